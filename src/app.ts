@@ -1,0 +1,112 @@
+import fastifyCors from '@fastify/cors';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { satisfiesAccess } from './access/actor.js';
+import type { Config } from './config.js';
+import { createAuthModule } from './modules/auth/index.js';
+import { registerHealthRoutes } from './modules/health/health.routes.js';
+import type { DatabaseHandle } from './platform/db/client.js';
+import { AppError } from './platform/errors.js';
+import { registerErrorHandler } from './platform/http/error-handler.js';
+import { requireDeclaredAccess } from './platform/http/route-access.js';
+import type { App } from './platform/http/types.js';
+import { newId } from './platform/ids.js';
+import type { Logger } from './platform/logger.js';
+import { createMetrics, type Metrics } from './platform/metrics.js';
+import type { ServerKeys } from './platform/secrets.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly database: DatabaseHandle;
+  readonly logger: Logger;
+  readonly keys: ServerKeys;
+  readonly metrics?: Metrics;
+}
+
+/** Builds the HTTP app from its dependencies. No side effects on import; main.ts owns the process. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, database } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const app: App = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId();
+    },
+    requestIdHeader: false,
+    requestTimeout: 0, // streams may run for minutes; model calls carry their own timeout
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+  app.decorateRequest('actor', null);
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(fastifyCors, {
+    origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
+    credentials: false,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+  });
+  await app.register(fastifyRateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: (request) => request.ip,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('rate_limited', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} seconds`, {
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Parley API', version: '0.1.0', description: 'Self-hosted multi-tenant AI chat platform' },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  // The docs UI's own routes are registered before the access rule below, and are public.
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  requireDeclaredAccess(app);
+  const auth = createAuthModule({ db: database.db, keys: deps.keys, config });
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access ?? 'public';
+    request.actor = await auth.service.authenticate(request.headers.authorization);
+    if (!satisfiesAccess(request.actor, access)) {
+      throw request.actor
+        ? new AppError('forbidden', 'Your role does not allow this action')
+        : new AppError('unauthenticated', 'Sign in or send an API key to use this endpoint');
+    }
+  });
+
+  app.get('/openapi.json', {
+    config: { access: 'public' },
+    schema: { hide: true },
+    handler: () => app.swagger(),
+  });
+  registerHealthRoutes(app, { database, metrics });
+  auth.registerRoutes(app, auth.service);
+
+  return app;
+}

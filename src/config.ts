@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const optionalUrl = z.url().max(2048).optional();
+const optionalSecret = z.string().min(1).max(4096).optional();
+
+/** The one schema over the environment. Every variable the server reads is named here and in the README. */
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).max(255).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATA_DIR: z.string().min(1).max(1024).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .max(2048)
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .max(2048)
+    .optional(),
+  PARLEY_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').max(4096).optional(),
+  SIGNUP_MODE: z.enum(['invite', 'open', 'closed']).default('invite'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: z.string().max(4096).default(''),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  LOGIN_ATTEMPTS_PER_15_MINUTES: z.coerce.number().int().min(1).max(10_000).default(10),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  TRUST_PROXY: booleanFromEnv.default(false),
+  DEFAULT_MODEL: z.string().min(1).max(200).optional(),
+  OPENAI_API_KEY: optionalSecret,
+  OPENAI_BASE_URL: optionalUrl,
+  ANTHROPIC_API_KEY: optionalSecret,
+  ANTHROPIC_BASE_URL: optionalUrl,
+  AZURE_OPENAI_API_KEY: optionalSecret,
+  AZURE_OPENAI_RESOURCE_NAME: z.string().min(1).max(200).optional(),
+  AZURE_OPENAI_BASE_URL: optionalUrl,
+  AZURE_OPENAI_API_VERSION: z.string().min(1).max(50).optional(),
+  OLLAMA_BASE_URL: optionalUrl,
+  OPENAI_COMPATIBLE_BASE_URL: optionalUrl,
+  OPENAI_COMPATIBLE_API_KEY: optionalSecret,
+  OPENAI_COMPATIBLE_NAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and dashes')
+    .default('compatible'),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface ServerProviderSettings {
+  readonly openai?: { apiKey: string; baseUrl?: string };
+  readonly anthropic?: { apiKey: string; baseUrl?: string };
+  readonly azure?: { apiKey: string; resourceName?: string; baseUrl?: string; apiVersion?: string };
+  readonly ollama?: { baseUrl: string };
+  readonly compatible?: { name: string; baseUrl: string; apiKey?: string };
+}
+
+export interface Config {
+  readonly environment: Environment['NODE_ENV'];
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly secretKey: string | undefined;
+  readonly signupMode: Environment['SIGNUP_MODE'];
+  readonly logLevel: Environment['LOG_LEVEL'];
+  readonly corsOrigins: readonly string[];
+  readonly rateLimitPerMinute: number;
+  readonly loginAttemptsPer15Minutes: number;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlDays: number;
+  readonly bodyLimitBytes: number;
+  readonly modelTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly trustProxy: boolean;
+  readonly defaultModel: string | undefined;
+  readonly providers: ServerProviderSettings;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads `.env` (if present) into the environment without overriding what is already set. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+/** The only reader of process.env. Throws ConfigError with one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(blankless);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = issue?.path.join('.') ?? 'environment';
+    throw new ConfigError(`Invalid environment variable ${variable}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const e = parsed.data;
+  if (e.DATABASE_URL && !e.PARLEY_SECRET_KEY) {
+    throw new ConfigError(
+      'Missing environment variable PARLEY_SECRET_KEY: it is required with DATABASE_URL (generate one with `openssl rand -hex 32`)',
+    );
+  }
+  return Object.freeze({
+    environment: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    secretKey: e.PARLEY_SECRET_KEY,
+    signupMode: e.SIGNUP_MODE,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    modelTimeoutMs: e.MODEL_TIMEOUT_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    trustProxy: e.TRUST_PROXY,
+    defaultModel: e.DEFAULT_MODEL,
+    providers: readServerProviders(e),
+  });
+}
+
+function readServerProviders(e: Environment): ServerProviderSettings {
+  return {
+    ...(e.OPENAI_API_KEY && { openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL } }),
+    ...(e.ANTHROPIC_API_KEY && { anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL } }),
+    ...(e.AZURE_OPENAI_API_KEY && {
+      azure: {
+        apiKey: e.AZURE_OPENAI_API_KEY,
+        resourceName: e.AZURE_OPENAI_RESOURCE_NAME,
+        baseUrl: e.AZURE_OPENAI_BASE_URL,
+        apiVersion: e.AZURE_OPENAI_API_VERSION,
+      },
+    }),
+    ...(e.OLLAMA_BASE_URL && { ollama: { baseUrl: e.OLLAMA_BASE_URL } }),
+    ...(e.OPENAI_COMPATIBLE_BASE_URL && {
+      compatible: {
+        name: e.OPENAI_COMPATIBLE_NAME,
+        baseUrl: e.OPENAI_COMPATIBLE_BASE_URL,
+        apiKey: e.OPENAI_COMPATIBLE_API_KEY,
+      },
+    }),
+  };
+}

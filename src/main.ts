@@ -1,0 +1,42 @@
+import { admin } from './cli/admin.js';
+import { migrate } from './cli/migrate.js';
+import { serve } from './cli/serve.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { AppError } from './platform/errors.js';
+import { createLogger } from './platform/logger.js';
+
+const usage = `Usage: parley <command>
+  serve                                         start the HTTP server (default)
+  migrate                                       apply database migrations and exit
+  admin create --email E --password P [--tenant NAME]   create a platform admin`;
+
+/** Process entry: configuration, the chosen command, and one clear line on failure. */
+async function main(argv: readonly string[]): Promise<void> {
+  loadDotEnv();
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(config, logger);
+    case 'migrate':
+      return migrate(config, logger);
+    case 'admin':
+      return admin(config, logger, rest);
+    case 'help':
+    case '--help':
+      console.log(usage);
+      return;
+    default:
+      throw new AppError('validation_failed', `Unknown command '${command}'.\n${usage}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof AppError) {
+    console.error(`parley: ${error.message}`);
+  } else {
+    console.error('parley: failed to start:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/client.js';
+import { apiKeys, refreshTokens, tenants, users, type Role } from '../../platform/db/schema/index.js';
+import { inTenant } from '../../platform/db/tenant-scope.js';
+
+export type UserRow = typeof users.$inferSelect;
+export type TenantRow = typeof tenants.$inferSelect;
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+
+/**
+ * Sign-in has to find a user before it knows the tenant, so these few look-ups are global by
+ * design; everything after authentication goes through tenant-scoped repositories.
+ */
+export function createAuthRepository() {
+  return {
+    async countUsers(db: Executor): Promise<number> {
+      const [row] = await db.select({ value: count() }).from(users);
+      return row?.value ?? 0;
+    },
+
+    /** Serialises first-user registration across nodes (and the single PGlite connection). */
+    async lockRegistration(tx: Executor): Promise<void> {
+      await tx.execute(sql`select pg_advisory_xact_lock(727275)`);
+    },
+
+    async findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(users)
+        .where(sql`lower(${users.email}) = lower(${email})`)
+        .limit(1);
+      return row;
+    },
+
+    async findUserById(db: Executor, userId: string): Promise<UserRow | undefined> {
+      const [row] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
+      return row;
+    },
+
+    async findTenant(db: Executor, tenantId: string): Promise<TenantRow | undefined> {
+      const [row] = await db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+      return row;
+    },
+
+    async insertTenant(db: Executor, tenant: typeof tenants.$inferInsert): Promise<TenantRow> {
+      const [row] = await db.insert(tenants).values(tenant).returning();
+      return row!;
+    },
+
+    async insertUser(db: Executor, user: typeof users.$inferInsert): Promise<UserRow> {
+      const [row] = await db.insert(users).values(user).returning();
+      return row!;
+    },
+
+    async insertRefreshToken(db: Executor, token: typeof refreshTokens.$inferInsert): Promise<void> {
+      await db.insert(refreshTokens).values(token);
+    },
+
+    async findRefreshTokenByHash(db: Executor, tokenHash: string): Promise<RefreshTokenRow | undefined> {
+      const [row] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).limit(1);
+      return row;
+    },
+
+    /** Marks the token used; returns false when another request rotated it first. */
+    async markRotated(db: Executor, tokenId: string): Promise<boolean> {
+      const rows = await db
+        .update(refreshTokens)
+        .set({ rotatedAt: new Date() })
+        .where(and(eq(refreshTokens.id, tokenId), isNull(refreshTokens.rotatedAt), isNull(refreshTokens.revokedAt)))
+        .returning({ id: refreshTokens.id });
+      return rows.length === 1;
+    },
+
+    async revokeFamily(db: Executor, tenantId: string, familyId: string): Promise<void> {
+      await db
+        .update(refreshTokens)
+        .set({ revokedAt: new Date() })
+        .where(inTenant(refreshTokens, tenantId, eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+    },
+
+    async revokeAllForUser(db: Executor, tenantId: string, userId: string): Promise<void> {
+      await db
+        .update(refreshTokens)
+        .set({ revokedAt: new Date() })
+        .where(inTenant(refreshTokens, tenantId, eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+    },
+
+    async findApiKeyWithUser(db: Executor, keyHash: string) {
+      const [row] = await db
+        .select({ key: apiKeys, user: { id: users.id, role: users.role, disabledAt: users.disabledAt } })
+        .from(apiKeys)
+        .innerJoin(users, eq(users.id, apiKeys.userId))
+        .where(eq(apiKeys.keyHash, keyHash))
+        .limit(1);
+      return row;
+    },
+
+    async touchApiKey(db: Executor, tenantId: string, keyId: string): Promise<void> {
+      await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(inTenant(apiKeys, tenantId, eq(apiKeys.id, keyId)));
+    },
+  };
+}
+
+export type AuthRepository = ReturnType<typeof createAuthRepository>;
+export type { Role };

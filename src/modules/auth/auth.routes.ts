@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { actorOf, type App } from '../../platform/http/types.js';
+import type { AuthService } from './auth.service.js';
+import { authStatusSchema, loginBody, meSchema, refreshBody, registerBody, sessionSchema } from './auth.schemas.js';
+
+const tags = ['auth'];
+// Sign-in endpoints get a tighter per-address limit than the API as a whole.
+const authRateLimit = { max: 30, timeWindow: '1 minute' };
+
+export function registerAuthRoutes(app: App, service: AuthService): void {
+  app.get('/v1/auth/status', {
+    config: { access: 'public' },
+    schema: { tags, summary: 'Whether the server has users and whether sign-up is open', response: { 200: authStatusSchema } },
+    handler: () => service.status(),
+  });
+
+  app.post('/v1/auth/register', {
+    config: { access: 'public', rateLimit: authRateLimit },
+    schema: { tags, summary: 'Create an account (the first one becomes platform admin)', body: registerBody, response: { 201: sessionSchema } },
+    handler: async (request, reply) => reply.status(201).send(await service.register(request.body)),
+  });
+
+  app.post('/v1/auth/login', {
+    config: { access: 'public', rateLimit: authRateLimit },
+    schema: { tags, summary: 'Sign in with email and password', body: loginBody, response: { 200: sessionSchema } },
+    handler: (request) => service.login(request.body, request.ip),
+  });
+
+  app.post('/v1/auth/refresh', {
+    config: { access: 'public', rateLimit: authRateLimit },
+    schema: { tags, summary: 'Exchange a refresh token for a new session (the old token is spent)', body: refreshBody, response: { 200: sessionSchema } },
+    handler: (request) => service.refresh(request.body.refreshToken),
+  });
+
+  app.post('/v1/auth/logout', {
+    config: { access: 'public' },
+    schema: { tags, summary: 'End the session that owns this refresh token', body: refreshBody, response: { 204: z.null() } },
+    handler: async (request, reply) => {
+      await service.logout(request.body.refreshToken);
+      return reply.status(204).send(null);
+    },
+  });
+
+  app.get('/v1/auth/me', {
+    config: { access: 'authenticated' },
+    schema: { tags, summary: 'The signed-in user and tenant', security: [{ bearer: [] }], response: { 200: meSchema } },
+    handler: (request) => service.me(actorOf(request)),
+  });
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { roles } from '../../platform/db/schema/users.js';
+import type { TenantRow, UserRow } from './auth.repository.js';
+
+export const emailSchema = z.email().max(254).transform((email) => email.trim().toLowerCase());
+// Bounded both ways: short passwords are guessable, huge ones are a hashing DoS.
+export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(256);
+export const roleSchema = z.enum(roles);
+
+export const userSchema = z.object({
+  id: z.uuid(),
+  tenantId: z.uuid(),
+  email: z.string(),
+  displayName: z.string().nullable(),
+  role: roleSchema,
+  disabled: z.boolean(),
+  createdAt: z.iso.datetime(),
+});
+export type UserView = z.infer<typeof userSchema>;
+
+export const tenantSchema = z.object({ id: z.uuid(), name: z.string(), createdAt: z.iso.datetime() });
+export type TenantView = z.infer<typeof tenantSchema>;
+
+export const presentUser = (user: UserRow): UserView => ({
+  id: user.id,
+  tenantId: user.tenantId,
+  email: user.email,
+  displayName: user.displayName,
+  role: user.role,
+  disabled: user.disabledAt !== null,
+  createdAt: user.createdAt.toISOString(),
+});
+
+export const presentTenant = (tenant: TenantRow): TenantView => ({
+  id: tenant.id,
+  name: tenant.name,
+  createdAt: tenant.createdAt.toISOString(),
+});
+
+export const registerBody = z.strictObject({
+  email: emailSchema,
+  password: passwordSchema,
+  displayName: z.string().trim().min(1).max(100).optional(),
+  /** Name of the tenant created for the first user, or for every sign-up in `open` mode. */
+  tenantName: z.string().trim().min(1).max(100).optional(),
+});
+export type RegisterInput = z.infer<typeof registerBody>;
+
+export const loginBody = z.strictObject({ email: emailSchema, password: z.string().min(1).max(256) });
+export type LoginInput = z.infer<typeof loginBody>;
+
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(10).max(200) });
+
+export const sessionSchema = z.object({
+  tokenType: z.literal('Bearer'),
+  accessToken: z.string(),
+  expiresIn: z.number().int(),
+  refreshToken: z.string(),
+  user: userSchema,
+  tenant: tenantSchema,
+});
+export type SessionView = z.infer<typeof sessionSchema>;
+
+export const meSchema = z.object({
+  user: userSchema,
+  tenant: tenantSchema,
+  via: z.enum(['token', 'api_key', 'system']),
+});
+
+export const authStatusSchema = z.object({
+  hasUsers: z.boolean(),
+  signupMode: z.enum(['invite', 'open', 'closed']),
+  canRegister: z.boolean(),
+});

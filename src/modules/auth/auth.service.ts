@@ -1,0 +1,162 @@
+import { canGrantRole, type Actor } from '../../access/actor.js';
+import type { Config } from '../../config.js';
+import type { Database } from '../../platform/db/client.js';
+import { AppError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { AuthRepository, UserRow } from './auth.repository.js';
+import { presentTenant, presentUser, type LoginInput, type RegisterInput, type SessionView } from './auth.schemas.js';
+import {
+  apiKeyPrefix,
+  hashOpaqueToken,
+  newOpaqueToken,
+  refreshTokenPrefix,
+  type AccessTokenSigner,
+} from './auth.tokens.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+
+export interface AuthServiceDeps {
+  readonly db: Database;
+  readonly repository: AuthRepository;
+  readonly signer: AccessTokenSigner;
+  readonly throttle: LoginThrottle;
+  readonly config: Pick<Config, 'signupMode' | 'refreshTokenTtlDays'>;
+}
+
+const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is incorrect');
+const sessionExpired = () => new AppError('unauthenticated', 'The session has expired; sign in again');
+
+export function createAuthService(deps: AuthServiceDeps) {
+  const { db, repository, signer, throttle, config } = deps;
+
+  async function startSession(user: UserRow, familyId = newId()): Promise<SessionView> {
+    const tenant = await repository.findTenant(db, user.tenantId);
+    if (!tenant) throw sessionExpired();
+    const refreshToken = newOpaqueToken(refreshTokenPrefix);
+    await repository.insertRefreshToken(db, {
+      id: newId(),
+      tenantId: user.tenantId,
+      userId: user.id,
+      familyId,
+      tokenHash: hashOpaqueToken(refreshToken),
+      expiresAt: new Date(Date.now() + config.refreshTokenTtlDays * 86_400_000),
+    });
+    return {
+      tokenType: 'Bearer',
+      accessToken: await signer.sign({ userId: user.id, tenantId: user.tenantId }),
+      expiresIn: signer.ttlSeconds,
+      refreshToken,
+      user: presentUser(user),
+      tenant: presentTenant(tenant),
+    };
+  }
+
+  return {
+    async status() {
+      const hasUsers = (await repository.countUsers(db)) > 0;
+      return { hasUsers, signupMode: config.signupMode, canRegister: !hasUsers || config.signupMode === 'open' };
+    },
+
+    /** The first user becomes platform admin of a first tenant; after that SIGNUP_MODE decides. */
+    async register(input: RegisterInput): Promise<SessionView> {
+      const passwordHash = await hashPassword(input.password);
+      const user = await db.transaction(async (tx) => {
+        await repository.lockRegistration(tx);
+        const isFirstUser = (await repository.countUsers(tx)) === 0;
+        if (!isFirstUser && config.signupMode !== 'open') {
+          throw new AppError(
+            'forbidden',
+            config.signupMode === 'invite'
+              ? 'Sign-up is by invitation on this server: ask your tenant administrator to create your account'
+              : 'Sign-up is closed on this server',
+          );
+        }
+        if (await repository.findUserByEmail(tx, input.email)) {
+          throw new AppError('conflict', `An account with the email '${input.email}' already exists`);
+        }
+        const tenant = await repository.insertTenant(tx, {
+          id: newId(),
+          name: input.tenantName ?? (isFirstUser ? 'Default' : `${input.displayName ?? input.email}'s workspace`),
+        });
+        return repository.insertUser(tx, {
+          id: newId(),
+          tenantId: tenant.id,
+          email: input.email,
+          displayName: input.displayName ?? null,
+          passwordHash,
+          role: isFirstUser ? 'platform_admin' : 'tenant_admin',
+        });
+      });
+      return startSession(user);
+    },
+
+    async login(input: LoginInput, address: string): Promise<SessionView> {
+      const accountKey = `account:${input.email}`;
+      const keys = [accountKey, `address:${address}`];
+      throttle.assertAllowed(keys);
+      const user = await repository.findUserByEmail(db, input.email);
+      // Hash even for unknown emails so timing does not reveal which accounts exist.
+      const isMatch = await verifyPassword(input.password, user?.passwordHash ?? dummyPasswordHash);
+      if (!user || !isMatch || user.disabledAt) {
+        throttle.recordFailure(keys);
+        throw invalidCredentials();
+      }
+      throttle.reset([accountKey]);
+      return startSession(user);
+    },
+
+    /** Rotates the refresh token; presenting an already-rotated token revokes the whole family. */
+    async refresh(refreshToken: string): Promise<SessionView> {
+      const stored = await repository.findRefreshTokenByHash(db, hashOpaqueToken(refreshToken));
+      if (!stored || stored.revokedAt || stored.expiresAt.getTime() <= Date.now()) throw sessionExpired();
+      const isRotatedNow = stored.rotatedAt === null && (await repository.markRotated(db, stored.id));
+      if (!isRotatedNow) {
+        await repository.revokeFamily(db, stored.tenantId, stored.familyId);
+        throw new AppError('unauthenticated', 'This refresh token was already used; sign in again');
+      }
+      const user = await repository.findUserById(db, stored.userId);
+      if (!user || user.disabledAt) throw sessionExpired();
+      return startSession(user, stored.familyId);
+    },
+
+    async logout(refreshToken: string): Promise<void> {
+      const stored = await repository.findRefreshTokenByHash(db, hashOpaqueToken(refreshToken));
+      if (stored) await repository.revokeFamily(db, stored.tenantId, stored.familyId);
+    },
+
+    async me(actor: Actor) {
+      const [user, tenant] = await Promise.all([
+        repository.findUserById(db, actor.userId),
+        repository.findTenant(db, actor.tenantId),
+      ]);
+      if (!user || !tenant) throw sessionExpired();
+      return { user: { ...presentUser(user), role: actor.role }, tenant: presentTenant(tenant), via: actor.via };
+    },
+
+    /** Resolves the Authorization header to an actor, or null when there is none or it is invalid. */
+    async authenticate(authorization: string | undefined): Promise<Actor | null> {
+      const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+      if (!token) return null;
+      if (token.startsWith(apiKeyPrefix)) {
+        const found = await repository.findApiKeyWithUser(db, hashOpaqueToken(token));
+        if (!found || found.user.disabledAt) return null;
+        const lastUsedMs = found.key.lastUsedAt?.getTime() ?? 0;
+        if (Date.now() - lastUsedMs > 60_000) {
+          // Minute precision is enough for "last used", and spares a write on every request.
+          void repository.touchApiKey(db, found.key.tenantId, found.key.id).catch(() => undefined);
+        }
+        // A key never carries more than its user holds today, even if the user was demoted since.
+        const role = canGrantRole(found.user, found.key.role) ? found.key.role : found.user.role;
+        return { tenantId: found.key.tenantId, userId: found.user.id, role, via: 'api_key' };
+      }
+      const claims = await signer.verify(token);
+      if (!claims) return null;
+      // Checked on every request so disabling a user (or changing a role) takes effect at once.
+      const user = await repository.findUserById(db, claims.userId);
+      if (!user || user.disabledAt || user.tenantId !== claims.tenantId) return null;
+      return { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' };
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,27 @@
+import type { Config } from '../../config.js';
+import type { Database } from '../../platform/db/client.js';
+import type { ServerKeys } from '../../platform/secrets.js';
+import { createAuthRepository } from './auth.repository.js';
+import { registerAuthRoutes } from './auth.routes.js';
+import { createAuthService } from './auth.service.js';
+import { createAccessTokenSigner } from './auth.tokens.js';
+import { createLoginThrottle } from './login-throttle.js';
+
+export interface AuthModuleDeps {
+  readonly db: Database;
+  readonly keys: ServerKeys;
+  readonly config: Pick<Config, 'signupMode' | 'refreshTokenTtlDays' | 'accessTokenTtlSeconds' | 'loginAttemptsPer15Minutes'>;
+}
+
+export function createAuthModule(deps: AuthModuleDeps) {
+  const service = createAuthService({
+    db: deps.db,
+    repository: createAuthRepository(),
+    signer: createAccessTokenSigner(deps.keys.jwtSigningKey, deps.config.accessTokenTtlSeconds),
+    throttle: createLoginThrottle({ maxFailures: deps.config.loginAttemptsPer15Minutes, windowMs: 15 * 60_000 }),
+    config: deps.config,
+  });
+  return { service, registerRoutes: registerAuthRoutes };
+}
+
+export type { AuthService } from './auth.service.js';

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import type { DatabaseHandle } from '../../platform/db/client.js';
+import { areMigrationsApplied } from '../../platform/db/migrate.js';
+import type { App } from '../../platform/http/types.js';
+import type { Metrics } from '../../platform/metrics.js';
+
+const tags = ['operations'];
+
+export function registerHealthRoutes(app: App, deps: { database: DatabaseHandle; metrics: Metrics }): void {
+  app.get('/health', {
+    config: { access: 'public', rateLimit: false },
+    schema: { tags, summary: 'Liveness: the process is up', response: { 200: z.object({ status: z.literal('ok') }) } },
+    handler: () => ({ status: 'ok' as const }),
+  });
+
+  app.get('/ready', {
+    config: { access: 'public', rateLimit: false },
+    schema: {
+      tags,
+      summary: 'Readiness: the database answers and every migration is applied',
+      response: {
+        200: z.object({ status: z.literal('ready'), database: z.string() }),
+        503: z.object({ status: z.literal('not_ready'), reason: z.string() }),
+      },
+    },
+    handler: async (_request, reply) => {
+      try {
+        await deps.database.executeSql('select 1');
+      } catch {
+        return reply.status(503).send({ status: 'not_ready', reason: 'The database does not answer' });
+      }
+      if (!(await areMigrationsApplied(deps.database))) {
+        return reply.status(503).send({ status: 'not_ready', reason: 'Database migrations are not applied; run `parley migrate`' });
+      }
+      return { status: 'ready' as const, database: deps.database.kind };
+    },
+  });
+
+  app.get('/metrics', {
+    config: { access: 'public', rateLimit: false },
+    schema: { tags, summary: 'Prometheus metrics', hide: false },
+    handler: async (_request, reply) =>
+      reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  });
+}

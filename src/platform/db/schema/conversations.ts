@@ -1,0 +1,121 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { agents } from './agents.js';
+import { createdAt, tenantColumn, updatedAt } from './columns.js';
+import { users } from './users.js';
+
+export const projects = pgTable(
+  'projects',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('projects_tenant_owner_idx').on(table.tenantId, table.ownerId, table.createdAt),
+    index('projects_owner_idx').on(table.ownerId),
+  ],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    agentId: uuid('agent_id').references(() => agents.id, { onDelete: 'set null' }),
+    projectId: uuid('project_id').references(() => projects.id, { onDelete: 'set null' }),
+    title: text('title'),
+    /** The agent's state carried between turns (free-form, owned by the chat turn). */
+    state: jsonb('state').$type<Record<string, unknown>>().notNull().default({}),
+    messageCount: integer('message_count').notNull().default(0),
+    archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    // The list queries: newest activity first, keyset on (last_activity_at, id).
+    index('conversations_owner_activity_idx').on(
+      table.tenantId,
+      table.ownerId,
+      table.lastActivityAt.desc(),
+      table.id.desc(),
+    ),
+    index('conversations_tenant_activity_idx').on(table.tenantId, table.lastActivityAt.desc(), table.id.desc()),
+    index('conversations_project_activity_idx')
+      .on(table.projectId, table.lastActivityAt.desc(), table.id.desc())
+      .where(sql`${table.projectId} is not null`),
+    index('conversations_owner_idx').on(table.ownerId),
+    index('conversations_agent_idx').on(table.agentId),
+  ],
+);
+
+export const messageRoles = ['user', 'assistant', 'system'] as const;
+export type MessageRole = (typeof messageRoles)[number];
+export const messageStatuses = ['pending', 'streaming', 'complete', 'error'] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: messageRoles }).notNull(),
+    content: text('content').notNull().default(''),
+    reasoning: text('reasoning'),
+    status: text('status', { enum: messageStatuses }).notNull(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    model: text('model'),
+    inputTokens: integer('input_tokens'),
+    outputTokens: integer('output_tokens'),
+    reasoningTokens: integer('reasoning_tokens'),
+    totalTokens: integer('total_tokens'),
+    timeToFirstTokenMs: integer('time_to_first_token_ms'),
+    durationMs: integer('duration_ms'),
+    finishReason: text('finish_reason'),
+    createdAt: createdAt(),
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+  },
+  // Ids are UUID v7, so (conversation_id, id) is history in time order.
+  (table) => [
+    index('messages_conversation_idx').on(table.conversationId, table.id),
+    index('messages_tenant_idx').on(table.tenantId),
+  ],
+);
+
+/** Makes a message send safe to retry: same key and body → same result, one model call. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    tenantId: tenantColumn(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userMessageId: uuid('user_message_id').notNull(),
+    assistantMessageId: uuid('assistant_message_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.tenantId, table.userId, table.key] }),
+    index('idempotency_keys_user_idx').on(table.userId),
+    index('idempotency_keys_conversation_idx').on(table.conversationId),
+  ],
+);

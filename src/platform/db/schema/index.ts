@@ -1,0 +1,4 @@
+export * from './tenants.js';
+export * from './users.js';
+export * from './agents.js';
+export * from './conversations.js';

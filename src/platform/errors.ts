@@ -1,0 +1,51 @@
+/**
+ * The one error type. Services throw AppError with a closed code; the HTTP error handler is the
+ * only translator to application/problem+json. Messages are written for the person reading them.
+ */
+export const errorStatusByCode = {
+  validation_failed: 400,
+  malformed_request: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  idempotency_key_reused: 422,
+  rate_limited: 429,
+  internal: 500,
+  model_error: 502,
+  model_timeout: 504,
+  not_ready: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatusByCode;
+
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { fields?: readonly FieldProblem[]; retryAfterSeconds?: number } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.status = errorStatusByCode[code];
+  }
+}
+
+export const notFound = (kind: string, id: string): AppError =>
+  new AppError('not_found', `${kind} '${id}' was not found`);
+
+export const forbidden = (message: string): AppError => new AppError('forbidden', message);
+
+export const conflict = (message: string): AppError => new AppError('conflict', message);

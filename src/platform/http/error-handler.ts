@@ -1,0 +1,94 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, type FieldProblem } from '../errors.js';
+
+export const problemContentType = 'application/problem+json';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  instance?: string;
+  requestId: string;
+  errors?: readonly FieldProblem[];
+}
+
+/** Turns any thrown value into the AppError the client will see. Unknown errors become `internal`. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const fields = error.validation.map((issue) => ({
+      field: fieldName(issue.instancePath, error.validationContext),
+      message: issue.message ?? 'is invalid',
+    }));
+    const summary = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
+    return new AppError('validation_failed', `The request is invalid — ${summary}`, { fields });
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', 'The request body is larger than this server accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type', 'Send the request body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('malformed_request', 'The request body is empty; send a JSON object');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('malformed_request', 'The Content-Length header does not match the body');
+    case 'FST_ERR_VALIDATION':
+      return new AppError('validation_failed', `The request is invalid — ${fastifyError.message ?? ''}`);
+  }
+  if (fastifyError.statusCode === 400 && error instanceof SyntaxError) {
+    return new AppError('malformed_request', 'The request body is not valid JSON');
+  }
+  if (fastifyError.statusCode === 429) {
+    return new AppError('rate_limited', 'Too many requests; slow down and try again shortly');
+  }
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new AppError('malformed_request', 'The request could not be understood');
+  }
+  return new AppError('internal', 'Something went wrong on our side; quote the request id when reporting it', {}, {
+    cause: error,
+  });
+}
+
+function fieldName(instancePath: string | undefined, context: string | undefined): string {
+  const path = (instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  return path || (context ?? 'body');
+}
+
+export function problemBody(error: AppError, request: FastifyRequest): ProblemBody {
+  return {
+    type: `https://parley.dev/problems/${error.code.replaceAll('_', '-')}`,
+    title: error.code.replaceAll('_', ' '),
+    status: error.status,
+    code: error.code,
+    // For `internal` the message is generic by construction: the cause goes to the log, not here.
+    detail: error.message,
+    instance: request.url.split('?')[0],
+    requestId: request.id,
+    ...(error.details.fields && { errors: error.details.fields }),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.details.retryAfterSeconds !== undefined) {
+    void reply.header('retry-after', String(error.details.retryAfterSeconds));
+  }
+  return reply.status(error.status).type(problemContentType).send(problemBody(error, reply.request));
+}
+
+/** The one translator from errors to application/problem+json. */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) {
+      request.log.error({ err: isResponseSerializationError(error) ? error.cause : error }, 'request failed');
+    }
+    return sendProblem(reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new AppError('not_found', `No route matches ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

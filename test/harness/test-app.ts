@@ -1,0 +1,40 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { App } from '../../src/platform/http/types.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { deriveServerKeys } from '../../src/platform/secrets.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export interface TestApp {
+  readonly app: App;
+  readonly database: TestDatabase;
+  readonly config: Config;
+  close(): Promise<void>;
+}
+
+/** The real app, in-process (app.inject), on a fresh migrated database. */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-test-')),
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...env,
+  });
+  const database = await createTestDatabase();
+  const logger = createLogger({ level: config.logLevel });
+  const app = await buildApp({ config, database, logger, keys: deriveServerKeys('test-secret-'.padEnd(40, 'x')) });
+  await app.ready();
+  return {
+    app,
+    database,
+    config,
+    close: async () => {
+      await app.close();
+      await database.dispose();
+    },
+  };
+}
