@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { decodeCursor, type PageRequest } from '../db/pagination.js';
+
+/** `:id` path parameters: anything but a UUID is a 400, before any query runs. */
+export const idParams = z.object({ id: z.uuid() });
+
+const cursorSchema = z
+  .string()
+  .max(200)
+  .transform((value, context) => {
+    const cursor = decodeCursor(value);
+    if (!cursor) {
+      context.addIssue({ code: 'custom', message: 'is not a cursor returned by this endpoint' });
+      return z.NEVER;
+    }
+    return cursor;
+  });
+
+/** `?limit=1..100` (default 20) and the opaque `?cursor` from the previous page's `nextCursor`. */
+export const pageQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: cursorSchema.optional(),
+  })
+  .transform(({ limit, cursor }): PageRequest => ({ limit, after: cursor }));
+
+export const pageOf = <Item extends z.ZodType>(item: Item) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const noContent = z.null();
