@@ -1,0 +1,18 @@
+import type { Database } from '../../platform/db/client.js';
+import { createAuthRepository } from '../auth/auth.repository.js';
+import { createUsersRepository } from './users.repository.js';
+import { registerUsersRoutes } from './users.routes.js';
+import { createUsersService } from './users.service.js';
+
+export interface UsersModuleDeps {
+  readonly db: Database;
+}
+
+export function createUsersModule(deps: UsersModuleDeps) {
+  const repository = createUsersRepository();
+  const service = createUsersService({ db: deps.db, repository, sessions: createAuthRepository() });
+  return { service, repository, registerRoutes: registerUsersRoutes };
+}
+
+export type { UsersService } from './users.service.js';
+export type { UsersRepository } from './users.repository.js';

@@ -1,0 +1,61 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/client.js';
+import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
+import { users } from '../../platform/db/schema/index.js';
+import { inTenant } from '../../platform/db/tenant-scope.js';
+
+export type UserRow = typeof users.$inferSelect;
+export type NewUserRow = typeof users.$inferInsert;
+export type UserChanges = Partial<Pick<UserRow, 'role' | 'displayName' | 'disabledAt' | 'passwordHash'>>;
+
+export function createUsersRepository() {
+  return {
+    async listUsers(db: Executor, tenantId: string, page: PageRequest) {
+      return db
+        .select({ row: users, cursorAt: cursorTimestamp(users.createdAt) })
+        .from(users)
+        .where(inTenant(users, tenantId, afterCursor(users.createdAt, users.id, page.after)))
+        .orderBy(...newestFirst(users.createdAt, users.id))
+        .limit(page.limit + 1);
+    },
+
+    async findUser(db: Executor, tenantId: string, userId: string): Promise<UserRow | undefined> {
+      const [row] = await db.select().from(users).where(inTenant(users, tenantId, eq(users.id, userId))).limit(1);
+      return row;
+    },
+
+    /** Global by design: an email signs in to exactly one account on the whole server. */
+    async isEmailTaken(db: Executor, email: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: users.id })
+        .from(users)
+        .where(sql`lower(${users.email}) = lower(${email})`)
+        .limit(1);
+      return row !== undefined;
+    },
+
+    async insertUser(db: Executor, user: NewUserRow): Promise<UserRow> {
+      const [row] = await db.insert(users).values(user).returning();
+      return row!;
+    },
+
+    async updateUser(db: Executor, tenantId: string, userId: string, changes: UserChanges): Promise<UserRow | undefined> {
+      const [row] = await db
+        .update(users)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(inTenant(users, tenantId, eq(users.id, userId)))
+        .returning();
+      return row;
+    },
+
+    async deleteUser(db: Executor, tenantId: string, userId: string): Promise<boolean> {
+      const rows = await db
+        .delete(users)
+        .where(inTenant(users, tenantId, eq(users.id, userId)))
+        .returning({ id: users.id });
+      return rows.length === 1;
+    },
+  };
+}
+
+export type UsersRepository = ReturnType<typeof createUsersRepository>;

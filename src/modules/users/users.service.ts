@@ -1,0 +1,113 @@
+import { canGrantRole, hasRoleAtLeast, type Actor } from '../../access/actor.js';
+import { requireAdmin, requireGrantableRole } from '../../access/require-access.js';
+import type { Database, Executor } from '../../platform/db/client.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
+import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { AuthRepository } from '../auth/auth.repository.js';
+import { hashPassword } from '../auth/passwords.js';
+import type { UserChanges, UserRow, UsersRepository } from './users.repository.js';
+import { presentUser, type CreateUserInput, type UpdateUserInput, type UserView } from './users.schemas.js';
+
+export interface UsersServiceDeps {
+  readonly db: Database;
+  readonly repository: UsersRepository;
+  /** Ending sessions belongs to auth; users only asks for it. */
+  readonly sessions: Pick<AuthRepository, 'revokeAllForUser'>;
+}
+
+export const emailTaken = (email: string): AppError => conflict(`An account with the email '${email}' already exists`);
+
+export function createUsersService(deps: UsersServiceDeps) {
+  const { db, repository, sessions } = deps;
+
+  async function findOrThrow(actor: Actor, userId: string, executor: Executor = db): Promise<UserRow> {
+    const user = await repository.findUser(executor, actor.tenantId, userId);
+    if (!user) throw notFound('User', userId);
+    return user;
+  }
+
+  /** An admin manages people at or below their own role, never above. */
+  function requireManageable(actor: Actor, target: UserRow): void {
+    if (!canGrantRole(actor, target.role)) {
+      throw forbidden(`You cannot change a user whose role ('${target.role}') is above your own`);
+    }
+  }
+
+  function changesFor(actor: Actor, target: UserRow, input: UpdateUserInput, passwordHash?: string): UserChanges {
+    const isSelf = target.id === actor.userId;
+    if (input.role !== undefined) {
+      requireGrantableRole(actor, input.role);
+      if (isSelf && !hasRoleAtLeast({ role: input.role }, target.role)) throw forbidden('You cannot lower your own role');
+    }
+    if (input.disabled === true && isSelf) throw forbidden('You cannot disable your own account');
+    return {
+      ...(input.role !== undefined && { role: input.role }),
+      ...(input.displayName !== undefined && { displayName: input.displayName }),
+      ...(input.disabled === true && !target.disabledAt && { disabledAt: new Date() }),
+      ...(input.disabled === false && { disabledAt: null }),
+      ...(passwordHash !== undefined && { passwordHash }),
+    };
+  }
+
+  return {
+    async list(actor: Actor, page: PageRequest): Promise<Page<UserView>> {
+      requireAdmin(actor);
+      return toPage(await repository.listUsers(db, actor.tenantId, page), page.limit, presentUser);
+    },
+
+    async get(actor: Actor, userId: string): Promise<UserView> {
+      requireAdmin(actor);
+      return presentUser(await findOrThrow(actor, userId));
+    },
+
+    async create(actor: Actor, input: CreateUserInput): Promise<UserView> {
+      requireAdmin(actor);
+      requireGrantableRole(actor, input.role);
+      if (await repository.isEmailTaken(db, input.email)) throw emailTaken(input.email);
+      const passwordHash = await hashPassword(input.password);
+      try {
+        const user = await repository.insertUser(db, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          email: input.email,
+          displayName: input.displayName ?? null,
+          passwordHash,
+          role: input.role,
+        });
+        return presentUser(user);
+      } catch (error) {
+        if (isUniqueViolation(error, 'users_email_unique')) throw emailTaken(input.email);
+        throw error;
+      }
+    },
+
+    /** Disabling (or resetting the password) also revokes every refresh token: all sessions end at once. */
+    async update(actor: Actor, userId: string, input: UpdateUserInput): Promise<UserView> {
+      requireAdmin(actor);
+      // Hashing is slow, so it happens before the transaction opens.
+      const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+      const updated = await db.transaction(async (tx) => {
+        const target = await findOrThrow(actor, userId, tx);
+        requireManageable(actor, target);
+        const changes = changesFor(actor, target, input, passwordHash);
+        const user = await repository.updateUser(tx, actor.tenantId, userId, changes);
+        if (changes.disabledAt || changes.passwordHash) await sessions.revokeAllForUser(tx, actor.tenantId, userId);
+        return user;
+      });
+      if (!updated) throw notFound('User', userId);
+      return presentUser(updated);
+    },
+
+    async remove(actor: Actor, userId: string): Promise<void> {
+      requireAdmin(actor);
+      const target = await findOrThrow(actor, userId);
+      if (target.id === actor.userId) throw forbidden('You cannot delete your own account');
+      requireManageable(actor, target);
+      if (!(await repository.deleteUser(db, actor.tenantId, userId))) throw notFound('User', userId);
+    },
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
