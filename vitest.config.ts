@@ -1,11 +1,39 @@
 import { defineConfig } from 'vitest/config';
 
+const shared = {
+  // PGlite's first open runs initdb (~2–4 s); tests otherwise share nothing.
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  pool: 'forks' as const,
+};
+
+/**
+ * `npm test` runs everything on embedded storage. With TEST_DATABASE_URL (CI sets it) the integration
+ * suite under test/ runs a second time on that PostgreSQL, with Redis from TEST_REDIS_URL.
+ */
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // PGlite's first open runs initdb (~4 s); integration tests share nothing else.
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'embedded',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          env: { PARLEY_TEST_STORAGE: 'embedded' },
+        },
+      },
+      ...(process.env.TEST_DATABASE_URL
+        ? [
+            {
+              test: {
+                ...shared,
+                name: 'postgres',
+                include: ['test/**/*.test.ts'],
+                env: { PARLEY_TEST_STORAGE: 'postgres' },
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

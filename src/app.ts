@@ -22,12 +22,15 @@ import { newId } from './platform/ids.js';
 import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import type { ServerKeys } from './platform/secrets.js';
+import type { Redis } from 'ioredis';
 
 export interface AppDeps {
   readonly config: Config;
   readonly database: DatabaseHandle;
   readonly logger: Logger;
   readonly keys: ServerKeys;
+  /** Shared state across nodes when REDIS_URL is set; in-process otherwise. */
+  readonly redis?: Redis;
   readonly metrics?: Metrics;
 }
 
@@ -36,6 +39,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const app: App = Fastify({
+    // pino's Logger is wider than FastifyBaseLogger; narrowing keeps App's type the same for every module.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
@@ -50,6 +55,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  // The API speaks JSON only; anything else is a clear 415 instead of a confusing validation error.
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('actor', null);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -70,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     max: config.rateLimitPerMinute,
     timeWindow: '1 minute',
     keyGenerator: (request) => request.ip,
+    ...(deps.redis && { redis: deps.redis, nameSpace: 'parley-rate-limit:' }),
     errorResponseBuilder: (_request, context) =>
       new AppError('rate_limited', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} seconds`, {
         retryAfterSeconds: Math.ceil(context.ttl / 1000),
@@ -93,6 +101,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access ?? 'public';
     request.actor = await auth.service.authenticate(request.headers.authorization);
+    if (request.actor) {
+      request.log = request.log.child({ tenantId: request.actor.tenantId, userId: request.actor.userId });
+    }
     if (!satisfiesAccess(request.actor, access)) {
       throw request.actor
         ? new AppError('forbidden', 'Your role does not allow this action')

@@ -44,6 +44,6 @@ export async function admin(config: Config, logger: Logger, argv: readonly strin
     });
     logger.info({ userId: user.id, tenantId: user.tenantId, email: user.email }, 'created platform admin');
   } finally {
-    await runtime.database.close();
+    await runtime.close();
   }
 }

@@ -21,7 +21,7 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     forceTimer.unref();
     try {
       await app.close();
-      await runtime.database.close();
+      await runtime.close();
     } finally {
       clearTimeout(forceTimer);
       logger.info('stopped');

@@ -5,8 +5,9 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { App } from '../../src/platform/http/types.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { openRedis } from '../../src/platform/redis.js';
 import { deriveServerKeys } from '../../src/platform/secrets.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, testStorage, type TestDatabase } from './test-database.js';
 
 export interface TestApp {
   readonly app: App;
@@ -26,7 +27,16 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   });
   const database = await createTestDatabase();
   const logger = createLogger({ level: config.logLevel });
-  const app = await buildApp({ config, database, logger, keys: deriveServerKeys('test-secret-'.padEnd(40, 'x')) });
+  // Redis belongs to the scaled-out set-up, so it joins the PostgreSQL run only.
+  const redisUrl = testStorage === 'postgres' ? process.env.TEST_REDIS_URL : undefined;
+  const redis = redisUrl ? await openRedis(redisUrl, logger) : undefined;
+  const app = await buildApp({
+    config,
+    database,
+    logger,
+    redis,
+    keys: deriveServerKeys('test-secret-'.padEnd(40, 'x')),
+  });
   await app.ready();
   return {
     app,
@@ -35,6 +45,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     close: async () => {
       await app.close();
       await database.dispose();
+      await redis?.quit();
     },
   };
 }

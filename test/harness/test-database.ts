@@ -4,7 +4,8 @@ import { openDatabase, type DatabaseHandle } from '../../src/platform/db/client.
 import { runMigrations } from '../../src/platform/db/migrate.js';
 
 /** Which storage the integration suite runs on: embedded by default, PostgreSQL when TEST_DATABASE_URL is set. */
-export const testStorage: 'embedded' | 'postgres' = process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded';
+export const testStorage: 'embedded' | 'postgres' =
+  process.env.PARLEY_TEST_STORAGE === 'postgres' && process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded';
 
 export interface TestDatabase extends DatabaseHandle {
   /** Closes the connection and, on PostgreSQL, drops the per-test database. */
@@ -17,7 +18,7 @@ export interface TestDatabase extends DatabaseHandle {
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL;
-  if (!adminUrl) {
+  if (testStorage === 'embedded' || !adminUrl) {
     const handle = await openDatabase({});
     await runMigrations(handle);
     return { ...handle, dispose: () => handle.close() };

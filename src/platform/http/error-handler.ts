@@ -13,6 +13,7 @@ export interface ProblemBody {
   instance?: string;
   requestId: string;
   errors?: readonly FieldProblem[];
+  [extension: string]: unknown;
 }
 
 /** Turns any thrown value into the AppError the client will see. Unknown errors become `internal`. */
@@ -32,12 +33,16 @@ export function toAppError(error: unknown): AppError {
       return new AppError('payload_too_large', 'The request body is larger than this server accepts');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('unsupported_media_type', 'Send the request body as application/json');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('malformed_request', 'The request body is not valid JSON');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError('malformed_request', 'The request body is empty; send a JSON object');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('malformed_request', 'The Content-Length header does not match the body');
     case 'FST_ERR_VALIDATION':
       return new AppError('validation_failed', `The request is invalid — ${fastifyError.message ?? ''}`);
+    default:
+      break;
   }
   if (fastifyError.statusCode === 400 && error instanceof SyntaxError) {
     return new AppError('malformed_request', 'The request body is not valid JSON');
@@ -60,6 +65,8 @@ function fieldName(instancePath: string | undefined, context: string | undefined
 
 export function problemBody(error: AppError, request: FastifyRequest): ProblemBody {
   return {
+    // Extensions first, so they can never replace a standard member.
+    ...error.details.extensions,
     type: `https://parley.dev/problems/${error.code.replaceAll('_', '-')}`,
     title: error.code.replaceAll('_', ' '),
     status: error.status,

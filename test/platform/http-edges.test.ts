@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { testStorage } from '../harness/test-database.js';
+
+describe('HTTP edges', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '100000', BODY_LIMIT_BYTES: '2048' });
+  });
+  afterAll(() => t.close());
+
+  it('answers malformed JSON with a 400 problem that says so', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email": ',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json()).toMatchObject({ code: 'malformed_request', detail: 'The request body is not valid JSON' });
+  });
+
+  it('answers an oversized body with 413', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: 'a@example.test', password: 'x'.repeat(5000) },
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().code).toBe('payload_too_large');
+  });
+
+  it('lists each invalid field and refuses unknown fields', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: { email: 'not-an-email', password: 'short', isAdmin: true },
+    });
+    expect(response.statusCode).toBe(400);
+    const body = response.json();
+    expect(body.code).toBe('validation_failed');
+    const fields = body.errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['email', 'password']));
+    expect(JSON.stringify(body)).toContain('isAdmin');
+  });
+
+  it('answers wrong types and unsupported media types with 4xx, never 5xx', async () => {
+    const wrongType = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 42, password: [] } });
+    expect(wrongType.statusCode).toBe(400);
+    const text = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
+    expect(text.statusCode).toBe(415);
+  });
+
+  it('answers an unknown route with a 404 problem', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/v1/nothing-here' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().code).toBe('not_found');
+  });
+
+  it('echoes a request id on every response', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'abc-123' } });
+    expect(response.headers['x-request-id']).toBe('abc-123');
+  });
+
+  it('is ready once migrations are applied, and exposes Prometheus metrics', async () => {
+    const ready = await t.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('parley_http_request_duration_seconds');
+    expect(metrics.body).toContain('parley_chat_streams_in_flight');
+  });
+
+  it('serves an OpenAPI 3.1 document generated from the route schemas', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    const document = response.json();
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.paths['/v1/auth/login'].post.requestBody).toBeDefined();
+  });
+});
+
+describe('rate limits', () => {
+  it('answers 429 with retry-after once the per-address budget is spent, shared across nodes via Redis', async () => {
+    const first = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
+    // With TEST_REDIS_URL both nodes count against one budget; embedded, one node takes all four requests.
+    const second = testStorage === 'postgres' && process.env.TEST_REDIS_URL ? await buildTestApp({ RATE_LIMIT_PER_MINUTE: '3' }) : first;
+    try {
+      const ip = `10.${Math.floor(Math.random() * 250)}.0.${Math.floor(Math.random() * 250)}`;
+      const nodes = [first, first, second, second];
+      const statuses = [];
+      let last;
+      for (const node of nodes) {
+        last = await node.app.inject({ method: 'GET', url: '/v1/auth/status', remoteAddress: ip });
+        statuses.push(last.statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect(last?.headers['retry-after']).toBeDefined();
+      expect(last?.json().code).toBe('rate_limited');
+    } finally {
+      await first.close();
+      if (second !== first) await second.close();
+    }
+  });
+});
