@@ -28,6 +28,13 @@ export interface FieldProblem {
   readonly message: string;
 }
 
+export interface ErrorDetails {
+  readonly fields?: readonly FieldProblem[];
+  readonly retryAfterSeconds?: number;
+  /** Extra members of the problem body (RFC 9457 extensions), e.g. the id of a message that was stored. */
+  readonly extensions?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
 export class AppError extends Error {
   override readonly name = 'AppError';
   readonly status: number;
@@ -35,7 +42,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { fields?: readonly FieldProblem[]; retryAfterSeconds?: number } = {},
+    readonly details: ErrorDetails = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);
