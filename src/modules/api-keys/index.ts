@@ -1,0 +1,15 @@
+import type { Database } from '../../platform/db/client.js';
+import { createApiKeysRepository } from './api-keys.repository.js';
+import { registerApiKeysRoutes } from './api-keys.routes.js';
+import { createApiKeysService } from './api-keys.service.js';
+
+export interface ApiKeysModuleDeps {
+  readonly db: Database;
+}
+
+export function createApiKeysModule(deps: ApiKeysModuleDeps) {
+  const service = createApiKeysService({ db: deps.db, repository: createApiKeysRepository() });
+  return { service, registerRoutes: registerApiKeysRoutes };
+}
+
+export type { ApiKeysService } from './api-keys.service.js';
