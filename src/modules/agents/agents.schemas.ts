@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { agentVisibilities } from '../../platform/db/schema/agents.js';
+import { pageOf } from '../../platform/http/common-schemas.js';
+import type { AgentRow } from './agents.repository.js';
+
+/** `provider:model` or `offline`; whether the provider exists is checked when chatting. */
+export const modelRefSchema = z
+  .string()
+  .trim()
+  .max(241)
+  .regex(/^(offline|[a-z][a-z0-9-]{0,39}:\S{1,200})$/, "must be 'provider:model' (e.g. 'openai:gpt-4o-mini') or 'offline'");
+
+const nameSchema = z.string().trim().min(1).max(100);
+const instructionsSchema = z.string().max(20_000);
+const temperatureSchema = z.number().min(0).max(2);
+const maxOutputTokensSchema = z.number().int().min(1).max(1_000_000);
+const visibilitySchema = z.enum(agentVisibilities);
+
+export const createAgentBody = z.strictObject({
+  name: nameSchema,
+  instructions: instructionsSchema.default(''),
+  model: modelRefSchema.default('offline'),
+  temperature: temperatureSchema.optional(),
+  maxOutputTokens: maxOutputTokensSchema.optional(),
+  /** Members may only create `private` agents (their default); admins default to `tenant`. */
+  visibility: visibilitySchema.optional(),
+});
+export type CreateAgentInput = z.infer<typeof createAgentBody>;
+
+export const updateAgentBody = z.strictObject({
+  name: nameSchema.optional(),
+  instructions: instructionsSchema.optional(),
+  model: modelRefSchema.optional(),
+  temperature: temperatureSchema.nullable().optional(),
+  maxOutputTokens: maxOutputTokensSchema.nullable().optional(),
+  visibility: visibilitySchema.optional(),
+});
+export type UpdateAgentInput = z.infer<typeof updateAgentBody>;
+
+export const agentSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  instructions: z.string(),
+  model: z.string(),
+  temperature: z.number().nullable(),
+  maxOutputTokens: z.number().int().nullable(),
+  visibility: visibilitySchema,
+  ownerId: z.uuid().nullable(),
+  createdBy: z.uuid().nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type AgentView = z.infer<typeof agentSchema>;
+
+export const agentPageSchema = pageOf(agentSchema);
+
+export const presentAgent = (agent: AgentRow): AgentView => ({
+  id: agent.id,
+  name: agent.name,
+  instructions: agent.instructions,
+  model: agent.model,
+  temperature: agent.temperature,
+  maxOutputTokens: agent.maxOutputTokens,
+  visibility: agent.visibility,
+  ownerId: agent.ownerId,
+  createdBy: agent.createdBy,
+  createdAt: agent.createdAt.toISOString(),
+  updatedAt: agent.updatedAt.toISOString(),
+});

@@ -1,0 +1,133 @@
+import { isAdmin, type Actor } from '../../access/actor.js';
+import type { Database } from '../../platform/db/client.js';
+import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
+import type { AgentVisibility } from '../../platform/db/schema/agents.js';
+import { forbidden, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { AgentChanges, AgentRow, AgentsRepository } from './agents.repository.js';
+import { presentAgent, type AgentView, type CreateAgentInput, type UpdateAgentInput } from './agents.schemas.js';
+
+export interface AgentsServiceDeps {
+  readonly db: Database;
+  readonly repository: AgentsRepository;
+}
+
+/** What a chat turn needs of an agent (the shape of conversations' AgentDirectory). */
+export interface UsableAgent {
+  readonly id: string;
+  readonly name: string;
+  readonly instructions: string;
+  readonly model: string;
+  readonly temperature: number | null;
+  readonly maxOutputTokens: number | null;
+  readonly createdAt: Date;
+}
+
+/** Tenant-wide agents and one's own private ones can be used; admins may also see (and manage) the rest. */
+const canUse = (actor: Actor, agent: AgentRow): boolean =>
+  agent.visibility === 'tenant' || agent.ownerId === actor.userId;
+const canView = (actor: Actor, agent: AgentRow): boolean => canUse(actor, agent) || isAdmin(actor);
+const canModify = (actor: Actor, agent: AgentRow): boolean =>
+  isAdmin(actor) || (agent.ownerId !== null && agent.ownerId === actor.userId);
+
+const maxUsableAgents = 500;
+
+function requireVisibilityAllowed(actor: Actor, visibility: AgentVisibility): void {
+  if (visibility === 'tenant' && !isAdmin(actor)) {
+    throw forbidden('Only administrators can share an agent with the whole tenant; create it as private');
+  }
+}
+
+/** A private agent belongs to someone; a tenant-wide one to no one. */
+function ownerFor(actor: Actor, agent: AgentRow | undefined, visibility: AgentVisibility): string | null {
+  if (visibility === 'tenant') return null;
+  return agent?.visibility === 'private' ? agent.ownerId : actor.userId;
+}
+
+const toUsableAgent = (agent: AgentRow): UsableAgent => ({
+  id: agent.id,
+  name: agent.name,
+  instructions: agent.instructions,
+  model: agent.model,
+  temperature: agent.temperature,
+  maxOutputTokens: agent.maxOutputTokens,
+  createdAt: agent.createdAt,
+});
+
+export function createAgentsService(deps: AgentsServiceDeps) {
+  const { db, repository } = deps;
+
+  /** Another tenant's agent, or a private agent the caller may not see, is a 404 alike. */
+  async function findViewable(actor: Actor, agentId: string): Promise<AgentRow> {
+    const agent = await repository.findAgent(db, actor.tenantId, agentId);
+    if (!agent || !canView(actor, agent)) throw notFound('Agent', agentId);
+    return agent;
+  }
+
+  async function findModifiable(actor: Actor, agentId: string): Promise<AgentRow> {
+    const agent = await findViewable(actor, agentId);
+    if (!canModify(actor, agent)) throw forbidden(`Only the owner of agent '${agentId}' or an administrator can change it`);
+    return agent;
+  }
+
+  return {
+    async list(actor: Actor, page: PageRequest): Promise<Page<AgentView>> {
+      const filter = isAdmin(actor) ? {} : { usableBy: actor.userId };
+      return toPage(await repository.listAgents(db, actor.tenantId, filter, page), page.limit, presentAgent);
+    },
+
+    async get(actor: Actor, agentId: string): Promise<AgentView> {
+      return presentAgent(await findViewable(actor, agentId));
+    },
+
+    async create(actor: Actor, input: CreateAgentInput): Promise<AgentView> {
+      const visibility = input.visibility ?? (isAdmin(actor) ? 'tenant' : 'private');
+      requireVisibilityAllowed(actor, visibility);
+      const agent = await repository.insertAgent(db, {
+        id: newId(),
+        tenantId: actor.tenantId,
+        ownerId: ownerFor(actor, undefined, visibility),
+        visibility,
+        name: input.name,
+        instructions: input.instructions,
+        model: input.model,
+        temperature: input.temperature ?? null,
+        maxOutputTokens: input.maxOutputTokens ?? null,
+        createdBy: actor.userId,
+      });
+      return presentAgent(agent);
+    },
+
+    async update(actor: Actor, agentId: string, input: UpdateAgentInput): Promise<AgentView> {
+      const agent = await findModifiable(actor, agentId);
+      const { visibility, ...fields } = input;
+      if (visibility !== undefined) requireVisibilityAllowed(actor, visibility);
+      const changes: AgentChanges = {
+        ...fields,
+        ...(visibility !== undefined && { visibility, ownerId: ownerFor(actor, agent, visibility) }),
+      };
+      const updated = await repository.updateAgent(db, actor.tenantId, agentId, changes);
+      if (!updated) throw notFound('Agent', agentId);
+      return presentAgent(updated);
+    },
+
+    async remove(actor: Actor, agentId: string): Promise<void> {
+      await findModifiable(actor, agentId);
+      if (!(await repository.deleteAgent(db, actor.tenantId, agentId))) throw notFound('Agent', agentId);
+    },
+
+    /** For chat: an agent the caller may talk to, or undefined (never someone else's private agent). */
+    async findUsable(actor: Actor, agentId: string): Promise<UsableAgent | undefined> {
+      const agent = await repository.findAgent(db, actor.tenantId, agentId);
+      return agent && canUse(actor, agent) ? toUsableAgent(agent) : undefined;
+    },
+
+    /** For pickers: the newest agents the caller may talk to. */
+    async listUsable(actor: Actor): Promise<UsableAgent[]> {
+      const rows = await repository.listAgents(db, actor.tenantId, { usableBy: actor.userId }, { limit: maxUsableAgents });
+      return rows.slice(0, maxUsableAgents).map(({ row }) => toUsableAgent(row));
+    },
+  };
+}
+
+export type AgentsService = ReturnType<typeof createAgentsService>;

@@ -1,0 +1,16 @@
+import type { Database } from '../../platform/db/client.js';
+import { createAgentsRepository } from './agents.repository.js';
+import { registerAgentsRoutes } from './agents.routes.js';
+import { createAgentsService } from './agents.service.js';
+
+export interface AgentsModuleDeps {
+  readonly db: Database;
+}
+
+/** `service` also serves as conversations' AgentDirectory (findUsable, listUsable). */
+export function createAgentsModule(deps: AgentsModuleDeps) {
+  const service = createAgentsService({ db: deps.db, repository: createAgentsRepository() });
+  return { service, registerRoutes: registerAgentsRoutes };
+}
+
+export type { AgentsService, UsableAgent } from './agents.service.js';
