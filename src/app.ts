@@ -98,11 +98,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   requireDeclaredAccess(app);
   const auth = createAuthModule({ db: database.db, keys: deps.keys, config });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access ?? 'public';
     request.actor = await auth.service.authenticate(request.headers.authorization);
     if (request.actor) {
-      request.log = request.log.child({ tenantId: request.actor.tenantId, userId: request.actor.userId });
+      // reply.log writes the "request completed" line, so both carry the tenant and user.
+      request.log = reply.log = request.log.child({ tenantId: request.actor.tenantId, userId: request.actor.userId });
     }
     if (!satisfiesAccess(request.actor, access)) {
       throw request.actor

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { DestinationStream } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { App } from '../../src/platform/http/types.js';
@@ -17,7 +18,10 @@ export interface TestApp {
 }
 
 /** The real app, in-process (app.inject), on a fresh migrated database. */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  options: { logDestination?: DestinationStream } = {},
+): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -26,7 +30,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   const database = await createTestDatabase();
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, destination: options.logDestination });
   // Redis belongs to the scaled-out set-up, so it joins the PostgreSQL run only.
   const redisUrl = testStorage === 'postgres' ? process.env.TEST_REDIS_URL : undefined;
   const redis = redisUrl ? await openRedis(redisUrl, logger) : undefined;

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/platform/db/client.js';
+import { testStorage } from '../harness/test-database.js';
+
+const run = promisify(execFile);
+const tsx = path.resolve('node_modules/.bin/tsx');
+
+/** Runs the real `parley` entry point (from source) with a clean, explicit environment. */
+async function parley(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await run(tsx, ['src/main.ts', ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+// The CLI tests exercise embedded storage only; one run of them is enough.
+describe.skipIf(testStorage === 'postgres')('parley command', () => {
+  it('stops with one line naming the variable when the configuration is wrong', async () => {
+    const result = await parley(['serve'], { PORT: 'eighty', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')) });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('PORT');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses to start on PostgreSQL without PARLEY_SECRET_KEY', async () => {
+    const result = await parley(['serve'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('PARLEY_SECRET_KEY');
+  });
+
+  it('creates a platform admin with `admin create`, generating the secret on first run', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    const result = await parley(['admin', 'create', '--email', 'root@example.test', '--password', 'a long password'], {
+      DATA_DIR: dataDir,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('generated a new server secret');
+    expect(result.stdout).not.toContain('a long password');
+    const database = await openDatabase({ dataDir: path.join(dataDir, 'pglite') });
+    try {
+      const { rows } = await database.executeSql('select email, role from users');
+      expect(rows).toEqual([{ email: 'root@example.test', role: 'platform_admin' }]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('rejects `admin create` with a short password in one clear line', async () => {
+    const result = await parley(['admin', 'create', '--email', 'a@example.test', '--password', 'short'], {
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--password: must be at least 8 characters/);
+  });
+});
