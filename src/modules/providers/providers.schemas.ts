@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { providerKinds } from '../../platform/db/schema/agents.js';
+import { pageOf } from '../../platform/http/common-schemas.js';
+import type { ProviderRow } from './providers.repository.js';
+
+/** Used as the prefix of model references (`<name>:<model>`), so it follows their rule. */
+const nameSchema = z
+  .string()
+  .max(40)
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must start with a lowercase letter and use only lowercase letters, digits and dashes');
+const kindSchema = z.enum(providerKinds);
+const baseUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+const apiKeySchema = z.string().trim().min(1).max(4096);
+const settingsSchema = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'setting names are letters, digits and _'), z.string().max(200))
+  .refine((settings) => Object.keys(settings).length <= 20, 'at most 20 settings');
+const modelsSchema = z.array(z.string().trim().min(1).max(200)).max(100);
+
+export const createProviderBody = z.strictObject({
+  name: nameSchema,
+  kind: kindSchema,
+  baseUrl: baseUrlSchema.optional(),
+  /** Stored encrypted; never returned. */
+  apiKey: apiKeySchema.optional(),
+  /** Kind-specific values, e.g. Azure's `resourceName` and `apiVersion`. */
+  settings: settingsSchema.default({}),
+  /** Model ids to offer in pickers, e.g. Azure deployment names. */
+  models: modelsSchema.default([]),
+});
+export type CreateProviderInput = z.infer<typeof createProviderBody>;
+
+/** `null` clears `baseUrl` or removes the stored API key. */
+export const updateProviderBody = z.strictObject({
+  name: nameSchema.optional(),
+  kind: kindSchema.optional(),
+  baseUrl: baseUrlSchema.nullable().optional(),
+  apiKey: apiKeySchema.nullable().optional(),
+  settings: settingsSchema.optional(),
+  models: modelsSchema.optional(),
+});
+export type UpdateProviderInput = z.infer<typeof updateProviderBody>;
+
+export const providerSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  kind: kindSchema,
+  baseUrl: z.string().nullable(),
+  hasApiKey: z.boolean(),
+  settings: z.record(z.string(), z.string()),
+  models: z.array(z.string()),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type ProviderView = z.infer<typeof providerSchema>;
+
+export const providerPageSchema = pageOf(providerSchema);
+
+/** The encrypted key stays behind: callers learn only whether one is set. */
+export const presentProvider = (provider: ProviderRow): ProviderView => ({
+  id: provider.id,
+  name: provider.name,
+  kind: provider.kind,
+  baseUrl: provider.baseUrl,
+  hasApiKey: provider.encryptedApiKey !== null,
+  settings: provider.settings,
+  models: provider.models,
+  createdAt: provider.createdAt.toISOString(),
+  updatedAt: provider.updatedAt.toISOString(),
+});

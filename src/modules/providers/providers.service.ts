@@ -1,0 +1,150 @@
+import type { Actor } from '../../access/actor.js';
+import { requireAdmin } from '../../access/require-access.js';
+import type { Database } from '../../platform/db/client.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
+import type { ProviderKind } from '../../platform/db/schema/agents.js';
+import { AppError, conflict, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
+import type { ProviderChanges, ProviderRow, ProvidersRepository } from './providers.repository.js';
+import { requireCompleteConfiguration, requireUsableName } from './providers.rules.js';
+import {
+  presentProvider,
+  type CreateProviderInput,
+  type ProviderView,
+  type UpdateProviderInput,
+} from './providers.schemas.js';
+
+export interface ProvidersServiceDeps {
+  readonly db: Database;
+  readonly repository: ProvidersRepository;
+  readonly credentialsKey: Buffer;
+}
+
+/** A tenant's provider as the model registry consumes it (src/ai/model-types.ts), API key decrypted. */
+export interface TenantProviderConfig {
+  readonly name: string;
+  readonly kind: ProviderKind;
+  readonly baseUrl?: string | undefined;
+  readonly apiKey?: string | undefined;
+  readonly settings: Readonly<Record<string, string>>;
+  readonly models: readonly string[];
+}
+
+const nameTaken = (name: string): AppError => conflict(`A provider named '${name}' already exists in this tenant`);
+
+export function createProvidersService(deps: ProvidersServiceDeps) {
+  const { db, repository, credentialsKey } = deps;
+
+  async function findOrThrow(actor: Actor, providerId: string): Promise<ProviderRow> {
+    const provider = await repository.findProvider(db, actor.tenantId, providerId);
+    if (!provider) throw notFound('Provider', providerId);
+    return provider;
+  }
+
+  async function requireFreeName(actor: Actor, name: string, exceptId?: string): Promise<void> {
+    requireUsableName(name);
+    const existing = await repository.findProviderByName(db, actor.tenantId, name);
+    if (existing && existing.id !== exceptId) throw nameTaken(name);
+  }
+
+  /** Two admins racing for one name: the unique index decides, and the loser hears a 409. */
+  async function guardNameRace<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (name && isUniqueViolation(error, 'providers_tenant_name_unique')) throw nameTaken(name);
+      throw error;
+    }
+  }
+
+  function decryptApiKey(provider: ProviderRow): string | undefined {
+    if (provider.encryptedApiKey === null) return undefined;
+    try {
+      return decryptSecret(credentialsKey, provider.encryptedApiKey);
+    } catch (error) {
+      throw new AppError(
+        'unprocessable',
+        `The API key of provider '${provider.name}' cannot be read with this server's secret key (was it changed?); a tenant administrator must enter the key again`,
+        {},
+        { cause: error },
+      );
+    }
+  }
+
+  return {
+    async list(actor: Actor, page: PageRequest): Promise<Page<ProviderView>> {
+      requireAdmin(actor);
+      return toPage(await repository.listProviders(db, actor.tenantId, page), page.limit, presentProvider);
+    },
+
+    async get(actor: Actor, providerId: string): Promise<ProviderView> {
+      requireAdmin(actor);
+      return presentProvider(await findOrThrow(actor, providerId));
+    },
+
+    async create(actor: Actor, input: CreateProviderInput): Promise<ProviderView> {
+      requireAdmin(actor);
+      requireCompleteConfiguration(input.kind, input.baseUrl, input.settings);
+      await requireFreeName(actor, input.name);
+      const provider = await guardNameRace(input.name, () =>
+        repository.insertProvider(db, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          name: input.name,
+          kind: input.kind,
+          baseUrl: input.baseUrl ?? null,
+          encryptedApiKey: input.apiKey === undefined ? null : encryptSecret(credentialsKey, input.apiKey),
+          settings: input.settings,
+          models: input.models,
+        }),
+      );
+      return presentProvider(provider);
+    },
+
+    async update(actor: Actor, providerId: string, input: UpdateProviderInput): Promise<ProviderView> {
+      requireAdmin(actor);
+      const current = await findOrThrow(actor, providerId);
+      const { apiKey, ...fields } = input;
+      requireCompleteConfiguration(
+        fields.kind ?? current.kind,
+        fields.baseUrl === undefined ? current.baseUrl : fields.baseUrl,
+        fields.settings ?? current.settings,
+      );
+      if (fields.name !== undefined && fields.name !== current.name) await requireFreeName(actor, fields.name, providerId);
+      const changes: ProviderChanges = {
+        ...fields,
+        ...(apiKey !== undefined && { encryptedApiKey: apiKey === null ? null : encryptSecret(credentialsKey, apiKey) }),
+      };
+      const updated = await guardNameRace(fields.name, () =>
+        repository.updateProvider(db, actor.tenantId, providerId, changes),
+      );
+      if (!updated) throw notFound('Provider', providerId);
+      return presentProvider(updated);
+    },
+
+    async remove(actor: Actor, providerId: string): Promise<void> {
+      requireAdmin(actor);
+      if (!(await repository.deleteProvider(db, actor.tenantId, providerId))) throw notFound('Provider', providerId);
+    },
+
+    /**
+     * For the chat turn, which resolves models for any member of the tenant: a system-level read,
+     * hence no actor. The decrypted keys go straight to the model registry and are never stored.
+     */
+    async loadTenantProviders(tenantId: string): Promise<TenantProviderConfig[]> {
+      const rows = await repository.listAllProviders(db, tenantId);
+      return rows.map((provider) => ({
+        name: provider.name,
+        kind: provider.kind,
+        baseUrl: provider.baseUrl ?? undefined,
+        apiKey: decryptApiKey(provider),
+        settings: provider.settings,
+        models: provider.models,
+      }));
+    },
+  };
+}
+
+export type ProvidersService = ReturnType<typeof createProvidersService>;
