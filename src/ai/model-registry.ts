@@ -1,0 +1,84 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { Config } from '../config.js';
+import { AppError } from '../platform/errors.js';
+import { formatModelRef, offlineModelRef, parseModelRef } from './model-ref.js';
+import type { ModelRegistry, TenantProviderConfig } from './model-types.js';
+import { createOfflineModel } from './offline-model.js';
+import { createProviderCache } from './provider-cache.js';
+import { serverProviderEntries, tenantProviderEntry, type ProviderEntry } from './provider-entries.js';
+
+export interface ModelRegistryDeps {
+  readonly config: Pick<Config, 'providers' | 'defaultModel'>;
+  /** Pause between the offline model's words; 0 (the default) streams as fast as it is read. */
+  readonly offlineWordDelayMs?: number;
+  readonly maxCachedProviders?: number;
+}
+
+const maxRefLengthInMessages = 120;
+
+export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
+  const serverEntries = serverProviderEntries(deps.config.providers);
+  const offlineModel = createOfflineModel({ wordDelayMs: deps.offlineWordDelayMs ?? 0 });
+  const cache = createProviderCache(deps.maxCachedProviders ?? 256);
+
+  /** Tenant providers first, so a tenant's `openai` replaces the server-wide one for that tenant only. */
+  function providerEntries(tenantProviders: readonly TenantProviderConfig[]): ProviderEntry[] {
+    const byName = new Map<string, ProviderEntry>();
+    for (const entry of [...tenantProviders.map(tenantProviderEntry), ...serverEntries]) {
+      if (!byName.has(entry.name)) byName.set(entry.name, entry);
+    }
+    return [...byName.values()];
+  }
+
+  return {
+    resolve(modelRef, tenantProviders): LanguageModelV3 {
+      const parsed = parseModelRef(modelRef);
+      const entries = providerEntries(tenantProviders);
+      if (!parsed) {
+        throw new AppError(
+          'validation_failed',
+          `Model '${quoteRef(modelRef)}' is not a valid model reference: use 'provider:model' (for example 'openai:gpt-4o-mini') or 'offline'. ${describeAvailable(entries)}`,
+        );
+      }
+      if (parsed.kind === 'offline') return offlineModel;
+      const entry = entries.find((candidate) => candidate.name === parsed.providerName);
+      if (!entry) {
+        throw new AppError(
+          'validation_failed',
+          `Model '${quoteRef(modelRef)}' uses provider '${parsed.providerName}', which is not configured. ${describeAvailable(entries)}`,
+        );
+      }
+      return cache.getOrCreate(entry.cacheKey, entry.create)(parsed.modelId);
+    },
+
+    listModels(tenantProviders): string[] {
+      const refs = providerEntries(tenantProviders).flatMap((entry) =>
+        entry.suggestedModels.map((modelId) => formatModelRef(entry.name, modelId)),
+      );
+      if (deps.config.defaultModel) refs.unshift(deps.config.defaultModel);
+      return [...new Set([...refs, offlineModelRef])];
+    },
+
+    defaultModelRef(tenantProviders): string {
+      if (deps.config.defaultModel) return deps.config.defaultModel;
+      for (const entry of providerEntries(tenantProviders)) {
+        const first = entry.suggestedModels[0];
+        if (first) return formatModelRef(entry.name, first);
+      }
+      return offlineModelRef;
+    },
+  };
+}
+
+function describeAvailable(entries: readonly ProviderEntry[]): string {
+  if (entries.length === 0) {
+    return "No model provider is configured, so only 'offline' is available.";
+  }
+  const names = entries.map((entry) => `'${entry.name}'`).join(', ');
+  return `Configured providers: ${names}; 'offline' is always available.`;
+}
+
+/** The ref comes from a request, so it is bounded before it is echoed back. */
+function quoteRef(modelRef: string): string {
+  return modelRef.length <= maxRefLengthInMessages ? modelRef : `${modelRef.slice(0, maxRefLengthInMessages)}…`;
+}

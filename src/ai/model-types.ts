@@ -1,0 +1,28 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+
+/** The kinds of provider a tenant can register; server-wide Ollama is served by the compatible adapter. */
+export const tenantProviderKinds = ['openai', 'azure', 'anthropic', 'openai-compatible'] as const;
+export type TenantProviderKind = (typeof tenantProviderKinds)[number];
+
+/**
+ * A tenant's own provider as the registry needs it: already decrypted by the caller, never persisted
+ * from here. `settings` carries kind-specific values such as `resourceName` and `apiVersion` (Azure).
+ */
+export interface TenantProviderConfig {
+  readonly name: string;
+  readonly kind: TenantProviderKind;
+  readonly baseUrl?: string | undefined;
+  readonly apiKey?: string | undefined;
+  readonly settings: Readonly<Record<string, string>>;
+  /** Model ids the tenant wants offered in the model picker, e.g. its Azure deployment names. */
+  readonly models?: readonly string[] | undefined;
+}
+
+export interface ModelRegistry {
+  /** Turns `provider:model` or `offline` into a model; throws AppError('validation_failed') when it cannot. */
+  resolve(modelRef: string, tenantProviders: readonly TenantProviderConfig[]): LanguageModelV3;
+  /** Model refs to offer in a picker: `offline`, well-known defaults of configured providers, tenant models. */
+  listModels(tenantProviders: readonly TenantProviderConfig[]): string[];
+  /** The configured default model, else the first configured provider's usual model, else `offline`. */
+  defaultModelRef(tenantProviders: readonly TenantProviderConfig[]): string;
+}

@@ -1,0 +1,161 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3FinishReason,
+  LanguageModelV3GenerateResult,
+  LanguageModelV3Prompt,
+  LanguageModelV3StreamPart,
+  LanguageModelV3StreamResult,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
+
+export interface OfflineModelOptions {
+  /** Pause between streamed words; 0 streams as fast as the reader pulls. */
+  readonly wordDelayMs?: number;
+}
+
+const quoteMaxChars = 60;
+const titleMaxWords = 6;
+const titleMaxChars = 60;
+const textPartId = 'text-0';
+const stopReason: LanguageModelV3FinishReason = { unified: 'stop', raw: 'stop' };
+
+/**
+ * The built-in `offline` model. It never pretends to answer: it tells the user that no language model
+ * is configured and how to configure one, so a fresh server is usable end to end without any key.
+ */
+export function createOfflineModel(options: OfflineModelOptions = {}): LanguageModelV3 {
+  const wordDelayMs = options.wordDelayMs ?? 0;
+  return {
+    specificationVersion: 'v3',
+    provider: 'parley',
+    modelId: 'offline',
+    supportedUrls: {},
+
+    async doGenerate(call: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
+      call.abortSignal?.throwIfAborted();
+      const text = offlineReply(call.prompt);
+      return {
+        content: [{ type: 'text', text }],
+        finishReason: stopReason,
+        usage: countUsage(call.prompt, text),
+        warnings: [],
+        response: { modelId: 'offline' },
+      };
+    },
+
+    async doStream(call: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
+      call.abortSignal?.throwIfAborted();
+      const text = offlineReply(call.prompt);
+      const parts = streamParts(text, countUsage(call.prompt, text));
+      return { stream: pullParts(parts, wordDelayMs, call.abortSignal) };
+    },
+  };
+}
+
+/** The reply the offline model gives to a conversation whose last user message is `prompt`'s last. */
+export function offlineReply(prompt: LanguageModelV3Prompt): string {
+  const lastUserText = lastUserMessageText(prompt);
+  const quote = truncate(collapseWhitespace(lastUserText), quoteMaxChars);
+  const opening = quote
+    ? `I can't answer "${quote}" because no language model is configured on this Parley server yet.`
+    : `I can't answer because no language model is configured on this Parley server yet.`;
+  return [
+    opening,
+    'This is the built-in offline model: it only explains the setup and never answers questions.',
+    'To connect a model, an administrator can set one of these environment variables and restart the server:',
+    'OPENAI_API_KEY, ANTHROPIC_API_KEY, AZURE_OPENAI_API_KEY together with AZURE_OPENAI_RESOURCE_NAME,',
+    'OLLAMA_BASE_URL, or OPENAI_COMPATIBLE_BASE_URL.',
+    'A workspace can instead add its own provider with POST /v1/providers.',
+    "Then set the agent's model to provider:model, for example openai:gpt-4o-mini.",
+  ].join(' ');
+}
+
+/** A conversation title from the first words of a message: at most 6 words and 60 characters. */
+export function offlineTitle(text: string): string {
+  const words = collapseWhitespace(text).split(' ').filter(Boolean).slice(0, titleMaxWords);
+  if (words.length === 0) return 'New conversation';
+  let title = '';
+  for (const word of words) {
+    const next = title ? `${title} ${word}` : word;
+    if (next.length > titleMaxChars) break;
+    title = next;
+  }
+  // A single first word longer than the limit still deserves a title, so cut it.
+  return title || Array.from(words[0]!).slice(0, titleMaxChars).join('');
+}
+
+function streamParts(text: string, usage: LanguageModelV3Usage): LanguageModelV3StreamPart[] {
+  // Each word keeps its trailing whitespace, so the deltas concatenate back to the exact text.
+  const words = text.match(/\S+\s*/g) ?? [];
+  return [
+    { type: 'stream-start', warnings: [] },
+    { type: 'response-metadata', modelId: 'offline' },
+    { type: 'text-start', id: textPartId },
+    ...words.map((delta): LanguageModelV3StreamPart => ({ type: 'text-delta', id: textPartId, delta })),
+    { type: 'text-end', id: textPartId },
+    { type: 'finish', finishReason: stopReason, usage },
+  ];
+}
+
+/** Pull-based, so a slow reader applies backpressure and an abort stops it between two parts. */
+function pullParts(
+  parts: readonly LanguageModelV3StreamPart[],
+  wordDelayMs: number,
+  abortSignal: AbortSignal | undefined,
+): ReadableStream<LanguageModelV3StreamPart> {
+  let index = 0;
+  return new ReadableStream<LanguageModelV3StreamPart>({
+    async pull(controller) {
+      try {
+        abortSignal?.throwIfAborted();
+        const part = parts[index++];
+        if (!part) return controller.close();
+        if (part.type === 'text-delta' && wordDelayMs > 0) await delay(wordDelayMs, undefined, { signal: abortSignal });
+        controller.enqueue(part);
+      } catch (error) {
+        // Report the caller's own abort reason (e.g. a TimeoutError), not the timer's generic AbortError.
+        controller.error(abortSignal?.aborted ? abortSignal.reason : error);
+      }
+    },
+  });
+}
+
+/** Words stand in for tokens: there is no tokenizer, and the numbers only need to be honest and stable. */
+function countUsage(prompt: LanguageModelV3Prompt, reply: string): LanguageModelV3Usage {
+  const inputWords = countWords(prompt.map(messageText).join(' '));
+  const outputWords = countWords(reply);
+  return {
+    inputTokens: { total: inputWords, noCache: inputWords, cacheRead: undefined, cacheWrite: undefined },
+    outputTokens: { total: outputWords, text: outputWords, reasoning: undefined },
+  };
+}
+
+function lastUserMessageText(prompt: LanguageModelV3Prompt): string {
+  const lastUser = prompt.findLast((message) => message.role === 'user');
+  return lastUser ? messageText(lastUser) : '';
+}
+
+function messageText(message: LanguageModelV3Prompt[number]): string {
+  if (message.role === 'system') return message.content;
+  return message.content.map((part) => (part.type === 'text' ? part.text : '')).join(' ');
+}
+
+function countWords(text: string): number {
+  return text.match(/\S+/g)?.length ?? 0;
+}
+
+function collapseWhitespace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Cuts by code point, so an emoji at the boundary is never split into half a surrogate pair. */
+function truncate(text: string, maxChars: number): string {
+  const characters = Array.from(text);
+  if (characters.length <= maxChars) return text;
+  return `${characters
+    .slice(0, maxChars - 1)
+    .join('')
+    .trimEnd()}…`;
+}

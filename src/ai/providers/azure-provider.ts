@@ -1,0 +1,30 @@
+import { createAzure } from '@ai-sdk/azure';
+import type { ChatModelFactory } from './chat-model-factory.js';
+
+export interface AzureProviderSettings {
+  readonly apiKey: string;
+  /** `https://{resourceName}.openai.azure.com/openai` is used when no base URL is given. */
+  readonly resourceName?: string | undefined;
+  /** e.g. `https://my-resource.openai.azure.com/openai`, or a gateway in front of it. */
+  readonly baseUrl?: string | undefined;
+  readonly apiVersion?: string | undefined;
+}
+
+const datedApiVersion = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
+
+/**
+ * Model ids are deployment names. Azure serves two URL styles: the v1 API (`/openai/v1/chat/completions`)
+ * and the older per-deployment one (`/openai/deployments/{name}/chat/completions?api-version=2024-10-21`),
+ * which only accepts dated versions. A dated `apiVersion` therefore selects the per-deployment style,
+ * so existing Azure setups configured with a dated version keep working.
+ */
+export function createAzureChatModels(settings: AzureProviderSettings): ChatModelFactory {
+  const isDatedVersion = settings.apiVersion !== undefined && datedApiVersion.test(settings.apiVersion);
+  const provider = createAzure({
+    apiKey: settings.apiKey,
+    ...(settings.baseUrl ? { baseURL: settings.baseUrl } : { resourceName: settings.resourceName }),
+    ...(settings.apiVersion && { apiVersion: settings.apiVersion }),
+    useDeploymentBasedUrls: isDatedVersion,
+  });
+  return (deployment) => provider.chat(deployment);
+}

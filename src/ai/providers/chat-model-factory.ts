@@ -1,0 +1,13 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { AppError } from '../../platform/errors.js';
+
+/** One configured provider, ready to hand out chat models by id. Built once and cached by the registry. */
+export type ChatModelFactory = (modelId: string) => LanguageModelV3;
+
+/** A provider that cannot work without a setting is reported when a model is resolved, naming the setting. */
+export function missingProviderSetting(providerName: string, setting: string): AppError {
+  return new AppError(
+    'validation_failed',
+    `Provider '${providerName}' has no ${setting} configured, so its models cannot be used; add the ${setting} to the provider`,
+  );
+}

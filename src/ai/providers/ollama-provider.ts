@@ -1,0 +1,22 @@
+import type { ChatModelFactory } from './chat-model-factory.js';
+import { createOpenAICompatibleChatModels } from './openai-compatible-provider.js';
+
+export const ollamaDefaultBaseUrl = 'http://127.0.0.1:11434/v1';
+/** Ollama has no model every install carries; this is the one its own docs start with. */
+export const ollamaWellKnownModels: readonly string[] = ['llama3.1'];
+
+/** Ollama through its OpenAI-compatible endpoint, which also streams `reasoning` for thinking models. */
+export function createOllamaChatModels(settings: { readonly baseUrl?: string | undefined }): ChatModelFactory {
+  return createOpenAICompatibleChatModels({ name: 'ollama', baseUrl: normalizeOllamaBaseUrl(settings.baseUrl) });
+}
+
+/**
+ * People copy Ollama's own address (`http://localhost:11434`), but the OpenAI-compatible API lives
+ * under `/v1`; add it when the URL has no path, and leave any explicit path alone.
+ */
+export function normalizeOllamaBaseUrl(baseUrl: string | undefined): string {
+  if (!baseUrl) return ollamaDefaultBaseUrl;
+  const url = new URL(baseUrl);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1';
+  return url.toString().replace(/\/+$/, '');
+}

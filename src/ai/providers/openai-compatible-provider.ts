@@ -1,0 +1,24 @@
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { ChatModelFactory } from './chat-model-factory.js';
+
+export interface OpenAICompatibleProviderSettings {
+  /** Becomes the SDK provider id (`{name}.chat`) and the key of its provider options. */
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly apiKey?: string | undefined;
+}
+
+/**
+ * For servers that speak OpenAI Chat Completions but are not OpenAI (Ollama, vLLM, DeepSeek, LiteLLM…).
+ * This adapter, unlike `@ai-sdk/openai`, reads `reasoning_content` (and `reasoning`) deltas into
+ * reasoning parts, and `includeUsage` asks for the final usage chunk when streaming.
+ */
+export function createOpenAICompatibleChatModels(settings: OpenAICompatibleProviderSettings): ChatModelFactory {
+  const provider = createOpenAICompatible({
+    name: settings.name,
+    baseURL: settings.baseUrl,
+    ...(settings.apiKey && { apiKey: settings.apiKey }),
+    includeUsage: true,
+  });
+  return (modelId) => provider.chatModel(modelId);
+}
