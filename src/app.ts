@@ -2,7 +2,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type RouteOptions } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -11,12 +11,17 @@ import {
 } from 'fastify-type-provider-zod';
 import { satisfiesAccess } from './access/actor.js';
 import type { Config } from './config.js';
+import { createAgentsModule } from './modules/agents/index.js';
+import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createAuthModule } from './modules/auth/index.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
+import { createProvidersModule } from './modules/providers/index.js';
+import { createTenantsModule } from './modules/tenants/index.js';
+import { createUsersModule } from './modules/users/index.js';
 import type { DatabaseHandle } from './platform/db/client.js';
 import { AppError } from './platform/errors.js';
 import { registerErrorHandler } from './platform/http/error-handler.js';
-import { requireDeclaredAccess } from './platform/http/route-access.js';
+import { registerPublicPluginRoutes, requireDeclaredAccess } from './platform/http/route-access.js';
 import type { App } from './platform/http/types.js';
 import { newId } from './platform/ids.js';
 import type { Logger } from './platform/logger.js';
@@ -32,6 +37,8 @@ export interface AppDeps {
   /** Shared state across nodes when REDIS_URL is set; in-process otherwise. */
   readonly redis?: Redis;
   readonly metrics?: Metrics;
+  /** Sees every route as it is added (tests use it to check the whole route table). */
+  readonly onRoute?: (route: RouteOptions) => void;
 }
 
 /** Builds the HTTP app from its dependencies. No side effects on import; main.ts owns the process. */
@@ -52,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     requestTimeout: 0, // streams may run for minutes; model calls carry their own timeout
   }).withTypeProvider<ZodTypeProvider>();
 
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
@@ -68,11 +76,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     );
   });
 
-  await app.register(fastifyCors, {
-    origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
-    credentials: false,
-    exposedHeaders: ['x-request-id', 'retry-after'],
-  });
+  // CORS preflight answers before authentication by design: its OPTIONS route is public.
+  await registerPublicPluginRoutes(app, () =>
+    app.register(fastifyCors, {
+      origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
+      credentials: false,
+      exposedHeaders: ['x-request-id', 'retry-after'],
+    }),
+  );
   await app.register(fastifyRateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: '1 minute',
@@ -93,8 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     transform: jsonSchemaTransform,
   });
-  // The docs UI's own routes are registered before the access rule below, and are public.
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // The docs UI's own routes are public.
+  await registerPublicPluginRoutes(app, () => app.register(fastifySwaggerUi, { routePrefix: '/docs' }));
 
   requireDeclaredAccess(app);
   const auth = createAuthModule({ db: database.db, keys: deps.keys, config });
@@ -119,6 +130,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerHealthRoutes(app, { database, metrics });
   auth.registerRoutes(app, auth.service);
+  const users = createUsersModule({ db: database.db });
+  users.registerRoutes(app, users.service);
+  const tenants = createTenantsModule({ db: database.db, users: users.repository });
+  tenants.registerRoutes(app, tenants.service);
+  const apiKeys = createApiKeysModule({ db: database.db });
+  apiKeys.registerRoutes(app, apiKeys.service);
+  const agents = createAgentsModule({ db: database.db });
+  agents.registerRoutes(app, agents.service);
+  const providers = createProvidersModule({ db: database.db, keys: deps.keys });
+  providers.registerRoutes(app, providers.service);
 
   return app;
 }

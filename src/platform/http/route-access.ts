@@ -13,3 +13,19 @@ export function requireDeclaredAccess(app: FastifyInstance): void {
     }
   });
 }
+
+/**
+ * Runs `register` and marks the routes it adds without an access rule as `public`: for trusted
+ * plugins (CORS preflight, the docs UI) that cannot take our route config. Routes added afterwards
+ * are left alone, so `requireDeclaredAccess` still catches every route of ours.
+ */
+export async function registerPublicPluginRoutes(app: FastifyInstance, register: () => PromiseLike<unknown>): Promise<void> {
+  let isMarking = true;
+  app.addHook('onRoute', (route) => {
+    if (!isMarking) return;
+    const config = (route.config ?? {}) as { access?: unknown };
+    if (config.access === undefined) route.config = { ...config, access: 'public' };
+  });
+  await register();
+  isMarking = false;
+}
