@@ -2,25 +2,27 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DestinationStream } from 'pino';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { App } from '../../src/platform/http/types.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { openRedis } from '../../src/platform/redis.js';
-import { deriveServerKeys } from '../../src/platform/secrets.js';
+import { deriveServerKeys, type ServerKeys } from '../../src/platform/secrets.js';
 import { createTestDatabase, testStorage, type TestDatabase } from './test-database.js';
 
 export interface TestApp {
   readonly app: App;
   readonly database: TestDatabase;
   readonly config: Config;
+  /** The app's signing and encryption keys, for tests that forge tokens or read encrypted columns. */
+  readonly keys: ServerKeys;
   close(): Promise<void>;
 }
 
 /** The real app, in-process (app.inject), on a fresh migrated database. */
 export async function buildTestApp(
   env: Record<string, string> = {},
-  options: { logDestination?: DestinationStream } = {},
+  options: { logDestination?: DestinationStream; onRoute?: AppDeps['onRoute'] } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -34,18 +36,14 @@ export async function buildTestApp(
   // Redis belongs to the scaled-out set-up, so it joins the PostgreSQL run only.
   const redisUrl = testStorage === 'postgres' ? process.env.TEST_REDIS_URL : undefined;
   const redis = redisUrl ? await openRedis(redisUrl, logger) : undefined;
-  const app = await buildApp({
-    config,
-    database,
-    logger,
-    redis,
-    keys: deriveServerKeys('test-secret-'.padEnd(40, 'x')),
-  });
+  const keys = deriveServerKeys('test-secret-'.padEnd(40, 'x'));
+  const app = await buildApp({ config, database, logger, redis, keys, onRoute: options.onRoute });
   await app.ready();
   return {
     app,
     database,
     config,
+    keys,
     close: async () => {
       await app.close();
       await database.dispose();
