@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  expectNoEcho,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
+
+describe('agents', () => {
+  let t: TestApp;
+  let adminA: SignedInUser;
+  let adminB: SignedInUser;
+  let alice: SignedInUser;
+  let bob: SignedInUser;
+
+  beforeAll(async () => {
+    t = await buildTestApp();
+    const platformAdmin = await registerPlatformAdmin(t.app);
+    adminA = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant A');
+    adminB = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant B');
+    alice = await createUser(t.app, adminA);
+    bob = await createUser(t.app, adminA);
+  });
+  afterAll(() => t.close());
+
+  const request = (user: SignedInUser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    t.app.inject({ method, url, headers: user.headers, ...(payload && { payload }) });
+  const createAgent = async (user: SignedInUser, payload: object) => {
+    const response = await request(user, 'POST', '/v1/agents', payload);
+    if (response.statusCode !== 201) throw new Error(`create agent failed: ${response.statusCode} ${response.body}`);
+    return response.json() as { id: string; name: string; visibility: string; ownerId: string | null };
+  };
+  const listIds = async (user: SignedInUser) =>
+    (await request(user, 'GET', '/v1/agents?limit=100')).json().items.map((agent: { id: string }) => agent.id) as string[];
+
+  it('creates a private agent for a member by default, with the offline model', async () => {
+    const response = await request(alice, 'POST', '/v1/agents', { name: 'Helper', instructions: 'Be brief.' });
+    expect(response.statusCode).toBe(201);
+    expect(response.json()).toMatchObject({
+      id: expect.any(String),
+      name: 'Helper',
+      instructions: 'Be brief.',
+      model: 'offline',
+      visibility: 'private',
+      ownerId: alice.userId,
+      createdBy: alice.userId,
+      temperature: null,
+      maxOutputTokens: null,
+    });
+  });
+
+  it("shares an admin's agent with the tenant by default, and refuses that to members", async () => {
+    const shared = await createAgent(adminA, { name: 'Support', instructions: 'Help.', model: 'openai:gpt-4o-mini', temperature: 0.2 });
+    expect(shared).toMatchObject({ visibility: 'tenant', ownerId: null });
+    const refused = await request(alice, 'POST', '/v1/agents', { name: 'Mine', instructions: '', visibility: 'tenant' });
+    expect(refused.statusCode).toBe(403);
+  });
+
+  it("lists shared agents and one's own private ones; admins see all of the tenant's", async () => {
+    const shared = await createAgent(adminA, { name: 'Shared', instructions: '' });
+    const alicePrivate = await createAgent(alice, { name: 'Alice only', instructions: '' });
+    const bobPrivate = await createAgent(bob, { name: 'Bob only', instructions: '' });
+    const otherTenant = await createAgent(adminB, { name: 'Elsewhere', instructions: '' });
+
+    const aliceSees = await listIds(alice);
+    expect(aliceSees).toEqual(expect.arrayContaining([shared.id, alicePrivate.id]));
+    expect(aliceSees).not.toContain(bobPrivate.id);
+    expect(aliceSees).not.toContain(otherTenant.id);
+    const adminSees = await listIds(adminA);
+    expect(adminSees).toEqual(expect.arrayContaining([shared.id, alicePrivate.id, bobPrivate.id]));
+    expect(adminSees).not.toContain(otherTenant.id);
+  });
+
+  it("answers 404 for another member's private agent, on every verb", async () => {
+    const secret = await createAgent(alice, { name: 'Diary', instructions: 'Top secret instructions' });
+    const url = `/v1/agents/${secret.id}`;
+    for (const response of [
+      await request(bob, 'GET', url),
+      await request(bob, 'PATCH', url, { name: 'Mine now' }),
+      await request(bob, 'DELETE', url),
+    ]) {
+      expect(response.statusCode).toBe(404);
+      expectNoEcho(response.body, 'Diary', 'Top secret instructions');
+    }
+    expect((await request(alice, 'GET', url)).json().name).toBe('Diary');
+  });
+
+  it("answers 404 to another tenant's admin, without echoing the agent", async () => {
+    const agent = await createAgent(adminA, { name: 'Tenant A bot', instructions: 'A-only instructions' });
+    const url = `/v1/agents/${agent.id}`;
+    for (const response of [
+      await request(adminB, 'GET', url),
+      await request(adminB, 'PATCH', url, { name: 'Stolen' }),
+      await request(adminB, 'DELETE', url),
+    ]) {
+      expect(response.statusCode).toBe(404);
+      expectNoEcho(response.body, 'Tenant A bot', 'A-only instructions');
+    }
+  });
+
+  it('lets the owner or an admin change and delete; a member may not change a shared agent', async () => {
+    const shared = await createAgent(adminA, { name: 'Shared', instructions: '' });
+    expect((await request(alice, 'PATCH', `/v1/agents/${shared.id}`, { name: 'Hijacked' })).statusCode).toBe(403);
+    expect((await request(alice, 'DELETE', `/v1/agents/${shared.id}`)).statusCode).toBe(403);
+
+    const own = await createAgent(alice, { name: 'Draft', instructions: '' });
+    const renamed = await request(alice, 'PATCH', `/v1/agents/${own.id}`, { name: 'Final', temperature: 1.1, maxOutputTokens: 500 });
+    expect(renamed.json()).toMatchObject({ name: 'Final', temperature: expect.closeTo(1.1, 5), maxOutputTokens: 500 });
+    expect((await request(alice, 'PATCH', `/v1/agents/${own.id}`, { visibility: 'tenant' })).statusCode).toBe(403);
+
+    const published = await request(adminA, 'PATCH', `/v1/agents/${own.id}`, { visibility: 'tenant', temperature: null });
+    expect(published.json()).toMatchObject({ visibility: 'tenant', ownerId: null, temperature: null });
+    expect(await listIds(bob)).toContain(own.id);
+
+    expect((await request(adminA, 'DELETE', `/v1/agents/${own.id}`)).statusCode).toBe(204);
+    expect((await request(adminA, 'GET', `/v1/agents/${own.id}`)).statusCode).toBe(404);
+  });
+
+  it('validates the model reference and the other fields with 400', async () => {
+    const bad = (payload: object) => request(alice, 'POST', '/v1/agents', { name: 'x', instructions: '', ...payload });
+    for (const model of ['gpt-4o', 'OpenAI:gpt-4o', 'openai:', 'openai:has space', `openai:${'m'.repeat(201)}`]) {
+      const response = await bad({ model });
+      expect(response.statusCode, model).toBe(400);
+    }
+    expect((await bad({ model: 'ollama:llama3.1:8b' })).statusCode).toBe(201);
+    expect((await bad({ temperature: 3 })).statusCode).toBe(400);
+    expect((await bad({ maxOutputTokens: 0 })).statusCode).toBe(400);
+    expect((await bad({ name: '' })).statusCode).toBe(400);
+    expect((await bad({ instructions: 'x'.repeat(20_001) })).statusCode).toBe(400);
+    expect((await bad({ ownerId: alice.userId })).statusCode).toBe(400);
+    expect((await request(alice, 'GET', '/v1/agents/123')).statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,114 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeys } from '../../src/platform/db/schema/index.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  expectNoEcho,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
+
+describe('API keys', () => {
+  let t: TestApp;
+  let adminA: SignedInUser;
+  let adminB: SignedInUser;
+
+  beforeAll(async () => {
+    t = await buildTestApp();
+    const platformAdmin = await registerPlatformAdmin(t.app);
+    adminA = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant A');
+    adminB = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant B');
+  });
+  afterAll(() => t.close());
+
+  const createKey = (user: SignedInUser, payload: object) =>
+    t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: user.headers, payload });
+  const listKeys = (user: SignedInUser) => t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: user.headers });
+  const deleteKey = (user: SignedInUser, id: string) =>
+    t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: user.headers });
+  const withKey = (key: string, url = '/v1/auth/me') =>
+    t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+
+  it('shows the key once, at creation, and lists it by prefix only', async () => {
+    const member = await createUser(t.app, adminA);
+    const created = await createKey(member, { name: 'CI' });
+    expect(created.statusCode).toBe(201);
+    const body = created.json();
+    expect(body).toMatchObject({ id: expect.any(String), name: 'CI', role: 'member', createdAt: expect.any(String) });
+    expect(body.key).toMatch(/^pk_/);
+    expect(body.key.startsWith(body.prefix)).toBe(true);
+    expect(body.prefix.length).toBeLessThan(body.key.length / 2);
+
+    const list = await listKeys(member);
+    expect(list.statusCode).toBe(200);
+    expect(list.json().items).toEqual([expect.objectContaining({ id: body.id, prefix: body.prefix })]);
+    expect(list.json().items[0]).not.toHaveProperty('key');
+    expect(list.json().items[0]).not.toHaveProperty('keyHash');
+    expectNoEcho(list.body, body.key);
+
+    const [row] = await t.database.db.select().from(apiKeys).where(eq(apiKeys.id, body.id));
+    expect(row?.keyHash).not.toBe(body.key);
+    expect(row?.keyHash).not.toContain(body.key.slice(3));
+  });
+
+  it("works as a Bearer credential with the key's role, and stops working once deleted", async () => {
+    const created = (await createKey(adminA, { name: 'reporting', role: 'member' })).json();
+    const me = await withKey(created.key);
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ via: 'api_key', user: { id: adminA.userId, role: 'member' } });
+    // The key is a member's key even though its owner is an admin.
+    expect((await withKey(created.key, '/v1/users')).statusCode).toBe(403);
+
+    expect((await deleteKey(adminA, created.id)).statusCode).toBe(204);
+    expect((await withKey(created.key)).statusCode).toBe(401);
+  });
+
+  it("defaults to the caller's role and refuses a role above it", async () => {
+    const operator = await createUser(t.app, adminA, 'operator');
+    expect((await createKey(operator, { name: 'default' })).json().role).toBe('operator');
+    expect((await createKey(operator, { name: 'too much', role: 'tenant_admin' })).statusCode).toBe(403);
+  });
+
+  it("shows members their own keys only, and admins all of the tenant's", async () => {
+    const alice = await createUser(t.app, adminA);
+    const bob = await createUser(t.app, adminA);
+    const aliceKey = (await createKey(alice, { name: 'alice' })).json();
+    const bobKey = (await createKey(bob, { name: 'bob' })).json();
+
+    const aliceSees = (await listKeys(alice)).json().items.map((key: { id: string }) => key.id);
+    expect(aliceSees).toEqual([aliceKey.id]);
+    const adminSees = (await listKeys(adminA)).json().items.map((key: { id: string }) => key.id);
+    expect(adminSees).toEqual(expect.arrayContaining([aliceKey.id, bobKey.id]));
+    expect((await listKeys(adminB)).json().items.map((key: { id: string }) => key.id)).not.toContain(aliceKey.id);
+
+    // Bob cannot learn that Alice's key exists, nor delete it.
+    const bobDeletes = await deleteKey(bob, aliceKey.id);
+    expect(bobDeletes.statusCode).toBe(404);
+    expect((await withKey(aliceKey.key)).statusCode).toBe(200);
+    expect((await deleteKey(adminA, bobKey.id)).statusCode).toBe(204);
+  });
+
+  it("answers 404 to another tenant's admin, without echoing the key", async () => {
+    const created = (await createKey(adminA, { name: 'secret-project-key' })).json();
+    const response = await deleteKey(adminB, created.id);
+    expect(response.statusCode).toBe(404);
+    expectNoEcho(response.body, 'secret-project-key', created.prefix);
+    expect((await withKey(created.key)).statusCode).toBe(200);
+  });
+
+  it("stops a disabled user's keys from working", async () => {
+    const member = await createUser(t.app, adminA);
+    const created = (await createKey(member, { name: 'cron' })).json();
+    await t.app.inject({ method: 'PATCH', url: `/v1/users/${member.userId}`, headers: adminA.headers, payload: { disabled: true } });
+    expect((await withKey(created.key)).statusCode).toBe(401);
+  });
+
+  it('validates the body with 400', async () => {
+    expect((await createKey(adminA, {})).statusCode).toBe(400);
+    expect((await createKey(adminA, { name: 'x'.repeat(101) })).statusCode).toBe(400);
+    expect((await createKey(adminA, { name: 'x', role: 'root' })).statusCode).toBe(400);
+    expect((await createKey(adminA, { name: 'x', key: 'pk_chosen' })).statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,159 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProvidersModule } from '../../src/modules/providers/index.js';
+import { providers } from '../../src/platform/db/schema/index.js';
+import { decryptSecret } from '../../src/platform/secrets.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  expectNoEcho,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
+
+describe('providers', () => {
+  let t: TestApp;
+  let adminA: SignedInUser;
+  let adminB: SignedInUser;
+  let counter = 0;
+  const uniqueName = (label = 'p') => `${label}-${Date.now().toString(36)}-${++counter}`;
+
+  beforeAll(async () => {
+    t = await buildTestApp();
+    const platformAdmin = await registerPlatformAdmin(t.app);
+    adminA = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant A');
+    adminB = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant B');
+  });
+  afterAll(() => t.close());
+
+  const request = (user: SignedInUser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    t.app.inject({ method, url, headers: user.headers, ...(payload && { payload }) });
+
+  it('stores the API key encrypted and never returns it, only hasApiKey', async () => {
+    const apiKey = `sk-test-${'s3cr3t'.repeat(6)}`;
+    const created = await request(adminA, 'POST', '/v1/providers', {
+      name: uniqueName('openai'),
+      kind: 'openai',
+      apiKey,
+      settings: { organization: 'org-1' },
+      models: ['gpt-4o-mini'],
+    });
+    expect(created.statusCode).toBe(201);
+    const body = created.json();
+    expect(body).toMatchObject({ id: expect.any(String), kind: 'openai', hasApiKey: true, settings: { organization: 'org-1' } });
+    expect(body).not.toHaveProperty('apiKey');
+    expect(body).not.toHaveProperty('encryptedApiKey');
+
+    const [row] = await t.database.db.select().from(providers).where(eq(providers.id, body.id));
+    expect(row?.encryptedApiKey).toBeTruthy();
+    expect(row?.encryptedApiKey).not.toContain(apiKey);
+    expect(decryptSecret(t.keys.credentialsKey, row!.encryptedApiKey!)).toBe(apiKey);
+
+    for (const response of [
+      created,
+      await request(adminA, 'GET', '/v1/providers'),
+      await request(adminA, 'GET', `/v1/providers/${body.id}`),
+      await request(adminA, 'PATCH', `/v1/providers/${body.id}`, { models: ['gpt-4o'] }),
+    ]) {
+      expect(response.statusCode).toBeLessThan(300);
+      expectNoEcho(response.body, apiKey, row!.encryptedApiKey!);
+    }
+  });
+
+  it("hands the chat engine decrypted configs of the tenant's providers only", async () => {
+    const name = uniqueName('azure');
+    await request(adminA, 'POST', '/v1/providers', {
+      name,
+      kind: 'azure',
+      apiKey: 'azure-key-123',
+      settings: { resourceName: 'acme', apiVersion: '2024-10-21' },
+      models: ['my-deployment'],
+    });
+    const { service } = createProvidersModule({ db: t.database.db, keys: t.keys });
+    const configs = await service.loadTenantProviders(adminA.tenantId);
+    expect(configs).toContainEqual({
+      name,
+      kind: 'azure',
+      baseUrl: undefined,
+      apiKey: 'azure-key-123',
+      settings: { resourceName: 'acme', apiVersion: '2024-10-21' },
+      models: ['my-deployment'],
+    });
+    expect((await service.loadTenantProviders(adminB.tenantId)).map((config) => config.name)).not.toContain(name);
+  });
+
+  it('refuses the built-in name offline, a taken name, and incomplete configurations', async () => {
+    const offline = await request(adminA, 'POST', '/v1/providers', { name: 'offline', kind: 'openai' });
+    expect(offline.statusCode).toBe(400);
+    expect(offline.json().detail).toMatch(/'offline' is the built-in model's name/);
+
+    const name = uniqueName();
+    expect((await request(adminA, 'POST', '/v1/providers', { name, kind: 'anthropic' })).statusCode).toBe(201);
+    const taken = await request(adminA, 'POST', '/v1/providers', { name, kind: 'openai' });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json().detail).toContain(name);
+    // Names are per tenant.
+    expect((await request(adminB, 'POST', '/v1/providers', { name, kind: 'anthropic' })).statusCode).toBe(201);
+
+    const noBaseUrl = await request(adminA, 'POST', '/v1/providers', { name: uniqueName(), kind: 'openai-compatible' });
+    expect(noBaseUrl.statusCode).toBe(400);
+    expect(noBaseUrl.json().errors[0].field).toBe('baseUrl');
+    const noResource = await request(adminA, 'POST', '/v1/providers', { name: uniqueName(), kind: 'azure' });
+    expect(noResource.statusCode).toBe(400);
+  });
+
+  it('changes and removes the key, renames, and deletes', async () => {
+    const created = (
+      await request(adminA, 'POST', '/v1/providers', {
+        name: uniqueName('local'),
+        kind: 'openai-compatible',
+        baseUrl: 'http://localhost:11434/v1',
+        apiKey: 'first',
+      })
+    ).json();
+    const url = `/v1/providers/${created.id}`;
+    expect((await request(adminA, 'PATCH', url, { apiKey: null })).json().hasApiKey).toBe(false);
+    expect((await request(adminA, 'PATCH', url, { apiKey: 'second' })).json().hasApiKey).toBe(true);
+    expect((await request(adminA, 'PATCH', url, { baseUrl: null })).statusCode).toBe(400);
+    expect((await request(adminA, 'PATCH', url, { name: 'offline' })).statusCode).toBe(400);
+    const renamed = uniqueName('renamed');
+    expect((await request(adminA, 'PATCH', url, { name: renamed })).json().name).toBe(renamed);
+    expect((await request(adminA, 'DELETE', url)).statusCode).toBe(204);
+    expect((await request(adminA, 'GET', url)).statusCode).toBe(404);
+  });
+
+  it("answers 404 to another tenant's admin and 403 to members", async () => {
+    const created = (
+      await request(adminA, 'POST', '/v1/providers', { name: uniqueName('private'), kind: 'anthropic', apiKey: 'ant-secret-key' })
+    ).json();
+    const url = `/v1/providers/${created.id}`;
+    for (const response of [
+      await request(adminB, 'GET', url),
+      await request(adminB, 'PATCH', url, { apiKey: 'hijack' }),
+      await request(adminB, 'DELETE', url),
+    ]) {
+      expect(response.statusCode).toBe(404);
+      expectNoEcho(response.body, created.name, 'ant-secret-key');
+    }
+    expectNoEcho((await request(adminB, 'GET', '/v1/providers')).body, created.name);
+
+    const member = await createUser(t.app, adminA);
+    expect((await request(member, 'GET', '/v1/providers')).statusCode).toBe(403);
+    expect((await request(member, 'GET', url)).statusCode).toBe(403);
+    expect((await request(member, 'POST', '/v1/providers', { name: uniqueName(), kind: 'openai' })).statusCode).toBe(403);
+  });
+
+  it('validates names, URLs, settings and unknown fields with 400', async () => {
+    const bad = (payload: object) => request(adminA, 'POST', '/v1/providers', { name: uniqueName(), kind: 'openai', ...payload });
+    expect((await bad({ name: 'Has Caps' })).statusCode).toBe(400);
+    expect((await bad({ name: 'a'.repeat(41) })).statusCode).toBe(400);
+    expect((await bad({ kind: 'cohere' })).statusCode).toBe(400);
+    expect((await bad({ baseUrl: 'ftp://example.test' })).statusCode).toBe(400);
+    expect((await bad({ settings: { nested: { deep: 'x' } } })).statusCode).toBe(400);
+    expect((await bad({ settings: { long: 'x'.repeat(201) } })).statusCode).toBe(400);
+    expect((await bad({ models: ['x'.repeat(201)] })).statusCode).toBe(400);
+    expect((await bad({ apiKey: 'x'.repeat(4097) })).statusCode).toBe(400);
+    expect((await bad({ encryptedApiKey: 'v1.a.b.c' })).statusCode).toBe(400);
+  });
+});
