@@ -13,8 +13,13 @@ import { satisfiesAccess } from './access/actor.js';
 import type { Config } from './config.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
+import { createModelRegistry } from './ai/model-registry.js';
 import { createAuthModule } from './modules/auth/index.js';
+import { createChatModule } from './modules/chat/index.js';
+import { createConversationsModule } from './modules/conversations/index.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
+import { createOpenAICompatModule } from './modules/openai-compat/index.js';
+import { createProjectsModule } from './modules/projects/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
@@ -140,6 +145,30 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   agents.registerRoutes(app, agents.service);
   const providers = createProvidersModule({ db: database.db, keys: deps.keys });
   providers.registerRoutes(app, providers.service);
+  const projects = createProjectsModule({ db: database.db });
+  projects.registerRoutes(app, projects.service);
+  const conversations = createConversationsModule({ db: database.db, agents: agents.service, projects: projects.service });
+  conversations.registerRoutes(app);
+  const chat = createChatModule({
+    db: database.db,
+    config,
+    logger: deps.logger,
+    metrics,
+    registry: createModelRegistry({ config }),
+    loadTenantProviders: providers.service.loadTenantProviders,
+    conversations: conversations.service,
+    agents: agents.service,
+  });
+  chat.registerRoutes(app);
+  // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
+  app.addHook('onClose', () => chat.service.drain());
+  const openAICompat = createOpenAICompatModule({
+    agents: agents.service,
+    resolveModel: chat.resolveModel,
+    modelStream: chat.modelStream,
+    modelTimeoutMs: config.modelTimeoutMs,
+  });
+  await openAICompat.registerRoutes(app);
 
   return app;
 }

@@ -1,0 +1,181 @@
+import type { ModelMessage } from 'ai';
+import type { Database } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/logger.js';
+import type { Metrics } from '../../platform/metrics.js';
+import { presentMessage, type ChatAgent, type MessageView } from '../conversations/index.js';
+import type { BackgroundTasks } from './background-tasks.js';
+import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel, type TurnError } from './chat-events.js';
+import type { AssistantMessageResult, ChatRepository, MessageRow } from './chat.repository.js';
+import { writeConversationTitle } from './conversation-title.js';
+import type { ResolvedModel } from './model-resolver.js';
+import { streamModelReply, type ModelStreamDeps, type ModelStreamResult } from './model-stream.js';
+
+export interface ChatTurnDeps {
+  readonly db: Database;
+  readonly repository: ChatRepository;
+  readonly metrics: Pick<Metrics, 'chatTurns'>;
+  readonly modelStream: ModelStreamDeps;
+  readonly background: BackgroundTasks;
+  readonly logger: Pick<Logger, 'error'>;
+  readonly modelTimeoutMs: number;
+  /** How many earlier messages the model sees. */
+  readonly historyLimit: number;
+}
+
+/** A turn whose two messages are already stored (user: complete, assistant: streaming). */
+export interface StoredTurn {
+  readonly tenantId: string;
+  readonly conversationId: string;
+  readonly hasTitle: boolean;
+  readonly userMessage: MessageRow;
+  readonly assistantMessage: MessageRow;
+  readonly agent: ChatAgent;
+  readonly resolved: ResolvedModel;
+}
+
+const internalTurnError: TurnError = {
+  code: 'internal',
+  message: 'The reply could not be stored; quote the request id when reporting it',
+};
+
+/**
+ * Runs the model for a stored turn and stores its reply. Deliberately not tied to any request: a
+ * client that disconnects does not stop it. No transaction is open while the model streams.
+ */
+export function startChatTurn(deps: ChatTurnDeps, turn: StoredTurn): ChatTurnHandle {
+  const channel = createTurnChannel();
+  const userMessage = presentMessage(turn.userMessage);
+  const outcome = deps.background.track('chat-turn', runTurn(deps, turn, channel, userMessage));
+  return {
+    conversationId: turn.conversationId,
+    userMessage,
+    assistantMessageId: turn.assistantMessage.id,
+    isReplay: false,
+    subscribe: channel.subscribe,
+    outcome,
+  };
+}
+
+async function runTurn(
+  deps: ChatTurnDeps,
+  turn: StoredTurn,
+  channel: TurnChannel,
+  userMessage: MessageView,
+): Promise<ChatTurnOutcome> {
+  const { tenantId, conversationId, resolved, agent } = turn;
+  const assistantMessageId = turn.assistantMessage.id;
+  channel.emit({ type: 'message-started', conversationId, userMessage, assistantMessageId, model: resolved.modelRef });
+  let result: ModelStreamResult | undefined;
+  try {
+    const { db, repository, historyLimit } = deps;
+    const history = await repository.recentHistory(db, tenantId, conversationId, assistantMessageId, historyLimit);
+    result = await streamModelReply(
+      deps.modelStream,
+      {
+        model: resolved.model,
+        providerName: resolved.providerName,
+        system: agent.instructions.trim() || undefined,
+        messages: toModelMessages(history),
+        temperature: agent.temperature ?? undefined,
+        maxOutputTokens: agent.maxOutputTokens ?? undefined,
+        timeoutMs: deps.modelTimeoutMs,
+      },
+      (event) => channel.emit(event),
+    );
+    const stored = await storeReply(deps, turn, result);
+    deps.metrics.chatTurns.inc({ outcome: result.error ? 'error' : 'complete' });
+    if (result.error) {
+      channel.emit({ type: 'error', error: result.error, assistantMessage: stored });
+      return { conversationId, userMessage, assistantMessage: stored, error: result.error };
+    }
+    channel.emit({ type: 'finished', assistantMessage: stored });
+    if (!turn.hasTitle) scheduleTitle(deps, turn, result.text);
+    return { conversationId, userMessage, assistantMessage: stored };
+  } catch (error) {
+    deps.logger.error({ err: error, conversationId, messageId: assistantMessageId }, 'chat turn failed');
+    deps.metrics.chatTurns.inc({ outcome: 'error' });
+    const assistantMessage = await markFailed(deps, turn, result).catch(() => presentFailed(turn, result));
+    channel.emit({ type: 'error', error: internalTurnError, assistantMessage });
+    return { conversationId, userMessage, assistantMessage, error: internalTurnError };
+  }
+}
+
+async function storeReply(deps: ChatTurnDeps, turn: StoredTurn, result: ModelStreamResult): Promise<MessageView> {
+  const now = new Date();
+  const fields = storedResult(result, now);
+  const row = await deps.repository.completeAssistantMessage(deps.db, turn.tenantId, turn.assistantMessage.id, fields);
+  if (!result.error) {
+    await deps.repository.recordTurn(deps.db, turn.tenantId, turn.conversationId, turn.resolved.modelRef, now);
+  }
+  // The conversation may have been deleted while the model was talking; the reply is then gone too.
+  return presentMessage(row ?? { ...turn.assistantMessage, ...fields });
+}
+
+function storedResult(result: ModelStreamResult, now: Date): AssistantMessageResult {
+  return {
+    content: result.text,
+    reasoning: result.reasoning || null,
+    status: result.error ? 'error' : 'complete',
+    errorCode: result.error?.code ?? null,
+    errorMessage: result.error?.message ?? null,
+    ...result.usage,
+    timeToFirstTokenMs: result.timeToFirstTokenMs,
+    durationMs: result.durationMs,
+    finishReason: result.finishReason,
+    completedAt: now,
+  };
+}
+
+async function markFailed(deps: ChatTurnDeps, turn: StoredTurn, result: ModelStreamResult | undefined): Promise<MessageView> {
+  const failed = failedResult(result);
+  const row = await deps.repository.completeAssistantMessage(deps.db, turn.tenantId, turn.assistantMessage.id, failed);
+  return presentMessage(row ?? { ...turn.assistantMessage, ...failed });
+}
+
+function presentFailed(turn: StoredTurn, result: ModelStreamResult | undefined): MessageView {
+  return presentMessage({ ...turn.assistantMessage, ...failedResult(result) });
+}
+
+function failedResult(result: ModelStreamResult | undefined): AssistantMessageResult {
+  const base = storedResult(result ?? emptyResult, new Date());
+  return {
+    ...base, status: 'error', errorCode: internalTurnError.code, errorMessage: internalTurnError.message,
+    finishReason: 'error',
+  };
+}
+
+const emptyResult: ModelStreamResult = {
+  text: '',
+  reasoning: '',
+  usage: { inputTokens: null, outputTokens: null, reasoningTokens: null, totalTokens: null },
+  finishReason: null,
+  timeToFirstTokenMs: null,
+  durationMs: 0,
+};
+
+/** Outside the turn's critical path: the reply is already stored and announced. */
+function scheduleTitle(deps: ChatTurnDeps, turn: StoredTurn, reply: string): void {
+  deps.background.run('conversation-title', async () => {
+    const { db, repository } = deps;
+    const firstUserMessage =
+      (await repository.firstUserMessage(db, turn.tenantId, turn.conversationId)) ?? turn.userMessage.content;
+    const title = await writeConversationTitle(turn.resolved, firstUserMessage, reply);
+    await repository.setTitleIfEmpty(db, turn.tenantId, turn.conversationId, title);
+  });
+}
+
+/** Stored history as model messages; a window that starts mid-exchange starts at the next user message. */
+export function toModelMessages(history: readonly Pick<MessageRow, 'role' | 'content'>[]): ModelMessage[] {
+  const firstUser = history.findIndex((message) => message.role === 'user');
+  if (firstUser < 0) return [];
+  return history.slice(firstUser).flatMap((message): ModelMessage[] => {
+    switch (message.role) {
+      case 'user':
+        return [{ role: 'user', content: message.content }];
+      case 'assistant':
+        return [{ role: 'assistant', content: message.content }];
+      case 'system':
+        return [];
+    }
+  });
+}

@@ -1,0 +1,44 @@
+import type { FastifyRequest } from 'fastify';
+import { idParams } from '../../platform/http/common-schemas.js';
+import { actorOf, type App } from '../../platform/http/types.js';
+import { sendMessageBody, sendMessageHeaders, sendMessageResultSchema } from './chat.schemas.js';
+import type { ChatService } from './chat.service.js';
+import { streamTurnAsUiMessages } from './ui-message-stream.js';
+
+export interface ChatRouteOptions {
+  readonly heartbeatMs: number;
+}
+
+const wantsEventStream = (request: FastifyRequest): boolean =>
+  /\btext\/event-stream\b/i.test(request.headers.accept ?? '');
+
+export function registerChatRoutes(app: App, service: ChatService, options: ChatRouteOptions): void {
+  app.post('/v1/conversations/:id/messages', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags: ['conversations'],
+      security: [{ bearer: [] }],
+      summary: 'Send a message and get the reply',
+      description:
+        'Stores the message, then the agent replies. JSON by default (201 once the reply is stored); with ' +
+        '`Accept: text/event-stream`, the reply streams as an AI SDK UI message stream (what `useChat` reads). ' +
+        'A model failure is a problem response that still names the stored user message. Send an ' +
+        '`Idempotency-Key` to make a retry return the first result instead of asking the model again.',
+      params: idParams,
+      headers: sendMessageHeaders,
+      body: sendMessageBody,
+      response: { 201: sendMessageResultSchema },
+    },
+    handler: async (request, reply) => {
+      const turn = await service.sendMessage(
+        actorOf(request),
+        request.params.id,
+        request.body,
+        request.headers['idempotency-key'],
+      );
+      if (wantsEventStream(request)) return streamTurnAsUiMessages(reply, turn, options.heartbeatMs);
+      if (turn.isReplay) void reply.header('idempotent-replayed', 'true');
+      return reply.status(201).send(await service.awaitReply(turn));
+    },
+  });
+}

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { messageSchema } from '../conversations/messages.schemas.js';
+
+export const maxMessageChars = 32_000;
+
+const messageContent = z
+  .string()
+  .max(maxMessageChars, `must be at most ${maxMessageChars} characters`)
+  .refine((text) => text.trim().length > 0, 'must not be empty');
+
+/** The parts of an AI SDK UI message we read: `useChat` posts the whole list; only the last one is new. */
+const uiMessage = z.object({
+  role: z.enum(['user', 'assistant', 'system']),
+  parts: z.array(z.object({ type: z.string().max(100), text: z.string().max(maxMessageChars).optional() })).max(100),
+});
+
+/**
+ * `{ content }`, or the body `useChat` (`DefaultChatTransport`) sends as is: `{ id, messages, trigger }`.
+ * History always comes from the stored conversation, never from the client.
+ */
+export const sendMessageBody = z
+  .object({
+    content: messageContent.optional(),
+    messages: z.array(uiMessage).max(1000).optional(),
+  })
+  .transform((body, context) => {
+    const content = body.content ?? lastUserText(body.messages);
+    const parsed = messageContent.safeParse(content);
+    if (parsed.success) return { content: parsed.data };
+    const issue = parsed.error.issues[0];
+    context.addIssue({
+      code: 'custom',
+      path: ['content'],
+      message: content === undefined ? 'send the message as content (a string)' : (issue?.message ?? 'is invalid'),
+    });
+    return z.NEVER;
+  });
+export type SendMessageInput = z.infer<typeof sendMessageBody>;
+
+function lastUserText(messages: z.infer<typeof uiMessage>[] | undefined): string | undefined {
+  const last = messages?.at(-1);
+  if (last?.role !== 'user') return undefined;
+  return last.parts.map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join('');
+}
+
+export const sendMessageHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x20-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters')
+    .optional(),
+  accept: z.string().max(1000).optional(),
+});
+
+export const sendMessageResultSchema = z.object({ userMessage: messageSchema, assistantMessage: messageSchema });
+
+/** What makes two requests "the same" for an Idempotency-Key: the conversation and the content. */
+export function requestFingerprint(conversationId: string, input: SendMessageInput): string {
+  return createHash('sha256').update(JSON.stringify([conversationId, input.content])).digest('base64url');
+}

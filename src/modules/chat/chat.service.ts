@@ -1,0 +1,126 @@
+import type { Actor } from '../../access/actor.js';
+import { canPostAsOwner } from '../../access/owned-resources.js';
+import { AppError, forbidden } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { AgentDirectory, ConversationsService, MessageView } from '../conversations/index.js';
+import type { ChatTurnHandle, ChatTurnOutcome } from './chat-events.js';
+import { startChatTurn, type ChatTurnDeps } from './chat-turn.js';
+import type { IdempotencyKeyRow } from './chat.repository.js';
+import { requestFingerprint, type SendMessageInput } from './chat.schemas.js';
+import type { ModelResolver } from './model-resolver.js';
+import { replayStoredTurn, type TurnReplayDeps } from './turn-replay.js';
+
+export interface ChatServiceDeps extends ChatTurnDeps {
+  readonly conversations: Pick<ConversationsService, 'findVisible'>;
+  readonly agents: Pick<AgentDirectory, 'findUsable'>;
+  readonly resolveModel: ModelResolver;
+  readonly replay: Pick<TurnReplayDeps, 'maxWaitMs' | 'pollIntervalMs'>;
+}
+
+export function createChatService(deps: ChatServiceDeps) {
+  const { db, repository } = deps;
+  /** Turns streaming in this process, so a retried request can join one instead of polling. */
+  const turnsInFlight = new Map<string, ChatTurnHandle>();
+
+  async function replay(actor: Actor, key: IdempotencyKeyRow, fingerprint: string): Promise<ChatTurnHandle> {
+    if (key.requestHash !== fingerprint) {
+      throw new AppError(
+        'idempotency_key_reused',
+        `The Idempotency-Key '${key.key}' was already used for a different request; use a new key for a new message`,
+      );
+    }
+    const running = turnsInFlight.get(key.assistantMessageId);
+    if (running) return { ...running, isReplay: true };
+    return replayStoredTurn({ ...deps.replay, db, repository, background: deps.background }, key);
+  }
+
+  return {
+    /**
+     * Stores the user's message, then starts the model on it. Everything that can make the request
+     * invalid (conversation, permission, agent, model) is checked before anything is stored, so a bad
+     * configuration is a clean 4xx and never a half-written turn.
+     */
+    async sendMessage(
+      actor: Actor,
+      conversationId: string,
+      input: SendMessageInput,
+      idempotencyKey?: string,
+    ): Promise<ChatTurnHandle> {
+      const conversation = await deps.conversations.findVisible(actor, conversationId);
+      if (!canPostAsOwner(actor, conversation.ownerId)) {
+        throw forbidden("Only the conversation's owner can send messages in it");
+      }
+      const fingerprint = requestFingerprint(conversationId, input);
+      if (idempotencyKey) {
+        const existing = await repository.findIdempotencyKey(db, actor.tenantId, actor.userId, idempotencyKey);
+        if (existing) return replay(actor, existing, fingerprint);
+      }
+      const agent = conversation.agentId ? await deps.agents.findUsable(actor, conversation.agentId) : undefined;
+      if (!agent) {
+        throw new AppError('unprocessable', "This conversation's agent no longer exists or is no longer available to you; start a new conversation");
+      }
+      const resolved = await deps.resolveModel(actor.tenantId, agent.model);
+
+      const now = new Date();
+      const ids = { userMessageId: newId(), assistantMessageId: newId() };
+      // Claiming the key and storing the messages commit together: a concurrent retry waits on the
+      // key's row, then finds it taken and replays this turn instead of calling the model again.
+      const stored = await db.transaction(async (tx) => {
+        if (idempotencyKey) {
+          const claim = { tenantId: actor.tenantId, userId: actor.userId, key: idempotencyKey, requestHash: fingerprint, conversationId, ...ids };
+          if (!(await repository.claimIdempotencyKey(tx, claim))) return undefined;
+        }
+        return repository.insertTurnMessages(tx, {
+          tenantId: actor.tenantId,
+          conversationId,
+          ...ids,
+          content: input.content,
+          modelRef: resolved.modelRef,
+          now,
+        });
+      });
+      if (!stored) {
+        const existing = await repository.findIdempotencyKey(db, actor.tenantId, actor.userId, idempotencyKey!);
+        if (!existing) throw new AppError('conflict', 'A request with this Idempotency-Key is being processed; retry shortly');
+        return replay(actor, existing, fingerprint);
+      }
+
+      const turn = startChatTurn(deps, {
+        tenantId: actor.tenantId,
+        conversationId,
+        hasTitle: conversation.title !== null,
+        userMessage: stored.user,
+        assistantMessage: stored.assistant,
+        agent,
+        resolved,
+      });
+      turnsInFlight.set(turn.assistantMessageId, turn);
+      void turn.outcome.finally(() => turnsInFlight.delete(turn.assistantMessageId));
+      return turn;
+    },
+
+    /**
+     * The finished turn as a response body, or the reply's error as a problem whose body still names
+     * the stored messages (the user's message is kept; the client need not send it again).
+     */
+    async awaitReply(turn: ChatTurnHandle): Promise<{ userMessage: MessageView; assistantMessage: MessageView }> {
+      const outcome: ChatTurnOutcome = await turn.outcome;
+      if (outcome.error) {
+        throw new AppError(outcome.error.code, outcome.error.message, {
+          ...(outcome.error.retryAfterSeconds !== undefined && { retryAfterSeconds: outcome.error.retryAfterSeconds }),
+          extensions: {
+            conversationId: outcome.conversationId,
+            userMessageId: outcome.userMessage.id,
+            assistantMessageId: outcome.assistantMessage.id,
+          },
+        });
+      }
+      return { userMessage: outcome.userMessage, assistantMessage: outcome.assistantMessage };
+    },
+
+    /** Waits for every turn and title still running (shutdown, tests). */
+    drain: () => deps.background.drain(),
+  };
+}
+
+export type ChatService = ReturnType<typeof createChatService>;

@@ -1,0 +1,48 @@
+import { generateText } from 'ai';
+import { offlineTitle } from '../../ai/offline-model.js';
+import type { ResolvedModel } from './model-resolver.js';
+
+const titleMaxChars = 80;
+const titleTimeoutMs = 15_000;
+const promptExcerptChars = 2000;
+
+const titleInstructions =
+  'You name chat conversations. Reply with a title of at most six words that says what the conversation is about. ' +
+  'Use the language of the conversation. No quotes, no trailing punctuation, no preamble.';
+
+/**
+ * A short title for a conversation from its first exchange. The offline model has nothing to say, so
+ * its title comes from the user's words; a failing or empty model answer falls back to the same.
+ */
+export async function writeConversationTitle(
+  resolved: ResolvedModel,
+  firstUserMessage: string,
+  firstReply: string,
+): Promise<string> {
+  const fallback = offlineTitle(firstUserMessage);
+  if (resolved.isOffline) return fallback;
+  try {
+    const { text } = await generateText({
+      model: resolved.model,
+      system: titleInstructions,
+      prompt: `User: ${firstUserMessage.slice(0, promptExcerptChars)}\n\nAssistant: ${firstReply.slice(0, promptExcerptChars)}`,
+      maxOutputTokens: 32,
+      maxRetries: 0,
+      abortSignal: AbortSignal.timeout(titleTimeoutMs),
+    });
+    return cleanTitle(text) || fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Models like to wrap titles in quotes, prefix them, or run on; keep one plain line. */
+export function cleanTitle(text: string): string {
+  const firstLine = text.trim().split('\n')[0] ?? '';
+  const plain = firstLine
+    .replace(/^title:\s*/i, '')
+    .replace(/^["'“”‘’*#\s]+|["'“”‘’*\s.]+$/g, '')
+    .trim();
+  const characters = Array.from(plain);
+  return characters.length <= titleMaxChars ? plain : `${characters.slice(0, titleMaxChars - 1).join('').trimEnd()}…`;
+}

@@ -1,0 +1,67 @@
+import type { ModelRegistry } from '../../ai/model-types.js';
+import type { Config } from '../../config.js';
+import type { Database } from '../../platform/db/client.js';
+import type { App } from '../../platform/http/types.js';
+import type { Logger } from '../../platform/logger.js';
+import type { Metrics } from '../../platform/metrics.js';
+import type { AgentDirectory, ConversationsService } from '../conversations/index.js';
+import { createBackgroundTasks } from './background-tasks.js';
+import { createChatRepository } from './chat.repository.js';
+import { registerChatRoutes } from './chat.routes.js';
+import { createChatService } from './chat.service.js';
+import { createModelResolver, type TenantProviderSource } from './model-resolver.js';
+
+export interface ChatModuleDeps {
+  readonly db: Database;
+  readonly config: Pick<Config, 'modelTimeoutMs'>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly registry: ModelRegistry;
+  readonly loadTenantProviders: TenantProviderSource;
+  readonly conversations: Pick<ConversationsService, 'findVisible'>;
+  readonly agents: Pick<AgentDirectory, 'findUsable'>;
+  /** Defaults suit production; tests shorten them. */
+  readonly tuning?: Partial<ChatTuning>;
+}
+
+export interface ChatTuning {
+  readonly historyLimit: number;
+  readonly heartbeatMs: number;
+  readonly maxRetries: number;
+  readonly replayPollIntervalMs: number;
+}
+
+const defaultTuning: ChatTuning = { historyLimit: 40, heartbeatMs: 15_000, maxRetries: 0, replayPollIntervalMs: 250 };
+
+export function createChatModule(deps: ChatModuleDeps) {
+  const tuning = { ...defaultTuning, ...deps.tuning };
+  const resolveModel = createModelResolver({ registry: deps.registry, loadTenantProviders: deps.loadTenantProviders });
+  const modelStream = { metrics: deps.metrics, maxRetries: tuning.maxRetries };
+  const service = createChatService({
+    db: deps.db,
+    repository: createChatRepository(),
+    metrics: deps.metrics,
+    modelStream,
+    background: createBackgroundTasks(deps.logger),
+    logger: deps.logger,
+    modelTimeoutMs: deps.config.modelTimeoutMs,
+    historyLimit: tuning.historyLimit,
+    conversations: deps.conversations,
+    agents: deps.agents,
+    resolveModel,
+    // A retry waits at most as long as the first request's model call may take.
+    replay: { maxWaitMs: deps.config.modelTimeoutMs + 5_000, pollIntervalMs: tuning.replayPollIntervalMs },
+  });
+  return {
+    service,
+    /** Shared with the OpenAI-compatible API, which streams the same way but stores nothing. */
+    resolveModel,
+    modelStream,
+    registerRoutes: (app: App) => registerChatRoutes(app, service, { heartbeatMs: tuning.heartbeatMs }),
+  };
+}
+
+export type { ChatService } from './chat.service.js';
+export type { ChatTurnEvent, ChatTurnHandle } from './chat-events.js';
+export { streamModelReply, type ModelStreamDeps, type ModelStreamEvent, type ModelStreamResult } from './model-stream.js';
+export type { ModelResolver, ResolvedModel, TenantProviderSource } from './model-resolver.js';

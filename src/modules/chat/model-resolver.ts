@@ -1,0 +1,37 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { parseModelRef } from '../../ai/model-ref.js';
+import type { ModelRegistry, TenantProviderConfig } from '../../ai/model-types.js';
+
+/** A tenant's own model providers, decrypted; implemented by the providers module. */
+export type TenantProviderSource = (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
+
+export interface ResolvedModel {
+  readonly model: LanguageModelV3;
+  /** The ref stored on messages and in the conversation state, e.g. `openai:gpt-4o-mini`. */
+  readonly modelRef: string;
+  readonly providerName: string;
+  readonly isOffline: boolean;
+}
+
+export interface ModelResolverDeps {
+  readonly registry: ModelRegistry;
+  readonly loadTenantProviders: TenantProviderSource;
+}
+
+export type ModelResolver = (tenantId: string, agentModelRef: string) => Promise<ResolvedModel>;
+
+/**
+ * An agent's model (or, when it names none, the registry's default) against the tenant's providers.
+ * Throws the registry's 400 for an unknown provider or a malformed ref, before anything is stored.
+ */
+export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
+  return async (tenantId, agentModelRef) => {
+    const providers = await deps.loadTenantProviders(tenantId);
+    const modelRef = agentModelRef.trim() || deps.registry.defaultModelRef(providers);
+    const model = deps.registry.resolve(modelRef, providers);
+    const parsed = parseModelRef(modelRef);
+    const isOffline = parsed?.kind === 'offline';
+    const providerName = parsed?.kind === 'provider' ? parsed.providerName : 'offline';
+    return { model, modelRef, providerName, isOffline };
+  };
+}

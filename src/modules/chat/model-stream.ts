@@ -1,0 +1,174 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { streamText, type FinishReason, type LanguageModelUsage, type ModelMessage } from 'ai';
+import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
+import type { Metrics } from '../../platform/metrics.js';
+
+export interface ModelStreamRequest {
+  readonly model: LanguageModelV3;
+  /** For metric labels and error messages: `openai`, `offline`, a tenant provider's name. */
+  readonly providerName: string;
+  readonly system: string | undefined;
+  readonly messages: ModelMessage[];
+  readonly temperature: number | undefined;
+  readonly maxOutputTokens: number | undefined;
+  readonly timeoutMs: number;
+  /** Cancels the call (a stateless caller that went away); a chat turn passes none, on purpose. */
+  readonly abortSignal?: AbortSignal;
+}
+
+export type ModelStreamEvent =
+  | { readonly type: 'text-delta'; readonly delta: string }
+  | { readonly type: 'reasoning-delta'; readonly delta: string }
+  | { readonly type: 'tool-call'; readonly toolCallId: string; readonly toolName: string; readonly input: unknown };
+
+export interface TokenUsage {
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+  readonly reasoningTokens: number | null;
+  readonly totalTokens: number | null;
+}
+
+export interface ModelStreamResult {
+  readonly text: string;
+  readonly reasoning: string;
+  readonly usage: TokenUsage;
+  readonly finishReason: FinishReason | null;
+  readonly timeToFirstTokenMs: number | null;
+  readonly durationMs: number;
+  /** Set when the call failed, timed out or was cancelled; text then holds what arrived before. */
+  readonly error?: ModelErrorDescription;
+}
+
+export interface ModelStreamDeps {
+  readonly metrics: Pick<Metrics, 'modelTimeToFirstToken' | 'modelTokens' | 'chatStreamsInFlight'>;
+  /** Retries the SDK makes before the first byte; 0 by default, so a failing provider answers at once. */
+  readonly maxRetries?: number;
+}
+
+/**
+ * Streams one model reply, handing each delta to `onEvent` the moment it arrives (no coalescing),
+ * and resolves with what was said, the usage and the timings. Never rejects: failures are described.
+ */
+export async function streamModelReply(
+  deps: ModelStreamDeps,
+  request: ModelStreamRequest,
+  onEvent: (event: ModelStreamEvent) => void,
+): Promise<ModelStreamResult> {
+  const startedAt = performance.now();
+  const elapsedMs = () => Math.round(performance.now() - startedAt);
+  const labels = { provider: request.providerName, model: request.model.modelId };
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), request.timeoutMs);
+  const abortSignal = request.abortSignal ? AbortSignal.any([timeout.signal, request.abortSignal]) : timeout.signal;
+  let text = '';
+  let reasoning = '';
+  let timeToFirstTokenMs: number | null = null;
+  let finishReason: FinishReason | null = null;
+  let usage: LanguageModelUsage | undefined;
+  let failure: unknown;
+  let isAborted = false;
+
+  const markFirstToken = () => {
+    if (timeToFirstTokenMs !== null) return;
+    timeToFirstTokenMs = elapsedMs();
+    deps.metrics.modelTimeToFirstToken.observe(labels, timeToFirstTokenMs / 1000);
+  };
+
+  deps.metrics.chatStreamsInFlight.inc();
+  try {
+    const result = streamText({
+      model: request.model,
+      system: request.system,
+      messages: request.messages,
+      temperature: request.temperature,
+      maxOutputTokens: request.maxOutputTokens,
+      maxRetries: deps.maxRetries ?? 0,
+      abortSignal,
+      // Errors arrive as `error` parts below; the default handler would print them to stderr.
+      onError: () => undefined,
+    });
+    for await (const part of result.fullStream) {
+      switch (part.type) {
+        case 'text-delta':
+          markFirstToken();
+          text += part.text;
+          onEvent({ type: 'text-delta', delta: part.text });
+          break;
+        case 'reasoning-delta':
+          markFirstToken();
+          reasoning += part.text;
+          onEvent({ type: 'reasoning-delta', delta: part.text });
+          break;
+        case 'tool-call':
+          onEvent({ type: 'tool-call', toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
+          break;
+        case 'finish':
+          finishReason = part.finishReason;
+          usage = part.totalUsage;
+          break;
+        case 'error':
+          failure ??= part.error;
+          break;
+        case 'abort':
+          isAborted = true;
+          break;
+        default:
+          break;
+      }
+    }
+  } catch (error) {
+    failure ??= error;
+  } finally {
+    clearTimeout(timer);
+    deps.metrics.chatStreamsInFlight.dec();
+  }
+
+  const tokens = toTokenUsage(usage);
+  recordTokens(deps, labels, tokens);
+  const error = describeFailure({ failure, isAborted, hasTimedOut: timeout.signal.aborted, finishReason, request });
+  return {
+    text,
+    reasoning,
+    usage: tokens,
+    finishReason: error ? 'error' : finishReason,
+    timeToFirstTokenMs,
+    durationMs: elapsedMs(),
+    ...(error && { error }),
+  };
+}
+
+function describeFailure(outcome: {
+  failure: unknown;
+  isAborted: boolean;
+  hasTimedOut: boolean;
+  finishReason: FinishReason | null;
+  request: ModelStreamRequest;
+}): ModelErrorDescription | undefined {
+  const { failure, isAborted, hasTimedOut, finishReason, request } = outcome;
+  if (hasTimedOut) {
+    const seconds = Math.round(request.timeoutMs / 100) / 10;
+    return { code: 'model_timeout', message: `The model did not finish its reply within ${seconds} seconds, so it was stopped` };
+  }
+  if (failure !== undefined) return describeModelError(failure, { providerName: request.providerName });
+  if (isAborted) return { code: 'model_error', message: 'The model call was cancelled before the reply was finished' };
+  if (finishReason === null || finishReason === 'error') {
+    return { code: 'model_error', message: `The model provider '${request.providerName}' ended the reply without finishing it` };
+  }
+  return undefined;
+}
+
+function toTokenUsage(usage: LanguageModelUsage | undefined): TokenUsage {
+  const inputTokens = usage?.inputTokens ?? null;
+  const outputTokens = usage?.outputTokens ?? null;
+  const reasoningTokens = usage?.outputTokenDetails?.reasoningTokens ?? usage?.reasoningTokens ?? null;
+  const totalTokens =
+    usage?.totalTokens ?? (inputTokens !== null && outputTokens !== null ? inputTokens + outputTokens : null);
+  return { inputTokens, outputTokens, reasoningTokens, totalTokens };
+}
+
+function recordTokens(deps: ModelStreamDeps, labels: { provider: string; model: string }, usage: TokenUsage): void {
+  const counts = { input: usage.inputTokens, output: usage.outputTokens, reasoning: usage.reasoningTokens };
+  for (const [kind, count] of Object.entries(counts)) {
+    if (count) deps.metrics.modelTokens.inc({ ...labels, kind }, count);
+  }
+}

@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '../../platform/db/client.js';
+import { errorStatusByCode, notFound, type ErrorCode } from '../../platform/errors.js';
+import { presentMessage, type MessageView } from '../conversations/index.js';
+import type { BackgroundTasks } from './background-tasks.js';
+import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnError } from './chat-events.js';
+import type { ChatRepository, IdempotencyKeyRow, MessageRow } from './chat.repository.js';
+
+export interface TurnReplayDeps {
+  readonly db: Database;
+  readonly repository: Pick<ChatRepository, 'findMessage'>;
+  readonly background: Pick<BackgroundTasks, 'track'>;
+  /** How long a retry waits for a reply still streaming elsewhere before answering with its state. */
+  readonly maxWaitMs: number;
+  readonly pollIntervalMs: number;
+}
+
+/**
+ * The answer to a retried request whose turn is not running in this process (it finished, or runs on
+ * another node): the stored messages, once the reply has left `streaming`, told as the same events.
+ */
+export async function replayStoredTurn(deps: TurnReplayDeps, key: IdempotencyKeyRow): Promise<ChatTurnHandle> {
+  const user = await deps.repository.findMessage(deps.db, key.tenantId, key.userMessageId);
+  if (!user) throw notFound('Conversation', key.conversationId);
+  const userMessage = presentMessage(user);
+  const channel = createTurnChannel();
+  channel.emit({
+    type: 'message-started',
+    conversationId: key.conversationId,
+    userMessage,
+    assistantMessageId: key.assistantMessageId,
+    model: '',
+  });
+  const outcome = deps.background.track(
+    'chat-turn-replay',
+    waitForReply(deps, key).then((assistant): ChatTurnOutcome => {
+      const assistantMessage = presentMessage(assistant ?? deletedReply(user, key.assistantMessageId));
+      if (assistantMessage.reasoning) channel.emit({ type: 'reasoning-delta', delta: assistantMessage.reasoning });
+      if (assistantMessage.content) channel.emit({ type: 'text-delta', delta: assistantMessage.content });
+      const error = storedError(assistantMessage);
+      channel.emit(error ? { type: 'error', error, assistantMessage } : { type: 'finished', assistantMessage });
+      return { conversationId: key.conversationId, userMessage, assistantMessage, ...(error && { error }) };
+    }),
+  );
+  return {
+    conversationId: key.conversationId,
+    userMessage,
+    assistantMessageId: key.assistantMessageId,
+    isReplay: true,
+    subscribe: channel.subscribe,
+    outcome,
+  };
+}
+
+async function waitForReply(deps: TurnReplayDeps, key: IdempotencyKeyRow): Promise<MessageRow | undefined> {
+  const deadline = Date.now() + deps.maxWaitMs;
+  for (;;) {
+    const assistant = await deps.repository.findMessage(deps.db, key.tenantId, key.assistantMessageId);
+    if (!assistant || assistant.status !== 'streaming' || Date.now() >= deadline) return assistant;
+    await sleep(deps.pollIntervalMs);
+  }
+}
+
+/** The conversation was deleted between the first request and its retry. */
+function deletedReply(user: MessageRow, assistantMessageId: string): MessageRow {
+  return {
+    ...user,
+    id: assistantMessageId,
+    role: 'assistant',
+    content: '',
+    status: 'error',
+    errorCode: 'not_found',
+    errorMessage: 'The conversation was deleted before the reply could be read',
+  };
+}
+
+function storedError(message: MessageView): TurnError | undefined {
+  if (message.status !== 'error') return undefined;
+  const code = message.error?.code ?? 'model_error';
+  return {
+    code: code in errorStatusByCode ? (code as ErrorCode) : 'model_error',
+    message: message.error?.message || 'The model call failed',
+  };
+}

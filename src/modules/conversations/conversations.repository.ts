@@ -1,0 +1,80 @@
+import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/client.js';
+import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
+import { conversations } from '../../platform/db/schema/index.js';
+import { inTenant } from '../../platform/db/tenant-scope.js';
+
+export type ConversationRow = typeof conversations.$inferSelect;
+
+export interface ConversationListFilter {
+  /** Only this owner's conversations; undefined lists the whole tenant's (operators and admins). */
+  readonly ownerId: string | undefined;
+  readonly projectId: string | undefined;
+  readonly isArchived: boolean;
+  readonly titleContains: string | undefined;
+}
+
+export type ConversationChanges = Partial<Pick<ConversationRow, 'title' | 'projectId' | 'archivedAt'>>;
+
+/** `%` and `_` in a search are literal characters, not wildcards. */
+const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+
+export function createConversationsRepository() {
+  return {
+    async insert(db: Executor, conversation: typeof conversations.$inferInsert): Promise<ConversationRow> {
+      const [row] = await db.insert(conversations).values(conversation).returning();
+      return row!;
+    },
+
+    async findById(db: Executor, tenantId: string, conversationId: string): Promise<ConversationRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(conversations)
+        .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)));
+      return row;
+    },
+
+    /**
+     * Newest activity first, keyset on (last_activity_at, id): served by conversations_owner_activity_idx,
+     * conversations_tenant_activity_idx or conversations_project_activity_idx depending on the filter.
+     * Fetches limit + 1 rows to tell whether a next page exists.
+     */
+    async list(db: Executor, tenantId: string, filter: ConversationListFilter, page: PageRequest) {
+      const conditions: (SQL | undefined)[] = [
+        filter.ownerId ? eq(conversations.ownerId, filter.ownerId) : undefined,
+        filter.projectId ? eq(conversations.projectId, filter.projectId) : undefined,
+        filter.isArchived ? isNotNull(conversations.archivedAt) : isNull(conversations.archivedAt),
+        filter.titleContains
+          ? sql`${conversations.title} ilike ${likePattern(filter.titleContains)} escape '\\'`
+          : undefined,
+        afterCursor(conversations.lastActivityAt, conversations.id, page.after),
+      ];
+      return db
+        .select({ row: conversations, cursorAt: cursorTimestamp(conversations.lastActivityAt) })
+        .from(conversations)
+        .where(inTenant(conversations, tenantId, and(...conditions)))
+        .orderBy(...newestFirst(conversations.lastActivityAt, conversations.id))
+        .limit(page.limit + 1);
+    },
+
+    async update(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      changes: ConversationChanges,
+    ): Promise<ConversationRow | undefined> {
+      const [row] = await db
+        .update(conversations)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)))
+        .returning();
+      return row;
+    },
+
+    async delete(db: Executor, tenantId: string, conversationId: string): Promise<void> {
+      await db.delete(conversations).where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)));
+    },
+  };
+}
+
+export type ConversationsRepository = ReturnType<typeof createConversationsRepository>;

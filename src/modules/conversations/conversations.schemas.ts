@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { pageOf } from '../../platform/http/common-schemas.js';
+import { booleanQuery, pageCursor, pageLimit } from '../../platform/http/list-query.js';
+import type { ConversationRow } from './conversations.repository.js';
+
+export const conversationSchema = z.object({
+  id: z.uuid(),
+  ownerId: z.uuid(),
+  agentId: z.uuid().nullable(),
+  projectId: z.uuid().nullable(),
+  title: z.string().nullable(),
+  messageCount: z.number().int(),
+  archived: z.boolean(),
+  archivedAt: z.iso.datetime().nullable(),
+  lastActivityAt: z.iso.datetime(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type ConversationView = z.infer<typeof conversationSchema>;
+
+export const presentConversation = (conversation: ConversationRow): ConversationView => ({
+  id: conversation.id,
+  ownerId: conversation.ownerId,
+  agentId: conversation.agentId,
+  projectId: conversation.projectId,
+  title: conversation.title,
+  messageCount: conversation.messageCount,
+  archived: conversation.archivedAt !== null,
+  archivedAt: conversation.archivedAt?.toISOString() ?? null,
+  lastActivityAt: conversation.lastActivityAt.toISOString(),
+  createdAt: conversation.createdAt.toISOString(),
+  updatedAt: conversation.updatedAt.toISOString(),
+});
+
+export const conversationPageSchema = pageOf(conversationSchema);
+
+export const listConversationsQuery = z.strictObject({
+  limit: pageLimit,
+  cursor: pageCursor.optional(),
+  projectId: z.uuid().optional(),
+  /** false (the default) lists the active conversations, true the archived ones. */
+  archived: booleanQuery.default(false),
+  /** Case-insensitive substring of the title; bounded, since it is a scan within the caller's list. */
+  q: z.string().trim().min(1).max(100).optional(),
+});
+export type ListConversationsQuery = z.infer<typeof listConversationsQuery>;
+
+const title = z.string().trim().min(1, 'must not be empty').max(200);
+
+export const createConversationBody = z.strictObject({
+  agentId: z.uuid('must be an agent id (a UUID)'),
+  title: title.optional(),
+  projectId: z.uuid().optional(),
+});
+export type CreateConversationInput = z.infer<typeof createConversationBody>;
+
+export const updateConversationBody = z
+  .strictObject({
+    /** null clears the title, so the next exchange names the conversation again. */
+    title: title.nullable().optional(),
+    projectId: z.uuid().nullable().optional(),
+    archived: z.boolean().optional(),
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), {
+    message: 'send at least one of title, projectId, archived',
+  });
+export type UpdateConversationInput = z.infer<typeof updateConversationBody>;

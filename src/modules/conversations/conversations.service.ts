@@ -1,0 +1,105 @@
+import { canSeeAllConversations, type Actor } from '../../access/actor.js';
+import { canModifyOwned, canViewOwned } from '../../access/owned-resources.js';
+import type { Database } from '../../platform/db/client.js';
+import { toPage, type Page } from '../../platform/db/pagination.js';
+import { AppError, forbidden, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { ProjectsService } from '../projects/index.js';
+import type { AgentDirectory } from './agent-directory.js';
+import type { ConversationChanges, ConversationRow, ConversationsRepository } from './conversations.repository.js';
+import {
+  presentConversation,
+  type ConversationView,
+  type CreateConversationInput,
+  type ListConversationsQuery,
+  type UpdateConversationInput,
+} from './conversations.schemas.js';
+
+export interface ConversationsServiceDeps {
+  readonly db: Database;
+  readonly repository: ConversationsRepository;
+  readonly agents: Pick<AgentDirectory, 'findUsable'>;
+  readonly projects: Pick<ProjectsService, 'assertAssignable'>;
+}
+
+export function createConversationsService(deps: ConversationsServiceDeps) {
+  const { db, repository, agents, projects } = deps;
+
+  /** Another tenant's conversation, or another member's for a member, is a 404: its existence is not revealed. */
+  async function findVisible(actor: Actor, conversationId: string): Promise<ConversationRow> {
+    const conversation = await repository.findById(db, actor.tenantId, conversationId);
+    if (!conversation || !canViewOwned(actor, conversation.ownerId)) throw notFound('Conversation', conversationId);
+    return conversation;
+  }
+
+  return {
+    findVisible,
+
+    async list(actor: Actor, query: ListConversationsQuery): Promise<Page<ConversationView>> {
+      const filter = {
+        ownerId: canSeeAllConversations(actor) ? undefined : actor.userId,
+        projectId: query.projectId,
+        isArchived: query.archived,
+        titleContains: query.q,
+      };
+      const rows = await repository.list(db, actor.tenantId, filter, { limit: query.limit, after: query.cursor });
+      return toPage(rows, query.limit, presentConversation);
+    },
+
+    async get(actor: Actor, conversationId: string): Promise<ConversationView> {
+      return presentConversation(await findVisible(actor, conversationId));
+    },
+
+    /** The id is always made here (UUID v7): ids a client sends are not accepted. */
+    async create(actor: Actor, input: CreateConversationInput): Promise<ConversationView> {
+      const agent = await agents.findUsable(actor, input.agentId);
+      if (!agent) {
+        throw new AppError('unprocessable', `Agent '${input.agentId}' was not found among the agents you can use`);
+      }
+      if (input.projectId) await projects.assertAssignable(actor.tenantId, actor.userId, input.projectId);
+      const now = new Date();
+      const conversation = await repository.insert(db, {
+        id: newId(),
+        tenantId: actor.tenantId,
+        ownerId: actor.userId,
+        agentId: agent.id,
+        projectId: input.projectId ?? null,
+        title: input.title ?? null,
+        lastActivityAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return presentConversation(conversation);
+    },
+
+    async update(actor: Actor, conversationId: string, input: UpdateConversationInput): Promise<ConversationView> {
+      const conversation = await findVisible(actor, conversationId);
+      if (!canModifyOwned(actor, conversation.ownerId)) {
+        throw forbidden("Only the conversation's owner or an admin can change it");
+      }
+      if (input.projectId) await projects.assertAssignable(actor.tenantId, conversation.ownerId, input.projectId);
+      const changes: ConversationChanges = {
+        ...(input.title !== undefined && { title: input.title }),
+        ...(input.projectId !== undefined && { projectId: input.projectId }),
+        // Archiving twice keeps the first date.
+        ...(input.archived !== undefined && {
+          archivedAt: input.archived ? (conversation.archivedAt ?? new Date()) : null,
+        }),
+      };
+      const updated = await repository.update(db, actor.tenantId, conversationId, changes);
+      if (!updated) throw notFound('Conversation', conversationId);
+      return presentConversation(updated);
+    },
+
+    /** Deletes the conversation with its messages. */
+    async remove(actor: Actor, conversationId: string): Promise<void> {
+      const conversation = await findVisible(actor, conversationId);
+      if (!canModifyOwned(actor, conversation.ownerId)) {
+        throw forbidden("Only the conversation's owner or an admin can delete it");
+      }
+      await repository.delete(db, actor.tenantId, conversationId);
+    },
+  };
+}
+
+export type ConversationsService = ReturnType<typeof createConversationsService>;

@@ -1,0 +1,38 @@
+import type { Database } from '../../platform/db/client.js';
+import type { ProjectsService } from '../projects/index.js';
+import type { AgentDirectory } from './agent-directory.js';
+import { createConversationsRepository } from './conversations.repository.js';
+import { registerConversationsRoutes } from './conversations.routes.js';
+import { createConversationsService } from './conversations.service.js';
+import { createMessagesRepository } from './messages.repository.js';
+import { createMessagesService } from './messages.service.js';
+
+export interface ConversationsModuleDeps {
+  readonly db: Database;
+  readonly agents: AgentDirectory;
+  readonly projects: Pick<ProjectsService, 'assertAssignable'>;
+}
+
+export function createConversationsModule(deps: ConversationsModuleDeps) {
+  const conversations = createConversationsService({
+    db: deps.db,
+    repository: createConversationsRepository(),
+    agents: deps.agents,
+    projects: deps.projects,
+  });
+  const messages = createMessagesService({
+    db: deps.db,
+    repository: createMessagesRepository(),
+    conversations,
+  });
+  return {
+    service: conversations,
+    messages,
+    registerRoutes: (app: Parameters<typeof registerConversationsRoutes>[0]) =>
+      registerConversationsRoutes(app, { conversations, messages }),
+  };
+}
+
+export type { AgentDirectory, ChatAgent } from './agent-directory.js';
+export type { ConversationsService } from './conversations.service.js';
+export { presentMessage, type MessageView } from './messages.schemas.js';

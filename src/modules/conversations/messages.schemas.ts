@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { messageRoles, messageStatuses } from '../../platform/db/schema/index.js';
+import { pageLimit } from '../../platform/http/list-query.js';
+import type { MessageRow } from './messages.repository.js';
+
+export const messageUsageSchema = z.object({
+  inputTokens: z.number().int().nullable(),
+  outputTokens: z.number().int().nullable(),
+  reasoningTokens: z.number().int().nullable(),
+  totalTokens: z.number().int().nullable(),
+});
+
+export const messageSchema = z.object({
+  id: z.uuid(),
+  conversationId: z.uuid(),
+  role: z.enum(messageRoles),
+  content: z.string(),
+  reasoning: z.string().nullable(),
+  status: z.enum(messageStatuses),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  model: z.string().nullable(),
+  /** null for messages no model produced (the user's). */
+  usage: messageUsageSchema.nullable(),
+  timeToFirstTokenMs: z.number().int().nullable(),
+  durationMs: z.number().int().nullable(),
+  finishReason: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
+});
+export type MessageView = z.infer<typeof messageSchema>;
+
+export function presentMessage(message: MessageRow): MessageView {
+  const { inputTokens, outputTokens, reasoningTokens, totalTokens } = message;
+  const hasUsage = [inputTokens, outputTokens, reasoningTokens, totalTokens].some((value) => value !== null);
+  return {
+    id: message.id,
+    conversationId: message.conversationId,
+    role: message.role,
+    content: message.content,
+    reasoning: message.reasoning,
+    status: message.status,
+    error: message.errorCode ? { code: message.errorCode, message: message.errorMessage ?? '' } : null,
+    model: message.model,
+    usage: hasUsage ? { inputTokens, outputTokens, reasoningTokens, totalTokens } : null,
+    timeToFirstTokenMs: message.timeToFirstTokenMs,
+    durationMs: message.durationMs,
+    finishReason: message.finishReason,
+    createdAt: message.createdAt.toISOString(),
+    completedAt: message.completedAt?.toISOString() ?? null,
+  };
+}
+
+/** Message ids are UUID v7, so an id is its own cursor: history pages are keyset on id. */
+export const messageHistoryQuery = z
+  .strictObject({
+    limit: pageLimit,
+    /** Messages older than this one (the page just before it). */
+    before: z.uuid('must be a message id').optional(),
+    /** Messages newer than this one (the page just after it). */
+    after: z.uuid('must be a message id').optional(),
+  })
+  .refine((query) => !(query.before && query.after), { message: 'send before or after, not both' });
+export type MessageHistoryQuery = z.infer<typeof messageHistoryQuery>;
+
+export const messageHistorySchema = z.object({
+  /** Oldest first. Without before/after: the most recent messages. */
+  items: z.array(messageSchema),
+  /** Pass as `before` to load older messages; null when there are none. */
+  olderCursor: z.uuid().nullable(),
+  /** Pass as `after` to load newer messages; null when there were none when this page was read. */
+  newerCursor: z.uuid().nullable(),
+});
+export type MessageHistoryView = z.infer<typeof messageHistorySchema>;

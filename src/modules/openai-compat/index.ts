@@ -1,0 +1,23 @@
+import type { App } from '../../platform/http/types.js';
+import type { ModelResolver, ModelStreamDeps } from '../chat/index.js';
+import type { AgentDirectory } from '../conversations/index.js';
+import { registerOpenAICompatRoutes } from './openai-compat.routes.js';
+import { createOpenAICompatService } from './openai-compat.service.js';
+
+export interface OpenAICompatModuleDeps {
+  readonly agents: Pick<AgentDirectory, 'findUsable' | 'listUsable'>;
+  readonly resolveModel: ModelResolver;
+  readonly modelStream: ModelStreamDeps;
+  readonly modelTimeoutMs: number;
+  readonly heartbeatMs?: number;
+}
+
+export function createOpenAICompatModule(deps: OpenAICompatModuleDeps) {
+  const service = createOpenAICompatService(deps);
+  return {
+    service,
+    registerRoutes: (app: App) => registerOpenAICompatRoutes(app, service, { heartbeatMs: deps.heartbeatMs ?? 15_000 }),
+  };
+}
+
+export type { OpenAICompatService } from './openai-compat.service.js';

@@ -1,0 +1,53 @@
+import type { App } from '../../platform/http/types.js';
+import { actorOf } from '../../platform/http/types.js';
+import { registerOpenAIErrorHandler } from './openai-errors.js';
+import { chatCompletionBody, chatCompletionSchema, openAIModelListSchema } from './openai-compat.schemas.js';
+import type { OpenAICompatService } from './openai-compat.service.js';
+import { abortWhenClientLeaves, streamCompletion } from './openai-stream.js';
+
+const tags = ['openai-compatible'];
+const security = [{ bearer: [] }];
+
+export interface OpenAICompatRouteOptions {
+  readonly heartbeatMs: number;
+}
+
+/** Registered in their own scope, so only these routes answer errors in OpenAI's shape. */
+export async function registerOpenAICompatRoutes(
+  app: App,
+  service: OpenAICompatService,
+  options: OpenAICompatRouteOptions,
+): Promise<void> {
+  await app.register(async (scope: App) => {
+    registerOpenAIErrorHandler(scope);
+
+    scope.get('/v1/models', {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        security,
+        summary: 'The agents you can use, as OpenAI models (id = agent id; the name works too)',
+        response: { 200: openAIModelListSchema },
+      },
+      handler: (request) => service.listModels(actorOf(request)),
+    });
+
+    scope.post('/v1/chat/completions', {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        security,
+        summary: 'OpenAI Chat Completions with an agent as the model (stateless: nothing is stored)',
+        body: chatCompletionBody,
+        response: { 200: chatCompletionSchema },
+      },
+      handler: async (request, reply) => {
+        const actor = actorOf(request);
+        if (!request.body.stream) return service.complete(actor, request.body, abortWhenClientLeaves(reply).signal);
+        const completion = await service.prepare(actor, request.body);
+        const includeUsage = request.body.stream_options?.include_usage === true;
+        return streamCompletion(reply, completion, { includeUsage, heartbeatMs: options.heartbeatMs });
+      },
+    });
+  });
+}

@@ -1,0 +1,134 @@
+import type { ModelMessage } from 'ai';
+import type { Actor } from '../../access/actor.js';
+import { AppError } from '../../platform/errors.js';
+import { isUuid, newId } from '../../platform/ids.js';
+import type { ModelResolver, ModelStreamDeps, ModelStreamEvent, ModelStreamResult } from '../chat/index.js';
+import { streamModelReply } from '../chat/index.js';
+import type { AgentDirectory, ChatAgent } from '../conversations/index.js';
+import type { ChatCompletionInput, ChatCompletionView, OpenAIChatMessage } from './openai-compat.schemas.js';
+import { toChatCompletion } from './openai-presenters.js';
+
+export interface OpenAICompatServiceDeps {
+  readonly agents: Pick<AgentDirectory, 'findUsable' | 'listUsable'>;
+  readonly resolveModel: ModelResolver;
+  readonly modelStream: ModelStreamDeps;
+  readonly modelTimeoutMs: number;
+}
+
+/** A validated request, ready to run: every 4xx has been decided before the model is called. */
+export interface PreparedCompletion {
+  readonly id: string;
+  readonly created: number;
+  /** Echoed back as `model`, as the client named it. */
+  readonly model: string;
+  run(onEvent: (event: ModelStreamEvent) => void, abortSignal: AbortSignal): Promise<ModelStreamResult>;
+}
+
+const invalid = (message: string) => new AppError('validation_failed', message);
+
+/**
+ * Chat Completions over Parley's agents. Stateless by design: the request's messages are the whole
+ * history and nothing is stored, as an OpenAI client expects; conversations are the stateful API.
+ */
+export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
+  async function findAgent(actor: Actor, model: string): Promise<ChatAgent> {
+    const byId = isUuid(model) ? await deps.agents.findUsable(actor, model) : undefined;
+    if (byId) return byId;
+    const named = (await deps.agents.listUsable(actor)).filter((agent) => agent.name === model);
+    if (named.length > 1) {
+      throw invalid(`${named.length} agents are named '${model}'; use the agent's id as the model instead`);
+    }
+    if (!named[0]) {
+      throw new AppError('not_found', `The model '${model}' does not exist: use the id or name of an agent listed by GET /v1/models`);
+    }
+    return named[0];
+  }
+
+  async function prepare(actor: Actor, input: ChatCompletionInput): Promise<PreparedCompletion> {
+    const agent = await findAgent(actor, input.model);
+    const { system, messages } = splitMessages(input.messages);
+    const resolved = await deps.resolveModel(actor.tenantId, agent.model);
+    const request = {
+      model: resolved.model,
+      providerName: resolved.providerName,
+      system: [agent.instructions.trim(), ...system].filter(Boolean).join('\n\n') || undefined,
+      messages,
+      temperature: input.temperature ?? agent.temperature ?? undefined,
+      maxOutputTokens: input.max_completion_tokens ?? input.max_tokens ?? agent.maxOutputTokens ?? undefined,
+      timeoutMs: deps.modelTimeoutMs,
+    };
+    return {
+      id: `chatcmpl-${newId()}`,
+      created: Math.floor(Date.now() / 1000),
+      model: input.model,
+      run: (onEvent, abortSignal) => streamModelReply(deps.modelStream, { ...request, abortSignal }, onEvent),
+    };
+  }
+
+  return {
+    async listModels(actor: Actor) {
+      const agents = await deps.agents.listUsable(actor);
+      return {
+        object: 'list' as const,
+        data: agents.map((agent) => ({
+          id: agent.id,
+          object: 'model' as const,
+          created: Math.floor(agent.createdAt.getTime() / 1000),
+          owned_by: 'parley',
+          name: agent.name,
+        })),
+      };
+    },
+
+    prepare,
+
+    async complete(actor: Actor, input: ChatCompletionInput, abortSignal: AbortSignal): Promise<ChatCompletionView> {
+      const prepared = await prepare(actor, input);
+      const result = await prepared.run(() => undefined, abortSignal);
+      if (result.error) {
+        const { code, message, retryAfterSeconds } = result.error;
+        throw new AppError(code, message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+      }
+      return toChatCompletion(prepared, result);
+    },
+  };
+}
+
+export type OpenAICompatService = ReturnType<typeof createOpenAICompatService>;
+
+/** System and developer messages join the agent's instructions; the rest is the conversation. */
+function splitMessages(input: readonly OpenAIChatMessage[]): { system: string[]; messages: ModelMessage[] } {
+  const system: string[] = [];
+  const messages: ModelMessage[] = [];
+  for (const [index, message] of input.entries()) {
+    const text = textOf(message, index);
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        if (text) system.push(text);
+        break;
+      case 'user':
+        messages.push({ role: 'user', content: text });
+        break;
+      case 'assistant':
+        if (text) messages.push({ role: 'assistant', content: text });
+        break;
+      case 'tool':
+      case 'function':
+        throw invalid(`messages[${index}]: tool messages are not supported, since agents here do not take client tools`);
+    }
+  }
+  if (!messages.some((message) => message.role === 'user')) throw invalid('messages must contain at least one user message');
+  return { system, messages };
+}
+
+function textOf(message: OpenAIChatMessage, index: number): string {
+  if (typeof message.content === 'string') return message.content;
+  if (!message.content) return '';
+  return message.content
+    .map((part) => {
+      if (part.type !== 'text') throw invalid(`messages[${index}]: only text content is supported, not '${part.type}'`);
+      return part.text ?? '';
+    })
+    .join('');
+}

@@ -1,0 +1,72 @@
+import type { FinishReason } from 'ai';
+import type { ModelStreamResult, TokenUsage } from '../chat/model-stream.js';
+import type { ChatCompletionView, OpenAIUsage } from './openai-compat.schemas.js';
+
+type OpenAIFinishReason = ChatCompletionView['choices'][number]['finish_reason'];
+
+export function openAIFinishReason(reason: FinishReason | null): OpenAIFinishReason {
+  switch (reason) {
+    case 'length':
+      return 'length';
+    case 'content-filter':
+      return 'content_filter';
+    case 'tool-calls':
+      return 'tool_calls';
+    default:
+      return 'stop';
+  }
+}
+
+export function openAIUsage(usage: TokenUsage): OpenAIUsage {
+  const promptTokens = usage.inputTokens ?? 0;
+  const completionTokens = usage.outputTokens ?? 0;
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: usage.totalTokens ?? promptTokens + completionTokens,
+    ...(usage.reasoningTokens !== null && { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } }),
+  };
+}
+
+export function toChatCompletion(
+  completion: { id: string; created: number; model: string },
+  result: ModelStreamResult,
+): ChatCompletionView {
+  return {
+    id: completion.id,
+    object: 'chat.completion',
+    created: completion.created,
+    model: completion.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: result.text,
+          refusal: null,
+          ...(result.reasoning && { reasoning_content: result.reasoning }),
+        },
+        logprobs: null,
+        finish_reason: openAIFinishReason(result.finishReason),
+      },
+    ],
+    usage: openAIUsage(result.usage),
+  };
+}
+
+/** One `chat.completion.chunk`; `usage` only on the extra last chunk that `include_usage` asks for. */
+export function completionChunk(
+  completion: { id: string; created: number; model: string },
+  delta: Record<string, string> | null,
+  finishReason: OpenAIFinishReason | null = null,
+  usage?: OpenAIUsage,
+) {
+  return {
+    id: completion.id,
+    object: 'chat.completion.chunk',
+    created: completion.created,
+    model: completion.model,
+    choices: delta ? [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] : [],
+    ...(usage && { usage }),
+  };
+}

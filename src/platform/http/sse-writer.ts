@@ -1,0 +1,66 @@
+import type { FastifyReply } from 'fastify';
+
+export interface SseStream {
+  /** Writes one event now: no buffering, no coalescing. Does nothing once the client has gone. */
+  send(data: string): void;
+  end(): void;
+  readonly isOpen: boolean;
+  /** Runs once, when the client goes away or the stream is ended (at once if that already happened). */
+  onClose(listener: () => void): void;
+}
+
+export interface SseOptions {
+  readonly headers: Readonly<Record<string, string>>;
+  /** A comment line every so often keeps proxies from closing a quiet stream. */
+  readonly heartbeatMs: number;
+  readonly status?: number;
+}
+
+/**
+ * Takes the response over from Fastify (reply.hijack) and writes Server-Sent Events to it. It only
+ * serialises and keeps the connection alive; what the events mean is the caller's business.
+ */
+export function openSseStream(reply: FastifyReply, options: SseOptions): SseStream {
+  reply.hijack();
+  const raw = reply.raw;
+  // Each event leaves at once rather than waiting to fill a packet (absent under app.inject).
+  if (typeof raw.socket?.setNoDelay === 'function') raw.socket.setNoDelay(true);
+  // Hooks do not run for a hijacked reply, so the headers they set (CORS, request id) are copied here.
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) raw.setHeader(name, value);
+  }
+  raw.writeHead(options.status ?? 200, { ...options.headers, 'x-request-id': reply.request.id });
+  if (typeof raw.flushHeaders === 'function') raw.flushHeaders();
+
+  let isOpen = true;
+  const closeListeners: (() => void)[] = [];
+  const write = (text: string) => {
+    if (isOpen && !raw.destroyed && raw.writable) raw.write(text);
+  };
+  const heartbeat = setInterval(() => write(': keep-alive\n\n'), options.heartbeatMs);
+  heartbeat.unref();
+  const close = () => {
+    if (!isOpen) return;
+    isOpen = false;
+    clearInterval(heartbeat);
+    for (const listener of closeListeners.splice(0)) listener();
+  };
+  raw.on('close', close);
+
+  return {
+    send(data) {
+      write(`${data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
+    },
+    end() {
+      if (isOpen && !raw.writableEnded) raw.end();
+      close();
+    },
+    get isOpen() {
+      return isOpen;
+    },
+    onClose(listener) {
+      if (isOpen) closeListeners.push(listener);
+      else listener();
+    },
+  };
+}
