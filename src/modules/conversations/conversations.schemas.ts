@@ -48,6 +48,8 @@ export type ListConversationsQuery = z.infer<typeof listConversationsQuery>;
 const title = z.string().trim().min(1, 'must not be empty').max(200);
 
 export const createConversationBody = z.strictObject({
+  /** Accepted and ignored: ids are always made by the server (UUID v7). */
+  id: z.string().max(100).optional(),
   agentId: z.uuid('must be an agent id (a UUID)'),
   title: title.optional(),
   projectId: z.uuid().optional(),

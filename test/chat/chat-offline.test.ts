@@ -1,0 +1,141 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { offlineTitle } from '../../src/ai/offline-model.js';
+import { conversations } from '../../src/platform/db/schema/index.js';
+import { createAgent, createConversation, eventually, uiMessageParts } from '../harness/chat-setup.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+
+describe('chat with the offline model', () => {
+  let t: TestApp;
+  let admin: SignedInUser;
+  let agentId: string;
+
+  beforeAll(async () => {
+    t = await buildTestApp();
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    agentId = (await createAgent(t.app, admin, { name: 'Offline helper' })).id;
+  });
+  afterAll(() => t.close());
+
+  const send = (conversationId: string, payload: object, headers: Record<string, string> = {}) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversationId}/messages`,
+      headers: { ...admin.headers, ...headers },
+      payload,
+    });
+  const getConversation = async (id: string) =>
+    (await t.app.inject({ method: 'GET', url: `/v1/conversations/${id}`, headers: admin.headers })).json();
+  const history = async (id: string) =>
+    (await t.app.inject({ method: 'GET', url: `/v1/conversations/${id}/messages`, headers: admin.headers })).json().items;
+
+  it('stores the user message and the reply with usage, timings and finish reason', async () => {
+    const conversation = await createConversation(t.app, admin, agentId, { title: 'Fixed' });
+    const response = await send(conversation.id, { content: 'What is Parley?' });
+    expect(response.statusCode).toBe(201);
+    const { userMessage, assistantMessage } = response.json();
+    expect(userMessage).toMatchObject({ role: 'user', content: 'What is Parley?', status: 'complete', usage: null, error: null });
+    expect(assistantMessage).toMatchObject({
+      role: 'assistant',
+      status: 'complete',
+      model: 'offline',
+      finishReason: 'stop',
+      error: null,
+      reasoning: null,
+      usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number), totalTokens: expect.any(Number) },
+      timeToFirstTokenMs: expect.any(Number),
+      durationMs: expect.any(Number),
+      completedAt: expect.any(String),
+    });
+    expect(assistantMessage.content).toContain('"What is Parley?"');
+    expect(await history(conversation.id)).toEqual([userMessage, assistantMessage]);
+    expect(await getConversation(conversation.id)).toMatchObject({ messageCount: 2, title: 'Fixed' });
+  });
+
+  it('streams a UI message stream: parts in order, ids in metadata, ending with [DONE]', async () => {
+    const conversation = await createConversation(t.app, admin, agentId, { title: 'Stream' });
+    const response = await send(conversation.id, { content: 'Stream please' }, { accept: 'text/event-stream' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/event-stream');
+    expect(response.headers['x-vercel-ai-ui-message-stream']).toBe('v1');
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
+    const { parts, isDone } = uiMessageParts(response.body);
+    expect(isDone).toBe(true);
+    const types = parts.map((part) => part.type);
+    const deltas = types.filter((type) => type === 'text-delta').length;
+    expect(deltas).toBeGreaterThan(5);
+    expect(types).toEqual(['start', 'start-step', 'text-start', ...Array(deltas).fill('text-delta'), 'text-end', 'finish-step', 'finish']);
+
+    const [userMessage, assistantMessage] = await history(conversation.id);
+    expect(parts[0]).toMatchObject({
+      messageId: assistantMessage.id,
+      messageMetadata: { conversationId: conversation.id, userMessageId: userMessage.id, assistantMessageId: assistantMessage.id, model: 'offline' },
+    });
+    const text = parts.filter((part) => part.type === 'text-delta').map((part) => part.delta).join('');
+    expect(text).toBe(assistantMessage.content);
+    expect(parts.at(-1)).toMatchObject({
+      type: 'finish',
+      finishReason: 'stop',
+      messageMetadata: { status: 'complete', usage: assistantMessage.usage, timeToFirstTokenMs: assistantMessage.timeToFirstTokenMs },
+    });
+  });
+
+  it('names an untitled conversation after its first exchange, and keeps the agent state', async () => {
+    const conversation = await createConversation(t.app, admin, agentId);
+    expect(conversation.title).toBeNull();
+    const first = 'How do I plan a vegetable garden for a small balcony in spring?';
+    expect((await send(conversation.id, { content: first })).statusCode).toBe(201);
+    const titled = await eventually(async () => {
+      const current = await getConversation(conversation.id);
+      return current.title ? current : undefined;
+    });
+    expect(titled.title).toBe(offlineTitle(first));
+
+    expect((await send(conversation.id, { content: 'And in autumn?' })).statusCode).toBe(201);
+    expect((await getConversation(conversation.id)).title).toBe(offlineTitle(first));
+    const [row] = await t.database.db.select({ state: conversations.state }).from(conversations).where(eq(conversations.id, conversation.id));
+    expect(row?.state).toEqual({ lastModel: 'offline', turns: 2 });
+  });
+
+  it('accepts the body useChat sends, taking the last user message', async () => {
+    const conversation = await createConversation(t.app, admin, agentId, { title: 'useChat' });
+    const response = await send(conversation.id, {
+      id: 'chat-1',
+      trigger: 'submit-message',
+      messages: [
+        { id: 'a', role: 'user', parts: [{ type: 'text', text: 'earlier' }] },
+        { id: 'b', role: 'user', parts: [{ type: 'step-start' }, { type: 'text', text: 'Hi from ' }, { type: 'text', text: 'useChat' }] },
+      ],
+    });
+    expect(response.statusCode).toBe(201);
+    expect(response.json().userMessage.content).toBe('Hi from useChat');
+  });
+
+  it('refuses an empty, oversized or missing message with 400 and stores nothing', async () => {
+    const conversation = await createConversation(t.app, admin, agentId, { title: 'Invalid' });
+    for (const payload of [{ content: '' }, { content: '   \n' }, { content: 'x'.repeat(32_001) }, {}, { content: 42 }]) {
+      const response = await send(conversation.id, payload);
+      expect(response.statusCode, JSON.stringify(payload).slice(0, 40)).toBe(400);
+      expect(response.json().errors[0].field).toBe('content');
+    }
+    const badKey = await send(conversation.id, { content: 'hi' }, { 'idempotency-key': 'k'.repeat(201) });
+    expect(badKey.statusCode).toBe(400);
+    expect((await getConversation(conversation.id)).messageCount).toBe(0);
+  });
+
+  it('refuses a model whose provider is not configured with a clear 400, before storing anything', async () => {
+    const broken = await createAgent(t.app, admin, { name: 'Broken', model: 'nowhere:some-model' });
+    const conversation = await createConversation(t.app, admin, broken.id, { title: 'Broken' });
+    const response = await send(conversation.id, { content: 'hello?' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().detail).toContain("uses provider 'nowhere', which is not configured");
+    expect((await getConversation(conversation.id)).messageCount).toBe(0);
+    expect(await history(conversation.id)).toEqual([]);
+  });
+
+  it('answers 404 for a conversation that does not exist', async () => {
+    const response = await send('01a1ff47-5a70-733e-b14c-43db2cc96421', { content: 'anyone?' });
+    expect(response.statusCode).toBe(404);
+  });
+});
