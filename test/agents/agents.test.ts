@@ -30,10 +30,12 @@ describe('agents', () => {
   const createAgent = async (user: SignedInUser, payload: object) => {
     const response = await request(user, 'POST', '/v1/agents', payload);
     if (response.statusCode !== 201) throw new Error(`create agent failed: ${response.statusCode} ${response.body}`);
-    return response.json() as { id: string; name: string; visibility: string; ownerId: string | null };
+    return response.json<{ id: string; name: string; visibility: string; ownerId: string | null }>();
   };
   const listIds = async (user: SignedInUser) =>
-    (await request(user, 'GET', '/v1/agents?limit=100')).json().items.map((agent: { id: string }) => agent.id) as string[];
+    (await request(user, 'GET', '/v1/agents?limit=100'))
+      .json()
+      .items.map((agent: { id: string }) => agent.id) as string[];
 
   it('creates a private agent for a member by default, with the offline model', async () => {
     const response = await request(alice, 'POST', '/v1/agents', { name: 'Helper', instructions: 'Be brief.' });
@@ -52,9 +54,18 @@ describe('agents', () => {
   });
 
   it("shares an admin's agent with the tenant by default, and refuses that to members", async () => {
-    const shared = await createAgent(adminA, { name: 'Support', instructions: 'Help.', model: 'openai:gpt-4o-mini', temperature: 0.2 });
+    const shared = await createAgent(adminA, {
+      name: 'Support',
+      instructions: 'Help.',
+      model: 'openai:gpt-4o-mini',
+      temperature: 0.2,
+    });
     expect(shared).toMatchObject({ visibility: 'tenant', ownerId: null });
-    const refused = await request(alice, 'POST', '/v1/agents', { name: 'Mine', instructions: '', visibility: 'tenant' });
+    const refused = await request(alice, 'POST', '/v1/agents', {
+      name: 'Mine',
+      instructions: '',
+      visibility: 'tenant',
+    });
     expect(refused.statusCode).toBe(403);
   });
 
@@ -106,11 +117,18 @@ describe('agents', () => {
     expect((await request(alice, 'DELETE', `/v1/agents/${shared.id}`)).statusCode).toBe(403);
 
     const own = await createAgent(alice, { name: 'Draft', instructions: '' });
-    const renamed = await request(alice, 'PATCH', `/v1/agents/${own.id}`, { name: 'Final', temperature: 1.1, maxOutputTokens: 500 });
+    const renamed = await request(alice, 'PATCH', `/v1/agents/${own.id}`, {
+      name: 'Final',
+      temperature: 1.1,
+      maxOutputTokens: 500,
+    });
     expect(renamed.json()).toMatchObject({ name: 'Final', temperature: expect.closeTo(1.1, 5), maxOutputTokens: 500 });
     expect((await request(alice, 'PATCH', `/v1/agents/${own.id}`, { visibility: 'tenant' })).statusCode).toBe(403);
 
-    const published = await request(adminA, 'PATCH', `/v1/agents/${own.id}`, { visibility: 'tenant', temperature: null });
+    const published = await request(adminA, 'PATCH', `/v1/agents/${own.id}`, {
+      visibility: 'tenant',
+      temperature: null,
+    });
     expect(published.json()).toMatchObject({ visibility: 'tenant', ownerId: null, temperature: null });
     expect(await listIds(bob)).toContain(own.id);
 

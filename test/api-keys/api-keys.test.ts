@@ -101,7 +101,12 @@ describe('API keys', () => {
   it("stops a disabled user's keys from working", async () => {
     const member = await createUser(t.app, adminA);
     const created = (await createKey(member, { name: 'cron' })).json();
-    await t.app.inject({ method: 'PATCH', url: `/v1/users/${member.userId}`, headers: adminA.headers, payload: { disabled: true } });
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/users/${member.userId}`,
+      headers: adminA.headers,
+      payload: { disabled: true },
+    });
     expect((await withKey(created.key)).statusCode).toBe(401);
   });
 

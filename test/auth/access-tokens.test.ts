@@ -54,7 +54,9 @@ describe('access tokens', () => {
 
   it('rejects an expired token', async () => {
     const nowSeconds = Math.floor(Date.now() / 1000);
-    const expired = await forge({ adjust: (jwt) => jwt.setIssuedAt(nowSeconds - 3600).setExpirationTime(nowSeconds - 60) });
+    const expired = await forge({
+      adjust: (jwt) => jwt.setIssuedAt(nowSeconds - 3600).setExpirationTime(nowSeconds - 60),
+    });
     expect((await me(expired)).statusCode).toBe(401);
   });
 

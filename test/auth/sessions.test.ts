@@ -17,7 +17,12 @@ describe('sessions', () => {
   let admin: SignedInUser;
 
   const refresh = (refreshToken: string) =>
-    t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken }, remoteAddress: nextTestAddress() });
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      payload: { refreshToken },
+      remoteAddress: nextTestAddress(),
+    });
   const me = (authorization: string) => t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization } });
 
   beforeAll(async () => {

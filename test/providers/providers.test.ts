@@ -41,7 +41,12 @@ describe('providers', () => {
     });
     expect(created.statusCode).toBe(201);
     const body = created.json();
-    expect(body).toMatchObject({ id: expect.any(String), kind: 'openai', hasApiKey: true, settings: { organization: 'org-1' } });
+    expect(body).toMatchObject({
+      id: expect.any(String),
+      kind: 'openai',
+      hasApiKey: true,
+      settings: { organization: 'org-1' },
+    });
     expect(body).not.toHaveProperty('apiKey');
     expect(body).not.toHaveProperty('encryptedApiKey');
 
@@ -125,7 +130,11 @@ describe('providers', () => {
 
   it("answers 404 to another tenant's admin and 403 to members", async () => {
     const created = (
-      await request(adminA, 'POST', '/v1/providers', { name: uniqueName('private'), kind: 'anthropic', apiKey: 'ant-secret-key' })
+      await request(adminA, 'POST', '/v1/providers', {
+        name: uniqueName('private'),
+        kind: 'anthropic',
+        apiKey: 'ant-secret-key',
+      })
     ).json();
     const url = `/v1/providers/${created.id}`;
     for (const response of [
@@ -141,11 +150,14 @@ describe('providers', () => {
     const member = await createUser(t.app, adminA);
     expect((await request(member, 'GET', '/v1/providers')).statusCode).toBe(403);
     expect((await request(member, 'GET', url)).statusCode).toBe(403);
-    expect((await request(member, 'POST', '/v1/providers', { name: uniqueName(), kind: 'openai' })).statusCode).toBe(403);
+    expect((await request(member, 'POST', '/v1/providers', { name: uniqueName(), kind: 'openai' })).statusCode).toBe(
+      403,
+    );
   });
 
   it('validates names, URLs, settings and unknown fields with 400', async () => {
-    const bad = (payload: object) => request(adminA, 'POST', '/v1/providers', { name: uniqueName(), kind: 'openai', ...payload });
+    const bad = (payload: object) =>
+      request(adminA, 'POST', '/v1/providers', { name: uniqueName(), kind: 'openai', ...payload });
     expect((await bad({ name: 'Has Caps' })).statusCode).toBe(400);
     expect((await bad({ name: 'a'.repeat(41) })).statusCode).toBe(400);
     expect((await bad({ kind: 'cohere' })).statusCode).toBe(400);

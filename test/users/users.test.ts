@@ -32,10 +32,19 @@ describe('users', () => {
     delete: (url: string) => t.app.inject({ method: 'DELETE', url, headers: user.headers }),
   });
 
-  it('creates users (201 with id) and lists only the tenant's users, page by page', async () => {
-    const created = await as(adminA).post('/v1/users', { email: uniqueEmail(), password: testPassword, role: 'operator' });
+  it("creates users (201 with id) and lists only the tenant's users, page by page", async () => {
+    const created = await as(adminA).post('/v1/users', {
+      email: uniqueEmail(),
+      password: testPassword,
+      role: 'operator',
+    });
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toMatchObject({ id: expect.any(String), role: 'operator', tenantId: adminA.tenantId, disabled: false });
+    expect(created.json()).toMatchObject({
+      id: expect.any(String),
+      role: 'operator',
+      tenantId: adminA.tenantId,
+      disabled: false,
+    });
     expect(created.json()).not.toHaveProperty('passwordHash');
     for (let i = 0; i < 3; i += 1) await createUser(t.app, adminA);
     await createUser(t.app, adminB);
@@ -46,7 +55,7 @@ describe('users', () => {
       const query: string = cursor ? `?limit=2&cursor=${cursor}` : '?limit=2';
       const page = await as(adminA).get(`/v1/users${query}`);
       expect(page.statusCode).toBe(200);
-      const body = page.json() as { items: { id: string; tenantId: string }[]; nextCursor: string | null };
+      const body = page.json<{ items: { id: string; tenantId: string }[]; nextCursor: string | null }>();
       expect(body.items.length).toBeLessThanOrEqual(2);
       for (const item of body.items) expect(item.tenantId).toBe(adminA.tenantId);
       seen.push(...body.items.map((item) => item.id));
@@ -57,14 +66,22 @@ describe('users', () => {
     expect(seen).toContain(adminA.userId);
   });
 
-  it('refuses to grant a role above the admin's own', async () => {
-    const response = await as(adminA).post('/v1/users', { email: uniqueEmail(), password: testPassword, role: 'platform_admin' });
+  it("refuses to grant a role above the admin's own", async () => {
+    const response = await as(adminA).post('/v1/users', {
+      email: uniqueEmail(),
+      password: testPassword,
+      role: 'platform_admin',
+    });
     expect(response.statusCode).toBe(403);
     expect(response.json().detail).toMatch(/platform_admin/);
   });
 
   it('answers 409 for an email already in use, whatever its case', async () => {
-    const response = await as(adminB).post('/v1/users', { email: adminA.email.toUpperCase(), password: testPassword, role: 'member' });
+    const response = await as(adminB).post('/v1/users', {
+      email: adminA.email.toUpperCase(),
+      password: testPassword,
+      role: 'member',
+    });
     expect(response.statusCode).toBe(409);
   });
 
@@ -102,7 +119,12 @@ describe('users', () => {
 
     expect((await as(member).get('/v1/auth/me')).statusCode).toBe(401);
     for (const refreshToken of [member.refreshToken, secondDevice.refreshToken]) {
-      const refresh = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken }, remoteAddress: nextTestAddress() });
+      const refresh = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        payload: { refreshToken },
+        remoteAddress: nextTestAddress(),
+      });
       expect(refresh.statusCode).toBe(401);
     }
     await expect(signIn(t.app, member.email)).rejects.toThrow(/401/);
@@ -116,7 +138,10 @@ describe('users', () => {
     expect((await as(adminA).patch(url, { disabled: true })).statusCode).toBe(403);
     expect((await as(adminA).patch(url, { role: 'member' })).statusCode).toBe(403);
     expect((await as(adminA).delete(url)).statusCode).toBe(403);
-    expect((await as(adminA).patch(url, { displayName: 'Still here' })).json()).toMatchObject({ role: 'tenant_admin', displayName: 'Still here' });
+    expect((await as(adminA).patch(url, { displayName: 'Still here' })).json()).toMatchObject({
+      role: 'tenant_admin',
+      displayName: 'Still here',
+    });
   });
 
   it('changes role and password; a new password ends the old sessions', async () => {
@@ -126,8 +151,15 @@ describe('users', () => {
     const reset = await as(adminA).patch(`/v1/users/${member.userId}`, { password: 'a brand new passphrase' });
     expect(reset.statusCode).toBe(200);
     await expect(signIn(t.app, member.email)).rejects.toThrow(/401/);
-    await expect(signIn(t.app, member.email, 'a brand new passphrase')).resolves.toMatchObject({ userId: member.userId });
-    const refresh = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: member.refreshToken }, remoteAddress: nextTestAddress() });
+    await expect(signIn(t.app, member.email, 'a brand new passphrase')).resolves.toMatchObject({
+      userId: member.userId,
+    });
+    const refresh = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      payload: { refreshToken: member.refreshToken },
+      remoteAddress: nextTestAddress(),
+    });
     expect(refresh.statusCode).toBe(401);
   });
 
@@ -141,7 +173,12 @@ describe('users', () => {
   it('validates ids, bodies and paging parameters with 400', async () => {
     expect((await as(adminA).get('/v1/users/not-a-uuid')).statusCode).toBe(400);
     expect((await as(adminA).get(`/v1/users/${randomUUID()}`)).statusCode).toBe(404);
-    const unknownField = await as(adminA).post('/v1/users', { email: uniqueEmail(), password: testPassword, role: 'member', isRoot: true });
+    const unknownField = await as(adminA).post('/v1/users', {
+      email: uniqueEmail(),
+      password: testPassword,
+      role: 'member',
+      isRoot: true,
+    });
     expect(unknownField.statusCode).toBe(400);
     expect(unknownField.body).toContain('isRoot');
     expect((await as(adminA).patch(`/v1/users/${adminA.userId}`, { disabled: 'yes' })).statusCode).toBe(400);

@@ -32,7 +32,11 @@ export function createAgentsRepository() {
     },
 
     async findAgent(db: Executor, tenantId: string, agentId: string): Promise<AgentRow | undefined> {
-      const [row] = await db.select().from(agents).where(inTenant(agents, tenantId, eq(agents.id, agentId))).limit(1);
+      const [row] = await db
+        .select()
+        .from(agents)
+        .where(inTenant(agents, tenantId, eq(agents.id, agentId)))
+        .limit(1);
       return row;
     },
 
@@ -41,7 +45,12 @@ export function createAgentsRepository() {
       return row!;
     },
 
-    async updateAgent(db: Executor, tenantId: string, agentId: string, changes: AgentChanges): Promise<AgentRow | undefined> {
+    async updateAgent(
+      db: Executor,
+      tenantId: string,
+      agentId: string,
+      changes: AgentChanges,
+    ): Promise<AgentRow | undefined> {
       const [row] = await db
         .update(agents)
         .set({ ...changes, updatedAt: new Date() })

@@ -53,7 +53,13 @@ export function registerAgentsRoutes(app: App, service: AgentsService): void {
 
   app.delete('/v1/agents/:id', {
     config: { access },
-    schema: { tags, security, summary: 'Delete an agent (its owner or an admin)', params: idParams, response: { 204: noContent } },
+    schema: {
+      tags,
+      security,
+      summary: 'Delete an agent (its owner or an admin)',
+      params: idParams,
+      response: { 204: noContent },
+    },
     handler: async (request, reply) => {
       await service.remove(actorOf(request), request.params.id);
       return reply.status(204).send(null);

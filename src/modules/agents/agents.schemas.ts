@@ -8,7 +8,10 @@ export const modelRefSchema = z
   .string()
   .trim()
   .max(241)
-  .regex(/^(offline|[a-z][a-z0-9-]{0,39}:\S{1,200})$/, "must be 'provider:model' (e.g. 'openai:gpt-4o-mini') or 'offline'");
+  .regex(
+    /^(offline|[a-z][a-z0-9-]{0,39}:\S{1,200})$/,
+    "must be 'provider:model' (e.g. 'openai:gpt-4o-mini') or 'offline'",
+  );
 
 const nameSchema = z.string().trim().min(1).max(100);
 const instructionsSchema = z.string().max(20_000);

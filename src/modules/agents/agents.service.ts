@@ -66,7 +66,8 @@ export function createAgentsService(deps: AgentsServiceDeps) {
 
   async function findModifiable(actor: Actor, agentId: string): Promise<AgentRow> {
     const agent = await findViewable(actor, agentId);
-    if (!canModify(actor, agent)) throw forbidden(`Only the owner of agent '${agentId}' or an administrator can change it`);
+    if (!canModify(actor, agent))
+      throw forbidden(`Only the owner of agent '${agentId}' or an administrator can change it`);
     return agent;
   }
 
@@ -124,7 +125,12 @@ export function createAgentsService(deps: AgentsServiceDeps) {
 
     /** For pickers: the newest agents the caller may talk to. */
     async listUsable(actor: Actor): Promise<UsableAgent[]> {
-      const rows = await repository.listAgents(db, actor.tenantId, { usableBy: actor.userId }, { limit: maxUsableAgents });
+      const rows = await repository.listAgents(
+        db,
+        actor.tenantId,
+        { usableBy: actor.userId },
+        { limit: maxUsableAgents },
+      );
       return rows.slice(0, maxUsableAgents).map(({ row }) => toUsableAgent(row));
     },
   };

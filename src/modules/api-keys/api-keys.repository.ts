@@ -26,7 +26,11 @@ export function createApiKeysRepository() {
     },
 
     async findApiKey(db: Executor, tenantId: string, keyId: string): Promise<ApiKeyRow | undefined> {
-      const [row] = await db.select().from(apiKeys).where(inTenant(apiKeys, tenantId, eq(apiKeys.id, keyId))).limit(1);
+      const [row] = await db
+        .select()
+        .from(apiKeys)
+        .where(inTenant(apiKeys, tenantId, eq(apiKeys.id, keyId)))
+        .limit(1);
       return row;
     },
 

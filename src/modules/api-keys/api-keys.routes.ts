@@ -34,7 +34,13 @@ export function registerApiKeysRoutes(app: App, service: ApiKeysService): void {
 
   app.delete('/v1/api-keys/:id', {
     config: { access },
-    schema: { tags, security, summary: 'Delete an API key; it stops working at once', params: idParams, response: { 204: noContent } },
+    schema: {
+      tags,
+      security,
+      summary: 'Delete an API key; it stops working at once',
+      params: idParams,
+      response: { 204: noContent },
+    },
     handler: async (request, reply) => {
       await service.remove(actorOf(request), request.params.id);
       return reply.status(204).send(null);

@@ -6,12 +6,7 @@ import { notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { apiKeyPrefix, hashOpaqueToken, newOpaqueToken } from '../auth/auth.tokens.js';
 import type { ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
-import {
-  presentApiKey,
-  type ApiKeyView,
-  type CreateApiKeyInput,
-  type CreatedApiKeyView,
-} from './api-keys.schemas.js';
+import { presentApiKey, type ApiKeyView, type CreateApiKeyInput, type CreatedApiKeyView } from './api-keys.schemas.js';
 
 export interface ApiKeysServiceDeps {
   readonly db: Database;

@@ -10,7 +10,13 @@ const security = [{ bearer: [] }];
 export function registerProvidersRoutes(app: App, service: ProvidersService): void {
   app.get('/v1/providers', {
     config: { access },
-    schema: { tags, security, summary: "List the tenant's model providers", querystring: pageQuery, response: { 200: providerPageSchema } },
+    schema: {
+      tags,
+      security,
+      summary: "List the tenant's model providers",
+      querystring: pageQuery,
+      response: { 200: providerPageSchema },
+    },
     handler: (request) => service.list(actorOf(request), request.query),
   });
 

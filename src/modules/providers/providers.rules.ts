@@ -9,7 +9,10 @@ const invalidField = (field: string, message: string): AppError =>
 
 export function requireUsableName(name: string): void {
   if (reservedNames.has(name)) {
-    throw invalidField('name', `'${name}' is the built-in model's name and cannot name a provider; choose another name`);
+    throw invalidField(
+      'name',
+      `'${name}' is the built-in model's name and cannot name a provider; choose another name`,
+    );
   }
 }
 

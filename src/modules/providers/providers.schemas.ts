@@ -7,12 +7,18 @@ import type { ProviderRow } from './providers.repository.js';
 const nameSchema = z
   .string()
   .max(40)
-  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must start with a lowercase letter and use only lowercase letters, digits and dashes');
+  .regex(
+    /^[a-z][a-z0-9-]{0,39}$/,
+    'must start with a lowercase letter and use only lowercase letters, digits and dashes',
+  );
 const kindSchema = z.enum(providerKinds);
 const baseUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 const apiKeySchema = z.string().trim().min(1).max(4096);
 const settingsSchema = z
-  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'setting names are letters, digits and _'), z.string().max(200))
+  .record(
+    z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'setting names are letters, digits and _'),
+    z.string().max(200),
+  )
   .refine((settings) => Object.keys(settings).length <= 20, 'at most 20 settings');
 const modelsSchema = z.array(z.string().trim().min(1).max(200)).max(100);
 

@@ -112,10 +112,13 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
         fields.baseUrl === undefined ? current.baseUrl : fields.baseUrl,
         fields.settings ?? current.settings,
       );
-      if (fields.name !== undefined && fields.name !== current.name) await requireFreeName(actor, fields.name, providerId);
+      if (fields.name !== undefined && fields.name !== current.name)
+        await requireFreeName(actor, fields.name, providerId);
       const changes: ProviderChanges = {
         ...fields,
-        ...(apiKey !== undefined && { encryptedApiKey: apiKey === null ? null : encryptSecret(credentialsKey, apiKey) }),
+        ...(apiKey !== undefined && {
+          encryptedApiKey: apiKey === null ? null : encryptSecret(credentialsKey, apiKey),
+        }),
       };
       const updated = await guardNameRace(fields.name, () =>
         repository.updateProvider(db, actor.tenantId, providerId, changes),
@@ -132,8 +135,9 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
     /**
      * For the chat turn, which resolves models for any member of the tenant: a system-level read,
      * hence no actor. The decrypted keys go straight to the model registry and are never stored.
+     * An arrow property, so callers may pass it around unbound.
      */
-    async loadTenantProviders(tenantId: string): Promise<TenantProviderConfig[]> {
+    loadTenantProviders: async (tenantId: string): Promise<TenantProviderConfig[]> => {
       const rows = await repository.listAllProviders(db, tenantId);
       return rows.map((provider) => ({
         name: provider.name,

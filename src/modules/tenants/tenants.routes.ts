@@ -10,7 +10,13 @@ const security = [{ bearer: [] }];
 export function registerTenantsRoutes(app: App, service: TenantsService): void {
   app.get('/v1/tenants', {
     config: { access },
-    schema: { tags, security, summary: 'List all tenants (platform admins)', querystring: pageQuery, response: { 200: tenantPageSchema } },
+    schema: {
+      tags,
+      security,
+      summary: 'List all tenants (platform admins)',
+      querystring: pageQuery,
+      response: { 200: tenantPageSchema },
+    },
     handler: (request) => service.list(actorOf(request), request.query),
   });
 

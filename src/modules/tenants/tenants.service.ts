@@ -9,12 +9,7 @@ import { hashPassword } from '../auth/passwords.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { emailTaken } from '../users/users.service.js';
 import type { TenantsRepository } from './tenants.repository.js';
-import {
-  presentTenant,
-  type CreatedTenantView,
-  type CreateTenantInput,
-  type TenantView,
-} from './tenants.schemas.js';
+import { presentTenant, type CreatedTenantView, type CreateTenantInput, type TenantView } from './tenants.schemas.js';
 
 export interface TenantsServiceDeps {
   readonly db: Database;

@@ -20,7 +20,11 @@ export function createUsersRepository() {
     },
 
     async findUser(db: Executor, tenantId: string, userId: string): Promise<UserRow | undefined> {
-      const [row] = await db.select().from(users).where(inTenant(users, tenantId, eq(users.id, userId))).limit(1);
+      const [row] = await db
+        .select()
+        .from(users)
+        .where(inTenant(users, tenantId, eq(users.id, userId)))
+        .limit(1);
       return row;
     },
 
@@ -39,7 +43,12 @@ export function createUsersRepository() {
       return row!;
     },
 
-    async updateUser(db: Executor, tenantId: string, userId: string, changes: UserChanges): Promise<UserRow | undefined> {
+    async updateUser(
+      db: Executor,
+      tenantId: string,
+      userId: string,
+      changes: UserChanges,
+    ): Promise<UserRow | undefined> {
       const [row] = await db
         .update(users)
         .set({ ...changes, updatedAt: new Date() })

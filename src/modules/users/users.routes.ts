@@ -10,13 +10,25 @@ const security = [{ bearer: [] }];
 export function registerUsersRoutes(app: App, service: UsersService): void {
   app.get('/v1/users', {
     config: { access },
-    schema: { tags, security, summary: "List the tenant's users", querystring: pageQuery, response: { 200: userPageSchema } },
+    schema: {
+      tags,
+      security,
+      summary: "List the tenant's users",
+      querystring: pageQuery,
+      response: { 200: userPageSchema },
+    },
     handler: (request) => service.list(actorOf(request), request.query),
   });
 
   app.post('/v1/users', {
     config: { access },
-    schema: { tags, security, summary: 'Create a user in the tenant', body: createUserBody, response: { 201: userSchema } },
+    schema: {
+      tags,
+      security,
+      summary: 'Create a user in the tenant',
+      body: createUserBody,
+      response: { 201: userSchema },
+    },
     handler: async (request, reply) => reply.status(201).send(await service.create(actorOf(request), request.body)),
   });
 
@@ -41,7 +53,13 @@ export function registerUsersRoutes(app: App, service: UsersService): void {
 
   app.delete('/v1/users/:id', {
     config: { access },
-    schema: { tags, security, summary: 'Delete a user and everything they own', params: idParams, response: { 204: noContent } },
+    schema: {
+      tags,
+      security,
+      summary: 'Delete a user and everything they own',
+      params: idParams,
+      response: { 204: noContent },
+    },
     handler: async (request, reply) => {
       await service.remove(actorOf(request), request.params.id);
       return reply.status(204).send(null);

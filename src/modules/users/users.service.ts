@@ -3,7 +3,7 @@ import { requireAdmin, requireGrantableRole } from '../../access/require-access.
 import type { Database, Executor } from '../../platform/db/client.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
-import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
+import { conflict, forbidden, notFound, type AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { AuthRepository } from '../auth/auth.repository.js';
 import { hashPassword } from '../auth/passwords.js';
@@ -39,7 +39,8 @@ export function createUsersService(deps: UsersServiceDeps) {
     const isSelf = target.id === actor.userId;
     if (input.role !== undefined) {
       requireGrantableRole(actor, input.role);
-      if (isSelf && !hasRoleAtLeast({ role: input.role }, target.role)) throw forbidden('You cannot lower your own role');
+      if (isSelf && !hasRoleAtLeast({ role: input.role }, target.role))
+        throw forbidden('You cannot lower your own role');
     }
     if (input.disabled === true && isSelf) throw forbidden('You cannot disable your own account');
     return {

@@ -19,7 +19,10 @@ export function requireDeclaredAccess(app: FastifyInstance): void {
  * plugins (CORS preflight, the docs UI) that cannot take our route config. Routes added afterwards
  * are left alone, so `requireDeclaredAccess` still catches every route of ours.
  */
-export async function registerPublicPluginRoutes(app: FastifyInstance, register: () => PromiseLike<unknown>): Promise<void> {
+export async function registerPublicPluginRoutes(
+  app: FastifyInstance,
+  register: () => PromiseLike<unknown>,
+): Promise<void> {
   let isMarking = true;
   app.addHook('onRoute', (route) => {
     if (!isMarking) return;
