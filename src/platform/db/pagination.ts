@@ -22,7 +22,20 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
-const cursorPayload = z.tuple([z.string().min(1).max(64), z.uuid()]);
+// PostgreSQL's text form of a timestamptz (DateStyle ISO), e.g. `2026-01-31 09:15:02.123456+00`.
+const timestampText = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?[+-](\d{2})(?::[0-5]\d){0,2}$/;
+
+/** A forged timestamp would fail the cast in SQL (a 500); checked here it is a 400 instead. */
+function isTimestampText(text: string): boolean {
+  const parts = timestampText.exec(text)?.slice(1).map(Number);
+  if (!parts) return false;
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offsetHours = 0] = parts;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const isRealDate = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return isRealDate && hour < 24 && minute < 60 && second < 60 && offsetHours <= 15;
+}
+
+const cursorPayload = z.tuple([z.string().max(64).refine(isTimestampText), z.uuid()]);
 
 export function encodeCursor(cursor: PageCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
