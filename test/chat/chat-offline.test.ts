@@ -28,14 +28,21 @@ describe('chat with the offline model', () => {
   const getConversation = async (id: string) =>
     (await t.app.inject({ method: 'GET', url: `/v1/conversations/${id}`, headers: admin.headers })).json();
   const history = async (id: string) =>
-    (await t.app.inject({ method: 'GET', url: `/v1/conversations/${id}/messages`, headers: admin.headers })).json().items;
+    (await t.app.inject({ method: 'GET', url: `/v1/conversations/${id}/messages`, headers: admin.headers })).json()
+      .items;
 
   it('stores the user message and the reply with usage, timings and finish reason', async () => {
     const conversation = await createConversation(t.app, admin, agentId, { title: 'Fixed' });
     const response = await send(conversation.id, { content: 'What is Parley?' });
     expect(response.statusCode).toBe(201);
     const { userMessage, assistantMessage } = response.json();
-    expect(userMessage).toMatchObject({ role: 'user', content: 'What is Parley?', status: 'complete', usage: null, error: null });
+    expect(userMessage).toMatchObject({
+      role: 'user',
+      content: 'What is Parley?',
+      status: 'complete',
+      usage: null,
+      error: null,
+    });
     expect(assistantMessage).toMatchObject({
       role: 'assistant',
       status: 'complete',
@@ -65,19 +72,39 @@ describe('chat with the offline model', () => {
     const types = parts.map((part) => part.type);
     const deltas = types.filter((type) => type === 'text-delta').length;
     expect(deltas).toBeGreaterThan(5);
-    expect(types).toEqual(['start', 'start-step', 'text-start', ...Array(deltas).fill('text-delta'), 'text-end', 'finish-step', 'finish']);
+    expect(types).toEqual([
+      'start',
+      'start-step',
+      'text-start',
+      ...Array(deltas).fill('text-delta'),
+      'text-end',
+      'finish-step',
+      'finish',
+    ]);
 
     const [userMessage, assistantMessage] = await history(conversation.id);
     expect(parts[0]).toMatchObject({
       messageId: assistantMessage.id,
-      messageMetadata: { conversationId: conversation.id, userMessageId: userMessage.id, assistantMessageId: assistantMessage.id, model: 'offline' },
+      messageMetadata: {
+        conversationId: conversation.id,
+        userMessageId: userMessage.id,
+        assistantMessageId: assistantMessage.id,
+        model: 'offline',
+      },
     });
-    const text = parts.filter((part) => part.type === 'text-delta').map((part) => part.delta).join('');
+    const text = parts
+      .filter((part) => part.type === 'text-delta')
+      .map((part) => part.delta)
+      .join('');
     expect(text).toBe(assistantMessage.content);
     expect(parts.at(-1)).toMatchObject({
       type: 'finish',
       finishReason: 'stop',
-      messageMetadata: { status: 'complete', usage: assistantMessage.usage, timeToFirstTokenMs: assistantMessage.timeToFirstTokenMs },
+      messageMetadata: {
+        status: 'complete',
+        usage: assistantMessage.usage,
+        timeToFirstTokenMs: assistantMessage.timeToFirstTokenMs,
+      },
     });
   });
 
@@ -94,7 +121,10 @@ describe('chat with the offline model', () => {
 
     expect((await send(conversation.id, { content: 'And in autumn?' })).statusCode).toBe(201);
     expect((await getConversation(conversation.id)).title).toBe(offlineTitle(first));
-    const [row] = await t.database.db.select({ state: conversations.state }).from(conversations).where(eq(conversations.id, conversation.id));
+    const [row] = await t.database.db
+      .select({ state: conversations.state })
+      .from(conversations)
+      .where(eq(conversations.id, conversation.id));
     expect(row?.state).toEqual({ lastModel: 'offline', turns: 2 });
   });
 
@@ -105,7 +135,11 @@ describe('chat with the offline model', () => {
       trigger: 'submit-message',
       messages: [
         { id: 'a', role: 'user', parts: [{ type: 'text', text: 'earlier' }] },
-        { id: 'b', role: 'user', parts: [{ type: 'step-start' }, { type: 'text', text: 'Hi from ' }, { type: 'text', text: 'useChat' }] },
+        {
+          id: 'b',
+          role: 'user',
+          parts: [{ type: 'step-start' }, { type: 'text', text: 'Hi from ' }, { type: 'text', text: 'useChat' }],
+        },
       ],
     });
     expect(response.statusCode).toBe(201);
@@ -114,7 +148,13 @@ describe('chat with the offline model', () => {
 
   it('refuses an empty, oversized or missing message with 400 and stores nothing', async () => {
     const conversation = await createConversation(t.app, admin, agentId, { title: 'Invalid' });
-    for (const payload of [{ content: '' }, { content: '   \n' }, { content: 'x'.repeat(32_001) }, {}, { content: 42 }]) {
+    for (const payload of [
+      { content: '' },
+      { content: '   \n' },
+      { content: 'x'.repeat(32_001) },
+      {},
+      { content: 42 },
+    ]) {
       const response = await send(conversation.id, payload);
       expect(response.statusCode, JSON.stringify(payload).slice(0, 40)).toBe(400);
       expect(response.json().errors[0].field).toBe('content');

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { createTenantWithAdmin, createUser, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -43,7 +48,13 @@ describe('conversations', () => {
     const conversation = response.json();
     expect(conversation.id).not.toBe(clientId);
     expect(conversation.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
-    expect(conversation).toMatchObject({ agentId, title: 'Plans', ownerId: alice.userId, messageCount: 0, archived: false });
+    expect(conversation).toMatchObject({
+      agentId,
+      title: 'Plans',
+      ownerId: alice.userId,
+      messageCount: 0,
+      archived: false,
+    });
   });
 
   it("refuses an agent the caller cannot use, and another member's project", async () => {
@@ -70,7 +81,7 @@ describe('conversations', () => {
     do {
       const response = await call(user, 'GET', `/v1/conversations?limit=4${cursor ? `&cursor=${cursor}` : ''}`);
       expect(response.statusCode).toBe(200);
-      const page = response.json() as { items: { id: string }[]; nextCursor: string | null };
+      const page = response.json<{ items: { id: string }[]; nextCursor: string | null }>();
       seen.push(...page.items.map((c) => c.id));
       cursor = page.nextCursor;
       pages += 1;
@@ -79,8 +90,19 @@ describe('conversations', () => {
   });
 
   it('answers 400, never 5xx, for an absurd limit or a garbage cursor', async () => {
-    const forged = Buffer.from(JSON.stringify(['not a time', '01a1ff47-5a70-733e-b14c-43db2cc96421'])).toString('base64url');
-    for (const query of ['limit=100000', 'limit=-1', 'limit=abc', 'cursor=garbage', 'cursor=%00%01', `cursor=${forged}`, 'archived=maybe', 'q=' + 'x'.repeat(101)]) {
+    const forged = Buffer.from(JSON.stringify(['not a time', '01a1ff47-5a70-733e-b14c-43db2cc96421'])).toString(
+      'base64url',
+    );
+    for (const query of [
+      'limit=100000',
+      'limit=-1',
+      'limit=abc',
+      'cursor=garbage',
+      'cursor=%00%01',
+      `cursor=${forged}`,
+      'archived=maybe',
+      'q=' + 'x'.repeat(101),
+    ]) {
       const response = await call(alice, 'GET', `/v1/conversations?${query}`);
       expect(response.statusCode, query).toBe(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
@@ -90,7 +112,10 @@ describe('conversations', () => {
   it('filters by project, archived state and title search', async () => {
     const user = await createUser(t.app, admin);
     const project = (await call(user, 'POST', '/v1/projects', { name: 'Work' })).json();
-    const inProject = await createConversation(t.app, user, agentId, { title: 'Quarterly report', projectId: project.id });
+    const inProject = await createConversation(t.app, user, agentId, {
+      title: 'Quarterly report',
+      projectId: project.id,
+    });
     const loose = await createConversation(t.app, user, agentId, { title: 'Holiday 100% fun' });
     expect(await listIds(user, `&projectId=${project.id}`)).toEqual([inProject.id]);
     expect(await listIds(user, '&q=REPORT')).toEqual([inProject.id]);
@@ -102,7 +127,11 @@ describe('conversations', () => {
     expect(await listIds(user)).toEqual([inProject.id]);
     expect(await listIds(user, '&archived=true')).toEqual([loose.id]);
 
-    const moved = await call(user, 'PATCH', `/v1/conversations/${loose.id}`, { projectId: project.id, title: 'Renamed', archived: false });
+    const moved = await call(user, 'PATCH', `/v1/conversations/${loose.id}`, {
+      projectId: project.id,
+      title: 'Renamed',
+      archived: false,
+    });
     expect(moved.json()).toMatchObject({ projectId: project.id, title: 'Renamed', archived: false });
     expect((await call(user, 'PATCH', `/v1/conversations/${loose.id}`, {})).statusCode).toBe(400);
   });
@@ -124,9 +153,13 @@ describe('conversations', () => {
 
     expect(await listIds(operator)).toContain(conversation.id);
     expect((await call(operator, 'GET', `/v1/conversations/${conversation.id}/messages`)).json().items).toHaveLength(2);
-    expect((await call(operator, 'PATCH', `/v1/conversations/${conversation.id}`, { title: 'x' })).statusCode).toBe(403);
+    expect((await call(operator, 'PATCH', `/v1/conversations/${conversation.id}`, { title: 'x' })).statusCode).toBe(
+      403,
+    );
     expect((await send(operator, conversation.id, 'butting in')).statusCode).toBe(403);
-    expect((await call(admin, 'PATCH', `/v1/conversations/${conversation.id}`, { title: 'Admin' })).statusCode).toBe(200);
+    expect((await call(admin, 'PATCH', `/v1/conversations/${conversation.id}`, { title: 'Admin' })).statusCode).toBe(
+      200,
+    );
   });
 
   it('answers 404 for a conversation of another tenant on every route', async () => {
@@ -148,11 +181,21 @@ describe('conversations', () => {
 
   it('pages message history oldest first with before and after cursors', async () => {
     const conversation = await createConversation(t.app, alice, agentId, { title: 'History' });
-    for (const content of ['one', 'two', 'three']) expect((await send(alice, conversation.id, content)).statusCode).toBe(201);
+    for (const content of ['one', 'two', 'three'])
+      expect((await send(alice, conversation.id, content)).statusCode).toBe(201);
     const url = `/v1/conversations/${conversation.id}/messages`;
     const all = (await call(alice, 'GET', `${url}?limit=100`)).json();
-    expect(all.items.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
-    expect(all.items.filter((m: { role: string }) => m.role === 'user').map((m: { content: string }) => m.content)).toEqual(['one', 'two', 'three']);
+    expect(all.items.map((m: { role: string }) => m.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+    ]);
+    expect(
+      all.items.filter((m: { role: string }) => m.role === 'user').map((m: { content: string }) => m.content),
+    ).toEqual(['one', 'two', 'three']);
     expect(all).toMatchObject({ olderCursor: null, newerCursor: null });
     const ids = all.items.map((m: { id: string }) => m.id) as string[];
 

@@ -12,7 +12,11 @@ export interface CreatedConversation {
   readonly agentId: string;
 }
 
-export async function createAgent(app: App, user: SignedIn, payload: Record<string, unknown> = {}): Promise<CreatedAgent> {
+export async function createAgent(
+  app: App,
+  user: SignedIn,
+  payload: Record<string, unknown> = {},
+): Promise<CreatedAgent> {
   const response = await app.inject({
     method: 'POST',
     url: '/v1/agents',
@@ -35,7 +39,8 @@ export async function createConversation(
     headers: user.headers,
     payload: { agentId, ...payload },
   });
-  if (response.statusCode !== 201) throw new Error(`create conversation failed: ${response.statusCode} ${response.body}`);
+  if (response.statusCode !== 201)
+    throw new Error(`create conversation failed: ${response.statusCode} ${response.body}`);
   return response.json();
 }
 
@@ -54,7 +59,10 @@ export function sseData(body: string): string[] {
 }
 
 /** Parses a UI message stream body: its JSON parts, and whether it ended with `[DONE]`. */
-export function uiMessageParts(body: string): { parts: Array<Record<string, unknown> & { type: string }>; isDone: boolean } {
+export function uiMessageParts(body: string): {
+  parts: Array<Record<string, unknown> & { type: string }>;
+  isDone: boolean;
+} {
   const data = sseData(body);
   const isDone = data.at(-1) === '[DONE]';
   const parts = data.filter((item) => item !== '[DONE]').map((item) => JSON.parse(item) as { type: string });
@@ -62,7 +70,11 @@ export function uiMessageParts(body: string): { parts: Array<Record<string, unkn
 }
 
 /** Polls until `check` returns a value (not undefined) or the time is up. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5000, intervalMs = 25): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 5000,
+  intervalMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

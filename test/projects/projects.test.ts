@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { createTenantWithAdmin, createUser, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
 
 describe('projects', () => {
   let t: TestApp;
@@ -26,7 +31,7 @@ describe('projects', () => {
   const createProject = async (user: SignedInUser, name: string) => {
     const response = await call(user, 'POST', '/v1/projects', { name });
     expect(response.statusCode).toBe(201);
-    return response.json() as { id: string; name: string; ownerId: string };
+    return response.json<{ id: string; name: string; ownerId: string }>();
   };
   const listIds = async (user: SignedInUser, query = '') =>
     ((await call(user, 'GET', `/v1/projects?limit=100${query}`)).json().items as { id: string }[]).map((p) => p.id);
@@ -34,7 +39,10 @@ describe('projects', () => {
   it('creates, renames and deletes a project of its owner', async () => {
     const project = await createProject(alice, 'Thesis');
     expect(project).toMatchObject({ name: 'Thesis', ownerId: alice.userId, description: '' });
-    const renamed = await call(alice, 'PATCH', `/v1/projects/${project.id}`, { name: 'Thesis 2', description: 'Chapter notes' });
+    const renamed = await call(alice, 'PATCH', `/v1/projects/${project.id}`, {
+      name: 'Thesis 2',
+      description: 'Chapter notes',
+    });
     expect(renamed.statusCode).toBe(200);
     expect(renamed.json()).toMatchObject({ name: 'Thesis 2', description: 'Chapter notes' });
     expect((await call(alice, 'DELETE', `/v1/projects/${project.id}`)).statusCode).toBe(204);
@@ -50,7 +58,9 @@ describe('projects', () => {
     expect((await call(bob, 'PATCH', `/v1/projects/${alices.id}`, { name: 'Mine now' })).statusCode).toBe(404);
     expect(await listIds(operator)).toEqual(expect.arrayContaining([alices.id, bobs.id]));
     expect(await listIds(operator, `&ownerId=${bob.userId}`)).toEqual([bobs.id]);
-    expect((await call(operator, 'PATCH', `/v1/projects/${alices.id}`, { name: 'Operator edit' })).statusCode).toBe(403);
+    expect((await call(operator, 'PATCH', `/v1/projects/${alices.id}`, { name: 'Operator edit' })).statusCode).toBe(
+      403,
+    );
     expect((await call(admin, 'PATCH', `/v1/projects/${alices.id}`, { name: 'Admin edit' })).statusCode).toBe(200);
   });
 
@@ -72,7 +82,7 @@ describe('projects', () => {
     do {
       const response = await call(user, 'GET', `/v1/projects?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       expect(response.statusCode).toBe(200);
-      const page = response.json() as { items: { id: string }[]; nextCursor: string | null };
+      const page = response.json<{ items: { id: string }[]; nextCursor: string | null }>();
       seen.push(...page.items.map((p) => p.id));
       cursor = page.nextCursor;
     } while (cursor);

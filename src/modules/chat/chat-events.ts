@@ -46,7 +46,7 @@ export interface ChatTurnHandle {
   /** True when this answers a retried request (same Idempotency-Key) rather than starting a turn. */
   readonly isReplay: boolean;
   /** Replays the events so far, then forwards new ones as they happen. Returns the unsubscribe. */
-  subscribe(listener: ChatTurnListener): () => void;
+  readonly subscribe: (listener: ChatTurnListener) => () => void;
   /** Settles once the reply is stored; never rejects. */
   readonly outcome: Promise<ChatTurnOutcome>;
 }
@@ -68,11 +68,11 @@ export function createTurnChannel() {
   };
 
   return {
-    emit(event: ChatTurnEvent): void {
+    emit: (event: ChatTurnEvent): void => {
       history.push(event);
       for (const listener of [...listeners]) deliver(listener, event);
     },
-    subscribe(listener: ChatTurnListener): () => void {
+    subscribe: (listener: ChatTurnListener): (() => void) => {
       for (const event of history) deliver(listener, event);
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -4,7 +4,13 @@ import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { presentMessage, type ChatAgent, type MessageView } from '../conversations/index.js';
 import type { BackgroundTasks } from './background-tasks.js';
-import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel, type TurnError } from './chat-events.js';
+import {
+  createTurnChannel,
+  type ChatTurnHandle,
+  type ChatTurnOutcome,
+  type TurnChannel,
+  type TurnError,
+} from './chat-events.js';
 import type { AssistantMessageResult, ChatRepository, MessageRow } from './chat.repository.js';
 import { writeConversationTitle } from './conversation-title.js';
 import type { ResolvedModel } from './model-resolver.js';
@@ -126,7 +132,11 @@ function storedResult(result: ModelStreamResult, now: Date): AssistantMessageRes
   };
 }
 
-async function markFailed(deps: ChatTurnDeps, turn: StoredTurn, result: ModelStreamResult | undefined): Promise<MessageView> {
+async function markFailed(
+  deps: ChatTurnDeps,
+  turn: StoredTurn,
+  result: ModelStreamResult | undefined,
+): Promise<MessageView> {
   const failed = failedResult(result);
   const row = await deps.repository.completeAssistantMessage(deps.db, turn.tenantId, turn.assistantMessage.id, failed);
   return presentMessage(row ?? { ...turn.assistantMessage, ...failed });
@@ -139,7 +149,10 @@ function presentFailed(turn: StoredTurn, result: ModelStreamResult | undefined):
 function failedResult(result: ModelStreamResult | undefined): AssistantMessageResult {
   const base = storedResult(result ?? emptyResult, new Date());
   return {
-    ...base, status: 'error', errorCode: internalTurnError.code, errorMessage: internalTurnError.message,
+    ...base,
+    status: 'error',
+    errorCode: internalTurnError.code,
+    errorMessage: internalTurnError.message,
     finishReason: 'error',
   };
 }

@@ -63,11 +63,26 @@ export function createChatRepository() {
       const common = { tenantId: turn.tenantId, conversationId: turn.conversationId };
       const [user] = await db
         .insert(messages)
-        .values({ ...common, id: turn.userMessageId, role: 'user', content: turn.content, status: 'complete', createdAt: turn.now, completedAt: turn.now })
+        .values({
+          ...common,
+          id: turn.userMessageId,
+          role: 'user',
+          content: turn.content,
+          status: 'complete',
+          createdAt: turn.now,
+          completedAt: turn.now,
+        })
         .returning();
       const [assistant] = await db
         .insert(messages)
-        .values({ ...common, id: turn.assistantMessageId, role: 'assistant', status: 'streaming', model: turn.modelRef, createdAt: turn.now })
+        .values({
+          ...common,
+          id: turn.assistantMessageId,
+          role: 'assistant',
+          status: 'streaming',
+          model: turn.modelRef,
+          createdAt: turn.now,
+        })
         .returning();
       await db
         .update(conversations)
@@ -116,7 +131,10 @@ export function createChatRepository() {
     },
 
     async findMessage(db: Executor, tenantId: string, messageId: string): Promise<MessageRow | undefined> {
-      const [row] = await db.select().from(messages).where(inTenant(messages, tenantId, eq(messages.id, messageId)));
+      const [row] = await db
+        .select()
+        .from(messages)
+        .where(inTenant(messages, tenantId, eq(messages.id, messageId)));
       return row;
     },
 
@@ -135,7 +153,13 @@ export function createChatRepository() {
     },
 
     /** The agent's state between turns; merged in SQL so two turns finishing together both count. */
-    async recordTurn(db: Executor, tenantId: string, conversationId: string, modelRef: string, now: Date): Promise<void> {
+    async recordTurn(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      modelRef: string,
+      now: Date,
+    ): Promise<void> {
       await db
         .update(conversations)
         .set({
@@ -151,7 +175,9 @@ export function createChatRepository() {
       const rows = await db
         .update(conversations)
         .set({ title })
-        .where(inTenant(conversations, tenantId, and(eq(conversations.id, conversationId), isNull(conversations.title))))
+        .where(
+          inTenant(conversations, tenantId, and(eq(conversations.id, conversationId), isNull(conversations.title))),
+        )
         .returning({ id: conversations.id });
       return rows.length === 1;
     },

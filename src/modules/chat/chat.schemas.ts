@@ -56,5 +56,7 @@ export const sendMessageResultSchema = z.object({ userMessage: messageSchema, as
 
 /** What makes two requests "the same" for an Idempotency-Key: the conversation and the content. */
 export function requestFingerprint(conversationId: string, input: SendMessageInput): string {
-  return createHash('sha256').update(JSON.stringify([conversationId, input.content])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([conversationId, input.content]))
+    .digest('base64url');
 }

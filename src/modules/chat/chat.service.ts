@@ -57,7 +57,10 @@ export function createChatService(deps: ChatServiceDeps) {
       }
       const agent = conversation.agentId ? await deps.agents.findUsable(actor, conversation.agentId) : undefined;
       if (!agent) {
-        throw new AppError('unprocessable', "This conversation's agent no longer exists or is no longer available to you; start a new conversation");
+        throw new AppError(
+          'unprocessable',
+          "This conversation's agent no longer exists or is no longer available to you; start a new conversation",
+        );
       }
       const resolved = await deps.resolveModel(actor.tenantId, agent.model);
 
@@ -67,7 +70,14 @@ export function createChatService(deps: ChatServiceDeps) {
       // key's row, then finds it taken and replays this turn instead of calling the model again.
       const stored = await db.transaction(async (tx) => {
         if (idempotencyKey) {
-          const claim = { tenantId: actor.tenantId, userId: actor.userId, key: idempotencyKey, requestHash: fingerprint, conversationId, ...ids };
+          const claim = {
+            tenantId: actor.tenantId,
+            userId: actor.userId,
+            key: idempotencyKey,
+            requestHash: fingerprint,
+            conversationId,
+            ...ids,
+          };
           if (!(await repository.claimIdempotencyKey(tx, claim))) return undefined;
         }
         return repository.insertTurnMessages(tx, {
@@ -81,7 +91,8 @@ export function createChatService(deps: ChatServiceDeps) {
       });
       if (!stored) {
         const existing = await repository.findIdempotencyKey(db, actor.tenantId, actor.userId, idempotencyKey!);
-        if (!existing) throw new AppError('conflict', 'A request with this Idempotency-Key is being processed; retry shortly');
+        if (!existing)
+          throw new AppError('conflict', 'A request with this Idempotency-Key is being processed; retry shortly');
         return replay(actor, existing, fingerprint);
       }
 

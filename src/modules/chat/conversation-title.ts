@@ -44,5 +44,10 @@ export function cleanTitle(text: string): string {
     .replace(/^["'“”‘’*#\s]+|["'“”‘’*\s.]+$/g, '')
     .trim();
   const characters = Array.from(plain);
-  return characters.length <= titleMaxChars ? plain : `${characters.slice(0, titleMaxChars - 1).join('').trimEnd()}…`;
+  return characters.length <= titleMaxChars
+    ? plain
+    : `${characters
+        .slice(0, titleMaxChars - 1)
+        .join('')
+        .trimEnd()}…`;
 }

@@ -63,5 +63,10 @@ export function createChatModule(deps: ChatModuleDeps) {
 
 export type { ChatService } from './chat.service.js';
 export type { ChatTurnEvent, ChatTurnHandle } from './chat-events.js';
-export { streamModelReply, type ModelStreamDeps, type ModelStreamEvent, type ModelStreamResult } from './model-stream.js';
+export {
+  streamModelReply,
+  type ModelStreamDeps,
+  type ModelStreamEvent,
+  type ModelStreamResult,
+} from './model-stream.js';
 export type { ModelResolver, ResolvedModel, TenantProviderSource } from './model-resolver.js';

@@ -147,12 +147,18 @@ function describeFailure(outcome: {
   const { failure, isAborted, hasTimedOut, finishReason, request } = outcome;
   if (hasTimedOut) {
     const seconds = Math.round(request.timeoutMs / 100) / 10;
-    return { code: 'model_timeout', message: `The model did not finish its reply within ${seconds} seconds, so it was stopped` };
+    return {
+      code: 'model_timeout',
+      message: `The model did not finish its reply within ${seconds} seconds, so it was stopped`,
+    };
   }
   if (failure !== undefined) return describeModelError(failure, { providerName: request.providerName });
   if (isAborted) return { code: 'model_error', message: 'The model call was cancelled before the reply was finished' };
   if (finishReason === null || finishReason === 'error') {
-    return { code: 'model_error', message: `The model provider '${request.providerName}' ended the reply without finishing it` };
+    return {
+      code: 'model_error',
+      message: `The model provider '${request.providerName}' ended the reply without finishing it`,
+    };
   }
   return undefined;
 }

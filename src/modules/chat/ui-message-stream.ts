@@ -41,7 +41,11 @@ export function createUiMessageChunkMapper() {
       openPart = { kind, id: `${kind}-${++partCount}` };
       chunks.push({ type: kind === 'text' ? 'text-start' : 'reasoning-start', id: openPart.id });
     }
-    chunks.push(kind === 'text' ? { type: 'text-delta', id: openPart.id, delta: text } : { type: 'reasoning-delta', id: openPart.id, delta: text });
+    chunks.push(
+      kind === 'text'
+        ? { type: 'text-delta', id: openPart.id, delta: text }
+        : { type: 'reasoning-delta', id: openPart.id, delta: text },
+    );
     return chunks;
   };
   const finishMetadata = (message: MessageView): ChatMessageMetadata => ({
@@ -69,7 +73,13 @@ export function createUiMessageChunkMapper() {
       case 'tool-call':
         return [
           ...closeOpenPart(),
-          { type: 'tool-input-available', toolCallId: event.toolCallId, toolName: event.toolName, input: event.input, dynamic: true },
+          {
+            type: 'tool-input-available',
+            toolCallId: event.toolCallId,
+            toolName: event.toolName,
+            input: event.input,
+            dynamic: true,
+          },
         ];
       case 'finished': {
         const reason = event.assistantMessage.finishReason as FinishReason | null;

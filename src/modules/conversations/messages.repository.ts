@@ -50,7 +50,10 @@ export function createMessagesRepository() {
     },
 
     async findById(db: Executor, tenantId: string, messageId: string): Promise<MessageRow | undefined> {
-      const [row] = await db.select().from(messages).where(inTenant(messages, tenantId, eq(messages.id, messageId)));
+      const [row] = await db
+        .select()
+        .from(messages)
+        .where(inTenant(messages, tenantId, eq(messages.id, messageId)));
       return row;
     },
   };

@@ -39,7 +39,10 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
       throw invalid(`${named.length} agents are named '${model}'; use the agent's id as the model instead`);
     }
     if (!named[0]) {
-      throw new AppError('not_found', `The model '${model}' does not exist: use the id or name of an agent listed by GET /v1/models`);
+      throw new AppError(
+        'not_found',
+        `The model '${model}' does not exist: use the id or name of an agent listed by GET /v1/models`,
+      );
     }
     return named[0];
   }
@@ -115,10 +118,13 @@ function splitMessages(input: readonly OpenAIChatMessage[]): { system: string[];
         break;
       case 'tool':
       case 'function':
-        throw invalid(`messages[${index}]: tool messages are not supported, since agents here do not take client tools`);
+        throw invalid(
+          `messages[${index}]: tool messages are not supported, since agents here do not take client tools`,
+        );
     }
   }
-  if (!messages.some((message) => message.role === 'user')) throw invalid('messages must contain at least one user message');
+  if (!messages.some((message) => message.role === 'user'))
+    throw invalid('messages must contain at least one user message');
   return { system, messages };
 }
 

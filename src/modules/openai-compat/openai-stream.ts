@@ -46,7 +46,8 @@ export async function streamCompletion(
     sse.send(JSON.stringify(openAIErrorBody(new AppError(result.error.code, result.error.message))));
   } else {
     sse.send(JSON.stringify(completionChunk(completion, {}, openAIFinishReason(result.finishReason))));
-    if (options.includeUsage) sse.send(JSON.stringify(completionChunk(completion, null, null, openAIUsage(result.usage))));
+    if (options.includeUsage)
+      sse.send(JSON.stringify(completionChunk(completion, null, null, openAIUsage(result.usage))));
   }
   sse.send('[DONE]');
   sse.end();

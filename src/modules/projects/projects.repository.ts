@@ -14,7 +14,10 @@ export function createProjectsRepository() {
     },
 
     async findById(db: Executor, tenantId: string, projectId: string): Promise<ProjectRow | undefined> {
-      const [row] = await db.select().from(projects).where(inTenant(projects, tenantId, eq(projects.id, projectId)));
+      const [row] = await db
+        .select()
+        .from(projects)
+        .where(inTenant(projects, tenantId, eq(projects.id, projectId)));
       return row;
     },
 

@@ -78,7 +78,10 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     async assertAssignable(tenantId: string, ownerId: string, projectId: string): Promise<void> {
       const project = await repository.findById(db, tenantId, projectId);
       if (!project || project.ownerId !== ownerId) {
-        throw new AppError('unprocessable', `Project '${projectId}' was not found among the conversation owner's projects`);
+        throw new AppError(
+          'unprocessable',
+          `Project '${projectId}' was not found among the conversation owner's projects`,
+        );
       }
     },
   };

@@ -12,8 +12,7 @@ export const pageLimit = z.coerce
   .max(100, 'must be at most 100')
   .default(20);
 
-const timestampText =
-  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(?:[+-](\d{2})(?::(\d{2}))?|Z)$/;
+const timestampText = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(?:[+-](\d{2})(?::(\d{2}))?|Z)$/;
 
 /**
  * A timestamptz as PostgreSQL prints it, and one it will accept back: a forged cursor with a bad
@@ -45,7 +44,10 @@ export const pageCursor = z
   .transform((value, context) => {
     const cursor = decodeCursor(value);
     if (!cursor || !isTimestampText(cursor.createdAt)) {
-      context.addIssue({ code: 'custom', message: 'is not a cursor returned by this endpoint; pass nextCursor unchanged' });
+      context.addIssue({
+        code: 'custom',
+        message: 'is not a cursor returned by this endpoint; pass nextCursor unchanged',
+      });
       return z.NEVER;
     }
     return cursor;

@@ -49,7 +49,12 @@ export function openSseStream(reply: FastifyReply, options: SseOptions): SseStre
 
   return {
     send(data) {
-      write(`${data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
+      write(
+        `${data
+          .split('\n')
+          .map((line) => `data: ${line}`)
+          .join('\n')}\n\n`,
+      );
     },
     end() {
       if (isOpen && !raw.writableEnded) raw.end();

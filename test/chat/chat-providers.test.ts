@@ -1,0 +1,320 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeAnthropicServer, type FakeAnthropicServer } from '../fakes/fake-anthropic-server.js';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { createAgent, createConversation, eventually, uiMessageParts } from '../harness/chat-setup.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+
+const serverApiKey = 'sk-server-secret-0123456789';
+
+describe('chat through provider fakes', () => {
+  let openai: FakeOpenAIServer;
+  let anthropic: FakeAnthropicServer;
+  let t: TestApp;
+  let admin: SignedInUser;
+  let agentId: string;
+  /** The app also listens on a real port, for what app.inject cannot show: arrival times, disconnects. */
+  let address: string;
+
+  beforeAll(async () => {
+    openai = await startFakeOpenAIServer();
+    anthropic = await startFakeAnthropicServer();
+    t = await buildTestApp({
+      OPENAI_BASE_URL: openai.baseUrl,
+      OPENAI_API_KEY: serverApiKey,
+      // The same fake, as a DeepSeek-style server that streams `reasoning_content`.
+      OPENAI_COMPATIBLE_BASE_URL: openai.baseUrl,
+      OPENAI_COMPATIBLE_NAME: 'deepseek',
+      MODEL_TIMEOUT_MS: '1000',
+    });
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    agentId = (
+      await createAgent(t.app, admin, {
+        name: 'GPT',
+        instructions: 'Answer like a pirate.',
+        model: 'openai:gpt-4o-mini',
+        temperature: 0.3,
+        maxOutputTokens: 200,
+      })
+    ).id;
+    address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await t.close();
+    await openai.close();
+    await anthropic.close();
+  });
+  beforeEach(() => openai.respondWith({}));
+
+  const completionRequests = () => openai.requests.filter((request) => request.path.endsWith('/chat/completions'));
+  const send = (conversationId: string, content: string, headers: Record<string, string> = {}) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversationId}/messages`,
+      headers: { ...admin.headers, ...headers },
+      payload: { content },
+    });
+  const history = async (conversationId: string) =>
+    (
+      await t.app.inject({ method: 'GET', url: `/v1/conversations/${conversationId}/messages`, headers: admin.headers })
+    ).json().items as Array<Record<string, unknown> & { id: string; status: string; content: string }>;
+  const titled = (title = 'Fixed title') => createConversation(t.app, admin, agentId, { title });
+
+  it('stores the reply with usage, timings and finish reason, sending instructions and history', async () => {
+    openai.respondWith({ replyTokens: ['Ahoy', ' matey', '!'] });
+    const conversation = await titled();
+    expect((await send(conversation.id, 'First question')).statusCode).toBe(201);
+    const response = await send(conversation.id, 'Second question');
+    expect(response.statusCode).toBe(201);
+    expect(response.json().assistantMessage).toMatchObject({
+      content: 'Ahoy matey!',
+      reasoning: null,
+      status: 'complete',
+      model: 'openai:gpt-4o-mini',
+      finishReason: 'stop',
+      usage: { inputTokens: expect.any(Number), outputTokens: 3, totalTokens: expect.any(Number) },
+      timeToFirstTokenMs: expect.any(Number),
+      durationMs: expect.any(Number),
+    });
+    const body = openai.lastRequest().body as {
+      messages: { role: string; content: unknown }[];
+      temperature: number;
+      max_tokens: number;
+    };
+    expect(body.messages).toEqual([
+      { role: 'system', content: 'Answer like a pirate.' },
+      { role: 'user', content: 'First question' },
+      { role: 'assistant', content: 'Ahoy matey!' },
+      { role: 'user', content: 'Second question' },
+    ]);
+    expect(body).toMatchObject({ temperature: 0.3, max_tokens: 200 });
+    expect(openai.lastRequest().headers.authorization).toBe(`Bearer ${serverApiKey}`);
+  });
+
+  it('stores and streams reasoning as reasoning parts before the text', async () => {
+    openai.respondWith({ reasoningTokens: ['Arr', ' thinking'], replyTokens: ['Ahoy', '!'] });
+    const reasoner = await createAgent(t.app, admin, { name: 'Reasoner', model: 'deepseek:deepseek-reasoner' });
+    const conversation = await createConversation(t.app, admin, reasoner.id, { title: 'Reasoning' });
+    const response = await send(conversation.id, 'Think first', { accept: 'text/event-stream' });
+    const { parts } = uiMessageParts(response.body);
+    expect(parts.map((part) => part.type)).toEqual([
+      'start',
+      'start-step',
+      'reasoning-start',
+      'reasoning-delta',
+      'reasoning-delta',
+      'reasoning-end',
+      'text-start',
+      'text-delta',
+      'text-delta',
+      'text-end',
+      'finish-step',
+      'finish',
+    ]);
+    const [, assistant] = await history(conversation.id);
+    expect(assistant).toMatchObject({
+      content: 'Ahoy!',
+      reasoning: 'Arr thinking',
+      model: 'deepseek:deepseek-reasoner',
+      usage: { outputTokens: 4, reasoningTokens: 2 },
+    });
+  });
+
+  it('writes each delta as it arrives, without coalescing', async () => {
+    openai.respondWith({ replyTokens: ['one', ' two', ' three', ' four', ' five'], tokenDelayMs: 50 });
+    const conversation = await titled();
+    const response = await fetch(`${address}/v1/conversations/${conversation.id}/messages`, {
+      method: 'POST',
+      headers: { ...admin.headers, accept: 'text/event-stream', 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'Count to five' }),
+    });
+    expect(response.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
+    const arrivals: { at: number; deltas: number }[] = [];
+    const decoder = new TextDecoder();
+    let body = '';
+    for await (const chunk of response.body!) {
+      const text = decoder.decode(chunk, { stream: true });
+      body += text;
+      const deltas = text.split('"type":"text-delta"').length - 1;
+      if (deltas > 0) arrivals.push({ at: performance.now(), deltas });
+    }
+    expect(arrivals.map((arrival) => arrival.deltas)).toEqual([1, 1, 1, 1, 1]);
+    expect(arrivals.at(-1)!.at - arrivals[0]!.at).toBeGreaterThanOrEqual(150);
+    expect(uiMessageParts(body).isDone).toBe(true);
+  });
+
+  it('keeps going when the client disconnects mid-stream, and stores the whole reply', async () => {
+    const tokens = Array.from({ length: 10 }, (_, index) => ` word${index}`);
+    openai.respondWith({ replyTokens: tokens, tokenDelayMs: 40 });
+    const conversation = await titled();
+    const disconnect = new AbortController();
+    const response = await fetch(`${address}/v1/conversations/${conversation.id}/messages`, {
+      method: 'POST',
+      headers: { ...admin.headers, accept: 'text/event-stream', 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'Talk for a while' }),
+      signal: disconnect.signal,
+    });
+    const reader = response.body!.getReader();
+    let received = '';
+    while (!received.includes('text-delta')) received += new TextDecoder().decode((await reader.read()).value);
+    disconnect.abort();
+
+    const stored = await eventually(async () => {
+      const [, assistant] = await history(conversation.id);
+      return assistant && assistant.status !== 'streaming' ? assistant : undefined;
+    });
+    expect(stored).toMatchObject({ status: 'complete', content: tokens.join(''), finishReason: 'stop' });
+  });
+
+  it.each([
+    { status: 500, code: 'model_error', httpStatus: 502, detail: 'had an internal error (500)' },
+    { status: 401, code: 'model_error', httpStatus: 502, detail: 'rejected the API key (401)' },
+    { status: 429, code: 'rate_limited', httpStatus: 429, detail: 'rate limiting requests (429)' },
+  ])(
+    'answers a provider $status with a $httpStatus problem and keeps the user message',
+    async ({ status, code, httpStatus, detail }) => {
+      openai.respondWith({ error: { status, retryAfterSeconds: status === 429 ? 7 : undefined } });
+      const conversation = await titled();
+      const response = await send(conversation.id, 'Will this work?');
+      expect(response.statusCode).toBe(httpStatus);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      const problem = response.json();
+      expect(problem).toMatchObject({
+        code,
+        conversationId: conversation.id,
+        userMessageId: expect.any(String),
+        assistantMessageId: expect.any(String),
+      });
+      expect(problem.detail).toContain(detail);
+      expect(response.body).not.toContain(serverApiKey);
+      if (status === 429) expect(response.headers['retry-after']).toBe('7');
+
+      const [user, assistant] = await history(conversation.id);
+      expect(user).toMatchObject({ id: problem.userMessageId, content: 'Will this work?', status: 'complete' });
+      expect(assistant).toMatchObject({
+        id: problem.assistantMessageId,
+        status: 'error',
+        finishReason: 'error',
+        error: { code, message: problem.detail },
+      });
+    },
+  );
+
+  it('ends an event stream with an error part when the model fails', async () => {
+    openai.respondWith({ error: { status: 503 } });
+    const conversation = await titled();
+    const response = await send(conversation.id, 'Hello?', { accept: 'text/event-stream' });
+    const { parts, isDone } = uiMessageParts(response.body);
+    expect(parts.map((part) => part.type)).toEqual(['start', 'start-step', 'error', 'finish']);
+    expect(parts[2]!.errorText).toContain('(503)');
+    expect(parts[3]).toMatchObject({ finishReason: 'error', messageMetadata: { status: 'error' } });
+    expect(isDone).toBe(true);
+  });
+
+  it('stops a stalled stream at MODEL_TIMEOUT_MS with a timeout error, keeping what arrived', async () => {
+    openai.respondWith({ replyTokens: ['Partial', ' answer', ' never', ' finished'], stallAfterTokens: 2 });
+    const conversation = await titled();
+    const startedAt = Date.now();
+    const response = await send(conversation.id, 'Stall please');
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+    expect(response.statusCode).toBe(504);
+    expect(response.json()).toMatchObject({ code: 'model_timeout' });
+    const [, assistant] = await history(conversation.id);
+    expect(assistant).toMatchObject({ status: 'error', content: 'Partial answer', error: { code: 'model_timeout' } });
+  });
+
+  it('answers a retry with the same Idempotency-Key and body from the first result, with one model call', async () => {
+    openai.respondWith({ replyTokens: ['Once', ' only'], tokenDelayMs: 30 });
+    const conversation = await titled();
+    const before = completionRequests().length;
+    const headers = { 'idempotency-key': `key-${conversation.id}` };
+    // Two at once (a double-click), then one more after both finished.
+    const [first, concurrent] = await Promise.all([
+      send(conversation.id, 'Same', headers),
+      send(conversation.id, 'Same', headers),
+    ]);
+    const later = await send(conversation.id, 'Same', headers);
+    for (const response of [first, concurrent, later]) expect(response.statusCode).toBe(201);
+    const ids = [first, concurrent, later].map((response) => response.json().assistantMessage.id);
+    expect(new Set(ids).size).toBe(1);
+    expect(later.json()).toEqual(first.json());
+    expect(later.headers['idempotent-replayed']).toBe('true');
+    expect(completionRequests().length - before).toBe(1);
+    expect(await history(conversation.id)).toHaveLength(2);
+
+    const streamed = uiMessageParts(
+      (await send(conversation.id, 'Same', { ...headers, accept: 'text/event-stream' })).body,
+    );
+    expect(streamed.parts[0]).toMatchObject({ type: 'start', messageId: ids[0] });
+    expect(
+      streamed.parts
+        .filter((part) => part.type === 'text-delta')
+        .map((part) => part.delta)
+        .join(''),
+    ).toBe('Once only');
+
+    const reused = await send(conversation.id, 'Different', headers);
+    expect(reused.statusCode).toBe(422);
+    expect(reused.json().code).toBe('idempotency_key_reused');
+    expect(completionRequests().length - before).toBe(1);
+  });
+
+  it('asks the model for a title after the first exchange of an untitled conversation', async () => {
+    const conversation = await createConversation(t.app, admin, agentId);
+    const before = completionRequests().length;
+    expect((await send(conversation.id, 'Tell me about the sea')).statusCode).toBe(201);
+    const title = await eventually(async () => {
+      const current = await t.app.inject({
+        method: 'GET',
+        url: `/v1/conversations/${conversation.id}`,
+        headers: admin.headers,
+      });
+      return (current.json().title as string | null) ?? undefined;
+    });
+    expect(title).toBe('Hello from the fake model');
+    const titleRequest = completionRequests()[before + 1]!.body as {
+      stream?: boolean;
+      messages: { content: string }[];
+    };
+    expect(titleRequest.stream).toBeFalsy();
+    expect(JSON.stringify(titleRequest.messages)).toContain('Tell me about the sea');
+  });
+
+  it("chats through a tenant's own Anthropic provider", async () => {
+    const provider = await t.app.inject({
+      method: 'POST',
+      url: '/v1/providers',
+      headers: admin.headers,
+      payload: { name: 'claude', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: 'sk-ant-tenant-key' },
+    });
+    expect(provider.statusCode).toBe(201);
+    const agent = await createAgent(t.app, admin, {
+      name: 'Claude',
+      model: 'claude:claude-haiku-4-5',
+      instructions: 'Be kind.',
+    });
+    const conversation = await createConversation(t.app, admin, agent.id, { title: 'Claude' });
+    const response = await send(conversation.id, 'Hi Claude');
+    expect(response.statusCode).toBe(201);
+    expect(response.json().assistantMessage).toMatchObject({
+      content: 'Hello from the fake Claude.',
+      model: 'claude:claude-haiku-4-5',
+      status: 'complete',
+      usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number) },
+    });
+    const request = anthropic.requests.at(-1)!;
+    expect(request.headers['x-api-key']).toBe('sk-ant-tenant-key');
+    expect(request.body).toMatchObject({ system: [{ type: 'text', text: 'Be kind.' }] });
+  });
+
+  it('counts turns, tokens and time to first token in the metrics', async () => {
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/parley_chat_turns_total\{outcome="complete"\} [1-9]/);
+    expect(metrics).toMatch(/parley_chat_turns_total\{outcome="error"\} [1-9]/);
+    expect(metrics).toMatch(/parley_model_tokens_total\{provider="openai",model="gpt-4o-mini",kind="output"\} [1-9]/);
+    expect(metrics).toMatch(
+      /parley_model_time_to_first_token_seconds_count\{provider="openai",model="gpt-4o-mini"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/parley_chat_streams_in_flight 0/);
+  });
+});
