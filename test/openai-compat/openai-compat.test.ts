@@ -1,0 +1,222 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { createAgent } from '../harness/chat-setup.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
+
+describe('OpenAI-compatible API, through the official openai client', () => {
+  let fake: FakeOpenAIServer;
+  let t: TestApp;
+  let admin: SignedInUser;
+  let member: SignedInUser;
+  let otherAdmin: SignedInUser;
+  let gpt: { id: string; name: string };
+  let offline: { id: string; name: string };
+  let address: string;
+
+  const clientFor = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${address}/v1`, maxRetries: 0 });
+  const bearer = (user: SignedInUser) => user.accessToken;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAIServer();
+    t = await buildTestApp({
+      OPENAI_BASE_URL: fake.baseUrl,
+      OPENAI_API_KEY: 'sk-server-key',
+      MODEL_TIMEOUT_MS: '1000',
+    });
+    const platformAdmin = await registerPlatformAdmin(t.app);
+    admin = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant A');
+    otherAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant B');
+    member = await createUser(t.app, admin);
+    gpt = await createAgent(t.app, admin, {
+      name: 'Pirate GPT',
+      model: 'openai:gpt-4o-mini',
+      instructions: 'Talk like a pirate.',
+    });
+    offline = await createAgent(t.app, admin, { name: 'Offline', model: 'offline' });
+    address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+  beforeEach(() => fake.respondWith({}));
+
+  it("lists the agents the caller can use as models, and no other tenant's", async () => {
+    const privateAgent = await createAgent(t.app, member, { name: 'Mine' });
+    const models = [];
+    for await (const model of clientFor(bearer(member)).models.list()) models.push(model);
+    expect(models.map((model) => model.id)).toEqual(expect.arrayContaining([gpt.id, offline.id, privateAgent.id]));
+    expect(models.find((model) => model.id === gpt.id)).toMatchObject({
+      object: 'model',
+      owned_by: 'parley',
+      name: 'Pirate GPT',
+    });
+
+    const others = [];
+    for await (const model of clientFor(bearer(otherAdmin)).models.list()) others.push(model.id);
+    expect(others).not.toContain(gpt.id);
+    const adminModels = [];
+    for await (const model of clientFor(bearer(admin)).models.list()) adminModels.push(model.id);
+    expect(adminModels).not.toContain(privateAgent.id);
+  });
+
+  it("answers a non-streamed completion with the agent's model and instructions, storing nothing", async () => {
+    const conversationsBefore = (
+      await t.app.inject({ method: 'GET', url: '/v1/conversations', headers: member.headers })
+    ).json().items.length;
+    const completion = await clientFor(bearer(member)).chat.completions.create({
+      model: gpt.id,
+      messages: [
+        { role: 'system', content: 'Keep it short.' },
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Ahoy' },
+        { role: 'user', content: [{ type: 'text', text: 'How are you?' }] },
+      ],
+      temperature: 0.5,
+    });
+    expect(completion).toMatchObject({
+      object: 'chat.completion',
+      model: gpt.id,
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Hello from the fake model.' }, finish_reason: 'stop' },
+      ],
+      usage: { prompt_tokens: expect.any(Number), completion_tokens: 5, total_tokens: expect.any(Number) },
+    });
+    expect(completion.id).toMatch(/^chatcmpl-/);
+    expect(fake.lastRequest().body).toMatchObject({
+      model: 'gpt-4o-mini',
+      temperature: 0.5,
+      messages: [
+        { role: 'system', content: 'Talk like a pirate.\n\nKeep it short.' },
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Ahoy' },
+        { role: 'user', content: 'How are you?' },
+      ],
+    });
+    const conversationsAfter = (
+      await t.app.inject({ method: 'GET', url: '/v1/conversations', headers: member.headers })
+    ).json().items.length;
+    expect(conversationsAfter).toBe(conversationsBefore);
+  });
+
+  it('streams a completion chunk by chunk, with usage when asked, and accepts the agent name as the model', async () => {
+    fake.respondWith({ replyTokens: ['Yo', ' ho', ' ho'], tokenDelayMs: 10 });
+    const stream = await clientFor(bearer(member)).chat.completions.create({
+      model: 'Pirate GPT',
+      messages: [{ role: 'user', content: 'Sing' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const deltas: string[] = [];
+    const finishReasons: (string | null)[] = [];
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      expect(chunk).toMatchObject({ object: 'chat.completion.chunk', model: 'Pirate GPT' });
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) deltas.push(choice.delta.content);
+      if (choice) finishReasons.push(choice.finish_reason);
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(deltas).toEqual(['Yo', ' ho', ' ho']);
+    expect(finishReasons.at(-1)).toBe('stop');
+    expect(usage).toMatchObject({ completion_tokens: 3, total_tokens: expect.any(Number) });
+  });
+
+  it('works with an API key and with the offline model', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: member.headers,
+      payload: { name: 'SDK' },
+    });
+    expect(created.statusCode).toBe(201);
+    const completion = await clientFor(created.json().key as string).chat.completions.create({
+      model: offline.id,
+      messages: [{ role: 'user', content: 'Anyone there?' }],
+    });
+    expect(completion.choices[0]?.message.content).toContain('no language model is configured');
+  });
+
+  it("answers errors in OpenAI's shape, so the client raises its usual exceptions", async () => {
+    const client = clientFor(bearer(member));
+    const unknown = await client.chat.completions
+      .create({ model: 'no-such-agent', messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((unknown as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'not_found',
+    });
+
+    const foreign = await clientFor(bearer(otherAdmin))
+      .chat.completions.create({ model: gpt.id, messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
+    expect(foreign).toBeInstanceOf(OpenAI.NotFoundError);
+
+    const anonymous = await clientFor('not-a-token')
+      .models.list()
+      .catch((error: unknown) => error);
+    expect(anonymous).toBeInstanceOf(OpenAI.AuthenticationError);
+
+    const tool = await client.chat.completions
+      .create({
+        model: gpt.id,
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'tool', tool_call_id: 'a', content: 'y' },
+        ],
+      })
+      .catch((error: unknown) => error);
+    expect(tool).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((tool as Error).message).toContain('tool messages are not supported');
+
+    const invalid = await client.chat.completions
+      .create({ model: gpt.id, messages: [] })
+      .catch((error: unknown) => error);
+    expect(invalid).toBeInstanceOf(OpenAI.BadRequestError);
+
+    const raw = await fetch(`${address}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer(member)}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(raw.status).toBe(400);
+    expect(raw.headers.get('content-type')).toContain('application/json');
+    expect(await raw.json()).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'validation_failed', message: expect.any(String) },
+    });
+  });
+
+  it('reports a model failure before the first token as an error status, and after it as a stream error', async () => {
+    const client = clientFor(bearer(member));
+    fake.respondWith({ error: { status: 500 } });
+    const failed = await client.chat.completions
+      .create({ model: gpt.id, messages: [{ role: 'user', content: 'x' }], stream: true })
+      .catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((failed as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+
+    fake.respondWith({ replyTokens: ['Partial', ' reply', ' lost'], stallAfterTokens: 1 });
+    const stream = await client.chat.completions.create({
+      model: gpt.id,
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
+    const deltas: string[] = [];
+    const iterate = async () => {
+      for await (const chunk of stream)
+        if (chunk.choices[0]?.delta.content) deltas.push(chunk.choices[0].delta.content);
+    };
+    const midStream = await iterate().catch((error: unknown) => error);
+    expect(midStream).toBeInstanceOf(OpenAI.APIError);
+    expect((midStream as Error).message).toContain('did not finish its reply');
+    expect(deltas).toEqual(['Partial']);
+  });
+});
