@@ -1,0 +1,138 @@
+import { readUIMessageStream, uiMessageChunkSchema, type UIMessage, type UIMessageChunk } from 'ai';
+import { describe, expect, it } from 'vitest';
+import type { MessageView } from '../conversations/index.js';
+import type { ChatTurnEvent } from './chat-events.js';
+import { createUiMessageChunkMapper } from './ui-message-stream.js';
+
+const message = (overrides: Partial<MessageView>): MessageView => ({
+  id: 'm',
+  conversationId: 'c',
+  role: 'assistant',
+  content: '',
+  reasoning: null,
+  status: 'complete',
+  error: null,
+  model: 'offline',
+  usage: null,
+  timeToFirstTokenMs: null,
+  durationMs: null,
+  finishReason: 'stop',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  completedAt: null,
+  ...overrides,
+});
+
+const started: ChatTurnEvent = {
+  type: 'message-started',
+  conversationId: 'c',
+  userMessage: message({ id: 'u', role: 'user' }),
+  assistantMessageId: 'a',
+  model: 'offline',
+};
+
+function mapAll(events: ChatTurnEvent[]) {
+  const toChunks = createUiMessageChunkMapper();
+  return events.flatMap((event) => toChunks(event));
+}
+
+describe('UI message stream mapping', () => {
+  it('opens and closes reasoning and text parts around their deltas', () => {
+    const chunks = mapAll([
+      started,
+      { type: 'reasoning-delta', delta: 'hmm' },
+      { type: 'text-delta', delta: 'Hi' },
+      { type: 'text-delta', delta: '!' },
+      { type: 'finished', assistantMessage: message({ id: 'a', content: 'Hi!', finishReason: 'length' }) },
+    ]);
+    expect(chunks.map((chunk) => chunk.type)).toEqual([
+      'start',
+      'start-step',
+      'reasoning-start',
+      'reasoning-delta',
+      'reasoning-end',
+      'text-start',
+      'text-delta',
+      'text-delta',
+      'text-end',
+      'finish-step',
+      'finish',
+    ]);
+    expect(chunks.at(-1)).toMatchObject({
+      finishReason: 'length',
+      messageMetadata: { assistantMessageId: 'a', userMessageId: 'u' },
+    });
+  });
+
+  it('closes an open part before an error and ends with finish', () => {
+    const chunks = mapAll([
+      started,
+      { type: 'text-delta', delta: 'Par' },
+      {
+        type: 'error',
+        error: { code: 'model_timeout', message: 'Too slow' },
+        assistantMessage: message({ id: 'a', status: 'error', error: { code: 'model_timeout', message: 'Too slow' } }),
+      },
+    ]);
+    expect(chunks.map((chunk) => chunk.type)).toEqual([
+      'start',
+      'start-step',
+      'text-start',
+      'text-delta',
+      'text-end',
+      'error',
+      'finish',
+    ]);
+    expect(chunks[5]).toEqual({ type: 'error', errorText: 'Too slow' });
+  });
+
+  it('emits only parts that the AI SDK itself accepts', async () => {
+    const chunks = mapAll([
+      started,
+      { type: 'reasoning-delta', delta: 'r' },
+      { type: 'text-delta', delta: 't' },
+      { type: 'tool-call', toolCallId: 'call-1', toolName: 'lookup', input: { q: 1 } },
+      { type: 'finished', assistantMessage: message({ id: 'a', finishReason: 'something-new' }) },
+    ]);
+    const schema = uiMessageChunkSchema();
+    for (const chunk of chunks) {
+      const result = await schema.validate?.(chunk);
+      expect(result?.success, JSON.stringify(chunk)).toBe(true);
+    }
+    expect(chunks.at(-1)).toMatchObject({ type: 'finish', finishReason: 'other' });
+  });
+
+  it('assembles into the message useChat would show, with our metadata', async () => {
+    const chunks = mapAll([
+      started,
+      { type: 'reasoning-delta', delta: 'Let me ' },
+      { type: 'reasoning-delta', delta: 'think.' },
+      { type: 'text-delta', delta: 'Hello ' },
+      { type: 'text-delta', delta: 'there.' },
+      { type: 'finished', assistantMessage: message({ id: 'a', content: 'Hello there.', durationMs: 12 }) },
+    ]);
+    const stream = new ReadableStream<UIMessageChunk>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    let last: UIMessage | undefined;
+    for await (const snapshot of readUIMessageStream({ stream })) last = snapshot;
+    expect(last).toMatchObject({
+      id: 'a',
+      role: 'assistant',
+      metadata: {
+        conversationId: 'c',
+        userMessageId: 'u',
+        assistantMessageId: 'a',
+        status: 'complete',
+        durationMs: 12,
+      },
+    });
+    const parts = last!.parts.filter((part) => part.type === 'reasoning' || part.type === 'text');
+    expect(parts).toMatchObject([
+      { type: 'reasoning', text: 'Let me think.', state: 'done' },
+      { type: 'text', text: 'Hello there.', state: 'done' },
+    ]);
+  });
+});
