@@ -134,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     handler: () => app.swagger(),
   });
   registerHealthRoutes(app, { database, metrics });
-  auth.registerRoutes(app, auth.service);
+  auth.registerRoutes(app);
   const users = createUsersModule({ db: database.db });
   users.registerRoutes(app, users.service);
   const tenants = createTenantsModule({ db: database.db, users: users.repository });

@@ -30,6 +30,7 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: z.string().max(4096).default(''),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   LOGIN_ATTEMPTS_PER_15_MINUTES: z.coerce.number().int().min(1).max(10_000).default(10),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -77,6 +78,7 @@ export interface Config {
   readonly logLevel: Environment['LOG_LEVEL'];
   readonly corsOrigins: readonly string[];
   readonly rateLimitPerMinute: number;
+  readonly authRateLimitPerMinute: number;
   readonly loginAttemptsPer15Minutes: number;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlDays: number;
@@ -124,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,

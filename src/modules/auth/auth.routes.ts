@@ -4,10 +4,10 @@ import type { AuthService } from './auth.service.js';
 import { authStatusSchema, loginBody, meSchema, refreshBody, registerBody, sessionSchema } from './auth.schemas.js';
 
 const tags = ['auth'];
-// Sign-in endpoints get a tighter per-address limit than the API as a whole.
-const authRateLimit = { max: 30, timeWindow: '1 minute' };
+export function registerAuthRoutes(app: App, service: AuthService, options: { rateLimitPerMinute: number }): void {
+  // Sign-in endpoints get a tighter per-address limit than the API as a whole.
+  const authRateLimit = { max: options.rateLimitPerMinute, timeWindow: '1 minute' };
 
-export function registerAuthRoutes(app: App, service: AuthService): void {
   app.get('/v1/auth/status', {
     config: { access: 'public' },
     schema: { tags, summary: 'Whether the server has users and whether sign-up is open', response: { 200: authStatusSchema } },

@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import type { App } from '../../platform/http/types.js';
 import type { Database } from '../../platform/db/client.js';
 import type { ServerKeys } from '../../platform/secrets.js';
 import { createAuthRepository } from './auth.repository.js';
@@ -10,7 +11,10 @@ import { createLoginThrottle } from './login-throttle.js';
 export interface AuthModuleDeps {
   readonly db: Database;
   readonly keys: ServerKeys;
-  readonly config: Pick<Config, 'signupMode' | 'refreshTokenTtlDays' | 'accessTokenTtlSeconds' | 'loginAttemptsPer15Minutes'>;
+  readonly config: Pick<
+    Config,
+    'signupMode' | 'refreshTokenTtlDays' | 'accessTokenTtlSeconds' | 'loginAttemptsPer15Minutes' | 'authRateLimitPerMinute'
+  >;
 }
 
 export function createAuthModule(deps: AuthModuleDeps) {
@@ -21,7 +25,11 @@ export function createAuthModule(deps: AuthModuleDeps) {
     throttle: createLoginThrottle({ maxFailures: deps.config.loginAttemptsPer15Minutes, windowMs: 15 * 60_000 }),
     config: deps.config,
   });
-  return { service, registerRoutes: registerAuthRoutes };
+  return {
+    service,
+    registerRoutes: (app: App) =>
+      registerAuthRoutes(app, service, { rateLimitPerMinute: deps.config.authRateLimitPerMinute }),
+  };
 }
 
 export type { AuthService } from './auth.service.js';
