@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
+import { afterCursor, cursorTimestamp, type PageRequest } from '../../platform/db/pagination.js';
 import { conversations } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
@@ -15,6 +15,15 @@ export interface ConversationListFilter {
 }
 
 export type ConversationChanges = Partial<Pick<ConversationRow, 'title' | 'projectId' | 'archivedAt'>>;
+
+/**
+ * Exactly the order of the *_activity_idx indexes, which drizzle creates as `DESC NULLS LAST`: a plain
+ * `desc` means NULLS FIRST, which PostgreSQL will not read from those indexes, so it would sort instead.
+ */
+const mostRecentActivityFirst = [
+  sql`${conversations.lastActivityAt} desc nulls last`,
+  sql`${conversations.id} desc nulls last`,
+];
 
 /** `%` and `_` in a search are literal characters, not wildcards. */
 const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
@@ -39,7 +48,7 @@ export function createConversationsRepository() {
      * conversations_tenant_activity_idx or conversations_project_activity_idx depending on the filter.
      * Fetches limit + 1 rows to tell whether a next page exists.
      */
-    async list(db: Executor, tenantId: string, filter: ConversationListFilter, page: PageRequest) {
+    list(db: Executor, tenantId: string, filter: ConversationListFilter, page: PageRequest) {
       const conditions: (SQL | undefined)[] = [
         filter.ownerId ? eq(conversations.ownerId, filter.ownerId) : undefined,
         filter.projectId ? eq(conversations.projectId, filter.projectId) : undefined,
@@ -49,11 +58,12 @@ export function createConversationsRepository() {
           : undefined,
         afterCursor(conversations.lastActivityAt, conversations.id, page.after),
       ];
+      // Returned unawaited (a query builder is thenable) so a test can EXPLAIN the very same query.
       return db
         .select({ row: conversations, cursorAt: cursorTimestamp(conversations.lastActivityAt) })
         .from(conversations)
         .where(inTenant(conversations, tenantId, and(...conditions)))
-        .orderBy(...newestFirst(conversations.lastActivityAt, conversations.id))
+        .orderBy(...mostRecentActivityFirst)
         .limit(page.limit + 1);
     },
 
