@@ -49,7 +49,6 @@ export const sendMessageHeaders = z.looseObject({
     .string()
     .regex(/^[\x20-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters')
     .optional(),
-  accept: z.string().max(1000).optional(),
 });
 
 export const sendMessageResultSchema = z.object({ userMessage: messageSchema, assistantMessage: messageSchema });
