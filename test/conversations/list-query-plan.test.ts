@@ -22,17 +22,15 @@ describe('conversation list query plan', () => {
     await db.insert(tenants).values({ id: tenantId, name: 'Plan' });
     // Twenty members with fifty conversations each, so one member's list is a small part of the tenant's.
     const ownerIds = [ownerId, ...Array.from({ length: 19 }, () => newId())];
-    await db
-      .insert(users)
-      .values(
-        ownerIds.map((id) => ({
-          id,
-          tenantId,
-          email: uniqueEmail('plan'),
-          passwordHash: 'x',
-          role: 'member' as const,
-        })),
-      );
+    await db.insert(users).values(
+      ownerIds.map((id) => ({
+        id,
+        tenantId,
+        email: uniqueEmail('plan'),
+        passwordHash: 'x',
+        role: 'member' as const,
+      })),
+    );
     const now = Date.now();
     await db.insert(conversations).values(
       Array.from({ length: 1000 }, (_, index) => ({
