@@ -14,15 +14,26 @@ const createAdminArgs = z.object({ email: emailSchema, password: passwordSchema,
 /** `parley admin create --email … --password … [--tenant …]`: a platform admin in a new tenant. */
 export async function admin(config: Config, logger: Logger, argv: readonly string[]): Promise<void> {
   const [subcommand, ...rest] = argv;
-  if (subcommand !== 'create') throw new AppError('validation_failed', 'Usage: parley admin create --email <email> --password <password> [--tenant <name>]');
+  if (subcommand !== 'create')
+    throw new AppError(
+      'validation_failed',
+      'Usage: parley admin create --email <email> --password <password> [--tenant <name>]',
+    );
   const { values } = parseArgs({
     args: [...rest],
-    options: { email: { type: 'string' }, password: { type: 'string' }, tenant: { type: 'string', default: 'Default' } },
+    options: {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      tenant: { type: 'string', default: 'Default' },
+    },
   });
   const parsed = createAdminArgs.safeParse(values);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AppError('validation_failed', `--${issue?.path.join('.') ?? 'arguments'}: ${issue?.message ?? 'invalid'}`);
+    throw new AppError(
+      'validation_failed',
+      `--${issue?.path.join('.') ?? 'arguments'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   const runtime = await openRuntime(config, logger, { migrate: true });
   try {

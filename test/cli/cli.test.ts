@@ -27,7 +27,10 @@ async function parley(args: string[], env: Record<string, string>) {
 // The CLI tests exercise embedded storage only; one run of them is enough.
 describe.skipIf(testStorage === 'postgres')('parley command', () => {
   it('stops with one line naming the variable when the configuration is wrong', async () => {
-    const result = await parley(['serve'], { PORT: 'eighty', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')) });
+    const result = await parley(['serve'], {
+      PORT: 'eighty',
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')),
+    });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('PORT');

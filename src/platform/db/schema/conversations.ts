@@ -93,6 +93,10 @@ export const messages = pgTable(
   (table) => [
     index('messages_conversation_idx').on(table.conversationId, table.id),
     index('messages_tenant_idx').on(table.tenantId),
+    // The sweep for replies a crashed node left half-written reads only these few rows.
+    index('messages_streaming_idx')
+      .on(table.createdAt)
+      .where(sql`${table.status} = 'streaming'`),
   ],
 );
 
@@ -117,5 +121,6 @@ export const idempotencyKeys = pgTable(
     primaryKey({ columns: [table.tenantId, table.userId, table.key] }),
     index('idempotency_keys_user_idx').on(table.userId),
     index('idempotency_keys_conversation_idx').on(table.conversationId),
+    index('idempotency_keys_created_idx').on(table.createdAt),
   ],
 );

@@ -46,6 +46,7 @@ export const refreshTokens = pgTable(
     index('refresh_tokens_user_idx').on(table.userId),
     index('refresh_tokens_family_idx').on(table.familyId),
     index('refresh_tokens_tenant_idx').on(table.tenantId),
+    index('refresh_tokens_expires_idx').on(table.expiresAt),
   ],
 );
 

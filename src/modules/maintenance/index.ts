@@ -1,0 +1,10 @@
+import type { Database } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/logger.js';
+import { createMaintenanceRepository } from './maintenance.repository.js';
+import { createMaintenanceService } from './maintenance.service.js';
+
+export function createMaintenanceModule(deps: { db: Database; logger: Logger; modelTimeoutMs: number }) {
+  return { service: createMaintenanceService({ ...deps, repository: createMaintenanceRepository() }) };
+}
+
+export { scheduleMaintenance, interruptedReply } from './maintenance.service.js';

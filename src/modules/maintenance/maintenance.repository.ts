@@ -1,0 +1,49 @@
+import { and, eq, lt } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/client.js';
+import { idempotencyKeys, messages, refreshTokens } from '../../platform/db/schema/index.js';
+
+/**
+ * House-keeping SQL. These sweeps run as the system across all tenants on purpose: they only delete
+ * expired rows or close abandoned ones, and never return tenant data.
+ */
+export function createMaintenanceRepository() {
+  return {
+    async deleteIdempotencyKeysBefore(db: Executor, cutoff: Date): Promise<number> {
+      const rows = await db
+        .delete(idempotencyKeys)
+        .where(lt(idempotencyKeys.createdAt, cutoff))
+        .returning({ key: idempotencyKeys.key });
+      return rows.length;
+    },
+
+    async deleteRefreshTokensExpiredBefore(db: Executor, cutoff: Date): Promise<number> {
+      const rows = await db
+        .delete(refreshTokens)
+        .where(lt(refreshTokens.expiresAt, cutoff))
+        .returning({ id: refreshTokens.id });
+      return rows.length;
+    },
+
+    /** Replies still `streaming` long after any model call could have ended: their node stopped. */
+    async failAbandonedReplies(
+      db: Executor,
+      startedBefore: Date,
+      reason: { code: string; message: string },
+    ): Promise<number> {
+      const rows = await db
+        .update(messages)
+        .set({
+          status: 'error',
+          errorCode: reason.code,
+          errorMessage: reason.message,
+          finishReason: 'error',
+          completedAt: new Date(),
+        })
+        .where(and(eq(messages.status, 'streaming'), lt(messages.createdAt, startedBefore)))
+        .returning({ id: messages.id });
+      return rows.length;
+    },
+  };
+}
+
+export type MaintenanceRepository = ReturnType<typeof createMaintenanceRepository>;
