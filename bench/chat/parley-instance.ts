@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { openBenchDatabase, recreatePostgresDatabase, type BenchDatabase, type Storage } from './bench-database.js';
+import { createParleyClient, type ParleyClient, type Session } from './parley-api.js';
+import { freePort, startParley, type RunningChild } from './processes.js';
+
+export const providerName = 'bench';
+
+export interface ParleyInstance {
+  readonly key: string;
+  readonly label: string;
+  readonly storage: Storage;
+  readonly client: ParleyClient;
+  readonly admin: Session;
+  /** RSS once ready, on a data directory that already exists (the normal start). */
+  readonly startupRssMb: number | undefined;
+  /** RSS after the very first start, which on embedded storage runs initdb in-process. */
+  readonly firstStartRssMb: number | undefined;
+  child(): RunningChild;
+  /**
+   * Runs `work` with the bench's own connection to Parley's storage. Embedded storage belongs to one
+   * process at a time, so there the server is stopped first and started again afterwards.
+   */
+  withDatabase<T>(work: (db: BenchDatabase) => Promise<T>, options?: { restart?: boolean }): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  readonly storageKind: 'embedded' | 'postgres';
+  readonly databaseUrl?: string | undefined;
+  readonly workDir: string;
+  readonly mockUrl: string;
+  readonly entry: 'dist' | 'tsx';
+  readonly cpuProfileDir?: string | undefined;
+  /** `name=value` settings for the bench database (PostgreSQL only), for what-if runs. */
+  readonly postgresSettings?: readonly string[];
+}
+
+export async function launchParley(options: LaunchOptions): Promise<ParleyInstance> {
+  const workDir = path.join(options.workDir, `parley-${options.storageKind}`);
+  mkdirSync(workDir, { recursive: true });
+  const dataDir = path.join(workDir, 'data');
+  let storage: Storage;
+  if (options.storageKind === 'postgres') {
+    if (!options.databaseUrl) throw new Error('DATABASE_URL is needed for the PostgreSQL run');
+    const name = new URL(options.databaseUrl).pathname.slice(1);
+    // The bench drops and re-creates its database; refuse anything not plainly meant for it.
+    if (!name.includes('bench')) throw new Error(`refusing to reset database '${name}': its name must contain 'bench'`);
+    await recreatePostgresDatabase(options.databaseUrl, options.postgresSettings);
+    storage = { kind: 'postgres', url: options.databaseUrl };
+  } else {
+    storage = { kind: 'embedded', dataDir: path.join(dataDir, 'pglite') };
+  }
+  const port = await freePort();
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    SIGNUP_MODE: 'open',
+    ACCESS_TOKEN_TTL_SECONDS: '7200',
+    SHUTDOWN_GRACE_MS: '3000',
+    OPENAI_COMPATIBLE_BASE_URL: `${options.mockUrl}/v1`,
+    OPENAI_COMPATIBLE_NAME: providerName,
+    ...(storage.kind === 'postgres' && {
+      DATABASE_URL: storage.url,
+      PARLEY_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
+    }),
+  };
+  let starts = 0;
+  const start = () =>
+    startParley({
+      port,
+      env,
+      cwd: workDir,
+      logFile: path.join(workDir, 'parley.log'),
+      entry: options.entry,
+      // One profile per start; the file names carry the pid.
+      cpuProfileDir: options.cpuProfileDir && path.join(options.cpuProfileDir, `${options.storageKind}-${++starts}`),
+    });
+  let child = await start();
+  const firstStartRssMb = child.memory()?.rssMb;
+  if (storage.kind === 'embedded') {
+    // initdb runs inside the first start and its WASM memory is never returned: start again, as a
+    // server normally starts, on a data directory that exists.
+    await child.stop();
+    child = await start();
+  }
+  const startupRssMb = child.memory()?.rssMb;
+  const client = createParleyClient(child.url);
+  const label = storage.kind === 'postgres' ? 'Parley, PostgreSQL' : 'Parley, embedded';
+  const admin = await client.register(`admin-${storage.kind}@bench.test`, 'Bench');
+
+  return {
+    key: `parley-${storage.kind}`,
+    label,
+    storage,
+    client,
+    admin,
+    startupRssMb,
+    firstStartRssMb,
+    child: () => child,
+    async withDatabase(work, { restart = true } = {}) {
+      if (storage.kind === 'embedded') await child.stop();
+      const db = await openBenchDatabase(storage);
+      try {
+        return await work(db);
+      } finally {
+        await db.close();
+        if (storage.kind === 'embedded' && restart) child = await start();
+      }
+    },
+    stop: () => child.stop(),
+  };
+}
