@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
@@ -81,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     );
   });
 
+  await app.register(fastifyCookie);
   // CORS preflight answers before authentication by design: its OPTIONS route is public.
   await registerPublicPluginRoutes(app, () =>
     app.register(fastifyCors, {
@@ -147,7 +149,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   providers.registerRoutes(app, providers.service);
   const projects = createProjectsModule({ db: database.db });
   projects.registerRoutes(app, projects.service);
-  const conversations = createConversationsModule({ db: database.db, agents: agents.service, projects: projects.service });
+  const conversations = createConversationsModule({
+    db: database.db,
+    agents: agents.service,
+    projects: projects.service,
+  });
   conversations.registerRoutes(app);
   const chat = createChatModule({
     db: database.db,

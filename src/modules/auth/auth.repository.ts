@@ -75,7 +75,9 @@ export function createAuthRepository() {
       await db
         .update(refreshTokens)
         .set({ revokedAt: new Date() })
-        .where(inTenant(refreshTokens, tenantId, eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+        .where(
+          inTenant(refreshTokens, tenantId, eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)),
+        );
     },
 
     async revokeAllForUser(db: Executor, tenantId: string, userId: string): Promise<void> {
@@ -96,7 +98,10 @@ export function createAuthRepository() {
     },
 
     async touchApiKey(db: Executor, tenantId: string, keyId: string): Promise<void> {
-      await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(inTenant(apiKeys, tenantId, eq(apiKeys.id, keyId)));
+      await db
+        .update(apiKeys)
+        .set({ lastUsedAt: new Date() })
+        .where(inTenant(apiKeys, tenantId, eq(apiKeys.id, keyId)));
     },
   };
 }

@@ -1,42 +1,74 @@
 import { z } from 'zod';
 import { actorOf, type App } from '../../platform/http/types.js';
 import type { AuthService } from './auth.service.js';
+import { clearSessionCookie, presentedRefreshToken, refreshCookieName, sendSession } from './session-cookie.js';
 import { authStatusSchema, loginBody, meSchema, refreshBody, registerBody, sessionSchema } from './auth.schemas.js';
 
 const tags = ['auth'];
-export function registerAuthRoutes(app: App, service: AuthService, options: { rateLimitPerMinute: number }): void {
+export function registerAuthRoutes(
+  app: App,
+  service: AuthService,
+  options: { rateLimitPerMinute: number; refreshTokenTtlDays: number },
+): void {
   // Sign-in endpoints get a tighter per-address limit than the API as a whole.
   const authRateLimit = { max: options.rateLimitPerMinute, timeWindow: '1 minute' };
+  const cookie = { maxAgeSeconds: options.refreshTokenTtlDays * 86_400 };
 
   app.get('/v1/auth/status', {
     config: { access: 'public' },
-    schema: { tags, summary: 'Whether the server has users and whether sign-up is open', response: { 200: authStatusSchema } },
+    schema: {
+      tags,
+      summary: 'Whether the server has users and whether sign-up is open',
+      response: { 200: authStatusSchema },
+    },
     handler: () => service.status(),
   });
 
   app.post('/v1/auth/register', {
     config: { access: 'public', rateLimit: authRateLimit },
-    schema: { tags, summary: 'Create an account (the first one becomes platform admin)', body: registerBody, response: { 201: sessionSchema } },
-    handler: async (request, reply) => reply.status(201).send(await service.register(request.body)),
+    schema: {
+      tags,
+      summary: 'Create an account (the first one becomes platform admin)',
+      body: registerBody,
+      response: { 201: sessionSchema },
+    },
+    handler: async (request, reply) =>
+      sendSession(request, reply, await service.register(request.body), { status: 201, ...cookie }),
   });
 
   app.post('/v1/auth/login', {
     config: { access: 'public', rateLimit: authRateLimit },
     schema: { tags, summary: 'Sign in with email and password', body: loginBody, response: { 200: sessionSchema } },
-    handler: (request) => service.login(request.body, request.ip),
+    handler: async (request, reply) =>
+      sendSession(request, reply, await service.login(request.body, request.ip), { status: 200, ...cookie }),
   });
 
   app.post('/v1/auth/refresh', {
     config: { access: 'public', rateLimit: authRateLimit },
-    schema: { tags, summary: 'Exchange a refresh token for a new session (the old token is spent)', body: refreshBody, response: { 200: sessionSchema } },
-    handler: (request) => service.refresh(request.body.refreshToken),
+    schema: {
+      tags,
+      summary: 'Exchange a refresh token for a new session (the old token is spent)',
+      body: refreshBody,
+      response: { 200: sessionSchema },
+    },
+    handler: async (request, reply) => {
+      const session = await service.refresh(presentedRefreshToken(request, request.body.refreshToken));
+      return sendSession(request, reply, session, { status: 200, ...cookie });
+    },
   });
 
   app.post('/v1/auth/logout', {
     config: { access: 'public' },
-    schema: { tags, summary: 'End the session that owns this refresh token', body: refreshBody, response: { 204: z.null() } },
+    schema: {
+      tags,
+      summary: 'End the session that owns this refresh token',
+      body: refreshBody,
+      response: { 204: z.null() },
+    },
     handler: async (request, reply) => {
-      await service.logout(request.body.refreshToken);
+      const token = request.body.refreshToken ?? request.cookies[refreshCookieName];
+      if (token) await service.logout(token);
+      clearSessionCookie(reply);
       return reply.status(204).send(null);
     },
   });

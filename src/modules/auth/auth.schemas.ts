@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { roles } from '../../platform/db/schema/users.js';
 import type { TenantRow, UserRow } from './auth.repository.js';
 
-export const emailSchema = z.email().max(254).transform((email) => email.trim().toLowerCase());
+export const emailSchema = z
+  .email()
+  .max(254)
+  .transform((email) => email.trim().toLowerCase());
 // Bounded both ways: short passwords are guessable, huge ones are a hashing DoS.
 export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(256);
 export const roleSchema = z.enum(roles);
@@ -49,13 +52,15 @@ export type RegisterInput = z.infer<typeof registerBody>;
 export const loginBody = z.strictObject({ email: emailSchema, password: z.string().min(1).max(256) });
 export type LoginInput = z.infer<typeof loginBody>;
 
-export const refreshBody = z.strictObject({ refreshToken: z.string().min(10).max(200) });
+/** The token may instead come from the browser's session cookie (see session-cookie.ts). */
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(10).max(200).optional() });
 
 export const sessionSchema = z.object({
   tokenType: z.literal('Bearer'),
   accessToken: z.string(),
   expiresIn: z.number().int(),
-  refreshToken: z.string(),
+  /** Absent when the client asked for a cookie session (`X-Parley-Session: cookie`). */
+  refreshToken: z.string().optional(),
   user: userSchema,
   tenant: tenantSchema,
 });

@@ -13,7 +13,11 @@ export interface AuthModuleDeps {
   readonly keys: ServerKeys;
   readonly config: Pick<
     Config,
-    'signupMode' | 'refreshTokenTtlDays' | 'accessTokenTtlSeconds' | 'loginAttemptsPer15Minutes' | 'authRateLimitPerMinute'
+    | 'signupMode'
+    | 'refreshTokenTtlDays'
+    | 'accessTokenTtlSeconds'
+    | 'loginAttemptsPer15Minutes'
+    | 'authRateLimitPerMinute'
   >;
 }
 
@@ -28,7 +32,10 @@ export function createAuthModule(deps: AuthModuleDeps) {
   return {
     service,
     registerRoutes: (app: App) =>
-      registerAuthRoutes(app, service, { rateLimitPerMinute: deps.config.authRateLimitPerMinute }),
+      registerAuthRoutes(app, service, {
+        rateLimitPerMinute: deps.config.authRateLimitPerMinute,
+        refreshTokenTtlDays: deps.config.refreshTokenTtlDays,
+      }),
   };
 }
 

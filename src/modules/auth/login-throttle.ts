@@ -10,7 +10,11 @@ export interface LoginThrottle {
   reset(keys: readonly string[]): void;
 }
 
-export function createLoginThrottle(options: { maxFailures: number; windowMs: number; now?: () => number }): LoginThrottle {
+export function createLoginThrottle(options: {
+  maxFailures: number;
+  windowMs: number;
+  now?: () => number;
+}): LoginThrottle {
   const now = options.now ?? Date.now;
   const failures = new Map<string, { count: number; windowStartedAt: number }>();
 
