@@ -13,7 +13,17 @@ const shared = {
  */
 export default defineConfig({
   test: {
+    globalSetup: ['test/build-web-console.ts'],
     projects: [
+      {
+        // The browser app's own logic (token refresh, markdown sanitising, stream rendering).
+        test: {
+          ...shared,
+          name: 'web',
+          include: ['web/src/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+        },
+      },
       {
         test: {
           ...shared,

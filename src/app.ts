@@ -26,7 +26,8 @@ import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
 import type { DatabaseHandle } from './platform/db/client.js';
 import { AppError } from './platform/errors.js';
-import { registerErrorHandler } from './platform/http/error-handler.js';
+import { registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
+import { registerWebConsole } from './platform/http/web-console.js';
 import { registerPublicPluginRoutes, requireDeclaredAccess } from './platform/http/route-access.js';
 import type { App } from './platform/http/types.js';
 import { newId } from './platform/ids.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   /** Shared state across nodes when REDIS_URL is set; in-process otherwise. */
   readonly redis?: Redis;
   readonly metrics?: Metrics;
+  /** Where the built web console lives; defaults to `web/dist` of this checkout. */
+  readonly webRoot?: string;
   /** Sees every route as it is added (tests use it to check the whole route table). */
   readonly onRoute?: (route: RouteOptions) => void;
 }
@@ -82,6 +85,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     );
   });
 
+  // Before any route exists, so that every route, ours or a plugin's, passes the access rule.
+  requireDeclaredAccess(app);
   await app.register(fastifyCookie);
   // CORS preflight answers before authentication by design: its OPTIONS route is public.
   await registerPublicPluginRoutes(app, () =>
@@ -114,7 +119,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // The docs UI's own routes are public.
   await registerPublicPluginRoutes(app, () => app.register(fastifySwaggerUi, { routePrefix: '/docs' }));
 
-  requireDeclaredAccess(app);
   const auth = createAuthModule({ db: database.db, keys: deps.keys, config });
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access ?? 'public';
@@ -175,6 +179,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     modelTimeoutMs: config.modelTimeoutMs,
   });
   await openAICompat.registerRoutes(app);
+
+  const webConsole = await registerWebConsole(app, deps.webRoot);
+  registerNotFoundHandler(app, webConsole);
 
   return app;
 }

@@ -46,7 +46,11 @@ describe('HTTP edges', () => {
   });
 
   it('answers wrong types and unsupported media types with 4xx, never 5xx', async () => {
-    const wrongType = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 42, password: [] } });
+    const wrongType = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: 42, password: [] },
+    });
     expect(wrongType.statusCode).toBe(400);
     const text = await t.app.inject({
       method: 'POST',
@@ -88,7 +92,10 @@ describe('rate limits', () => {
   it('answers 429 with retry-after once the per-address budget is spent, shared across nodes via Redis', async () => {
     const first = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
     // With TEST_REDIS_URL both nodes count against one budget; embedded, one node takes all four requests.
-    const second = testStorage === 'postgres' && process.env.TEST_REDIS_URL ? await buildTestApp({ RATE_LIMIT_PER_MINUTE: '3' }) : first;
+    const second =
+      testStorage === 'postgres' && process.env.TEST_REDIS_URL
+        ? await buildTestApp({ RATE_LIMIT_PER_MINUTE: '3' })
+        : first;
     try {
       const ip = `10.${Math.floor(Math.random() * 250)}.0.${Math.floor(Math.random() * 250)}`;
       const nodes = [first, first, second, second];

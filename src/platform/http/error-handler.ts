@@ -53,9 +53,14 @@ export function toAppError(error: unknown): AppError {
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return new AppError('malformed_request', 'The request could not be understood');
   }
-  return new AppError('internal', 'Something went wrong on our side; quote the request id when reporting it', {}, {
-    cause: error,
-  });
+  return new AppError(
+    'internal',
+    'Something went wrong on our side; quote the request id when reporting it',
+    {},
+    {
+      cause: error,
+    },
+  );
 }
 
 function fieldName(instancePath: string | undefined, context: string | undefined): string {
@@ -95,7 +100,21 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     return sendProblem(reply, appError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new AppError('not_found', `No route matches ${request.method} ${request.url.split('?')[0]}`)),
-  );
+}
+
+/**
+ * Unknown routes answer a 404 problem. When the web console is served, a browser navigation to one of
+ * its client-side routes (a GET outside /v1 that accepts HTML) gets the console's page instead.
+ */
+export function registerNotFoundHandler(
+  app: FastifyInstance,
+  options: { pageFallback?: (reply: FastifyReply) => FastifyReply | Promise<FastifyReply> } = {},
+): void {
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const isPageNavigation =
+      request.method === 'GET' && !path.startsWith('/v1/') && (request.headers.accept ?? '').includes('text/html');
+    if (isPageNavigation && options.pageFallback) return options.pageFallback(reply);
+    return sendProblem(reply, new AppError('not_found', `No route matches ${request.method} ${path}`));
+  });
 }

@@ -1,0 +1,4 @@
+import type { ConsoleArea } from './console-area';
+
+/** Every area of the console, in navigation order. Add a new area here. */
+export const consoleAreas: readonly ConsoleArea[] = [];

@@ -1,0 +1,83 @@
+import { useState, type FormEvent } from 'react';
+import { useServices } from '../app-context';
+import { ErrorNotice } from '../ui/error-notice';
+
+const copy = {
+  'first-run': {
+    heading: 'Create the administrator',
+    intro: 'This server has no users yet. The account you create now administers it.',
+    submit: 'Create administrator',
+  },
+  'sign-in': { heading: 'Sign in to Parley', intro: '', submit: 'Sign in' },
+  'sign-up': { heading: 'Create an account', intro: 'You get a workspace of your own.', submit: 'Create account' },
+} as const;
+
+export function AuthForm(props: { kind: keyof typeof copy; onDone: () => void; onSwitch?: () => void }) {
+  const { sessions } = useServices();
+  const [error, setError] = useState<unknown>(null);
+  const [isBusy, setIsBusy] = useState(false);
+  const text = copy[props.kind];
+  const isSignIn = props.kind === 'sign-in';
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const field = (name: string) => {
+      const value = form.get(name);
+      return typeof value === 'string' ? value : '';
+    };
+    const email = field('email');
+    const password = field('password');
+    const displayName = field('displayName').trim() || undefined;
+    setIsBusy(true);
+    setError(null);
+    try {
+      if (isSignIn) await sessions.signIn(email, password);
+      else await sessions.register({ email, password, displayName });
+      props.onDone();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setIsBusy(false);
+    }
+  }
+
+  return (
+    <main className="auth-page">
+      <form className="card auth-card" onSubmit={(event) => void submit(event)} aria-labelledby="auth-heading">
+        <h1 id="auth-heading">{text.heading}</h1>
+        {text.intro && <p className="muted">{text.intro}</p>}
+        {!isSignIn && (
+          <label>
+            Name <span className="muted">(optional)</span>
+            <input name="displayName" autoComplete="name" maxLength={100} />
+          </label>
+        )}
+        <label>
+          Email
+          <input name="email" type="email" autoComplete="email" required maxLength={254} />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete={isSignIn ? 'current-password' : 'new-password'}
+            required
+            minLength={isSignIn ? 1 : 8}
+            maxLength={256}
+          />
+        </label>
+        {error !== null && <ErrorNotice error={error} />}
+        <button type="submit" className="primary" disabled={isBusy}>
+          {isBusy ? 'Please wait…' : text.submit}
+        </button>
+        {props.onSwitch && (
+          <button type="button" className="link" onClick={props.onSwitch}>
+            {isSignIn ? 'No account? Create one' : 'Have an account? Sign in'}
+          </button>
+        )}
+      </form>
+    </main>
+  );
+}

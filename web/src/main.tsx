@@ -1,0 +1,31 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter } from 'react-router';
+import { createAppServices, ServicesProvider } from './app-context';
+import { AuthGate } from './auth/auth-gate';
+import { Shell } from './shell/shell';
+import './styles.css';
+
+const services = createAppServices();
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } },
+});
+// Signing out forgets everything cached for the previous person.
+services.sessions.subscribe((session) => {
+  if (!session) queryClient.clear();
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ServicesProvider services={services}>
+      <QueryClientProvider client={queryClient}>
+        <BrowserRouter>
+          <AuthGate>
+            <Shell />
+          </AuthGate>
+        </BrowserRouter>
+      </QueryClientProvider>
+    </ServicesProvider>
+  </StrictMode>,
+);
