@@ -149,7 +149,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   apiKeys.registerRoutes(app, apiKeys.service);
   const agents = createAgentsModule({ db: database.db });
   agents.registerRoutes(app, agents.service);
-  const providers = createProvidersModule({ db: database.db, keys: deps.keys });
+  // One registry for chat and the model picker, so the picker offers what chat accepts.
+  const modelRegistry = createModelRegistry({ config });
+  const providers = createProvidersModule({ db: database.db, keys: deps.keys, models: modelRegistry });
   providers.registerRoutes(app, providers.service);
   const projects = createProjectsModule({ db: database.db });
   projects.registerRoutes(app, projects.service);
@@ -164,7 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     config,
     logger: deps.logger,
     metrics,
-    registry: createModelRegistry({ config }),
+    registry: modelRegistry,
     loadTenantProviders: providers.service.loadTenantProviders,
     conversations: conversations.service,
     agents: agents.service,

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createModelRegistry } from '../../src/ai/model-registry.js';
 import { createProvidersModule } from '../../src/modules/providers/index.js';
 import { providers } from '../../src/platform/db/schema/index.js';
 import { decryptSecret } from '../../src/platform/secrets.js';
@@ -75,7 +76,11 @@ describe('providers', () => {
       settings: { resourceName: 'acme', apiVersion: '2024-10-21' },
       models: ['my-deployment'],
     });
-    const { service } = createProvidersModule({ db: t.database.db, keys: t.keys });
+    const { service } = createProvidersModule({
+      db: t.database.db,
+      keys: t.keys,
+      models: createModelRegistry({ config: t.config }),
+    });
     const configs = await service.loadTenantProviders(adminA.tenantId);
     expect(configs).toContainEqual({
       name,

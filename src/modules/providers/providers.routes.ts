@@ -1,7 +1,13 @@
 import { tenantAdminAccess as access } from '../../access/require-access.js';
 import { idParams, noContent, pageQuery } from '../../platform/http/common-schemas.js';
 import { actorOf, type App } from '../../platform/http/types.js';
-import { createProviderBody, providerPageSchema, providerSchema, updateProviderBody } from './providers.schemas.js';
+import {
+  createProviderBody,
+  modelChoicesSchema,
+  providerPageSchema,
+  providerSchema,
+  updateProviderBody,
+} from './providers.schemas.js';
 import type { ProvidersService } from './providers.service.js';
 
 const tags = ['providers'];
@@ -18,6 +24,17 @@ export function registerProvidersRoutes(app: App, service: ProvidersService): vo
       response: { 200: providerPageSchema },
     },
     handler: (request) => service.list(actorOf(request), request.query),
+  });
+
+  app.get('/v1/providers/models', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      security,
+      summary: 'The model references an agent can use in your tenant (for model pickers), and the default model',
+      response: { 200: modelChoicesSchema },
+    },
+    handler: (request) => service.listModelChoices(actorOf(request)),
   });
 
   app.post('/v1/providers', {

@@ -61,6 +61,14 @@ export type ProviderView = z.infer<typeof providerSchema>;
 
 export const providerPageSchema = pageOf(providerSchema);
 
+/** What an agent's model picker offers: model refs of the tenant's and the server's providers, and `offline`. */
+export const modelChoicesSchema = z.object({
+  models: z.array(z.string()),
+  /** What an agent created without a model uses. */
+  defaultModel: z.string(),
+});
+export type ModelChoicesView = z.infer<typeof modelChoicesSchema>;
+
 /** The encrypted key stays behind: callers learn only whether one is set. */
 export const presentProvider = (provider: ProviderRow): ProviderView => ({
   id: provider.id,

@@ -1,4 +1,5 @@
 import type { Actor } from '../../access/actor.js';
+import type { ModelRegistry } from '../../ai/model-types.js';
 import { requireAdmin } from '../../access/require-access.js';
 import type { Database } from '../../platform/db/client.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -12,6 +13,7 @@ import { requireCompleteConfiguration, requireUsableName } from './providers.rul
 import {
   presentProvider,
   type CreateProviderInput,
+  type ModelChoicesView,
   type ProviderView,
   type UpdateProviderInput,
 } from './providers.schemas.js';
@@ -20,6 +22,7 @@ export interface ProvidersServiceDeps {
   readonly db: Database;
   readonly repository: ProvidersRepository;
   readonly credentialsKey: Buffer;
+  readonly models: Pick<ModelRegistry, 'listModels' | 'defaultModelRef'>;
 }
 
 /** A tenant's provider as the model registry consumes it (src/ai/model-types.ts), API key decrypted. */
@@ -35,7 +38,7 @@ export interface TenantProviderConfig {
 const nameTaken = (name: string): AppError => conflict(`A provider named '${name}' already exists in this tenant`);
 
 export function createProvidersService(deps: ProvidersServiceDeps) {
-  const { db, repository, credentialsKey } = deps;
+  const { db, repository, credentialsKey, models } = deps;
 
   async function findOrThrow(actor: Actor, providerId: string): Promise<ProviderRow> {
     const provider = await repository.findProvider(db, actor.tenantId, providerId);
@@ -130,6 +133,21 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
     async remove(actor: Actor, providerId: string): Promise<void> {
       requireAdmin(actor);
       if (!(await repository.deleteProvider(db, actor.tenantId, providerId))) throw notFound('Provider', providerId);
+    },
+
+    /**
+     * For any signed-in user choosing an agent's model. Keys are left encrypted: offering model names
+     * does not need them, and a key this server can no longer read must not empty the picker.
+     */
+    async listModelChoices(actor: Actor): Promise<ModelChoicesView> {
+      const configs = (await repository.listAllProviders(db, actor.tenantId)).map((provider): TenantProviderConfig => ({
+        name: provider.name,
+        kind: provider.kind,
+        baseUrl: provider.baseUrl ?? undefined,
+        settings: provider.settings,
+        models: provider.models,
+      }));
+      return { models: models.listModels(configs), defaultModel: models.defaultModelRef(configs) };
     },
 
     /**
