@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, lt, ne, notExists, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../platform/db/client.js';
 import { conversations, idempotencyKeys, messages } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
@@ -31,6 +32,33 @@ export interface NewTurn {
   readonly modelRef: string;
   readonly now: Date;
 }
+
+export interface ReplyToReopen {
+  readonly tenantId: string;
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly modelRef: string;
+  readonly now: Date;
+}
+
+const laterMessages = alias(messages, 'later_messages');
+
+/** A reply being written again starts from nothing, like a new one. */
+const reopenedReply = {
+  content: '',
+  reasoning: null,
+  status: 'streaming',
+  errorCode: null,
+  errorMessage: null,
+  inputTokens: null,
+  outputTokens: null,
+  reasoningTokens: null,
+  totalTokens: null,
+  timeToFirstTokenMs: null,
+  durationMs: null,
+  finishReason: null,
+  completedAt: null,
+} as const satisfies Partial<MessageRow>;
 
 /** The SQL of a chat turn: its two messages, the conversation's counters and state, idempotency keys. */
 export function createChatRepository() {
@@ -118,6 +146,64 @@ export function createChatRepository() {
         .orderBy(desc(messages.id))
         .limit(limit);
       return rows.reverse();
+    },
+
+    /**
+     * Puts a failed reply back to `streaming`, only if it is still failed and still the conversation's
+     * latest message; undefined otherwise. Being one conditional UPDATE, two retries racing each other
+     * cannot both win.
+     */
+    async reopenFailedReply(db: Executor, reply: ReplyToReopen): Promise<MessageRow | undefined> {
+      const { tenantId, conversationId, messageId } = reply;
+      const [row] = await db
+        .update(messages)
+        .set({ ...reopenedReply, model: reply.modelRef })
+        .where(
+          inTenant(
+            messages,
+            tenantId,
+            eq(messages.id, messageId),
+            eq(messages.conversationId, conversationId),
+            eq(messages.role, 'assistant'),
+            eq(messages.status, 'error'),
+            notExists(
+              db
+                .select({ id: laterMessages.id })
+                .from(laterMessages)
+                .where(
+                  inTenant(
+                    laterMessages,
+                    tenantId,
+                    eq(laterMessages.conversationId, conversationId),
+                    gt(laterMessages.id, messageId),
+                  ),
+                ),
+            ),
+          ),
+        )
+        .returning();
+      if (!row) return undefined;
+      await db
+        .update(conversations)
+        .set({ lastActivityAt: reply.now, updatedAt: reply.now })
+        .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)));
+      return row;
+    },
+
+    /** The message just before `messageId` in its conversation (what a reply answers). */
+    async messageBefore(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      messageId: string,
+    ): Promise<MessageRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(messages)
+        .where(inTenant(messages, tenantId, eq(messages.conversationId, conversationId), lt(messages.id, messageId)))
+        .orderBy(desc(messages.id))
+        .limit(1);
+      return row;
     },
 
     async firstUserMessage(db: Executor, tenantId: string, conversationId: string): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { idParams } from '../../platform/http/common-schemas.js';
 import { actorOf, type App } from '../../platform/http/types.js';
-import { sendMessageBody, sendMessageHeaders, sendMessageResultSchema } from './chat.schemas.js';
+import { retryReplyParams, sendMessageBody, sendMessageHeaders, sendMessageResultSchema } from './chat.schemas.js';
 import type { ChatService } from './chat.service.js';
 import { streamTurnAsUiMessages } from './ui-message-stream.js';
 
@@ -39,6 +39,27 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
       if (wantsEventStream(request)) return streamTurnAsUiMessages(reply, turn, options.heartbeatMs);
       if (turn.isReplay) void reply.header('idempotent-replayed', 'true');
       return reply.status(201).send(await service.awaitReply(turn));
+    },
+  });
+
+  app.post('/v1/conversations/:id/messages/:messageId/retry', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags: ['conversations'],
+      security: [{ bearer: [] }],
+      summary: 'Ask again for a reply that failed',
+      description:
+        "Runs the turn again for the conversation's latest reply when it ended in an error, answering the " +
+        'message before it; nothing new is stored for the user. The failed reply is written anew under the ' +
+        'same id. JSON by default (200 once the reply is stored), or with `Accept: text/event-stream` the ' +
+        'same UI message stream as sending. 409 when the message is not the latest failed reply.',
+      params: retryReplyParams,
+      response: { 200: sendMessageResultSchema },
+    },
+    handler: async (request, reply) => {
+      const turn = await service.retryReply(actorOf(request), request.params.id, request.params.messageId);
+      if (wantsEventStream(request)) return streamTurnAsUiMessages(reply, turn, options.heartbeatMs);
+      return reply.status(200).send(await service.awaitReply(turn));
     },
   });
 }

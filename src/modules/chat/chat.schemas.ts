@@ -51,6 +51,12 @@ export const sendMessageHeaders = z.looseObject({
     .optional(),
 });
 
+/** `/v1/conversations/:id/messages/:messageId/retry` */
+export const retryReplyParams = z.object({
+  id: z.uuid(),
+  messageId: z.uuid('must be a message id (a UUID)'),
+});
+
 export const sendMessageResultSchema = z.object({ userMessage: messageSchema, assistantMessage: messageSchema });
 
 /** What makes two requests "the same" for an Idempotency-Key: the conversation and the content. */

@@ -1,10 +1,10 @@
 import type { Actor } from '../../access/actor.js';
 import { canPostAsOwner } from '../../access/owned-resources.js';
-import { AppError, forbidden } from '../../platform/errors.js';
+import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { AgentDirectory, ConversationsService, MessageView } from '../conversations/index.js';
 import type { ChatTurnHandle, ChatTurnOutcome } from './chat-events.js';
-import { startChatTurn, type ChatTurnDeps } from './chat-turn.js';
+import { startChatTurn, type ChatTurnDeps, type StoredTurn } from './chat-turn.js';
 import type { IdempotencyKeyRow } from './chat.repository.js';
 import { requestFingerprint, type SendMessageInput } from './chat.schemas.js';
 import type { ModelResolver } from './model-resolver.js';
@@ -34,6 +34,33 @@ export function createChatService(deps: ChatServiceDeps) {
     return replayStoredTurn({ ...deps.replay, db, repository, background: deps.background }, key);
   }
 
+  async function findOwnConversation(actor: Actor, conversationId: string) {
+    const conversation = await deps.conversations.findVisible(actor, conversationId);
+    if (!canPostAsOwner(actor, conversation.ownerId)) {
+      throw forbidden("Only the conversation's owner can send messages in it");
+    }
+    return conversation;
+  }
+
+  /** The agent and its model, checked before anything is stored so a bad configuration is a clean 4xx. */
+  async function resolveAgentModel(actor: Actor, agentId: string | null) {
+    const agent = agentId ? await deps.agents.findUsable(actor, agentId) : undefined;
+    if (!agent) {
+      throw new AppError(
+        'unprocessable',
+        "This conversation's agent no longer exists or is no longer available to you; start a new conversation",
+      );
+    }
+    return { agent, resolved: await deps.resolveModel(actor.tenantId, agent.model) };
+  }
+
+  function startTrackedTurn(turn: StoredTurn): ChatTurnHandle {
+    const handle = startChatTurn(deps, turn);
+    turnsInFlight.set(handle.assistantMessageId, handle);
+    void handle.outcome.finally(() => turnsInFlight.delete(handle.assistantMessageId));
+    return handle;
+  }
+
   return {
     /**
      * Stores the user's message, then starts the model on it. Everything that can make the request
@@ -46,23 +73,13 @@ export function createChatService(deps: ChatServiceDeps) {
       input: SendMessageInput,
       idempotencyKey?: string,
     ): Promise<ChatTurnHandle> {
-      const conversation = await deps.conversations.findVisible(actor, conversationId);
-      if (!canPostAsOwner(actor, conversation.ownerId)) {
-        throw forbidden("Only the conversation's owner can send messages in it");
-      }
+      const conversation = await findOwnConversation(actor, conversationId);
       const fingerprint = requestFingerprint(conversationId, input);
       if (idempotencyKey) {
         const existing = await repository.findIdempotencyKey(db, actor.tenantId, actor.userId, idempotencyKey);
         if (existing) return replay(actor, existing, fingerprint);
       }
-      const agent = conversation.agentId ? await deps.agents.findUsable(actor, conversation.agentId) : undefined;
-      if (!agent) {
-        throw new AppError(
-          'unprocessable',
-          "This conversation's agent no longer exists or is no longer available to you; start a new conversation",
-        );
-      }
-      const resolved = await deps.resolveModel(actor.tenantId, agent.model);
+      const { agent, resolved } = await resolveAgentModel(actor, conversation.agentId);
 
       const now = new Date();
       const ids = { userMessageId: newId(), assistantMessageId: newId() };
@@ -96,7 +113,7 @@ export function createChatService(deps: ChatServiceDeps) {
         return replay(actor, existing, fingerprint);
       }
 
-      const turn = startChatTurn(deps, {
+      return startTrackedTurn({
         tenantId: actor.tenantId,
         conversationId,
         hasTitle: conversation.title !== null,
@@ -105,9 +122,50 @@ export function createChatService(deps: ChatServiceDeps) {
         agent,
         resolved,
       });
-      turnsInFlight.set(turn.assistantMessageId, turn);
-      void turn.outcome.finally(() => turnsInFlight.delete(turn.assistantMessageId));
-      return turn;
+    },
+
+    /**
+     * Asks the model again for the conversation's latest reply, when that reply failed. The user's
+     * message is not stored again: the failed reply is reset to `streaming` and written anew, so the
+     * history reads as if the first attempt had never happened.
+     */
+    async retryReply(actor: Actor, conversationId: string, messageId: string): Promise<ChatTurnHandle> {
+      const conversation = await findOwnConversation(actor, conversationId);
+      const failed = await repository.findMessage(db, actor.tenantId, messageId);
+      if (!failed || failed.conversationId !== conversationId) throw notFound('Message', messageId);
+      if (failed.role !== 'assistant' || failed.status !== 'error') {
+        const state =
+          failed.role !== 'assistant'
+            ? 'not a reply'
+            : failed.status === 'streaming'
+              ? 'still being written'
+              : 'a reply that did not fail';
+        throw conflict(`Message '${messageId}' is ${state}; only a reply that ended in an error can be retried`);
+      }
+      const { agent, resolved } = await resolveAgentModel(actor, conversation.agentId);
+      const reply = { tenantId: actor.tenantId, conversationId, messageId, modelRef: resolved.modelRef };
+      const reopened = await db.transaction(async (tx) => {
+        const assistant = await repository.reopenFailedReply(tx, { ...reply, now: new Date() });
+        if (!assistant) return undefined;
+        const user = await repository.messageBefore(tx, actor.tenantId, conversationId, messageId);
+        // A reply with no question before it cannot be asked again; roll the reset back.
+        if (user?.role !== 'user') throw conflict(`Message '${messageId}' has no message of yours before it to answer`);
+        return { user, assistant };
+      });
+      if (!reopened) {
+        throw conflict(
+          `Message '${messageId}' is not the latest failed reply of this conversation (a newer message follows it, or a retry is already running); only the most recent failed reply can be retried`,
+        );
+      }
+      return startTrackedTurn({
+        tenantId: actor.tenantId,
+        conversationId,
+        hasTitle: conversation.title !== null,
+        userMessage: reopened.user,
+        assistantMessage: reopened.assistant,
+        agent,
+        resolved,
+      });
     },
 
     /**
