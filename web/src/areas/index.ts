@@ -1,4 +1,5 @@
+import { agentsArea } from './agents/agents-area';
 import type { ConsoleArea } from './console-area';
 
 /** Every area of the console, in navigation order. Add a new area here. */
-export const consoleAreas: readonly ConsoleArea[] = [];
+export const consoleAreas: readonly ConsoleArea[] = [agentsArea];

@@ -1,0 +1,65 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useParams } from 'react-router';
+import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
+import { ErrorNotice } from '../../ui/error-notice';
+import { AgentForm } from './agent-form';
+import { agentKeys, useAgent, useModelChoices, type Agent, type AgentInput } from './agents-api';
+
+export const agentsPath = '/agents';
+
+/** Create or edit one agent; back to the list when saved. */
+function AgentEditor(props: { agent?: Agent }) {
+  const { api } = useServices();
+  const session = useSignedInSession();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const modelChoices = useModelChoices();
+  const { agent } = props;
+
+  const save = useMutation({
+    mutationFn: (input: AgentInput) =>
+      agent ? api.patch<Agent>(`/v1/agents/${agent.id}`, input) : api.post<Agent>('/v1/agents', input),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: agentKeys.all });
+      await navigate(agentsPath);
+    },
+  });
+
+  return (
+    <section className="page" aria-labelledby="agent-editor-heading">
+      <h1 id="agent-editor-heading">{agent ? `Edit agent ${agent.name}` : 'New agent'}</h1>
+      <AgentForm
+        agent={agent}
+        modelChoices={modelChoices.data}
+        modelChoicesError={modelChoices.error}
+        onRetryModelChoices={() => void modelChoices.refetch()}
+        canShare={hasRoleAtLeast(session.user.role, 'tenant_admin')}
+        tenantName={session.tenant.name}
+        isBusy={save.isPending}
+        error={save.error}
+        onSubmit={(input) => save.mutate(input)}
+        onCancel={() => void navigate(agentsPath)}
+      />
+    </section>
+  );
+}
+
+export function NewAgentPage() {
+  return <AgentEditor />;
+}
+
+export function EditAgentPage() {
+  const { agentId = '' } = useParams();
+  const agent = useAgent(agentId);
+  if (agent.isPending) return <p className="page muted state-text">Loading the agent…</p>;
+  if (agent.isError) {
+    return (
+      <section className="page">
+        <h1>Edit agent</h1>
+        <ErrorNotice error={agent.error} onRetry={() => void agent.refetch()} />
+      </section>
+    );
+  }
+  // Keyed by the agent, so the form starts again from what the server holds.
+  return <AgentEditor key={`${agent.data.id}-${agent.data.updatedAt}`} agent={agent.data} />;
+}
