@@ -1,0 +1,69 @@
+import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { hasRoleAtLeast, useSignedInSession } from '../../app-context';
+import type { ConsoleArea } from '../console-area';
+import { ApiKeysPage } from './api-keys-page';
+import { EditProviderPage, NewProviderPage } from './provider-editor-page';
+import { ProvidersPage } from './providers-page';
+import { RequireRole } from './require-role';
+import { TenantsPage } from './tenants-page';
+import { UsersPage } from './users-page';
+
+const adminPath = '/admin';
+
+function AdminSubNav() {
+  const session = useSignedInSession();
+  const links = [
+    { to: 'users', label: 'Users' },
+    { to: 'providers', label: 'Providers' },
+    { to: 'api-keys', label: 'API keys' },
+    ...(hasRoleAtLeast(session.user.role, 'platform_admin') ? [{ to: 'tenants', label: 'Tenants' }] : []),
+  ];
+  return (
+    <nav className="subnav" aria-label="Administration">
+      {links.map((link) => (
+        <NavLink key={link.to} to={`${adminPath}/${link.to}`}>
+          {link.label}
+        </NavLink>
+      ))}
+    </nav>
+  );
+}
+
+function AdminRoutes() {
+  const usersPath = `${adminPath}/users`;
+  return (
+    <RequireRole
+      minimum="tenant_admin"
+      otherwise={<p className="page muted state-text">Administration is for tenant administrators.</p>}
+    >
+      <div className="page">
+        <AdminSubNav />
+        <Routes>
+          <Route index element={<Navigate to={usersPath} replace />} />
+          <Route path="users" element={<UsersPage />} />
+          <Route path="providers" element={<ProvidersPage />} />
+          <Route path="providers/new" element={<NewProviderPage />} />
+          <Route path="providers/:providerId" element={<EditProviderPage />} />
+          <Route path="api-keys" element={<ApiKeysPage />} />
+          <Route
+            path="tenants"
+            element={
+              <RequireRole minimum="platform_admin" otherwise={<Navigate to={usersPath} replace />}>
+                <TenantsPage />
+              </RequireRole>
+            }
+          />
+          <Route path="*" element={<Navigate to={usersPath} replace />} />
+        </Routes>
+      </div>
+    </RequireRole>
+  );
+}
+
+export const administrationArea: ConsoleArea = {
+  id: 'administration',
+  title: 'Administration',
+  path: adminPath,
+  minimumRole: 'tenant_admin',
+  element: <AdminRoutes />,
+};

@@ -1,0 +1,160 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useServices } from '../../app-context';
+import { CursorListView, useCursorList } from '../../ui/cursor-list';
+import { ErrorNotice } from '../../ui/error-notice';
+import { Field } from '../../ui/field';
+import { formatDateTime } from '../../ui/format';
+import { adminKeys, type CreatedTenant, type Tenant } from './admin-api';
+
+/** Every tenant of the server (platform administrators only), and a new one with its first admin. */
+export function TenantsPage() {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  const list = useCursorList<Tenant>(adminKeys.tenants, '/v1/tenants', 50);
+  const [name, setName] = useState('');
+  const [adminEmail, setAdminEmail] = useState('');
+  const [adminName, setAdminName] = useState('');
+  const [adminPassword, setAdminPassword] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const create = useMutation({
+    mutationFn: () => {
+      const withAdmin = adminEmail.trim() !== '' || adminPassword !== '';
+      return api.post<CreatedTenant>('/v1/tenants', {
+        name: name.trim(),
+        ...(withAdmin && {
+          admin: {
+            email: adminEmail.trim(),
+            password: adminPassword,
+            ...(adminName.trim() && { displayName: adminName.trim() }),
+          },
+        }),
+      });
+    },
+    onMutate: () => setNotice(null),
+    onSuccess: async (tenant) => {
+      setNotice(
+        tenant.admin
+          ? `Tenant ${tenant.name} was created; ${tenant.admin.email} can sign in as its administrator.`
+          : `Tenant ${tenant.name} was created, without users yet.`,
+      );
+      setName('');
+      setAdminEmail('');
+      setAdminName('');
+      setAdminPassword('');
+      await queryClient.invalidateQueries({ queryKey: adminKeys.tenants });
+    },
+  });
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    create.mutate();
+  }
+
+  return (
+    <section className="stack" aria-labelledby="tenants-heading">
+      <h1 id="tenants-heading">Tenants</h1>
+      <p className="muted intro">Each tenant has its own users, agents, providers and conversations.</p>
+      <form className="card stack form" onSubmit={submit} aria-labelledby="tenant-create-heading">
+        <h2 id="tenant-create-heading">Create a tenant</h2>
+        <Field label="Tenant name" field="name" error={create.error}>
+          {(control) => (
+            <input
+              {...control}
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              required
+              maxLength={100}
+              autoComplete="off"
+            />
+          )}
+        </Field>
+        <fieldset className="field-group">
+          <legend>First administrator (optional)</legend>
+          <div className="field-row">
+            <Field label="Admin email" field="admin.email" error={create.error}>
+              {(control) => (
+                <input
+                  {...control}
+                  type="email"
+                  value={adminEmail}
+                  onChange={(event) => setAdminEmail(event.target.value)}
+                  maxLength={254}
+                  autoComplete="off"
+                />
+              )}
+            </Field>
+            <Field label="Admin name" field="admin.displayName" error={create.error} hint="Optional.">
+              {(control) => (
+                <input
+                  {...control}
+                  value={adminName}
+                  onChange={(event) => setAdminName(event.target.value)}
+                  maxLength={100}
+                  autoComplete="off"
+                />
+              )}
+            </Field>
+          </div>
+          <Field
+            label="Admin password"
+            field="admin.password"
+            error={create.error}
+            hint="At least 8 characters; give it to them privately."
+          >
+            {(control) => (
+              <input
+                {...control}
+                type="password"
+                value={adminPassword}
+                onChange={(event) => setAdminPassword(event.target.value)}
+                required={adminEmail.trim() !== ''}
+                minLength={8}
+                maxLength={256}
+                autoComplete="new-password"
+              />
+            )}
+          </Field>
+        </fieldset>
+        {create.error && <ErrorNotice error={create.error} />}
+        <div className="row form-actions">
+          <button type="submit" className="primary" disabled={create.isPending}>
+            {create.isPending ? 'Creating…' : 'Create tenant'}
+          </button>
+        </div>
+      </form>
+      {notice && (
+        <p className="success-notice" role="status">
+          {notice}
+        </p>
+      )}
+      <CursorListView list={list} loadingText="Loading tenants…" emptyText="No tenants yet.">
+        {(tenants) => (
+          <table className="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Created</th>
+                <th scope="col">Id</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tenants.map((tenant) => (
+                <tr key={tenant.id}>
+                  <th scope="row" data-label="Name" className="cell-title">
+                    {tenant.name}
+                  </th>
+                  <td data-label="Created">{formatDateTime(tenant.createdAt)}</td>
+                  <td data-label="Id">
+                    <code>{tenant.id}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </CursorListView>
+    </section>
+  );
+}
