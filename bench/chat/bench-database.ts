@@ -19,7 +19,8 @@ export interface BenchDatabase {
   close(): Promise<void>;
 }
 
-export type Storage = { readonly kind: 'embedded'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string };
+export type Storage =
+  { readonly kind: 'embedded'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string };
 
 export async function openBenchDatabase(storage: Storage): Promise<BenchDatabase> {
   const loggerOf = (onQuery: (sql: string, params: unknown[]) => void): DrizzleLogger => ({

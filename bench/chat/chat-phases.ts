@@ -1,6 +1,6 @@
 import type { TurnTiming } from './http-client.js';
 import { runTurns, summarize, turnsOfWorker, type PhaseSummary } from './load.js';
-import type { ReplyProfile } from './mock-llm.js';
+import { replyTokens, type ReplyProfile } from './mock-llm.js';
 import { cpuMsBetween, readCpuMs, readCpuMsOfCommand, sampleMemory, sleep } from './processes.js';
 import type { ChatTarget } from './targets.js';
 
@@ -85,7 +85,12 @@ export async function runChatPhases(
       const { timings, wallMs, peakRssMb, cpu } = collected.get(target.key)!;
       const summary = summarize({ timings, wallMs }, phase.profile);
       const perTurn = (value: number) => value / Math.max(1, summary.completed);
-      const cpuPerTurnMs = { server: perTurn(cpu.server), postgres: perTurn(cpu.postgres), mock: perTurn(cpu.mock), client: perTurn(cpu.client) };
+      const cpuPerTurnMs = {
+        server: perTurn(cpu.server),
+        postgres: perTurn(cpu.postgres),
+        mock: perTurn(cpu.mock),
+        client: perTurn(cpu.client),
+      };
       byTarget.set(target.key, { summary, peakRssMb, cpuPerTurnMs });
       log(
         `  ${phase.label.padEnd(34)} ${target.label.padEnd(20)} ttft p50 ${summary.ttftP50Ms.toFixed(2)} ms, p99 ${summary.ttftP99Ms.toFixed(2)} ms, ` +
@@ -117,8 +122,16 @@ async function runRound(target: ChatTarget, phase: PhaseSpec, phaseKey: string, 
   const concurrency = Math.min(phase.concurrency, turns);
   const perWorker = Array.from({ length: concurrency }, (_, worker) => turnsOfWorker(turns, concurrency, worker));
   const runTurn = await target.prepare(phase.profile, phaseKey, perWorker);
+  const expectedText = replyTokens(phase.profile.tokens).join('');
+  // A turn counts only if the client got the mock's reply exactly: nothing lost, merged out of order or added.
+  const checkedTurn = async (worker: number): Promise<TurnTiming> => {
+    const timing = await runTurn(worker);
+    return timing.isComplete && timing.text !== expectedText
+      ? { ...timing, isComplete: false, error: `reply text differs: ${JSON.stringify(timing.text.slice(0, 120))}` }
+      : timing;
+  };
   const sampler = sampleMemory(target.pid);
-  const run = await runTurns(turns, concurrency, (worker) => runTurn(worker), concurrency > 1 ? turnLengthMs(phase.profile) : 0);
+  const run = await runTurns(turns, concurrency, checkedTurn, concurrency > 1 ? turnLengthMs(phase.profile) : 0);
   const peakRssMb = sampler.stop();
   // Work a target does after its last byte (storing replies, titles) should not bleed into the next one.
   await sleep(250);

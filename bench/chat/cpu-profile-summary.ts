@@ -26,7 +26,9 @@ const parentOf = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
 
 const selfMicros = new Map<number, number>();
-profile.samples.forEach((id, index) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+profile.samples.forEach((id, index) =>
+  selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)),
+);
 const total = [...selfMicros.values()].reduce((sum, value) => sum + value, 0);
 
 const where = (node: ProfileNode) => {
@@ -62,7 +64,9 @@ for (const [id, micros] of selfMicros) {
 const print = (title: string, map: Map<string, number>) => {
   console.log(`\n${title}`);
   for (const [key, micros] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    console.log(`${((micros / total) * 100).toFixed(1).padStart(5)} %  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${key}`);
+    console.log(
+      `${((micros / total) * 100).toFixed(1).padStart(5)} %  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${key}`,
+    );
   }
 };
 console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`);

@@ -28,15 +28,26 @@ export async function explainPageQueries(db: BenchDatabase, context: ExplainCont
   const conversations = createConversationsRepository();
   const messages = createMessagesRepository();
   const cursor = context.middleCursor ? decodeCursor(context.middleCursor) : undefined;
-  const filter = (ownerId: string | undefined) => ({ ownerId, projectId: undefined, isArchived: false, titleContains: undefined });
+  const filter = (ownerId: string | undefined) => ({
+    ownerId,
+    projectId: undefined,
+    isArchived: false,
+    titleContains: undefined,
+  });
 
   const cases: { label: string; run: (recording: ReturnType<BenchDatabase['recordingDb']>) => Promise<unknown> }[] = [
-    { label: 'list, first page (member)', run: (rdb) => conversations.list(rdb, context.tenantId, filter(context.memberId), { limit: 20 }) },
+    {
+      label: 'list, first page (member)',
+      run: (rdb) => conversations.list(rdb, context.tenantId, filter(context.memberId), { limit: 20 }),
+    },
     {
       label: 'list, middle page by cursor (member)',
       run: (rdb) => conversations.list(rdb, context.tenantId, filter(context.memberId), { limit: 20, after: cursor }),
     },
-    { label: 'list, first page (admin: whole tenant)', run: (rdb) => conversations.list(rdb, context.tenantId, filter(undefined), { limit: 20 }) },
+    {
+      label: 'list, first page (admin: whole tenant)',
+      run: (rdb) => conversations.list(rdb, context.tenantId, filter(undefined), { limit: 20 }),
+    },
     {
       label: 'history, latest 50 messages',
       run: (rdb) => messages.listWindow(rdb, context.tenantId, context.conversationId, { kind: 'latest' }, 50),
@@ -45,7 +56,13 @@ export async function explainPageQueries(db: BenchDatabase, context: ExplainCont
       label: 'history, the 50 before those',
       run: (rdb) =>
         context.olderCursor
-          ? messages.listWindow(rdb, context.tenantId, context.conversationId, { kind: 'before', messageId: context.olderCursor }, 50)
+          ? messages.listWindow(
+              rdb,
+              context.tenantId,
+              context.conversationId,
+              { kind: 'before', messageId: context.olderCursor },
+              50,
+            )
           : Promise.resolve(),
     },
   ];
@@ -73,6 +90,8 @@ export async function explainPageQueries(db: BenchDatabase, context: ExplainCont
 function inlineParams(sql: string, params: readonly unknown[]): string {
   return sql.replace(/\$(\d+)/g, (_, index: string) => {
     const value = params[Number(index) - 1];
-    return typeof value === 'number' ? String(value) : `'${String(value instanceof Date ? value.toISOString() : value)}'`;
+    return typeof value === 'number'
+      ? String(value)
+      : `'${String(value instanceof Date ? value.toISOString() : value)}'`;
   });
 }

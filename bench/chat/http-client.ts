@@ -30,7 +30,10 @@ export function requestJson(
         agent,
         headers: {
           accept: 'application/json',
-          ...(payload !== undefined && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...(payload !== undefined && {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          }),
           ...options.headers,
         },
       },

@@ -33,7 +33,20 @@ export function parseProfile(modelId: string | undefined): ReplyProfile {
   return { tokens: Number(match[1]), gapMs: Number(match[2]), firstTokenMs: Number(match[3]) };
 }
 
-const words = ['Parley', ' streams', ' this', ' fixed', ' reply', ' at', ' a', ' fixed', ' pace', ' for', ' the', ' benchmark.'];
+const words = [
+  'Parley',
+  ' streams',
+  ' this',
+  ' fixed',
+  ' reply',
+  ' at',
+  ' a',
+  ' fixed',
+  ' pace',
+  ' for',
+  ' the',
+  ' benchmark.',
+];
 export const replyTokens = (count: number): string[] =>
   Array.from({ length: count }, (_, index) => words[index % words.length] ?? ' word');
 
@@ -116,7 +129,11 @@ function streamReply(response: ServerResponse, meta: ReplyMeta, onDone: () => vo
     `data: ${head},"choices":[{"index":0,"delta":${JSON.stringify(value)},"finish_reason":${JSON.stringify(finishReason)}}]}\n\n`;
   const tokens = replyTokens(meta.profile.tokens);
 
-  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  response.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   let index = 0;
   let timer: NodeJS.Timeout | undefined;
   response.once('close', () => clearTimeout(timer));

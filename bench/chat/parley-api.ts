@@ -10,7 +10,13 @@ export interface Session {
 export const benchPassword = 'bench-password-not-secret';
 
 export function createParleyClient(baseUrl: string) {
-  const call = async (method: string, path: string, session: Session | undefined, body?: unknown, expected = [200, 201]) => {
+  const call = async (
+    method: string,
+    path: string,
+    session: Session | undefined,
+    body?: unknown,
+    expected = [200, 201],
+  ) => {
     const response = await requestJson(method, baseUrl + path, {
       body,
       headers: session ? { authorization: `Bearer ${session.accessToken}` } : {},
@@ -30,7 +36,8 @@ export function createParleyClient(baseUrl: string) {
     register: async (email: string, tenantName: string) =>
       asSession(await call('POST', '/v1/auth/register', undefined, { email, password: benchPassword, tenantName })),
 
-    login: async (email: string) => asSession(await call('POST', '/v1/auth/login', undefined, { email, password: benchPassword })),
+    login: async (email: string) =>
+      asSession(await call('POST', '/v1/auth/login', undefined, { email, password: benchPassword })),
 
     createUser: async (admin: Session, email: string, role: 'member' | 'operator') =>
       (await call('POST', '/v1/users', admin, { email, password: benchPassword, role })) as { id: string },
@@ -51,8 +58,11 @@ export function createParleyClient(baseUrl: string) {
 
     /** A GET whose latency is what we measure; throws on anything but 200. */
     get: async (session: Session, path: string) => {
-      const response = await requestJson('GET', baseUrl + path, { headers: { authorization: `Bearer ${session.accessToken}` } });
-      if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}: ${response.text.slice(0, 400)}`);
+      const response = await requestJson('GET', baseUrl + path, {
+        headers: { authorization: `Bearer ${session.accessToken}` },
+      });
+      if (response.status !== 200)
+        throw new Error(`GET ${path} answered ${response.status}: ${response.text.slice(0, 400)}`);
       return response;
     },
   };

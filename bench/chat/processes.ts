@@ -83,7 +83,13 @@ export async function startParley(launch: ParleyLaunch): Promise<RunningChild> {
   // The working directory is a temp dir, so a developer's .env in the repository cannot leak in.
   const child = spawn(process.execPath, [...nodeArgs, ...entryArgs], {
     cwd: launch.cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...launch.env, PORT: String(launch.port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...(process.env.BENCH_CHILD_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS }),
+      ...launch.env,
+      PORT: String(launch.port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   pipeOutput(child, launch.logFile);
@@ -92,7 +98,8 @@ export async function startParley(launch: ParleyLaunch): Promise<RunningChild> {
   child.once('exit', (code) => (exitCode = code));
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (exitCode !== undefined) throw new Error(`parley exited with ${exitCode} during start-up:\n${tail(launch.logFile)}`);
+    if (exitCode !== undefined)
+      throw new Error(`parley exited with ${exitCode} during start-up:\n${tail(launch.logFile)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`parley was not ready within 120 s:\n${tail(launch.logFile)}`);
@@ -181,7 +188,8 @@ export function readCpuMsOfCommand(command: string): Map<number, number> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === command) byPid.set(Number(entry), readCpuMs(Number(entry)) || 0);
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === command)
+        byPid.set(Number(entry), readCpuMs(Number(entry)) || 0);
     } catch {
       // the process ended meanwhile
     }

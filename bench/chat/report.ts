@@ -1,7 +1,7 @@
 import type { ChatResults, CpuPerTurn, PhaseSpec } from './chat-phases.js';
 import type { ExplainedQuery } from './explain.js';
 import type { PhaseSummary } from './load.js';
-import type { PageProbe } from './page-timing.js';
+import type { PageProbe, PageTiming } from './page-timing.js';
 
 export interface MachineInfo {
   readonly date: string;
@@ -48,13 +48,22 @@ export interface BenchReport {
   readonly durationSeconds: number;
 }
 
-const ms = (value: number) => (Number.isFinite(value) ? (Math.abs(value) < 10 ? value.toFixed(2) : value.toFixed(1)) : '–');
+const ms = (value: number) =>
+  Number.isFinite(value) ? (Math.abs(value) < 10 ? value.toFixed(2) : value.toFixed(1)) : '–';
 const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)} %` : '–');
-const mb = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(0)} MB`);
-const verdict = (isMet: boolean | undefined) => (isMet === undefined ? 'not measured' : isMet ? '**met**' : '**missed**');
+const mb = (value: number | undefined) =>
+  value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(0)} MB`;
+const verdict = (isMet: boolean | undefined) =>
+  isMet === undefined ? 'not measured' : isMet ? '**met**' : '**missed**';
+
+const count = (probe: PageProbe) => probe.listedConversations.toLocaleString('en');
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
 }
 
 export function renderReport(report: BenchReport): string {
@@ -101,8 +110,14 @@ export function renderReport(report: BenchReport): string {
         const result = chat.get(phase.key)?.get(target.key);
         return result ? ms(pick(result.cpuPerTurnMs)) : '–';
       });
-    rows.push(['CPU per turn (ms): server / PostgreSQL', ...targets.map((target, index) => `${cpu((c) => c.server)[index]} / ${cpu((c) => c.postgres)[index]}`)]);
-    rows.push(['CPU per turn (ms): mock / load client', ...targets.map((target, index) => `${cpu((c) => c.mock)[index]} / ${cpu((c) => c.client)[index]}`)]);
+    rows.push([
+      'CPU per turn (ms): server / PostgreSQL',
+      ...targets.map((target, index) => `${cpu((c) => c.server)[index]} / ${cpu((c) => c.postgres)[index]}`),
+    ]);
+    rows.push([
+      'CPU per turn (ms): mock / load client',
+      ...targets.map((target, index) => `${cpu((c) => c.mock)[index]} / ${cpu((c) => c.client)[index]}`),
+    ]);
   }
   rows.push(['**memory (RSS of the serving process)**', ...targets.map(() => '')]);
   rows.push(['first start on an empty data directory', ...targets.map((target) => mb(target.firstStartRssMb))]);
@@ -158,7 +173,11 @@ function renderTargets(report: BenchReport): string {
   const floorP50 = relay ? addedOf('c1', relay.key, (s) => s.ttftP50Ms) : NaN;
   for (const target of parleys) {
     const value = addedOf('c1', target.key, (s) => s.ttftP50Ms);
-    rows.push([`added TTFT, 1 stream, p50 ≤ 2.5 ms (${target.label})`, `${ms(value)} ms (floor ${ms(floorP50)} ms)`, verdict(Number.isFinite(value) ? value <= 2.5 : undefined)]);
+    rows.push([
+      `added TTFT, 1 stream, p50 ≤ 2.5 ms (${target.label})`,
+      `${ms(value)} ms (floor ${ms(floorP50)} ms)`,
+      verdict(Number.isFinite(value) ? value <= 2.5 : undefined),
+    ]);
   }
   const floorP99 = relay ? addedOf('c50', relay.key, (s) => s.ttftP99Ms) : NaN;
   for (const target of parleys) {
@@ -186,7 +205,12 @@ function renderTargets(report: BenchReport): string {
     for (const target of parleys) {
       const own = chat.get(phase)?.get(target.key)?.summary;
       const base = direct(phase);
-      const isMet = own && base ? own.tokensPerTurn === own.expectedTokens && own.bunchedShare <= 0.05 && Math.abs(own.gapP50Ms - base.gapP50Ms) <= 1 : undefined;
+      const isMet =
+        own && base
+          ? own.tokensPerTurn === own.expectedTokens &&
+            own.bunchedShare <= 0.05 &&
+            Math.abs(own.gapP50Ms - base.gapP50Ms) <= 1
+          : undefined;
       rows.push([
         `no token coalescing, ${phase === 'c1' ? '1 stream' : 'concurrent streams'} (${target.label})`,
         own && base
@@ -198,21 +222,34 @@ function renderTargets(report: BenchReport): string {
   }
   for (const page of report.pages) {
     const limit = page.storage === 'postgres' ? 15 : 30;
-    const worst = page.big.timings.filter((timing) => timing.kind !== 'list-walk');
-    const maxP95 = Math.max(...worst.map((timing) => timing.p95Ms));
-    rows.push([`list and history p95 ≤ ${limit} ms at 10,000 conversations (${page.label})`, `worst p95 ${ms(maxP95)} ms`, verdict(maxP95 <= limit)]);
-    const ratios = worst.map((timing) => timing.p95Ms / (page.small.timings.find((small) => small.kind === timing.kind)?.p95Ms ?? NaN));
-    const maxRatio = Math.max(...ratios.filter(Number.isFinite));
-    const p50Ratios = worst.map((timing) => timing.p50Ms / (page.small.timings.find((small) => small.kind === timing.kind)?.p50Ms ?? NaN));
-    const maxP50Ratio = Math.max(...p50Ratios.filter(Number.isFinite));
+    const timed = page.big.timings.filter((timing) => timing.kind !== 'list-walk');
+    const maxP95 = Math.max(...timed.map((timing) => timing.p95Ms));
     rows.push([
-      `… and ≤ 1.3× their time at 100 conversations (${page.label})`,
-      `worst p95 ratio ${maxRatio.toFixed(2)}× (worst p50 ratio ${maxP50Ratio.toFixed(2)}×)`,
-      verdict(Number.isFinite(maxRatio) ? maxRatio <= 1.3 : undefined),
+      `list and history p95 ≤ ${limit} ms at ${count(page.big)} conversations (${page.label})`,
+      `worst p95 ${ms(maxP95)} ms`,
+      verdict(maxP95 <= limit),
+    ]);
+    const worstRatio = (against: PageProbe, pick: (timing: PageTiming) => number) =>
+      Math.max(
+        ...timed
+          .map((timing) => pick(timing) / pick(against.timings.find((other) => other.kind === timing.kind) ?? timing))
+          .filter(Number.isFinite),
+      );
+    const sameMoment = worstRatio(page.smallAfterBig, (timing) => timing.p95Ms);
+    rows.push([
+      `… and ≤ 1.3× their time at ${count(page.small)} conversations (${page.label})`,
+      `worst p95 ratio ${sameMoment.toFixed(2)}× against the small tenant timed alongside ` +
+        `(p50 ${worstRatio(page.smallAfterBig, (timing) => timing.p50Ms).toFixed(2)}×); against it timed before the big seed: ` +
+        `p95 ${worstRatio(page.small, (timing) => timing.p95Ms).toFixed(2)}×, p50 ${worstRatio(page.small, (timing) => timing.p50Ms).toFixed(2)}×`,
+      verdict(Number.isFinite(sameMoment) ? sameMoment <= 1.3 : undefined),
     ]);
   }
   for (const target of parleys) {
-    rows.push([`idle server memory ≤ 150 MB (${target.label})`, mb(target.idleRssMb), verdict(target.idleRssMb === undefined ? undefined : target.idleRssMb <= 150)]);
+    rows.push([
+      `idle server memory ≤ 150 MB (${target.label})`,
+      mb(target.idleRssMb),
+      verdict(target.idleRssMb === undefined ? undefined : target.idleRssMb <= 150),
+    ]);
   }
   return ['### Against the targets', '', table(['target', 'measured', ''], rows)].join('\n');
 }
@@ -221,15 +258,17 @@ function renderPages(page: PageReport): string[] {
   const kinds = page.big.timings.map((timing) => timing.kind);
   const find = (probe: PageProbe, kind: string) => probe.timings.find((timing) => timing.kind === kind);
   const rows = kinds.map((kind) => {
-    const small = find(page.small, kind);
+    const before = find(page.small, kind);
     const big = find(page.big, kind);
-    const after = find(page.smallAfterBig, kind);
+    const alongside = find(page.smallAfterBig, kind);
     return [
       big?.label ?? kind,
-      small ? `${ms(small.p50Ms)} / ${ms(small.p95Ms)}` : '–',
+      before ? `${ms(before.p50Ms)} / ${ms(before.p95Ms)}` : '–',
       big ? `${ms(big.p50Ms)} / ${ms(big.p95Ms)} / ${ms(big.p99Ms)}` : '–',
-      small && big ? `${(big.p50Ms / small.p50Ms).toFixed(2)}× / ${(big.p95Ms / small.p95Ms).toFixed(2)}×` : '–',
-      after ? `${ms(after.p50Ms)} / ${ms(after.p95Ms)}` : '–',
+      alongside ? `${ms(alongside.p50Ms)} / ${ms(alongside.p95Ms)}` : '–',
+      alongside && big
+        ? `${(big.p50Ms / alongside.p50Ms).toFixed(2)}× / ${(big.p95Ms / alongside.p95Ms).toFixed(2)}×`
+        : '–',
       big ? String(big.count) : '–',
     ];
   });
@@ -252,15 +291,22 @@ function renderPages(page: PageReport): string[] {
     '',
     `Seeded ${page.sizes.conversations.toLocaleString('en')} conversations and ${page.sizes.messages.toLocaleString('en')} messages ` +
       `(${page.sizes.totalMb} MB with indexes) in ${page.seedSeconds.toFixed(0)} s, then VACUUM ANALYZE. ` +
-      `The member's list walked page by page: ${page.big.listedConversations.toLocaleString('en')} conversations in ${page.big.pages} pages at 10,000 ` +
-      `(${page.small.listedConversations} in ${page.small.pages} pages at 100). Server RSS afterwards: ${mb(page.rssAfterMb)}.`,
+      `The member's list walked page by page: ${page.big.listedConversations.toLocaleString('en')} conversations in ${page.big.pages} pages in the big tenant ` +
+      `(${page.small.listedConversations} in ${page.small.pages} pages in the small one). Server RSS afterwards: ${mb(page.rssAfterMb)}.`,
     '',
     table(
-      ['request (over HTTP, ms)', '100 conv. p50 / p95', '10,000 conv. p50 / p95 / p99', 'ratio p50 / p95', '100 conv. again, after the big seed', 'requests'],
+      [
+        'request (over HTTP, ms)',
+        `${count(page.small)} conv., before the big seed: p50 / p95`,
+        `${count(page.big)} conv.: p50 / p95 / p99`,
+        `${count(page.small)} conv., timed alongside: p50 / p95`,
+        'ratio big / small alongside: p50 / p95',
+        'requests each',
+      ],
       rows,
     ),
     '',
-    `<details><summary>EXPLAIN (ANALYZE, BUFFERS) of the repositories' own SQL, 10,000-conversation tenant (${page.label})</summary>`,
+    `<details><summary>EXPLAIN (ANALYZE, BUFFERS) of the repositories' own SQL, ${count(page.big)}-conversation tenant (${page.label})</summary>`,
     '',
     ...explained,
     '</details>',

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import * as prettier from 'prettier';
 import { runChatPhases, warmUp, type PhaseSpec } from './chat-phases.js';
 import { closeIdleConnections } from './http-client.js';
 import type { ReplyProfile } from './mock-llm.js';
@@ -40,23 +41,37 @@ const settings = {
   seedConversations: int('BENCH_SEED_CONVERSATIONS', 10_000),
   smallConversations: int('BENCH_SMALL_CONVERSATIONS', 100),
   messagesPerConversation: int('BENCH_SEED_MESSAGES_PER_CONVERSATION', 100),
-  pageRequests: int('BENCH_PAGE_REQUESTS', 200),
+  pageRequests: int('BENCH_PAGE_REQUESTS', 300),
   isBuilding: env.BENCH_SKIP_BUILD !== '1',
   entry: env.BENCH_ENTRY === 'tsx' ? ('tsx' as const) : ('dist' as const),
-  cpuProfileDir: env.BENCH_CPU_PROFILE === '1' ? path.join(repoRoot, 'bench/.profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,
-  storages: (env.BENCH_STORAGE ?? (env.DATABASE_URL ? 'embedded,postgres' : 'embedded')).split(',').map((kind) => kind.trim()),
+  cpuProfileDir:
+    env.BENCH_CPU_PROFILE === '1'
+      ? path.join(repoRoot, 'bench/.profiles', new Date().toISOString().replace(/[:.]/g, '-'))
+      : undefined,
+  storages: (env.BENCH_STORAGE ?? (env.DATABASE_URL ? 'embedded,postgres' : 'embedded'))
+    .split(',')
+    .map((kind) => kind.trim()),
   output: env.BENCH_OUTPUT ?? path.join(repoRoot, 'BENCHMARKS.md'),
   isWriting: env.BENCH_WRITE !== '0',
   /** BENCH_BASELINES=0 drives Parley alone (for CPU profiles); nothing is then written. */
   hasBaselines: env.BENCH_BASELINES !== '0',
   /** What-if settings for the PostgreSQL bench database, e.g. `synchronous_commit=off`. */
-  postgresSettings: (env.BENCH_PG_SETTINGS ?? '').split(',').map((setting) => setting.trim()).filter(Boolean),
+  postgresSettings: (env.BENCH_PG_SETTINGS ?? '')
+    .split(',')
+    .map((setting) => setting.trim())
+    .filter(Boolean),
 };
 
 const paced: ReplyProfile = { tokens: settings.tokens, gapMs: settings.gapMs, firstTokenMs: settings.firstTokenMs };
 const unpaced: ReplyProfile = { tokens: settings.tokens, gapMs: 0, firstTokenMs: 0 };
 const phases: PhaseSpec[] = [
-  { key: 'c1', label: `1 stream, ${settings.turnsC1} turns, paced`, profile: paced, turns: settings.turnsC1, concurrency: 1 },
+  {
+    key: 'c1',
+    label: `1 stream, ${settings.turnsC1} turns, paced`,
+    profile: paced,
+    turns: settings.turnsC1,
+    concurrency: 1,
+  },
   {
     key: 'c50',
     label: `${settings.concurrency} streams, ${settings.turnsC50} turns, paced`,
@@ -90,15 +105,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
-  const loadBefore = loadavg().map((value) => value.toFixed(2)).join(' ');
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
   // Read before the build: other work may be committed while the run goes on.
   const revision = gitRevision();
-  log(`parley bench:chat — ${cpus().length} cores, Node ${process.version}, storage: ${settings.storages.join(' + ')}, work dir ${workDir}`);
+  log(
+    `parley bench:chat — ${cpus().length} cores, Node ${process.version}, storage: ${settings.storages.join(' + ')}, work dir ${workDir}`,
+  );
   if (settings.isBuilding) {
     log('building (npm run build; BENCH_SKIP_BUILD=1 skips)…');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: 'inherit' });
   }
-  if (settings.entry === 'dist' && !existsSync(path.join(repoRoot, 'dist/main.js'))) throw new Error('dist/main.js is missing: run npm run build');
+  if (settings.entry === 'dist' && !existsSync(path.join(repoRoot, 'dist/main.js')))
+    throw new Error('dist/main.js is missing: run npm run build');
 
   const mock = await startHelper('mock-llm.ts', {}, path.join(workDir, 'mock.log'));
   children.push(mock);
@@ -150,7 +170,11 @@ async function main(): Promise<void> {
   log(`chat phases (${settings.rounds} rounds, targets interleaved)…`);
   const chat = await runChatPhases(targets, phases, settings.rounds, log, { mockPid: mock.pid });
   const peaks = new Map(targets.map((target) => [target.key, readMemory(target.pid)?.peakRssMb]));
-  const mockStats = (await (await fetch(`${mock.url}/_stats`)).json()) as { streamed: number; completed: number; unary: number };
+  const mockStats = (await (await fetch(`${mock.url}/_stats`)).json()) as {
+    streamed: number;
+    completed: number;
+    unary: number;
+  };
 
   const pages: PageReport[] = [];
   if (settings.isSeeding) {
@@ -185,7 +209,9 @@ async function main(): Promise<void> {
       cpuModel: cpus()[0]?.model ?? 'unknown CPU',
       node: process.version,
       loadBefore,
-      loadAfter: loadavg().map((value) => value.toFixed(2)).join(' '),
+      loadAfter: loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' '),
       settings: describeSettings(),
       revision,
     },
@@ -198,7 +224,7 @@ async function main(): Promise<void> {
   });
   log('');
   log(markdown);
-  if (settings.isWriting && settings.hasBaselines) writeReport(markdown);
+  if (settings.isWriting && settings.hasBaselines) await writeReport(markdown);
   if (settings.cpuProfileDir) log(`CPU profiles of the Parley children: ${settings.cpuProfileDir}`);
 }
 
@@ -222,7 +248,10 @@ function describeSettings(): string {
 function gitRevision(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-    const changed = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
     return changed ? `${commit} with uncommitted changes in src/ or migrations/` : commit;
   } catch {
     return 'unknown';
@@ -238,13 +267,16 @@ function commandLine(): string {
 }
 
 /** Newest run first, under the file's fixed introduction (everything above the first "## Run of"). */
-function writeReport(markdown: string): void {
+async function writeReport(markdown: string): Promise<void> {
   const marker = '\n## Run of ';
   const existing = existsSync(settings.output) ? readFileSync(settings.output, 'utf8') : '';
   const cut = existing.indexOf(marker);
   const intro = cut >= 0 ? existing.slice(0, cut) : existing || '# Benchmarks\n';
   const previous = cut >= 0 ? existing.slice(cut + 1) : '';
-  writeFileSync(settings.output, `${intro.trimEnd()}\n\n${markdown.trimEnd()}\n${previous ? `\n${previous}` : ''}`);
+  const text = `${intro.trimEnd()}\n\n${markdown.trimEnd()}\n${previous ? `\n${previous}` : ''}`;
+  // Formatted like every other file in the repository, so a run leaves nothing for the format check.
+  const options = (await prettier.resolveConfig(settings.output)) ?? {};
+  writeFileSync(settings.output, await prettier.format(text, { ...options, filepath: settings.output }));
   log(`written to ${settings.output}`);
 }
 

@@ -71,7 +71,9 @@ export async function analyzeTables(db: BenchDatabase): Promise<void> {
   await db.query('vacuum analyze messages');
 }
 
-export async function tableSizes(db: BenchDatabase): Promise<{ conversations: number; messages: number; totalMb: number }> {
+export async function tableSizes(
+  db: BenchDatabase,
+): Promise<{ conversations: number; messages: number; totalMb: number }> {
   const [row] = await db.query(
     `select (select count(*) from conversations)::int as conversations, (select count(*) from messages)::int as messages,
             round((pg_total_relation_size('messages') + pg_total_relation_size('conversations')) / 1048576.0)::int as mb`,

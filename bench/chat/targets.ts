@@ -12,7 +12,11 @@ export interface ChatTarget {
    * Gets a round ready (outside the timed window) and returns the function that runs one turn.
    * `turnsPerWorker[w]` is how many turns worker w will run in the round.
    */
-  prepare(profile: ReplyProfile, phaseKey: string, turnsPerWorker: readonly number[]): Promise<(worker: number) => Promise<TurnTiming>>;
+  prepare(
+    profile: ReplyProfile,
+    phaseKey: string,
+    turnsPerWorker: readonly number[],
+  ): Promise<(worker: number) => Promise<TurnTiming>>;
 }
 
 const prompt = (worker: number) => `Worker ${worker} asks: what does the quarterly report say about regional revenue?`;
@@ -84,7 +88,10 @@ export function parleyTarget(options: ParleyTargetOptions): ChatTarget {
       for (let start = 0; start < missing.length; start += 10) {
         await Promise.all(
           missing.slice(start, start + 10).map(async ({ queue }) => {
-            queue.push({ id: await client.createConversation(session, agentId), remaining: options.turnsPerConversation });
+            queue.push({
+              id: await client.createConversation(session, agentId),
+              remaining: options.turnsPerConversation,
+            });
           }),
         );
       }
