@@ -21,20 +21,16 @@ export function ApiKeyReveal(props: { name: string; apiKey: string; onClose: () 
     <Dialog title={`API key ${props.name} created`} onClose={props.onClose}>
       <div className="stack">
         <p>Copy this key now and keep it somewhere safe: it won't be shown again.</p>
-        <div className="row input-with-action">
-          <input
-            aria-label="New API key"
-            className="secret-value"
-            value={props.apiKey}
-            readOnly
-            spellCheck={false}
-            onFocus={(event) => event.currentTarget.select()}
-            data-autofocus
-          />
-          <button type="button" className="primary" onClick={() => void copy()}>
-            Copy
-          </button>
-        </div>
+        <textarea
+          aria-label="New API key"
+          className="secret-value"
+          value={props.apiKey}
+          rows={3}
+          readOnly
+          spellCheck={false}
+          onFocus={(event) => event.currentTarget.select()}
+          data-autofocus
+        />
         <p className="muted" role="status">
           {copyState === 'copied'
             ? 'Copied to the clipboard.'
@@ -43,6 +39,10 @@ export function ApiKeyReveal(props: { name: string; apiKey: string; onClose: () 
               : ''}
         </p>
         <div className="row dialog-actions">
+          <button type="button" className="primary" onClick={() => void copy()}>
+            Copy
+          </button>
+          <span className="spacer" />
           <button type="button" onClick={props.onClose}>
             Done
           </button>
