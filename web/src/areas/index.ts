@@ -1,5 +1,6 @@
 import { administrationArea } from './admin/admin-area';
 import { agentsArea } from './agents/agents-area';
+import { chatArea } from './chat';
 import type { ConsoleArea } from './console-area';
 
 /** Every area of the console, in navigation order. Add a new area here. */

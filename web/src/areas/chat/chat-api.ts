@@ -1,0 +1,184 @@
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { useServices } from '../../app-context';
+
+/** A conversation as GET /v1/conversations answers it. */
+export interface Conversation {
+  id: string;
+  ownerId: string;
+  agentId: string | null;
+  projectId: string | null;
+  title: string | null;
+  messageCount: number;
+  archived: boolean;
+  archivedAt: string | null;
+  lastActivityAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MessageUsage {
+  inputTokens: number | null;
+  outputTokens: number | null;
+  reasoningTokens: number | null;
+  totalTokens: number | null;
+}
+
+/** A stored message as GET /v1/conversations/:id/messages answers it. */
+export interface StoredMessage {
+  id: string;
+  conversationId: string;
+  role: 'user' | 'assistant' | 'system';
+  content: string;
+  reasoning: string | null;
+  status: 'pending' | 'streaming' | 'complete' | 'error';
+  error: { code: string; message: string } | null;
+  model: string | null;
+  usage: MessageUsage | null;
+  timeToFirstTokenMs: number | null;
+  durationMs: number | null;
+  finishReason: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface MessageHistory {
+  /** Oldest first. */
+  items: StoredMessage[];
+  /** Pass as `before` for the page of older messages; null when there are none. */
+  olderCursor: string | null;
+  newerCursor: string | null;
+}
+
+/** The fields of an agent the chat needs (GET /v1/agents). */
+export interface ChatAgent {
+  id: string;
+  name: string;
+  model: string;
+}
+
+interface Page<Item> {
+  items: Item[];
+  nextCursor: string | null;
+}
+
+export interface ConversationFilters {
+  q: string;
+  archived: boolean;
+}
+
+export const chatKeys = {
+  /** Everything about conversations: invalidated after a turn, a rename, an archive or a delete. */
+  conversations: ['conversations'] as const,
+  list: (filters: ConversationFilters) => ['conversations', 'list', filters] as const,
+  one: (id: string) => ['conversations', 'one', id] as const,
+  history: (id: string) => ['conversations', 'history', id] as const,
+  /** Under the agents area's root key, so a change there refreshes the picker too. */
+  agents: ['agents', 'chat-picker'] as const,
+};
+
+const conversationPageSize = 30;
+export const historyPageSize = 50;
+const conversationPath = (id: string) => `/v1/conversations/${encodeURIComponent(id)}`;
+export const messagesPath = (id: string) => `${conversationPath(id)}/messages`;
+
+/** The conversation list, newest activity first, a page at a time. */
+export function useConversationList(filters: ConversationFilters) {
+  const { api } = useServices();
+  const query = useInfiniteQuery({
+    queryKey: chatKeys.list(filters),
+    queryFn: ({ pageParam }) => {
+      const params = new URLSearchParams({ limit: String(conversationPageSize), archived: String(filters.archived) });
+      if (filters.q) params.set('q', filters.q);
+      if (pageParam) params.set('cursor', pageParam);
+      return api.get<Page<Conversation>>(`/v1/conversations?${params.toString()}`);
+    },
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+  const conversations = useMemo(() => query.data?.pages.flatMap((page) => page.items) ?? [], [query.data]);
+  return { query, conversations };
+}
+
+export function useConversation(id: string) {
+  const { api } = useServices();
+  return useQuery({ queryKey: chatKeys.one(id), queryFn: () => api.get<Conversation>(conversationPath(id)) });
+}
+
+/**
+ * The latest page of a conversation's history, read afresh whenever a conversation is opened: the
+ * chat session starts from it, so a cached copy from an earlier visit would hide newer messages.
+ */
+export function useLatestHistory(id: string) {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: chatKeys.history(id),
+    queryFn: () => api.get<MessageHistory>(`${messagesPath(id)}?limit=${historyPageSize}`),
+    refetchOnMount: 'always',
+    gcTime: 0,
+  });
+}
+
+/** Every agent the person may chat with (a few pages at most in practice). */
+export function useChatAgents() {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: chatKeys.agents,
+    queryFn: async () => {
+      const agents: ChatAgent[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 10; pages += 1) {
+        const params = new URLSearchParams({ limit: '100' });
+        if (cursor) params.set('cursor', cursor);
+        const page: Page<ChatAgent> = await api.get<Page<ChatAgent>>(`/v1/agents?${params.toString()}`);
+        agents.push(...page.items);
+        cursor = page.nextCursor;
+        if (!cursor) break;
+      }
+      return agents;
+    },
+  });
+}
+
+export function useCreateConversation() {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (agentId: string) => api.post<Conversation>('/v1/conversations', { agentId }),
+    onSuccess: (conversation) => {
+      queryClient.setQueryData(chatKeys.one(conversation.id), conversation);
+      return queryClient.invalidateQueries({ queryKey: chatKeys.conversations });
+    },
+  });
+}
+
+export type ConversationChange = { title: string | null } | { archived: boolean };
+
+export function useUpdateConversation() {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { id: string; change: ConversationChange }) =>
+      api.patch<Conversation>(conversationPath(input.id), input.change),
+    onSuccess: (conversation) => {
+      queryClient.setQueryData(chatKeys.one(conversation.id), conversation);
+      return queryClient.invalidateQueries({ queryKey: [...chatKeys.conversations, 'list'] });
+    },
+  });
+}
+
+export function useDeleteConversation() {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.delete(conversationPath(id)),
+    onSuccess: (_result, id) => {
+      queryClient.removeQueries({ queryKey: chatKeys.one(id) });
+      return queryClient.invalidateQueries({ queryKey: [...chatKeys.conversations, 'list'] });
+    },
+  });
+}
+
+/** What to call a conversation that has no title yet. */
+export const conversationTitle = (conversation: Pick<Conversation, 'title'>): string =>
+  conversation.title ?? 'Untitled chat';

@@ -1,0 +1,104 @@
+import type { UIMessage } from 'ai';
+import type { MessageUsage, StoredMessage } from './chat-api';
+
+/**
+ * What the server sends as `messageMetadata` on a stream's `start` (ids, model) and `finish` (the
+ * stored reply's figures); history messages carry the same fields, so both render alike.
+ */
+export interface ChatMetadata {
+  conversationId?: string;
+  userMessageId?: string;
+  assistantMessageId?: string;
+  model?: string | null;
+  status?: StoredMessage['status'];
+  usage?: MessageUsage | null;
+  timeToFirstTokenMs?: number | null;
+  durationMs?: number | null;
+  error?: { code: string; message: string } | null;
+}
+
+export type ChatMessage = UIMessage<ChatMetadata>;
+
+/** A stored message as useChat holds it: same id, reasoning before text, the figures as metadata. */
+export function toChatMessage(message: StoredMessage): ChatMessage {
+  const parts: ChatMessage['parts'] = [];
+  if (message.reasoning) parts.push({ type: 'reasoning', text: message.reasoning, state: 'done' });
+  if (message.content) parts.push({ type: 'text', text: message.content, state: 'done' });
+  return {
+    id: message.id,
+    role: message.role,
+    parts,
+    metadata: {
+      conversationId: message.conversationId,
+      ...(message.role === 'assistant' && { assistantMessageId: message.id }),
+      model: message.model,
+      status: message.status,
+      usage: message.usage,
+      timeToFirstTokenMs: message.timeToFirstTokenMs,
+      durationMs: message.durationMs,
+      error: message.error,
+    },
+  };
+}
+
+export const messageText = (message: ChatMessage): string =>
+  message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
+
+export const messageReasoning = (message: ChatMessage): string =>
+  message.parts.map((part) => (part.type === 'reasoning' ? part.text : '')).join('');
+
+/**
+ * Why a send or retry failed, from what useChat reports: an `error` part of the stream carries the
+ * server's sentence as is; a refused request carries the problem body as its message; a dropped
+ * connection is a TypeError.
+ */
+export type ChatFailure =
+  | { kind: 'reply'; sentence: string }
+  | { kind: 'request'; sentence: string; code: string }
+  | { kind: 'connection'; sentence: string };
+
+export function describeChatFailure(error: Error): ChatFailure {
+  if (error instanceof TypeError) {
+    return {
+      kind: 'connection',
+      sentence: 'The connection to the server was lost; the reply may still have been stored',
+    };
+  }
+  const problem = parseProblem(error.message);
+  if (problem) return { kind: 'request', sentence: problem.detail, code: problem.code };
+  return { kind: 'reply', sentence: error.message || 'The reply failed' };
+}
+
+function parseProblem(text: string): { detail: string; code: string } | undefined {
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const body = JSON.parse(text) as { detail?: unknown; code?: unknown };
+    if (typeof body.detail !== 'string') return undefined;
+    return { detail: body.detail, code: typeof body.code === 'string' ? body.code : 'unknown' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** "gpt-4o · 12 in / 340 out tokens · first token 0.4 s · 3.1 s" — whatever of it is known. */
+export function describeReplyFigures(metadata: ChatMetadata | undefined): string[] {
+  if (!metadata) return [];
+  const figures: string[] = [];
+  if (metadata.model) figures.push(metadata.model);
+  const usage = metadata.usage;
+  if (usage && (usage.inputTokens !== null || usage.outputTokens !== null)) {
+    figures.push(`${formatCount(usage.inputTokens)} in / ${formatCount(usage.outputTokens)} out tokens`);
+  }
+  if (typeof metadata.timeToFirstTokenMs === 'number') {
+    figures.push(`first token ${formatDuration(metadata.timeToFirstTokenMs)}`);
+  }
+  if (typeof metadata.durationMs === 'number') figures.push(`total ${formatDuration(metadata.durationMs)}`);
+  return figures;
+}
+
+const formatCount = (value: number | null) => (value === null ? '?' : value.toLocaleString('en'));
+
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}

@@ -1,0 +1,185 @@
+import { useChat } from '@ai-sdk/react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useServices } from '../../app-context';
+import { ErrorNotice } from '../../ui/error-notice';
+import { chatKeys, type Conversation, type MessageHistory } from './chat-api';
+import { describeChatFailure, toChatMessage, type ChatMessage } from './chat-messages';
+import { createChatTransport } from './chat-transport';
+import { Composer } from './composer';
+import type { ReplyProblem } from './message-item';
+import { MessageList } from './message-list';
+
+/** What the last request was, so a refusal (nothing stored) can put things back as they were. */
+type LastRequest = { kind: 'send'; text: string } | { kind: 'retry'; before: ChatMessage[] };
+
+/**
+ * One open conversation: its history, then useChat streaming new replies from the server, which
+ * owns the history (each send carries only the new message). Mounted afresh per conversation.
+ */
+export function ChatSession(props: {
+  conversation: Conversation;
+  history: MessageHistory;
+  canSend: boolean;
+  readOnlyNotice: ReactNode;
+  empty: ReactNode;
+  onReload: () => void;
+}) {
+  const conversationId = props.conversation.id;
+  const { authedFetch } = useServices();
+  const transport = useMemo(() => createChatTransport(conversationId, authedFetch), [conversationId, authedFetch]);
+  const [initialMessages] = useState(() => props.history.items.map(toChatMessage));
+  const [draft, setDraft] = useState('');
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [stoppedId, setStoppedId] = useState<string | null>(null);
+  const lastRequest = useRef<LastRequest | null>(null);
+  const lastError = useRef<Error | null>(null);
+  const followRef = useRef(true);
+  const refreshAfterTurn = useRefreshAfterTurn(conversationId);
+
+  const chat = useChat<ChatMessage>({
+    id: conversationId,
+    messages: initialMessages,
+    transport,
+    onError: (error) => {
+      lastError.current = error;
+    },
+    onFinish: ({ message, isAbort, isError }) => {
+      refreshAfterTurn();
+      if (isAbort) setStoppedId(message.id);
+      if (!isError || !lastError.current) return;
+      const failure = describeChatFailure(lastError.current);
+      const hasStarted = message.metadata?.assistantMessageId !== undefined;
+      if (hasStarted) {
+        // The reply failed mid-way and is stored as failed: mark it like a failed reply from history.
+        if (failure.kind === 'connection') return;
+        chat.setMessages((messages) =>
+          messages.map((each) =>
+            each.id === message.id
+              ? {
+                  ...each,
+                  metadata: { ...each.metadata, status: 'error', error: { code: 'error', message: failure.sentence } },
+                }
+              : each,
+          ),
+        );
+        chat.clearError();
+        return;
+      }
+      // Refused before anything streamed, so nothing new was stored: undo what the screen assumed.
+      const request = lastRequest.current;
+      if (request?.kind === 'send') {
+        chat.setMessages((messages) => (messages.at(-1)?.role === 'user' ? messages.slice(0, -1) : messages));
+        setDraft((current) => current || request.text);
+      } else if (request?.kind === 'retry') {
+        chat.setMessages(request.before);
+      }
+      chat.clearError();
+      setRefusal(
+        failure.kind === 'connection'
+          ? 'The server could not be reached; check your connection and try again'
+          : failure.sentence,
+      );
+    },
+  });
+
+  const isBusy = chat.status === 'submitted' || chat.status === 'streaming';
+  const last = chat.messages.at(-1);
+  const streamingId = isBusy && last?.role === 'assistant' ? last.id : undefined;
+
+  function send(text: string) {
+    setRefusal(null);
+    setStoppedId(null);
+    setDraft('');
+    followRef.current = true;
+    lastRequest.current = { kind: 'send', text };
+    void chat.sendMessage({ text });
+  }
+
+  function retry(messageId: string) {
+    setRefusal(null);
+    setStoppedId(null);
+    followRef.current = true;
+    lastRequest.current = { kind: 'retry', before: chat.messages };
+    void chat.regenerate({ messageId });
+  }
+
+  function problemFor(message: ChatMessage, index: number): ReplyProblem | undefined {
+    if (message.role !== 'assistant') return undefined;
+    const isLast = index === chat.messages.length - 1;
+    if (isLast && chat.status === 'error' && chat.error) {
+      return {
+        sentence: describeChatFailure(chat.error).sentence,
+        action: { label: 'Reload conversation', run: props.onReload },
+      };
+    }
+    if (message.metadata?.status !== 'error') return undefined;
+    const canRetry = isLast && !isBusy && props.canSend;
+    const failedId = message.metadata.assistantMessageId ?? message.id;
+    return {
+      sentence: message.metadata.error?.message || 'The reply failed',
+      action: canRetry ? { label: 'Retry', run: () => retry(failedId) } : undefined,
+    };
+  }
+
+  return (
+    <div className="chat-session">
+      <MessageList
+        conversationId={conversationId}
+        messages={chat.messages}
+        prependMessages={(older) =>
+          chat.setMessages((messages) => {
+            const known = new Set(messages.map((message) => message.id));
+            return [...older.filter((message) => !known.has(message.id)), ...messages];
+          })
+        }
+        initialOlderCursor={props.history.olderCursor}
+        streamingId={streamingId}
+        stoppedId={stoppedId}
+        problemFor={problemFor}
+        isBusy={isBusy}
+        isAwaitingReply={isBusy && last?.role === 'user'}
+        followRef={followRef}
+        empty={props.empty}
+      />
+      <div className="composer-area">
+        {refusal && <ErrorNotice error={new Error(refusal)} />}
+        {props.canSend ? (
+          <Composer
+            draft={draft}
+            onDraftChange={setDraft}
+            onSend={send}
+            onStop={() => void chat.stop()}
+            isBusy={isBusy}
+          />
+        ) : (
+          <p className="muted read-only-notice">{props.readOnlyNotice}</p>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * After a turn the list's order and the conversation's title change. The title is written just after
+ * the first exchange, off the turn's path, so an untitled conversation is looked at again shortly.
+ */
+function useRefreshAfterTurn(conversationId: string) {
+  const queryClient = useQueryClient();
+  const timers = useRef<ReturnType<typeof setTimeout>[]>([]);
+  useEffect(() => {
+    const pending = timers.current;
+    return () => pending.forEach(clearTimeout);
+  }, []);
+  return useCallback(() => {
+    const refresh = () => {
+      void queryClient.invalidateQueries({ queryKey: [...chatKeys.conversations, 'list'] });
+      void queryClient.invalidateQueries({ queryKey: chatKeys.one(conversationId) });
+    };
+    const conversation = queryClient.getQueryData<Conversation>(chatKeys.one(conversationId));
+    refresh();
+    if (conversation?.title === null) {
+      for (const delayMs of [1500, 4000]) timers.current.push(setTimeout(refresh, delayMs));
+    }
+  }, [queryClient, conversationId]);
+}

@@ -1,0 +1,25 @@
+import { DefaultChatTransport } from 'ai';
+import type { AuthedFetch } from '../../api/api-client';
+import { messagesPath } from './chat-api';
+import { messageText, type ChatMessage } from './chat-messages';
+
+/**
+ * useChat's transport for one conversation. The server owns the history, so a send posts only the
+ * new message as `{ content }`; regenerating a reply is the retry endpoint for that (failed) reply.
+ * Requests go through the app's authedFetch, which attaches the token and refreshes it on a 401.
+ */
+export function createChatTransport(conversationId: string, authedFetch: AuthedFetch) {
+  const api = messagesPath(conversationId);
+  const headers = { accept: 'text/event-stream' };
+  return new DefaultChatTransport<ChatMessage>({
+    api,
+    fetch: authedFetch,
+    prepareSendMessagesRequest: ({ trigger, messageId, messages }) => {
+      if (trigger === 'regenerate-message' && messageId) {
+        return { api: `${api}/${encodeURIComponent(messageId)}/retry`, body: {}, headers };
+      }
+      const last = messages.at(-1);
+      return { body: { content: last ? messageText(last) : '' }, headers };
+    },
+  });
+}

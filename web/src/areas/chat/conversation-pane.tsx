@@ -1,0 +1,65 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { useSignedInSession } from '../../app-context';
+import { ErrorNotice } from '../../ui/error-notice';
+import { chatKeys, conversationTitle, useChatAgents, useConversation, useLatestHistory } from './chat-api';
+import { ChatSession } from './chat-session';
+
+/** The open conversation: a header, then the chat once its conversation and latest history are read. */
+export function ConversationPane({ conversationId }: { conversationId: string }) {
+  const session = useSignedInSession();
+  const queryClient = useQueryClient();
+  const conversation = useConversation(conversationId);
+  const history = useLatestHistory(conversationId);
+  const agents = useChatAgents();
+  const [generation, setGeneration] = useState(0);
+
+  const agent = agents.data?.find((each) => each.id === conversation.data?.agentId);
+  const reload = async () => {
+    await queryClient.refetchQueries({ queryKey: chatKeys.history(conversationId) });
+    setGeneration((value) => value + 1);
+  };
+
+  let body;
+  if (conversation.isError) {
+    body = <ErrorNotice error={conversation.error} onRetry={() => void conversation.refetch()} />;
+  } else if (history.isError) {
+    body = <ErrorNotice error={history.error} onRetry={() => void history.refetch()} />;
+  } else if (conversation.isPending || history.isPending) {
+    body = <p className="muted state-text">Loading messages…</p>;
+  } else {
+    const isOwn = conversation.data.ownerId === session.user.id;
+    body = (
+      <ChatSession
+        key={generation}
+        conversation={conversation.data}
+        history={history.data}
+        canSend={isOwn}
+        readOnlyNotice="This is someone else’s conversation: you can read it, but only its owner can send messages in it."
+        empty={
+          <p className="muted">
+            No messages yet. Ask {agent ? agent.name : 'the agent'} anything; replies stream in as they are written.
+          </p>
+        }
+        onReload={() => void reload()}
+      />
+    );
+  }
+
+  return (
+    <section className="conversation-pane" aria-labelledby="conversation-title">
+      <header className="conversation-head">
+        <Link to="/chat" className="chat-back" aria-label="Back to chats">
+          ← Chats
+        </Link>
+        <div className="conversation-heading">
+          <h2 id="conversation-title">{conversation.data ? conversationTitle(conversation.data) : 'Chat'}</h2>
+          {agent && <span className="muted agent-name">with {agent.name}</span>}
+        </div>
+        {conversation.data?.archived && <span className="badge">Archived</span>}
+      </header>
+      {body}
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+import { memo } from 'react';
+import { describeReplyFigures, messageReasoning, messageText, type ChatMessage } from './chat-messages';
+import { LazyMarkdown } from './markdown/lazy-markdown';
+
+/** Shown under a reply that failed: the server's sentence and what can be done about it. */
+export interface ReplyProblem {
+  sentence: string;
+  action?: { label: string; run: () => void };
+}
+
+/**
+ * One message. The person's own text is shown as written; a reply is markdown, with its reasoning
+ * folded away above it and a line of figures (model, tokens, time to first token) below.
+ */
+export const MessageItem = memo(function MessageItem(props: {
+  message: ChatMessage;
+  isStreaming: boolean;
+  isStopped: boolean;
+  problem: ReplyProblem | undefined;
+}) {
+  const { message, isStreaming, problem } = props;
+  const text = messageText(message);
+  if (message.role === 'user') {
+    return (
+      <article className="message message-user" aria-label="You said">
+        <p className="user-text">{text}</p>
+      </article>
+    );
+  }
+
+  const reasoning = messageReasoning(message);
+  const figures = describeReplyFigures(message.metadata);
+  if (props.isStopped) figures.push('stopped');
+  const isWaiting = isStreaming && !text;
+  return (
+    <article className="message message-assistant" aria-label="Reply" aria-busy={isStreaming}>
+      {reasoning && (
+        <details className="reasoning">
+          <summary>Reasoning{isStreaming && !text ? '…' : ''}</summary>
+          <LazyMarkdown text={reasoning} />
+        </details>
+      )}
+      {text && <LazyMarkdown text={text} />}
+      {isWaiting && (
+        <p className="typing muted" aria-label="Writing a reply">
+          <span aria-hidden="true">●●●</span>
+        </p>
+      )}
+      {problem && (
+        <div className="error-notice" role="alert">
+          <span>{problem.sentence}</span>
+          {problem.action && (
+            <button type="button" onClick={problem.action.run}>
+              {problem.action.label}
+            </button>
+          )}
+        </div>
+      )}
+      {figures.length > 0 && !isStreaming && <p className="message-meta">{figures.join(' · ')}</p>}
+    </article>
+  );
+});

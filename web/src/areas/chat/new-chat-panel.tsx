@@ -1,0 +1,62 @@
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { ErrorNotice } from '../../ui/error-notice';
+import { useChatAgents, useCreateConversation, type Conversation } from './chat-api';
+
+/** Picks the agent of a new chat and creates the conversation. */
+export function NewChatPanel(props: { onCreated: (conversation: Conversation) => void; onCancel: () => void }) {
+  const agents = useChatAgents();
+  const create = useCreateConversation();
+  const [chosenId, setChosenId] = useState('');
+
+  if (agents.isPending) return <p className="muted new-chat-panel">Loading agents…</p>;
+  if (agents.isError) {
+    return (
+      <div className="new-chat-panel">
+        <ErrorNotice error={agents.error} onRetry={() => void agents.refetch()} />
+      </div>
+    );
+  }
+  if (agents.data.length === 0) {
+    return (
+      <div className="new-chat-panel">
+        <p>
+          There are no agents to chat with yet. <Link to="/agents">Create an agent</Link> first.
+        </p>
+        <button type="button" onClick={props.onCancel}>
+          Close
+        </button>
+      </div>
+    );
+  }
+
+  const agentId = agents.data.some((agent) => agent.id === chosenId) ? chosenId : agents.data[0]!.id;
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    create.mutate(agentId, { onSuccess: props.onCreated });
+  }
+
+  return (
+    <form className="new-chat-panel stack" onSubmit={submit} aria-label="New chat">
+      <label>
+        Agent
+        <select value={agentId} onChange={(event) => setChosenId(event.target.value)}>
+          {agents.data.map((agent) => (
+            <option key={agent.id} value={agent.id}>
+              {agent.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {create.isError && <ErrorNotice error={create.error} />}
+      <div className="row">
+        <button type="submit" className="primary" disabled={create.isPending}>
+          {create.isPending ? 'Starting…' : 'Start chat'}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
