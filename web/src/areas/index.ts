@@ -4,4 +4,4 @@ import { chatArea } from './chat';
 import type { ConsoleArea } from './console-area';
 
 /** Every area of the console, in navigation order. Add a new area here. */
-export const consoleAreas: readonly ConsoleArea[] = [agentsArea, administrationArea];
+export const consoleAreas: readonly ConsoleArea[] = [chatArea, agentsArea, administrationArea];
