@@ -8,14 +8,30 @@ import {
   saveScreenshot,
   type BrowserSession,
 } from './support/browser.js';
+import {
+  chatHistory,
+  createAgentInConsole,
+  openArea,
+  replies,
+  sendMessage,
+  sentMessages,
+  startChat,
+  waitForFinishedReply,
+} from './support/console-screens.js';
 import { startE2eServer, type E2eServer } from './support/e2e-server.js';
+import { tourScreens } from './support/screen-tour.js';
 
 const admin = { name: 'Ada Admin', email: 'ada@example.test', password: 'a long admin password' };
+const member = { email: 'max@example.test', password: 'a long member password' };
+const question = 'What is the capital of France?';
+// The built-in offline model never answers; it explains how to configure one (src/ai/offline-model.ts).
+const offlineReplyStart = `I can't answer "${question}" because no language model is configured`;
 
 describeInBrowser('web console on the built-in offline model', () => {
   let server: E2eServer;
   let browser: Browser;
   let session: BrowserSession;
+  let conversationId: string;
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
@@ -36,15 +52,87 @@ describeInBrowser('web console on the built-in offline model', () => {
     await expect(page.getByText(admin.name).textContent()).resolves.toBe(admin.name);
   });
 
-  it('keeps the session across a reload, signs out, and signs back in', async () => {
+  it('creates an agent on the offline model', async () => {
+    await createAgentInConsole(session.page, {
+      name: 'Helper',
+      personality: 'You are a concise helper.',
+      model: 'offline',
+    });
+    const row = session.page.getByRole('row').filter({ has: session.page.getByRole('rowheader', { name: 'Helper' }) });
+    await expect(row.getByRole('cell').first().textContent()).resolves.toBe('offline');
+  });
+
+  it('starts a chat and shows the streamed reply', async () => {
+    const { page } = session;
+    conversationId = await startChat(page, 'Helper');
+    await sendMessage(page, question);
+    await sentMessages(page).filter({ hasText: question }).waitFor();
+    await waitForFinishedReply(page, 0, offlineReplyStart);
+    await expect(replies(page).count()).resolves.toBe(1);
+  });
+
+  it('shows the history again after a reload', async () => {
     const { page } = session;
     await page.reload();
     await waitUntilSignedIn(page);
+    await waitForFinishedReply(page, 0, offlineReplyStart);
+    await expect(sentMessages(page).allTextContents()).resolves.toEqual([question]);
+    await expect(replies(page).count()).resolves.toBe(1);
+  });
+
+  it('signs out and back in, and finds the conversation in the list', async () => {
+    const { page } = session;
     await signOut(page);
-    await saveScreenshot(page, 'sign-in-desktop-light');
+    await expect(chatHistory(page).count()).resolves.toBe(0);
     await page.reload();
-    await page.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
     await signIn(page, admin);
+    await openArea(page, 'Chats');
+    const chats = page.getByRole('list', { name: 'Your chats' });
+    await chats.getByRole('link').first().click();
+    await page.waitForURL(`**/chat/${conversationId}`);
+    await waitForFinishedReply(page, 0, offlineReplyStart);
+  });
+
+  it("adds a member who, in a browser of their own, sees none of the admin's conversations", async () => {
+    const { page } = session;
+    await openArea(page, 'Administration');
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const form = page.getByRole('form', { name: 'Add a user' });
+    await form.getByLabel('Email').fill(member.email);
+    await form.getByLabel('Role').selectOption('member');
+    await form.getByLabel('Initial password').fill(member.password);
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${member.email} was added as member` })
+      .waitFor();
+
+    const memberSession = await openBrowserSession(browser, server.baseUrl);
+    try {
+      const memberPage = memberSession.page;
+      // Its direct visit to the admin's conversation below is answered 404, which Chromium logs.
+      memberSession.expectConsoleErrors(/status of 404 .*\/v1\/conversations\//);
+      await memberPage.goto('/');
+      await signIn(memberPage, member);
+      await openArea(memberPage, 'Chats');
+      await memberPage.getByText('No chats yet. Start one with New chat.').waitFor();
+      // Nor by its address: the conversation is another person's.
+      await memberPage.goto(`/chat/${conversationId}`);
+      await memberPage.getByRole('alert').waitFor();
+      await expect(memberPage.getByText(question).count()).resolves.toBe(0);
+      await expect(
+        memberPage.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents(),
+      ).resolves.toEqual(['Chats', 'Agents']);
+      expect(memberSession.consoleProblems).toEqual([]);
+    } finally {
+      await memberSession.close();
+    }
+  });
+
+  it('takes screenshots of every screen at desktop and phone sizes, light and dark', async () => {
+    const overflowing = await tourScreens(browser, server.baseUrl, admin);
+    expect(overflowing).toEqual([]);
   });
 
   it('logs no console errors along the way', () => {

@@ -56,6 +56,8 @@ export interface BrowserSession {
   readonly page: Page;
   /** Console errors and uncaught page errors seen so far, in every page of the context. */
   readonly consoleProblems: readonly string[];
+  /** From now on, console errors matching `pattern` are expected (a step that provokes a 401 or 404 on purpose). */
+  expectConsoleErrors(pattern: RegExp): void;
   close(): Promise<void>;
 }
 
@@ -81,14 +83,21 @@ export async function openBrowserSession(
   context.setDefaultTimeout(browserWaitMs);
   context.setDefaultNavigationTimeout(browserWaitMs);
   const consoleProblems: string[] = [];
+  const expectedPatterns: RegExp[] = [];
   context.on('console', (message) => {
-    if (message.type() === 'error' && !isExpectedConsoleError(message)) {
-      consoleProblems.push(`console.error: ${message.text()} (${message.location().url})`);
-    }
+    if (message.type() !== 'error' || isExpectedConsoleError(message)) return;
+    const problem = `console.error: ${message.text()} (${message.location().url})`;
+    if (!expectedPatterns.some((pattern) => pattern.test(problem))) consoleProblems.push(problem);
   });
   context.on('weberror', (webError) => consoleProblems.push(`page error: ${String(webError.error())}`));
   const page = await context.newPage();
-  return { context, page, consoleProblems, close: () => context.close() };
+  return {
+    context,
+    page,
+    consoleProblems,
+    expectConsoleErrors: (pattern) => void expectedPatterns.push(pattern),
+    close: () => context.close(),
+  };
 }
 
 /**
