@@ -14,6 +14,8 @@ describe('web console serving', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.headers['cache-control']).toBe('no-cache');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     const asset = page.body.match(/\/assets\/[\w.-]+\.js/)?.[0];
     expect(asset).toBeDefined();
     const script = await t.app.inject({ method: 'GET', url: asset! });
@@ -29,6 +31,7 @@ describe('web console serving', () => {
     });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<div id="root">');
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
   });
 
   it('keeps unknown API paths as JSON problems, even for a browser', async () => {
