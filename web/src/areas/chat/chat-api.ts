@@ -68,8 +68,8 @@ export interface ConversationFilters {
 }
 
 export const chatKeys = {
-  /** Everything about conversations: invalidated after a turn, a rename, an archive or a delete. */
-  conversations: ['conversations'] as const,
+  /** Every page of every list: refreshed after a turn, a new chat, a rename, an archive or a delete. */
+  lists: ['conversations', 'list'] as const,
   list: (filters: ConversationFilters) => ['conversations', 'list', filters] as const,
   one: (id: string) => ['conversations', 'one', id] as const,
   history: (id: string) => ['conversations', 'history', id] as const,
@@ -147,7 +147,7 @@ export function useCreateConversation() {
     mutationFn: (agentId: string) => api.post<Conversation>('/v1/conversations', { agentId }),
     onSuccess: (conversation) => {
       queryClient.setQueryData(chatKeys.one(conversation.id), conversation);
-      return queryClient.invalidateQueries({ queryKey: chatKeys.conversations });
+      return queryClient.invalidateQueries({ queryKey: chatKeys.lists });
     },
   });
 }
@@ -162,7 +162,7 @@ export function useUpdateConversation() {
       api.patch<Conversation>(conversationPath(input.id), input.change),
     onSuccess: (conversation) => {
       queryClient.setQueryData(chatKeys.one(conversation.id), conversation);
-      return queryClient.invalidateQueries({ queryKey: [...chatKeys.conversations, 'list'] });
+      return queryClient.invalidateQueries({ queryKey: chatKeys.lists });
     },
   });
 }
@@ -174,7 +174,7 @@ export function useDeleteConversation() {
     mutationFn: (id: string) => api.delete(conversationPath(id)),
     onSuccess: (_result, id) => {
       queryClient.removeQueries({ queryKey: chatKeys.one(id) });
-      return queryClient.invalidateQueries({ queryKey: [...chatKeys.conversations, 'list'] });
+      return queryClient.invalidateQueries({ queryKey: chatKeys.lists });
     },
   });
 }

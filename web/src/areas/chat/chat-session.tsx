@@ -83,6 +83,10 @@ export function ChatSession(props: {
     },
   });
 
+  // Leaving the conversation stops reading its stream; the server finishes and stores the reply anyway.
+  const { stop } = chat;
+  useEffect(() => () => void stop(), [stop]);
+
   const isBusy = chat.status === 'submitted' || chat.status === 'streaming';
   const last = chat.messages.at(-1);
   const streamingId = isBusy && last?.role === 'assistant' ? last.id : undefined;
@@ -173,7 +177,7 @@ function useRefreshAfterTurn(conversationId: string) {
   }, []);
   return useCallback(() => {
     const refresh = () => {
-      void queryClient.invalidateQueries({ queryKey: [...chatKeys.conversations, 'list'] });
+      void queryClient.invalidateQueries({ queryKey: chatKeys.lists });
       void queryClient.invalidateQueries({ queryKey: chatKeys.one(conversationId) });
     };
     const conversation = queryClient.getQueryData<Conversation>(chatKeys.one(conversationId));

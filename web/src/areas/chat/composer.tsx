@@ -1,4 +1,4 @@
-import { useId, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, type FormEvent, type KeyboardEvent } from 'react';
 
 const maxMessageChars = 32_000;
 
@@ -14,11 +14,18 @@ export function Composer(props: {
   isBusy: boolean;
 }) {
   const inputId = useId();
+  const box = useRef<HTMLTextAreaElement>(null);
   const text = props.draft.trim();
 
+  // Send and Stop replace each other, so a click on either would leave focus nowhere: it goes back to the box.
   function send() {
     if (props.isBusy || !text) return;
     props.onSend(text);
+    box.current?.focus();
+  }
+  function stop() {
+    props.onStop();
+    box.current?.focus();
   }
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -40,6 +47,7 @@ export function Composer(props: {
         Enter sends; Shift+Enter starts a new line.
       </span>
       <textarea
+        ref={box}
         id={inputId}
         value={props.draft}
         onChange={(event) => props.onDraftChange(event.target.value)}
@@ -51,7 +59,7 @@ export function Composer(props: {
         autoFocus={isWideScreen()}
       />
       {props.isBusy ? (
-        <button type="button" className="composer-button" onClick={props.onStop}>
+        <button type="button" className="composer-button" onClick={stop}>
           Stop
         </button>
       ) : (

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link } from 'react-router';
 import { ErrorNotice } from '../../ui/error-notice';
 import {
@@ -25,14 +25,20 @@ export function ConversationListItem(props: {
   const update = useUpdateConversation();
   const remove = useDeleteConversation();
   const error = update.error ?? remove.error;
+  const menuButton = useRef<HTMLButtonElement>(null);
   const setMode = (next: Mode) => {
     update.reset();
     remove.reset();
     setModeState(next);
   };
+  /** Back to the plain row, with focus on its "⋯" button rather than lost with the closed form. */
+  const close = () => {
+    setModeState('idle');
+    requestAnimationFrame(() => menuButton.current?.focus());
+  };
 
   const change = (value: ConversationChange) =>
-    update.mutate({ id: conversation.id, change: value }, { onSuccess: () => setModeState('idle') });
+    update.mutate({ id: conversation.id, change: value }, { onSuccess: close });
 
   return (
     <li className={props.isActive ? 'conversation-item is-active' : 'conversation-item'}>
@@ -41,7 +47,7 @@ export function ConversationListItem(props: {
           title={conversation.title ?? ''}
           isBusy={update.isPending}
           onSave={(next) => change({ title: next || null })}
-          onCancel={() => setMode('idle')}
+          onCancel={close}
         />
       ) : (
         <div className="conversation-row">
@@ -57,6 +63,7 @@ export function ConversationListItem(props: {
             </span>
           </Link>
           <button
+            ref={menuButton}
             type="button"
             className="icon-button conversation-menu"
             aria-label={`Actions for ${title}`}
@@ -96,7 +103,7 @@ export function ConversationListItem(props: {
             >
               {remove.isPending ? 'Deleting…' : 'Delete'}
             </button>
-            <button type="button" onClick={() => setMode('idle')} autoFocus>
+            <button type="button" onClick={close} autoFocus>
               Cancel
             </button>
           </div>
@@ -129,6 +136,7 @@ function RenameForm(props: { title: string; isBusy: boolean; onSave: (title: str
         onKeyDown={onKeyDown}
         maxLength={200}
         autoFocus
+        onFocus={(event) => event.target.select()}
         placeholder="Leave empty to name it automatically"
       />
       <div className="row">

@@ -30,7 +30,8 @@ export const MessageItem = memo(function MessageItem(props: {
 
   const reasoning = messageReasoning(message);
   const figures = describeReplyFigures(message.metadata);
-  if (props.isStopped) figures.push('stopped');
+  if (props.isStopped)
+    figures.push('stopped here; the server still stores the whole reply, shown when you reopen this chat');
   const isWaiting = isStreaming && !text;
   return (
     <article className="message message-assistant" aria-label="Reply" aria-busy={isStreaming}>
