@@ -71,6 +71,13 @@ function sseReply() {
         await new Promise((resolve) => setTimeout(resolve, 10));
       });
     },
+    /** The connection drops: the body errors the way fetch does when the network goes away. */
+    drop: async () => {
+      await act(async () => {
+        controller.error(new TypeError('network error'));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      });
+    },
     end: async () => {
       await act(async () => {
         write('[DONE]');
@@ -84,13 +91,14 @@ function sseReply() {
 const ids = { conversationId: 'c1', userMessageId: 'u1', assistantMessageId: 'a1' };
 const started = { type: 'start', messageId: 'a1', messageMetadata: { ...ids, model: 'openai:gpt-4o-mini' } };
 
-function setUp(options: { history?: StoredMessage[]; replies: Response[] }) {
+function setUp(options: { history?: StoredMessage[] | (() => StoredMessage[]); replies: Response[] }) {
   const replies = [...options.replies];
+  const history = () => (typeof options.history === 'function' ? options.history() : (options.history ?? []));
   const api = fakeApi({
     'GET /v1/conversations': () => pageOf([conversation]),
     'GET /v1/conversations/c1': () => Response.json(conversation),
     'GET /v1/conversations/c1/messages': () =>
-      Response.json({ items: options.history ?? [], olderCursor: null, newerCursor: null }),
+      Response.json({ items: history(), olderCursor: null, newerCursor: null }),
     'GET /v1/agents': () => pageOf([{ id: 'agent-1', name: 'Captain', model: 'openai:gpt-4o-mini' }]),
     'POST /v1/conversations/c1/messages': () => replies.shift() ?? problem(500, 'internal', 'No reply queued'),
     'POST /v1/conversations/c1/messages/:messageId/retry': () =>
@@ -245,6 +253,51 @@ describe('chat view', () => {
     expect(alert.textContent).toBe("This conversation's agent no longer exists; start a new conversation");
     await waitFor(() => expect(box.value).toBe('Hello?'));
     expect(screen.queryByRole('article', { name: 'You said' })).toBeNull();
+  });
+
+  it('offers to reload the conversation when the connection drops mid-reply, and shows the stored reply', async () => {
+    const stream = sseReply();
+    let savedHistory: StoredMessage[] = [];
+    const { fetchImpl } = setUp({ history: () => savedHistory, replies: [stream.response] });
+    const box = await openConversation(fetchImpl);
+    typeAndPressEnter(box, 'Tell me a long story');
+    await stream.send(started);
+    await stream.send({ type: 'text-start', id: 't1' });
+    await stream.send({ type: 'text-delta', id: 't1', delta: 'Once upon' });
+    await stream.drop();
+
+    const alert = await within(lastReply()).findByRole('alert');
+    expect(alert.textContent).toContain('The connection to the server was lost');
+    savedHistory = [
+      stored({ id: 'u1', role: 'user', content: 'Tell me a long story' }),
+      stored({ id: 'a1', content: 'Once upon a time, the end.' }),
+    ];
+    fireEvent.click(within(alert).getByRole('button', { name: 'Reload conversation' }));
+
+    await waitFor(() => expect(lastReply().textContent).toContain('Once upon a time, the end.'));
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('stops following a reply with Stop, keeping what arrived and saying the rest is still stored', async () => {
+    const stream = sseReply();
+    const { fetchImpl } = setUp({ replies: [stream.response] });
+    const box = await openConversation(fetchImpl);
+    typeAndPressEnter(box, 'Talk a lot');
+    await stream.send(started);
+    await stream.send({ type: 'text-start', id: 't1' });
+    await stream.send({ type: 'text-delta', id: 't1', delta: 'Blah blah' });
+
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    });
+    await stream.send({ type: 'text-delta', id: 't1', delta: ' more' });
+
+    await screen.findByRole('button', { name: 'Send' });
+    expect(lastReply().textContent).toContain('Blah blah');
+    expect(lastReply().textContent).not.toContain('more');
+    expect(lastReply().textContent).toContain('stopped here; the server still stores the whole reply');
+    expect(document.activeElement).toBe(box);
   });
 
   it('inserts a new line on Shift+Enter instead of sending', async () => {
