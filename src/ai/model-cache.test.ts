@@ -1,23 +1,18 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import type * as OpenAIModule from '@ai-sdk/openai';
 import { describe, expect, it, vi } from 'vitest';
+import { createLruCache } from '../platform/lru-cache.js';
 import { createModelRegistry } from './model-registry.js';
-import { createProviderCache } from './provider-cache.js';
-import type { ChatModelFactory } from './providers/chat-model-factory.js';
 
 vi.mock('@ai-sdk/openai', async (importOriginal) => {
   const actual = await importOriginal<typeof OpenAIModule>();
   return { ...actual, createOpenAI: vi.fn(actual.createOpenAI) };
 });
 
-const unusedFactory: ChatModelFactory = () => {
-  throw new Error('not called in this test');
-};
-
-describe('provider cache', () => {
-  it('builds a provider once per key', () => {
-    const cache = createProviderCache(10);
-    const create = vi.fn(() => unusedFactory);
+describe('LRU cache', () => {
+  it('creates a value once per key', () => {
+    const cache = createLruCache<string>(10);
+    const create = vi.fn(() => 'value');
 
     cache.getOrCreate('a', create);
     cache.getOrCreate('a', create);
@@ -25,9 +20,9 @@ describe('provider cache', () => {
     expect(create).toHaveBeenCalledTimes(1);
   });
 
-  it('evicts the least recently used provider when full', () => {
-    const cache = createProviderCache(2);
-    const create = vi.fn(() => unusedFactory);
+  it('evicts the least recently used entry when full', () => {
+    const cache = createLruCache<string>(2);
+    const create = vi.fn(() => 'value');
     cache.getOrCreate('a', create);
     cache.getOrCreate('b', create);
     cache.getOrCreate('a', create);
@@ -39,9 +34,17 @@ describe('provider cache', () => {
     cache.getOrCreate('b', create);
     expect(create).toHaveBeenCalledTimes(4);
   });
+
+  it('forgets a deleted entry', () => {
+    const cache = createLruCache<string>(2);
+    cache.set('a', 'one');
+    cache.delete('a');
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
 });
 
-describe('model registry provider reuse', () => {
+describe('model registry provider and model reuse', () => {
   it('reuses one provider instance across calls and rebuilds it when a tenant key changes', () => {
     const registry = createModelRegistry({
       config: { providers: { openai: { apiKey: 'sk-server' } }, defaultModel: undefined },
@@ -61,5 +64,20 @@ describe('model registry provider reuse', () => {
     registry.resolve('acme:gpt-4o', [{ ...tenant, apiKey: 'sk-two' }]);
     expect(built).toHaveBeenCalledTimes(3);
     expect(built.mock.calls[2]?.[0]).toMatchObject({ apiKey: 'sk-two' });
+  });
+
+  it('hands out the same model object for the same configuration and model, and a new one otherwise', () => {
+    const registry = createModelRegistry({
+      config: { providers: { openai: { apiKey: 'sk-server' } }, defaultModel: undefined },
+    });
+    const tenant = { name: 'acme', kind: 'openai' as const, apiKey: 'sk-one', settings: {} };
+
+    expect(registry.resolve('openai:gpt-4o', [])).toBe(registry.resolve('openai:gpt-4o', []));
+    expect(registry.resolve('openai:gpt-4o', [])).not.toBe(registry.resolve('openai:gpt-4o-mini', []));
+    expect(registry.resolve('acme:gpt-4o', [tenant])).toBe(registry.resolve('acme:gpt-4o', [{ ...tenant }]));
+    expect(registry.resolve('acme:gpt-4o', [tenant])).not.toBe(
+      registry.resolve('acme:gpt-4o', [{ ...tenant, apiKey: 'sk-two' }]),
+    );
+    expect(registry.resolve('acme:gpt-4o', [tenant])).not.toBe(registry.resolve('openai:gpt-4o', []));
   });
 });

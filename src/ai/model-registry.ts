@@ -3,15 +3,17 @@ import type { Config } from '../config.js';
 import { AppError } from '../platform/errors.js';
 import { formatModelRef, offlineModelRef, parseModelRef } from './model-ref.js';
 import type { ModelRegistry, TenantProviderConfig } from './model-types.js';
+import { createLruCache } from '../platform/lru-cache.js';
 import { createOfflineModel } from './offline-model.js';
-import { createProviderCache } from './provider-cache.js';
 import { serverProviderEntries, tenantProviderEntry, type ProviderEntry } from './provider-entries.js';
+import type { ChatModelFactory } from './providers/chat-model-factory.js';
 
 export interface ModelRegistryDeps {
   readonly config: Pick<Config, 'providers' | 'defaultModel'>;
   /** Pause between the offline model's words; 0 (the default) streams as fast as it is read. */
   readonly offlineWordDelayMs?: number;
   readonly maxCachedProviders?: number;
+  readonly maxCachedModels?: number;
 }
 
 const maxRefLengthInMessages = 120;
@@ -19,7 +21,14 @@ const maxRefLengthInMessages = 120;
 export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
   const serverEntries = serverProviderEntries(deps.config.providers);
   const offlineModel = createOfflineModel({ wordDelayMs: deps.offlineWordDelayMs ?? 0 });
-  const cache = createProviderCache(deps.maxCachedProviders ?? 256);
+  // Providers and models are cached by a hash of their whole configuration (ADR 4), so a key change
+  // builds new ones at once. Models are cached too: building one per turn costs ~1 ms of CPU (each
+  // OpenAI-compatible model compiles its own Zod chunk schema, which then parses cold every turn).
+  const providers = createLruCache<ChatModelFactory>(deps.maxCachedProviders ?? 256);
+  const models = createLruCache<LanguageModelV3>(deps.maxCachedModels ?? 1024);
+  const serverOnlyEntries = providerEntries([]);
+  /** Keyed by the list itself: the providers module hands out the same list until the tenant's changes. */
+  const entriesByTenantList = new WeakMap<readonly TenantProviderConfig[], ProviderEntry[]>();
 
   /** Tenant providers first, so a tenant's `openai` replaces the server-wide one for that tenant only. */
   function providerEntries(tenantProviders: readonly TenantProviderConfig[]): ProviderEntry[] {
@@ -30,10 +39,26 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
     return [...byName.values()];
   }
 
+  function entriesFor(tenantProviders: readonly TenantProviderConfig[]): ProviderEntry[] {
+    if (tenantProviders.length === 0) return serverOnlyEntries;
+    let entries = entriesByTenantList.get(tenantProviders);
+    if (!entries) {
+      entries = providerEntries(tenantProviders);
+      entriesByTenantList.set(tenantProviders, entries);
+    }
+    return entries;
+  }
+
+  function modelOf(entry: ProviderEntry, modelId: string): LanguageModelV3 {
+    return models.getOrCreate(`${entry.cacheKey}\n${modelId}`, () =>
+      providers.getOrCreate(entry.cacheKey, entry.create)(modelId),
+    );
+  }
+
   return {
     resolve(modelRef, tenantProviders): LanguageModelV3 {
       const parsed = parseModelRef(modelRef);
-      const entries = providerEntries(tenantProviders);
+      const entries = entriesFor(tenantProviders);
       if (!parsed) {
         throw new AppError(
           'validation_failed',
@@ -48,11 +73,11 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
           `Model '${quoteRef(modelRef)}' uses provider '${parsed.providerName}', which is not configured. ${describeAvailable(entries)}`,
         );
       }
-      return cache.getOrCreate(entry.cacheKey, entry.create)(parsed.modelId);
+      return modelOf(entry, parsed.modelId);
     },
 
     listModels(tenantProviders): string[] {
-      const refs = providerEntries(tenantProviders).flatMap((entry) =>
+      const refs = entriesFor(tenantProviders).flatMap((entry) =>
         entry.suggestedModels.map((modelId) => formatModelRef(entry.name, modelId)),
       );
       if (deps.config.defaultModel) refs.unshift(deps.config.defaultModel);
@@ -61,7 +86,7 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
 
     defaultModelRef(tenantProviders): string {
       if (deps.config.defaultModel) return deps.config.defaultModel;
-      for (const entry of providerEntries(tenantProviders)) {
+      for (const entry of entriesFor(tenantProviders)) {
         const first = entry.suggestedModels[0];
         if (first) return formatModelRef(entry.name, first);
       }

@@ -1,33 +1,45 @@
-import type { ChatModelFactory } from './providers/chat-model-factory.js';
-
-export interface ProviderCache {
-  getOrCreate(key: string, create: () => ChatModelFactory): ChatModelFactory;
+/** A bounded map that forgets the least recently used entry first. */
+export interface LruCache<T> {
+  get(key: string): T | undefined;
+  set(key: string, value: T): void;
+  /** The cached value, or `create()`'s, stored. */
+  getOrCreate(key: string, create: () => T): T;
+  delete(key: string): void;
   readonly size: number;
 }
 
 /**
- * Least-recently-used cache of provider instances, so a chat turn does not rebuild its provider.
- * Bounded because every tenant provider (and every key rotation) adds an entry.
+ * Least-recently-used cache over a Map (which keeps insertion order: re-inserting an entry marks it as
+ * most recently used). Bounded because its keys come from data: tenants, providers, models, tokens.
  */
-export function createProviderCache(maxEntries: number): ProviderCache {
-  const entries = new Map<string, ChatModelFactory>();
+export function createLruCache<T>(maxEntries: number): LruCache<T> {
+  const entries = new Map<string, T>();
+  const set = (key: string, value: T): void => {
+    entries.delete(key);
+    entries.set(key, value);
+    if (entries.size > maxEntries) {
+      const oldest = entries.keys().next();
+      if (!oldest.done) entries.delete(oldest.value);
+    }
+  };
+  const get = (key: string): T | undefined => {
+    const cached = entries.get(key);
+    if (cached === undefined) return undefined;
+    entries.delete(key);
+    entries.set(key, cached);
+    return cached;
+  };
   return {
+    get,
+    set,
     getOrCreate(key, create) {
-      const cached = entries.get(key);
-      if (cached) {
-        // Map keeps insertion order: re-inserting marks the entry as most recently used.
-        entries.delete(key);
-        entries.set(key, cached);
-        return cached;
-      }
+      const cached = get(key);
+      if (cached !== undefined) return cached;
       const created = create();
-      entries.set(key, created);
-      if (entries.size > maxEntries) {
-        const oldest = entries.keys().next();
-        if (!oldest.done) entries.delete(oldest.value);
-      }
+      set(key, created);
       return created;
     },
+    delete: (key) => void entries.delete(key),
     get size() {
       return entries.size;
     },
