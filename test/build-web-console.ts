@@ -6,8 +6,16 @@ import { build } from 'vite';
  * the server's static serving test the console as `npm start` would serve it.
  */
 export default async function buildWebConsole(): Promise<void> {
-  await build({
-    configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)),
-    logLevel: 'warn',
-  });
+  // Vitest sets NODE_ENV=test, which would give React's development build; test what users get.
+  const testNodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)),
+      mode: 'production',
+      logLevel: 'warn',
+    });
+  } finally {
+    process.env.NODE_ENV = testNodeEnv;
+  }
 }

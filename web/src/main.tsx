@@ -5,7 +5,11 @@ import { BrowserRouter } from 'react-router';
 import { createAppServices, ServicesProvider } from './app-context';
 import { AuthGate } from './auth/auth-gate';
 import { Shell } from './shell/shell';
+import { initialTheme } from './shell/theme';
 import './styles.css';
+
+// Before the first paint, so the sign-in screens follow the theme too (the shell keeps it in sync).
+document.documentElement.dataset.theme = initialTheme();
 
 const services = createAppServices();
 const queryClient = new QueryClient({

@@ -49,7 +49,9 @@ export function AuthForm(props: { kind: keyof typeof copy; onDone: () => void; o
         {text.intro && <p className="muted">{text.intro}</p>}
         {!isSignIn && (
           <label>
-            Name <span className="muted">(optional)</span>
+            <span>
+              Name <span className="muted">(optional)</span>
+            </span>
             <input name="displayName" autoComplete="name" maxLength={100} />
           </label>
         )}

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 export type Theme = 'light' | 'dark';
 const storageKey = 'parley-theme';
 
-function initialTheme(): Theme {
+export function initialTheme(): Theme {
   const stored = localStorage.getItem(storageKey);
   if (stored === 'light' || stored === 'dark') return stored;
   return window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
