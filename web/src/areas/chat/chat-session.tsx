@@ -117,11 +117,20 @@ export function ChatSession(props: {
         action: { label: 'Reload conversation', run: props.onReload },
       };
     }
-    if (message.metadata?.status !== 'error') return undefined;
+    const metadata = message.metadata ?? {};
+    const status = metadata.status;
+    if ((status === 'streaming' || status === 'pending') && message.id !== streamingId) {
+      return {
+        sentence: 'This reply was still being written when the chat was opened.',
+        action: { label: 'Reload conversation', run: props.onReload },
+        isNote: true,
+      };
+    }
+    if (status !== 'error') return undefined;
     const canRetry = isLast && !isBusy && props.canSend;
-    const failedId = message.metadata.assistantMessageId ?? message.id;
+    const failedId = metadata.assistantMessageId ?? message.id;
     return {
-      sentence: message.metadata.error?.message || 'The reply failed',
+      sentence: metadata.error?.message || 'The reply failed',
       action: canRetry ? { label: 'Retry', run: () => retry(failedId) } : undefined,
     };
   }

@@ -238,6 +238,19 @@ describe('chat view', () => {
     ]);
   });
 
+  it('says when a reply from the history is still being written, with a way to reload it', async () => {
+    const history = [
+      stored({ id: 'u0', role: 'user', content: 'Still there?' }),
+      stored({ id: 'a0', status: 'streaming', content: 'Half a' }),
+    ];
+    const { fetchImpl } = setUp({ history, replies: [] });
+    await openConversation(fetchImpl);
+
+    await waitFor(() => expect(lastReply().textContent).toContain('This reply was still being written'));
+    expect(within(lastReply()).getByRole('button', { name: 'Reload conversation' })).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
   it("puts the message back in the box with the server's sentence when the send is refused", async () => {
     const refusal = problem(
       422,

@@ -2,10 +2,12 @@ import { memo } from 'react';
 import { describeReplyFigures, messageReasoning, messageText, type ChatMessage } from './chat-messages';
 import { LazyMarkdown } from './markdown/lazy-markdown';
 
-/** Shown under a reply that failed: the server's sentence and what can be done about it. */
+/** Shown under a reply: why it failed (an alert) or what state it is in (a note), and what can be done. */
 export interface ReplyProblem {
   sentence: string;
   action?: { label: string; run: () => void };
+  /** A note rather than an error: e.g. a reply another tab or an earlier visit is still waiting for. */
+  isNote?: boolean;
 }
 
 /**
@@ -47,7 +49,17 @@ export const MessageItem = memo(function MessageItem(props: {
           <span aria-hidden="true">●●●</span>
         </p>
       )}
-      {problem && (
+      {problem?.isNote && (
+        <p className="reply-note muted">
+          {problem.sentence}{' '}
+          {problem.action && (
+            <button type="button" className="link" onClick={problem.action.run}>
+              {problem.action.label}
+            </button>
+          )}
+        </p>
+      )}
+      {problem && !problem.isNote && (
         <div className="error-notice" role="alert">
           <span>{problem.sentence}</span>
           {problem.action && (
