@@ -313,6 +313,37 @@ describe('chat view', () => {
     expect(document.activeElement).toBe(box);
   });
 
+  it("shows someone else's conversation read-only, saying why", async () => {
+    const others = { ...conversation, ownerId: 'u-other' };
+    const api = fakeApi({
+      'GET /v1/conversations': () => pageOf([others]),
+      'GET /v1/conversations/c1': () => Response.json(others),
+      'GET /v1/conversations/c1/messages': () =>
+        Response.json({
+          items: [stored({ id: 'u0', role: 'user', content: 'Hi' })],
+          olderCursor: null,
+          newerCursor: null,
+        }),
+      'GET /v1/agents': () => pageOf([]),
+    });
+    await renderArea(<ChatArea />, { fetchImpl: api.fetchImpl, areaPath: '/chat', path: '/chat/c1' });
+
+    await screen.findByText(/only its owner can send messages in it/);
+    expect(screen.queryByRole('textbox', { name: 'Message' })).toBeNull();
+    expect(screen.getByText('Someone else’s')).toBeTruthy();
+  });
+
+  it("shows the server's sentence for a conversation that does not exist", async () => {
+    const api = fakeApi({
+      'GET /v1/conversations': () => pageOf([]),
+      'GET /v1/conversations/:id': () => problem(404, 'not_found', "Conversation 'c404' was not found"),
+      'GET /v1/conversations/:id/messages': () => problem(404, 'not_found', "Conversation 'c404' was not found"),
+    });
+    await renderArea(<ChatArea />, { fetchImpl: api.fetchImpl, areaPath: '/chat', path: '/chat/c404' });
+
+    expect((await screen.findByRole('alert')).textContent).toContain("Conversation 'c404' was not found");
+  });
+
   it('inserts a new line on Shift+Enter instead of sending', async () => {
     const { api, fetchImpl } = setUp({ replies: [] });
     const box = await openConversation(fetchImpl);

@@ -40,7 +40,7 @@ export function NewChatPanel(props: { onCreated: (conversation: Conversation) =>
     <form className="new-chat-panel stack" onSubmit={submit} aria-label="New chat">
       <label>
         Agent
-        <select value={agentId} onChange={(event) => setChosenId(event.target.value)}>
+        <select value={agentId} onChange={(event) => setChosenId(event.target.value)} autoFocus>
           {agents.data.map((agent) => (
             <option key={agent.id} value={agent.id}>
               {agent.name}
