@@ -307,6 +307,34 @@ describe('chat through provider fakes', () => {
     expect(request.body).toMatchObject({ system: [{ type: 'text', text: 'Be kind.' }] });
   });
 
+  it("uses a tenant provider's new key on the very next turn after an admin changes it", async () => {
+    const provider = await t.app.inject({
+      method: 'POST',
+      url: '/v1/providers',
+      headers: admin.headers,
+      payload: { name: 'rotating', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: 'sk-ant-first' },
+    });
+    const agent = await createAgent(t.app, admin, { name: 'Rotating', model: 'rotating:claude-haiku-4-5' });
+    const conversation = await createConversation(t.app, admin, agent.id, { title: 'Rotation' });
+    expect((await send(conversation.id, 'Before')).statusCode).toBe(201);
+    expect(anthropic.requests.at(-1)!.headers['x-api-key']).toBe('sk-ant-first');
+
+    const changed = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/providers/${provider.json().id}`,
+      headers: admin.headers,
+      payload: { apiKey: 'sk-ant-second' },
+    });
+    expect(changed.statusCode).toBe(200);
+    expect((await send(conversation.id, 'After')).statusCode).toBe(201);
+    expect(anthropic.requests.at(-1)!.headers['x-api-key']).toBe('sk-ant-second');
+
+    await t.app.inject({ method: 'DELETE', url: `/v1/providers/${provider.json().id}`, headers: admin.headers });
+    const gone = await send(conversation.id, 'Deleted');
+    expect(gone.statusCode).toBe(400);
+    expect(gone.json().detail).toContain("provider 'rotating', which is not configured");
+  });
+
   it('counts turns, tokens and time to first token in the metrics', async () => {
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/parley_chat_turns_total\{outcome="complete"\} [1-9]/);

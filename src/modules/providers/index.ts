@@ -3,13 +3,16 @@ import type { Database } from '../../platform/db/client.js';
 import type { ServerKeys } from '../../platform/secrets.js';
 import { createProvidersRepository } from './providers.repository.js';
 import { registerProvidersRoutes } from './providers.routes.js';
-import { createProvidersService } from './providers.service.js';
+import { createProvidersService, type TenantProviderConfig } from './providers.service.js';
+import { createTenantProviderCache } from './tenant-provider-cache.js';
 
 export interface ProvidersModuleDeps {
   readonly db: Database;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   /** The registry the chat turn resolves models with, so the picker offers exactly what chat accepts. */
   readonly models: Pick<ModelRegistry, 'listModels' | 'defaultModelRef'>;
+  /** How long a provider change made on another node may go unseen by this one; 5 s by default (ADR 7). */
+  readonly providerCacheTtlMs?: number;
 }
 
 /** `service.loadTenantProviders(tenantId)` feeds the model registry when chatting. */
@@ -19,6 +22,10 @@ export function createProvidersModule(deps: ProvidersModuleDeps) {
     repository: createProvidersRepository(),
     credentialsKey: deps.keys.credentialsKey,
     models: deps.models,
+    tenantProviderCache: createTenantProviderCache<readonly TenantProviderConfig[]>({
+      ttlMs: deps.providerCacheTtlMs ?? 5_000,
+      maxTenants: 10_000,
+    }),
   });
   return { service, registerRoutes: registerProvidersRoutes };
 }

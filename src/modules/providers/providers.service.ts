@@ -17,12 +17,15 @@ import {
   type ProviderView,
   type UpdateProviderInput,
 } from './providers.schemas.js';
+import type { TenantProviderCache } from './tenant-provider-cache.js';
 
 export interface ProvidersServiceDeps {
   readonly db: Database;
   readonly repository: ProvidersRepository;
   readonly credentialsKey: Buffer;
   readonly models: Pick<ModelRegistry, 'listModels' | 'defaultModelRef'>;
+  /** Decrypted configurations per tenant for the chat turn; dropped here whenever a provider changes. */
+  readonly tenantProviderCache: TenantProviderCache<readonly TenantProviderConfig[]>;
 }
 
 /** A tenant's provider as the model registry consumes it (src/ai/model-types.ts), API key decrypted. */
@@ -38,7 +41,7 @@ export interface TenantProviderConfig {
 const nameTaken = (name: string): AppError => conflict(`A provider named '${name}' already exists in this tenant`);
 
 export function createProvidersService(deps: ProvidersServiceDeps) {
-  const { db, repository, credentialsKey, models } = deps;
+  const { db, repository, credentialsKey, models, tenantProviderCache } = deps;
 
   async function findOrThrow(actor: Actor, providerId: string): Promise<ProviderRow> {
     const provider = await repository.findProvider(db, actor.tenantId, providerId);
@@ -103,6 +106,7 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
           models: input.models,
         }),
       );
+      tenantProviderCache.invalidate(actor.tenantId);
       return presentProvider(provider);
     },
 
@@ -127,12 +131,14 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
         repository.updateProvider(db, actor.tenantId, providerId, changes),
       );
       if (!updated) throw notFound('Provider', providerId);
+      tenantProviderCache.invalidate(actor.tenantId);
       return presentProvider(updated);
     },
 
     async remove(actor: Actor, providerId: string): Promise<void> {
       requireAdmin(actor);
       if (!(await repository.deleteProvider(db, actor.tenantId, providerId))) throw notFound('Provider', providerId);
+      tenantProviderCache.invalidate(actor.tenantId);
     },
 
     /**
@@ -152,20 +158,25 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
 
     /**
      * For the chat turn, which resolves models for any member of the tenant: a system-level read,
-     * hence no actor. The decrypted keys go straight to the model registry and are never stored.
+     * hence no actor. The decrypted keys go to the model registry and are never stored; they are held
+     * in memory for at most a few seconds (ADR 7), and the list is frozen because turns share it.
      * An arrow property, so callers may pass it around unbound.
      */
-    loadTenantProviders: async (tenantId: string): Promise<TenantProviderConfig[]> => {
-      const rows = await repository.listAllProviders(db, tenantId);
-      return rows.map((provider) => ({
-        name: provider.name,
-        kind: provider.kind,
-        baseUrl: provider.baseUrl ?? undefined,
-        apiKey: decryptApiKey(provider),
-        settings: provider.settings,
-        models: provider.models,
-      }));
-    },
+    loadTenantProviders: (tenantId: string): Promise<readonly TenantProviderConfig[]> =>
+      tenantProviderCache.load(tenantId, async () => {
+        const rows = await repository.listAllProviders(db, tenantId);
+        const configs = rows.map((provider): TenantProviderConfig =>
+          Object.freeze({
+            name: provider.name,
+            kind: provider.kind,
+            baseUrl: provider.baseUrl ?? undefined,
+            apiKey: decryptApiKey(provider),
+            settings: Object.freeze({ ...provider.settings }),
+            models: Object.freeze([...provider.models]),
+          }),
+        );
+        return Object.freeze(configs);
+      }),
   };
 }
 

@@ -1,0 +1,55 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createTenantProviderCache } from './tenant-provider-cache.js';
+
+function cacheWithClock(ttlMs = 5_000) {
+  let nowMs = 0;
+  const cache = createTenantProviderCache<string[]>({ ttlMs, maxTenants: 10, now: () => nowMs });
+  return { cache, advance: (ms: number) => (nowMs += ms) };
+}
+
+describe('tenant provider cache', () => {
+  it('reads a tenant once within the time to live, and again after it', async () => {
+    const { cache, advance } = cacheWithClock();
+    const read = vi.fn(async () => ['acme']);
+
+    await cache.load('t1', read);
+    advance(4_999);
+    await cache.load('t1', read);
+    expect(read).toHaveBeenCalledTimes(1);
+
+    advance(1);
+    await cache.load('t1', read);
+    expect(read).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps tenants apart', async () => {
+    const { cache } = cacheWithClock();
+    expect(await cache.load('t1', async () => ['one'])).toEqual(['one']);
+    expect(await cache.load('t2', async () => ['two'])).toEqual(['two']);
+    expect(await cache.load('t1', async () => ['not read'])).toEqual(['one']);
+  });
+
+  it('shares one read between concurrent loads of a tenant', async () => {
+    const { cache } = cacheWithClock();
+    const read = vi.fn(async () => ['acme']);
+    const [first, second] = await Promise.all([cache.load('t1', read), cache.load('t1', read)]);
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(second).toBe(first);
+  });
+
+  it('reads again after an invalidation, also when the invalidated read was still running', async () => {
+    const { cache } = cacheWithClock();
+    let finishStaleRead: (value: string[]) => void = () => undefined;
+    const stale = cache.load('t1', () => new Promise<string[]>((resolve) => (finishStaleRead = resolve)));
+    cache.invalidate('t1');
+    finishStaleRead(['old key']);
+    await stale;
+    expect(await cache.load('t1', async () => ['new key'])).toEqual(['new key']);
+  });
+
+  it('does not keep a failed read', async () => {
+    const { cache } = cacheWithClock();
+    await expect(cache.load('t1', () => Promise.reject(new Error('unreadable key')))).rejects.toThrow('unreadable key');
+    expect(await cache.load('t1', async () => ['fixed'])).toEqual(['fixed']);
+  });
+});
