@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { useOnVisible } from '../../ui/use-on-visible';
@@ -30,6 +30,7 @@ export function MessageList(props: {
 }) {
   const { api } = useServices();
   const scroller = useRef<HTMLDivElement>(null);
+  const column = useRef<HTMLDivElement>(null);
   const heightBeforePrepend = useRef<number | null>(null);
   const [olderCursor, setOlderCursor] = useState(props.initialOlderCursor);
   const [isLoadingOlder, setIsLoadingOlder] = useState(false);
@@ -71,6 +72,18 @@ export function MessageList(props: {
     }
   }, [props.messages, followRef]);
 
+  // Content also grows without new messages (markdown arriving from its chunk, an image loaded on request):
+  // whoever is reading at the bottom stays there.
+  useEffect(() => {
+    const node = scroller.current;
+    if (!node || !column.current || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (followRef.current) node.scrollTop = node.scrollHeight;
+    });
+    observer.observe(column.current);
+    return () => observer.disconnect();
+  }, [followRef]);
+
   function onScroll() {
     const node = scroller.current;
     if (!node) return;
@@ -87,7 +100,7 @@ export function MessageList(props: {
       aria-busy={props.isBusy}
       tabIndex={0}
     >
-      <div className="message-column">
+      <div className="message-column" ref={column}>
         {olderCursor !== null && (
           <div className="load-older" ref={sentinel}>
             {olderError !== null ? (
