@@ -1,11 +1,33 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
+import { preparedFor } from '../../platform/db/prepared.js';
 import { apiKeys, refreshTokens, tenants, users, type Role } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+
+/** Runs on every authenticated request (ADR 2), hence prepared. */
+const userById = preparedFor((db) =>
+  db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder('userId')))
+    .limit(1)
+    .prepare('auth_user_by_id'),
+);
+
+/** Runs on every request made with an API key. */
+const apiKeyWithUser = preparedFor((db) =>
+  db
+    .select({ key: apiKeys, user: { id: users.id, role: users.role, disabledAt: users.disabledAt } })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
+    .limit(1)
+    .prepare('auth_api_key_with_user'),
+);
 
 /**
  * Sign-in has to find a user before it knows the tenant, so these few look-ups are global by
@@ -33,7 +55,7 @@ export function createAuthRepository() {
     },
 
     async findUserById(db: Executor, userId: string): Promise<UserRow | undefined> {
-      const [row] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
+      const [row] = await userById(db).execute({ userId });
       return row;
     },
 
@@ -88,12 +110,7 @@ export function createAuthRepository() {
     },
 
     async findApiKeyWithUser(db: Executor, keyHash: string) {
-      const [row] = await db
-        .select({ key: apiKeys, user: { id: users.id, role: users.role, disabledAt: users.disabledAt } })
-        .from(apiKeys)
-        .innerJoin(users, eq(users.id, apiKeys.userId))
-        .where(eq(apiKeys.keyHash, keyHash))
-        .limit(1);
+      const [row] = await apiKeyWithUser(db).execute({ keyHash });
       return row;
     },
 
