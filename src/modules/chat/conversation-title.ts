@@ -41,7 +41,10 @@ export function cleanTitle(text: string): string {
   const firstLine = text.trim().split('\n')[0] ?? '';
   const plain = firstLine
     .replace(/^title:\s*/i, '')
-    .replace(/^["'“”‘’*#\s]+|["'“”‘’*\s.]+$/g, '')
+    // Markdown emphasis and code marks anywhere in the line: a title is shown as plain text.
+    .replace(/[*_`~]+/g, '')
+    .replace(/^["'“”‘’#\s]+|["'“”‘’\s.]+$/g, '')
+    .replace(/\s+/g, ' ')
     .trim();
   const characters = Array.from(plain);
   return characters.length <= titleMaxChars

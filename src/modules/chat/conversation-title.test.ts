@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { cleanTitle } from './conversation-title.js';
+
+describe('cleanTitle', () => {
+  it.each([
+    ['Title: "Trip to Lisbon"', 'Trip to Lisbon'],
+    ['**Short** answer about `npm ci`', 'Short answer about npm ci'],
+    ['# Planning   the _launch_.\nSecond line', 'Planning the launch'],
+    ['“Quoted title”', 'Quoted title'],
+  ])('turns %j into %j', (raw, expected) => {
+    expect(cleanTitle(raw)).toBe(expected);
+  });
+
+  it('cuts a run-on title at 80 characters with an ellipsis', () => {
+    const title = cleanTitle('word '.repeat(40));
+    expect(Array.from(title)).toHaveLength(80);
+    expect(title.endsWith('…')).toBe(true);
+  });
+});
