@@ -168,8 +168,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     metrics,
     registry: modelRegistry,
     loadTenantProviders: providers.service.loadTenantProviders,
-    conversations: conversations.service,
-    agents: agents.service,
   });
   chat.registerRoutes(app);
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.

@@ -174,6 +174,25 @@ describe('chat with the offline model', () => {
     expect(await history(conversation.id)).toEqual([]);
   });
 
+  it('answers a retried send from its first result even after the agent was deleted, and refuses a new one', async () => {
+    const doomed = await createAgent(t.app, admin, { name: 'Doomed' });
+    const conversation = await createConversation(t.app, admin, doomed.id, { title: 'Doomed' });
+    const headers = { 'idempotency-key': `doomed-${conversation.id}` };
+    const first = await send(conversation.id, { content: 'Still there?' }, headers);
+    expect(first.statusCode).toBe(201);
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/agents/${doomed.id}`, headers: admin.headers });
+    expect(deleted.statusCode).toBe(204);
+
+    const retried = await send(conversation.id, { content: 'Still there?' }, headers);
+    expect(retried.statusCode).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.json()).toEqual(first.json());
+    const fresh = await send(conversation.id, { content: 'Still there?' });
+    expect(fresh.statusCode).toBe(422);
+    expect(fresh.json().detail).toContain('agent no longer exists or is no longer available');
+    expect(await history(conversation.id)).toHaveLength(2);
+  });
+
   it('answers 404 for a conversation that does not exist', async () => {
     const response = await send('01a1ff47-5a70-733e-b14c-43db2cc96421', { content: 'anyone?' });
     expect(response.statusCode).toBe(404);

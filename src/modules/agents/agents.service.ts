@@ -1,4 +1,5 @@
 import { isAdmin, type Actor } from '../../access/actor.js';
+import { canUseAgent } from '../../access/agent-access.js';
 import type { Database } from '../../platform/db/client.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
 import type { AgentVisibility } from '../../platform/db/schema/agents.js';
@@ -23,10 +24,8 @@ export interface UsableAgent {
   readonly createdAt: Date;
 }
 
-/** Tenant-wide agents and one's own private ones can be used; admins may also see (and manage) the rest. */
-const canUse = (actor: Actor, agent: AgentRow): boolean =>
-  agent.visibility === 'tenant' || agent.ownerId === actor.userId;
-const canView = (actor: Actor, agent: AgentRow): boolean => canUse(actor, agent) || isAdmin(actor);
+/** Admins may also see (and manage) the agents they cannot use. */
+const canView = (actor: Actor, agent: AgentRow): boolean => canUseAgent(actor, agent) || isAdmin(actor);
 const canModify = (actor: Actor, agent: AgentRow): boolean =>
   isAdmin(actor) || (agent.ownerId !== null && agent.ownerId === actor.userId);
 
@@ -120,7 +119,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     /** For chat: an agent the caller may talk to, or undefined (never someone else's private agent). */
     async findUsable(actor: Actor, agentId: string): Promise<UsableAgent | undefined> {
       const agent = await repository.findAgent(db, actor.tenantId, agentId);
-      return agent && canUse(actor, agent) ? toUsableAgent(agent) : undefined;
+      return agent && canUseAgent(actor, agent) ? toUsableAgent(agent) : undefined;
     },
 
     /** For pickers: the newest agents the caller may talk to. */

@@ -11,7 +11,7 @@ import {
   type TurnChannel,
   type TurnError,
 } from './chat-events.js';
-import type { AssistantMessageResult, ChatRepository, MessageRow } from './chat.repository.js';
+import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow } from './chat.repository.js';
 import { writeConversationTitle } from './conversation-title.js';
 import type { ResolvedModel } from './model-resolver.js';
 import { streamModelReply, type ModelStreamDeps, type ModelStreamResult } from './model-stream.js';
@@ -24,7 +24,7 @@ export interface ChatTurnDeps {
   readonly background: BackgroundTasks;
   readonly logger: Pick<Logger, 'error'>;
   readonly modelTimeoutMs: number;
-  /** How many earlier messages the model sees. */
+  /** How many messages the model sees, the user's new one included. */
   readonly historyLimit: number;
 }
 
@@ -33,8 +33,12 @@ export interface StoredTurn {
   readonly tenantId: string;
   readonly conversationId: string;
   readonly hasTitle: boolean;
+  /** The conversation had no messages before this turn's, so the user's message is its first. */
+  readonly isFirstTurn: boolean;
   readonly userMessage: MessageRow;
   readonly assistantMessage: MessageRow;
+  /** What the model sees, oldest first, ending with the message it answers (read when the turn was stored). */
+  readonly history: readonly HistoryMessage[];
   readonly agent: ChatAgent;
   readonly resolved: ResolvedModel;
 }
@@ -68,20 +72,18 @@ async function runTurn(
   channel: TurnChannel,
   userMessage: MessageView,
 ): Promise<ChatTurnOutcome> {
-  const { tenantId, conversationId, resolved, agent } = turn;
+  const { conversationId, resolved, agent } = turn;
   const assistantMessageId = turn.assistantMessage.id;
   channel.emit({ type: 'message-started', conversationId, userMessage, assistantMessageId, model: resolved.modelRef });
   let result: ModelStreamResult | undefined;
   try {
-    const { db, repository, historyLimit } = deps;
-    const history = await repository.recentHistory(db, tenantId, conversationId, assistantMessageId, historyLimit);
     result = await streamModelReply(
       deps.modelStream,
       {
         model: resolved.model,
         providerName: resolved.providerName,
         system: agent.instructions.trim() || undefined,
-        messages: toModelMessages(history),
+        messages: toModelMessages(turn.history),
         temperature: agent.temperature ?? undefined,
         maxOutputTokens: agent.maxOutputTokens ?? undefined,
         timeoutMs: deps.modelTimeoutMs,
@@ -109,12 +111,15 @@ async function runTurn(
 async function storeReply(deps: ChatTurnDeps, turn: StoredTurn, result: ModelStreamResult): Promise<MessageView> {
   const now = new Date();
   const fields = storedResult(result, now);
-  const row = await deps.repository.completeAssistantMessage(deps.db, turn.tenantId, turn.assistantMessage.id, fields);
-  if (!result.error) {
-    await deps.repository.recordTurn(deps.db, turn.tenantId, turn.conversationId, turn.resolved.modelRef, now);
-  }
-  // The conversation may have been deleted while the model was talking; the reply is then gone too.
-  return presentMessage(row ?? { ...turn.assistantMessage, ...fields });
+  await deps.repository.recordReply(deps.db, {
+    tenantId: turn.tenantId,
+    conversationId: turn.conversationId,
+    messageId: turn.assistantMessage.id,
+    result: fields,
+    ...(!result.error && { turn: { modelRef: turn.resolved.modelRef, now } }),
+  });
+  // Exactly the stored row; and if the conversation was deleted while the model talked, what it said.
+  return presentMessage({ ...turn.assistantMessage, ...fields });
 }
 
 function storedResult(result: ModelStreamResult, now: Date): AssistantMessageResult {
@@ -138,8 +143,13 @@ async function markFailed(
   result: ModelStreamResult | undefined,
 ): Promise<MessageView> {
   const failed = failedResult(result);
-  const row = await deps.repository.completeAssistantMessage(deps.db, turn.tenantId, turn.assistantMessage.id, failed);
-  return presentMessage(row ?? { ...turn.assistantMessage, ...failed });
+  await deps.repository.recordReply(deps.db, {
+    tenantId: turn.tenantId,
+    conversationId: turn.conversationId,
+    messageId: turn.assistantMessage.id,
+    result: failed,
+  });
+  return presentMessage({ ...turn.assistantMessage, ...failed });
 }
 
 function presentFailed(turn: StoredTurn, result: ModelStreamResult | undefined): MessageView {
@@ -170,15 +180,16 @@ const emptyResult: ModelStreamResult = {
 function scheduleTitle(deps: ChatTurnDeps, turn: StoredTurn, reply: string): void {
   deps.background.run('conversation-title', async () => {
     const { db, repository } = deps;
-    const firstUserMessage =
-      (await repository.firstUserMessage(db, turn.tenantId, turn.conversationId)) ?? turn.userMessage.content;
+    const firstUserMessage = turn.isFirstTurn
+      ? turn.userMessage.content
+      : ((await repository.firstUserMessage(db, turn.tenantId, turn.conversationId)) ?? turn.userMessage.content);
     const title = await writeConversationTitle(turn.resolved, firstUserMessage, reply);
     await repository.setTitleIfEmpty(db, turn.tenantId, turn.conversationId, title);
   });
 }
 
 /** Stored history as model messages; a window that starts mid-exchange starts at the next user message. */
-export function toModelMessages(history: readonly Pick<MessageRow, 'role' | 'content'>[]): ModelMessage[] {
+export function toModelMessages(history: readonly HistoryMessage[]): ModelMessage[] {
   const firstUser = history.findIndex((message) => message.role === 'user');
   if (firstUser < 0) return [];
   return history.slice(firstUser).flatMap((message): ModelMessage[] => {

@@ -1,20 +1,24 @@
 import type { Actor } from '../../access/actor.js';
-import { canPostAsOwner } from '../../access/owned-resources.js';
+import { canUseAgent } from '../../access/agent-access.js';
+import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { AgentDirectory, ConversationsService, MessageView } from '../conversations/index.js';
+import type { ChatAgent, MessageView } from '../conversations/index.js';
 import type { ChatTurnHandle, ChatTurnOutcome } from './chat-events.js';
 import { startChatTurn, type ChatTurnDeps, type StoredTurn } from './chat-turn.js';
-import type { IdempotencyKeyRow } from './chat.repository.js';
+import type { IdempotencyKeyRow, TurnContextRow } from './chat.repository.js';
 import { requestFingerprint, type SendMessageInput } from './chat.schemas.js';
-import type { ModelResolver } from './model-resolver.js';
+import type { ModelResolver, ResolvedModel } from './model-resolver.js';
 import { replayStoredTurn, type TurnReplayDeps } from './turn-replay.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
-  readonly conversations: Pick<ConversationsService, 'findVisible'>;
-  readonly agents: Pick<AgentDirectory, 'findUsable'>;
   readonly resolveModel: ModelResolver;
   readonly replay: Pick<TurnReplayDeps, 'maxWaitMs' | 'pollIntervalMs'>;
+}
+
+interface AgentModel {
+  readonly agent: ChatAgent;
+  readonly resolved: ResolvedModel;
 }
 
 export function createChatService(deps: ChatServiceDeps) {
@@ -34,24 +38,32 @@ export function createChatService(deps: ChatServiceDeps) {
     return replayStoredTurn({ ...deps.replay, db, repository, background: deps.background }, key);
   }
 
-  async function findOwnConversation(actor: Actor, conversationId: string) {
-    const conversation = await deps.conversations.findVisible(actor, conversationId);
-    if (!canPostAsOwner(actor, conversation.ownerId)) {
+  /** The conversation with its agent, in one query (ADR 7). Another tenant's or member's conversation is a 404. */
+  async function findOwnConversation(actor: Actor, conversationId: string): Promise<TurnContextRow> {
+    const row = await repository.findTurnContext(db, actor.tenantId, conversationId);
+    if (!row || !canViewOwned(actor, row.conversation.ownerId)) throw notFound('Conversation', conversationId);
+    if (!canPostAsOwner(actor, row.conversation.ownerId)) {
       throw forbidden("Only the conversation's owner can send messages in it");
     }
-    return conversation;
+    return row;
   }
 
   /** The agent and its model, checked before anything is stored so a bad configuration is a clean 4xx. */
-  async function resolveAgentModel(actor: Actor, agentId: string | null) {
-    const agent = agentId ? await deps.agents.findUsable(actor, agentId) : undefined;
-    if (!agent) {
+  async function resolveAgentModel(actor: Actor, usable: TurnContextRow['agent']): Promise<AgentModel> {
+    if (!usable || !canUseAgent(actor, usable)) {
       throw new AppError(
         'unprocessable',
         "This conversation's agent no longer exists or is no longer available to you; start a new conversation",
       );
     }
+    const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
     return { agent, resolved: await deps.resolveModel(actor.tenantId, agent.model) };
+  }
+
+  /** A retried request (same Idempotency-Key) whose first attempt was stored, if there was one. */
+  async function earlierAttempt(actor: Actor, idempotencyKey: string | undefined) {
+    if (!idempotencyKey) return undefined;
+    return repository.findIdempotencyKey(db, actor.tenantId, actor.userId, idempotencyKey);
   }
 
   function startTrackedTurn(turn: StoredTurn): ChatTurnHandle {
@@ -73,52 +85,49 @@ export function createChatService(deps: ChatServiceDeps) {
       input: SendMessageInput,
       idempotencyKey?: string,
     ): Promise<ChatTurnHandle> {
-      const conversation = await findOwnConversation(actor, conversationId);
+      const { conversation, agent: usable } = await findOwnConversation(actor, conversationId);
       const fingerprint = requestFingerprint(conversationId, input);
-      if (idempotencyKey) {
-        const existing = await repository.findIdempotencyKey(db, actor.tenantId, actor.userId, idempotencyKey);
-        if (existing) return replay(actor, existing, fingerprint);
+      let chosen: AgentModel;
+      try {
+        chosen = await resolveAgentModel(actor, usable);
+      } catch (error) {
+        // A retry whose first attempt was stored is answered from it, even if the agent changed since.
+        const key = await earlierAttempt(actor, idempotencyKey);
+        if (key) return replay(actor, key, fingerprint);
+        throw error;
       }
-      const { agent, resolved } = await resolveAgentModel(actor, conversation.agentId);
+      const { agent, resolved } = chosen;
 
-      const now = new Date();
-      const ids = { userMessageId: newId(), assistantMessageId: newId() };
-      // Claiming the key and storing the messages commit together: a concurrent retry waits on the
+      // Claiming the key and storing the messages is one statement: a concurrent retry waits on the
       // key's row, then finds it taken and replays this turn instead of calling the model again.
-      const stored = await db.transaction(async (tx) => {
-        if (idempotencyKey) {
-          const claim = {
-            tenantId: actor.tenantId,
-            userId: actor.userId,
-            key: idempotencyKey,
-            requestHash: fingerprint,
-            conversationId,
-            ...ids,
-          };
-          if (!(await repository.claimIdempotencyKey(tx, claim))) return undefined;
-        }
-        return repository.insertTurnMessages(tx, {
-          tenantId: actor.tenantId,
-          conversationId,
-          ...ids,
-          content: input.content,
-          modelRef: resolved.modelRef,
-          now,
-        });
+      const stored = await repository.storeTurn(db, {
+        tenantId: actor.tenantId,
+        conversationId,
+        userMessageId: newId(),
+        assistantMessageId: newId(),
+        content: input.content,
+        modelRef: resolved.modelRef,
+        now: new Date(),
+        historyLimit: deps.historyLimit,
+        ...(idempotencyKey && {
+          idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
+        }),
       });
-      if (!stored) {
-        const existing = await repository.findIdempotencyKey(db, actor.tenantId, actor.userId, idempotencyKey!);
-        if (!existing)
+      if (!stored.isStored) {
+        const key = await earlierAttempt(actor, idempotencyKey);
+        if (!key)
           throw new AppError('conflict', 'A request with this Idempotency-Key is being processed; retry shortly');
-        return replay(actor, existing, fingerprint);
+        return replay(actor, key, fingerprint);
       }
 
       return startTrackedTurn({
         tenantId: actor.tenantId,
         conversationId,
         hasTitle: conversation.title !== null,
+        isFirstTurn: conversation.messageCount === 0,
         userMessage: stored.user,
         assistantMessage: stored.assistant,
+        history: [...stored.history, { role: 'user', content: stored.user.content }],
         agent,
         resolved,
       });
@@ -130,7 +139,7 @@ export function createChatService(deps: ChatServiceDeps) {
      * history reads as if the first attempt had never happened.
      */
     async retryReply(actor: Actor, conversationId: string, messageId: string): Promise<ChatTurnHandle> {
-      const conversation = await findOwnConversation(actor, conversationId);
+      const { conversation, agent: usable } = await findOwnConversation(actor, conversationId);
       const failed = await repository.findMessage(db, actor.tenantId, messageId);
       if (!failed || failed.conversationId !== conversationId) throw notFound('Message', messageId);
       if (failed.role !== 'assistant' || failed.status !== 'error') {
@@ -142,7 +151,7 @@ export function createChatService(deps: ChatServiceDeps) {
               : 'a reply that did not fail';
         throw conflict(`Message '${messageId}' is ${state}; only a reply that ended in an error can be retried`);
       }
-      const { agent, resolved } = await resolveAgentModel(actor, conversation.agentId);
+      const { agent, resolved } = await resolveAgentModel(actor, usable);
       const reply = { tenantId: actor.tenantId, conversationId, messageId, modelRef: resolved.modelRef };
       const reopened = await db.transaction(async (tx) => {
         const assistant = await repository.reopenFailedReply(tx, { ...reply, now: new Date() });
@@ -150,7 +159,14 @@ export function createChatService(deps: ChatServiceDeps) {
         const user = await repository.messageBefore(tx, actor.tenantId, conversationId, messageId);
         // A reply with no question before it cannot be asked again; roll the reset back.
         if (user?.role !== 'user') throw conflict(`Message '${messageId}' has no message of yours before it to answer`);
-        return { user, assistant };
+        const history = await repository.recentHistory(
+          tx,
+          actor.tenantId,
+          conversationId,
+          messageId,
+          deps.historyLimit,
+        );
+        return { user, assistant, history };
       });
       if (!reopened) {
         throw conflict(
@@ -161,8 +177,10 @@ export function createChatService(deps: ChatServiceDeps) {
         tenantId: actor.tenantId,
         conversationId,
         hasTitle: conversation.title !== null,
+        isFirstTurn: false,
         userMessage: reopened.user,
         assistantMessage: reopened.assistant,
+        history: reopened.history,
         agent,
         resolved,
       });

@@ -4,7 +4,6 @@ import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
-import type { AgentDirectory, ConversationsService } from '../conversations/index.js';
 import { createBackgroundTasks } from './background-tasks.js';
 import { createChatRepository } from './chat.repository.js';
 import { registerChatRoutes } from './chat.routes.js';
@@ -18,8 +17,6 @@ export interface ChatModuleDeps {
   readonly metrics: Metrics;
   readonly registry: ModelRegistry;
   readonly loadTenantProviders: TenantProviderSource;
-  readonly conversations: Pick<ConversationsService, 'findVisible'>;
-  readonly agents: Pick<AgentDirectory, 'findUsable'>;
   /** Defaults suit production; tests shorten them. */
   readonly tuning?: Partial<ChatTuning>;
 }
@@ -46,8 +43,6 @@ export function createChatModule(deps: ChatModuleDeps) {
     logger: deps.logger,
     modelTimeoutMs: deps.config.modelTimeoutMs,
     historyLimit: tuning.historyLimit,
-    conversations: deps.conversations,
-    agents: deps.agents,
     resolveModel,
     // A retry waits at most as long as the first request's model call may take.
     replay: { maxWaitMs: deps.config.modelTimeoutMs + 5_000, pollIntervalMs: tuning.replayPollIntervalMs },
