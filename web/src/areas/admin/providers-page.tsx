@@ -1,3 +1,4 @@
+import { RowActions } from '../../ui/row-actions';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -73,21 +74,14 @@ export function ProvidersPage() {
                     {provider.models.length ? provider.models.join(', ') : <span className="muted">usual ones</span>}
                   </td>
                   <td className="cell-actions">
-                    <div className="row">
-                      <Link className="button" to={provider.id}>
-                        Edit<span className="visually-hidden"> {provider.name}</span>
-                      </Link>
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => {
-                          remove.reset();
-                          setToDelete(provider);
-                        }}
-                      >
-                        Delete<span className="visually-hidden"> {provider.name}</span>
-                      </button>
-                    </div>
+                    <RowActions
+                      name={provider.name}
+                      editTo={provider.id}
+                      onDelete={() => {
+                        remove.reset();
+                        setToDelete(provider);
+                      }}
+                    />
                   </td>
                 </tr>
               ))}

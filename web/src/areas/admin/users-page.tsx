@@ -1,3 +1,4 @@
+import { RowActions } from '../../ui/row-actions';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useServices, useSignedInSession } from '../../app-context';
@@ -128,7 +129,13 @@ export function UsersPage() {
                     </td>
                     <td data-label="Created">{formatDateTime(user.createdAt)}</td>
                     <td className="cell-actions">
-                      <div className="row">
+                      <RowActions
+                        name={user.email}
+                        onDelete={() => {
+                          remove.reset();
+                          setToDelete(user);
+                        }}
+                      >
                         <button
                           type="button"
                           disabled={isBusy}
@@ -137,17 +144,7 @@ export function UsersPage() {
                           {user.disabled ? 'Enable' : 'Disable'}
                           <span className="visually-hidden"> {user.email}</span>
                         </button>
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={() => {
-                            remove.reset();
-                            setToDelete(user);
-                          }}
-                        >
-                          Delete<span className="visually-hidden"> {user.email}</span>
-                        </button>
-                      </div>
+                      </RowActions>
                     </td>
                   </tr>
                 );

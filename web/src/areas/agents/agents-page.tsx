@@ -1,3 +1,4 @@
+import { RowActions } from '../../ui/row-actions';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -75,21 +76,14 @@ export function AgentsPage() {
                   </td>
                   <td className="cell-actions">
                     {canModify(agent) && (
-                      <div className="row">
-                        <Link className="button" to={agent.id}>
-                          Edit<span className="visually-hidden"> {agent.name}</span>
-                        </Link>
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={() => {
-                            remove.reset();
-                            setToDelete(agent);
-                          }}
-                        >
-                          Delete<span className="visually-hidden"> {agent.name}</span>
-                        </button>
-                      </div>
+                      <RowActions
+                        name={agent.name}
+                        editTo={agent.id}
+                        onDelete={() => {
+                          remove.reset();
+                          setToDelete(agent);
+                        }}
+                      />
                     )}
                   </td>
                 </tr>
