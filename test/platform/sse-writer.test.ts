@@ -15,7 +15,7 @@ describe('SSE writer', () => {
       const stream = openSseStream(reply, { headers: { 'content-type': 'text/event-stream' }, heartbeatMs: 20 });
       stream.send('first\nsecond');
       setTimeout(() => {
-        stream.send('[DONE]');
+        stream.sendAll(['{"type":"finish"}', 'last\nline', '[DONE]']);
         stream.end();
       }, 70);
     });
@@ -27,7 +27,7 @@ describe('SSE writer', () => {
   });
   afterAll(() => app.close());
 
-  it('keeps headers set before it took over, splits multi-line data and sends heartbeat comments', async () => {
+  it('keeps headers set before it took over, splits multi-line data, sends heartbeat comments and batches', async () => {
     const response = await fetch(`${address}/events`);
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
@@ -35,7 +35,7 @@ describe('SSE writer', () => {
     const body = await response.text();
     expect(body.startsWith('data: first\ndata: second\n\n')).toBe(true);
     expect(body).toContain(': keep-alive\n\n');
-    expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(body.endsWith('data: {"type":"finish"}\n\ndata: last\ndata: line\n\ndata: [DONE]\n\n')).toBe(true);
   });
 
   it('tells its owner when the client goes away', async () => {

@@ -114,11 +114,12 @@ export function streamTurnAsUiMessages(reply: FastifyReply, turn: ChatTurnHandle
   });
   const toChunks = createUiMessageChunkMapper();
   const unsubscribe = turn.subscribe((event) => {
-    for (const chunk of toChunks(event)) stream.send(JSON.stringify(chunk));
-    if (event.type === 'finished' || event.type === 'error') {
-      stream.send('[DONE]');
-      stream.end();
-    }
+    // One write per event: a delta is one part; only parts born of the same event share a write.
+    const parts = toChunks(event).map((chunk) => JSON.stringify(chunk));
+    const isLast = event.type === 'finished' || event.type === 'error';
+    if (isLast) parts.push('[DONE]');
+    stream.sendAll(parts);
+    if (isLast) stream.end();
   });
   stream.onClose(unsubscribe);
 }

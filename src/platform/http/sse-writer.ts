@@ -3,6 +3,11 @@ import type { FastifyReply } from 'fastify';
 export interface SseStream {
   /** Writes one event now: no buffering, no coalescing. Does nothing once the client has gone. */
   send(data: string): void;
+  /**
+   * Writes these events now, in one write: for events that are born together (a text part's start and
+   * its first delta, a reply's closing parts), never for deltas that arrive apart.
+   */
+  sendAll(data: readonly string[]): void;
   end(): void;
   readonly isOpen: boolean;
   /** Runs once, when the client goes away or the stream is ended (at once if that already happened). */
@@ -49,12 +54,10 @@ export function openSseStream(reply: FastifyReply, options: SseOptions): SseStre
 
   return {
     send(data) {
-      write(
-        `${data
-          .split('\n')
-          .map((line) => `data: ${line}`)
-          .join('\n')}\n\n`,
-      );
+      write(eventOf(data));
+    },
+    sendAll(data) {
+      write(data.map(eventOf).join(''));
     },
     end() {
       if (isOpen && !raw.writableEnded) raw.end();
@@ -68,4 +71,13 @@ export function openSseStream(reply: FastifyReply, options: SseOptions): SseStre
       else listener();
     },
   };
+}
+
+/** One `data:` line per line of data; JSON (what we send) has none, so it is one line as it is. */
+function eventOf(data: string): string {
+  if (!data.includes('\n')) return `data: ${data}\n\n`;
+  return `${data
+    .split('\n')
+    .map((line) => `data: ${line}`)
+    .join('\n')}\n\n`;
 }
