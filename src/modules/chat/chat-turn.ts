@@ -1,4 +1,4 @@
-import type { ModelMessage } from 'ai';
+import type { TextMessage } from '../../ai/model-call.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
@@ -189,10 +189,10 @@ function scheduleTitle(deps: ChatTurnDeps, turn: StoredTurn, reply: string): voi
 }
 
 /** Stored history as model messages; a window that starts mid-exchange starts at the next user message. */
-export function toModelMessages(history: readonly HistoryMessage[]): ModelMessage[] {
+export function toModelMessages(history: readonly HistoryMessage[]): TextMessage[] {
   const firstUser = history.findIndex((message) => message.role === 'user');
   if (firstUser < 0) return [];
-  return history.slice(firstUser).flatMap((message): ModelMessage[] => {
+  return history.slice(firstUser).flatMap((message): TextMessage[] => {
     switch (message.role) {
       case 'user':
         return [{ role: 'user', content: message.content }];

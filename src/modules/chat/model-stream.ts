@@ -1,5 +1,6 @@
-import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { streamText, type FinishReason, type LanguageModelUsage, type ModelMessage } from 'ai';
+import type { LanguageModelV3, LanguageModelV3Usage } from '@ai-sdk/provider';
+import { NoOutputGeneratedError, type FinishReason } from 'ai';
+import { openModelStream, toModelPrompt, totalsOf, type TextMessage } from '../../ai/model-call.js';
 import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
 import type { Metrics } from '../../platform/metrics.js';
 
@@ -8,7 +9,7 @@ export interface ModelStreamRequest {
   /** For metric labels and error messages: `openai`, `offline`, a tenant provider's name. */
   readonly providerName: string;
   readonly system: string | undefined;
-  readonly messages: ModelMessage[];
+  readonly messages: readonly TextMessage[];
   readonly temperature: number | undefined;
   readonly maxOutputTokens: number | undefined;
   readonly timeoutMs: number;
@@ -64,9 +65,10 @@ export async function streamModelReply(
   let reasoning = '';
   let timeToFirstTokenMs: number | null = null;
   let finishReason: FinishReason | null = null;
-  let usage: LanguageModelUsage | undefined;
+  let usage: LanguageModelV3Usage | undefined;
   let failure: unknown;
   let isAborted = false;
+  let hasOutput = false;
 
   const markFirstToken = () => {
     if (timeToFirstTokenMs !== null) return;
@@ -76,48 +78,62 @@ export async function streamModelReply(
 
   deps.metrics.chatStreamsInFlight.inc();
   try {
-    const result = streamText({
-      model: request.model,
-      system: request.system,
-      messages: request.messages,
-      temperature: request.temperature,
-      maxOutputTokens: request.maxOutputTokens,
-      maxRetries: deps.maxRetries ?? 0,
-      abortSignal,
-      // Errors arrive as `error` parts below; the default handler would print them to stderr.
-      onError: () => undefined,
-    });
-    for await (const part of result.fullStream) {
+    const stream = await openModelStream(
+      request.model,
+      {
+        prompt: toModelPrompt(request.system, request.messages),
+        temperature: request.temperature,
+        maxOutputTokens: request.maxOutputTokens,
+        abortSignal,
+      },
+      deps.maxRetries ?? 0,
+    );
+    // The provider's own parts, read as they come: each delta goes out the moment it arrives.
+    for await (const part of stream) {
       switch (part.type) {
         case 'text-delta':
+          if (part.delta === '') break;
           markFirstToken();
-          text += part.text;
-          onEvent({ type: 'text-delta', delta: part.text });
+          hasOutput = true;
+          text += part.delta;
+          onEvent({ type: 'text-delta', delta: part.delta });
           break;
         case 'reasoning-delta':
+          if (part.delta === '') break;
           markFirstToken();
-          reasoning += part.text;
-          onEvent({ type: 'reasoning-delta', delta: part.text });
+          hasOutput = true;
+          reasoning += part.delta;
+          onEvent({ type: 'reasoning-delta', delta: part.delta });
           break;
         case 'tool-call':
-          onEvent({ type: 'tool-call', toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
+          hasOutput = true;
+          onEvent({
+            type: 'tool-call',
+            toolCallId: part.toolCallId,
+            toolName: part.toolName,
+            input: parseJson(part.input),
+          });
           break;
         case 'finish':
-          finishReason = part.finishReason;
-          usage = part.totalUsage;
+          finishReason = part.finishReason.unified;
+          usage = part.usage;
           break;
         case 'error':
           failure ??= part.error;
-          break;
-        case 'abort':
-          isAborted = true;
           break;
         default:
           break;
       }
     }
+    // As streamText: a stream that ends with no finish part is complete if something was said.
+    if (finishReason === null && failure === undefined) {
+      if (hasOutput) finishReason = 'other';
+      else failure = new NoOutputGeneratedError({ message: 'The model stream ended without a finish part' });
+    }
   } catch (error) {
-    failure ??= error;
+    // A cancelled or timed-out call rejects with the signal's reason; that is not the provider failing.
+    if (abortSignal.aborted) isAborted = true;
+    else failure ??= error;
   } finally {
     clearTimeout(timer);
     deps.metrics.chatStreamsInFlight.dec();
@@ -163,13 +179,23 @@ function describeFailure(outcome: {
   return undefined;
 }
 
-function toTokenUsage(usage: LanguageModelUsage | undefined): TokenUsage {
-  const inputTokens = usage?.inputTokens ?? null;
-  const outputTokens = usage?.outputTokens ?? null;
-  const reasoningTokens = usage?.outputTokenDetails?.reasoningTokens ?? usage?.reasoningTokens ?? null;
-  const totalTokens =
-    usage?.totalTokens ?? (inputTokens !== null && outputTokens !== null ? inputTokens + outputTokens : null);
-  return { inputTokens, outputTokens, reasoningTokens, totalTokens };
+function toTokenUsage(usage: LanguageModelV3Usage | undefined): TokenUsage {
+  const totals = usage ? totalsOf(usage) : undefined;
+  return {
+    inputTokens: totals?.inputTokens ?? null,
+    outputTokens: totals?.outputTokens ?? null,
+    reasoningTokens: totals?.reasoningTokens ?? null,
+    totalTokens: totals?.totalTokens ?? null,
+  };
+}
+
+/** A tool call's input arrives as JSON text; unreadable input is passed on as it came. */
+function parseJson(input: string): unknown {
+  try {
+    return JSON.parse(input) as unknown;
+  } catch {
+    return input;
+  }
 }
 
 function recordTokens(deps: ModelStreamDeps, labels: { provider: string; model: string }, usage: TokenUsage): void {

@@ -1,4 +1,4 @@
-import type { ModelMessage } from 'ai';
+import type { TextMessage } from '../../ai/model-call.js';
 import type { Actor } from '../../access/actor.js';
 import { AppError } from '../../platform/errors.js';
 import { isUuid, newId } from '../../platform/ids.js';
@@ -100,9 +100,9 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
 export type OpenAICompatService = ReturnType<typeof createOpenAICompatService>;
 
 /** System and developer messages join the agent's instructions; the rest is the conversation. */
-function splitMessages(input: readonly OpenAIChatMessage[]): { system: string[]; messages: ModelMessage[] } {
+function splitMessages(input: readonly OpenAIChatMessage[]): { system: string[]; messages: TextMessage[] } {
   const system: string[] = [];
-  const messages: ModelMessage[] = [];
+  const messages: TextMessage[] = [];
   for (const [index, message] of input.entries()) {
     const text = textOf(message, index);
     switch (message.role) {
