@@ -1,7 +1,6 @@
-import { and, desc, eq, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { preparedFor } from '../../platform/db/prepared.js';
-import { rowsOf } from '../../platform/db/raw-rows.js';
 import { agents, conversations, idempotencyKeys, messages } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
@@ -90,7 +89,11 @@ const turnContext = preparedFor((db) =>
 export type TurnContextRow = Awaited<ReturnType<ReturnType<typeof turnContext>['execute']>>[number];
 
 /** What a model sees of the past: the user's messages and complete, non-empty replies before a message. */
-const historyBefore = (tenantId: string, conversationId: string, messageId: string): SQL =>
+const historyBefore = (
+  tenantId: string | Placeholder<'tenantId'>,
+  conversationId: string | Placeholder,
+  messageId: string | Placeholder,
+): SQL =>
   inTenant(
     messages,
     tenantId,
@@ -99,6 +102,95 @@ const historyBefore = (tenantId: string, conversationId: string, messageId: stri
     ne(messages.content, ''),
     or(eq(messages.role, 'user'), eq(messages.status, 'complete')),
   );
+
+const value = sql.placeholder;
+
+/**
+ * A turn's writes and the history before it, in one statement (see `storeTurn`). Prepared in two forms,
+ * with and without an Idempotency-Key to claim; the values are placeholders, so the text never changes.
+ */
+function storeTurnStatement(db: Executor, isKeyed: boolean) {
+  const claim = db.$with('claim', {}).as(sql`
+    insert into ${idempotencyKeys}
+      (tenant_id, user_id, key, request_hash, conversation_id, user_message_id, assistant_message_id)
+    values (${value('tenantId')}, ${value('userId')}, ${value('key')}, ${value('requestHash')},
+      ${value('conversationId')}, ${value('userMessageId')}, ${value('assistantMessageId')})
+    on conflict do nothing
+    returning key`);
+  const isClaimed = isKeyed ? sql`exists (select from claim)` : sql`true`;
+  const stored = db.$with('stored', {}).as(sql`
+    insert into ${messages} (id, tenant_id, conversation_id, role, content, status, model, created_at, completed_at)
+    select * from (values
+      (${value('userMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid, 'user',
+        ${value('content')}::text, 'complete', null::text, ${value('now')}::timestamptz, ${value('now')}::timestamptz),
+      (${value('assistantMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid,
+        'assistant', '', 'streaming', ${value('modelRef')}::text, ${value('now')}::timestamptz, null::timestamptz)
+    ) as turn (id, tenant_id, conversation_id, role, content, status, model, created_at, completed_at)
+    where ${isClaimed}
+    returning id`);
+  const bumped = db.$with('bumped', {}).as(sql`
+    update ${conversations}
+    set message_count = message_count + 2,
+      last_activity_at = ${value('now')}::timestamptz, updated_at = ${value('now')}::timestamptz
+    where ${inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId')))} and ${isClaimed}
+    returning id`);
+  const history = db
+    .select({ role: messages.role, content: messages.content })
+    .from(messages)
+    .where(historyBefore(value('tenantId'), value('conversationId'), value('userMessageId')))
+    .orderBy(desc(messages.id))
+    .limit(value('historyLimit'))
+    .as('history');
+  return db
+    .with(...(isKeyed ? [claim] : []), stored, bumped)
+    .select({ isStored: sql<boolean>`${isClaimed}`, role: history.role, content: history.content })
+    .from(sql`(select 1) as one`)
+    .leftJoinLateral(history, sql`true`)
+    .prepare(isKeyed ? 'chat_store_keyed_turn' : 'chat_store_turn');
+}
+
+const storeTurn = preparedFor((db) => storeTurnStatement(db, false));
+const storeKeyedTurn = preparedFor((db) => storeTurnStatement(db, true));
+
+/** A reply's outcome, every field a placeholder. */
+function replyCompletion(db: Executor) {
+  const field = (name: keyof AssistantMessageResult) => sql`${value(name)}`;
+  return db
+    .update(messages)
+    .set({
+      content: field('content'),
+      reasoning: field('reasoning'),
+      status: field('status'),
+      errorCode: field('errorCode'),
+      errorMessage: field('errorMessage'),
+      inputTokens: field('inputTokens'),
+      outputTokens: field('outputTokens'),
+      reasoningTokens: field('reasoningTokens'),
+      totalTokens: field('totalTokens'),
+      timeToFirstTokenMs: field('timeToFirstTokenMs'),
+      durationMs: field('durationMs'),
+      finishReason: field('finishReason'),
+      completedAt: sql`${value('completedAt')}::timestamptz`,
+    })
+    .where(inTenant(messages, value('tenantId'), eq(messages.id, value('messageId'))));
+}
+
+const recordFailedReply = preparedFor((db) => replyCompletion(db).prepare('chat_record_failed_reply'));
+
+/** The reply, and the turn counted in the conversation's state (merged in SQL, so concurrent turns both count). */
+const recordCompletedReply = preparedFor((db) => {
+  const completed = db.$with('completed').as(replyCompletion(db).returning({ id: messages.id }));
+  return db
+    .with(completed)
+    .update(conversations)
+    .set({
+      state: sql`${conversations.state} || jsonb_build_object('lastModel', ${value('modelRef')}::text, 'turns', coalesce((${conversations.state}->>'turns')::int, 0) + 1)`,
+      lastActivityAt: sql`${value('now')}::timestamptz`,
+      updatedAt: sql`${value('now')}::timestamptz`,
+    })
+    .where(inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId'))))
+    .prepare('chat_record_completed_reply');
+});
 
 /** The two rows a turn inserts, as the database stores them (every other column takes its default, null). */
 function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow } {
@@ -159,44 +251,21 @@ export function createChatTurnRepository() {
      * then finds it taken and stores nothing.
      */
     async storeTurn(db: Executor, turn: NewTurn): Promise<StoredTurnRows> {
-      const { tenantId, conversationId, userMessageId, assistantMessageId, idempotencyClaim: claim } = turn;
-      const at = turn.now.toISOString();
-      const claimStatement = claim
-        ? sql`claim as ${db
-            .insert(idempotencyKeys)
-            .values({ tenantId, conversationId, userMessageId, assistantMessageId, ...claim })
-            .onConflictDoNothing()
-            .returning({ key: idempotencyKeys.key })},`
-        : sql``;
-      const isClaimed = claim ? sql`exists (select from claim)` : sql`true`;
-      const history = db
-        .select({ role: messages.role, content: messages.content })
-        .from(messages)
-        .where(historyBefore(tenantId, conversationId, userMessageId))
-        .orderBy(desc(messages.id))
-        .limit(Math.max(0, turn.historyLimit - 1));
-      const result = await db.execute(sql`
-        with ${claimStatement}
-        stored as (
-          insert into ${messages} (id, tenant_id, conversation_id, role, content, status, model, created_at, completed_at)
-          select * from (values
-            (${userMessageId}::uuid, ${tenantId}::uuid, ${conversationId}::uuid, 'user', ${turn.content}::text,
-              'complete', null::text, ${at}::timestamptz, ${at}::timestamptz),
-            (${assistantMessageId}::uuid, ${tenantId}::uuid, ${conversationId}::uuid, 'assistant', '',
-              'streaming', ${turn.modelRef}::text, ${at}::timestamptz, null::timestamptz)
-          ) as turn (id, tenant_id, conversation_id, role, content, status, model, created_at, completed_at)
-          where ${isClaimed}
-          returning id
-        ),
-        bumped as (
-          update ${conversations}
-          set message_count = message_count + 2, last_activity_at = ${at}::timestamptz, updated_at = ${at}::timestamptz
-          where ${inTenant(conversations, tenantId, eq(conversations.id, conversationId))} and ${isClaimed}
-          returning id
-        )
-        select ${isClaimed} as "isStored", history.role, history.content
-        from (select 1) as one left join lateral ${history} as history on true`);
-      const rows = rowsOf<{ isStored: boolean; role: MessageRow['role'] | null; content: string | null }>(result);
+      const { idempotencyClaim: claim } = turn;
+      const values = {
+        tenantId: turn.tenantId,
+        conversationId: turn.conversationId,
+        userMessageId: turn.userMessageId,
+        assistantMessageId: turn.assistantMessageId,
+        content: turn.content,
+        modelRef: turn.modelRef,
+        now: turn.now.toISOString(),
+        // The user's message joins the history in memory: it is not in the snapshot this reads.
+        historyLimit: Math.max(0, turn.historyLimit - 1),
+      };
+      const rows = claim
+        ? await storeKeyedTurn(db).execute({ ...values, ...claim })
+        : await storeTurn(db).execute(values);
       const earlier = rows.flatMap(({ role, content }) =>
         role === null || content === null ? [] : [{ role, content }],
       );
@@ -228,25 +297,14 @@ export function createChatTurnRepository() {
      * in one statement. The state is merged in SQL so two turns finishing together both count.
      */
     async recordReply(db: Executor, reply: ReplyToRecord): Promise<void> {
-      const { tenantId, conversationId, turn } = reply;
-      const completion = db
-        .update(messages)
-        .set(reply.result)
-        .where(inTenant(messages, tenantId, eq(messages.id, reply.messageId)));
+      const { tenantId, conversationId, messageId, result, turn } = reply;
+      const values = { ...result, completedAt: result.completedAt?.toISOString() ?? null, tenantId, messageId };
       if (!turn) {
-        await completion;
+        await recordFailedReply(db).execute(values);
         return;
       }
-      const completed = db.$with('completed').as(completion.returning({ id: messages.id }));
-      await db
-        .with(completed)
-        .update(conversations)
-        .set({
-          state: sql`${conversations.state} || jsonb_build_object('lastModel', ${turn.modelRef}::text, 'turns', coalesce((${conversations.state}->>'turns')::int, 0) + 1)`,
-          lastActivityAt: turn.now,
-          updatedAt: turn.now,
-        })
-        .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)));
+      const now = turn.now.toISOString();
+      await recordCompletedReply(db).execute({ ...values, conversationId, modelRef: turn.modelRef, now });
     },
   };
 }
