@@ -35,12 +35,19 @@ export function openSseStream(reply: FastifyReply, options: SseOptions): SseStre
     if (value !== undefined) raw.setHeader(name, value);
   }
   raw.writeHead(options.status ?? 200, { ...options.headers, 'x-request-id': reply.request.id });
-  if (typeof raw.flushHeaders === 'function') raw.flushHeaders();
+  // The headers leave with the first event when that is sent in this same tick (one packet, not two),
+  // and on their own right after it otherwise, so the client always learns at once that it is streaming.
+  let hasWritten = false;
+  process.nextTick(() => {
+    if (!hasWritten && !raw.destroyed && typeof raw.flushHeaders === 'function') raw.flushHeaders();
+  });
 
   let isOpen = true;
   const closeListeners: (() => void)[] = [];
   const write = (text: string) => {
-    if (isOpen && !raw.destroyed && raw.writable) raw.write(text);
+    if (!isOpen || raw.destroyed || !raw.writable) return;
+    hasWritten = true;
+    raw.write(text);
   };
   const heartbeat = setInterval(() => write(': keep-alive\n\n'), options.heartbeatMs);
   heartbeat.unref();
