@@ -34,7 +34,7 @@ export interface NewTurn {
   readonly now: Date;
   /** When set, the turn is stored only if this Idempotency-Key is claimed by the same statement. */
   readonly idempotencyClaim?: { readonly userId: string; readonly key: string; readonly requestHash: string };
-  /** How many of the messages before this one to return, for the model. */
+  /** How many messages the model sees, the user's new one included (so one fewer is read). */
   readonly historyLimit: number;
 }
 
