@@ -1,4 +1,4 @@
-import { useId, type ReactNode } from 'react';
+import { useId, type InputHTMLAttributes, type ReactNode } from 'react';
 import { ApiError } from '../api/api-error';
 
 /**
@@ -62,5 +62,29 @@ export function FieldGroup(props: { legend: ReactNode; field: string; error: unk
       {props.children}
       {message && <span className="field-error">{message}</span>}
     </fieldset>
+  );
+}
+
+/**
+ * The common case of Field: a controlled single-line <input> whose value is a string. Any other input
+ * attribute (type, required, maxLength, autoComplete…) passes through.
+ */
+export function TextField(
+  props: {
+    label: ReactNode;
+    field: string;
+    error: unknown;
+    hint?: ReactNode;
+    value: string;
+    onValueChange: (value: string) => void;
+  } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'id'>,
+) {
+  const { label, field, error, hint, value, onValueChange, ...inputProps } = props;
+  return (
+    <Field label={label} field={field} error={error} hint={hint}>
+      {(control) => (
+        <input {...inputProps} {...control} value={value} onChange={(event) => onValueChange(event.target.value)} />
+      )}
+    </Field>
   );
 }

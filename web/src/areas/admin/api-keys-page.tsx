@@ -4,7 +4,7 @@ import { useServices, useSignedInSession } from '../../app-context';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { CursorListView, useCursorList } from '../../ui/cursor-list';
 import { ErrorNotice } from '../../ui/error-notice';
-import { Field } from '../../ui/field';
+import { Field, TextField } from '../../ui/field';
 import { formatDateTime } from '../../ui/format';
 import { grantableRoles, roleLabels, type Role } from '../../ui/roles';
 import { adminKeys, type ApiKey, type CreatedApiKey } from './admin-api';
@@ -62,18 +62,17 @@ export function ApiKeysPage() {
       <form className="card stack form" onSubmit={submit} aria-labelledby="api-key-create-heading">
         <h2 id="api-key-create-heading">Create an API key</h2>
         <div className="field-row">
-          <Field label="Name" field="name" error={create.error} hint="Says where it is used, e.g. “CI bot”.">
-            {(control) => (
-              <input
-                {...control}
-                value={name}
-                onChange={(event) => setName(event.target.value)}
-                required
-                maxLength={100}
-                autoComplete="off"
-              />
-            )}
-          </Field>
+          <TextField
+            label="Name"
+            field="name"
+            error={create.error}
+            hint="Says where it is used, e.g. “CI bot”."
+            value={name}
+            onValueChange={setName}
+            required
+            maxLength={100}
+            autoComplete="off"
+          />
           <Field label="Role" field="role" error={create.error} hint="At most your own role.">
             {(control) => (
               <select {...control} value={role} onChange={(event) => setRole(event.target.value as Role)}>

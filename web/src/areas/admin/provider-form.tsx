@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../../ui/error-notice';
-import { Field } from '../../ui/field';
+import { Field, TextField } from '../../ui/field';
 import { providerKinds, type Provider, type ProviderKind } from './admin-api';
 
 /** The body of POST /v1/providers, and of PATCH, where `apiKey: null` removes the stored key. */
@@ -139,19 +139,18 @@ export function ProviderForm(props: {
           )}
         </Field>
       </div>
-      <Field label="Base URL" field="baseUrl" error={error} hint={baseUrlHints[kind]}>
-        {(control) => (
-          <input
-            {...control}
-            type="url"
-            value={baseUrl}
-            onChange={(event) => setBaseUrl(event.target.value)}
-            maxLength={2048}
-            placeholder={kind === 'openai-compatible' ? 'http://127.0.0.1:11434/v1' : undefined}
-            spellCheck={false}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Base URL"
+        field="baseUrl"
+        error={error}
+        hint={baseUrlHints[kind]}
+        value={baseUrl}
+        onValueChange={setBaseUrl}
+        type="url"
+        maxLength={2048}
+        placeholder={kind === 'openai-compatible' ? 'http://127.0.0.1:11434/v1' : undefined}
+        spellCheck={false}
+      />
       <Field
         label="API key"
         field="apiKey"
@@ -214,17 +213,16 @@ export function ProviderForm(props: {
           ))}
         </div>
       )}
-      <Field label="Models" field="models" error={error} hint={modelsHints[kind]}>
-        {(control) => (
-          <input
-            {...control}
-            value={models}
-            onChange={(event) => setModels(event.target.value)}
-            placeholder={kind === 'azure' ? 'my-gpt-4o, my-gpt-4o-mini' : undefined}
-            spellCheck={false}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Models"
+        field="models"
+        error={error}
+        hint={modelsHints[kind]}
+        value={models}
+        onValueChange={setModels}
+        placeholder={kind === 'azure' ? 'my-gpt-4o, my-gpt-4o-mini' : undefined}
+        spellCheck={false}
+      />
       {error !== null && error !== undefined && <ErrorNotice error={error} />}
       <div className="row form-actions">
         <button type="submit" className="primary" disabled={props.isBusy}>

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useServices } from '../../app-context';
 import { CursorListView, useCursorList } from '../../ui/cursor-list';
 import { ErrorNotice } from '../../ui/error-notice';
-import { Field } from '../../ui/field';
+import { Field, TextField } from '../../ui/field';
 import { formatDateTime } from '../../ui/format';
 import { adminKeys, type CreatedTenant, type Tenant } from './admin-api';
 
@@ -58,44 +58,39 @@ export function TenantsPage() {
       <p className="muted intro">Each tenant has its own users, agents, providers and conversations.</p>
       <form className="card stack form" onSubmit={submit} aria-labelledby="tenant-create-heading">
         <h2 id="tenant-create-heading">Create a tenant</h2>
-        <Field label="Tenant name" field="name" error={create.error}>
-          {(control) => (
-            <input
-              {...control}
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-              required
-              maxLength={100}
-              autoComplete="off"
-            />
-          )}
-        </Field>
+        <TextField
+          label="Tenant name"
+          field="name"
+          error={create.error}
+          value={name}
+          onValueChange={setName}
+          required
+          maxLength={100}
+          autoComplete="off"
+        />
         <fieldset className="field-group">
           <legend>First administrator (optional)</legend>
           <div className="field-row">
-            <Field label="Admin email" field="admin.email" error={create.error}>
-              {(control) => (
-                <input
-                  {...control}
-                  type="email"
-                  value={adminEmail}
-                  onChange={(event) => setAdminEmail(event.target.value)}
-                  maxLength={254}
-                  autoComplete="off"
-                />
-              )}
-            </Field>
-            <Field label="Admin name" field="admin.displayName" error={create.error} hint="Optional.">
-              {(control) => (
-                <input
-                  {...control}
-                  value={adminName}
-                  onChange={(event) => setAdminName(event.target.value)}
-                  maxLength={100}
-                  autoComplete="off"
-                />
-              )}
-            </Field>
+            <TextField
+              label="Admin email"
+              field="admin.email"
+              error={create.error}
+              value={adminEmail}
+              onValueChange={setAdminEmail}
+              type="email"
+              maxLength={254}
+              autoComplete="off"
+            />
+            <TextField
+              label="Admin name"
+              field="admin.displayName"
+              error={create.error}
+              hint="Optional."
+              value={adminName}
+              onValueChange={setAdminName}
+              maxLength={100}
+              autoComplete="off"
+            />
           </div>
           <Field
             label="Admin password"

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
-import { Field } from '../../ui/field';
+import { Field, TextField } from '../../ui/field';
 import { grantableRoles, roleLabels, type Role } from '../../ui/roles';
 import { adminKeys, type TenantUser } from './admin-api';
 
@@ -39,30 +39,27 @@ export function UserCreateForm(props: { onDone: (user: TenantUser) => void; onCa
     <form className="card stack form" onSubmit={submit} aria-labelledby="user-create-heading">
       <h2 id="user-create-heading">Add a user</h2>
       <div className="field-row">
-        <Field label="Email" field="email" error={create.error}>
-          {(control) => (
-            <input
-              {...control}
-              type="email"
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-              required
-              maxLength={254}
-              autoComplete="off"
-            />
-          )}
-        </Field>
-        <Field label="Name" field="displayName" error={create.error} hint="Optional.">
-          {(control) => (
-            <input
-              {...control}
-              value={displayName}
-              onChange={(event) => setDisplayName(event.target.value)}
-              maxLength={100}
-              autoComplete="off"
-            />
-          )}
-        </Field>
+        <TextField
+          label="Email"
+          field="email"
+          error={create.error}
+          value={email}
+          onValueChange={setEmail}
+          type="email"
+          required
+          maxLength={254}
+          autoComplete="off"
+        />
+        <TextField
+          label="Name"
+          field="displayName"
+          error={create.error}
+          hint="Optional."
+          value={displayName}
+          onValueChange={setDisplayName}
+          maxLength={100}
+          autoComplete="off"
+        />
       </div>
       <div className="field-row">
         <Field label="Role" field="role" error={create.error}>

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../../ui/error-notice';
-import { Field, FieldGroup } from '../../ui/field';
+import { Field, FieldGroup, TextField } from '../../ui/field';
 import type { Agent, AgentInput, AgentVisibility, ModelChoices } from './agents-api';
 
 export interface AgentFormProps {
@@ -67,18 +67,16 @@ export function AgentForm(props: AgentFormProps) {
 
   return (
     <form className="card stack form" onSubmit={submit}>
-      <Field label="Name" field="name" error={error}>
-        {(control) => (
-          <input
-            {...control}
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-            required
-            maxLength={100}
-            autoComplete="off"
-          />
-        )}
-      </Field>
+      <TextField
+        label="Name"
+        field="name"
+        error={error}
+        value={name}
+        onValueChange={setName}
+        required
+        maxLength={100}
+        autoComplete="off"
+      />
       <Field
         label="Personality"
         field="instructions"
