@@ -39,6 +39,12 @@ const environmentSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TRUST_PROXY: booleanFromEnv.default(false),
   DEFAULT_MODEL: z.string().min(1).max(200).optional(),
+  DEFAULT_EMBEDDING_MODEL: z.string().min(1).max(200).default('offline'),
+  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(2 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  /** Hosts, IP addresses or CIDR ranges outbound requests may reach even though they are private. */
+  OUTBOUND_ALLOW: z.string().max(4096).default(''),
+  PARSE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  PARSE_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(512),
   OPENAI_API_KEY: optionalSecret,
   OPENAI_BASE_URL: optionalUrl,
   ANTHROPIC_API_KEY: optionalSecret,
@@ -87,6 +93,15 @@ export interface Config {
   readonly shutdownGraceMs: number;
   readonly trustProxy: boolean;
   readonly defaultModel: string | undefined;
+  /** `offline` or `provider:model`; what a new knowledge source embeds with unless it names another. */
+  readonly defaultEmbeddingModel: string;
+  readonly uploadMaxBytes: number;
+  /** Where uploaded files live (a directory under the data dir). */
+  readonly filesDir: string;
+  readonly outboundAllowList: readonly string[];
+  /** Bounds for a document parser running in its worker thread. */
+  readonly parseTimeoutMs: number;
+  readonly parseMaxMemoryMb: number;
   readonly providers: ServerProviderSettings;
 }
 
@@ -135,6 +150,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     trustProxy: e.TRUST_PROXY,
     defaultModel: e.DEFAULT_MODEL,
+    defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    filesDir: path.join(path.resolve(e.DATA_DIR), 'files'),
+    outboundAllowList: e.OUTBOUND_ALLOW.split(',').map((entry) => entry.trim()).filter(Boolean),
+    parseTimeoutMs: e.PARSE_TIMEOUT_MS,
+    parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB,
     providers: readServerProviders(e),
   });
 }

@@ -207,6 +207,8 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
     timeToFirstTokenMs: null,
     durationMs: null,
     finishReason: null,
+    citations: null,
+    attachments: null,
     createdAt: turn.now,
   } as const;
   return {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
+import type { StoredAttachment, StoredCitation } from './knowledge.js';
 import { users } from './users.js';
 
 export const projects = pgTable(
@@ -86,6 +87,10 @@ export const messages = pgTable(
     timeToFirstTokenMs: integer('time_to_first_token_ms'),
     durationMs: integer('duration_ms'),
     finishReason: text('finish_reason'),
+    /** The knowledge passages a reply drew on (see StoredCitation). */
+    citations: jsonb('citations').$type<StoredCitation[]>(),
+    /** Files a user message carries. */
+    attachments: jsonb('attachments').$type<StoredAttachment[]>(),
     createdAt: createdAt(),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
   },

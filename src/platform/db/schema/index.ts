@@ -2,3 +2,4 @@ export * from './tenants.js';
 export * from './users.js';
 export * from './agents.js';
 export * from './conversations.js';
+export * from './knowledge.js';

@@ -1,0 +1,235 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  customType,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { agents } from './agents.js';
+import { createdAt, tenantColumn, updatedAt } from './columns.js';
+import { users } from './users.js';
+
+/**
+ * A pgvector column without a fixed dimension, so sources embedded by different models (384, 1536, …)
+ * share one table. Each supported dimension has its own partial HNSW index over `embedding::vector(n)`;
+ * a query casts the same way and filters on `embedding_dimensions`, which is what lets the planner use it.
+ */
+const anyVector = customType<{ data: number[]; driverData: string }>({
+  dataType: () => 'vector',
+  toDriver: (value) => `[${value.join(',')}]`,
+  fromDriver: (value) => (typeof value === 'string' ? (JSON.parse(value) as number[]) : (value as number[])),
+});
+
+/** The dimensions a knowledge source may use; each has an HNSW index (migrations). */
+export const embeddingDimensions = [256, 384, 512, 768, 1024, 1536] as const;
+export type EmbeddingDimensions = (typeof embeddingDimensions)[number];
+
+/** A tenant's collection of documents, searched as one and attached to agents. */
+export const knowledgeSources = pgTable(
+  'knowledge_sources',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** `offline` (the built-in embedder) or `provider:model`, as agents name chat models. */
+    embeddingModel: text('embedding_model').notNull(),
+    embeddingDimensions: smallint('embedding_dimensions').notNull(),
+    chunkTokens: integer('chunk_tokens').notNull(),
+    chunkOverlapTokens: integer('chunk_overlap_tokens').notNull(),
+    /** BM25's collection statistics, kept in step with the chunks in the same transaction. */
+    chunkCount: bigint('chunk_count', { mode: 'number' }).notNull().default(0),
+    totalTermCount: bigint('total_term_count', { mode: 'number' }).notNull().default(0),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('knowledge_sources_tenant_name_unique').on(table.tenantId, table.name),
+    index('knowledge_sources_created_by_idx').on(table.createdBy),
+  ],
+);
+
+export const documentStatuses = ['pending', 'processing', 'ready', 'failed', 'cancelled'] as const;
+export type DocumentStatus = (typeof documentStatuses)[number];
+export const documentOrigins = ['upload', 'url'] as const;
+export type DocumentOrigin = (typeof documentOrigins)[number];
+
+export const knowledgeDocuments = pgTable(
+  'knowledge_documents',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => knowledgeSources.id, { onDelete: 'cascade' }),
+    /** A label only (the uploaded file name or the page title); the file is stored by id. */
+    title: text('title').notNull(),
+    origin: text('origin', { enum: documentOrigins }).notNull(),
+    url: text('url'),
+    /** Detected from the content, never taken from the name. */
+    mediaType: text('media_type'),
+    byteSize: bigint('byte_size', { mode: 'number' }),
+    sha256: text('sha256'),
+    storageKey: text('storage_key'),
+    status: text('status', { enum: documentStatuses }).notNull(),
+    /** 0–100 while processing. */
+    progress: smallint('progress').notNull().default(0),
+    /** Why it failed, written for the person who uploaded it. */
+    errorMessage: text('error_message'),
+    pageCount: integer('page_count'),
+    chunkCount: integer('chunk_count').notNull().default(0),
+    /** Bumped by reindex and cancel: a job that finds a newer generation stops without writing. */
+    generation: integer('generation').notNull().default(1),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    indexedAt: timestamp('indexed_at', { withTimezone: true, mode: 'date' }),
+  },
+  (table) => [
+    index('knowledge_documents_source_idx').on(table.tenantId, table.sourceId, table.id.desc()),
+    index('knowledge_documents_source_fk_idx').on(table.sourceId),
+    index('knowledge_documents_created_by_idx').on(table.createdBy),
+  ],
+);
+
+export const knowledgeChunks = pgTable(
+  'knowledge_chunks',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => knowledgeSources.id, { onDelete: 'cascade' }),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => knowledgeDocuments.id, { onDelete: 'cascade' }),
+    /** Order within the document; (document, position) is unique, so a retried job cannot duplicate. */
+    position: integer('position').notNull(),
+    content: text('content').notNull(),
+    /** 1-based page for paged formats (PDF); null otherwise. */
+    page: integer('page'),
+    headingPath: text('heading_path').array().notNull().default(sql`'{}'::text[]`),
+    tokenCount: integer('token_count').notNull(),
+    /** BM25's document length: the number of indexed terms in the chunk. */
+    termCount: integer('term_count').notNull(),
+    embedding: anyVector('embedding').notNull(),
+    embeddingDimensions: smallint('embedding_dimensions').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('knowledge_chunks_document_position_unique').on(table.documentId, table.position),
+    index('knowledge_chunks_source_idx').on(table.sourceId),
+    ...embeddingDimensions.map((dimensions) =>
+      index(`knowledge_chunks_embedding_${dimensions}_idx`)
+        .using('hnsw', sql.raw(`(embedding::vector(${dimensions})) vector_cosine_ops`))
+        .where(sql.raw(`embedding_dimensions = ${dimensions}`)),
+    ),
+  ],
+);
+
+/**
+ * BM25 postings: one row per (term, chunk) with the term's frequency in the chunk. Terms are the
+ * lexemes of PostgreSQL's `english` text search configuration, so indexing and querying stem alike.
+ */
+export const knowledgePostings = pgTable(
+  'knowledge_postings',
+  {
+    tenantId: tenantColumn(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => knowledgeSources.id, { onDelete: 'cascade' }),
+    term: text('term').notNull(),
+    chunkId: uuid('chunk_id')
+      .notNull()
+      .references(() => knowledgeChunks.id, { onDelete: 'cascade' }),
+    termFrequency: integer('term_frequency').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.sourceId, table.term, table.chunkId] }),
+    index('knowledge_postings_chunk_idx').on(table.chunkId),
+  ],
+);
+
+/** Document frequency per term and source: BM25's IDF, kept in step with the postings. */
+export const knowledgeTerms = pgTable(
+  'knowledge_terms',
+  {
+    tenantId: tenantColumn(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => knowledgeSources.id, { onDelete: 'cascade' }),
+    term: text('term').notNull(),
+    chunkFrequency: integer('chunk_frequency').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.sourceId, table.term] })],
+);
+
+/** Which sources an agent answers from. */
+export const agentKnowledgeSources = pgTable(
+  'agent_knowledge_sources',
+  {
+    tenantId: tenantColumn(),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => knowledgeSources.id, { onDelete: 'cascade' }),
+  },
+  (table) => [
+    primaryKey({ columns: [table.agentId, table.sourceId] }),
+    index('agent_knowledge_sources_source_idx').on(table.sourceId),
+  ],
+);
+
+/** Files attached to chat messages (images, documents, audio), stored by id under the storage root. */
+export const files = pgTable(
+  'files',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    uploadedBy: uuid('uploaded_by')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** A label only. */
+    filename: text('filename').notNull(),
+    mediaType: text('media_type').notNull(),
+    byteSize: bigint('byte_size', { mode: 'number' }).notNull(),
+    storageKey: text('storage_key').notNull(),
+    /** Text extracted from documents (and transcripts of audio), given to the model as context. */
+    extractedText: text('extracted_text'),
+    createdAt: createdAt(),
+  },
+  (table) => [index('files_tenant_uploader_idx').on(table.tenantId, table.uploadedBy, table.id.desc())],
+);
+
+
+/** A passage a reply drew on, stored with the message; `marker` is the [n] the model was told to cite. */
+export interface StoredCitation {
+  readonly marker: number;
+  readonly sourceId: string;
+  readonly documentId: string;
+  readonly documentTitle: string;
+  readonly chunkId: string;
+  readonly page: number | null;
+  readonly headingPath: readonly string[];
+  readonly score: number;
+  /** The passage (or its opening), so a citation can be shown without another request. */
+  readonly excerpt: string;
+}
+
+/** A file a user message carries (see `files`). */
+export interface StoredAttachment {
+  readonly fileId: string;
+  readonly filename: string;
+  readonly mediaType: string;
+}
