@@ -1,0 +1,3 @@
+export function countTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}

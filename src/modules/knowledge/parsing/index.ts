@@ -1,0 +1,10 @@
+/**
+ * Document parsing and chunking for the knowledge base: detect a file's type from its content, parse it
+ * in a worker thread into structural blocks, and cut the blocks into heading-aware chunks.
+ */
+export type { DocumentType, ParsedBlock, ParsedDocument, ParseLimits } from './parsed-document.js';
+export { detectDocumentType, documentMediaTypes } from './detect-document-type.js';
+export { parseDocument } from './parse-document.js';
+export { chunkDocument } from './chunking/chunk-document.js';
+export type { Chunk, ChunkOptions } from './chunking/chunk-document.js';
+export { countTokens } from './chunking/count-tokens.js';
