@@ -1,0 +1,2 @@
+export type { JobContext, JobHandler, JobQueue, JobQueueDeps, SendOptions, WorkOptions } from './job-queue.js';
+export { createJobQueue } from './create-job-queue.js';

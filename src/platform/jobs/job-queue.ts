@@ -1,0 +1,38 @@
+import type { DatabaseHandle } from '../db/client.js';
+import type { Logger } from '../logger.js';
+
+export interface JobContext {
+  readonly id: string;
+  readonly retryCount: number;
+  /** Aborted when the queue stops (after its grace) or the job expires. */
+  readonly signal: AbortSignal;
+}
+
+export interface WorkOptions {
+  readonly concurrency?: number;
+  readonly retryLimit?: number;
+  readonly retryDelaySeconds?: number;
+  readonly expireInSeconds?: number;
+}
+
+export interface SendOptions {
+  readonly singletonKey?: string;
+  readonly startAfterSeconds?: number;
+}
+
+export type JobHandler<T extends object> = (data: T, job: JobContext) => Promise<void>;
+
+export interface JobQueue {
+  /** Declares a queue and its handler; call before start(). */
+  register<T extends object>(name: string, handler: JobHandler<T>, options?: WorkOptions): void;
+  send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  start(): Promise<void>;
+  /** Stops fetching, aborts running handlers' signals after a grace, waits for them (bounded). */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+export interface JobQueueDeps {
+  readonly database: DatabaseHandle;
+  readonly logger: Logger;
+  readonly pollIntervalSeconds?: number;
+}

@@ -1,0 +1,22 @@
+/**
+ * The one door for HTTP requests the server makes on a user's behalf (document URLs now, MCP servers
+ * and webhooks later). It refuses addresses inside our own network unless an administrator allowed them.
+ */
+export interface OutboundRequestInit extends RequestInit {
+  /** Redirects followed (each one re-checked); default 5. */
+  readonly maxRedirects?: number;
+  /** Bound for the whole exchange up to the response headers; default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+export interface OutboundHttp {
+  /** fetch-compatible (undici's fetch); MCP's StreamableHTTPClientTransport takes it as its `fetch` option. */
+  fetch(input: string | URL, init?: OutboundRequestInit): Promise<Response>;
+  /** Throws OutboundRefusedError (an AppError 'validation_failed') when the URL or its host is refused. */
+  assertAllowed(url: string | URL): Promise<void>;
+}
+
+export interface OutboundHttpOptions {
+  /** Host names, IP addresses or CIDR ranges that may be reached even though they are private. */
+  readonly allowList: readonly string[];
+}
