@@ -209,6 +209,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
     finishReason: null,
     citations: null,
     attachments: null,
+    toolCalls: null,
     createdAt: turn.now,
   } as const;
   return {

@@ -3,6 +3,7 @@ import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } fro
 import { agents } from './agents.js';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import type { StoredAttachment, StoredCitation } from './knowledge.js';
+import type { StoredToolCall } from './mcp.js';
 import { users } from './users.js';
 
 export const projects = pgTable(
@@ -91,6 +92,8 @@ export const messages = pgTable(
     citations: jsonb('citations').$type<StoredCitation[]>(),
     /** Files a user message carries. */
     attachments: jsonb('attachments').$type<StoredAttachment[]>(),
+    /** Tool calls made while writing a reply, with their results or pending approval. */
+    toolCalls: jsonb('tool_calls').$type<StoredToolCall[]>(),
     createdAt: createdAt(),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
   },

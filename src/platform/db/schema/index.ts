@@ -3,3 +3,4 @@ export * from './users.js';
 export * from './agents.js';
 export * from './conversations.js';
 export * from './knowledge.js';
+export * from './mcp.js';
