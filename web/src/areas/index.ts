@@ -2,6 +2,7 @@ import { administrationArea } from './admin/admin-area';
 import { agentsArea } from './agents/agents-area';
 import { chatArea } from './chat';
 import type { ConsoleArea } from './console-area';
+import { knowledgeArea } from './knowledge/knowledge-area';
 
 /** Every area of the console, in navigation order. Add a new area here. */
-export const consoleAreas: readonly ConsoleArea[] = [chatArea, agentsArea, administrationArea];
+export const consoleAreas: readonly ConsoleArea[] = [chatArea, agentsArea, knowledgeArea, administrationArea];

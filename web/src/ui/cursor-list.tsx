@@ -9,8 +9,17 @@ export interface Page<Item> {
   nextCursor: string | null;
 }
 
-/** A list endpoint read page by page (`?cursor=`), flattened for display. */
-export function useCursorList<Item>(queryKey: QueryKey, path: string, limit = 50) {
+/**
+ * A list endpoint read page by page (`?cursor=`), flattened for display. `pollEveryMs` re-reads the
+ * pages shown while it answers a number for them (e.g. while some row is still changing on the server).
+ */
+export function useCursorList<Item>(
+  queryKey: QueryKey,
+  path: string,
+  limit = 50,
+  options: { pollEveryMs?: (items: Item[]) => number | false } = {},
+) {
+  const { pollEveryMs } = options;
   const { api } = useServices();
   const query = useInfiniteQuery({
     queryKey,
@@ -21,6 +30,9 @@ export function useCursorList<Item>(queryKey: QueryKey, path: string, limit = 50
     },
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: pollEveryMs
+      ? (current) => pollEveryMs(current.state.data?.pages.flatMap((page) => page.items) ?? [])
+      : false,
   });
   const items = useMemo(() => query.data?.pages.flatMap((page) => page.items) ?? [], [query.data]);
   return { query, items };

@@ -3,7 +3,14 @@ import { useNavigate, useParams } from 'react-router';
 import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { AgentForm } from './agent-form';
-import { agentKeys, useAgent, useModelChoices, type Agent, type AgentInput } from './agents-api';
+import {
+  agentKeys,
+  useAgent,
+  useKnowledgeSourceChoices,
+  useModelChoices,
+  type Agent,
+  type AgentInput,
+} from './agents-api';
 
 export const agentsPath = '/agents';
 
@@ -14,6 +21,7 @@ function AgentEditor(props: { agent?: Agent }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const modelChoices = useModelChoices();
+  const knowledgeSources = useKnowledgeSourceChoices();
   const { agent } = props;
 
   const save = useMutation({
@@ -33,6 +41,9 @@ function AgentEditor(props: { agent?: Agent }) {
         modelChoices={modelChoices.data}
         modelChoicesError={modelChoices.error}
         onRetryModelChoices={() => void modelChoices.refetch()}
+        knowledgeSources={knowledgeSources.data}
+        knowledgeSourcesError={knowledgeSources.error}
+        onRetryKnowledgeSources={() => void knowledgeSources.refetch()}
         canShare={hasRoleAtLeast(session.user.role, 'tenant_admin')}
         tenantName={session.tenant.name}
         isBusy={save.isPending}

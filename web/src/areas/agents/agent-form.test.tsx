@@ -17,17 +17,25 @@ const storedAgent: Agent = {
   temperature: 0.5,
   maxOutputTokens: 800,
   visibility: 'tenant',
+  // One listed source, one deleted since: only the listed one is kept.
+  knowledgeSourceIds: ['ks-faq', 'ks-deleted'],
   ownerId: null,
   createdBy: 'u-self',
   createdAt: '2025-01-01T10:00:00.000Z',
   updatedAt: '2025-01-01T10:00:00.000Z',
 };
 
+const knowledgeSources = [
+  { id: 'ks-handbook', name: 'Handbook', documentCount: 3 },
+  { id: 'ks-faq', name: 'FAQ', documentCount: 1 },
+];
+
 function agentsServer(role: 'member' | 'tenant_admin', onSave: (body: unknown) => Response) {
   return fakeApi(
     {
       'GET /v1/providers/models': modelChoices,
       'GET /v1/agents': () => pageOf([]),
+      'GET /v1/knowledge-sources': () => pageOf(knowledgeSources),
       'GET /v1/agents/:id': () => Response.json(storedAgent),
       'POST /v1/agents': (call) => onSave(call.body),
       'PATCH /v1/agents/:id': (call) => onSave(call.body),
@@ -65,6 +73,7 @@ describe('agent form', () => {
       model: 'openai:gpt-4o',
       temperature: 0.7,
       visibility: 'tenant',
+      knowledgeSourceIds: [],
     });
     expect(body).not.toHaveProperty('maxOutputTokens');
     // Back to the list once saved.
@@ -91,6 +100,7 @@ describe('agent form', () => {
       model: 'openai:gpt-4o-mini',
       maxOutputTokens: 500,
       visibility: 'private',
+      knowledgeSourceIds: [],
     });
     expect(body).not.toHaveProperty('temperature');
   });
@@ -143,6 +153,46 @@ describe('agent form', () => {
       temperature: null,
       maxOutputTokens: 800,
       visibility: 'tenant',
+      knowledgeSourceIds: ['ks-faq'],
     });
+  });
+
+  it('gives the agent the knowledge sources ticked, in the order they are listed', async () => {
+    const server = agentsServer('tenant_admin', (body) =>
+      Response.json({ ...storedAgent, ...(body as object) }, { status: 201 }),
+    );
+    await openNewAgent(server);
+    const group = await screen.findByRole('group', { name: 'Knowledge sources' });
+    const faq = await within(group).findByRole('checkbox', { name: /FAQ/ });
+    expect(within(group).getByText('(3 documents)')).toBeTruthy();
+    fireEvent.click(faq);
+    fireEvent.click(within(group).getByRole('checkbox', { name: /Handbook/ }));
+    type('Name', 'Librarian');
+    fireEvent.click(screen.getByRole('button', { name: 'Create agent' }));
+
+    await waitFor(() => expect(server.callsTo('POST', '/v1/agents')).toHaveLength(1));
+    expect(server.callsTo('POST', '/v1/agents')[0]?.body).toMatchObject({
+      name: 'Librarian',
+      knowledgeSourceIds: ['ks-handbook', 'ks-faq'],
+    });
+  });
+
+  it("leaves the agent's sources alone when the sources cannot be listed", async () => {
+    const server = fakeApi({
+      'GET /v1/providers/models': modelChoices,
+      'GET /v1/agents/:id': () => Response.json(storedAgent),
+      'GET /v1/knowledge-sources': () => problem(503, 'unavailable', 'Knowledge sources are unavailable right now'),
+      'PATCH /v1/agents/:id': (call) => Response.json({ ...storedAgent, ...(call.body as object) }),
+      'GET /v1/agents': () => pageOf([]),
+    });
+    await renderArea(agentsArea.element, {
+      fetchImpl: server.fetchImpl,
+      areaPath: '/agents',
+      path: `/agents/${storedAgent.id}`,
+    });
+    expect((await screen.findByRole('alert')).textContent).toContain('Knowledge sources are unavailable right now');
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(server.callsTo('PATCH', `/v1/agents/${storedAgent.id}`)).toHaveLength(1));
+    expect(server.callsTo('PATCH', `/v1/agents/${storedAgent.id}`)[0]?.body).not.toHaveProperty('knowledgeSourceIds');
   });
 });

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field, FieldGroup, TextField } from '../../ui/field';
-import type { Agent, AgentInput, AgentVisibility, ModelChoices } from './agents-api';
+import type { Agent, AgentInput, AgentVisibility, KnowledgeSourceChoice, ModelChoices } from './agents-api';
+import { KnowledgeSourcePicker } from './knowledge-source-picker';
 
 export interface AgentFormProps {
   /** The agent being edited; absent when creating one. */
@@ -10,6 +11,10 @@ export interface AgentFormProps {
   modelChoices: ModelChoices | undefined;
   modelChoicesError: unknown;
   onRetryModelChoices: () => void;
+  /** Undefined while the list loads or when it could not be read. */
+  knowledgeSources: KnowledgeSourceChoice[] | undefined;
+  knowledgeSourcesError: unknown;
+  onRetryKnowledgeSources: () => void;
   /** Only administrators may share an agent with the whole tenant. */
   canShare: boolean;
   tenantName: string;
@@ -40,6 +45,7 @@ export function AgentForm(props: AgentFormProps) {
   const [chosenModel, setChosenModel] = useState<string | null>(agent?.model ?? null);
   const [temperature, setTemperature] = useState(agent?.temperature?.toString() ?? '');
   const [maxOutputTokens, setMaxOutputTokens] = useState(agent?.maxOutputTokens?.toString() ?? '');
+  const [knowledgeSourceIds, setKnowledgeSourceIds] = useState<string[]>(agent?.knowledgeSourceIds ?? []);
   const [visibility, setVisibility] = useState<AgentVisibility>(agent?.visibility ?? (canShare ? 'tenant' : 'private'));
 
   // Until the person picks one, a new agent gets the server's default model.
@@ -59,6 +65,9 @@ export function AgentForm(props: AgentFormProps) {
     };
     if (input.temperature === undefined) delete input.temperature;
     if (input.maxOutputTokens === undefined) delete input.maxOutputTokens;
+    // Sent only once the choices are known, so a failed list never clears an agent's sources.
+    const listed = props.knowledgeSources;
+    if (listed) input.knowledgeSourceIds = knowledgeSourceIds.filter((id) => listed.some((source) => source.id === id));
     // Members' agents are private; only an administrator chooses.
     if (canShare) input.visibility = visibility;
     else if (!isEditing) input.visibility = 'private';
@@ -152,6 +161,14 @@ export function AgentForm(props: AgentFormProps) {
           )}
         </Field>
       </div>
+      <KnowledgeSourcePicker
+        sources={props.knowledgeSources}
+        loadError={props.knowledgeSourcesError}
+        onRetry={props.onRetryKnowledgeSources}
+        selectedIds={knowledgeSourceIds}
+        onChange={setKnowledgeSourceIds}
+        error={error}
+      />
       {canShare ? (
         <FieldGroup legend="Visibility" field="visibility" error={error}>
           <label className="inline">

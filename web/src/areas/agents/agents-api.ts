@@ -12,6 +12,8 @@ export interface Agent {
   temperature: number | null;
   maxOutputTokens: number | null;
   visibility: AgentVisibility;
+  /** The knowledge sources the agent answers from, citing them. */
+  knowledgeSourceIds?: string[];
   ownerId: string | null;
   createdBy: string | null;
   createdAt: string;
@@ -26,6 +28,14 @@ export interface AgentInput {
   temperature?: number | null;
   maxOutputTokens?: number | null;
   visibility?: AgentVisibility;
+  knowledgeSourceIds?: string[];
+}
+
+/** A knowledge source as the agent form offers it. */
+export interface KnowledgeSourceChoice {
+  id: string;
+  name: string;
+  documentCount: number;
 }
 
 /** What GET /v1/providers/models answers: the model refs an agent can use here. */
@@ -39,6 +49,8 @@ export const agentKeys = {
   list: ['agents', 'list'] as const,
   one: (id: string) => ['agents', 'one', id] as const,
   models: ['providers', 'models'] as const,
+  /** Under the knowledge area's root key, so a new or renamed source shows up here too. */
+  knowledgeSources: ['knowledge', 'agent-picker'] as const,
 };
 
 export function useAgent(id: string) {
@@ -52,4 +64,27 @@ export function useAgent(id: string) {
 export function useModelChoices() {
   const { api } = useServices();
   return useQuery({ queryKey: agentKeys.models, queryFn: () => api.get<ModelChoices>('/v1/providers/models') });
+}
+
+/** Every knowledge source of the tenant (a few pages at most in practice), for the agent's picker. */
+export function useKnowledgeSourceChoices() {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: agentKeys.knowledgeSources,
+    queryFn: async () => {
+      const sources: KnowledgeSourceChoice[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 10; pages += 1) {
+        const params = new URLSearchParams({ limit: '100' });
+        if (cursor) params.set('cursor', cursor);
+        const page: { items: KnowledgeSourceChoice[]; nextCursor: string | null } = await api.get(
+          `/v1/knowledge-sources?${params.toString()}`,
+        );
+        sources.push(...page.items);
+        cursor = page.nextCursor;
+        if (!cursor) break;
+      }
+      return sources;
+    },
+  });
 }

@@ -1,0 +1,93 @@
+import { useQuery } from '@tanstack/react-query';
+import { useServices } from '../../app-context';
+
+/** A knowledge source as GET /v1/knowledge-sources answers it. */
+export interface KnowledgeSource {
+  id: string;
+  name: string;
+  description: string;
+  embeddingModel: string;
+  embeddingDimensions: number;
+  chunkTokens: number;
+  chunkOverlapTokens: number;
+  documentCount: number;
+  chunkCount: number;
+  createdAt: string;
+  updatedAt?: string;
+}
+
+/** The body of POST /v1/knowledge-sources; PATCH takes the same fields. */
+export interface KnowledgeSourceInput {
+  name: string;
+  description: string;
+  embeddingModel?: string;
+  chunkTokens?: number;
+  chunkOverlapTokens?: number;
+}
+
+export type DocumentStatus = 'pending' | 'processing' | 'ready' | 'failed' | 'cancelled';
+
+/** A document of a source, with where its indexing stands. */
+export interface KnowledgeDocument {
+  id: string;
+  title: string;
+  origin: string;
+  url: string | null;
+  mediaType: string | null;
+  byteSize: number | null;
+  status: DocumentStatus;
+  /** 0–100 while processing. */
+  progress: number;
+  errorMessage: string | null;
+  pageCount: number | null;
+  chunkCount: number | null;
+  createdAt: string;
+  indexedAt: string | null;
+}
+
+export type SearchMode = 'hybrid' | 'lexical' | 'vector';
+export const searchModes: readonly SearchMode[] = ['hybrid', 'lexical', 'vector'];
+
+/** One ranked passage of POST /v1/knowledge-sources/:id/query. */
+export interface SearchHit {
+  chunkId: string;
+  documentId: string;
+  documentTitle: string;
+  page: number | null;
+  headingPath: string[];
+  content: string;
+  score: number;
+  lexicalScore: number | null;
+  vectorScore: number | null;
+  /** Passages around the matched terms, each match wrapped in «…». */
+  highlights: string[];
+}
+
+export interface QueryAnswer {
+  mode: SearchMode;
+  tookMs: number;
+  results: SearchHit[];
+}
+
+export const knowledgePath = '/knowledge';
+export const sourcesApiPath = '/v1/knowledge-sources';
+export const sourceApiPath = (id: string) => `${sourcesApiPath}/${encodeURIComponent(id)}`;
+export const documentsApiPath = (sourceId: string) => `${sourceApiPath(sourceId)}/documents`;
+export const documentApiPath = (sourceId: string, documentId: string) =>
+  `${documentsApiPath(sourceId)}/${encodeURIComponent(documentId)}`;
+
+export const knowledgeKeys = {
+  all: ['knowledge'] as const,
+  sources: ['knowledge', 'sources'] as const,
+  source: (id: string) => ['knowledge', 'source', id] as const,
+  documents: (sourceId: string) => ['knowledge', 'documents', sourceId] as const,
+};
+
+export function useKnowledgeSource(id: string) {
+  const { api } = useServices();
+  return useQuery({ queryKey: knowledgeKeys.source(id), queryFn: () => api.get<KnowledgeSource>(sourceApiPath(id)) });
+}
+
+/** Indexing is still under way for these; their row changes on its own. */
+export const isIndexing = (document: Pick<KnowledgeDocument, 'status'>): boolean =>
+  document.status === 'pending' || document.status === 'processing';

@@ -1,0 +1,145 @@
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useServices } from '../../app-context';
+import { ErrorNotice } from '../../ui/error-notice';
+import { Field, TextField } from '../../ui/field';
+import { HighlightedText } from './highlighted-text';
+import { searchModes, sourceApiPath, type QueryAnswer, type SearchHit, type SearchMode } from './knowledge-api';
+
+const modeLabels: Record<SearchMode, string> = {
+  hybrid: 'Hybrid (words and meaning)',
+  lexical: 'Lexical (words)',
+  vector: 'Vector (meaning)',
+};
+
+const formatScore = (score: number | null) => (score === null ? '—' : score.toFixed(3));
+
+/**
+ * Ask a source what an agent would ask it: the ranked passages come back with their scores and the
+ * matched words marked, so an administrator can see why a passage was (or was not) found.
+ */
+export function RetrievalPlayground({ sourceId }: { sourceId: string }) {
+  const { api } = useServices();
+  const [query, setQuery] = useState('');
+  const [mode, setMode] = useState<SearchMode>('hybrid');
+  const [topK, setTopK] = useState('8');
+  const search = useMutation({
+    mutationFn: (body: { query: string; mode: SearchMode; topK: number }) =>
+      api.post<QueryAnswer>(`${sourceApiPath(sourceId)}/query`, body),
+  });
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const count = Number(topK);
+    search.mutate({ query: query.trim(), mode, topK: Number.isInteger(count) ? count : 8 });
+  }
+
+  return (
+    <div className="stack">
+      <form className="card stack form" onSubmit={submit} aria-label="Try a query">
+        <TextField
+          label="Query"
+          field="query"
+          error={search.error}
+          value={query}
+          onValueChange={setQuery}
+          required
+          maxLength={2000}
+          placeholder="A question an agent might be asked"
+          autoComplete="off"
+        />
+        <div className="field-row">
+          <Field label="Mode" field="mode" error={search.error}>
+            {(control) => (
+              <select {...control} value={mode} onChange={(event) => setMode(event.target.value as SearchMode)}>
+                {searchModes.map((each) => (
+                  <option key={each} value={each}>
+                    {modeLabels[each]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <TextField
+            label="Passages"
+            field="topK"
+            error={search.error}
+            value={topK}
+            onValueChange={setTopK}
+            hint="How many to return, 1 to 50."
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={50}
+            step={1}
+          />
+        </div>
+        {search.error !== null && <ErrorNotice error={search.error} />}
+        <div className="row form-actions">
+          <button type="submit" className="primary" disabled={search.isPending || !query.trim()}>
+            {search.isPending ? 'Searching…' : 'Search'}
+          </button>
+        </div>
+      </form>
+      {search.data && <SearchResults answer={search.data} />}
+    </div>
+  );
+}
+
+function SearchResults({ answer }: { answer: QueryAnswer }) {
+  const count = answer.results.length;
+  return (
+    <section className="stack" aria-labelledby="search-results-heading">
+      <h2 id="search-results-heading" className="section-heading">
+        {count === 0 ? 'No passages found' : `${count} ${count === 1 ? 'passage' : 'passages'}`}
+        <span className="muted section-note">
+          {' '}
+          {answer.mode} · {answer.tookMs} ms
+        </span>
+      </h2>
+      {count === 0 ? (
+        <p className="muted">Nothing in this source matches. Try other words, or the vector mode for meaning.</p>
+      ) : (
+        <ol className="search-results" aria-label="Passages found">
+          {answer.results.map((hit, index) => (
+            <SearchResult key={hit.chunkId} hit={hit} rank={index + 1} />
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function SearchResult({ hit, rank }: { hit: SearchHit; rank: number }) {
+  const location = [hit.page !== null ? `page ${hit.page}` : null, ...hit.headingPath].filter(Boolean).join(' › ');
+  return (
+    <li className="card search-result" aria-label={`Passage ${rank}: ${hit.documentTitle}`}>
+      <div className="row search-result-head">
+        <span className="badge">#{rank}</span>
+        <strong className="cell-break">{hit.documentTitle}</strong>
+        {location && <span className="muted">{location}</span>}
+        <span className="spacer" />
+        <span className="search-scores muted">
+          score {formatScore(hit.score)} · words {formatScore(hit.lexicalScore)} · meaning{' '}
+          {formatScore(hit.vectorScore)}
+        </span>
+      </div>
+      {hit.highlights.length > 0 ? (
+        <p className="search-highlights">
+          {hit.highlights.map((highlight, index) => (
+            <span key={index}>
+              {index > 0 && ' … '}
+              <HighlightedText text={highlight} />
+            </span>
+          ))}
+        </p>
+      ) : (
+        <p className="search-highlights">{hit.content}</p>
+      )}
+      <details>
+        <summary>Whole passage</summary>
+        <p className="search-content">{hit.content}</p>
+      </details>
+    </li>
+  );
+}

@@ -1,0 +1,120 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, NavLink, Navigate, Route, Routes, useNavigate, useParams } from 'react-router';
+import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
+import { ErrorNotice } from '../../ui/error-notice';
+import { AddFromUrlForm, DocumentUpload } from './document-upload';
+import { DocumentsTable } from './documents-table';
+import { knowledgeKeys, knowledgePath, sourceApiPath, useKnowledgeSource, type KnowledgeSource } from './knowledge-api';
+import { RetrievalPlayground } from './retrieval-playground';
+
+/** One source: what it is, then its documents or the query playground (two tabs with addresses of their own). */
+export function SourcePage() {
+  const { sourceId = '' } = useParams();
+  const session = useSignedInSession();
+  const source = useKnowledgeSource(sourceId);
+  const canManage = hasRoleAtLeast(session.user.role, 'tenant_admin');
+
+  if (source.isPending) return <p className="page muted state-text">Loading the source…</p>;
+  if (source.isError) {
+    return (
+      <section className="page">
+        <h1>Knowledge source</h1>
+        <ErrorNotice error={source.error} onRetry={() => void source.refetch()} />
+        <Link to={knowledgePath}>Back to the sources</Link>
+      </section>
+    );
+  }
+  const base = `${knowledgePath}/${sourceId}`;
+  return (
+    <section className="page" aria-labelledby="source-heading">
+      <SourceHeader source={source.data} canManage={canManage} />
+      <nav className="subnav" aria-label="Source">
+        <NavLink to={base} end>
+          Documents
+        </NavLink>
+        <NavLink to={`${base}/query`}>Try a query</NavLink>
+      </nav>
+      <Routes>
+        <Route
+          index
+          element={
+            <div className="stack">
+              {canManage && (
+                <section className="card stack" aria-label="Add documents">
+                  <DocumentUpload sourceId={sourceId} />
+                  <AddFromUrlForm sourceId={sourceId} />
+                </section>
+              )}
+              <DocumentsTable sourceId={sourceId} canManage={canManage} />
+            </div>
+          }
+        />
+        <Route path="query" element={<RetrievalPlayground sourceId={sourceId} />} />
+        <Route path="*" element={<Navigate to={base} replace />} />
+      </Routes>
+    </section>
+  );
+}
+
+function SourceHeader({ source, canManage }: { source: KnowledgeSource; canManage: boolean }) {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [isConfirming, setIsConfirming] = useState(false);
+  const remove = useMutation({
+    mutationFn: () => api.delete(sourceApiPath(source.id)),
+    onSuccess: async () => {
+      await navigate(knowledgePath);
+      await queryClient.invalidateQueries({ queryKey: knowledgeKeys.all });
+    },
+  });
+
+  return (
+    <>
+      <div className="row page-header">
+        <h1 id="source-heading" className="cell-break">
+          {source.name}
+        </h1>
+        <span className="spacer" />
+        {canManage && (
+          <div className="row">
+            <Link className="button" to={`${knowledgePath}/${source.id}/edit`}>
+              Edit
+            </Link>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                remove.reset();
+                setIsConfirming(true);
+              }}
+            >
+              Delete
+            </button>
+          </div>
+        )}
+      </div>
+      {source.description.trim() && <p className="intro">{source.description}</p>}
+      <p className="muted intro source-facts">
+        {source.documentCount.toLocaleString('en')} {source.documentCount === 1 ? 'document' : 'documents'} ·{' '}
+        {source.chunkCount.toLocaleString('en')} passages · <code>{source.embeddingModel}</code> (
+        {source.embeddingDimensions} dimensions) · passages of {source.chunkTokens} tokens, {source.chunkOverlapTokens}{' '}
+        overlapping
+      </p>
+      {isConfirming && (
+        <ConfirmDialog
+          title={`Delete source ${source.name}?`}
+          confirmLabel="Delete source"
+          isBusy={remove.isPending}
+          error={remove.error}
+          onConfirm={() => remove.mutate()}
+          onCancel={() => setIsConfirming(false)}
+        >
+          Its documents and passages are deleted, and agents using it stop answering from it. This cannot be undone.
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
