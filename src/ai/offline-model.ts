@@ -9,6 +9,8 @@ import type {
   LanguageModelV3StreamResult,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
+import { answerFromPassages } from './offline-knowledge-answer.js';
+import { parsePassagesBlock } from './passages-prompt.js';
 
 export interface OfflineModelOptions {
   /** Pause between streamed words; 0 streams as fast as the reader pulls. */
@@ -24,6 +26,8 @@ const stopReason: LanguageModelV3FinishReason = { unified: 'stop', raw: 'stop' }
 /**
  * The built-in `offline` model. It never pretends to answer: it tells the user that no language model
  * is configured and how to configure one, so a fresh server is usable end to end without any key.
+ * Given retrieved passages (a `<passages>` block in its system prompt, passages-prompt.ts), it answers
+ * from them instead, quoting their most relevant sentences with their [n] markers.
  */
 export function createOfflineModel(options: OfflineModelOptions = {}): LanguageModelV3 {
   const wordDelayMs = options.wordDelayMs ?? 0;
@@ -57,6 +61,8 @@ export function createOfflineModel(options: OfflineModelOptions = {}): LanguageM
 /** The reply the offline model gives to a conversation whose last user message is `prompt`'s last. */
 export function offlineReply(prompt: LanguageModelV3Prompt): string {
   const lastUserText = lastUserMessageText(prompt);
+  const passages = passagesIn(prompt);
+  if (passages) return answerFromPassages(lastUserText, passages);
   const quote = truncate(collapseWhitespace(lastUserText), quoteMaxChars);
   const opening = quote
     ? `I can't answer "${quote}" because no language model is configured on this Parley server yet.`
@@ -130,6 +136,16 @@ function countUsage(prompt: LanguageModelV3Prompt, reply: string): LanguageModel
     inputTokens: { total: inputWords, noCache: inputWords, cacheRead: undefined, cacheWrite: undefined },
     outputTokens: { total: outputWords, text: outputWords, reasoning: undefined },
   };
+}
+
+/** The passages of the last system message that carries a block, if any. */
+function passagesIn(prompt: LanguageModelV3Prompt): ReturnType<typeof parsePassagesBlock> {
+  for (const message of prompt.toReversed()) {
+    if (message.role !== 'system') continue;
+    const passages = parsePassagesBlock(message.content);
+    if (passages) return passages;
+  }
+  return undefined;
 }
 
 function lastUserMessageText(prompt: LanguageModelV3Prompt): string {

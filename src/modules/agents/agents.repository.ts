@@ -1,10 +1,15 @@
-import { eq, or } from 'drizzle-orm';
+import { eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
-import { agents } from '../../platform/db/schema/index.js';
+import { agentKnowledgeSources, agents, knowledgeSources } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
-export type AgentRow = typeof agents.$inferSelect;
+/** An agent with the ids of the knowledge sources it answers from. */
+export type AgentRow = typeof agents.$inferSelect & { readonly knowledgeSourceIds: string[] };
+
+/** The agent's source ids as a column of its own row (text[]: both drivers parse it alike). */
+const knowledgeSourceIds = sql<string[]>`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`;
+const agentWithSources = { ...getTableColumns(agents), knowledgeSourceIds };
 export type AgentChanges = Partial<
   Pick<AgentRow, 'name' | 'instructions' | 'model' | 'temperature' | 'maxOutputTokens' | 'visibility' | 'ownerId'>
 >;
@@ -17,7 +22,7 @@ export function createAgentsRepository() {
     /** With `usableBy` only the agents that user may use; without it every agent of the tenant. */
     async listAgents(db: Executor, tenantId: string, filter: { usableBy?: string }, page: PageRequest) {
       return db
-        .select({ row: agents, cursorAt: cursorTimestamp(agents.createdAt) })
+        .select({ row: agentWithSources, cursorAt: cursorTimestamp(agents.createdAt) })
         .from(agents)
         .where(
           inTenant(
@@ -33,16 +38,42 @@ export function createAgentsRepository() {
 
     async findAgent(db: Executor, tenantId: string, agentId: string): Promise<AgentRow | undefined> {
       const [row] = await db
-        .select()
+        .select(agentWithSources)
         .from(agents)
         .where(inTenant(agents, tenantId, eq(agents.id, agentId)))
         .limit(1);
       return row;
     },
 
-    async insertAgent(db: Executor, agent: typeof agents.$inferInsert): Promise<AgentRow> {
+    async insertAgent(db: Executor, agent: typeof agents.$inferInsert): Promise<typeof agents.$inferSelect> {
       const [row] = await db.insert(agents).values(agent).returning();
       return row!;
+    },
+
+    /** Which of these ids are knowledge sources of the tenant (another tenant's are simply absent). */
+    async findKnowledgeSourceIds(db: Executor, tenantId: string, sourceIds: readonly string[]): Promise<string[]> {
+      if (sourceIds.length === 0) return [];
+      const rows = await db
+        .select({ id: knowledgeSources.id })
+        .from(knowledgeSources)
+        .where(inTenant(knowledgeSources, tenantId, inArray(knowledgeSources.id, [...sourceIds])));
+      return rows.map((row) => row.id);
+    },
+
+    /** Replaces the agent's sources with these; call inside the transaction that checked them. */
+    async replaceKnowledgeSources(
+      tx: Executor,
+      tenantId: string,
+      agentId: string,
+      sourceIds: readonly string[],
+    ): Promise<void> {
+      await tx
+        .delete(agentKnowledgeSources)
+        .where(inTenant(agentKnowledgeSources, tenantId, eq(agentKnowledgeSources.agentId, agentId)));
+      if (sourceIds.length === 0) return;
+      await tx
+        .insert(agentKnowledgeSources)
+        .values(sourceIds.map((sourceId) => ({ tenantId, agentId, sourceId })));
     },
 
     async updateAgent(
@@ -50,7 +81,7 @@ export function createAgentsRepository() {
       tenantId: string,
       agentId: string,
       changes: AgentChanges,
-    ): Promise<AgentRow | undefined> {
+    ): Promise<typeof agents.$inferSelect | undefined> {
       const [row] = await db
         .update(agents)
         .set({ ...changes, updatedAt: new Date() })

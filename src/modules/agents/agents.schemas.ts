@@ -18,6 +18,11 @@ const instructionsSchema = z.string().max(20_000);
 const temperatureSchema = z.number().min(0).max(2);
 const maxOutputTokensSchema = z.number().int().min(1).max(1_000_000);
 const visibilitySchema = z.enum(agentVisibilities);
+export const maxKnowledgeSources = 20;
+/** The knowledge sources the agent answers from, replaced whole on every write. */
+const knowledgeSourceIdsSchema = z
+  .array(z.uuid('must be knowledge source ids (UUIDs)'))
+  .max(maxKnowledgeSources, `an agent can answer from at most ${maxKnowledgeSources} knowledge sources`);
 
 export const createAgentBody = z.strictObject({
   name: nameSchema,
@@ -27,6 +32,7 @@ export const createAgentBody = z.strictObject({
   maxOutputTokens: maxOutputTokensSchema.optional(),
   /** Members may only create `private` agents (their default); admins default to `tenant`. */
   visibility: visibilitySchema.optional(),
+  knowledgeSourceIds: knowledgeSourceIdsSchema.default([]),
 });
 export type CreateAgentInput = z.infer<typeof createAgentBody>;
 
@@ -37,6 +43,7 @@ export const updateAgentBody = z.strictObject({
   temperature: temperatureSchema.nullable().optional(),
   maxOutputTokens: maxOutputTokensSchema.nullable().optional(),
   visibility: visibilitySchema.optional(),
+  knowledgeSourceIds: knowledgeSourceIdsSchema.optional(),
 });
 export type UpdateAgentInput = z.infer<typeof updateAgentBody>;
 
@@ -50,6 +57,7 @@ export const agentSchema = z.object({
   visibility: visibilitySchema,
   ownerId: z.uuid().nullable(),
   createdBy: z.uuid().nullable(),
+  knowledgeSourceIds: z.array(z.uuid()),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -67,6 +75,7 @@ export const presentAgent = (agent: AgentRow): AgentView => ({
   visibility: agent.visibility,
   ownerId: agent.ownerId,
   createdBy: agent.createdBy,
+  knowledgeSourceIds: agent.knowledgeSourceIds,
   createdAt: agent.createdAt.toISOString(),
   updatedAt: agent.updatedAt.toISOString(),
 });

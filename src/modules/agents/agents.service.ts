@@ -1,6 +1,6 @@
 import { isAdmin, type Actor } from '../../access/actor.js';
 import { canUseAgent } from '../../access/agent-access.js';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
 import type { AgentVisibility } from '../../platform/db/schema/agents.js';
 import { forbidden, notFound } from '../../platform/errors.js';
@@ -22,6 +22,7 @@ export interface UsableAgent {
   readonly temperature: number | null;
   readonly maxOutputTokens: number | null;
   readonly createdAt: Date;
+  readonly knowledgeSourceIds: readonly string[];
 }
 
 /** Admins may also see (and manage) the agents they cannot use. */
@@ -51,7 +52,11 @@ const toUsableAgent = (agent: AgentRow): UsableAgent => ({
   temperature: agent.temperature,
   maxOutputTokens: agent.maxOutputTokens,
   createdAt: agent.createdAt,
+  knowledgeSourceIds: agent.knowledgeSourceIds,
 });
+
+/** Once each, in the order the database lists them (so a view reads the same before and after a write). */
+const normalisedSourceIds = (sourceIds: readonly string[]): string[] => [...new Set(sourceIds)].sort();
 
 export function createAgentsService(deps: AgentsServiceDeps) {
   const { db, repository } = deps;
@@ -61,6 +66,13 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     const agent = await repository.findAgent(db, actor.tenantId, agentId);
     if (!agent || !canView(actor, agent)) throw notFound('Agent', agentId);
     return agent;
+  }
+
+  /** Every id must be a knowledge source of the actor's tenant; another tenant's is as unknown as a made-up one. */
+  async function requireKnowledgeSources(tx: Executor, actor: Actor, sourceIds: readonly string[]): Promise<void> {
+    const found = new Set(await repository.findKnowledgeSourceIds(tx, actor.tenantId, sourceIds));
+    const missing = sourceIds.find((id) => !found.has(id));
+    if (missing) throw notFound('Knowledge source', missing);
   }
 
   async function findModifiable(actor: Actor, agentId: string): Promise<AgentRow> {
@@ -83,32 +95,46 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     async create(actor: Actor, input: CreateAgentInput): Promise<AgentView> {
       const visibility = input.visibility ?? (isAdmin(actor) ? 'tenant' : 'private');
       requireVisibilityAllowed(actor, visibility);
-      const agent = await repository.insertAgent(db, {
-        id: newId(),
-        tenantId: actor.tenantId,
-        ownerId: ownerFor(actor, undefined, visibility),
-        visibility,
-        name: input.name,
-        instructions: input.instructions,
-        model: input.model,
-        temperature: input.temperature ?? null,
-        maxOutputTokens: input.maxOutputTokens ?? null,
-        createdBy: actor.userId,
+      const knowledgeSourceIds = normalisedSourceIds(input.knowledgeSourceIds);
+      const agent = await db.transaction(async (tx) => {
+        await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
+        const inserted = await repository.insertAgent(tx, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          ownerId: ownerFor(actor, undefined, visibility),
+          visibility,
+          name: input.name,
+          instructions: input.instructions,
+          model: input.model,
+          temperature: input.temperature ?? null,
+          maxOutputTokens: input.maxOutputTokens ?? null,
+          createdBy: actor.userId,
+        });
+        await repository.replaceKnowledgeSources(tx, actor.tenantId, inserted.id, knowledgeSourceIds);
+        return inserted;
       });
-      return presentAgent(agent);
+      return presentAgent({ ...agent, knowledgeSourceIds });
     },
 
     async update(actor: Actor, agentId: string, input: UpdateAgentInput): Promise<AgentView> {
       const agent = await findModifiable(actor, agentId);
-      const { visibility, ...fields } = input;
+      const { visibility, knowledgeSourceIds: given, ...fields } = input;
       if (visibility !== undefined) requireVisibilityAllowed(actor, visibility);
       const changes: AgentChanges = {
         ...fields,
         ...(visibility !== undefined && { visibility, ownerId: ownerFor(actor, agent, visibility) }),
       };
-      const updated = await repository.updateAgent(db, actor.tenantId, agentId, changes);
+      const knowledgeSourceIds = given === undefined ? agent.knowledgeSourceIds : normalisedSourceIds(given);
+      // The list is replaced whole, with the other changes, or not at all.
+      const updated = await db.transaction(async (tx) => {
+        if (given !== undefined) {
+          await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
+          await repository.replaceKnowledgeSources(tx, actor.tenantId, agentId, knowledgeSourceIds);
+        }
+        return repository.updateAgent(tx, actor.tenantId, agentId, changes);
+      });
       if (!updated) throw notFound('Agent', agentId);
-      return presentAgent(updated);
+      return presentAgent({ ...updated, knowledgeSourceIds });
     },
 
     async remove(actor: Actor, agentId: string): Promise<void> {

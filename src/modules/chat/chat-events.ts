@@ -1,3 +1,4 @@
+import type { StoredCitation } from '../../platform/db/schema/index.js';
 import type { ErrorCode } from '../../platform/errors.js';
 import type { MessageView } from '../conversations/index.js';
 
@@ -9,8 +10,9 @@ export interface TurnError {
 }
 
 /**
- * What a chat turn tells its subscribers, in order: `message-started`, any number of deltas (and,
- * later, tool calls), then exactly one of `finished` or `error`. Transports (SSE today; WebSocket and
+ * What a chat turn tells its subscribers, in order: `message-started`, `sources` when the agent has
+ * knowledge sources, any number of deltas (and, later, tool calls), then exactly one of `finished` or
+ * `error`. Transports (SSE today; WebSocket and
  * other nodes later) only translate these; the turn has already stored what they describe.
  */
 export type ChatTurnEvent =
@@ -21,6 +23,8 @@ export type ChatTurnEvent =
       readonly assistantMessageId: string;
       readonly model: string;
     }
+  /** The passages retrieved for the reply, before it is written; the stored reply keeps those it cites. */
+  | { readonly type: 'sources'; readonly citations: readonly StoredCitation[] }
   | { readonly type: 'text-delta'; readonly delta: string }
   | { readonly type: 'reasoning-delta'; readonly delta: string }
   /** Reserved for agent tools; no turn emits it yet. */

@@ -1,7 +1,13 @@
 import { and, desc, eq, lt, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { preparedFor } from '../../platform/db/prepared.js';
-import { agents, conversations, idempotencyKeys, messages } from '../../platform/db/schema/index.js';
+import {
+  agentKnowledgeSources,
+  agents,
+  conversations,
+  idempotencyKeys,
+  messages,
+} from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -20,6 +26,7 @@ export type AssistantMessageResult = Pick<
   | 'durationMs'
   | 'finishReason'
   | 'completedAt'
+  | 'citations'
 >;
 
 export type HistoryMessage = Pick<MessageRow, 'role' | 'content'>;
@@ -76,6 +83,8 @@ const turnContext = preparedFor((db) =>
         temperature: agents.temperature,
         maxOutputTokens: agents.maxOutputTokens,
         createdAt: agents.createdAt,
+        // In the same query, so an agent without sources costs the turn no extra round trip (ADR 7).
+        knowledgeSourceIds: sql<string[]>`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`,
       },
     })
     .from(conversations)
@@ -171,6 +180,7 @@ function replyCompletion(db: Executor) {
       durationMs: field('durationMs'),
       finishReason: field('finishReason'),
       completedAt: sql`${value('completedAt')}::timestamptz`,
+      citations: sql`${value('citations')}::jsonb`,
     })
     .where(inTenant(messages, value('tenantId'), eq(messages.id, value('messageId'))));
 }
@@ -301,7 +311,13 @@ export function createChatTurnRepository() {
      */
     async recordReply(db: Executor, reply: ReplyToRecord): Promise<void> {
       const { tenantId, conversationId, messageId, result, turn } = reply;
-      const values = { ...result, completedAt: result.completedAt?.toISOString() ?? null, tenantId, messageId };
+      const values = {
+        ...result,
+        completedAt: result.completedAt?.toISOString() ?? null,
+        citations: result.citations === null ? null : JSON.stringify(result.citations),
+        tenantId,
+        messageId,
+      };
       if (!turn) {
         await recordFailedReply(db).execute(values);
         return;

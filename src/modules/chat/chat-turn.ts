@@ -15,6 +15,14 @@ import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow
 import { writeConversationTitle } from './conversation-title.js';
 import type { ResolvedModel } from './model-resolver.js';
 import { streamModelReply, type ModelStreamDeps, type ModelStreamResult } from './model-stream.js';
+import {
+  citationsCitedIn,
+  knowledgeFailure,
+  retrieveTurnKnowledge,
+  systemWithKnowledge,
+  type PassageSearch,
+  type TurnKnowledge,
+} from './turn-knowledge.js';
 
 export interface ChatTurnDeps {
   readonly db: Database;
@@ -26,6 +34,8 @@ export interface ChatTurnDeps {
   readonly modelTimeoutMs: number;
   /** How many messages the model sees, the user's new one included. */
   readonly historyLimit: number;
+  /** Searches the knowledge sources of agents that have some; turns of other agents never touch it. */
+  readonly knowledgeSearch: PassageSearch | undefined;
 }
 
 /** A turn whose two messages are already stored (user: complete, assistant: streaming). */
@@ -77,12 +87,25 @@ async function runTurn(
   channel.emit({ type: 'message-started', conversationId, userMessage, assistantMessageId, model: resolved.modelRef });
   let result: ModelStreamResult | undefined;
   try {
+    // Only agents with sources search; every other turn goes straight to the model (ADR 7).
+    let knowledge: TurnKnowledge | undefined;
+    if (agent.knowledgeSourceIds.length > 0) {
+      const retrieved = await retrieveKnowledge(deps, turn);
+      if ('error' in retrieved) {
+        const assistantMessage = await markFailed(deps, turn, undefined, retrieved.error);
+        deps.metrics.chatTurns.inc({ outcome: 'error' });
+        channel.emit({ type: 'error', error: retrieved.error, assistantMessage });
+        return { conversationId, userMessage, assistantMessage, error: retrieved.error };
+      }
+      knowledge = retrieved.knowledge;
+      channel.emit({ type: 'sources', citations: knowledge.citations });
+    }
     result = await streamModelReply(
       deps.modelStream,
       {
         model: resolved.model,
         providerName: resolved.providerName,
-        system: agent.instructions.trim() || undefined,
+        system: systemWithKnowledge(agent.instructions.trim() || undefined, knowledge),
         messages: toModelMessages(turn.history),
         temperature: agent.temperature ?? undefined,
         maxOutputTokens: agent.maxOutputTokens ?? undefined,
@@ -90,7 +113,8 @@ async function runTurn(
       },
       (event) => channel.emit(event),
     );
-    const stored = await storeReply(deps, turn, result);
+    const citations = knowledge ? citationsCitedIn(knowledge.citations, result.text) : null;
+    const stored = await storeReply(deps, turn, result, citations);
     deps.metrics.chatTurns.inc({ outcome: result.error ? 'error' : 'complete' });
     if (result.error) {
       channel.emit({ type: 'error', error: result.error, assistantMessage: stored });
@@ -108,9 +132,34 @@ async function runTurn(
   }
 }
 
-async function storeReply(deps: ChatTurnDeps, turn: StoredTurn, result: ModelStreamResult): Promise<MessageView> {
+/** The agent's passages for the user's message, or why they could not be had (logged; the reply then fails). */
+async function retrieveKnowledge(
+  deps: ChatTurnDeps,
+  turn: StoredTurn,
+): Promise<{ knowledge: TurnKnowledge } | { error: TurnError }> {
+  try {
+    if (!deps.knowledgeSearch) throw new Error('no knowledge search is wired into chat');
+    const knowledge = await retrieveTurnKnowledge(deps.knowledgeSearch, {
+      tenantId: turn.tenantId,
+      sourceIds: turn.agent.knowledgeSourceIds,
+      query: turn.userMessage.content,
+      signal: AbortSignal.timeout(deps.modelTimeoutMs),
+    });
+    return { knowledge };
+  } catch (error) {
+    deps.logger.error({ err: error, conversationId: turn.conversationId }, 'knowledge search for a chat turn failed');
+    return { error: knowledgeFailure(error) };
+  }
+}
+
+async function storeReply(
+  deps: ChatTurnDeps,
+  turn: StoredTurn,
+  result: ModelStreamResult,
+  citations: AssistantMessageResult['citations'],
+): Promise<MessageView> {
   const now = new Date();
-  const fields = storedResult(result, now);
+  const fields = { ...storedResult(result, now), citations };
   await deps.repository.recordReply(deps.db, {
     tenantId: turn.tenantId,
     conversationId: turn.conversationId,
@@ -124,6 +173,7 @@ async function storeReply(deps: ChatTurnDeps, turn: StoredTurn, result: ModelStr
 
 function storedResult(result: ModelStreamResult, now: Date): AssistantMessageResult {
   return {
+    citations: null,
     content: result.text,
     reasoning: result.reasoning || null,
     status: result.error ? 'error' : 'complete',
@@ -141,8 +191,9 @@ async function markFailed(
   deps: ChatTurnDeps,
   turn: StoredTurn,
   result: ModelStreamResult | undefined,
+  error: TurnError = internalTurnError,
 ): Promise<MessageView> {
-  const failed = failedResult(result);
+  const failed = failedResult(result, error);
   await deps.repository.recordReply(deps.db, {
     tenantId: turn.tenantId,
     conversationId: turn.conversationId,
@@ -156,13 +207,16 @@ function presentFailed(turn: StoredTurn, result: ModelStreamResult | undefined):
   return presentMessage({ ...turn.assistantMessage, ...failedResult(result) });
 }
 
-function failedResult(result: ModelStreamResult | undefined): AssistantMessageResult {
+function failedResult(
+  result: ModelStreamResult | undefined,
+  error: TurnError = internalTurnError,
+): AssistantMessageResult {
   const base = storedResult(result ?? emptyResult, new Date());
   return {
     ...base,
     status: 'error',
-    errorCode: internalTurnError.code,
-    errorMessage: internalTurnError.message,
+    errorCode: error.code,
+    errorMessage: error.message,
     finishReason: 'error',
   };
 }

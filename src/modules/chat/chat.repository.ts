@@ -39,6 +39,7 @@ const reopenedReply = {
   durationMs: null,
   finishReason: null,
   completedAt: null,
+  citations: null,
 } as const satisfies Partial<MessageRow>;
 
 /** The SQL of chat: a turn's statements (chat-turn.repository.ts), retries, titles, idempotency keys. */

@@ -9,6 +9,7 @@ import { createChatRepository } from './chat.repository.js';
 import { registerChatRoutes } from './chat.routes.js';
 import { createChatService } from './chat.service.js';
 import { createModelResolver, type TenantProviderSource } from './model-resolver.js';
+import type { PassageSearch } from './turn-knowledge.js';
 
 export interface ChatModuleDeps {
   readonly db: Database;
@@ -17,6 +18,8 @@ export interface ChatModuleDeps {
   readonly metrics: Metrics;
   readonly registry: ModelRegistry;
   readonly loadTenantProviders: TenantProviderSource;
+  /** The knowledge module's search, for agents with knowledge sources. */
+  readonly knowledgeSearch?: PassageSearch;
   /** Defaults suit production; tests shorten them. */
   readonly tuning?: Partial<ChatTuning>;
 }
@@ -43,6 +46,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     logger: deps.logger,
     modelTimeoutMs: deps.config.modelTimeoutMs,
     historyLimit: tuning.historyLimit,
+    knowledgeSearch: deps.knowledgeSearch,
     resolveModel,
     // A retry waits at most as long as the first request's model call may take.
     replay: { maxWaitMs: deps.config.modelTimeoutMs + 5_000, pollIntervalMs: tuning.replayPollIntervalMs },
@@ -65,3 +69,10 @@ export {
   type ModelStreamResult,
 } from './model-stream.js';
 export type { ModelResolver, ResolvedModel, TenantProviderSource } from './model-resolver.js';
+export {
+  citationsCitedIn,
+  retrieveTurnKnowledge,
+  systemWithKnowledge,
+  type PassageSearch,
+  type TurnKnowledge,
+} from './turn-knowledge.js';

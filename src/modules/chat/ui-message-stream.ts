@@ -1,5 +1,6 @@
 import { UI_MESSAGE_STREAM_HEADERS, type FinishReason, type UIMessageChunk } from 'ai';
 import type { FastifyReply } from 'fastify';
+import type { StoredCitation } from '../../platform/db/schema/index.js';
 import { openSseStream } from '../../platform/http/sse-writer.js';
 import type { MessageView } from '../conversations/index.js';
 import type { ChatTurnEvent, ChatTurnHandle } from './chat-events.js';
@@ -66,6 +67,8 @@ export function createUiMessageChunkMapper() {
         const metadata: ChatMessageMetadata = { ...ids, model: event.model || null };
         return [{ type: 'start', messageId: assistantMessageId, messageMetadata: metadata }, { type: 'start-step' }];
       }
+      case 'sources':
+        return [...closeOpenPart(), ...event.citations.map(toSourceDocument)];
       case 'text-delta':
         return delta('text', event.delta);
       case 'reasoning-delta':
@@ -100,6 +103,30 @@ export function createUiMessageChunkMapper() {
           { type: 'finish', finishReason: 'error', messageMetadata: finishMetadata(event.assistantMessage) },
         ];
     }
+  };
+}
+
+/**
+ * A retrieved passage as a `source-document` part. The marker and the passage's place travel in
+ * `providerMetadata.parley`, so a client can link each [n] in the text to its source.
+ */
+function toSourceDocument(citation: StoredCitation): UIMessageChunk {
+  return {
+    type: 'source-document',
+    sourceId: citation.chunkId,
+    mediaType: 'text/plain',
+    title: citation.documentTitle,
+    providerMetadata: {
+      parley: {
+        marker: citation.marker,
+        knowledgeSourceId: citation.sourceId,
+        documentId: citation.documentId,
+        page: citation.page,
+        headingPath: [...citation.headingPath],
+        score: citation.score,
+        excerpt: citation.excerpt,
+      },
+    },
   };
 }
 

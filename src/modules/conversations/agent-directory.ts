@@ -10,6 +10,8 @@ export interface ChatAgent {
   readonly temperature: number | null;
   readonly maxOutputTokens: number | null;
   readonly createdAt: Date;
+  /** The knowledge sources it answers from; empty for an agent that answers from the model alone. */
+  readonly knowledgeSourceIds: readonly string[];
 }
 
 /**

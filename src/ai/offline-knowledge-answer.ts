@@ -1,0 +1,85 @@
+import type { PromptPassage } from './passages-prompt.js';
+
+/** Only the best passages are read: lower ones rarely help and would make the answer wander. */
+const passagesRead = 3;
+const maxSentences = 4;
+const minSentences = 2;
+const sentenceMaxChars = 400;
+const quoteMaxChars = 60;
+
+/** Words that say nothing about what is asked; without them "what is the refund policy" is "refund policy". */
+const stopWords = new Set(
+  (
+    'a an and are as at be been but by can could did do does for from had has have how i if in into is it its ' +
+    'me my of on or our please should so tell than that the their them then there these they this those to ' +
+    'us was we were what when where which who whom why will with would you your about any some'
+  ).split(' '),
+);
+
+/**
+ * The offline model's answer from retrieved passages: the sentences of the top passages that share the
+ * most terms with the question (2–4 of them), each followed by its passage's marker [n]; or a plain
+ * "couldn't find" when no sentence shares any. Deterministic: same question and passages, same answer.
+ */
+export function answerFromPassages(question: string, passages: readonly PromptPassage[]): string {
+  const questionTerms = new Set(termsOf(question));
+  const candidates = passages.slice(0, passagesRead).flatMap((passage, rank) =>
+    sentencesOf(passage.content).map((sentence, position) => ({
+      sentence,
+      marker: passage.marker,
+      rank,
+      position,
+      score: new Set(termsOf(sentence).filter((term) => questionTerms.has(term))).size,
+    })),
+  );
+  const relevant = candidates
+    .filter((candidate) => candidate.score > 0)
+    .sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
+  const best = relevant[0];
+  if (!best) return `I couldn't find anything about "${quote(question)}" in the knowledge sources.`;
+  // Strong matches first; weaker ones only to reach two sentences.
+  const strong = relevant.filter((candidate) => candidate.score * 2 >= best.score).slice(0, maxSentences);
+  const chosen = strong.length >= minSentences ? strong : relevant.slice(0, minSentences);
+  return chosen.map(({ sentence, marker }) => cite(sentence, marker)).join(' ');
+}
+
+/** "It rains." → "It rains [2]." so the marker reads as part of the sentence it supports. */
+function cite(sentence: string, marker: number): string {
+  const ending = /[.!?]$/.exec(sentence)?.[0] ?? '.';
+  const body = sentence.replace(/[.!?]+$/, '');
+  return `${body} [${marker}]${ending}`;
+}
+
+function sentencesOf(text: string): string[] {
+  return text
+    .split(/(?<=[.!?])\s+|\n+/)
+    .map((sentence) => sentence.replace(/\s+/g, ' ').trim())
+    .filter((sentence) => /\p{L}/u.test(sentence))
+    .map((sentence) => (sentence.length > sentenceMaxChars ? `${sentence.slice(0, sentenceMaxChars - 1)}…` : sentence));
+}
+
+/** Lower-cased words without stop words, lightly stemmed so "policies" meets "policy" and "refunds" "refund". */
+function termsOf(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])
+    .filter((word) => !stopWords.has(word) && (word.length > 1 || /\d/.test(word)))
+    .map(stem);
+}
+
+function stem(word: string): string {
+  if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  if (word.length > 5 && word.endsWith('ing')) return word.slice(0, -3);
+  if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2);
+  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
+  return word;
+}
+
+function quote(text: string): string {
+  const collapsed = text.replace(/\s+/g, ' ').trim();
+  const characters = Array.from(collapsed);
+  return characters.length <= quoteMaxChars
+    ? collapsed
+    : `${characters
+        .slice(0, quoteMaxChars - 1)
+        .join('')
+        .trimEnd()}…`;
+}
