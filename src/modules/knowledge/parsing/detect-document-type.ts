@@ -10,6 +10,160 @@ export const documentMediaTypes: Record<DocumentType, string> = {
   json: 'application/json',
 };
 
-export function detectDocumentType(_head: Uint8Array, _filename?: string): DocumentType | null {
-  return null;
+type TextType = Extract<DocumentType, 'html' | 'markdown' | 'text' | 'csv' | 'json'>;
+
+const textTypeByExtension: Readonly<Record<string, TextType>> = {
+  md: 'markdown',
+  markdown: 'markdown',
+  mdx: 'markdown',
+  txt: 'text',
+  text: 'text',
+  log: 'text',
+  csv: 'csv',
+  tsv: 'csv',
+  json: 'json',
+  html: 'html',
+  htm: 'html',
+  xhtml: 'html',
+};
+
+/**
+ * The document's type from its content (pass at least its first 4 KB; the whole file when small),
+ * never from its name: the filename's extension only breaks ties among text types (a Markdown file
+ * and a plain one look alike). Null means unsupported: binary formats we do not parse, or text that
+ * is not UTF-8.
+ *
+ * Synchronous on purpose (callers sniff an upload's head inline), so the two binary signatures we
+ * accept are checked here rather than through file-type's asynchronous tokenizer; anything else
+ * binary fails the UTF-8 text sniffing below.
+ */
+export function detectDocumentType(head: Uint8Array, filename?: string): DocumentType | null {
+  if (isPdf(head)) return 'pdf';
+  if (isZip(head)) return isWordZip(head) ? 'docx' : null;
+  const text = decodeTextHead(head);
+  if (text === null) return null;
+  const fromExtension = extensionTextType(filename);
+  if (fromExtension !== null && isPlausible(fromExtension, text)) return fromExtension;
+  return guessTextType(text);
+}
+
+// pdf.js accepts a header anywhere in the first KB (some producers prepend junk), so do we.
+function isPdf(head: Uint8Array): boolean {
+  return indexOfAscii(head.subarray(0, 1024), '%PDF-') !== -1;
+}
+
+function isZip(head: Uint8Array): boolean {
+  return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+}
+
+// OOXML packages name their parts in the local headers near the start: 'word/' is a Word document,
+// 'xl/' and 'ppt/' are spreadsheets and slides (unsupported). A package whose head shows only
+// [Content_Types].xml is taken as Word; the DOCX parser refuses it if it has no document part.
+function isWordZip(head: Uint8Array): boolean {
+  if (indexOfAscii(head, 'word/') !== -1) return true;
+  if (indexOfAscii(head, 'xl/') !== -1 || indexOfAscii(head, 'ppt/') !== -1) return false;
+  return indexOfAscii(head, '[Content_Types].xml') !== -1;
+}
+
+function indexOfAscii(bytes: Uint8Array, needle: string): number {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(needle, 0, 'latin1');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The head as text, or null when it is not UTF-8 text (NUL bytes, invalid sequences, control characters). */
+function decodeTextHead(head: Uint8Array): string | null {
+  if (head.length === 0) return null;
+  let text: string | null = null;
+  // The head may end inside a multi-byte character: retry without up to three trailing bytes.
+  for (let cut = 0; cut <= 3 && text === null && cut < head.length; cut += 1) {
+    try {
+      text = utf8.decode(head.subarray(0, head.length - cut));
+    } catch {
+      text = null;
+    }
+  }
+  if (text === null) return null;
+  const withoutBom = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (withoutBom.trim().length === 0) return null;
+  let controls = 0;
+  for (let i = 0; i < withoutBom.length; i += 1) {
+    const code = withoutBom.charCodeAt(i);
+    if (code === 0) return null;
+    if (code < 32 && code !== 9 && code !== 10 && code !== 12 && code !== 13) controls += 1;
+  }
+  return controls / withoutBom.length > 0.01 ? null : withoutBom;
+}
+
+function extensionTextType(filename: string | undefined): TextType | null {
+  const extension = filename?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  return extension === undefined ? null : (textTypeByExtension[extension] ?? null);
+}
+
+function isPlausible(type: TextType, text: string): boolean {
+  switch (type) {
+    case 'text':
+    case 'markdown':
+      return true;
+    case 'html':
+      return looksLikeHtml(text);
+    case 'json':
+      return looksLikeJson(text);
+    case 'csv':
+      return looksLikeCsv(text);
+  }
+}
+
+function guessTextType(text: string): TextType {
+  if (looksLikeHtmlDocument(text)) return 'html';
+  if (looksLikeJson(text)) return 'json';
+  if (looksLikeCsv(text)) return 'csv';
+  if (looksLikeMarkdown(text)) return 'markdown';
+  return 'text';
+}
+
+function looksLikeHtmlDocument(text: string): boolean {
+  return /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>])/i.test(text);
+}
+
+function looksLikeHtml(text: string): boolean {
+  return looksLikeHtmlDocument(text) || /<(body|head|p|div|h[1-6]|ul|ol|table|article|section)[\s>]/i.test(text);
+}
+
+function looksLikeJson(text: string): boolean {
+  const trimmed = text.trim();
+  if (!/^[[{]/.test(trimmed)) return false;
+  try {
+    JSON.parse(trimmed);
+    return true;
+  } catch {
+    // A truncated head cannot parse: accept an object opening with a key, or an array of values.
+    return /^\{\s*("|\})/.test(trimmed) || /^\[\s*([[{"\d\-\]]|true|false|null)/.test(trimmed);
+  }
+}
+
+/** At least two lines with the same non-zero count of one delimiter. */
+function looksLikeCsv(text: string): boolean {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '').slice(0, 10);
+  // The last line of a head may be cut short.
+  const complete = lines.length > 2 ? lines.slice(0, -1) : lines;
+  if (complete.length < 2) return false;
+  return [',', ';', '\t'].some((delimiter) => {
+    const counts = complete.map((line) => countOutsideQuotes(line, delimiter));
+    return counts[0] !== undefined && counts[0] > 0 && counts.every((count) => count === counts[0]);
+  });
+}
+
+function countOutsideQuotes(line: string, delimiter: string): number {
+  let count = 0;
+  let isQuoted = false;
+  for (const character of line) {
+    if (character === '"') isQuoted = !isQuoted;
+    else if (character === delimiter && !isQuoted) count += 1;
+  }
+  return count;
+}
+
+function looksLikeMarkdown(text: string): boolean {
+  return /^(#{1,6} \S|```|~~~|\s*[-*+] \S|\s*\d+\. \S|>\s|\|.*\|)/m.test(text) || /\[[^\]]+\]\([^)]+\)/.test(text);
 }

@@ -1,0 +1,15 @@
+import mammoth from 'mammoth';
+import type { ParsedDocument } from '../parsed-document.js';
+import { assertSafeDocxZip } from './docx-zip-guard.js';
+import { parseHtml } from './html.parser.js';
+
+/**
+ * DOCX through mammoth's HTML (it maps Word's heading styles to <h1>…, lists and tables to their
+ * elements), then the HTML parser. The zip is checked first: mammoth would inflate a bomb whole.
+ */
+export async function parseDocx(file: Buffer, maxUncompressedBytes: number): Promise<ParsedDocument> {
+  await assertSafeDocxZip(file, maxUncompressedBytes);
+  const { value: html } = await mammoth.convertToHtml({ buffer: file });
+  const { blocks } = parseHtml(html);
+  return { blocks, pageCount: null };
+}

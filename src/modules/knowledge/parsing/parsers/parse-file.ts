@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import type { DocumentType, ParsedDocument } from '../parsed-document.js';
+import { parseDocx } from './docx.parser.js';
+import { parseHtml } from './html.parser.js';
+import { parseMarkdown } from './markdown.parser.js';
+import { ParseFailure } from './parse-failure.js';
+import { parsePdf } from './pdf.parser.js';
+import { parseCsv, parseJson, parseText } from './text.parser.js';
+
+const formatNames: Record<DocumentType, string> = {
+  pdf: 'PDF',
+  docx: 'DOCX',
+  html: 'HTML',
+  markdown: 'Markdown',
+  text: 'text',
+  csv: 'CSV',
+  json: 'JSON',
+};
+
+/** Reads and parses one stored file; runs inside the parse worker. Failures are ParseFailures. */
+export async function parseFile(filePath: string, type: DocumentType, maxUncompressedBytes: number): Promise<ParsedDocument> {
+  const file = await readFile(filePath).catch(() => {
+    throw new ParseFailure('The uploaded file could not be read from storage; upload it again');
+  });
+  let document: ParsedDocument;
+  try {
+    document = await parseByType(file, type, maxUncompressedBytes);
+  } catch (error) {
+    if (error instanceof ParseFailure) throw error;
+    throw new ParseFailure(`The file is not a valid ${formatNames[type]} file (it may be damaged)`, { cause: error });
+  }
+  if (document.blocks.length === 0) {
+    throw new ParseFailure(
+      type === 'pdf'
+        ? 'The PDF has no text layer (it may be scanned images); upload a PDF with selectable text'
+        : `The ${formatNames[type]} file has no text to index`,
+    );
+  }
+  return document;
+}
+
+async function parseByType(file: Buffer, type: DocumentType, maxUncompressedBytes: number): Promise<ParsedDocument> {
+  switch (type) {
+    case 'pdf':
+      return parsePdf(new Uint8Array(file.buffer, file.byteOffset, file.byteLength));
+    case 'docx':
+      return parseDocx(file, maxUncompressedBytes);
+    case 'html':
+      return parseHtml(decodeUtf8(file));
+    case 'markdown':
+      return parseMarkdown(decodeUtf8(file));
+    case 'text':
+      return parseText(decodeUtf8(file));
+    case 'csv':
+      return parseCsv(decodeUtf8(file));
+    case 'json':
+      return parseJson(decodeUtf8(file));
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(file: Buffer): string {
+  let text: string;
+  try {
+    // TextDecoder drops a leading BOM itself (ignoreBOM defaults to false).
+    text = utf8.decode(file);
+  } catch {
+    throw new ParseFailure('The file is not UTF-8 text; save it as UTF-8 and upload it again');
+  }
+  return text;
+}

@@ -1,0 +1,160 @@
+import { getDocumentProxy } from 'unpdf';
+import type { ParsedBlock, ParsedDocument } from '../parsed-document.js';
+import { ParseFailure } from './parse-failure.js';
+
+interface PdfLine {
+  readonly text: string;
+  readonly page: number;
+  /** Baseline, PDF units from the page's bottom. */
+  readonly y: number;
+  readonly fontSize: number;
+}
+
+type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
+
+/**
+ * A PDF's text layer through pdf.js (unpdf's serverless build), page by page. A PDF has no markup for
+ * structure, so it is recovered from the layout: a line set clearly larger than the body text is a
+ * heading (the largest size is level 1), and a vertical gap wider than the line spacing ends a paragraph.
+ */
+export async function parsePdf(file: Uint8Array): Promise<ParsedDocument> {
+  const pdf = await openPdf(file);
+  try {
+    const lines: PdfLine[] = [];
+    for (let pageNumber = 1; pageNumber <= pdf.numPages; pageNumber += 1) {
+      const page = await pdf.getPage(pageNumber);
+      const content = await page.getTextContent();
+      lines.push(...pageLines(content.items, pageNumber));
+      page.cleanup();
+    }
+    const title = await readTitle(pdf);
+    return { blocks: linesToBlocks(lines), pageCount: pdf.numPages, ...(title ? { title } : {}) };
+  } finally {
+    await pdf.destroy();
+  }
+}
+
+async function openPdf(file: Uint8Array): Promise<PdfDocument> {
+  try {
+    return await getDocumentProxy(file, { verbosity: 0, isEvalSupported: false, stopAtErrors: false });
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'PasswordException') {
+      throw new ParseFailure('The PDF is password-protected; upload it without a password');
+    }
+    throw new ParseFailure('The file is not a valid PDF (it may be damaged)');
+  }
+}
+
+async function readTitle(pdf: PdfDocument): Promise<string | undefined> {
+  const metadata = await pdf.getMetadata().catch(() => null);
+  const info: unknown = metadata?.info;
+  const title = typeof info === 'object' && info !== null && 'Title' in info ? info.Title : undefined;
+  return typeof title === 'string' && title.trim() !== '' ? title.trim() : undefined;
+}
+
+function pageLines(items: readonly unknown[], page: number): PdfLine[] {
+  const lines: PdfLine[] = [];
+  let text = '';
+  let y = Number.NaN;
+  let fontSize = 0;
+  const endLine = () => {
+    const trimmed = text.replace(/\s+/g, ' ').trim();
+    if (trimmed !== '') lines.push({ text: trimmed, page, y, fontSize });
+    text = '';
+    fontSize = 0;
+  };
+  for (const item of items) {
+    if (!isTextItem(item)) continue;
+    const itemY = Number(item.transform[5]);
+    const itemSize = Math.hypot(Number(item.transform[2]), Number(item.transform[3])) || item.height;
+    // A new baseline without an EOL marker (pdf.js omits it between some runs) still starts a line.
+    if (text !== '' && Math.abs(itemY - y) > Math.max(itemSize, fontSize) * 0.5) endLine();
+    if (text === '') y = itemY;
+    text += item.str;
+    fontSize = Math.max(fontSize, item.str.trim() === '' ? 0 : itemSize);
+    if (item.hasEOL) endLine();
+  }
+  endLine();
+  return lines;
+}
+
+function isTextItem(item: unknown): item is { str: string; transform: unknown[]; height: number; hasEOL: boolean } {
+  return typeof item === 'object' && item !== null && 'str' in item && 'transform' in item;
+}
+
+function linesToBlocks(lines: readonly PdfLine[]): ParsedBlock[] {
+  const bodySize = dominantFontSize(lines);
+  const headingSizes = [...new Set(lines.filter((line) => isHeadingLine(line, bodySize)).map((line) => roundSize(line.fontSize)))]
+    .sort((a, b) => b - a)
+    .slice(0, 6);
+  const blocks: ParsedBlock[] = [];
+  let paragraph: PdfLine[] = [];
+  const flush = () => {
+    const first = paragraph[0];
+    if (first) blocks.push({ kind: 'paragraph', text: joinLines(paragraph), page: first.page });
+    paragraph = [];
+  };
+  for (const line of lines) {
+    const headingIndex = isHeadingLine(line, bodySize) ? headingSizes.indexOf(roundSize(line.fontSize)) : -1;
+    if (headingIndex !== -1) {
+      flush();
+      const previous = blocks.at(-1);
+      // A heading set over two lines arrives as two heading lines of one size: keep it one heading.
+      if (previous?.kind === 'heading' && previous.level === headingIndex + 1 && previous.page === line.page) {
+        blocks[blocks.length - 1] = { ...previous, text: `${previous.text} ${line.text}` };
+      } else {
+        blocks.push({ kind: 'heading', level: headingIndex + 1, text: line.text, page: line.page });
+      }
+      continue;
+    }
+    const last = paragraph.at(-1);
+    if (last && (last.page !== line.page || isParagraphGap(last, line))) flush();
+    paragraph.push(line);
+  }
+  flush();
+  return blocks;
+}
+
+/** The size most characters are set in: the body text. */
+function dominantFontSize(lines: readonly PdfLine[]): number {
+  const characters = new Map<number, number>();
+  for (const line of lines) {
+    const size = roundSize(line.fontSize);
+    characters.set(size, (characters.get(size) ?? 0) + line.text.length);
+  }
+  let best = 0;
+  let bestCount = -1;
+  for (const [size, count] of characters) {
+    if (count > bestCount || (count === bestCount && size < best)) {
+      best = size;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function isHeadingLine(line: PdfLine, bodySize: number): boolean {
+  return bodySize > 0 && line.fontSize >= bodySize * 1.15 && line.text.length <= 150 && /\p{L}/u.test(line.text);
+}
+
+/** Lines run down the page; a gap clearly wider than one line (or a jump back up: a new column) ends a paragraph. */
+function isParagraphGap(previous: PdfLine, line: PdfLine): boolean {
+  const step = previous.y - line.y;
+  const lineHeight = Math.max(previous.fontSize, line.fontSize, 1);
+  return step < 0 || step > lineHeight * 1.6;
+}
+
+function joinLines(lines: readonly PdfLine[]): string {
+  let text = '';
+  for (const line of lines) {
+    // A word hyphenated across the line break is one word again.
+    if (/\p{Ll}-$/u.test(text) && /^\p{Ll}/u.test(line.text)) text = text.slice(0, -1) + line.text;
+    else text = text === '' ? line.text : `${text} ${line.text}`;
+  }
+  return text;
+}
+
+function roundSize(size: number): number {
+  return Math.round(size * 2) / 2;
+}

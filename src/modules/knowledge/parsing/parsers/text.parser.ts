@@ -1,0 +1,91 @@
+import type { ParsedBlock, ParsedDocument } from '../parsed-document.js';
+import { ParseFailure } from './parse-failure.js';
+
+/** Plain text: paragraphs are separated by blank lines; line breaks inside one are kept. */
+export function parseText(text: string): ParsedDocument {
+  const blocks: ParsedBlock[] = text
+    .split(/\r?\n[ \t]*\r?\n/)
+    .map((paragraph) => paragraph.replace(/\r\n/g, '\n').trim())
+    .filter((paragraph) => paragraph !== '')
+    .map((paragraph) => ({ kind: 'paragraph', text: paragraph }));
+  return { blocks, pageCount: null };
+}
+
+/**
+ * JSON pretty-printed two spaces deep, so the chunker can cut it on lines. One code block: structure
+ * beyond that (keys as headings) would guess at the author's meaning.
+ */
+export function parseJson(text: string): ParsedDocument {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const where = error instanceof SyntaxError ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+    const place = where === undefined ? '' : ` (near line ${lineOf(text, Number(where))})`;
+    throw new ParseFailure(`The file is not valid JSON${place}; fix it or upload it as .txt`);
+  }
+  const pretty = JSON.stringify(value, null, 2);
+  return { blocks: pretty.trim() === '' ? [] : [{ kind: 'code', text: pretty }], pageCount: null };
+}
+
+/**
+ * CSV (comma, semicolon or tab separated, RFC 4180 quoting) as one table block of "a | b" rows, the
+ * header row first: the chunker repeats that header in every chunk a long table is cut into.
+ */
+export function parseCsv(text: string): ParsedDocument {
+  const delimiter = guessDelimiter(text);
+  const rows = readCsvRows(text, delimiter)
+    .map((cells) => cells.map((cell) => cell.replace(/\s+/g, ' ').trim().replaceAll('|', '\\|')).join(' | '))
+    .filter((row) => row.replaceAll('|', '').trim() !== '');
+  return { blocks: rows.length === 0 ? [] : [{ kind: 'table', text: rows.join('\n') }], pageCount: null };
+}
+
+function guessDelimiter(text: string): string {
+  const firstLine = text.slice(0, text.search(/\r?\n|$/));
+  const candidates = [',', ';', '\t'];
+  let best = ',';
+  let bestCount = 0;
+  for (const candidate of candidates) {
+    const count = firstLine.split(candidate).length - 1;
+    if (count > bestCount) {
+      best = candidate;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function readCsvRows(text: string, delimiter: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let isQuoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const character = text[i];
+    if (isQuoted) {
+      if (character === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 1;
+      } else if (character === '"') isQuoted = false;
+      else cell += character;
+    } else if (character === '"' && cell === '') isQuoted = true;
+    else if (character === delimiter) {
+      row.push(cell);
+      cell = '';
+    } else if (character === '\n' || character === '\r') {
+      if (character === '\r' && text[i + 1] === '\n') i += 1;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += character;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows;
+}
+
+function lineOf(text: string, position: number): number {
+  let line = 1;
+  for (let i = 0; i < position && i < text.length; i += 1) if (text.charCodeAt(i) === 10) line += 1;
+  return line;
+}
