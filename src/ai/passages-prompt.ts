@@ -46,16 +46,18 @@ export function parsePassagesBlock(text: string): PromptPassage[] | undefined {
   const block = text.slice(start + passagesOpen.length, end);
   const passages: PromptPassage[] = [];
   for (const match of block.matchAll(/<passage ([^>]*)>\n([\s\S]*?)\n<\/passage>/g)) {
-    const attributes = Object.fromEntries(
-      Array.from((match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g), ([, name, value]) => [name, value]),
+    const attributes = new Map<string, string>(
+      Array.from((match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g), ([, name, value]) => [name ?? '', value ?? '']),
     );
-    const marker = Number(attributes.id);
+    const page = attributes.get('page');
+    const section = attributes.get('section');
+    const marker = Number(attributes.get('id'));
     if (!Number.isInteger(marker)) continue;
     passages.push({
       marker,
-      documentTitle: attributes.document ?? '',
-      page: attributes.page === undefined ? null : Number(attributes.page),
-      headingPath: attributes.section ? attributes.section.split(' › ') : [],
+      documentTitle: attributes.get('document') ?? '',
+      page: page === undefined ? null : Number(page),
+      headingPath: section ? section.split(' › ') : [],
       content: (match[2] ?? '').replaceAll('<\\/passage', '</passage'),
     });
   }
