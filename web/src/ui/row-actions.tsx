@@ -6,7 +6,13 @@ import { Link } from 'react-router';
  * is part of each button's accessible name ("Delete Alice"), so a screen reader can tell rows apart.
  */
 export function RowActions(props: { name: string; editTo?: string; onDelete: () => void; children?: ReactNode }) {
-  const forRow = <span className="visually-hidden"> {props.name}</span>;
+  // The space outside the hidden span: accessible-name code that trims each element's text keeps it.
+  const forRow = (
+    <>
+      {' '}
+      <span className="visually-hidden">{props.name}</span>
+    </>
+  );
   return (
     <div className="row">
       {props.editTo !== undefined && (

@@ -30,7 +30,8 @@ function sendOnce(path: string, file: File, token: string | undefined, options: 
     request.upload.onprogress = (event) => {
       if (event.lengthComputable && event.total > 0) options.onProgress?.(event.loaded / event.total);
     };
-    request.onload = () => resolve({ status: request.status, statusText: request.statusText, body: request.responseText });
+    request.onload = () =>
+      resolve({ status: request.status, statusText: request.statusText, body: request.responseText });
     // Same sentence fetch gives a dropped connection (errorMessage turns a TypeError into it).
     request.onerror = () => reject(new TypeError('The upload could not reach the server'));
     request.onabort = () => reject(new DOMException('The upload was cancelled', 'AbortError'));

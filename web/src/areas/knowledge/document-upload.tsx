@@ -98,7 +98,7 @@ export function DocumentUpload({ sourceId }: { sourceId: string }) {
                     {each.error}
                   </span>
                   <button type="button" className="link" onClick={() => forget(each.key)}>
-                    Dismiss<span className="visually-hidden"> {each.name}</span>
+                    Dismiss <span className="visually-hidden">{each.name}</span>
                   </button>
                 </>
               )}
@@ -116,7 +116,8 @@ export function AddFromUrlForm({ sourceId }: { sourceId: string }) {
   const queryClient = useQueryClient();
   const [url, setUrl] = useState('');
   const add = useMutation({
-    mutationFn: (address: string) => api.post<KnowledgeDocument>(`${documentsApiPath(sourceId)}/from-url`, { url: address }),
+    mutationFn: (address: string) =>
+      api.post<KnowledgeDocument>(`${documentsApiPath(sourceId)}/from-url`, { url: address }),
     onSuccess: async () => {
       setUrl('');
       await queryClient.invalidateQueries({ queryKey: knowledgeKeys.documents(sourceId) });

@@ -7,13 +7,7 @@ import { ErrorNotice } from '../../ui/error-notice';
 import { formatDateTime } from '../../ui/format';
 import { RowActions } from '../../ui/row-actions';
 import { DocumentStatus } from './document-status';
-import {
-  documentApiPath,
-  documentsApiPath,
-  isIndexing,
-  knowledgeKeys,
-  type KnowledgeDocument,
-} from './knowledge-api';
+import { documentApiPath, documentsApiPath, isIndexing, knowledgeKeys, type KnowledgeDocument } from './knowledge-api';
 
 /** How often the list is read again while some document is still being indexed. */
 export const indexingPollMs = 1000;
@@ -110,7 +104,7 @@ export function DocumentsTable(props: { sourceId: string; canManage: boolean }) 
                             onClick={() => act.mutate({ document, action: 'cancel' })}
                             disabled={act.isPending}
                           >
-                            Cancel<span className="visually-hidden"> {document.title}</span>
+                            Cancel <span className="visually-hidden">{document.title}</span>
                           </button>
                         ) : (
                           <button
@@ -118,7 +112,7 @@ export function DocumentsTable(props: { sourceId: string; canManage: boolean }) 
                             onClick={() => act.mutate({ document, action: 'reindex' })}
                             disabled={act.isPending}
                           >
-                            Reindex<span className="visually-hidden"> {document.title}</span>
+                            Reindex <span className="visually-hidden">{document.title}</span>
                           </button>
                         )}
                       </RowActions>

@@ -1,0 +1,135 @@
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeApi, problem, renderArea } from '../../ui/test-harness';
+import type { KnowledgeSource, QueryAnswer } from './knowledge-api';
+import { knowledgeArea } from './knowledge-area';
+
+afterEach(cleanup);
+
+const source: KnowledgeSource = {
+  id: 'ks1',
+  name: 'Handbook',
+  description: 'How we work',
+  embeddingModel: 'offline',
+  embeddingDimensions: 256,
+  chunkTokens: 512,
+  chunkOverlapTokens: 64,
+  documentCount: 2,
+  chunkCount: 14,
+  createdAt: '2026-01-01T10:00:00.000Z',
+};
+
+const answer: QueryAnswer = {
+  mode: 'lexical',
+  tookMs: 12,
+  results: [
+    {
+      chunkId: 'c1',
+      documentId: 'd1',
+      documentTitle: 'Holidays.md',
+      page: 3,
+      headingPath: ['Leave', 'Holidays'],
+      content: 'Everyone gets 25 days of paid holiday a year. <img src=x onerror=alert(1)>',
+      score: 0.9123,
+      lexicalScore: 7.5,
+      vectorScore: null,
+      highlights: ['Everyone gets 25 days of paid «holiday» a year. <img src=x onerror=«alert»(1)>'],
+    },
+    {
+      chunkId: 'c2',
+      documentId: 'd2',
+      documentTitle: 'Office.pdf',
+      page: null,
+      headingPath: [],
+      content: 'The office closes on public holidays.',
+      score: 0.41,
+      lexicalScore: 2.25,
+      vectorScore: null,
+      highlights: [],
+    },
+  ],
+};
+
+function openPlayground(onQuery: (body: unknown) => Response) {
+  const server = fakeApi(
+    {
+      'GET /v1/knowledge-sources/ks1': () => Response.json(source),
+      'POST /v1/knowledge-sources/ks1/query': (call) => onQuery(call.body),
+    },
+    { role: 'member' },
+  );
+  return renderArea(knowledgeArea.element, {
+    fetchImpl: server.fetchImpl,
+    areaPath: '/knowledge',
+    path: '/knowledge/ks1/query',
+  }).then(() => server);
+}
+
+describe('retrieval playground', () => {
+  it('sends the query, mode and passage count, and ranks the passages with their scores', async () => {
+    const server = await openPlayground(() => Response.json(answer));
+    fireEvent.change(await screen.findByLabelText('Query'), { target: { value: '  holiday allowance ' } });
+    fireEvent.change(screen.getByLabelText('Mode'), { target: { value: 'lexical' } });
+    fireEvent.change(screen.getByLabelText('Passages'), { target: { value: '5' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+
+    const results = await screen.findByRole('list', { name: 'Passages found' });
+    expect(server.callsTo('POST', '/v1/knowledge-sources/ks1/query')[0]?.body).toEqual({
+      query: 'holiday allowance',
+      mode: 'lexical',
+      topK: 5,
+    });
+    const passages = within(results).getAllByRole('listitem');
+    expect(passages.map((item) => item.getAttribute('aria-label'))).toEqual([
+      'Passage 1: Holidays.md',
+      'Passage 2: Office.pdf',
+    ]);
+    expect(screen.getByRole('heading', { name: /2 passages/ }).textContent).toContain('lexical · 12 ms');
+    const first = passages[0]!;
+    expect(first.textContent).toContain('page 3 › Leave › Holidays');
+    expect(first.textContent).toContain('score 0.912 · words 7.500 · meaning —');
+    // Without highlights, the passage itself is shown.
+    expect(passages[1]!.querySelector('.search-highlights')?.textContent).toBe('The office closes on public holidays.');
+  });
+
+  it('marks the matched words and shows markup from a document as text, never as HTML', async () => {
+    await openPlayground(() => Response.json(answer));
+    fireEvent.change(await screen.findByLabelText('Query'), { target: { value: 'holiday' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    const first = (await screen.findAllByRole('listitem'))[0]!;
+
+    const marks = [...first.querySelectorAll('mark')].map((mark) => mark.textContent);
+    expect(marks).toEqual(['holiday', 'alert']);
+    expect(first.querySelector('img')).toBeNull();
+    expect(first.querySelector('.search-highlights')?.textContent).toBe(
+      'Everyone gets 25 days of paid holiday a year. <img src=x onerror=alert(1)>',
+    );
+  });
+
+  it("says so when nothing matches, and shows the server's sentence for a refused query", async () => {
+    let calls = 0;
+    await openPlayground(() => {
+      calls += 1;
+      return calls === 1
+        ? Response.json({ mode: 'hybrid', tookMs: 3, results: [] })
+        : problem(400, 'validation_failed', 'The query is too long — query: at most 2000 characters', [
+            { field: 'query', message: 'at most 2000 characters' },
+          ]);
+    });
+    fireEvent.change(await screen.findByLabelText('Query'), { target: { value: 'zebra' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    expect(await screen.findByRole('heading', { name: /No passages found/ })).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('The query is too long');
+    await waitFor(() => expect(screen.getByLabelText('Query').getAttribute('aria-invalid')).toBe('true'));
+  });
+
+  it('offers members the playground but no way to change the source', async () => {
+    await openPlayground(() => Response.json(answer));
+    await screen.findByRole('heading', { name: 'Handbook', level: 1 });
+    expect(screen.queryByRole('button', { name: 'Delete' })).toBeNull();
+    expect(screen.queryByRole('link', { name: 'Edit' })).toBeNull();
+    expect(screen.getByRole('link', { name: 'Try a query' }).getAttribute('aria-current')).toBe('page');
+  });
+});
