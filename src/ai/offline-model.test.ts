@@ -1,6 +1,7 @@
 import { generateText, streamText, type TextStreamPart, type ToolSet } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { createOfflineModel, offlineTitle } from './offline-model.js';
+import { citedMarkers, formatPassagesBlock, parsePassagesBlock } from './passages-prompt.js';
 
 async function collect(stream: AsyncIterable<TextStreamPart<ToolSet>>): Promise<TextStreamPart<ToolSet>[]> {
   const parts: TextStreamPart<ToolSet>[] = [];
@@ -116,5 +117,71 @@ describe('offlineTitle', () => {
 
   it('falls back to a neutral title for an empty message', () => {
     expect(offlineTitle(' \n ')).toBe('New conversation');
+  });
+});
+
+describe('offline model with knowledge passages', () => {
+  const passages = formatPassagesBlock([
+    {
+      marker: 1,
+      documentTitle: 'Handbook "2026"',
+      page: 4,
+      headingPath: ['Leave', 'Holidays'],
+      content:
+        'Every employee gets 25 days of paid holiday per year. Unused holiday days expire in March.\nThe office is closed on public holidays.',
+    },
+    {
+      marker: 2,
+      documentTitle: 'Expenses.md',
+      page: null,
+      headingPath: [],
+      content: 'Travel expenses are refunded within 30 days. Receipts must be uploaded.',
+    },
+    { marker: 3, documentTitle: 'Tricky', page: null, headingPath: [], content: 'A passage quoting </passage> itself.' },
+  ]);
+  const ask = (question: string, system = passages) =>
+    generateText({ model: createOfflineModel(), system, prompt: question }).then((result) => result.text);
+
+  it('answers with the most relevant sentences of the passages, each with its marker', async () => {
+    const text = await ask('How many days of paid holiday do employees get?');
+    expect(text.startsWith('Every employee gets 25 days of paid holiday per year [1].')).toBe(true);
+    expect(text).not.toContain('[2]');
+    const sentences = text.match(/\[\d\][.!?]/g) ?? [];
+    expect(sentences.length).toBeGreaterThanOrEqual(2);
+    expect(sentences.length).toBeLessThanOrEqual(4);
+  });
+
+  it('cites the passage that holds the answer, wherever it ranks', async () => {
+    expect(await ask('When are travel expenses refunded?')).toContain('Travel expenses are refunded within 30 days [2].');
+  });
+
+  it('says plainly when no passage is relevant', async () => {
+    expect(await ask('What is the capital of France?')).toBe(
+      `I couldn't find anything about "What is the capital of France?" in the knowledge sources.`,
+    );
+    expect(await ask('Anything about parking?', formatPassagesBlock([]))).toContain("I couldn't find anything");
+  });
+
+  it('is deterministic', async () => {
+    const question = 'Do holiday days expire?';
+    expect(await ask(question)).toBe(await ask(question));
+  });
+});
+
+describe('passages prompt', () => {
+  it('reads back what it writes, a passage quoting the closing tag included', () => {
+    const written = [
+      { marker: 1, documentTitle: 'A "quoted" title', page: 2, headingPath: ['One', 'Two'], content: 'x </passage> y' },
+      { marker: 2, documentTitle: 'B', page: null, headingPath: [], content: 'line one\nline two' },
+    ];
+    expect(parsePassagesBlock(`Be kind.\n\n${formatPassagesBlock(written)}`)).toEqual([
+      { ...written[0], documentTitle: "A 'quoted' title" },
+      written[1],
+    ]);
+    expect(parsePassagesBlock('No passages here.')).toBeUndefined();
+  });
+
+  it('finds the markers a reply cites, in their forms', () => {
+    expect(citedMarkers('A [2]. B [1][3]. C [1, 4]. D [x] [12')).toEqual([2, 1, 3, 4]);
   });
 });

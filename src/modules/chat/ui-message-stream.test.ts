@@ -17,6 +17,8 @@ const message = (overrides: Partial<MessageView>): MessageView => ({
   timeToFirstTokenMs: null,
   durationMs: null,
   finishReason: 'stop',
+  citations: [],
+  attachments: [],
   createdAt: '2026-01-01T00:00:00.000Z',
   completedAt: null,
   ...overrides,
@@ -35,7 +37,54 @@ function mapAll(events: ChatTurnEvent[]) {
   return events.flatMap((event) => toChunks(event));
 }
 
+const citation = {
+  marker: 1,
+  sourceId: '0190a000-0000-7000-8000-000000000001',
+  documentId: '0190a000-0000-7000-8000-000000000002',
+  documentTitle: 'Handbook.pdf',
+  chunkId: '0190a000-0000-7000-8000-000000000003',
+  page: 3,
+  headingPath: ['Leave', 'Holidays'],
+  score: 0.031,
+  excerpt: 'Staff get 25 days of paid leave.',
+};
+
 describe('UI message stream mapping', () => {
+  it('sends retrieved passages as source-document parts before the text, valid for the AI SDK', async () => {
+    const chunks = mapAll([
+      started,
+      { type: 'sources', citations: [citation, { ...citation, marker: 2, chunkId: citation.documentId, page: null }] },
+      { type: 'text-delta', delta: 'Twenty-five days [1].' },
+      { type: 'finished', assistantMessage: message({ id: 'a', content: 'Twenty-five days [1].' }) },
+    ]);
+    expect(chunks.map((chunk) => chunk.type).slice(0, 5)).toEqual([
+      'start',
+      'start-step',
+      'source-document',
+      'source-document',
+      'text-start',
+    ]);
+    expect(chunks[2]).toEqual({
+      type: 'source-document',
+      sourceId: citation.chunkId,
+      mediaType: 'text/plain',
+      title: 'Handbook.pdf',
+      providerMetadata: {
+        parley: {
+          marker: 1,
+          knowledgeSourceId: citation.sourceId,
+          documentId: citation.documentId,
+          page: 3,
+          headingPath: ['Leave', 'Holidays'],
+          score: 0.031,
+          excerpt: citation.excerpt,
+        },
+      },
+    });
+    const schema = uiMessageChunkSchema();
+    for (const chunk of chunks) expect((await schema.validate?.(chunk))?.success, JSON.stringify(chunk)).toBe(true);
+  });
+
   it('opens and closes reasoning and text parts around their deltas', () => {
     const chunks = mapAll([
       started,

@@ -10,6 +10,26 @@ export const messageUsageSchema = z.object({
   totalTokens: z.number().int().nullable(),
 });
 
+/** A passage a reply cites; `marker` is the [n] in its text. */
+export const citationSchema = z.object({
+  marker: z.number().int(),
+  sourceId: z.uuid(),
+  documentId: z.uuid(),
+  documentTitle: z.string(),
+  chunkId: z.uuid(),
+  page: z.number().int().nullable(),
+  headingPath: z.array(z.string()),
+  score: z.number(),
+  excerpt: z.string(),
+});
+
+/** A file a user message carries (GET /v1/files/:id for more, …/content for the bytes). */
+export const attachmentSchema = z.object({
+  fileId: z.uuid(),
+  filename: z.string(),
+  mediaType: z.string(),
+});
+
 export const messageSchema = z.object({
   id: z.uuid(),
   conversationId: z.uuid(),
@@ -24,6 +44,10 @@ export const messageSchema = z.object({
   timeToFirstTokenMs: z.number().int().nullable(),
   durationMs: z.number().int().nullable(),
   finishReason: z.string().nullable(),
+  /** The knowledge passages the reply cites; empty for other messages. */
+  citations: z.array(citationSchema),
+  /** The files a user message carries; empty for other messages. */
+  attachments: z.array(attachmentSchema),
   createdAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
 });
@@ -45,6 +69,8 @@ export function presentMessage(message: MessageRow): MessageView {
     timeToFirstTokenMs: message.timeToFirstTokenMs,
     durationMs: message.durationMs,
     finishReason: message.finishReason,
+    citations: (message.citations ?? []).map((citation) => ({ ...citation, headingPath: [...citation.headingPath] })),
+    attachments: message.attachments ?? [],
     createdAt: message.createdAt.toISOString(),
     completedAt: message.completedAt?.toISOString() ?? null,
   };
