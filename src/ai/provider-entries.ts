@@ -2,11 +2,26 @@ import { createHash } from 'node:crypto';
 import type { ServerProviderSettings } from '../config.js';
 import type { TenantProviderConfig } from './model-types.js';
 import { anthropicWellKnownModels, createAnthropicChatModels } from './providers/anthropic-provider.js';
-import { createAzureChatModels } from './providers/azure-provider.js';
-import { missingProviderSetting, type ChatModelFactory } from './providers/chat-model-factory.js';
-import { createOllamaChatModels, ollamaWellKnownModels } from './providers/ollama-provider.js';
-import { createOpenAICompatibleChatModels } from './providers/openai-compatible-provider.js';
-import { createOpenAIChatModels, openAIWellKnownModels } from './providers/openai-provider.js';
+import { createAzureChatModels, createAzureEmbeddingModels } from './providers/azure-provider.js';
+import {
+  missingProviderSetting,
+  type ChatModelFactory,
+  type EmbeddingModelFactory,
+} from './providers/chat-model-factory.js';
+import {
+  createOllamaChatModels,
+  createOllamaEmbeddingModels,
+  ollamaWellKnownModels,
+} from './providers/ollama-provider.js';
+import {
+  createOpenAICompatibleChatModels,
+  createOpenAICompatibleEmbeddingModels,
+} from './providers/openai-compatible-provider.js';
+import {
+  createOpenAIChatModels,
+  createOpenAIEmbeddingModels,
+  openAIWellKnownModels,
+} from './providers/openai-provider.js';
 
 /** A provider the registry can resolve a model against, whether configured server-wide or by a tenant. */
 export interface ProviderEntry {
@@ -17,6 +32,8 @@ export interface ProviderEntry {
   readonly suggestedModels: readonly string[];
   /** Builds the provider; throws AppError when a setting it cannot work without is missing. */
   readonly create: () => ChatModelFactory;
+  /** Builds the provider's embedding models; absent when the provider has none (Anthropic). */
+  readonly createEmbeddings?: () => EmbeddingModelFactory;
 }
 
 /** In precedence order: when two server-wide providers share a name, the earlier one is used. */
@@ -25,7 +42,15 @@ export function serverProviderEntries(settings: ServerProviderSettings): Provide
   const { openai, anthropic, azure, ollama, compatible } = settings;
   if (openai) {
     entries.push(
-      entry('server', 'openai', 'openai', openai, openAIWellKnownModels, () => createOpenAIChatModels(openai)),
+      entry(
+        'server',
+        'openai',
+        'openai',
+        openai,
+        openAIWellKnownModels,
+        () => createOpenAIChatModels(openai),
+        () => createOpenAIEmbeddingModels(openai),
+      ),
     );
   }
   if (anthropic) {
@@ -37,21 +62,40 @@ export function serverProviderEntries(settings: ServerProviderSettings): Provide
   }
   if (azure) {
     entries.push(
-      entry('server', 'azure', 'azure', azure, [], () => {
-        if (!azure.baseUrl && !azure.resourceName) throw missingProviderSetting('azure', 'resource name or base URL');
-        return createAzureChatModels(azure);
-      }),
+      entry(
+        'server',
+        'azure',
+        'azure',
+        azure,
+        [],
+        () => createAzureChatModels(requireAzureAddress('azure', azure)),
+        () => createAzureEmbeddingModels(requireAzureAddress('azure', azure)),
+      ),
     );
   }
   if (ollama) {
     entries.push(
-      entry('server', 'ollama', 'ollama', ollama, ollamaWellKnownModels, () => createOllamaChatModels(ollama)),
+      entry(
+        'server',
+        'ollama',
+        'ollama',
+        ollama,
+        ollamaWellKnownModels,
+        () => createOllamaChatModels(ollama),
+        () => createOllamaEmbeddingModels(ollama),
+      ),
     );
   }
   if (compatible) {
     entries.push(
-      entry('server', compatible.name, 'openai-compatible', compatible, [], () =>
-        createOpenAICompatibleChatModels(compatible),
+      entry(
+        'server',
+        compatible.name,
+        'openai-compatible',
+        compatible,
+        [],
+        () => createOpenAICompatibleChatModels(compatible),
+        () => createOpenAICompatibleEmbeddingModels(compatible),
       ),
     );
   }
@@ -66,35 +110,60 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
     return apiKey;
   };
   switch (kind) {
-    case 'openai':
-      return entry('tenant', name, kind, provider, configured.length ? configured : openAIWellKnownModels, () =>
-        createOpenAIChatModels({
-          apiKey: requireApiKey(),
-          baseUrl,
-          organization: settings['organization'],
-          project: settings['project'],
-        }),
+    case 'openai': {
+      const openAISettings = () => ({
+        apiKey: requireApiKey(),
+        baseUrl,
+        organization: settings['organization'],
+        project: settings['project'],
+      });
+      return entry(
+        'tenant',
+        name,
+        kind,
+        provider,
+        configured.length ? configured : openAIWellKnownModels,
+        () => createOpenAIChatModels(openAISettings()),
+        () => createOpenAIEmbeddingModels(openAISettings()),
       );
+    }
     case 'anthropic':
       return entry('tenant', name, kind, provider, configured.length ? configured : anthropicWellKnownModels, () =>
         createAnthropicChatModels({ apiKey: requireApiKey(), baseUrl }),
       );
-    case 'azure':
-      return entry('tenant', name, kind, provider, configured, () => {
-        const resourceName = settings['resourceName'];
-        if (!baseUrl && !resourceName) throw missingProviderSetting(name, 'resource name or base URL');
-        return createAzureChatModels({
+    case 'azure': {
+      const azureSettings = () =>
+        requireAzureAddress(name, {
           apiKey: requireApiKey(),
           baseUrl,
-          resourceName,
+          resourceName: settings['resourceName'],
           apiVersion: settings['apiVersion'],
         });
-      });
-    case 'openai-compatible':
-      return entry('tenant', name, kind, provider, configured, () => {
+      return entry(
+        'tenant',
+        name,
+        kind,
+        provider,
+        configured,
+        () => createAzureChatModels(azureSettings()),
+        () => createAzureEmbeddingModels(azureSettings()),
+      );
+    }
+    case 'openai-compatible': {
+      const compatibleSettings = () => {
         if (!baseUrl) throw missingProviderSetting(name, 'base URL');
-        return createOpenAICompatibleChatModels({ name, baseUrl, apiKey });
-      });
+        return { name, baseUrl, apiKey };
+      };
+      return entry(
+        'tenant',
+        name,
+        kind,
+        provider,
+        configured,
+        () => createOpenAICompatibleChatModels(compatibleSettings()),
+        () => createOpenAICompatibleEmbeddingModels(compatibleSettings()),
+      );
+    }
   }
 }
 
@@ -105,10 +174,20 @@ function entry(
   configuration: object,
   suggestedModels: readonly string[],
   create: () => ChatModelFactory,
+  createEmbeddings?: () => EmbeddingModelFactory,
 ): ProviderEntry {
   // The model list does not change how the provider is built, so it stays out of the cache key.
   const { models: _models, ...buildSettings } = configuration as { models?: unknown };
-  return { name, cacheKey: hashConfiguration(origin, name, kind, buildSettings), suggestedModels, create };
+  const cacheKey = hashConfiguration(origin, name, kind, buildSettings);
+  return { name, cacheKey, suggestedModels, create, ...(createEmbeddings && { createEmbeddings }) };
+}
+
+function requireAzureAddress<Settings extends { baseUrl?: string | undefined; resourceName?: string | undefined }>(
+  providerName: string,
+  settings: Settings,
+): Settings {
+  if (!settings.baseUrl && !settings.resourceName) throw missingProviderSetting(providerName, 'resource name or base URL');
+  return settings;
 }
 
 /** Hashed so API keys are not held a second time, in readable form, as cache keys. */

@@ -1,13 +1,131 @@
+import type { EmbeddingModelV3, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import { embedMany } from 'ai';
 import type { Config } from '../../config.js';
+import { embeddingDimensions } from '../../platform/db/schema/knowledge.js';
 import { AppError } from '../../platform/errors.js';
-import type { EmbedderRegistry } from './embedder-types.js';
+import { createLruCache } from '../../platform/lru-cache.js';
+import { offlineModelRef, parseModelRef } from '../model-ref.js';
+import type { TenantProviderConfig } from '../model-types.js';
+import { serverProviderEntries, tenantProviderEntry, type ProviderEntry } from '../provider-entries.js';
+import type { Embedder, EmbedderRegistry } from './embedder-types.js';
+import { knownEmbeddingModel } from './known-embedding-models.js';
+import { createOfflineEmbeddingModel, offlineEmbeddingDimensions } from './offline-embedding-model.js';
 
 export type { Embedder, EmbedderRegistry } from './embedder-types.js';
 
-export function createEmbedderRegistry(_deps: { config: Pick<Config, 'providers'> }): EmbedderRegistry {
+/** Texts per provider call: below every provider's limit (OpenAI 2048, Azure 16…2048, Ollama unbounded). */
+export const embeddingBatchSize = 96;
+const maxRetries = 2;
+const probeText = 'dimension probe';
+
+export interface EmbedderRegistryDeps {
+  readonly config: Pick<Config, 'providers'>;
+}
+
+export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegistry {
+  const serverEntries = serverProviderEntries(deps.config.providers);
+  const offline = createEmbedder(offlineModelRef, createOfflineEmbeddingModel(), offlineEmbeddingDimensions);
+  /** Measured widths of models not in the table, by provider configuration and model id. */
+  const measuredDimensions = createLruCache<Promise<number>>(256);
+
+  function entryFor(providerName: string, tenantProviders: readonly TenantProviderConfig[]): ProviderEntry | undefined {
+    const tenant = tenantProviders.find((provider) => provider.name === providerName);
+    if (tenant) return tenantProviderEntry(tenant);
+    return serverEntries.find((entry) => entry.name === providerName);
+  }
+
+  function measuredWidth(key: string, model: EmbeddingModelV3, modelRef: string): Promise<number> {
+    const pending = measuredDimensions.getOrCreate(key, () => measureDimensions(model, modelRef));
+    pending.catch(() => measuredDimensions.delete(key));
+    return pending;
+  }
+
   return {
-    resolve() {
-      throw new AppError('validation_failed', 'Embedding models are not available yet');
+    async resolve(modelRef, tenantProviders) {
+      const parsed = parseModelRef(modelRef);
+      if (!parsed) {
+        throw new AppError(
+          'validation_failed',
+          `Embedding model '${modelRef.slice(0, 120)}' is not a valid reference: use 'provider:model' (for example 'openai:text-embedding-3-small') or 'offline'`,
+        );
+      }
+      if (parsed.kind === 'offline') return offline;
+      const { providerName, modelId } = parsed;
+      const entry = entryFor(providerName, tenantProviders);
+      if (!entry) {
+        throw new AppError(
+          'validation_failed',
+          `Embedding model '${modelRef}' uses provider '${providerName}', which is not configured; configure it or use 'offline'`,
+        );
+      }
+      if (!entry.createEmbeddings) {
+        throw new AppError(
+          'validation_failed',
+          `Provider '${providerName}' offers no embedding models; choose an OpenAI, Azure OpenAI, Ollama or OpenAI-compatible model, or 'offline'`,
+        );
+      }
+      const model = entry.createEmbeddings()(modelId);
+      const known = knownEmbeddingModel(modelId);
+      const providerOptions: SharedV3ProviderOptions | undefined = known?.requestDimensions
+        ? { openai: { dimensions: known.dimensions }, [providerName]: { dimensions: known.dimensions } }
+        : undefined;
+      const dimensions = known?.dimensions ?? (await measuredWidth(`${entry.cacheKey}\n${modelId}`, model, modelRef));
+      if (!(embeddingDimensions as readonly number[]).includes(dimensions)) {
+        throw new AppError(
+          'validation_failed',
+          `Embedding model '${modelRef}' returns ${dimensions}-dimensional vectors; supported sizes are ${embeddingDimensions.join(', ')}`,
+        );
+      }
+      return createEmbedder(modelRef, model, dimensions, providerOptions);
     },
   };
+}
+
+export function createEmbedder(
+  modelRef: string,
+  model: EmbeddingModelV3,
+  dimensions: number,
+  providerOptions?: SharedV3ProviderOptions,
+): Embedder {
+  return {
+    modelRef,
+    dimensions,
+    async embed(texts, signal) {
+      const vectors: number[][] = [];
+      for (let start = 0; start < texts.length; start += embeddingBatchSize) {
+        const { embeddings } = await embedMany({
+          model,
+          values: texts.slice(start, start + embeddingBatchSize),
+          maxRetries,
+          ...(signal && { abortSignal: signal }),
+          ...(providerOptions && { providerOptions }),
+        });
+        for (const embedding of embeddings) {
+          if (embedding.length !== dimensions) {
+            throw new AppError(
+              'validation_failed',
+              `Embedding model '${modelRef}' returned a ${embedding.length}-dimensional vector where ${dimensions} were expected; the source must be re-created for this model`,
+            );
+          }
+          vectors.push(embedding);
+        }
+      }
+      return vectors;
+    },
+  };
+}
+
+/** A model outside the table is asked once for one vector; a failure is not cached, so a fix is seen at once. */
+async function measureDimensions(model: EmbeddingModelV3, modelRef: string): Promise<number> {
+  try {
+    const { embeddings } = await embedMany({ model, values: [probeText], maxRetries });
+    return embeddings[0]?.length ?? 0;
+  } catch (error) {
+    throw new AppError(
+      'validation_failed',
+      `Embedding model '${modelRef}' could not be reached to measure its vector size; check the model name and the provider's settings`,
+      {},
+      { cause: error },
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import { createAzure } from '@ai-sdk/azure';
-import type { ChatModelFactory } from './chat-model-factory.js';
+import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
 
 export interface AzureProviderSettings {
   readonly apiKey: string;
@@ -19,12 +19,22 @@ const datedApiVersion = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
  * so existing Azure setups configured with a dated version keep working.
  */
 export function createAzureChatModels(settings: AzureProviderSettings): ChatModelFactory {
+  const provider = createAzureProvider(settings);
+  return (deployment) => provider.chat(deployment);
+}
+
+/** Model ids are embedding deployment names, e.g. the deployment of text-embedding-3-small. */
+export function createAzureEmbeddingModels(settings: AzureProviderSettings): EmbeddingModelFactory {
+  const provider = createAzureProvider(settings);
+  return (deployment) => provider.embeddingModel(deployment);
+}
+
+function createAzureProvider(settings: AzureProviderSettings) {
   const isDatedVersion = settings.apiVersion !== undefined && datedApiVersion.test(settings.apiVersion);
-  const provider = createAzure({
+  return createAzure({
     apiKey: settings.apiKey,
     ...(settings.baseUrl ? { baseURL: settings.baseUrl } : { resourceName: settings.resourceName }),
     ...(settings.apiVersion && { apiVersion: settings.apiVersion }),
     useDeploymentBasedUrls: isDatedVersion,
   });
-  return (deployment) => provider.chat(deployment);
 }

@@ -1,8 +1,11 @@
-import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { EmbeddingModelV3, LanguageModelV3 } from '@ai-sdk/provider';
 import { AppError } from '../../platform/errors.js';
 
 /** One configured provider, ready to hand out chat models by id. Built once and cached by the registry. */
 export type ChatModelFactory = (modelId: string) => LanguageModelV3;
+
+/** The same provider's embedding models by id; absent for providers that have none (Anthropic). */
+export type EmbeddingModelFactory = (modelId: string) => EmbeddingModelV3;
 
 /** A provider that cannot work without a setting is reported when a model is resolved, naming the setting. */
 export function missingProviderSetting(providerName: string, setting: string): AppError {

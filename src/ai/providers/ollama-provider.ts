@@ -1,5 +1,8 @@
-import type { ChatModelFactory } from './chat-model-factory.js';
-import { createOpenAICompatibleChatModels } from './openai-compatible-provider.js';
+import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
+import {
+  createOpenAICompatibleChatModels,
+  createOpenAICompatibleEmbeddingModels,
+} from './openai-compatible-provider.js';
 
 export const ollamaDefaultBaseUrl = 'http://127.0.0.1:11434/v1';
 /** Ollama has no model every install carries; this is the one its own docs start with. */
@@ -8,6 +11,10 @@ export const ollamaWellKnownModels: readonly string[] = ['llama3.1'];
 /** Ollama through its OpenAI-compatible endpoint, which also streams `reasoning` for thinking models. */
 export function createOllamaChatModels(settings: { readonly baseUrl?: string | undefined }): ChatModelFactory {
   return createOpenAICompatibleChatModels({ name: 'ollama', baseUrl: normalizeOllamaBaseUrl(settings.baseUrl) });
+}
+
+export function createOllamaEmbeddingModels(settings: { readonly baseUrl?: string | undefined }): EmbeddingModelFactory {
+  return createOpenAICompatibleEmbeddingModels({ name: 'ollama', baseUrl: normalizeOllamaBaseUrl(settings.baseUrl) });
 }
 
 /**

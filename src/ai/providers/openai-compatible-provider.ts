@@ -1,5 +1,5 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { ChatModelFactory } from './chat-model-factory.js';
+import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
 
 export interface OpenAICompatibleProviderSettings {
   /** Becomes the SDK provider id (`{name}.chat`) and the key of its provider options. */
@@ -21,4 +21,14 @@ export function createOpenAICompatibleChatModels(settings: OpenAICompatibleProvi
     includeUsage: true,
   });
   return (modelId) => provider.chatModel(modelId);
+}
+
+/** The server's `/embeddings` endpoint (Ollama, vLLM, LiteLLM and text-embeddings-inference all serve it). */
+export function createOpenAICompatibleEmbeddingModels(settings: OpenAICompatibleProviderSettings): EmbeddingModelFactory {
+  const provider = createOpenAICompatible({
+    name: settings.name,
+    baseURL: settings.baseUrl,
+    ...(settings.apiKey && { apiKey: settings.apiKey }),
+  });
+  return (modelId) => provider.embeddingModel(modelId);
 }

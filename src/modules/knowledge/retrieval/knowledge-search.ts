@@ -1,7 +1,19 @@
-import type { EmbedderRegistry } from '../../../ai/embeddings/embedder-types.js';
+import type { Embedder, EmbedderRegistry } from '../../../ai/embeddings/embedder-types.js';
 import type { TenantProviderConfig } from '../../../ai/model-types.js';
 import type { Database } from '../../../platform/db/client.js';
-import type { KnowledgeSearch } from './knowledge-search.types.js';
+import { isUuid } from '../../../platform/ids.js';
+import {
+  findSearchedSources,
+  headlineFragmentDelimiter,
+  lexicalCandidates,
+  loadHitDetails,
+  vectorCandidates,
+  type Candidate,
+  type CandidateFilter,
+  type SearchedSource,
+} from './knowledge-search.repository.js';
+import type { KnowledgeSearch, SearchHit } from './knowledge-search.types.js';
+import { defaultFusion, fuseRanks, type FusionOptions } from './rank-fusion.js';
 
 export type { KnowledgeSearch, SearchHit, SearchMode, SearchRequest } from './knowledge-search.types.js';
 
@@ -9,12 +21,124 @@ export interface KnowledgeSearchDeps {
   readonly db: Database;
   readonly embedders: EmbedderRegistry;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
+  /** Hybrid's rank fusion; the default is what SciFact favoured (bench/retrieval). */
+  readonly fusion?: FusionOptions;
+  /** How many of each list hybrid search fuses. */
+  readonly hybridCandidates?: number;
 }
 
-export function createKnowledgeSearch(_deps: KnowledgeSearchDeps): KnowledgeSearch {
+const defaultHybridCandidates = 100;
+
+/**
+ * The one search path for the query endpoint, chat and the benchmark. Sources of another tenant (or
+ * unknown ids) contribute nothing. Across several sources, BM25 scores (each from its own source's
+ * statistics) are merged as they are, and so are cosine similarities of sources sharing an
+ * embedding model; sources with different models are each searched with their own query vector.
+ */
+export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearch {
+  const fusion = deps.fusion ?? defaultFusion;
+  const hybridCandidates = deps.hybridCandidates ?? defaultHybridCandidates;
+
+  async function embeddersFor(tenantId: string, sources: readonly SearchedSource[]) {
+    const models = [...new Set(sources.map((source) => source.embeddingModel))];
+    const needsProviders = models.some((model) => model !== 'offline');
+    const providers = needsProviders ? await deps.loadTenantProviders(tenantId) : [];
+    return Promise.all(
+      models.map(async (model) => ({
+        embedder: await deps.embedders.resolve(model, providers),
+        sourceIds: sources.filter((source) => source.embeddingModel === model).map((source) => source.id),
+      })),
+    );
+  }
+
+  async function vectorSearch(
+    query: string,
+    filter: CandidateFilter,
+    sources: readonly SearchedSource[],
+    signal?: AbortSignal,
+  ): Promise<Candidate[]> {
+    const groups = await embeddersFor(filter.tenantId, sources);
+    const lists = await Promise.all(
+      groups.map(async ({ embedder, sourceIds }: { embedder: Embedder; sourceIds: string[] }) => {
+        const [vector] = await embedder.embed([query], signal);
+        return vectorCandidates(deps.db, vector!, embedder.dimensions, { ...filter, sourceIds });
+      }),
+    );
+    return lists.flat().sort((a, b) => b.score - a.score).slice(0, filter.limit);
+  }
+
   return {
-    search() {
-      return Promise.reject(new Error('not implemented yet'));
+    async search(request, signal) {
+      const query = request.query.trim();
+      const sourceIds = request.sourceIds.filter(isUuid);
+      const documentIds = request.documentIds?.filter(isUuid);
+      if (query.length === 0 || sourceIds.length === 0 || documentIds?.length === 0 || request.topK <= 0) return [];
+      const sources = await findSearchedSources(deps.db, request.tenantId, sourceIds);
+      if (sources.length === 0) return [];
+      const filter = (limit: number): CandidateFilter => ({
+        tenantId: request.tenantId,
+        sourceIds: sources.map((source) => source.id),
+        documentIds,
+        limit,
+      });
+      signal?.throwIfAborted();
+
+      let ranked: RankedCandidate[];
+      if (request.mode === 'lexical') {
+        ranked = (await lexicalCandidates(deps.db, query, filter(request.topK))).map(lexicalOnly);
+      } else if (request.mode === 'vector') {
+        ranked = (await vectorSearch(query, filter(request.topK), sources, signal)).map(vectorOnly);
+      } else {
+        const candidates = Math.max(hybridCandidates, request.topK);
+        const [lexical, vector] = await Promise.all([
+          lexicalCandidates(deps.db, query, filter(candidates)),
+          vectorSearch(query, filter(candidates), sources, signal),
+        ]);
+        ranked = fuseLists(lexical, vector, fusion).slice(0, request.topK);
+      }
+      signal?.throwIfAborted();
+      return toHits(ranked, await loadHitDetails(deps.db, request.tenantId, ranked.map((hit) => hit.chunkId), query));
     },
   };
+}
+
+interface RankedCandidate {
+  readonly chunkId: string;
+  readonly score: number;
+  readonly lexicalScore: number | null;
+  readonly vectorScore: number | null;
+  readonly lexicalRank: number | null;
+  readonly vectorRank: number | null;
+}
+
+function lexicalOnly(candidate: Candidate, index: number): RankedCandidate {
+  return { ...candidate, lexicalScore: candidate.score, vectorScore: null, lexicalRank: index + 1, vectorRank: null };
+}
+
+function vectorOnly(candidate: Candidate, index: number): RankedCandidate {
+  return { ...candidate, lexicalScore: null, vectorScore: candidate.score, lexicalRank: null, vectorRank: index + 1 };
+}
+
+function fuseLists(lexical: readonly Candidate[], vector: readonly Candidate[], fusion: FusionOptions): RankedCandidate[] {
+  const lexicalScores = new Map(lexical.map((candidate) => [candidate.chunkId, candidate.score]));
+  const vectorScores = new Map(vector.map((candidate) => [candidate.chunkId, candidate.score]));
+  return fuseRanks(
+    lexical.map((candidate) => candidate.chunkId),
+    vector.map((candidate) => candidate.chunkId),
+    fusion,
+  ).map((fused) => ({
+    ...fused,
+    lexicalScore: lexicalScores.get(fused.chunkId) ?? null,
+    vectorScore: vectorScores.get(fused.chunkId) ?? null,
+  }));
+}
+
+function toHits(ranked: readonly RankedCandidate[], details: Awaited<ReturnType<typeof loadHitDetails>>): SearchHit[] {
+  const byId = new Map(details.map((detail) => [detail.chunkId, detail]));
+  return ranked.flatMap((candidate) => {
+    const detail = byId.get(candidate.chunkId);
+    if (!detail) return [];
+    const { headline, ...shown } = detail;
+    return [{ ...shown, ...candidate, highlights: headline ? headline.split(headlineFragmentDelimiter) : [] }];
+  });
 }
