@@ -18,6 +18,7 @@ import { createModelRegistry } from './ai/model-registry.js';
 import { createAuthModule } from './modules/auth/index.js';
 import { createChatModule } from './modules/chat/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
+import { createMcpModule, type McpRuntimeOptions } from './modules/mcp/index.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { createOpenAICompatModule } from './modules/openai-compat/index.js';
 import { createProjectsModule } from './modules/projects/index.js';
@@ -33,6 +34,7 @@ import type { App } from './platform/http/types.js';
 import { newId } from './platform/ids.js';
 import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
+import { createOutboundHttp } from './platform/outbound/index.js';
 import type { ServerKeys } from './platform/secrets.js';
 import type { Redis } from 'ioredis';
 
@@ -48,6 +50,8 @@ export interface AppDeps {
   readonly webRoot?: string;
   /** Sees every route as it is added (tests use it to check the whole route table). */
   readonly onRoute?: (route: RouteOptions) => void;
+  /** MCP time and size bounds (tests shorten them); defaults in src/modules/mcp/index.ts. */
+  readonly mcp?: Partial<McpRuntimeOptions>;
 }
 
 /** Builds the HTTP app from its dependencies. No side effects on import; main.ts owns the process. */
@@ -179,6 +183,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     modelTimeoutMs: config.modelTimeoutMs,
   });
   await openAICompat.registerRoutes(app);
+
+  const mcp = createMcpModule({
+    db: database.db,
+    logger: deps.logger,
+    keys: deps.keys,
+    outbound: createOutboundHttp({ allowList: config.outboundAllowList }),
+    dataDir: config.dataDir,
+    options: deps.mcp,
+  });
+  mcp.registerRoutes(app);
+  // Pooled MCP connections (and stdio servers' processes) end with the app.
+  app.addHook('onClose', () => mcp.close());
 
   const webConsole = await registerWebConsole(app, deps.webRoot);
   registerNotFoundHandler(app, webConsole);

@@ -1,0 +1,141 @@
+import { constants as fsConstants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../../platform/errors.js';
+
+/**
+ * What a stdio MCP server may run. The peers' worst holes were here (`npx -c`, `NODE_OPTIONS`), so the
+ * rules are few, explicit and tested (command-policy.test.ts):
+ * - shells, `env`-style launchers and package runners are never allowed: they run code from their arguments;
+ * - interpreters are allowed only when the platform admin says so, and then a tenant's arguments must start
+ *   with a script file (an absolute path outside the data directory, where uploads live) and carry no
+ *   interpreter options at all: a deny-list of options (`-e`, `--require`, `--import`, …) is what was bypassed;
+ * - anything else is a program the platform admin vetted; its arguments are passed as an array, no shell.
+ */
+const neverAllowed = new Set([
+  'sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'ash', 'busybox', 'toybox',
+  'env', 'sudo', 'su', 'doas', 'xargs', 'nohup', 'nice', 'timeout', 'setsid', 'stdbuf', 'script', 'watch',
+  'npx', 'npm', 'pnpm', 'pnpx', 'yarn', 'bunx', 'uvx', 'pipx', 'corepack', 'cmd', 'cmd.exe', 'powershell', 'pwsh',
+]); // prettier-ignore
+
+const interpreterPatterns: readonly RegExp[] = [
+  /^node(js)?$/,
+  /^python[\d.]*$/,
+  /^pypy[\d.]*$/,
+  /^(deno|bun|uv|ruby|perl[\d.]*|php[\d.]*|lua[\d.]*|java|osascript|tclsh[\d.]*|wish[\d.]*|Rscript)$/,
+];
+
+/** Interpreter options that run code from the command line, named in refusals so the sentence is precise. */
+const codeRunningOptions = [
+  '-e', '--eval', '-p', '--print', '-r', '--require', '--import', '--loader', '--experimental-loader',
+  '--inspect', '--inspect-brk', '--env-file', '-c', '-m', '-x',
+]; // prettier-ignore
+
+export type CommandKind = 'program' | 'interpreter';
+
+export function commandKindOf(executablePath: string): CommandKind | 'forbidden' {
+  const name = path.basename(executablePath);
+  if (neverAllowed.has(name)) return 'forbidden';
+  return interpreterPatterns.some((pattern) => pattern.test(name)) ? 'interpreter' : 'program';
+}
+
+/** Checks a platform admin's entry: absolute, real, executable, not a shell or runner, interpreters only when allowed. */
+export async function requireAllowableExecutable(executablePath: string, allowInterpreter: boolean): Promise<void> {
+  if (!path.isAbsolute(executablePath) || path.normalize(executablePath) !== executablePath) {
+    throw invalidPath(`must be an absolute, normalised path (no '..'), such as /usr/local/bin/my-mcp-server`);
+  }
+  const resolved = await realpath(executablePath).catch(() => undefined);
+  const info = resolved ? await stat(resolved).catch(() => undefined) : undefined;
+  if (!resolved || !info) throw invalidPath(`'${executablePath}' does not exist on this server`);
+  if (!info.isFile()) throw invalidPath(`'${executablePath}' is not a regular file`);
+  const isExecutable = await access(resolved, fsConstants.X_OK).then(
+    () => true,
+    () => false,
+  );
+  if (!isExecutable) throw invalidPath(`'${executablePath}' is not executable by the server's user`);
+  // A symlink named `my-tool` pointing at bash is bash.
+  for (const candidate of new Set([executablePath, resolved])) {
+    const kind = commandKindOf(candidate);
+    if (kind === 'forbidden') {
+      throw invalidPath(
+        `'${path.basename(candidate)}' is a shell, launcher or package runner that runs code from its arguments; allow the MCP server's own executable instead`,
+      );
+    }
+    if (kind === 'interpreter' && !allowInterpreter) {
+      throw invalidPath(
+        `'${path.basename(candidate)}' is an interpreter; set allowInterpreter to true to allow it, and tenants will then only be able to pass a script file followed by that script's arguments`,
+      );
+    }
+  }
+}
+
+const invalidPath = (message: string): AppError =>
+  new AppError('validation_failed', `The executable path ${message}`, { fields: [{ field: 'executablePath', message }] });
+
+/**
+ * Checks a tenant's arguments for the command. For an interpreter the first argument must be a script file
+ * outside `dataDir` (a tenant's uploads live there); no interpreter option may come before it.
+ */
+export async function requireSafeArguments(executablePath: string, args: readonly string[], dataDir: string): Promise<void> {
+  if (commandKindOf(executablePath) !== 'interpreter') return;
+  const interpreter = path.basename(executablePath);
+  const [script] = args;
+  if (script === undefined) throw invalidArgs(`${interpreter} needs a script file as its first argument`);
+  if (script.startsWith('-')) {
+    const option = script.split('=')[0] ?? script;
+    const reason = codeRunningOptions.some((known) => option === known || option.startsWith('--inspect'))
+      ? `runs code given on the command line`
+      : `is an interpreter option, and interpreter options are not accepted`;
+    throw invalidArgs(`'${option}' ${reason}; the first argument must be the script file to run`);
+  }
+  if (!path.isAbsolute(script) || path.normalize(script) !== script) {
+    throw invalidArgs(`the script '${script}' must be an absolute, normalised path`);
+  }
+  const resolved = await realpath(script).catch(() => undefined);
+  const info = resolved ? await stat(resolved).catch(() => undefined) : undefined;
+  if (!resolved || !info?.isFile()) throw invalidArgs(`the script '${script}' is not a file on this server`);
+  const dataRoot = await realpath(dataDir).catch(() => path.resolve(dataDir));
+  if (resolved === dataRoot || resolved.startsWith(`${dataRoot}${path.sep}`)) {
+    throw invalidArgs(`the script '${script}' is inside the server's data directory, where uploaded files live`);
+  }
+}
+
+const invalidArgs = (message: string): AppError =>
+  new AppError('validation_failed', `The arguments are refused: ${message}`, { fields: [{ field: 'args', message }] });
+
+/** Variables that change how a program or its loader starts, or override what we set ourselves. */
+const deniedEnvironmentPatterns: readonly RegExp[] = [
+  /^NODE_/, /^NPM_CONFIG_/i, /^LD_/, /^DYLD_/, /^PYTHON/, /^PERL5/, /^PERLLIB$/, /^PERL_/, /^RUBY(OPT|LIB)$/,
+  /^GEM_/, /^BUNDLE_/, /^BASH_ENV$/, /^ENV$/, /^BASH_FUNC_/, /^SHELLOPTS$/, /^PS4$/, /^IFS$/, /^PROMPT_COMMAND$/,
+  /^JAVA_TOOL_OPTIONS$/, /^_JAVA_OPTIONS$/, /^JDK_JAVA_OPTIONS$/, /^CLASSPATH$/, /^GCONV_PATH$/, /^GLIBC_TUNABLES$/,
+  /^MALLOC_/, /^LOCPATH$/, /^NLSPATH$/, /^HOSTALIASES$/, /^RESOLV_/, /^TMPDIR$/, /^DENO_/, /^BUN_/, /^UV_/,
+  /^PATH$/, /^HOME$/, /^LANG$/, /^LC_ALL$/, /^SHELL$/, /^USER$/, /^LOGNAME$/, /^TERM$/,
+]; // prettier-ignore
+
+export const environmentNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** The first refused variable name, or undefined. Names are compared case-insensitively. */
+export function findDeniedEnvironmentName(names: Iterable<string>): string | undefined {
+  for (const name of names) {
+    if (deniedEnvironmentPatterns.some((pattern) => pattern.test(name.toUpperCase()))) return name;
+  }
+  return undefined;
+}
+
+/**
+ * The environment a stdio server starts with: a minimal base of our own plus the tenant's (already checked)
+ * variables. The SDK also copies HOME, LOGNAME, PATH, SHELL, TERM and USER from our process unless given;
+ * every one of them is set here so nothing of ours leaks through.
+ */
+export function buildChildEnvironment(userEnvironment: Readonly<Record<string, string>>, homeDir: string): Record<string, string> {
+  return {
+    ...userEnvironment,
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: homeDir,
+    LANG: 'C.UTF-8',
+    SHELL: '/bin/false',
+    TERM: 'dumb',
+    USER: 'parley-mcp',
+    LOGNAME: 'parley-mcp',
+  };
+}

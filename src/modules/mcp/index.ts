@@ -1,0 +1,79 @@
+import type { Database } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/logger.js';
+import type { OutboundHttp } from '../../platform/outbound/index.js';
+import type { ServerKeys } from '../../platform/secrets.js';
+import { createConnectionPool } from './connection-pool.js';
+import { registerMcpRoutes } from './mcp.routes.js';
+import { createServerSecrets } from './server-secrets.js';
+import { createServersRepository } from './servers.repository.js';
+import { createServersService } from './servers.service.js';
+import { createArgumentValidator } from './tool-arguments.js';
+import { createToolsRepository } from './tools.repository.js';
+import { createToolsService, type McpToolRunner } from './tools.service.js';
+import type { App } from '../../platform/http/types.js';
+
+/** Time and size bounds of MCP connections and calls; tests shorten them. */
+export interface McpRuntimeOptions {
+  readonly connectTimeoutMs: number;
+  readonly callTimeoutMs: number;
+  readonly idleMs: number;
+  readonly maxResultBytes: number;
+}
+
+export const defaultMcpRuntimeOptions: McpRuntimeOptions = {
+  connectTimeoutMs: 10_000,
+  callTimeoutMs: 30_000,
+  idleMs: 5 * 60_000,
+  maxResultBytes: 100 * 1024,
+};
+
+export interface McpModuleDeps {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly keys: Pick<ServerKeys, 'credentialsKey'>;
+  /** Every HTTP request to an MCP server goes through the guard; a user's Parley token never does. */
+  readonly outbound: OutboundHttp;
+  /** stdio servers get their own working directory under `<dataDir>/mcp/<serverId>`. */
+  readonly dataDir: string;
+  readonly options?: Partial<McpRuntimeOptions>;
+}
+
+/** The only module that speaks MCP (it alone imports the SDK). `close()` ends every pooled connection. */
+export function createMcpModule(deps: McpModuleDeps) {
+  const options = { ...defaultMcpRuntimeOptions, ...deps.options };
+  const { outbound } = deps;
+  const pool = createConnectionPool({ outbound, logger: deps.logger, options });
+  const secrets = createServerSecrets({ credentialsKey: deps.keys.credentialsKey, dataDir: deps.dataDir });
+  const serversRepository = createServersRepository();
+  const toolsRepository = createToolsRepository();
+  const servers = createServersService({
+    db: deps.db,
+    servers: serversRepository,
+    tools: toolsRepository,
+    secrets,
+    pool,
+    outbound,
+    dataDir: deps.dataDir,
+  });
+  const tools = createToolsService({
+    db: deps.db,
+    servers: serversRepository,
+    tools: toolsRepository,
+    secrets,
+    pool,
+    validator: createArgumentValidator(),
+    logger: deps.logger,
+    limits: { callTimeoutMs: options.callTimeoutMs, maxResultBytes: options.maxResultBytes },
+  });
+  const toolRunner: McpToolRunner = { execute: tools.execute };
+  return {
+    servers,
+    tools,
+    toolRunner,
+    registerRoutes: (app: App) => registerMcpRoutes(app, { servers, tools }),
+    close: () => pool.closeAll(),
+  };
+}
+
+export type { McpToolRunner, ToolExecutionContext } from './tools.service.js';
+export type { ToolExecutionResult, ToolContentItem } from './tool-result.js';

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { AppError } from '../../platform/errors.js';
+import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
+import type { McpConnectionTarget } from './mcp-transport.js';
+import type { McpServerRow, StdioCommandRow } from './servers.repository.js';
+
+/**
+ * Headers and environments often carry tokens, so they are stored encrypted as JSON (the providers' API key
+ * pattern) and only ever decrypted to connect or to list their names.
+ */
+export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: string }) {
+  const { credentialsKey, dataDir } = deps;
+
+  function seal(values: Readonly<Record<string, string>> | null | undefined): string | null {
+    if (!values || Object.keys(values).length === 0) return null;
+    return encryptSecret(credentialsKey, JSON.stringify(values));
+  }
+
+  function open(server: Pick<McpServerRow, 'name'>, stored: string | null): Record<string, string> {
+    if (stored === null) return {};
+    try {
+      return JSON.parse(decryptSecret(credentialsKey, stored)) as Record<string, string>;
+    } catch (error) {
+      throw new AppError(
+        'unprocessable',
+        `The stored headers or environment of MCP server '${server.name}' cannot be read with this server's secret key (was it changed?); a tenant administrator must enter them again`,
+        {},
+        { cause: error },
+      );
+    }
+  }
+
+  return {
+    seal,
+    open,
+
+    names(server: McpServerRow) {
+      return {
+        headerNames: Object.keys(open(server, server.encryptedHeaders)).sort(),
+        envNames: Object.keys(open(server, server.encryptedEnv)).sort(),
+      };
+    },
+
+    /** The working directory of a stdio server: its own, under the data directory, named by its id. */
+    workingDirOf(serverId: string): string {
+      return path.join(dataDir, 'mcp', serverId);
+    },
+
+    toTarget(server: McpServerRow, command: StdioCommandRow | undefined): McpConnectionTarget {
+      const base = {
+        serverId: server.id,
+        name: server.name,
+        transport: server.transport,
+        configVersion: `${server.updatedAt.getTime()}:${command?.executablePath ?? ''}`,
+      };
+      if (server.transport !== 'stdio') {
+        return { ...base, url: server.url ?? undefined, headers: open(server, server.encryptedHeaders) };
+      }
+      if (!command) throw new AppError('unprocessable', `MCP server '${server.name}' has no allowed command`);
+      return {
+        ...base,
+        stdio: {
+          executablePath: command.executablePath,
+          args: server.args,
+          env: open(server, server.encryptedEnv),
+          workingDir: path.join(dataDir, 'mcp', server.id),
+        },
+      };
+    },
+  };
+}
+
+export type ServerSecrets = ReturnType<typeof createServerSecrets>;

@@ -1,0 +1,85 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/client.js';
+import { mcpServers, mcpStdioCommands } from '../../platform/db/schema/index.js';
+import { inTenant } from '../../platform/db/tenant-scope.js';
+
+export type StdioCommandRow = typeof mcpStdioCommands.$inferSelect;
+export type McpServerRow = typeof mcpServers.$inferSelect;
+export type McpServerChanges = Partial<
+  Pick<
+    McpServerRow,
+    | 'name'
+    | 'url'
+    | 'encryptedHeaders'
+    | 'stdioCommandId'
+    | 'args'
+    | 'encryptedEnv'
+    | 'enabled'
+    | 'status'
+    | 'statusMessage'
+    | 'lastSyncedAt'
+  >
+>;
+
+/** All SQL of MCP servers and the platform's allowed stdio commands (the latter are server-wide, not tenant-owned). */
+export function createServersRepository() {
+  return {
+    async insertStdioCommand(db: Executor, command: typeof mcpStdioCommands.$inferInsert): Promise<StdioCommandRow> {
+      const [row] = await db.insert(mcpStdioCommands).values(command).returning();
+      return row!;
+    },
+
+    async listStdioCommands(db: Executor): Promise<StdioCommandRow[]> {
+      return db.select().from(mcpStdioCommands).orderBy(asc(mcpStdioCommands.name)).limit(500);
+    },
+
+    async findStdioCommand(db: Executor, commandId: string): Promise<StdioCommandRow | undefined> {
+      const [row] = await db.select().from(mcpStdioCommands).where(eq(mcpStdioCommands.id, commandId));
+      return row;
+    },
+
+    async deleteStdioCommand(db: Executor, commandId: string): Promise<void> {
+      await db.delete(mcpStdioCommands).where(eq(mcpStdioCommands.id, commandId));
+    },
+
+    async insertServer(db: Executor, server: typeof mcpServers.$inferInsert): Promise<McpServerRow> {
+      const [row] = await db.insert(mcpServers).values(server).returning();
+      return row!;
+    },
+
+    async findServer(db: Executor, tenantId: string, serverId: string): Promise<McpServerRow | undefined> {
+      const [row] = await db.select().from(mcpServers).where(inTenant(mcpServers, tenantId, eq(mcpServers.id, serverId)));
+      return row;
+    },
+
+    /** A tenant has a handful of servers; the list is bounded instead of paginated. */
+    async listServers(db: Executor, tenantId: string): Promise<McpServerRow[]> {
+      return db
+        .select()
+        .from(mcpServers)
+        .where(inTenant(mcpServers, tenantId))
+        .orderBy(asc(mcpServers.name))
+        .limit(500);
+    },
+
+    async updateServer(
+      db: Executor,
+      tenantId: string,
+      serverId: string,
+      changes: McpServerChanges,
+    ): Promise<McpServerRow | undefined> {
+      const [row] = await db
+        .update(mcpServers)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(inTenant(mcpServers, tenantId, eq(mcpServers.id, serverId)))
+        .returning();
+      return row;
+    },
+
+    async deleteServer(db: Executor, tenantId: string, serverId: string): Promise<void> {
+      await db.delete(mcpServers).where(inTenant(mcpServers, tenantId, eq(mcpServers.id, serverId)));
+    },
+  };
+}
+
+export type ServersRepository = ReturnType<typeof createServersRepository>;

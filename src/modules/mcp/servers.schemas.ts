@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { mcpServerStatuses, mcpTransports } from '../../platform/db/schema/mcp.js';
+import { environmentNamePattern } from './command-policy.js';
+import type { McpServerRow, StdioCommandRow } from './servers.repository.js';
+
+// ---- Allowed stdio commands (platform admin) ----
+
+export const createStdioCommandBody = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(100),
+  executablePath: z.string().min(1).max(1024),
+  description: z.string().trim().max(2000).default(''),
+  /** node, python and the like run any code they are given; they are refused unless this says otherwise. */
+  allowInterpreter: z.boolean().default(false),
+});
+export type CreateStdioCommandInput = z.infer<typeof createStdioCommandBody>;
+
+export const stdioCommandSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  executablePath: z.string(),
+  description: z.string(),
+  createdAt: z.iso.datetime(),
+});
+export type StdioCommandView = z.infer<typeof stdioCommandSchema>;
+
+export const presentStdioCommand = (row: StdioCommandRow): StdioCommandView => ({
+  id: row.id,
+  name: row.name,
+  executablePath: row.executablePath,
+  description: row.description,
+  createdAt: row.createdAt.toISOString(),
+});
+
+export const stdioCommandListSchema = z.object({ items: z.array(stdioCommandSchema) });
+
+// ---- MCP servers (tenant admin) ----
+
+const serverName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100)
+  .regex(/^[\w .-]+$/, 'use letters, digits, spaces, dots, dashes and underscores');
+const serverUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'is not a valid HTTP header name');
+const headers = z
+  .record(headerName, z.string().max(8192).regex(/^[^\r\n]*$/, 'must not contain line breaks'))
+  .refine((value) => Object.keys(value).length <= 30, 'at most 30 headers');
+const args = z.array(z.string().max(4096).regex(/^[^\0]*$/, 'must not contain NUL characters')).max(100);
+const environment = z
+  .record(
+    z.string().regex(environmentNamePattern, 'names are letters, digits and _, not starting with a digit'),
+    z.string().max(8192).regex(/^[^\0]*$/, 'must not contain NUL characters'),
+  )
+  .refine((value) => Object.keys(value).length <= 50, 'at most 50 variables');
+
+export const createServerBody = z.strictObject({
+  name: serverName,
+  transport: z.enum(mcpTransports),
+  url: serverUrl.optional(),
+  /** Stored encrypted, sent only to this server, never returned (the view lists their names). */
+  headers: headers.optional(),
+  stdioCommandId: z.uuid().optional(),
+  args: args.optional(),
+  /** Stored encrypted; names that change how programs load (NODE_OPTIONS, LD_PRELOAD, …) are refused. */
+  env: environment.optional(),
+  enabled: z.boolean().default(true),
+});
+export type CreateServerInput = z.infer<typeof createServerBody>;
+
+/** `null` removes the stored headers or environment. The transport cannot change: create another server. */
+export const updateServerBody = z
+  .strictObject({
+    name: serverName.optional(),
+    url: serverUrl.optional(),
+    headers: headers.nullable().optional(),
+    stdioCommandId: z.uuid().optional(),
+    args: args.optional(),
+    env: environment.nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'send at least one field to change' });
+export type UpdateServerInput = z.infer<typeof updateServerBody>;
+
+export const serverSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  transport: z.enum(mcpTransports),
+  url: z.string().nullable(),
+  headerNames: z.array(z.string()),
+  stdioCommandId: z.uuid().nullable(),
+  /** The exact command that will run: the allowed executable, then the arguments, no shell. */
+  command: z.array(z.string()).nullable(),
+  envNames: z.array(z.string()),
+  enabled: z.boolean(),
+  status: z.enum(mcpServerStatuses),
+  statusMessage: z.string().nullable(),
+  lastSyncedAt: z.iso.datetime().nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type ServerView = z.infer<typeof serverSchema>;
+
+export interface ServerSecretsNames {
+  readonly headerNames: readonly string[];
+  readonly envNames: readonly string[];
+}
+
+export const presentServer = (
+  row: McpServerRow,
+  executablePath: string | undefined,
+  names: ServerSecretsNames,
+): ServerView => ({
+  id: row.id,
+  name: row.name,
+  transport: row.transport,
+  url: row.url,
+  headerNames: [...names.headerNames],
+  stdioCommandId: row.stdioCommandId,
+  command: row.transport === 'stdio' && executablePath ? [executablePath, ...row.args] : null,
+  envNames: [...names.envNames],
+  enabled: row.enabled,
+  status: row.status,
+  statusMessage: row.statusMessage,
+  lastSyncedAt: row.lastSyncedAt?.toISOString() ?? null,
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+});
+
+export const serverListSchema = z.object({ items: z.array(serverSchema) });

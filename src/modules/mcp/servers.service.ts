@@ -1,0 +1,253 @@
+import type { Actor } from '../../access/actor.js';
+import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.js';
+import type { Database } from '../../platform/db/client.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import { AppError, conflict, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { OutboundHttp } from '../../platform/outbound/index.js';
+import { findDeniedEnvironmentName, requireAllowableExecutable, requireSafeArguments } from './command-policy.js';
+import type { ConnectionPool } from './connection-pool.js';
+import type { ServerSecrets } from './server-secrets.js';
+import type { McpServerChanges, McpServerRow, ServersRepository, StdioCommandRow } from './servers.repository.js';
+import {
+  presentServer,
+  presentStdioCommand,
+  type CreateServerInput,
+  type CreateStdioCommandInput,
+  type ServerView,
+  type StdioCommandView,
+  type UpdateServerInput,
+} from './servers.schemas.js';
+import type { ToolsRepository } from './tools.repository.js';
+import { presentTool, type ToolView } from './tools.schemas.js';
+
+export interface ServersServiceDeps {
+  readonly db: Database;
+  readonly servers: ServersRepository;
+  readonly tools: ToolsRepository;
+  readonly secrets: ServerSecrets;
+  readonly pool: ConnectionPool;
+  readonly outbound: Pick<OutboundHttp, 'assertAllowed'>;
+  readonly dataDir: string;
+}
+
+const serverNameTaken = (name: string): AppError => conflict(`An MCP server named '${name}' already exists in this tenant`);
+
+export function createServersService(deps: ServersServiceDeps) {
+  const { db, servers, tools, secrets, pool, outbound, dataDir } = deps;
+
+  async function findServer(actor: Actor, serverId: string): Promise<McpServerRow> {
+    const server = await servers.findServer(db, actor.tenantId, serverId);
+    if (!server) throw notFound('MCP server', serverId);
+    return server;
+  }
+
+  async function findCommand(commandId: string): Promise<StdioCommandRow> {
+    const command = await servers.findStdioCommand(db, commandId);
+    if (!command) {
+      throw new AppError('validation_failed', `Allowed command '${commandId}' was not found`, {
+        fields: [{ field: 'stdioCommandId', message: 'is not one of the commands a platform administrator allowed' }],
+      });
+    }
+    return command;
+  }
+
+  async function present(server: McpServerRow): Promise<ServerView> {
+    const command = server.stdioCommandId ? await servers.findStdioCommand(db, server.stdioCommandId) : undefined;
+    return presentServer(server, command?.executablePath, secrets.names(server));
+  }
+
+  /** The rules of each transport, checked on create and on every update against the resulting configuration. */
+  async function requireValidConfiguration(configuration: {
+    transport: McpServerRow['transport'];
+    url?: string | null | undefined;
+    stdioCommandId?: string | null | undefined;
+    args: readonly string[];
+    env?: Readonly<Record<string, string>> | null | undefined;
+    hasHeaders: boolean;
+  }): Promise<void> {
+    const field = (name: string, message: string) =>
+      new AppError('validation_failed', `${name} ${message}`, { fields: [{ field: name, message }] });
+    if (configuration.transport === 'stdio') {
+      if (!configuration.stdioCommandId) throw field('stdioCommandId', 'is required for a stdio server');
+      if (configuration.url) throw field('url', 'is for HTTP servers; a stdio server runs a command');
+      if (configuration.hasHeaders) throw field('headers', 'are for HTTP servers; a stdio server takes env');
+      const denied = findDeniedEnvironmentName(Object.keys(configuration.env ?? {}));
+      if (denied) {
+        throw field('env', `may not set '${denied}': it changes how programs load or overrides what Parley sets`);
+      }
+      const command = await findCommand(configuration.stdioCommandId);
+      await requireSafeArguments(command.executablePath, configuration.args, dataDir);
+      return;
+    }
+    if (!configuration.url) throw field('url', `is required for a ${configuration.transport} server`);
+    if (configuration.stdioCommandId || configuration.args.length > 0 || configuration.env) {
+      throw field('stdioCommandId', 'args and env are for stdio servers; an HTTP server takes url and headers');
+    }
+    await outbound.assertAllowed(configuration.url);
+  }
+
+  async function guardNameRace<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (name && isUniqueViolation(error, 'mcp_servers_tenant_name_unique')) throw serverNameTaken(name);
+      throw error;
+    }
+  }
+
+  return {
+    // ---- allowed stdio commands: the platform admin's, server-wide ----
+
+    async listStdioCommands(actor: Actor): Promise<{ items: StdioCommandView[] }> {
+      requireAdmin(actor);
+      return { items: (await servers.listStdioCommands(db)).map(presentStdioCommand) };
+    },
+
+    async createStdioCommand(actor: Actor, input: CreateStdioCommandInput): Promise<StdioCommandView> {
+      requirePlatformAdmin(actor);
+      await requireAllowableExecutable(input.executablePath, input.allowInterpreter);
+      try {
+        const now = new Date();
+        const row = await servers.insertStdioCommand(db, {
+          id: newId(),
+          name: input.name,
+          executablePath: input.executablePath,
+          description: input.description,
+          createdBy: actor.userId,
+          createdAt: now,
+          updatedAt: now,
+        });
+        return presentStdioCommand(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw conflict(`An allowed command named '${input.name}' already exists`);
+        throw error;
+      }
+    },
+
+    async removeStdioCommand(actor: Actor, commandId: string): Promise<void> {
+      requirePlatformAdmin(actor);
+      if (!(await servers.findStdioCommand(db, commandId))) throw notFound('Allowed command', commandId);
+      try {
+        await servers.deleteStdioCommand(db, commandId);
+      } catch (error) {
+        if (isForeignKeyViolation(error)) {
+          throw conflict(`Allowed command '${commandId}' is used by MCP servers; they must be deleted or changed first`);
+        }
+        throw error;
+      }
+    },
+
+    // ---- a tenant's MCP servers ----
+
+    async listServers(actor: Actor): Promise<{ items: ServerView[] }> {
+      requireAdmin(actor);
+      const rows = await servers.listServers(db, actor.tenantId);
+      return { items: await Promise.all(rows.map(present)) };
+    },
+
+    async getServer(actor: Actor, serverId: string): Promise<ServerView> {
+      requireAdmin(actor);
+      return present(await findServer(actor, serverId));
+    },
+
+    async createServer(actor: Actor, input: CreateServerInput): Promise<ServerView> {
+      requireAdmin(actor);
+      const args = input.args ?? [];
+      await requireValidConfiguration({ ...input, args, hasHeaders: Object.keys(input.headers ?? {}).length > 0 });
+      const now = new Date();
+      const row = await guardNameRace(input.name, () =>
+        servers.insertServer(db, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          name: input.name,
+          transport: input.transport,
+          url: input.url ?? null,
+          encryptedHeaders: secrets.seal(input.headers),
+          stdioCommandId: input.stdioCommandId ?? null,
+          args,
+          encryptedEnv: secrets.seal(input.env),
+          enabled: input.enabled,
+          createdBy: actor.userId,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
+      return present(row);
+    },
+
+    async updateServer(actor: Actor, serverId: string, input: UpdateServerInput): Promise<ServerView> {
+      requireAdmin(actor);
+      const server = await findServer(actor, serverId);
+      const env = input.env === undefined ? secrets.open(server, server.encryptedEnv) : input.env;
+      const headers = input.headers === undefined ? secrets.open(server, server.encryptedHeaders) : input.headers;
+      await requireValidConfiguration({
+        transport: server.transport,
+        url: input.url ?? server.url,
+        stdioCommandId: input.stdioCommandId ?? server.stdioCommandId,
+        args: input.args ?? server.args,
+        env: server.transport === 'stdio' ? env : input.env,
+        hasHeaders: Object.keys(headers ?? {}).length > 0,
+      });
+      const changes: McpServerChanges = {
+        name: input.name,
+        url: input.url,
+        stdioCommandId: input.stdioCommandId,
+        args: input.args,
+        enabled: input.enabled,
+        ...(input.headers !== undefined && { encryptedHeaders: secrets.seal(input.headers) }),
+        ...(input.env !== undefined && { encryptedEnv: secrets.seal(input.env) }),
+      };
+      const updated = await guardNameRace(input.name, () => servers.updateServer(db, actor.tenantId, serverId, changes));
+      if (!updated) throw notFound('MCP server', serverId);
+      // The configuration changed: a pooled connection of the old one must not be used again.
+      await pool.drop(serverId);
+      return present(updated);
+    },
+
+    async removeServer(actor: Actor, serverId: string): Promise<void> {
+      requireAdmin(actor);
+      await findServer(actor, serverId);
+      await pool.drop(serverId);
+      await servers.deleteServer(db, actor.tenantId, serverId);
+    },
+
+    /** Connects (outside any transaction), lists the tools, stores them, and records how it went. */
+    async syncServer(actor: Actor, serverId: string): Promise<{ items: ToolView[] }> {
+      requireAdmin(actor);
+      const server = await findServer(actor, serverId);
+      if (!server.enabled) throw conflict(`MCP server '${server.name}' is disabled; enable it before syncing`);
+      const command = server.stdioCommandId ? await servers.findStdioCommand(db, server.stdioCommandId) : undefined;
+      try {
+        const target = secrets.toTarget(server, command);
+        if (target.stdio) await requireSafeArguments(target.stdio.executablePath, target.stdio.args, dataDir);
+        const discovered = await pool.listTools(target);
+        const stored = await db.transaction(async (tx) => {
+          const rows = await tools.replaceServerTools(tx, actor.tenantId, serverId, discovered, newId);
+          await servers.updateServer(tx, actor.tenantId, serverId, {
+            status: 'connected',
+            statusMessage: `Connected; ${rows.length} tool${rows.length === 1 ? '' : 's'} found`,
+            lastSyncedAt: new Date(),
+          });
+          return rows;
+        });
+        return { items: stored.map(presentTool) };
+      } catch (error) {
+        const message = error instanceof AppError ? error.message : 'The sync failed unexpectedly';
+        await servers.updateServer(db, actor.tenantId, serverId, { status: 'error', statusMessage: message.slice(0, 1000) });
+        throw error;
+      }
+    },
+  };
+}
+
+export type ServersService = ReturnType<typeof createServersService>;
+
+function isForeignKeyViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const candidate = current as { code?: unknown; cause?: unknown };
+    if (candidate.code === '23503') return true;
+    current = candidate.cause;
+  }
+  return false;
+}
