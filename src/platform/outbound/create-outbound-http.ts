@@ -1,6 +1,148 @@
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import { AppError } from '../errors.js';
+import { parseAddress } from './address-policy.js';
+import { createOutboundGuard } from './outbound-guard.js';
 import type { OutboundHttp, OutboundHttpOptions } from './outbound-http.js';
+import { OutboundRefusedError } from './outbound-refused-error.js';
+
+export const defaultMaxRedirects = 5;
+export const defaultOutboundTimeoutMs = 30_000;
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+/** Headers that carry credentials for one origin and must not follow a redirect to another. */
+const originBoundHeaders = ['authorization', 'cookie', 'proxy-authorization'];
+
+/**
+ * The remote host took longer than timeoutMs to answer. Refusals are OutboundRefusedError; a network
+ * failure (connection refused, unknown host) stays fetch's own TypeError('fetch failed').
+ */
+export class OutboundTimeoutError extends AppError {
+  constructor(
+    readonly host: string,
+    timeoutMs: number,
+  ) {
+    super('unprocessable', `${host} did not answer within ${formatSeconds(timeoutMs)}`);
+  }
+}
 
 export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
-  void options;
-  throw new Error('createOutboundHttp: not implemented yet');
+  const guard = createOutboundGuard(options);
+  // Every connection this agent opens to a host name goes through the guard's lookup (see outbound-guard.ts).
+  const agent = new Agent({ connect: { lookup: guard.lookup } });
+
+  const fetchOnce = async (url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> => {
+    try {
+      const response = await undiciFetch(url, {
+        ...(init as UndiciRequestInit),
+        redirect: 'manual',
+        signal,
+        dispatcher: agent,
+      });
+      return response as unknown as Response;
+    } catch (error) {
+      // undici reports a refused lookup as TypeError('fetch failed') with our error as its cause.
+      throw findRefusal(error) ?? error;
+    }
+  };
+
+  return {
+    close: () => agent.close(),
+
+    async assertAllowed(input) {
+      const url = guard.checkUrl(input);
+      if (parseAddress(url.hostname)) return;
+      try {
+        await guard.checkName(url.hostname);
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        throw new AppError('unprocessable', `The host ${url.hostname} could not be found`, {}, { cause: error });
+      }
+    },
+
+    async fetch(input, init = {}) {
+      const { maxRedirects = defaultMaxRedirects, timeoutMs = defaultOutboundTimeoutMs, ...requestInit } = init;
+      let url = guard.checkUrl(input);
+      const firstHost = url.hostname;
+      // The bound covers the wait for the final response's headers, redirects included. Reading the body
+      // is left to the caller, because an MCP event stream may rightly stay open for hours.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new OutboundTimeoutError(firstHost, timeoutMs)), timeoutMs);
+      const signal = requestInit.signal ? AbortSignal.any([requestInit.signal, timeout.signal]) : timeout.signal;
+      let request = { ...requestInit, headers: new Headers(requestInit.headers) };
+      try {
+        for (let redirects = 0; ; redirects += 1) {
+          const response = await fetchOnce(url, request, signal);
+          const location = response.headers.get('location');
+          if (!redirectStatuses.has(response.status) || location === null || request.redirect === 'manual') {
+            return response;
+          }
+          await response.body?.cancel();
+          if (request.redirect === 'error') {
+            throw new AppError(
+              'unprocessable',
+              `${url.hostname} answered with a redirect, which this request does not follow`,
+            );
+          }
+          if (redirects >= maxRedirects) {
+            throw new AppError('unprocessable', `${firstHost} redirected more than ${maxRedirects} times`);
+          }
+          const next = guard.checkUrl(resolveLocation(location, url));
+          request = redirectedRequest(request, response.status, url, next);
+          url = next;
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** The request to send to a redirect's target, as the fetch standard shapes it. */
+function redirectedRequest(
+  request: RequestInit & { headers: Headers },
+  status: number,
+  from: URL,
+  to: URL,
+): RequestInit & { headers: Headers } {
+  const headers = new Headers(request.headers);
+  const method = (request.method ?? 'GET').toUpperCase();
+  const isMethodChanged =
+    ((status === 301 || status === 302) && method === 'POST') ||
+    (status === 303 && method !== 'GET' && method !== 'HEAD');
+  if (to.origin !== from.origin) for (const name of originBoundHeaders) headers.delete(name);
+  if (isMethodChanged) {
+    for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'])
+      headers.delete(name);
+    return { ...request, method: 'GET', body: null, headers };
+  }
+  if (request.body instanceof ReadableStream) {
+    throw new AppError(
+      'unprocessable',
+      `${from.hostname} redirected a streamed request body, which cannot be sent again`,
+    );
+  }
+  return { ...request, headers };
+}
+
+function resolveLocation(location: string, base: URL): URL {
+  try {
+    return new URL(location, base);
+  } catch {
+    throw new OutboundRefusedError(base.hostname, `${base.hostname} redirected to an invalid URL`);
+  }
+}
+
+function findRefusal(error: unknown): AppError | null {
+  for (
+    let current: unknown = error, depth = 0;
+    current instanceof Error && depth < 5;
+    current = current.cause, depth += 1
+  ) {
+    if (current instanceof AppError) return current;
+  }
+  return null;
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

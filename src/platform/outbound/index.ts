@@ -1,3 +1,3 @@
-export type { OutboundHttp, OutboundHttpOptions, OutboundRequestInit } from './outbound-http.js';
-export { createOutboundHttp } from './create-outbound-http.js';
+export type { HostResolver, OutboundHttp, OutboundHttpOptions, OutboundRequestInit } from './outbound-http.js';
+export { createOutboundHttp, OutboundTimeoutError } from './create-outbound-http.js';
 export { OutboundRefusedError } from './outbound-refused-error.js';

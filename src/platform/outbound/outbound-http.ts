@@ -1,3 +1,5 @@
+import type { LookupAddress } from 'node:dns';
+
 /**
  * The one door for HTTP requests the server makes on a user's behalf (document URLs now, MCP servers
  * and webhooks later). It refuses addresses inside our own network unless an administrator allowed them.
@@ -14,9 +16,16 @@ export interface OutboundHttp {
   fetch(input: string | URL, init?: OutboundRequestInit): Promise<Response>;
   /** Throws OutboundRefusedError (an AppError 'validation_failed') when the URL or its host is refused. */
   assertAllowed(url: string | URL): Promise<void>;
+  /** Closes the pooled connections (shutdown, tests). */
+  close(): Promise<void>;
 }
+
+/** Resolves a host name to all its addresses (the operating system's resolver unless a test injects one). */
+export type HostResolver = (hostname: string) => Promise<readonly LookupAddress[]>;
 
 export interface OutboundHttpOptions {
   /** Host names, IP addresses or CIDR ranges that may be reached even though they are private. */
   readonly allowList: readonly string[];
+  /** Tests inject a resolver to play a DNS that answers with private or changing addresses. */
+  readonly resolve?: HostResolver;
 }

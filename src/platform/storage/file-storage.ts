@@ -8,7 +8,10 @@ export interface StoredFile {
 
 export interface FileStorage {
   /** Streams to disk; over maxBytes → rejects with AppError('payload_too_large', sentence) and leaves no file. */
-  write(source: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, options: { readonly maxBytes: number }): Promise<StoredFile>;
+  write(
+    source: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+    options: { readonly maxBytes: number },
+  ): Promise<StoredFile>;
   read(key: string): NodeJS.ReadableStream;
   /** A local path, for parsers in worker threads. */
   localPath(key: string): string;
