@@ -60,7 +60,7 @@ export function parseDocument(
       finish();
     };
     const timer = setTimeout(
-      () => settle(() => reject(new AppError('unprocessable', `Parsing took longer than ${formatSeconds(limits.timeoutMs)}`))),
+      () => settle(() => reject(new AppError('unprocessable', `Parsing took longer than ${formatDuration(limits.timeoutMs)}`))),
       limits.timeoutMs,
     );
     const onAbort = () => settle(() => reject(abortReason(signal)));
@@ -91,7 +91,8 @@ function abortReason(signal: AbortSignal | undefined): Error {
   return reason instanceof Error ? reason : new DOMException('The parse was aborted', 'AbortError');
 }
 
-function formatSeconds(milliseconds: number): string {
+function formatDuration(milliseconds: number): string {
+  if (milliseconds < 1000) return `${milliseconds} ms`;
   const seconds = milliseconds / 1000;
   return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
 }
