@@ -1,5 +1,5 @@
 import type { App } from '../../platform/http/types.js';
-import type { ModelResolver, ModelStreamDeps } from '../chat/index.js';
+import type { ModelResolver, ModelStreamDeps, PassageSearch } from '../chat/index.js';
 import type { AgentDirectory } from '../conversations/index.js';
 import { registerOpenAICompatRoutes } from './openai-compat.routes.js';
 import { createOpenAICompatService } from './openai-compat.service.js';
@@ -10,6 +10,8 @@ export interface OpenAICompatModuleDeps {
   readonly modelStream: ModelStreamDeps;
   readonly modelTimeoutMs: number;
   readonly heartbeatMs?: number;
+  /** Agents with knowledge sources answer from them here too (the chat turn's retrieval). */
+  readonly knowledgeSearch?: PassageSearch;
 }
 
 export function createOpenAICompatModule(deps: OpenAICompatModuleDeps) {

@@ -2,8 +2,15 @@ import type { TextMessage } from '../../ai/model-call.js';
 import type { Actor } from '../../access/actor.js';
 import { AppError } from '../../platform/errors.js';
 import { isUuid, newId } from '../../platform/ids.js';
-import type { ModelResolver, ModelStreamDeps, ModelStreamEvent, ModelStreamResult } from '../chat/index.js';
-import { streamModelReply } from '../chat/index.js';
+import type {
+  ModelResolver,
+  ModelStreamDeps,
+  ModelStreamEvent,
+  ModelStreamResult,
+  PassageSearch,
+  TurnKnowledge,
+} from '../chat/index.js';
+import { retrieveTurnKnowledge, streamModelReply, systemWithKnowledge } from '../chat/index.js';
 import type { AgentDirectory, ChatAgent } from '../conversations/index.js';
 import type { ChatCompletionInput, ChatCompletionView, OpenAIChatMessage } from './openai-compat.schemas.js';
 import { toChatCompletion } from './openai-presenters.js';
@@ -13,6 +20,7 @@ export interface OpenAICompatServiceDeps {
   readonly resolveModel: ModelResolver;
   readonly modelStream: ModelStreamDeps;
   readonly modelTimeoutMs: number;
+  readonly knowledgeSearch?: PassageSearch;
 }
 
 /** A validated request, ready to run: every 4xx has been decided before the model is called. */
@@ -47,14 +55,46 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
     return named[0];
   }
 
+  /**
+   * The same retrieval as a chat turn, on the last user message. Citations have no place in a Chat
+   * Completions answer, so only the [n] markers in the text point at the passages.
+   */
+  async function retrieveKnowledge(
+    actor: Actor,
+    agent: ChatAgent,
+    messages: readonly TextMessage[],
+  ): Promise<TurnKnowledge | undefined> {
+    if (agent.knowledgeSourceIds.length === 0) return undefined;
+    const query = messages.findLast((message) => message.role === 'user')?.content ?? '';
+    try {
+      if (!deps.knowledgeSearch) throw new Error('no knowledge search is wired into the OpenAI-compatible API');
+      return await retrieveTurnKnowledge(deps.knowledgeSearch, {
+        tenantId: actor.tenantId,
+        sourceIds: agent.knowledgeSourceIds,
+        query,
+        signal: AbortSignal.timeout(deps.modelTimeoutMs),
+      });
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500) throw error;
+      throw new AppError(
+        'not_ready',
+        "The agent's knowledge sources could not be searched just now; try again in a moment",
+        {},
+        { cause: error },
+      );
+    }
+  }
+
   async function prepare(actor: Actor, input: ChatCompletionInput): Promise<PreparedCompletion> {
     const agent = await findAgent(actor, input.model);
     const { system, messages } = splitMessages(input.messages);
     const resolved = await deps.resolveModel(actor.tenantId, agent.model);
+    const knowledge = await retrieveKnowledge(actor, agent, messages);
+    const instructions = [agent.instructions.trim(), ...system].filter(Boolean).join('\n\n') || undefined;
     const request = {
       model: resolved.model,
       providerName: resolved.providerName,
-      system: [agent.instructions.trim(), ...system].filter(Boolean).join('\n\n') || undefined,
+      system: systemWithKnowledge(instructions, knowledge),
       messages,
       temperature: input.temperature ?? agent.temperature ?? undefined,
       maxOutputTokens: input.max_completion_tokens ?? input.max_tokens ?? agent.maxOutputTokens ?? undefined,
