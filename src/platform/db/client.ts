@@ -20,6 +20,11 @@ export interface DatabaseHandle {
   readonly kind: 'embedded' | 'postgres';
   /** Runs raw SQL with positional parameters (pg-boss and health checks need this). */
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  /**
+   * Runs several statements in one call, without parameters. pg-boss installs its schema and runs its
+   * maintenance as `BEGIN; …; COMMIT;` scripts, which PGlite's `query` (one prepared statement) refuses.
+   */
+  executeScript(text: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,9 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
       const result = await client.query(text, values);
       return { rows: result.rows };
     },
+    executeScript: async (text) => {
+      await client.exec(text);
+    },
     close: () => client.close(),
   };
 }
@@ -74,6 +82,10 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
     executeSql: async (text, values) => {
       const result = await pool.query(text, values);
       return { rows: result.rows };
+    },
+    executeScript: async (text) => {
+      // Without values node-postgres sends a simple query, which may hold several statements.
+      await pool.query(text);
     },
     close: () => pool.end(),
   };
