@@ -24,6 +24,26 @@ export interface MessageUsage {
   totalTokens: number | null;
 }
 
+/** A knowledge passage a reply cites; `marker` is the [n] in its text. */
+export interface Citation {
+  marker: number;
+  sourceId: string;
+  documentId: string;
+  documentTitle: string;
+  chunkId: string;
+  page: number | null;
+  headingPath: string[];
+  score: number;
+  excerpt: string;
+}
+
+/** A file a person sent with a message (uploaded first through POST /v1/files). */
+export interface Attachment {
+  fileId: string;
+  filename: string;
+  mediaType: string;
+}
+
 /** A stored message as GET /v1/conversations/:id/messages answers it. */
 export interface StoredMessage {
   id: string;
@@ -38,6 +58,9 @@ export interface StoredMessage {
   timeToFirstTokenMs: number | null;
   durationMs: number | null;
   finishReason: string | null;
+  /** Absent from servers older than knowledge sources; empty or null when there are none. */
+  citations?: Citation[] | null;
+  attachments?: Attachment[] | null;
   createdAt: string;
   completedAt: string | null;
 }

@@ -1,5 +1,5 @@
 import type { UIMessage } from 'ai';
-import type { MessageUsage, StoredMessage } from './chat-api';
+import type { Attachment, Citation, MessageUsage, StoredMessage } from './chat-api';
 
 /**
  * What the server sends as `messageMetadata` on a stream's `start` (ids, model) and `finish` (the
@@ -15,13 +15,19 @@ export interface ChatMetadata {
   timeToFirstTokenMs?: number | null;
   durationMs?: number | null;
   error?: { code: string; message: string } | null;
+  /** The files a person's message carries (sent as `fileIds`). */
+  attachments?: Attachment[];
 }
 
 export type ChatMessage = UIMessage<ChatMetadata>;
 
-/** A stored message as useChat holds it: same id, reasoning before text, the figures as metadata. */
+/**
+ * A stored message as useChat holds it: same id, cited passages as the `source-document` parts the
+ * stream sends, reasoning before text, the figures and attachments as metadata.
+ */
 export function toChatMessage(message: StoredMessage): ChatMessage {
   const parts: ChatMessage['parts'] = [];
+  for (const citation of message.citations ?? []) parts.push(toSourcePart(citation));
   if (message.reasoning) parts.push({ type: 'reasoning', text: message.reasoning, state: 'done' });
   if (message.content) parts.push({ type: 'text', text: message.content, state: 'done' });
   return {
@@ -37,8 +43,70 @@ export function toChatMessage(message: StoredMessage): ChatMessage {
       timeToFirstTokenMs: message.timeToFirstTokenMs,
       durationMs: message.durationMs,
       error: message.error,
+      ...(message.attachments?.length && { attachments: message.attachments }),
     },
   };
+}
+
+type SourcePart = Extract<ChatMessage['parts'][number], { type: 'source-document' }>;
+
+/**
+ * The server streams a citation as a `source-document` part: the chunk as its id, the document as its
+ * title, and the rest under `providerMetadata.parley` (src/modules/chat/ui-message-stream.ts).
+ */
+function toSourcePart(citation: Citation): SourcePart {
+  return {
+    type: 'source-document',
+    sourceId: citation.chunkId,
+    mediaType: 'text/plain',
+    title: citation.documentTitle,
+    providerMetadata: {
+      parley: {
+        marker: citation.marker,
+        knowledgeSourceId: citation.sourceId,
+        documentId: citation.documentId,
+        page: citation.page,
+        headingPath: citation.headingPath,
+        score: citation.score,
+        excerpt: citation.excerpt,
+      },
+    },
+  };
+}
+
+function fromSourcePart(part: SourcePart, index: number): Citation {
+  const extra = (part.providerMetadata?.parley ?? {}) as Record<string, unknown>;
+  const marker = typeof extra.marker === 'number' ? extra.marker : index + 1;
+  return {
+    marker,
+    sourceId: typeof extra.knowledgeSourceId === 'string' ? extra.knowledgeSourceId : '',
+    documentId: typeof extra.documentId === 'string' ? extra.documentId : '',
+    documentTitle: part.title,
+    chunkId: part.sourceId,
+    page: typeof extra.page === 'number' ? extra.page : null,
+    headingPath: Array.isArray(extra.headingPath) ? extra.headingPath.filter((each) => typeof each === 'string') : [],
+    score: typeof extra.score === 'number' ? extra.score : 0,
+    excerpt: typeof extra.excerpt === 'string' ? extra.excerpt : '',
+  };
+}
+
+/** The `[n]` markers a text uses. */
+export function citedMarkers(text: string): Set<number> {
+  return new Set([...text.matchAll(/\[(\d{1,3})\]/g)].map((match) => Number(match[1])));
+}
+
+/**
+ * The passages to show under a reply, by marker. The stream sends every passage retrieved before the
+ * text exists; once the text cites some, only those are shown, as the stored reply does.
+ */
+export function messageCitations(message: ChatMessage): Citation[] {
+  const all = message.parts
+    .filter((part): part is SourcePart => part.type === 'source-document')
+    .map(fromSourcePart)
+    .sort((a, b) => a.marker - b.marker);
+  const cited = citedMarkers(messageText(message));
+  const used = all.filter((citation) => cited.has(citation.marker));
+  return used.length > 0 ? used : all;
 }
 
 export const messageText = (message: ChatMessage): string =>

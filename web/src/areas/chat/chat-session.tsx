@@ -3,15 +3,16 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
-import { chatKeys, type Conversation, type MessageHistory } from './chat-api';
+import { chatKeys, type Attachment, type Conversation, type MessageHistory } from './chat-api';
 import { describeChatFailure, toChatMessage, type ChatMessage } from './chat-messages';
 import { createChatTransport } from './chat-transport';
 import { Composer } from './composer';
 import type { ReplyProblem } from './message-item';
 import { MessageList } from './message-list';
+import { useAttachments } from './use-attachments';
 
 /** What the last request was, so a refusal (nothing stored) can put things back as they were. */
-type LastRequest = { kind: 'send'; text: string } | { kind: 'retry'; before: ChatMessage[] };
+type LastRequest = { kind: 'send'; text: string; attachments: Attachment[] } | { kind: 'retry'; before: ChatMessage[] };
 
 /**
  * One open conversation: its history, then useChat streaming new replies from the server, which
@@ -30,6 +31,7 @@ export function ChatSession(props: {
   const transport = useMemo(() => createChatTransport(conversationId, authedFetch), [conversationId, authedFetch]);
   const [initialMessages] = useState(() => props.history.items.map(toChatMessage));
   const [draft, setDraft] = useState('');
+  const attachments = useAttachments();
   const [refusal, setRefusal] = useState<string | null>(null);
   const [stoppedId, setStoppedId] = useState<string | null>(null);
   const lastRequest = useRef<LastRequest | null>(null);
@@ -71,6 +73,7 @@ export function ChatSession(props: {
       if (request?.kind === 'send') {
         chat.setMessages((messages) => (messages.at(-1)?.role === 'user' ? messages.slice(0, -1) : messages));
         setDraft((current) => current || request.text);
+        attachments.restore(request.attachments);
       } else if (request?.kind === 'retry') {
         chat.setMessages(request.before);
       }
@@ -95,9 +98,12 @@ export function ChatSession(props: {
     setRefusal(null);
     setStoppedId(null);
     setDraft('');
+    const files = attachments.ready;
+    attachments.clear();
     followRef.current = true;
-    lastRequest.current = { kind: 'send', text };
-    void chat.sendMessage({ text });
+    lastRequest.current = { kind: 'send', text, attachments: files };
+    // The transport sends the attachments' ids as `fileIds`; the message shows them as chips meanwhile.
+    void chat.sendMessage({ text, metadata: files.length > 0 ? { attachments: files } : undefined });
   }
 
   function retry(messageId: string) {
@@ -164,6 +170,7 @@ export function ChatSession(props: {
             onSend={send}
             onStop={() => void chat.stop()}
             isBusy={isBusy}
+            attachments={attachments}
           />
         ) : (
           <p className="muted read-only-notice">{props.readOnlyNotice}</p>

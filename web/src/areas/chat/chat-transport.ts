@@ -5,7 +5,7 @@ import { messageText, type ChatMessage } from './chat-messages';
 
 /**
  * useChat's transport for one conversation. The server owns the history, so a send posts only the
- * new message as `{ content }`; regenerating a reply is the retry endpoint for that (failed) reply.
+ * new message as `{ content }` (with `fileIds` when files are attached); regenerating a reply is the retry endpoint for that (failed) reply.
  * Requests go through the app's authedFetch, which attaches the token and refreshes it on a 401.
  */
 export function createChatTransport(conversationId: string, authedFetch: AuthedFetch) {
@@ -19,7 +19,9 @@ export function createChatTransport(conversationId: string, authedFetch: AuthedF
         return { api: `${api}/${encodeURIComponent(messageId)}/retry`, body: {}, headers };
       }
       const last = messages.at(-1);
-      return { body: { content: last ? messageText(last) : '' }, headers };
+      const fileIds = last?.metadata?.attachments?.map((attachment) => attachment.fileId) ?? [];
+      const content = last ? messageText(last) : '';
+      return { body: fileIds.length > 0 ? { content, fileIds } : { content }, headers };
     },
   });
 }

@@ -1,4 +1,5 @@
 import { useId, useRef, type FormEvent, type KeyboardEvent } from 'react';
+import { maxAttachments, type Attachments } from './use-attachments';
 
 const maxMessageChars = 32_000;
 
@@ -12,14 +13,16 @@ export function Composer(props: {
   onSend: (text: string) => void;
   onStop: () => void;
   isBusy: boolean;
+  attachments: Attachments;
 }) {
+  const { attachments } = props;
   const inputId = useId();
   const box = useRef<HTMLTextAreaElement>(null);
   const text = props.draft.trim();
 
   // Send and Stop replace each other, so a click on either would leave focus nowhere: it goes back to the box.
   function send() {
-    if (props.isBusy || !text) return;
+    if (props.isBusy || !text || attachments.isUploading) return;
     props.onSend(text);
     box.current?.focus();
   }
@@ -40,6 +43,46 @@ export function Composer(props: {
 
   return (
     <form className="composer" onSubmit={submit}>
+      {attachments.pending.length > 0 && (
+        <ul className="composer-attachments" aria-label="Files to send">
+          {attachments.pending.map((each) => (
+            <li key={each.key} className={each.error ? 'attachment-chip has-error' : 'attachment-chip'}>
+              <span className="attachment-name">{each.filename}</span>
+              {each.error !== null ? (
+                <span className="field-error" role="alert">
+                  {each.error}
+                </span>
+              ) : (
+                each.uploaded === null && (
+                  <progress max={1} value={each.fraction} aria-label={`Uploading ${each.filename}`} />
+                )
+              )}
+              <button
+                type="button"
+                className="link attachment-remove"
+                aria-label={`Remove ${each.filename}`}
+                onClick={() => attachments.remove(each.key)}
+              >
+                ✕
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <label className="button composer-button composer-attach" title="Attach files">
+        <span aria-hidden="true">📎</span>
+        <input
+          className="visually-hidden"
+          type="file"
+          multiple
+          aria-label="Attach files"
+          disabled={attachments.pending.length >= maxAttachments}
+          onChange={(event) => {
+            attachments.add([...(event.target.files ?? [])]);
+            event.target.value = '';
+          }}
+        />
+      </label>
       <label className="visually-hidden" htmlFor={inputId}>
         Message
       </label>
@@ -63,7 +106,7 @@ export function Composer(props: {
           Stop
         </button>
       ) : (
-        <button type="submit" className="primary composer-button" disabled={!text}>
+        <button type="submit" className="primary composer-button" disabled={!text || attachments.isUploading}>
           Send
         </button>
       )}

@@ -1,6 +1,14 @@
-import { memo } from 'react';
-import { describeReplyFigures, messageReasoning, messageText, type ChatMessage } from './chat-messages';
+import { memo, useMemo, useState } from 'react';
+import { CitationContext, type CitationOpener } from './citation-context';
+import {
+  describeReplyFigures,
+  messageCitations,
+  messageReasoning,
+  messageText,
+  type ChatMessage,
+} from './chat-messages';
 import { LazyMarkdown } from './markdown/lazy-markdown';
+import { AttachmentChips, MessageCitations } from './message-citations';
 
 /** Shown under a reply: why it failed (an alert) or what state it is in (a note), and what can be done. */
 export interface ReplyProblem {
@@ -22,10 +30,17 @@ export const MessageItem = memo(function MessageItem(props: {
 }) {
   const { message, isStreaming, problem } = props;
   const text = messageText(message);
+  const [openMarker, setOpenMarker] = useState<number | null>(null);
+  // Shown once the reply is written: while it streams, which passages it cites is not known yet.
+  const citations = useMemo(() => (isStreaming ? [] : messageCitations(message)), [isStreaming, message]);
+  const markers = useMemo(() => citations.map((citation) => citation.marker), [citations]);
+  const opener = useMemo<CitationOpener>(() => ({ open: (marker) => setOpenMarker(marker), openMarker }), [openMarker]);
   if (message.role === 'user') {
+    const attachments = message.metadata?.attachments ?? [];
     return (
       <article className="message message-user" aria-label="You said">
         <p className="user-text">{text}</p>
+        {attachments.length > 0 && <AttachmentChips attachments={attachments} />}
       </article>
     );
   }
@@ -43,7 +58,18 @@ export const MessageItem = memo(function MessageItem(props: {
           <LazyMarkdown text={reasoning} />
         </details>
       )}
-      {text && <LazyMarkdown text={text} />}
+      {text && (
+        <CitationContext.Provider value={opener}>
+          <LazyMarkdown text={text} citationMarkers={markers} />
+        </CitationContext.Provider>
+      )}
+      {citations.length > 0 && (
+        <MessageCitations
+          citations={citations}
+          openMarker={openMarker}
+          onToggle={(marker) => setOpenMarker((current) => (current === marker ? null : marker))}
+        />
+      )}
       {isWaiting && (
         <p className="typing muted" aria-label="Writing a reply">
           <span aria-hidden="true">●●●</span>
