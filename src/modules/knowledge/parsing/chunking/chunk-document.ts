@@ -72,10 +72,12 @@ function blockUnits(block: ParsedBlock, text: string, maxTokens: number, partTok
       return lineUnits(text, partTokens, page);
     case 'paragraph':
     case 'heading':
-      return withFirstJoiner(
-        splitProse(text, partTokens).map((part) => ({ ...part, page, joiner: ' ' })),
-      );
+      return withFirstJoiner(proseUnits(text, partTokens, page));
   }
+}
+
+function proseUnits(text: string, partTokens: number, page: number | null): Unit[] {
+  return splitProse(text, partTokens).map((part) => ({ ...part, page, joiner: part.continuesWord ? '' : ' ' }));
 }
 
 /** Lines packed into parts; a line too long on its own is cut as prose. */
@@ -85,10 +87,7 @@ function lineUnits(text: string, partTokens: number, page: number | null): Unit[
       if (line.trim() === '') return [];
       const tokens = countTokens(line);
       if (tokens <= partTokens) return [{ text: line, tokens, page, joiner: '\n' }];
-      return withJoiner(
-        splitProse(line, partTokens).map((part) => ({ ...part, page, joiner: ' ' })),
-        '\n',
-      );
+      return withJoiner(proseUnits(line, partTokens, page), '\n');
     }),
   );
 }

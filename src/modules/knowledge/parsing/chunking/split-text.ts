@@ -5,6 +5,8 @@ import { countTokens } from './count-tokens.js';
 export interface MeasuredText {
   readonly text: string;
   readonly tokens: number;
+  /** A later slice of a word cut on characters: joined to the piece before it without a space. */
+  readonly continuesWord?: boolean;
 }
 
 // After terminal punctuation (and any closing quote or bracket) followed by whitespace; after CJK full
@@ -14,7 +16,7 @@ const sentenceBoundary = /(?<=[.!?…]["'”’)\]]*)\s+|(?<=[。！？])/u;
 /**
  * `text` cut into pieces of at most `maxTokens` each: on sentence boundaries, a sentence that is still
  * too long on words, a word that is still too long (a URL, base64) on characters. Pieces are meant
- * to be joined again with single spaces.
+ * to be joined again with single spaces (slices of one word without).
  */
 export function splitProse(text: string, maxTokens: number): MeasuredText[] {
   const pieces: MeasuredText[] = [];
@@ -67,7 +69,7 @@ function sliceCharacters(text: string, maxTokens: number): MeasuredText[] {
       slice = rest.slice(0, length);
       tokens = countTokens(slice);
     }
-    pieces.push({ text: slice, tokens });
+    pieces.push(pieces.length === 0 ? { text: slice, tokens } : { text: slice, tokens, continuesWord: true });
     rest = rest.slice(length);
   }
   return pieces;

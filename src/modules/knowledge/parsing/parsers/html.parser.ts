@@ -15,7 +15,8 @@ const blockTags = new Set([
 
 /** HTML (a page, or mammoth's rendering of a DOCX) as headings, paragraphs, lists, tables and code. */
 export function parseHtml(html: string): ParsedDocument {
-  const root = parse(html, { comment: false, blockTextElements: { script: true, style: true, noscript: true } });
+  // node-html-parser keeps declarations (<!doctype>, <?xml?>) as text; they are not content.
+  const root = parse(html.replace(/<![a-z][^>]*>|<\?[^>]*\?>/gi, ''), { comment: false, blockTextElements: { script: true, style: true, noscript: true } });
   const title = collapse(root.querySelector('title')?.text ?? '');
   const blocks: ParsedBlock[] = [];
   let inline = '';

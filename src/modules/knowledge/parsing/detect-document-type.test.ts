@@ -1,0 +1,79 @@
+import { AlignmentType, Document, HeadingLevel, Packer, Paragraph } from 'docx';
+import { strToU8, zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { generatePdf } from '../../../../test/fixtures/generate-pdf.js';
+import { detectDocumentType, documentMediaTypes } from './detect-document-type.js';
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+describe('detectDocumentType', () => {
+  it('recognises a PDF by its header, whatever it is called', async () => {
+    const pdf = await generatePdf([{ paragraphs: ['Hello'] }]);
+    expect(detectDocumentType(pdf, 'report.pdf')).toBe('pdf');
+    expect(detectDocumentType(pdf, 'notes.txt')).toBe('pdf');
+    expect(detectDocumentType(pdf)).toBe('pdf');
+  });
+
+  it('takes a text file renamed .pdf as text', () => {
+    expect(detectDocumentType(utf8('Just a few words of plain prose.\nAnother line.'), 'report.pdf')).toBe('text');
+  });
+
+  it('recognises a DOCX from its zip parts', async () => {
+    const document = new Document({
+      sections: [{ children: [new Paragraph({ text: 'Title', heading: HeadingLevel.HEADING_1, alignment: AlignmentType.LEFT })] }],
+    });
+    const docx = new Uint8Array(await Packer.toBuffer(document));
+    expect(detectDocumentType(docx.subarray(0, 4096), 'letter.txt')).toBe('docx');
+  });
+
+  it('refuses zips that are not Word documents, and other binary files', () => {
+    const spreadsheet = zipSync({ '[Content_Types].xml': strToU8('<Types/>'), 'xl/workbook.xml': strToU8('<workbook/>') });
+    const plainZip = zipSync({ 'photo.txt': strToU8('not a document') });
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    expect(detectDocumentType(spreadsheet, 'sheet.docx')).toBeNull();
+    expect(detectDocumentType(plainZip, 'archive.docx')).toBeNull();
+    expect(detectDocumentType(png, 'image.txt')).toBeNull();
+  });
+
+  it('refuses text that is not UTF-8, empty files and control-character noise', () => {
+    const latin1 = new Uint8Array([0x43, 0x61, 0x66, 0xe9, 0x20, 0x63, 0x72, 0xe8, 0x6d, 0x65, 0x20, 0x62, 0x72, 0xfb, 0x6c, 0xe9, 0x65]);
+    expect(detectDocumentType(latin1, 'menu.txt')).toBeNull();
+    expect(detectDocumentType(new Uint8Array(0), 'empty.txt')).toBeNull();
+    expect(detectDocumentType(utf8('   \n\n  '), 'blank.md')).toBeNull();
+    expect(detectDocumentType(utf8('ab\u0001\u0002\u0003\u0004cd\u0005\u0006\u0007\u0008'), 'noise.txt')).toBeNull();
+    expect(detectDocumentType(new Uint8Array([0x68, 0x69, 0x00, 0x00, 0x68, 0x69]), 'utf16.txt')).toBeNull();
+  });
+
+  it('accepts UTF-8 with a BOM and a head cut inside a multi-byte character', () => {
+    const bytes = utf8('\uFEFFCafé au lait, crème brûlée');
+    expect(detectDocumentType(bytes)).toBe('text');
+    expect(detectDocumentType(bytes.subarray(0, bytes.length - 1))).toBe('text');
+  });
+
+  it('recognises HTML, JSON, CSV and Markdown by their content', () => {
+    expect(detectDocumentType(utf8('<!DOCTYPE html><html><body><p>Hi</p></body></html>'))).toBe('html');
+    expect(detectDocumentType(utf8('<!-- saved page -->\n<html lang="en"><p>Hi</p></html>'))).toBe('html');
+    expect(detectDocumentType(utf8('{"name": "parley", "tags": ["a", "b"]}'))).toBe('json');
+    expect(detectDocumentType(utf8('[{"id": 1}, {"id": 2'))).toBe('json');
+    expect(detectDocumentType(utf8('name,age,city\nAda,36,London\nAlan,41,Wilmslow\n'))).toBe('csv');
+    expect(detectDocumentType(utf8('# Install\n\nRun the installer.\n\n- one\n- two\n'))).toBe('markdown');
+    expect(detectDocumentType(utf8('Dear team, the meeting moved to Tuesday.'))).toBe('text');
+  });
+
+  it('lets the extension choose among text types only when the content fits it', () => {
+    const prose = utf8('Dear team, the meeting moved to Tuesday.');
+    expect(detectDocumentType(prose, 'notes.md')).toBe('markdown');
+    expect(detectDocumentType(prose, 'notes.csv')).toBe('text');
+    expect(detectDocumentType(prose, 'notes.json')).toBe('text');
+    expect(detectDocumentType(prose, 'notes.html')).toBe('text');
+    expect(detectDocumentType(utf8('# Title\n\nBody'), 'README.txt')).toBe('text');
+    expect(detectDocumentType(utf8('a;b\n1;2\n3;4\n'), 'data.csv')).toBe('csv');
+    expect(detectDocumentType(utf8('<p>Fragment</p>'), 'part.html')).toBe('html');
+  });
+
+  it('names a media type for every document type', () => {
+    expect(documentMediaTypes.pdf).toBe('application/pdf');
+    expect(documentMediaTypes.docx).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    expect(Object.keys(documentMediaTypes).sort()).toEqual(['csv', 'docx', 'html', 'json', 'markdown', 'pdf', 'text']);
+  });
+});
