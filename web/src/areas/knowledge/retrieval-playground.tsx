@@ -12,6 +12,7 @@ const modeLabels: Record<SearchMode, string> = {
   vector: 'Vector (meaning)',
 };
 
+const formatMs = (ms: number) => (ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`);
 const formatScore = (score: number | null) => (score === null ? '—' : score.toFixed(3));
 
 /**
@@ -94,7 +95,7 @@ function SearchResults({ answer }: { answer: QueryAnswer }) {
         {count === 0 ? 'No passages found' : `${count} ${count === 1 ? 'passage' : 'passages'}`}
         <span className="muted section-note">
           {' '}
-          {answer.mode} · {answer.tookMs} ms
+          {answer.mode} · {formatMs(answer.tookMs)}
         </span>
       </h2>
       {count === 0 ? (

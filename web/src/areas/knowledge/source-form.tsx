@@ -48,7 +48,7 @@ export function SourceForm(props: {
         value={name}
         onValueChange={setName}
         required
-        maxLength={100}
+        maxLength={200}
         autoComplete="off"
       />
       <Field label="Description" field="description" error={error} hint="What the documents are about (optional).">
