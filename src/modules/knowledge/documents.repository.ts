@@ -1,0 +1,136 @@
+import { eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/client.js';
+import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
+import { knowledgeDocuments, type DocumentStatus } from '../../platform/db/schema/index.js';
+import { inTenant } from '../../platform/db/tenant-scope.js';
+
+export type DocumentRow = typeof knowledgeDocuments.$inferSelect;
+
+/** A document whose (re)indexing was asked for, with the generation its job must carry. */
+export interface QueuedDocument {
+  readonly id: string;
+  readonly generation: number;
+}
+
+const inSource = (tenantId: string, sourceId: string, ...conditions: (SQL | undefined)[]): SQL =>
+  inTenant(knowledgeDocuments, tenantId, eq(knowledgeDocuments.sourceId, sourceId), ...conditions);
+
+/** What a new generation starts from: pending, no progress, no error. */
+const restarted = {
+  generation: sql`${knowledgeDocuments.generation} + 1`,
+  status: 'pending' as const,
+  progress: 0,
+  errorMessage: null,
+};
+
+export function createDocumentsRepository() {
+  return {
+    async insert(db: Executor, document: typeof knowledgeDocuments.$inferInsert): Promise<DocumentRow> {
+      const [row] = await db.insert(knowledgeDocuments).values(document).returning();
+      return row!;
+    },
+
+    async findById(
+      db: Executor,
+      tenantId: string,
+      sourceId: string,
+      documentId: string,
+    ): Promise<DocumentRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(knowledgeDocuments)
+        .where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)));
+      return row;
+    },
+
+    /** Newest first, keyset on (created_at, id); fetches limit + 1 to tell whether a next page exists. */
+    async list(
+      db: Executor,
+      tenantId: string,
+      sourceId: string,
+      status: DocumentStatus | undefined,
+      page: PageRequest,
+    ) {
+      return db
+        .select({ row: knowledgeDocuments, cursorAt: cursorTimestamp(knowledgeDocuments.createdAt) })
+        .from(knowledgeDocuments)
+        .where(
+          inSource(
+            tenantId,
+            sourceId,
+            status ? eq(knowledgeDocuments.status, status) : undefined,
+            afterCursor(knowledgeDocuments.createdAt, knowledgeDocuments.id, page.after),
+          ),
+        )
+        .orderBy(...newestFirst(knowledgeDocuments.createdAt, knowledgeDocuments.id))
+        .limit(page.limit + 1);
+    },
+
+    /** Locks the row for the rest of the transaction, so a running job's final write waits for (or misses) it. */
+    async lock(db: Executor, tenantId: string, sourceId: string, documentId: string): Promise<DocumentRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(knowledgeDocuments)
+        .where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)))
+        .for('update');
+      return row;
+    },
+
+    async delete(db: Executor, tenantId: string, sourceId: string, documentId: string): Promise<void> {
+      await db.delete(knowledgeDocuments).where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)));
+    },
+
+    /** A new generation for one document: a job of an older one stops without writing. */
+    async restart(
+      db: Executor,
+      tenantId: string,
+      sourceId: string,
+      documentId: string,
+    ): Promise<DocumentRow | undefined> {
+      const [row] = await db
+        .update(knowledgeDocuments)
+        .set({ ...restarted, updatedAt: new Date() })
+        .where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)))
+        .returning();
+      return row;
+    },
+
+    /** Every document of a source gets a new generation (its chunking or embedding model changed). */
+    async restartAll(db: Executor, tenantId: string, sourceId: string): Promise<QueuedDocument[]> {
+      return db
+        .update(knowledgeDocuments)
+        .set({ ...restarted, updatedAt: new Date() })
+        .where(inSource(tenantId, sourceId))
+        .returning({ id: knowledgeDocuments.id, generation: knowledgeDocuments.generation });
+    },
+
+    /** Only a document still waiting or running can be cancelled; the new generation stops its job. */
+    async cancel(
+      db: Executor,
+      tenantId: string,
+      sourceId: string,
+      documentId: string,
+    ): Promise<DocumentRow | undefined> {
+      const [row] = await db
+        .update(knowledgeDocuments)
+        .set({
+          generation: sql`${knowledgeDocuments.generation} + 1`,
+          status: 'cancelled',
+          progress: 0,
+          updatedAt: new Date(),
+        })
+        .where(
+          inSource(
+            tenantId,
+            sourceId,
+            eq(knowledgeDocuments.id, documentId),
+            inArray(knowledgeDocuments.status, ['pending', 'processing']),
+          ),
+        )
+        .returning();
+      return row;
+    },
+  };
+}
+
+export type DocumentsRepository = ReturnType<typeof createDocumentsRepository>;

@@ -1,0 +1,174 @@
+import type { Actor } from '../../access/actor.js';
+import { requireAdmin } from '../../access/require-access.js';
+import type { Config } from '../../config.js';
+import type { Database } from '../../platform/db/client.js';
+import { toPage, type Page } from '../../platform/db/pagination.js';
+import type { DocumentOrigin } from '../../platform/db/schema/index.js';
+import { AppError, conflict, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { OutboundHttp } from '../../platform/outbound/index.js';
+import type { FileStorage, StoredFile } from '../../platform/storage/index.js';
+import { titleFromFilename, titleFromUrl } from './document-title.js';
+import { toUploadError, type Upload } from './document-upload.js';
+import type { DocumentRow, DocumentsRepository } from './documents.repository.js';
+import { presentDocument, type DocumentView, type ListDocumentsQuery } from './documents.schemas.js';
+import type { IngestionScheduler } from './ingestion/ingestion-job.js';
+import { detectDocumentType, documentMediaTypes } from './parsing/index.js';
+import type { removeDocumentChunks } from './retrieval/knowledge-index.repository.js';
+import type { SourcesService } from './sources.service.js';
+import { downloadToStorage } from './url-download.js';
+
+export interface DocumentsServiceDeps {
+  readonly db: Database;
+  readonly config: Pick<Config, 'uploadMaxBytes'>;
+  readonly documents: DocumentsRepository;
+  readonly sources: Pick<SourcesService, 'findSource'>;
+  readonly storage: FileStorage;
+  readonly outbound: OutboundHttp;
+  readonly ingestion: IngestionScheduler;
+  readonly removeDocumentChunks: typeof removeDocumentChunks;
+}
+
+interface NewDocument {
+  readonly title: string;
+  readonly origin: DocumentOrigin;
+  readonly url: string | null;
+  readonly stored: StoredFile;
+  /** Breaks ties among text formats only; the content decides. */
+  readonly nameHint: string | undefined;
+}
+
+export function createDocumentsService(deps: DocumentsServiceDeps) {
+  const { db, documents, storage } = deps;
+  const maxBytes = deps.config.uploadMaxBytes;
+
+  /** The source first: another tenant's source, or a document of another source, is a 404. */
+  async function findDocument(actor: Actor, sourceId: string, documentId: string): Promise<DocumentRow> {
+    await deps.sources.findSource(actor, sourceId);
+    const document = await documents.findById(db, actor.tenantId, sourceId, documentId);
+    if (!document) throw notFound('Document', documentId);
+    return document;
+  }
+
+  /** Typed by its content; an unsupported file is removed again and answered 415. Queued after the commit. */
+  async function addStoredDocument(actor: Actor, sourceId: string, input: NewDocument): Promise<DocumentView> {
+    const type = detectDocumentType(input.stored.head, input.nameHint);
+    if (!type) {
+      await storage.remove(input.stored.key);
+      throw new AppError(
+        'unsupported_media_type',
+        'This kind of file cannot be indexed; upload a PDF, DOCX, HTML, Markdown, plain text, CSV or JSON document',
+      );
+    }
+    const now = new Date();
+    const document = await documents
+      .insert(db, {
+        id: newId(),
+        tenantId: actor.tenantId,
+        sourceId,
+        title: input.title,
+        origin: input.origin,
+        url: input.url,
+        mediaType: documentMediaTypes[type],
+        byteSize: input.stored.byteSize,
+        sha256: input.stored.sha256,
+        storageKey: input.stored.key,
+        status: 'pending',
+        createdBy: actor.userId,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .catch(async (error: unknown) => {
+        await storage.remove(input.stored.key);
+        throw error;
+      });
+    await deps.ingestion.schedule(actor.tenantId, [document]);
+    return presentDocument(document);
+  }
+
+  return {
+    async list(actor: Actor, sourceId: string, query: ListDocumentsQuery): Promise<Page<DocumentView>> {
+      await deps.sources.findSource(actor, sourceId);
+      const page = { limit: query.limit, after: query.cursor };
+      const rows = await documents.list(db, actor.tenantId, sourceId, query.status, page);
+      return toPage(rows, query.limit, presentDocument);
+    },
+
+    async get(actor: Actor, sourceId: string, documentId: string): Promise<DocumentView> {
+      return presentDocument(await findDocument(actor, sourceId, documentId));
+    },
+
+    /** Streams the file into storage (bounded by UPLOAD_MAX_BYTES); the name is only a label. */
+    async upload(actor: Actor, sourceId: string, openUpload: () => Promise<Upload>): Promise<DocumentView> {
+      requireAdmin(actor);
+      await deps.sources.findSource(actor, sourceId);
+      const upload = await openUpload();
+      const stored = await storage.write(upload.content, { maxBytes }).catch((error: unknown) => {
+        throw toUploadError(error, maxBytes);
+      });
+      return addStoredDocument(actor, sourceId, {
+        title: titleFromFilename(upload.filename),
+        origin: 'upload',
+        url: null,
+        stored,
+        nameHint: titleFromFilename(upload.filename),
+      });
+    },
+
+    /**
+     * Fetched now, through the outbound guard, so a refused address, a missing page or an unsupported type is
+     * answered at once and nothing is queued. The page's own title replaces the label when it is parsed.
+     */
+    async addFromUrl(actor: Actor, sourceId: string, address: string): Promise<DocumentView> {
+      requireAdmin(actor);
+      await deps.sources.findSource(actor, sourceId);
+      const url = new URL(address);
+      await deps.outbound.assertAllowed(url);
+      const stored = await downloadToStorage(deps, url, maxBytes);
+      const title = titleFromUrl(url);
+      return addStoredDocument(actor, sourceId, { title, origin: 'url', url: url.href, stored, nameHint: title });
+    },
+
+    /** Chunks and term statistics go in one transaction with the row; the file after the commit. */
+    async remove(actor: Actor, sourceId: string, documentId: string): Promise<void> {
+      requireAdmin(actor);
+      await deps.sources.findSource(actor, sourceId);
+      const storageKey = await db.transaction(async (tx) => {
+        const document = await documents.lock(tx, actor.tenantId, sourceId, documentId);
+        if (!document) throw notFound('Document', documentId);
+        await deps.removeDocumentChunks(tx, actor.tenantId, documentId);
+        await documents.delete(tx, actor.tenantId, sourceId, documentId);
+        return document.storageKey;
+      });
+      if (storageKey) await storage.remove(storageKey);
+    },
+
+    /** A new generation: a job still running for the old one stops without writing. */
+    async reindex(actor: Actor, sourceId: string, documentId: string): Promise<DocumentView> {
+      requireAdmin(actor);
+      await findDocument(actor, sourceId, documentId);
+      const document = await documents.restart(db, actor.tenantId, sourceId, documentId);
+      if (!document) throw notFound('Document', documentId);
+      await deps.ingestion.schedule(actor.tenantId, [document]);
+      return presentDocument(document);
+    },
+
+    /**
+     * Stops a waiting or running indexing. Chunks of an earlier, finished indexing stay searchable until
+     * the document is reindexed or deleted.
+     */
+    async cancel(actor: Actor, sourceId: string, documentId: string): Promise<DocumentView> {
+      requireAdmin(actor);
+      const current = await findDocument(actor, sourceId, documentId);
+      if (current.status === 'cancelled') return presentDocument(current);
+      const cancelled = await documents.cancel(db, actor.tenantId, sourceId, documentId);
+      if (cancelled) return presentDocument(cancelled);
+      const latest = await findDocument(actor, sourceId, documentId);
+      throw conflict(
+        `Document '${documentId}' is ${latest.status}, so there is nothing to cancel; reindex or delete it instead`,
+      );
+    },
+  };
+}
+
+export type DocumentsService = ReturnType<typeof createDocumentsService>;

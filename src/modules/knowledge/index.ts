@@ -1,0 +1,98 @@
+import type { EmbedderRegistry } from '../../ai/embeddings/embedder-registry.js';
+import type { Config } from '../../config.js';
+import type { Database } from '../../platform/db/client.js';
+import type { App } from '../../platform/http/types.js';
+import type { JobQueue } from '../../platform/jobs/index.js';
+import type { Logger } from '../../platform/logger.js';
+import type { OutboundHttp } from '../../platform/outbound/index.js';
+import type { FileStorage } from '../../platform/storage/index.js';
+import type { TenantProviderSource } from '../chat/model-resolver.js';
+import { createDocumentsRepository } from './documents.repository.js';
+import { registerDocumentsRoutes } from './documents.routes.js';
+import { createDocumentsService } from './documents.service.js';
+import { createDocumentIngestion, ingestWorkOptions } from './ingestion/ingest-document.js';
+import { createIngestionRepository } from './ingestion/ingestion.repository.js';
+import { createIngestionScheduler, ingestJobName } from './ingestion/ingestion-job.js';
+import { registerQueryRoutes } from './query.routes.js';
+import { createQueryService } from './query.service.js';
+import { createKnowledgeSearch } from './retrieval/knowledge-search.js';
+import { removeDocumentChunks } from './retrieval/knowledge-index.repository.js';
+import { createSourcesRepository } from './sources.repository.js';
+import { registerSourcesRoutes } from './sources.routes.js';
+import { createSourcesService } from './sources.service.js';
+
+export interface KnowledgeModuleDeps {
+  readonly db: Database;
+  readonly config: Pick<Config, 'defaultEmbeddingModel' | 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb'>;
+  readonly logger: Logger;
+  readonly jobs: Pick<JobQueue, 'register' | 'send'>;
+  readonly storage: FileStorage;
+  readonly outbound: OutboundHttp;
+  readonly embedders: EmbedderRegistry;
+  readonly loadTenantProviders: TenantProviderSource;
+}
+
+/**
+ * Knowledge sources, their documents (upload, URL), the ingestion job and the query endpoint. `search` is
+ * the one KnowledgeSearch of the app: chat retrieves through the same object the query endpoint uses.
+ */
+export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
+  const { db } = deps;
+  const ingestion = createIngestionScheduler(deps.jobs);
+  const sourcesRepository = createSourcesRepository();
+  const documentsRepository = createDocumentsRepository();
+  const sources = createSourcesService({
+    db,
+    config: deps.config,
+    sources: sourcesRepository,
+    documents: documentsRepository,
+    embedders: deps.embedders,
+    loadTenantProviders: deps.loadTenantProviders,
+    storage: deps.storage,
+    ingestion,
+  });
+  const documents = createDocumentsService({
+    db,
+    config: deps.config,
+    documents: documentsRepository,
+    sources,
+    storage: deps.storage,
+    outbound: deps.outbound,
+    ingestion,
+    removeDocumentChunks,
+  });
+  const search = createKnowledgeSearch({
+    db,
+    embedders: deps.embedders,
+    loadTenantProviders: deps.loadTenantProviders,
+  });
+  const query = createQueryService({ sources, search });
+  const documentIngestion = createDocumentIngestion({
+    db,
+    logger: deps.logger,
+    config: deps.config,
+    storage: deps.storage,
+    embedders: deps.embedders,
+    loadTenantProviders: deps.loadTenantProviders,
+    sources: sourcesRepository,
+    repository: createIngestionRepository(),
+  });
+
+  return {
+    sources,
+    documents,
+    search,
+    /** Only on nodes that run jobs; a node that only serves HTTP still queues them. */
+    registerJobs: () => deps.jobs.register(ingestJobName, documentIngestion.ingest, ingestWorkOptions),
+    /** Upload routes need a multipart parser: register these inside a scope that has one. */
+    registerRoutes(app: App): void {
+      registerSourcesRoutes(app, sources);
+      registerDocumentsRoutes(app, documents, { uploadMaxBytes: deps.config.uploadMaxBytes });
+      registerQueryRoutes(app, query);
+    },
+  };
+}
+
+export type { SourcesService } from './sources.service.js';
+export type { DocumentsService } from './documents.service.js';
+export type { KnowledgeSearch, SearchHit, SearchMode, SearchRequest } from './retrieval/knowledge-search.js';

@@ -1,0 +1,222 @@
+import type { EmbedderRegistry } from '../../../ai/embeddings/embedder-registry.js';
+import { parseModelRef } from '../../../ai/model-ref.js';
+import { toModelAppError } from '../../../ai/model-errors.js';
+import type { Config } from '../../../config.js';
+import type { Database } from '../../../platform/db/client.js';
+import { AppError } from '../../../platform/errors.js';
+import type { JobContext, WorkOptions } from '../../../platform/jobs/index.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { FileStorage } from '../../../platform/storage/index.js';
+import type { TenantProviderSource } from '../../chat/model-resolver.js';
+import { cleanTitle } from '../document-title.js';
+import type { DocumentRow } from '../documents.repository.js';
+import type { Chunk, DocumentType, ParsedDocument } from '../parsing/index.js';
+import { chunkDocument, documentMediaTypes, parseDocument } from '../parsing/index.js';
+import { insertDocumentChunks, removeDocumentChunks } from '../retrieval/knowledge-index.repository.js';
+import { indexedText, type IndexedChunk } from '../retrieval/knowledge-index.types.js';
+import type { SourceRow, SourcesRepository } from '../sources.repository.js';
+import { SupersededError, throttleProgress, watchGeneration } from './generation-watch.js';
+import type { IngestionRepository } from './ingestion.repository.js';
+import { ingestJobData } from './ingestion-job.js';
+
+/** Attempts after the first, for failures that may pass (a provider's 5xx, a lost connection). */
+export const ingestRetryLimit = 3;
+export const ingestWorkOptions: WorkOptions = {
+  concurrency: 2,
+  retryLimit: ingestRetryLimit,
+  retryDelaySeconds: 3,
+  // A job still active this long is presumed lost with its node; pg-boss then retries it elsewhere.
+  expireInSeconds: 15 * 60,
+};
+
+/** Progress bands: parsing 0–30 %, embedding 30–90 %, writing the index 90–100 %. */
+const parsedProgress = 30;
+const embeddedProgress = 90;
+const embedBatchSize = 64;
+const progressIntervalMs = 500;
+const generationPollMs = 1000;
+
+export interface DocumentIngestionDeps {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly config: Pick<Config, 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'uploadMaxBytes'>;
+  readonly storage: Pick<FileStorage, 'localPath'>;
+  readonly embedders: EmbedderRegistry;
+  readonly loadTenantProviders: TenantProviderSource;
+  readonly sources: Pick<SourcesRepository, 'findById'>;
+  readonly repository: IngestionRepository;
+}
+
+const typeByMediaType = new Map(
+  Object.entries(documentMediaTypes).map(([type, mediaType]) => [mediaType, type as DocumentType]),
+);
+
+/**
+ * The `knowledge.ingest` job: parse (worker thread) → chunk → embed (batches) → index (one transaction).
+ * Safe to run twice: it claims the document's generation, re-checks it before writing, and replaces the
+ * document's chunks in the same transaction that marks it ready.
+ */
+export function createDocumentIngestion(deps: DocumentIngestionDeps) {
+  const { db, repository } = deps;
+
+  async function ingest(data: unknown, job: JobContext): Promise<void> {
+    const parsedData = ingestJobData.safeParse(data);
+    if (!parsedData.success) {
+      deps.logger.error({ jobId: job.id }, 'knowledge.ingest job with malformed data dropped');
+      return;
+    }
+    const { tenantId, documentId, generation } = parsedData.data;
+    const document = await repository.claim(db, tenantId, documentId, generation);
+    if (!document) return; // deleted, cancelled or superseded before it ran
+    const watch = watchGeneration(() => repository.isCurrent(db, tenantId, documentId, generation), generationPollMs);
+    const signal = AbortSignal.any([job.signal, watch.signal]);
+    const reportProgress = throttleProgress(
+      (progress) => repository.setProgress(db, tenantId, documentId, generation, progress),
+      () => watch.markSuperseded(),
+      progressIntervalMs,
+    );
+    try {
+      await runPipeline(document, { signal, reportProgress });
+    } catch (error) {
+      if (watch.signal.aborted || error instanceof SupersededError) return;
+      // The queue is stopping: the job is retried (here or on another node) and claims the document again.
+      if (job.signal.aborted) throw error;
+      await recordFailure(document, job, error);
+    } finally {
+      watch.stop();
+    }
+  }
+
+  async function runPipeline(
+    document: DocumentRow,
+    run: { signal: AbortSignal; reportProgress: (progress: number) => Promise<void> },
+  ): Promise<void> {
+    const { tenantId, id: documentId, generation } = document;
+    const source = await deps.sources.findById(db, tenantId, document.sourceId);
+    if (!source) throw new SupersededError();
+    const parsed = await parse(document, run.signal);
+    await run.reportProgress(parsedProgress);
+    const chunks = chunkDocument(parsed, { maxTokens: source.chunkTokens, overlapTokens: source.chunkOverlapTokens });
+    if (chunks.length === 0) {
+      throw new AppError(
+        'unprocessable',
+        'No text was found in the document; a scanned PDF needs text recognition (OCR) before it can be indexed',
+      );
+    }
+    const embeddings = await embed(source, chunks, run);
+    run.signal.throwIfAborted();
+    await run.reportProgress(embeddedProgress);
+    const indexed: IndexedChunk[] = chunks.map((chunk, index) => ({ ...chunk, embedding: embeddings[index]! }));
+    const title = document.origin === 'url' && parsed.title?.trim() ? cleanTitle(parsed.title) : undefined;
+    const isWritten = await db.transaction(async (tx) => {
+      if (!(await repository.lockIfCurrent(tx, tenantId, documentId, generation))) return false;
+      await removeDocumentChunks(tx, tenantId, documentId);
+      await insertDocumentChunks(tx, {
+        tenantId,
+        sourceId: source.id,
+        documentId,
+        dimensions: source.embeddingDimensions,
+        chunks: indexed,
+      });
+      await repository.markReady(tx, tenantId, documentId, generation, {
+        chunkCount: indexed.length,
+        pageCount: parsed.pageCount,
+        ...(title && { title }),
+      });
+      return true;
+    });
+    if (!isWritten) throw new SupersededError();
+  }
+
+  async function parse(document: DocumentRow, signal: AbortSignal): Promise<ParsedDocument> {
+    const type = document.mediaType ? typeByMediaType.get(document.mediaType) : undefined;
+    if (!type || !document.storageKey) {
+      throw new AppError(
+        'unprocessable',
+        'The stored file of this document is missing or of an unknown type; upload it again',
+      );
+    }
+    const limits = {
+      timeoutMs: deps.config.parseTimeoutMs,
+      maxMemoryMb: deps.config.parseMaxMemoryMb,
+      // Office XML compresses ~10:1; more than that from an upload within the limit is refused as a zip bomb.
+      maxUncompressedBytes: Math.min(Math.max(16 * deps.config.uploadMaxBytes, 100 * 1024 * 1024), 2 * 1024 ** 3),
+    };
+    return parseDocument(deps.storage.localPath(document.storageKey), type, limits, signal);
+  }
+
+  async function embed(
+    source: SourceRow,
+    chunks: readonly Chunk[],
+    run: { signal: AbortSignal; reportProgress: (progress: number) => Promise<void> },
+  ): Promise<number[][]> {
+    const embedder = await deps.embedders.resolve(
+      source.embeddingModel,
+      await deps.loadTenantProviders(source.tenantId),
+    );
+    if (embedder.dimensions !== source.embeddingDimensions) {
+      throw new AppError(
+        'unprocessable',
+        `The embedding model '${source.embeddingModel}' now answers with ${embedder.dimensions} dimensions instead of ${source.embeddingDimensions}; choose the model again on the knowledge source`,
+      );
+    }
+    const embeddings: number[][] = [];
+    for (let start = 0; start < chunks.length; start += embedBatchSize) {
+      run.signal.throwIfAborted();
+      const batch = chunks.slice(start, start + embedBatchSize);
+      embeddings.push(...(await embedBatch(source, () => embedder.embed(batch.map(indexedText), run.signal))));
+      const share = embeddings.length / chunks.length;
+      await run.reportProgress(parsedProgress + (embeddedProgress - parsedProgress) * share);
+    }
+    return embeddings;
+  }
+
+  /** A provider's failure in words an administrator can act on (never the provider's own text). */
+  async function embedBatch(source: SourceRow, call: () => Promise<number[][]>): Promise<number[][]> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof AppError || isAbort(error)) throw error;
+      const parsed = parseModelRef(source.embeddingModel);
+      const providerName = parsed?.kind === 'provider' ? parsed.providerName : undefined;
+      throw toModelAppError(error, { providerName });
+    }
+  }
+
+  /**
+   * A reason a person can act on. The parser's and the provider's 4xx sentences are final (the same file
+   * fails the same way); anything else is retried, and only the last attempt marks the document failed.
+   */
+  async function recordFailure(document: DocumentRow, job: JobContext, error: unknown): Promise<void> {
+    const { tenantId, id: documentId, generation } = document;
+    const isFinal = error instanceof AppError && error.status < 500 && error.code !== 'rate_limited';
+    if (isFinal) {
+      await repository.markFailed(db, tenantId, documentId, generation, error.message);
+      return;
+    }
+    deps.logger.error(
+      { err: error, jobId: job.id, retryCount: job.retryCount, tenantId, documentId },
+      'indexing a document failed',
+    );
+    const reason =
+      error instanceof AppError
+        ? error.message
+        : `Indexing failed unexpectedly; try reindexing, and report job id ${job.id} if it persists`;
+    if (job.retryCount < ingestRetryLimit) {
+      await repository.markRetrying(
+        db,
+        tenantId,
+        documentId,
+        generation,
+        `${reason} (attempt ${job.retryCount + 1} of ${ingestRetryLimit + 1}; retrying shortly)`,
+      );
+      throw error;
+    }
+    await repository.markFailed(db, tenantId, documentId, generation, reason);
+  }
+
+  return { ingest };
+}
+
+const isAbort = (error: unknown): boolean =>
+  error instanceof Error && (error.name === 'AbortError' || error instanceof SupersededError);

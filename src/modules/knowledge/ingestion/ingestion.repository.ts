@@ -1,0 +1,139 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Executor } from '../../../platform/db/client.js';
+import { knowledgeDocuments } from '../../../platform/db/schema/index.js';
+import { inTenant } from '../../../platform/db/tenant-scope.js';
+import type { DocumentRow } from '../documents.repository.js';
+
+/**
+ * The job's own statements. Each one names the generation it works for: once reindex, cancel or delete
+ * moved the document on, they match nothing, and the job learns that it was superseded.
+ */
+const ofGeneration = (tenantId: string, documentId: string, generation: number) =>
+  inTenant(
+    knowledgeDocuments,
+    tenantId,
+    eq(knowledgeDocuments.id, documentId),
+    eq(knowledgeDocuments.generation, generation),
+  );
+
+const isRunning = eq(knowledgeDocuments.status, 'processing');
+
+export interface IndexedDocument {
+  readonly chunkCount: number;
+  readonly pageCount: number | null;
+  /** Set for documents fetched from a URL whose page had a title. */
+  readonly title?: string;
+}
+
+export function createIngestionRepository() {
+  return {
+    /**
+     * Marks the document processing. A document left `processing` by a node that stopped is claimed again
+     * by the retry of its job (same generation), so a crash never strands it.
+     */
+    async claim(
+      db: Executor,
+      tenantId: string,
+      documentId: string,
+      generation: number,
+    ): Promise<DocumentRow | undefined> {
+      const [row] = await db
+        .update(knowledgeDocuments)
+        .set({ status: 'processing', progress: 0, errorMessage: null, updatedAt: new Date() })
+        .where(
+          and(
+            ofGeneration(tenantId, documentId, generation),
+            inArray(knowledgeDocuments.status, ['pending', 'processing']),
+          ),
+        )
+        .returning();
+      return row;
+    },
+
+    async isCurrent(db: Executor, tenantId: string, documentId: string, generation: number): Promise<boolean> {
+      const rows = await db
+        .select({ id: knowledgeDocuments.id })
+        .from(knowledgeDocuments)
+        .where(and(ofGeneration(tenantId, documentId, generation), isRunning));
+      return rows.length > 0;
+    },
+
+    /** False when the document moved on: the caller stops. */
+    async setProgress(
+      db: Executor,
+      tenantId: string,
+      documentId: string,
+      generation: number,
+      progress: number,
+    ): Promise<boolean> {
+      const rows = await db
+        .update(knowledgeDocuments)
+        .set({ progress, updatedAt: new Date() })
+        .where(and(ofGeneration(tenantId, documentId, generation), isRunning))
+        .returning({ id: knowledgeDocuments.id });
+      return rows.length > 0;
+    },
+
+    /** Inside the indexing transaction: holds the row until commit, so cancel and delete wait for it. */
+    async lockIfCurrent(db: Executor, tenantId: string, documentId: string, generation: number): Promise<boolean> {
+      const rows = await db
+        .select({ id: knowledgeDocuments.id })
+        .from(knowledgeDocuments)
+        .where(and(ofGeneration(tenantId, documentId, generation), isRunning))
+        .for('update');
+      return rows.length > 0;
+    },
+
+    async markReady(
+      db: Executor,
+      tenantId: string,
+      documentId: string,
+      generation: number,
+      result: IndexedDocument,
+    ): Promise<void> {
+      const now = new Date();
+      await db
+        .update(knowledgeDocuments)
+        .set({
+          status: 'ready',
+          progress: 100,
+          errorMessage: null,
+          chunkCount: result.chunkCount,
+          pageCount: result.pageCount,
+          ...(result.title && { title: result.title }),
+          indexedAt: now,
+          updatedAt: now,
+        })
+        .where(ofGeneration(tenantId, documentId, generation));
+    },
+
+    async markFailed(
+      db: Executor,
+      tenantId: string,
+      documentId: string,
+      generation: number,
+      errorMessage: string,
+    ): Promise<void> {
+      await db
+        .update(knowledgeDocuments)
+        .set({ status: 'failed', progress: 0, errorMessage, updatedAt: new Date() })
+        .where(and(ofGeneration(tenantId, documentId, generation), isRunning));
+    },
+
+    /** Between a failed attempt and its retry: waiting again, with the reason shown. */
+    async markRetrying(
+      db: Executor,
+      tenantId: string,
+      documentId: string,
+      generation: number,
+      errorMessage: string,
+    ): Promise<void> {
+      await db
+        .update(knowledgeDocuments)
+        .set({ status: 'pending', progress: 0, errorMessage, updatedAt: new Date() })
+        .where(and(ofGeneration(tenantId, documentId, generation), isRunning));
+    },
+  };
+}
+
+export type IngestionRepository = ReturnType<typeof createIngestionRepository>;

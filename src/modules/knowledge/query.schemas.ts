@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { searchModes } from './retrieval/knowledge-search.types.js';
+
+export const queryBody = z.strictObject({
+  query: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'),
+  topK: z.number().int('must be a whole number').min(1).max(50).default(8),
+  mode: z.enum(searchModes).default('hybrid'),
+  /** Narrows the search to these documents of the source. */
+  documentIds: z.array(z.uuid()).min(1).max(100).optional(),
+});
+export type QueryInput = z.infer<typeof queryBody>;
+
+export const searchHitSchema = z.object({
+  chunkId: z.uuid(),
+  sourceId: z.uuid(),
+  documentId: z.uuid(),
+  documentTitle: z.string(),
+  page: z.number().int().nullable(),
+  headingPath: z.array(z.string()),
+  content: z.string(),
+  score: z.number(),
+  lexicalScore: z.number().nullable(),
+  vectorScore: z.number().nullable(),
+  lexicalRank: z.number().int().nullable(),
+  vectorRank: z.number().int().nullable(),
+  /** Passages around the matched query terms, each match wrapped in «…». */
+  highlights: z.array(z.string()),
+});
+
+export const queryResultSchema = z.object({
+  mode: z.enum(searchModes),
+  tookMs: z.number(),
+  results: z.array(searchHitSchema),
+});
+export type QueryResult = z.infer<typeof queryResultSchema>;

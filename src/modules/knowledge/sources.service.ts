@@ -1,0 +1,150 @@
+import type { Actor } from '../../access/actor.js';
+import { requireAdmin } from '../../access/require-access.js';
+import type { EmbedderRegistry } from '../../ai/embeddings/embedder-registry.js';
+import type { Config } from '../../config.js';
+import type { Database } from '../../platform/db/client.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import { toPage, type Page } from '../../platform/db/pagination.js';
+import { AppError, conflict, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { FileStorage } from '../../platform/storage/index.js';
+import type { TenantProviderSource } from '../chat/model-resolver.js';
+import type { DocumentsRepository } from './documents.repository.js';
+import type { IngestionScheduler } from './ingestion/ingestion-job.js';
+import type { SourceRow, SourcesRepository, SourceWithCounts } from './sources.repository.js';
+import {
+  presentSource,
+  type CreateSourceInput,
+  type ListSourcesQuery,
+  type SourceView,
+  type UpdateSourceInput,
+} from './sources.schemas.js';
+
+export interface SourcesServiceDeps {
+  readonly db: Database;
+  readonly config: Pick<Config, 'defaultEmbeddingModel'>;
+  readonly sources: SourcesRepository;
+  readonly documents: Pick<DocumentsRepository, 'restartAll'>;
+  readonly embedders: EmbedderRegistry;
+  readonly loadTenantProviders: TenantProviderSource;
+  readonly storage: Pick<FileStorage, 'remove'>;
+  readonly ingestion: IngestionScheduler;
+}
+
+const uniqueName = 'knowledge_sources_tenant_name_unique';
+
+export function createSourcesService(deps: SourcesServiceDeps) {
+  const { db, sources } = deps;
+
+  /** Another tenant's source is a 404, exactly like one that does not exist. */
+  async function findSource(actor: Actor, sourceId: string): Promise<SourceWithCounts> {
+    const source = await sources.findWithCounts(db, actor.tenantId, sourceId);
+    if (!source) throw notFound('Knowledge source', sourceId);
+    return source;
+  }
+
+  /** Resolving the model is the validation: a bad ref is the registry's 400, and it tells the dimension. */
+  async function embeddingDimensionsOf(tenantId: string, embeddingModel: string): Promise<number> {
+    const embedder = await deps.embedders.resolve(embeddingModel, await deps.loadTenantProviders(tenantId));
+    return embedder.dimensions;
+  }
+
+  function assertOverlapFits(chunkTokens: number, chunkOverlapTokens: number): void {
+    if (chunkOverlapTokens >= chunkTokens / 2) {
+      throw new AppError(
+        'validation_failed',
+        `chunkOverlapTokens (${chunkOverlapTokens}) must be less than half of chunkTokens (${chunkTokens})`,
+        { fields: [{ field: 'chunkOverlapTokens', message: 'must be less than half of chunkTokens' }] },
+      );
+    }
+  }
+
+  async function withUniqueName<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (isUniqueViolation(error, uniqueName)) throw conflict(`A knowledge source named '${name}' already exists`);
+      throw error;
+    }
+  }
+
+  const changesIndexing = (source: SourceRow, input: UpdateSourceInput): boolean =>
+    (input.embeddingModel !== undefined && input.embeddingModel !== source.embeddingModel) ||
+    (input.chunkTokens !== undefined && input.chunkTokens !== source.chunkTokens) ||
+    (input.chunkOverlapTokens !== undefined && input.chunkOverlapTokens !== source.chunkOverlapTokens);
+
+  return {
+    /** Also used by the documents and query services: the one existence check for a source. */
+    findSource,
+
+    async list(actor: Actor, query: ListSourcesQuery): Promise<Page<SourceView>> {
+      const rows = await sources.list(db, actor.tenantId, { limit: query.limit, after: query.cursor });
+      return toPage(rows, query.limit, presentSource);
+    },
+
+    async get(actor: Actor, sourceId: string): Promise<SourceView> {
+      return presentSource(await findSource(actor, sourceId));
+    },
+
+    async create(actor: Actor, input: CreateSourceInput): Promise<SourceView> {
+      requireAdmin(actor);
+      const embeddingModel = input.embeddingModel ?? deps.config.defaultEmbeddingModel;
+      const embeddingDimensions = await embeddingDimensionsOf(actor.tenantId, embeddingModel);
+      const now = new Date();
+      const source = await withUniqueName(input.name, () =>
+        sources.insert(db, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          name: input.name,
+          description: input.description ?? '',
+          embeddingModel,
+          embeddingDimensions,
+          chunkTokens: input.chunkTokens,
+          chunkOverlapTokens: input.chunkOverlapTokens,
+          createdBy: actor.userId,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
+      return presentSource({ ...source, documentCount: 0 });
+    },
+
+    /**
+     * Changing the embedding model or the chunking is allowed at any time: every document of the source
+     * is queued again under a new generation, and is searched with its old chunks until its job finishes.
+     */
+    async update(actor: Actor, sourceId: string, input: UpdateSourceInput): Promise<SourceView> {
+      requireAdmin(actor);
+      const source = await findSource(actor, sourceId);
+      assertOverlapFits(input.chunkTokens ?? source.chunkTokens, input.chunkOverlapTokens ?? source.chunkOverlapTokens);
+      const embeddingDimensions =
+        input.embeddingModel !== undefined && input.embeddingModel !== source.embeddingModel
+          ? await embeddingDimensionsOf(actor.tenantId, input.embeddingModel)
+          : undefined;
+      const isReindexing = changesIndexing(source, input);
+      const queued = await withUniqueName(input.name, () =>
+        db.transaction(async (tx) => {
+          const updated = await sources.update(tx, actor.tenantId, sourceId, { ...input, embeddingDimensions });
+          if (!updated) throw notFound('Knowledge source', sourceId);
+          return isReindexing ? deps.documents.restartAll(tx, actor.tenantId, sourceId) : [];
+        }),
+      );
+      await deps.ingestion.schedule(actor.tenantId, queued);
+      return presentSource(await findSource(actor, sourceId));
+    },
+
+    /** Rows go in one statement (cascades); the stored files after the commit, so a rollback keeps them. */
+    async remove(actor: Actor, sourceId: string): Promise<void> {
+      requireAdmin(actor);
+      await findSource(actor, sourceId);
+      const storageKeys = await db.transaction(async (tx) => {
+        const keys = await sources.listStorageKeys(tx, actor.tenantId, sourceId);
+        await sources.delete(tx, actor.tenantId, sourceId);
+        return keys;
+      });
+      await Promise.all(storageKeys.map((key) => deps.storage.remove(key)));
+    },
+  };
+}
+
+export type SourcesService = ReturnType<typeof createSourcesService>;
