@@ -22,7 +22,7 @@ export interface TestApp {
 /** The real app, in-process (app.inject), on a fresh migrated database. */
 export async function buildTestApp(
   env: Record<string, string> = {},
-  options: { logDestination?: DestinationStream; onRoute?: AppDeps['onRoute'] } = {},
+  options: { logDestination?: DestinationStream; onRoute?: AppDeps['onRoute']; mcp?: AppDeps['mcp'] } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -39,7 +39,7 @@ export async function buildTestApp(
   const redisUrl = testStorage === 'postgres' ? process.env.TEST_REDIS_URL : undefined;
   const redis = redisUrl ? await openRedis(redisUrl, logger) : undefined;
   const keys = deriveServerKeys('test-secret-'.padEnd(40, 'x'));
-  const app = await buildApp({ config, database, logger, redis, keys, onRoute: options.onRoute });
+  const app = await buildApp({ config, database, logger, redis, keys, onRoute: options.onRoute, mcp: options.mcp });
   await app.ready();
   return {
     app,

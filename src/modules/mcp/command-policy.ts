@@ -35,7 +35,8 @@ export type CommandKind = 'program' | 'interpreter';
 
 export function commandKindOf(executablePath: string): CommandKind | 'forbidden' {
   const name = path.basename(executablePath);
-  if (neverAllowed.has(name)) return 'forbidden';
+  // `bash5`, `zsh-5.9`, `npm-10`: a version suffix does not make a shell safe.
+  if (neverAllowed.has(name) || neverAllowed.has(name.replace(/[\d.-]+$/, ''))) return 'forbidden';
   return interpreterPatterns.some((pattern) => pattern.test(name)) ? 'interpreter' : 'program';
 }
 
@@ -70,13 +71,19 @@ export async function requireAllowableExecutable(executablePath: string, allowIn
 }
 
 const invalidPath = (message: string): AppError =>
-  new AppError('validation_failed', `The executable path ${message}`, { fields: [{ field: 'executablePath', message }] });
+  new AppError('validation_failed', `The executable path ${message}`, {
+    fields: [{ field: 'executablePath', message }],
+  });
 
 /**
  * Checks a tenant's arguments for the command. For an interpreter the first argument must be a script file
  * outside `dataDir` (a tenant's uploads live there); no interpreter option may come before it.
  */
-export async function requireSafeArguments(executablePath: string, args: readonly string[], dataDir: string): Promise<void> {
+export async function requireSafeArguments(
+  executablePath: string,
+  args: readonly string[],
+  dataDir: string,
+): Promise<void> {
   if (commandKindOf(executablePath) !== 'interpreter') return;
   const interpreter = path.basename(executablePath);
   const [script] = args;
@@ -127,7 +134,10 @@ export function findDeniedEnvironmentName(names: Iterable<string>): string | und
  * variables. The SDK also copies HOME, LOGNAME, PATH, SHELL, TERM and USER from our process unless given;
  * every one of them is set here so nothing of ours leaks through.
  */
-export function buildChildEnvironment(userEnvironment: Readonly<Record<string, string>>, homeDir: string): Record<string, string> {
+export function buildChildEnvironment(
+  userEnvironment: Readonly<Record<string, string>>,
+  homeDir: string,
+): Record<string, string> {
   return {
     ...userEnvironment,
     PATH: '/usr/local/bin:/usr/bin:/bin',

@@ -53,7 +53,10 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
     try {
       const transport = await createTransport(target, outbound, stderrTail);
       const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${options.connectTimeoutMs} ms`)),
+          options.connectTimeoutMs,
+        );
       });
       await Promise.race([client.connect(transport, { timeout: options.connectTimeoutMs }), timeout]);
       return connection;
@@ -192,9 +195,14 @@ function unreachable(target: McpConnectionTarget, error: unknown, stderrTail: St
 function callFailed(target: McpConnectionTarget, error: unknown, stderrTail: StderrTail): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof McpError && !isTransportFailure(error)) {
-    return new AppError('unprocessable', `MCP server '${target.name}' refused the request: ${describeError(error)}`, {}, {
-      cause: error,
-    });
+    return new AppError(
+      'unprocessable',
+      `MCP server '${target.name}' refused the request: ${describeError(error)}`,
+      {},
+      {
+        cause: error,
+      },
+    );
   }
   const stderr = stderrTail.read(Object.values(target.stdio?.env ?? {}));
   const said = stderr ? `; it wrote: ${stderr.slice(-500)}` : '';

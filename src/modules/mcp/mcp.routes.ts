@@ -59,7 +59,13 @@ export function registerMcpRoutes(app: App, services: { servers: ServersService;
 
   app.delete('/v1/mcp/stdio-commands/:id', {
     config: { access: platformAdminAccess },
-    schema: { tags, security, summary: 'Withdraw an allowed executable', params: idParams, response: { 204: noContent } },
+    schema: {
+      tags,
+      security,
+      summary: 'Withdraw an allowed executable',
+      params: idParams,
+      response: { 204: noContent },
+    },
     handler: async (request, reply) => {
       await servers.removeStdioCommand(actorOf(request), request.params.id);
       return reply.status(204).send(null);
@@ -81,7 +87,8 @@ export function registerMcpRoutes(app: App, services: { servers: ServersService;
       body: createServerBody,
       response: { 201: serverSchema },
     },
-    handler: async (request, reply) => reply.status(201).send(await servers.createServer(actorOf(request), request.body)),
+    handler: async (request, reply) =>
+      reply.status(201).send(await servers.createServer(actorOf(request), request.body)),
   });
 
   app.get('/v1/mcp/servers/:id', {
@@ -105,7 +112,13 @@ export function registerMcpRoutes(app: App, services: { servers: ServersService;
 
   app.delete('/v1/mcp/servers/:id', {
     config: { access: tenantAdminAccess },
-    schema: { tags, security, summary: 'Delete an MCP server and its tools', params: idParams, response: { 204: noContent } },
+    schema: {
+      tags,
+      security,
+      summary: 'Delete an MCP server and its tools',
+      params: idParams,
+      response: { 204: noContent },
+    },
     handler: async (request, reply) => {
       await servers.removeServer(actorOf(request), request.params.id);
       return reply.status(204).send(null);

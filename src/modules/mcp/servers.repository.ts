@@ -48,7 +48,10 @@ export function createServersRepository() {
     },
 
     async findServer(db: Executor, tenantId: string, serverId: string): Promise<McpServerRow | undefined> {
-      const [row] = await db.select().from(mcpServers).where(inTenant(mcpServers, tenantId, eq(mcpServers.id, serverId)));
+      const [row] = await db
+        .select()
+        .from(mcpServers)
+        .where(inTenant(mcpServers, tenantId, eq(mcpServers.id, serverId)));
       return row;
     },
 

@@ -44,13 +44,29 @@ const serverName = z
 const serverUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'is not a valid HTTP header name');
 const headers = z
-  .record(headerName, z.string().max(8192).regex(/^[^\r\n]*$/, 'must not contain line breaks'))
+  .record(
+    headerName,
+    z
+      .string()
+      .max(8192)
+      .regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+  )
   .refine((value) => Object.keys(value).length <= 30, 'at most 30 headers');
-const args = z.array(z.string().max(4096).regex(/^[^\0]*$/, 'must not contain NUL characters')).max(100);
+const args = z
+  .array(
+    z
+      .string()
+      .max(4096)
+      .regex(/^[^\0]*$/, 'must not contain NUL characters'),
+  )
+  .max(100);
 const environment = z
   .record(
     z.string().regex(environmentNamePattern, 'names are letters, digits and _, not starting with a digit'),
-    z.string().max(8192).regex(/^[^\0]*$/, 'must not contain NUL characters'),
+    z
+      .string()
+      .max(8192)
+      .regex(/^[^\0]*$/, 'must not contain NUL characters'),
   )
   .refine((value) => Object.keys(value).length <= 50, 'at most 50 variables');
 

@@ -31,7 +31,8 @@ export interface ServersServiceDeps {
   readonly dataDir: string;
 }
 
-const serverNameTaken = (name: string): AppError => conflict(`An MCP server named '${name}' already exists in this tenant`);
+const serverNameTaken = (name: string): AppError =>
+  conflict(`An MCP server named '${name}' already exists in this tenant`);
 
 export function createServersService(deps: ServersServiceDeps) {
   const { db, servers, tools, secrets, pool, outbound, dataDir } = deps;
@@ -132,7 +133,9 @@ export function createServersService(deps: ServersServiceDeps) {
         await servers.deleteStdioCommand(db, commandId);
       } catch (error) {
         if (isForeignKeyViolation(error)) {
-          throw conflict(`Allowed command '${commandId}' is used by MCP servers; they must be deleted or changed first`);
+          throw conflict(
+            `Allowed command '${commandId}' is used by MCP servers; they must be deleted or changed first`,
+          );
         }
         throw error;
       }
@@ -198,7 +201,9 @@ export function createServersService(deps: ServersServiceDeps) {
         ...(input.headers !== undefined && { encryptedHeaders: secrets.seal(input.headers) }),
         ...(input.env !== undefined && { encryptedEnv: secrets.seal(input.env) }),
       };
-      const updated = await guardNameRace(input.name, () => servers.updateServer(db, actor.tenantId, serverId, changes));
+      const updated = await guardNameRace(input.name, () =>
+        servers.updateServer(db, actor.tenantId, serverId, changes),
+      );
       if (!updated) throw notFound('MCP server', serverId);
       // The configuration changed: a pooled connection of the old one must not be used again.
       await pool.drop(serverId);
@@ -234,7 +239,10 @@ export function createServersService(deps: ServersServiceDeps) {
         return { items: stored.map(presentTool) };
       } catch (error) {
         const message = error instanceof AppError ? error.message : 'The sync failed unexpectedly';
-        await servers.updateServer(db, actor.tenantId, serverId, { status: 'error', statusMessage: message.slice(0, 1000) });
+        await servers.updateServer(db, actor.tenantId, serverId, {
+          status: 'error',
+          statusMessage: message.slice(0, 1000),
+        });
         throw error;
       }
     },

@@ -59,7 +59,8 @@ export type ArgumentValidator = ReturnType<typeof createArgumentValidator>;
 
 function toFieldProblem(error: ErrorObject): FieldProblem {
   const pointer = error.instancePath.split('/').slice(1).join('.');
-  const missing = error.keyword === 'required' ? String((error.params as { missingProperty?: unknown }).missingProperty) : undefined;
+  const missing =
+    error.keyword === 'required' ? String((error.params as { missingProperty?: unknown }).missingProperty) : undefined;
   const extra =
     error.keyword === 'additionalProperties'
       ? String((error.params as { additionalProperty?: unknown }).additionalProperty)

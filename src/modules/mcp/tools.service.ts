@@ -71,7 +71,8 @@ export function createToolsService(deps: ToolsServiceDeps) {
     if (!found) throw notFound('Tool', toolId);
     const { tool, server } = found;
     if (!tool.enabled) throw conflict(`Tool '${tool.name}' is disabled; a tenant administrator can enable it`);
-    if (!server.enabled) throw conflict(`MCP server '${server.name}' is disabled; a tenant administrator can enable it`);
+    if (!server.enabled)
+      throw conflict(`MCP server '${server.name}' is disabled; a tenant administrator can enable it`);
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const record = (entry: Recorded) =>
@@ -128,7 +129,10 @@ export function createToolsService(deps: ToolsServiceDeps) {
     } catch (error) {
       await record({ outcome: 'error', durationMs: elapsed(), errorMessage: messageOf(error) });
       await servers
-        .updateServer(db, actor.tenantId, server.id, { status: 'error', statusMessage: messageOf(error).slice(0, 1000) })
+        .updateServer(db, actor.tenantId, server.id, {
+          status: 'error',
+          statusMessage: messageOf(error).slice(0, 1000),
+        })
         .catch(() => undefined);
       throw error;
     }
@@ -158,10 +162,15 @@ export function createToolsService(deps: ToolsServiceDeps) {
 
     async listExecutions(actor: Actor, query: ListExecutionsQuery): Promise<Page<ExecutionView>> {
       requireAdmin(actor);
-      const rows = await tools.listExecutions(db, actor.tenantId, { toolId: query.toolId }, {
-        limit: query.limit,
-        after: query.cursor,
-      });
+      const rows = await tools.listExecutions(
+        db,
+        actor.tenantId,
+        { toolId: query.toolId },
+        {
+          limit: query.limit,
+          after: query.cursor,
+        },
+      );
       return toPage(rows, query.limit, presentExecution);
     },
   };

@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import type { App } from '../../src/platform/http/types.js';
+import type { SignedIn } from '../harness/actors.js';
+
+/** The stdio test server's entry script: node runs it as its only argument. */
+export const stdioServerScript = fileURLToPath(new URL('./fixtures/stdio-server.mjs', import.meta.url));
+
+/** Short bounds so the timeout and dead-server cases finish quickly. */
+export const testMcpBounds = { connectTimeoutMs: 5_000, callTimeoutMs: 1_500, idleMs: 60_000, maxResultBytes: 20_000 };
+
+/** The platform admin allows this very node binary as an interpreter. */
+export async function allowNode(app: App, platformAdmin: SignedIn): Promise<string> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/mcp/stdio-commands',
+    headers: platformAdmin.headers,
+    payload: { name: `node-${Date.now()}-${Math.random()}`, executablePath: process.execPath, allowInterpreter: true },
+  });
+  if (response.statusCode !== 201) throw new Error(`allow node failed: ${response.statusCode} ${response.body}`);
+  return response.json<{ id: string }>().id;
+}
+
+export async function createServer(app: App, admin: SignedIn, payload: Record<string, unknown>) {
+  return app.inject({ method: 'POST', url: '/v1/mcp/servers', headers: admin.headers, payload });
+}
+
+export interface SyncedTool {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** Syncs a server and returns its tools by name. */
+export async function syncTools(app: App, admin: SignedIn, serverId: string): Promise<Record<string, SyncedTool>> {
+  const response = await app.inject({
+    method: 'POST',
+    url: `/v1/mcp/servers/${serverId}/sync`,
+    headers: admin.headers,
+  });
+  if (response.statusCode !== 200) throw new Error(`sync failed: ${response.statusCode} ${response.body}`);
+  const { items } = response.json<{ items: SyncedTool[] }>();
+  return Object.fromEntries(items.map((tool) => [tool.name, tool]));
+}
+
+export async function execute(app: App, user: SignedIn, toolId: string, args: Record<string, unknown> = {}) {
+  return app.inject({
+    method: 'POST',
+    url: `/v1/mcp/tools/${toolId}/execute`,
+    headers: user.headers,
+    payload: { arguments: args },
+  });
+}
