@@ -1,6 +1,156 @@
-import type { JobQueue, JobQueueDeps } from './job-queue.js';
+import PgBoss from 'pg-boss';
+import { newId } from '../ids.js';
+import type { JobHandler, JobQueue, JobQueueDeps, WorkOptions } from './job-queue.js';
+import { createPgBossDatabase } from './pg-boss-database.js';
+import { RunningJobs } from './running-jobs.js';
 
+/** Defaults for a queue that does not say: a few retries spread over about a minute, 15 minutes to finish. */
+export const defaultWorkOptions = {
+  concurrency: 1,
+  retryLimit: 3,
+  retryDelaySeconds: 10,
+  expireInSeconds: 15 * 60,
+} as const satisfies Required<WorkOptions>;
+
+const defaultGraceMs = 10_000;
+/** How long handlers get, after their signal is aborted, to notice it and return. */
+const abortedSettleMs = 5_000;
+
+interface Registration {
+  readonly handler: JobHandler<object>;
+  readonly options: Required<WorkOptions>;
+}
+
+/**
+ * The job queue on pg-boss 10, over whichever database the server runs on. Each queue uses pg-boss's
+ * "short" policy: at most one waiting job per singleton key. A send without a key gets a fresh one, so
+ * only sends that name the same key are collapsed; once a job has started, the same key may queue again
+ * (the newer data then gets its own run).
+ */
 export function createJobQueue(deps: JobQueueDeps): JobQueue {
-  void deps;
-  throw new Error('createJobQueue: not implemented yet');
+  const { logger } = deps;
+  const boss = new PgBoss({
+    db: createPgBossDatabase(deps.database),
+    // No cron schedules, so no clock-skew monitor; maintenance (expiring, archiving and deleting old jobs)
+    // keeps pg-boss's 2-minute cadence, and queue-size monitoring stays off: it would only add queries.
+    schedule: false,
+    supervise: true,
+  });
+  boss.on('error', (error) => logger.error({ err: error }, 'The job queue reported an error'));
+
+  const registrations = new Map<string, Registration>();
+  const workerIdsByQueue = new Map<string, string[]>();
+  const running = new RunningJobs();
+  let state: 'new' | 'starting' | 'started' | 'stopped' = 'new';
+
+  const queueOptions = (options: Required<WorkOptions>): PgBoss.Queue & { name: string } => ({
+    name: '',
+    policy: 'short',
+    retryLimit: options.retryLimit,
+    retryDelay: options.retryDelaySeconds,
+    retryBackoff: options.retryDelaySeconds > 0,
+    expireInSeconds: options.expireInSeconds,
+  });
+
+  const declareQueue = async (name: string, options: Required<WorkOptions>): Promise<void> => {
+    const queue = { ...queueOptions(options), name };
+    await boss.createQueue(name, queue);
+    // createQueue leaves an existing queue as it was; a deployment that changed the options must win.
+    await boss.updateQueue(name, queue);
+  };
+
+  const startWorkers = async (name: string, registration: Registration): Promise<void> => {
+    const ids: string[] = [];
+    workerIdsByQueue.set(name, ids);
+    const pollingIntervalSeconds = Math.max(0.5, deps.pollIntervalSeconds ?? 2);
+    // One pg-boss worker per unit of concurrency: each fetches one job, so a slow job holds up only its slot.
+    for (let slot = 0; slot < registration.options.concurrency; slot += 1) {
+      const workerId = await boss.work<object>(
+        name,
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds },
+        async ([job]) => {
+          if (!job) return;
+          await runJob(name, registration, job);
+          // There may be more waiting: fetch again now instead of sleeping through the polling interval.
+          notifyWorkers(name);
+        },
+      );
+      ids.push(workerId);
+    }
+  };
+
+  const notifyWorkers = (name: string): void => {
+    for (const workerId of workerIdsByQueue.get(name) ?? []) boss.notifyWorker(workerId);
+  };
+
+  const runJob = async (name: string, registration: Registration, job: PgBoss.JobWithMetadata<object>) => {
+    const expireInMs = Number(job.expireInSeconds) * 1000;
+    await running.run(job.id, expireInMs, async (signal) => {
+      try {
+        await registration.handler(job.data, { id: job.id, retryCount: job.retryCount, signal });
+      } catch (error) {
+        // Name, id and attempt only: job data may hold secrets.
+        const willRetry = job.retryCount < job.retryLimit;
+        logger.warn(
+          { err: error, queue: name, jobId: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit },
+          willRetry ? 'Job failed; it will be retried' : 'Job failed for the last time',
+        );
+        throw error;
+      }
+    });
+  };
+
+  return {
+    register(name, handler, options = {}) {
+      if (state !== 'new') throw new Error(`Job queue '${name}' was registered after start()`);
+      if (registrations.has(name)) throw new Error(`Job queue '${name}' is registered twice`);
+      registrations.set(name, {
+        handler: handler as JobHandler<object>,
+        options: { ...defaultWorkOptions, ...options },
+      });
+    },
+
+    async send(name, data, options = {}) {
+      if (state !== 'started') throw new Error(`Job '${name}' was sent before the job queue was started`);
+      if (!registrations.has(name) && !workerIdsByQueue.has(name)) {
+        // A process that sends to a queue it does not work (the API role) still needs the queue to exist.
+        await declareQueue(name, defaultWorkOptions);
+        workerIdsByQueue.set(name, []);
+      }
+      const id = await boss.send(name, data, {
+        singletonKey: options.singletonKey ?? newId(),
+        ...(options.startAfterSeconds !== undefined && { startAfter: options.startAfterSeconds }),
+      });
+      if (options.startAfterSeconds === undefined) notifyWorkers(name);
+      return id;
+    },
+
+    async start() {
+      if (state !== 'new') throw new Error('The job queue can be started once');
+      state = 'starting';
+      await boss.start();
+      for (const [name, registration] of registrations) await declareQueue(name, registration.options);
+      for (const [name, registration] of registrations) await startWorkers(name, registration);
+      state = 'started';
+    },
+
+    async stop(options = {}) {
+      if (state !== 'started') return;
+      state = 'stopped';
+      const graceMs = options.graceMs ?? defaultGraceMs;
+      // pg-boss stops fetching at once, then waits for its running jobs at most this long before failing
+      // them (they go back to retry). Ours are aborted first, after the grace.
+      const bossStopped = boss.stop({ graceful: true, close: false, wait: true, timeout: graceMs + abortedSettleMs });
+      if (!(await running.settled(graceMs))) {
+        running.abortAll(new Error('The job queue is stopping'));
+        if (!(await running.settled(abortedSettleMs))) {
+          logger.warn({ jobIds: running.ids() }, 'Jobs still running after the job queue stopped');
+        }
+      }
+      await bossStopped;
+      // pg-boss records a finished job without awaiting it; one more query on the same database waits
+      // for that write on PGlite (one connection, queries in order), before the caller closes it.
+      await deps.database.executeSql('select 1');
+    },
+  };
 }

@@ -1,0 +1,250 @@
+import { Writable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createJobQueue } from '../../src/platform/jobs/index.js';
+import type { JobQueue } from '../../src/platform/jobs/index.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+
+let database: TestDatabase;
+const openQueues: JobQueue[] = [];
+const logLines: string[] = [];
+const logger = createLogger({
+  level: 'info',
+  destination: new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  }),
+});
+
+function newQueue(): JobQueue {
+  const queue = createJobQueue({ database, logger, pollIntervalSeconds: 0.5 });
+  openQueues.push(queue);
+  return queue;
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function jobState(id: string): Promise<string | undefined> {
+  const { rows } = await database.executeSql('select state from pgboss.job where id = $1', [id]);
+  return (rows[0] as { state: string } | undefined)?.state;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+
+afterEach(async () => {
+  await Promise.all(openQueues.splice(0).map((queue) => queue.stop({ graceMs: 1_000 })));
+});
+
+afterAll(async () => {
+  await database.dispose();
+});
+
+describe('job queue', () => {
+  it('runs a sent job with its data and id', async () => {
+    const seen: { data: object; id: string }[] = [];
+    const queue = newQueue();
+    queue.register<{ documentId: string }>('test-runs', async (data, job) => {
+      seen.push({ data, id: job.id });
+    });
+    await queue.start();
+
+    const id = await queue.send('test-runs', { documentId: 'd1' });
+
+    await waitFor(() => seen.length === 1);
+    expect(seen).toEqual([{ data: { documentId: 'd1' }, id }]);
+    await waitFor(async () => (await jobState(id ?? '')) === 'completed');
+  });
+
+  it('retries a job that threw, with the same data, and counts the attempt', async () => {
+    const attempts: { data: object; retryCount: number }[] = [];
+    const queue = newQueue();
+    queue.register<{ n: number }>(
+      'test-retries',
+      async (data, job) => {
+        attempts.push({ data, retryCount: job.retryCount });
+        if (job.retryCount === 0) throw new Error('first attempt fails');
+      },
+      { retryLimit: 2, retryDelaySeconds: 0 },
+    );
+    await queue.start();
+
+    const id = await queue.send('test-retries', { n: 7 });
+
+    await waitFor(() => attempts.length === 2);
+    expect(attempts).toEqual([
+      { data: { n: 7 }, retryCount: 0 },
+      { data: { n: 7 }, retryCount: 1 },
+    ]);
+    await waitFor(async () => (await jobState(id ?? '')) === 'completed');
+  });
+
+  it('gives up after retryLimit retries and marks the job failed', async () => {
+    let attempts = 0;
+    const queue = newQueue();
+    queue.register(
+      'test-gives-up',
+      async () => {
+        attempts += 1;
+        throw new Error('always fails');
+      },
+      { retryLimit: 1, retryDelaySeconds: 0 },
+    );
+    await queue.start();
+
+    const id = await queue.send('test-gives-up', {});
+
+    await waitFor(async () => (await jobState(id ?? '')) === 'failed');
+    expect(attempts).toBe(2);
+  });
+
+  it('logs a failure with the queue, job id and attempt, never the job data', async () => {
+    const queue = newQueue();
+    queue.register(
+      'test-logs',
+      async () => {
+        throw new Error('upstream refused');
+      },
+      { retryLimit: 0 },
+    );
+    await queue.start();
+
+    const id = await queue.send('test-logs', { apiKeyOfTheUser: 'sk-secret-value-123' });
+
+    await waitFor(() => logLines.some((line) => line.includes('"queue":"test-logs"')));
+    const entry = JSON.parse(logLines.find((line) => line.includes('"queue":"test-logs"')) ?? '{}') as Record<
+      string,
+      unknown
+    >;
+    expect(entry).toMatchObject({ jobId: id, retryCount: 0, msg: 'Job failed for the last time' });
+    expect(JSON.stringify(entry)).toContain('upstream refused');
+    expect(logLines.join('\n')).not.toContain('sk-secret-value-123');
+  });
+
+  it('keeps a sent job across a restart: a new queue on the same database runs it', async () => {
+    const sender = newQueue();
+    await sender.start();
+    const id = await sender.send('test-restart', { survives: true });
+    await sender.stop();
+
+    const seen: object[] = [];
+    const worker = newQueue();
+    worker.register('test-restart', async (data) => {
+      seen.push(data);
+    });
+    await worker.start();
+
+    await waitFor(() => seen.length === 1);
+    expect(seen).toEqual([{ survives: true }]);
+    await waitFor(async () => (await jobState(id ?? '')) === 'completed');
+  });
+
+  it('keeps only one waiting job per singleton key', async () => {
+    const queue = newQueue();
+    await queue.start();
+
+    const first = await queue.send('test-singleton', { v: 1 }, { singletonKey: 'document-1' });
+    const second = await queue.send('test-singleton', { v: 2 }, { singletonKey: 'document-1' });
+    const other = await queue.send('test-singleton', { v: 3 }, { singletonKey: 'document-2' });
+    const unkeyed = [await queue.send('test-singleton', { v: 4 }), await queue.send('test-singleton', { v: 5 })];
+
+    expect(first).toEqual(expect.any(String));
+    expect(second).toBeNull();
+    expect(other).toEqual(expect.any(String));
+    expect(unkeyed).toEqual([expect.any(String), expect.any(String)]);
+  });
+
+  it('starts a delayed job no earlier than asked', async () => {
+    const ranAt: number[] = [];
+    const queue = newQueue();
+    queue.register('test-delayed', async () => {
+      ranAt.push(Date.now());
+    });
+    await queue.start();
+
+    const sentAt = Date.now();
+    await queue.send('test-delayed', {}, { startAfterSeconds: 2 });
+
+    await waitFor(() => ranAt.length === 1);
+    expect((ranAt[0] ?? 0) - sentAt).toBeGreaterThanOrEqual(1_900);
+  });
+
+  it('runs jobs side by side up to the concurrency', async () => {
+    let running = 0;
+    let mostAtOnce = 0;
+    let finished = 0;
+    const queue = newQueue();
+    queue.register(
+      'test-concurrency',
+      async () => {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        running -= 1;
+        finished += 1;
+      },
+      { concurrency: 3 },
+    );
+    await queue.start();
+
+    for (let n = 0; n < 6; n += 1) await queue.send('test-concurrency', { n });
+
+    await waitFor(() => finished === 6);
+    expect(mostAtOnce).toBe(3);
+  });
+
+  it('stops only after a running handler has finished', async () => {
+    let isFinished = false;
+    let hasStarted = false;
+    const queue = newQueue();
+    queue.register('test-stop-waits', async () => {
+      hasStarted = true;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      isFinished = true;
+    });
+    await queue.start();
+    const id = await queue.send('test-stop-waits', {});
+    await waitFor(() => hasStarted);
+
+    await queue.stop({ graceMs: 5_000 });
+
+    expect(isFinished).toBe(true);
+    expect(await jobState(id ?? '')).toBe('completed');
+  });
+
+  it("aborts a handler's signal after the grace, and stops soon after it returns", async () => {
+    let abortReason: unknown;
+    let hasStarted = false;
+    const queue = newQueue();
+    queue.register('test-stop-aborts', async (_data, job) => {
+      hasStarted = true;
+      await new Promise((resolve) => job.signal.addEventListener('abort', resolve, { once: true }));
+      abortReason = job.signal.reason;
+    });
+    await queue.start();
+    await queue.send('test-stop-aborts', {});
+    await waitFor(() => hasStarted);
+
+    const stoppingAt = Date.now();
+    await queue.stop({ graceMs: 200 });
+
+    expect(abortReason).toEqual(new Error('The job queue is stopping'));
+    expect(Date.now() - stoppingAt).toBeLessThan(3_000);
+  });
+
+  it('refuses to send before start, and to register after it', async () => {
+    const queue = newQueue();
+    await expect(queue.send('test-order', {})).rejects.toThrow('before the job queue was started');
+    await queue.start();
+    expect(() => queue.register('test-order', async () => undefined)).toThrow('registered after start()');
+  });
+});
