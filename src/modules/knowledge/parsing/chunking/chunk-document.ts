@@ -1,5 +1,5 @@
 import type { ParsedBlock, ParsedDocument } from '../parsed-document.js';
-import { countTokens } from './count-tokens.js';
+import { countTokens, countTokensUpTo } from './count-tokens.js';
 import { overlapTail, splitProse, type MeasuredText } from './split-text.js';
 
 export interface Chunk {
@@ -62,8 +62,8 @@ export function chunkDocument(document: ParsedDocument, options: ChunkOptions): 
 /** The block whole when it fits a chunk; otherwise its parts, each small enough to sit next to an overlap. */
 function blockUnits(block: ParsedBlock, text: string, maxTokens: number, partTokens: number): Unit[] {
   const page = block.page ?? null;
-  const tokens = countTokens(text);
-  if (tokens <= maxTokens) return [{ text, tokens, page, joiner: '\n\n' }];
+  const tokens = countTokensUpTo(text, maxTokens);
+  if (tokens !== null) return [{ text, tokens, page, joiner: '\n\n' }];
   switch (block.kind) {
     case 'table':
       return tableUnits(text, partTokens, page);

@@ -1,4 +1,4 @@
-import { countTokens as countO200kTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTokens as countO200kTokens, isWithinTokenLimit } from 'gpt-tokenizer/encoding/o200k_base';
 
 // Documents are data, not prompts: "<|endoftext|>" in a file is ordinary text to be counted, not a
 // special token (gpt-tokenizer throws on it by default).
@@ -12,4 +12,17 @@ const asPlainText = { disallowedSpecial: new Set<string>() };
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
   return countO200kTokens(text, asPlainText);
+}
+
+/**
+ * The token count of `text` when it is at most `limit`, else null. Text far longer than the limit
+ * (more than 8 characters a token is rare) is encoded only until the limit is passed.
+ */
+export function countTokensUpTo(text: string, limit: number): number | null {
+  if (text.length <= limit * 8) {
+    const tokens = countTokens(text);
+    return tokens <= limit ? tokens : null;
+  }
+  const tokens = isWithinTokenLimit(text, limit, asPlainText);
+  return tokens === false ? null : tokens;
 }

@@ -82,7 +82,9 @@ function sliceCharacters(text: string, maxTokens: number): MeasuredText[] {
  */
 export function overlapTail(text: string, maxTokens: number): MeasuredText | null {
   if (maxTokens <= 0) return null;
-  const tokens = encode(text, { disallowedSpecial: new Set() });
+  // Only the end matters: encode a suffix comfortably longer than maxTokens tokens, not the whole chunk.
+  const suffix = text.length > maxTokens * 16 ? text.slice(-maxTokens * 16) : text;
+  const tokens = encode(suffix, { disallowedSpecial: new Set() });
   if (tokens.length <= maxTokens) return null;
   const rough = decode(tokens.slice(-maxTokens));
   const boundary = /(?:[.!?…。！？]["'”’)\]]*\s+|\n+)(?=\S)/u.exec(rough);

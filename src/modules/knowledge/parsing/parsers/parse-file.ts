@@ -1,11 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { DocumentType, ParsedDocument } from '../parsed-document.js';
-import { parseDocx } from './docx.parser.js';
-import { parseHtml } from './html.parser.js';
-import { parseMarkdown } from './markdown.parser.js';
 import { ParseFailure } from './parse-failure.js';
-import { parsePdf } from './pdf.parser.js';
-import { parseCsv, parseJson, parseText } from './text.parser.js';
 
 const formatNames: Record<DocumentType, string> = {
   pdf: 'PDF',
@@ -39,22 +34,24 @@ export async function parseFile(filePath: string, type: DocumentType, maxUncompr
   return document;
 }
 
+// Each parser is imported when its format comes up: a worker lives for one file, and loading pdf.js
+// (or mammoth) for a text file would cost most of the worker's start-up.
 async function parseByType(file: Buffer, type: DocumentType, maxUncompressedBytes: number): Promise<ParsedDocument> {
   switch (type) {
     case 'pdf':
-      return parsePdf(new Uint8Array(file.buffer, file.byteOffset, file.byteLength));
+      return (await import('./pdf.parser.js')).parsePdf(new Uint8Array(file.buffer, file.byteOffset, file.byteLength));
     case 'docx':
-      return parseDocx(file, maxUncompressedBytes);
+      return (await import('./docx.parser.js')).parseDocx(file, maxUncompressedBytes);
     case 'html':
-      return parseHtml(decodeUtf8(file));
+      return (await import('./html.parser.js')).parseHtml(decodeUtf8(file));
     case 'markdown':
-      return parseMarkdown(decodeUtf8(file));
+      return (await import('./markdown.parser.js')).parseMarkdown(decodeUtf8(file));
     case 'text':
-      return parseText(decodeUtf8(file));
+      return (await import('./text.parser.js')).parseText(decodeUtf8(file));
     case 'csv':
-      return parseCsv(decodeUtf8(file));
+      return (await import('./text.parser.js')).parseCsv(decodeUtf8(file));
     case 'json':
-      return parseJson(decodeUtf8(file));
+      return (await import('./text.parser.js')).parseJson(decodeUtf8(file));
   }
 }
 
