@@ -7,19 +7,39 @@ import {
   type LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 
-/** A message as Parley sends it to a model: stored history and API requests hold text only. */
+/** What a user message's attached file becomes for a model: an image's bytes, or a document's text. */
+export type AttachmentPart =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'file'; readonly mediaType: string; readonly data: Uint8Array; readonly filename: string };
+
+/**
+ * A message as Parley sends it to a model: its text, and for a user message the parts of its attached
+ * files, after the text. Most messages have none, and then cost nothing more than the text.
+ */
 export interface TextMessage {
   readonly role: 'user' | 'assistant';
   readonly content: string;
+  readonly attachments?: readonly AttachmentPart[];
 }
 
-/** The provider-level prompt, as `streamText` builds it from a system text and text messages. */
+/** The provider-level prompt, as `streamText` builds it from a system text and messages. */
 export function toModelPrompt(system: string | undefined, messages: readonly TextMessage[]): LanguageModelV3Prompt {
   const prompt: LanguageModelV3Prompt = system === undefined ? [] : [{ role: 'system', content: system }];
   for (const message of messages) {
-    prompt.push({ role: message.role, content: [{ type: 'text', text: message.content }] });
+    const text = { type: 'text', text: message.content } as const;
+    if (message.role === 'user' && message.attachments?.length) {
+      prompt.push({ role: 'user', content: [text, ...message.attachments.map(toPromptPart)] });
+    } else {
+      prompt.push({ role: message.role, content: [text] });
+    }
   }
   return prompt;
+}
+
+function toPromptPart(part: AttachmentPart) {
+  return part.type === 'text'
+    ? { type: 'text' as const, text: part.text }
+    : { type: 'file' as const, mediaType: part.mediaType, data: part.data, filename: part.filename };
 }
 
 /**

@@ -8,7 +8,9 @@ import { inTenant } from '../../platform/db/tenant-scope.js';
 export type AgentRow = typeof agents.$inferSelect & { readonly knowledgeSourceIds: string[] };
 
 /** The agent's source ids as a column of its own row (text[]: both drivers parse it alike). */
-const knowledgeSourceIds = sql<string[]>`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`;
+const knowledgeSourceIds = sql<
+  string[]
+>`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`;
 const agentWithSources = { ...getTableColumns(agents), knowledgeSourceIds };
 export type AgentChanges = Partial<
   Pick<AgentRow, 'name' | 'instructions' | 'model' | 'temperature' | 'maxOutputTokens' | 'visibility' | 'ownerId'>
@@ -71,9 +73,7 @@ export function createAgentsRepository() {
         .delete(agentKnowledgeSources)
         .where(inTenant(agentKnowledgeSources, tenantId, eq(agentKnowledgeSources.agentId, agentId)));
       if (sourceIds.length === 0) return;
-      await tx
-        .insert(agentKnowledgeSources)
-        .values(sourceIds.map((sourceId) => ({ tenantId, agentId, sourceId })));
+      await tx.insert(agentKnowledgeSources).values(sourceIds.map((sourceId) => ({ tenantId, agentId, sourceId })));
     },
 
     async updateAgent(

@@ -7,6 +7,7 @@ import {
   conversations,
   idempotencyKeys,
   messages,
+  type StoredAttachment,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
@@ -29,7 +30,7 @@ export type AssistantMessageResult = Pick<
   | 'citations'
 >;
 
-export type HistoryMessage = Pick<MessageRow, 'role' | 'content'>;
+export type HistoryMessage = Pick<MessageRow, 'role' | 'content' | 'attachments'>;
 
 export interface NewTurn {
   readonly tenantId: string;
@@ -37,6 +38,8 @@ export interface NewTurn {
   readonly userMessageId: string;
   readonly assistantMessageId: string;
   readonly content: string;
+  /** The files the user's message carries, already checked as theirs; null for none. */
+  readonly attachments: StoredAttachment[] | null;
   readonly modelRef: string;
   readonly now: Date;
   /** When set, the turn is stored only if this Idempotency-Key is claimed by the same statement. */
@@ -84,7 +87,9 @@ const turnContext = preparedFor((db) =>
         maxOutputTokens: agents.maxOutputTokens,
         createdAt: agents.createdAt,
         // In the same query, so an agent without sources costs the turn no extra round trip (ADR 7).
-        knowledgeSourceIds: sql<string[]>`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`,
+        knowledgeSourceIds: sql<
+          string[]
+        >`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`,
       },
     })
     .from(conversations)
@@ -128,13 +133,16 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     returning key`);
   const isClaimed = isKeyed ? sql`exists (select from claim)` : sql`true`;
   const stored = db.$with('stored', {}).as(sql`
-    insert into ${messages} (id, tenant_id, conversation_id, role, content, status, model, created_at, completed_at)
+    insert into ${messages}
+      (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at)
     select * from (values
       (${value('userMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid, 'user',
-        ${value('content')}::text, 'complete', null::text, ${value('now')}::timestamptz, ${value('now')}::timestamptz),
+        ${value('content')}::text, 'complete', null::text, ${value('attachments')}::jsonb, ${value('now')}::timestamptz,
+        ${value('now')}::timestamptz),
       (${value('assistantMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid,
-        'assistant', '', 'streaming', ${value('modelRef')}::text, ${value('now')}::timestamptz, null::timestamptz)
-    ) as turn (id, tenant_id, conversation_id, role, content, status, model, created_at, completed_at)
+        'assistant', '', 'streaming', ${value('modelRef')}::text, null::jsonb, ${value('now')}::timestamptz,
+        null::timestamptz)
+    ) as turn (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at)
     where ${isClaimed}
     returning id`);
   const bumped = db.$with('bumped', {}).as(sql`
@@ -144,7 +152,7 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     where ${inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId')))} and ${isClaimed}
     returning id`);
   const history = db
-    .select({ role: messages.role, content: messages.content })
+    .select({ role: messages.role, content: messages.content, attachments: messages.attachments })
     .from(messages)
     .where(historyBefore(value('tenantId'), value('conversationId'), value('userMessageId')))
     .orderBy(desc(messages.id))
@@ -152,7 +160,12 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     .as('history');
   return db
     .with(...(isKeyed ? [claim] : []), stored, bumped)
-    .select({ isStored: sql<boolean>`${isClaimed}`, role: history.role, content: history.content })
+    .select({
+      isStored: sql<boolean>`${isClaimed}`,
+      role: history.role,
+      content: history.content,
+      attachments: history.attachments,
+    })
     .from(sql`(select 1) as one`)
     .leftJoinLateral(history, sql`true`)
     .prepare(isKeyed ? 'chat_store_keyed_turn' : 'chat_store_turn');
@@ -228,6 +241,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
       id: turn.userMessageId,
       role: 'user',
       content: turn.content,
+      attachments: turn.attachments,
       status: 'complete',
       model: null,
       completedAt: turn.now,
@@ -237,6 +251,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
       id: turn.assistantMessageId,
       role: 'assistant',
       content: '',
+      attachments: null,
       status: 'streaming',
       model: turn.modelRef,
       completedAt: null,
@@ -271,6 +286,7 @@ export function createChatTurnRepository() {
         userMessageId: turn.userMessageId,
         assistantMessageId: turn.assistantMessageId,
         content: turn.content,
+        attachments: turn.attachments === null ? null : JSON.stringify(turn.attachments),
         modelRef: turn.modelRef,
         now: turn.now.toISOString(),
         // The user's message joins the history in memory: it is not in the snapshot this reads.
@@ -279,8 +295,8 @@ export function createChatTurnRepository() {
       const rows = claim
         ? await storeKeyedTurn(db).execute({ ...values, ...claim })
         : await storeTurn(db).execute(values);
-      const earlier = rows.flatMap(({ role, content }) =>
-        role === null || content === null ? [] : [{ role, content }],
+      const earlier = rows.flatMap(({ role, content, attachments }) =>
+        role === null || content === null ? [] : [{ role, content, attachments }],
       );
       return { isStored: rows[0]?.isStored === true, ...newTurnRows(turn), history: earlier.reverse() };
     },
@@ -297,7 +313,7 @@ export function createChatTurnRepository() {
       limit: number,
     ): Promise<HistoryMessage[]> {
       const rows = await db
-        .select({ role: messages.role, content: messages.content })
+        .select({ role: messages.role, content: messages.content, attachments: messages.attachments })
         .from(messages)
         .where(historyBefore(tenantId, conversationId, beforeMessageId))
         .orderBy(desc(messages.id))

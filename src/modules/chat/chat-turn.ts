@@ -1,4 +1,5 @@
-import type { TextMessage } from '../../ai/model-call.js';
+import type { AttachmentPart, TextMessage } from '../../ai/model-call.js';
+import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
@@ -34,6 +35,9 @@ export interface ChatTurnDeps {
   readonly modelTimeoutMs: number;
   /** How many messages the model sees, the user's new one included. */
   readonly historyLimit: number;
+  /** What a model is given for messages' files (the files module); only turns with files call it. */
+  readonly attachmentParts:
+    ((tenantId: string, attachments: readonly StoredAttachment[]) => Promise<AttachmentPart[]>) | undefined;
   /** Searches the knowledge sources of agents that have some; turns of other agents never touch it. */
   readonly knowledgeSearch: PassageSearch | undefined;
 }
@@ -106,7 +110,7 @@ async function runTurn(
         model: resolved.model,
         providerName: resolved.providerName,
         system: systemWithKnowledge(agent.instructions.trim() || undefined, knowledge),
-        messages: toModelMessages(turn.history),
+        messages: toModelMessages(turn.history, await attachmentPartsOf(deps, turn)),
         temperature: agent.temperature ?? undefined,
         maxOutputTokens: agent.maxOutputTokens ?? undefined,
         timeoutMs: deps.modelTimeoutMs,
@@ -242,14 +246,44 @@ function scheduleTitle(deps: ChatTurnDeps, turn: StoredTurn, reply: string): voi
   });
 }
 
+/** The model parts of every file in the history, by message; undefined (and no I/O) when there are none. */
+async function attachmentPartsOf(
+  deps: ChatTurnDeps,
+  turn: StoredTurn,
+): Promise<ReadonlyMap<HistoryMessage, readonly AttachmentPart[]> | undefined> {
+  const carrying = turn.history.filter((message) => message.role === 'user' && message.attachments?.length);
+  if (carrying.length === 0 || !deps.attachmentParts) return undefined;
+  const parts = await deps.attachmentParts(
+    turn.tenantId,
+    carrying.flatMap((message) => message.attachments ?? []),
+  );
+  const byMessage = new Map<HistoryMessage, readonly AttachmentPart[]>();
+  let offset = 0;
+  for (const message of carrying) {
+    const count = message.attachments?.length ?? 0;
+    byMessage.set(message, parts.slice(offset, offset + count));
+    offset += count;
+  }
+  return byMessage;
+}
+
 /** Stored history as model messages; a window that starts mid-exchange starts at the next user message. */
-export function toModelMessages(history: readonly HistoryMessage[]): TextMessage[] {
+export function toModelMessages(
+  history: readonly HistoryMessage[],
+  attachmentParts?: ReadonlyMap<HistoryMessage, readonly AttachmentPart[]>,
+): TextMessage[] {
   const firstUser = history.findIndex((message) => message.role === 'user');
   if (firstUser < 0) return [];
   return history.slice(firstUser).flatMap((message): TextMessage[] => {
     switch (message.role) {
-      case 'user':
-        return [{ role: 'user', content: message.content }];
+      case 'user': {
+        const attachments = attachmentParts?.get(message);
+        return [
+          attachments
+            ? { role: 'user', content: message.content, attachments }
+            : { role: 'user', content: message.content },
+        ];
+      }
       case 'assistant':
         return [{ role: 'assistant', content: message.content }];
       case 'system':

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { messageSchema } from '../conversations/messages.schemas.js';
+import { fileIdsSchema } from '../files/files.schemas.js';
 
 export const maxMessageChars = 32_000;
 
@@ -23,11 +24,13 @@ export const sendMessageBody = z
   .object({
     content: messageContent.optional(),
     messages: z.array(uiMessage).max(1000).optional(),
+    /** Files from POST /v1/files, given to the model with the message. */
+    fileIds: fileIdsSchema.optional(),
   })
   .transform((body, context) => {
     const content = body.content ?? lastUserText(body.messages);
     const parsed = messageContent.safeParse(content);
-    if (parsed.success) return { content: parsed.data };
+    if (parsed.success) return { content: parsed.data, ...(body.fileIds?.length && { fileIds: body.fileIds }) };
     const issue = parsed.error.issues[0];
     context.addIssue({
       code: 'custom',
@@ -59,9 +62,8 @@ export const retryReplyParams = z.object({
 
 export const sendMessageResultSchema = z.object({ userMessage: messageSchema, assistantMessage: messageSchema });
 
-/** What makes two requests "the same" for an Idempotency-Key: the conversation and the content. */
+/** What makes two requests "the same" for an Idempotency-Key: the conversation, the content and the files. */
 export function requestFingerprint(conversationId: string, input: SendMessageInput): string {
-  return createHash('sha256')
-    .update(JSON.stringify([conversationId, input.content]))
-    .digest('base64url');
+  const request = input.fileIds ? [conversationId, input.content, input.fileIds] : [conversationId, input.content];
+  return createHash('sha256').update(JSON.stringify(request)).digest('base64url');
 }

@@ -1,6 +1,7 @@
 import type { Actor } from '../../access/actor.js';
 import { canUseAgent } from '../../access/agent-access.js';
 import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
+import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ChatAgent, MessageView } from '../conversations/index.js';
@@ -13,6 +14,8 @@ import { replayStoredTurn, type TurnReplayDeps } from './turn-replay.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
   readonly resolveModel: ModelResolver;
+  /** Checks and prepares the files a message carries (the files module); absent, messages carry none. */
+  readonly prepareAttachments: ((actor: Actor, fileIds: readonly string[]) => Promise<StoredAttachment[]>) | undefined;
   readonly replay: Pick<TurnReplayDeps, 'maxWaitMs' | 'pollIntervalMs'>;
 }
 
@@ -66,6 +69,15 @@ export function createChatService(deps: ChatServiceDeps) {
     return repository.findIdempotencyKey(db, actor.tenantId, actor.userId, idempotencyKey);
   }
 
+  /** A file that is not the sender's, or that no model could be given, is a 4xx before anything is stored. */
+  async function prepareAttachments(actor: Actor, fileIds: readonly string[] | undefined) {
+    if (!fileIds?.length) return null;
+    if (!deps.prepareAttachments) {
+      throw new AppError('validation_failed', 'This server does not accept files with messages; send text only');
+    }
+    return deps.prepareAttachments(actor, fileIds);
+  }
+
   function startTrackedTurn(turn: StoredTurn): ChatTurnHandle {
     const handle = startChatTurn(deps, turn);
     turnsInFlight.set(handle.assistantMessageId, handle);
@@ -97,6 +109,7 @@ export function createChatService(deps: ChatServiceDeps) {
         throw error;
       }
       const { agent, resolved } = chosen;
+      const attachments = await prepareAttachments(actor, input.fileIds);
 
       // Claiming the key and storing the messages is one statement: a concurrent retry waits on the
       // key's row, then finds it taken and replays this turn instead of calling the model again.
@@ -106,6 +119,7 @@ export function createChatService(deps: ChatServiceDeps) {
         userMessageId: newId(),
         assistantMessageId: newId(),
         content: input.content,
+        attachments,
         modelRef: resolved.modelRef,
         now: new Date(),
         historyLimit: deps.historyLimit,
@@ -127,7 +141,7 @@ export function createChatService(deps: ChatServiceDeps) {
         isFirstTurn: conversation.messageCount === 0,
         userMessage: stored.user,
         assistantMessage: stored.assistant,
-        history: [...stored.history, { role: 'user', content: stored.user.content }],
+        history: [...stored.history, { role: 'user', content: stored.user.content, attachments }],
         agent,
         resolved,
       });

@@ -10,6 +10,7 @@ import { registerChatRoutes } from './chat.routes.js';
 import { createChatService } from './chat.service.js';
 import { createModelResolver, type TenantProviderSource } from './model-resolver.js';
 import type { PassageSearch } from './turn-knowledge.js';
+import type { FilesService } from '../files/index.js';
 
 export interface ChatModuleDeps {
   readonly db: Database;
@@ -20,6 +21,8 @@ export interface ChatModuleDeps {
   readonly loadTenantProviders: TenantProviderSource;
   /** The knowledge module's search, for agents with knowledge sources. */
   readonly knowledgeSearch?: PassageSearch;
+  /** The files module, for messages that carry files. */
+  readonly files?: Pick<FilesService, 'prepareAttachments' | 'modelParts'>;
   /** Defaults suit production; tests shorten them. */
   readonly tuning?: Partial<ChatTuning>;
 }
@@ -47,6 +50,8 @@ export function createChatModule(deps: ChatModuleDeps) {
     modelTimeoutMs: deps.config.modelTimeoutMs,
     historyLimit: tuning.historyLimit,
     knowledgeSearch: deps.knowledgeSearch,
+    attachmentParts: deps.files?.modelParts,
+    prepareAttachments: deps.files?.prepareAttachments,
     resolveModel,
     // A retry waits at most as long as the first request's model call may take.
     replay: { maxWaitMs: deps.config.modelTimeoutMs + 5_000, pollIntervalMs: tuning.replayPollIntervalMs },
