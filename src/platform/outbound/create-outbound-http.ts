@@ -68,7 +68,7 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
       const timeout = new AbortController();
       const timer = setTimeout(() => timeout.abort(new OutboundTimeoutError(firstHost, timeoutMs)), timeoutMs);
       const signal = requestInit.signal ? AbortSignal.any([requestInit.signal, timeout.signal]) : timeout.signal;
-      let request = { ...requestInit, headers: new Headers(requestInit.headers) };
+      let request = await withPortableBody({ ...requestInit, headers: new Headers(requestInit.headers) });
       try {
         for (let redirects = 0; ; redirects += 1) {
           const response = await fetchOnce(url, request, signal);
@@ -122,6 +122,20 @@ function redirectedRequest(
     );
   }
   return { ...request, headers };
+}
+
+/**
+ * undici's fetch knows only its own FormData class and would send Node's global one as "[object
+ * FormData]"; encoded here (as the global fetch would) into bytes, which also survive a 307 redirect.
+ */
+async function withPortableBody(
+  request: RequestInit & { headers: Headers },
+): Promise<RequestInit & { headers: Headers }> {
+  if (!(request.body instanceof FormData)) return request;
+  const encoded = new Response(request.body);
+  const headers = new Headers(request.headers);
+  headers.set('content-type', encoded.headers.get('content-type') ?? 'multipart/form-data');
+  return { ...request, headers, body: await encoded.arrayBuffer() };
 }
 
 function resolveLocation(location: string, base: URL): URL {

@@ -188,6 +188,29 @@ describe('outbound fetch on real sockets', () => {
     expect(other.seen[0]?.headers['x-trace']).toBe('kept');
   });
 
+  it("sends Node's own FormData as multipart, not as '[object FormData]'", async () => {
+    const received: string[] = [];
+    const echo = await startServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push(`${request.headers['content-type'] ?? ''}\n${body}`);
+        response.end('ok');
+      });
+    });
+    try {
+      const form = new FormData();
+      form.append('field', 'value-1');
+      const client = outbound({ allowList: ['127.0.0.1'] });
+      await client.fetch(`${echo.origin}/`, { method: 'POST', body: form });
+
+      expect(received[0]).toMatch(/^multipart\/form-data; boundary=/);
+      expect(received[0]).toContain('value-1');
+    } finally {
+      await echo.close();
+    }
+  });
+
   it('turns a POST into a GET on 303 See Other', async () => {
     const client = outbound({ allowList: ['127.0.0.1'] });
     await client.fetch(`${site.origin}/see-other`, { method: 'POST', body: 'x' });
