@@ -20,14 +20,21 @@ describe('detectDocumentType', () => {
 
   it('recognises a DOCX from its zip parts', async () => {
     const document = new Document({
-      sections: [{ children: [new Paragraph({ text: 'Title', heading: HeadingLevel.HEADING_1, alignment: AlignmentType.LEFT })] }],
+      sections: [
+        {
+          children: [new Paragraph({ text: 'Title', heading: HeadingLevel.HEADING_1, alignment: AlignmentType.LEFT })],
+        },
+      ],
     });
     const docx = new Uint8Array(await Packer.toBuffer(document));
     expect(detectDocumentType(docx.subarray(0, 4096), 'letter.txt')).toBe('docx');
   });
 
   it('refuses zips that are not Word documents, and other binary files', () => {
-    const spreadsheet = zipSync({ '[Content_Types].xml': strToU8('<Types/>'), 'xl/workbook.xml': strToU8('<workbook/>') });
+    const spreadsheet = zipSync({
+      '[Content_Types].xml': strToU8('<Types/>'),
+      'xl/workbook.xml': strToU8('<workbook/>'),
+    });
     const plainZip = zipSync({ 'photo.txt': strToU8('not a document') });
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
     expect(detectDocumentType(spreadsheet, 'sheet.docx')).toBeNull();
@@ -36,7 +43,9 @@ describe('detectDocumentType', () => {
   });
 
   it('refuses text that is not UTF-8, empty files and control-character noise', () => {
-    const latin1 = new Uint8Array([0x43, 0x61, 0x66, 0xe9, 0x20, 0x63, 0x72, 0xe8, 0x6d, 0x65, 0x20, 0x62, 0x72, 0xfb, 0x6c, 0xe9, 0x65]);
+    const latin1 = new Uint8Array([
+      0x43, 0x61, 0x66, 0xe9, 0x20, 0x63, 0x72, 0xe8, 0x6d, 0x65, 0x20, 0x62, 0x72, 0xfb, 0x6c, 0xe9, 0x65,
+    ]);
     expect(detectDocumentType(latin1, 'menu.txt')).toBeNull();
     expect(detectDocumentType(new Uint8Array(0), 'empty.txt')).toBeNull();
     expect(detectDocumentType(utf8('   \n\n  '), 'blank.md')).toBeNull();

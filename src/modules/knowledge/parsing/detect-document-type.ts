@@ -144,7 +144,10 @@ function looksLikeJson(text: string): boolean {
 
 /** At least two lines with the same non-zero count of one delimiter. */
 function looksLikeCsv(text: string): boolean {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '').slice(0, 10);
+  const lines = text
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .slice(0, 10);
   // The last line of a head may be cut short.
   const complete = lines.length > 2 ? lines.slice(0, -1) : lines;
   if (complete.length < 2) return false;

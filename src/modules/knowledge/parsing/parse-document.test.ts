@@ -140,7 +140,10 @@ describe('parseDocument: DOCX', () => {
 
   it('refuses a zip bomb by its declared size before inflating it', async () => {
     const bomb = zipSync(
-      { '[Content_Types].xml': strToU8('<Types/>'), 'word/document.xml': [new Uint8Array(40 * 1024 * 1024), { level: 9 }] },
+      {
+        '[Content_Types].xml': strToU8('<Types/>'),
+        'word/document.xml': [new Uint8Array(40 * 1024 * 1024), { level: 9 }],
+      },
       {},
     );
     expect(bomb.length).toBeLessThan(200_000);
@@ -150,7 +153,10 @@ describe('parseDocument: DOCX', () => {
 
   it('refuses a zip bomb that declares a small size', async () => {
     const bomb = zipSync(
-      { '[Content_Types].xml': strToU8('<Types/>'), 'word/document.xml': [new Uint8Array(40 * 1024 * 1024), { level: 9 }] },
+      {
+        '[Content_Types].xml': strToU8('<Types/>'),
+        'word/document.xml': [new Uint8Array(40 * 1024 * 1024), { level: 9 }],
+      },
       {},
     );
     declareUncompressedSize(bomb, 'word/document.xml', 1000);
@@ -161,7 +167,9 @@ describe('parseDocument: DOCX', () => {
   it('refuses a zip that is not a Word document, and bytes that are not a zip', async () => {
     const notWord = zipSync({ '[Content_Types].xml': strToU8('<Types/>'), 'xl/workbook.xml': strToU8('<workbook/>') });
     expect((await refusal(parseBytes('sheet.docx', notWord, 'docx'))).message).toMatch(/no word\/document.xml/);
-    expect((await refusal(parseBytes('junk.docx', 'PK\u0003\u0004 truncated', 'docx'))).message).toMatch(/not a valid DOCX/);
+    expect((await refusal(parseBytes('junk.docx', 'PK\u0003\u0004 truncated', 'docx'))).message).toMatch(
+      /not a valid DOCX/,
+    );
   });
 });
 
@@ -234,7 +242,9 @@ describe('parseDocument: HTML, Markdown and text formats', () => {
   it('reads CSV as one table with its header row first, honouring quotes', async () => {
     const csv = 'name,comment\nAda,"likes ""maths"", and engines"\n"Alan","multi\nline"\n';
     const document = await parseBytes('people.csv', csv, 'csv');
-    expect(document.blocks).toEqual([{ kind: 'table', text: 'name | comment\nAda | likes "maths", and engines\nAlan | multi line' }]);
+    expect(document.blocks).toEqual([
+      { kind: 'table', text: 'name | comment\nAda | likes "maths", and engines\nAlan | multi line' },
+    ]);
   });
 
   it('pretty-prints JSON so it can be cut on lines', async () => {
@@ -243,7 +253,9 @@ describe('parseDocument: HTML, Markdown and text formats', () => {
   });
 
   it('refuses invalid JSON and text that is not UTF-8, saying what to do', async () => {
-    expect((await refusal(parseBytes('bad.json', '{"a":\n1,,}', 'json'))).message).toMatch(/^The file is not valid JSON \(near line 2\)/);
+    expect((await refusal(parseBytes('bad.json', '{"a":\n1,,}', 'json'))).message).toMatch(
+      /^The file is not valid JSON \(near line 2\)/,
+    );
     const latin1 = new Uint8Array([0x43, 0x61, 0x66, 0xe9]);
     expect((await refusal(parseBytes('latin1.txt', latin1, 'text'))).message).toBe(
       'The file is not UTF-8 text; save it as UTF-8 and upload it again',

@@ -60,7 +60,10 @@ export function parseDocument(
       finish();
     };
     const timer = setTimeout(
-      () => settle(() => reject(new AppError('unprocessable', `Parsing took longer than ${formatDuration(limits.timeoutMs)}`))),
+      () =>
+        settle(() =>
+          reject(new AppError('unprocessable', `Parsing took longer than ${formatDuration(limits.timeoutMs)}`)),
+        ),
       limits.timeoutMs,
     );
     const onAbort = () => settle(() => reject(abortReason(signal)));

@@ -9,5 +9,4 @@ export interface ParseRequest {
 
 /** The one message the parse worker posts back. */
 export type ParseOutcome =
-  | { readonly ok: true; readonly document: ParsedDocument }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly document: ParsedDocument } | { readonly ok: false; readonly reason: string };

@@ -5,10 +5,16 @@ import { countTokens } from './count-tokens.js';
 
 const documentOf = (...blocks: ParsedBlock[]): ParsedDocument => ({ blocks, pageCount: null });
 const heading = (level: number, text: string): ParsedBlock => ({ kind: 'heading', level, text });
-const paragraph = (text: string, page?: number): ParsedBlock => ({ kind: 'paragraph', text, ...(page ? { page } : {}) });
+const paragraph = (text: string, page?: number): ParsedBlock => ({
+  kind: 'paragraph',
+  text,
+  ...(page ? { page } : {}),
+});
 /** `count` distinct sentences of about 12 tokens each. */
 const sentences = (count: number, topic = 'retrieval') =>
-  Array.from({ length: count }, (_, i) => `Sentence ${i} explains how ${topic} handles case number ${i * 7}.`).join(' ');
+  Array.from({ length: count }, (_, i) => `Sentence ${i} explains how ${topic} handles case number ${i * 7}.`).join(
+    ' ',
+  );
 
 describe('chunkDocument', () => {
   it('carries the heading path and keeps headings out of the content', () => {
@@ -67,7 +73,10 @@ describe('chunkDocument', () => {
   it('cuts a sentence longer than a chunk on words, and a word longer than a chunk on characters', () => {
     const longSentence = Array.from({ length: 300 }, (_, i) => `w${i}`).join(' ');
     const longWord = 'x'.repeat(2000);
-    const chunks = chunkDocument(documentOf(paragraph(longSentence), paragraph(longWord)), { maxTokens: 50, overlapTokens: 0 });
+    const chunks = chunkDocument(documentOf(paragraph(longSentence), paragraph(longWord)), {
+      maxTokens: 50,
+      overlapTokens: 0,
+    });
     for (const chunk of chunks) {
       expect(chunk.tokenCount).toBeLessThanOrEqual(50);
       expect(chunk.content).not.toMatch(/x\s+x/);
@@ -77,7 +86,10 @@ describe('chunkDocument', () => {
   });
 
   it('starts each chunk of a section with the end of the previous one, on a sentence start', () => {
-    const chunks = chunkDocument(documentOf(heading(1, 'Intro'), paragraph(sentences(60))), { maxTokens: 100, overlapTokens: 30 });
+    const chunks = chunkDocument(documentOf(heading(1, 'Intro'), paragraph(sentences(60))), {
+      maxTokens: 100,
+      overlapTokens: 30,
+    });
     expect(chunks.length).toBeGreaterThan(3);
     for (let i = 1; i < chunks.length; i += 1) {
       const previous = chunks[i - 1]!.content;
@@ -101,7 +113,10 @@ describe('chunkDocument', () => {
   });
 
   it('keeps a table whole when it fits, starting a new chunk for it', () => {
-    const table: ParsedBlock = { kind: 'table', text: ['Plan | Price', 'Basic | 10', 'Pro | 20', 'Team | 50'].join('\n') };
+    const table: ParsedBlock = {
+      kind: 'table',
+      text: ['Plan | Price', 'Basic | 10', 'Pro | 20', 'Team | 50'].join('\n'),
+    };
     const chunks = chunkDocument(documentOf(paragraph(sentences(6)), table), { maxTokens: 90, overlapTokens: 0 });
     expect(chunks.map((chunk) => chunk.content)).toContain(table.text);
   });
@@ -109,7 +124,10 @@ describe('chunkDocument', () => {
   it('cuts a table larger than a chunk on rows, repeating the header row in every part', () => {
     const rows = Array.from({ length: 120 }, (_, i) => `item ${i} | ${i * 3} | warehouse ${i % 5}`);
     const table: ParsedBlock = { kind: 'table', text: ['Item | Count | Location', ...rows].join('\n') };
-    const chunks = chunkDocument(documentOf(paragraph('Stock levels follow.'), table), { maxTokens: 120, overlapTokens: 20 });
+    const chunks = chunkDocument(documentOf(paragraph('Stock levels follow.'), table), {
+      maxTokens: 120,
+      overlapTokens: 20,
+    });
     expect(chunks[0]!.content).toBe('Stock levels follow.');
     const parts = chunks.slice(1);
     expect(parts.length).toBeGreaterThan(3);
@@ -129,10 +147,22 @@ describe('chunkDocument', () => {
     );
     for (const chunk of chunks) {
       expect(chunk.tokenCount).toBeLessThanOrEqual(80);
-      expect(chunk.content.split('\n').every((line) => line.startsWith('- step') || line.startsWith('const value'))).toBe(true);
+      expect(
+        chunk.content.split('\n').every((line) => line.startsWith('- step') || line.startsWith('const value')),
+      ).toBe(true);
     }
-    expect(chunks.filter((chunk) => chunk.headingPath.length === 0).map((chunk) => chunk.content).join('\n')).toBe(list);
-    expect(chunks.filter((chunk) => chunk.headingPath[0] === 'Code').map((chunk) => chunk.content).join('\n')).toBe(code);
+    expect(
+      chunks
+        .filter((chunk) => chunk.headingPath.length === 0)
+        .map((chunk) => chunk.content)
+        .join('\n'),
+    ).toBe(list);
+    expect(
+      chunks
+        .filter((chunk) => chunk.headingPath[0] === 'Code')
+        .map((chunk) => chunk.content)
+        .join('\n'),
+    ).toBe(code);
   });
 
   it('skips empty blocks and gives the same chunks for the same input', () => {

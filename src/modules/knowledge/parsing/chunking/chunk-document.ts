@@ -177,7 +177,13 @@ class ChunkPacker {
       this.add(last);
       return;
     }
-    this.chunks.push({ position: this.chunks.length, content, page: this.page, headingPath: this.headingPath, tokenCount });
+    this.chunks.push({
+      position: this.chunks.length,
+      content,
+      page: this.page,
+      headingPath: this.headingPath,
+      tokenCount,
+    });
     this.tail = overlapTail(content, this.overlapTokens);
     this.reset();
   }
@@ -188,7 +194,12 @@ class ChunkPacker {
 
   private append(unit: Unit, joiner: string): void {
     if (this.parts.length > 0) this.tokens += 1;
-    this.parts.push({ text: unit.text, tokens: unit.tokens, joiner: this.parts.length > 0 ? joiner : '', page: unit.page });
+    this.parts.push({
+      text: unit.text,
+      tokens: unit.tokens,
+      joiner: this.parts.length > 0 ? joiner : '',
+      page: unit.page,
+    });
     this.tokens += unit.tokens;
   }
 

@@ -22,7 +22,9 @@ export async function assertSafeDocxZip(file: Buffer, maxUncompressedBytes: numb
   }
   try {
     if (zip.entryCount > maxEntries) {
-      throw new ParseFailure(`The DOCX holds ${zip.entryCount} parts (more than ${maxEntries}); it was refused as a possible zip bomb`);
+      throw new ParseFailure(
+        `The DOCX holds ${zip.entryCount} parts (more than ${maxEntries}); it was refused as a possible zip bomb`,
+      );
     }
     const entries: yauzl.Entry[] = [];
     let declaredBytes = 0;
@@ -50,7 +52,9 @@ export async function assertSafeDocxZip(file: Buffer, maxUncompressedBytes: numb
   } catch (error) {
     if (error instanceof ParseFailure) throw error;
     // yauzl's validateEntrySizes: the entry inflated to more (or less) than the directory declared.
-    throw new ParseFailure('The file is not a valid DOCX (its zip entries do not match their declared sizes; it may be damaged or crafted)');
+    throw new ParseFailure(
+      'The file is not a valid DOCX (its zip entries do not match their declared sizes; it may be damaged or crafted)',
+    );
   } finally {
     zip.close();
   }

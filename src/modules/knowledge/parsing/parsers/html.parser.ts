@@ -1,22 +1,29 @@
 import { HTMLElement, NodeType, parse, type Node } from 'node-html-parser';
 import type { ParsedBlock, ParsedDocument } from '../parsed-document.js';
 
-/** Page furniture and non-content: none of it answers a question about the document. */
-const droppedTags = new Set([
-  'script', 'style', 'nav', 'footer', 'aside', 'noscript', 'svg', 'head', 'template', 'iframe',
-  'button', 'select', 'form', 'canvas', 'object', 'embed',
-]);
+/**
+ * Page furniture and non-content: none of it answers a question about the document. (Not <form>:
+ * some frameworks wrap the whole page in one.)
+ */
+const droppedTags = new Set(
+  'script style nav footer aside noscript svg head template iframe button select canvas object embed'.split(' '),
+);
 const headingLevels: Readonly<Record<string, number>> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
 /** Elements that end the running paragraph: everything else is inline and joins it. */
 const blockTags = new Set([
-  'p', 'div', 'section', 'article', 'main', 'header', 'body', 'html', 'blockquote', 'figure', 'figcaption',
-  'dl', 'dt', 'dd', 'address', 'details', 'summary', 'fieldset', 'center', 'hr', 'li', 'tr', 'caption',
+  ...'p div section article main header body html blockquote figure figcaption form'.split(' '),
+  ...'dl dt dd address details summary fieldset center hr li tr caption'.split(' '),
 ]);
+/** Stands for a <br> while source whitespace (newlines included) collapses to single spaces. */
+const lineBreak = '\uE000';
 
 /** HTML (a page, or mammoth's rendering of a DOCX) as headings, paragraphs, lists, tables and code. */
 export function parseHtml(html: string): ParsedDocument {
   // node-html-parser keeps declarations (<!doctype>, <?xml?>) as text; they are not content.
-  const root = parse(html.replace(/<![a-z][^>]*>|<\?[^>]*\?>/gi, ''), { comment: false, blockTextElements: { script: true, style: true, noscript: true } });
+  const root = parse(html.replace(/<![a-z][^>]*>|<\?[^>]*\?>/gi, ''), {
+    comment: false,
+    blockTextElements: { script: true, style: true, noscript: true },
+  });
   const title = collapse(root.querySelector('title')?.text ?? '');
   const blocks: ParsedBlock[] = [];
   let inline = '';
@@ -109,9 +116,6 @@ function tableRows(table: HTMLElement): string[] {
 function pushIfText(blocks: ParsedBlock[], kind: ParsedBlock['kind'], text: string): void {
   if (text.trim() !== '') blocks.push({ kind, text });
 }
-
-/** Stands for a <br> while source whitespace (newlines included) collapses to single spaces. */
-const lineBreak = '\uE000';
 
 /** Whitespace runs to one space, keeping the line breaks a <br> asked for. */
 function collapse(text: string): string {

@@ -57,7 +57,8 @@ function listLines(list: Tokens.List, depth: number): string[] {
     for (const raw of item.tokens) {
       const child = raw as MarkedToken;
       if (child.type === 'list') nested.push(...listLines(child, depth + 1));
-      else if (child.type === 'text' || child.type === 'paragraph') own.push(inlineText(child.tokens ?? []) || child.text);
+      else if (child.type === 'text' || child.type === 'paragraph')
+        own.push(inlineText(child.tokens ?? []) || child.text);
       else if (child.type === 'code') own.push(child.text);
     }
     const checkbox = item.task ? (item.checked ? '[x] ' : '[ ] ') : '';
@@ -91,14 +92,23 @@ function inlineText(tokens: readonly Token[]): string {
       case 'checkbox':
         break;
       default:
-        text += 'tokens' in token && token.tokens ? inlineText(token.tokens) : decodeEntities('text' in token ? token.text : '');
+        text +=
+          'tokens' in token && token.tokens
+            ? inlineText(token.tokens)
+            : decodeEntities('text' in token ? token.text : '');
     }
   }
   return text;
 }
 
 // marked's lexer leaves the few entities it escapes itself; the text must read as written.
-const entities: Readonly<Record<string, string>> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+const entities: Readonly<Record<string, string>> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+};
 
 function decodeEntities(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => entities[entity] ?? entity);

@@ -13,7 +13,11 @@ const formatNames: Record<DocumentType, string> = {
 };
 
 /** Reads and parses one stored file; runs inside the parse worker. Failures are ParseFailures. */
-export async function parseFile(filePath: string, type: DocumentType, maxUncompressedBytes: number): Promise<ParsedDocument> {
+export async function parseFile(
+  filePath: string,
+  type: DocumentType,
+  maxUncompressedBytes: number,
+): Promise<ParsedDocument> {
   const file = await readFile(filePath).catch(() => {
     throw new ParseFailure('The uploaded file could not be read from storage; upload it again');
   });

@@ -85,7 +85,9 @@ function isTextItem(item: unknown): item is { str: string; transform: unknown[];
 
 function linesToBlocks(lines: readonly PdfLine[]): ParsedBlock[] {
   const bodySize = dominantFontSize(lines);
-  const headingSizes = [...new Set(lines.filter((line) => isHeadingLine(line, bodySize)).map((line) => roundSize(line.fontSize)))]
+  const headingSizes = [
+    ...new Set(lines.filter((line) => isHeadingLine(line, bodySize)).map((line) => roundSize(line.fontSize))),
+  ]
     .sort((a, b) => b - a)
     .slice(0, 6);
   const blocks: ParsedBlock[] = [];
