@@ -180,8 +180,18 @@ export function describeError(error: unknown): string {
   return `${raw}${cause}`.replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
+/** The guard's refusal, wherever the SDK wrapped it: it is the sentence the user can act on. */
+function findRefusal(error: unknown): OutboundRefusedError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (current instanceof OutboundRefusedError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
 function unreachable(target: McpConnectionTarget, error: unknown, stderrTail: StderrTail): AppError {
-  if (error instanceof OutboundRefusedError) return error;
+  const refusal = findRefusal(error);
+  if (refusal) return refusal;
   const stderr = stderrTail.read(Object.values(target.stdio?.env ?? {}));
   const said = stderr ? `; it wrote: ${stderr.slice(-500)}` : '';
   return new AppError(
@@ -194,6 +204,8 @@ function unreachable(target: McpConnectionTarget, error: unknown, stderrTail: St
 
 function callFailed(target: McpConnectionTarget, error: unknown, stderrTail: StderrTail): AppError {
   if (error instanceof AppError) return error;
+  const refusal = findRefusal(error);
+  if (refusal) return refusal;
   if (error instanceof McpError && !isTransportFailure(error)) {
     return new AppError(
       'unprocessable',

@@ -254,7 +254,8 @@ export type ServersService = ReturnType<typeof createServersService>;
 function isForeignKeyViolation(error: unknown): boolean {
   for (let current = error, depth = 0; current && depth < 5; depth += 1) {
     const candidate = current as { code?: unknown; cause?: unknown };
-    if (candidate.code === '23503') return true;
+    // 23001: the RESTRICT rule of mcp_servers.stdio_command_id; 23503: any other foreign key.
+    if (candidate.code === '23001' || candidate.code === '23503') return true;
     current = candidate.cause;
   }
   return false;

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { startHttpMcpServer, startRedirectServer, type TestHttpMcpServer } from './fixtures/http-server.js';
+import { createServer, execute, syncTools, testMcpBounds } from './mcp-setup.js';
+
+const storedToken = 'Bearer mcp-server-token-91c2';
+
+describe('MCP servers over Streamable HTTP', () => {
+  let testApp: TestApp;
+  let admin: SignedInUser;
+  let mcpServer: TestHttpMcpServer;
+
+  beforeAll(async () => {
+    mcpServer = await startHttpMcpServer();
+    // The fake server lives on loopback, which the guard refuses unless allowed.
+    testApp = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1' }, { mcp: testMcpBounds });
+    const platformAdmin = await registerPlatformAdmin(testApp.app);
+    admin = await createTenantWithAdmin(testApp.app, platformAdmin, 'HTTP tenant');
+  });
+
+  afterAll(async () => {
+    await testApp.close();
+    await mcpServer.close();
+  });
+
+  it('syncs and executes, sending the stored headers and never the caller’s Parley token', async () => {
+    const created = await createServer(testApp.app, admin, {
+      name: 'remote tools',
+      transport: 'streamable-http',
+      url: mcpServer.url,
+      headers: { Authorization: storedToken, 'X-Team': 'blue' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({
+      headerNames: ['Authorization', 'X-Team'],
+      command: null,
+      status: 'unknown',
+    });
+    expect(created.body).not.toContain(storedToken);
+    const serverId = created.json<{ id: string }>().id;
+
+    const tools = await syncTools(testApp.app, admin, serverId);
+    expect(Object.keys(tools)).toContain('add');
+    const response = await execute(testApp.app, admin, tools.add!.id, { a: 20, b: 22 });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ content: [{ type: 'text', text: '42' }], isError: false });
+
+    expect(mcpServer.receivedHeaders.length).toBeGreaterThan(0);
+    for (const headers of mcpServer.receivedHeaders) {
+      expect(headers.authorization).toBe(storedToken);
+      expect(headers['x-team']).toBe('blue');
+      expect(JSON.stringify(headers)).not.toContain(admin.accessToken);
+    }
+    const list = await testApp.app.inject({ method: 'GET', url: '/v1/mcp/servers', headers: admin.headers });
+    expect(list.body).not.toContain(storedToken);
+  });
+
+  it('answers a clear error when the server drops the connection mid-call, and reconnects next time', async () => {
+    const created = await createServer(testApp.app, admin, {
+      name: 'flaky',
+      transport: 'streamable-http',
+      url: mcpServer.url,
+    });
+    const tools = await syncTools(testApp.app, admin, created.json<{ id: string }>().id);
+    const died = await execute(testApp.app, admin, tools.die!.id);
+    expect(died.statusCode).toBe(503);
+    expect(died.json<{ detail: string }>().detail).toMatch(/^MCP server 'flaky' dropped the connection/);
+    const again = await execute(testApp.app, admin, tools.echo!.id, { message: 'back' });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toMatchObject({ content: [{ text: 'back' }] });
+  });
+
+  it('marks a server that is down as in error, quickly, with a sentence', async () => {
+    const down = await startHttpMcpServer();
+    const url = down.url;
+    await down.close();
+    const created = await createServer(testApp.app, admin, { name: 'down', transport: 'streamable-http', url });
+    const serverId = created.json<{ id: string }>().id;
+    const started = Date.now();
+    const sync = await testApp.app.inject({
+      method: 'POST',
+      url: `/v1/mcp/servers/${serverId}/sync`,
+      headers: admin.headers,
+    });
+    expect(Date.now() - started).toBeLessThan(testMcpBounds.connectTimeoutMs);
+    expect(sync.statusCode).toBe(503);
+    expect(sync.json<{ detail: string }>().detail).toMatch(
+      /^MCP server 'down' is unreachable: .+; check that it is running/,
+    );
+    const view = await testApp.app.inject({
+      method: 'GET',
+      url: `/v1/mcp/servers/${serverId}`,
+      headers: admin.headers,
+    });
+    expect(view.json()).toMatchObject({ status: 'error', statusMessage: expect.stringContaining('unreachable') });
+  });
+
+  it('refuses a redirect from an allowed server to an address that is not allowed', async () => {
+    // 127.0.0.2 is loopback too, but only 127.0.0.1 is on the allow-list.
+    const target = await startHttpMcpServer('127.0.0.2');
+    const redirector = await startRedirectServer(target.url);
+    try {
+      const created = await createServer(testApp.app, admin, {
+        name: 'redirector',
+        transport: 'streamable-http',
+        url: redirector.url,
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const sync = await testApp.app.inject({
+        method: 'POST',
+        url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
+        headers: admin.headers,
+      });
+      // The SDK's same-origin redirect policy stops it first; the outbound guard would re-check it otherwise.
+      expect(sync.statusCode, sync.body).toBe(503);
+      expect(sync.json<{ detail: string }>().detail).toMatch(/Redirect to http:\/\/127\.0\.0\.2:\d+\/mcp not followed/);
+      expect(redirector.receivedHeaders.length).toBeGreaterThan(0);
+      expect(target.receivedHeaders).toHaveLength(0);
+    } finally {
+      await redirector.close();
+      await target.close();
+    }
+  });
+});
+
+describe('MCP servers over HTTP without an allow-list', () => {
+  let testApp: TestApp;
+  let admin: SignedInUser;
+
+  beforeAll(async () => {
+    testApp = await buildTestApp({}, { mcp: testMcpBounds });
+    const platformAdmin = await registerPlatformAdmin(testApp.app);
+    admin = await createTenantWithAdmin(testApp.app, platformAdmin, 'Guarded tenant');
+  });
+
+  afterAll(async () => {
+    await testApp.close();
+  });
+
+  it.each([
+    ['loopback', 'http://127.0.0.1:9/mcp'],
+    ['cloud metadata', 'http://169.254.169.254/latest/meta-data'],
+    ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]:9/mcp'],
+    ['private', 'http://10.0.0.5/mcp'],
+    ['localhost', 'http://localhost:9/mcp'],
+  ])('refuses a server at a %s address with a 400', async (_kind, url) => {
+    const response = await createServer(testApp.app, admin, { name: 'internal', transport: 'streamable-http', url });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json<{ detail: string }>().detail.length).toBeGreaterThan(10);
+  });
+
+  it('refuses credentials in the URL and non-HTTP schemes', async () => {
+    for (const url of ['file:///etc/passwd', 'ftp://example.com/mcp', 'http://user:secret@example.com/mcp']) {
+      const response = await createServer(testApp.app, admin, { name: 'odd', transport: 'sse', url });
+      expect(response.statusCode, url).toBe(400);
+    }
+  });
+});

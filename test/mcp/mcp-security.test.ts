@@ -1,0 +1,218 @@
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTenantWithAdmin,
+  createUser,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { allowNode, createServer, execute, stdioServerScript, syncTools, testMcpBounds } from './mcp-setup.js';
+
+describe('MCP security: allowed commands, arguments, environment and tenants', () => {
+  let testApp: TestApp;
+  let platformAdmin: SignedInUser;
+  let admin: SignedInUser;
+  let otherAdmin: SignedInUser;
+  let member: SignedInUser;
+  let nodeCommandId: string;
+  const scratch = mkdtempSync(path.join(tmpdir(), 'parley-mcp-commands-'));
+
+  /** An executable file in the scratch directory, named as given. */
+  const executable = (name: string, mode = 0o755): string => {
+    const file = path.join(scratch, name);
+    writeFileSync(file, '#!/bin/sh\necho hi\n');
+    chmodSync(file, mode);
+    return file;
+  };
+
+  const allow = (executablePath: string, extra: Record<string, unknown> = {}, user: SignedInUser = platformAdmin) =>
+    testApp.app.inject({
+      method: 'POST',
+      url: '/v1/mcp/stdio-commands',
+      headers: user.headers,
+      payload: { name: `command-${Math.random()}`, executablePath, ...extra },
+    });
+
+  const stdioServer = (payload: Record<string, unknown>, user: SignedInUser = admin) =>
+    createServer(testApp.app, user, {
+      name: `stdio-${Math.random()}`,
+      transport: 'stdio',
+      stdioCommandId: nodeCommandId,
+      ...payload,
+    });
+
+  beforeAll(async () => {
+    testApp = await buildTestApp({}, { mcp: testMcpBounds });
+    platformAdmin = await registerPlatformAdmin(testApp.app);
+    admin = await createTenantWithAdmin(testApp.app, platformAdmin, 'Tenant A');
+    otherAdmin = await createTenantWithAdmin(testApp.app, platformAdmin, 'Tenant B');
+    member = await createUser(testApp.app, admin, 'member');
+    nodeCommandId = await allowNode(testApp.app, platformAdmin);
+  });
+
+  afterAll(async () => {
+    await testApp.close();
+  });
+
+  describe('the allow-list of executables', () => {
+    it('is the platform administrator’s alone', async () => {
+      const response = await allow(executable('tenant-tool'), {}, admin);
+      expect(response.statusCode).toBe(403);
+    });
+
+    it('accepts a vetted program by its absolute path', async () => {
+      const response = await allow(executable('my-mcp-server'));
+      expect(response.statusCode, response.body).toBe(201);
+    });
+
+    it.each([
+      ['a shell', '/bin/sh'],
+      ['env, which runs any program', '/usr/bin/env'],
+    ])('refuses %s', async (_kind, file) => {
+      const response = await allow(file);
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ detail: string }>().detail).toMatch(/shell, launcher or package runner/);
+    });
+
+    it.each(['npx', 'npm', 'pnpm', 'yarn', 'bunx', 'uvx', 'bash5'])(
+      'refuses the package runner or shell %s',
+      async (name) => {
+        const response = await allow(executable(name));
+        expect(response.statusCode).toBe(400);
+      },
+    );
+
+    it('refuses a symlink with an innocent name that points at a shell', async () => {
+      const link = path.join(scratch, 'innocent-tool');
+      symlinkSync('/bin/sh', link);
+      const response = await allow(link);
+      expect(response.statusCode).toBe(400);
+    });
+
+    it('refuses an interpreter unless explicitly allowed', async () => {
+      const response = await allow(process.execPath);
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ detail: string }>().detail).toMatch(/is an interpreter; set allowInterpreter/);
+    });
+
+    it.each([
+      ['a relative path', 'node'],
+      ['a path with ..', '/usr/bin/../bin/node'],
+      ['a missing file', '/nonexistent/mcp-server'],
+      ['a directory', '/usr/bin'],
+    ])('refuses %s', async (_kind, file) => {
+      expect((await allow(file, { allowInterpreter: true })).statusCode).toBe(400);
+    });
+
+    it('refuses a file that is not executable', async () => {
+      expect((await allow(executable('plain-file', 0o644))).statusCode).toBe(400);
+    });
+  });
+
+  describe('the arguments and environment of a stdio server', () => {
+    it.each([
+      ['-e', ['-e', 'require("child_process").execSync("id")']],
+      ['--eval', ['--eval=process.exit()']],
+      ['-p', ['-p', '1']],
+      ['--require', ['--require', '/tmp/evil.js', stdioServerScript]],
+      ['--import', ['--import', 'data:text/javascript,console.log(1)', stdioServerScript]],
+      ['--inspect', ['--inspect=0.0.0.0:9229', stdioServerScript]],
+      ['--experimental-loader', ['--experimental-loader', '/tmp/x.mjs', stdioServerScript]],
+    ])('refuses the interpreter option %s', async (option, args) => {
+      const response = await stdioServer({ args });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json<{ detail: string }>().detail).toContain(`'${option}'`);
+    });
+
+    it('refuses a missing script, a relative one, and one inside the data directory', async () => {
+      const uploaded = path.join(testApp.config.dataDir, 'files', 'uploaded.js');
+      mkdirSync(path.dirname(uploaded), { recursive: true });
+      writeFileSync(uploaded, 'console.log(1)');
+      for (const args of [[], ['server.js'], ['/nonexistent/server.js'], [uploaded]]) {
+        const response = await stdioServer({ args });
+        expect(response.statusCode, JSON.stringify(args)).toBe(400);
+      }
+    });
+
+    it.each(['NODE_OPTIONS', 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'PYTHONPATH', 'BASH_ENV', 'PATH', 'node_options'])(
+      'refuses the environment variable %s',
+      async (name) => {
+        const response = await stdioServer({ args: [stdioServerScript], env: { [name]: '--require /tmp/evil.js' } });
+        expect(response.statusCode).toBe(400);
+        expect(response.json<{ detail: string }>().detail).toContain(`'${name}'`);
+      },
+    );
+
+    it('refuses HTTP settings on a stdio server and stdio settings on an HTTP one', async () => {
+      expect((await stdioServer({ args: [stdioServerScript], headers: { 'X-A': 'b' } })).statusCode).toBe(400);
+      const http = await createServer(testApp.app, admin, {
+        name: 'mixed',
+        transport: 'streamable-http',
+        url: 'https://example.com/mcp',
+        args: ['x'],
+      });
+      expect(http.statusCode).toBe(400);
+    });
+
+    it('refuses a command the platform administrator did not allow', async () => {
+      const response = await stdioServer({ stdioCommandId: '01900000-0000-7000-8000-000000000000', args: [] });
+      expect(response.statusCode).toBe(400);
+    });
+  });
+
+  describe('tenants and roles', () => {
+    let serverId: string;
+    let toolId: string;
+
+    beforeAll(async () => {
+      const created = await stdioServer({ name: 'tenant-a-tools', args: [stdioServerScript] });
+      serverId = created.json<{ id: string }>().id;
+      const tools = await syncTools(testApp.app, admin, serverId);
+      toolId = tools.echo!.id;
+      expect((await execute(testApp.app, admin, toolId, { message: 'a' })).statusCode).toBe(200);
+    });
+
+    it('does not let a member register, list or run servers and tools', async () => {
+      expect((await stdioServer({ args: [stdioServerScript] }, member)).statusCode).toBe(403);
+      for (const url of ['/v1/mcp/servers', '/v1/mcp/tools', '/v1/mcp/executions']) {
+        expect((await testApp.app.inject({ method: 'GET', url, headers: member.headers })).statusCode, url).toBe(403);
+      }
+      expect((await execute(testApp.app, member, toolId, { message: 'm' })).statusCode).toBe(403);
+    });
+
+    it('answers 404 to another tenant for the server and its tools, and shows them nothing', async () => {
+      const headers = otherAdmin.headers;
+      const requests = [
+        { method: 'GET', url: `/v1/mcp/servers/${serverId}` },
+        { method: 'PATCH', url: `/v1/mcp/servers/${serverId}`, payload: { enabled: false } },
+        { method: 'POST', url: `/v1/mcp/servers/${serverId}/sync` },
+        { method: 'DELETE', url: `/v1/mcp/servers/${serverId}` },
+        { method: 'GET', url: `/v1/mcp/tools?serverId=${serverId}` },
+        { method: 'PATCH', url: `/v1/mcp/tools/${toolId}`, payload: { enabled: false } },
+        { method: 'POST', url: `/v1/mcp/tools/${toolId}/execute`, payload: { arguments: { message: 'x' } } },
+      ] as const;
+      for (const request of requests) {
+        const response = await testApp.app.inject({ ...request, headers });
+        expect(response.statusCode, `${request.method} ${request.url}`).toBe(404);
+      }
+      for (const url of ['/v1/mcp/servers', '/v1/mcp/tools', '/v1/mcp/executions']) {
+        const response = await testApp.app.inject({ method: 'GET', url, headers });
+        expect(response.json<{ items: unknown[] }>().items, url).toEqual([]);
+      }
+      // Still there for its own tenant.
+      expect((await execute(testApp.app, admin, toolId, { message: 'still' })).statusCode).toBe(200);
+    });
+
+    it('keeps an allowed command that servers use until they are gone (409)', async () => {
+      const response = await testApp.app.inject({
+        method: 'DELETE',
+        url: `/v1/mcp/stdio-commands/${nodeCommandId}`,
+        headers: platformAdmin.headers,
+      });
+      expect(response.statusCode).toBe(409);
+    });
+  });
+});
