@@ -52,7 +52,7 @@ async function openSource(page: Page): Promise<void> {
 
 async function runQuery(page: Page): Promise<void> {
   await page.getByRole('link', { name: 'Try a query' }).click();
-  await page.getByLabel('Query').fill('paid holiday');
+  await page.getByLabel('Query', { exact: true }).fill('paid holiday');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByRole('list', { name: 'Passages found' }).waitFor();
 }

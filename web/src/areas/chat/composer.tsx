@@ -1,4 +1,5 @@
 import { useId, useRef, type FormEvent, type KeyboardEvent } from 'react';
+import { PaperclipIcon } from '../../ui/paperclip-icon';
 import { maxAttachments, type Attachments } from './use-attachments';
 
 const maxMessageChars = 32_000;
@@ -70,7 +71,7 @@ export function Composer(props: {
         </ul>
       )}
       <label className="button composer-button composer-attach" title="Attach files">
-        <span aria-hidden="true">📎</span>
+        <PaperclipIcon />
         <input
           className="visually-hidden"
           type="file"

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef } from 'react';
+import { PaperclipIcon } from '../../ui/paperclip-icon';
 import type { Attachment, Citation } from './chat-api';
 
 const location = (citation: Citation) =>
@@ -35,8 +36,10 @@ export function MessageCitations(props: {
               onClick={() => props.onToggle(citation.marker)}
             >
               <span className="citation-number">{citation.marker}</span>
-              <span className="citation-title">{citation.documentTitle}</span>
-              {citation.page !== null && <span className="muted"> · p. {citation.page}</span>}
+              <span className="citation-title">
+                {citation.documentTitle}
+                {citation.page !== null && <span className="muted"> · p. {citation.page}</span>}
+              </span>
             </button>
           </li>
         ))}
@@ -73,7 +76,7 @@ export function AttachmentChips({ attachments }: { attachments: Attachment[] }) 
     <ul className="attachment-chips" aria-label="Attached files">
       {attachments.map((attachment) => (
         <li key={attachment.fileId} className="attachment-chip" title={attachment.mediaType}>
-          <span aria-hidden="true">📎 </span>
+          <PaperclipIcon />
           {attachment.filename}
         </li>
       ))}

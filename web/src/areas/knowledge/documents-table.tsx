@@ -86,9 +86,13 @@ export function DocumentsTable(props: { sourceId: string; canManage: boolean }) 
                   <td data-label="Status">
                     <DocumentStatus document={document} />
                   </td>
-                  <td data-label="Passages">{document.chunkCount ?? '—'}</td>
-                  <td data-label="Size">{formatBytes(document.byteSize)}</td>
-                  <td data-label="Added">{formatDateTime(document.createdAt)}</td>
+                  <td data-label="Passages">{document.status === 'ready' ? (document.chunkCount ?? '—') : '—'}</td>
+                  <td data-label="Size" className="cell-nowrap">
+                    {formatBytes(document.byteSize)}
+                  </td>
+                  <td data-label="Added" className="cell-nowrap">
+                    {formatDateTime(document.createdAt)}
+                  </td>
                   {props.canManage && (
                     <td className="cell-actions">
                       <RowActions
