@@ -65,7 +65,13 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
       return { rows: result.rows };
     },
     executeScript: async (text) => {
-      await client.exec(text);
+      try {
+        await client.exec(text);
+      } catch (error) {
+        // A script that fails after its BEGIN leaves the one shared session in an aborted transaction.
+        await client.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
     },
     close: () => client.close(),
   };
@@ -84,8 +90,17 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
       return { rows: result.rows };
     },
     executeScript: async (text) => {
-      // Without values node-postgres sends a simple query, which may hold several statements.
-      await pool.query(text);
+      // Without values node-postgres sends a simple query, which may hold several statements. On its own
+      // client, so that a script failing after its BEGIN is rolled back before the connection is reused.
+      const client = await pool.connect();
+      try {
+        await client.query(text);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
     },
     close: () => pool.end(),
   };
