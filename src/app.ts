@@ -18,6 +18,7 @@ import { createModelRegistry } from './ai/model-registry.js';
 import { createAuthModule } from './modules/auth/index.js';
 import { createChatModule } from './modules/chat/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
+import { createFilesModule } from './modules/files/index.js';
 import { createMcpModule, type McpRuntimeOptions } from './modules/mcp/index.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { createOpenAICompatModule } from './modules/openai-compat/index.js';
@@ -36,6 +37,7 @@ import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createOutboundHttp } from './platform/outbound/index.js';
 import type { ServerKeys } from './platform/secrets.js';
+import { createDirectoryStorage } from './platform/storage/index.js';
 import type { Redis } from 'ioredis';
 
 export interface AppDeps {
@@ -165,6 +167,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     projects: projects.service,
   });
   conversations.registerRoutes(app);
+  // Chat attachments: stored like documents, by id under DATA_DIR/files.
+  const files = createFilesModule({
+    db: database.db,
+    config,
+    storage: createDirectoryStorage(config.filesDir),
+    loadTenantProviders: providers.service.loadTenantProviders,
+  });
+  await files.registerRoutes(app);
   const chat = createChatModule({
     db: database.db,
     config,
@@ -172,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     metrics,
     registry: modelRegistry,
     loadTenantProviders: providers.service.loadTenantProviders,
+    files: files.service,
   });
   chat.registerRoutes(app);
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
