@@ -73,6 +73,12 @@ export async function insertDocumentChunks(tx: Executor, input: InsertDocumentCh
       inserted_postings as (
         insert into knowledge_postings (tenant_id, source_id, term, chunk_id, term_frequency)
         select ${tenantId}, ${sourceId}, term, chunk_id, frequency from lexemes
+      ),
+      counted_terms as (
+        insert into knowledge_terms (tenant_id, source_id, term, chunk_frequency)
+        select ${tenantId}, ${sourceId}, term, count(*) from lexemes group by term order by term
+        on conflict (source_id, term) do update
+        set chunk_frequency = knowledge_terms.chunk_frequency + excluded.chunk_frequency
       )
       select count(*)::int as chunks, coalesce(sum(term_count), 0)::int as terms from inserted_chunks`);
     // The postings insert references the chunks inserted by the same statement; PostgreSQL checks
@@ -81,14 +87,6 @@ export async function insertDocumentChunks(tx: Executor, input: InsertDocumentCh
     chunkCount += row?.chunks ?? 0;
     termCount += row?.terms ?? 0;
   }
-  await tx.execute(sql`
-    insert into knowledge_terms (tenant_id, source_id, term, chunk_frequency)
-    select ${tenantId}, ${sourceId}, p.term, count(*)
-    from knowledge_postings p join knowledge_chunks c on c.id = p.chunk_id
-    where c.tenant_id = ${tenantId} and c.document_id = ${documentId} and p.tenant_id = ${tenantId}
-    group by p.term
-    order by p.term
-    on conflict (source_id, term) do update set chunk_frequency = knowledge_terms.chunk_frequency + excluded.chunk_frequency`);
   await tx.execute(sql`
     update knowledge_sources
     set chunk_count = chunk_count + ${chunkCount}, total_term_count = total_term_count + ${termCount}

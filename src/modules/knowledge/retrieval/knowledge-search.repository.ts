@@ -64,6 +64,7 @@ export async function findSearchedSources(
  */
 export async function lexicalCandidates(db: Executor, query: string, filter: CandidateFilter): Promise<Candidate[]> {
   const { tenantId, sourceIds, documentIds, limit } = filter;
+  const [k1, k1PlusOne, b] = [bm25.k1, bm25.k1 + 1, bm25.b].map((value) => sql.raw(`${value}::float8`));
   const documentCondition = documentIds ? sql`and c.document_id = any(${uuidArray(documentIds)})` : sql``;
   const result = await db.execute(sql`
     with query_terms as (
@@ -89,8 +90,7 @@ export async function lexicalCandidates(db: Executor, query: string, filter: Can
       group by p.chunk_id
     )
     select m.chunk_id as "chunkId",
-      (select sum(idf * frequency * ${bm25.k1 + 1}
-          / (frequency + ${bm25.k1} * (1 - ${bm25.b} + ${bm25.b} * c.term_count / m.average_length)))
+      (select sum(idf * frequency * ${k1PlusOne} / (frequency + ${k1} * (1 - ${b} + ${b} * c.term_count / m.average_length)))
        from unnest(m.idfs, m.frequencies) as u(idf, frequency))::float8 as score
     from matches m
     join knowledge_chunks c on c.id = m.chunk_id and c.tenant_id = ${tenantId}

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openDatabase, type DatabaseHandle } from '../../src/platform/db/client.js';
+import { runMigrations } from '../../src/platform/db/migrate.js';
+import { knowledgeSources, tenants } from '../../src/platform/db/schema/index.js';
+import { newId } from '../../src/platform/ids.js';
+
+export interface BenchStorage {
+  readonly handle: DatabaseHandle;
+  readonly label: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A fresh embedded database in a temporary directory (removed afterwards), or the PostgreSQL of
+ * DATABASE_URL, migrated. On PostgreSQL the bench's tenant is deleted at the end (its rows cascade),
+ * so the same database can be reused; a fresh one (`createdb`) is still what the figures assume.
+ */
+export async function openBenchStorage(databaseUrl: string | undefined): Promise<BenchStorage> {
+  if (databaseUrl) {
+    const handle = await openDatabase({ url: databaseUrl, poolSize: 4 });
+    await runMigrations(handle);
+    return { handle, label: 'PostgreSQL', dispose: () => handle.close() };
+  }
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-retrieval-'));
+  const handle = await openDatabase({ dataDir });
+  await runMigrations(handle);
+  return {
+    handle,
+    label: 'embedded PGlite',
+    dispose: async () => {
+      await handle.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface BenchSource {
+  readonly tenantId: string;
+  readonly sourceId: string;
+}
+
+export async function createBenchSource(handle: DatabaseHandle, name: string, dimensions: number): Promise<BenchSource> {
+  const tenantId = newId();
+  const sourceId = newId();
+  await handle.db.insert(tenants).values({ id: tenantId, name: `bench ${name}` });
+  await handle.db.insert(knowledgeSources).values({
+    id: sourceId,
+    tenantId,
+    name,
+    embeddingModel: 'offline',
+    embeddingDimensions: dimensions,
+    chunkTokens: 512,
+    chunkOverlapTokens: 64,
+  });
+  return { tenantId, sourceId };
+}
+
+export async function deleteBenchTenant(handle: DatabaseHandle, tenantId: string): Promise<void> {
+  await handle.executeSql('delete from tenants where id = $1', [tenantId]);
+}

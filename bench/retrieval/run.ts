@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:retrieval -- --collection ../shared/ir/scifact [--synthetic 100000] [--modes lexical,vector,hybrid]`
+ * Retrieval quality (nDCG@10, recall@100, MRR@10 with trec_eval's definitions, binary judgements, a
+ * document scored by its best chunk) and speed (query p50/p95, ingestion throughput) of the one
+ * search path (KnowledgeSearch.search), on embedded PGlite, or on PostgreSQL when DATABASE_URL is set.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { createEmbedderRegistry } from '../../src/ai/embeddings/embedder-registry.js';
+import type { DatabaseHandle } from '../../src/platform/db/client.js';
+import { createKnowledgeSearch } from '../../src/modules/knowledge/retrieval/knowledge-search.js';
+import { searchModes, type SearchMode } from '../../src/modules/knowledge/retrieval/knowledge-search.types.js';
+import type { FusionOptions } from '../../src/modules/knowledge/retrieval/rank-fusion.js';
+import { readBeirCollection } from './beir-collection.js';
+import { createBenchSource, deleteBenchTenant, openBenchStorage, type BenchSource } from './bench-storage.js';
+import { directIngester, type CorpusText } from './corpus-ingestion.js';
+import { explainVectorQuery } from './explain-vector-query.js';
+import { meanMetrics, percentile, scoreRanking, type QueryMetrics } from './ranking-metrics.js';
+import { syntheticCorpus } from './synthetic-corpus.js';
+
+const { values: options } = parseArgs({
+  options: {
+    collection: { type: 'string' },
+    synthetic: { type: 'string' },
+    modes: { type: 'string', default: searchModes.join(',') },
+    /** Extra hybrid fusions to score on the same index, e.g. "60:1:0.5,60:1:0.7" (k:lexical:vector). */
+    fusions: { type: 'string' },
+  },
+});
+
+const databaseUrl = process.env.DATABASE_URL;
+const modes = options.modes.split(',').filter((mode): mode is SearchMode => (searchModes as string[]).includes(mode));
+const embedders = createEmbedderRegistry({ config: { providers: {} } });
+const embedder = await embedders.resolve('offline', []);
+
+const storage = await openBenchStorage(databaseUrl);
+console.log(`# bench:retrieval on ${storage.label} — node ${process.version}, ${new Date().toISOString()}`);
+console.log(`$ ${commandLine()}\n`);
+try {
+  if (options.collection) await benchCollection(storage.handle, options.collection);
+  if (options.synthetic) await benchSynthetic(storage.handle, Number(options.synthetic));
+} finally {
+  await storage.dispose();
+}
+
+async function benchCollection(handle: DatabaseHandle, directory: string): Promise<void> {
+  const collection = await readBeirCollection(directory);
+  const source = await createBenchSource(handle, 'beir', embedder.dimensions);
+  const ingestion = await timedIngestion(handle, source, collection.documents);
+  const corpusIds = ingestion.corpusIds;
+  console.log(
+    `collection ${directory}: ${collection.documents.length} documents → ${ingestion.chunks} chunks, ` +
+      `${collection.queries.length} judged queries`,
+  );
+  printIngestion(ingestion);
+  const fusions: (FusionOptions | undefined)[] = [undefined, ...parseFusions(options.fusions)];
+  console.log('\n| mode | nDCG@10 | recall@100 | MRR@10 | p50 ms | p95 ms |\n|---|---|---|---|---|---|');
+  for (const fusion of fusions) {
+    const search = createKnowledgeSearch({ db: handle.db, embedders, loadTenantProviders: async () => [], ...(fusion && { fusion }) });
+    for (const mode of fusion ? (['hybrid'] as const) : modes) {
+      const perQuery: QueryMetrics[] = [];
+      const latencies: number[] = [];
+      for (const query of collection.queries.slice(0, 5)) {
+        await search.search({ ...source, sourceIds: [source.sourceId], query: query.text, topK: 100, mode });
+      }
+      for (const query of collection.queries) {
+        const started = performance.now();
+        const hits = await search.search({ ...source, sourceIds: [source.sourceId], query: query.text, topK: 100, mode });
+        latencies.push(performance.now() - started);
+        // A document ranks where its best chunk does.
+        const ranked = [...new Set(hits.map((hit) => corpusIds.get(hit.documentId)!))];
+        perQuery.push(scoreRanking(ranked, collection.relevant.get(query.id)!));
+      }
+      const mean = meanMetrics(perQuery);
+      const label = fusion ? `hybrid k=${fusion.k} lexical=${fusion.lexicalWeight} vector=${fusion.vectorWeight}` : mode;
+      console.log(
+        `| ${label} | ${mean.ndcgAt10.toFixed(4)} | ${mean.recallAt100.toFixed(4)} | ${mean.mrrAt10.toFixed(4)} | ` +
+          `${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.95).toFixed(1)} |`,
+      );
+    }
+  }
+  console.log(`\n${await explainVectorQuery(handle, source, embedder.dimensions)}\n`);
+  await deleteBenchTenant(handle, source.tenantId);
+}
+
+async function benchSynthetic(handle: DatabaseHandle, chunkCount: number): Promise<void> {
+  const corpus = syntheticCorpus(chunkCount, 10, 200);
+  const source = await createBenchSource(handle, 'synthetic', embedder.dimensions);
+  const ingestion = await timedIngestion(handle, source, corpus.texts);
+  console.log(`synthetic source: ${ingestion.chunks} chunks in ${corpus.texts.length} documents (Zipf vocabulary)`);
+  printIngestion(ingestion);
+  await handle.executeSql('analyze');
+  const search = createKnowledgeSearch({ db: handle.db, embedders, loadTenantProviders: async () => [] });
+  console.log('\n| mode | queries | p50 ms | p95 ms | mean hits |\n|---|---|---|---|---|');
+  for (const mode of modes) {
+    const latencies: number[] = [];
+    let hitCount = 0;
+    for (const query of corpus.queries.slice(0, 5)) {
+      await search.search({ ...source, sourceIds: [source.sourceId], query, topK: 10, mode });
+    }
+    for (const query of corpus.queries) {
+      const started = performance.now();
+      hitCount += (await search.search({ ...source, sourceIds: [source.sourceId], query, topK: 10, mode })).length;
+      latencies.push(performance.now() - started);
+    }
+    console.log(
+      `| ${mode} | ${corpus.queries.length} | ${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.95).toFixed(1)} | ${(hitCount / corpus.queries.length).toFixed(1)} |`,
+    );
+  }
+  console.log(`\n${await explainVectorQuery(handle, source, embedder.dimensions)}\n`);
+  await deleteBenchTenant(handle, source.tenantId);
+}
+
+async function timedIngestion(handle: DatabaseHandle, source: BenchSource, texts: readonly CorpusText[]) {
+  const started = performance.now();
+  const corpusIds = await directIngester(handle, embedder)(source, texts);
+  const seconds = (performance.now() - started) / 1000;
+  const [stats] = (await handle.executeSql('select chunk_count, total_term_count from knowledge_sources where id = $1', [
+    source.sourceId,
+  ])).rows as { chunk_count: string | number; total_term_count: string | number }[];
+  return { corpusIds, seconds, documents: texts.length, chunks: Number(stats?.chunk_count ?? 0), terms: Number(stats?.total_term_count ?? 0) };
+}
+
+function printIngestion(ingestion: { seconds: number; documents: number; chunks: number; terms: number }): void {
+  console.log(
+    `ingestion (chunk → offline embed → insertDocumentChunks, one transaction per document): ${ingestion.seconds.toFixed(1)} s, ` +
+      `${(ingestion.documents / ingestion.seconds).toFixed(0)} documents/s, ${(ingestion.chunks / ingestion.seconds).toFixed(0)} chunks/s, ` +
+      `${ingestion.terms} indexed terms`,
+  );
+}
+
+function parseFusions(text: string | undefined): FusionOptions[] {
+  if (!text) return [];
+  return text.split(',').map((item) => {
+    const [k, lexicalWeight, vectorWeight] = item.split(':').map(Number);
+    return { k: k!, lexicalWeight: lexicalWeight!, vectorWeight: vectorWeight! };
+  });
+}
+
+function commandLine(): string {
+  const prefix = databaseUrl ? `DATABASE_URL=${redact(databaseUrl)} ` : '';
+  return `${prefix}npm run bench:retrieval -- ${process.argv.slice(2).join(' ')}`;
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}

@@ -1,0 +1,76 @@
+import type { CorpusText } from './corpus-ingestion.js';
+
+/**
+ * Deterministic generated text over a Zipf-distributed vocabulary (s ≈ 1.1, like English word counts),
+ * so postings lists have a realistic long tail: a few huge lists (common words) and many short ones.
+ */
+export interface SyntheticCorpus {
+  readonly texts: CorpusText[];
+  readonly queries: string[];
+}
+
+const vocabularySize = 50_000;
+const syllables = ['ka', 'lo', 'mi', 'ter', 'an', 'sol', 'vi', 're', 'don', 'pha', 'ul', 'es', 'gor', 'ti', 'nu', 'bre'];
+
+export function syntheticCorpus(chunks: number, chunksPerDocument: number, queryCount: number): SyntheticCorpus {
+  const random = seededRandom(42);
+  const vocabulary = Array.from({ length: vocabularySize }, (_, index) => pseudoWord(index));
+  const cumulative = zipfCumulative(vocabularySize, 1.1);
+  const word = () => vocabulary[lowerBound(cumulative, random())]!;
+  const texts: CorpusText[] = [];
+  const documents = Math.ceil(chunks / chunksPerDocument);
+  for (let document = 0; document < documents; document += 1) {
+    const paragraphs: string[] = [];
+    const inDocument = Math.min(chunksPerDocument, chunks - document * chunksPerDocument);
+    for (let paragraph = 0; paragraph < inDocument; paragraph += 1) {
+      paragraphs.push(Array.from({ length: 60 + Math.floor(random() * 40) }, word).join(' '));
+    }
+    texts.push({ id: `synthetic-${document}`, title: `${word()} ${word()}`, text: '', paragraphs });
+  }
+  const queries = Array.from({ length: queryCount }, () =>
+    Array.from({ length: 3 + Math.floor(random() * 4) }, word).join(' '),
+  );
+  return { texts, queries };
+}
+
+function pseudoWord(index: number): string {
+  let value = index + 1;
+  let text = '';
+  while (value > 0) {
+    text += syllables[value % syllables.length];
+    value = Math.floor(value / syllables.length);
+  }
+  return text;
+}
+
+function zipfCumulative(size: number, exponent: number): Float64Array {
+  const cumulative = new Float64Array(size);
+  let total = 0;
+  for (let rank = 1; rank <= size; rank += 1) {
+    total += 1 / rank ** exponent;
+    cumulative[rank - 1] = total;
+  }
+  return cumulative.map((value) => value / total);
+}
+
+function lowerBound(sorted: Float64Array, target: number): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle]! < target) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** mulberry32: a small, fast, seedable generator, so every run builds the same corpus. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
+    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * `npx tsx bench/retrieval/tune-offline-embedder.ts ../shared/ir/scifact` — the offline embedder's
+ * feature weights scored on a BEIR collection without a database: exact cosine over every document
+ * (one vector per document, "title\n\ntext"), vector-only nDCG@10 / recall@100. How the defaults in
+ * offline-text-features.ts were chosen.
+ */
+import { embedText } from '../../src/ai/embeddings/offline-embedding-model.js';
+import { defaultFeatureWeights, type FeatureWeights } from '../../src/ai/embeddings/offline-text-features.js';
+import { readBeirCollection } from './beir-collection.js';
+import { meanMetrics, scoreRanking } from './ranking-metrics.js';
+
+const directory = process.argv[2] ?? '../shared/ir/scifact';
+const collection = await readBeirCollection(directory);
+
+const variants: [string, FeatureWeights, number][] = [
+  ['default', defaultFeatureWeights, 384],
+  ['no char grams', { ...defaultFeatureWeights, charGram: 0 }, 384],
+  ['no bigrams', { ...defaultFeatureWeights, bigram: 0 }, 384],
+  ['char 0.7', { ...defaultFeatureWeights, charGram: 0.7 }, 384],
+  ['char 3-4 only', { ...defaultFeatureWeights, charGramSizes: [3, 4] }, 384],
+  ['char 4-5 only', { ...defaultFeatureWeights, charGramSizes: [4, 5] }, 384],
+  ['default at 768', defaultFeatureWeights, 768],
+];
+const only = process.env.VARIANTS?.split(',');
+
+console.log('| variant | dims | nDCG@10 | recall@100 |\n|---|---|---|---|');
+for (const [name, weights, dimensions] of variants) {
+  if (only && !only.includes(name)) continue;
+  const documents = collection.documents.map((document) => ({
+    id: document.id,
+    vector: embedText(`${document.title}\n\n${document.text}`, dimensions, weights),
+  }));
+  const metrics = collection.queries.map((query) => {
+    const vector = embedText(query.text, dimensions, weights);
+    const ranked = documents
+      .map((document) => ({ id: document.id, score: dot(vector, document.vector) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 100)
+      .map((document) => document.id);
+    return scoreRanking(ranked, collection.relevant.get(query.id)!);
+  });
+  const mean = meanMetrics(metrics);
+  console.log(`| ${name} | ${dimensions} | ${mean.ndcgAt10.toFixed(4)} | ${mean.recallAt100.toFixed(4)} |`);
+}
+
+function dot(a: readonly number[], b: readonly number[]): number {
+  let sum = 0;
+  for (let index = 0; index < a.length; index += 1) sum += a[index]! * b[index]!;
+  return sum;
+}

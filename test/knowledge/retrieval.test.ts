@@ -1,0 +1,285 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmbedder, createEmbedderRegistry } from '../../src/ai/embeddings/embedder-registry.js';
+import type { Embedder, EmbedderRegistry } from '../../src/ai/embeddings/embedder-types.js';
+import { createOfflineEmbeddingModel } from '../../src/ai/embeddings/offline-embedding-model.js';
+import type { Executor } from '../../src/platform/db/client.js';
+import { knowledgeDocuments, knowledgeSources, tenants } from '../../src/platform/db/schema/index.js';
+import { newId } from '../../src/platform/ids.js';
+import {
+  indexedText,
+  insertDocumentChunks,
+  removeDocumentChunks,
+  rowsOf,
+} from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
+import { bm25 } from '../../src/modules/knowledge/retrieval/knowledge-search.repository.js';
+import { createKnowledgeSearch, type KnowledgeSearch } from '../../src/modules/knowledge/retrieval/knowledge-search.js';
+import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+
+/** A 768-dimensional model next to the 384 offline one: the offline features hashed wider. */
+const wideModelRef = 'test:wide';
+const wideEmbedder = createEmbedder(wideModelRef, createOfflineEmbeddingModel({ dimensions: 768 }), 768);
+
+let database: TestDatabase;
+let search: KnowledgeSearch;
+let embedders: EmbedderRegistry;
+let offline: Embedder;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const real = createEmbedderRegistry({ config: { providers: {} } });
+  embedders = { resolve: (ref, providers) => (ref === wideModelRef ? wideEmbedder : real.resolve(ref, providers)) };
+  offline = await embedders.resolve('offline', []);
+  search = createKnowledgeSearch({ db: database.db, embedders, loadTenantProviders: async () => [] });
+});
+
+afterAll(async () => {
+  await database.dispose();
+});
+
+async function createTenant(): Promise<string> {
+  const tenantId = newId();
+  await database.db.insert(tenants).values({ id: tenantId, name: `tenant ${tenantId}` });
+  return tenantId;
+}
+
+async function createSource(tenantId: string, embedder: Embedder = offline): Promise<string> {
+  const sourceId = newId();
+  await database.db.insert(knowledgeSources).values({
+    id: sourceId,
+    tenantId,
+    name: `source ${sourceId}`,
+    embeddingModel: embedder.modelRef,
+    embeddingDimensions: embedder.dimensions,
+    chunkTokens: 512,
+    chunkOverlapTokens: 64,
+  });
+  return sourceId;
+}
+
+/** Indexes texts as one document's chunks, the way the ingestion job does: remove, then insert, in one transaction. */
+async function indexDocument(
+  tenantId: string,
+  sourceId: string,
+  texts: readonly string[],
+  options: { documentId?: string; embedder?: Embedder; title?: string } = {},
+): Promise<string> {
+  const embedder = options.embedder ?? offline;
+  const documentId = options.documentId ?? newId();
+  const chunks = texts.map((content, position) => ({ position, content, page: null, headingPath: [], tokenCount: 5 }));
+  const vectors = await embedder.embed(chunks.map(indexedText));
+  await database.db.transaction(async (tx) => {
+    if (!options.documentId) {
+      await tx.insert(knowledgeDocuments).values({
+        id: documentId,
+        tenantId,
+        sourceId,
+        title: options.title ?? 'Document',
+        origin: 'upload',
+        status: 'ready',
+      });
+    }
+    await removeDocumentChunks(tx, tenantId, documentId);
+    await insertDocumentChunks(tx, {
+      tenantId,
+      sourceId,
+      documentId,
+      dimensions: embedder.dimensions,
+      chunks: chunks.map((chunk, index) => ({ ...chunk, embedding: vectors[index]! })),
+    });
+  });
+  return documentId;
+}
+
+async function query<Row>(db: Executor, text: ReturnType<typeof sql>): Promise<Row[]> {
+  return rowsOf<Row>(await db.execute(text));
+}
+
+interface SourceStatistics {
+  chunkCount: number;
+  totalTermCount: number;
+  terms: Record<string, number>;
+}
+
+async function statistics(sourceId: string): Promise<SourceStatistics> {
+  const [source] = await query<{ chunk_count: string; total_term_count: string }>(
+    database.db,
+    sql`select chunk_count, total_term_count from knowledge_sources where id = ${sourceId}`,
+  );
+  const terms = await query<{ term: string; chunk_frequency: number }>(
+    database.db,
+    sql`select term, chunk_frequency from knowledge_terms where source_id = ${sourceId} order by term`,
+  );
+  return {
+    chunkCount: Number(source!.chunk_count),
+    totalTermCount: Number(source!.total_term_count),
+    terms: Object.fromEntries(terms.map((row) => [row.term, row.chunk_frequency])),
+  };
+}
+
+/** What the statistics must be, recomputed from the chunks and postings that are actually there. */
+async function statisticsFromRows(sourceId: string): Promise<SourceStatistics> {
+  const [chunks] = await query<{ chunks: number; terms: number }>(
+    database.db,
+    sql`select count(*)::int as chunks, coalesce(sum(term_count), 0)::int as terms from knowledge_chunks where source_id = ${sourceId}`,
+  );
+  const terms = await query<{ term: string; chunks: number }>(
+    database.db,
+    sql`select term, count(*)::int as chunks from knowledge_postings where source_id = ${sourceId} group by term order by term`,
+  );
+  return {
+    chunkCount: chunks!.chunks,
+    totalTermCount: chunks!.terms,
+    terms: Object.fromEntries(terms.map((row) => [row.term, row.chunks])),
+  };
+}
+
+describe('knowledge index statistics', () => {
+  it('counts chunks, terms and document frequencies on insert and takes exactly them back on remove', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    await indexDocument(tenantId, sourceId, ['Volcanoes erupt lava and ash.', 'Ash clouds ground flights.']);
+    const before = await statistics(sourceId);
+    expect(before).toEqual(await statisticsFromRows(sourceId));
+    expect(before.chunkCount).toBe(2);
+    expect(before.terms['ash']).toBe(2);
+
+    const documentId = await indexDocument(tenantId, sourceId, ['Lava flows cool into basalt.', 'Basalt basalt basalt.']);
+    const during = await statistics(sourceId);
+    expect(during).toEqual(await statisticsFromRows(sourceId));
+    expect(during.chunkCount).toBe(4);
+    expect(during.terms['basalt']).toBe(2);
+    expect(during.terms['lava']).toBe(2);
+
+    const removed = await database.db.transaction((tx) => removeDocumentChunks(tx, tenantId, documentId));
+    expect(removed).toBe(2);
+    expect(await statistics(sourceId)).toEqual(before);
+    expect((await statistics(sourceId)).terms['basalt']).toBeUndefined();
+  });
+
+  it('gives identical scores after a document is removed and indexed again', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    await indexDocument(tenantId, sourceId, ['Glaciers carve valleys over millennia.']);
+    const documentId = await indexDocument(tenantId, sourceId, ['Valleys shaped by glaciers have a U profile.']);
+    const request = { tenantId, sourceIds: [sourceId], query: 'glacier valleys', topK: 10 } as const;
+    const lexical = await search.search({ ...request, mode: 'lexical' });
+    const hybrid = await search.search({ ...request, mode: 'hybrid' });
+
+    await indexDocument(tenantId, sourceId, ['Valleys shaped by glaciers have a U profile.'], { documentId });
+    const scores = (hits: readonly { score: number; content: string }[]) => hits.map((hit) => [hit.content, hit.score]);
+    expect(scores(await search.search({ ...request, mode: 'lexical' }))).toEqual(scores(lexical));
+    expect(scores(await search.search({ ...request, mode: 'hybrid' }))).toEqual(scores(hybrid));
+    expect((await statistics(sourceId)).chunkCount).toBe(2);
+  });
+
+  it('removing a document without chunks changes nothing', async () => {
+    const tenantId = await createTenant();
+    expect(await database.db.transaction((tx) => removeDocumentChunks(tx, tenantId, newId()))).toBe(0);
+  });
+});
+
+describe('lexical search', () => {
+  it('scores chunks with BM25 from the source statistics', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    const texts = ['zebra zebra lion', 'lion tiger', 'tiger bear wolf', 'wolf wolf wolf bear'];
+    await indexDocument(tenantId, sourceId, texts);
+
+    // Every word here is its own english lexeme, so the formula can be applied to the words themselves.
+    const documents = texts.map((text) => text.split(' '));
+    const averageLength = documents.reduce((sum, words) => sum + words.length, 0) / documents.length;
+    const expectedScore = (words: string[], queryWords: string[]) =>
+      queryWords.reduce((score, term) => {
+        const frequency = words.filter((word) => word === term).length;
+        if (frequency === 0) return score;
+        const df = documents.filter((document) => document.includes(term)).length;
+        const idf = Math.log(1 + (documents.length - df + 0.5) / (df + 0.5));
+        const norm = frequency + bm25.k1 * (1 - bm25.b + (bm25.b * words.length) / averageLength);
+        return score + (idf * frequency * (bm25.k1 + 1)) / norm;
+      }, 0);
+
+    const hits = await search.search({ tenantId, sourceIds: [sourceId], query: 'zebra lions', topK: 10, mode: 'lexical' });
+    expect(hits.map((hit) => hit.content)).toEqual(['zebra zebra lion', 'lion tiger']);
+    for (const hit of hits) {
+      expect(hit.score).toBeCloseTo(expectedScore(hit.content.split(' '), ['zebra', 'lion']), 10);
+      expect(hit.lexicalScore).toBe(hit.score);
+      expect(hit.vectorScore).toBeNull();
+    }
+    expect(hits.map((hit) => hit.lexicalRank)).toEqual([1, 2]);
+    expect(hits[0]!.highlights.join(' ')).toContain('«zebra»');
+  });
+
+  it('answers nothing for a query of stop words only', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    await indexDocument(tenantId, sourceId, ['the sea is wide']);
+    expect(await search.search({ tenantId, sourceIds: [sourceId], query: 'the of is', topK: 5, mode: 'lexical' })).toEqual(
+      [],
+    );
+  });
+});
+
+describe('search scope', () => {
+  it("never returns another tenant's chunks, even given that tenant's source id", async () => {
+    const tenantA = await createTenant();
+    const tenantB = await createTenant();
+    const sourceA = await createSource(tenantA);
+    const sourceB = await createSource(tenantB);
+    await indexDocument(tenantA, sourceA, ['Comets have icy nuclei.']);
+    await indexDocument(tenantB, sourceB, ['Comets and comet tails: comets everywhere.']);
+    for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
+      const both = await search.search({ tenantId: tenantA, sourceIds: [sourceA, sourceB], query: 'comets', topK: 10, mode });
+      expect(both.map((hit) => hit.sourceId)).toEqual([sourceA]);
+      expect(await search.search({ tenantId: tenantA, sourceIds: [sourceB], query: 'comets', topK: 10, mode })).toEqual([]);
+    }
+  });
+
+  it('limits hits to the given documents', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    await indexDocument(tenantId, sourceId, ['Saturn has rings of ice.']);
+    const wanted = await indexDocument(tenantId, sourceId, ['Saturn rings are thin.'], { title: 'Rings' });
+    for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
+      const hits = await search.search({ tenantId, sourceIds: [sourceId], documentIds: [wanted], query: 'Saturn rings', topK: 10, mode });
+      expect(hits.map((hit) => [hit.documentId, hit.documentTitle])).toEqual([[wanted, 'Rings']]);
+    }
+  });
+
+  it('searches a 384- and a 768-dimensional source side by side', async () => {
+    const tenantId = await createTenant();
+    const narrow = await createSource(tenantId);
+    const wide = await createSource(tenantId, wideEmbedder);
+    await indexDocument(tenantId, narrow, ['Photosynthesis turns light into sugar.', 'Bricks are made of clay.']);
+    await indexDocument(tenantId, wide, ['Chlorophyll absorbs light for photosynthesis.', 'Granite is an igneous rock.'], {
+      embedder: wideEmbedder,
+    });
+    const vector = await search.search({ tenantId, sourceIds: [narrow, wide], query: 'photosynthesis light', topK: 4, mode: 'vector' });
+    expect(vector).toHaveLength(4);
+    expect(new Set(vector.map((hit) => hit.sourceId))).toEqual(new Set([narrow, wide]));
+    expect(vector.slice(0, 2).map((hit) => hit.content).sort()).toEqual([
+      'Chlorophyll absorbs light for photosynthesis.',
+      'Photosynthesis turns light into sugar.',
+    ]);
+    const onlyWide = await search.search({ tenantId, sourceIds: [wide], query: 'photosynthesis', topK: 4, mode: 'hybrid' });
+    expect(onlyWide[0]).toMatchObject({ sourceId: wide, lexicalRank: 1, vectorRank: 1 });
+  });
+
+  it('serves vector candidates from the partial HNSW index of their dimension', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    const probe = `[${Array.from({ length: 384 }, (_, index) => (index === 0 ? 1 : 0)).join(',')}]`;
+    const plan = await database.db.transaction(async (tx) => {
+      // A test source is tiny, where scanning it is rightly cheaper; these make the planner show the index path.
+      await tx.execute(sql`set local enable_seqscan = off`);
+      await tx.execute(sql`set local enable_bitmapscan = off`);
+      return query<{ 'QUERY PLAN': string }>(
+        tx,
+        sql`explain select id from knowledge_chunks
+            where embedding_dimensions = 384 and tenant_id = ${tenantId} and source_id = any(${`{${sourceId}}`}::uuid[])
+            order by embedding::vector(384) <=> ${probe}::vector(384) limit 10`,
+      );
+    });
+    expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toContain('knowledge_chunks_embedding_384_idx');
+  });
+});
