@@ -4,7 +4,7 @@
  */
 export type { DocumentType, ParsedBlock, ParsedDocument, ParseLimits } from './parsed-document.js';
 export { detectDocumentType, documentMediaTypes } from './detect-document-type.js';
-export { parseDocument } from './parse-document.js';
+export { parseAndChunkDocument, parseDocument } from './parse-document.js';
 export { chunkDocument } from './chunking/chunk-document.js';
 export type { Chunk, ChunkOptions } from './chunking/chunk-document.js';
 export { countTokens } from './chunking/count-tokens.js';

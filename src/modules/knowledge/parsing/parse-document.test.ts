@@ -12,7 +12,7 @@ import {
 } from '../../../../test/fixtures/generate-pdf.js';
 import { AppError } from '../../../platform/errors.js';
 import { chunkDocument } from './chunking/chunk-document.js';
-import { parseDocument } from './parse-document.js';
+import { parseAndChunkDocument, parseDocument } from './parse-document.js';
 import type { DocumentType, ParseLimits } from './parsed-document.js';
 
 const limits: ParseLimits = { timeoutMs: 30_000, maxMemoryMb: 256, maxUncompressedBytes: 5 * 1024 * 1024 };
@@ -271,6 +271,20 @@ describe('parseDocument: HTML, Markdown and text formats', () => {
   it('refuses a file that is missing from storage', async () => {
     const error = await refusal(parseDocument(join(directory, 'missing.txt'), 'text', limits));
     expect(error.message).toMatch(/could not be read/);
+  });
+});
+
+describe('parseAndChunkDocument', () => {
+  it('returns the document and the chunks chunkDocument gives for it, made in the worker', async () => {
+    const path = join(directory, 'chunked.md');
+    await writeFile(path, '# Setup\n\nInstall it.\n\n## Linux\n\nUnpack the tarball.\n');
+    const options = { maxTokens: 64, overlapTokens: 8 };
+    const { document, chunks } = await parseAndChunkDocument(path, 'markdown', limits, options);
+    expect(chunks).toEqual(chunkDocument(document, options));
+    expect(chunks.map((chunk) => [chunk.headingPath, chunk.content])).toEqual([
+      [['Setup'], 'Install it.'],
+      [['Setup', 'Linux'], 'Unpack the tarball.'],
+    ]);
   });
 });
 

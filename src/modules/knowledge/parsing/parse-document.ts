@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { AppError } from '../../../platform/errors.js';
-import type { ParseOutcome, ParseRequest } from './parse-protocol.js';
+import type { Chunk, ChunkOptions } from './chunking/chunk-document.js';
+import type { ParseOutcome, ParseRequest, ParseResult } from './parse-protocol.js';
 import type { DocumentType, ParsedDocument, ParseLimits } from './parsed-document.js';
 
 // From dist/ the worker is a plain .js sibling. From TypeScript sources (vitest, tsx) it is a .ts file
@@ -32,14 +33,42 @@ function tsxEsmApiUrl(): string {
  * terminated after `timeoutMs` or when `signal` aborts. Every failure is an AppError('unprocessable')
  * whose message tells the uploader what to do; an abort rejects with the signal's reason.
  */
-export function parseDocument(
+export async function parseDocument(
   filePath: string,
   type: DocumentType,
   limits: ParseLimits,
   signal?: AbortSignal,
 ): Promise<ParsedDocument> {
+  const { document } = await runParseWorker(
+    { filePath, type, maxUncompressedBytes: limits.maxUncompressedBytes },
+    limits,
+    signal,
+  );
+  return document;
+}
+
+/**
+ * parseDocument, then chunkDocument in the same worker, under the same bounds: chunking is CPU work
+ * too (about 0.3 s per MB of text), which an ingestion job should not do on the server's event loop.
+ */
+export async function parseAndChunkDocument(
+  filePath: string,
+  type: DocumentType,
+  limits: ParseLimits,
+  chunkOptions: ChunkOptions,
+  signal?: AbortSignal,
+): Promise<{ readonly document: ParsedDocument; readonly chunks: Chunk[] }> {
+  const request = { filePath, type, maxUncompressedBytes: limits.maxUncompressedBytes, chunkOptions };
+  const { document, chunks = [] } = await runParseWorker(request, limits, signal);
+  return { document, chunks };
+}
+
+function runParseWorker(
+  request: ParseRequest,
+  limits: ParseLimits,
+  signal: AbortSignal | undefined,
+): Promise<ParseResult> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
-  const request: ParseRequest = { filePath, type, maxUncompressedBytes: limits.maxUncompressedBytes };
   const worker = startWorker(request, {
     maxOldGenerationSizeMb: limits.maxMemoryMb,
     // The young generation comes on top of the old one; keep it small so the cap means what it says.
@@ -49,7 +78,7 @@ export function parseDocument(
   // they are not the server's log lines.
   worker.stdout.resume();
   worker.stderr.resume();
-  return new Promise<ParsedDocument>((resolve, reject) => {
+  return new Promise<ParseResult>((resolve, reject) => {
     let isSettled = false;
     const settle = (finish: () => void) => {
       if (isSettled) return;
@@ -69,7 +98,7 @@ export function parseDocument(
     const onAbort = () => settle(() => reject(abortReason(signal)));
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.once('message', (outcome: ParseOutcome) =>
-      settle(() => (outcome.ok ? resolve(outcome.document) : reject(new AppError('unprocessable', outcome.reason)))),
+      settle(() => (outcome.ok ? resolve(outcome.result) : reject(new AppError('unprocessable', outcome.reason)))),
     );
     worker.once('error', (error: Error & { code?: string }) =>
       settle(() =>

@@ -1,5 +1,6 @@
 /**
- * The parse worker's entry: parses one file named in workerData, posts one ParseOutcome, and ends.
+ * The parse worker's entry: parses (and, when asked, chunks) the file named in workerData, posts one
+ * ParseOutcome, and ends.
  * A worker per parse keeps parsers' memory and any runaway loop out of the server's thread; the
  * parent bounds it (heap size, time, abort).
  */
@@ -11,7 +12,11 @@ import type { ParseOutcome, ParseRequest } from './parse-protocol.js';
 const request = workerData as ParseRequest;
 let outcome: ParseOutcome;
 try {
-  outcome = { ok: true, document: await parseFile(request.filePath, request.type, request.maxUncompressedBytes) };
+  const document = await parseFile(request.filePath, request.type, request.maxUncompressedBytes);
+  const chunks = request.chunkOptions
+    ? (await import('./chunking/chunk-document.js')).chunkDocument(document, request.chunkOptions)
+    : undefined;
+  outcome = { ok: true, result: chunks ? { document, chunks } : { document } };
 } catch (error) {
   outcome = {
     ok: false,

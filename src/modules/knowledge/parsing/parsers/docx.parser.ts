@@ -9,7 +9,11 @@ import { parseHtml } from './html.parser.js';
  */
 export async function parseDocx(file: Buffer, maxUncompressedBytes: number): Promise<ParsedDocument> {
   await assertSafeDocxZip(file, maxUncompressedBytes);
-  const { value: html } = await mammoth.convertToHtml({ buffer: file });
+  // Images would be inlined as base64 data URIs only to be dropped: skip encoding them.
+  const { value: html } = await mammoth.convertToHtml(
+    { buffer: file },
+    { convertImage: mammoth.images.imgElement(() => Promise.resolve({ src: '' })) },
+  );
   const { blocks } = parseHtml(html);
   return { blocks, pageCount: null };
 }
