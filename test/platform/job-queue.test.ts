@@ -231,7 +231,7 @@ describe('job queue', () => {
       abortReason = job.signal.reason;
     });
     await queue.start();
-    await queue.send('test-stop-aborts', {});
+    const id = await queue.send('test-stop-aborts', {});
     await waitFor(() => hasStarted);
 
     const stoppingAt = Date.now();
@@ -239,6 +239,28 @@ describe('job queue', () => {
 
     expect(abortReason).toEqual(new Error('The job queue is stopping'));
     expect(Date.now() - stoppingAt).toBeLessThan(3_000);
+    // Interrupted is not done: the job goes back for a retry, by this node or the next.
+    expect(await jobState(id ?? '')).toBe('retry');
+  });
+
+  it("aborts a handler's signal when the job expires, and retries the job", async () => {
+    const reasons: unknown[] = [];
+    const queue = newQueue();
+    queue.register(
+      'test-expiry',
+      async (_data, job) => {
+        if (job.retryCount > 0) return;
+        await new Promise((resolve) => job.signal.addEventListener('abort', resolve, { once: true }));
+        reasons.push(job.signal.reason);
+      },
+      { expireInSeconds: 1, retryDelaySeconds: 0 },
+    );
+    await queue.start();
+
+    const id = await queue.send('test-expiry', {});
+
+    await waitFor(async () => (await jobState(id ?? '')) === 'completed');
+    expect(reasons).toEqual([new Error(`Job ${id} ran past its expiry`)]);
   });
 
   it('refuses to send before start, and to register after it', async () => {

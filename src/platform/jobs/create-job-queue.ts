@@ -88,6 +88,8 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     await running.run(job.id, expireInMs, async (signal) => {
       try {
         await registration.handler(job.data, { id: job.id, retryCount: job.retryCount, signal });
+        // A handler that returned because it was interrupted has not finished its work: run it again later.
+        signal.throwIfAborted();
       } catch (error) {
         // Name, id and attempt only: job data may hold secrets.
         const willRetry = job.retryCount < job.retryLimit;
