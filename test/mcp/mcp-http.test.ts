@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -10,11 +11,21 @@ describe('MCP servers over Streamable HTTP', () => {
   let testApp: TestApp;
   let admin: SignedInUser;
   let mcpServer: TestHttpMcpServer;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     mcpServer = await startHttpMcpServer();
+    const logDestination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
     // The fake server lives on loopback, which the guard refuses unless allowed.
-    testApp = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1' }, { mcp: testMcpBounds });
+    testApp = await buildTestApp(
+      { OUTBOUND_ALLOW: '127.0.0.1', LOG_LEVEL: 'debug' },
+      { mcp: testMcpBounds, logDestination },
+    );
     const platformAdmin = await registerPlatformAdmin(testApp.app);
     admin = await createTenantWithAdmin(testApp.app, platformAdmin, 'HTTP tenant');
   });
@@ -121,6 +132,11 @@ describe('MCP servers over Streamable HTTP', () => {
       await redirector.close();
       await target.close();
     }
+  });
+
+  it('never writes the stored headers to the logs', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('')).not.toContain('mcp-server-token-91c2');
   });
 });
 

@@ -28,6 +28,8 @@ interface PooledConnection {
 }
 
 const stderrTailChars = 2000;
+const maxToolNameChars = 200;
+const maxDescriptionChars = 4000;
 
 /**
  * One MCP connection per server id: connected lazily, reused, closed when idle or when the app closes, and
@@ -121,7 +123,10 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
               timeout: options.connectTimeoutMs,
             });
             for (const tool of page.tools) {
-              tools.push({ name: tool.name, description: tool.description ?? '', inputSchema: tool.inputSchema });
+              // A server's text is bounded like any input: names feed model tool names, descriptions prompts.
+              if (tool.name.length > maxToolNameChars) continue;
+              const description = (tool.description ?? '').slice(0, maxDescriptionChars);
+              tools.push({ name: tool.name, description, inputSchema: tool.inputSchema });
             }
             cursor = page.nextCursor;
           } while (cursor && tools.length < 1000);
