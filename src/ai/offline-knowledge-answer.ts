@@ -12,7 +12,7 @@ const stopWords = new Set(
   (
     'a an and are as at be been but by can could did do does for from had has have how i if in into is it its ' +
     'me my of on or our please should so tell than that the their them then there these they this those to ' +
-    'us was we were what when where which who whom why will with would you your about any some'
+    'us was we were what when where which who whom why will with would you your about any some per'
   ).split(' '),
 );
 
