@@ -18,6 +18,15 @@ describe('detectDocumentType', () => {
     expect(detectDocumentType(utf8('Just a few words of plain prose.\nAnother line.'), 'report.pdf')).toBe('text');
   });
 
+  it('finds a PDF header after binary junk, but not inside text that mentions one', async () => {
+    const pdf = await generatePdf([{ paragraphs: ['Hello'] }]);
+    const junk = new Uint8Array([0xff, 0xfe, 0x00, 0x01, 0x80, 0x81]);
+    expect(detectDocumentType(new Uint8Array([...junk, ...pdf]))).toBe('pdf');
+    expect(detectDocumentType(utf8('# PDF headers\n\nEvery file starts with %PDF-1.7 and a comment.'), 'pdf.md')).toBe(
+      'markdown',
+    );
+  });
+
   it('recognises a DOCX from its zip parts', async () => {
     const document = new Document({
       sections: [

@@ -38,18 +38,16 @@ const textTypeByExtension: Readonly<Record<string, TextType>> = {
  * binary fails the UTF-8 text sniffing below.
  */
 export function detectDocumentType(head: Uint8Array, filename?: string): DocumentType | null {
-  if (isPdf(head)) return 'pdf';
+  const pdfHeaderAt = indexOfAscii(head.subarray(0, 1024), '%PDF-');
+  if (pdfHeaderAt === 0) return 'pdf';
   if (isZip(head)) return isWordZip(head) ? 'docx' : null;
   const text = decodeTextHead(head);
-  if (text === null) return null;
+  // pdf.js accepts a header anywhere in the first KB (some producers prepend junk): so do we, but only
+  // after binary junk, or a Markdown note that mentions "%PDF-1.7" near its start would be a PDF.
+  if (text === null) return pdfHeaderAt > 0 ? 'pdf' : null;
   const fromExtension = extensionTextType(filename);
   if (fromExtension !== null && isPlausible(fromExtension, text)) return fromExtension;
   return guessTextType(text);
-}
-
-// pdf.js accepts a header anywhere in the first KB (some producers prepend junk), so do we.
-function isPdf(head: Uint8Array): boolean {
-  return indexOfAscii(head.subarray(0, 1024), '%PDF-') !== -1;
 }
 
 function isZip(head: Uint8Array): boolean {
