@@ -12,7 +12,7 @@ import {
   type ColorScheme,
   type ViewportName,
 } from './support/browser.js';
-import { openArea, replies, sendMessage, startChat } from './support/console-screens.js';
+import { openArea, replies, sendMessage, sentMessages, startChat } from './support/console-screens.js';
 import { startE2eServer, type E2eServer } from './support/e2e-server.js';
 
 const admin = { name: 'Ada Admin', email: 'ada@example.test', password: 'a long admin password' };
@@ -137,12 +137,27 @@ describeInBrowser('web console: knowledge sources, the playground and cited answ
     await panel.waitFor();
   });
 
-  it('shows the citations again after a reload', async () => {
+  it('attaches a file to a message: uploaded first, then sent with it and shown on it', async () => {
+    const { page } = session;
+    await page.getByLabel('Attach files').setInputFiles(handbook);
+    const toSend = page.getByRole('list', { name: 'Files to send' });
+    await toSend.getByText('handbook.md').waitFor();
+    await expect.poll(() => toSend.getByRole('progressbar').count(), { timeout: browserWaitMs }).toBe(0);
+    await sendMessage(page, 'Where may bicycles be parked?');
+    await expect(toSend.count()).resolves.toBe(0);
+    const sent = sentMessages(page).nth(1);
+    await expect(sent.getByRole('list', { name: 'Attached files' }).textContent()).resolves.toContain('handbook.md');
+    await replies(page).nth(1).and(page.locator('[aria-busy="false"]')).waitFor({ timeout: 30_000 });
+  });
+
+  it('shows the citations and the attachment again after a reload', async () => {
     const { page } = session;
     await page.reload();
     const reply = replies(page).first();
     await reply.getByRole('list', { name: 'Sources' }).waitFor();
     await expect(reply.getByRole('list', { name: 'Sources' }).textContent()).resolves.toContain('handbook.md');
+    const sent = sentMessages(page).nth(1);
+    await expect(sent.getByRole('list', { name: 'Attached files' }).textContent()).resolves.toContain('handbook.md');
   });
 
   it('takes screenshots of the knowledge screens and a cited reply, desktop and phone, light and dark', async () => {

@@ -90,7 +90,10 @@ describe('citations under a reply', () => {
     );
     const sources = await screen.findByRole('list', { name: 'Sources' });
     const chips = within(sources).getAllByRole('button');
-    expect(chips.map((chip) => chip.textContent)).toEqual(['1Handbook part 1.pdf · p. 3', '2Handbook part 2.pdf']);
+    expect(chips.map((chip) => chip.textContent)).toEqual([
+      '1Handbook part 1.pdf · p. 3',
+      '2Handbook part 2.pdf · Part-time',
+    ]);
     expect(screen.queryByRole('region', { name: /Source 1/ })).toBeNull();
 
     fireEvent.click(chips[0]!);

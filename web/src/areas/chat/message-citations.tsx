@@ -5,6 +5,10 @@ import type { Attachment, Citation } from './chat-api';
 const location = (citation: Citation) =>
   [citation.page !== null ? `page ${citation.page}` : null, ...citation.headingPath].filter(Boolean).join(' › ');
 
+/** What tells passages of one document apart on a chip: the page, else the nearest heading. */
+const whereShort = (citation: Citation) =>
+  citation.page !== null ? `p. ${citation.page}` : (citation.headingPath.at(-1) ?? '');
+
 /**
  * The sources a reply cites, numbered like its `[n]` markers. Choosing one (here or a marker in the
  * text) opens a panel with the passage, its document and page; the excerpt is text, never HTML.
@@ -38,7 +42,7 @@ export function MessageCitations(props: {
               <span className="citation-number">{citation.marker}</span>
               <span className="citation-title">
                 {citation.documentTitle}
-                {citation.page !== null && <span className="muted"> · p. {citation.page}</span>}
+                {whereShort(citation) && <span className="muted"> · {whereShort(citation)}</span>}
               </span>
             </button>
           </li>
