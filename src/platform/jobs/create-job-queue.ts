@@ -4,7 +4,7 @@ import type { JobHandler, JobQueue, JobQueueDeps, WorkOptions } from './job-queu
 import { createPgBossDatabase } from './pg-boss-database.js';
 import { RunningJobs } from './running-jobs.js';
 
-/** Defaults for a queue that does not say: a few retries spread over about a minute, 15 minutes to finish. */
+/** Defaults for a queue that does not say: three retries backing off from 10 s (1–2 minutes in all), 15 minutes to finish. */
 export const defaultWorkOptions = {
   concurrency: 1,
   retryLimit: 3,
@@ -36,24 +36,26 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     schedule: false,
     supervise: true,
   });
-  boss.on('error', (error) => logger.error({ err: error }, 'The job queue reported an error'));
+  // A database that is down fails every worker's poll; one line a minute per message says so well enough.
+  const reportError = throttled(60_000, (error: Error) =>
+    logger.error({ err: error }, 'The job queue reported an error'),
+  );
+  boss.on('error', (error) => reportError(error.message, error));
 
   const registrations = new Map<string, Registration>();
   const workerIdsByQueue = new Map<string, string[]>();
   const running = new RunningJobs();
   let state: 'new' | 'starting' | 'started' | 'stopped' = 'new';
 
-  const queueOptions = (options: Required<WorkOptions>): PgBoss.Queue & { name: string } => ({
-    name: '',
-    policy: 'short',
-    retryLimit: options.retryLimit,
-    retryDelay: options.retryDelaySeconds,
-    retryBackoff: options.retryDelaySeconds > 0,
-    expireInSeconds: options.expireInSeconds,
-  });
-
   const declareQueue = async (name: string, options: Required<WorkOptions>): Promise<void> => {
-    const queue = { ...queueOptions(options), name };
+    const queue: PgBoss.Queue = {
+      name,
+      policy: 'short',
+      retryLimit: options.retryLimit,
+      retryDelay: options.retryDelaySeconds,
+      retryBackoff: options.retryDelaySeconds > 0,
+      expireInSeconds: options.expireInSeconds,
+    };
     await boss.createQueue(name, queue);
     // createQueue leaves an existing queue as it was; a deployment that changed the options must win.
     await boss.updateQueue(name, queue);
@@ -154,5 +156,17 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       // for that write on PGlite (one connection, queries in order), before the caller closes it.
       await deps.database.executeSql('select 1');
     },
+  };
+}
+
+/** Calls `report` for a key at most once per intervalMs. */
+function throttled<T>(intervalMs: number, report: (value: T) => void): (key: string, value: T) => void {
+  const lastReportedAt = new Map<string, number>();
+  return (key, value) => {
+    const now = Date.now();
+    if (now - (lastReportedAt.get(key) ?? -Infinity) < intervalMs) return;
+    if (lastReportedAt.size > 100) lastReportedAt.clear();
+    lastReportedAt.set(key, now);
+    report(value);
   };
 }
