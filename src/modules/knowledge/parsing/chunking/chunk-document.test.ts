@@ -186,7 +186,7 @@ describe('countTokens', () => {
     expect(countTokens('before <|endoftext|> after')).toBeGreaterThan(3);
   });
 
-  it('counts 8 MB of text in a few seconds at most', () => {
+  it('counts 8 MB of text in seconds', () => {
     const words = ['ledger', 'invoice', 'quarterly', 'warehouse', 'shipment', 'delay', 'customer', 'refund', 'policy'];
     const parts: string[] = [];
     let length = 0;
@@ -199,6 +199,8 @@ describe('countTokens', () => {
     const tokens = countTokens(parts.join(''));
     const elapsedMs = performance.now() - started;
     expect(tokens).toBeGreaterThan(1_000_000);
-    expect(elapsedMs).toBeLessThan(10_000);
+    // ~0.5 s on an idle core, ~5 s with the machine's two cores shared sixteen ways: a bound that
+    // catches a quadratic slip, not noise.
+    expect(elapsedMs).toBeLessThan(20_000);
   });
 });
