@@ -1,5 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -14,11 +15,13 @@ import { satisfiesAccess } from './access/actor.js';
 import type { Config } from './config.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
+import { createEmbedderRegistry } from './ai/embeddings/embedder-registry.js';
 import { createModelRegistry } from './ai/model-registry.js';
 import { createAuthModule } from './modules/auth/index.js';
 import { createChatModule } from './modules/chat/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
+import { createKnowledgeModule } from './modules/knowledge/index.js';
 import { createMcpModule, type McpRuntimeOptions } from './modules/mcp/index.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { createOpenAICompatModule } from './modules/openai-compat/index.js';
@@ -33,6 +36,7 @@ import { registerWebConsole } from './platform/http/web-console.js';
 import { registerPublicPluginRoutes, requireDeclaredAccess } from './platform/http/route-access.js';
 import type { App } from './platform/http/types.js';
 import { newId } from './platform/ids.js';
+import { createJobQueue } from './platform/jobs/index.js';
 import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createOutboundHttp } from './platform/outbound/index.js';
@@ -54,6 +58,11 @@ export interface AppDeps {
   readonly onRoute?: (route: RouteOptions) => void;
   /** MCP time and size bounds (tests shorten them); defaults in src/modules/mcp/index.ts. */
   readonly mcp?: Partial<McpRuntimeOptions>;
+  /**
+   * Whether this node runs background jobs (document indexing); default true. A node that does not still
+   * queues them, for another node, or for this one after a restart, to run.
+   */
+  readonly runsJobs?: boolean;
 }
 
 /** Builds the HTTP app from its dependencies. No side effects on import; main.ts owns the process. */
@@ -167,6 +176,27 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     projects: projects.service,
   });
   conversations.registerRoutes(app);
+  // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
+  // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
+  const jobs = createJobQueue({ database, logger: deps.logger });
+  const knowledge = createKnowledgeModule({
+    db: database.db,
+    config,
+    logger: deps.logger,
+    jobs,
+    storage: createDirectoryStorage(config.filesDir),
+    outbound: createOutboundHttp({ allowList: config.outboundAllowList }),
+    embedders: createEmbedderRegistry({ config }),
+    loadTenantProviders: providers.service.loadTenantProviders,
+  });
+  if (deps.runsJobs ?? true) knowledge.registerJobs();
+  // Uploads are multipart; the parser exists only in this scope, so every other route stays JSON-only.
+  await app.register(async (scope) => {
+    await scope.register(fastifyMultipart);
+    knowledge.registerRoutes(scope);
+  });
+  app.addHook('onReady', () => jobs.start());
+  app.addHook('onClose', () => jobs.stop({ graceMs: config.shutdownGraceMs }));
   // Chat attachments: stored like documents, by id under DATA_DIR/files.
   const files = createFilesModule({
     db: database.db,
@@ -182,6 +212,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     metrics,
     registry: modelRegistry,
     loadTenantProviders: providers.service.loadTenantProviders,
+    // The same search the query endpoint uses: what it shows is what an agent is given.
+    knowledgeSearch: knowledge.search,
     files: files.service,
   });
   chat.registerRoutes(app);
@@ -192,6 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     resolveModel: chat.resolveModel,
     modelStream: chat.modelStream,
     modelTimeoutMs: config.modelTimeoutMs,
+    knowledgeSearch: knowledge.search,
   });
   await openAICompat.registerRoutes(app);
 

@@ -14,10 +14,13 @@ type SourceChanges = Partial<
   >
 >;
 
-/** Counted on read: a source's documents are few enough, and a stored counter would be one more thing to keep true. */
-const documentCount = sql<number>`(select count(*)::int from ${knowledgeDocuments}
-  where ${knowledgeDocuments.tenantId} = ${knowledgeSources.tenantId}
-    and ${knowledgeDocuments.sourceId} = ${knowledgeSources.id})`.mapWith(Number);
+/**
+ * Counted on read: a source's documents are few enough, and a stored counter would be one more thing to keep
+ * true. The outer columns are written out qualified: Drizzle leaves them bare in a one-table select, where
+ * they would bind to the subquery's own table.
+ */
+const documentCount = sql<number>`(select count(*)::int from ${knowledgeDocuments} d
+  where d.tenant_id = "knowledge_sources"."tenant_id" and d.source_id = "knowledge_sources"."id")`.mapWith(Number);
 
 export function createSourcesRepository() {
   return {

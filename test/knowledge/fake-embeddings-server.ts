@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { sendJson, startFakeHttpServer, type RunningFakeServer } from '../fakes/fake-http-server.js';
+
+export interface FakeEmbeddingsServer {
+  /** `{url}/v1`, what an OpenAI-compatible client takes as its base URL. */
+  readonly baseUrl: string;
+  /** Embedding requests answered so far (failed ones included). */
+  readonly callCount: () => number;
+  /** While true, every embeddings request is answered 500, as by a provider having an outage. */
+  failing: boolean;
+  close(): Promise<void>;
+}
+
+/** A deterministic unit vector per text: the same text always embeds the same way. */
+function vectorOf(text: string, dimensions: number): number[] {
+  const values: number[] = [];
+  for (let block = 0; values.length < dimensions; block += 1) {
+    const digest = createHash('sha256').update(`${block}:${text}`).digest();
+    for (const byte of digest) values.push(byte / 255 - 0.5);
+  }
+  const vector = values.slice(0, dimensions);
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((value) => value / norm);
+}
+
+/** A fake of OpenAI's `POST /v1/embeddings`, in its wire format. */
+export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeEmbeddingsServer> {
+  let calls = 0;
+  const state = { failing: false };
+  const server: RunningFakeServer = await startFakeHttpServer(async ({ request, response }) => {
+    if (request.method !== 'POST' || !request.path.endsWith('/embeddings')) {
+      return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.path}` } });
+    }
+    calls += 1;
+    if (state.failing) {
+      return sendJson(response, 500, { error: { message: 'The server had an error', type: 'server_error' } });
+    }
+    const body = request.body as { model: string; input: string | string[] };
+    const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    return sendJson(response, 200, {
+      object: 'list',
+      data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: vectorOf(text, dimensions) })),
+      model: body.model,
+      usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
+    });
+  });
+  return {
+    baseUrl: `${server.url}/v1`,
+    callCount: () => calls,
+    get failing() {
+      return state.failing;
+    },
+    set failing(value: boolean) {
+      state.failing = value;
+    },
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,338 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
+import { corruptPdfBytes, formatSamples, pngBytes } from './document-fixtures.js';
+import {
+  createSource,
+  getDocument,
+  multipartBody,
+  query,
+  uploadAccepted,
+  uploadDocument,
+  waitForDocument,
+  type DocumentView,
+} from './knowledge-setup.js';
+
+const uploadMaxBytes = 256 * 1024;
+
+/** Every regular file under a directory, recursively. */
+function filesUnder(directory: string): string[] {
+  if (!existsSync(directory)) return [];
+  return readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+describe('knowledge documents', () => {
+  let t: TestApp;
+  let admin: SignedInUser;
+  let member: SignedInUser;
+  let otherAdmin: SignedInUser;
+  let sourceId: string;
+
+  beforeAll(async () => {
+    t = await buildTestApp({ UPLOAD_MAX_BYTES: String(uploadMaxBytes) });
+    const platformAdmin = await registerPlatformAdmin(t.app);
+    admin = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant A');
+    otherAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant B');
+    member = await createUser(t.app, admin);
+    sourceId = (await createSource(t.app, admin, { name: 'Company docs' })).id;
+  });
+  afterAll(() => t.close());
+
+  const documentsUrl = (source: string) => `/v1/knowledge-sources/${source}/documents`;
+  const call = (user: SignedInUser, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+    t.app.inject({ method, url, headers: user.headers, ...(payload && { payload }) });
+  const chunkRows = async (documentId: string) => {
+    const { rows } = await t.database.executeSql(
+      'select count(*)::int as total, count(distinct position)::int as positions from knowledge_chunks where document_id = $1',
+      [documentId],
+    );
+    return rows[0] as { total: number; positions: number };
+  };
+
+  it('indexes every supported format to ready and finds each by its own words', async () => {
+    const uploaded: { sample: (typeof formatSamples)[number]; document: DocumentView }[] = [];
+    for (const sample of formatSamples) {
+      const document = await uploadAccepted(t.app, admin, sourceId, await sample.content(), {
+        filename: sample.filename,
+      });
+      expect(document).toMatchObject({ status: 'pending', title: sample.filename, mediaType: sample.mediaType });
+      uploaded.push({ sample, document });
+    }
+    for (const { sample, document } of uploaded) {
+      const done = await waitForDocument(t.app, admin, sourceId, document.id);
+      expect(done.status, `${sample.format}: ${done.errorMessage}`).toBe('ready');
+      expect(done.progress).toBe(100);
+      expect(done.chunkCount).toBeGreaterThan(0);
+      expect(await chunkRows(document.id)).toEqual({ total: done.chunkCount, positions: done.chunkCount });
+      const { results } = await query(t.app, member, sourceId, { query: sample.keyword, mode: 'lexical', topK: 3 });
+      expect(results[0]?.documentId, sample.format).toBe(document.id);
+      expect(results[0]?.content.toLowerCase()).toContain(sample.keyword);
+    }
+    const pdf = uploaded.find(({ sample }) => sample.format === 'pdf')!;
+    expect((await getDocument(t.app, admin, sourceId, pdf.document.id)).pageCount).toBe(2);
+    const pdfHit = (await query(t.app, admin, sourceId, { query: 'aardvark registered', topK: 1 })).results[0];
+    expect(pdfHit).toMatchObject({ documentId: pdf.document.id, page: 2 });
+    const hybrid = await query(t.app, admin, sourceId, { query: 'where is the capybara room?' });
+    expect(hybrid.mode).toBe('hybrid');
+    expect(hybrid.results[0]?.documentTitle).toBe('faq.html');
+    // The HTML page's script is not part of its text.
+    const script = await query(t.app, admin, sourceId, { query: 'secret', mode: 'lexical' });
+    expect(script.results).toEqual([]);
+    const source = (await call(admin, 'GET', `/v1/knowledge-sources/${sourceId}`)).json();
+    expect(source.documentCount).toBe(formatSamples.length);
+    expect(source.chunkCount).toBeGreaterThanOrEqual(formatSamples.length);
+  });
+
+  it('answers 415 for an image or binary file and keeps nothing of it', async () => {
+    const before = filesUnder(t.config.filesDir).length;
+    for (const content of [pngBytes, Buffer.from(Array.from({ length: 4096 }, (_, index) => (index * 7919) % 256))]) {
+      const response = await uploadDocument(t.app, admin, sourceId, content, { filename: 'notes.txt' });
+      expect(response.statusCode).toBe(415);
+      expect(response.json().detail).toContain('cannot be indexed');
+    }
+    expect(filesUnder(t.config.filesDir)).toHaveLength(before);
+  });
+
+  it('keeps the file name only as a label: ../../x is titled x and stored by id', async () => {
+    const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Path traversal check text.\n'), {
+      filename: '../../x',
+    });
+    expect(document.title).toBe('x');
+    expect(existsSync(path.resolve(t.config.filesDir, '../../x'))).toBe(false);
+    expect(filesUnder(t.config.filesDir).some((file) => path.basename(file) === 'x')).toBe(false);
+    await waitForDocument(t.app, admin, sourceId, document.id);
+  });
+
+  it('refuses a form without a file, a file in another field, and a JSON body, with a sentence', async () => {
+    const wrongField = await uploadDocument(t.app, admin, sourceId, Buffer.from('text'), { field: 'document' });
+    expect(wrongField.statusCode).toBe(400);
+    expect(wrongField.json().detail).toContain("field named 'file'");
+    const json = await call(admin, 'POST', documentsUrl(sourceId), { file: 'text' });
+    expect(json.statusCode).toBe(415);
+    const empty = await t.app.inject({
+      method: 'POST',
+      url: documentsUrl(sourceId),
+      headers: { ...admin.headers, 'content-type': 'multipart/form-data; boundary=abc' },
+      payload: '--abc--\r\n',
+    });
+    expect(empty.statusCode).toBe(400);
+  });
+
+  it('answers 413 from Content-Length alone, before the body is sent', async () => {
+    const address = await listen();
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const body = multipartBody(Buffer.alloc(0));
+      const outgoing = httpRequest({
+        host: '127.0.0.1',
+        port: address.port,
+        method: 'POST',
+        path: documentsUrl(sourceId),
+        agent: false,
+        headers: { ...admin.headers, ...body.headers, 'content-length': String(10 * 1024 ** 3) },
+      });
+      outgoing.on('response', (incoming) => {
+        let text = '';
+        incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        incoming.on('end', () => {
+          resolve({ status: incoming.statusCode ?? 0, body: text });
+          // The rest of the body is never sent; drop the socket so closing the app does not wait for it.
+          outgoing.destroy();
+        });
+      });
+      outgoing.on('error', reject);
+      outgoing.flushHeaders(); // headers only: the 10 GB body never comes
+    });
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body).detail).toBe('The file is larger than the 256 KB this server accepts');
+  });
+
+  it('answers 413 when a chunked upload without Content-Length streams past the limit, leaving no file', async () => {
+    const address = await listen();
+    const before = filesUnder(t.config.filesDir).length;
+    const body = multipartBody(Buffer.alloc(uploadMaxBytes + 10_000, 'a'), { filename: 'big.txt' });
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const outgoing = httpRequest({
+        host: '127.0.0.1',
+        port: address.port,
+        method: 'POST',
+        path: documentsUrl(sourceId),
+        agent: false,
+        headers: { ...admin.headers, ...body.headers, 'transfer-encoding': 'chunked' },
+      });
+      outgoing.on('response', (incoming) => {
+        let text = '';
+        incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        incoming.on('end', () => {
+          resolve({ status: incoming.statusCode ?? 0, body: text });
+          // The rest of the body is never sent; drop the socket so closing the app does not wait for it.
+          outgoing.destroy();
+        });
+      });
+      // The server may answer and close before the rest of the body is written.
+      outgoing.on('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error),
+      );
+      for (let offset = 0; offset < body.payload.length; offset += 16 * 1024) {
+        outgoing.write(body.payload.subarray(offset, offset + 16 * 1024));
+      }
+      outgoing.end();
+    });
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body).code).toBe('payload_too_large');
+    expect(filesUnder(t.config.filesDir)).toHaveLength(before);
+  });
+
+  it("marks a corrupt PDF failed with the parser's reason", async () => {
+    const document = await uploadAccepted(t.app, admin, sourceId, corruptPdfBytes, { filename: 'broken.pdf' });
+    const failed = await waitForDocument(t.app, admin, sourceId, document.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.errorMessage).toMatch(/PDF/);
+    expect(failed.chunkCount).toBe(0);
+  });
+
+  it('reindexes a document to the same chunks, without duplicates', async () => {
+    const document = await uploadAccepted(
+      t.app,
+      admin,
+      sourceId,
+      Buffer.from('# Title\n\nReindex me, the heron said.\n'),
+      {
+        filename: 'heron.md',
+      },
+    );
+    const first = await waitForDocument(t.app, admin, sourceId, document.id);
+    expect(first.status).toBe('ready');
+    const response = await call(admin, 'POST', `${documentsUrl(sourceId)}/${document.id}/reindex`);
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toMatchObject({ status: 'pending', progress: 0 });
+    const second = await waitForDocument(t.app, admin, sourceId, document.id);
+    expect(second.status).toBe('ready');
+    expect(second.chunkCount).toBe(first.chunkCount);
+    expect(await chunkRows(document.id)).toEqual({ total: first.chunkCount, positions: first.chunkCount });
+    const { results } = await query(t.app, admin, sourceId, { query: 'heron', mode: 'lexical' });
+    expect(results.filter((hit) => hit.documentId === document.id)).toHaveLength(first.chunkCount);
+  });
+
+  it('cancels a pending document, whose job then writes nothing; a ready one answers 409', async () => {
+    const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Cancel this ibis text.\n'), {
+      filename: 'ibis.txt',
+    });
+    const cancelled = await call(admin, 'POST', `${documentsUrl(sourceId)}/${document.id}/cancel`);
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    expect(cancelled.json().status).toBe('cancelled');
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the queued job runs and must find nothing to do
+    expect(await getDocument(t.app, admin, sourceId, document.id)).toMatchObject({
+      status: 'cancelled',
+      chunkCount: 0,
+    });
+    expect((await chunkRows(document.id)).total).toBe(0);
+
+    const reindexed = await call(admin, 'POST', `${documentsUrl(sourceId)}/${document.id}/reindex`);
+    expect(reindexed.statusCode).toBe(202);
+    expect((await waitForDocument(t.app, admin, sourceId, document.id)).status).toBe('ready');
+    const again = await call(admin, 'POST', `${documentsUrl(sourceId)}/${document.id}/cancel`);
+    expect(again.statusCode).toBe(409);
+    expect(again.json().detail).toContain('is ready, so there is nothing to cancel');
+  });
+
+  it('deletes a document with its chunks and stored file', async () => {
+    const before = filesUnder(t.config.filesDir).length;
+    const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('The jackal note, soon deleted.\n'), {
+      filename: 'jackal.txt',
+    });
+    await waitForDocument(t.app, admin, sourceId, document.id);
+    expect(filesUnder(t.config.filesDir)).toHaveLength(before + 1);
+    expect((await call(admin, 'DELETE', `${documentsUrl(sourceId)}/${document.id}`)).statusCode).toBe(204);
+    expect((await call(admin, 'GET', `${documentsUrl(sourceId)}/${document.id}`)).statusCode).toBe(404);
+    expect((await chunkRows(document.id)).total).toBe(0);
+    expect((await query(t.app, admin, sourceId, { query: 'jackal', mode: 'lexical' })).results).toEqual([]);
+    expect(filesUnder(t.config.filesDir)).toHaveLength(before);
+  });
+
+  it('lists documents with their status, filtered and a page at a time', async () => {
+    const page = (await call(member, 'GET', `${documentsUrl(sourceId)}?limit=2`)).json();
+    expect(page.items).toHaveLength(2);
+    expect(page.items[0]).toHaveProperty('progress');
+    expect(page.nextCursor).toEqual(expect.any(String));
+    const failed = (await call(member, 'GET', `${documentsUrl(sourceId)}?status=failed`)).json();
+    expect(failed.items.every((document: DocumentView) => document.status === 'failed')).toBe(true);
+    expect(failed.items.length).toBeGreaterThan(0);
+  });
+
+  it('lets a member read and query, but not upload or change documents', async () => {
+    const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('The kestrel policy.\n'), {
+      filename: 'k.txt',
+    });
+    await waitForDocument(t.app, admin, sourceId, document.id);
+    expect((await call(member, 'GET', `${documentsUrl(sourceId)}/${document.id}`)).statusCode).toBe(200);
+    expect((await query(t.app, member, sourceId, { query: 'kestrel' })).results.length).toBeGreaterThan(0);
+    expect((await uploadDocument(t.app, member, sourceId, Buffer.from('x'))).statusCode).toBe(403);
+    for (const action of ['reindex', 'cancel']) {
+      expect((await call(member, 'POST', `${documentsUrl(sourceId)}/${document.id}/${action}`)).statusCode).toBe(403);
+    }
+    expect((await call(member, 'DELETE', `${documentsUrl(sourceId)}/${document.id}`)).statusCode).toBe(403);
+    expect(
+      (await call(member, 'POST', `${documentsUrl(sourceId)}/from-url`, { url: 'https://example.com/' })).statusCode,
+    ).toBe(403);
+  });
+
+  it("keeps tenants apart: another tenant's documents answer 404 and its chunks never come back", async () => {
+    const otherSource = (await createSource(t.app, otherAdmin)).id;
+    const shared = Buffer.from('The lemur budget is approved for both tenants.\n');
+    const theirs = await uploadAccepted(t.app, otherAdmin, otherSource, shared, { filename: 'lemur.txt' });
+    const ours = await uploadAccepted(t.app, admin, sourceId, shared, { filename: 'lemur.txt' });
+    await waitForDocument(t.app, otherAdmin, otherSource, theirs.id);
+    await waitForDocument(t.app, admin, sourceId, ours.id);
+
+    for (const base of [`${documentsUrl(otherSource)}/${theirs.id}`, `${documentsUrl(sourceId)}/${theirs.id}`]) {
+      for (const [method, suffix] of [
+        ['GET', ''],
+        ['DELETE', ''],
+        ['POST', '/reindex'],
+        ['POST', '/cancel'],
+      ] as const) {
+        const response = await call(admin, method, `${base}${suffix}`);
+        expect(response.statusCode, `${method} ${base}${suffix}`).toBe(404);
+      }
+    }
+    expect((await uploadDocument(t.app, admin, otherSource, shared)).statusCode).toBe(404);
+    const { results } = await query(t.app, admin, sourceId, { query: 'lemur budget', topK: 50 });
+    expect(results.map((hit) => hit.documentId)).toContain(ours.id);
+    expect(results.every((hit) => hit.sourceId === sourceId)).toBe(true);
+    const filtered = await query(t.app, admin, sourceId, { query: 'lemur budget', documentIds: [theirs.id] });
+    expect(filtered.results).toEqual([]);
+    expect((await getDocument(t.app, otherAdmin, otherSource, theirs.id)).status).toBe('ready');
+  });
+
+  it('validates the query body', async () => {
+    for (const body of [
+      { query: '' },
+      { query: 'x'.repeat(2001) },
+      { query: 'x', topK: 51 },
+      { query: 'x', mode: 'fuzzy' },
+    ]) {
+      const response = await call(admin, 'POST', `/v1/knowledge-sources/${sourceId}/query`, body);
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+    }
+  });
+
+  let listening: AddressInfo | undefined;
+  async function listen(): Promise<AddressInfo> {
+    if (!listening) {
+      await t.app.listen({ host: '127.0.0.1', port: 0 });
+      listening = t.app.server.address() as AddressInfo;
+    }
+    return listening;
+  }
+});
