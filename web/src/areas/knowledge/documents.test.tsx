@@ -132,6 +132,19 @@ describe('documents of a source', () => {
     expect(xhr.uploads[0]?.file?.name).toBe('guide.md');
   });
 
+  it('uploads files dropped on the drop zone', async () => {
+    const xhr = createFakeXhr((upload) => ({ status: 202, body: doc({ title: upload.file?.name ?? '?' }) }));
+    vi.stubGlobal('XMLHttpRequest', xhr.FakeXhr);
+    await openDocuments({ 'GET /v1/knowledge-sources/ks1/documents': () => pageOf([]) });
+    const zone = (await screen.findByText(/Drop PDF, Word/)).closest('.drop-zone')!;
+    const files = [new File(['a'], 'one.md'), new File(['b'], 'two.txt')];
+    fireEvent.dragOver(zone, { dataTransfer: { files } });
+    expect(zone.classList.contains('is-dragging')).toBe(true);
+    fireEvent.drop(zone, { dataTransfer: { files } });
+    await waitFor(() => expect(xhr.uploads.map((upload) => upload.file?.name)).toEqual(['one.md', 'two.txt']));
+    expect(zone.classList.contains('is-dragging')).toBe(false);
+  });
+
   it("keeps a refused upload in the list with the server's reason until dismissed", async () => {
     const xhr = createFakeXhr(() => ({
       status: 415,

@@ -1,0 +1,97 @@
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeApi, pageOf, problem, renderArea } from '../../ui/test-harness';
+import type { KnowledgeSource } from './knowledge-api';
+import { knowledgeArea } from './knowledge-area';
+
+afterEach(cleanup);
+
+const stored: KnowledgeSource = {
+  id: 'ks1',
+  name: 'Handbook',
+  description: 'How we work',
+  embeddingModel: 'offline',
+  embeddingDimensions: 384,
+  chunkTokens: 512,
+  chunkOverlapTokens: 64,
+  documentCount: 2,
+  chunkCount: 14,
+  createdAt: '2026-01-01T10:00:00.000Z',
+  updatedAt: '2026-01-01T10:00:00.000Z',
+};
+
+function knowledgeServer(
+  role: 'member' | 'tenant_admin',
+  onSave: (body: unknown) => Response = () => Response.json(stored),
+) {
+  return fakeApi(
+    {
+      'GET /v1/knowledge-sources': () => pageOf([stored]),
+      'GET /v1/knowledge-sources/ks1': () => Response.json(stored),
+      'GET /v1/knowledge-sources/ks1/documents': () => pageOf([]),
+      'POST /v1/knowledge-sources': (call) => onSave(call.body),
+      'PATCH /v1/knowledge-sources/ks1': (call) => onSave(call.body),
+    },
+    { role },
+  );
+}
+
+const open = (server: ReturnType<typeof fakeApi>, path: string) =>
+  renderArea(knowledgeArea.element, { fetchImpl: server.fetchImpl, areaPath: '/knowledge', path });
+
+describe('knowledge sources', () => {
+  it('lists the sources with their counts and offers administrators a new one', async () => {
+    await open(knowledgeServer('tenant_admin'), '/knowledge');
+    const link = await screen.findByRole('link', { name: 'Handbook' });
+    expect(link.getAttribute('href')).toBe('/knowledge/ks1');
+    const row = link.closest('tr')!;
+    expect(row.textContent).toContain('2');
+    expect(row.textContent).toContain('14');
+    expect(screen.getByRole('link', { name: 'New source' })).toBeTruthy();
+  });
+
+  it('offers members no new source, and sends them back from the form by address', async () => {
+    const server = knowledgeServer('member');
+    await open(server, '/knowledge/new');
+    await screen.findByRole('link', { name: 'Handbook' });
+    expect(screen.queryByRole('link', { name: 'New source' })).toBeNull();
+    expect(screen.queryByRole('heading', { name: 'New knowledge source' })).toBeNull();
+  });
+
+  it('creates a source, leaving empty settings to the server, and opens it', async () => {
+    const server = knowledgeServer('tenant_admin', () => Response.json(stored, { status: 201 }));
+    await open(server, '/knowledge/new');
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: '  Handbook ' } });
+    fireEvent.change(screen.getByLabelText('Description'), { target: { value: 'How we work' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create source' }));
+
+    await waitFor(() => expect(server.callsTo('POST', '/v1/knowledge-sources')).toHaveLength(1));
+    expect(server.callsTo('POST', '/v1/knowledge-sources')[0]?.body).toEqual({
+      name: 'Handbook',
+      description: 'How we work',
+    });
+    expect(await screen.findByRole('heading', { name: 'Handbook', level: 1 })).toBeTruthy();
+  });
+
+  it("shows the server's sentence next to the field it is about", async () => {
+    const server = knowledgeServer('tenant_admin', () =>
+      problem(400, 'validation_failed', "Unknown embedding model 'nope:x'; use offline or provider:model", [
+        { field: 'embeddingModel', message: "Unknown embedding model 'nope:x'" },
+      ]),
+    );
+    await open(server, '/knowledge/ks1/edit');
+    fireEvent.change(await screen.findByLabelText('Embedding model'), { target: { value: 'nope:x' } });
+    fireEvent.change(screen.getByLabelText('Passage length (tokens)'), { target: { value: '256' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+
+    expect((await screen.findByRole('alert')).textContent).toContain("Unknown embedding model 'nope:x'");
+    expect(screen.getByLabelText('Embedding model').getAttribute('aria-invalid')).toBe('true');
+    expect(server.callsTo('PATCH', '/v1/knowledge-sources/ks1')[0]?.body).toEqual({
+      name: 'Handbook',
+      description: 'How we work',
+      embeddingModel: 'nope:x',
+      chunkTokens: 256,
+      chunkOverlapTokens: 64,
+    });
+  });
+});
