@@ -245,6 +245,8 @@ describe('parseDocument: HTML, Markdown and text formats', () => {
     expect(document.blocks).toEqual([
       { kind: 'table', text: 'name | comment\nAda | likes "maths", and engines\nAlan | multi line' },
     ]);
+    const semicolons = await parseBytes('semi.csv', 'a;b;c\r\n1;;"x|y"\r\n\r\n2;3;', 'csv');
+    expect(semicolons.blocks).toEqual([{ kind: 'table', text: 'a | b | c\n1 |  | x\\|y\n2 | 3 | ' }]);
   });
 
   it('pretty-prints JSON so it can be cut on lines', async () => {
