@@ -168,6 +168,7 @@ export function AgentForm(props: AgentFormProps) {
         selectedIds={knowledgeSourceIds}
         onChange={setKnowledgeSourceIds}
         error={error}
+        canAddSources={canShare}
       />
       {canShare ? (
         <FieldGroup legend="Visibility" field="visibility" error={error}>

@@ -14,6 +14,8 @@ export function KnowledgeSourcePicker(props: {
   selectedIds: string[];
   onChange: (ids: string[]) => void;
   error: unknown;
+  /** Administrators can add sources; others are told who can. */
+  canAddSources: boolean;
 }) {
   const { sources, selectedIds } = props;
   const toggle = (id: string, isChecked: boolean) => {
@@ -31,7 +33,14 @@ export function KnowledgeSourcePicker(props: {
         <p className="muted state-text">Loading knowledge sources…</p>
       ) : sources.length === 0 ? (
         <p className="muted">
-          No knowledge sources yet. <Link to="/knowledge">Add one</Link> to let the agent answer from your documents.
+          No knowledge sources yet.{' '}
+          {props.canAddSources ? (
+            <>
+              <Link to="/knowledge">Add one</Link> to let the agent answer from your documents.
+            </>
+          ) : (
+            'An administrator can add one for agents to answer from.'
+          )}
         </p>
       ) : (
         <div className="knowledge-picker">
