@@ -2,7 +2,12 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { startHttpMcpServer, startRedirectServer, type TestHttpMcpServer } from './fixtures/http-server.js';
+import {
+  startHttpMcpServer,
+  startRedirectServer,
+  startSseMcpServer,
+  type TestHttpMcpServer,
+} from './fixtures/http-server.js';
 import { createServer, execute, syncTools, testMcpBounds } from './mcp-setup.js';
 
 const storedToken = 'Bearer mcp-server-token-91c2';
@@ -65,6 +70,26 @@ describe('MCP servers over Streamable HTTP', () => {
     }
     const list = await testApp.app.inject({ method: 'GET', url: '/v1/mcp/servers', headers: admin.headers });
     expect(list.body).not.toContain(storedToken);
+  });
+
+  it('syncs and executes over the legacy SSE transport too', async () => {
+    const sseServer = await startSseMcpServer();
+    try {
+      const created = await createServer(testApp.app, admin, {
+        name: 'legacy',
+        transport: 'sse',
+        url: sseServer.url,
+        headers: { Authorization: storedToken },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const tools = await syncTools(testApp.app, admin, created.json<{ id: string }>().id);
+      const response = await execute(testApp.app, admin, tools.echo!.id, { message: 'over sse' });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toMatchObject({ content: [{ text: 'over sse' }] });
+      expect(sseServer.receivedHeaders.every((headers) => headers.authorization === storedToken)).toBe(true);
+    } finally {
+      await sseServer.close();
+    }
   });
 
   it('answers a clear error when the server drops the connection mid-call, and reconnects next time', async () => {

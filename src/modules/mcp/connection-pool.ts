@@ -197,6 +197,8 @@ function findRefusal(error: unknown): OutboundRefusedError | undefined {
 function unreachable(target: McpConnectionTarget, error: unknown, stderrTail: StderrTail): AppError {
   const refusal = findRefusal(error);
   if (refusal) return refusal;
+  // Our own refusals (a command no longer allowed) are already sentences.
+  if (error instanceof AppError) return error;
   const stderr = stderrTail.read(Object.values(target.stdio?.env ?? {}));
   const said = stderr ? `; it wrote: ${stderr.slice(-500)}` : '';
   return new AppError(

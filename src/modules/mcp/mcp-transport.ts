@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpTransport } from '../../platform/db/schema/mcp.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
-import { buildChildEnvironment } from './command-policy.js';
+import { buildChildEnvironment, requireAllowableExecutable, requireSafeArguments } from './command-policy.js';
 
 /** Everything needed to reach one server, secrets decrypted: lives in memory only, never logged. */
 export interface McpConnectionTarget {
@@ -23,6 +23,8 @@ export interface McpConnectionTarget {
         readonly env: Readonly<Record<string, string>>;
         /** The server's own working and home directory (created on connect). */
         readonly workingDir: string;
+        /** Where tenants' uploads live: an interpreter's script may not come from there. */
+        readonly dataDir: string;
       }
     | undefined;
 }
@@ -70,6 +72,9 @@ export async function createTransport(
     case 'stdio': {
       const stdio = target.stdio;
       if (!stdio) throw new Error(`MCP server '${target.name}' has no command`);
+      // Checked again on every spawn: the file behind an allowed path may have been replaced since.
+      await requireAllowableExecutable(stdio.executablePath, true);
+      await requireSafeArguments(stdio.executablePath, stdio.args, stdio.dataDir);
       await mkdir(stdio.workingDir, { recursive: true, mode: 0o700 });
       const transport = new StdioClientTransport({
         command: stdio.executablePath,

@@ -41,11 +41,6 @@ export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: str
       };
     },
 
-    /** The working directory of a stdio server: its own, under the data directory, named by its id. */
-    workingDirOf(serverId: string): string {
-      return path.join(dataDir, 'mcp', serverId);
-    },
-
     toTarget(server: McpServerRow, command: StdioCommandRow | undefined): McpConnectionTarget {
       const base = {
         serverId: server.id,
@@ -64,6 +59,7 @@ export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: str
           args: server.args,
           env: open(server, server.encryptedEnv),
           workingDir: path.join(dataDir, 'mcp', server.id),
+          dataDir,
         },
       };
     },

@@ -225,7 +225,6 @@ export function createServersService(deps: ServersServiceDeps) {
       const command = server.stdioCommandId ? await servers.findStdioCommand(db, server.stdioCommandId) : undefined;
       try {
         const target = secrets.toTarget(server, command);
-        if (target.stdio) await requireSafeArguments(target.stdio.executablePath, target.stdio.args, dataDir);
         const discovered = await pool.listTools(target);
         const stored = await db.transaction(async (tx) => {
           const rows = await tools.replaceServerTools(tx, actor.tenantId, serverId, discovered, newId);
