@@ -194,6 +194,8 @@ describeInBrowser('web console: knowledge sources, the playground and cited answ
         const reply = replies(page).first();
         await reply.getByRole('list', { name: 'Sources' }).getByRole('button').first().click();
         await reply.getByRole('region', { name: /^Source 1/ }).waitFor();
+        // The markers become buttons once the markdown chunk has loaded.
+        await reply.getByRole('button', { name: 'Source 1', exact: true }).first().waitFor();
         await loadingFinished(page);
         await capture('chat-citation');
         expect(look.consoleProblems, `console errors at ${suffix}`).toEqual([]);
