@@ -20,6 +20,13 @@ const variants: [string, FeatureWeights, number][] = [
   ['char 3-4 only', { ...defaultFeatureWeights, charGramSizes: [3, 4] }, 384],
   ['char 4-5 only', { ...defaultFeatureWeights, charGramSizes: [4, 5] }, 384],
   ['default at 768', defaultFeatureWeights, 768],
+  ['nb char 0.7', { ...defaultFeatureWeights, bigram: 0, charGram: 0.7 }, 384],
+  ['nb char 1.0', { ...defaultFeatureWeights, bigram: 0, charGram: 1 }, 384],
+  ['nb char 1.4', { ...defaultFeatureWeights, bigram: 0, charGram: 1.4 }, 384],
+  ['b0.25 char 1.0', { ...defaultFeatureWeights, bigram: 0.25, charGram: 1 }, 384],
+  ['nb char 2.0', { ...defaultFeatureWeights, bigram: 0, charGram: 2 }, 384],
+  ['nb char 3.0', { ...defaultFeatureWeights, bigram: 0, charGram: 3 }, 384],
+  ['nb char 2.0 sizes 3-6', { ...defaultFeatureWeights, bigram: 0, charGram: 2, charGramSizes: [3, 4, 5, 6] }, 384],
 ];
 const only = process.env.VARIANTS?.split(',');
 

@@ -60,7 +60,7 @@ export async function findSearchedSources(
  * BM25 over the postings, each source with its own statistics (N = chunk_count, avgdl =
  * total_term_count / chunk_count, df from knowledge_terms). Query terms come from the same
  * `to_tsvector('english', …)` as the index; a term repeated in the query counts as often (as Anserini's
- * bag-of-words query does). Postings are summed per chunk before the chunk row is read for its length.
+ * bag-of-words query does).
  */
 export async function lexicalCandidates(db: Executor, query: string, filter: CandidateFilter): Promise<Candidate[]> {
   const { tenantId, sourceIds, documentIds, limit } = filter;
@@ -82,20 +82,16 @@ export async function lexicalCandidates(db: Executor, query: string, filter: Can
       join knowledge_terms t on t.term = q.term and t.tenant_id = ${tenantId}
       join sources s on s.id = t.source_id
     ),
-    matches as (
-      select p.chunk_id, array_agg(w.idf) as idfs, array_agg(p.term_frequency) as frequencies,
-        min(w.average_length) as average_length
+    scored as (
+      select p.chunk_id, sum(w.idf * p.term_frequency * ${k1PlusOne}
+          / (p.term_frequency + ${k1} * (1 - ${b} + ${b} * c.term_count / w.average_length))) as score
       from weighted_terms w
       join knowledge_postings p on p.source_id = w.source_id and p.term = w.term and p.tenant_id = ${tenantId}
+      join knowledge_chunks c on c.id = p.chunk_id and c.tenant_id = ${tenantId} ${documentCondition}
       group by p.chunk_id
     )
-    select m.chunk_id as "chunkId",
-      (select sum(idf * frequency * ${k1PlusOne} / (frequency + ${k1} * (1 - ${b} + ${b} * c.term_count / m.average_length)))
-       from unnest(m.idfs, m.frequencies) as u(idf, frequency))::float8 as score
-    from matches m
-    join knowledge_chunks c on c.id = m.chunk_id and c.tenant_id = ${tenantId}
-    where true ${documentCondition}
-    order by score desc, m.chunk_id
+    select chunk_id as "chunkId", score::float8 as score from scored
+    order by score desc, chunk_id
     limit ${limit}`);
   return rowsOf<Candidate>(result);
 }
