@@ -70,6 +70,18 @@ describe('parseDocument: PDF', () => {
     expect(document.blocks).toEqual([{ kind: 'paragraph', text: long, page: 1 }]);
   });
 
+  it('drops running footers that recur on most pages', async () => {
+    const pages = [1, 2, 3, 4].map((n) => ({
+      heading: `Part ${n}`,
+      paragraphs: [`Body of part ${n}.`],
+      footer: `ACME confidential - page ${n} of 4`,
+    }));
+    const document = await parseBytes('footers.pdf', await generatePdf(pages), 'pdf');
+    expect(document.blocks.map((block) => block.text)).toEqual(
+      [1, 2, 3, 4].flatMap((n) => [`Part ${n}`, `Body of part ${n}.`]),
+    );
+  });
+
   it('refuses a password-protected PDF, saying how to fix it', async () => {
     const error = await refusal(parseBytes('locked.pdf', generatePasswordProtectedPdf(), 'pdf'));
     expect(error.message).toBe('The PDF is password-protected; upload it without a password');

@@ -28,7 +28,9 @@ export async function parsePdf(file: Uint8Array): Promise<ParsedDocument> {
       page.cleanup();
     }
     const title = await readTitle(pdf);
-    return { blocks: linesToBlocks(lines), pageCount: pdf.numPages, ...(title ? { title } : {}) };
+    const bodySize = dominantFontSize(lines);
+    const content = withoutRunningLines(lines, bodySize, pdf.numPages);
+    return { blocks: linesToBlocks(content, bodySize), pageCount: pdf.numPages, ...(title ? { title } : {}) };
   } finally {
     await pdf.destroy();
   }
@@ -83,8 +85,26 @@ function isTextItem(item: unknown): item is { str: string; transform: unknown[];
   return typeof item === 'object' && item !== null && 'str' in item && 'transform' in item;
 }
 
-function linesToBlocks(lines: readonly PdfLine[]): ParsedBlock[] {
-  const bodySize = dominantFontSize(lines);
+/**
+ * Drops running heads and footers ("ACME confidential", "Page 3 of 40"): short body-size lines that
+ * recur, digits aside, at the same height on most pages. They would otherwise sit in every chunk.
+ */
+function withoutRunningLines(lines: readonly PdfLine[], bodySize: number, pageCount: number): PdfLine[] {
+  if (pageCount < 3) return [...lines];
+  const keyOf = (line: PdfLine) => `${Math.round(line.y)}|${line.text.replace(/\d+/g, '#')}`;
+  const pagesByKey = new Map<string, Set<number>>();
+  for (const line of lines) {
+    if (line.text.length > 80 || isHeadingLine(line, bodySize)) continue;
+    const key = keyOf(line);
+    const pages = pagesByKey.get(key) ?? new Set<number>();
+    pages.add(line.page);
+    pagesByKey.set(key, pages);
+  }
+  const running = new Set([...pagesByKey].filter(([, pages]) => pages.size >= pageCount * 0.6).map(([key]) => key));
+  return running.size === 0 ? [...lines] : lines.filter((line) => !running.has(keyOf(line)));
+}
+
+function linesToBlocks(lines: readonly PdfLine[], bodySize: number): ParsedBlock[] {
   const headingSizes = [
     ...new Set(lines.filter((line) => isHeadingLine(line, bodySize)).map((line) => roundSize(line.fontSize))),
   ]
