@@ -1,5 +1,3 @@
-import type { AttachmentPart, TextMessage } from '../../ai/model-call.js';
-import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
@@ -16,6 +14,7 @@ import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow
 import { writeConversationTitle } from './conversation-title.js';
 import type { ResolvedModel } from './model-resolver.js';
 import { streamModelReply, type ModelStreamDeps, type ModelStreamResult } from './model-stream.js';
+import { attachmentPartsOf, carriesFiles, toModelMessages, type AttachmentPartsSource } from './turn-messages.js';
 import {
   citationsCitedIn,
   knowledgeFailure,
@@ -36,8 +35,7 @@ export interface ChatTurnDeps {
   /** How many messages the model sees, the user's new one included. */
   readonly historyLimit: number;
   /** What a model is given for messages' files (the files module); only turns with files call it. */
-  readonly attachmentParts:
-    ((tenantId: string, attachments: readonly StoredAttachment[]) => Promise<AttachmentPart[]>) | undefined;
+  readonly attachmentParts: AttachmentPartsSource | undefined;
   /** Searches the knowledge sources of agents that have some; turns of other agents never touch it. */
   readonly knowledgeSearch: PassageSearch | undefined;
 }
@@ -110,7 +108,12 @@ async function runTurn(
         model: resolved.model,
         providerName: resolved.providerName,
         system: systemWithKnowledge(agent.instructions.trim() || undefined, knowledge),
-        messages: toModelMessages(turn.history, await attachmentPartsOf(deps, turn)),
+        messages: toModelMessages(
+          turn.history,
+          turn.history.some(carriesFiles)
+            ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, turn.history)
+            : undefined,
+        ),
         temperature: agent.temperature ?? undefined,
         maxOutputTokens: agent.maxOutputTokens ?? undefined,
         timeoutMs: deps.modelTimeoutMs,
@@ -243,51 +246,5 @@ function scheduleTitle(deps: ChatTurnDeps, turn: StoredTurn, reply: string): voi
       : ((await repository.firstUserMessage(db, turn.tenantId, turn.conversationId)) ?? turn.userMessage.content);
     const title = await writeConversationTitle(turn.resolved, firstUserMessage, reply);
     await repository.setTitleIfEmpty(db, turn.tenantId, turn.conversationId, title);
-  });
-}
-
-/** The model parts of every file in the history, by message; undefined (and no I/O) when there are none. */
-async function attachmentPartsOf(
-  deps: ChatTurnDeps,
-  turn: StoredTurn,
-): Promise<ReadonlyMap<HistoryMessage, readonly AttachmentPart[]> | undefined> {
-  const carrying = turn.history.filter((message) => message.role === 'user' && message.attachments?.length);
-  if (carrying.length === 0 || !deps.attachmentParts) return undefined;
-  const parts = await deps.attachmentParts(
-    turn.tenantId,
-    carrying.flatMap((message) => message.attachments ?? []),
-  );
-  const byMessage = new Map<HistoryMessage, readonly AttachmentPart[]>();
-  let offset = 0;
-  for (const message of carrying) {
-    const count = message.attachments?.length ?? 0;
-    byMessage.set(message, parts.slice(offset, offset + count));
-    offset += count;
-  }
-  return byMessage;
-}
-
-/** Stored history as model messages; a window that starts mid-exchange starts at the next user message. */
-export function toModelMessages(
-  history: readonly HistoryMessage[],
-  attachmentParts?: ReadonlyMap<HistoryMessage, readonly AttachmentPart[]>,
-): TextMessage[] {
-  const firstUser = history.findIndex((message) => message.role === 'user');
-  if (firstUser < 0) return [];
-  return history.slice(firstUser).flatMap((message): TextMessage[] => {
-    switch (message.role) {
-      case 'user': {
-        const attachments = attachmentParts?.get(message);
-        return [
-          attachments
-            ? { role: 'user', content: message.content, attachments }
-            : { role: 'user', content: message.content },
-        ];
-      }
-      case 'assistant':
-        return [{ role: 'assistant', content: message.content }];
-      case 'system':
-        return [];
-    }
   });
 }
