@@ -224,6 +224,35 @@ describe('knowledge documents', () => {
     expect(results.filter((hit) => hit.documentId === document.id)).toHaveLength(first.chunkCount);
   });
 
+  it('indexes every document of a source again when its chunking changes', async () => {
+    const source = (await createSource(t.app, admin, { chunkTokens: 512, chunkOverlapTokens: 0 })).id;
+    const sentences = Array.from({ length: 80 }, (_, index) => `The osprey rule number ${index} applies on weekdays.`);
+    const document = await uploadAccepted(t.app, admin, source, Buffer.from(sentences.join(' ')), {
+      filename: 'osprey.txt',
+    });
+    const before = await waitForDocument(t.app, admin, source, document.id);
+    expect(before.status).toBe('ready');
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/knowledge-sources/${source}`,
+      headers: admin.headers,
+      payload: { chunkTokens: 64 },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(['pending', 'processing', 'ready']).toContain((await getDocument(t.app, admin, source, document.id)).status);
+    const after = await waitForDocument(
+      t.app,
+      admin,
+      source,
+      document.id,
+      (current) => current.status === 'ready' && current.chunkCount !== before.chunkCount,
+    );
+    expect(after.chunkCount).toBeGreaterThan(before.chunkCount);
+    expect(await chunkRows(document.id)).toEqual({ total: after.chunkCount, positions: after.chunkCount });
+    const view = (await call(admin, 'GET', `/v1/knowledge-sources/${source}`)).json();
+    expect(view).toMatchObject({ chunkTokens: 64, documentCount: 1, chunkCount: after.chunkCount });
+  });
+
   it('cancels a pending document, whose job then writes nothing; a ready one answers 409', async () => {
     const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Cancel this ibis text.\n'), {
       filename: 'ibis.txt',

@@ -83,6 +83,10 @@ describe('the knowledge.ingest job', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect((await getDocument(first, admin, source.id, document.id)).status).toBe('pending');
+    // As if a node had claimed it and crashed mid-way: the next run must take over a `processing` document.
+    await database.executeSql(`update knowledge_documents set status = 'processing', progress = 40 where id = $1`, [
+      document.id,
+    ]);
     await first.close();
 
     const second = await buildApp(deps);

@@ -81,8 +81,11 @@ export function createSourcesRepository() {
       await db.delete(knowledgeSources).where(inTenant(knowledgeSources, tenantId, eq(knowledgeSources.id, sourceId)));
     },
 
-    /** The stored files of a source's documents, to remove from storage once the rows are gone. */
-    async listStorageKeys(db: Executor, tenantId: string, sourceId: string): Promise<string[]> {
+    /**
+     * The stored files of a source's documents, to remove from storage once the rows are gone. Locks the
+     * documents before the source row is deleted: the order an indexing job locks them in.
+     */
+    async lockStorageKeys(db: Executor, tenantId: string, sourceId: string): Promise<string[]> {
       const rows = await db
         .select({ storageKey: knowledgeDocuments.storageKey })
         .from(knowledgeDocuments)
@@ -93,7 +96,8 @@ export function createSourcesRepository() {
             eq(knowledgeDocuments.sourceId, sourceId),
             isNotNull(knowledgeDocuments.storageKey),
           ),
-        );
+        )
+        .for('update');
       return rows.flatMap((row) => (row.storageKey ? [row.storageKey] : []));
     },
   };

@@ -124,9 +124,11 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       const isReindexing = changesIndexing(source, input);
       const queued = await withUniqueName(input.name, () =>
         db.transaction(async (tx) => {
+          // Documents before the source, the order an indexing job locks them in, so the two cannot deadlock.
+          const restarted = isReindexing ? await deps.documents.restartAll(tx, actor.tenantId, sourceId) : [];
           const updated = await sources.update(tx, actor.tenantId, sourceId, { ...input, embeddingDimensions });
           if (!updated) throw notFound('Knowledge source', sourceId);
-          return isReindexing ? deps.documents.restartAll(tx, actor.tenantId, sourceId) : [];
+          return restarted;
         }),
       );
       await deps.ingestion.schedule(actor.tenantId, queued);
@@ -138,7 +140,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       requireAdmin(actor);
       await findSource(actor, sourceId);
       const storageKeys = await db.transaction(async (tx) => {
-        const keys = await sources.listStorageKeys(tx, actor.tenantId, sourceId);
+        const keys = await sources.lockStorageKeys(tx, actor.tenantId, sourceId);
         await sources.delete(tx, actor.tenantId, sourceId);
         return keys;
       });
