@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmbedderRegistry, embeddingBatchSize } from '../../src/ai/embeddings/embedder-registry.js';
+import type { TenantProviderConfig } from '../../src/ai/model-types.js';
+import { AppError } from '../../src/platform/errors.js';
+import { startFakeEmbeddingsServer, type FakeEmbeddingsServer } from './fake-embeddings-server.js';
+
+let server: FakeEmbeddingsServer;
+let oddServer: FakeEmbeddingsServer;
+const registry = createEmbedderRegistry({ config: { providers: {} } });
+
+const compatible = (name: string, baseUrl: string): TenantProviderConfig => ({
+  name,
+  kind: 'openai-compatible',
+  baseUrl,
+  settings: {},
+});
+
+beforeAll(async () => {
+  server = await startFakeEmbeddingsServer(384);
+  oddServer = await startFakeEmbeddingsServer(100);
+});
+
+afterAll(async () => {
+  await server.close();
+  await oddServer.close();
+});
+
+async function rejection(promise: Promise<unknown> | unknown): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected an AppError');
+}
+
+describe('embedder registry', () => {
+  it('embeds with a provider model in batches, measuring an unknown model once', async () => {
+    const providers = [compatible('local', server.baseUrl)];
+    const embedder = await registry.resolve('local:my-embedder', providers);
+    expect(embedder.dimensions).toBe(384);
+    const probes = server.callCount();
+    expect(probes).toBe(1);
+    await registry.resolve('local:my-embedder', providers);
+    expect(server.callCount()).toBe(1);
+
+    const texts = Array.from({ length: embeddingBatchSize * 2 + 8 }, (_, index) => `text ${index}`);
+    const vectors = await embedder.embed(texts);
+    expect(vectors).toHaveLength(texts.length);
+    expect(vectors[0]).toHaveLength(384);
+    expect(server.callCount() - probes).toBe(3);
+  });
+
+  it('knows the width of well-known models without asking', async () => {
+    const before = server.callCount();
+    const embedder = await registry.resolve('local:nomic-embed-text:latest', [compatible('local', server.baseUrl)]);
+    expect(embedder.dimensions).toBe(768);
+    expect(server.callCount()).toBe(before);
+  });
+
+  it('refuses Anthropic, unknown providers, malformed refs and unsupported widths with a sentence', async () => {
+    const anthropic: TenantProviderConfig = { name: 'claude', kind: 'anthropic', apiKey: 'sk-test', settings: {} };
+    const refused = [
+      await rejection(registry.resolve('claude:whatever', [anthropic])),
+      await rejection(registry.resolve('nowhere:model', [])),
+      await rejection(registry.resolve('not a ref', [])),
+      await rejection(registry.resolve('odd:model', [compatible('odd', oddServer.baseUrl)])),
+    ];
+    for (const error of refused) expect(error.code).toBe('validation_failed');
+    expect(refused[0]!.message).toContain('offers no embedding models');
+    expect(refused[1]!.message).toContain("'nowhere', which is not configured");
+    expect(refused[3]!.message).toContain('100-dimensional');
+    expect(refused.map((error) => error.message).join(' ')).not.toContain('sk-test');
+  });
+
+  it('resolves offline without any provider', async () => {
+    const embedder = await registry.resolve('offline', []);
+    expect(embedder).toMatchObject({ modelRef: 'offline', dimensions: 384 });
+    const [vector] = await embedder.embed(['hello world']);
+    expect(vector).toHaveLength(384);
+  });
+});
