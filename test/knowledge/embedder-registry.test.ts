@@ -25,7 +25,7 @@ afterAll(async () => {
   await oddServer.close();
 });
 
-async function rejection(promise: Promise<unknown> | unknown): Promise<AppError> {
+async function rejection(promise: unknown): Promise<AppError> {
   try {
     await promise;
   } catch (error) {
