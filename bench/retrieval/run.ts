@@ -86,7 +86,7 @@ async function benchCollection(handle: DatabaseHandle, directory: string): Promi
 }
 
 async function benchSynthetic(handle: DatabaseHandle, chunkCount: number): Promise<void> {
-  const corpus = syntheticCorpus(chunkCount, 10, 200);
+  const corpus = syntheticCorpus(chunkCount, 100, 200);
   const source = await createBenchSource(handle, 'synthetic', embedder.dimensions);
   const ingestion = await timedIngestion(handle, source, corpus.texts);
   console.log(`synthetic source: ${ingestion.chunks} chunks in ${corpus.texts.length} documents (Zipf vocabulary)`);
