@@ -76,14 +76,17 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
   }
 
   async function acquire(target: McpConnectionTarget): Promise<PooledConnection> {
-    const existing = connections.get(target.serverId);
-    if (existing) {
+    for (let existing = connections.get(target.serverId); existing; existing = connections.get(target.serverId)) {
       const connection = await existing.catch(() => undefined);
+      // Another caller replaced it while we waited: look again rather than open a second connection.
+      if (connections.get(target.serverId) !== existing) continue;
       if (connection && !connection.isClosed && connection.configVersion === target.configVersion) return connection;
-      if (connections.get(target.serverId) === existing) {
-        connections.delete(target.serverId);
-        if (connection) await connection.client.close().catch(() => undefined);
+      connections.delete(target.serverId);
+      if (connection) {
+        clearTimeout(connection.idleTimer);
+        void connection.client.close().catch(() => undefined);
       }
+      break;
     }
     const pending = connect(target);
     connections.set(target.serverId, pending);
@@ -155,6 +158,10 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
         touch(target.serverId, connection);
         return { kind: 'result', result };
       } catch (error) {
+        if (call.signal?.aborted) {
+          // The caller gave up (a chat turn was stopped): not the server's fault, the connection stays.
+          throw new AppError('unprocessable', `The call to tool '${name}' was cancelled`, {}, { cause: error });
+        }
         if (error instanceof McpError && error.code === (ErrorCode.RequestTimeout as number)) {
           touch(target.serverId, connection);
           return { kind: 'timeout' };

@@ -128,12 +128,12 @@ export function createToolsService(deps: ToolsServiceDeps) {
       return { content: bounded.content, isError, truncated: bounded.truncated, durationMs, outcome: resultOutcome };
     } catch (error) {
       await record({ outcome: 'error', durationMs: elapsed(), errorMessage: messageOf(error) });
-      await servers
-        .updateServer(db, actor.tenantId, server.id, {
-          status: 'error',
-          statusMessage: messageOf(error).slice(0, 1000),
-        })
-        .catch(() => undefined);
+      // Only a server that could not be reached or dropped the call is marked; a cancelled call says nothing of it.
+      if (error instanceof AppError && error.code === 'not_ready') {
+        await servers
+          .updateServer(db, actor.tenantId, server.id, { status: 'error', statusMessage: error.message.slice(0, 1000) })
+          .catch(() => undefined);
+      }
       throw error;
     }
   }
