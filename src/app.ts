@@ -23,6 +23,7 @@ import { createConversationsModule } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
 import { createKnowledgeModule } from './modules/knowledge/index.js';
 import { createMcpModule, type McpRuntimeOptions } from './modules/mcp/index.js';
+import { createParleyMcpEndpoint } from './modules/mcp/parley-server/index.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { createOpenAICompatModule } from './modules/openai-compat/index.js';
 import { createProjectsModule } from './modules/projects/index.js';
@@ -239,6 +240,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   mcp.registerRoutes(app);
   // Pooled MCP connections (and stdio servers' processes) end with the app.
   app.addHook('onClose', () => mcp.close());
+  // Parley itself as an MCP server (/mcp), over the same services as the HTTP API.
+  createParleyMcpEndpoint({
+    logger: deps.logger,
+    knowledgeSearch: knowledge.search,
+    sources: knowledge.sources,
+    agents: agents.service,
+    conversations: conversations.service,
+    chat: chat.service,
+  }).registerRoutes(app);
 
   const webConsole = await registerWebConsole(app, deps.webRoot);
   registerNotFoundHandler(app, webConsole);
