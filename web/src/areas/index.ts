@@ -3,6 +3,13 @@ import { agentsArea } from './agents/agents-area';
 import { chatArea } from './chat';
 import type { ConsoleArea } from './console-area';
 import { knowledgeArea } from './knowledge/knowledge-area';
+import { toolsArea } from './tools/tools-area';
 
 /** Every area of the console, in navigation order. Add a new area here. */
-export const consoleAreas: readonly ConsoleArea[] = [chatArea, agentsArea, knowledgeArea, administrationArea];
+export const consoleAreas: readonly ConsoleArea[] = [
+  chatArea,
+  agentsArea,
+  knowledgeArea,
+  toolsArea,
+  administrationArea,
+];

@@ -109,7 +109,13 @@ export function AgentForm(props: AgentFormProps) {
         label="Model"
         field="model"
         error={error}
-        hint={modelChoices ? undefined : 'Loading the models your providers offer…'}
+        hint={
+          !modelChoices
+            ? 'Loading the models your providers offer…'
+            : model === 'offline'
+              ? 'The offline model answers from knowledge sources only; it cannot call tools.'
+              : undefined
+        }
       >
         {(control) => (
           <select {...control} value={model} onChange={(event) => setChosenModel(event.target.value)} required>

@@ -1,0 +1,104 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useServices } from '../../app-context';
+import { ErrorNotice } from '../../ui/error-notice';
+import { Field } from '../../ui/field';
+import { TryTool } from './try-tool';
+import { approvalLabels, mcpKeys, toolApiPath, toolsApiPath, type McpTool, type ToolApproval } from './tools-api';
+
+/** A server's synced tools: what each does and takes, whether it is enabled and needs approval, and a Try it. */
+export function ToolsList({ serverId }: { serverId: string }) {
+  const { api } = useServices();
+  const tools = useQuery({
+    queryKey: mcpKeys.tools(serverId),
+    queryFn: () => api.get<{ items: McpTool[] }>(`${toolsApiPath}?${new URLSearchParams({ serverId }).toString()}`),
+  });
+
+  return (
+    <section className="stack" aria-labelledby="tools-heading">
+      <h2 id="tools-heading" className="section-heading">
+        Tools
+      </h2>
+      {tools.isPending ? (
+        <p className="muted state-text">Loading tools…</p>
+      ) : tools.isError ? (
+        <ErrorNotice error={tools.error} onRetry={() => void tools.refetch()} />
+      ) : tools.data.items.length === 0 ? (
+        <p className="muted state-text">No tools yet. Sync the server to read its list.</p>
+      ) : (
+        <ul className="tool-list" aria-label="Tools">
+          {tools.data.items.map((tool) => (
+            <ToolItem key={tool.id} tool={tool} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function ToolItem({ tool }: { tool: McpTool }) {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  const [isTrying, setIsTrying] = useState(false);
+  const update = useMutation({
+    mutationFn: (change: { enabled?: boolean; approval?: ToolApproval }) =>
+      api.patch<McpTool>(toolApiPath(tool.id), change),
+    onSuccess: (saved) =>
+      queryClient.setQueryData<{ items: McpTool[] }>(mcpKeys.tools(tool.serverId), (current) =>
+        current ? { items: current.items.map((each) => (each.id === saved.id ? saved : each)) } : current,
+      ),
+  });
+
+  return (
+    <li className="card stack tool-item" aria-label={tool.name}>
+      <div className="row">
+        <strong className="tool-name">{tool.name}</strong>
+        {!tool.enabled && <span className="badge badge-warning">Disabled</span>}
+        {tool.approval === 'needs_approval' && <span className="badge">Needs approval</span>}
+      </div>
+      {tool.description.trim() ? (
+        <p className="intro tool-description">{tool.description}</p>
+      ) : (
+        <p className="intro muted">No description.</p>
+      )}
+      <div className="row tool-controls">
+        <label className="inline">
+          <input
+            type="checkbox"
+            checked={tool.enabled}
+            disabled={update.isPending}
+            onChange={(event) => update.mutate({ enabled: event.target.checked })}
+          />
+          Enabled
+        </label>
+        <Field label="Approval" field="approval" error={update.error}>
+          {(control) => (
+            <select
+              {...control}
+              value={tool.approval}
+              disabled={update.isPending}
+              onChange={(event) => update.mutate({ approval: event.target.value as ToolApproval })}
+            >
+              {(Object.keys(approvalLabels) as ToolApproval[]).map((approval) => (
+                <option key={approval} value={approval}>
+                  {approvalLabels[approval]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <span className="spacer" />
+        <button type="button" aria-expanded={isTrying} onClick={() => setIsTrying(!isTrying)}>
+          {isTrying ? 'Close' : 'Try it'}
+          <span className="visually-hidden"> {tool.name}</span>
+        </button>
+      </div>
+      {update.error !== null && <ErrorNotice error={update.error} />}
+      <details className="tool-schema">
+        <summary>Input schema</summary>
+        <pre className="json-block">{JSON.stringify(tool.inputSchema, null, 2)}</pre>
+      </details>
+      {isTrying && <TryTool tool={tool} />}
+    </li>
+  );
+}
