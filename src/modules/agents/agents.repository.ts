@@ -1,17 +1,45 @@
-import { eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
-import { agentKnowledgeSources, agents, knowledgeSources } from '../../platform/db/schema/index.js';
+import {
+  agentKnowledgeSources,
+  agentTools,
+  agents,
+  knowledgeSources,
+  mcpServers,
+  mcpTools,
+} from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
-/** An agent with the ids of the knowledge sources it answers from. */
-export type AgentRow = typeof agents.$inferSelect & { readonly knowledgeSourceIds: string[] };
+/** An agent with the ids of the knowledge sources it answers from and the keys of the tools it may call. */
+export type AgentRow = typeof agents.$inferSelect & {
+  readonly knowledgeSourceIds: string[];
+  readonly toolKeys: string[];
+};
 
 /** The agent's source ids as a column of its own row (text[]: both drivers parse it alike). */
 const knowledgeSourceIds = sql<
   string[]
 >`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`;
-const agentWithSources = { ...getTableColumns(agents), knowledgeSourceIds };
+/** The agent's tool keys (`builtin:<name>`, `mcp:<tool id>`), the same way. */
+const toolKeys = sql<
+  string[]
+>`array(select ${agentTools.toolKey} from ${agentTools} where ${agentTools.agentId} = ${agents.id} and ${agentTools.tenantId} = ${agents.tenantId} order by 1)`;
+const agentWithSources = { ...getTableColumns(agents), knowledgeSourceIds, toolKeys };
+
+/** An MCP tool an agent may be given, with its server's name. */
+export interface CatalogMcpTool {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly approval: 'auto' | 'needs_approval';
+  readonly enabled: boolean;
+  readonly serverName: string;
+  readonly serverEnabled: boolean;
+}
+
+/** Enough for any tenant's tool picker; the agent form lists them all at once. */
+const maxCatalogTools = 2000;
 export type AgentChanges = Partial<
   Pick<AgentRow, 'name' | 'instructions' | 'model' | 'temperature' | 'maxOutputTokens' | 'visibility' | 'ownerId'>
 >;
@@ -74,6 +102,50 @@ export function createAgentsRepository() {
         .where(inTenant(agentKnowledgeSources, tenantId, eq(agentKnowledgeSources.agentId, agentId)));
       if (sourceIds.length === 0) return;
       await tx.insert(agentKnowledgeSources).values(sourceIds.map((sourceId) => ({ tenantId, agentId, sourceId })));
+    },
+
+    /** Which of these ids are MCP tools of the tenant (another tenant's are simply absent). */
+    async findMcpToolIds(db: Executor, tenantId: string, toolIds: readonly string[]): Promise<string[]> {
+      if (toolIds.length === 0) return [];
+      const rows = await db
+        .select({ id: mcpTools.id })
+        .from(mcpTools)
+        .where(inTenant(mcpTools, tenantId, inArray(mcpTools.id, [...toolIds])));
+      return rows.map((row) => row.id);
+    },
+
+    /** Replaces the agent's tools with these keys; call inside the transaction that checked them. */
+    async replaceTools(tx: Executor, tenantId: string, agentId: string, keys: readonly string[]): Promise<void> {
+      await tx.delete(agentTools).where(inTenant(agentTools, tenantId, eq(agentTools.agentId, agentId)));
+      if (keys.length === 0) return;
+      await tx.insert(agentTools).values(
+        keys.map((toolKey) => ({
+          tenantId,
+          agentId,
+          toolKey,
+          // The foreign key removes the grant when the MCP tool is removed (its server was re-synced or deleted).
+          mcpToolId: toolKey.startsWith('mcp:') ? toolKey.slice('mcp:'.length) : null,
+        })),
+      );
+    },
+
+    /** Every MCP tool of the tenant, with its server, for the agent editor's picker. */
+    async listCatalogMcpTools(db: Executor, tenantId: string): Promise<CatalogMcpTool[]> {
+      return db
+        .select({
+          id: mcpTools.id,
+          name: mcpTools.name,
+          description: mcpTools.description,
+          approval: mcpTools.approval,
+          enabled: mcpTools.enabled,
+          serverName: mcpServers.name,
+          serverEnabled: mcpServers.enabled,
+        })
+        .from(mcpTools)
+        .innerJoin(mcpServers, and(eq(mcpServers.id, mcpTools.serverId), eq(mcpServers.tenantId, mcpTools.tenantId)))
+        .where(inTenant(mcpTools, tenantId))
+        .orderBy(asc(mcpServers.name), asc(mcpTools.name))
+        .limit(maxCatalogTools);
     },
 
     async updateAgent(

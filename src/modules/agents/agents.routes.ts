@@ -2,6 +2,7 @@ import { idParams, noContent, pageQuery } from '../../platform/http/common-schem
 import { actorOf, type App } from '../../platform/http/types.js';
 import { agentPageSchema, agentSchema, createAgentBody, updateAgentBody } from './agents.schemas.js';
 import type { AgentsService } from './agents.service.js';
+import { toolCatalogSchema } from './tool-catalog.js';
 
 const tags = ['agents'];
 const security = [{ bearer: [] }];
@@ -30,6 +31,17 @@ export function registerAgentsRoutes(app: App, service: AgentsService): void {
       response: { 201: agentSchema },
     },
     handler: async (request, reply) => reply.status(201).send(await service.create(actorOf(request), request.body)),
+  });
+
+  app.get('/v1/agents/tool-catalog', {
+    config: { access },
+    schema: {
+      tags,
+      security,
+      summary: "The tools an agent may be given: Parley's built-ins and the tenant's MCP tools (for the agent editor)",
+      response: { 200: toolCatalogSchema },
+    },
+    handler: (request) => service.toolCatalog(actorOf(request)),
   });
 
   app.get('/v1/agents/:id', {

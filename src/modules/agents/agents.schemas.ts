@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { agentVisibilities } from '../../platform/db/schema/agents.js';
 import { pageOf } from '../../platform/http/common-schemas.js';
 import type { AgentRow } from './agents.repository.js';
+import { toolKeysSchema } from './tool-catalog.js';
 
 /** `provider:model` or `offline`; whether the provider exists is checked when chatting. */
 export const modelRefSchema = z
@@ -33,6 +34,7 @@ export const createAgentBody = z.strictObject({
   /** Members may only create `private` agents (their default); admins default to `tenant`. */
   visibility: visibilitySchema.optional(),
   knowledgeSourceIds: knowledgeSourceIdsSchema.default([]),
+  toolKeys: toolKeysSchema.default([]),
 });
 export type CreateAgentInput = z.infer<typeof createAgentBody>;
 
@@ -44,6 +46,7 @@ export const updateAgentBody = z.strictObject({
   maxOutputTokens: maxOutputTokensSchema.nullable().optional(),
   visibility: visibilitySchema.optional(),
   knowledgeSourceIds: knowledgeSourceIdsSchema.optional(),
+  toolKeys: toolKeysSchema.optional(),
 });
 export type UpdateAgentInput = z.infer<typeof updateAgentBody>;
 
@@ -58,6 +61,7 @@ export const agentSchema = z.object({
   ownerId: z.uuid().nullable(),
   createdBy: z.uuid().nullable(),
   knowledgeSourceIds: z.array(z.uuid()),
+  toolKeys: z.array(z.string()),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -76,6 +80,7 @@ export const presentAgent = (agent: AgentRow): AgentView => ({
   ownerId: agent.ownerId,
   createdBy: agent.createdBy,
   knowledgeSourceIds: agent.knowledgeSourceIds,
+  toolKeys: agent.toolKeys,
   createdAt: agent.createdAt.toISOString(),
   updatedAt: agent.updatedAt.toISOString(),
 });

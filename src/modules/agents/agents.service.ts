@@ -7,6 +7,7 @@ import { forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { AgentChanges, AgentRow, AgentsRepository } from './agents.repository.js';
 import { presentAgent, type AgentView, type CreateAgentInput, type UpdateAgentInput } from './agents.schemas.js';
+import { builtinTools, type CatalogToolView } from './tool-catalog.js';
 
 export interface AgentsServiceDeps {
   readonly db: Database;
@@ -57,6 +58,7 @@ const toUsableAgent = (agent: AgentRow): UsableAgent => ({
 
 /** Once each, in the order the database lists them (so a view reads the same before and after a write). */
 const normalisedSourceIds = (sourceIds: readonly string[]): string[] => [...new Set(sourceIds)].sort();
+const normalisedToolKeys = normalisedSourceIds;
 
 export function createAgentsService(deps: AgentsServiceDeps) {
   const { db, repository } = deps;
@@ -73,6 +75,14 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     const found = new Set(await repository.findKnowledgeSourceIds(tx, actor.tenantId, sourceIds));
     const missing = sourceIds.find((id) => !found.has(id));
     if (missing) throw notFound('Knowledge source', missing);
+  }
+
+  /** Every `mcp:<id>` key must name an MCP tool of the actor's tenant; another tenant's is unknown alike. */
+  async function requireTools(tx: Executor, actor: Actor, keys: readonly string[]): Promise<void> {
+    const mcpIds = keys.filter((key) => key.startsWith('mcp:')).map((key) => key.slice('mcp:'.length));
+    const found = new Set(await repository.findMcpToolIds(tx, actor.tenantId, mcpIds));
+    const missing = mcpIds.find((id) => !found.has(id));
+    if (missing) throw notFound('Tool', missing);
   }
 
   async function findModifiable(actor: Actor, agentId: string): Promise<AgentRow> {
@@ -96,8 +106,10 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       const visibility = input.visibility ?? (isAdmin(actor) ? 'tenant' : 'private');
       requireVisibilityAllowed(actor, visibility);
       const knowledgeSourceIds = normalisedSourceIds(input.knowledgeSourceIds);
+      const toolKeys = normalisedToolKeys(input.toolKeys);
       const agent = await db.transaction(async (tx) => {
         await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
+        await requireTools(tx, actor, toolKeys);
         const inserted = await repository.insertAgent(tx, {
           id: newId(),
           tenantId: actor.tenantId,
@@ -111,35 +123,65 @@ export function createAgentsService(deps: AgentsServiceDeps) {
           createdBy: actor.userId,
         });
         await repository.replaceKnowledgeSources(tx, actor.tenantId, inserted.id, knowledgeSourceIds);
+        await repository.replaceTools(tx, actor.tenantId, inserted.id, toolKeys);
         return inserted;
       });
-      return presentAgent({ ...agent, knowledgeSourceIds });
+      return presentAgent({ ...agent, knowledgeSourceIds, toolKeys });
     },
 
     async update(actor: Actor, agentId: string, input: UpdateAgentInput): Promise<AgentView> {
       const agent = await findModifiable(actor, agentId);
-      const { visibility, knowledgeSourceIds: given, ...fields } = input;
+      const { visibility, knowledgeSourceIds: given, toolKeys: givenTools, ...fields } = input;
       if (visibility !== undefined) requireVisibilityAllowed(actor, visibility);
       const changes: AgentChanges = {
         ...fields,
         ...(visibility !== undefined && { visibility, ownerId: ownerFor(actor, agent, visibility) }),
       };
       const knowledgeSourceIds = given === undefined ? agent.knowledgeSourceIds : normalisedSourceIds(given);
+      const toolKeys = givenTools === undefined ? agent.toolKeys : normalisedToolKeys(givenTools);
       // The list is replaced whole, with the other changes, or not at all.
       const updated = await db.transaction(async (tx) => {
         if (given !== undefined) {
           await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
           await repository.replaceKnowledgeSources(tx, actor.tenantId, agentId, knowledgeSourceIds);
         }
+        if (givenTools !== undefined) {
+          await requireTools(tx, actor, toolKeys);
+          await repository.replaceTools(tx, actor.tenantId, agentId, toolKeys);
+        }
         return repository.updateAgent(tx, actor.tenantId, agentId, changes);
       });
       if (!updated) throw notFound('Agent', agentId);
-      return presentAgent({ ...updated, knowledgeSourceIds });
+      return presentAgent({ ...updated, knowledgeSourceIds, toolKeys });
     },
 
     async remove(actor: Actor, agentId: string): Promise<void> {
       await findModifiable(actor, agentId);
       if (!(await repository.deleteAgent(db, actor.tenantId, agentId))) throw notFound('Agent', agentId);
+    },
+
+    /** The tools an agent may be given: the built-ins and every MCP tool of the tenant (for the agent editor). */
+    async toolCatalog(actor: Actor): Promise<{ items: CatalogToolView[] }> {
+      const mcp = await repository.listCatalogMcpTools(db, actor.tenantId);
+      return {
+        items: [
+          ...builtinTools.map((tool) => ({
+            ...tool,
+            source: 'builtin' as const,
+            approval: 'auto' as const,
+            enabled: true,
+          })),
+          ...mcp.map((tool) => ({
+            key: `mcp:${tool.id}`,
+            name: tool.name,
+            description: tool.description,
+            source: 'mcp' as const,
+            serverName: tool.serverName,
+            approval: tool.approval,
+            enabled: tool.enabled && tool.serverEnabled,
+          })),
+        ],
+      };
     },
 
     /** For chat: an agent the caller may talk to, or undefined (never someone else's private agent). */
