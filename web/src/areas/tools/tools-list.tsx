@@ -89,8 +89,7 @@ function ToolItem({ tool }: { tool: McpTool }) {
         </Field>
         <span className="spacer" />
         <button type="button" aria-expanded={isTrying} onClick={() => setIsTrying(!isTrying)}>
-          {isTrying ? 'Close' : 'Try it'}
-          <span className="visually-hidden"> {tool.name}</span>
+          {isTrying ? 'Close' : 'Try it'} <span className="visually-hidden">{tool.name}</span>
         </button>
       </div>
       {update.error !== null && <ErrorNotice error={update.error} />}

@@ -1,0 +1,196 @@
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeApi, problem, renderArea } from '../../ui/test-harness';
+import type { McpServer, StdioCommand } from './tools-api';
+import { toolsArea } from './tools-area';
+
+afterEach(cleanup);
+
+const httpServer: McpServer = {
+  id: 's1',
+  name: 'Docs search',
+  transport: 'streamable-http',
+  url: 'https://tools.example.test/mcp',
+  headerNames: ['Authorization', 'X-Team'],
+  stdioCommandId: null,
+  command: null,
+  envNames: [],
+  enabled: true,
+  status: 'error',
+  statusMessage: 'The MCP server answered 401 Unauthorized',
+  lastSyncedAt: null,
+  createdAt: '2026-01-01T10:00:00.000Z',
+  updatedAt: '2026-01-01T10:00:00.000Z',
+};
+const gitCommand: StdioCommand = {
+  id: 'c1',
+  name: 'git server',
+  executablePath: '/usr/local/bin/mcp-server-git',
+  description: '',
+  createdAt: '2026-01-01T10:00:00.000Z',
+};
+const stdioServer: McpServer = {
+  ...httpServer,
+  id: 's2',
+  name: 'Git',
+  transport: 'stdio',
+  url: null,
+  headerNames: [],
+  stdioCommandId: 'c1',
+  command: ['/usr/local/bin/mcp-server-git', '--repository', '/srv/repo'],
+  envNames: ['GIT_TOKEN'],
+  status: 'connected',
+  statusMessage: null,
+  lastSyncedAt: '2026-01-02T10:00:00.000Z',
+};
+
+function toolsServer(onSave: (body: unknown) => Response = () => Response.json(httpServer, { status: 201 })) {
+  return fakeApi({
+    'GET /v1/mcp/servers': () => Response.json({ items: [httpServer, stdioServer] }),
+    'GET /v1/mcp/servers/s1': () => Response.json(httpServer),
+    'GET /v1/mcp/servers/s2': () => Response.json(stdioServer),
+    'GET /v1/mcp/tools': () => Response.json({ items: [] }),
+    'GET /v1/mcp/stdio-commands': () => Response.json({ items: [gitCommand] }),
+    'POST /v1/mcp/servers': (call) => onSave(call.body),
+    'PATCH /v1/mcp/servers/:id': (call) => onSave(call.body),
+  });
+}
+
+const open = (server: ReturnType<typeof fakeApi>, path: string) =>
+  renderArea(toolsArea.element, { fetchImpl: server.fetchImpl, areaPath: '/tools', path });
+
+describe('MCP servers list', () => {
+  it('shows each server with its status, the failure sentence, and its address or exact command', async () => {
+    await open(toolsServer(), '/tools');
+    const docs = (await screen.findByRole('link', { name: 'Docs search' })).closest('tr')!;
+    expect(within(docs).getByText('Error')).toBeTruthy();
+    expect(docs.textContent).toContain('The MCP server answered 401 Unauthorized');
+    expect(docs.textContent).toContain('https://tools.example.test/mcp');
+    expect(docs.textContent).toContain('Never');
+    const git = screen.getByRole('link', { name: 'Git' }).closest('tr')!;
+    expect(within(git).getByText('Connected')).toBeTruthy();
+    expect(git.textContent).toContain('/usr/local/bin/mcp-server-git --repository /srv/repo');
+  });
+});
+
+describe('MCP server form', () => {
+  it('adds a Streamable HTTP server with its headers', async () => {
+    const server = toolsServer();
+    await open(server, '/tools/new');
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: ' Docs search ' } });
+    fireEvent.change(screen.getByLabelText('URL'), { target: { value: 'https://tools.example.test/mcp' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add header' }));
+    fireEvent.change(screen.getByLabelText('Header 1 name'), { target: { value: 'Authorization' } });
+    const value = screen.getByLabelText('Header 1 value');
+    expect(value.getAttribute('type')).toBe('password');
+    fireEvent.change(value, { target: { value: 'Bearer s3cret' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
+
+    await waitFor(() => expect(server.callsTo('POST', '/v1/mcp/servers')).toHaveLength(1));
+    expect(server.callsTo('POST', '/v1/mcp/servers')[0]?.body).toEqual({
+      name: 'Docs search',
+      enabled: true,
+      transport: 'streamable-http',
+      url: 'https://tools.example.test/mcp',
+      headers: { Authorization: 'Bearer s3cret' },
+    });
+  });
+
+  it('adds a stdio server from an allowed command, its arguments one by one, showing the line that will run', async () => {
+    const server = toolsServer();
+    await open(server, '/tools/new');
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'Git' } });
+    fireEvent.click(screen.getByLabelText('stdio (a program on this server)'));
+    expect(screen.queryByLabelText('URL')).toBeNull();
+    fireEvent.change(await screen.findByLabelText('Command'), { target: { value: 'c1' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add argument' }));
+    fireEvent.change(screen.getByLabelText('Argument 1'), { target: { value: '--repository' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add argument' }));
+    fireEvent.change(screen.getByLabelText('Argument 2'), { target: { value: '/srv/my repo' } });
+    expect(screen.getByText('/usr/local/bin/mcp-server-git --repository /srv/my repo')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Add variable' }));
+    fireEvent.change(screen.getByLabelText('Variable 1 name'), { target: { value: 'GIT_TOKEN' } });
+    fireEvent.change(screen.getByLabelText('Variable 1 value'), { target: { value: 'abc' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
+
+    await waitFor(() => expect(server.callsTo('POST', '/v1/mcp/servers')).toHaveLength(1));
+    expect(server.callsTo('POST', '/v1/mcp/servers')[0]?.body).toEqual({
+      name: 'Git',
+      enabled: true,
+      transport: 'stdio',
+      stdioCommandId: 'c1',
+      args: ['--repository', '/srv/my repo'],
+      env: { GIT_TOKEN: 'abc' },
+    });
+  });
+
+  it('shows stored header names but never values, and leaves them alone unless replaced', async () => {
+    const server = toolsServer(() => Response.json(httpServer));
+    await open(server, '/tools/s1/edit');
+    const headers = await screen.findByRole('group', { name: 'Headers' });
+    expect(headers.textContent).toContain('Authorization');
+    expect(headers.textContent).toContain('X-Team');
+    expect(within(headers).queryByLabelText('Header 1 value')).toBeNull();
+    expect(screen.queryByLabelText('Transport')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+
+    await waitFor(() => expect(server.callsTo('PATCH', '/v1/mcp/servers/s1')).toHaveLength(1));
+    expect(server.callsTo('PATCH', '/v1/mcp/servers/s1')[0]?.body).toEqual({
+      name: 'Docs search',
+      enabled: true,
+      url: 'https://tools.example.test/mcp',
+    });
+  });
+
+  it('replaces the whole set of headers, or removes it with null', async () => {
+    const server = toolsServer(() => Response.json(httpServer));
+    const view = await open(server, '/tools/s1/edit');
+    fireEvent.click(await screen.findByRole('button', { name: 'Replace headers' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Add header' }));
+    fireEvent.change(screen.getByLabelText('Header 1 name'), { target: { value: 'Authorization' } });
+    fireEvent.change(screen.getByLabelText('Header 1 value'), { target: { value: 'Bearer new' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(server.callsTo('PATCH', '/v1/mcp/servers/s1')).toHaveLength(1));
+    expect(server.callsTo('PATCH', '/v1/mcp/servers/s1')[0]?.body).toMatchObject({
+      headers: { Authorization: 'Bearer new' },
+    });
+    view.unmount();
+
+    const again = toolsServer(() => Response.json(httpServer));
+    await open(again, '/tools/s1/edit');
+    fireEvent.click(await screen.findByRole('button', { name: 'Remove headers' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(again.callsTo('PATCH', '/v1/mcp/servers/s1')).toHaveLength(1));
+    expect(again.callsTo('PATCH', '/v1/mcp/servers/s1')[0]?.body).toMatchObject({ headers: null });
+  });
+
+  it('edits a stdio server: its arguments come from the exact command, the environment stays unless replaced', async () => {
+    const server = toolsServer(() => Response.json(stdioServer));
+    await open(server, '/tools/s2/edit');
+    expect(((await screen.findByLabelText('Argument 2')) as HTMLInputElement).value).toBe('/srv/repo');
+    expect(screen.getByRole('group', { name: 'Environment' }).textContent).toContain('GIT_TOKEN');
+    fireEvent.click(screen.getByRole('button', { name: 'Remove argument 1' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(server.callsTo('PATCH', '/v1/mcp/servers/s2')).toHaveLength(1));
+    expect(server.callsTo('PATCH', '/v1/mcp/servers/s2')[0]?.body).toEqual({
+      name: 'Git',
+      enabled: true,
+      stdioCommandId: 'c1',
+      args: ['/srv/repo'],
+    });
+  });
+
+  it("shows the server's sentence next to the field it is about", async () => {
+    const server = toolsServer(() =>
+      problem(400, 'validation_failed', 'url: must be an http(s) URL', [
+        { field: 'url', message: 'must be an http(s) URL' },
+      ]),
+    );
+    await open(server, '/tools/new');
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'Docs' } });
+    fireEvent.change(screen.getByLabelText('URL'), { target: { value: 'ftp://x.test' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('must be an http(s) URL');
+    expect(screen.getByLabelText('URL').getAttribute('aria-invalid')).toBe('true');
+  });
+});
