@@ -23,7 +23,7 @@ const { values: options } = parseArgs({
     collection: { type: 'string' },
     synthetic: { type: 'string' },
     modes: { type: 'string', default: searchModes.join(',') },
-    /** Extra hybrid fusions to score on the same index, e.g. "60:1:0.5,60:1:0.7" (k:lexical:vector). */
+    /** Extra hybrid fusions to score on the same index, e.g. "rrf:60:1:0.5,convex:0:0.8:0.2" (method:k:lexical:vector). */
     fusions: { type: 'string' },
   },
 });
@@ -74,7 +74,7 @@ async function benchCollection(handle: DatabaseHandle, directory: string): Promi
         perQuery.push(scoreRanking(ranked, collection.relevant.get(query.id)!));
       }
       const mean = meanMetrics(perQuery);
-      const label = fusion ? `hybrid k=${fusion.k} lexical=${fusion.lexicalWeight} vector=${fusion.vectorWeight}` : mode;
+      const label = fusion ? `hybrid ${fusion.method} k=${fusion.k} lexical=${fusion.lexicalWeight} vector=${fusion.vectorWeight}` : mode;
       console.log(
         `| ${label} | ${mean.ndcgAt10.toFixed(4)} | ${mean.recallAt100.toFixed(4)} | ${mean.mrrAt10.toFixed(4)} | ` +
           `${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.95).toFixed(1)} |`,
@@ -134,8 +134,9 @@ function printIngestion(ingestion: { seconds: number; documents: number; chunks:
 function parseFusions(text: string | undefined): FusionOptions[] {
   if (!text) return [];
   return text.split(',').map((item) => {
-    const [k, lexicalWeight, vectorWeight] = item.split(':').map(Number);
-    return { k: k!, lexicalWeight: lexicalWeight!, vectorWeight: vectorWeight! };
+    const [method, k, lexicalWeight, vectorWeight] = item.split(':');
+    if (method !== 'rrf' && method !== 'convex') throw new Error(`--fusions: '${item}' is not rrf:k:w:w or convex:0:w:w`);
+    return { method, k: Number(k), lexicalWeight: Number(lexicalWeight), vectorWeight: Number(vectorWeight) };
   });
 }
 

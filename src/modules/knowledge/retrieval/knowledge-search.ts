@@ -13,7 +13,7 @@ import {
   type SearchedSource,
 } from './knowledge-search.repository.js';
 import type { KnowledgeSearch, SearchHit } from './knowledge-search.types.js';
-import { defaultFusion, fuseRanks, type FusionOptions } from './rank-fusion.js';
+import { defaultFusion, fuseCandidates, type FusionOptions } from './rank-fusion.js';
 
 export type { KnowledgeSearch, SearchHit, SearchMode, SearchRequest } from './knowledge-search.types.js';
 
@@ -21,7 +21,7 @@ export interface KnowledgeSearchDeps {
   readonly db: Database;
   readonly embedders: EmbedderRegistry;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
-  /** Hybrid's rank fusion; the default is what SciFact favoured (bench/retrieval). */
+  /** Hybrid's fusion of the two lists; the default is what SciFact favoured (bench/retrieval). */
   readonly fusion?: FusionOptions;
   /** How many of each list hybrid search fuses. */
   readonly hybridCandidates?: number;
@@ -122,11 +122,7 @@ function vectorOnly(candidate: Candidate, index: number): RankedCandidate {
 function fuseLists(lexical: readonly Candidate[], vector: readonly Candidate[], fusion: FusionOptions): RankedCandidate[] {
   const lexicalScores = new Map(lexical.map((candidate) => [candidate.chunkId, candidate.score]));
   const vectorScores = new Map(vector.map((candidate) => [candidate.chunkId, candidate.score]));
-  return fuseRanks(
-    lexical.map((candidate) => candidate.chunkId),
-    vector.map((candidate) => candidate.chunkId),
-    fusion,
-  ).map((fused) => ({
+  return fuseCandidates(lexical, vector, fusion).map((fused) => ({
     ...fused,
     lexicalScore: lexicalScores.get(fused.chunkId) ?? null,
     vectorScore: vectorScores.get(fused.chunkId) ?? null,

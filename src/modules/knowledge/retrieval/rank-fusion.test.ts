@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fuseRanks } from './rank-fusion.js';
+import { fuseCandidates } from './rank-fusion.js';
 
-describe('fuseRanks', () => {
+const ranked = (...ids: string[]) => ids.map((chunkId, index) => ({ chunkId, score: 10 - index }));
+
+describe('fuseCandidates', () => {
   it('sums weight / (k + rank) over both lists and keeps each rank', () => {
-    const fused = fuseRanks(['a', 'b', 'c'], ['c', 'd'], { k: 10, lexicalWeight: 1, vectorWeight: 0.5 });
+    const fused = fuseCandidates(ranked('a', 'b', 'c'), ranked('c', 'd'), { method: 'rrf', k: 10, lexicalWeight: 1, vectorWeight: 0.5 });
     const byId = new Map(fused.map((candidate) => [candidate.chunkId, candidate]));
     expect(byId.get('c')).toEqual({ chunkId: 'c', score: 1 / 13 + 0.5 / 11, lexicalRank: 3, vectorRank: 1 });
     expect(byId.get('d')).toEqual({ chunkId: 'd', score: 0.5 / 12, lexicalRank: null, vectorRank: 2 });
@@ -11,7 +13,26 @@ describe('fuseRanks', () => {
   });
 
   it('lets a chunk found by both lists outrank one found first by only one', () => {
-    const fused = fuseRanks(['a', 'b'], ['b', 'c'], { k: 60, lexicalWeight: 1, vectorWeight: 1 });
+    const fused = fuseCandidates(ranked('a', 'b'), ranked('b', 'c'), { method: 'rrf', k: 60, lexicalWeight: 1, vectorWeight: 1 });
     expect(fused[0]?.chunkId).toBe('b');
+  });
+
+  it('convex: adds min-max normalised scores, so a clear BM25 lead survives a weak vector match', () => {
+    const lexical = [
+      { chunkId: 'a', score: 20 },
+      { chunkId: 'b', score: 5 },
+      { chunkId: 'c', score: 4 },
+    ];
+    const vector = [
+      { chunkId: 'c', score: 0.9 },
+      { chunkId: 'a', score: 0.5 },
+      { chunkId: 'd', score: 0.4 },
+    ];
+    const fused = fuseCandidates(lexical, vector, { method: 'convex', k: 0, lexicalWeight: 0.7, vectorWeight: 0.3 });
+    const byId = new Map(fused.map((candidate) => [candidate.chunkId, candidate.score]));
+    expect(byId.get('a')).toBeCloseTo(0.7 * 1 + 0.3 * (0.1 / 0.5), 12);
+    expect(byId.get('c')).toBeCloseTo(0.7 * 0 + 0.3 * 1, 12);
+    expect(byId.get('b')).toBeCloseTo(0.7 * (1 / 16), 12);
+    expect(fused.map((candidate) => candidate.chunkId)).toEqual(['a', 'c', 'b', 'd']);
   });
 });

@@ -1,18 +1,23 @@
 /**
- * Weighted reciprocal rank fusion (Cormack et al. 2009): score = Σ weight / (k + rank). Ranks, not
- * scores, are fused because BM25 and cosine live on unrelated scales; the weights let the stronger
- * list (on SciFact with the offline embedder: BM25) lead. Tuned in bench/retrieval (see BENCHMARKS.md).
+ * How hybrid search merges its lexical (BM25) and vector (cosine) candidate lists.
+ * - `rrf`: weighted reciprocal rank fusion (Cormack et al. 2009), score = Σ weight / (k + rank).
+ * - `convex`: a weighted sum of the two scores, each min-max normalised over its own candidate list
+ *   (a chunk missing from a list gets 0 there). Unlike RRF it keeps how far apart BM25 scores are,
+ *   which matters when one list is much stronger than the other (see the SciFact figures).
  */
 export interface FusionOptions {
+  readonly method: 'rrf' | 'convex';
+  /** RRF only. */
   readonly k: number;
   readonly lexicalWeight: number;
   readonly vectorWeight: number;
 }
 
-export const defaultFusion: FusionOptions = { k: 60, lexicalWeight: 1, vectorWeight: 1 };
+export const defaultFusion: FusionOptions = { method: 'convex', k: 0, lexicalWeight: 0.7, vectorWeight: 0.3 };
 
-export interface RankedList {
-  readonly chunkIds: readonly string[];
+export interface ScoredCandidate {
+  readonly chunkId: string;
+  readonly score: number;
 }
 
 export interface FusedCandidate {
@@ -23,9 +28,10 @@ export interface FusedCandidate {
   readonly vectorRank: number | null;
 }
 
-export function fuseRanks(
-  lexical: readonly string[],
-  vector: readonly string[],
+/** Both lists best first; the result is best first, ties broken by the lexical rank. */
+export function fuseCandidates(
+  lexical: readonly ScoredCandidate[],
+  vector: readonly ScoredCandidate[],
   options: FusionOptions = defaultFusion,
 ): FusedCandidate[] {
   const fused = new Map<string, { score: number; lexicalRank: number | null; vectorRank: number | null }>();
@@ -37,17 +43,32 @@ export function fuseRanks(
     }
     return found;
   };
-  lexical.forEach((chunkId, index) => {
-    const found = entry(chunkId);
+  const lexicalContribution = contribution(lexical, options, options.lexicalWeight);
+  const vectorContribution = contribution(vector, options, options.vectorWeight);
+  lexical.forEach((candidate, index) => {
+    const found = entry(candidate.chunkId);
     found.lexicalRank = index + 1;
-    found.score += options.lexicalWeight / (options.k + index + 1);
+    found.score += lexicalContribution(candidate, index);
   });
-  vector.forEach((chunkId, index) => {
-    const found = entry(chunkId);
+  vector.forEach((candidate, index) => {
+    const found = entry(candidate.chunkId);
     found.vectorRank = index + 1;
-    found.score += options.vectorWeight / (options.k + index + 1);
+    found.score += vectorContribution(candidate, index);
   });
   return [...fused.entries()]
     .map(([chunkId, found]) => ({ chunkId, ...found }))
     .sort((a, b) => b.score - a.score || (a.lexicalRank ?? Infinity) - (b.lexicalRank ?? Infinity));
+}
+
+function contribution(
+  list: readonly ScoredCandidate[],
+  options: FusionOptions,
+  weight: number,
+): (candidate: ScoredCandidate, index: number) => number {
+  if (options.method === 'rrf') return (_candidate, index) => weight / (options.k + index + 1);
+  const scores = list.map((candidate) => candidate.score);
+  const highest = Math.max(...scores);
+  const lowest = Math.min(...scores);
+  const range = highest - lowest;
+  return (candidate) => weight * (range > 0 ? (candidate.score - lowest) / range : 1);
 }
