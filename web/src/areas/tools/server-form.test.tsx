@@ -167,7 +167,7 @@ describe('MCP server form', () => {
   it('edits a stdio server: its arguments come from the exact command, the environment stays unless replaced', async () => {
     const server = toolsServer(() => Response.json(stdioServer));
     await open(server, '/tools/s2/edit');
-    expect(((await screen.findByLabelText('Argument 2')) as HTMLInputElement).value).toBe('/srv/repo');
+    expect((await screen.findByLabelText<HTMLInputElement>('Argument 2')).value).toBe('/srv/repo');
     expect(screen.getByRole('group', { name: 'Environment' }).textContent).toContain('GIT_TOKEN');
     fireEvent.click(screen.getByRole('button', { name: 'Remove argument 1' }));
     fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));

@@ -94,7 +94,7 @@ describe("a server's tools", () => {
     fireEvent.change(within(addItem).getByLabelText('Approval'), { target: { value: 'needs_approval' } });
     await within(addItem).findByText('Needs approval', { selector: '.badge' });
     expect(api.callsTo('PATCH', '/v1/mcp/tools/t1')[0]?.body).toEqual({ approval: 'needs_approval' });
-    expect((within(addItem).getByLabelText('Approval') as HTMLSelectElement).value).toBe('needs_approval');
+    expect(within(addItem).getByLabelText<HTMLSelectElement>('Approval').value).toBe('needs_approval');
   });
 
   it('tries a tool: JSON arguments in, the result, its duration and the truncation note out', async () => {
@@ -109,7 +109,7 @@ describe("a server's tools", () => {
     await open(api);
     const item = await toolItem('add');
     fireEvent.click(within(item).getByRole('button', { name: 'Try it add' }));
-    const argumentsField = within(item).getByLabelText('Arguments (JSON)') as HTMLTextAreaElement;
+    const argumentsField = within(item).getByLabelText<HTMLTextAreaElement>('Arguments (JSON)');
     // A template of the declared properties to start from.
     expect(JSON.parse(argumentsField.value)).toEqual({ a: 0, b: 0 });
     fireEvent.change(argumentsField, { target: { value: '{"a": 2, "b": 3}' } });
@@ -157,7 +157,7 @@ describe("a server's tools", () => {
     await open(calculator());
     const item = await toolItem('echo');
     fireEvent.click(within(item).getByRole('button', { name: 'Try it echo' }));
-    expect((within(item).getByRole('button', { name: 'Run' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(within(item).getByRole<HTMLButtonElement>('button', { name: 'Run' }).disabled).toBe(true);
   });
 });
 
