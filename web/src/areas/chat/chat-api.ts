@@ -44,6 +44,19 @@ export interface Attachment {
   mediaType: string;
 }
 
+/**
+ * A tool the model called while writing a reply, as stored on it. `awaiting_approval` waits for the
+ * person's decision (the reply is then `awaiting_approval` too); `denied` was refused and never ran.
+ */
+export interface StoredToolCall {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+  state: 'awaiting_approval' | 'denied' | 'running' | 'complete' | 'error';
+  output?: unknown;
+  errorMessage?: string;
+}
+
 /** A stored message as GET /v1/conversations/:id/messages answers it. */
 export interface StoredMessage {
   id: string;
@@ -51,7 +64,7 @@ export interface StoredMessage {
   role: 'user' | 'assistant' | 'system';
   content: string;
   reasoning: string | null;
-  status: 'pending' | 'streaming' | 'complete' | 'error';
+  status: 'pending' | 'streaming' | 'awaiting_approval' | 'complete' | 'error';
   error: { code: string; message: string } | null;
   model: string | null;
   usage: MessageUsage | null;
@@ -61,6 +74,8 @@ export interface StoredMessage {
   /** Absent from servers older than knowledge sources; empty or null when there are none. */
   citations?: Citation[] | null;
   attachments?: Attachment[] | null;
+  /** The tools the reply called, in order; absent from servers without tools. */
+  toolCalls?: StoredToolCall[] | null;
   createdAt: string;
   completedAt: string | null;
 }

@@ -1,5 +1,6 @@
 import type { UIMessage } from 'ai';
 import type { Attachment, Citation, MessageUsage, StoredMessage } from './chat-api';
+import { toToolPart } from './tool-parts';
 
 /**
  * What the server sends as `messageMetadata` on a stream's `start` (ids, model) and `finish` (the
@@ -23,12 +24,14 @@ export type ChatMessage = UIMessage<ChatMetadata>;
 
 /**
  * A stored message as useChat holds it: same id, cited passages as the `source-document` parts the
- * stream sends, reasoning before text, the figures and attachments as metadata.
+ * stream sends, reasoning, then the tools it called, then its text; the figures and attachments as
+ * metadata. (The stored text is one piece, so text written between tool calls comes after them all.)
  */
 export function toChatMessage(message: StoredMessage): ChatMessage {
   const parts: ChatMessage['parts'] = [];
   for (const citation of message.citations ?? []) parts.push(toSourcePart(citation));
   if (message.reasoning) parts.push({ type: 'reasoning', text: message.reasoning, state: 'done' });
+  for (const call of message.toolCalls ?? []) parts.push(toToolPart(call));
   if (message.content) parts.push({ type: 'text', text: message.content, state: 'done' });
   return {
     id: message.id,

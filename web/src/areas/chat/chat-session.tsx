@@ -5,14 +5,17 @@ import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { chatKeys, type Attachment, type Conversation, type MessageHistory } from './chat-api';
 import { describeChatFailure, toChatMessage, type ChatMessage } from './chat-messages';
-import { createChatTransport } from './chat-transport';
+import { createChatTransport, type ToolApprovalDecision } from './chat-transport';
 import { Composer } from './composer';
 import type { ReplyProblem } from './message-item';
 import { MessageList } from './message-list';
+import { ToolApprovalContext, type ToolApprovalHandler } from './tool-approval-context';
+import type { ToolPart } from './tool-parts';
 import { useAttachments } from './use-attachments';
 
 /** What the last request was, so a refusal (nothing stored) can put things back as they were. */
-type LastRequest = { kind: 'send'; text: string; attachments: Attachment[] } | { kind: 'retry'; before: ChatMessage[] };
+type LastRequest =
+  { kind: 'send'; text: string; attachments: Attachment[] } | { kind: 'retry' | 'approval'; before: ChatMessage[] };
 
 /**
  * One open conversation: its history, then useChat streaming new replies from the server, which
@@ -51,6 +54,18 @@ export function ChatSession(props: {
       if (isAbort) setStoppedId(message.id);
       if (!isError || !lastError.current) return;
       const failure = describeChatFailure(lastError.current);
+      const request = lastRequest.current;
+      if (request?.kind === 'approval' && failure.kind !== 'reply') {
+        // The decision was refused (e.g. already taken in another tab) or never arrived: ask again.
+        chat.setMessages(request.before);
+        chat.clearError();
+        setRefusal(
+          failure.kind === 'connection'
+            ? 'The server could not be reached; reload the conversation to see whether your decision arrived'
+            : failure.sentence,
+        );
+        return;
+      }
       const hasStarted = message.metadata?.assistantMessageId !== undefined;
       if (hasStarted) {
         // The reply failed mid-way and is stored as failed: mark it like a failed reply from history.
@@ -69,7 +84,6 @@ export function ChatSession(props: {
         return;
       }
       // Refused before anything streamed, so nothing new was stored: undo what the screen assumed.
-      const request = lastRequest.current;
       if (request?.kind === 'send') {
         chat.setMessages((messages) => (messages.at(-1)?.role === 'user' ? messages.slice(0, -1) : messages));
         setDraft((current) => current || request.text);
@@ -114,6 +128,39 @@ export function ChatSession(props: {
     void chat.regenerate({ messageId });
   }
 
+  /**
+   * Answers a tool call waiting for approval: the part shows the decision at once, then the server
+   * runs (or skips) the tool and streams the rest of the same reply into it.
+   */
+  async function decide(part: ToolPart, isApproved: boolean) {
+    const message = chat.messages.find((each) =>
+      each.parts.some((p) => 'toolCallId' in p && p.toolCallId === part.toolCallId),
+    );
+    if (!message) return;
+    setRefusal(null);
+    setStoppedId(null);
+    followRef.current = true;
+    lastRequest.current = { kind: 'approval', before: chat.messages };
+    await chat.addToolApprovalResponse({ id: part.approval?.id ?? part.toolCallId, approved: isApproved });
+    const toolApproval = {
+      messageId: message.metadata?.assistantMessageId ?? message.id,
+      toolCallId: part.toolCallId,
+      approved: isApproved,
+    };
+    await chat.sendMessage(undefined, { body: { toolApproval } satisfies ToolApprovalDecision });
+  }
+  // Read through a ref so the context value (and every memoised message) stays put while a reply streams.
+  const decideRef = useRef(decide);
+  decideRef.current = decide;
+  const toolApproval = useMemo<ToolApprovalHandler>(
+    () => ({
+      canDecide: props.canSend,
+      isBusy,
+      decide: (part, isApproved) => void decideRef.current(part, isApproved),
+    }),
+    [props.canSend, isBusy],
+  );
+
   function problemFor(message: ChatMessage, index: number): ReplyProblem | undefined {
     if (message.role !== 'assistant') return undefined;
     const isLast = index === chat.messages.length - 1;
@@ -143,24 +190,26 @@ export function ChatSession(props: {
 
   return (
     <div className="chat-session">
-      <MessageList
-        conversationId={conversationId}
-        messages={chat.messages}
-        prependMessages={(older) =>
-          chat.setMessages((messages) => {
-            const known = new Set(messages.map((message) => message.id));
-            return [...older.filter((message) => !known.has(message.id)), ...messages];
-          })
-        }
-        initialOlderCursor={props.history.olderCursor}
-        streamingId={streamingId}
-        stoppedId={stoppedId}
-        problemFor={problemFor}
-        isBusy={isBusy}
-        isAwaitingReply={isBusy && last?.role === 'user'}
-        followRef={followRef}
-        empty={props.empty}
-      />
+      <ToolApprovalContext.Provider value={toolApproval}>
+        <MessageList
+          conversationId={conversationId}
+          messages={chat.messages}
+          prependMessages={(older) =>
+            chat.setMessages((messages) => {
+              const known = new Set(messages.map((message) => message.id));
+              return [...older.filter((message) => !known.has(message.id)), ...messages];
+            })
+          }
+          initialOlderCursor={props.history.olderCursor}
+          streamingId={streamingId}
+          stoppedId={stoppedId}
+          problemFor={problemFor}
+          isBusy={isBusy}
+          isAwaitingReply={isBusy && last?.role === 'user'}
+          followRef={followRef}
+          empty={props.empty}
+        />
+      </ToolApprovalContext.Provider>
       <div className="composer-area">
         {refusal && <ErrorNotice error={new Error(refusal)} />}
         {props.canSend ? (

@@ -9,6 +9,8 @@ import {
 } from './chat-messages';
 import { LazyMarkdown } from './markdown/lazy-markdown';
 import { AttachmentChips, MessageCitations } from './message-citations';
+import { ToolCallView } from './tool-call-view';
+import { messageSegments } from './tool-parts';
 
 /** Shown under a reply: why it failed (an alert) or what state it is in (a note), and what can be done. */
 export interface ReplyProblem {
@@ -20,7 +22,8 @@ export interface ReplyProblem {
 
 /**
  * One message. The person's own text is shown as written; a reply is markdown, with its reasoning
- * folded away above it and a line of figures (model, tokens, time to first token) below.
+ * folded away above it, the tools it called inline where it called them, and a line of figures
+ * (model, tokens, time to first token) below.
  */
 export const MessageItem = memo(function MessageItem(props: {
   message: ChatMessage;
@@ -46,10 +49,12 @@ export const MessageItem = memo(function MessageItem(props: {
   }
 
   const reasoning = messageReasoning(message);
+  const segments = messageSegments(message);
   const figures = describeReplyFigures(message.metadata);
   if (props.isStopped)
     figures.push('stopped here; the server still stores the whole reply, shown when you reopen this chat');
-  const isWaiting = isStreaming && !text;
+  // Dots until text arrives, and again while the model works on a tool's result.
+  const isWaiting = isStreaming && segments.at(-1)?.kind !== 'text';
   return (
     <article className="message message-assistant" aria-label="Reply" aria-busy={isStreaming}>
       {reasoning && (
@@ -58,9 +63,15 @@ export const MessageItem = memo(function MessageItem(props: {
           <LazyMarkdown text={reasoning} />
         </details>
       )}
-      {text && (
+      {segments.length > 0 && (
         <CitationContext.Provider value={opener}>
-          <LazyMarkdown text={text} citationMarkers={markers} />
+          {segments.map((segment) =>
+            segment.kind === 'text' ? (
+              <LazyMarkdown key={segment.key} text={segment.text} citationMarkers={markers} />
+            ) : (
+              <ToolCallView key={segment.part.toolCallId} part={segment.part} isStreaming={isStreaming} />
+            ),
+          )}
         </CitationContext.Provider>
       )}
       {citations.length > 0 && (
