@@ -97,6 +97,12 @@ export function registerAskAgentTool(server: McpServer, { actor, deps }: ToolCon
         // A failed reply (model error, timeout) is an AppError with the chat's own sentence: answerOrRefuse
         // makes it an isError result, and the conversation keeps the question for a later try.
         const { assistantMessage } = await deps.chat.awaitReply(turn);
+        if (assistantMessage.status !== 'complete') {
+          // E.g. a reply that stopped at a tool call the user must approve: MCP has no way to ask them here.
+          return toolRefusal(
+            `The agent's reply stopped before it was finished (${assistantMessage.status.replaceAll('_', ' ')}); open conversation '${conversationId}' in Parley to continue it`,
+          );
+        }
         return toolAnswer(describeReply(assistantMessage), {
           conversationId,
           messageId: assistantMessage.id,
