@@ -36,6 +36,8 @@ function agentsServer(role: 'member' | 'tenant_admin', onSave: (body: unknown) =
       'GET /v1/providers/models': modelChoices,
       'GET /v1/agents': () => pageOf([]),
       'GET /v1/knowledge-sources': () => pageOf(knowledgeSources),
+      // Before `:id`, which would match it too.
+      'GET /v1/agents/tool-catalog': () => Response.json({ items: [] }),
       'GET /v1/agents/:id': () => Response.json(storedAgent),
       'POST /v1/agents': (call) => onSave(call.body),
       'PATCH /v1/agents/:id': (call) => onSave(call.body),
@@ -180,6 +182,7 @@ describe('agent form', () => {
   it("leaves the agent's sources alone when the sources cannot be listed", async () => {
     const server = fakeApi({
       'GET /v1/providers/models': modelChoices,
+      'GET /v1/agents/tool-catalog': () => Response.json({ items: [] }),
       'GET /v1/agents/:id': () => Response.json(storedAgent),
       'GET /v1/knowledge-sources': () => problem(503, 'unavailable', 'Knowledge sources are unavailable right now'),
       'PATCH /v1/agents/:id': (call) => Response.json({ ...storedAgent, ...(call.body as object) }),

@@ -3,6 +3,7 @@ import { ErrorNotice } from '../../ui/error-notice';
 import { Field, FieldGroup, TextField } from '../../ui/field';
 import type { Agent, AgentInput, AgentVisibility, KnowledgeSourceChoice, ModelChoices } from './agents-api';
 import { KnowledgeSourcePicker } from './knowledge-source-picker';
+import { ToolPicker, useToolSelection } from './tool-picker';
 
 export interface AgentFormProps {
   /** The agent being edited; absent when creating one. */
@@ -46,6 +47,7 @@ export function AgentForm(props: AgentFormProps) {
   const [temperature, setTemperature] = useState(agent?.temperature?.toString() ?? '');
   const [maxOutputTokens, setMaxOutputTokens] = useState(agent?.maxOutputTokens?.toString() ?? '');
   const [knowledgeSourceIds, setKnowledgeSourceIds] = useState<string[]>(agent?.knowledgeSourceIds ?? []);
+  const tools = useToolSelection(agent?.toolKeys);
   const [visibility, setVisibility] = useState<AgentVisibility>(agent?.visibility ?? (canShare ? 'tenant' : 'private'));
 
   // Until the person picks one, a new agent gets the server's default model.
@@ -68,6 +70,8 @@ export function AgentForm(props: AgentFormProps) {
     // Sent only once the choices are known, so a failed list never clears an agent's sources.
     const listed = props.knowledgeSources;
     if (listed) input.knowledgeSourceIds = knowledgeSourceIds.filter((id) => listed.some((source) => source.id === id));
+    const toolKeys = tools.keysToSend();
+    if (toolKeys) input.toolKeys = toolKeys;
     // Members' agents are private; only an administrator chooses.
     if (canShare) input.visibility = visibility;
     else if (!isEditing) input.visibility = 'private';
@@ -176,6 +180,7 @@ export function AgentForm(props: AgentFormProps) {
         error={error}
         canAddSources={canShare}
       />
+      <ToolPicker selection={tools} error={error} canAddTools={canShare} />
       {canShare ? (
         <FieldGroup legend="Visibility" field="visibility" error={error}>
           <label className="inline">

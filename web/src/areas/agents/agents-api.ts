@@ -14,6 +14,8 @@ export interface Agent {
   visibility: AgentVisibility;
   /** The knowledge sources the agent answers from, citing them. */
   knowledgeSourceIds?: string[];
+  /** The tools the agent may call (`builtin:<name>` or `mcp:<tool id>`). */
+  toolKeys?: string[];
   ownerId: string | null;
   createdBy: string | null;
   createdAt: string;
@@ -29,6 +31,7 @@ export interface AgentInput {
   maxOutputTokens?: number | null;
   visibility?: AgentVisibility;
   knowledgeSourceIds?: string[];
+  toolKeys?: string[];
 }
 
 /** A knowledge source as the agent form offers it. */
