@@ -28,6 +28,8 @@ export interface KnowledgeSearchDeps {
 }
 
 const defaultHybridCandidates = 100;
+/** Callers validate topK; this bounds the work of one search whatever they pass. */
+const maxTopK = 200;
 
 /**
  * The one search path for the query endpoint, chat and the benchmark. Sources of another tenant (or
@@ -72,7 +74,8 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
       const query = request.query.trim();
       const sourceIds = request.sourceIds.filter(isUuid);
       const documentIds = request.documentIds?.filter(isUuid);
-      if (query.length === 0 || sourceIds.length === 0 || documentIds?.length === 0 || request.topK <= 0) return [];
+      const topK = Math.min(Math.floor(request.topK), maxTopK);
+      if (query.length === 0 || sourceIds.length === 0 || documentIds?.length === 0 || !(topK > 0)) return [];
       const sources = await findSearchedSources(deps.db, request.tenantId, sourceIds);
       if (sources.length === 0) return [];
       const filter = (limit: number): CandidateFilter => ({
@@ -85,16 +88,16 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
 
       let ranked: RankedCandidate[];
       if (request.mode === 'lexical') {
-        ranked = (await lexicalCandidates(deps.db, query, filter(request.topK))).map(lexicalOnly);
+        ranked = (await lexicalCandidates(deps.db, query, filter(topK))).map(lexicalOnly);
       } else if (request.mode === 'vector') {
-        ranked = (await vectorSearch(query, filter(request.topK), sources, signal)).map(vectorOnly);
+        ranked = (await vectorSearch(query, filter(topK), sources, signal)).map(vectorOnly);
       } else {
-        const candidates = Math.max(hybridCandidates, request.topK);
+        const candidates = Math.max(hybridCandidates, topK);
         const [lexical, vector] = await Promise.all([
           lexicalCandidates(deps.db, query, filter(candidates)),
           vectorSearch(query, filter(candidates), sources, signal),
         ]);
-        ranked = fuseLists(lexical, vector, fusion).slice(0, request.topK);
+        ranked = fuseLists(lexical, vector, fusion).slice(0, topK);
       }
       signal?.throwIfAborted();
       return toHits(ranked, await loadHitDetails(deps.db, request.tenantId, ranked.map((hit) => hit.chunkId), query));
