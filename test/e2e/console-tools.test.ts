@@ -170,8 +170,9 @@ describeInBrowser('web console: MCP servers, their tools, Try it and the executi
         await capture('tools-servers');
         await openServer(page);
         await toolItem(page, 'add').getByText('Input schema').click();
-        await tryAdd(page);
         await capture('tools-server');
+        await tryAdd(page);
+        await capture('tools-try-it');
         await page.getByRole('link', { name: 'Edit' }).click();
         await page.getByRole('heading', { name: `Edit ${serverName}` }).waitFor();
         await capture('tools-server-form');

@@ -56,8 +56,8 @@ export function ExecutionsPage() {
           <table className="responsive" aria-label="Tool executions">
             <thead>
               <tr>
-                <th scope="col">Time</th>
                 <th scope="col">Tool</th>
+                <th scope="col">Time</th>
                 <th scope="col">User</th>
                 <th scope="col">Outcome</th>
                 <th scope="col">Duration</th>
@@ -69,13 +69,13 @@ export function ExecutionsPage() {
                 const server = serverName(execution.serverId);
                 return (
                   <tr key={execution.id}>
-                    <td data-label="Time" className="cell-nowrap">
-                      {formatDateTime(execution.createdAt)}
-                    </td>
                     <th scope="row" data-label="Tool" className="cell-title cell-break">
                       {execution.toolName}
                       {server && <span className="document-url muted">{server}</span>}
                     </th>
+                    <td data-label="Time" className="cell-nowrap">
+                      {formatDateTime(execution.createdAt)}
+                    </td>
                     <td data-label="User" className="cell-break">
                       {userName(execution.userId)}
                     </td>

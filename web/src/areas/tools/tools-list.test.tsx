@@ -34,7 +34,7 @@ const add: McpTool = {
 };
 const echo: McpTool = { ...add, id: 't2', name: 'echo', description: 'Repeats a message', enabled: false };
 
-function calculator(handlers: Record<string, (call: FakeCall) => Response> = {}) {
+function calculator(handlers: Record<string, (call: FakeCall) => Response | Promise<Response>> = {}) {
   let tools = [add, echo];
   return fakeApi({
     'GET /v1/mcp/servers': () => Response.json({ items: [server] }),
@@ -95,6 +95,22 @@ describe("a server's tools", () => {
     await within(addItem).findByText('Needs approval', { selector: '.badge' });
     expect(api.callsTo('PATCH', '/v1/mcp/tools/t1')[0]?.body).toEqual({ approval: 'needs_approval' });
     expect(within(addItem).getByLabelText<HTMLSelectElement>('Approval').value).toBe('needs_approval');
+  });
+
+  it('shows a toggle at once, and puts it back with the sentence when the server refuses', async () => {
+    let answer: (response: Response) => void = () => undefined;
+    const api = calculator({
+      'PATCH /v1/mcp/tools/:id': () => new Promise<Response>((resolve) => (answer = resolve)),
+    });
+    await open(api);
+    const addItem = await toolItem('add');
+    const checkbox = within(addItem).getByLabelText<HTMLInputElement>('Enabled');
+    fireEvent.click(checkbox);
+    expect(checkbox.checked).toBe(false);
+    await waitFor(() => expect(api.callsTo('PATCH', '/v1/mcp/tools/t1')).toHaveLength(1));
+    answer(problem(404, 'not_found', "Tool 't1' was not found"));
+    expect((await within(addItem).findByRole('alert')).textContent).toContain("Tool 't1' was not found");
+    expect(checkbox.checked).toBe(true);
   });
 
   it('tries a tool: JSON arguments in, the result, its duration and the truncation note out', async () => {

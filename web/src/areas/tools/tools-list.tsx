@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field } from '../../ui/field';
@@ -36,25 +36,36 @@ export function ToolsList({ serverId }: { serverId: string }) {
   );
 }
 
+interface ToolChange {
+  enabled?: boolean;
+  approval?: ToolApproval;
+}
+
 function ToolItem({ tool }: { tool: McpTool }) {
   const { api } = useServices();
   const queryClient = useQueryClient();
   const [isTrying, setIsTrying] = useState(false);
+  // The change shows at once (a checkbox that waits for the server looks broken); a refusal puts it back.
+  const [pending, setPending] = useState<ToolChange | null>(null);
   const update = useMutation({
-    mutationFn: (change: { enabled?: boolean; approval?: ToolApproval }) =>
-      api.patch<McpTool>(toolApiPath(tool.id), change),
+    mutationFn: (change: ToolChange) => api.patch<McpTool>(toolApiPath(tool.id), change),
     onSuccess: (saved) =>
       queryClient.setQueryData<{ items: McpTool[] }>(mcpKeys.tools(tool.serverId), (current) =>
         current ? { items: current.items.map((each) => (each.id === saved.id ? saved : each)) } : current,
       ),
+    onError: () => setPending(null),
   });
+  // Cleared once the saved tool arrives, not when the request ends: the list re-renders a moment later.
+  useEffect(() => setPending(null), [tool]);
+  const enabled = pending?.enabled ?? tool.enabled;
+  const approval = pending?.approval ?? tool.approval;
 
   return (
     <li className="card stack tool-item" aria-label={tool.name}>
       <div className="row">
         <strong className="tool-name">{tool.name}</strong>
-        {!tool.enabled && <span className="badge badge-warning">Disabled</span>}
-        {tool.approval === 'needs_approval' && <span className="badge">Needs approval</span>}
+        {!enabled && <span className="badge badge-warning">Disabled</span>}
+        {approval === 'needs_approval' && <span className="badge">Needs approval</span>}
       </div>
       {tool.description.trim() ? (
         <p className="intro tool-description">{tool.description}</p>
@@ -65,9 +76,12 @@ function ToolItem({ tool }: { tool: McpTool }) {
         <label className="inline">
           <input
             type="checkbox"
-            checked={tool.enabled}
-            disabled={update.isPending}
-            onChange={(event) => update.mutate({ enabled: event.target.checked })}
+            checked={enabled}
+            disabled={pending !== null}
+            onChange={(event) => {
+              setPending({ enabled: event.target.checked });
+              update.mutate({ enabled: event.target.checked });
+            }}
           />
           Enabled
         </label>
@@ -75,13 +89,17 @@ function ToolItem({ tool }: { tool: McpTool }) {
           {(control) => (
             <select
               {...control}
-              value={tool.approval}
-              disabled={update.isPending}
-              onChange={(event) => update.mutate({ approval: event.target.value as ToolApproval })}
+              value={approval}
+              disabled={pending !== null}
+              onChange={(event) => {
+                const change = { approval: event.target.value as ToolApproval };
+                setPending(change);
+                update.mutate(change);
+              }}
             >
-              {(Object.keys(approvalLabels) as ToolApproval[]).map((approval) => (
-                <option key={approval} value={approval}>
-                  {approvalLabels[approval]}
+              {(Object.keys(approvalLabels) as ToolApproval[]).map((each) => (
+                <option key={each} value={each}>
+                  {approvalLabels[each]}
                 </option>
               ))}
             </select>
