@@ -13,7 +13,12 @@ export interface FusionOptions {
   readonly vectorWeight: number;
 }
 
-export const defaultFusion: FusionOptions = { method: 'convex', k: 0, lexicalWeight: 0.7, vectorWeight: 0.3 };
+/**
+ * SciFact, offline embedder, PostgreSQL (nDCG@10): BM25 alone 0.695; RRF k=60 1:1 0.548, 1:0.3 0.616;
+ * convex 0.6/0.4 0.660, 0.7/0.3 0.675, 0.8/0.2 0.688. The hashed offline vectors (0.447 alone) mostly
+ * repeat BM25's evidence with noise, so BM25 leads; a semantic provider model deserves a re-tune.
+ */
+export const defaultFusion: FusionOptions = { method: 'convex', k: 0, lexicalWeight: 0.8, vectorWeight: 0.2 };
 
 export interface ScoredCandidate {
   readonly chunkId: string;
