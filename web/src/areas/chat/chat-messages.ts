@@ -24,15 +24,21 @@ export type ChatMessage = UIMessage<ChatMetadata>;
 
 /**
  * A stored message as useChat holds it: same id, cited passages as the `source-document` parts the
- * stream sends, reasoning, then the tools it called, then its text; the figures and attachments as
- * metadata. (The stored text is one piece, so text written between tool calls comes after them all.)
+ * stream sends, reasoning, then the tools it called and its text; the figures and attachments as
+ * metadata. The stored text is one piece: in a reply waiting for approval it was all written before
+ * the call waiting (and what follows the decision streams in after it); in a finished one it comes
+ * after its tools, where the answer drawn from them is.
  */
 export function toChatMessage(message: StoredMessage): ChatMessage {
   const parts: ChatMessage['parts'] = [];
   for (const citation of message.citations ?? []) parts.push(toSourcePart(citation));
   if (message.reasoning) parts.push({ type: 'reasoning', text: message.reasoning, state: 'done' });
-  for (const call of message.toolCalls ?? []) parts.push(toToolPart(call));
-  if (message.content) parts.push({ type: 'text', text: message.content, state: 'done' });
+  const toolParts = (message.toolCalls ?? []).map(toToolPart);
+  const textParts: ChatMessage['parts'] = message.content
+    ? [{ type: 'text', text: message.content, state: 'done' }]
+    : [];
+  if (message.status === 'awaiting_approval') parts.push(...textParts, ...toolParts);
+  else parts.push(...toolParts, ...textParts);
   return {
     id: message.id,
     role: message.role,

@@ -46,6 +46,11 @@ async function send(fetchImpl: typeof fetch, text: string) {
 
 const toolCall = (name = 'lookup_order') => screen.getByRole('region', { name: `Tool call ${name}` });
 const replies = () => screen.queryAllByRole('article', { name: 'Reply' });
+/** What a reply shows, top to bottom: its text runs and its tool calls. */
+const segmentOrder = (reply: HTMLElement) =>
+  [...reply.querySelectorAll('.tool-call, .markdown, .user-text')].map((node) =>
+    node.classList.contains('tool-call') ? 'tool' : 'text',
+  );
 const approvalCalls = (api: ReturnType<typeof setUp>) =>
   api.calls.filter((call) => call.method === 'POST' && call.path.endsWith('/tool-approvals'));
 
@@ -85,10 +90,7 @@ describe('chat tool calls', () => {
     // Tool first, then the text, in one reply.
     const reply = replies().at(-1)!;
     expect(replies()).toHaveLength(1);
-    const order = [...reply.querySelectorAll('.tool-call, .markdown, .user-text')].map((node) =>
-      node.classList.contains('tool-call') ? 'tool' : 'text',
-    );
-    expect(order[0]).toBe('tool');
+    expect(segmentOrder(reply)[0]).toBe('tool');
     expect(await within(reply).findByText('It shipped on 3 May.')).toBeTruthy();
   });
 
@@ -172,6 +174,8 @@ describe('chat tool calls', () => {
     ];
     const api = setUp({ history, replies: [], approvals: [rest.response] });
     await openConversation(api.fetchImpl);
+    // The text stored so far was written before the call that waits.
+    expect(segmentOrder(replies()[0]!)).toEqual(['text', 'tool']);
 
     fireEvent.click(within(toolCall('refund_order')).getByRole('button', { name: 'Deny' }));
     await waitFor(() => expect(approvalCalls(api)).toHaveLength(1));
@@ -187,6 +191,7 @@ describe('chat tool calls', () => {
 
     expect(within(toolCall('refund_order')).getByText('You denied this call; it did not run.')).toBeTruthy();
     expect(await screen.findByText(/Understood, no refund/)).toBeTruthy();
+    expect(segmentOrder(replies()[0]!)).toEqual(['text', 'tool', 'text']);
   });
 
   it('puts the prompt back with the reason when the decision is refused', async () => {

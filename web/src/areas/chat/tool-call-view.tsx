@@ -38,7 +38,7 @@ export function ToolCallView({ part, isStreaming }: { part: ToolPart; isStreamin
   const badge = badgeFor(phase, part, isStreaming);
   const isAsking = phase === 'awaiting-approval';
   return (
-    <section className={`tool-call tool-call-${phase}`} aria-label={`Tool call ${part.toolName}`}>
+    <section className={`tool-call tool-call-state-${phase}`} aria-label={`Tool call ${part.toolName}`}>
       <div className="tool-call-head">
         <span className="muted">Tool</span>
         <span className="tool-name">{part.toolName}</span>
