@@ -206,6 +206,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     loadTenantProviders: providers.service.loadTenantProviders,
   });
   await files.registerRoutes(app);
+  // Before chat: agents' tools run through its runner.
+  const mcp = createMcpModule({
+    db: database.db,
+    logger: deps.logger,
+    keys: deps.keys,
+    outbound: createOutboundHttp({ allowList: config.outboundAllowList }),
+    dataDir: config.dataDir,
+    options: deps.mcp,
+  });
   const chat = createChatModule({
     db: database.db,
     config,
@@ -216,6 +225,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // The same search the query endpoint uses: what it shows is what an agent is given.
     knowledgeSearch: knowledge.search,
     files: files.service,
+    toolRunner: mcp.toolRunner,
   });
   chat.registerRoutes(app);
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
@@ -229,14 +239,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await openAICompat.registerRoutes(app);
 
-  const mcp = createMcpModule({
-    db: database.db,
-    logger: deps.logger,
-    keys: deps.keys,
-    outbound: createOutboundHttp({ allowList: config.outboundAllowList }),
-    dataDir: config.dataDir,
-    options: deps.mcp,
-  });
   mcp.registerRoutes(app);
   // Pooled MCP connections (and stdio servers' processes) end with the app.
   app.addHook('onClose', () => mcp.close());

@@ -28,6 +28,24 @@ export interface FakeOpenAIBehaviour {
   readonly stallAfterTokens?: number;
   /** Served by `GET /v1/models`. */
   readonly modelIds: readonly string[];
+  /**
+   * One step per completion request, in order (a tool loop's requests): each step's fields override the
+   * behaviour for that request. Once the script is used up, requests get the behaviour itself.
+   */
+  readonly script?: readonly FakeOpenAIStep[];
+}
+
+/** A scripted answer: text, or tool calls (finish_reason `tool_calls`), or both. */
+export interface FakeOpenAIStep {
+  readonly replyTokens?: readonly string[];
+  readonly toolCalls?: readonly FakeToolCall[];
+}
+
+/** A tool call as the model sends it; `arguments` is the JSON text. */
+export interface FakeToolCall {
+  readonly id: string;
+  readonly name: string;
+  readonly arguments: string;
 }
 
 export interface FakeOpenAIServer {
@@ -63,6 +81,14 @@ export async function startFakeOpenAIServer(
 ): Promise<FakeOpenAIServer> {
   let behaviour: FakeOpenAIBehaviour = { ...defaultBehaviour, ...initial };
   let sequence = 0;
+  let scriptStep = 0;
+  /** The behaviour for the next completion request: the next scripted step, if any is left. */
+  const nextBehaviour = (): FakeOpenAIBehaviour & { toolCalls?: readonly FakeToolCall[] } => {
+    const step = behaviour.script?.[scriptStep];
+    if (!step) return behaviour;
+    scriptStep += 1;
+    return { ...behaviour, replyTokens: step.replyTokens ?? [], ...(step.toolCalls && { toolCalls: step.toolCalls }) };
+  };
 
   const server = await startFakeHttpServer(async ({ request, response, signal }) => {
     if (request.method === 'GET' && /^(\/v1)?\/models$/.test(request.path)) {
@@ -73,7 +99,7 @@ export async function startFakeOpenAIServer(
     }
     if (request.method === 'POST' && request.path.endsWith('/chat/completions')) {
       sequence += 1;
-      return answerCompletion({ request, response, signal }, behaviour, `chatcmpl-fake-${sequence}`);
+      return answerCompletion({ request, response, signal }, nextBehaviour(), `chatcmpl-fake-${sequence}`);
     }
     sendJson(response, 404, {
       error: {
@@ -96,6 +122,7 @@ export async function startFakeOpenAIServer(
     },
     respondWith(overrides) {
       behaviour = { ...defaultBehaviour, ...overrides };
+      scriptStep = 0;
     },
     close: server.close,
   };
@@ -108,7 +135,9 @@ interface CompletionRequestBody {
   messages?: Array<{ content?: unknown }>;
 }
 
-async function answerCompletion(exchange: FakeExchange, behaviour: FakeOpenAIBehaviour, id: string): Promise<void> {
+type StepBehaviour = FakeOpenAIBehaviour & { readonly toolCalls?: readonly FakeToolCall[] };
+
+async function answerCompletion(exchange: FakeExchange, behaviour: StepBehaviour, id: string): Promise<void> {
   const { request, response } = exchange;
   if (behaviour.error) return sendOpenAIError(response, behaviour.error, request);
   const body = (request.body ?? {}) as CompletionRequestBody;
@@ -138,9 +167,16 @@ async function answerCompletion(exchange: FakeExchange, behaviour: FakeOpenAIBeh
           content: behaviour.replyTokens.join(''),
           refusal: null,
           ...(reasoning && { reasoning_content: reasoning }),
+          ...(behaviour.toolCalls && {
+            tool_calls: behaviour.toolCalls.map((call) => ({
+              id: call.id,
+              type: 'function',
+              function: { name: call.name, arguments: call.arguments },
+            })),
+          }),
         },
         logprobs: null,
-        finish_reason: 'stop',
+        finish_reason: behaviour.toolCalls ? 'tool_calls' : 'stop',
       },
     ],
     usage,
@@ -149,7 +185,7 @@ async function answerCompletion(exchange: FakeExchange, behaviour: FakeOpenAIBeh
 
 async function streamCompletion(
   { response, signal }: FakeExchange,
-  behaviour: FakeOpenAIBehaviour,
+  behaviour: StepBehaviour,
   meta: { id: string; model: string; usage: ReturnType<typeof usageOf>; includeUsage: boolean },
 ): Promise<void> {
   const chunk = (choices: unknown[], extra: object = {}) =>
@@ -182,7 +218,23 @@ async function streamCompletion(
   if (behaviour.stallAfterTokens !== undefined && behaviour.stallAfterTokens >= behaviour.replyTokens.length) {
     return waitUntilAborted(signal);
   }
-  delta({}, 'stop');
+  // As OpenAI streams a call: id, type and name first, then the arguments in pieces.
+  for (const [index, call] of (behaviour.toolCalls ?? []).entries()) {
+    if (!(await pause(behaviour.tokenDelayMs, signal))) return;
+    const half = Math.ceil(call.arguments.length / 2);
+    delta({
+      tool_calls: [
+        {
+          index,
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: call.arguments.slice(0, half) },
+        },
+      ],
+    });
+    delta({ tool_calls: [{ index, function: { arguments: call.arguments.slice(half) } }] });
+  }
+  delta({}, behaviour.toolCalls ? 'tool_calls' : 'stop');
   if (meta.includeUsage) chunk([], { usage: meta.usage });
   writeEvent(response, '[DONE]');
   response.end();

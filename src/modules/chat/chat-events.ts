@@ -11,7 +11,7 @@ export interface TurnError {
 
 /**
  * What a chat turn tells its subscribers, in order: `message-started`, `sources` when the agent has
- * knowledge sources, any number of deltas (and, later, tool calls), then exactly one of `finished` or
+ * knowledge sources, any number of deltas and tool events, then exactly one of `finished` or
  * `error`. Transports (SSE today; WebSocket and
  * other nodes later) only translate these; the turn has already stored what they describe.
  */
@@ -27,8 +27,22 @@ export type ChatTurnEvent =
   | { readonly type: 'sources'; readonly citations: readonly StoredCitation[] }
   | { readonly type: 'text-delta'; readonly delta: string }
   | { readonly type: 'reasoning-delta'; readonly delta: string }
-  /** Reserved for agent tools; no turn emits it yet. */
+  /** The model called one of the agent's tools (tool loop); its result or approval request follows. */
   | { readonly type: 'tool-call'; readonly toolCallId: string; readonly toolName: string; readonly input: unknown }
+  /** A tool's outcome: its output, or the error text the model was shown. */
+  | {
+      readonly type: 'tool-result';
+      readonly toolCallId: string;
+      readonly output?: unknown;
+      readonly errorText?: string;
+      /** The user refused the call; `errorText` is what the model is told. */
+      readonly isDenied?: boolean;
+    }
+  /**
+   * The call waits for the user's decision (POST …/tool-approvals); the turn then ends with `finished`
+   * and the message's status `awaiting_approval`. The approval id is the tool call id.
+   */
+  | { readonly type: 'tool-approval-request'; readonly toolCallId: string; readonly approvalId: string }
   | { readonly type: 'finished'; readonly assistantMessage: MessageView }
   | { readonly type: 'error'; readonly error: TurnError; readonly assistantMessage: MessageView };
 

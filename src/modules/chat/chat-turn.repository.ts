@@ -3,6 +3,7 @@ import type { Executor } from '../../platform/db/client.js';
 import { preparedFor } from '../../platform/db/prepared.js';
 import {
   agentKnowledgeSources,
+  agentTools,
   agents,
   conversations,
   idempotencyKeys,
@@ -90,6 +91,10 @@ const turnContext = preparedFor((db) =>
         knowledgeSourceIds: sql<
           string[]
         >`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`,
+        // Likewise: an agent without tools pays nothing more for this column (ADR 7).
+        toolKeys: sql<
+          string[]
+        >`array(select ${agentTools.toolKey} from ${agentTools} where ${agentTools.agentId} = ${agents.id} and ${agentTools.tenantId} = ${agents.tenantId} order by 1)`,
       },
     })
     .from(conversations)

@@ -1,7 +1,8 @@
+import type { Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
-import { presentMessage, type ChatAgent, type MessageView } from '../conversations/index.js';
+import { presentMessage, type MessageView } from '../conversations/index.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import {
   createTurnChannel,
@@ -15,6 +16,8 @@ import { writeConversationTitle } from './conversation-title.js';
 import type { ResolvedModel } from './model-resolver.js';
 import { streamModelReply, type ModelStreamDeps, type ModelStreamResult } from './model-stream.js';
 import { attachmentPartsOf, carriesFiles, toModelMessages, type AttachmentPartsSource } from './turn-messages.js';
+import type { ToolLoopResult } from './tool-loop.js';
+import { runToolTurn, toLoopMessages, usesTools, type ChatToolsDeps, type TurnAgent } from './tool-turn.js';
 import {
   citationsCitedIn,
   knowledgeFailure,
@@ -38,10 +41,14 @@ export interface ChatTurnDeps {
   readonly attachmentParts: AttachmentPartsSource | undefined;
   /** Searches the knowledge sources of agents that have some; turns of other agents never touch it. */
   readonly knowledgeSearch: PassageSearch | undefined;
+  /** Agents' tools (the MCP runner and the tools' SQL); absent, no turn offers tools. */
+  readonly tools: ChatToolsDeps | undefined;
 }
 
 /** A turn whose two messages are already stored (user: complete, assistant: streaming). */
 export interface StoredTurn {
+  /** Whose turn it is: the agent's MCP tools run as (and are logged under) this user. */
+  readonly actor: Actor;
   readonly tenantId: string;
   readonly conversationId: string;
   readonly hasTitle: boolean;
@@ -51,7 +58,7 @@ export interface StoredTurn {
   readonly assistantMessage: MessageRow;
   /** What the model sees, oldest first, ending with the message it answers (read when the turn was stored). */
   readonly history: readonly HistoryMessage[];
-  readonly agent: ChatAgent;
+  readonly agent: TurnAgent;
   readonly resolved: ResolvedModel;
 }
 
@@ -87,7 +94,7 @@ async function runTurn(
   const { conversationId, resolved, agent } = turn;
   const assistantMessageId = turn.assistantMessage.id;
   channel.emit({ type: 'message-started', conversationId, userMessage, assistantMessageId, model: resolved.modelRef });
-  let result: ModelStreamResult | undefined;
+  let result: ModelStreamResult | ToolLoopResult | undefined;
   try {
     // Only agents with sources search; every other turn goes straight to the model (ADR 7).
     let knowledge: TurnKnowledge | undefined;
@@ -102,24 +109,41 @@ async function runTurn(
       knowledge = retrieved.knowledge;
       channel.emit({ type: 'sources', citations: knowledge.citations });
     }
-    result = await streamModelReply(
-      deps.modelStream,
-      {
-        model: resolved.model,
-        providerName: resolved.providerName,
-        system: systemWithKnowledge(agent.instructions.trim() || undefined, knowledge),
-        messages: toModelMessages(
-          turn.history,
-          turn.history.some(carriesFiles)
-            ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, turn.history)
-            : undefined,
-        ),
-        temperature: agent.temperature ?? undefined,
-        maxOutputTokens: agent.maxOutputTokens ?? undefined,
-        timeoutMs: deps.modelTimeoutMs,
-      },
-      (event) => channel.emit(event),
+    const system = systemWithKnowledge(agent.instructions.trim() || undefined, knowledge);
+    const messages = toModelMessages(
+      turn.history,
+      turn.history.some(carriesFiles)
+        ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, turn.history)
+        : undefined,
     );
+    result =
+      deps.tools && usesTools(agent, resolved)
+        ? await runToolTurn(
+            { ...deps, tools: deps.tools },
+            {
+              actor: turn.actor,
+              agent,
+              conversationId,
+              resolved,
+              system,
+              messages: toLoopMessages(messages),
+              timeoutMs: deps.modelTimeoutMs,
+            },
+            (event) => channel.emit(event),
+          )
+        : await streamModelReply(
+            deps.modelStream,
+            {
+              model: resolved.model,
+              providerName: resolved.providerName,
+              system,
+              messages,
+              temperature: agent.temperature ?? undefined,
+              maxOutputTokens: agent.maxOutputTokens ?? undefined,
+              timeoutMs: deps.modelTimeoutMs,
+            },
+            (event) => channel.emit(event),
+          );
     const citations = knowledge ? citationsCitedIn(knowledge.citations, result.text) : null;
     const stored = await storeReply(deps, turn, result, citations);
     deps.metrics.chatTurns.inc({ outcome: result.error ? 'error' : 'complete' });
@@ -159,38 +183,54 @@ async function retrieveKnowledge(
   }
 }
 
-async function storeReply(
-  deps: ChatTurnDeps,
-  turn: StoredTurn,
-  result: ModelStreamResult,
+/**
+ * Stores the reply. A tool loop's reply also stores its calls, in the same transaction; one that
+ * stopped for approval is stored `awaiting_approval` and not yet counted as a turn.
+ */
+export async function storeReply(
+  deps: Pick<ChatTurnDeps, 'db' | 'repository' | 'tools'>,
+  turn: Pick<StoredTurn, 'tenantId' | 'conversationId' | 'assistantMessage' | 'resolved'>,
+  result: ModelStreamResult | ToolLoopResult,
   citations: AssistantMessageResult['citations'],
 ): Promise<MessageView> {
   const now = new Date();
   const fields = { ...storedResult(result, now), citations };
-  await deps.repository.recordReply(deps.db, {
+  const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
+  const reply = {
     tenantId: turn.tenantId,
     conversationId: turn.conversationId,
     messageId: turn.assistantMessage.id,
     result: fields,
-    ...(!result.error && { turn: { modelRef: turn.resolved.modelRef, now } }),
+    ...(!result.error && !isAwaiting && { turn: { modelRef: turn.resolved.modelRef, now } }),
+  };
+  const tools = deps.tools;
+  if (!('toolCalls' in result) || !tools) {
+    await deps.repository.recordReply(deps.db, reply);
+    // Exactly the stored row; and if the conversation was deleted while the model talked, what it said.
+    return presentMessage({ ...turn.assistantMessage, ...fields });
+  }
+  const { toolCalls } = result;
+  await deps.db.transaction(async (tx) => {
+    await deps.repository.recordReply(tx, reply);
+    await tools.repository.setToolCalls(tx, turn.tenantId, turn.assistantMessage.id, toolCalls);
   });
-  // Exactly the stored row; and if the conversation was deleted while the model talked, what it said.
-  return presentMessage({ ...turn.assistantMessage, ...fields });
+  return presentMessage({ ...turn.assistantMessage, ...fields, toolCalls });
 }
 
-function storedResult(result: ModelStreamResult, now: Date): AssistantMessageResult {
+function storedResult(result: ModelStreamResult | ToolLoopResult, now: Date): AssistantMessageResult {
+  const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
   return {
     citations: null,
     content: result.text,
     reasoning: result.reasoning || null,
-    status: result.error ? 'error' : 'complete',
+    status: result.error ? 'error' : isAwaiting ? 'awaiting_approval' : 'complete',
     errorCode: result.error?.code ?? null,
     errorMessage: result.error?.message ?? null,
     ...result.usage,
     timeToFirstTokenMs: result.timeToFirstTokenMs,
     durationMs: result.durationMs,
     finishReason: result.finishReason,
-    completedAt: now,
+    completedAt: isAwaiting ? null : now,
   };
 }
 

@@ -1,7 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import { idParams } from '../../platform/http/common-schemas.js';
 import { actorOf, type App } from '../../platform/http/types.js';
-import { retryReplyParams, sendMessageBody, sendMessageHeaders, sendMessageResultSchema } from './chat.schemas.js';
+import {
+  retryReplyParams,
+  sendMessageBody,
+  sendMessageHeaders,
+  sendMessageResultSchema,
+  toolApprovalBody,
+  toolApprovalParams,
+} from './chat.schemas.js';
 import type { ChatService } from './chat.service.js';
 import { streamTurnAsUiMessages } from './ui-message-stream.js';
 
@@ -58,6 +65,29 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
     },
     handler: async (request, reply) => {
       const turn = await service.retryReply(actorOf(request), request.params.id, request.params.messageId);
+      if (wantsEventStream(request)) return streamTurnAsUiMessages(reply, turn, options.heartbeatMs);
+      return reply.status(200).send(await service.awaitReply(turn));
+    },
+  });
+
+  app.post('/v1/conversations/:id/messages/:messageId/tool-approvals', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags: ['conversations'],
+      security: [{ bearer: [] }],
+      summary: 'Approve or deny a tool call the reply waits for',
+      description:
+        "For a reply with status `awaiting_approval`: records the decision on one of its tool calls (the conversation's " +
+        'owner, or an operator or admin). When no call waits any more, the same reply continues: approved calls run, ' +
+        'the model is told of denied ones, and the reply is written to its end. JSON by default (200 once stored), or ' +
+        'with `Accept: text/event-stream` the same UI message stream as sending. 409 when the call was already decided.',
+      params: toolApprovalParams,
+      body: toolApprovalBody,
+      response: { 200: sendMessageResultSchema },
+    },
+    handler: async (request, reply) => {
+      const { id, messageId } = request.params;
+      const turn = await service.decideToolCall(actorOf(request), id, messageId, request.body);
       if (wantsEventStream(request)) return streamTurnAsUiMessages(reply, turn, options.heartbeatMs);
       return reply.status(200).send(await service.awaitReply(turn));
     },

@@ -67,3 +67,13 @@ export function requestFingerprint(conversationId: string, input: SendMessageInp
   const request = input.fileIds ? [conversationId, input.content, input.fileIds] : [conversationId, input.content];
   return createHash('sha256').update(JSON.stringify(request)).digest('base64url');
 }
+
+/** `/v1/conversations/:id/messages/:messageId/tool-approvals` */
+export const toolApprovalParams = retryReplyParams;
+
+export const toolApprovalBody = z.strictObject({
+  toolCallId: z.string().min(1).max(200),
+  approved: z.boolean(),
+  /** Told to the model when the call is denied. */
+  reason: z.string().trim().max(1000).optional(),
+});

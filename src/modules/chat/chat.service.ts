@@ -4,12 +4,14 @@ import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { ChatAgent, MessageView } from '../conversations/index.js';
+import type { MessageView } from '../conversations/index.js';
 import type { ChatTurnHandle, ChatTurnOutcome } from './chat-events.js';
 import { startChatTurn, type ChatTurnDeps, type StoredTurn } from './chat-turn.js';
 import type { IdempotencyKeyRow, TurnContextRow } from './chat.repository.js';
 import { requestFingerprint, type SendMessageInput } from './chat.schemas.js';
 import type { ModelResolver, ResolvedModel } from './model-resolver.js';
+import { createToolApprovals, type ToolDecision } from './tool-approval.js';
+import type { TurnAgent } from './tool-turn.js';
 import { replayStoredTurn, type TurnReplayDeps } from './turn-replay.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
@@ -20,7 +22,7 @@ export interface ChatServiceDeps extends ChatTurnDeps {
 }
 
 interface AgentModel {
-  readonly agent: ChatAgent;
+  readonly agent: TurnAgent;
   readonly resolved: ResolvedModel;
 }
 
@@ -28,6 +30,7 @@ export function createChatService(deps: ChatServiceDeps) {
   const { db, repository } = deps;
   /** Turns streaming in this process, so a retried request can join one instead of polling. */
   const turnsInFlight = new Map<string, ChatTurnHandle>();
+  const approvals = createToolApprovals(deps);
 
   async function replay(actor: Actor, key: IdempotencyKeyRow, fingerprint: string): Promise<ChatTurnHandle> {
     if (key.requestHash !== fingerprint) {
@@ -135,6 +138,7 @@ export function createChatService(deps: ChatServiceDeps) {
       }
 
       return startTrackedTurn({
+        actor,
         tenantId: actor.tenantId,
         conversationId,
         hasTitle: conversation.title !== null,
@@ -188,6 +192,7 @@ export function createChatService(deps: ChatServiceDeps) {
         );
       }
       return startTrackedTurn({
+        actor,
         tenantId: actor.tenantId,
         conversationId,
         hasTitle: conversation.title !== null,
@@ -198,6 +203,19 @@ export function createChatService(deps: ChatServiceDeps) {
         agent,
         resolved,
       });
+    },
+
+    /**
+     * Approves or denies a tool call the reply waits for; once no call waits, the same reply continues
+     * (approved calls run, the model is told of denied ones). Owner or operator+; 409 when already decided.
+     */
+    decideToolCall(
+      actor: Actor,
+      conversationId: string,
+      messageId: string,
+      decision: ToolDecision,
+    ): Promise<ChatTurnHandle> {
+      return approvals.decide(actor, conversationId, messageId, decision);
     },
 
     /**

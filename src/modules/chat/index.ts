@@ -11,6 +11,8 @@ import { createChatService } from './chat.service.js';
 import { createModelResolver, type TenantProviderSource } from './model-resolver.js';
 import type { PassageSearch } from './turn-knowledge.js';
 import type { FilesService } from '../files/index.js';
+import type { McpToolRunner } from '../mcp/index.js';
+import { createChatToolsRepository } from './chat-tools.repository.js';
 
 export interface ChatModuleDeps {
   readonly db: Database;
@@ -23,6 +25,8 @@ export interface ChatModuleDeps {
   readonly knowledgeSearch?: PassageSearch;
   /** The files module, for messages that carry files. */
   readonly files?: Pick<FilesService, 'prepareAttachments' | 'modelParts'>;
+  /** Runs agents' MCP tools (the MCP module); absent, agents get only the built-in tools. */
+  readonly toolRunner?: McpToolRunner;
   /** Defaults suit production; tests shorten them. */
   readonly tuning?: Partial<ChatTuning>;
 }
@@ -50,6 +54,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     modelTimeoutMs: deps.config.modelTimeoutMs,
     historyLimit: tuning.historyLimit,
     knowledgeSearch: deps.knowledgeSearch,
+    tools: { repository: createChatToolsRepository(), toolRunner: deps.toolRunner },
     attachmentParts: deps.files?.modelParts,
     prepareAttachments: deps.files?.prepareAttachments,
     resolveModel,

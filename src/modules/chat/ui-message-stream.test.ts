@@ -19,6 +19,7 @@ const message = (overrides: Partial<MessageView>): MessageView => ({
   finishReason: 'stop',
   citations: [],
   attachments: [],
+  toolCalls: [],
   createdAt: '2026-01-01T00:00:00.000Z',
   completedAt: null,
   ...overrides,

@@ -84,6 +84,25 @@ export function createUiMessageChunkMapper() {
             dynamic: true,
           },
         ];
+      case 'tool-result':
+        return [
+          ...closeOpenPart(),
+          event.isDenied
+            ? { type: 'tool-output-denied', toolCallId: event.toolCallId }
+            : event.errorText === undefined
+              ? {
+                  type: 'tool-output-available',
+                  toolCallId: event.toolCallId,
+                  output: event.output ?? null,
+                  dynamic: true,
+                }
+              : { type: 'tool-output-error', toolCallId: event.toolCallId, errorText: event.errorText, dynamic: true },
+        ];
+      case 'tool-approval-request':
+        return [
+          ...closeOpenPart(),
+          { type: 'tool-approval-request', approvalId: event.approvalId, toolCallId: event.toolCallId },
+        ];
       case 'finished': {
         const reason = event.assistantMessage.finishReason as FinishReason | null;
         return [

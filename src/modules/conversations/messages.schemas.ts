@@ -48,6 +48,17 @@ export const messageSchema = z.object({
   citations: z.array(citationSchema),
   /** The files a user message carries; empty for other messages. */
   attachments: z.array(attachmentSchema),
+  /** The tools the reply called (agent tool loop), in order; empty for other messages. */
+  toolCalls: z.array(
+    z.object({
+      toolCallId: z.string(),
+      toolName: z.string(),
+      input: z.unknown(),
+      state: z.enum(['awaiting_approval', 'denied', 'running', 'complete', 'error']),
+      output: z.unknown().optional(),
+      errorMessage: z.string().optional(),
+    }),
+  ),
   createdAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
 });
@@ -71,6 +82,7 @@ export function presentMessage(message: MessageRow): MessageView {
     finishReason: message.finishReason,
     citations: (message.citations ?? []).map((citation) => ({ ...citation, headingPath: [...citation.headingPath] })),
     attachments: message.attachments ?? [],
+    toolCalls: message.toolCalls ?? [],
     createdAt: message.createdAt.toISOString(),
     completedAt: message.completedAt?.toISOString() ?? null,
   };

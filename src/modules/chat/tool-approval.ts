@@ -1,0 +1,290 @@
+import type { Actor } from '../../access/actor.js';
+import { canViewOwned } from '../../access/owned-resources.js';
+import type { StoredToolCall } from '../../platform/db/schema/index.js';
+import { AppError, conflict, notFound } from '../../platform/errors.js';
+import { presentMessage, type MessageView } from '../conversations/index.js';
+import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel } from './chat-events.js';
+import { storeReply, type ChatTurnDeps } from './chat-turn.js';
+import type { MessageRow } from './chat.repository.js';
+import type { ModelResolver, ResolvedModel } from './model-resolver.js';
+import { sumUsage, type ToolLoopResult } from './tool-loop.js';
+import {
+  deniedOutput,
+  resumedMessages,
+  runToolTurn,
+  toLoopMessages,
+  type ChatToolsDeps,
+  type TurnAgent,
+} from './tool-turn.js';
+import { attachmentPartsOf, carriesFiles, toModelMessages } from './turn-messages.js';
+import { resolveTurnTools, type TurnTools } from './turn-tools.js';
+
+export interface ToolDecision {
+  readonly toolCallId: string;
+  readonly approved: boolean;
+  readonly reason?: string;
+}
+
+export interface ToolApprovalDeps extends ChatTurnDeps {
+  readonly resolveModel: ModelResolver;
+}
+
+/** A reply that waited for approval, decided and ready to continue. */
+interface ResumedReply {
+  readonly actor: Actor;
+  readonly agent: TurnAgent;
+  readonly resolved: ResolvedModel;
+  readonly conversationId: string;
+  readonly userMessage: MessageRow;
+  readonly assistantMessage: MessageRow;
+  readonly decided: StoredToolCall[];
+}
+
+/**
+ * Decisions on the tool calls a reply waits for, and the reply's continuation. All state is in the
+ * database (the message's status and `tool_calls`), so a decision works after a reload or a restart.
+ */
+export function createToolApprovals(deps: ToolApprovalDeps) {
+  const { db, repository } = deps;
+
+  async function decide(
+    actor: Actor,
+    conversationId: string,
+    messageId: string,
+    decision: ToolDecision,
+  ): Promise<ChatTurnHandle> {
+    const tools = deps.tools;
+    const context = await repository.findTurnContext(db, actor.tenantId, conversationId);
+    if (!context || !canViewOwned(actor, context.conversation.ownerId)) throw notFound('Conversation', conversationId);
+    const message = await repository.findMessage(db, actor.tenantId, messageId);
+    if (!message || message.conversationId !== conversationId || message.role !== 'assistant') {
+      throw notFound('Message', messageId);
+    }
+    const seen = message.toolCalls ?? [];
+    const call = seen.find((entry) => entry.toolCallId === decision.toolCallId);
+    if (!call) throw notFound('Tool call', decision.toolCallId);
+    if (message.status !== 'awaiting_approval' || call.state !== 'awaiting_approval' || !tools) {
+      throw conflict(`Tool call '${decision.toolCallId}' is not awaiting approval; it was already decided`);
+    }
+    const next = seen.map((entry): StoredToolCall => {
+      if (entry !== call) return entry;
+      return decision.approved
+        ? { ...entry, state: 'running' }
+        : { ...entry, state: 'denied', errorMessage: deniedOutput(decision.reason) };
+    });
+    const isContinuing = !next.some((entry) => entry.state === 'awaiting_approval');
+    const { agent: usable } = context;
+    if (isContinuing && !usable) {
+      throw new AppError('unprocessable', "This conversation's agent no longer exists; start a new conversation");
+    }
+    const recorded = await tools.repository.recordDecision(db, {
+      tenantId: actor.tenantId,
+      messageId,
+      seen,
+      next,
+      isContinuing,
+    });
+    if (!recorded)
+      throw conflict(`Tool call '${decision.toolCallId}' is not awaiting approval; it was already decided`);
+    const userMessage = await repository.messageBefore(db, actor.tenantId, conversationId, messageId);
+    if (!userMessage) throw conflict(`Message '${messageId}' has no message before it to answer`);
+    // Other calls still wait: the reply stays as it is until the last one is decided.
+    if (!isContinuing || !usable) return settledHandle(userMessage, { ...message, toolCalls: next });
+    const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
+    const resolved = await deps.resolveModel(actor.tenantId, agent.model);
+    const assistantMessage: MessageRow = { ...message, toolCalls: next, status: 'streaming', completedAt: null };
+    const channel = createTurnChannel();
+    const resumed: ResumedReply = {
+      actor,
+      agent,
+      resolved,
+      conversationId,
+      userMessage,
+      assistantMessage,
+      decided: next,
+    };
+    const outcome = deps.background.track('chat-tool-approval', continueReply(deps, tools, resumed, channel));
+    return {
+      conversationId,
+      userMessage: presentMessage(userMessage),
+      assistantMessageId: messageId,
+      isReplay: false,
+      subscribe: channel.subscribe,
+      outcome,
+    };
+  }
+
+  return { decide };
+}
+
+export type ToolApprovals = ReturnType<typeof createToolApprovals>;
+
+/** A handle for a reply that does not continue yet: it starts and finishes at once, with the stored message. */
+function settledHandle(userMessage: MessageRow, assistantMessage: MessageRow): ChatTurnHandle {
+  const channel = createTurnChannel();
+  const user = presentMessage(userMessage);
+  const assistant = presentMessage(assistantMessage);
+  channel.emit({
+    type: 'message-started',
+    conversationId: assistant.conversationId,
+    userMessage: user,
+    assistantMessageId: assistant.id,
+    model: assistant.model ?? '',
+  });
+  channel.emit({ type: 'finished', assistantMessage: assistant });
+  return {
+    conversationId: assistant.conversationId,
+    userMessage: user,
+    assistantMessageId: assistant.id,
+    isReplay: false,
+    subscribe: channel.subscribe,
+    outcome: Promise.resolve({
+      conversationId: assistant.conversationId,
+      userMessage: user,
+      assistantMessage: assistant,
+    }),
+  };
+}
+
+/** Runs the approved calls, then the model from where it stopped, and stores the whole reply as one. */
+async function continueReply(
+  deps: ToolApprovalDeps,
+  tools: ChatToolsDeps,
+  resumed: ResumedReply,
+  channel: TurnChannel,
+): Promise<ChatTurnOutcome> {
+  const { actor, agent, resolved, conversationId, assistantMessage } = resumed;
+  const userMessage = presentMessage(resumed.userMessage);
+  channel.emit({
+    type: 'message-started',
+    conversationId,
+    userMessage,
+    assistantMessageId: assistantMessage.id,
+    model: resolved.modelRef,
+  });
+  const turn = { tenantId: actor.tenantId, conversationId, assistantMessage, resolved };
+  try {
+    const turnTools = await resolveTurnTools(
+      {
+        db: deps.db,
+        toolsRepository: tools.repository,
+        toolRunner: tools.toolRunner,
+        knowledgeSearch: deps.knowledgeSearch,
+      },
+      {
+        actor,
+        agentId: agent.id,
+        conversationId,
+        toolKeys: agent.toolKeys,
+        knowledgeSourceIds: agent.knowledgeSourceIds,
+      },
+    );
+    const decided = await runDecidedCalls(turnTools, resumed.decided, deps.modelTimeoutMs, channel);
+    const history = await deps.repository.recentHistory(
+      deps.db,
+      actor.tenantId,
+      conversationId,
+      assistantMessage.id,
+      deps.historyLimit,
+    );
+    const messages = toModelMessages(
+      history,
+      history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, actor.tenantId, history) : undefined,
+    );
+    const result = await runToolTurn(
+      { ...deps, tools },
+      {
+        actor,
+        agent,
+        conversationId,
+        resolved,
+        system: agent.instructions.trim() || undefined,
+        messages: [...toLoopMessages(messages), ...resumedMessages(assistantMessage.content, decided)],
+        timeoutMs: deps.modelTimeoutMs,
+      },
+      (event) => channel.emit(event),
+    );
+    const whole: ToolLoopResult = {
+      ...result,
+      text: assistantMessage.content + result.text,
+      reasoning: (assistantMessage.reasoning ?? '') + result.reasoning,
+      usage: sumUsage(
+        {
+          inputTokens: assistantMessage.inputTokens,
+          outputTokens: assistantMessage.outputTokens,
+          reasoningTokens: assistantMessage.reasoningTokens,
+          totalTokens: assistantMessage.totalTokens,
+        },
+        result.usage,
+      ),
+      toolCalls: [...decided, ...result.toolCalls],
+    };
+    const stored = await storeReply(deps, turn, whole, null);
+    deps.metrics.chatTurns.inc({ outcome: result.error ? 'error' : 'complete' });
+    if (result.error) {
+      channel.emit({ type: 'error', error: result.error, assistantMessage: stored });
+      return { conversationId, userMessage, assistantMessage: stored, error: result.error };
+    }
+    channel.emit({ type: 'finished', assistantMessage: stored });
+    return { conversationId, userMessage, assistantMessage: stored };
+  } catch (error) {
+    deps.logger.error({ err: error, conversationId, messageId: assistantMessage.id }, 'continuing a reply failed');
+    const failure = {
+      code: 'internal' as const,
+      message: 'The reply could not be continued; quote the request id when reporting it',
+    };
+    const failed = {
+      ...assistantMessage,
+      status: 'error' as const,
+      errorCode: failure.code,
+      errorMessage: failure.message,
+    };
+    await deps.repository
+      .recordReply(deps.db, {
+        tenantId: actor.tenantId,
+        conversationId,
+        messageId: assistantMessage.id,
+        result: { ...failed, completedAt: new Date(), finishReason: 'error' },
+      })
+      .catch(() => undefined);
+    const view: MessageView = presentMessage(failed);
+    channel.emit({ type: 'error', error: failure, assistantMessage: view });
+    return { conversationId, userMessage, assistantMessage: view, error: failure };
+  }
+}
+
+/** Executes the calls the user approved (a tool gone since is an error the model reads); denied ones stay denied. */
+async function runDecidedCalls(
+  tools: TurnTools,
+  calls: readonly StoredToolCall[],
+  timeoutMs: number,
+  channel: TurnChannel,
+): Promise<StoredToolCall[]> {
+  const decided: StoredToolCall[] = [];
+  for (const call of calls) {
+    if (call.state === 'denied') {
+      channel.emit({
+        type: 'tool-result',
+        toolCallId: call.toolCallId,
+        errorText: call.errorMessage ?? '',
+        isDenied: true,
+      });
+    }
+    if (call.state !== 'running') {
+      decided.push(call);
+      continue;
+    }
+    const found = tools.get(call.toolName);
+    try {
+      if (!found) throw new Error(`Tool '${call.toolName}' is no longer available to this agent`);
+      const output = await found.execute(call.input, AbortSignal.timeout(timeoutMs));
+      decided.push({ ...call, state: 'complete', output });
+      channel.emit({ type: 'tool-result', toolCallId: call.toolCallId, output });
+    } catch (error) {
+      const errorMessage = error instanceof Error ? error.message : 'The tool call failed';
+      decided.push({ ...call, state: 'error', errorMessage });
+      channel.emit({ type: 'tool-result', toolCallId: call.toolCallId, errorText: errorMessage });
+    }
+  }
+  return decided;
+}

@@ -1,0 +1,186 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { stepCountIs, streamText, type FinishReason, type LanguageModelUsage, type ModelMessage } from 'ai';
+import { describeModelError } from '../../ai/model-errors.js';
+import type { StoredToolCall } from '../../platform/db/schema/index.js';
+import type { ModelStreamDeps, ModelStreamResult, TokenUsage } from './model-stream.js';
+import { toAiTools, type TurnTools } from './turn-tools.js';
+
+/** Enough steps for a few tool calls and the answer; the SDK stops the loop there. */
+export const maxToolSteps = 8;
+
+export interface ToolLoopRequest {
+  readonly model: LanguageModelV3;
+  readonly providerName: string;
+  readonly system: string | undefined;
+  readonly messages: ModelMessage[];
+  readonly tools: TurnTools;
+  readonly temperature: number | undefined;
+  readonly maxOutputTokens: number | undefined;
+  readonly timeoutMs: number;
+}
+
+export type ToolLoopEvent =
+  | { readonly type: 'text-delta'; readonly delta: string }
+  | { readonly type: 'reasoning-delta'; readonly delta: string }
+  | { readonly type: 'tool-call'; readonly toolCallId: string; readonly toolName: string; readonly input: unknown }
+  | { readonly type: 'tool-result'; readonly toolCallId: string; readonly output: unknown }
+  | { readonly type: 'tool-error'; readonly toolCallId: string; readonly errorText: string }
+  | { readonly type: 'tool-approval-request'; readonly toolCallId: string; readonly approvalId: string };
+
+export interface ToolLoopResult extends ModelStreamResult {
+  /** Every call of every step, in order, with its outcome (or `awaiting_approval`). */
+  readonly toolCalls: StoredToolCall[];
+  /** The loop stopped at calls the user must approve; the reply continues after the decision. */
+  readonly isAwaitingApproval: boolean;
+}
+
+/**
+ * Runs the AI SDK's tool loop (`streamText` + `stopWhen`) and hands on each part as it comes. Never
+ * rejects: a model failure is described in `error`, a tool failure is a tool result the model reads.
+ */
+export async function streamToolLoop(
+  deps: ModelStreamDeps,
+  request: ToolLoopRequest,
+  onEvent: (event: ToolLoopEvent) => void,
+): Promise<ToolLoopResult> {
+  const startedAt = performance.now();
+  const elapsedMs = () => Math.round(performance.now() - startedAt);
+  const labels = { provider: request.providerName, model: request.model.modelId };
+  const timeout = AbortSignal.timeout(request.timeoutMs);
+  const calls = new Map<string, StoredToolCall>();
+  let text = '';
+  let reasoning = '';
+  let timeToFirstTokenMs: number | null = null;
+  let finishReason: FinishReason | null = null;
+  let usage: LanguageModelUsage | undefined;
+  let failure: unknown;
+
+  const markFirstToken = () => {
+    if (timeToFirstTokenMs !== null) return;
+    timeToFirstTokenMs = elapsedMs();
+    deps.metrics.modelTimeToFirstToken.observe(labels, timeToFirstTokenMs / 1000);
+  };
+  const settle = (toolCallId: string, change: Partial<StoredToolCall>) => {
+    const call = calls.get(toolCallId);
+    if (call) calls.set(toolCallId, { ...call, ...change });
+  };
+
+  deps.metrics.chatStreamsInFlight.inc();
+  try {
+    const result = streamText({
+      model: request.model,
+      system: request.system,
+      messages: request.messages,
+      tools: toAiTools(request.tools),
+      stopWhen: stepCountIs(maxToolSteps),
+      temperature: request.temperature,
+      maxOutputTokens: request.maxOutputTokens,
+      maxRetries: deps.maxRetries ?? 0,
+      abortSignal: timeout,
+    });
+    for await (const part of result.fullStream) {
+      switch (part.type) {
+        case 'text-delta':
+          if (part.text === '') break;
+          markFirstToken();
+          text += part.text;
+          onEvent({ type: 'text-delta', delta: part.text });
+          break;
+        case 'reasoning-delta':
+          if (part.text === '') break;
+          markFirstToken();
+          reasoning += part.text;
+          onEvent({ type: 'reasoning-delta', delta: part.text });
+          break;
+        case 'tool-call': {
+          markFirstToken();
+          const { toolCallId, toolName } = part;
+          const input: unknown = part.input;
+          const needsApproval = request.tools.get(toolName)?.needsApproval === true;
+          calls.set(toolCallId, {
+            toolCallId,
+            toolName,
+            input,
+            state: needsApproval ? 'awaiting_approval' : 'running',
+          });
+          onEvent({ type: 'tool-call', toolCallId, toolName, input });
+          if (needsApproval) onEvent({ type: 'tool-approval-request', toolCallId, approvalId: toolCallId });
+          break;
+        }
+        case 'tool-result':
+          settle(part.toolCallId, { state: 'complete', output: part.output });
+          onEvent({ type: 'tool-result', toolCallId: part.toolCallId, output: part.output });
+          break;
+        case 'tool-error': {
+          const errorText = errorTextOf(part.error);
+          settle(part.toolCallId, { state: 'error', errorMessage: errorText });
+          onEvent({ type: 'tool-error', toolCallId: part.toolCallId, errorText });
+          break;
+        }
+        case 'finish':
+          finishReason = part.finishReason;
+          usage = part.totalUsage;
+          break;
+        case 'error':
+          failure ??= part.error;
+          break;
+        default:
+          break;
+      }
+    }
+  } catch (error) {
+    failure ??= error;
+  } finally {
+    deps.metrics.chatStreamsInFlight.dec();
+  }
+
+  const tokens = toTokenUsage(usage);
+  for (const [kind, count] of Object.entries({ input: tokens.inputTokens, output: tokens.outputTokens })) {
+    if (count) deps.metrics.modelTokens.inc({ ...labels, kind }, count);
+  }
+  const error = timeout.aborted
+    ? {
+        code: 'model_timeout' as const,
+        message: `The model did not finish its reply within ${Math.round(request.timeoutMs / 100) / 10} seconds, so it was stopped`,
+      }
+    : failure !== undefined
+      ? describeModelError(failure, { providerName: request.providerName })
+      : undefined;
+  const toolCalls = [...calls.values()];
+  return {
+    text,
+    reasoning,
+    usage: tokens,
+    finishReason: error ? 'error' : finishReason,
+    timeToFirstTokenMs,
+    durationMs: elapsedMs(),
+    toolCalls,
+    isAwaitingApproval: !error && toolCalls.some((call) => call.state === 'awaiting_approval'),
+    ...(error && { error }),
+  };
+}
+
+function errorTextOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.slice(0, 4000) || 'The tool failed without a message';
+}
+
+function toTokenUsage(usage: LanguageModelUsage | undefined): TokenUsage {
+  return {
+    inputTokens: usage?.inputTokens ?? null,
+    outputTokens: usage?.outputTokens ?? null,
+    reasoningTokens: usage?.outputTokenDetails?.reasoningTokens ?? usage?.reasoningTokens ?? null,
+    totalTokens: usage?.totalTokens ?? null,
+  };
+}
+
+/** Two parts of one reply (before and after an approval) as one: usage summed, a side's missing count ignored. */
+export function sumUsage(first: TokenUsage, second: TokenUsage): TokenUsage {
+  const add = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b);
+  return {
+    inputTokens: add(first.inputTokens, second.inputTokens),
+    outputTokens: add(first.outputTokens, second.outputTokens),
+    reasoningTokens: add(first.reasoningTokens, second.reasoningTokens),
+    totalTokens: add(first.totalTokens, second.totalTokens),
+  };
+}
