@@ -152,7 +152,8 @@ async function runTurn(
       return { conversationId, userMessage, assistantMessage: stored, error: result.error };
     }
     channel.emit({ type: 'finished', assistantMessage: stored });
-    if (!turn.hasTitle) scheduleTitle(deps, turn, result.text);
+    // A reply awaiting approval is titled when it is finished (tool-approval.ts).
+    if (!turn.hasTitle && stored.status === 'complete') scheduleTitle(deps, turn, result.text);
     return { conversationId, userMessage, assistantMessage: stored };
   } catch (error) {
     deps.logger.error({ err: error, conversationId, messageId: assistantMessageId }, 'chat turn failed');
@@ -278,7 +279,11 @@ const emptyResult: ModelStreamResult = {
 };
 
 /** Outside the turn's critical path: the reply is already stored and announced. */
-function scheduleTitle(deps: ChatTurnDeps, turn: StoredTurn, reply: string): void {
+export function scheduleTitle(
+  deps: Pick<ChatTurnDeps, 'db' | 'repository' | 'background'>,
+  turn: Pick<StoredTurn, 'isFirstTurn' | 'userMessage' | 'tenantId' | 'conversationId' | 'resolved'>,
+  reply: string,
+): void {
   deps.background.run('conversation-title', async () => {
     const { db, repository } = deps;
     const firstUserMessage = turn.isFirstTurn

@@ -4,7 +4,7 @@ import type { StoredToolCall } from '../../platform/db/schema/index.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel } from './chat-events.js';
-import { storeReply, type ChatTurnDeps } from './chat-turn.js';
+import { scheduleTitle, storeReply, type ChatTurnDeps } from './chat-turn.js';
 import type { MessageRow } from './chat.repository.js';
 import type { ModelResolver, ResolvedModel } from './model-resolver.js';
 import { sumUsage, type ToolLoopResult } from './tool-loop.js';
@@ -38,6 +38,7 @@ interface ResumedReply {
   readonly userMessage: MessageRow;
   readonly assistantMessage: MessageRow;
   readonly decided: StoredToolCall[];
+  readonly hasTitle: boolean;
 }
 
 /**
@@ -77,6 +78,8 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
     if (isContinuing && !usable) {
       throw new AppError('unprocessable', "This conversation's agent no longer exists; start a new conversation");
     }
+    // Before the decision is recorded: a model that cannot be resolved leaves the reply waiting, not stuck.
+    const resolved = isContinuing && usable ? await deps.resolveModel(actor.tenantId, usable.model) : undefined;
     const recorded = await tools.repository.recordDecision(db, {
       tenantId: actor.tenantId,
       messageId,
@@ -89,9 +92,8 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
     const userMessage = await repository.messageBefore(db, actor.tenantId, conversationId, messageId);
     if (!userMessage) throw conflict(`Message '${messageId}' has no message before it to answer`);
     // Other calls still wait: the reply stays as it is until the last one is decided.
-    if (!isContinuing || !usable) return settledHandle(userMessage, { ...message, toolCalls: next });
+    if (!usable || !resolved) return settledHandle(userMessage, { ...message, toolCalls: next });
     const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
-    const resolved = await deps.resolveModel(actor.tenantId, agent.model);
     const assistantMessage: MessageRow = { ...message, toolCalls: next, status: 'streaming', completedAt: null };
     const channel = createTurnChannel();
     const resumed: ResumedReply = {
@@ -102,6 +104,7 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
       userMessage,
       assistantMessage,
       decided: next,
+      hasTitle: context.conversation.title !== null,
     };
     const outcome = deps.background.track('chat-tool-approval', continueReply(deps, tools, resumed, channel));
     return {
@@ -226,6 +229,10 @@ async function continueReply(
       return { conversationId, userMessage, assistantMessage: stored, error: result.error };
     }
     channel.emit({ type: 'finished', assistantMessage: stored });
+    if (!resumed.hasTitle && stored.status === 'complete') {
+      const titled = { ...turn, isFirstTurn: false, userMessage: resumed.userMessage };
+      scheduleTitle(deps, titled, whole.text);
+    }
     return { conversationId, userMessage, assistantMessage: stored };
   } catch (error) {
     deps.logger.error({ err: error, conversationId, messageId: assistantMessage.id }, 'continuing a reply failed');
