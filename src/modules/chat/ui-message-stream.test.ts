@@ -186,3 +186,63 @@ describe('UI message stream mapping', () => {
     ]);
   });
 });
+
+describe('UI message stream mapping of tool calls', () => {
+  const toolTurn: ChatTurnEvent[] = [
+    started,
+    { type: 'text-delta', delta: 'Checking. ' },
+    { type: 'tool-call', toolCallId: 't1', toolName: 'add', input: { a: 2, b: 3 } },
+    { type: 'tool-result', toolCallId: 't1', output: '5' },
+    { type: 'tool-call', toolCallId: 't2', toolName: 'fail', input: {} },
+    { type: 'tool-result', toolCallId: 't2', errorText: 'the tool is on fire' },
+    { type: 'tool-call', toolCallId: 't3', toolName: 'echo', input: { message: 'hi' } },
+    { type: 'tool-approval-request', toolCallId: 't3', approvalId: 't3' },
+    {
+      type: 'finished',
+      assistantMessage: message({ id: 'a', status: 'awaiting_approval', finishReason: 'tool-calls' }),
+    },
+  ];
+
+  it('sends tool input, output, error and approval parts the AI SDK accepts, text closed before them', async () => {
+    const chunks = mapAll(toolTurn);
+    expect(chunks.map((chunk) => chunk.type)).toEqual([
+      'start',
+      'start-step',
+      'text-start',
+      'text-delta',
+      'text-end',
+      'tool-input-available',
+      'tool-output-available',
+      'tool-input-available',
+      'tool-output-error',
+      'tool-input-available',
+      'tool-approval-request',
+      'finish-step',
+      'finish',
+    ]);
+    const schema = uiMessageChunkSchema();
+    for (const chunk of chunks) expect((await schema.validate?.(chunk))?.success, JSON.stringify(chunk)).toBe(true);
+  });
+
+  it('reads back as a message whose tool parts carry their states', async () => {
+    const stream = new ReadableStream<UIMessageChunk>({
+      start(controller) {
+        for (const chunk of mapAll(toolTurn)) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    let last: UIMessage | undefined;
+    for await (const snapshot of readUIMessageStream({ stream })) last = snapshot;
+    const tools = (last?.parts ?? []).filter((part) => part.type === 'dynamic-tool');
+    expect(tools.map((part) => [part.toolCallId, part.state])).toEqual([
+      ['t1', 'output-available'],
+      ['t2', 'output-error'],
+      ['t3', 'approval-requested'],
+    ]);
+  });
+
+  it('marks a denied call as denied', () => {
+    const chunks = mapAll([started, { type: 'tool-result', toolCallId: 't3', errorText: 'no', isDenied: true }]);
+    expect(chunks.at(-1)).toEqual({ type: 'tool-output-denied', toolCallId: 't3' });
+  });
+});
