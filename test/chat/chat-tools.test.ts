@@ -292,6 +292,18 @@ describe('chat with agent tools (MCP and built-in), through the fake OpenAI serv
     expect(reply!.toolCalls.map((call) => call.state)).toEqual(['complete', 'error', 'complete']);
   });
 
+  it('runs an offline agent with tools as a plain turn: the offline model cannot choose tools', async () => {
+    const agentId = (
+      await createAgent(t.app, admin, { name: 'Offline tools', model: 'offline', toolKeys: ['builtin:current_time'] })
+    ).id;
+    const conversation = await createConversation(t.app, admin, agentId, { title: 'Tools' });
+    const before = completions().length;
+    const response = await send(conversation.id, 'What time is it?', false);
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json()).toMatchObject({ assistantMessage: { status: 'complete', toolCalls: [] } });
+    expect(completions()).toHaveLength(before);
+  });
+
   it("checks an agent's tool keys: another tenant's tool is unknown, and keys are replaced whole", async () => {
     const foreign = await t.app.inject({
       method: 'POST',

@@ -17,6 +17,7 @@ import {
   type TurnAgent,
 } from './tool-turn.js';
 import { attachmentPartsOf, carriesFiles, toModelMessages } from './turn-messages.js';
+import { retrieveTurnKnowledge, systemWithKnowledge, type TurnKnowledge } from './turn-knowledge.js';
 import { resolveTurnTools, type TurnTools } from './turn-tools.js';
 
 export interface ToolDecision {
@@ -201,7 +202,7 @@ async function continueReply(
         agent,
         conversationId,
         resolved,
-        system: agent.instructions.trim() || undefined,
+        system: systemWithKnowledge(agent.instructions.trim() || undefined, await resumedKnowledge(deps, resumed)),
         messages: [...toLoopMessages(messages), ...resumedMessages(assistantMessage.content, decided)],
         timeoutMs: deps.modelTimeoutMs,
       },
@@ -294,4 +295,27 @@ async function runDecidedCalls(
     }
   }
   return decided;
+}
+
+/**
+ * The passages the reply started from, found again for the user's message, so the continued reply
+ * answers from the same knowledge. Searching again beats storing them; a failed search continues without.
+ */
+async function resumedKnowledge(deps: ToolApprovalDeps, resumed: ResumedReply): Promise<TurnKnowledge | undefined> {
+  const { agent, actor } = resumed;
+  if (agent.knowledgeSourceIds.length === 0 || !deps.knowledgeSearch) return undefined;
+  try {
+    return await retrieveTurnKnowledge(deps.knowledgeSearch, {
+      tenantId: actor.tenantId,
+      sourceIds: agent.knowledgeSourceIds,
+      query: resumed.userMessage.content,
+      signal: AbortSignal.timeout(deps.modelTimeoutMs),
+    });
+  } catch (error) {
+    deps.logger.error(
+      { err: error, conversationId: resumed.conversationId },
+      'knowledge search for a continued reply failed',
+    );
+    return undefined;
+  }
 }
