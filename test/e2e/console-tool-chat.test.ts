@@ -157,7 +157,7 @@ describeInBrowser('web console: an agent calls an MCP tool in chat, after the pe
     const add = toolCall(page, 'add');
     await add.getByRole('button', { name: 'Deny' }).click({ timeout: browserWaitMs });
     await waitForFinishedReply(page, 0, 'Fine, I will not add them.');
-    await add.getByText('You denied this call; it did not run.').waitFor();
+    await add.getByText('Denied: the tool did not run.').waitFor();
     await waitForTitle(page, 'Not adding');
     // The model was told of the denial, and got no sum.
     expect(toolResultsSentToModel(fake).at(-1)).not.toBe('5');

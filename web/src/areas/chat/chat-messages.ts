@@ -33,11 +33,12 @@ export function toChatMessage(message: StoredMessage): ChatMessage {
   const parts: ChatMessage['parts'] = [];
   for (const citation of message.citations ?? []) parts.push(toSourcePart(citation));
   if (message.reasoning) parts.push({ type: 'reasoning', text: message.reasoning, state: 'done' });
-  const toolParts = (message.toolCalls ?? []).map(toToolPart);
+  const isWaiting = message.status === 'awaiting_approval';
+  const toolParts = (message.toolCalls ?? []).map((call) => toToolPart(call, isWaiting));
   const textParts: ChatMessage['parts'] = message.content
     ? [{ type: 'text', text: message.content, state: 'done' }]
     : [];
-  if (message.status === 'awaiting_approval') parts.push(...textParts, ...toolParts);
+  if (isWaiting) parts.push(...textParts, ...toolParts);
   else parts.push(...toolParts, ...textParts);
   return {
     id: message.id,

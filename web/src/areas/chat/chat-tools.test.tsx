@@ -189,9 +189,42 @@ describe('chat tool calls', () => {
     await rest.send(finished('complete'));
     await rest.end();
 
-    expect(within(toolCall('refund_order')).getByText('You denied this call; it did not run.')).toBeTruthy();
+    expect(within(toolCall('refund_order')).getByText('Denied: the tool did not run.')).toBeTruthy();
     expect(await screen.findByText(/Understood, no refund/)).toBeTruthy();
     expect(segmentOrder(replies()[0]!)).toEqual(['text', 'tool', 'text']);
+  });
+
+  it('keeps a reply with two calls waiting until both are decided, from the stream and from history', async () => {
+    const settled = sseReply();
+    const waiting = (first: 'awaiting_approval' | 'running') => [
+      stored({ id: 'u1', role: 'user', content: 'Refund A-17 and A-18' }),
+      stored({
+        id: 'a1',
+        status: 'awaiting_approval',
+        toolCalls: [
+          { ...lookup, toolName: 'refund_order', state: first },
+          { ...lookup, toolCallId: 'call-2', toolName: 'refund_shipping', state: 'awaiting_approval' },
+        ],
+      }),
+    ];
+    const api = setUp({ history: waiting('awaiting_approval'), replies: [], approvals: [settled.response] });
+    await openConversation(api.fetchImpl);
+
+    fireEvent.click(within(toolCall('refund_order')).getByRole('button', { name: 'Approve' }));
+    await waitFor(() => expect(approvalCalls(api)).toHaveLength(1));
+    // The server records the decision and ends at once: the other call still waits.
+    await settled.send(started);
+    await settled.send(finished('awaiting_approval'));
+    await settled.end();
+    expect(within(toolCall('refund_order')).getByText('Approved · waits for the other calls')).toBeTruthy();
+    expect(within(toolCall('refund_shipping')).getByRole('button', { name: 'Approve' })).toBeTruthy();
+
+    cleanup();
+    const reloaded = setUp({ history: waiting('running'), replies: [] });
+    await openConversation(reloaded.fetchImpl);
+    expect(within(toolCall('refund_order')).getByText('Approved · waits for the other calls')).toBeTruthy();
+    expect(within(toolCall('refund_order')).queryByRole('button')).toBeNull();
+    expect(within(toolCall('refund_shipping')).getByRole('button', { name: 'Deny' })).toBeTruthy();
   });
 
   it('puts the prompt back with the reason when the decision is refused', async () => {

@@ -18,7 +18,9 @@ function badgeFor(phase: ToolCallPhase, part: ToolPart, isStreaming: boolean): {
     case 'awaiting-approval':
       return { label: 'Needs your approval', tone: 'badge-warning' };
     case 'decided':
-      return part.approval?.approved ? { label: 'Approved · running…', tone: '' } : { label: 'Denied', tone: '' };
+      if (!part.approval?.approved) return { label: 'Denied', tone: '' };
+      // Not streaming: the reply goes on once every call it waits for is decided.
+      return { label: isStreaming ? 'Approved · running…' : 'Approved · waits for the other calls', tone: '' };
     case 'complete':
       return { label: 'Done', tone: 'badge-ok' };
     case 'error':
@@ -55,7 +57,7 @@ export function ToolCallView({ part, isStreaming }: { part: ToolPart; isStreamin
         </details>
       )}
       {phase === 'error' && <p className="tool-call-error">{part.errorText}</p>}
-      {phase === 'denied' && <p className="muted tool-call-note">You denied this call; it did not run.</p>}
+      {phase === 'denied' && <p className="muted tool-call-note">Denied: the tool did not run.</p>}
       {isAsking && <ApprovalPrompt part={part} />}
     </section>
   );

@@ -12,9 +12,10 @@ export const isToolPart = (part: ChatMessage['parts'][number]): part is ToolPart
 
 /**
  * A stored call as the part the stream would have left: the server uses the call's id as the
- * approval's id, so a prompt read from history answers the same approval as a streamed one.
+ * approval's id, so a prompt read from history answers the same approval as a streamed one. In a
+ * reply still waiting, a `running` call is one approved that waits for the other calls' decisions.
  */
-export function toToolPart(call: StoredToolCall): ToolPart {
+export function toToolPart(call: StoredToolCall, isReplyWaiting = false): ToolPart {
   const base = { type: 'dynamic-tool' as const, toolCallId: call.toolCallId, toolName: call.toolName };
   switch (call.state) {
     case 'awaiting_approval':
@@ -27,7 +28,9 @@ export function toToolPart(call: StoredToolCall): ToolPart {
         approval: { id: call.toolCallId, approved: false },
       };
     case 'running':
-      return { ...base, state: 'input-available', input: call.input };
+      return isReplyWaiting
+        ? { ...base, state: 'approval-responded', input: call.input, approval: { id: call.toolCallId, approved: true } }
+        : { ...base, state: 'input-available', input: call.input };
     case 'complete':
       return { ...base, state: 'output-available', input: call.input, output: call.output };
     case 'error':
