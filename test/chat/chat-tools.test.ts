@@ -257,6 +257,37 @@ describe('chat with agent tools (MCP and built-in), through the fake OpenAI serv
     expect(unknownCall.statusCode).toBe(404);
   });
 
+  it('waits for every call of a step to be decided before continuing the reply', async () => {
+    const agentId = await agentWith([`mcp:${tools.echo!.id}`]);
+    const conversation = await createConversation(t.app, admin, agentId, { title: 'Tools' });
+    script(
+      {
+        toolCalls: [
+          { id: 'call_a', name: 'echo', arguments: '{"message":"one"}' },
+          { id: 'call_b', name: 'echo', arguments: '{"message":"two"}' },
+        ],
+      },
+      { replyTokens: ['One of two.'] },
+    );
+    await send(conversation.id, 'Echo both');
+    const [, waiting] = await history(conversation.id);
+    expect(waiting!.toolCalls.map((call) => call.state)).toEqual(['awaiting_approval', 'awaiting_approval']);
+    const requestsBefore = completions().length;
+
+    const first = await decide(conversation.id, waiting!.id, { toolCallId: 'call_a', approved: true });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({ assistantMessage: { status: 'awaiting_approval' } });
+    expect(completions()).toHaveLength(requestsBefore);
+
+    const second = await decide(conversation.id, waiting!.id, { toolCallId: 'call_b', approved: false });
+    expect(second.json()).toMatchObject({ assistantMessage: { status: 'complete', content: 'One of two.' } });
+    const [, done] = await history(conversation.id);
+    expect(done!.toolCalls.map((call) => [call.toolCallId, call.state, call.output])).toEqual([
+      ['call_a', 'complete', 'one'],
+      ['call_b', 'denied', undefined],
+    ]);
+  });
+
   it('runs the built-in current_time and search_knowledge tools', async () => {
     const agentId = await agentWith(['builtin:current_time', 'builtin:search_knowledge']);
     const conversation = await createConversation(t.app, admin, agentId, { title: 'Tools' });
