@@ -1,6 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -13,23 +12,10 @@ import {
 } from 'fastify-type-provider-zod';
 import { satisfiesAccess } from './access/actor.js';
 import type { Config } from './config.js';
-import { createAgentsModule } from './modules/agents/index.js';
-import { createApiKeysModule } from './modules/api-keys/index.js';
-import { createEmbedderRegistry } from './ai/embeddings/embedder-registry.js';
-import { createModelRegistry } from './ai/model-registry.js';
 import { createAuthModule } from './modules/auth/index.js';
-import { createChatModule } from './modules/chat/index.js';
-import { createConversationsModule } from './modules/conversations/index.js';
-import { createFilesModule } from './modules/files/index.js';
-import { createKnowledgeModule } from './modules/knowledge/index.js';
-import { createMcpModule, type McpRuntimeOptions } from './modules/mcp/index.js';
-import { createParleyMcpEndpoint } from './modules/mcp/parley-server/index.js';
+import type { McpRuntimeOptions } from './modules/mcp/index.js';
+import { registerModules } from './app-modules.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
-import { createOpenAICompatModule } from './modules/openai-compat/index.js';
-import { createProjectsModule } from './modules/projects/index.js';
-import { createProvidersModule } from './modules/providers/index.js';
-import { createTenantsModule } from './modules/tenants/index.js';
-import { createUsersModule } from './modules/users/index.js';
 import type { DatabaseHandle } from './platform/db/client.js';
 import { AppError } from './platform/errors.js';
 import { registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
@@ -37,12 +23,9 @@ import { registerWebConsole } from './platform/http/web-console.js';
 import { registerPublicPluginRoutes, requireDeclaredAccess } from './platform/http/route-access.js';
 import type { App } from './platform/http/types.js';
 import { newId } from './platform/ids.js';
-import { createJobQueue } from './platform/jobs/index.js';
 import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
-import { createOutboundHttp } from './platform/outbound/index.js';
 import type { ServerKeys } from './platform/secrets.js';
-import { createDirectoryStorage } from './platform/storage/index.js';
 import type { Redis } from 'ioredis';
 
 export interface AppDeps {
@@ -157,100 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerHealthRoutes(app, { database, metrics });
   auth.registerRoutes(app);
-  const users = createUsersModule({ db: database.db });
-  users.registerRoutes(app, users.service);
-  const tenants = createTenantsModule({ db: database.db, users: users.repository });
-  tenants.registerRoutes(app, tenants.service);
-  const apiKeys = createApiKeysModule({ db: database.db });
-  apiKeys.registerRoutes(app, apiKeys.service);
-  const agents = createAgentsModule({ db: database.db });
-  agents.registerRoutes(app, agents.service);
-  // One registry for chat and the model picker, so the picker offers what chat accepts.
-  const modelRegistry = createModelRegistry({ config });
-  const providers = createProvidersModule({ db: database.db, keys: deps.keys, models: modelRegistry });
-  providers.registerRoutes(app, providers.service);
-  const projects = createProjectsModule({ db: database.db });
-  projects.registerRoutes(app, projects.service);
-  const conversations = createConversationsModule({
-    db: database.db,
-    agents: agents.service,
-    projects: projects.service,
-  });
-  conversations.registerRoutes(app);
-  // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
-  // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
-  const jobs = createJobQueue({ database, logger: deps.logger });
-  const knowledge = createKnowledgeModule({
-    db: database.db,
-    config,
-    logger: deps.logger,
-    jobs,
-    storage: createDirectoryStorage(config.filesDir),
-    outbound: createOutboundHttp({ allowList: config.outboundAllowList }),
-    embedders: createEmbedderRegistry({ config }),
-    loadTenantProviders: providers.service.loadTenantProviders,
-  });
-  if (deps.runsJobs ?? true) knowledge.registerJobs();
-  // Uploads are multipart; the parser exists only in this scope, so every other route stays JSON-only.
-  await app.register(async (scope) => {
-    await scope.register(fastifyMultipart);
-    knowledge.registerRoutes(scope);
-  });
-  app.addHook('onReady', () => jobs.start());
-  app.addHook('onClose', () => jobs.stop({ graceMs: config.shutdownGraceMs }));
-  // Chat attachments: stored like documents, by id under DATA_DIR/files.
-  const files = createFilesModule({
-    db: database.db,
-    config,
-    storage: createDirectoryStorage(config.filesDir),
-    loadTenantProviders: providers.service.loadTenantProviders,
-  });
-  await files.registerRoutes(app);
-  // Before chat: agents' tools run through its runner.
-  const mcp = createMcpModule({
-    db: database.db,
-    logger: deps.logger,
-    keys: deps.keys,
-    outbound: createOutboundHttp({ allowList: config.outboundAllowList }),
-    dataDir: config.dataDir,
-    options: deps.mcp,
-  });
-  const chat = createChatModule({
-    db: database.db,
-    config,
-    logger: deps.logger,
-    metrics,
-    registry: modelRegistry,
-    loadTenantProviders: providers.service.loadTenantProviders,
-    // The same search the query endpoint uses: what it shows is what an agent is given.
-    knowledgeSearch: knowledge.search,
-    files: files.service,
-    toolRunner: mcp.toolRunner,
-  });
-  chat.registerRoutes(app);
-  // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
-  app.addHook('onClose', () => chat.service.drain());
-  const openAICompat = createOpenAICompatModule({
-    agents: agents.service,
-    resolveModel: chat.resolveModel,
-    modelStream: chat.modelStream,
-    modelTimeoutMs: config.modelTimeoutMs,
-    knowledgeSearch: knowledge.search,
-  });
-  await openAICompat.registerRoutes(app);
-
-  mcp.registerRoutes(app);
-  // Pooled MCP connections (and stdio servers' processes) end with the app.
-  app.addHook('onClose', () => mcp.close());
-  // Parley itself as an MCP server (/mcp), over the same services as the HTTP API.
-  createParleyMcpEndpoint({
-    logger: deps.logger,
-    knowledgeSearch: knowledge.search,
-    sources: knowledge.sources,
-    agents: agents.service,
-    conversations: conversations.service,
-    chat: chat.service,
-  }).registerRoutes(app);
+  await registerModules(app, { ...deps, metrics });
 
   const webConsole = await registerWebConsole(app, deps.webRoot);
   registerNotFoundHandler(app, webConsole);

@@ -1,0 +1,130 @@
+import fastifyMultipart from '@fastify/multipart';
+import type { AppDeps } from './app.js';
+import { createEmbedderRegistry } from './ai/embeddings/embedder-registry.js';
+import { createModelRegistry } from './ai/model-registry.js';
+import { createAgentsModule } from './modules/agents/index.js';
+import { createApiKeysModule } from './modules/api-keys/index.js';
+import { createChatModule } from './modules/chat/index.js';
+import { createConversationsModule } from './modules/conversations/index.js';
+import { createFilesModule } from './modules/files/index.js';
+import { createKnowledgeModule } from './modules/knowledge/index.js';
+import { createMcpModule } from './modules/mcp/index.js';
+import { createParleyMcpEndpoint } from './modules/mcp/parley-server/index.js';
+import { createOpenAICompatModule } from './modules/openai-compat/index.js';
+import { createProjectsModule } from './modules/projects/index.js';
+import { createProvidersModule } from './modules/providers/index.js';
+import { createTenantsModule } from './modules/tenants/index.js';
+import { createUsersModule } from './modules/users/index.js';
+import type { App } from './platform/http/types.js';
+import { createJobQueue } from './platform/jobs/index.js';
+import type { Metrics } from './platform/metrics.js';
+import { createOutboundHttp } from './platform/outbound/index.js';
+import { createDirectoryStorage } from './platform/storage/index.js';
+
+/**
+ * Builds every product module from the app's dependencies and registers its routes: the hand-wired
+ * dependency graph in one place. Order matters only where one module hands another a service.
+ */
+export async function registerModules(app: App, deps: AppDeps & { readonly metrics: Metrics }): Promise<void> {
+  const { config, database, metrics } = deps;
+  // One guard for every outbound call made on a user's behalf (URL fetches, MCP servers), one file store.
+  const outbound = createOutboundHttp({ allowList: config.outboundAllowList });
+  const storage = createDirectoryStorage(config.filesDir);
+  const users = createUsersModule({ db: database.db });
+  users.registerRoutes(app, users.service);
+  const tenants = createTenantsModule({ db: database.db, users: users.repository });
+  tenants.registerRoutes(app, tenants.service);
+  const apiKeys = createApiKeysModule({ db: database.db });
+  apiKeys.registerRoutes(app, apiKeys.service);
+  const agents = createAgentsModule({ db: database.db });
+  agents.registerRoutes(app, agents.service);
+  // One registry for chat and the model picker, so the picker offers what chat accepts.
+  const modelRegistry = createModelRegistry({ config });
+  const providers = createProvidersModule({ db: database.db, keys: deps.keys, models: modelRegistry });
+  providers.registerRoutes(app, providers.service);
+  const projects = createProjectsModule({ db: database.db });
+  projects.registerRoutes(app, projects.service);
+  const conversations = createConversationsModule({
+    db: database.db,
+    agents: agents.service,
+    projects: projects.service,
+  });
+  conversations.registerRoutes(app);
+  // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
+  // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
+  const jobs = createJobQueue({ database, logger: deps.logger });
+  const knowledge = createKnowledgeModule({
+    db: database.db,
+    config,
+    logger: deps.logger,
+    jobs,
+    storage,
+    outbound,
+    embedders: createEmbedderRegistry({ config }),
+    loadTenantProviders: providers.service.loadTenantProviders,
+  });
+  if (deps.runsJobs ?? true) knowledge.registerJobs();
+  // Uploads are multipart; the parser exists only in this scope, so every other route stays JSON-only.
+  await app.register(async (scope) => {
+    await scope.register(fastifyMultipart);
+    knowledge.registerRoutes(scope);
+  });
+  app.addHook('onReady', () => jobs.start());
+  app.addHook('onClose', () => jobs.stop({ graceMs: config.shutdownGraceMs }));
+  // Chat attachments: stored like documents, by id under DATA_DIR/files.
+  const files = createFilesModule({
+    db: database.db,
+    config,
+    storage,
+    loadTenantProviders: providers.service.loadTenantProviders,
+  });
+  await files.registerRoutes(app);
+  // Before chat: agents' tools run through its runner.
+  const mcp = createMcpModule({
+    db: database.db,
+    logger: deps.logger,
+    keys: deps.keys,
+    outbound,
+    dataDir: config.dataDir,
+    options: deps.mcp,
+  });
+  const chat = createChatModule({
+    db: database.db,
+    config,
+    logger: deps.logger,
+    metrics,
+    registry: modelRegistry,
+    loadTenantProviders: providers.service.loadTenantProviders,
+    // The same search the query endpoint uses: what it shows is what an agent is given.
+    knowledgeSearch: knowledge.search,
+    files: files.service,
+    toolRunner: mcp.toolRunner,
+  });
+  chat.registerRoutes(app);
+  // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
+  app.addHook('onClose', () => chat.service.drain());
+  const openAICompat = createOpenAICompatModule({
+    agents: agents.service,
+    resolveModel: chat.resolveModel,
+    modelStream: chat.modelStream,
+    modelTimeoutMs: config.modelTimeoutMs,
+    knowledgeSearch: knowledge.search,
+  });
+  await openAICompat.registerRoutes(app);
+
+  mcp.registerRoutes(app);
+  // Pooled MCP connections (and stdio servers' processes) end with the app, then the outbound sockets.
+  app.addHook('onClose', async () => {
+    await mcp.close();
+    await outbound.close();
+  });
+  // Parley itself as an MCP server (/mcp), over the same services as the HTTP API.
+  createParleyMcpEndpoint({
+    logger: deps.logger,
+    knowledgeSearch: knowledge.search,
+    sources: knowledge.sources,
+    agents: agents.service,
+    conversations: conversations.service,
+    chat: chat.service,
+  }).registerRoutes(app);
+}
