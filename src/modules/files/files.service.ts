@@ -6,7 +6,7 @@ import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { FileStorage } from '../../platform/storage/index.js';
-import { formatBytes } from '../knowledge/format-bytes.js';
+import { formatBytes } from '../../platform/format-bytes.js';
 import { titleFromFilename } from '../knowledge/document-title.js';
 import type { Upload } from '../knowledge/document-upload.js';
 import { attachmentKindOf, detectAttachmentType } from './attachment-type.js';

@@ -2,7 +2,7 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.js';
-import { formatBytes } from './format-bytes.js';
+import { formatBytes } from '../../platform/format-bytes.js';
 
 /** What the documents service needs from an upload: the file's own name (a label) and its bytes, as a stream. */
 export interface Upload {

@@ -3,7 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError } from '../../platform/errors.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import type { FileStorage, StoredFile } from '../../platform/storage/index.js';
-import { formatBytes } from './format-bytes.js';
+import { formatBytes } from '../../platform/format-bytes.js';
 
 /** Up to the response headers; then the whole download is bounded by `downloadTimeoutMs`. */
 const headersTimeoutMs = 30_000;

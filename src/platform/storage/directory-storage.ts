@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { AppError, notFound } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import type { FileStorage, StoredFile } from './file-storage.js';
+import { formatBytes } from '../format-bytes.js';
 
 /**
  * How many leading bytes a StoredFile carries. file-type needs 4100; Office files (zip containers)
@@ -110,10 +111,4 @@ function toBuffer(chunk: unknown): Buffer {
   if (typeof chunk === 'string') return Buffer.from(chunk);
   const view = chunk as Uint8Array;
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${Math.floor((bytes / (1024 * 1024)) * 10) / 10} MB`;
-  if (bytes >= 1024) return `${Math.floor((bytes / 1024) * 10) / 10} KB`;
-  return `${bytes} bytes`;
 }
