@@ -49,6 +49,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
  */
 const embeddedStartParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
+/**
+ * Settings of every session, so that vector search is one statement instead of a transaction of three
+ * (ADR 10): pgvector's iterative HNSW scan (≥ 0.8) keeps scanning until enough rows pass the tenant,
+ * source and document filters, and `ef_search` 100 keeps recall at the depth hybrid search fuses.
+ */
+const sessionSettings = { 'hnsw.iterative_scan': 'relaxed_order', 'hnsw.ef_search': '100' } as const;
+const sessionSettingsSql = Object.entries(sessionSettings)
+  .map(([name, value]) => `set ${name} = ${value};`)
+  .join(' ');
+
 async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create({
@@ -56,6 +66,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
     extensions: { vector },
     startParams: embeddedStartParams,
   });
+  await client.exec(sessionSettingsSql);
   const db = drizzlePglite({ client, schema }) as unknown as Database;
   return {
     db,
@@ -78,7 +89,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.Pool({ ...withSessionOptions(url), max: poolSize });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = drizzlePostgres({ client: pool, schema }) as unknown as Database;
@@ -104,4 +115,17 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * The session settings as start-up options (`-c name=value`). Options the URL or PGOPTIONS already
+ * give are kept in front: node-postgres would otherwise let the URL's replace ours, or ours PGOPTIONS.
+ */
+function withSessionOptions(url: string): { connectionString: string; options: string } {
+  const own = Object.entries(sessionSettings).map(([name, value]) => `-c ${name}=${value}`);
+  if (!URL.canParse(url)) return { connectionString: url, options: [process.env.PGOPTIONS, ...own].join(' ').trim() };
+  const parsed = new URL(url);
+  const options = [parsed.searchParams.get('options') ?? process.env.PGOPTIONS, ...own].join(' ').trim();
+  if (parsed.searchParams.has('options')) parsed.searchParams.set('options', options);
+  return { connectionString: parsed.searchParams.has('options') ? parsed.toString() : url, options };
 }

@@ -60,19 +60,23 @@ export async function insertDocumentChunks(tx: Executor, input: InsertDocumentCh
         select input.id as chunk_id, t.lexeme as term, cardinality(t.positions) as frequency
         from input cross join lateral unnest(to_tsvector('english', input.indexed_text)) as t
       ),
+      lengths as (
+        select input.id as chunk_id,
+          coalesce((select sum(lexemes.frequency) from lexemes where lexemes.chunk_id = input.id), 0)::int as term_count
+        from input
+      ),
       inserted_chunks as (
         insert into knowledge_chunks (id, tenant_id, source_id, document_id, position, content, page, heading_path,
           token_count, term_count, embedding, embedding_dimensions)
         select input.id, ${tenantId}, ${sourceId}, ${documentId}, input.position, input.content, input.page,
-          input.heading_path, input.token_count,
-          coalesce((select sum(lexemes.frequency) from lexemes where lexemes.chunk_id = input.id), 0),
-          input.embedding::vector, ${dimensions}
-        from input
+          input.heading_path, input.token_count, lengths.term_count, input.embedding::vector, ${dimensions}
+        from input join lengths on lengths.chunk_id = input.id
         returning term_count
       ),
       inserted_postings as (
-        insert into knowledge_postings (tenant_id, source_id, term, chunk_id, term_frequency)
-        select ${tenantId}, ${sourceId}, term, chunk_id, frequency from lexemes
+        insert into knowledge_postings (tenant_id, source_id, term, chunk_id, term_frequency, chunk_length)
+        select ${tenantId}, ${sourceId}, lexemes.term, lexemes.chunk_id, lexemes.frequency, lengths.term_count
+        from lexemes join lengths on lengths.chunk_id = lexemes.chunk_id
       ),
       counted_terms as (
         insert into knowledge_terms (tenant_id, source_id, term, chunk_frequency)

@@ -137,8 +137,9 @@ export const knowledgeChunks = pgTable(
 );
 
 /**
- * BM25 postings: one row per (term, chunk) with the term's frequency in the chunk. Terms are the
- * lexemes of PostgreSQL's `english` text search configuration, so indexing and querying stem alike.
+ * BM25 postings: one row per (term, chunk) with the term's frequency in the chunk and the chunk's
+ * length. Terms are the lexemes of PostgreSQL's `english` text search configuration, so indexing and
+ * querying stem alike.
  */
 export const knowledgePostings = pgTable(
   'knowledge_postings',
@@ -152,8 +153,12 @@ export const knowledgePostings = pgTable(
       .notNull()
       .references(() => knowledgeChunks.id, { onDelete: 'cascade' }),
     termFrequency: integer('term_frequency').notNull(),
+    /** The chunk's term_count, copied here so scoring reads nothing but the postings (see below). */
+    chunkLength: integer('chunk_length').notNull(),
   },
   (table) => [
+    // Migration 0004 rebuilds this key's index with INCLUDE (term_frequency, chunk_length), which
+    // Drizzle cannot declare: BM25 then scores from an index-only scan of a term's postings.
     primaryKey({ columns: [table.sourceId, table.term, table.chunkId] }),
     index('knowledge_postings_chunk_idx').on(table.chunkId),
   ],
