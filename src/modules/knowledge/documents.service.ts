@@ -27,6 +27,8 @@ export interface DocumentsServiceDeps {
   readonly outbound: OutboundHttp;
   readonly ingestion: IngestionScheduler;
   readonly removeDocumentChunks: typeof removeDocumentChunks;
+  /** Queued after removals; the schedule never fails a request (it logs instead). */
+  readonly scheduleIndexUpkeep: () => Promise<void>;
 }
 
 interface NewDocument {
@@ -141,6 +143,7 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
         return document.storageKey;
       });
       if (storageKey) await storage.remove(storageKey);
+      await deps.scheduleIndexUpkeep();
     },
 
     /** A new generation: a job still running for the old one stops without writing. */

@@ -11,6 +11,7 @@ import { createDocumentsRepository } from './documents.repository.js';
 import { registerDocumentsRoutes } from './documents.routes.js';
 import { createDocumentsService } from './documents.service.js';
 import { createDocumentIngestion, ingestWorkOptions } from './ingestion/ingest-document.js';
+import { createIndexUpkeep, indexUpkeepJobName, indexUpkeepWorkOptions } from './ingestion/index-upkeep.js';
 import { createIngestionRepository } from './ingestion/ingestion.repository.js';
 import { createIngestionScheduler, ingestJobName } from './ingestion/ingestion-job.js';
 import { registerQueryRoutes } from './query.routes.js';
@@ -39,6 +40,11 @@ export interface KnowledgeModuleDeps {
 export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
   const { db } = deps;
   const ingestion = createIngestionScheduler(deps.jobs);
+  const indexUpkeep = createIndexUpkeep({ db, jobs: deps.jobs });
+  const scheduleIndexUpkeep = () =>
+    indexUpkeep
+      .schedule()
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not queue the knowledge index upkeep'));
   const sourcesRepository = createSourcesRepository();
   const documentsRepository = createDocumentsRepository();
   const sources = createSourcesService({
@@ -60,6 +66,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     outbound: deps.outbound,
     ingestion,
     removeDocumentChunks,
+    scheduleIndexUpkeep,
   });
   const search = createKnowledgeSearch({
     db,
@@ -76,6 +83,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     loadTenantProviders: deps.loadTenantProviders,
     sources: sourcesRepository,
     repository: createIngestionRepository(),
+    scheduleIndexUpkeep,
   });
 
   return {
@@ -83,7 +91,10 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     documents,
     search,
     /** Only on nodes that run jobs; a node that only serves HTTP still queues them. */
-    registerJobs: () => deps.jobs.register(ingestJobName, documentIngestion.ingest, ingestWorkOptions),
+    registerJobs: () => {
+      deps.jobs.register(ingestJobName, documentIngestion.ingest, ingestWorkOptions);
+      deps.jobs.register(indexUpkeepJobName, () => indexUpkeep.run(), indexUpkeepWorkOptions);
+    },
     /** Upload routes need a multipart parser: register these inside a scope that has one. */
     registerRoutes(app: App): void {
       registerSourcesRoutes(app, sources);

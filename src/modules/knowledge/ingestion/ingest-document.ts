@@ -45,6 +45,8 @@ export interface DocumentIngestionDeps {
   readonly loadTenantProviders: TenantProviderSource;
   readonly sources: Pick<SourcesRepository, 'findById'>;
   readonly repository: IngestionRepository;
+  /** Queued after each document is written; never throws (it logs instead). */
+  readonly scheduleIndexUpkeep: () => Promise<void>;
 }
 
 const typeByMediaType = new Map(
@@ -126,6 +128,8 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
       return true;
     });
     if (!isWritten) throw new SupersededError();
+    // The document is searchable already; the upkeep only makes its postings cheaper to read.
+    await deps.scheduleIndexUpkeep();
   }
 
   async function parse(document: DocumentRow, signal: AbortSignal): Promise<ParsedDocument> {

@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../../platform/db/client.js';
+import type { JobQueue, WorkOptions } from '../../../platform/jobs/index.js';
+
+/** The pg-boss queue of the knowledge index's upkeep (below). */
+export const indexUpkeepJobName = 'knowledge.index-upkeep';
+
+/** Once the writes of a burst of ingestions have settled; later ones queue the next run. */
+const settleSeconds = 10;
+export const indexUpkeepWorkOptions: WorkOptions = { concurrency: 1, retryLimit: 1, expireInSeconds: 10 * 60 };
+
+export interface IndexUpkeep {
+  /** After documents were indexed or removed; sends collapse into one waiting job (the queue's key). */
+  schedule(): Promise<void>;
+  /** The job: VACUUM (ANALYZE) of the tables BM25 and the vector search read. */
+  run(): Promise<void>;
+}
+
+/**
+ * BM25 scores from index-only scans of the postings (ADR 10), which only skip the heap for pages the
+ * visibility map marks all-visible, and the planner needs statistics of the knowledge tables. PostgreSQL's
+ * autovacuum gets there eventually; embedded PGlite has no autovacuum at all, so without this its tables
+ * would never be vacuumed or analyzed. VACUUM only visits pages changed since the last one.
+ */
+export function createIndexUpkeep(deps: { db: Database; jobs: Pick<JobQueue, 'send'> }): IndexUpkeep {
+  return {
+    async schedule() {
+      await deps.jobs.send(indexUpkeepJobName, {}, { singletonKey: 'knowledge-index', startAfterSeconds: settleSeconds });
+    },
+    async run() {
+      await deps.db.execute(sql`vacuum (analyze) knowledge_postings, knowledge_terms, knowledge_chunks`);
+    },
+  };
+}
