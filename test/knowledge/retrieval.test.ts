@@ -12,7 +12,8 @@ import {
   removeDocumentChunks,
   rowsOf,
 } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
-import { bm25 } from '../../src/modules/knowledge/retrieval/knowledge-search.repository.js';
+import { bm25, weighQueryTerms } from '../../src/modules/knowledge/retrieval/bm25.repository.js';
+import { bm25Candidates, splitByThreshold } from '../../src/modules/knowledge/retrieval/bm25-search.js';
 import { createKnowledgeSearch, type KnowledgeSearch } from '../../src/modules/knowledge/retrieval/knowledge-search.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
 
@@ -208,6 +209,29 @@ describe('lexical search', () => {
     }
     expect(hits.map((hit) => hit.lexicalRank)).toEqual([1, 2]);
     expect(hits[0]!.highlights.join(' ')).toContain('«zebra»');
+  });
+
+  it('ranks and scores exactly as reading every posting when MaxScore skips the common terms', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    // Words with a Zipf-like spread: "alpha" is in nearly every chunk, the numbered words in few.
+    const words = (index: number) =>
+      ['alpha', 'alpha', 'beta', `gamma${index % 3}`, `delta${index % 17}`, `omega${(index * 7) % 101}`].join(' ');
+    await indexDocument(tenantId, sourceId, Array.from({ length: 300 }, (_, index) => `${words(index)} ${words(index + 1)}`));
+    const filter = { tenantId, sourceIds: [sourceId], limit: 10 };
+    let pruned = 0;
+    for (const text of ['alpha beta omega5', 'alpha gamma1 delta3', 'beta delta16 omega99 omega7', 'alpha beta gamma2']) {
+      const everyPosting = await bm25Candidates(database.db, text, filter, { exhaustivePostings: Infinity });
+      const withPruning = await bm25Candidates(database.db, text, filter, { exhaustivePostings: 0 });
+      expect(withPruning.map((hit) => hit.chunkId)).toEqual(everyPosting.map((hit) => hit.chunkId));
+      withPruning.forEach((hit, index) => expect(hit.score).toBeCloseTo(everyPosting[index]!.score, 12));
+      expect(everyPosting).toHaveLength(10);
+      const terms = await weighQueryTerms(database.db, text, tenantId, [sourceId]);
+      const rarestFirst = [...terms].sort((a, b) => b.weight - a.weight);
+      if (splitByThreshold(rarestFirst, everyPosting[9]!.score).optional.length > 0) pruned += 1;
+    }
+    // The queries exercise the pruning itself, not only its fallback to reading everything.
+    expect(pruned).toBeGreaterThanOrEqual(2);
   });
 
   it('answers nothing for a query of stop words only', async () => {

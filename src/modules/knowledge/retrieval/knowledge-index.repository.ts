@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { embeddingDimensions } from '../../../platform/db/schema/knowledge.js';
 import { newId } from '../../../platform/ids.js';
@@ -151,6 +151,11 @@ export function assertSupportedDimensions(dimensions: number): void {
   if (!(embeddingDimensions as readonly number[]).includes(dimensions)) {
     throw new Error(`unsupported embedding dimensions ${dimensions}; supported: ${embeddingDimensions.join(', ')}`);
   }
+}
+
+/** A uuid[] parameter (ids are checked as UUIDs before they get here). */
+export function uuidArray(ids: readonly string[]): SQL {
+  return sql`${`{${ids.join(',')}}`}::uuid[]`;
 }
 
 /** node-postgres answers a QueryResult, PGlite a Results object: both carry `rows`. */

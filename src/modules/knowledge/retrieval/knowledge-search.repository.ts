@@ -1,11 +1,8 @@
-import { inArray, sql, type SQL } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { knowledgeSources } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
-import { assertSupportedDimensions, rowsOf } from './knowledge-index.repository.js';
-
-/** BM25 parameters as Anserini uses them for BEIR (k1 0.9, b 0.4), so SciFact scores are comparable. */
-export const bm25 = { k1: 0.9, b: 0.4 } as const;
+import { assertSupportedDimensions, rowsOf, uuidArray } from './knowledge-index.repository.js';
 
 export interface SearchedSource {
   readonly id: string;
@@ -54,55 +51,6 @@ export async function findSearchedSources(
     })
     .from(knowledgeSources)
     .where(inTenant(knowledgeSources, tenantId, inArray(knowledgeSources.id, [...sourceIds])));
-}
-
-/**
- * BM25 over the postings, each source with its own statistics (N = chunk_count, avgdl =
- * total_term_count / chunk_count, df from knowledge_terms). Query terms come from the same
- * `to_tsvector('english', …)` as the index; a term repeated in the query counts as often (as Anserini's
- * bag-of-words query does).
- *
- * Written for speed (ADR 10): everything per term (IDF × (k1 + 1), the length factor k1·b / avgdl) is
- * computed once in `weighted_terms`, in float8, so the per-posting arithmetic is one division; the
- * postings come from an index-only scan of their primary key, which carries the term frequency and the
- * chunk's length. The tenant is checked once, on the sources, which every other row is reached through.
- */
-export async function lexicalCandidates(db: Executor, query: string, filter: CandidateFilter): Promise<Candidate[]> {
-  const { tenantId, sourceIds, documentIds, limit } = filter;
-  const float = (value: number) => sql.raw(`${value}::float8`);
-  const documentJoin = documentIds
-    ? sql`join knowledge_chunks c on c.id = p.chunk_id and c.document_id = any(${uuidArray(documentIds)})`
-    : sql``;
-  const result = await db.execute(sql`
-    with query_terms as (
-      select lexeme as term, cardinality(positions)::float8 as repeats from unnest(to_tsvector('english', ${query}))
-    ),
-    sources as (
-      select id, greatest(chunk_count, 1)::float8 as chunks,
-        ${float(bm25.k1 * bm25.b)} * greatest(chunk_count, 1)::float8 / greatest(total_term_count, 1)::float8
-          as length_factor
-      from knowledge_sources where tenant_id = ${tenantId} and id = any(${uuidArray(sourceIds)})
-    ),
-    weighted_terms as (
-      select t.source_id, t.term, s.length_factor,
-        ${float(bm25.k1 + 1)} * q.repeats
-          * ln(1 + (s.chunks - t.chunk_frequency + 0.5::float8) / (t.chunk_frequency + 0.5::float8)) as weight
-      from query_terms q
-      join sources s on true
-      join knowledge_terms t on t.source_id = s.id and t.term = q.term
-    ),
-    scored as (
-      select p.chunk_id, sum(w.weight * p.term_frequency
-          / (p.term_frequency + ${float(bm25.k1 * (1 - bm25.b))} + w.length_factor * p.chunk_length)) as score
-      from weighted_terms w
-      join knowledge_postings p on p.source_id = w.source_id and p.term = w.term
-      ${documentJoin}
-      group by p.chunk_id
-    )
-    select chunk_id as "chunkId", score from scored
-    order by score desc, chunk_id
-    limit ${limit}`);
-  return rowsOf<Candidate>(result);
 }
 
 /**
@@ -170,8 +118,3 @@ export async function loadHitDetails(
     detail.headline?.includes('«') ? detail : { ...detail, headline: null },
   );
 }
-
-function uuidArray(ids: readonly string[]): SQL {
-  return sql`${`{${ids.join(',')}}`}::uuid[]`;
-}
-

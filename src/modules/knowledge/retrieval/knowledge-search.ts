@@ -5,13 +5,13 @@ import { isUuid } from '../../../platform/ids.js';
 import {
   findSearchedSources,
   headlineFragmentDelimiter,
-  lexicalCandidates,
   loadHitDetails,
   vectorCandidates,
   type Candidate,
   type CandidateFilter,
   type SearchedSource,
 } from './knowledge-search.repository.js';
+import { bm25Candidates } from './bm25-search.js';
 import type { KnowledgeSearch, SearchHit } from './knowledge-search.types.js';
 import { defaultFusion, fuseCandidates, type FusionOptions } from './rank-fusion.js';
 
@@ -88,13 +88,13 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
 
       let ranked: RankedCandidate[];
       if (request.mode === 'lexical') {
-        ranked = (await lexicalCandidates(deps.db, query, filter(topK))).map(lexicalOnly);
+        ranked = (await bm25Candidates(deps.db, query, filter(topK))).map(lexicalOnly);
       } else if (request.mode === 'vector') {
         ranked = (await vectorSearch(query, filter(topK), sources, signal)).map(vectorOnly);
       } else {
         const candidates = Math.max(hybridCandidates, topK);
         const [lexical, vector] = await Promise.all([
-          lexicalCandidates(deps.db, query, filter(candidates)),
+          bm25Candidates(deps.db, query, filter(candidates)),
           vectorSearch(query, filter(candidates), sources, signal),
         ]);
         ranked = fuseLists(lexical, vector, fusion).slice(0, topK);

@@ -1,0 +1,84 @@
+import type { Executor } from '../../../platform/db/client.js';
+import { scoreChunks, weighQueryTerms, type Bm25Candidate, type WeightedTerm } from './bm25.repository.js';
+
+export interface Bm25Filter {
+  readonly tenantId: string;
+  readonly sourceIds: readonly string[];
+  readonly documentIds?: readonly string[] | undefined;
+  readonly limit: number;
+}
+
+/**
+ * Postings one query may read in full. Below it (SciFact's queries read ~6,000) a query is scored in one
+ * pass; above it, the common terms' long lists are pruned as below.
+ */
+export const exhaustivePostings = 20_000;
+
+/**
+ * BM25's best chunks, exactly, with MaxScore pruning (Turtle & Flood, 1995). A term adds less than its
+ * weight to any chunk, so when the weights of the commonest terms add up to less than a score the
+ * limit-th chunk is known to reach, a chunk holding only those terms cannot make the list. Their long
+ * postings lists are then not read: they are only probed for the chunks that hold a rarer term.
+ * The known score comes from a first pass over the rarest terms alone (partial scores never exceed
+ * full ones). Ranks and scores are those of reading every posting.
+ */
+export async function bm25Candidates(
+  db: Executor,
+  query: string,
+  filter: Bm25Filter,
+  budget = { exhaustivePostings },
+): Promise<Bm25Candidate[]> {
+  const terms = await weighQueryTerms(db, query, filter.tenantId, filter.sourceIds);
+  if (terms.length === 0) return [];
+  const { documentIds, limit } = filter;
+  const exhaustive = () => scoreChunks(db, { essential: terms, optional: [], threshold: 0, documentIds, limit });
+  if (totalPostings(terms) <= budget.exhaustivePostings) return exhaustive();
+
+  const rarestFirst = [...terms].sort((a, b) => b.weight - a.weight);
+  const firstPass = leadingTerms(rarestFirst, limit, budget.exhaustivePostings);
+  const partial = await scoreChunks(db, { essential: firstPass, optional: [], threshold: 0, documentIds, limit });
+  const threshold = partial.length < limit ? 0 : partial[limit - 1]!.score;
+  const { essential, optional } = splitByThreshold(rarestFirst, threshold);
+  if (optional.length === 0) return exhaustive();
+  return scoreChunks(db, { essential, optional, threshold, documentIds, limit });
+}
+
+/**
+ * The rarest terms for the first pass: enough postings to likely fill the list, then as many more as
+ * fit in the budget.
+ */
+export function leadingTerms(
+  rarestFirst: readonly WeightedTerm[],
+  limit: number,
+  postingsBudget = exhaustivePostings,
+): WeightedTerm[] {
+  const chosen: WeightedTerm[] = [];
+  let postings = 0;
+  for (const term of rarestFirst) {
+    if (postings >= limit && postings + term.chunkFrequency > postingsBudget) break;
+    chosen.push(term);
+    postings += term.chunkFrequency;
+  }
+  return chosen;
+}
+
+/** Optional: the commonest terms whose weights together stay below the threshold; the rest are essential. */
+export function splitByThreshold(
+  rarestFirst: readonly WeightedTerm[],
+  threshold: number,
+): { essential: WeightedTerm[]; optional: WeightedTerm[] } {
+  let optionalCount = 0;
+  let optionalWeights = 0;
+  for (let index = rarestFirst.length - 1; index >= 0; index -= 1) {
+    const weight = rarestFirst[index]!.weight;
+    if (optionalWeights + weight >= threshold) break;
+    optionalWeights += weight;
+    optionalCount += 1;
+  }
+  const cut = rarestFirst.length - optionalCount;
+  return { essential: rarestFirst.slice(0, cut), optional: rarestFirst.slice(cut) };
+}
+
+function totalPostings(terms: readonly WeightedTerm[]): number {
+  return terms.reduce((sum, term) => sum + term.chunkFrequency, 0);
+}
