@@ -23,11 +23,18 @@ export interface KnowledgeSearchDeps {
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
   /** Hybrid's fusion of the two lists; the default is what SciFact favoured (bench/retrieval). */
   readonly fusion?: FusionOptions;
-  /** How many of each list hybrid search fuses. */
+  /** How many of each list hybrid search fuses; by default it follows topK (hybridDepth). */
   readonly hybridCandidates?: number;
 }
 
-const defaultHybridCandidates = 100;
+/**
+ * How many of each list hybrid search fuses: three times what is asked, at least 30 and at most 100 (or
+ * topK itself when more is asked). On SciFact, fusing 30 instead of 100 for the top 10 moved nDCG@10 by
+ * +0.001, and a shorter BM25 list lets MaxScore skip more postings (bm25-search.ts).
+ */
+function hybridDepth(topK: number): number {
+  return Math.max(topK, Math.min(100, Math.max(30, 3 * topK)));
+}
 /** Callers validate topK; this bounds the work of one search whatever they pass. */
 const maxTopK = 200;
 
@@ -39,7 +46,6 @@ const maxTopK = 200;
  */
 export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearch {
   const fusion = deps.fusion ?? defaultFusion;
-  const hybridCandidates = deps.hybridCandidates ?? defaultHybridCandidates;
 
   async function embeddersFor(tenantId: string, sources: readonly SearchedSource[]) {
     const models = [...new Set(sources.map((source) => source.embeddingModel))];
@@ -92,7 +98,7 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
       } else if (request.mode === 'vector') {
         ranked = (await vectorSearch(query, filter(topK), sources, signal)).map(vectorOnly);
       } else {
-        const candidates = Math.max(hybridCandidates, topK);
+        const candidates = Math.max(deps.hybridCandidates ?? hybridDepth(topK), topK);
         const [lexical, vector] = await Promise.all([
           bm25Candidates(deps.db, query, filter(candidates)),
           vectorSearch(query, filter(candidates), sources, signal),
