@@ -55,26 +55,19 @@ export async function streamModelReply(
   request: ModelStreamRequest,
   onEvent: (event: ModelStreamEvent) => void,
 ): Promise<ModelStreamResult> {
-  const startedAt = performance.now();
-  const elapsedMs = () => Math.round(performance.now() - startedAt);
   const labels = { provider: request.providerName, model: request.model.modelId };
+  const clock = startReplyClock(deps, labels);
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), request.timeoutMs);
   const abortSignal = request.abortSignal ? AbortSignal.any([timeout.signal, request.abortSignal]) : timeout.signal;
   let text = '';
   let reasoning = '';
-  let timeToFirstTokenMs: number | null = null;
   let finishReason: FinishReason | null = null;
   let usage: LanguageModelV3Usage | undefined;
   let failure: unknown;
   let isAborted = false;
   let hasOutput = false;
-
-  const markFirstToken = () => {
-    if (timeToFirstTokenMs !== null) return;
-    timeToFirstTokenMs = elapsedMs();
-    deps.metrics.modelTimeToFirstToken.observe(labels, timeToFirstTokenMs / 1000);
-  };
+  const { markFirstToken } = clock;
 
   deps.metrics.chatStreamsInFlight.inc();
   try {
@@ -147,9 +140,36 @@ export async function streamModelReply(
     reasoning,
     usage: tokens,
     finishReason: error ? 'error' : finishReason,
-    timeToFirstTokenMs,
-    durationMs: elapsedMs(),
+    timeToFirstTokenMs: clock.timeToFirstTokenMs(),
+    durationMs: clock.elapsedMs(),
     ...(error && { error }),
+  };
+}
+
+/**
+ * What both ways of streaming a reply (this one and the tool loop) measure: its duration, its time to
+ * first token, also observed as a metric the moment it happens.
+ */
+export function startReplyClock(deps: ModelStreamDeps, labels: { provider: string; model: string }) {
+  const startedAt = performance.now();
+  const elapsedMs = () => Math.round(performance.now() - startedAt);
+  let timeToFirstTokenMs: number | null = null;
+  return {
+    elapsedMs,
+    timeToFirstTokenMs: () => timeToFirstTokenMs,
+    markFirstToken: () => {
+      if (timeToFirstTokenMs !== null) return;
+      timeToFirstTokenMs = elapsedMs();
+      deps.metrics.modelTimeToFirstToken.observe(labels, timeToFirstTokenMs / 1000);
+    },
+  };
+}
+
+export function modelTimeoutError(timeoutMs: number): ModelErrorDescription {
+  const seconds = Math.round(timeoutMs / 100) / 10;
+  return {
+    code: 'model_timeout',
+    message: `The model did not finish its reply within ${seconds} seconds, so it was stopped`,
   };
 }
 
@@ -161,13 +181,7 @@ function describeFailure(outcome: {
   request: ModelStreamRequest;
 }): ModelErrorDescription | undefined {
   const { failure, isAborted, hasTimedOut, finishReason, request } = outcome;
-  if (hasTimedOut) {
-    const seconds = Math.round(request.timeoutMs / 100) / 10;
-    return {
-      code: 'model_timeout',
-      message: `The model did not finish its reply within ${seconds} seconds, so it was stopped`,
-    };
-  }
+  if (hasTimedOut) return modelTimeoutError(request.timeoutMs);
   if (failure !== undefined) return describeModelError(failure, { providerName: request.providerName });
   if (isAborted) return { code: 'model_error', message: 'The model call was cancelled before the reply was finished' };
   if (finishReason === null || finishReason === 'error') {
@@ -198,7 +212,7 @@ function parseJson(input: string): unknown {
   }
 }
 
-function recordTokens(deps: ModelStreamDeps, labels: { provider: string; model: string }, usage: TokenUsage): void {
+export function recordTokens(deps: ModelStreamDeps, labels: { provider: string; model: string }, usage: TokenUsage): void {
   const counts = { input: usage.inputTokens, output: usage.outputTokens, reasoning: usage.reasoningTokens };
   for (const [kind, count] of Object.entries(counts)) {
     if (count) deps.metrics.modelTokens.inc({ ...labels, kind }, count);

@@ -2,7 +2,14 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { stepCountIs, streamText, type FinishReason, type LanguageModelUsage, type ModelMessage } from 'ai';
 import { describeModelError } from '../../ai/model-errors.js';
 import type { StoredToolCall } from '../../platform/db/schema/index.js';
-import type { ModelStreamDeps, ModelStreamResult, TokenUsage } from './model-stream.js';
+import {
+  modelTimeoutError,
+  recordTokens,
+  startReplyClock,
+  type ModelStreamDeps,
+  type ModelStreamResult,
+  type TokenUsage,
+} from './model-stream.js';
 import { toAiTools, type TurnTools } from './turn-tools.js';
 
 /** Enough steps for a few tool calls and the answer; the SDK stops the loop there. */
@@ -43,23 +50,17 @@ export async function streamToolLoop(
   request: ToolLoopRequest,
   onEvent: (event: ToolLoopEvent) => void,
 ): Promise<ToolLoopResult> {
-  const startedAt = performance.now();
-  const elapsedMs = () => Math.round(performance.now() - startedAt);
   const labels = { provider: request.providerName, model: request.model.modelId };
+  const clock = startReplyClock(deps, labels);
+  const { markFirstToken } = clock;
   const timeout = AbortSignal.timeout(request.timeoutMs);
   const calls = new Map<string, StoredToolCall>();
   let text = '';
   let reasoning = '';
-  let timeToFirstTokenMs: number | null = null;
   let finishReason: FinishReason | null = null;
   let usage: LanguageModelUsage | undefined;
   let failure: unknown;
 
-  const markFirstToken = () => {
-    if (timeToFirstTokenMs !== null) return;
-    timeToFirstTokenMs = elapsedMs();
-    deps.metrics.modelTimeToFirstToken.observe(labels, timeToFirstTokenMs / 1000);
-  };
   const settle = (toolCallId: string, change: Partial<StoredToolCall>) => {
     const call = calls.get(toolCallId);
     if (call) calls.set(toolCallId, { ...call, ...change });
@@ -135,14 +136,9 @@ export async function streamToolLoop(
   }
 
   const tokens = toTokenUsage(usage);
-  for (const [kind, count] of Object.entries({ input: tokens.inputTokens, output: tokens.outputTokens })) {
-    if (count) deps.metrics.modelTokens.inc({ ...labels, kind }, count);
-  }
+  recordTokens(deps, labels, tokens);
   const error = timeout.aborted
-    ? {
-        code: 'model_timeout' as const,
-        message: `The model did not finish its reply within ${Math.round(request.timeoutMs / 100) / 10} seconds, so it was stopped`,
-      }
+    ? modelTimeoutError(request.timeoutMs)
     : failure !== undefined
       ? describeModelError(failure, { providerName: request.providerName })
       : undefined;
@@ -152,8 +148,8 @@ export async function streamToolLoop(
     reasoning,
     usage: tokens,
     finishReason: error ? 'error' : finishReason,
-    timeToFirstTokenMs,
-    durationMs: elapsedMs(),
+    timeToFirstTokenMs: clock.timeToFirstTokenMs(),
+    durationMs: clock.elapsedMs(),
     toolCalls,
     isAwaitingApproval: !error && toolCalls.some((call) => call.state === 'awaiting_approval'),
     ...(error && { error }),
