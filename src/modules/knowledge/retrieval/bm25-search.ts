@@ -37,6 +37,8 @@ export async function bm25Candidates(
   const rarestFirst = [...terms].sort((a, b) => b.weight - a.weight);
   const firstPass = leadingTerms(rarestFirst, limit, budget.exhaustivePostings);
   const partial = await scoreChunks(db, { essential: firstPass, optional: [], threshold: 0, documentIds, limit });
+  // A query of one very common term: the first pass read every posting already.
+  if (firstPass.length === terms.length) return partial;
   const threshold = partial.length < limit ? 0 : partial[limit - 1]!.score;
   const { essential, optional } = splitByThreshold(rarestFirst, threshold);
   if (optional.length === 0) return exhaustive();
