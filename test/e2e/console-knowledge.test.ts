@@ -1,11 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createAdministrator, signIn } from './support/auth-screens.js';
+import { signIn } from './support/auth-screens.js';
 import {
   browserWaitMs,
   describeInBrowser,
   horizontalOverflowPx,
-  launchChromium,
   openBrowserSession,
   saveScreenshot,
   type BrowserSession,
@@ -13,7 +12,7 @@ import {
   type ViewportName,
 } from './support/browser.js';
 import { openArea, replies, sendMessage, sentMessages, startChat } from './support/console-screens.js';
-import { startE2eServer, type E2eServer } from './support/e2e-server.js';
+import { openAdministratorConsole, type AdministratorConsole } from './support/administrator-console.js';
 
 const admin = { name: 'Ada Admin', email: 'ada@example.test', password: 'a long admin password' };
 const sourceName = 'Company handbook';
@@ -58,21 +57,14 @@ async function runQuery(page: Page): Promise<void> {
 }
 
 describeInBrowser('web console: knowledge sources, the playground and cited answers', () => {
-  let server: E2eServer;
-  let browser: Browser;
+  let ui: AdministratorConsole;
   let session: BrowserSession;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
-    session = await openBrowserSession(browser, server.baseUrl);
-    await session.page.goto('/');
-    await createAdministrator(session.page, admin);
+    ui = await openAdministratorConsole({}, admin);
+    ({ session } = ui);
   });
-  afterAll(async () => {
-    await session?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => ui?.close());
 
   it('creates a knowledge source', async () => {
     const { page } = session;
@@ -169,7 +161,7 @@ describeInBrowser('web console: knowledge sources, the playground and cited answ
       { viewport: 'phone', colorScheme: 'dark' },
     ];
     for (const { viewport, colorScheme } of looks) {
-      const look = await openBrowserSession(browser, server.baseUrl, { viewport, colorScheme });
+      const look = await openBrowserSession(ui.browser, ui.server.baseUrl, { viewport, colorScheme });
       const { page } = look;
       const suffix = `${viewport}-${colorScheme}`;
       const capture = async (name: string) => {

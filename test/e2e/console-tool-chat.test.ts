@@ -1,20 +1,18 @@
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { startHttpMcpServer, type TestHttpMcpServer } from '../mcp/fixtures/http-server.js';
-import { createAdministrator, waitUntilSignedIn } from './support/auth-screens.js';
+import { waitUntilSignedIn } from './support/auth-screens.js';
 import {
   browserWaitMs,
   describeInBrowser,
   horizontalOverflowPx,
-  launchChromium,
-  openBrowserSession,
   saveScreenshot,
   viewports,
   type BrowserSession,
 } from './support/browser.js';
 import { openArea, replies, sendMessage, startChat, waitForFinishedReply } from './support/console-screens.js';
-import { startE2eServer, type E2eServer } from './support/e2e-server.js';
+import { openAdministratorConsole, type AdministratorConsole } from './support/administrator-console.js';
 
 const admin = { email: 'tess@example.test', password: 'a long admin password' };
 const serverName = 'Calculator';
@@ -57,25 +55,20 @@ const waitForTitle = (page: Page, title: string) =>
 describeInBrowser('web console: an agent calls an MCP tool in chat, after the person approves it', () => {
   let mcp: TestHttpMcpServer;
   let fake: FakeOpenAIServer;
-  let server: E2eServer;
-  let browser: Browser;
+  let ui: AdministratorConsole;
   let session: BrowserSession;
 
   beforeAll(async () => {
     [mcp, fake] = await Promise.all([startHttpMcpServer(), startFakeOpenAIServer()]);
     // The MCP server listens on loopback, which the outbound guard refuses unless allowed.
-    [server, browser] = await Promise.all([
-      startE2eServer({ OPENAI_API_KEY: 'sk-e2e-test', OPENAI_BASE_URL: fake.baseUrl, OUTBOUND_ALLOW: '127.0.0.1' }),
-      launchChromium(),
-    ]);
-    session = await openBrowserSession(browser, server.baseUrl);
-    await session.page.goto('/');
-    await createAdministrator(session.page, admin);
+    ui = await openAdministratorConsole(
+      { OPENAI_API_KEY: 'sk-e2e-test', OPENAI_BASE_URL: fake.baseUrl, OUTBOUND_ALLOW: '127.0.0.1' },
+      admin,
+    );
+    ({ session } = ui);
   });
   afterAll(async () => {
-    await session?.close();
-    await browser?.close();
-    await server?.close();
+    await ui?.close();
     await Promise.all([mcp?.close(), fake?.close()]);
   });
 

@@ -1,12 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHttpMcpServer, type TestHttpMcpServer } from '../mcp/fixtures/http-server.js';
-import { createAdministrator, signIn } from './support/auth-screens.js';
+import { signIn } from './support/auth-screens.js';
 import {
   browserWaitMs,
   describeInBrowser,
   horizontalOverflowPx,
-  launchChromium,
   openBrowserSession,
   saveScreenshot,
   type BrowserSession,
@@ -14,7 +13,7 @@ import {
   type ViewportName,
 } from './support/browser.js';
 import { openArea } from './support/console-screens.js';
-import { startE2eServer, type E2eServer } from './support/e2e-server.js';
+import { openAdministratorConsole, type AdministratorConsole } from './support/administrator-console.js';
 
 const admin = { name: 'Ada Admin', email: 'ada@example.test', password: 'a long admin password' };
 const serverName = 'Calculator';
@@ -45,22 +44,17 @@ async function tryAdd(page: Page) {
 
 describeInBrowser('web console: MCP servers, their tools, Try it and the execution log', () => {
   let mcp: TestHttpMcpServer;
-  let server: E2eServer;
-  let browser: Browser;
+  let ui: AdministratorConsole;
   let session: BrowserSession;
 
   beforeAll(async () => {
     mcp = await startHttpMcpServer();
     // The MCP server listens on loopback, which the outbound guard refuses unless allowed.
-    [server, browser] = await Promise.all([startE2eServer({ OUTBOUND_ALLOW: '127.0.0.1' }), launchChromium()]);
-    session = await openBrowserSession(browser, server.baseUrl);
-    await session.page.goto('/');
-    await createAdministrator(session.page, admin);
+    ui = await openAdministratorConsole({ OUTBOUND_ALLOW: '127.0.0.1' }, admin);
+    ({ session } = ui);
   });
   afterAll(async () => {
-    await session?.close();
-    await browser?.close();
-    await server?.close();
+    await ui?.close();
     await mcp?.close();
   });
 
@@ -153,7 +147,7 @@ describeInBrowser('web console: MCP servers, their tools, Try it and the executi
       { viewport: 'phone', colorScheme: 'dark' },
     ];
     for (const { viewport, colorScheme } of looks) {
-      const look = await openBrowserSession(browser, server.baseUrl, { viewport, colorScheme });
+      const look = await openBrowserSession(ui.browser, ui.server.baseUrl, { viewport, colorScheme });
       const { page } = look;
       const suffix = `${viewport}-${colorScheme}`;
       const capture = async (name: string) => {
