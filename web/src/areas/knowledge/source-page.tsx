@@ -1,8 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { Link, NavLink, Navigate, Route, Routes, useNavigate, useParams } from 'react-router';
 import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
-import { ConfirmDialog } from '../../ui/confirm-dialog';
+import { DeleteWithConfirm } from '../../ui/delete-with-confirm';
 import { ErrorNotice } from '../../ui/error-notice';
 import { AddFromUrlForm, DocumentUpload } from './document-upload';
 import { DocumentsTable } from './documents-table';
@@ -62,14 +61,6 @@ function SourceHeader({ source, canManage }: { source: KnowledgeSource; canManag
   const { api } = useServices();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [isConfirming, setIsConfirming] = useState(false);
-  const remove = useMutation({
-    mutationFn: () => api.delete(sourceApiPath(source.id)),
-    onSuccess: async () => {
-      await navigate(knowledgePath);
-      await queryClient.invalidateQueries({ queryKey: knowledgeKeys.all });
-    },
-  });
 
   return (
     <>
@@ -83,16 +74,17 @@ function SourceHeader({ source, canManage }: { source: KnowledgeSource; canManag
             <Link className="button" to={`${knowledgePath}/${source.id}/edit`}>
               Edit
             </Link>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                remove.reset();
-                setIsConfirming(true);
+            <DeleteWithConfirm
+              title={`Delete source ${source.name}?`}
+              confirmLabel="Delete source"
+              onDelete={() => api.delete(sourceApiPath(source.id))}
+              onDeleted={async () => {
+                await navigate(knowledgePath);
+                await queryClient.invalidateQueries({ queryKey: knowledgeKeys.all });
               }}
             >
-              Delete
-            </button>
+              Its documents and passages are deleted, and agents using it stop answering from it. This cannot be undone.
+            </DeleteWithConfirm>
           </div>
         )}
       </div>
@@ -103,18 +95,6 @@ function SourceHeader({ source, canManage }: { source: KnowledgeSource; canManag
         {source.embeddingDimensions} dimensions) · passages of {source.chunkTokens} tokens, {source.chunkOverlapTokens}{' '}
         overlapping
       </p>
-      {isConfirming && (
-        <ConfirmDialog
-          title={`Delete source ${source.name}?`}
-          confirmLabel="Delete source"
-          isBusy={remove.isPending}
-          error={remove.error}
-          onConfirm={() => remove.mutate()}
-          onCancel={() => setIsConfirming(false)}
-        >
-          Its documents and passages are deleted, and agents using it stop answering from it. This cannot be undone.
-        </ConfirmDialog>
-      )}
     </>
   );
 }

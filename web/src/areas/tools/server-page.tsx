@@ -1,8 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useServices } from '../../app-context';
-import { ConfirmDialog } from '../../ui/confirm-dialog';
+import { DeleteWithConfirm } from '../../ui/delete-with-confirm';
 import { ErrorNotice } from '../../ui/error-notice';
 import { formatDateTime } from '../../ui/format';
 import { ServerStatus } from './server-status';
@@ -115,49 +114,28 @@ function ServerHeader({ server }: { server: McpServer }) {
   const { api } = useServices();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [isConfirming, setIsConfirming] = useState(false);
-  const remove = useMutation({
-    mutationFn: () => api.delete(serverApiPath(server.id)),
-    onSuccess: async () => {
-      await navigate(toolsPath);
-      await queryClient.invalidateQueries({ queryKey: mcpKeys.all });
-    },
-  });
   return (
-    <>
-      <div className="row page-header">
-        <h1 id="server-heading" className="cell-break">
-          {server.name}
-        </h1>
-        <span className="spacer" />
-        <div className="row">
-          <Link className="button" to={`${toolsPath}/${server.id}/edit`}>
-            Edit
-          </Link>
-          <button
-            type="button"
-            className="danger"
-            onClick={() => {
-              remove.reset();
-              setIsConfirming(true);
-            }}
-          >
-            Delete
-          </button>
-        </div>
-      </div>
-      {isConfirming && (
-        <ConfirmDialog
+    <div className="row page-header">
+      <h1 id="server-heading" className="cell-break">
+        {server.name}
+      </h1>
+      <span className="spacer" />
+      <div className="row">
+        <Link className="button" to={`${toolsPath}/${server.id}/edit`}>
+          Edit
+        </Link>
+        <DeleteWithConfirm
           title={`Delete ${server.name}?`}
           confirmLabel="Delete server"
-          isBusy={remove.isPending}
-          error={remove.error}
-          onConfirm={() => remove.mutate()}
-          onCancel={() => setIsConfirming(false)}
+          onDelete={() => api.delete(serverApiPath(server.id))}
+          onDeleted={async () => {
+            await navigate(toolsPath);
+            await queryClient.invalidateQueries({ queryKey: mcpKeys.all });
+          }}
         >
           Its tools are removed and agents can no longer call them. The execution log keeps its entries.
-        </ConfirmDialog>
-      )}
-    </>
+        </DeleteWithConfirm>
+      </div>
+    </div>
   );
 }
