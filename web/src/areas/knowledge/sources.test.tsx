@@ -94,4 +94,33 @@ describe('knowledge sources', () => {
       chunkOverlapTokens: 64,
     });
   });
+
+  it('deletes a source only after asking, shows a refusal, and leaves the page once it is gone', async () => {
+    let refuse = true;
+    const server = fakeApi(
+      {
+        'GET /v1/knowledge-sources': () => pageOf([]),
+        'GET /v1/knowledge-sources/ks1': () => Response.json(stored),
+        'GET /v1/knowledge-sources/ks1/documents': () => pageOf([]),
+        'DELETE /v1/knowledge-sources/ks1': () =>
+          refuse
+            ? problem(409, 'conflict', 'The source is being indexed; cancel its documents first')
+            : new Response(null, { status: 204 }),
+      },
+      { role: 'tenant_admin' },
+    );
+    await open(server, '/knowledge/ks1');
+    fireEvent.click(await screen.findByRole('button', { name: 'Delete' }));
+    expect(server.callsTo('DELETE', '/v1/knowledge-sources/ks1')).toHaveLength(0);
+    screen.getByRole('dialog', { name: 'Delete source Handbook?' });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Delete source' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('cancel its documents first');
+    expect(screen.getByRole('heading', { name: 'Handbook', level: 1 })).toBeTruthy();
+
+    refuse = false;
+    fireEvent.click(screen.getByRole('button', { name: 'Delete source' }));
+    await screen.findByText('No knowledge sources yet. Create one, then upload documents to it.');
+    expect(server.callsTo('DELETE', '/v1/knowledge-sources/ks1')).toHaveLength(2);
+  });
 });
