@@ -43,5 +43,13 @@ describe('the knowledge index upkeep', () => {
     // Index-only scans skip the heap only for all-visible pages; the statistics are exact on a table this small.
     expect(postings.allVisiblePages).toBe(postings.pages);
     expect(postings.estimatedRows).toBe((counted[0] as { total: number }).total);
+    // Hits' documents are planned from these statistics too.
+    const { rows: documents } = await t.database.executeSql(
+      `select reltuples::int as "estimatedRows", (select count(*)::int from knowledge_documents) as total
+       from pg_class where oid = 'knowledge_documents'::regclass`,
+    );
+    const { estimatedRows, total } = documents[0] as { estimatedRows: number; total: number };
+    expect(total).toBeGreaterThan(0);
+    expect(estimatedRows).toBe(total);
   }, 60_000);
 });

@@ -12,7 +12,7 @@ export const indexUpkeepWorkOptions: WorkOptions = { concurrency: 1, retryLimit:
 export interface IndexUpkeep {
   /** After documents were indexed or removed; sends collapse into one waiting job (the queue's key). */
   schedule(): Promise<void>;
-  /** The job: VACUUM (ANALYZE) of the tables BM25 and the vector search read. */
+  /** The job: VACUUM (ANALYZE) of the tables searches read (postings, terms, chunks and their documents). */
   run(): Promise<void>;
 }
 
@@ -28,7 +28,9 @@ export function createIndexUpkeep(deps: { db: Database; jobs: Pick<JobQueue, 'se
       await deps.jobs.send(indexUpkeepJobName, {}, { singletonKey: 'knowledge-index', startAfterSeconds: settleSeconds });
     },
     async run() {
-      await deps.db.execute(sql`vacuum (analyze) knowledge_postings, knowledge_terms, knowledge_chunks`);
+      await deps.db.execute(
+        sql`vacuum (analyze) knowledge_postings, knowledge_terms, knowledge_chunks, knowledge_documents`,
+      );
     },
   };
 }

@@ -30,11 +30,7 @@ export interface HitDetails {
   readonly page: number | null;
   readonly headingPath: string[];
   readonly content: string;
-  /** ts_headline's fragments joined by the delimiter below; null when no query term occurs. */
-  readonly headline: string | null;
 }
-
-export const headlineFragmentDelimiter = ' ‖ ';
 
 /** Another tenant's source id simply finds nothing here; the caller answers 404 for it. */
 export async function findSearchedSources(
@@ -83,38 +79,29 @@ export async function vectorCandidates(
 }
 
 /**
- * What a hit shows: its document, place and passages around the query's terms (marked «…»).
- * ts_headline parses and stems the whole chunk, so it only runs for chunks whose postings hold a query
- * term (a few index probes); the others have no passage to mark. Re-parsing every chunk to test for a
- * match first cost more than the headlines themselves.
+ * What a hit shows: its document, place and content, and the query's terms as the index holds them
+ * (`to_tsvector('english', …)`), from which its passages are marked (passage-highlights.ts).
  */
 export async function loadHitDetails(
   db: Executor,
   tenantId: string,
   chunkIds: readonly string[],
   query: string,
-): Promise<HitDetails[]> {
-  if (chunkIds.length === 0) return [];
+): Promise<{ details: HitDetails[]; queryLexemes: string[] }> {
+  if (chunkIds.length === 0) return { details: [], queryLexemes: [] };
   const result = await db.execute(sql`
-    with query_terms as (
-      select array_agg(lexeme) as lexemes, string_agg(quote_literal(lexeme), ' | ')::tsquery as terms
-      from unnest(to_tsvector('english', ${query}))
-    )
-    select c.id as "chunkId", c.source_id as "sourceId", c.document_id as "documentId", d.title as "documentTitle",
+    select c.id as "chunkId", c.source_id as "sourceId", c.document_id as "documentId",
+      -- A subquery, so each hit's title is one primary-key probe whatever the statistics say: a join was
+      -- planned as a hash of all the tenant's documents when their row estimate was stale (5 ms of 5.4).
+      (select d.title from knowledge_documents d where d.id = c.document_id and d.tenant_id = ${tenantId})
+        as "documentTitle",
       c.page, c.heading_path as "headingPath", c.content,
-      case when exists (
-          select 1 from knowledge_postings p
-          where p.source_id = c.source_id and p.term = any(q.lexemes) and p.chunk_id = c.id
-        )
-        then ts_headline('english', c.content, q.terms,
-          'StartSel=«, StopSel=», MaxFragments=3, MaxWords=30, MinWords=10, FragmentDelimiter="${sql.raw(headlineFragmentDelimiter)}"')
-      end as headline
+      (select coalesce(array_agg(lexeme), '{}') from unnest(to_tsvector('english', ${query}))) as "queryLexemes"
     from knowledge_chunks c
-    join knowledge_documents d on d.id = c.document_id and d.tenant_id = ${tenantId}
-    cross join query_terms q
     where c.tenant_id = ${tenantId} and c.id = any(${uuidArray(chunkIds)})`);
-  return rowsOf<HitDetails>(result).map((detail) =>
-    // A term found only in the heading path (indexed with the chunk) leaves nothing marked in the content.
-    detail.headline?.includes('«') ? detail : { ...detail, headline: null },
-  );
+  const rows = rowsOf<HitDetails & { queryLexemes: string[] }>(result);
+  return {
+    details: rows.map(({ queryLexemes: _queryLexemes, ...detail }) => detail),
+    queryLexemes: rows[0]?.queryLexemes ?? [],
+  };
 }

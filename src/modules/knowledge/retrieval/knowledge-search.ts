@@ -4,7 +4,6 @@ import type { Database } from '../../../platform/db/client.js';
 import { isUuid } from '../../../platform/ids.js';
 import {
   findSearchedSources,
-  headlineFragmentDelimiter,
   loadHitDetails,
   vectorCandidates,
   type Candidate,
@@ -13,6 +12,7 @@ import {
 } from './knowledge-search.repository.js';
 import { bm25Candidates } from './bm25-search.js';
 import type { KnowledgeSearch, SearchHit } from './knowledge-search.types.js';
+import { highlightPassages } from './passage-highlights.js';
 import { defaultFusion, fuseCandidates, type FusionOptions } from './rank-fusion.js';
 
 export type { KnowledgeSearch, SearchHit, SearchMode, SearchRequest } from './knowledge-search.types.js';
@@ -138,12 +138,11 @@ function fuseLists(lexical: readonly Candidate[], vector: readonly Candidate[], 
   }));
 }
 
-function toHits(ranked: readonly RankedCandidate[], details: Awaited<ReturnType<typeof loadHitDetails>>): SearchHit[] {
-  const byId = new Map(details.map((detail) => [detail.chunkId, detail]));
+function toHits(ranked: readonly RankedCandidate[], loaded: Awaited<ReturnType<typeof loadHitDetails>>): SearchHit[] {
+  const byId = new Map(loaded.details.map((detail) => [detail.chunkId, detail]));
   return ranked.flatMap((candidate) => {
     const detail = byId.get(candidate.chunkId);
     if (!detail) return [];
-    const { headline, ...shown } = detail;
-    return [{ ...shown, ...candidate, highlights: headline ? headline.split(headlineFragmentDelimiter) : [] }];
+    return [{ ...detail, ...candidate, highlights: highlightPassages(detail.content, loaded.queryLexemes) }];
   });
 }
