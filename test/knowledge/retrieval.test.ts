@@ -234,6 +234,30 @@ describe('lexical search', () => {
     expect(pruned).toBeGreaterThanOrEqual(2);
   });
 
+  it("marks in its passages exactly the words the database's english configuration indexes as query terms", async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    const content =
+      'Running studies of the P53 protein: runners ran, then studied proteins again. Long-term COVID-19 ' +
+      "patients' running times were measured; nothing else was run.";
+    await indexDocument(tenantId, sourceId, [content]);
+    const query = 'run study p53 covid long-term patient';
+    const [hit] = await search.search({ tenantId, sourceIds: [sourceId], query, topK: 1, mode: 'lexical' });
+    const passage = hit!.highlights.join(' ');
+    expect(passage.replace(/[«»]/g, '')).toBe(content);
+
+    const marked = [...passage.matchAll(/«([^»]*)»/g)].map((match) => match[1]!);
+    expect(marked).toEqual(['Running', 'studies', 'P53', 'studied', 'Long-term', 'COVID', 'patients', 'running', 'run']);
+    // The database agrees: the words and compounds' parts (token types 1–3, 9–11) it indexes as a query lexeme.
+    const queryLexemes = sql`tsvector_to_array(to_tsvector('english', ${query}))`;
+    const indexedAsQueryTerms = rowsOf<{ token: string }>(
+      await database.db.execute(sql`
+        select token from ts_parse('default', ${content})
+        where tokid in (1, 2, 3, 9, 10, 11) and tsvector_to_array(to_tsvector('english', token)) && ${queryLexemes}`),
+    ).map((row) => row.token);
+    expect(marked.flatMap((mark) => mark.split('-'))).toEqual(indexedAsQueryTerms);
+  });
+
   it('answers nothing for a query of stop words only', async () => {
     const tenantId = await createTenant();
     const sourceId = await createSource(tenantId);

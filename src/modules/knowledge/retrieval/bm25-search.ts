@@ -1,5 +1,5 @@
 import type { Executor } from '../../../platform/db/client.js';
-import { scoreChunks, weighQueryTerms, type Bm25Candidate, type WeightedTerm } from './bm25.repository.js';
+import { scoreChunks, weighAndScore, type Bm25Candidate, type WeightedTerm } from './bm25.repository.js';
 
 export interface Bm25Filter {
   readonly tenantId: string;
@@ -28,11 +28,11 @@ export async function bm25Candidates(
   filter: Bm25Filter,
   budget = { exhaustivePostings },
 ): Promise<Bm25Candidate[]> {
-  const terms = await weighQueryTerms(db, query, filter.tenantId, filter.sourceIds);
-  if (terms.length === 0) return [];
+  // Most queries fit the budget and are weighed and scored in this one statement.
+  const { terms, hits } = await weighAndScore(db, query, { ...filter, postingsBudget: budget.exhaustivePostings });
+  if (hits) return hits;
   const { documentIds, limit } = filter;
   const exhaustive = () => scoreChunks(db, { essential: terms, optional: [], threshold: 0, documentIds, limit });
-  if (totalPostings(terms) <= budget.exhaustivePostings) return exhaustive();
 
   const rarestFirst = [...terms].sort((a, b) => b.weight - a.weight);
   const firstPass = leadingTerms(rarestFirst, limit, budget.exhaustivePostings);
@@ -79,8 +79,4 @@ export function splitByThreshold(
   }
   const cut = rarestFirst.length - optionalCount;
   return { essential: rarestFirst.slice(0, cut), optional: rarestFirst.slice(cut) };
-}
-
-function totalPostings(terms: readonly WeightedTerm[]): number {
-  return terms.reduce((sum, term) => sum + term.chunkFrequency, 0);
 }
