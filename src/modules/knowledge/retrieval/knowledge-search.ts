@@ -12,7 +12,7 @@ import {
 } from './knowledge-search.repository.js';
 import { bm25Candidates } from './bm25-search.js';
 import type { KnowledgeSearch, SearchHit } from './knowledge-search.types.js';
-import { highlightPassages } from './passage-highlights.js';
+import { passageHighlighter } from './passage-highlights.js';
 import { defaultFusion, fuseCandidates, type FusionOptions } from './rank-fusion.js';
 
 export type { KnowledgeSearch, SearchHit, SearchMode, SearchRequest } from './knowledge-search.types.js';
@@ -72,7 +72,10 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
         return vectorCandidates(deps.db, vector!, embedder.dimensions, { ...filter, sourceIds });
       }),
     );
-    return lists.flat().sort((a, b) => b.score - a.score).slice(0, filter.limit);
+    return lists
+      .flat()
+      .sort((a, b) => b.score - a.score)
+      .slice(0, filter.limit);
   }
 
   return {
@@ -82,31 +85,44 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
       const documentIds = request.documentIds?.filter(isUuid);
       const topK = Math.min(Math.floor(request.topK), maxTopK);
       if (query.length === 0 || sourceIds.length === 0 || documentIds?.length === 0 || !(topK > 0)) return [];
-      const sources = await findSearchedSources(deps.db, request.tenantId, sourceIds);
-      if (sources.length === 0) return [];
-      const filter = (limit: number): CandidateFilter => ({
+      const filter = (limit: number, searched: readonly string[] = sourceIds): CandidateFilter => ({
         tenantId: request.tenantId,
-        sourceIds: sources.map((source) => source.id),
+        sourceIds: searched,
         documentIds,
         limit,
       });
-      signal?.throwIfAborted();
+      // The vector side needs the sources' embedding models first; another tenant's source is not found.
+      const nearest = async (limit: number) => {
+        const sources = await findSearchedSources(deps.db, request.tenantId, sourceIds);
+        signal?.throwIfAborted();
+        const searched = sources.map((source) => source.id);
+        return sources.length === 0 ? [] : vectorSearch(query, filter(limit, searched), sources, signal);
+      };
 
+      // BM25 needs no look-up first: its first statement reads the sources, within the tenant, itself.
       let ranked: RankedCandidate[];
       if (request.mode === 'lexical') {
         ranked = (await bm25Candidates(deps.db, query, filter(topK))).map(lexicalOnly);
       } else if (request.mode === 'vector') {
-        ranked = (await vectorSearch(query, filter(topK), sources, signal)).map(vectorOnly);
+        ranked = (await nearest(topK)).map(vectorOnly);
       } else {
         const candidates = Math.max(deps.hybridCandidates ?? hybridDepth(topK), topK);
         const [lexical, vector] = await Promise.all([
           bm25Candidates(deps.db, query, filter(candidates)),
-          vectorSearch(query, filter(candidates), sources, signal),
+          nearest(candidates),
         ]);
         ranked = fuseLists(lexical, vector, fusion).slice(0, topK);
       }
       signal?.throwIfAborted();
-      return toHits(ranked, await loadHitDetails(deps.db, request.tenantId, ranked.map((hit) => hit.chunkId), query));
+      return toHits(
+        ranked,
+        await loadHitDetails(
+          deps.db,
+          request.tenantId,
+          ranked.map((hit) => hit.chunkId),
+          query,
+        ),
+      );
     },
   };
 }
@@ -128,7 +144,11 @@ function vectorOnly(candidate: Candidate, index: number): RankedCandidate {
   return { ...candidate, lexicalScore: null, vectorScore: candidate.score, lexicalRank: null, vectorRank: index + 1 };
 }
 
-function fuseLists(lexical: readonly Candidate[], vector: readonly Candidate[], fusion: FusionOptions): RankedCandidate[] {
+function fuseLists(
+  lexical: readonly Candidate[],
+  vector: readonly Candidate[],
+  fusion: FusionOptions,
+): RankedCandidate[] {
   const lexicalScores = new Map(lexical.map((candidate) => [candidate.chunkId, candidate.score]));
   const vectorScores = new Map(vector.map((candidate) => [candidate.chunkId, candidate.score]));
   return fuseCandidates(lexical, vector, fusion).map((fused) => ({
@@ -140,9 +160,10 @@ function fuseLists(lexical: readonly Candidate[], vector: readonly Candidate[], 
 
 function toHits(ranked: readonly RankedCandidate[], loaded: Awaited<ReturnType<typeof loadHitDetails>>): SearchHit[] {
   const byId = new Map(loaded.details.map((detail) => [detail.chunkId, detail]));
+  const highlight = passageHighlighter(loaded.queryLexemes);
   return ranked.flatMap((candidate) => {
     const detail = byId.get(candidate.chunkId);
     if (!detail) return [];
-    return [{ ...detail, ...candidate, highlights: highlightPassages(detail.content, loaded.queryLexemes) }];
+    return [{ ...detail, ...candidate, highlights: highlight(detail.content) }];
   });
 }

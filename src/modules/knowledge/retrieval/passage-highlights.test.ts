@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { highlightPassages } from './passage-highlights.js';
+import { passageHighlighter } from './passage-highlights.js';
+
+const highlightPassages = (content: string, queryLexemes: string[]) => passageHighlighter(queryLexemes)(content);
 
 const words = (count: number, word = 'filler') => Array.from({ length: count }, () => word).join(' ');
 
-describe('highlightPassages', () => {
+describe('passageHighlighter', () => {
   it('marks words whose English stem is a query lexeme, keeping their original spelling', () => {
     expect(highlightPassages('Paid Holidays are granted; holiday pay follows.', ['holiday'])).toEqual([
       'Paid «Holidays» are granted; «holiday» pay follows.',
