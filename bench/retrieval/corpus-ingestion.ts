@@ -2,7 +2,7 @@ import type { Embedder } from '../../src/ai/embeddings/embedder-types.js';
 import type { DatabaseHandle } from '../../src/platform/db/client.js';
 import { knowledgeDocuments } from '../../src/platform/db/schema/index.js';
 import { newId } from '../../src/platform/ids.js';
-import { chunkDocument } from '../../src/modules/knowledge/parsing/index.js';
+import { chunkDocument } from '../../src/modules/knowledge/parsing/chunking/chunk-document.js';
 import {
   indexedText,
   insertDocumentChunks,

@@ -11,7 +11,7 @@ import type { TenantProviderSource } from '../../chat/model-resolver.js';
 import { cleanTitle } from '../document-title.js';
 import type { DocumentRow } from '../documents.repository.js';
 import type { Chunk, DocumentType, ParsedDocument } from '../parsing/index.js';
-import { chunkDocument, documentMediaTypes, parseDocument } from '../parsing/index.js';
+import { documentMediaTypes, parseAndChunkDocument } from '../parsing/index.js';
 import { insertDocumentChunks, removeDocumentChunks } from '../retrieval/knowledge-index.repository.js';
 import { indexedText, type IndexedChunk } from '../retrieval/knowledge-index.types.js';
 import type { SourceRow, SourcesRepository } from '../sources.repository.js';
@@ -96,9 +96,8 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
     const { tenantId, id: documentId, generation } = document;
     const source = await deps.sources.findById(db, tenantId, document.sourceId);
     if (!source) throw new SupersededError();
-    const parsed = await parse(document, run.signal);
+    const { document: parsed, chunks } = await parseAndChunk(document, source, run.signal);
     await run.reportProgress(parsedProgress);
-    const chunks = chunkDocument(parsed, { maxTokens: source.chunkTokens, overlapTokens: source.chunkOverlapTokens });
     if (chunks.length === 0) {
       throw new AppError(
         'unprocessable',
@@ -132,7 +131,15 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
     await deps.scheduleIndexUpkeep();
   }
 
-  async function parse(document: DocumentRow, signal: AbortSignal): Promise<ParsedDocument> {
+  /**
+   * In a worker thread, chunking included: it is CPU work, and its tokenizer's tables (~70 MB) then never
+   * load into the server's own heap.
+   */
+  async function parseAndChunk(
+    document: DocumentRow,
+    source: SourceRow,
+    signal: AbortSignal,
+  ): Promise<{ document: ParsedDocument; chunks: Chunk[] }> {
     const type = document.mediaType ? typeByMediaType.get(document.mediaType) : undefined;
     if (!type || !document.storageKey) {
       throw new AppError(
@@ -146,7 +153,8 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
       // Office XML compresses ~10:1; more than that from an upload within the limit is refused as a zip bomb.
       maxUncompressedBytes: Math.min(Math.max(16 * deps.config.uploadMaxBytes, 100 * 1024 * 1024), 2 * 1024 ** 3),
     };
-    return parseDocument(deps.storage.localPath(document.storageKey), type, limits, signal);
+    const chunking = { maxTokens: source.chunkTokens, overlapTokens: source.chunkOverlapTokens };
+    return parseAndChunkDocument(deps.storage.localPath(document.storageKey), type, limits, chunking, signal);
   }
 
   async function embed(

@@ -5,6 +5,6 @@
 export type { DocumentType, ParsedBlock, ParsedDocument, ParseLimits } from './parsed-document.js';
 export { detectDocumentType, documentMediaTypes } from './detect-document-type.js';
 export { parseAndChunkDocument, parseDocument } from './parse-document.js';
-export { chunkDocument } from './chunking/chunk-document.js';
+// Chunking is not re-exported: its tokenizer's tables weigh ~70 MB, so only the parse worker (and
+// whoever imports chunking/ directly) loads them.
 export type { Chunk, ChunkOptions } from './chunking/chunk-document.js';
-export { countTokens } from './chunking/count-tokens.js';
