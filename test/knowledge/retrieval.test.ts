@@ -12,7 +12,7 @@ import {
   removeDocumentChunks,
   rowsOf,
 } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
-import { bm25, weighQueryTerms } from '../../src/modules/knowledge/retrieval/bm25.repository.js';
+import { bm25, weighAndScore } from '../../src/modules/knowledge/retrieval/bm25.repository.js';
 import { bm25Candidates, splitByThreshold } from '../../src/modules/knowledge/retrieval/bm25-search.js';
 import { createKnowledgeSearch, type KnowledgeSearch } from '../../src/modules/knowledge/retrieval/knowledge-search.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
@@ -226,7 +226,7 @@ describe('lexical search', () => {
       expect(withPruning.map((hit) => hit.chunkId)).toEqual(everyPosting.map((hit) => hit.chunkId));
       withPruning.forEach((hit, index) => expect(hit.score).toBeCloseTo(everyPosting[index]!.score, 12));
       expect(everyPosting).toHaveLength(10);
-      const terms = await weighQueryTerms(database.db, text, tenantId, [sourceId]);
+      const { terms } = await weighAndScore(database.db, text, { ...filter, postingsBudget: 0 });
       const rarestFirst = [...terms].sort((a, b) => b.weight - a.weight);
       if (splitByThreshold(rarestFirst, everyPosting[9]!.score).optional.length > 0) pruned += 1;
     }

@@ -24,26 +24,6 @@ export interface Bm25Candidate {
   readonly score: number;
 }
 
-/**
- * The query's terms with their BM25 weights, each source with its own statistics (N = chunk_count,
- * avgdl = total_term_count / chunk_count, df from knowledge_terms). Terms come from the same
- * `to_tsvector('english', …)` as the index; a term repeated in the query counts as often (as Anserini's
- * bag-of-words query does). The tenant is checked here, on the sources: every later read goes through
- * the (source, term) pairs this returns.
- */
-export async function weighQueryTerms(
-  db: Executor,
-  query: string,
-  tenantId: string,
-  sourceIds: readonly string[],
-): Promise<WeightedTerm[]> {
-  const result = await db.execute(sql`
-    with ${weightedTerms(query, tenantId, sourceIds)}
-    select source_id as "sourceId", term, length_factor as "lengthFactor", chunk_frequency as "chunkFrequency", weight
-    from weighted_terms`);
-  return rowsOf<WeightedTerm>(result);
-}
-
 export interface WeighAndScoreInput {
   readonly tenantId: string;
   readonly sourceIds: readonly string[];
@@ -94,8 +74,11 @@ export async function weighAndScore(
 }
 
 /**
- * `weighted_terms`: the query's terms with their BM25 weights in each source (see weighQueryTerms),
- * as a CTE to start a statement with.
+ * `weighted_terms`, a CTE to start a statement with: the query's terms with their BM25 weights, each
+ * source with its own statistics (N = chunk_count, avgdl = total_term_count / chunk_count, df from
+ * knowledge_terms). Terms come from the same `to_tsvector('english', …)` as the index; a term repeated
+ * in the query counts as often (as Anserini's bag-of-words query does). The tenant is checked here, on
+ * the sources: every later read goes through the (source, term) pairs this gives.
  */
 function weightedTerms(query: string, tenantId: string, sourceIds: readonly string[]): SQL {
   return sql`query_terms as (
