@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
 import { detectDocumentType, documentMediaTypes, type DocumentType } from '../knowledge/parsing/index.js';
 
 export type AttachmentKind = 'image' | 'document' | 'audio';
@@ -33,6 +32,8 @@ const audioTypes: Readonly<Record<string, string>> = {
  * formats); null when chat cannot use it.
  */
 export async function detectAttachmentType(head: Uint8Array, filename: string): Promise<AttachmentType | null> {
+  // Loaded on the first upload: a server that never receives a file does not hold file-type's tables.
+  const { fileTypeFromBuffer } = await import('file-type');
   const sniffed = await fileTypeFromBuffer(head);
   if (sniffed && imageTypes.has(sniffed.mime)) return { kind: 'image', mediaType: sniffed.mime };
   const audio = sniffed && audioTypes[sniffed.mime];

@@ -1,10 +1,11 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../../platform/errors.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import { OutboundRefusedError } from '../../platform/outbound/index.js';
 import type { Logger } from '../../platform/logger.js';
-import { createTransport, StderrTail, type McpConnectionTarget } from './mcp-transport.js';
+import type { McpConnectionTarget } from './mcp-transport.js';
+import { StderrTail } from './stderr-tail.js';
 import type { DiscoveredTool } from './tools.repository.js';
 
 export interface McpPoolOptions {
@@ -27,6 +28,18 @@ interface PooledConnection {
   isClosed: boolean;
 }
 
+/**
+ * The SDK's client and its transports, loaded with the first connection rather than at start-up: a server
+ * whose tenants add no MCP server never holds them (start-up memory, BENCHMARKS.md). Its errors are then
+ * recognised by name and code (mcpErrorCode), since the class is not at hand before that.
+ */
+const loadClientSide = () =>
+  Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('./mcp-transport.js')]);
+
+/** The SDK's error codes, checked against its enum when compiling; the enum itself is loaded lazily. */
+const requestTimeout: number = -32001 satisfies ErrorCode.RequestTimeout;
+const connectionClosed: number = -32000 satisfies ErrorCode.ConnectionClosed;
+
 const stderrTailChars = 2000;
 const maxToolNameChars = 200;
 const maxDescriptionChars = 4000;
@@ -41,6 +54,7 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
   const connections = new Map<string, Promise<PooledConnection>>();
 
   async function connect(target: McpConnectionTarget): Promise<PooledConnection> {
+    const [{ Client }, { createTransport }] = await loadClientSide();
     const stderrTail = new StderrTail(stderrTailChars);
     const client = new Client({ name: 'parley', version: '0.1.0' });
     const connection: PooledConnection = { client, configVersion: target.configVersion, stderrTail, isClosed: false };
@@ -162,7 +176,7 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
           // The caller gave up (a chat turn was stopped): not the server's fault, the connection stays.
           throw new AppError('unprocessable', `The call to tool '${name}' was cancelled`, {}, { cause: error });
         }
-        if (error instanceof McpError && error.code === (ErrorCode.RequestTimeout as number)) {
+        if (mcpErrorCode(error) === requestTimeout) {
           touch(target.serverId, connection);
           return { kind: 'timeout' };
         }
@@ -181,8 +195,16 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
 
 export type ConnectionPool = ReturnType<typeof createConnectionPool>;
 
+/** The JSON-RPC code of an McpError (or of its subclasses, which keep its name); undefined for anything else. */
+function mcpErrorCode(error: unknown): number | undefined {
+  if (!(error instanceof Error) || error.name !== 'McpError') return undefined;
+  const code = (error as Error & { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
 function isTransportFailure(error: unknown): boolean {
-  return !(error instanceof McpError) || error.code === (ErrorCode.ConnectionClosed as number);
+  const code = mcpErrorCode(error);
+  return code === undefined || code === connectionClosed;
 }
 
 /** An SDK or socket message, one line, bounded: enough to act on, nothing more. */
@@ -220,7 +242,7 @@ function callFailed(target: McpConnectionTarget, error: unknown, stderrTail: Std
   if (error instanceof AppError) return error;
   const refusal = findRefusal(error);
   if (refusal) return refusal;
-  if (error instanceof McpError && !isTransportFailure(error)) {
+  if (!isTransportFailure(error)) {
     return new AppError(
       'unprocessable',
       `MCP server '${target.name}' refused the request: ${describeError(error)}`,

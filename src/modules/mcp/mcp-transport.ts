@@ -6,6 +6,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpTransport } from '../../platform/db/schema/mcp.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import { buildChildEnvironment, requireAllowableExecutable, requireSafeArguments } from './command-policy.js';
+import type { StderrTail } from './stderr-tail.js';
 
 /** Everything needed to reach one server, secrets decrypted: lives in memory only, never logged. */
 export interface McpConnectionTarget {
@@ -27,22 +28,6 @@ export interface McpConnectionTarget {
         readonly dataDir: string;
       }
     | undefined;
-}
-
-/** Keeps only the last bytes a stdio server wrote to stderr, for error messages. */
-export class StderrTail {
-  private text = '';
-  constructor(private readonly maxChars: number) {}
-  append(chunk: string): void {
-    this.text = (this.text + chunk).slice(-this.maxChars);
-  }
-  /** The tail with the server's own secret values masked, since a crashing server may print its environment. */
-  read(secrets: readonly string[]): string {
-    return secrets
-      .filter((secret) => secret.length >= 4)
-      .reduce((text, secret) => text.split(secret).join('***'), this.text)
-      .trim();
-  }
 }
 
 const stdoutBufferMaxBytes = 16 * 1024 * 1024;

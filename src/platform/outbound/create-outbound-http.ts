@@ -1,4 +1,4 @@
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import type { Agent, fetch as UndiciFetch, RequestInit as UndiciRequestInit } from 'undici';
 import { AppError } from '../errors.js';
 import { parseAddress } from './address-policy.js';
 import { createOutboundGuard } from './outbound-guard.js';
@@ -27,10 +27,18 @@ export class OutboundTimeoutError extends AppError {
 
 export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
   const guard = createOutboundGuard(options);
-  // Every connection this agent opens to a host name goes through the guard's lookup (see outbound-guard.ts).
-  const agent = new Agent({ connect: { lookup: guard.lookup } });
+  // undici is loaded on the first outbound request (a URL to ingest, an MCP server, a webhook), not at
+  // start-up: a server that makes none does not hold it. Every connection its agent opens to a host name
+  // goes through the guard's lookup (see outbound-guard.ts).
+  let client: Promise<{ agent: Agent; fetch: typeof UndiciFetch }> | undefined;
+  const undici = () =>
+    (client ??= import('undici').then(({ Agent, fetch }) => ({
+      agent: new Agent({ connect: { lookup: guard.lookup } }),
+      fetch,
+    })));
 
   const fetchOnce = async (url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> => {
+    const { agent, fetch: undiciFetch } = await undici();
     try {
       const response = await undiciFetch(url, {
         ...(init as UndiciRequestInit),
@@ -46,7 +54,9 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
   };
 
   return {
-    close: () => agent.close(),
+    close: async () => {
+      if (client) await (await client).agent.close();
+    },
 
     async assertAllowed(input) {
       const url = guard.checkUrl(input);

@@ -1,9 +1,7 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../../access/actor.js';
 import { AppError } from '../../../platform/errors.js';
 import { actorOf, type App } from '../../../platform/http/types.js';
-import { createParleyMcpServer } from './parley-mcp-server.js';
 import type { ParleyToolDeps } from './parley-tools.types.js';
 
 /**
@@ -28,6 +26,12 @@ function apiKeyActorOf(request: FastifyRequest): Actor {
  */
 async function serveMcpRequest(request: FastifyRequest, reply: FastifyReply, deps: ParleyToolDeps): Promise<void> {
   const actor = apiKeyActorOf(request);
+  // The MCP SDK's server side is loaded by the first request here, not at start-up (start-up memory,
+  // BENCHMARKS.md); later requests find it in the module cache.
+  const [{ StreamableHTTPServerTransport }, { createParleyMcpServer }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+    import('./parley-mcp-server.js'),
+  ]);
   const server = createParleyMcpServer(actor, deps);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   // From here on the transport writes the response; Fastify's onSend hooks do not run, so the id is set here.

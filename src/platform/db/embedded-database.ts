@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { Database, DatabaseHandle } from './client.js';
+import { sessionSettingsSql } from './session-settings.js';
+import * as schema from './schema/index.js';
+
+/**
+ * PGlite keeps PostgreSQL's shared buffers in its WebAssembly memory, which is never given back: the
+ * default 128 MB took a reopened database from ~260 to ~390 MB of RSS. 16 MB holds the hot indexes and
+ * rows of chats and lists; the rest is read through the operating system's page cache (BENCHMARKS.md
+ * shows the list and history pages at 1,000,000 messages with it). Passed on the command line, so the
+ * data directory's postgresql.conf is left as initdb wrote it.
+ */
+const embeddedStartParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+export async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create({
+    ...(dataDir && { dataDir }),
+    extensions: { vector },
+    startParams: embeddedStartParams,
+  });
+  await client.exec(sessionSettingsSql);
+  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  return {
+    db,
+    kind: 'embedded',
+    executeSql: async (text, values) => {
+      const result = await client.query(text, values);
+      return { rows: result.rows };
+    },
+    executeScript: async (text) => {
+      try {
+        await client.exec(text);
+      } catch (error) {
+        // A script that fails after its BEGIN leaves the one shared session in an aborted transaction.
+        await client.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,47 @@
+import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import type { Database, DatabaseHandle } from './client.js';
+import { sessionSettings } from './session-settings.js';
+import * as schema from './schema/index.js';
+
+export async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({ ...withSessionOptions(url), max: poolSize });
+  // An idle client's network error must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = drizzlePostgres({ client: pool, schema }) as unknown as Database;
+  return {
+    db,
+    kind: 'postgres',
+    executeSql: async (text, values) => {
+      const result = await pool.query(text, values);
+      return { rows: result.rows };
+    },
+    executeScript: async (text) => {
+      // Without values node-postgres sends a simple query, which may hold several statements. On its own
+      // client, so that a script failing after its BEGIN is rolled back before the connection is reused.
+      const client = await pool.connect();
+      try {
+        await client.query(text);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * The session settings as start-up options (`-c name=value`). Options the URL or PGOPTIONS already
+ * give are kept in front: node-postgres would otherwise let the URL's replace ours, or ours PGOPTIONS.
+ */
+function withSessionOptions(url: string): { connectionString: string; options: string } {
+  const own = Object.entries(sessionSettings).map(([name, value]) => `-c ${name}=${value}`);
+  if (!URL.canParse(url)) return { connectionString: url, options: [process.env.PGOPTIONS, ...own].join(' ').trim() };
+  const parsed = new URL(url);
+  const options = [parsed.searchParams.get('options') ?? process.env.PGOPTIONS, ...own].join(' ').trim();
+  if (parsed.searchParams.has('options')) parsed.searchParams.set('options', options);
+  return { connectionString: parsed.searchParams.has('options') ? parsed.toString() : url, options };
+}
