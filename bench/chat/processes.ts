@@ -87,6 +87,7 @@ export async function startParley(launch: ParleyLaunch): Promise<RunningChild> {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       ...(process.env.BENCH_CHILD_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS }),
+      ...childEnvironment(process.env.BENCH_CHILD_ENV),
       ...launch.env,
       PORT: String(launch.port),
     },
@@ -202,4 +203,19 @@ export function cpuMsBetween(before: Map<number, number>, after: Map<number, num
   let total = 0;
   for (const [pid, ms] of after) total += Math.max(0, ms - (before.get(pid) ?? 0));
   return total;
+}
+
+/**
+ * BENCH_CHILD_ENV: extra environment for the Parley children, `NAME=value` pairs separated by spaces,
+ * for what-if runs of settings read before any JavaScript runs, e.g. `MALLOC_ARENA_MAX=2`.
+ */
+function childEnvironment(text: string | undefined): Record<string, string> {
+  const pairs = (text ?? '').split(/\s+/).filter(Boolean);
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(pair);
+      if (!match) throw new Error(`BENCH_CHILD_ENV: '${pair}' is not NAME=value`);
+      return [match[1]!, match[2]!];
+    }),
+  );
 }

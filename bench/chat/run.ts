@@ -42,6 +42,8 @@ const settings = {
   smallConversations: int('BENCH_SMALL_CONVERSATIONS', 100),
   messagesPerConversation: int('BENCH_SEED_MESSAGES_PER_CONVERSATION', 100),
   pageRequests: int('BENCH_PAGE_REQUESTS', 300),
+  /** How long the servers rest after the chat run before their settled memory is read. */
+  settleMs: int('BENCH_SETTLE_MS', 75_000),
   isBuilding: env.BENCH_SKIP_BUILD !== '1',
   entry: env.BENCH_ENTRY === 'tsx' ? ('tsx' as const) : ('dist' as const),
   cpuProfileDir:
@@ -170,6 +172,9 @@ async function main(): Promise<void> {
   log(`chat phases (${settings.rounds} rounds, targets interleaved)…`);
   const chat = await runChatPhases(targets, phases, settings.rounds, log, { mockPid: mock.pid });
   const peaks = new Map(targets.map((target) => [target.key, readMemory(target.pid)?.peakRssMb]));
+  log(`resting ${settings.settleMs / 1000} s for the settled memory…`);
+  await sleep(settings.settleMs);
+  const settled = new Map(targets.map((target) => [target.key, readMemory(target.pid)?.rssMb]));
   const mockStats = (await (await fetch(`${mock.url}/_stats`)).json()) as {
     streamed: number;
     completed: number;
@@ -196,6 +201,7 @@ async function main(): Promise<void> {
         firstStartRssMb: instance.firstStartRssMb,
       }),
       idleRssMb: idle.get(target.key),
+      settledRssMb: settled.get(target.key),
       peakRssMb: peaks.get(target.key),
     };
   });
@@ -221,6 +227,7 @@ async function main(): Promise<void> {
     mockStats,
     pages,
     durationSeconds: (performance.now() - startedAt) / 1000,
+    settleSeconds: settings.settleMs / 1000,
   });
   log('');
   log(markdown);
