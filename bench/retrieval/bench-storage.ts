@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../../src/platform/db/client.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
 import { knowledgeSources, tenants } from '../../src/platform/db/schema/index.js';
@@ -14,11 +15,13 @@ export interface BenchStorage {
 
 /**
  * A fresh embedded database in a temporary directory (removed afterwards), or the PostgreSQL of
- * DATABASE_URL, migrated. On PostgreSQL the bench's tenant is deleted at the end (its rows cascade),
- * so the same database can be reused; a fresh one (`createdb`) is still what the figures assume.
+ * DATABASE_URL, migrated (and created first if it does not exist). On PostgreSQL the bench's tenant is
+ * deleted at the end (its rows cascade), so the same database can be reused; a fresh one is still what
+ * the figures assume.
  */
 export async function openBenchStorage(databaseUrl: string | undefined): Promise<BenchStorage> {
   if (databaseUrl) {
+    await createDatabaseIfMissing(databaseUrl);
     const handle = await openDatabase({ url: databaseUrl, poolSize: 4 });
     await runMigrations(handle);
     return { handle, label: 'PostgreSQL', dispose: () => handle.close() };
@@ -34,6 +37,23 @@ export async function openBenchStorage(databaseUrl: string | undefined): Promise
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Through the server's `postgres` database, as `createdb` would. */
+async function createDatabaseIfMissing(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (rowCount) return;
+    await client.query(`create database "${name.replaceAll('"', '""')}"`);
+    console.log(`created database ${name}`);
+  } finally {
+    await client.end();
+  }
 }
 
 export interface BenchSource {
