@@ -1,7 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { DatabaseHandle, Schema } from './client.js';
@@ -14,10 +12,13 @@ const migrationsTable = { migrationsSchema: 'drizzle', migrationsTable: '__drizz
 /** Applies the committed SQL migrations in order; safe to run on every start. */
 export async function runMigrations(handle: DatabaseHandle): Promise<void> {
   const config = { migrationsFolder, ...migrationsTable };
+  // Each engine's migrator is loaded only for that engine, like its driver (client.ts).
   if (handle.kind === 'embedded') {
+    const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
     await migratePglite(handle.db as unknown as PgliteDatabase<Schema>, config);
   } else {
     // Two nodes starting at once must not race each other through the same migration.
+    const { migrate: migratePostgres } = await import('drizzle-orm/node-postgres/migrator');
     await handle.executeSql('select pg_advisory_lock(727274)');
     try {
       await migratePostgres(handle.db as unknown as NodePgDatabase<Schema>, config);

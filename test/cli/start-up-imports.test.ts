@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testStorage } from '../harness/test-database.js';
+import { freePort, waitForReady } from './server-process.js';
+
+/**
+ * Drivers only some servers need are loaded where they are first used (docs/architecture.md): an idle
+ * server that holds them pays their memory for nothing (BENCHMARKS.md, "Memory at rest"). A static
+ * import of one of them anywhere on the start-up path brings it back, and fails this test.
+ */
+const loadedOnFirstUse = [
+  '/node_modules/@modelcontextprotocol/sdk/',
+  '/node_modules/undici/',
+  '/node_modules/ioredis/',
+  '/node_modules/file-type/',
+  // The engine not chosen: this server runs embedded.
+  '/node_modules/drizzle-orm/node-postgres/',
+];
+
+describe.skipIf(testStorage === 'postgres')('start-up', () => {
+  it('serves without loading the drivers only some requests need', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'parley-imports-'));
+    const record = path.join(work, 'imports.txt');
+    writeFileSync(record, '');
+    const port = await freePort();
+    const child = spawn(
+      path.resolve('node_modules/.bin/tsx'),
+      ['--import', path.resolve('test/cli/fixtures/record-imports.mjs'), 'src/main.ts', 'serve'],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATA_DIR: path.join(work, 'data'),
+          LOG_LEVEL: 'warn',
+          RECORD_IMPORTS_TO: record,
+        },
+        stdio: 'ignore',
+      },
+    );
+    try {
+      await waitForReady(`http://127.0.0.1:${port}`, child);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const imported = readFileSync(record, 'utf8').split('\n');
+    // The recorder saw the start-up path (else an empty list would pass).
+    expect(imported.some((url) => url.includes('/node_modules/fastify/'))).toBe(true);
+    expect(imported.some((url) => url.includes('/node_modules/@electric-sql/pglite/'))).toBe(true);
+    for (const prefix of loadedOnFirstUse) {
+      expect(imported.filter((url) => url.includes(prefix)), prefix).toEqual([]);
+    }
+  });
+});
