@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAccessTokenSigner } from './auth.tokens.js';
+
+const claims = { userId: '0193b6c0-0000-7000-8000-000000000001', tenantId: '0193b6c0-0000-7000-8000-000000000002' };
+
+describe('access token signer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('verifies a token again, from memory, to the same claims', async () => {
+    const signer = createAccessTokenSigner(new Uint8Array(randomBytes(32)), 60);
+    const token = await signer.sign(claims);
+    expect(await signer.verify(token)).toEqual(claims);
+    expect(await signer.verify(token)).toEqual(claims);
+  });
+
+  it('refuses a remembered token once it expires, as a fresh verification would', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-22T06:00:00Z'));
+    const key = new Uint8Array(randomBytes(32));
+    const signer = createAccessTokenSigner(key, 60);
+    const token = await signer.sign(claims);
+    expect(await signer.verify(token)).toEqual(claims);
+
+    vi.setSystemTime(new Date('2026-11-22T06:00:59.999Z'));
+    expect(await signer.verify(token)).toEqual(claims);
+    vi.setSystemTime(new Date('2026-11-22T06:01:00Z'));
+    expect(await signer.verify(token)).toBeNull();
+    expect(await createAccessTokenSigner(key, 60).verify(token)).toBeNull();
+  });
+
+  it('never accepts a token of another key, whatever it remembers', async () => {
+    const signer = createAccessTokenSigner(new Uint8Array(randomBytes(32)), 60);
+    const other = createAccessTokenSigner(new Uint8Array(randomBytes(32)), 60);
+    expect(await signer.verify(await signer.sign(claims))).toEqual(claims);
+    expect(await signer.verify(await other.sign(claims))).toBeNull();
+  });
+});
