@@ -31,6 +31,16 @@ describe('access token signer', () => {
     expect(await createAccessTokenSigner(key, 60).verify(token)).toBeNull();
   });
 
+  it('issues a different token each time, even within the same second', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-22T06:00:00Z'));
+    const signer = createAccessTokenSigner(new Uint8Array(randomBytes(32)), 60);
+    const first = await signer.sign(claims);
+    const second = await signer.sign(claims);
+    expect(second).not.toBe(first);
+    expect(await signer.verify(second)).toEqual(claims);
+  });
+
   it('never accepts a token of another key, whatever it remembers', async () => {
     const signer = createAccessTokenSigner(new Uint8Array(randomBytes(32)), 60);
     const other = createAccessTokenSigner(new Uint8Array(randomBytes(32)), 60);

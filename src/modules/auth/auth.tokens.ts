@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
 const issuer = 'parley';
@@ -50,6 +50,9 @@ export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): Ac
         .setAudience(audience)
         .setIssuedAt()
         .setExpirationTime(`${ttlSeconds}s`)
+        // Without an id, two tokens for one user within the same second would be the same string: a
+        // refresh could hand back the very token the client just had refused.
+        .setJti(randomUUID())
         .sign(await cryptoKey),
     verify: async (token) => {
       const known = remembered.get(token);
