@@ -48,14 +48,7 @@ export async function openBenchDatabase(storage: Storage): Promise<BenchDatabase
  * per-database settings (`name=value`) for what-if runs, e.g. `synchronous_commit=off`.
  */
 export async function recreatePostgresDatabase(url: string, settings: readonly string[] = []): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unexpected database name '${name}'`);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
+  await withServerDatabase(url, async (client, name) => {
     await client.query(`drop database if exists ${name} with (force)`);
     await client.query(`create database ${name}`);
     for (const setting of settings) {
@@ -63,6 +56,29 @@ export async function recreatePostgresDatabase(url: string, settings: readonly s
       if (!match) throw new Error(`BENCH_PG_SETTINGS: '${setting}' is not name=value`);
       await client.query(`alter database ${name} set ${match[1]} = '${match[2]}'`);
     }
+  });
+}
+
+/** Creates the database of a PostgreSQL URL when it does not exist yet, as `createdb` would. */
+export async function createPostgresDatabaseIfMissing(url: string): Promise<void> {
+  await withServerDatabase(url, async (client, name) => {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (rowCount) return;
+    await client.query(`create database ${name}`);
+    console.log(`created database ${name}`);
+  });
+}
+
+/** Runs `work` connected to the server's `postgres` database, with the URL's own database name (checked). */
+async function withServerDatabase(url: string, work: (client: pg.Client, name: string) => Promise<void>) {
+  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unexpected database name '${name}'`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await work(client, name);
   } finally {
     await client.end();
   }

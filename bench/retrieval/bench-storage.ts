@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../../src/platform/db/client.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
 import { knowledgeSources, tenants } from '../../src/platform/db/schema/index.js';
 import { newId } from '../../src/platform/ids.js';
+import { createPostgresDatabaseIfMissing } from '../chat/bench-database.js';
 
 export interface BenchStorage {
   readonly handle: DatabaseHandle;
@@ -21,7 +21,7 @@ export interface BenchStorage {
  */
 export async function openBenchStorage(databaseUrl: string | undefined): Promise<BenchStorage> {
   if (databaseUrl) {
-    await createDatabaseIfMissing(databaseUrl);
+    await createPostgresDatabaseIfMissing(databaseUrl);
     const handle = await openDatabase({ url: databaseUrl, poolSize: 4 });
     await runMigrations(handle);
     return { handle, label: 'PostgreSQL', dispose: () => handle.close() };
@@ -39,29 +39,16 @@ export async function openBenchStorage(databaseUrl: string | undefined): Promise
   };
 }
 
-/** Through the server's `postgres` database, as `createdb` would. */
-async function createDatabaseIfMissing(url: string): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (rowCount) return;
-    await client.query(`create database "${name.replaceAll('"', '""')}"`);
-    console.log(`created database ${name}`);
-  } finally {
-    await client.end();
-  }
-}
-
 export interface BenchSource {
   readonly tenantId: string;
   readonly sourceId: string;
 }
 
-export async function createBenchSource(handle: DatabaseHandle, name: string, dimensions: number): Promise<BenchSource> {
+export async function createBenchSource(
+  handle: DatabaseHandle,
+  name: string,
+  dimensions: number,
+): Promise<BenchSource> {
   const tenantId = newId();
   const sourceId = newId();
   await handle.db.insert(tenants).values({ id: tenantId, name: `bench ${name}` });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createLruCache } from '../../platform/lru-cache.js';
 
 const issuer = 'parley';
 const audience = 'parley-api';
@@ -18,23 +19,19 @@ export interface AccessTokenSigner {
   readonly ttlSeconds: number;
 }
 
-/** How many verified tokens are remembered; beyond it the oldest is forgotten (and verified again if used). */
+/** Verified tokens remembered at most; the least recently used is forgotten first (and verified again). */
 const rememberedTokensMax = 10_000;
 
 export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): AccessTokenSigner {
   /**
    * Tokens whose signature, issuer, audience and algorithm already checked out, with their claims and
    * expiry. The same token comes back on every request of a session, and verifying it through WebCrypto
-   * costs ~0.16 ms of the event loop plus a round trip through libuv's thread pool (~0.25 ms with one
-   * stream; BENCHMARKS.md). Nothing but the clock can change a verdict (the key lives as long as this
-   * signer; disabled users are refused by the user look-up on every request), so the expiry is checked
-   * again on every use. Only tokens that verified are kept, so it cannot be filled with forgeries.
+   * costs ~0.16 ms of the event loop plus a round trip through libuv's thread pool (ADR 7). Nothing but
+   * the clock can change a verdict (the key lives as long as this signer; disabled users are refused by
+   * the user look-up on every request), so the expiry is checked again on every use. Only tokens that
+   * verified are kept, so it cannot be filled with forgeries.
    */
-  const remembered = new Map<string, { claims: AccessTokenClaims; expiresAtMs: number }>();
-  const remember = (token: string, claims: AccessTokenClaims, expiresAtMs: number) => {
-    if (remembered.size >= rememberedTokensMax) remembered.delete(remembered.keys().next().value!);
-    remembered.set(token, { claims, expiresAtMs });
-  };
+  const remembered = createLruCache<{ claims: AccessTokenClaims; expiresAtMs: number }>(rememberedTokensMax);
 
   // Imported once: handed the raw bytes, jose imports them into WebCrypto on every call, which doubled
   // the cost of verifying a token (~80 → ~40 µs of CPU), paid on every authenticated request.
@@ -67,7 +64,7 @@ export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): Ac
         if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return null;
         const claims = { userId: payload.sub, tenantId: payload.tid };
         // Our tokens always carry `exp`; one without it is verified every time rather than kept forever.
-        if (typeof payload.exp === 'number') remember(token, claims, payload.exp * 1000);
+        if (typeof payload.exp === 'number') remembered.set(token, { claims, expiresAtMs: payload.exp * 1000 });
         return claims;
       } catch (error) {
         if (error instanceof joseErrors.JOSEError) return null;
