@@ -45,39 +45,57 @@ describe('LRU cache', () => {
 });
 
 describe('model registry provider and model reuse', () => {
-  it('reuses one provider instance across calls and rebuilds it when a tenant key changes', () => {
+  it('reuses one provider instance across calls and rebuilds it when a tenant key changes', async () => {
     const registry = createModelRegistry({
       config: { providers: { openai: { apiKey: 'sk-server' } }, defaultModel: undefined },
     });
     const built = vi.mocked(createOpenAI);
     built.mockClear();
 
-    registry.resolve('openai:gpt-4o-mini', []);
-    registry.resolve('openai:gpt-4o', []);
+    await registry.resolve('openai:gpt-4o-mini', []);
+    await registry.resolve('openai:gpt-4o', []);
     expect(built).toHaveBeenCalledTimes(1);
 
     const tenant = { name: 'acme', kind: 'openai' as const, apiKey: 'sk-one', settings: {} };
-    registry.resolve('acme:gpt-4o', [tenant]);
-    registry.resolve('acme:gpt-4o', [{ ...tenant, models: ['gpt-4o'] }]);
+    await registry.resolve('acme:gpt-4o', [tenant]);
+    await registry.resolve('acme:gpt-4o', [{ ...tenant, models: ['gpt-4o'] }]);
     expect(built).toHaveBeenCalledTimes(2);
 
-    registry.resolve('acme:gpt-4o', [{ ...tenant, apiKey: 'sk-two' }]);
+    await registry.resolve('acme:gpt-4o', [{ ...tenant, apiKey: 'sk-two' }]);
     expect(built).toHaveBeenCalledTimes(3);
     expect(built.mock.calls[2]?.[0]).toMatchObject({ apiKey: 'sk-two' });
   });
 
-  it('hands out the same model object for the same configuration and model, and a new one otherwise', () => {
+  it('builds a provider once for turns that ask for it while its SDK package is still loading', async () => {
+    const registry = createModelRegistry({
+      config: { providers: { openai: { apiKey: 'sk-server' } }, defaultModel: undefined },
+    });
+    const built = vi.mocked(createOpenAI);
+    built.mockClear();
+
+    const [first, second] = await Promise.all([
+      registry.resolve('openai:gpt-4o', []),
+      registry.resolve('openai:gpt-4o', []),
+    ]);
+
+    expect(built).toHaveBeenCalledTimes(1);
+    expect(first).toBe(second);
+  });
+
+  it('hands out the same model object for the same configuration and model, and a new one otherwise', async () => {
     const registry = createModelRegistry({
       config: { providers: { openai: { apiKey: 'sk-server' } }, defaultModel: undefined },
     });
     const tenant = { name: 'acme', kind: 'openai' as const, apiKey: 'sk-one', settings: {} };
 
-    expect(registry.resolve('openai:gpt-4o', [])).toBe(registry.resolve('openai:gpt-4o', []));
-    expect(registry.resolve('openai:gpt-4o', [])).not.toBe(registry.resolve('openai:gpt-4o-mini', []));
-    expect(registry.resolve('acme:gpt-4o', [tenant])).toBe(registry.resolve('acme:gpt-4o', [{ ...tenant }]));
-    expect(registry.resolve('acme:gpt-4o', [tenant])).not.toBe(
-      registry.resolve('acme:gpt-4o', [{ ...tenant, apiKey: 'sk-two' }]),
+    expect(await registry.resolve('openai:gpt-4o', [])).toBe(await registry.resolve('openai:gpt-4o', []));
+    expect(await registry.resolve('openai:gpt-4o', [])).not.toBe(await registry.resolve('openai:gpt-4o-mini', []));
+    expect(await registry.resolve('acme:gpt-4o', [tenant])).toBe(
+      await registry.resolve('acme:gpt-4o', [{ ...tenant }]),
     );
-    expect(registry.resolve('acme:gpt-4o', [tenant])).not.toBe(registry.resolve('openai:gpt-4o', []));
+    expect(await registry.resolve('acme:gpt-4o', [tenant])).not.toBe(
+      await registry.resolve('acme:gpt-4o', [{ ...tenant, apiKey: 'sk-two' }]),
+    );
+    expect(await registry.resolve('acme:gpt-4o', [tenant])).not.toBe(await registry.resolve('openai:gpt-4o', []));
   });
 });

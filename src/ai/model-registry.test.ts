@@ -20,9 +20,9 @@ function tenantProvider(overrides: Partial<TenantProviderConfig> & Pick<TenantPr
   return { settings: {}, apiKey: 'tenant-key', baseUrl: 'https://llm.tenant.example/v1', ...overrides };
 }
 
-function thrownBy(run: () => unknown): AppError {
+async function thrownBy(run: () => Promise<unknown>): Promise<AppError> {
   try {
-    run();
+    await run();
   } catch (error) {
     if (error instanceof AppError) return error;
     throw error;
@@ -39,14 +39,14 @@ describe('model registry: resolve', () => {
     ['azure:my-deployment', 'azure.chat', 'my-deployment'],
     ['ollama:llama3.1:8b', 'ollama.chat', 'llama3.1:8b'],
     ['deepseek:deepseek-reasoner', 'deepseek.chat', 'deepseek-reasoner'],
-  ])('resolves %s with the matching server-wide adapter', (ref, provider, modelId) => {
-    const model = registry.resolve(ref, []);
+  ])('resolves %s with the matching server-wide adapter', async (ref, provider, modelId) => {
+    const model = await registry.resolve(ref, []);
     expect(model.provider).toBe(provider);
     expect(model.modelId).toBe(modelId);
   });
 
-  it('resolves offline to the built-in model even with no provider configured', () => {
-    const model = registryWith({}).resolve('offline', []);
+  it('resolves offline to the built-in model even with no provider configured', async () => {
+    const model = await registryWith({}).resolve('offline', []);
     expect(model.provider).toBe('parley');
     expect(model.modelId).toBe('offline');
   });
@@ -56,21 +56,21 @@ describe('model registry: resolve', () => {
     ['anthropic', 'anthropic.messages'],
     ['azure', 'azure.chat'],
     ['openai-compatible', 'acme.chat'],
-  ] as const)("resolves a tenant provider of kind %s by the tenant's name", (kind, provider) => {
-    const model = registryWith({}).resolve('acme:some-model', [
+  ] as const)("resolves a tenant provider of kind %s by the tenant's name", async (kind, provider) => {
+    const model = await registryWith({}).resolve('acme:some-model', [
       tenantProvider({ name: 'acme', kind, settings: { resourceName: 'acme-azure' } }),
     ]);
     expect(model.provider).toBe(provider);
     expect(model.modelId).toBe('some-model');
   });
 
-  it('lets a tenant provider replace a server-wide provider of the same name', () => {
-    const model = registry.resolve('openai:gpt-4o-mini', [tenantProvider({ name: 'openai', kind: 'anthropic' })]);
+  it('lets a tenant provider replace a server-wide provider of the same name', async () => {
+    const model = await registry.resolve('openai:gpt-4o-mini', [tenantProvider({ name: 'openai', kind: 'anthropic' })]);
     expect(model.provider).toBe('anthropic.messages');
   });
 
-  it('names the ref and the configured providers when the provider is unknown', () => {
-    const error = thrownBy(() =>
+  it('names the ref and the configured providers when the provider is unknown', async () => {
+    const error = await thrownBy(() =>
       registry.resolve('mistral:large', [tenantProvider({ name: 'acme', kind: 'openai-compatible' })]),
     );
     expect(error.code).toBe('validation_failed');
@@ -83,40 +83,40 @@ describe('model registry: resolve', () => {
 
   it.each(['gpt-4o', 'openai:', ':gpt-4o', 'Open AI:gpt-4o', ''])(
     'rejects the unparsable ref %j with the expected format',
-    (ref) => {
-      const error = thrownBy(() => registry.resolve(ref, []));
+    async (ref) => {
+      const error = await thrownBy(() => registry.resolve(ref, []));
       expect(error.code).toBe('validation_failed');
       expect(error.message).toContain("'provider:model'");
     },
   );
 
-  it('says only offline is available when nothing is configured', () => {
-    const error = thrownBy(() => registryWith({}).resolve('openai:gpt-4o-mini', []));
+  it('says only offline is available when nothing is configured', async () => {
+    const error = await thrownBy(() => registryWith({}).resolve('openai:gpt-4o-mini', []));
     expect(error.message).toContain("only 'offline' is available");
   });
 
-  it('bounds a very long ref before echoing it', () => {
-    const error = thrownBy(() => registry.resolve(`x${'y'.repeat(5000)}`, []));
+  it('bounds a very long ref before echoing it', async () => {
+    const error = await thrownBy(() => registry.resolve(`x${'y'.repeat(5000)}`, []));
     expect(error.message.length).toBeLessThan(400);
   });
 
-  it('refuses a tenant provider without the API key its kind needs, naming it', () => {
-    const error = thrownBy(() =>
+  it('refuses a tenant provider without the API key its kind needs, naming it', async () => {
+    const error = await thrownBy(() =>
       registry.resolve('acme:gpt-4o', [tenantProvider({ name: 'acme', kind: 'openai', apiKey: undefined })]),
     );
     expect(error.code).toBe('validation_failed');
     expect(error.message).toContain("Provider 'acme' has no API key");
   });
 
-  it('refuses a tenant Azure provider with neither resource name nor base URL', () => {
-    const error = thrownBy(() =>
+  it('refuses a tenant Azure provider with neither resource name nor base URL', async () => {
+    const error = await thrownBy(() =>
       registry.resolve('acme:dep', [tenantProvider({ name: 'acme', kind: 'azure', baseUrl: undefined })]),
     );
     expect(error.message).toContain('resource name or base URL');
   });
 
-  it('refuses a tenant OpenAI-compatible provider without a base URL', () => {
-    const error = thrownBy(() =>
+  it('refuses a tenant OpenAI-compatible provider without a base URL', async () => {
+    const error = await thrownBy(() =>
       registry.resolve('acme:m', [tenantProvider({ name: 'acme', kind: 'openai-compatible', baseUrl: undefined })]),
     );
     expect(error.message).toContain('base URL');

@@ -24,7 +24,8 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
   // Providers and models are cached by a hash of their whole configuration (ADR 4), so a key change
   // builds new ones at once. Models are cached too: building one per turn costs ~1 ms of CPU (each
   // OpenAI-compatible model compiles its own Zod chunk schema, which then parses cold every turn).
-  const providers = createLruCache<ChatModelFactory>(deps.maxCachedProviders ?? 256);
+  // A provider is cached as its promise, so turns arriving while its SDK package loads share one load.
+  const providers = createLruCache<Promise<ChatModelFactory>>(deps.maxCachedProviders ?? 256);
   const models = createLruCache<LanguageModelV3>(deps.maxCachedModels ?? 1024);
   const serverOnlyEntries = providerEntries([]);
   /** Keyed by the list itself: the providers module hands out the same list until the tenant's changes. */
@@ -49,14 +50,19 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
     return entries;
   }
 
-  function modelOf(entry: ProviderEntry, modelId: string): LanguageModelV3 {
-    return models.getOrCreate(`${entry.cacheKey}\n${modelId}`, () =>
-      providers.getOrCreate(entry.cacheKey, entry.create)(modelId),
-    );
+  async function modelOf(entry: ProviderEntry, modelId: string): Promise<LanguageModelV3> {
+    const key = `${entry.cacheKey}\n${modelId}`;
+    const cached = models.get(key);
+    if (cached) return cached;
+    const building = providers.getOrCreate(entry.cacheKey, entry.create);
+    // A failed build (a missing setting) is not kept: the next turn tries again.
+    building.catch(() => providers.delete(entry.cacheKey));
+    const factory = await building;
+    return models.getOrCreate(key, () => factory(modelId));
   }
 
   return {
-    resolve(modelRef, tenantProviders): LanguageModelV3 {
+    async resolve(modelRef, tenantProviders): Promise<LanguageModelV3> {
       const parsed = parseModelRef(modelRef);
       const entries = entriesFor(tenantProviders);
       if (!parsed) {

@@ -30,10 +30,13 @@ export interface ProviderEntry {
   readonly cacheKey: string;
   /** Models worth offering when nothing more specific is known; empty where names are user-chosen. */
   readonly suggestedModels: readonly string[];
-  /** Builds the provider; throws AppError when a setting it cannot work without is missing. */
-  readonly create: () => ChatModelFactory;
+  /**
+   * Builds the provider, loading its SDK package on first use (an idle server holds none it does not
+   * use); throws AppError when a setting it cannot work without is missing.
+   */
+  readonly create: () => Promise<ChatModelFactory>;
   /** Builds the provider's embedding models; absent when the provider has none (Anthropic). */
-  readonly createEmbeddings?: () => EmbeddingModelFactory;
+  readonly createEmbeddings?: () => Promise<EmbeddingModelFactory>;
 }
 
 /** In precedence order: when two server-wide providers share a name, the earlier one is used. */
@@ -173,8 +176,8 @@ function entry(
   kind: string,
   configuration: object,
   suggestedModels: readonly string[],
-  create: () => ChatModelFactory,
-  createEmbeddings?: () => EmbeddingModelFactory,
+  create: () => Promise<ChatModelFactory>,
+  createEmbeddings?: () => Promise<EmbeddingModelFactory>,
 ): ProviderEntry {
   // The model list does not change how the provider is built, so it stays out of the cache key.
   const { models: _models, ...buildSettings } = configuration as { models?: unknown };
@@ -186,7 +189,8 @@ function requireAzureAddress<Settings extends { baseUrl?: string | undefined; re
   providerName: string,
   settings: Settings,
 ): Settings {
-  if (!settings.baseUrl && !settings.resourceName) throw missingProviderSetting(providerName, 'resource name or base URL');
+  if (!settings.baseUrl && !settings.resourceName)
+    throw missingProviderSetting(providerName, 'resource name or base URL');
   return settings;
 }
 

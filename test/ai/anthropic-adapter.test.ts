@@ -21,7 +21,7 @@ function claude() {
 describe('Anthropic adapter against the fake Messages server', () => {
   it('streams thinking as reasoning, then the reply, and reports usage', async () => {
     fake.respondWith({ thinkingTokens: ['Let me', ' think.'], replyTokens: ['Hello', ' there.'] });
-    const result = streamText({ model: claude(), system: 'Be kind.', prompt: 'Hi Claude', maxRetries: 0 });
+    const result = streamText({ model: await claude(), system: 'Be kind.', prompt: 'Hi Claude', maxRetries: 0 });
     const parts = await collectParts(result.fullStream);
 
     expect(reasoningDeltas(parts)).toEqual(['Let me', ' think.']);
@@ -34,7 +34,7 @@ describe('Anthropic adapter against the fake Messages server', () => {
   });
 
   it('sends the key, the API version header and the system prompt', async () => {
-    await streamText({ model: claude(), system: 'Be kind.', prompt: 'Hi Claude', maxRetries: 0 }).consumeStream();
+    await streamText({ model: await claude(), system: 'Be kind.', prompt: 'Hi Claude', maxRetries: 0 }).consumeStream();
 
     const sent = fake.lastRequest();
     expect(sent.path).toBe('/v1/messages');
@@ -50,7 +50,7 @@ describe('Anthropic adapter against the fake Messages server', () => {
 
   it('returns thinking and text without streaming', async () => {
     fake.respondWith({ thinkingTokens: ['Quick', ' check.'], replyTokens: ['Fine.'] });
-    const result = await generateText({ model: claude(), prompt: 'How are you?', maxRetries: 0 });
+    const result = await generateText({ model: await claude(), prompt: 'How are you?', maxRetries: 0 });
 
     expect(result.reasoningText).toBe('Quick check.');
     expect(result.text).toBe('Fine.');

@@ -19,7 +19,7 @@ function azureModel(settings: { baseUrl: string; apiVersion?: string }, deployme
 describe('Azure adapter against the fake Chat Completions server', () => {
   it('uses the per-deployment URL with the api-version when a dated version is configured', async () => {
     const result = streamText({
-      model: azureModel({ baseUrl: `${fake.url}/openai`, apiVersion: '2024-10-21' }),
+      model: await azureModel({ baseUrl: `${fake.url}/openai`, apiVersion: '2024-10-21' }),
       prompt: 'Hello',
       maxRetries: 0,
     });
@@ -35,7 +35,7 @@ describe('Azure adapter against the fake Chat Completions server', () => {
 
   it('uses the v1 URL, with the deployment as the model, when no dated version is configured', async () => {
     const result = await generateText({
-      model: azureModel({ baseUrl: `${fake.url}/openai/v1` }, 'gpt-4o-eu'),
+      model: await azureModel({ baseUrl: `${fake.url}/openai/v1` }, 'gpt-4o-eu'),
       prompt: 'Hello',
       maxRetries: 0,
     });

@@ -49,8 +49,8 @@ async function errorOf(run: () => Promise<unknown>): Promise<unknown> {
 describe('model errors from the wire', () => {
   it('maps a rejected OpenAI key to a message that names the problem and not the key', async () => {
     openAIFake.respondWith({ error: { status: 401, code: 'invalid_api_key' } });
-    const error = await errorOf(() =>
-      generateText({ model: resolve('openai:gpt-4o-mini'), prompt: 'Hi', maxRetries: 0 }),
+    const error = await errorOf(async () =>
+      generateText({ model: await resolve('openai:gpt-4o-mini'), prompt: 'Hi', maxRetries: 0 }),
     );
 
     const description = describeModelError(error, { providerName: 'openai' });
@@ -64,7 +64,8 @@ describe('model errors from the wire', () => {
   it('reports a streamed 500 as a provider error part, mapped without the provider text', async () => {
     openAIFake.respondWith({ error: { status: 500, message: 'internal stack trace at db-7' } });
     const parts = await collectParts(
-      streamText({ model: resolve('openai:gpt-4o-mini'), prompt: 'Hi', maxRetries: 0, onError: () => {} }).fullStream,
+      streamText({ model: await resolve('openai:gpt-4o-mini'), prompt: 'Hi', maxRetries: 0, onError: () => {} })
+        .fullStream,
     );
 
     const errorPart = parts.find((part) => part.type === 'error');
@@ -77,8 +78,8 @@ describe('model errors from the wire', () => {
 
   it('reports an OpenAI 429 as rate limited with the retry-after wait', async () => {
     openAIFake.respondWith({ error: { status: 429, retryAfterSeconds: 7 } });
-    const error = await errorOf(() =>
-      generateText({ model: resolve('openai:gpt-4o-mini'), prompt: 'Hi', maxRetries: 0 }),
+    const error = await errorOf(async () =>
+      generateText({ model: await resolve('openai:gpt-4o-mini'), prompt: 'Hi', maxRetries: 0 }),
     );
 
     expect(describeModelError(error)).toMatchObject({ code: 'rate_limited', retryAfterSeconds: 7 });
@@ -87,8 +88,8 @@ describe('model errors from the wire', () => {
   it('describes the last failure after the SDK has retried', async () => {
     openAIFake.respondWith({ error: { status: 503, retryAfterSeconds: 0 } });
     const requestsBefore = openAIFake.requests.length;
-    const error = await errorOf(() =>
-      generateText({ model: resolve('openai:gpt-4o-mini'), prompt: 'Hi', maxRetries: 1 }),
+    const error = await errorOf(async () =>
+      generateText({ model: await resolve('openai:gpt-4o-mini'), prompt: 'Hi', maxRetries: 1 }),
     );
 
     expect(openAIFake.requests.length - requestsBefore).toBe(2);
@@ -97,8 +98,8 @@ describe('model errors from the wire', () => {
 
   it('maps a rejected Anthropic key without repeating it', async () => {
     anthropicFake.respondWith({ error: { status: 401, message: `invalid x-api-key ${anthropicKey}` } });
-    const error = await errorOf(() =>
-      generateText({ model: resolve('anthropic:claude-sonnet-4-5'), prompt: 'Hi', maxRetries: 0 }),
+    const error = await errorOf(async () =>
+      generateText({ model: await resolve('anthropic:claude-sonnet-4-5'), prompt: 'Hi', maxRetries: 0 }),
     );
 
     const description = describeModelError(error);
@@ -108,8 +109,8 @@ describe('model errors from the wire', () => {
 
   it('reports an Anthropic 429 as rate limited with the retry-after wait', async () => {
     anthropicFake.respondWith({ error: { status: 429, retryAfterSeconds: 30 } });
-    const error = await errorOf(() =>
-      generateText({ model: resolve('anthropic:claude-sonnet-4-5'), prompt: 'Hi', maxRetries: 0 }),
+    const error = await errorOf(async () =>
+      generateText({ model: await resolve('anthropic:claude-sonnet-4-5'), prompt: 'Hi', maxRetries: 0 }),
     );
 
     expect(describeModelError(error)).toEqual({
@@ -121,8 +122,8 @@ describe('model errors from the wire', () => {
 
   it('reports an overloaded Anthropic API (529) as temporarily unavailable', async () => {
     anthropicFake.respondWith({ error: { status: 529 } });
-    const error = await errorOf(() =>
-      generateText({ model: resolve('anthropic:claude-sonnet-4-5'), prompt: 'Hi', maxRetries: 0 }),
+    const error = await errorOf(async () =>
+      generateText({ model: await resolve('anthropic:claude-sonnet-4-5'), prompt: 'Hi', maxRetries: 0 }),
     );
 
     expect(describeModelError(error).message).toContain('overloaded or unavailable (529)');
@@ -136,8 +137,8 @@ describe('model errors from the wire', () => {
       config: { defaultModel: undefined, providers: { openai: { apiKey: openAIKey, baseUrl } } },
     });
 
-    const error = await errorOf(() =>
-      generateText({ model: registry.resolve('openai:gpt-4o-mini', []), prompt: 'Hi', maxRetries: 0 }),
+    const error = await errorOf(async () =>
+      generateText({ model: await registry.resolve('openai:gpt-4o-mini', []), prompt: 'Hi', maxRetries: 0 }),
     );
     expect(describeModelError(error).message).toContain('could not be reached');
   });

@@ -27,7 +27,7 @@ function registry() {
 describe('OpenAI adapter against the fake Chat Completions server', () => {
   it('streams the reply token by token and reports usage', async () => {
     const result = streamText({
-      model: registry().resolve('openai:gpt-4o-mini', []),
+      model: await registry().resolve('openai:gpt-4o-mini', []),
       system: 'You are terse.',
       prompt: 'Say hello',
       maxRetries: 0,
@@ -44,7 +44,7 @@ describe('OpenAI adapter against the fake Chat Completions server', () => {
 
   it('sends the system prompt, the model and the API key on the Chat Completions path', async () => {
     await generateText({
-      model: registry().resolve('openai:gpt-4o-mini', []),
+      model: await registry().resolve('openai:gpt-4o-mini', []),
       system: 'You are terse.',
       prompt: 'Say hello',
       maxRetries: 0,
@@ -64,7 +64,11 @@ describe('OpenAI adapter against the fake Chat Completions server', () => {
   });
 
   it('asks for the usage chunk when streaming', async () => {
-    const result = streamText({ model: registry().resolve('openai:gpt-4o-mini', []), prompt: 'Hi', maxRetries: 0 });
+    const result = streamText({
+      model: await registry().resolve('openai:gpt-4o-mini', []),
+      prompt: 'Hi',
+      maxRetries: 0,
+    });
     await result.consumeStream();
 
     expect(fake.lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
@@ -73,7 +77,7 @@ describe('OpenAI adapter against the fake Chat Completions server', () => {
   it('returns the whole reply and usage without streaming', async () => {
     fake.respondWith({ replyTokens: ['One', ' answer.'] });
     const result = await generateText({
-      model: registry().resolve('openai:gpt-4o', []),
+      model: await registry().resolve('openai:gpt-4o', []),
       prompt: 'Question?',
       maxRetries: 0,
     });
@@ -89,7 +93,7 @@ describe('OpenAI-compatible adapter against the fake server', () => {
   it('streams reasoning_content as reasoning before the reply', async () => {
     fake.respondWith({ reasoningTokens: ['The user', ' greets me.'], replyTokens: ['Hi', ' there.'] });
     const result = streamText({
-      model: registry().resolve('deepseek:deepseek-reasoner', []),
+      model: await registry().resolve('deepseek:deepseek-reasoner', []),
       prompt: 'Hello',
       maxRetries: 0,
     });
@@ -108,7 +112,7 @@ describe('OpenAI-compatible adapter against the fake server', () => {
   it('returns reasoning_content as reasoning without streaming', async () => {
     fake.respondWith({ reasoningTokens: ['Short', ' thought.'], replyTokens: ['Done.'] });
     const result = await generateText({
-      model: registry().resolve('deepseek:deepseek-reasoner', []),
+      model: await registry().resolve('deepseek:deepseek-reasoner', []),
       prompt: 'Go',
       maxRetries: 0,
     });
@@ -118,7 +122,11 @@ describe('OpenAI-compatible adapter against the fake server', () => {
   });
 
   it("reaches Ollama's /v1 endpoint from its bare address, keeping colons in the model tag, without a key", async () => {
-    const result = streamText({ model: registry().resolve('ollama:llama3.1:8b', []), prompt: 'Hello', maxRetries: 0 });
+    const result = streamText({
+      model: await registry().resolve('ollama:llama3.1:8b', []),
+      prompt: 'Hello',
+      maxRetries: 0,
+    });
 
     expect(await result.text).toBe('Hello from the fake model.');
     expect((await result.usage).outputTokens).toBe(5);
@@ -131,7 +139,7 @@ describe('OpenAI-compatible adapter against the fake server', () => {
   it("sends a tenant provider's requests to the tenant's server with the tenant's key", async () => {
     const tenantFake = await startFakeOpenAIServer({ replyTokens: ['Tenant', ' reply.'] });
     try {
-      const model = registry().resolve('openai:gpt-4o-mini', [
+      const model = await registry().resolve('openai:gpt-4o-mini', [
         { name: 'openai', kind: 'openai-compatible', baseUrl: tenantFake.baseUrl, apiKey: 'sk-tenant', settings: {} },
       ]);
       const result = await generateText({ model, prompt: 'Hi', maxRetries: 0 });

@@ -34,9 +34,10 @@ describe('a stream that stalls', () => {
   it.each(['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4-5'])(
     'from %s ends with a timeout once no chunk arrives in time',
     async (ref) => {
+      const model = await resolve(ref);
       const startedAt = Date.now();
       const parts = await collectParts(
-        streamText({ model: resolve(ref), prompt: 'Hi', maxRetries: 0, timeout: { chunkMs: 300 } }).fullStream,
+        streamText({ model, prompt: 'Hi', maxRetries: 0, timeout: { chunkMs: 300 } }).fullStream,
       );
 
       expect(textDeltas(parts)).toHaveLength(2);
@@ -49,9 +50,10 @@ describe('a stream that stalls', () => {
   );
 
   it('ends when an AbortSignal.timeout of the caller fires, and the reason maps to a timeout', async () => {
+    const model = await resolve('openai:gpt-4o-mini');
     const signal = AbortSignal.timeout(300);
     const parts = await collectParts(
-      streamText({ model: resolve('openai:gpt-4o-mini'), prompt: 'Hi', maxRetries: 0, abortSignal: signal }).fullStream,
+      streamText({ model, prompt: 'Hi', maxRetries: 0, abortSignal: signal }).fullStream,
     );
 
     expect(textDeltas(parts)).toHaveLength(2);

@@ -64,7 +64,7 @@ export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegi
           `Provider '${providerName}' offers no embedding models; choose an OpenAI, Azure OpenAI, Ollama or OpenAI-compatible model, or 'offline'`,
         );
       }
-      const model = entry.createEmbeddings()(modelId);
+      const model = (await entry.createEmbeddings())(modelId);
       const known = knownEmbeddingModel(modelId);
       const providerOptions: SharedV3ProviderOptions | undefined = known?.requestDimensions
         ? { openai: { dimensions: known.dimensions }, [providerName]: { dimensions: known.dimensions } }

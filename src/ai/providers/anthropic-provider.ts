@@ -1,4 +1,3 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
 import type { ChatModelFactory } from './chat-model-factory.js';
 
 export const anthropicDefaultBaseUrl = 'https://api.anthropic.com/v1';
@@ -10,7 +9,8 @@ export interface AnthropicProviderSettings {
 }
 
 /** The base URL is always passed so the SDK never falls back to reading ANTHROPIC_BASE_URL itself. */
-export function createAnthropicChatModels(settings: AnthropicProviderSettings): ChatModelFactory {
+export async function createAnthropicChatModels(settings: AnthropicProviderSettings): Promise<ChatModelFactory> {
+  const { createAnthropic } = await import('@ai-sdk/anthropic');
   const provider = createAnthropic({
     apiKey: settings.apiKey,
     baseURL: settings.baseUrl ?? anthropicDefaultBaseUrl,

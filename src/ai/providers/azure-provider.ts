@@ -1,4 +1,3 @@
-import { createAzure } from '@ai-sdk/azure';
 import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
 
 export interface AzureProviderSettings {
@@ -18,18 +17,19 @@ const datedApiVersion = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
  * which only accepts dated versions. A dated `apiVersion` therefore selects the per-deployment style,
  * so existing Azure setups configured with a dated version keep working.
  */
-export function createAzureChatModels(settings: AzureProviderSettings): ChatModelFactory {
-  const provider = createAzureProvider(settings);
+export async function createAzureChatModels(settings: AzureProviderSettings): Promise<ChatModelFactory> {
+  const provider = await createAzureProvider(settings);
   return (deployment) => provider.chat(deployment);
 }
 
 /** Model ids are embedding deployment names, e.g. the deployment of text-embedding-3-small. */
-export function createAzureEmbeddingModels(settings: AzureProviderSettings): EmbeddingModelFactory {
-  const provider = createAzureProvider(settings);
+export async function createAzureEmbeddingModels(settings: AzureProviderSettings): Promise<EmbeddingModelFactory> {
+  const provider = await createAzureProvider(settings);
   return (deployment) => provider.embeddingModel(deployment);
 }
 
-function createAzureProvider(settings: AzureProviderSettings) {
+async function createAzureProvider(settings: AzureProviderSettings) {
+  const { createAzure } = await import('@ai-sdk/azure');
   const isDatedVersion = settings.apiVersion !== undefined && datedApiVersion.test(settings.apiVersion);
   return createAzure({
     apiKey: settings.apiKey,

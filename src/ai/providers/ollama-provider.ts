@@ -9,11 +9,13 @@ export const ollamaDefaultBaseUrl = 'http://127.0.0.1:11434/v1';
 export const ollamaWellKnownModels: readonly string[] = ['llama3.1'];
 
 /** Ollama through its OpenAI-compatible endpoint, which also streams `reasoning` for thinking models. */
-export function createOllamaChatModels(settings: { readonly baseUrl?: string | undefined }): ChatModelFactory {
+export function createOllamaChatModels(settings: { readonly baseUrl?: string | undefined }): Promise<ChatModelFactory> {
   return createOpenAICompatibleChatModels({ name: 'ollama', baseUrl: normalizeOllamaBaseUrl(settings.baseUrl) });
 }
 
-export function createOllamaEmbeddingModels(settings: { readonly baseUrl?: string | undefined }): EmbeddingModelFactory {
+export function createOllamaEmbeddingModels(settings: {
+  readonly baseUrl?: string | undefined;
+}): Promise<EmbeddingModelFactory> {
   return createOpenAICompatibleEmbeddingModels({ name: 'ollama', baseUrl: normalizeOllamaBaseUrl(settings.baseUrl) });
 }
 

@@ -1,4 +1,3 @@
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
 
 export interface OpenAICompatibleProviderSettings {
@@ -13,7 +12,10 @@ export interface OpenAICompatibleProviderSettings {
  * This adapter, unlike `@ai-sdk/openai`, reads `reasoning_content` (and `reasoning`) deltas into
  * reasoning parts, and `includeUsage` asks for the final usage chunk when streaming.
  */
-export function createOpenAICompatibleChatModels(settings: OpenAICompatibleProviderSettings): ChatModelFactory {
+export async function createOpenAICompatibleChatModels(
+  settings: OpenAICompatibleProviderSettings,
+): Promise<ChatModelFactory> {
+  const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
   const provider = createOpenAICompatible({
     name: settings.name,
     baseURL: settings.baseUrl,
@@ -24,7 +26,10 @@ export function createOpenAICompatibleChatModels(settings: OpenAICompatibleProvi
 }
 
 /** The server's `/embeddings` endpoint (Ollama, vLLM, LiteLLM and text-embeddings-inference all serve it). */
-export function createOpenAICompatibleEmbeddingModels(settings: OpenAICompatibleProviderSettings): EmbeddingModelFactory {
+export async function createOpenAICompatibleEmbeddingModels(
+  settings: OpenAICompatibleProviderSettings,
+): Promise<EmbeddingModelFactory> {
+  const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
   const provider = createOpenAICompatible({
     name: settings.name,
     baseURL: settings.baseUrl,

@@ -1,4 +1,4 @@
-import { createOpenAI } from '@ai-sdk/openai';
+import type { TranscriptionModelV3 } from '@ai-sdk/provider';
 import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
 
 export const openAIDefaultBaseUrl = 'https://api.openai.com/v1';
@@ -15,17 +15,26 @@ export interface OpenAIProviderSettings {
  * Uses the Chat Completions API (`.chat`), not Responses: every OpenAI-compatible proxy speaks it.
  * The base URL is always passed so the SDK never falls back to reading OPENAI_BASE_URL itself.
  */
-export function createOpenAIChatModels(settings: OpenAIProviderSettings): ChatModelFactory {
-  const provider = createOpenAIProvider(settings);
+export async function createOpenAIChatModels(settings: OpenAIProviderSettings): Promise<ChatModelFactory> {
+  const provider = await createOpenAIProvider(settings);
   return (modelId) => provider.chat(modelId);
 }
 
-export function createOpenAIEmbeddingModels(settings: OpenAIProviderSettings): EmbeddingModelFactory {
-  const provider = createOpenAIProvider(settings);
+export async function createOpenAIEmbeddingModels(settings: OpenAIProviderSettings): Promise<EmbeddingModelFactory> {
+  const provider = await createOpenAIProvider(settings);
   return (modelId) => provider.embeddingModel(modelId);
 }
 
-function createOpenAIProvider(settings: OpenAIProviderSettings) {
+export async function createOpenAITranscriptionModel(
+  settings: OpenAIProviderSettings,
+  modelId: string,
+): Promise<TranscriptionModelV3> {
+  const provider = await createOpenAIProvider(settings);
+  return provider.transcription(modelId);
+}
+
+async function createOpenAIProvider(settings: OpenAIProviderSettings) {
+  const { createOpenAI } = await import('@ai-sdk/openai');
   return createOpenAI({
     apiKey: settings.apiKey,
     baseURL: settings.baseUrl ?? openAIDefaultBaseUrl,

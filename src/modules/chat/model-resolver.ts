@@ -28,7 +28,7 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
   return async (tenantId, agentModelRef) => {
     const providers = await deps.loadTenantProviders(tenantId);
     const modelRef = agentModelRef.trim() || deps.registry.defaultModelRef(providers);
-    const model = deps.registry.resolve(modelRef, providers);
+    const model = await deps.registry.resolve(modelRef, providers);
     const parsed = parseModelRef(modelRef);
     const isOffline = parsed?.kind === 'offline';
     const providerName = parsed?.kind === 'provider' ? parsed.providerName : 'offline';

@@ -1,8 +1,7 @@
-import { createOpenAI } from '@ai-sdk/openai';
 import type { TranscriptionModelV3 } from '@ai-sdk/provider';
 import { experimental_transcribe as transcribe } from 'ai';
 import type { TenantProviderConfig } from '../../ai/model-types.js';
-import { openAIDefaultBaseUrl } from '../../ai/providers/openai-provider.js';
+import { createOpenAITranscriptionModel } from '../../ai/providers/openai-provider.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/errors.js';
 
@@ -34,8 +33,7 @@ export function createTranscription(deps: TranscriptionDeps) {
       ? { apiKey: tenantOpenAI.apiKey!, baseUrl: tenantOpenAI.baseUrl }
       : deps.config.providers.openai;
     if (!settings) return undefined;
-    const provider = createOpenAI({ apiKey: settings.apiKey, baseURL: settings.baseUrl ?? openAIDefaultBaseUrl });
-    return provider.transcription(transcriptionModelId);
+    return createOpenAITranscriptionModel(settings, transcriptionModelId);
   }
 
   return {
