@@ -1,2 +1,3 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --enable-source-maps --v8-pool-size=1
+// The same Node flags as `npm start` (a test keeps them equal); why one V8 helper thread: ADR 7.
 import '../dist/main.js';

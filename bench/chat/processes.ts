@@ -73,12 +73,20 @@ export interface ParleyLaunch {
   readonly cpuProfileDir?: string | undefined;
 }
 
+/** The Node flags of `npm start`, so the bench measures the server as it is run (they change its memory). */
+function startScriptNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return manifest.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 /** Starts `parley serve` as a separate process and waits until /ready answers. */
 export async function startParley(launch: ParleyLaunch): Promise<RunningChild> {
   const nodeArgs = launch.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${launch.cpuProfileDir}`] : [];
   const entryArgs =
     launch.entry === 'dist'
-      ? [path.join(repoRoot, 'dist/main.js'), 'serve']
+      ? [...startScriptNodeFlags(), path.join(repoRoot, 'dist/main.js'), 'serve']
       : ['--import', 'tsx', path.join(repoRoot, 'src/main.ts'), 'serve'];
   // The working directory is a temp dir, so a developer's .env in the repository cannot leak in.
   const child = spawn(process.execPath, [...nodeArgs, ...entryArgs], {
