@@ -15,13 +15,7 @@ export interface OpenAICompatibleProviderSettings {
 export async function createOpenAICompatibleChatModels(
   settings: OpenAICompatibleProviderSettings,
 ): Promise<ChatModelFactory> {
-  const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
-  const provider = createOpenAICompatible({
-    name: settings.name,
-    baseURL: settings.baseUrl,
-    ...(settings.apiKey && { apiKey: settings.apiKey }),
-    includeUsage: true,
-  });
+  const provider = await createOpenAICompatibleProvider(settings);
   return (modelId) => provider.chatModel(modelId);
 }
 
@@ -29,11 +23,17 @@ export async function createOpenAICompatibleChatModels(
 export async function createOpenAICompatibleEmbeddingModels(
   settings: OpenAICompatibleProviderSettings,
 ): Promise<EmbeddingModelFactory> {
+  const provider = await createOpenAICompatibleProvider(settings);
+  return (modelId) => provider.embeddingModel(modelId);
+}
+
+/** `includeUsage` is read by chat models only; embedding models ignore it. */
+async function createOpenAICompatibleProvider(settings: OpenAICompatibleProviderSettings) {
   const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
-  const provider = createOpenAICompatible({
+  return createOpenAICompatible({
     name: settings.name,
     baseURL: settings.baseUrl,
     ...(settings.apiKey && { apiKey: settings.apiKey }),
+    includeUsage: true,
   });
-  return (modelId) => provider.embeddingModel(modelId);
 }
