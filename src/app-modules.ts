@@ -1,6 +1,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { AppDeps } from './app.js';
 import { createEmbedderRegistry } from './ai/embeddings/embedder-registry.js';
+import { createRerankerRegistry } from './ai/reranking/reranker-registry.js';
 import { createModelRegistry } from './ai/model-registry.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
@@ -61,6 +62,7 @@ export async function registerModules(app: App, deps: AppDeps & { readonly metri
     storage,
     outbound,
     embedders: createEmbedderRegistry({ config }),
+    rerankers: createRerankerRegistry({ config }),
     loadTenantProviders: providers.service.loadTenantProviders,
   });
   if (deps.runsJobs ?? true) knowledge.registerJobs();

@@ -34,13 +34,23 @@ const environmentSchema = z.object({
   LOGIN_ATTEMPTS_PER_15_MINUTES: z.coerce.number().int().min(1).max(10_000).default(10),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TRUST_PROXY: booleanFromEnv.default(false),
   DEFAULT_MODEL: z.string().min(1).max(200).optional(),
   DEFAULT_EMBEDDING_MODEL: z.string().min(1).max(200).default('offline'),
-  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(2 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(2 * 1024 * 1024 * 1024)
+    .default(50 * 1024 * 1024),
   /** Hosts, IP addresses or CIDR ranges outbound requests may reach even though they are private. */
   OUTBOUND_ALLOW: z.string().max(4096).default(''),
   PARSE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
@@ -56,6 +66,8 @@ const environmentSchema = z.object({
   OLLAMA_BASE_URL: optionalUrl,
   OPENAI_COMPATIBLE_BASE_URL: optionalUrl,
   OPENAI_COMPATIBLE_API_KEY: optionalSecret,
+  COHERE_API_KEY: optionalSecret,
+  COHERE_BASE_URL: optionalUrl,
   OPENAI_COMPATIBLE_NAME: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and dashes')
@@ -70,6 +82,8 @@ export interface ServerProviderSettings {
   readonly azure?: { apiKey: string; resourceName?: string; baseUrl?: string; apiVersion?: string };
   readonly ollama?: { baseUrl: string };
   readonly compatible?: { name: string; baseUrl: string; apiKey?: string };
+  /** Reranking only (`cohere:rerank-v3.5`): knowledge sources may name it to reorder hybrid results. */
+  readonly cohere?: { apiKey: string; baseUrl?: string };
 }
 
 export interface Config {
@@ -139,7 +153,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.PARLEY_SECRET_KEY,
     signupMode: e.SIGNUP_MODE,
     logLevel: e.LOG_LEVEL,
-    corsOrigins: e.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
+    corsOrigins: e.CORS_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
@@ -153,7 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     filesDir: path.join(path.resolve(e.DATA_DIR), 'files'),
-    outboundAllowList: e.OUTBOUND_ALLOW.split(',').map((entry) => entry.trim()).filter(Boolean),
+    outboundAllowList: e.OUTBOUND_ALLOW.split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
     parseTimeoutMs: e.PARSE_TIMEOUT_MS,
     parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB,
     providers: readServerProviders(e),
@@ -180,5 +198,6 @@ function readServerProviders(e: Environment): ServerProviderSettings {
         apiKey: e.OPENAI_COMPATIBLE_API_KEY,
       },
     }),
+    ...(e.COHERE_API_KEY && { cohere: { apiKey: e.COHERE_API_KEY, baseUrl: e.COHERE_BASE_URL } }),
   };
 }

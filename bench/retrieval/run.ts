@@ -7,9 +7,11 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createEmbedderRegistry } from '../../src/ai/embeddings/embedder-registry.js';
+import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
 import type { DatabaseHandle } from '../../src/platform/db/client.js';
 import { createIndexUpkeep } from '../../src/modules/knowledge/ingestion/index-upkeep.js';
 import { createKnowledgeSearch } from '../../src/modules/knowledge/retrieval/knowledge-search.js';
+import { createLogger } from '../../src/platform/logger.js';
 import { searchModes, type SearchMode } from '../../src/modules/knowledge/retrieval/knowledge-search.types.js';
 import type { FusionOptions } from '../../src/modules/knowledge/retrieval/rank-fusion.js';
 import { readBeirCollection } from './beir-collection.js';
@@ -32,6 +34,13 @@ const { values: options } = parseArgs({
 const databaseUrl = process.env.DATABASE_URL;
 const modes = options.modes.split(',').filter((mode): mode is SearchMode => (searchModes as string[]).includes(mode));
 const embedders = createEmbedderRegistry({ config: { providers: {} } });
+/** No bench source names a reranking model (none can be downloaded); these only complete the wiring. */
+const searchWiring = {
+  embedders,
+  rerankers: createRerankerRegistry({ config: { providers: {} } }),
+  logger: createLogger({ level: 'warn' }),
+  loadTenantProviders: async () => [],
+};
 const embedder = await embedders.resolve('offline', []);
 
 const storage = await openBenchStorage(databaseUrl);
@@ -58,12 +67,7 @@ async function benchCollection(handle: DatabaseHandle, directory: string): Promi
   const fusions: (FusionOptions | undefined)[] = [undefined, ...parseFusions(options.fusions)];
   console.log('\n| mode (topK 100) | nDCG@10 | recall@100 | MRR@10 | p50 ms | p95 ms |\n|---|---|---|---|---|---|');
   for (const fusion of fusions) {
-    const search = createKnowledgeSearch({
-      db: handle.db,
-      embedders,
-      loadTenantProviders: async () => [],
-      ...(fusion && { fusion }),
-    });
+    const search = createKnowledgeSearch({ db: handle.db, ...searchWiring, ...(fusion && { fusion }) });
     for (const mode of fusion ? (['hybrid'] as const) : modes) {
       const perQuery: QueryMetrics[] = [];
       const latencies: number[] = [];
@@ -108,7 +112,7 @@ async function benchCollection(handle: DatabaseHandle, directory: string): Promi
  * passages and the playground for 8, so latency is also timed at 10: the query as users send it.
  */
 async function timeAtChatDepth(handle: DatabaseHandle, source: BenchSource, queries: readonly string[]): Promise<void> {
-  const search = createKnowledgeSearch({ db: handle.db, embedders, loadTenantProviders: async () => [] });
+  const search = createKnowledgeSearch({ db: handle.db, ...searchWiring });
   console.log('\n| mode (topK 10) | queries | p50 ms | p95 ms |\n|---|---|---|---|');
   for (const mode of modes) {
     const latencies: number[] = [];
@@ -130,7 +134,7 @@ async function benchSynthetic(handle: DatabaseHandle, chunkCount: number): Promi
   console.log(`synthetic source: ${ingestion.chunks} chunks in ${corpus.texts.length} documents (Zipf vocabulary)`);
   printIngestion(ingestion);
   await settleAfterIngestion(handle);
-  const search = createKnowledgeSearch({ db: handle.db, embedders, loadTenantProviders: async () => [] });
+  const search = createKnowledgeSearch({ db: handle.db, ...searchWiring });
   console.log('\n| mode | queries | p50 ms | p95 ms | mean hits |\n|---|---|---|---|---|');
   for (const mode of modes) {
     const latencies: number[] = [];

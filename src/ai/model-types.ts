@@ -1,7 +1,7 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 
 /** The kinds of provider a tenant can register; server-wide Ollama is served by the compatible adapter. */
-export const tenantProviderKinds = ['openai', 'azure', 'anthropic', 'openai-compatible'] as const;
+export const tenantProviderKinds = ['openai', 'azure', 'anthropic', 'openai-compatible', 'cohere'] as const;
 export type TenantProviderKind = (typeof tenantProviderKinds)[number];
 
 /**

@@ -7,7 +7,9 @@ import {
   missingProviderSetting,
   type ChatModelFactory,
   type EmbeddingModelFactory,
+  type RerankingModelFactory,
 } from './providers/chat-model-factory.js';
+import { createRerankingModels, refuseCohereChatModels } from './providers/cohere-provider.js';
 import {
   createOllamaChatModels,
   createOllamaEmbeddingModels,
@@ -36,70 +38,67 @@ export interface ProviderEntry {
    */
   readonly create: () => Promise<ChatModelFactory>;
   /** Builds the provider's embedding models; absent when the provider has none (Anthropic). */
-  readonly createEmbeddings?: () => Promise<EmbeddingModelFactory>;
+  readonly createEmbeddings?: (() => Promise<EmbeddingModelFactory>) | undefined;
+  /** Builds the provider's reranking models; only Cohere and OpenAI-compatible servers have them. */
+  readonly createReranking?: (() => Promise<RerankingModelFactory>) | undefined;
 }
 
 /** In precedence order: when two server-wide providers share a name, the earlier one is used. */
 export function serverProviderEntries(settings: ServerProviderSettings): ProviderEntry[] {
   const entries: ProviderEntry[] = [];
-  const { openai, anthropic, azure, ollama, compatible } = settings;
+  const { openai, anthropic, azure, ollama, compatible, cohere } = settings;
   if (openai) {
     entries.push(
-      entry(
-        'server',
-        'openai',
-        'openai',
-        openai,
-        openAIWellKnownModels,
-        () => createOpenAIChatModels(openai),
-        () => createOpenAIEmbeddingModels(openai),
-      ),
+      entry('server', 'openai', 'openai', openai, {
+        suggestedModels: openAIWellKnownModels,
+        create: () => createOpenAIChatModels(openai),
+        createEmbeddings: () => createOpenAIEmbeddingModels(openai),
+      }),
     );
   }
   if (anthropic) {
     entries.push(
-      entry('server', 'anthropic', 'anthropic', anthropic, anthropicWellKnownModels, () =>
-        createAnthropicChatModels(anthropic),
-      ),
+      entry('server', 'anthropic', 'anthropic', anthropic, {
+        suggestedModels: anthropicWellKnownModels,
+        create: () => createAnthropicChatModels(anthropic),
+      }),
     );
   }
   if (azure) {
     entries.push(
-      entry(
-        'server',
-        'azure',
-        'azure',
-        azure,
-        [],
-        () => createAzureChatModels(requireAzureAddress('azure', azure)),
-        () => createAzureEmbeddingModels(requireAzureAddress('azure', azure)),
-      ),
+      entry('server', 'azure', 'azure', azure, {
+        suggestedModels: [],
+        create: () => createAzureChatModels(requireAzureAddress('azure', azure)),
+        createEmbeddings: () => createAzureEmbeddingModels(requireAzureAddress('azure', azure)),
+      }),
     );
   }
   if (ollama) {
     entries.push(
-      entry(
-        'server',
-        'ollama',
-        'ollama',
-        ollama,
-        ollamaWellKnownModels,
-        () => createOllamaChatModels(ollama),
-        () => createOllamaEmbeddingModels(ollama),
-      ),
+      entry('server', 'ollama', 'ollama', ollama, {
+        suggestedModels: ollamaWellKnownModels,
+        create: () => createOllamaChatModels(ollama),
+        createEmbeddings: () => createOllamaEmbeddingModels(ollama),
+      }),
     );
   }
   if (compatible) {
     entries.push(
-      entry(
-        'server',
-        compatible.name,
-        'openai-compatible',
-        compatible,
-        [],
-        () => createOpenAICompatibleChatModels(compatible),
-        () => createOpenAICompatibleEmbeddingModels(compatible),
-      ),
+      entry('server', compatible.name, 'openai-compatible', compatible, {
+        suggestedModels: [],
+        create: () => createOpenAICompatibleChatModels(compatible),
+        createEmbeddings: () => createOpenAICompatibleEmbeddingModels(compatible),
+        createReranking: () => createRerankingModels(compatible),
+      }),
+    );
+  }
+  if (cohere) {
+    entries.push(
+      entry('server', 'cohere', 'cohere', cohere, {
+        suggestedModels: [],
+        create: () => refuseCohereChatModels('cohere'),
+        createReranking: () => createRerankingModels(cohere),
+      }),
     );
   }
   return entries;
@@ -112,6 +111,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
     if (!apiKey) throw missingProviderSetting(name, 'API key');
     return apiKey;
   };
+  const tenantEntry = (builders: EntryBuilders) => entry('tenant', name, kind, provider, builders);
   switch (kind) {
     case 'openai': {
       const openAISettings = () => ({
@@ -120,20 +120,17 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
         organization: settings['organization'],
         project: settings['project'],
       });
-      return entry(
-        'tenant',
-        name,
-        kind,
-        provider,
-        configured.length ? configured : openAIWellKnownModels,
-        () => createOpenAIChatModels(openAISettings()),
-        () => createOpenAIEmbeddingModels(openAISettings()),
-      );
+      return tenantEntry({
+        suggestedModels: configured.length ? configured : openAIWellKnownModels,
+        create: () => createOpenAIChatModels(openAISettings()),
+        createEmbeddings: () => createOpenAIEmbeddingModels(openAISettings()),
+      });
     }
     case 'anthropic':
-      return entry('tenant', name, kind, provider, configured.length ? configured : anthropicWellKnownModels, () =>
-        createAnthropicChatModels({ apiKey: requireApiKey(), baseUrl }),
-      );
+      return tenantEntry({
+        suggestedModels: configured.length ? configured : anthropicWellKnownModels,
+        create: () => createAnthropicChatModels({ apiKey: requireApiKey(), baseUrl }),
+      });
     case 'azure': {
       const azureSettings = () =>
         requireAzureAddress(name, {
@@ -142,47 +139,58 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
           resourceName: settings['resourceName'],
           apiVersion: settings['apiVersion'],
         });
-      return entry(
-        'tenant',
-        name,
-        kind,
-        provider,
-        configured,
-        () => createAzureChatModels(azureSettings()),
-        () => createAzureEmbeddingModels(azureSettings()),
-      );
+      return tenantEntry({
+        suggestedModels: configured,
+        create: () => createAzureChatModels(azureSettings()),
+        createEmbeddings: () => createAzureEmbeddingModels(azureSettings()),
+      });
     }
     case 'openai-compatible': {
       const compatibleSettings = () => {
         if (!baseUrl) throw missingProviderSetting(name, 'base URL');
         return { name, baseUrl, apiKey };
       };
-      return entry(
-        'tenant',
-        name,
-        kind,
-        provider,
-        configured,
-        () => createOpenAICompatibleChatModels(compatibleSettings()),
-        () => createOpenAICompatibleEmbeddingModels(compatibleSettings()),
-      );
+      return tenantEntry({
+        suggestedModels: configured,
+        create: () => createOpenAICompatibleChatModels(compatibleSettings()),
+        createEmbeddings: () => createOpenAICompatibleEmbeddingModels(compatibleSettings()),
+        createReranking: () => createRerankingModels(compatibleSettings()),
+      });
     }
+    case 'cohere':
+      // Its models are reranking models, offered where a knowledge source names one, not in chat pickers.
+      return tenantEntry({
+        suggestedModels: [],
+        create: () => refuseCohereChatModels(name),
+        createReranking: () => createRerankingModels({ apiKey: requireApiKey(), baseUrl }),
+      });
   }
 }
+
+/** Finds a provider by name: the tenant's own first, then the server-wide one. */
+export function findProviderEntry(
+  serverEntries: readonly ProviderEntry[],
+  providerName: string,
+  tenantProviders: readonly TenantProviderConfig[],
+): ProviderEntry | undefined {
+  const tenant = tenantProviders.find((provider) => provider.name === providerName);
+  if (tenant) return tenantProviderEntry(tenant);
+  return serverEntries.find((entry) => entry.name === providerName);
+}
+
+type EntryBuilders = Pick<ProviderEntry, 'suggestedModels' | 'create' | 'createEmbeddings' | 'createReranking'>;
 
 function entry(
   origin: 'server' | 'tenant',
   name: string,
   kind: string,
   configuration: object,
-  suggestedModels: readonly string[],
-  create: () => Promise<ChatModelFactory>,
-  createEmbeddings?: () => Promise<EmbeddingModelFactory>,
+  builders: EntryBuilders,
 ): ProviderEntry {
   // The model list does not change how the provider is built, so it stays out of the cache key.
   const { models: _models, ...buildSettings } = configuration as { models?: unknown };
   const cacheKey = hashConfiguration(origin, name, kind, buildSettings);
-  return { name, cacheKey, suggestedModels, create, ...(createEmbeddings && { createEmbeddings }) };
+  return { name, cacheKey, ...builders };
 }
 
 function requireAzureAddress<Settings extends { baseUrl?: string | undefined; resourceName?: string | undefined }>(

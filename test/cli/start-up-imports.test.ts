@@ -21,6 +21,7 @@ const loadedOnFirstUse = [
   '/node_modules/@ai-sdk/openai-compatible/',
   '/node_modules/@ai-sdk/anthropic/',
   '/node_modules/@ai-sdk/azure/',
+  '/node_modules/@ai-sdk/cohere/',
   // The engine not chosen: this server runs embedded.
   '/node_modules/drizzle-orm/node-postgres/',
 ];

@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder, createEmbedderRegistry } from '../../src/ai/embeddings/embedder-registry.js';
 import type { Embedder, EmbedderRegistry } from '../../src/ai/embeddings/embedder-types.js';
 import { createOfflineEmbeddingModel } from '../../src/ai/embeddings/offline-embedding-model.js';
+import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
 import type { Executor } from '../../src/platform/db/client.js';
 import { knowledgeDocuments, knowledgeSources, tenants } from '../../src/platform/db/schema/index.js';
 import { newId } from '../../src/platform/ids.js';
+import { createLogger } from '../../src/platform/logger.js';
 import {
   indexedText,
   insertDocumentChunks,
@@ -31,7 +33,13 @@ beforeAll(async () => {
   const real = createEmbedderRegistry({ config: { providers: {} } });
   embedders = { resolve: (ref, providers) => (ref === wideModelRef ? wideEmbedder : real.resolve(ref, providers)) };
   offline = await embedders.resolve('offline', []);
-  search = createKnowledgeSearch({ db: database.db, embedders, loadTenantProviders: async () => [] });
+  search = createKnowledgeSearch({
+    db: database.db,
+    embedders,
+    rerankers: createRerankerRegistry({ config: { providers: {} } }),
+    logger: createLogger({ level: 'silent' }),
+    loadTenantProviders: async () => [],
+  });
 });
 
 afterAll(async () => {
@@ -145,7 +153,10 @@ describe('knowledge index statistics', () => {
     expect(before.chunkCount).toBe(2);
     expect(before.terms['ash']).toBe(2);
 
-    const documentId = await indexDocument(tenantId, sourceId, ['Lava flows cool into basalt.', 'Basalt basalt basalt.']);
+    const documentId = await indexDocument(tenantId, sourceId, [
+      'Lava flows cool into basalt.',
+      'Basalt basalt basalt.',
+    ]);
     const during = await statistics(sourceId);
     expect(during).toEqual(await statisticsFromRows(sourceId));
     expect(during.chunkCount).toBe(4);
@@ -200,7 +211,13 @@ describe('lexical search', () => {
         return score + (idf * frequency * (bm25.k1 + 1)) / norm;
       }, 0);
 
-    const hits = await search.search({ tenantId, sourceIds: [sourceId], query: 'zebra lions', topK: 10, mode: 'lexical' });
+    const hits = await search.search({
+      tenantId,
+      sourceIds: [sourceId],
+      query: 'zebra lions',
+      topK: 10,
+      mode: 'lexical',
+    });
     expect(hits.map((hit) => hit.content)).toEqual(['zebra zebra lion', 'lion tiger']);
     for (const hit of hits) {
       expect(hit.score).toBeCloseTo(expectedScore(hit.content.split(' '), ['zebra', 'lion']), 10);
@@ -217,10 +234,19 @@ describe('lexical search', () => {
     // Words with a Zipf-like spread: "alpha" is in nearly every chunk, the numbered words in few.
     const words = (index: number) =>
       ['alpha', 'alpha', 'beta', `gamma${index % 3}`, `delta${index % 17}`, `omega${(index * 7) % 101}`].join(' ');
-    await indexDocument(tenantId, sourceId, Array.from({ length: 300 }, (_, index) => `${words(index)} ${words(index + 1)}`));
+    await indexDocument(
+      tenantId,
+      sourceId,
+      Array.from({ length: 300 }, (_, index) => `${words(index)} ${words(index + 1)}`),
+    );
     const filter = { tenantId, sourceIds: [sourceId], limit: 10 };
     let pruned = 0;
-    for (const text of ['alpha beta omega5', 'alpha gamma1 delta3', 'beta delta16 omega99 omega7', 'alpha beta gamma2']) {
+    for (const text of [
+      'alpha beta omega5',
+      'alpha gamma1 delta3',
+      'beta delta16 omega99 omega7',
+      'alpha beta gamma2',
+    ]) {
       const everyPosting = await bm25Candidates(database.db, text, filter, { exhaustivePostings: Infinity });
       const withPruning = await bm25Candidates(database.db, text, filter, { exhaustivePostings: 0 });
       expect(withPruning.map((hit) => hit.chunkId)).toEqual(everyPosting.map((hit) => hit.chunkId));
@@ -247,7 +273,17 @@ describe('lexical search', () => {
     expect(passage.replace(/[«»]/g, '')).toBe(content);
 
     const marked = [...passage.matchAll(/«([^»]*)»/g)].map((match) => match[1]!);
-    expect(marked).toEqual(['Running', 'studies', 'P53', 'studied', 'Long-term', 'COVID', 'patients', 'running', 'run']);
+    expect(marked).toEqual([
+      'Running',
+      'studies',
+      'P53',
+      'studied',
+      'Long-term',
+      'COVID',
+      'patients',
+      'running',
+      'run',
+    ]);
     // The database agrees: the words and compounds' parts (token types 1–3, 9–11) it indexes as a query lexeme.
     const queryLexemes = sql`tsvector_to_array(to_tsvector('english', ${query}))`;
     const indexedAsQueryTerms = rowsOf<{ token: string }>(
@@ -262,9 +298,9 @@ describe('lexical search', () => {
     const tenantId = await createTenant();
     const sourceId = await createSource(tenantId);
     await indexDocument(tenantId, sourceId, ['the sea is wide']);
-    expect(await search.search({ tenantId, sourceIds: [sourceId], query: 'the of is', topK: 5, mode: 'lexical' })).toEqual(
-      [],
-    );
+    expect(
+      await search.search({ tenantId, sourceIds: [sourceId], query: 'the of is', topK: 5, mode: 'lexical' }),
+    ).toEqual([]);
   });
 });
 
@@ -277,9 +313,17 @@ describe('search scope', () => {
     await indexDocument(tenantA, sourceA, ['Comets have icy nuclei.']);
     await indexDocument(tenantB, sourceB, ['Comets and comet tails: comets everywhere.']);
     for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
-      const both = await search.search({ tenantId: tenantA, sourceIds: [sourceA, sourceB], query: 'comets', topK: 10, mode });
+      const both = await search.search({
+        tenantId: tenantA,
+        sourceIds: [sourceA, sourceB],
+        query: 'comets',
+        topK: 10,
+        mode,
+      });
       expect(both.map((hit) => hit.sourceId)).toEqual([sourceA]);
-      expect(await search.search({ tenantId: tenantA, sourceIds: [sourceB], query: 'comets', topK: 10, mode })).toEqual([]);
+      expect(await search.search({ tenantId: tenantA, sourceIds: [sourceB], query: 'comets', topK: 10, mode })).toEqual(
+        [],
+      );
     }
   });
 
@@ -289,7 +333,14 @@ describe('search scope', () => {
     await indexDocument(tenantId, sourceId, ['Saturn has rings of ice.']);
     const wanted = await indexDocument(tenantId, sourceId, ['Saturn rings are thin.'], { title: 'Rings' });
     for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
-      const hits = await search.search({ tenantId, sourceIds: [sourceId], documentIds: [wanted], query: 'Saturn rings', topK: 10, mode });
+      const hits = await search.search({
+        tenantId,
+        sourceIds: [sourceId],
+        documentIds: [wanted],
+        query: 'Saturn rings',
+        topK: 10,
+        mode,
+      });
       expect(hits.map((hit) => [hit.documentId, hit.documentTitle])).toEqual([[wanted, 'Rings']]);
     }
   });
@@ -299,17 +350,36 @@ describe('search scope', () => {
     const narrow = await createSource(tenantId);
     const wide = await createSource(tenantId, wideEmbedder);
     await indexDocument(tenantId, narrow, ['Photosynthesis turns light into sugar.', 'Bricks are made of clay.']);
-    await indexDocument(tenantId, wide, ['Chlorophyll absorbs light for photosynthesis.', 'Granite is an igneous rock.'], {
-      embedder: wideEmbedder,
+    await indexDocument(
+      tenantId,
+      wide,
+      ['Chlorophyll absorbs light for photosynthesis.', 'Granite is an igneous rock.'],
+      {
+        embedder: wideEmbedder,
+      },
+    );
+    const vector = await search.search({
+      tenantId,
+      sourceIds: [narrow, wide],
+      query: 'photosynthesis light',
+      topK: 4,
+      mode: 'vector',
     });
-    const vector = await search.search({ tenantId, sourceIds: [narrow, wide], query: 'photosynthesis light', topK: 4, mode: 'vector' });
     expect(vector).toHaveLength(4);
     expect(new Set(vector.map((hit) => hit.sourceId))).toEqual(new Set([narrow, wide]));
-    expect(vector.slice(0, 2).map((hit) => hit.content).sort()).toEqual([
-      'Chlorophyll absorbs light for photosynthesis.',
-      'Photosynthesis turns light into sugar.',
-    ]);
-    const onlyWide = await search.search({ tenantId, sourceIds: [wide], query: 'photosynthesis', topK: 4, mode: 'hybrid' });
+    expect(
+      vector
+        .slice(0, 2)
+        .map((hit) => hit.content)
+        .sort(),
+    ).toEqual(['Chlorophyll absorbs light for photosynthesis.', 'Photosynthesis turns light into sugar.']);
+    const onlyWide = await search.search({
+      tenantId,
+      sourceIds: [wide],
+      query: 'photosynthesis',
+      topK: 4,
+      mode: 'hybrid',
+    });
     expect(onlyWide[0]).toMatchObject({ sourceId: wide, lexicalRank: 1, vectorRank: 1 });
   });
 

@@ -165,7 +165,7 @@ describe('providers', () => {
       request(adminA, 'POST', '/v1/providers', { name: uniqueName(), kind: 'openai', ...payload });
     expect((await bad({ name: 'Has Caps' })).statusCode).toBe(400);
     expect((await bad({ name: 'a'.repeat(41) })).statusCode).toBe(400);
-    expect((await bad({ kind: 'cohere' })).statusCode).toBe(400);
+    expect((await bad({ kind: 'mistral' })).statusCode).toBe(400);
     expect((await bad({ baseUrl: 'ftp://example.test' })).statusCode).toBe(400);
     expect((await bad({ settings: { nested: { deep: 'x' } } })).statusCode).toBe(400);
     expect((await bad({ settings: { long: 'x'.repeat(201) } })).statusCode).toBe(400);

@@ -5,8 +5,7 @@ import { embeddingDimensions } from '../../platform/db/schema/knowledge.js';
 import { AppError } from '../../platform/errors.js';
 import { createLruCache } from '../../platform/lru-cache.js';
 import { offlineModelRef, parseModelRef } from '../model-ref.js';
-import type { TenantProviderConfig } from '../model-types.js';
-import { serverProviderEntries, tenantProviderEntry, type ProviderEntry } from '../provider-entries.js';
+import { findProviderEntry, serverProviderEntries } from '../provider-entries.js';
 import type { Embedder, EmbedderRegistry } from './embedder-types.js';
 import { knownEmbeddingModel } from './known-embedding-models.js';
 import { createOfflineEmbeddingModel, offlineEmbeddingDimensions } from './offline-embedding-model.js';
@@ -28,12 +27,6 @@ export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegi
   /** Measured widths of models not in the table, by provider configuration and model id. */
   const measuredDimensions = createLruCache<Promise<number>>(256);
 
-  function entryFor(providerName: string, tenantProviders: readonly TenantProviderConfig[]): ProviderEntry | undefined {
-    const tenant = tenantProviders.find((provider) => provider.name === providerName);
-    if (tenant) return tenantProviderEntry(tenant);
-    return serverEntries.find((entry) => entry.name === providerName);
-  }
-
   function measuredWidth(key: string, model: EmbeddingModelV3, modelRef: string): Promise<number> {
     const pending = measuredDimensions.getOrCreate(key, () => measureDimensions(model, modelRef));
     pending.catch(() => measuredDimensions.delete(key));
@@ -51,7 +44,7 @@ export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegi
       }
       if (parsed.kind === 'offline') return offline;
       const { providerName, modelId } = parsed;
-      const entry = entryFor(providerName, tenantProviders);
+      const entry = findProviderEntry(serverEntries, providerName, tenantProviders);
       if (!entry) {
         throw new AppError(
           'validation_failed',

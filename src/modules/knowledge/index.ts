@@ -1,4 +1,5 @@
 import type { EmbedderRegistry } from '../../ai/embeddings/embedder-registry.js';
+import type { RerankerRegistry } from '../../ai/reranking/reranker-registry.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
@@ -30,6 +31,7 @@ export interface KnowledgeModuleDeps {
   readonly storage: FileStorage;
   readonly outbound: OutboundHttp;
   readonly embedders: EmbedderRegistry;
+  readonly rerankers: RerankerRegistry;
   readonly loadTenantProviders: TenantProviderSource;
 }
 
@@ -53,6 +55,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     sources: sourcesRepository,
     documents: documentsRepository,
     embedders: deps.embedders,
+    rerankers: deps.rerankers,
     loadTenantProviders: deps.loadTenantProviders,
     storage: deps.storage,
     ingestion,
@@ -71,6 +74,8 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
   const search = createKnowledgeSearch({
     db,
     embedders: deps.embedders,
+    rerankers: deps.rerankers,
+    logger: deps.logger,
     loadTenantProviders: deps.loadTenantProviders,
   });
   const query = createQueryService({ sources, search });

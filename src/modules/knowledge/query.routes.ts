@@ -10,6 +10,10 @@ export function registerQueryRoutes(app: App, service: QueryService): void {
       tags: ['knowledge'],
       security: [{ bearer: [] }],
       summary: 'Search a knowledge source (hybrid, lexical or vector), as an agent would',
+      description:
+        'Hybrid search fuses BM25 and vector candidates; when the source names a `rerankModel`, that model reorders ' +
+        'the best of them (`rerank: false` leaves it out, to compare). A reranker that fails does not fail the search: ' +
+        'the results come in hybrid order and `reranking.message` says why. Lexical and vector modes show each list alone.',
       params: idParams,
       body: queryBody,
       response: { 200: queryResultSchema },

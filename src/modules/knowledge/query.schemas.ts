@@ -7,6 +7,8 @@ export const queryBody = z.strictObject({
   mode: z.enum(searchModes).default('hybrid'),
   /** Narrows the search to these documents of the source. */
   documentIds: z.array(z.uuid()).min(1).max(100).optional(),
+  /** False searches without the source's reranking model, to compare the two orders. */
+  rerank: z.boolean().default(true),
 });
 export type QueryInput = z.infer<typeof queryBody>;
 
@@ -23,6 +25,8 @@ export const searchHitSchema = z.object({
   vectorScore: z.number().nullable(),
   lexicalRank: z.number().int().nullable(),
   vectorRank: z.number().int().nullable(),
+  /** The reranking model's relevance score (then also `score`); null when not reranked. */
+  rerankScore: z.number().nullable(),
   /** Passages around the matched query terms, each match wrapped in «…». */
   highlights: z.array(z.string()),
 });
@@ -30,6 +34,15 @@ export const searchHitSchema = z.object({
 export const queryResultSchema = z.object({
   mode: z.enum(searchModes),
   tookMs: z.number(),
+  /** Whether the source's reranking model reordered the results; null when none was used. */
+  reranking: z
+    .object({
+      model: z.string(),
+      status: z.enum(['applied', 'failed']),
+      /** Why it failed; the results are then in hybrid order. */
+      message: z.string().optional(),
+    })
+    .nullable(),
   results: z.array(searchHitSchema),
 });
 export type QueryResult = z.infer<typeof queryResultSchema>;

@@ -14,13 +14,14 @@ export function createQueryService(deps: QueryServiceDeps) {
     async query(actor: Actor, sourceId: string, input: QueryInput, signal?: AbortSignal): Promise<QueryResult> {
       await deps.sources.findSource(actor, sourceId);
       const startedAt = performance.now();
-      const results = await deps.search.search(
+      const { hits, reranking } = await deps.search.searchExplained(
         {
           tenantId: actor.tenantId,
           sourceIds: [sourceId],
           query: input.query,
           topK: input.topK,
           mode: input.mode,
+          rerank: input.rerank,
           ...(input.documentIds && { documentIds: input.documentIds }),
         },
         signal,
@@ -29,7 +30,8 @@ export function createQueryService(deps: QueryServiceDeps) {
       return {
         mode: input.mode,
         tookMs,
-        results: results.map((hit) => ({ ...hit, headingPath: [...hit.headingPath], highlights: [...hit.highlights] })),
+        reranking,
+        results: hits.map((hit) => ({ ...hit, headingPath: [...hit.headingPath], highlights: [...hit.highlights] })),
       };
     },
   };

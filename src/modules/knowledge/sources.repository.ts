@@ -10,7 +10,13 @@ export type SourceWithCounts = SourceRow & { readonly documentCount: number };
 type SourceChanges = Partial<
   Pick<
     SourceRow,
-    'name' | 'description' | 'embeddingModel' | 'embeddingDimensions' | 'chunkTokens' | 'chunkOverlapTokens'
+    | 'name'
+    | 'description'
+    | 'embeddingModel'
+    | 'embeddingDimensions'
+    | 'rerankModel'
+    | 'chunkTokens'
+    | 'chunkOverlapTokens'
   >
 >;
 

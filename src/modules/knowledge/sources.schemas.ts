@@ -12,6 +12,7 @@ export const sourceSchema = z.object({
   description: z.string(),
   embeddingModel: z.string(),
   embeddingDimensions: z.number().int(),
+  rerankModel: z.string().nullable(),
   chunkTokens: z.number().int(),
   chunkOverlapTokens: z.number().int(),
   documentCount: z.number().int(),
@@ -27,6 +28,7 @@ export const presentSource = (source: SourceWithCounts): SourceView => ({
   description: source.description,
   embeddingModel: source.embeddingModel,
   embeddingDimensions: source.embeddingDimensions,
+  rerankModel: source.rerankModel,
   chunkTokens: source.chunkTokens,
   chunkOverlapTokens: source.chunkOverlapTokens,
   documentCount: source.documentCount,
@@ -43,6 +45,8 @@ export type ListSourcesQuery = z.infer<typeof listSourcesQuery>;
 const sourceName = z.string().trim().min(1, 'must not be empty').max(200);
 const sourceDescription = z.string().trim().max(2000);
 const embeddingModel = z.string().trim().min(1, 'must not be empty').max(200);
+/** Null (or absent on create) searches without reranking. */
+const rerankModel = z.string().trim().min(1, 'must not be empty; send null for no reranking').max(200).nullable();
 const chunkTokens = z.number().int('must be a whole number').min(64).max(2048);
 const chunkOverlapTokens = z.number().int('must be a whole number').min(0).max(1023);
 
@@ -51,6 +55,7 @@ export const createSourceBody = z
     name: sourceName,
     description: sourceDescription.optional(),
     embeddingModel: embeddingModel.optional(),
+    rerankModel: rerankModel.optional(),
     chunkTokens: chunkTokens.default(defaultChunkTokens),
     chunkOverlapTokens: chunkOverlapTokens.default(defaultChunkOverlapTokens),
   })
@@ -66,10 +71,11 @@ export const updateSourceBody = z
     name: sourceName.optional(),
     description: sourceDescription.optional(),
     embeddingModel: embeddingModel.optional(),
+    rerankModel: rerankModel.optional(),
     chunkTokens: chunkTokens.optional(),
     chunkOverlapTokens: chunkOverlapTokens.optional(),
   })
   .refine((body) => Object.values(body).some((value) => value !== undefined), {
-    message: 'send at least one of name, description, embeddingModel, chunkTokens, chunkOverlapTokens',
+    message: 'send at least one of name, description, embeddingModel, rerankModel, chunkTokens, chunkOverlapTokens',
   });
 export type UpdateSourceInput = z.infer<typeof updateSourceBody>;

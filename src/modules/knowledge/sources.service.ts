@@ -1,6 +1,7 @@
 import type { Actor } from '../../access/actor.js';
 import { requireAdmin } from '../../access/require-access.js';
 import type { EmbedderRegistry } from '../../ai/embeddings/embedder-registry.js';
+import type { RerankerRegistry } from '../../ai/reranking/reranker-registry.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -26,6 +27,7 @@ export interface SourcesServiceDeps {
   readonly sources: SourcesRepository;
   readonly documents: Pick<DocumentsRepository, 'restartAll'>;
   readonly embedders: EmbedderRegistry;
+  readonly rerankers: RerankerRegistry;
   readonly loadTenantProviders: TenantProviderSource;
   readonly storage: Pick<FileStorage, 'remove'>;
   readonly ingestion: IngestionScheduler;
@@ -47,6 +49,12 @@ export function createSourcesService(deps: SourcesServiceDeps) {
   async function embeddingDimensionsOf(tenantId: string, embeddingModel: string): Promise<number> {
     const embedder = await deps.embedders.resolve(embeddingModel, await deps.loadTenantProviders(tenantId));
     return embedder.dimensions;
+  }
+
+  /** Like the embedding model, a reranking model is checked by resolving it, so a bad one is a 400 now. */
+  async function assertRerankerUsable(tenantId: string, rerankModel: string | null | undefined): Promise<void> {
+    if (!rerankModel) return;
+    await deps.rerankers.resolve(rerankModel, await deps.loadTenantProviders(tenantId));
   }
 
   function assertOverlapFits(chunkTokens: number, chunkOverlapTokens: number): void {
@@ -90,6 +98,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       requireAdmin(actor);
       const embeddingModel = input.embeddingModel ?? deps.config.defaultEmbeddingModel;
       const embeddingDimensions = await embeddingDimensionsOf(actor.tenantId, embeddingModel);
+      await assertRerankerUsable(actor.tenantId, input.rerankModel);
       const now = new Date();
       const source = await withUniqueName(input.name, () =>
         sources.insert(db, {
@@ -99,6 +108,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
           description: input.description ?? '',
           embeddingModel,
           embeddingDimensions,
+          rerankModel: input.rerankModel ?? null,
           chunkTokens: input.chunkTokens,
           chunkOverlapTokens: input.chunkOverlapTokens,
           createdBy: actor.userId,
@@ -121,6 +131,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
         input.embeddingModel !== undefined && input.embeddingModel !== source.embeddingModel
           ? await embeddingDimensionsOf(actor.tenantId, input.embeddingModel)
           : undefined;
+      if (input.rerankModel !== source.rerankModel) await assertRerankerUsable(actor.tenantId, input.rerankModel);
       const isReindexing = changesIndexing(source, input);
       const queued = await withUniqueName(input.name, () =>
         db.transaction(async (tx) => {

@@ -8,6 +8,7 @@ export interface SearchedSource {
   readonly id: string;
   readonly embeddingModel: string;
   readonly embeddingDimensions: number;
+  readonly rerankModel: string | null;
 }
 
 export interface CandidateFilter {
@@ -44,6 +45,7 @@ export async function findSearchedSources(
       id: knowledgeSources.id,
       embeddingModel: knowledgeSources.embeddingModel,
       embeddingDimensions: knowledgeSources.embeddingDimensions,
+      rerankModel: knowledgeSources.rerankModel,
     })
     .from(knowledgeSources)
     .where(inTenant(knowledgeSources, tenantId, inArray(knowledgeSources.id, [...sourceIds])));

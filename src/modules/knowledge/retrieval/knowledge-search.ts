@@ -1,6 +1,8 @@
 import type { Embedder, EmbedderRegistry } from '../../../ai/embeddings/embedder-types.js';
 import type { TenantProviderConfig } from '../../../ai/model-types.js';
+import type { RerankerRegistry } from '../../../ai/reranking/reranker-registry.js';
 import type { Database } from '../../../platform/db/client.js';
+import type { Logger } from '../../../platform/logger.js';
 import { isUuid } from '../../../platform/ids.js';
 import {
   findSearchedSources,
@@ -11,15 +13,26 @@ import {
   type SearchedSource,
 } from './knowledge-search.repository.js';
 import { bm25Candidates } from './bm25-search.js';
-import type { KnowledgeSearch, SearchHit } from './knowledge-search.types.js';
+import type { KnowledgeSearch, SearchHit, SearchOutcome, SearchRequest } from './knowledge-search.types.js';
 import { passageHighlighter } from './passage-highlights.js';
 import { defaultFusion, fuseCandidates, type FusionOptions } from './rank-fusion.js';
+import { rerankModelOf, rerankPool } from './search-reranking.js';
 
-export type { KnowledgeSearch, SearchHit, SearchMode, SearchRequest } from './knowledge-search.types.js';
+export type {
+  KnowledgeSearch,
+  RerankingReport,
+  SearchHit,
+  SearchMode,
+  SearchOutcome,
+  SearchRequest,
+} from './knowledge-search.types.js';
 
 export interface KnowledgeSearchDeps {
   readonly db: Database;
   readonly embedders: EmbedderRegistry;
+  /** A source's reranking model reorders hybrid results (search-reranking.ts). */
+  readonly rerankers: RerankerRegistry;
+  readonly logger: Pick<Logger, 'warn'>;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
   /** Hybrid's fusion of the two lists; the default is what SciFact favoured (bench/retrieval). */
   readonly fusion?: FusionOptions;
@@ -78,51 +91,95 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
       .slice(0, filter.limit);
   }
 
-  return {
-    async search(request, signal) {
-      const query = request.query.trim();
-      const sourceIds = request.sourceIds.filter(isUuid);
-      const documentIds = request.documentIds?.filter(isUuid);
-      const topK = Math.min(Math.floor(request.topK), maxTopK);
-      if (query.length === 0 || sourceIds.length === 0 || documentIds?.length === 0 || !(topK > 0)) return [];
-      const filter = (limit: number, searched: readonly string[] = sourceIds): CandidateFilter => ({
-        tenantId: request.tenantId,
-        sourceIds: searched,
-        documentIds,
-        limit,
-      });
-      // The vector side needs the sources' embedding models first; another tenant's source is not found.
-      const nearest = async (limit: number) => {
-        const sources = await findSearchedSources(deps.db, request.tenantId, sourceIds);
-        signal?.throwIfAborted();
-        const searched = sources.map((source) => source.id);
-        return sources.length === 0 ? [] : vectorSearch(query, filter(limit, searched), sources, signal);
-      };
-
-      // BM25 needs no look-up first: its first statement reads the sources, within the tenant, itself.
-      let ranked: RankedCandidate[];
-      if (request.mode === 'lexical') {
-        ranked = (await bm25Candidates(deps.db, query, filter(topK))).map(lexicalOnly);
-      } else if (request.mode === 'vector') {
-        ranked = (await nearest(topK)).map(vectorOnly);
-      } else {
-        const candidates = Math.max(deps.hybridCandidates ?? hybridDepth(topK), topK);
-        const [lexical, vector] = await Promise.all([
-          bm25Candidates(deps.db, query, filter(candidates)),
-          nearest(candidates),
-        ]);
-        ranked = fuseLists(lexical, vector, fusion).slice(0, topK);
-      }
+  async function searchExplained(request: SearchRequest, signal?: AbortSignal): Promise<SearchOutcome> {
+    const query = request.query.trim();
+    const sourceIds = request.sourceIds.filter(isUuid);
+    const documentIds = request.documentIds?.filter(isUuid);
+    const topK = Math.min(Math.floor(request.topK), maxTopK);
+    const nothing: SearchOutcome = { hits: [], reranking: null };
+    if (query.length === 0 || sourceIds.length === 0 || documentIds?.length === 0 || !(topK > 0)) return nothing;
+    const { tenantId } = request;
+    const filter = (limit: number, searched: readonly string[] = sourceIds): CandidateFilter => ({
+      tenantId,
+      sourceIds: searched,
+      documentIds,
+      limit,
+    });
+    // The vector side needs the sources' embedding models first; another tenant's source is not found.
+    const nearestIn = async (lookup: Promise<SearchedSource[]>, limit: number) => {
+      const sources = await lookup;
       signal?.throwIfAborted();
-      return toHits(
-        ranked,
-        await loadHitDetails(
-          deps.db,
-          request.tenantId,
-          ranked.map((hit) => hit.chunkId),
-          query,
-        ),
-      );
+      const searched = sources.map((source) => source.id);
+      return sources.length === 0 ? [] : vectorSearch(query, filter(limit, searched), sources, signal);
+    };
+    const lookUpSources = () => findSearchedSources(deps.db, tenantId, sourceIds);
+
+    // BM25 needs no look-up first: its first statement reads the sources, within the tenant, itself.
+    let ranked: RankedCandidate[];
+    if (request.mode === 'lexical') {
+      ranked = (await bm25Candidates(deps.db, query, filter(topK))).map(lexicalOnly);
+    } else if (request.mode === 'vector') {
+      ranked = (await nearestIn(lookUpSources(), topK)).map(vectorOnly);
+    } else {
+      const candidates = Math.max(deps.hybridCandidates ?? hybridDepth(topK), topK);
+      const sourcesLookup = lookUpSources();
+      const [lexical, vector, sources] = await Promise.all([
+        bm25Candidates(deps.db, query, filter(candidates)),
+        nearestIn(sourcesLookup, candidates),
+        sourcesLookup,
+      ]);
+      const fused = fuseLists(lexical, vector, fusion);
+      const rerankModel = request.rerank === false ? null : rerankModelOf(sources);
+      if (rerankModel) return reranked(query, tenantId, rerankModel, fused.slice(0, candidates), topK, signal);
+      ranked = fused.slice(0, topK);
+    }
+    signal?.throwIfAborted();
+    const loaded = await loadHitDetails(
+      deps.db,
+      tenantId,
+      ranked.map((hit) => hit.chunkId),
+      query,
+    );
+    return { hits: toHits(ranked, loaded), reranking: null };
+  }
+
+  /** The fused pool's passages, reordered by the sources' reranking model (search-reranking.ts). */
+  async function reranked(
+    query: string,
+    tenantId: string,
+    modelRef: string,
+    pool: readonly RankedCandidate[],
+    topK: number,
+    signal?: AbortSignal,
+  ): Promise<SearchOutcome> {
+    signal?.throwIfAborted();
+    const loaded = await loadHitDetails(
+      deps.db,
+      tenantId,
+      pool.map((hit) => hit.chunkId),
+      query,
+    );
+    const contents = new Map(loaded.details.map((detail) => [detail.chunkId, detail.content]));
+    const { ranked, report } = await rerankPool(
+      deps,
+      {
+        tenantId,
+        query,
+        modelRef,
+        topK,
+        // A chunk removed since it was ranked has no text left to rerank.
+        pool: pool.filter((candidate) => contents.has(candidate.chunkId)),
+        contentOf: (candidate) => contents.get(candidate.chunkId)!,
+      },
+      signal,
+    );
+    return { hits: toHits(ranked, loaded), reranking: report };
+  }
+
+  return {
+    searchExplained,
+    async search(request, signal) {
+      return (await searchExplained(request, signal)).hits;
     },
   };
 }
@@ -134,6 +191,7 @@ interface RankedCandidate {
   readonly vectorScore: number | null;
   readonly lexicalRank: number | null;
   readonly vectorRank: number | null;
+  readonly rerankScore?: number | null;
 }
 
 function lexicalOnly(candidate: Candidate, index: number): RankedCandidate {
@@ -164,6 +222,8 @@ function toHits(ranked: readonly RankedCandidate[], loaded: Awaited<ReturnType<t
   return ranked.flatMap((candidate) => {
     const detail = byId.get(candidate.chunkId);
     if (!detail) return [];
-    return [{ ...detail, ...candidate, highlights: highlight(detail.content) }];
+    return [
+      { ...detail, ...candidate, rerankScore: candidate.rerankScore ?? null, highlights: highlight(detail.content) },
+    ];
   });
 }

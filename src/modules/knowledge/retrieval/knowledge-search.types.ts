@@ -8,6 +8,8 @@ export interface SearchRequest {
   readonly topK: number;
   readonly mode: SearchMode;
   readonly documentIds?: readonly string[];
+  /** False leaves out the sources' reranking model (to compare with it); only hybrid search reranks. */
+  readonly rerank?: boolean;
 }
 
 export interface SearchHit {
@@ -23,10 +25,28 @@ export interface SearchHit {
   readonly vectorScore: number | null;
   readonly lexicalRank: number | null;
   readonly vectorRank: number | null;
+  /** The reranking model's relevance score (then also `score`); null when the search was not reranked. */
+  readonly rerankScore: number | null;
   /** Passages of content around the matched query terms, with each match wrapped in «…». */
   readonly highlights: readonly string[];
 }
 
+/** Whether a reranking model reordered the results; a failed one leaves them in hybrid order. */
+export interface RerankingReport {
+  readonly model: string;
+  readonly status: 'applied' | 'failed';
+  /** Why it failed, in a sentence for the person configuring it. */
+  readonly message?: string;
+}
+
+export interface SearchOutcome {
+  readonly hits: SearchHit[];
+  /** Null when no reranking model was used (none configured, not hybrid, or `rerank: false`). */
+  readonly reranking: RerankingReport | null;
+}
+
 export interface KnowledgeSearch {
   search(request: SearchRequest, signal?: AbortSignal): Promise<SearchHit[]>;
+  /** The same search, saying whether it was reranked: what the query endpoint shows. */
+  searchExplained(request: SearchRequest, signal?: AbortSignal): Promise<SearchOutcome>;
 }

@@ -2,7 +2,7 @@ import { index, integer, pgTable, real, text, uniqueIndex, uuid, jsonb } from 'd
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import { users } from './users.js';
 
-export const providerKinds = ['openai', 'azure', 'anthropic', 'openai-compatible'] as const;
+export const providerKinds = ['openai', 'azure', 'anthropic', 'openai-compatible', 'cohere'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
 
 /** A tenant's own model provider; the credential is encrypted at rest and never returned. */

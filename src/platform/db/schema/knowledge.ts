@@ -6,7 +6,6 @@ import {
   integer,
   pgTable,
   primaryKey,
-
   smallint,
   text,
   timestamp,
@@ -43,6 +42,8 @@ export const knowledgeSources = pgTable(
     /** `offline` (the built-in embedder) or `provider:model`, as agents name chat models. */
     embeddingModel: text('embedding_model').notNull(),
     embeddingDimensions: smallint('embedding_dimensions').notNull(),
+    /** `provider:model` that reorders hybrid search's best candidates; null searches without reranking. */
+    rerankModel: text('rerank_model'),
     chunkTokens: integer('chunk_tokens').notNull(),
     chunkOverlapTokens: integer('chunk_overlap_tokens').notNull(),
     /** BM25's collection statistics, kept in step with the chunks in the same transaction. */
@@ -117,7 +118,10 @@ export const knowledgeChunks = pgTable(
     content: text('content').notNull(),
     /** 1-based page for paged formats (PDF); null otherwise. */
     page: integer('page'),
-    headingPath: text('heading_path').array().notNull().default(sql`'{}'::text[]`),
+    headingPath: text('heading_path')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     tokenCount: integer('token_count').notNull(),
     /** BM25's document length: the number of indexed terms in the chunk. */
     termCount: integer('term_count').notNull(),
@@ -216,7 +220,6 @@ export const files = pgTable(
   },
   (table) => [index('files_tenant_uploader_idx').on(table.tenantId, table.uploadedBy, table.id.desc())],
 );
-
 
 /** A passage a reply drew on, stored with the message; `marker` is the [n] the model was told to cite. */
 export interface StoredCitation {
