@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedderRegistry, embeddingBatchSize } from '../../src/ai/embeddings/embedder-registry.js';
 import type { TenantProviderConfig } from '../../src/ai/model-types.js';
-import { AppError } from '../../src/platform/errors.js';
+import { appErrorOf } from '../harness/app-errors.js';
 import { startFakeEmbeddingsServer, type FakeEmbeddingsServer } from './fake-embeddings-server.js';
 
 let server: FakeEmbeddingsServer;
@@ -24,16 +24,6 @@ afterAll(async () => {
   await server.close();
   await oddServer.close();
 });
-
-async function rejection(promise: unknown): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('embedder registry', () => {
   it('embeds with a provider model in batches, measuring an unknown model once', async () => {
@@ -62,10 +52,10 @@ describe('embedder registry', () => {
   it('refuses Anthropic, unknown providers, malformed refs and unsupported widths with a sentence', async () => {
     const anthropic: TenantProviderConfig = { name: 'claude', kind: 'anthropic', apiKey: 'sk-test', settings: {} };
     const refused = [
-      await rejection(registry.resolve('claude:whatever', [anthropic])),
-      await rejection(registry.resolve('nowhere:model', [])),
-      await rejection(registry.resolve('not a ref', [])),
-      await rejection(registry.resolve('odd:model', [compatible('odd', oddServer.baseUrl)])),
+      await appErrorOf(registry.resolve('claude:whatever', [anthropic])),
+      await appErrorOf(registry.resolve('nowhere:model', [])),
+      await appErrorOf(registry.resolve('not a ref', [])),
+      await appErrorOf(registry.resolve('odd:model', [compatible('odd', oddServer.baseUrl)])),
     ];
     for (const error of refused) expect(error.code).toBe('validation_failed');
     expect(refused[0]!.message).toContain('offers no embedding models');

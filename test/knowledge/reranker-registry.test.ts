@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
 import type { TenantProviderConfig } from '../../src/ai/model-types.js';
 import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
-import { AppError } from '../../src/platform/errors.js';
+import { appErrorOf } from '../harness/app-errors.js';
 import { startFakeRerankServer, type FakeRerankServer } from '../fakes/fake-rerank-server.js';
 
 let server: FakeRerankServer;
@@ -24,16 +24,6 @@ beforeEach(() => {
 afterAll(async () => {
   await server.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('reranker registry', () => {
   it("reranks with a tenant's Cohere provider over Cohere's wire format, best first", async () => {
@@ -88,10 +78,10 @@ describe('reranker registry', () => {
     const anthropic: TenantProviderConfig = { name: 'claude', kind: 'anthropic', apiKey: 'sk-ant', settings: {} };
     const keyless: TenantProviderConfig = { name: 'co', kind: 'cohere', settings: {} };
     const refused = [
-      await rejection(registry.resolve('offline', [])),
-      await rejection(registry.resolve('claude:rerank', [anthropic])),
-      await rejection(registry.resolve('nowhere:rerank-v3.5', [])),
-      await rejection(registry.resolve('co:rerank-v3.5', [keyless])),
+      await appErrorOf(registry.resolve('offline', [])),
+      await appErrorOf(registry.resolve('claude:rerank', [anthropic])),
+      await appErrorOf(registry.resolve('nowhere:rerank-v3.5', [])),
+      await appErrorOf(registry.resolve('co:rerank-v3.5', [keyless])),
     ];
     for (const error of refused) expect(error.code).toBe('validation_failed');
     expect(refused[0]!.message).toContain('there is no built-in reranker');
@@ -104,7 +94,7 @@ describe('reranker registry', () => {
   it('a Cohere provider named as a chat model is refused with a sentence, not a failed stream', async () => {
     const models = createModelRegistry({ config: { providers: {}, defaultModel: undefined } });
     const cohere: TenantProviderConfig = { name: 'co', kind: 'cohere', apiKey: 'k', settings: {} };
-    const error = await rejection(models.resolve('co:command-r', [cohere]));
+    const error = await appErrorOf(models.resolve('co:command-r', [cohere]));
     expect(error.message).toContain('uses for reranking knowledge search only');
   });
 

@@ -133,14 +133,19 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
       if (rerankModel) return reranked(query, tenantId, rerankModel, fused.slice(0, candidates), topK, signal);
       ranked = fused.slice(0, topK);
     }
+    const loaded = await detailsOf(tenantId, ranked, query, signal);
+    return { hits: toHits(ranked, loaded), reranking: null };
+  }
+
+  /** The chunks' documents and text, once the search is known to be still wanted. */
+  function detailsOf(tenantId: string, ranked: readonly RankedCandidate[], query: string, signal?: AbortSignal) {
     signal?.throwIfAborted();
-    const loaded = await loadHitDetails(
+    return loadHitDetails(
       deps.db,
       tenantId,
       ranked.map((hit) => hit.chunkId),
       query,
     );
-    return { hits: toHits(ranked, loaded), reranking: null };
   }
 
   /** The fused pool's passages, reordered by the sources' reranking model (search-reranking.ts). */
@@ -152,13 +157,7 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     topK: number,
     signal?: AbortSignal,
   ): Promise<SearchOutcome> {
-    signal?.throwIfAborted();
-    const loaded = await loadHitDetails(
-      deps.db,
-      tenantId,
-      pool.map((hit) => hit.chunkId),
-      query,
-    );
+    const loaded = await detailsOf(tenantId, pool, query, signal);
     const contents = new Map(loaded.details.map((detail) => [detail.chunkId, detail.content]));
     const { ranked, report } = await rerankPool(
       deps,
