@@ -11,7 +11,7 @@ export interface TenantUser {
   createdAt: string;
 }
 
-export const providerKinds = ['openai', 'azure', 'anthropic', 'openai-compatible'] as const;
+export const providerKinds = ['openai', 'azure', 'anthropic', 'openai-compatible', 'cohere'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
 
 /** A stored API key is never part of it: only whether one is set. */

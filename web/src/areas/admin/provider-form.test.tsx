@@ -103,4 +103,27 @@ describe('provider form', () => {
       models: ['dep-1', 'dep-2'],
     });
   });
+
+  it('creates a Cohere provider for reranking, with its key and without a base URL', async () => {
+    const server = providersServer();
+    const apiKey = await openEditor(server, '/admin/providers/new');
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'cohere' } });
+    const kind = screen.getByLabelText<HTMLSelectElement>('Kind');
+    fireEvent.change(kind, { target: { value: 'cohere' } });
+    expect(kind.selectedOptions[0]?.textContent).toBe('Cohere (reranking)');
+    expect(screen.getByText('Optional; empty uses api.cohere.com/v2.')).toBeTruthy();
+    expect(screen.getByText(/reranking model ids, e\.g\. rerank-v3\.5.*agents cannot chat with them/)).toBeTruthy();
+    expect(screen.getByText('Required by Cohere. Stored encrypted and never shown again.')).toBeTruthy();
+    fireEvent.change(apiKey, { target: { value: 'co-secret' } });
+    fireEvent.change(screen.getByLabelText('Models'), { target: { value: 'rerank-v3.5' } });
+    save('Add provider');
+    await waitFor(() => expect(server.callsTo('POST', '/v1/providers')).toHaveLength(1));
+    expect(server.callsTo('POST', '/v1/providers')[0]?.body).toEqual({
+      name: 'cohere',
+      kind: 'cohere',
+      apiKey: 'co-secret',
+      settings: {},
+      models: ['rerank-v3.5'],
+    });
+  });
 });

@@ -18,6 +18,7 @@ const kindLabels: Record<ProviderKind, string> = {
   azure: 'Azure OpenAI',
   anthropic: 'Anthropic',
   'openai-compatible': 'OpenAI-compatible (Ollama, vLLM, LM Studio…)',
+  cohere: 'Cohere (reranking)',
 };
 
 export const providerKindLabel = (kind: ProviderKind): string => kindLabels[kind];
@@ -40,6 +41,7 @@ const settingsByKind: Record<ProviderKind, readonly SettingSpec[]> = {
   ],
   anthropic: [],
   'openai-compatible': [],
+  cohere: [],
 };
 const formSettingKeys = new Set(Object.values(settingsByKind).flatMap((specs) => specs.map((spec) => spec.key)));
 
@@ -48,14 +50,31 @@ const baseUrlHints: Record<ProviderKind, string> = {
   azure: 'Optional when the resource name is given.',
   anthropic: 'Optional; empty uses api.anthropic.com.',
   'openai-compatible': 'Required, e.g. http://127.0.0.1:11434/v1 for Ollama.',
+  cohere: 'Optional; empty uses api.cohere.com/v2.',
 };
 
 const modelsHints: Record<ProviderKind, string> = {
   openai: 'Comma-separated model ids offered in the agent form; empty offers the usual ones.',
   azure: 'Comma-separated deployment names offered in the agent form.',
   anthropic: 'Comma-separated model ids offered in the agent form; empty offers the usual ones.',
-  'openai-compatible': 'Comma-separated model ids the server serves, offered in the agent form.',
+  'openai-compatible':
+    'Comma-separated model ids the server serves, offered in the agent form. A server with /v1/rerank (vLLM, Infinity) can also rerank for knowledge sources.',
+  cohere:
+    'Comma-separated reranking model ids, e.g. rerank-v3.5. Knowledge sources name them as name:model to reorder search results; agents cannot chat with them.',
 };
+
+const modelsPlaceholders: Partial<Record<ProviderKind, string>> = {
+  azure: 'my-gpt-4o, my-gpt-4o-mini',
+  cohere: 'rerank-v3.5',
+};
+
+function apiKeyHint(kind: ProviderKind, key: { isRemovingKey: boolean; hasStoredKey: boolean }): string {
+  if (key.isRemovingKey) return 'The stored key will be removed when you save.';
+  if (key.hasStoredKey) return 'A key is stored and is never shown. Type a new one to replace it.';
+  // The server saves a Cohere provider without a key, then refuses every source that names its models.
+  if (kind === 'cohere') return 'Required by Cohere. Stored encrypted and never shown again.';
+  return 'Stored encrypted and never shown again.';
+}
 
 const parseModels = (text: string): string[] =>
   text
@@ -151,18 +170,7 @@ export function ProviderForm(props: {
         placeholder={kind === 'openai-compatible' ? 'http://127.0.0.1:11434/v1' : undefined}
         spellCheck={false}
       />
-      <Field
-        label="API key"
-        field="apiKey"
-        error={error}
-        hint={
-          isRemovingKey
-            ? 'The stored key will be removed when you save.'
-            : hasStoredKey
-              ? 'A key is stored and is never shown. Type a new one to replace it.'
-              : 'Stored encrypted and never shown again.'
-        }
-      >
+      <Field label="API key" field="apiKey" error={error} hint={apiKeyHint(kind, { isRemovingKey, hasStoredKey })}>
         {(control) => (
           <div className="row input-with-action">
             <input
@@ -220,7 +228,7 @@ export function ProviderForm(props: {
         hint={modelsHints[kind]}
         value={models}
         onValueChange={setModels}
-        placeholder={kind === 'azure' ? 'my-gpt-4o, my-gpt-4o-mini' : undefined}
+        placeholder={modelsPlaceholders[kind]}
         spellCheck={false}
       />
       {error !== null && error !== undefined && <ErrorNotice error={error} />}

@@ -16,6 +16,7 @@ const source: KnowledgeSource = {
   description: '',
   embeddingModel: 'offline',
   embeddingDimensions: 256,
+  rerankModel: null,
   chunkTokens: 512,
   chunkOverlapTokens: 64,
   documentCount: 0,

@@ -8,6 +8,8 @@ export interface KnowledgeSource {
   description: string;
   embeddingModel: string;
   embeddingDimensions: number;
+  /** 'provider:model' that reorders hybrid search results; null searches without reranking. */
+  rerankModel: string | null;
   chunkTokens: number;
   chunkOverlapTokens: number;
   documentCount: number;
@@ -16,11 +18,12 @@ export interface KnowledgeSource {
   updatedAt?: string;
 }
 
-/** The body of POST /v1/knowledge-sources; PATCH takes the same fields. */
+/** The body of POST /v1/knowledge-sources; PATCH takes the same fields, and `rerankModel: null` to clear it. */
 export interface KnowledgeSourceInput {
   name: string;
   description: string;
   embeddingModel?: string;
+  rerankModel?: string | null;
   chunkTokens?: number;
   chunkOverlapTokens?: number;
 }
@@ -59,13 +62,25 @@ export interface SearchHit {
   score: number;
   lexicalScore: number | null;
   vectorScore: number | null;
+  /** The reranking model's relevance score (then also `score`); null when not reranked. */
+  rerankScore: number | null;
   /** Passages around the matched terms, each match wrapped in «…». */
   highlights: string[];
+}
+
+/** Whether the source's reranking model reordered the passages; a failure leaves them in hybrid order. */
+export interface RerankingReport {
+  model: string;
+  status: 'applied' | 'failed';
+  /** Why it failed, as a sentence. */
+  message?: string;
 }
 
 export interface QueryAnswer {
   mode: SearchMode;
   tookMs: number;
+  /** Null when no reranking model was used. */
+  reranking: RerankingReport | null;
   results: SearchHit[];
 }
 

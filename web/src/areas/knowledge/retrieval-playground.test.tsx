@@ -12,6 +12,7 @@ const source: KnowledgeSource = {
   description: 'How we work',
   embeddingModel: 'offline',
   embeddingDimensions: 256,
+  rerankModel: null,
   chunkTokens: 512,
   chunkOverlapTokens: 64,
   documentCount: 2,
@@ -22,6 +23,7 @@ const source: KnowledgeSource = {
 const answer: QueryAnswer = {
   mode: 'lexical',
   tookMs: 12,
+  reranking: null,
   results: [
     {
       chunkId: 'c1',
@@ -33,6 +35,7 @@ const answer: QueryAnswer = {
       score: 0.9123,
       lexicalScore: 7.5,
       vectorScore: null,
+      rerankScore: null,
       highlights: ['Everyone gets 25 days of paid «holiday» a year. <img src=x onerror=«alert»(1)>'],
     },
     {
@@ -45,15 +48,33 @@ const answer: QueryAnswer = {
       score: 0.41,
       lexicalScore: 2.25,
       vectorScore: null,
+      rerankScore: null,
       highlights: [],
     },
   ],
 };
 
-function openPlayground(onQuery: (body: unknown) => Response) {
+const rerankedSource: KnowledgeSource = { ...source, rerankModel: 'cohere:rerank-v3.5' };
+
+/** The answer of a hybrid search of `rerankedSource`, reordered by its model or left alone when it failed. */
+function hybridAnswer(reranking: QueryAnswer['reranking']): QueryAnswer {
+  const isApplied = reranking?.status === 'applied';
+  return {
+    mode: 'hybrid',
+    tookMs: 40,
+    reranking,
+    results: answer.results.map((hit) => ({
+      ...hit,
+      score: isApplied ? 0.95 : hit.score,
+      rerankScore: isApplied ? 0.95 : null,
+    })),
+  };
+}
+
+function openPlayground(onQuery: (body: unknown) => Response, shownSource: KnowledgeSource = source) {
   const server = fakeApi(
     {
-      'GET /v1/knowledge-sources/ks1': () => Response.json(source),
+      'GET /v1/knowledge-sources/ks1': () => Response.json(shownSource),
       'POST /v1/knowledge-sources/ks1/query': (call) => onQuery(call.body),
     },
     { role: 'member' },
@@ -88,6 +109,9 @@ describe('retrieval playground', () => {
     const first = passages[0]!;
     expect(first.textContent).toContain('page 3 › Leave › Holidays');
     expect(first.textContent).toContain('score 0.912 · words 7.500 · meaning —');
+    // A source without a reranking model offers no reranking.
+    fireEvent.change(screen.getByLabelText('Mode'), { target: { value: 'hybrid' } });
+    expect(screen.queryByRole('checkbox')).toBeNull();
     // Without highlights, the passage itself is shown.
     expect(passages[1]!.querySelector('.search-highlights')?.textContent).toBe('The office closes on public holidays.');
   });
@@ -123,6 +147,56 @@ describe('retrieval playground', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Search' }));
     expect((await screen.findByRole('alert')).textContent).toContain('The query is too long');
     await waitFor(() => expect(screen.getByLabelText('Query').getAttribute('aria-invalid')).toBe('true'));
+  });
+
+  it("reranks hybrid searches with the source's model unless unchecked, and says so with each passage's score", async () => {
+    const server = await openPlayground(
+      (body) =>
+        Response.json(
+          hybridAnswer(
+            (body as { rerank?: boolean }).rerank ? { model: 'cohere:rerank-v3.5', status: 'applied' } : null,
+          ),
+        ),
+      rerankedSource,
+    );
+    const rerank = await screen.findByRole<HTMLInputElement>('checkbox', { name: 'Rerank with cohere:rerank-v3.5' });
+    expect(rerank.checked).toBe(true);
+    fireEvent.change(screen.getByLabelText('Query'), { target: { value: 'holiday' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+
+    expect((await screen.findByText(/Reranked by/)).textContent).toBe('Reranked by cohere:rerank-v3.5');
+    const calls = () => server.callsTo('POST', '/v1/knowledge-sources/ks1/query').map((call) => call.body);
+    expect(calls()[0]).toEqual({ query: 'holiday', mode: 'hybrid', topK: 8, rerank: true });
+    const first = within(screen.getByRole('list', { name: 'Passages found' })).getAllByRole('listitem')[0]!;
+    expect(first.textContent).toContain('score 0.950 · rerank 0.950 · words 7.500');
+
+    fireEvent.click(rerank);
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    await waitFor(() => expect(screen.queryByText(/Reranked by/)).toBeNull());
+    expect(calls()[1]).toEqual({ query: 'holiday', mode: 'hybrid', topK: 8, rerank: false });
+    expect(screen.getAllByRole('listitem')[0]!.textContent).not.toContain('rerank');
+
+    // Only hybrid results are reranked, so the other modes neither offer nor send it.
+    fireEvent.change(screen.getByLabelText('Mode'), { target: { value: 'vector' } });
+    expect(screen.queryByRole('checkbox')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    await waitFor(() => expect(calls()).toHaveLength(3));
+    expect(calls()[2]).not.toHaveProperty('rerank');
+  });
+
+  it('warns when reranking failed, with the sentence saying why', async () => {
+    const message =
+      "Reranking with 'cohere:rerank-v3.5' failed: its server answered HTTP 401. The results are in hybrid order; check the provider's address, key and model name";
+    await openPlayground(
+      () => Response.json(hybridAnswer({ model: 'cohere:rerank-v3.5', status: 'failed', message })),
+      rerankedSource,
+    );
+    fireEvent.change(await screen.findByLabelText('Query'), { target: { value: 'holiday' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+
+    expect((await screen.findByRole('alert')).textContent).toBe(message);
+    expect(screen.queryByText(/Reranked by/)).toBeNull();
+    expect(screen.getAllByRole('listitem')).toHaveLength(2);
   });
 
   it('offers members the playground but no way to change the source', async () => {

@@ -4,7 +4,14 @@ import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field, TextField } from '../../ui/field';
 import { HighlightedText } from './highlighted-text';
-import { searchModes, sourceApiPath, type QueryAnswer, type SearchHit, type SearchMode } from './knowledge-api';
+import {
+  searchModes,
+  sourceApiPath,
+  type QueryAnswer,
+  type RerankingReport,
+  type SearchHit,
+  type SearchMode,
+} from './knowledge-api';
 
 const modeLabels: Record<SearchMode, string> = {
   hybrid: 'Hybrid (words and meaning)',
@@ -15,24 +22,40 @@ const modeLabels: Record<SearchMode, string> = {
 const formatMs = (ms: number) => (ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`);
 const formatScore = (score: number | null) => (score === null ? '—' : score.toFixed(3));
 
+/** The body of POST /v1/knowledge-sources/:id/query; `rerank: false` searches without the reranking model. */
+interface QueryRequest {
+  query: string;
+  mode: SearchMode;
+  topK: number;
+  rerank?: boolean;
+}
+
 /**
  * Ask a source what an agent would ask it: the ranked passages come back with their scores and the
- * matched words marked, so an administrator can see why a passage was (or was not) found.
+ * matched words marked, so an administrator can see why a passage was (or was not) found. A source with
+ * a reranking model can be searched with and without it, to compare the two orders.
  */
-export function RetrievalPlayground({ sourceId }: { sourceId: string }) {
+export function RetrievalPlayground({ sourceId, rerankModel }: { sourceId: string; rerankModel: string | null }) {
   const { api } = useServices();
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<SearchMode>('hybrid');
   const [topK, setTopK] = useState('8');
+  const [isReranking, setIsReranking] = useState(true);
+  // The server reranks hybrid results only; in the other modes the choice would mean nothing.
+  const canRerank = rerankModel !== null && mode === 'hybrid';
   const search = useMutation({
-    mutationFn: (body: { query: string; mode: SearchMode; topK: number }) =>
-      api.post<QueryAnswer>(`${sourceApiPath(sourceId)}/query`, body),
+    mutationFn: (body: QueryRequest) => api.post<QueryAnswer>(`${sourceApiPath(sourceId)}/query`, body),
   });
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const count = Number(topK);
-    search.mutate({ query: query.trim(), mode, topK: Number.isInteger(count) ? count : 8 });
+    search.mutate({
+      query: query.trim(),
+      mode,
+      topK: Number.isInteger(count) ? count : 8,
+      ...(canRerank && { rerank: isReranking }),
+    });
   }
 
   return (
@@ -75,6 +98,12 @@ export function RetrievalPlayground({ sourceId }: { sourceId: string }) {
             step={1}
           />
         </div>
+        {canRerank && (
+          <label className="inline">
+            <input type="checkbox" checked={isReranking} onChange={(event) => setIsReranking(event.target.checked)} />
+            Rerank with <code>{rerankModel}</code>
+          </label>
+        )}
         {search.error !== null && <ErrorNotice error={search.error} />}
         <div className="row form-actions">
           <button type="submit" className="primary" disabled={search.isPending || !query.trim()}>
@@ -98,6 +127,7 @@ function SearchResults({ answer }: { answer: QueryAnswer }) {
           {answer.mode} · {formatMs(answer.tookMs)}
         </span>
       </h2>
+      {answer.reranking && <RerankingNote reranking={answer.reranking} />}
       {count === 0 ? (
         <p className="muted">Nothing in this source matches. Try other words, or the vector mode for meaning.</p>
       ) : (
@@ -111,6 +141,22 @@ function SearchResults({ answer }: { answer: QueryAnswer }) {
   );
 }
 
+/** A failed reranking does not fail the search, so the sentence saying why must not be missed. */
+function RerankingNote({ reranking }: { reranking: RerankingReport }) {
+  if (reranking.status === 'applied') {
+    return (
+      <p className="muted">
+        Reranked by <code>{reranking.model}</code>
+      </p>
+    );
+  }
+  return (
+    <p className="error-notice" role="alert">
+      {reranking.message ?? `Reranking with ${reranking.model} failed; the passages are in hybrid order.`}
+    </p>
+  );
+}
+
 function SearchResult({ hit, rank }: { hit: SearchHit; rank: number }) {
   const location = [hit.page !== null ? `page ${hit.page}` : null, ...hit.headingPath].filter(Boolean).join(' › ');
   return (
@@ -121,8 +167,8 @@ function SearchResult({ hit, rank }: { hit: SearchHit; rank: number }) {
         {location && <span className="muted">{location}</span>}
         <span className="spacer" />
         <span className="search-scores muted">
-          score {formatScore(hit.score)} · words {formatScore(hit.lexicalScore)} · meaning{' '}
-          {formatScore(hit.vectorScore)}
+          score {formatScore(hit.score)} · {hit.rerankScore !== null && <>rerank {formatScore(hit.rerankScore)} · </>}
+          words {formatScore(hit.lexicalScore)} · meaning {formatScore(hit.vectorScore)}
         </span>
       </div>
       {hit.highlights.length > 0 ? (

@@ -11,8 +11,20 @@ function wholeNumber(text: string): number | undefined {
 }
 
 /**
- * Name, description, embedding model and chunking of a source. Empty model and chunking fields are left
- * out, so the server's defaults apply. Changing them on a source with documents re-indexes every document.
+ * What to send for the reranking model: on create, only a typed one; on edit, only a change, with null
+ * for a cleared one (an absent field would keep the stored model).
+ */
+function rerankModelToSend(typed: string, source: KnowledgeSource | undefined): string | null | undefined {
+  const model = typed.trim();
+  if (!source) return model || undefined;
+  if (model === (source.rerankModel ?? '')) return undefined;
+  return model || null;
+}
+
+/**
+ * Name, description, embedding and reranking models and chunking of a source. Empty embedding and chunking
+ * fields are left out, so the server's defaults apply. Changing the embedding model or the chunking of a
+ * source with documents re-indexes every document; the reranking model only changes how searches rank.
  */
 export function SourceForm(props: {
   source?: KnowledgeSource;
@@ -25,6 +37,7 @@ export function SourceForm(props: {
   const [name, setName] = useState(source?.name ?? '');
   const [description, setDescription] = useState(source?.description ?? '');
   const [embeddingModel, setEmbeddingModel] = useState(source?.embeddingModel ?? '');
+  const [rerankModel, setRerankModel] = useState(source?.rerankModel ?? '');
   const [chunkTokens, setChunkTokens] = useState(source?.chunkTokens.toString() ?? '');
   const [chunkOverlapTokens, setChunkOverlapTokens] = useState(source?.chunkOverlapTokens.toString() ?? '');
 
@@ -32,6 +45,8 @@ export function SourceForm(props: {
     event.preventDefault();
     const input: KnowledgeSourceInput = { name: name.trim(), description };
     if (embeddingModel.trim()) input.embeddingModel = embeddingModel.trim();
+    const rerank = rerankModelToSend(rerankModel, source);
+    if (rerank !== undefined) input.rerankModel = rerank;
     const chunk = wholeNumber(chunkTokens);
     if (chunk !== undefined) input.chunkTokens = chunk;
     const overlap = wholeNumber(chunkOverlapTokens);
@@ -62,20 +77,33 @@ export function SourceForm(props: {
           />
         )}
       </Field>
-      <TextField
-        label="Embedding model"
-        field="embeddingModel"
-        error={error}
-        value={embeddingModel}
-        onValueChange={setEmbeddingModel}
-        hint={
-          source
-            ? 'Changing it re-indexes every document of the source.'
-            : 'Empty uses the server’s default; e.g. offline, or openai:text-embedding-3-small with an OpenAI provider.'
-        }
-        maxLength={200}
-        autoComplete="off"
-      />
+      <div className="field-row">
+        <TextField
+          label="Embedding model"
+          field="embeddingModel"
+          error={error}
+          value={embeddingModel}
+          onValueChange={setEmbeddingModel}
+          hint={
+            source
+              ? 'Changing it re-indexes every document of the source.'
+              : 'Empty uses the server’s default; e.g. offline, or openai:text-embedding-3-small with an OpenAI provider.'
+          }
+          maxLength={200}
+          autoComplete="off"
+        />
+        <TextField
+          label="Reranking model"
+          field="rerankModel"
+          error={error}
+          value={rerankModel}
+          onValueChange={setRerankModel}
+          hint="Optional, e.g. cohere:rerank-v3.5; reorders hybrid search results."
+          maxLength={200}
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </div>
       <div className="field-row">
         <TextField
           label="Passage length (tokens)"

@@ -50,7 +50,10 @@ export function SourcePage() {
             </div>
           }
         />
-        <Route path="query" element={<RetrievalPlayground sourceId={sourceId} />} />
+        <Route
+          path="query"
+          element={<RetrievalPlayground sourceId={sourceId} rerankModel={source.data.rerankModel} />}
+        />
         <Route path="*" element={<Navigate to={base} replace />} />
       </Routes>
     </section>
@@ -92,8 +95,13 @@ function SourceHeader({ source, canManage }: { source: KnowledgeSource; canManag
       <p className="muted intro source-facts">
         {source.documentCount.toLocaleString('en')} {source.documentCount === 1 ? 'document' : 'documents'} ·{' '}
         {source.chunkCount.toLocaleString('en')} passages · <code>{source.embeddingModel}</code> (
-        {source.embeddingDimensions} dimensions) · passages of {source.chunkTokens} tokens, {source.chunkOverlapTokens}{' '}
-        overlapping
+        {source.embeddingDimensions} dimensions) ·{' '}
+        {source.rerankModel && (
+          <>
+            reranked by <code>{source.rerankModel}</code> ·{' '}
+          </>
+        )}
+        passages of {source.chunkTokens} tokens, {source.chunkOverlapTokens} overlapping
       </p>
     </>
   );

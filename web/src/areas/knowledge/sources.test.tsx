@@ -12,6 +12,7 @@ const stored: KnowledgeSource = {
   description: 'How we work',
   embeddingModel: 'offline',
   embeddingDimensions: 384,
+  rerankModel: null,
   chunkTokens: 512,
   chunkOverlapTokens: 64,
   documentCount: 2,
@@ -20,14 +21,17 @@ const stored: KnowledgeSource = {
   updatedAt: '2026-01-01T10:00:00.000Z',
 };
 
+const reranked: KnowledgeSource = { ...stored, rerankModel: 'cohere:rerank-v3.5' };
+
 function knowledgeServer(
   role: 'member' | 'tenant_admin',
   onSave: (body: unknown) => Response = () => Response.json(stored),
+  source: KnowledgeSource = stored,
 ) {
   return fakeApi(
     {
-      'GET /v1/knowledge-sources': () => pageOf([stored]),
-      'GET /v1/knowledge-sources/ks1': () => Response.json(stored),
+      'GET /v1/knowledge-sources': () => pageOf([source]),
+      'GET /v1/knowledge-sources/ks1': () => Response.json(source),
       'GET /v1/knowledge-sources/ks1/documents': () => pageOf([]),
       'POST /v1/knowledge-sources': (call) => onSave(call.body),
       'PATCH /v1/knowledge-sources/ks1': (call) => onSave(call.body),
@@ -93,6 +97,63 @@ describe('knowledge sources', () => {
       chunkTokens: 256,
       chunkOverlapTokens: 64,
     });
+  });
+
+  it('creates a source with a reranking model, sending it trimmed', async () => {
+    const server = knowledgeServer('tenant_admin', () => Response.json(reranked, { status: 201 }), reranked);
+    await open(server, '/knowledge/new');
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'Handbook' } });
+    fireEvent.change(screen.getByLabelText('Reranking model'), { target: { value: ' cohere:rerank-v3.5 ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create source' }));
+
+    await waitFor(() => expect(server.callsTo('POST', '/v1/knowledge-sources')).toHaveLength(1));
+    expect(server.callsTo('POST', '/v1/knowledge-sources')[0]?.body).toEqual({
+      name: 'Handbook',
+      description: '',
+      rerankModel: 'cohere:rerank-v3.5',
+    });
+    const facts = await screen.findByText(/reranked by/);
+    expect(facts.textContent).toContain('reranked by cohere:rerank-v3.5');
+  });
+
+  it('sends rerankModel: null when the reranking model is cleared', async () => {
+    const server = knowledgeServer('tenant_admin', () => Response.json(stored), reranked);
+    await open(server, '/knowledge/ks1/edit');
+    const field = await screen.findByLabelText<HTMLInputElement>('Reranking model');
+    expect(field.value).toBe('cohere:rerank-v3.5');
+    fireEvent.change(field, { target: { value: '  ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+
+    await waitFor(() => expect(server.callsTo('PATCH', '/v1/knowledge-sources/ks1')).toHaveLength(1));
+    expect(server.callsTo('PATCH', '/v1/knowledge-sources/ks1')[0]?.body).toMatchObject({ rerankModel: null });
+  });
+
+  it('leaves an unchanged reranking model out of the edit', async () => {
+    const server = knowledgeServer('tenant_admin', () => Response.json(reranked), reranked);
+    await open(server, '/knowledge/ks1/edit');
+    expect((await screen.findByLabelText<HTMLInputElement>('Reranking model')).value).toBe('cohere:rerank-v3.5');
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Staff handbook' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+
+    await waitFor(() => expect(server.callsTo('PATCH', '/v1/knowledge-sources/ks1')).toHaveLength(1));
+    const body = server.callsTo('PATCH', '/v1/knowledge-sources/ks1')[0]?.body;
+    expect(body).toMatchObject({ name: 'Staff handbook' });
+    expect(body).not.toHaveProperty('rerankModel');
+  });
+
+  it("shows the server's sentence about a reranking model next to its field", async () => {
+    const sentence = "Reranking model 'nope:x' uses provider 'nope', which is not configured; configure it first";
+    const server = knowledgeServer('tenant_admin', () =>
+      problem(400, 'validation_failed', sentence, [{ field: 'rerankModel', message: sentence }]),
+    );
+    await open(server, '/knowledge/ks1/edit');
+    fireEvent.change(await screen.findByLabelText('Reranking model'), { target: { value: 'nope:x' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+
+    expect((await screen.findByRole('alert')).textContent).toContain("Reranking model 'nope:x'");
+    expect(screen.getByLabelText('Reranking model').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByLabelText('Embedding model').getAttribute('aria-invalid')).toBeNull();
+    expect(server.callsTo('PATCH', '/v1/knowledge-sources/ks1')[0]?.body).toMatchObject({ rerankModel: 'nope:x' });
   });
 
   it('deletes a source only after asking, shows a refusal, and leaves the page once it is gone', async () => {
