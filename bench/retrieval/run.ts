@@ -1,5 +1,5 @@
 /**
- * `npm run bench:retrieval -- --collection ../shared/ir/scifact [--synthetic 100000] [--modes lexical,vector,hybrid]`
+ * `npm run bench:retrieval -- --collection ../shared/ir/scifact [--synthetic 100000] [--modes lexical,vector,hybrid] [--rerank-overhead]`
  * Retrieval quality (nDCG@10, recall@100, MRR@10 with trec_eval's definitions, binary judgements, a
  * document scored by its best chunk) and speed (query p50/p95, ingestion throughput) of the one
  * search path (KnowledgeSearch.search), on embedded PGlite, or on PostgreSQL when DATABASE_URL is set.
@@ -19,6 +19,7 @@ import { createBenchSource, deleteBenchTenant, openBenchStorage, type BenchSourc
 import { directIngester, type CorpusText } from './corpus-ingestion.js';
 import { explainVectorQuery } from './explain-vector-query.js';
 import { meanMetrics, percentile, scoreRanking, type QueryMetrics } from './ranking-metrics.js';
+import { timeRerankOverhead } from './rerank-overhead.js';
 import { syntheticCorpus } from './synthetic-corpus.js';
 
 const { values: options } = parseArgs({
@@ -28,6 +29,8 @@ const { values: options } = parseArgs({
     modes: { type: 'string', default: searchModes.join(',') },
     /** Extra hybrid fusions to score on the same index, e.g. "rrf:60:1:0.5,convex:0:0.8:0.2" (method:k:lexical:vector). */
     fusions: { type: 'string' },
+    /** Also time hybrid search with a reranking model (a local fake of Cohere's API): its overhead. */
+    'rerank-overhead': { type: 'boolean', default: false },
   },
 });
 
@@ -103,6 +106,13 @@ async function benchCollection(handle: DatabaseHandle, directory: string): Promi
     source,
     collection.queries.map((query) => query.text),
   );
+  if (options['rerank-overhead']) {
+    await timeRerankOverhead(
+      handle,
+      source,
+      collection.queries.map((query) => query.text),
+    );
+  }
   console.log(`\n${await explainVectorQuery(handle, source, embedder.dimensions)}\n`);
   await deleteBenchTenant(handle, source.tenantId);
 }
