@@ -64,6 +64,7 @@ export async function registerModules(app: App, deps: AppDeps & { readonly metri
     embedders: createEmbedderRegistry({ config }),
     rerankers: createRerankerRegistry({ config }),
     loadTenantProviders: providers.service.loadTenantProviders,
+    metrics,
   });
   if (deps.runsJobs ?? true) knowledge.registerJobs();
   // Uploads are multipart; the parser exists only in this scope, so every other route stays JSON-only.

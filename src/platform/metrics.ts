@@ -37,6 +37,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    knowledgeReranks: new Counter({
+      name: 'parley_knowledge_reranks_total',
+      help: 'Hybrid searches a reranking model was to reorder, by outcome (applied, failed, paused after a failure)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
   };
 }
 

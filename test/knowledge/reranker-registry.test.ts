@@ -2,6 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
 import type { TenantProviderConfig } from '../../src/ai/model-types.js';
 import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
+import { createSearchReranking } from '../../src/modules/knowledge/retrieval/search-reranking.js';
+import { createLogger } from '../../src/platform/logger.js';
 import { appErrorOf } from '../harness/app-errors.js';
 import { startFakeRerankServer, type FakeRerankServer } from '../fakes/fake-rerank-server.js';
 
@@ -19,6 +21,7 @@ beforeAll(async () => {
 });
 beforeEach(() => {
   server.failWith = undefined;
+  server.delayMs = 0;
   server.clearRequests();
 });
 afterAll(async () => {
@@ -107,5 +110,51 @@ describe('reranker registry', () => {
     await expect(reranker.rerank('heart', documents, 2)).rejects.toThrow();
     // No retry: a search falls back to hybrid order at once rather than wait 2 s for the SDK's retry.
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('reranking a search', () => {
+  const pool = documents.map((content, index) => ({ id: index, score: 1 - index / 10, content }));
+  const reranking = createSearchReranking({
+    rerankers: createRerankerRegistry({ config: { providers: {} } }),
+    loadTenantProviders: async () => [
+      { name: 'co', kind: 'cohere', apiKey: 'co-tenant-key', baseUrl: server.baseUrl, settings: {} },
+    ],
+    logger: createLogger({ level: 'silent' }),
+    rerankTimeoutMs: 300,
+    rerankPauseMs: 400,
+  });
+  const rerankPool = () =>
+    reranking.rerankPool({
+      tenantId: 'tenant',
+      query: 'potassium heart',
+      modelRef: 'co:rerank-v3.5',
+      topK: 2,
+      pool,
+      contentOf: (candidate) => candidate.content,
+    });
+
+  it('gives up on a server slower than its bound, leaves the model out for a pause, then tries again', async () => {
+    server.delayMs = 2_000;
+    const started = Date.now();
+    const slow = await rerankPool();
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(slow.report).toMatchObject({ status: 'failed' });
+    expect(slow.report.message).toContain('did not answer within 0.3 s');
+    expect(slow.ranked.map((candidate) => candidate.id)).toEqual([0, 1]);
+
+    server.delayMs = 0;
+    const paused = await rerankPool();
+    expect(paused.report.message).toContain('tried again 1 s after a failure');
+    expect(server.requests).toHaveLength(1);
+
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const recovered = await rerankPool();
+    expect(recovered.report).toEqual({ model: 'co:rerank-v3.5', status: 'applied' });
+    expect(recovered.ranked.map((candidate) => [candidate.id, candidate.rerankScore])).toEqual([
+      [2, 1],
+      [0, 0.5],
+    ]);
+    expect(server.requests).toHaveLength(2);
   });
 });

@@ -85,16 +85,6 @@ describe('reranking hybrid search with a configured model', () => {
     expect(reranker.rerankRequests()).toHaveLength(0);
   });
 
-  it('answers in hybrid order when the reranker fails, and says why without its reply', async () => {
-    const plain = await search({ rerank: false });
-    reranker.failWith = 500;
-    const view = await search({});
-    expect(titles(view)).toEqual(titles(plain));
-    expect(view.reranking).toMatchObject({ model: 'cohere:rerank-v3.5', status: 'failed' });
-    expect(view.reranking!.message).toContain('HTTP 500');
-    expect(view.reranking!.message).not.toContain('unavailable');
-  });
-
   it('gives a chat agent the reranked passages, the same as the query endpoint', async () => {
     const agent = await createAgent(t.app, admin, { model: 'offline', knowledgeSourceIds: [sourceId] });
     const conversation = await createConversation(t.app, admin, agent.id);
@@ -138,5 +128,26 @@ describe('reranking hybrid search with a configured model', () => {
     });
     expect(cleared.statusCode, cleared.body).toBe(200);
     expect(cleared.json().rerankModel).toBeNull();
+  });
+
+  // Last: a failure pauses the model for this tenant (15 s by default), so later searches here skip it.
+  it('answers in hybrid order when the reranker fails, says why without its reply, then pauses it', async () => {
+    const plain = await search({ rerank: false });
+    reranker.failWith = 500;
+    const view = await search({});
+    expect(titles(view)).toEqual(titles(plain));
+    expect(view.reranking).toMatchObject({ model: 'cohere:rerank-v3.5', status: 'failed' });
+    expect(view.reranking!.message).toContain('HTTP 500');
+    expect(view.reranking!.message).not.toContain('unavailable');
+    expect(reranker.rerankRequests()).toHaveLength(1);
+
+    reranker.failWith = undefined;
+    const paused = await search({});
+    expect(titles(paused)).toEqual(titles(plain));
+    expect(paused.reranking!.message).toContain('tried again 15 s after a failure');
+    expect(reranker.rerankRequests()).toHaveLength(1);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/parley_knowledge_reranks_total\{outcome="failed"\} 1/);
+    expect(metrics.body).toMatch(/parley_knowledge_reranks_total\{outcome="paused"\} 1/);
   });
 });

@@ -1,5 +1,6 @@
 import type { EmbedderRegistry } from '../../ai/embeddings/embedder-registry.js';
 import type { RerankerRegistry } from '../../ai/reranking/reranker-registry.js';
+import type { Metrics } from '../../platform/metrics.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
@@ -33,6 +34,7 @@ export interface KnowledgeModuleDeps {
   readonly embedders: EmbedderRegistry;
   readonly rerankers: RerankerRegistry;
   readonly loadTenantProviders: TenantProviderSource;
+  readonly metrics: Pick<Metrics, 'knowledgeReranks'>;
 }
 
 /**
@@ -76,6 +78,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     embedders: deps.embedders,
     rerankers: deps.rerankers,
     logger: deps.logger,
+    metrics: deps.metrics,
     loadTenantProviders: deps.loadTenantProviders,
   });
   const query = createQueryService({ sources, search });

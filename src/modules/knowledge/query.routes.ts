@@ -13,7 +13,8 @@ export function registerQueryRoutes(app: App, service: QueryService): void {
       description:
         'Hybrid search fuses BM25 and vector candidates; when the source names a `rerankModel`, that model reorders ' +
         'the best of them (`rerank: false` leaves it out, to compare). A reranker that fails does not fail the search: ' +
-        'the results come in hybrid order and `reranking.message` says why. Lexical and vector modes show each list alone.',
+        'the results come in hybrid order, `reranking.message` says why, and the model is left out for 15 s. Lexical and ' +
+        'vector modes show each list alone.',
       params: idParams,
       body: queryBody,
       response: { 200: queryResultSchema },

@@ -1,8 +1,6 @@
 import type { Embedder, EmbedderRegistry } from '../../../ai/embeddings/embedder-types.js';
 import type { TenantProviderConfig } from '../../../ai/model-types.js';
-import type { RerankerRegistry } from '../../../ai/reranking/reranker-registry.js';
 import type { Database } from '../../../platform/db/client.js';
-import type { Logger } from '../../../platform/logger.js';
 import { isUuid } from '../../../platform/ids.js';
 import {
   findSearchedSources,
@@ -16,7 +14,7 @@ import { bm25Candidates } from './bm25-search.js';
 import type { KnowledgeSearch, SearchHit, SearchOutcome, SearchRequest } from './knowledge-search.types.js';
 import { passageHighlighter } from './passage-highlights.js';
 import { defaultFusion, fuseCandidates, type FusionOptions } from './rank-fusion.js';
-import { rerankModelOf, rerankPool } from './search-reranking.js';
+import { createSearchReranking, rerankModelOf, type SearchRerankingDeps } from './search-reranking.js';
 
 export type {
   KnowledgeSearch,
@@ -27,12 +25,9 @@ export type {
   SearchRequest,
 } from './knowledge-search.types.js';
 
-export interface KnowledgeSearchDeps {
+export interface KnowledgeSearchDeps extends SearchRerankingDeps {
   readonly db: Database;
   readonly embedders: EmbedderRegistry;
-  /** A source's reranking model reorders hybrid results (search-reranking.ts). */
-  readonly rerankers: RerankerRegistry;
-  readonly logger: Pick<Logger, 'warn'>;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
   /** Hybrid's fusion of the two lists; the default is what SciFact favoured (bench/retrieval). */
   readonly fusion?: FusionOptions;
@@ -59,6 +54,8 @@ const maxTopK = 200;
  */
 export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearch {
   const fusion = deps.fusion ?? defaultFusion;
+  // A source's reranking model reorders hybrid results (search-reranking.ts).
+  const reranking = createSearchReranking(deps);
 
   async function embeddersFor(tenantId: string, sources: readonly SearchedSource[]) {
     const models = [...new Set(sources.map((source) => source.embeddingModel))];
@@ -159,8 +156,7 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
   ): Promise<SearchOutcome> {
     const loaded = await detailsOf(tenantId, pool, query, signal);
     const contents = new Map(loaded.details.map((detail) => [detail.chunkId, detail.content]));
-    const { ranked, report } = await rerankPool(
-      deps,
+    const { ranked, report } = await reranking.rerankPool(
       {
         tenantId,
         query,
