@@ -7,8 +7,6 @@ export interface RerankServerSettings {
   readonly baseUrl?: string | undefined;
 }
 
-export const cohereWellKnownRerankModels = ['rerank-v3.5'] as const;
-
 /**
  * Reranking models over Cohere's `POST {baseUrl}/rerank` (API v2). vLLM, Infinity and Jina serve the same
  * request and answer at `/v1/rerank`, so an OpenAI-compatible provider reranks through this adapter too.
