@@ -28,7 +28,8 @@ import { createDirectoryStorage } from './platform/storage/index.js';
  */
 export async function registerModules(app: App, deps: AppDeps & { readonly metrics: Metrics }): Promise<void> {
   const { config, database, metrics } = deps;
-  // One guard for every outbound call made on a user's behalf (URL fetches, MCP servers), one file store.
+  // One guard for every outbound call made on a user's behalf (URL fetches, MCP servers, tenants' own
+  // model providers), one file store.
   const outbound = createOutboundHttp({ allowList: config.outboundAllowList });
   const storage = createDirectoryStorage(config.filesDir);
   const users = createUsersModule({ db: database.db });
@@ -41,7 +42,13 @@ export async function registerModules(app: App, deps: AppDeps & { readonly metri
   agents.registerRoutes(app, agents.service);
   // One registry for chat and the model picker, so the picker offers what chat accepts.
   const modelRegistry = createModelRegistry({ config });
-  const providers = createProvidersModule({ db: database.db, keys: deps.keys, models: modelRegistry });
+  const providers = createProvidersModule({
+    db: database.db,
+    keys: deps.keys,
+    models: modelRegistry,
+    outbound,
+    modelTimeoutMs: config.modelTimeoutMs,
+  });
   providers.registerRoutes(app, providers.service);
   const projects = createProjectsModule({ db: database.db });
   projects.registerRoutes(app, projects.service);

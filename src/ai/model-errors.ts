@@ -9,6 +9,7 @@ import {
 } from '@ai-sdk/provider';
 import { NoOutputGeneratedError, RetryError } from 'ai';
 import { AppError } from '../platform/errors.js';
+import { OutboundRefusedError } from '../platform/outbound/index.js';
 
 export type ModelErrorCode = 'model_error' | 'model_timeout' | 'rate_limited';
 
@@ -39,6 +40,12 @@ export function describeModelError(error: unknown, context: ModelErrorContext = 
   }
   if (NoOutputGeneratedError.isInstance(error) && error.cause !== undefined) {
     return describeModelError(error.cause, context);
+  }
+  // The guard's own sentence names the address and the setting that opens it; nothing was sent. The
+  // SDK passes the fetch's error on as it is, or (for a network error) as an APICallError's cause.
+  const refusal = error instanceof OutboundRefusedError ? error : (error as { cause?: unknown } | null)?.cause;
+  if (refusal instanceof OutboundRefusedError) {
+    return { code: 'model_error', message: `${provider} is not reachable from this server: ${refusal.message}` };
   }
   if (isNamed(error, 'TimeoutError') || (typeof error === 'string' && /timeout|timed out/i.test(error))) {
     return { code: 'model_timeout', message: 'The model did not respond in time, so the request was stopped' };

@@ -1,4 +1,5 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 
 /** The kinds of provider a tenant can register; server-wide Ollama is served by the compatible adapter. */
 export const tenantProviderKinds = ['openai', 'azure', 'anthropic', 'openai-compatible', 'cohere'] as const;
@@ -16,6 +17,12 @@ export interface TenantProviderConfig {
   readonly settings: Readonly<Record<string, string>>;
   /** Model ids the tenant wants offered in the model picker, e.g. its Azure deployment names. */
   readonly models?: readonly string[] | undefined;
+  /**
+   * How the provider's SDK reaches it: the outbound guard's fetch, set by the providers module, so a
+   * tenant's base URL cannot reach the server's own network unless OUTBOUND_ALLOW opens it. Absent
+   * only where a configuration is built by hand (tests); the SDK's own fetch is then used.
+   */
+  readonly fetch?: FetchFunction | undefined;
 }
 
 export interface ModelRegistry {

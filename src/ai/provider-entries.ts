@@ -104,8 +104,9 @@ export function serverProviderEntries(settings: ServerProviderSettings): Provide
   return entries;
 }
 
+/** A tenant's provider; every request its SDK makes goes through the configuration's `fetch` (the guard). */
 export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEntry {
-  const { name, kind, baseUrl, apiKey, settings } = provider;
+  const { name, kind, baseUrl, apiKey, settings, fetch } = provider;
   const configured = provider.models ?? [];
   const requireApiKey = (): string => {
     if (!apiKey) throw missingProviderSetting(name, 'API key');
@@ -119,6 +120,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
         baseUrl,
         organization: settings['organization'],
         project: settings['project'],
+        fetch,
       });
       return tenantEntry({
         suggestedModels: configured.length ? configured : openAIWellKnownModels,
@@ -129,7 +131,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
     case 'anthropic':
       return tenantEntry({
         suggestedModels: configured.length ? configured : anthropicWellKnownModels,
-        create: () => createAnthropicChatModels({ apiKey: requireApiKey(), baseUrl }),
+        create: () => createAnthropicChatModels({ apiKey: requireApiKey(), baseUrl, fetch }),
       });
     case 'azure': {
       const azureSettings = () =>
@@ -138,6 +140,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
           baseUrl,
           resourceName: settings['resourceName'],
           apiVersion: settings['apiVersion'],
+          fetch,
         });
       return tenantEntry({
         suggestedModels: configured,
@@ -148,7 +151,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
     case 'openai-compatible': {
       const compatibleSettings = () => {
         if (!baseUrl) throw missingProviderSetting(name, 'base URL');
-        return { name, baseUrl, apiKey };
+        return { name, baseUrl, apiKey, fetch };
       };
       return tenantEntry({
         suggestedModels: configured,
@@ -162,7 +165,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
       return tenantEntry({
         suggestedModels: [],
         create: () => refuseCohereChatModels(name),
-        createReranking: () => createRerankingModels({ apiKey: requireApiKey(), baseUrl }),
+        createReranking: () => createRerankingModels({ apiKey: requireApiKey(), baseUrl, fetch }),
       });
   }
 }
@@ -187,8 +190,9 @@ function entry(
   configuration: object,
   builders: EntryBuilders,
 ): ProviderEntry {
-  // The model list does not change how the provider is built, so it stays out of the cache key.
-  const { models: _models, ...buildSettings } = configuration as { models?: unknown };
+  // The model list does not change how the provider is built, and every tenant provider has the same
+  // fetch (the outbound guard's), so both stay out of the cache key.
+  const { models: _models, fetch: _fetch, ...buildSettings } = configuration as { models?: unknown; fetch?: unknown };
   const cacheKey = hashConfiguration(origin, name, kind, buildSettings);
   return { name, cacheKey, ...builders };
 }

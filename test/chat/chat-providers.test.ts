@@ -26,6 +26,8 @@ describe('chat through provider fakes', () => {
       OPENAI_COMPATIBLE_BASE_URL: openai.baseUrl,
       OPENAI_COMPATIBLE_NAME: 'deepseek',
       MODEL_TIMEOUT_MS: '1000',
+      // The tenant's own provider below is a fake on 127.0.0.1, which the outbound guard refuses by default.
+      OUTBOUND_ALLOW: '127.0.0.1',
     });
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
     agentId = (

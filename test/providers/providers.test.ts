@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
 import { createProvidersModule } from '../../src/modules/providers/index.js';
+import { createOutboundHttp } from '../../src/platform/outbound/index.js';
 import { providers } from '../../src/platform/db/schema/index.js';
 import { decryptSecret } from '../../src/platform/secrets.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -76,10 +77,13 @@ describe('providers', () => {
       settings: { resourceName: 'acme', apiVersion: '2024-10-21' },
       models: ['my-deployment'],
     });
+    const outbound = createOutboundHttp({ allowList: [] });
     const { service } = createProvidersModule({
       db: t.database.db,
       keys: t.keys,
       models: createModelRegistry({ config: t.config }),
+      outbound,
+      modelTimeoutMs: t.config.modelTimeoutMs,
     });
     const configs = await service.loadTenantProviders(adminA.tenantId);
     expect(configs).toContainEqual({
@@ -89,7 +93,10 @@ describe('providers', () => {
       apiKey: 'azure-key-123',
       settings: { resourceName: 'acme', apiVersion: '2024-10-21' },
       models: ['my-deployment'],
+      // The outbound guard, through which the provider's SDK reaches it (test/ai/tenant-provider-guard.test.ts).
+      fetch: expect.any(Function),
     });
+    await outbound.close();
     expect((await service.loadTenantProviders(adminB.tenantId)).map((config) => config.name)).not.toContain(name);
   });
 
@@ -118,7 +125,8 @@ describe('providers', () => {
       await request(adminA, 'POST', '/v1/providers', {
         name: uniqueName('local'),
         kind: 'openai-compatible',
-        baseUrl: 'http://localhost:11434/v1',
+        // A name that does not resolve is accepted: its DNS may come later, and each call is checked.
+        baseUrl: 'http://ollama.invalid:11434/v1',
         apiKey: 'first',
       })
     ).json();
@@ -131,6 +139,49 @@ describe('providers', () => {
     expect((await request(adminA, 'PATCH', url, { name: renamed })).json().name).toBe(renamed);
     expect((await request(adminA, 'DELETE', url)).statusCode).toBe(204);
     expect((await request(adminA, 'GET', url)).statusCode).toBe(404);
+  });
+
+  it("refuses a base URL inside the server's own network unless OUTBOUND_ALLOW opens it", async () => {
+    for (const [baseUrl, reason] of [
+      ['http://127.0.0.1:11434/v1', '127.0.0.1 is a loopback address'],
+      ['http://localhost:11434/v1', 'localhost'],
+      ['http://169.254.169.254/latest', '169.254.169.254 is a cloud metadata address'],
+      ['http://[::ffff:10.0.0.7]:8000/v1', 'a private address'],
+    ] as const) {
+      const refused = await request(adminA, 'POST', '/v1/providers', {
+        name: uniqueName('inside'),
+        kind: 'openai-compatible',
+        baseUrl,
+      });
+      expect(refused.statusCode, baseUrl).toBe(400);
+      expect(refused.json().errors[0].field).toBe('baseUrl');
+      expect(refused.json().detail).toContain(reason);
+      expect(refused.json().detail).toContain('OUTBOUND_ALLOW');
+    }
+    const created = await request(adminA, 'POST', '/v1/providers', {
+      name: uniqueName('outside'),
+      kind: 'openai-compatible',
+      baseUrl: 'http://ollama.invalid:11434/v1',
+    });
+    const moved = await request(adminA, 'PATCH', `/v1/providers/${created.json().id}`, {
+      baseUrl: 'http://10.1.2.3:11434/v1',
+    });
+    expect(moved.statusCode).toBe(400);
+    expect(moved.json().detail).toContain('10.1.2.3 is a private address');
+
+    const allowing = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1' });
+    try {
+      const admin = await createTenantWithAdmin(allowing.app, await registerPlatformAdmin(allowing.app), 'Allowing');
+      const local = await allowing.app.inject({
+        method: 'POST',
+        url: '/v1/providers',
+        headers: admin.headers,
+        payload: { name: 'local', kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1' },
+      });
+      expect(local.statusCode).toBe(201);
+    } finally {
+      await allowing.close();
+    }
   });
 
   it("answers 404 to another tenant's admin and 403 to members", async () => {

@@ -3,6 +3,7 @@ import { embedMany } from 'ai';
 import type { Config } from '../../config.js';
 import { embeddingDimensions } from '../../platform/db/schema/knowledge.js';
 import { AppError } from '../../platform/errors.js';
+import { OutboundRefusedError } from '../../platform/outbound/index.js';
 import { createLruCache } from '../../platform/lru-cache.js';
 import { offlineModelRef, parseModelRef } from '../model-ref.js';
 import { findProviderEntry, serverProviderEntries } from '../provider-entries.js';
@@ -114,6 +115,8 @@ async function measureDimensions(model: EmbeddingModelV3, modelRef: string): Pro
     const { embeddings } = await embedMany({ model, values: [probeText], maxRetries });
     return embeddings[0]?.length ?? 0;
   } catch (error) {
+    // The outbound guard's refusal already says which address and which setting opens it.
+    if (error instanceof OutboundRefusedError) throw error;
     throw new AppError(
       'validation_failed',
       `Embedding model '${modelRef}' could not be reached to measure its vector size; check the model name and the provider's settings`,

@@ -1,3 +1,4 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
 
 export interface AzureProviderSettings {
@@ -7,6 +8,7 @@ export interface AzureProviderSettings {
   /** e.g. `https://my-resource.openai.azure.com/openai`, or a gateway in front of it. */
   readonly baseUrl?: string | undefined;
   readonly apiVersion?: string | undefined;
+  readonly fetch?: FetchFunction | undefined;
 }
 
 const datedApiVersion = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
@@ -36,5 +38,6 @@ async function createAzureProvider(settings: AzureProviderSettings) {
     ...(settings.baseUrl ? { baseURL: settings.baseUrl } : { resourceName: settings.resourceName }),
     ...(settings.apiVersion && { apiVersion: settings.apiVersion }),
     useDeploymentBasedUrls: isDatedVersion,
+    ...(settings.fetch && { fetch: settings.fetch }),
   });
 }

@@ -1,3 +1,4 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import { AppError } from '../../platform/errors.js';
 import type { ChatModelFactory, RerankingModelFactory } from './chat-model-factory.js';
 
@@ -5,6 +6,7 @@ export interface RerankServerSettings {
   readonly apiKey?: string | undefined;
   /** Where `/rerank` lives: Cohere's `https://api.cohere.com/v2` by default, or a server's `…/v1`. */
   readonly baseUrl?: string | undefined;
+  readonly fetch?: FetchFunction | undefined;
 }
 
 /**
@@ -18,6 +20,7 @@ export async function createRerankingModels(settings: RerankServerSettings): Pro
   const provider = createCohere({
     apiKey: settings.apiKey ?? '',
     ...(settings.baseUrl && { baseURL: settings.baseUrl }),
+    ...(settings.fetch && { fetch: settings.fetch }),
   });
   return (modelId) => provider.rerankingModel(modelId);
 }

@@ -1,3 +1,4 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
 
 export interface OpenAICompatibleProviderSettings {
@@ -5,6 +6,7 @@ export interface OpenAICompatibleProviderSettings {
   readonly name: string;
   readonly baseUrl: string;
   readonly apiKey?: string | undefined;
+  readonly fetch?: FetchFunction | undefined;
 }
 
 /**
@@ -35,5 +37,6 @@ async function createOpenAICompatibleProvider(settings: OpenAICompatibleProvider
     baseURL: settings.baseUrl,
     ...(settings.apiKey && { apiKey: settings.apiKey }),
     includeUsage: true,
+    ...(settings.fetch && { fetch: settings.fetch }),
   });
 }

@@ -1,4 +1,5 @@
 import type { TranscriptionModelV3 } from '@ai-sdk/provider';
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
 
 export const openAIDefaultBaseUrl = 'https://api.openai.com/v1';
@@ -9,6 +10,8 @@ export interface OpenAIProviderSettings {
   readonly baseUrl?: string | undefined;
   readonly organization?: string | undefined;
   readonly project?: string | undefined;
+  /** The outbound guard's fetch for a tenant's provider (provider-entries.ts); absent, the SDK's own. */
+  readonly fetch?: FetchFunction | undefined;
 }
 
 /**
@@ -40,5 +43,6 @@ async function createOpenAIProvider(settings: OpenAIProviderSettings) {
     baseURL: settings.baseUrl ?? openAIDefaultBaseUrl,
     organization: settings.organization,
     project: settings.project,
+    ...(settings.fetch && { fetch: settings.fetch }),
   });
 }

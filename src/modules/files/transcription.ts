@@ -30,7 +30,7 @@ export function createTranscription(deps: TranscriptionDeps) {
       (provider) => provider.kind === 'openai' && provider.apiKey,
     );
     const settings = tenantOpenAI
-      ? { apiKey: tenantOpenAI.apiKey!, baseUrl: tenantOpenAI.baseUrl }
+      ? { apiKey: tenantOpenAI.apiKey!, baseUrl: tenantOpenAI.baseUrl, fetch: tenantOpenAI.fetch }
       : deps.config.providers.openai;
     if (!settings) return undefined;
     return createOpenAITranscriptionModel(settings, transcriptionModelId);

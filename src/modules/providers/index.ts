@@ -1,5 +1,7 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ModelRegistry } from '../../ai/model-types.js';
 import type { Database } from '../../platform/db/client.js';
+import type { OutboundHttp } from '../../platform/outbound/index.js';
 import type { ServerKeys } from '../../platform/secrets.js';
 import { createProvidersRepository } from './providers.repository.js';
 import { registerProvidersRoutes } from './providers.routes.js';
@@ -13,10 +15,19 @@ export interface ProvidersModuleDeps {
   readonly models: Pick<ModelRegistry, 'listModels' | 'defaultModelRef'>;
   /** How long a provider change made on another node may go unseen by this one; 5 s by default (ADR 7). */
   readonly providerCacheTtlMs?: number;
+  /** Tenants' providers are reached through the outbound guard, like every address a tenant chooses. */
+  readonly outbound: Pick<OutboundHttp, 'fetch' | 'assertAllowed'>;
+  /** The longest a model call may last (MODEL_TIMEOUT_MS); the guard's own bound must not be shorter. */
+  readonly modelTimeoutMs: number;
 }
 
 /** `service.loadTenantProviders(tenantId)` feeds the model registry when chatting. */
 export function createProvidersModule(deps: ProvidersModuleDeps) {
+  const { outbound, modelTimeoutMs } = deps;
+  // The guard bounds the wait for response headers, which a non-streamed answer only sends when it is
+  // complete: the model call's own bound is the one that applies (chat/model-stream.ts).
+  const providerFetch: FetchFunction = (input, init) =>
+    outbound.fetch(input instanceof Request ? input.url : input, { ...init, timeoutMs: modelTimeoutMs });
   const service = createProvidersService({
     db: deps.db,
     repository: createProvidersRepository(),
@@ -26,6 +37,8 @@ export function createProvidersModule(deps: ProvidersModuleDeps) {
       ttlMs: deps.providerCacheTtlMs ?? 5_000,
       maxTenants: 10_000,
     }),
+    providerFetch,
+    assertAllowed: (url) => outbound.assertAllowed(url),
   });
   return { service, registerRoutes: registerProvidersRoutes };
 }

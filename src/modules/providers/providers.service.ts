@@ -1,3 +1,4 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { Actor } from '../../access/actor.js';
 import type { ModelRegistry } from '../../ai/model-types.js';
 import { requireAdmin } from '../../access/require-access.js';
@@ -9,7 +10,7 @@ import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
 import type { ProviderChanges, ProviderRow, ProvidersRepository } from './providers.repository.js';
-import { requireCompleteConfiguration, requireUsableName } from './providers.rules.js';
+import { requireCompleteConfiguration, requireReachableBaseUrl, requireUsableName } from './providers.rules.js';
 import {
   presentProvider,
   type CreateProviderInput,
@@ -26,6 +27,10 @@ export interface ProvidersServiceDeps {
   readonly models: Pick<ModelRegistry, 'listModels' | 'defaultModelRef'>;
   /** Decrypted configurations per tenant for the chat turn; dropped here whenever a provider changes. */
   readonly tenantProviderCache: TenantProviderCache<readonly TenantProviderConfig[]>;
+  /** Every request a tenant provider's SDK makes goes through this: the outbound guard (index.ts). */
+  readonly providerFetch: FetchFunction;
+  /** The guard's check of a URL, run on a base URL before it is stored. */
+  readonly assertAllowed: (url: string) => Promise<void>;
 }
 
 /** A tenant's provider as the model registry consumes it (src/ai/model-types.ts), API key decrypted. */
@@ -36,12 +41,13 @@ export interface TenantProviderConfig {
   readonly apiKey?: string | undefined;
   readonly settings: Readonly<Record<string, string>>;
   readonly models: readonly string[];
+  readonly fetch?: FetchFunction | undefined;
 }
 
 const nameTaken = (name: string): AppError => conflict(`A provider named '${name}' already exists in this tenant`);
 
 export function createProvidersService(deps: ProvidersServiceDeps) {
-  const { db, repository, credentialsKey, models, tenantProviderCache } = deps;
+  const { db, repository, credentialsKey, models, tenantProviderCache, providerFetch, assertAllowed } = deps;
 
   async function findOrThrow(actor: Actor, providerId: string): Promise<ProviderRow> {
     const provider = await repository.findProvider(db, actor.tenantId, providerId);
@@ -93,6 +99,7 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
     async create(actor: Actor, input: CreateProviderInput): Promise<ProviderView> {
       requireAdmin(actor);
       requireCompleteConfiguration(input.kind, input.baseUrl, input.settings);
+      await requireReachableBaseUrl(input.baseUrl, assertAllowed);
       await requireFreeName(actor, input.name);
       const provider = await guardNameRace(input.name, () =>
         repository.insertProvider(db, {
@@ -119,6 +126,7 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
         fields.baseUrl === undefined ? current.baseUrl : fields.baseUrl,
         fields.settings ?? current.settings,
       );
+      await requireReachableBaseUrl(fields.baseUrl, assertAllowed);
       if (fields.name !== undefined && fields.name !== current.name)
         await requireFreeName(actor, fields.name, providerId);
       const changes: ProviderChanges = {
@@ -173,6 +181,7 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
             apiKey: decryptApiKey(provider),
             settings: Object.freeze({ ...provider.settings }),
             models: Object.freeze([...provider.models]),
+            fetch: providerFetch,
           }),
         );
         return Object.freeze(configs);
