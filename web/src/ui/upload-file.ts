@@ -17,12 +17,23 @@ interface XhrAnswer {
   body: string;
 }
 
+const cancelledError = () => new DOMException('The upload was cancelled', 'AbortError');
+
+/** An upload stopped through its `signal`: the person chose it, so it is not a failure to show. */
+export const isUploadCancelled = (error: unknown): boolean =>
+  error instanceof DOMException && error.name === 'AbortError';
+
 /**
  * One multipart POST through XMLHttpRequest: fetch cannot report upload progress, XHR's upload events
  * can. Resolves with the answer whatever its status; rejects only when the request could not be made.
  */
 function sendOnce(path: string, file: File, token: string | undefined, options: UploadOptions): Promise<XhrAnswer> {
   return new Promise((resolve, reject) => {
+    // Cancelled before this attempt began (e.g. while a 401 waited for the refresh): abort would not fire.
+    if (options.signal?.aborted) {
+      reject(cancelledError());
+      return;
+    }
     const request = new XMLHttpRequest();
     request.open('POST', path);
     request.withCredentials = true;
@@ -34,7 +45,7 @@ function sendOnce(path: string, file: File, token: string | undefined, options: 
       resolve({ status: request.status, statusText: request.statusText, body: request.responseText });
     // Same sentence fetch gives a dropped connection (errorMessage turns a TypeError into it).
     request.onerror = () => reject(new TypeError('The upload could not reach the server'));
-    request.onabort = () => reject(new DOMException('The upload was cancelled', 'AbortError'));
+    request.onabort = () => reject(cancelledError());
     options.signal?.addEventListener('abort', () => request.abort(), { once: true });
     const form = new FormData();
     form.append(options.fieldName ?? 'file', file, file.name);
@@ -44,7 +55,8 @@ function sendOnce(path: string, file: File, token: string | undefined, options: 
 
 /**
  * Uploads a file as multipart form data with progress, authenticated like authedFetch: the access
- * token attached, and on a 401 one refresh and one retry. Failures throw ApiError with the server's sentence.
+ * token attached, and on a 401 one refresh and one retry. Failures throw ApiError with the server's sentence;
+ * an abort through `signal` rejects with an AbortError (see isUploadCancelled).
  */
 export async function uploadFile<T>(
   sessions: SessionStore,

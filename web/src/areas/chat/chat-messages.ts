@@ -100,9 +100,16 @@ function fromSourcePart(part: SourcePart, index: number): Citation {
   };
 }
 
-/** The `[n]` markers a text uses. */
+/**
+ * The markers a text cites: `[1]`, `[1][2]` and `[1, 2]` alike. The server's rule exactly (citedMarkers in
+ * src/ai/passages-prompt.ts), so a streaming reply shows the sources it will be stored with.
+ */
 export function citedMarkers(text: string): Set<number> {
-  return new Set([...text.matchAll(/\[(\d{1,3})\]/g)].map((match) => Number(match[1])));
+  const markers = new Set<number>();
+  for (const match of text.matchAll(/\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g)) {
+    for (const number of (match[1] ?? '').split(',')) markers.add(Number(number.trim()));
+  }
+  return markers;
 }
 
 /**

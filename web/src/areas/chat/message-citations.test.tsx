@@ -186,6 +186,43 @@ describe('citations under a reply', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Source 1' }, { timeout: 5000 }));
     expect(screen.getByRole('region', { name: 'Source 1: Guide.md' }).textContent).toContain('Streamed passage 1.');
   });
+
+  it('counts [1, 2] as citing both passages while a reply streams, as the server does when it stores it', async () => {
+    const part = (marker: number) => ({
+      type: 'source-document',
+      sourceId: `chunk-${marker}`,
+      mediaType: 'text/plain',
+      title: `Part ${marker}.md`,
+      providerMetadata: {
+        parley: { marker, knowledgeSourceId: 'ks1', documentId: `d${marker}`, page: null, headingPath: [], score: 0.4 },
+      },
+    });
+    const server = chatServer([], () =>
+      streamed([
+        { type: 'start', messageId: 'a1', messageMetadata: { conversationId: 'c1', assistantMessageId: 'a1' } },
+        { type: 'start-step' },
+        part(1),
+        part(2),
+        part(3),
+        part(4),
+        { type: 'text-start', id: 't1' },
+        { type: 'text-delta', id: 't1', delta: 'Staff get 25 days [1, 2]; part-timers a share [4].' },
+        { type: 'text-end', id: 't1' },
+        { type: 'finish-step' },
+        { type: 'finish', finishReason: 'stop', messageMetadata: { status: 'complete' } },
+      ]),
+    );
+    await openChat(server);
+    fireEvent.change(await screen.findByRole('textbox', { name: 'Message' }), { target: { value: 'How much leave?' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+
+    const sources = await screen.findByRole('list', { name: 'Sources' });
+    expect(
+      within(sources)
+        .getAllByRole('button')
+        .map((chip) => chip.textContent),
+    ).toEqual(['1Part 1.md', '2Part 2.md', '4Part 4.md']);
+  });
 });
 
 describe('attachments in the composer', () => {
@@ -229,6 +266,26 @@ describe('attachments in the composer', () => {
     const sent = await screen.findByRole('article', { name: 'You said' });
     expect(within(sent).getByRole('list', { name: 'Attached files' }).textContent).toContain('report.pdf');
     expect(screen.queryByRole('list', { name: 'Files to send' })).toBeNull();
+  });
+
+  it('aborts the upload of a file removed while it is still uploading, without reporting an error', async () => {
+    // The server never answers: the upload stays in flight until removed.
+    const xhr = createFakeXhr(() => new Promise(() => {}));
+    vi.stubGlobal('XMLHttpRequest', xhr.FakeXhr);
+    const server = chatServer([], () => streamed([{ type: 'start', messageId: 'a1' }, { type: 'finish' }]));
+    await openChat(server);
+    const box = await screen.findByRole<HTMLTextAreaElement>('textbox', { name: 'Message' });
+    fireEvent.change(screen.getByLabelText('Attach files'), { target: { files: [new File(['x'], 'slow.pdf')] } });
+    await screen.findByRole('progressbar', { name: 'Uploading slow.pdf' });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Remove slow.pdf' }));
+    expect(xhr.uploads[0]?.isAborted).toBe(true);
+    expect(screen.queryByRole('list', { name: 'Files to send' })).toBeNull();
+    fireEvent.change(box, { target: { value: 'Hello' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    await waitFor(() => expect(server.callsTo('POST', '/v1/conversations/c1/messages')).toHaveLength(1));
+    expect(server.callsTo('POST', '/v1/conversations/c1/messages')[0]?.body).toEqual({ content: 'Hello' });
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 
   it("keeps a refused file with the server's reason and does not send it", async () => {

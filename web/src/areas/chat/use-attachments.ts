@@ -1,6 +1,6 @@
 import { useCallback, useRef, useState } from 'react';
 import { errorMessage } from '../../api/api-error';
-import { useUploadFile } from '../../ui/upload-file';
+import { isUploadCancelled, useUploadFile } from '../../ui/upload-file';
 import type { Attachment } from './chat-api';
 
 /** A file chosen in the composer: uploading, uploaded (then it has the server's id), or refused. */
@@ -27,11 +27,14 @@ export const maxAttachments = 10;
 /**
  * The files to send with the next message: each is uploaded through POST /v1/files as soon as it is
  * chosen, so a send only carries their ids. A refused file stays, with the server's reason, until removed.
+ * Removing a file still uploading aborts its upload, so it does not end up stored on the server unused.
  */
 export function useAttachments() {
   const upload = useUploadFile();
   const [pending, setPending] = useState<PendingAttachment[]>([]);
   const counter = useRef(0);
+  /** The uploads in flight, by key. */
+  const controllers = useRef(new Map<string, AbortController>());
 
   const change = (key: string, patch: Partial<PendingAttachment>) =>
     setPending((current) => current.map((each) => (each.key === key ? { ...each, ...patch } : each)));
@@ -41,22 +44,37 @@ export function useAttachments() {
       for (const file of files.slice(0, Math.max(0, maxAttachments - pending.length))) {
         counter.current += 1;
         const key = `attachment-${counter.current}`;
+        const controller = new AbortController();
+        controllers.current.set(key, controller);
         setPending((current) => [...current, { key, filename: file.name, fraction: 0, error: null, uploaded: null }]);
-        upload<StoredFile>('/v1/files', file, { onProgress: (fraction) => change(key, { fraction }) })
+        upload<StoredFile>('/v1/files', file, {
+          onProgress: (fraction) => change(key, { fraction }),
+          signal: controller.signal,
+        })
           .then((stored) =>
             change(key, {
               fraction: 1,
               uploaded: { fileId: stored.id, filename: stored.filename, mediaType: stored.mediaType },
             }),
           )
-          .catch((error: unknown) => change(key, { error: errorMessage(error) }));
+          .catch((error: unknown) => {
+            // A cancelled upload was removed on purpose: nothing to report.
+            if (!isUploadCancelled(error)) change(key, { error: errorMessage(error) });
+          })
+          .finally(() => controllers.current.delete(key));
       }
     },
     [upload, pending.length],
   );
 
-  const remove = useCallback((key: string) => setPending((current) => current.filter((each) => each.key !== key)), []);
-  const clear = useCallback(() => setPending([]), []);
+  const remove = useCallback((key: string) => {
+    controllers.current.get(key)?.abort();
+    setPending((current) => current.filter((each) => each.key !== key));
+  }, []);
+  const clear = useCallback(() => {
+    for (const controller of controllers.current.values()) controller.abort();
+    setPending([]);
+  }, []);
   /** Puts back the files of a send the server refused. */
   const restore = useCallback(
     (attachments: Attachment[]) =>

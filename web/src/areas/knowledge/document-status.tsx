@@ -16,7 +16,11 @@ const badgeClass: Record<KnowledgeDocument['status'], string> = {
   cancelled: 'badge badge-warning',
 };
 
-/** Where a document's indexing stands: a badge, the progress while it runs, the reason when it failed. */
+/**
+ * Where a document's indexing stands: a badge, the progress while it runs, the reason when it failed.
+ * A document waiting with a reason is between a failed attempt and its retry (markRetrying on the
+ * server): the reason is a notice, since the retry may still succeed.
+ */
 export function DocumentStatus({ document }: { document: KnowledgeDocument }) {
   const { status } = document;
   return (
@@ -31,6 +35,9 @@ export function DocumentStatus({ document }: { document: KnowledgeDocument }) {
           value={status === 'processing' ? document.progress : undefined}
           aria-label={`Indexing ${document.title}`}
         />
+      )}
+      {status === 'pending' && document.errorMessage && (
+        <span className="document-notice">Waiting to retry: {document.errorMessage}</span>
       )}
       {status === 'failed' && (
         <span className="document-error">{document.errorMessage ?? 'Indexing failed; try reindexing.'}</span>

@@ -4,23 +4,27 @@ import { errorMessage } from '../../api/api-error';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { TextField } from '../../ui/field';
-import { useUploadFile } from '../../ui/upload-file';
+import { isUploadCancelled, useUploadFile } from '../../ui/upload-file';
 import { documentsApiPath, knowledgeKeys, type KnowledgeDocument } from './knowledge-api';
+
+/** Where an upload stands: on its way (0 to 1 of the bytes sent), refused with a reason, or cancelled. */
+type UploadState = { kind: 'sending'; fraction: number } | { kind: 'failed'; error: string } | { kind: 'cancelled' };
 
 /** A file on its way to the server; it leaves this list once the server has it (then the table shows it). */
 interface Upload {
   key: string;
   name: string;
-  /** 0 to 1 of the bytes sent. */
-  fraction: number;
-  error: string | null;
+  state: UploadState;
+  /** Aborts the request while it is in flight. */
+  controller: AbortController;
 }
 
 let uploadCounter = 0;
 
 /**
- * Drop files here or pick them: each is sent at once, with its progress, and the documents table then
- * follows its indexing. A refused file (too big, an unsupported type) stays here with the server's reason.
+ * Drop files here or pick them: each is sent at once, with its progress and a way to cancel it, and the
+ * documents table then follows its indexing. A refused file (too big, an unsupported type) stays here with
+ * the server's reason, a cancelled one with a note saying so, until dismissed.
  */
 export function DocumentUpload({ sourceId }: { sourceId: string }) {
   const upload = useUploadFile();
@@ -28,23 +32,34 @@ export function DocumentUpload({ sourceId }: { sourceId: string }) {
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [isDragging, setIsDragging] = useState(false);
 
-  const change = (key: string, patch: Partial<Upload>) =>
-    setUploads((current) => current.map((each) => (each.key === key ? { ...each, ...patch } : each)));
+  const change = (key: string, state: UploadState) =>
+    setUploads((current) => current.map((each) => (each.key === key ? { ...each, state } : each)));
   const forget = (key: string) => setUploads((current) => current.filter((each) => each.key !== key));
 
   async function send(file: File) {
     uploadCounter += 1;
     const key = `upload-${uploadCounter}`;
-    setUploads((current) => [...current, { key, name: file.name, fraction: 0, error: null }]);
+    const controller = new AbortController();
+    setUploads((current) => [
+      ...current,
+      { key, name: file.name, state: { kind: 'sending', fraction: 0 }, controller },
+    ]);
     try {
       await upload<KnowledgeDocument>(documentsApiPath(sourceId), file, {
-        onProgress: (fraction) => change(key, { fraction }),
+        onProgress: (fraction) => change(key, { kind: 'sending', fraction }),
+        signal: controller.signal,
       });
       forget(key);
       await queryClient.invalidateQueries({ queryKey: knowledgeKeys.documents(sourceId) });
       await queryClient.invalidateQueries({ queryKey: knowledgeKeys.source(sourceId) });
     } catch (error) {
-      change(key, { error: errorMessage(error) });
+      if (!isUploadCancelled(error)) {
+        change(key, { kind: 'failed', error: errorMessage(error) });
+        return;
+      }
+      change(key, { kind: 'cancelled' });
+      // A cancel as the last bytes left may come after the server stored the file: the table tells.
+      await queryClient.invalidateQueries({ queryKey: knowledgeKeys.documents(sourceId) });
     }
   }
 
@@ -88,25 +103,48 @@ export function DocumentUpload({ sourceId }: { sourceId: string }) {
       {uploads.length > 0 && (
         <ul className="upload-list" aria-label="Uploads">
           {uploads.map((each) => (
-            <li key={each.key} className="upload-item">
-              <span className="upload-name">{each.name}</span>
-              {each.error === null ? (
-                <progress max={1} value={each.fraction} aria-label={`Uploading ${each.name}`} />
-              ) : (
-                <>
-                  <span className="field-error" role="alert">
-                    {each.error}
-                  </span>
-                  <button type="button" className="link" onClick={() => forget(each.key)}>
-                    Dismiss <span className="visually-hidden">{each.name}</span>
-                  </button>
-                </>
-              )}
-            </li>
+            <UploadItem
+              key={each.key}
+              upload={each}
+              onCancel={() => each.controller.abort()}
+              onDismiss={() => forget(each.key)}
+            />
           ))}
         </ul>
       )}
     </div>
+  );
+}
+
+function UploadItem({ upload, onCancel, onDismiss }: { upload: Upload; onCancel: () => void; onDismiss: () => void }) {
+  const { name, state } = upload;
+  return (
+    <li className="upload-item">
+      <span className="upload-name">{name}</span>
+      {state.kind === 'sending' ? (
+        <>
+          <progress max={1} value={state.fraction} aria-label={`Uploading ${name}`} />
+          <button type="button" className="link" onClick={onCancel}>
+            Cancel upload <span className="visually-hidden">{name}</span>
+          </button>
+        </>
+      ) : (
+        <>
+          {state.kind === 'failed' ? (
+            <span className="field-error" role="alert">
+              {state.error}
+            </span>
+          ) : (
+            <span className="muted" role="status">
+              Upload cancelled
+            </span>
+          )}
+          <button type="button" className="link" onClick={onDismiss}>
+            Dismiss <span className="visually-hidden">{name}</span>
+          </button>
+        </>
+      )}
+    </li>
   );
 }
 

@@ -2,12 +2,18 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useServices } from '../../app-context';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
-import { CursorListView, useCursorList } from '../../ui/cursor-list';
+import { CursorListView } from '../../ui/cursor-list';
 import { ErrorNotice } from '../../ui/error-notice';
 import { formatDateTime } from '../../ui/format';
 import { RowActions } from '../../ui/row-actions';
 import { DocumentStatus } from './document-status';
-import { documentApiPath, documentsApiPath, isIndexing, knowledgeKeys, type KnowledgeDocument } from './knowledge-api';
+import {
+  documentApiPath,
+  isIndexing,
+  knowledgeKeys,
+  useSourceDocuments,
+  type KnowledgeDocument,
+} from './knowledge-api';
 
 /** How often the list is read again while some document is still being indexed. */
 export const indexingPollMs = 1000;
@@ -27,7 +33,7 @@ export function DocumentsTable(props: { sourceId: string; canManage: boolean }) 
   const { api } = useServices();
   const queryClient = useQueryClient();
   const { sourceId } = props;
-  const list = useCursorList<KnowledgeDocument>(knowledgeKeys.documents(sourceId), documentsApiPath(sourceId), 50, {
+  const list = useSourceDocuments(sourceId, {
     pollEveryMs: (documents) => (documents.some(isIndexing) ? indexingPollMs : false),
   });
   const [toDelete, setToDelete] = useState<KnowledgeDocument | null>(null);

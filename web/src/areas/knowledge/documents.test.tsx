@@ -90,6 +90,24 @@ describe('documents of a source', () => {
     expect(within(rowOf('stopped.docx')).getByText('Cancelled')).toBeTruthy();
   });
 
+  it('shows why a waiting document will be retried, as a notice rather than an error', async () => {
+    const reason = 'The embedding provider had an internal error (attempt 1 of 3; retrying shortly)';
+    await openDocuments({
+      'GET /v1/knowledge-sources/ks1/documents': () =>
+        pageOf([
+          doc({ id: 'd1', title: 'retrying.md', status: 'pending', progress: 0, errorMessage: reason }),
+          doc({ id: 'd2', title: 'queued.md', status: 'pending', progress: 0, errorMessage: null }),
+        ]),
+    });
+    await screen.findByRole('table', { name: 'Documents' });
+
+    const retrying = within(rowOf('retrying.md'));
+    expect(retrying.getByText('Waiting')).toBeTruthy();
+    const notice = retrying.getByText(`Waiting to retry: ${reason}`);
+    expect(notice.className).toBe('document-notice');
+    expect(rowOf('queued.md').textContent).not.toContain('retry');
+  });
+
   it('reads the list again every second while a document is indexing, and stops once all are done', async () => {
     const states: KnowledgeDocument[] = [
       doc({ status: 'processing', progress: 30, chunkCount: null }),
@@ -144,6 +162,35 @@ describe('documents of a source', () => {
     fireEvent.drop(zone, { dataTransfer: { files } });
     await waitFor(() => expect(xhr.uploads.map((upload) => upload.file?.name)).toEqual(['one.md', 'two.txt']));
     expect(zone.classList.contains('is-dragging')).toBe(false);
+  });
+
+  it('cancels an upload in flight, says so without an error, and takes new files afterwards', async () => {
+    let listed: KnowledgeDocument[] = [];
+    // The first upload never gets an answer: it stays in flight until cancelled.
+    const xhr = createFakeXhr((upload) => {
+      if (upload.file?.name === 'huge.pdf') return new Promise(() => {});
+      listed = [doc({ title: upload.file?.name ?? '?', status: 'pending', progress: 0 })];
+      return { status: 202, body: listed[0] };
+    });
+    vi.stubGlobal('XMLHttpRequest', xhr.FakeXhr);
+    const server = await openDocuments({ 'GET /v1/knowledge-sources/ks1/documents': () => pageOf(listed) });
+    const input = await screen.findByLabelText('Upload documents');
+    fireEvent.change(input, { target: { files: [new File(['%PDF-1.7'], 'huge.pdf')] } });
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel upload huge.pdf' }));
+    expect((await screen.findByRole('status')).textContent).toBe('Upload cancelled');
+    expect(xhr.uploads[0]?.isAborted).toBe(true);
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.queryByRole('progressbar', { name: 'Uploading huge.pdf' })).toBeNull();
+    expect(screen.queryByRole('button', { name: /Cancel upload/ })).toBeNull();
+    // The list is read again, in case the server had the whole file before the cancel reached it.
+    await waitFor(() => expect(server.callsTo('GET', '/v1/knowledge-sources/ks1/documents').length).toBe(2));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss huge.pdf' }));
+    expect(screen.queryByRole('list', { name: 'Uploads' })).toBeNull();
+    fireEvent.change(input, { target: { files: [new File(['# Guide'], 'guide.md')] } });
+    await screen.findByRole('table', { name: 'Documents' });
+    expect(within(rowOf('guide.md')).getByText('Waiting')).toBeTruthy();
   });
 
   it("keeps a refused upload in the list with the server's reason until dismissed", async () => {

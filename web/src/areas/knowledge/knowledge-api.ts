@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useServices } from '../../app-context';
+import { useCursorList } from '../../ui/cursor-list';
 
 /** A knowledge source as GET /v1/knowledge-sources answers it. */
 export interface KnowledgeSource {
@@ -101,6 +102,17 @@ export const knowledgeKeys = {
 export function useKnowledgeSource(id: string) {
   const { api } = useServices();
   return useQuery({ queryKey: knowledgeKeys.source(id), queryFn: () => api.get<KnowledgeSource>(sourceApiPath(id)) });
+}
+
+/**
+ * A source's documents, page by page. The documents table and the playground's document filter share
+ * this one cached list (same key, path and page size), so each sees what the other read.
+ */
+export function useSourceDocuments(
+  sourceId: string,
+  options: { pollEveryMs?: (items: KnowledgeDocument[]) => number | false } = {},
+) {
+  return useCursorList<KnowledgeDocument>(knowledgeKeys.documents(sourceId), documentsApiPath(sourceId), 50, options);
 }
 
 /** Indexing is still under way for these; their row changes on its own. */

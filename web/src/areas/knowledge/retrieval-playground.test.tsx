@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeApi, problem, renderArea } from '../../ui/test-harness';
-import type { KnowledgeSource, QueryAnswer } from './knowledge-api';
+import { fakeApi, pageOf, problem, renderArea } from '../../ui/test-harness';
+import type { KnowledgeDocument, KnowledgeSource, QueryAnswer } from './knowledge-api';
 import { knowledgeArea } from './knowledge-area';
 
 afterEach(cleanup);
@@ -71,10 +71,29 @@ function hybridAnswer(reranking: QueryAnswer['reranking']): QueryAnswer {
   };
 }
 
+const document = (id: string, title: string): KnowledgeDocument => ({
+  id,
+  title,
+  origin: 'upload',
+  url: null,
+  mediaType: 'text/markdown',
+  byteSize: 1024,
+  status: 'ready',
+  progress: 100,
+  errorMessage: null,
+  pageCount: null,
+  chunkCount: 7,
+  createdAt: '2026-01-01T10:00:00.000Z',
+  indexedAt: '2026-01-01T10:00:05.000Z',
+});
+
+const documents = [document('d1', 'Holidays.md'), document('d2', 'Office.pdf'), document('d3', 'Expenses.docx')];
+
 function openPlayground(onQuery: (body: unknown) => Response, shownSource: KnowledgeSource = source) {
   const server = fakeApi(
     {
       'GET /v1/knowledge-sources/ks1': () => Response.json(shownSource),
+      'GET /v1/knowledge-sources/ks1/documents': () => pageOf(documents),
       'POST /v1/knowledge-sources/ks1/query': (call) => onQuery(call.body),
     },
     { role: 'member' },
@@ -111,7 +130,7 @@ describe('retrieval playground', () => {
     expect(first.textContent).toContain('score 0.912 · words 7.500 · meaning —');
     // A source without a reranking model offers no reranking.
     fireEvent.change(screen.getByLabelText('Mode'), { target: { value: 'hybrid' } });
-    expect(screen.queryByRole('checkbox')).toBeNull();
+    expect(screen.queryByRole('checkbox', { name: /Rerank/ })).toBeNull();
     // Without highlights, the passage itself is shown.
     expect(passages[1]!.querySelector('.search-highlights')?.textContent).toBe('The office closes on public holidays.');
   });
@@ -178,10 +197,34 @@ describe('retrieval playground', () => {
 
     // Only hybrid results are reranked, so the other modes neither offer nor send it.
     fireEvent.change(screen.getByLabelText('Mode'), { target: { value: 'vector' } });
-    expect(screen.queryByRole('checkbox')).toBeNull();
+    expect(screen.queryByRole('checkbox', { name: /Rerank/ })).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Search' }));
     await waitFor(() => expect(calls()).toHaveLength(3));
     expect(calls()[2]).not.toHaveProperty('rerank');
+  });
+
+  it('searches only the documents chosen under "Only these documents", and the whole source when none are', async () => {
+    const server = await openPlayground(() => Response.json(answer));
+    const filter = await screen.findByRole('group', { name: 'Only these documents' });
+    const boxes = await within(filter).findAllByRole<HTMLInputElement>('checkbox');
+    expect(boxes.map((box) => box.labels?.[0]?.textContent)).toEqual(['Holidays.md', 'Office.pdf', 'Expenses.docx']);
+    expect(boxes.every((box) => !box.checked)).toBe(true);
+
+    fireEvent.change(screen.getByLabelText('Query'), { target: { value: 'holiday' } });
+    // Chosen out of the list's order: the request keeps the list's.
+    fireEvent.click(within(filter).getByRole('checkbox', { name: 'Expenses.docx' }));
+    fireEvent.click(within(filter).getByRole('checkbox', { name: 'Holidays.md' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    const calls = () => server.callsTo('POST', '/v1/knowledge-sources/ks1/query').map((call) => call.body);
+    await waitFor(() => expect(calls()).toHaveLength(1));
+    expect(calls()[0]).toEqual({ query: 'holiday', mode: 'hybrid', topK: 8, documentIds: ['d1', 'd3'] });
+    await screen.findByRole('list', { name: 'Passages found' });
+
+    fireEvent.click(within(filter).getByRole('checkbox', { name: 'Expenses.docx' }));
+    fireEvent.click(within(filter).getByRole('checkbox', { name: 'Holidays.md' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    await waitFor(() => expect(calls()).toHaveLength(2));
+    expect(calls()[1]).toEqual({ query: 'holiday', mode: 'hybrid', topK: 8 });
   });
 
   it('warns when reranking failed, with the sentence saying why', async () => {

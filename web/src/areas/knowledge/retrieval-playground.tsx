@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field, TextField } from '../../ui/field';
+import { DocumentFilter } from './document-filter';
 import { HighlightedText } from './highlighted-text';
 import {
   searchModes,
@@ -22,18 +23,23 @@ const modeLabels: Record<SearchMode, string> = {
 const formatMs = (ms: number) => (ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`);
 const formatScore = (score: number | null) => (score === null ? '—' : score.toFixed(3));
 
-/** The body of POST /v1/knowledge-sources/:id/query; `rerank: false` searches without the reranking model. */
+/**
+ * The body of POST /v1/knowledge-sources/:id/query; `rerank: false` searches without the reranking model,
+ * `documentIds` searches only those documents of the source.
+ */
 interface QueryRequest {
   query: string;
   mode: SearchMode;
   topK: number;
   rerank?: boolean;
+  documentIds?: string[];
 }
 
 /**
  * Ask a source what an agent would ask it: the ranked passages come back with their scores and the
  * matched words marked, so an administrator can see why a passage was (or was not) found. A source with
- * a reranking model can be searched with and without it, to compare the two orders.
+ * a reranking model can be searched with and without it, to compare the two orders, and a search can be
+ * narrowed to some of the source's documents.
  */
 export function RetrievalPlayground({ sourceId, rerankModel }: { sourceId: string; rerankModel: string | null }) {
   const { api } = useServices();
@@ -41,6 +47,7 @@ export function RetrievalPlayground({ sourceId, rerankModel }: { sourceId: strin
   const [mode, setMode] = useState<SearchMode>('hybrid');
   const [topK, setTopK] = useState('8');
   const [isReranking, setIsReranking] = useState(true);
+  const [documentIds, setDocumentIds] = useState<string[]>([]);
   // The server reranks hybrid results only; in the other modes the choice would mean nothing.
   const canRerank = rerankModel !== null && mode === 'hybrid';
   const search = useMutation({
@@ -55,6 +62,8 @@ export function RetrievalPlayground({ sourceId, rerankModel }: { sourceId: strin
       mode,
       topK: Number.isInteger(count) ? count : 8,
       ...(canRerank && { rerank: isReranking }),
+      // None chosen searches the whole source; the server refuses an empty list.
+      ...(documentIds.length > 0 && { documentIds }),
     });
   }
 
@@ -98,6 +107,7 @@ export function RetrievalPlayground({ sourceId, rerankModel }: { sourceId: strin
             step={1}
           />
         </div>
+        <DocumentFilter sourceId={sourceId} selectedIds={documentIds} onChange={setDocumentIds} error={search.error} />
         {canRerank && (
           <label className="inline">
             <input type="checkbox" checked={isReranking} onChange={(event) => setIsReranking(event.target.checked)} />
