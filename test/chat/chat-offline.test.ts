@@ -130,18 +130,24 @@ describe('chat with the offline model', () => {
 
   it('accepts the body useChat sends, taking the last user message', async () => {
     const conversation = await createConversation(t.app, admin, agentId, { title: 'useChat' });
-    const response = await send(conversation.id, {
-      id: 'chat-1',
-      trigger: 'submit-message',
-      messages: [
-        { id: 'a', role: 'user', parts: [{ type: 'text', text: 'earlier' }] },
-        {
-          id: 'b',
-          role: 'user',
-          parts: [{ type: 'step-start' }, { type: 'text', text: 'Hi from ' }, { type: 'text', text: 'useChat' }],
-        },
-      ],
-    });
+    // Asked for as JSON by name; without it this body streams (test/chat/use-chat-transport.test.ts).
+    const asJson = { accept: 'application/json' };
+    const response = await send(
+      conversation.id,
+      {
+        id: 'chat-1',
+        trigger: 'submit-message',
+        messages: [
+          { id: 'a', role: 'user', parts: [{ type: 'text', text: 'earlier' }] },
+          {
+            id: 'b',
+            role: 'user',
+            parts: [{ type: 'step-start' }, { type: 'text', text: 'Hi from ' }, { type: 'text', text: 'useChat' }],
+          },
+        ],
+      },
+      asJson,
+    );
     expect(response.statusCode).toBe(201);
     expect(response.json().userMessage.content).toBe('Hi from useChat');
   });

@@ -8,6 +8,7 @@ import {
   sendMessageResultSchema,
   toolApprovalBody,
   toolApprovalParams,
+  type SendMessageInput,
 } from './chat.schemas.js';
 import type { ChatService } from './chat.service.js';
 import { streamTurnAsUiMessages } from './ui-message-stream.js';
@@ -19,6 +20,14 @@ export interface ChatRouteOptions {
 const wantsEventStream = (request: FastifyRequest): boolean =>
   /\btext\/event-stream\b/i.test(request.headers.accept ?? '');
 
+/**
+ * A message sent in useChat's form streams unless the client asks for JSON by name: `useChat`'s
+ * transport posts with fetch's default `Accept: *\/*` and reads the answer as a UI message stream.
+ */
+const wantsReplyStream = (request: FastifyRequest, input: SendMessageInput): boolean =>
+  wantsEventStream(request) ||
+  (input.isUseChatRequest === true && !/\bapplication\/(problem\+)?json\b/i.test(request.headers.accept ?? ''));
+
 export function registerChatRoutes(app: App, service: ChatService, options: ChatRouteOptions): void {
   app.post('/v1/conversations/:id/messages', {
     config: { access: 'authenticated' },
@@ -28,7 +37,8 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
       summary: 'Send a message and get the reply',
       description:
         'Stores the message, then the agent replies. JSON by default (201 once the reply is stored); with ' +
-        '`Accept: text/event-stream`, the reply streams as an AI SDK UI message stream (what `useChat` reads). ' +
+        '`Accept: text/event-stream`, or for the body `useChat` sends (`messages`) unless `Accept` names JSON, ' +
+        'the reply streams as an AI SDK UI message stream (what `useChat` reads). ' +
         'A model failure is a problem response that still names the stored user message. Send an ' +
         '`Idempotency-Key` to make a retry return the first result instead of asking the model again.',
       params: idParams,
@@ -43,7 +53,7 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
         request.body,
         request.headers['idempotency-key'],
       );
-      if (wantsEventStream(request)) return streamTurnAsUiMessages(reply, turn, options.heartbeatMs);
+      if (wantsReplyStream(request, request.body)) return streamTurnAsUiMessages(reply, turn, options.heartbeatMs);
       if (turn.isReplay) void reply.header('idempotent-replayed', 'true');
       return reply.status(201).send(await service.awaitReply(turn));
     },

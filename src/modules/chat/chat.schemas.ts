@@ -17,20 +17,38 @@ const uiMessage = z.object({
 });
 
 /**
- * `{ content }`, or the body `useChat` (`DefaultChatTransport`) sends as is: `{ id, messages, trigger }`.
- * History always comes from the stored conversation, never from the client.
+ * `{ content }`, or the body `useChat` (`DefaultChatTransport`) sends as is: `{ id, messages, trigger,
+ * messageId }`. History always comes from the stored conversation, never from the client. Other fields
+ * are refused, as on every route.
  */
 export const sendMessageBody = z
-  .object({
+  .strictObject({
     content: messageContent.optional(),
     messages: z.array(uiMessage).max(1000).optional(),
     /** Files from POST /v1/files, given to the model with the message. */
     fileIds: fileIdsSchema.optional(),
+    /** useChat's chat id, trigger and message id: read only to refuse a regenerate, which has its own route. */
+    id: z.string().max(200).optional(),
+    trigger: z
+      .enum(['submit-message', 'regenerate-message'])
+      .refine(
+        (trigger) => trigger === 'submit-message',
+        'regenerating is POST /v1/conversations/:id/messages/:messageId/retry, for a reply that failed',
+      )
+      .optional(),
+    messageId: z.string().max(200).optional(),
   })
   .transform((body, context) => {
     const content = body.content ?? lastUserText(body.messages);
     const parsed = messageContent.safeParse(content);
-    if (parsed.success) return { content: parsed.data, ...(body.fileIds?.length && { fileIds: body.fileIds }) };
+    if (parsed.success) {
+      return {
+        content: parsed.data,
+        ...(body.fileIds?.length && { fileIds: body.fileIds }),
+        // A stock useChat sends no Accept header, yet reads the reply as a stream (chat.routes.ts).
+        ...(body.messages && { isUseChatRequest: true }),
+      };
+    }
     const issue = parsed.error.issues[0];
     context.addIssue({
       code: 'custom',
