@@ -38,8 +38,6 @@ export async function registerModules(app: App, deps: AppDeps & { readonly metri
   tenants.registerRoutes(app, tenants.service);
   const apiKeys = createApiKeysModule({ db: database.db });
   apiKeys.registerRoutes(app, apiKeys.service);
-  const agents = createAgentsModule({ db: database.db });
-  agents.registerRoutes(app, agents.service);
   // One registry for chat and the model picker, so the picker offers what chat accepts.
   const modelRegistry = createModelRegistry({ config });
   const providers = createProvidersModule({
@@ -50,6 +48,11 @@ export async function registerModules(app: App, deps: AppDeps & { readonly metri
     modelTimeoutMs: config.modelTimeoutMs,
   });
   providers.registerRoutes(app, providers.service);
+  const agents = createAgentsModule({
+    db: database.db,
+    defaultModelRef: providers.service.defaultModelRef,
+  });
+  agents.registerRoutes(app, agents.service);
   const projects = createProjectsModule({ db: database.db });
   projects.registerRoutes(app, projects.service);
   const conversations = createConversationsModule({

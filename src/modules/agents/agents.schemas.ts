@@ -28,7 +28,8 @@ const knowledgeSourceIdsSchema = z
 export const createAgentBody = z.strictObject({
   name: nameSchema,
   instructions: instructionsSchema.default(''),
-  model: modelRefSchema.default('offline'),
+  /** Absent: the tenant's default model, as the model picker offers it (agents.service.ts). */
+  model: modelRefSchema.optional(),
   temperature: temperatureSchema.optional(),
   maxOutputTokens: maxOutputTokensSchema.optional(),
   /** Members may only create `private` agents (their default); admins default to `tenant`. */

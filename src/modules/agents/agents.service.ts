@@ -12,6 +12,11 @@ import { builtinTools, type CatalogToolView } from './tool-catalog.js';
 export interface AgentsServiceDeps {
   readonly db: Database;
   readonly repository: AgentsRepository;
+  /**
+   * The model an agent created without one gets: DEFAULT_MODEL, else the usual model of the first
+   * configured provider (the tenant's own first), else `offline` — what the model picker preselects.
+   */
+  readonly defaultModelRef: (tenantId: string) => Promise<string>;
 }
 
 /** What a chat turn needs of an agent (the shape of conversations' AgentDirectory). */
@@ -107,6 +112,8 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       requireVisibilityAllowed(actor, visibility);
       const knowledgeSourceIds = normalisedSourceIds(input.knowledgeSourceIds);
       const toolKeys = normalisedToolKeys(input.toolKeys);
+      // Read before the transaction: embedded storage has one connection, which the transaction holds.
+      const model = input.model ?? (await deps.defaultModelRef(actor.tenantId));
       const agent = await db.transaction(async (tx) => {
         await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
         await requireTools(tx, actor, toolKeys);
@@ -117,7 +124,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
           visibility,
           name: input.name,
           instructions: input.instructions,
-          model: input.model,
+          model,
           temperature: input.temperature ?? null,
           maxOutputTokens: input.maxOutputTokens ?? null,
           createdBy: actor.userId,

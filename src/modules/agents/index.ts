@@ -5,11 +5,17 @@ import { createAgentsService } from './agents.service.js';
 
 export interface AgentsModuleDeps {
   readonly db: Database;
+  /** The model of an agent created without one (the providers module knows the tenant's providers). */
+  readonly defaultModelRef: (tenantId: string) => Promise<string>;
 }
 
 /** `service` also serves as conversations' AgentDirectory (findUsable, listUsable). */
 export function createAgentsModule(deps: AgentsModuleDeps) {
-  const service = createAgentsService({ db: deps.db, repository: createAgentsRepository() });
+  const service = createAgentsService({
+    db: deps.db,
+    repository: createAgentsRepository(),
+    defaultModelRef: deps.defaultModelRef,
+  });
   return { service, registerRoutes: registerAgentsRoutes };
 }
 

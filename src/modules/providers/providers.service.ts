@@ -85,6 +85,17 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
     }
   }
 
+  /** The tenant's providers with their keys left encrypted: enough to name models, never to call them. */
+  async function keylessConfigs(tenantId: string): Promise<TenantProviderConfig[]> {
+    return (await repository.listAllProviders(db, tenantId)).map((provider) => ({
+      name: provider.name,
+      kind: provider.kind,
+      baseUrl: provider.baseUrl ?? undefined,
+      settings: provider.settings,
+      models: provider.models,
+    }));
+  }
+
   return {
     async list(actor: Actor, page: PageRequest): Promise<Page<ProviderView>> {
       requireAdmin(actor);
@@ -154,15 +165,13 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
      * does not need them, and a key this server can no longer read must not empty the picker.
      */
     async listModelChoices(actor: Actor): Promise<ModelChoicesView> {
-      const configs = (await repository.listAllProviders(db, actor.tenantId)).map((provider): TenantProviderConfig => ({
-        name: provider.name,
-        kind: provider.kind,
-        baseUrl: provider.baseUrl ?? undefined,
-        settings: provider.settings,
-        models: provider.models,
-      }));
+      const configs = await keylessConfigs(actor.tenantId);
       return { models: models.listModels(configs), defaultModel: models.defaultModelRef(configs) };
     },
+
+    /** The model the picker preselects, for an agent created without one; a system-level read. */
+    defaultModelRef: async (tenantId: string): Promise<string> =>
+      models.defaultModelRef(await keylessConfigs(tenantId)),
 
     /**
      * For the chat turn, which resolves models for any member of the tenant: a system-level read,
