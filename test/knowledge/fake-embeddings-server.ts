@@ -8,6 +8,11 @@ export interface FakeEmbeddingsServer {
   readonly callCount: () => number;
   /** While true, every embeddings request is answered 500, as by a provider having an outage. */
   failing: boolean;
+  /**
+   * Called with each request's texts before it is answered: it may wait (holding an indexing job
+   * mid-way) or return 'fail' to answer that one request 500.
+   */
+  beforeAnswer: ((inputs: readonly string[]) => Promise<'fail' | undefined> | 'fail' | undefined) | undefined;
   close(): Promise<void>;
 }
 
@@ -26,17 +31,20 @@ function vectorOf(text: string, dimensions: number): number[] {
 /** A fake of OpenAI's `POST /v1/embeddings`, in its wire format. */
 export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeEmbeddingsServer> {
   let calls = 0;
-  const state = { failing: false };
+  const state: { failing: boolean; beforeAnswer: FakeEmbeddingsServer['beforeAnswer'] } = {
+    failing: false,
+    beforeAnswer: undefined,
+  };
   const server: RunningFakeServer = await startFakeHttpServer(async ({ request, response }) => {
     if (request.method !== 'POST' || !request.path.endsWith('/embeddings')) {
       return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.path}` } });
     }
     calls += 1;
-    if (state.failing) {
-      return sendJson(response, 500, { error: { message: 'The server had an error', type: 'server_error' } });
-    }
     const body = request.body as { model: string; input: string | string[] };
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    if (state.failing || (await state.beforeAnswer?.(inputs)) === 'fail') {
+      return sendJson(response, 500, { error: { message: 'The server had an error', type: 'server_error' } });
+    }
     return sendJson(response, 200, {
       object: 'list',
       data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: vectorOf(text, dimensions) })),
@@ -52,6 +60,12 @@ export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeE
     },
     set failing(value: boolean) {
       state.failing = value;
+    },
+    get beforeAnswer() {
+      return state.beforeAnswer;
+    },
+    set beforeAnswer(value) {
+      state.beforeAnswer = value;
     },
     close: () => server.close(),
   };
