@@ -40,7 +40,8 @@ const environmentSchema = z.object({
     .min(1024)
     .max(100 * 1024 * 1024)
     .default(1024 * 1024),
-  MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
+  MODEL_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TRUST_PROXY: booleanFromEnv.default(false),
   DEFAULT_MODEL: z.string().min(1).max(200).optional(),
@@ -104,6 +105,8 @@ export interface Config {
   readonly refreshTokenTtlDays: number;
   readonly bodyLimitBytes: number;
   readonly modelTimeoutMs: number;
+  /** The longest a provider may stay silent: before its response, or between two parts of its stream. */
+  readonly modelStallTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly trustProxy: boolean;
   readonly defaultModel: string | undefined;
@@ -163,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
+    modelStallTimeoutMs: e.MODEL_STALL_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     trustProxy: e.TRUST_PROXY,
     defaultModel: e.DEFAULT_MODEL,

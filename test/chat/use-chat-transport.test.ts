@@ -26,7 +26,7 @@ describe("the AI SDK's DefaultChatTransport, unchanged", () => {
   const transportFor = (conversationId: string) =>
     new DefaultChatTransport<UIMessage>({
       api: `${address}/v1/conversations/${conversationId}/messages`,
-      headers: { authorization: admin.headers.authorization! },
+      headers: { authorization: admin.headers.authorization },
     });
 
   const userMessage = (id: string, text: string): UIMessage => ({

@@ -16,7 +16,7 @@ import { createChatToolsRepository } from './chat-tools.repository.js';
 
 export interface ChatModuleDeps {
   readonly db: Database;
-  readonly config: Pick<Config, 'modelTimeoutMs'>;
+  readonly config: Pick<Config, 'modelTimeoutMs' | 'modelStallTimeoutMs'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly registry: ModelRegistry;
@@ -43,7 +43,11 @@ const defaultTuning: ChatTuning = { historyLimit: 40, heartbeatMs: 15_000, maxRe
 export function createChatModule(deps: ChatModuleDeps) {
   const tuning = { ...defaultTuning, ...deps.tuning };
   const resolveModel = createModelResolver({ registry: deps.registry, loadTenantProviders: deps.loadTenantProviders });
-  const modelStream = { metrics: deps.metrics, maxRetries: tuning.maxRetries };
+  const modelStream = {
+    metrics: deps.metrics,
+    maxRetries: tuning.maxRetries,
+    stallTimeoutMs: deps.config.modelStallTimeoutMs,
+  };
   const service = createChatService({
     db: deps.db,
     repository: createChatRepository(),

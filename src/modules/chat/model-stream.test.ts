@@ -17,7 +17,7 @@ function modelStreaming(parts: LanguageModelV3StreamPart[]) {
 async function reply(model: MockLanguageModelV3, maxRetries = 0) {
   const events: ModelStreamEvent[] = [];
   const result = await streamModelReply(
-    { metrics: createMetrics(), maxRetries },
+    { metrics: createMetrics(), maxRetries, stallTimeoutMs: 60_000 },
     {
       model,
       providerName: 'mock',

@@ -44,6 +44,12 @@ export interface ModelStreamDeps {
   readonly metrics: Pick<Metrics, 'modelTimeToFirstToken' | 'modelTokens' | 'chatStreamsInFlight'>;
   /** Retries the SDK makes before the first byte; 0 by default, so a failing provider answers at once. */
   readonly maxRetries?: number;
+  /**
+   * The longest a provider may stay silent (MODEL_STALL_TIMEOUT_MS): waiting for its response, then
+   * between two parts of its stream. A hung provider is cut off after this, not after the whole
+   * reply's `timeoutMs`.
+   */
+  readonly stallTimeoutMs: number;
 }
 
 /**
@@ -59,6 +65,12 @@ export async function streamModelReply(
   const clock = startReplyClock(deps, labels);
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), request.timeoutMs);
+  let hasStalled = false;
+  // Re-armed with refresh() on every part: no new timer per token.
+  const stallTimer = setTimeout(() => {
+    hasStalled = true;
+    timeout.abort();
+  }, deps.stallTimeoutMs);
   const abortSignal = request.abortSignal ? AbortSignal.any([timeout.signal, request.abortSignal]) : timeout.signal;
   let text = '';
   let reasoning = '';
@@ -81,8 +93,10 @@ export async function streamModelReply(
       },
       deps.maxRetries ?? 0,
     );
+    stallTimer.refresh();
     // The provider's own parts, read as they come: each delta goes out the moment it arrives.
     for await (const part of stream) {
+      stallTimer.refresh();
       switch (part.type) {
         case 'text-delta':
           if (part.delta === '') break;
@@ -129,12 +143,21 @@ export async function streamModelReply(
     else failure ??= error;
   } finally {
     clearTimeout(timer);
+    clearTimeout(stallTimer);
     deps.metrics.chatStreamsInFlight.dec();
   }
 
   const tokens = toTokenUsage(usage);
   recordTokens(deps, labels, tokens);
-  const error = describeFailure({ failure, isAborted, hasTimedOut: timeout.signal.aborted, finishReason, request });
+  const error = describeFailure({
+    failure,
+    isAborted,
+    hasTimedOut: timeout.signal.aborted,
+    hasStalled,
+    finishReason,
+    request,
+    stallTimeoutMs: deps.stallTimeoutMs,
+  });
   return {
     text,
     reasoning,
@@ -166,21 +189,32 @@ export function startReplyClock(deps: ModelStreamDeps, labels: { provider: strin
 }
 
 export function modelTimeoutError(timeoutMs: number): ModelErrorDescription {
-  const seconds = Math.round(timeoutMs / 100) / 10;
   return {
     code: 'model_timeout',
-    message: `The model did not finish its reply within ${seconds} seconds, so it was stopped`,
+    message: `The model did not finish its reply within ${formatSeconds(timeoutMs)} seconds, so it was stopped`,
   };
 }
+
+export function modelStalledError(stallTimeoutMs: number): ModelErrorDescription {
+  return {
+    code: 'model_timeout',
+    message: `The model sent nothing for ${formatSeconds(stallTimeoutMs)} seconds, so the reply was stopped`,
+  };
+}
+
+const formatSeconds = (ms: number): number => Math.round(ms / 100) / 10;
 
 function describeFailure(outcome: {
   failure: unknown;
   isAborted: boolean;
   hasTimedOut: boolean;
+  hasStalled: boolean;
   finishReason: FinishReason | null;
   request: ModelStreamRequest;
+  stallTimeoutMs: number;
 }): ModelErrorDescription | undefined {
-  const { failure, isAborted, hasTimedOut, finishReason, request } = outcome;
+  const { failure, isAborted, hasTimedOut, hasStalled, finishReason, request } = outcome;
+  if (hasStalled) return modelStalledError(outcome.stallTimeoutMs);
   if (hasTimedOut) return modelTimeoutError(request.timeoutMs);
   if (failure !== undefined) return describeModelError(failure, { providerName: request.providerName });
   if (isAborted) return { code: 'model_error', message: 'The model call was cancelled before the reply was finished' };
@@ -212,7 +246,11 @@ function parseJson(input: string): unknown {
   }
 }
 
-export function recordTokens(deps: ModelStreamDeps, labels: { provider: string; model: string }, usage: TokenUsage): void {
+export function recordTokens(
+  deps: ModelStreamDeps,
+  labels: { provider: string; model: string },
+  usage: TokenUsage,
+): void {
   const counts = { input: usage.inputTokens, output: usage.outputTokens, reasoning: usage.reasoningTokens };
   for (const [kind, count] of Object.entries(counts)) {
     if (count) deps.metrics.modelTokens.inc({ ...labels, kind }, count);

@@ -3,6 +3,7 @@ import { stepCountIs, streamText, type FinishReason, type LanguageModelUsage, ty
 import { describeModelError } from '../../ai/model-errors.js';
 import type { StoredToolCall } from '../../platform/db/schema/index.js';
 import {
+  modelStalledError,
   modelTimeoutError,
   recordTokens,
   startReplyClock,
@@ -60,6 +61,7 @@ export async function streamToolLoop(
   let finishReason: FinishReason | null = null;
   let usage: LanguageModelUsage | undefined;
   let failure: unknown;
+  let hasStalled = false;
 
   const settle = (toolCallId: string, change: Partial<StoredToolCall>) => {
     const call = calls.get(toolCallId);
@@ -78,6 +80,8 @@ export async function streamToolLoop(
       maxOutputTokens: request.maxOutputTokens,
       maxRetries: deps.maxRetries ?? 0,
       abortSignal: timeout,
+      // The SDK's own bound between two parts of a step's stream; it ends the stream with an abort part.
+      timeout: { chunkMs: deps.stallTimeoutMs },
     });
     for await (const part of result.fullStream) {
       switch (part.type) {
@@ -125,6 +129,10 @@ export async function streamToolLoop(
         case 'error':
           failure ??= part.error;
           break;
+        case 'abort':
+          // Not the whole reply's bound (checked below): the provider went silent for too long.
+          if (!timeout.aborted) hasStalled = true;
+          break;
         default:
           break;
       }
@@ -139,9 +147,11 @@ export async function streamToolLoop(
   recordTokens(deps, labels, tokens);
   const error = timeout.aborted
     ? modelTimeoutError(request.timeoutMs)
-    : failure !== undefined
-      ? describeModelError(failure, { providerName: request.providerName })
-      : undefined;
+    : hasStalled
+      ? modelStalledError(deps.stallTimeoutMs)
+      : failure !== undefined
+        ? describeModelError(failure, { providerName: request.providerName })
+        : undefined;
   const toolCalls = [...calls.values()];
   return {
     text,
