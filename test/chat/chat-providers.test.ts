@@ -347,4 +347,19 @@ describe('chat through provider fakes', () => {
     );
     expect(metrics).toMatch(/parley_chat_streams_in_flight 0/);
   });
+
+  it("labels a tenant's own provider on /metrics by its kind only, never by its names", async () => {
+    // The tenant's 'claude' and 'rotating' providers above answered turns; /metrics is readable by
+    // anyone who reaches the server, so their names and model ids must not show there.
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(
+      /parley_model_tokens_total\{provider="tenant:anthropic",model="tenant",kind="output"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /parley_model_time_to_first_token_seconds_count\{provider="tenant:anthropic",model="tenant"\} [1-9]/,
+    );
+    for (const tenantChosen of ['provider="claude"', 'provider="rotating"', 'claude-haiku-4-5']) {
+      expect(metrics).not.toContain(tenantChosen);
+    }
+  });
 });

@@ -136,6 +136,7 @@ async function runTurn(
             {
               model: resolved.model,
               providerName: resolved.providerName,
+              metricLabels: resolved.metricLabels,
               system,
               messages,
               temperature: agent.temperature ?? undefined,

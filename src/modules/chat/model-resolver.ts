@@ -11,6 +11,16 @@ export interface ResolvedModel {
   readonly modelRef: string;
   readonly providerName: string;
   readonly isOffline: boolean;
+  /**
+   * How the call is labelled on /metrics, which anyone who reaches the server can read: a tenant's
+   * provider and model names are the tenant's own (and unbounded), so they appear only as its kind.
+   */
+  readonly metricLabels: ModelMetricLabels;
+}
+
+export interface ModelMetricLabels {
+  readonly provider: string;
+  readonly model: string;
 }
 
 export interface ModelResolverDeps {
@@ -32,6 +42,10 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
     const parsed = parseModelRef(modelRef);
     const isOffline = parsed?.kind === 'offline';
     const providerName = parsed?.kind === 'provider' ? parsed.providerName : 'offline';
-    return { model, modelRef, providerName, isOffline };
+    const tenantProvider = providers.find((provider) => provider.name === providerName);
+    const metricLabels = tenantProvider
+      ? { provider: `tenant:${tenantProvider.kind}`, model: 'tenant' }
+      : { provider: providerName, model: model.modelId };
+    return { model, modelRef, providerName, isOffline, metricLabels };
   };
 }

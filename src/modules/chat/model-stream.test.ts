@@ -21,6 +21,7 @@ async function reply(model: MockLanguageModelV3, maxRetries = 0) {
     {
       model,
       providerName: 'mock',
+      metricLabels: { provider: 'mock', model: 'mock-model' },
       system: 'Be brief.',
       messages: [
         { role: 'user', content: 'Hi' },

@@ -3,11 +3,13 @@ import { NoOutputGeneratedError, type FinishReason } from 'ai';
 import { openModelStream, toModelPrompt, totalsOf, type TextMessage } from '../../ai/model-call.js';
 import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
 import type { Metrics } from '../../platform/metrics.js';
+import type { ModelMetricLabels } from './model-resolver.js';
 
 export interface ModelStreamRequest {
   readonly model: LanguageModelV3;
-  /** For metric labels and error messages: `openai`, `offline`, a tenant provider's name. */
+  /** For error messages: `openai`, `offline`, a tenant provider's name. */
   readonly providerName: string;
+  readonly metricLabels: ModelMetricLabels;
   readonly system: string | undefined;
   readonly messages: readonly TextMessage[];
   readonly temperature: number | undefined;
@@ -61,7 +63,7 @@ export async function streamModelReply(
   request: ModelStreamRequest,
   onEvent: (event: ModelStreamEvent) => void,
 ): Promise<ModelStreamResult> {
-  const labels = { provider: request.providerName, model: request.model.modelId };
+  const labels = request.metricLabels;
   const clock = startReplyClock(deps, labels);
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), request.timeoutMs);

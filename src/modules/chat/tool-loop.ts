@@ -12,6 +12,7 @@ import {
   type TokenUsage,
 } from './model-stream.js';
 import { toAiTools, type TurnTools } from './turn-tools.js';
+import type { ModelMetricLabels } from './model-resolver.js';
 
 /** Enough steps for a few tool calls and the answer; the SDK stops the loop there. */
 export const maxToolSteps = 8;
@@ -19,6 +20,7 @@ export const maxToolSteps = 8;
 export interface ToolLoopRequest {
   readonly model: LanguageModelV3;
   readonly providerName: string;
+  readonly metricLabels: ModelMetricLabels;
   readonly system: string | undefined;
   readonly messages: ModelMessage[];
   readonly tools: TurnTools;
@@ -51,7 +53,7 @@ export async function streamToolLoop(
   request: ToolLoopRequest,
   onEvent: (event: ToolLoopEvent) => void,
 ): Promise<ToolLoopResult> {
-  const labels = { provider: request.providerName, model: request.model.modelId };
+  const labels = request.metricLabels;
   const clock = startReplyClock(deps, labels);
   const { markFirstToken } = clock;
   const timeout = AbortSignal.timeout(request.timeoutMs);

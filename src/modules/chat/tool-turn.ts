@@ -70,6 +70,7 @@ export async function runToolTurn(
     {
       model: resolved.model,
       providerName: resolved.providerName,
+      metricLabels: resolved.metricLabels,
       system: request.system,
       messages: request.messages,
       tools,

@@ -94,6 +94,7 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
     const request = {
       model: resolved.model,
       providerName: resolved.providerName,
+      metricLabels: resolved.metricLabels,
       system: systemWithKnowledge(instructions, knowledge),
       messages,
       temperature: input.temperature ?? agent.temperature ?? undefined,
