@@ -83,7 +83,9 @@ describe('a chat reply citing a PDF names the page of the passage', () => {
     expect(stored.role).toBe('assistant');
     const cited = stored.citations.find((citation) => citation.marker === marker);
     expect(cited).toMatchObject({ documentId, documentTitle: 'zoo-manual.pdf', page: 2 });
-    // The cited passage is the one holding the fact (its excerpt is cut at 600 characters, before it).
+    // The cited passage is the one holding the fact, and its excerpt (600 characters of a longer chunk)
+    // shows the sentence with the fact rather than the chunk's opening.
+    expect(cited!.excerpt).toContain(fact);
     expect(streamed!.sourceId).toBe(cited!.chunkId);
     const { rows } = await t.database.executeSql('select content, page from knowledge_chunks where id = $1', [
       cited!.chunkId,

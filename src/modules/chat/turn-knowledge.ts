@@ -93,6 +93,41 @@ function toCitation(hit: SearchHit, marker: number): StoredCitation {
     page: hit.page,
     headingPath: hit.headingPath,
     score: hit.score,
-    excerpt: hit.content.length > excerptMaxChars ? `${hit.content.slice(0, excerptMaxChars - 1)}…` : hit.content,
+    excerpt: citationExcerpt(hit.content, hit.highlights),
   };
+}
+
+/**
+ * What a citation shows of its passage: the whole chunk when it fits in 600 characters, else 600 of
+ * them from the start of the sentence that holds the question's first match (the search's first
+ * highlighted passage), so the part the answer drew on is in view rather than the chunk's opening.
+ */
+export function citationExcerpt(content: string, highlights: readonly string[]): string {
+  if (content.length <= excerptMaxChars) return content;
+  const start = sentenceStart(content, firstMatchAt(content, highlights[0]));
+  const lead = start > 0 ? '…' : '';
+  const room = excerptMaxChars - lead.length;
+  if (content.length - start <= room) return lead + content.slice(start);
+  return `${lead}${content.slice(start, start + room - 1)}…`;
+}
+
+/**
+ * Where the first «match» of a highlighted passage lies in the content (0 when unknown): a passage is
+ * the content's own text with «» added, and it opens a few words before its first match.
+ */
+function firstMatchAt(content: string, passage: string | undefined): number {
+  if (passage === undefined) return 0;
+  const passageAt = content.indexOf(passage.replace(/[«»]/g, ''));
+  const markAt = passage.indexOf('«');
+  return passageAt === -1 || markAt === -1 ? 0 : passageAt + markAt;
+}
+
+/** A sentence's end (with a closing quote or bracket) and the space after it, or a line break. */
+const sentenceBoundary = /[.!?]["')\]]?\s+|\n+/g;
+
+/** Where the sentence holding `at` begins: after the last sentence boundary before it. */
+function sentenceStart(content: string, at: number): number {
+  let start = 0;
+  for (const boundary of content.slice(0, at).matchAll(sentenceBoundary)) start = boundary.index + boundary[0].length;
+  return start;
 }
