@@ -45,6 +45,10 @@ const environmentSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TRUST_PROXY: booleanFromEnv.default(false),
   DEFAULT_MODEL: z.string().min(1).max(200).optional(),
+  TRANSCRIPTION_MODEL: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,39}:\S{1,200}$/, "must be 'provider:model', e.g. 'openai:whisper-1'")
+    .optional(),
   DEFAULT_EMBEDDING_MODEL: z.string().min(1).max(200).default('offline'),
   UPLOAD_MAX_BYTES: z.coerce
     .number()
@@ -110,6 +114,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   readonly trustProxy: boolean;
   readonly defaultModel: string | undefined;
+  /** The speech-to-text model for audio attachments (`provider:model`); unset, OpenAI's whisper-1 if configured. */
+  readonly transcriptionModel: string | undefined;
   /** `offline` or `provider:model`; what a new knowledge source embeds with unless it names another. */
   readonly defaultEmbeddingModel: string;
   readonly uploadMaxBytes: number;
@@ -170,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     trustProxy: e.TRUST_PROXY,
     defaultModel: e.DEFAULT_MODEL,
+    transcriptionModel: e.TRANSCRIPTION_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     filesDir: path.join(path.resolve(e.DATA_DIR), 'files'),

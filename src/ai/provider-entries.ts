@@ -2,12 +2,17 @@ import { createHash } from 'node:crypto';
 import type { ServerProviderSettings } from '../config.js';
 import type { TenantProviderConfig } from './model-types.js';
 import { anthropicWellKnownModels, createAnthropicChatModels } from './providers/anthropic-provider.js';
-import { createAzureChatModels, createAzureEmbeddingModels } from './providers/azure-provider.js';
+import {
+  createAzureChatModels,
+  createAzureEmbeddingModels,
+  createAzureTranscriptionModels,
+} from './providers/azure-provider.js';
 import {
   missingProviderSetting,
   type ChatModelFactory,
   type EmbeddingModelFactory,
   type RerankingModelFactory,
+  type TranscriptionModelFactory,
 } from './providers/chat-model-factory.js';
 import { createRerankingModels, refuseCohereChatModels } from './providers/cohere-provider.js';
 import {
@@ -22,6 +27,7 @@ import {
 import {
   createOpenAIChatModels,
   createOpenAIEmbeddingModels,
+  createOpenAITranscriptionModels,
   openAIWellKnownModels,
 } from './providers/openai-provider.js';
 
@@ -41,6 +47,8 @@ export interface ProviderEntry {
   readonly createEmbeddings?: (() => Promise<EmbeddingModelFactory>) | undefined;
   /** Builds the provider's reranking models; only Cohere and OpenAI-compatible servers have them. */
   readonly createReranking?: (() => Promise<RerankingModelFactory>) | undefined;
+  /** Builds its speech-to-text models: OpenAI, Azure and OpenAI-compatible servers (`/audio/transcriptions`). */
+  readonly createTranscriptions?: (() => Promise<TranscriptionModelFactory>) | undefined;
 }
 
 /** In precedence order: when two server-wide providers share a name, the earlier one is used. */
@@ -53,6 +61,7 @@ export function serverProviderEntries(settings: ServerProviderSettings): Provide
         suggestedModels: openAIWellKnownModels,
         create: () => createOpenAIChatModels(openai),
         createEmbeddings: () => createOpenAIEmbeddingModels(openai),
+        createTranscriptions: () => createOpenAITranscriptionModels(openai),
       }),
     );
   }
@@ -70,6 +79,7 @@ export function serverProviderEntries(settings: ServerProviderSettings): Provide
         suggestedModels: [],
         create: () => createAzureChatModels(requireAzureAddress('azure', azure)),
         createEmbeddings: () => createAzureEmbeddingModels(requireAzureAddress('azure', azure)),
+        createTranscriptions: () => createAzureTranscriptionModels(requireAzureAddress('azure', azure)),
       }),
     );
   }
@@ -89,6 +99,7 @@ export function serverProviderEntries(settings: ServerProviderSettings): Provide
         create: () => createOpenAICompatibleChatModels(compatible),
         createEmbeddings: () => createOpenAICompatibleEmbeddingModels(compatible),
         createReranking: () => createRerankingModels(compatible),
+        createTranscriptions: () => createOpenAITranscriptionModels(compatible),
       }),
     );
   }
@@ -126,6 +137,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
         suggestedModels: configured.length ? configured : openAIWellKnownModels,
         create: () => createOpenAIChatModels(openAISettings()),
         createEmbeddings: () => createOpenAIEmbeddingModels(openAISettings()),
+        createTranscriptions: () => createOpenAITranscriptionModels(openAISettings()),
       });
     }
     case 'anthropic':
@@ -146,6 +158,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
         suggestedModels: configured,
         create: () => createAzureChatModels(azureSettings()),
         createEmbeddings: () => createAzureEmbeddingModels(azureSettings()),
+        createTranscriptions: () => createAzureTranscriptionModels(azureSettings()),
       });
     }
     case 'openai-compatible': {
@@ -158,6 +171,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
         create: () => createOpenAICompatibleChatModels(compatibleSettings()),
         createEmbeddings: () => createOpenAICompatibleEmbeddingModels(compatibleSettings()),
         createReranking: () => createRerankingModels(compatibleSettings()),
+        createTranscriptions: () => createOpenAITranscriptionModels(compatibleSettings()),
       });
     }
     case 'cohere':
@@ -181,7 +195,10 @@ export function findProviderEntry(
   return serverEntries.find((entry) => entry.name === providerName);
 }
 
-type EntryBuilders = Pick<ProviderEntry, 'suggestedModels' | 'create' | 'createEmbeddings' | 'createReranking'>;
+type EntryBuilders = Pick<
+  ProviderEntry,
+  'suggestedModels' | 'create' | 'createEmbeddings' | 'createReranking' | 'createTranscriptions'
+>;
 
 function entry(
   origin: 'server' | 'tenant',

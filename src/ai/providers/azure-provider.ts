@@ -1,5 +1,5 @@
 import type { FetchFunction } from '@ai-sdk/provider-utils';
-import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
+import type { ChatModelFactory, EmbeddingModelFactory, TranscriptionModelFactory } from './chat-model-factory.js';
 
 export interface AzureProviderSettings {
   readonly apiKey: string;
@@ -28,6 +28,14 @@ export async function createAzureChatModels(settings: AzureProviderSettings): Pr
 export async function createAzureEmbeddingModels(settings: AzureProviderSettings): Promise<EmbeddingModelFactory> {
   const provider = await createAzureProvider(settings);
   return (deployment) => provider.embeddingModel(deployment);
+}
+
+/** Model ids are transcription deployment names, e.g. a deployment of whisper. */
+export async function createAzureTranscriptionModels(
+  settings: AzureProviderSettings,
+): Promise<TranscriptionModelFactory> {
+  const provider = await createAzureProvider(settings);
+  return (deployment) => provider.transcription(deployment);
 }
 
 async function createAzureProvider(settings: AzureProviderSettings) {

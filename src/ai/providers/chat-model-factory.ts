@@ -1,4 +1,4 @@
-import type { EmbeddingModelV3, LanguageModelV3, RerankingModelV3 } from '@ai-sdk/provider';
+import type { EmbeddingModelV3, LanguageModelV3, RerankingModelV3, TranscriptionModelV3 } from '@ai-sdk/provider';
 import { AppError } from '../../platform/errors.js';
 
 /** One configured provider, ready to hand out chat models by id. Built once and cached by the registry. */
@@ -9,6 +9,9 @@ export type EmbeddingModelFactory = (modelId: string) => EmbeddingModelV3;
 
 /** The same provider's reranking models by id; only Cohere and Cohere-style `/rerank` servers have them. */
 export type RerankingModelFactory = (modelId: string) => RerankingModelV3;
+
+/** The same provider's speech-to-text models by id (OpenAI, Azure deployments, compatible servers). */
+export type TranscriptionModelFactory = (modelId: string) => TranscriptionModelV3;
 
 /** A provider that cannot work without a setting is reported when a model is resolved, naming the setting. */
 export function missingProviderSetting(providerName: string, setting: string): AppError {

@@ -1,6 +1,5 @@
-import type { TranscriptionModelV3 } from '@ai-sdk/provider';
 import type { FetchFunction } from '@ai-sdk/provider-utils';
-import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
+import type { ChatModelFactory, EmbeddingModelFactory, TranscriptionModelFactory } from './chat-model-factory.js';
 
 export const openAIDefaultBaseUrl = 'https://api.openai.com/v1';
 export const openAIWellKnownModels: readonly string[] = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini'];
@@ -28,12 +27,15 @@ export async function createOpenAIEmbeddingModels(settings: OpenAIProviderSettin
   return (modelId) => provider.embeddingModel(modelId);
 }
 
-export async function createOpenAITranscriptionModel(
-  settings: OpenAIProviderSettings,
-  modelId: string,
-): Promise<TranscriptionModelV3> {
-  const provider = await createOpenAIProvider(settings);
-  return provider.transcription(modelId);
+/**
+ * `POST {baseUrl}/audio/transcriptions`: OpenAI's, or an OpenAI-compatible server's (speaches, LocalAI,
+ * vLLM), hence the optional key: an empty one is sent rather than the SDK reading OPENAI_API_KEY.
+ */
+export async function createOpenAITranscriptionModels(
+  settings: Omit<OpenAIProviderSettings, 'apiKey'> & { readonly apiKey?: string | undefined },
+): Promise<TranscriptionModelFactory> {
+  const provider = await createOpenAIProvider({ ...settings, apiKey: settings.apiKey ?? '' });
+  return (modelId) => provider.transcription(modelId);
 }
 
 async function createOpenAIProvider(settings: OpenAIProviderSettings) {

@@ -13,7 +13,10 @@ import { createTranscription } from './transcription.js';
 
 export interface FilesModuleDeps {
   readonly db: Database;
-  readonly config: Pick<Config, 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'providers'>;
+  readonly config: Pick<
+    Config,
+    'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'providers' | 'transcriptionModel'
+  >;
   readonly storage: FileStorage;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
 }

@@ -1,15 +1,16 @@
 import type { TranscriptionModelV3 } from '@ai-sdk/provider';
 import { experimental_transcribe as transcribe } from 'ai';
+import { formatModelRef, parseModelRef } from '../../ai/model-ref.js';
 import type { TenantProviderConfig } from '../../ai/model-types.js';
-import { createOpenAITranscriptionModel } from '../../ai/providers/openai-provider.js';
+import { findProviderEntry, serverProviderEntries } from '../../ai/provider-entries.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/errors.js';
 
-/** OpenAI's own speech-to-text model; OpenAI-compatible servers that transcribe serve it under this name too. */
+/** OpenAI's own speech-to-text model, used when TRANSCRIPTION_MODEL names none and OpenAI is configured. */
 export const transcriptionModelId = 'whisper-1';
 
 export interface TranscriptionDeps {
-  readonly config: Pick<Config, 'providers'>;
+  readonly config: Pick<Config, 'providers' | 'transcriptionModel'>;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
 }
 
@@ -17,23 +18,38 @@ export const noTranscriptionModel = () =>
   new AppError(
     'unprocessable',
     'Audio needs a transcription model, and none is configured: configure an OpenAI provider (OPENAI_API_KEY for ' +
-      'the server, or an openai provider for this workspace with POST /v1/providers), or send the message as text',
+      'the server, or an openai provider for this workspace with POST /v1/providers), or name an OpenAI, Azure or ' +
+      'OpenAI-compatible model in TRANSCRIPTION_MODEL; or send the message as text',
   );
 
+interface ChosenModel {
+  readonly modelRef: string;
+  readonly model: TranscriptionModelV3;
+}
+
 /**
- * Speech to text through the AI SDK, with the tenant's own OpenAI provider when it has one, else the
- * server's. Other providers have no transcription endpoint we can rely on.
+ * Speech to text through the AI SDK. TRANSCRIPTION_MODEL (`provider:model`) names the model, resolved
+ * like a chat model: the tenant's provider of that name first, then the server's. Without it, OpenAI's
+ * `whisper-1` through the tenant's own OpenAI provider when it has one, else the server's.
  */
 export function createTranscription(deps: TranscriptionDeps) {
-  async function modelFor(tenantId: string): Promise<TranscriptionModelV3 | undefined> {
-    const tenantOpenAI = (await deps.loadTenantProviders(tenantId)).find(
-      (provider) => provider.kind === 'openai' && provider.apiKey,
-    );
-    const settings = tenantOpenAI
-      ? { apiKey: tenantOpenAI.apiKey!, baseUrl: tenantOpenAI.baseUrl, fetch: tenantOpenAI.fetch }
-      : deps.config.providers.openai;
-    if (!settings) return undefined;
-    return createOpenAITranscriptionModel(settings, transcriptionModelId);
+  const serverEntries = serverProviderEntries(deps.config.providers);
+
+  function chosenRef(tenantProviders: readonly TenantProviderConfig[]): string | undefined {
+    if (deps.config.transcriptionModel) return deps.config.transcriptionModel;
+    const tenantOpenAI = tenantProviders.find((provider) => provider.kind === 'openai' && provider.apiKey);
+    if (tenantOpenAI) return formatModelRef(tenantOpenAI.name, transcriptionModelId);
+    return deps.config.providers.openai ? formatModelRef('openai', transcriptionModelId) : undefined;
+  }
+
+  async function modelFor(tenantId: string): Promise<ChosenModel | undefined> {
+    const tenantProviders = await deps.loadTenantProviders(tenantId);
+    const modelRef = chosenRef(tenantProviders);
+    const parsed = modelRef === undefined ? null : parseModelRef(modelRef);
+    if (!modelRef || parsed?.kind !== 'provider') return undefined;
+    const entry = findProviderEntry(serverEntries, parsed.providerName, tenantProviders);
+    if (!entry?.createTranscriptions) return undefined;
+    return { modelRef, model: (await entry.createTranscriptions())(parsed.modelId) };
   }
 
   return {
@@ -43,15 +59,20 @@ export function createTranscription(deps: TranscriptionDeps) {
     },
 
     async transcribe(tenantId: string, audio: Uint8Array, signal?: AbortSignal): Promise<string> {
-      const model = await modelFor(tenantId);
-      if (!model) throw noTranscriptionModel();
+      const chosen = await modelFor(tenantId);
+      if (!chosen) throw noTranscriptionModel();
       try {
-        const result = await transcribe({ model, audio, maxRetries: 1, ...(signal && { abortSignal: signal }) });
-        return result.text;
+        const { text } = await transcribe({
+          model: chosen.model,
+          audio,
+          maxRetries: 1,
+          ...(signal && { abortSignal: signal }),
+        });
+        return text;
       } catch (error) {
         throw new AppError(
           'unprocessable',
-          'The audio could not be transcribed by the OpenAI provider; check that it is speech in a common format, or try again',
+          `The audio could not be transcribed by '${chosen.modelRef}'; check that it is speech in a common format, or try again`,
           {},
           { cause: error },
         );
