@@ -72,7 +72,18 @@ export function describeModelError(error: unknown, context: ModelErrorContext = 
   ) {
     return { code: 'model_error', message: `${provider} sent a response that could not be read` };
   }
+  if (isStreamedErrorBody(error)) {
+    // An OpenAI-style `{ error: {…} }` event inside the stream reaches us as that bare body.
+    return { code: 'model_error', message: `${provider} reported an error in the middle of its reply` };
+  }
   return { code: 'model_error', message: 'The model call failed unexpectedly' };
+}
+
+/** A provider's error body as parsed from a stream event: a plain object with a message or a type. */
+function isStreamedErrorBody(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || error instanceof Error) return false;
+  const body = error as { message?: unknown; type?: unknown };
+  return typeof body.message === 'string' || typeof body.type === 'string';
 }
 
 /** The same description as the application's one error type, ready to throw or to serialise. */

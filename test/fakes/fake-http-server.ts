@@ -43,6 +43,8 @@ export interface RunningFakeServer {
   readonly url: string;
   readonly port: number;
   readonly requests: readonly RecordedRequest[];
+  /** Requests still being answered: a stalled stream counts until the client hangs up. */
+  openExchangeCount(): number;
   clearRequests(): void;
   close(): Promise<void>;
 }
@@ -56,9 +58,11 @@ export async function startFakeHttpServer(
   const maxRecorded = options.maxRecordedRequests ?? 1000;
   const requests: RecordedRequest[] = [];
   const closing = new AbortController();
+  let openExchanges = 0;
 
   const server = createServer((incoming, response) => {
     const signal = AbortSignal.any([closing.signal, closedSignal(response)]);
+    openExchanges += 1;
     void (async () => {
       try {
         const request = await readRequest(incoming);
@@ -68,6 +72,8 @@ export async function startFakeHttpServer(
       } catch (error) {
         if (!response.headersSent) sendJson(response, 500, { error: { message: String(error) } });
         else response.destroy();
+      } finally {
+        openExchanges -= 1;
       }
     })();
   });
@@ -82,6 +88,7 @@ export async function startFakeHttpServer(
     url: `http://${host}:${port}`,
     port,
     requests,
+    openExchangeCount: () => openExchanges,
     clearRequests: () => void requests.splice(0),
     close: async () => {
       // Stalled streams never end by themselves: abort their waits and drop their sockets.

@@ -24,6 +24,10 @@ export interface FakeOpenAIBehaviour {
   readonly tokenDelayMs: number;
   /** Answer every completion request with this error instead. */
   readonly error?: FakeProviderError;
+  /** Whose error body `error` is sent as; OpenAI's by default (see `FakeOpenAIErrorFormat`). */
+  readonly errorFormat: FakeOpenAIErrorFormat;
+  /** After this many reply tokens, send one extra event (a cut-off chunk by default), then carry on as usual. */
+  readonly insertedEvent?: FakeInsertedEvent;
   /** Stream this many reply tokens, then send nothing more and keep the connection open. */
   readonly stallAfterTokens?: number;
   /** Served by `GET /v1/models`. */
@@ -34,6 +38,27 @@ export interface FakeOpenAIBehaviour {
    */
   readonly script?: readonly FakeOpenAIStep[];
 }
+
+/**
+ * The error bodies of servers that speak Chat Completions:
+ * - `openai`: `{ error: { message, type, param, code } }`, a 401 repeating the key it received;
+ * - `azure`: Azure OpenAI's `{ error: { code: '401', message } }`, no type or param, the key never repeated;
+ * - `vllm-legacy`: vLLM before its errors matched OpenAI's, flat `{ object: 'error', message, type, param, code: 401 }`.
+ */
+export type FakeOpenAIErrorFormat = 'openai' | 'azure' | 'vllm-legacy';
+
+/**
+ * An event among the reply's chunks. By default its data is a chunk cut off mid-way, which no client can
+ * read (as a proxy that drops part of a line leaves it); `data` may be anything else, such as the
+ * `{"error": {…}}` event OpenAI and vLLM send when a stream fails after it has started.
+ */
+export interface FakeInsertedEvent {
+  readonly afterTokens: number;
+  readonly data?: string;
+}
+
+export const truncatedChunkData =
+  '{"id":"chatcmpl-cut","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"trun';
 
 /** A scripted answer: text, or tool calls (finish_reason `tool_calls`), or both. */
 export interface FakeOpenAIStep {
@@ -56,6 +81,8 @@ export interface FakeOpenAIServer {
   readonly requests: readonly RecordedRequest[];
   /** The most recent request; throws when none arrived, so a test fails loudly. */
   lastRequest(): RecordedRequest;
+  /** Completions still being answered; a stalled stream counts until the client hangs up. */
+  openExchangeCount(): number;
   /** Answers from now on with the defaults plus `overrides` (earlier overrides are dropped). */
   respondWith(overrides: Partial<FakeOpenAIBehaviour>): void;
   close(): Promise<void>;
@@ -67,6 +94,7 @@ const defaultBehaviour: FakeOpenAIBehaviour = {
   replyTokens: defaultOpenAIReplyTokens,
   reasoningTokens: [],
   tokenDelayMs: 0,
+  errorFormat: 'openai',
   modelIds: ['gpt-4o-mini', 'gpt-4o'],
 };
 
@@ -120,6 +148,7 @@ export async function startFakeOpenAIServer(
       if (!last) throw new Error('The fake OpenAI server has received no request');
       return last;
     },
+    openExchangeCount: server.openExchangeCount,
     respondWith(overrides) {
       behaviour = { ...defaultBehaviour, ...overrides };
       scriptStep = 0;
@@ -139,7 +168,7 @@ type StepBehaviour = FakeOpenAIBehaviour & { readonly toolCalls?: readonly FakeT
 
 async function answerCompletion(exchange: FakeExchange, behaviour: StepBehaviour, id: string): Promise<void> {
   const { request, response } = exchange;
-  if (behaviour.error) return sendOpenAIError(response, behaviour.error, request);
+  if (behaviour.error) return sendOpenAIError(response, behaviour, behaviour.error, request);
   const body = (request.body ?? {}) as CompletionRequestBody;
   const model = body.model ?? deploymentOf(request.path) ?? 'fake-model';
   const usage = usageOf(body, behaviour);
@@ -210,10 +239,15 @@ async function streamCompletion(
     if (!(await pause(behaviour.tokenDelayMs, signal))) return;
     delta({ reasoning_content: token });
   }
+  const inserted = behaviour.insertedEvent;
   for (const [index, token] of behaviour.replyTokens.entries()) {
     if (index === behaviour.stallAfterTokens) return waitUntilAborted(signal);
+    if (index === inserted?.afterTokens) writeEvent(response, inserted.data ?? truncatedChunkData);
     if (!(await pause(behaviour.tokenDelayMs, signal))) return;
     delta({ content: token });
+  }
+  if (inserted && inserted.afterTokens >= behaviour.replyTokens.length) {
+    writeEvent(response, inserted.data ?? truncatedChunkData);
   }
   if (behaviour.stallAfterTokens !== undefined && behaviour.stallAfterTokens >= behaviour.replyTokens.length) {
     return waitUntilAborted(signal);
@@ -241,7 +275,14 @@ async function streamCompletion(
 }
 
 /** OpenAI's error body. Like the real API, a 401 repeats the key it received, so tests prove Parley never relays it. */
-function sendOpenAIError(response: ServerResponse, error: FakeProviderError, request: RecordedRequest): void {
+function sendOpenAIError(
+  response: ServerResponse,
+  behaviour: FakeOpenAIBehaviour,
+  error: FakeProviderError,
+  request: RecordedRequest,
+): void {
+  if (behaviour.errorFormat === 'azure') return sendAzureError(response, error);
+  if (behaviour.errorFormat === 'vllm-legacy') return sendLegacyVllmError(response, error);
   const receivedKey = String(request.headers['authorization'] ?? request.headers['api-key'] ?? '').replace(
     /^Bearer /,
     '',
@@ -255,6 +296,39 @@ function sendOpenAIError(response: ServerResponse, error: FakeProviderError, req
     response,
     error.status,
     { error: { message, type: error.type ?? openAIErrorType(error.status), param: null, code: error.code ?? null } },
+    retryAfterHeaders(error),
+  );
+}
+
+/** Azure OpenAI's body: the code is the status as a string (or a name such as `content_filter`), and there is no type. */
+function sendAzureError(response: ServerResponse, error: FakeProviderError): void {
+  const message =
+    error.message ??
+    (error.status === 401
+      ? 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.'
+      : error.status === 429
+        ? `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after ${error.retryAfterSeconds ?? 60} seconds.`
+        : `Fake Azure error ${error.status}`);
+  sendJson(
+    response,
+    error.status,
+    { error: { code: error.code ?? String(error.status), message } },
+    retryAfterHeaders(error),
+  );
+}
+
+/** vLLM's body before it matched OpenAI's: not wrapped in `error`, the status as a number in `code`. */
+function sendLegacyVllmError(response: ServerResponse, error: FakeProviderError): void {
+  sendJson(
+    response,
+    error.status,
+    {
+      object: 'error',
+      message: error.message ?? `Fake vLLM error ${error.status}`,
+      type: error.type ?? (error.status >= 500 ? 'InternalServerError' : 'BadRequestError'),
+      param: null,
+      code: error.status,
+    },
     retryAfterHeaders(error),
   );
 }
