@@ -120,12 +120,15 @@ describe('chat with the offline model', () => {
     expect(titled.title).toBe(offlineTitle(first));
 
     expect((await send(conversation.id, { content: 'And in autumn?' })).statusCode).toBe(201);
-    expect((await getConversation(conversation.id)).title).toBe(offlineTitle(first));
+    const current = await getConversation(conversation.id);
+    expect(current.title).toBe(offlineTitle(first));
+    // The state carried between turns, as stored and as the API shows it.
     const [row] = await t.database.db
       .select({ state: conversations.state })
       .from(conversations)
       .where(eq(conversations.id, conversation.id));
     expect(row?.state).toEqual({ lastModel: 'offline', turns: 2 });
+    expect(current.state).toEqual({ lastModel: 'offline', turns: 2 });
   });
 
   it('accepts the body useChat sends, taking the last user message', async () => {

@@ -10,6 +10,8 @@ export const conversationSchema = z.object({
   projectId: z.uuid().nullable(),
   title: z.string().nullable(),
   messageCount: z.number().int(),
+  /** What the conversation carries from turn to turn: `lastModel` (the ref that answered last) and `turns`. */
+  state: z.record(z.string(), z.unknown()),
   archived: z.boolean(),
   archivedAt: z.iso.datetime().nullable(),
   lastActivityAt: z.iso.datetime(),
@@ -25,6 +27,7 @@ export const presentConversation = (conversation: ConversationRow): Conversation
   projectId: conversation.projectId,
   title: conversation.title,
   messageCount: conversation.messageCount,
+  state: conversation.state,
   archived: conversation.archivedAt !== null,
   archivedAt: conversation.archivedAt?.toISOString() ?? null,
   lastActivityAt: conversation.lastActivityAt.toISOString(),
