@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/platform/http/types.js';
 import { sendJson, startFakeHttpServer, type RunningFakeServer } from '../fakes/fake-http-server.js';
 import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -7,6 +8,25 @@ import { multipartBody } from '../knowledge/knowledge-setup.js';
 import { wavBytes } from './audio-fixtures.js';
 
 const serverOpenAIKey = 'sk-server-openai-0123456789';
+
+/** Uploads a WAV file and sends it to a new offline agent's conversation. */
+async function sendAudio(app: App, admin: SignedInUser) {
+  const body = multipartBody(wavBytes(), { filename: 'memo.wav' });
+  const file = await app.inject({
+    method: 'POST',
+    url: '/v1/files',
+    headers: { ...admin.headers, ...body.headers },
+    payload: body.payload,
+  });
+  const agent = await createAgent(app, admin, { model: 'offline' });
+  const conversation = await createConversation(app, admin, agent.id, { title: 'Memo' });
+  return app.inject({
+    method: 'POST',
+    url: `/v1/conversations/${conversation.id}/messages`,
+    headers: admin.headers,
+    payload: { content: 'What does the memo say?', fileIds: [file.json().id] },
+  });
+}
 
 /**
  * TRANSCRIPTION_MODEL names the speech-to-text model, e.g. on an OpenAI-compatible server (speaches,
@@ -41,27 +61,9 @@ describe('TRANSCRIPTION_MODEL', () => {
     await speech?.close();
   });
 
-  async function sendAudio(agentModel: string) {
-    const body = multipartBody(wavBytes(), { filename: 'memo.wav' });
-    const file = await t.app.inject({
-      method: 'POST',
-      url: '/v1/files',
-      headers: { ...admin.headers, ...body.headers },
-      payload: body.payload,
-    });
-    const agent = await createAgent(t.app, admin, { model: agentModel });
-    const conversation = await createConversation(t.app, admin, agent.id, { title: 'Memo' });
-    return t.app.inject({
-      method: 'POST',
-      url: `/v1/conversations/${conversation.id}/messages`,
-      headers: admin.headers,
-      payload: { content: 'What does the memo say?', fileIds: [file.json().id] },
-    });
-  }
-
   it("transcribes with the named model on an OpenAI-compatible server, sending it no other server's key", async () => {
     speech.clearRequests();
-    const response = await sendAudio('offline');
+    const response = await sendAudio(t.app, admin);
 
     expect(response.statusCode, response.body).toBe(201);
     const [request] = speech.requests.filter((each) => each.path === '/v1/audio/transcriptions');
@@ -81,21 +83,7 @@ describe('TRANSCRIPTION_MODEL naming a provider without transcription', () => {
 
   it('refuses audio with the sentence that says what to configure', async () => {
     const admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
-    const body = multipartBody(wavBytes(), { filename: 'memo.wav' });
-    const file = await t.app.inject({
-      method: 'POST',
-      url: '/v1/files',
-      headers: { ...admin.headers, ...body.headers },
-      payload: body.payload,
-    });
-    const agent = await createAgent(t.app, admin, { model: 'offline' });
-    const conversation = await createConversation(t.app, admin, agent.id);
-    const response = await t.app.inject({
-      method: 'POST',
-      url: `/v1/conversations/${conversation.id}/messages`,
-      headers: admin.headers,
-      payload: { content: 'Listen', fileIds: [file.json().id] },
-    });
+    const response = await sendAudio(t.app, admin);
     expect(response.statusCode).toBe(422);
     expect(response.json().detail).toContain('TRANSCRIPTION_MODEL');
   });

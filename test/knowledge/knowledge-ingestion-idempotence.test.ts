@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
-import { startFakeEmbeddingsServer, type FakeEmbeddingsServer } from './fake-embeddings-server.js';
+import type { TestApp } from '../harness/test-app.js';
+import type { SignedInUser } from '../harness/tenant-setup.js';
+import { startEmbeddingsApp, type EmbeddingsApp } from './embeddings-app.js';
+import type { FakeEmbeddingsServer } from './fake-embeddings-server.js';
 import {
   documentGeneration,
   documentIndexRows,
@@ -26,21 +27,16 @@ function rotaDocument(marker: string): Buffer {
 }
 
 describe('the knowledge.ingest job run again after its work was done', () => {
+  let setup: EmbeddingsApp;
   let embeddings: FakeEmbeddingsServer;
   let t: TestApp;
   let admin: SignedInUser;
 
   beforeAll(async () => {
-    embeddings = await startFakeEmbeddingsServer(384);
-    t = await buildTestApp({ OPENAI_COMPATIBLE_BASE_URL: embeddings.baseUrl });
-    const platformAdmin = await registerPlatformAdmin(t.app);
-    admin = await createTenantWithAdmin(t.app, platformAdmin);
+    setup = await startEmbeddingsApp();
+    ({ embeddings, t, admin } = setup);
   });
-  afterAll(async () => {
-    embeddings.beforeAnswer = undefined;
-    await t.close();
-    await embeddings.close();
-  });
+  afterAll(() => setup.close());
 
   const newSource = async () =>
     (

@@ -1,28 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
-import { startFakeEmbeddingsServer, type FakeEmbeddingsServer } from './fake-embeddings-server.js';
+import type { TestApp } from '../harness/test-app.js';
+import type { SignedInUser } from '../harness/tenant-setup.js';
+import { startEmbeddingsApp, type EmbeddingsApp } from './embeddings-app.js';
+import type { FakeEmbeddingsServer } from './fake-embeddings-server.js';
 import { createSource, uploadAccepted, waitForDocument, type DocumentView } from './knowledge-setup.js';
 
 /** Longer than the job's 500 ms between progress writes, so the first batch's progress is written. */
 const firstBatchDelayMs = 700;
 
 describe('indexing progress', () => {
+  let setup: EmbeddingsApp;
   let embeddings: FakeEmbeddingsServer;
   let t: TestApp;
   let admin: SignedInUser;
 
   beforeAll(async () => {
-    embeddings = await startFakeEmbeddingsServer(384);
-    t = await buildTestApp({ OPENAI_COMPATIBLE_BASE_URL: embeddings.baseUrl });
-    const platformAdmin = await registerPlatformAdmin(t.app);
-    admin = await createTenantWithAdmin(t.app, platformAdmin);
+    setup = await startEmbeddingsApp();
+    ({ embeddings, t, admin } = setup);
   });
-  afterAll(async () => {
-    embeddings.beforeAnswer = undefined;
-    await t.close();
-    await embeddings.close();
-  });
+  afterAll(() => setup.close());
 
   it('shows a document processing at a percent between 0 and 100 while its chunks are embedded', async () => {
     const sourceId = (
