@@ -1,0 +1,174 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { testStorage } from '../harness/test-database.js';
+import { freePort, waitForReady } from './server-process.js';
+
+const secretLogMessage = 'generated a new server secret (signing and encryption keys) in the data directory';
+
+interface RunningServer {
+  readonly baseUrl: string;
+  readonly child: ChildProcess;
+  /** Everything the server logged so far. */
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+/** `parley serve` on embedded storage in DATA_DIR, as a real process; resolves once /ready answers. */
+async function startServer(dataDir: string, extraEnv: Record<string, string>): Promise<RunningServer> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['src/main.ts', 'serve'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    await waitForReady(baseUrl, child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`the server did not start:\n${output}`, { cause: error });
+  }
+  return {
+    baseUrl,
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}
+
+async function call<T = { id: string }>(
+  baseUrl: string,
+  method: string,
+  url: string,
+  body?: object,
+  accessToken?: string,
+) {
+  const response = await fetch(`${baseUrl}${url}`, {
+    method,
+    headers: {
+      ...(body && { 'content-type': 'application/json' }),
+      ...(accessToken && { authorization: `Bearer ${accessToken}` }),
+    },
+    ...(body && { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : null) as T };
+}
+
+// Two real server processes on one embedded data directory; the secret file is an embedded-mode feature.
+describe.skipIf(testStorage === 'postgres')('the generated server secret', () => {
+  let fake: FakeOpenAIServer;
+  const servers: RunningServer[] = [];
+  beforeAll(async () => {
+    fake = await startFakeOpenAIServer({ replyTokens: ['Still', ' decrypted'] });
+  });
+  afterAll(async () => {
+    for (const server of servers) if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    await fake.close();
+  });
+
+  it('is written to DATA_DIR on first start with a log line, and reused after a restart', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
+    const secretFile = path.join(dataDir, 'secret.key');
+    // The tenant's provider below is a fake on 127.0.0.1, which the outbound guard refuses by default.
+    const env = { OUTBOUND_ALLOW: '127.0.0.1' };
+
+    const first = await startServer(dataDir, env);
+    servers.push(first);
+    const generated = first
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; file?: string; level: number })
+      .filter((entry) => entry.msg === secretLogMessage);
+    expect(generated).toEqual([expect.objectContaining({ file: secretFile, level: 30 })]);
+    const secret = readFileSync(secretFile, 'utf8');
+    expect(secret).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    expect(first.output()).not.toContain(secret.trim());
+
+    // Before the restart: a session, and a provider key stored encrypted with the derived key.
+    const session = await call<{ accessToken: string; refreshToken: string }>(
+      first.baseUrl,
+      'POST',
+      '/v1/auth/register',
+      {
+        email: 'restart@example.test',
+        password: 'a long password',
+      },
+    );
+    expect(session.status).toBe(201);
+    const { accessToken, refreshToken } = session.json;
+    const providerKey = 'sk-tenant-key-kept-across-restarts';
+    const provider = await call(
+      first.baseUrl,
+      'POST',
+      '/v1/providers',
+      { name: 'mine', kind: 'openai', baseUrl: fake.baseUrl, apiKey: providerKey },
+      accessToken,
+    );
+    expect(provider.status).toBe(201);
+    const agent = await call(
+      first.baseUrl,
+      'POST',
+      '/v1/agents',
+      { name: 'Kept', model: 'mine:gpt-4o-mini' },
+      accessToken,
+    );
+    expect(agent.status).toBe(201);
+    expect(await first.stop()).toBe(0);
+
+    const second = await startServer(dataDir, env);
+    servers.push(second);
+    expect(second.output()).not.toContain(secretLogMessage);
+    expect(readFileSync(secretFile, 'utf8')).toBe(secret);
+
+    // Tokens signed before the restart are still valid: the signing key is the same.
+    const me = await call<{ user: unknown }>(second.baseUrl, 'GET', '/v1/auth/me', undefined, accessToken);
+    expect(me.status).toBe(200);
+    expect(me.json.user).toMatchObject({ email: 'restart@example.test', role: 'platform_admin' });
+    const refreshed = await call(second.baseUrl, 'POST', '/v1/auth/refresh', { refreshToken });
+    expect(refreshed.status).toBe(200);
+
+    // The provider key stored before the restart still decrypts, so the turn reaches the provider with it.
+    const conversation = await call(
+      second.baseUrl,
+      'POST',
+      '/v1/conversations',
+      { agentId: agent.json.id },
+      accessToken,
+    );
+    expect(conversation.status).toBe(201);
+    const turn = await call<{ assistantMessage: unknown }>(
+      second.baseUrl,
+      'POST',
+      `/v1/conversations/${conversation.json.id}/messages`,
+      { content: 'Are you there?' },
+      accessToken,
+    );
+    expect(turn.status).toBe(201);
+    expect(turn.json.assistantMessage).toMatchObject({ status: 'complete', content: 'Still decrypted' });
+    expect(fake.lastRequest().headers.authorization).toBe(`Bearer ${providerKey}`);
+    expect(await second.stop()).toBe(0);
+  }, 120_000);
+});

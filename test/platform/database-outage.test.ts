@@ -1,0 +1,97 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogs, type LogCapture } from '../harness/log-capture.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { testStorage } from '../harness/test-database.js';
+import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+
+/**
+ * Takes the app's database away while the app keeps running, and returns how to clean up after.
+ * Embedded: the PGlite instance is closed for good. PostgreSQL: the per-test database stops accepting
+ * connections and its sessions are ended, so the pool cannot reconnect until it is allowed again.
+ */
+async function loseDatabase(t: TestApp): Promise<{ closeApp(): Promise<void> }> {
+  if (testStorage === 'embedded') {
+    await t.database.close();
+    return {
+      closeApp: async () => {
+        // The job queue asks the database once more as it stops; the closed PGlite refuses, as expected here.
+        await t.app.close().catch(() => undefined);
+      },
+    };
+  }
+  const { rows } = await t.database.executeSql('select current_database() as name');
+  const { name } = rows[0] as { name: string };
+  await asServerAdmin(async (client) => {
+    await client.query(`alter database ${pg.escapeIdentifier(name)} allow_connections false`);
+    await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
+  });
+  return {
+    closeApp: async () => {
+      await asServerAdmin((client) =>
+        client.query(`alter database ${pg.escapeIdentifier(name)} allow_connections true`),
+      );
+      await t.close();
+    },
+  };
+}
+
+async function asServerAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('when the database stops answering', () => {
+  let t: TestApp;
+  let logs: LogCapture;
+  let admin: SignedInUser;
+  let outage: { closeApp(): Promise<void> };
+
+  beforeAll(async () => {
+    logs = captureLogs();
+    t = await buildTestApp({ LOG_LEVEL: 'info' }, { logDestination: logs.destination });
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    const ready = await t.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.json()).toEqual({ status: 'ready', database: testStorage });
+    outage = await loseDatabase(t);
+  });
+  afterAll(() => outage.closeApp());
+
+  it('answers /ready with 503 and the reason', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/ready' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ status: 'not_ready', reason: 'The database does not answer' });
+  });
+
+  it('keeps answering /health: the process itself is alive', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers an API request with a generic 500 and logs the database error under its request id', async () => {
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/v1/agents',
+      headers: { ...admin.headers, 'x-request-id': 'database-down-1' },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toMatchObject({
+      code: 'internal',
+      detail: 'Something went wrong on our side; quote the request id when reporting it',
+      requestId: 'database-down-1',
+    });
+
+    const failure = logs.entries().find((entry) => entry.reqId === 'database-down-1' && entry.level >= 50);
+    expect(failure).toMatchObject({ msg: 'request failed', err: { message: expect.any(String) } });
+    const errorMessage = (failure?.err as { message: string }).message;
+    expect(errorMessage.length).toBeGreaterThan(0);
+    // Whatever the driver said stays in the log and out of the response.
+    expect(response.body).not.toContain(errorMessage);
+  });
+});

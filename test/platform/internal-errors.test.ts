@@ -1,0 +1,92 @@
+import type { RouteOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogs, type LogCapture } from '../harness/log-capture.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+
+/** What an unexpected failure might say: infrastructure detail a client must never see. */
+const internalDetail = 'connect ECONNREFUSED 10.9.8.7:5432 while reading relation "agents_internal_shadow"';
+
+/**
+ * Makes GET /v1/agents fail the way a bug or an unreachable dependency would: the real route, its real
+ * hooks (authentication, rate limit, the error handler), only its handler replaced as it is registered.
+ */
+function failingAgentList(route: RouteOptions): void {
+  if (route.url === '/v1/agents' && route.method === 'GET') {
+    route.handler = () => {
+      throw new Error(internalDetail);
+    };
+  }
+}
+
+const genericDetail = 'Something went wrong on our side; quote the request id when reporting it';
+
+describe('unexpected server errors', () => {
+  let t: TestApp;
+  let logs: LogCapture;
+  let admin: SignedInUser;
+
+  beforeAll(async () => {
+    logs = captureLogs();
+    t = await buildTestApp({ LOG_LEVEL: 'info' }, { logDestination: logs.destination, onRoute: failingAgentList });
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+  });
+  afterAll(() => t.close());
+
+  it('answers 500 with only a generic message and the request id', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/v1/agents', headers: admin.headers });
+    expect(response.statusCode).toBe(500);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    const requestId = response.headers['x-request-id'];
+    expect(requestId).toEqual(expect.any(String));
+    expect(response.json()).toEqual({
+      type: 'https://parley.dev/problems/internal',
+      title: 'internal',
+      status: 500,
+      code: 'internal',
+      detail: genericDetail,
+      instance: '/v1/agents',
+      requestId,
+    });
+    expect(response.body).not.toContain('ECONNREFUSED');
+    expect(response.body).not.toContain('agents_internal_shadow');
+    expect(response.body).not.toMatch(/\bat .+:\d+:\d+/); // no stack frames
+  });
+
+  it('logs the error with its details under the same request id', async () => {
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/v1/agents',
+      headers: { ...admin.headers, 'x-request-id': 'support-ticket-4711' },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.json().requestId).toBe('support-ticket-4711');
+
+    const failures = logs.entries().filter((entry) => entry.reqId === 'support-ticket-4711' && entry.level >= 50);
+    expect(failures).toHaveLength(1);
+    const [failure] = failures;
+    expect(failure).toMatchObject({
+      msg: 'request failed',
+      tenantId: admin.tenantId,
+      userId: admin.userId,
+      err: { type: 'Error', message: internalDetail },
+    });
+    expect((failure?.err as { stack?: string }).stack).toContain(internalDetail);
+
+    // The access log line for the request carries the id and the 500 as well.
+    const completed = logs
+      .entries()
+      .find((entry) => entry.reqId === 'support-ticket-4711' && entry.msg === 'request completed');
+    expect(completed).toMatchObject({ res: { statusCode: 500 } });
+  });
+
+  it('does not log 4xx answers as errors', async () => {
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/v1/agents/not-a-uuid',
+      headers: { ...admin.headers, 'x-request-id': 'client-mistake-1' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(logs.entries().filter((entry) => entry.reqId === 'client-mistake-1' && entry.level >= 50)).toEqual([]);
+  });
+});
