@@ -26,7 +26,15 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     logger.info({ signal }, 'shutting down: no new connections, finishing streams in flight');
     // Streams and turns in flight get a bounded grace period. A turn still running after it is cut off;
     // its reply stays `streaming` and the next maintenance sweep marks it interrupted.
-    const closed = app.close().then(() => 'closed' as const);
+    // A database that stopped answering makes closing fail (the job queue's last query); the process
+    // must still exit, so that failure is logged rather than thrown.
+    const closed = app.close().then(
+      () => 'closed' as const,
+      (error: unknown) => {
+        logger.warn({ err: error }, 'closing the app failed');
+        return 'closed' as const;
+      },
+    );
     const outcome = await Promise.race([closed, delay(config.shutdownGraceMs, 'timed-out' as const)]);
     if (outcome === 'timed-out') {
       logger.warn({ graceMs: config.shutdownGraceMs }, 'grace period over; closing remaining connections');

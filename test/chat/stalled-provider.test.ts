@@ -3,6 +3,7 @@ import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { captureLogs } from '../harness/log-capture.js';
 
 /**
  * MODEL_STALL_TIMEOUT_MS bounds the provider's silence, MODEL_TIMEOUT_MS the whole reply: a provider
@@ -15,15 +16,20 @@ describe('a provider that goes silent', () => {
   let admin: SignedInUser;
   let plainAgentId: string;
   let toolAgentId: string;
+  const logs = captureLogs();
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
-    t = await buildTestApp({
-      OPENAI_BASE_URL: openai.baseUrl,
-      OPENAI_API_KEY: 'sk-stall-test',
-      MODEL_TIMEOUT_MS: '60000',
-      MODEL_STALL_TIMEOUT_MS: '400',
-    });
+    t = await buildTestApp(
+      {
+        OPENAI_BASE_URL: openai.baseUrl,
+        OPENAI_API_KEY: 'sk-stall-test',
+        MODEL_TIMEOUT_MS: '60000',
+        MODEL_STALL_TIMEOUT_MS: '400',
+        LOG_LEVEL: 'warn',
+      },
+      { logDestination: logs.destination },
+    );
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
     plainAgentId = (await createAgent(t.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' })).id;
     // An agent with a tool runs the AI SDK's tool loop instead of the plain stream: both are bounded.
@@ -71,10 +77,19 @@ describe('a provider that goes silent', () => {
     expect(reply).toMatchObject({ status: 'error', content: 'Partial answer', error: { code: 'model_timeout' } });
   });
 
-  it('names the silence, not the whole reply, in the plain stream', async () => {
+  it('names the silence, not the whole reply, in the plain stream, and logs it for operators', async () => {
     openai.respondWith({ replyTokens: ['Half'], stallAfterTokens: 1 });
-    const { response } = await ask(plainAgentId);
+    const { response, reply } = await ask(plainAgentId);
     expect(response.json().detail).toBe('The model sent nothing for 0.4 seconds, so the reply was stopped');
+    expect(logs.entries()).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        messageId: reply.id,
+        provider: 'openai',
+        code: 'model_timeout',
+        msg: 'model reply failed: The model sent nothing for 0.4 seconds, so the reply was stopped',
+      }),
+    );
   });
 
   it('lets a reply run longer than the stall bound while its parts keep coming', async () => {

@@ -33,7 +33,7 @@ export interface ChatTurnDeps {
   readonly metrics: Pick<Metrics, 'chatTurns'>;
   readonly modelStream: ModelStreamDeps;
   readonly background: BackgroundTasks;
-  readonly logger: Pick<Logger, 'error'>;
+  readonly logger: Pick<Logger, 'error' | 'warn'>;
   readonly modelTimeoutMs: number;
   /** How many messages the model sees, the user's new one included. */
   readonly historyLimit: number;
@@ -149,6 +149,17 @@ async function runTurn(
     const stored = await storeReply(deps, turn, result, citations);
     deps.metrics.chatTurns.inc({ outcome: result.error ? 'error' : 'complete' });
     if (result.error) {
+      // Stored on the reply and sent to the client; logged too, since a streamed reply's failure
+      // reaches no request log (its response began with a 200), and operators watch the logs.
+      deps.logger.warn(
+        {
+          conversationId,
+          messageId: assistantMessageId,
+          provider: resolved.metricLabels.provider,
+          code: result.error.code,
+        },
+        `model reply failed: ${result.error.message}`,
+      );
       channel.emit({ type: 'error', error: result.error, assistantMessage: stored });
       return { conversationId, userMessage, assistantMessage: stored, error: result.error };
     }
