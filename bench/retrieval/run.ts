@@ -1,5 +1,5 @@
 /**
- * `npm run bench:retrieval -- --collection ../shared/ir/scifact [--synthetic 100000] [--modes lexical,vector,hybrid] [--rerank-overhead]`
+ * `npm run bench:retrieval -- --collection ../shared/ir/scifact [--synthetic 100000 [--vocabulary english-like|no-stop-words]] [--modes lexical,vector,hybrid] [--rerank-overhead]`
  * Retrieval quality (nDCG@10, recall@100, MRR@10 with trec_eval's definitions, binary judgements, a
  * document scored by its best chunk) and speed (query p50/p95, ingestion throughput) of the one
  * search path (KnowledgeSearch.search), on embedded PGlite, or on PostgreSQL when DATABASE_URL is set.
@@ -20,12 +20,14 @@ import { directIngester, type CorpusText } from './corpus-ingestion.js';
 import { explainVectorQuery } from './explain-vector-query.js';
 import { meanMetrics, percentile, scoreRanking, type QueryMetrics } from './ranking-metrics.js';
 import { timeRerankOverhead } from './rerank-overhead.js';
-import { syntheticCorpus } from './synthetic-corpus.js';
+import { syntheticCorpus, syntheticVocabularies, type SyntheticVocabulary } from './synthetic-corpus.js';
 
 const { values: options } = parseArgs({
   options: {
     collection: { type: 'string' },
     synthetic: { type: 'string' },
+    /** The synthetic source's words: english-like (default: stop words lead the Zipf law) or no-stop-words. */
+    vocabulary: { type: 'string', default: 'english-like' },
     modes: { type: 'string', default: searchModes.join(',') },
     /** Extra hybrid fusions to score on the same index, e.g. "rrf:60:1:0.5,convex:0:0.8:0.2" (method:k:lexical:vector). */
     fusions: { type: 'string' },
@@ -138,10 +140,16 @@ async function timeAtChatDepth(handle: DatabaseHandle, source: BenchSource, quer
 }
 
 async function benchSynthetic(handle: DatabaseHandle, chunkCount: number): Promise<void> {
-  const corpus = syntheticCorpus(chunkCount, 100, 200);
+  const vocabulary = options.vocabulary as SyntheticVocabulary;
+  if (!syntheticVocabularies.includes(vocabulary)) {
+    throw new Error(`--vocabulary must be one of ${syntheticVocabularies.join(', ')}`);
+  }
+  const corpus = syntheticCorpus(chunkCount, 100, 200, vocabulary);
   const source = await createBenchSource(handle, 'synthetic', embedder.dimensions);
   const ingestion = await timedIngestion(handle, source, corpus.texts);
-  console.log(`synthetic source: ${ingestion.chunks} chunks in ${corpus.texts.length} documents (Zipf vocabulary)`);
+  console.log(
+    `synthetic source: ${ingestion.chunks} chunks in ${corpus.texts.length} documents (Zipf vocabulary, ${vocabulary})`,
+  );
   printIngestion(ingestion);
   await settleAfterIngestion(handle);
   const search = createKnowledgeSearch({ db: handle.db, ...searchWiring });

@@ -9,12 +9,55 @@ export interface SyntheticCorpus {
   readonly queries: string[];
 }
 
-const vocabularySize = 50_000;
-const syllables = ['ka', 'lo', 'mi', 'ter', 'an', 'sol', 'vi', 're', 'don', 'pha', 'ul', 'es', 'gor', 'ti', 'nu', 'bre'];
+/**
+ * `english-like`: as in English text, the commonest words are the function words the analyzer drops
+ * (the Zipf law's first ranks are PostgreSQL's English stop words), so the commonest indexed word is in
+ * about 5 % of chunks. `no-stop-words`: every word is indexed, so the commonest are in nearly every
+ * chunk, a case real text does not produce but that stresses BM25's longest postings lists.
+ */
+export const syntheticVocabularies = ['english-like', 'no-stop-words'] as const;
+export type SyntheticVocabulary = (typeof syntheticVocabularies)[number];
 
-export function syntheticCorpus(chunks: number, chunksPerDocument: number, queryCount: number): SyntheticCorpus {
+const vocabularySize = 50_000;
+const syllables = [
+  'ka',
+  'lo',
+  'mi',
+  'ter',
+  'an',
+  'sol',
+  'vi',
+  're',
+  'don',
+  'pha',
+  'ul',
+  'es',
+  'gor',
+  'ti',
+  'nu',
+  'bre',
+];
+
+/** PostgreSQL's `english` stop words, roughly commonest first (the order among them changes nothing indexed). */
+const stopWords = (
+  'the of and to a in is it that was for on are with as he be at by this had not but from or have an they ' +
+  'which his her there we been has were their if will all so what when who them some more no other ' +
+  'into than then its our out up do can only about these over such my me him she i you your very ' +
+  'most any those through after where how before between both each should because being did does down ' +
+  'few here just now off once own same too under until while why again against above below during ' +
+  'further having itself myself ourselves ours yours yourself yourselves himself herself hers theirs ' +
+  'themselves whom am doing nor s t don'
+).split(' ');
+
+export function syntheticCorpus(
+  chunks: number,
+  chunksPerDocument: number,
+  queryCount: number,
+  vocabularyKind: SyntheticVocabulary = 'english-like',
+): SyntheticCorpus {
   const random = seededRandom(42);
-  const vocabulary = Array.from({ length: vocabularySize }, (_, index) => pseudoWord(index));
+  const leading = vocabularyKind === 'english-like' ? stopWords : [];
+  const vocabulary = Array.from({ length: vocabularySize }, (_, index) => leading[index] ?? pseudoWord(index));
   const cumulative = zipfCumulative(vocabularySize, 1.1);
   const word = () => vocabulary[lowerBound(cumulative, random())]!;
   const texts: CorpusText[] = [];
@@ -27,8 +70,14 @@ export function syntheticCorpus(chunks: number, chunksPerDocument: number, query
     }
     texts.push({ id: `synthetic-${document}`, title: `${word()} ${word()}`, text: '', paragraphs });
   }
+  // Queries are 3–6 indexed words from the same law, so each one has as many terms to score as its
+  // length says (stop words would only shorten them).
+  const indexedWord = (): string => {
+    const drawn = word();
+    return leading.includes(drawn) ? indexedWord() : drawn;
+  };
   const queries = Array.from({ length: queryCount }, () =>
-    Array.from({ length: 3 + Math.floor(random() * 4) }, word).join(' '),
+    Array.from({ length: 3 + Math.floor(random() * 4) }, indexedWord).join(' '),
   );
   return { texts, queries };
 }
