@@ -1,6 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -40,7 +41,10 @@ describe('knowledge documents', () => {
   let sourceId: string;
 
   beforeAll(async () => {
-    t = await buildTestApp({ UPLOAD_MAX_BYTES: String(uploadMaxBytes) });
+    // DATA_DIR one level inside a fresh directory, so that where '../../x' would land (beside DATA_DIR)
+    // is a place nothing else on the machine writes to.
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'parley-traversal-')), 'data');
+    t = await buildTestApp({ UPLOAD_MAX_BYTES: String(uploadMaxBytes), DATA_DIR: dataDir });
     const platformAdmin = await registerPlatformAdmin(t.app);
     admin = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant A');
     otherAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant B');
