@@ -1,5 +1,6 @@
 import type { UIMessage } from 'ai';
 import type { Attachment, Citation, MessageUsage, StoredMessage } from './chat-api';
+import { markerGroupPattern, markersInGroup } from './markdown/citation-markers';
 import { toToolPart } from './tool-parts';
 
 /**
@@ -106,8 +107,8 @@ function fromSourcePart(part: SourcePart, index: number): Citation {
  */
 export function citedMarkers(text: string): Set<number> {
   const markers = new Set<number>();
-  for (const match of text.matchAll(/\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g)) {
-    for (const number of (match[1] ?? '').split(',')) markers.add(Number(number.trim()));
+  for (const match of text.matchAll(markerGroupPattern)) {
+    for (const marker of markersInGroup(match[1] ?? '')) markers.add(marker);
   }
   return markers;
 }

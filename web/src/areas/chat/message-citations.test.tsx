@@ -114,6 +114,21 @@ describe('citations under a reply', () => {
     expect(screen.queryByRole('region', { name: /Source 2/ })).toBeNull();
   });
 
+  it('makes each source of a group like [1, 2] its own button, and leaves a number that cites nothing as text', async () => {
+    await openChat(
+      chatServer([
+        stored({
+          id: 'a1',
+          content: 'Both say so [1, 2]; this one does not exist [2, 9].',
+          citations: [citation(1), citation(2)],
+        }),
+      ]),
+    );
+    const markers = await screen.findAllByRole('button', { name: /^Source \d$/ }, { timeout: 5000 });
+    expect(markers.map((marker) => marker.textContent)).toEqual(['[1]', '[2]', '[2]']);
+    expect(screen.getByRole('article', { name: 'Reply' }).textContent).toContain('[2][9]');
+  });
+
   it('shows an excerpt with markup as text, and leaves brackets that cite nothing as text', async () => {
     await openChat(
       chatServer([

@@ -6,7 +6,17 @@ interface MarkdownNode {
   data?: { hName?: string; hProperties?: Record<string, unknown> };
 }
 
-const markerPattern = /\[(\d{1,3})\]/g;
+/** `[1]`, and `[1, 2]` for several: the server's rule (citedMarkers in src/ai/passages-prompt.ts). */
+export const markerGroupPattern = /\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g;
+
+/** The numbers of one group, `1, 2` → [1, 2]. */
+export const markersInGroup = (group: string): number[] => group.split(',').map((number) => Number(number.trim()));
+
+const markerNode = (marker: number): MarkdownNode => ({
+  type: 'citationMarker',
+  data: { hName: 'sup', hProperties: { className: ['citation-marker'], dataMarker: marker } },
+  children: [{ type: 'text', value: `[${marker}]` }],
+});
 
 /** Where a marker may not become a button: inside a link (nested interactive), code, or a marker already made. */
 const keepsText = new Set(['link', 'linkReference', 'code', 'inlineCode', 'citationMarker']);
@@ -14,15 +24,14 @@ const keepsText = new Set(['link', 'linkReference', 'code', 'inlineCode', 'citat
 function splitText(value: string, markers: ReadonlySet<number>): MarkdownNode[] {
   const nodes: MarkdownNode[] = [];
   let last = 0;
-  for (const match of value.matchAll(markerPattern)) {
-    const marker = Number(match[1]);
-    if (!markers.has(marker)) continue;
+  for (const match of value.matchAll(markerGroupPattern)) {
+    const numbers = markersInGroup(match[1] ?? '');
+    if (!numbers.some((marker) => markers.has(marker))) continue;
     if (match.index > last) nodes.push({ type: 'text', value: value.slice(last, match.index) });
-    nodes.push({
-      type: 'citationMarker',
-      data: { hName: 'sup', hProperties: { className: ['citation-marker'], dataMarker: marker } },
-      children: [{ type: 'text', value: match[0] }],
-    });
+    // `[1, 2]` becomes `[1][2]`, one button per source; a number that cites nothing stays text.
+    for (const marker of numbers) {
+      nodes.push(markers.has(marker) ? markerNode(marker) : { type: 'text', value: `[${marker}]` });
+    }
     last = match.index + match[0].length;
   }
   if (last === 0) return [{ type: 'text', value }];
@@ -48,8 +57,8 @@ function transform(node: MarkdownNode, markers: ReadonlySet<number>): void {
 
 /**
  * A remark plugin: each `[n]` in a reply's text whose n is one of `markers` becomes a
- * `<sup class="citation-marker" data-marker="n">` the renderer turns into a button opening that source.
- * Other brackets stay text.
+ * `<sup class="citation-marker" data-marker="n">` the renderer turns into a button opening that source,
+ * and so does each n of `[n, m]`. Other brackets stay text.
  */
 export function remarkCitationMarkers(options: { markers: readonly number[] }) {
   const markers = new Set(options.markers);
