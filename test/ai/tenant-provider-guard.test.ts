@@ -5,13 +5,14 @@ import { describeModelError } from '../../src/ai/model-errors.js';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
 import type { TenantProviderConfig } from '../../src/ai/model-types.js';
 import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
+import { guardedProviderFetch } from '../../src/modules/providers/provider-fetch.js';
 import { createOutboundHttp, type OutboundHttp } from '../../src/platform/outbound/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 
 /**
- * A tenant's provider is an address a tenant chose, so its SDK reaches it through the outbound guard
- * (the providers module sets `fetch` on every configuration it hands out). These run the real SDKs
- * against a fake on 127.0.0.1 with the real guard, once closed and once opened by the allow-list.
+ * A tenant's provider is an address a tenant chose, so its SDK reaches it through the outbound guard:
+ * the providers module sets `guardedProviderFetch` on every configuration it hands out. These run the
+ * real SDKs against a fake on 127.0.0.1 with the real guard, once closed and once opened by the allow-list.
  */
 let fake: FakeOpenAIServer;
 const closed = createOutboundHttp({ allowList: [] });
@@ -32,7 +33,7 @@ function tenantProvider(outbound: OutboundHttp): TenantProviderConfig {
     baseUrl: fake.baseUrl,
     apiKey: 'sk-tenant',
     settings: {},
-    fetch: (input, init) => outbound.fetch(input instanceof Request ? input.url : input, init),
+    fetch: guardedProviderFetch(outbound, 60_000),
   };
 }
 

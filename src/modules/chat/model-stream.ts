@@ -175,7 +175,7 @@ export async function streamModelReply(
  * What both ways of streaming a reply (this one and the tool loop) measure: its duration, its time to
  * first token, also observed as a metric the moment it happens.
  */
-export function startReplyClock(deps: ModelStreamDeps, labels: { provider: string; model: string }) {
+export function startReplyClock(deps: ModelStreamDeps, labels: ModelMetricLabels) {
   const startedAt = performance.now();
   const elapsedMs = () => Math.round(performance.now() - startedAt);
   let timeToFirstTokenMs: number | null = null;
@@ -248,11 +248,7 @@ function parseJson(input: string): unknown {
   }
 }
 
-export function recordTokens(
-  deps: ModelStreamDeps,
-  labels: { provider: string; model: string },
-  usage: TokenUsage,
-): void {
+export function recordTokens(deps: ModelStreamDeps, labels: ModelMetricLabels, usage: TokenUsage): void {
   const counts = { input: usage.inputTokens, output: usage.outputTokens, reasoning: usage.reasoningTokens };
   for (const [kind, count] of Object.entries(counts)) {
     if (count) deps.metrics.modelTokens.inc({ ...labels, kind }, count);

@@ -1,8 +1,8 @@
-import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ModelRegistry } from '../../ai/model-types.js';
 import type { Database } from '../../platform/db/client.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import type { ServerKeys } from '../../platform/secrets.js';
+import { guardedProviderFetch } from './provider-fetch.js';
 import { createProvidersRepository } from './providers.repository.js';
 import { registerProvidersRoutes } from './providers.routes.js';
 import { createProvidersService, type TenantProviderConfig } from './providers.service.js';
@@ -23,11 +23,7 @@ export interface ProvidersModuleDeps {
 
 /** `service.loadTenantProviders(tenantId)` feeds the model registry when chatting. */
 export function createProvidersModule(deps: ProvidersModuleDeps) {
-  const { outbound, modelTimeoutMs } = deps;
-  // The guard bounds the wait for response headers, which a non-streamed answer only sends when it is
-  // complete: the model call's own bound is the one that applies (chat/model-stream.ts).
-  const providerFetch: FetchFunction = (input, init) =>
-    outbound.fetch(input instanceof Request ? input.url : input, { ...init, timeoutMs: modelTimeoutMs });
+  const { outbound } = deps;
   const service = createProvidersService({
     db: deps.db,
     repository: createProvidersRepository(),
@@ -37,7 +33,7 @@ export function createProvidersModule(deps: ProvidersModuleDeps) {
       ttlMs: deps.providerCacheTtlMs ?? 5_000,
       maxTenants: 10_000,
     }),
-    providerFetch,
+    providerFetch: guardedProviderFetch(outbound, deps.modelTimeoutMs),
     assertAllowed: (url) => outbound.assertAllowed(url),
   });
   return { service, registerRoutes: registerProvidersRoutes };
