@@ -87,7 +87,8 @@ export async function startParley(launch: ParleyLaunch): Promise<RunningChild> {
   const entryArgs =
     launch.entry === 'dist'
       ? [...startScriptNodeFlags(), path.join(repoRoot, 'dist/main.js'), 'serve']
-      : ['--import', 'tsx', path.join(repoRoot, 'src/main.ts'), 'serve'];
+      : // The child runs in a temporary directory, where a bare 'tsx' would not resolve.
+        ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/main.ts'), 'serve'];
   // The working directory is a temp dir, so a developer's .env in the repository cannot leak in.
   const child = spawn(process.execPath, [...nodeArgs, ...entryArgs], {
     cwd: launch.cwd,
