@@ -1,0 +1,333 @@
+import { randomUUID } from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { HTTPMethods, RouteOptions } from 'fastify';
+import { multipartBody } from '../knowledge/knowledge-setup.js';
+
+/**
+ * What the tenant-isolation walk (tenant-isolation.test.ts) asks and how it compares the answers: which
+ * of tenant A's objects each parameterised route addresses, the routes exempt from it and why, the ids
+ * sent in bodies and query strings, and how two answers are made comparable.
+ */
+
+export type Method = Extract<HTTPMethods, 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE'>;
+/** Route parameters, or any ids a request sends, by name. */
+export type Ids = Record<string, string>;
+
+/** What a request sends after the URL: a JSON body, a multipart upload, or nothing. */
+export interface RequestBody {
+  readonly payload?: object | Buffer;
+  readonly headers?: Record<string, string>;
+}
+
+/** One request, and the ids in it that its answer may repeat and that comparisons mask. */
+export interface Probe {
+  readonly method: Method;
+  readonly url: string;
+  readonly body: RequestBody;
+  readonly sentIds: Ids;
+}
+
+/** The ids of tenant A's objects. */
+export interface TenantAIds {
+  readonly adminId: string;
+  readonly memberId: string;
+  readonly apiKeyId: string;
+  readonly providerId: string;
+  readonly agentId: string;
+  readonly projectId: string;
+  readonly conversationId: string;
+  readonly sourceId: string;
+  readonly documentId: string;
+  readonly fileId: string;
+  readonly mcpServerId: string;
+  readonly mcpToolId: string;
+  /** The latest reply of its conversation, failed, so a retry would be allowed to its owner. */
+  readonly failedConversationId: string;
+  readonly failedReplyId: string;
+  /** A reply waiting for a tool call's approval, so a decision would be allowed to its owner. */
+  readonly approvalConversationId: string;
+  readonly approvalReplyId: string;
+  readonly toolCallId: string;
+}
+
+/** A tenant-B caller's own objects, to ask for A's objects under or through them. */
+export interface OwnObjects {
+  readonly sourceId: string;
+  readonly agentId: string;
+  readonly conversationId: string;
+}
+
+export const json = (payload: object): RequestBody => ({ payload });
+export const documentUpload = (): RequestBody =>
+  multipartBody(Buffer.from('# Another tenant\n\nUploaded from outside.'), { filename: 'outside.md' });
+
+export interface RouteCase {
+  /** Fills every parameter of the pattern with one of tenant A's ids. */
+  readonly foreign: (a: TenantAIds) => Ids;
+  /** Nested routes: the parent parameters filled with the caller's own objects instead. */
+  readonly ownParents?: (own: OwnObjects) => Ids;
+  /** A valid body per method, so validation passes and the lookup is what answers. */
+  readonly bodies?: Partial<Record<Method, (a: TenantAIds) => RequestBody>>;
+}
+
+/** Every parameterised route a tenant's user can call, and which of tenant A's objects it addresses. */
+export const routeCases: Record<string, RouteCase> = {
+  '/v1/users/:id': {
+    foreign: (a) => ({ id: a.memberId }),
+    bodies: { PATCH: () => json({ displayName: 'Renamed elsewhere' }) },
+  },
+  '/v1/api-keys/:id': { foreign: (a) => ({ id: a.apiKeyId }) },
+  '/v1/providers/:id': {
+    foreign: (a) => ({ id: a.providerId }),
+    bodies: { PATCH: () => json({ models: ['gpt-4o'] }) },
+  },
+  '/v1/agents/:id': {
+    foreign: (a) => ({ id: a.agentId }),
+    bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
+  },
+  '/v1/projects/:id': {
+    foreign: (a) => ({ id: a.projectId }),
+    bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
+  },
+  '/v1/conversations/:id': {
+    foreign: (a) => ({ id: a.conversationId }),
+    bodies: { PATCH: () => json({ title: 'Renamed elsewhere' }) },
+  },
+  '/v1/conversations/:id/messages': {
+    foreign: (a) => ({ id: a.conversationId }),
+    bodies: { POST: () => json({ content: 'Hello from another tenant' }) },
+  },
+  '/v1/conversations/:id/messages/:messageId/retry': {
+    foreign: (a) => ({ id: a.failedConversationId, messageId: a.failedReplyId }),
+    ownParents: (own) => ({ id: own.conversationId }),
+  },
+  '/v1/conversations/:id/messages/:messageId/tool-approvals': {
+    foreign: (a) => ({ id: a.approvalConversationId, messageId: a.approvalReplyId }),
+    ownParents: (own) => ({ id: own.conversationId }),
+    bodies: { POST: (a) => json({ toolCallId: a.toolCallId, approved: true }) },
+  },
+  '/v1/knowledge-sources/:id': {
+    foreign: (a) => ({ id: a.sourceId }),
+    bodies: { PATCH: () => json({ description: 'Changed elsewhere' }) },
+  },
+  '/v1/knowledge-sources/:id/documents': {
+    foreign: (a) => ({ id: a.sourceId }),
+    bodies: { POST: documentUpload },
+  },
+  '/v1/knowledge-sources/:id/documents/from-url': {
+    foreign: (a) => ({ id: a.sourceId }),
+    // `.test` never resolves: were the lookup to come after the fetch, nothing would leave the machine.
+    bodies: { POST: () => json({ url: 'https://docs.example.test/outside.md' }) },
+  },
+  '/v1/knowledge-sources/:id/documents/:documentId': {
+    foreign: (a) => ({ id: a.sourceId, documentId: a.documentId }),
+    ownParents: (own) => ({ id: own.sourceId }),
+  },
+  '/v1/knowledge-sources/:id/documents/:documentId/reindex': {
+    foreign: (a) => ({ id: a.sourceId, documentId: a.documentId }),
+    ownParents: (own) => ({ id: own.sourceId }),
+  },
+  '/v1/knowledge-sources/:id/documents/:documentId/cancel': {
+    foreign: (a) => ({ id: a.sourceId, documentId: a.documentId }),
+    ownParents: (own) => ({ id: own.sourceId }),
+  },
+  '/v1/knowledge-sources/:id/query': {
+    foreign: (a) => ({ id: a.sourceId }),
+    bodies: { POST: () => json({ query: 'vault code' }) },
+  },
+  '/v1/files/:id': { foreign: (a) => ({ id: a.fileId }) },
+  '/v1/files/:id/content': { foreign: (a) => ({ id: a.fileId }) },
+  '/v1/mcp/servers/:id': {
+    foreign: (a) => ({ id: a.mcpServerId }),
+    bodies: { PATCH: () => json({ enabled: false }) },
+  },
+  '/v1/mcp/servers/:id/sync': { foreign: (a) => ({ id: a.mcpServerId }) },
+  '/v1/mcp/tools/:id': {
+    foreign: (a) => ({ id: a.mcpToolId }),
+    bodies: { PATCH: () => json({ approval: 'auto' }) },
+  },
+  '/v1/mcp/tools/:id/execute': {
+    foreign: (a) => ({ id: a.mcpToolId }),
+    bodies: { POST: () => json({ arguments: { message: 'hi' } }) },
+  },
+};
+
+/** Parameterised, non-public routes whose parameter is not an object a tenant owns. */
+export const exemptRoutes: Record<string, string> = {
+  '/v1/mcp/stdio-commands/:id':
+    "the stdio allow list is server-wide and only the platform admin's; no tenant owns an entry",
+};
+
+/** An id of tenant A sent in a body or a query string rather than in the path. */
+export interface ReferenceCase {
+  readonly foreign: (a: TenantAIds) => string;
+  readonly request: (ref: string, own: OwnObjects) => Omit<Probe, 'sentIds'>;
+}
+
+/**
+ * Routes that take another object's id in the body or the query. Their table is kept by hand: unlike
+ * path parameters, nothing in the route table says which fields are references.
+ */
+export const referenceCases: Record<string, ReferenceCase> = {
+  'new conversation with agentId': {
+    foreign: (a) => a.agentId,
+    request: (ref) => ({ method: 'POST', url: '/v1/conversations', body: json({ agentId: ref }) }),
+  },
+  'new conversation with projectId': {
+    foreign: (a) => a.projectId,
+    request: (ref, own) => ({
+      method: 'POST',
+      url: '/v1/conversations',
+      body: json({ agentId: own.agentId, projectId: ref }),
+    }),
+  },
+  'conversation moved to projectId': {
+    foreign: (a) => a.projectId,
+    request: (ref, own) => ({
+      method: 'PATCH',
+      url: `/v1/conversations/${own.conversationId}`,
+      body: json({ projectId: ref }),
+    }),
+  },
+  'conversations listed by projectId': {
+    foreign: (a) => a.projectId,
+    request: (ref) => ({ method: 'GET', url: `/v1/conversations?projectId=${ref}`, body: {} }),
+  },
+  'projects listed by ownerId': {
+    foreign: (a) => a.adminId,
+    request: (ref) => ({ method: 'GET', url: `/v1/projects?ownerId=${ref}`, body: {} }),
+  },
+  'new agent with knowledgeSourceIds': {
+    foreign: (a) => a.sourceId,
+    request: (ref) => ({
+      method: 'POST',
+      url: '/v1/agents',
+      body: json({ name: 'Borrowed sources', model: 'offline', knowledgeSourceIds: [ref] }),
+    }),
+  },
+  'agent given knowledgeSourceIds': {
+    foreign: (a) => a.sourceId,
+    request: (ref, own) => ({
+      method: 'PATCH',
+      url: `/v1/agents/${own.agentId}`,
+      body: json({ knowledgeSourceIds: [ref] }),
+    }),
+  },
+  'agent given an MCP tool key': {
+    foreign: (a) => a.mcpToolId,
+    request: (ref, own) => ({
+      method: 'PATCH',
+      url: `/v1/agents/${own.agentId}`,
+      body: json({ toolKeys: [`mcp:${ref}`] }),
+    }),
+  },
+  'message with fileIds': {
+    foreign: (a) => a.fileId,
+    request: (ref, own) => ({
+      method: 'POST',
+      url: `/v1/conversations/${own.conversationId}/messages`,
+      body: json({ content: 'What is in this file?', fileIds: [ref] }),
+    }),
+  },
+  'query narrowed to documentIds': {
+    foreign: (a) => a.documentId,
+    request: (ref, own) => ({
+      method: 'POST',
+      url: `/v1/knowledge-sources/${own.sourceId}/query`,
+      body: json({ query: 'vault code', documentIds: [ref] }),
+    }),
+  },
+  'MCP tools listed by serverId': {
+    foreign: (a) => a.mcpServerId,
+    request: (ref) => ({ method: 'GET', url: `/v1/mcp/tools?serverId=${ref}`, body: {} }),
+  },
+  'MCP executions listed by toolId': {
+    foreign: (a) => a.mcpToolId,
+    request: (ref) => ({ method: 'GET', url: `/v1/mcp/executions?toolId=${ref}`, body: {} }),
+  },
+  'chat completion with an agent id as model': {
+    foreign: (a) => a.agentId,
+    request: (ref) => ({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: json({ model: ref, messages: [{ role: 'user', content: 'Hello' }] }),
+    }),
+  },
+};
+
+export const accessOf = (route: RouteOptions): unknown => (route.config as { access?: unknown } | undefined)?.access;
+export const isParameterised = (url: string): boolean => /[:*]/.test(url);
+export const takesBody = (method: Method): boolean => method === 'POST' || method === 'PATCH';
+
+/** The parameterised routes a signed-in caller can reach, with every method each answers to. */
+export function parameterisedRoutes(routes: readonly RouteOptions[]): Map<string, Method[]> {
+  const methodsByUrl = new Map<string, Method[]>();
+  for (const route of routes) {
+    if (accessOf(route) === 'public' || !isParameterised(route.url)) continue;
+    const methods = methodsByUrl.get(route.url) ?? [];
+    methods.push(...([route.method].flat() as Method[]));
+    methodsByUrl.set(route.url, methods);
+  }
+  return methodsByUrl;
+}
+
+export const fillPattern = (pattern: string, params: Ids): string =>
+  pattern.replace(/:([A-Za-z0-9_]+)/g, (_match, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`${pattern}: no value for :${name}`);
+    return value;
+  });
+
+export const unknownIds = (ids: Ids): Ids => Object.fromEntries(Object.keys(ids).map((name) => [name, randomUUID()]));
+
+/** An answer as a client could compare it. */
+export interface ComparableAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: unknown;
+}
+
+export interface RawAnswer {
+  readonly statusCode: number;
+  readonly headers: OutgoingHttpHeaders;
+  readonly body: string;
+}
+
+/** Differ between any two requests, whatever they ask for: the request id, and how long a search took. */
+export const perRequestFields = ['requestId', 'tookMs'];
+
+/** The sent ids masked by name (`instance` then reads the same for both), per-request fields dropped. */
+export function comparable(answer: RawAnswer, sentIds: Ids): ComparableAnswer {
+  let text = answer.body;
+  for (const [name, id] of Object.entries(sentIds)) text = text.replaceAll(id, `<${name}>`);
+  const contentType = String(answer.headers['content-type'] ?? '');
+  if (!/json/.test(contentType) || text.length === 0) return { status: answer.statusCode, contentType, body: text };
+  const body = JSON.parse(text) as Record<string, unknown>;
+  for (const field of perRequestFields) delete body[field];
+  return { status: answer.statusCode, contentType, body };
+}
+
+/** Tenant A's ids, names, emails and contents an answer shows, other than the ids the request sent. */
+export function echoedSecrets(answer: RawAnswer, secrets: readonly string[], sentIds: Ids): string[] {
+  const sent = new Set(Object.values(sentIds));
+  const seen = `${JSON.stringify(answer.headers)}\n${answer.body}`.toLowerCase();
+  return secrets.filter((secret) => !sent.has(secret) && seen.includes(secret.toLowerCase()));
+}
+
+/**
+ * What tenant A's admin reads of one URL. Compared whole after the walk: nothing in these views changes
+ * when they are only read (no last-read or last-used times for reads by the admin), so nothing is ignored.
+ */
+export interface ObjectRead {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** What is allowed of an answer to A's ids, given whether it matched the answer to unknown ids. */
+export type StatusRule = (status: number, isSameAsUnknown: boolean) => boolean;
+/** B's admin passes every role check, so the lookup answers: 404, or a 400 that does not depend on the id. */
+export const notFoundRule: StatusRule = (status, isSame) => status === 404 || (status === 400 && isSame);
+/** B's member may be turned away by a role check first; any refusal, as long as it matches. */
+export const refusedRule: StatusRule = (status) => status >= 400;
+/** A filter or reference may answer an empty list or a 4xx; only indistinguishability matters. */
+export const anyStatusRule: StatusRule = () => true;
