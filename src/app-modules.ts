@@ -16,6 +16,7 @@ import { createProjectsModule } from './modules/projects/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
+import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
 import type { App } from './platform/http/types.js';
 import { createJobQueue } from './platform/jobs/index.js';
 import type { Metrics } from './platform/metrics.js';
@@ -26,8 +27,11 @@ import { createDirectoryStorage } from './platform/storage/index.js';
  * Builds every product module from the app's dependencies and registers its routes: the hand-wired
  * dependency graph in one place. Order matters only where one module hands another a service.
  */
-export async function registerModules(app: App, deps: AppDeps & { readonly metrics: Metrics }): Promise<void> {
-  const { config, database, metrics } = deps;
+export async function registerModules(
+  app: App,
+  deps: AppDeps & { readonly metrics: Metrics; readonly invalidations: InvalidationBus },
+): Promise<void> {
+  const { config, database, metrics, invalidations } = deps;
   // One guard for every outbound call made on a user's behalf (URL fetches, MCP servers, tenants' own
   // model providers), one file store.
   const outbound = createOutboundHttp({ allowList: config.outboundAllowList });
@@ -45,6 +49,7 @@ export async function registerModules(app: App, deps: AppDeps & { readonly metri
     keys: deps.keys,
     models: modelRegistry,
     outbound,
+    invalidations,
     modelTimeoutMs: config.modelTimeoutMs,
   });
   providers.registerRoutes(app, providers.service);

@@ -17,6 +17,11 @@ import type { McpRuntimeOptions } from './modules/mcp/index.js';
 import { registerModules } from './app-modules.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import type { DatabaseHandle } from './platform/db/client.js';
+import {
+  createLocalInvalidationBus,
+  openRedisInvalidationBus,
+  type InvalidationBus,
+} from './platform/cache/invalidation-bus.js';
 import { AppError } from './platform/errors.js';
 import { registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
 import { registerWebConsole } from './platform/http/web-console.js';
@@ -68,6 +73,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
+  // Cached tenants' providers are forgotten on every node when they change (ADR 7).
+  const invalidations: InvalidationBus = deps.redis
+    ? await openRedisInvalidationBus(deps.redis, deps.logger)
+    : createLocalInvalidationBus();
+  app.addHook('onClose', () => invalidations.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
@@ -140,7 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerHealthRoutes(app, { database, metrics });
   auth.registerRoutes(app);
-  await registerModules(app, { ...deps, metrics });
+  await registerModules(app, { ...deps, metrics, invalidations });
 
   const webConsole = await registerWebConsole(app, deps.webRoot);
   registerNotFoundHandler(app, webConsole);

@@ -5,6 +5,7 @@ export interface LruCache<T> {
   /** The cached value, or `create()`'s, stored. */
   getOrCreate(key: string, create: () => T): T;
   delete(key: string): void;
+  clear(): void;
   readonly size: number;
 }
 
@@ -40,6 +41,7 @@ export function createLruCache<T>(maxEntries: number): LruCache<T> {
       return created;
     },
     delete: (key) => void entries.delete(key),
+    clear: () => entries.clear(),
     get size() {
       return entries.size;
     },

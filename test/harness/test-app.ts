@@ -19,10 +19,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app, in-process (app.inject), on a fresh migrated database. */
+/** The real app, in-process (app.inject), on a fresh migrated database (or on another test app's). */
 export async function buildTestApp(
   env: Record<string, string> = {},
-  options: { logDestination?: DestinationStream; onRoute?: AppDeps['onRoute']; mcp?: AppDeps['mcp'] } = {},
+  options: {
+    logDestination?: DestinationStream;
+    onRoute?: AppDeps['onRoute'];
+    mcp?: AppDeps['mcp'];
+    /** Another node's database, for a second node beside it; that node's close() disposes of it. */
+    sharedDatabase?: TestDatabase;
+  } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -33,7 +39,7 @@ export async function buildTestApp(
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
   });
-  const database = await createTestDatabase();
+  const database = options.sharedDatabase ?? (await createTestDatabase());
   const logger = createLogger({ level: config.logLevel, destination: options.logDestination });
   // Redis belongs to the scaled-out set-up, so it joins the PostgreSQL run only.
   const redisUrl = testStorage === 'postgres' ? process.env.TEST_REDIS_URL : undefined;
@@ -48,7 +54,7 @@ export async function buildTestApp(
     keys,
     close: async () => {
       await app.close();
-      await database.dispose();
+      if (!options.sharedDatabase) await database.dispose();
       await redis?.quit();
     },
   };

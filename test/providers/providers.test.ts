@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
 import { createProvidersModule } from '../../src/modules/providers/index.js';
+import { createLocalInvalidationBus } from '../../src/platform/cache/invalidation-bus.js';
 import { createOutboundHttp } from '../../src/platform/outbound/index.js';
 import { providers } from '../../src/platform/db/schema/index.js';
 import { decryptSecret } from '../../src/platform/secrets.js';
@@ -84,6 +85,7 @@ describe('providers', () => {
       models: createModelRegistry({ config: t.config }),
       outbound,
       modelTimeoutMs: t.config.modelTimeoutMs,
+      invalidations: createLocalInvalidationBus(),
     });
     const configs = await service.loadTenantProviders(adminA.tenantId);
     expect(configs).toContainEqual({

@@ -2,6 +2,7 @@ import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { Actor } from '../../access/actor.js';
 import type { ModelRegistry } from '../../ai/model-types.js';
 import { requireAdmin } from '../../access/require-access.js';
+import type { ExpiringCache } from '../../platform/cache/expiring-cache.js';
 import type { Database } from '../../platform/db/client.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
@@ -18,15 +19,16 @@ import {
   type ProviderView,
   type UpdateProviderInput,
 } from './providers.schemas.js';
-import type { TenantProviderCache } from './tenant-provider-cache.js';
 
 export interface ProvidersServiceDeps {
   readonly db: Database;
   readonly repository: ProvidersRepository;
   readonly credentialsKey: Buffer;
   readonly models: Pick<ModelRegistry, 'listModels' | 'defaultModelRef'>;
-  /** Decrypted configurations per tenant for the chat turn; dropped here whenever a provider changes. */
-  readonly tenantProviderCache: TenantProviderCache<readonly TenantProviderConfig[]>;
+  /** Decrypted configurations per tenant for the chat turn; every node drops them when a provider changes. */
+  readonly tenantProviderCache: Pick<ExpiringCache<readonly TenantProviderConfig[]>, 'load'>;
+  /** Called after a tenant's providers changed (the invalidation bus, which also reaches this node). */
+  readonly onProvidersChanged: (tenantId: string) => void;
   /** Every request a tenant provider's SDK makes goes through this: the outbound guard (index.ts). */
   readonly providerFetch: FetchFunction;
   /** The guard's check of a URL, run on a base URL before it is stored. */
@@ -47,7 +49,16 @@ export interface TenantProviderConfig {
 const nameTaken = (name: string): AppError => conflict(`A provider named '${name}' already exists in this tenant`);
 
 export function createProvidersService(deps: ProvidersServiceDeps) {
-  const { db, repository, credentialsKey, models, tenantProviderCache, providerFetch, assertAllowed } = deps;
+  const {
+    db,
+    repository,
+    credentialsKey,
+    models,
+    tenantProviderCache,
+    onProvidersChanged,
+    providerFetch,
+    assertAllowed,
+  } = deps;
 
   async function findOrThrow(actor: Actor, providerId: string): Promise<ProviderRow> {
     const provider = await repository.findProvider(db, actor.tenantId, providerId);
@@ -124,7 +135,7 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
           models: input.models,
         }),
       );
-      tenantProviderCache.invalidate(actor.tenantId);
+      onProvidersChanged(actor.tenantId);
       return presentProvider(provider);
     },
 
@@ -150,14 +161,14 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
         repository.updateProvider(db, actor.tenantId, providerId, changes),
       );
       if (!updated) throw notFound('Provider', providerId);
-      tenantProviderCache.invalidate(actor.tenantId);
+      onProvidersChanged(actor.tenantId);
       return presentProvider(updated);
     },
 
     async remove(actor: Actor, providerId: string): Promise<void> {
       requireAdmin(actor);
       if (!(await repository.deleteProvider(db, actor.tenantId, providerId))) throw notFound('Provider', providerId);
-      tenantProviderCache.invalidate(actor.tenantId);
+      onProvidersChanged(actor.tenantId);
     },
 
     /**

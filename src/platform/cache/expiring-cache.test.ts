@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createTenantProviderCache } from './tenant-provider-cache.js';
+import { createExpiringCache } from './expiring-cache.js';
 
 function cacheWithClock(ttlMs = 5_000) {
   let nowMs = 0;
-  const cache = createTenantProviderCache<string[]>({ ttlMs, maxTenants: 10, now: () => nowMs });
+  const cache = createExpiringCache<string[]>({ ttlMs, maxEntries: 10, now: () => nowMs });
   return { cache, advance: (ms: number) => (nowMs += ms) };
 }
 
-describe('tenant provider cache', () => {
-  it('reads a tenant once within the time to live, and again after it', async () => {
+describe('expiring cache', () => {
+  it('reads a key once within the time to live, and again after it', async () => {
     const { cache, advance } = cacheWithClock();
     const read = vi.fn(async () => ['acme']);
 
@@ -22,14 +22,14 @@ describe('tenant provider cache', () => {
     expect(read).toHaveBeenCalledTimes(2);
   });
 
-  it('keeps tenants apart', async () => {
+  it('keeps keys apart', async () => {
     const { cache } = cacheWithClock();
     expect(await cache.load('t1', async () => ['one'])).toEqual(['one']);
     expect(await cache.load('t2', async () => ['two'])).toEqual(['two']);
     expect(await cache.load('t1', async () => ['not read'])).toEqual(['one']);
   });
 
-  it('shares one read between concurrent loads of a tenant', async () => {
+  it('shares one read between concurrent loads of a key', async () => {
     const { cache } = cacheWithClock();
     const read = vi.fn(async () => ['acme']);
     const [first, second] = await Promise.all([cache.load('t1', read), cache.load('t1', read)]);
@@ -51,5 +51,14 @@ describe('tenant provider cache', () => {
     const { cache } = cacheWithClock();
     await expect(cache.load('t1', () => Promise.reject(new Error('unreadable key')))).rejects.toThrow('unreadable key');
     expect(await cache.load('t1', async () => ['fixed'])).toEqual(['fixed']);
+  });
+
+  it('reads every key again after a clear', async () => {
+    const { cache } = cacheWithClock();
+    await cache.load('t1', async () => ['one']);
+    await cache.load('t2', async () => ['two']);
+    cache.clear();
+    expect(await cache.load('t1', async () => ['one, read again'])).toEqual(['one, read again']);
+    expect(await cache.load('t2', async () => ['two, read again'])).toEqual(['two, read again']);
   });
 });

@@ -1,9 +1,9 @@
-import { createLruCache } from '../../platform/lru-cache.js';
+import { createLruCache } from '../lru-cache.js';
 
-export interface TenantProviderCacheOptions {
-  /** How long another node's change may go unseen here (ADR 7). */
+export interface ExpiringCacheOptions {
+  /** How long a change this node was not told about may go unseen (ADR 7). */
   readonly ttlMs: number;
-  readonly maxTenants: number;
+  readonly maxEntries: number;
   readonly now?: () => number;
 }
 
@@ -13,29 +13,32 @@ interface Entry<T> {
 }
 
 /**
- * A tenant's decrypted providers, held for a few seconds so a chat turn does not query and decrypt them
- * every time. The load in flight is what is cached, so concurrent turns of one tenant share one query,
- * and `invalidate` (called after this node changed a provider) also drops a load that started before the
- * change. A failed load is not kept: the next turn tries again and reports the error itself.
+ * Rows the hot path reads on every request (a tenant's decrypted providers), held for a few seconds.
+ * The load in flight is what is cached, so concurrent requests share one query, and `invalidate` also
+ * drops a load that started before the change. A failed load is not kept: the next request tries again
+ * and reports the error itself. Changes reach it through the invalidation bus.
  */
-export function createTenantProviderCache<T>(options: TenantProviderCacheOptions) {
-  const entries = createLruCache<Entry<T>>(options.maxTenants);
+export function createExpiringCache<T>(options: ExpiringCacheOptions) {
+  const entries = createLruCache<Entry<T>>(options.maxEntries);
   const now = options.now ?? Date.now;
   return {
-    load(tenantId: string, read: () => Promise<T>): Promise<T> {
-      const cached = entries.get(tenantId);
+    load(key: string, read: () => Promise<T>): Promise<T> {
+      const cached = entries.get(key);
       if (cached && cached.expiresAt > now()) return cached.value;
       const value = read();
-      entries.set(tenantId, { value, expiresAt: now() + options.ttlMs });
+      entries.set(key, { value, expiresAt: now() + options.ttlMs });
       value.catch(() => {
-        if (entries.get(tenantId)?.value === value) entries.delete(tenantId);
+        if (entries.get(key)?.value === value) entries.delete(key);
       });
       return value;
     },
-    invalidate(tenantId: string): void {
-      entries.delete(tenantId);
+    invalidate(key: string): void {
+      entries.delete(key);
+    },
+    clear(): void {
+      entries.clear();
     },
   };
 }
 
-export type TenantProviderCache<T> = ReturnType<typeof createTenantProviderCache<T>>;
+export type ExpiringCache<T> = ReturnType<typeof createExpiringCache<T>>;

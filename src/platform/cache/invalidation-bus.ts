@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+
+/** What a node caches from the database and must forget when it changes (ADR 7). */
+export type InvalidationTopic = 'tenant-providers';
+
+/** The key a subscriber gets when messages may have been missed: forget everything of the topic. */
+export const everyKey = '*';
+
+/**
+ * Tells every node that a cached row changed. This node's subscribers hear it at once, synchronously;
+ * with Redis, other nodes hear it through pub/sub a moment later. Caches still expire on their own, which
+ * bounds what a lost message (Redis down, a node without Redis beside others) can leave stale.
+ */
+export interface InvalidationBus {
+  /** Call after the change is committed. */
+  publish(topic: InvalidationTopic, key: string): void;
+  subscribe(topic: InvalidationTopic, onChange: (key: string) => void): void;
+  close(): Promise<void>;
+}
+
+const channel = 'parley:invalidate';
+
+interface Subscribers {
+  deliver(topic: InvalidationTopic, key: string): void;
+  deliverToAll(key: string): void;
+  add(topic: InvalidationTopic, onChange: (key: string) => void): void;
+}
+
+function createSubscribers(): Subscribers {
+  const byTopic = new Map<InvalidationTopic, ((key: string) => void)[]>();
+  const deliver = (topic: InvalidationTopic, key: string) => {
+    for (const onChange of byTopic.get(topic) ?? []) onChange(key);
+  };
+  return {
+    deliver,
+    deliverToAll: (key) => byTopic.forEach((_, topic) => deliver(topic, key)),
+    add: (topic, onChange) => byTopic.set(topic, [...(byTopic.get(topic) ?? []), onChange]),
+  };
+}
+
+/** A single node (embedded storage, or no Redis): its own subscribers are everyone. */
+export function createLocalInvalidationBus(): InvalidationBus {
+  const subscribers = createSubscribers();
+  return {
+    publish: (topic, key) => subscribers.deliver(topic, key),
+    subscribe: (topic, onChange) => subscribers.add(topic, onChange),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Scaled out: every node publishes on one Redis channel and listens on a connection of its own (a
+ * subscribed connection can do nothing else). After that connection was lost, every cache is cleared,
+ * since changes made meanwhile were not heard.
+ */
+export async function openRedisInvalidationBus(redis: Redis, logger: Logger): Promise<InvalidationBus> {
+  const subscribers = createSubscribers();
+  const nodeId = randomUUID();
+  const listener = redis.duplicate({ connectionName: 'parley-invalidations' });
+  listener.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis invalidation listener error'));
+  let wasDisconnected = false;
+  listener.on('close', () => (wasDisconnected = true));
+  listener.on('ready', () => {
+    if (!wasDisconnected) return;
+    wasDisconnected = false;
+    subscribers.deliverToAll(everyKey);
+  });
+  listener.on('message', (_channel: string, text: string) => {
+    const message = parseMessage(text);
+    if (message && message.node !== nodeId) subscribers.deliver(message.topic, message.key);
+  });
+  if (listener.status === 'wait') await listener.connect();
+  await listener.subscribe(channel);
+
+  return {
+    publish(topic, key) {
+      subscribers.deliver(topic, key);
+      redis.publish(channel, JSON.stringify({ node: nodeId, topic, key })).catch((error: unknown) => {
+        logger.warn({ err: error instanceof Error ? error.message : String(error), topic }, 'invalidation not sent');
+      });
+    },
+    subscribe: (topic, onChange) => subscribers.add(topic, onChange),
+    close: async () => {
+      await listener.quit().catch(() => listener.disconnect());
+    },
+  };
+}
+
+const topics: ReadonlySet<string> = new Set<InvalidationTopic>(['tenant-providers']);
+
+function parseMessage(text: string): { node: string; topic: InvalidationTopic; key: string } | undefined {
+  try {
+    const parsed = JSON.parse(text) as { node?: unknown; topic?: unknown; key?: unknown };
+    if (typeof parsed.node !== 'string' || typeof parsed.key !== 'string') return undefined;
+    if (typeof parsed.topic !== 'string' || !topics.has(parsed.topic)) return undefined;
+    return { node: parsed.node, topic: parsed.topic as InvalidationTopic, key: parsed.key };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,73 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { everyKey, openRedisInvalidationBus, type InvalidationBus } from '../../src/platform/cache/invalidation-bus.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { openRedis } from '../../src/platform/redis.js';
+import { testStorage } from '../harness/test-database.js';
+
+/** The Redis side of the bus, on the real Redis of the scaled-out run (two nodes = two buses). */
+const redisUrl = testStorage === 'postgres' ? process.env.TEST_REDIS_URL : undefined;
+const withinOneSecond = { timeout: 1_000, interval: 10 };
+const logger = createLogger({ level: 'silent' });
+
+/** Ids of this bus's listening connections, found by the name the bus gives them. */
+async function listenerIds(redis: Redis): Promise<Set<string>> {
+  const list = String(await redis.call('CLIENT', 'LIST'));
+  return new Set(
+    list
+      .split('\n')
+      .filter((line) => / name=parley-invalidations /.test(line))
+      .map((line) => /\bid=(\d+)/.exec(line)?.[1] ?? ''),
+  );
+}
+
+describe.skipIf(!redisUrl)('the invalidation bus over Redis', () => {
+  let redisA: Redis;
+  let redisB: Redis;
+  let busA: InvalidationBus;
+  let busB: InvalidationBus;
+  let listenerOfB: string;
+  const heardByA: string[] = [];
+  const heardByB: string[] = [];
+
+  beforeAll(async () => {
+    redisA = await openRedis(redisUrl!, logger);
+    redisB = await openRedis(redisUrl!, logger);
+    busA = await openRedisInvalidationBus(redisA, logger);
+    const before = await listenerIds(redisA);
+    busB = await openRedisInvalidationBus(redisB, logger);
+    listenerOfB = [...(await listenerIds(redisA))].find((id) => !before.has(id))!;
+    busA.subscribe('tenant-providers', (key) => heardByA.push(key));
+    busB.subscribe('tenant-providers', (key) => heardByB.push(key));
+  });
+  afterAll(async () => {
+    await Promise.all([busA.close(), busB.close()]);
+    await Promise.all([redisA.quit(), redisB.quit()]);
+  });
+
+  it('tells its own node at once and the other node through Redis, each once', async () => {
+    busA.publish('tenant-providers', 't-1');
+    expect(heardByA).toEqual(['t-1']);
+    await expect.poll(() => heardByB, withinOneSecond).toEqual(['t-1']);
+    expect(heardByA).toEqual(['t-1']);
+  });
+
+  it('ignores messages that are not its own', async () => {
+    heardByB.length = 0;
+    await redisA.publish('parley:invalidate', 'not json');
+    await redisA.publish('parley:invalidate', JSON.stringify({ node: 'other', topic: 'sessions', key: 't-2' }));
+    busA.publish('tenant-providers', 't-3');
+    await expect.poll(() => heardByB, withinOneSecond).toEqual(['t-3']);
+  });
+
+  it('tells its subscribers to forget everything after its connection to Redis was lost', async () => {
+    heardByB.length = 0;
+    expect(listenerOfB).toBeDefined();
+    await redisA.call('CLIENT', 'KILL', 'ID', listenerOfB);
+
+    await expect.poll(() => heardByB, { timeout: 5_000, interval: 20 }).toEqual([everyKey]);
+    // Listening again: a change published after the reconnection arrives.
+    busA.publish('tenant-providers', 't-4');
+    await expect.poll(() => heardByB, withinOneSecond).toEqual([everyKey, 't-4']);
+  });
+});
