@@ -305,7 +305,9 @@ describe('parseAndChunkDocument', () => {
 describe('parseDocument: bounds', () => {
   it('stops a parse that takes longer than its time limit', async () => {
     const started = performance.now();
-    const error = await refusal(parseBytes('slow.txt', 'Some text.', 'text', { ...limits, timeoutMs: 5 }));
+    // Several megabytes of paragraphs: more than 5 ms of work even for a warm worker.
+    const text = 'Some text in a paragraph of its own.\n\n'.repeat(150_000);
+    const error = await refusal(parseBytes('slow.txt', text, 'text', { ...limits, timeoutMs: 5 }));
     expect(error.message).toBe('Parsing took longer than 5 ms');
     expect(performance.now() - started).toBeLessThan(1000);
   });

@@ -1,7 +1,7 @@
 import type { Chunk, ChunkOptions } from './chunking/chunk-document.js';
 import type { DocumentType, ParsedDocument } from './parsed-document.js';
 
-/** What the parse worker receives as workerData. */
+/** One file for the parse worker to parse. */
 export interface ParseRequest {
   readonly filePath: string;
   readonly type: DocumentType;
@@ -15,6 +15,16 @@ export interface ParseResult {
   readonly chunks?: Chunk[];
 }
 
-/** The one message the parse worker posts back. */
 export type ParseOutcome =
   { readonly ok: true; readonly result: ParseResult } | { readonly ok: false; readonly reason: string };
+
+/** What the pool posts to a worker, one at a time; the worker answers each with its id. */
+export interface ParseTask {
+  readonly id: number;
+  readonly request: ParseRequest;
+}
+
+export interface ParseTaskOutcome {
+  readonly id: number;
+  readonly outcome: ParseOutcome;
+}
