@@ -27,7 +27,9 @@ export async function readBeirCollection(directory: string): Promise<BeirCollect
     relevant.get(queryId)!.add(documentId);
   }
   const documents: BeirDocument[] = [];
-  for await (const record of jsonLines<{ _id: string; title?: string; text?: string }>(join(directory, 'corpus.jsonl'))) {
+  for await (const record of jsonLines<{ _id: string; title?: string; text?: string }>(
+    join(directory, 'corpus.jsonl'),
+  )) {
     documents.push({ id: record._id, title: record.title ?? '', text: record.text ?? '' });
   }
   const queries: { id: string; text: string }[] = [];

@@ -7,7 +7,11 @@ import type { BenchSource } from './bench-storage.js';
  * EXPLAIN of the vector candidate query's shape (knowledge-search.repository.ts) with the same
  * session settings, to show the partial HNSW index of this dimension is what serves it.
  */
-export async function explainVectorQuery(handle: DatabaseHandle, source: BenchSource, dimensions: number): Promise<string> {
+export async function explainVectorQuery(
+  handle: DatabaseHandle,
+  source: BenchSource,
+  dimensions: number,
+): Promise<string> {
   const probe = `[${Array.from({ length: dimensions }, (_, index) => (index === 0 ? 1 : 0)).join(',')}]`;
   const vectorType = sql.raw(`vector(${dimensions})`);
   // The session already has the search's settings (platform/db/client.ts).

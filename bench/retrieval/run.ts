@@ -1,5 +1,5 @@
 /**
- * `npm run bench:retrieval -- --collection ../shared/ir/scifact [--synthetic 100000 [--vocabulary english-like|no-stop-words]] [--modes lexical,vector,hybrid] [--rerank-overhead]`
+ * `npm run bench:retrieval -- --collection ../shared/ir/scifact [--ingest upload|direct] [--synthetic 100000 [--vocabulary english-like|no-stop-words]] [--modes lexical,vector,hybrid] [--rerank-overhead]`
  * Retrieval quality (nDCG@10, recall@100, MRR@10 with trec_eval's definitions, binary judgements, a
  * document scored by its best chunk) and speed (query p50/p95, ingestion throughput) of the one
  * search path (KnowledgeSearch.search), on embedded PGlite, or on PostgreSQL when DATABASE_URL is set.
@@ -18,6 +18,7 @@ import { readBeirCollection } from './beir-collection.js';
 import { createBenchSource, deleteBenchTenant, openBenchStorage, type BenchSource } from './bench-storage.js';
 import { directIngester, type CorpusText } from './corpus-ingestion.js';
 import { explainVectorQuery } from './explain-vector-query.js';
+import { ingestThroughUploads } from './upload-ingestion.js';
 import { meanMetrics, percentile, scoreRanking, type QueryMetrics } from './ranking-metrics.js';
 import { timeRerankOverhead } from './rerank-overhead.js';
 import { syntheticCorpus, syntheticVocabularies, type SyntheticVocabulary } from './synthetic-corpus.js';
@@ -25,6 +26,11 @@ import { syntheticCorpus, syntheticVocabularies, type SyntheticVocabulary } from
 const { values: options } = parseArgs({
   options: {
     collection: { type: 'string' },
+    /**
+     * How a collection is ingested: `upload` (the default: each document uploaded over the API and indexed
+     * by the ingestion jobs, the real path) or `direct` (chunked, embedded and written by the bench itself).
+     */
+    ingest: { type: 'string', default: 'upload' },
     synthetic: { type: 'string' },
     /** The synthetic source's words: english-like (default: stop words lead the Zipf law) or no-stop-words. */
     vocabulary: { type: 'string', default: 'english-like' },
@@ -60,9 +66,8 @@ try {
 
 async function benchCollection(handle: DatabaseHandle, directory: string): Promise<void> {
   const collection = await readBeirCollection(directory);
-  const source = await createBenchSource(handle, 'beir', embedder.dimensions);
-  const ingestion = await timedIngestion(handle, source, collection.documents);
-  const corpusIds = ingestion.corpusIds;
+  const ingestion = await ingestCollection(handle, collection.documents);
+  const { source, corpusIds } = ingestion;
   console.log(
     `collection ${directory}: ${collection.documents.length} documents → ${ingestion.chunks} chunks, ` +
       `${collection.queries.length} judged queries`,
@@ -173,27 +178,59 @@ async function benchSynthetic(handle: DatabaseHandle, chunkCount: number): Promi
   await deleteBenchTenant(handle, source.tenantId);
 }
 
+interface Ingestion {
+  readonly source: BenchSource;
+  readonly corpusIds: Map<string, string>;
+  readonly path: string;
+  readonly seconds: number;
+  readonly documents: number;
+  readonly chunks: number;
+  readonly terms: number;
+}
+
+/** A collection through the real path (`--ingest upload`, the default) or the bench's own (`direct`). */
+async function ingestCollection(handle: DatabaseHandle, texts: readonly CorpusText[]): Promise<Ingestion> {
+  if (options.ingest === 'direct') {
+    const source = await createBenchSource(handle, 'beir', embedder.dimensions);
+    return timedIngestion(handle, source, texts);
+  }
+  if (options.ingest !== 'upload') throw new Error('--ingest must be upload or direct');
+  const uploaded = await ingestThroughUploads(handle, texts);
+  const uploads = `${uploaded.uploadSeconds.toFixed(1)} s of it uploading`;
+  return {
+    ...uploaded,
+    path: `upload over the API → knowledge.ingest jobs → parse, chunk, offline embed, index; ${uploads}`,
+    documents: texts.length,
+    ...(await sourceCounts(handle, uploaded.source)),
+  };
+}
+
 async function timedIngestion(handle: DatabaseHandle, source: BenchSource, texts: readonly CorpusText[]) {
   const started = performance.now();
   const corpusIds = await directIngester(handle, embedder)(source, texts);
   const seconds = (performance.now() - started) / 1000;
+  return {
+    source,
+    corpusIds,
+    path: 'chunk → offline embed → insertDocumentChunks, one transaction per document',
+    seconds,
+    documents: texts.length,
+    ...(await sourceCounts(handle, source)),
+  };
+}
+
+async function sourceCounts(handle: DatabaseHandle, source: BenchSource): Promise<{ chunks: number; terms: number }> {
   const [stats] = (
     await handle.executeSql('select chunk_count, total_term_count from knowledge_sources where id = $1', [
       source.sourceId,
     ])
   ).rows as { chunk_count: string | number; total_term_count: string | number }[];
-  return {
-    corpusIds,
-    seconds,
-    documents: texts.length,
-    chunks: Number(stats?.chunk_count ?? 0),
-    terms: Number(stats?.total_term_count ?? 0),
-  };
+  return { chunks: Number(stats?.chunk_count ?? 0), terms: Number(stats?.total_term_count ?? 0) };
 }
 
-function printIngestion(ingestion: { seconds: number; documents: number; chunks: number; terms: number }): void {
+function printIngestion(ingestion: Ingestion): void {
   console.log(
-    `ingestion (chunk → offline embed → insertDocumentChunks, one transaction per document): ${ingestion.seconds.toFixed(1)} s, ` +
+    `ingestion (${ingestion.path}): ${ingestion.seconds.toFixed(1)} s, ` +
       `${(ingestion.documents / ingestion.seconds).toFixed(0)} documents/s, ${(ingestion.chunks / ingestion.seconds).toFixed(0)} chunks/s, ` +
       `${ingestion.terms} indexed terms`,
   );
