@@ -8,13 +8,15 @@ import type { ParseLimits } from './parsed-document.js';
 
 /**
  * The pool around real worker threads running a stand-in for the parser, which answers by the file
- * name it is given: 'hang' never answers, 'refuse' is refused like a damaged file, anything else parses.
+ * name it is given: 'hang' never answers, 'refuse' is refused like a damaged file, 'then-die' parses and
+ * then ends its thread, anything else parses.
  */
 const standInParser = `
 const { parentPort } = require('node:worker_threads');
 parentPort.on('message', ({ id, request }) => {
   if (request.filePath === 'hang') return;
   if (request.filePath === 'refuse') return parentPort.postMessage({ id, outcome: { ok: false, reason: 'Not a document' } });
+  if (request.filePath === 'then-die') setTimeout(() => process.exit(1), 10);
   parentPort.postMessage({ id, outcome: { ok: true, result: { document: { blocks: [], pageCount: null, title: request.filePath } } } });
 });`;
 
@@ -75,6 +77,14 @@ describe('parse worker pool', () => {
     controller.abort(new Error('upload deleted'));
     await expect(parsing).rejects.toThrow('upload deleted');
     await expect.poll(() => hasExited(started[0]!)).toBe(true);
+  });
+
+  it('never hands out a worker that died while it waited', async () => {
+    const pool = poolWith();
+    await pool.run(request('then-die'), limits, undefined);
+    await once(started[0]!, 'exit');
+    expect((await pool.run(request('next.txt'), limits, undefined)).document.title).toBe('next.txt');
+    expect(started).toHaveLength(2);
   });
 
   it('lets an idle worker go after its idle time', async () => {

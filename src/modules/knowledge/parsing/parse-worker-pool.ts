@@ -33,6 +33,14 @@ export function createParseWorkerPool(
   const idle = new Map<string, PooledWorker[]>();
   let nextTaskId = 0;
 
+  const forget = (pooled: PooledWorker): void => {
+    clearTimeout(pooled.idleTimer);
+    idle.set(
+      pooled.key,
+      (idle.get(pooled.key) ?? []).filter((candidate) => candidate !== pooled),
+    );
+  };
+
   const resourceLimitsFor = (limits: ParseLimits): ResourceLimits => ({
     maxOldGenerationSizeMb: limits.maxMemoryMb,
     // The young generation comes on top of the old one; keep it small so the cap means what it says.
@@ -41,10 +49,10 @@ export function createParseWorkerPool(
 
   function take(limits: ParseLimits): PooledWorker {
     const key = String(limits.maxMemoryMb);
-    const pooled = idle.get(key)?.pop();
-    if (pooled) {
-      clearTimeout(pooled.idleTimer);
-      return pooled;
+    const waiting = idle.get(key)?.pop();
+    if (waiting) {
+      clearTimeout(waiting.idleTimer);
+      return waiting;
     }
     const worker = startWorker(resourceLimitsFor(limits));
     // pdf.js and mammoth print warnings about odd files: piped to us, then dropped (not our log lines).
@@ -52,7 +60,10 @@ export function createParseWorkerPool(
     worker.stderr.resume();
     // A waiting worker must not keep the process alive; a running parse holds its own timer.
     worker.unref();
-    return { worker, key, parses: 0 };
+    const pooled: PooledWorker = { worker, key, parses: 0 };
+    // A worker that ends while waiting (its idle time is up, or it died) is never handed out.
+    worker.once('exit', () => forget(pooled));
+    return pooled;
   }
 
   function giveBack(pooled: PooledWorker): void {
@@ -63,10 +74,7 @@ export function createParseWorkerPool(
       return;
     }
     pooled.idleTimer = setTimeout(() => {
-      idle.set(
-        pooled.key,
-        (idle.get(pooled.key) ?? []).filter((candidate) => candidate !== pooled),
-      );
+      forget(pooled);
       void pooled.worker.terminate();
     }, options.idleMs);
     pooled.idleTimer.unref();
