@@ -70,6 +70,12 @@ export interface RouteCase {
   readonly bodies?: Partial<Record<Method, (a: TenantAIds) => RequestBody>>;
 }
 
+/** A's document, asked for under A's source and under the caller's own. */
+const documentOfSource: RouteCase = {
+  foreign: (a) => ({ id: a.sourceId, documentId: a.documentId }),
+  ownParents: (own) => ({ id: own.sourceId }),
+};
+
 /** Every parameterised route a tenant's user can call, and which of tenant A's objects it addresses. */
 export const routeCases: Record<string, RouteCase> = {
   '/v1/users/:id': {
@@ -119,18 +125,9 @@ export const routeCases: Record<string, RouteCase> = {
     // `.test` never resolves: were the lookup to come after the fetch, nothing would leave the machine.
     bodies: { POST: () => json({ url: 'https://docs.example.test/outside.md' }) },
   },
-  '/v1/knowledge-sources/:id/documents/:documentId': {
-    foreign: (a) => ({ id: a.sourceId, documentId: a.documentId }),
-    ownParents: (own) => ({ id: own.sourceId }),
-  },
-  '/v1/knowledge-sources/:id/documents/:documentId/reindex': {
-    foreign: (a) => ({ id: a.sourceId, documentId: a.documentId }),
-    ownParents: (own) => ({ id: own.sourceId }),
-  },
-  '/v1/knowledge-sources/:id/documents/:documentId/cancel': {
-    foreign: (a) => ({ id: a.sourceId, documentId: a.documentId }),
-    ownParents: (own) => ({ id: own.sourceId }),
-  },
+  '/v1/knowledge-sources/:id/documents/:documentId': documentOfSource,
+  '/v1/knowledge-sources/:id/documents/:documentId/reindex': documentOfSource,
+  '/v1/knowledge-sources/:id/documents/:documentId/cancel': documentOfSource,
   '/v1/knowledge-sources/:id/query': {
     foreign: (a) => ({ id: a.sourceId }),
     bodies: { POST: () => json({ query: 'vault code' }) },
