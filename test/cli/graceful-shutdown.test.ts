@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { testStorage } from '../harness/test-database.js';
-import { freePort, waitForReady } from './server-process.js';
+import { spawnServe, waitForReady } from './server-process.js';
 
 const tokens = Array.from({ length: 20 }, (_, index) => ` word${index}`);
 
@@ -20,21 +19,10 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
   afterAll(() => fake.close());
 
   it('finishes a stream in flight on SIGTERM, stores the reply, then exits 0', async () => {
-    const port = await freePort();
     const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-shutdown-'));
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const child = spawn(path.resolve('node_modules/.bin/tsx'), ['src/main.ts', 'serve'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-        OPENAI_API_KEY: 'sk-test',
-        OPENAI_BASE_URL: fake.baseUrl,
-        SHUTDOWN_GRACE_MS: '20000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child, baseUrl } = await spawnServe({
+      dataDir,
+      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl, SHUTDOWN_GRACE_MS: '20000' },
     });
     try {
       await waitForReady(baseUrl, child);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { testStorage } from '../harness/test-database.js';
-import { freePort, waitForReady } from './server-process.js';
+import { spawnServe, waitForReady } from './server-process.js';
 
 const secretLogMessage = 'generated a new server secret (signing and encryption keys) in the data directory';
 
@@ -20,19 +20,7 @@ interface RunningServer {
 
 /** `parley serve` on embedded storage in DATA_DIR, as a real process; resolves once /ready answers. */
 async function startServer(dataDir: string, extraEnv: Record<string, string>): Promise<RunningServer> {
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['src/main.ts', 'serve'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, baseUrl } = await spawnServe({ dataDir, env: { LOG_LEVEL: 'info', ...extraEnv } });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

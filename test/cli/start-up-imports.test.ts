@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testStorage } from '../harness/test-database.js';
-import { freePort, waitForReady } from './server-process.js';
+import { spawnServe, waitForReady } from './server-process.js';
 
 /**
  * Drivers only some servers need are loaded where they are first used (docs/architecture.md): an idle
@@ -31,24 +30,14 @@ describe.skipIf(testStorage === 'postgres')('start-up', () => {
     const work = mkdtempSync(path.join(tmpdir(), 'parley-imports-'));
     const record = path.join(work, 'imports.txt');
     writeFileSync(record, '');
-    const port = await freePort();
-    const child = spawn(
-      path.resolve('node_modules/.bin/tsx'),
-      ['--import', path.resolve('test/cli/fixtures/record-imports.mjs'), 'src/main.ts', 'serve'],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          DATA_DIR: path.join(work, 'data'),
-          LOG_LEVEL: 'warn',
-          RECORD_IMPORTS_TO: record,
-        },
-        stdio: 'ignore',
-      },
-    );
+    const { child, baseUrl } = await spawnServe({
+      dataDir: path.join(work, 'data'),
+      env: { RECORD_IMPORTS_TO: record },
+      tsxArgs: ['--import', path.resolve('test/cli/fixtures/record-imports.mjs')],
+      stdio: 'ignore',
+    });
     try {
-      await waitForReady(`http://127.0.0.1:${port}`, child);
+      await waitForReady(baseUrl, child);
     } finally {
       child.kill('SIGTERM');
     }
