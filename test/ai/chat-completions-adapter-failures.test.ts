@@ -8,7 +8,7 @@ import {
   type FakeOpenAIErrorFormat,
   type FakeOpenAIServer,
 } from '../fakes/fake-openai-server.js';
-import { collectParts, textDeltas, type StreamPart } from './collect-parts.js';
+import { collectParts, errorOf, textDeltas, type StreamPart } from './collect-parts.js';
 
 /**
  * Every adapter that speaks Chat Completions, driven through the real registry and the real SDK package
@@ -116,15 +116,6 @@ beforeAll(async () => {
   fake = await startFakeOpenAIServer();
 });
 afterAll(() => fake.close());
-
-async function errorOf(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the model call to fail');
-}
 
 function errorParts(parts: readonly StreamPart[]): unknown[] {
   return parts.flatMap((part) => (part.type === 'error' ? [part.error] : []));

@@ -16,3 +16,13 @@ export function textDeltas(parts: readonly StreamPart[]): string[] {
 export function reasoningDeltas(parts: readonly StreamPart[]): string[] {
   return parts.flatMap((part) => (part.type === 'reasoning-delta' && part.text !== '' ? [part.text] : []));
 }
+
+/** What a model call that must fail threw; a call that succeeds fails the test. */
+export async function errorOf(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the model call to fail');
+}

@@ -4,7 +4,7 @@ import { describeModelError } from '../../src/ai/model-errors.js';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
 import { startFakeAnthropicServer, type FakeAnthropicServer } from '../fakes/fake-anthropic-server.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
-import { collectParts } from './collect-parts.js';
+import { collectParts, errorOf } from './collect-parts.js';
 
 const openAIKey = 'sk-proj-TOPSECRET-openai-key';
 const anthropicKey = 'sk-ant-TOPSECRET-anthropic-key';
@@ -35,15 +35,6 @@ function resolve(ref: string) {
     },
   });
   return registry.resolve(ref, []);
-}
-
-async function errorOf(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the model call to fail');
 }
 
 describe('model errors from the wire', () => {
