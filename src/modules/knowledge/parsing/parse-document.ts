@@ -2,7 +2,6 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Chunk, ChunkOptions } from './chunking/chunk-document.js';
-import type { ParseRequest, ParseResult } from './parse-protocol.js';
 import { createParseWorkerPool } from './parse-worker-pool.js';
 import type { DocumentType, ParsedDocument, ParseLimits } from './parsed-document.js';
 
@@ -18,6 +17,9 @@ function startWorker(resourceLimits: ResourceLimits): Worker {
   const bootstrap = `import(${JSON.stringify(tsxEsmApiUrl())}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`;
   return new Worker(bootstrap, { ...options, eval: true });
 }
+
+/** Two warm workers cover the ingestion job's two slots; a server at rest holds none after 30 s. */
+const workers = createParseWorkerPool(startWorker, { maxIdleWorkers: 2, idleMs: 30_000, maxParsesPerWorker: 200 });
 
 /** tsx's ESM API as a file URL (an eval'd worker cannot resolve bare specifiers from here). */
 function tsxEsmApiUrl(): string {
@@ -39,7 +41,7 @@ export async function parseDocument(
   limits: ParseLimits,
   signal?: AbortSignal,
 ): Promise<ParsedDocument> {
-  const { document } = await runParseWorker(
+  const { document } = await workers.run(
     { filePath, type, maxUncompressedBytes: limits.maxUncompressedBytes },
     limits,
     signal,
@@ -59,17 +61,6 @@ export async function parseAndChunkDocument(
   signal?: AbortSignal,
 ): Promise<{ readonly document: ParsedDocument; readonly chunks: Chunk[] }> {
   const request = { filePath, type, maxUncompressedBytes: limits.maxUncompressedBytes, chunkOptions };
-  const { document, chunks = [] } = await runParseWorker(request, limits, signal);
+  const { document, chunks = [] } = await workers.run(request, limits, signal);
   return { document, chunks };
-}
-
-/** Two warm workers cover the ingestion job's two slots; a server at rest holds none after 30 s. */
-const workers = createParseWorkerPool(startWorker, { maxIdleWorkers: 2, idleMs: 30_000, maxParsesPerWorker: 200 });
-
-function runParseWorker(
-  request: ParseRequest,
-  limits: ParseLimits,
-  signal: AbortSignal | undefined,
-): Promise<ParseResult> {
-  return workers.run(request, limits, signal);
 }
