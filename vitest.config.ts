@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const shared = {
@@ -14,6 +15,10 @@ const shared = {
 export default defineConfig({
   test: {
     globalSetup: ['test/build-web-console.ts'],
+    // Vitest's default is one file at a time on a 2-core machine (cores − 1). Most files spend their time
+    // waiting on PostgreSQL, child processes, Chromium and timers, so two at once finish the whole suite
+    // about twice as fast there (BENCHMARKS.md, "Test suite"); larger machines keep the default.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         // The browser app's own logic (token refresh, markdown sanitising, stream rendering).
