@@ -7,7 +7,7 @@
 import { embedText } from '../../src/ai/embeddings/offline-embedding-model.js';
 import { defaultFeatureWeights, type FeatureWeights } from '../../src/ai/embeddings/offline-text-features.js';
 import { readBeirCollection } from './beir-collection.js';
-import { meanMetrics, scoreRanking } from './ranking-metrics.js';
+import { evaluateRankings, rankByDot } from './in-memory-ranking.js';
 
 const directory = process.argv[2] ?? '../shared/ir/scifact';
 const collection = await readBeirCollection(directory);
@@ -33,25 +33,11 @@ const only = process.env.VARIANTS?.split(',');
 console.log('| variant | dims | nDCG@10 | recall@100 |\n|---|---|---|---|');
 for (const [name, weights, dimensions] of variants) {
   if (only && !only.includes(name)) continue;
-  const documents = collection.documents.map((document) => ({
-    id: document.id,
-    vector: embedText(`${document.title}\n\n${document.text}`, dimensions, weights),
-  }));
-  const metrics = collection.queries.map((query) => {
-    const vector = embedText(query.text, dimensions, weights);
-    const ranked = documents
-      .map((document) => ({ id: document.id, score: dot(vector, document.vector) }))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, 100)
-      .map((document) => document.id);
-    return scoreRanking(ranked, collection.relevant.get(query.id)!);
-  });
-  const mean = meanMetrics(metrics);
+  const documents = collection.documents.map((document) =>
+    embedText(`${document.title}\n\n${document.text}`, dimensions, weights),
+  );
+  const mean = evaluateRankings(collection, (query) =>
+    rankByDot(embedText(query.text, dimensions, weights), documents).map((document) => document.index),
+  );
   console.log(`| ${name} | ${dimensions} | ${mean.ndcgAt10.toFixed(4)} | ${mean.recallAt100.toFixed(4)} |`);
-}
-
-function dot(a: readonly number[], b: readonly number[]): number {
-  let sum = 0;
-  for (let index = 0; index < a.length; index += 1) sum += a[index]! * b[index]!;
-  return sum;
 }
