@@ -14,7 +14,7 @@ const shared = {
  */
 export default defineConfig({
   test: {
-    globalSetup: ['test/build-web-console.ts'],
+    globalSetup: ['test/build-web-console.ts', 'test/embedded-template.ts'],
     // Vitest's default is one file at a time on a 2-core machine (cores − 1). Most files spend their time
     // waiting on PostgreSQL, child processes, Chromium and timers, so two at once finish the whole suite
     // about twice as fast there (BENCHMARKS.md, "Test suite"); larger machines keep the default.

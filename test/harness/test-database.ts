@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../../src/platform/db/client.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
+import { embeddedTemplateVariable } from '../embedded-template.js';
 
 /** Which storage the integration suite runs on: embedded by default, PostgreSQL when TEST_DATABASE_URL is set. */
 export const testStorage: 'embedded' | 'postgres' =
@@ -19,8 +21,9 @@ export interface TestDatabase extends DatabaseHandle {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (testStorage === 'embedded' || !adminUrl) {
-    const handle = await openDatabase({});
-    await runMigrations(handle);
+    const template = await migratedTemplate();
+    const handle = await openDatabase({ startFrom: template });
+    if (!template) await runMigrations(handle);
     return { ...handle, dispose: () => handle.close() };
   }
   const name = `parley_t_${randomBytes(6).toString('hex')}`;
@@ -46,4 +49,14 @@ async function withAdminClient<T>(url: string, run: (client: pg.Client) => Promi
   } finally {
     await client.end();
   }
+}
+
+let templateRead: Promise<Blob> | undefined;
+
+/** The migrated dump of test/embedded-template.ts, read once per test file; none outside Vitest's set-up. */
+function migratedTemplate(): Promise<Blob | undefined> {
+  const file = process.env[embeddedTemplateVariable];
+  if (!file) return Promise.resolve(undefined);
+  templateRead ??= readFile(file).then((bytes) => new Blob([bytes]));
+  return templateRead;
 }

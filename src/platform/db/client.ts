@@ -28,6 +28,11 @@ export interface DatabaseOptions {
   /** Directory for the embedded database; absent means in memory (tests). */
   readonly dataDir?: string;
   readonly poolSize?: number;
+  /**
+   * Embedded and in memory only: a dump of a data directory (PGlite's `dumpDataDir`) to start from
+   * instead of running initdb. The tests start each fresh database from one migrated dump.
+   */
+  readonly startFrom?: Blob;
 }
 
 /**
@@ -36,5 +41,5 @@ export interface DatabaseOptions {
  */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) return (await import('./postgres-database.js')).openPostgres(options.url, options.poolSize ?? 10);
-  return (await import('./embedded-database.js')).openEmbedded(options.dataDir);
+  return (await import('./embedded-database.js')).openEmbedded(options.dataDir, options.startFrom);
 }

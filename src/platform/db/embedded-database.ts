@@ -15,10 +15,11 @@ import * as schema from './schema/index.js';
  */
 const embeddedStartParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
-export async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle> {
+export async function openEmbedded(dataDir: string | undefined, startFrom?: Blob): Promise<DatabaseHandle> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create({
     ...(dataDir && { dataDir }),
+    ...(startFrom && { loadDataDir: startFrom }),
     extensions: { vector },
     startParams: embeddedStartParams,
   });
