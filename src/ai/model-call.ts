@@ -22,6 +22,13 @@ export interface TextMessage {
   readonly attachments?: readonly AttachmentPart[];
 }
 
+/** Whether any message sends an image's bytes (so a provider's 400 can be explained). */
+export function sendsImages(messages: readonly TextMessage[]): boolean {
+  return messages.some((message) =>
+    message.attachments?.some((part) => part.type === 'file' && part.mediaType.startsWith('image/')),
+  );
+}
+
 /** The provider-level prompt, as `streamText` builds it from a system text and messages. */
 export function toModelPrompt(system: string | undefined, messages: readonly TextMessage[]): LanguageModelV3Prompt {
   const prompt: LanguageModelV3Prompt = system === undefined ? [] : [{ role: 'system', content: system }];

@@ -44,6 +44,17 @@ describe('describeModelError', () => {
     expect(description.message).not.toContain(secretKey);
   });
 
+  it('names images as the likely cause of a 400 only when the request sent one', () => {
+    for (const status of [400, 415, 422]) {
+      expect(describeModelError(apiError(status), { providerName: 'local', sentImages: true }).message).toBe(
+        `The model provider 'local' rejected the request (${status}) — this model may not accept images: ` +
+          'choose a vision-capable model for the agent, or send the message without the image',
+      );
+    }
+    expect(describeModelError(apiError(400), { sentImages: false }).message).not.toContain('image');
+    expect(describeModelError(apiError(401), { sentImages: true }).message).toContain('rejected the API key (401)');
+  });
+
   it('reports a rate limit with the wait the provider asked for', () => {
     expect(describeModelError(apiError(429, { headers: { 'retry-after': '12' } }))).toEqual({
       code: 'rate_limited',

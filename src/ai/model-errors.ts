@@ -23,6 +23,8 @@ export interface ModelErrorDescription {
 export interface ModelErrorContext {
   /** Named in messages (`The model provider 'openai' …`) so an admin knows which one to fix. */
   readonly providerName?: string;
+  /** The request carried an image: a model that takes none answers 400, which deserves its own sentence. */
+  readonly sentImages?: boolean;
 }
 
 const maxRetryAfterSeconds = 86_400;
@@ -56,7 +58,7 @@ export function describeModelError(error: unknown, context: ModelErrorContext = 
   if (APICallError.isInstance(error)) {
     // A fetch aborted by a timeout signal surfaces as an APICallError whose cause is the TimeoutError.
     if (isNamed(error.cause, 'TimeoutError')) return describeModelError(error.cause, context);
-    return describeApiCallError(error, provider);
+    return describeApiCallError(error, provider, context.sentImages === true);
   }
   if (LoadAPIKeyError.isInstance(error)) {
     return { code: 'model_error', message: `${provider} has no API key configured` };
@@ -94,7 +96,7 @@ export function toModelAppError(error: unknown, context: ModelErrorContext = {})
   });
 }
 
-function describeApiCallError(error: APICallError, provider: string): ModelErrorDescription {
+function describeApiCallError(error: APICallError, provider: string, sentImages: boolean): ModelErrorDescription {
   const status = error.statusCode;
   if (status === undefined) {
     return {
@@ -125,10 +127,16 @@ function describeApiCallError(error: APICallError, provider: string): ModelError
     const what = unavailable ? 'is overloaded or unavailable' : 'had an internal error';
     return { code: 'model_error', message: `${provider} ${what} (${status}) — try again shortly` };
   }
-  return { code: 'model_error', message: describeClientError(provider, status) };
+  return { code: 'model_error', message: describeClientError(provider, status, sentImages) };
 }
 
-function describeClientError(provider: string, status: number): string {
+function describeClientError(provider: string, status: number, sentImages: boolean): string {
+  if (sentImages && (status === 400 || status === 415 || status === 422)) {
+    return (
+      `${provider} rejected the request (${status}) — this model may not accept images: choose a ` +
+      'vision-capable model for the agent, or send the message without the image'
+    );
+  }
   switch (status) {
     case 401:
       return `${provider} rejected the API key (401) — check the provider's credentials`;

@@ -181,6 +181,31 @@ describe('chat attachments', () => {
       expect(history.json().items[0].attachments).toEqual(response.json().userMessage.attachments);
     });
 
+    it('says the model may not take images when a provider refuses a message that carries one', async () => {
+      const image = await uploaded(admin, pngBytes, 'chart.png');
+      const conversation = await visionConversation(admin);
+      // What a text-only model behind an OpenAI-compatible server answers to an image part.
+      chatModel.respondWith({ error: { status: 400 } });
+
+      const withImage = await send(admin, conversation.id, 'What does this chart show?', [image.id]);
+      expect(withImage.statusCode, withImage.body).toBe(502);
+      expect(withImage.json().detail).toContain(
+        "The model provider 'vision' rejected the request (400) — this model may not accept images",
+      );
+
+      // A conversation with no image in it gets the general sentence.
+      const plain = await visionConversation(admin);
+      const withoutImage = await t.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${plain.id}/messages`,
+        headers: admin.headers,
+        payload: { content: 'Hello?' },
+      });
+      expect(withoutImage.statusCode, withoutImage.body).toBe(502);
+      expect(withoutImage.json().detail).toContain('rejected the request (400)');
+      expect(withoutImage.json().detail).not.toContain('images');
+    });
+
     it("gives a PDF's text to the model, named, and keeps it for the next turn", async () => {
       const pdf = await uploaded(admin, await pdfWithPages(['The launch moves to 14 May.']), 'plan.pdf');
       const conversation = await visionConversation(admin);

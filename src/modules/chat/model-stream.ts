@@ -1,6 +1,6 @@
 import type { LanguageModelV3, LanguageModelV3Usage } from '@ai-sdk/provider';
 import { NoOutputGeneratedError, type FinishReason } from 'ai';
-import { openModelStream, toModelPrompt, totalsOf, type TextMessage } from '../../ai/model-call.js';
+import { openModelStream, sendsImages, toModelPrompt, totalsOf, type TextMessage } from '../../ai/model-call.js';
 import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { ModelMetricLabels } from './model-resolver.js';
@@ -218,7 +218,12 @@ function describeFailure(outcome: {
   const { failure, isAborted, hasTimedOut, hasStalled, finishReason, request } = outcome;
   if (hasStalled) return modelStalledError(outcome.stallTimeoutMs);
   if (hasTimedOut) return modelTimeoutError(request.timeoutMs);
-  if (failure !== undefined) return describeModelError(failure, { providerName: request.providerName });
+  if (failure !== undefined) {
+    return describeModelError(failure, {
+      providerName: request.providerName,
+      sentImages: sendsImages(request.messages),
+    });
+  }
   if (isAborted) return { code: 'model_error', message: 'The model call was cancelled before the reply was finished' };
   if (finishReason === null || finishReason === 'error') {
     return {

@@ -152,7 +152,10 @@ export async function streamToolLoop(
     : hasStalled
       ? modelStalledError(deps.stallTimeoutMs)
       : failure !== undefined
-        ? describeModelError(failure, { providerName: request.providerName })
+        ? describeModelError(failure, {
+            providerName: request.providerName,
+            sentImages: sendsImageParts(request.messages),
+          })
         : undefined;
   const toolCalls = [...calls.values()];
   return {
@@ -191,4 +194,15 @@ export function sumUsage(first: TokenUsage, second: TokenUsage): TokenUsage {
     reasoningTokens: add(first.reasoningTokens, second.reasoningTokens),
     totalTokens: add(first.totalTokens, second.totalTokens),
   };
+}
+
+/** Whether the loop's messages send an image (so a provider's 400 can be explained). */
+function sendsImageParts(messages: readonly ModelMessage[]): boolean {
+  return messages.some(
+    (message) =>
+      Array.isArray(message.content) &&
+      message.content.some(
+        (part) => part.type === 'image' || (part.type === 'file' && part.mediaType.startsWith('image/')),
+      ),
+  );
 }
