@@ -24,6 +24,7 @@ import {
 } from './platform/cache/invalidation-bus.js';
 import { AppError } from './platform/errors.js';
 import { registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
+import { refuseNulCharacters } from './platform/http/nul-guard.js';
 import { registerWebConsole } from './platform/http/web-console.js';
 import { registerPublicPluginRoutes, requireDeclaredAccess } from './platform/http/route-access.js';
 import type { App } from './platform/http/types.js';
@@ -142,6 +143,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         : new AppError('unauthenticated', 'Sign in or send an API key to use this endpoint');
     }
   });
+
+  app.addHook('preValidation', refuseNulCharacters);
 
   app.get('/openapi.json', {
     config: { access: 'public' },
