@@ -251,6 +251,17 @@ describe('parseDocument: HTML, Markdown and text formats', () => {
     ]);
   });
 
+  it('drops NUL characters, which the database cannot store, and a block they alone made', async () => {
+    // Past the first bytes, from which the type was told to be text.
+    const text = `${'Plain words. '.repeat(1000)}\n\nA late\0 NUL.\n\n\0\0\n\nThe end.`;
+    const document = await parseBytes('late-nul.txt', text, 'text');
+    expect(document.blocks.map((block) => block.text)).toEqual([
+      'Plain words. '.repeat(1000).trim(),
+      'A late NUL.',
+      'The end.',
+    ]);
+  });
+
   it('reads CSV as one table with its header row first, honouring quotes', async () => {
     const csv = 'name,comment\nAda,"likes ""maths"", and engines"\n"Alan","multi\nline"\n';
     const document = await parseBytes('people.csv', csv, 'csv');

@@ -28,6 +28,7 @@ export async function parseFile(
     if (error instanceof ParseFailure) throw error;
     throw new ParseFailure(`The file is not a valid ${formatNames[type]} file (it may be damaged)`, { cause: error });
   }
+  document = withoutNulCharacters(document);
   if (document.blocks.length === 0) {
     throw new ParseFailure(
       type === 'pdf'
@@ -36,6 +37,23 @@ export async function parseFile(
     );
   }
   return document;
+}
+
+/**
+ * PostgreSQL's text cannot hold U+0000, so one stray NUL (in a text file past the bytes its type was
+ * detected from, or among a PDF's glyphs) made every insert of the document's chunks fail. It carries
+ * nothing a reader sees: dropped, with any block it leaves empty.
+ */
+function withoutNulCharacters(document: ParsedDocument): ParsedDocument {
+  const hasNul = document.title?.includes('\0') || document.blocks.some((block) => block.text.includes('\0'));
+  if (!hasNul) return document;
+  return {
+    ...document,
+    ...(document.title !== undefined && { title: document.title.replaceAll('\0', '') }),
+    blocks: document.blocks
+      .map((block) => ({ ...block, text: block.text.replaceAll('\0', '') }))
+      .filter((block) => block.text.trim() !== ''),
+  };
 }
 
 // Each parser is imported when its format comes up: a worker lives for one file, and loading pdf.js
