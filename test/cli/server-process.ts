@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import path from 'node:path';
 
 /** A port nothing listens on right now, for a server started in a child process. */
 export async function freePort(): Promise<number> {
@@ -29,15 +28,20 @@ export interface ServeOptions {
   readonly dataDir: string;
   /** More environment: the child gets only PATH, PORT, HOST, DATA_DIR, LOG_LEVEL (warn) and these. */
   readonly env?: Record<string, string>;
-  /** Arguments for tsx before the entry, e.g. `--import` of a recorder. */
-  readonly tsxArgs?: readonly string[];
+  /** More Node arguments before the entry, e.g. `--import` of a recorder. */
+  readonly nodeArgs?: readonly string[];
   readonly stdio?: StdioOptions;
 }
 
-/** `parley serve` from the sources, as a real process on a free port of 127.0.0.1; not yet ready. */
+/**
+ * `parley serve` from the sources, as a real process on a free port of 127.0.0.1; not yet ready. Node
+ * runs it with tsx as a loader, not under tsx's CLI: that CLI is a second process which, on SIGTERM,
+ * gives the server 30 ms to say it got the signal and then kills it, which a loaded machine misses.
+ */
 export async function spawnServe(options: ServeOptions): Promise<{ child: ChildProcess; baseUrl: string }> {
   const port = await freePort();
-  const child = spawn(path.resolve('node_modules/.bin/tsx'), [...(options.tsxArgs ?? []), 'src/main.ts', 'serve'], {
+  const args = ['--import', 'tsx', ...(options.nodeArgs ?? []), 'src/main.ts', 'serve'];
+  const child = spawn(process.execPath, args, {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: String(port),

@@ -33,7 +33,7 @@ describe.skipIf(testStorage === 'postgres')('start-up', () => {
     const { child, baseUrl } = await spawnServe({
       dataDir: path.join(work, 'data'),
       env: { RECORD_IMPORTS_TO: record },
-      tsxArgs: ['--import', path.resolve('test/cli/fixtures/record-imports.mjs')],
+      nodeArgs: ['--import', path.resolve('test/cli/fixtures/record-imports.mjs')],
       stdio: 'ignore',
     });
     try {
