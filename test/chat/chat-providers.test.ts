@@ -145,6 +145,19 @@ describe('chat through provider fakes', () => {
     expect(uiMessageParts(body).isDone).toBe(true);
   });
 
+  it('stores a reply in which the model sent a NUL character, without it', async () => {
+    // PostgreSQL's text cannot hold U+0000: the reply used to fail to store.
+    openai.respondWith({ replyTokens: ['Null', '\u0000', ' and void'], reasoningTokens: ['Think\u0000ing'] });
+    // The OpenAI-compatible adapter of a reasoning model reads the reasoning the fake sends.
+    const reasoner = await createAgent(t.app, admin, { name: 'Odd', model: 'deepseek:deepseek-reasoner' });
+    const conversation = await createConversation(t.app, admin, reasoner.id, { title: 'Odd' });
+    const response = await send(conversation.id, 'Say something odd');
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json().assistantMessage).toMatchObject({ status: 'complete', content: 'Null and void' });
+    const [, assistant] = await history(conversation.id);
+    expect(assistant).toMatchObject({ status: 'complete', content: 'Null and void', reasoning: 'Thinking' });
+  });
+
   it('keeps going when the client disconnects mid-stream, and stores the whole reply', async () => {
     const tokens = Array.from({ length: 10 }, (_, index) => ` word${index}`);
     openai.respondWith({ replyTokens: tokens, tokenDelayMs: 40 });

@@ -1,5 +1,6 @@
 import type { Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
+import { storableJson, storableText } from '../../platform/db/storable-text.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
@@ -222,7 +223,7 @@ export async function storeReply(
     // Exactly the stored row; and if the conversation was deleted while the model talked, what it said.
     return presentMessage({ ...turn.assistantMessage, ...fields });
   }
-  const { toolCalls } = result;
+  const toolCalls = storableJson(result.toolCalls);
   await deps.db.transaction(async (tx) => {
     await deps.repository.recordReply(tx, reply);
     await tools.repository.setToolCalls(tx, turn.tenantId, turn.assistantMessage.id, toolCalls);
@@ -234,8 +235,8 @@ function storedResult(result: ModelStreamResult | ToolLoopResult, now: Date): As
   const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
   return {
     citations: null,
-    content: result.text,
-    reasoning: result.reasoning || null,
+    content: storableText(result.text),
+    reasoning: storableText(result.reasoning) || null,
     status: result.error ? 'error' : isAwaiting ? 'awaiting_approval' : 'complete',
     errorCode: result.error?.code ?? null,
     errorMessage: result.error?.message ?? null,

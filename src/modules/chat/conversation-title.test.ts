@@ -7,6 +7,8 @@ describe('cleanTitle', () => {
     ['**Short** answer about `npm ci`', 'Short answer about npm ci'],
     ['# Planning   the _launch_.\nSecond line', 'Planning the launch'],
     ['“Quoted title”', 'Quoted title'],
+    // Control characters read as spaces; a NUL could not even be stored.
+    ['Null\u0000and\tvoid\u0007', 'Null and void'],
   ])('turns %j into %j', (raw, expected) => {
     expect(cleanTitle(raw)).toBe(expected);
   });

@@ -43,6 +43,8 @@ export function cleanTitle(text: string): string {
     .replace(/^title:\s*/i, '')
     // Markdown emphasis and code marks anywhere in the line: a title is shown as plain text.
     .replace(/[*_`~]+/g, '')
+    // Control characters (a NUL cannot even be stored) read as spaces.
+    .replace(/\p{Cc}/gu, ' ')
     .replace(/^["'“”‘’#\s]+|["'“”‘’\s.]+$/g, '')
     .replace(/\s+/g, ' ')
     .trim();

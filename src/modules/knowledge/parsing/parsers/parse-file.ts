@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { DocumentType, ParsedDocument } from '../parsed-document.js';
+import { storableText } from '../../../../platform/db/storable-text.js';
 import { ParseFailure } from './parse-failure.js';
 
 const formatNames: Record<DocumentType, string> = {
@@ -40,19 +41,17 @@ export async function parseFile(
 }
 
 /**
- * PostgreSQL's text cannot hold U+0000, so one stray NUL (in a text file past the bytes its type was
- * detected from, or among a PDF's glyphs) made every insert of the document's chunks fail. It carries
- * nothing a reader sees: dropped, with any block it leaves empty.
+ * One stray NUL (in a text file past the bytes its type was detected from, or among a PDF's glyphs)
+ * made every insert of the document's chunks fail: dropped, with any block it leaves empty.
  */
 function withoutNulCharacters(document: ParsedDocument): ParsedDocument {
   const hasNul = document.title?.includes('\0') || document.blocks.some((block) => block.text.includes('\0'));
   if (!hasNul) return document;
+  const blocks = document.blocks.map((block) => ({ ...block, text: storableText(block.text) }));
   return {
     ...document,
-    ...(document.title !== undefined && { title: document.title.replaceAll('\0', '') }),
-    blocks: document.blocks
-      .map((block) => ({ ...block, text: block.text.replaceAll('\0', '') }))
-      .filter((block) => block.text.trim() !== ''),
+    ...(document.title !== undefined && { title: storableText(document.title) }),
+    blocks: blocks.filter((block) => block.text.trim() !== ''),
   };
 }
 
