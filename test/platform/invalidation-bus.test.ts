@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everyKey, openRedisInvalidationBus, type InvalidationBus } from '../../src/platform/cache/invalidation-bus.js';
@@ -9,6 +10,9 @@ import { testStorage } from '../harness/test-database.js';
 const redisUrl = testStorage === 'postgres' ? process.env.TEST_REDIS_URL : undefined;
 const withinOneSecond = { timeout: 1_000, interval: 10 };
 const logger = createLogger({ level: 'silent' });
+const keyPrefix = `bus-test-${randomUUID()}:`;
+/** A key of this file's own, published as it would be for a tenant. */
+const key = (name: string): string => `${keyPrefix}${name}`;
 
 /** Ids of this bus's listening connections, found by the name the bus gives them. */
 async function listenerIds(redis: Redis): Promise<Set<string>> {
@@ -37,8 +41,14 @@ describe.skipIf(!redisUrl)('the invalidation bus over Redis', () => {
     const before = await listenerIds(redisA);
     busB = await openRedisInvalidationBus(redisB, logger);
     listenerOfB = [...(await listenerIds(redisA))].find((id) => !before.has(id))!;
-    busA.subscribe('tenant-providers', (key) => heardByA.push(key));
-    busB.subscribe('tenant-providers', (key) => heardByB.push(key));
+    // Other test files' apps share this Redis and publish their own changes meanwhile: only this
+    // file's keys (and "forget everything") are recorded.
+    const record = (heard: string[]) => (published: string) => {
+      if (published === everyKey) heard.push(published);
+      else if (published.startsWith(keyPrefix)) heard.push(published.slice(keyPrefix.length));
+    };
+    busA.subscribe('tenant-providers', record(heardByA));
+    busB.subscribe('tenant-providers', record(heardByB));
   });
   afterAll(async () => {
     await Promise.all([busA.close(), busB.close()]);
@@ -46,7 +56,7 @@ describe.skipIf(!redisUrl)('the invalidation bus over Redis', () => {
   });
 
   it('tells its own node at once and the other node through Redis, each once', async () => {
-    busA.publish('tenant-providers', 't-1');
+    busA.publish('tenant-providers', key('t-1'));
     expect(heardByA).toEqual(['t-1']);
     await expect.poll(() => heardByB, withinOneSecond).toEqual(['t-1']);
     expect(heardByA).toEqual(['t-1']);
@@ -55,8 +65,8 @@ describe.skipIf(!redisUrl)('the invalidation bus over Redis', () => {
   it('ignores messages that are not its own', async () => {
     heardByB.length = 0;
     await redisA.publish('parley:invalidate', 'not json');
-    await redisA.publish('parley:invalidate', JSON.stringify({ node: 'other', topic: 'sessions', key: 't-2' }));
-    busA.publish('tenant-providers', 't-3');
+    await redisA.publish('parley:invalidate', JSON.stringify({ node: 'other', topic: 'sessions', key: key('t-2') }));
+    busA.publish('tenant-providers', key('t-3'));
     await expect.poll(() => heardByB, withinOneSecond).toEqual(['t-3']);
   });
 
@@ -67,7 +77,7 @@ describe.skipIf(!redisUrl)('the invalidation bus over Redis', () => {
 
     await expect.poll(() => heardByB, { timeout: 5_000, interval: 20 }).toEqual([everyKey]);
     // Listening again: a change published after the reconnection arrives.
-    busA.publish('tenant-providers', 't-4');
+    busA.publish('tenant-providers', key('t-4'));
     await expect.poll(() => heardByB, withinOneSecond).toEqual([everyKey, 't-4']);
   });
 });
