@@ -24,9 +24,12 @@ export interface TextMessage {
 
 /** Whether any message sends an image's bytes (so a provider's 400 can be explained). */
 export function sendsImages(messages: readonly TextMessage[]): boolean {
-  return messages.some((message) =>
-    message.attachments?.some((part) => part.type === 'file' && part.mediaType.startsWith('image/')),
-  );
+  return messages.some((message) => message.attachments?.some(isImageFile));
+}
+
+/** An image given as a file part, the only way Parley gives one, in its own messages or the AI SDK's. */
+export function isImageFile(part: { readonly type: string; readonly mediaType?: string }): boolean {
+  return part.type === 'file' && part.mediaType?.startsWith('image/') === true;
 }
 
 /** The provider-level prompt, as `streamText` builds it from a system text and messages. */

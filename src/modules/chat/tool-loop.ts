@@ -1,5 +1,6 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { stepCountIs, streamText, type FinishReason, type LanguageModelUsage, type ModelMessage } from 'ai';
+import { isImageFile } from '../../ai/model-call.js';
 import { describeModelError } from '../../ai/model-errors.js';
 import type { StoredToolCall } from '../../platform/db/schema/index.js';
 import {
@@ -198,11 +199,5 @@ export function sumUsage(first: TokenUsage, second: TokenUsage): TokenUsage {
 
 /** Whether the loop's messages send an image (so a provider's 400 can be explained). */
 function sendsImageParts(messages: readonly ModelMessage[]): boolean {
-  return messages.some(
-    (message) =>
-      Array.isArray(message.content) &&
-      message.content.some(
-        (part) => part.type === 'image' || (part.type === 'file' && part.mediaType.startsWith('image/')),
-      ),
-  );
+  return messages.some((message) => Array.isArray(message.content) && message.content.some(isImageFile));
 }
