@@ -24,7 +24,7 @@ import {
 } from './platform/cache/invalidation-bus.js';
 import { AppError } from './platform/errors.js';
 import { registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
-import { refuseNulCharacters } from './platform/http/nul-guard.js';
+import { refuseUnstorableText } from './platform/http/unstorable-text-guard.js';
 import { registerWebConsole } from './platform/http/web-console.js';
 import { registerPublicPluginRoutes, requireDeclaredAccess } from './platform/http/route-access.js';
 import type { App } from './platform/http/types.js';
@@ -144,7 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   });
 
-  app.addHook('preValidation', refuseNulCharacters);
+  app.addHook('preValidation', refuseUnstorableText);
 
   app.get('/openapi.json', {
     config: { access: 'public' },

@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { createSource } from '../knowledge/knowledge-setup.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 
 /**
- * PostgreSQL's text cannot hold U+0000. A NUL anywhere in what a client sends (a JSON string, a query
- * parameter, a path segment) is a 400 naming the field, checked before anything is stored.
+ * PostgreSQL's text cannot hold U+0000, and its jsonb refuses half a surrogate pair. Either one
+ * anywhere in what a client sends (a JSON string, a query parameter, a path segment) is a 400 naming
+ * the field, checked before anything is stored.
  */
-describe('the NUL character in requests', () => {
+describe('characters PostgreSQL cannot store, in requests', () => {
   let t: TestApp;
   let admin: SignedInUser;
   let conversationId: string;
@@ -76,5 +78,35 @@ describe('the NUL character in requests', () => {
     });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject(refusal('toolKeys.1'));
+  });
+
+  it.each([
+    ['a name', '/v1/agents', '{"name":"Helper \\ud83d"}', 'name'],
+    ['a list item', '/v1/agents', '{"name":"Helper","toolKeys":["\\udc00ok"]}', 'toolKeys.0'],
+    ['a key', '/v1/projects', '{"name":"Plans","\\ud800":1}', '\\ud800'],
+  ])('refuses half a surrogate pair in %s', async (_, url, payload, field) => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...admin.headers, 'content-type': 'application/json' },
+      payload,
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ field, message: expect.stringContaining('half of a UTF-16 surrogate pair') }],
+    });
+  });
+
+  it('refuses half a surrogate pair in a knowledge query, which failed as a 500 before', async () => {
+    const source = await createSource(t.app, admin);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/v1/knowledge-sources/${source.id}/query`,
+      headers: { ...admin.headers, 'content-type': 'application/json' },
+      payload: '{"query":"refund \\ud800"}',
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json()).toMatchObject({ errors: [{ field: 'query' }] });
   });
 });
