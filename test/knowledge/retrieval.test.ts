@@ -305,6 +305,16 @@ describe('lexical search', () => {
 });
 
 describe('search scope', () => {
+  it.each(['vector', 'hybrid'] as const)(
+    'answers nothing in %s mode for a query the embedder finds nothing in (the zero vector)',
+    async (mode) => {
+      const tenantId = await createTenant();
+      const sourceId = await createSource(tenantId);
+      await indexDocument(tenantId, sourceId, ['the sea is wide']);
+      expect(await search.search({ tenantId, sourceIds: [sourceId], query: '\u202e', topK: 5, mode })).toEqual([]);
+    },
+  );
+
   it("never returns another tenant's chunks, even given that tenant's source id", async () => {
     const tenantA = await createTenant();
     const tenantB = await createTenant();

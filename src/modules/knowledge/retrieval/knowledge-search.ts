@@ -79,7 +79,10 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     const lists = await Promise.all(
       groups.map(async ({ embedder, sourceIds }: { embedder: Embedder; sourceIds: string[] }) => {
         const [vector] = await embedder.embed([query], signal);
-        return vectorCandidates(deps.db, vector!, embedder.dimensions, { ...filter, sourceIds });
+        // A query with nothing the embedder represents (only punctuation, say, for the offline one) is
+        // the zero vector, whose cosine distance to anything is NaN: it is near nothing.
+        if (!vector || vector.every((value) => value === 0)) return [];
+        return vectorCandidates(deps.db, vector, embedder.dimensions, { ...filter, sourceIds });
       }),
     );
     return lists
