@@ -23,7 +23,7 @@ import {
   type InvalidationBus,
 } from './platform/cache/invalidation-bus.js';
 import { AppError } from './platform/errors.js';
-import { registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
+import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
 import { refuseUnstorableText } from './platform/http/unstorable-text-guard.js';
 import { registerWebConsole } from './platform/http/web-console.js';
 import { registerPublicPluginRoutes, requireDeclaredAccess } from './platform/http/route-access.js';
@@ -71,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     requestIdHeader: false,
     requestTimeout: 0, // streams may run for minutes; model calls carry their own timeout
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);

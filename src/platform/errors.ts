@@ -11,6 +11,7 @@ export const errorStatusByCode = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   unprocessable: 422,
   idempotency_key_reused: 422,

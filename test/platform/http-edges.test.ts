@@ -67,6 +67,20 @@ describe('HTTP edges', () => {
     expect(response.json().code).toBe('not_found');
   });
 
+  it('answers a URL that does not decode, and an id longer than any, with problem+json', async () => {
+    const undecodable = await t.app.inject({ method: 'GET', url: '/v1/agents/%E0%A4%A' });
+    expect(undecodable.statusCode).toBe(400);
+    expect(undecodable.headers['content-type']).toContain('application/problem+json');
+    expect(undecodable.json()).toMatchObject({
+      code: 'malformed_request',
+      detail: expect.stringContaining('not UTF-8'),
+    });
+    const tooLong = await t.app.inject({ method: 'GET', url: `/v1/agents/${'x'.repeat(300)}` });
+    expect(tooLong.statusCode).toBe(414);
+    expect(tooLong.headers['content-type']).toContain('application/problem+json');
+    expect(tooLong.json()).toMatchObject({ code: 'uri_too_long', requestId: expect.any(String) });
+  });
+
   it('echoes a request id on every response', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'abc-123' } });
     expect(response.headers['x-request-id']).toBe('abc-123');

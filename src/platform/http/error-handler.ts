@@ -39,6 +39,10 @@ export function toAppError(error: unknown): AppError {
       return new AppError('malformed_request', 'The request body is empty; send a JSON object');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('malformed_request', 'The Content-Length header does not match the body');
+    case 'FST_ERR_BAD_URL':
+      return new AppError('malformed_request', 'The URL is not valid: a percent-encoded part of it is not UTF-8');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('uri_too_long', 'A part of the URL path is longer than any id or name this API takes');
     case 'FST_ERR_VALIDATION':
       return new AppError('validation_failed', `The request is invalid — ${fastifyError.message ?? ''}`);
     default:
@@ -89,6 +93,14 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
     void reply.header('retry-after', String(error.details.retryAfterSeconds));
   }
   return reply.status(error.status).type(problemContentType).send(problemBody(error, reply.request));
+}
+
+/**
+ * Errors Fastify meets before a route is found (a URL that does not decode, a path segment past
+ * `maxParamLength`); given as the `frameworkErrors` option, so they answer problem+json too.
+ */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void sendProblem(reply, toAppError(error));
 }
 
 /** The one translator from errors to application/problem+json. */
