@@ -1,0 +1,227 @@
+import type { RouteOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent, createConversation } from '../harness/chat-setup.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { createUser, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import { createSource, multipartBody } from '../knowledge/knowledge-setup.js';
+import {
+  badPathValues,
+  badQueryValues,
+  badValues,
+  badHeaders,
+  badWholeBodies,
+  nilUuid,
+  plausibleBody,
+  type JsonSchema,
+} from './bad-input-values.js';
+
+interface Operation {
+  readonly parameters?: { in: string; name: string; schema: JsonSchema }[];
+  readonly requestBody?: { content: Record<string, { schema: JsonSchema }> };
+}
+
+interface Attempt {
+  readonly label: string;
+  readonly url: string;
+  readonly payload?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * "Bad input never yields a 5xx", checked on every route at once as a signed-in platform admin, so
+ * each request gets past authentication to validation and on to the handlers. Every path parameter
+ * names a real object of the tenant (or the nil UUID), and one thing is wrong at a time: a path
+ * segment, a query value, a whole body, or one field of an otherwise plausible body. The fields and
+ * their bounds come from the OpenAPI document, so a new route or field is swept without editing this.
+ */
+describe('bad input on every route', () => {
+  let t: TestApp;
+  let admin: SignedInUser;
+  const routes: RouteOptions[] = [];
+  let openApiPaths: Record<string, Record<string, Operation>>;
+  const realIds: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1' }, { onRoute: (route) => routes.push(route) });
+    admin = await registerPlatformAdmin(t.app);
+    openApiPaths = (await t.app.inject({ url: '/openapi.json' })).json<{ paths: typeof openApiPaths }>().paths;
+    await createRealObjects();
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  async function created(method: 'POST', url: string, payload: unknown, headers = {}): Promise<{ id: string }> {
+    const response = await t.app.inject({
+      method,
+      url,
+      headers: { ...admin.headers, ...headers },
+      payload: payload as string,
+    });
+    if (response.statusCode >= 300) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+    return response.json();
+  }
+
+  async function createRealObjects(): Promise<void> {
+    const agent = await createAgent(t.app, admin);
+    const conversation = await createConversation(t.app, admin, agent.id);
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages`,
+      headers: admin.headers,
+      payload: { content: 'Hello' },
+    });
+    const source = await createSource(t.app, admin);
+    const text = multipartBody(Buffer.from('A short note about refunds.'), { filename: 'note.txt' });
+    const document = await created('POST', `/v1/knowledge-sources/${source.id}/documents`, text.payload, text.headers);
+    const image = multipartBody(Buffer.from('plain words'), { filename: 'words.txt' });
+    Object.assign(realIds, {
+      agents: agent.id,
+      conversations: conversation.id,
+      messageId: sent.json<{ userMessage: { id: string } }>().userMessage.id,
+      'knowledge-sources': source.id,
+      documentId: document.id,
+      files: (await created('POST', '/v1/files', image.payload, image.headers)).id,
+      projects: (await created('POST', '/v1/projects', { name: 'Sweep' })).id,
+      'api-keys': (await created('POST', '/v1/api-keys', { name: 'sweep' })).id,
+      providers: (
+        await created('POST', '/v1/providers', {
+          name: 'local',
+          kind: 'openai-compatible',
+          baseUrl: 'http://127.0.0.1:9/v1',
+        })
+      ).id,
+      users: (await createUser(t.app, admin)).userId,
+    });
+  }
+
+  /** The route's URL with each parameter replaced: by `override` where given, else by a real id. */
+  const concreteUrl = (pattern: string, override?: { name: string; value: string }): string => {
+    const collection = pattern.split('/')[2] ?? '';
+    return pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+      if (override?.name === name) return override.value;
+      return realIds[name === 'id' ? collection : name] ?? nilUuid;
+    });
+  };
+
+  const methodsOf = (route: RouteOptions): string[] =>
+    [route.method].flat().filter((method) => !['HEAD', 'OPTIONS'].includes(method));
+
+  function attemptsFor(route: RouteOptions, method: string): Attempt[] {
+    const operation = openApiPaths[route.url.replace(/:([A-Za-z]+)/g, '{$1}')]?.[method.toLowerCase()];
+    const bodySchema = operation?.requestBody?.content['application/json']?.schema;
+    const plausible = bodySchema ? plausibleBody(bodySchema) : undefined;
+    const attempts: Attempt[] = [];
+    for (const name of route.url.match(/:([A-Za-z]+)/g) ?? []) {
+      for (const value of badPathValues) {
+        attempts.push({
+          label: `${name}=${value.slice(0, 20)}`,
+          url: concreteUrl(route.url, { name: name.slice(1), value }),
+          payload: plausible,
+        });
+      }
+    }
+    const url = concreteUrl(route.url);
+    for (const parameter of operation?.parameters?.filter((candidate) => candidate.in === 'query') ?? []) {
+      for (const value of badQueryValues) {
+        attempts.push({ label: `?${parameter.name}=${value.slice(0, 20)}`, url: `${url}?${parameter.name}=${value}` });
+      }
+      attempts.push({ label: `?${parameter.name} twice`, url: `${url}?${parameter.name}=1&${parameter.name}=2` });
+    }
+    if (bodySchema) {
+      for (const body of badWholeBodies) attempts.push({ label: `body ${JSON.stringify(body)}`, url, payload: body });
+      attempts.push({
+        label: 'malformed JSON',
+        url,
+        payload: '{"unfinished": ',
+        headers: { 'content-type': 'application/json' },
+      });
+      attempts.push({ label: 'unknown field', url, payload: { ...plausible, noSuchField: 1 } });
+      for (const [name, value] of badHeaders) {
+        attempts.push({
+          label: `${name}: ${value.slice(0, 30)}`,
+          url,
+          payload: JSON.stringify(plausible),
+          headers: { 'content-type': 'application/json', [name]: value },
+        });
+      }
+      for (const contentType of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/json; charset=utf-16',
+        'multipart/form-data',
+      ]) {
+        attempts.push({
+          label: `as ${contentType}`,
+          url,
+          payload: JSON.stringify(plausible),
+          headers: { 'content-type': contentType },
+        });
+      }
+      for (const [name, field] of Object.entries(bodySchema.properties ?? {})) {
+        for (const value of badValues(field)) {
+          attempts.push({
+            label: `.${name}=${JSON.stringify(value)?.slice(0, 40)}`,
+            url,
+            payload: { ...plausible, [name]: value },
+          });
+        }
+      }
+    } else if (['POST', 'PUT', 'PATCH'].includes(method)) {
+      for (const body of badWholeBodies) attempts.push({ label: `body ${JSON.stringify(body)}`, url, payload: body });
+    }
+    return attempts;
+  }
+
+  /** JSON values are sent as JSON, whatever they are (`null` and `"text"` included); raw payloads as given. */
+  const requestOf = (attempt: Attempt) => {
+    if (attempt.headers)
+      return {
+        url: attempt.url,
+        headers: { ...admin.headers, ...attempt.headers },
+        payload: attempt.payload as string,
+      };
+    if (attempt.payload === undefined) return { url: attempt.url, headers: admin.headers };
+    return {
+      url: attempt.url,
+      headers: { ...admin.headers, 'content-type': 'application/json' },
+      payload: JSON.stringify(attempt.payload),
+    };
+  };
+
+  /**
+   * The OpenAI-compatible routes answer in OpenAI's error format and `/mcp` in JSON-RPC's, because
+   * that is what their clients parse; everything else speaks problem+json with a sentence to act on.
+   */
+  const foreignFormat = (url: string) => ['/v1/models', '/v1/chat/completions', '/mcp'].includes(url);
+
+  function problemWith(url: string, response: { statusCode: number; headers: Record<string, unknown>; body: string }) {
+    if (response.statusCode >= 500) return `${response.statusCode}: ${response.body.slice(0, 300)}`;
+    if (response.statusCode < 400 || foreignFormat(url)) return undefined;
+    if (!String(response.headers['content-type']).startsWith('application/problem+json'))
+      return `${response.statusCode} as ${String(response.headers['content-type'])}`;
+    const body = JSON.parse(response.body) as { code?: unknown; detail?: unknown };
+    if (typeof body.code !== 'string' || typeof body.detail !== 'string' || body.detail.length < 10)
+      return `${response.statusCode} without a code and a readable detail: ${response.body.slice(0, 300)}`;
+    return undefined;
+  }
+
+  it('answers every bad request with a 4xx problem a person can act on, never a 5xx', async () => {
+    // Deletes go last, so the objects the other routes name still exist while those are swept.
+    const swept = routes
+      .filter((route) => !route.url.startsWith('/docs'))
+      .flatMap((route) => methodsOf(route).map((method) => ({ route, method })))
+      .sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
+    const failures: string[] = [];
+    let sent = 0;
+    for (const { route, method } of swept) {
+      for (const attempt of attemptsFor(route, method)) {
+        const response = await t.app.inject({ method: method as 'POST', ...requestOf(attempt) });
+        sent += 1;
+        const problem = problemWith(route.url, response);
+        if (problem) failures.push(`${method} ${route.url} [${attempt.label}] → ${problem}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // A sweep that sent almost nothing would pass without checking anything.
+    expect(sent).toBeGreaterThan(2_000);
+  }, 300_000);
+});
