@@ -197,6 +197,28 @@ describe('knowledge documents', () => {
     expect(filesUnder(t.config.filesDir)).toHaveLength(before);
   });
 
+  it.each([
+    ['a document', () => documentsUrl(sourceId)],
+    ['a chat file', () => '/v1/files'],
+  ])('answers 400 to %s whose multipart body breaks off, keeping neither a file nor a row', async (_, url) => {
+    const filesBefore = filesUnder(t.config.filesDir).length;
+    const documentsBefore = (await call(admin, 'GET', documentsUrl(sourceId))).json().items.length;
+    const whole = multipartBody(Buffer.from('A note that never ends'), { filename: 'cut.txt' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: url(),
+      headers: { ...admin.headers, ...whole.headers },
+      payload: whole.payload.subarray(0, whole.payload.length - 20),
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: 'malformed_request',
+      detail: expect.stringContaining('ended early'),
+    });
+    expect(filesUnder(t.config.filesDir)).toHaveLength(filesBefore);
+    expect((await call(admin, 'GET', documentsUrl(sourceId))).json().items).toHaveLength(documentsBefore);
+  });
+
   it("marks a corrupt PDF failed with the parser's reason", async () => {
     const document = await uploadAccepted(t.app, admin, sourceId, corruptPdfBytes, { filename: 'broken.pdf' });
     const failed = await waitForDocument(t.app, admin, sourceId, document.id);

@@ -8,7 +8,7 @@ import { newId } from '../../platform/ids.js';
 import type { FileStorage } from '../../platform/storage/index.js';
 import { formatBytes } from '../../platform/format-bytes.js';
 import { titleFromFilename } from '../knowledge/document-title.js';
-import type { Upload } from '../knowledge/document-upload.js';
+import { storeUpload, type Upload } from '../knowledge/document-upload.js';
 import { attachmentKindOf, detectAttachmentType } from './attachment-type.js';
 import { readAttachmentText, type AttachmentModelParts } from './attachment-parts.js';
 import type { FileRow, FilesRepository } from './files.repository.js';
@@ -39,7 +39,7 @@ export function createFilesService(deps: FilesServiceDeps) {
   return {
     async upload(actor: Actor, openUpload: () => Promise<Upload>): Promise<FileView> {
       const upload = await openUpload();
-      const stored = await storage.write(upload.content, { maxBytes: deps.config.uploadMaxBytes });
+      const stored = await storeUpload(storage, upload, deps.config.uploadMaxBytes);
       const filename = titleFromFilename(upload.filename);
       const type = await detectAttachmentType(stored.head, filename);
       if (!type) {

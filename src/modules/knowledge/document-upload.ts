@@ -3,6 +3,7 @@ import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.js';
 import { formatBytes } from '../../platform/format-bytes.js';
+import type { FileStorage, StoredFile } from '../../platform/storage/index.js';
 
 /** What the documents service needs from an upload: the file's own name (a label) and its bytes, as a stream. */
 export interface Upload {
@@ -60,6 +61,13 @@ export function uploadReader(request: FastifyRequest, maxBytes: number): () => P
   };
 }
 
+/** Streams the upload's file into storage; a body that breaks off or is over the limit is a 4xx. */
+export function storeUpload(storage: FileStorage, upload: Upload, maxBytes: number): Promise<StoredFile> {
+  return storage.write(upload.content, { maxBytes }).catch((error: unknown) => {
+    throw toUploadError(error, maxBytes);
+  });
+}
+
 /** Errors of the multipart reader (busboy and @fastify/multipart) as sentences; unknown ones pass through. */
 export function toUploadError(error: unknown, maxBytes: number): unknown {
   if (error instanceof AppError) return error;
@@ -84,7 +92,7 @@ export function toUploadError(error: unknown, maxBytes: number): unknown {
       break;
   }
   const message = error instanceof Error ? error.message : '';
-  if (/unexpected end of form|malformed|boundary|premature close|aborted/i.test(message)) {
+  if (/unexpected end of (form|multipart)|malformed|boundary|premature close|aborted/i.test(message)) {
     return new AppError(
       'malformed_request',
       'The upload ended early or is not well-formed multipart data; send it again',

@@ -9,7 +9,7 @@ import { newId } from '../../platform/ids.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import type { FileStorage, StoredFile } from '../../platform/storage/index.js';
 import { titleFromFilename, titleFromUrl } from './document-title.js';
-import { toUploadError, type Upload } from './document-upload.js';
+import { storeUpload, type Upload } from './document-upload.js';
 import type { DocumentRow, DocumentsRepository } from './documents.repository.js';
 import { presentDocument, type DocumentView, type ListDocumentsQuery } from './documents.schemas.js';
 import type { IngestionScheduler } from './ingestion/ingestion-job.js';
@@ -105,9 +105,7 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       requireAdmin(actor);
       await deps.sources.findSource(actor, sourceId);
       const upload = await openUpload();
-      const stored = await storage.write(upload.content, { maxBytes }).catch((error: unknown) => {
-        throw toUploadError(error, maxBytes);
-      });
+      const stored = await storeUpload(storage, upload, maxBytes);
       return addStoredDocument(actor, sourceId, {
         title: titleFromFilename(upload.filename),
         origin: 'upload',
