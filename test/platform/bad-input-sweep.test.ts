@@ -9,6 +9,7 @@ import {
   badQueryValues,
   badValues,
   badHeaders,
+  badMultipartBodies,
   badWholeBodies,
   nilUuid,
   plausibleBody,
@@ -105,6 +106,9 @@ describe('bad input on every route', () => {
   const methodsOf = (route: RouteOptions): string[] =>
     [route.method].flat().filter((method) => !['HEAD', 'OPTIONS'].includes(method));
 
+  /** The routes that take a file as multipart/form-data rather than JSON. */
+  const uploadRoutes = new Set(['/v1/files', '/v1/knowledge-sources/:id/documents']);
+
   function attemptsFor(route: RouteOptions, method: string): Attempt[] {
     const operation = openApiPaths[route.url.replace(/:([A-Za-z]+)/g, '{$1}')]?.[method.toLowerCase()];
     const bodySchema = operation?.requestBody?.content['application/json']?.schema;
@@ -164,6 +168,15 @@ describe('bad input on every route', () => {
             payload: { ...plausible, [name]: value },
           });
         }
+      }
+    } else if (uploadRoutes.has(route.url) && method === 'POST') {
+      for (const body of badMultipartBodies()) {
+        attempts.push({
+          label: `upload: ${body.label}`,
+          url,
+          payload: body.payload,
+          headers: { 'content-type': body.contentType },
+        });
       }
     } else if (['POST', 'PUT', 'PATCH'].includes(method)) {
       for (const body of badWholeBodies) attempts.push({ label: `body ${JSON.stringify(body)}`, url, payload: body });

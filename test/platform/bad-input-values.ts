@@ -136,3 +136,33 @@ export const badPathValues: readonly string[] = [
   '%E0%A4%A',
   '..%2F..',
 ];
+
+export interface RawBody {
+  readonly label: string;
+  readonly contentType: string;
+  readonly payload: Buffer;
+}
+
+/** Upload bodies that are broken as multipart/form-data, or well-formed but not what an upload takes. */
+export function badMultipartBodies(): RawBody[] {
+  const boundary = 'sweep-boundary';
+  const contentType = `multipart/form-data; boundary=${boundary}`;
+  const part = (headers: string, content: string) => `--${boundary}\r\n${headers}\r\n\r\n${content}\r\n`;
+  const file = (filename: string, field = 'file') =>
+    `Content-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: text/plain`;
+  const end = `--${boundary}--\r\n`;
+  const bodies: [string, string, string][] = [
+    ['no boundary', 'multipart/form-data', part(file('a.txt'), 'words') + end],
+    ['empty', contentType, ''],
+    ['only the closing boundary', contentType, end],
+    ['cut off inside the file', contentType, part(file('a.txt'), 'words').slice(0, -4)],
+    ['a field but no file', contentType, part('Content-Disposition: form-data; name="note"', 'hello') + end],
+    ['the file under another name', contentType, part(file('a.txt', 'upload'), 'words') + end],
+    ['two files', contentType, part(file('a.txt'), 'one') + part(file('b.txt'), 'two') + end],
+    ['an empty file', contentType, part(file('a.txt'), '') + end],
+    ['a path for a name', contentType, part(file('../../etc/passwd'), 'words') + end],
+    ['a name past any length', contentType, part(file(`${'n'.repeat(5_000)}.txt`), 'words') + end],
+    ['no disposition', contentType, part('Content-Type: text/plain', 'words') + end],
+  ];
+  return bodies.map(([label, type, text]) => ({ label, contentType: type, payload: Buffer.from(text, 'latin1') }));
+}
