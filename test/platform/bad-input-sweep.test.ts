@@ -29,69 +29,83 @@ interface Attempt {
 }
 
 /**
- * "Bad input never yields a 5xx", checked on every route at once as a signed-in platform admin, so
- * each request gets past authentication to validation and on to the handlers. Every path parameter
- * names a real object of the tenant (or the nil UUID), and one thing is wrong at a time: a path
+ * "Bad input never yields a 5xx", checked on every route at once, as a signed-in member and as the
+ * platform admin, so each request gets past authentication to validation and on to the handlers. Every
+ * path parameter names a real object (or the nil UUID), and one thing is wrong at a time: a path
  * segment, a query value, a whole body, or one field of an otherwise plausible body. The fields and
  * their bounds come from the OpenAPI document, so a new route or field is swept without editing this.
  */
 describe('bad input on every route', () => {
   let t: TestApp;
   let admin: SignedInUser;
+  let member: SignedInUser;
   const routes: RouteOptions[] = [];
   let openApiPaths: Record<string, Record<string, Operation>>;
-  const realIds: Record<string, string> = {};
+  /** Who sends the sweep's requests, and the ids its path parameters take: each sweep sets both. */
+  let actor: SignedInUser;
+  let realIds: Record<string, string>;
+  const adminIds: Record<string, string> = {};
+  const memberIds: Record<string, string> = {};
 
   beforeAll(async () => {
     t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1' }, { onRoute: (route) => routes.push(route) });
     admin = await registerPlatformAdmin(t.app);
+    member = await createUser(t.app, admin);
     openApiPaths = (await t.app.inject({ url: '/openapi.json' })).json<{ paths: typeof openApiPaths }>().paths;
     await createRealObjects();
   }, 60_000);
   afterAll(() => t?.close());
 
-  async function created(method: 'POST', url: string, payload: unknown, headers = {}): Promise<{ id: string }> {
+  async function created(user: SignedInUser, url: string, payload: unknown, headers = {}): Promise<{ id: string }> {
     const response = await t.app.inject({
-      method,
+      method: 'POST',
       url,
-      headers: { ...admin.headers, ...headers },
+      headers: { ...user.headers, ...headers },
       payload: payload as string,
     });
     if (response.statusCode >= 300) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
     return response.json();
   }
 
-  async function createRealObjects(): Promise<void> {
-    const agent = await createAgent(t.app, admin);
-    const conversation = await createConversation(t.app, admin, agent.id);
+  /** What a member may own: an agent, a conversation with a turn in it, a chat file and a project. */
+  async function createOwnedObjects(user: SignedInUser): Promise<Record<string, string>> {
+    const agent = await createAgent(t.app, user);
+    const conversation = await createConversation(t.app, user, agent.id);
     const sent = await t.app.inject({
       method: 'POST',
       url: `/v1/conversations/${conversation.id}/messages`,
-      headers: admin.headers,
+      headers: user.headers,
       payload: { content: 'Hello' },
     });
-    const source = await createSource(t.app, admin);
-    const text = multipartBody(Buffer.from('A short note about refunds.'), { filename: 'note.txt' });
-    const document = await created('POST', `/v1/knowledge-sources/${source.id}/documents`, text.payload, text.headers);
-    const image = multipartBody(Buffer.from('plain words'), { filename: 'words.txt' });
-    Object.assign(realIds, {
+    const file = multipartBody(Buffer.from('plain words'), { filename: 'words.txt' });
+    return {
       agents: agent.id,
       conversations: conversation.id,
       messageId: sent.json<{ userMessage: { id: string } }>().userMessage.id,
+      files: (await created(user, '/v1/files', file.payload, file.headers)).id,
+      projects: (await created(user, '/v1/projects', { name: 'Sweep' })).id,
+    };
+  }
+
+  async function createRealObjects(): Promise<void> {
+    const source = await createSource(t.app, admin);
+    const text = multipartBody(Buffer.from('A short note about refunds.'), { filename: 'note.txt' });
+    const documentsUrl = `/v1/knowledge-sources/${source.id}/documents`;
+    Object.assign(adminIds, await createOwnedObjects(admin), {
       'knowledge-sources': source.id,
-      documentId: document.id,
-      files: (await created('POST', '/v1/files', image.payload, image.headers)).id,
-      projects: (await created('POST', '/v1/projects', { name: 'Sweep' })).id,
-      'api-keys': (await created('POST', '/v1/api-keys', { name: 'sweep' })).id,
+      documentId: (await created(admin, documentsUrl, text.payload, text.headers)).id,
+      'api-keys': (await created(admin, '/v1/api-keys', { name: 'sweep' })).id,
       providers: (
-        await created('POST', '/v1/providers', {
+        await created(admin, '/v1/providers', {
           name: 'local',
           kind: 'openai-compatible',
           baseUrl: 'http://127.0.0.1:9/v1',
         })
       ).id,
-      users: (await createUser(t.app, admin)).userId,
+      users: member.userId,
     });
+    // A member's own objects where it may own them, and the tenant's (the admin's) where it may not.
+    Object.assign(memberIds, adminIds, await createOwnedObjects(member));
   }
 
   /** The route's URL with each parameter replaced: by `override` where given, else by a real id. */
@@ -189,13 +203,13 @@ describe('bad input on every route', () => {
     if (attempt.headers)
       return {
         url: attempt.url,
-        headers: { ...admin.headers, ...attempt.headers },
+        headers: { ...actor.headers, ...attempt.headers },
         payload: attempt.payload as string,
       };
-    if (attempt.payload === undefined) return { url: attempt.url, headers: admin.headers };
+    if (attempt.payload === undefined) return { url: attempt.url, headers: actor.headers };
     return {
       url: attempt.url,
-      headers: { ...admin.headers, 'content-type': 'application/json' },
+      headers: { ...actor.headers, 'content-type': 'application/json' },
       payload: JSON.stringify(attempt.payload),
     };
   };
@@ -222,24 +236,33 @@ describe('bad input on every route', () => {
     return undefined;
   }
 
-  it('answers every bad request with a 4xx problem a person can act on, never a 5xx', async () => {
-    // Deletes go last, so the objects the other routes name still exist while those are swept.
-    const swept = routes
-      .filter((route) => !route.url.startsWith('/docs'))
-      .flatMap((route) => methodsOf(route).map((method) => ({ route, method })))
-      .sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
-    const failures: string[] = [];
-    let sent = 0;
-    for (const { route, method } of swept) {
-      for (const attempt of attemptsFor(route, method)) {
-        const response = await t.app.inject({ method: method as 'POST', ...requestOf(attempt) });
-        sent += 1;
-        const problem = problemWith(route.url, response);
-        if (problem) failures.push(`${method} ${route.url} [${attempt.label}] → ${problem}`);
+  // The member first: its deletes remove only its own objects, while the admin's remove the tenant's.
+  it.each([
+    ['a member', () => ({ user: member, ids: memberIds })],
+    ['the platform admin', () => ({ user: admin, ids: adminIds })],
+  ])(
+    'answers every bad request from %s with a 4xx problem a person can act on, never a 5xx',
+    async (_, who) => {
+      ({ user: actor, ids: realIds } = who());
+      // Deletes go last, so the objects the other routes name still exist while those are swept.
+      const swept = routes
+        .filter((route) => !route.url.startsWith('/docs'))
+        .flatMap((route) => methodsOf(route).map((method) => ({ route, method })))
+        .sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
+      const failures: string[] = [];
+      let sent = 0;
+      for (const { route, method } of swept) {
+        for (const attempt of attemptsFor(route, method)) {
+          const response = await t.app.inject({ method: method as 'POST', ...requestOf(attempt) });
+          sent += 1;
+          const problem = problemWith(route.url, response);
+          if (problem) failures.push(`${method} ${route.url} [${attempt.label}] → ${problem}`);
+        }
       }
-    }
-    expect(failures).toEqual([]);
-    // A sweep that sent almost nothing would pass without checking anything.
-    expect(sent).toBeGreaterThan(2_000);
-  }, 300_000);
+      expect(failures).toEqual([]);
+      // A sweep that sent almost nothing would pass without checking anything.
+      expect(sent).toBeGreaterThan(2_000);
+    },
+    300_000,
+  );
 });
