@@ -112,6 +112,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     timeWindow: '1 minute',
     keyGenerator: (request) => request.ip,
     ...(deps.redis && { redis: deps.redis, nameSpace: 'parley-rate-limit:' }),
+    // Without Redis a counter cannot be read: serve the request unlimited rather than answer 500.
+    skipOnError: true,
     errorResponseBuilder: (_request, context) =>
       new AppError('rate_limited', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} seconds`, {
         retryAfterSeconds: Math.ceil(context.ttl / 1000),

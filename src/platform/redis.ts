@@ -8,7 +8,14 @@ import type { Logger } from './logger.js';
 export async function openRedis(url: string, logger: Logger): Promise<Redis> {
   // Loaded only when REDIS_URL is set: embedded and single-node servers never pay its ~6 MB.
   const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  // While Redis is unreachable or hung, a command fails at once (no offline queue) or after a second,
+  // instead of holding the request that needed it: the rate limiter then lets requests through.
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: false,
+    commandTimeout: 1_000,
+  });
   // Connection errors are retried by ioredis; log them instead of crashing the process.
   redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
   await redis.connect();

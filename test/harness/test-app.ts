@@ -28,6 +28,8 @@ export async function buildTestApp(
     mcp?: AppDeps['mcp'];
     /** Another node's database, for a second node beside it; that node's close() disposes of it. */
     sharedDatabase?: TestDatabase;
+    /** The Redis to use instead of TEST_REDIS_URL (e.g. one behind a proxy the test can cut). */
+    redisUrl?: string;
   } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
@@ -42,7 +44,7 @@ export async function buildTestApp(
   const database = options.sharedDatabase ?? (await createTestDatabase());
   const logger = createLogger({ level: config.logLevel, destination: options.logDestination });
   // Redis belongs to the scaled-out set-up, so it joins the PostgreSQL run only.
-  const redisUrl = testStorage === 'postgres' ? process.env.TEST_REDIS_URL : undefined;
+  const redisUrl = options.redisUrl ?? (testStorage === 'postgres' ? process.env.TEST_REDIS_URL : undefined);
   const redis = redisUrl ? await openRedis(redisUrl, logger) : undefined;
   const keys = deriveServerKeys('test-secret-'.padEnd(40, 'x'));
   const app = await buildApp({ config, database, logger, redis, keys, onRoute: options.onRoute, mcp: options.mcp });

@@ -1,0 +1,94 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { testStorage } from '../harness/test-database.js';
+import {
+  createTenantWithAdmin,
+  nextTestAddress,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
+
+/** A TCP relay to the test Redis that the test can cut and restore, as a failing Redis host would. */
+async function startCuttableRedis(
+  target: URL,
+): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let port = 0;
+  const open = () =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer((client) => {
+        const upstream = connect(Number(target.port || 6379), target.hostname);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.once('error', reject).listen(port, '127.0.0.1', () => resolve(server));
+    });
+  let server = await open();
+  let isCut = false;
+  port = (server.address() as { port: number }).port;
+  return {
+    url: `redis://127.0.0.1:${port}${target.pathname}`,
+    cut: async () => {
+      isCut = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+    restore: async () => {
+      if (!isCut) return;
+      server = await open();
+      isCut = false;
+    },
+  };
+}
+
+/**
+ * Redis holds the rate-limit counters and carries cache invalidations between nodes. When it goes away
+ * the API keeps answering: requests are not rate-limited until it is back (the limiter fails open),
+ * rather than every request failing with a 500 because a counter could not be read.
+ */
+describe.skipIf(testStorage !== 'postgres')('when Redis stops answering', () => {
+  let t: TestApp;
+  let redis: Awaited<ReturnType<typeof startCuttableRedis>>;
+  let admin: SignedInUser;
+
+  beforeAll(async () => {
+    redis = await startCuttableRedis(new URL(process.env.TEST_REDIS_URL!));
+    t = await buildTestApp({}, { redisUrl: redis.url });
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+  });
+  afterAll(async () => {
+    await redis.restore();
+    await t?.close();
+  });
+
+  it('keeps answering requests, and limits them again once Redis is back', async () => {
+    await redis.cut();
+    const startedAt = Date.now();
+    const me = await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: admin.headers });
+    expect(me.statusCode, me.body).toBe(200);
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: admin.email, password: 'not the password' },
+      remoteAddress: nextTestAddress(),
+    });
+    expect(login.statusCode, login.body).toBe(401);
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+
+    await redis.restore();
+    // Counting again: each request takes one from what is left.
+    const remaining = async () =>
+      Number(
+        (await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: admin.headers })).headers[
+          'x-ratelimit-remaining'
+        ],
+      );
+    await expect.poll(async () => (await remaining()) - (await remaining()), { timeout: 10_000 }).toBe(1);
+  });
+});
