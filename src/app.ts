@@ -23,6 +23,7 @@ import {
   type InvalidationBus,
 } from './platform/cache/invalidation-bus.js';
 import { AppError } from './platform/errors.js';
+import { answerClientError } from './platform/http/client-errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
 import { refuseUnstorableText } from './platform/http/unstorable-text-guard.js';
 import { registerWebConsole } from './platform/http/web-console.js';
@@ -70,8 +71,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId();
     },
     requestIdHeader: false,
-    requestTimeout: 0, // streams may run for minutes; model calls carry their own timeout
+    // Bounds how long a client may take to *send* its request (a slow trickle would otherwise hold a
+    // connection for ever); a streamed response, however long, is not counted. Node 20 enforces it only
+    // when given to the server's constructor (Fastify's own option sets it afterwards, which Node does
+    // not act on), and checks open connections on an interval: a quarter of the timeout here.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.requestTimeoutMs / 4)),
+    },
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<ZodTypeProvider>();
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);

@@ -40,6 +40,7 @@ const environmentSchema = z.object({
     .min(1024)
     .max(100 * 1024 * 1024)
     .default(1024 * 1024),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   MODEL_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
@@ -108,6 +109,8 @@ export interface Config {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlDays: number;
   readonly bodyLimitBytes: number;
+  /** The longest a client may take to send a whole request (headers and body, an upload included). */
+  readonly requestTimeoutMs: number;
   readonly modelTimeoutMs: number;
   /** The longest a provider may stay silent: before its response, or between two parts of its stream. */
   readonly modelStallTimeoutMs: number;
@@ -171,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
     modelStallTimeoutMs: e.MODEL_STALL_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

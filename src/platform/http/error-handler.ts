@@ -72,7 +72,8 @@ function fieldName(instancePath: string | undefined, context: string | undefined
   return path || (context ?? 'body');
 }
 
-export function problemBody(error: AppError, request: FastifyRequest): ProblemBody {
+/** `request` is the request answered; one that never reached a route has no URL, only an id. */
+export function problemBody(error: AppError, request: { readonly url?: string; readonly id: string }): ProblemBody {
   return {
     // Extensions first, so they can never replace a standard member.
     ...error.details.extensions,
@@ -82,7 +83,7 @@ export function problemBody(error: AppError, request: FastifyRequest): ProblemBo
     code: error.code,
     // For `internal` the message is generic by construction: the cause goes to the log, not here.
     detail: error.message,
-    instance: request.url.split('?')[0],
+    ...(request.url !== undefined && { instance: request.url.split('?')[0] }),
     requestId: request.id,
     ...(error.details.fields && { errors: error.details.fields }),
   };
