@@ -25,7 +25,7 @@ import {
 import { AppError } from './platform/errors.js';
 import { answerClientError } from './platform/http/client-errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
-import { refuseUnstorableText } from './platform/http/unstorable-text-guard.js';
+import { refuseUnstorableInput } from './platform/http/unstorable-input-guard.js';
 import { registerWebConsole } from './platform/http/web-console.js';
 import { registerPublicPluginRoutes, requireDeclaredAccess } from './platform/http/route-access.js';
 import type { App } from './platform/http/types.js';
@@ -157,7 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   });
 
-  app.addHook('preValidation', refuseUnstorableText);
+  app.addHook('preValidation', refuseUnstorableInput);
 
   app.get('/openapi.json', {
     config: { access: 'public' },

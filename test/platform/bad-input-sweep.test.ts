@@ -151,6 +151,12 @@ describe('bad input on every route', () => {
     if (bodySchema) {
       for (const body of badWholeBodies) attempts.push({ label: `body ${JSON.stringify(body)}`, url, payload: body });
       attempts.push({
+        label: 'nested 100,000 deep',
+        url,
+        payload: `{"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+      attempts.push({
         label: 'malformed JSON',
         url,
         payload: '{"unfinished": ',

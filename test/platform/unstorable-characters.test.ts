@@ -109,4 +109,22 @@ describe('characters PostgreSQL cannot store, in requests', () => {
     expect(response.statusCode, response.body).toBe(400);
     expect(response.json()).toMatchObject({ errors: [{ field: 'query' }] });
   });
+
+  it.each([
+    ['/v1/agents', 'name'],
+    ['/v1/auth/login', 'email'],
+  ])('refuses a body on %s nested deeper than any API body (it overflowed the stack before)', async (url, field) => {
+    const depth = 100_000;
+    const response = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...admin.headers, 'content-type': 'application/json' },
+      payload: `{"${field}":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ field: `${field}${'.0'.repeat(63)}`, message: expect.stringContaining('nested more than 64 levels') }],
+    });
+  });
 });

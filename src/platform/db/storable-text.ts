@@ -7,7 +7,7 @@
  * One of them in what a model, a tool or a parsed file produced made the whole row fail to store.
  * Neither carries anything a reader sees, so text from outside Parley drops the NUL and turns a lone
  * surrogate into U+FFFD before it is written. (What a client sends with one is refused instead:
- * platform/http/unstorable-text-guard.ts.)
+ * platform/http/unstorable-input-guard.ts.)
  */
 const loneSurrogates = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
