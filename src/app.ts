@@ -142,7 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // The docs UI's own routes are public.
   await registerPublicPluginRoutes(app, () => app.register(fastifySwaggerUi, { routePrefix: '/docs' }));
 
-  const auth = createAuthModule({ db: database.db, keys: deps.keys, config });
+  const auth = createAuthModule({ db: database.db, keys: deps.keys, config, redis: deps.redis, logger: deps.logger });
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access ?? 'public';
     request.actor = await auth.service.authenticate(request.headers.authorization);

@@ -37,8 +37,10 @@ export async function buildTestApp(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-test-')),
     RATE_LIMIT_PER_MINUTE: '100000',
-    // Every test file signs in from 127.0.0.1; with Redis they would share one sign-in budget.
+    // Every test file signs in from 127.0.0.1; with Redis they would share one sign-in budget, and one
+    // count of failed sign-ins (tests of those limits set their own, with fresh addresses and emails).
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    LOGIN_ATTEMPTS_PER_15_MINUTES: '10000',
     ...env,
   });
   const database = options.sharedDatabase ?? (await createTestDatabase());

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { testStorage } from '../harness/test-database.js';
+import { testPassword } from '../harness/actors.js';
 import {
   createTenantWithAdmin,
   createUser,
+  nextTestAddress,
   registerPlatformAdmin,
   type SignedInUser,
 } from '../harness/tenant-setup.js';
@@ -18,6 +20,7 @@ import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-open
  */
 const isScaledOut = testStorage === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
 const withinOneSecond = { timeout: 1_000, interval: 10 };
+const loginAttempts = 4;
 
 describe.skipIf(!isScaledOut)('two nodes sharing PostgreSQL and Redis', () => {
   let fake: FakeOpenAIServer;
@@ -28,7 +31,7 @@ describe.skipIf(!isScaledOut)('two nodes sharing PostgreSQL and Redis', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAIServer();
     // The tenant's provider below is the fake on 127.0.0.1, which the outbound guard refuses unless allowed.
-    const env = { OUTBOUND_ALLOW: '127.0.0.1' };
+    const env = { OUTBOUND_ALLOW: '127.0.0.1', LOGIN_ATTEMPTS_PER_15_MINUTES: String(loginAttempts) };
     nodeA = await buildTestApp(env);
     nodeB = await buildTestApp(env, { sharedDatabase: nodeA.database });
     const platformAdmin = await registerPlatformAdmin(nodeA.app);
@@ -44,6 +47,25 @@ describe.skipIf(!isScaledOut)('two nodes sharing PostgreSQL and Redis', () => {
     node.app.inject({ method: 'GET', url: '/v1/auth/me', headers: user.headers });
   const updateUser = (user: SignedInUser, changes: object) =>
     nodeA.app.inject({ method: 'PATCH', url: `/v1/users/${user.userId}`, headers: admin.headers, payload: changes });
+
+  it("counts an account's failed sign-ins across both nodes", async () => {
+    const member = await createUser(nodeA.app, admin, 'member');
+    const attempt = (node: TestApp, password: string) =>
+      node.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email: member.email, password },
+        remoteAddress: nextTestAddress(),
+      });
+    // Half of the failures on each node: counted per node, neither would have reached the limit.
+    for (const node of [nodeA, nodeB, nodeA, nodeB])
+      expect((await attempt(node, 'not the password')).statusCode).toBe(401);
+    for (const node of [nodeA, nodeB]) {
+      const limited = await attempt(node, testPassword);
+      expect(limited.statusCode, limited.body).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(14 * 60);
+    }
+  });
 
   it('refuses on one node a user disabled on the other', async () => {
     const member = await createUser(nodeA.app, admin, 'member');

@@ -93,15 +93,15 @@ export function createAuthService(deps: AuthServiceDeps) {
     async login(input: LoginInput, address: string): Promise<SessionView> {
       const accountKey = `account:${input.email}`;
       const keys = [accountKey, `address:${address}`];
-      throttle.assertAllowed(keys);
+      await throttle.assertAllowed(keys);
       const user = await repository.findUserByEmail(db, input.email);
       // Hash even for unknown emails so timing does not reveal which accounts exist.
       const isMatch = await verifyPassword(input.password, user?.passwordHash ?? dummyPasswordHash);
       if (!user || !isMatch || user.disabledAt) {
-        throttle.recordFailure(keys);
+        await throttle.recordFailure(keys);
         throw invalidCredentials();
       }
-      throttle.reset([accountKey]);
+      await throttle.reset([accountKey]);
       return startSession(user);
     },
 

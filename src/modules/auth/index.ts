@@ -6,11 +6,17 @@ import { createAuthRepository } from './auth.repository.js';
 import { registerAuthRoutes } from './auth.routes.js';
 import { createAuthService } from './auth.service.js';
 import { createAccessTokenSigner } from './auth.tokens.js';
-import { createLoginThrottle } from './login-throttle.js';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../platform/logger.js';
+import { createLoginThrottle, type LoginThrottle } from './login-throttle.js';
+import { createRedisLoginThrottle } from './redis-login-throttle.js';
 
 export interface AuthModuleDeps {
   readonly db: Database;
   readonly keys: ServerKeys;
+  /** Scaled out: failed sign-ins are counted across nodes. */
+  readonly redis?: Redis;
+  readonly logger: Logger;
   readonly config: Pick<
     Config,
     | 'signupMode'
@@ -26,7 +32,7 @@ export function createAuthModule(deps: AuthModuleDeps) {
     db: deps.db,
     repository: createAuthRepository(),
     signer: createAccessTokenSigner(deps.keys.jwtSigningKey, deps.config.accessTokenTtlSeconds),
-    throttle: createLoginThrottle({ maxFailures: deps.config.loginAttemptsPer15Minutes, windowMs: 15 * 60_000 }),
+    throttle: loginThrottleOf(deps),
     config: deps.config,
   });
   return {
@@ -37,6 +43,12 @@ export function createAuthModule(deps: AuthModuleDeps) {
         refreshTokenTtlDays: deps.config.refreshTokenTtlDays,
       }),
   };
+}
+
+function loginThrottleOf(deps: AuthModuleDeps): LoginThrottle {
+  const options = { maxFailures: deps.config.loginAttemptsPer15Minutes, windowMs: 15 * 60_000 };
+  const inProcess = createLoginThrottle(options);
+  return deps.redis ? createRedisLoginThrottle(deps.redis, options, inProcess, deps.logger) : inProcess;
 }
 
 export type { AuthService } from './auth.service.js';

@@ -1,20 +1,29 @@
 import { AppError } from '../../platform/errors.js';
 
 /**
- * Counts failed sign-ins per account and per address in a fixed window. In-process: with several
- * nodes each node counts its own share, which still bounds guessing to N × nodes per window.
+ * Counts failed sign-ins per account and per address in a fixed window. Keys are `account:<email>` and
+ * `address:<ip>`. Async because scaled-out nodes count in Redis (redis-login-throttle.ts), so that N
+ * nodes allow N failures per window, not N × nodes.
  */
 export interface LoginThrottle {
-  assertAllowed(keys: readonly string[]): void;
-  recordFailure(keys: readonly string[]): void;
-  reset(keys: readonly string[]): void;
+  /** Rejects with `rate_limited` once any key has used up its failures. */
+  assertAllowed(keys: readonly string[]): Promise<void>;
+  recordFailure(keys: readonly string[]): Promise<void>;
+  reset(keys: readonly string[]): Promise<void>;
 }
 
-export function createLoginThrottle(options: {
-  maxFailures: number;
-  windowMs: number;
-  now?: () => number;
-}): LoginThrottle {
+export interface LoginThrottleOptions {
+  readonly maxFailures: number;
+  readonly windowMs: number;
+}
+
+export const tooManyFailures = (retryAfterSeconds: number): AppError =>
+  new AppError('rate_limited', 'Too many failed sign-in attempts; wait before trying again', {
+    retryAfterSeconds: Math.max(1, retryAfterSeconds),
+  });
+
+/** In-process counts: embedded servers, and a scaled-out node while Redis cannot be reached. */
+export function createLoginThrottle(options: LoginThrottleOptions & { now?: () => number }): LoginThrottle {
   const now = options.now ?? Date.now;
   const failures = new Map<string, { count: number; windowStartedAt: number }>();
 
@@ -25,25 +34,22 @@ export function createLoginThrottle(options: {
   };
 
   return {
-    assertAllowed(keys) {
+    async assertAllowed(keys) {
       for (const key of keys) {
         const entry = current(key);
         if (entry && entry.count >= options.maxFailures) {
-          const retryAfterSeconds = Math.ceil((entry.windowStartedAt + options.windowMs - now()) / 1000);
-          throw new AppError('rate_limited', 'Too many failed sign-in attempts; wait before trying again', {
-            retryAfterSeconds,
-          });
+          throw tooManyFailures(Math.ceil((entry.windowStartedAt + options.windowMs - now()) / 1000));
         }
       }
     },
-    recordFailure(keys) {
+    async recordFailure(keys) {
       if (failures.size > 100_000) failures.clear(); // bounded memory under a spray of addresses
       for (const key of keys) {
         const entry = current(key);
         failures.set(key, entry ? { ...entry, count: entry.count + 1 } : { count: 1, windowStartedAt: now() });
       }
     },
-    reset(keys) {
+    async reset(keys) {
       for (const key of keys) failures.delete(key);
     },
   };
