@@ -288,7 +288,7 @@ describe('bad input on every route', () => {
       // A sweep that sent almost nothing would pass without checking anything.
       expect(sent).toBeGreaterThan(2_000);
       // Some routes accept their plausible body, so the unknown-field check really ran on them.
-      expect(refusalsChecked).toBeGreaterThan(5);
+      expect(refusalsChecked).toBeGreaterThan(3);
     },
     300_000,
   );
