@@ -315,6 +315,19 @@ describe('search scope', () => {
     },
   );
 
+  it.each(['vector', 'hybrid'] as const)(
+    'leaves out in %s mode a chunk the embedder finds nothing in, which had a NaN score',
+    async (mode) => {
+      const tenantId = await createTenant();
+      const sourceId = await createSource(tenantId);
+      await indexDocument(tenantId, sourceId, ['\u202e\u202e\u202e']);
+      await indexDocument(tenantId, sourceId, ['the sea is wide and deep']);
+      const hits = await search.search({ tenantId, sourceIds: [sourceId], query: 'wide sea', topK: 5, mode });
+      expect(hits.map((hit) => hit.content)).toEqual(['the sea is wide and deep']);
+      expect(hits.every((hit) => Number.isFinite(hit.score))).toBe(true);
+    },
+  );
+
   it("never returns another tenant's chunks, even given that tenant's source id", async () => {
     const tenantA = await createTenant();
     const tenantB = await createTenant();

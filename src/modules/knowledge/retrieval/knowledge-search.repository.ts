@@ -76,7 +76,11 @@ export async function vectorCandidates(
       order by embedding::${vectorType} <=> ${queryVector}::${vectorType}
       limit ${limit}
     )
-    select id as "chunkId", (1 - distance)::float8 as score from nearest order by distance, id`);
+    -- A chunk the embedder found nothing in (only symbols, say) is the zero vector, whose cosine
+    -- distance is NaN: it is near nothing, and NaN is no score to show. PostgreSQL sorts NaN last.
+    select id as "chunkId", (1 - distance)::float8 as score from nearest
+    where distance <> 'NaN'::float8
+    order by distance, id`);
   return rowsOf<Candidate>(result);
 }
 
