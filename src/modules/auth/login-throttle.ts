@@ -23,8 +23,11 @@ export const tooManyFailures = (retryAfterSeconds: number): AppError =>
   });
 
 /** In-process counts: embedded servers, and a scaled-out node while Redis cannot be reached. */
-export function createLoginThrottle(options: LoginThrottleOptions & { now?: () => number }): LoginThrottle {
+export function createLoginThrottle(
+  options: LoginThrottleOptions & { now?: () => number; maxEntries?: number },
+): LoginThrottle {
   const now = options.now ?? Date.now;
+  const maxEntries = options.maxEntries ?? 100_000;
   const failures = new Map<string, { count: number; windowStartedAt: number }>();
 
   const current = (key: string) => {
@@ -43,10 +46,21 @@ export function createLoginThrottle(options: LoginThrottleOptions & { now?: () =
       }
     },
     async recordFailure(keys) {
-      if (failures.size > 100_000) failures.clear(); // bounded memory under a spray of addresses
       for (const key of keys) {
         const entry = current(key);
-        failures.set(key, entry ? { ...entry, count: entry.count + 1 } : { count: 1, windowStartedAt: now() });
+        if (entry) {
+          failures.set(key, { ...entry, count: entry.count + 1 });
+        } else {
+          // A new window goes to the end, so the map stays in the order the windows started.
+          failures.delete(key);
+          failures.set(key, { count: 1, windowStartedAt: now() });
+        }
+      }
+      // Bounded memory under a spray of addresses: the oldest windows are forgotten first. (Forgetting
+      // them all at once would have let a spray wipe an account's count.)
+      for (const key of failures.keys()) {
+        if (failures.size <= maxEntries) break;
+        failures.delete(key);
       }
     },
     async reset(keys) {
