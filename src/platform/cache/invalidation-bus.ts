@@ -58,7 +58,10 @@ export function createLocalInvalidationBus(): InvalidationBus {
 export async function openRedisInvalidationBus(redis: Redis, logger: Logger): Promise<InvalidationBus> {
   const subscribers = createSubscribers();
   const nodeId = randomUUID();
-  const listener = redis.duplicate({ connectionName: 'parley-invalidations' });
+  // The shared connection fails commands at once while Redis is away (platform/redis.ts); this one
+  // must queue instead: on reconnecting, ioredis subscribes again by itself, and without the queue
+  // that subscribe can be rejected with nobody to catch it, which would end the process.
+  const listener = redis.duplicate({ connectionName: 'parley-invalidations', enableOfflineQueue: true });
   listener.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis invalidation listener error'));
   let wasDisconnected = false;
   listener.on('close', () => (wasDisconnected = true));
