@@ -34,47 +34,43 @@ describe('concurrent requests on the same objects', () => {
   });
 
   const statuses = (responses: { statusCode: number }[]) => responses.map((response) => response.statusCode).sort();
+  /** The same request sent twice at once. */
+  const twice = <T>(send: () => Promise<T>) => Promise.all([send(), send()]);
 
   it('registers an email once when two sign-ups for it arrive together', async () => {
     const email = uniqueEmail('twin');
-    const responses = await Promise.all(
-      [1, 2].map(() =>
-        t.app.inject({
-          method: 'POST',
-          url: '/v1/auth/register',
-          payload: { email, password: testPassword },
-          remoteAddress: nextTestAddress(),
-        }),
-      ),
+    const responses = await twice(() =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/register',
+        payload: { email, password: testPassword },
+        remoteAddress: nextTestAddress(),
+      }),
     );
     expect(statuses(responses), responses.map((response) => response.body).join('\n')).toEqual([201, 409]);
   });
 
   it("creates a tenant's user once when an admin's two creates for one email arrive together", async () => {
     const email = uniqueEmail('twin-user');
-    const responses = await Promise.all(
-      [1, 2].map(() =>
-        t.app.inject({
-          method: 'POST',
-          url: '/v1/users',
-          headers: admin.headers,
-          payload: { email, password: testPassword, role: 'member' },
-        }),
-      ),
+    const responses = await twice(() =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/users',
+        headers: admin.headers,
+        payload: { email, password: testPassword, role: 'member' },
+      }),
     );
     expect(statuses(responses), responses.map((response) => response.body).join('\n')).toEqual([201, 409]);
   });
 
   it('rotates a refresh token once when two refreshes with it arrive together', async () => {
-    const responses = await Promise.all(
-      [1, 2].map(() =>
-        t.app.inject({
-          method: 'POST',
-          url: '/v1/auth/refresh',
-          payload: { refreshToken: admin.refreshToken },
-          remoteAddress: nextTestAddress(),
-        }),
-      ),
+    const responses = await twice(() =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        payload: { refreshToken: admin.refreshToken },
+        remoteAddress: nextTestAddress(),
+      }),
     );
     // The second use of a rotated token is a reuse: refused, whichever of the two it is.
     expect(statuses(responses), responses.map((response) => response.body).join('\n')).toEqual([200, 401]);
@@ -85,9 +81,7 @@ describe('concurrent requests on the same objects', () => {
     const agent = await createAgent(t.app, user);
     const conversation = await createConversation(t.app, user, agent.id);
     const url = `/v1/conversations/${conversation.id}`;
-    const responses = await Promise.all(
-      [1, 2].map(() => t.app.inject({ method: 'DELETE', url, headers: user.headers })),
-    );
+    const responses = await twice(() => t.app.inject({ method: 'DELETE', url, headers: user.headers }));
     // DELETE is idempotent: whether the slower one still saw the conversation or not, the outcome is the same.
     expect(statuses(responses)[0]).toBe(204);
     expect([204, 404]).toContain(statuses(responses)[1]);

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -16,18 +17,12 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
     const body = JSON.stringify(problemBody(problem, { id: newId() }));
     const { status } = problem;
     socket.write(
-      `HTTP/1.1 ${status} ${statusTexts[status] ?? 'Bad Request'}\r\nContent-Type: ${problemContentType}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${problemContentType}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy();
 }
-
-const statusTexts: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-};
 
 function clientProblem(error: NodeJS.ErrnoException): AppError {
   switch (error.code) {

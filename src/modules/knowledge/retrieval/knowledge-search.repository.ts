@@ -76,8 +76,8 @@ export async function vectorCandidates(
       order by embedding::${vectorType} <=> ${queryVector}::${vectorType}
       limit ${limit}
     )
-    -- A chunk the embedder found nothing in (only symbols, say) is the zero vector, whose cosine
-    -- distance is NaN: it is near nothing, and NaN is no score to show. PostgreSQL sorts NaN last.
+    -- A chunk or a query the embedder found nothing in (only symbols, say) is the zero vector, whose
+    -- cosine distance is NaN: it is near nothing, and NaN is no score to show. PostgreSQL sorts NaN last.
     select id as "chunkId", (1 - distance)::float8 as score from nearest
     where distance <> 'NaN'::float8
     order by distance, id`);

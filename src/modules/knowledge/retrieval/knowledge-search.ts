@@ -79,10 +79,7 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     const lists = await Promise.all(
       groups.map(async ({ embedder, sourceIds }: { embedder: Embedder; sourceIds: string[] }) => {
         const [vector] = await embedder.embed([query], signal);
-        // A query with nothing the embedder represents (only punctuation, say, for the offline one) is
-        // the zero vector, whose cosine distance to anything is NaN: it is near nothing.
-        if (!vector || vector.every((value) => value === 0)) return [];
-        return vectorCandidates(deps.db, vector, embedder.dimensions, { ...filter, sourceIds });
+        return vectorCandidates(deps.db, vector!, embedder.dimensions, { ...filter, sourceIds });
       }),
     );
     return lists
