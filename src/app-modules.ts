@@ -20,7 +20,7 @@ import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
 import type { App } from './platform/http/types.js';
 import { createJobQueue } from './platform/jobs/index.js';
 import type { Metrics } from './platform/metrics.js';
-import { createOutboundHttp } from './platform/outbound/index.js';
+import { createDirectHttp, createOutboundHttp } from './platform/outbound/index.js';
 import { createDirectoryStorage } from './platform/storage/index.js';
 
 /**
@@ -35,6 +35,9 @@ export async function registerModules(
   // One guard for every outbound call made on a user's behalf (URL fetches, MCP servers, tenants' own
   // model providers), one file store.
   const outbound = createOutboundHttp({ allowList: config.outboundAllowList });
+  // The server-wide providers (chosen by the operator, so not guarded) share one connection pool.
+  const direct = createDirectHttp();
+  const providerFetch = direct.fetch;
   const storage = createDirectoryStorage(config.filesDir);
   const users = createUsersModule({ db: database.db });
   users.registerRoutes(app, users.service);
@@ -43,7 +46,7 @@ export async function registerModules(
   const apiKeys = createApiKeysModule({ db: database.db });
   apiKeys.registerRoutes(app, apiKeys.service);
   // One registry for chat and the model picker, so the picker offers what chat accepts.
-  const modelRegistry = createModelRegistry({ config });
+  const modelRegistry = createModelRegistry({ config, providerFetch });
   const providers = createProvidersModule({
     db: database.db,
     keys: deps.keys,
@@ -76,8 +79,8 @@ export async function registerModules(
     jobs,
     storage,
     outbound,
-    embedders: createEmbedderRegistry({ config }),
-    rerankers: createRerankerRegistry({ config }),
+    embedders: createEmbedderRegistry({ config, providerFetch }),
+    rerankers: createRerankerRegistry({ config, providerFetch }),
     loadTenantProviders: providers.service.loadTenantProviders,
     metrics,
   });
@@ -95,6 +98,7 @@ export async function registerModules(
     config,
     storage,
     loadTenantProviders: providers.service.loadTenantProviders,
+    providerFetch,
   });
   await files.registerRoutes(app);
   // Before chat: agents' tools run through its runner.
@@ -135,6 +139,7 @@ export async function registerModules(
   app.addHook('onClose', async () => {
     await mcp.close();
     await outbound.close();
+    await direct.close();
   });
   // Parley itself as an MCP server (/mcp), over the same services as the HTTP API.
   createParleyMcpEndpoint({

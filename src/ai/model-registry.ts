@@ -1,3 +1,4 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { Config } from '../config.js';
 import { AppError } from '../platform/errors.js';
@@ -10,6 +11,8 @@ import type { ChatModelFactory } from './providers/chat-model-factory.js';
 
 export interface ModelRegistryDeps {
   readonly config: Pick<Config, 'providers' | 'defaultModel'>;
+  /** How the server-wide providers' SDKs reach them (platform/outbound/direct-http.ts); absent, the SDK's own fetch. */
+  readonly providerFetch?: FetchFunction | undefined;
   /** Pause between the offline model's words; 0 (the default) streams as fast as it is read. */
   readonly offlineWordDelayMs?: number;
   readonly maxCachedProviders?: number;
@@ -19,7 +22,7 @@ export interface ModelRegistryDeps {
 const maxRefLengthInMessages = 120;
 
 export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
-  const serverEntries = serverProviderEntries(deps.config.providers);
+  const serverEntries = serverProviderEntries(deps.config.providers, deps.providerFetch);
   const offlineModel = createOfflineModel({ wordDelayMs: deps.offlineWordDelayMs ?? 0 });
   // Providers and models are cached by a hash of their whole configuration (ADR 4), so a key change
   // builds new ones at once. Models are cached too: building one per turn costs ~1 ms of CPU (each

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ServerProviderSettings } from '../config.js';
 import type { TenantProviderConfig } from './model-types.js';
 import { anthropicWellKnownModels, createAnthropicChatModels } from './providers/anthropic-provider.js';
@@ -51,10 +52,19 @@ export interface ProviderEntry {
   readonly createTranscriptions?: (() => Promise<TranscriptionModelFactory>) | undefined;
 }
 
-/** In precedence order: when two server-wide providers share a name, the earlier one is used. */
-export function serverProviderEntries(settings: ServerProviderSettings): ProviderEntry[] {
+/**
+ * In precedence order: when two server-wide providers share a name, the earlier one is used. Their SDKs
+ * make every request through `fetch` when one is given (direct-http.ts).
+ */
+export function serverProviderEntries(settings: ServerProviderSettings, fetch?: FetchFunction): ProviderEntry[] {
   const entries: ProviderEntry[] = [];
-  const { openai, anthropic, azure, ollama, compatible, cohere } = settings;
+  const withFetch = <T extends object>(configured: T | undefined) => configured && { ...configured, fetch };
+  const openai = withFetch(settings.openai);
+  const anthropic = withFetch(settings.anthropic);
+  const azure = withFetch(settings.azure);
+  const ollama = withFetch(settings.ollama);
+  const compatible = withFetch(settings.compatible);
+  const cohere = withFetch(settings.cohere);
   if (openai) {
     entries.push(
       entry('server', 'openai', 'openai', openai, {

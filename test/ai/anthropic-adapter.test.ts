@@ -3,6 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
 import { startFakeAnthropicServer, type FakeAnthropicServer } from '../fakes/fake-anthropic-server.js';
 import { collectParts, reasoningDeltas, textDeltas } from './collect-parts.js';
+import { directProviderFetch } from './direct-provider-fetch.js';
+
+const providerFetch = directProviderFetch();
 
 let fake: FakeAnthropicServer;
 beforeAll(async () => {
@@ -13,6 +16,7 @@ beforeEach(() => fake.respondWith({}));
 
 function claude() {
   const registry = createModelRegistry({
+    providerFetch,
     config: { defaultModel: undefined, providers: { anthropic: { apiKey: 'sk-ant-test', baseUrl: fake.baseUrl } } },
   });
   return registry.resolve('anthropic:claude-sonnet-4-5', []);

@@ -2,6 +2,9 @@ import { generateText, streamText } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { directProviderFetch } from './direct-provider-fetch.js';
+
+const providerFetch = directProviderFetch();
 
 let fake: FakeOpenAIServer;
 beforeAll(async () => {
@@ -11,6 +14,7 @@ afterAll(() => fake.close());
 
 function azureModel(settings: { baseUrl: string; apiVersion?: string }, deployment = 'my-deployment') {
   const registry = createModelRegistry({
+    providerFetch,
     config: { defaultModel: undefined, providers: { azure: { apiKey: 'azure-test-key', ...settings } } },
   });
   return registry.resolve(`azure:${deployment}`, []);

@@ -9,6 +9,9 @@ import {
   type FakeOpenAIServer,
 } from '../fakes/fake-openai-server.js';
 import { collectParts, errorOf, textDeltas, type StreamPart } from './collect-parts.js';
+import { directProviderFetch } from './direct-provider-fetch.js';
+
+const providerFetch = directProviderFetch();
 
 /**
  * Every adapter that speaks Chat Completions, driven through the real registry and the real SDK package
@@ -135,7 +138,7 @@ describe.each(adapters.map((row) => [row.adapter, row] as const))('%s adapter fa
   const { providerName } = row;
   const provider = `The model provider '${providerName}'`;
   const resolveModel = () =>
-    createModelRegistry({ config: { defaultModel: undefined, providers: row.providers(fake) } }).resolve(
+    createModelRegistry({ providerFetch, config: { defaultModel: undefined, providers: row.providers(fake) } }).resolve(
       row.modelRef,
       [],
     );

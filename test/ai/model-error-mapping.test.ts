@@ -5,6 +5,9 @@ import { createModelRegistry } from '../../src/ai/model-registry.js';
 import { startFakeAnthropicServer, type FakeAnthropicServer } from '../fakes/fake-anthropic-server.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { collectParts, errorOf } from './collect-parts.js';
+import { directProviderFetch } from './direct-provider-fetch.js';
+
+const providerFetch = directProviderFetch();
 
 const openAIKey = 'sk-proj-TOPSECRET-openai-key';
 const anthropicKey = 'sk-ant-TOPSECRET-anthropic-key';
@@ -26,6 +29,7 @@ beforeEach(() => {
 
 function resolve(ref: string) {
   const registry = createModelRegistry({
+    providerFetch,
     config: {
       defaultModel: undefined,
       providers: {
@@ -125,6 +129,7 @@ describe('model errors from the wire', () => {
     const baseUrl = closed.baseUrl;
     await closed.close();
     const registry = createModelRegistry({
+      providerFetch,
       config: { defaultModel: undefined, providers: { openai: { apiKey: openAIKey, baseUrl } } },
     });
 

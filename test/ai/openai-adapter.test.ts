@@ -3,6 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { collectParts, reasoningDeltas, textDeltas } from './collect-parts.js';
+import { directProviderFetch } from './direct-provider-fetch.js';
+
+const providerFetch = directProviderFetch();
 
 let fake: FakeOpenAIServer;
 beforeAll(async () => {
@@ -13,6 +16,7 @@ beforeEach(() => fake.respondWith({}));
 
 function registry() {
   return createModelRegistry({
+    providerFetch,
     config: {
       defaultModel: undefined,
       providers: {

@@ -5,6 +5,9 @@ import { createModelRegistry } from '../../src/ai/model-registry.js';
 import { startFakeAnthropicServer, type FakeAnthropicServer } from '../fakes/fake-anthropic-server.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { collectParts, textDeltas } from './collect-parts.js';
+import { directProviderFetch } from './direct-provider-fetch.js';
+
+const providerFetch = directProviderFetch();
 
 let openAIFake: FakeOpenAIServer;
 let anthropicFake: FakeAnthropicServer;
@@ -19,6 +22,7 @@ afterAll(async () => {
 
 function resolve(ref: string) {
   const registry = createModelRegistry({
+    providerFetch,
     config: {
       defaultModel: undefined,
       providers: {

@@ -1,3 +1,4 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { EmbeddingModelV3, SharedV3ProviderOptions } from '@ai-sdk/provider';
 import { embedMany } from 'ai';
 import type { Config } from '../../config.js';
@@ -20,10 +21,12 @@ const probeText = 'dimension probe';
 
 export interface EmbedderRegistryDeps {
   readonly config: Pick<Config, 'providers'>;
+  /** How the server-wide providers' SDKs reach them (platform/outbound/direct-http.ts); absent, the SDK's own fetch. */
+  readonly providerFetch?: FetchFunction | undefined;
 }
 
 export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegistry {
-  const serverEntries = serverProviderEntries(deps.config.providers);
+  const serverEntries = serverProviderEntries(deps.config.providers, deps.providerFetch);
   const offline = createEmbedder(offlineModelRef, createOfflineEmbeddingModel(), offlineEmbeddingDimensions);
   /** Measured widths of models not in the table, by provider configuration and model id. */
   const measuredDimensions = createLruCache<Promise<number>>(256);

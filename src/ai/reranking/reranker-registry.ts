@@ -1,3 +1,4 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { RerankingModelV3 } from '@ai-sdk/provider';
 import { rerank } from 'ai';
 import type { Config } from '../../config.js';
@@ -25,6 +26,8 @@ export interface RerankerRegistry {
 
 export interface RerankerRegistryDeps {
   readonly config: Pick<Config, 'providers'>;
+  /** How the server-wide providers' SDKs reach them (platform/outbound/direct-http.ts); absent, the SDK's own fetch. */
+  readonly providerFetch?: FetchFunction | undefined;
 }
 
 /**
@@ -34,7 +37,7 @@ export interface RerankerRegistryDeps {
 const maxRetries = 0;
 
 export function createRerankerRegistry(deps: RerankerRegistryDeps): RerankerRegistry {
-  const serverEntries = serverProviderEntries(deps.config.providers);
+  const serverEntries = serverProviderEntries(deps.config.providers, deps.providerFetch);
 
   return {
     async resolve(modelRef, tenantProviders) {

@@ -1,3 +1,4 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import fastifyMultipart from '@fastify/multipart';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { TenantProviderConfig } from '../../ai/model-types.js';
@@ -19,6 +20,8 @@ export interface FilesModuleDeps {
   >;
   readonly storage: FileStorage;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
+  /** How the server-wide providers' SDKs reach them (platform/outbound/direct-http.ts). */
+  readonly providerFetch?: FetchFunction | undefined;
 }
 
 /** Chat attachments: upload, read, delete, and what a model is given for them. */
@@ -29,7 +32,11 @@ export function createFilesModule(deps: FilesModuleDeps) {
     repository,
     storage: deps.storage,
     config: deps.config,
-    transcription: createTranscription({ config: deps.config, loadTenantProviders: deps.loadTenantProviders }),
+    transcription: createTranscription({
+      config: deps.config,
+      loadTenantProviders: deps.loadTenantProviders,
+      providerFetch: deps.providerFetch,
+    }),
     modelParts: createAttachmentModelParts({ db: deps.db, repository, storage: deps.storage }),
   });
   return {

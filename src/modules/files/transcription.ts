@@ -1,3 +1,4 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { TranscriptionModelV3 } from '@ai-sdk/provider';
 import { experimental_transcribe as transcribe } from 'ai';
 import { formatModelRef, parseModelRef } from '../../ai/model-ref.js';
@@ -11,6 +12,8 @@ export const transcriptionModelId = 'whisper-1';
 
 export interface TranscriptionDeps {
   readonly config: Pick<Config, 'providers' | 'transcriptionModel'>;
+  /** How the server-wide providers' SDKs reach them (platform/outbound/direct-http.ts); absent, the SDK's own fetch. */
+  readonly providerFetch?: FetchFunction | undefined;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
 }
 
@@ -33,7 +36,7 @@ interface ChosenModel {
  * `whisper-1` through the tenant's own OpenAI provider when it has one, else the server's.
  */
 export function createTranscription(deps: TranscriptionDeps) {
-  const serverEntries = serverProviderEntries(deps.config.providers);
+  const serverEntries = serverProviderEntries(deps.config.providers, deps.providerFetch);
 
   function chosenRef(tenantProviders: readonly TenantProviderConfig[]): string | undefined {
     if (deps.config.transcriptionModel) return deps.config.transcriptionModel;

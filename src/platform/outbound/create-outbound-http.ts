@@ -1,6 +1,7 @@
-import type { Agent, fetch as UndiciFetch, RequestInit as UndiciRequestInit } from 'undici';
+import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
 import { AppError } from '../errors.js';
 import { parseAddress } from './address-policy.js';
+import { createDispatcherFetch } from './dispatcher-fetch.js';
 import { createOutboundGuard } from './outbound-guard.js';
 import type { OutboundHttp, OutboundHttpOptions } from './outbound-http.js';
 import { OutboundRefusedError } from './outbound-refused-error.js';
@@ -30,23 +31,24 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
   // undici is loaded on the first outbound request (a URL to ingest, an MCP server, a webhook), not at
   // start-up: a server that makes none does not hold it. Every connection its agent opens to a host name
   // goes through the guard's lookup (see outbound-guard.ts).
-  let client: Promise<{ agent: Agent; fetch: typeof UndiciFetch }> | undefined;
+  // What dispatcher-fetch.ts passes on (a body that is not text or bytes) goes through undici's own fetch
+  // on the same agent, so it meets the same guard.
+  let client: Promise<{ agent: Agent; fetch: typeof fetch }> | undefined;
   const undici = () =>
-    (client ??= import('undici').then(({ Agent, fetch }) => ({
-      agent: new Agent({ connect: { lookup: guard.lookup } }),
-      fetch,
-    })));
+    (client ??= import('undici').then(({ Agent, fetch: undiciFetch }) => {
+      const agent = new Agent({ connect: { lookup: guard.lookup } });
+      const fallback = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+        undiciFetch(input as URL, {
+          ...(init as UndiciRequestInit),
+          dispatcher: agent,
+        }) as unknown as Promise<Response>;
+      return { agent, fetch: createDispatcherFetch(agent, fallback) };
+    }));
 
   const fetchOnce = async (url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> => {
-    const { agent, fetch: undiciFetch } = await undici();
+    const { fetch: guardedFetch } = await undici();
     try {
-      const response = await undiciFetch(url, {
-        ...(init as UndiciRequestInit),
-        redirect: 'manual',
-        signal,
-        dispatcher: agent,
-      });
-      return response as unknown as Response;
+      return await guardedFetch(url, { ...init, redirect: 'manual', signal });
     } catch (error) {
       // undici reports a refused lookup as TypeError('fetch failed') with our error as its cause.
       throw findRefusal(error) ?? error;
