@@ -174,6 +174,14 @@ describe('fetch over an undici dispatcher', () => {
     expect(manual.headers.get('location')).toBe('/echo');
   });
 
+  it('leaves a URL with credentials to the fallback fetch, which refuses it as fetch does', async () => {
+    const withCredentials = origin.replace('http://', 'http://user:secret@');
+    const before = received.length;
+
+    await expect(dispatcherFetch(`${withCredentials}/echo`)).rejects.toThrow(TypeError);
+    expect(received.length).toBe(before);
+  });
+
   it('leaves a body it does not send itself (a form) to the fallback fetch', async () => {
     const form = new FormData();
     form.set('field', 'value');

@@ -16,14 +16,17 @@ import type { Dispatcher } from 'undici';
  * - a network failure rejects with `TypeError('fetch failed')` whose cause is undici's error, and a body
  *   cut off errors with `TypeError('terminated')`: the SDKs map those to retryable connection errors;
  * - `redirect: 'manual'` hands back the 3xx response (the guard follows redirects itself).
- * Whatever this does not handle goes to `fallback` unchanged: a Request object as input, a body that is
- * not text or bytes (FormData, streams), a redirect to follow or to refuse.
+ * Whatever this does not handle goes to `fallback` unchanged: a Request object as input, a URL that is
+ * not plain http(s) or carries credentials, a body that is not text or bytes (FormData, streams), a
+ * redirect to follow or to refuse.
  */
 export function createDispatcherFetch(dispatcher: Dispatcher, fallback: typeof fetch): typeof fetch {
   return async (input, init = {}) => {
     const body = requestBody(init.body);
     if (input instanceof Request || body === unsupported) return fallback(input, init);
     const url = new URL(input);
+    // fetch refuses credentials in a URL and reads data: and blob: URLs itself; a dispatcher would not.
+    if (!isPlainHttp(url)) return fallback(input, init);
     const method = (init.method ?? 'GET').toUpperCase();
     const signal = init.signal ?? undefined;
     let response: Dispatcher.ResponseData;
@@ -61,6 +64,10 @@ export function createDispatcherFetch(dispatcher: Dispatcher, fallback: typeof f
 const unsupported = Symbol('unsupported body');
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+
+function isPlainHttp(url: URL): boolean {
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+}
 
 function requestBody(body: RequestInit['body']): string | Uint8Array | null | typeof unsupported {
   if (body === undefined || body === null) return null;
