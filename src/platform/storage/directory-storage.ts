@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -36,7 +36,10 @@ export function createDirectoryStorage(root: string): FileStorage {
       await mkdir(temporaryDir, { recursive: true });
       const summary = new StreamSummary(options.maxBytes);
       try {
-        await pipeline(source, (chunks) => summary.pass(chunks), createWriteStream(temporaryPath, { flags: 'wx' }));
+        // Opened before the first byte is read: a write stream opening its file by itself could create it
+        // after a source that failed at once had already been cleaned up, leaving the part file behind.
+        const file = await open(temporaryPath, 'wx');
+        await pipeline(source, (chunks) => summary.pass(chunks), file.createWriteStream());
         const finalPath = localPath(key);
         await mkdir(path.dirname(finalPath), { recursive: true });
         await rename(temporaryPath, finalPath);
