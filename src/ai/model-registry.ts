@@ -11,7 +11,7 @@ import type { ChatModelFactory } from './providers/chat-model-factory.js';
 
 export interface ModelRegistryDeps {
   readonly config: Pick<Config, 'providers' | 'defaultModel'>;
-  /** How the server-wide providers' SDKs reach them (platform/outbound/direct-http.ts); absent, the SDK's own fetch. */
+  /** How the server-wide providers' SDKs reach them (platform/outbound/pooled-http.ts); absent, the SDK's own fetch. */
   readonly providerFetch?: FetchFunction | undefined;
   /** Pause between the offline model's words; 0 (the default) streams as fast as it is read. */
   readonly offlineWordDelayMs?: number;

@@ -54,7 +54,7 @@ export interface ProviderEntry {
 
 /**
  * In precedence order: when two server-wide providers share a name, the earlier one is used. Their SDKs
- * make every request through `fetch` when one is given (direct-http.ts).
+ * make every request through `fetch` when one is given (pooled-http.ts).
  */
 export function serverProviderEntries(settings: ServerProviderSettings, fetch?: FetchFunction): ProviderEntry[] {
   const entries: ProviderEntry[] = [];

@@ -21,7 +21,7 @@ const probeText = 'dimension probe';
 
 export interface EmbedderRegistryDeps {
   readonly config: Pick<Config, 'providers'>;
-  /** How the server-wide providers' SDKs reach them (platform/outbound/direct-http.ts); absent, the SDK's own fetch. */
+  /** How the server-wide providers' SDKs reach them (platform/outbound/pooled-http.ts); absent, the SDK's own fetch. */
   readonly providerFetch?: FetchFunction | undefined;
 }
 

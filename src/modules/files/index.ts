@@ -20,7 +20,7 @@ export interface FilesModuleDeps {
   >;
   readonly storage: FileStorage;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
-  /** How the server-wide providers' SDKs reach them (platform/outbound/direct-http.ts). */
+  /** How the server-wide providers' SDKs reach them (platform/outbound/pooled-http.ts). */
   readonly providerFetch?: FetchFunction | undefined;
 }
 

@@ -12,7 +12,7 @@ export const transcriptionModelId = 'whisper-1';
 
 export interface TranscriptionDeps {
   readonly config: Pick<Config, 'providers' | 'transcriptionModel'>;
-  /** How the server-wide providers' SDKs reach them (platform/outbound/direct-http.ts); absent, the SDK's own fetch. */
+  /** How the server-wide providers' SDKs reach them (platform/outbound/pooled-http.ts); absent, the SDK's own fetch. */
   readonly providerFetch?: FetchFunction | undefined;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
 }

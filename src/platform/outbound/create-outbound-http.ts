@@ -1,7 +1,8 @@
-import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
+import type { RequestInit as UndiciRequestInit } from 'undici';
 import { AppError } from '../errors.js';
 import { parseAddress } from './address-policy.js';
-import { createDispatcherFetch } from './dispatcher-fetch.js';
+import { createPooledHttp } from './pooled-http.js';
+import { redirectStatuses } from './dispatcher-fetch.js';
 import { createOutboundGuard } from './outbound-guard.js';
 import type { OutboundHttp, OutboundHttpOptions } from './outbound-http.js';
 import { OutboundRefusedError } from './outbound-refused-error.js';
@@ -9,7 +10,6 @@ import { OutboundRefusedError } from './outbound-refused-error.js';
 export const defaultMaxRedirects = 5;
 export const defaultOutboundTimeoutMs = 30_000;
 
-const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials for one origin and must not follow a redirect to another. */
 const originBoundHeaders = ['authorization', 'cookie', 'proxy-authorization'];
 
@@ -30,25 +30,18 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
   const guard = createOutboundGuard(options);
   // undici is loaded on the first outbound request (a URL to ingest, an MCP server, a webhook), not at
   // start-up: a server that makes none does not hold it. Every connection its agent opens to a host name
-  // goes through the guard's lookup (see outbound-guard.ts).
-  // What dispatcher-fetch.ts passes on (a body that is not text or bytes) goes through undici's own fetch
-  // on the same agent, so it meets the same guard.
-  let client: Promise<{ agent: Agent; fetch: typeof fetch }> | undefined;
-  const undici = () =>
-    (client ??= import('undici').then(({ Agent, fetch: undiciFetch }) => {
-      const agent = new Agent({ connect: { lookup: guard.lookup } });
-      const fallback = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-        undiciFetch(input as URL, {
-          ...(init as UndiciRequestInit),
-          dispatcher: agent,
-        }) as unknown as Promise<Response>;
-      return { agent, fetch: createDispatcherFetch(agent, fallback) };
-    }));
+  // goes through the guard's lookup (see outbound-guard.ts). What dispatcher-fetch.ts passes on (a body
+  // that is not text or bytes) goes through undici's own fetch on the same agent, so it meets the guard.
+  const pool = createPooledHttp(({ Agent, fetch: undiciFetch }) => {
+    const agent = new Agent({ connect: { lookup: guard.lookup } });
+    const fallback = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+      undiciFetch(input as URL, { ...(init as UndiciRequestInit), dispatcher: agent }) as unknown as Promise<Response>;
+    return { agent, fallback };
+  });
 
   const fetchOnce = async (url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> => {
-    const { fetch: guardedFetch } = await undici();
     try {
-      return await guardedFetch(url, { ...init, redirect: 'manual', signal });
+      return await pool.fetch(url, { ...init, redirect: 'manual', signal });
     } catch (error) {
       // undici reports a refused lookup as TypeError('fetch failed') with our error as its cause.
       throw findRefusal(error) ?? error;
@@ -56,9 +49,7 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
   };
 
   return {
-    close: async () => {
-      if (client) await (await client).agent.close();
-    },
+    close: () => pool.close(),
 
     async assertAllowed(input) {
       const url = guard.checkUrl(input);

@@ -62,7 +62,8 @@ export function createDispatcherFetch(dispatcher: Dispatcher, fallback: typeof f
 }
 
 const unsupported = Symbol('unsupported body');
-const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+/** The statuses fetch follows when they carry a location (the outbound guard follows them itself). */
+export const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 
 function isPlainHttp(url: URL): boolean {

@@ -1,4 +1,4 @@
 export type { HostResolver, OutboundHttp, OutboundHttpOptions, OutboundRequestInit } from './outbound-http.js';
 export { createOutboundHttp, OutboundTimeoutError } from './create-outbound-http.js';
-export { createDirectHttp, type DirectHttp } from './direct-http.js';
+export { createDirectHttp, type PooledHttp } from './pooled-http.js';
 export { OutboundRefusedError } from './outbound-refused-error.js';
