@@ -61,6 +61,7 @@ const environmentSchema = z.object({
   OUTBOUND_ALLOW: z.string().max(4096).default(''),
   PARSE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   PARSE_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(512),
+  PARSE_MAX_CHARACTERS: z.coerce.number().int().min(1000).max(200_000_000).default(10_000_000),
   OPENAI_API_KEY: optionalSecret,
   OPENAI_BASE_URL: optionalUrl,
   ANTHROPIC_API_KEY: optionalSecret,
@@ -128,6 +129,8 @@ export interface Config {
   /** Bounds for a document parser running in its worker thread. */
   readonly parseTimeoutMs: number;
   readonly parseMaxMemoryMb: number;
+  /** A document whose text is longer is refused: its text, chunks and vectors would not fit in memory. */
+  readonly parseMaxCharacters: number;
   readonly providers: ServerProviderSettings;
 }
 
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     parseTimeoutMs: e.PARSE_TIMEOUT_MS,
     parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB,
+    parseMaxCharacters: e.PARSE_MAX_CHARACTERS,
     providers: readServerProviders(e),
   });
 }

@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import type { FileStorage } from '../../platform/storage/index.js';
-import { parseDocument } from '../knowledge/parsing/index.js';
+import { parseDocument, parseLimitsOf } from '../knowledge/parsing/index.js';
 import { attachmentKindOf, documentTypeOf } from './attachment-type.js';
 import type { FileRow, FilesRepository } from './files.repository.js';
 import type { Transcription } from './transcription.js';
@@ -14,7 +14,7 @@ export const attachmentTextMaxChars = 40_000;
 
 export interface AttachmentTextDeps {
   readonly storage: FileStorage;
-  readonly config: Pick<Config, 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb'>;
+  readonly config: Pick<Config, 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters'>;
   readonly transcription: Transcription;
 }
 
@@ -26,11 +26,7 @@ export async function readAttachmentText(deps: AttachmentTextDeps, tenantId: str
   }
   const documentType = documentTypeOf(file.mediaType);
   if (!documentType) return '';
-  const parsed = await parseDocument(path, documentType, {
-    timeoutMs: deps.config.parseTimeoutMs,
-    maxMemoryMb: deps.config.parseMaxMemoryMb,
-    maxUncompressedBytes: Math.min(Math.max(16 * deps.config.uploadMaxBytes, 100 * 1024 * 1024), 2 * 1024 ** 3),
-  });
+  const parsed = await parseDocument(path, documentType, parseLimitsOf(deps.config));
   return parsed.blocks.map((block) => block.text).join('\n\n');
 }
 

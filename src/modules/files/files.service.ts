@@ -19,7 +19,7 @@ export interface FilesServiceDeps {
   readonly db: Database;
   readonly repository: FilesRepository;
   readonly storage: FileStorage;
-  readonly config: Pick<Config, 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb'>;
+  readonly config: Pick<Config, 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters'>;
   readonly transcription: Transcription;
   readonly modelParts: AttachmentModelParts;
 }

@@ -16,7 +16,7 @@ export interface FilesModuleDeps {
   readonly db: Database;
   readonly config: Pick<
     Config,
-    'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'providers' | 'transcriptionModel'
+    'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters' | 'providers' | 'transcriptionModel'
   >;
   readonly storage: FileStorage;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;

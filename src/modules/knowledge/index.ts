@@ -26,7 +26,10 @@ import { createSourcesService } from './sources.service.js';
 
 export interface KnowledgeModuleDeps {
   readonly db: Database;
-  readonly config: Pick<Config, 'defaultEmbeddingModel' | 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb'>;
+  readonly config: Pick<
+    Config,
+    'defaultEmbeddingModel' | 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters'
+  >;
   readonly logger: Logger;
   readonly jobs: Pick<JobQueue, 'register' | 'send'>;
   readonly storage: FileStorage;

@@ -11,7 +11,7 @@ import type { TenantProviderSource } from '../../chat/model-resolver.js';
 import { cleanTitle } from '../document-title.js';
 import type { DocumentRow } from '../documents.repository.js';
 import type { Chunk, DocumentType, ParsedDocument } from '../parsing/index.js';
-import { documentMediaTypes, parseAndChunkDocument } from '../parsing/index.js';
+import { documentMediaTypes, parseAndChunkDocument, parseLimitsOf } from '../parsing/index.js';
 import { insertDocumentChunks, removeDocumentChunks } from '../retrieval/knowledge-index.repository.js';
 import { indexedText, type IndexedChunk } from '../retrieval/knowledge-index.types.js';
 import type { SourceRow, SourcesRepository } from '../sources.repository.js';
@@ -39,7 +39,7 @@ const generationPollMs = 1000;
 export interface DocumentIngestionDeps {
   readonly db: Database;
   readonly logger: Logger;
-  readonly config: Pick<Config, 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'uploadMaxBytes'>;
+  readonly config: Pick<Config, 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters' | 'uploadMaxBytes'>;
   readonly storage: Pick<FileStorage, 'localPath'>;
   readonly embedders: EmbedderRegistry;
   readonly loadTenantProviders: TenantProviderSource;
@@ -147,12 +147,7 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
         'The stored file of this document is missing or of an unknown type; upload it again',
       );
     }
-    const limits = {
-      timeoutMs: deps.config.parseTimeoutMs,
-      maxMemoryMb: deps.config.parseMaxMemoryMb,
-      // Office XML compresses ~10:1; more than that from an upload within the limit is refused as a zip bomb.
-      maxUncompressedBytes: Math.min(Math.max(16 * deps.config.uploadMaxBytes, 100 * 1024 * 1024), 2 * 1024 ** 3),
-    };
+    const limits = parseLimitsOf(deps.config);
     const chunking = { maxTokens: source.chunkTokens, overlapTokens: source.chunkOverlapTokens };
     return parseAndChunkDocument(deps.storage.localPath(document.storageKey), type, limits, chunking, signal);
   }

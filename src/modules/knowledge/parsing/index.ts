@@ -3,6 +3,7 @@
  * in a worker thread into structural blocks, and cut the blocks into heading-aware chunks.
  */
 export type { DocumentType, ParsedBlock, ParsedDocument, ParseLimits } from './parsed-document.js';
+export { parseLimitsOf } from './parsed-document.js';
 export { detectDocumentType, documentMediaTypes } from './detect-document-type.js';
 export { parseAndChunkDocument, parseDocument } from './parse-document.js';
 // Chunking is not re-exported: its tokenizer's tables weigh ~70 MB, so only the parse worker (and

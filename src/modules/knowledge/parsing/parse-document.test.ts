@@ -15,7 +15,12 @@ import { chunkDocument } from './chunking/chunk-document.js';
 import { parseAndChunkDocument, parseDocument } from './parse-document.js';
 import type { DocumentType, ParseLimits } from './parsed-document.js';
 
-const limits: ParseLimits = { timeoutMs: 30_000, maxMemoryMb: 256, maxUncompressedBytes: 5 * 1024 * 1024 };
+const limits: ParseLimits = {
+  timeoutMs: 30_000,
+  maxMemoryMb: 256,
+  maxUncompressedBytes: 5 * 1024 * 1024,
+  maxCharacters: 10_000_000,
+};
 let directory = '';
 
 beforeAll(async () => {
@@ -176,6 +181,19 @@ describe('parseDocument: DOCX', () => {
     expect(error.message).toMatch(/do not match their declared sizes/);
   });
 
+  it('refuses a small DOCX whose text runs past the character bound, before handing it over', async () => {
+    // One run of 3 million characters compresses to a few kilobytes: the file's size says nothing of its text.
+    const word = new Document({ sections: [{ children: [new Paragraph('word '.repeat(600_000))] }] });
+    const file = await Packer.toBuffer(word);
+    expect(file.length).toBeLessThan(100_000);
+    const error = await refusal(parseBytes('long.docx', file, 'docx', { ...limits, maxCharacters: 1_000_000 }));
+    expect(error.message).toBe(
+      'The document holds 3 million characters of text, more than the 1 million a document may have; split it into smaller files',
+    );
+    const shortEnough = await parseBytes('long.docx', file, 'docx', { ...limits, maxCharacters: 3_000_000 });
+    expect(shortEnough.blocks.map((block) => block.text.length)).toEqual([2_999_999]);
+  });
+
   it('refuses a zip that is not a Word document, and bytes that are not a zip', async () => {
     const notWord = zipSync({ '[Content_Types].xml': strToU8('<Types/>'), 'xl/workbook.xml': strToU8('<workbook/>') });
     expect((await refusal(parseBytes('sheet.docx', notWord, 'docx'))).message).toMatch(/no word\/document.xml/);
@@ -284,6 +302,13 @@ describe('parseDocument: HTML, Markdown and text formats', () => {
     const latin1 = new Uint8Array([0x43, 0x61, 0x66, 0xe9]);
     expect((await refusal(parseBytes('latin1.txt', latin1, 'text'))).message).toBe(
       'The file is not UTF-8 text; save it as UTF-8 and upload it again',
+    );
+  });
+
+  it('refuses text past the character bound, counting what was extracted', async () => {
+    const error = await refusal(parseBytes('long.txt', 'a'.repeat(1500), 'text', { ...limits, maxCharacters: 1000 }));
+    expect(error.message).toBe(
+      'The document holds 1,500 characters of text, more than the 1,000 a document may have; split it into smaller files',
     );
   });
 

@@ -42,7 +42,7 @@ export async function parseDocument(
   signal?: AbortSignal,
 ): Promise<ParsedDocument> {
   const { document } = await workers.run(
-    { filePath, type, maxUncompressedBytes: limits.maxUncompressedBytes },
+    { filePath, type, maxUncompressedBytes: limits.maxUncompressedBytes, maxCharacters: limits.maxCharacters },
     limits,
     signal,
   );
@@ -60,7 +60,8 @@ export async function parseAndChunkDocument(
   chunkOptions: ChunkOptions,
   signal?: AbortSignal,
 ): Promise<{ readonly document: ParsedDocument; readonly chunks: Chunk[] }> {
-  const request = { filePath, type, maxUncompressedBytes: limits.maxUncompressedBytes, chunkOptions };
+  const { maxUncompressedBytes, maxCharacters } = limits;
+  const request = { filePath, type, maxUncompressedBytes, maxCharacters, chunkOptions };
   const { document, chunks = [] } = await workers.run(request, limits, signal);
   return { document, chunks };
 }

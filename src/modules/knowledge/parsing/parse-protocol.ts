@@ -6,6 +6,7 @@ export interface ParseRequest {
   readonly filePath: string;
   readonly type: DocumentType;
   readonly maxUncompressedBytes: number;
+  readonly maxCharacters: number;
   /** When set, the worker chunks the document too. */
   readonly chunkOptions?: ChunkOptions;
 }

@@ -20,8 +20,13 @@ parentPort.on('message', ({ id, request }) => {
   parentPort.postMessage({ id, outcome: { ok: true, result: { document: { blocks: [], pageCount: null, title: request.filePath } } } });
 });`;
 
-const limits: ParseLimits = { timeoutMs: 2_000, maxMemoryMb: 64, maxUncompressedBytes: 1024 };
-const request = (filePath: string): ParseRequest => ({ filePath, type: 'text', maxUncompressedBytes: 1024 });
+const limits: ParseLimits = { timeoutMs: 2_000, maxMemoryMb: 64, maxUncompressedBytes: 1024, maxCharacters: 1024 };
+const request = (filePath: string): ParseRequest => ({
+  filePath,
+  type: 'text',
+  maxUncompressedBytes: 1024,
+  maxCharacters: 1024,
+});
 const defaults: ParseWorkerPoolOptions = { maxIdleWorkers: 2, idleMs: 60_000, maxParsesPerWorker: 100 };
 
 const started: Worker[] = [];

@@ -10,7 +10,7 @@ import type { ParseOutcome, ParseRequest, ParseTask, ParseTaskOutcome } from './
 
 async function parse(request: ParseRequest): Promise<ParseOutcome> {
   try {
-    const document = await parseFile(request.filePath, request.type, request.maxUncompressedBytes);
+    const document = await parseFile(request.filePath, request.type, request);
     const chunks = request.chunkOptions
       ? (await import('./chunking/chunk-document.js')).chunkDocument(document, request.chunkOptions)
       : undefined;

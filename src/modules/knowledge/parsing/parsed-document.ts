@@ -23,4 +23,22 @@ export interface ParseLimits {
   readonly maxMemoryMb: number;
   /** DOCX: refuse when the zip's declared or actual uncompressed size exceeds this. */
   readonly maxUncompressedBytes: number;
+  /** Refuse a document whose text is longer than this many characters. */
+  readonly maxCharacters: number;
+}
+
+/** The bounds the server's configuration sets for parsing an upload. */
+export function parseLimitsOf(config: {
+  readonly parseTimeoutMs: number;
+  readonly parseMaxMemoryMb: number;
+  readonly parseMaxCharacters: number;
+  readonly uploadMaxBytes: number;
+}): ParseLimits {
+  return {
+    timeoutMs: config.parseTimeoutMs,
+    maxMemoryMb: config.parseMaxMemoryMb,
+    // Office XML compresses ~10:1; more than that from an upload within the limit is refused as a zip bomb.
+    maxUncompressedBytes: Math.min(Math.max(16 * config.uploadMaxBytes, 100 * 1024 * 1024), 2 * 1024 ** 3),
+    maxCharacters: config.parseMaxCharacters,
+  };
 }

@@ -17,14 +17,14 @@ const formatNames: Record<DocumentType, string> = {
 export async function parseFile(
   filePath: string,
   type: DocumentType,
-  maxUncompressedBytes: number,
+  bounds: { readonly maxUncompressedBytes: number; readonly maxCharacters: number },
 ): Promise<ParsedDocument> {
   const file = await readFile(filePath).catch(() => {
     throw new ParseFailure('The uploaded file could not be read from storage; upload it again');
   });
   let document: ParsedDocument;
   try {
-    document = await parseByType(file, type, maxUncompressedBytes);
+    document = await parseByType(file, type, bounds.maxUncompressedBytes);
   } catch (error) {
     if (error instanceof ParseFailure) throw error;
     throw new ParseFailure(`The file is not a valid ${formatNames[type]} file (it may be damaged)`, { cause: error });
@@ -37,8 +37,24 @@ export async function parseFile(
         : `The ${formatNames[type]} file has no text to index`,
     );
   }
+  assertTextFits(document, bounds.maxCharacters);
   return document;
 }
+
+/**
+ * A DOCX of well under a megabyte can inflate to a hundred million characters of text, whose chunks and
+ * vectors would exhaust the server's memory after the worker handed them over: refused here, in the worker.
+ */
+function assertTextFits(document: ParsedDocument, maxCharacters: number): void {
+  const characters = document.blocks.reduce((sum, block) => sum + block.text.length, 0);
+  if (characters <= maxCharacters) return;
+  throw new ParseFailure(
+    `The document holds ${formatMillions(characters)} characters of text, more than the ${formatMillions(maxCharacters)} a document may have; split it into smaller files`,
+  );
+}
+
+const formatMillions = (count: number): string =>
+  count >= 1_000_000 ? `${(count / 1_000_000).toFixed(1).replace(/\.0$/, '')} million` : count.toLocaleString('en-US');
 
 /**
  * One stray NUL (in a text file past the bytes its type was detected from, or among a PDF's glyphs)
