@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import { AppError, type FieldProblem } from '../../platform/errors.js';
 import { createLruCache } from '../../platform/lru-cache.js';
+
+/**
+ * Published `pattern`s (and `patternProperties` names) are not matched here, as if every string matched:
+ * JavaScript's regular expressions backtrack, so a schema such as `"pattern": "^(a+)+$"` took 29 s on a
+ * 33-character argument, doubling with each character, and held the event loop, so every tenant's requests
+ * waited. The tool's server checks its own patterns; Parley still checks types, required fields and bounds.
+ */
+const patternsLeftToTheServer: NonNullable<NonNullable<Options['code']>['regExp']> = Object.assign(() => ({ test: () => true }), {
+  code: 'patternsLeftToTheServer',
+});
 
 /**
  * Checks a call's arguments against the JSON schema the server published, before anything is sent: a
@@ -9,7 +19,13 @@ import { createLruCache } from '../../platform/lru-cache.js';
  */
 export function createArgumentValidator() {
   // strict: false because servers publish schemas with keywords and formats Ajv does not know; they are ignored.
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, logger: false });
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    validateFormats: false,
+    logger: false,
+    code: { regExp: patternsLeftToTheServer },
+  });
   const compiled = createLruCache<ValidateFunction>(1000);
 
   function compile(cacheKey: string, toolName: string, schema: Record<string, unknown>): ValidateFunction {
