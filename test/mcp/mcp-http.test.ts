@@ -6,6 +6,7 @@ import {
   startHttpMcpServer,
   startRedirectServer,
   startSseMcpServer,
+  startToolListServer,
   type TestHttpMcpServer,
 } from './fixtures/http-server.js';
 import { createServer, execute, syncTools, testMcpBounds } from './mcp-setup.js';
@@ -105,6 +106,41 @@ describe('MCP servers over Streamable HTTP', () => {
     const again = await execute(testApp.app, admin, tools.echo!.id, { message: 'back' });
     expect(again.statusCode, again.body).toBe(200);
     expect(again.json()).toMatchObject({ content: [{ text: 'back' }] });
+  });
+
+  it('stores a careless tool list as far as it can be stored: first of a name, cleaned text, 1,000 tools', async () => {
+    const schema = { type: 'object' as const, properties: { q: { type: 'string', description: 'nul\u0000here' } } };
+    const listServer = await startToolListServer([
+      { name: 'twice', description: 'the first', inputSchema: schema },
+      { name: 'twice', description: 'the second', inputSchema: schema },
+      { name: 'nul', description: 'before\u0000after \ud800', inputSchema: schema },
+      { name: 'bad\u0000name', inputSchema: schema },
+      ...Array.from({ length: 20_000 }, (_, index) => ({ name: `t${index}`, inputSchema: schema })),
+    ]);
+    try {
+      const created = await createServer(testApp.app, admin, {
+        name: 'careless',
+        transport: 'streamable-http',
+        url: listServer.url,
+      });
+      const sync = await testApp.app.inject({
+        method: 'POST',
+        url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
+        headers: admin.headers,
+      });
+      expect(sync.statusCode, sync.body.slice(0, 500)).toBe(200);
+      const { items } = sync.json<{ items: { name: string; description: string; inputSchema: unknown }[] }>();
+      expect(items).toHaveLength(1000);
+      const byName = new Map(items.map((tool) => [tool.name, tool]));
+      expect(byName.get('twice')?.description).toBe('the first');
+      expect(byName.get('nul')?.description).toBe('beforeafter \ufffd');
+      expect(byName.get('nul')?.inputSchema).toMatchObject({ properties: { q: { description: 'nulhere' } } });
+      expect([...byName.keys()].some((name) => name.includes('\u0000'))).toBe(false);
+      expect(byName.has('t997')).toBe(true);
+      expect(byName.has('t998')).toBe(false);
+    } finally {
+      await listServer.close();
+    }
   });
 
   it('marks a server that is down as in error, quickly, with a sentence', async () => {

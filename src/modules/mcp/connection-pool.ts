@@ -5,6 +5,7 @@ import type { OutboundHttp } from '../../platform/outbound/index.js';
 import { OutboundRefusedError } from '../../platform/outbound/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { McpConnectionTarget } from './mcp-transport.js';
+import { keepListedTools, maxListedTools } from './listed-tools.js';
 import { StderrTail } from './stderr-tail.js';
 import type { DiscoveredTool } from './tools.repository.js';
 
@@ -41,8 +42,6 @@ const requestTimeout: number = -32001 satisfies ErrorCode.RequestTimeout;
 const connectionClosed: number = -32000 satisfies ErrorCode.ConnectionClosed;
 
 const stderrTailChars = 2000;
-const maxToolNameChars = 200;
-const maxDescriptionChars = 4000;
 
 /**
  * One MCP connection per server id: connected lazily, reused, closed when idle or when the app closes, and
@@ -139,14 +138,9 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
             const page = await connection.client.listTools(cursor ? { cursor } : undefined, {
               timeout: options.connectTimeoutMs,
             });
-            for (const tool of page.tools) {
-              // A server's text is bounded like any input: names feed model tool names, descriptions prompts.
-              if (tool.name.length > maxToolNameChars) continue;
-              const description = (tool.description ?? '').slice(0, maxDescriptionChars);
-              tools.push({ name: tool.name, description, inputSchema: tool.inputSchema });
-            }
+            keepListedTools(tools, page.tools);
             cursor = page.nextCursor;
-          } while (cursor && tools.length < 1000);
+          } while (cursor && tools.length < maxListedTools);
           touch(target.serverId, connection);
           return tools;
         } catch (error) {
