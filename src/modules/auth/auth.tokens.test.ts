@@ -47,4 +47,10 @@ describe('access token signer', () => {
     expect(await signer.verify(await signer.sign(claims))).toEqual(claims);
     expect(await signer.verify(await other.sign(claims))).toBeNull();
   });
+
+  it('refuses a token of our key whose ids are not UUIDs, instead of failing the lookup', async () => {
+    const signer = createAccessTokenSigner(new Uint8Array(randomBytes(32)), 60);
+    expect(await signer.verify(await signer.sign({ ...claims, userId: 'notauuid' }))).toBeNull();
+    expect(await signer.verify(await signer.sign({ ...claims, tenantId: '1' }))).toBeNull();
+  });
 });

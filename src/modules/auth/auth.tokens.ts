@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { createLruCache } from '../../platform/lru-cache.js';
+import { isUuid } from '../../platform/ids.js';
 
 const issuer = 'parley';
 const audience = 'parley-api';
@@ -61,7 +62,10 @@ export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): Ac
       }
       try {
         const { payload } = await jwtVerify(token, await cryptoKey, { issuer, audience, algorithms: [algorithm] });
+        // Ids a database lookup can take, or the lookup itself fails: only a token signed with our key but
+        // not by this server (another deployment sharing the key, a hand-made one) can carry anything else.
         if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return null;
+        if (!isUuid(payload.sub) || !isUuid(payload.tid)) return null;
         const claims = { userId: payload.sub, tenantId: payload.tid };
         // Our tokens always carry `exp`; one without it is verified every time rather than kept forever.
         if (typeof payload.exp === 'number') remembered.set(token, { claims, expiresAtMs: payload.exp * 1000 });
