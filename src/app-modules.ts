@@ -108,6 +108,7 @@ export async function registerModules(
     keys: deps.keys,
     outbound,
     dataDir: config.dataDir,
+    scriptDirs: config.mcpScriptDirs,
     options: deps.mcp,
   });
   const chat = createChatModule({

@@ -59,6 +59,15 @@ const environmentSchema = z.object({
     .default(50 * 1024 * 1024),
   /** Hosts, IP addresses or CIDR ranges outbound requests may reach even though they are private. */
   OUTBOUND_ALLOW: z.string().max(4096).default(''),
+  /** Directories of vetted scripts that an interpreter allowed for stdio MCP servers may run. */
+  MCP_SCRIPT_DIRS: z
+    .string()
+    .max(4096)
+    .default('')
+    .refine(
+      (value) => listOf(value).every((entry) => path.isAbsolute(entry)),
+      'must be absolute directory paths separated by commas',
+    ),
   PARSE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   PARSE_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(512),
   PARSE_MAX_CHARACTERS: z.coerce.number().int().min(1000).max(200_000_000).default(10_000_000),
@@ -126,6 +135,8 @@ export interface Config {
   /** Where uploaded files live (a directory under the data dir). */
   readonly filesDir: string;
   readonly outboundAllowList: readonly string[];
+  /** An interpreter command (node, python…) runs only scripts inside these directories. */
+  readonly mcpScriptDirs: readonly string[];
   /** Bounds for a document parser running in its worker thread. */
   readonly parseTimeoutMs: number;
   readonly parseMaxMemoryMb: number;
@@ -187,9 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     filesDir: path.join(path.resolve(e.DATA_DIR), 'files'),
-    outboundAllowList: e.OUTBOUND_ALLOW.split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean),
+    mcpScriptDirs: listOf(e.MCP_SCRIPT_DIRS).map((entry) => path.resolve(entry)),
+    outboundAllowList: listOf(e.OUTBOUND_ALLOW),
     parseTimeoutMs: e.PARSE_TIMEOUT_MS,
     parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB,
     parseMaxCharacters: e.PARSE_MAX_CHARACTERS,
@@ -219,4 +229,11 @@ function readServerProviders(e: Environment): ServerProviderSettings {
     }),
     ...(e.COHERE_API_KEY && { cohere: { apiKey: e.COHERE_API_KEY, baseUrl: e.COHERE_BASE_URL } }),
   };
+}
+
+function listOf(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
 import { buildApp, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -36,6 +37,8 @@ export async function buildTestApp(
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-test-')),
+    // The test MCP servers' scripts: the only ones an interpreter command may run in tests.
+    MCP_SCRIPT_DIRS: fileURLToPath(new URL('../mcp/fixtures/', import.meta.url)),
     RATE_LIMIT_PER_MINUTE: '100000',
     // Every test file signs in from 127.0.0.1; with Redis they would share one sign-in budget, and one
     // count of failed sign-ins (tests of those limits set their own, with fresh addresses and emails).

@@ -137,6 +137,16 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       }
     });
 
+    it('refuses a script outside the vetted directories: npm itself runs code from its arguments', async () => {
+      // `node npm-cli.js exec -c '…'` ran a shell command as the server's user before MCP_SCRIPT_DIRS.
+      const npmCli = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+      const response = await stdioServer({ args: [path.normalize(npmCli), 'exec', '--yes', '-c', 'id'] });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json<{ detail: string }>().detail).toMatch(
+        /^The arguments are refused: the script '.+npm-cli\.js' is not inside a directory of vetted scripts \(MCP_SCRIPT_DIRS: .+fixtures\/?\)/,
+      );
+    });
+
     it.each(['NODE_OPTIONS', 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'PYTHONPATH', 'BASH_ENV', 'PATH', 'node_options'])(
       'refuses the environment variable %s',
       async (name) => {

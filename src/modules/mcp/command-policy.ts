@@ -8,8 +8,10 @@ import { AppError } from '../../platform/errors.js';
  * rules are few, explicit and tested (command-policy.test.ts):
  * - shells, `env`-style launchers and package runners are never allowed: they run code from their arguments;
  * - interpreters are allowed only when the platform admin says so, and then a tenant's arguments must start
- *   with a script file (an absolute path outside the data directory, where uploads live) and carry no
- *   interpreter options at all: a deny-list of options (`-e`, `--require`, `--import`, …) is what was bypassed;
+ *   with a script file inside a directory the operator vetted (`MCP_SCRIPT_DIRS`; never the data directory,
+ *   where uploads live) and carry no interpreter options at all: a deny-list of options (`-e`, `--require`,
+ *   `--import`, …) is what was bypassed. Any script on the server was not a boundary either: npm's own
+ *   `npm-cli.js exec -c …` and Python's `timeit.py -s …` run code taken from their arguments;
  * - anything else is a program the platform admin vetted; its arguments are passed as an array, no shell.
  */
 const neverAllowed = new Set([
@@ -77,12 +79,13 @@ const invalidPath = (message: string): AppError =>
 
 /**
  * Checks a tenant's arguments for the command. For an interpreter the first argument must be a script file
- * outside `dataDir` (a tenant's uploads live there); no interpreter option may come before it.
+ * inside one of `scriptDirs` and outside `dataDir` (a tenant's uploads live there); no interpreter option
+ * may come before it.
  */
 export async function requireSafeArguments(
   executablePath: string,
   args: readonly string[],
-  dataDir: string,
+  places: { readonly dataDir: string; readonly scriptDirs: readonly string[] },
 ): Promise<void> {
   if (commandKindOf(executablePath) !== 'interpreter') return;
   const interpreter = path.basename(executablePath);
@@ -101,10 +104,21 @@ export async function requireSafeArguments(
   const resolved = await realpath(script).catch(() => undefined);
   const info = resolved ? await stat(resolved).catch(() => undefined) : undefined;
   if (!resolved || !info?.isFile()) throw invalidArgs(`the script '${script}' is not a file on this server`);
-  const dataRoot = await realpath(dataDir).catch(() => path.resolve(dataDir));
-  if (resolved === dataRoot || resolved.startsWith(`${dataRoot}${path.sep}`)) {
+  if (await isInside(resolved, places.dataDir)) {
     throw invalidArgs(`the script '${script}' is inside the server's data directory, where uploaded files live`);
   }
+  const vetted = await Promise.all(places.scriptDirs.map((directory) => isInside(resolved, directory)));
+  if (!vetted.includes(true)) {
+    const listed = places.scriptDirs.length ? places.scriptDirs.join(', ') : 'none is listed';
+    throw invalidArgs(
+      `the script '${script}' is not inside a directory of vetted scripts (MCP_SCRIPT_DIRS: ${listed}); the server's operator lists the directories whose scripts ${interpreter} may run`,
+    );
+  }
+}
+
+async function isInside(resolvedFile: string, directory: string): Promise<boolean> {
+  const root = await realpath(directory).catch(() => path.resolve(directory));
+  return resolvedFile === root || resolvedFile.startsWith(`${root}${path.sep}`);
 }
 
 const invalidArgs = (message: string): AppError =>

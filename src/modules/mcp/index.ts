@@ -35,6 +35,8 @@ export interface McpModuleDeps {
   readonly outbound: OutboundHttp;
   /** stdio servers get their own working directory under `<dataDir>/mcp/<serverId>`. */
   readonly dataDir: string;
+  /** An interpreter command runs only scripts inside these directories (MCP_SCRIPT_DIRS). */
+  readonly scriptDirs: readonly string[];
   readonly options?: Partial<McpRuntimeOptions>;
 }
 
@@ -43,7 +45,11 @@ export function createMcpModule(deps: McpModuleDeps) {
   const options = { ...defaultMcpRuntimeOptions, ...deps.options };
   const { outbound } = deps;
   const pool = createConnectionPool({ outbound, logger: deps.logger, options });
-  const secrets = createServerSecrets({ credentialsKey: deps.keys.credentialsKey, dataDir: deps.dataDir });
+  const secrets = createServerSecrets({
+    credentialsKey: deps.keys.credentialsKey,
+    dataDir: deps.dataDir,
+    scriptDirs: deps.scriptDirs,
+  });
   const serversRepository = createServersRepository();
   const toolsRepository = createToolsRepository();
   const servers = createServersService({
@@ -54,6 +60,7 @@ export function createMcpModule(deps: McpModuleDeps) {
     pool,
     outbound,
     dataDir: deps.dataDir,
+    scriptDirs: deps.scriptDirs,
   });
   const tools = createToolsService({
     db: deps.db,

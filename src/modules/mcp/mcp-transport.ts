@@ -26,6 +26,7 @@ export interface McpConnectionTarget {
         readonly workingDir: string;
         /** Where tenants' uploads live: an interpreter's script may not come from there. */
         readonly dataDir: string;
+        readonly scriptDirs: readonly string[];
       }
     | undefined;
 }
@@ -59,7 +60,7 @@ export async function createTransport(
       if (!stdio) throw new Error(`MCP server '${target.name}' has no command`);
       // Checked again on every spawn: the file behind an allowed path may have been replaced since.
       await requireAllowableExecutable(stdio.executablePath, true);
-      await requireSafeArguments(stdio.executablePath, stdio.args, stdio.dataDir);
+      await requireSafeArguments(stdio.executablePath, stdio.args, stdio);
       await mkdir(stdio.workingDir, { recursive: true, mode: 0o700 });
       const transport = new StdioClientTransport({
         command: stdio.executablePath,

@@ -8,8 +8,8 @@ import type { McpServerRow, StdioCommandRow } from './servers.repository.js';
  * Headers and environments often carry tokens, so they are stored encrypted as JSON (the providers' API key
  * pattern) and only ever decrypted to connect or to list their names.
  */
-export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: string }) {
-  const { credentialsKey, dataDir } = deps;
+export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: string; scriptDirs: readonly string[] }) {
+  const { credentialsKey, dataDir, scriptDirs } = deps;
 
   function seal(values: Readonly<Record<string, string>> | null | undefined): string | null {
     if (!values || Object.keys(values).length === 0) return null;
@@ -60,6 +60,7 @@ export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: str
           env: open(server, server.encryptedEnv),
           workingDir: path.join(dataDir, 'mcp', server.id),
           dataDir,
+          scriptDirs,
         },
       };
     },

@@ -29,13 +29,14 @@ export interface ServersServiceDeps {
   readonly pool: ConnectionPool;
   readonly outbound: Pick<OutboundHttp, 'assertAllowed'>;
   readonly dataDir: string;
+  readonly scriptDirs: readonly string[];
 }
 
 const serverNameTaken = (name: string): AppError =>
   conflict(`An MCP server named '${name}' already exists in this tenant`);
 
 export function createServersService(deps: ServersServiceDeps) {
-  const { db, servers, tools, secrets, pool, outbound, dataDir } = deps;
+  const { db, servers, tools, secrets, pool, outbound, dataDir, scriptDirs } = deps;
 
   async function findServer(actor: Actor, serverId: string): Promise<McpServerRow> {
     const server = await servers.findServer(db, actor.tenantId, serverId);
@@ -78,7 +79,7 @@ export function createServersService(deps: ServersServiceDeps) {
         throw field('env', `may not set '${denied}': it changes how programs load or overrides what Parley sets`);
       }
       const command = await findCommand(configuration.stdioCommandId);
-      await requireSafeArguments(command.executablePath, configuration.args, dataDir);
+      await requireSafeArguments(command.executablePath, configuration.args, { dataDir, scriptDirs });
       return;
     }
     if (!configuration.url) throw field('url', `is required for a ${configuration.transport} server`);

@@ -9,9 +9,12 @@ import { createLruCache } from '../../platform/lru-cache.js';
  * 33-character argument, doubling with each character, and held the event loop, so every tenant's requests
  * waited. The tool's server checks its own patterns; Parley still checks types, required fields and bounds.
  */
-const patternsLeftToTheServer: NonNullable<NonNullable<Options['code']>['regExp']> = Object.assign(() => ({ test: () => true }), {
-  code: 'patternsLeftToTheServer',
-});
+const patternsLeftToTheServer: NonNullable<NonNullable<Options['code']>['regExp']> = Object.assign(
+  () => ({ test: () => true }),
+  {
+    code: 'patternsLeftToTheServer',
+  },
+);
 
 /**
  * Checks a call's arguments against the JSON schema the server published, before anything is sent: a

@@ -166,7 +166,7 @@ function AddCommandForm() {
           checked={allowInterpreter}
           onChange={(event) => setAllowInterpreter(event.target.checked)}
         />
-        It is an interpreter (node, python…) and may run any script it is given
+        It is an interpreter (node, python…): it may run scripts from the server's MCP_SCRIPT_DIRS
       </label>
       {add.error !== null && <ErrorNotice error={add.error} />}
       <div className="row form-actions">
