@@ -112,7 +112,7 @@ describe('chat attachments', () => {
       });
     });
 
-    it('refuses a file chat cannot use with 415 and one over the limit with 413', async () => {
+    it('refuses a file chat cannot use with 415, one over the limit with 413 and an empty one with 400', async () => {
       const executable = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(2000, 0)]);
       const unsupported = await upload(admin, executable, 'setup.exe');
       expect(unsupported.statusCode).toBe(415);
@@ -120,6 +120,10 @@ describe('chat attachments', () => {
 
       const tooBig = await upload(admin, Buffer.alloc(uploadMaxBytes + 1, 0x61), 'big.txt');
       expect(tooBig.statusCode).toBe(413);
+
+      const empty = await upload(admin, Buffer.alloc(0), 'notes.txt');
+      expect(empty.statusCode).toBe(400);
+      expect(empty.json().detail).toBe('The file is empty; check that it was saved, and upload it again');
     });
 
     it('serves the bytes as a download with the detected type, and deletes them', async () => {

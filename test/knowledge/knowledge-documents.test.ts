@@ -108,6 +108,14 @@ describe('knowledge documents', () => {
     expect(filesUnder(t.config.filesDir)).toHaveLength(before);
   });
 
+  it('says an empty file is empty, and keeps nothing of it', async () => {
+    const before = filesUnder(t.config.filesDir).length;
+    const response = await uploadDocument(t.app, admin, sourceId, Buffer.alloc(0), { filename: 'notes.txt' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().detail).toBe('The file is empty; check that it was saved, and upload it again');
+    expect(filesUnder(t.config.filesDir)).toHaveLength(before);
+  });
+
   it('keeps the file name only as a label: ../../x is titled x and stored by id', async () => {
     const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Path traversal check text.\n'), {
       filename: '../../x',

@@ -61,10 +61,18 @@ export function uploadReader(request: FastifyRequest, maxBytes: number): () => P
   };
 }
 
-/** Streams the upload's file into storage; a body that breaks off or is over the limit is a 4xx. */
-export function storeUpload(storage: FileStorage, upload: Upload, maxBytes: number): Promise<StoredFile> {
-  return storage.write(upload.content, { maxBytes }).catch((error: unknown) => {
+/**
+ * Streams the upload's file into storage; a body that breaks off or is over the limit is a 4xx, and so is an
+ * empty file (whose type would otherwise be refused with a list of formats it may well be in).
+ */
+export async function storeUpload(storage: FileStorage, upload: Upload, maxBytes: number): Promise<StoredFile> {
+  const stored = await storage.write(upload.content, { maxBytes }).catch((error: unknown) => {
     throw toUploadError(error, maxBytes);
+  });
+  if (stored.byteSize > 0) return stored;
+  await storage.remove(stored.key);
+  throw new AppError('validation_failed', 'The file is empty; check that it was saved, and upload it again', {
+    fields: [{ field: uploadFieldName, message: 'is empty' }],
   });
 }
 
