@@ -42,6 +42,37 @@ describe('embedder registry', () => {
     expect(server.callCount() - probes).toBe(3);
   });
 
+  it('stops a batch the provider does not answer in time, with a sentence the job retries', async () => {
+    const hanging = await startFakeEmbeddingsServer(384);
+    const patient = createEmbedderRegistry({ config: { providers: {} }, callTimeoutMs: 300 });
+    try {
+      const embedder = await patient.resolve('slow:my-embedder', [compatible('slow', hanging.baseUrl)]);
+      // The width probe (one text) is answered; batches are held until the server closes.
+      hanging.beforeAnswer = (inputs) => (inputs.length > 1 ? new Promise(() => undefined) : undefined);
+      const error = await appErrorOf(embedder.embed(['first text', 'second text']));
+      expect(error.code).toBe('model_timeout');
+      expect(error.status).toBe(504);
+      expect(error.message).toBe(
+        "Embedding model 'slow:my-embedder' did not answer within 300 ms; check that its provider is running",
+      );
+    } finally {
+      await hanging.close();
+    }
+  });
+
+  it('refuses an answer with fewer vectors than texts, finally', async () => {
+    const short = await startFakeEmbeddingsServer(384);
+    try {
+      const embedder = await registry.resolve('short:my-embedder', [compatible('short', short.baseUrl)]);
+      short.beforeAnswer = () => 'short';
+      const error = await appErrorOf(embedder.embed(Array.from({ length: 12 }, (_, index) => `text ${index}`)));
+      expect(error.status).toBe(422);
+      expect(error.message).toMatch(/^Embedding model 'short:my-embedder' returned 1 vectors for 12 texts;/);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('knows the width of well-known models without asking', async () => {
     const before = server.callCount();
     const embedder = await registry.resolve('local:nomic-embed-text:latest', [compatible('local', server.baseUrl)]);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { sendJson, startFakeHttpServer, type RunningFakeServer } from '../fakes/fake-http-server.js';
 
+type FakeAnswer = 'fail' | 'short' | undefined;
+
 export interface FakeEmbeddingsServer {
   /** `{url}/v1`, what an OpenAI-compatible client takes as its base URL. */
   readonly baseUrl: string;
@@ -10,9 +12,9 @@ export interface FakeEmbeddingsServer {
   failing: boolean;
   /**
    * Called with each request's texts before it is answered: it may wait (holding an indexing job
-   * mid-way) or return 'fail' to answer that one request 500.
+   * mid-way), return 'fail' to answer that one request 500, or 'short' to answer it one vector only.
    */
-  beforeAnswer: ((inputs: readonly string[]) => Promise<'fail' | undefined> | 'fail' | undefined) | undefined;
+  beforeAnswer: ((inputs: readonly string[]) => Promise<FakeAnswer> | FakeAnswer) | undefined;
   close(): Promise<void>;
 }
 
@@ -42,12 +44,17 @@ export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeE
     calls += 1;
     const body = request.body as { model: string; input: string | string[] };
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
-    if (state.failing || (await state.beforeAnswer?.(inputs)) === 'fail') {
+    const answer = await state.beforeAnswer?.(inputs);
+    if (state.failing || answer === 'fail') {
       return sendJson(response, 500, { error: { message: 'The server had an error', type: 'server_error' } });
     }
     return sendJson(response, 200, {
       object: 'list',
-      data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: vectorOf(text, dimensions) })),
+      data: (answer === 'short' ? inputs.slice(0, 1) : inputs).map((text, index) => ({
+        object: 'embedding',
+        index,
+        embedding: vectorOf(text, dimensions),
+      })),
       model: body.model,
       usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
     });

@@ -23,10 +23,15 @@ export interface EmbedderRegistryDeps {
   readonly config: Pick<Config, 'providers'>;
   /** How the server-wide providers' SDKs reach them (platform/outbound/pooled-http.ts); absent, the SDK's own fetch. */
   readonly providerFetch?: FetchFunction | undefined;
+  /** How long one embeddings request may take (60 s unless a test says otherwise). */
+  readonly callTimeoutMs?: number;
 }
+
+const defaultCallTimeoutMs = 60_000;
 
 export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegistry {
   const serverEntries = serverProviderEntries(deps.config.providers, deps.providerFetch);
+  const callTimeoutMs = deps.callTimeoutMs ?? defaultCallTimeoutMs;
   const offline = createEmbedder(offlineModelRef, createOfflineEmbeddingModel(), offlineEmbeddingDimensions);
   /** Measured widths of models not in the table, by provider configuration and model id. */
   const measuredDimensions = createLruCache<Promise<number>>(256);
@@ -73,7 +78,7 @@ export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegi
           `Embedding model '${modelRef}' returns ${dimensions}-dimensional vectors; supported sizes are ${embeddingDimensions.join(', ')}`,
         );
       }
-      return createEmbedder(modelRef, model, dimensions, providerOptions);
+      return createEmbedder(modelRef, model, dimensions, { providerOptions, callTimeoutMs });
     },
   };
 }
@@ -82,21 +87,50 @@ export function createEmbedder(
   modelRef: string,
   model: EmbeddingModelV3,
   dimensions: number,
-  providerOptions?: SharedV3ProviderOptions,
+  options: { providerOptions?: SharedV3ProviderOptions | undefined; callTimeoutMs?: number } = {},
 ): Embedder {
+  const { providerOptions, callTimeoutMs = defaultCallTimeoutMs } = options;
+  /**
+   * One batch, bounded in time: a provider that accepted the connection and never answered left a
+   * document `processing` until the job queue's own expiry, 15 minutes later. Too few vectors is the
+   * provider's fault, final; a timeout may pass, so it is a 504 the ingestion job retries.
+   */
+  async function embedBatch(values: string[], signal: AbortSignal | undefined): Promise<number[][]> {
+    const deadline = AbortSignal.timeout(callTimeoutMs);
+    let embeddings: number[][];
+    try {
+      ({ embeddings } = await embedMany({
+        model,
+        values,
+        maxRetries,
+        abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+        ...(providerOptions && { providerOptions }),
+      }));
+    } catch (error) {
+      if (!deadline.aborted || signal?.aborted) throw error;
+      throw new AppError(
+        'model_timeout',
+        `Embedding model '${modelRef}' did not answer within ${callTimeoutMs >= 1000 ? `${Math.round(callTimeoutMs / 1000)} s` : `${callTimeoutMs} ms`}; check that its provider is running`,
+        {},
+        { cause: error },
+      );
+    }
+    if (embeddings.length !== values.length) {
+      throw new AppError(
+        'unprocessable',
+        `Embedding model '${modelRef}' returned ${embeddings.length} vectors for ${values.length} texts; check that it is an embedding model and that its provider answers as OpenAI's API does`,
+      );
+    }
+    return embeddings;
+  }
+
   return {
     modelRef,
     dimensions,
     async embed(texts, signal) {
       const vectors: number[][] = [];
       for (let start = 0; start < texts.length; start += embeddingBatchSize) {
-        const { embeddings } = await embedMany({
-          model,
-          values: texts.slice(start, start + embeddingBatchSize),
-          maxRetries,
-          ...(signal && { abortSignal: signal }),
-          ...(providerOptions && { providerOptions }),
-        });
+        const embeddings = await embedBatch(texts.slice(start, start + embeddingBatchSize), signal);
         for (const embedding of embeddings) {
           if (embedding.length !== dimensions) {
             throw new AppError(
