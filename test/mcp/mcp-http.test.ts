@@ -233,4 +233,19 @@ describe('MCP servers over HTTP without an allow-list', () => {
       expect(response.statusCode, url).toBe(400);
     }
   });
+
+  it('refuses headers the MCP client sets itself, naming the header', async () => {
+    for (const name of ['Transfer-Encoding', 'content-length', 'Host', 'Connection']) {
+      const response = await createServer(testApp.app, admin, {
+        name: 'framing',
+        transport: 'streamable-http',
+        url: 'https://mcp.example.com/mcp',
+        headers: { [name]: 'chunked' },
+      });
+      expect(response.statusCode, name).toBe(400);
+      expect(response.json<{ errors: { field: string; message: string }[] }>().errors).toEqual([
+        { field: `headers.${name}`, message: 'is set by the MCP client itself and cannot be given' },
+      ]);
+    }
+  });
 });

@@ -42,6 +42,14 @@ const serverName = z
   .max(100)
   .regex(/^[\w .-]+$/, 'use letters, digits, spaces, dots, dashes and underscores');
 const serverUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+/**
+ * Headers the HTTP client sets itself from the request it sends (framing, routing, the connection): one
+ * given here made every later sync fail with "invalid transfer-encoding header".
+ */
+const transportHeaders = new Set([
+  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
+  'proxy-connection', 'expect', 'content-type', 'accept',
+]); // prettier-ignore
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'is not a valid HTTP header name');
 const headers = z
   .record(
@@ -51,7 +59,17 @@ const headers = z
       .max(8192)
       .regex(/^[^\r\n]*$/, 'must not contain line breaks'),
   )
-  .refine((value) => Object.keys(value).length <= 30, 'at most 30 headers');
+  .refine((value) => Object.keys(value).length <= 30, 'at most 30 headers')
+  .superRefine((value, context) => {
+    for (const name of Object.keys(value)) {
+      if (!transportHeaders.has(name.toLowerCase())) continue;
+      context.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'is set by the MCP client itself and cannot be given',
+      });
+    }
+  });
 const args = z
   .array(
     z
