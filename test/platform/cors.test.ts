@@ -43,6 +43,15 @@ describe('CORS with CORS_ORIGINS set', () => {
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('answers an OPTIONS that is not a preflight with the allowed methods, not a plain-text 400', async () => {
+    for (const headers of [{}, { origin: strangerOrigin }]) {
+      const response = await t.app.inject({ method: 'OPTIONS', url: '/v1/projects', headers });
+      expect(response.statusCode, JSON.stringify(headers)).toBe(204);
+      expect(String(response.headers['access-control-allow-methods'])).toContain('POST');
+      expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    }
+  });
+
   it('marks actual responses for allowed origins only, exposing the request id and retry-after', async () => {
     const allowed = await t.app.inject({ method: 'GET', url: '/v1/auth/status', headers: { origin: consoleOrigin } });
     expect(allowed.statusCode).toBe(200);
