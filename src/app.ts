@@ -25,7 +25,7 @@ import {
 import { AppError } from './platform/errors.js';
 import { answerClientError } from './platform/http/client-errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
-import { refuseUnstorableInput } from './platform/http/unstorable-input-guard.js';
+import { refuseEncodedBody, refuseUnstorableInput } from './platform/http/unstorable-input-guard.js';
 import { registerWebConsole } from './platform/http/web-console.js';
 import { registerPublicPluginRoutes, requireDeclaredAccess } from './platform/http/route-access.js';
 import type { App } from './platform/http/types.js';
@@ -160,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   });
 
+  app.addHook('preParsing', refuseEncodedBody);
   app.addHook('preValidation', refuseUnstorableInput);
 
   app.get('/openapi.json', {

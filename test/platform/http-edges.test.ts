@@ -61,6 +61,28 @@ describe('HTTP edges', () => {
     expect(text.statusCode).toBe(415);
   });
 
+  it('refuses a compressed body with 415 saying so, and reads an identity one', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const body = JSON.stringify({ email: 'a@example.test', password: 'not the password' });
+    const gzipped = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(body),
+    });
+    expect(gzipped.statusCode).toBe(415);
+    expect(gzipped.json().detail).toBe(
+      "Request bodies are not decompressed: send the body without Content-Encoding ('gzip' was given)",
+    );
+    const identity = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+      payload: body,
+    });
+    expect(identity.statusCode).toBe(401);
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(response.statusCode).toBe(404);
