@@ -108,6 +108,28 @@ describe('knowledge documents', () => {
     expect(filesUnder(t.config.filesDir)).toHaveLength(before);
   });
 
+  it('refuses a second file in the form instead of dropping it, and keeps neither', async () => {
+    const before = filesUnder(t.config.filesDir).length;
+    const first = multipartBody(Buffer.from('The first file.\n'), { filename: 'first.txt' });
+    const boundary = first.headers['content-type']!.split('boundary=')[1]!;
+    const second =
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="second.txt"\r\n` +
+      `Content-Type: text/plain\r\n\r\nThe second file.\r\n--${boundary}--\r\n`;
+    const payload = Buffer.concat([
+      first.payload.subarray(0, first.payload.length - `--${boundary}--\r\n`.length),
+      Buffer.from(second),
+    ]);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: documentsUrl(sourceId),
+      headers: { ...admin.headers, ...first.headers },
+      payload,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().detail).toBe("Send one file, in a field named 'file', and nothing else");
+    expect(filesUnder(t.config.filesDir)).toHaveLength(before);
+  });
+
   it('says an empty file is empty, and keeps nothing of it', async () => {
     const before = filesUnder(t.config.filesDir).length;
     const response = await uploadDocument(t.app, admin, sourceId, Buffer.alloc(0), { filename: 'notes.txt' });

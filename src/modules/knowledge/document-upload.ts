@@ -9,12 +9,17 @@ import type { FileStorage, StoredFile } from '../../platform/storage/index.js';
 export interface Upload {
   readonly filename: string | undefined;
   readonly content: NodeJS.ReadableStream;
+  /** Reads the rest of the form once the file is stored: a second file is refused, not dropped unread. */
+  readonly finish: () => Promise<void>;
 }
 
 /** Room for the multipart boundaries and part headers around the file itself. */
 const multipartOverheadBytes = 64 * 1024;
 
 export const uploadFieldName = 'file';
+
+const oneFileOnly = () =>
+  new AppError('validation_failed', `Send one file, in a field named '${uploadFieldName}', and nothing else`);
 
 const tooLarge = (maxBytes: number) =>
   new AppError('payload_too_large', `The file is larger than the ${formatBytes(maxBytes)} this server accepts`);
@@ -43,11 +48,17 @@ export function uploadReader(request: FastifyRequest, maxBytes: number): () => P
       );
     }
     // One byte over the limit reaches storage, which then refuses the file (a truncated file must never pass).
-    const part: MultipartFile | undefined = await request
-      .file({ limits: { fileSize: maxBytes + 1, files: 1, fields: 10, fieldSize: 1024, parts: 12 } })
-      .catch((error: unknown) => {
-        throw toUploadError(error, maxBytes);
-      });
+    const files = request.files({
+      limits: { fileSize: maxBytes + 1, files: 1, fields: 10, fieldSize: 1024, parts: 12 },
+    });
+    const next = (): Promise<MultipartFile | undefined> =>
+      files.next().then(
+        (result) => (result.done ? undefined : result.value),
+        (error: unknown) => {
+          throw toUploadError(error, maxBytes);
+        },
+      );
+    const part = await next();
     if (!part)
       throw new AppError('validation_failed', `The form has no file; send it in a field named '${uploadFieldName}'`);
     if (part.fieldname !== uploadFieldName) {
@@ -57,7 +68,13 @@ export function uploadReader(request: FastifyRequest, maxBytes: number): () => P
         `The file was sent in a field named '${part.fieldname.slice(0, 100)}'; send it in a field named '${uploadFieldName}'`,
       );
     }
-    return { filename: part.filename, content: part.file };
+    const finish = async () => {
+      const another = await next();
+      if (!another) return;
+      another.file.resume();
+      throw oneFileOnly();
+    };
+    return { filename: part.filename, content: part.file, finish };
   };
 }
 
@@ -69,11 +86,18 @@ export async function storeUpload(storage: FileStorage, upload: Upload, maxBytes
   const stored = await storage.write(upload.content, { maxBytes }).catch((error: unknown) => {
     throw toUploadError(error, maxBytes);
   });
-  if (stored.byteSize > 0) return stored;
-  await storage.remove(stored.key);
-  throw new AppError('validation_failed', 'The file is empty; check that it was saved, and upload it again', {
-    fields: [{ field: uploadFieldName, message: 'is empty' }],
-  });
+  try {
+    await upload.finish();
+    if (stored.byteSize === 0) {
+      throw new AppError('validation_failed', 'The file is empty; check that it was saved, and upload it again', {
+        fields: [{ field: uploadFieldName, message: 'is empty' }],
+      });
+    }
+    return stored;
+  } catch (error) {
+    await storage.remove(stored.key);
+    throw error;
+  }
 }
 
 /** Errors of the multipart reader (busboy and @fastify/multipart) as sentences; unknown ones pass through. */
@@ -86,10 +110,7 @@ export function toUploadError(error: unknown, maxBytes: number): unknown {
     case 'FST_FILES_LIMIT':
     case 'FST_PARTS_LIMIT':
     case 'FST_FIELDS_LIMIT':
-      return new AppError(
-        'validation_failed',
-        `Send one file, in a field named '${uploadFieldName}', and nothing else`,
-      );
+      return oneFileOnly();
     case 'FST_MP_PREMATURE_CLOSE':
       return new AppError('malformed_request', 'The upload ended before the file was complete; send it again');
     case 'FST_PROTO_VIOLATION':
