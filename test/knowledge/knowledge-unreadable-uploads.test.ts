@@ -7,11 +7,11 @@ import { documentIndexRows } from './index-state.js';
 import { createSource, uploadDocument, waitForDocument, type DocumentView } from './knowledge-setup.js';
 
 /**
- * With 1 MB uploads the ingestion job lets a DOCX expand to 100 MB (its floor); the bombs below are
- * ~110 KB on the wire.
+ * With 1 MB uploads the ingestion job lets a DOCX expand to 16 MB (16 times the upload limit, and the
+ * 16 MB a 512 MB parse worker takes); the bombs below are ~30 KB on the wire.
  */
 const uploadMaxBytes = 1024 * 1024;
-const expandedMaxMb = 100;
+const expandedMaxMb = 16;
 
 /** A Word package whose document part is `megabytes` of zeros, deflated to about a thousandth of that. */
 function zipBomb(megabytes: number): Uint8Array {
@@ -71,7 +71,7 @@ describe('uploads that cannot be read end failed, with a reason a person can act
     const failed = await uploadThenFail(bomb, 'report.docx');
     expect(failed.mediaType).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
     expect(failed.errorMessage).toBe(
-      `The DOCX expands to more than ${expandedMaxMb} MB; it was refused as a possible zip bomb`,
+      `The DOCX expands to more than ${expandedMaxMb} MB, more than this server parses; split it into smaller files (or it is a zip bomb)`,
     );
   });
 

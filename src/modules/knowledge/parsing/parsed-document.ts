@@ -37,8 +37,13 @@ export function parseLimitsOf(config: {
   return {
     timeoutMs: config.parseTimeoutMs,
     maxMemoryMb: config.parseMaxMemoryMb,
-    // Office XML compresses ~10:1; more than that from an upload within the limit is refused as a zip bomb.
-    maxUncompressedBytes: Math.min(Math.max(16 * config.uploadMaxBytes, 100 * 1024 * 1024), 2 * 1024 ** 3),
+    // Office XML compresses ~10:1, so more than that from an upload within the limit is a zip bomb. And
+    // the parser holds the XML as a tree several times its size: a 688 KB DOCX whose XML was one 90 MB run
+    // of text ran the worker out of memory in a way that took the whole process down (V8 failed the
+    // allocation before the worker's heap-limit handler could stop only the worker). One 30 MB run still
+    // needed more than 512 MB, refused cleanly. So the XML may not be larger than a thirty-second of the
+    // worker's heap: 16 MB with the default 512 MB, hundreds of pages of a real document.
+    maxUncompressedBytes: Math.min(16 * config.uploadMaxBytes, (config.parseMaxMemoryMb * 1024 * 1024) / 32),
     maxCharacters: config.parseMaxCharacters,
   };
 }

@@ -12,7 +12,7 @@ const maxEntries = 10_000;
 export async function assertSafeDocxZip(file: Buffer, maxUncompressedBytes: number): Promise<void> {
   const tooLarge = () =>
     new ParseFailure(
-      `The DOCX expands to more than ${formatMegabytes(maxUncompressedBytes)}; it was refused as a possible zip bomb`,
+      `The DOCX expands to more than ${formatMegabytes(maxUncompressedBytes)}, more than this server parses; split it into smaller files (or it is a zip bomb)`,
     );
   let zip: yauzl.ZipFile;
   try {
