@@ -25,7 +25,8 @@ import {
 import { AppError } from './platform/errors.js';
 import { answerClientError } from './platform/http/client-errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
-import { refuseEncodedBody, refuseUnstorableInput } from './platform/http/unstorable-input-guard.js';
+import { refuseEncodedBody } from './platform/http/encoded-body-guard.js';
+import { refuseUnstorableInput } from './platform/http/unstorable-input-guard.js';
 import { registerWebConsole } from './platform/http/web-console.js';
 import { registerPublicPluginRoutes, requireDeclaredAccess } from './platform/http/route-access.js';
 import type { App } from './platform/http/types.js';

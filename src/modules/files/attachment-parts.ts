@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { AttachmentPart } from '../../ai/model-call.js';
-import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import type { FileStorage } from '../../platform/storage/index.js';
-import { parseDocument, parseLimitsOf } from '../knowledge/parsing/index.js';
+import { parseDocument, parseLimitsOf, type ParseSettings } from '../knowledge/parsing/index.js';
 import { attachmentKindOf, documentTypeOf } from './attachment-type.js';
 import type { FileRow, FilesRepository } from './files.repository.js';
 import type { Transcription } from './transcription.js';
@@ -14,7 +13,7 @@ export const attachmentTextMaxChars = 40_000;
 
 export interface AttachmentTextDeps {
   readonly storage: FileStorage;
-  readonly config: Pick<Config, 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters'>;
+  readonly config: ParseSettings;
   readonly transcription: Transcription;
 }
 

@@ -1,6 +1,6 @@
 import type { Actor } from '../../access/actor.js';
 import { canModifyOwned, canViewOwned } from '../../access/owned-resources.js';
-import type { Config } from '../../config.js';
+import type { ParseSettings } from '../knowledge/parsing/index.js';
 import type { Database } from '../../platform/db/client.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
@@ -19,7 +19,7 @@ export interface FilesServiceDeps {
   readonly db: Database;
   readonly repository: FilesRepository;
   readonly storage: FileStorage;
-  readonly config: Pick<Config, 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters'>;
+  readonly config: ParseSettings;
   readonly transcription: Transcription;
   readonly modelParts: AttachmentModelParts;
 }

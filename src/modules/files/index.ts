@@ -3,6 +3,7 @@ import fastifyMultipart from '@fastify/multipart';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { TenantProviderConfig } from '../../ai/model-types.js';
 import type { Config } from '../../config.js';
+import type { ParseSettings } from '../knowledge/parsing/index.js';
 import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { FileStorage } from '../../platform/storage/index.js';
@@ -14,10 +15,7 @@ import { createTranscription } from './transcription.js';
 
 export interface FilesModuleDeps {
   readonly db: Database;
-  readonly config: Pick<
-    Config,
-    'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters' | 'providers' | 'transcriptionModel'
-  >;
+  readonly config: ParseSettings & Pick<Config, 'providers' | 'transcriptionModel'>;
   readonly storage: FileStorage;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
   /** How the server-wide providers' SDKs reach them (platform/outbound/pooled-http.ts). */

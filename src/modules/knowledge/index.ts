@@ -2,6 +2,7 @@ import type { EmbedderRegistry } from '../../ai/embeddings/embedder-registry.js'
 import type { RerankerRegistry } from '../../ai/reranking/reranker-registry.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Config } from '../../config.js';
+import type { ParseSettings } from './parsing/index.js';
 import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { JobQueue } from '../../platform/jobs/index.js';
@@ -26,10 +27,7 @@ import { createSourcesService } from './sources.service.js';
 
 export interface KnowledgeModuleDeps {
   readonly db: Database;
-  readonly config: Pick<
-    Config,
-    'defaultEmbeddingModel' | 'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters'
-  >;
+  readonly config: ParseSettings & Pick<Config, 'defaultEmbeddingModel'>;
   readonly logger: Logger;
   readonly jobs: Pick<JobQueue, 'register' | 'send'>;
   readonly storage: FileStorage;

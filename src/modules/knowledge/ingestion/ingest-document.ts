@@ -1,7 +1,6 @@
 import type { EmbedderRegistry } from '../../../ai/embeddings/embedder-registry.js';
 import { parseModelRef } from '../../../ai/model-ref.js';
 import { toModelAppError } from '../../../ai/model-errors.js';
-import type { Config } from '../../../config.js';
 import type { Database } from '../../../platform/db/client.js';
 import { AppError } from '../../../platform/errors.js';
 import type { JobContext, WorkOptions } from '../../../platform/jobs/index.js';
@@ -11,7 +10,7 @@ import type { TenantProviderSource } from '../../chat/model-resolver.js';
 import { cleanTitle } from '../document-title.js';
 import type { DocumentRow } from '../documents.repository.js';
 import type { Chunk, DocumentType, ParsedDocument } from '../parsing/index.js';
-import { documentMediaTypes, parseAndChunkDocument, parseLimitsOf } from '../parsing/index.js';
+import { documentMediaTypes, parseAndChunkDocument, parseLimitsOf, type ParseSettings } from '../parsing/index.js';
 import { insertDocumentChunks, removeDocumentChunks } from '../retrieval/knowledge-index.repository.js';
 import { indexedText, type IndexedChunk } from '../retrieval/knowledge-index.types.js';
 import type { SourceRow, SourcesRepository } from '../sources.repository.js';
@@ -39,7 +38,7 @@ const generationPollMs = 1000;
 export interface DocumentIngestionDeps {
   readonly db: Database;
   readonly logger: Logger;
-  readonly config: Pick<Config, 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters' | 'uploadMaxBytes'>;
+  readonly config: ParseSettings;
   readonly storage: Pick<FileStorage, 'localPath'>;
   readonly embedders: EmbedderRegistry;
   readonly loadTenantProviders: TenantProviderSource;

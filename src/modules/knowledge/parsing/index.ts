@@ -2,7 +2,7 @@
  * Document parsing and chunking for the knowledge base: detect a file's type from its content, parse it
  * in a worker thread into structural blocks, and cut the blocks into heading-aware chunks.
  */
-export type { DocumentType, ParsedBlock, ParsedDocument, ParseLimits } from './parsed-document.js';
+export type { DocumentType, ParsedBlock, ParsedDocument, ParseLimits, ParseSettings } from './parsed-document.js';
 export { parseLimitsOf } from './parsed-document.js';
 export { detectDocumentType, documentMediaTypes } from './detect-document-type.js';
 export { parseAndChunkDocument, parseDocument } from './parse-document.js';

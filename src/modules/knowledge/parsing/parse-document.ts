@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Chunk, ChunkOptions } from './chunking/chunk-document.js';
+import type { ParseRequest } from './parse-protocol.js';
 import { createParseWorkerPool } from './parse-worker-pool.js';
 import type { DocumentType, ParsedDocument, ParseLimits } from './parsed-document.js';
 
@@ -41,11 +42,7 @@ export async function parseDocument(
   limits: ParseLimits,
   signal?: AbortSignal,
 ): Promise<ParsedDocument> {
-  const { document } = await workers.run(
-    { filePath, type, maxUncompressedBytes: limits.maxUncompressedBytes, maxCharacters: limits.maxCharacters },
-    limits,
-    signal,
-  );
+  const { document } = await workers.run(parseRequest(filePath, type, limits), limits, signal);
   return document;
 }
 
@@ -60,8 +57,12 @@ export async function parseAndChunkDocument(
   chunkOptions: ChunkOptions,
   signal?: AbortSignal,
 ): Promise<{ readonly document: ParsedDocument; readonly chunks: Chunk[] }> {
-  const { maxUncompressedBytes, maxCharacters } = limits;
-  const request = { filePath, type, maxUncompressedBytes, maxCharacters, chunkOptions };
+  const request = { ...parseRequest(filePath, type, limits), chunkOptions };
   const { document, chunks = [] } = await workers.run(request, limits, signal);
   return { document, chunks };
+}
+
+/** What the worker needs of the limits; time and memory are the pool's to enforce. */
+function parseRequest(filePath: string, type: DocumentType, limits: ParseLimits): ParseRequest {
+  return { filePath, type, maxUncompressedBytes: limits.maxUncompressedBytes, maxCharacters: limits.maxCharacters };
 }

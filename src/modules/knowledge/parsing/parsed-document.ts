@@ -1,3 +1,5 @@
+import type { Config } from '../../../config.js';
+
 /** The seven formats the knowledge base ingests. */
 export type DocumentType = 'pdf' | 'docx' | 'html' | 'markdown' | 'text' | 'csv' | 'json';
 
@@ -27,13 +29,14 @@ export interface ParseLimits {
   readonly maxCharacters: number;
 }
 
+/** What of the server's configuration bounds parsing an upload. */
+export type ParseSettings = Pick<
+  Config,
+  'uploadMaxBytes' | 'parseTimeoutMs' | 'parseMaxMemoryMb' | 'parseMaxCharacters'
+>;
+
 /** The bounds the server's configuration sets for parsing an upload. */
-export function parseLimitsOf(config: {
-  readonly parseTimeoutMs: number;
-  readonly parseMaxMemoryMb: number;
-  readonly parseMaxCharacters: number;
-  readonly uploadMaxBytes: number;
-}): ParseLimits {
+export function parseLimitsOf(config: ParseSettings): ParseLimits {
   return {
     timeoutMs: config.parseTimeoutMs,
     maxMemoryMb: config.parseMaxMemoryMb,
