@@ -3,6 +3,10 @@
  * searchable, through the real path (multipart upload → pg-boss job → parse in a worker → chunk →
  * offline embeddings → index), on embedded PGlite or, with DATABASE_URL, on PostgreSQL. Then checks
  * that it really is searchable: each probed page's unique access code must come back from that page.
+ * Meanwhile a probe times other requests to the same app, so a stall of the whole server shows.
+ *
+ * `--text-mb N` uploads N MB of generated plain text instead (no pages, no probes of facts): the large
+ * document whose indexing once held an embedded server for seconds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,15 +15,19 @@ import { openDatabase } from '../../src/platform/db/client.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
 import { accessCode, generateLargePdf } from '../../test/fixtures/generate-pdf.js';
 import { fileUpload, startBenchApp, uploadContentType } from './bench-app.js';
+import { describeResponsiveness, startResponsivenessProbe } from './responsiveness-probe.js';
+import { generatedProse } from './synthetic-corpus.js';
 
 const pages = Number(readOption('--pages') ?? 500);
+const textMegabytes = readOption('--text-mb') === undefined ? undefined : Number(readOption('--text-mb'));
 const databaseUrl = process.env.DATABASE_URL;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-ingestion-'));
 
 console.log(
   `# bench:ingestion on ${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'} — node ${process.version}, ${new Date().toISOString()}`,
 );
-console.log(`$ ${databaseUrl ? 'DATABASE_URL=… ' : ''}npm run bench:ingestion -- --pages ${pages}\n`);
+const arguments_ = textMegabytes === undefined ? `--pages ${pages}` : `--text-mb ${textMegabytes}`;
+console.log(`$ ${databaseUrl ? 'DATABASE_URL=… ' : ''}npm run bench:ingestion -- ${arguments_}\n`);
 
 const database = await openDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: path.join(dataDir, 'pglite') });
 await runMigrations(database);
@@ -33,15 +41,20 @@ try {
   });
 
   const generateStart = performance.now();
-  const pdf = Buffer.from(await generateLargePdf(pages));
+  const upload =
+    textMegabytes === undefined
+      ? fileUpload('manual.pdf', 'application/pdf', Buffer.from(await generateLargePdf(pages)))
+      : fileUpload('notes.txt', 'text/plain', Buffer.from(generatedProse(textMegabytes * 1024 * 1024)));
   console.log(
-    `generated a ${pages}-page PDF (${(pdf.length / 1024 / 1024).toFixed(1)} MB) in ${seconds(generateStart)} s`,
+    `generated ${textMegabytes === undefined ? `a ${pages}-page PDF` : 'plain text'} ` +
+      `(${(upload.length / 1024 / 1024).toFixed(1)} MB) in ${seconds(generateStart)} s`,
   );
 
+  const probe = startResponsivenessProbe(bench.app, headers);
   const uploadStart = performance.now();
   const document = await bench.call<{ id: string }>('POST', `/v1/knowledge-sources/${source.id}/documents`, {
     headers: { ...headers, 'content-type': uploadContentType },
-    payload: fileUpload('manual.pdf', 'application/pdf', pdf),
+    payload: upload,
   });
   let status = { status: 'pending', progress: 0, chunkCount: 0, pageCount: 0, errorMessage: null as string | null };
   while (!['ready', 'failed', 'cancelled'].includes(status.status)) {
@@ -49,8 +62,10 @@ try {
     status = await bench.call('GET', `/v1/knowledge-sources/${source.id}/documents/${document.id}`, { headers });
   }
   const toReady = seconds(uploadStart);
+  console.log(describeResponsiveness(await probe.stop()));
   if (status.status !== 'ready') throw new Error(`the document ended ${status.status}: ${status.errorMessage}`);
   console.log(`upload → ready: ${toReady} s (${status.pageCount} pages, ${status.chunkCount} chunks)`);
+  if (textMegabytes !== undefined) process.exit(0);
 
   const probes = [1, Math.ceil(pages / 4), Math.ceil(pages / 2), pages];
   let found = 0;

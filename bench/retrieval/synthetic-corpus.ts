@@ -123,3 +123,13 @@ function seededRandom(seed: number): () => number {
     return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** About `characters` of the english-like corpus as one plain text, a blank line between paragraphs. */
+export function generatedProse(characters: number): string {
+  const paragraphsNeeded = Math.ceil(characters / 500);
+  const { texts } = syntheticCorpus(paragraphsNeeded, 100, 0);
+  return texts
+    .flatMap((text) => text.paragraphs ?? [])
+    .join('\n\n')
+    .slice(0, characters);
+}
