@@ -169,6 +169,27 @@ describe('knowledge index statistics', () => {
     expect((await statistics(sourceId)).terms['basalt']).toBeUndefined();
   });
 
+  it('lets the event loop run between the statements that write a large document', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    // 450 chunks are three statements. Embedded statements run synchronously and resolve as microtasks,
+    // so without a pause between them an immediate scheduled now would wait for the whole write.
+    const texts = Array.from({ length: 450 }, (_, index) => `Chunk ${index} of a long manual about pumps.`);
+    let immediatesRun = 0;
+    let isWriting = true;
+    const countImmediates = (): void => {
+      if (!isWriting) return;
+      immediatesRun += 1;
+      setImmediate(countImmediates);
+    };
+    const written = indexDocument(tenantId, sourceId, texts);
+    setImmediate(countImmediates);
+    await written;
+    isWriting = false;
+    expect(immediatesRun).toBeGreaterThanOrEqual(2);
+    expect((await statistics(sourceId)).chunkCount).toBe(450);
+  });
+
   it('gives identical scores after a document is removed and indexed again', async () => {
     const tenantId = await createTenant();
     const sourceId = await createSource(tenantId);

@@ -6,6 +6,7 @@ import { AppError } from '../../../platform/errors.js';
 import type { JobContext, WorkOptions } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { FileStorage } from '../../../platform/storage/index.js';
+import { yieldToEventLoop } from '../../../platform/yield-to-event-loop.js';
 import type { TenantProviderSource } from '../../chat/model-resolver.js';
 import { cleanTitle } from '../document-title.js';
 import type { DocumentRow } from '../documents.repository.js';
@@ -168,6 +169,7 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
     }
     const embeddings: number[][] = [];
     for (let start = 0; start < chunks.length; start += embedBatchSize) {
+      await yieldToEventLoop();
       run.signal.throwIfAborted();
       const batch = chunks.slice(start, start + embedBatchSize);
       embeddings.push(...(await embedBatch(source, () => embedder.embed(batch.map(indexedText), run.signal))));

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { embeddingDimensions } from '../../../platform/db/schema/knowledge.js';
 import { newId } from '../../../platform/ids.js';
+import { yieldToEventLoop } from '../../../platform/yield-to-event-loop.js';
 import { indexedText, type IndexedChunk } from './knowledge-index.types.js';
 
 export type { IndexedChunk } from './knowledge-index.types.js';
@@ -40,6 +41,9 @@ export async function insertDocumentChunks(tx: Executor, input: InsertDocumentCh
   let chunkCount = 0;
   let termCount = 0;
   for (let start = 0; start < chunks.length; start += chunksPerStatement) {
+    // Each statement holds an embedded server's event loop while it runs (~1 s for 200 chunks): let
+    // what waits run between them.
+    await yieldToEventLoop();
     const batch = chunks.slice(start, start + chunksPerStatement).map((chunk) => ({
       id: newId(),
       position: chunk.position,
