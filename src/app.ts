@@ -25,6 +25,7 @@ import {
 import { AppError } from './platform/errors.js';
 import { answerClientError } from './platform/http/client-errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
+import { registerJsonBodyParser } from './platform/http/json-body-parser.js';
 import { refuseEncodedBody } from './platform/http/encoded-body-guard.js';
 import { refuseUnstorableInput } from './platform/http/unstorable-input-guard.js';
 import { registerWebConsole } from './platform/http/web-console.js';
@@ -96,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerErrorHandler(app);
   // The API speaks JSON only; anything else is a clear 415 instead of a confusing validation error.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   app.decorateRequest('actor', null);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -21,6 +21,30 @@ describe('HTTP edges', () => {
     expect(response.json()).toMatchObject({ code: 'malformed_request', detail: 'The request body is not valid JSON' });
   });
 
+  it('takes a DELETE whose client sent a JSON content type and no body, and still refuses an empty POST', async () => {
+    const register = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: { email: `delete-${Date.now()}@example.test`, password: 'a long enough password' },
+    });
+    expect(register.statusCode, register.body).toBe(201);
+    const headers = { authorization: `Bearer ${register.json().accessToken}`, 'content-type': 'application/json' };
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/projects',
+      headers,
+      payload: { name: 'Short-lived' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/projects/${created.json().id}`, headers });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+
+    const emptyPost = await t.app.inject({ method: 'POST', url: '/v1/projects', headers, payload: '' });
+    expect(emptyPost.statusCode).toBe(400);
+    expect(emptyPost.json()).toMatchObject({ detail: 'The request body is empty; send a JSON object' });
+  });
+
   it('answers an oversized body with 413', async () => {
     const response = await t.app.inject({
       method: 'POST',
