@@ -185,6 +185,9 @@ describe('users', () => {
     expect((await as(adminA).get('/v1/users?limit=0')).statusCode).toBe(400);
     expect((await as(adminA).get('/v1/users?limit=101')).statusCode).toBe(400);
     expect((await as(adminA).get('/v1/users?cursor=garbage')).statusCode).toBe(400);
+    const misspelt = await as(adminA).get('/v1/users?limt=5');
+    expect(misspelt.statusCode).toBe(400);
+    expect(misspelt.body).toContain('limt');
     const forged = Buffer.from(JSON.stringify(['2026-02-31 10:00:00+00', randomUUID()])).toString('base64url');
     expect((await as(adminA).get(`/v1/users?cursor=${forged}`)).statusCode).toBe(400);
   });

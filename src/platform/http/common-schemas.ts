@@ -16,9 +16,12 @@ const cursorSchema = z
     return cursor;
   });
 
-/** `?limit=1..100` (default 20) and the opaque `?cursor` from the previous page's `nextCursor`. */
+/**
+ * `?limit=1..100` (default 20) and the opaque `?cursor` from the previous page's `nextCursor`. Strict,
+ * like every other list's query, so a misspelt parameter (`?limt=5`) is named instead of ignored.
+ */
 export const pageQuery = z
-  .object({
+  .strictObject({
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: cursorSchema.optional(),
   })
