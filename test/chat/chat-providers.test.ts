@@ -260,7 +260,11 @@ describe('chat through provider fakes', () => {
     const streamed = uiMessageParts(
       (await send(conversation.id, 'Same', { ...headers, accept: 'text/event-stream' })).body,
     );
-    expect(streamed.parts[0]).toMatchObject({ type: 'start', messageId: ids[0] });
+    expect(streamed.parts[0]).toMatchObject({
+      type: 'start',
+      messageId: ids[0],
+      messageMetadata: { model: 'openai:gpt-4o-mini' },
+    });
     expect(
       streamed.parts
         .filter((part) => part.type === 'text-delta')

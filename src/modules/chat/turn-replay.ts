@@ -20,7 +20,10 @@ export interface TurnReplayDeps {
  * another node): the stored messages, once the reply has left `streaming`, told as the same events.
  */
 export async function replayStoredTurn(deps: TurnReplayDeps, key: IdempotencyKeyRow): Promise<ChatTurnHandle> {
-  const user = await deps.repository.findMessage(deps.db, key.tenantId, key.userMessageId);
+  const [user, assistantAtStart] = await Promise.all([
+    deps.repository.findMessage(deps.db, key.tenantId, key.userMessageId),
+    deps.repository.findMessage(deps.db, key.tenantId, key.assistantMessageId),
+  ]);
   if (!user) throw notFound('Conversation', key.conversationId);
   const userMessage = presentMessage(user);
   const channel = createTurnChannel();
@@ -29,11 +32,12 @@ export async function replayStoredTurn(deps: TurnReplayDeps, key: IdempotencyKey
     conversationId: key.conversationId,
     userMessage,
     assistantMessageId: key.assistantMessageId,
-    model: '',
+    // The reply's row names its model from the moment the turn was stored.
+    model: assistantAtStart?.model ?? '',
   });
   const outcome = deps.background.track(
     'chat-turn-replay',
-    waitForReply(deps, key).then((assistant): ChatTurnOutcome => {
+    waitForReply(deps, key, assistantAtStart).then((assistant): ChatTurnOutcome => {
       const assistantMessage = presentMessage(assistant ?? deletedReply(user, key.assistantMessageId));
       if (assistantMessage.reasoning) channel.emit({ type: 'reasoning-delta', delta: assistantMessage.reasoning });
       if (assistantMessage.content) channel.emit({ type: 'text-delta', delta: assistantMessage.content });
@@ -52,12 +56,17 @@ export async function replayStoredTurn(deps: TurnReplayDeps, key: IdempotencyKey
   };
 }
 
-async function waitForReply(deps: TurnReplayDeps, key: IdempotencyKeyRow): Promise<MessageRow | undefined> {
+async function waitForReply(
+  deps: TurnReplayDeps,
+  key: IdempotencyKeyRow,
+  firstRead: MessageRow | undefined,
+): Promise<MessageRow | undefined> {
   const deadline = Date.now() + deps.maxWaitMs;
+  let assistant = firstRead;
   for (;;) {
-    const assistant = await deps.repository.findMessage(deps.db, key.tenantId, key.assistantMessageId);
     if (!assistant || assistant.status !== 'streaming' || Date.now() >= deadline) return assistant;
     await sleep(deps.pollIntervalMs);
+    assistant = await deps.repository.findMessage(deps.db, key.tenantId, key.assistantMessageId);
   }
 }
 
