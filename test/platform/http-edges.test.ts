@@ -45,6 +45,23 @@ describe('HTTP edges', () => {
     expect(emptyPost.json()).toMatchObject({ detail: 'The request body is empty; send a JSON object' });
   });
 
+  it('names a __proto__ or constructor.prototype key when it refuses a body for one', async () => {
+    for (const payload of [
+      '{"email":"a@example.test","__proto__":{"isAdmin":true}}',
+      '{"constructor":{"prototype":{}}}',
+    ]) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'malformed_request' });
+      expect(response.json().detail).toContain('__proto__');
+    }
+  });
+
   it('answers an oversized body with 413', async () => {
     const response = await t.app.inject({
       method: 'POST',

@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
 
 /**
- * JSON bodies as Fastify parses them (prototype poisoning refused), except that a DELETE may carry
- * `Content-Type: application/json` with no body. Several HTTP clients send that header on every
- * request, and no delete here takes a body, so Fastify's "body cannot be empty" only broke them.
- * Any other method with an empty JSON body is still refused, with a sentence (error-handler.ts).
+ * JSON bodies as Fastify parses them (prototype poisoning refused), except that:
+ * - a DELETE may carry `Content-Type: application/json` with no body. Several HTTP clients send that
+ *   header on every request, and no delete here takes a body, so Fastify's "body cannot be empty" only
+ *   broke them. Any other method with an empty JSON body is still refused, with a sentence
+ *   (error-handler.ts);
+ * - a body refused for a `__proto__` or `constructor.prototype` key says so, where Fastify's answer
+ *   was "not valid JSON" for a body that is.
  */
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -15,6 +19,27 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    void parseJson(request, text, done);
+    void parseJson(request, text, (error, value) => {
+      if (error && isValidJson(text)) {
+        done(
+          new AppError(
+            'malformed_request',
+            'The request body has a key named __proto__, or constructor holding prototype, which this API refuses; rename or remove it',
+          ),
+        );
+        return;
+      }
+      done(error, value);
+    });
   });
+}
+
+/** Only on the error path: valid JSON that the parser refused was refused for a poisoning key. */
+function isValidJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
