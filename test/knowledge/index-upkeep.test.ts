@@ -1,8 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createIndexUpkeep, indexUpkeepJobName } from '../../src/modules/knowledge/ingestion/index-upkeep.js';
+import { createIndexWriter } from '../../src/modules/knowledge/ingestion/index-writer.js';
+import { createIndexWritesRepository } from '../../src/modules/knowledge/retrieval/index-writes.repository.js';
+import { createLogger } from '../../src/platform/logger.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
 import { createSource, uploadAccepted, waitForDocument } from './knowledge-setup.js';
+
+const logger = createLogger({ level: 'silent' });
 
 interface TableState {
   readonly pages: number;
@@ -32,7 +37,8 @@ describe('the knowledge index upkeep', () => {
     expect(queued.rows[0]).toEqual({ jobs: 1 });
 
     // What the job runs; its 10 s settling delay is not worth waiting for here.
-    await createIndexUpkeep({ db: t.database.db, jobs: { send: async () => null } }).run();
+    const indexWriter = createIndexWriter({ db: t.database.db, logger: logger, writes: createIndexWritesRepository() });
+    await createIndexUpkeep({ db: t.database.db, jobs: { send: async () => null }, indexWriter, logger: logger }).run();
     const { rows } = await t.database.executeSql(
       `select relpages as pages, relallvisible as "allVisiblePages", reltuples::int as "estimatedRows"
        from pg_class where oid = 'knowledge_postings'::regclass`,

@@ -93,6 +93,7 @@ async function indexDocument(
       tenantId,
       sourceId,
       documentId,
+      writeId: newId(),
       dimensions: embedder.dimensions,
       chunks: chunks.map((chunk, index) => ({ ...chunk, embedding: vectors[index]! })),
     });
@@ -172,7 +173,7 @@ describe('knowledge index statistics', () => {
   it('lets the event loop run between the statements that write a large document', async () => {
     const tenantId = await createTenant();
     const sourceId = await createSource(tenantId);
-    // 450 chunks are three statements. Embedded statements run synchronously and resolve as microtasks,
+    // 450 chunks are several statements. Embedded statements run synchronously and resolve as microtasks,
     // so without a pause between them an immediate scheduled now would wait for the whole write.
     const texts = Array.from({ length: 450 }, (_, index) => `Chunk ${index} of a long manual about pumps.`);
     let immediatesRun = 0;

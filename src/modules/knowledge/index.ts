@@ -15,11 +15,13 @@ import { registerDocumentsRoutes } from './documents.routes.js';
 import { createDocumentsService } from './documents.service.js';
 import { createDocumentIngestion, ingestWorkOptions } from './ingestion/ingest-document.js';
 import { createIndexUpkeep, indexUpkeepJobName, indexUpkeepWorkOptions } from './ingestion/index-upkeep.js';
+import { createIndexWriter } from './ingestion/index-writer.js';
 import { createIngestionRepository } from './ingestion/ingestion.repository.js';
 import { createIngestionScheduler, ingestJobName } from './ingestion/ingestion-job.js';
 import { registerQueryRoutes } from './query.routes.js';
 import { createQueryService } from './query.service.js';
 import { createKnowledgeSearch } from './retrieval/knowledge-search.js';
+import { createIndexWritesRepository } from './retrieval/index-writes.repository.js';
 import { removeDocumentChunks } from './retrieval/knowledge-index.repository.js';
 import { createSourcesRepository } from './sources.repository.js';
 import { registerSourcesRoutes } from './sources.routes.js';
@@ -45,7 +47,9 @@ export interface KnowledgeModuleDeps {
 export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
   const { db } = deps;
   const ingestion = createIngestionScheduler(deps.jobs);
-  const indexUpkeep = createIndexUpkeep({ db, jobs: deps.jobs });
+  const indexWrites = createIndexWritesRepository();
+  const indexWriter = createIndexWriter({ db, logger: deps.logger, writes: indexWrites });
+  const indexUpkeep = createIndexUpkeep({ db, jobs: deps.jobs, indexWriter, logger: deps.logger });
   const scheduleIndexUpkeep = () =>
     indexUpkeep
       .schedule()
@@ -92,6 +96,8 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     loadTenantProviders: deps.loadTenantProviders,
     sources: sourcesRepository,
     repository: createIngestionRepository(),
+    indexWrites,
+    indexWriter,
     scheduleIndexUpkeep,
   });
 

@@ -1,9 +1,18 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../../platform/db/client.js';
 import type { JobQueue, WorkOptions } from '../../../platform/jobs/index.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { IndexWriter } from './index-writer.js';
+import { ingestWorkOptions } from './ingest-document.js';
 
 /** The pg-boss queue of the knowledge index's upkeep (below). */
 export const indexUpkeepJobName = 'knowledge.index-upkeep';
+
+/**
+ * A write still unpublished this long after it began belongs to a job that stopped: pg-boss presumes a
+ * job lost at its expiry and retries it, and the retry begins a write of its own.
+ */
+const abandonedAfterMs = 2 * (ingestWorkOptions.expireInSeconds ?? 15 * 60) * 1000;
 
 /** Once the writes of a burst of ingestions have settled; later ones queue the next run. */
 const settleSeconds = 10;
@@ -12,7 +21,10 @@ export const indexUpkeepWorkOptions: WorkOptions = { concurrency: 1, retryLimit:
 export interface IndexUpkeep {
   /** After documents were indexed or removed; sends collapse into one waiting job (the queue's key). */
   schedule(): Promise<void>;
-  /** The job: VACUUM (ANALYZE) of the tables searches read (postings, terms, chunks and their documents). */
+  /**
+   * The job: removes index writes left behind (ADR 12), then VACUUM (ANALYZE) of the tables searches
+   * read (postings, terms, chunks and their documents).
+   */
   run(): Promise<void>;
 }
 
@@ -22,15 +34,25 @@ export interface IndexUpkeep {
  * autovacuum gets there eventually; embedded PGlite has no autovacuum at all, so without this its tables
  * would never be vacuumed or analyzed. VACUUM only visits pages changed since the last one.
  */
-export function createIndexUpkeep(deps: { db: Database; jobs: Pick<JobQueue, 'send'> }): IndexUpkeep {
+export function createIndexUpkeep(deps: {
+  db: Database;
+  jobs: Pick<JobQueue, 'send'>;
+  indexWriter: Pick<IndexWriter, 'sweep'>;
+  logger: Logger;
+}): IndexUpkeep {
   return {
     async schedule() {
       await deps.jobs.send(indexUpkeepJobName, {}, { singletonKey: 'knowledge-index', startAfterSeconds: settleSeconds });
     },
     async run() {
-      await deps.db.execute(
-        sql`vacuum (analyze) knowledge_postings, knowledge_terms, knowledge_chunks, knowledge_documents`,
-      );
+      const swept = await deps.indexWriter.sweep(new Date(Date.now() - abandonedAfterMs));
+      if (swept > 0) deps.logger.info({ writes: swept }, 'removed abandoned knowledge index writes');
+      await vacuumKnowledgeIndex(deps.db);
     },
   };
+}
+
+/** The upkeep's VACUUM (ANALYZE), on its own for the retrieval bench, which ingests without jobs. */
+export async function vacuumKnowledgeIndex(db: Database): Promise<void> {
+  await db.execute(sql`vacuum (analyze) knowledge_postings, knowledge_terms, knowledge_chunks, knowledge_documents`);
 }

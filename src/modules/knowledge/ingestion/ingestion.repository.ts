@@ -74,30 +74,39 @@ export function createIngestionRepository() {
       return rows.length > 0;
     },
 
-    /** Inside the indexing transaction: holds the row until commit, so cancel and delete wait for it. */
+    /**
+     * Inside the publishing transaction: holds the row until commit, so cancel and delete wait for it.
+     * `no key update`, not `update`: the foreign-key checks of chunks being inserted for this document
+     * (another delivery's write) take a key-share lock on it, which `update` would conflict with.
+     */
     async lockIfCurrent(db: Executor, tenantId: string, documentId: string, generation: number): Promise<boolean> {
       const rows = await db
         .select({ id: knowledgeDocuments.id })
         .from(knowledgeDocuments)
         .where(and(ofGeneration(tenantId, documentId, generation), isRunning))
-        .for('update');
+        .for('no key update');
       return rows.length > 0;
     },
 
-    async markReady(
+    /**
+     * In the transaction that publishes the document's new index write: what was indexed, and `ready`
+     * when nothing it replaced is left to remove; otherwise the status stays `processing` (at 99 %) until
+     * the replaced writes are gone (markReady). One statement on purpose: PostgreSQL re-checks the row's
+     * foreign keys when a transaction updates a row it already updated, and that check's key-share lock
+     * on the source waited on a batch of another write holding the source, which waited on this row.
+     */
+    async markIndexed(
       db: Executor,
       tenantId: string,
       documentId: string,
       generation: number,
-      result: IndexedDocument,
+      result: IndexedDocument & { readonly isReady: boolean },
     ): Promise<void> {
       const now = new Date();
       await db
         .update(knowledgeDocuments)
         .set({
-          status: 'ready',
-          progress: 100,
-          errorMessage: null,
+          ...(result.isReady ? { status: 'ready', progress: 100, errorMessage: null } : { progress: 99 }),
           chunkCount: result.chunkCount,
           pageCount: result.pageCount,
           ...(result.title && { title: result.title }),
@@ -105,6 +114,13 @@ export function createIngestionRepository() {
           updatedAt: now,
         })
         .where(ofGeneration(tenantId, documentId, generation));
+    },
+
+    async markReady(db: Executor, tenantId: string, documentId: string, generation: number): Promise<void> {
+      await db
+        .update(knowledgeDocuments)
+        .set({ status: 'ready', progress: 100, errorMessage: null, updatedAt: new Date() })
+        .where(and(ofGeneration(tenantId, documentId, generation), isRunning));
     },
 
     async markFailed(

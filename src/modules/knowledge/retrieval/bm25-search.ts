@@ -1,5 +1,11 @@
 import type { Executor } from '../../../platform/db/client.js';
-import { scoreChunks, weighAndScore, type Bm25Candidate, type WeightedTerm } from './bm25.repository.js';
+import {
+  scoreChunks,
+  weighAndScore,
+  type Bm25Candidate,
+  type ScoreChunksInput,
+  type WeightedTerm,
+} from './bm25.repository.js';
 
 export interface Bm25Filter {
   readonly tenantId: string;
@@ -31,18 +37,20 @@ export async function bm25Candidates(
   // Most queries fit the budget and are weighed and scored in this one statement.
   const { terms, hits } = await weighAndScore(db, query, { ...filter, postingsBudget: budget.exhaustivePostings });
   if (hits) return hits;
-  const { documentIds, limit } = filter;
-  const exhaustive = () => scoreChunks(db, { essential: terms, optional: [], threshold: 0, documentIds, limit });
+  const { limit } = filter;
+  const score = (pass: Pick<ScoreChunksInput, 'essential' | 'optional' | 'threshold'>) =>
+    scoreChunks(db, { ...filter, ...pass });
+  const exhaustive = () => score({ essential: terms, optional: [], threshold: 0 });
 
   const rarestFirst = [...terms].sort((a, b) => b.weight - a.weight);
   const firstPass = leadingTerms(rarestFirst, limit, budget.exhaustivePostings);
-  const partial = await scoreChunks(db, { essential: firstPass, optional: [], threshold: 0, documentIds, limit });
+  const partial = await score({ essential: firstPass, optional: [], threshold: 0 });
   // A query of one very common term: the first pass read every posting already.
   if (firstPass.length === terms.length) return partial;
   const threshold = partial.length < limit ? 0 : partial[limit - 1]!.score;
   const { essential, optional } = splitByThreshold(rarestFirst, threshold);
   if (optional.length === 0) return exhaustive();
-  return scoreChunks(db, { essential, optional, threshold, documentIds, limit });
+  return score({ essential, optional, threshold });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
+import { hiddenWriteIds } from './index-writes.repository.js';
 import { rowsOf, uuidArray } from './knowledge-index.repository.js';
 
 /** BM25 parameters as Anserini uses them for BEIR (k1 0.9, b 0.4), so SciFact scores are comparable. */
@@ -56,7 +57,7 @@ export async function weighAndScore(
         from weighted_terms e
         join knowledge_postings p on p.source_id = e.source_id and p.term = e.term
         ${documentJoin(documentIds)}
-        where (select scored from fits)
+        where (select scored from fits) and p.write_id <> all(${hiddenWriteIds(tenantId, sourceIds)})
         group by p.chunk_id
       ) scored
       order by ${rankOrder('score', 'chunk_id')}
@@ -101,6 +102,9 @@ function weightedTerms(query: string, tenantId: string, sourceIds: readonly stri
 }
 
 export interface ScoreChunksInput {
+  readonly tenantId: string;
+  /** The sources of the terms, for the writes that are not searched yet (ADR 12). */
+  readonly sourceIds: readonly string[];
   /** Every posting of these terms is read: chunks holding none of them are not candidates. */
   readonly essential: readonly WeightedTerm[];
   /** Looked up only for candidates that could still reach `threshold` with them. */
@@ -113,12 +117,14 @@ export interface ScoreChunksInput {
 
 /**
  * Exact BM25 scores of the best chunks holding an essential term. The postings come from index-only
- * scans of their primary key, which carries the term frequency and the chunk's length (ADR 10). A
+ * scans of their primary key, which carries the term frequency, the chunk's length (ADR 10) and its
+ * write, so postings of a write not yet searched are skipped there (ADR 12). Optional terms are probed
+ * only for chunks found so, whose postings all belong to the same write. A
  * candidate whose essential score plus every optional weight stays below the threshold cannot make the
  * list and is dropped before its optional terms are probed.
  */
 export async function scoreChunks(db: Executor, input: ScoreChunksInput): Promise<Bm25Candidate[]> {
-  const { essential, optional, threshold, documentIds, limit } = input;
+  const { tenantId, sourceIds, essential, optional, threshold, documentIds, limit } = input;
   const optionalWeights = optional.reduce((sum, term) => sum + term.weight, 0);
   const optionalScore =
     optional.length === 0
@@ -142,6 +148,7 @@ export async function scoreChunks(db: Executor, input: ScoreChunksInput): Promis
       from essential_terms e
       join knowledge_postings p on p.source_id = e.source_id and p.term = e.term
       ${documentJoin(documentIds)}
+      where p.write_id <> all(${hiddenWriteIds(tenantId, sourceIds)})
       group by p.chunk_id, p.source_id
     )
     select * from (

@@ -2,6 +2,7 @@ import { inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { knowledgeSources } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
+import { hiddenWriteIds } from './index-writes.repository.js';
 import { assertSupportedDimensions, rowsOf, uuidArray } from './knowledge-index.repository.js';
 
 export interface SearchedSource {
@@ -52,8 +53,8 @@ export async function findSearchedSources(
 }
 
 /**
- * Nearest chunks by cosine distance through the partial HNSW index of this dimension. The source and
- * document filters apply after the index scan; the session's iterative scan (platform/db/client.ts)
+ * Nearest chunks by cosine distance through the partial HNSW index of this dimension. The source,
+ * document and write (ADR 12) filters apply after the index scan; the session's iterative scan (platform/db/client.ts)
  * keeps scanning until enough rows pass them, and its relaxed order is re-sorted exactly here.
  */
 export async function vectorCandidates(
@@ -73,6 +74,7 @@ export async function vectorCandidates(
       from knowledge_chunks
       where embedding_dimensions = ${dimensions} and tenant_id = ${tenantId}
         and source_id = any(${uuidArray(sourceIds)}) ${documentCondition}
+        and write_id <> all(${hiddenWriteIds(tenantId, sourceIds)})
       order by embedding::${vectorType} <=> ${queryVector}::${vectorType}
       limit ${limit}
     )

@@ -113,7 +113,13 @@ export const knowledgeChunks = pgTable(
     documentId: uuid('document_id')
       .notNull()
       .references(() => knowledgeDocuments.id, { onDelete: 'cascade' }),
-    /** Order within the document; (document, position) is unique, so a retried job cannot duplicate. */
+    /**
+     * The index write that stored the chunk (ADR 12). A write is searched only once it is published: until
+     * then, and again once it is replaced, it has a row in knowledge_index_writes. Chunks indexed before
+     * migration 0006 share the nil UUID, which is never hidden.
+     */
+    writeId: uuid('write_id').notNull(),
+    /** Order within the document; (document, write, position) is unique, so a retried batch cannot duplicate. */
     position: integer('position').notNull(),
     content: text('content').notNull(),
     /** 1-based page for paged formats (PDF); null otherwise. */
@@ -130,7 +136,7 @@ export const knowledgeChunks = pgTable(
     createdAt: createdAt(),
   },
   (table) => [
-    uniqueIndex('knowledge_chunks_document_position_unique').on(table.documentId, table.position),
+    uniqueIndex('knowledge_chunks_document_write_position_unique').on(table.documentId, table.writeId, table.position),
     index('knowledge_chunks_source_idx').on(table.sourceId),
     ...embeddingDimensions.map((dimensions) =>
       index(`knowledge_chunks_embedding_${dimensions}_idx`)
@@ -159,12 +165,41 @@ export const knowledgePostings = pgTable(
     termFrequency: integer('term_frequency').notNull(),
     /** The chunk's term_count, copied here so scoring reads nothing but the postings (see below). */
     chunkLength: integer('chunk_length').notNull(),
+    /** The chunk's write_id, copied here so a hidden write's postings are skipped in the same scan. */
+    writeId: uuid('write_id').notNull(),
   },
   (table) => [
-    // Migration 0004 rebuilds this key's index with INCLUDE (term_frequency, chunk_length), which
+    // Migrations 0004 and 0006 rebuild this key's index with INCLUDE (term_frequency, chunk_length, write_id), which
     // Drizzle cannot declare: BM25 then scores from an index-only scan of a term's postings.
     primaryKey({ columns: [table.sourceId, table.term, table.chunkId] }),
     index('knowledge_postings_chunk_idx').on(table.chunkId),
+  ],
+);
+
+/**
+ * Index writes that search must not see (ADR 12): one being written (`writing`), or one replaced by a
+ * newer write of its document and waiting to be removed (`retired`). A published write has no row.
+ */
+export const indexWriteStatuses = ['writing', 'retired'] as const;
+export type IndexWriteStatus = (typeof indexWriteStatuses)[number];
+
+export const knowledgeIndexWrites = pgTable(
+  'knowledge_index_writes',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => knowledgeSources.id, { onDelete: 'cascade' }),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => knowledgeDocuments.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: indexWriteStatuses }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('knowledge_index_writes_source_idx').on(table.sourceId),
+    index('knowledge_index_writes_document_idx').on(table.documentId),
   ],
 );
 

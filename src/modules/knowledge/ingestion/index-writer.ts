@@ -1,0 +1,98 @@
+import type { Database } from '../../../platform/db/client.js';
+import type { Logger } from '../../../platform/logger.js';
+import { yieldToEventLoop } from '../../../platform/yield-to-event-loop.js';
+import type { IndexWrite, IndexWritesRepository } from '../retrieval/index-writes.repository.js';
+import {
+  chunksPerStatement,
+  insertChunkBatch,
+  removeWriteChunks,
+  type IndexedChunk,
+} from '../retrieval/knowledge-index.repository.js';
+import { SupersededError } from './generation-watch.js';
+
+export interface IndexWriterDeps {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly writes: IndexWritesRepository;
+}
+
+/**
+ * Writes and removes a document's chunks a statement per transaction (ADR 12). On embedded storage
+ * PGlite has one session, so every request that needs the database waits for an open transaction: one
+ * transaction around a large document's whole index held them for as long as the write (39–90 s for
+ * 4.5 MB of text, BENCHMARKS.md). Search never sees a write in between: it skips the writes listed in
+ * knowledge_index_writes until publish (index-writes.repository.ts).
+ */
+export function createIndexWriter(deps: IndexWriterDeps) {
+  const { db, writes } = deps;
+
+  /** Stops once the write was retired meanwhile (the sweep, or a newer publish): it is then removed. */
+  async function write(
+    target: IndexWrite & { readonly dimensions: number },
+    chunks: readonly IndexedChunk[],
+    run: { readonly signal: AbortSignal; readonly onProgress: (share: number) => Promise<void> },
+  ): Promise<void> {
+    await writes.begin(db, target);
+    const batchTarget = { ...target, writeId: target.id };
+    for (let start = 0; start < chunks.length; start += chunksPerStatement) {
+      await yieldToEventLoop();
+      run.signal.throwIfAborted();
+      const isWritten = await db.transaction(async (tx) => {
+        if (!(await writes.isStillWriting(tx, target.tenantId, target.id))) return false;
+        await insertChunkBatch(tx, batchTarget, chunks.slice(start, start + chunksPerStatement));
+        return true;
+      });
+      if (!isWritten) throw new SupersededError();
+      await run.onProgress(Math.min(start + chunksPerStatement, chunks.length) / chunks.length);
+    }
+  }
+
+  /** Removes a retired write's chunks, batch by batch, then its row. */
+  async function remove(target: IndexWrite): Promise<void> {
+    const location = { documentId: target.documentId, writeId: target.id };
+    for (;;) {
+      await yieldToEventLoop();
+      const removed = await db.transaction((tx) =>
+        removeWriteChunks(tx, target.tenantId, location, chunksPerStatement),
+      );
+      if (removed < chunksPerStatement) break;
+    }
+    await writes.forget(db, target.tenantId, target.id);
+  }
+
+  /**
+   * Retires and removes a write that will not be published. Never throws: what it leaves stays hidden,
+   * and the index upkeep's sweep removes it later.
+   */
+  async function discard(target: IndexWrite): Promise<void> {
+    try {
+      await writes.retire(db, target.tenantId, target.id);
+      await remove(target);
+    } catch (error) {
+      deps.logger.warn({ err: error, writeId: target.id }, 'an unpublished index write is left for the upkeep');
+    }
+  }
+
+  /** After a publish: the document's replaced writes. Never throws, as discard. */
+  async function removeRetired(tenantId: string, documentId: string): Promise<void> {
+    try {
+      for (const retired of await writes.retiredOf(db, tenantId, documentId)) await remove(retired);
+    } catch (error) {
+      deps.logger.warn({ err: error, documentId }, 'a replaced index write is left for the upkeep');
+    }
+  }
+
+  /** The upkeep's sweep: writes whose job stopped before finishing them, and removals that stopped. */
+  async function sweep(startedBefore: Date): Promise<number> {
+    const abandoned = await writes.abandoned(db, startedBefore);
+    for (const target of abandoned) {
+      await writes.retire(db, target.tenantId, target.id);
+      await remove(target);
+    }
+    return abandoned.length;
+  }
+
+  return { write, discard, removeRetired, sweep };
+}
+
+export type IndexWriter = ReturnType<typeof createIndexWriter>;

@@ -1,0 +1,127 @@
+import { and, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../../platform/db/client.js';
+import { knowledgeIndexWrites } from '../../../platform/db/schema/index.js';
+import { inTenant } from '../../../platform/db/tenant-scope.js';
+import { removeDocumentChunks, rowsOf, uuidArray } from './knowledge-index.repository.js';
+
+/** The write of every chunk indexed before index writes existed (migration 0006); it is never hidden. */
+export const writeBeforeIndexWrites = '00000000-0000-0000-0000-000000000000';
+
+export interface IndexWrite {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly sourceId: string;
+  readonly documentId: string;
+}
+
+const ofWrite = (tenantId: string, writeId: string) =>
+  inTenant(knowledgeIndexWrites, tenantId, eq(knowledgeIndexWrites.id, writeId));
+
+/**
+ * The writes search must skip, as one uuid[] for a statement over these sources: an InitPlan, read
+ * once per statement. The table holds only writes in flight or awaiting removal, so it is nearly empty.
+ */
+export function hiddenWriteIds(tenantId: string, sourceIds: readonly string[]): SQL {
+  return sql`array(select id from knowledge_index_writes
+    where tenant_id = ${tenantId} and source_id = any(${uuidArray(sourceIds)}))`;
+}
+
+export function createIndexWritesRepository() {
+  return {
+    /** A new write, hidden from search until publish. */
+    async begin(db: Executor, write: IndexWrite): Promise<void> {
+      await db.insert(knowledgeIndexWrites).values({ ...write, status: 'writing' });
+    },
+
+    /**
+     * Inside a batch's transaction, before its chunks: holds the write's row until commit, so a write
+     * retired meanwhile (the sweep, or a newer publish) gets no more chunks once its removal starts.
+     */
+    async isStillWriting(tx: Executor, tenantId: string, writeId: string): Promise<boolean> {
+      const rows = await tx
+        .select({ id: knowledgeIndexWrites.id })
+        .from(knowledgeIndexWrites)
+        .where(and(ofWrite(tenantId, writeId), eq(knowledgeIndexWrites.status, 'writing')))
+        .for('share');
+      return rows.length > 0;
+    },
+
+    /**
+     * In the transaction that marks the document indexed: the write becomes searchable and the document's
+     * earlier published writes are retired (hidden, to be removed in batches). Chunks from before index
+     * writes share one write id across documents, so they cannot be hidden by it: they are removed here,
+     * at once, the last time a document needs that. Answers how many writes it retired, or
+     * undefined when the write was retired meanwhile and is not published.
+     */
+    async publish(tx: Executor, write: IndexWrite): Promise<number | undefined> {
+      const { id, tenantId, sourceId, documentId } = write;
+      const published = await tx
+        .delete(knowledgeIndexWrites)
+        .where(and(ofWrite(tenantId, id), eq(knowledgeIndexWrites.status, 'writing')))
+        .returning({ id: knowledgeIndexWrites.id });
+      if (published.length === 0) return undefined;
+      // A write of this document that still has a row is in flight or already retired: it is not searched.
+      const earlier = rowsOf<{ write_id: string }>(
+        await tx.execute(sql`
+          select distinct write_id from knowledge_chunks
+          where tenant_id = ${tenantId} and document_id = ${documentId} and write_id <> ${id}
+            and write_id not in (select w.id from knowledge_index_writes w where w.document_id = ${documentId})`),
+      ).map((row) => row.write_id);
+      const retired = earlier.filter((writeId) => writeId !== writeBeforeIndexWrites);
+      if (retired.length < earlier.length) {
+        await removeDocumentChunks(tx, tenantId, documentId, { writeId: writeBeforeIndexWrites });
+      }
+      if (retired.length > 0) {
+        await tx
+          .insert(knowledgeIndexWrites)
+          .values(retired.map((writeId) => ({ id: writeId, tenantId, sourceId, documentId, status: 'retired' as const })));
+      }
+      return retired.length;
+    },
+
+    /** Hides a write for good: its chunks are removed next (index-writes.ts). */
+    async retire(db: Executor, tenantId: string, writeId: string): Promise<void> {
+      await db.update(knowledgeIndexWrites).set({ status: 'retired' }).where(ofWrite(tenantId, writeId));
+    },
+
+    /** Once its last chunk is gone. */
+    async forget(db: Executor, tenantId: string, writeId: string): Promise<void> {
+      await db.delete(knowledgeIndexWrites).where(ofWrite(tenantId, writeId));
+    },
+
+    async retiredOf(db: Executor, tenantId: string, documentId: string): Promise<IndexWrite[]> {
+      return db
+        .select(writeColumns)
+        .from(knowledgeIndexWrites)
+        .where(
+          inTenant(
+            knowledgeIndexWrites,
+            tenantId,
+            eq(knowledgeIndexWrites.documentId, documentId),
+            eq(knowledgeIndexWrites.status, 'retired'),
+          ),
+        );
+    },
+
+    /**
+     * Writes left behind, across tenants on purpose (the upkeep runs as the system, and only removes what
+     * no search shows): retired ones whose removal stopped, and writes begun before `startedBefore` by a
+     * job that never finished them (its node stopped).
+     */
+    async abandoned(db: Executor, startedBefore: Date): Promise<IndexWrite[]> {
+      return db
+        .select(writeColumns)
+        .from(knowledgeIndexWrites)
+        .where(or(eq(knowledgeIndexWrites.status, 'retired'), lt(knowledgeIndexWrites.createdAt, startedBefore)));
+    },
+  };
+}
+
+const writeColumns = {
+  id: knowledgeIndexWrites.id,
+  tenantId: knowledgeIndexWrites.tenantId,
+  sourceId: knowledgeIndexWrites.sourceId,
+  documentId: knowledgeIndexWrites.documentId,
+};
+
+export type IndexWritesRepository = ReturnType<typeof createIndexWritesRepository>;
