@@ -6,7 +6,6 @@ import { chunkDocument } from '../../src/modules/knowledge/parsing/chunking/chun
 import {
   indexedText,
   insertDocumentChunks,
-  removeDocumentChunks,
   type IndexedChunk,
 } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
 import type { BenchSource } from './bench-storage.js';
@@ -55,11 +54,12 @@ export function directIngester(handle: DatabaseHandle, embedder: Embedder): Corp
             status: 'ready',
             chunkCount: chunks.length,
           });
-          await removeDocumentChunks(tx, source.tenantId, document.documentId);
+          // A new document's one write, published as it commits (the job hides a write until its publish).
           await insertDocumentChunks(tx, {
             tenantId: source.tenantId,
             sourceId: source.sourceId,
             documentId: document.documentId,
+            writeId: newId(),
             dimensions: embedder.dimensions,
             chunks,
           });

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createEmbedderRegistry } from '../../src/ai/embeddings/embedder-registry.js';
 import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
 import type { DatabaseHandle } from '../../src/platform/db/client.js';
-import { createIndexUpkeep } from '../../src/modules/knowledge/ingestion/index-upkeep.js';
+import { vacuumKnowledgeIndex } from '../../src/modules/knowledge/ingestion/index-upkeep.js';
 import { createKnowledgeSearch } from '../../src/modules/knowledge/retrieval/knowledge-search.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { searchModes, type SearchMode } from '../../src/modules/knowledge/retrieval/knowledge-search.types.js';
@@ -242,7 +242,7 @@ function printIngestion(ingestion: Ingestion): void {
  * The figures are those of a knowledge base queried after its ingestion, as it is in use.
  */
 async function settleAfterIngestion(handle: DatabaseHandle): Promise<void> {
-  await createIndexUpkeep({ db: handle.db, jobs: { send: async () => null } }).run();
+  await vacuumKnowledgeIndex(handle.db);
   await handle.executeSql('checkpoint');
 }
 
