@@ -96,6 +96,9 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
       await runPipeline(document, { signal, stopping: job.signal, reportProgress });
     } catch (error) {
       if (watch.signal.aborted || error instanceof SupersededError) return;
+      // Deleted or reindexed before the watch saw it: the error (a foreign key to the deleted row, say)
+      // is the document moving on, not a failure to retry.
+      if (!(await repository.isCurrent(db, tenantId, documentId, generation))) return;
       // The queue is stopping: the job is retried (here or on another node) and claims the document again.
       if (job.signal.aborted) throw error;
       await recordFailure(document, job, error);
