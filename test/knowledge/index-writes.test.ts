@@ -81,7 +81,13 @@ async function chunksNaming(word: string, count: number): Promise<IndexedChunk[]
 }
 
 async function contentsFound(document: IndexWrite, query: string, mode: 'lexical' | 'vector') {
-  const hits = await search.search({ tenantId: document.tenantId, sourceIds: [document.sourceId], query, topK: 50, mode });
+  const hits = await search.search({
+    tenantId: document.tenantId,
+    sourceIds: [document.sourceId],
+    query,
+    topK: 50,
+    mode,
+  });
   return hits.map((hit) => hit.content);
 }
 
@@ -188,6 +194,46 @@ describe('an index write', () => {
     expect(statistics).toMatchObject({ stored_chunks: 0, stored_terms: 0, stored_term_chunks: 0, counted_postings: 0 });
   });
 
+  it("hides all of a document's writes for its delete: the published, the legacy and the one in flight", async () => {
+    const published = await newDocument();
+    await writer.write(target(published), await chunksNaming('winch', 60), quietly);
+    expect(await publish(published)).toBe(0);
+    // As if indexed before index writes (no document has both; the delete removes either).
+    const legacy = await chunksNaming('tiller', 2);
+    await database.db.transaction((tx) =>
+      insertDocumentChunks(tx, { ...target(published), writeId: writeBeforeIndexWrites, chunks: legacy }),
+    );
+    const inFlight = { ...published, id: newId() };
+    const { tenantId, sourceId, documentId } = published;
+
+    const writing = writer.write(target(inFlight), await chunksNaming('winch', 60), {
+      signal: new AbortController().signal,
+      // The delete arrives while the second write is between statements.
+      onProgress: async (share) => {
+        if (share < 1)
+          await database.db.transaction((tx) => writes.retireDocument(tx, { tenantId, sourceId, documentId }));
+      },
+    });
+    await expect(writing).rejects.toBeInstanceOf(SupersededError);
+    expect(await contentsFound(published, 'winch', 'lexical')).toEqual([]);
+    expect(await contentsFound(published, 'tiller', 'lexical')).toEqual([]);
+    expect(await contentsFound(published, 'pump procedure', 'vector')).toEqual([]);
+    // The legacy chunks went at once; the two writes' chunks wait for their batches.
+    expect((await documentIndexRows(database, documentId)).chunks).toBe(60 + chunksPerStatement);
+
+    await writer.removeRetired(tenantId, documentId);
+    expect(await documentIndexRows(database, documentId)).toMatchObject({ chunks: 0, postings: 0 });
+    expect(await sourceStatistics(database, sourceId)).toMatchObject({
+      stored_chunks: 0,
+      stored_terms: 0,
+      stored_term_chunks: 0,
+    });
+    const { rows } = await database.executeSql('select id from knowledge_index_writes where document_id = $1', [
+      documentId,
+    ]);
+    expect(rows).toEqual([]);
+  });
+
   it('is swept by the upkeep when its job stopped before publishing it', async () => {
     const abandoned = await newDocument();
     await writer.write(target(abandoned), await chunksNaming('anchor', 3), quietly);
@@ -196,9 +242,10 @@ describe('an index write', () => {
 
     // Only writes begun before the cut-off are abandoned: the one begun after it is left alone.
     const cutOff = new Date();
-    await database.executeSql(`update knowledge_index_writes set created_at = now() - interval '1 hour' where id = $1`, [
-      abandoned.id,
-    ]);
+    await database.executeSql(
+      `update knowledge_index_writes set created_at = now() - interval '1 hour' where id = $1`,
+      [abandoned.id],
+    );
     expect(await writer.sweep(new Date(cutOff.getTime() - 60_000))).toBe(1);
     expect((await documentIndexRows(database, abandoned.documentId)).chunks).toBe(0);
     expect((await sourceStatistics(database, abandoned.sourceId)).stored_chunks).toBe(0);

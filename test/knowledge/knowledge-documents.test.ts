@@ -11,7 +11,9 @@ import {
   registerPlatformAdmin,
   type SignedInUser,
 } from '../harness/tenant-setup.js';
+import { chunksPerStatement } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
 import { corruptPdfBytes, formatSamples, pngBytes } from './document-fixtures.js';
+import { documentIndexRows, sourceStatistics } from './index-state.js';
 import {
   createSource,
   getDocument,
@@ -343,6 +345,35 @@ describe('knowledge documents', () => {
     expect((await chunkRows(document.id)).total).toBe(0);
     expect((await query(t.app, admin, sourceId, { query: 'jackal', mode: 'lexical' })).results).toEqual([]);
     expect(filesUnder(t.config.filesDir)).toHaveLength(before);
+  });
+
+  it('deletes a document of many statements, leaving the other documents and exact statistics', async () => {
+    const bylaws = (await createSource(t.app, admin, { name: 'Bylaws', chunkTokens: 128, chunkOverlapTokens: 0 })).id;
+    const kept = await uploadAccepted(t.app, admin, bylaws, Buffer.from('The osprey clause stays.\n'), {
+      filename: 'osprey.txt',
+    });
+    await waitForDocument(t.app, admin, bylaws, kept.id);
+    const statisticsBefore = await sourceStatistics(t.database, bylaws);
+    const clauses = Array.from(
+      { length: 400 },
+      (_, index) => `Clause ${index + 1} of the harbour bylaws: berth ${index % 9} is kept clear on tide ${index % 4}.`,
+    );
+    const large = await uploadAccepted(t.app, admin, bylaws, Buffer.from(clauses.join(' ')), {
+      filename: 'bylaws.txt',
+    });
+    expect((await waitForDocument(t.app, admin, bylaws, large.id)).chunkCount).toBeGreaterThan(2 * chunksPerStatement);
+
+    expect((await call(admin, 'DELETE', `${documentsUrl(bylaws)}/${large.id}`)).statusCode).toBe(204);
+    expect((await call(admin, 'GET', `${documentsUrl(bylaws)}/${large.id}`)).statusCode).toBe(404);
+    expect(await documentIndexRows(t.database, large.id)).toMatchObject({ chunks: 0, postings: 0 });
+    expect(await sourceStatistics(t.database, bylaws)).toEqual(statisticsBefore);
+    const { rows: writesLeft } = await t.database.executeSql(
+      'select id from knowledge_index_writes where document_id = $1',
+      [large.id],
+    );
+    expect(writesLeft).toEqual([]);
+    expect((await query(t.app, admin, bylaws, { query: 'harbour bylaws', mode: 'lexical' })).results).toEqual([]);
+    expect((await query(t.app, admin, bylaws, { query: 'osprey', mode: 'lexical' })).results).toHaveLength(1);
   });
 
   it('lists documents with their status, filtered and a page at a time', async () => {

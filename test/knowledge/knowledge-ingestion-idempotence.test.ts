@@ -164,6 +164,37 @@ describe('the knowledge.ingest job run again after its work was done', () => {
     }
   }, 60_000);
 
+  it('stops the job of a document deleted while it runs, leaving no rows behind', async () => {
+    const sourceId = await newSource();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let heldBatches = 0;
+    embeddings.beforeAnswer = async (inputs) => {
+      if (inputs.length < 2) return undefined;
+      heldBatches += 1;
+      await released;
+      return undefined;
+    };
+    try {
+      const uploaded = await uploadAccepted(t.app, admin, sourceId, rotaDocument('egret'), { filename: 'rota.txt' });
+      await expect.poll(() => heldBatches, { timeout: 20_000 }).toBe(1);
+      const url = `/v1/knowledge-sources/${sourceId}/documents/${uploaded.id}`;
+      expect((await t.app.inject({ method: 'DELETE', url, headers: admin.headers })).statusCode).toBe(204);
+      release();
+
+      const [job] = await ingestJobsOf(t.database, uploaded.id);
+      expect(await waitForJobEnd(t.database, job!.id)).toBe('completed');
+      expect(await ingestJobsOf(t.database, uploaded.id)).toEqual([
+        expect.objectContaining({ state: 'completed', retryCount: 0 }),
+      ]);
+      expect(await documentIndexRows(t.database, uploaded.id)).toMatchObject({ chunks: 0, postings: 0 });
+      expect(await sourceStatistics(t.database, sourceId)).toMatchObject({ stored_chunks: 0, stored_term_chunks: 0 });
+    } finally {
+      release();
+      embeddings.beforeAnswer = undefined;
+    }
+  }, 60_000);
+
   it('replaces the stored chunks, postings and term counts when reindexed twice in a row', async () => {
     const sourceId = await newSource();
     const uploaded = await uploadAccepted(t.app, admin, sourceId, rotaDocument('kakapo'), { filename: 'rota.txt' });

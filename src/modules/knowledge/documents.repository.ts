@@ -76,6 +76,14 @@ export function createDocumentsRepository() {
       return row;
     },
 
+    /** A new generation and no job for it: a running job of the document stops without publishing. */
+    async advanceGeneration(db: Executor, tenantId: string, sourceId: string, documentId: string): Promise<void> {
+      await db
+        .update(knowledgeDocuments)
+        .set({ generation: sql`${knowledgeDocuments.generation} + 1`, updatedAt: new Date() })
+        .where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)));
+    },
+
     async delete(db: Executor, tenantId: string, sourceId: string, documentId: string): Promise<void> {
       await db.delete(knowledgeDocuments).where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)));
     },

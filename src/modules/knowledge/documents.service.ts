@@ -14,6 +14,8 @@ import type { DocumentRow, DocumentsRepository } from './documents.repository.js
 import { presentDocument, type DocumentView, type ListDocumentsQuery } from './documents.schemas.js';
 import type { IngestionScheduler } from './ingestion/ingestion-job.js';
 import { detectDocumentType, documentMediaTypes } from './parsing/index.js';
+import type { IndexWriter } from './ingestion/index-writer.js';
+import type { IndexWritesRepository } from './retrieval/index-writes.repository.js';
 import type { removeDocumentChunks } from './retrieval/knowledge-index.repository.js';
 import type { SourcesService } from './sources.service.js';
 import { downloadToStorage } from './url-download.js';
@@ -26,6 +28,8 @@ export interface DocumentsServiceDeps {
   readonly storage: FileStorage;
   readonly outbound: OutboundHttp;
   readonly ingestion: IngestionScheduler;
+  readonly indexWrites: Pick<IndexWritesRepository, 'retireDocument'>;
+  readonly indexWriter: Pick<IndexWriter, 'removeRetired'>;
   readonly removeDocumentChunks: typeof removeDocumentChunks;
   /** Queued after removals; the schedule never fails a request (it logs instead). */
   readonly scheduleIndexUpkeep: () => Promise<void>;
@@ -129,15 +133,27 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       return addStoredDocument(actor, sourceId, { title, origin: 'url', url: url.href, stored, nameHint: title });
     },
 
-    /** Chunks and term statistics go in one transaction with the row; the file after the commit. */
+    /**
+     * Hidden from search at once, then removed a batch per transaction (ADR 12), and the row last; the
+     * file after the commit. One transaction around a large document's chunks held an embedded server's
+     * only database session for as long as the removal.
+     */
     async remove(actor: Actor, sourceId: string, documentId: string): Promise<void> {
       requireAdmin(actor);
       await deps.sources.findSource(actor, sourceId);
+      const { tenantId } = actor;
+      await db.transaction(async (tx) => {
+        if (!(await documents.lock(tx, tenantId, sourceId, documentId))) throw notFound('Document', documentId);
+        await documents.advanceGeneration(tx, tenantId, sourceId, documentId);
+        await deps.indexWrites.retireDocument(tx, { tenantId, sourceId, documentId });
+      });
+      await deps.indexWriter.removeRetired(tenantId, documentId);
       const storageKey = await db.transaction(async (tx) => {
-        const document = await documents.lock(tx, actor.tenantId, sourceId, documentId);
-        if (!document) throw notFound('Document', documentId);
-        await deps.removeDocumentChunks(tx, actor.tenantId, documentId);
-        await documents.delete(tx, actor.tenantId, sourceId, documentId);
+        const document = await documents.lock(tx, tenantId, sourceId, documentId);
+        if (!document) throw notFound('Document', documentId); // a concurrent delete finished first
+        // Normally nothing: what a stopped job wrote meanwhile, or what the batches left on an error.
+        await deps.removeDocumentChunks(tx, tenantId, documentId);
+        await documents.delete(tx, tenantId, sourceId, documentId);
         return document.storageKey;
       });
       if (storageKey) await storage.remove(storageKey);

@@ -75,6 +75,8 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     storage: deps.storage,
     outbound: deps.outbound,
     ingestion,
+    indexWrites,
+    indexWriter,
     removeDocumentChunks,
     scheduleIndexUpkeep,
   });

@@ -42,7 +42,11 @@ export function createIndexUpkeep(deps: {
 }): IndexUpkeep {
   return {
     async schedule() {
-      await deps.jobs.send(indexUpkeepJobName, {}, { singletonKey: 'knowledge-index', startAfterSeconds: settleSeconds });
+      await deps.jobs.send(
+        indexUpkeepJobName,
+        {},
+        { singletonKey: 'knowledge-index', startAfterSeconds: settleSeconds },
+      );
     },
     async run() {
       const swept = await deps.indexWriter.sweep(new Date(Date.now() - abandonedAfterMs));

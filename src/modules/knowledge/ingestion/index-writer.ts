@@ -3,6 +3,7 @@ import type { Logger } from '../../../platform/logger.js';
 import { yieldToEventLoop } from '../../../platform/yield-to-event-loop.js';
 import type { IndexWrite, IndexWritesRepository } from '../retrieval/index-writes.repository.js';
 import {
+  chunksPerRemoval,
   chunksPerStatement,
   insertChunkBatch,
   removeWriteChunks,
@@ -53,9 +54,9 @@ export function createIndexWriter(deps: IndexWriterDeps) {
     for (;;) {
       await yieldToEventLoop();
       const removed = await db.transaction((tx) =>
-        removeWriteChunks(tx, target.tenantId, location, chunksPerStatement),
+        removeWriteChunks(tx, target.tenantId, location, chunksPerRemoval),
       );
-      if (removed < chunksPerStatement) break;
+      if (removed < chunksPerRemoval) break;
     }
     await writes.forget(db, target.tenantId, target.id);
   }

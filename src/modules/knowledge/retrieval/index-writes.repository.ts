@@ -48,35 +48,30 @@ export function createIndexWritesRepository() {
 
     /**
      * In the transaction that marks the document indexed: the write becomes searchable and the document's
-     * earlier published writes are retired (hidden, to be removed in batches). Chunks from before index
-     * writes share one write id across documents, so they cannot be hidden by it: they are removed here,
-     * at once, the last time a document needs that. Answers how many writes it retired, or
+     * earlier published writes are retired (retirePublished). Answers how many writes it retired, or
      * undefined when the write was retired meanwhile and is not published.
      */
     async publish(tx: Executor, write: IndexWrite): Promise<number | undefined> {
-      const { id, tenantId, sourceId, documentId } = write;
       const published = await tx
         .delete(knowledgeIndexWrites)
-        .where(and(ofWrite(tenantId, id), eq(knowledgeIndexWrites.status, 'writing')))
+        .where(and(ofWrite(write.tenantId, write.id), eq(knowledgeIndexWrites.status, 'writing')))
         .returning({ id: knowledgeIndexWrites.id });
       if (published.length === 0) return undefined;
-      // A write of this document that still has a row is in flight or already retired: it is not searched.
-      const earlier = rowsOf<{ write_id: string }>(
-        await tx.execute(sql`
-          select distinct write_id from knowledge_chunks
-          where tenant_id = ${tenantId} and document_id = ${documentId} and write_id <> ${id}
-            and write_id not in (select w.id from knowledge_index_writes w where w.document_id = ${documentId})`),
-      ).map((row) => row.write_id);
-      const retired = earlier.filter((writeId) => writeId !== writeBeforeIndexWrites);
-      if (retired.length < earlier.length) {
-        await removeDocumentChunks(tx, tenantId, documentId, { writeId: writeBeforeIndexWrites });
-      }
-      if (retired.length > 0) {
-        await tx
-          .insert(knowledgeIndexWrites)
-          .values(retired.map((writeId) => ({ id: writeId, tenantId, sourceId, documentId, status: 'retired' as const })));
-      }
-      return retired.length;
+      return retirePublished(tx, write, write.id);
+    },
+
+    /**
+     * Before a document is deleted: every write of it is hidden, in flight (it stops at its next batch)
+     * or published, so its chunks can then be removed in batches while search no longer sees them.
+     */
+    async retireDocument(tx: Executor, document: Omit<IndexWrite, 'id'>): Promise<void> {
+      await tx
+        .update(knowledgeIndexWrites)
+        .set({ status: 'retired' })
+        .where(
+          inTenant(knowledgeIndexWrites, document.tenantId, eq(knowledgeIndexWrites.documentId, document.documentId)),
+        );
+      await retirePublished(tx, document);
     },
 
     /** Hides a write for good: its chunks are removed next (index-writes.ts). */
@@ -115,6 +110,33 @@ export function createIndexWritesRepository() {
         .where(or(eq(knowledgeIndexWrites.status, 'retired'), lt(knowledgeIndexWrites.createdAt, startedBefore)));
     },
   };
+}
+
+/**
+ * Retires the document's published writes (those of its chunks that have no row), but `keep`. Chunks
+ * from before index writes share one write id across documents, so they cannot be hidden by it: they
+ * are removed here, at once, the last time a document needs that. Answers how many writes it retired.
+ */
+async function retirePublished(tx: Executor, document: Omit<IndexWrite, 'id'>, keep?: string): Promise<number> {
+  const { tenantId, sourceId, documentId } = document;
+  const kept = keep ? sql` and write_id <> ${keep}` : sql``;
+  // A write of this document that still has a row is in flight or already retired: it is not searched.
+  const published = rowsOf<{ write_id: string }>(
+    await tx.execute(sql`
+      select distinct write_id from knowledge_chunks
+      where tenant_id = ${tenantId} and document_id = ${documentId}${kept}
+        and write_id not in (select w.id from knowledge_index_writes w where w.document_id = ${documentId})`),
+  ).map((row) => row.write_id);
+  const retired = published.filter((writeId) => writeId !== writeBeforeIndexWrites);
+  if (retired.length < published.length) {
+    await removeDocumentChunks(tx, tenantId, documentId, { writeId: writeBeforeIndexWrites });
+  }
+  if (retired.length > 0) {
+    await tx
+      .insert(knowledgeIndexWrites)
+      .values(retired.map((writeId) => ({ id: writeId, tenantId, sourceId, documentId, status: 'retired' as const })));
+  }
+  return retired.length;
 }
 
 const writeColumns = {

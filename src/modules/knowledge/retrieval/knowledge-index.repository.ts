@@ -29,6 +29,15 @@ export interface InsertDocumentChunksInput extends ChunkWrite {
 export const chunksPerStatement = 25;
 
 /**
+ * Chunks per transaction when a write is removed. Removing a chunk costs far less than writing one (no
+ * HNSW insert); each transaction's cost is mostly updating the term statistics, ~1,500 distinct terms for
+ * 25 chunks of prose, which larger batches share. Deleting 4.5 MB of text on embedded storage, other
+ * requests waited at most 92 / 124 / 110 / 338 ms at 25 / 50 / 100 / 200 chunks, and the delete took
+ * 4.9 / 3.7 / 2.5 / 3.5 s (BENCHMARKS.md, "Deleting a large document").
+ */
+export const chunksPerRemoval = 100;
+
+/**
  * In the caller's transaction, statement after statement: every chunk with its postings, term
  * frequencies and source statistics. The ingestion job instead gives each statement a transaction of
  * its own (index-writes.ts); tests and benchmarks write a whole document here.
@@ -61,7 +70,9 @@ export async function insertChunkBatch(
   if (chunks.length > chunksPerStatement) throw new Error(`at most ${chunksPerStatement} chunks per statement`);
   for (const chunk of chunks) {
     if (chunk.embedding.length !== dimensions) {
-      throw new Error(`chunk ${chunk.position} has a ${chunk.embedding.length}-dimensional embedding, not ${dimensions}`);
+      throw new Error(
+        `chunk ${chunk.position} has a ${chunk.embedding.length}-dimensional embedding, not ${dimensions}`,
+      );
     }
   }
   await lockSource(tx, tenantId, sourceId);
