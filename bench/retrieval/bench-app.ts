@@ -41,7 +41,8 @@ export interface BenchApp {
   readonly app: App;
   /** Signs up a new account (a tenant of its own) and answers its bearer headers and tenant id. */
   signUp(): Promise<{ headers: Record<string, string>; tenantId: string }>;
-  call<T>(method: 'GET' | 'POST', url: string, request?: BenchRequest): Promise<T>;
+  /** Answers the parsed JSON body, or undefined for an empty one (204). */
+  call<T>(method: 'GET' | 'POST' | 'DELETE', url: string, request?: BenchRequest): Promise<T>;
   /** Stops the job workers and removes the app's files. */
   close(): Promise<void>;
 }
@@ -69,7 +70,7 @@ export async function startBenchApp(database: DatabaseHandle): Promise<BenchApp>
   });
   await app.ready();
 
-  async function call<T>(method: 'GET' | 'POST', url: string, request: BenchRequest = {}): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'DELETE', url: string, request: BenchRequest = {}): Promise<T> {
     const response = await app.inject({
       method,
       url,
@@ -79,7 +80,7 @@ export async function startBenchApp(database: DatabaseHandle): Promise<BenchApp>
     if (response.statusCode >= 300) {
       throw new Error(`${method} ${url} answered ${response.statusCode}: ${response.body}`);
     }
-    return response.json();
+    return (response.body === '' ? undefined : response.json()) as T;
   }
 
   return {

@@ -3,7 +3,8 @@
  * searchable, through the real path (multipart upload → pg-boss job → parse in a worker → chunk →
  * offline embeddings → index), on embedded PGlite or, with DATABASE_URL, on PostgreSQL. Then checks
  * that it really is searchable: each probed page's unique access code must come back from that page.
- * Meanwhile a probe times other requests to the same app, so a stall of the whole server shows.
+ * Meanwhile a probe times other requests to the same app, so a stall of the whole server shows; it
+ * does so again while the index upkeep the ingestion queued runs, and while the document is deleted.
  *
  * `--text-mb N` uploads N MB of generated plain text instead (no pages, no probes of facts): the large
  * document whose indexing once held an embedded server for seconds.
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
+import { indexUpkeepJobName } from '../../src/modules/knowledge/ingestion/index-upkeep.js';
 import { accessCode, generateLargePdf } from '../../test/fixtures/generate-pdf.js';
 import { fileUpload, startBenchApp, uploadContentType } from './bench-app.js';
 import { describeResponsiveness, startResponsivenessProbe } from './responsiveness-probe.js';
@@ -63,11 +65,13 @@ try {
     status = await bench.call('GET', `/v1/knowledge-sources/${source.id}/documents/${document.id}`, { headers });
   }
   const toReady = seconds(uploadStart);
-  console.log(describeResponsiveness(await probe.stop()));
+  console.log(describeResponsiveness(await probe.stop(), 'indexing'));
   if (status.status !== 'ready') throw new Error(`the document ended ${status.status}: ${status.errorMessage}`);
   console.log(`upload → ready: ${toReady} s (${status.pageCount} pages, ${status.chunkCount} chunks)`);
   // Generated prose has no facts to look up: only the PDF's pages are probed.
   if (textMegabytes === undefined) await checkProbedPages(source.id, headers, Number(toReady));
+  await timeIndexUpkeep(headers);
+  await timeDelete(`/v1/knowledge-sources/${source.id}/documents/${document.id}`, headers);
 } finally {
   await bench.close();
   await database.close();
@@ -96,6 +100,37 @@ async function checkProbedPages(
   console.log(
     `searchable: ${found}/${probes.length} probed pages found first; target: searchable within 60 s → ${secondsToReady <= 60 ? 'met' : 'MISSED'}`,
   );
+}
+
+/**
+ * The `knowledge.index-upkeep` job the ingestion queued (its VACUUM (ANALYZE) starts once writes have
+ * settled for a few seconds), waited for and probed on its own, so that it does not run during the delete.
+ */
+async function timeIndexUpkeep(headers: Record<string, string>): Promise<void> {
+  const probe = startResponsivenessProbe(bench.app, headers);
+  const waitStart = performance.now();
+  const deadline = Date.now() + 120_000;
+  let state: string | undefined;
+  while (state !== 'completed' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { rows } = await database.executeSql(
+      `select state::text from pgboss.job where name = $1 order by created_on desc limit 1`,
+      [indexUpkeepJobName],
+    );
+    state = (rows[0] as { state: string } | undefined)?.state;
+  }
+  console.log(describeResponsiveness(await probe.stop(), 'waiting for the index upkeep'));
+  console.log(`index upkeep ${state ?? 'never queued'} ${seconds(waitStart)} s after ready`);
+}
+
+/** Deleting removes every chunk, its postings and their share of the term statistics. */
+async function timeDelete(url: string, headers: Record<string, string>): Promise<void> {
+  const probe = startResponsivenessProbe(bench.app, headers);
+  const deleteStart = performance.now();
+  await bench.call('DELETE', url, { headers });
+  const toDeleted = seconds(deleteStart);
+  console.log(describeResponsiveness(await probe.stop(), 'deleting the document'));
+  console.log(`delete answered in ${toDeleted} s`);
 }
 
 function seconds(since: number): string {

@@ -17,10 +17,10 @@ export interface ResponsivenessReport {
 }
 
 /**
- * What other users feel while a document is indexed: one request of each kind is due every
+ * What other users feel while a document is indexed or deleted: one request of each kind is due every
  * `intervalMs`, and each is timed from when it was due to its answer, since a request arriving while
  * the event loop is held waits for it just the same. On embedded storage the signed-in one also
- * shares PGlite's one connection with the ingestion job.
+ * shares PGlite's one connection with the ingestion job or the removal.
  */
 export function startResponsivenessProbe(app: App, headers: Record<string, string>, intervalMs = 20) {
   const liveness: number[] = [];
@@ -72,12 +72,13 @@ function summarise(latencies: readonly number[]): LatencySummary {
   return { requests: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1) ?? 0 };
 }
 
-export function describeResponsiveness(report: ResponsivenessReport): string {
+/** `activity` names what the probe ran alongside, e.g. "indexing". */
+export function describeResponsiveness(report: ResponsivenessReport, activity: string): string {
   const ms = (value: number) => value.toFixed(1);
   const line = (name: string, summary: LatencySummary) =>
     `  ${name}: ${summary.requests} answered, p50 ${ms(summary.p50Ms)} ms, p99 ${ms(summary.p99Ms)} ms, worst ${ms(summary.maxMs)} ms`;
   return [
-    'other requests while indexing, one of each due every 20 ms, timed from when it was due:',
+    `other requests while ${activity}, one of each due every 20 ms, timed from when it was due:`,
     line('GET /health (no database)', report.liveness),
     line('GET /v1/auth/me (reads the user)', report.signedIn),
     `  event loop held at most ${ms(report.maxTimerLatenessMs)} ms at a time`,
