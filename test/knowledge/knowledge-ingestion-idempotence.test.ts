@@ -47,6 +47,27 @@ describe('the knowledge.ingest job run again after its work was done', () => {
       })
     ).id;
 
+  /** Every embedding batch (not the one-text probe) waits until released. */
+  function holdEmbeddingBatches() {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    embeddings.beforeAnswer = async (inputs) => {
+      if (inputs.length < 2) return undefined;
+      held += 1;
+      await released;
+      return undefined;
+    };
+    return {
+      held: () => held,
+      release: () => release(),
+      stop: () => {
+        release();
+        embeddings.beforeAnswer = undefined;
+      },
+    };
+  }
+
   /** One set of chunks and postings for the document, statistics in step, and one search hit per passage. */
   async function expectIndexedOnce(sourceId: string, documentId: string, marker: string) {
     const document = await getDocument(t.app, admin, sourceId, documentId);
@@ -127,27 +148,19 @@ describe('the knowledge.ingest job run again after its work was done', () => {
 
   it('keeps one set of chunks when a second delivery of the job runs alongside the first', async () => {
     const sourceId = await newSource();
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let heldBatches = 0;
     // Every batch waits, so both deliveries are certainly mid-embedding at the same time.
-    embeddings.beforeAnswer = async (inputs) => {
-      if (inputs.length < 2) return undefined;
-      heldBatches += 1;
-      await released;
-      return undefined;
-    };
+    const batches = holdEmbeddingBatches();
     try {
       const uploaded = await uploadAccepted(t.app, admin, sourceId, rotaDocument('hoopoe'), { filename: 'rota.txt' });
       await waitForDocument(t.app, admin, sourceId, uploaded.id, (current) => current.status === 'processing');
-      await expect.poll(() => heldBatches, { timeout: 20_000 }).toBe(1);
+      await expect.poll(batches.held, { timeout: 20_000 }).toBe(1);
       const jobId = await redeliverIngestJob(t.database, {
         tenantId: admin.tenantId,
         documentId: uploaded.id,
         generation: await documentGeneration(t.database, uploaded.id),
       });
-      await expect.poll(() => heldBatches, { timeout: 20_000 }).toBe(2);
-      release();
+      await expect.poll(batches.held, { timeout: 20_000 }).toBe(2);
+      batches.release();
 
       // Both deliveries end, the one that lost the publish after removing what it wrote.
       const jobs = await ingestJobsOf(t.database, uploaded.id);
@@ -159,28 +172,19 @@ describe('the knowledge.ingest job run again after its work was done', () => {
         expect.objectContaining({ id: jobId, state: 'completed', retryCount: 0 }),
       ]);
     } finally {
-      release();
-      embeddings.beforeAnswer = undefined;
+      batches.stop();
     }
   }, 60_000);
 
   it('stops the job of a document deleted while it runs, leaving no rows behind', async () => {
     const sourceId = await newSource();
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let heldBatches = 0;
-    embeddings.beforeAnswer = async (inputs) => {
-      if (inputs.length < 2) return undefined;
-      heldBatches += 1;
-      await released;
-      return undefined;
-    };
+    const batches = holdEmbeddingBatches();
     try {
       const uploaded = await uploadAccepted(t.app, admin, sourceId, rotaDocument('egret'), { filename: 'rota.txt' });
-      await expect.poll(() => heldBatches, { timeout: 20_000 }).toBe(1);
+      await expect.poll(batches.held, { timeout: 20_000 }).toBe(1);
       const url = `/v1/knowledge-sources/${sourceId}/documents/${uploaded.id}`;
       expect((await t.app.inject({ method: 'DELETE', url, headers: admin.headers })).statusCode).toBe(204);
-      release();
+      batches.release();
 
       const [job] = await ingestJobsOf(t.database, uploaded.id);
       expect(await waitForJobEnd(t.database, job!.id)).toBe('completed');
@@ -190,8 +194,7 @@ describe('the knowledge.ingest job run again after its work was done', () => {
       expect(await documentIndexRows(t.database, uploaded.id)).toMatchObject({ chunks: 0, postings: 0 });
       expect(await sourceStatistics(t.database, sourceId)).toMatchObject({ stored_chunks: 0, stored_term_chunks: 0 });
     } finally {
-      release();
-      embeddings.beforeAnswer = undefined;
+      batches.stop();
     }
   }, 60_000);
 
