@@ -91,7 +91,8 @@ async function contentsFound(document: IndexWrite, query: string, mode: 'lexical
   return hits.map((hit) => hit.content);
 }
 
-const target = (write: IndexWrite) => ({ ...write, dimensions: offline.dimensions });
+/** Documents are made at generation 1, the column's default, and stay there. */
+const target = (write: IndexWrite) => ({ ...write, dimensions: offline.dimensions, generation: 1 });
 const quietly = { signal: new AbortController().signal, onProgress: async () => {} };
 const publish = (write: IndexWrite) => database.db.transaction((tx) => writes.publish(tx, write));
 
@@ -230,6 +231,21 @@ describe('an index write', () => {
     });
     const { rows } = await database.executeSql('select id from knowledge_index_writes where document_id = $1', [
       documentId,
+    ]);
+    expect(rows).toEqual([]);
+  });
+
+  it('does not begin once its document left the generation of the job', async () => {
+    const write = await newDocument();
+    await database.executeSql('update knowledge_documents set generation = generation + 1 where id = $1', [
+      write.documentId,
+    ]);
+    await expect(writer.write(target(write), await chunksNaming('bowsprit', 30), quietly)).rejects.toBeInstanceOf(
+      SupersededError,
+    );
+    expect((await documentIndexRows(database, write.documentId)).chunks).toBe(0);
+    const { rows } = await database.executeSql('select id from knowledge_index_writes where document_id = $1', [
+      write.documentId,
     ]);
     expect(rows).toEqual([]);
   });

@@ -76,12 +76,17 @@ export function createDocumentsRepository() {
       return row;
     },
 
-    /** A new generation and no job for it: a running job of the document stops without publishing. */
-    async advanceGeneration(db: Executor, tenantId: string, sourceId: string, documentId: string): Promise<void> {
-      await db
+    /**
+     * A new generation and no job for it: a running job of the document stops without publishing, and
+     * begins no write (index-writes.repository.ts). False when there is no such document.
+     */
+    async advanceGeneration(db: Executor, tenantId: string, sourceId: string, documentId: string): Promise<boolean> {
+      const rows = await db
         .update(knowledgeDocuments)
         .set({ generation: sql`${knowledgeDocuments.generation} + 1`, updatedAt: new Date() })
-        .where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)));
+        .where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)))
+        .returning({ id: knowledgeDocuments.id });
+      return rows.length > 0;
     },
 
     async delete(db: Executor, tenantId: string, sourceId: string, documentId: string): Promise<void> {

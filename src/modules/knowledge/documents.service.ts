@@ -142,16 +142,19 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       requireAdmin(actor);
       await deps.sources.findSource(actor, sourceId);
       const { tenantId } = actor;
+      // The update locks the row `for no key update` only: a batch of a write in flight takes a key-share
+      // lock on it (its chunks' foreign key), and must be able to finish for its write to be retired.
       await db.transaction(async (tx) => {
-        if (!(await documents.lock(tx, tenantId, sourceId, documentId))) throw notFound('Document', documentId);
-        await documents.advanceGeneration(tx, tenantId, sourceId, documentId);
+        const isFound = await documents.advanceGeneration(tx, tenantId, sourceId, documentId);
+        if (!isFound) throw notFound('Document', documentId);
         await deps.indexWrites.retireDocument(tx, { tenantId, sourceId, documentId });
       });
       await deps.indexWriter.removeRetired(tenantId, documentId);
       const storageKey = await db.transaction(async (tx) => {
         const document = await documents.lock(tx, tenantId, sourceId, documentId);
         if (!document) throw notFound('Document', documentId); // a concurrent delete finished first
-        // Normally nothing: what a stopped job wrote meanwhile, or what the batches left on an error.
+        // Normally nothing: no write can begin past the new generation, so this is what the batches
+        // left on an error.
         await deps.removeDocumentChunks(tx, tenantId, documentId);
         await documents.delete(tx, tenantId, sourceId, documentId);
         return document.storageKey;

@@ -27,13 +27,16 @@ export interface IndexWriterDeps {
 export function createIndexWriter(deps: IndexWriterDeps) {
   const { db, writes } = deps;
 
-  /** Stops once the write was retired meanwhile (the sweep, or a newer publish): it is then removed. */
+  /**
+   * Stops, throwing SupersededError, when the document left the job's generation before the write began,
+   * or once the write was retired meanwhile (a delete, the sweep, or a newer publish): it is then removed.
+   */
   async function write(
-    target: IndexWrite & { readonly dimensions: number },
+    target: IndexWrite & { readonly dimensions: number; readonly generation: number },
     chunks: readonly IndexedChunk[],
     run: { readonly signal: AbortSignal; readonly onProgress: (share: number) => Promise<void> },
   ): Promise<void> {
-    await writes.begin(db, target);
+    if (!(await writes.begin(db, target, target.generation))) throw new SupersededError();
     const batchTarget = { ...target, writeId: target.id };
     for (let start = 0; start < chunks.length; start += chunksPerStatement) {
       await yieldToEventLoop();
@@ -53,9 +56,7 @@ export function createIndexWriter(deps: IndexWriterDeps) {
     const location = { documentId: target.documentId, writeId: target.id };
     for (;;) {
       await yieldToEventLoop();
-      const removed = await db.transaction((tx) =>
-        removeWriteChunks(tx, target.tenantId, location, chunksPerRemoval),
-      );
+      const removed = await db.transaction((tx) => removeWriteChunks(tx, target.tenantId, location, chunksPerRemoval));
       if (removed < chunksPerRemoval) break;
     }
     await writes.forget(db, target.tenantId, target.id);

@@ -152,7 +152,7 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
   ): Promise<number> {
     const { tenantId, id: documentId, generation } = document;
     const write = { id: newId(), tenantId, sourceId: source.id, documentId };
-    const target = { ...write, dimensions: source.embeddingDimensions };
+    const target = { ...write, dimensions: source.embeddingDimensions, generation };
     const isSmall = chunks.length <= chunksPerStatement;
     try {
       if (!isSmall) {
@@ -167,7 +167,7 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
           // The batch locks the source row first; the write's row, whose foreign key share-locks it,
           // comes second, or two jobs of one source would each hold the share lock the other waits on.
           await insertChunkBatch(tx, { ...target, writeId: write.id }, chunks);
-          await deps.indexWrites.begin(tx, write);
+          await deps.indexWrites.begin(tx, write, generation); // the document is locked: it is current
         }
         const retiredWrites = await deps.indexWrites.publish(tx, write);
         if (retiredWrites === undefined) return undefined;

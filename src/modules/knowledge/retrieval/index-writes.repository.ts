@@ -28,9 +28,23 @@ export function hiddenWriteIds(tenantId: string, sourceIds: readonly string[]): 
 
 export function createIndexWritesRepository() {
   return {
-    /** A new write, hidden from search until publish. */
-    async begin(db: Executor, write: IndexWrite): Promise<void> {
-      await db.insert(knowledgeIndexWrites).values({ ...write, status: 'writing' });
+    /**
+     * A new write, hidden from search until publish, begun only while its document is still `processing`
+     * at the job's generation; false otherwise. `for share` waits for a transaction changing the document
+     * (a delete advancing its generation) and then rechecks the row, so once such a change commits no
+     * write of the document's old generation can begin.
+     */
+    async begin(db: Executor, write: IndexWrite, generation: number): Promise<boolean> {
+      const begun = rowsOf<{ id: string }>(
+        await db.execute(sql`
+          insert into knowledge_index_writes (id, tenant_id, source_id, document_id, status)
+          select ${write.id}, tenant_id, source_id, id, 'writing' from knowledge_documents
+          where tenant_id = ${write.tenantId} and id = ${write.documentId} and source_id = ${write.sourceId}
+            and generation = ${generation} and status = 'processing'
+          for share
+          returning id`),
+      );
+      return begun.length > 0;
     },
 
     /**

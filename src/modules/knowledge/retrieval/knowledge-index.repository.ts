@@ -31,9 +31,9 @@ export const chunksPerStatement = 25;
 /**
  * Chunks per transaction when a write is removed. Removing a chunk costs far less than writing one (no
  * HNSW insert); each transaction's cost is mostly updating the term statistics, ~1,500 distinct terms for
- * 25 chunks of prose, which larger batches share. Deleting 4.5 MB of text on embedded storage, other
- * requests waited at most 92 / 124 / 110 / 338 ms at 25 / 50 / 100 / 200 chunks, and the delete took
- * 4.9 / 3.7 / 2.5 / 3.5 s (BENCHMARKS.md, "Deleting a large document").
+ * 25 chunks of prose, which larger batches share. Of 25, 50, 100, 200 and 250, 100 deleted 4.5 MB of
+ * text on embedded storage fastest, while other requests waited about as little as at 25 (BENCHMARKS.md,
+ * "Deleting a large document").
  */
 export const chunksPerRemoval = 100;
 

@@ -88,7 +88,7 @@ export const knowledgeDocuments = pgTable(
     errorMessage: text('error_message'),
     pageCount: integer('page_count'),
     chunkCount: integer('chunk_count').notNull().default(0),
-    /** Bumped by reindex and cancel: a job that finds a newer generation stops without writing. */
+    /** Bumped by reindex, cancel and delete: a job that finds a newer generation stops without writing. */
     generation: integer('generation').notNull().default(1),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
