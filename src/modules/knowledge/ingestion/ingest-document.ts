@@ -167,7 +167,9 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
           // The batch locks the source row first; the write's row, whose foreign key share-locks it,
           // comes second, or two jobs of one source would each hold the share lock the other waits on.
           await insertChunkBatch(tx, { ...target, writeId: write.id }, chunks);
-          await deps.indexWrites.begin(tx, write, generation); // the document is locked: it is current
+          // The document is locked at this generation, so this begins; were it not to, the rollback takes
+          // the chunks back rather than leave them without a write, which would make them searched.
+          if (!(await deps.indexWrites.begin(tx, write, generation))) throw new SupersededError();
         }
         const retiredWrites = await deps.indexWrites.publish(tx, write);
         if (retiredWrites === undefined) return undefined;
