@@ -75,12 +75,15 @@ export function createIndexWriter(deps: IndexWriterDeps) {
     }
   }
 
-  /** After a publish: the document's replaced writes. Never throws, as discard. */
+  /**
+   * Removes the document's retired writes: those a publish replaced, or all of them for a delete. Never
+   * throws, as discard.
+   */
   async function removeRetired(tenantId: string, documentId: string): Promise<void> {
     try {
       for (const retired of await writes.retiredOf(db, tenantId, documentId)) await remove(retired);
     } catch (error) {
-      deps.logger.warn({ err: error, documentId }, 'a replaced index write is left for the upkeep');
+      deps.logger.warn({ err: error, documentId }, 'a retired index write is left for the upkeep');
     }
   }
 

@@ -88,7 +88,7 @@ export function createIndexWritesRepository() {
       await retirePublished(tx, document);
     },
 
-    /** Hides a write for good: its chunks are removed next (index-writes.ts). */
+    /** Hides a write for good: its chunks are removed next (ingestion/index-writer.ts). */
     async retire(db: Executor, tenantId: string, writeId: string): Promise<void> {
       await db.update(knowledgeIndexWrites).set({ status: 'retired' }).where(ofWrite(tenantId, writeId));
     },

@@ -40,7 +40,7 @@ export const chunksPerRemoval = 100;
 /**
  * In the caller's transaction, statement after statement: every chunk with its postings, term
  * frequencies and source statistics. The ingestion job instead gives each statement a transaction of
- * its own (index-writes.ts); tests and benchmarks write a whole document here.
+ * its own (ingestion/index-writer.ts); tests and benchmarks write a whole document here.
  */
 export async function insertDocumentChunks(tx: Executor, input: InsertDocumentChunksInput): Promise<void> {
   for (let start = 0; start < input.chunks.length; start += chunksPerStatement) {
