@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signIn } from './support/auth-screens.js';
+import { screenTourTimeoutMs } from './support/screen-tour.js';
 import {
   browserWaitMs,
   describeInBrowser,
@@ -199,7 +200,7 @@ describeInBrowser('web console: knowledge sources, the playground and cited answ
       }
     }
     expect(overflowing).toEqual([]);
-  });
+  }, screenTourTimeoutMs);
 
   it('logs no console errors along the way', () => {
     expect(session.consoleProblems).toEqual([]);

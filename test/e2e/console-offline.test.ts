@@ -19,7 +19,7 @@ import {
   waitForFinishedReply,
 } from './support/console-screens.js';
 import { startE2eServer, type E2eServer } from './support/e2e-server.js';
-import { tourScreens } from './support/screen-tour.js';
+import { screenTourTimeoutMs, tourScreens } from './support/screen-tour.js';
 
 const admin = { name: 'Ada Admin', email: 'ada@example.test', password: 'a long admin password' };
 const member = { email: 'max@example.test', password: 'a long member password' };
@@ -130,11 +130,10 @@ describeInBrowser('web console on the built-in offline model', () => {
     }
   });
 
-  // Every screen four times over: it took over the default 30 s on a 2-core machine busy with other work.
   it('takes screenshots of every screen at desktop and phone sizes, light and dark', async () => {
     const overflowing = await tourScreens(browser, server.baseUrl, admin);
     expect(overflowing).toEqual([]);
-  }, 120_000);
+  }, screenTourTimeoutMs);
 
   it('logs no console errors along the way', () => {
     expect(session.consoleProblems).toEqual([]);

@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHttpMcpServer, type TestHttpMcpServer } from '../mcp/fixtures/http-server.js';
 import { signIn } from './support/auth-screens.js';
+import { screenTourTimeoutMs } from './support/screen-tour.js';
 import {
   browserWaitMs,
   describeInBrowser,
@@ -185,7 +186,7 @@ describeInBrowser('web console: MCP servers, their tools, Try it and the executi
       }
     }
     expect(overflowing).toEqual([]);
-  });
+  }, screenTourTimeoutMs);
 
   it('logs no console errors along the way', () => {
     expect(session.consoleProblems).toEqual([]);

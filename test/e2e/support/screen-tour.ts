@@ -86,6 +86,12 @@ const looks: ReadonlyArray<{ viewport: ViewportName; colorScheme: ColorScheme }>
 ];
 
 /**
+ * The timeout of a test that tours screens in four looks (desktop and phone, light and dark). Such a
+ * tour took over Vitest's default 30 s on a 2-core machine running the rest of the suite beside it.
+ */
+export const screenTourTimeoutMs = 120_000;
+
+/**
  * Signs `admin` in at each size and colour scheme and saves a screenshot of every screen as
  * `test-results/screenshots/{screen}-{viewport}-{scheme}.png`. Returns the screens wider than the
  * viewport (sideways scrolling), e.g. `agents-list-phone-dark: 112px`, and fails on console errors.
