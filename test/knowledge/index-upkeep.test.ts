@@ -4,6 +4,7 @@ import { createIndexWriter } from '../../src/modules/knowledge/ingestion/index-w
 import { createIndexWritesRepository } from '../../src/modules/knowledge/retrieval/index-writes.repository.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { testStorage } from '../harness/test-database.js';
 import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
 import { ingestJobsOf, waitForJobEnd } from './index-state.js';
 import { createSource, uploadAccepted, waitForDocument } from './knowledge-setup.js';
@@ -30,8 +31,7 @@ describe('the knowledge index upkeep', () => {
       filename: 'walrus.md',
     });
     expect((await waitForDocument(t.app, admin, source.id, document.id)).status).toBe('ready');
-    // The job's last statements follow `ready`; on PostgreSQL a VACUUM beside an older open transaction
-    // cannot mark the pages it may still see as all-visible.
+    // The job queues the upkeep after `ready`: count once the job has ended.
     for (const job of await ingestJobsOf(t.database, document.id)) {
       expect(await waitForJobEnd(t.database, job.id)).toBe('completed');
     }
@@ -44,12 +44,26 @@ describe('the knowledge index upkeep', () => {
 
     // What the job runs; its 10 s settling delay is not worth waiting for here.
     const indexWriter = createIndexWriter({ db: t.database.db, logger: logger, writes: createIndexWritesRepository() });
-    await createIndexUpkeep({ db: t.database.db, jobs: { send: async () => null }, indexWriter, logger: logger }).run();
-    const { rows } = await t.database.executeSql(
-      `select relpages as pages, relallvisible as "allVisiblePages", reltuples::int as "estimatedRows"
-       from pg_class where oid = 'knowledge_postings'::regclass`,
-    );
-    const postings = rows[0] as TableState;
+    const upkeep = createIndexUpkeep({ db: t.database.db, jobs: { send: async () => null }, indexWriter, logger: logger });
+    const postingsState = async (): Promise<TableState> => {
+      const { rows } = await t.database.executeSql(
+        `select relpages as pages, relallvisible as "allVisiblePages", reltuples::int as "estimatedRows"
+         from pg_class where oid = 'knowledge_postings'::regclass`,
+      );
+      return rows[0] as TableState;
+    };
+    await upkeep.run();
+    let postings = await postingsState();
+    // On PostgreSQL, VACUUM cannot mark a page all-visible while an older transaction of the database is
+    // open, and pg-boss's polls and autovacuum's ANALYZE run beside this test (CI once saw 0 of 2 pages):
+    // the upkeep is run again, as its next run would. Embedded storage has no other session, so there the
+    // first run must do.
+    const runs = testStorage === 'postgres' ? 20 : 1;
+    for (let run = 1; run < runs && postings.allVisiblePages < postings.pages; run += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await upkeep.run();
+      postings = await postingsState();
+    }
     const { rows: counted } = await t.database.executeSql('select count(*)::int as total from knowledge_postings');
     expect(postings.pages).toBeGreaterThan(0);
     // Index-only scans skip the heap only for all-visible pages; the statistics are exact on a table this small.
