@@ -115,7 +115,10 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     },
 
     async send(name, data, options = {}) {
-      if (state !== 'started') throw new Error(`Job '${name}' was sent before the job queue was started`);
+      if (state !== 'started') {
+        const when = state === 'stopped' ? 'after the job queue stopped' : 'before the job queue was started';
+        throw new Error(`Job '${name}' was sent ${when}`);
+      }
       if (!registrations.has(name) && !workerIdsByQueue.has(name)) {
         // A process that sends to a queue it does not work (the API role) still needs the queue to exist.
         await declareQueue(name, defaultWorkOptions);
