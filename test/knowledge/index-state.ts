@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import PgBoss from 'pg-boss';
-import type { DatabaseHandle } from '../../src/platform/db/client.js';
+import type { DatabaseHandle, Executor } from '../../src/platform/db/client.js';
+import { createIndexWritesRepository } from '../../src/modules/knowledge/retrieval/index-writes.repository.js';
+import { insertChunkBatch } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
+import { newId } from '../../src/platform/ids.js';
+import type { TestDatabase } from '../harness/test-database.js';
 import { ingestJobName, type IngestJobData } from '../../src/modules/knowledge/ingestion/ingestion-job.js';
+import { removeSourceJobName } from '../../src/modules/knowledge/source-removal.js';
 import { createPgBossDatabase } from '../../src/platform/jobs/pg-boss-database.js';
 
 /** What the index holds for one document, read straight from the tables. */
@@ -99,4 +104,69 @@ export async function waitForJobEnd(database: DatabaseHandle, jobId: string, tim
     if (Date.now() > deadline) throw new Error(`job ${jobId} stayed ${state ?? 'missing'}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Every row that belongs to a knowledge source, counted table by table straight from the database. */
+export async function sourceRows(database: DatabaseHandle, sourceId: string) {
+  const { rows } = await database.executeSql(
+    `select
+       (select count(*)::int from knowledge_sources where id = $1) as sources,
+       (select count(*)::int from knowledge_documents where source_id = $1) as documents,
+       (select count(*)::int from knowledge_chunks where source_id = $1) as chunks,
+       (select count(*)::int from knowledge_postings where source_id = $1) as postings,
+       (select count(*)::int from knowledge_terms where source_id = $1) as terms,
+       (select count(*)::int from knowledge_index_writes where source_id = $1) as writes,
+       (select count(*)::int from agent_knowledge_sources where source_id = $1) as agent_links`,
+    [sourceId],
+  );
+  return rows[0] as Record<
+    'sources' | 'documents' | 'chunks' | 'postings' | 'terms' | 'writes' | 'agent_links',
+    number
+  >;
+}
+
+/** The `knowledge.remove-source` job queued for a source, once it has ended (its final state). */
+export async function waitForSourceRemoval(database: DatabaseHandle, sourceId: string): Promise<string> {
+  const { rows } = await database.executeSql(
+    `select id::text from pgboss.job where name = $1 and data->>'sourceId' = $2 order by created_on desc limit 1`,
+    [removeSourceJobName, sourceId],
+  );
+  const job = rows[0] as { id: string } | undefined;
+  if (!job) throw new Error(`no ${removeSourceJobName} job was queued for source ${sourceId}`);
+  return waitForJobEnd(database, job.id);
+}
+
+/** Sessions of this database waiting for a lock (PostgreSQL only): how a test sees a statement blocked. */
+export async function sessionsWaitingForLocks(database: DatabaseHandle): Promise<number> {
+  const { rows } = await database.executeSql(
+    `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+  );
+  return (rows[0] as { waiting: number }).waiting;
+}
+
+/**
+ * A reindexing job's index write of a ready document, begun and between two of its statements, with the
+ * one chunk its next batch will insert (`insertBatch`, in the caller's transaction).
+ */
+export async function writeInFlight(
+  database: TestDatabase,
+  document: { readonly tenantId: string; readonly sourceId: string; readonly documentId: string },
+  dimensions: number,
+) {
+  await database.executeSql(`update knowledge_documents set status = 'processing' where id = $1`, [
+    document.documentId,
+  ]);
+  const writes = createIndexWritesRepository();
+  const write = { id: newId(), ...document };
+  if (!(await writes.begin(database.db, write, await documentGeneration(database, document.documentId)))) {
+    throw new Error('the write did not begin');
+  }
+  const chunk = { position: 0, content: 'The note, again.', page: null, headingPath: [], tokenCount: 4 };
+  const embedding = Array.from({ length: dimensions }, (_, index) => (index === 0 ? 1 : 0));
+  return {
+    /** What each batch does first: holds its write's row until the transaction ends. */
+    holdRow: (tx: Executor) => writes.isStillWriting(tx, document.tenantId, write.id),
+    insertBatch: (tx: Executor) =>
+      insertChunkBatch(tx, { ...write, writeId: write.id, dimensions }, [{ ...chunk, embedding }]),
+  };
 }

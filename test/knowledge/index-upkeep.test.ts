@@ -1,15 +1,38 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { createIndexUpkeep, indexUpkeepJobName } from '../../src/modules/knowledge/ingestion/index-upkeep.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createIndexUpkeep,
+  indexUpkeepJobName,
+  type IndexUpkeep,
+} from '../../src/modules/knowledge/ingestion/index-upkeep.js';
 import { createIndexWriter } from '../../src/modules/knowledge/ingestion/index-writer.js';
 import { createIndexWritesRepository } from '../../src/modules/knowledge/retrieval/index-writes.repository.js';
+import { createSourceRemoval } from '../../src/modules/knowledge/source-removal.js';
+import { createSourcesRepository } from '../../src/modules/knowledge/sources.repository.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { createDirectoryStorage } from '../../src/platform/storage/index.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { testStorage } from '../harness/test-database.js';
-import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
-import { ingestJobsOf, waitForJobEnd } from './index-state.js';
+import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import { ingestJobsOf, sourceRows, waitForJobEnd } from './index-state.js';
 import { createSource, uploadAccepted, waitForDocument } from './knowledge-setup.js';
 
 const logger = createLogger({ level: 'silent' });
+
+/** The upkeep the app's job runs, with the real parts, on the test app's database and files. */
+function upkeepOf(t: TestApp): IndexUpkeep {
+  const db = t.database.db;
+  const jobs = { send: async () => null };
+  const indexWriter = createIndexWriter({ db, logger, writes: createIndexWritesRepository() });
+  const sourceRemoval = createSourceRemoval({
+    db,
+    logger,
+    jobs,
+    sources: createSourcesRepository(),
+    storage: createDirectoryStorage(t.config.filesDir),
+    scheduleIndexUpkeep: async () => {},
+  });
+  return createIndexUpkeep({ db, jobs, indexWriter, sourceRemoval, logger });
+}
 
 interface TableState {
   readonly pages: number;
@@ -19,17 +42,25 @@ interface TableState {
 
 describe('the knowledge index upkeep', () => {
   let t: TestApp;
+  let admin: SignedInUser;
+  beforeAll(async () => {
+    t = await buildTestApp();
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+  });
   afterAll(() => t?.close());
 
   it('is queued when a document is indexed, and leaves the postings all-visible and analyzed', async () => {
-    t = await buildTestApp();
-    const platformAdmin = await registerPlatformAdmin(t.app);
-    const admin = await createTenantWithAdmin(t.app, platformAdmin);
     const source = await createSource(t.app, admin);
     const paragraphs = Array.from({ length: 60 }, (_, index) => `Paragraph ${index} on walrus ${index * 7} migration.`);
-    const document = await uploadAccepted(t.app, admin, source.id, Buffer.from(`# Walruses\n\n${paragraphs.join('\n\n')}\n`), {
-      filename: 'walrus.md',
-    });
+    const document = await uploadAccepted(
+      t.app,
+      admin,
+      source.id,
+      Buffer.from(`# Walruses\n\n${paragraphs.join('\n\n')}\n`),
+      {
+        filename: 'walrus.md',
+      },
+    );
     expect((await waitForDocument(t.app, admin, source.id, document.id)).status).toBe('ready');
     // The job queues the upkeep after `ready`: count once the job has ended.
     for (const job of await ingestJobsOf(t.database, document.id)) {
@@ -43,8 +74,7 @@ describe('the knowledge index upkeep', () => {
     expect(queued.rows[0]).toEqual({ jobs: 1 });
 
     // What the job runs; its 10 s settling delay is not worth waiting for here.
-    const indexWriter = createIndexWriter({ db: t.database.db, logger: logger, writes: createIndexWritesRepository() });
-    const upkeep = createIndexUpkeep({ db: t.database.db, jobs: { send: async () => null }, indexWriter, logger: logger });
+    const upkeep = upkeepOf(t);
     const postingsState = async (): Promise<TableState> => {
       const { rows } = await t.database.executeSql(
         `select relpages as pages, relallvisible as "allVisiblePages", reltuples::int as "estimatedRows"
@@ -77,5 +107,26 @@ describe('the knowledge index upkeep', () => {
     const { estimatedRows, total } = documents[0] as { estimatedRows: number; total: number };
     expect(total).toBeGreaterThan(0);
     expect(estimatedRows).toBe(total);
+  }, 60_000);
+
+  it('finishes removing a source deleted long ago whose removal never ran', async () => {
+    const source = await createSource(t.app, admin);
+    const document = await uploadAccepted(t.app, admin, source.id, Buffer.from('The gannet rule.\n'), {
+      filename: 'gannet.txt',
+    });
+    expect((await waitForDocument(t.app, admin, source.id, document.id)).status).toBe('ready');
+    // What a node leaves when it stops between hiding the source and queuing its removal job.
+    await t.database.executeSql(`update knowledge_sources set deleted_at = now() - interval '2 hours' where id = $1`, [
+      source.id,
+    ]);
+    const recent = await createSource(t.app, admin);
+    await t.database.executeSql(`update knowledge_sources set deleted_at = now() where id = $1`, [recent.id]);
+    expect(await sourceRows(t.database, source.id)).toMatchObject({ sources: 1, documents: 1 });
+
+    await upkeepOf(t).run();
+
+    expect(await sourceRows(t.database, source.id)).toMatchObject({ sources: 0, documents: 0, chunks: 0, postings: 0 });
+    // One deleted a moment ago is its own job's to remove.
+    expect(await sourceRows(t.database, recent.id)).toMatchObject({ sources: 1 });
   }, 60_000);
 });

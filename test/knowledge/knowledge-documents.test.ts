@@ -11,15 +11,10 @@ import {
   registerPlatformAdmin,
   type SignedInUser,
 } from '../harness/tenant-setup.js';
-import { createIndexWritesRepository } from '../../src/modules/knowledge/retrieval/index-writes.repository.js';
-import {
-  chunksPerStatement,
-  insertChunkBatch,
-} from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
-import { newId } from '../../src/platform/ids.js';
+import { chunksPerStatement } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
 import { corruptPdfBytes, formatSamples, pngBytes } from './document-fixtures.js';
 import { testStorage } from '../harness/test-database.js';
-import { documentGeneration, documentIndexRows, sourceStatistics } from './index-state.js';
+import { documentIndexRows, sessionsWaitingForLocks, sourceStatistics, writeInFlight } from './index-state.js';
 import {
   createSource,
   getDocument,
@@ -64,12 +59,6 @@ describe('knowledge documents', () => {
   const documentsUrl = (source: string) => `/v1/knowledge-sources/${source}/documents`;
   const call = (user: SignedInUser, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
     t.app.inject({ method, url, headers: user.headers, ...(payload && { payload }) });
-  const sessionsWaitingForLocks = async () => {
-    const { rows } = await t.database.executeSql(
-      `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-    );
-    return (rows[0] as { waiting: number }).waiting;
-  };
   const chunkRows = async (documentId: string) => {
     const { rows } = await t.database.executeSql(
       'select count(*)::int as total, count(distinct position)::int as positions from knowledge_chunks where document_id = $1',
@@ -400,23 +389,17 @@ describe('knowledge documents', () => {
       const { embeddingDimensions: dimensions } = (
         await call(admin, 'GET', `/v1/knowledge-sources/${source.id}`)
       ).json();
-      // A reindexing job's write, begun and between two of its statements.
-      await t.database.executeSql(`update knowledge_documents set status = 'processing' where id = $1`, [document.id]);
-      const generation = await documentGeneration(t.database, document.id);
-      const writes = createIndexWritesRepository();
-      const write = { id: newId(), tenantId: admin.tenantId, sourceId: source.id, documentId: document.id };
-      expect(await writes.begin(t.database.db, write, generation)).toBe(true);
-      const chunk = { position: 0, content: 'The marten note, again.', page: null, headingPath: [], tokenCount: 6 };
-      const embedding = Array.from({ length: dimensions }, (_, index) => (index === 0 ? 1 : 0));
+      const location = { tenantId: admin.tenantId, sourceId: source.id, documentId: document.id };
+      const write = await writeInFlight(t.database, location, dimensions);
 
       let deleting: ReturnType<typeof call> | undefined;
       await t.database.db.transaction(async (tx) => {
         // The batch holds its write's row (as each batch does), then the delete starts and waits for it.
-        expect(await writes.isStillWriting(tx, admin.tenantId, write.id)).toBe(true);
+        expect(await write.holdRow(tx)).toBe(true);
         deleting = call(admin, 'DELETE', `${documentsUrl(source.id)}/${document.id}`);
-        await expect.poll(() => sessionsWaitingForLocks(), { timeout: 10_000 }).toBeGreaterThan(0);
+        await expect.poll(() => sessionsWaitingForLocks(t.database), { timeout: 10_000 }).toBeGreaterThan(0);
         // The batch's chunks reference the document: a lock of the document that excludes them deadlocks.
-        await insertChunkBatch(tx, { ...write, writeId: write.id, dimensions }, [{ ...chunk, embedding }]);
+        await write.insertBatch(tx);
       });
       expect((await deleting!).statusCode).toBe(204);
       expect(await documentIndexRows(t.database, document.id)).toMatchObject({ chunks: 0, postings: 0 });

@@ -8,8 +8,10 @@ import {
   documentIndexRows,
   ingestJobsOf,
   redeliverIngestJob,
+  sourceRows,
   sourceStatistics,
   waitForJobEnd,
+  waitForSourceRemoval,
 } from './index-state.js';
 import { createSource, getDocument, query, uploadAccepted, waitForDocument } from './knowledge-setup.js';
 
@@ -176,27 +178,49 @@ describe('the knowledge.ingest job run again after its work was done', () => {
     }
   }, 60_000);
 
-  it('stops the job of a document deleted while it runs, leaving no rows behind', async () => {
-    const sourceId = await newSource();
-    const batches = holdEmbeddingBatches();
-    try {
-      const uploaded = await uploadAccepted(t.app, admin, sourceId, rotaDocument('egret'), { filename: 'rota.txt' });
-      await expect.poll(batches.held, { timeout: 20_000 }).toBe(1);
-      const url = `/v1/knowledge-sources/${sourceId}/documents/${uploaded.id}`;
-      expect((await t.app.inject({ method: 'DELETE', url, headers: admin.headers })).statusCode).toBe(204);
-      batches.release();
+  it.each([
+    ['the document is', 'egret'],
+    ['its source is', 'plover'],
+  ])(
+    'stops the job when %s deleted while it runs, leaving no rows behind',
+    async (deleted, marker) => {
+      const sourceId = await newSource();
+      const deletesSource = deleted === 'its source is';
+      const batches = holdEmbeddingBatches();
+      try {
+        const uploaded = await uploadAccepted(t.app, admin, sourceId, rotaDocument(marker), { filename: 'rota.txt' });
+        await expect.poll(batches.held, { timeout: 20_000 }).toBe(1);
+        const sourceUrl = `/v1/knowledge-sources/${sourceId}`;
+        const url = deletesSource ? sourceUrl : `${sourceUrl}/documents/${uploaded.id}`;
+        expect((await t.app.inject({ method: 'DELETE', url, headers: admin.headers })).statusCode).toBe(204);
+        batches.release();
 
-      const [job] = await ingestJobsOf(t.database, uploaded.id);
-      expect(await waitForJobEnd(t.database, job!.id)).toBe('completed');
-      expect(await ingestJobsOf(t.database, uploaded.id)).toEqual([
-        expect.objectContaining({ state: 'completed', retryCount: 0 }),
-      ]);
-      expect(await documentIndexRows(t.database, uploaded.id)).toMatchObject({ chunks: 0, postings: 0 });
-      expect(await sourceStatistics(t.database, sourceId)).toMatchObject({ stored_chunks: 0, stored_term_chunks: 0 });
-    } finally {
-      batches.stop();
-    }
-  }, 60_000);
+        const [job] = await ingestJobsOf(t.database, uploaded.id);
+        expect(await waitForJobEnd(t.database, job!.id)).toBe('completed');
+        expect(await ingestJobsOf(t.database, uploaded.id)).toEqual([
+          expect.objectContaining({ state: 'completed', retryCount: 0 }),
+        ]);
+        if (deletesSource) {
+          expect(await waitForSourceRemoval(t.database, sourceId)).toBe('completed');
+          expect(await sourceRows(t.database, sourceId)).toMatchObject({
+            sources: 0,
+            chunks: 0,
+            postings: 0,
+            writes: 0,
+          });
+        } else {
+          expect(await documentIndexRows(t.database, uploaded.id)).toMatchObject({ chunks: 0, postings: 0 });
+          expect(await sourceStatistics(t.database, sourceId)).toMatchObject({
+            stored_chunks: 0,
+            stored_term_chunks: 0,
+          });
+        }
+      } finally {
+        batches.stop();
+      }
+    },
+    60_000,
+  );
 
   it('replaces the stored chunks, postings and term counts when reindexed twice in a row', async () => {
     const sourceId = await newSource();

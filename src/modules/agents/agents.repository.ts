@@ -5,6 +5,7 @@ import {
   agentKnowledgeSources,
   agentTools,
   agents,
+  isLiveSource,
   knowledgeSources,
   mcpServers,
   mcpTools,
@@ -86,7 +87,7 @@ export function createAgentsRepository() {
       const rows = await db
         .select({ id: knowledgeSources.id })
         .from(knowledgeSources)
-        .where(inTenant(knowledgeSources, tenantId, inArray(knowledgeSources.id, [...sourceIds])));
+        .where(inTenant(knowledgeSources, tenantId, inArray(knowledgeSources.id, [...sourceIds]), isLiveSource));
       return rows.map((row) => row.id);
     },
 

@@ -89,6 +89,14 @@ export function createDocumentsRepository() {
       return rows.length > 0;
     },
 
+    /** When the source is deleted: every job of its documents stops without publishing, and begins no write. */
+    async advanceAllGenerations(db: Executor, tenantId: string, sourceId: string): Promise<void> {
+      await db
+        .update(knowledgeDocuments)
+        .set({ generation: sql`${knowledgeDocuments.generation} + 1`, updatedAt: new Date() })
+        .where(inSource(tenantId, sourceId));
+    },
+
     async delete(db: Executor, tenantId: string, sourceId: string, documentId: string): Promise<void> {
       await db.delete(knowledgeDocuments).where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)));
     },

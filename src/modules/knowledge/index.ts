@@ -23,6 +23,7 @@ import { createQueryService } from './query.service.js';
 import { createKnowledgeSearch } from './retrieval/knowledge-search.js';
 import { createIndexWritesRepository } from './retrieval/index-writes.repository.js';
 import { removeDocumentChunks } from './retrieval/knowledge-index.repository.js';
+import { createSourceRemoval, removeSourceJobName, removeSourceWorkOptions } from './source-removal.js';
 import { createSourcesRepository } from './sources.repository.js';
 import { registerSourcesRoutes } from './sources.routes.js';
 import { createSourcesService } from './sources.service.js';
@@ -49,12 +50,20 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
   const ingestion = createIngestionScheduler(deps.jobs);
   const indexWrites = createIndexWritesRepository();
   const indexWriter = createIndexWriter({ db, logger: deps.logger, writes: indexWrites });
-  const indexUpkeep = createIndexUpkeep({ db, jobs: deps.jobs, indexWriter, logger: deps.logger });
+  const sourcesRepository = createSourcesRepository();
   const scheduleIndexUpkeep = () =>
     indexUpkeep
       .schedule()
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not queue the knowledge index upkeep'));
-  const sourcesRepository = createSourcesRepository();
+  const sourceRemoval = createSourceRemoval({
+    db,
+    logger: deps.logger,
+    jobs: deps.jobs,
+    sources: sourcesRepository,
+    storage: deps.storage,
+    scheduleIndexUpkeep,
+  });
+  const indexUpkeep = createIndexUpkeep({ db, jobs: deps.jobs, indexWriter, sourceRemoval, logger: deps.logger });
   const documentsRepository = createDocumentsRepository();
   const sources = createSourcesService({
     db,
@@ -64,7 +73,8 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     embedders: deps.embedders,
     rerankers: deps.rerankers,
     loadTenantProviders: deps.loadTenantProviders,
-    storage: deps.storage,
+    indexWrites,
+    removal: sourceRemoval,
     ingestion,
   });
   const documents = createDocumentsService({
@@ -111,6 +121,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     registerJobs: () => {
       deps.jobs.register(ingestJobName, documentIngestion.ingest, ingestWorkOptions);
       deps.jobs.register(indexUpkeepJobName, () => indexUpkeep.run(), indexUpkeepWorkOptions);
+      deps.jobs.register(removeSourceJobName, (data, job) => sourceRemoval.run(data, job), removeSourceWorkOptions);
     },
     /** Upload routes need a multipart parser: register these inside a scope that has one. */
     registerRoutes(app: App): void {

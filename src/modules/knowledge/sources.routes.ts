@@ -63,6 +63,9 @@ export function registerSourcesRoutes(app: App, service: SourcesService): void {
       tags,
       security,
       summary: 'Delete a knowledge source with its documents, chunks and stored files',
+      description:
+        'The source is gone at once: it answers 404, search and agents no longer use it, and its name is free. ' +
+        'Its rows and stored files are removed in the background shortly after.',
       params: idParams,
       response: { 204: noContent },
     },

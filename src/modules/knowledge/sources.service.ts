@@ -8,10 +8,11 @@ import { isUniqueViolation } from '../../platform/db/errors.js';
 import { toPage, type Page } from '../../platform/db/pagination.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { FileStorage } from '../../platform/storage/index.js';
 import type { TenantProviderSource } from '../chat/model-resolver.js';
 import type { DocumentsRepository } from './documents.repository.js';
 import type { IngestionScheduler } from './ingestion/ingestion-job.js';
+import type { IndexWritesRepository } from './retrieval/index-writes.repository.js';
+import type { SourceRemoval } from './source-removal.js';
 import type { SourceRow, SourcesRepository, SourceWithCounts } from './sources.repository.js';
 import {
   presentSource,
@@ -25,11 +26,12 @@ export interface SourcesServiceDeps {
   readonly db: Database;
   readonly config: Pick<Config, 'defaultEmbeddingModel'>;
   readonly sources: SourcesRepository;
-  readonly documents: Pick<DocumentsRepository, 'restartAll'>;
+  readonly documents: Pick<DocumentsRepository, 'restartAll' | 'advanceAllGenerations'>;
+  readonly indexWrites: Pick<IndexWritesRepository, 'retireSource'>;
   readonly embedders: EmbedderRegistry;
   readonly rerankers: RerankerRegistry;
   readonly loadTenantProviders: TenantProviderSource;
-  readonly storage: Pick<FileStorage, 'remove'>;
+  readonly removal: Pick<SourceRemoval, 'schedule'>;
   readonly ingestion: IngestionScheduler;
 }
 
@@ -146,16 +148,23 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       return presentSource(await findSource(actor, sourceId));
     },
 
-    /** Rows go in one statement (cascades); the stored files after the commit, so a rollback keeps them. */
+    /**
+     * Gone at once for every reader, in one short transaction: its documents' jobs stop, its writes in
+     * flight stop at their next batch, its agents no longer answer from it. The rows and files are removed
+     * afterwards by the `knowledge.remove-source` job, in batches (ADR 12).
+     */
     async remove(actor: Actor, sourceId: string): Promise<void> {
       requireAdmin(actor);
       await findSource(actor, sourceId);
-      const storageKeys = await db.transaction(async (tx) => {
-        const keys = await sources.lockStorageKeys(tx, actor.tenantId, sourceId);
-        await sources.delete(tx, actor.tenantId, sourceId);
-        return keys;
+      const isHidden = await db.transaction(async (tx) => {
+        // Documents, then writes, then the source: the order an indexing job locks them in, so a batch in
+        // flight finishes first rather than deadlock with this.
+        await deps.documents.advanceAllGenerations(tx, actor.tenantId, sourceId);
+        await deps.indexWrites.retireSource(tx, actor.tenantId, sourceId);
+        return sources.hide(tx, actor.tenantId, sourceId);
       });
-      await Promise.all(storageKeys.map((key) => deps.storage.remove(key)));
+      if (!isHidden) throw notFound('Knowledge source', sourceId); // a concurrent delete came first
+      await deps.removal.schedule(actor.tenantId, sourceId);
     },
   };
 }

@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../../platform/db/client.js';
 import type { JobQueue, WorkOptions } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/logger.js';
+import type { SourceRemoval } from '../source-removal.js';
+import { removeSourceWorkOptions } from '../source-removal.js';
 import type { IndexWriter } from './index-writer.js';
 import { ingestWorkOptions } from './ingest-document.js';
 
@@ -14,6 +16,9 @@ export const indexUpkeepJobName = 'knowledge.index-upkeep';
  */
 const abandonedAfterMs = 2 * (ingestWorkOptions.expireInSeconds ?? 15 * 60) * 1000;
 
+/** Likewise, a source deleted this long ago whose removal job is no longer coming (source-removal.ts). */
+const unfinishedRemovalAfterMs = 2 * (removeSourceWorkOptions.expireInSeconds ?? 15 * 60) * 1000;
+
 /** Once the writes of a burst of ingestions have settled; later ones queue the next run. */
 const settleSeconds = 10;
 export const indexUpkeepWorkOptions: WorkOptions = { concurrency: 1, retryLimit: 1, expireInSeconds: 10 * 60 };
@@ -22,8 +27,8 @@ export interface IndexUpkeep {
   /** After documents were indexed or removed; sends collapse into one waiting job (the queue's key). */
   schedule(): Promise<void>;
   /**
-   * The job: removes index writes left behind (ADR 12), then VACUUM (ANALYZE) of the tables searches
-   * read (postings, terms, chunks and their documents).
+   * The job: finishes the removal of deleted sources and removes index writes left behind (ADR 12), then
+   * VACUUM (ANALYZE) of the tables searches read (postings, terms, chunks and their documents).
    */
   run(): Promise<void>;
 }
@@ -38,6 +43,7 @@ export function createIndexUpkeep(deps: {
   db: Database;
   jobs: Pick<JobQueue, 'send'>;
   indexWriter: Pick<IndexWriter, 'sweep'>;
+  sourceRemoval: Pick<SourceRemoval, 'finishDeletedBefore'>;
   logger: Logger;
 }): IndexUpkeep {
   return {
@@ -49,6 +55,8 @@ export function createIndexUpkeep(deps: {
       );
     },
     async run() {
+      const finished = await deps.sourceRemoval.finishDeletedBefore(new Date(Date.now() - unfinishedRemovalAfterMs));
+      if (finished > 0) deps.logger.info({ sources: finished }, 'finished removing deleted knowledge sources');
       const swept = await deps.indexWriter.sweep(new Date(Date.now() - abandonedAfterMs));
       if (swept > 0) deps.logger.info({ writes: swept }, 'removed abandoned knowledge index writes');
       await vacuumKnowledgeIndex(deps.db);

@@ -88,6 +88,17 @@ export function createIndexWritesRepository() {
       await retirePublished(tx, document);
     },
 
+    /**
+     * When the source is deleted: every write in flight stops at its next batch. Those already published
+     * need no row, since search no longer reads the source at all.
+     */
+    async retireSource(tx: Executor, tenantId: string, sourceId: string): Promise<void> {
+      await tx
+        .update(knowledgeIndexWrites)
+        .set({ status: 'retired' })
+        .where(inTenant(knowledgeIndexWrites, tenantId, eq(knowledgeIndexWrites.sourceId, sourceId)));
+    },
+
     /** Hides a write for good: its chunks are removed next (ingestion/index-writer.ts). */
     async retire(db: Executor, tenantId: string, writeId: string): Promise<void> {
       await db.update(knowledgeIndexWrites).set({ status: 'retired' }).where(ofWrite(tenantId, writeId));

@@ -38,6 +38,14 @@ export const chunksPerStatement = 25;
 export const chunksPerRemoval = 100;
 
 /**
+ * Rows per transaction when a deleted source's index is removed (ADR 12): its chunks with their postings,
+ * then its term statistics. No statistics are updated, since they go with the source, so 250 chunks take
+ * ~30 ms on embedded storage and the batch size hardly mattered between 100 and 1,000; the 37,000 terms
+ * of 4.5 MB of prose took 118 ms in one statement (BENCHMARKS.md, "Deleting a knowledge source").
+ */
+export const sourceRemovalBatch = { chunks: 250, terms: 10_000 } as const;
+
+/**
  * In the caller's transaction, statement after statement: every chunk with its postings, term
  * frequencies and source statistics. The ingestion job instead gives each statement a transaction of
  * its own (ingestion/index-writer.ts); tests and benchmarks write a whole document here.
@@ -206,6 +214,45 @@ async function removeChunks(tx: Executor, tenantId: string, which: SQL): Promise
     where tenant_id = ${tenantId} and id = ${sourceId}`);
   return chunks;
 }
+
+/**
+ * Removes the next batch of a deleted source's index: chunks with their postings (by cascade) while any
+ * are left, then term statistics; nothing of a live source. Returns the rows removed, 0 once the index is
+ * gone. The source row is locked first, as by every write and removal, so a batch of a write in flight or
+ * the upkeep's sweep runs before or after this, not beside it.
+ */
+export async function removeDeletedSourceIndexBatch(tx: Executor, tenantId: string, sourceId: string): Promise<number> {
+  const locked = rowsOf(
+    await tx.execute(sql`
+      select 1 from knowledge_sources
+      where tenant_id = ${tenantId} and id = ${sourceId} and deleted_at is not null
+      for update`),
+  );
+  if (locked.length === 0) return 0;
+  const chunks = countOf(
+    await tx.execute(sql`
+      with removed as (
+        delete from knowledge_chunks where id in (
+          select id from knowledge_chunks where tenant_id = ${tenantId} and source_id = ${sourceId}
+          limit ${sourceRemovalBatch.chunks})
+        returning 1
+      )
+      select count(*)::int as removed from removed`),
+  );
+  if (chunks > 0) return chunks;
+  return countOf(
+    await tx.execute(sql`
+      with removed as (
+        delete from knowledge_terms where tenant_id = ${tenantId} and source_id = ${sourceId} and term in (
+          select term from knowledge_terms where tenant_id = ${tenantId} and source_id = ${sourceId}
+          limit ${sourceRemovalBatch.terms})
+        returning 1
+      )
+      select count(*)::int as removed from removed`),
+  );
+}
+
+const countOf = (result: unknown): number => rowsOf<{ removed: number }>(result)[0]?.removed ?? 0;
 
 async function lockSource(tx: Executor, tenantId: string, sourceId: string): Promise<void> {
   await tx.execute(sql`select 1 from knowledge_sources where tenant_id = ${tenantId} and id = ${sourceId} for update`);

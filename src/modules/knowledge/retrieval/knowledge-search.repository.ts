@@ -1,6 +1,6 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
-import { knowledgeSources } from '../../../platform/db/schema/index.js';
+import { isLiveSource, knowledgeSources } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
 import { hiddenWriteIds } from './index-writes.repository.js';
 import { assertSupportedDimensions, rowsOf, uuidArray } from './knowledge-index.repository.js';
@@ -49,7 +49,7 @@ export async function findSearchedSources(
       rerankModel: knowledgeSources.rerankModel,
     })
     .from(knowledgeSources)
-    .where(inTenant(knowledgeSources, tenantId, inArray(knowledgeSources.id, [...sourceIds])));
+    .where(inTenant(knowledgeSources, tenantId, inArray(knowledgeSources.id, [...sourceIds]), isLiveSource));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { isNull, sql } from 'drizzle-orm';
 import {
   bigint,
   customType,
@@ -52,12 +52,25 @@ export const knowledgeSources = pgTable(
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /**
+     * Set by DELETE: the source is gone for every reader at once, and its rows are removed afterwards in
+     * batches by the `knowledge.remove-source` job (ADR 12). Its name is free again meanwhile.
+     */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
   },
   (table) => [
-    uniqueIndex('knowledge_sources_tenant_name_unique').on(table.tenantId, table.name),
+    uniqueIndex('knowledge_sources_tenant_name_unique')
+      .on(table.tenantId, table.name)
+      .where(sql`${table.deletedAt} is null`),
     index('knowledge_sources_created_by_idx').on(table.createdBy),
   ],
 );
+
+/**
+ * The condition every reader of sources applies: a deleted source is gone at once, while its rows are
+ * still being removed.
+ */
+export const isLiveSource = isNull(knowledgeSources.deletedAt);
 
 export const documentStatuses = ['pending', 'processing', 'ready', 'failed', 'cancelled'] as const;
 export type DocumentStatus = (typeof documentStatuses)[number];
