@@ -8,6 +8,10 @@
  *
  * `--text-mb N` uploads N MB of generated plain text instead (no pages, no probes of facts): the large
  * document whose indexing once held an embedded server for seconds.
+ *
+ * `--delete source` ends by deleting the whole knowledge source rather than the document, and
+ * `--documents N` first fills that source with N small documents (2 KB of prose each), so that it has
+ * many rows of every kind to remove.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,13 +27,18 @@ import { generatedProse } from './synthetic-corpus.js';
 const pages = Number(readOption('--pages') ?? 500);
 const textOption = readOption('--text-mb');
 const textMegabytes = textOption === undefined ? undefined : Number(textOption);
+const deletesSource = readOption('--delete') === 'source';
+const smallDocuments = Number(readOption('--documents') ?? 0);
 const databaseUrl = process.env.DATABASE_URL;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-ingestion-'));
 
 console.log(
   `# bench:ingestion on ${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'} — node ${process.version}, ${new Date().toISOString()}`,
 );
-const arguments_ = textMegabytes === undefined ? `--pages ${pages}` : `--text-mb ${textMegabytes}`;
+const arguments_ =
+  (textMegabytes === undefined ? `--pages ${pages}` : `--text-mb ${textMegabytes}`) +
+  (smallDocuments > 0 ? ` --documents ${smallDocuments}` : '') +
+  (deletesSource ? ' --delete source' : '');
 console.log(`$ ${databaseUrl ? 'DATABASE_URL=… ' : ''}npm run bench:ingestion -- ${arguments_}\n`);
 
 const database = await openDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: path.join(dataDir, 'pglite') });
@@ -42,6 +51,8 @@ try {
     headers,
     payload: { name: 'Bench manual' },
   });
+
+  if (smallDocuments > 0) await uploadSmallDocuments(source.id, headers);
 
   const generateStart = performance.now();
   const upload =
@@ -71,11 +82,32 @@ try {
   // Generated prose has no facts to look up: only the PDF's pages are probed.
   if (textMegabytes === undefined) await checkProbedPages(source.id, headers, Number(toReady));
   await timeIndexUpkeep(headers);
-  await timeDelete(`/v1/knowledge-sources/${source.id}/documents/${document.id}`, headers);
+  if (deletesSource) await timeDelete(`/v1/knowledge-sources/${source.id}`, 'the source', headers, source.id);
+  else await timeDelete(`/v1/knowledge-sources/${source.id}/documents/${document.id}`, 'the document', headers);
 } finally {
   await bench.close();
   await database.close();
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+async function uploadSmallDocuments(sourceId: string, headers: Record<string, string>): Promise<void> {
+  const start = performance.now();
+  for (let index = 0; index < smallDocuments; index += 1) {
+    await bench.call('POST', `/v1/knowledge-sources/${sourceId}/documents`, {
+      headers: { ...headers, 'content-type': uploadContentType },
+      payload: fileUpload(`note-${index}.txt`, 'text/plain', Buffer.from(generatedProse(2048))),
+    });
+  }
+  const unfinished = async () => {
+    const { rows } = await database.executeSql(
+      `select count(*)::int as left from knowledge_documents
+       where source_id = $1 and status not in ('ready', 'failed', 'cancelled')`,
+      [sourceId],
+    );
+    return (rows[0] as { left: number }).left;
+  };
+  while ((await unfinished()) > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  console.log(`${smallDocuments} small documents uploaded and indexed in ${seconds(start)} s`);
 }
 
 /** Each probed page's unique access code must come back first, from that page. */
@@ -123,14 +155,34 @@ async function timeIndexUpkeep(headers: Record<string, string>): Promise<void> {
   console.log(`index upkeep ${state ?? 'never queued'} ${seconds(waitStart)} s after ready`);
 }
 
-/** Deleting removes every chunk, its postings and their share of the term statistics. */
-async function timeDelete(url: string, headers: Record<string, string>): Promise<void> {
+/**
+ * Deleting a document removes every chunk, its postings and their share of the term statistics before it
+ * answers. Deleting a source answers once it is hidden; its rows go afterwards (the `knowledge.remove-source`
+ * job), so the probe runs until the source's row is gone.
+ */
+async function timeDelete(
+  url: string,
+  what: string,
+  headers: Record<string, string>,
+  sourceId?: string,
+): Promise<void> {
   const probe = startResponsivenessProbe(bench.app, headers);
   const deleteStart = performance.now();
   await bench.call('DELETE', url, { headers });
   const toDeleted = seconds(deleteStart);
-  console.log(describeResponsiveness(await probe.stop(), 'deleting the document'));
-  console.log(`delete answered in ${toDeleted} s`);
+  while (sourceId && (await sourceRowsLeft(sourceId)) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  const toRemoved = seconds(deleteStart);
+  console.log(describeResponsiveness(await probe.stop(), `deleting ${what}`));
+  console.log(
+    `delete answered in ${toDeleted} s${sourceId ? `; the source's rows were gone after ${toRemoved} s` : ''}`,
+  );
+}
+
+async function sourceRowsLeft(sourceId: string): Promise<number> {
+  const { rows } = await database.executeSql('select count(*)::int as left from knowledge_sources where id = $1', [
+    sourceId,
+  ]);
+  return (rows[0] as { left: number }).left;
 }
 
 function seconds(since: number): string {
