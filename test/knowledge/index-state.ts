@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import PgBoss from 'pg-boss';
-import type { DatabaseHandle, Executor } from '../../src/platform/db/client.js';
+import type { DatabaseHandle } from '../../src/platform/db/client.js';
 import { createIndexWritesRepository } from '../../src/modules/knowledge/retrieval/index-writes.repository.js';
 import { insertChunkBatch } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
 import { newId } from '../../src/platform/ids.js';
@@ -137,7 +137,7 @@ export async function waitForSourceRemoval(database: DatabaseHandle, sourceId: s
 }
 
 /** Sessions of this database waiting for a lock (PostgreSQL only): how a test sees a statement blocked. */
-export async function sessionsWaitingForLocks(database: DatabaseHandle): Promise<number> {
+async function sessionsWaitingForLocks(database: DatabaseHandle): Promise<number> {
   const { rows } = await database.executeSql(
     `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
   );
@@ -145,8 +145,11 @@ export async function sessionsWaitingForLocks(database: DatabaseHandle): Promise
 }
 
 /**
- * A reindexing job's index write of a ready document, begun and between two of its statements, with the
- * one chunk its next batch will insert (`insertBatch`, in the caller's transaction).
+ * A reindexing job's index write of a ready document, begun and between two of its statements. Its
+ * `batchDuring(operation)` runs the write's next batch around an operation (a delete): the batch holds
+ * its write's row, as each batch does; the operation starts and must wait for it (PostgreSQL only, where
+ * sessions run side by side); then the batch inserts its chunk and commits. Answers what the operation
+ * answers: an error response there means it deadlocked with the batch.
  */
 export async function writeInFlight(
   database: TestDatabase,
@@ -164,9 +167,24 @@ export async function writeInFlight(
   const chunk = { position: 0, content: 'The note, again.', page: null, headingPath: [], tokenCount: 4 };
   const embedding = Array.from({ length: dimensions }, (_, index) => (index === 0 ? 1 : 0));
   return {
-    /** What each batch does first: holds its write's row until the transaction ends. */
-    holdRow: (tx: Executor) => writes.isStillWriting(tx, document.tenantId, write.id),
-    insertBatch: (tx: Executor) =>
-      insertChunkBatch(tx, { ...write, writeId: write.id, dimensions }, [{ ...chunk, embedding }]),
+    async batchDuring<T>(operation: () => Promise<T>): Promise<T> {
+      let result: Promise<T> | undefined;
+      await database.db.transaction(async (tx) => {
+        if (!(await writes.isStillWriting(tx, document.tenantId, write.id)))
+          throw new Error('the write is not writing');
+        result = operation();
+        await waitUntil(async () => (await sessionsWaitingForLocks(database)) > 0, 'the operation never waited');
+        await insertChunkBatch(tx, { ...write, writeId: write.id, dimensions }, [{ ...chunk, embedding }]);
+      });
+      return result!;
+    },
   };
+}
+
+async function waitUntil(condition: () => Promise<boolean>, failure: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

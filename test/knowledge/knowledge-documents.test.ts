@@ -14,7 +14,7 @@ import {
 import { chunksPerStatement } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
 import { corruptPdfBytes, formatSamples, pngBytes } from './document-fixtures.js';
 import { testStorage } from '../harness/test-database.js';
-import { documentIndexRows, sessionsWaitingForLocks, sourceStatistics, writeInFlight } from './index-state.js';
+import { documentIndexRows, sourceStatistics, writeInFlight } from './index-state.js';
 import {
   createSource,
   getDocument,
@@ -392,16 +392,9 @@ describe('knowledge documents', () => {
       const location = { tenantId: admin.tenantId, sourceId: source.id, documentId: document.id };
       const write = await writeInFlight(t.database, location, dimensions);
 
-      let deleting: ReturnType<typeof call> | undefined;
-      await t.database.db.transaction(async (tx) => {
-        // The batch holds its write's row (as each batch does), then the delete starts and waits for it.
-        expect(await write.holdRow(tx)).toBe(true);
-        deleting = call(admin, 'DELETE', `${documentsUrl(source.id)}/${document.id}`);
-        await expect.poll(() => sessionsWaitingForLocks(t.database), { timeout: 10_000 }).toBeGreaterThan(0);
-        // The batch's chunks reference the document: a lock of the document that excludes them deadlocks.
-        await write.insertBatch(tx);
-      });
-      expect((await deleting!).statusCode).toBe(204);
+      // The batch's chunks reference the document: a lock of the document that excludes them deadlocks.
+      const deleted = await write.batchDuring(() => call(admin, 'DELETE', `${documentsUrl(source.id)}/${document.id}`));
+      expect(deleted.statusCode).toBe(204);
       expect(await documentIndexRows(t.database, document.id)).toMatchObject({ chunks: 0, postings: 0 });
       expect(await sourceStatistics(t.database, source.id)).toMatchObject({ stored_chunks: 0, stored_term_chunks: 0 });
     },

@@ -6,7 +6,7 @@ import { createAgent } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { testStorage } from '../harness/test-database.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
-import { sessionsWaitingForLocks, sourceRows, waitForSourceRemoval, writeInFlight } from './index-state.js';
+import { sourceRows, waitForSourceRemoval, writeInFlight } from './index-state.js';
 import { createSource, query, uploadAccepted, waitForDocument } from './knowledge-setup.js';
 
 describe('deleting a knowledge source', () => {
@@ -122,16 +122,9 @@ describe('deleting a knowledge source', () => {
       const location = { tenantId: admin.tenantId, sourceId: source.id, documentId: document.id };
       const write = await writeInFlight(t.database, location, dimensions);
 
-      let deleting: ReturnType<typeof call> | undefined;
-      await t.database.db.transaction(async (tx) => {
-        // The batch holds its write's row (as each batch does), then the delete starts and waits for it.
-        expect(await write.holdRow(tx)).toBe(true);
-        deleting = call('DELETE', `/v1/knowledge-sources/${source.id}`);
-        await expect.poll(() => sessionsWaitingForLocks(t.database), { timeout: 10_000 }).toBeGreaterThan(0);
-        // The batch locks the source and references the document: the delete must not hold either.
-        await write.insertBatch(tx);
-      });
-      expect((await deleting!).statusCode).toBe(204);
+      // The batch locks the source and references the document: the delete must not hold either first.
+      const deleted = await write.batchDuring(() => call('DELETE', `/v1/knowledge-sources/${source.id}`));
+      expect(deleted.statusCode).toBe(204);
       expect(await waitForSourceRemoval(t.database, source.id)).toBe('completed');
       expect(await sourceRows(t.database, source.id)).toMatchObject({ sources: 0, chunks: 0, postings: 0, writes: 0 });
     },

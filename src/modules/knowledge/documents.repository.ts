@@ -15,9 +15,12 @@ export interface QueuedDocument {
 const inSource = (tenantId: string, sourceId: string, ...conditions: (SQL | undefined)[]): SQL =>
   inTenant(knowledgeDocuments, tenantId, eq(knowledgeDocuments.sourceId, sourceId), ...conditions);
 
+/** A running job of an older generation stops without publishing, and begins no write. */
+const nextGeneration = { generation: sql`${knowledgeDocuments.generation} + 1` };
+
 /** What a new generation starts from: pending, no progress, no error. */
 const restarted = {
-  generation: sql`${knowledgeDocuments.generation} + 1`,
+  ...nextGeneration,
   status: 'pending' as const,
   progress: 0,
   errorMessage: null,
@@ -83,7 +86,7 @@ export function createDocumentsRepository() {
     async advanceGeneration(db: Executor, tenantId: string, sourceId: string, documentId: string): Promise<boolean> {
       const rows = await db
         .update(knowledgeDocuments)
-        .set({ generation: sql`${knowledgeDocuments.generation} + 1`, updatedAt: new Date() })
+        .set({ ...nextGeneration, updatedAt: new Date() })
         .where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)))
         .returning({ id: knowledgeDocuments.id });
       return rows.length > 0;
@@ -93,7 +96,7 @@ export function createDocumentsRepository() {
     async advanceAllGenerations(db: Executor, tenantId: string, sourceId: string): Promise<void> {
       await db
         .update(knowledgeDocuments)
-        .set({ generation: sql`${knowledgeDocuments.generation} + 1`, updatedAt: new Date() })
+        .set({ ...nextGeneration, updatedAt: new Date() })
         .where(inSource(tenantId, sourceId));
     },
 
@@ -135,7 +138,7 @@ export function createDocumentsRepository() {
       const [row] = await db
         .update(knowledgeDocuments)
         .set({
-          generation: sql`${knowledgeDocuments.generation} + 1`,
+          ...nextGeneration,
           status: 'cancelled',
           progress: 0,
           updatedAt: new Date(),

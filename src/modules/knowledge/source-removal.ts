@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import type { JobContext, JobQueue, WorkOptions } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { FileStorage } from '../../platform/storage/index.js';
 import { yieldToEventLoop } from '../../platform/yield-to-event-loop.js';
-import { removeDeletedSourceIndexBatch } from './retrieval/knowledge-index.repository.js';
+import { removeSourceIndexBatch } from './retrieval/knowledge-index.repository.js';
 import type { SourcesRepository } from './sources.repository.js';
 
 /** The pg-boss queue that removes a deleted source's rows and files. */
@@ -32,7 +32,7 @@ export interface SourceRemovalDeps {
   readonly db: Database;
   readonly logger: Logger;
   readonly jobs: Pick<JobQueue, 'send'>;
-  readonly sources: Pick<SourcesRepository, 'removeHiddenDocuments' | 'deleteHidden' | 'deletedBefore'>;
+  readonly sources: Pick<SourcesRepository, 'lockDeleted' | 'removeDocuments' | 'deleteRow' | 'deletedBefore'>;
   readonly storage: Pick<FileStorage, 'remove'>;
   /** Queued once a source is gone, so VACUUM reclaims its pages; never throws (it logs instead). */
   readonly scheduleIndexUpkeep: () => Promise<void>;
@@ -48,24 +48,42 @@ export function createSourceRemoval(deps: SourceRemovalDeps) {
   const { db } = deps;
 
   async function remove(tenantId: string, sourceId: string, signal?: AbortSignal): Promise<void> {
-    for (;;) {
+    /**
+     * One transaction of the removal, holding the source's row as every write and removal of a source
+     * does first; undefined, doing nothing, when the source is live or already gone.
+     */
+    const inDeletedSource = <T>(step: (tx: Executor) => Promise<T>): Promise<T | undefined> =>
+      db.transaction(async (tx) => ((await deps.sources.lockDeleted(tx, tenantId, sourceId)) ? step(tx) : undefined));
+
+    await inBatches(signal, async () => {
+      const removed = await inDeletedSource((tx) => removeSourceIndexBatch(tx, tenantId, sourceId));
+      return (removed ?? 0) > 0;
+    });
+    await inBatches(signal, async () => {
+      const removed = await inDeletedSource((tx) =>
+        deps.sources.removeDocuments(tx, tenantId, sourceId, documentsPerRemoval),
+      );
+      await removeFiles(removed?.storageKeys ?? []);
+      return removed?.documents === documentsPerRemoval;
+    });
+    await yieldToEventLoop();
+    // Documents inserted meanwhile (an upload that began before the delete) go with the row.
+    const left = await inDeletedSource(async (tx) => {
+      const { storageKeys } = await deps.sources.removeDocuments(tx, tenantId, sourceId);
+      await deps.sources.deleteRow(tx, tenantId, sourceId);
+      return storageKeys;
+    });
+    await removeFiles(left ?? []);
+  }
+
+  /** Runs `batch` until it answers that nothing is left. */
+  async function inBatches(signal: AbortSignal | undefined, batch: () => Promise<boolean>): Promise<void> {
+    for (let isMoreLeft = true; isMoreLeft;) {
       // PGlite holds the event loop for each statement: let what waits run between the batches.
       await yieldToEventLoop();
       signal?.throwIfAborted();
-      const removed = await db.transaction((tx) => removeDeletedSourceIndexBatch(tx, tenantId, sourceId));
-      if (removed === 0) break;
+      isMoreLeft = await batch();
     }
-    for (;;) {
-      await yieldToEventLoop();
-      signal?.throwIfAborted();
-      const removed = await db.transaction((tx) =>
-        deps.sources.removeHiddenDocuments(tx, tenantId, sourceId, documentsPerRemoval),
-      );
-      await removeFiles(removed.storageKeys);
-      if (removed.documents < documentsPerRemoval) break;
-    }
-    await yieldToEventLoop();
-    await removeFiles(await db.transaction((tx) => deps.sources.deleteHidden(tx, tenantId, sourceId)));
   }
 
   /** After the commit that removed their rows, so a rollback keeps the files of rows that stay. */

@@ -33,21 +33,6 @@ type SourceChanges = Partial<
 const documentCount = sql<number>`(select count(*)::int from ${knowledgeDocuments} d
   where d.tenant_id = "knowledge_sources"."tenant_id" and d.source_id = "knowledge_sources"."id")`.mapWith(Number);
 
-const storageKeysOf = (documents: readonly { storageKey: string | null }[]): string[] =>
-  documents.flatMap((document) => (document.storageKey ? [document.storageKey] : []));
-
-/** Locks a deleted source's row for the rest of the transaction; false when it is live or gone. */
-async function lockHidden(db: Executor, tenantId: string, sourceId: string): Promise<boolean> {
-  const rows = await db
-    .select({ id: knowledgeSources.id })
-    .from(knowledgeSources)
-    .where(
-      inTenant(knowledgeSources, tenantId, eq(knowledgeSources.id, sourceId), isNotNull(knowledgeSources.deletedAt)),
-    )
-    .for('update');
-  return rows.length > 0;
-}
-
 export function createSourcesRepository() {
   return {
     async insert(db: Executor, source: typeof knowledgeSources.$inferInsert): Promise<SourceRow> {
@@ -120,49 +105,58 @@ export function createSourcesRepository() {
     },
 
     /**
-     * A step of a delete, once the source's index is gone: up to `limit` of its documents. Answers how many
-     * went and their stored files, to remove once this commits; none when the source is not hidden.
+     * Every removal step of a deleted source begins with this: its row, locked for the rest of the
+     * transaction. False when the source is live or already gone, and the step must do nothing.
      */
-    async removeHiddenDocuments(
-      db: Executor,
-      tenantId: string,
-      sourceId: string,
-      limit: number,
-    ): Promise<{ documents: number; storageKeys: string[] }> {
-      if (!(await lockHidden(db, tenantId, sourceId))) return { documents: 0, storageKeys: [] };
-      const batch = db
-        .select({ id: knowledgeDocuments.id })
-        .from(knowledgeDocuments)
-        .where(inTenant(knowledgeDocuments, tenantId, eq(knowledgeDocuments.sourceId, sourceId)))
-        .limit(limit);
-      const removed = await db
-        .delete(knowledgeDocuments)
-        .where(inTenant(knowledgeDocuments, tenantId, inArray(knowledgeDocuments.id, batch)))
-        .returning({ storageKey: knowledgeDocuments.storageKey });
-      return { documents: removed.length, storageKeys: storageKeysOf(removed) };
+    async lockDeleted(db: Executor, tenantId: string, sourceId: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: knowledgeSources.id })
+        .from(knowledgeSources)
+        .where(
+          inTenant(
+            knowledgeSources,
+            tenantId,
+            eq(knowledgeSources.id, sourceId),
+            isNotNull(knowledgeSources.deletedAt),
+          ),
+        )
+        .for('update');
+      return rows.length > 0;
     },
 
     /**
-     * The last step of a delete, once its batches removed its index and documents: the hidden source's
-     * row, and with it (foreign keys cascade) anything inserted meanwhile, such as a document whose upload
-     * began before the delete. Answers those documents' stored files, to remove once this commits. The
-     * row is locked first, so such a document is either counted here or refused.
+     * Up to `limit` of a deleted source's documents, or all that are left. Answers how many went and
+     * their stored files, to remove once this commits.
      */
-    async deleteHidden(db: Executor, tenantId: string, sourceId: string): Promise<string[]> {
-      if (!(await lockHidden(db, tenantId, sourceId))) return [];
-      const files = await db
-        .select({ storageKey: knowledgeDocuments.storageKey })
-        .from(knowledgeDocuments)
-        .where(
-          inTenant(
-            knowledgeDocuments,
-            tenantId,
-            eq(knowledgeDocuments.sourceId, sourceId),
-            isNotNull(knowledgeDocuments.storageKey),
-          ),
-        );
+    async removeDocuments(
+      db: Executor,
+      tenantId: string,
+      sourceId: string,
+      limit?: number,
+    ): Promise<{ documents: number; storageKeys: string[] }> {
+      const ofSource = eq(knowledgeDocuments.sourceId, sourceId);
+      const which =
+        limit === undefined
+          ? ofSource
+          : inArray(
+              knowledgeDocuments.id,
+              db
+                .select({ id: knowledgeDocuments.id })
+                .from(knowledgeDocuments)
+                .where(inTenant(knowledgeDocuments, tenantId, ofSource))
+                .limit(limit),
+            );
+      const removed = await db
+        .delete(knowledgeDocuments)
+        .where(inTenant(knowledgeDocuments, tenantId, which))
+        .returning({ storageKey: knowledgeDocuments.storageKey });
+      const storageKeys = removed.flatMap((document) => (document.storageKey ? [document.storageKey] : []));
+      return { documents: removed.length, storageKeys };
+    },
+
+    /** The row of a deleted source; its foreign keys take whatever its batches left. */
+    async deleteRow(db: Executor, tenantId: string, sourceId: string): Promise<void> {
       await db.delete(knowledgeSources).where(inTenant(knowledgeSources, tenantId, eq(knowledgeSources.id, sourceId)));
-      return storageKeysOf(files);
     },
 
     /**

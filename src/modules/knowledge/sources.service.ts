@@ -155,7 +155,6 @@ export function createSourcesService(deps: SourcesServiceDeps) {
      */
     async remove(actor: Actor, sourceId: string): Promise<void> {
       requireAdmin(actor);
-      await findSource(actor, sourceId);
       const isHidden = await db.transaction(async (tx) => {
         // Documents, then writes, then the source: the order an indexing job locks them in, so a batch in
         // flight finishes first rather than deadlock with this.
@@ -163,7 +162,8 @@ export function createSourcesService(deps: SourcesServiceDeps) {
         await deps.indexWrites.retireSource(tx, actor.tenantId, sourceId);
         return sources.hide(tx, actor.tenantId, sourceId);
       });
-      if (!isHidden) throw notFound('Knowledge source', sourceId); // a concurrent delete came first
+      // Missing, another tenant's, or deleted already: a 404, as for every other reader.
+      if (!isHidden) throw notFound('Knowledge source', sourceId);
       await deps.removal.schedule(actor.tenantId, sourceId);
     },
   };

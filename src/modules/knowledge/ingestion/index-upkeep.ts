@@ -3,8 +3,7 @@ import type { Database } from '../../../platform/db/client.js';
 import type { JobQueue, WorkOptions } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/logger.js';
 import { yieldToEventLoop } from '../../../platform/yield-to-event-loop.js';
-import type { SourceRemoval } from '../source-removal.js';
-import { removeSourceWorkOptions } from '../source-removal.js';
+import { removeSourceWorkOptions, type SourceRemoval } from '../source-removal.js';
 import type { IndexWriter } from './index-writer.js';
 import { ingestWorkOptions } from './ingest-document.js';
 

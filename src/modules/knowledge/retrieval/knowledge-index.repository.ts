@@ -217,18 +217,11 @@ async function removeChunks(tx: Executor, tenantId: string, which: SQL): Promise
 
 /**
  * Removes the next batch of a deleted source's index: chunks with their postings (by cascade) while any
- * are left, then term statistics; nothing of a live source. Returns the rows removed, 0 once the index is
- * gone. The source row is locked first, as by every write and removal, so a batch of a write in flight or
- * the upkeep's sweep runs before or after this, not beside it.
+ * are left, then term statistics. Returns the rows removed, 0 once the index is gone. The caller holds
+ * the deleted source's row (SourcesRepository.lockDeleted), as every write and removal of a source
+ * locks it first, so a batch of a write in flight or the upkeep's sweep runs before or after this.
  */
-export async function removeDeletedSourceIndexBatch(tx: Executor, tenantId: string, sourceId: string): Promise<number> {
-  const locked = rowsOf(
-    await tx.execute(sql`
-      select 1 from knowledge_sources
-      where tenant_id = ${tenantId} and id = ${sourceId} and deleted_at is not null
-      for update`),
-  );
-  if (locked.length === 0) return 0;
+export async function removeSourceIndexBatch(tx: Executor, tenantId: string, sourceId: string): Promise<number> {
   const chunks = countOf(
     await tx.execute(sql`
       with removed as (
