@@ -59,16 +59,29 @@ export async function openRedisInvalidationBus(redis: Redis, logger: Logger): Pr
   const subscribers = createSubscribers();
   const nodeId = randomUUID();
   // The shared connection fails commands at once while Redis is away (platform/redis.ts); this one
-  // must queue instead: on reconnecting, ioredis subscribes again by itself, and without the queue
-  // that subscribe can be rejected with nobody to catch it, which would end the process.
-  const listener = redis.duplicate({ connectionName: 'parley-invalidations', enableOfflineQueue: true });
+  // queues them instead. It subscribes again itself after a reconnection (autoResubscribe off):
+  // ioredis's own resubscribe leaves its promise to nobody, so a connection closed before Redis
+  // answered it (a shutdown right after a reconnection, once in CI) was an unhandled rejection.
+  const listener = redis.duplicate({
+    connectionName: 'parley-invalidations',
+    enableOfflineQueue: true,
+    autoResubscribe: false,
+  });
   listener.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis invalidation listener error'));
   let wasDisconnected = false;
   listener.on('close', () => (wasDisconnected = true));
+  const forgetEverything = () => subscribers.deliverToAll(everyKey);
   listener.on('ready', () => {
     if (!wasDisconnected) return;
     wasDisconnected = false;
-    subscribers.deliverToAll(everyKey);
+    // Once listening again, so that no change falls between the forgetting and the subscription.
+    listener.subscribe(channel).then(forgetEverything, (error: unknown) => {
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'redis invalidations not resubscribed',
+      );
+      forgetEverything();
+    });
   });
   listener.on('message', (_channel: string, text: string) => {
     const message = parseMessage(text);
