@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type { Database, DatabaseHandle } from './client.js';
+import { startPgliteThread } from './pglite-thread/pglite-thread-client.js';
 import { sessionSettingsSql } from './session-settings.js';
 import * as schema from './schema/index.js';
 
@@ -15,16 +15,20 @@ import * as schema from './schema/index.js';
  */
 const embeddedStartParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
+/**
+ * Embedded PGlite, run in a thread of its own (ADR 13) so that its statements, which execute
+ * synchronously, never hold the server's event loop.
+ */
 export async function openEmbedded(dataDir: string | undefined, startFrom?: Blob): Promise<DatabaseHandle> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create({
-    ...(dataDir && { dataDir }),
-    ...(startFrom && { loadDataDir: startFrom }),
-    extensions: { vector },
+  const client = await startPgliteThread({
+    dataDir,
+    startFrom,
     startParams: embeddedStartParams,
+    setupSql: sessionSettingsSql,
   });
-  await client.exec(sessionSettingsSql);
-  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  // Drizzle's PGlite driver uses only query() and transaction(), which the thread's client answers alike.
+  const db = drizzlePglite({ client: client as unknown as PGlite, schema }) as unknown as Database;
   return {
     db,
     kind: 'embedded',

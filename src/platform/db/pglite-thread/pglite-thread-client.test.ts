@@ -1,0 +1,105 @@
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isUniqueViolation } from '../errors.js';
+import { startPgliteThread, type PgliteThreadClient } from './pglite-thread-client.js';
+
+const timestamptz = 1184;
+
+describe('embedded PGlite in its own thread', () => {
+  let client: PgliteThreadClient;
+
+  // One database for the file (a fresh one runs initdb, seconds); the last test closes it.
+  beforeAll(async () => {
+    client = await startPgliteThread({
+      startParams: PGlite.defaultStartParams,
+      setupSql: 'create table items (id int primary key, label text not null);',
+    });
+  });
+  beforeEach(() => client.exec('truncate items'));
+  afterAll(() => client.close());
+
+  it('answers rows as objects or arrays, and reads the values of the types given parsers as text', async () => {
+    const sql = `select 1::int as n, '2026-11-24 06:30:00+00'::timestamptz as at`;
+    const objects = await client.query(sql);
+    expect(objects.rows).toEqual([{ n: 1, at: new Date('2026-11-24T06:30:00Z') }]);
+
+    const arrays = await client.query(sql, [], {
+      rowMode: 'array',
+      parsers: { [timestamptz]: (text: string) => `parsed ${text}` },
+    });
+    expect(arrays.rows).toEqual([[1, 'parsed 2026-11-24 06:30:00+00']]);
+    expect(arrays.fields.map((field) => field.name)).toEqual(['n', 'at']);
+  });
+
+  it("keeps a database error's code and constraint across the thread", async () => {
+    await client.query('insert into items values ($1, $2)', [1, 'one']);
+    const error: unknown = await client.query('insert into items values ($1, $2)', [1, 'again']).catch((e) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(isUniqueViolation(error, 'items_pkey')).toBe(true);
+    expect((error as Error).message).toContain('duplicate key');
+  });
+
+  it('commits a transaction whose callback succeeds and rolls back one that throws or rolls back', async () => {
+    await client.transaction(async (tx) => {
+      await tx.query(`insert into items values (1, 'kept')`);
+    });
+    await expect(
+      client.transaction(async (tx) => {
+        await tx.query(`insert into items values (2, 'thrown away')`);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    await client.transaction(async (tx) => {
+      await tx.query(`insert into items values (3, 'rolled back')`);
+      await tx.rollback();
+    });
+
+    const { rows } = await client.query<{ label: string }>('select label from items order by id');
+    expect(rows.map((row) => row.label)).toEqual(['kept']);
+  });
+
+  it('runs a statement sent outside a transaction after that transaction, as one PGlite session does', async () => {
+    let releaseTransaction!: () => void;
+    const held = new Promise<void>((resolve) => (releaseTransaction = resolve));
+    let insertedInside!: () => void;
+    const inserted = new Promise<void>((resolve) => (insertedInside = resolve));
+    const transaction = client.transaction(async (tx) => {
+      await tx.query(`insert into items values (1, 'inside')`);
+      insertedInside();
+      await held;
+    });
+    await inserted;
+    const outside = client.query<{ count: number }>('select count(*)::int as count from items');
+    const first = await Promise.race([outside.then(() => 'outside'), delay(100).then(() => 'still waiting')]);
+    releaseTransaction();
+    await transaction;
+
+    expect(first).toBe('still waiting');
+    expect((await outside).rows).toEqual([{ count: 1 }]);
+  });
+
+  it("leaves the caller's event loop free while a long statement runs", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 5);
+    const started = performance.now();
+    try {
+      await client.query('select count(*) from generate_series(1, 3000000)');
+    } finally {
+      clearInterval(timer);
+    }
+    const elapsedMs = performance.now() - started;
+    // On the caller's thread the statement ran without a break, and no timer fired until its end.
+    expect(elapsedMs).toBeGreaterThan(50);
+    expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsedMs / 5 / 4));
+  });
+
+  it('refuses statements once closed, with a sentence that says so, and closes twice safely', async () => {
+    await client.close();
+    await expect(client.query('select 1')).rejects.toThrow('The embedded database is closed');
+    await client.close();
+  });
+});
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

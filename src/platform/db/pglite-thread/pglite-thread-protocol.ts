@@ -1,0 +1,56 @@
+/**
+ * The messages between the server's thread and the thread that runs embedded PGlite
+ * (pglite-thread.ts). Every request carries an id and gets exactly one reply with that id.
+ */
+import type { RowMode } from '@electric-sql/pglite';
+
+/** How the thread opens its database; `startFrom` is a data directory dump (tests start from one). */
+export interface PgliteThreadOptions {
+  readonly dataDir?: string | undefined;
+  readonly startFrom?: ArrayBuffer | undefined;
+  readonly startParams: readonly string[];
+  /** Statements run once the database is open, before the first request (session settings). */
+  readonly setupSql: string;
+}
+
+export type PgliteThreadRequest =
+  | {
+      readonly kind: 'query';
+      readonly id: number;
+      readonly sql: string;
+      readonly params: readonly unknown[];
+      readonly rowMode: RowMode;
+      /** Types whose values come back as PostgreSQL's text; the caller's parsers read them. */
+      readonly textTypes: readonly number[];
+      /** Absent: outside any transaction (it waits for one in progress, as on PGlite itself). */
+      readonly transactionId?: number | undefined;
+    }
+  | { readonly kind: 'exec'; readonly id: number; readonly sql: string; readonly transactionId?: number | undefined }
+  /** Opens a transaction whose id is this request's id; its statements carry that id until `end`. */
+  | { readonly kind: 'begin'; readonly id: number }
+  | { readonly kind: 'end'; readonly id: number; readonly transactionId: number; readonly commit: boolean }
+  | { readonly kind: 'close'; readonly id: number };
+
+export interface QueryField {
+  readonly name: string;
+  readonly dataTypeID: number;
+}
+
+export interface QueryOutcome {
+  readonly rows: unknown[];
+  readonly fields: QueryField[];
+  readonly affectedRows?: number | undefined;
+}
+
+/** A database error's own fields (code, constraint, detail…), which a plain Error clone would drop. */
+export interface ThreadError {
+  readonly message: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+export type PgliteThreadReply =
+  | { readonly id: number; readonly ok: true; readonly result?: QueryOutcome | QueryOutcome[] | undefined }
+  | { readonly id: number; readonly ok: false; readonly error: ThreadError };
+
+/** The thread's first message: open, or why not. */
+export type PgliteThreadStarted = { readonly started: true } | { readonly started: false; readonly error: ThreadError };

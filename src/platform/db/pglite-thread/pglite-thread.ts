@@ -1,0 +1,139 @@
+/**
+ * The thread that runs embedded PGlite (ADR 13). PGlite executes every statement synchronously in
+ * WebAssembly; on the server's thread that held every request, stream and timer for as long as a
+ * statement ran. Here it runs beside them, on the machine's other core. Requests are handled in the
+ * order they arrive: each is handed to PGlite at once, whose own queue keeps that order, and a
+ * statement outside a transaction waits for the transaction in progress, as on PGlite itself.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite, type ParserOptions, type Results, type Transaction } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import type {
+  PgliteThreadOptions,
+  PgliteThreadReply,
+  PgliteThreadRequest,
+  PgliteThreadStarted,
+  QueryOutcome,
+  ThreadError,
+} from './pglite-thread-protocol.js';
+
+interface OpenTransaction {
+  readonly tx: Transaction;
+  /** Lets the transaction's callback return: commit, or roll back. */
+  readonly decide: (commit: boolean) => void;
+  /** Settles once PGlite has committed or rolled back. */
+  readonly finished: Promise<void>;
+}
+
+const port = parentPort!;
+const options = workerData as PgliteThreadOptions;
+const transactions = new Map<number, OpenTransaction>();
+
+async function open(): Promise<PGlite> {
+  const db = await PGlite.create({
+    ...(options.dataDir && { dataDir: options.dataDir }),
+    ...(options.startFrom && { loadDataDir: new Blob([options.startFrom]) }),
+    extensions: { vector },
+    startParams: [...options.startParams],
+  });
+  await db.exec(options.setupSql);
+  return db;
+}
+
+function handle(db: PGlite, request: PgliteThreadRequest): Promise<QueryOutcome | QueryOutcome[] | undefined> {
+  switch (request.kind) {
+    case 'query': {
+      const parsers: ParserOptions = Object.fromEntries(request.textTypes.map((type) => [type, keepText]));
+      return target(db, request.transactionId)
+        .query(request.sql, [...request.params], { rowMode: request.rowMode, parsers })
+        .then(outcomeOf);
+    }
+    case 'exec':
+      return target(db, request.transactionId)
+        .exec(request.sql)
+        .then((results) => results.map(outcomeOf));
+    case 'begin':
+      return begin(db, request.id);
+    case 'end':
+      return end(request.transactionId, request.commit);
+    case 'close':
+      return db.close().then(() => undefined);
+  }
+}
+
+function target(db: PGlite, transactionId: number | undefined): PGlite | Transaction {
+  if (transactionId === undefined) return db;
+  const open = transactions.get(transactionId);
+  if (!open) throw new Error(`Transaction ${transactionId} has already ended`);
+  return open.tx;
+}
+
+/** Resolves once BEGIN has run and the transaction takes statements; it stays open until `end`. */
+function begin(db: PGlite, id: number): Promise<undefined> {
+  return new Promise((resolve, reject) => {
+    let decide!: (commit: boolean) => void;
+    const decided = new Promise<boolean>((settle) => (decide = settle));
+    const finished = db.transaction(async (tx) => {
+      transactions.set(id, { tx, decide, finished });
+      resolve(undefined);
+      if (!(await decided)) await tx.rollback();
+    });
+    // A transaction that failed before its callback ran (BEGIN itself) fails the begin.
+    finished.catch(reject).finally(() => transactions.delete(id));
+  });
+}
+
+async function end(transactionId: number, commit: boolean): Promise<undefined> {
+  const open = transactions.get(transactionId);
+  if (!open) throw new Error(`Transaction ${transactionId} has already ended`);
+  open.decide(commit);
+  await open.finished;
+  return undefined;
+}
+
+function keepText(value: string): string {
+  return value;
+}
+
+function outcomeOf(result: Results<unknown>): QueryOutcome {
+  return {
+    rows: result.rows,
+    fields: result.fields.map((field) => ({ name: field.name, dataTypeID: field.dataTypeID })),
+    affectedRows: result.affectedRows,
+  };
+}
+
+/** The message and the plain fields of a database error (code, constraint, detail…). */
+function describe(error: unknown): ThreadError {
+  if (!(error instanceof Error)) return { message: String(error), fields: {} };
+  const fields = Object.fromEntries(
+    Object.entries(error).filter(([, value]) => value === null || typeof value !== 'object'),
+  );
+  return { message: error.message, fields };
+}
+
+function reply(message: PgliteThreadReply): void {
+  port.postMessage(message);
+}
+
+try {
+  const db = await open();
+  port.on('message', (request: PgliteThreadRequest) => {
+    let answer: Promise<QueryOutcome | QueryOutcome[] | undefined>;
+    try {
+      answer = handle(db, request);
+    } catch (error) {
+      answer = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    answer.then(
+      (result) => reply({ id: request.id, ok: true, result }),
+      (error: unknown) => reply({ id: request.id, ok: false, error: describe(error) }),
+    );
+    // After the close's reply, nothing is left to keep the thread alive: it ends by itself.
+    if (request.kind === 'close') void answer.finally(() => port.close());
+  });
+  port.postMessage({ started: true } satisfies PgliteThreadStarted);
+} catch (error) {
+  port.postMessage({ started: false, error: describe(error) } satisfies PgliteThreadStarted);
+  port.close();
+}
