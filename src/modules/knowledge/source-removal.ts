@@ -3,7 +3,6 @@ import type { Database, Executor } from '../../platform/db/client.js';
 import type { JobContext, JobQueue, WorkOptions } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { FileStorage } from '../../platform/storage/index.js';
-import { yieldToEventLoop } from '../../platform/yield-to-event-loop.js';
 import { removeSourceIndexBatch } from './retrieval/knowledge-index.repository.js';
 import type { SourcesRepository } from './sources.repository.js';
 
@@ -66,7 +65,6 @@ export function createSourceRemoval(deps: SourceRemovalDeps) {
       await removeFiles(removed?.storageKeys ?? []);
       return removed?.documents === documentsPerRemoval;
     });
-    await yieldToEventLoop();
     // Documents inserted meanwhile (an upload that began before the delete) go with the row.
     const left = await inDeletedSource(async (tx) => {
       const { storageKeys } = await deps.sources.removeDocuments(tx, tenantId, sourceId);
@@ -79,8 +77,6 @@ export function createSourceRemoval(deps: SourceRemovalDeps) {
   /** Runs `batch` until it answers that nothing is left. */
   async function inBatches(signal: AbortSignal | undefined, batch: () => Promise<boolean>): Promise<void> {
     for (let isMoreLeft = true; isMoreLeft;) {
-      // PGlite holds the event loop for each statement: let what waits run between the batches.
-      await yieldToEventLoop();
       signal?.throwIfAborted();
       isMoreLeft = await batch();
     }

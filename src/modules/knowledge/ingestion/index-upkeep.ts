@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../../platform/db/client.js';
 import type { JobQueue, WorkOptions } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/logger.js';
-import { yieldToEventLoop } from '../../../platform/yield-to-event-loop.js';
 import { removeSourceWorkOptions, type SourceRemoval } from '../source-removal.js';
 import type { IndexWriter } from './index-writer.js';
 import { ingestWorkOptions } from './ingest-document.js';
@@ -69,14 +68,13 @@ const knowledgeTables = ['knowledge_postings', 'knowledge_terms', 'knowledge_chu
 
 /**
  * The upkeep's VACUUM and ANALYZE, on its own for the retrieval bench, which ingests without jobs. One
- * statement per table and step, with the event loop given back between them: PGlite runs each
- * synchronously, and `vacuum (analyze)` of the four tables at once held an embedded server for ~0.5 s
- * after 4.5 MB of text; the largest step, ANALYZE of the postings, took 172 ms (BENCHMARKS.md).
+ * statement per table and step, so that other requests' statements get PGlite's one session between
+ * them: `vacuum (analyze)` of the four tables at once held an embedded server for ~0.5 s after 4.5 MB of
+ * text; the largest step, ANALYZE of the postings, took 172 ms (BENCHMARKS.md).
  */
 export async function vacuumKnowledgeIndex(db: Database): Promise<void> {
   for (const table of knowledgeTables) {
     for (const step of ['vacuum', 'analyze']) {
-      await yieldToEventLoop();
       await db.execute(sql.raw(`${step} ${table}`));
     }
   }

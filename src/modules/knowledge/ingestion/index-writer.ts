@@ -1,6 +1,5 @@
 import type { Database } from '../../../platform/db/client.js';
 import type { Logger } from '../../../platform/logger.js';
-import { yieldToEventLoop } from '../../../platform/yield-to-event-loop.js';
 import type { IndexWrite, IndexWritesRepository } from '../retrieval/index-writes.repository.js';
 import {
   chunksPerRemoval,
@@ -39,7 +38,6 @@ export function createIndexWriter(deps: IndexWriterDeps) {
     if (!(await writes.begin(db, target, target.generation))) throw new SupersededError();
     const batchTarget = { ...target, writeId: target.id };
     for (let start = 0; start < chunks.length; start += chunksPerStatement) {
-      await yieldToEventLoop();
       run.signal.throwIfAborted();
       const isWritten = await db.transaction(async (tx) => {
         if (!(await writes.isStillWriting(tx, target.tenantId, target.id))) return false;
@@ -55,7 +53,6 @@ export function createIndexWriter(deps: IndexWriterDeps) {
   async function remove(target: IndexWrite): Promise<void> {
     const location = { documentId: target.documentId, writeId: target.id };
     for (;;) {
-      await yieldToEventLoop();
       const removed = await db.transaction((tx) => removeWriteChunks(tx, target.tenantId, location, chunksPerRemoval));
       if (removed < chunksPerRemoval) break;
     }

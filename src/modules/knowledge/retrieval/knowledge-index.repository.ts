@@ -2,7 +2,6 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { embeddingDimensions } from '../../../platform/db/schema/knowledge.js';
 import { newId } from '../../../platform/ids.js';
-import { yieldToEventLoop } from '../../../platform/yield-to-event-loop.js';
 import { indexedText, type IndexedChunk } from './knowledge-index.types.js';
 
 export type { IndexedChunk } from './knowledge-index.types.js';
@@ -22,9 +21,9 @@ export interface InsertDocumentChunksInput extends ChunkWrite {
 }
 
 /**
- * Chunks per statement, and so per transaction of the ingestion job. PGlite runs a statement
- * synchronously, ~7 ms a chunk (mostly the HNSW insert), holding the embedded server's event loop
- * meanwhile: 25 chunks hold it ~0.2 s (BENCHMARKS.md, "Indexing a large document on embedded storage").
+ * Chunks per statement, and so per transaction of the ingestion job. PGlite writes ~7 ms a chunk (mostly
+ * the HNSW insert) and has one session, so every other request's statement waits for the transaction:
+ * 25 chunks make it ~0.2 s (BENCHMARKS.md, "Indexing a large document on embedded storage").
  */
 export const chunksPerStatement = 25;
 
@@ -52,8 +51,6 @@ export const sourceRemovalBatch = { chunks: 250, terms: 10_000 } as const;
  */
 export async function insertDocumentChunks(tx: Executor, input: InsertDocumentChunksInput): Promise<void> {
   for (let start = 0; start < input.chunks.length; start += chunksPerStatement) {
-    // Each statement holds an embedded server's event loop while it runs: let what waits run between them.
-    await yieldToEventLoop();
     await insertChunkBatch(tx, input, input.chunks.slice(start, start + chunksPerStatement));
   }
 }
