@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type { Database, DatabaseHandle } from './client.js';
@@ -20,13 +21,14 @@ const embeddedStartParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers
  * synchronously, never hold the server's event loop.
  */
 export async function openEmbedded(dataDir: string | undefined, startFrom?: Blob): Promise<DatabaseHandle> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const client = await startPgliteThread({
-    dataDir,
-    startFrom,
-    startParams: embeddedStartParams,
-    setupSql: sessionSettingsSql,
-  });
+  const options = { dataDir, startFrom, startParams: embeddedStartParams, setupSql: sessionSettingsSql };
+  if (dataDir && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    // The first open of a data directory runs initdb, which leaves ~400 MB in the thread that is never
+    // given back; the thread is ended and a fresh one opens the initialised directory.
+    mkdirSync(dataDir, { recursive: true });
+    await (await startPgliteThread(options)).close();
+  }
+  const client = await startPgliteThread(options);
   // Drizzle's PGlite driver uses only query() and transaction(), which the thread's client answers alike.
   const db = drizzlePglite({ client: client as unknown as PGlite, schema }) as unknown as Database;
   return {

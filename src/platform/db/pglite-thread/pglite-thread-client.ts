@@ -54,6 +54,10 @@ export async function startPgliteThread(
   const startFrom = options.startFrom ? await options.startFrom.arrayBuffer() : undefined;
   const workerData: PgliteThreadOptions = { ...options, startFrom };
   const worker = startModuleWorker(import.meta.url, 'pglite-thread', {
+    // The thread's garbage is short-lived result rows: a small young generation keeps its RSS down
+    // (the server's peak in the chat bench: 362 MB with V8's default, 330 MB with this) at no cost in
+    // throughput that the bench could see.
+    resourceLimits: { maxYoungGenerationSizeMb: 4 },
     workerData,
     ...(startFrom && { transferList: [startFrom] }),
   });
