@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import { runAsBackgroundWork } from '../db/background-work.js';
 import { newId } from '../ids.js';
 import type { JobHandler, JobQueue, JobQueueDeps, WorkOptions } from './job-queue.js';
 import { createPgBossDatabase } from './pg-boss-database.js';
@@ -89,7 +90,10 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     const expireInMs = Number(job.expireInSeconds) * 1000;
     await running.run(job.id, expireInMs, async (signal) => {
       try {
-        await registration.handler(job.data, { id: job.id, retryCount: job.retryCount, signal });
+        // Its database calls let requests' statements go first on embedded storage's one session.
+        await runAsBackgroundWork(() =>
+          registration.handler(job.data, { id: job.id, retryCount: job.retryCount, signal }),
+        );
         // A handler that returned because it was interrupted has not finished its work: run it again later.
         signal.throwIfAborted();
       } catch (error) {

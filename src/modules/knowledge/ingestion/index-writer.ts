@@ -1,3 +1,4 @@
+import { runAsBackgroundWork } from '../../../platform/db/background-work.js';
 import type { Database } from '../../../platform/db/client.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { IndexWrite, IndexWritesRepository } from '../retrieval/index-writes.repository.js';
@@ -49,14 +50,21 @@ export function createIndexWriter(deps: IndexWriterDeps) {
     }
   }
 
-  /** Removes a retired write's chunks, batch by batch, then its row. */
-  async function remove(target: IndexWrite): Promise<void> {
+  /**
+   * Removes a retired write's chunks, batch by batch, then its row. Search no longer sees them, so this
+   * is background work even when a DELETE waits for it: other requests' statements go first (ADR 13).
+   */
+  function remove(target: IndexWrite): Promise<void> {
     const location = { documentId: target.documentId, writeId: target.id };
-    for (;;) {
-      const removed = await db.transaction((tx) => removeWriteChunks(tx, target.tenantId, location, chunksPerRemoval));
-      if (removed < chunksPerRemoval) break;
-    }
-    await writes.forget(db, target.tenantId, target.id);
+    return runAsBackgroundWork(async () => {
+      for (;;) {
+        const removed = await db.transaction((tx) =>
+          removeWriteChunks(tx, target.tenantId, location, chunksPerRemoval),
+        );
+        if (removed < chunksPerRemoval) break;
+      }
+      await writes.forget(db, target.tenantId, target.id);
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runAsBackgroundWork } from '../background-work.js';
 import { isUniqueViolation } from '../errors.js';
 import { startPgliteThread, type PgliteThreadClient } from './pglite-thread-client.js';
 
@@ -91,6 +92,19 @@ describe('embedded PGlite in its own thread', () => {
     // On the caller's thread the statement ran without a break, and no timer fired until its end.
     expect(elapsedMs).toBeGreaterThan(50);
     expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsedMs / 5 / 4));
+  });
+
+  it("lets a request's statement sent during a long one go before a background job's statement sent earlier", async () => {
+    const finished: string[] = [];
+    const long = client.query('select count(*) from generate_series(1, 3000000)').then(() => finished.push('long'));
+    await delay(20);
+    const job = runAsBackgroundWork(() => client.query('select 1')).then(() => finished.push('job'));
+    await delay(20);
+    const request = client.query('select 2').then(() => finished.push('request'));
+    await Promise.all([long, job, request]);
+
+    // In arrival order PGlite would have run the job's statement second.
+    expect(finished).toEqual(['long', 'request', 'job']);
   });
 
   it('refuses statements once closed, with a sentence that says so, and closes twice safely', async () => {

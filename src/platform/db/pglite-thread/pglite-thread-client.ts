@@ -1,5 +1,6 @@
 import type { ParserOptions, RowMode } from '@electric-sql/pglite';
 import { startModuleWorker } from '../../module-worker.js';
+import { isBackgroundWork } from '../background-work.js';
 import type {
   PgliteThreadOptions,
   PgliteThreadReply,
@@ -116,16 +117,18 @@ export async function startPgliteThread(
           rowMode: queryOptions.rowMode ?? 'object',
           textTypes: Object.keys(parsers).map(Number),
           transactionId,
+          isBackground: isBackgroundWork(),
         })) as QueryOutcome;
         return applyParsers(outcome, parsers, queryOptions.rowMode ?? 'object') as QueryResult<T>;
       },
-      exec: async (sql) => (await call({ kind: 'exec', sql, transactionId })) as QueryOutcome[],
+      exec: async (sql) =>
+        (await call({ kind: 'exec', sql, transactionId, isBackground: isBackgroundWork() })) as QueryOutcome[],
     };
   }
 
   async function transaction<T>(callback: (tx: ThreadTransaction) => Promise<T>): Promise<T> {
     const transactionId = nextId++;
-    await send({ kind: 'begin', id: transactionId });
+    await send({ kind: 'begin', id: transactionId, isBackground: isBackgroundWork() });
     let closed = false;
     const finish = async (commit: boolean) => {
       if (closed) return;

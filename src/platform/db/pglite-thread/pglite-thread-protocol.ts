@@ -24,10 +24,18 @@ export type PgliteThreadRequest =
       readonly textTypes: readonly number[];
       /** Absent: outside any transaction (it waits for one in progress, as on PGlite itself). */
       readonly transactionId?: number | undefined;
+      /** Sent by a background job: it lets requests' statements go first (foreground-first.ts). */
+      readonly isBackground: boolean;
     }
-  | { readonly kind: 'exec'; readonly id: number; readonly sql: string; readonly transactionId?: number | undefined }
+  | {
+      readonly kind: 'exec';
+      readonly id: number;
+      readonly sql: string;
+      readonly transactionId?: number | undefined;
+      readonly isBackground: boolean;
+    }
   /** Opens a transaction whose id is this request's id; its statements carry that id until `end`. */
-  | { readonly kind: 'begin'; readonly id: number }
+  | { readonly kind: 'begin'; readonly id: number; readonly isBackground: boolean }
   | { readonly kind: 'end'; readonly id: number; readonly transactionId: number; readonly commit: boolean }
   | { readonly kind: 'close'; readonly id: number };
 
