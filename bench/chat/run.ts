@@ -280,10 +280,11 @@ async function writeReport(markdown: string): Promise<void> {
   const cut = existing.indexOf(marker);
   const intro = cut >= 0 ? existing.slice(0, cut) : existing || '# Benchmarks\n';
   const previous = cut >= 0 ? existing.slice(cut + 1) : '';
-  const text = `${intro.trimEnd()}\n\n${markdown.trimEnd()}\n${previous ? `\n${previous}` : ''}`;
-  // Formatted like every other file in the repository, so a run leaves nothing for the format check.
+  // The new run is formatted like the repository's other files; the hand-written sections around it keep
+  // their own line breaks (formatting the whole file rewrapped every table and list in them).
   const options = (await prettier.resolveConfig(settings.output)) ?? {};
-  writeFileSync(settings.output, await prettier.format(text, { ...options, filepath: settings.output }));
+  const run = await prettier.format(markdown, { ...options, filepath: settings.output });
+  writeFileSync(settings.output, `${intro.trimEnd()}\n\n${run.trimEnd()}\n${previous ? `\n${previous}` : ''}`);
   log(`written to ${settings.output}`);
 }
 

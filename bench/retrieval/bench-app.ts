@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { buildApp } from '../../src/app.js';
 import type { loadConfig } from '../../src/config.js';
-import type { DatabaseHandle } from '../../src/platform/db/client.js';
+import type { DatabaseHandle, DatabaseOptions, openDatabase } from '../../src/platform/db/client.js';
+import type { runMigrations } from '../../src/platform/db/migrate.js';
 import type { App } from '../../src/platform/http/types.js';
 import type { createLogger } from '../../src/platform/logger.js';
 import type { deriveServerKeys } from '../../src/platform/secrets.js';
@@ -16,6 +17,8 @@ type AppModules = [
   { loadConfig: typeof loadConfig },
   { createLogger: typeof createLogger },
   { deriveServerKeys: typeof deriveServerKeys },
+  { openDatabase: typeof openDatabase },
+  { runMigrations: typeof runMigrations },
 ];
 
 /**
@@ -32,7 +35,9 @@ async function loadAppModules(): Promise<AppModules> {
   const file = (name: string) => path.join(repoRoot, root, `${name}.${root === 'dist' ? 'js' : 'ts'}`);
   if (!existsSync(file('app'))) throw new Error(`${file('app')} is missing: run npm run build`);
   return (await Promise.all(
-    ['app', 'config', 'platform/logger', 'platform/secrets'].map((name) => import(file(name))),
+    ['app', 'config', 'platform/logger', 'platform/secrets', 'platform/db/client', 'platform/db/migrate'].map(
+      (name) => import(file(name)),
+    ),
   )) as AppModules;
 }
 
@@ -50,6 +55,18 @@ export interface BenchApp {
 export interface BenchRequest {
   readonly headers?: Record<string, string>;
   readonly payload?: object | Buffer;
+}
+
+/**
+ * A migrated database opened by the same build as the app (dist/ or src/), as `npm start` opens it: the
+ * embedded engine marks a job's statements as background work (ADR 13) through a module that the app's
+ * job queue and the database client must share.
+ */
+export async function openAppDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const [, , , , { openDatabase }, { runMigrations }] = await loadAppModules();
+  const handle = await openDatabase(options);
+  await runMigrations(handle);
+  return handle;
 }
 
 export async function startBenchApp(database: DatabaseHandle): Promise<BenchApp> {

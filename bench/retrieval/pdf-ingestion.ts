@@ -16,11 +16,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../../src/platform/db/client.js';
-import { runMigrations } from '../../src/platform/db/migrate.js';
 import { indexUpkeepJobName } from '../../src/modules/knowledge/ingestion/index-upkeep.js';
 import { accessCode, generateLargePdf } from '../../test/fixtures/generate-pdf.js';
-import { fileUpload, startBenchApp, uploadContentType } from './bench-app.js';
+import { fileUpload, openAppDatabase, startBenchApp, uploadContentType } from './bench-app.js';
 import { describeResponsiveness, startResponsivenessProbe } from './responsiveness-probe.js';
 import { generatedProse } from './synthetic-corpus.js';
 
@@ -41,8 +39,7 @@ const arguments_ =
   (deletesSource ? ' --delete source' : '');
 console.log(`$ ${databaseUrl ? 'DATABASE_URL=… ' : ''}npm run bench:ingestion -- ${arguments_}\n`);
 
-const database = await openDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: path.join(dataDir, 'pglite') });
-await runMigrations(database);
+const database = await openAppDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: path.join(dataDir, 'pglite') });
 const bench = await startBenchApp(database);
 
 try {
