@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openDatabase, type DatabaseHandle } from '../../src/platform/db/client.js';
+import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../../src/platform/db/client.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
 import { knowledgeSources, tenants } from '../../src/platform/db/schema/index.js';
 import { newId } from '../../src/platform/ids.js';
@@ -17,18 +17,20 @@ export interface BenchStorage {
  * A fresh embedded database in a temporary directory (removed afterwards), or the PostgreSQL of
  * DATABASE_URL, migrated (and created first if it does not exist). On PostgreSQL the bench's tenant is
  * deleted at the end (its rows cascade), so the same database can be reused; a fresh one is still what
- * the figures assume.
+ * the figures assume. `open` opens and migrates it: by default with the bench's own `src/` modules;
+ * the upload path passes the app's build instead (bench-app.ts, `openAppDatabase`).
  */
-export async function openBenchStorage(databaseUrl: string | undefined): Promise<BenchStorage> {
+export async function openBenchStorage(
+  databaseUrl: string | undefined,
+  open: (options: DatabaseOptions) => Promise<DatabaseHandle> = openMigrated,
+): Promise<BenchStorage> {
   if (databaseUrl) {
     await createPostgresDatabaseIfMissing(databaseUrl);
-    const handle = await openDatabase({ url: databaseUrl, poolSize: 4 });
-    await runMigrations(handle);
+    const handle = await open({ url: databaseUrl, poolSize: 4 });
     return { handle, label: 'PostgreSQL', dispose: () => handle.close() };
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-retrieval-'));
-  const handle = await openDatabase({ dataDir });
-  await runMigrations(handle);
+  const handle = await open({ dataDir });
   return {
     handle,
     label: 'embedded PGlite',
@@ -37,6 +39,12 @@ export async function openBenchStorage(databaseUrl: string | undefined): Promise
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function openMigrated(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const handle = await openDatabase(options);
+  await runMigrations(handle);
+  return handle;
 }
 
 export interface BenchSource {

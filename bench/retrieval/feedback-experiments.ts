@@ -15,15 +15,15 @@
 import { readFileSync } from 'node:fs';
 import { embedText } from '../../src/ai/embeddings/offline-embedding-model.js';
 import { words } from '../../src/ai/embeddings/offline-text-features.js';
-import { fuseCandidates, type FusionOptions } from '../../src/modules/knowledge/retrieval/rank-fusion.js';
 import { readBeirCollection } from './beir-collection.js';
 import { bm25Terms, InMemoryBm25 } from './in-memory-bm25.js';
-import { evaluateRankings, rankByDot, type ScoredDocument } from './in-memory-ranking.js';
+import { evaluateRankings, fuseConvex, rankByDot, type ScoredDocument } from './in-memory-ranking.js';
 
 const args = process.argv.slice(2);
 const gloveIndex = args.indexOf('--glove');
 const glovePath = gloveIndex >= 0 ? args[gloveIndex + 1] : undefined;
-const directory = args.find((arg, index) => !arg.startsWith('--') && index !== gloveIndex + 1) ?? '../shared/ir/scifact';
+const directory =
+  args.find((arg, index) => !arg.startsWith('--') && index !== gloveIndex + 1) ?? '../shared/ir/scifact';
 
 const collection = await readBeirCollection(directory);
 const texts = collection.documents.map((document) => `${document.title}\n\n${document.text}`);
@@ -47,7 +47,8 @@ for (const [documents, beta] of [
 ] as const) {
   const runs = runsOf((query) => rankByDot(towardsFirstHits(query, documents, beta), hashed));
   report(`vector feedback k=${documents} β=${beta}`, runs);
-  for (const weight of [0.8, 0.9]) report(`BM25 + vector feedback k=${documents} β=${beta}, convex ${weight}`, fused(runs, weight));
+  for (const weight of [0.8, 0.9])
+    report(`BM25 + vector feedback k=${documents} β=${beta}, convex ${weight}`, fused(runs, weight));
 }
 
 for (const [documents, terms, share] of [
@@ -56,7 +57,8 @@ for (const [documents, terms, share] of [
 ] as const) {
   const runs = runsOf((query) => bm25.rank(expandedQuery(query, documents, terms, share)));
   report(`lexical feedback k=${documents} terms=${terms} share=${share}`, runs);
-  for (const weight of [0.7, 0.8]) report(`BM25 + lexical feedback k=${documents} terms=${terms}, convex ${weight}`, fused(runs, weight));
+  for (const weight of [0.7, 0.8])
+    report(`BM25 + lexical feedback k=${documents} terms=${terms}, convex ${weight}`, fused(runs, weight));
 }
 
 if (glovePath) {
@@ -80,14 +82,7 @@ function report(name: string, runs: Runs): void {
 
 /** BM25 and another list through the search path's convex fusion, both cut at the same depth. */
 function fused(other: Runs, lexicalWeight: number): Runs {
-  const options: FusionOptions = { method: 'convex', k: 0, lexicalWeight, vectorWeight: 1 - lexicalWeight };
-  const asCandidates = (list: readonly ScoredDocument[]) =>
-    list.slice(0, depth).map((document) => ({ chunkId: String(document.index), score: document.score }));
-  return runsOf((query) =>
-    fuseCandidates(asCandidates(lexical.get(query.id)!), asCandidates(other.get(query.id)!), options).map(
-      (candidate) => ({ index: Number(candidate.chunkId), score: candidate.score }),
-    ),
-  );
+  return runsOf((query) => fuseConvex(lexical.get(query.id)!, other.get(query.id)!, lexicalWeight, depth));
 }
 
 function towardsFirstHits(query: { id: string; text: string }, documents: number, beta: number): number[] {

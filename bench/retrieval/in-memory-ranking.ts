@@ -1,3 +1,4 @@
+import { fuseCandidates } from '../../src/modules/knowledge/retrieval/rank-fusion.js';
 import type { BeirCollection } from './beir-collection.js';
 import { meanMetrics, scoreRanking, type QueryMetrics } from './ranking-metrics.js';
 
@@ -22,6 +23,25 @@ export function dot(a: Vector, b: Vector): number {
 /** Every document by its dot product with the query, best first (cosine, for unit vectors). */
 export function rankByDot(query: Vector, documents: readonly Vector[]): ScoredDocument[] {
   return documents.map((vector, index) => ({ index, score: dot(query, vector) })).sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Two rankings through the search path's own convex fusion (`fuseCandidates`), each cut at `depth` first
+ * as hybrid search cuts its candidate lists; the lexical list gets `lexicalWeight`, the other the rest.
+ */
+export function fuseConvex(
+  lexical: readonly ScoredDocument[],
+  other: readonly ScoredDocument[],
+  lexicalWeight: number,
+  depth = 100,
+): ScoredDocument[] {
+  const asCandidates = (list: readonly ScoredDocument[]) =>
+    list.slice(0, depth).map((document) => ({ chunkId: String(document.index), score: document.score }));
+  const options = { method: 'convex', k: 0, lexicalWeight, vectorWeight: 1 - lexicalWeight } as const;
+  return fuseCandidates(asCandidates(lexical), asCandidates(other), options).map((candidate) => ({
+    index: Number(candidate.chunkId),
+    score: candidate.score,
+  }));
 }
 
 /** The collection's mean nDCG@10, recall@100 and MRR@10 for a ranking of document indexes per query. */

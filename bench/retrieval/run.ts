@@ -22,6 +22,7 @@ import { ingestThroughUploads } from './upload-ingestion.js';
 import { meanMetrics, percentile, scoreRanking, type QueryMetrics } from './ranking-metrics.js';
 import { timeRerankOverhead } from './rerank-overhead.js';
 import { syntheticCorpus, syntheticVocabularies, type SyntheticVocabulary } from './synthetic-corpus.js';
+import { openAppDatabase } from './bench-app.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -54,7 +55,11 @@ const searchWiring = {
 };
 const embedder = await embedders.resolve('offline', []);
 
-const storage = await openBenchStorage(databaseUrl);
+// Uploads are indexed by the app's jobs, whose database must come from the same build (bench-app.ts).
+const storage = await openBenchStorage(
+  databaseUrl,
+  options.collection && options.ingest === 'upload' ? openAppDatabase : undefined,
+);
 console.log(`# bench:retrieval on ${storage.label} — node ${process.version}, ${new Date().toISOString()}`);
 console.log(`$ ${commandLine()}\n`);
 try {
