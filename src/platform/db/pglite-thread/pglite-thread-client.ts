@@ -38,9 +38,10 @@ export interface PgliteThreadClient extends ThreadQueryable {
   close(): Promise<void>;
 }
 
-type RequestBody = PgliteThreadRequest extends infer R
-  ? R extends PgliteThreadRequest
-    ? Omit<R, 'id'>
+/** A request without its id, for each kind of request (a plain Omit would merge the kinds). */
+type RequestBody = PgliteThreadRequest extends infer Request
+  ? Request extends PgliteThreadRequest
+    ? Omit<Request, 'id'>
     : never
   : never;
 
