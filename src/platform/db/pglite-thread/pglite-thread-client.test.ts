@@ -32,6 +32,25 @@ describe('embedded PGlite in its own thread', () => {
     expect(arrays.fields.map((field) => field.name)).toEqual(['n', 'at']);
   });
 
+  it('answers dates, intervals and their arrays as PGlite itself does, or as text to a caller that gives parsers', async () => {
+    const sql = `select '2026-11-24 06:30:00'::timestamp as ts, '2026-11-24 06:30:00+00'::timestamptz as tstz,
+      '2026-11-24'::date as d, '1 day 02:00'::interval as iv, array['2026-11-24 06:30:00'::timestamp] as tss,
+      array['2026-11-24 06:30:00+00'::timestamptz, null] as tstzs, array['2026-11-24'::date] as ds,
+      array['1 hour'::interval] as ivs, array[1.5, 2]::numeric[] as nums, 42::int as n`;
+    const keepText = Object.fromEntries(
+      [1114, 1184, 1082, 1186, 1115, 1185, 1182, 1187, 1231].map((type) => [type, (text: string) => text]),
+    );
+    const direct = await PGlite.create();
+    try {
+      expect((await client.query(sql)).rows).toEqual((await direct.query(sql)).rows);
+      const asText = await client.query(sql, [], { rowMode: 'array', parsers: keepText });
+      expect(asText.rows).toEqual((await direct.query(sql, [], { rowMode: 'array', parsers: keepText })).rows);
+      expect(asText.rows[0]).toContain('2026-11-24 06:30:00+00');
+    } finally {
+      await direct.close();
+    }
+  });
+
   it("keeps a database error's code and constraint across the thread", async () => {
     await client.query('insert into items values ($1, $2)', [1, 'one']);
     const error: unknown = await client.query('insert into items values ($1, $2)', [1, 'again']).catch((e) => e);

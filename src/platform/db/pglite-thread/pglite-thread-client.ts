@@ -1,13 +1,14 @@
-import type { ParserOptions, RowMode } from '@electric-sql/pglite';
+import { types, type ParserOptions, type RowMode } from '@electric-sql/pglite';
 import { startModuleWorker } from '../../module-worker.js';
 import { isBackgroundWork } from '../background-work.js';
-import type {
-  PgliteThreadOptions,
-  PgliteThreadReply,
-  PgliteThreadRequest,
-  PgliteThreadStarted,
-  QueryOutcome,
-  ThreadError,
+import {
+  textTypes,
+  type PgliteThreadOptions,
+  type PgliteThreadReply,
+  type PgliteThreadRequest,
+  type PgliteThreadStarted,
+  type QueryOutcome,
+  type ThreadError,
 } from './pglite-thread-protocol.js';
 
 export type QueryResult<T> = Omit<QueryOutcome, 'rows'> & { rows: T[] };
@@ -116,7 +117,6 @@ export async function startPgliteThread(
           sql,
           params,
           rowMode: queryOptions.rowMode ?? 'object',
-          textTypes: Object.keys(parsers).map(Number),
           transactionId,
           isBackground: isBackgroundWork(),
         })) as QueryOutcome;
@@ -168,10 +168,17 @@ export async function startPgliteThread(
   };
 }
 
-/** The caller's parsers over the values the thread sent back as text (their types' `textTypes`). */
+/**
+ * The values the thread answered as text (`textTypes`), parsed by the caller's parsers, or as PGlite
+ * itself parses them for a caller that gave none. A parser for any other type cannot be honoured: the
+ * thread has parsed those values already.
+ */
 function applyParsers(outcome: QueryOutcome, parsers: ParserOptions, rowMode: RowMode): QueryOutcome {
+  for (const type of Object.keys(parsers).map(Number)) {
+    if (!textTypes.has(type)) throw new Error(`The embedded database's thread cannot apply a parser of type ${type}`);
+  }
   const parsed = outcome.fields.flatMap((field, index) => {
-    const parse = parsers[field.dataTypeID];
+    const parse = parsers[field.dataTypeID] ?? pgliteParsers.get(field.dataTypeID);
     return parse ? [{ key: rowMode === 'array' ? index : field.name, parse }] : [];
   });
   if (parsed.length === 0) return outcome;
@@ -183,6 +190,18 @@ function applyParsers(outcome: QueryOutcome, parsers: ParserOptions, rowMode: Ro
   }
   return outcome;
 }
+
+/** PGlite's own parsing of the `textTypes`: dates as Date, arrays as arrays of their parsed elements. */
+const pgliteParsers = new Map(
+  [...textTypes].flatMap(([type, elementType]): [number, (text: string) => unknown][] => {
+    if (elementType === null) {
+      const parse = types.parsers[type];
+      return parse ? [[type, parse]] : [];
+    }
+    const parseElement = types.parsers[elementType] ?? ((text: string) => text);
+    return [[type, (text): unknown => types.arrayParser(text, parseElement, type) as unknown]];
+  }),
+);
 
 /** An Error that carries the database error's fields again (`code`, `constraint`…), for isUniqueViolation and the like. */
 function errorFrom(error: ThreadError): Error {

@@ -6,15 +6,16 @@
  * statement outside a transaction waits for the transaction in progress, as on PGlite itself.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite, type ParserOptions, type Results, type Transaction } from '@electric-sql/pglite';
+import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import type {
-  PgliteThreadOptions,
-  PgliteThreadReply,
-  PgliteThreadRequest,
-  PgliteThreadStarted,
-  QueryOutcome,
-  ThreadError,
+import {
+  textTypes,
+  type PgliteThreadOptions,
+  type PgliteThreadReply,
+  type PgliteThreadRequest,
+  type PgliteThreadStarted,
+  type QueryOutcome,
+  type ThreadError,
 } from './pglite-thread-protocol.js';
 import { createForegroundFirst } from './foreground-first.js';
 
@@ -38,17 +39,17 @@ async function open(): Promise<PGlite> {
     startParams: [...options.startParams],
   });
   await db.exec(options.setupSql);
+  // After create(): PGlite sets its array types' parsers while it starts.
+  for (const type of textTypes.keys()) db.parsers[type] = keepText;
   return db;
 }
 
 function handle(db: PGlite, request: PgliteThreadRequest): Promise<QueryOutcome | QueryOutcome[] | undefined> {
   switch (request.kind) {
-    case 'query': {
-      const parsers: ParserOptions = Object.fromEntries(request.textTypes.map((type) => [type, keepText]));
+    case 'query':
       return target(db, request.transactionId)
-        .query(request.sql, [...request.params], { rowMode: request.rowMode, parsers })
+        .query(request.sql, [...request.params], { rowMode: request.rowMode })
         .then(outcomeOf);
-    }
     case 'exec':
       return target(db, request.transactionId)
         .exec(request.sql)
