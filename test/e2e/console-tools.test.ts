@@ -26,6 +26,16 @@ const loadingFinished = (page: Page) =>
 const toolItem = (page: Page, name: string) =>
   page.getByRole('list', { name: 'Tools' }).getByRole('listitem', { name, exact: true });
 
+/**
+ * The server's answer to the next change of a tool. The page shows a change before the server has it,
+ * so a reload that does not wait for this can cancel the change in flight.
+ */
+const toolSaved = (page: Page) =>
+  page.waitForResponse(
+    (response) => response.request().method() === 'PATCH' && response.url().includes('/v1/mcp/tools/'),
+    { timeout: browserWaitMs },
+  );
+
 async function openServer(page: Page): Promise<void> {
   await openArea(page, 'Tools');
   await page.getByRole('link', { name: serverName }).click();
@@ -95,8 +105,10 @@ describeInBrowser('web console: MCP servers, their tools, Try it and the executi
   it('disables a tool, and the disabled tool cannot be run', async () => {
     const { page } = session;
     const echo = toolItem(page, 'echo');
+    const saved = toolSaved(page);
     await echo.getByLabel('Enabled').uncheck();
     await echo.getByText('Disabled', { exact: true }).waitFor();
+    await saved;
     await page.reload();
     await expect(toolItem(page, 'echo').getByLabel('Enabled').isChecked()).resolves.toBe(false);
     await toolItem(page, 'echo').getByRole('button', { name: 'Try it echo' }).click();
@@ -106,8 +118,10 @@ describeInBrowser('web console: MCP servers, their tools, Try it and the executi
   it('changes whether a tool needs approval', async () => {
     const { page } = session;
     const add = toolItem(page, 'add');
+    const saved = toolSaved(page);
     await add.getByLabel('Approval').selectOption('needs_approval');
     await add.locator('.badge', { hasText: 'Needs approval' }).waitFor();
+    await saved;
     await page.reload();
     await expect(toolItem(page, 'add').getByLabel('Approval').inputValue()).resolves.toBe('needs_approval');
     await toolItem(page, 'add').getByLabel('Approval').selectOption('auto');
@@ -139,54 +153,58 @@ describeInBrowser('web console: MCP servers, their tools, Try it and the executi
     expect(text).toMatch(/\d+ B/);
   });
 
-  it('takes screenshots of the tools screens, desktop and phone, light and dark', async () => {
-    const overflowing: string[] = [];
-    const looks: { viewport: ViewportName; colorScheme: ColorScheme }[] = [
-      { viewport: 'desktop', colorScheme: 'light' },
-      { viewport: 'desktop', colorScheme: 'dark' },
-      { viewport: 'phone', colorScheme: 'light' },
-      { viewport: 'phone', colorScheme: 'dark' },
-    ];
-    for (const { viewport, colorScheme } of looks) {
-      const look = await openBrowserSession(ui.browser, ui.server.baseUrl, { viewport, colorScheme });
-      const { page } = look;
-      const suffix = `${viewport}-${colorScheme}`;
-      const capture = async (name: string) => {
-        await loadingFinished(page);
-        await saveScreenshot(page, `${name}-${suffix}`);
-        const overflowPx = await horizontalOverflowPx(page);
-        if (overflowPx > 0) overflowing.push(`${name}-${suffix}: ${overflowPx}px`);
-      };
-      try {
-        await page.goto('/');
-        await signIn(page, admin);
-        await openArea(page, 'Tools');
-        await page.getByRole('link', { name: serverName }).waitFor();
-        await capture('tools-servers');
-        await openServer(page);
-        await toolItem(page, 'add').getByText('Input schema').click();
-        await capture('tools-server');
-        await tryAdd(page);
-        await capture('tools-try-it');
-        await page.getByRole('link', { name: 'Edit' }).click();
-        await page.getByRole('heading', { name: `Edit ${serverName}` }).waitFor();
-        await capture('tools-server-form');
-        await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Execution log' }).click();
-        await page.getByRole('table', { name: 'Tool executions' }).waitFor();
-        await capture('tools-executions');
-        await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Allowed commands' }).click();
-        await page.getByRole('heading', { name: 'Allowed commands' }).waitFor();
-        await capture('tools-stdio-commands');
-        expect(look.consoleProblems, `console errors at ${suffix}`).toEqual([]);
-      } catch (error) {
-        await saveScreenshot(page, `failed-tools-${suffix}`).catch(() => undefined);
-        throw error;
-      } finally {
-        await look.close();
+  it(
+    'takes screenshots of the tools screens, desktop and phone, light and dark',
+    async () => {
+      const overflowing: string[] = [];
+      const looks: { viewport: ViewportName; colorScheme: ColorScheme }[] = [
+        { viewport: 'desktop', colorScheme: 'light' },
+        { viewport: 'desktop', colorScheme: 'dark' },
+        { viewport: 'phone', colorScheme: 'light' },
+        { viewport: 'phone', colorScheme: 'dark' },
+      ];
+      for (const { viewport, colorScheme } of looks) {
+        const look = await openBrowserSession(ui.browser, ui.server.baseUrl, { viewport, colorScheme });
+        const { page } = look;
+        const suffix = `${viewport}-${colorScheme}`;
+        const capture = async (name: string) => {
+          await loadingFinished(page);
+          await saveScreenshot(page, `${name}-${suffix}`);
+          const overflowPx = await horizontalOverflowPx(page);
+          if (overflowPx > 0) overflowing.push(`${name}-${suffix}: ${overflowPx}px`);
+        };
+        try {
+          await page.goto('/');
+          await signIn(page, admin);
+          await openArea(page, 'Tools');
+          await page.getByRole('link', { name: serverName }).waitFor();
+          await capture('tools-servers');
+          await openServer(page);
+          await toolItem(page, 'add').getByText('Input schema').click();
+          await capture('tools-server');
+          await tryAdd(page);
+          await capture('tools-try-it');
+          await page.getByRole('link', { name: 'Edit' }).click();
+          await page.getByRole('heading', { name: `Edit ${serverName}` }).waitFor();
+          await capture('tools-server-form');
+          await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Execution log' }).click();
+          await page.getByRole('table', { name: 'Tool executions' }).waitFor();
+          await capture('tools-executions');
+          await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Allowed commands' }).click();
+          await page.getByRole('heading', { name: 'Allowed commands' }).waitFor();
+          await capture('tools-stdio-commands');
+          expect(look.consoleProblems, `console errors at ${suffix}`).toEqual([]);
+        } catch (error) {
+          await saveScreenshot(page, `failed-tools-${suffix}`).catch(() => undefined);
+          throw error;
+        } finally {
+          await look.close();
+        }
       }
-    }
-    expect(overflowing).toEqual([]);
-  }, screenTourTimeoutMs);
+      expect(overflowing).toEqual([]);
+    },
+    screenTourTimeoutMs,
+  );
 
   it('logs no console errors along the way', () => {
     expect(session.consoleProblems).toEqual([]);
