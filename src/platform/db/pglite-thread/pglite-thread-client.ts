@@ -111,16 +111,17 @@ export async function startPgliteThread(
   function queryable(transactionId?: number): ThreadQueryable {
     return {
       async query<T>(sql: string, params: readonly unknown[] = [], queryOptions: ThreadQueryOptions = {}) {
-        const parsers = queryOptions.parsers ?? {};
+        const { rowMode = 'object', parsers = noParsers } = queryOptions;
+        const isBackground = isBackgroundWork();
         const outcome = (await call({
           kind: 'query',
           sql,
           params,
-          rowMode: queryOptions.rowMode ?? 'object',
+          rowMode,
           transactionId,
-          isBackground: isBackgroundWork(),
+          isBackground,
         })) as QueryOutcome;
-        return applyParsers(outcome, parsers, queryOptions.rowMode ?? 'object') as QueryResult<T>;
+        return applyParsers(outcome, parsers, rowMode) as QueryResult<T>;
       },
       exec: async (sql) =>
         (await call({ kind: 'exec', sql, transactionId, isBackground: isBackgroundWork() })) as QueryOutcome[],
@@ -174,9 +175,7 @@ export async function startPgliteThread(
  * thread has parsed those values already.
  */
 function applyParsers(outcome: QueryOutcome, parsers: ParserOptions, rowMode: RowMode): QueryOutcome {
-  for (const type of Object.keys(parsers).map(Number)) {
-    if (!textTypes.has(type)) throw new Error(`The embedded database's thread cannot apply a parser of type ${type}`);
-  }
+  checkParsers(parsers);
   const parsed = outcome.fields.flatMap((field, index) => {
     const parse = parsers[field.dataTypeID] ?? pgliteParsers.get(field.dataTypeID);
     return parse ? [{ key: rowMode === 'array' ? index : field.name, parse }] : [];
@@ -189,6 +188,19 @@ function applyParsers(outcome: QueryOutcome, parsers: ParserOptions, rowMode: Ro
     }
   }
   return outcome;
+}
+
+const noParsers: ParserOptions = {};
+
+/** Parsers objects already checked: Drizzle passes the same one with every query of a statement. */
+const checkedParsers = new WeakSet<ParserOptions>();
+
+function checkParsers(parsers: ParserOptions): void {
+  if (checkedParsers.has(parsers)) return;
+  for (const type of Object.keys(parsers).map(Number)) {
+    if (!textTypes.has(type)) throw new Error(`The embedded database's thread cannot apply a parser of type ${type}`);
+  }
+  checkedParsers.add(parsers);
 }
 
 /** PGlite's own parsing of the `textTypes`: dates as Date, arrays as arrays of their parsed elements. */

@@ -1,9 +1,10 @@
 /**
  * The thread that runs embedded PGlite (ADR 13). PGlite executes every statement synchronously in
  * WebAssembly; on the server's thread that held every request, stream and timer for as long as a
- * statement ran. Here it runs beside them, on the machine's other core. Requests are handled in the
- * order they arrive: each is handed to PGlite at once, whose own queue keeps that order, and a
- * statement outside a transaction waits for the transaction in progress, as on PGlite itself.
+ * statement ran. Here it runs beside them, on the machine's other core. Requests' statements are
+ * handed to PGlite as they arrive, and PGlite's own queue keeps that order; a background job's
+ * transactions wait for a quiet moment (foreground-first.ts). A statement outside a transaction waits
+ * for the transaction in progress, as on PGlite itself.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
