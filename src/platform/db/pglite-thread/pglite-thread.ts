@@ -4,7 +4,8 @@
  * statement ran. Here it runs beside them, on the machine's other core. Requests' statements are
  * handed to PGlite as they arrive, and PGlite's own queue keeps that order; a background job's
  * transactions wait for a quiet moment (foreground-first.ts). A statement outside a transaction waits
- * for the transaction in progress, as on PGlite itself.
+ * for the transaction in progress, as on PGlite itself. Statements with parameters run as named
+ * prepared statements (named-statements.ts, ADR 14).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
@@ -19,6 +20,7 @@ import {
   type ThreadError,
 } from './pglite-thread-protocol.js';
 import { createForegroundFirst } from './foreground-first.js';
+import { createNamedStatements, type NamedStatements } from './named-statements.js';
 
 interface OpenTransaction {
   readonly tx: Transaction;
@@ -31,8 +33,19 @@ interface OpenTransaction {
 const port = parentPort!;
 const options = workerData as PgliteThreadOptions;
 const transactions = new Map<number, OpenTransaction>();
+/**
+ * How many parameterised statements stay prepared. The application has a few hundred texts at most
+ * (lists of varying length give more); each keeps its parse tree and plans in PGlite's memory.
+ */
+const namedStatementCapacity = 256;
 
-async function open(): Promise<PGlite> {
+/** The open database, and its statements prepared by text. */
+interface Session {
+  readonly db: PGlite;
+  readonly named: NamedStatements;
+}
+
+async function open(): Promise<Session> {
   const db = await PGlite.create({
     ...(options.dataDir && { dataDir: options.dataDir }),
     ...(options.startFrom && { loadDataDir: new Blob([options.startFrom]) }),
@@ -42,12 +55,20 @@ async function open(): Promise<PGlite> {
   await db.exec(options.setupSql);
   // After create(): PGlite sets its array types' parsers while it starts.
   for (const type of textTypes.keys()) db.parsers[type] = keepText;
-  return db;
+  return { db, named: createNamedStatements(db, namedStatementCapacity) };
 }
 
-function handle(db: PGlite, request: PgliteThreadRequest): Promise<QueryOutcome | QueryOutcome[] | undefined> {
+function handle(
+  { db, named }: Session,
+  request: PgliteThreadRequest,
+): Promise<QueryOutcome | QueryOutcome[] | undefined> {
   switch (request.kind) {
     case 'query':
+      if (request.params.length > 0) {
+        // Checks that the transaction is still open; the statement then runs in PGlite's one session.
+        const inTransaction = target(db, request.transactionId) !== db;
+        return named.query(request.sql, request.params, request.rowMode, inTransaction).then(outcomeOf);
+      }
       return target(db, request.transactionId)
         .query(request.sql, [...request.params], { rowMode: request.rowMode })
         .then(outcomeOf);
@@ -131,10 +152,10 @@ function transactionOver(id: number): Promise<void> | undefined {
   return transactions.get(id)?.finished.catch(() => undefined);
 }
 
-function answerAndReply(db: PGlite, request: PgliteThreadRequest): Promise<void> {
+function answerAndReply(session: Session, request: PgliteThreadRequest): Promise<void> {
   let answer: Promise<QueryOutcome | QueryOutcome[] | undefined>;
   try {
-    answer = handle(db, request);
+    answer = handle(session, request);
   } catch (error) {
     answer = Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
@@ -149,15 +170,15 @@ function answerAndReply(db: PGlite, request: PgliteThreadRequest): Promise<void>
 }
 
 try {
-  const db = await open();
+  const session = await open();
   const order = createForegroundFirst(turnTaking);
   port.on('message', (request: PgliteThreadRequest) => {
     // A transaction counts as in progress until its end, not only until BEGIN has answered.
     const untilOver = () =>
-      answerAndReply(db, request).then(() => (request.kind === 'begin' ? transactionOver(request.id) : undefined));
+      answerAndReply(session, request).then(() => (request.kind === 'begin' ? transactionOver(request.id) : undefined));
     if (!isBackground(request)) void order.foreground(untilOver);
     // A background job's statement inside its own transaction goes at once: the transaction holds the session.
-    else if ('transactionId' in request && request.transactionId !== undefined) void answerAndReply(db, request);
+    else if ('transactionId' in request && request.transactionId !== undefined) void answerAndReply(session, request);
     else order.background(untilOver);
   });
   port.postMessage({ started: true } satisfies PgliteThreadStarted);

@@ -1,0 +1,120 @@
+/**
+ * Parameterised statements run as named prepared statements, kept by their text (ADR 14).
+ *
+ * PGlite's `query` parses, analyses and plans every statement anew, and hands PostgreSQL six protocol
+ * messages one at a time (parse, describe, bind, describe, execute, sync). Here a statement is parsed
+ * once under a name and each later run is one batch: bind, describe, execute, sync. PostgreSQL's plan
+ * cache then decides, as it does for node-postgres' named statements, when a generic plan may be
+ * reused. Statements without parameters (migrations, scripts, DDL) keep PGlite's own path.
+ */
+import { parse, protocol, type PGlite, type Results, type RowMode } from '@electric-sql/pglite';
+
+const { serialize } = protocol;
+
+interface NamedStatement {
+  readonly name: string;
+  /** What PostgreSQL inferred for each parameter: PGlite's serializers are chosen by it. */
+  readonly parameterTypes: readonly number[];
+}
+
+export interface NamedStatements {
+  /** Runs `sql` with `params`, inside the open transaction if `inTransaction`, else on its own. */
+  query(sql: string, params: readonly unknown[], rowMode: RowMode, inTransaction: boolean): Promise<Results>;
+}
+
+/** SQLSTATE 26000: the named statement is gone (a `DEALLOCATE` or `DISCARD ALL` ran). */
+const statementGone = '26000';
+/** SQLSTATE 0A000 with this message: DDL changed the columns a cached statement returns. */
+const resultTypeChanged = 'cached plan must not change result type';
+
+export function createNamedStatements(db: PGlite, capacity: number): NamedStatements {
+  /** By text, least recently used first (a Map keeps insertion order). */
+  const statements = new Map<string, NamedStatement>();
+  /** Close messages for evicted statements, sent with the next batch. */
+  let closes: Uint8Array[] = [];
+  let nextName = 0;
+
+  async function prepare(sql: string): Promise<NamedStatement> {
+    const name = `parley_${nextName++}`;
+    const batch = concat([
+      ...closes,
+      serialize.parse({ name, text: sql }),
+      serialize.describe({ type: 'S', name }),
+      serialize.sync(),
+    ]);
+    closes = [];
+    const messages = await db.execProtocolStream(batch, { syncToFs: false });
+    const statement = { name, parameterTypes: parse.parseDescribeStatementResults(messages) };
+    statements.set(sql, statement);
+    if (statements.size > capacity) {
+      const [oldestSql, oldest] = statements.entries().next().value as [string, NamedStatement];
+      statements.delete(oldestSql);
+      closes.push(serialize.close({ type: 'S', name: oldest.name }));
+    }
+    return statement;
+  }
+
+  async function execute(statement: NamedStatement, params: readonly unknown[], rowMode: RowMode): Promise<Results> {
+    const values = params.map((param, index) => serializeParameter(db, param, statement.parameterTypes[index]));
+    const batch = concat([
+      serialize.bind({ statement: statement.name, values }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    ]);
+    const messages = await db.execProtocolStream(batch, { syncToFs: false });
+    return parse.parseResults(messages, db.parsers, { rowMode })[0]!;
+  }
+
+  async function run(sql: string, params: readonly unknown[], rowMode: RowMode, canRetry: boolean): Promise<Results> {
+    const cached = statements.get(sql);
+    if (cached) {
+      // Most recently used goes last.
+      statements.delete(sql);
+      statements.set(sql, cached);
+    }
+    const statement = cached ?? (await prepare(sql));
+    try {
+      return await execute(statement, params, rowMode);
+    } catch (error) {
+      if (!isStale(error)) throw error;
+      statements.delete(sql);
+      closes.push(serialize.close({ type: 'S', name: statement.name }));
+      // Inside a transaction the error has aborted it; the caller sees the error, as on PostgreSQL.
+      if (!canRetry) throw error;
+      return execute(await prepare(sql), params, rowMode);
+    }
+  }
+
+  return {
+    async query(sql, params, rowMode, inTransaction) {
+      // The same locks PGlite's own query() and a transaction's query() take.
+      if (inTransaction) return db._runExclusiveQuery(() => run(sql, params, rowMode, false));
+      await db._checkReady();
+      return db._runExclusiveTransaction(() => db._runExclusiveQuery(() => run(sql, params, rowMode, true)));
+    },
+  };
+}
+
+function isStale(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === statementGone || (code === '0A000' && error.message.includes(resultTypeChanged));
+}
+
+/** As PGlite's query() turns a value into a parameter: its serializer for the type, or the value's text. */
+function serializeParameter(db: PGlite, param: unknown, type: number | undefined): string | null {
+  if (param === null || param === undefined) return null;
+  const serializer = type === undefined ? undefined : db.serializers[type];
+  return serializer ? (serializer(param) as string) : String(param);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
