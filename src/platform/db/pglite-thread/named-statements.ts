@@ -106,7 +106,9 @@ function isStale(error: unknown): boolean {
 function serializeParameter(db: PGlite, param: unknown, type: number | undefined): string | null {
   if (param === null || param === undefined) return null;
   const serializer = type === undefined ? undefined : db.serializers[type];
-  return serializer ? (serializer(param) as string) : String(param);
+  if (serializer) return serializer(param);
+  // PGlite's own fallback is the value's toString(); Drizzle hands over dates and JSON already mapped.
+  return (param as { toString(): string }).toString();
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
