@@ -74,6 +74,7 @@ export async function registerModules(
   const jobs = createJobQueue({ database, logger: deps.logger });
   const knowledge = createKnowledgeModule({
     db: database.db,
+    storageKind: database.kind,
     config,
     logger: deps.logger,
     jobs,

@@ -22,7 +22,12 @@ const logger = createLogger({ level: 'silent' });
 function upkeepOf(t: TestApp): IndexUpkeep {
   const db = t.database.db;
   const jobs = { send: async () => null };
-  const indexWriter = createIndexWriter({ db, logger, writes: createIndexWritesRepository() });
+  const indexWriter = createIndexWriter({
+    db,
+    logger,
+    writes: createIndexWritesRepository(),
+    storageKind: t.database.kind,
+  });
   const sourceRemoval = createSourceRemoval({
     db,
     logger,

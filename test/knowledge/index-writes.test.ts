@@ -3,14 +3,17 @@ import { createEmbedderRegistry } from '../../src/ai/embeddings/embedder-registr
 import type { Embedder } from '../../src/ai/embeddings/embedder-types.js';
 import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
 import { SupersededError } from '../../src/modules/knowledge/ingestion/generation-watch.js';
-import { createIndexWriter, type IndexWriter } from '../../src/modules/knowledge/ingestion/index-writer.js';
+import {
+  chunksPerWriteTransaction,
+  createIndexWriter,
+  type IndexWriter,
+} from '../../src/modules/knowledge/ingestion/index-writer.js';
 import {
   createIndexWritesRepository,
   writeBeforeIndexWrites,
   type IndexWrite,
 } from '../../src/modules/knowledge/retrieval/index-writes.repository.js';
 import {
-  chunksPerStatement,
   indexedText,
   insertDocumentChunks,
   type IndexedChunk,
@@ -23,7 +26,7 @@ import { createTestDatabase, type TestDatabase } from '../harness/test-database.
 import { documentIndexRows, sourceStatistics } from './index-state.js';
 
 /**
- * Index writes (ADR 12): a document's chunks are written a statement per transaction, and search sees
+ * Index writes (ADR 12): a document's chunks are written a few per transaction, and search sees
  * them only once their write is published, when the document's earlier write is hidden in the same
  * transaction and removed afterwards.
  */
@@ -31,6 +34,7 @@ let database: TestDatabase;
 let search: KnowledgeSearch;
 let offline: Embedder;
 let writer: IndexWriter;
+let chunksPerTransaction: number;
 const writes = createIndexWritesRepository();
 
 beforeAll(async () => {
@@ -45,7 +49,8 @@ beforeAll(async () => {
     logger,
     loadTenantProviders: async () => [],
   });
-  writer = createIndexWriter({ db: database.db, logger, writes });
+  writer = createIndexWriter({ db: database.db, logger, writes, storageKind: database.kind });
+  chunksPerTransaction = chunksPerWriteTransaction[database.kind];
 });
 
 afterAll(async () => {
@@ -112,9 +117,9 @@ describe('an index write', () => {
         foundWhileWriting.push(await contentsFound(write, 'bilge pump', 'vector'));
       },
     });
-    const statements = Math.ceil(450 / chunksPerStatement);
+    const statements = Math.ceil(450 / chunksPerTransaction);
     const committedAfterEach = Array.from({ length: statements }, (_, index) =>
-      Math.min((index + 1) * chunksPerStatement, 450),
+      Math.min((index + 1) * chunksPerTransaction, 450),
     );
     expect(committedWhileWriting).toEqual(committedAfterEach);
     expect(foundWhileWriting.flat()).toEqual([]);
@@ -186,7 +191,7 @@ describe('an index write', () => {
       },
     });
     await expect(writing).rejects.toBeInstanceOf(SupersededError);
-    expect((await documentIndexRows(database, write.documentId)).chunks).toBe(chunksPerStatement);
+    expect((await documentIndexRows(database, write.documentId)).chunks).toBe(chunksPerTransaction);
     expect(await publish(write)).toBeUndefined();
 
     await writer.discard(write);
@@ -220,7 +225,7 @@ describe('an index write', () => {
     expect(await contentsFound(published, 'tiller', 'lexical')).toEqual([]);
     expect(await contentsFound(published, 'pump procedure', 'vector')).toEqual([]);
     // The legacy chunks went at once; the two writes' chunks wait for their batches.
-    expect((await documentIndexRows(database, documentId)).chunks).toBe(60 + chunksPerStatement);
+    expect((await documentIndexRows(database, documentId)).chunks).toBe(60 + chunksPerTransaction);
 
     await writer.removeRetired(tenantId, documentId);
     expect(await documentIndexRows(database, documentId)).toMatchObject({ chunks: 0, postings: 0 });

@@ -3,7 +3,7 @@ import type { RerankerRegistry } from '../../ai/reranking/reranker-registry.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Config } from '../../config.js';
 import type { ParseSettings } from './parsing/index.js';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, DatabaseHandle } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
@@ -30,6 +30,8 @@ import { createSourcesService } from './sources.service.js';
 
 export interface KnowledgeModuleDeps {
   readonly db: Database;
+  /** The engine: the ingestion job sizes its transactions by it (ingestion/index-writer.ts). */
+  readonly storageKind: DatabaseHandle['kind'];
   readonly config: ParseSettings & Pick<Config, 'defaultEmbeddingModel'>;
   readonly logger: Logger;
   readonly jobs: Pick<JobQueue, 'register' | 'send'>;
@@ -49,7 +51,12 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
   const { db } = deps;
   const ingestion = createIngestionScheduler(deps.jobs);
   const indexWrites = createIndexWritesRepository();
-  const indexWriter = createIndexWriter({ db, logger: deps.logger, writes: indexWrites });
+  const indexWriter = createIndexWriter({
+    db,
+    logger: deps.logger,
+    writes: indexWrites,
+    storageKind: deps.storageKind,
+  });
   const sourcesRepository = createSourcesRepository();
   const scheduleIndexUpkeep = () =>
     indexUpkeep

@@ -1,5 +1,5 @@
 import { runAsBackgroundWork } from '../../../platform/db/background-work.js';
-import type { Database } from '../../../platform/db/client.js';
+import type { Database, DatabaseHandle } from '../../../platform/db/client.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { IndexWrite, IndexWritesRepository } from '../retrieval/index-writes.repository.js';
 import {
@@ -15,10 +15,21 @@ export interface IndexWriterDeps {
   readonly db: Database;
   readonly logger: Logger;
   readonly writes: IndexWritesRepository;
+  readonly storageKind: DatabaseHandle['kind'];
 }
 
 /**
- * Writes and removes a document's chunks a statement per transaction (ADR 12). On embedded storage
+ * Chunks per transaction of the ingestion job, by engine. PGlite writes ~7 ms a chunk (mostly the HNSW
+ * insert) and has one session, so every other request's statement waits for the transaction in
+ * progress: at 25 chunks a signed-in request waited 130–140 ms at p50 while 4.5 MB was indexed, at 5
+ * chunks 27–30 ms, and the document was ready after 42–46 s instead of 40–42 s (50 s at 2 chunks).
+ * PostgreSQL has a session per connection, and 5 chunks made the same document ready after 20 s instead
+ * of 17 s there, so it keeps 25 (BENCHMARKS.md, "Smaller index transactions on embedded storage").
+ */
+export const chunksPerWriteTransaction = { embedded: 5, postgres: chunksPerStatement } as const;
+
+/**
+ * Writes and removes a document's chunks a few per transaction (ADR 12). On embedded storage
  * PGlite has one session, so every request that needs the database waits for an open transaction: one
  * transaction around a large document's whole index held them for as long as the write (39–90 s for
  * 4.5 MB of text, BENCHMARKS.md). Search never sees a write in between: it skips the writes listed in
@@ -26,6 +37,7 @@ export interface IndexWriterDeps {
  */
 export function createIndexWriter(deps: IndexWriterDeps) {
   const { db, writes } = deps;
+  const chunksPerTransaction = chunksPerWriteTransaction[deps.storageKind];
 
   /**
    * Stops, throwing SupersededError, when the document left the job's generation before the write began,
@@ -38,15 +50,15 @@ export function createIndexWriter(deps: IndexWriterDeps) {
   ): Promise<void> {
     if (!(await writes.begin(db, target, target.generation))) throw new SupersededError();
     const batchTarget = { ...target, writeId: target.id };
-    for (let start = 0; start < chunks.length; start += chunksPerStatement) {
+    for (let start = 0; start < chunks.length; start += chunksPerTransaction) {
       run.signal.throwIfAborted();
       const isWritten = await db.transaction(async (tx) => {
         if (!(await writes.isStillWriting(tx, target.tenantId, target.id))) return false;
-        await insertChunkBatch(tx, batchTarget, chunks.slice(start, start + chunksPerStatement));
+        await insertChunkBatch(tx, batchTarget, chunks.slice(start, start + chunksPerTransaction));
         return true;
       });
       if (!isWritten) throw new SupersededError();
-      await run.onProgress(Math.min(start + chunksPerStatement, chunks.length) / chunks.length);
+      await run.onProgress(Math.min(start + chunksPerTransaction, chunks.length) / chunks.length);
     }
   }
 
@@ -102,7 +114,12 @@ export function createIndexWriter(deps: IndexWriterDeps) {
     return abandoned.length;
   }
 
-  return { write, discard, removeRetired, sweep };
+  /** Whether a document's chunks fit one transaction, so its publish can write them itself. */
+  function fitsOneTransaction(chunkCount: number): boolean {
+    return chunkCount <= chunksPerTransaction;
+  }
+
+  return { write, discard, removeRetired, sweep, fitsOneTransaction };
 }
 
 export type IndexWriter = ReturnType<typeof createIndexWriter>;

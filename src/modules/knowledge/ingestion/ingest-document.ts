@@ -14,7 +14,7 @@ import type { DocumentRow } from '../documents.repository.js';
 import type { Chunk, DocumentType, ParsedDocument } from '../parsing/index.js';
 import { documentMediaTypes, parseAndChunkDocument, parseLimitsOf, type ParseSettings } from '../parsing/index.js';
 import type { IndexWritesRepository } from '../retrieval/index-writes.repository.js';
-import { chunksPerStatement, insertChunkBatch } from '../retrieval/knowledge-index.repository.js';
+import { insertChunkBatch } from '../retrieval/knowledge-index.repository.js';
 import { indexedText, type IndexedChunk } from '../retrieval/knowledge-index.types.js';
 import type { SourceRow, SourcesRepository } from '../sources.repository.js';
 import { SupersededError, throttleProgress, watchGeneration } from './generation-watch.js';
@@ -138,7 +138,7 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
   /**
    * Writes the chunks as a new index write and publishes it if the document is still at this job's
    * generation; throws SupersededError when it is not (a write that is not published is removed).
-   * Chunks that fit one statement are written in the publishing transaction itself, as one commit: most
+   * Chunks that fit one transaction are written in the publishing transaction itself, as one commit: most
    * documents are that small, and a commit per step cost PostgreSQL a quarter of its ingestion
    * throughput on SciFact. Answers how many earlier writes the publish retired; with none, the
    * document is already `ready`.
@@ -153,7 +153,7 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
     const { tenantId, id: documentId, generation } = document;
     const write = { id: newId(), tenantId, sourceId: source.id, documentId };
     const target = { ...write, dimensions: source.embeddingDimensions, generation };
-    const isSmall = chunks.length <= chunksPerStatement;
+    const isSmall = deps.indexWriter.fitsOneTransaction(chunks.length);
     try {
       if (!isSmall) {
         await deps.indexWriter.write(target, chunks, {

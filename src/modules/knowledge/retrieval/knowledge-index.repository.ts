@@ -21,9 +21,8 @@ export interface InsertDocumentChunksInput extends ChunkWrite {
 }
 
 /**
- * Chunks per statement, and so per transaction of the ingestion job. PGlite writes ~7 ms a chunk (mostly
- * the HNSW insert) and has one session, so every other request's statement waits for the transaction:
- * 25 chunks make it ~0.2 s (BENCHMARKS.md, "Indexing a large document on embedded storage").
+ * The most chunks one statement writes; the ingestion job's transactions may hold fewer
+ * (`chunksPerWriteTransaction`, ingestion/index-writer.ts).
  */
 export const chunksPerStatement = 25;
 
