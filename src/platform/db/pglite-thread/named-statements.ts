@@ -91,7 +91,14 @@ export function createNamedStatements(db: PGlite, capacity: number): NamedStatem
       // The same locks PGlite's own query() and a transaction's query() take.
       if (inTransaction) return db._runExclusiveQuery(() => run(sql, params, rowMode, false));
       await db._checkReady();
-      return db._runExclusiveTransaction(() => db._runExclusiveQuery(() => run(sql, params, rowMode, true)));
+      return db._runExclusiveTransaction(() =>
+        db._runExclusiveQuery(async () => {
+          const results = await run(sql, params, rowMode, true);
+          // As PGlite's query() does after a statement outside a transaction (a no-op on the Node filesystem).
+          await db.syncToFs();
+          return results;
+        }),
+      );
     },
   };
 }
