@@ -36,7 +36,7 @@ export function createNamedStatements(db: PGlite, capacity: number): NamedStatem
 
   async function prepare(sql: string): Promise<NamedStatement> {
     const name = `parley_${nextName++}`;
-    const batch = concat([
+    const batch = Buffer.concat([
       ...closes,
       serialize.parse({ name, text: sql }),
       serialize.describe({ type: 'S', name }),
@@ -56,7 +56,7 @@ export function createNamedStatements(db: PGlite, capacity: number): NamedStatem
 
   async function execute(statement: NamedStatement, params: readonly unknown[], rowMode: RowMode): Promise<Results> {
     const values = params.map((param, index) => serializeParameter(db, param, statement.parameterTypes[index]));
-    const batch = concat([
+    const batch = Buffer.concat([
       serialize.bind({ statement: statement.name, values }),
       serialize.describe({ type: 'P' }),
       serialize.execute({}),
@@ -116,14 +116,4 @@ function serializeParameter(db: PGlite, param: unknown, type: number | undefined
   if (serializer) return serializer(param);
   // PGlite's own fallback is the value's toString(); Drizzle hands over dates and JSON already mapped.
   return (param as { toString(): string }).toString();
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }
