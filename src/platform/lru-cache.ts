@@ -11,16 +11,20 @@ export interface LruCache<T> {
 
 /**
  * Least-recently-used cache over a Map (which keeps insertion order: re-inserting an entry marks it as
- * most recently used). Bounded because its keys come from data: tenants, providers, models, tokens.
+ * most recently used). Bounded because its keys come from data: tenants, providers, models, tokens,
+ * statements. `onEvict` hears of each entry dropped to make room (not of `delete` or `clear`).
  */
-export function createLruCache<T>(maxEntries: number): LruCache<T> {
+export function createLruCache<T>(maxEntries: number, onEvict?: (key: string, value: T) => void): LruCache<T> {
   const entries = new Map<string, T>();
   const set = (key: string, value: T): void => {
     entries.delete(key);
     entries.set(key, value);
     if (entries.size > maxEntries) {
-      const oldest = entries.keys().next();
-      if (!oldest.done) entries.delete(oldest.value);
+      const oldest = entries.entries().next();
+      if (oldest.done) return;
+      const [oldestKey, oldestValue] = oldest.value;
+      entries.delete(oldestKey);
+      onEvict?.(oldestKey, oldestValue);
     }
   };
   const get = (key: string): T | undefined => {

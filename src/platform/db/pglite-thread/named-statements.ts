@@ -8,6 +8,7 @@
  * reused. Statements without parameters (migrations, scripts, DDL) keep PGlite's own path.
  */
 import { parse, protocol, type PGlite, type Results, type RowMode } from '@electric-sql/pglite';
+import { createLruCache } from '../../lru-cache.js';
 
 const { serialize } = protocol;
 
@@ -28,10 +29,11 @@ const statementGone = '26000';
 const resultTypeChanged = 'cached plan must not change result type';
 
 export function createNamedStatements(db: PGlite, capacity: number): NamedStatements {
-  /** By text, least recently used first (a Map keeps insertion order). */
-  const statements = new Map<string, NamedStatement>();
-  /** Close messages for evicted statements, sent with the next batch. */
+  /** Close messages for statements evicted or gone stale, sent with the next statement prepared. */
   let closes: Uint8Array[] = [];
+  const statements = createLruCache<NamedStatement>(capacity, (_, evicted) => {
+    closes.push(serialize.close({ type: 'S', name: evicted.name }));
+  });
   let nextName = 0;
 
   async function prepare(sql: string): Promise<NamedStatement> {
@@ -46,11 +48,6 @@ export function createNamedStatements(db: PGlite, capacity: number): NamedStatem
     const messages = await db.execProtocolStream(batch, { syncToFs: false });
     const statement = { name, parameterTypes: parse.parseDescribeStatementResults(messages) };
     statements.set(sql, statement);
-    if (statements.size > capacity) {
-      const [oldestSql, oldest] = statements.entries().next().value as [string, NamedStatement];
-      statements.delete(oldestSql);
-      closes.push(serialize.close({ type: 'S', name: oldest.name }));
-    }
     return statement;
   }
 
@@ -67,13 +64,7 @@ export function createNamedStatements(db: PGlite, capacity: number): NamedStatem
   }
 
   async function run(sql: string, params: readonly unknown[], rowMode: RowMode, canRetry: boolean): Promise<Results> {
-    const cached = statements.get(sql);
-    if (cached) {
-      // Most recently used goes last.
-      statements.delete(sql);
-      statements.set(sql, cached);
-    }
-    const statement = cached ?? (await prepare(sql));
+    const statement = statements.get(sql) ?? (await prepare(sql));
     try {
       return await execute(statement, params, rowMode);
     } catch (error) {
