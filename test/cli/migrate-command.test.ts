@@ -70,6 +70,28 @@ describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
     expect(logMessages(again.stdout)).toContain('migrations applied');
   }, 120_000);
 
+  it('refuses, in one line, a DATA_DIR whose database another process has open', async () => {
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'parley-migrate-')), 'data');
+    // This test's process holds the directory, as a running server would.
+    const database = await openDatabase({ dataDir: path.join(dataDir, 'pglite') });
+    try {
+      const result = await parley(['migrate'], {
+        cwd: path.resolve('.'),
+        env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        expect.stringContaining(`is in use by process ${process.pid}`),
+      ]);
+      expect(result.stderr).toContain('set DATA_DIR to another directory');
+    } finally {
+      await database.close();
+    }
+    // Once the holder has closed it, the directory is free again.
+    const after = await parley(['migrate'], { cwd: path.resolve('.'), env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
+    expect(after.code).toBe(0);
+  }, 120_000);
+
   it('reads a .env file in the working directory, with the environment taking precedence', async () => {
     const workDir = mkdtempSync(path.join(tmpdir(), 'parley-dotenv-'));
     writeFileSync(

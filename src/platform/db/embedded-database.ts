@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type { Database, DatabaseHandle } from './client.js';
+import { claimDataDir } from './data-dir-lock.js';
 import { startPgliteThread } from './pglite-thread/pglite-thread-client.js';
 import { sessionSettingsSql } from './session-settings.js';
 import * as schema from './schema/index.js';
@@ -22,13 +23,22 @@ const embeddedStartParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers
  */
 export async function openEmbedded(dataDir: string | undefined, startFrom?: Blob): Promise<DatabaseHandle> {
   const options = { dataDir, startFrom, startParams: embeddedStartParams, setupSql: sessionSettingsSql };
-  if (dataDir && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    // The first open of a data directory runs initdb, which leaves ~400 MB in the thread that is never
-    // given back; the thread is ended and a fresh one opens the initialised directory.
-    mkdirSync(dataDir, { recursive: true });
-    await (await startPgliteThread(options)).close();
+  if (dataDir) mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
+  // A second process on the same directory would silently lose one side's writes: refused here.
+  const lock = dataDir ? claimDataDir(path.resolve(dataDir)) : undefined;
+  let client: Awaited<ReturnType<typeof startPgliteThread>>;
+  try {
+    if (dataDir && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
+      // The first open of a data directory runs initdb, which leaves ~400 MB in the thread that is never
+      // given back; the thread is ended and a fresh one opens the initialised directory.
+      mkdirSync(dataDir, { recursive: true });
+      await (await startPgliteThread(options)).close();
+    }
+    client = await startPgliteThread(options);
+  } catch (error) {
+    lock?.release();
+    throw error;
   }
-  const client = await startPgliteThread(options);
   // Drizzle's PGlite driver uses only query() and transaction(), which the thread's client answers alike.
   const db = drizzlePglite({ client: client as unknown as PGlite, schema }) as unknown as Database;
   return {
@@ -47,6 +57,12 @@ export async function openEmbedded(dataDir: string | undefined, startFrom?: Blob
         throw error;
       }
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
