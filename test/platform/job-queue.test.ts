@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createJobQueue } from '../../src/platform/jobs/index.js';
 import type { JobQueue } from '../../src/platform/jobs/index.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+import { createTestDatabase, testStorage, type TestDatabase } from '../harness/test-database.js';
 
 let database: TestDatabase;
 const openQueues: JobQueue[] = [];
@@ -146,6 +146,39 @@ describe('job queue', () => {
     await waitFor(() => seen.length === 1);
     expect(seen).toEqual([{ survives: true }]);
     await waitFor(async () => (await jobState(id ?? '')) === 'completed');
+  });
+
+  it('sends a job left running by an ended process to its retry at start on embedded storage, not after it expires', async () => {
+    const sender = newQueue();
+    await sender.start();
+    const id = (await sender.send('test-orphaned', { n: 1 }))!;
+    await sender.stop();
+    // What a process that crashed mid-job leaves behind: the job active, its expiry 15 minutes away
+    // (and no retry delay, so the test need not wait out the default 10 s).
+    await database.executeSql(
+      `update pgboss.job set state = 'active', started_on = now(), retry_delay = 0, retry_backoff = false where id = $1`,
+      [id],
+    );
+
+    const attempts: number[] = [];
+    const worker = newQueue();
+    worker.register(
+      'test-orphaned',
+      async (_data, job) => {
+        attempts.push(job.retryCount);
+      },
+      { retryDelaySeconds: 0 },
+    );
+    await worker.start();
+
+    if (testStorage === 'postgres') {
+      // Another node may be running it: only its expiry hands it on.
+      expect(await jobState(id)).toBe('active');
+      return;
+    }
+    await waitFor(() => attempts.length === 1);
+    expect(attempts).toEqual([1]);
+    await waitFor(async () => (await jobState(id)) === 'completed');
   });
 
   it('keeps only one waiting job per singleton key', async () => {

@@ -82,6 +82,26 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     }
   };
 
+  /**
+   * On embedded storage this process is the only one on the database (the data directory is claimed,
+   * data-dir-lock.ts), so a job still `active` at start-up was running in a process that has ended: a
+   * crash, or a stop that ran out of grace. pg-boss would leave it until it expires (15 minutes for an
+   * ingestion, its document showing `processing` all along); failing it now sends it to its retry.
+   * On PostgreSQL another node may be running it, so expiry stays the rule there.
+   */
+  const retryJobsOfEndedProcess = async (): Promise<void> => {
+    const { rows } = await deps.database.executeSql(
+      `select name, id from pgboss.job where state = 'active' and name = any($1)`,
+      [[...registrations.keys()]],
+    );
+    const orphans = rows as { name: string; id: string }[];
+    for (const { name, id } of orphans) {
+      await boss.fail(name, id, { reason: 'The process running this job ended before it finished' });
+    }
+    if (orphans.length)
+      logger.info({ jobs: orphans.length }, 'Jobs left running by an ended process go to their retry');
+  };
+
   const notifyWorkers = (name: string): void => {
     for (const workerId of workerIdsByQueue.get(name) ?? []) boss.notifyWorker(workerId);
   };
@@ -141,6 +161,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       state = 'starting';
       await boss.start();
       for (const [name, registration] of registrations) await declareQueue(name, registration.options);
+      if (deps.database.kind === 'embedded') await retryJobsOfEndedProcess();
       for (const [name, registration] of registrations) await startWorkers(name, registration);
       state = 'started';
     },
