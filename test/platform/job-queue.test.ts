@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createJobQueue } from '../../src/platform/jobs/index.js';
 import type { JobQueue } from '../../src/platform/jobs/index.js';
 import { createLogger } from '../../src/platform/logger.js';
+import type { DatabaseHandle } from '../../src/platform/db/client.js';
 import { createTestDatabase, testStorage, type TestDatabase } from '../harness/test-database.js';
 
 let database: TestDatabase;
@@ -273,6 +274,37 @@ describe('job queue', () => {
     expect(abortReason).toEqual(new Error('The job queue is stopping'));
     expect(Date.now() - stoppingAt).toBeLessThan(3_000);
     // Interrupted is not done: the job goes back for a retry, by this node or the next.
+    expect(await jobState(id ?? '')).toBe('retry');
+  });
+
+  it('gives back a job whose fetch was still out when stop began, and queries nothing once stopped', async () => {
+    // The real database, with pg-boss's fetches held back 300 ms: the worker woken by the send is still
+    // waiting for its job when stop() is called.
+    let isStopped = false;
+    const queriesAfterStop: string[] = [];
+    const slowFetches: DatabaseHandle = {
+      ...database,
+      executeSql: async (text, values) => {
+        if (isStopped) queriesAfterStop.push(text);
+        if (/SKIP LOCKED/.test(text)) await new Promise((resolve) => setTimeout(resolve, 300));
+        return database.executeSql(text, values);
+      },
+    };
+    let runs = 0;
+    const queue = createJobQueue({ database: slowFetches, logger, pollIntervalSeconds: 60 });
+    queue.register('test-stop-mid-fetch', async () => {
+      runs += 1;
+    });
+    await queue.start();
+    const id = await queue.send('test-stop-mid-fetch', {});
+
+    await queue.stop({ graceMs: 1_000 });
+    isStopped = true;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+
+    expect(queriesAfterStop).toEqual([]);
+    expect(runs).toBe(0);
+    // Fetched, so taken from the queue; given back, so another node (or this one's next start) runs it.
     expect(await jobState(id ?? '')).toBe('retry');
   });
 

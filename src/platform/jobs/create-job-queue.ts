@@ -30,8 +30,9 @@ interface Registration {
  */
 export function createJobQueue(deps: JobQueueDeps): JobQueue {
   const { logger } = deps;
+  const bossDatabase = createPgBossDatabase(deps.database);
   const boss = new PgBoss({
-    db: createPgBossDatabase(deps.database),
+    db: bossDatabase,
     // No cron schedules, so no clock-skew monitor; maintenance (expiring, archiving and deleting old jobs)
     // keeps pg-boss's 2-minute cadence, and queue-size monitoring stays off: it would only add queries.
     schedule: false,
@@ -73,6 +74,9 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         { batchSize: 1, includeMetadata: true, pollingIntervalSeconds },
         async ([job]) => {
           if (!job) return;
+          // A fetch already out when stop() began still hands over its job: give it back (pg-boss fails
+          // it, to its retry) instead of starting work on a database about to close.
+          if (state === 'stopped') throw new Error('The job queue stopped before this job could start');
           await runJob(name, registration, job);
           // There may be more waiting: fetch again now instead of sleeping through the polling interval.
           notifyWorkers(name);
@@ -180,9 +184,8 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         }
       }
       await bossStopped;
-      // pg-boss records a finished job without awaiting it; one more query on the same database waits
-      // for that write on PGlite (one connection, queries in order), before the caller closes it.
-      await deps.database.executeSql('select 1');
+      // pg-boss's stop does not wait for a fetch in flight, nor for the write recording a finished job.
+      await bossDatabase.idle();
     },
   };
 }
