@@ -130,7 +130,20 @@ describe('users', () => {
     await expect(signIn(t.app, member.email)).rejects.toThrow(/401/);
 
     expect((await as(adminA).patch(`/v1/users/${member.userId}`, { disabled: false })).json().disabled).toBe(false);
-    await expect(signIn(t.app, member.email)).resolves.toMatchObject({ userId: member.userId });
+    const again = await signIn(t.app, member.email);
+    expect(again).toMatchObject({ userId: member.userId });
+    expect((await as(again).get('/v1/auth/me')).statusCode).toBe(200);
+    // The sessions that were ended stay ended: enabling the user again does not revive their tokens.
+    expect((await as(member).get('/v1/auth/me')).statusCode).toBe(401);
+    expect((await as(secondDevice).get('/v1/auth/me')).statusCode).toBe(401);
+  });
+
+  it("ends a user's signed-in sessions when an admin sets a new password", async () => {
+    const member = await createUser(t.app, adminA);
+    expect((await as(member).get('/v1/auth/me')).statusCode).toBe(200);
+    const reset = await as(adminA).patch(`/v1/users/${member.userId}`, { password: 'a brand new passphrase' });
+    expect(reset.statusCode).toBe(200);
+    expect((await as(member).get('/v1/auth/me')).statusCode).toBe(401);
   });
 
   it('does not let an admin disable, demote or delete themselves', async () => {

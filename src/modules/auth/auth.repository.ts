@@ -102,11 +102,16 @@ export function createAuthRepository() {
         );
     },
 
+    /** Ends every session: refresh tokens are revoked, and access tokens already issued are refused. */
     async revokeAllForUser(db: Executor, tenantId: string, userId: string): Promise<void> {
       await db
         .update(refreshTokens)
         .set({ revokedAt: new Date() })
         .where(inTenant(refreshTokens, tenantId, eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+      await db
+        .update(users)
+        .set({ sessionEpoch: sql`${users.sessionEpoch} + 1` })
+        .where(inTenant(users, tenantId, eq(users.id, userId)));
     },
 
     async findApiKeyWithUser(db: Executor, keyHash: string) {

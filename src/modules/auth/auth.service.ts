@@ -43,7 +43,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     });
     return {
       tokenType: 'Bearer',
-      accessToken: await signer.sign({ userId: user.id, tenantId: user.tenantId }),
+      accessToken: await signer.sign({ userId: user.id, tenantId: user.tenantId, sessionEpoch: user.sessionEpoch }),
       expiresIn: signer.ttlSeconds,
       refreshToken,
       user: presentUser(user),
@@ -151,9 +151,11 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
       const claims = await signer.verify(token);
       if (!claims) return null;
-      // Checked on every request so disabling a user (or changing a role) takes effect at once.
+      // Checked on every request so disabling a user (or changing a role) takes effect at once, and a
+      // token from before their sessions were ended stays refused after they are enabled again.
       const user = await repository.findUserById(db, claims.userId);
       if (!user || user.disabledAt || user.tenantId !== claims.tenantId) return null;
+      if (user.sessionEpoch !== claims.sessionEpoch) return null;
       return { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' };
     },
   };

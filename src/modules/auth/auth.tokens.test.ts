@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SignJWT } from 'jose';
 import { createAccessTokenSigner } from './auth.tokens.js';
 
-const claims = { userId: '0193b6c0-0000-7000-8000-000000000001', tenantId: '0193b6c0-0000-7000-8000-000000000002' };
+const claims = {
+  userId: '0193b6c0-0000-7000-8000-000000000001',
+  tenantId: '0193b6c0-0000-7000-8000-000000000002',
+  sessionEpoch: 3,
+};
 
 describe('access token signer', () => {
   afterEach(() => {
@@ -52,5 +57,21 @@ describe('access token signer', () => {
     const signer = createAccessTokenSigner(new Uint8Array(randomBytes(32)), 60);
     expect(await signer.verify(await signer.sign({ ...claims, userId: 'notauuid' }))).toBeNull();
     expect(await signer.verify(await signer.sign({ ...claims, tenantId: '1' }))).toBeNull();
+  });
+
+  it('reads a token without a session epoch as the first epoch, and refuses one whose epoch is not a whole number', async () => {
+    const key = new Uint8Array(randomBytes(32));
+    const signer = createAccessTokenSigner(key, 60);
+    const signed = (extra: Record<string, unknown>) =>
+      new SignJWT({ tid: claims.tenantId, ...extra })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(claims.userId)
+        .setIssuer('parley')
+        .setAudience('parley-api')
+        .setExpirationTime('60s')
+        .sign(key);
+    expect(await signer.verify(await signed({}))).toEqual({ ...claims, sessionEpoch: 0 });
+    expect(await signer.verify(await signed({ sep: 'x' }))).toBeNull();
+    expect(await signer.verify(await signed({ sep: 1.5 }))).toBeNull();
   });
 });

@@ -11,6 +11,8 @@ const algorithm = 'HS256';
 export interface AccessTokenClaims {
   readonly userId: string;
   readonly tenantId: string;
+  /** The user's session epoch when the token was issued (`users.session_epoch`). */
+  readonly sessionEpoch: number;
 }
 
 export interface AccessTokenSigner {
@@ -40,8 +42,8 @@ export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): Ac
   const cryptoKey = crypto.subtle.importKey('raw', new Uint8Array(key), hmacSha256, false, ['sign', 'verify']);
   return {
     ttlSeconds,
-    sign: async ({ userId, tenantId }) =>
-      new SignJWT({ tid: tenantId })
+    sign: async ({ userId, tenantId, sessionEpoch }) =>
+      new SignJWT({ tid: tenantId, sep: sessionEpoch })
         .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
         .setSubject(userId)
         .setIssuer(issuer)
@@ -66,7 +68,10 @@ export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): Ac
         // not by this server (another deployment sharing the key, a hand-made one) can carry anything else.
         if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return null;
         if (!isUuid(payload.sub) || !isUuid(payload.tid)) return null;
-        const claims = { userId: payload.sub, tenantId: payload.tid };
+        // Tokens issued before epochs existed carry none: they belong to the first epoch.
+        const sessionEpoch = payload.sep === undefined ? 0 : payload.sep;
+        if (!Number.isSafeInteger(sessionEpoch)) return null;
+        const claims = { userId: payload.sub, tenantId: payload.tid, sessionEpoch: sessionEpoch as number };
         // Our tokens always carry `exp`; one without it is verified every time rather than kept forever.
         if (typeof payload.exp === 'number') remembered.set(token, { claims, expiresAtMs: payload.exp * 1000 });
         return claims;

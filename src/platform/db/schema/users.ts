@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 
 export const roles = ['platform_admin', 'tenant_admin', 'operator', 'member'] as const;
@@ -15,6 +15,11 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     role: text('role', { enum: roles }).notNull(),
     disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Raised whenever all of the user's sessions end (disabled, password reset). Access tokens carry the
+     * value they were issued under, so one issued before stays refused even after the user is enabled again.
+     */
+    sessionEpoch: integer('session_epoch').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
