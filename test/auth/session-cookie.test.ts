@@ -12,18 +12,21 @@ function refreshCookie(setCookie: string | string[] | undefined): string {
 
 describe('browser sessions (refresh token in an HttpOnly cookie)', () => {
   let t: TestApp;
+  /** Signs up asking for a cookie session, as the web console does. */
+  const registerWithCookie = (emailPrefix: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/register',
+      headers: cookieMode,
+      payload: { email: uniqueEmail(emailPrefix), password: testPassword },
+    });
   beforeAll(async () => {
     t = await buildTestApp({ SIGNUP_MODE: 'open' });
   });
   afterAll(() => t.close());
 
   it('keeps the refresh token out of the body and in an HttpOnly, SameSite=Strict cookie', async () => {
-    const response = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/register',
-      headers: cookieMode,
-      payload: { email: uniqueEmail('cookie'), password: testPassword },
-    });
+    const response = await registerWithCookie('cookie');
     expect(response.statusCode).toBe(201);
     expect(response.json().refreshToken).toBeUndefined();
     expect(response.json().accessToken).toEqual(expect.any(String));
@@ -70,17 +73,36 @@ describe('browser sessions (refresh token in an HttpOnly cookie)', () => {
   });
 
   it('ends the cookie session on logout and clears the cookie', async () => {
-    const registered = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/register',
-      headers: cookieMode,
-      payload: { email: uniqueEmail('cookie-logout'), password: testPassword },
-    });
+    const registered = await registerWithCookie('cookie-logout');
     const cookie = refreshCookie(registered.headers['set-cookie']).split(';')[0]!;
     const logout = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { cookie }, payload: {} });
     expect(logout.statusCode).toBe(204);
     expect(refreshCookie(logout.headers['set-cookie'])).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/);
     const refresh = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', headers: { cookie }, payload: {} });
     expect(refresh.statusCode).toBe(401);
+  });
+
+  it('takes refresh and logout with no body at all, the cookie being the session', async () => {
+    const registered = await registerWithCookie('cookie-nobody');
+    let cookie = refreshCookie(registered.headers['set-cookie']).split(';')[0]!;
+    const refreshed = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      headers: { ...cookieMode, cookie },
+    });
+    expect(refreshed.statusCode).toBe(200);
+    cookie = refreshCookie(refreshed.headers['set-cookie']).split(';')[0]!;
+    const logout = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { cookie } });
+    expect(logout.statusCode).toBe(204);
+    const after = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', headers: { cookie } });
+    expect(after.statusCode).toBe(401);
+  });
+
+  it('answers a logout that names no session with 400, not a 204 that ended nothing', async () => {
+    const logout = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: {} });
+    expect(logout.statusCode).toBe(400);
+    expect(logout.json().detail).toBe(
+      "No session to end: send the session's refresh token as refreshToken in the body, or its session cookie",
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { actorOf, type App } from '../../platform/http/types.js';
+import { AppError } from '../../platform/errors.js';
 import type { AuthService } from './auth.service.js';
 import { clearSessionCookie, presentedRefreshToken, refreshCookieName, sendSession } from './session-cookie.js';
 import { authStatusSchema, loginBody, meSchema, refreshBody, registerBody, sessionSchema } from './auth.schemas.js';
@@ -48,11 +49,12 @@ export function registerAuthRoutes(
     schema: {
       tags,
       summary: 'Exchange a refresh token for a new session (the old token is spent)',
-      body: refreshBody,
+      // Optional: a cookie session sends its refresh token in the cookie, and may send no body at all.
+      body: refreshBody.nullish(),
       response: { 200: sessionSchema },
     },
     handler: async (request, reply) => {
-      const session = await service.refresh(presentedRefreshToken(request, request.body.refreshToken));
+      const session = await service.refresh(presentedRefreshToken(request, request.body?.refreshToken));
       return sendSession(request, reply, session, { status: 200, ...cookie });
     },
   });
@@ -61,13 +63,20 @@ export function registerAuthRoutes(
     config: { access: 'public' },
     schema: {
       tags,
-      summary: 'End the session that owns this refresh token',
-      body: refreshBody,
+      summary: 'End the session that owns this refresh token (from the body, or the session cookie)',
+      body: refreshBody.nullish(),
       response: { 204: z.null() },
     },
     handler: async (request, reply) => {
-      const token = request.body.refreshToken ?? request.cookies[refreshCookieName];
-      if (token) await service.logout(token);
+      const token = request.body?.refreshToken ?? request.cookies[refreshCookieName];
+      // A 204 says a session ended; with no refresh token there is none to name, and the caller must hear it.
+      if (!token) {
+        throw new AppError(
+          'validation_failed',
+          "No session to end: send the session's refresh token as refreshToken in the body, or its session cookie",
+        );
+      }
+      await service.logout(token);
       clearSessionCookie(reply);
       return reply.status(204).send(null);
     },
