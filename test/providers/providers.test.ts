@@ -226,4 +226,33 @@ describe('providers', () => {
     expect((await bad({ apiKey: 'x'.repeat(4097) })).statusCode).toBe(400);
     expect((await bad({ encryptedApiKey: 'v1.a.b.c' })).statusCode).toBe(400);
   });
+
+  it('refuses a setting the kind of provider does not read, so no secret is kept in clear among them', async () => {
+    const create = (kind: string, settings: object) =>
+      request(adminA, 'POST', '/v1/providers', {
+        name: uniqueName(),
+        kind,
+        baseUrl: 'https://llm.example.test/v1',
+        settings,
+      });
+    const pasted = await create('openai-compatible', { apiKey: 'sk-pasted-in-the-wrong-field' });
+    expect(pasted.statusCode).toBe(400);
+    expect(pasted.json().detail).toBe(
+      "The request is invalid — settings.apiKey: is not a setting of an 'openai-compatible' provider (it takes none); send an API key as apiKey, which is stored encrypted",
+    );
+    expect(pasted.body).not.toContain('sk-pasted');
+    const azure = await create('azure', { resourceName: 'acme', region: 'west' });
+    expect(azure.statusCode).toBe(400);
+    expect(azure.json().detail).toContain(
+      "settings.region: is not a setting of an 'azure' provider (it takes only resourceName and apiVersion)",
+    );
+
+    const openai = await create('openai', { organization: 'org-1' });
+    expect(openai.statusCode).toBe(201);
+    const patched = await request(adminA, 'PATCH', `/v1/providers/${openai.json().id}`, { settings: { token: 'x' } });
+    expect(patched.statusCode).toBe(400);
+    expect((await request(adminA, 'GET', `/v1/providers/${openai.json().id}`)).json().settings).toEqual({
+      organization: 'org-1',
+    });
+  });
 });

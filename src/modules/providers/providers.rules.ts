@@ -17,6 +17,30 @@ export function requireUsableName(name: string): void {
   }
 }
 
+/** The settings each kind of provider reads (provider-entries.ts); any other would be stored and never used. */
+const settingsOfKind: Readonly<Record<ProviderKind, readonly string[]>> = {
+  openai: ['organization', 'project'],
+  azure: ['resourceName', 'apiVersion'],
+  anthropic: [],
+  'openai-compatible': [],
+  cohere: [],
+};
+
+/**
+ * Settings are shown to every admin in clear, so one the provider does not read is refused rather than
+ * kept: a key pasted there by mistake would otherwise sit unencrypted in every provider listing.
+ */
+export function requireKnownSettings(kind: ProviderKind, settings: Readonly<Record<string, string>> | undefined): void {
+  const known = settingsOfKind[kind];
+  const unknown = Object.keys(settings ?? {}).find((name) => !known.includes(name));
+  if (unknown === undefined) return;
+  const takes = known.length ? `it takes only ${known.join(' and ')}` : 'it takes none';
+  const hint = /key|secret|token|password/i.test(unknown)
+    ? '; send an API key as apiKey, which is stored encrypted'
+    : '';
+  throw invalidField(`settings.${unknown}`, `is not a setting of an '${kind}' provider (${takes})${hint}`);
+}
+
 /** Refuses now what the model registry would refuse at chat time, so the admin hears it here. */
 export function requireCompleteConfiguration(
   kind: ProviderKind,

@@ -11,7 +11,12 @@ import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
 import type { ProviderChanges, ProviderRow, ProvidersRepository } from './providers.repository.js';
-import { requireCompleteConfiguration, requireReachableBaseUrl, requireUsableName } from './providers.rules.js';
+import {
+  requireCompleteConfiguration,
+  requireKnownSettings,
+  requireReachableBaseUrl,
+  requireUsableName,
+} from './providers.rules.js';
 import {
   presentProvider,
   type CreateProviderInput,
@@ -120,6 +125,7 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
 
     async create(actor: Actor, input: CreateProviderInput): Promise<ProviderView> {
       requireAdmin(actor);
+      requireKnownSettings(input.kind, input.settings);
       requireCompleteConfiguration(input.kind, input.baseUrl, input.settings);
       await requireReachableBaseUrl(input.baseUrl, assertAllowed);
       await requireFreeName(actor, input.name);
@@ -143,6 +149,7 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
       requireAdmin(actor);
       const current = await findOrThrow(actor, providerId);
       const { apiKey, ...fields } = input;
+      requireKnownSettings(fields.kind ?? current.kind, fields.settings);
       requireCompleteConfiguration(
         fields.kind ?? current.kind,
         fields.baseUrl === undefined ? current.baseUrl : fields.baseUrl,

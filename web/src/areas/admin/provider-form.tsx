@@ -29,7 +29,7 @@ interface SettingSpec {
   readonly hint: string;
 }
 
-/** Kind-specific settings the form offers; others a provider holds are kept as they are. */
+/** Kind-specific settings: the ones the server takes for each kind (it refuses any other). */
 const settingsByKind: Record<ProviderKind, readonly SettingSpec[]> = {
   openai: [
     { key: 'organization', label: 'Organization', hint: 'Optional OpenAI organization id.' },
@@ -43,7 +43,6 @@ const settingsByKind: Record<ProviderKind, readonly SettingSpec[]> = {
   'openai-compatible': [],
   cohere: [],
 };
-const formSettingKeys = new Set(Object.values(settingsByKind).flatMap((specs) => specs.map((spec) => spec.key)));
 
 const baseUrlHints: Record<ProviderKind, string> = {
   openai: 'Optional; empty uses api.openai.com.',
@@ -107,9 +106,8 @@ export function ProviderForm(props: {
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const shownKeys = new Set(settingsByKind[kind].map((spec) => spec.key));
-    const keptSettings = Object.entries(settings).filter(
-      ([key, value]) => value.trim() !== '' && (shownKeys.has(key) || !formSettingKeys.has(key)),
-    );
+    // A setting of another kind (the kind was changed) would be refused: only the shown ones are sent.
+    const keptSettings = Object.entries(settings).filter(([key, value]) => value.trim() !== '' && shownKeys.has(key));
     const input: ProviderInput = {
       name: name.trim(),
       kind,
