@@ -1,12 +1,27 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseModelRef } from './ai/model-ref.js';
+import { isAllowListEntry } from './platform/outbound/address-policy.js';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const optionalUrl = z.url().max(2048).optional();
+
+const modelRefSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(
+    (value) => parseModelRef(value) !== undefined,
+    "must be 'offline' or 'provider:model', e.g. 'openai:gpt-4o-mini'",
+  );
+
+/** `*`, or an origin as browsers send it: scheme, host and port, nothing after. */
+const isCorsOrigin = (entry: string): boolean =>
+  entry === '*' || (URL.canParse(entry) && new URL(entry).origin === entry.replace(/\/$/, ''));
 const optionalSecret = z.string().min(1).max(4096).optional();
 
 /** The one schema over the environment. Every variable the server reads is named here and in the README. */
@@ -28,7 +43,14 @@ const environmentSchema = z.object({
   PARLEY_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').max(4096).optional(),
   SIGNUP_MODE: z.enum(['invite', 'open', 'closed']).default('invite'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  CORS_ORIGINS: z.string().max(4096).default(''),
+  CORS_ORIGINS: z
+    .string()
+    .max(4096)
+    .default('')
+    .refine(
+      (value) => listOf(value).every(isCorsOrigin),
+      "must be '*' or origins such as https://app.example.com, separated by commas",
+    ),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   LOGIN_ATTEMPTS_PER_15_MINUTES: z.coerce.number().int().min(1).max(10_000).default(10),
@@ -45,12 +67,12 @@ const environmentSchema = z.object({
   MODEL_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TRUST_PROXY: booleanFromEnv.default(false),
-  DEFAULT_MODEL: z.string().min(1).max(200).optional(),
+  DEFAULT_MODEL: modelRefSchema.optional(),
   TRANSCRIPTION_MODEL: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,39}:\S{1,200}$/, "must be 'provider:model', e.g. 'openai:whisper-1'")
     .optional(),
-  DEFAULT_EMBEDDING_MODEL: z.string().min(1).max(200).default('offline'),
+  DEFAULT_EMBEDDING_MODEL: modelRefSchema.default('offline'),
   UPLOAD_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -58,7 +80,14 @@ const environmentSchema = z.object({
     .max(2 * 1024 * 1024 * 1024)
     .default(50 * 1024 * 1024),
   /** Hosts, IP addresses or CIDR ranges outbound requests may reach even though they are private. */
-  OUTBOUND_ALLOW: z.string().max(4096).default(''),
+  OUTBOUND_ALLOW: z
+    .string()
+    .max(4096)
+    .default('')
+    .refine(
+      (value) => listOf(value).every(isAllowListEntry),
+      'must be host names, IP addresses or CIDR ranges (10.0.0.0/8), separated by commas',
+    ),
   /** Directories of vetted scripts that an interpreter allowed for stdio MCP servers may run. */
   MCP_SCRIPT_DIRS: z
     .string()
@@ -149,6 +178,29 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/**
+ * Creates the data directory if needed. A DATA_DIR that is a file or cannot be created stops start-up
+ * with a line naming the variable, rather than with the error of whichever module touched it first.
+ */
+export function prepareDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // mkdir answers EEXIST for a file in the directory's place, ENOTDIR for a file above it.
+    if (code === 'EEXIST') {
+      throw new ConfigError(`Invalid environment variable DATA_DIR: ${dataDir} is a file, not a directory`);
+    }
+    const reason =
+      code === 'ENOTDIR'
+        ? 'a folder above it is a file'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'this user may not create it there'
+          : `it cannot be created (${code ?? 'unknown error'})`;
+    throw new ConfigError(`Invalid environment variable DATA_DIR: ${dataDir} is not a usable directory: ${reason}`);
+  }
+}
+
 /** Reads `.env` (if present) into the environment without overriding what is already set. */
 export function loadDotEnv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
@@ -179,9 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.PARLEY_SECRET_KEY,
     signupMode: e.SIGNUP_MODE,
     logLevel: e.LOG_LEVEL,
-    corsOrigins: e.CORS_ORIGINS.split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
+    corsOrigins: listOf(e.CORS_ORIGINS),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { buildApp } from '../app.js';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { createMaintenanceModule, scheduleMaintenance } from '../modules/maintenance/index.js';
 import type { Logger } from '../platform/logger.js';
 import { openRuntime } from '../platform/runtime.js';
@@ -10,7 +10,12 @@ const maintenanceIntervalMs = 5 * 60_000;
 export async function serve(config: Config, logger: Logger): Promise<void> {
   const runtime = await openRuntime(config, logger, { migrate: true });
   const app = await buildApp({ config, logger, ...runtime });
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await runtime.close().catch(() => undefined);
+    throw listenFailure(error, config);
+  }
   const maintenance = createMaintenanceModule({
     db: runtime.database.db,
     logger,
@@ -47,4 +52,26 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Why the server could not listen, naming the variable to change; other failures pass unchanged. */
+function listenFailure(error: unknown, config: Config): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${config.host}:${config.port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new ConfigError(
+        `Cannot listen on ${where}: the port is in use; stop what holds it or set PORT to another`,
+      );
+    case 'EACCES':
+      return new ConfigError(`Cannot listen on ${where}: this user may not open that port; set PORT to 1024 or above`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConfigError(
+        `Invalid environment variable HOST: ${config.host} is not an address of this machine; set it to one, e.g. 0.0.0.0 or 127.0.0.1`,
+      );
+    default:
+      return error;
+  }
 }

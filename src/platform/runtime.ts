@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import { prepareDataDir, type Config } from '../config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
@@ -15,6 +15,7 @@ export interface Runtime {
 
 /** Opens storage and loads keys: the part of start-up shared by `serve`, `migrate` and `admin`. */
 export async function openRuntime(config: Config, logger: Logger, options: { migrate: boolean }): Promise<Runtime> {
+  prepareDataDir(config.dataDir);
   const keys = loadServerKeys({ secretKey: config.secretKey, dataDir: config.dataDir, logger });
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` },

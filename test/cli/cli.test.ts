@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -36,6 +36,23 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
     expect(result.stderr).toContain('PORT');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('names HOST or DATA_DIR, in one line, when the server cannot listen there or keep its data there', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    const host = await parley(['serve'], { HOST: '999.1.1.1', PORT: '0', DATA_DIR: path.join(root, 'data') });
+    expect(host.code).toBe(1);
+    expect(host.stderr.trim().split('\n')).toEqual([
+      'parley: Invalid environment variable HOST: 999.1.1.1 is not an address of this machine; set it to one, e.g. 0.0.0.0 or 127.0.0.1',
+    ]);
+
+    const file = path.join(root, 'not-a-directory');
+    writeFileSync(file, 'x');
+    const dataDir = await parley(['serve'], { DATA_DIR: file });
+    expect(dataDir.code).toBe(1);
+    expect(dataDir.stderr.trim().split('\n')).toEqual([
+      `parley: Invalid environment variable DATA_DIR: ${file} is a file, not a directory`,
+    ]);
+  }, 60_000);
 
   it('refuses to start on PostgreSQL without PARLEY_SECRET_KEY', async () => {
     const result = await parley(['serve'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });

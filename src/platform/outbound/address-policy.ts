@@ -118,6 +118,16 @@ export function createAllowList(entries: readonly string[]): AllowList {
   };
 }
 
+const hostnamePattern =
+  /^(?=.{1,253}\.?$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
+/** What `createAllowList` understands: a CIDR range, an IP address or a host name. */
+export function isAllowListEntry(raw: string): boolean {
+  const entry = raw.trim().toLowerCase();
+  if (entry.includes('/')) return ipaddr.isValidCIDR(entry);
+  return parseAddress(entry) !== null || hostnamePattern.test(entry);
+}
+
 /** Lower case, no trailing dot: "LocalHost." and "localhost" are the same host. */
 export function normalizeHostname(hostname: string): string {
   const lower = hostname.toLowerCase();

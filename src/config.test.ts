@@ -1,0 +1,63 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, prepareDataDir } from './config.js';
+
+const failureOf = (env: Record<string, string>): string => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+};
+
+describe('loadConfig', () => {
+  it('names the variable of a model reference that no agent could use', () => {
+    expect(failureOf({ DEFAULT_MODEL: 'gpt4' })).toBe(
+      "Invalid environment variable DEFAULT_MODEL: must be 'offline' or 'provider:model', e.g. 'openai:gpt-4o-mini'",
+    );
+    expect(failureOf({ DEFAULT_EMBEDDING_MODEL: 'Open AI:text-embedding-3-small' })).toContain(
+      'DEFAULT_EMBEDDING_MODEL',
+    );
+    expect(loadConfig({ DEFAULT_MODEL: 'ollama:llama3.1:8b' }).defaultModel).toBe('ollama:llama3.1:8b');
+    expect(loadConfig({ DEFAULT_MODEL: 'offline' }).defaultModel).toBe('offline');
+  });
+
+  it('takes CORS origins as browsers send them, or *, and names anything else', () => {
+    expect(failureOf({ CORS_ORIGINS: 'notaurl' })).toContain('Invalid environment variable CORS_ORIGINS');
+    expect(failureOf({ CORS_ORIGINS: 'https://app.example.com/chat' })).toContain('CORS_ORIGINS');
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173/' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173/',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+  });
+
+  it('takes host names, addresses and CIDR ranges in OUTBOUND_ALLOW, and names anything else', () => {
+    expect(failureOf({ OUTBOUND_ALLOW: 'not a host!!' })).toBe(
+      'Invalid environment variable OUTBOUND_ALLOW: must be host names, IP addresses or CIDR ranges (10.0.0.0/8), separated by commas',
+    );
+    expect(failureOf({ OUTBOUND_ALLOW: '10.0.0.0/33' })).toContain('OUTBOUND_ALLOW');
+    expect(
+      loadConfig({ OUTBOUND_ALLOW: 'ollama.internal, 10.0.0.0/8, 192.168.1.20, fd00::/8, ::1' }).outboundAllowList,
+    ).toEqual(['ollama.internal', '10.0.0.0/8', '192.168.1.20', 'fd00::/8', '::1']);
+  });
+});
+
+describe('prepareDataDir', () => {
+  it('creates the directory, and names DATA_DIR when it is a file or lies under one', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'parley-config-'));
+    prepareDataDir(path.join(root, 'data', 'nested'));
+    const file = path.join(root, 'a-file');
+    writeFileSync(file, 'x');
+    expect(() => prepareDataDir(file)).toThrow(
+      `Invalid environment variable DATA_DIR: ${file} is a file, not a directory`,
+    );
+    expect(() => prepareDataDir(path.join(file, 'data'))).toThrow(
+      `Invalid environment variable DATA_DIR: ${path.join(file, 'data')} is not a usable directory: a folder above it is a file`,
+    );
+  });
+});
