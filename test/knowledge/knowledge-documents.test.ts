@@ -157,6 +157,15 @@ describe('knowledge documents', () => {
     expect(wrongField.json().detail).toContain("field named 'file'");
     const json = await call(admin, 'POST', documentsUrl(sourceId), { file: 'text' });
     expect(json.statusCode).toBe(415);
+    const plain = await t.app.inject({
+      method: 'POST',
+      url: documentsUrl(sourceId),
+      headers: { ...admin.headers, 'content-type': 'text/plain' },
+      payload: 'just text',
+    });
+    expect(plain.statusCode).toBe(415);
+    // The upload's own media type, not the JSON the other routes take.
+    expect(plain.json().detail).toBe('Send the request body as multipart/form-data');
     const empty = await t.app.inject({
       method: 'POST',
       url: documentsUrl(sourceId),

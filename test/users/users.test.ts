@@ -194,6 +194,9 @@ describe('users', () => {
     });
     expect(unknownField.statusCode).toBe(400);
     expect(unknownField.body).toContain('isRoot');
+    const noRole = await as(adminA).post('/v1/users', { email: uniqueEmail(), password: testPassword });
+    expect(noRole.statusCode).toBe(400);
+    expect(noRole.json().detail).toBe('The request is invalid — role: is required');
     expect((await as(adminA).patch(`/v1/users/${adminA.userId}`, { disabled: 'yes' })).statusCode).toBe(400);
     expect((await as(adminA).get('/v1/users?limit=0')).statusCode).toBe(400);
     expect((await as(adminA).get('/v1/users?limit=101')).statusCode).toBe(400);

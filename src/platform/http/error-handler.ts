@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { AppError, type FieldProblem } from '../errors.js';
 
 export const problemContentType = 'application/problem+json';
@@ -16,8 +17,11 @@ export interface ProblemBody {
   [extension: string]: unknown;
 }
 
-/** Turns any thrown value into the AppError the client will see. Unknown errors become `internal`. */
-export function toAppError(error: unknown): AppError {
+/**
+ * Turns any thrown value into the AppError the client will see. Unknown errors become `internal`.
+ * `bodyType` is the media type the route takes, named when a request sends another.
+ */
+export function toAppError(error: unknown, bodyType = 'application/json'): AppError {
   if (error instanceof AppError) return error;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const fields = error.validation.map((issue) => ({
@@ -32,7 +36,7 @@ export function toAppError(error: unknown): AppError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('payload_too_large', 'The request body is larger than this server accepts');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('unsupported_media_type', 'Send the request body as application/json');
+      return new AppError('unsupported_media_type', `Send the request body as ${bodyType}`);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new AppError('malformed_request', 'The request body is not valid JSON');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -104,10 +108,19 @@ export function answerFrameworkError(error: FastifyError, _request: FastifyReque
   void sendProblem(reply, toAppError(error));
 }
 
+/** What the route's schema says it consumes (uploads: multipart/form-data); JSON otherwise. */
+function routeBodyType(request: FastifyRequest): string {
+  const consumes = request.routeOptions.schema?.consumes;
+  return consumes?.[0] ?? 'application/json';
+}
+
 /** The one translator from errors to application/problem+json. */
 export function registerErrorHandler(app: FastifyInstance): void {
+  // A field left out reads "role: is required", where Zod's own words ("Invalid option: expected one of
+  // …", "expected string, received undefined") left the caller to work out that it was missing.
+  z.config({ customError: (issue) => (issue.input === undefined ? 'is required' : undefined) });
   app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error);
+    const appError = toAppError(error, routeBodyType(request));
     if (appError.status >= 500) {
       request.log.error({ err: isResponseSerializationError(error) ? error.cause : error }, 'request failed');
     }
