@@ -4,12 +4,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type RouteOptions } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { satisfiesAccess } from './access/actor.js';
 import type { Config } from './config.js';
 import { createAuthModule } from './modules/auth/index.js';
@@ -26,6 +21,7 @@ import { AppError } from './platform/errors.js';
 import { answerClientError } from './platform/http/client-errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
 import { registerJsonBodyParser } from './platform/http/json-body-parser.js';
+import { transformWithProblems } from './platform/http/openapi-problems.js';
 import { refuseEncodedBody } from './platform/http/encoded-body-guard.js';
 import { refuseUnstorableInput } from './platform/http/unstorable-input-guard.js';
 import { registerWebConsole } from './platform/http/web-console.js';
@@ -143,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' } },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: transformWithProblems,
   });
   // The docs UI's own routes are public.
   await registerPublicPluginRoutes(app, () => app.register(fastifySwaggerUi, { routePrefix: '/docs' }));

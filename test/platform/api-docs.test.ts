@@ -63,6 +63,17 @@ describe('API documentation', () => {
     expect(bodySchema?.properties).toHaveProperty('instructions');
     expect(bodySchema?.required).toContain('name');
     expect(create.responses).toHaveProperty('201');
+    // Every operation documents its error answers in the one problem shape.
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const range of ['4XX', '5XX']) {
+          const problem = (
+            operation.responses[range] as { content?: Record<string, { schema: { required?: string[] } }> }
+          )?.content?.['application/problem+json']?.schema;
+          expect(problem?.required, `${method} ${path} ${range}`).toEqual(expect.arrayContaining(['code', 'detail']));
+        }
+      }
+    }
 
     // Path parameters are written the OpenAPI way, and routes marked hidden stay out.
     const single = document.paths['/v1/agents/{id}'];
