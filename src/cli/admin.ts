@@ -9,24 +9,15 @@ import { newId } from '../platform/ids.js';
 import type { Logger } from '../platform/logger.js';
 import { openRuntime } from '../platform/runtime.js';
 
+const usage = 'Usage: parley admin create --email <email> --password <password> [--tenant <name>]';
+
 const createAdminArgs = z.object({ email: emailSchema, password: passwordSchema, tenant: z.string().min(1).max(100) });
 
 /** `parley admin create --email … --password … [--tenant …]`: a platform admin in a new tenant. */
 export async function admin(config: Config, logger: Logger, argv: readonly string[]): Promise<void> {
   const [subcommand, ...rest] = argv;
-  if (subcommand !== 'create')
-    throw new AppError(
-      'validation_failed',
-      'Usage: parley admin create --email <email> --password <password> [--tenant <name>]',
-    );
-  const { values } = parseArgs({
-    args: [...rest],
-    options: {
-      email: { type: 'string' },
-      password: { type: 'string' },
-      tenant: { type: 'string', default: 'Default' },
-    },
-  });
+  if (subcommand !== 'create') throw new AppError('validation_failed', usage);
+  const { values } = parseCreateArgs(rest);
   const parsed = createAdminArgs.safeParse(values);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -56,5 +47,24 @@ export async function admin(config: Config, logger: Logger, argv: readonly strin
     logger.info({ userId: user.id, tenantId: user.tenantId, email: user.email }, 'created platform admin');
   } finally {
     await runtime.close();
+  }
+}
+
+/** node's parser, whose refusals ("Unknown option '--x'") become a line with the usage, not a start-up failure. */
+function parseCreateArgs(args: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options: {
+        email: { type: 'string' },
+        password: { type: 'string' },
+        tenant: { type: 'string', default: 'Default' },
+      },
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      throw new AppError('validation_failed', `${(error as Error).message.split('.')[0]}. ${usage}`);
+    }
+    throw error;
   }
 }

@@ -83,5 +83,13 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/--password: must be at least 8 characters/);
+
+    const unknown = await parley(['admin', 'create', '--email', 'a@example.test', '--extra', '1'], {
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')),
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe(
+      "parley: Unknown option '--extra'. Usage: parley admin create --email <email> --password <password> [--tenant <name>]",
+    );
   });
 });
