@@ -41,7 +41,7 @@ describe('chunkDocument', () => {
     expect(chunks.map((chunk) => chunk.position)).toEqual([0, 1, 2, 3]);
   });
 
-  it('packs small blocks of one section together and records the page each chunk starts on', () => {
+  it('packs small blocks of one page together, and starts a chunk at each new page so a citation names the right one', () => {
     const chunks = chunkDocument(
       documentOf(paragraph('First page text.', 1), paragraph('More on page one.', 1), paragraph('Second page.', 2)),
       { maxTokens: 200, overlapTokens: 0 },
@@ -49,11 +49,32 @@ describe('chunkDocument', () => {
     expect(chunks).toEqual([
       {
         position: 0,
-        content: 'First page text.\n\nMore on page one.\n\nSecond page.',
+        content: 'First page text.\n\nMore on page one.',
         page: 1,
         headingPath: [],
-        tokenCount: countTokens('First page text.\n\nMore on page one.\n\nSecond page.'),
+        tokenCount: countTokens('First page text.\n\nMore on page one.'),
       },
+      {
+        position: 1,
+        content: 'Second page.',
+        page: 2,
+        headingPath: [],
+        tokenCount: countTokens('Second page.'),
+      },
+    ]);
+  });
+
+  it("opens a new page's chunk with the end of the last page's, and names the new page", () => {
+    const chunks = chunkDocument(
+      documentOf(
+        paragraph('Service terms come first. The warranty is described below.', 1),
+        paragraph('It lasts five years.', 2),
+      ),
+      { maxTokens: 200, overlapTokens: 8 },
+    );
+    expect(chunks.map(({ content, page }) => ({ content, page }))).toEqual([
+      { content: 'Service terms come first. The warranty is described below.', page: 1 },
+      { content: 'The warranty is described below.\n\nIt lasts five years.', page: 2 },
     ]);
   });
 

@@ -6,7 +6,7 @@ export interface Chunk {
   /** 0-based order in the document. */
   readonly position: number;
   readonly content: string;
-  /** Page where the chunk's own text starts (not its overlap); null for unpaged formats. */
+  /** Page of the chunk's own text (not its overlap), which never spans pages; null for unpaged formats. */
   readonly page: number | null;
   /** e.g. ['Installation', 'Linux']. */
   readonly headingPath: readonly string[];
@@ -31,8 +31,8 @@ interface Unit extends MeasuredText {
 
 /**
  * Cuts a parsed document into chunks of at most `maxTokens` (o200k) tokens, in reading order. Whole
- * blocks are packed together; a block too large for one chunk is cut on its natural seams (rows,
- * items, lines, sentences, then words). Within a section, each chunk starts with the end of the
+ * blocks of one page are packed together; a block too large for one chunk is cut on its natural seams
+ * (rows, items, lines, sentences, then words). Within a section, each chunk starts with the end of the
  * previous one (~overlapTokens, on a sentence start); a heading starts a new section and a new chunk
  * without overlap. Headings are not repeated in the content: every chunk carries its headingPath.
  * Deterministic: the same document and options give the same chunks.
@@ -139,7 +139,9 @@ class ChunkPacker {
   }
 
   add(unit: Unit): void {
-    if (this.hasContent && !unit.opensChunk && this.tokens + 1 + unit.tokens <= this.maxTokens) {
+    // A chunk's text stays on one page (its overlap aside), so the page a citation gives is the text's.
+    const isSamePage = unit.page === this.page;
+    if (this.hasContent && isSamePage && !unit.opensChunk && this.tokens + 1 + unit.tokens <= this.maxTokens) {
       this.append(unit, unit.joiner);
       return;
     }
