@@ -106,6 +106,19 @@ describe('chunkDocument', () => {
     expect(withoutSpaces(chunks.map((chunk) => chunk.content).join(''))).toBe(withoutSpaces(longSentence + longWord));
   });
 
+  it('cuts 200 KB without a single space (a pasted blob) on characters, in a paragraph, a line and a table', () => {
+    // Varied letters, so the tokenizer cannot merge them into a few long tokens.
+    const blob = Array.from({ length: 200_000 }, (_, i) => String.fromCharCode(97 + ((i * 7) % 26))).join('');
+    const table: ParsedBlock = { kind: 'table', text: `${blob}\nrow` };
+    const chunks = chunkDocument(documentOf(paragraph(blob), { kind: 'code', text: blob }, table), {
+      maxTokens: 512,
+      overlapTokens: 64,
+    });
+    for (const chunk of chunks) expect(chunk.tokenCount).toBeLessThanOrEqual(512);
+    const letters = chunks.map((chunk) => chunk.content.replace(/[^a-z]/g, '')).join('');
+    expect(letters.length).toBeGreaterThanOrEqual(3 * blob.length);
+  });
+
   it('starts each chunk of a section with the end of the previous one, on a sentence start', () => {
     const chunks = chunkDocument(documentOf(heading(1, 'Intro'), paragraph(sentences(60))), {
       maxTokens: 100,

@@ -85,8 +85,8 @@ function lineUnits(text: string, partTokens: number, page: number | null): Unit[
   return withFirstJoiner(
     text.split('\n').flatMap((line): Unit[] => {
       if (line.trim() === '') return [];
-      const tokens = countTokens(line);
-      if (tokens <= partTokens) return [{ text: line, tokens, page, joiner: '\n' }];
+      const tokens = countTokensUpTo(line, partTokens);
+      if (tokens !== null) return [{ text: line, tokens, page, joiner: '\n' }];
       return withJoiner(proseUnits(line, partTokens, page), '\n');
     }),
   );
@@ -95,9 +95,9 @@ function lineUnits(text: string, partTokens: number, page: number | null): Unit[
 /** Rows as units; every row after the header remembers it, so a chunk that starts mid-table repeats it. */
 function tableUnits(text: string, partTokens: number, page: number | null): Unit[] {
   const [headerLine = '', ...rows] = text.split('\n');
-  const headerTokens = countTokens(headerLine);
+  const headerTokens = countTokensUpTo(headerLine, Math.floor(partTokens / 2));
   // A header too large to repeat (a very wide table) is kept only where it stands.
-  const header = headerTokens <= partTokens / 2 ? { text: headerLine, tokens: headerTokens } : undefined;
+  const header = headerTokens !== null ? { text: headerLine, tokens: headerTokens } : undefined;
   const rowTokens = header ? partTokens - header.tokens - 1 : partTokens;
   const units = lineUnits([headerLine, ...rows].join('\n'), rowTokens, page);
   return units.map((unit, index) =>

@@ -17,12 +17,18 @@ export function countTokens(text: string): number {
 /**
  * The token count of `text` when it is at most `limit`, else null. Text far longer than the limit
  * (more than 8 characters a token is rare) is encoded only until the limit is passed.
+ *
+ * Encoding is done piece by piece, and a piece is a run without spaces: one of more than 8 characters
+ * per token of the limit is taken as too long without encoding it. BPE over a single piece takes time
+ * quadratic in its length (a 20 KB run of letters took 0.3 s, 200 KB over a minute), and such a run
+ * is cut on characters anyway (split-text.ts).
  */
 export function countTokensUpTo(text: string, limit: number): number | null {
   if (text.length <= limit * 8) {
     const tokens = countTokens(text);
     return tokens <= limit ? tokens : null;
   }
+  if (new RegExp(`\\S{${limit * 8 + 1}}`).test(text)) return null;
   const tokens = isWithinTokenLimit(text, limit, asPlainText);
   return tokens === false ? null : tokens;
 }

@@ -1,5 +1,5 @@
 import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
-import { countTokens } from './count-tokens.js';
+import { countTokens, countTokensUpTo } from './count-tokens.js';
 
 /** A piece of text with its token count, measured once. */
 export interface MeasuredText {
@@ -22,8 +22,10 @@ export function splitProse(text: string, maxTokens: number): MeasuredText[] {
   const pieces: MeasuredText[] = [];
   for (const sentence of text.split(sentenceBoundary)) {
     if (sentence.trim() === '') continue;
-    const tokens = countTokens(sentence);
-    if (tokens <= maxTokens) pieces.push({ text: sentence, tokens });
+    // Only whether it fits is asked: counting a long text with no spaces in full is quadratic in its
+    // length (BPE over one piece; 180 KB took over a minute), while the bounded count stops early.
+    const tokens = countTokensUpTo(sentence, maxTokens);
+    if (tokens !== null) pieces.push({ text: sentence, tokens });
     else pieces.push(...packWords(sentence, maxTokens));
   }
   return pieces;
@@ -36,8 +38,8 @@ function packWords(sentence: string, maxTokens: number): MeasuredText[] {
   let runTokens = 0;
   for (const word of sentence.split(/\s+/)) {
     if (word === '') continue;
-    const wordTokens = countTokens(` ${word}`);
-    if (wordTokens > maxTokens) {
+    const wordTokens = countTokensUpTo(` ${word}`, maxTokens);
+    if (wordTokens === null) {
       if (run !== '') pieces.push({ text: run, tokens: countTokens(run) });
       run = '';
       runTokens = 0;
