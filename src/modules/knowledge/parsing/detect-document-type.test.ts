@@ -51,11 +51,18 @@ describe('detectDocumentType', () => {
     expect(detectDocumentType(png, 'image.txt')).toBeNull();
   });
 
-  it('refuses text that is not UTF-8, empty files and control-character noise', () => {
+  it('reads text saved as Windows-1252 (Latin-1) or UTF-16 with its mark as text', () => {
     const latin1 = new Uint8Array([
       0x43, 0x61, 0x66, 0xe9, 0x20, 0x63, 0x72, 0xe8, 0x6d, 0x65, 0x20, 0x62, 0x72, 0xfb, 0x6c, 0xe9, 0x65,
     ]);
-    expect(detectDocumentType(latin1, 'menu.txt')).toBeNull();
+    expect(detectDocumentType(latin1, 'menu.txt')).toBe('text');
+    const utf16le = new Uint8Array([0xff, 0xfe, ...Buffer.from('# Menu\n\nCafé crème', 'utf16le')]);
+    expect(detectDocumentType(utf16le, 'menu.md')).toBe('markdown');
+    const utf16be = Buffer.from('name,price\ncafé,3', 'utf16le').swap16();
+    expect(detectDocumentType(new Uint8Array([0xfe, 0xff, ...utf16be]), 'prices.csv')).toBe('csv');
+  });
+
+  it('refuses empty files, control-character noise and binary', () => {
     expect(detectDocumentType(new Uint8Array(0), 'empty.txt')).toBeNull();
     expect(detectDocumentType(utf8('   \n\n  '), 'blank.md')).toBeNull();
     expect(detectDocumentType(utf8('ab\u0001\u0002\u0003\u0004cd\u0005\u0006\u0007\u0008'), 'noise.txt')).toBeNull();

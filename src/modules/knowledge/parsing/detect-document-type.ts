@@ -1,4 +1,5 @@
 import type { DocumentType } from './parsed-document.js';
+import { decodeText, looksLikeText } from './text-encoding.js';
 
 export const documentMediaTypes: Record<DocumentType, string> = {
   pdf: 'application/pdf',
@@ -30,8 +31,8 @@ const textTypeByExtension: Readonly<Record<string, TextType>> = {
 /**
  * The document's type from its content (pass at least its first 4 KB; the whole file when small),
  * never from its name: the filename's extension only breaks ties among text types (a Markdown file
- * and a plain one look alike). Null means unsupported: binary formats we do not parse, or text that
- * is not UTF-8.
+ * and a plain one look alike). Null means unsupported: binary formats we do not parse, or bytes that
+ * are not text in UTF-8, UTF-16 (with its mark) or Windows-1252 (text-encoding.ts).
  *
  * Synchronous on purpose (callers sniff an upload's head inline), so the two binary signatures we
  * accept are checked here rather than through file-type's asynchronous tokenizer; anything else
@@ -67,30 +68,11 @@ function indexOfAscii(bytes: Uint8Array, needle: string): number {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(needle, 0, 'latin1');
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The head as text, or null when it is not UTF-8 text (NUL bytes, invalid sequences, control characters). */
+/** The head as text (UTF-8, UTF-16 with its mark, or Windows-1252), or null when it is not text. */
 function decodeTextHead(head: Uint8Array): string | null {
   if (head.length === 0) return null;
-  let text: string | null = null;
-  // The head may end inside a multi-byte character: retry without up to three trailing bytes.
-  for (let cut = 0; cut <= 3 && text === null && cut < head.length; cut += 1) {
-    try {
-      text = utf8.decode(head.subarray(0, head.length - cut));
-    } catch {
-      text = null;
-    }
-  }
-  if (text === null) return null;
-  const withoutBom = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  if (withoutBom.trim().length === 0) return null;
-  let controls = 0;
-  for (let i = 0; i < withoutBom.length; i += 1) {
-    const code = withoutBom.charCodeAt(i);
-    if (code === 0) return null;
-    if (code < 32 && code !== 9 && code !== 10 && code !== 12 && code !== 13) controls += 1;
-  }
-  return controls / withoutBom.length > 0.01 ? null : withoutBom;
+  const text = decodeText(head, true);
+  return looksLikeText(text) ? text : null;
 }
 
 function extensionTextType(filename: string | undefined): TextType | null {

@@ -297,14 +297,17 @@ describe('parseDocument: HTML, Markdown and text formats', () => {
     expect(document.blocks).toEqual([{ kind: 'code', text: '{\n  "a": 1,\n  "b": [\n    true,\n    null\n  ]\n}' }]);
   });
 
-  it('refuses invalid JSON and text that is not UTF-8, saying what to do', async () => {
+  it('refuses invalid JSON, saying where', async () => {
     expect((await refusal(parseBytes('bad.json', '{"a":\n1,,}', 'json'))).message).toMatch(
       /^The file is not valid JSON \(near line 2\)/,
     );
-    const latin1 = new Uint8Array([0x43, 0x61, 0x66, 0xe9]);
-    expect((await refusal(parseBytes('latin1.txt', latin1, 'text'))).message).toBe(
-      'The file is not UTF-8 text; save it as UTF-8 and upload it again',
-    );
+  });
+
+  it('reads text saved as Windows-1252 or UTF-16 (with its mark)', async () => {
+    const latin1 = new Uint8Array([0x43, 0x61, 0x66, 0xe9, 0x20, 0x80, 0x35]);
+    expect((await parseBytes('latin1.txt', latin1, 'text')).blocks.map((block) => block.text)).toEqual(['Café €5']);
+    const utf16 = new Uint8Array([0xff, 0xfe, ...Buffer.from('Crème brûlée', 'utf16le')]);
+    expect((await parseBytes('utf16.txt', utf16, 'text')).blocks.map((block) => block.text)).toEqual(['Crème brûlée']);
   });
 
   it('refuses text past the character bound, counting what was extracted', async () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { DocumentType, ParsedDocument } from '../parsed-document.js';
 import { storableText } from '../../../../platform/db/storable-text.js';
 import { ParseFailure } from './parse-failure.js';
+import { decodeText } from '../text-encoding.js';
 
 const formatNames: Record<DocumentType, string> = {
   pdf: 'PDF',
@@ -80,27 +81,14 @@ async function parseByType(file: Buffer, type: DocumentType, maxUncompressedByte
     case 'docx':
       return (await import('./docx.parser.js')).parseDocx(file, maxUncompressedBytes);
     case 'html':
-      return (await import('./html.parser.js')).parseHtml(decodeUtf8(file));
+      return (await import('./html.parser.js')).parseHtml(decodeText(file));
     case 'markdown':
-      return (await import('./markdown.parser.js')).parseMarkdown(decodeUtf8(file));
+      return (await import('./markdown.parser.js')).parseMarkdown(decodeText(file));
     case 'text':
-      return (await import('./text.parser.js')).parseText(decodeUtf8(file));
+      return (await import('./text.parser.js')).parseText(decodeText(file));
     case 'csv':
-      return (await import('./text.parser.js')).parseCsv(decodeUtf8(file));
+      return (await import('./text.parser.js')).parseCsv(decodeText(file));
     case 'json':
-      return (await import('./text.parser.js')).parseJson(decodeUtf8(file));
+      return (await import('./text.parser.js')).parseJson(decodeText(file));
   }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function decodeUtf8(file: Buffer): string {
-  let text: string;
-  try {
-    // TextDecoder drops a leading BOM itself (ignoreBOM defaults to false).
-    text = utf8.decode(file);
-  } catch {
-    throw new ParseFailure('The file is not UTF-8 text; save it as UTF-8 and upload it again');
-  }
-  return text;
 }
