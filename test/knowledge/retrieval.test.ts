@@ -250,6 +250,27 @@ describe('lexical search', () => {
     expect(hits[0]!.highlights.join(' ')).toContain('«zebra»');
   });
 
+  it('finds the number of a hyphenated product code on its own, and the code whole', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    await indexDocument(tenantId, sourceId, [
+      'The ZX-4471 warranty lasts five years.',
+      'Keep the unit above -5 degrees.',
+      'Nothing about codes here.',
+    ]);
+    const lexical = (query: string) =>
+      search.search({ tenantId, sourceIds: [sourceId], query, topK: 10, mode: 'lexical' });
+
+    const byNumber = await lexical('4471');
+    expect(byNumber.map((hit) => hit.content)).toEqual(['The ZX-4471 warranty lasts five years.']);
+    expect(byNumber[0]!.highlights.join(' ')).toContain('ZX-«4471»');
+    const byCode = await lexical('zx-4471 warranty');
+    expect(byCode[0]!.content).toBe('The ZX-4471 warranty lasts five years.');
+    expect(byCode[0]!.highlights.join(' ')).toContain('«ZX»-«4471» «warranty»');
+    // A number standing alone keeps its sign.
+    expect((await lexical('-5')).map((hit) => hit.content)).toEqual(['Keep the unit above -5 degrees.']);
+  });
+
   it('ranks and scores exactly as reading every posting when MaxScore skips the common terms', async () => {
     const tenantId = await createTenant();
     const sourceId = await createSource(tenantId);

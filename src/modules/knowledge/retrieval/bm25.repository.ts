@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { hiddenWriteIds } from './index-writes.repository.js';
 import { rowsOf, uuidArray } from './knowledge-index.repository.js';
+import { queryLexemes } from './text-analysis.js';
 
 /** BM25 parameters as Anserini uses them for BEIR (k1 0.9, b 0.4), so SciFact scores are comparable. */
 export const bm25 = { k1: 0.9, b: 0.4 } as const;
@@ -77,13 +78,13 @@ export async function weighAndScore(
 /**
  * `weighted_terms`, a CTE to start a statement with: the query's terms with their BM25 weights, each
  * source with its own statistics (N = chunk_count, avgdl = total_term_count / chunk_count, df from
- * knowledge_terms). Terms come from the same `to_tsvector('english', …)` as the index; a term repeated
+ * knowledge_terms). Terms come from the same analysis as the index (text-analysis.ts); a term repeated
  * in the query counts as often (as Anserini's bag-of-words query does). The tenant is checked here, on
  * the sources: every later read goes through the (source, term) pairs this gives.
  */
 function weightedTerms(query: string, tenantId: string, sourceIds: readonly string[]): SQL {
   return sql`query_terms as (
-      select lexeme as term, cardinality(positions)::float8 as repeats from unnest(to_tsvector('english', ${query}))
+      select lexeme as term, repeats from ${queryLexemes(query)} as lexemes
     ),
     sources as (
       select id, greatest(chunk_count, 1)::float8 as chunks,

@@ -3,6 +3,7 @@ import type { Executor } from '../../../platform/db/client.js';
 import { embeddingDimensions } from '../../../platform/db/schema/knowledge.js';
 import { newId } from '../../../platform/ids.js';
 import { indexedText, type IndexedChunk } from './knowledge-index.types.js';
+import { analyzed } from './text-analysis.js';
 
 export type { IndexedChunk } from './knowledge-index.types.js';
 export { indexedText } from './knowledge-index.types.js';
@@ -100,7 +101,7 @@ export async function insertChunkBatch(
     ),
     lexemes as (
       select input.id as chunk_id, t.lexeme as term, cardinality(t.positions) as frequency
-      from input cross join lateral unnest(to_tsvector('english', input.indexed_text)) as t
+      from input cross join lateral unnest(${analyzed(sql.raw('input.indexed_text'))}) as t
     ),
     lengths as (
       select input.id as chunk_id,

@@ -4,6 +4,7 @@ import { isLiveSource, knowledgeSources } from '../../../platform/db/schema/inde
 import { inTenant } from '../../../platform/db/tenant-scope.js';
 import { hiddenWriteIds } from './index-writes.repository.js';
 import { assertSupportedDimensions, rowsOf, uuidArray } from './knowledge-index.repository.js';
+import { queryLexemes } from './text-analysis.js';
 
 export interface SearchedSource {
   readonly id: string;
@@ -104,7 +105,7 @@ export async function loadHitDetails(
       (select d.title from knowledge_documents d where d.id = c.document_id and d.tenant_id = ${tenantId})
         as "documentTitle",
       c.page, c.heading_path as "headingPath", c.content,
-      (select coalesce(array_agg(lexeme), '{}') from unnest(to_tsvector('english', ${query}))) as "queryLexemes"
+      (select coalesce(array_agg(lexeme), '{}') from ${queryLexemes(query)} as lexemes) as "queryLexemes"
     from knowledge_chunks c
     where c.tenant_id = ${tenantId} and c.id = any(${uuidArray(chunkIds)})`);
   const rows = rowsOf<HitDetails & { queryLexemes: string[] }>(result);
