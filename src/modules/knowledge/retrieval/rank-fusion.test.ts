@@ -5,7 +5,12 @@ const ranked = (...ids: string[]) => ids.map((chunkId, index) => ({ chunkId, sco
 
 describe('fuseCandidates', () => {
   it('sums weight / (k + rank) over both lists and keeps each rank', () => {
-    const fused = fuseCandidates(ranked('a', 'b', 'c'), ranked('c', 'd'), { method: 'rrf', k: 10, lexicalWeight: 1, vectorWeight: 0.5 });
+    const fused = fuseCandidates(ranked('a', 'b', 'c'), ranked('c', 'd'), {
+      method: 'rrf',
+      k: 10,
+      lexicalWeight: 1,
+      vectorWeight: 0.5,
+    });
     const byId = new Map(fused.map((candidate) => [candidate.chunkId, candidate]));
     expect(byId.get('c')).toEqual({ chunkId: 'c', score: 1 / 13 + 0.5 / 11, lexicalRank: 3, vectorRank: 1 });
     expect(byId.get('d')).toEqual({ chunkId: 'd', score: 0.5 / 12, lexicalRank: null, vectorRank: 2 });
@@ -13,7 +18,12 @@ describe('fuseCandidates', () => {
   });
 
   it('lets a chunk found by both lists outrank one found first by only one', () => {
-    const fused = fuseCandidates(ranked('a', 'b'), ranked('b', 'c'), { method: 'rrf', k: 60, lexicalWeight: 1, vectorWeight: 1 });
+    const fused = fuseCandidates(ranked('a', 'b'), ranked('b', 'c'), {
+      method: 'rrf',
+      k: 60,
+      lexicalWeight: 1,
+      vectorWeight: 1,
+    });
     expect(fused[0]?.chunkId).toBe('b');
   });
 
