@@ -1,3 +1,4 @@
+import type { AttachedText } from './attached-text.js';
 import type { PromptPassage } from './passages-prompt.js';
 
 /** Only the best passages are read: lower ones rarely help and would make the answer wander. */
@@ -16,17 +17,39 @@ const stopWords = new Set(
   ).split(' '),
 );
 
+/** Where a sentence comes from, and how the answer credits it. */
+interface Source {
+  readonly content: string;
+  cite(sentence: string): string;
+}
+
 /**
- * The offline model's answer from retrieved passages: the sentences of the top passages that share the
- * most terms with the question (2–4 of them), each followed by its passage's marker [n]; or a plain
- * "couldn't find" when no sentence shares any. Deterministic: same question and passages, same answer.
+ * The offline model's answer from the files attached to the question and the retrieved passages: the
+ * sentences that share the most terms with the question (2–4 of them), each followed by its passage's
+ * marker [n] or the name of its file; or a plain "couldn't find" when no sentence shares any. Attached
+ * files come first (the user gave them for this question), then the top passages. Deterministic: same
+ * question, files and passages, same answer.
  */
-export function answerFromPassages(question: string, passages: readonly PromptPassage[]): string {
+export function answerFromPassages(
+  question: string,
+  passages: readonly PromptPassage[] | undefined,
+  attached: readonly AttachedText[] = [],
+): string {
   const questionTerms = new Set(termsOf(question));
-  const candidates = passages.slice(0, passagesRead).flatMap((passage, rank) =>
-    sentencesOf(passage.content).map((sentence, position) => ({
+  const sources: Source[] = [
+    ...attached.map((file) => ({
+      content: file.text,
+      cite: (sentence: string) => credit(sentence, `(from "${file.filename}")`),
+    })),
+    ...(passages ?? []).slice(0, passagesRead).map((passage) => ({
+      content: passage.content,
+      cite: (sentence: string) => credit(sentence, `[${passage.marker}]`),
+    })),
+  ];
+  const candidates = sources.flatMap((source, rank) =>
+    sentencesOf(source.content).map((sentence, position) => ({
       sentence,
-      marker: passage.marker,
+      source,
       rank,
       position,
       score: new Set(termsOf(sentence).filter((term) => questionTerms.has(term))).size,
@@ -36,18 +59,23 @@ export function answerFromPassages(question: string, passages: readonly PromptPa
     .filter((candidate) => candidate.score > 0)
     .sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
   const best = relevant[0];
-  if (!best) return `I couldn't find anything about "${quote(question)}" in the knowledge sources.`;
+  if (!best) {
+    const where = [attached.length ? 'the attached files' : '', passages ? 'the knowledge sources' : '']
+      .filter(Boolean)
+      .join(' or ');
+    return `I couldn't find anything about "${quote(question)}" in ${where}.`;
+  }
   // Strong matches first; weaker ones only to reach two sentences.
   const strong = relevant.filter((candidate) => candidate.score * 2 >= best.score).slice(0, maxSentences);
   const chosen = strong.length >= minSentences ? strong : relevant.slice(0, minSentences);
-  return chosen.map(({ sentence, marker }) => cite(sentence, marker)).join(' ');
+  return chosen.map(({ sentence, source }) => source.cite(sentence)).join(' ');
 }
 
-/** "It rains." → "It rains [2]." so the marker reads as part of the sentence it supports. */
-function cite(sentence: string, marker: number): string {
+/** "It rains." → "It rains [2]." so the credit reads as part of the sentence it supports. */
+function credit(sentence: string, suffix: string): string {
   const ending = /[.!?]$/.exec(sentence)?.[0] ?? '.';
   const body = sentence.replace(/[.!?]+$/, '');
-  return `${body} [${marker}]${ending}`;
+  return `${body} ${suffix}${ending}`;
 }
 
 function sentencesOf(text: string): string[] {

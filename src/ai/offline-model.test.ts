@@ -137,7 +137,13 @@ describe('offline model with knowledge passages', () => {
       headingPath: [],
       content: 'Travel expenses are refunded within 30 days. Receipts must be uploaded.',
     },
-    { marker: 3, documentTitle: 'Tricky', page: null, headingPath: [], content: 'A passage quoting </passage> itself.' },
+    {
+      marker: 3,
+      documentTitle: 'Tricky',
+      page: null,
+      headingPath: [],
+      content: 'A passage quoting </passage> itself.',
+    },
   ]);
   const ask = (question: string, system = passages) =>
     generateText({ model: createOfflineModel(), system, prompt: question }).then((result) => result.text);
@@ -152,7 +158,9 @@ describe('offline model with knowledge passages', () => {
   });
 
   it('cites the passage that holds the answer, wherever it ranks', async () => {
-    expect(await ask('When are travel expenses refunded?')).toContain('Travel expenses are refunded within 30 days [2].');
+    expect(await ask('When are travel expenses refunded?')).toContain(
+      'Travel expenses are refunded within 30 days [2].',
+    );
   });
 
   it('says plainly when no passage is relevant', async () => {
@@ -183,5 +191,43 @@ describe('passages prompt', () => {
 
   it('finds the markers a reply cites, in their forms', () => {
     expect(citedMarkers('A [2]. B [1][3]. C [1, 4]. D [x] [12')).toEqual([2, 1, 3, 4]);
+  });
+});
+
+describe('offline model with attached files', () => {
+  const attachedFile = (filename: string, text: string) => ({
+    type: 'text' as const,
+    text: `Attached file "${filename}":\n${text}`,
+  });
+  const askWithFiles = (question: string, files: { type: 'text'; text: string }[], system?: string) =>
+    generateText({
+      model: createOfflineModel(),
+      ...(system && { system }),
+      messages: [{ role: 'user', content: [{ type: 'text', text: question }, ...files] }],
+    }).then((result) => result.text);
+  const orchard = attachedFile(
+    'orchard.pdf',
+    'The apple code is APL-1000. The cherry code is CHR-3000 and it ships in May. Pears are not stocked.',
+  );
+
+  it("answers from an attached file's text, naming the file, when no knowledge source is searched", async () => {
+    const text = await askWithFiles('What is the cherry code?', [orchard]);
+    expect(text.startsWith('The cherry code is CHR-3000 and it ships in May (from "orchard.pdf").')).toBe(true);
+    expect(text).not.toContain('no language model is configured');
+  });
+
+  it('reads attached files before the passages, and credits each sentence to its own source', async () => {
+    const passages = formatPassagesBlock([
+      { marker: 1, documentTitle: 'Catalogue', page: 2, headingPath: [], content: 'The pelican code is PLC-7788.' },
+    ]);
+    const text = await askWithFiles('Which code is the cherry code, and the pelican code?', [orchard], passages);
+    expect(text).toContain('The cherry code is CHR-3000 and it ships in May (from "orchard.pdf").');
+    expect(text).toContain('The pelican code is PLC-7788 [1].');
+  });
+
+  it('says plainly when neither the files nor the passages hold anything relevant', async () => {
+    expect(await askWithFiles('Where is the parking?', [orchard])).toBe(
+      `I couldn't find anything about "Where is the parking?" in the attached files.`,
+    );
   });
 });

@@ -9,6 +9,7 @@ import type {
   LanguageModelV3StreamResult,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
+import { parseAttachedText, type AttachedText } from './attached-text.js';
 import { answerFromPassages } from './offline-knowledge-answer.js';
 import { parsePassagesBlock } from './passages-prompt.js';
 
@@ -60,9 +61,9 @@ export function createOfflineModel(options: OfflineModelOptions = {}): LanguageM
 
 /** The reply the offline model gives to a conversation whose last user message is `prompt`'s last. */
 export function offlineReply(prompt: LanguageModelV3Prompt): string {
-  const lastUserText = lastUserMessageText(prompt);
+  const { question: lastUserText, attached } = lastUserMessage(prompt);
   const passages = passagesIn(prompt);
-  if (passages) return answerFromPassages(lastUserText, passages);
+  if (passages || attached.length) return answerFromPassages(lastUserText, passages, attached);
   const quote = truncate(collapseWhitespace(lastUserText), quoteMaxChars);
   const opening = quote
     ? `I can't answer "${quote}" because no language model is configured on this Parley server yet.`
@@ -148,9 +149,22 @@ function passagesIn(prompt: LanguageModelV3Prompt): ReturnType<typeof parsePassa
   return undefined;
 }
 
-function lastUserMessageText(prompt: LanguageModelV3Prompt): string {
+/**
+ * The last user message's own text, and the text of the files it carries: chat gives each file as a
+ * text part after the message, headed with its name (attached-text.ts).
+ */
+function lastUserMessage(prompt: LanguageModelV3Prompt): { question: string; attached: AttachedText[] } {
   const lastUser = prompt.findLast((message) => message.role === 'user');
-  return lastUser ? messageText(lastUser) : '';
+  if (!lastUser || lastUser.role !== 'user') return { question: '', attached: [] };
+  const texts = lastUser.content.flatMap((part) => (part.type === 'text' ? [part.text] : []));
+  const attached: AttachedText[] = [];
+  const own: string[] = [];
+  for (const text of texts) {
+    const file = parseAttachedText(text);
+    if (file) attached.push(file);
+    else own.push(text);
+  }
+  return { question: own.join(' '), attached };
 }
 
 function messageText(message: LanguageModelV3Prompt[number]): string {

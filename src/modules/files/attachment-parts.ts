@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { formatAttachedText } from '../../ai/attached-text.js';
 import type { AttachmentPart } from '../../ai/model-call.js';
 import type { Database } from '../../platform/db/client.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
@@ -68,11 +69,14 @@ export function createAttachmentModelParts(deps: AttachmentPartsDeps) {
 export type AttachmentModelParts = ReturnType<typeof createAttachmentModelParts>;
 
 function attachmentText(file: FileRow): string {
-  const label = attachmentKindOf(file.mediaType) === 'audio' ? 'Transcript of the attached audio' : 'Attached file';
+  const named = {
+    filename: file.filename,
+    kind: attachmentKindOf(file.mediaType) === 'audio' ? 'audio' : 'document',
+  } as const;
   const text = file.extractedText ?? '';
-  if (text.length <= attachmentTextMaxChars) return `${label} "${file.filename}":\n${text}`;
-  return (
-    `${label} "${file.filename}" (only its first ${attachmentTextMaxChars.toLocaleString('en')} of ` +
-    `${text.length.toLocaleString('en')} characters are given; the rest was cut):\n${text.slice(0, attachmentTextMaxChars)}`
-  );
+  if (text.length <= attachmentTextMaxChars) return formatAttachedText(named, text);
+  const note =
+    `only its first ${attachmentTextMaxChars.toLocaleString('en')} of ` +
+    `${text.length.toLocaleString('en')} characters are given; the rest was cut`;
+  return formatAttachedText({ ...named, note }, text.slice(0, attachmentTextMaxChars));
 }
