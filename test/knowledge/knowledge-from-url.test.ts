@@ -94,7 +94,7 @@ describe('knowledge documents from a URL', () => {
     expect(await documentCount()).toBe(before);
   });
 
-  it('answers with a sentence for a missing page, an unsupported body, an oversized body and a non-HTTP URL', async () => {
+  it('answers with a sentence for a missing page, an unsupported body, an oversized body, a non-HTTP URL and an unreadable one', async () => {
     const missing = await addFromUrl(`${pages.url}/missing`);
     expect(missing.statusCode).toBe(422);
     expect(missing.json().detail).toContain('answered HTTP 404');
@@ -104,6 +104,10 @@ describe('knowledge documents from a URL', () => {
     expect(big.statusCode).toBe(413);
     const ftp = await addFromUrl('ftp://example.com/file.txt');
     expect(ftp.statusCode).toBe(400);
-    expect(ftp.json().detail).toContain('http:// or https://');
+    expect(ftp.json().detail).toBe('The request is invalid — url: must be an http:// or https:// URL');
+    // An http URL that cannot be read is called that, not the wrong scheme.
+    const badPort = await addFromUrl('http://example.com:99999/file.txt');
+    expect(badPort.statusCode).toBe(400);
+    expect(badPort.json().detail).toBe('The request is invalid — url: is not a valid URL');
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { documentOrigins, documentStatuses } from '../../platform/db/schema/index.js';
-import { pageOf } from '../../platform/http/common-schemas.js';
+import { httpUrl, pageOf } from '../../platform/http/common-schemas.js';
 import { pageCursor, pageLimit } from '../../platform/http/list-query.js';
 import type { DocumentRow } from './documents.repository.js';
 
@@ -57,8 +57,6 @@ export const listDocumentsQuery = z.strictObject({
 export type ListDocumentsQuery = z.infer<typeof listDocumentsQuery>;
 
 export const documentFromUrlBody = z.strictObject({
-  url: z
-    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-    .max(2048, 'must be at most 2048 characters'),
+  url: httpUrl,
 });
 export type DocumentFromUrlInput = z.infer<typeof documentFromUrlBody>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { mcpServerStatuses, mcpTransports } from '../../platform/db/schema/mcp.js';
+import { httpUrl } from '../../platform/http/common-schemas.js';
 import { environmentNamePattern } from './command-policy.js';
 import type { McpServerRow, StdioCommandRow } from './servers.repository.js';
 
@@ -41,7 +42,6 @@ const serverName = z
   .min(1, 'must not be empty')
   .max(100)
   .regex(/^[\w .-]+$/, 'use letters, digits, spaces, dots, dashes and underscores');
-const serverUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 /**
  * Headers the HTTP client sets itself from the request it sends (framing, routing, the connection): one
  * given here made every later sync fail with "invalid transfer-encoding header".
@@ -91,7 +91,7 @@ const environment = z
 export const createServerBody = z.strictObject({
   name: serverName,
   transport: z.enum(mcpTransports),
-  url: serverUrl.optional(),
+  url: httpUrl.optional(),
   /** Stored encrypted, sent only to this server, never returned (the view lists their names). */
   headers: headers.optional(),
   stdioCommandId: z.uuid().optional(),
@@ -106,7 +106,7 @@ export type CreateServerInput = z.infer<typeof createServerBody>;
 export const updateServerBody = z
   .strictObject({
     name: serverName.optional(),
-    url: serverUrl.optional(),
+    url: httpUrl.optional(),
     headers: headers.nullable().optional(),
     stdioCommandId: z.uuid().optional(),
     args: args.optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { providerKinds } from '../../platform/db/schema/agents.js';
-import { pageOf } from '../../platform/http/common-schemas.js';
+import { httpUrl, pageOf } from '../../platform/http/common-schemas.js';
 import type { ProviderRow } from './providers.repository.js';
 
 /** Used as the prefix of model references (`<name>:<model>`), so it follows their rule. */
@@ -12,7 +12,6 @@ const nameSchema = z
     'must start with a lowercase letter and use only lowercase letters, digits and dashes',
   );
 const kindSchema = z.enum(providerKinds);
-const baseUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 const apiKeySchema = z.string().trim().min(1).max(4096);
 const settingsSchema = z
   .record(
@@ -25,7 +24,7 @@ const modelsSchema = z.array(z.string().trim().min(1).max(200)).max(100);
 export const createProviderBody = z.strictObject({
   name: nameSchema,
   kind: kindSchema,
-  baseUrl: baseUrlSchema.optional(),
+  baseUrl: httpUrl.optional(),
   /** Stored encrypted; never returned. */
   apiKey: apiKeySchema.optional(),
   /** Kind-specific values, e.g. Azure's `resourceName` and `apiVersion`. */
@@ -39,7 +38,7 @@ export type CreateProviderInput = z.infer<typeof createProviderBody>;
 export const updateProviderBody = z.strictObject({
   name: nameSchema.optional(),
   kind: kindSchema.optional(),
-  baseUrl: baseUrlSchema.nullable().optional(),
+  baseUrl: httpUrl.nullable().optional(),
   apiKey: apiKeySchema.nullable().optional(),
   settings: settingsSchema.optional(),
   models: modelsSchema.optional(),

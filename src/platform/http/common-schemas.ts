@@ -4,6 +4,22 @@ import { decodeCursor, type PageRequest } from '../db/pagination.js';
 /** `:id` path parameters: anything but a UUID is a 400, before any query runs. */
 export const idParams = z.object({ id: z.uuid() });
 
+/**
+ * An absolute http:// or https:// URL. One that cannot be read at all (a port above 65535, a space in
+ * the host) is told apart from one of another scheme: "must be http(s)" would send the caller looking
+ * at the wrong part.
+ */
+export const httpUrl = z
+  .url({
+    protocol: /^https?$/,
+    error: (issue) => {
+      if (issue.input === undefined) return undefined;
+      const isUnreadable = typeof issue.input === 'string' && !URL.canParse(issue.input);
+      return isUnreadable ? 'is not a valid URL' : 'must be an http:// or https:// URL';
+    },
+  })
+  .max(2048, 'must be at most 2048 characters');
+
 const cursorSchema = z
   .string()
   .max(200)

@@ -182,15 +182,15 @@ describe('MCP server form', () => {
 
   it("shows the server's sentence next to the field it is about", async () => {
     const server = toolsServer(() =>
-      problem(400, 'validation_failed', 'url: must be an http(s) URL', [
-        { field: 'url', message: 'must be an http(s) URL' },
+      problem(400, 'validation_failed', 'url: must be an http:// or https:// URL', [
+        { field: 'url', message: 'must be an http:// or https:// URL' },
       ]),
     );
     await open(server, '/tools/new');
     fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'Docs' } });
     fireEvent.change(screen.getByLabelText('URL'), { target: { value: 'ftp://x.test' } });
     fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
-    expect((await screen.findByRole('alert')).textContent).toContain('must be an http(s) URL');
+    expect((await screen.findByRole('alert')).textContent).toContain('must be an http:// or https:// URL');
     expect(screen.getByLabelText('URL').getAttribute('aria-invalid')).toBe('true');
   });
 });
