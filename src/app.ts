@@ -79,6 +79,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.requestTimeoutMs / 4)),
     },
     frameworkErrors: answerFrameworkError,
+    // `/v1/agents/` is the list, as a caller who typed it meant, not a lookup of an agent whose id is "".
+    routerOptions: { ignoreTrailingSlash: true },
     clientErrorHandler: answerClientError,
   }).withTypeProvider<ZodTypeProvider>();
 

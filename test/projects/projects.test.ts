@@ -49,6 +49,15 @@ describe('projects', () => {
     expect((await call(alice, 'GET', `/v1/projects/${project.id}`)).statusCode).toBe(404);
   });
 
+  it('reads a path with a trailing slash as the same path: /v1/projects/ is the list', async () => {
+    const project = await createProject(otherAdmin, 'Listed with a slash');
+    const withSlash = await call(otherAdmin, 'GET', '/v1/projects/?limit=100');
+    expect(withSlash.statusCode, withSlash.body).toBe(200);
+    expect(withSlash.json().items.map((item: { id: string }) => item.id)).toContain(project.id);
+    expect((await call(otherAdmin, 'GET', `/v1/projects/${project.id}/`)).json().name).toBe('Listed with a slash');
+    expect((await t.app.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
+  });
+
   it("hides a member's projects from other members, and shows all of the tenant's to operators", async () => {
     const alices = await createProject(alice, 'Alice only');
     const bobs = await createProject(bob, 'Bob only');
