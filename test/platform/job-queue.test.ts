@@ -19,8 +19,8 @@ const logger = createLogger({
   }),
 });
 
-function newQueue(): JobQueue {
-  const queue = createJobQueue({ database, logger, pollIntervalSeconds: 0.5 });
+function newQueue(options: { leaseSeconds?: number } = {}): JobQueue {
+  const queue = createJobQueue({ database, logger, pollIntervalSeconds: 0.5, ...options });
   openQueues.push(queue);
   return queue;
 }
@@ -333,5 +333,52 @@ describe('job queue', () => {
     await expect(queue.send('test-order', {})).rejects.toThrow('before the job queue was started');
     await queue.start();
     expect(() => queue.register('test-order', async () => undefined)).toThrow('registered after start()');
+  });
+});
+
+describe.skipIf(testStorage !== 'postgres')('job leases, on PostgreSQL', () => {
+  it("sends a job whose node stopped renewing its lease to its retry, long before the job's expiry", async () => {
+    const sender = newQueue();
+    await sender.start();
+    const id = (await sender.send('test-abandoned', {}))!;
+    await sender.stop();
+    // What a node that died mid-job leaves: the job active (its expiry 15 minutes away, no retry delay
+    // so the test need not wait the default 10 s), and its lease last renewed a minute ago.
+    await database.executeSql(
+      `update pgboss.job set state = 'active', started_on = now(), retry_delay = 0, retry_backoff = false where id = $1`,
+      [id],
+    );
+    await database.executeSql(
+      `insert into job_leases (job_id, queue, renewed_at) values ($1, 'test-abandoned', now() - interval '1 minute')`,
+      [id],
+    );
+
+    const attempts: number[] = [];
+    const survivor = newQueue({ leaseSeconds: 2 });
+    survivor.register('test-abandoned', async (_data, job) => void attempts.push(job.retryCount), {
+      retryDelaySeconds: 0,
+    });
+    await survivor.start();
+
+    await waitFor(async () => (await jobState(id)) === 'completed');
+    expect(attempts).toEqual([1]);
+    expect(logLines.some((line) => line.includes('Jobs of a node that stopped go to their retry'))).toBe(true);
+    const { rows } = await database.executeSql('select job_id from job_leases where job_id = $1', [id]);
+    expect(rows).toEqual([]);
+  });
+
+  it('keeps renewing the lease of a job that runs longer than it, which then runs once', async () => {
+    const attempts: number[] = [];
+    const queue = newQueue({ leaseSeconds: 1 });
+    queue.register('test-long-lease', async (_data, job) => {
+      attempts.push(job.retryCount);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+    });
+    await queue.start();
+
+    const id = (await queue.send('test-long-lease', {}))!;
+
+    await waitFor(async () => (await jobState(id)) === 'completed');
+    expect(attempts).toEqual([0]);
   });
 });

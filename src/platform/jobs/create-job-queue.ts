@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import { runAsBackgroundWork } from '../db/background-work.js';
 import { newId } from '../ids.js';
 import type { JobHandler, JobQueue, JobQueueDeps, WorkOptions } from './job-queue.js';
+import { createJobLeases, defaultLeaseSeconds } from './job-leases.js';
 import { createPgBossDatabase } from './pg-boss-database.js';
 import { RunningJobs } from './running-jobs.js';
 
@@ -43,6 +44,21 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     logger.error({ err: error }, 'The job queue reported an error'),
   );
   boss.on('error', (error) => reportError(error.message, error));
+
+  // On PostgreSQL other nodes may die mid-job; embedded storage has one process, and its start-up
+  // catches what an ended process left (retryJobsOfEndedProcess).
+  const leases =
+    deps.database.kind === 'postgres'
+      ? createJobLeases({
+          executeSql: (text, values) => bossDatabase.executeSql(text, values),
+          logger,
+          leaseSeconds: deps.leaseSeconds ?? defaultLeaseSeconds,
+          retry: async (queue, jobId) => {
+            await boss.fail(queue, jobId, { reason: 'The node running this job stopped renewing its lease' });
+            notifyWorkers(queue);
+          },
+        })
+      : undefined;
 
   const registrations = new Map<string, Registration>();
   const workerIdsByQueue = new Map<string, string[]>();
@@ -113,23 +129,38 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   const runJob = async (name: string, registration: Registration, job: PgBoss.JobWithMetadata<object>) => {
     const expireInMs = Number(job.expireInSeconds) * 1000;
     await running.run(job.id, expireInMs, async (signal) => {
+      await leases?.hold(name, job.id);
       try {
-        // Its database calls let requests' statements go first on embedded storage's one session.
-        await runAsBackgroundWork(() =>
-          registration.handler(job.data, { id: job.id, retryCount: job.retryCount, signal }),
-        );
-        // A handler that returned because it was interrupted has not finished its work: run it again later.
-        signal.throwIfAborted();
-      } catch (error) {
-        // Name, id and attempt only: job data may hold secrets.
-        const willRetry = job.retryCount < job.retryLimit;
-        logger.warn(
-          { err: error, queue: name, jobId: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit },
-          willRetry ? 'Job failed; it will be retried' : 'Job failed for the last time',
-        );
-        throw error;
+        await runHandler(name, registration, job, signal);
+      } finally {
+        // A row that stays is removed by the next round of retryAbandoned, which leaves a finished job be.
+        await leases?.release(job.id).catch(() => undefined);
       }
     });
+  };
+
+  const runHandler = async (
+    name: string,
+    registration: Registration,
+    job: PgBoss.JobWithMetadata<object>,
+    signal: AbortSignal,
+  ) => {
+    try {
+      // Its database calls let requests' statements go first on embedded storage's one session.
+      await runAsBackgroundWork(() =>
+        registration.handler(job.data, { id: job.id, retryCount: job.retryCount, signal }),
+      );
+      // A handler that returned because it was interrupted has not finished its work: run it again later.
+      signal.throwIfAborted();
+    } catch (error) {
+      // Name, id and attempt only: job data may hold secrets.
+      const willRetry = job.retryCount < job.retryLimit;
+      logger.warn(
+        { err: error, queue: name, jobId: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit },
+        willRetry ? 'Job failed; it will be retried' : 'Job failed for the last time',
+      );
+      throw error;
+    }
   };
 
   return {
@@ -167,12 +198,14 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       for (const [name, registration] of registrations) await declareQueue(name, registration.options);
       if (deps.database.kind === 'embedded') await retryJobsOfEndedProcess();
       for (const [name, registration] of registrations) await startWorkers(name, registration);
+      if (registrations.size > 0) leases?.start();
       state = 'started';
     },
 
     async stop(options = {}) {
       if (state !== 'started') return;
       state = 'stopped';
+      leases?.stop();
       const graceMs = options.graceMs ?? defaultGraceMs;
       // pg-boss stops fetching at once, then waits for its running jobs at most this long before failing
       // them (they go back to retry). Ours are aborted first, after the grace.

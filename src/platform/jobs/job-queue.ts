@@ -35,4 +35,6 @@ export interface JobQueueDeps {
   readonly database: DatabaseHandle;
   readonly logger: Logger;
   readonly pollIntervalSeconds?: number;
+  /** On PostgreSQL: how long a running job's node may go without renewing its lease (job-leases.ts). */
+  readonly leaseSeconds?: number;
 }

@@ -4,3 +4,4 @@ export * from './agents.js';
 export * from './conversations.js';
 export * from './knowledge.js';
 export * from './mcp.js';
+export * from './jobs.js';
