@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,8 +77,8 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       expect(response.json<{ detail: string }>().detail).toMatch(/shell, launcher or package runner/);
     });
 
-    it.each(['npx', 'npm', 'pnpm', 'yarn', 'bunx', 'uvx', 'bash5'])(
-      'refuses the package runner or shell %s',
+    it.each(['npx', 'npm', 'pnpm', 'yarn', 'bunx', 'uvx', 'bash5', 'find', 'awk', 'git'])(
+      'refuses the package runner, shell or command runner %s',
       async (name) => {
         const response = await allow(executable(name));
         expect(response.statusCode).toBe(400);
@@ -96,6 +96,41 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       const response = await allow(process.execPath);
       expect(response.statusCode).toBe(400);
       expect(response.json<{ detail: string }>().detail).toMatch(/is an interpreter; set allowInterpreter/);
+    });
+
+    it.each(['node-20', 'nodejs22', 'tsx', 'ts-node', 'ruby3.1', 'java21'])(
+      'knows %s for an interpreter, as a distribution or a package names it',
+      async (name) => {
+        const response = await allow(executable(name));
+        expect(response.statusCode).toBe(400);
+        expect(response.json<{ detail: string }>().detail).toContain(`'${name}' is an interpreter`);
+      },
+    );
+
+    it('refuses to start a program whose allowed path now leads to an interpreter, and its code arguments', async () => {
+      // Allowed while it led to a program, as no interpreter; the file behind the path then changes.
+      const link = path.join(scratch, 'swapped-tool');
+      symlinkSync(executable('plain-tool'), link);
+      const allowed = await allow(link);
+      expect(allowed.statusCode, allowed.body).toBe(201);
+      expect(allowed.json<{ allowInterpreter: boolean }>().allowInterpreter).toBe(false);
+      const marker = path.join(scratch, 'swapped-ran');
+      const created = await stdioServer({
+        stdioCommandId: allowed.json<{ id: string }>().id,
+        args: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`],
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      unlinkSync(link);
+      symlinkSync(process.execPath, link);
+
+      const sync = await testApp.app.inject({
+        method: 'POST',
+        url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
+        headers: admin.headers,
+      });
+      expect(sync.statusCode).toBe(400);
+      expect(sync.json<{ detail: string }>().detail).toMatch(/is an interpreter; set allowInterpreter/);
+      expect(existsSync(marker)).toBe(false);
     });
 
     it.each([
@@ -147,14 +182,24 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       );
     });
 
-    it.each(['NODE_OPTIONS', 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'PYTHONPATH', 'BASH_ENV', 'PATH', 'node_options'])(
-      'refuses the environment variable %s',
-      async (name) => {
-        const response = await stdioServer({ args: [stdioServerScript], env: { [name]: '--require /tmp/evil.js' } });
-        expect(response.statusCode).toBe(400);
-        expect(response.json<{ detail: string }>().detail).toContain(`'${name}'`);
-      },
-    );
+    it.each([
+      'NODE_OPTIONS',
+      'LD_PRELOAD',
+      'DYLD_INSERT_LIBRARIES',
+      'PYTHONPATH',
+      'BASH_ENV',
+      'PATH',
+      'node_options',
+      // A configuration file that loads a shared object into node, or whose lines node's error repeats.
+      'OPENSSL_CONF',
+      'OPENSSL_MODULES',
+      'GIT_SSH_COMMAND',
+      'LUA_INIT',
+    ])('refuses the environment variable %s', async (name) => {
+      const response = await stdioServer({ args: [stdioServerScript], env: { [name]: '--require /tmp/evil.js' } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ detail: string }>().detail).toContain(`'${name}'`);
+    });
 
     it('refuses HTTP settings on a stdio server and stdio settings on an HTTP one', async () => {
       expect((await stdioServer({ args: [stdioServerScript], headers: { 'X-A': 'b' } })).statusCode).toBe(400);

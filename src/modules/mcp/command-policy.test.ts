@@ -11,6 +11,14 @@ describe('commandKindOf', () => {
     ['/usr/bin/node', 'interpreter'],
     ['/usr/bin/python3.12', 'interpreter'],
     ['/usr/local/bin/deno', 'interpreter'],
+    ['/usr/bin/node-20', 'interpreter'],
+    ['/usr/bin/python3.12-dbg', 'interpreter'],
+    ['/usr/bin/python3.7m', 'interpreter'],
+    ['/usr/local/bin/node-red', 'program'],
+    ['/opt/app/node_modules/.bin/tsx', 'interpreter'],
+    ['/usr/bin/ruby3.1', 'interpreter'],
+    ['/usr/bin/find', 'forbidden'],
+    ['/usr/local/bin/mcp-server-node', 'program'],
     ['/usr/local/bin/github-mcp-server', 'program'],
   ] as const)('classes %s as %s', (file, kind) => {
     expect(commandKindOf(file)).toBe(kind);
@@ -22,7 +30,9 @@ describe('the environment of a stdio server', () => {
     expect(findDeniedEnvironmentName(['API_TOKEN', 'NODE_OPTIONS'])).toBe('NODE_OPTIONS');
     expect(findDeniedEnvironmentName(['ld_preload'])).toBe('ld_preload');
     expect(findDeniedEnvironmentName(['PYTHONSTARTUP'])).toBe('PYTHONSTARTUP');
-    expect(findDeniedEnvironmentName(['API_TOKEN', 'REGION'])).toBeUndefined();
+    expect(findDeniedEnvironmentName(['openssl_conf'])).toBe('openssl_conf');
+    expect(findDeniedEnvironmentName(['SSL_CERT_FILE'])).toBe('SSL_CERT_FILE');
+    expect(findDeniedEnvironmentName(['API_TOKEN', 'REGION', 'GITHUB_PERSONAL_ACCESS_TOKEN'])).toBeUndefined();
   });
 
   it('sets PATH, HOME and the identity variables itself, over anything given', () => {

@@ -18,14 +18,27 @@ const neverAllowed = new Set([
   'sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'ash', 'busybox', 'toybox',
   'env', 'sudo', 'su', 'doas', 'xargs', 'nohup', 'nice', 'timeout', 'setsid', 'stdbuf', 'script', 'watch',
   'npx', 'npm', 'pnpm', 'pnpx', 'yarn', 'bunx', 'uvx', 'pipx', 'corepack', 'cmd', 'cmd.exe', 'powershell', 'pwsh',
+  // Programs that run a command or code named in their arguments (`find -exec`, `awk 'BEGIN{system()}'`,
+  // `git -c core.sshCommand=…`, `tar --to-command`, `ssh -o ProxyCommand=…`), or run another program.
+  'find', 'awk', 'gawk', 'mawk', 'nawk', 'sed', 'git', 'ssh', 'tar', 'rsync', 'make', 'expect', 'parallel',
+  'vi', 'vim', 'nvim', 'emacs', 'less', 'more', 'man', 'gdb', 'strace', 'ltrace', 'valgrind', 'time', 'chroot',
+  'unshare', 'nsenter', 'flock', 'taskset', 'ionice', 'chrt', 'prlimit', 'systemd-run', 'runuser', 'pkexec',
+  'screen', 'tmux', 'xvfb-run', 'unbuffer', 'sg', 'newgrp',
 ]); // prettier-ignore
 
-const interpreterPatterns: readonly RegExp[] = [
-  /^node(js)?$/,
-  /^python[\d.]*$/,
-  /^pypy[\d.]*$/,
-  /^(deno|bun|uv|ruby|perl[\d.]*|php[\d.]*|lua[\d.]*|java|osascript|tclsh[\d.]*|wish[\d.]*|Rscript)$/,
-];
+/**
+ * Interpreters and the launchers that run code through one (`tsx -e`, `ts-node -e`), with any version
+ * suffix a distribution gives them (`node-20`, `nodejs22`, `python3.12`, `python3.7m`, `python3.12-dbg`,
+ * `ruby3.1`, `java21`).
+ */
+const interpreterNames = [
+  'node', 'nodejs', 'python', 'pypy', 'deno', 'bun', 'uv', 'ruby', 'irb', 'perl', 'php', 'php-cgi', 'lua', 'luajit',
+  'java', 'jshell', 'groovy', 'scala', 'kotlin', 'julia', 'Rscript', 'R', 'tclsh', 'wish', 'osascript', 'dotnet',
+  'tsx', 'ts-node', 'ts-node-esm', 'esno', 'vite-node', 'babel-node', 'coffee',
+]; // prettier-ignore
+const interpreterPattern = new RegExp(
+  `^(${interpreterNames.map((name) => name.replace(/[.-]/g, '\\$&')).join('|')})([-_.]?\\d[\\d.]*(m|dm|-dbg)?)?$`,
+);
 
 /** Interpreter options that run code from the command line, named in refusals so the sentence is precise. */
 const codeRunningOptions = [
@@ -39,7 +52,18 @@ export function commandKindOf(executablePath: string): CommandKind | 'forbidden'
   const name = path.basename(executablePath);
   // `bash5`, `zsh-5.9`, `npm-10`: a version suffix does not make a shell safe.
   if (neverAllowed.has(name) || neverAllowed.has(name.replace(/[\d.-]+$/, ''))) return 'forbidden';
-  return interpreterPatterns.some((pattern) => pattern.test(name)) ? 'interpreter' : 'program';
+  return interpreterPattern.test(name) ? 'interpreter' : 'program';
+}
+
+/**
+ * The stricter of the path's own kind and that of the file it resolves to: a symlink named `my-tool`
+ * that now points at node is node, whatever its name said when it was allowed.
+ */
+async function resolvedKindOf(executablePath: string): Promise<CommandKind | 'forbidden'> {
+  const resolved = await realpath(executablePath).catch(() => executablePath);
+  const kinds = [commandKindOf(executablePath), commandKindOf(resolved)];
+  if (kinds.includes('forbidden')) return 'forbidden';
+  return kinds.includes('interpreter') ? 'interpreter' : 'program';
 }
 
 /** Checks a platform admin's entry: absolute, real, executable, not a shell or runner, interpreters only when allowed. */
@@ -87,7 +111,7 @@ export async function requireSafeArguments(
   args: readonly string[],
   places: { readonly dataDir: string; readonly scriptDirs: readonly string[] },
 ): Promise<void> {
-  if (commandKindOf(executablePath) !== 'interpreter') return;
+  if ((await resolvedKindOf(executablePath)) !== 'interpreter') return;
   const interpreter = path.basename(executablePath);
   const [script] = args;
   if (script === undefined) throw invalidArgs(`${interpreter} needs a script file as its first argument`);
@@ -124,16 +148,33 @@ async function isInside(resolvedFile: string, directory: string): Promise<boolea
 const invalidArgs = (message: string): AppError =>
   new AppError('validation_failed', `The arguments are refused: ${message}`, { fields: [{ field: 'args', message }] });
 
-/** Variables that change how a program or its loader starts, or override what we set ourselves. */
+/**
+ * Variables that change how a program, its loader or a library it loads starts (a configuration file,
+ * a plugin or module directory, code to run first, a command to run), or override what we set ourselves.
+ * OpenSSL's were missing until an audit: `OPENSSL_CONF` names a file that loads a shared object into
+ * node at start-up, and node's report of a file it could not read as one put that file's lines into
+ * the error a tenant admin sees.
+ */
 const deniedEnvironmentPatterns: readonly RegExp[] = [
   /^NODE_/, /^NPM_CONFIG_/i, /^LD_/, /^DYLD_/, /^PYTHON/, /^PERL5/, /^PERLLIB$/, /^PERL_/, /^RUBY(OPT|LIB)$/,
   /^GEM_/, /^BUNDLE_/, /^BASH_ENV$/, /^ENV$/, /^BASH_FUNC_/, /^SHELLOPTS$/, /^PS4$/, /^IFS$/, /^PROMPT_COMMAND$/,
   /^JAVA_TOOL_OPTIONS$/, /^_JAVA_OPTIONS$/, /^JDK_JAVA_OPTIONS$/, /^CLASSPATH$/, /^GCONV_PATH$/, /^GLIBC_TUNABLES$/,
   /^MALLOC_/, /^LOCPATH$/, /^NLSPATH$/, /^HOSTALIASES$/, /^RESOLV_/, /^TMPDIR$/, /^DENO_/, /^BUN_/, /^UV_/,
+  /^OPENSSL_/, /^SSL_/, /^SSLKEYLOGFILE$/, /^GNUTLS_/, /^NSS_/, /^KRB5/, /^SASL_/, /^GIT_/, /^XDG_/, /^ELECTRON_/,
+  /^GTK_/, /^QT_/, /^GIO_/, /^GST_/, /^LUA_/, /^PHP/, /^TCL/, /^R_/, /^JULIA_/, /^DOTNET_/, /^CORECLR_/,
+  /^COMPLUS_/, /^LOCALDOMAIN$/, /^RES_OPTIONS$/, /ASKPASS$/, /^EDITOR$/, /^VISUAL$/, /^PAGER$/, /^BROWSER$/,
   /^PATH$/, /^HOME$/, /^LANG$/, /^LC_ALL$/, /^SHELL$/, /^USER$/, /^LOGNAME$/, /^TERM$/,
 ]; // prettier-ignore
 
 export const environmentNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** Refuses an environment that sets a denied variable, naming it (on create, on update and on every spawn). */
+export function requireAllowedEnvironment(names: Iterable<string>): void {
+  const denied = findDeniedEnvironmentName(names);
+  if (!denied) return;
+  const message = `may not set '${denied}': it changes how programs or their libraries load, or overrides what Parley sets`;
+  throw new AppError('validation_failed', `env ${message}`, { fields: [{ field: 'env', message }] });
+}
 
 /** The first refused variable name, or undefined. Names are compared case-insensitively. */
 export function findDeniedEnvironmentName(names: Iterable<string>): string | undefined {

@@ -5,7 +5,12 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpTransport } from '../../platform/db/schema/mcp.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
-import { buildChildEnvironment, requireAllowableExecutable, requireSafeArguments } from './command-policy.js';
+import {
+  buildChildEnvironment,
+  requireAllowableExecutable,
+  requireAllowedEnvironment,
+  requireSafeArguments,
+} from './command-policy.js';
 import type { StderrTail } from './stderr-tail.js';
 
 /** Everything needed to reach one server, secrets decrypted: lives in memory only, never logged. */
@@ -20,6 +25,7 @@ export interface McpConnectionTarget {
   readonly stdio?:
     | {
         readonly executablePath: string;
+        readonly allowInterpreter: boolean;
         readonly args: readonly string[];
         readonly env: Readonly<Record<string, string>>;
         /** The server's own working and home directory (created on connect). */
@@ -58,9 +64,11 @@ export async function createTransport(
     case 'stdio': {
       const stdio = target.stdio;
       if (!stdio) throw new Error(`MCP server '${target.name}' has no command`);
-      // Checked again on every spawn: the file behind an allowed path may have been replaced since.
-      await requireAllowableExecutable(stdio.executablePath, true);
+      // Checked again on every spawn: the file behind an allowed path may have been replaced since, and the
+      // rules may have grown since the server was stored.
+      await requireAllowableExecutable(stdio.executablePath, stdio.allowInterpreter);
       await requireSafeArguments(stdio.executablePath, stdio.args, stdio);
+      requireAllowedEnvironment(Object.keys(stdio.env));
       await mkdir(stdio.workingDir, { recursive: true, mode: 0o700 });
       const transport = new StdioClientTransport({
         command: stdio.executablePath,

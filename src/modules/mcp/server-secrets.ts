@@ -56,6 +56,7 @@ export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: str
         ...base,
         stdio: {
           executablePath: command.executablePath,
+          allowInterpreter: command.allowInterpreter,
           args: server.args,
           env: open(server, server.encryptedEnv),
           workingDir: path.join(dataDir, 'mcp', server.id),

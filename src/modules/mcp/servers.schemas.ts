@@ -20,6 +20,7 @@ export const stdioCommandSchema = z.object({
   name: z.string(),
   executablePath: z.string(),
   description: z.string(),
+  allowInterpreter: z.boolean(),
   createdAt: z.iso.datetime(),
 });
 export type StdioCommandView = z.infer<typeof stdioCommandSchema>;
@@ -29,6 +30,7 @@ export const presentStdioCommand = (row: StdioCommandRow): StdioCommandView => (
   name: row.name,
   executablePath: row.executablePath,
   description: row.description,
+  allowInterpreter: row.allowInterpreter,
   createdAt: row.createdAt.toISOString(),
 });
 

@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../../platform/db/errors.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
-import { findDeniedEnvironmentName, requireAllowableExecutable, requireSafeArguments } from './command-policy.js';
+import { requireAllowableExecutable, requireAllowedEnvironment, requireSafeArguments } from './command-policy.js';
 import type { ConnectionPool } from './connection-pool.js';
 import type { ServerSecrets } from './server-secrets.js';
 import type { McpServerChanges, McpServerRow, ServersRepository, StdioCommandRow } from './servers.repository.js';
@@ -74,10 +74,7 @@ export function createServersService(deps: ServersServiceDeps) {
       if (!configuration.stdioCommandId) throw field('stdioCommandId', 'is required for a stdio server');
       if (configuration.url) throw field('url', 'is for HTTP servers; a stdio server runs a command');
       if (configuration.hasHeaders) throw field('headers', 'are for HTTP servers; a stdio server takes env');
-      const denied = findDeniedEnvironmentName(Object.keys(configuration.env ?? {}));
-      if (denied) {
-        throw field('env', `may not set '${denied}': it changes how programs load or overrides what Parley sets`);
-      }
+      requireAllowedEnvironment(Object.keys(configuration.env ?? {}));
       const command = await findCommand(configuration.stdioCommandId);
       await requireSafeArguments(command.executablePath, configuration.args, { dataDir, scriptDirs });
       return;
@@ -116,6 +113,7 @@ export function createServersService(deps: ServersServiceDeps) {
           name: input.name,
           executablePath: input.executablePath,
           description: input.description,
+          allowInterpreter: input.allowInterpreter,
           createdBy: actor.userId,
           createdAt: now,
           updatedAt: now,

@@ -27,6 +27,11 @@ export const mcpStdioCommands = pgTable(
     name: text('name').notNull(),
     executablePath: text('executable_path').notNull(),
     description: text('description').notNull().default(''),
+    /**
+     * Whether the platform admin allowed an interpreter here. Kept, not only checked on create, because
+     * the file behind the path is checked again on every spawn: a program swapped for node is refused.
+     */
+    allowInterpreter: boolean('allow_interpreter').notNull().default(false),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
