@@ -161,6 +161,9 @@ describe('MCP servers over stdio', () => {
     const died = await execute(testApp.app, admin, tool('die'));
     expect(died.statusCode).toBe(503);
     expect(died.json<{ detail: string }>().detail).toMatch(/^MCP server 'local tools' dropped the connection/);
+    // What it wrote is the server's own administrator's to read, and stays out of our logs.
+    expect(died.json<{ detail: string }>().detail).toContain('fatal: the upstream refused token');
+    expect(logLines.join('')).not.toContain('the upstream refused token');
     const server = await testApp.app.inject({
       method: 'GET',
       url: `/v1/mcp/servers/${serverId}`,

@@ -121,8 +121,15 @@ export function registerErrorHandler(app: FastifyInstance): void {
   z.config({ customError: (issue) => (issue.input === undefined ? 'is required' : undefined) });
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error, routeBodyType(request));
-    if (appError.status >= 500) {
+    if (appError.code === 'internal') {
       request.log.error({ err: isResponseSerializationError(error) ? error.cause : error }, 'request failed');
+    } else if (appError.status >= 500) {
+      // Something we depend on failed (a model provider, an MCP server, the database starting), and the
+      // answer already says so. Not its sentence: an MCP server's own output, secrets and all, is in it.
+      request.log.warn(
+        { code: appError.code, cause: causeOf(appError) },
+        'request failed: a service it relies on did not answer',
+      );
     }
     return sendProblem(reply, appError);
   });
@@ -143,4 +150,12 @@ export function registerNotFoundHandler(
     if (isPageNavigation && options.pageFallback) return options.pageFallback(reply);
     return sendProblem(reply, new AppError('not_found', `No route matches ${request.method} ${path}`));
   });
+}
+
+/** The message of what caused an error, one bounded line; undefined when nothing did. */
+function causeOf(error: AppError): string | undefined {
+  const cause = error.cause;
+  if (cause === undefined) return undefined;
+  const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : JSON.stringify(cause);
+  return message.replace(/\s+/g, ' ').slice(0, 300);
 }
