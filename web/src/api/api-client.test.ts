@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createAppServices } from '../app-context';
+import { createSessionStore } from './session-store';
 
 const session = (token: string) => ({
   accessToken: token,
@@ -64,5 +65,74 @@ describe('API client token handling', () => {
     expect(JSON.stringify(localStorage)).not.toContain('token');
     expect(JSON.stringify(sessionStorage)).not.toContain('token');
     expect(document.cookie).toBe('');
+  });
+});
+
+/**
+ * The server's refresh cookie as one browser holds it for all its tabs: each refresh rotates it and
+ * refuses the one before, the way /v1/auth/refresh does.
+ */
+function rotatingRefreshServer() {
+  let current = 1;
+  let cookieJar = 1;
+  const answers: number[] = [];
+  const fetchImpl = (async () => {
+    const sent = cookieJar;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (sent !== current) {
+      answers.push(401);
+      return Response.json(
+        { code: 'unauthenticated', detail: 'This refresh token was already used; sign in again' },
+        { status: 401 },
+      );
+    }
+    current += 1;
+    cookieJar = current;
+    answers.push(200);
+    return Response.json(session(`token-${current}`));
+  }) as typeof fetch;
+  return { fetchImpl, answers };
+}
+
+/** Web Locks as a browser grants them: one holder per name, the others queued in order. */
+function stubWebLocks() {
+  const tails = new Map<string, Promise<unknown>>();
+  const requested: string[] = [];
+  const request = (name: string, callback: () => Promise<unknown>) => {
+    requested.push(name);
+    const granted = (tails.get(name) ?? Promise.resolve()).then(callback);
+    tails.set(
+      name,
+      granted.catch(() => undefined),
+    );
+    return granted;
+  };
+  Object.defineProperty(navigator, 'locks', { value: { request }, configurable: true });
+  return { requested };
+}
+
+describe('refresh across tabs', () => {
+  afterEach(() => {
+    Reflect.deleteProperty(navigator, 'locks');
+  });
+
+  it('lets two tabs opened together refresh one after the other, both staying signed in', async () => {
+    const locks = stubWebLocks();
+    const server = rotatingRefreshServer();
+    const firstTab = createSessionStore(server.fetchImpl);
+    const secondTab = createSessionStore(server.fetchImpl);
+
+    const [first, second] = await Promise.all([firstTab.refresh(), secondTab.refresh()]);
+
+    expect(server.answers).toEqual([200, 200]);
+    expect(first?.accessToken).toBe('token-2');
+    expect(second?.accessToken).toBe('token-3');
+    expect(locks.requested).toEqual(['parley-session-refresh', 'parley-session-refresh']);
+  });
+
+  it('still refreshes where the browser has no Web Locks', async () => {
+    expect('locks' in navigator).toBe(false);
+    const server = rotatingRefreshServer();
+    await expect(createSessionStore(server.fetchImpl).refresh()).resolves.toMatchObject({ accessToken: 'token-2' });
   });
 });

@@ -16,10 +16,25 @@ export interface Session {
 
 type Listener = (session: Session | null) => void;
 
+/** The Web Locks name every tab of the console takes to refresh. */
+const refreshLockName = 'parley-session-refresh';
+
+/**
+ * Runs `task` while holding a lock shared by all tabs of this origin. The server rotates the refresh
+ * cookie on every refresh and refuses the old one, so two tabs opened together would each send the same
+ * cookie and one would be signed out; under the lock the second tab refreshes after the first, with the
+ * rotated cookie the browser now holds. Where Web Locks are missing (plain-http origins, older
+ * browsers, jsdom) the task runs at once, as before.
+ */
+function withRefreshLock(task: () => Promise<Session>): Promise<Session> {
+  if (typeof navigator === 'undefined' || !('locks' in navigator)) return task();
+  return navigator.locks.request(refreshLockName, task);
+}
+
 /**
  * The access token lives only in memory; the refresh token is an HttpOnly cookie the page cannot
  * read (the server sets it when asked with `X-Parley-Session: cookie`). Refreshes are single-flight,
- * so a burst of 401s triggers one refresh, not one per request.
+ * so a burst of 401s triggers one refresh, not one per request, and one tab at a time across tabs.
  */
 export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(...args)) {
   let current: Session | null = null;
@@ -55,7 +70,7 @@ export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(
       requestSession('/v1/auth/register', input),
     /** Uses the cookie to get a new access token; resolves null (signed out) when that fails. */
     refresh(): Promise<Session | null> {
-      inFlightRefresh ??= requestSession('/v1/auth/refresh', {})
+      inFlightRefresh ??= withRefreshLock(() => requestSession('/v1/auth/refresh', {}))
         .catch(() => {
           set(null);
           return null;
