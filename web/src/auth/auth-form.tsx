@@ -75,7 +75,16 @@ export function AuthForm(props: { kind: keyof typeof copy; onDone: () => void; o
           {isBusy ? 'Please wait…' : text.submit}
         </button>
         {props.onSwitch && (
-          <button type="button" className="link" onClick={props.onSwitch}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              // The other form keeps this one's state (same component, same place): a sign-up refusal
+              // would otherwise show on sign-in.
+              setError(null);
+              props.onSwitch?.();
+            }}
+          >
             {isSignIn ? 'No account? Create one' : 'Have an account? Sign in'}
           </button>
         )}

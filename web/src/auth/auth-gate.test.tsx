@@ -1,0 +1,50 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAppServices, ServicesProvider } from '../app-context';
+import { problem } from '../ui/test-harness';
+import { AuthGate } from './auth-gate';
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+/** A signed-out browser on a server with open sign-up, where `taken@example.test` already has an account. */
+function renderSignedOut() {
+  const fetchImpl = vi.fn(async (input: string) => {
+    const path = input;
+    if (path === '/v1/auth/status') return Response.json({ hasUsers: true, signupMode: 'open', canRegister: true });
+    if (path === '/v1/auth/register') {
+      return problem(409, 'conflict', 'An account with this email already exists');
+    }
+    return problem(401, 'unauthenticated', 'Sign in');
+  });
+  // The status query uses the global fetch; the session store gets it passed.
+  vi.stubGlobal('fetch', fetchImpl);
+  render(
+    <ServicesProvider services={createAppServices(fetchImpl as typeof fetch)}>
+      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+        <AuthGate>
+          <p>Signed in</p>
+        </AuthGate>
+      </QueryClientProvider>
+    </ServicesProvider>,
+  );
+}
+
+describe('sign-in and sign-up', () => {
+  it('leaves a sign-up refusal behind when switching to sign-in', async () => {
+    renderSignedOut();
+    fireEvent.click(await screen.findByRole('button', { name: 'No account? Create one' }));
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'taken@example.test' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'long enough' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('already exists');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Have an account? Sign in' }));
+    expect(screen.getByRole('heading', { name: 'Sign in to Parley' })).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.queryByText(/already exists/)).toBeNull();
+  });
+});
