@@ -169,6 +169,30 @@ describe("a server's tools", () => {
     expect(shown.textContent).toContain('on fire');
   });
 
+  it("clears the last run's server error and field hint when the next run's arguments are not JSON", async () => {
+    const api = calculator({
+      'POST /v1/mcp/tools/t1/execute': () =>
+        problem(400, 'validation_failed', 'The arguments do not match the tool', [
+          { field: 'arguments.a', message: 'is required' },
+        ]),
+    });
+    await open(api);
+    const item = await toolItem('add');
+    fireEvent.click(within(item).getByRole('button', { name: 'Try it add' }));
+    const argumentsField = within(item).getByLabelText('Arguments (JSON)');
+    fireEvent.change(argumentsField, { target: { value: '{"wrong":1}' } });
+    fireEvent.click(within(item).getByRole('button', { name: 'Run' }));
+    expect((await within(item).findByRole('alert')).textContent).toContain('do not match the tool');
+    expect(within(item).getByText('is required')).toBeTruthy();
+
+    fireEvent.change(argumentsField, { target: { value: '{not json' } });
+    fireEvent.click(within(item).getByRole('button', { name: 'Run' }));
+    const alerts = await within(item).findAllByRole('alert');
+    expect(alerts.map((alert) => alert.textContent)).toEqual([expect.stringContaining('not valid JSON')]);
+    expect(within(item).queryByText('is required')).toBeNull();
+    expect(argumentsField.getAttribute('aria-invalid')).toBe('true');
+  });
+
   it('offers no Run for a disabled tool', async () => {
     await open(calculator());
     const item = await toolItem('echo');

@@ -57,6 +57,8 @@ export function TryTool({ tool }: { tool: McpTool }) {
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    // Each run shows its own outcome only: the last run's error, field hint and result go.
+    run.reset();
     const parsed = parseArguments(text);
     if ('problem' in parsed) {
       setProblem(parsed.problem);
