@@ -1,6 +1,6 @@
-import { useMutation } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { ConfirmDialog } from './confirm-dialog';
+import { useExclusiveMutation } from './use-exclusive-mutation';
 
 /**
  * A page's Delete button: it asks first (the consequence in `children`), shows the server's sentence if
@@ -14,7 +14,7 @@ export function DeleteWithConfirm(props: {
   onDeleted: () => Promise<void>;
 }) {
   const [isConfirming, setIsConfirming] = useState(false);
-  const remove = useMutation({ mutationFn: props.onDelete, onSuccess: props.onDeleted });
+  const remove = useExclusiveMutation({ mutationFn: props.onDelete, onSuccess: props.onDeleted });
   return (
     <>
       <button

@@ -1,6 +1,6 @@
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeApi, pageOf, problem, renderArea } from '../../ui/test-harness';
+import { clickTwice, fakeApi, pageOf, problem, renderArea } from '../../ui/test-harness';
 import { administrationArea } from './admin-area';
 import type { TenantUser } from './admin-api';
 
@@ -55,5 +55,22 @@ describe('administration area', () => {
     await waitFor(() =>
       expect(screen.getByLabelText<HTMLSelectElement>('Role of me@example.test').value).toBe('tenant_admin'),
     );
+  });
+
+  it('adds one user on a double-click of Add user', async () => {
+    const added: TenantUser = { ...self, id: 'u-2', email: 'new@example.test', displayName: null, role: 'member' };
+    const server = fakeApi({
+      'GET /v1/users': () => pageOf([self]),
+      'POST /v1/users': () => Response.json(added, { status: 201 }),
+    });
+    await open(server, '/admin/users');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add user' }));
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'new@example.test' } });
+    fireEvent.change(screen.getByLabelText('Initial password'), { target: { value: 'correct horse' } });
+    const form = screen.getByRole('form', { name: 'Add a user' });
+    clickTwice(within(form).getByRole('button', { name: 'Add user' }));
+
+    expect((await screen.findByRole('status')).textContent).toContain('new@example.test was added');
+    expect(server.callsTo('POST', '/v1/users')).toHaveLength(1);
   });
 });

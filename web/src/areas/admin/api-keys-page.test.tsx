@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeApi, pageOf, renderArea } from '../../ui/test-harness';
+import { clickTwice, fakeApi, pageOf, renderArea } from '../../ui/test-harness';
 import { administrationArea } from './admin-area';
 import type { ApiKey } from './admin-api';
 
@@ -87,5 +87,22 @@ describe('API keys', () => {
     fireEvent.keyDown(dialog, { key: 'Escape' });
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(document.body.innerHTML).not.toContain(secret);
+  });
+
+  it('creates one key on a double-click of Create key', async () => {
+    const server = fakeApi({
+      'GET /v1/api-keys': () => pageOf([]),
+      'POST /v1/api-keys': () => Response.json({ ...listed, key: secret }, { status: 201 }),
+    });
+    await renderArea(administrationArea.element, {
+      fetchImpl: server.fetchImpl,
+      areaPath: '/admin',
+      path: '/admin/api-keys',
+    });
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'CI bot' } });
+    clickTwice(screen.getByRole('button', { name: 'Create key' }));
+
+    await screen.findByRole('dialog', { name: 'API key CI bot created' });
+    expect(server.callsTo('POST', '/v1/api-keys')).toHaveLength(1);
   });
 });

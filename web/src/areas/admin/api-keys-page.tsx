@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useServices, useSignedInSession } from '../../app-context';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
@@ -9,6 +9,7 @@ import { formatDateTime } from '../../ui/format';
 import { grantableRoles, roleLabels, type Role } from '../../ui/roles';
 import { adminKeys, type ApiKey, type CreatedApiKey } from './admin-api';
 import { ApiKeyReveal } from './api-key-reveal';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** API keys of the tenant: create (shown once), list without secrets, delete. */
 export function ApiKeysPage() {
@@ -21,7 +22,7 @@ export function ApiKeysPage() {
   const [revealed, setRevealed] = useState<{ name: string; key: string } | null>(null);
   const [toDelete, setToDelete] = useState<ApiKey | null>(null);
 
-  const create = useMutation({
+  const create = useExclusiveMutation({
     // The result holds the key: once reset, the mutation cache drops it at once rather than in minutes.
     gcTime: 0,
     mutationFn: () => api.post<CreatedApiKey>('/v1/api-keys', { name: name.trim(), role }),
@@ -33,7 +34,7 @@ export function ApiKeysPage() {
     },
   });
 
-  const remove = useMutation({
+  const remove = useExclusiveMutation({
     mutationFn: (key: ApiKey) => api.delete(`/v1/api-keys/${key.id}`),
     onSuccess: async () => {
       setToDelete(null);

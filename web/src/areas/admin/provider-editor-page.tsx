@@ -1,9 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { adminKeys, type Provider } from './admin-api';
 import { ProviderForm, type ProviderInput } from './provider-form';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 export const providersPath = '/admin/providers';
 
@@ -13,7 +14,7 @@ function ProviderEditor(props: { provider?: Provider }) {
   const navigate = useNavigate();
   const { provider } = props;
 
-  const save = useMutation({
+  const save = useExclusiveMutation({
     mutationFn: (input: ProviderInput) =>
       provider
         ? api.patch<Provider>(`/v1/providers/${provider.id}`, input)

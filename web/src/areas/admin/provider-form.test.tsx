@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeApi, pageOf, renderArea } from '../../ui/test-harness';
+import { clickTwice, fakeApi, pageOf, renderArea } from '../../ui/test-harness';
 import { administrationArea } from './admin-area';
 import type { Provider } from './admin-api';
 
@@ -125,5 +125,16 @@ describe('provider form', () => {
       settings: {},
       models: ['rerank-v3.5'],
     });
+  });
+
+  it('adds one provider on a double-click of Add provider', async () => {
+    const server = providersServer();
+    await openEditor(server, '/admin/providers/new');
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'acme-openai' } });
+    fireEvent.change(screen.getByLabelText('Models'), { target: { value: 'gpt-4o' } });
+    clickTwice(screen.getByRole('button', { name: 'Add provider' }));
+
+    expect(await screen.findByRole('heading', { name: 'Providers' })).toBeTruthy();
+    expect(server.callsTo('POST', '/v1/providers')).toHaveLength(1);
   });
 });

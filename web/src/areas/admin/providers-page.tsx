@@ -1,5 +1,5 @@
 import { RowActions } from '../../ui/row-actions';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useServices } from '../../app-context';
@@ -7,6 +7,7 @@ import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { CursorListView, useCursorList } from '../../ui/cursor-list';
 import { adminKeys, type Provider } from './admin-api';
 import { providerKindLabel } from './provider-form';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** The tenant's own model providers; the server's providers (from its environment) are not listed here. */
 export function ProvidersPage() {
@@ -15,7 +16,7 @@ export function ProvidersPage() {
   const list = useCursorList<Provider>(adminKeys.providerList, '/v1/providers', 50);
   const [toDelete, setToDelete] = useState<Provider | null>(null);
 
-  const remove = useMutation({
+  const remove = useExclusiveMutation({
     mutationFn: (provider: Provider) => api.delete(`/v1/providers/${provider.id}`),
     onSuccess: async () => {
       setToDelete(null);

@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useServices } from '../../app-context';
 import { CursorListView, useCursorList } from '../../ui/cursor-list';
@@ -6,6 +6,7 @@ import { ErrorNotice } from '../../ui/error-notice';
 import { Field, TextField } from '../../ui/field';
 import { formatDateTime } from '../../ui/format';
 import { adminKeys, type CreatedTenant, type Tenant } from './admin-api';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** Every tenant of the server (platform administrators only), and a new one with its first admin. */
 export function TenantsPage() {
@@ -18,7 +19,7 @@ export function TenantsPage() {
   const [adminPassword, setAdminPassword] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
 
-  const create = useMutation({
+  const create = useExclusiveMutation({
     mutationFn: () => {
       const withAdmin = adminEmail.trim() !== '' || adminPassword !== '';
       return api.post<CreatedTenant>('/v1/tenants', {

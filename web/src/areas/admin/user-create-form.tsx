@@ -1,10 +1,11 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field, TextField } from '../../ui/field';
 import { grantableRoles, roleLabels, type Role } from '../../ui/roles';
 import { adminKeys, type TenantUser } from './admin-api';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** Adds a user to the tenant with an initial password the administrator hands over. */
 export function UserCreateForm(props: { onDone: (user: TenantUser) => void; onCancel: () => void }) {
@@ -16,7 +17,7 @@ export function UserCreateForm(props: { onDone: (user: TenantUser) => void; onCa
   const [role, setRole] = useState<Role>('member');
   const [password, setPassword] = useState('');
 
-  const create = useMutation({
+  const create = useExclusiveMutation({
     mutationFn: () =>
       api.post<TenantUser>('/v1/users', {
         email: email.trim(),

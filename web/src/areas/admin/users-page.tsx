@@ -9,6 +9,7 @@ import { formatDateTime } from '../../ui/format';
 import { grantableRoles, roleLabels, type Role } from '../../ui/roles';
 import { adminKeys, type TenantUser } from './admin-api';
 import { UserCreateForm } from './user-create-form';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 type UserChange = { role: Role } | { disabled: boolean };
 
@@ -40,7 +41,7 @@ export function UsersPage() {
     onSettled: () => queryClient.invalidateQueries({ queryKey: adminKeys.users }),
   });
 
-  const remove = useMutation({
+  const remove = useExclusiveMutation({
     mutationFn: (user: TenantUser) => api.delete(`/v1/users/${user.id}`),
     onSuccess: async (_nothing, user) => {
       setToDelete(null);

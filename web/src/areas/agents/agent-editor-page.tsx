@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
 import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
@@ -11,6 +11,7 @@ import {
   type Agent,
   type AgentInput,
 } from './agents-api';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 export const agentsPath = '/agents';
 
@@ -24,7 +25,7 @@ function AgentEditor(props: { agent?: Agent }) {
   const knowledgeSources = useKnowledgeSourceChoices();
   const { agent } = props;
 
-  const save = useMutation({
+  const save = useExclusiveMutation({
     mutationFn: (input: AgentInput) =>
       agent ? api.patch<Agent>(`/v1/agents/${agent.id}`, input) : api.post<Agent>('/v1/agents', input),
     onSuccess: async () => {

@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeApi, pageOf, problem, renderArea } from '../../ui/test-harness';
+import { clickTwice, fakeApi, pageOf, problem, renderArea } from '../../ui/test-harness';
 import { agentsArea } from './agents-area';
 import type { Agent } from './agents-api';
 
@@ -197,5 +197,18 @@ describe('agent form', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
     await waitFor(() => expect(server.callsTo('PATCH', `/v1/agents/${storedAgent.id}`)).toHaveLength(1));
     expect(server.callsTo('PATCH', `/v1/agents/${storedAgent.id}`)[0]?.body).not.toHaveProperty('knowledgeSourceIds');
+  });
+
+  it('creates one agent on a double-click of Create agent', async () => {
+    const server = agentsServer('tenant_admin', (body) =>
+      Response.json({ ...storedAgent, ...(body as object) }, { status: 201 }),
+    );
+    await openNewAgent(server);
+    await waitFor(() => expect(screen.getByLabelText<HTMLSelectElement>('Model').value).toBe('openai:gpt-4o-mini'));
+    type('Name', 'Helper');
+    clickTwice(screen.getByRole('button', { name: 'Create agent' }));
+
+    expect(await screen.findByRole('heading', { name: 'Agents' })).toBeTruthy();
+    expect(server.callsTo('POST', '/v1/agents')).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { RowActions } from '../../ui/row-actions';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
@@ -7,6 +7,7 @@ import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { CursorListView, useCursorList } from '../../ui/cursor-list';
 import { excerpt } from '../../ui/format';
 import { agentKeys, type Agent } from './agents-api';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** The agents the person can use, with edit and delete where they may change them. */
 export function AgentsPage() {
@@ -18,7 +19,7 @@ export function AgentsPage() {
   const isAdmin = hasRoleAtLeast(session.user.role, 'tenant_admin');
   const canModify = (agent: Agent) => isAdmin || agent.ownerId === session.user.id;
 
-  const remove = useMutation({
+  const remove = useExclusiveMutation({
     mutationFn: (agent: Agent) => api.delete(`/v1/agents/${agent.id}`),
     onSuccess: async () => {
       setToDelete(null);

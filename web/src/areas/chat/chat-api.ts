@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { useServices } from '../../app-context';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** A conversation as GET /v1/conversations answers it. */
 export interface Conversation {
@@ -181,7 +182,7 @@ export function useChatAgents() {
 export function useCreateConversation() {
   const { api } = useServices();
   const queryClient = useQueryClient();
-  return useMutation({
+  return useExclusiveMutation({
     mutationFn: (agentId: string) => api.post<Conversation>('/v1/conversations', { agentId }),
     onSuccess: (conversation) => {
       queryClient.setQueryData(chatKeys.one(conversation.id), conversation);
@@ -208,7 +209,7 @@ export function useUpdateConversation() {
 export function useDeleteConversation() {
   const { api } = useServices();
   const queryClient = useQueryClient();
-  return useMutation({
+  return useExclusiveMutation({
     mutationFn: (id: string) => api.delete(conversationPath(id)),
     onSuccess: (_result, id) => {
       queryClient.removeQueries({ queryKey: chatKeys.one(id) });

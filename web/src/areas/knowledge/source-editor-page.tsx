@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
@@ -12,6 +12,7 @@ import {
   type KnowledgeSourceInput,
 } from './knowledge-api';
 import { SourceForm } from './source-form';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** Create or edit a source; to the source's page when saved. */
 function SourceEditor(props: { source?: KnowledgeSource }) {
@@ -21,7 +22,7 @@ function SourceEditor(props: { source?: KnowledgeSource }) {
   const { source } = props;
   const backTo = source ? `${knowledgePath}/${source.id}` : knowledgePath;
 
-  const save = useMutation({
+  const save = useExclusiveMutation({
     mutationFn: (input: KnowledgeSourceInput) =>
       source
         ? api.patch<KnowledgeSource>(sourceApiPath(source.id), input)

@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeApi, pageOf, problem, renderArea } from '../../ui/test-harness';
+import { clickTwice, fakeApi, pageOf, problem, renderArea } from '../../ui/test-harness';
 import type { KnowledgeSource } from './knowledge-api';
 import { knowledgeArea } from './knowledge-area';
 
@@ -183,5 +183,15 @@ describe('knowledge sources', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Delete source' }));
     await screen.findByText('No knowledge sources yet. Create one, then upload documents to it.');
     expect(server.callsTo('DELETE', '/v1/knowledge-sources/ks1')).toHaveLength(2);
+  });
+
+  it('creates one source on a double-click of Create source', async () => {
+    const server = knowledgeServer('tenant_admin', () => Response.json(stored, { status: 201 }));
+    await open(server, '/knowledge/new');
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'Handbook' } });
+    clickTwice(screen.getByRole('button', { name: 'Create source' }));
+
+    expect(await screen.findByRole('heading', { name: 'Handbook', level: 1 })).toBeTruthy();
+    expect(server.callsTo('POST', '/v1/knowledge-sources')).toHaveLength(1);
   });
 });

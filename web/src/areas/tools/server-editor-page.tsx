@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
@@ -12,6 +12,7 @@ import {
   type McpServer,
   type McpServerInput,
 } from './tools-api';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** Add or edit a server; to the server's page when saved. */
 function ServerEditor(props: { server?: McpServer }) {
@@ -21,7 +22,7 @@ function ServerEditor(props: { server?: McpServer }) {
   const { server } = props;
   const backTo = server ? `${toolsPath}/${server.id}` : toolsPath;
 
-  const save = useMutation({
+  const save = useExclusiveMutation({
     mutationFn: (input: McpServerInput) =>
       server ? api.patch<McpServer>(serverApiPath(server.id), input) : api.post<McpServer>(serversApiPath, input),
     onSuccess: async (saved) => {

@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeApi, problem, renderArea } from '../../ui/test-harness';
+import { clickTwice, fakeApi, problem, renderArea } from '../../ui/test-harness';
 import type { McpServer, StdioCommand } from './tools-api';
 import { toolsArea } from './tools-area';
 
@@ -192,5 +192,16 @@ describe('MCP server form', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
     expect((await screen.findByRole('alert')).textContent).toContain('must be an http:// or https:// URL');
     expect(screen.getByLabelText('URL').getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('adds one server on a double-click of Add server', async () => {
+    const server = toolsServer();
+    await open(server, '/tools/new');
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'Docs search' } });
+    fireEvent.change(screen.getByLabelText('URL'), { target: { value: 'https://tools.example.test/mcp' } });
+    clickTwice(screen.getByRole('button', { name: 'Add server' }));
+
+    expect(await screen.findByRole('heading', { name: 'Docs search', level: 1 })).toBeTruthy();
+    expect(server.callsTo('POST', '/v1/mcp/servers')).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useServices } from '../../app-context';
 import { DeleteWithConfirm } from '../../ui/delete-with-confirm';
@@ -15,6 +15,7 @@ import {
   type McpServer,
   type McpTool,
 } from './tools-api';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** One server: where it is, how its last sync went, a Sync button, and its tools. */
 export function ServerPage() {
@@ -87,7 +88,7 @@ function ServerFacts({ server }: { server: McpServer }) {
 function SyncPanel({ server }: { server: McpServer }) {
   const { api } = useServices();
   const queryClient = useQueryClient();
-  const sync = useMutation({
+  const sync = useExclusiveMutation({
     mutationFn: () => api.post<{ items: McpTool[] }>(`${serverApiPath(server.id)}/sync`),
     onSettled: () => queryClient.invalidateQueries({ queryKey: mcpKeys.all }),
   });

@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useServices } from '../../app-context';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
@@ -13,6 +13,7 @@ import {
   type StdioCommand,
   type StdioCommandInput,
 } from './tools-api';
+import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** The executables stdio MCP servers of every tenant may run; only a platform administrator changes them. */
 export function StdioCommandsPage() {
@@ -20,7 +21,7 @@ export function StdioCommandsPage() {
   const queryClient = useQueryClient();
   const commands = useStdioCommands();
   const [toDelete, setToDelete] = useState<StdioCommand | null>(null);
-  const remove = useMutation({
+  const remove = useExclusiveMutation({
     mutationFn: (command: StdioCommand) => api.delete(`${stdioCommandsApiPath}/${encodeURIComponent(command.id)}`),
     onSuccess: async () => {
       setToDelete(null);
@@ -107,7 +108,7 @@ function AddCommandForm() {
   const [executablePath, setExecutablePath] = useState('');
   const [description, setDescription] = useState('');
   const [allowInterpreter, setAllowInterpreter] = useState(false);
-  const add = useMutation({
+  const add = useExclusiveMutation({
     mutationFn: (input: StdioCommandInput) => api.post<StdioCommand>(stdioCommandsApiPath, input),
     onSuccess: async () => {
       setName('');
