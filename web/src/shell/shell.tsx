@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { NavLink, Navigate, Route, Routes } from 'react-router';
+import { useEffect, useState } from 'react';
+import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
 import { hasRoleAtLeast, useServices, useSignedInSession } from '../app-context';
 import { consoleAreas } from '../areas';
 import { useTheme } from './theme';
@@ -9,7 +9,7 @@ export function Shell() {
   const session = useSignedInSession();
   const { sessions } = useServices();
   const [theme, toggleTheme] = useTheme();
-  const [isMenuOpen, setIsMenuOpen] = useState(false);
+  const menu = usePhoneMenu();
   const areas = consoleAreas.filter((area) => hasRoleAtLeast(session.user.role, area.minimumRole));
 
   return (
@@ -19,15 +19,15 @@ export function Shell() {
           type="button"
           className="icon-button menu-toggle"
           aria-label="Menu"
-          aria-expanded={isMenuOpen}
-          onClick={() => setIsMenuOpen((open) => !open)}
+          aria-expanded={menu.isOpen}
+          onClick={menu.toggle}
         >
           ☰
         </button>
         <span className="brand">Parley</span>
-        <nav className={isMenuOpen ? 'topnav open' : 'topnav'} aria-label="Main">
+        <nav className={menu.isOpen ? 'topnav open' : 'topnav'} aria-label="Main">
           {areas.map((area) => (
-            <NavLink key={area.id} to={area.path} onClick={() => setIsMenuOpen(false)}>
+            <NavLink key={area.id} to={area.path} onClick={menu.close}>
               {area.title}
             </NavLink>
           ))}
@@ -58,4 +58,30 @@ export function Shell() {
       </main>
     </div>
   );
+}
+
+/**
+ * Whether the phone menu (☰) is open. It covers the top of the page, so it closes on Escape and on any
+ * navigation, a chat chosen under it included: it is open only at the address where it was opened.
+ */
+function usePhoneMenu() {
+  const location = useLocation();
+  const [openAt, setOpenAt] = useState<string | null>(null);
+  const isOpen = openAt === location.key;
+
+  useEffect(() => {
+    if (!isOpen) return;
+    // On the document: after a tap on ☰, focus is on the toggle or nowhere, not in the menu.
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setOpenAt(null);
+    };
+    document.addEventListener('keydown', closeOnEscape);
+    return () => document.removeEventListener('keydown', closeOnEscape);
+  }, [isOpen]);
+
+  return {
+    isOpen,
+    toggle: () => setOpenAt(isOpen ? null : location.key),
+    close: () => setOpenAt(null),
+  };
 }

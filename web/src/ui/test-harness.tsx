@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { render } from '@testing-library/react';
+import { fireEvent, render } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import type { SessionUser } from '../api/session-store';
@@ -90,4 +90,31 @@ export async function renderArea(
     </ServicesProvider>,
   );
   return { ...view, queryClient, services };
+}
+
+/**
+ * What a double-click delivers to a button: two clicks in a row, the second before React has rendered
+ * anything the first one started (a mutation's isPending arrives a task later).
+ */
+export function clickTwice(element: Element) {
+  fireEvent.click(element);
+  fireEvent.click(element);
+}
+
+/**
+ * Puts the console's stylesheet into the test document, for checks of what the CSS decides for an
+ * element (jsdom cascades rules into getComputedStyle but lays nothing out). Vitest blanks imported CSS,
+ * so the file is read from disk; the web tsconfig has no Node types, hence the untyped import.
+ */
+export async function addConsoleStylesheet() {
+  const fsModule = 'node:fs';
+  const { readFileSync } = (await import(/* @vite-ignore */ fsModule)) as {
+    readFileSync: (path: string, encoding: 'utf8') => string;
+  };
+  const style = document.createElement('style');
+  // Not `new URL('../styles.css', import.meta.url)`: Vite rewrites that into a served address.
+  const path = decodeURIComponent(import.meta.url.replace(/^file:\/\//, '')).replace(/\/ui\/[^/]+$/, '/styles.css');
+  style.textContent = readFileSync(path, 'utf8');
+  document.head.append(style);
+  return () => style.remove();
 }

@@ -37,11 +37,18 @@ export function ConversationListItem(props: {
     requestAnimationFrame(() => menuButton.current?.focus());
   };
 
+  /** Escape closes the menu or the delete question, as it closes a dialog; rename handles its own. */
+  const closeOnEscape = (event: KeyboardEvent<HTMLLIElement>) => {
+    if (event.key !== 'Escape' || (mode !== 'menu' && mode !== 'confirm-delete')) return;
+    event.stopPropagation();
+    close();
+  };
+
   const change = (value: ConversationChange) =>
     update.mutate({ id: conversation.id, change: value }, { onSuccess: close });
 
   return (
-    <li className={props.isActive ? 'conversation-item is-active' : 'conversation-item'}>
+    <li className={props.isActive ? 'conversation-item is-active' : 'conversation-item'} onKeyDown={closeOnEscape}>
       {mode === 'rename' ? (
         <RenameForm
           title={conversation.title ?? ''}

@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeApi, pageOf, renderArea, type FakeCall } from '../../ui/test-harness';
+import { addConsoleStylesheet, clickTwice, fakeApi, pageOf, renderArea, type FakeCall } from '../../ui/test-harness';
 import type { Conversation } from './chat-api';
 import { ChatArea } from './chat-area';
 
@@ -164,5 +164,92 @@ describe('conversation list', () => {
     await screen.findByText('Pick a chat from the list, or start one with New chat.');
     expect(api.callsTo('DELETE', '/v1/conversations/c1')).toHaveLength(1);
     await screen.findByText('No chats yet. Start one with New chat.');
+  });
+
+  it('starts one chat on a double-click of Start chat', async () => {
+    const created = conversationNamed('c-new', null, { messageCount: 0 });
+    const { api } = renderChats({
+      'GET /v1/conversations': () => pageOf([]),
+      'POST /v1/conversations': () => Response.json(created, { status: 201 }),
+      'GET /v1/conversations/c-new': () => Response.json(created),
+      'GET /v1/conversations/c-new/messages': emptyHistory,
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'New chat' }));
+    await screen.findByRole('combobox', { name: 'Agent' });
+    clickTwice(screen.getByRole('button', { name: 'Start chat' }));
+
+    await screen.findByRole('heading', { name: 'Untitled chat' });
+    expect(api.callsTo('POST', '/v1/conversations')).toHaveLength(1);
+  });
+
+  it('sends one DELETE on a double-click of the confirming Delete, and leaves the deleted chat', async () => {
+    let isDeleted = false;
+    const { api } = renderChats(
+      {
+        'GET /v1/conversations': () => pageOf(isDeleted ? [] : [conversationNamed('c1', 'Doomed')]),
+        'GET /v1/conversations/c1': () => Response.json(conversationNamed('c1', 'Doomed')),
+        'GET /v1/conversations/c1/messages': emptyHistory,
+        'DELETE /v1/conversations/c1': () => {
+          if (isDeleted) return Response.json({ code: 'not_found', detail: 'Gone' }, { status: 404 });
+          isDeleted = true;
+          return new Response(null, { status: 204 });
+        },
+      },
+      '/chat/c1',
+    );
+    fireEvent.click(await screen.findByRole('button', { name: 'Actions for Doomed' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    clickTwice(within(screen.getByRole('group', { name: 'Delete Doomed?' })).getByRole('button', { name: 'Delete' }));
+
+    await screen.findByText('Pick a chat from the list, or start one with New chat.');
+    expect(api.callsTo('DELETE', '/v1/conversations/c1')).toHaveLength(1);
+  });
+
+  it('closes the delete question and the actions menu with Escape, focus back on ⋯', async () => {
+    const { api } = renderChats({ 'GET /v1/conversations': () => pageOf([conversationNamed('c1', 'Kept')]) });
+    const menuButton = await screen.findByRole('button', { name: 'Actions for Kept' });
+    fireEvent.click(menuButton);
+    fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    const confirm = screen.getByRole('group', { name: 'Delete Kept?' });
+    fireEvent.keyDown(within(confirm).getByRole('button', { name: 'Cancel' }), { key: 'Escape' });
+    expect(screen.queryByRole('group', { name: 'Delete Kept?' })).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(menuButton));
+
+    fireEvent.click(menuButton);
+    fireEvent.keyDown(menuButton, { key: 'Escape' });
+    expect(screen.queryByRole('group', { name: 'Actions for Kept' })).toBeNull();
+    expect(api.callsTo('DELETE', '/v1/conversations/c1')).toHaveLength(0);
+  });
+
+  it('closes the New chat agent picker with Escape, focus back on New chat', async () => {
+    renderChats({ 'GET /v1/conversations': () => pageOf([]) });
+    const newChat = await screen.findByRole('button', { name: 'New chat' });
+    fireEvent.click(newChat);
+    fireEvent.keyDown(await screen.findByRole('combobox', { name: 'Agent' }), { key: 'Escape' });
+    expect(screen.queryByRole('form', { name: 'New chat' })).toBeNull();
+    expect(newChat.getAttribute('aria-expanded')).toBe('false');
+    await waitFor(() => expect(document.activeElement).toBe(newChat));
+  });
+
+  it("cuts a long agent name in the chat's header short rather than widen it", async () => {
+    const longName = 'Ω'.repeat(60);
+    renderChats(
+      {
+        'GET /v1/agents': () => pageOf([{ id: 'agent-1', name: longName, model: 'offline' }]),
+        'GET /v1/conversations': () => pageOf([conversationNamed('c1', 'Long')]),
+        'GET /v1/conversations/c1': () => Response.json(conversationNamed('c1', 'Long', { agentId: 'agent-1' })),
+        'GET /v1/conversations/c1/messages': emptyHistory,
+      },
+      '/chat/c1',
+    );
+    const removeStylesheet = await addConsoleStylesheet();
+    try {
+      const agentName = await screen.findByText(`with ${longName}`);
+      // jsdom lays nothing out: what it can show is that the flex item may shrink and hides its overflow.
+      expect(getComputedStyle(agentName).minWidth).toBe('0px');
+      expect(getComputedStyle(agentName).textOverflow).toBe('ellipsis');
+    } finally {
+      removeStylesheet();
+    }
   });
 });

@@ -12,6 +12,12 @@ import { NewChatPanel } from './new-chat-panel';
 export function ConversationSidebar({ activeId }: { activeId: string | undefined }) {
   const navigate = useNavigate();
   const [isPickingAgent, setIsPickingAgent] = useState(false);
+  const newChatButton = useRef<HTMLButtonElement>(null);
+  /** Closes the agent picker, focus back on "New chat" rather than lost with the picker. */
+  const closePicker = () => {
+    setIsPickingAgent(false);
+    requestAnimationFrame(() => newChatButton.current?.focus());
+  };
   const [search, setSearch] = useState('');
   const [showArchived, setShowArchived] = useState(false);
   const q = useDebouncedValue(search.trim(), 300);
@@ -21,6 +27,7 @@ export function ConversationSidebar({ activeId }: { activeId: string | undefined
       <div className="chat-sidebar-head">
         <h1>Chats</h1>
         <button
+          ref={newChatButton}
           type="button"
           className="primary"
           aria-expanded={isPickingAgent}
@@ -31,7 +38,7 @@ export function ConversationSidebar({ activeId }: { activeId: string | undefined
       </div>
       {isPickingAgent && (
         <NewChatPanel
-          onCancel={() => setIsPickingAgent(false)}
+          onCancel={closePicker}
           onCreated={(conversation) => {
             setIsPickingAgent(false);
             void navigate(`/chat/${conversation.id}`);

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link } from 'react-router';
 import { ErrorNotice } from '../../ui/error-notice';
 import { useChatAgents, useCreateConversation, type Conversation } from './chat-api';
@@ -6,6 +6,11 @@ import { useChatAgents, useCreateConversation, type Conversation } from './chat-
 /** Picks the agent of a new chat and creates the conversation. */
 export function NewChatPanel(props: { onCreated: (conversation: Conversation) => void; onCancel: () => void }) {
   const agents = useChatAgents();
+  const cancelOnEscape = (event: KeyboardEvent<HTMLElement>) => {
+    if (event.key !== 'Escape') return;
+    event.stopPropagation();
+    props.onCancel();
+  };
   const create = useCreateConversation();
   const [chosenId, setChosenId] = useState('');
 
@@ -19,7 +24,7 @@ export function NewChatPanel(props: { onCreated: (conversation: Conversation) =>
   }
   if (agents.data.length === 0) {
     return (
-      <div className="new-chat-panel">
+      <div className="new-chat-panel" onKeyDown={cancelOnEscape}>
         <p>
           There are no agents to chat with yet. <Link to="/agents">Create an agent</Link> first.
         </p>
@@ -37,7 +42,7 @@ export function NewChatPanel(props: { onCreated: (conversation: Conversation) =>
   }
 
   return (
-    <form className="new-chat-panel stack" onSubmit={submit} aria-label="New chat">
+    <form className="new-chat-panel stack" onSubmit={submit} onKeyDown={cancelOnEscape} aria-label="New chat">
       <label>
         Agent
         <select value={agentId} onChange={(event) => setChosenId(event.target.value)} autoFocus>
