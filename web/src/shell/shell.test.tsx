@@ -64,12 +64,12 @@ describe('phone menu', () => {
 
   it('closes when a chat under it is chosen', async () => {
     await renderShellAtChat();
-    const chatLink = await screen.findByRole('link', { name: /Treasure maps/ });
+    const chatLink = await screen.findByRole('link', { name: /Treasure maps/ }, { timeout: 5_000 });
     fireEvent.click(menuToggle());
     expect(isMenuOpen()).toBe(true);
 
     fireEvent.click(chatLink);
-    expect(await screen.findByRole('heading', { name: 'Treasure maps' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Treasure maps' }, { timeout: 5_000 })).toBeTruthy();
     expect(isMenuOpen()).toBe(false);
   });
 });
