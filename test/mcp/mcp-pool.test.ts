@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnectionPool } from '../../src/modules/mcp/connection-pool.js';
+import type { McpConnectionTarget } from '../../src/modules/mcp/mcp-transport.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { createOutboundHttp, type OutboundHttp } from '../../src/platform/outbound/index.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { startHttpMcpServer, type TestHttpMcpServer } from './fixtures/http-server.js';
 import { allowNode, createServer, execute, stdioServerScript, syncTools, testMcpBounds } from './mcp-setup.js';
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const isRunning = (pid: number): boolean => {
   try {
@@ -28,6 +35,7 @@ describe('the MCP connection pool', () => {
   let admin: SignedInUser;
   let serverId: string;
   let environmentToolId: string;
+  let sleepToolId: string;
   let isClosed = false;
 
   const serverPid = async (): Promise<number> => {
@@ -47,7 +55,9 @@ describe('the MCP connection pool', () => {
       args: [stdioServerScript],
     });
     serverId = created.json<{ id: string }>().id;
-    environmentToolId = (await syncTools(testApp.app, admin, serverId)).environment!.id;
+    const tools = await syncTools(testApp.app, admin, serverId);
+    environmentToolId = tools.environment!.id;
+    sleepToolId = tools.sleep!.id;
   });
 
   afterAll(async () => {
@@ -82,11 +92,72 @@ describe('the MCP connection pool', () => {
     expect(await waitUntilGone(before)).toBe(true);
   });
 
+  it('keeps a connection open while a call on it outlasts the idle bound', async () => {
+    const before = await serverPid();
+    // Within the call bound (1,500 ms), past the idle bound (1,000 ms) counted from the call before.
+    const slow = await execute(testApp.app, admin, sleepToolId, { ms: idleMs + 300 });
+    expect(slow.statusCode, slow.body).toBe(200);
+    expect(slow.json()).toMatchObject({ outcome: 'success' });
+    expect(await serverPid()).toBe(before);
+  });
+
   it('ends every server process when the app closes', async () => {
     const pid = await serverPid();
     await testApp.close();
     isClosed = true;
     // Sooner than the idle bound would have ended it.
     expect(await waitUntilGone(pid, idleMs / 2)).toBe(true);
+  });
+});
+
+describe('the MCP connection pool, when a connection is replaced', () => {
+  const silent = createLogger({ level: 'silent' });
+  let mcpServer: TestHttpMcpServer;
+  let outbound: OutboundHttp;
+
+  beforeAll(async () => {
+    mcpServer = await startHttpMcpServer();
+    outbound = createOutboundHttp({ allowList: ['127.0.0.1'] });
+  });
+
+  afterAll(async () => {
+    await outbound.close();
+    await mcpServer.close();
+  });
+
+  it('leaves the new connection open when a call on the one it replaced fails', async () => {
+    const pool = createConnectionPool({
+      outbound,
+      logger: silent,
+      options: { connectTimeoutMs: 5_000, idleMs: 60_000 },
+    });
+    const target = (configVersion: string): McpConnectionTarget => ({
+      serverId: 'replaced-server',
+      name: 'replaced',
+      transport: 'streamable-http',
+      configVersion,
+      url: mcpServer.url,
+    });
+    const call = { timeoutMs: 10_000 };
+    try {
+      const slow = pool.callTool(target('first'), 'sleep', { ms: 3_000 }, call);
+      const slowFailure = slow.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await delay(300);
+      // A newer configuration replaces the connection the slow call is on, which ends that call; its failure
+      // must not close the connection that replaced it.
+      const echoed = await pool.callTool(target('second'), 'echo', { message: 'on the new connection' }, call);
+      expect(echoed.result?.content).toEqual([{ type: 'text', text: 'on the new connection' }]);
+      expect(await slowFailure).toMatchObject({
+        code: 'conflict',
+        message: "MCP server 'replaced' was changed or removed while tool 'sleep' ran",
+      });
+      const again = await pool.callTool(target('second'), 'echo', { message: 'still open' }, call);
+      expect(again.result?.content).toEqual([{ type: 'text', text: 'still open' }]);
+    } finally {
+      await pool.closeAll();
+    }
   });
 });

@@ -69,13 +69,13 @@ describe('MCP servers over stdio', () => {
       command: [process.execPath, stdioServerScript],
       envNames: ['TOOL_TOKEN'],
       status: 'connected',
-      statusMessage: 'Connected; 7 tools found',
+      statusMessage: 'Connected; 8 tools found',
     });
     expect(response.body).not.toContain(secretEnvValue);
   });
 
   it('syncs the tools with their input schemas', async () => {
-    expect(Object.keys(tools).sort()).toEqual(['add', 'die', 'echo', 'environment', 'fail', 'hang', 'huge']);
+    expect(Object.keys(tools).sort()).toEqual(['add', 'die', 'echo', 'environment', 'fail', 'hang', 'huge', 'sleep']);
     const response = await testApp.app.inject({
       method: 'GET',
       url: `/v1/mcp/tools?serverId=${serverId}`,

@@ -1,11 +1,11 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../../platform/errors.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
-import { OutboundRefusedError } from '../../platform/outbound/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { McpConnectionTarget } from './mcp-transport.js';
-import { keepListedTools, maxListedTools } from './listed-tools.js';
+import { listServerTools } from './listed-tools.js';
+import { callFailed, isTransportFailure, mcpErrorCode, requestTimeout, retired, unreachable } from './pool-errors.js';
 import { StderrTail } from './stderr-tail.js';
 import type { DiscoveredTool } from './tools.repository.js';
 
@@ -26,27 +26,28 @@ interface PooledConnection {
   readonly configVersion: string;
   readonly stderrTail: StderrTail;
   idleTimer?: NodeJS.Timeout;
+  /** Calls and listings under way on it: it is idle only when none is left. */
+  activeUses: number;
   isClosed: boolean;
+  /** Closed by us because its server was changed or removed: a call it ends did not fail on the server's side. */
+  isRetired: boolean;
 }
 
 /**
  * The SDK's client and its transports, loaded with the first connection rather than at start-up: a server
  * whose tenants add no MCP server never holds them (start-up memory, BENCHMARKS.md). Its errors are then
- * recognised by name and code (mcpErrorCode), since the class is not at hand before that.
+ * recognised by name and code (mcpErrorCode in pool-errors.ts), since the class is not at hand before that.
  */
 const loadClientSide = () =>
   Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('./mcp-transport.js')]);
-
-/** The SDK's error codes, checked against its enum when compiling; the enum itself is loaded lazily. */
-const requestTimeout: number = -32001 satisfies ErrorCode.RequestTimeout;
-const connectionClosed: number = -32000 satisfies ErrorCode.ConnectionClosed;
 
 const stderrTailChars = 2000;
 
 /**
  * One MCP connection per server id: connected lazily, reused, closed when idle or when the app closes, and
  * dropped when its transport fails so that the next use connects anew. A tool call is never re-sent after a
- * failure (the tool may already have acted); listing tools is, once.
+ * failure (the tool may already have acted); listing tools is, once. A call on a connection closed because
+ * its server was changed or removed fails with a `conflict` AppError, and nothing else here is a conflict.
  */
 export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Logger; options: McpPoolOptions }) {
   const { outbound, logger, options } = deps;
@@ -56,7 +57,14 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
     const [{ Client }, { createTransport }] = await loadClientSide();
     const stderrTail = new StderrTail(stderrTailChars);
     const client = new Client({ name: 'parley', version: '0.1.0' });
-    const connection: PooledConnection = { client, configVersion: target.configVersion, stderrTail, isClosed: false };
+    const connection: PooledConnection = {
+      client,
+      configVersion: target.configVersion,
+      stderrTail,
+      activeUses: 0,
+      isClosed: false,
+      isRetired: false,
+    };
     client.onclose = () => {
       connection.isClosed = true;
       clearTimeout(connection.idleTimer);
@@ -83,9 +91,19 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
     }
   }
 
+  /** Removes the connection from the map if it is still the server's current one, and nothing else. */
   async function forget(serverId: string, connection: PooledConnection): Promise<void> {
     const current = connections.get(serverId);
-    if (current && (await current.catch(() => undefined)) === connection) connections.delete(serverId);
+    if (!current || (await current.catch(() => undefined)) !== connection) return;
+    // Replaced while we waited: the newer one is not ours to remove.
+    if (connections.get(serverId) === current) connections.delete(serverId);
+  }
+
+  /** Marked closed first, so that no caller is handed it while a stdio process takes its time to exit. */
+  async function close(connection: PooledConnection): Promise<void> {
+    connection.isClosed = true;
+    clearTimeout(connection.idleTimer);
+    await connection.client.close().catch(() => undefined);
   }
 
   async function acquire(target: McpConnectionTarget): Promise<PooledConnection> {
@@ -95,9 +113,10 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
       if (connections.get(target.serverId) !== existing) continue;
       if (connection && !connection.isClosed && connection.configVersion === target.configVersion) return connection;
       connections.delete(target.serverId);
-      if (connection) {
-        clearTimeout(connection.idleTimer);
-        void connection.client.close().catch(() => undefined);
+      if (connection && !connection.isClosed) {
+        // Made from another configuration: calls still running on it end, and say why.
+        connection.isRetired = true;
+        void close(connection);
       }
       break;
     }
@@ -108,45 +127,61 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
     return pending;
   }
 
-  function touch(serverId: string, connection: PooledConnection): void {
+  /** The idle timer runs only while nothing uses the connection: a call longer than the idle bound keeps it. */
+  async function checkOut(target: McpConnectionTarget): Promise<PooledConnection> {
+    const connection = await acquire(target);
+    connection.activeUses += 1;
     clearTimeout(connection.idleTimer);
+    return connection;
+  }
+
+  function checkIn(serverId: string, connection: PooledConnection): void {
+    connection.activeUses -= 1;
+    if (connection.activeUses > 0 || connection.isClosed) return;
     connection.idleTimer = setTimeout(() => {
       logger.debug({ serverId }, 'closing an idle MCP connection');
-      void connection.client.close().catch(() => undefined);
+      void close(connection);
     }, options.idleMs);
     connection.idleTimer.unref();
   }
 
-  async function drop(serverId: string): Promise<void> {
+  /**
+   * Closes a server's connection so that the next use connects anew. Given the connection a call failed on,
+   * only that one: by then another may have replaced it, and closing the newer one failed its calls on a
+   * healthy server. Without one (the configuration changed, the server is removed), the current one.
+   */
+  async function drop(serverId: string, failed?: PooledConnection): Promise<void> {
+    if (failed) {
+      await forget(serverId, failed);
+      await close(failed);
+      return;
+    }
     const pending = connections.get(serverId);
     connections.delete(serverId);
     const connection = await pending?.catch(() => undefined);
     if (connection) {
-      clearTimeout(connection.idleTimer);
-      await connection.client.close().catch(() => undefined);
+      connection.isRetired = true;
+      await close(connection);
     }
   }
 
   return {
     async listTools(target: McpConnectionTarget): Promise<DiscoveredTool[]> {
       for (let attempt = 1; ; attempt += 1) {
-        const connection = await acquire(target);
+        const connection = await checkOut(target);
         try {
-          const tools: DiscoveredTool[] = [];
-          let cursor: string | undefined;
-          do {
-            const page = await connection.client.listTools(cursor ? { cursor } : undefined, {
-              timeout: options.connectTimeoutMs,
-            });
-            keepListedTools(tools, page.tools);
-            cursor = page.nextCursor;
-          } while (cursor && tools.length < maxListedTools);
-          touch(target.serverId, connection);
-          return tools;
+          return await listServerTools(connection.client, target.name, options.connectTimeoutMs);
         } catch (error) {
-          await drop(target.serverId);
+          if (connection.isRetired) throw retired(target, 'while its tools were listed', error);
+          // The server's answer (a malformed list, a refusal) is not a failed connection: kept, and not asked again.
+          if (error instanceof AppError || !isTransportFailure(error)) {
+            throw callFailed(target, error, connection.stderrTail);
+          }
+          await drop(target.serverId, connection);
           // A pooled connection may have died while idle: listing is harmless to repeat, once.
-          if (attempt >= 2 || !isTransportFailure(error)) throw callFailed(target, error, connection.stderrTail);
+          if (attempt >= 2) throw callFailed(target, error, connection.stderrTail);
+        } finally {
+          checkIn(target.serverId, connection);
         }
       }
     },
@@ -157,101 +192,41 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
       args: Record<string, unknown>,
       call: { timeoutMs: number; signal?: AbortSignal | undefined },
     ): Promise<CallOutcome> {
-      const connection = await acquire(target);
+      const connection = await checkOut(target);
       try {
         const result = (await connection.client.callTool({ name, arguments: args }, undefined, {
           timeout: call.timeoutMs,
           signal: call.signal,
         })) as CallToolResult;
-        touch(target.serverId, connection);
         return { kind: 'result', result };
       } catch (error) {
         if (call.signal?.aborted) {
           // The caller gave up (a chat turn was stopped): not the server's fault, the connection stays.
           throw new AppError('unprocessable', `The call to tool '${name}' was cancelled`, {}, { cause: error });
         }
-        if (mcpErrorCode(error) === requestTimeout) {
-          touch(target.serverId, connection);
-          return { kind: 'timeout' };
-        }
-        if (isTransportFailure(error)) await drop(target.serverId);
+        if (mcpErrorCode(error) === requestTimeout) return { kind: 'timeout' };
+        if (connection.isRetired) throw retired(target, `while tool '${name}' ran`, error);
+        if (isTransportFailure(error)) await drop(target.serverId, connection);
         throw callFailed(target, error, connection.stderrTail);
+      } finally {
+        checkIn(target.serverId, connection);
       }
     },
 
     drop,
 
+    /** Not `drop`: the app is stopping, and a call it ends was not ended by a change of its server. */
     async closeAll(): Promise<void> {
-      await Promise.all([...connections.keys()].map((serverId) => drop(serverId)));
+      const pending = [...connections.values()];
+      connections.clear();
+      await Promise.all(
+        pending.map(async (connection) => {
+          const open = await connection.catch(() => undefined);
+          if (open) await close(open);
+        }),
+      );
     },
   };
 }
 
 export type ConnectionPool = ReturnType<typeof createConnectionPool>;
-
-/** The JSON-RPC code of an McpError (or of its subclasses, which keep its name); undefined for anything else. */
-function mcpErrorCode(error: unknown): number | undefined {
-  if (!(error instanceof Error) || error.name !== 'McpError') return undefined;
-  const code = (error as Error & { code?: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-function isTransportFailure(error: unknown): boolean {
-  const code = mcpErrorCode(error);
-  return code === undefined || code === connectionClosed;
-}
-
-/** An SDK or socket message, one line, bounded: enough to act on, nothing more. */
-export function describeError(error: unknown): string {
-  const raw = error instanceof Error ? error.message : String(error);
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${raw}${cause}`.replace(/\s+/g, ' ').trim().slice(0, 300);
-}
-
-/** The guard's refusal, wherever the SDK wrapped it: it is the sentence the user can act on. */
-function findRefusal(error: unknown): OutboundRefusedError | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
-    if (current instanceof OutboundRefusedError) return current;
-    current = current.cause;
-  }
-  return undefined;
-}
-
-function unreachable(target: McpConnectionTarget, error: unknown, stderrTail: StderrTail): AppError {
-  const refusal = findRefusal(error);
-  if (refusal) return refusal;
-  // Our own refusals (a command no longer allowed) are already sentences.
-  if (error instanceof AppError) return error;
-  const stderr = stderrTail.read(Object.values(target.stdio?.env ?? {}));
-  const said = stderr ? `; it wrote: ${stderr.slice(-500)}` : '';
-  return new AppError(
-    'not_ready',
-    `MCP server '${target.name}' is unreachable: ${describeError(error)}${said}; check that it is running and its configuration`,
-    {},
-    { cause: error },
-  );
-}
-
-function callFailed(target: McpConnectionTarget, error: unknown, stderrTail: StderrTail): AppError {
-  if (error instanceof AppError) return error;
-  const refusal = findRefusal(error);
-  if (refusal) return refusal;
-  if (!isTransportFailure(error)) {
-    return new AppError(
-      'unprocessable',
-      `MCP server '${target.name}' refused the request: ${describeError(error)}`,
-      {},
-      {
-        cause: error,
-      },
-    );
-  }
-  const stderr = stderrTail.read(Object.values(target.stdio?.env ?? {}));
-  const said = stderr ? `; it wrote: ${stderr.slice(-500)}` : '';
-  return new AppError(
-    'not_ready',
-    `MCP server '${target.name}' dropped the connection: ${describeError(error)}${said}; the next call reconnects`,
-    {},
-    { cause: error },
-  );
-}

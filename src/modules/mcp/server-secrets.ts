@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { AppError } from '../../platform/errors.js';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
@@ -46,7 +47,7 @@ export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: str
         serverId: server.id,
         name: server.name,
         transport: server.transport,
-        configVersion: `${server.updatedAt.getTime()}:${command?.executablePath ?? ''}`,
+        configVersion: configVersionOf(server, command),
       };
       if (server.transport !== 'stdio') {
         return { ...base, url: server.url ?? undefined, headers: open(server, server.encryptedHeaders) };
@@ -69,3 +70,21 @@ export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: str
 }
 
 export type ServerSecrets = ReturnType<typeof createServerSecrets>;
+
+/**
+ * What the connection was made from: a pooled connection to an older configuration is replaced. Not the
+ * row's updatedAt, which every status change moves: a sync marking the server connected replaced the
+ * connection a tool call in flight was using, and that call failed.
+ */
+function configVersionOf(server: McpServerRow, command: StdioCommandRow | undefined): string {
+  const parts = [
+    server.transport,
+    server.url,
+    server.encryptedHeaders,
+    server.args,
+    server.encryptedEnv,
+    command?.executablePath,
+    command?.allowInterpreter,
+  ];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}

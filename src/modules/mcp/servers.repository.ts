@@ -79,6 +79,17 @@ export function createServersRepository() {
       return row;
     },
 
+    /**
+     * Back to connected after a call succeeded, only if the server is still marked in error: a successful call
+     * on a server that is fine writes nothing, and a sync's newer status is not overwritten.
+     */
+    async markRecovered(db: Executor, tenantId: string, serverId: string, statusMessage: string): Promise<void> {
+      await db
+        .update(mcpServers)
+        .set({ status: 'connected', statusMessage, updatedAt: new Date() })
+        .where(inTenant(mcpServers, tenantId, eq(mcpServers.id, serverId), eq(mcpServers.status, 'error')));
+    },
+
     async deleteServer(db: Executor, tenantId: string, serverId: string): Promise<void> {
       await db.delete(mcpServers).where(inTenant(mcpServers, tenantId, eq(mcpServers.id, serverId)));
     },

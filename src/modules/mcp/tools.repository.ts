@@ -1,7 +1,9 @@
 import { and, asc, desc, eq, lt, notInArray, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../platform/db/client.js';
+import { isDeadlock, isForeignKeyViolation } from '../../platform/db/errors.js';
 import { cursorTimestamp, type PageRequest } from '../../platform/db/pagination.js';
-import { mcpServers, mcpTools, toolExecutions } from '../../platform/db/schema/index.js';
+import { agents, conversations, mcpServers, mcpTools, toolExecutions, users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type McpToolRow = typeof mcpTools.$inferSelect;
@@ -88,8 +90,43 @@ export function createToolsRepository() {
       return row;
     },
 
+    /**
+     * Records an execution even when a row it names is gone by then (a server deleted while its tool ran, a
+     * conversation deleted meanwhile): each of those ids goes in through a sub-select that yields null for a
+     * row that no longer exists, as `on delete set null` would have made it; tool_name keeps what ran. Before,
+     * the insert failed on the foreign key and the call went unrecorded.
+     */
     async insertExecution(db: Executor, execution: typeof toolExecutions.$inferInsert): Promise<void> {
-      await db.insert(toolExecutions).values(execution);
+      const { tenantId, serverId } = execution;
+      const row = {
+        ...execution,
+        toolId: existingId(mcpTools, tenantId, execution.toolId),
+        serverId: existingId(mcpServers, tenantId, serverId),
+        userId: existingId(users, tenantId, execution.userId),
+        agentId: existingId(agents, tenantId, execution.agentId),
+        conversationId: existingId(conversations, tenantId, execution.conversationId),
+      };
+      const insert = () =>
+        db.transaction(async (tx) => {
+          // The server first, as deleting it takes its locks (the server, then its tools): the insert's key
+          // checks take the tool's first, and a server deleted while its tool ran deadlocked with the record.
+          if (serverId) {
+            await tx
+              .select({ id: mcpServers.id })
+              .from(mcpServers)
+              .where(inTenant(mcpServers, tenantId, eq(mcpServers.id, serverId)))
+              .for('key share');
+          }
+          await tx.insert(toolExecutions).values(row);
+        });
+      try {
+        await insert();
+      } catch (error) {
+        // A row deleted by a transaction that committed after our sub-select (a sync removing the tool), or
+        // a deadlock with another deletion: once more, the sub-selects see it gone.
+        if (!isForeignKeyViolation(error) && !isDeadlock(error)) throw error;
+        await insert();
+      }
     },
 
     /** Newest first by id (UUID v7, so creation order), which is exactly the (tenant_id, id desc) index. */
@@ -109,3 +146,14 @@ export function createToolsRepository() {
 }
 
 export type ToolsRepository = ReturnType<typeof createToolsRepository>;
+
+interface TenantRowTable extends PgTable {
+  readonly id: PgColumn;
+  readonly tenantId: PgColumn;
+}
+
+/** The id if its row still exists in the tenant, else null; evaluated by the statement that uses it. */
+function existingId(table: TenantRowTable, tenantId: string, id: string | null | undefined): SQL | null {
+  if (!id) return null;
+  return sql`(select ${table.id} from ${table} where ${inTenant(table, tenantId, eq(table.id, id))})`;
+}

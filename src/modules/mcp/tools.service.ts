@@ -8,7 +8,7 @@ import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ConnectionPool } from './connection-pool.js';
 import type { ServerSecrets } from './server-secrets.js';
-import type { ServersRepository } from './servers.repository.js';
+import type { McpServerRow, ServersRepository } from './servers.repository.js';
 import { argumentsDigest, type ArgumentValidator } from './tool-arguments.js';
 import { boundContent, type ToolExecutionResult } from './tool-result.js';
 import type { ToolsRepository } from './tools.repository.js';
@@ -114,6 +114,7 @@ export function createToolsService(deps: ToolsServiceDeps) {
         await record({ outcome: 'timeout', durationMs, errorMessage: text });
         return { content: [{ type: 'text', text }], isError: true, truncated: false, durationMs, outcome: 'timeout' };
       }
+      if (server.status === 'error') await markRecovered(actor, server, tool.name);
       const isError = outcome.result.isError === true;
       const bounded = boundContent(outcome.result.content ?? [], limits.maxResultBytes);
       const resultOutcome: ToolOutcome = isError ? 'error' : 'success';
@@ -126,7 +127,8 @@ export function createToolsService(deps: ToolsServiceDeps) {
         errorMessage: isError ? 'The tool returned an error result' : undefined,
       });
       return { content: bounded.content, isError, truncated: bounded.truncated, durationMs, outcome: resultOutcome };
-    } catch (error) {
+    } catch (caught) {
+      const error = await explainFailure(actor, server, tool.name, caught);
       await record({ outcome: 'error', durationMs: elapsed(), errorMessage: messageOf(error) });
       // Only a server that could not be reached or dropped the call is marked; a cancelled call says nothing of it.
       if (error instanceof AppError && error.code === 'not_ready') {
@@ -136,6 +138,31 @@ export function createToolsService(deps: ToolsServiceDeps) {
       }
       throw error;
     }
+  }
+
+  /**
+   * The pool ends a call with a conflict when its server was changed or removed meanwhile; a removal is said
+   * as such, so that nobody waits for "the next call" to work.
+   */
+  async function explainFailure(
+    actor: Actor,
+    server: McpServerRow,
+    toolName: string,
+    error: unknown,
+  ): Promise<unknown> {
+    if (!(error instanceof AppError) || error.code !== 'conflict') return error;
+    if (await servers.findServer(db, actor.tenantId, server.id)) return error;
+    const removed = `MCP server '${server.name}' was removed while tool '${toolName}' ran`;
+    return new AppError('conflict', removed, {}, { cause: error });
+  }
+
+  /** A call answered: a server marked in error has recovered (the update does nothing if it was not in error). */
+  async function markRecovered(actor: Actor, server: McpServerRow, toolName: string): Promise<void> {
+    await servers
+      .markRecovered(db, actor.tenantId, server.id, `Connected again: tool '${toolName}' answered`)
+      .catch((error: unknown) =>
+        logger.warn({ err: error, serverId: server.id }, 'could not mark an MCP server connected'),
+      );
   }
 
   return {

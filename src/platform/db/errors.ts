@@ -13,3 +13,22 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   }
   return false;
 }
+
+/** True when the error is PostgreSQL's foreign_key_violation (23503), searched along the cause chain. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return hasSqlState(error, '23503');
+}
+
+/** True when PostgreSQL ended the statement to break a deadlock (40P01): it can be tried again. */
+export function isDeadlock(error: unknown): boolean {
+  return hasSqlState(error, '40P01');
+}
+
+function hasSqlState(error: unknown, code: string): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const candidate = current as { code?: unknown; cause?: unknown };
+    if (candidate.code === code) return true;
+    current = candidate.cause;
+  }
+  return false;
+}
