@@ -4,6 +4,7 @@ import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from 
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
   startHttpMcpServer,
+  startListReplyServer,
   startRedirectServer,
   startSseMcpServer,
   startToolListServer,
@@ -143,6 +144,96 @@ describe('MCP servers over Streamable HTTP', () => {
     }
   });
 
+  it('skips a listed tool that is no tool (no string name, no object schema) and keeps the others', async () => {
+    const objectSchema = { type: 'object', properties: {} };
+    const listServer = await startToolListServer([
+      { name: 'listing', inputSchema: { type: 'array', items: { type: 'string' } } },
+      { name: 'schemaless' },
+      { name: 'stringly', inputSchema: 'object' },
+      { name: 42, inputSchema: objectSchema },
+      'not a tool',
+      null,
+      { name: 'kept', description: 17, inputSchema: objectSchema },
+    ]);
+    try {
+      const created = await createServer(testApp.app, admin, {
+        name: 'odd tools',
+        transport: 'streamable-http',
+        url: listServer.url,
+      });
+      const sync = await testApp.app.inject({
+        method: 'POST',
+        url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
+        headers: admin.headers,
+      });
+      expect(sync.statusCode, sync.body).toBe(200);
+      expect(sync.json<{ items: { name: string; description: string }[] }>().items).toMatchObject([
+        { name: 'kept', description: '' },
+      ]);
+      expect(listServer.listRequests()).toBe(1);
+    } finally {
+      await listServer.close();
+    }
+  });
+
+  it('says the tool list is malformed when the whole reply is, asking only once', async () => {
+    const listServer = await startListReplyServer(() => ({ tools: 'none today' }));
+    try {
+      const created = await createServer(testApp.app, admin, {
+        name: 'malformed',
+        transport: 'streamable-http',
+        url: listServer.url,
+      });
+      const serverId = created.json<{ id: string }>().id;
+      const sync = await testApp.app.inject({
+        method: 'POST',
+        url: `/v1/mcp/servers/${serverId}/sync`,
+        headers: admin.headers,
+      });
+      expect(sync.statusCode, sync.body).toBe(422);
+      const detail = sync.json<{ detail: string }>().detail;
+      expect(detail).toMatch(/^MCP server 'malformed' sent a malformed tool list: tools: /);
+      expect(detail).not.toMatch(/dropped the connection|reconnects/);
+      expect(listServer.listRequests()).toBe(1);
+      const view = await testApp.app.inject({
+        method: 'GET',
+        url: `/v1/mcp/servers/${serverId}`,
+        headers: admin.headers,
+      });
+      expect(view.json()).toMatchObject({ status: 'error', statusMessage: detail });
+    } finally {
+      await listServer.close();
+    }
+  });
+
+  it('stops following a tool list whose pages never end', async () => {
+    const schema = { type: 'object', properties: {} };
+    const listServer = await startListReplyServer((cursor) => ({
+      tools: [{ name: `page-${cursor ?? 'first'}`, inputSchema: schema }],
+      nextCursor: 'again',
+    }));
+    try {
+      const created = await createServer(testApp.app, admin, {
+        name: 'endless',
+        transport: 'streamable-http',
+        url: listServer.url,
+      });
+      const sync = await testApp.app.inject({
+        method: 'POST',
+        url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
+        headers: admin.headers,
+      });
+      expect(sync.statusCode, sync.body).toBe(200);
+      expect(sync.json<{ items: { name: string }[] }>().items.map((tool) => tool.name)).toEqual([
+        'page-again',
+        'page-first',
+      ]);
+      expect(listServer.listRequests()).toBe(100);
+    } finally {
+      await listServer.close();
+    }
+  });
+
   it('marks a server that is down as in error, quickly, with a sentence', async () => {
     const down = await startHttpMcpServer();
     const url = down.url;
@@ -235,7 +326,8 @@ describe('MCP servers over HTTP without an allow-list', () => {
   });
 
   it('refuses headers the MCP client sets itself, naming the header', async () => {
-    for (const name of ['Transfer-Encoding', 'content-length', 'Host', 'Connection']) {
+    const clientHeaders = ['Mcp-Session-Id', 'mcp-protocol-version', 'Last-Event-ID'];
+    for (const name of ['Transfer-Encoding', 'content-length', 'Host', 'Connection', ...clientHeaders]) {
       const response = await createServer(testApp.app, admin, {
         name: 'framing',
         transport: 'streamable-http',
@@ -247,5 +339,59 @@ describe('MCP servers over HTTP without an allow-list', () => {
         { field: `headers.${name}`, message: 'is set by the MCP client itself and cannot be given' },
       ]);
     }
+  });
+
+  it.each([
+    ['accented and emoji characters', 'é€😀'],
+    ['a line break', 'a\r\nX-Injected: 1'],
+    ['a control character', 'a\u0007b'],
+  ])('refuses a header value with %s, naming the header', async (_kind, value) => {
+    const response = await createServer(testApp.app, admin, {
+      name: 'bytes',
+      transport: 'streamable-http',
+      url: 'https://mcp.example.com/mcp',
+      headers: { 'X-A': value },
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json<{ errors: { field: string; message: string }[] }>().errors).toEqual([
+      {
+        field: 'headers.X-A',
+        message: 'must be visible ASCII characters, spaces or tabs: HTTP cannot send other characters in a header',
+      },
+    ]);
+  });
+
+  it('accepts a header value of visible ASCII, spaces and tabs, and refuses a bad one on update too', async () => {
+    const created = await createServer(testApp.app, admin, {
+      name: 'ascii',
+      transport: 'streamable-http',
+      // An address, not a name: storing a server looks its host name up, and a test must not need DNS.
+      url: 'https://93.184.215.14/mcp',
+      headers: { Authorization: 'Bearer a.b-c~d+e/f=\tg' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const updated = await testApp.app.inject({
+      method: 'PATCH',
+      url: `/v1/mcp/servers/${created.json<{ id: string }>().id}`,
+      headers: admin.headers,
+      payload: { headers: { 'X-Name': 'Zoë' } },
+    });
+    expect(updated.statusCode, updated.body).toBe(400);
+    expect(updated.json<{ errors: { field: string }[] }>().errors).toEqual([
+      expect.objectContaining({ field: 'headers.X-Name' }),
+    ]);
+  });
+
+  it('refuses a header name that is not one, naming it with the rule', async () => {
+    const response = await createServer(testApp.app, admin, {
+      name: 'names',
+      transport: 'streamable-http',
+      url: 'https://mcp.example.com/mcp',
+      headers: { 'X A': 'b' },
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json<{ errors: { field: string; message: string }[] }>().errors).toEqual([
+      { field: 'headers.X A', message: expect.stringMatching(/^is not a valid HTTP header name: /) },
+    ]);
   });
 });

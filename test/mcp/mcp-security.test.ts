@@ -201,6 +201,20 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       expect(response.json<{ detail: string }>().detail).toContain(`'${name}'`);
     });
 
+    it.each(['A-B', '1ABC', 'WITH SPACE', ''])(
+      'refuses the environment variable name %j with the rule, naming it',
+      async (name) => {
+        const response = await stdioServer({ args: [stdioServerScript], env: { [name]: 'v' } });
+        expect(response.statusCode, response.body).toBe(400);
+        expect(response.json<{ errors: { field: string; message: string }[] }>().errors).toEqual([
+          {
+            field: `env.${name}`,
+            message: 'is not a valid variable name: names are letters, digits and _, not starting with a digit',
+          },
+        ]);
+      },
+    );
+
     it('refuses HTTP settings on a stdio server and stdio settings on an HTTP one', async () => {
       expect((await stdioServer({ args: [stdioServerScript], headers: { 'X-A': 'b' } })).statusCode).toBe(400);
       const http = await createServer(testApp.app, admin, {

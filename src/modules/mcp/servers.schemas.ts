@@ -46,30 +46,38 @@ const serverName = z
   .regex(/^[\w .-]+$/, 'use letters, digits, spaces, dots, dashes and underscores');
 /**
  * Headers the HTTP client sets itself from the request it sends (framing, routing, the connection): one
- * given here made every later sync fail with "invalid transfer-encoding header".
+ * given here made every later sync fail with "invalid transfer-encoding header". The MCP transport sets the
+ * session, protocol version and resumption headers itself; one given here broke the handshake.
  */
 const transportHeaders = new Set([
   'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
-  'proxy-connection', 'expect', 'content-type', 'accept',
+  'proxy-connection', 'expect', 'content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id',
 ]); // prettier-ignore
-const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'is not a valid HTTP header name');
+const headerNamePattern = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+/**
+ * HTTP sends header values as bytes: a character past ASCII cannot be sent (fetch refused "é€😀" with "Cannot
+ * convert argument to a ByteString" on every sync), and a line break or control character would end or
+ * corrupt the header.
+ */
+const headerValue = z
+  .string()
+  .max(8192)
+  .regex(
+    /^[\t\x20-\x7e]*$/,
+    'must be visible ASCII characters, spaces or tabs: HTTP cannot send other characters in a header',
+  );
+/** Keys are checked here rather than by z.record's key schema, whose message ("Invalid key in record") says nothing. */
 const headers = z
-  .record(
-    headerName,
-    z
-      .string()
-      .max(8192)
-      .regex(/^[^\r\n]*$/, 'must not contain line breaks'),
-  )
+  .record(z.string(), headerValue)
   .refine((value) => Object.keys(value).length <= 30, 'at most 30 headers')
   .superRefine((value, context) => {
     for (const name of Object.keys(value)) {
-      if (!transportHeaders.has(name.toLowerCase())) continue;
-      context.addIssue({
-        code: 'custom',
-        path: [name],
-        message: 'is set by the MCP client itself and cannot be given',
-      });
+      const message = !headerNamePattern.test(name)
+        ? "is not a valid HTTP header name: use letters, digits and !#$%&'*+.^_`|~-, at most 100"
+        : transportHeaders.has(name.toLowerCase())
+          ? 'is set by the MCP client itself and cannot be given'
+          : undefined;
+      if (message) context.addIssue({ code: 'custom', path: [name], message });
     }
   });
 const args = z
@@ -82,13 +90,23 @@ const args = z
   .max(100);
 const environment = z
   .record(
-    z.string().regex(environmentNamePattern, 'names are letters, digits and _, not starting with a digit'),
+    z.string(),
     z
       .string()
       .max(8192)
       .regex(/^[^\0]*$/, 'must not contain NUL characters'),
   )
-  .refine((value) => Object.keys(value).length <= 50, 'at most 50 variables');
+  .refine((value) => Object.keys(value).length <= 50, 'at most 50 variables')
+  .superRefine((value, context) => {
+    for (const name of Object.keys(value)) {
+      if (environmentNamePattern.test(name)) continue;
+      context.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'is not a valid variable name: names are letters, digits and _, not starting with a digit',
+      });
+    }
+  });
 
 export const createServerBody = z.strictObject({
   name: serverName,
