@@ -10,7 +10,7 @@ import {
   startToolListServer,
   type TestHttpMcpServer,
 } from './fixtures/http-server.js';
-import { createServer, execute, syncTools, testMcpBounds } from './mcp-setup.js';
+import { createAndSync, createServer, execute, syncTools, testMcpBounds } from './mcp-setup.js';
 
 const storedToken = 'Bearer mcp-server-token-91c2';
 
@@ -119,16 +119,7 @@ describe('MCP servers over Streamable HTTP', () => {
       ...Array.from({ length: 20_000 }, (_, index) => ({ name: `t${index}`, inputSchema: schema })),
     ]);
     try {
-      const created = await createServer(testApp.app, admin, {
-        name: 'careless',
-        transport: 'streamable-http',
-        url: listServer.url,
-      });
-      const sync = await testApp.app.inject({
-        method: 'POST',
-        url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
-        headers: admin.headers,
-      });
+      const sync = await createAndSync(testApp.app, admin, 'careless', listServer.url);
       expect(sync.statusCode, sync.body.slice(0, 500)).toBe(200);
       const { items } = sync.json<{ items: { name: string; description: string; inputSchema: unknown }[] }>();
       expect(items).toHaveLength(1000);
@@ -156,16 +147,7 @@ describe('MCP servers over Streamable HTTP', () => {
       { name: 'kept', description: 17, inputSchema: objectSchema },
     ]);
     try {
-      const created = await createServer(testApp.app, admin, {
-        name: 'odd tools',
-        transport: 'streamable-http',
-        url: listServer.url,
-      });
-      const sync = await testApp.app.inject({
-        method: 'POST',
-        url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
-        headers: admin.headers,
-      });
+      const sync = await createAndSync(testApp.app, admin, 'odd tools', listServer.url);
       expect(sync.statusCode, sync.body).toBe(200);
       expect(sync.json<{ items: { name: string; description: string }[] }>().items).toMatchObject([
         { name: 'kept', description: '' },
@@ -213,16 +195,7 @@ describe('MCP servers over Streamable HTTP', () => {
       nextCursor: 'again',
     }));
     try {
-      const created = await createServer(testApp.app, admin, {
-        name: 'endless',
-        transport: 'streamable-http',
-        url: listServer.url,
-      });
-      const sync = await testApp.app.inject({
-        method: 'POST',
-        url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
-        headers: admin.headers,
-      });
+      const sync = await createAndSync(testApp.app, admin, 'endless', listServer.url);
       expect(sync.statusCode, sync.body).toBe(200);
       expect(sync.json<{ items: { name: string }[] }>().items.map((tool) => tool.name)).toEqual([
         'page-again',
@@ -264,17 +237,7 @@ describe('MCP servers over Streamable HTTP', () => {
     const target = await startHttpMcpServer('127.0.0.2');
     const redirector = await startRedirectServer(target.url);
     try {
-      const created = await createServer(testApp.app, admin, {
-        name: 'redirector',
-        transport: 'streamable-http',
-        url: redirector.url,
-      });
-      expect(created.statusCode, created.body).toBe(201);
-      const sync = await testApp.app.inject({
-        method: 'POST',
-        url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
-        headers: admin.headers,
-      });
+      const sync = await createAndSync(testApp.app, admin, 'redirector', redirector.url);
       // The SDK's same-origin redirect policy stops it first; the outbound guard would re-check it otherwise.
       expect(sync.statusCode, sync.body).toBe(503);
       expect(sync.json<{ detail: string }>().detail).toMatch(/Redirect to http:\/\/127\.0\.0\.2:\d+\/mcp not followed/);

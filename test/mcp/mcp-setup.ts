@@ -41,6 +41,17 @@ export async function syncTools(app: App, admin: SignedIn, serverId: string): Pr
   return Object.fromEntries(items.map((tool) => [tool.name, tool]));
 }
 
+/** Adds a Streamable HTTP server at `url` and syncs it, answering the sync's response whatever it is. */
+export async function createAndSync(app: App, admin: SignedIn, name: string, url: string) {
+  const created = await createServer(app, admin, { name, transport: 'streamable-http', url });
+  if (created.statusCode !== 201) throw new Error(`create failed: ${created.statusCode} ${created.body}`);
+  return app.inject({
+    method: 'POST',
+    url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
+    headers: admin.headers,
+  });
+}
+
 export async function execute(app: App, user: SignedIn, toolId: string, args: Record<string, unknown> = {}) {
   return app.inject({
     method: 'POST',

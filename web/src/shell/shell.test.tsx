@@ -3,6 +3,7 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryRouter } from 'react-router';
 import { createAppServices, ServicesProvider } from '../app-context';
+import { conversation } from '../areas/chat/chat-test-support';
 import { fakeApi, pageOf } from '../ui/test-harness';
 import { Shell } from './shell';
 
@@ -13,19 +14,7 @@ afterEach(() => {
   localStorage.clear();
 });
 
-const chat = {
-  id: 'c1',
-  ownerId: 'u-self',
-  agentId: 'agent-1',
-  projectId: null,
-  title: 'Treasure maps',
-  messageCount: 0,
-  archived: false,
-  archivedAt: null,
-  lastActivityAt: '2026-01-01T10:00:00.000Z',
-  createdAt: '2026-01-01T10:00:00.000Z',
-  updatedAt: '2026-01-01T10:00:00.000Z',
-};
+const chat = { ...conversation, title: 'Treasure maps' };
 
 async function renderShellAtChat() {
   const server = fakeApi({
