@@ -31,6 +31,8 @@ export async function buildTestApp(
     sharedDatabase?: TestDatabase;
     /** The Redis to use instead of TEST_REDIS_URL (e.g. one behind a proxy the test can cut). */
     redisUrl?: string;
+    /** false: a node that queues background jobs but never runs them, so a queued job stays waiting. */
+    runsJobs?: boolean;
   } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
@@ -52,7 +54,16 @@ export async function buildTestApp(
   const redisUrl = options.redisUrl ?? (testStorage === 'postgres' ? process.env.TEST_REDIS_URL : undefined);
   const redis = redisUrl ? await openRedis(redisUrl, logger) : undefined;
   const keys = deriveServerKeys('test-secret-'.padEnd(40, 'x'));
-  const app = await buildApp({ config, database, logger, redis, keys, onRoute: options.onRoute, mcp: options.mcp });
+  const app = await buildApp({
+    config,
+    database,
+    logger,
+    redis,
+    keys,
+    onRoute: options.onRoute,
+    mcp: options.mcp,
+    runsJobs: options.runsJobs,
+  });
   await app.ready();
   return {
     app,

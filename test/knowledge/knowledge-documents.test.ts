@@ -14,7 +14,7 @@ import {
 import { chunksPerStatement } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
 import { corruptPdfBytes, formatSamples, pngBytes } from './document-fixtures.js';
 import { testStorage } from '../harness/test-database.js';
-import { documentIndexRows, sourceStatistics, writeInFlight } from './index-state.js';
+import { documentIndexRows, ingestJobsOf, sourceStatistics, waitForJobEnd, writeInFlight } from './index-state.js';
 import {
   createSource,
   getDocument,
@@ -59,8 +59,8 @@ describe('knowledge documents', () => {
   const documentsUrl = (source: string) => `/v1/knowledge-sources/${source}/documents`;
   const call = (user: SignedInUser, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
     t.app.inject({ method, url, headers: user.headers, ...(payload && { payload }) });
-  const chunkRows = async (documentId: string) => {
-    const { rows } = await t.database.executeSql(
+  const chunkRows = async (documentId: string, database = t.database) => {
+    const { rows } = await database.executeSql(
       'select count(*)::int as total, count(distinct position)::int as positions from knowledge_chunks where document_id = $1',
       [documentId],
     );
@@ -322,25 +322,55 @@ describe('knowledge documents', () => {
   });
 
   it('cancels a pending document, whose job then writes nothing; a ready one answers 409', async () => {
-    const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Cancel this ibis text.\n'), {
-      filename: 'ibis.txt',
-    });
-    const cancelled = await call(admin, 'POST', `${documentsUrl(sourceId)}/${document.id}/cancel`);
-    expect(cancelled.statusCode, cancelled.body).toBe(200);
-    expect(cancelled.json().status).toBe('cancelled');
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // the queued job runs and must find nothing to do
-    expect(await getDocument(t.app, admin, sourceId, document.id)).toMatchObject({
-      status: 'cancelled',
-      chunkCount: 0,
-    });
-    expect((await chunkRows(document.id)).total).toBe(0);
+    // A node that queues but runs no jobs, so the document is certainly still pending when it is cancelled.
+    const queueing = await buildTestApp({}, { runsJobs: false });
+    try {
+      const platformAdmin = await registerPlatformAdmin(queueing.app);
+      const owner = await createTenantWithAdmin(queueing.app, platformAdmin);
+      const source = (await createSource(queueing.app, owner)).id;
+      const document = await uploadAccepted(queueing.app, owner, source, Buffer.from('Cancel this ibis text.\n'), {
+        filename: 'ibis.txt',
+      });
+      const cancelled = await queueing.app.inject({
+        method: 'POST',
+        url: `${documentsUrl(source)}/${document.id}/cancel`,
+        headers: owner.headers,
+      });
+      expect(cancelled.statusCode, cancelled.body).toBe(200);
+      expect(cancelled.json().status).toBe('cancelled');
 
-    const reindexed = await call(admin, 'POST', `${documentsUrl(sourceId)}/${document.id}/reindex`);
-    expect(reindexed.statusCode).toBe(202);
-    expect((await waitForDocument(t.app, admin, sourceId, document.id)).status).toBe('ready');
-    const again = await call(admin, 'POST', `${documentsUrl(sourceId)}/${document.id}/cancel`);
-    expect(again.statusCode).toBe(409);
-    expect(again.json().detail).toContain('is ready, so there is nothing to cancel');
+      // Now a node that runs jobs (on the same files) picks up the cancelled document's job, which must
+      // find nothing to do.
+      const [job] = await ingestJobsOf(queueing.database, document.id);
+      const worker = await buildTestApp({ DATA_DIR: queueing.config.dataDir }, { sharedDatabase: queueing.database });
+      try {
+        expect(await waitForJobEnd(queueing.database, job!.id)).toBe('completed');
+        expect(await getDocument(worker.app, owner, source, document.id)).toMatchObject({
+          status: 'cancelled',
+          chunkCount: 0,
+        });
+        expect((await chunkRows(document.id, queueing.database)).total).toBe(0);
+
+        const reindexed = await worker.app.inject({
+          method: 'POST',
+          url: `${documentsUrl(source)}/${document.id}/reindex`,
+          headers: owner.headers,
+        });
+        expect(reindexed.statusCode).toBe(202);
+        expect((await waitForDocument(worker.app, owner, source, document.id)).status).toBe('ready');
+        const again = await worker.app.inject({
+          method: 'POST',
+          url: `${documentsUrl(source)}/${document.id}/cancel`,
+          headers: owner.headers,
+        });
+        expect(again.statusCode).toBe(409);
+        expect(again.json().detail).toContain('is ready, so there is nothing to cancel');
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      await queueing.close();
+    }
   });
 
   it('deletes a document with its chunks and stored file', async () => {
