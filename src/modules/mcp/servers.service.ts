@@ -212,8 +212,10 @@ export function createServersService(deps: ServersServiceDeps) {
     async removeServer(actor: Actor, serverId: string): Promise<void> {
       requireAdmin(actor);
       await findServer(actor, serverId);
-      await pool.drop(serverId);
+      // The row goes first: a call that starts meanwhile then finds no server, instead of opening a new
+      // connection after the drop that would outlive the server until its idle timeout.
       await servers.deleteServer(db, actor.tenantId, serverId);
+      await pool.drop(serverId);
     },
 
     /** Connects (outside any transaction), lists the tools, stores them, and records how it went. */
