@@ -42,18 +42,43 @@ describe('administration area', () => {
     expect(screen.getByRole('link', { name: 'Tenants' })).toBeTruthy();
   });
 
-  it("shows the server's sentence when an admin tries to demote themselves, and keeps the role shown", async () => {
+  it('offers no control the server would refuse: lowering or disabling oneself, or touching a higher role', async () => {
+    const owner: TenantUser = { ...self, id: 'u-owner', email: 'owner@example.test', role: 'platform_admin' };
+    const member: TenantUser = { ...self, id: 'u-member', email: 'member@example.test', role: 'member' };
+    const server = fakeApi({ 'GET /v1/users': () => pageOf([self, owner, member]) });
+    await open(server, '/admin/users');
+
+    const ownRole = await screen.findByLabelText<HTMLSelectElement>('Role of me@example.test');
+    expect([...ownRole.options].map((option) => [option.value, option.disabled])).toEqual([
+      ['member', true],
+      ['operator', true],
+      ['tenant_admin', false],
+    ]);
+    const ownerRole = screen.getByLabelText<HTMLSelectElement>('Role of owner@example.test');
+    expect(ownerRole.disabled).toBe(true);
+    expect([...ownerRole.options].map((option) => option.value)).toEqual(['platform_admin']);
+    for (const email of ['me@example.test', 'owner@example.test']) {
+      expect(screen.queryByRole('button', { name: `Disable ${email}` })).toBeNull();
+      expect(screen.queryByRole('button', { name: `Delete ${email}` })).toBeNull();
+    }
+    expect(screen.getByLabelText<HTMLSelectElement>('Role of member@example.test').disabled).toBe(false);
+    expect(screen.getByRole('button', { name: 'Disable member@example.test' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Delete member@example.test' })).toBeTruthy();
+  });
+
+  it("shows the server's sentence when it refuses a role change, and keeps the role shown", async () => {
+    const member: TenantUser = { ...self, id: 'u-member', email: 'member@example.test', role: 'member' };
     const server = fakeApi({
-      'GET /v1/users': () => pageOf([self]),
-      'PATCH /v1/users/:id': () => problem(403, 'forbidden', 'You cannot lower your own role'),
+      'GET /v1/users': () => pageOf([self, member]),
+      'PATCH /v1/users/:id': () => problem(409, 'conflict', 'The user was deleted meanwhile'),
     });
     await open(server, '/admin/users');
-    const role = await screen.findByLabelText<HTMLSelectElement>('Role of me@example.test');
-    fireEvent.change(role, { target: { value: 'member' } });
-    expect((await screen.findByRole('alert')).textContent).toContain('You cannot lower your own role');
-    expect(server.callsTo('PATCH', '/v1/users/u-self')[0]?.body).toEqual({ role: 'member' });
+    const role = await screen.findByLabelText<HTMLSelectElement>('Role of member@example.test');
+    fireEvent.change(role, { target: { value: 'operator' } });
+    expect((await screen.findByRole('alert')).textContent).toContain('The user was deleted meanwhile');
+    expect(server.callsTo('PATCH', '/v1/users/u-member')[0]?.body).toEqual({ role: 'operator' });
     await waitFor(() =>
-      expect(screen.getByLabelText<HTMLSelectElement>('Role of me@example.test').value).toBe('tenant_admin'),
+      expect(screen.getByLabelText<HTMLSelectElement>('Role of member@example.test').value).toBe('member'),
     );
   });
 

@@ -129,7 +129,7 @@ export function ApiKeysPage() {
                         setToDelete(key);
                       }}
                     >
-                      Delete<span className="visually-hidden"> {key.name}</span>
+                      Delete <span className="visually-hidden">{key.name}</span>
                     </button>
                   </td>
                 </tr>

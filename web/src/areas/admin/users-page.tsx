@@ -6,7 +6,7 @@ import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { CursorListView, useCursorList } from '../../ui/cursor-list';
 import { ErrorNotice } from '../../ui/error-notice';
 import { formatDateTime } from '../../ui/format';
-import { grantableRoles, roleLabels, type Role } from '../../ui/roles';
+import { grantableRoles, roleLabels, rolesInOrder, type Role } from '../../ui/roles';
 import { adminKeys, type TenantUser } from './admin-api';
 import { UserCreateForm } from './user-create-form';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
@@ -100,8 +100,12 @@ export function UsersPage() {
               {users.map((user) => {
                 const isSelf = user.id === session.user.id;
                 const isBusy = pendingUserId === user.id;
-                // A role above one's own is shown but cannot be chosen.
-                const roleOptions = ownRoles.includes(user.role) ? ownRoles : [...ownRoles, user.role];
+                // The server refuses any change to a user above one's own role, lowering one's own role,
+                // and disabling or deleting oneself: such controls are not offered.
+                const isManageable = ownRoles.includes(user.role);
+                const roleOptions = isManageable ? ownRoles : [user.role];
+                const isChoosable = (role: Role) =>
+                  !isSelf || rolesInOrder.indexOf(role) >= rolesInOrder.indexOf(user.role);
                 return (
                   <tr key={user.id}>
                     <th scope="row" data-label="Email" className="cell-title">
@@ -113,11 +117,12 @@ export function UsersPage() {
                       <select
                         aria-label={`Role of ${user.email}`}
                         value={user.role}
-                        disabled={isBusy}
+                        disabled={isBusy || !isManageable}
+                        title={isManageable ? undefined : 'This role is above your own'}
                         onChange={(event) => change.mutate({ user, changes: { role: event.target.value as Role } })}
                       >
                         {roleOptions.map((role) => (
-                          <option key={role} value={role} disabled={!ownRoles.includes(role)}>
+                          <option key={role} value={role} disabled={!isChoosable(role)}>
                             {roleLabels[role]}
                           </option>
                         ))}
@@ -130,22 +135,23 @@ export function UsersPage() {
                     </td>
                     <td data-label="Created">{formatDateTime(user.createdAt)}</td>
                     <td className="cell-actions">
-                      <RowActions
-                        name={user.email}
-                        onDelete={() => {
-                          remove.reset();
-                          setToDelete(user);
-                        }}
-                      >
-                        <button
-                          type="button"
-                          disabled={isBusy}
-                          onClick={() => change.mutate({ user, changes: { disabled: !user.disabled } })}
+                      {isManageable && !isSelf && (
+                        <RowActions
+                          name={user.email}
+                          onDelete={() => {
+                            remove.reset();
+                            setToDelete(user);
+                          }}
                         >
-                          {user.disabled ? 'Enable' : 'Disable'}
-                          <span className="visually-hidden"> {user.email}</span>
-                        </button>
-                      </RowActions>
+                          <button
+                            type="button"
+                            disabled={isBusy}
+                            onClick={() => change.mutate({ user, changes: { disabled: !user.disabled } })}
+                          >
+                            {user.disabled ? 'Enable' : 'Disable'} <span className="visually-hidden">{user.email}</span>
+                          </button>
+                        </RowActions>
+                      )}
                     </td>
                   </tr>
                 );

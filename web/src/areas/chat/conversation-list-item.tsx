@@ -12,11 +12,15 @@ import { formatActivityTime } from './format-time';
 
 type Mode = 'idle' | 'menu' | 'rename' | 'confirm-delete';
 
-/** One conversation in the sidebar: its link, and behind "⋯" rename, archive and delete. */
+/**
+ * One conversation in the sidebar: its link, and behind "⋯" rename, archive and delete, offered only to
+ * those the server lets change it (`canChange`).
+ */
 export function ConversationListItem(props: {
   conversation: Conversation;
   isActive: boolean;
   isOwn: boolean;
+  canChange: boolean;
   onDeleted: (id: string) => void;
 }) {
   const { conversation } = props;
@@ -69,16 +73,18 @@ export function ConversationListItem(props: {
               <time dateTime={conversation.lastActivityAt}>{formatActivityTime(conversation.lastActivityAt)}</time>
             </span>
           </Link>
-          <button
-            ref={menuButton}
-            type="button"
-            className="icon-button conversation-menu"
-            aria-label={`Actions for ${title}`}
-            aria-expanded={mode === 'menu'}
-            onClick={() => setMode(mode === 'menu' ? 'idle' : 'menu')}
-          >
-            ⋯
-          </button>
+          {props.canChange && (
+            <button
+              ref={menuButton}
+              type="button"
+              className="icon-button conversation-menu"
+              aria-label={`Actions for ${title}`}
+              aria-expanded={mode === 'menu'}
+              onClick={() => setMode(mode === 'menu' ? 'idle' : 'menu')}
+            >
+              ⋯
+            </button>
+          )}
         </div>
       )}
       {mode === 'menu' && (

@@ -24,11 +24,14 @@ const conversationNamed = (id: string, title: string | null, overrides: Partial<
 const query = (call: FakeCall) => new URLSearchParams(call.search);
 const emptyHistory = () => Response.json({ items: [], olderCursor: null, newerCursor: null });
 
-function renderChats(handlers: Parameters<typeof fakeApi>[0], path = '/chat') {
-  const api = fakeApi({
-    'GET /v1/agents': () => pageOf([{ id: 'agent-1', name: 'Captain', model: 'offline' }]),
-    ...handlers,
-  });
+function renderChats(handlers: Parameters<typeof fakeApi>[0], path = '/chat', user?: Parameters<typeof fakeApi>[1]) {
+  const api = fakeApi(
+    {
+      'GET /v1/agents': () => pageOf([{ id: 'agent-1', name: 'Captain', model: 'offline' }]),
+      ...handlers,
+    },
+    user,
+  );
   return { api, view: renderArea(<ChatArea />, { fetchImpl: api.fetchImpl, areaPath: '/chat', path }) };
 }
 
@@ -136,6 +139,18 @@ describe('conversation list', () => {
       { title: 'Treasure maps' },
       { archived: true },
     ]);
+  });
+
+  it("offers an operator no actions on someone else's chat, which the server would refuse", async () => {
+    const chats = [conversationNamed('c1', 'Mine'), conversationNamed('c2', 'Theirs', { ownerId: 'u-other' })];
+    renderChats({ 'GET /v1/conversations': () => pageOf(chats) }, '/chat', { role: 'operator' });
+    await screen.findByRole('link', { name: /Theirs/ });
+    expect(screen.getByRole('button', { name: 'Actions for Mine' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Actions for Theirs' })).toBeNull();
+    cleanup();
+
+    renderChats({ 'GET /v1/conversations': () => pageOf(chats) }, '/chat', { role: 'tenant_admin' });
+    expect(await screen.findByRole('button', { name: 'Actions for Theirs' })).toBeTruthy();
   });
 
   it('deletes only after a confirmation, and leaves the open conversation', async () => {

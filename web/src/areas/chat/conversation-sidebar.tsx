@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { useSignedInSession } from '../../app-context';
+import { hasRoleAtLeast, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { useDebouncedValue } from '../../ui/use-debounced-value';
 import { useOnVisible } from '../../ui/use-on-visible';
@@ -76,6 +76,8 @@ function ConversationList(props: {
   onDeleted: (id: string) => void;
 }) {
   const session = useSignedInSession();
+  // Operators see everyone's chats but, like the server, only admins change someone else's.
+  const isAdmin = hasRoleAtLeast(session.user.role, 'tenant_admin');
   const { query, conversations } = useConversationList(props.filters);
   const scroller = useRef<HTMLDivElement>(null);
   const loadMore = () => {
@@ -112,6 +114,7 @@ function ConversationList(props: {
               conversation={conversation}
               isActive={conversation.id === props.activeId}
               isOwn={conversation.ownerId === session.user.id}
+              canChange={conversation.ownerId === session.user.id || isAdmin}
               onDeleted={props.onDeleted}
             />
           ))}
