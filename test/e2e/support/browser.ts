@@ -104,16 +104,12 @@ export async function openBrowserSession(
  * Resource failures Chromium reports on the console although the app handles them by design.
  * On load the console asks POST /v1/auth/refresh whether its session cookie is still good; signed out,
  * the answer is a 401 and the sign-in form is shown.
- * The console has no favicon, so the browser's automatic /favicon.ico request is a 404 (reported to the lead).
  */
 function isExpectedConsoleError(message: ConsoleMessage): boolean {
   const { pathname } = new URL(message.location().url || 'about:blank');
   const text = message.text();
   if (!text.startsWith('Failed to load resource')) return false;
-  return (
-    (pathname === '/v1/auth/refresh' && text.includes('status of 401')) ||
-    (pathname === '/favicon.ico' && text.includes('status of 404'))
-  );
+  return pathname === '/v1/auth/refresh' && text.includes('status of 401');
 }
 
 export const screenshotDirectory = path.resolve('test-results/screenshots');
