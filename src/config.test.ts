@@ -45,6 +45,29 @@ describe('loadConfig', () => {
       loadConfig({ OUTBOUND_ALLOW: 'ollama.internal, 10.0.0.0/8, 192.168.1.20, fd00::/8, ::1' }).outboundAllowList,
     ).toEqual(['ollama.internal', '10.0.0.0/8', '192.168.1.20', 'fd00::/8', '::1']);
   });
+
+  it('refuses a provider setting that would be ignored without its key or address, naming both', () => {
+    expect(failureOf({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' })).toBe(
+      'Invalid environment variable OPENAI_BASE_URL: it has no effect without OPENAI_API_KEY (a server that needs no key goes in OPENAI_COMPATIBLE_BASE_URL)',
+    );
+    expect(failureOf({ AZURE_OPENAI_API_KEY: 'azure-key' })).toBe(
+      'Invalid environment variable AZURE_OPENAI_API_KEY: it has no effect without AZURE_OPENAI_RESOURCE_NAME or AZURE_OPENAI_BASE_URL',
+    );
+    expect(failureOf({ COHERE_BASE_URL: 'https://api.cohere.test' })).toContain('without COHERE_API_KEY');
+    expect(failureOf({ OPENAI_COMPATIBLE_API_KEY: 'key' })).toContain('without OPENAI_COMPATIBLE_BASE_URL');
+    // Blank values count as unset, as everywhere in the environment.
+    expect(loadConfig({ OPENAI_BASE_URL: '', AZURE_OPENAI_API_VERSION: '' }).providers).toEqual({});
+    expect(
+      Object.keys(
+        loadConfig({
+          AZURE_OPENAI_API_KEY: 'azure-key',
+          AZURE_OPENAI_RESOURCE_NAME: 'acme',
+          OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1',
+          OPENAI_COMPATIBLE_NAME: 'local',
+        }).providers,
+      ),
+    ).toEqual(['azure', 'compatible']);
+  });
 });
 
 describe('prepareDataDir', () => {

@@ -206,7 +206,11 @@ export function loadDotEnv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
-/** The only reader of process.env. Throws ConfigError with one line naming the variable. */
+/**
+ * The reader of Parley's own variables in process.env (libpq's PGOPTIONS, which node-postgres reads
+ * itself, is only combined with the session settings in postgres-database.ts). Throws ConfigError with
+ * one line naming the variable.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blankless = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = environmentSchema.safeParse(blankless);
@@ -216,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment variable ${variable}: ${issue?.message ?? 'invalid value'}`);
   }
   const e = parsed.data;
+  requireCompleteProviderSettings(blankless);
   if (e.DATABASE_URL && !e.PARLEY_SECRET_KEY) {
     throw new ConfigError(
       'Missing environment variable PARLEY_SECRET_KEY: it is required with DATABASE_URL (generate one with `openssl rand -hex 32`)',
@@ -255,6 +260,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     parseMaxCharacters: e.PARSE_MAX_CHARACTERS,
     providers: readServerProviders(e),
   });
+}
+
+/**
+ * A provider's setting that only works beside another: each needs one of the variables listed. Without
+ * it the setting would be silently ignored (say, a base URL without its key), so start-up refuses it.
+ */
+const providerSettingNeeds: readonly (readonly [setting: string, needsOneOf: readonly string[], hint?: string])[] = [
+  ['OPENAI_BASE_URL', ['OPENAI_API_KEY'], 'a server that needs no key goes in OPENAI_COMPATIBLE_BASE_URL'],
+  ['ANTHROPIC_BASE_URL', ['ANTHROPIC_API_KEY']],
+  ['AZURE_OPENAI_API_KEY', ['AZURE_OPENAI_RESOURCE_NAME', 'AZURE_OPENAI_BASE_URL']],
+  ['AZURE_OPENAI_RESOURCE_NAME', ['AZURE_OPENAI_API_KEY']],
+  ['AZURE_OPENAI_BASE_URL', ['AZURE_OPENAI_API_KEY']],
+  ['AZURE_OPENAI_API_VERSION', ['AZURE_OPENAI_API_KEY']],
+  ['OPENAI_COMPATIBLE_API_KEY', ['OPENAI_COMPATIBLE_BASE_URL']],
+  ['OPENAI_COMPATIBLE_NAME', ['OPENAI_COMPATIBLE_BASE_URL']],
+  ['COHERE_BASE_URL', ['COHERE_API_KEY']],
+];
+
+function requireCompleteProviderSettings(env: Record<string, string | undefined>): void {
+  for (const [setting, needsOneOf, hint] of providerSettingNeeds) {
+    if (env[setting] === undefined || needsOneOf.some((variable) => env[variable] !== undefined)) continue;
+    throw new ConfigError(
+      `Invalid environment variable ${setting}: it has no effect without ${needsOneOf.join(' or ')}${hint ? ` (${hint})` : ''}`,
+    );
+  }
 }
 
 function readServerProviders(e: Environment): ServerProviderSettings {
