@@ -27,7 +27,7 @@ export interface IndexUpkeep {
   schedule(): Promise<void>;
   /**
    * The job: finishes the removal of deleted sources and removes index writes left behind (ADR 12), then
-   * VACUUM (ANALYZE) of the tables searches read (postings, terms, chunks and their documents).
+   * VACUUM and ANALYZE of the tables searches read (postings, terms, chunks and their documents).
    */
   run(): Promise<void>;
 }
