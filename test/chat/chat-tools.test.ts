@@ -2,7 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer, type FakeOpenAIStep } from '../fakes/fake-openai-server.js';
 import { createAgent, createConversation, uiMessageParts } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
 import { startHttpMcpServer, type TestHttpMcpServer } from '../mcp/fixtures/http-server.js';
 import { createServer, syncTools, testMcpBounds, type SyncedTool } from '../mcp/mcp-setup.js';
 
@@ -227,7 +232,7 @@ describe('chat with agent tools (MCP and built-in), through the fake OpenAI serv
     expect(again.json<{ detail: string }>().detail).toMatch(/already decided/);
   });
 
-  it('never runs a denied tool, and tells the model it was denied', async () => {
+  it('never runs a denied tool, and tells the model it was denied; only the owner decides', async () => {
     const agentId = await agentWith([`mcp:${tools.echo!.id}`]);
     const conversation = await createConversation(t.app, admin, agentId, { title: 'Tools' });
     script(callStep('call_echo_2', 'echo', { message: 'secret' }), { replyTokens: ['Understood, I will not.'] });
@@ -235,6 +240,15 @@ describe('chat with agent tools (MCP and built-in), through the fake OpenAI serv
     const [, waiting] = await history(conversation.id);
     expect(waiting!.status).toBe('awaiting_approval');
     const echoRunsBefore = (await executions()).filter((entry) => entry.toolName === 'echo').length;
+
+    // Another admin or an operator of the tenant may read the chat, but a decision runs the tool in the
+    // owner's name and continues their reply.
+    for (const role of ['operator', 'tenant_admin'] as const) {
+      const other = await createUser(t.app, admin, role);
+      const refused = await decide(conversation.id, waiting!.id, { toolCallId: 'call_echo_2', approved: true }, other);
+      expect(refused.statusCode, refused.body).toBe(403);
+      expect(refused.json().detail).toBe("Only the conversation's owner can approve or deny its tool calls");
+    }
 
     const denied = await decide(conversation.id, waiting!.id, {
       toolCallId: 'call_echo_2',

@@ -1,7 +1,7 @@
 import type { Actor } from '../../access/actor.js';
-import { canViewOwned } from '../../access/owned-resources.js';
+import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
 import type { StoredToolCall } from '../../platform/db/schema/index.js';
-import { AppError, conflict, notFound } from '../../platform/errors.js';
+import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel } from './chat-events.js';
 import { scheduleTitle, storeReply, type ChatTurnDeps } from './chat-turn.js';
@@ -58,6 +58,10 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
     const tools = deps.tools;
     const context = await repository.findTurnContext(db, actor.tenantId, conversationId);
     if (!context || !canViewOwned(actor, context.conversation.ownerId)) throw notFound('Conversation', conversationId);
+    // A decision runs a tool in the owner's name and continues their reply: like sending, it is theirs alone.
+    if (!canPostAsOwner(actor, context.conversation.ownerId)) {
+      throw forbidden("Only the conversation's owner can approve or deny its tool calls");
+    }
     const message = await repository.findMessage(db, actor.tenantId, messageId);
     if (!message || message.conversationId !== conversationId || message.role !== 'assistant') {
       throw notFound('Message', messageId);
