@@ -28,6 +28,11 @@ export function isAdmin(actor: Pick<Actor, 'role'>): boolean {
   return hasRoleAtLeast(actor, 'tenant_admin');
 }
 
+/** The roles at or below the caller's: the people and keys an admin manages, never above. */
+export function rolesUpTo(actor: Pick<Actor, 'role'>): Role[] {
+  return (Object.keys(roleRank) as Role[]).filter((role) => roleRank[role] <= roleRank[actor.role]);
+}
+
 /** A user may hand out (to a user or an API key) at most the role they hold. */
 export function canGrantRole(actor: Pick<Actor, 'role'>, role: Role): boolean {
   return roleRank[actor.role] >= roleRank[role];

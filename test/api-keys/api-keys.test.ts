@@ -14,10 +14,11 @@ describe('API keys', () => {
   let t: TestApp;
   let adminA: SignedInUser;
   let adminB: SignedInUser;
+  let platformAdmin: SignedInUser;
 
   beforeAll(async () => {
     t = await buildTestApp();
-    const platformAdmin = await registerPlatformAdmin(t.app);
+    platformAdmin = await registerPlatformAdmin(t.app);
     adminA = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant A');
     adminB = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant B');
   });
@@ -88,6 +89,36 @@ describe('API keys', () => {
     expect(bobDeletes.statusCode).toBe(404);
     expect((await withKey(aliceKey.key)).statusCode).toBe(200);
     expect((await deleteKey(adminA, bobKey.id)).statusCode).toBe(204);
+  });
+
+  it("keeps a key above the caller's role out of sight and out of reach", async () => {
+    // A tenant admin beside the platform admin, in the platform admin's own tenant.
+    const tenantAdmin = await createUser(t.app, platformAdmin, 'tenant_admin');
+    const platformKey = (await createKey(platformAdmin, { name: 'platform' })).json();
+    expect(platformKey.role).toBe('platform_admin');
+    const lowKeyOfPlatformAdmin = (
+      await createKey(platformAdmin, { name: 'platform, as member', role: 'member' })
+    ).json();
+    const ids = (response: { json: () => { items: { id: string }[] } }) => response.json().items.map((key) => key.id);
+
+    const seenByTenantAdmin = ids(await listKeys(tenantAdmin));
+    expect(seenByTenantAdmin).not.toContain(platformKey.id);
+    expect(seenByTenantAdmin).not.toContain(lowKeyOfPlatformAdmin.id);
+    expect((await deleteKey(tenantAdmin, platformKey.id)).statusCode).toBe(404);
+    expect((await deleteKey(tenantAdmin, lowKeyOfPlatformAdmin.id)).statusCode).toBe(404);
+    expect((await withKey(platformKey.key)).statusCode).toBe(200);
+
+    // A member-scoped key acts as a member, even against its own user's admin key.
+    const adminKey = (await createKey(tenantAdmin, { name: 'admin' })).json();
+    const memberKey = (await createKey(tenantAdmin, { name: 'member', role: 'member' })).json();
+    const asMemberKey = { authorization: `Bearer ${memberKey.key}` };
+    const listed = await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: asMemberKey });
+    expect(ids(listed)).toEqual([memberKey.id]);
+    const revoked = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${adminKey.id}`, headers: asMemberKey });
+    expect(revoked.statusCode).toBe(404);
+    expect((await withKey(adminKey.key)).statusCode).toBe(200);
+    // The user itself, signed in, reaches both.
+    expect(ids(await listKeys(tenantAdmin))).toEqual(expect.arrayContaining([adminKey.id, memberKey.id]));
   });
 
   it("answers 404 to another tenant's admin, without echoing the key", async () => {

@@ -1,37 +1,51 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
+import type { Role } from '../../access/actor.js';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
-import { apiKeys } from '../../platform/db/schema/index.js';
+import { apiKeys, users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
+/** Which of the tenant's keys a caller may see and delete. */
+export interface KeyReach {
+  /** The caller's own user; their keys are theirs whatever role their user holds. */
+  readonly selfId: string;
+  /** true for an admin: other users' keys too, of users whose role is in `roles`. */
+  readonly othersToo: boolean;
+  /** The roles at or below the caller's: a key above it, or another user's above it, is out of reach. */
+  readonly roles: readonly Role[];
+}
+
+function withinReach(reach: KeyReach): SQL | undefined {
+  const owners = reach.othersToo
+    ? or(eq(apiKeys.userId, reach.selfId), inArray(users.role, [...reach.roles]))
+    : eq(apiKeys.userId, reach.selfId);
+  return and(inArray(apiKeys.role, [...reach.roles]), owners);
+}
+
 export function createApiKeysRepository() {
   return {
-    /** All of the tenant's keys, or only one user's when `userId` is given. */
-    async listApiKeys(db: Executor, tenantId: string, filter: { userId?: string }, page: PageRequest) {
+    /** The tenant's keys within the caller's reach, newest first. */
+    async listApiKeys(db: Executor, tenantId: string, reach: KeyReach, page: PageRequest) {
       return db
         .select({ row: apiKeys, cursorAt: cursorTimestamp(apiKeys.createdAt) })
         .from(apiKeys)
-        .where(
-          inTenant(
-            apiKeys,
-            tenantId,
-            filter.userId === undefined ? undefined : eq(apiKeys.userId, filter.userId),
-            afterCursor(apiKeys.createdAt, apiKeys.id, page.after),
-          ),
-        )
+        .innerJoin(users, eq(users.id, apiKeys.userId))
+        .where(inTenant(apiKeys, tenantId, withinReach(reach), afterCursor(apiKeys.createdAt, apiKeys.id, page.after)))
         .orderBy(...newestFirst(apiKeys.createdAt, apiKeys.id))
         .limit(page.limit + 1);
     },
 
-    async findApiKey(db: Executor, tenantId: string, keyId: string): Promise<ApiKeyRow | undefined> {
-      const [row] = await db
-        .select()
+    /** One key, if it is within the caller's reach. */
+    async findApiKey(db: Executor, tenantId: string, keyId: string, reach: KeyReach): Promise<ApiKeyRow | undefined> {
+      const [found] = await db
+        .select({ row: apiKeys })
         .from(apiKeys)
-        .where(inTenant(apiKeys, tenantId, eq(apiKeys.id, keyId)))
+        .innerJoin(users, eq(users.id, apiKeys.userId))
+        .where(inTenant(apiKeys, tenantId, eq(apiKeys.id, keyId), withinReach(reach)))
         .limit(1);
-      return row;
+      return found?.row;
     },
 
     async insertApiKey(db: Executor, key: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {

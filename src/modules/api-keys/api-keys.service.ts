@@ -1,11 +1,11 @@
-import { isAdmin, type Actor } from '../../access/actor.js';
+import { isAdmin, rolesUpTo, type Actor } from '../../access/actor.js';
 import { requireGrantableRole } from '../../access/require-access.js';
 import type { Database } from '../../platform/db/client.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
 import { notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { apiKeyPrefix, hashOpaqueToken, newOpaqueToken } from '../auth/auth.tokens.js';
-import type { ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
+import type { ApiKeysRepository, KeyReach } from './api-keys.repository.js';
 import { presentApiKey, type ApiKeyView, type CreateApiKeyInput, type CreatedApiKeyView } from './api-keys.schemas.js';
 
 export interface ApiKeysServiceDeps {
@@ -16,8 +16,16 @@ export interface ApiKeysServiceDeps {
 // Enough of the key to tell keys apart in a list, far too little to guess the rest.
 const visiblePrefixLength = apiKeyPrefix.length + 8;
 
-/** Admins manage all of the tenant's keys; everyone else only their own. */
-const canManageKey = (actor: Actor, key: ApiKeyRow): boolean => isAdmin(actor) || key.userId === actor.userId;
+/**
+ * Admins manage the keys of the tenant's users at or below their own role, everyone else only their own;
+ * and nobody a key of a role above the one they act with (a member-scoped key cannot revoke its user's
+ * admin key, a tenant admin cannot touch a platform admin's keys).
+ */
+const reachOf = (actor: Actor): KeyReach => ({
+  selfId: actor.userId,
+  othersToo: isAdmin(actor),
+  roles: rolesUpTo(actor),
+});
 
 export function createApiKeysService(deps: ApiKeysServiceDeps) {
   const { db, repository } = deps;
@@ -40,14 +48,13 @@ export function createApiKeysService(deps: ApiKeysServiceDeps) {
     },
 
     async list(actor: Actor, page: PageRequest): Promise<Page<ApiKeyView>> {
-      const filter = isAdmin(actor) ? {} : { userId: actor.userId };
-      return toPage(await repository.listApiKeys(db, actor.tenantId, filter, page), page.limit, presentApiKey);
+      return toPage(await repository.listApiKeys(db, actor.tenantId, reachOf(actor), page), page.limit, presentApiKey);
     },
 
-    /** Someone else's key is a 404 for a member, so they cannot learn that it exists. */
+    /** A key out of reach is a 404, as in the list, so nobody learns that it exists. */
     async remove(actor: Actor, keyId: string): Promise<void> {
-      const key = await repository.findApiKey(db, actor.tenantId, keyId);
-      if (!key || !canManageKey(actor, key)) throw notFound('API key', keyId);
+      const key = await repository.findApiKey(db, actor.tenantId, keyId, reachOf(actor));
+      if (!key) throw notFound('API key', keyId);
       if (!(await repository.deleteApiKey(db, actor.tenantId, keyId))) throw notFound('API key', keyId);
     },
   };
