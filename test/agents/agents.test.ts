@@ -132,6 +132,12 @@ describe('agents', () => {
     expect(published.json()).toMatchObject({ visibility: 'tenant', ownerId: null, temperature: null });
     expect(await listIds(bob)).toContain(own.id);
 
+    // Unshared again, it is Alice's again, not the admin's who unshared it.
+    const unshared = await request(adminA, 'PATCH', `/v1/agents/${own.id}`, { visibility: 'private' });
+    expect(unshared.json()).toMatchObject({ visibility: 'private', ownerId: alice.userId });
+    expect(await listIds(alice)).toContain(own.id);
+    expect(await listIds(bob)).not.toContain(own.id);
+
     expect((await request(adminA, 'DELETE', `/v1/agents/${own.id}`)).statusCode).toBe(204);
     expect((await request(adminA, 'GET', `/v1/agents/${own.id}`)).statusCode).toBe(404);
   });

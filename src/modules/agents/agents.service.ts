@@ -44,10 +44,15 @@ function requireVisibilityAllowed(actor: Actor, visibility: AgentVisibility): vo
   }
 }
 
-/** A private agent belongs to someone; a tenant-wide one to no one. */
+/**
+ * A private agent belongs to someone; a tenant-wide one to no one. A shared agent made private again goes
+ * back to whoever made it (a member's agent an admin shared and then unshared is the member's again),
+ * or to the admin who unshares it when its maker's account is gone.
+ */
 function ownerFor(actor: Actor, agent: AgentRow | undefined, visibility: AgentVisibility): string | null {
   if (visibility === 'tenant') return null;
-  return agent?.visibility === 'private' ? agent.ownerId : actor.userId;
+  if (agent?.visibility === 'private') return agent.ownerId;
+  return agent?.createdBy ?? actor.userId;
 }
 
 const toUsableAgent = (agent: AgentRow): UsableAgent => ({
