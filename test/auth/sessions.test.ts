@@ -42,16 +42,20 @@ describe('sessions', () => {
     expect((await refresh(rotated.refreshToken)).statusCode).toBe(200);
   });
 
-  it('answers 401 to a reused refresh token and revokes the whole family, newest token included', async () => {
+  it('answers 401 to a reused refresh token and revokes the whole family, its access tokens included', async () => {
     const member = await createUser(t.app, admin);
-    const newest = (await refresh(member.refreshToken)).json().refreshToken as string;
+    const rotated = (await refresh(member.refreshToken)).json<{ refreshToken: string; accessToken: string }>();
+    expect((await me(`Bearer ${rotated.accessToken}`)).statusCode).toBe(200);
 
     const reuse = await refresh(member.refreshToken);
     expect(reuse.statusCode).toBe(401);
     expect(reuse.headers['content-type']).toContain('application/problem+json');
     expect(reuse.json().detail).toMatch(/already used/);
 
-    expect((await refresh(newest)).statusCode).toBe(401);
+    expect((await refresh(rotated.refreshToken)).statusCode).toBe(401);
+    // Whoever holds the newest access token (the thief or the owner) is signed out at once, not in 15 minutes.
+    expect((await me(`Bearer ${rotated.accessToken}`)).statusCode).toBe(401);
+    expect((await me(`Bearer ${member.accessToken}`)).statusCode).toBe(401);
   });
 
   it('ends the family at logout, leaving other sign-ins alone', async () => {
@@ -64,6 +68,8 @@ describe('sessions', () => {
     });
     expect(logout.statusCode).toBe(204);
     expect((await refresh(member.refreshToken)).statusCode).toBe(401);
+    expect((await me(`Bearer ${member.accessToken}`)).statusCode).toBe(401);
+    expect((await me(`Bearer ${otherDevice.accessToken}`)).statusCode).toBe(200);
     expect((await refresh(otherDevice.refreshToken)).statusCode).toBe(200);
   });
 

@@ -18,6 +18,22 @@ const userById = preparedFor((db) =>
     .prepare('auth_user_by_id'),
 );
 
+/**
+ * Runs on every request made with an access token: the user, and whether the sign-in the token belongs
+ * to (its refresh tokens' family) still has a token that was not revoked (ADR 2).
+ */
+const userForAccessToken = preparedFor((db) =>
+  db
+    .select({
+      user: users,
+      isSessionLive: sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${sql.placeholder('sessionId')} and ${refreshTokens.revokedAt} is null)`,
+    })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('userId')))
+    .limit(1)
+    .prepare('auth_user_for_access_token'),
+);
+
 /** Runs on every request made with an API key. */
 const apiKeyWithUser = preparedFor((db) =>
   db
@@ -56,6 +72,16 @@ export function createAuthRepository() {
 
     async findUserById(db: Executor, userId: string): Promise<UserRow | undefined> {
       const [row] = await userById(db).execute({ userId });
+      return row;
+    },
+
+    /** `sessionId` null for a token from before sessions were checked: `isSessionLive` is then false. */
+    async findUserForAccessToken(
+      db: Executor,
+      userId: string,
+      sessionId: string | null,
+    ): Promise<{ user: UserRow; isSessionLive: boolean } | undefined> {
+      const [row] = await userForAccessToken(db).execute({ userId, sessionId });
       return row;
     },
 

@@ -43,7 +43,12 @@ export function createAuthService(deps: AuthServiceDeps) {
     });
     return {
       tokenType: 'Bearer',
-      accessToken: await signer.sign({ userId: user.id, tenantId: user.tenantId, sessionEpoch: user.sessionEpoch }),
+      accessToken: await signer.sign({
+        userId: user.id,
+        tenantId: user.tenantId,
+        sessionEpoch: user.sessionEpoch,
+        sessionId: familyId,
+      }),
       expiresIn: signer.ttlSeconds,
       refreshToken,
       user: presentUser(user),
@@ -151,11 +156,14 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
       const claims = await signer.verify(token);
       if (!claims) return null;
-      // Checked on every request so disabling a user (or changing a role) takes effect at once, and a
-      // token from before their sessions were ended stays refused after they are enabled again.
-      const user = await repository.findUserById(db, claims.userId);
+      // Checked on every request so disabling a user (or changing a role) takes effect at once, a token
+      // from before their sessions were ended stays refused after they are enabled again, and a token of
+      // a sign-in that was signed out (or whose refresh token was reused) is refused too.
+      const found = await repository.findUserForAccessToken(db, claims.userId, claims.sessionId ?? null);
+      const user = found?.user;
       if (!user || user.disabledAt || user.tenantId !== claims.tenantId) return null;
       if (user.sessionEpoch !== claims.sessionEpoch) return null;
+      if (claims.sessionId !== undefined && !found.isSessionLive) return null;
       return { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' };
     },
   };

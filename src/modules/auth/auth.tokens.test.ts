@@ -74,4 +74,19 @@ describe('access token signer', () => {
     expect(await signer.verify(await signed({ sep: 'x' }))).toBeNull();
     expect(await signer.verify(await signed({ sep: 1.5 }))).toBeNull();
   });
+
+  it('carries the sign-in a token belongs to, and refuses a session id that is not a UUID', async () => {
+    const key = new Uint8Array(randomBytes(32));
+    const signer = createAccessTokenSigner(key, 60);
+    const withSession = { ...claims, sessionId: '0193b6c0-0000-7000-8000-000000000003' };
+    expect(await signer.verify(await signer.sign(withSession))).toEqual(withSession);
+    const forged = await new SignJWT({ tid: claims.tenantId, sep: 3, sid: 'not-a-session' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.userId)
+      .setIssuer('parley')
+      .setAudience('parley-api')
+      .setExpirationTime('60s')
+      .sign(key);
+    expect(await signer.verify(forged)).toBeNull();
+  });
 });

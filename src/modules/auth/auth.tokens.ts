@@ -13,6 +13,11 @@ export interface AccessTokenClaims {
   readonly tenantId: string;
   /** The user's session epoch when the token was issued (`users.session_epoch`). */
   readonly sessionEpoch: number;
+  /**
+   * The sign-in it belongs to: its refresh tokens' family, so that signing out (or a stolen refresh
+   * token's reuse) ends the access tokens of that sign-in too. Absent in tokens issued before.
+   */
+  readonly sessionId?: string;
 }
 
 export interface AccessTokenSigner {
@@ -42,8 +47,8 @@ export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): Ac
   const cryptoKey = crypto.subtle.importKey('raw', new Uint8Array(key), hmacSha256, false, ['sign', 'verify']);
   return {
     ttlSeconds,
-    sign: async ({ userId, tenantId, sessionEpoch }) =>
-      new SignJWT({ tid: tenantId, sep: sessionEpoch })
+    sign: async ({ userId, tenantId, sessionEpoch, sessionId }) =>
+      new SignJWT({ tid: tenantId, sep: sessionEpoch, ...(sessionId !== undefined && { sid: sessionId }) })
         .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
         .setSubject(userId)
         .setIssuer(issuer)
@@ -71,7 +76,13 @@ export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): Ac
         // Tokens issued before epochs existed carry none: they belong to the first epoch.
         const sessionEpoch = payload.sep === undefined ? 0 : payload.sep;
         if (!Number.isSafeInteger(sessionEpoch)) return null;
-        const claims = { userId: payload.sub, tenantId: payload.tid, sessionEpoch: sessionEpoch as number };
+        if (payload.sid !== undefined && (typeof payload.sid !== 'string' || !isUuid(payload.sid))) return null;
+        const claims: AccessTokenClaims = {
+          userId: payload.sub,
+          tenantId: payload.tid,
+          sessionEpoch: sessionEpoch as number,
+          ...(payload.sid !== undefined && { sessionId: payload.sid }),
+        };
         // Our tokens always carry `exp`; one without it is verified every time rather than kept forever.
         if (typeof payload.exp === 'number') remembered.set(token, { claims, expiresAtMs: payload.exp * 1000 });
         return claims;
