@@ -18,6 +18,7 @@ import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
 import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
 import type { App } from './platform/http/types.js';
+import { createShutdown } from './platform/shutdown.js';
 import { createJobQueue } from './platform/jobs/index.js';
 import type { Metrics } from './platform/metrics.js';
 import { createDirectHttp, createOutboundHttp } from './platform/outbound/index.js';
@@ -123,6 +124,7 @@ export async function registerModules(
     knowledgeSearch: knowledge.search,
     files: files.service,
     toolRunner: mcp.toolRunner,
+    shutdown: deps.shutdown ?? createShutdown(),
   });
   chat.registerRoutes(app);
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.

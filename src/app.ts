@@ -31,6 +31,7 @@ import { newId } from './platform/ids.js';
 import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import type { ServerKeys } from './platform/secrets.js';
+import type { Shutdown } from './platform/shutdown.js';
 import type { Redis } from 'ioredis';
 
 export interface AppDeps {
@@ -52,6 +53,8 @@ export interface AppDeps {
    * queues them, for another node, or for this one after a restart, to run.
    */
   readonly runsJobs?: boolean;
+  /** The process's stop, driven by serve.ts; a node that is never stopped that way (tests) gets its own. */
+  readonly shutdown?: Shutdown;
 }
 
 /** Builds the HTTP app from its dependencies. No side effects on import; main.ts owns the process. */

@@ -4,12 +4,16 @@ import { ConfigError, type Config } from '../config.js';
 import { createMaintenanceModule, scheduleMaintenance } from '../modules/maintenance/index.js';
 import type { Logger } from '../platform/logger.js';
 import { openRuntime } from '../platform/runtime.js';
+import { createShutdown } from '../platform/shutdown.js';
 
 const maintenanceIntervalMs = 5 * 60_000;
+// After the grace period, how long the turns cut short get to store their reply and tell their clients.
+const interruptedTurnsSettleMs = 5_000;
 
 export async function serve(config: Config, logger: Logger): Promise<void> {
   const runtime = await openRuntime(config, logger, { migrate: true });
-  const app = await buildApp({ config, logger, ...runtime });
+  const shutdown = createShutdown();
+  const app = await buildApp({ config, logger, ...runtime, shutdown });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -28,9 +32,10 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     if (isStopping) return;
     isStopping = true;
     sweeps.stop();
-    logger.info({ signal }, 'shutting down: no new connections, finishing streams in flight');
-    // Streams and turns in flight get a bounded grace period. A turn still running after it is cut off;
-    // its reply stays `streaming` and the next maintenance sweep marks it interrupted.
+    shutdown.beginDraining();
+    logger.info({ signal }, 'shutting down: no new connections or turns, finishing streams in flight');
+    // Streams and turns in flight get a bounded grace period. A turn still running then is cut short:
+    // it stores its reply as interrupted and tells its client, while the database is still open.
     // A database that stopped answering makes closing fail (the job queue's last query); the process
     // must still exit, so that failure is logged rather than thrown.
     const closed = app.close().then(
@@ -42,8 +47,13 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     );
     const outcome = await Promise.race([closed, delay(config.shutdownGraceMs, 'timed-out' as const)]);
     if (outcome === 'timed-out') {
-      logger.warn({ graceMs: config.shutdownGraceMs }, 'grace period over; closing remaining connections');
-      app.server.closeAllConnections();
+      logger.warn({ graceMs: config.shutdownGraceMs }, 'grace period over; ending the turns still running');
+      shutdown.endRunningWork();
+      const settled = await Promise.race([closed, delay(interruptedTurnsSettleMs, 'timed-out' as const)]);
+      if (settled === 'timed-out') {
+        logger.warn('closing remaining connections');
+        app.server.closeAllConnections();
+      }
     }
     await runtime.close().catch((error: unknown) => logger.warn({ err: error }, 'closing storage failed'));
     logger.info('stopped');

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineTitle } from '../../src/ai/offline-model.js';
 import { conversations } from '../../src/platform/db/schema/index.js';
+import { createShutdown } from '../../src/platform/shutdown.js';
 import { createAgent, createConversation, eventually, uiMessageParts } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
@@ -205,5 +206,34 @@ describe('chat with the offline model', () => {
   it('answers 404 for a conversation that does not exist', async () => {
     const response = await send('01a1ff47-5a70-733e-b14c-43db2cc96421', { content: 'anyone?' });
     expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('chat on a node that is stopping', () => {
+  it('refuses a new turn with 503 and a sentence once the node drains, and stores nothing', async () => {
+    const shutdown = createShutdown();
+    const t = await buildTestApp({}, { shutdown });
+    try {
+      const admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+      const agent = await createAgent(t.app, admin, { name: 'Offline helper' });
+      const conversation = await createConversation(t.app, admin, agent.id);
+      shutdown.beginDraining();
+      const refused = await t.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${conversation.id}/messages`,
+        headers: admin.headers,
+        payload: { content: 'Still there?' },
+      });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json().detail).toBe('The server is shutting down; send the message again in a moment');
+      const stored = await t.app.inject({
+        method: 'GET',
+        url: `/v1/conversations/${conversation.id}/messages`,
+        headers: admin.headers,
+      });
+      expect(stored.json().items).toEqual([]);
+    } finally {
+      await t.close();
+    }
   });
 });

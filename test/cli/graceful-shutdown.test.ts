@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interruptedReply } from '../../src/modules/chat/index.js';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { testStorage } from '../harness/test-database.js';
@@ -14,47 +15,40 @@ const tokens = Array.from({ length: 20 }, (_, index) => ` word${index}`);
 describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
   let fake: FakeOpenAIServer;
   beforeAll(async () => {
+    // 20 tokens 75 ms apart: a reply of about 1.5 s.
     fake = await startFakeOpenAIServer({ replyTokens: tokens, tokenDelayMs: 75 });
   });
   afterAll(() => fake.close());
 
-  it('finishes a stream in flight on SIGTERM, stores the reply, then exits 0', async () => {
+  /**
+   * A server process with the given grace period, a reply streaming in it, then SIGTERM: what the client
+   * read until its stream ended, how the process exited, and the reply as stored.
+   */
+  async function stopWhileStreaming(graceMs: number) {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-shutdown-'));
     const { child, baseUrl } = await spawnServe({
       dataDir,
-      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl, SHUTDOWN_GRACE_MS: '20000' },
+      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl, SHUTDOWN_GRACE_MS: String(graceMs) },
     });
     try {
       await waitForReady(baseUrl, child);
       const json = { 'content-type': 'application/json' };
+      const post = async (url: string, body: object, headers: Record<string, string> = json) =>
+        fetch(`${baseUrl}${url}`, { method: 'POST', headers, body: JSON.stringify(body) });
       const session = await (
-        await fetch(`${baseUrl}/v1/auth/register`, {
-          method: 'POST',
-          headers: json,
-          body: JSON.stringify({ email: 'shutdown@example.test', password: 'a long password' }),
-        })
+        await post('/v1/auth/register', { email: 'shutdown@example.test', password: 'a long password' })
       ).json();
       const auth = { ...json, authorization: `Bearer ${session.accessToken}` };
       const agent = await (
-        await fetch(`${baseUrl}/v1/agents`, {
-          method: 'POST',
-          headers: auth,
-          body: JSON.stringify({ name: 'Slow', instructions: 'Be slow.', model: 'openai:gpt-4o-mini' }),
-        })
+        await post('/v1/agents', { name: 'Slow', instructions: 'Be slow.', model: 'openai:gpt-4o-mini' }, auth)
       ).json();
-      const conversation = await (
-        await fetch(`${baseUrl}/v1/conversations`, {
-          method: 'POST',
-          headers: auth,
-          body: JSON.stringify({ agentId: agent.id }),
-        })
-      ).json();
+      const conversation = await (await post('/v1/conversations', { agentId: agent.id }, auth)).json();
 
-      const response = await fetch(`${baseUrl}/v1/conversations/${conversation.id}/messages`, {
-        method: 'POST',
-        headers: { ...auth, accept: 'text/event-stream' },
-        body: JSON.stringify({ content: 'take your time' }),
-      });
+      const response = await post(
+        `/v1/conversations/${conversation.id}/messages`,
+        { content: 'take your time' },
+        { ...auth, accept: 'text/event-stream' },
+      );
       const reader = response.body!.getReader();
       const decoder = new TextDecoder();
       let received = '';
@@ -69,23 +63,41 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
       }
       const [exitCode] = await exited;
 
-      expect(received).toContain('"type":"finish"');
-      expect(received).toContain('data: [DONE]');
-      for (const token of tokens) expect(received).toContain(JSON.stringify(token));
-      expect(exitCode).toBe(0);
-
       const database = await openDatabase({ dataDir: path.join(dataDir, 'pglite') });
       try {
         const { rows } = await database.executeSql(
-          `select status, content from messages where role = 'assistant' and conversation_id = $1`,
+          `select status, content, error_message as "errorMessage" from messages where role = 'assistant' and conversation_id = $1`,
           [conversation.id],
         );
-        expect(rows).toEqual([{ status: 'complete', content: tokens.join('') }]);
+        return { received, exitCode, stored: rows };
       } finally {
         await database.close();
       }
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  }
+
+  it('finishes a stream in flight on SIGTERM, stores the reply, then exits 0', async () => {
+    const { received, exitCode, stored } = await stopWhileStreaming(20_000);
+    expect(received).toContain('"type":"finish"');
+    expect(received).toContain('data: [DONE]');
+    for (const token of tokens) expect(received).toContain(JSON.stringify(token));
+    expect(exitCode).toBe(0);
+    expect(stored).toMatchObject([{ status: 'complete', content: tokens.join('') }]);
+  });
+
+  it('ends a reply still streaming when the grace period is over: stored as interrupted, and the client told', async () => {
+    const { received, exitCode, stored } = await stopWhileStreaming(200);
+    // The client hears why its reply stopped, in the stream's own error part, and the stream ends properly.
+    expect(received).toContain(`"errorText":${JSON.stringify(interruptedReply.message)}`);
+    expect(received).toContain('data: [DONE]');
+    expect(exitCode).toBe(0);
+    // Nothing is left `streaming` for the next start: the reply keeps what was said, marked interrupted.
+    expect(stored).toHaveLength(1);
+    const [reply] = stored as { status: string; content: string; errorMessage: string }[];
+    expect(reply).toMatchObject({ status: 'error', errorMessage: interruptedReply.message });
+    expect(reply!.content.length).toBeGreaterThan(0);
+    expect(reply!.content.length).toBeLessThan(tokens.join('').length);
   });
 });

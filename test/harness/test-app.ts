@@ -33,6 +33,8 @@ export async function buildTestApp(
     redisUrl?: string;
     /** false: a node that queues background jobs but never runs them, so a queued job stays waiting. */
     runsJobs?: boolean;
+    /** The node's stop, for tests that drive it as serve.ts does. */
+    shutdown?: AppDeps['shutdown'];
   } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
@@ -63,6 +65,7 @@ export async function buildTestApp(
     onRoute: options.onRoute,
     mcp: options.mcp,
     runsJobs: options.runsJobs,
+    shutdown: options.shutdown,
   });
   await app.ready();
   return {

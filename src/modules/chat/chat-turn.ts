@@ -3,6 +3,7 @@ import type { Database } from '../../platform/db/client.js';
 import { storableJson, storableText } from '../../platform/db/storable-text.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
+import type { Shutdown } from '../../platform/shutdown.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import {
@@ -15,7 +16,7 @@ import {
 import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow } from './chat.repository.js';
 import { writeConversationTitle } from './conversation-title.js';
 import type { ResolvedModel } from './model-resolver.js';
-import { streamModelReply, type ModelStreamDeps, type ModelStreamResult } from './model-stream.js';
+import { interruptedReply, streamModelReply, type ModelStreamDeps, type ModelStreamResult } from './model-stream.js';
 import { attachmentPartsOf, carriesFiles, toModelMessages, type AttachmentPartsSource } from './turn-messages.js';
 import type { ToolLoopResult } from './tool-loop.js';
 import { runToolTurn, toLoopMessages, usesTools, type ChatToolsDeps, type TurnAgent } from './tool-turn.js';
@@ -44,6 +45,8 @@ export interface ChatTurnDeps {
   readonly knowledgeSearch: PassageSearch | undefined;
   /** Agents' tools (the MCP runner and the tools' SQL); absent, no turn offers tools. */
   readonly tools: ChatToolsDeps | undefined;
+  /** The node's stop: no new turn once it drains, and the turns still running end when its grace is over. */
+  readonly shutdown: Pick<Shutdown, 'isDraining' | 'ending'>;
 }
 
 /** A turn whose two messages are already stored (user: complete, assistant: streaming). */
@@ -129,6 +132,7 @@ async function runTurn(
               system,
               messages: toLoopMessages(messages),
               timeoutMs: deps.modelTimeoutMs,
+              abortSignal: deps.shutdown.ending,
             },
             (event) => channel.emit(event),
           )
@@ -143,9 +147,11 @@ async function runTurn(
               temperature: agent.temperature ?? undefined,
               maxOutputTokens: agent.maxOutputTokens ?? undefined,
               timeoutMs: deps.modelTimeoutMs,
+              abortSignal: deps.shutdown.ending,
             },
             (event) => channel.emit(event),
           );
+    result = notingStop(deps, result);
     const citations = knowledge ? citationsCitedIn(knowledge.citations, result.text) : null;
     const stored = await storeReply(deps, turn, result, citations);
     deps.metrics.chatTurns.inc({ outcome: result.error ? 'error' : 'complete' });
@@ -175,6 +181,14 @@ async function runTurn(
     channel.emit({ type: 'error', error: internalTurnError, assistantMessage });
     return { conversationId, userMessage, assistantMessage, error: internalTurnError };
   }
+}
+
+/**
+ * A reply cut short because this node is stopping says so (and to send the message again), rather than
+ * that the model call was cancelled: the user did nothing wrong, and no model failed.
+ */
+export function notingStop<T extends ModelStreamResult>(deps: Pick<ChatTurnDeps, 'shutdown'>, result: T): T {
+  return deps.shutdown.ending.aborted && result.error ? { ...result, error: interruptedReply } : result;
 }
 
 /** The agent's passages for the user's message, or why they could not be had (logged; the reply then fails). */

@@ -81,6 +81,13 @@ export function createChatService(deps: ChatServiceDeps) {
     return deps.prepareAttachments(actor, fileIds);
   }
 
+  /** A stopping node starts no turn: it could not finish it within the grace period. */
+  function requireAcceptingTurns(): void {
+    if (deps.shutdown.isDraining) {
+      throw new AppError('not_ready', 'The server is shutting down; send the message again in a moment');
+    }
+  }
+
   function startTrackedTurn(turn: StoredTurn): ChatTurnHandle {
     const handle = startChatTurn(deps, turn);
     turnsInFlight.set(handle.assistantMessageId, handle);
@@ -100,6 +107,7 @@ export function createChatService(deps: ChatServiceDeps) {
       input: SendMessageInput,
       idempotencyKey?: string,
     ): Promise<ChatTurnHandle> {
+      requireAcceptingTurns();
       const { conversation, agent: usable } = await findOwnConversation(actor, conversationId);
       const fingerprint = requestFingerprint(conversationId, input);
       let chosen: AgentModel;
@@ -157,6 +165,7 @@ export function createChatService(deps: ChatServiceDeps) {
      * history reads as if the first attempt had never happened.
      */
     async retryReply(actor: Actor, conversationId: string, messageId: string): Promise<ChatTurnHandle> {
+      requireAcceptingTurns();
       const { conversation, agent: usable } = await findOwnConversation(actor, conversationId);
       const failed = await repository.findMessage(db, actor.tenantId, messageId);
       if (!failed || failed.conversationId !== conversationId) throw notFound('Message', messageId);
@@ -215,6 +224,7 @@ export function createChatService(deps: ChatServiceDeps) {
       messageId: string,
       decision: ToolDecision,
     ): Promise<ChatTurnHandle> {
+      requireAcceptingTurns();
       return approvals.decide(actor, conversationId, messageId, decision);
     },
 

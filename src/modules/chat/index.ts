@@ -4,6 +4,7 @@ import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
+import type { Shutdown } from '../../platform/shutdown.js';
 import { createBackgroundTasks } from './background-tasks.js';
 import { createChatRepository } from './chat.repository.js';
 import { registerChatRoutes } from './chat.routes.js';
@@ -27,6 +28,8 @@ export interface ChatModuleDeps {
   readonly files?: Pick<FilesService, 'prepareAttachments' | 'modelParts'>;
   /** Runs agents' MCP tools (the MCP module); absent, agents get only the built-in tools. */
   readonly toolRunner?: McpToolRunner;
+  /** The node's stop (serve.ts): turns are refused once it drains and cut short when its grace is over. */
+  readonly shutdown: Shutdown;
   /** Defaults suit production; tests shorten them. */
   readonly tuning?: Partial<ChatTuning>;
 }
@@ -59,6 +62,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     historyLimit: tuning.historyLimit,
     knowledgeSearch: deps.knowledgeSearch,
     tools: { repository: createChatToolsRepository(), toolRunner: deps.toolRunner },
+    shutdown: deps.shutdown,
     attachmentParts: deps.files?.modelParts,
     prepareAttachments: deps.files?.prepareAttachments,
     resolveModel,
@@ -77,6 +81,7 @@ export function createChatModule(deps: ChatModuleDeps) {
 export type { ChatService } from './chat.service.js';
 export type { ChatTurnEvent, ChatTurnHandle } from './chat-events.js';
 export {
+  interruptedReply,
   streamModelReply,
   type ModelStreamDeps,
   type ModelStreamEvent,

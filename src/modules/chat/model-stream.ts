@@ -15,7 +15,10 @@ export interface ModelStreamRequest {
   readonly temperature: number | undefined;
   readonly maxOutputTokens: number | undefined;
   readonly timeoutMs: number;
-  /** Cancels the call (a stateless caller that went away); a chat turn passes none, on purpose. */
+  /**
+   * Cancels the call: a stateless caller that went away, or a chat turn's node stopping (a client that
+   * leaves does not cancel a chat turn: its reply is finished and stored).
+   */
   readonly abortSignal?: AbortSignal;
 }
 
@@ -189,6 +192,12 @@ export function startReplyClock(deps: ModelStreamDeps, labels: ModelMetricLabels
     },
   };
 }
+
+/** A reply cut short because its node stopped (at shutdown, or found by a later maintenance sweep). */
+export const interruptedReply = {
+  code: 'model_error',
+  message: 'The reply was interrupted because the server stopped before it finished; send the message again',
+} as const satisfies ModelErrorDescription;
 
 export function modelTimeoutError(timeoutMs: number): ModelErrorDescription {
   return {

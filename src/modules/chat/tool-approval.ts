@@ -4,7 +4,7 @@ import type { StoredToolCall } from '../../platform/db/schema/index.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel } from './chat-events.js';
-import { scheduleTitle, storeReply, type ChatTurnDeps } from './chat-turn.js';
+import { notingStop, scheduleTitle, storeReply, type ChatTurnDeps } from './chat-turn.js';
 import type { MessageRow } from './chat.repository.js';
 import type { ModelResolver, ResolvedModel } from './model-resolver.js';
 import { sumUsage, type ToolLoopResult } from './tool-loop.js';
@@ -209,11 +209,12 @@ async function continueReply(
         system: systemWithKnowledge(agent.instructions.trim() || undefined, await resumedKnowledge(deps, resumed)),
         messages: [...toLoopMessages(messages), ...resumedMessages(assistantMessage.content, decided)],
         timeoutMs: deps.modelTimeoutMs,
+        abortSignal: deps.shutdown.ending,
       },
       (event) => channel.emit(event),
     );
     const whole: ToolLoopResult = {
-      ...result,
+      ...notingStop(deps, result),
       text: assistantMessage.content + result.text,
       reasoning: (assistantMessage.reasoning ?? '') + result.reasoning,
       usage: sumUsage(
@@ -228,10 +229,10 @@ async function continueReply(
       toolCalls: [...decided, ...result.toolCalls],
     };
     const stored = await storeReply(deps, turn, whole, null);
-    deps.metrics.chatTurns.inc({ outcome: result.error ? 'error' : 'complete' });
-    if (result.error) {
-      channel.emit({ type: 'error', error: result.error, assistantMessage: stored });
-      return { conversationId, userMessage, assistantMessage: stored, error: result.error };
+    deps.metrics.chatTurns.inc({ outcome: whole.error ? 'error' : 'complete' });
+    if (whole.error) {
+      channel.emit({ type: 'error', error: whole.error, assistantMessage: stored });
+      return { conversationId, userMessage, assistantMessage: stored, error: whole.error };
     }
     channel.emit({ type: 'finished', assistantMessage: stored });
     if (!resumed.hasTitle && stored.status === 'complete') {

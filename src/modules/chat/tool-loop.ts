@@ -28,6 +28,8 @@ export interface ToolLoopRequest {
   readonly temperature: number | undefined;
   readonly maxOutputTokens: number | undefined;
   readonly timeoutMs: number;
+  /** Stops the loop early (the node stopping); the reply's own bound is `timeoutMs`. */
+  readonly abortSignal?: AbortSignal;
 }
 
 export type ToolLoopEvent =
@@ -82,7 +84,7 @@ export async function streamToolLoop(
       temperature: request.temperature,
       maxOutputTokens: request.maxOutputTokens,
       maxRetries: deps.maxRetries ?? 0,
-      abortSignal: timeout,
+      abortSignal: request.abortSignal ? AbortSignal.any([timeout, request.abortSignal]) : timeout,
       // The SDK's own bound between two parts of a step's stream; it ends the stream with an abort part.
       timeout: { chunkMs: deps.stallTimeoutMs },
     });
@@ -133,8 +135,8 @@ export async function streamToolLoop(
           failure ??= part.error;
           break;
         case 'abort':
-          // Not the whole reply's bound (checked below): the provider went silent for too long.
-          if (!timeout.aborted) hasStalled = true;
+          // Not the whole reply's bound (checked below), nor the node stopping: the provider went silent.
+          if (!timeout.aborted && !request.abortSignal?.aborted) hasStalled = true;
           break;
         default:
           break;

@@ -34,6 +34,7 @@ export interface ToolTurnRequest {
   readonly system: string | undefined;
   readonly messages: ModelMessage[];
   readonly timeoutMs: number;
+  readonly abortSignal?: AbortSignal;
 }
 
 export interface ToolTurnDeps {
@@ -77,6 +78,7 @@ export async function runToolTurn(
       temperature: agent.temperature ?? undefined,
       maxOutputTokens: agent.maxOutputTokens ?? undefined,
       timeoutMs: request.timeoutMs,
+      abortSignal: request.abortSignal,
     },
     (event) => emit(toTurnEvent(event)),
   );

@@ -7,4 +7,6 @@ export function createMaintenanceModule(deps: { db: Database; logger: Logger; mo
   return { service: createMaintenanceService({ ...deps, repository: createMaintenanceRepository() }) };
 }
 
-export { scheduleMaintenance, interruptedReply } from './maintenance.service.js';
+export { scheduleMaintenance } from './maintenance.service.js';
+/** What a reply cut short by its node's stop says (the sweep marks such replies with it). */
+export { interruptedReply } from '../chat/index.js';

@@ -1,5 +1,6 @@
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
+import { interruptedReply } from '../chat/index.js';
 import type { MaintenanceRepository } from './maintenance.repository.js';
 
 export interface MaintenanceDeps {
@@ -14,11 +15,6 @@ const idempotencyKeyLifetimeMs = 24 * 60 * 60_000;
 const expiredTokenRetentionMs = 24 * 60 * 60_000;
 // A reply older than the model timeout plus this margin cannot still be streaming on a live node.
 const abandonedReplyMarginMs = 60_000;
-
-export const interruptedReply = {
-  code: 'model_error',
-  message: 'The reply was interrupted because the server stopped before it finished; send the message again',
-} as const;
 
 export function createMaintenanceService(deps: MaintenanceDeps) {
   const now = deps.now ?? (() => new Date());
