@@ -2,6 +2,7 @@ import type { Actor } from '../../access/actor.js';
 import { canUseAgent } from '../../access/agent-access.js';
 import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
+import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { MessageView } from '../conversations/index.js';
@@ -124,20 +125,26 @@ export function createChatService(deps: ChatServiceDeps) {
 
       // Claiming the key and storing the messages is one statement: a concurrent retry waits on the
       // key's row, then finds it taken and replays this turn instead of calling the model again.
-      const stored = await repository.storeTurn(db, {
-        tenantId: actor.tenantId,
-        conversationId,
-        userMessageId: newId(),
-        assistantMessageId: newId(),
-        content: input.content,
-        attachments,
-        modelRef: resolved.modelRef,
-        now: new Date(),
-        historyLimit: deps.historyLimit,
-        ...(idempotencyKey && {
-          idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
-        }),
-      });
+      const stored = await repository
+        .storeTurn(db, {
+          tenantId: actor.tenantId,
+          conversationId,
+          userMessageId: newId(),
+          assistantMessageId: newId(),
+          content: input.content,
+          attachments,
+          modelRef: resolved.modelRef,
+          now: new Date(),
+          historyLimit: deps.historyLimit,
+          ...(idempotencyKey && {
+            idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
+          }),
+        })
+        .catch((error: unknown) => {
+          // Deleted (with its owner, say) between the check above and the write: as if a moment later.
+          if (isForeignKeyViolation(error)) throw notFound('Conversation', conversationId);
+          throw error;
+        });
       if (!stored.isStored) {
         const key = await earlierAttempt(actor, idempotencyKey);
         if (!key)

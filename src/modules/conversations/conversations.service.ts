@@ -1,10 +1,11 @@
 import { canSeeAllConversations, type Actor } from '../../access/actor.js';
 import { canModifyOwned, canViewOwned } from '../../access/owned-resources.js';
 import type { Database } from '../../platform/db/client.js';
+import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { toPage, type Page } from '../../platform/db/pagination.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { ProjectsService } from '../projects/index.js';
+import { projectNotAssignable, type ProjectsService } from '../projects/index.js';
 import type { AgentDirectory } from './agent-directory.js';
 import type { ConversationChanges, ConversationRow, ConversationsRepository } from './conversations.repository.js';
 import {
@@ -20,6 +21,26 @@ export interface ConversationsServiceDeps {
   readonly repository: ConversationsRepository;
   readonly agents: Pick<AgentDirectory, 'findUsable'>;
   readonly projects: Pick<ProjectsService, 'assertAssignable'>;
+}
+
+const agentNotUsable = (agentId: string): AppError =>
+  new AppError('unprocessable', `Agent '${agentId}' was not found among the agents you can use`);
+
+/**
+ * The agent or project checked a moment before was deleted before the write: the answer it would have
+ * had a moment later, not a 500 from the foreign key.
+ */
+function referenceDeletedMeanwhile(
+  error: unknown,
+  input: { readonly agentId?: string; readonly projectId?: string | null },
+): AppError | undefined {
+  if (input.projectId && isForeignKeyViolation(error, 'conversations_project_id_projects_id_fk')) {
+    return projectNotAssignable(input.projectId);
+  }
+  if (input.agentId && isForeignKeyViolation(error, 'conversations_agent_id_agents_id_fk')) {
+    return agentNotUsable(input.agentId);
+  }
+  return undefined;
 }
 
 export function createConversationsService(deps: ConversationsServiceDeps) {
@@ -53,22 +74,24 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
     /** The id is always made here (UUID v7): ids a client sends are not accepted. */
     async create(actor: Actor, input: CreateConversationInput): Promise<ConversationView> {
       const agent = await agents.findUsable(actor, input.agentId);
-      if (!agent) {
-        throw new AppError('unprocessable', `Agent '${input.agentId}' was not found among the agents you can use`);
-      }
+      if (!agent) throw agentNotUsable(input.agentId);
       if (input.projectId) await projects.assertAssignable(actor.tenantId, actor.userId, input.projectId);
       const now = new Date();
-      const conversation = await repository.insert(db, {
-        id: newId(),
-        tenantId: actor.tenantId,
-        ownerId: actor.userId,
-        agentId: agent.id,
-        projectId: input.projectId ?? null,
-        title: input.title ?? null,
-        lastActivityAt: now,
-        createdAt: now,
-        updatedAt: now,
-      });
+      const conversation = await repository
+        .insert(db, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          ownerId: actor.userId,
+          agentId: agent.id,
+          projectId: input.projectId ?? null,
+          title: input.title ?? null,
+          lastActivityAt: now,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .catch((error: unknown) => {
+          throw referenceDeletedMeanwhile(error, input) ?? error;
+        });
       return presentConversation(conversation);
     },
 
@@ -86,7 +109,9 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
           archivedAt: input.archived ? (conversation.archivedAt ?? new Date()) : null,
         }),
       };
-      const updated = await repository.update(db, actor.tenantId, conversationId, changes);
+      const updated = await repository.update(db, actor.tenantId, conversationId, changes).catch((error: unknown) => {
+        throw referenceDeletedMeanwhile(error, input) ?? error;
+      });
       if (!updated) throw notFound('Conversation', conversationId);
       return presentConversation(updated);
     },

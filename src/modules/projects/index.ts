@@ -12,4 +12,4 @@ export function createProjectsModule(deps: ProjectsModuleDeps) {
   return { service, registerRoutes: registerProjectsRoutes };
 }
 
-export type { ProjectsService } from './projects.service.js';
+export { projectNotAssignable, type ProjectsService } from './projects.service.js';

@@ -18,6 +18,10 @@ export interface ProjectsServiceDeps {
   readonly repository: ProjectsRepository;
 }
 
+/** A project the conversation cannot be put in: missing, someone else's, or deleted meanwhile. */
+export const projectNotAssignable = (projectId: string): AppError =>
+  new AppError('unprocessable', `Project '${projectId}' was not found among the conversation owner's projects`);
+
 export function createProjectsService(deps: ProjectsServiceDeps) {
   const { db, repository } = deps;
 
@@ -77,12 +81,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     /** A conversation may only be filed under a project of the conversation's own owner. */
     async assertAssignable(tenantId: string, ownerId: string, projectId: string): Promise<void> {
       const project = await repository.findById(db, tenantId, projectId);
-      if (!project || project.ownerId !== ownerId) {
-        throw new AppError(
-          'unprocessable',
-          `Project '${projectId}' was not found among the conversation owner's projects`,
-        );
-      }
+      if (!project || project.ownerId !== ownerId) throw projectNotAssignable(projectId);
     },
   };
 }

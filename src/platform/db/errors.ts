@@ -14,9 +14,20 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return false;
 }
 
-/** True when the error is PostgreSQL's foreign_key_violation (23503), searched along the cause chain. */
-export function isForeignKeyViolation(error: unknown): boolean {
-  return hasSqlState(error, '23503');
+/**
+ * True when the error is PostgreSQL's foreign_key_violation (23503), optionally on one constraint,
+ * searched along the cause chain.
+ */
+export function isForeignKeyViolation(error: unknown, constraint?: string): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const candidate = current as { code?: unknown; constraint?: unknown; message?: unknown; cause?: unknown };
+    if (candidate.code === '23503') {
+      if (!constraint) return true;
+      return candidate.constraint === constraint || String(candidate.message).includes(constraint);
+    }
+    current = candidate.cause;
+  }
+  return false;
 }
 
 /** True when PostgreSQL ended the statement to break a deadlock (40P01): it can be tried again. */
