@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createAgent, createConversation, eventually, uiMessageParts } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { testStorage } from '../harness/test-database.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 
 interface StoredMessage {
@@ -172,6 +173,37 @@ describe('retrying a failed reply', () => {
     expect(second.json().detail).toContain('is still being written');
     expect((await first).statusCode).toBe(200);
   });
+
+  // PostgreSQL only: embedded storage has one session, so its statements never wait on each other's locks.
+  it.skipIf(testStorage !== 'postgres')(
+    'lets a delete of the conversation land while a retry reopens its reply, without a deadlock',
+    async () => {
+      const { conversationId, failedId } = await conversationWithFailedReply();
+      // The reopen holds its locks while this trigger sleeps, so the delete surely arrives in that gap.
+      await t.database.executeSql(
+        `create function slow_reopen() returns trigger language plpgsql as $$ begin perform pg_sleep(1.5); return new; end $$`,
+      );
+      await t.database.executeSql(
+        `create trigger slow_reopen before update on messages for each row
+         when (old.id = '${failedId}' and new.status = 'streaming') execute function slow_reopen()`,
+      );
+      const retrying = retry(conversationId, failedId);
+      await eventually(async () => {
+        const { rows } = await t.database.executeSql(`select 1 from pg_stat_activity where wait_event = 'PgSleep'`);
+        return rows.length > 0 ? true : undefined;
+      });
+      const deleted = await t.app.inject({
+        method: 'DELETE',
+        url: `/v1/conversations/${conversationId}`,
+        headers: admin.headers,
+      });
+      const retried = await retrying;
+      // Before, the retry locked the reply and then the conversation, the delete the other way round, and
+      // PostgreSQL ended one of them with a deadlock (a 500).
+      expect([retried.statusCode, deleted.statusCode], `${retried.body} ${deleted.body}`).toEqual([200, 204]);
+      expect((await getConversation(conversationId)).status).toBe(404);
+    },
+  );
 
   it('answers 404 for a message of another conversation and for a conversation of another tenant', async () => {
     const { conversationId, failedId } = await conversationWithFailedReply();

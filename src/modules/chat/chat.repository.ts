@@ -66,6 +66,13 @@ export function createChatRepository() {
      */
     async reopenFailedReply(db: Executor, reply: ReplyToReopen): Promise<MessageRow | undefined> {
       const { tenantId, conversationId, messageId } = reply;
+      // The conversation first, as deleting it locks it and then its messages (the cascade): locking the
+      // message first deadlocked against that delete on PostgreSQL.
+      await db
+        .select({ id: conversations.id })
+        .from(conversations)
+        .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)))
+        .for('no key update');
       const [row] = await db
         .update(messages)
         .set({ ...reopenedReply, model: reply.modelRef })
