@@ -22,6 +22,19 @@ describe('detectDocumentType', () => {
     const pdf = await generatePdf([{ paragraphs: ['Hello'] }]);
     const junk = new Uint8Array([0xff, 0xfe, 0x00, 0x01, 0x80, 0x81]);
     expect(detectDocumentType(new Uint8Array([...junk, ...pdf]))).toBe('pdf');
+    // Junk opening with a UTF-16 mark, with a PDF after it that reads as UTF-16 text, is still junk before
+    // a PDF: the line above failed now and then, when the generated PDF's random id happened to.
+    const readsAsUtf16 = new Uint8Array([0xff, 0xfe, ...new TextEncoder().encode('abcdefgh')]);
+    expect(detectDocumentType(new Uint8Array([...readsAsUtf16, ...utf8('%PDF-1.7\n'), ...utf8('a'.repeat(63))]))).toBe(
+      'pdf',
+    );
+    // A genuine UTF-16 text that mentions a header spells it with zero bytes, and stays text.
+    const utf16 = new Uint8Array([
+      0xff,
+      0xfe,
+      ...Buffer.from('Every PDF starts with %PDF-1.7 and a comment.', 'utf16le'),
+    ]);
+    expect(detectDocumentType(utf16, 'notes.txt')).toBe('text');
     expect(detectDocumentType(utf8('# PDF headers\n\nEvery file starts with %PDF-1.7 and a comment.'), 'pdf.md')).toBe(
       'markdown',
     );

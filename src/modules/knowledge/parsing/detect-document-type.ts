@@ -44,11 +44,18 @@ export function detectDocumentType(head: Uint8Array, filename?: string): Documen
   if (isZip(head)) return isWordZip(head) ? 'docx' : null;
   const text = decodeTextHead(head);
   // pdf.js accepts a header anywhere in the first KB (some producers prepend junk): so do we, but only
-  // after binary junk, or a Markdown note that mentions "%PDF-1.7" near its start would be a PDF.
-  if (text === null) return pdfHeaderAt > 0 ? 'pdf' : null;
+  // after binary junk, or a Markdown note that mentions "%PDF-1.7" near its start would be a PDF. Junk
+  // that opens with a UTF-16 mark can pass for UTF-16 text, but in UTF-16 text "%PDF-" would be spelled
+  // with a zero byte beside each letter: the one-byte header is the file's own.
+  if (pdfHeaderAt > 0 && (text === null || hasUtf16Mark(head))) return 'pdf';
+  if (text === null) return null;
   const fromExtension = extensionTextType(filename);
   if (fromExtension !== null && isPlausible(fromExtension, text)) return fromExtension;
   return guessTextType(text);
+}
+
+function hasUtf16Mark(head: Uint8Array): boolean {
+  return (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
 }
 
 function isZip(head: Uint8Array): boolean {
