@@ -109,6 +109,25 @@ describe('retrying a failed reply', () => {
     });
   });
 
+  it('tells the client its reply was not kept when the conversation is deleted while it streams', async () => {
+    const conversation = await createConversation(t.app, admin, agentId, { title: 'Deleted mid-reply' });
+    openai.respondWith({ replyTokens: ['One', ' two', ' three'], tokenDelayMs: 300 });
+    const sending = send(conversation.id, 'Count slowly');
+    await eventually(async () => ((await history(conversation.id)).length === 2 ? true : undefined));
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/conversations/${conversation.id}`,
+      headers: admin.headers,
+    });
+    expect(deleted.statusCode).toBe(204);
+    // Before, the turn answered 201 'complete' with a message id that no longer existed.
+    const answer = await sending;
+    expect(answer.statusCode, answer.body).toBe(404);
+    expect(answer.json().detail).toBe(
+      'The conversation was deleted while its reply was being written, so the reply was not kept',
+    );
+  });
+
   it('stores a second failure the same way, and that one can be retried too', async () => {
     const { conversationId, failedId } = await conversationWithFailedReply();
     openai.respondWith({ error: { status: 429, retryAfterSeconds: 3 } });
@@ -187,6 +206,8 @@ describe('retrying a failed reply', () => {
         `create trigger slow_reopen before update on messages for each row
          when (old.id = '${failedId}' and new.status = 'streaming') execute function slow_reopen()`,
       );
+      // A slow reply, so the delete (let through once the reopen commits) surely lands before it is written.
+      openai.respondWith({ replyTokens: ['Too', ' late'], tokenDelayMs: 300 });
       const retrying = retry(conversationId, failedId);
       await eventually(async () => {
         const { rows } = await t.database.executeSql(`select 1 from pg_stat_activity where wait_event = 'PgSleep'`);
@@ -200,7 +221,8 @@ describe('retrying a failed reply', () => {
       const retried = await retrying;
       // Before, the retry locked the reply and then the conversation, the delete the other way round, and
       // PostgreSQL ended one of them with a deadlock (a 500).
-      expect([retried.statusCode, deleted.statusCode], `${retried.body} ${deleted.body}`).toEqual([200, 204]);
+      expect([retried.statusCode, deleted.statusCode], `${retried.body} ${deleted.body}`).toEqual([404, 204]);
+      expect(retried.json().detail).toMatch(/^The conversation was deleted while its reply was being written/);
       expect((await getConversation(conversationId)).status).toBe(404);
     },
   );

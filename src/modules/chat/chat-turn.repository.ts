@@ -203,7 +203,9 @@ function replyCompletion(db: Executor) {
     .where(inTenant(messages, value('tenantId'), eq(messages.id, value('messageId'))));
 }
 
-const recordFailedReply = preparedFor((db) => replyCompletion(db).prepare('chat_record_failed_reply'));
+const recordFailedReply = preparedFor((db) =>
+  replyCompletion(db).returning({ id: messages.id }).prepare('chat_record_failed_reply'),
+);
 
 /** The reply, and the turn counted in the conversation's state (merged in SQL, so concurrent turns both count). */
 const recordCompletedReply = preparedFor((db) => {
@@ -217,6 +219,7 @@ const recordCompletedReply = preparedFor((db) => {
       updatedAt: sql`${value('now')}::timestamptz`,
     })
     .where(inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId'))))
+    .returning({ id: conversations.id })
     .prepare('chat_record_completed_reply');
 });
 
@@ -328,9 +331,10 @@ export function createChatTurnRepository() {
 
     /**
      * Stores a reply's outcome and, for a successful one, counts the turn in the conversation's state,
-     * in one statement. The state is merged in SQL so two turns finishing together both count.
+     * in one statement. The state is merged in SQL so two turns finishing together both count. False
+     * when there was nothing to write to: the conversation was deleted while the model talked.
      */
-    async recordReply(db: Executor, reply: ReplyToRecord): Promise<void> {
+    async recordReply(db: Executor, reply: ReplyToRecord): Promise<boolean> {
       const { tenantId, conversationId, messageId, result, turn } = reply;
       const values = {
         ...result,
@@ -339,12 +343,15 @@ export function createChatTurnRepository() {
         tenantId,
         messageId,
       };
-      if (!turn) {
-        await recordFailedReply(db).execute(values);
-        return;
-      }
+      if (!turn) return (await recordFailedReply(db).execute(values)).length > 0;
       const now = turn.now.toISOString();
-      await recordCompletedReply(db).execute({ ...values, conversationId, modelRef: turn.modelRef, now });
+      const counted = await recordCompletedReply(db).execute({
+        ...values,
+        conversationId,
+        modelRef: turn.modelRef,
+        now,
+      });
+      return counted.length > 0;
     },
   };
 }

@@ -153,8 +153,8 @@ async function runTurn(
           );
     result = notingStop(deps, result);
     const citations = knowledge ? citationsCitedIn(knowledge.citations, result.text) : null;
-    const stored = await storeReply(deps, turn, result, citations);
-    deps.metrics.chatTurns.inc({ outcome: result.error ? 'error' : 'complete' });
+    const { message: stored, error } = await storeReply(deps, turn, result, citations);
+    deps.metrics.chatTurns.inc({ outcome: error ? 'error' : 'complete' });
     if (result.error) {
       // Stored on the reply and sent to the client; logged too, since a streamed reply's failure
       // reaches no request log (its response began with a 200), and operators watch the logs.
@@ -167,8 +167,10 @@ async function runTurn(
         },
         `model reply failed: ${result.error.message}`,
       );
-      channel.emit({ type: 'error', error: result.error, assistantMessage: stored });
-      return { conversationId, userMessage, assistantMessage: stored, error: result.error };
+    }
+    if (error) {
+      channel.emit({ type: 'error', error, assistantMessage: stored });
+      return { conversationId, userMessage, assistantMessage: stored, error };
     }
     channel.emit({ type: 'finished', assistantMessage: stored });
     // A reply awaiting approval is titled when it is finished (tool-approval.ts).
@@ -211,6 +213,18 @@ async function retrieveKnowledge(
   }
 }
 
+/** What a turn ends with once its reply is written: the reply, and its error if it has one. */
+export interface StoredReply {
+  readonly message: MessageView;
+  readonly error?: TurnError;
+}
+
+/** The conversation went while the model talked: the client hears what was said, and that it was not kept. */
+const conversationGone: TurnError = {
+  code: 'not_found',
+  message: 'The conversation was deleted while its reply was being written, so the reply was not kept',
+};
+
 /**
  * Stores the reply. A tool loop's reply also stores its calls, in the same transaction; one that
  * stopped for approval is stored `awaiting_approval` and not yet counted as a turn.
@@ -220,7 +234,7 @@ export async function storeReply(
   turn: Pick<StoredTurn, 'tenantId' | 'conversationId' | 'assistantMessage' | 'resolved'>,
   result: ModelStreamResult | ToolLoopResult,
   citations: AssistantMessageResult['citations'],
-): Promise<MessageView> {
+): Promise<StoredReply> {
   const now = new Date();
   const fields = { ...storedResult(result, now), citations };
   const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
@@ -232,17 +246,22 @@ export async function storeReply(
     ...(!result.error && !isAwaiting && { turn: { modelRef: turn.resolved.modelRef, now } }),
   };
   const tools = deps.tools;
+  // Exactly the stored row; or, if the conversation was deleted while the model talked, what it said.
+  const outcome = (isKept: boolean, message: MessageView): StoredReply => ({
+    message,
+    ...((!isKept || result.error) && { error: isKept ? result.error : conversationGone }),
+  });
   if (!('toolCalls' in result) || !tools) {
-    await deps.repository.recordReply(deps.db, reply);
-    // Exactly the stored row; and if the conversation was deleted while the model talked, what it said.
-    return presentMessage({ ...turn.assistantMessage, ...fields });
+    const isKept = await deps.repository.recordReply(deps.db, reply);
+    return outcome(isKept, presentMessage({ ...turn.assistantMessage, ...fields }));
   }
   const toolCalls = storableJson(result.toolCalls);
-  await deps.db.transaction(async (tx) => {
-    await deps.repository.recordReply(tx, reply);
+  const isKept = await deps.db.transaction(async (tx) => {
+    const isRecorded = await deps.repository.recordReply(tx, reply);
     await tools.repository.setToolCalls(tx, turn.tenantId, turn.assistantMessage.id, toolCalls);
+    return isRecorded;
   });
-  return presentMessage({ ...turn.assistantMessage, ...fields, toolCalls });
+  return outcome(isKept, presentMessage({ ...turn.assistantMessage, ...fields, toolCalls }));
 }
 
 function storedResult(result: ModelStreamResult | ToolLoopResult, now: Date): AssistantMessageResult {

@@ -228,11 +228,11 @@ async function continueReply(
       ),
       toolCalls: [...decided, ...result.toolCalls],
     };
-    const stored = await storeReply(deps, turn, whole, null);
-    deps.metrics.chatTurns.inc({ outcome: whole.error ? 'error' : 'complete' });
-    if (whole.error) {
-      channel.emit({ type: 'error', error: whole.error, assistantMessage: stored });
-      return { conversationId, userMessage, assistantMessage: stored, error: whole.error };
+    const { message: stored, error } = await storeReply(deps, turn, whole, null);
+    deps.metrics.chatTurns.inc({ outcome: error ? 'error' : 'complete' });
+    if (error) {
+      channel.emit({ type: 'error', error, assistantMessage: stored });
+      return { conversationId, userMessage, assistantMessage: stored, error };
     }
     channel.emit({ type: 'finished', assistantMessage: stored });
     if (!resumed.hasTitle && stored.status === 'complete') {
