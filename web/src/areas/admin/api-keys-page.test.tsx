@@ -22,6 +22,21 @@ beforeEach(() => {
 });
 afterEach(cleanup);
 
+/** The API keys page over a server that creates the one key, with the form's name filled in. */
+async function openFilledKeyForm() {
+  const server = fakeApi({
+    'GET /v1/api-keys': () => pageOf([]),
+    'POST /v1/api-keys': () => Response.json({ ...listed, key: secret }, { status: 201 }),
+  });
+  await renderArea(administrationArea.element, {
+    fetchImpl: server.fetchImpl,
+    areaPath: '/admin',
+    path: '/admin/api-keys',
+  });
+  fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'CI bot' } });
+  return server;
+}
+
 describe('API keys', () => {
   it('shows a new key once, copies it, and forgets it when the box is closed', async () => {
     let keys: ApiKey[] = [];
@@ -71,16 +86,7 @@ describe('API keys', () => {
   });
 
   it('closes the key box with Escape too, and the key is gone', async () => {
-    const server = fakeApi({
-      'GET /v1/api-keys': () => pageOf([]),
-      'POST /v1/api-keys': () => Response.json({ ...listed, key: secret }, { status: 201 }),
-    });
-    await renderArea(administrationArea.element, {
-      fetchImpl: server.fetchImpl,
-      areaPath: '/admin',
-      path: '/admin/api-keys',
-    });
-    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'CI bot' } });
+    await openFilledKeyForm();
     fireEvent.click(screen.getByRole('button', { name: 'Create key' }));
     const dialog = await screen.findByRole('dialog');
     expect(document.activeElement).toBe(screen.getByLabelText('New API key'));
@@ -90,16 +96,7 @@ describe('API keys', () => {
   });
 
   it('creates one key on a double-click of Create key', async () => {
-    const server = fakeApi({
-      'GET /v1/api-keys': () => pageOf([]),
-      'POST /v1/api-keys': () => Response.json({ ...listed, key: secret }, { status: 201 }),
-    });
-    await renderArea(administrationArea.element, {
-      fetchImpl: server.fetchImpl,
-      areaPath: '/admin',
-      path: '/admin/api-keys',
-    });
-    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'CI bot' } });
+    const server = await openFilledKeyForm();
     clickTwice(screen.getByRole('button', { name: 'Create key' }));
 
     await screen.findByRole('dialog', { name: 'API key CI bot created' });

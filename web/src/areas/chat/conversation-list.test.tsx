@@ -35,6 +35,24 @@ function renderChats(handlers: Parameters<typeof fakeApi>[0], path = '/chat', us
   return { api, view: renderArea(<ChatArea />, { fetchImpl: api.fetchImpl, areaPath: '/chat', path }) };
 }
 
+/** The chat 'Doomed' open, on a server that deletes it once (a second DELETE is a 404, as for real). */
+function renderDoomedChat() {
+  let isDeleted = false;
+  return renderChats(
+    {
+      'GET /v1/conversations': () => pageOf(isDeleted ? [] : [conversationNamed('c1', 'Doomed')]),
+      'GET /v1/conversations/c1': () => Response.json(conversationNamed('c1', 'Doomed')),
+      'GET /v1/conversations/c1/messages': emptyHistory,
+      'DELETE /v1/conversations/c1': () => {
+        if (isDeleted) return Response.json({ code: 'not_found', detail: 'Gone' }, { status: 404 });
+        isDeleted = true;
+        return new Response(null, { status: 204 });
+      },
+    },
+    '/chat/c1',
+  );
+}
+
 describe('conversation list', () => {
   it('lists conversations a page at a time, with a Load more button', async () => {
     const { api } = renderChats({
@@ -154,19 +172,7 @@ describe('conversation list', () => {
   });
 
   it('deletes only after a confirmation, and leaves the open conversation', async () => {
-    let isDeleted = false;
-    const { api } = renderChats(
-      {
-        'GET /v1/conversations': () => pageOf(isDeleted ? [] : [conversationNamed('c1', 'Doomed')]),
-        'GET /v1/conversations/c1': () => Response.json(conversationNamed('c1', 'Doomed')),
-        'GET /v1/conversations/c1/messages': emptyHistory,
-        'DELETE /v1/conversations/c1': () => {
-          isDeleted = true;
-          return new Response(null, { status: 204 });
-        },
-      },
-      '/chat/c1',
-    );
+    const { api } = renderDoomedChat();
     await screen.findByRole('heading', { name: 'Doomed' });
     fireEvent.click(await screen.findByRole('button', { name: 'Actions for Doomed' }));
     fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
@@ -198,20 +204,7 @@ describe('conversation list', () => {
   });
 
   it('sends one DELETE on a double-click of the confirming Delete, and leaves the deleted chat', async () => {
-    let isDeleted = false;
-    const { api } = renderChats(
-      {
-        'GET /v1/conversations': () => pageOf(isDeleted ? [] : [conversationNamed('c1', 'Doomed')]),
-        'GET /v1/conversations/c1': () => Response.json(conversationNamed('c1', 'Doomed')),
-        'GET /v1/conversations/c1/messages': emptyHistory,
-        'DELETE /v1/conversations/c1': () => {
-          if (isDeleted) return Response.json({ code: 'not_found', detail: 'Gone' }, { status: 404 });
-          isDeleted = true;
-          return new Response(null, { status: 204 });
-        },
-      },
-      '/chat/c1',
-    );
+    const { api } = renderDoomedChat();
     fireEvent.click(await screen.findByRole('button', { name: 'Actions for Doomed' }));
     fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
     clickTwice(within(screen.getByRole('group', { name: 'Delete Doomed?' })).getByRole('button', { name: 'Delete' }));
