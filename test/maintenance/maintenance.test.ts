@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMaintenanceModule, interruptedReply } from '../../src/modules/maintenance/index.js';
+import { interruptedReply } from '../../src/modules/chat/index.js';
+import { createMaintenanceModule } from '../../src/modules/maintenance/index.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { register, uniqueEmail } from '../harness/actors.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';

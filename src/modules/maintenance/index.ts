@@ -8,5 +8,3 @@ export function createMaintenanceModule(deps: { db: Database; logger: Logger; mo
 }
 
 export { scheduleMaintenance } from './maintenance.service.js';
-/** What a reply cut short by its node's stop says (the sweep marks such replies with it). */
-export { interruptedReply } from '../chat/index.js';
