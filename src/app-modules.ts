@@ -5,7 +5,7 @@ import { createRerankerRegistry } from './ai/reranking/reranker-registry.js';
 import { createModelRegistry } from './ai/model-registry.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
-import { createChatModule } from './modules/chat/index.js';
+import { createChatModule, createReplyStops } from './modules/chat/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
 import { createKnowledgeModule } from './modules/knowledge/index.js';
@@ -64,10 +64,13 @@ export async function registerModules(
   agents.registerRoutes(app, agents.service);
   const projects = createProjectsModule({ db: database.db });
   projects.registerRoutes(app, projects.service);
+  // Before conversations: deleting one stops the replies still being written in it.
+  const replyStops = createReplyStops(invalidations);
   const conversations = createConversationsModule({
     db: database.db,
     agents: agents.service,
     projects: projects.service,
+    stopReplies: replyStops.stopConversation,
   });
   conversations.registerRoutes(app);
   // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
@@ -125,6 +128,8 @@ export async function registerModules(
     files: files.service,
     toolRunner: mcp.toolRunner,
     shutdown: deps.shutdown ?? createShutdown(),
+    stops: replyStops,
+    tuning: deps.chat,
   });
   chat.registerRoutes(app);
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.

@@ -9,6 +9,7 @@ import { satisfiesAccess } from './access/actor.js';
 import type { Config } from './config.js';
 import { createAuthModule } from './modules/auth/index.js';
 import type { McpRuntimeOptions } from './modules/mcp/index.js';
+import type { ChatTuning } from './modules/chat/index.js';
 import { registerModules } from './app-modules.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import type { DatabaseHandle } from './platform/db/client.js';
@@ -48,6 +49,8 @@ export interface AppDeps {
   readonly onRoute?: (route: RouteOptions) => void;
   /** MCP time and size bounds (tests shorten them); defaults in src/modules/mcp/index.ts. */
   readonly mcp?: Partial<McpRuntimeOptions>;
+  /** Chat's bounds and intervals (tests shorten them); defaults in src/modules/chat/index.ts. */
+  readonly chat?: Partial<ChatTuning>;
   /**
    * Whether this node runs background jobs (document indexing); default true. A node that does not still
    * queues them, for another node, or for this one after a restart, to run.

@@ -33,7 +33,7 @@ export function createMetrics() {
     }),
     chatTurns: new Counter({
       name: 'parley_chat_turns_total',
-      help: 'Chat turns by outcome (complete, error)',
+      help: 'Chat turns by outcome (complete, stopped by their owner, error)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

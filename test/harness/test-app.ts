@@ -27,6 +27,7 @@ export async function buildTestApp(
     logDestination?: DestinationStream;
     onRoute?: AppDeps['onRoute'];
     mcp?: AppDeps['mcp'];
+    chat?: AppDeps['chat'];
     /** Another node's database, for a second node beside it; that node's close() disposes of it. */
     sharedDatabase?: TestDatabase;
     /** The Redis to use instead of TEST_REDIS_URL (e.g. one behind a proxy the test can cut). */
@@ -64,6 +65,7 @@ export async function buildTestApp(
     keys,
     onRoute: options.onRoute,
     mcp: options.mcp,
+    chat: options.chat,
     runsJobs: options.runsJobs,
     shutdown: options.shutdown,
   });

@@ -107,6 +107,11 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.failedConversationId, messageId: a.failedReplyId }),
     ownParents: (own) => ({ id: own.conversationId }),
   },
+  // A finished reply: another tenant's caller is refused before its state is looked at.
+  '/v1/conversations/:id/messages/:messageId/stop': {
+    foreign: (a) => ({ id: a.failedConversationId, messageId: a.failedReplyId }),
+    ownParents: (own) => ({ id: own.conversationId }),
+  },
   '/v1/conversations/:id/messages/:messageId/tool-approvals': {
     foreign: (a) => ({ id: a.approvalConversationId, messageId: a.approvalReplyId }),
     ownParents: (own) => ({ id: own.conversationId }),

@@ -17,6 +17,7 @@ import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow
 import { writeConversationTitle } from './conversation-title.js';
 import type { ResolvedModel } from './model-resolver.js';
 import { interruptedReply, streamModelReply, type ModelStreamDeps, type ModelStreamResult } from './model-stream.js';
+import type { ReplyStops } from './reply-stops.js';
 import { attachmentPartsOf, carriesFiles, toModelMessages, type AttachmentPartsSource } from './turn-messages.js';
 import type { ToolLoopResult } from './tool-loop.js';
 import { runToolTurn, toLoopMessages, usesTools, type ChatToolsDeps, type TurnAgent } from './tool-turn.js';
@@ -47,6 +48,8 @@ export interface ChatTurnDeps {
   readonly tools: ChatToolsDeps | undefined;
   /** The node's stop: no new turn once it drains, and the turns still running end when its grace is over. */
   readonly shutdown: Pick<Shutdown, 'isDraining' | 'ending'>;
+  /** Where a turn registers its reply, so its owner (or the conversation's deletion) can stop it. */
+  readonly stops: Pick<ReplyStops, 'track'>;
 }
 
 /** A turn whose two messages are already stored (user: complete, assistant: streaming). */
@@ -78,7 +81,11 @@ const internalTurnError: TurnError = {
 export function startChatTurn(deps: ChatTurnDeps, turn: StoredTurn): ChatTurnHandle {
   const channel = createTurnChannel();
   const userMessage = presentMessage(turn.userMessage);
-  const outcome = deps.background.track('chat-turn', runTurn(deps, turn, channel, userMessage));
+  const run = deps.stops.track(turn.conversationId, turn.assistantMessage.id);
+  const outcome = deps.background.track(
+    'chat-turn',
+    runTurn(deps, turn, channel, userMessage, run.signal).finally(run.done),
+  );
   return {
     conversationId: turn.conversationId,
     userMessage,
@@ -94,9 +101,11 @@ async function runTurn(
   turn: StoredTurn,
   channel: TurnChannel,
   userMessage: MessageView,
+  stopped: AbortSignal,
 ): Promise<ChatTurnOutcome> {
   const { conversationId, resolved, agent } = turn;
   const assistantMessageId = turn.assistantMessage.id;
+  const abortSignal = AbortSignal.any([deps.shutdown.ending, stopped]);
   channel.emit({ type: 'message-started', conversationId, userMessage, assistantMessageId, model: resolved.modelRef });
   let result: ModelStreamResult | ToolLoopResult | undefined;
   try {
@@ -132,7 +141,7 @@ async function runTurn(
               system,
               messages: toLoopMessages(messages),
               timeoutMs: deps.modelTimeoutMs,
-              abortSignal: deps.shutdown.ending,
+              abortSignal,
             },
             (event) => channel.emit(event),
           )
@@ -147,14 +156,14 @@ async function runTurn(
               temperature: agent.temperature ?? undefined,
               maxOutputTokens: agent.maxOutputTokens ?? undefined,
               timeoutMs: deps.modelTimeoutMs,
-              abortSignal: deps.shutdown.ending,
+              abortSignal,
             },
             (event) => channel.emit(event),
           );
-    result = notingStop(deps, result);
+    result = cutShort(deps, result, stopped);
     const citations = knowledge ? citationsCitedIn(knowledge.citations, result.text) : null;
     const { message: stored, error } = await storeReply(deps, turn, result, citations);
-    deps.metrics.chatTurns.inc({ outcome: error ? 'error' : 'complete' });
+    deps.metrics.chatTurns.inc({ outcome: turnOutcome(stored, error) });
     if (result.error) {
       // Stored on the reply and sent to the client; logged too, since a streamed reply's failure
       // reaches no request log (its response began with a 200), and operators watch the logs.
@@ -186,11 +195,28 @@ async function runTurn(
 }
 
 /**
- * A reply cut short because this node is stopping says so (and to send the message again), rather than
- * that the model call was cancelled: the user did nothing wrong, and no model failed.
+ * A reply whose model call was cut short, told as what happened rather than as a cancelled call. Its
+ * owner stopped it: what was written until then is the reply, `complete` with the finish reason
+ * `stopped`. This node is stopping: the reply failed, and says to send the message again (the user did
+ * nothing wrong, and no model failed).
  */
-export function notingStop<T extends ModelStreamResult>(deps: Pick<ChatTurnDeps, 'shutdown'>, result: T): T {
-  return deps.shutdown.ending.aborted && result.error ? { ...result, error: interruptedReply } : result;
+export function cutShort<T extends ModelStreamResult>(
+  deps: Pick<ChatTurnDeps, 'shutdown'>,
+  result: T,
+  stopped: AbortSignal,
+): T {
+  if (!result.error) return result;
+  if (stopped.aborted) {
+    const { error: _cancelled, ...written } = result;
+    return { ...written, finishReason: 'stopped' } as T;
+  }
+  return deps.shutdown.ending.aborted ? { ...result, error: interruptedReply } : result;
+}
+
+/** The `outcome` label of the chat turns metric. */
+export function turnOutcome(stored: MessageView, error: TurnError | undefined): 'error' | 'stopped' | 'complete' {
+  if (error) return 'error';
+  return stored.finishReason === 'stopped' ? 'stopped' : 'complete';
 }
 
 /** The agent's passages for the user's message, or why they could not be had (logged; the reply then fails). */

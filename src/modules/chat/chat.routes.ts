@@ -1,13 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { idParams } from '../../platform/http/common-schemas.js';
 import { actorOf, type App } from '../../platform/http/types.js';
+import { messageSchema } from '../conversations/messages.schemas.js';
 import {
-  retryReplyParams,
+  replyParams,
   sendMessageBody,
   sendMessageHeaders,
   sendMessageResultSchema,
   toolApprovalBody,
-  toolApprovalParams,
   type SendMessageInput,
 } from './chat.schemas.js';
 import type { ChatService } from './chat.service.js';
@@ -70,7 +70,7 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
         'message before it; nothing new is stored for the user. The failed reply is written anew under the ' +
         'same id. JSON by default (200 once the reply is stored), or with `Accept: text/event-stream` the ' +
         'same UI message stream as sending. 409 when the message is not the latest failed reply.',
-      params: retryReplyParams,
+      params: replyParams,
       response: { 200: sendMessageResultSchema },
     },
     handler: async (request, reply) => {
@@ -91,7 +91,7 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
         'owner, or an operator or admin). When no call waits any more, the same reply continues: approved calls run, ' +
         'the model is told of denied ones, and the reply is written to its end. JSON by default (200 once stored), or ' +
         'with `Accept: text/event-stream` the same UI message stream as sending. 409 when the call was already decided.',
-      params: toolApprovalParams,
+      params: replyParams,
       body: toolApprovalBody,
       response: { 200: sendMessageResultSchema },
     },
@@ -100,6 +100,28 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
       const turn = await service.decideToolCall(actorOf(request), id, messageId, request.body);
       if (wantsEventStream(request)) return streamTurnAsUiMessages(reply, turn, options.heartbeatMs);
       return reply.status(200).send(await service.awaitReply(turn));
+    },
+  });
+
+  app.post('/v1/conversations/:id/messages/:messageId/stop', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags: ['conversations'],
+      security: [{ bearer: [] }],
+      summary: 'Stop a reply while it is being written',
+      description:
+        "Ends the model's call for a reply whose status is `streaming`, on whichever node writes it. What was " +
+        'written until then is kept as the reply: status `complete`, finish reason `stopped`; clients reading ' +
+        "its stream get its end as usual. The conversation's owner only. 200 with the stored reply; 202 with the " +
+        'reply as it is when it was not stored within a few seconds (its node is busy or gone: read it again ' +
+        'later). 409 when the message is not a reply still being written.',
+      params: replyParams,
+      response: { 200: messageSchema, 202: messageSchema },
+    },
+    handler: async (request, reply) => {
+      const { id, messageId } = request.params;
+      const stopped = await service.stopReply(actorOf(request), id, messageId);
+      return reply.status(stopped.isStored ? 200 : 202).send(stopped.message);
     },
   });
 }

@@ -73,7 +73,8 @@ export const sendMessageHeaders = z.looseObject({
 });
 
 /** `/v1/conversations/:id/messages/:messageId/retry` */
-export const retryReplyParams = z.object({
+/** A reply of a conversation: retried, stopped, or deciding its tool calls. */
+export const replyParams = z.object({
   id: z.uuid(),
   messageId: z.uuid('must be a message id (a UUID)'),
 });
@@ -87,7 +88,6 @@ export function requestFingerprint(conversationId: string, input: SendMessageInp
 }
 
 /** `/v1/conversations/:id/messages/:messageId/tool-approvals` */
-export const toolApprovalParams = retryReplyParams;
 
 export const toolApprovalBody = z.strictObject({
   toolCallId: z.string().min(1).max(200),

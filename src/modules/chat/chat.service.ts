@@ -5,7 +5,7 @@ import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { MessageView } from '../conversations/index.js';
+import { presentMessage, type MessageView } from '../conversations/index.js';
 import type { ChatTurnHandle, ChatTurnOutcome } from './chat-events.js';
 import { startChatTurn, type ChatTurnDeps, type StoredTurn } from './chat-turn.js';
 import type { IdempotencyKeyRow, TurnContextRow } from './chat.repository.js';
@@ -13,13 +13,23 @@ import { requestFingerprint, type SendMessageInput } from './chat.schemas.js';
 import type { ModelResolver, ResolvedModel } from './model-resolver.js';
 import { createToolApprovals, type ToolDecision } from './tool-approval.js';
 import type { TurnAgent } from './tool-turn.js';
-import { replayStoredTurn, type TurnReplayDeps } from './turn-replay.js';
+import type { ReplyStops } from './reply-stops.js';
+import { replayStoredTurn, waitWhileStreaming, type TurnReplayDeps } from './turn-replay.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
   readonly resolveModel: ModelResolver;
   /** Checks and prepares the files a message carries (the files module); absent, messages carry none. */
   readonly prepareAttachments: ((actor: Actor, fileIds: readonly string[]) => Promise<StoredAttachment[]>) | undefined;
   readonly replay: Pick<TurnReplayDeps, 'maxWaitMs' | 'pollIntervalMs'>;
+  readonly stops: ReplyStops;
+  /** How long a stop waits for the reply to be stored before answering that it is on its way. */
+  readonly stopWaitMs: number;
+}
+
+/** A reply its owner asked to stop: as stored, or still `streaming` if it was not stored in time. */
+export interface StoppedReply {
+  readonly message: MessageView;
+  readonly isStored: boolean;
 }
 
 interface AgentModel {
@@ -236,6 +246,36 @@ export function createChatService(deps: ChatServiceDeps) {
     },
 
     /**
+     * Stops a reply while it is being written: the model call ends, and what was written until then
+     * is the reply (`complete`, finish reason `stopped`). Its owner's alone, like sending. Whichever
+     * node writes it hears the stop; this one waits (bounded) until the reply is stored.
+     */
+    async stopReply(actor: Actor, conversationId: string, messageId: string): Promise<StoppedReply> {
+      await findOwnConversation(actor, conversationId);
+      const reply = await repository.findMessage(db, actor.tenantId, messageId);
+      if (!reply || reply.conversationId !== conversationId) throw notFound('Message', messageId);
+      if (reply.role !== 'assistant' || reply.status !== 'streaming') {
+        const state =
+          reply.role !== 'assistant' ? 'not a reply' : `a reply that is not being written (${reply.status})`;
+        throw conflict(`Message '${messageId}' is ${state}; only a reply still being written can be stopped`);
+      }
+      deps.stops.stopReply(conversationId, messageId);
+      const writtenHere = deps.stops.whenStored(messageId);
+      const latest = writtenHere
+        ? await settledWithin(writtenHere, deps.stopWaitMs).then(() =>
+            repository.findMessage(db, actor.tenantId, messageId),
+          )
+        : await waitWhileStreaming(
+            { db, repository, maxWaitMs: deps.stopWaitMs, pollIntervalMs: deps.replay.pollIntervalMs },
+            actor.tenantId,
+            reply,
+          );
+      // Deleted meanwhile, with its conversation: gone, as if asked a moment later.
+      if (!latest) throw notFound('Message', messageId);
+      return { message: presentMessage(latest), isStored: latest.status !== 'streaming' };
+    },
+
+    /**
      * The finished turn as a response body, or the reply's error as a problem whose body still names
      * the stored messages (the user's message is kept; the client need not send it again).
      */
@@ -260,3 +300,10 @@ export function createChatService(deps: ChatServiceDeps) {
 }
 
 export type ChatService = ReturnType<typeof createChatService>;
+
+/** Waits for `promise` at most `ms`; the timer does not outlive it. */
+async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([promise, elapsed]).finally(() => clearTimeout(timer));
+}

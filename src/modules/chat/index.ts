@@ -14,6 +14,7 @@ import type { PassageSearch } from './turn-knowledge.js';
 import type { FilesService } from '../files/index.js';
 import type { McpToolRunner } from '../mcp/index.js';
 import { createChatToolsRepository } from './chat-tools.repository.js';
+import type { ReplyStops } from './reply-stops.js';
 
 export interface ChatModuleDeps {
   readonly db: Database;
@@ -30,6 +31,8 @@ export interface ChatModuleDeps {
   readonly toolRunner?: McpToolRunner;
   /** The node's stop (serve.ts): turns are refused once it drains and cut short when its grace is over. */
   readonly shutdown: Shutdown;
+  /** Stopping replies on any node (made before the modules, since deleting a conversation stops its replies). */
+  readonly stops: ReplyStops;
   /** Defaults suit production; tests shorten them. */
   readonly tuning?: Partial<ChatTuning>;
 }
@@ -39,9 +42,16 @@ export interface ChatTuning {
   readonly heartbeatMs: number;
   readonly maxRetries: number;
   readonly replayPollIntervalMs: number;
+  readonly stopWaitMs: number;
 }
 
-const defaultTuning: ChatTuning = { historyLimit: 40, heartbeatMs: 15_000, maxRetries: 0, replayPollIntervalMs: 250 };
+const defaultTuning: ChatTuning = {
+  historyLimit: 40,
+  heartbeatMs: 15_000,
+  maxRetries: 0,
+  replayPollIntervalMs: 250,
+  stopWaitMs: 10_000,
+};
 
 export function createChatModule(deps: ChatModuleDeps) {
   const tuning = { ...defaultTuning, ...deps.tuning };
@@ -63,6 +73,8 @@ export function createChatModule(deps: ChatModuleDeps) {
     knowledgeSearch: deps.knowledgeSearch,
     tools: { repository: createChatToolsRepository(), toolRunner: deps.toolRunner },
     shutdown: deps.shutdown,
+    stops: deps.stops,
+    stopWaitMs: tuning.stopWaitMs,
     attachmentParts: deps.files?.modelParts,
     prepareAttachments: deps.files?.prepareAttachments,
     resolveModel,
@@ -79,6 +91,7 @@ export function createChatModule(deps: ChatModuleDeps) {
 }
 
 export type { ChatService } from './chat.service.js';
+export { createReplyStops, type ReplyStops } from './reply-stops.js';
 export type { ChatTurnEvent, ChatTurnHandle } from './chat-events.js';
 export {
   interruptedReply,

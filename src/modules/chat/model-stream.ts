@@ -34,11 +34,14 @@ export interface TokenUsage {
   readonly totalTokens: number | null;
 }
 
+/** How a reply ended: the model's reason, or `stopped` when its owner stopped it (what was written is kept). */
+export type ReplyFinishReason = FinishReason | 'stopped';
+
 export interface ModelStreamResult {
   readonly text: string;
   readonly reasoning: string;
   readonly usage: TokenUsage;
-  readonly finishReason: FinishReason | null;
+  readonly finishReason: ReplyFinishReason | null;
   readonly timeToFirstTokenMs: number | null;
   readonly durationMs: number;
   /** Set when the call failed, timed out or was cancelled; text then holds what arrived before. */
@@ -199,6 +202,12 @@ export const interruptedReply = {
   message: 'The reply was interrupted because the server stopped before it finished; send the message again',
 } as const satisfies ModelErrorDescription;
 
+/** The caller cancelled the call (a stateless caller gone, a reply stopped, the node stopping). */
+export const modelCallCancelled = {
+  code: 'model_error',
+  message: 'The model call was cancelled before the reply was finished',
+} as const satisfies ModelErrorDescription;
+
 export function modelTimeoutError(timeoutMs: number): ModelErrorDescription {
   return {
     code: 'model_timeout',
@@ -233,7 +242,7 @@ function describeFailure(outcome: {
       sentImages: sendsImages(request.messages),
     });
   }
-  if (isAborted) return { code: 'model_error', message: 'The model call was cancelled before the reply was finished' };
+  if (isAborted) return modelCallCancelled;
   if (finishReason === null || finishReason === 'error') {
     return {
       code: 'model_error',

@@ -4,7 +4,7 @@ import type { StoredToolCall } from '../../platform/db/schema/index.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel } from './chat-events.js';
-import { notingStop, scheduleTitle, storeReply, type ChatTurnDeps } from './chat-turn.js';
+import { cutShort, scheduleTitle, storeReply, turnOutcome, type ChatTurnDeps } from './chat-turn.js';
 import type { MessageRow } from './chat.repository.js';
 import type { ModelResolver, ResolvedModel } from './model-resolver.js';
 import { sumUsage, type ToolLoopResult } from './tool-loop.js';
@@ -111,7 +111,11 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
       decided: next,
       hasTitle: context.conversation.title !== null,
     };
-    const outcome = deps.background.track('chat-tool-approval', continueReply(deps, tools, resumed, channel));
+    const run = deps.stops.track(conversationId, messageId);
+    const outcome = deps.background.track(
+      'chat-tool-approval',
+      continueReply(deps, tools, resumed, channel, run.signal).finally(run.done),
+    );
     return {
       conversationId,
       userMessage: presentMessage(userMessage),
@@ -160,6 +164,7 @@ async function continueReply(
   tools: ChatToolsDeps,
   resumed: ResumedReply,
   channel: TurnChannel,
+  stopped: AbortSignal,
 ): Promise<ChatTurnOutcome> {
   const { actor, agent, resolved, conversationId, assistantMessage } = resumed;
   const userMessage = presentMessage(resumed.userMessage);
@@ -209,12 +214,12 @@ async function continueReply(
         system: systemWithKnowledge(agent.instructions.trim() || undefined, await resumedKnowledge(deps, resumed)),
         messages: [...toLoopMessages(messages), ...resumedMessages(assistantMessage.content, decided)],
         timeoutMs: deps.modelTimeoutMs,
-        abortSignal: deps.shutdown.ending,
+        abortSignal: AbortSignal.any([deps.shutdown.ending, stopped]),
       },
       (event) => channel.emit(event),
     );
     const whole: ToolLoopResult = {
-      ...notingStop(deps, result),
+      ...cutShort(deps, result, stopped),
       text: assistantMessage.content + result.text,
       reasoning: (assistantMessage.reasoning ?? '') + result.reasoning,
       usage: sumUsage(
@@ -229,7 +234,7 @@ async function continueReply(
       toolCalls: [...decided, ...result.toolCalls],
     };
     const { message: stored, error } = await storeReply(deps, turn, whole, null);
-    deps.metrics.chatTurns.inc({ outcome: error ? 'error' : 'complete' });
+    deps.metrics.chatTurns.inc({ outcome: turnOutcome(stored, error) });
     if (error) {
       channel.emit({ type: 'error', error, assistantMessage: stored });
       return { conversationId, userMessage, assistantMessage: stored, error };

@@ -4,6 +4,7 @@ import { isImageFile } from '../../ai/model-call.js';
 import { describeModelError } from '../../ai/model-errors.js';
 import type { StoredToolCall } from '../../platform/db/schema/index.js';
 import {
+  modelCallCancelled,
   modelStalledError,
   modelTimeoutError,
   recordTokens,
@@ -67,6 +68,7 @@ export async function streamToolLoop(
   let usage: LanguageModelUsage | undefined;
   let failure: unknown;
   let hasStalled = false;
+  let isCancelled = false;
 
   const settle = (toolCallId: string, change: Partial<StoredToolCall>) => {
     const call = calls.get(toolCallId);
@@ -135,8 +137,10 @@ export async function streamToolLoop(
           failure ??= part.error;
           break;
         case 'abort':
-          // Not the whole reply's bound (checked below), nor the node stopping: the provider went silent.
-          if (!timeout.aborted && !request.abortSignal?.aborted) hasStalled = true;
+          // The caller's signal (a stopped reply, the node stopping), the whole reply's bound (checked
+          // below), or else the SDK's chunk bound: the provider went silent.
+          if (request.abortSignal?.aborted) isCancelled = true;
+          else if (!timeout.aborted) hasStalled = true;
           break;
         default:
           break;
@@ -154,12 +158,14 @@ export async function streamToolLoop(
     ? modelTimeoutError(request.timeoutMs)
     : hasStalled
       ? modelStalledError(deps.stallTimeoutMs)
-      : failure !== undefined
-        ? describeModelError(failure, {
-            providerName: request.providerName,
-            sentImages: sendsImageParts(request.messages),
-          })
-        : undefined;
+      : isCancelled
+        ? modelCallCancelled
+        : failure !== undefined
+          ? describeModelError(failure, {
+              providerName: request.providerName,
+              sentImages: sendsImageParts(request.messages),
+            })
+          : undefined;
   const toolCalls = [...calls.values()];
   return {
     text,

@@ -37,7 +37,7 @@ export async function replayStoredTurn(deps: TurnReplayDeps, key: IdempotencyKey
   });
   const outcome = deps.background.track(
     'chat-turn-replay',
-    waitForReply(deps, key, assistantAtStart).then((assistant): ChatTurnOutcome => {
+    waitWhileStreaming(deps, key.tenantId, assistantAtStart).then((assistant): ChatTurnOutcome => {
       const assistantMessage = presentMessage(assistant ?? deletedReply(user, key.assistantMessageId));
       if (assistantMessage.reasoning) channel.emit({ type: 'reasoning-delta', delta: assistantMessage.reasoning });
       if (assistantMessage.content) channel.emit({ type: 'text-delta', delta: assistantMessage.content });
@@ -56,9 +56,13 @@ export async function replayStoredTurn(deps: TurnReplayDeps, key: IdempotencyKey
   };
 }
 
-async function waitForReply(
-  deps: TurnReplayDeps,
-  key: IdempotencyKeyRow,
+/**
+ * The reply once it has left `streaming` (written elsewhere: another node, or a turn of this one), or
+ * as it is when `maxWaitMs` is over; undefined once it is gone with its conversation.
+ */
+export async function waitWhileStreaming(
+  deps: Pick<TurnReplayDeps, 'db' | 'repository' | 'maxWaitMs' | 'pollIntervalMs'>,
+  tenantId: string,
   firstRead: MessageRow | undefined,
 ): Promise<MessageRow | undefined> {
   const deadline = Date.now() + deps.maxWaitMs;
@@ -66,7 +70,7 @@ async function waitForReply(
   for (;;) {
     if (!assistant || assistant.status !== 'streaming' || Date.now() >= deadline) return assistant;
     await sleep(deps.pollIntervalMs);
-    assistant = await deps.repository.findMessage(deps.db, key.tenantId, key.assistantMessageId);
+    assistant = await deps.repository.findMessage(deps.db, tenantId, assistant.id);
   }
 }
 

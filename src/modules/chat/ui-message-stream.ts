@@ -15,6 +15,8 @@ export interface ChatMessageMetadata {
   readonly usage?: MessageView['usage'];
   readonly timeToFirstTokenMs?: number | null;
   readonly durationMs?: number | null;
+  /** As stored: `stopped` for a reply its owner stopped, which the stream's own finish part cannot say. */
+  readonly finishReason?: string | null;
   readonly error?: MessageView['error'];
 }
 
@@ -56,6 +58,7 @@ export function createUiMessageChunkMapper() {
     usage: message.usage,
     timeToFirstTokenMs: message.timeToFirstTokenMs,
     durationMs: message.durationMs,
+    finishReason: message.finishReason,
     error: message.error,
   });
 

@@ -21,6 +21,8 @@ export interface ConversationsServiceDeps {
   readonly repository: ConversationsRepository;
   readonly agents: Pick<AgentDirectory, 'findUsable'>;
   readonly projects: Pick<ProjectsService, 'assertAssignable'>;
+  /** Called once a conversation is deleted: the replies still being written in it stop. */
+  readonly stopReplies: (conversationId: string) => void;
 }
 
 const agentNotUsable = (agentId: string): AppError =>
@@ -123,6 +125,8 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
         throw forbidden("Only the conversation's owner or an admin can delete it");
       }
       await repository.delete(db, actor.tenantId, conversationId);
+      // No model keeps writing (and costing) for a conversation that is gone.
+      deps.stopReplies(conversationId);
     },
   };
 }

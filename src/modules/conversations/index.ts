@@ -11,6 +11,8 @@ export interface ConversationsModuleDeps {
   readonly db: Database;
   readonly agents: AgentDirectory;
   readonly projects: Pick<ProjectsService, 'assertAssignable'>;
+  /** Stops the replies still being written in a conversation that is deleted (chat's reply stops). */
+  readonly stopReplies: (conversationId: string) => void;
 }
 
 export function createConversationsModule(deps: ConversationsModuleDeps) {
@@ -19,6 +21,7 @@ export function createConversationsModule(deps: ConversationsModuleDeps) {
     repository: createConversationsRepository(),
     agents: deps.agents,
     projects: deps.projects,
+    stopReplies: deps.stopReplies,
   });
   const messages = createMessagesService({
     db: deps.db,

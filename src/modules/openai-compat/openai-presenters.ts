@@ -1,10 +1,9 @@
-import type { FinishReason } from 'ai';
-import type { ModelStreamResult, TokenUsage } from '../chat/model-stream.js';
+import type { ModelStreamResult, ReplyFinishReason, TokenUsage } from '../chat/model-stream.js';
 import type { ChatCompletionView, OpenAIUsage } from './openai-compat.schemas.js';
 
 type OpenAIFinishReason = ChatCompletionView['choices'][number]['finish_reason'];
 
-export function openAIFinishReason(reason: FinishReason | null): OpenAIFinishReason {
+export function openAIFinishReason(reason: ReplyFinishReason | null): OpenAIFinishReason {
   switch (reason) {
     case 'length':
       return 'length';

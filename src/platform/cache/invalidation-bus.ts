@@ -2,10 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 
-/** What a node caches from the database and must forget when it changes (ADR 7). */
-export type InvalidationTopic = 'tenant-providers';
+/**
+ * What every node must hear: a cached row that changed and must be forgotten (ADR 7), or a reply that
+ * must stop being written wherever it is written (`reply-stops`, chat's `reply-stops.ts`).
+ */
+export type InvalidationTopic = 'tenant-providers' | 'reply-stops';
 
-/** The key a subscriber gets when messages may have been missed: forget everything of the topic. */
+/**
+ * The key a subscriber gets when messages may have been missed: forget everything of the topic. A
+ * topic that is not a cache (`reply-stops`) ignores it: a lost stop cannot be told again.
+ */
 export const everyKey = '*';
 
 /**
@@ -104,7 +110,7 @@ export async function openRedisInvalidationBus(redis: Redis, logger: Logger): Pr
   };
 }
 
-const topics: ReadonlySet<string> = new Set<InvalidationTopic>(['tenant-providers']);
+const topics: ReadonlySet<string> = new Set<InvalidationTopic>(['tenant-providers', 'reply-stops']);
 
 function parseMessage(text: string): { node: string; topic: InvalidationTopic; key: string } | undefined {
   try {

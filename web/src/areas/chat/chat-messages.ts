@@ -16,6 +16,8 @@ export interface ChatMetadata {
   usage?: MessageUsage | null;
   timeToFirstTokenMs?: number | null;
   durationMs?: number | null;
+  /** `stopped` when its owner stopped the reply. */
+  finishReason?: string | null;
   error?: { code: string; message: string } | null;
   /** The files a person's message carries (sent as `fileIds`). */
   attachments?: Attachment[];
@@ -53,6 +55,7 @@ export function toChatMessage(message: StoredMessage): ChatMessage {
       usage: message.usage,
       timeToFirstTokenMs: message.timeToFirstTokenMs,
       durationMs: message.durationMs,
+      finishReason: message.finishReason,
       error: message.error,
       ...(message.attachments?.length && { attachments: message.attachments }),
     },
@@ -179,6 +182,7 @@ export function describeReplyFigures(metadata: ChatMetadata | undefined): string
     figures.push(`first token ${formatDuration(metadata.timeToFirstTokenMs)}`);
   }
   if (typeof metadata.durationMs === 'number') figures.push(`total ${formatDuration(metadata.durationMs)}`);
+  if (metadata.finishReason === 'stopped') figures.push('stopped by you');
   return figures;
 }
 

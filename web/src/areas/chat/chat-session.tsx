@@ -120,6 +120,21 @@ export function ChatSession(props: {
     void chat.sendMessage({ text, metadata: files.length > 0 ? { attachments: files } : undefined });
   }
 
+  /**
+   * Asks the server to stop the reply: its model call ends, what was written is kept, and the stream
+   * ends on its own with exactly that. Before the reply has an id, or if the server cannot stop it in
+   * time, the console only stops reading (the server then writes the reply to its end).
+   */
+  function stopReply() {
+    const replyId = chat.messages.at(-1)?.metadata?.assistantMessageId;
+    const stopReading = () => void chat.stop();
+    if (!replyId) return stopReading();
+    authedFetch(`/v1/conversations/${conversationId}/messages/${replyId}/stop`, { method: 'POST' }).then(
+      (response) => response.status !== 200 && stopReading(),
+      stopReading,
+    );
+  }
+
   function retry(messageId: string) {
     setRefusal(null);
     setStoppedId(null);
@@ -217,7 +232,7 @@ export function ChatSession(props: {
             draft={draft}
             onDraftChange={setDraft}
             onSend={send}
-            onStop={() => void chat.stop()}
+            onStop={stopReply}
             isBusy={isBusy}
             attachments={attachments}
           />

@@ -11,7 +11,12 @@ afterEach(cleanup);
 const ids = { conversationId: 'c1', userMessageId: 'u1', assistantMessageId: 'a1' };
 const started = { type: 'start', messageId: 'a1', messageMetadata: { ...ids, model: 'openai:gpt-4o-mini' } };
 
-function setUp(options: { history?: StoredMessage[] | (() => StoredMessage[]); replies: Response[] }) {
+function setUp(options: {
+  history?: StoredMessage[] | (() => StoredMessage[]);
+  replies: Response[];
+  /** Answers POST …/messages/:messageId/stop; without it the fake has no such route (404). */
+  stop?: () => Response;
+}) {
   const replies = [...options.replies];
   const history = () => (typeof options.history === 'function' ? options.history() : (options.history ?? []));
   const api = fakeApi({
@@ -23,6 +28,7 @@ function setUp(options: { history?: StoredMessage[] | (() => StoredMessage[]); r
     'POST /v1/conversations/c1/messages': () => replies.shift() ?? problem(500, 'internal', 'No reply queued'),
     'POST /v1/conversations/c1/messages/:messageId/retry': () =>
       replies.shift() ?? problem(500, 'internal', 'No reply queued'),
+    ...(options.stop && { 'POST /v1/conversations/c1/messages/:messageId/stop': options.stop }),
   });
   const acceptHeaders: (string | null)[] = [];
   const fetchImpl = ((input: RequestInfo | URL, init?: RequestInit) => {
@@ -212,7 +218,39 @@ describe('chat view', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
-  it('stops following a reply with Stop, keeping what arrived and saying the rest is still stored', async () => {
+  it('stops the reply at the server with Stop: the stream ends with what was kept, marked as stopped', async () => {
+    const stream = sseReply();
+    const { api, fetchImpl } = setUp({
+      replies: [stream.response],
+      stop: () => Response.json(stored({ id: 'a1', content: 'Blah blah', finishReason: 'stopped' })),
+    });
+    const box = await openConversation(fetchImpl);
+    typeAndPressEnter(box, 'Talk a lot');
+    await stream.send(started);
+    await stream.send({ type: 'text-start', id: 't1' });
+    await stream.send({ type: 'text-delta', id: 't1', delta: 'Blah blah' });
+
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    });
+    expect(api.callsTo('POST', '/v1/conversations/c1/messages/a1/stop')).toHaveLength(1);
+    // Still reading: the server ends the stream itself, with the stored reply's figures.
+    await stream.send({ type: 'text-end', id: 't1' });
+    await stream.send({
+      type: 'finish',
+      finishReason: 'other',
+      messageMetadata: { ...ids, status: 'complete', finishReason: 'stopped' },
+    });
+    await stream.end();
+
+    await screen.findByRole('button', { name: 'Send' });
+    expect(lastReply().textContent).toContain('Blah blah');
+    expect(lastReply().textContent).toContain('stopped by you');
+    expect(lastReply().textContent).not.toContain('stopped here');
+  });
+
+  it('stops following a reply with Stop when the server cannot stop it, saying the rest is still stored', async () => {
     const stream = sseReply();
     const { fetchImpl } = setUp({ replies: [stream.response] });
     const box = await openConversation(fetchImpl);

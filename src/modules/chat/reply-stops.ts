@@ -1,0 +1,75 @@
+import { everyKey, type InvalidationBus } from '../../platform/cache/invalidation-bus.js';
+
+/** One reply being written on this node, as its turn sees it. */
+export interface ReplyRun {
+  /** Aborted when the reply is stopped: by its owner, or because its conversation was deleted. */
+  readonly signal: AbortSignal;
+  /** Called once the reply is stored; whoever waits for the stop then reads it. */
+  readonly done: () => void;
+}
+
+/** A stop can reach a node before the turn it names is registered there (sent a moment after the send). */
+const earlyStopTtlMs = 30_000;
+
+/**
+ * Stopping replies wherever they are written. A stop is published on the bus, so with Redis every node
+ * hears it (ADR 7); the node writing the reply aborts its model call, and the turn stores what was
+ * written until then. Deleting a conversation stops its replies the same way, so no model keeps
+ * talking (and costing) for a conversation that is gone.
+ */
+export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscribe'>) {
+  const running = new Map<string, { conversationId: string; stop: AbortController; done: Promise<void> }>();
+  /** Stops that named a reply not running here yet, by message id, with when they lapse. */
+  const early = new Map<string, number>();
+
+  function stopHere(key: string): void {
+    if (key === everyKey) return;
+    const [conversationId, messageId] = key.split('/');
+    if (messageId === undefined) {
+      for (const run of running.values()) if (run.conversationId === conversationId) run.stop.abort();
+      return;
+    }
+    const run = running.get(messageId);
+    if (run) run.stop.abort();
+    else rememberEarly(messageId);
+  }
+
+  function rememberEarly(messageId: string): void {
+    const now = Date.now();
+    for (const [id, lapsesAt] of early) if (lapsesAt <= now) early.delete(id);
+    early.set(messageId, now + earlyStopTtlMs);
+  }
+
+  bus.subscribe('reply-stops', stopHere);
+
+  return {
+    /** Registers a reply this node starts writing; `done` must be called once it is stored. */
+    track(conversationId: string, messageId: string): ReplyRun {
+      const stop = new AbortController();
+      let markDone!: () => void;
+      const done = new Promise<void>((resolve) => (markDone = resolve));
+      running.set(messageId, { conversationId, stop, done });
+      const lapsesAt = early.get(messageId);
+      if (lapsesAt !== undefined) {
+        early.delete(messageId);
+        if (lapsesAt > Date.now()) stop.abort();
+      }
+      return {
+        signal: stop.signal,
+        done: () => {
+          running.delete(messageId);
+          markDone();
+        },
+      };
+    },
+    /** Stops one reply, on whichever node writes it. */
+    stopReply: (conversationId: string, messageId: string): void =>
+      bus.publish('reply-stops', `${conversationId}/${messageId}`),
+    /** Stops every reply of a conversation (it was deleted). */
+    stopConversation: (conversationId: string): void => bus.publish('reply-stops', conversationId),
+    /** Settles when a reply written on this node is stored; undefined when it is not written here. */
+    whenStored: (messageId: string): Promise<void> | undefined => running.get(messageId)?.done,
+  };
+}
+
+export type ReplyStops = ReturnType<typeof createReplyStops>;

@@ -1,0 +1,364 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent, createConversation, eventually } from '../harness/chat-setup.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { testStorage } from '../harness/test-database.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
+import { createShutdown } from '../../src/platform/shutdown.js';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+
+interface StreamPart {
+  readonly type: string;
+  readonly delta?: string;
+  readonly errorText?: string;
+}
+
+/**
+ * A reply's stream read as it arrives, over a real socket: the test can act once part of it is in,
+ * then read the rest.
+ */
+async function openReplyStream(address: string, conversationId: string, user: SignedInUser, content: string) {
+  const response = await fetch(`${address}/v1/conversations/${conversationId}/messages`, {
+    method: 'POST',
+    headers: { ...user.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ content }),
+  });
+  if (!response.body) throw new Error(`no stream: ${response.status}`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  const parts: StreamPart[] = [];
+  let buffered = '';
+  let isDone = false;
+  /** Reads until `enough` holds for the parts so far (or the stream ends). */
+  async function readUntil(enough: (parts: readonly StreamPart[]) => boolean): Promise<readonly StreamPart[]> {
+    while (!enough(parts) && !isDone) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += value;
+      const events = buffered.split('\n\n');
+      buffered = events.pop() ?? '';
+      for (const event of events) {
+        const data = event.startsWith('data: ') ? event.slice('data: '.length) : undefined;
+        if (data === '[DONE]') isDone = true;
+        else if (data) parts.push(JSON.parse(data) as StreamPart);
+      }
+    }
+    return parts;
+  }
+  const textOf = (): string => parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
+  return { readUntil, textOf, readToEnd: () => readUntil(() => false), isDone: () => isDone };
+}
+
+const textDeltas = (count: number) => (parts: readonly StreamPart[]) =>
+  parts.filter((part) => part.type === 'text-delta').length >= count;
+
+/**
+ * Stopping a reply while it is written (POST …/messages/:messageId/stop): the model call ends at the
+ * provider, what was written is the stored reply (`complete`, finish reason `stopped`), and the
+ * reader of the stream sees it end as usual. The fake provider streams two words, then goes silent
+ * without closing: only a stop ends such a reply before the stall bound, which is set far away.
+ */
+describe('stopping a reply', () => {
+  let t: TestApp;
+  let openai: FakeOpenAIServer;
+  let admin: SignedInUser;
+  let plainAgentId: string;
+  let toolAgentId: string;
+  let address: string;
+
+  beforeAll(async () => {
+    openai = await startFakeOpenAIServer();
+    t = await buildTestApp(
+      {
+        OPENAI_BASE_URL: openai.baseUrl,
+        OPENAI_API_KEY: 'sk-stop-test',
+        MODEL_TIMEOUT_MS: '120000',
+        MODEL_STALL_TIMEOUT_MS: '120000',
+      },
+      { chat: { replayPollIntervalMs: 20, stopWaitMs: 400 } },
+    );
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    plainAgentId = (await createAgent(t.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' })).id;
+    toolAgentId = (
+      await createAgent(t.app, admin, {
+        name: 'With a tool',
+        model: 'openai:gpt-4o-mini',
+        toolKeys: ['builtin:current_time'],
+      })
+    ).id;
+    address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await t.close();
+    await openai.close();
+  });
+
+  const stop = (conversationId: string, messageId: string, user: SignedInUser = admin) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversationId}/messages/${messageId}/stop`,
+      headers: user.headers,
+    });
+
+  const history = async (conversationId: string) =>
+    (
+      await t.app.inject({
+        method: 'GET',
+        url: `/v1/conversations/${conversationId}/messages`,
+        headers: admin.headers,
+      })
+    ).json().items as Array<{ id: string; role: string; status: string; content: string; finishReason: string }>;
+
+  /** The id of the reply being written, as the stored history shows it. */
+  async function streamingReplyId(conversationId: string): Promise<string> {
+    return eventually(async () => (await history(conversationId)).find((m) => m.status === 'streaming')?.id);
+  }
+
+  it.each([
+    ['a plain reply', () => plainAgentId],
+    ["a tool agent's reply (the SDK's tool loop)", () => toolAgentId],
+  ])('%s: the provider call ends and what was written is kept', async (_kind, agentId) => {
+    openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
+    const conversation = await createConversation(t.app, admin, agentId(), { title: 'Stop' });
+    const reply = await openReplyStream(address, conversation.id, admin, 'Tell me a long story');
+    await reply.readUntil(textDeltas(2));
+    expect(openai.openExchangeCount()).toBe(1);
+
+    const stopped = await stop(conversation.id, await streamingReplyId(conversation.id));
+
+    expect(stopped.statusCode).toBe(200);
+    expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped', content: 'Hello from' });
+    expect(stopped.json().error).toBeNull();
+    const parts = await reply.readToEnd();
+    expect(reply.isDone()).toBe(true);
+    expect(parts.at(-1)?.type).toBe('finish');
+    expect(parts.some((part) => part.type === 'error')).toBe(false);
+    expect(reply.textOf()).toBe('Hello from');
+    await eventually(async () => (openai.openExchangeCount() === 0 ? true : undefined));
+    const [question, stored] = await history(conversation.id);
+    expect(question).toMatchObject({ role: 'user', content: 'Tell me a long story' });
+    expect(stored).toMatchObject({ status: 'complete', finishReason: 'stopped', content: 'Hello from' });
+  });
+
+  it('a reply stopped before its first word is kept empty, and the next turn leaves it out of what the model reads', async () => {
+    openai.respondWith({ replyTokens: ['Never', ' said'], stallAfterTokens: 0 });
+    const conversation = await createConversation(t.app, admin, plainAgentId, { title: 'Silent' });
+    const reply = await openReplyStream(address, conversation.id, admin, 'First question');
+    await eventually(async () => (openai.openExchangeCount() === 1 ? true : undefined));
+
+    const stopped = await stop(conversation.id, await streamingReplyId(conversation.id));
+    expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped', content: '' });
+    await reply.readToEnd();
+
+    openai.respondWith({ replyTokens: ['Answered.'] });
+    const next = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages`,
+      headers: admin.headers,
+      payload: { content: 'Second question' },
+    });
+    expect(next.statusCode).toBe(201);
+    const sent = openai.lastRequest().body as { messages: Array<{ role: string; content: unknown }> };
+    expect(sent.messages.filter((message) => message.role !== 'system')).toEqual([
+      { role: 'user', content: 'First question' },
+      { role: 'user', content: 'Second question' },
+    ]);
+  });
+
+  it('deleting the conversation ends the provider call at once; the stream says the reply was not kept', async () => {
+    openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
+    const conversation = await createConversation(t.app, admin, plainAgentId, { title: 'Deleted' });
+    const reply = await openReplyStream(address, conversation.id, admin, 'Go on');
+    await reply.readUntil(textDeltas(2));
+
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/conversations/${conversation.id}`,
+      headers: admin.headers,
+    });
+    expect(deleted.statusCode).toBe(204);
+
+    const parts = await reply.readToEnd();
+    expect(parts.find((part) => part.type === 'error')?.errorText).toMatch(/deleted while its reply was being written/);
+    await eventually(async () => (openai.openExchangeCount() === 0 ? true : undefined));
+  });
+
+  it('answers what cannot be stopped: not a reply being written (409), not yours (403), not visible (404)', async () => {
+    openai.respondWith({ replyTokens: ['Done.'] });
+    const member = await createUser(t.app, admin, 'member');
+    const memberAgent = await createAgent(t.app, member, { name: 'Mine', model: 'openai:gpt-4o-mini' });
+    const conversation = await createConversation(t.app, member, memberAgent.id, { title: 'Finished' });
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages`,
+      headers: member.headers,
+      payload: { content: 'Hi' },
+    });
+    const { userMessage, assistantMessage } = sent.json<{
+      userMessage: { id: string };
+      assistantMessage: { id: string };
+    }>();
+
+    const finished = await stop(conversation.id, assistantMessage.id, member);
+    expect(finished.statusCode).toBe(409);
+    expect(finished.json().detail).toMatch(/not being written \(complete\); only a reply still being written/);
+    const question = await stop(conversation.id, userMessage.id, member);
+    expect(question.statusCode).toBe(409);
+    expect(question.json().detail).toMatch(/is not a reply/);
+    // An admin sees the member's conversation, but the reply is the member's to stop, as to send.
+    expect((await stop(conversation.id, assistantMessage.id, admin)).statusCode).toBe(403);
+    const otherMember = await createUser(t.app, admin, 'member');
+    expect((await stop(conversation.id, assistantMessage.id, otherMember)).statusCode).toBe(404);
+    const unknown = await stop(conversation.id, '01900000-0000-7000-8000-000000000000', member);
+    expect(unknown.statusCode).toBe(404);
+  });
+});
+
+/**
+ * Scaled out, the node that hears the stop need not be the one writing the reply. With Redis (the
+ * PostgreSQL run) the stop reaches the writer through pub/sub; without it (embedded storage has one
+ * node, so a second one here is only a way to show it) the stop cannot travel, and the answer says
+ * the reply was not stored in time (202) instead of waiting for ever.
+ */
+describe('stopping a reply written by another node', () => {
+  let writer: TestApp;
+  let other: TestApp;
+  let openai: FakeOpenAIServer;
+  let admin: SignedInUser;
+  let agentId: string;
+  let address: string;
+
+  beforeAll(async () => {
+    openai = await startFakeOpenAIServer();
+    const env = {
+      OPENAI_BASE_URL: openai.baseUrl,
+      OPENAI_API_KEY: 'sk-stop-test',
+      MODEL_TIMEOUT_MS: '120000',
+      MODEL_STALL_TIMEOUT_MS: '120000',
+    };
+    const chat = { replayPollIntervalMs: 20, stopWaitMs: 1_000 };
+    writer = await buildTestApp(env, { chat });
+    other = await buildTestApp(env, { chat, sharedDatabase: writer.database });
+    admin = await createTenantWithAdmin(writer.app, await registerPlatformAdmin(writer.app));
+    agentId = (await createAgent(writer.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' })).id;
+    address = await writer.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await other.close();
+    await writer.close();
+    await openai.close();
+  });
+
+  it(
+    testStorage === 'postgres'
+      ? 'reaches the writing node through Redis: 200 with the stopped reply'
+      : 'without Redis it cannot reach the writer: 202 with the reply still streaming',
+    async () => {
+      openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
+      const conversation = await createConversation(writer.app, admin, agentId, { title: 'Two nodes' });
+      const reply = await openReplyStream(address, conversation.id, admin, 'Tell me');
+      await reply.readUntil(textDeltas(2));
+      const messages = await other.app.inject({
+        method: 'GET',
+        url: `/v1/conversations/${conversation.id}/messages`,
+        headers: admin.headers,
+      });
+      const replyId = (messages.json().items as Array<{ id: string; status: string }>).find(
+        (message) => message.status === 'streaming',
+      )?.id;
+
+      const stopped = await other.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${conversation.id}/messages/${replyId}/stop`,
+        headers: admin.headers,
+      });
+
+      if (testStorage === 'postgres') {
+        expect(stopped.statusCode).toBe(200);
+        expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped', content: 'Hello from' });
+      } else {
+        expect(stopped.statusCode).toBe(202);
+        expect(stopped.json()).toMatchObject({ status: 'streaming' });
+        // The writer itself still can.
+        const here = await writer.app.inject({
+          method: 'POST',
+          url: `/v1/conversations/${conversation.id}/messages/${replyId}/stop`,
+          headers: admin.headers,
+        });
+        expect(here.json()).toMatchObject({ status: 'complete', finishReason: 'stopped' });
+      }
+      await reply.readToEnd();
+      expect(reply.textOf()).toBe('Hello from');
+    },
+  );
+});
+
+/**
+ * The other way a reply is cut short: the node's shutdown grace is over (serve.ts). The reply keeps
+ * what was written but fails, saying to send the message again — for the tool loop as for a plain
+ * stream, whose SDKs report a cancelled call differently.
+ */
+describe('a reply cut short because its node stopped', () => {
+  let t: TestApp;
+  let openai: FakeOpenAIServer;
+  let admin: SignedInUser;
+  let address: string;
+  const shutdown = createShutdown();
+
+  beforeAll(async () => {
+    openai = await startFakeOpenAIServer();
+    t = await buildTestApp(
+      {
+        OPENAI_BASE_URL: openai.baseUrl,
+        OPENAI_API_KEY: 'sk-stop-test',
+        MODEL_TIMEOUT_MS: '120000',
+        MODEL_STALL_TIMEOUT_MS: '120000',
+      },
+      { shutdown },
+    );
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await t.close();
+    await openai.close();
+  });
+
+  it('fails both kinds of reply with the sentence to send again, keeping what was written', async () => {
+    openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
+    const plain = await createAgent(t.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' });
+    const withTool = await createAgent(t.app, admin, {
+      name: 'With a tool',
+      model: 'openai:gpt-4o-mini',
+      toolKeys: ['builtin:current_time'],
+    });
+    const conversations = [
+      await createConversation(t.app, admin, plain.id),
+      await createConversation(t.app, admin, withTool.id),
+    ];
+    const replies = await Promise.all(
+      conversations.map((conversation) => openReplyStream(address, conversation.id, admin, 'Go on')),
+    );
+    await Promise.all(replies.map((reply) => reply.readUntil(textDeltas(2))));
+
+    shutdown.endRunningWork();
+
+    for (const [index, reply] of replies.entries()) {
+      const parts = await reply.readToEnd();
+      expect(parts.find((part) => part.type === 'error')?.errorText).toMatch(/server stopped before it finished/);
+      const stored = await t.app.inject({
+        method: 'GET',
+        url: `/v1/conversations/${conversations[index]!.id}/messages`,
+        headers: admin.headers,
+      });
+      expect(stored.json().items[1]).toMatchObject({
+        status: 'error',
+        content: 'Hello from',
+        error: { message: expect.stringMatching(/server stopped before it finished/) },
+      });
+    }
+  });
+});
