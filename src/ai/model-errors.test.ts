@@ -31,12 +31,17 @@ describe('describeModelError', () => {
   it.each([
     [403, 'model_error', 'refused access (403)'],
     [404, 'model_error', 'does not know this model or deployment (404)'],
-    [400, 'model_error', 'rejected the request (400)'],
+    [400, 'model_rejected', 'rejected the request (400)'],
+    [413, 'model_rejected', 'found the conversation too large (413)'],
+    [422, 'model_rejected', 'rejected the request (422)'],
+    [401, 'model_error', 'rejected the API key (401)'],
     [500, 'model_error', 'internal error (500)'],
     [503, 'model_error', 'overloaded or unavailable (503)'],
     [529, 'model_error', 'overloaded or unavailable (529)'],
     [504, 'model_timeout', 'timed out before answering (504)'],
     [408, 'model_timeout', 'timed out before answering (408)'],
+    // A stream that began with 200 and then failed to read: not the request's fault.
+    [200, 'model_error', 'broke off its reply'],
   ] as const)('maps HTTP %i to %s', (status, code, phrase) => {
     const description = describeModelError(apiError(status));
     expect(description.code).toBe(code);

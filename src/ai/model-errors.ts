@@ -11,7 +11,7 @@ import { NoOutputGeneratedError, RetryError } from 'ai';
 import { AppError } from '../platform/errors.js';
 import { OutboundRefusedError } from '../platform/outbound/index.js';
 
-export type ModelErrorCode = 'model_error' | 'model_timeout' | 'rate_limited';
+export type ModelErrorCode = 'model_error' | 'model_rejected' | 'model_timeout' | 'rate_limited';
 
 /** What a user may be told about a failed model call: no API key, no raw provider text. */
 export interface ModelErrorDescription {
@@ -127,7 +127,15 @@ function describeApiCallError(error: APICallError, provider: string, sentImages:
     const what = unavailable ? 'is overloaded or unavailable' : 'had an internal error';
     return { code: 'model_error', message: `${provider} ${what} (${status}) — try again shortly` };
   }
-  return { code: 'model_error', message: describeClientError(provider, status, sentImages) };
+  // The response had begun well; reading its stream failed (the connection broke off, say).
+  if (status < 300) return { code: 'model_error', message: `${provider} broke off its reply — try again` };
+  // What the request itself carries was refused: a 4xx for the caller, who may change it, and not a 5xx
+  // that clients (OpenAI's among them) retry as it is. Keys, access and model names are the operator's.
+  const isRequestRefused = status === 400 || status === 413 || status === 415 || status === 422;
+  return {
+    code: isRequestRefused ? 'model_rejected' : 'model_error',
+    message: describeClientError(provider, status, sentImages),
+  };
 }
 
 function describeClientError(provider: string, status: number, sentImages: boolean): string {

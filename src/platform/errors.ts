@@ -19,6 +19,8 @@ export const errorStatusByCode = {
   rate_limited: 429,
   headers_too_large: 431,
   internal: 500,
+  /** The model provider refused this request as it is (400, 413, 422): sent again unchanged, it fails again. */
+  model_rejected: 422,
   model_error: 502,
   model_timeout: 504,
   not_ready: 503,

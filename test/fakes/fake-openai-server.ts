@@ -32,6 +32,8 @@ export interface FakeOpenAIBehaviour {
   readonly stallAfterTokens?: number;
   /** Served by `GET /v1/models`. */
   readonly modelIds: readonly string[];
+  /** Report no usage even when asked (`include_usage`), as some OpenAI-compatible servers do. */
+  readonly omitsUsage?: boolean;
   /**
    * One step per completion request, in order (a tool loop's requests): each step's fields override the
    * behaviour for that request. Once the script is used up, requests get the behaviour itself.
@@ -269,7 +271,7 @@ async function streamCompletion(
     delta({ tool_calls: [{ index, function: { arguments: call.arguments.slice(half) } }] });
   }
   delta({}, behaviour.toolCalls ? 'tool_calls' : 'stop');
-  if (meta.includeUsage) chunk([], { usage: meta.usage });
+  if (meta.includeUsage && !behaviour.omitsUsage) chunk([], { usage: meta.usage });
   writeEvent(response, '[DONE]');
   response.end();
 }

@@ -192,7 +192,9 @@ describe('chat attachments', () => {
       chatModel.respondWith({ error: { status: 400 } });
 
       const withImage = await send(admin, conversation.id, 'What does this chart show?', [image.id]);
-      expect(withImage.statusCode, withImage.body).toBe(502);
+      // The request as it is will be refused again: a 4xx the caller can act on, not a 5xx to retry.
+      expect(withImage.statusCode, withImage.body).toBe(422);
+      expect(withImage.json().code).toBe('model_rejected');
       expect(withImage.json().detail).toContain(
         "The model provider 'vision' rejected the request (400) — this model may not accept images",
       );
@@ -205,7 +207,7 @@ describe('chat attachments', () => {
         headers: admin.headers,
         payload: { content: 'Hello?' },
       });
-      expect(withoutImage.statusCode, withoutImage.body).toBe(502);
+      expect(withoutImage.statusCode, withoutImage.body).toBe(422);
       expect(withoutImage.json().detail).toContain('rejected the request (400)');
       expect(withoutImage.json().detail).not.toContain('images');
     });

@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
-import { createAgent } from '../harness/chat-setup.js';
+import { createAgent, eventually } from '../harness/chat-setup.js';
+import { captureLogs } from '../harness/log-capture.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
   createTenantWithAdmin,
@@ -152,7 +153,8 @@ describe('OpenAI-compatible API, through the official openai client', () => {
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
     expect((unknown as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
       type: 'invalid_request_error',
-      code: 'not_found',
+      code: 'model_not_found',
+      param: null,
     });
 
     const foreign = await clientFor(bearer(otherAdmin))
@@ -181,6 +183,7 @@ describe('OpenAI-compatible API, through the official openai client', () => {
       .create({ model: gpt.id, messages: [] })
       .catch((error: unknown) => error);
     expect(invalid).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((invalid as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('messages');
 
     const raw = await fetch(`${address}/v1/chat/completions`, {
       method: 'POST',
@@ -218,5 +221,147 @@ describe('OpenAI-compatible API, through the official openai client', () => {
     expect(midStream).toBeInstanceOf(OpenAI.APIError);
     expect((midStream as Error).message).toContain('did not finish its reply');
     expect(deltas).toEqual(['Partial']);
+  });
+
+  it("passes the settings that shape the reply to the agent's model, and ignores those that only describe the caller", async () => {
+    await clientFor(bearer(member)).chat.completions.create({
+      model: gpt.id,
+      messages: [{ role: 'user', content: 'Answer in JSON' }],
+      top_p: 0.9,
+      stop: ['END', 'STOP'],
+      seed: 42,
+      frequency_penalty: 0.5,
+      presence_penalty: -0.5,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'answer', schema: { type: 'object', properties: { ok: { type: 'boolean' } } } },
+      },
+      user: 'end-user-7',
+      metadata: { source: 'test' },
+      store: false,
+    });
+    const sent = fake.lastRequest().body as Record<string, unknown>;
+    expect(sent).toMatchObject({
+      top_p: 0.9,
+      stop: ['END', 'STOP'],
+      seed: 42,
+      frequency_penalty: 0.5,
+      presence_penalty: -0.5,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'answer', schema: { type: 'object', properties: { ok: { type: 'boolean' } } } },
+      },
+    });
+    expect(sent).not.toHaveProperty('user');
+    expect(sent).not.toHaveProperty('metadata');
+  });
+
+  it.each([
+    ['logprobs', { logprobs: true }, 'log probabilities are not available'],
+    ['reasoning_effort', { reasoning_effort: 'high' }, 'leave reasoning_effort out'],
+    ['tool_choice', { tool_choice: 'required' }, 'tools are not supported'],
+    ['logit_bias', { logit_bias: { '50256': -100 } }, 'token biases are not supported'],
+    ['response_format.type', { response_format: { type: 'yaml' } }, 'response_format.type: '],
+    [
+      'messages.0.tool_calls',
+      { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c1' }] }] },
+      'tool calls are not supported',
+    ],
+  ])('refuses %s, which no agent here can honour, naming the field', async (param, fields, sentence) => {
+    const requestsBefore = fake.requests.length;
+    const refused = await clientFor(bearer(member))
+      .chat.completions.create({
+        model: gpt.id,
+        messages: [{ role: 'user', content: 'x' }],
+        ...fields,
+      } as unknown as Parameters<OpenAI['chat']['completions']['create']>[0])
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe(param);
+    expect((refused as Error).message).toContain(sentence);
+    expect(fake.requests.length).toBe(requestsBefore);
+  });
+
+  it('retrieves one model by id or name, and answers an unknown one as OpenAI does', async () => {
+    const client = clientFor(bearer(member));
+    expect(await client.models.retrieve(gpt.id)).toMatchObject({ id: gpt.id, object: 'model', name: 'Pirate GPT' });
+    expect((await client.models.retrieve('Pirate GPT')).id).toBe(gpt.id);
+    const unknown = await client.models.retrieve('no-such-agent').catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((unknown as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+  });
+
+  it('answers a request the provider refuses as it is with a 4xx, which the client does not retry', async () => {
+    fake.respondWith({ error: { status: 400 } });
+    const refused = await clientFor(bearer(member))
+      .chat.completions.create({ model: gpt.id, messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    expect((refused as Error).message).toContain('rejected the request (400)');
+  });
+
+  it('leaves usage out when the provider reported none, rather than saying zero', async () => {
+    fake.respondWith({ omitsUsage: true });
+    const client = clientFor(bearer(member));
+    const completion = await client.chat.completions.create({
+      model: gpt.id,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Hello from the fake model.');
+    expect(completion.usage).toBeUndefined();
+    const chunks = [];
+    const stream = await client.chat.completions.create({
+      model: gpt.id,
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: null });
+  });
+});
+
+describe('a caller of the OpenAI-compatible API that hangs up', () => {
+  const logs = captureLogs();
+  let t: TestApp;
+  let fake: FakeOpenAIServer;
+  let address: string;
+  let user: SignedInUser;
+  let agentId: string;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAIServer({ stallAfterTokens: 1 });
+    t = await buildTestApp(
+      { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'sk-server-key', LOG_LEVEL: 'info' },
+      { logDestination: logs.destination },
+    );
+    user = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    agentId = (await createAgent(t.app, user, { name: 'Slow', model: 'openai:gpt-4o-mini' })).id;
+    address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  it('cancels its model call and is logged as the caller leaving, not as a server error', async () => {
+    const hangUp = new AbortController();
+    const request = fetch(`${address}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: agentId, messages: [{ role: 'user', content: 'Take your time' }] }),
+      signal: hangUp.signal,
+    }).catch((error: unknown) => error);
+    await eventually(async () => (fake.openExchangeCount() === 1 ? true : undefined));
+
+    hangUp.abort();
+    await request;
+
+    await eventually(async () => (fake.openExchangeCount() === 0 ? true : undefined));
+    const left = await eventually(async () =>
+      logs.entries().find((entry) => entry.msg === 'caller left before the answer was written'),
+    );
+    expect(left.level).toBe(30);
+    expect(logs.entries().filter((entry) => entry.level >= 50)).toEqual([]);
   });
 });

@@ -235,12 +235,19 @@ describe('bad input on every route', () => {
    * The OpenAI-compatible routes answer in OpenAI's error format and `/mcp` in JSON-RPC's, because
    * that is what their clients parse; everything else speaks problem+json with a sentence to act on.
    */
-  const openAiFormat = (url: string) => ['/v1/models', '/v1/chat/completions'].includes(url);
+  const openAiFormat = (url: string) => ['/v1/models', '/v1/models/:model', '/v1/chat/completions'].includes(url);
+
+  function isRefusedBeforeRouting(response: { headers: Record<string, unknown>; body: string }): boolean {
+    if (!String(response.headers['content-type']).startsWith('application/problem+json')) return false;
+    const { code, detail } = JSON.parse(response.body) as { code?: unknown; detail?: unknown };
+    return code === 'uri_too_long' || (code === 'malformed_request' && String(detail).startsWith('The URL'));
+  }
 
   function problemWith(url: string, response: { statusCode: number; headers: Record<string, unknown>; body: string }) {
     if (response.statusCode >= 500) return `${response.statusCode}: ${response.body.slice(0, 300)}`;
     if (response.statusCode < 400 || url === '/mcp') return undefined;
-    if (openAiFormat(url)) {
+    // A URL the router cannot read is refused before any route is found, so in the one format of all.
+    if (openAiFormat(url) && !isRefusedBeforeRouting(response)) {
       const body = JSON.parse(response.body) as { error?: { message?: unknown } };
       if (typeof body.error?.message === 'string' && body.error.message.length >= 10) return undefined;
       return `${response.statusCode} without an OpenAI error message: ${response.body.slice(0, 300)}`;

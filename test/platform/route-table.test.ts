@@ -38,7 +38,7 @@ describe('route table', () => {
    * The OpenAI-compatible surface answers in OpenAI's error format, because that is what its clients
    * parse; everything else speaks problem+json.
    */
-  const openAiFormatRoutes = new Set(['/v1/models', '/v1/chat/completions']);
+  const openAiFormatRoutes = new Set(['/v1/models', '/v1/models/:model', '/v1/chat/completions']);
   const isExpectedRefusal = (
     url: string,
     response: { statusCode: number; headers: Record<string, unknown>; json(): unknown },

@@ -87,6 +87,8 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.providerId }),
     bodies: { PATCH: () => json({ models: ['gpt-4o'] }) },
   },
+  // An agent as an OpenAI model (by id; its name works too, and is another tenant's no more).
+  '/v1/models/:model': { foreign: (a) => ({ model: a.agentId }) },
   '/v1/agents/:id': {
     foreign: (a) => ({ id: a.agentId }),
     bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },

@@ -99,6 +99,7 @@ export {
   type ModelStreamDeps,
   type ModelStreamEvent,
   type ModelStreamResult,
+  type SamplingSettings,
 } from './model-stream.js';
 export type { ModelResolver, ResolvedModel, TenantProviderSource } from './model-resolver.js';
 export {

@@ -1,4 +1,4 @@
-import type { LanguageModelV3, LanguageModelV3Usage } from '@ai-sdk/provider';
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Usage } from '@ai-sdk/provider';
 import { NoOutputGeneratedError, type FinishReason } from 'ai';
 import { openModelStream, sendsImages, toModelPrompt, totalsOf, type TextMessage } from '../../ai/model-call.js';
 import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
@@ -14,6 +14,8 @@ export interface ModelStreamRequest {
   readonly messages: readonly TextMessage[];
   readonly temperature: number | undefined;
   readonly maxOutputTokens: number | undefined;
+  /** More of the call's settings, as a caller of the OpenAI-compatible API may choose them. */
+  readonly sampling?: SamplingSettings;
   readonly timeoutMs: number;
   /**
    * Cancels the call: a stateless caller that went away, or a chat turn's node stopping (a client that
@@ -21,6 +23,12 @@ export interface ModelStreamRequest {
    */
   readonly abortSignal?: AbortSignal;
 }
+
+/** Settings passed to the provider as they are; one it does not support is ignored with a warning by its SDK. */
+export type SamplingSettings = Pick<
+  LanguageModelV3CallOptions,
+  'topP' | 'stopSequences' | 'seed' | 'frequencyPenalty' | 'presencePenalty' | 'responseFormat'
+>;
 
 export type ModelStreamEvent =
   | { readonly type: 'text-delta'; readonly delta: string }
@@ -94,6 +102,7 @@ export async function streamModelReply(
     const stream = await openModelStream(
       request.model,
       {
+        ...request.sampling,
         prompt: toModelPrompt(request.system, request.messages),
         temperature: request.temperature,
         maxOutputTokens: request.maxOutputTokens,

@@ -1,7 +1,13 @@
 import type { App } from '../../platform/http/types.js';
 import { actorOf } from '../../platform/http/types.js';
 import { registerOpenAIErrorHandler } from './openai-errors.js';
-import { chatCompletionBody, chatCompletionSchema, openAIModelListSchema } from './openai-compat.schemas.js';
+import {
+  chatCompletionBody,
+  chatCompletionSchema,
+  modelParams,
+  openAIModelListSchema,
+  openAIModelSchema,
+} from './openai-compat.schemas.js';
 import type { OpenAICompatService } from './openai-compat.service.js';
 import { abortWhenClientLeaves, streamCompletion } from './openai-stream.js';
 
@@ -30,6 +36,18 @@ export async function registerOpenAICompatRoutes(
         response: { 200: openAIModelListSchema },
       },
       handler: (request) => service.listModels(actorOf(request)),
+    });
+
+    scope.get('/v1/models/:model', {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        security,
+        summary: 'One agent you can use, as an OpenAI model, by its id or its name',
+        params: modelParams,
+        response: { 200: openAIModelSchema },
+      },
+      handler: (request) => service.findModel(actorOf(request), request.params.model),
     });
 
     scope.post('/v1/chat/completions', {

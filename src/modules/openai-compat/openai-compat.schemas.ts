@@ -11,14 +11,50 @@ const chatMessage = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
   content: z.union([z.string().max(maxContentChars), z.array(contentPart).max(100), z.null()]).optional(),
   name: z.string().max(200).optional(),
+  // A client's own tools cannot run here: their calls in the history would have no results to go with.
+  tool_calls: z
+    .array(z.unknown())
+    .max(0, 'tool calls are not supported, since agents here do not take client tools')
+    .nullable()
+    .optional(),
 });
 export type OpenAIChatMessage = z.infer<typeof chatMessage>;
 
 const maxTokens = z.number().int().min(1).max(1_000_000).nullable().optional();
 
 /**
- * The Chat Completions request, as the official clients send it. Unknown fields are ignored (clients
- * add new ones all the time); fields whose meaning we cannot honour are refused by the service.
+ * A field whose meaning no agent can honour here: accepted only absent, null or at its "off" value;
+ * anything else is refused with `why`, rather than answered as if it had been applied.
+ */
+const refusedUnless = (isOff: (value: unknown) => boolean, why: string) =>
+  z
+    .unknown()
+    .refine((value) => value === undefined || value === null || isOff(value), why)
+    .optional();
+const never = () => false;
+const isEmptyArray = (value: unknown) => Array.isArray(value) && value.length === 0;
+const isEmptyObject = (value: unknown) =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z.string().min(1).max(64),
+      description: z.string().max(1000).optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+
+/**
+ * The Chat Completions request, as the official clients send it. Settings that shape the reply go to
+ * the agent's model; fields that only describe the caller (`user`, `metadata`, `store`, `service_tier`)
+ * and unknown ones are ignored (clients add new ones all the time); fields whose meaning no agent here
+ * can honour are refused, naming the field, rather than silently dropped.
  */
 export const chatCompletionBody = z.object({
   /** An agent's id or name. */
@@ -31,6 +67,35 @@ export const chatCompletionBody = z.object({
   max_completion_tokens: maxTokens,
   n: z.number().int().min(1).max(1, 'only 1 choice is supported').nullable().optional(),
   tools: z.array(z.unknown()).max(0, 'tools are not supported on this endpoint').nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  stop: z
+    .union([z.string().min(1).max(1000), z.array(z.string().min(1).max(1000)).max(4, 'at most 4 stop sequences')])
+    .nullable()
+    .optional(),
+  seed: z.number().int().nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  response_format: responseFormat.nullable().optional(),
+  tool_choice: refusedUnless((value) => value === 'none', 'tools are not supported on this endpoint'),
+  functions: refusedUnless(isEmptyArray, 'functions are not supported on this endpoint'),
+  function_call: refusedUnless((value) => value === 'none', 'functions are not supported on this endpoint'),
+  logprobs: refusedUnless((value) => value === false, 'log probabilities are not available through agents'),
+  top_logprobs: refusedUnless(never, 'log probabilities are not available through agents'),
+  logit_bias: refusedUnless(isEmptyObject, "token biases are not supported: an agent's model may be any provider's"),
+  modalities: refusedUnless(
+    (value) => Array.isArray(value) && value.every((modality) => modality === 'text'),
+    'only text output is supported',
+  ),
+  audio: refusedUnless(never, 'audio output is not supported'),
+  prediction: refusedUnless(never, 'predicted outputs are not supported'),
+  web_search_options: refusedUnless(
+    never,
+    'web search is not offered here; give the agent a tool or a knowledge source',
+  ),
+  reasoning_effort: refusedUnless(
+    never,
+    "the agent's model settings decide how it reasons; leave reasoning_effort out",
+  ),
 });
 export type ChatCompletionInput = z.infer<typeof chatCompletionBody>;
 
@@ -42,6 +107,8 @@ export const openAIModelSchema = z.object({
   /** Not in OpenAI's object: the agent's name, which `model` also accepts. */
   name: z.string(),
 });
+
+export const modelParams = z.object({ model: z.string().min(1).max(200) });
 
 export const openAIModelListSchema = z.object({ object: z.literal('list'), data: z.array(openAIModelSchema) });
 
@@ -71,6 +138,7 @@ export const chatCompletionSchema = z.object({
       finish_reason: z.enum(['stop', 'length', 'content_filter', 'tool_calls']),
     }),
   ),
-  usage: usageSchema,
+  /** Left out when the provider reported no usage: unknown is not zero. */
+  usage: usageSchema.optional(),
 });
 export type ChatCompletionView = z.infer<typeof chatCompletionSchema>;

@@ -1,3 +1,4 @@
+import type { JSONSchema7 } from '@ai-sdk/provider';
 import type { TextMessage } from '../../ai/model-call.js';
 import type { Actor } from '../../access/actor.js';
 import { AppError } from '../../platform/errors.js';
@@ -8,6 +9,7 @@ import type {
   ModelStreamEvent,
   ModelStreamResult,
   PassageSearch,
+  SamplingSettings,
   TurnKnowledge,
 } from '../chat/index.js';
 import { retrieveTurnKnowledge, streamModelReply, systemWithKnowledge } from '../chat/index.js';
@@ -32,7 +34,9 @@ export interface PreparedCompletion {
   run(onEvent: (event: ModelStreamEvent) => void, abortSignal: AbortSignal): Promise<ModelStreamResult>;
 }
 
-const invalid = (message: string) => new AppError('validation_failed', message);
+/** A refused request; `field` is what OpenAI's clients read as the error's `param`. */
+const invalid = (message: string, field: string) =>
+  new AppError('validation_failed', message, { fields: [{ field, message }] });
 
 /**
  * Chat Completions over Parley's agents. Stateless by design: the request's messages are the whole
@@ -44,7 +48,7 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
     if (byId) return byId;
     const named = (await deps.agents.listUsable(actor)).filter((agent) => agent.name === model);
     if (named.length > 1) {
-      throw invalid(`${named.length} agents are named '${model}'; use the agent's id as the model instead`);
+      throw invalid(`${named.length} agents are named '${model}'; use the agent's id as the model instead`, 'model');
     }
     if (!named[0]) {
       throw new AppError(
@@ -99,6 +103,7 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
       messages,
       temperature: input.temperature ?? agent.temperature ?? undefined,
       maxOutputTokens: input.max_completion_tokens ?? input.max_tokens ?? agent.maxOutputTokens ?? undefined,
+      sampling: samplingOf(input),
       timeoutMs: deps.modelTimeoutMs,
     };
     return {
@@ -112,16 +117,12 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
   return {
     async listModels(actor: Actor) {
       const agents = await deps.agents.listUsable(actor);
-      return {
-        object: 'list' as const,
-        data: agents.map((agent) => ({
-          id: agent.id,
-          object: 'model' as const,
-          created: Math.floor(agent.createdAt.getTime() / 1000),
-          owned_by: 'parley',
-          name: agent.name,
-        })),
-      };
+      return { object: 'list' as const, data: agents.map(presentModel) };
+    },
+
+    /** One agent as a model, by id or name, as `model` names it in a completion. */
+    async findModel(actor: Actor, model: string) {
+      return presentModel(await findAgent(actor, model));
     },
 
     prepare,
@@ -139,6 +140,41 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
 }
 
 export type OpenAICompatService = ReturnType<typeof createOpenAICompatService>;
+
+function presentModel(agent: ChatAgent) {
+  return {
+    id: agent.id,
+    object: 'model' as const,
+    created: Math.floor(agent.createdAt.getTime() / 1000),
+    owned_by: 'parley',
+    name: agent.name,
+  };
+}
+
+/** The request's settings that shape the reply, in the AI SDK's terms; absent ones are left to the provider. */
+function samplingOf(input: ChatCompletionInput): SamplingSettings {
+  const format = input.response_format;
+  const stop = input.stop;
+  return {
+    topP: input.top_p ?? undefined,
+    stopSequences: stop === undefined || stop === null ? undefined : typeof stop === 'string' ? [stop] : stop,
+    seed: input.seed ?? undefined,
+    frequencyPenalty: input.frequency_penalty ?? undefined,
+    presencePenalty: input.presence_penalty ?? undefined,
+    responseFormat:
+      format?.type === 'json_object'
+        ? { type: 'json' }
+        : format?.type === 'json_schema'
+          ? {
+              type: 'json',
+              name: format.json_schema.name,
+              description: format.json_schema.description,
+              // Checked as JSON by the request schema; the provider checks it as a JSON Schema.
+              schema: format.json_schema.schema as JSONSchema7 | undefined,
+            }
+          : undefined,
+  };
+}
 
 /** System and developer messages join the agent's instructions; the rest is the conversation. */
 function splitMessages(input: readonly OpenAIChatMessage[]): { system: string[]; messages: TextMessage[] } {
@@ -161,11 +197,12 @@ function splitMessages(input: readonly OpenAIChatMessage[]): { system: string[];
       case 'function':
         throw invalid(
           `messages[${index}]: tool messages are not supported, since agents here do not take client tools`,
+          `messages.${index}.role`,
         );
     }
   }
   if (!messages.some((message) => message.role === 'user'))
-    throw invalid('messages must contain at least one user message');
+    throw invalid('messages must contain at least one user message', 'messages');
   return { system, messages };
 }
 
@@ -174,7 +211,12 @@ function textOf(message: OpenAIChatMessage, index: number): string {
   if (!message.content) return '';
   return message.content
     .map((part) => {
-      if (part.type !== 'text') throw invalid(`messages[${index}]: only text content is supported, not '${part.type}'`);
+      if (part.type !== 'text') {
+        throw invalid(
+          `messages[${index}]: only text content is supported, not '${part.type}'`,
+          `messages.${index}.content`,
+        );
+      }
       return part.text ?? '';
     })
     .join('');

@@ -1,15 +1,24 @@
 import type { FastifyInstance } from 'fastify';
-import { isResponseSerializationError } from 'fastify-type-provider-zod';
 import type { AppError } from '../../platform/errors.js';
-import { toAppError } from '../../platform/http/error-handler.js';
+import { logFailure, toAppError } from '../../platform/http/error-handler.js';
 
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
 }
 
-/** OpenAI's error shape, so its clients raise their usual exceptions (AuthenticationError, RateLimitError…). */
-export function openAIErrorBody(error: Pick<AppError, 'code' | 'message' | 'status'>): OpenAIErrorBody {
-  return { error: { message: error.message, type: openAIErrorType(error.status), param: null, code: error.code } };
+/**
+ * OpenAI's error shape, so its clients raise their usual exceptions (AuthenticationError, RateLimitError…):
+ * `param` names the first field refused, and the one thing these routes look up by name is a model.
+ */
+export function openAIErrorBody(error: Pick<AppError, 'code' | 'message' | 'status' | 'details'>): OpenAIErrorBody {
+  return {
+    error: {
+      message: error.message,
+      type: openAIErrorType(error.status),
+      param: error.details.fields?.[0]?.field ?? null,
+      code: error.code === 'not_found' ? 'model_not_found' : error.code,
+    },
+  };
 }
 
 function openAIErrorType(status: number): string {
@@ -24,9 +33,7 @@ function openAIErrorType(status: number): string {
 export function registerOpenAIErrorHandler(scope: FastifyInstance): void {
   scope.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) {
-      request.log.error({ err: isResponseSerializationError(error) ? error.cause : error }, 'request failed');
-    }
+    logFailure(request, error, appError);
     if (appError.details.retryAfterSeconds !== undefined) {
       void reply.header('retry-after', String(appError.details.retryAfterSeconds));
     }

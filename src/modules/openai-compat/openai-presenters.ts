@@ -16,7 +16,9 @@ export function openAIFinishReason(reason: ReplyFinishReason | null): OpenAIFini
   }
 }
 
-export function openAIUsage(usage: TokenUsage): OpenAIUsage {
+/** Undefined when the provider reported no counts: unknown is not zero. */
+export function openAIUsage(usage: TokenUsage): OpenAIUsage | undefined {
+  if (usage.inputTokens === null && usage.outputTokens === null && usage.totalTokens === null) return undefined;
   const promptTokens = usage.inputTokens ?? 0;
   const completionTokens = usage.outputTokens ?? 0;
   return {
@@ -49,16 +51,21 @@ export function toChatCompletion(
         finish_reason: openAIFinishReason(result.finishReason),
       },
     ],
-    usage: openAIUsage(result.usage),
+    ...withUsage(openAIUsage(result.usage)),
   };
 }
 
-/** One `chat.completion.chunk`; `usage` only on the extra last chunk that `include_usage` asks for. */
+const withUsage = (usage: OpenAIUsage | undefined) => (usage ? { usage } : {});
+
+/**
+ * One `chat.completion.chunk`; `usage` only on the extra last chunk that `include_usage` asks for, null
+ * there when the provider reported none.
+ */
 export function completionChunk(
   completion: { id: string; created: number; model: string },
   delta: Record<string, string> | null,
   finishReason: OpenAIFinishReason | null = null,
-  usage?: OpenAIUsage,
+  usage?: OpenAIUsage | null,
 ) {
   return {
     id: completion.id,
@@ -66,6 +73,6 @@ export function completionChunk(
     created: completion.created,
     model: completion.model,
     choices: delta ? [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] : [],
-    ...(usage && { usage }),
+    ...(usage !== undefined && { usage }),
   };
 }

@@ -47,7 +47,7 @@ export async function streamCompletion(
   } else {
     sse.send(JSON.stringify(completionChunk(completion, {}, openAIFinishReason(result.finishReason))));
     if (options.includeUsage)
-      sse.send(JSON.stringify(completionChunk(completion, null, null, openAIUsage(result.usage))));
+      sse.send(JSON.stringify(completionChunk(completion, null, null, openAIUsage(result.usage) ?? null)));
   }
   sse.send('[DONE]');
   sse.end();

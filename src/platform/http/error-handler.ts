@@ -121,18 +121,27 @@ export function registerErrorHandler(app: FastifyInstance): void {
   z.config({ customError: (issue) => (issue.input === undefined ? 'is required' : undefined) });
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error, routeBodyType(request));
-    if (appError.code === 'internal') {
-      request.log.error({ err: isResponseSerializationError(error) ? error.cause : error }, 'request failed');
-    } else if (appError.status >= 500) {
-      // Something we depend on failed (a model provider, an MCP server, the database starting), and the
-      // answer already says so. Not its sentence: an MCP server's own output, secrets and all, is in it.
-      request.log.warn(
-        { code: appError.code, cause: causeOf(appError) },
-        'request failed: a service it relies on did not answer',
-      );
-    }
+    logFailure(request, error, appError);
     return sendProblem(reply, appError);
   });
+}
+
+/** Logs a 5xx as what it is; every error handler (problem+json, OpenAI's format) logs through here. */
+export function logFailure(request: FastifyRequest, error: unknown, appError: AppError): void {
+  if (appError.status < 500) return;
+  if (request.raw.socket.destroyed) {
+    // The caller hung up, which cancelled what it was waiting for (a stateless model call): not a failure.
+    request.log.info({ code: appError.code }, 'caller left before the answer was written');
+  } else if (appError.code === 'internal') {
+    request.log.error({ err: isResponseSerializationError(error) ? error.cause : error }, 'request failed');
+  } else {
+    // Something we depend on failed (a model provider, an MCP server, the database starting), and the
+    // answer already says so. Not its sentence: an MCP server's own output, secrets and all, is in it.
+    request.log.warn(
+      { code: appError.code, cause: causeOf(appError) },
+      'request failed: a service it relies on did not answer',
+    );
+  }
 }
 
 /**
