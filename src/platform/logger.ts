@@ -24,11 +24,35 @@ export const redactedPaths = [
   'refreshToken',
 ];
 
+/**
+ * The values a failed statement carried, as Drizzle writes them into its error's message ("params: …"):
+ * password hashes, encrypted keys, people's messages. The statement's text stays; it holds only `$n`.
+ */
+const statementValues = /\nparams: [^\n]*/g;
+
+/** Text that may quote a failed statement, without the statement's values. */
+export function withoutStatementValues(text: string): string {
+  return text.replace(statementValues, '\nparams: [redacted]');
+}
+
+/** pino's own error serializer, minus what a failed statement carried (its `params`, also in message and stack). */
+function serializeError(error: Error): pino.SerializedError {
+  const { params: _values, ...serialized } = pino.stdSerializers.err(error) as pino.SerializedError & {
+    params?: unknown;
+  };
+  return {
+    ...serialized,
+    message: withoutStatementValues(serialized.message),
+    stack: withoutStatementValues(serialized.stack),
+  };
+}
+
 export function createLogger(options: { level: string; destination?: pino.DestinationStream }): Logger {
   return pino(
     {
       level: options.level,
       redact: { paths: redactedPaths, censor: '[redacted]' },
+      serializers: { err: serializeError },
       base: { service: 'parley' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

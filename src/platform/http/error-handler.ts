@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, type FieldProblem } from '../errors.js';
+import { withoutStatementValues } from '../logger.js';
 
 export const problemContentType = 'application/problem+json';
 
@@ -166,5 +167,5 @@ function causeOf(error: AppError): string | undefined {
   const cause = error.cause;
   if (cause === undefined) return undefined;
   const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : JSON.stringify(cause);
-  return message.replace(/\s+/g, ' ').slice(0, 300);
+  return withoutStatementValues(message).replace(/\s+/g, ' ').slice(0, 300);
 }

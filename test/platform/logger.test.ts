@@ -1,0 +1,31 @@
+import { DrizzleQueryError } from 'drizzle-orm/errors';
+import { describe, expect, it } from 'vitest';
+import { captureLogs } from '../harness/log-capture.js';
+import { createLogger } from '../../src/platform/logger.js';
+
+describe('the logger', () => {
+  it("logs a failed statement's text and error, never the values it carried", () => {
+    const logs = captureLogs();
+    const logger = createLogger({ level: 'info', destination: logs.destination });
+    const cause = Object.assign(new Error('duplicate key value violates unique constraint "users_email_key"'), {
+      code: '23505',
+    });
+    const failed = new DrizzleQueryError(
+      'insert into "users" ("email", "password_hash") values ($1, $2)',
+      ['someone@example.test', 'scrypt$16384$8$1$c2VjcmV0'],
+      cause,
+    );
+
+    logger.error({ err: failed }, 'request failed');
+
+    const text = logs.text();
+    expect(text).not.toContain('someone@example.test');
+    expect(text).not.toContain('scrypt$16384');
+    const [entry] = logs.entries();
+    expect(entry?.err).toMatchObject({
+      query: 'insert into "users" ("email", "password_hash") values ($1, $2)',
+      message: expect.stringContaining('params: [redacted]'),
+    });
+    expect(JSON.stringify(entry?.err)).toContain('users_email_key');
+  });
+});
