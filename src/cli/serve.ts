@@ -5,10 +5,13 @@ import { createMaintenanceModule, scheduleMaintenance } from '../modules/mainten
 import type { Logger } from '../platform/logger.js';
 import { openRuntime } from '../platform/runtime.js';
 import { createShutdown } from '../platform/shutdown.js';
+import { boundedBy, timedOut } from '../platform/time-bound.js';
 
 const maintenanceIntervalMs = 5 * 60_000;
 // After the grace period, how long the turns cut short get to store their reply and tell their clients.
 const interruptedTurnsSettleMs = 5_000;
+// How long closing storage may take before the process exits without it (a database that hangs).
+const storageCloseBoundMs = 5_000;
 
 export async function serve(config: Config, logger: Logger): Promise<void> {
   const runtime = await openRuntime(config, logger, { migrate: true });
@@ -55,7 +58,12 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
         app.server.closeAllConnections();
       }
     }
-    await runtime.close().catch((error: unknown) => logger.warn({ err: error }, 'closing storage failed'));
+    // A database that hangs would hold `close` for ever: the process exits regardless.
+    const storage = await boundedBy(
+      runtime.close().catch((error: unknown) => logger.warn({ err: error }, 'closing storage failed')),
+      storageCloseBoundMs,
+    );
+    if (storage === timedOut) logger.warn('closing storage did not finish in time; exiting without it');
     logger.info('stopped');
     logger.flush();
     process.exit(0);

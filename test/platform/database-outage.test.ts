@@ -95,3 +95,38 @@ describe('when the database stops answering', () => {
     expect(response.body).not.toContain(errorMessage);
   });
 });
+
+/**
+ * A database that hangs rather than refuses: here its migrations table is held by another session's
+ * exclusive lock, so the probe's statement waits without end. PostgreSQL only: embedded storage has
+ * one connection, the app's own.
+ */
+describe.skipIf(testStorage !== 'postgres')('when the database hangs', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await buildTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('answers /ready with 503 within its bound instead of waiting with the database', async () => {
+    const { rows } = await t.database.executeSql('select current_database() as name');
+    const { name } = rows[0] as { name: string };
+    const url = new URL(process.env.TEST_DATABASE_URL ?? '');
+    url.pathname = `/${name}`;
+    const holder = new pg.Client({ connectionString: url.toString() });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('lock table drizzle.__drizzle_migrations in access exclusive mode');
+      const startedAt = Date.now();
+      const response = await t.app.inject({ method: 'GET', url: '/ready' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toEqual({ status: 'not_ready', reason: 'The database does not answer' });
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+  });
+});

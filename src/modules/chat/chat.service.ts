@@ -5,6 +5,7 @@ import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { boundedBy } from '../../platform/time-bound.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import type { ChatTurnHandle, ChatTurnOutcome } from './chat-events.js';
 import { startChatTurn, type ChatTurnDeps, type StoredTurn } from './chat-turn.js';
@@ -262,7 +263,7 @@ export function createChatService(deps: ChatServiceDeps) {
       deps.stops.stopReply(conversationId, messageId);
       const writtenHere = deps.stops.whenStored(messageId);
       const latest = writtenHere
-        ? await settledWithin(writtenHere, deps.stopWaitMs).then(() =>
+        ? await boundedBy(writtenHere, deps.stopWaitMs).then(() =>
             repository.findMessage(db, actor.tenantId, messageId),
           )
         : await waitWhileStreaming(
@@ -300,10 +301,3 @@ export function createChatService(deps: ChatServiceDeps) {
 }
 
 export type ChatService = ReturnType<typeof createChatService>;
-
-/** Waits for `promise` at most `ms`; the timer does not outlive it. */
-async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  await Promise.race([promise, elapsed]).finally(() => clearTimeout(timer));
-}

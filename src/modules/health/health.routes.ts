@@ -3,8 +3,11 @@ import type { DatabaseHandle } from '../../platform/db/client.js';
 import { areMigrationsApplied } from '../../platform/db/migrate.js';
 import type { App } from '../../platform/http/types.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { boundedBy, timedOut } from '../../platform/time-bound.js';
 
 const tags = ['operations'];
+/** Longer than any answer from a database that is up, shorter than a prober's own timeout. */
+const readinessBoundMs = 2_000;
 
 export function registerHealthRoutes(app: App, deps: { database: DatabaseHandle; metrics: Metrics }): void {
   app.get('/health', {
@@ -24,13 +27,18 @@ export function registerHealthRoutes(app: App, deps: { database: DatabaseHandle;
       },
     },
     handler: async (_request, reply) => {
-      try {
-        await deps.database.executeSql('select 1');
-      } catch {
+      // A database that hangs (rather than refuses) must not hang the probe that asks about it.
+      const migrated = await boundedBy(
+        deps.database.executeSql('select 1').then(() => areMigrationsApplied(deps.database)),
+        readinessBoundMs,
+      ).catch(() => timedOut);
+      if (migrated === timedOut) {
         return reply.status(503).send({ status: 'not_ready', reason: 'The database does not answer' });
       }
-      if (!(await areMigrationsApplied(deps.database))) {
-        return reply.status(503).send({ status: 'not_ready', reason: 'Database migrations are not applied; run `parley migrate`' });
+      if (!migrated) {
+        return reply
+          .status(503)
+          .send({ status: 'not_ready', reason: 'Database migrations are not applied; run `parley migrate`' });
       }
       return { status: 'ready' as const, database: deps.database.kind };
     },

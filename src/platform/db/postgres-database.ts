@@ -5,7 +5,8 @@ import { sessionSettings } from './session-settings.js';
 import * as schema from './schema/index.js';
 
 export async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ ...withSessionOptions(url), max: poolSize });
+  // A server that accepts the TCP connection and then never answers must not hold a request for ever.
+  const pool = new pg.Pool({ ...withSessionOptions(url), max: poolSize, connectionTimeoutMillis: 10_000 });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = drizzlePostgres({ client: pool, schema }) as unknown as Database;
