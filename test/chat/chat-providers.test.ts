@@ -365,6 +365,15 @@ describe('chat through provider fakes', () => {
     expect(metrics).toMatch(/parley_chat_streams_in_flight 0/);
   });
 
+  it('labels a model the server does not offer as other, so no agent can add series or show its name', async () => {
+    const madeUp = await createAgent(t.app, admin, { name: 'Made up', model: 'openai:made-up-model-541327293' });
+    const conversation = await createConversation(t.app, admin, madeUp.id, { title: 'Made up' });
+    expect((await send(conversation.id, 'Hi')).statusCode).toBe(201);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/parley_model_tokens_total\{provider="openai",model="other",kind="output"\} [1-9]/);
+    expect(metrics).not.toContain('made-up-model');
+  });
+
   it("labels a tenant's own provider on /metrics by its kind only, never by its names", async () => {
     // The tenant's 'claude' and 'rotating' providers above answered turns; /metrics is readable by
     // anyone who reaches the server, so their names and model ids must not show there.

@@ -14,6 +14,9 @@ export interface ResolvedModel {
   /**
    * How the call is labelled on /metrics, which anyone who reaches the server can read: a tenant's
    * provider and model names are the tenant's own (and unbounded), so they appear only as its kind.
+   * On the server's providers, a model is named only when the server offers it (a well-known model of a
+   * configured provider, or DEFAULT_MODEL); any other name an agent was given is `other`, so that no
+   * user can add series at will, nor show their model names (a fine-tune's id) to every reader.
    */
   readonly metricLabels: ModelMetricLabels;
 }
@@ -35,6 +38,7 @@ export type ModelResolver = (tenantId: string, agentModelRef: string) => Promise
  * Throws the registry's 400 for an unknown provider or a malformed ref, before anything is stored.
  */
 export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
+  const offeredByServer = new Set(deps.registry.listModels([]));
   return async (tenantId, agentModelRef) => {
     const providers = await deps.loadTenantProviders(tenantId);
     const modelRef = agentModelRef.trim() || deps.registry.defaultModelRef(providers);
@@ -45,7 +49,7 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
     const tenantProvider = providers.find((provider) => provider.name === providerName);
     const metricLabels = tenantProvider
       ? { provider: `tenant:${tenantProvider.kind}`, model: 'tenant' }
-      : { provider: providerName, model: model.modelId };
+      : { provider: providerName, model: offeredByServer.has(modelRef) ? model.modelId : 'other' };
     return { model, modelRef, providerName, isOffline, metricLabels };
   };
 }
