@@ -57,6 +57,9 @@ describe('loadConfig', () => {
     expect(failureOf({ OPENAI_COMPATIBLE_API_KEY: 'key' })).toContain('without OPENAI_COMPATIBLE_BASE_URL');
     // Blank values count as unset, as everywhere in the environment.
     expect(loadConfig({ OPENAI_BASE_URL: '', AZURE_OPENAI_API_VERSION: '' }).providers).toEqual({});
+    // Spaces too: coerced, ' ' would be the number 0 (a random port, no shutdown grace).
+    const spaced = loadConfig({ PORT: ' ', SHUTDOWN_GRACE_MS: '  ' });
+    expect([spaced.port, spaced.shutdownGraceMs]).toEqual([3000, 10_000]);
     expect(
       Object.keys(
         loadConfig({

@@ -212,7 +212,8 @@ export function loadDotEnv(file = '.env'): void {
  * one line naming the variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const blankless = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  // Blank is unset: `PORT=` or `PORT=' '` in a unit file means the default, not 0 (which coercion would make of it).
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, value]) => value?.trim() !== ''));
   const parsed = environmentSchema.safeParse(blankless);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -35,15 +35,20 @@ export function withoutStatementValues(text: string): string {
   return text.replace(statementValues, '\nparams: [redacted]');
 }
 
-/** pino's own error serializer, minus what a failed statement carried (its `params`, also in message and stack). */
-function serializeError(error: Error): pino.SerializedError {
+/**
+ * pino's own error serializer, minus what a failed statement carried (its `params`, also in message and
+ * stack). `err` is often a message already (`err: error.message`), which is cleaned the same way.
+ */
+function serializeError(error: unknown): unknown {
+  if (typeof error === 'string') return withoutStatementValues(error);
+  if (!(error instanceof Error)) return error;
   const { params: _values, ...serialized } = pino.stdSerializers.err(error) as pino.SerializedError & {
     params?: unknown;
   };
   return {
     ...serialized,
-    message: withoutStatementValues(serialized.message),
-    stack: withoutStatementValues(serialized.stack),
+    message: withoutStatementValues(String(serialized.message)),
+    stack: withoutStatementValues(String(serialized.stack)),
   };
 }
 

@@ -17,7 +17,17 @@ export async function openRedis(url: string, logger: Logger): Promise<Redis> {
     commandTimeout: 1_000,
   });
   // Connection errors are retried by ioredis; log them instead of crashing the process.
-  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
-  await redis.connect();
+  let lastError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    lastError = error;
+    logger.warn({ err: error.message }, 'redis connection error');
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    // connect() says only "Connection is closed."; the error event before it says why.
+    redis.disconnect();
+    throw lastError ?? error;
+  }
   return redis;
 }

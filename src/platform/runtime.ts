@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import { openRedis } from './redis.js';
 import type { Redis } from 'ioredis';
 import { loadServerKeys, type ServerKeys } from './secrets.js';
+import { unreachableAt } from './storage-unreachable.js';
 
 export interface Runtime {
   readonly database: DatabaseHandle;
@@ -16,20 +17,46 @@ export interface Runtime {
 /** Opens storage and loads keys: the part of start-up shared by `serve`, `migrate` and `admin`. */
 export async function openRuntime(config: Config, logger: Logger, options: { migrate: boolean }): Promise<Runtime> {
   prepareDataDir(config.dataDir);
-  const keys = loadServerKeys({ secretKey: config.secretKey, dataDir: config.dataDir, logger });
-  const database = await openDatabase(
-    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` },
-  );
-  logger.info({ storage: database.kind }, config.databaseUrl ? 'connected to PostgreSQL' : 'opened embedded storage');
-  if (options.migrate) await runMigrations(database);
-  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : undefined;
-  return {
-    database,
-    keys,
-    redis,
-    close: async () => {
-      await database.close();
-      await redis?.quit();
-    },
+  // Storage first: embedded, opening it claims the data directory, so a second server refused there
+  // writes nothing into it (a secret of its own, say).
+  const database = await openStorage(config);
+  const redis = await openRedisOf(config, logger).catch(async (error: unknown) => {
+    await database.close().catch(() => undefined);
+    throw error;
+  });
+  const close = async () => {
+    await database.close();
+    await redis?.quit();
   };
+  try {
+    const keys = loadServerKeys({ secretKey: config.secretKey, dataDir: config.dataDir, logger });
+    logger.info({ storage: database.kind }, config.databaseUrl ? 'connected to PostgreSQL' : 'opened embedded storage');
+    if (options.migrate) await runMigrations(database);
+    return { database, keys, redis, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The database, with one statement answered: a pool connects lazily, and would fail only at first use. */
+async function openStorage(config: Config): Promise<DatabaseHandle> {
+  const url = config.databaseUrl;
+  const database = await openDatabase(url ? { url } : { dataDir: `${config.dataDir}/pglite` });
+  if (!url) return database;
+  try {
+    await database.executeSql('select 1');
+    return database;
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw unreachableAt('DATABASE_URL', url, error);
+  }
+}
+
+async function openRedisOf(config: Config, logger: Logger): Promise<Redis | undefined> {
+  const url = config.redisUrl;
+  if (!url) return undefined;
+  return openRedis(url, logger).catch((error: unknown) => {
+    throw unreachableAt('REDIS_URL', url, error);
+  });
 }

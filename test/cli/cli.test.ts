@@ -54,6 +54,27 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
     ]);
   }, 60_000);
 
+  it('names DATABASE_URL or REDIS_URL, in one line and without the password, when it cannot reach that server', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    const database = await parley(['serve'], {
+      DATA_DIR: path.join(root, 'a'),
+      DATABASE_URL: 'postgres://parley:pw-not-to-print@127.0.0.1:1/parley',
+      PARLEY_SECRET_KEY: 'k'.repeat(40),
+    });
+    expect(database.code).toBe(1);
+    expect(database.stderr.trim().split('\n')).toEqual([
+      'parley: Cannot reach PostgreSQL at DATABASE_URL (postgres://127.0.0.1:1/parley): nothing is listening there; start it, or correct the host and port',
+    ]);
+    expect(database.stdout).not.toContain('connected to PostgreSQL');
+    expect(database.stdout + database.stderr).not.toContain('pw-not-to-print');
+
+    const redis = await parley(['serve'], { DATA_DIR: path.join(root, 'b'), REDIS_URL: 'redis://127.0.0.1:1/9' });
+    expect(redis.code).toBe(1);
+    expect(redis.stderr.trim().split('\n')).toEqual([
+      'parley: Cannot reach Redis at REDIS_URL (redis://127.0.0.1:1/9): nothing is listening there; start it, or correct the host and port',
+    ]);
+  }, 60_000);
+
   it('refuses to start on PostgreSQL without PARLEY_SECRET_KEY', async () => {
     const result = await parley(['serve'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
     expect(result.code).toBe(1);

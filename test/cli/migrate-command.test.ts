@@ -84,6 +84,8 @@ describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
         expect.stringContaining(`is in use by process ${process.pid}`),
       ]);
       expect(result.stderr).toContain('set DATA_DIR to another directory');
+      // Refused before it wrote anything there: no secret of its own beside the holder's data.
+      expect(existsSync(path.join(dataDir, 'secret.key'))).toBe(false);
     } finally {
       await database.close();
     }

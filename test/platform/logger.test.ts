@@ -28,4 +28,17 @@ describe('the logger', () => {
     });
     expect(JSON.stringify(entry?.err)).toContain('users_email_key');
   });
+
+  it('logs an err that is a message, or no error at all, as it is (no values in the message)', () => {
+    const logs = captureLogs();
+    const logger = createLogger({ level: 'info', destination: logs.destination });
+    logger.warn({ err: 'connect ECONNREFUSED 127.0.0.1:6379' }, 'redis connection error');
+    logger.warn({ err: 'Failed query: select $1\nparams: hidden-value' }, 'a message quoting a statement');
+    logger.warn({ err: { code: 'E1' } }, 'an object');
+    expect(logs.entries().map((entry) => entry.err)).toEqual([
+      'connect ECONNREFUSED 127.0.0.1:6379',
+      'Failed query: select $1\nparams: [redacted]',
+      { code: 'E1' },
+    ]);
+  });
 });
