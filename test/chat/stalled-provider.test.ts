@@ -85,6 +85,9 @@ describe('a provider that goes silent', () => {
       expect.objectContaining({
         level: 40,
         messageId: reply.id,
+        // Whose turn it was, since a streamed reply's failure is logged apart from its request.
+        tenantId: admin.tenantId,
+        userId: admin.userId,
         provider: 'openai',
         code: 'model_timeout',
         msg: 'model reply failed: The model sent nothing for 0.4 seconds, so the reply was stopped',

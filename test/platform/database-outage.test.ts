@@ -74,25 +74,25 @@ describe('when the database stops answering', () => {
     expect(response.json()).toEqual({ status: 'ok' });
   });
 
-  it('answers an API request with a generic 500 and logs the database error under its request id', async () => {
+  it('answers an API request with 503, to try again, and logs the database error under its request id', async () => {
     const response = await t.app.inject({
       method: 'GET',
       url: '/v1/agents',
       headers: { ...admin.headers, 'x-request-id': 'database-down-1' },
     });
-    expect(response.statusCode).toBe(500);
+    expect(response.statusCode).toBe(503);
     expect(response.json()).toMatchObject({
-      code: 'internal',
-      detail: 'Something went wrong on our side; quote the request id when reporting it',
+      code: 'not_ready',
+      detail: 'The database is not answering just now; try again in a moment',
       requestId: 'database-down-1',
     });
 
-    const failure = logs.entries().find((entry) => entry.reqId === 'database-down-1' && entry.level >= 50);
-    expect(failure).toMatchObject({ msg: 'request failed', err: { message: expect.any(String) } });
-    const errorMessage = (failure?.err as { message: string }).message;
-    expect(errorMessage.length).toBeGreaterThan(0);
+    const failure = logs.entries().find((entry) => entry.reqId === 'database-down-1' && entry.level >= 40);
+    expect(failure).toMatchObject({ code: 'not_ready', cause: expect.any(String) });
+    const cause = failure?.cause as string;
+    expect(cause.length).toBeGreaterThan(0);
     // Whatever the driver said stays in the log and out of the response.
-    expect(response.body).not.toContain(errorMessage);
+    expect(response.body).not.toContain(cause);
   });
 });
 

@@ -169,6 +169,8 @@ async function runTurn(
       // reaches no request log (its response began with a 200), and operators watch the logs.
       deps.logger.warn(
         {
+          tenantId: turn.tenantId,
+          userId: turn.actor.userId,
           conversationId,
           messageId: assistantMessageId,
           provider: resolved.metricLabels.provider,

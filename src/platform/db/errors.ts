@@ -28,3 +28,40 @@ function hasSqlState(error: unknown, code: string, constraint?: string): boolean
 export function isDeadlock(error: unknown): boolean {
   return hasSqlState(error, '40P01');
 }
+
+/** Driver codes and SQLSTATEs that say the database cannot be reached or is not taking sessions now. */
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '08000', // connection_exception, and its kinds below
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300', // too_many_connections
+  '55000', // "database … is not currently accepting connections"
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down)
+]);
+
+/** What the drivers say, without a code, when the connection went or never came. */
+const unavailableMessages =
+  /Connection terminated|timeout exceeded when trying to connect|PGlite is closed|The embedded database is closed/i;
+
+/**
+ * True when the error (or one in its cause chain) says the database is unreachable or refusing sessions,
+ * rather than that a statement was wrong: the request may succeed once it is back (503, not 500).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const candidate = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof candidate.code === 'string' && unavailableCodes.has(candidate.code)) return true;
+    if (typeof candidate.message === 'string' && unavailableMessages.test(candidate.message)) return true;
+    current = candidate.cause;
+  }
+  return false;
+}

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, type FieldProblem } from '../errors.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { withoutStatementValues } from '../logger.js';
 
 export const problemContentType = 'application/problem+json';
@@ -24,6 +25,14 @@ export interface ProblemBody {
  */
 export function toAppError(error: unknown, bodyType = 'application/json'): AppError {
   if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new AppError(
+      'not_ready',
+      'The database is not answering just now; try again in a moment',
+      {},
+      { cause: error },
+    );
+  }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const fields = error.validation.map((issue) => ({
       field: fieldName(issue.instancePath, error.validationContext),
