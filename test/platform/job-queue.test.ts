@@ -38,6 +38,12 @@ async function jobState(id: string): Promise<string | undefined> {
   return (rows[0] as { state: string } | undefined)?.state;
 }
 
+/** Set when a job was started; pg-boss counts a retry when it fetches a job that has it (so: not started). */
+async function jobStartedOn(id: string): Promise<unknown> {
+  const { rows } = await database.executeSql('select started_on from pgboss.job where id = $1', [id]);
+  return (rows[0] as { started_on: unknown } | undefined)?.started_on;
+}
+
 beforeAll(async () => {
   database = await createTestDatabase();
 });
@@ -273,8 +279,17 @@ describe('job queue', () => {
 
     expect(abortReason).toEqual(new Error('The job queue is stopping'));
     expect(Date.now() - stoppingAt).toBeLessThan(3_000);
-    // Interrupted is not done: the job goes back for a retry, by this node or the next.
+    // Interrupted is not done: the job goes back for a retry, by this node or the next, and the
+    // interruption is no failed attempt (rolling restarts would use up its retries).
     expect(await jobState(id ?? '')).toBe('retry');
+    const next = newQueue();
+    const attempts: number[] = [];
+    next.register('test-stop-aborts', async (_data, job) => {
+      attempts.push(job.retryCount);
+    });
+    await next.start();
+    await waitFor(async () => (await jobState(id ?? '')) === 'completed');
+    expect(attempts).toEqual([0]);
   });
 
   it('gives back a job whose fetch was still out when stop began, and queries nothing once stopped', async () => {
@@ -306,6 +321,7 @@ describe('job queue', () => {
     expect(runs).toBe(0);
     // Fetched, so taken from the queue; given back, so another node (or this one's next start) runs it.
     expect(await jobState(id ?? '')).toBe('retry');
+    expect(await jobStartedOn(id ?? '')).toBeNull();
   });
 
   it("aborts a handler's signal when the job expires, and retries the job", async () => {

@@ -90,8 +90,9 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         { batchSize: 1, includeMetadata: true, pollingIntervalSeconds },
         async ([job]) => {
           if (!job) return;
-          // A fetch already out when stop() began still hands over its job: give it back (pg-boss fails
-          // it, to its retry) instead of starting work on a database about to close.
+          // A fetch already out when stop() began still hands over its job: give it back instead of
+          // starting work on a database about to close.
+          if (state === 'stopped' && (await handBack(name, job.id))) return;
           if (state === 'stopped') throw new Error('The job queue stopped before this job could start');
           await runJob(name, registration, job);
           // There may be more waiting: fetch again now instead of sleeping through the polling interval.
@@ -120,6 +121,21 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     }
     if (orphans.length)
       logger.info({ jobs: orphans.length }, 'Jobs left running by an ended process go to their retry');
+  };
+
+  /**
+   * A job this node's stop interrupted goes back to the queue with its attempt not counted: it did not
+   * fail, and rolling restarts through a long ingestion must not use up its retries. pg-boss's own
+   * completion of it then finds it no longer active and leaves it be. False when it was not active.
+   */
+  const handBack = async (name: string, id: string): Promise<boolean> => {
+    const { rows } = await bossDatabase.executeSql(
+      `update pgboss.job set state = 'retry', started_on = null, start_after = now()
+       where name = $1 and id = $2 and state = 'active' returning id`,
+      [name, id],
+    );
+    if (rows.length > 0) logger.info({ queue: name, jobId: id }, 'Job handed back unfinished: the queue is stopping');
+    return rows.length > 0;
   };
 
   const notifyWorkers = (name: string): void => {
@@ -153,6 +169,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       // A handler that returned because it was interrupted has not finished its work: run it again later.
       signal.throwIfAborted();
     } catch (error) {
+      if (signal.aborted && state === 'stopped' && (await handBack(name, job.id))) return;
       // Name, id and attempt only: job data may hold secrets.
       const willRetry = job.retryCount < job.retryLimit;
       logger.warn(
