@@ -52,12 +52,55 @@ function serializeError(error: unknown): unknown {
   };
 }
 
+/** Query parameters whose values are credentials when a client puts one in a URL (Parley reads none there). */
+const credentialParameter = /token|key|secret|password|passwd|signature|auth|code|session/i;
+
+function isCredentialName(name: string): boolean {
+  try {
+    return credentialParameter.test(decodeURIComponent(name));
+  } catch {
+    // Not valid percent-encoding (the request is refused anyway): judged as it was sent.
+    return credentialParameter.test(name);
+  }
+}
+
+/** A URL as logged: the path, and the query with credential-like values blanked out. */
+export function withoutCredentialParameters(url: string): string {
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const query = url
+    .slice(start + 1)
+    .split('&')
+    .map((pair) => {
+      const [name = '', value] = pair.split('=', 2);
+      return value !== undefined && isCredentialName(name) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, start)}?${query.join('&')}`;
+}
+
+/** Fastify's own request fields, with the URL's credential-like query values blanked out. */
+function serializeRequest(request: {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) {
+  return {
+    method: request.method,
+    url: withoutCredentialParameters(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 export function createLogger(options: { level: string; destination?: pino.DestinationStream }): Logger {
   return pino(
     {
       level: options.level,
       redact: { paths: redactedPaths, censor: '[redacted]' },
-      serializers: { err: serializeError },
+      serializers: { err: serializeError, req: serializeRequest },
       base: { service: 'parley' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

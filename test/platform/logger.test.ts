@@ -1,7 +1,7 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { describe, expect, it } from 'vitest';
 import { captureLogs } from '../harness/log-capture.js';
-import { createLogger } from '../../src/platform/logger.js';
+import { createLogger, withoutCredentialParameters } from '../../src/platform/logger.js';
 
 describe('the logger', () => {
   it("logs a failed statement's text and error, never the values it carried", () => {
@@ -40,5 +40,15 @@ describe('the logger', () => {
       'Failed query: select $1\nparams: [redacted]',
       { code: 'E1' },
     ]);
+  });
+});
+
+describe('request URLs in the logs', () => {
+  it('blank out credential-like query values and keep the rest', () => {
+    expect(withoutCredentialParameters('/v1/agents?access_token=QS-Secret&limit=20&api%5Fkey=k&x')).toBe(
+      '/v1/agents?access_token=[redacted]&limit=20&api%5Fkey=[redacted]&x',
+    );
+    expect(withoutCredentialParameters('/v1/agents')).toBe('/v1/agents');
+    expect(withoutCredentialParameters('/x?%E0%A4%A=1&token=t')).toBe('/x?%E0%A4%A=1&token=[redacted]');
   });
 });
