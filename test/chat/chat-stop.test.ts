@@ -52,6 +52,14 @@ async function openReplyStream(address: string, conversationId: string, user: Si
   return { readUntil, textOf, readToEnd: () => readUntil(() => false), isDone: () => isDone };
 }
 
+/** The server's OpenAI provider on the fake, with bounds far beyond any test: only a stop ends a silent reply. */
+const slowProviderEnv = (openai: FakeOpenAIServer) => ({
+  OPENAI_BASE_URL: openai.baseUrl,
+  OPENAI_API_KEY: 'sk-stop-test',
+  MODEL_TIMEOUT_MS: '120000',
+  MODEL_STALL_TIMEOUT_MS: '120000',
+});
+
 const textDeltas = (count: number) => (parts: readonly StreamPart[]) =>
   parts.filter((part) => part.type === 'text-delta').length >= count;
 
@@ -71,15 +79,7 @@ describe('stopping a reply', () => {
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
-    t = await buildTestApp(
-      {
-        OPENAI_BASE_URL: openai.baseUrl,
-        OPENAI_API_KEY: 'sk-stop-test',
-        MODEL_TIMEOUT_MS: '120000',
-        MODEL_STALL_TIMEOUT_MS: '120000',
-      },
-      { chat: { replayPollIntervalMs: 20, stopWaitMs: 400 } },
-    );
+    t = await buildTestApp(slowProviderEnv(openai), { chat: { replayPollIntervalMs: 20, stopWaitMs: 400 } });
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
     plainAgentId = (await createAgent(t.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' })).id;
     toolAgentId = (
@@ -233,12 +233,7 @@ describe('stopping a reply written by another node', () => {
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
-    const env = {
-      OPENAI_BASE_URL: openai.baseUrl,
-      OPENAI_API_KEY: 'sk-stop-test',
-      MODEL_TIMEOUT_MS: '120000',
-      MODEL_STALL_TIMEOUT_MS: '120000',
-    };
+    const env = slowProviderEnv(openai);
     const chat = { replayPollIntervalMs: 20, stopWaitMs: 1_000 };
     writer = await buildTestApp(env, { chat });
     other = await buildTestApp(env, { chat, sharedDatabase: writer.database });
@@ -310,15 +305,7 @@ describe('a reply cut short because its node stopped', () => {
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
-    t = await buildTestApp(
-      {
-        OPENAI_BASE_URL: openai.baseUrl,
-        OPENAI_API_KEY: 'sk-stop-test',
-        MODEL_TIMEOUT_MS: '120000',
-        MODEL_STALL_TIMEOUT_MS: '120000',
-      },
-      { shutdown },
-    );
+    t = await buildTestApp(slowProviderEnv(openai), { shutdown });
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
     address = await t.app.listen({ port: 0, host: '127.0.0.1' });
   });

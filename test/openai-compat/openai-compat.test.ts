@@ -224,6 +224,10 @@ describe('OpenAI-compatible API, through the official openai client', () => {
   });
 
   it("passes the settings that shape the reply to the agent's model, and ignores those that only describe the caller", async () => {
+    const answerFormat = {
+      type: 'json_schema' as const,
+      json_schema: { name: 'answer', schema: { type: 'object', properties: { ok: { type: 'boolean' } } } },
+    };
     await clientFor(bearer(member)).chat.completions.create({
       model: gpt.id,
       messages: [{ role: 'user', content: 'Answer in JSON' }],
@@ -232,10 +236,7 @@ describe('OpenAI-compatible API, through the official openai client', () => {
       seed: 42,
       frequency_penalty: 0.5,
       presence_penalty: -0.5,
-      response_format: {
-        type: 'json_schema',
-        json_schema: { name: 'answer', schema: { type: 'object', properties: { ok: { type: 'boolean' } } } },
-      },
+      response_format: answerFormat,
       user: 'end-user-7',
       metadata: { source: 'test' },
       store: false,
@@ -247,10 +248,7 @@ describe('OpenAI-compatible API, through the official openai client', () => {
       seed: 42,
       frequency_penalty: 0.5,
       presence_penalty: -0.5,
-      response_format: {
-        type: 'json_schema',
-        json_schema: { name: 'answer', schema: { type: 'object', properties: { ok: { type: 'boolean' } } } },
-      },
+      response_format: answerFormat,
     });
     expect(sent).not.toHaveProperty('user');
     expect(sent).not.toHaveProperty('metadata');

@@ -50,6 +50,18 @@ function typeAndPressEnter(box: HTMLTextAreaElement, text: string) {
   fireEvent.keyDown(box, { key: 'Enter' });
 }
 
+/** Sends a message, lets the reply begin ("Blah blah"), then presses Stop. */
+async function pressStopMidReply(box: HTMLTextAreaElement, stream: ReturnType<typeof sseReply>) {
+  typeAndPressEnter(box, 'Talk a lot');
+  await stream.send(started);
+  await stream.send({ type: 'text-start', id: 't1' });
+  await stream.send({ type: 'text-delta', id: 't1', delta: 'Blah blah' });
+  await act(async () => {
+    fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+}
+
 const replies = () => screen.queryAllByRole('article', { name: 'Reply' });
 const lastReply = () => replies().at(-1)!;
 
@@ -225,15 +237,7 @@ describe('chat view', () => {
       stop: () => Response.json(stored({ id: 'a1', content: 'Blah blah', finishReason: 'stopped' })),
     });
     const box = await openConversation(fetchImpl);
-    typeAndPressEnter(box, 'Talk a lot');
-    await stream.send(started);
-    await stream.send({ type: 'text-start', id: 't1' });
-    await stream.send({ type: 'text-delta', id: 't1', delta: 'Blah blah' });
-
-    await act(async () => {
-      fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    });
+    await pressStopMidReply(box, stream);
     expect(api.callsTo('POST', '/v1/conversations/c1/messages/a1/stop')).toHaveLength(1);
     // Still reading: the server ends the stream itself, with the stored reply's figures.
     await stream.send({ type: 'text-end', id: 't1' });
@@ -254,15 +258,7 @@ describe('chat view', () => {
     const stream = sseReply();
     const { fetchImpl } = setUp({ replies: [stream.response] });
     const box = await openConversation(fetchImpl);
-    typeAndPressEnter(box, 'Talk a lot');
-    await stream.send(started);
-    await stream.send({ type: 'text-start', id: 't1' });
-    await stream.send({ type: 'text-delta', id: 't1', delta: 'Blah blah' });
-
-    await act(async () => {
-      fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    });
+    await pressStopMidReply(box, stream);
     await stream.send({ type: 'text-delta', id: 't1', delta: ' more' });
 
     await screen.findByRole('button', { name: 'Send' });
