@@ -69,6 +69,21 @@ describe('parseDocument: PDF', () => {
     ]);
   });
 
+  it('keeps a page set in larger type than the rest as text, its own larger heading still a heading', async () => {
+    const small = 'The small print of the warranty covers parts and labour for two years after delivery. '.repeat(4);
+    const large = 'Flamingo lagoon permits are issued at the ranger station, in person, between April and June. ';
+    const pdf = await generatePdf([
+      { heading: 'Warranty', paragraphs: [small.trim()] },
+      { heading: 'Permits', paragraphs: [large.repeat(3).trim()], bodySize: 13 },
+      { paragraphs: [small.trim()] },
+    ]);
+    const document = await parseBytes('large-print.pdf', pdf, 'pdf');
+    expect(document.blocks.filter((block) => block.page === 2)).toEqual([
+      { kind: 'heading', level: 1, text: 'Permits', page: 2 },
+      { kind: 'paragraph', text: large.repeat(3).trim(), page: 2 },
+    ]);
+  });
+
   it('joins the wrapped lines of a paragraph into one block', async () => {
     const long = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
     const document = await parseBytes('wrapped.pdf', await generatePdf([{ paragraphs: [long] }]), 'pdf');

@@ -41,6 +41,24 @@ describe('chunkDocument', () => {
     expect(chunks.map((chunk) => chunk.position)).toEqual([0, 1, 2, 3]);
   });
 
+  it("keeps a heading nothing comes under as content of its parent's section, so its words stay searchable", () => {
+    const chunks = chunkDocument(
+      documentOf(
+        heading(1, 'Park'),
+        heading(2, 'Flamingo lagoon permits are issued at the ranger station'),
+        heading(2, 'Opening hours'),
+        paragraph('Nine to five.'),
+        heading(1, 'Closing words'),
+      ),
+      { maxTokens: 200, overlapTokens: 0 },
+    );
+    expect(chunks.map((chunk) => [chunk.headingPath, chunk.content])).toEqual([
+      [['Park'], 'Flamingo lagoon permits are issued at the ranger station'],
+      [['Park', 'Opening hours'], 'Nine to five.'],
+      [[], 'Closing words'],
+    ]);
+  });
+
   it('packs small blocks of one page together, and starts a chunk at each new page so a citation names the right one', () => {
     const chunks = chunkDocument(
       documentOf(paragraph('First page text.', 1), paragraph('More on page one.', 1), paragraph('Second page.', 2)),

@@ -43,18 +43,34 @@ export function chunkDocument(document: ParsedDocument, options: ChunkOptions): 
   const overlapTokens = Math.min(Math.max(0, Math.floor(options.overlapTokens)), Math.floor(maxTokens / 2));
   const packer = new ChunkPacker(maxTokens, overlapTokens);
   const headings: { level: number; text: string }[] = [];
+  const partTokens = Math.max(1, maxTokens - overlapTokens - 2);
+  /** The last heading, while nothing has come under it yet. */
+  let bare: (ParsedBlock & { level: number }) | undefined;
+  // A heading nothing comes under (followed by a sibling, or by the end) would leave the index with its
+  // text: it is kept as content of its parent's section. A PDF line read as a heading is such a case.
+  const keepBareHeading = () => {
+    if (!bare) return;
+    packer.startSection(headings.slice(0, -1).map((heading) => heading.text));
+    const text = bare.text.trim();
+    for (const unit of blockUnits({ ...bare, kind: 'paragraph' }, text, maxTokens, partTokens)) packer.add(unit);
+    bare = undefined;
+  };
   for (const block of document.blocks) {
     const text = block.text.trim();
     if (text === '') continue;
     if (block.kind === 'heading') {
       const level = block.level ?? 1;
+      if (bare && level <= bare.level) keepBareHeading();
       while ((headings.at(-1)?.level ?? 0) >= level) headings.pop();
       headings.push({ level, text: text.replace(/\s+/g, ' ') });
       packer.startSection(headings.map((heading) => heading.text));
+      bare = { ...block, level };
       continue;
     }
-    for (const unit of blockUnits(block, text, maxTokens, Math.max(1, maxTokens - overlapTokens - 2))) packer.add(unit);
+    bare = undefined;
+    for (const unit of blockUnits(block, text, maxTokens, partTokens)) packer.add(unit);
   }
+  keepBareHeading();
   packer.flush();
   return packer.chunks;
 }

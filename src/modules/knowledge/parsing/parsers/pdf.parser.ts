@@ -28,9 +28,9 @@ export async function parsePdf(file: Uint8Array): Promise<ParsedDocument> {
       page.cleanup();
     }
     const title = await readTitle(pdf);
-    const bodySize = dominantFontSize(lines);
-    const content = withoutRunningLines(lines, bodySize, pdf.numPages);
-    return { blocks: linesToBlocks(content, bodySize), pageCount: pdf.numPages, ...(title ? { title } : {}) };
+    const bodyOf = pageBodySizes(lines);
+    const content = withoutRunningLines(lines, bodyOf, pdf.numPages);
+    return { blocks: linesToBlocks(content, bodyOf), pageCount: pdf.numPages, ...(title ? { title } : {}) };
   } finally {
     await pdf.destroy();
   }
@@ -89,12 +89,12 @@ function isTextItem(item: unknown): item is { str: string; transform: unknown[];
  * Drops running heads and footers ("ACME confidential", "Page 3 of 40"): short body-size lines that
  * recur, digits aside, at the same height on most pages. They would otherwise sit in every chunk.
  */
-function withoutRunningLines(lines: readonly PdfLine[], bodySize: number, pageCount: number): PdfLine[] {
+function withoutRunningLines(lines: readonly PdfLine[], bodyOf: BodySizes, pageCount: number): PdfLine[] {
   if (pageCount < 3) return [...lines];
   const keyOf = (line: PdfLine) => `${Math.round(line.y)}|${line.text.replace(/\d+/g, '#')}`;
   const pagesByKey = new Map<string, Set<number>>();
   for (const line of lines) {
-    if (line.text.length > 80 || isHeadingLine(line, bodySize)) continue;
+    if (line.text.length > 80 || isHeadingLine(line, bodyOf)) continue;
     const key = keyOf(line);
     const pages = pagesByKey.get(key) ?? new Set<number>();
     pages.add(line.page);
@@ -104,9 +104,9 @@ function withoutRunningLines(lines: readonly PdfLine[], bodySize: number, pageCo
   return running.size === 0 ? [...lines] : lines.filter((line) => !running.has(keyOf(line)));
 }
 
-function linesToBlocks(lines: readonly PdfLine[], bodySize: number): ParsedBlock[] {
+function linesToBlocks(lines: readonly PdfLine[], bodyOf: BodySizes): ParsedBlock[] {
   const headingSizes = [
-    ...new Set(lines.filter((line) => isHeadingLine(line, bodySize)).map((line) => roundSize(line.fontSize))),
+    ...new Set(lines.filter((line) => isHeadingLine(line, bodyOf)).map((line) => roundSize(line.fontSize))),
   ]
     .sort((a, b) => b - a)
     .slice(0, 6);
@@ -118,7 +118,7 @@ function linesToBlocks(lines: readonly PdfLine[], bodySize: number): ParsedBlock
     paragraph = [];
   };
   for (const line of lines) {
-    const headingIndex = isHeadingLine(line, bodySize) ? headingSizes.indexOf(roundSize(line.fontSize)) : -1;
+    const headingIndex = isHeadingLine(line, bodyOf) ? headingSizes.indexOf(roundSize(line.fontSize)) : -1;
     if (headingIndex !== -1) {
       flush();
       const previous = blocks.at(-1);
@@ -136,6 +136,37 @@ function linesToBlocks(lines: readonly PdfLine[], bodySize: number): ParsedBlock
   }
   flush();
   return blocks;
+}
+
+/** The body text's size on each page. */
+type BodySizes = (page: number) => number;
+
+/** A page with at least this many characters in one size tells its own body size. */
+const pageBodyMinCharacters = 200;
+
+/**
+ * The document's body size, or a page's own where the page sets its body larger (a cover, a slide, a
+ * page in large print): measured against the document's, every line of such a page would be a heading,
+ * and a page of headings alone leaves no text to index. A page with little text (a section's title
+ * page) keeps the document's, so its title stays a heading.
+ */
+function pageBodySizes(lines: readonly PdfLine[]): BodySizes {
+  const documentBody = dominantFontSize(lines);
+  const linesByPage = new Map<number, PdfLine[]>();
+  for (const line of lines) {
+    const onPage = linesByPage.get(line.page);
+    if (onPage) onPage.push(line);
+    else linesByPage.set(line.page, [line]);
+  }
+  const byPage = new Map<number, number>();
+  for (const [page, pageLines] of linesByPage) {
+    const size = dominantFontSize(pageLines);
+    const characters = pageLines
+      .filter((line) => roundSize(line.fontSize) === size)
+      .reduce((sum, line) => sum + line.text.length, 0);
+    if (size > documentBody && characters >= pageBodyMinCharacters) byPage.set(page, size);
+  }
+  return (page) => byPage.get(page) ?? documentBody;
 }
 
 /** The size most characters are set in: the body text. */
@@ -156,7 +187,8 @@ function dominantFontSize(lines: readonly PdfLine[]): number {
   return best;
 }
 
-function isHeadingLine(line: PdfLine, bodySize: number): boolean {
+function isHeadingLine(line: PdfLine, bodyOf: BodySizes): boolean {
+  const bodySize = bodyOf(line.page);
   return bodySize > 0 && line.fontSize >= bodySize * 1.15 && line.text.length <= 150 && /\p{L}/u.test(line.text);
 }
 
