@@ -35,14 +35,19 @@ const stopWords = new Set(
   ).split(' '),
 );
 
-/** Lower-case words without diacritics; digits kept (doses, years, gene names like p53 matter). */
+/**
+ * Lower-case words, Latin ones without diacritics; digits kept (doses, years, gene names like p53
+ * matter). Words of every script count (Cyrillic, Greek, Arabic, Devanagari with its vowel signs): a
+ * text in them had no features at all, so vector search found nothing. A run of CJK characters, which
+ * are not spaced, is one word whose character n-grams match its parts.
+ */
 export function words(text: string): string[] {
   return (
     text
       .normalize('NFKD')
       .replace(/[\u0300-\u036f]/g, '')
       .toLowerCase()
-      .match(/[a-z0-9]+/g) ?? []
+      .match(/[\p{L}\p{N}][\p{L}\p{M}\p{N}]*/gu) ?? []
   );
 }
 

@@ -27,7 +27,7 @@ describe('fuseCandidates', () => {
     expect(fused[0]?.chunkId).toBe('b');
   });
 
-  it('convex: adds min-max normalised scores, so a clear BM25 lead survives a weak vector match', () => {
+  it('convex: adds normalised scores, so a clear BM25 lead survives a weak vector match', () => {
     const lexical = [
       { chunkId: 'a', score: 20 },
       { chunkId: 'b', score: 5 },
@@ -40,9 +40,26 @@ describe('fuseCandidates', () => {
     ];
     const fused = fuseCandidates(lexical, vector, { method: 'convex', k: 0, lexicalWeight: 0.7, vectorWeight: 0.3 });
     const byId = new Map(fused.map((candidate) => [candidate.chunkId, candidate.score]));
+    // BM25 over its best score (its floor is 0), cosine min-max over its list.
     expect(byId.get('a')).toBeCloseTo(0.7 * 1 + 0.3 * (0.1 / 0.5), 12);
-    expect(byId.get('c')).toBeCloseTo(0.7 * 0 + 0.3 * 1, 12);
-    expect(byId.get('b')).toBeCloseTo(0.7 * (1 / 16), 12);
+    expect(byId.get('c')).toBeCloseTo(0.7 * (4 / 20) + 0.3 * 1, 12);
+    expect(byId.get('b')).toBeCloseTo(0.7 * (5 / 20), 12);
     expect(fused.map((candidate) => candidate.chunkId)).toEqual(['a', 'c', 'b', 'd']);
+  });
+
+  it("convex: keeps a share of the lexical weight for the lexical list's last hit, above chunks without the terms", () => {
+    // Before: min-max gave the last BM25 hit 0, so a chunk holding none of the terms, found only by
+    // the vectors, outranked one that holds them.
+    const lexical = [
+      { chunkId: 'with-terms', score: 6.7 },
+      { chunkId: 'also-with-terms', score: 6.6 },
+    ];
+    const vector = [
+      { chunkId: 'without-terms', score: 0.31 },
+      { chunkId: 'with-terms', score: 0.3 },
+      { chunkId: 'also-with-terms', score: 0.1 },
+    ];
+    const fused = fuseCandidates(lexical, vector);
+    expect(fused.map((candidate) => candidate.chunkId)).toEqual(['with-terms', 'also-with-terms', 'without-terms']);
   });
 });

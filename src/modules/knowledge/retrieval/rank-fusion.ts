@@ -1,9 +1,12 @@
 /**
  * How hybrid search merges its lexical (BM25) and vector (cosine) candidate lists.
  * - `rrf`: weighted reciprocal rank fusion (Cormack et al. 2009), score = Σ weight / (k + rank).
- * - `convex`: a weighted sum of the two scores, each min-max normalised over its own candidate list
- *   (a chunk missing from a list gets 0 there). Unlike RRF it keeps how far apart BM25 scores are,
- *   which matters when one list is much stronger than the other (see the SciFact figures).
+ * - `convex`: a weighted sum of the two scores, each normalised over its own candidate list (a chunk
+ *   missing from a list gets 0 there). Unlike RRF it keeps how far apart BM25 scores are, which matters
+ *   when one list is much stronger than the other (see the SciFact figures). BM25 is divided by the
+ *   list's best score (its floor is 0, the score of a chunk without the terms), so every chunk that
+ *   holds a query term keeps a share of the lexical weight; min-max over the list gave its last hit 0,
+ *   below chunks that hold none of the terms. Cosine is min-max normalised over its list.
  */
 export interface FusionOptions {
   readonly method: 'rrf' | 'convex';
@@ -48,8 +51,8 @@ export function fuseCandidates(
     }
     return found;
   };
-  const lexicalContribution = contribution(lexical, options, options.lexicalWeight);
-  const vectorContribution = contribution(vector, options, options.vectorWeight);
+  const lexicalContribution = contribution(lexical, options, options.lexicalWeight, 'zero');
+  const vectorContribution = contribution(vector, options, options.vectorWeight, 'lowest');
   lexical.forEach((candidate, index) => {
     const found = entry(candidate.chunkId);
     found.lexicalRank = index + 1;
@@ -65,15 +68,17 @@ export function fuseCandidates(
     .sort((a, b) => b.score - a.score || (a.lexicalRank ?? Infinity) - (b.lexicalRank ?? Infinity));
 }
 
+/** `floor`: what a score is measured from, 0 (BM25's least score) or the list's lowest (cosine). */
 function contribution(
   list: readonly ScoredCandidate[],
   options: FusionOptions,
   weight: number,
+  floor: 'zero' | 'lowest',
 ): (candidate: ScoredCandidate, index: number) => number {
   if (options.method === 'rrf') return (_candidate, index) => weight / (options.k + index + 1);
   const scores = list.map((candidate) => candidate.score);
   const highest = Math.max(...scores);
-  const lowest = Math.min(...scores);
+  const lowest = floor === 'zero' ? 0 : Math.min(...scores);
   const range = highest - lowest;
   return (candidate) => weight * (range > 0 ? (candidate.score - lowest) / range : 1);
 }
