@@ -94,6 +94,11 @@ describe('detectDocumentType', () => {
     expect(detectDocumentType(utf8('{"name": "parley", "tags": ["a", "b"]}'))).toBe('json');
     expect(detectDocumentType(utf8('[{"id": 1}, {"id": 2'))).toBe('json');
     expect(detectDocumentType(utf8('name,age,city\nAda,36,London\nAlan,41,Wilmslow\n'))).toBe('csv');
+    // A quoted cell may hold a line break (RFC 4180): still one record, with the others' delimiters.
+    const quotedBreak =
+      'order,customer,notes\n2077,Ada,"leave at the door"\n2078,Alan,"ring twice\nthen wait"\n2079,Grace,none\n';
+    expect(detectDocumentType(utf8(quotedBreak), 'orders.csv')).toBe('csv');
+    expect(detectDocumentType(utf8(quotedBreak))).toBe('csv');
     expect(detectDocumentType(utf8('# Install\n\nRun the installer.\n\n- one\n- two\n'))).toBe('markdown');
     expect(detectDocumentType(utf8('Dear team, the meeting moved to Tuesday.'))).toBe('text');
   });

@@ -129,12 +129,9 @@ function looksLikeJson(text: string): boolean {
   }
 }
 
-/** At least two lines with the same non-zero count of one delimiter. */
+/** At least two records with the same non-zero count of one delimiter. */
 function looksLikeCsv(text: string): boolean {
-  const lines = text
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== '')
-    .slice(0, 10);
+  const lines = csvRecords(text, 10).filter((line) => line.trim() !== '');
   // The last line of a head may be cut short.
   const complete = lines.length > 2 ? lines.slice(0, -1) : lines;
   if (complete.length < 2) return false;
@@ -142,6 +139,27 @@ function looksLikeCsv(text: string): boolean {
     const counts = complete.map((line) => countOutsideQuotes(line, delimiter));
     return counts[0] !== undefined && counts[0] > 0 && counts.every((count) => count === counts[0]);
   });
+}
+
+/**
+ * The first records of a head: its lines, except that a line break inside a quoted cell does not end a
+ * record (RFC 4180: "Line 1\nLine 2" in a notes column). A stray quote makes the rest one record, which
+ * then reads as no CSV.
+ */
+function csvRecords(text: string, limit: number): string[] {
+  const records: string[] = [];
+  let start = 0;
+  let isQuoted = false;
+  for (let index = 0; index < text.length && records.length < limit; index += 1) {
+    const character = text[index];
+    if (character === '"') isQuoted = !isQuoted;
+    else if (character === '\n' && !isQuoted) {
+      records.push(text.slice(start, index).replace(/\r$/, ''));
+      start = index + 1;
+    }
+  }
+  if (records.length < limit && start < text.length) records.push(text.slice(start));
+  return records;
 }
 
 function countOutsideQuotes(line: string, delimiter: string): number {
