@@ -141,6 +141,21 @@ describe('knowledge documents', () => {
     expect(filesUnder(t.config.filesDir)).toHaveLength(before);
   });
 
+  it('refuses a file the source already holds (409 naming it), keeping nothing of the second; another source takes it', async () => {
+    const content = Buffer.from('The saffron harvest begins in late October and lasts three weeks.\n');
+    const first = await uploadAccepted(t.app, admin, sourceId, content, { filename: 'saffron.txt' });
+    const before = filesUnder(t.config.filesDir).length;
+    const again = await uploadDocument(t.app, admin, sourceId, content, { filename: 'saffron copy.txt' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().detail).toBe(
+      `This source already has this content as 'saffron.txt' (document ${first.id}); delete that document first to add it again, or reindex it`,
+    );
+    expect(filesUnder(t.config.filesDir)).toHaveLength(before);
+    const otherSourceId = (await createSource(t.app, admin, { name: 'Harvest notes' })).id;
+    await uploadAccepted(t.app, admin, otherSourceId, content, { filename: 'saffron.txt' });
+    await waitForDocument(t.app, admin, sourceId, first.id);
+  });
+
   it('keeps the file name only as a label: ../../x is titled x and stored by id', async () => {
     const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Path traversal check text.\n'), {
       filename: '../../x',

@@ -33,6 +33,28 @@ export function createDocumentsRepository() {
       return row!;
     },
 
+    /** A document of the source with exactly this content, indexed or on its way (not failed or cancelled). */
+    async findSameContent(
+      db: Executor,
+      tenantId: string,
+      sourceId: string,
+      sha256: string,
+    ): Promise<DocumentRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(knowledgeDocuments)
+        .where(
+          inSource(
+            tenantId,
+            sourceId,
+            eq(knowledgeDocuments.sha256, sha256),
+            inArray(knowledgeDocuments.status, ['pending', 'processing', 'ready']),
+          ),
+        )
+        .limit(1);
+      return row;
+    },
+
     async findById(
       db: Executor,
       tenantId: string,

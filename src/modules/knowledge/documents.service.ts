@@ -56,7 +56,11 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
     return document;
   }
 
-  /** Typed by its content; an unsupported file is removed again and answered 415. Queued after the commit. */
+  /**
+   * Typed by its content; an unsupported file is removed again and answered 415, and so is a file the
+   * source already holds (409): the same passages twice only crowd out others in search and in answers.
+   * Queued after the commit.
+   */
   async function addStoredDocument(actor: Actor, sourceId: string, input: NewDocument): Promise<DocumentView> {
     const type = detectDocumentType(input.stored.head, input.nameHint);
     if (!type) {
@@ -64,6 +68,14 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       throw new AppError(
         'unsupported_media_type',
         'This kind of file cannot be indexed; upload a PDF, DOCX, HTML, Markdown, plain text, CSV or JSON document',
+      );
+    }
+    const same = await documents.findSameContent(db, actor.tenantId, sourceId, input.stored.sha256);
+    if (same) {
+      await storage.remove(input.stored.key);
+      throw conflict(
+        `This source already has this content as '${same.title}' (document ${same.id}); ` +
+          'delete that document first to add it again, or reindex it',
       );
     }
     const now = new Date();
