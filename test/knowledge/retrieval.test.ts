@@ -271,6 +271,24 @@ describe('lexical search', () => {
     expect((await lexical('-5')).map((hit) => hit.content)).toEqual(['Keep the unit above -5 degrees.']);
   });
 
+  it('finds Chinese and Japanese passages by part of a run of characters, not only the whole run', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    await indexDocument(tenantId, sourceId, [
+      '東京オフィスの営業時間は午前九時から午後六時までです。',
+      '上海办公室位于浦东新区。',
+      '大阪の天気は晴れです。',
+    ]);
+    const lexical = async (query: string) =>
+      (await search.search({ tenantId, sourceIds: [sourceId], query, topK: 10, mode: 'lexical' })).map(
+        (hit) => hit.content,
+      );
+
+    expect((await lexical('オフィス'))[0]).toBe('東京オフィスの営業時間は午前九時から午後六時までです。');
+    expect((await lexical('東京オフィスの営業時間'))[0]).toBe('東京オフィスの営業時間は午前九時から午後六時までです。');
+    expect(await lexical('办公室')).toEqual(['上海办公室位于浦东新区。']);
+  });
+
   it('ranks and scores exactly as reading every posting when MaxScore skips the common terms', async () => {
     const tenantId = await createTenant();
     const sourceId = await createSource(tenantId);

@@ -8,8 +8,17 @@ import { sql, type SQL } from 'drizzle-orm';
  * alone ("-5") keeps its sign.
  */
 export function analyzed(text: SQL): SQL {
-  return sql`to_tsvector('english', regexp_replace(${text}, '(?<=[[:alnum:]])-(?=[[:digit:]])', ' ', 'g'))`;
+  const hyphensSplit = sql`regexp_replace(${text}, '(?<=[[:alnum:]])-(?=[[:digit:]])', ' ', 'g')`;
+  return sql`to_tsvector('english', regexp_replace(${hyphensSplit}, ${sql.raw(cjkCharacter)}, ' \\1 ', 'g'))`;
 }
+
+/**
+ * Chinese, Japanese and Korean characters (kana, CJK ideographs, Hangul syllables), each of which
+ * becomes a term of its own. These scripts are not written with spaces, and the parser took a whole
+ * run ("東京オフィスの営業時間は…", up to the next punctuation) as one word, so only that exact run
+ * matched; now a query for 東京 or オフィス matches the characters it shares with a passage.
+ */
+const cjkCharacter = String.raw`'([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])'`;
 
 /**
  * A query's lexemes with their repeats: the analysis above, plus what the parser alone made of the
