@@ -111,6 +111,20 @@ describe('knowledge documents', () => {
     expect(filesUnder(t.config.filesDir)).toHaveLength(before);
   });
 
+  it('says what is wrong with text it cannot read (blank space only, UTF-16 without its mark), keeping nothing', async () => {
+    const before = filesUnder(t.config.filesDir).length;
+    const blank = await uploadDocument(t.app, admin, sourceId, Buffer.from('  \n\t\n   \n'), { filename: 'blank.txt' });
+    expect(blank.statusCode).toBe(400);
+    expect(blank.json().detail).toBe('The file holds only blank space; check that it was saved, and upload it again');
+    const utf16 = Buffer.from('Meeting notes: the launch moves to Tuesday.\n', 'utf16le');
+    const unmarked = await uploadDocument(t.app, admin, sourceId, utf16, { filename: 'notes.txt' });
+    expect(unmarked.statusCode).toBe(400);
+    expect(unmarked.json().detail).toBe(
+      'The file looks like UTF-16 text saved without its byte-order mark; save it as UTF-8 and upload it again',
+    );
+    expect(filesUnder(t.config.filesDir)).toHaveLength(before);
+  });
+
   it('refuses a second file in the form instead of dropping it, and keeps neither', async () => {
     const before = filesUnder(t.config.filesDir).length;
     const first = multipartBody(Buffer.from('The first file.\n'), { filename: 'first.txt' });

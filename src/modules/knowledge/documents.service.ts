@@ -13,7 +13,7 @@ import { storeUpload, type Upload } from './document-upload.js';
 import type { DocumentRow, DocumentsRepository } from './documents.repository.js';
 import { presentDocument, type DocumentView, type ListDocumentsQuery } from './documents.schemas.js';
 import type { IngestionScheduler } from './ingestion/ingestion-job.js';
-import { detectDocumentType, documentMediaTypes } from './parsing/index.js';
+import { detectDocumentType, documentMediaTypes, whyTextIsUnreadable } from './parsing/index.js';
 import type { IndexWriter } from './ingestion/index-writer.js';
 import type { IndexWritesRepository } from './retrieval/index-writes.repository.js';
 import type { removeDocumentChunks } from './retrieval/knowledge-index.repository.js';
@@ -65,6 +65,8 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
     const type = detectDocumentType(input.stored.head, input.nameHint);
     if (!type) {
       await storage.remove(input.stored.key);
+      const unreadable = whyTextIsUnreadable(input.stored.head);
+      if (unreadable) throw new AppError('validation_failed', unreadable);
       throw new AppError(
         'unsupported_media_type',
         'This kind of file cannot be indexed; upload a PDF, DOCX, HTML, Markdown, plain text, CSV or JSON document',

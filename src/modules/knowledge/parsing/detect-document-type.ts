@@ -54,6 +54,34 @@ export function detectDocumentType(head: Uint8Array, filename?: string): Documen
   return guessTextType(text);
 }
 
+/**
+ * Why a head `detectDocumentType` refused is refused, when it is text after all and the person can fix
+ * that: blank space only, or UTF-16 saved without its byte-order mark (every other byte zero).
+ * Undefined for anything else (an image, an archive): it is not a document.
+ */
+export function whyTextIsUnreadable(head: Uint8Array): string | undefined {
+  const text = decodeText(head, true);
+  if (text.trim() === '') return 'The file holds only blank space; check that it was saved, and upload it again';
+  if (looksLikeUtf16WithoutMark(head)) {
+    return 'The file looks like UTF-16 text saved without its byte-order mark; save it as UTF-8 and upload it again';
+  }
+  return undefined;
+}
+
+/** ASCII-range text in UTF-16: of each pair of bytes, one is zero (the same one throughout). */
+function looksLikeUtf16WithoutMark(head: Uint8Array): boolean {
+  const pairs = Math.floor(Math.min(head.length, 1024) / 2);
+  if (pairs < 4) return false;
+  let zeroHigh = 0;
+  let zeroLow = 0;
+  for (let index = 0; index < pairs; index += 1) {
+    const [low, high] = [head[2 * index]!, head[2 * index + 1]!];
+    if (high === 0 && low !== 0) zeroHigh += 1;
+    if (low === 0 && high !== 0) zeroLow += 1;
+  }
+  return Math.max(zeroHigh, zeroLow) >= pairs * 0.9;
+}
+
 function hasUtf16Mark(head: Uint8Array): boolean {
   return (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
 }
