@@ -243,6 +243,24 @@ describe('parseDocument: HTML, Markdown and text formats', () => {
     ]);
   });
 
+  it('leaves out hidden elements and furniture built from plain divs, keeping a menu that is content', async () => {
+    const html = `<html><body>
+      <div class="cookie-banner">We use cookies. Accept all?</div>
+      <div role="navigation">Home · Shop · Blog</div>
+      <div class="breadcrumbs">Home › Shop</div>
+      <h1>Lunch</h1><p>Served from noon.</p>
+      <div class="menu"><p>Soup of the day, 6 euros.</p></div>
+      <p hidden>Old prices</p><p style="display: none">Hidden promo</p><span aria-hidden="true">★★★</span>
+      <div id="sidebar">Popular posts</div><div role="contentinfo">© Bistro</div>
+      </body></html>`;
+    const document = await parseBytes('lunch.html', html, 'html');
+    expect(document.blocks).toEqual([
+      { kind: 'heading', level: 1, text: 'Lunch' },
+      { kind: 'paragraph', text: 'Served from noon.' },
+      { kind: 'paragraph', text: 'Soup of the day, 6 euros.' },
+    ]);
+  });
+
   it('reads Markdown headings, paragraphs, lists, tables and code', async () => {
     const markdown = [
       '# Guide',

@@ -9,6 +9,24 @@ const droppedTags = new Set(
   'script style nav footer aside noscript svg head template iframe button select canvas object embed'.split(' '),
 );
 const headingLevels: Readonly<Record<string, number>> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
+/** ARIA roles of page furniture: the same as the tags above, spelled on a <div>. */
+const droppedRoles = new Set('navigation contentinfo complementary search dialog alertdialog'.split(' '));
+/**
+ * Class or id words of furniture that sites build from plain <div>s. Only unambiguous ones: "menu" or
+ * "footer" alone may name content (a restaurant's menu, an article's footnotes).
+ */
+const furnitureWords = new Set('cookie cookies consent gdpr breadcrumb breadcrumbs navbar sidebar'.split(' '));
+
+/** Hidden (the `hidden` attribute, aria-hidden, display:none), or furniture by its role or its class. */
+function isFurniture(element: HTMLElement): boolean {
+  const attributes = element.attributes;
+  if ('hidden' in attributes || attributes['aria-hidden'] === 'true') return true;
+  if (/(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden)/i.test(attributes.style ?? '')) return true;
+  if (droppedRoles.has((attributes.role ?? '').toLowerCase())) return true;
+  const words = `${attributes.class ?? ''} ${attributes.id ?? ''}`.toLowerCase().split(/[^a-z0-9]+/);
+  return words.some((word) => furnitureWords.has(word));
+}
+
 /** Elements that end the running paragraph: everything else is inline and joins it. */
 const blockTags = new Set([
   ...'p div section article main header body html blockquote figure figcaption form'.split(' '),
@@ -40,7 +58,7 @@ export function parseHtml(html: string): ParsedDocument {
     }
     if (!(node instanceof HTMLElement)) return;
     const tag = node.rawTagName?.toLowerCase() ?? '';
-    if (droppedTags.has(tag)) return;
+    if (droppedTags.has(tag) || isFurniture(node)) return;
     const level = headingLevels[tag];
     if (level !== undefined) {
       flush();
