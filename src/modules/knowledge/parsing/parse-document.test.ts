@@ -1,7 +1,17 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow } from 'docx';
+import {
+  Document,
+  FootnoteReferenceRun,
+  HeadingLevel,
+  Packer,
+  Paragraph,
+  Table,
+  TableCell,
+  TableRow,
+  TextRun,
+} from 'docx';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -168,6 +178,28 @@ describe('parseDocument: DOCX', () => {
       { kind: 'list', text: '- North\n- South' },
       { kind: 'table', text: 'Region | Revenue\nNorth | 120' },
     ]);
+  });
+
+  it("keeps a DOCX footnote's text, its reference not spelled [1] like a citation marker", async () => {
+    const word = new Document({
+      sections: [
+        {
+          children: [
+            new Paragraph({
+              children: [
+                new TextRun('Leave is granted under policy HR-7731-Q.'),
+                new FootnoteReferenceRun({ children: [new Paragraph('Policy HR-7731-Q was revised in 2025.')] }),
+              ],
+            }),
+          ],
+        },
+      ],
+    });
+    const document = await parseBytes('policy.docx', new Uint8Array(await Packer.toBuffer(word)), 'docx');
+    const text = document.blocks.map((block) => block.text).join('\n');
+    expect(text).toContain('Leave is granted under policy HR-7731-Q. (note 1)');
+    expect(text).toContain('Policy HR-7731-Q was revised in 2025.');
+    expect(text).not.toMatch(/\[1\]|↑/);
   });
 
   it('refuses a zip bomb by its declared size before inflating it', async () => {

@@ -14,6 +14,16 @@ export async function parseDocx(file: Buffer, maxUncompressedBytes: number): Pro
     { buffer: file },
     { convertImage: mammoth.images.imgElement(() => Promise.resolve({ src: '' })) },
   );
-  const { blocks } = parseHtml(html);
+  const { blocks } = parseHtml(withPlainNotes(html));
   return { blocks, pageCount: null };
+}
+
+/**
+ * Footnotes and endnotes as mammoth writes them, made plain text: its "[1]" reference would read as a
+ * citation marker in an answer (answers cite passages as [1]), and each note's "↑" is only a link back.
+ */
+function withPlainNotes(html: string): string {
+  return html
+    .replace(/<sup><a href="#(?:footnote|endnote)-[^"]*" id="[^"]*">\[(\d+)\]<\/a><\/sup>/g, ' (note $1)')
+    .replace(/ ?<a href="#(?:footnote|endnote)-ref-[^"]*">↑<\/a>/g, '');
 }
