@@ -154,6 +154,31 @@ describeInBrowser('web console on an OpenAI model (the fake OpenAI server)', () 
     await expect(page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).resolves.toBeUndefined();
   });
 
+  it('stops a reply with Stop: the model call ends, and what was written stays, marked as stopped', async () => {
+    const { page } = session;
+    // Five tokens, then silence without closing: only a stop ends this reply before the stall bound.
+    fake.respondWith({ replyTokens: streamedTokens, tokenDelayMs: 20, stallAfterTokens: 5 });
+    const written = streamedTokens.slice(0, 5).join('');
+    await startChat(page, 'Geographer');
+    await sendMessage(page, 'Tell me everything about Paris');
+    await replies(page).nth(0).filter({ hasText: written.trim() }).waitFor();
+    expect(fake.openExchangeCount()).toBe(1);
+
+    await page.getByRole('button', { name: 'Stop' }).click();
+
+    const reply = await waitForFinishedReply(page, 0, 'stopped by you');
+    await expect(reply.textContent()).resolves.toContain(written.trim());
+    await expect.poll(() => fake.openExchangeCount(), { timeout: 5000 }).toBe(0);
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    await saveScreenshot(page, 'chat-stopped-reply-desktop-light');
+    // Stored as it was shown: the reload reads the same words and the same mark.
+    await page.reload();
+    await waitUntilSignedIn(page);
+    const stored = await waitForFinishedReply(page, 0, 'stopped by you');
+    await expect(stored.textContent()).resolves.toContain(written.trim());
+    await expect(stored.textContent()).resolves.not.toContain(streamedTokens[5]!.trim());
+  });
+
   it('refreshes an expired access token once and carries on', async () => {
     const { page, context } = session;
     // Tokens last at least 30 s, too long to wait for: from the next API call on, the token in use is
