@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent, createConversation, eventually } from '../harness/chat-setup.js';
+import { createAgent, createConversation, createPlainAndToolAgents, eventually } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { testStorage } from '../harness/test-database.js';
 import {
@@ -81,14 +81,7 @@ describe('stopping a reply', () => {
     openai = await startFakeOpenAIServer();
     t = await buildTestApp(slowProviderEnv(openai), { chat: { replayPollIntervalMs: 20, stopWaitMs: 400 } });
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
-    plainAgentId = (await createAgent(t.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' })).id;
-    toolAgentId = (
-      await createAgent(t.app, admin, {
-        name: 'With a tool',
-        model: 'openai:gpt-4o-mini',
-        toolKeys: ['builtin:current_time'],
-      })
-    ).id;
+    ({ plainAgentId, toolAgentId } = await createPlainAndToolAgents(t.app, admin));
     address = await t.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
@@ -316,15 +309,10 @@ describe('a reply cut short because its node stopped', () => {
 
   it('fails both kinds of reply with the sentence to send again, keeping what was written', async () => {
     openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
-    const plain = await createAgent(t.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' });
-    const withTool = await createAgent(t.app, admin, {
-      name: 'With a tool',
-      model: 'openai:gpt-4o-mini',
-      toolKeys: ['builtin:current_time'],
-    });
+    const { plainAgentId, toolAgentId } = await createPlainAndToolAgents(t.app, admin);
     const conversations = [
-      await createConversation(t.app, admin, plain.id),
-      await createConversation(t.app, admin, withTool.id),
+      await createConversation(t.app, admin, plainAgentId),
+      await createConversation(t.app, admin, toolAgentId),
     ];
     const replies = await Promise.all(
       conversations.map((conversation) => openReplyStream(address, conversation.id, admin, 'Go on')),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent, createConversation } from '../harness/chat-setup.js';
+import { createConversation, createPlainAndToolAgents } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
@@ -31,15 +31,8 @@ describe('a provider that goes silent', () => {
       { logDestination: logs.destination },
     );
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
-    plainAgentId = (await createAgent(t.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' })).id;
     // An agent with a tool runs the AI SDK's tool loop instead of the plain stream: both are bounded.
-    toolAgentId = (
-      await createAgent(t.app, admin, {
-        name: 'With a tool',
-        model: 'openai:gpt-4o-mini',
-        toolKeys: ['builtin:current_time'],
-      })
-    ).id;
+    ({ plainAgentId, toolAgentId } = await createPlainAndToolAgents(t.app, admin));
   });
   afterAll(async () => {
     await t.close();

@@ -27,6 +27,20 @@ export async function createAgent(
   return response.json();
 }
 
+/**
+ * Two agents on the server's OpenAI provider: one that streams its reply plainly, and one with a tool,
+ * whose turns run the AI SDK's tool loop instead. Tests of what every reply must do cover both.
+ */
+export async function createPlainAndToolAgents(app: App, user: SignedIn) {
+  const plain = await createAgent(app, user, { name: 'Plain', model: 'openai:gpt-4o-mini' });
+  const withTool = await createAgent(app, user, {
+    name: 'With a tool',
+    model: 'openai:gpt-4o-mini',
+    toolKeys: ['builtin:current_time'],
+  });
+  return { plainAgentId: plain.id, toolAgentId: withTool.id };
+}
+
 export async function createConversation(
   app: App,
   user: SignedIn,

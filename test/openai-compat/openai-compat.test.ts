@@ -228,28 +228,24 @@ describe('OpenAI-compatible API, through the official openai client', () => {
       type: 'json_schema' as const,
       json_schema: { name: 'answer', schema: { type: 'object', properties: { ok: { type: 'boolean' } } } },
     };
-    await clientFor(bearer(member)).chat.completions.create({
-      model: gpt.id,
-      messages: [{ role: 'user', content: 'Answer in JSON' }],
+    const shaping = {
       top_p: 0.9,
       stop: ['END', 'STOP'],
       seed: 42,
       frequency_penalty: 0.5,
       presence_penalty: -0.5,
       response_format: answerFormat,
+    };
+    await clientFor(bearer(member)).chat.completions.create({
+      model: gpt.id,
+      messages: [{ role: 'user', content: 'Answer in JSON' }],
+      ...shaping,
       user: 'end-user-7',
       metadata: { source: 'test' },
       store: false,
     });
     const sent = fake.lastRequest().body as Record<string, unknown>;
-    expect(sent).toMatchObject({
-      top_p: 0.9,
-      stop: ['END', 'STOP'],
-      seed: 42,
-      frequency_penalty: 0.5,
-      presence_penalty: -0.5,
-      response_format: answerFormat,
-    });
+    expect(sent).toMatchObject(shaping);
     expect(sent).not.toHaveProperty('user');
     expect(sent).not.toHaveProperty('metadata');
   });
