@@ -78,14 +78,18 @@ export function withoutCredentialParameters(url: string): string {
   return `${url.slice(0, start)}?${query.join('&')}`;
 }
 
-/** Fastify's own request fields, with the URL's credential-like query values blanked out. */
-function serializeRequest(request: {
+interface LoggedRequest {
   method: string;
   url: string;
   host?: string;
   ip?: string;
   socket?: { remotePort?: number };
-}) {
+}
+
+/** Fastify's own request fields, with the URL's credential-like query values blanked out. */
+function serializeRequest(request: LoggedRequest | null | undefined): unknown {
+  // Anything else logged under `req` is left as it is rather than failing the log line.
+  if (typeof request?.url !== 'string') return request;
   return {
     method: request.method,
     url: withoutCredentialParameters(request.url),

@@ -51,4 +51,11 @@ describe('request URLs in the logs', () => {
     expect(withoutCredentialParameters('/v1/agents')).toBe('/v1/agents');
     expect(withoutCredentialParameters('/x?%E0%A4%A=1&token=t')).toBe('/x?%E0%A4%A=1&token=[redacted]');
   });
+
+  it('log a `req` that is no request as it is, instead of failing the line', () => {
+    const logs = captureLogs();
+    const logger = createLogger({ level: 'info', destination: logs.destination });
+    logger.info({ req: { id: 7 } }, 'something else called req');
+    expect(logs.entries()[0]?.req).toEqual({ id: 7 });
+  });
 });
