@@ -139,7 +139,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
 /** Logs a 5xx as what it is; every error handler (problem+json, OpenAI's format) logs through here. */
 export function logFailure(request: FastifyRequest, error: unknown, appError: AppError): void {
   if (appError.status < 500) return;
-  if (request.raw.socket.destroyed) {
+  // Not every request has a real socket (app.inject gives a stand-in): without one, no caller left.
+  const socket: { destroyed?: boolean } | undefined = request.raw.socket;
+  if (socket?.destroyed === true) {
     // The caller hung up, which cancelled what it was waiting for (a stateless model call): not a failure.
     request.log.info({ code: appError.code }, 'caller left before the answer was written');
   } else if (appError.code === 'internal') {
