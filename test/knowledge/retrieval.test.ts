@@ -287,6 +287,9 @@ describe('lexical search', () => {
     expect((await lexical('オフィス'))[0]).toBe('東京オフィスの営業時間は午前九時から午後六時までです。');
     expect((await lexical('東京オフィスの営業時間'))[0]).toBe('東京オフィスの営業時間は午前九時から午後六時までです。');
     expect(await lexical('办公室')).toEqual(['上海办公室位于浦东新区。']);
+    // The passage marks what matched as one run, as it reads.
+    const [hit] = await search.search({ tenantId, sourceIds: [sourceId], query: 'オフィス', topK: 1, mode: 'lexical' });
+    expect(hit!.highlights.join(' ')).toContain('東京«オフィス»の営業時間');
   });
 
   it('ranks and scores exactly as reading every posting when MaxScore skips the common terms', async () => {

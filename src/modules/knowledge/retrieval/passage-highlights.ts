@@ -1,4 +1,5 @@
 import { stem } from 'porter2';
+import { isCjkCode } from './text-analysis.js';
 
 /** Up to three passages of 30 words (as whitespace separates them), as ts_headline's MaxFragments=3, MaxWords=30. */
 const maxPassages = 3;
@@ -9,6 +10,8 @@ const leadingWords = 5;
 const partPattern = /[\p{L}\p{N}]+/gu;
 const joiner = /[-.@_/']/;
 const digit = /\p{N}/u;
+/** A character the index holds as a term of its own (text-analysis.ts): so does the highlighter. */
+const isCjk = (text: string, index: number): boolean => index >= 0 && isCjkCode(text.charCodeAt(index));
 
 /** A span of the content to wrap in «…», and the query lexeme it is indexed as. */
 interface Mark {
@@ -111,7 +114,7 @@ function isWordCharacter(text: string, index: number): boolean {
  * but not inside "help@example.com" or "a.b/c", which are indexed whole.
  */
 function startsToken(text: string, at: number): boolean {
-  if (at === 0) return true;
+  if (at === 0 || isCjk(text, at) || isCjk(text, at - 1)) return true;
   if (isWordCharacter(text, at - 1)) return false;
   const before = text[at - 1];
   return !((before === '.' || before === '@' || before === '/') && at >= 2 && isWordCharacter(text, at - 2));
@@ -119,8 +122,10 @@ function startsToken(text: string, at: number): boolean {
 
 /** Letters and digits, and joiners between them ("long-term", "example.com"). */
 function tokenEnd(text: string, start: number): number {
+  if (isCjk(text, start)) return start + 1;
   let end = start;
   while (end < text.length) {
+    if (isCjk(text, end)) break;
     if (isWordCharacter(text, end)) end += 1;
     else if (joiner.test(text[end]!) && isWordCharacter(text, end + 1)) end += 2;
     else break;
@@ -195,7 +200,9 @@ function renderPassage(content: string, marks: readonly Mark[], start: number, e
   let at = start;
   for (const mark of marks) {
     if (mark.start < start || mark.end > end) continue;
-    text += `${content.slice(at, mark.start)}«${content.slice(mark.start, mark.end)}»`;
+    // Marks that touch are one run to the reader (CJK characters, each its own term): «東京», not «東»«京».
+    if (mark.start === at && text.endsWith('»')) text = `${text.slice(0, -1)}${content.slice(mark.start, mark.end)}»`;
+    else text += `${content.slice(at, mark.start)}«${content.slice(mark.start, mark.end)}»`;
     at = mark.end;
   }
   return text + content.slice(at, end);

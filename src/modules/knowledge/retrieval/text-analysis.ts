@@ -9,7 +9,7 @@ import { sql, type SQL } from 'drizzle-orm';
  */
 export function analyzed(text: SQL): SQL {
   const hyphensSplit = sql`regexp_replace(${text}, '(?<=[[:alnum:]])-(?=[[:digit:]])', ' ', 'g')`;
-  return sql`to_tsvector('english', regexp_replace(${hyphensSplit}, ${sql.raw(cjkCharacter)}, ' \\1 ', 'g'))`;
+  return sql`to_tsvector('english', regexp_replace(${hyphensSplit}, ${sql.raw(`'(${cjkCharacter})'`)}, ' \\1 ', 'g'))`;
 }
 
 /**
@@ -18,7 +18,20 @@ export function analyzed(text: SQL): SQL {
  * run ("東京オフィスの営業時間は…", up to the next punctuation) as one word, so only that exact run
  * matched; now a query for 東京 or オフィス matches the characters it shares with a passage.
  */
-const cjkCharacter = String.raw`'([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])'`;
+const cjkRanges: readonly (readonly [number, number])[] = [
+  [0x3040, 0x30ff], // hiragana and katakana
+  [0x3400, 0x4dbf], // CJK ideographs, extension A
+  [0x4e00, 0x9fff], // CJK ideographs
+  [0xac00, 0xd7af], // Hangul syllables
+  [0xf900, 0xfaff], // CJK compatibility ideographs
+];
+const hex = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+const cjkCharacter = `[${cjkRanges.map(([first, last]) => `${hex(first)}-${hex(last)}`).join('')}]`;
+
+/** The same characters, for code that reads text as the index does (passage-highlights.ts). */
+export function isCjkCode(code: number): boolean {
+  return code >= 0x3040 && cjkRanges.some(([first, last]) => code >= first && code <= last);
+}
 
 /**
  * A query's lexemes with their repeats: the analysis above, plus what the parser alone made of the
