@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { buildApp } from '../app.js';
 import { ConfigError, type Config } from '../config.js';
 import { createMaintenanceModule, scheduleMaintenance } from '../modules/maintenance/index.js';
@@ -41,19 +40,11 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     // it stores its reply as interrupted and tells its client, while the database is still open.
     // A database that stopped answering makes closing fail (the job queue's last query); the process
     // must still exit, so that failure is logged rather than thrown.
-    const closed = app.close().then(
-      () => 'closed' as const,
-      (error: unknown) => {
-        logger.warn({ err: error }, 'closing the app failed');
-        return 'closed' as const;
-      },
-    );
-    const outcome = await Promise.race([closed, delay(config.shutdownGraceMs, 'timed-out' as const)]);
-    if (outcome === 'timed-out') {
+    const closed = app.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the app failed'));
+    if ((await boundedBy(closed, config.shutdownGraceMs)) === timedOut) {
       logger.warn({ graceMs: config.shutdownGraceMs }, 'grace period over; ending the turns still running');
       shutdown.endRunningWork();
-      const settled = await Promise.race([closed, delay(interruptedTurnsSettleMs, 'timed-out' as const)]);
-      if (settled === 'timed-out') {
+      if ((await boundedBy(closed, interruptedTurnsSettleMs)) === timedOut) {
         logger.warn('closing remaining connections');
         app.server.closeAllConnections();
       }

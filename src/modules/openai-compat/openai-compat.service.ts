@@ -153,27 +153,28 @@ function presentModel(agent: ChatAgent) {
 
 /** The request's settings that shape the reply, in the AI SDK's terms; absent ones are left to the provider. */
 function samplingOf(input: ChatCompletionInput): SamplingSettings {
-  const format = input.response_format;
-  const stop = input.stop;
   return {
     topP: input.top_p ?? undefined,
-    stopSequences: stop === undefined || stop === null ? undefined : typeof stop === 'string' ? [stop] : stop,
+    stopSequences: input.stop == null ? undefined : [input.stop].flat(),
     seed: input.seed ?? undefined,
     frequencyPenalty: input.frequency_penalty ?? undefined,
     presencePenalty: input.presence_penalty ?? undefined,
-    responseFormat:
-      format?.type === 'json_object'
-        ? { type: 'json' }
-        : format?.type === 'json_schema'
-          ? {
-              type: 'json',
-              name: format.json_schema.name,
-              description: format.json_schema.description,
-              // Checked as JSON by the request schema; the provider checks it as a JSON Schema.
-              schema: format.json_schema.schema as JSONSchema7 | undefined,
-            }
-          : undefined,
+    responseFormat: responseFormatOf(input.response_format),
   };
+}
+
+function responseFormatOf(format: ChatCompletionInput['response_format']): SamplingSettings['responseFormat'] {
+  switch (format?.type) {
+    case 'json_object':
+      return { type: 'json' };
+    case 'json_schema': {
+      const { name, description, schema } = format.json_schema;
+      // Checked as JSON by the request schema; the provider checks it as a JSON Schema.
+      return { type: 'json', name, description, schema: schema as JSONSchema7 | undefined };
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** System and developer messages join the agent's instructions; the rest is the conversation. */
