@@ -92,8 +92,10 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
           if (!job) return;
           // A fetch already out when stop() began still hands over its job: give it back instead of
           // starting work on a database about to close.
-          if (state === 'stopped' && (await handBack(name, job.id))) return;
-          if (state === 'stopped') throw new Error('The job queue stopped before this job could start');
+          if (state === 'stopped') {
+            if (await handBack(name, job.id)) return;
+            throw new Error('The job queue stopped before this job could start');
+          }
           await runJob(name, registration, job);
           // There may be more waiting: fetch again now instead of sleeping through the polling interval.
           notifyWorkers(name);
