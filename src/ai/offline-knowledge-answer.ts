@@ -1,3 +1,4 @@
+import { foldLatinAccents } from '../platform/latin-accents.js';
 import type { AttachedText } from './attached-text.js';
 import type { PromptPassage } from './passages-prompt.js';
 
@@ -86,9 +87,12 @@ function sentencesOf(text: string): string[] {
     .map((sentence) => (sentence.length > sentenceMaxChars ? `${sentence.slice(0, sentenceMaxChars - 1)}…` : sentence));
 }
 
-/** Lower-cased words without stop words, lightly stemmed so "policies" meets "policy" and "refunds" "refund". */
+/**
+ * Lower-cased words without stop words or Latin accents (as knowledge search reads them), lightly
+ * stemmed so "policies" meets "policy" and "refunds" "refund".
+ */
 function termsOf(text: string): string[] {
-  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])
+  return (foldLatinAccents(text.normalize('NFC').toLowerCase()).match(/[\p{L}\p{N}]+/gu) ?? [])
     .filter((word) => !stopWords.has(word) && (word.length > 1 || /\d/.test(word)))
     .map(stem);
 }

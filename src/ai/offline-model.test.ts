@@ -170,6 +170,13 @@ describe('offline model with knowledge passages', () => {
     expect(await ask('Anything about parking?', formatPassagesBlock([]))).toContain("I couldn't find anything");
   });
 
+  it('matches words whatever their Latin accents, as knowledge search does', async () => {
+    const cafe = formatPassagesBlock([
+      { marker: 1, documentTitle: 'Site', page: null, headingPath: [], content: 'Le café ouvre à sept heures.' },
+    ]);
+    expect(await ask('When does the cafe open?', cafe)).toContain('Le café ouvre à sept heures [1].');
+  });
+
   it('is deterministic', async () => {
     const question = 'Do holiday days expire?';
     expect(await ask(question)).toBe(await ask(question));

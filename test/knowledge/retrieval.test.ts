@@ -292,6 +292,36 @@ describe('lexical search', () => {
     expect(hit!.highlights.join(' ')).toContain('東京«オフィス»の営業時間');
   });
 
+  it('finds accented Latin words typed without their accents, and the other way round', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    await indexDocument(tenantId, sourceId, [
+      'Le café de la gare ouvre à sept heures.',
+      'Résumé writing: keep it to one page.',
+      'Our Łódź and Zürich offices share one phone line.',
+      'Nothing accented here about coffee.',
+    ]);
+    const lexical = (query: string) =>
+      search.search({ tenantId, sourceIds: [sourceId], query, topK: 10, mode: 'lexical' });
+    const contents = async (query: string) => (await lexical(query)).map((hit) => hit.content);
+
+    expect(await contents('cafe')).toEqual(['Le café de la gare ouvre à sept heures.']);
+    expect(await contents('CAFÉ')).toEqual(['Le café de la gare ouvre à sept heures.']);
+    // An accent typed as a combining mark of its own.
+    expect(await contents('cafe\u0301')).toEqual(['Le café de la gare ouvre à sept heures.']);
+    expect(await contents('resume')).toEqual(['Résumé writing: keep it to one page.']);
+    expect(await contents('lodz zurich')).toEqual(['Our Łódź and Zürich offices share one phone line.']);
+    // Other scripts keep their marks: Russian "й" is a letter of its own, not "и" with an accent.
+    await indexDocument(tenantId, sourceId, ['Мой край родной.']);
+    expect(await contents('краи')).toEqual([]);
+    expect(await contents('край')).toEqual(['Мой край родной.']);
+
+    const [hit] = await lexical('resume writing');
+    expect(hit!.highlights.join(' ')).toContain('«Résumé» «writing»: keep');
+    const [zurich] = await lexical('zurich');
+    expect(zurich!.highlights.join(' ')).toContain('Łódź and «Zürich» offices');
+  });
+
   it('ranks and scores exactly as reading every posting when MaxScore skips the common terms', async () => {
     const tenantId = await createTenant();
     const sourceId = await createSource(tenantId);

@@ -3,7 +3,7 @@ import type { Executor } from '../../../platform/db/client.js';
 import { embeddingDimensions } from '../../../platform/db/schema/knowledge.js';
 import { newId } from '../../../platform/ids.js';
 import { indexedText, type IndexedChunk } from './knowledge-index.types.js';
-import { analyzed } from './text-analysis.js';
+import { analyzed, textToAnalyse } from './text-analysis.js';
 
 export type { IndexedChunk } from './knowledge-index.types.js';
 export { indexedText } from './knowledge-index.types.js';
@@ -85,7 +85,7 @@ export async function insertChunkBatch(
     id: newId(),
     position: chunk.position,
     content: chunk.content,
-    indexed_text: indexedText(chunk),
+    indexed_text: textToAnalyse(indexedText(chunk)),
     page: chunk.page,
     heading_path: chunk.headingPath,
     token_count: chunk.tokenCount,

@@ -1,4 +1,5 @@
 import { stem } from 'porter2';
+import { foldLatinAccents } from '../../../platform/latin-accents.js';
 import { isCjkCode } from './text-analysis.js';
 
 /** Up to three passages of 30 words (as whitespace separates them), as ts_headline's MaxFragments=3, MaxWords=30. */
@@ -55,7 +56,9 @@ export function passageHighlighter(queryLexemes: readonly string[]): (content: s
  */
 function markFinder(queryLexemes: readonly string[]): (content: string) => Mark[] {
   const lexemes = new Set(queryLexemes);
-  const prefixes = [...new Set(queryLexemes.map((lexeme) => (lexeme.length <= 3 ? lexeme[0]! : lexeme.slice(0, -2))))];
+  const prefixes = [
+    ...new Set(queryLexemes.map((lexeme) => foldLatinAccents(lexeme.length <= 3 ? lexeme[0]! : lexeme.slice(0, -2)))),
+  ];
   // The hits of one search share most of their words.
   const indexed = new Map<string, string | null>();
   const indexedAs = (lower: string): string | undefined => {
@@ -69,9 +72,10 @@ function markFinder(queryLexemes: readonly string[]): (content: string) => Mark[
   };
   return (content) => {
     // Lowercasing keeps offsets unless a letter lowercases to two (a dotted capital I): such a chunk is
-    // searched as written, so only its lowercase words can match.
+    // searched as written, so only its lowercase words can match. Folding accents keeps them too, and
+    // the index holds "café" as 'cafe' (text-analysis.ts).
     const lowered = content.toLowerCase();
-    const lower = lowered.length === content.length ? lowered : content;
+    const lower = foldLatinAccents(lowered.length === content.length ? lowered : content);
     const starts = new Set<number>();
     for (const prefix of prefixes) {
       for (let at = lower.indexOf(prefix); at !== -1; at = lower.indexOf(prefix, at + 1)) {

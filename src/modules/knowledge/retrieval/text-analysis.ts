@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { foldLatinAccents } from '../../../platform/latin-accents.js';
 
 /**
  * The `english` text search configuration over a text, as the index and every query see it.
@@ -33,16 +34,22 @@ export function isCjkCode(code: number): boolean {
   return code >= 0x3040 && cjkRanges.some(([first, last]) => code >= first && code <= last);
 }
 
+/** The text the index and a query analyse: composed first, so an accent typed as a mark of its own folds too. */
+export function textToAnalyse(text: string): string {
+  return foldLatinAccents(text.normalize('NFC'));
+}
+
 /**
- * A query's lexemes with their repeats: the analysis above, plus what the parser alone made of the
- * query, so documents indexed before hyphenated numbers were split (which hold '-4471') still match
- * until they are indexed again. A lexeme in both counts once, with its larger repeat.
+ * A query's lexemes with their repeats: the analysis above, of the query as `textToAnalyse` gives it,
+ * plus what the parser alone made of the query as typed, so documents indexed before hyphenated
+ * numbers were split (which hold '-4471') or accents folded (which hold 'café') still match until they
+ * are indexed again. A lexeme in both counts once, with its larger repeat.
  */
 export function queryLexemes(query: string): SQL {
   return sql`(
     select lexeme, max(cardinality(positions))::float8 as repeats
     from (
-      select * from unnest(${analyzed(sql`${query}::text`)})
+      select * from unnest(${analyzed(sql`${textToAnalyse(query)}::text`)})
       union all
       select * from unnest(to_tsvector('english', ${query}::text))
     ) as both_analyses
