@@ -18,25 +18,29 @@ export function createChatToolsRepository() {
     /** These MCP tools of the tenant that can run now: the tool and its server enabled. */
     async findUsableMcpTools(db: Executor, tenantId: string, toolIds: readonly string[]): Promise<AgentMcpTool[]> {
       if (toolIds.length === 0) return [];
-      return db
-        .select({
-          id: mcpTools.id,
-          name: mcpTools.name,
-          description: mcpTools.description,
-          inputSchema: mcpTools.inputSchema,
-          approval: mcpTools.approval,
-        })
-        .from(mcpTools)
-        .innerJoin(mcpServers, and(eq(mcpServers.id, mcpTools.serverId), eq(mcpServers.tenantId, mcpTools.tenantId)))
-        .where(
-          inTenant(
-            mcpTools,
-            tenantId,
-            inArray(mcpTools.id, [...toolIds]),
-            eq(mcpTools.enabled, true),
-            eq(mcpServers.enabled, true),
-          ),
-        );
+      return (
+        db
+          .select({
+            id: mcpTools.id,
+            name: mcpTools.name,
+            description: mcpTools.description,
+            inputSchema: mcpTools.inputSchema,
+            approval: mcpTools.approval,
+          })
+          .from(mcpTools)
+          .innerJoin(mcpServers, and(eq(mcpServers.id, mcpTools.serverId), eq(mcpServers.tenantId, mcpTools.tenantId)))
+          .where(
+            inTenant(
+              mcpTools,
+              tenantId,
+              inArray(mcpTools.id, [...toolIds]),
+              eq(mcpTools.enabled, true),
+              eq(mcpServers.enabled, true),
+            ),
+          )
+          // The same tools get the same names (turn-tools.ts gives a repeated name a suffix) on every turn.
+          .orderBy(mcpTools.id)
+      );
     },
 
     /** The reply's tool calls; written with its outcome, in the same transaction. */

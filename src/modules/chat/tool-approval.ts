@@ -18,7 +18,7 @@ import {
 } from './tool-turn.js';
 import { attachmentPartsOf, carriesFiles, toModelMessages } from './turn-messages.js';
 import { retrieveTurnKnowledge, systemWithKnowledge, type TurnKnowledge } from './turn-knowledge.js';
-import { resolveTurnTools, type TurnTools } from './turn-tools.js';
+import { resolveTurnTools, toolOfCall, type TurnTools } from './turn-tools.js';
 
 export interface ToolDecision {
   readonly toolCallId: string;
@@ -192,7 +192,11 @@ async function continueReply(
         knowledgeSourceIds: agent.knowledgeSourceIds,
       },
     );
-    const decided = await runDecidedCalls(turnTools, resumed.decided, deps.modelTimeoutMs, channel);
+    const decided = await runDecidedCalls(turnTools, resumed.decided, channel, {
+      timeoutMs: deps.modelTimeoutMs,
+      // Stopping the reply (or the node) ends an approved tool's run too, as it does in a plain turn.
+      signal: AbortSignal.any([deps.shutdown.ending, stopped]),
+    });
     const history = await deps.repository.recentHistory(
       deps.db,
       actor.tenantId,
@@ -275,8 +279,8 @@ async function continueReply(
 async function runDecidedCalls(
   tools: TurnTools,
   calls: readonly StoredToolCall[],
-  timeoutMs: number,
   channel: TurnChannel,
+  run: { readonly timeoutMs: number; readonly signal: AbortSignal },
 ): Promise<StoredToolCall[]> {
   const decided: StoredToolCall[] = [];
   for (const call of calls) {
@@ -292,10 +296,10 @@ async function runDecidedCalls(
       decided.push(call);
       continue;
     }
-    const found = tools.get(call.toolName);
+    const found = toolOfCall(tools, call);
     try {
       if (!found) throw new Error(`Tool '${call.toolName}' is no longer available to this agent`);
-      const output = await found.execute(call.input, AbortSignal.timeout(timeoutMs));
+      const output = await found.execute(call.input, AbortSignal.any([AbortSignal.timeout(run.timeoutMs), run.signal]));
       decided.push({ ...call, state: 'complete', output });
       channel.emit({ type: 'tool-result', toolCallId: call.toolCallId, output });
     } catch (error) {

@@ -16,7 +16,11 @@ import {
 import { toAiTools, type TurnTools } from './turn-tools.js';
 import type { ModelMetricLabels } from './model-resolver.js';
 
-/** Enough steps for a few tool calls and the answer; the SDK stops the loop there. */
+/**
+ * Enough steps for a few tool calls and the answer; the SDK stops the loop there. The last step is
+ * offered no tool call (`toolChoice: 'none'`), so a model that kept calling tools still answers with
+ * what they gave it instead of ending on a call.
+ */
 export const maxToolSteps = 8;
 
 export interface ToolLoopRequest {
@@ -83,6 +87,7 @@ export async function streamToolLoop(
       messages: request.messages,
       tools: toAiTools(request.tools),
       stopWhen: stepCountIs(maxToolSteps),
+      prepareStep: ({ stepNumber }) => (stepNumber === maxToolSteps - 1 ? { toolChoice: 'none' } : undefined),
       temperature: request.temperature,
       maxOutputTokens: request.maxOutputTokens,
       maxRetries: deps.maxRetries ?? 0,
@@ -108,10 +113,12 @@ export async function streamToolLoop(
           markFirstToken();
           const { toolCallId, toolName } = part;
           const input: unknown = part.input;
-          const needsApproval = request.tools.get(toolName)?.needsApproval === true;
+          const called = request.tools.get(toolName);
+          const needsApproval = called?.needsApproval === true;
           calls.set(toolCallId, {
             toolCallId,
             toolName,
+            ...(called && { toolKey: called.key }),
             input,
             state: needsApproval ? 'awaiting_approval' : 'running',
           });
@@ -166,7 +173,18 @@ export async function streamToolLoop(
               sentImages: sendsImageParts(request.messages),
             })
           : undefined;
-  const toolCalls = [...calls.values()];
+  // A call the loop's end cut off (a stopped reply, a failed model) never answered: not left `running`.
+  const toolCalls = [...calls.values()].map((call) =>
+    call.state === 'running'
+      ? {
+          ...call,
+          state: 'error' as const,
+          errorMessage: isCancelled
+            ? 'The reply was stopped before the tool answered'
+            : 'The reply ended before the tool answered',
+        }
+      : call,
+  );
   return {
     text,
     reasoning,

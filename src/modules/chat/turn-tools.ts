@@ -1,6 +1,7 @@
 import { jsonSchema, tool, type ToolSet } from 'ai';
 import type { Actor } from '../../access/actor.js';
 import type { Executor } from '../../platform/db/client.js';
+import type { StoredToolCall } from '../../platform/db/schema/index.js';
 import type { McpToolRunner, ToolExecutionResult } from '../mcp/index.js';
 import { builtinToolsFor } from './builtin-tools.js';
 import type { ChatToolsRepository } from './chat-tools.repository.js';
@@ -8,6 +9,8 @@ import type { PassageSearch } from './turn-knowledge.js';
 
 /** One tool of a turn, under the name the model calls it by. `execute` throws with text the model reads. */
 export interface TurnTool {
+  /** The agent's key of the tool (`mcp:<id>`, or a built-in's key), which a stored call keeps. */
+  readonly key: string;
   readonly modelName: string;
   readonly description: string;
   readonly inputSchema: Record<string, unknown>;
@@ -48,13 +51,14 @@ export async function resolveTurnTools(deps: TurnToolsDeps, scope: TurnToolsScop
   };
   for (const key of scope.toolKeys) {
     const builtin = builtins.get(key);
-    if (builtin) add(builtin.name, { ...builtin, needsApproval: false });
+    if (builtin) add(builtin.name, { ...builtin, key, needsApproval: false });
   }
   const mcpIds = scope.toolKeys.filter((key) => key.startsWith('mcp:')).map((key) => key.slice('mcp:'.length));
   const runner = deps.toolRunner;
   if (mcpIds.length === 0 || !runner) return tools;
   for (const found of await deps.toolsRepository.findUsableMcpTools(deps.db, scope.actor.tenantId, mcpIds)) {
     add(found.name, {
+      key: `mcp:${found.id}`,
       description: found.description,
       inputSchema: found.inputSchema,
       needsApproval: found.approval === 'needs_approval',
@@ -70,6 +74,12 @@ export async function resolveTurnTools(deps: TurnToolsDeps, scope: TurnToolsScop
     });
   }
   return tools;
+}
+
+/** The tool a stored call was made to, by its key; by its name for a call stored before keys were. */
+export function toolOfCall(tools: TurnTools, call: Pick<StoredToolCall, 'toolKey' | 'toolName'>): TurnTool | undefined {
+  if (call.toolKey === undefined) return tools.get(call.toolName);
+  return [...tools.values()].find((entry) => entry.key === call.toolKey);
 }
 
 /**

@@ -82,7 +82,7 @@ export function presentMessage(message: MessageRow): MessageView {
     finishReason: message.finishReason,
     citations: (message.citations ?? []).map((citation) => ({ ...citation, headingPath: [...citation.headingPath] })),
     attachments: message.attachments ?? [],
-    toolCalls: message.toolCalls ?? [],
+    toolCalls: (message.toolCalls ?? []).map(({ toolKey: _toolKey, ...call }) => call),
     createdAt: message.createdAt.toISOString(),
     completedAt: message.completedAt?.toISOString() ?? null,
   };

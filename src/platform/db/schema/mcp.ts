@@ -162,6 +162,11 @@ export const toolExecutions = pgTable(
 export interface StoredToolCall {
   readonly toolCallId: string;
   readonly toolName: string;
+  /**
+   * The agent's key of the tool called (`mcp:<id>` or a built-in's name): what an approved call runs,
+   * since a name can point to another tool by the time the user decides. Absent on calls stored before.
+   */
+  readonly toolKey?: string;
   readonly input: unknown;
   readonly state: 'awaiting_approval' | 'denied' | 'running' | 'complete' | 'error';
   readonly output?: unknown;
