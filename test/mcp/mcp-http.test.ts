@@ -188,6 +188,20 @@ describe('MCP servers over Streamable HTTP', () => {
     }
   });
 
+  it('says a server that connects but never lists its tools is unreachable, as one that never answers', async () => {
+    const silent = await startListReplyServer(() => new Promise(() => undefined));
+    try {
+      const sync = await createAndSync(testApp.app, admin, 'silent list', silent.url);
+      expect(sync.statusCode, sync.body).toBe(503);
+      expect(sync.json<{ detail: string }>().detail).toBe(
+        `MCP server 'silent list' is unreachable: no list of tools within ${testMcpBounds.connectTimeoutMs} ms; ` +
+          'check that it is running and its configuration',
+      );
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('stops following a tool list whose pages never end', async () => {
     const schema = { type: 'object', properties: {} };
     const listServer = await startListReplyServer((cursor) => ({

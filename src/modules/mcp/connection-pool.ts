@@ -173,6 +173,15 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
           return await listServerTools(connection.client, target.name, options.connectTimeoutMs);
         } catch (error) {
           if (connection.isRetired) throw retired(target, 'while its tools were listed', error);
+          // A server that connects but never lists its tools is as unusable as one that never answers.
+          if (mcpErrorCode(error) === requestTimeout) {
+            await drop(target.serverId, connection);
+            throw unreachable(
+              target,
+              new Error(`no list of tools within ${options.connectTimeoutMs} ms`),
+              connection.stderrTail,
+            );
+          }
           // The server's answer (a malformed list, a refusal) is not a failed connection: kept, and not asked again.
           if (error instanceof AppError || !isTransportFailure(error)) {
             throw callFailed(target, error, connection.stderrTail);
