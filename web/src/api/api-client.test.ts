@@ -58,6 +58,30 @@ describe('API client token handling', () => {
     expect(seen).toEqual([null]);
   });
 
+  it('keeps the session and surfaces the error when a refresh is rate limited or gets no answer', async () => {
+    let refreshAnswer: () => Promise<Response> = async () => Response.json(session('token-1'));
+    const fetchImpl = (async (input: string) => {
+      if (input === '/v1/auth/refresh') return refreshAnswer();
+      return Response.json({ code: 'unauthenticated', detail: 'Sign in' }, { status: 401 });
+    }) as typeof fetch;
+    const services = createAppServices(fetchImpl);
+    await services.sessions.refresh();
+    const seen: unknown[] = [];
+    services.sessions.subscribe((value) => seen.push(value));
+
+    refreshAnswer = async () =>
+      Response.json({ code: 'rate_limited', detail: 'Too many requests; slow down' }, { status: 429 });
+    await expect(services.api.get('/v1/things')).rejects.toMatchObject({
+      status: 429,
+      detail: 'Too many requests; slow down',
+    });
+    refreshAnswer = () => Promise.reject(new TypeError('Failed to fetch'));
+    await expect(services.api.get('/v1/things')).rejects.toBeInstanceOf(TypeError);
+
+    expect(services.sessions.get()?.accessToken).toBe('token-1');
+    expect(seen).toEqual([]);
+  });
+
   it('never stores the refresh token where page scripts can read it', async () => {
     const server = fakeServer({ refreshWorks: true });
     const services = createAppServices(server.fetchImpl);

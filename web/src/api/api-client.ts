@@ -2,8 +2,9 @@ import { ApiError, toApiError } from './api-error';
 import type { SessionStore } from './session-store';
 
 /**
- * fetch with the access token attached. A 401 triggers one refresh and one retry; if the refresh
- * fails the session store signs out, and the app returns to the sign-in screen.
+ * fetch with the access token attached. A 401 triggers one refresh and one retry. If the server refuses
+ * the refresh, the session store signs out and the app returns to the sign-in screen; if the refresh
+ * failed otherwise (rate limited, no answer), its error is thrown and the session kept.
  */
 export function createAuthedFetch(sessions: SessionStore, fetchImpl: typeof fetch = (...args) => fetch(...args)) {
   const send = (input: RequestInfo | URL, init: RequestInit, token: string | undefined) => {

@@ -1,4 +1,4 @@
-import { toApiError } from './api-error';
+import { ApiError, toApiError } from './api-error';
 
 export interface SessionUser {
   id: string;
@@ -15,6 +15,21 @@ export interface Session {
 }
 
 type Listener = (session: Session | null) => void;
+
+/**
+ * Whether a failed refresh means the session is over: the server refused it (an expired, revoked or
+ * reused refresh token). A rate limit, a server error or no answer at all says nothing about the
+ * session, which is kept; the caller shows that error instead of the sign-in form.
+ */
+function endsSession(error: unknown): boolean {
+  return (
+    error instanceof ApiError &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 408 &&
+    error.status !== 429
+  );
+}
 
 /** The Web Locks name every tab of the console takes to refresh. */
 const refreshLockName = 'parley-session-refresh';
@@ -68,10 +83,14 @@ export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(
     signIn: (email: string, password: string) => requestSession('/v1/auth/login', { email, password }),
     register: (input: { email: string; password: string; displayName?: string; tenantName?: string }) =>
       requestSession('/v1/auth/register', input),
-    /** Uses the cookie to get a new access token; resolves null (signed out) when that fails. */
+    /**
+     * Uses the cookie to get a new access token. Resolves null (signed out) when the server refuses the
+     * session; rejects with the error, keeping the session, when the refresh failed for another reason.
+     */
     refresh(): Promise<Session | null> {
       inFlightRefresh ??= withRefreshLock(() => requestSession('/v1/auth/refresh', {}))
-        .catch(() => {
+        .catch((error: unknown) => {
+          if (!endsSession(error)) throw error;
           set(null);
           return null;
         })

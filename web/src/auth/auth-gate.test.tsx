@@ -48,3 +48,37 @@ describe('sign-in and sign-up', () => {
     expect(screen.queryByText(/already exists/)).toBeNull();
   });
 });
+
+describe('resuming a session on load', () => {
+  it('shows why a refresh failed, rather than the sign-in form, when the server did not end the session', async () => {
+    let isLimited = true;
+    const fetchImpl = vi.fn(async (input: string) => {
+      if (input === '/v1/auth/status')
+        return Response.json({ hasUsers: true, signupMode: 'invite', canRegister: false });
+      if (input === '/v1/auth/refresh' && isLimited) {
+        return problem(429, 'rate_limited', 'Too many requests; slow down and try again shortly');
+      }
+      return Response.json({
+        accessToken: 'token-1',
+        user: { id: 'u1', tenantId: 't1', email: 'a@example.test', displayName: null, role: 'member' },
+        tenant: { id: 't1', name: 'Acme' },
+      });
+    });
+    vi.stubGlobal('fetch', fetchImpl);
+    render(
+      <ServicesProvider services={createAppServices(fetchImpl as typeof fetch)}>
+        <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+          <AuthGate>
+            <p>Signed in</p>
+          </AuthGate>
+        </QueryClientProvider>
+      </ServicesProvider>,
+    );
+
+    expect((await screen.findByRole('alert')).textContent).toContain('Too many requests');
+    expect(screen.queryByRole('heading', { name: 'Sign in to Parley' })).toBeNull();
+    isLimited = false;
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByText('Signed in')).toBeTruthy();
+  });
+});

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useServices, useSession } from '../app-context';
 import { ErrorNotice } from '../ui/error-notice';
 import { AuthForm } from './auth-form';
@@ -13,14 +13,23 @@ export function AuthGate({ children }: { children: ReactNode }) {
   const session = useSession();
   const status = useAuthStatus();
   const [isResuming, setIsResuming] = useState(true);
+  // Why the session could not be resumed, when that is not the server ending it (a rate limit, no answer).
+  const [resumeError, setResumeError] = useState<unknown>(null);
   const [mode, setMode] = useState<'sign-in' | 'sign-up'>('sign-in');
 
-  useEffect(() => {
-    void sessions.refresh().finally(() => setIsResuming(false));
+  const resume = useCallback(() => {
+    setIsResuming(true);
+    setResumeError(null);
+    sessions
+      .refresh()
+      .catch(setResumeError)
+      .finally(() => setIsResuming(false));
   }, [sessions]);
+  useEffect(resume, [resume]);
 
   if (session) return <>{children}</>;
   if (isResuming || status.isPending) return <p className="centered muted">Loading…</p>;
+  if (resumeError) return <ErrorNotice error={resumeError} onRetry={resume} />;
   if (status.isError) return <ErrorNotice error={status.error} onRetry={() => void status.refetch()} />;
 
   const { hasUsers, canRegister } = status.data;
