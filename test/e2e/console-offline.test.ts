@@ -123,7 +123,7 @@ describeInBrowser('web console on the built-in offline model', () => {
       await expect(memberPage.getByText(question).count()).resolves.toBe(0);
       await expect(
         memberPage.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents(),
-      ).resolves.toEqual(['Chats', 'Agents', 'Knowledge']);
+      ).resolves.toEqual(['Chats', 'Agents', 'Knowledge', 'API keys']);
       expect(memberSession.consoleProblems).toEqual([]);
     } finally {
       await memberSession.close();

@@ -2,7 +2,10 @@ import type { Locator, Page } from 'playwright-core';
 import { browserWaitMs } from './browser.js';
 
 /** Goes to an area through the main navigation (on a phone it sits behind the Menu button). */
-export async function openArea(page: Page, area: 'Chats' | 'Agents' | 'Knowledge' | 'Tools' | 'Administration'): Promise<void> {
+export async function openArea(
+  page: Page,
+  area: 'Chats' | 'Agents' | 'Knowledge' | 'Tools' | 'API keys' | 'Administration',
+): Promise<void> {
   const navigation = page.getByRole('navigation', { name: 'Main' });
   const link = navigation.getByRole('link', { name: area });
   if (!(await link.isVisible())) await page.getByRole('button', { name: 'Menu' }).click();

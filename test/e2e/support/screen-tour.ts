@@ -65,6 +65,14 @@ function screensOf(admin: Credentials): Screen[] {
       },
     },
     {
+      name: 'api-keys',
+      open: async (page) => {
+        await openArea(page, 'API keys');
+        await heading(page, 'API keys');
+        await loadingFinished(page);
+      },
+    },
+    {
       name: 'admin-users',
       open: async (page) => {
         await openArea(page, 'Administration');
@@ -73,7 +81,6 @@ function screensOf(admin: Credentials): Screen[] {
       },
     },
     { name: 'admin-providers', open: (page) => openAdminPage(page, 'Providers') },
-    { name: 'admin-api-keys', open: (page) => openAdminPage(page, 'API keys') },
     { name: 'admin-tenants', open: (page) => openAdminPage(page, 'Tenants') },
   ];
 }

@@ -1,5 +1,6 @@
 import { administrationArea } from './admin/admin-area';
 import { agentsArea } from './agents/agents-area';
+import { apiKeysArea } from './api-keys/api-keys-area';
 import { chatArea } from './chat';
 import type { ConsoleArea } from './console-area';
 import { knowledgeArea } from './knowledge/knowledge-area';
@@ -11,5 +12,6 @@ export const consoleAreas: readonly ConsoleArea[] = [
   agentsArea,
   knowledgeArea,
   toolsArea,
+  apiKeysArea,
   administrationArea,
 ];

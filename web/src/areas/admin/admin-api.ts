@@ -27,21 +27,6 @@ export interface Provider {
   updatedAt: string;
 }
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  role: Role;
-  userId: string;
-  lastUsedAt: string | null;
-  createdAt: string;
-}
-
-/** Only the create response carries the key itself, once. */
-export interface CreatedApiKey extends ApiKey {
-  key: string;
-}
-
 export interface Tenant {
   id: string;
   name: string;
@@ -58,6 +43,5 @@ export const adminKeys = {
   providers: ['providers'] as const,
   providerList: ['providers', 'list'] as const,
   provider: (id: string) => ['providers', 'one', id] as const,
-  apiKeys: ['api-keys'] as const,
   tenants: ['tenants'] as const,
 };

@@ -1,7 +1,7 @@
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { hasRoleAtLeast, useSignedInSession } from '../../app-context';
+import { apiKeysPath } from '../api-keys/api-keys-api';
 import type { ConsoleArea } from '../console-area';
-import { ApiKeysPage } from './api-keys-page';
 import { EditProviderPage, NewProviderPage } from './provider-editor-page';
 import { ProvidersPage } from './providers-page';
 import { RequireRole } from './require-role';
@@ -15,7 +15,6 @@ function AdminSubNav() {
   const links = [
     { to: 'users', label: 'Users' },
     { to: 'providers', label: 'Providers' },
-    { to: 'api-keys', label: 'API keys' },
     ...(hasRoleAtLeast(session.user.role, 'platform_admin') ? [{ to: 'tenants', label: 'Tenants' }] : []),
   ];
   return (
@@ -44,7 +43,8 @@ function AdminRoutes() {
           <Route path="providers" element={<ProvidersPage />} />
           <Route path="providers/new" element={<NewProviderPage />} />
           <Route path="providers/:providerId" element={<EditProviderPage />} />
-          <Route path="api-keys" element={<ApiKeysPage />} />
+          {/* API keys have an area of their own, for every role; old links still arrive there. */}
+          <Route path="api-keys" element={<Navigate to={apiKeysPath} replace />} />
           <Route
             path="tenants"
             element={

@@ -1,8 +1,8 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clickTwice, fakeApi, pageOf, renderArea } from '../../ui/test-harness';
-import { administrationArea } from './admin-area';
-import type { ApiKey } from './admin-api';
+import { apiKeysArea } from './api-keys-area';
+import type { ApiKey } from './api-keys-api';
 
 const secret = 'pk_live_7Qm2xV9c_0123456789abcdefghijklmnopqrstuv';
 const listed: ApiKey = {
@@ -28,10 +28,10 @@ async function openFilledKeyForm() {
     'GET /v1/api-keys': () => pageOf([]),
     'POST /v1/api-keys': () => Response.json({ ...listed, key: secret }, { status: 201 }),
   });
-  await renderArea(administrationArea.element, {
+  await renderArea(apiKeysArea.element, {
     fetchImpl: server.fetchImpl,
-    areaPath: '/admin',
-    path: '/admin/api-keys',
+    areaPath: '/api-keys',
+    path: '/api-keys',
   });
   fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'CI bot' } });
   return server;
@@ -47,10 +47,10 @@ describe('API keys', () => {
         return Response.json({ ...listed, key: secret }, { status: 201 });
       },
     });
-    const { queryClient } = await renderArea(administrationArea.element, {
+    const { queryClient } = await renderArea(apiKeysArea.element, {
       fetchImpl: server.fetchImpl,
-      areaPath: '/admin',
-      path: '/admin/api-keys',
+      areaPath: '/api-keys',
+      path: '/api-keys',
     });
     expect(await screen.findByText('No API keys yet.')).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'CI bot' } });
@@ -93,6 +93,24 @@ describe('API keys', () => {
     fireEvent.keyDown(dialog, { key: 'Escape' });
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(document.body.innerHTML).not.toContain(secret);
+  });
+
+  it('lets a member create a key of their own role, listing only their own keys', async () => {
+    const server = fakeApi(
+      {
+        'GET /v1/api-keys': () => pageOf([]),
+        'POST /v1/api-keys': () => Response.json({ ...listed, role: 'member', key: secret }, { status: 201 }),
+      },
+      { role: 'member' },
+    );
+    await renderArea(apiKeysArea.element, { fetchImpl: server.fetchImpl, areaPath: '/api-keys', path: '/api-keys' });
+    expect(await screen.findByText(/These are your own keys\./)).toBeTruthy();
+    const role = screen.getByLabelText<HTMLSelectElement>('Role');
+    expect([...role.options].map((option) => option.value)).toEqual(['member']);
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'My MCP client' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create key' }));
+    expect(await screen.findByRole('dialog', { name: 'API key CI bot created' })).toBeTruthy();
+    expect(server.callsTo('POST', '/v1/api-keys')[0]?.body).toEqual({ name: 'My MCP client', role: 'member' });
   });
 
   it('creates one key on a double-click of Create key', async () => {

@@ -1,22 +1,22 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { useServices, useSignedInSession } from '../../app-context';
+import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { CursorListView, useCursorList } from '../../ui/cursor-list';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field, TextField } from '../../ui/field';
 import { formatDateTime } from '../../ui/format';
 import { grantableRoles, roleLabels, type Role } from '../../ui/roles';
-import { adminKeys, type ApiKey, type CreatedApiKey } from './admin-api';
+import { apiKeysQueryKey, type ApiKey, type CreatedApiKey } from './api-keys-api';
 import { ApiKeyReveal } from './api-key-reveal';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
-/** API keys of the tenant: create (shown once), list without secrets, delete. */
+/** API keys: create (shown once), list without secrets, delete; the tenant's for admins, one's own for others. */
 export function ApiKeysPage() {
   const { api } = useServices();
   const session = useSignedInSession();
   const queryClient = useQueryClient();
-  const list = useCursorList<ApiKey>(adminKeys.apiKeys, '/v1/api-keys', 50);
+  const list = useCursorList<ApiKey>(apiKeysQueryKey, '/v1/api-keys', 50);
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>(session.user.role);
   const [revealed, setRevealed] = useState<{ name: string; key: string } | null>(null);
@@ -30,7 +30,7 @@ export function ApiKeysPage() {
       setRevealed({ name: created.name, key: created.key });
       setName('');
       // The list is read again from the server, whose list never carries the key.
-      await queryClient.invalidateQueries({ queryKey: adminKeys.apiKeys });
+      await queryClient.invalidateQueries({ queryKey: apiKeysQueryKey });
     },
   });
 
@@ -38,7 +38,7 @@ export function ApiKeysPage() {
     mutationFn: (key: ApiKey) => api.delete(`/v1/api-keys/${key.id}`),
     onSuccess: async () => {
       setToDelete(null);
-      await queryClient.invalidateQueries({ queryKey: adminKeys.apiKeys });
+      await queryClient.invalidateQueries({ queryKey: apiKeysQueryKey });
     },
   });
 
@@ -58,7 +58,10 @@ export function ApiKeysPage() {
       <h1 id="api-keys-heading">API keys</h1>
       <p className="muted intro">
         Programs use an API key instead of signing in, sent as <code>Authorization: Bearer &lt;key&gt;</code>. A key
-        acts with the role it was given.
+        acts with the role it was given.{' '}
+        {hasRoleAtLeast(session.user.role, 'tenant_admin')
+          ? 'These are all the keys of your tenant.'
+          : 'These are your own keys.'}
       </p>
       <form className="card stack form" onSubmit={submit} aria-labelledby="api-key-create-heading">
         <h2 id="api-key-create-heading">Create an API key</h2>
