@@ -58,6 +58,21 @@ describe('sessions', () => {
     expect((await me(`Bearer ${member.accessToken}`)).statusCode).toBe(401);
   });
 
+  it('revokes the winner too when one refresh token is used twice at once', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const member = await createUser(t.app, admin);
+      const answers = await Promise.all([refresh(member.refreshToken), refresh(member.refreshToken)]);
+      expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 401]);
+      const winner = answers.find((answer) => answer.statusCode === 200)!.json<{
+        refreshToken: string;
+        accessToken: string;
+      }>();
+      // A reuse was seen: whoever won the race (the owner or a thief) is signed out as well.
+      expect((await me(`Bearer ${winner.accessToken}`)).statusCode).toBe(401);
+      expect((await refresh(winner.refreshToken)).statusCode).toBe(401);
+    }
+  });
+
   it('ends the family at logout, leaving other sign-ins alone', async () => {
     const member = await createUser(t.app, admin);
     const otherDevice = await signIn(t.app, member.email);

@@ -7,6 +7,7 @@ import { inTenant } from '../../platform/db/tenant-scope.js';
 export type UserRow = typeof users.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+export type RefreshTokenInsert = typeof refreshTokens.$inferInsert;
 
 /** Runs on every authenticated request (ADR 2), hence prepared. */
 const userById = preparedFor((db) =>
@@ -100,7 +101,7 @@ export function createAuthRepository() {
       return row!;
     },
 
-    async insertRefreshToken(db: Executor, token: typeof refreshTokens.$inferInsert): Promise<void> {
+    async insertRefreshToken(db: Executor, token: RefreshTokenInsert): Promise<void> {
       await db.insert(refreshTokens).values(token);
     },
 

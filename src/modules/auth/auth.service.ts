@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { AuthRepository, UserRow } from './auth.repository.js';
+import type { AuthRepository, RefreshTokenInsert, UserRow } from './auth.repository.js';
 import { presentTenant, presentUser, type LoginInput, type RegisterInput, type SessionView } from './auth.schemas.js';
 import {
   apiKeyPrefix,
@@ -29,11 +29,28 @@ const sessionExpired = () => new AppError('unauthenticated', 'The session has ex
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, repository, signer, throttle, config } = deps;
 
-  async function startSession(user: UserRow, familyId = newId()): Promise<SessionView> {
+  /** A new sign-in: its refresh token begins a family of its own. */
+  async function startSession(user: UserRow): Promise<SessionView> {
+    const session = await issueSession(user, newId(), (token) =>
+      repository.insertRefreshToken(db, token).then(() => true),
+    );
+    if (!session) throw sessionExpired();
+    return session;
+  }
+
+  /**
+   * Tokens for a sign-in (`familyId`), once `storeRefreshToken` has stored the new refresh token;
+   * undefined when it would not (a refresh whose presented token was rotated meanwhile).
+   */
+  async function issueSession(
+    user: UserRow,
+    familyId: string,
+    storeRefreshToken: (token: RefreshTokenInsert) => Promise<boolean>,
+  ): Promise<SessionView | undefined> {
     const tenant = await repository.findTenant(db, user.tenantId);
     if (!tenant) throw sessionExpired();
     const refreshToken = newOpaqueToken(refreshTokenPrefix);
-    await repository.insertRefreshToken(db, {
+    const isStored = await storeRefreshToken({
       id: newId(),
       tenantId: user.tenantId,
       userId: user.id,
@@ -41,6 +58,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       tokenHash: hashOpaqueToken(refreshToken),
       expiresAt: new Date(Date.now() + config.refreshTokenTtlDays * 86_400_000),
     });
+    if (!isStored) return undefined;
     return {
       tokenType: 'Bearer',
       accessToken: await signer.sign({
@@ -114,14 +132,27 @@ export function createAuthService(deps: AuthServiceDeps) {
     async refresh(refreshToken: string): Promise<SessionView> {
       const stored = await repository.findRefreshTokenByHash(db, hashOpaqueToken(refreshToken));
       if (!stored || stored.revokedAt || stored.expiresAt.getTime() <= Date.now()) throw sessionExpired();
-      const isRotatedNow = stored.rotatedAt === null && (await repository.markRotated(db, stored.id));
-      if (!isRotatedNow) {
+      const user = await repository.findUserById(db, stored.userId);
+      if (!user || user.disabledAt) throw sessionExpired();
+      // Rotating the presented token and storing its successor are one transaction, whose rotation
+      // holds the presented token's row: a second use of it at the same moment waits until the
+      // successor is stored, then finds the token rotated and revokes the family, successor included.
+      // Stored separately, the successor could land after that revocation and live on.
+      const session =
+        stored.rotatedAt === null
+          ? await issueSession(user, stored.familyId, (successor) =>
+              db.transaction(async (tx) => {
+                if (!(await repository.markRotated(tx, stored.id))) return false;
+                await repository.insertRefreshToken(tx, successor);
+                return true;
+              }),
+            )
+          : undefined;
+      if (!session) {
         await repository.revokeFamily(db, stored.tenantId, stored.familyId);
         throw new AppError('unauthenticated', 'This refresh token was already used; sign in again');
       }
-      const user = await repository.findUserById(db, stored.userId);
-      if (!user || user.disabledAt) throw sessionExpired();
-      return startSession(user, stored.familyId);
+      return session;
     },
 
     async logout(refreshToken: string): Promise<void> {
