@@ -63,10 +63,12 @@ describe('sessions', () => {
       const member = await createUser(t.app, admin);
       const answers = await Promise.all([refresh(member.refreshToken), refresh(member.refreshToken)]);
       expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 401]);
-      const winner = answers.find((answer) => answer.statusCode === 200)!.json<{
-        refreshToken: string;
-        accessToken: string;
-      }>();
+      const winner = answers
+        .find((answer) => answer.statusCode === 200)!
+        .json<{
+          refreshToken: string;
+          accessToken: string;
+        }>();
       // A reuse was seen: whoever won the race (the owner or a thief) is signed out as well.
       expect((await me(`Bearer ${winner.accessToken}`)).statusCode).toBe(401);
       expect((await refresh(winner.refreshToken)).statusCode).toBe(401);
@@ -102,13 +104,14 @@ describe('sessions', () => {
 
 describe('login throttle', () => {
   let t: TestApp;
+  let admin: SignedInUser;
   beforeAll(async () => {
     t = await buildTestApp({ LOGIN_ATTEMPTS_PER_15_MINUTES: '3' });
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
   });
   afterAll(() => t.close());
 
   it('answers 429 with retry-after once an account has used its failed attempts, from any address', async () => {
-    const admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
     const member = await createUser(t.app, admin);
     const attempt = (password: string) =>
       t.app.inject({
@@ -127,5 +130,21 @@ describe('login throttle', () => {
 
     // Another account is not affected.
     await expect(signIn(t.app, admin.email)).resolves.toMatchObject({ userId: admin.userId });
+  });
+
+  it('lets no more than the limit through when wrong passwords come all at once', async () => {
+    const member = await createUser(t.app, admin);
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          payload: { email: member.email, password: 'wrong password!' },
+          remoteAddress: nextTestAddress(),
+        }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.statusCode).sort();
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429]);
   });
 });

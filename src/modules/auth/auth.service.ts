@@ -115,16 +115,13 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     async login(input: LoginInput, address: string): Promise<SessionView> {
       const accountKey = `account:${input.email}`;
-      const keys = [accountKey, `address:${address}`];
-      await throttle.assertAllowed(keys);
+      const addressKey = `address:${address}`;
+      await throttle.countAttempt([accountKey, addressKey]);
       const user = await repository.findUserByEmail(db, input.email);
       // Hash even for unknown emails so timing does not reveal which accounts exist.
       const isMatch = await verifyPassword(input.password, user?.passwordHash ?? dummyPasswordHash);
-      if (!user || !isMatch || user.disabledAt) {
-        await throttle.recordFailure(keys);
-        throw invalidCredentials();
-      }
-      await throttle.reset([accountKey]);
+      if (!user || !isMatch || user.disabledAt) throw invalidCredentials();
+      await Promise.all([throttle.reset([accountKey]), throttle.forgive([addressKey])]);
       return startSession(user);
     },
 

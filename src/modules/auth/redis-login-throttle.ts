@@ -19,28 +19,33 @@ export function createRedisLoginThrottle(
     logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'login throttle counts in process');
 
   return {
-    async assertAllowed(keys) {
-      let counts: (string | null)[];
+    async countAttempt(keys) {
+      const pipeline = redis.multi();
+      for (const key of keys.map(redisKey)) {
+        // The window starts with the first attempt and is not extended by later ones.
+        pipeline.set(key, 0, 'PX', options.windowMs, 'NX').incr(key);
+      }
+      let replies: [Error | null, unknown][] | null;
       try {
-        counts = await redis.mget(keys.map(redisKey));
+        replies = await pipeline.exec();
       } catch (error) {
         unreachable(error);
-        return fallback.assertAllowed(keys);
+        return fallback.countAttempt(keys);
       }
-      const spent = keys.find((_, index) => Number(counts[index] ?? 0) >= options.maxFailures);
+      // Each key's INCR is the second reply of its pair: the count with this attempt in it.
+      const spent = keys.find((_, index) => Number(replies?.[index * 2 + 1]?.[1] ?? 0) > options.maxFailures);
       if (spent === undefined) return;
       const remainingMs = await redis.pttl(redisKey(spent)).catch(() => options.windowMs);
       throw tooManyFailures(Math.ceil(remainingMs / 1000));
     },
-    async recordFailure(keys) {
+    async forgive(keys) {
+      // Only a counter still in its window: DECR on an expired one would leave -1 with no expiry.
+      const script = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end return 0";
       const pipeline = redis.multi();
-      for (const key of keys.map(redisKey)) {
-        // The window starts with the first failure and is not extended by later ones.
-        pipeline.set(key, 0, 'PX', options.windowMs, 'NX').incr(key);
-      }
+      for (const key of keys.map(redisKey)) pipeline.eval(script, 1, key);
       await pipeline.exec().catch(async (error: unknown) => {
         unreachable(error);
-        await fallback.recordFailure(keys);
+        await fallback.forgive(keys);
       });
     },
     async reset(keys) {
