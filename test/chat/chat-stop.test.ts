@@ -337,3 +337,91 @@ describe('a reply cut short because its node stopped', () => {
     }
   });
 });
+
+/**
+ * A retry (same Idempotency-Key) that reaches another node while the first request's reply is still
+ * `streaming`: that node waits as long as a model call may take, then, if the reply is still not
+ * stored (its node may have been killed), answers that it is still being written, not 2xx with an
+ * empty reply.
+ */
+describe('a retry while the first reply is still being written elsewhere', () => {
+  let writer: TestApp;
+  let retrier: TestApp;
+  let openai: FakeOpenAIServer;
+  let admin: SignedInUser;
+  let address: string;
+
+  beforeAll(async () => {
+    openai = await startFakeOpenAIServer();
+    writer = await buildTestApp(slowProviderEnv(openai), { chat: { replayPollIntervalMs: 20 } });
+    retrier = await buildTestApp(
+      { ...slowProviderEnv(openai), MODEL_TIMEOUT_MS: '1000' },
+      { chat: { replayPollIntervalMs: 20, replayGraceMs: 0 }, sharedDatabase: writer.database },
+    );
+    admin = await createTenantWithAdmin(writer.app, await registerPlatformAdmin(writer.app));
+    address = await writer.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await retrier.close();
+    await writer.close();
+    await openai.close();
+  });
+
+  it.each([
+    ['JSON', {}],
+    ['a stream', { accept: 'text/event-stream' }],
+  ])(
+    'answers %s, after the wait, that the reply is still being written: not a success with an empty reply',
+    async (_kind, accept) => {
+      openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
+      const agentId = (await createAgent(writer.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' })).id;
+      const conversation = await createConversation(writer.app, admin, agentId, { title: 'Retry' });
+      const key = `retry-${conversation.id}`;
+      const first = await fetch(`${address}/v1/conversations/${conversation.id}/messages`, {
+        method: 'POST',
+        headers: {
+          ...admin.headers,
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          'idempotency-key': key,
+        },
+        body: JSON.stringify({ content: 'Tell me' }),
+      });
+      const reader = first.body!.getReader();
+      await reader.read();
+
+      const retried = await retrier.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${conversation.id}/messages`,
+        headers: { ...admin.headers, ...accept, 'idempotency-key': key },
+        payload: { content: 'Tell me' },
+      });
+
+      if ('accept' in accept) {
+        expect(retried.statusCode).toBe(200);
+        expect(retried.body).toContain('"type":"error"');
+        expect(retried.body).toMatch(/still being written after 1 s/);
+      } else {
+        expect(retried.statusCode, retried.body).toBe(409);
+        expect(retried.json()).toMatchObject({
+          code: 'conflict',
+          detail: expect.stringMatching(/still being written after 1 s/),
+        });
+      }
+      await reader.cancel();
+      const messages = await writer.app.inject({
+        method: 'GET',
+        url: `/v1/conversations/${conversation.id}/messages`,
+        headers: admin.headers,
+      });
+      const replyId = (messages.json().items as Array<{ id: string; role: string }>).find(
+        (m) => m.role === 'assistant',
+      )!.id;
+      await writer.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${conversation.id}/messages/${replyId}/stop`,
+        headers: admin.headers,
+      });
+    },
+  );
+});

@@ -42,6 +42,8 @@ export interface ChatTuning {
   readonly heartbeatMs: number;
   readonly maxRetries: number;
   readonly replayPollIntervalMs: number;
+  /** How much longer than the model's own bound a retried request waits for the first one's reply. */
+  readonly replayGraceMs: number;
   readonly stopWaitMs: number;
 }
 
@@ -50,6 +52,7 @@ const defaultTuning: ChatTuning = {
   heartbeatMs: 15_000,
   maxRetries: 0,
   replayPollIntervalMs: 250,
+  replayGraceMs: 5_000,
   stopWaitMs: 10_000,
 };
 
@@ -79,7 +82,10 @@ export function createChatModule(deps: ChatModuleDeps) {
     prepareAttachments: deps.files?.prepareAttachments,
     resolveModel,
     // A retry waits at most as long as the first request's model call may take.
-    replay: { maxWaitMs: deps.config.modelTimeoutMs + 5_000, pollIntervalMs: tuning.replayPollIntervalMs },
+    replay: {
+      maxWaitMs: deps.config.modelTimeoutMs + tuning.replayGraceMs,
+      pollIntervalMs: tuning.replayPollIntervalMs,
+    },
   });
   return {
     service,

@@ -41,7 +41,9 @@ export async function replayStoredTurn(deps: TurnReplayDeps, key: IdempotencyKey
       const assistantMessage = presentMessage(assistant ?? deletedReply(user, key.assistantMessageId));
       if (assistantMessage.reasoning) channel.emit({ type: 'reasoning-delta', delta: assistantMessage.reasoning });
       if (assistantMessage.content) channel.emit({ type: 'text-delta', delta: assistantMessage.content });
-      const error = storedError(assistantMessage);
+      const error =
+        storedError(assistantMessage) ??
+        (assistantMessage.status === 'streaming' ? stillBeingWritten(deps.maxWaitMs) : undefined);
       channel.emit(error ? { type: 'error', error, assistantMessage } : { type: 'finished', assistantMessage });
       return { conversationId: key.conversationId, userMessage, assistantMessage, ...(error && { error }) };
     }),
@@ -72,6 +74,19 @@ export async function waitWhileStreaming(
     await sleep(deps.pollIntervalMs);
     assistant = await deps.repository.findMessage(deps.db, tenantId, assistant.id);
   }
+}
+
+/**
+ * The reply is still `streaming` when the wait is over: its node may have stopped before it could
+ * mark it (a crash, a kill); the sweep marks it interrupted later. Not a success with an empty reply.
+ */
+function stillBeingWritten(waitedMs: number): TurnError {
+  return {
+    code: 'conflict',
+    message:
+      `The reply to the first request with this Idempotency-Key was still being written after ${Math.ceil(waitedMs / 1000)} s, ` +
+      "and its server may have stopped; read the conversation's messages to see it, or send again with a new key",
+  };
 }
 
 /** The conversation was deleted between the first request and its retry. */
