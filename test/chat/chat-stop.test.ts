@@ -15,6 +15,7 @@ interface StreamPart {
   readonly type: string;
   readonly delta?: string;
   readonly errorText?: string;
+  readonly messageMetadata?: Record<string, unknown>;
 }
 
 /**
@@ -176,6 +177,11 @@ describe('stopping a reply', () => {
 
     const parts = await reply.readToEnd();
     expect(parts.find((part) => part.type === 'error')?.errorText).toMatch(/deleted while its reply was being written/);
+    // The reply's last word agrees: it ended in that error, not complete.
+    expect(parts.at(-1)).toMatchObject({
+      type: 'finish',
+      messageMetadata: { status: 'error', error: { code: 'not_found' } },
+    });
     await eventually(async () => (openai.openExchangeCount() === 0 ? true : undefined));
   });
 

@@ -274,11 +274,19 @@ export async function storeReply(
     ...(!result.error && !isAwaiting && { turn: { modelRef: turn.resolved.modelRef, now } }),
   };
   const tools = deps.tools;
-  // Exactly the stored row; or, if the conversation was deleted while the model talked, what it said.
-  const outcome = (isKept: boolean, message: MessageView): StoredReply => ({
-    message,
-    ...((!isKept || result.error) && { error: isKept ? result.error : conversationGone }),
-  });
+  // Exactly the stored row; or, if the conversation was deleted while the model talked, what it said,
+  // ended in that error.
+  const outcome = (isKept: boolean, message: MessageView): StoredReply =>
+    isKept
+      ? { message, ...(result.error && { error: result.error }) }
+      : {
+          message: {
+            ...message,
+            status: 'error',
+            error: { code: conversationGone.code, message: conversationGone.message },
+          },
+          error: conversationGone,
+        };
   if (!('toolCalls' in result) || !tools) {
     const isKept = await deps.repository.recordReply(deps.db, reply);
     return outcome(isKept, presentMessage({ ...turn.assistantMessage, ...fields }));
