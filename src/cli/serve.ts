@@ -6,7 +6,8 @@ import { openRuntime } from '../platform/runtime.js';
 import { createShutdown } from '../platform/shutdown.js';
 import { boundedBy, timedOut } from '../platform/time-bound.js';
 
-const maintenanceIntervalMs = 5 * 60_000;
+// Often enough that a reply whose node was killed is marked interrupted soon after its lease goes stale.
+const maintenanceIntervalMs = 60_000;
 // After the grace period, how long the turns cut short get to store their reply and tell their clients.
 const interruptedTurnsSettleMs = 5_000;
 // How long closing storage may take before the process exits without it (a database that hangs).

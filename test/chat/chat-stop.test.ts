@@ -80,7 +80,9 @@ describe('stopping a reply', () => {
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
-    t = await buildTestApp(slowProviderEnv(openai), { chat: { replayPollIntervalMs: 20, stopWaitMs: 400 } });
+    t = await buildTestApp(slowProviderEnv(openai), {
+      chat: { replayPollIntervalMs: 20, stopWaitMs: 400, replyLeaseRenewMs: 50 },
+    });
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
     ({ plainAgentId, toolAgentId } = await createPlainAndToolAgents(t.app, admin));
     address = await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -160,6 +162,23 @@ describe('stopping a reply', () => {
       { role: 'user', content: 'First question' },
       { role: 'user', content: 'Second question' },
     ]);
+  });
+
+  it('renews the lease of a reply while it is written, so the sweep knows its node is alive', async () => {
+    openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
+    const conversation = await createConversation(t.app, admin, plainAgentId, { title: 'Lease' });
+    const reply = await openReplyStream(address, conversation.id, admin, 'Keep going');
+    await reply.readUntil(textDeltas(2));
+    const replyId = await streamingReplyId(conversation.id);
+    const aliveAt = async () => {
+      const { rows } = await t.database.executeSql('select alive_at from messages where id = $1', [replyId]);
+      return new Date((rows[0] as { alive_at: string | Date }).alive_at).getTime();
+    };
+    const first = await aliveAt();
+    await eventually(async () => ((await aliveAt()) > first ? true : undefined));
+
+    await stop(conversation.id, replyId);
+    await reply.readToEnd();
   });
 
   it('deleting the conversation ends the provider call at once; the stream says the reply was not kept', async () => {
@@ -352,82 +371,101 @@ describe('a reply cut short because its node stopped', () => {
  */
 describe('a retry while the first reply is still being written elsewhere', () => {
   let writer: TestApp;
-  let retrier: TestApp;
+  let quickRetrier: TestApp;
+  let patientRetrier: TestApp;
   let openai: FakeOpenAIServer;
   let admin: SignedInUser;
   let address: string;
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
-    writer = await buildTestApp(slowProviderEnv(openai), { chat: { replayPollIntervalMs: 20 } });
-    retrier = await buildTestApp(
-      { ...slowProviderEnv(openai), MODEL_TIMEOUT_MS: '1000' },
-      { chat: { replayPollIntervalMs: 20, replayGraceMs: 0 }, sharedDatabase: writer.database },
-    );
+    // The writer renews no lease during a test: the test says when its node is dead.
+    writer = await buildTestApp(slowProviderEnv(openai), { chat: { replyLeaseRenewMs: 600_000 } });
+    const retrier = (env: Record<string, string>) =>
+      buildTestApp(env, { chat: { replayPollIntervalMs: 20, replayGraceMs: 0 }, sharedDatabase: writer.database });
+    // Waits out a model call of 1 s; the other one, of 120 s, only a lease gone stale ends its wait early.
+    quickRetrier = await retrier({ ...slowProviderEnv(openai), MODEL_TIMEOUT_MS: '1000' });
+    patientRetrier = await retrier(slowProviderEnv(openai));
     admin = await createTenantWithAdmin(writer.app, await registerPlatformAdmin(writer.app));
     address = await writer.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
-    await retrier.close();
+    await Promise.all([quickRetrier.close(), patientRetrier.close()]);
     await writer.close();
     await openai.close();
   });
 
-  it.each([
-    ['JSON', {}],
-    ['a stream', { accept: 'text/event-stream' }],
-  ])(
-    'answers %s, after the wait, that the reply is still being written: not a success with an empty reply',
-    async (_kind, accept) => {
-      openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
-      const agentId = (await createAgent(writer.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' })).id;
-      const conversation = await createConversation(writer.app, admin, agentId, { title: 'Retry' });
-      const key = `retry-${conversation.id}`;
-      const first = await fetch(`${address}/v1/conversations/${conversation.id}/messages`, {
-        method: 'POST',
-        headers: {
-          ...admin.headers,
-          'content-type': 'application/json',
-          accept: 'text/event-stream',
-          'idempotency-key': key,
-        },
-        body: JSON.stringify({ content: 'Tell me' }),
-      });
-      const reader = first.body!.getReader();
-      await reader.read();
-
-      const retried = await retrier.app.inject({
+  /** A first request, keyed, whose reply the writer is still writing (the provider went silent). */
+  async function firstRequestInFlight() {
+    openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
+    const agentId = (await createAgent(writer.app, admin, { name: 'Plain', model: 'openai:gpt-4o-mini' })).id;
+    const conversation = await createConversation(writer.app, admin, agentId, { title: 'Retry' });
+    const key = `retry-${conversation.id}`;
+    const first = await fetch(`${address}/v1/conversations/${conversation.id}/messages`, {
+      method: 'POST',
+      headers: {
+        ...admin.headers,
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        'idempotency-key': key,
+      },
+      body: JSON.stringify({ content: 'Tell me' }),
+    });
+    const reader = first.body!.getReader();
+    await reader.read();
+    const messages = await writer.app.inject({
+      method: 'GET',
+      url: `/v1/conversations/${conversation.id}/messages`,
+      headers: admin.headers,
+    });
+    const replyId = (messages.json().items as Array<{ id: string; role: string }>).find(
+      (m) => m.role === 'assistant',
+    )!.id;
+    const retry = (node: TestApp, accept: Record<string, string> = {}) =>
+      node.app.inject({
         method: 'POST',
         url: `/v1/conversations/${conversation.id}/messages`,
         headers: { ...admin.headers, ...accept, 'idempotency-key': key },
         payload: { content: 'Tell me' },
       });
-
-      if ('accept' in accept) {
-        expect(retried.statusCode).toBe(200);
-        expect(retried.body).toContain('"type":"error"');
-        expect(retried.body).toMatch(/still being written after 1 s/);
-      } else {
-        expect(retried.statusCode, retried.body).toBe(409);
-        expect(retried.json()).toMatchObject({
-          code: 'conflict',
-          detail: expect.stringMatching(/still being written after 1 s/),
-        });
-      }
+    const end = async () => {
       await reader.cancel();
-      const messages = await writer.app.inject({
-        method: 'GET',
-        url: `/v1/conversations/${conversation.id}/messages`,
-        headers: admin.headers,
-      });
-      const replyId = (messages.json().items as Array<{ id: string; role: string }>).find(
-        (m) => m.role === 'assistant',
-      )!.id;
       await writer.app.inject({
         method: 'POST',
         url: `/v1/conversations/${conversation.id}/messages/${replyId}/stop`,
         headers: admin.headers,
       });
-    },
-  );
+    };
+    return { replyId, retry, end };
+  }
+
+  const notStoredYet = /not stored yet: it is still being written, or its server stopped/;
+
+  it('answers JSON with 409 once a model call would have ended: not a success with an empty reply', async () => {
+    const first = await firstRequestInFlight();
+    const retried = await first.retry(quickRetrier);
+    expect(retried.statusCode, retried.body).toBe(409);
+    expect(retried.json()).toMatchObject({ code: 'conflict', detail: expect.stringMatching(notStoredYet) });
+    await first.end();
+  });
+
+  it('answers a stream with an error part, not a finish with an empty reply', async () => {
+    const first = await firstRequestInFlight();
+    const retried = await first.retry(quickRetrier, { accept: 'text/event-stream' });
+    expect(retried.statusCode).toBe(200);
+    expect(retried.body).toContain('"type":"error"');
+    expect(retried.body).toMatch(notStoredYet);
+    await first.end();
+  });
+
+  it('answers at once when the reply lease went stale (its node died), without waiting out the model timeout', async () => {
+    const first = await firstRequestInFlight();
+    await writer.database.executeSql(`update messages set alive_at = now() - interval '5 minutes' where id = $1`, [
+      first.replyId,
+    ]);
+    const retried = await first.retry(patientRetrier);
+    expect(retried.statusCode, retried.body).toBe(409);
+    expect(retried.json()).toMatchObject({ code: 'conflict', detail: expect.stringMatching(notStoredYet) });
+    await first.end();
+  });
 });

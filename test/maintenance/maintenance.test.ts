@@ -12,8 +12,9 @@ describe('maintenance sweeps', () => {
   });
   afterAll(() => t.close());
 
-  it('marks a reply left streaming by a stopped server as failed, and leaves fresh ones alone', async () => {
-    const session = await register(t.app, uniqueEmail('sweep'));
+  /** A conversation with one complete offline turn; answers the reply's id and how to read it back. */
+  async function repliedConversation(label: string) {
+    const session = await register(t.app, uniqueEmail(label));
     const agent = await t.app.inject({
       method: 'POST',
       url: '/v1/agents',
@@ -34,30 +35,52 @@ describe('maintenance sweeps', () => {
       payload: { content: 'hello' },
     });
     const replyId = sent.json().assistantMessage.id as string;
-    // Simulate a node that died mid-stream 10 minutes ago.
-    await t.database.executeSql(
-      `update messages set status = 'streaming', completed_at = null, created_at = now() - interval '10 minutes' where id = $1`,
-      [replyId],
+    const readReply = async () => {
+      const history = await t.app.inject({
+        method: 'GET',
+        url: `/v1/conversations/${conversationId}/messages`,
+        headers: session.headers,
+      });
+      return history.json().items.find((message: { id: string }) => message.id === replyId);
+    };
+    return { replyId, readReply };
+  }
+
+  /** Puts the reply back to `streaming`, as a node writing it left it: started and last renewed so long ago. */
+  const leaveStreaming = (replyId: string, startedAgo: string, renewedAgo: string | null) =>
+    t.database.executeSql(
+      `update messages set status = 'streaming', completed_at = null, created_at = now() - $2::interval,
+        alive_at = ${renewedAgo === null ? 'null' : 'now() - $3::interval'} where id = $1`,
+      renewedAgo === null ? [replyId, startedAgo] : [replyId, startedAgo, renewedAgo],
     );
 
-    const maintenance = createMaintenanceModule({
-      db: t.database.db,
-      logger: createLogger({ level: 'silent' }),
-      modelTimeoutMs: 60_000,
-    });
-    const first = await maintenance.service.sweep();
-    expect(first.abandonedReplies).toBe(1);
+  const sweeper = () =>
+    createMaintenanceModule({ db: t.database.db, logger: createLogger({ level: 'silent' }), modelTimeoutMs: 60_000 });
 
-    const history = await t.app.inject({
-      method: 'GET',
-      url: `/v1/conversations/${conversationId}/messages`,
-      headers: session.headers,
-    });
-    const reply = history.json().items.find((message: { id: string }) => message.id === replyId);
-    expect(reply).toMatchObject({ status: 'error', error: { message: interruptedReply.message } });
+  it('marks a reply whose node stopped renewing its lease as failed, once, and leaves renewed ones alone', async () => {
+    const dead = await repliedConversation('sweep-dead');
+    const live = await repliedConversation('sweep-live');
+    // Its node died two minutes ago, a minute after it began.
+    await leaveStreaming(dead.replyId, '3 minutes', '2 minutes');
+    // Retried or approved long after it was created, and renewed a moment ago: still being written.
+    await leaveStreaming(live.replyId, '2 hours', '10 seconds');
 
-    const second = await maintenance.service.sweep();
-    expect(second.abandonedReplies).toBe(0);
+    const maintenance = sweeper();
+    expect((await maintenance.service.sweep()).abandonedReplies).toBe(1);
+    expect(await dead.readReply()).toMatchObject({ status: 'error', error: { message: interruptedReply.message } });
+    expect(await live.readReply()).toMatchObject({ status: 'streaming' });
+    expect((await maintenance.service.sweep()).abandonedReplies).toBe(0);
+  });
+
+  it('judges a reply without a lease (written before leases) by its age against the model timeout', async () => {
+    const old = await repliedConversation('sweep-old');
+    const recent = await repliedConversation('sweep-recent');
+    await leaveStreaming(old.replyId, '10 minutes', null);
+    await leaveStreaming(recent.replyId, '30 seconds', null);
+
+    expect((await sweeper().service.sweep()).abandonedReplies).toBe(1);
+    expect(await old.readReply()).toMatchObject({ status: 'error' });
+    expect(await recent.readReply()).toMatchObject({ status: 'streaming' });
   });
 
   it('deletes refresh tokens long expired and idempotency keys older than a day', async () => {

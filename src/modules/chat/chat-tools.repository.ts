@@ -70,7 +70,7 @@ export function createChatToolsRepository() {
         .update(messages)
         .set({
           toolCalls: decision.next,
-          ...(decision.isContinuing && { status: 'streaming', completedAt: null }),
+          ...(decision.isContinuing && { status: 'streaming', completedAt: null, aliveAt: new Date() }),
         })
         .where(
           inTenant(

@@ -139,15 +139,16 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
   const isClaimed = isKeyed ? sql`exists (select from claim)` : sql`true`;
   const stored = db.$with('stored', {}).as(sql`
     insert into ${messages}
-      (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at)
+      (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at, alive_at)
     select * from (values
       (${value('userMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid, 'user',
         ${value('content')}::text, 'complete', null::text, ${value('attachments')}::jsonb, ${value('now')}::timestamptz,
-        ${value('now')}::timestamptz),
+        ${value('now')}::timestamptz, null::timestamptz),
       (${value('assistantMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid,
         'assistant', '', 'streaming', ${value('modelRef')}::text, null::jsonb, ${value('now')}::timestamptz,
-        null::timestamptz)
-    ) as turn (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at)
+        null::timestamptz, ${value('now')}::timestamptz)
+    ) as turn (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at,
+      alive_at)
     where ${isClaimed}
     returning id`);
   const bumped = db.$with('bumped', {}).as(sql`
@@ -253,6 +254,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
       status: 'complete',
       model: null,
       completedAt: turn.now,
+      aliveAt: null,
     },
     assistant: {
       ...empty,
@@ -263,6 +265,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
       status: 'streaming',
       model: turn.modelRef,
       completedAt: null,
+      aliveAt: turn.now,
     },
   };
 }

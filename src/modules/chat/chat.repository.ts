@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, lt, notExists } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, notExists } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../platform/db/client.js';
 import { conversations, idempotencyKeys, messages } from '../../platform/db/schema/index.js';
@@ -60,6 +60,17 @@ export function createChatRepository() {
     },
 
     /**
+     * Says this node still writes these replies (reply-leases.ts). By id alone, across tenants: they are
+     * the node's own replies in flight, and nothing is read back.
+     */
+    async renewStreamingReplies(db: Executor, messageIds: readonly string[], now: Date): Promise<void> {
+      await db
+        .update(messages)
+        .set({ aliveAt: now })
+        .where(and(inArray(messages.id, [...messageIds]), eq(messages.status, 'streaming')));
+    },
+
+    /**
      * Puts a failed reply back to `streaming`, only if it is still failed and still the conversation's
      * latest message; undefined otherwise. Being one conditional UPDATE, two retries racing each other
      * cannot both win.
@@ -75,7 +86,7 @@ export function createChatRepository() {
         .for('no key update');
       const [row] = await db
         .update(messages)
-        .set({ ...reopenedReply, model: reply.modelRef })
+        .set({ ...reopenedReply, model: reply.modelRef, aliveAt: reply.now })
         .where(
           inTenant(
             messages,

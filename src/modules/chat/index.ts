@@ -14,6 +14,7 @@ import type { PassageSearch } from './turn-knowledge.js';
 import type { FilesService } from '../files/index.js';
 import type { McpToolRunner } from '../mcp/index.js';
 import { createChatToolsRepository } from './chat-tools.repository.js';
+import { replyLease, startRenewingReplyLeases } from './reply-leases.js';
 import type { ReplyStops } from './reply-stops.js';
 
 export interface ChatModuleDeps {
@@ -45,6 +46,8 @@ export interface ChatTuning {
   /** How much longer than the model's own bound a retried request waits for the first one's reply. */
   readonly replayGraceMs: number;
   readonly stopWaitMs: number;
+  /** How often this node renews the leases of the replies it writes (reply-leases.ts). */
+  readonly replyLeaseRenewMs: number;
 }
 
 const defaultTuning: ChatTuning = {
@@ -54,10 +57,12 @@ const defaultTuning: ChatTuning = {
   replayPollIntervalMs: 250,
   replayGraceMs: 5_000,
   stopWaitMs: 10_000,
+  replyLeaseRenewMs: replyLease.renewEveryMs,
 };
 
 export function createChatModule(deps: ChatModuleDeps) {
   const tuning = { ...defaultTuning, ...deps.tuning };
+  const repository = createChatRepository();
   const resolveModel = createModelResolver({ registry: deps.registry, loadTenantProviders: deps.loadTenantProviders });
   const modelStream = {
     metrics: deps.metrics,
@@ -66,7 +71,7 @@ export function createChatModule(deps: ChatModuleDeps) {
   };
   const service = createChatService({
     db: deps.db,
-    repository: createChatRepository(),
+    repository,
     metrics: deps.metrics,
     modelStream,
     background: createBackgroundTasks(deps.logger),
@@ -92,12 +97,20 @@ export function createChatModule(deps: ChatModuleDeps) {
     /** Shared with the OpenAI-compatible API, which streams the same way but stores nothing. */
     resolveModel,
     modelStream,
-    registerRoutes: (app: App) => registerChatRoutes(app, service, { heartbeatMs: tuning.heartbeatMs }),
+    registerRoutes: (app: App) => {
+      registerChatRoutes(app, service, { heartbeatMs: tuning.heartbeatMs });
+      const leases = startRenewingReplyLeases(
+        { db: deps.db, repository, stops: deps.stops, logger: deps.logger },
+        tuning.replyLeaseRenewMs,
+      );
+      app.addHook('onClose', async () => leases.stop());
+    },
   };
 }
 
 export type { ChatService } from './chat.service.js';
 export { createReplyStops, type ReplyStops } from './reply-stops.js';
+export { replyLease } from './reply-leases.js';
 export type { ChatTurnEvent, ChatTurnHandle } from './chat-events.js';
 export {
   interruptedReply,

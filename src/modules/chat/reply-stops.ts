@@ -67,6 +67,8 @@ export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscri
       bus.publish('reply-stops', `${conversationId}/${messageId}`),
     /** Stops every reply of a conversation (it was deleted). */
     stopConversation: (conversationId: string): void => bus.publish('reply-stops', conversationId),
+    /** The replies this node is writing now (their leases are renewed: reply-leases.ts). */
+    runningReplyIds: (): string[] => [...running.keys()],
     /** Settles when a reply written on this node is stored; undefined when it is not written here. */
     whenStored: (messageId: string): Promise<void> | undefined => running.get(messageId)?.done,
   };

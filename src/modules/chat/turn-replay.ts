@@ -5,6 +5,7 @@ import { presentMessage, type MessageView } from '../conversations/index.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnError } from './chat-events.js';
 import type { ChatRepository, IdempotencyKeyRow, MessageRow } from './chat.repository.js';
+import { replyLease } from './reply-leases.js';
 
 export interface TurnReplayDeps {
   readonly db: Database;
@@ -42,8 +43,7 @@ export async function replayStoredTurn(deps: TurnReplayDeps, key: IdempotencyKey
       if (assistantMessage.reasoning) channel.emit({ type: 'reasoning-delta', delta: assistantMessage.reasoning });
       if (assistantMessage.content) channel.emit({ type: 'text-delta', delta: assistantMessage.content });
       const error =
-        storedError(assistantMessage) ??
-        (assistantMessage.status === 'streaming' ? stillBeingWritten(deps.maxWaitMs) : undefined);
+        storedError(assistantMessage) ?? (assistantMessage.status === 'streaming' ? stillBeingWritten() : undefined);
       channel.emit(error ? { type: 'error', error, assistantMessage } : { type: 'finished', assistantMessage });
       return { conversationId: key.conversationId, userMessage, assistantMessage, ...(error && { error }) };
     }),
@@ -60,7 +60,8 @@ export async function replayStoredTurn(deps: TurnReplayDeps, key: IdempotencyKey
 
 /**
  * The reply once it has left `streaming` (written elsewhere: another node, or a turn of this one), or
- * as it is when `maxWaitMs` is over; undefined once it is gone with its conversation.
+ * as it is when `maxWaitMs` is over or its lease went stale (its node stopped: nobody will store it);
+ * undefined once it is gone with its conversation.
  */
 export async function waitWhileStreaming(
   deps: Pick<TurnReplayDeps, 'db' | 'repository' | 'maxWaitMs' | 'pollIntervalMs'>,
@@ -71,6 +72,7 @@ export async function waitWhileStreaming(
   let assistant = firstRead;
   for (;;) {
     if (!assistant || assistant.status !== 'streaming' || Date.now() >= deadline) return assistant;
+    if (assistant.aliveAt && Date.now() - assistant.aliveAt.getTime() > replyLease.staleAfterMs) return assistant;
     await sleep(deps.pollIntervalMs);
     assistant = await deps.repository.findMessage(deps.db, tenantId, assistant.id);
   }
@@ -80,12 +82,12 @@ export async function waitWhileStreaming(
  * The reply is still `streaming` when the wait is over: its node may have stopped before it could
  * mark it (a crash, a kill); the sweep marks it interrupted later. Not a success with an empty reply.
  */
-function stillBeingWritten(waitedMs: number): TurnError {
+function stillBeingWritten(): TurnError {
   return {
     code: 'conflict',
     message:
-      `The reply to the first request with this Idempotency-Key was still being written after ${Math.ceil(waitedMs / 1000)} s, ` +
-      "and its server may have stopped; read the conversation's messages to see it, or send again with a new key",
+      'The reply to the first request with this Idempotency-Key is not stored yet: it is still being written, ' +
+      "or its server stopped; read the conversation's messages later to see it, or send again with a new key",
   };
 }
 

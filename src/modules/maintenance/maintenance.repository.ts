@@ -1,4 +1,4 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { idempotencyKeys, messages, refreshTokens } from '../../platform/db/schema/index.js';
 
@@ -24,10 +24,13 @@ export function createMaintenanceRepository() {
       return rows.length;
     },
 
-    /** Replies still `streaming` long after any model call could have ended: their node stopped. */
+    /**
+     * Replies still `streaming` whose node stopped: their lease went stale (reply-leases.ts), or, for a
+     * reply without one, it is older than any model call could last.
+     */
     async failAbandonedReplies(
       db: Executor,
-      startedBefore: Date,
+      cutoffs: { readonly aliveBefore: Date; readonly startedBefore: Date },
       reason: { code: string; message: string },
     ): Promise<number> {
       const rows = await db
@@ -39,7 +42,15 @@ export function createMaintenanceRepository() {
           finishReason: 'error',
           completedAt: new Date(),
         })
-        .where(and(eq(messages.status, 'streaming'), lt(messages.createdAt, startedBefore)))
+        .where(
+          and(
+            eq(messages.status, 'streaming'),
+            or(
+              lt(messages.aliveAt, cutoffs.aliveBefore),
+              and(isNull(messages.aliveAt), lt(messages.createdAt, cutoffs.startedBefore)),
+            ),
+          ),
+        )
         .returning({ id: messages.id });
       return rows.length;
     },

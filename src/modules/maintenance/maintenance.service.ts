@@ -1,6 +1,6 @@
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
-import { interruptedReply } from '../chat/index.js';
+import { interruptedReply, replyLease } from '../chat/index.js';
 import type { MaintenanceRepository } from './maintenance.repository.js';
 
 export interface MaintenanceDeps {
@@ -13,7 +13,8 @@ export interface MaintenanceDeps {
 
 const idempotencyKeyLifetimeMs = 24 * 60 * 60_000;
 const expiredTokenRetentionMs = 24 * 60 * 60_000;
-// A reply older than the model timeout plus this margin cannot still be streaming on a live node.
+// A reply without a lease (written by a node from before leases) is judged by its age: older than the
+// model timeout plus this margin, it cannot still be streaming on a live node.
 const abandonedReplyMarginMs = 60_000;
 
 export function createMaintenanceService(deps: MaintenanceDeps) {
@@ -33,7 +34,10 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
         ),
         abandonedReplies: await deps.repository.failAbandonedReplies(
           deps.db,
-          new Date(at - deps.modelTimeoutMs - abandonedReplyMarginMs),
+          {
+            aliveBefore: new Date(at - replyLease.staleAfterMs),
+            startedBefore: new Date(at - deps.modelTimeoutMs - abandonedReplyMarginMs),
+          },
           interruptedReply,
         ),
       };

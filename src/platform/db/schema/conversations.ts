@@ -97,6 +97,13 @@ export const messages = pgTable(
     toolCalls: jsonb('tool_calls').$type<StoredToolCall[]>(),
     createdAt: createdAt(),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * While a reply is `streaming`: when the node writing it last said it still was (it renews this
+     * every 20 s). A reply whose node stopped without storing it is found by this going stale, not by
+     * its age: a retried or approved reply streams again long after it was created. Null on rows
+     * written before the column, which are judged by `created_at`.
+     */
+    aliveAt: timestamp('alive_at', { withTimezone: true, mode: 'date' }),
   },
   // Ids are UUID v7, so (conversation_id, id) is history in time order.
   (table) => [
