@@ -156,4 +156,19 @@ describe('agents', () => {
     expect((await bad({ ownerId: alice.userId })).statusCode).toBe(400);
     expect((await request(alice, 'GET', '/v1/agents/123')).statusCode).toBe(400);
   });
+
+  it('says what is wrong with a field in words a person reads, not in Zod terms', async () => {
+    const problems = async (payload: object) =>
+      (await request(alice, 'POST', '/v1/agents', { name: 'x', ...payload })).json<{
+        errors: Array<{ field: string; message: string }>;
+      }>().errors;
+    expect(await problems({ name: '   ' })).toEqual([{ field: 'name', message: 'must not be empty' }]);
+    expect(await problems({ name: 'n'.repeat(101) })).toEqual([
+      { field: 'name', message: 'must be at most 100 characters' },
+    ]);
+    expect(await problems({ temperature: 2.5 })).toEqual([{ field: 'temperature', message: 'must be at most 2' }]);
+    expect(await problems({ maxOutputTokens: 0 })).toEqual([
+      { field: 'maxOutputTokens', message: 'must be at least 1' },
+    ]);
+  });
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError, type FieldProblem } from '../errors.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { withoutStatementValues } from '../logger.js';
+import { plainIssueMessage } from './validation-messages.js';
 
 export const problemContentType = 'application/problem+json';
 
@@ -126,9 +127,7 @@ function routeBodyType(request: FastifyRequest): string {
 
 /** The one translator from errors to application/problem+json. */
 export function registerErrorHandler(app: FastifyInstance): void {
-  // A field left out reads "role: is required", where Zod's own words ("Invalid option: expected one of
-  // …", "expected string, received undefined") left the caller to work out that it was missing.
-  z.config({ customError: (issue) => (issue.input === undefined ? 'is required' : undefined) });
+  z.config({ customError: plainIssueMessage });
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error, routeBodyType(request));
     logFailure(request, error, appError);

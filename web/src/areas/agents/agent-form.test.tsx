@@ -109,8 +109,8 @@ describe('agent form', () => {
 
   it("shows the server's sentence and its per-field errors next to the fields", async () => {
     const server = agentsServer('tenant_admin', () =>
-      problem(400, 'validation_failed', 'The request is invalid — temperature: Too big: expected number to be <=2', [
-        { field: 'temperature', message: 'Too big: expected number to be <=2' },
+      problem(400, 'validation_failed', 'The request is invalid — temperature: must be at most 2', [
+        { field: 'temperature', message: 'must be at most 2' },
       ]),
     );
     await openNewAgent(server);
@@ -127,7 +127,7 @@ describe('agent form', () => {
       .split(' ')
       .map((id) => document.getElementById(id)?.textContent)
       .join(' ');
-    expect(description).toContain('Too big: expected number to be <=2');
+    expect(description).toContain('must be at most 2');
     expect(screen.getByLabelText('Name').getAttribute('aria-invalid')).toBeNull();
     // Nothing navigated away: the form keeps what was typed.
     expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('Hot');
