@@ -288,16 +288,26 @@ describe('chat view', () => {
     expect(screen.getByText('Someone else’s')).toBeTruthy();
   });
 
-  it("shows the server's sentence for a conversation that does not exist", async () => {
-    const api = fakeApi({
-      'GET /v1/conversations': () => pageOf([]),
-      'GET /v1/conversations/:id': () => problem(404, 'not_found', "Conversation 'c404' was not found"),
-      'GET /v1/conversations/:id/messages': () => problem(404, 'not_found', "Conversation 'c404' was not found"),
-    });
-    await renderArea(<ChatArea />, { fetchImpl: api.fetchImpl, areaPath: '/chat', path: '/chat/c404' });
+  it.each([
+    ['does not exist', 404, 'not_found', "Conversation 'c404' was not found"],
+    ['is no id at all', 400, 'validation_failed', 'The request is invalid — id: Invalid UUID'],
+  ])(
+    'says so with a way back, not a Retry, for an address whose conversation %s',
+    async (_case, status, code, detail) => {
+      const api = fakeApi({
+        'GET /v1/conversations': () => pageOf([]),
+        'GET /v1/conversations/:id': () => problem(status, code, detail),
+        'GET /v1/conversations/:id/messages': () => problem(status, code, detail),
+      });
+      await renderArea(<ChatArea />, { fetchImpl: api.fetchImpl, areaPath: '/chat', path: '/chat/c404' });
 
-    expect((await screen.findByRole('alert')).textContent).toContain("Conversation 'c404' was not found");
-  });
+      expect((await screen.findByRole('alert')).textContent).toContain(
+        'This chat does not exist, or it is not yours to see.',
+      );
+      expect(screen.getByRole('link', { name: 'Back to your chats' }).getAttribute('href')).toBe('/chat');
+      expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
+    },
+  );
 
   it('inserts a new line on Shift+Enter instead of sending', async () => {
     const { api, fetchImpl } = setUp({ replies: [] });

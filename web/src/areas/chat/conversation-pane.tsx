@@ -1,10 +1,19 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { ApiError } from '../../api/api-error';
 import { useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { chatKeys, conversationTitle, useChatAgents, useConversation, useLatestHistory } from './chat-api';
 import { ChatSession } from './chat-session';
+
+/**
+ * A conversation the address names that is not there for this user (404), or an address that names
+ * none at all (400: not an id): trying again cannot help, going back to the list can.
+ */
+function isMissing(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 404 || error.status === 400);
+}
 
 /** The open conversation: a header, then the chat once its conversation and latest history are read. */
 export function ConversationPane({ conversationId }: { conversationId: string }) {
@@ -22,7 +31,13 @@ export function ConversationPane({ conversationId }: { conversationId: string })
   };
 
   let body;
-  if (conversation.isError) {
+  if (isMissing(conversation.error) || isMissing(history.error)) {
+    body = (
+      <p className="muted state-text" role="alert">
+        This chat does not exist, or it is not yours to see. <Link to="/chat">Back to your chats</Link>
+      </p>
+    );
+  } else if (conversation.isError) {
     body = <ErrorNotice error={conversation.error} onRetry={() => void conversation.refetch()} />;
   } else if (history.isError) {
     body = <ErrorNotice error={history.error} onRetry={() => void history.refetch()} />;
