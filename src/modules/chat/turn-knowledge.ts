@@ -55,7 +55,8 @@ export async function retrieveTurnKnowledge(search: PassageSearch, query: Knowle
 /**
  * The citations stored with a reply: only the passages it actually cites ([n] in its text). A reply
  * that cites none stores none, since listing passages it did not use would suggest a support it does
- * not claim; the `sources` event at the start of the stream still shows what was retrieved.
+ * not claim. The `sources` event at the start of the stream carries every passage retrieved; the console shows
+ * only those the text cites, as stored.
  */
 export function citationsCitedIn(citations: readonly StoredCitation[], reply: string): StoredCitation[] {
   const cited = new Set(citedMarkers(reply));

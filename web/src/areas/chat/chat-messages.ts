@@ -117,17 +117,17 @@ export function citedMarkers(text: string): Set<number> {
 }
 
 /**
- * The passages to show under a reply, by marker. The stream sends every passage retrieved before the
- * text exists; once the text cites some, only those are shown, as the stored reply does.
+ * The passages to show under a reply, by marker: those its text cites, as the stored reply keeps them.
+ * The stream sends every passage retrieved before the text exists; a reply that cites none (nothing
+ * relevant was found) shows none, as it will after a reload.
  */
 export function messageCitations(message: ChatMessage): Citation[] {
-  const all = message.parts
+  const cited = citedMarkers(messageText(message));
+  return message.parts
     .filter((part): part is SourcePart => part.type === 'source-document')
     .map(fromSourcePart)
+    .filter((citation) => cited.has(citation.marker))
     .sort((a, b) => a.marker - b.marker);
-  const cited = citedMarkers(messageText(message));
-  const used = all.filter((citation) => cited.has(citation.marker));
-  return used.length > 0 ? used : all;
 }
 
 export const messageText = (message: ChatMessage): string =>

@@ -202,6 +202,34 @@ describe('citations under a reply', () => {
     expect(screen.getByRole('region', { name: 'Source 1: Guide.md' }).textContent).toContain('Streamed passage 1.');
   });
 
+  it('shows no sources under a streamed reply that cites none, as the stored reply has none', async () => {
+    const server = chatServer([], () =>
+      streamed([
+        { type: 'start', messageId: 'a1', messageMetadata: { conversationId: 'c1', assistantMessageId: 'a1' } },
+        { type: 'start-step' },
+        {
+          type: 'source-document',
+          sourceId: 'chunk-1',
+          mediaType: 'text/plain',
+          title: 'Guide.md',
+          providerMetadata: { parley: { marker: 1, knowledgeSourceId: 'ks1', documentId: 'd1', page: null } },
+        },
+        { type: 'text-start', id: 't1' },
+        { type: 'text-delta', id: 't1', delta: "I couldn't find anything about that in the knowledge sources." },
+        { type: 'text-end', id: 't1' },
+        { type: 'finish-step' },
+        { type: 'finish', finishReason: 'stop', messageMetadata: { status: 'complete' } },
+      ]),
+    );
+    await openChat(server);
+    fireEvent.change(await screen.findByRole('textbox', { name: 'Message' }), { target: { value: 'Quarks?' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+
+    await screen.findByText("I couldn't find anything about that in the knowledge sources.");
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Send' })).toBeTruthy());
+    expect(screen.queryByRole('list', { name: 'Sources' })).toBeNull();
+  });
+
   it('counts [1, 2] as citing both passages while a reply streams, as the server does when it stores it', async () => {
     const part = (marker: number) => ({
       type: 'source-document',
