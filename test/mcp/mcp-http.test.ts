@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
@@ -201,6 +203,25 @@ describe('MCP servers over Streamable HTTP', () => {
       await silent.close();
     }
   });
+
+  it.each([
+    [404, /answered HTTP 404 at its URL, not as an MCP server; check the URL/],
+    [401, /answered HTTP 401 at its URL, not as an MCP server; it wants credentials/],
+  ])(
+    'says a URL that answers HTTP %i is not an MCP endpoint (422), not that it is unreachable',
+    async (status, detail) => {
+      const notMcp = createHttpServer((_request, response) => response.writeHead(status).end('{}'));
+      await new Promise<void>((resolve) => notMcp.listen(0, '127.0.0.1', resolve));
+      const { port } = notMcp.address() as AddressInfo;
+      try {
+        const sync = await createAndSync(testApp.app, admin, `not mcp ${status}`, `http://127.0.0.1:${port}/api`);
+        expect(sync.statusCode, sync.body).toBe(422);
+        expect(sync.json<{ detail: string }>().detail).toMatch(detail);
+      } finally {
+        await new Promise((resolve) => notMcp.close(resolve));
+      }
+    },
+  );
 
   it('stops following a tool list whose pages never end', async () => {
     const schema = { type: 'object', properties: {} };

@@ -46,11 +46,37 @@ export function retired(target: McpConnectionTarget, during: string, error: unkn
   return new AppError('conflict', `MCP server '${target.name}' was changed or removed ${during}`, {}, { cause: error });
 }
 
+/**
+ * The HTTP status of the SDK's transport errors (`StreamableHTTPError`, `SseError`): a number `code`
+ * on an error that says it is one. JSON-RPC codes are negative, so they never pass for a status.
+ */
+function httpStatusOf(error: unknown): number | undefined {
+  if (!(error instanceof Error) || !/^(Streamable HTTP|SSE) error/.test(error.message)) return undefined;
+  const code = (error as Error & { code?: unknown }).code;
+  return typeof code === 'number' && code >= 100 && code <= 599 ? code : undefined;
+}
+
+/** A server that answered, but not as an MCP endpoint does: the configuration, not the network, is wrong. */
+function refusedAtItsUrl(target: McpConnectionTarget, status: number, error: unknown): AppError {
+  const advice =
+    status === 401 || status === 403
+      ? 'it wants credentials: set the header it expects (e.g. Authorization) on the server'
+      : 'check the URL: a Streamable HTTP endpoint usually ends in /mcp, a legacy SSE one in /sse';
+  return new AppError(
+    'unprocessable',
+    `MCP server '${target.name}' answered HTTP ${status} at its URL, not as an MCP server; ${advice}`,
+    {},
+    { cause: error },
+  );
+}
+
 export function unreachable(target: McpConnectionTarget, error: unknown, stderrTail: StderrTail): AppError {
   const refusal = findRefusal(error);
   if (refusal) return refusal;
   // Our own refusals (a command no longer allowed) are already sentences.
   if (error instanceof AppError) return error;
+  const status = httpStatusOf(error);
+  if (status !== undefined && status >= 400 && status < 500) return refusedAtItsUrl(target, status, error);
   const stderr = stderrTail.read(Object.values(target.stdio?.env ?? {}));
   const said = stderr ? `; it wrote: ${stderr.slice(-500)}` : '';
   return new AppError(
