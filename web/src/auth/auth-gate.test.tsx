@@ -20,6 +20,11 @@ function renderSignedOut() {
     }
     return problem(401, 'unauthenticated', 'Sign in');
   });
+  renderGate(fetchImpl);
+}
+
+/** The gate over a server that `fetchImpl` plays, with "Signed in" behind it. */
+function renderGate(fetchImpl: (input: string) => Promise<Response>) {
   // The status query uses the global fetch; the session store gets it passed.
   vi.stubGlobal('fetch', fetchImpl);
   render(
@@ -64,16 +69,7 @@ describe('resuming a session on load', () => {
         tenant: { id: 't1', name: 'Acme' },
       });
     });
-    vi.stubGlobal('fetch', fetchImpl);
-    render(
-      <ServicesProvider services={createAppServices(fetchImpl as typeof fetch)}>
-        <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-          <AuthGate>
-            <p>Signed in</p>
-          </AuthGate>
-        </QueryClientProvider>
-      </ServicesProvider>,
-    );
+    renderGate(fetchImpl);
 
     expect((await screen.findByRole('alert')).textContent).toContain('Too many requests');
     expect(screen.queryByRole('heading', { name: 'Sign in to Parley' })).toBeNull();

@@ -63,6 +63,33 @@ const streamed = (parts: object[]) =>
     headers: { 'content-type': 'text/event-stream', 'x-vercel-ai-ui-message-stream': 'v1' },
   });
 
+/** A passage as the server streams it, `Part <marker>.md`. */
+function sourcePart(marker: number) {
+  return {
+    type: 'source-document',
+    sourceId: `chunk-${marker}`,
+    mediaType: 'text/plain',
+    title: `Part ${marker}.md`,
+    providerMetadata: {
+      parley: { marker, knowledgeSourceId: 'ks1', documentId: `d${marker}`, page: null, headingPath: [], score: 0.4 },
+    },
+  };
+}
+
+/** A whole streamed reply: its passages first, as the server sends them, then its text. */
+function replyParts(sources: readonly object[], text: string): object[] {
+  return [
+    { type: 'start', messageId: 'a1', messageMetadata: { conversationId: 'c1', assistantMessageId: 'a1' } },
+    { type: 'start-step' },
+    ...sources,
+    { type: 'text-start', id: 't1' },
+    { type: 'text-delta', id: 't1', delta: text },
+    { type: 'text-end', id: 't1' },
+    { type: 'finish-step' },
+    { type: 'finish', finishReason: 'stop', messageMetadata: { status: 'complete' } },
+  ];
+}
+
 function chatServer(history: StoredMessage[], reply?: () => Response) {
   return fakeApi({
     'GET /v1/conversations': () => pageOf([conversation]),
@@ -204,22 +231,7 @@ describe('citations under a reply', () => {
 
   it('shows no sources under a streamed reply that cites none, as the stored reply has none', async () => {
     const server = chatServer([], () =>
-      streamed([
-        { type: 'start', messageId: 'a1', messageMetadata: { conversationId: 'c1', assistantMessageId: 'a1' } },
-        { type: 'start-step' },
-        {
-          type: 'source-document',
-          sourceId: 'chunk-1',
-          mediaType: 'text/plain',
-          title: 'Guide.md',
-          providerMetadata: { parley: { marker: 1, knowledgeSourceId: 'ks1', documentId: 'd1', page: null } },
-        },
-        { type: 'text-start', id: 't1' },
-        { type: 'text-delta', id: 't1', delta: "I couldn't find anything about that in the knowledge sources." },
-        { type: 'text-end', id: 't1' },
-        { type: 'finish-step' },
-        { type: 'finish', finishReason: 'stop', messageMetadata: { status: 'complete' } },
-      ]),
+      streamed(replyParts([sourcePart(1)], "I couldn't find anything about that in the knowledge sources.")),
     );
     await openChat(server);
     fireEvent.change(await screen.findByRole('textbox', { name: 'Message' }), { target: { value: 'Quarks?' } });
@@ -231,29 +243,13 @@ describe('citations under a reply', () => {
   });
 
   it('counts [1, 2] as citing both passages while a reply streams, as the server does when it stores it', async () => {
-    const part = (marker: number) => ({
-      type: 'source-document',
-      sourceId: `chunk-${marker}`,
-      mediaType: 'text/plain',
-      title: `Part ${marker}.md`,
-      providerMetadata: {
-        parley: { marker, knowledgeSourceId: 'ks1', documentId: `d${marker}`, page: null, headingPath: [], score: 0.4 },
-      },
-    });
     const server = chatServer([], () =>
-      streamed([
-        { type: 'start', messageId: 'a1', messageMetadata: { conversationId: 'c1', assistantMessageId: 'a1' } },
-        { type: 'start-step' },
-        part(1),
-        part(2),
-        part(3),
-        part(4),
-        { type: 'text-start', id: 't1' },
-        { type: 'text-delta', id: 't1', delta: 'Staff get 25 days [1, 2]; part-timers a share [4].' },
-        { type: 'text-end', id: 't1' },
-        { type: 'finish-step' },
-        { type: 'finish', finishReason: 'stop', messageMetadata: { status: 'complete' } },
-      ]),
+      streamed(
+        replyParts(
+          [1, 2, 3, 4].map((marker) => sourcePart(marker)),
+          'Staff get 25 days [1, 2]; part-timers a share [4].',
+        ),
+      ),
     );
     await openChat(server);
     fireEvent.change(await screen.findByRole('textbox', { name: 'Message' }), { target: { value: 'How much leave?' } });
