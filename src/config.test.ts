@@ -38,7 +38,7 @@ describe('loadConfig', () => {
 
   it('takes host names, addresses and CIDR ranges in OUTBOUND_ALLOW, and names anything else', () => {
     expect(failureOf({ OUTBOUND_ALLOW: 'not a host!!' })).toBe(
-      'Invalid environment variable OUTBOUND_ALLOW: must be host names, IP addresses or CIDR ranges (10.0.0.0/8), separated by commas',
+      'Invalid environment variable OUTBOUND_ALLOW: must be host names, IP addresses or CIDR ranges (10.0.0.0/8), each with a port (127.0.0.1:11434) or not, separated by commas',
     );
     expect(failureOf({ OUTBOUND_ALLOW: '10.0.0.0/33' })).toContain('OUTBOUND_ALLOW');
     expect(

@@ -86,7 +86,7 @@ const environmentSchema = z.object({
     .default('')
     .refine(
       (value) => listOf(value).every(isAllowListEntry),
-      'must be host names, IP addresses or CIDR ranges (10.0.0.0/8), separated by commas',
+      'must be host names, IP addresses or CIDR ranges (10.0.0.0/8), each with a port (127.0.0.1:11434) or not, separated by commas',
     ),
   /** Directories of vetted scripts that an interpreter allowed for stdio MCP servers may run. */
   MCP_SCRIPT_DIRS: z

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isAllowListEntry } from './address-policy.js';
 import { createOutboundHttp } from './create-outbound-http.js';
 import { OutboundRefusedError } from './outbound-refused-error.js';
 
@@ -169,6 +170,36 @@ describe('outbound guard: the allow-list', () => {
     await expect(outbound.assertAllowed('http://[fd00:1:2::3]/')).resolves.toBeUndefined();
     await expect(outbound.assertAllowed('http://wiki.corp.example/')).resolves.toBeUndefined();
     await expect(outbound.assertAllowed('http://10.21.0.1/')).rejects.toThrow('private');
+  });
+
+  it('opens an address, a range or a name on one port only, when the entry gives one', async () => {
+    const outbound = createOutboundHttp({
+      allowList: ['127.0.0.1:11434', '[::1]:11434', '10.9.0.0/16:8000', 'ollama.lan:11434'],
+      resolve: resolveTo('127.0.0.1'),
+    });
+    for (const url of [
+      'http://127.0.0.1:11434/',
+      'http://[::1]:11434/',
+      'http://10.9.1.2:8000/',
+      'http://ollama.lan:11434/',
+    ]) {
+      await expect(outbound.assertAllowed(url), url).resolves.toBeUndefined();
+    }
+    await expect(outbound.assertAllowed('http://127.0.0.1:3000/metrics')).rejects.toThrow('loopback');
+    await expect(outbound.assertAllowed('http://127.0.0.1/')).rejects.toThrow('loopback');
+    await expect(outbound.assertAllowed('http://10.9.1.2:22/')).rejects.toThrow('private');
+    // A name that resolves to an opened address is held to its port too.
+    await expect(outbound.assertAllowed('http://public.example:11434/')).resolves.toBeUndefined();
+    await expect(outbound.assertAllowed('http://public.example:8080/')).rejects.toThrow('127.0.0.1');
+  });
+
+  it('takes entries with a port in OUTBOUND_ALLOW, and refuses a port that is none', () => {
+    for (const entry of ['127.0.0.1:11434', '[::1]:11434', 'ollama.lan:11434', '10.0.0.0/8:80', 'fd00::/8', '::1']) {
+      expect(isAllowListEntry(entry), entry).toBe(true);
+    }
+    for (const entry of ['127.0.0.1:0', '127.0.0.1:70000', 'host:', '[::1]:x', 'a:b:c']) {
+      expect(isAllowListEntry(entry), entry).toBe(false);
+    }
   });
 
   it('opens a host name, whatever it resolves to, and only that name', async () => {

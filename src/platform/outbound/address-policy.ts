@@ -85,35 +85,64 @@ export function describeRefusedName(hostname: string): string | null {
   return null;
 }
 
-/** Host names, IP addresses and CIDR ranges an administrator opened (OUTBOUND_ALLOW). */
+/**
+ * Host names, IP addresses and CIDR ranges an administrator opened (OUTBOUND_ALLOW), each on every
+ * port or on one (`127.0.0.1:11434`, `[::1]:11434`, `ollama.lan:11434`). A port is worth giving: a
+ * host opened on every port lets every tenant admin reach whatever else listens there, such as the
+ * server's own /metrics on 127.0.0.1.
+ */
 export interface AllowList {
-  allowsName(hostname: string): boolean;
-  allowsAddress(address: Address): boolean;
+  allowsName(hostname: string, port: number): boolean;
+  allowsAddress(address: Address, port: number): boolean;
+}
+
+/** An entry's host and its port (undefined: every port), or undefined when it is none of the forms. */
+function splitEntry(raw: string): { host: string; port: number | undefined } | undefined {
+  const entry = raw.trim().toLowerCase();
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry);
+  const hostAndPort = bracketed ? undefined : /^([^:]+):(\d{1,5})$/.exec(entry);
+  const [host, portText] = bracketed
+    ? [bracketed[1]!, bracketed[2]]
+    : hostAndPort
+      ? [hostAndPort[1]!, hostAndPort[2]]
+      : [entry, undefined];
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && (port < 1 || port > 65_535)) return undefined;
+  return { host, port };
 }
 
 export function createAllowList(entries: readonly string[]): AllowList {
-  const names = new Set<string>();
-  const ranges: [Address, number][] = [];
+  const names: { name: string; port: number | undefined }[] = [];
+  const ranges: { base: Address; bits: number; port: number | undefined }[] = [];
   for (const raw of entries) {
-    const entry = raw.trim().toLowerCase();
-    if (!entry) continue;
-    if (entry.includes('/') && ipaddr.isValidCIDR(entry)) {
-      ranges.push(ipaddr.parseCIDR(entry));
+    const split = splitEntry(raw);
+    if (!split?.host) continue;
+    const { host, port } = split;
+    if (host.includes('/') && ipaddr.isValidCIDR(host)) {
+      const [base, bits] = ipaddr.parseCIDR(host);
+      ranges.push({ base, bits, port });
       continue;
     }
-    const address = parseAddress(entry);
-    if (address) ranges.push([address, address.kind() === 'ipv4' ? 32 : 128]);
-    else names.add(normalizeHostname(entry));
+    const address = parseAddress(host);
+    if (address) ranges.push({ base: address, bits: address.kind() === 'ipv4' ? 32 : 128, port });
+    else names.push({ name: normalizeHostname(host), port });
   }
-  const matchesRange = (address: Address): boolean =>
-    ranges.some(([base, bits]) => base.kind() === address.kind() && address.match(base, bits));
+  const opensPort = (entryPort: number | undefined, port: number) => entryPort === undefined || entryPort === port;
+  const matchesRange = (address: Address, port: number): boolean =>
+    ranges.some(
+      ({ base, bits, port: entryPort }) =>
+        opensPort(entryPort, port) && base.kind() === address.kind() && address.match(base, bits),
+    );
   return {
-    allowsName: (hostname) => names.has(normalizeHostname(hostname)),
-    allowsAddress: (address) => {
-      if (matchesRange(address)) return true;
+    allowsName: (hostname, port) => {
+      const name = normalizeHostname(hostname);
+      return names.some((entry) => entry.name === name && opensPort(entry.port, port));
+    },
+    allowsAddress: (address, port) => {
+      if (matchesRange(address, port)) return true;
       // ::ffff:127.0.0.1 is 127.0.0.1: an allowed IPv4 range covers its IPv6 spellings too.
       const embedded = address.kind() === 'ipv6' ? embeddedIpv4(address as ipaddr.IPv6) : null;
-      return embedded !== null && matchesRange(embedded);
+      return embedded !== null && matchesRange(embedded, port);
     },
   };
 }
@@ -121,11 +150,12 @@ export function createAllowList(entries: readonly string[]): AllowList {
 const hostnamePattern =
   /^(?=.{1,253}\.?$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 
-/** What `createAllowList` understands: a CIDR range, an IP address or a host name. */
+/** What `createAllowList` understands: a CIDR range, an IP address or a host name, with a port or not. */
 export function isAllowListEntry(raw: string): boolean {
-  const entry = raw.trim().toLowerCase();
-  if (entry.includes('/')) return ipaddr.isValidCIDR(entry);
-  return parseAddress(entry) !== null || hostnamePattern.test(entry);
+  const split = splitEntry(raw);
+  if (!split) return false;
+  if (split.host.includes('/')) return ipaddr.isValidCIDR(split.host);
+  return parseAddress(split.host) !== null || hostnamePattern.test(split.host);
 }
 
 /** Lower case, no trailing dot: "LocalHost." and "localhost" are the same host. */

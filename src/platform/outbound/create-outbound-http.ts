@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { parseAddress } from './address-policy.js';
 import { createPooledHttp } from './pooled-http.js';
 import { redirectStatuses } from './dispatcher-fetch.js';
-import { createOutboundGuard } from './outbound-guard.js';
+import { createOutboundGuard, portOf } from './outbound-guard.js';
 import type { OutboundHttp, OutboundHttpOptions } from './outbound-http.js';
 import { OutboundRefusedError } from './outbound-refused-error.js';
 
@@ -32,8 +32,21 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
   // start-up: a server that makes none does not hold it. Every connection its agent opens to a host name
   // goes through the guard's lookup (see outbound-guard.ts). What dispatcher-fetch.ts passes on (a body
   // that is not text or bytes) goes through undici's own fetch on the same agent, so it meets the guard.
-  const pool = createPooledHttp(({ Agent, fetch: undiciFetch }) => {
-    const agent = new Agent({ connect: { lookup: guard.lookup } });
+  const pool = createPooledHttp(({ Agent, buildConnector, fetch: undiciFetch }) => {
+    // One connector per port, since the allow-list may open an address on one port only; the lookup
+    // is the only place that sees both the addresses a name resolves to and the port they are used on.
+    const connectors = new Map<number, ReturnType<typeof buildConnector>>();
+    const agent = new Agent({
+      connect: (connectOptions, callback) => {
+        const port = Number(connectOptions.port) || (connectOptions.protocol === 'https:' ? 443 : 80);
+        let connector = connectors.get(port);
+        if (!connector) {
+          connector = buildConnector({ lookup: guard.lookupFor(port) });
+          connectors.set(port, connector);
+        }
+        connector(connectOptions, callback);
+      },
+    });
     const fallback = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
       undiciFetch(input as URL, { ...(init as UndiciRequestInit), dispatcher: agent }) as unknown as Promise<Response>;
     return { agent, fallback };
@@ -55,7 +68,7 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
       const url = guard.checkUrl(input);
       if (parseAddress(url.hostname)) return;
       try {
-        await guard.checkName(url.hostname);
+        await guard.checkName(url.hostname, portOf(url));
       } catch (error) {
         if (error instanceof AppError) throw error;
         throw new AppError('unprocessable', `The host ${url.hostname} could not be found`, {}, { cause: error });

@@ -27,8 +27,14 @@ export interface OutboundGuard {
   /** Throws OutboundRefusedError; returns the parsed URL. Does not resolve names. */
   checkUrl(url: string | URL): URL;
   /** Resolves and checks every address of a name (for callers who want the refusal before a request). */
-  checkName(hostname: string): Promise<void>;
-  readonly lookup: LookupFunction;
+  checkName(hostname: string, port: number): Promise<void>;
+  /** The lookup for connections to `port`: the allow-list may open an address on one port only. */
+  lookupFor(port: number): LookupFunction;
+}
+
+/** The port a URL connects to, its scheme's own when it names none. */
+export function portOf(url: URL): number {
+  return Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
 }
 
 export function createOutboundGuard(options: {
@@ -38,48 +44,52 @@ export function createOutboundGuard(options: {
   const allowList = createAllowList(options.allowList);
   const resolve = options.resolve ?? systemResolver;
 
-  const checkAddresses = (hostname: string, addresses: readonly LookupAddress[]): void => {
+  const checkAddresses = (hostname: string, port: number, addresses: readonly LookupAddress[]): void => {
     if (addresses.length === 0) throw new OutboundRefusedError(hostname, `${hostname} has no address`);
-    if (allowList.allowsName(hostname)) return;
+    if (allowList.allowsName(hostname, port)) return;
     // One refused address refuses the name: otherwise a name with a public and a private address could
     // be retried until the connection lands on the private one.
     for (const { address } of addresses) {
       const parsed = parseAddress(address);
       if (!parsed)
         throw new OutboundRefusedError(hostname, `${hostname} resolved to '${address}', which is not an IP address`);
-      if (allowList.allowsAddress(parsed)) continue;
+      if (allowList.allowsAddress(parsed, port)) continue;
       const reason = describeRefusedAddress(parsed);
       if (reason)
         throw new OutboundRefusedError(hostname, `${hostname} resolves to ${address}, ${reason}; ${allowHint}`);
     }
   };
 
-  const resolveChecked = async (hostname: string): Promise<readonly LookupAddress[]> => {
+  const resolveChecked = async (hostname: string, port: number): Promise<readonly LookupAddress[]> => {
     const addresses = await resolve(hostname);
-    checkAddresses(hostname, addresses);
+    checkAddresses(hostname, port, addresses);
     return addresses;
   };
 
-  const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    const name = normalizeHostname(hostname);
-    resolveChecked(name).then(
-      (addresses) => {
-        const family = lookupOptions.family === 'IPv4' ? 4 : lookupOptions.family === 'IPv6' ? 6 : lookupOptions.family;
-        const wanted = family === 4 || family === 6 ? addresses.filter((entry) => entry.family === family) : addresses;
-        const first = wanted[0];
-        if (!first) {
-          const error: NodeJS.ErrnoException = new Error(`${name} has no IPv${family} address`);
-          error.code = 'ENOTFOUND';
-          callback(error, '');
-        } else if (lookupOptions.all) callback(null, [...wanted]);
-        else callback(null, first.address, first.family);
-      },
-      (error: NodeJS.ErrnoException) => callback(error, ''),
-    );
-  };
+  const lookupFor =
+    (port: number): LookupFunction =>
+    (hostname, lookupOptions, callback) => {
+      const name = normalizeHostname(hostname);
+      resolveChecked(name, port).then(
+        (addresses) => {
+          const family =
+            lookupOptions.family === 'IPv4' ? 4 : lookupOptions.family === 'IPv6' ? 6 : lookupOptions.family;
+          const wanted =
+            family === 4 || family === 6 ? addresses.filter((entry) => entry.family === family) : addresses;
+          const first = wanted[0];
+          if (!first) {
+            const error: NodeJS.ErrnoException = new Error(`${name} has no IPv${family} address`);
+            error.code = 'ENOTFOUND';
+            callback(error, '');
+          } else if (lookupOptions.all) callback(null, [...wanted]);
+          else callback(null, first.address, first.family);
+        },
+        (error: NodeJS.ErrnoException) => callback(error, ''),
+      );
+    };
 
   return {
-    lookup,
+    lookupFor,
 
     checkUrl(input) {
       const url = parseUrl(input);
@@ -96,19 +106,20 @@ export function createOutboundGuard(options: {
         );
       }
       const hostname = normalizeHostname(url.hostname);
+      const port = portOf(url);
       const address = parseAddress(hostname);
       if (address) {
-        const reason = allowList.allowsAddress(address) ? null : describeRefusedAddress(address);
+        const reason = allowList.allowsAddress(address, port) ? null : describeRefusedAddress(address);
         if (reason) throw new OutboundRefusedError(hostname, `${hostname} is ${reason}; ${allowHint}`);
       } else {
-        const reason = allowList.allowsName(hostname) ? null : describeRefusedName(hostname);
+        const reason = allowList.allowsName(hostname, port) ? null : describeRefusedName(hostname);
         if (reason) throw new OutboundRefusedError(hostname, `${hostname} is ${reason}; ${allowHint}`);
       }
       return url;
     },
 
-    async checkName(hostname) {
-      await resolveChecked(normalizeHostname(hostname));
+    async checkName(hostname, port) {
+      await resolveChecked(normalizeHostname(hostname), port);
     },
   };
 }

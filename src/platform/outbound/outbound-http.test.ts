@@ -121,6 +121,24 @@ describe('outbound fetch on real sockets', () => {
     expect(site.seen).toHaveLength(0);
   });
 
+  it('holds a name to the port an address was opened on, when it connects', async () => {
+    const other = await startServer((_request, response) => response.end('metrics'));
+    try {
+      const client = outbound({
+        allowList: [`127.0.0.1:${site.port}`],
+        resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+      });
+      expect(await (await client.fetch(`http://docs.example.com:${site.port}/doc`)).text()).toBe('hello');
+      await expect(client.fetch(`http://docs.example.com:${other.port}/metrics`)).rejects.toThrow(
+        'docs.example.com resolves to 127.0.0.1, a loopback address',
+      );
+      await expect(client.fetch(`${other.origin}/metrics`)).rejects.toThrow('127.0.0.1 is a loopback address');
+      expect(other.seen).toHaveLength(0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('connects to the address it checked for an allowed name, and sends that name as the host', async () => {
     const client = outbound({ allowList: ['docs.test'], resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
     const response = await client.fetch(`http://docs.test:${site.port}/doc`);
