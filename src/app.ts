@@ -150,7 +150,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     transform: transformWithProblems,
   });
   // The docs UI's own routes are public.
-  await registerPublicPluginRoutes(app, () => app.register(fastifySwaggerUi, { routePrefix: '/docs' }));
+  await registerPublicPluginRoutes(app, () =>
+    app.register(fastifySwaggerUi, {
+      routePrefix: '/docs',
+      // The plugin's own policy, framed by nobody, as the console's page is; inline styles allowed, which
+      // Swagger UI sets as it renders (styles only: scripts stay 'self'). Without `upgrade-insecure-requests`,
+      // which would send a plain-HTTP server's assets to https.
+      staticCSP: true,
+      transformStaticCSP: (policy) =>
+        policy
+          .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+          .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+          .replace(/\s*upgrade-insecure-requests;?/, ''),
+    }),
+  );
 
   const auth = createAuthModule({ db: database.db, keys: deps.keys, config, redis: deps.redis, logger: deps.logger });
   app.addHook('onRequest', async (request, reply) => {

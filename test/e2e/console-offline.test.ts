@@ -130,10 +130,21 @@ describeInBrowser('web console on the built-in offline model', () => {
     }
   });
 
-  it('takes screenshots of every screen at desktop and phone sizes, light and dark', async () => {
-    const overflowing = await tourScreens(browser, server.baseUrl, admin);
-    expect(overflowing).toEqual([]);
-  }, screenTourTimeoutMs);
+  it(
+    'takes screenshots of every screen at desktop and phone sizes, light and dark',
+    async () => {
+      const overflowing = await tourScreens(browser, server.baseUrl, admin);
+      expect(overflowing).toEqual([]);
+    },
+    screenTourTimeoutMs,
+  );
+
+  it('shows the API docs under their content security policy (a blocked script or style is a console error)', async () => {
+    const { page } = session;
+    await page.goto('/docs');
+    await page.locator('.swagger-ui .info .title').waitFor();
+    expect(await page.locator('.opblock').count()).toBeGreaterThan(50);
+  });
 
   it('logs no console errors along the way', () => {
     expect(session.consoleProblems).toEqual([]);

@@ -25,6 +25,11 @@ describe('API documentation', () => {
     expect(page.body).toContain('swagger-ui');
 
     expect(page.body).toContain('/docs/static/swagger-ui.css');
+    // Hardened like the console's page: scripts from itself only, framed by nobody, assets over plain HTTP too.
+    const policy = page.headers['content-security-policy'];
+    expect(policy).toMatch(/script-src 'self'\s*;/);
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(policy).not.toContain('upgrade-insecure-requests');
     for (const asset of ['/docs/static/swagger-ui.css', '/docs/static/swagger-initializer.js']) {
       const response = await t.app.inject({ method: 'GET', url: asset });
       expect(response.statusCode, asset).toBe(200);
