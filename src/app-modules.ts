@@ -40,7 +40,9 @@ export async function registerModules(
   const direct = createDirectHttp();
   const providerFetch = direct.fetch;
   const storage = createDirectoryStorage(config.filesDir);
-  const users = createUsersModule({ db: database.db });
+  // Before users and conversations: deleting either stops the replies still being written for it.
+  const replyStops = createReplyStops(invalidations);
+  const users = createUsersModule({ db: database.db, stopRepliesOf: replyStops.stopOwner });
   users.registerRoutes(app, users.service);
   const tenants = createTenantsModule({ db: database.db, users: users.repository });
   tenants.registerRoutes(app, tenants.service);
@@ -64,8 +66,6 @@ export async function registerModules(
   agents.registerRoutes(app, agents.service);
   const projects = createProjectsModule({ db: database.db });
   projects.registerRoutes(app, projects.service);
-  // Before conversations: deleting one stops the replies still being written in it.
-  const replyStops = createReplyStops(invalidations);
   const conversations = createConversationsModule({
     db: database.db,
     agents: agents.service,

@@ -181,6 +181,25 @@ describe('stopping a reply', () => {
     await reply.readToEnd();
   });
 
+  it.each([
+    ['deleting', { method: 'DELETE' as const }],
+    ['disabling', { method: 'PATCH' as const, payload: { disabled: true } }],
+  ])('%s a user ends the provider calls of their replies at once', async (_action, change) => {
+    openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
+    const member = await createUser(t.app, admin, 'member');
+    const conversation = await createConversation(t.app, member, plainAgentId, { title: 'Leaving' });
+    const reply = await openReplyStream(address, conversation.id, member, 'Go on');
+    await reply.readUntil(textDeltas(2));
+    expect(openai.openExchangeCount()).toBe(1);
+
+    const changed = await t.app.inject({ url: `/v1/users/${member.userId}`, headers: admin.headers, ...change });
+    expect(changed.statusCode, changed.body).toBeLessThan(300);
+
+    await eventually(async () => (openai.openExchangeCount() === 0 ? true : undefined));
+    await reply.readToEnd();
+    expect(reply.isDone()).toBe(true);
+  });
+
   it('deleting the conversation ends the provider call at once; the stream says the reply was not kept', async () => {
     openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
     const conversation = await createConversation(t.app, admin, plainAgentId, { title: 'Deleted' });

@@ -81,7 +81,8 @@ const internalTurnError: TurnError = {
 export function startChatTurn(deps: ChatTurnDeps, turn: StoredTurn): ChatTurnHandle {
   const channel = createTurnChannel();
   const userMessage = presentMessage(turn.userMessage);
-  const run = deps.stops.track(turn.conversationId, turn.assistantMessage.id);
+  // The actor is the conversation's owner: only the owner sends (canPostAsOwner).
+  const run = deps.stops.track(turn.conversationId, turn.assistantMessage.id, turn.actor.userId);
   const outcome = deps.background.track(
     'chat-turn',
     runTurn(deps, turn, channel, userMessage, run.signal).finally(run.done),

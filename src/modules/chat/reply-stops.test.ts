@@ -5,9 +5,9 @@ import { createReplyStops } from './reply-stops.js';
 describe('reply stops', () => {
   it('stops only the reply named, or every reply of a deleted conversation', () => {
     const stops = createReplyStops(createLocalInvalidationBus());
-    const first = stops.track('c1', 'm1');
-    const second = stops.track('c1', 'm2');
-    const elsewhere = stops.track('c2', 'm3');
+    const first = stops.track('c1', 'm1', 'u1');
+    const second = stops.track('c1', 'm2', 'u1');
+    const elsewhere = stops.track('c2', 'm3', 'u1');
 
     stops.stopReply('c1', 'm1');
     expect([first.signal.aborted, second.signal.aborted, elsewhere.signal.aborted]).toEqual([true, false, false]);
@@ -15,24 +15,34 @@ describe('reply stops', () => {
     expect([second.signal.aborted, elsewhere.signal.aborted]).toEqual([true, false]);
   });
 
+  it("stops every reply of a user's conversations, and only theirs", () => {
+    const stops = createReplyStops(createLocalInvalidationBus());
+    const theirs = [stops.track('c1', 'm1', 'u1'), stops.track('c2', 'm2', 'u1')];
+    const someoneElses = stops.track('c3', 'm3', 'u2');
+
+    stops.stopOwner('u1');
+    expect(theirs.map((run) => run.signal.aborted)).toEqual([true, true]);
+    expect(someoneElses.signal.aborted).toBe(false);
+  });
+
   it('holds a stop that arrives before its reply is registered here (the stop raced the send)', () => {
     const stops = createReplyStops(createLocalInvalidationBus());
     stops.stopReply('c1', 'm1');
-    expect(stops.track('c1', 'm1').signal.aborted).toBe(true);
-    expect(stops.track('c1', 'm2').signal.aborted).toBe(false);
+    expect(stops.track('c1', 'm1', 'u1').signal.aborted).toBe(true);
+    expect(stops.track('c1', 'm2', 'u1').signal.aborted).toBe(false);
   });
 
   it("ignores the bus's 'forget everything' after a lost connection: that is no stop", () => {
     const bus = createLocalInvalidationBus();
     const stops = createReplyStops(bus);
-    const run = stops.track('c1', 'm1');
+    const run = stops.track('c1', 'm1', 'u1');
     bus.publish('reply-stops', everyKey);
     expect(run.signal.aborted).toBe(false);
   });
 
   it('tells a waiting stop when the reply is stored, and forgets it then', async () => {
     const stops = createReplyStops(createLocalInvalidationBus());
-    const run = stops.track('c1', 'm1');
+    const run = stops.track('c1', 'm1', 'u1');
     const stored = stops.whenStored('m1');
     run.done();
     await expect(stored).resolves.toBeUndefined();

@@ -8,6 +8,9 @@ export interface ReplyRun {
   readonly done: () => void;
 }
 
+/** A stop of every reply of one owner, on the bus (ids hold no colon, so this never reads as an id). */
+const ownerKeyPrefix = 'owner:';
+
 /** A stop can reach a node before the turn it names is registered there (sent a moment after the send). */
 const earlyStopTtlMs = 30_000;
 
@@ -18,12 +21,20 @@ const earlyStopTtlMs = 30_000;
  * talking (and costing) for a conversation that is gone.
  */
 export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscribe'>) {
-  const running = new Map<string, { conversationId: string; stop: AbortController; done: Promise<void> }>();
+  const running = new Map<
+    string,
+    { conversationId: string; ownerId: string; stop: AbortController; done: Promise<void> }
+  >();
   /** Stops that named a reply not running here yet, by message id, with when they lapse. */
   const early = new Map<string, number>();
 
   function stopHere(key: string): void {
     if (key === everyKey) return;
+    if (key.startsWith(ownerKeyPrefix)) {
+      const ownerId = key.slice(ownerKeyPrefix.length);
+      for (const run of running.values()) if (run.ownerId === ownerId) run.stop.abort();
+      return;
+    }
     const [conversationId, messageId] = key.split('/');
     if (messageId === undefined) {
       for (const run of running.values()) if (run.conversationId === conversationId) run.stop.abort();
@@ -43,12 +54,15 @@ export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscri
   bus.subscribe('reply-stops', stopHere);
 
   return {
-    /** Registers a reply this node starts writing; `done` must be called once it is stored. */
-    track(conversationId: string, messageId: string): ReplyRun {
+    /**
+     * Registers a reply this node starts writing in `conversationId`, owned by `ownerId`; `done` must be
+     * called once it is stored.
+     */
+    track(conversationId: string, messageId: string, ownerId: string): ReplyRun {
       const stop = new AbortController();
       let markDone!: () => void;
       const done = new Promise<void>((resolve) => (markDone = resolve));
-      running.set(messageId, { conversationId, stop, done });
+      running.set(messageId, { conversationId, ownerId, stop, done });
       const lapsesAt = early.get(messageId);
       if (lapsesAt !== undefined) {
         early.delete(messageId);
@@ -67,6 +81,8 @@ export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscri
       bus.publish('reply-stops', `${conversationId}/${messageId}`),
     /** Stops every reply of a conversation (it was deleted). */
     stopConversation: (conversationId: string): void => bus.publish('reply-stops', conversationId),
+    /** Stops every reply in the conversations of a user (deleted or disabled). */
+    stopOwner: (ownerId: string): void => bus.publish('reply-stops', `${ownerKeyPrefix}${ownerId}`),
     /** The replies this node is writing now (their leases are renewed: reply-leases.ts). */
     runningReplyIds: (): string[] => [...running.keys()],
     /** Settles when a reply written on this node is stored; undefined when it is not written here. */

@@ -111,7 +111,7 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
       decided: next,
       hasTitle: context.conversation.title !== null,
     };
-    const run = deps.stops.track(conversationId, messageId);
+    const run = deps.stops.track(conversationId, messageId, actor.userId);
     const outcome = deps.background.track(
       'chat-tool-approval',
       continueReply(deps, tools, resumed, channel, run.signal).finally(run.done),

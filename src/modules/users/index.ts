@@ -6,11 +6,18 @@ import { createUsersService } from './users.service.js';
 
 export interface UsersModuleDeps {
   readonly db: Database;
+  /** Stops the replies of a deleted or disabled user's conversations. */
+  readonly stopRepliesOf: (userId: string) => void;
 }
 
 export function createUsersModule(deps: UsersModuleDeps) {
   const repository = createUsersRepository();
-  const service = createUsersService({ db: deps.db, repository, sessions: createAuthRepository() });
+  const service = createUsersService({
+    db: deps.db,
+    repository,
+    sessions: createAuthRepository(),
+    stopRepliesOf: deps.stopRepliesOf,
+  });
   return { service, repository, registerRoutes: registerUsersRoutes };
 }
 

@@ -15,6 +15,8 @@ export interface UsersServiceDeps {
   readonly repository: UsersRepository;
   /** Ending sessions belongs to auth; users only asks for it. */
   readonly sessions: Pick<AuthRepository, 'revokeAllForUser'>;
+  /** Stops the replies still being written for a user's conversations (chat's reply stops, on every node). */
+  readonly stopRepliesOf: (userId: string) => void;
 }
 
 export const emailTaken = (email: string): AppError => conflict(`An account with the email '${email}' already exists`);
@@ -98,6 +100,8 @@ export function createUsersService(deps: UsersServiceDeps) {
         return user;
       });
       if (!updated) throw notFound('User', userId);
+      // A disabled user's model calls end with their sessions: no reply keeps being written (and paid) for them.
+      if (updated.disabledAt) deps.stopRepliesOf(userId);
       return presentUser(updated);
     },
 
@@ -107,6 +111,8 @@ export function createUsersService(deps: UsersServiceDeps) {
       if (target.id === actor.userId) throw forbidden('You cannot delete your own account');
       requireManageable(actor, target);
       if (!(await repository.deleteUser(db, actor.tenantId, userId))) throw notFound('User', userId);
+      // Their conversations went with them; so do the replies still being written in them.
+      deps.stopRepliesOf(userId);
     },
   };
 }
