@@ -100,6 +100,40 @@ describe('deleting a knowledge source', () => {
     expect((await query(t.app, admin, kept.id, { query: 'puffin', mode: 'lexical' })).results).toHaveLength(1);
   }, 60_000);
 
+  it('answers 404, not a 500, to an upload whose source is removed while the file is received', async () => {
+    const source = await createSource(t.app, admin);
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const boundary = 'parley-upload-boundary';
+    const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="late.txt"\r\ncontent-type: text/plain\r\n\r\n`;
+    const tail = `\r\n--${boundary}--\r\n`;
+    let finishBody!: () => void;
+    const bodyFinished = new Promise<void>((resolve) => (finishBody = resolve));
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new TextEncoder().encode(`${head}The late upload.\n`));
+        await bodyFinished;
+        controller.enqueue(new TextEncoder().encode(tail));
+        controller.close();
+      },
+    });
+    const uploaded = fetch(`${address}/v1/knowledge-sources/${source.id}/documents`, {
+      method: 'POST',
+      headers: { ...admin.headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    // The upload has passed the source check and is receiving its file: the source's row goes entirely.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await t.database.executeSql('delete from knowledge_sources where id = $1', [source.id]);
+    finishBody();
+
+    const response = await uploaded;
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { detail: string }).detail).toBe(
+      `Knowledge source '${source.id}' was not found`,
+    );
+  });
+
   it('answers 404 to a second delete of the same source', async () => {
     const source = await createSource(t.app, admin);
     expect((await call('DELETE', `/v1/knowledge-sources/${source.id}`)).statusCode).toBe(204);

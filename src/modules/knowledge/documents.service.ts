@@ -2,6 +2,7 @@ import type { Actor } from '../../access/actor.js';
 import { requireAdmin } from '../../access/require-access.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
+import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { toPage, type Page } from '../../platform/db/pagination.js';
 import type { DocumentOrigin } from '../../platform/db/schema/index.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
@@ -100,6 +101,8 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       })
       .catch(async (error: unknown) => {
         await storage.remove(input.stored.key);
+        // The source was deleted while the file was being received.
+        if (isForeignKeyViolation(error)) throw notFound('Knowledge source', sourceId);
         throw error;
       });
     await deps.ingestion.schedule(actor.tenantId, [document]);
