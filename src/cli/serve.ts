@@ -4,10 +4,13 @@ import { createMaintenanceModule, scheduleMaintenance } from '../modules/mainten
 import type { Logger } from '../platform/logger.js';
 import { openRuntime } from '../platform/runtime.js';
 import { createShutdown } from '../platform/shutdown.js';
+import { createDirectoryStorage } from '../platform/storage/index.js';
 import { boundedBy, timedOut } from '../platform/time-bound.js';
 
 // Often enough that a reply whose node was killed is marked interrupted soon after its lease goes stale.
 const maintenanceIntervalMs = 60_000;
+// Stored files no row names any more: reading the whole files directory is worth doing now and then.
+const storedFilesSweepIntervalMs = 60 * 60_000;
 // After the grace period, how long the turns cut short get to store their reply and tell their clients.
 const interruptedTurnsSettleMs = 5_000;
 // How long closing storage may take before the process exits without it (a database that hangs).
@@ -27,14 +30,18 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     db: runtime.database.db,
     logger,
     modelTimeoutMs: config.modelTimeoutMs,
+    storage: createDirectoryStorage(config.filesDir),
   });
-  const sweeps = scheduleMaintenance(maintenance.service, logger, maintenanceIntervalMs);
+  const sweeps = [
+    scheduleMaintenance(() => maintenance.service.sweep(), logger, maintenanceIntervalMs),
+    scheduleMaintenance(() => maintenance.service.sweepStoredFiles(), logger, storedFilesSweepIntervalMs),
+  ];
 
   let isStopping = false;
   const stop = async (signal: string) => {
     if (isStopping) return;
     isStopping = true;
-    sweeps.stop();
+    for (const sweep of sweeps) sweep.stop();
     shutdown.beginDraining();
     logger.info({ signal }, 'shutting down: no new connections or turns, finishing streams in flight');
     // Streams and turns in flight get a bounded grace period. A turn still running then is cut short:

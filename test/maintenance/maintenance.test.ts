@@ -1,9 +1,15 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interruptedReply } from '../../src/modules/chat/index.js';
 import { createMaintenanceModule } from '../../src/modules/maintenance/index.js';
+import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { createDirectoryStorage } from '../../src/platform/storage/index.js';
 import { register, uniqueEmail } from '../harness/actors.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { multipartBody } from '../knowledge/knowledge-setup.js';
 
 describe('maintenance sweeps', () => {
   let t: TestApp;
@@ -54,8 +60,14 @@ describe('maintenance sweeps', () => {
       renewedAgo === null ? [replyId, startedAgo] : [replyId, startedAgo, renewedAgo],
     );
 
-  const sweeper = () =>
-    createMaintenanceModule({ db: t.database.db, logger: createLogger({ level: 'silent' }), modelTimeoutMs: 60_000 });
+  const sweeper = (options: { storedFileGraceMs?: number } = {}) =>
+    createMaintenanceModule({
+      db: t.database.db,
+      logger: createLogger({ level: 'silent' }),
+      modelTimeoutMs: 60_000,
+      storage: createDirectoryStorage(t.config.filesDir),
+      ...options,
+    });
 
   it('marks a reply whose node stopped renewing its lease as failed, once, and leaves renewed ones alone', async () => {
     const dead = await repliedConversation('sweep-dead');
@@ -88,16 +100,44 @@ describe('maintenance sweeps', () => {
     await t.database.executeSql(`update refresh_tokens set expires_at = now() - interval '3 days' where user_id = $1`, [
       session.userId,
     ]);
-    const maintenance = createMaintenanceModule({
-      db: t.database.db,
-      logger: createLogger({ level: 'silent' }),
-      modelTimeoutMs: 60_000,
-    });
-    const result = await maintenance.service.sweep();
+    const result = await sweeper().service.sweep();
     expect(result.refreshTokens).toBeGreaterThanOrEqual(1);
     const { rows } = await t.database.executeSql('select count(*)::int as n from refresh_tokens where user_id = $1', [
       session.userId,
     ]);
     expect(rows[0]).toEqual({ n: 0 });
+  });
+
+  it('removes stored files no row names any more (their user was deleted) and unfinished uploads, not the rest', async () => {
+    const admin = await register(t.app, uniqueEmail('sweep-files-admin'));
+    const upload = async (session: { headers: Record<string, string> }, text: string) => {
+      const body = multipartBody(Buffer.from(text), { filename: 'note.txt' });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/files',
+        headers: { ...session.headers, ...body.headers },
+        payload: body.payload,
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      const { rows } = await t.database.executeSql('select storage_key from files where id = $1', [response.json().id]);
+      return createDirectoryStorage(t.config.filesDir).localPath((rows[0] as { storage_key: string }).storage_key);
+    };
+    const kept = await upload(admin, 'The admin keeps this one.');
+    const leaving = await register(t.app, uniqueEmail('sweep-files-leaving'));
+    const orphaned = await upload(leaving, 'This one goes with its user.');
+    // The user row goes, and with it, by cascade, the file's row: nothing in the database names the file.
+    await t.database.executeSql('delete from users where id = $1', [leaving.userId]);
+    const unfinished = path.join(t.config.filesDir, '.incoming', `${newId()}.part`);
+    await mkdir(path.dirname(unfinished), { recursive: true });
+    await writeFile(unfinished, 'half an upload');
+    expect([existsSync(kept), existsSync(orphaned), existsSync(unfinished)]).toEqual([true, true, true]);
+
+    // Within the grace period nothing is taken: an upload may be between its file and its row.
+    expect(await sweeper().service.sweepStoredFiles()).toEqual({ orphanedFiles: 0, unfinishedUploads: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const swept = await sweeper({ storedFileGraceMs: 0 }).service.sweepStoredFiles();
+
+    expect(swept).toEqual({ orphanedFiles: 1, unfinishedUploads: 1 });
+    expect([existsSync(kept), existsSync(orphaned), existsSync(unfinished)]).toEqual([true, false, false]);
   });
 });

@@ -1,9 +1,14 @@
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import { createMaintenanceRepository } from './maintenance.repository.js';
-import { createMaintenanceService } from './maintenance.service.js';
+import { createMaintenanceService, type MaintenanceDeps } from './maintenance.service.js';
 
-export function createMaintenanceModule(deps: { db: Database; logger: Logger; modelTimeoutMs: number }) {
+export function createMaintenanceModule(
+  deps: { db: Database; logger: Logger; modelTimeoutMs: number } & Pick<
+    MaintenanceDeps,
+    'storage' | 'storedFileGraceMs'
+  >,
+) {
   return { service: createMaintenanceService({ ...deps, repository: createMaintenanceRepository() }) };
 }
 

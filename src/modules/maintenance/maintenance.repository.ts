@@ -1,6 +1,6 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import { idempotencyKeys, messages, refreshTokens } from '../../platform/db/schema/index.js';
+import { files, idempotencyKeys, knowledgeDocuments, messages, refreshTokens } from '../../platform/db/schema/index.js';
 
 /**
  * House-keeping SQL. These sweeps run as the system across all tenants on purpose: they only delete
@@ -23,6 +23,8 @@ export function createMaintenanceRepository() {
         .returning({ id: refreshTokens.id });
       return rows.length;
     },
+
+    referencedStorageKeys,
 
     /**
      * Replies still `streaming` whose node stopped: their lease went stale (reply-leases.ts), or, for a
@@ -58,3 +60,18 @@ export function createMaintenanceRepository() {
 }
 
 export type MaintenanceRepository = ReturnType<typeof createMaintenanceRepository>;
+
+/** Which of these storage keys a row still names: a chat attachment or a knowledge document. */
+async function referencedStorageKeys(db: Executor, keys: readonly string[]): Promise<Set<string>> {
+  const [attachments, documents] = await Promise.all([
+    db
+      .select({ key: files.storageKey })
+      .from(files)
+      .where(inArray(files.storageKey, [...keys])),
+    db
+      .select({ key: knowledgeDocuments.storageKey })
+      .from(knowledgeDocuments)
+      .where(inArray(knowledgeDocuments.storageKey, [...keys])),
+  ]);
+  return new Set([...attachments, ...documents].map((row) => row.key).filter((key) => key !== null));
+}

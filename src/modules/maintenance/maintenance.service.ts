@@ -1,5 +1,6 @@
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
+import type { FileStorage } from '../../platform/storage/index.js';
 import { interruptedReply, replyLease } from '../chat/index.js';
 import type { MaintenanceRepository } from './maintenance.repository.js';
 
@@ -8,10 +9,17 @@ export interface MaintenanceDeps {
   readonly repository: MaintenanceRepository;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly modelTimeoutMs: number;
+  /** Uploaded files on disk, swept of those no row names any more. */
+  readonly storage: Pick<FileStorage, 'keysWrittenBefore' | 'removeUnfinishedBefore' | 'remove'>;
+  /** How old a stored file must be before it may be swept: far longer than an upload takes to get its row. */
+  readonly storedFileGraceMs?: number;
   readonly now?: () => Date;
 }
 
 const idempotencyKeyLifetimeMs = 24 * 60 * 60_000;
+const defaultStoredFileGraceMs = 60 * 60_000;
+// Keys asked about at once: one indexed statement per table per batch.
+const storageKeyBatch = 500;
 const expiredTokenRetentionMs = 24 * 60 * 60_000;
 // A reply without a lease (written by a node from before leases) is judged by its age: older than the
 // model timeout plus this margin, it cannot still be streaming on a live node.
@@ -49,15 +57,45 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
       }
       return result;
     },
+
+    /**
+     * Removes the stored files no row names any more, and what unfinished uploads left. Rows go by the
+     * database's cascades (a deleted user takes their attachments, a deleted tenant everything), which
+     * cannot reach the disk. Only files older than the grace period are candidates, so an upload between
+     * its write and its row is never taken. Safe on several nodes at once: removing twice is harmless.
+     */
+    async sweepStoredFiles(): Promise<{ orphanedFiles: number; unfinishedUploads: number }> {
+      const cutoff = new Date(now().getTime() - (deps.storedFileGraceMs ?? defaultStoredFileGraceMs));
+      let orphanedFiles = 0;
+      let batch: string[] = [];
+      const sweepBatch = async () => {
+        const referenced = await deps.repository.referencedStorageKeys(deps.db, batch);
+        for (const key of batch) {
+          if (referenced.has(key)) continue;
+          await deps.storage.remove(key);
+          orphanedFiles += 1;
+        }
+        batch = [];
+      };
+      for await (const key of deps.storage.keysWrittenBefore(cutoff)) {
+        batch.push(key);
+        if (batch.length === storageKeyBatch) await sweepBatch();
+      }
+      if (batch.length > 0) await sweepBatch();
+      const unfinishedUploads = await deps.storage.removeUnfinishedBefore(cutoff);
+      if (orphanedFiles + unfinishedUploads > 0) {
+        deps.logger.info({ orphanedFiles, unfinishedUploads }, 'removed stored files that no row names any more');
+      }
+      return { orphanedFiles, unfinishedUploads };
+    },
   };
 }
 
 export type MaintenanceService = ReturnType<typeof createMaintenanceService>;
 
-/** Runs the sweeps now and then every `intervalMs` until stopped. Failures are logged, never thrown. */
-export function scheduleMaintenance(service: MaintenanceService, logger: Pick<Logger, 'warn'>, intervalMs: number) {
-  const runOnce = () =>
-    service.sweep().catch((error: unknown) => logger.warn({ err: error }, 'maintenance sweep failed'));
+/** Runs `sweep` now and then every `intervalMs` until stopped. Failures are logged, never thrown. */
+export function scheduleMaintenance(sweep: () => Promise<unknown>, logger: Pick<Logger, 'warn'>, intervalMs: number) {
+  const runOnce = () => sweep().catch((error: unknown) => logger.warn({ err: error }, 'maintenance sweep failed'));
   void runOnce();
   const timer = setInterval(() => void runOnce(), intervalMs);
   timer.unref();

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError, notFound } from '../errors.js';
-import { isUuid, newId } from '../ids.js';
+import { idCreatedAt, isUuid, newId } from '../ids.js';
 import type { FileStorage, StoredFile } from './file-storage.js';
 import { formatBytes } from '../format-bytes.js';
 
@@ -63,7 +63,39 @@ export function createDirectoryStorage(root: string): FileStorage {
     async remove(key) {
       await rm(localPath(key), { force: true });
     },
+
+    async *keysWrittenBefore(cutoff) {
+      for (const shard of await listDirectory(absoluteRoot)) {
+        // Only `<two hex digits>/`: `.incoming` and anything an operator put here are not ours to judge.
+        if (!/^[0-9a-f]{2}$/.test(shard)) continue;
+        for (const name of await listDirectory(path.join(absoluteRoot, shard))) {
+          const writtenAt = idCreatedAt(name);
+          if (writtenAt && writtenAt < cutoff && name.slice(-2) === shard) yield name;
+        }
+      }
+    },
+
+    async removeUnfinishedBefore(cutoff) {
+      let removed = 0;
+      for (const name of await listDirectory(temporaryDir)) {
+        const writtenAt = name.endsWith('.part') ? idCreatedAt(name.slice(0, -'.part'.length)) : undefined;
+        if (!writtenAt || writtenAt >= cutoff) continue;
+        await rm(path.join(temporaryDir, name), { force: true });
+        removed += 1;
+      }
+      return removed;
+    },
   };
+}
+
+/** A directory's entries; none when it does not exist (yet). */
+async function listDirectory(directory: string): Promise<string[]> {
+  try {
+    return await readdir(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
 }
 
 /** Counts, hashes and keeps the head of the bytes as they pass, refusing them past the limit. */

@@ -112,6 +112,8 @@ export const knowledgeDocuments = pgTable(
     index('knowledge_documents_source_idx').on(table.tenantId, table.sourceId, table.id.desc()),
     index('knowledge_documents_source_fk_idx').on(table.sourceId),
     index('knowledge_documents_created_by_idx').on(table.createdBy),
+    // The stored-files sweep asks which keys rows still name (maintenance.repository.ts).
+    index('knowledge_documents_storage_key_idx').on(table.storageKey),
   ],
 );
 
@@ -266,7 +268,11 @@ export const files = pgTable(
     extractedText: text('extracted_text'),
     createdAt: createdAt(),
   },
-  (table) => [index('files_tenant_uploader_idx').on(table.tenantId, table.uploadedBy, table.id.desc())],
+  (table) => [
+    index('files_tenant_uploader_idx').on(table.tenantId, table.uploadedBy, table.id.desc()),
+    // The stored-files sweep asks which keys rows still name (maintenance.repository.ts).
+    index('files_storage_key_idx').on(table.storageKey),
+  ],
 );
 
 /** A passage a reply drew on, stored with the message; `marker` is the [n] the model was told to cite. */

@@ -1,0 +1,2 @@
+CREATE INDEX "files_storage_key_idx" ON "files" USING btree ("storage_key");--> statement-breakpoint
+CREATE INDEX "knowledge_documents_storage_key_idx" ON "knowledge_documents" USING btree ("storage_key");
