@@ -121,6 +121,24 @@ describe('API keys', () => {
     expect(ids(await listKeys(tenantAdmin))).toEqual(expect.arrayContaining([adminKey.id, memberKey.id]));
   });
 
+  it('lets a demoted user see and revoke the keys they made before, which act with their role now', async () => {
+    const operator = await createUser(t.app, platformAdmin, 'operator');
+    const operatorKey = (await createKey(operator, { name: 'made as operator' })).json();
+    expect(operatorKey.role).toBe('operator');
+    const demoted = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/users/${operator.userId}`,
+      headers: platformAdmin.headers,
+      payload: { role: 'member' },
+    });
+    expect(demoted.statusCode, demoted.body).toBe(200);
+
+    const ids = (await listKeys(operator)).json<{ items: { id: string }[] }>().items.map((key) => key.id);
+    expect(ids).toContain(operatorKey.id);
+    expect((await deleteKey(operator, operatorKey.id)).statusCode).toBe(204);
+    expect((await withKey(operatorKey.key)).statusCode).toBe(401);
+  });
+
   it("answers 404 to another tenant's admin, without echoing the key", async () => {
     const created = (await createKey(adminA, { name: 'secret-project-key' })).json();
     const response = await deleteKey(adminB, created.id);

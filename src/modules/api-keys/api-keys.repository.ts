@@ -11,6 +11,12 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export interface KeyReach {
   /** The caller's own user; their keys are theirs whatever role their user holds. */
   readonly selfId: string;
+  /**
+   * true when signed in as that user (not through a key): all of their own keys, also those above the
+   * role they hold now (made before a demotion, and still working with that role). A key acts within
+   * its own role, so it never reaches its user's keys above it.
+   */
+  readonly allOwnKeys: boolean;
   /** true for an admin: other users' keys too, of users whose role is in `roles`. */
   readonly othersToo: boolean;
   /** The roles at or below the caller's: a key above it, or another user's above it, is out of reach. */
@@ -18,10 +24,9 @@ export interface KeyReach {
 }
 
 function withinReach(reach: KeyReach): SQL | undefined {
-  const owners = reach.othersToo
-    ? or(eq(apiKeys.userId, reach.selfId), inArray(users.role, [...reach.roles]))
-    : eq(apiKeys.userId, reach.selfId);
-  return and(inArray(apiKeys.role, [...reach.roles]), owners);
+  const withinRoles = inArray(apiKeys.role, [...reach.roles]);
+  const own = reach.allOwnKeys ? eq(apiKeys.userId, reach.selfId) : and(eq(apiKeys.userId, reach.selfId), withinRoles);
+  return reach.othersToo ? or(own, and(inArray(users.role, [...reach.roles]), withinRoles)) : own;
 }
 
 export function createApiKeysRepository() {

@@ -23,6 +23,7 @@ const visiblePrefixLength = apiKeyPrefix.length + 8;
  */
 const reachOf = (actor: Actor): KeyReach => ({
   selfId: actor.userId,
+  allOwnKeys: actor.via === 'token',
   othersToo: isAdmin(actor),
   roles: rolesUpTo(actor),
 });
