@@ -170,6 +170,18 @@ describe('knowledge documents', () => {
     await waitForDocument(t.app, admin, sourceId, first.id);
   });
 
+  it('counts a document whose reindex was cancelled or failed as holding its content: its last index is still searched', async () => {
+    const content = Buffer.from('Cardamom pods are picked by hand, every forty days.\n');
+    const first = await uploadAccepted(t.app, admin, sourceId, content, { filename: 'cardamom.txt' });
+    await waitForDocument(t.app, admin, sourceId, first.id);
+    for (const status of ['cancelled', 'failed']) {
+      // What a reindex cancelled or failed after the first index leaves: that status, the last index live.
+      await t.database.executeSql('update knowledge_documents set status = $2 where id = $1', [first.id, status]);
+      const again = await uploadDocument(t.app, admin, sourceId, content, { filename: 'cardamom copy.txt' });
+      expect(again.statusCode, status).toBe(409);
+    }
+  });
+
   it('keeps the file name only as a label: ../../x is titled x and stored by id', async () => {
     const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Path traversal check text.\n'), {
       filename: '../../x',

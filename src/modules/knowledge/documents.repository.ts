@@ -1,4 +1,4 @@
-import { eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { eq, gt, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { knowledgeDocuments, type DocumentStatus } from '../../platform/db/schema/index.js';
@@ -48,7 +48,11 @@ export function createDocumentsRepository() {
             tenantId,
             sourceId,
             eq(knowledgeDocuments.sha256, sha256),
-            inArray(knowledgeDocuments.status, ['pending', 'processing', 'ready']),
+            // Being indexed or indexed; or a reindex cancelled or failed, whose last index is still searched.
+            or(
+              inArray(knowledgeDocuments.status, ['pending', 'processing', 'ready']),
+              gt(knowledgeDocuments.chunkCount, 0),
+            ),
           ),
         )
         .limit(1);
