@@ -171,6 +171,25 @@ describe('chat tool calls at their edges, through the fake OpenAI server', () =>
     }
   });
 
+  it('fails a reply waiting for approval whose agent was deleted, instead of leaving it waiting for ever', async () => {
+    const agentId = await agentWith([`mcp:${first.echo!.id}`]);
+    const conversation = await createConversation(t.app, admin, agentId, { title: 'Orphaned approval' });
+    openai.respondWith({
+      script: [{ toolCalls: [{ id: 'call_orphan', name: 'echo', arguments: '{"message":"hi"}' }] }],
+    });
+    await send(conversation.id, 'Echo');
+    const asked = await reply(conversation.id);
+    expect(asked.status).toBe('awaiting_approval');
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/agents/${agentId}`, headers: admin.headers });
+    expect(deleted.statusCode).toBe(204);
+
+    const decided = await decide(conversation.id, asked.id, 'call_orphan');
+    expect(decided.statusCode).toBe(422);
+    expect(decided.json().detail).toMatch(/agent no longer exists, so its reply cannot continue/);
+    expect(await reply(conversation.id)).toMatchObject({ status: 'error', finishReason: 'error' });
+    expect((await decide(conversation.id, asked.id, 'call_orphan')).statusCode).toBe(409);
+  });
+
   it('a stop ends the tool a reply waits for, and the call is stored as ended, not running', async () => {
     const agentId = await agentWith([`mcp:${waits.wait!.id}`]);
     const conversation = await createConversation(t.app, admin, agentId, { title: 'Stop a tool' });

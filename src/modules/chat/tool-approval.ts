@@ -80,8 +80,24 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
     });
     const isContinuing = !next.some((entry) => entry.state === 'awaiting_approval');
     const { agent: usable } = context;
-    if (isContinuing && !usable) {
-      throw new AppError('unprocessable', "This conversation's agent no longer exists; start a new conversation");
+    if (!usable) {
+      // Nothing can ever continue this reply: it fails now, rather than wait for a decision for ever.
+      const agentGone =
+        "This conversation's agent no longer exists, so its reply cannot continue; start a new conversation";
+      await repository.recordReply(db, {
+        tenantId: actor.tenantId,
+        conversationId,
+        messageId,
+        result: {
+          ...message,
+          status: 'error',
+          errorCode: 'unprocessable',
+          errorMessage: agentGone,
+          finishReason: 'error',
+          completedAt: new Date(),
+        },
+      });
+      throw new AppError('unprocessable', agentGone);
     }
     // Before the decision is recorded: a model that cannot be resolved leaves the reply waiting, not stuck.
     const resolved = isContinuing && usable ? await deps.resolveModel(actor.tenantId, usable.model) : undefined;
