@@ -49,6 +49,17 @@ async function startWaitingMcpServer() {
   return { server, counts };
 }
 
+type InjectedResponse = Awaited<ReturnType<TestApp['app']['inject']>>;
+
+/** A stop's answer: the reply kept as `complete`, stopped, with its one tool call ended as an error. */
+function expectStoppedWithEndedCall(stopped: InjectedResponse, toolCallId: string, errorMessage: unknown): void {
+  expect(stopped.statusCode, stopped.body).toBe(200);
+  expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped' });
+  expect(stopped.json<{ toolCalls: unknown[] }>().toolCalls).toEqual([
+    expect.objectContaining({ toolCallId, state: 'error', errorMessage }),
+  ]);
+}
+
 /** Tool calls at their edges: names that move between turns, stops while a tool runs, the step bound. */
 describe('chat tool calls at their edges, through the fake OpenAI server', () => {
   let openai: FakeOpenAIServer;
@@ -200,15 +211,7 @@ describe('chat tool calls at their edges, through the fake OpenAI server', () =>
 
     const stopped = await stop(conversation.id, (await reply(conversation.id)).id);
 
-    expect(stopped.statusCode, stopped.body).toBe(200);
-    expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped' });
-    expect(stopped.json().toolCalls).toEqual([
-      expect.objectContaining({
-        toolCallId: 'call_wait',
-        state: 'error',
-        errorMessage: 'The reply was stopped before the tool answered',
-      }),
-    ]);
+    expectStoppedWithEndedCall(stopped, 'call_wait', 'The reply was stopped before the tool answered');
     expect((await sent).statusCode).toBe(201);
   });
 
@@ -225,15 +228,7 @@ describe('chat tool calls at their edges, through the fake OpenAI server', () =>
 
     const stopped = await stop(conversation.id, asked.id);
 
-    expect(stopped.statusCode, stopped.body).toBe(200);
-    expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped' });
-    expect(stopped.json().toolCalls).toEqual([
-      expect.objectContaining({
-        toolCallId: 'call_approved',
-        state: 'error',
-        errorMessage: expect.stringMatching(/cancelled/),
-      }),
-    ]);
+    expectStoppedWithEndedCall(stopped, 'call_approved', expect.stringMatching(/cancelled/));
     expect((await approved).statusCode).toBe(200);
   });
 
