@@ -8,20 +8,29 @@ import { createIndexWriter } from '../../src/modules/knowledge/ingestion/index-w
 import { createIndexWritesRepository } from '../../src/modules/knowledge/retrieval/index-writes.repository.js';
 import { createSourceRemoval } from '../../src/modules/knowledge/source-removal.js';
 import { createSourcesRepository } from '../../src/modules/knowledge/sources.repository.js';
+import type { SendOptions } from '../../src/platform/jobs/index.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createDirectoryStorage } from '../../src/platform/storage/index.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { testStorage } from '../harness/test-database.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
-import { ingestJobsOf, sourceRows, waitForJobEnd } from './index-state.js';
+import { ingestJobsOf, sourceRows, waitForJobEnd, writeInFlight } from './index-state.js';
 import { createSource, uploadAccepted, waitForDocument } from './knowledge-setup.js';
 
 const logger = createLogger({ level: 'silent' });
 
+/** What the upkeep queued on the job queue. */
+type SentJob = { readonly name: string; readonly options: SendOptions | undefined };
+
 /** The upkeep the app's job runs, with the real parts, on the test app's database and files. */
-function upkeepOf(t: TestApp): IndexUpkeep {
+function upkeepOf(t: TestApp, sent: SentJob[] = []): IndexUpkeep {
   const db = t.database.db;
-  const jobs = { send: async () => null };
+  const jobs = {
+    send: async (name: string, _data: object, options?: SendOptions) => {
+      sent.push({ name, options });
+      return null;
+    },
+  };
   const indexWriter = createIndexWriter({
     db,
     logger,
@@ -133,5 +142,36 @@ describe('the knowledge index upkeep', () => {
     expect(await sourceRows(t.database, source.id)).toMatchObject({ sources: 0, documents: 0, chunks: 0, postings: 0 });
     // One deleted a moment ago is its own job's to remove.
     expect(await sourceRows(t.database, recent.id)).toMatchObject({ sources: 1 });
+  }, 60_000);
+
+  it('queues its next run for when a write still being written will count as abandoned, nothing else needed', async () => {
+    const source = await createSource(t.app, admin);
+    const document = await uploadAccepted(t.app, admin, source.id, Buffer.from('The shearwater rule.\n'), {
+      filename: 'shearwater.txt',
+    });
+    await waitForDocument(t.app, admin, source.id, document.id);
+    const { embeddingDimensions } = (
+      await t.app.inject({ method: 'GET', url: `/v1/knowledge-sources/${source.id}`, headers: admin.headers })
+    ).json<{ embeddingDimensions: number }>();
+    // What a node that stopped gracefully mid-write leaves: a write begun a minute ago, never finished.
+    await writeInFlight(
+      t.database,
+      { tenantId: admin.tenantId, sourceId: source.id, documentId: document.id },
+      embeddingDimensions,
+    );
+    await t.database.executeSql(
+      `update knowledge_index_writes set created_at = now() - interval '1 minute' where status = 'writing'`,
+    );
+    const sent: SentJob[] = [];
+
+    await upkeepOf(t, sent).run();
+
+    const next = sent.find((job) => job.options?.singletonKey === 'knowledge-index-writes-due');
+    expect(next?.name).toBe(indexUpkeepJobName);
+    // Abandoned 30 minutes after it began (twice the ingestion job's expiry): 29 minutes from now.
+    expect(next?.options?.startAfterSeconds).toBeGreaterThan(28 * 60);
+    expect(next?.options?.startAfterSeconds).toBeLessThanOrEqual(29 * 60 + 2);
+    // Leaves no write behind for the files that share this database (the PostgreSQL run).
+    await t.database.executeSql('delete from knowledge_sources where id = $1', [source.id]);
   }, 60_000);
 });

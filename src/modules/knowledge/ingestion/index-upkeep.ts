@@ -20,6 +20,8 @@ const unfinishedRemovalAfterMs = 2 * (removeSourceWorkOptions.expireInSeconds ??
 
 /** Once the writes of a burst of ingestions have settled; later ones queue the next run. */
 const settleSeconds = 10;
+/** The soonest a sweep of writes still being written runs again (one that could not be removed is retried). */
+const sweepRetrySeconds = 60;
 export const indexUpkeepWorkOptions: WorkOptions = { concurrency: 1, retryLimit: 1, expireInSeconds: 10 * 60 };
 
 export interface IndexUpkeep {
@@ -41,10 +43,25 @@ export interface IndexUpkeep {
 export function createIndexUpkeep(deps: {
   db: Database;
   jobs: Pick<JobQueue, 'send'>;
-  indexWriter: Pick<IndexWriter, 'sweep'>;
+  indexWriter: Pick<IndexWriter, 'sweep' | 'oldestWritingStartedAt'>;
   sourceRemoval: Pick<SourceRemoval, 'finishDeletedBefore'>;
   logger: Logger;
 }): IndexUpkeep {
+  /**
+   * A write still being written may be one a stopped node left (a graceful stop leaves it rather than
+   * wait): its sweep is due once it is old enough, whether or not anything else is indexed by then.
+   */
+  async function scheduleNextSweep(): Promise<void> {
+    const oldest = await deps.indexWriter.oldestWritingStartedAt();
+    if (!oldest) return;
+    const dueInSeconds = Math.ceil((oldest.getTime() + abandonedAfterMs - Date.now()) / 1000) + 1;
+    await deps.jobs.send(
+      indexUpkeepJobName,
+      {},
+      { singletonKey: 'knowledge-index-writes-due', startAfterSeconds: Math.max(sweepRetrySeconds, dueInSeconds) },
+    );
+  }
+
   return {
     async schedule() {
       await deps.jobs.send(
@@ -58,6 +75,7 @@ export function createIndexUpkeep(deps: {
       if (finished > 0) deps.logger.info({ sources: finished }, 'finished removing deleted knowledge sources');
       const swept = await deps.indexWriter.sweep(new Date(Date.now() - abandonedAfterMs));
       if (swept > 0) deps.logger.info({ writes: swept }, 'removed abandoned knowledge index writes');
+      await scheduleNextSweep();
       await vacuumKnowledgeIndex(deps.db);
     },
   };

@@ -119,7 +119,14 @@ export function createIndexWriter(deps: IndexWriterDeps) {
     return chunkCount <= chunksPerTransaction;
   }
 
-  return { write, discard, removeRetired, sweep, fitsOneTransaction };
+  return {
+    write,
+    discard,
+    removeRetired,
+    sweep,
+    fitsOneTransaction,
+    oldestWritingStartedAt: () => writes.oldestWritingStartedAt(db),
+  };
 }
 
 export type IndexWriter = ReturnType<typeof createIndexWriter>;

@@ -1,4 +1,4 @@
-import { and, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, lt, min, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { knowledgeIndexWrites } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
@@ -128,6 +128,15 @@ export function createIndexWritesRepository() {
      * no search shows): retired ones whose removal stopped, and writes begun before `startedBefore` by a
      * job that never finished them (its node stopped).
      */
+    /** When the oldest write still being written began, across tenants (the upkeep's next sweep). */
+    async oldestWritingStartedAt(db: Executor): Promise<Date | undefined> {
+      const [row] = await db
+        .select({ startedAt: min(knowledgeIndexWrites.createdAt) })
+        .from(knowledgeIndexWrites)
+        .where(eq(knowledgeIndexWrites.status, 'writing'));
+      return row?.startedAt ?? undefined;
+    },
+
     async abandoned(db: Executor, startedBefore: Date): Promise<IndexWrite[]> {
       return db
         .select(writeColumns)
