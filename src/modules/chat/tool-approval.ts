@@ -1,7 +1,7 @@
 import type { Actor } from '../../access/actor.js';
 import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
 import type { StoredToolCall } from '../../platform/db/schema/index.js';
-import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
+import { AppError, conflict, forbidden, notFound, type ErrorCode } from '../../platform/errors.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel } from './chat-events.js';
 import { cutShort, scheduleTitle, storeReply, turnOutcome, type ChatTurnDeps } from './chat-turn.js';
@@ -82,22 +82,12 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
     const { agent: usable } = context;
     if (!usable) {
       // Nothing can ever continue this reply: it fails now, rather than wait for a decision for ever.
-      const agentGone =
-        "This conversation's agent no longer exists, so its reply cannot continue; start a new conversation";
-      await repository.recordReply(db, {
-        tenantId: actor.tenantId,
-        conversationId,
-        messageId,
-        result: {
-          ...message,
-          status: 'error',
-          errorCode: 'unprocessable',
-          errorMessage: agentGone,
-          finishReason: 'error',
-          completedAt: new Date(),
-        },
-      });
-      throw new AppError('unprocessable', agentGone);
+      const agentGone = {
+        code: 'unprocessable',
+        message: "This conversation's agent no longer exists, so its reply cannot continue; start a new conversation",
+      } as const;
+      await storeFailedReply(deps, actor.tenantId, failedReply(message, agentGone));
+      throw new AppError(agentGone.code, agentGone.message);
     }
     // Before the decision is recorded: a model that cannot be resolved leaves the reply waiting, not stuck.
     const resolved = isContinuing && usable ? await deps.resolveModel(actor.tenantId, usable.model) : undefined;
@@ -271,24 +261,37 @@ async function continueReply(
       code: 'internal' as const,
       message: 'The reply could not be continued; quote the request id when reporting it',
     };
-    const failed = {
-      ...assistantMessage,
-      status: 'error' as const,
-      errorCode: failure.code,
-      errorMessage: failure.message,
-    };
-    await deps.repository
-      .recordReply(deps.db, {
-        tenantId: actor.tenantId,
-        conversationId,
-        messageId: assistantMessage.id,
-        result: { ...failed, completedAt: new Date(), finishReason: 'error' },
-      })
-      .catch(() => undefined);
+    const failed = failedReply(assistantMessage, failure);
+    await storeFailedReply(deps, actor.tenantId, failed).catch(() => undefined);
     const view: MessageView = presentMessage(failed);
     channel.emit({ type: 'error', error: failure, assistantMessage: view });
     return { conversationId, userMessage, assistantMessage: view, error: failure };
   }
+}
+
+/** A reply waiting for (or continuing after) a decision, failed with `failure`. */
+function failedReply(message: MessageRow, failure: { readonly code: ErrorCode; readonly message: string }): MessageRow {
+  return {
+    ...message,
+    status: 'error',
+    errorCode: failure.code,
+    errorMessage: failure.message,
+    finishReason: 'error',
+    completedAt: new Date(),
+  };
+}
+
+async function storeFailedReply(
+  deps: Pick<ToolApprovalDeps, 'db' | 'repository'>,
+  tenantId: string,
+  failed: MessageRow,
+): Promise<void> {
+  await deps.repository.recordReply(deps.db, {
+    tenantId,
+    conversationId: failed.conversationId,
+    messageId: failed.id,
+    result: failed,
+  });
 }
 
 /** Executes the calls the user approved (a tool gone since is an error the model reads); denied ones stay denied. */

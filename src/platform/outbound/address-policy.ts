@@ -99,14 +99,10 @@ export interface AllowList {
 /** An entry's host and its port (undefined: every port), or undefined when it is none of the forms. */
 function splitEntry(raw: string): { host: string; port: number | undefined } | undefined {
   const entry = raw.trim().toLowerCase();
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry);
-  const hostAndPort = bracketed ? undefined : /^([^:]+):(\d{1,5})$/.exec(entry);
-  const [host, portText] = bracketed
-    ? [bracketed[1]!, bracketed[2]]
-    : hostAndPort
-      ? [hostAndPort[1]!, hostAndPort[2]]
-      : [entry, undefined];
-  const port = portText === undefined ? undefined : Number(portText);
+  // `[v6]` or `[v6]:port`, else `host:port` (a bare IPv6 address has several colons, so it never matches).
+  const match = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry) ?? /^([^:]+):(\d{1,5})$/.exec(entry);
+  const host = match ? match[1]! : entry;
+  const port = match?.[2] === undefined ? undefined : Number(match[2]);
   if (port !== undefined && (port < 1 || port > 65_535)) return undefined;
   return { host, port };
 }

@@ -38,7 +38,7 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
     const connectors = new Map<number, ReturnType<typeof buildConnector>>();
     const agent = new Agent({
       connect: (connectOptions, callback) => {
-        const port = Number(connectOptions.port) || (connectOptions.protocol === 'https:' ? 443 : 80);
+        const port = portOf(connectOptions);
         let connector = connectors.get(port);
         if (!connector) {
           connector = buildConnector({ lookup: guard.lookupFor(port) });

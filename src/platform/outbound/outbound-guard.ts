@@ -32,9 +32,9 @@ export interface OutboundGuard {
   lookupFor(port: number): LookupFunction;
 }
 
-/** The port a URL connects to, its scheme's own when it names none. */
-export function portOf(url: URL): number {
-  return Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+/** The port a URL (or a connection's options) connects to, its scheme's own when it names none. */
+export function portOf(target: { readonly port?: string | number | null; readonly protocol?: string | null }): number {
+  return Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
 }
 
 export function createOutboundGuard(options: {
