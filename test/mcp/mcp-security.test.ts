@@ -57,6 +57,15 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     await testApp.close();
   });
 
+  const isRunning = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   describe('the allow-list of executables', () => {
     it('is the platform administrator’s alone', async () => {
       const response = await allow(executable('tenant-tool'), {}, admin);
@@ -275,13 +284,47 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       expect((await execute(testApp.app, admin, toolId, { message: 'still' })).statusCode).toBe(200);
     });
 
-    it('keeps an allowed command that servers use until they are gone (409)', async () => {
-      const response = await testApp.app.inject({
+    it('withdraws an allowed command that another tenant’s server runs, and stops that server', async () => {
+      // A command of its own, so withdrawing it leaves the other tests' servers alone.
+      const commandId = await allowNode(testApp.app, platformAdmin);
+      const created = await stdioServer({ name: 'withdrawn-tools', args: [stdioServerScript], stdioCommandId: commandId });
+      const withdrawnServerId = created.json<{ id: string }>().id;
+      const tools = await syncTools(testApp.app, admin, withdrawnServerId);
+      const described = await execute(testApp.app, admin, tools.environment!.id);
+      const { pid } = JSON.parse(described.json<{ content: { text: string }[] }>().content[0]!.text) as { pid: number };
+
+      const removed = await testApp.app.inject({
         method: 'DELETE',
-        url: `/v1/mcp/stdio-commands/${nodeCommandId}`,
+        url: `/v1/mcp/stdio-commands/${commandId}`,
         headers: platformAdmin.headers,
       });
-      expect(response.statusCode).toBe(409);
+      expect(removed.statusCode, removed.body).toBe(204);
+
+      await expect.poll(() => isRunning(pid), { timeout: 5_000 }).toBe(false);
+      const server = await testApp.app.inject({
+        method: 'GET',
+        url: `/v1/mcp/servers/${withdrawnServerId}`,
+        headers: admin.headers,
+      });
+      expect(server.json()).toMatchObject({
+        stdioCommandId: null,
+        command: null,
+        status: 'error',
+        statusMessage: expect.stringMatching(/was withdrawn by a platform administrator; choose another allowed command/),
+      });
+      const call = await execute(testApp.app, admin, tools.echo!.id, { message: 'after' });
+      expect(call.statusCode).toBe(422);
+      expect(call.json<{ detail: string }>().detail).toMatch(/has no allowed command \(a platform administrator withdrew it\)/);
+
+      // Given another allowed command, the server runs again.
+      const restored = await testApp.app.inject({
+        method: 'PATCH',
+        url: `/v1/mcp/servers/${withdrawnServerId}`,
+        headers: admin.headers,
+        payload: { stdioCommandId: nodeCommandId },
+      });
+      expect(restored.statusCode, restored.body).toBe(200);
+      expect((await execute(testApp.app, admin, tools.echo!.id, { message: 'back' })).statusCode).toBe(200);
     });
   });
 });

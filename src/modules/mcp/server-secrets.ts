@@ -52,7 +52,12 @@ export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: str
       if (server.transport !== 'stdio') {
         return { ...base, url: server.url ?? undefined, headers: open(server, server.encryptedHeaders) };
       }
-      if (!command) throw new AppError('unprocessable', `MCP server '${server.name}' has no allowed command`);
+      if (!command) {
+        throw new AppError(
+          'unprocessable',
+          `MCP server '${server.name}' has no allowed command (a platform administrator withdrew it); give it another with stdioCommandId`,
+        );
+      }
       return {
         ...base,
         stdio: {

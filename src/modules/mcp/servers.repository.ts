@@ -42,6 +42,20 @@ export function createServersRepository() {
       await db.delete(mcpStdioCommands).where(eq(mcpStdioCommands.id, commandId));
     },
 
+    /**
+     * Marks every server that runs the command, in every tenant, before the command goes (which empties
+     * their stdioCommandId). Across tenants on purpose: the command is the platform admin's, server-wide,
+     * and nothing of those servers is returned but their ids, for closing their connections.
+     */
+    async markCommandWithdrawn(db: Executor, commandId: string, statusMessage: string): Promise<string[]> {
+      const rows = await db
+        .update(mcpServers)
+        .set({ status: 'error', statusMessage, updatedAt: new Date() })
+        .where(eq(mcpServers.stdioCommandId, commandId))
+        .returning({ id: mcpServers.id });
+      return rows.map((row) => row.id);
+    },
+
     async insertServer(db: Executor, server: typeof mcpServers.$inferInsert): Promise<McpServerRow> {
       const [row] = await db.insert(mcpServers).values(server).returning();
       return row!;

@@ -143,8 +143,13 @@ export const serverSchema = z.object({
   url: z.string().nullable(),
   headerNames: z.array(z.string()),
   stdioCommandId: z.uuid().nullable(),
-  /** The exact command that will run: the allowed executable, then the arguments, no shell. */
+  /**
+   * The exact command that will run: the allowed executable, then the arguments, no shell. Null for an HTTP
+   * server, and for a stdio server whose command a platform administrator withdrew.
+   */
   command: z.array(z.string()).nullable(),
+  /** A stdio server's arguments, kept when its command is withdrawn; empty for an HTTP server. */
+  args: z.array(z.string()),
   envNames: z.array(z.string()),
   enabled: z.boolean(),
   status: z.enum(mcpServerStatuses),
@@ -172,6 +177,7 @@ export const presentServer = (
   headerNames: [...names.headerNames],
   stdioCommandId: row.stdioCommandId,
   command: row.transport === 'stdio' && executablePath ? [executablePath, ...row.args] : null,
+  args: [...row.args],
   envNames: [...names.envNames],
   enabled: row.enabled,
   status: row.status,

@@ -1,7 +1,7 @@
 import type { Actor } from '../../access/actor.js';
 import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.js';
 import type { Database } from '../../platform/db/client.js';
-import { isUniqueViolation } from '../../platform/db/errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../../platform/db/errors.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
@@ -20,6 +20,8 @@ import {
 } from './servers.schemas.js';
 import type { ToolsRepository } from './tools.repository.js';
 import { presentTool, type ToolView } from './tools.schemas.js';
+
+const stdioCommandForeignKey = 'mcp_servers_stdio_command_id_mcp_stdio_commands_id_fk';
 
 export interface ServersServiceDeps {
   readonly db: Database;
@@ -86,11 +88,18 @@ export function createServersService(deps: ServersServiceDeps) {
     await outbound.assertAllowed(configuration.url);
   }
 
-  async function guardNameRace<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+  /** What another request changed between our checks and our write: a name taken, a command withdrawn. */
+  async function guardWriteRaces<T>(
+    input: { name?: string | undefined; stdioCommandId?: string | null | undefined },
+    write: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await write();
     } catch (error) {
-      if (name && isUniqueViolation(error, 'mcp_servers_tenant_name_unique')) throw serverNameTaken(name);
+      if (input.name && isUniqueViolation(error, 'mcp_servers_tenant_name_unique')) throw serverNameTaken(input.name);
+      if (input.stdioCommandId && isForeignKeyViolation(error, stdioCommandForeignKey)) {
+        await findCommand(input.stdioCommandId);
+      }
       throw error;
     }
   }
@@ -125,19 +134,25 @@ export function createServersService(deps: ServersServiceDeps) {
       }
     },
 
+    /**
+     * Withdraws the command even while servers use it: they stay, without a command, marked in error with
+     * what to do, and their running processes on this node are stopped. Other nodes' connections are
+     * replaced at their next use, since the command is part of the configuration a connection was made from.
+     */
     async removeStdioCommand(actor: Actor, commandId: string): Promise<void> {
       requirePlatformAdmin(actor);
-      if (!(await servers.findStdioCommand(db, commandId))) throw notFound('Allowed command', commandId);
-      try {
-        await servers.deleteStdioCommand(db, commandId);
-      } catch (error) {
-        if (isForeignKeyViolation(error)) {
-          throw conflict(
-            `Allowed command '${commandId}' is used by MCP servers; they must be deleted or changed first`,
-          );
-        }
-        throw error;
-      }
+      const command = await servers.findStdioCommand(db, commandId);
+      if (!command) throw notFound('Allowed command', commandId);
+      const affected = await db.transaction(async (tx) => {
+        const ids = await servers.markCommandWithdrawn(
+          tx,
+          commandId,
+          `Its allowed command '${command.name}' was withdrawn by a platform administrator; choose another allowed command or delete this server`,
+        );
+        await servers.deleteStdioCommand(tx, commandId);
+        return ids;
+      });
+      await Promise.all(affected.map((serverId) => pool.drop(serverId)));
     },
 
     // ---- a tenant's MCP servers ----
@@ -158,7 +173,7 @@ export function createServersService(deps: ServersServiceDeps) {
       const args = input.args ?? [];
       await requireValidConfiguration({ ...input, args, hasHeaders: Object.keys(input.headers ?? {}).length > 0 });
       const now = new Date();
-      const row = await guardNameRace(input.name, () =>
+      const row = await guardWriteRaces(input, () =>
         servers.insertServer(db, {
           id: newId(),
           tenantId: actor.tenantId,
@@ -200,7 +215,7 @@ export function createServersService(deps: ServersServiceDeps) {
         ...(input.headers !== undefined && { encryptedHeaders: secrets.seal(input.headers) }),
         ...(input.env !== undefined && { encryptedEnv: secrets.seal(input.env) }),
       };
-      const updated = await guardNameRace(input.name, () =>
+      const updated = await guardWriteRaces(input, () =>
         servers.updateServer(db, actor.tenantId, serverId, changes),
       );
       if (!updated) throw notFound('MCP server', serverId);
@@ -250,13 +265,3 @@ export function createServersService(deps: ServersServiceDeps) {
 }
 
 export type ServersService = ReturnType<typeof createServersService>;
-
-function isForeignKeyViolation(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
-    const candidate = current as { code?: unknown; cause?: unknown };
-    // 23001: the RESTRICT rule of mcp_servers.stdio_command_id; 23503: any other foreign key.
-    if (candidate.code === '23001' || candidate.code === '23503') return true;
-    current = candidate.cause;
-  }
-  return false;
-}

@@ -58,8 +58,12 @@ export const mcpServers = pgTable(
     url: text('url'),
     /** HTTP headers as encrypted JSON (they often carry tokens); never returned. */
     encryptedHeaders: text('encrypted_headers'),
-    /** stdio: one of the platform admin's allowed commands. */
-    stdioCommandId: uuid('stdio_command_id').references(() => mcpStdioCommands.id, { onDelete: 'restrict' }),
+    /**
+     * stdio: one of the platform admin's allowed commands. Withdrawing the command empties this rather than
+     * being refused: the platform admin cannot see, change or delete another tenant's servers, so a refusal
+     * left an executable they no longer trust runnable for as long as any tenant used it.
+     */
+    stdioCommandId: uuid('stdio_command_id').references(() => mcpStdioCommands.id, { onDelete: 'set null' }),
     args: text('args')
       .array()
       .notNull()

@@ -14,6 +14,7 @@ const httpServer: McpServer = {
   headerNames: ['Authorization', 'X-Team'],
   stdioCommandId: null,
   command: null,
+  args: [],
   envNames: [],
   enabled: true,
   status: 'error',
@@ -38,10 +39,22 @@ const stdioServer: McpServer = {
   headerNames: [],
   stdioCommandId: 'c1',
   command: ['/usr/local/bin/mcp-server-git', '--repository', '/srv/repo'],
+  args: ['--repository', '/srv/repo'],
   envNames: ['GIT_TOKEN'],
   status: 'connected',
   statusMessage: null,
   lastSyncedAt: '2026-01-02T10:00:00.000Z',
+};
+
+/** A platform administrator withdrew its command: the server keeps its arguments, and no command line. */
+const withdrawnServer: McpServer = {
+  ...stdioServer,
+  id: 's3',
+  name: 'Old git',
+  stdioCommandId: null,
+  command: null,
+  status: 'error',
+  statusMessage: "Its allowed command 'git server' was withdrawn by a platform administrator",
 };
 
 function toolsServer(onSave: (body: unknown) => Response = () => Response.json(httpServer, { status: 201 })) {
@@ -49,6 +62,7 @@ function toolsServer(onSave: (body: unknown) => Response = () => Response.json(h
     'GET /v1/mcp/servers': () => Response.json({ items: [httpServer, stdioServer] }),
     'GET /v1/mcp/servers/s1': () => Response.json(httpServer),
     'GET /v1/mcp/servers/s2': () => Response.json(stdioServer),
+    'GET /v1/mcp/servers/s3': () => Response.json(withdrawnServer),
     'GET /v1/mcp/tools': () => Response.json({ items: [] }),
     'GET /v1/mcp/stdio-commands': () => Response.json({ items: [gitCommand] }),
     'POST /v1/mcp/servers': (call) => onSave(call.body),
@@ -164,7 +178,7 @@ describe('MCP server form', () => {
     expect(again.callsTo('PATCH', '/v1/mcp/servers/s1')[0]?.body).toMatchObject({ headers: null });
   });
 
-  it('edits a stdio server: its arguments come from the exact command, the environment stays unless replaced', async () => {
+  it('edits a stdio server: its arguments are shown one by one, the environment stays unless replaced', async () => {
     const server = toolsServer(() => Response.json(stdioServer));
     await open(server, '/tools/s2/edit');
     expect((await screen.findByLabelText<HTMLInputElement>('Argument 2')).value).toBe('/srv/repo');
@@ -177,6 +191,23 @@ describe('MCP server form', () => {
       enabled: true,
       stdioCommandId: 'c1',
       args: ['/srv/repo'],
+    });
+  });
+
+  it('gives a server whose command was withdrawn another one, keeping its arguments', async () => {
+    const server = toolsServer(() => Response.json(stdioServer));
+    await open(server, '/tools/s3');
+    expect((await screen.findByText(/its allowed command was withdrawn/)).textContent).toContain('choose another');
+    await open(server, '/tools/s3/edit');
+    expect((await screen.findByLabelText<HTMLInputElement>('Argument 1')).value).toBe('--repository');
+    fireEvent.change(await screen.findByLabelText('Command'), { target: { value: 'c1' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(server.callsTo('PATCH', '/v1/mcp/servers/s3')).toHaveLength(1));
+    expect(server.callsTo('PATCH', '/v1/mcp/servers/s3')[0]?.body).toEqual({
+      name: 'Old git',
+      enabled: true,
+      stdioCommandId: 'c1',
+      args: ['--repository', '/srv/repo'],
     });
   });
 

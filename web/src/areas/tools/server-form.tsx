@@ -28,7 +28,7 @@ export function ServerForm(props: {
   const [url, setUrl] = useState(server?.url ?? '');
   const [enabled, setEnabled] = useState(server?.enabled ?? true);
   const [stdioCommandId, setStdioCommandId] = useState(server?.stdioCommandId ?? '');
-  const [args, setArgs] = useState<string[]>(server?.command?.slice(1) ?? []);
+  const [args, setArgs] = useState<string[]>(server?.args ?? []);
   const storedHeaders = server?.headerNames ?? [];
   const storedEnv = server?.envNames ?? [];
   const [headersChange, setHeadersChange] = useState<SecretsChange>(storedHeaders.length ? 'keep' : 'replace');

@@ -58,11 +58,15 @@ function ServerFacts({ server }: { server: McpServer }) {
           </dd>
         </>
       )}
-      {server.command !== null && (
+      {server.transport === 'stdio' && (
         <>
           <dt>Command</dt>
           <dd>
-            <code className="command-line">{server.command.join(' ')}</code>
+            {server.command !== null ? (
+              <code className="command-line">{server.command.join(' ')}</code>
+            ) : (
+              <span className="muted">None: its allowed command was withdrawn. Edit the server to choose another.</span>
+            )}
           </dd>
         </>
       )}

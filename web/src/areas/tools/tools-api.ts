@@ -21,8 +21,10 @@ export interface McpServer {
   url: string | null;
   headerNames: string[];
   stdioCommandId: string | null;
-  /** The exact command that runs (executable, then arguments, no shell); stdio only. */
+  /** The exact command that runs (executable, then arguments, no shell); null unless stdio with a command. */
   command: string[] | null;
+  /** A stdio server's arguments, kept when its command is withdrawn. */
+  args: string[];
   envNames: string[];
   enabled: boolean;
   status: McpServerStatus;

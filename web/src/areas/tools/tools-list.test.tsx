@@ -14,6 +14,7 @@ const server: McpServer = {
   headerNames: [],
   stdioCommandId: null,
   command: null,
+  args: [],
   envNames: [],
   enabled: true,
   status: 'unknown',
