@@ -26,6 +26,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ DEFAULT_MODEL: 'offline' }).defaultModel).toBe('offline');
   });
 
+  it('says what a wrong number, choice or switch must be, in words', () => {
+    expect(failureOf({ PORT: 'abc' })).toBe('Invalid environment variable PORT: must be a number');
+    expect(failureOf({ PORT: '80.5' })).toBe('Invalid environment variable PORT: must be a whole number');
+    expect(failureOf({ PORT: '70000' })).toBe('Invalid environment variable PORT: must be at most 65535');
+    expect(failureOf({ SIGNUP_MODE: 'public' })).toBe(
+      'Invalid environment variable SIGNUP_MODE: must be one of "invite", "open", "closed"',
+    );
+  });
+
   it('takes CORS origins as browsers send them, or *, and names anything else', () => {
     expect(failureOf({ CORS_ORIGINS: 'notaurl' })).toContain('Invalid environment variable CORS_ORIGINS');
     expect(failureOf({ CORS_ORIGINS: 'https://app.example.com/chat' })).toContain('CORS_ORIGINS');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseModelRef } from './ai/model-ref.js';
 import { isAllowListEntry } from './platform/outbound/address-policy.js';
+import { plainIssueMessage } from './platform/validation-messages.js';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -214,7 +215,9 @@ export function loadDotEnv(file = '.env'): void {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Blank is unset: `PORT=` or `PORT=' '` in a unit file means the default, not 0 (which coercion would make of it).
   const blankless = Object.fromEntries(Object.entries(env).filter(([, value]) => value?.trim() !== ''));
-  const parsed = environmentSchema.safeParse(blankless);
+  // Parsed before the HTTP layer sets these words for every schema: a wrong PORT reads "must be a whole
+  // number", not "Invalid input: expected number, received NaN".
+  const parsed = environmentSchema.safeParse(blankless, { error: plainIssueMessage });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = issue?.path.join('.') ?? 'environment';

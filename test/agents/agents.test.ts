@@ -170,5 +170,12 @@ describe('agents', () => {
     expect(await problems({ maxOutputTokens: 0 })).toEqual([
       { field: 'maxOutputTokens', message: 'must be at least 1' },
     ]);
+    expect(await problems({ temperature: 'warm' })).toEqual([{ field: 'temperature', message: 'must be a number' }]);
+    expect(await problems({ maxOutputTokens: 1.5 })).toEqual([
+      { field: 'maxOutputTokens', message: 'must be a whole number' },
+    ]);
+    expect(await problems({ visibility: 'everyone' })).toEqual([
+      { field: 'visibility', message: 'must be one of "tenant", "private"' },
+    ]);
   });
 });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AppError, type FieldProblem } from '../errors.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { withoutStatementValues } from '../logger.js';
-import { plainIssueMessage } from './validation-messages.js';
+import { plainIssueMessage } from '../validation-messages.js';
 
 export const problemContentType = 'application/problem+json';
 
