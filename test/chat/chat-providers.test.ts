@@ -238,6 +238,40 @@ describe('chat through provider fakes', () => {
     expect(assistant).toMatchObject({ status: 'error', content: 'Partial answer', error: { code: 'model_timeout' } });
   });
 
+  it('stores a reply whose stream ended before the provider finished it as an error, keeping what arrived', async () => {
+    const claude = await t.app.inject({
+      method: 'POST',
+      url: '/v1/providers',
+      headers: admin.headers,
+      payload: { name: 'cut-claude', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: 'sk-ant-cut' },
+    });
+    expect(claude.statusCode, claude.body).toBe(201);
+    anthropic.respondWith({ replyTokens: ['Half', ' a', ' thought'], endAfterTokens: 2 });
+    openai.respondWith({ replyTokens: ['Half', ' a', ' thought'], endAfterTokens: 2 });
+    const agents = [
+      agentId,
+      (await createAgent(t.app, admin, { name: 'Cut Claude', model: 'cut-claude:claude-haiku-4-5' })).id,
+      // With a tool, the reply goes through the AI SDK's tool loop instead.
+      (
+        await createAgent(t.app, admin, {
+          name: 'Cut tools',
+          model: 'openai:gpt-4o-mini',
+          toolKeys: ['builtin:current_time'],
+        })
+      ).id,
+    ];
+    for (const agent of agents) {
+      const conversation = await createConversation(t.app, admin, agent, { title: 'Cut off' });
+      const response = await send(conversation.id, 'Tell me everything');
+      expect(response.statusCode, agent).toBe(502);
+      expect(response.json<{ detail: string }>().detail).toMatch(/broke off its reply before finishing it/);
+      const [user, assistant] = await history(conversation.id);
+      expect(user).toMatchObject({ content: 'Tell me everything' });
+      expect(assistant, agent).toMatchObject({ status: 'error', content: 'Half a', finishReason: 'error' });
+    }
+    anthropic.respondWith({});
+  });
+
   it('answers a retry with the same Idempotency-Key and body from the first result, with one model call', async () => {
     openai.respondWith({ replyTokens: ['Once', ' only'], tokenDelayMs: 30 });
     const conversation = await titled();

@@ -26,6 +26,8 @@ export interface FakeAnthropicBehaviour {
   readonly error?: FakeProviderError;
   /** Stream this many reply tokens, then send nothing more and keep the connection open. */
   readonly stallAfterTokens?: number;
+  /** Stream this many reply tokens, then end the response cleanly: no `message_delta`, no `message_stop`. */
+  readonly endAfterTokens?: number;
 }
 
 export interface FakeAnthropicServer {
@@ -153,6 +155,7 @@ async function streamMessage(
   send({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
   for (const [position, token] of behaviour.replyTokens.entries()) {
     if (position === behaviour.stallAfterTokens) return waitUntilAborted(signal);
+    if (position === behaviour.endAfterTokens) return void response.end();
     if (!(await pause(behaviour.tokenDelayMs, signal))) return;
     send({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: token } });
   }

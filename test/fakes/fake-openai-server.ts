@@ -30,6 +30,8 @@ export interface FakeOpenAIBehaviour {
   readonly insertedEvent?: FakeInsertedEvent;
   /** Stream this many reply tokens, then send nothing more and keep the connection open. */
   readonly stallAfterTokens?: number;
+  /** Stream this many reply tokens, then end the response cleanly: no `finish_reason`, no `[DONE]`. */
+  readonly endAfterTokens?: number;
   /** Served by `GET /v1/models`. */
   readonly modelIds: readonly string[];
   /** Report no usage even when asked (`include_usage`), as some OpenAI-compatible servers do. */
@@ -244,6 +246,7 @@ async function streamCompletion(
   const inserted = behaviour.insertedEvent;
   for (const [index, token] of behaviour.replyTokens.entries()) {
     if (index === behaviour.stallAfterTokens) return waitUntilAborted(signal);
+    if (index === behaviour.endAfterTokens) return void response.end();
     if (index === inserted?.afterTokens) writeEvent(response, inserted.data ?? truncatedChunkData);
     if (!(await pause(behaviour.tokenDelayMs, signal))) return;
     delta({ content: token });

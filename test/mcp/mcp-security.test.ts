@@ -287,7 +287,11 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     it('withdraws an allowed command that another tenant’s server runs, and stops that server', async () => {
       // A command of its own, so withdrawing it leaves the other tests' servers alone.
       const commandId = await allowNode(testApp.app, platformAdmin);
-      const created = await stdioServer({ name: 'withdrawn-tools', args: [stdioServerScript], stdioCommandId: commandId });
+      const created = await stdioServer({
+        name: 'withdrawn-tools',
+        args: [stdioServerScript],
+        stdioCommandId: commandId,
+      });
       const withdrawnServerId = created.json<{ id: string }>().id;
       const tools = await syncTools(testApp.app, admin, withdrawnServerId);
       const described = await execute(testApp.app, admin, tools.environment!.id);
@@ -310,11 +314,15 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
         stdioCommandId: null,
         command: null,
         status: 'error',
-        statusMessage: expect.stringMatching(/was withdrawn by a platform administrator; choose another allowed command/),
+        statusMessage: expect.stringMatching(
+          /was withdrawn by a platform administrator; choose another allowed command/,
+        ),
       });
       const call = await execute(testApp.app, admin, tools.echo!.id, { message: 'after' });
       expect(call.statusCode).toBe(422);
-      expect(call.json<{ detail: string }>().detail).toMatch(/has no allowed command \(a platform administrator withdrew it\)/);
+      expect(call.json<{ detail: string }>().detail).toMatch(
+        /has no allowed command \(a platform administrator withdrew it\)/,
+      );
 
       // Given another allowed command, the server runs again.
       const restored = await testApp.app.inject({

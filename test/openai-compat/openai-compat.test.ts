@@ -223,6 +223,36 @@ describe('OpenAI-compatible API, through the official openai client', () => {
     expect(deltas).toEqual(['Partial']);
   });
 
+  it('reports a reply the provider broke off as an error, not as finish_reason "stop"', async () => {
+    const client = clientFor(bearer(member));
+    fake.respondWith({ replyTokens: ['Cut', ' short', ' here'], endAfterTokens: 2 });
+    const whole = await client.chat.completions
+      .create({ model: gpt.id, messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
+    expect(whole).toBeInstanceOf(OpenAI.APIError);
+    expect((whole as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((whole as Error).message).toContain('broke off its reply before finishing it');
+
+    const stream = await client.chat.completions.create({
+      model: gpt.id,
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
+    const deltas: string[] = [];
+    const finishReasons: unknown[] = [];
+    const iterate = async () => {
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta.content) deltas.push(chunk.choices[0].delta.content);
+        if (chunk.choices[0]?.finish_reason) finishReasons.push(chunk.choices[0].finish_reason);
+      }
+    };
+    const midStream = await iterate().catch((error: unknown) => error);
+    expect(midStream).toBeInstanceOf(OpenAI.APIError);
+    expect((midStream as Error).message).toContain('broke off its reply before finishing it');
+    expect(deltas).toEqual(['Cut', ' short']);
+    expect(finishReasons).toEqual([]);
+  });
+
   it("passes the settings that shape the reply to the agent's model, and ignores those that only describe the caller", async () => {
     const answerFormat = {
       type: 'json_schema' as const,

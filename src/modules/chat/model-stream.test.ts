@@ -77,10 +77,29 @@ describe('streamModelReply', () => {
     });
   });
 
-  it('counts a stream that ends without a finish part as complete if it said something, else as failed', async () => {
+  it('counts a stream the provider never finished as cut off, keeping what it said', async () => {
     const said = await reply(modelStreaming([{ type: 'text-delta', id: 't', delta: 'Partial' }]));
-    expect(said.result).toMatchObject({ text: 'Partial', finishReason: 'other' });
-    expect(said.result.error).toBeUndefined();
+    expect(said.result).toMatchObject({ text: 'Partial', finishReason: 'error', error: { code: 'model_error' } });
+    expect(said.result.error?.message).toMatch(/broke off its reply before finishing it/);
+
+    // The SDK's adapters end such a stream with a finish part of their own: 'other', with no reason given.
+    const adapterFinished = await reply(
+      modelStreaming([
+        { type: 'text-delta', id: 't', delta: 'Partial' },
+        { type: 'finish', finishReason: { unified: 'other', raw: undefined }, usage },
+      ]),
+    );
+    expect(adapterFinished.result).toMatchObject({ text: 'Partial', finishReason: 'error' });
+
+    // A reason the provider gave is kept, 'other' included.
+    const providerOther = await reply(
+      modelStreaming([
+        { type: 'text-delta', id: 't', delta: 'Whole' },
+        { type: 'finish', finishReason: { unified: 'other', raw: 'pause_turn' }, usage },
+      ]),
+    );
+    expect(providerOther.result).toMatchObject({ text: 'Whole', finishReason: 'other' });
+    expect(providerOther.result.error).toBeUndefined();
 
     const silent = await reply(modelStreaming([{ type: 'stream-start', warnings: [] }]));
     expect(silent.result).toMatchObject({ finishReason: 'error', error: { code: 'model_error' } });

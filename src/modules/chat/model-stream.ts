@@ -1,4 +1,9 @@
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Usage } from '@ai-sdk/provider';
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3FinishReason,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
 import { NoOutputGeneratedError, type FinishReason } from 'ai';
 import { openModelStream, sendsImages, toModelPrompt, totalsOf, type TextMessage } from '../../ai/model-call.js';
 import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
@@ -139,7 +144,7 @@ export async function streamModelReply(
           });
           break;
         case 'finish':
-          finishReason = part.finishReason.unified;
+          finishReason = finishReasonOf(part.finishReason);
           usage = part.usage;
           break;
         case 'error':
@@ -149,10 +154,10 @@ export async function streamModelReply(
           break;
       }
     }
-    // As streamText: a stream that ends with no finish part is complete if something was said.
-    if (finishReason === null && failure === undefined) {
-      if (hasOutput) finishReason = 'other';
-      else failure = new NoOutputGeneratedError({ message: 'The model stream ended without a finish part' });
+    // A stream that ended before the provider said why is cut off (describeFailure), not complete: the
+    // text so far is kept, marked as an error. With nothing said at all, it is the SDK's no-output error.
+    if (finishReason === null && failure === undefined && !hasOutput) {
+      failure = new NoOutputGeneratedError({ message: 'The model stream ended without a finish part' });
     }
   } catch (error) {
     // A cancelled or timed-out call rejects with the signal's reason; that is not the provider failing.
@@ -187,6 +192,15 @@ export async function streamModelReply(
 }
 
 /**
+ * The provider's reason for ending, or null when it gave none. The SDK's adapters end a stream that simply
+ * stopped (no `finish_reason`, no `[DONE]`, no `message_stop`) with a finish part of their own, 'other'
+ * with no raw reason: that reply was cut off, and was stored as complete until 2026-11-25.
+ */
+export function finishReasonOf(reason: Pick<LanguageModelV3FinishReason, 'unified' | 'raw'>): FinishReason | null {
+  return reason.raw === undefined && reason.unified === 'other' ? null : reason.unified;
+}
+
+/**
  * What both ways of streaming a reply (this one and the tool loop) measure: its duration, its time to
  * first token, also observed as a metric the moment it happens.
  */
@@ -216,6 +230,14 @@ export const modelCallCancelled = {
   code: 'model_error',
   message: 'The model call was cancelled before the reply was finished',
 } as const satisfies ModelErrorDescription;
+
+/** The provider's stream ended before it said the reply was finished: what arrived is kept. */
+export function replyCutOff(providerName: string): ModelErrorDescription {
+  return {
+    code: 'model_error',
+    message: `The model provider '${providerName}' broke off its reply before finishing it — try again`,
+  };
+}
 
 export function modelTimeoutError(timeoutMs: number): ModelErrorDescription {
   return {
@@ -252,12 +274,7 @@ function describeFailure(outcome: {
     });
   }
   if (isAborted) return modelCallCancelled;
-  if (finishReason === null || finishReason === 'error') {
-    return {
-      code: 'model_error',
-      message: `The model provider '${request.providerName}' ended the reply without finishing it`,
-    };
-  }
+  if (finishReason === null || finishReason === 'error') return replyCutOff(request.providerName);
   return undefined;
 }
 

@@ -1,13 +1,15 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { stepCountIs, streamText, type FinishReason, type LanguageModelUsage, type ModelMessage } from 'ai';
 import { isImageFile } from '../../ai/model-call.js';
-import { describeModelError } from '../../ai/model-errors.js';
+import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
 import type { StoredToolCall } from '../../platform/db/schema/index.js';
 import {
+  finishReasonOf,
   modelCallCancelled,
   modelStalledError,
   modelTimeoutError,
   recordTokens,
+  replyCutOff,
   startReplyClock,
   type ModelStreamDeps,
   type ModelStreamResult,
@@ -137,7 +139,7 @@ export async function streamToolLoop(
           break;
         }
         case 'finish':
-          finishReason = part.finishReason;
+          finishReason = finishReasonOf({ unified: part.finishReason, raw: part.rawFinishReason });
           usage = part.totalUsage;
           break;
         case 'error':
@@ -161,18 +163,19 @@ export async function streamToolLoop(
 
   const tokens = toTokenUsage(usage);
   recordTokens(deps, labels, tokens);
-  const error = timeout.aborted
-    ? modelTimeoutError(request.timeoutMs)
-    : hasStalled
-      ? modelStalledError(deps.stallTimeoutMs)
-      : isCancelled
-        ? modelCallCancelled
-        : failure !== undefined
-          ? describeModelError(failure, {
-              providerName: request.providerName,
-              sentImages: sendsImageParts(request.messages),
-            })
-          : undefined;
+  const describeEnd = (): ModelErrorDescription | undefined => {
+    if (timeout.aborted) return modelTimeoutError(request.timeoutMs);
+    if (hasStalled) return modelStalledError(deps.stallTimeoutMs);
+    if (isCancelled) return modelCallCancelled;
+    if (failure !== undefined) {
+      return describeModelError(failure, {
+        providerName: request.providerName,
+        sentImages: sendsImageParts(request.messages),
+      });
+    }
+    return finishReason === null ? replyCutOff(request.providerName) : undefined;
+  };
+  const error = describeEnd();
   // A call the loop's end cut off (a stopped reply, a failed model) never answered: not left `running`.
   const toolCalls = [...calls.values()].map((call) =>
     call.state === 'running'

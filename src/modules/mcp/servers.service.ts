@@ -215,9 +215,7 @@ export function createServersService(deps: ServersServiceDeps) {
         ...(input.headers !== undefined && { encryptedHeaders: secrets.seal(input.headers) }),
         ...(input.env !== undefined && { encryptedEnv: secrets.seal(input.env) }),
       };
-      const updated = await guardWriteRaces(input, () =>
-        servers.updateServer(db, actor.tenantId, serverId, changes),
-      );
+      const updated = await guardWriteRaces(input, () => servers.updateServer(db, actor.tenantId, serverId, changes));
       if (!updated) throw notFound('MCP server', serverId);
       // The configuration changed: a pooled connection of the old one must not be used again.
       await pool.drop(serverId);
