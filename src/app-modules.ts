@@ -62,6 +62,7 @@ export async function registerModules(
   const agents = createAgentsModule({
     db: database.db,
     defaultModelRef: providers.service.defaultModelRef,
+    requireKnownModel: providers.service.requireKnownModel,
   });
   agents.registerRoutes(app, agents.service);
   const projects = createProjectsModule({ db: database.db });

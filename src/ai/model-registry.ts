@@ -66,23 +66,12 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
 
   return {
     async resolve(modelRef, tenantProviders): Promise<LanguageModelV3> {
-      const parsed = parseModelRef(modelRef);
-      const entries = entriesFor(tenantProviders);
-      if (!parsed) {
-        throw new AppError(
-          'validation_failed',
-          `Model '${quoteRef(modelRef)}' is not a valid model reference: use 'provider:model' (for example 'openai:gpt-4o-mini') or 'offline'. ${describeAvailable(entries)}`,
-        );
-      }
-      if (parsed.kind === 'offline') return offlineModel;
-      const entry = entries.find((candidate) => candidate.name === parsed.providerName);
-      if (!entry) {
-        throw new AppError(
-          'validation_failed',
-          `Model '${quoteRef(modelRef)}' uses provider '${parsed.providerName}', which is not configured. ${describeAvailable(entries)}`,
-        );
-      }
-      return modelOf(entry, parsed.modelId);
+      const known = knownModel(modelRef, entriesFor(tenantProviders));
+      return known === 'offline' ? offlineModel : modelOf(known.entry, known.modelId);
+    },
+
+    requireKnown(modelRef, tenantProviders): void {
+      knownModel(modelRef, entriesFor(tenantProviders));
     },
 
     listModels(tenantProviders): string[] {
@@ -102,6 +91,29 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
       return offlineModelRef;
     },
   };
+}
+
+/** The provider entry a ref names, or 'offline'; an AppError saying what is configured when there is none. */
+function knownModel(
+  modelRef: string,
+  entries: readonly ProviderEntry[],
+): 'offline' | { entry: ProviderEntry; modelId: string } {
+  const parsed = parseModelRef(modelRef);
+  if (!parsed) {
+    throw new AppError(
+      'validation_failed',
+      `Model '${quoteRef(modelRef)}' is not a valid model reference: use 'provider:model' (for example 'openai:gpt-4o-mini') or 'offline'. ${describeAvailable(entries)}`,
+    );
+  }
+  if (parsed.kind === 'offline') return 'offline';
+  const entry = entries.find((candidate) => candidate.name === parsed.providerName);
+  if (!entry) {
+    throw new AppError(
+      'validation_failed',
+      `Model '${quoteRef(modelRef)}' uses provider '${parsed.providerName}', which is not configured. ${describeAvailable(entries)}`,
+    );
+  }
+  return { entry, modelId: parsed.modelId };
 }
 
 function describeAvailable(entries: readonly ProviderEntry[]): string {

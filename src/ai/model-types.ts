@@ -28,6 +28,8 @@ export interface TenantProviderConfig {
 export interface ModelRegistry {
   /** Turns `provider:model` or `offline` into a model; throws AppError('validation_failed') when it cannot. */
   resolve(modelRef: string, tenantProviders: readonly TenantProviderConfig[]): Promise<LanguageModelV3>;
+  /** Throws what `resolve` would for a ref no configured provider serves, without building the model. */
+  requireKnown(modelRef: string, tenantProviders: readonly TenantProviderConfig[]): void;
   /** Model refs to offer in a picker: `offline`, well-known defaults of configured providers, tenant models. */
   listModels(tenantProviders: readonly TenantProviderConfig[]): string[];
   /** The configured default model, else the first configured provider's usual model, else `offline`. */

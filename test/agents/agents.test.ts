@@ -16,7 +16,12 @@ describe('agents', () => {
   let bob: SignedInUser;
 
   beforeAll(async () => {
-    t = await buildTestApp();
+    // Configured, never called: an agent is only saved with a model some provider serves.
+    t = await buildTestApp({
+      OPENAI_API_KEY: 'sk-unused',
+      OLLAMA_BASE_URL: 'http://127.0.0.1:11434/v1',
+      DEFAULT_MODEL: 'offline',
+    });
     const platformAdmin = await registerPlatformAdmin(t.app);
     adminA = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant A');
     adminB = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant B');
@@ -149,6 +154,23 @@ describe('agents', () => {
       expect(response.statusCode, model).toBe(400);
     }
     expect((await bad({ model: 'ollama:llama3.1:8b' })).statusCode).toBe(201);
+    // Well formed, but no provider of that name: the agent could never answer, so it is not saved.
+    for (const model of ['nosuch:gpt', 'offline:x']) {
+      const response = await bad({ model });
+      expect(response.statusCode, model).toBe(400);
+      expect(response.json<{ errors: { field: string; message: string }[] }>().errors).toEqual([
+        {
+          field: 'model',
+          message: expect.stringMatching(/which is not configured\. Configured providers: 'openai', 'ollama'/),
+        },
+      ]);
+    }
+    const saved = await createAgent(alice, { name: 'Checked', model: 'openai:gpt-4o-mini' });
+    const repointed = await request(alice, 'PATCH', `/v1/agents/${saved.id}`, { model: 'nosuch:gpt' });
+    expect(repointed.statusCode).toBe(400);
+    expect((await request(alice, 'GET', `/v1/agents/${saved.id}`)).json()).toMatchObject({
+      model: 'openai:gpt-4o-mini',
+    });
     expect((await bad({ temperature: 3 })).statusCode).toBe(400);
     expect((await bad({ maxOutputTokens: 0 })).statusCode).toBe(400);
     expect((await bad({ name: '' })).statusCode).toBe(400);

@@ -174,8 +174,21 @@ describe('chat with the offline model', () => {
     expect((await getConversation(conversation.id)).messageCount).toBe(0);
   });
 
-  it('refuses a model whose provider is not configured with a clear 400, before storing anything', async () => {
+  it('refuses a send to an agent whose provider was removed with a clear 400, before storing anything', async () => {
+    const provider = await t.app.inject({
+      method: 'POST',
+      url: '/v1/providers',
+      headers: admin.headers,
+      payload: { name: 'nowhere', kind: 'anthropic', apiKey: 'sk-ant-unused', models: ['some-model'] },
+    });
+    expect(provider.statusCode, provider.body).toBe(201);
     const broken = await createAgent(t.app, admin, { name: 'Broken', model: 'nowhere:some-model' });
+    const removed = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/providers/${provider.json<{ id: string }>().id}`,
+      headers: admin.headers,
+    });
+    expect(removed.statusCode).toBe(204);
     const conversation = await createConversation(t.app, admin, broken.id, { title: 'Broken' });
     const response = await send(conversation.id, { content: 'hello?' });
     expect(response.statusCode).toBe(400);

@@ -103,23 +103,96 @@ describe('providers', () => {
   });
 
   it('refuses the built-in name offline, a taken name, and incomplete configurations', async () => {
-    const offline = await request(adminA, 'POST', '/v1/providers', { name: 'offline', kind: 'openai' });
+    const offline = await request(adminA, 'POST', '/v1/providers', { name: 'offline', kind: 'openai', apiKey: 'sk-x' });
     expect(offline.statusCode).toBe(400);
     expect(offline.json().detail).toMatch(/'offline' is the built-in model's name/);
 
     const name = uniqueName();
-    expect((await request(adminA, 'POST', '/v1/providers', { name, kind: 'anthropic' })).statusCode).toBe(201);
-    const taken = await request(adminA, 'POST', '/v1/providers', { name, kind: 'openai' });
+    expect(
+      (await request(adminA, 'POST', '/v1/providers', { name, kind: 'anthropic', apiKey: 'sk-x' })).statusCode,
+    ).toBe(201);
+    const taken = await request(adminA, 'POST', '/v1/providers', { name, kind: 'openai', apiKey: 'sk-x' });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().detail).toContain(name);
     // Names are per tenant.
-    expect((await request(adminB, 'POST', '/v1/providers', { name, kind: 'anthropic' })).statusCode).toBe(201);
+    expect(
+      (await request(adminB, 'POST', '/v1/providers', { name, kind: 'anthropic', apiKey: 'sk-x' })).statusCode,
+    ).toBe(201);
 
     const noBaseUrl = await request(adminA, 'POST', '/v1/providers', { name: uniqueName(), kind: 'openai-compatible' });
     expect(noBaseUrl.statusCode).toBe(400);
     expect(noBaseUrl.json().errors[0].field).toBe('baseUrl');
     const noResource = await request(adminA, 'POST', '/v1/providers', { name: uniqueName(), kind: 'azure' });
     expect(noResource.statusCode).toBe(400);
+  });
+
+  it('refuses what could never answer: a kind that needs a key without one, a base URL with a query, odd Azure settings', async () => {
+    const create = (payload: object) =>
+      request(adminA, 'POST', '/v1/providers', { name: uniqueName(), apiKey: 'sk-x', ...payload });
+    const errorsOf = async (payload: object) => {
+      const response = await create(payload);
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      return response.json<{ errors: { field: string; message: string }[] }>().errors;
+    };
+    for (const kind of ['openai', 'anthropic', 'cohere']) {
+      expect(await errorsOf({ kind, apiKey: undefined })).toEqual([
+        { field: 'apiKey', message: `is required for an '${kind}' provider` },
+      ]);
+    }
+    expect((await errorsOf({ kind: 'openai', baseUrl: 'https://llm.example.test/v1?tenant=1' }))[0]?.field).toBe(
+      'baseUrl',
+    );
+    expect((await errorsOf({ kind: 'azure', settings: { resourceName: 'evil.example/x' } }))[0]?.field).toBe(
+      'settings.resourceName',
+    );
+    expect(
+      (await errorsOf({ kind: 'azure', settings: { resourceName: 'acme', apiVersion: 'banana' } }))[0]?.field,
+    ).toBe('settings.apiVersion');
+    // A server that needs no key, and Azure's usual settings, are fine.
+    expect(
+      (await create({ kind: 'openai-compatible', baseUrl: 'https://llm.example.test/v1', apiKey: undefined }))
+        .statusCode,
+    ).toBe(201);
+    expect(
+      (await create({ kind: 'azure', settings: { resourceName: 'acme-eu', apiVersion: '2025-04-01-preview' } }))
+        .statusCode,
+    ).toBe(201);
+
+    const keyed = (await create({ kind: 'anthropic' })).json<{ id: string }>();
+    const removed = await request(adminA, 'PATCH', `/v1/providers/${keyed.id}`, { apiKey: null });
+    expect(removed.statusCode).toBe(400);
+    expect(removed.json().errors[0].field).toBe('apiKey');
+  });
+
+  it('asks for the key again before a provider with one moves to another address or kind', async () => {
+    const created = (
+      await request(adminA, 'POST', '/v1/providers', {
+        name: uniqueName(),
+        kind: 'openai',
+        baseUrl: 'https://llm.example.test/v1',
+        apiKey: 'sk-tenant-secret',
+      })
+    ).json<{ id: string }>();
+    const url = `/v1/providers/${created.id}`;
+    for (const change of [
+      { baseUrl: 'https://attacker.example.test/v1' },
+      { baseUrl: null },
+      { kind: 'openai-compatible' },
+    ]) {
+      const moved = await request(adminA, 'PATCH', url, change);
+      expect(moved.statusCode, JSON.stringify(change)).toBe(400);
+      expect(moved.json().errors).toEqual([{ field: 'apiKey', message: expect.stringMatching(/must be sent again/) }]);
+    }
+    expect((await request(adminA, 'GET', url)).json()).toMatchObject({ baseUrl: 'https://llm.example.test/v1' });
+    // The same address, other changes, or the key sent along are fine.
+    expect(
+      (await request(adminA, 'PATCH', url, { baseUrl: 'https://llm.example.test/v1', models: ['m'] })).statusCode,
+    ).toBe(200);
+    const withKey = await request(adminA, 'PATCH', url, {
+      baseUrl: 'https://other.example.test/v1',
+      apiKey: 'sk-again',
+    });
+    expect(withKey.statusCode).toBe(200);
   });
 
   it('changes and removes the key, renames, and deletes', async () => {
@@ -233,6 +306,7 @@ describe('providers', () => {
         name: uniqueName(),
         kind,
         baseUrl: 'https://llm.example.test/v1',
+        apiKey: 'sk-x',
         settings,
       });
     const pasted = await create('openai-compatible', { apiKey: 'sk-pasted-in-the-wrong-field' });

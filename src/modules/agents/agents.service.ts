@@ -17,6 +17,8 @@ export interface AgentsServiceDeps {
    * configured provider (the tenant's own first), else `offline` — what the model picker preselects.
    */
   readonly defaultModelRef: (tenantId: string) => Promise<string>;
+  /** Refuses a model that no configured provider serves (400 on `model`). */
+  readonly requireKnownModel: (tenantId: string, modelRef: string) => Promise<void>;
 }
 
 /** What a chat turn needs of an agent (the shape of conversations' AgentDirectory). */
@@ -118,6 +120,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       const knowledgeSourceIds = normalisedSourceIds(input.knowledgeSourceIds);
       const toolKeys = normalisedToolKeys(input.toolKeys);
       // Read before the transaction: embedded storage has one connection, which the transaction holds.
+      if (input.model !== undefined) await deps.requireKnownModel(actor.tenantId, input.model);
       const model = input.model ?? (await deps.defaultModelRef(actor.tenantId));
       const agent = await db.transaction(async (tx) => {
         await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
@@ -143,6 +146,10 @@ export function createAgentsService(deps: AgentsServiceDeps) {
 
     async update(actor: Actor, agentId: string, input: UpdateAgentInput): Promise<AgentView> {
       const agent = await findModifiable(actor, agentId);
+      // Only a new model is checked: an agent whose provider was removed may still be renamed.
+      if (input.model !== undefined && input.model !== agent.model) {
+        await deps.requireKnownModel(actor.tenantId, input.model);
+      }
       const { visibility, knowledgeSourceIds: given, toolKeys: givenTools, ...fields } = input;
       if (visibility !== undefined) requireVisibilityAllowed(actor, visibility);
       const changes: AgentChanges = {

@@ -7,6 +7,8 @@ export interface AgentsModuleDeps {
   readonly db: Database;
   /** The model of an agent created without one (the providers module knows the tenant's providers). */
   readonly defaultModelRef: (tenantId: string) => Promise<string>;
+  /** Refuses a model no configured provider serves, when an agent is saved with it. */
+  readonly requireKnownModel: (tenantId: string, modelRef: string) => Promise<void>;
 }
 
 /** `service` also serves as conversations' AgentDirectory (findUsable, listUsable). */
@@ -15,6 +17,7 @@ export function createAgentsModule(deps: AgentsModuleDeps) {
     db: deps.db,
     repository: createAgentsRepository(),
     defaultModelRef: deps.defaultModelRef,
+    requireKnownModel: deps.requireKnownModel,
   });
   return { service, registerRoutes: registerAgentsRoutes };
 }

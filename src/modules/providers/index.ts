@@ -13,7 +13,7 @@ export interface ProvidersModuleDeps {
   readonly db: Database;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   /** The registry the chat turn resolves models with, so the picker offers exactly what chat accepts. */
-  readonly models: Pick<ModelRegistry, 'listModels' | 'defaultModelRef'>;
+  readonly models: Pick<ModelRegistry, 'listModels' | 'defaultModelRef' | 'requireKnown'>;
   /** How long a provider change this node was not told of may go unseen by it; 5 s by default (ADR 7). */
   readonly providerCacheTtlMs?: number;
   /** Tenants' providers are reached through the outbound guard, like every address a tenant chooses. */

@@ -13,6 +13,7 @@ import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
 import type { ProviderChanges, ProviderRow, ProvidersRepository } from './providers.repository.js';
 import {
   requireCompleteConfiguration,
+  requireKeyForNewAddress,
   requireKnownSettings,
   requireReachableBaseUrl,
   requireUsableName,
@@ -29,7 +30,7 @@ export interface ProvidersServiceDeps {
   readonly db: Database;
   readonly repository: ProvidersRepository;
   readonly credentialsKey: Buffer;
-  readonly models: Pick<ModelRegistry, 'listModels' | 'defaultModelRef'>;
+  readonly models: Pick<ModelRegistry, 'listModels' | 'defaultModelRef' | 'requireKnown'>;
   /** Decrypted configurations per tenant for the chat turn; every node drops them when a provider changes. */
   readonly tenantProviderCache: Pick<ExpiringCache<readonly TenantProviderConfig[]>, 'load'>;
   /** Called after a tenant's providers changed (the invalidation bus, which also reaches this node). */
@@ -126,7 +127,7 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
     async create(actor: Actor, input: CreateProviderInput): Promise<ProviderView> {
       requireAdmin(actor);
       requireKnownSettings(input.kind, input.settings);
-      requireCompleteConfiguration(input.kind, input.baseUrl, input.settings);
+      requireCompleteConfiguration(input.kind, input.baseUrl, input.settings, input.apiKey !== undefined);
       await requireReachableBaseUrl(input.baseUrl, assertAllowed);
       await requireFreeName(actor, input.name);
       const provider = await guardNameRace(input.name, () =>
@@ -149,12 +150,20 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
       requireAdmin(actor);
       const current = await findOrThrow(actor, providerId);
       const { apiKey, ...fields } = input;
-      requireKnownSettings(fields.kind ?? current.kind, fields.settings);
+      const next = {
+        kind: fields.kind ?? current.kind,
+        baseUrl: fields.baseUrl === undefined ? current.baseUrl : fields.baseUrl,
+        settings: fields.settings ?? current.settings,
+      };
+      const hasApiKey = current.encryptedApiKey !== null;
+      requireKnownSettings(next.kind, fields.settings);
       requireCompleteConfiguration(
-        fields.kind ?? current.kind,
-        fields.baseUrl === undefined ? current.baseUrl : fields.baseUrl,
-        fields.settings ?? current.settings,
+        next.kind,
+        next.baseUrl,
+        next.settings,
+        apiKey === undefined ? hasApiKey : apiKey !== null,
       );
+      requireKeyForNewAddress({ ...current, hasApiKey }, { ...next, sendsApiKey: typeof apiKey === 'string' });
       await requireReachableBaseUrl(fields.baseUrl, assertAllowed);
       if (fields.name !== undefined && fields.name !== current.name)
         await requireFreeName(actor, fields.name, providerId);
@@ -185,6 +194,21 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
     async listModelChoices(actor: Actor): Promise<ModelChoicesView> {
       const configs = await keylessConfigs(actor.tenantId);
       return { models: models.listModels(configs), defaultModel: models.defaultModelRef(configs) };
+    },
+
+    /**
+     * Refuses, as a 400 on the `model` field, a model no provider of the tenant or the server serves: an
+     * agent saved with one could never answer, and only its members would find out, at their first send.
+     */
+    requireKnownModel: async (tenantId: string, modelRef: string): Promise<void> => {
+      try {
+        models.requireKnown(modelRef, await keylessConfigs(tenantId));
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        throw new AppError('validation_failed', error.message, {
+          fields: [{ field: 'model', message: error.message }],
+        });
+      }
     },
 
     /** The model the picker preselects, for an agent created without one; a system-level read. */
