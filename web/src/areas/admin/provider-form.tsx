@@ -69,10 +69,12 @@ const modelsPlaceholders: Partial<Record<ProviderKind, string>> = {
 
 function apiKeyHint(kind: ProviderKind, key: { isRemovingKey: boolean; hasStoredKey: boolean }): string {
   if (key.isRemovingKey) return 'The stored key will be removed when you save.';
-  if (key.hasStoredKey) return 'A key is stored and is never shown. Type a new one to replace it.';
-  // The server saves a Cohere provider without a key, then refuses every source that names its models.
-  if (kind === 'cohere') return 'Required by Cohere. Stored encrypted and never shown again.';
-  return 'Stored encrypted and never shown again.';
+  if (key.hasStoredKey) {
+    // The server keeps a key for the address it was given for (README, tenant providers).
+    return 'A key is stored and is never shown. Type a new one to replace it; changing the kind, base URL or resource name needs it again.';
+  }
+  if (kind === 'openai-compatible') return 'Only if the server asks for one. Stored encrypted and never shown again.';
+  return 'Required for this kind of provider. Stored encrypted and never shown again.';
 }
 
 const parseModels = (text: string): string[] =>
