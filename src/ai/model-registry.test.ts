@@ -1,3 +1,4 @@
+import { generateText } from 'ai';
 import { describe, expect, it } from 'vitest';
 import type { ServerProviderSettings } from '../config.js';
 import { AppError } from '../platform/errors.js';
@@ -49,6 +50,23 @@ describe('model registry: resolve', () => {
     const model = await registryWith({}).resolve('offline', []);
     expect(model.provider).toBe('parley');
     expect(model.modelId).toBe('offline');
+  });
+
+  it('has the offline model name a configured model rather than say none is configured, where there is one', async () => {
+    const replyOf = async (registry: ReturnType<typeof registryWith>, tenant: TenantProviderConfig[] = []) => {
+      const { text } = await generateText({ model: await registry.resolve('offline', tenant), prompt: 'Hi?' });
+      return text;
+    };
+    expect(await replyOf(registryWith({}))).toContain('no language model is configured');
+    const withOpenAI = await replyOf(registryWith({ openai: { apiKey: 'sk-server' } }));
+    expect(withOpenAI).toContain('this agent uses the built-in offline model');
+    expect(withOpenAI).toContain('for example openai:gpt-4o-mini');
+    expect(withOpenAI).not.toContain('no language model is configured');
+    // A tenant's own provider counts, and one without model names gives the form.
+    const tenantAzure = await replyOf(registryWith({}), [
+      tenantProvider({ name: 'house', kind: 'azure', settings: { resourceName: 'acme' } }),
+    ]);
+    expect(tenantAzure).toContain('for example house:<model>');
   });
 
   it.each([

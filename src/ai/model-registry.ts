@@ -24,6 +24,16 @@ const maxRefLengthInMessages = 120;
 export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
   const serverEntries = serverProviderEntries(deps.config.providers, deps.providerFetch);
   const offlineModel = createOfflineModel({ wordDelayMs: deps.offlineWordDelayMs ?? 0 });
+  /** Where providers are configured, the offline model names one of their models instead of the setup. */
+  const offlineModelFor = (entries: readonly ProviderEntry[]): LanguageModelV3 => {
+    const [first] = entries;
+    if (!first) return offlineModel;
+    // A provider whose model names are the tenant's own (Azure deployments) suggests none.
+    const configuredModel = firstSuggestedModel(entries) ?? formatModelRef(first.name, '<model>');
+    return models.getOrCreate(`offline\n${configuredModel}`, () =>
+      createOfflineModel({ wordDelayMs: deps.offlineWordDelayMs ?? 0, configuredModel }),
+    );
+  };
   // Providers and models are cached by a hash of their whole configuration (ADR 4), so a key change
   // builds new ones at once. Models are cached too: building one per turn costs ~1 ms of CPU (each
   // OpenAI-compatible model compiles its own Zod chunk schema, which then parses cold every turn).
@@ -66,8 +76,10 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
 
   return {
     async resolve(modelRef, tenantProviders): Promise<LanguageModelV3> {
-      const known = knownModel(modelRef, entriesFor(tenantProviders));
-      return known === 'offline' ? offlineModel : modelOf(known.entry, known.modelId);
+      const entries = entriesFor(tenantProviders);
+      const known = knownModel(modelRef, entries);
+      if (known === 'offline') return offlineModelFor(entries);
+      return modelOf(known.entry, known.modelId);
     },
 
     requireKnown(modelRef, tenantProviders): void {
@@ -84,13 +96,18 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
 
     defaultModelRef(tenantProviders): string {
       if (deps.config.defaultModel) return deps.config.defaultModel;
-      for (const entry of entriesFor(tenantProviders)) {
-        const first = entry.suggestedModels[0];
-        if (first) return formatModelRef(entry.name, first);
-      }
-      return offlineModelRef;
+      return firstSuggestedModel(entriesFor(tenantProviders)) ?? offlineModelRef;
     },
   };
+}
+
+/** The usual model of the first provider that has one, as `provider:model`. */
+function firstSuggestedModel(entries: readonly ProviderEntry[]): string | undefined {
+  for (const entry of entries) {
+    const first = entry.suggestedModels[0];
+    if (first) return formatModelRef(entry.name, first);
+  }
+  return undefined;
 }
 
 /** The provider entry a ref names, or 'offline'; an AppError saying what is configured when there is none. */

@@ -16,6 +16,11 @@ import { parsePassagesBlock } from './passages-prompt.js';
 export interface OfflineModelOptions {
   /** Pause between streamed words; 0 streams as fast as the reader pulls. */
   readonly wordDelayMs?: number;
+  /**
+   * A model a configured provider serves (`openai:gpt-4o-mini`), when there is one: the reply then says
+   * this agent was left on the offline model, instead of saying no model is configured.
+   */
+  readonly configuredModel?: string | undefined;
 }
 
 const quoteMaxChars = 60;
@@ -26,7 +31,8 @@ const stopReason: LanguageModelV3FinishReason = { unified: 'stop', raw: 'stop' }
 
 /**
  * The built-in `offline` model. It never pretends to answer: it tells the user that no language model
- * is configured and how to configure one, so a fresh server is usable end to end without any key.
+ * is configured and how to configure one (or, where one is, that this agent was left on the offline
+ * model), so a fresh server is usable end to end without any key.
  * Given retrieved passages (a `<passages>` block in its system prompt, passages-prompt.ts), it answers
  * from them instead, quoting their most relevant sentences with their [n] markers.
  */
@@ -40,7 +46,7 @@ export function createOfflineModel(options: OfflineModelOptions = {}): LanguageM
 
     async doGenerate(call: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
       call.abortSignal?.throwIfAborted();
-      const text = offlineReply(call.prompt);
+      const text = offlineReply(call.prompt, options.configuredModel);
       return {
         content: [{ type: 'text', text }],
         finishReason: stopReason,
@@ -52,7 +58,7 @@ export function createOfflineModel(options: OfflineModelOptions = {}): LanguageM
 
     async doStream(call: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
       call.abortSignal?.throwIfAborted();
-      const text = offlineReply(call.prompt);
+      const text = offlineReply(call.prompt, options.configuredModel);
       const parts = streamParts(text, countUsage(call.prompt, text));
       return { stream: pullParts(parts, wordDelayMs, call.abortSignal) };
     },
@@ -60,16 +66,20 @@ export function createOfflineModel(options: OfflineModelOptions = {}): LanguageM
 }
 
 /** The reply the offline model gives to a conversation whose last user message is `prompt`'s last. */
-export function offlineReply(prompt: LanguageModelV3Prompt): string {
+export function offlineReply(prompt: LanguageModelV3Prompt, configuredModel?: string): string {
   const { question: lastUserText, attached } = lastUserMessage(prompt);
   const passages = passagesIn(prompt);
   if (passages || attached.length) return answerFromPassages(lastUserText, passages, attached);
   const quote = truncate(collapseWhitespace(lastUserText), quoteMaxChars);
-  const opening = quote
-    ? `I can't answer "${quote}" because no language model is configured on this Parley server yet.`
-    : `I can't answer because no language model is configured on this Parley server yet.`;
+  const cannotAnswer = quote ? `I can't answer "${quote}"` : "I can't answer";
+  if (configuredModel) {
+    return [
+      `${cannotAnswer} because this agent uses the built-in offline model, which only explains the setup and never answers questions.`,
+      `Language models are configured on this Parley server: an administrator (or the agent's owner) can set this agent's model to one of them, for example ${configuredModel}.`,
+    ].join(' ');
+  }
   return [
-    opening,
+    `${cannotAnswer} because no language model is configured on this Parley server yet.`,
     'This is the built-in offline model: it only explains the setup and never answers questions.',
     'To connect a model, an administrator can set one of these environment variables and restart the server:',
     'OPENAI_API_KEY, ANTHROPIC_API_KEY, AZURE_OPENAI_API_KEY together with AZURE_OPENAI_RESOURCE_NAME,',

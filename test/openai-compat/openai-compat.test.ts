@@ -142,7 +142,7 @@ describe('OpenAI-compatible API, through the official openai client', () => {
       model: offline.id,
       messages: [{ role: 'user', content: 'Anyone there?' }],
     });
-    expect(completion.choices[0]?.message.content).toContain('no language model is configured');
+    expect(completion.choices[0]?.message.content).toContain('this agent uses the built-in offline model');
   });
 
   it("answers errors in OpenAI's shape, so the client raises its usual exceptions", async () => {
