@@ -22,7 +22,7 @@ import { AppError } from './platform/errors.js';
 import { answerClientError } from './platform/http/client-errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
 import { registerJsonBodyParser } from './platform/http/json-body-parser.js';
-import { transformWithProblems } from './platform/http/openapi-problems.js';
+import { transformForDocs } from './platform/http/openapi-document.js';
 import { refuseEncodedBody } from './platform/http/encoded-body-guard.js';
 import { refuseUnstorableInput } from './platform/http/unstorable-input-guard.js';
 import { registerWebConsole } from './platform/http/web-console.js';
@@ -147,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' } },
       },
     },
-    transform: transformWithProblems,
+    transform: transformForDocs,
   });
   // The docs UI's own routes are public.
   await registerPublicPluginRoutes(app, () =>

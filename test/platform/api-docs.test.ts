@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
 
 interface OpenApiOperation {
+  operationId?: string;
   summary?: string;
   tags?: string[];
   security?: Array<Record<string, unknown>>;
@@ -68,15 +71,26 @@ describe('API documentation', () => {
     expect(bodySchema?.properties).toHaveProperty('instructions');
     expect(bodySchema?.required).toContain('name');
     expect(create.responses).toHaveProperty('201');
-    // Every operation documents its error answers in the one problem shape.
+    // Every operation documents its error answers: the one problem shape, except the OpenAI-compatible
+    // routes, which answer in OpenAI's (its clients read nothing else).
+    const operationIds = new Set<string>();
     for (const [path, operations] of Object.entries(document.paths)) {
+      const isOpenAI = path === '/v1/chat/completions' || path.startsWith('/v1/models');
       for (const [method, operation] of Object.entries(operations)) {
         for (const range of ['4XX', '5XX']) {
-          const problem = (
+          const content = (
             operation.responses[range] as { content?: Record<string, { schema: { required?: string[] } }> }
-          )?.content?.['application/problem+json']?.schema;
-          expect(problem?.required, `${method} ${path} ${range}`).toEqual(expect.arrayContaining(['code', 'detail']));
+          )?.content;
+          const schema = isOpenAI
+            ? content?.['application/json']?.schema
+            : content?.['application/problem+json']?.schema;
+          expect(schema?.required, `${method} ${path} ${range}`).toEqual(
+            expect.arrayContaining(isOpenAI ? ['error'] : ['code', 'detail']),
+          );
         }
+        expect(operation.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+        expect(operationIds.has(operation.operationId!), operation.operationId).toBe(false);
+        operationIds.add(operation.operationId!);
       }
     }
 
@@ -90,5 +104,53 @@ describe('API documentation', () => {
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(['/v1/conversations', '/v1/auth/login', '/ready']),
     );
+  });
+
+  it('documents the answers that are not JSON, as the routes really give them, and the uploads as multipart', async () => {
+    const document = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, OpenApiOperation>>;
+    }>();
+    const mediaTypesOf = (path: string, method: string, status: string): string[] =>
+      Object.keys(
+        (document.paths[path]?.[method]?.responses[status] as { content?: Record<string, unknown> })?.content ?? {},
+      );
+    const admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    const agent = await createAgent(t.app, admin, { name: 'Documented' });
+    const conversation = await createConversation(t.app, admin, agent.id, { title: 'Docs' });
+
+    const answers = [
+      {
+        path: '/v1/conversations/{id}/messages',
+        method: 'post',
+        response: await t.app.inject({
+          method: 'POST',
+          url: `/v1/conversations/${conversation.id}/messages`,
+          headers: { ...admin.headers, accept: 'text/event-stream' },
+          payload: { content: 'Hello' },
+        }),
+      },
+      { path: '/metrics', method: 'get', response: await t.app.inject({ method: 'GET', url: '/metrics' }) },
+      {
+        path: '/v1/chat/completions',
+        method: 'post',
+        response: await t.app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'x' } }),
+      },
+      {
+        path: '/mcp',
+        method: 'get',
+        response: await t.app.inject({ method: 'GET', url: '/mcp', headers: admin.headers }),
+      },
+    ];
+    for (const { path, method, response } of answers) {
+      const status = String(response.statusCode);
+      const documented = [...mediaTypesOf(path, method, status), ...mediaTypesOf(path, method, `${status[0]}XX`)];
+      const mediaType = String(response.headers['content-type']).split(';')[0]!;
+      expect(documented, `${method} ${path} answered ${status} ${mediaType}`).toContain(mediaType);
+    }
+    expect(mediaTypesOf('/v1/files/{id}/content', 'get', '200')).toEqual(['application/octet-stream']);
+    for (const path of ['/v1/files', '/v1/knowledge-sources/{id}/documents']) {
+      const upload = document.paths[path]?.post?.requestBody?.content['multipart/form-data']?.schema;
+      expect(upload?.required, path).toHaveLength(1);
+    }
   });
 });

@@ -17,6 +17,16 @@ export interface ChatRouteOptions {
   readonly heartbeatMs: number;
 }
 
+/** The other form of a turn's answer, for the published document. */
+const streamedReplyDocs = {
+  otherAnswers: {
+    200: {
+      description: 'with `Accept: text/event-stream`, the reply as an AI SDK UI message stream (what `useChat` reads)',
+      mediaType: 'text/event-stream',
+    },
+  },
+} as const;
+
 const wantsEventStream = (request: FastifyRequest): boolean =>
   /\btext\/event-stream\b/i.test(request.headers.accept ?? '');
 
@@ -30,7 +40,7 @@ const wantsReplyStream = (request: FastifyRequest, input: SendMessageInput): boo
 
 export function registerChatRoutes(app: App, service: ChatService, options: ChatRouteOptions): void {
   app.post('/v1/conversations/:id/messages', {
-    config: { access: 'authenticated' },
+    config: { access: 'authenticated', docs: streamedReplyDocs },
     schema: {
       tags: ['conversations'],
       security: [{ bearer: [] }],
@@ -60,7 +70,7 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
   });
 
   app.post('/v1/conversations/:id/messages/:messageId/retry', {
-    config: { access: 'authenticated' },
+    config: { access: 'authenticated', docs: streamedReplyDocs },
     schema: {
       tags: ['conversations'],
       security: [{ bearer: [] }],
@@ -81,7 +91,7 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
   });
 
   app.post('/v1/conversations/:id/messages/:messageId/tool-approvals', {
-    config: { access: 'authenticated' },
+    config: { access: 'authenticated', docs: streamedReplyDocs },
     schema: {
       tags: ['conversations'],
       security: [{ bearer: [] }],

@@ -15,7 +15,7 @@ export interface FileRouteOptions {
 /** Register inside a scope that has @fastify/multipart (see index.ts). */
 export function registerFilesRoutes(app: App, service: FilesService, options: FileRouteOptions): void {
   app.post('/v1/files', {
-    config: { access },
+    config: { access, docs: { uploadField: 'file' } },
     onRequest: refuseDeclaredOversize(options.uploadMaxBytes),
     schema: {
       tags,
@@ -38,7 +38,17 @@ export function registerFilesRoutes(app: App, service: FilesService, options: Fi
   });
 
   app.get('/v1/files/:id/content', {
-    config: { access },
+    config: {
+      access,
+      docs: {
+        otherAnswers: {
+          200: {
+            description: "The file's bytes, with its detected type, as an attachment",
+            mediaType: 'application/octet-stream',
+          },
+        },
+      },
+    },
     schema: {
       tags,
       security,

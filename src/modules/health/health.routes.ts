@@ -45,7 +45,11 @@ export function registerHealthRoutes(app: App, deps: { database: DatabaseHandle;
   });
 
   app.get('/metrics', {
-    config: { access: 'public', rateLimit: false },
+    config: {
+      access: 'public',
+      rateLimit: false,
+      docs: { otherAnswers: { 200: { description: 'The Prometheus text format', mediaType: 'text/plain' } } },
+    },
     schema: { tags, summary: 'Prometheus metrics', hide: false },
     handler: async (_request, reply) =>
       reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),

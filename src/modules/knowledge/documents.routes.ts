@@ -37,7 +37,7 @@ export function registerDocumentsRoutes(
   });
 
   app.post(documentsUrl, {
-    config: { access: tenantAdminAccess },
+    config: { access: tenantAdminAccess, docs: { uploadField: uploadFieldName } },
     onRequest: refuseDeclaredOversize(options.uploadMaxBytes),
     schema: {
       tags,

@@ -19,6 +19,9 @@ export interface OpenAICompatRouteOptions {
 }
 
 /** Registered in their own scope, so only these routes answer errors in OpenAI's shape. */
+/** These routes answer errors in OpenAI's shape (openai-errors.ts), which OpenAI's clients read. */
+const openAIDocs = { errors: 'openai' } as const;
+
 export async function registerOpenAICompatRoutes(
   app: App,
   service: OpenAICompatService,
@@ -28,7 +31,7 @@ export async function registerOpenAICompatRoutes(
     registerOpenAIErrorHandler(scope);
 
     scope.get('/v1/models', {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', docs: openAIDocs },
       schema: {
         tags,
         security,
@@ -39,7 +42,7 @@ export async function registerOpenAICompatRoutes(
     });
 
     scope.get('/v1/models/:model', {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', docs: openAIDocs },
       schema: {
         tags,
         security,
@@ -51,7 +54,18 @@ export async function registerOpenAICompatRoutes(
     });
 
     scope.post('/v1/chat/completions', {
-      config: { access: 'authenticated' },
+      config: {
+        access: 'authenticated',
+        docs: {
+          ...openAIDocs,
+          otherAnswers: {
+            200: {
+              description: 'with `stream: true`, chat.completion.chunk events ending in `[DONE]`',
+              mediaType: 'text/event-stream',
+            },
+          },
+        },
+      },
       schema: {
         tags,
         security,

@@ -9,11 +9,14 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Access, Actor } from '../../access/actor.js';
 import { AppError } from '../errors.js';
+import type { RouteDocs } from './openapi-document.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route. Required: registration fails for a route without it. */
     access?: Access;
+    /** What the published document needs that the route's schemas cannot say (openapi-document.ts). */
+    docs?: RouteDocs;
   }
   interface FastifyRequest {
     actor: Actor | null;

@@ -57,7 +57,13 @@ const jsonRpcError = (code: number, message: string) => ({ jsonrpc: '2.0', error
 
 export function registerParleyMcpRoutes(app: App, deps: ParleyToolDeps): void {
   app.post('/mcp', {
-    config: { access: 'authenticated' },
+    config: {
+      access: 'authenticated',
+      docs: {
+        errors: 'json-rpc',
+        otherAnswers: { 200: { description: 'The JSON-RPC answer to the MCP request', mediaType: 'application/json' } },
+      },
+    },
     schema: {
       tags: ['mcp'],
       security: [{ bearer: [] }],
@@ -70,7 +76,7 @@ export function registerParleyMcpRoutes(app: App, deps: ParleyToolDeps): void {
     app.route({
       method,
       url: '/mcp',
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', docs: { errors: 'json-rpc' } },
       schema: { tags: ['mcp'], security: [{ bearer: [] }], summary: 'Not offered: this MCP server is stateless' },
       handler: (request, reply) => {
         apiKeyActorOf(request);
