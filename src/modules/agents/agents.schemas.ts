@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { agentVisibilities } from '../../platform/db/schema/agents.js';
-import { pageOf } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
 import type { AgentRow } from './agents.repository.js';
 import { toolKeysSchema } from './tool-catalog.js';
 
@@ -39,7 +39,7 @@ export const createAgentBody = z.strictObject({
 });
 export type CreateAgentInput = z.infer<typeof createAgentBody>;
 
-export const updateAgentBody = z.strictObject({
+export const updateAgentBody = patchBody({
   name: nameSchema.optional(),
   instructions: instructionsSchema.optional(),
   model: modelRefSchema.optional(),

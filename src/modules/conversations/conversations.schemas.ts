@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageOf } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
 import { booleanQuery, pageCursor, pageLimit } from '../../platform/http/list-query.js';
 import type { ConversationRow } from './conversations.repository.js';
 
@@ -59,14 +59,10 @@ export const createConversationBody = z.strictObject({
 });
 export type CreateConversationInput = z.infer<typeof createConversationBody>;
 
-export const updateConversationBody = z
-  .strictObject({
-    /** null clears the title, so the next exchange names the conversation again. */
-    title: title.nullable().optional(),
-    projectId: z.uuid().nullable().optional(),
-    archived: z.boolean().optional(),
-  })
-  .refine((body) => Object.values(body).some((value) => value !== undefined), {
-    message: 'send at least one of title, projectId, archived',
-  });
+export const updateConversationBody = patchBody({
+  /** null clears the title, so the next exchange names the conversation again. */
+  title: title.nullable().optional(),
+  projectId: z.uuid().nullable().optional(),
+  archived: z.boolean().optional(),
+});
 export type UpdateConversationInput = z.infer<typeof updateConversationBody>;

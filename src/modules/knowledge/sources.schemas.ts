@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageOf } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
 import { pageCursor, pageLimit } from '../../platform/http/list-query.js';
 import type { SourceWithCounts } from './sources.repository.js';
 
@@ -66,16 +66,12 @@ export const createSourceBody = z
 export type CreateSourceInput = z.infer<typeof createSourceBody>;
 
 /** Overlap against chunk size is checked by the service, which knows the stored value of the one not sent. */
-export const updateSourceBody = z
-  .strictObject({
-    name: sourceName.optional(),
-    description: sourceDescription.optional(),
-    embeddingModel: embeddingModel.optional(),
-    rerankModel: rerankModel.optional(),
-    chunkTokens: chunkTokens.optional(),
-    chunkOverlapTokens: chunkOverlapTokens.optional(),
-  })
-  .refine((body) => Object.values(body).some((value) => value !== undefined), {
-    message: 'send at least one of name, description, embeddingModel, rerankModel, chunkTokens, chunkOverlapTokens',
-  });
+export const updateSourceBody = patchBody({
+  name: sourceName.optional(),
+  description: sourceDescription.optional(),
+  embeddingModel: embeddingModel.optional(),
+  rerankModel: rerankModel.optional(),
+  chunkTokens: chunkTokens.optional(),
+  chunkOverlapTokens: chunkOverlapTokens.optional(),
+});
 export type UpdateSourceInput = z.infer<typeof updateSourceBody>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mcpServerStatuses, mcpTransports } from '../../platform/db/schema/mcp.js';
-import { httpUrl } from '../../platform/http/common-schemas.js';
+import { httpUrl, patchBody } from '../../platform/http/common-schemas.js';
 import { environmentNamePattern } from './command-policy.js';
 import type { McpServerRow, StdioCommandRow } from './servers.repository.js';
 
@@ -123,17 +123,15 @@ export const createServerBody = z.strictObject({
 export type CreateServerInput = z.infer<typeof createServerBody>;
 
 /** `null` removes the stored headers or environment. The transport cannot change: create another server. */
-export const updateServerBody = z
-  .strictObject({
-    name: serverName.optional(),
-    url: httpUrl.optional(),
-    headers: headers.nullable().optional(),
-    stdioCommandId: z.uuid().optional(),
-    args: args.optional(),
-    env: environment.nullable().optional(),
-    enabled: z.boolean().optional(),
-  })
-  .refine((body) => Object.keys(body).length > 0, { message: 'send at least one field to change' });
+export const updateServerBody = patchBody({
+  name: serverName.optional(),
+  url: httpUrl.optional(),
+  headers: headers.nullable().optional(),
+  stdioCommandId: z.uuid().optional(),
+  args: args.optional(),
+  env: environment.nullable().optional(),
+  enabled: z.boolean().optional(),
+});
 export type UpdateServerInput = z.infer<typeof updateServerBody>;
 
 export const serverSchema = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toolApprovalPolicies, toolOutcomes } from '../../platform/db/schema/mcp.js';
-import { pageOf } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
 import { pageCursor, pageLimit } from '../../platform/http/list-query.js';
 import type { McpToolRow, ToolExecutionRow } from './tools.repository.js';
 
@@ -31,11 +31,10 @@ export const toolListSchema = z.object({ items: z.array(toolSchema) });
 
 export const listToolsQuery = z.strictObject({ serverId: z.uuid().optional() });
 
-export const updateToolBody = z
-  .strictObject({ enabled: z.boolean().optional(), approval: z.enum(toolApprovalPolicies).optional() })
-  .refine((body) => body.enabled !== undefined || body.approval !== undefined, {
-    message: 'send at least one of enabled, approval',
-  });
+export const updateToolBody = patchBody({
+  enabled: z.boolean().optional(),
+  approval: z.enum(toolApprovalPolicies).optional(),
+});
 export type UpdateToolInput = z.infer<typeof updateToolBody>;
 
 export const executeToolBody = z.strictObject({

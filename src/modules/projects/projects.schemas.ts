@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageOf } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
 import { pageCursor, pageLimit } from '../../platform/http/list-query.js';
 import type { ProjectRow } from './projects.repository.js';
 
@@ -41,9 +41,8 @@ export const createProjectBody = z.strictObject({
 });
 export type CreateProjectInput = z.infer<typeof createProjectBody>;
 
-export const updateProjectBody = z
-  .strictObject({ name: projectName.optional(), description: projectDescription.optional() })
-  .refine((body) => body.name !== undefined || body.description !== undefined, {
-    message: 'send at least one of name, description',
-  });
+export const updateProjectBody = patchBody({
+  name: projectName.optional(),
+  description: projectDescription.optional(),
+});
 export type UpdateProjectInput = z.infer<typeof updateProjectBody>;

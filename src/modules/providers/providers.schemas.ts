@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { providerKinds } from '../../platform/db/schema/agents.js';
-import { httpUrl, pageOf } from '../../platform/http/common-schemas.js';
+import { httpUrl, pageOf, patchBody } from '../../platform/http/common-schemas.js';
 import type { ProviderRow } from './providers.repository.js';
 
 /** Used as the prefix of model references (`<name>:<model>`), so it follows their rule. */
@@ -35,7 +35,7 @@ export const createProviderBody = z.strictObject({
 export type CreateProviderInput = z.infer<typeof createProviderBody>;
 
 /** `null` clears `baseUrl` or removes the stored API key. */
-export const updateProviderBody = z.strictObject({
+export const updateProviderBody = patchBody({
   name: nameSchema.optional(),
   kind: kindSchema.optional(),
   baseUrl: httpUrl.nullable().optional(),

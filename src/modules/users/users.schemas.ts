@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageOf } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
 import { emailSchema, passwordSchema, roleSchema, userSchema } from '../auth/auth.schemas.js';
 
 export { presentUser, userSchema, type UserView } from '../auth/auth.schemas.js';
@@ -14,7 +14,7 @@ export const createUserBody = z.strictObject({
 });
 export type CreateUserInput = z.infer<typeof createUserBody>;
 
-export const updateUserBody = z.strictObject({
+export const updateUserBody = patchBody({
   role: roleSchema.optional(),
   displayName: displayNameSchema.nullable().optional(),
   /** true ends every session of the user at once; false lets them sign in again. */

@@ -47,3 +47,12 @@ export const pageOf = <Item extends z.ZodType>(item: Item) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 export const noContent = z.null();
+
+/**
+ * A PATCH body: its fields are all optional, and an empty one is refused (400) naming what it may hold,
+ * rather than answered 200 with nothing changed, which hides a client's mistake.
+ */
+export const patchBody = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  z.strictObject(shape).refine((body) => Object.values(body).some((value) => value !== undefined), {
+    message: `send at least one of ${Object.keys(shape).join(', ')}`,
+  });
