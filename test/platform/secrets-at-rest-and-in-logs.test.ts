@@ -129,6 +129,22 @@ describe('credentials in logs', () => {
       );
       expect(streamed.body).toContain('"type":"error"');
     }
+    // A request the provider refused: its own words reach the log for the operator (not the user),
+    // with the key it may echo blanked.
+    fake.respondWith({
+      error: {
+        status: 400,
+        message: `This model's maximum context length is 8192 tokens; your key ${tenantProviderKey} sent 9000`,
+      },
+    });
+    const tooLong = await createConversation(t.app, admin, tenantAgent.id, { title: 'Too long' });
+    const refusedTurn = await inject('POST', `/v1/conversations/${tooLong.id}/messages`, viaKey, { content: 'long' });
+    expect(refusedTurn.statusCode).toBe(422);
+    expect(refusedTurn.body).not.toContain('maximum context length');
+    expect(logs.entries().find((entry) => entry.conversationId === tooLong.id)?.providerSaid).toBe(
+      "This model's maximum context length is 8192 tokens; your key [redacted] sent 9000",
+    );
+
     expect(fake.requests.map((request) => request.headers.authorization)).toEqual(
       expect.arrayContaining([`Bearer ${tenantProviderKey}`, `Bearer ${serverProviderKey}`]),
     );

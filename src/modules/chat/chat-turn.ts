@@ -176,6 +176,7 @@ async function runTurn(
           messageId: assistantMessageId,
           provider: resolved.metricLabels.provider,
           code: result.error.code,
+          ...(result.providerSaid && { providerSaid: result.providerSaid }),
         },
         `model reply failed: ${result.error.message}`,
       );

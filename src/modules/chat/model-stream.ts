@@ -7,6 +7,7 @@ import type {
 import { NoOutputGeneratedError, type FinishReason } from 'ai';
 import { openModelStream, sendsImages, toModelPrompt, totalsOf, type TextMessage } from '../../ai/model-call.js';
 import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
+import { providerDiagnosis } from '../../ai/provider-diagnosis.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { ModelMetricLabels } from './model-resolver.js';
 
@@ -59,6 +60,8 @@ export interface ModelStreamResult {
   readonly durationMs: number;
   /** Set when the call failed, timed out or was cancelled; text then holds what arrived before. */
   readonly error?: ModelErrorDescription;
+  /** The provider's own words about a request it refused, for the operator's log only (provider-diagnosis.ts). */
+  readonly providerSaid?: string;
 }
 
 export interface ModelStreamDeps {
@@ -180,6 +183,7 @@ export async function streamModelReply(
     request,
     stallTimeoutMs: deps.stallTimeoutMs,
   });
+  const providerSaid = error && failure !== undefined ? providerDiagnosis(failure) : undefined;
   return {
     text,
     reasoning,
@@ -188,6 +192,7 @@ export async function streamModelReply(
     timeToFirstTokenMs: clock.timeToFirstTokenMs(),
     durationMs: clock.elapsedMs(),
     ...(error && { error }),
+    ...(providerSaid && { providerSaid }),
   };
 }
 

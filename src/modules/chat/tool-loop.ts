@@ -2,6 +2,7 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { stepCountIs, streamText, type FinishReason, type LanguageModelUsage, type ModelMessage } from 'ai';
 import { isImageFile } from '../../ai/model-call.js';
 import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
+import { providerDiagnosis } from '../../ai/provider-diagnosis.js';
 import type { StoredToolCall } from '../../platform/db/schema/index.js';
 import {
   finishReasonOf,
@@ -176,6 +177,7 @@ export async function streamToolLoop(
     return finishReason === null ? replyCutOff(request.providerName) : undefined;
   };
   const error = describeEnd();
+  const providerSaid = error && failure !== undefined ? providerDiagnosis(failure) : undefined;
   // A call the loop's end cut off (a stopped reply, a failed model) never answered: not left `running`.
   const toolCalls = [...calls.values()].map((call) =>
     call.state === 'running'
@@ -198,6 +200,7 @@ export async function streamToolLoop(
     toolCalls,
     isAwaitingApproval: !error && toolCalls.some((call) => call.state === 'awaiting_approval'),
     ...(error && { error }),
+    ...(providerSaid && { providerSaid }),
   };
 }
 
