@@ -169,6 +169,20 @@ describe('chat with the offline model', () => {
       expect(response.statusCode, JSON.stringify(payload).slice(0, 40)).toBe(400);
       expect(response.json().errors[0].field).toBe('content');
     }
+    // A useChat body is answered about its messages, the field it sent.
+    const asJson = { accept: 'application/json' };
+    for (const [payload, message] of [
+      [{ messages: [{ role: 'user', parts: [{ type: 'nope' }] }] }, /must end with the user's message/],
+      [
+        { messages: [{ role: 'assistant', parts: [{ type: 'text', text: 'hi' }] }] },
+        /must end with the user's message/,
+      ],
+      [{ content: 'hi', messages: [{ role: 'user', parts: [{ type: 'text', text: 'hi' }] }] }, /not both/],
+    ] as const) {
+      const response = await send(conversation.id, payload, asJson);
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors).toEqual([{ field: 'messages', message: expect.stringMatching(message) }]);
+    }
     const badKey = await send(conversation.id, { content: 'hi' }, { 'idempotency-key': 'k'.repeat(201) });
     expect(badKey.statusCode).toBe(400);
     expect((await getConversation(conversation.id)).messageCount).toBe(0);

@@ -39,6 +39,12 @@ export const sendMessageBody = z
     messageId: z.string().max(200).optional(),
   })
   .transform((body, context) => {
+    // The error names the field the client sent: a useChat body never had a `content`.
+    const field = body.content === undefined && body.messages !== undefined ? 'messages' : 'content';
+    if (body.content !== undefined && body.messages !== undefined) {
+      context.addIssue({ code: 'custom', path: ['messages'], message: 'send content or messages, not both' });
+      return z.NEVER;
+    }
     const content = body.content ?? lastUserText(body.messages);
     const parsed = messageContent.safeParse(content);
     if (parsed.success) {
@@ -50,10 +56,15 @@ export const sendMessageBody = z
       };
     }
     const issue = parsed.error.issues[0];
+    const missing =
+      field === 'messages'
+        ? "must end with the user's message, with its text in text parts (as useChat sends it)"
+        : 'send the message as content (a string), or a useChat body as messages';
     context.addIssue({
       code: 'custom',
-      path: ['content'],
-      message: content === undefined ? 'send the message as content (a string)' : (issue?.message ?? 'is invalid'),
+      path: [field],
+      message:
+        content === undefined || (field === 'messages' && !content.trim()) ? missing : (issue?.message ?? 'is invalid'),
     });
     return z.NEVER;
   });
