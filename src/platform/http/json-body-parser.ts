@@ -8,12 +8,21 @@ import { AppError } from '../errors.js';
  *   broke them. Any other method with an empty JSON body is still refused, with a sentence
  *   (error-handler.ts);
  * - a body refused for a `__proto__` or `constructor.prototype` key says so, where Fastify's answer
- *   was "not valid JSON" for a body that is.
+ *   was "not valid JSON" for a body that is;
+ * - a charset other than UTF-8 is refused (415): it was read as UTF-8 whatever it said.
  */
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const charset = charsetOf(request.headers['content-type']);
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      // JSON is UTF-8 (RFC 8259); read as UTF-8, a body in another charset would be stored garbled.
+      done(
+        new AppError('unsupported_media_type', `JSON bodies must be UTF-8, not ${charset}; send charset=utf-8 or none`),
+      );
+      return;
+    }
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text === '' && request.method === 'DELETE') {
       done(null, undefined);
@@ -32,6 +41,12 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       done(error, value);
     });
   });
+}
+
+/** The charset parameter of a Content-Type, lower-cased, if it has one. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
+  return match?.[1]?.toLowerCase();
 }
 
 /** Only on the error path: valid JSON that the parser refused was refused for a poisoning key. */
