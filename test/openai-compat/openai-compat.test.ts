@@ -291,6 +291,7 @@ describe('OpenAI-compatible API, through the official openai client', () => {
       { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c1' }] }] },
       'tool calls are not supported',
     ],
+    ['messages.0.content', { messages: [{ role: 'user', content: null }] }, 'is required for this role'],
   ])('refuses %s, which no agent here can honour, naming the field', async (param, fields, sentence) => {
     const requestsBefore = fake.requests.length;
     const refused = await clientFor(bearer(member))

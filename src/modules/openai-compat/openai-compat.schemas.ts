@@ -7,17 +7,23 @@ const contentPart = z.object({
   text: z.string().max(maxContentChars).optional(),
 });
 
-const chatMessage = z.object({
-  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
-  content: z.union([z.string().max(maxContentChars), z.array(contentPart).max(100), z.null()]).optional(),
-  name: z.string().max(200).optional(),
-  // A client's own tools cannot run here: their calls in the history would have no results to go with.
-  tool_calls: z
-    .array(z.unknown())
-    .max(0, 'tool calls are not supported, since agents here do not take client tools')
-    .nullable()
-    .optional(),
-});
+const chatMessage = z
+  .object({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
+    content: z.union([z.string().max(maxContentChars), z.array(contentPart).max(100), z.null()]).optional(),
+    name: z.string().max(200).optional(),
+    // A client's own tools cannot run here: their calls in the history would have no results to go with.
+    tool_calls: z
+      .array(z.unknown())
+      .max(0, 'tool calls are not supported, since agents here do not take client tools')
+      .nullable()
+      .optional(),
+  })
+  // As OpenAI's API: only an assistant's message may go without content (it said nothing, or called tools).
+  .refine((message) => message.role === 'assistant' || (message.content !== undefined && message.content !== null), {
+    message: 'is required for this role (only an assistant message may leave it out or null)',
+    path: ['content'],
+  });
 export type OpenAIChatMessage = z.infer<typeof chatMessage>;
 
 const maxTokens = z.number().int().min(1).max(1_000_000).nullable().optional();
