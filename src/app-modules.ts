@@ -3,6 +3,7 @@ import type { AppDeps } from './app.js';
 import { createEmbedderRegistry } from './ai/embeddings/embedder-registry.js';
 import { createRerankerRegistry } from './ai/reranking/reranker-registry.js';
 import { createModelRegistry } from './ai/model-registry.js';
+import { createModelWarningLog } from './ai/model-warnings.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createChatModule, createReplyStops } from './modules/chat/index.js';
@@ -117,12 +118,17 @@ export async function registerModules(
     scriptDirs: config.mcpScriptDirs,
     options: deps.mcp,
   });
+  const modelWarnings = createModelWarningLog(deps.logger);
+  // The SDK's own calls (the tool loop, titles, embeddings) report through this global; by default it
+  // writes each warning to the console on every call, outside the log.
+  globalThis.AI_SDK_LOG_WARNINGS = modelWarnings;
   const chat = createChatModule({
     db: database.db,
     config,
     logger: deps.logger,
     metrics,
     registry: modelRegistry,
+    modelWarnings,
     loadTenantProviders: providers.service.loadTenantProviders,
     // The same search the query endpoint uses: what it shows is what an agent is given.
     knowledgeSearch: knowledge.search,

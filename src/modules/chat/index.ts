@@ -2,6 +2,7 @@ import type { ModelRegistry } from '../../ai/model-types.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
+import type { ModelWarningLog } from '../../ai/model-warnings.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Shutdown } from '../../platform/shutdown.js';
@@ -23,6 +24,8 @@ export interface ChatModuleDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly registry: ModelRegistry;
+  /** The provider SDKs' warnings, logged once per model (the app also gives it to the SDK's own calls). */
+  readonly modelWarnings: ModelWarningLog;
   readonly loadTenantProviders: TenantProviderSource;
   /** The knowledge module's search, for agents with knowledge sources. */
   readonly knowledgeSearch?: PassageSearch;
@@ -68,6 +71,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     metrics: deps.metrics,
     maxRetries: tuning.maxRetries,
     stallTimeoutMs: deps.config.modelStallTimeoutMs,
+    onWarnings: deps.modelWarnings,
   };
   const service = createChatService({
     db: deps.db,

@@ -7,6 +7,7 @@ import type {
 import { NoOutputGeneratedError, type FinishReason } from 'ai';
 import { openModelStream, sendsImages, toModelPrompt, totalsOf, type TextMessage } from '../../ai/model-call.js';
 import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
+import type { ModelWarningLog } from '../../ai/model-warnings.js';
 import { providerDiagnosis } from '../../ai/provider-diagnosis.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { ModelMetricLabels } from './model-resolver.js';
@@ -74,6 +75,11 @@ export interface ModelStreamDeps {
    * reply's `timeoutMs`.
    */
   readonly stallTimeoutMs: number;
+  /**
+   * Where this path's provider warnings go (model-warnings.ts). The tool loop's streamText reports its own
+   * through the SDK's AI_SDK_LOG_WARNINGS global, which the app points at the same log.
+   */
+  readonly onWarnings?: ModelWarningLog;
 }
 
 /**
@@ -144,6 +150,13 @@ export async function streamModelReply(
             toolCallId: part.toolCallId,
             toolName: part.toolName,
             input: parseJson(part.input),
+          });
+          break;
+        case 'stream-start':
+          deps.onWarnings?.({
+            warnings: part.warnings,
+            provider: request.model.provider,
+            model: request.model.modelId,
           });
           break;
         case 'finish':
