@@ -71,6 +71,10 @@ describe('API documentation', () => {
     expect(bodySchema?.properties).toHaveProperty('instructions');
     expect(bodySchema?.required).toContain('name');
     expect(create.responses).toHaveProperty('201');
+    // Ids are the server's: a client's own is accepted and ignored, and the document says so.
+    const conversationBody =
+      document.paths['/v1/conversations']?.post?.requestBody?.content['application/json']?.schema;
+    expect(conversationBody?.properties?.id).toMatchObject({ description: expect.stringMatching(/^Ignored/) });
     // Every operation documents its error answers: the one problem shape, except the OpenAI-compatible
     // routes, which answer in OpenAI's (its clients read nothing else).
     const operationIds = new Set<string>();

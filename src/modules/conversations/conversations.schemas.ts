@@ -52,7 +52,11 @@ const title = z.string().trim().min(1, 'must not be empty').max(200);
 
 export const createConversationBody = z.strictObject({
   /** Accepted and ignored: ids are always made by the server (UUID v7). */
-  id: z.string().max(100).optional(),
+  id: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('Ignored: the server makes every id (a UUID v7); read it from the answer'),
   agentId: z.uuid('must be an agent id (a UUID)'),
   title: title.optional(),
   projectId: z.uuid().optional(),
