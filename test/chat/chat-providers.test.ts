@@ -61,6 +61,14 @@ describe('chat through provider fakes', () => {
       await t.app.inject({ method: 'GET', url: `/v1/conversations/${conversationId}/messages`, headers: admin.headers })
     ).json().items as Array<Record<string, unknown> & { id: string; status: string; content: string }>;
   const titled = (title = 'Fixed title') => createConversation(t.app, admin, agentId, { title });
+  /** The tenant's own Anthropic provider, on the fake. */
+  const addClaude = (name: string, apiKey: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/providers',
+      headers: admin.headers,
+      payload: { name, kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKey },
+    });
 
   it('stores the reply with usage, timings and finish reason, sending instructions and history', async () => {
     openai.respondWith({ replyTokens: ['Ahoy', ' matey', '!'] });
@@ -239,12 +247,7 @@ describe('chat through provider fakes', () => {
   });
 
   it('stores a reply whose stream ended before the provider finished it as an error, keeping what arrived', async () => {
-    const claude = await t.app.inject({
-      method: 'POST',
-      url: '/v1/providers',
-      headers: admin.headers,
-      payload: { name: 'cut-claude', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: 'sk-ant-cut' },
-    });
+    const claude = await addClaude('cut-claude', 'sk-ant-cut');
     expect(claude.statusCode, claude.body).toBe(201);
     anthropic.respondWith({ replyTokens: ['Half', ' a', ' thought'], endAfterTokens: 2 });
     openai.respondWith({ replyTokens: ['Half', ' a', ' thought'], endAfterTokens: 2 });
@@ -334,12 +337,7 @@ describe('chat through provider fakes', () => {
   });
 
   it("chats through a tenant's own Anthropic provider", async () => {
-    const provider = await t.app.inject({
-      method: 'POST',
-      url: '/v1/providers',
-      headers: admin.headers,
-      payload: { name: 'claude', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: 'sk-ant-tenant-key' },
-    });
+    const provider = await addClaude('claude', 'sk-ant-tenant-key');
     expect(provider.statusCode).toBe(201);
     const agent = await createAgent(t.app, admin, {
       name: 'Claude',
@@ -361,12 +359,7 @@ describe('chat through provider fakes', () => {
   });
 
   it("uses a tenant provider's new key on the very next turn after an admin changes it", async () => {
-    const provider = await t.app.inject({
-      method: 'POST',
-      url: '/v1/providers',
-      headers: admin.headers,
-      payload: { name: 'rotating', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: 'sk-ant-first' },
-    });
+    const provider = await addClaude('rotating', 'sk-ant-first');
     const agent = await createAgent(t.app, admin, { name: 'Rotating', model: 'rotating:claude-haiku-4-5' });
     const conversation = await createConversation(t.app, admin, agent.id, { title: 'Rotation' });
     expect((await send(conversation.id, 'Before')).statusCode).toBe(201);

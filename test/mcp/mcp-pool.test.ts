@@ -6,18 +6,17 @@ import { createOutboundHttp, type OutboundHttp } from '../../src/platform/outbou
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { startHttpMcpServer, type TestHttpMcpServer } from './fixtures/http-server.js';
-import { allowNode, createServer, execute, stdioServerScript, syncTools, testMcpBounds } from './mcp-setup.js';
+import {
+  allowNode,
+  createServer,
+  execute,
+  isRunning,
+  stdioServerScript,
+  syncTools,
+  testMcpBounds,
+} from './mcp-setup.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const isRunning = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Closing a stdio transport ends stdin, then signals; the process may take a moment to go. */
 async function waitUntilGone(pid: number, withinMs = 8_000): Promise<boolean> {

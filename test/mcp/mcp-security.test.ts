@@ -9,7 +9,15 @@ import {
   type SignedInUser,
 } from '../harness/tenant-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { allowNode, createServer, execute, stdioServerScript, syncTools, testMcpBounds } from './mcp-setup.js';
+import {
+  allowNode,
+  createServer,
+  execute,
+  isRunning,
+  stdioServerScript,
+  syncTools,
+  testMcpBounds,
+} from './mcp-setup.js';
 
 describe('MCP security: allowed commands, arguments, environment and tenants', () => {
   let testApp: TestApp;
@@ -56,15 +64,6 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
   afterAll(async () => {
     await testApp.close();
   });
-
-  const isRunning = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
 
   describe('the allow-list of executables', () => {
     it('is the platform administrator’s alone', async () => {

@@ -60,3 +60,13 @@ export async function execute(app: App, user: SignedIn, toolId: string, args: Re
     payload: { arguments: args },
   });
 }
+
+/** Whether a process (a stdio server's, by the pid it reported) is still alive. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
