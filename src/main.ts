@@ -18,8 +18,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
   switch (command) {
     case 'serve':
+      requireNoOptions(command, rest);
       return serve(config, logger);
     case 'migrate':
+      requireNoOptions(command, rest);
       return migrate(config, logger);
     case 'admin':
       return admin(config, logger, rest);
@@ -30,6 +32,15 @@ async function main(argv: readonly string[]): Promise<void> {
     default:
       throw new AppError('validation_failed', `Unknown command '${command}'.\n${usage}`);
   }
+}
+
+/** `parley serve --port 4000` used to start on PORT's port as if nothing was said: settings are the environment's. */
+function requireNoOptions(command: string, options: readonly string[]): void {
+  if (options.length === 0) return;
+  throw new AppError(
+    'validation_failed',
+    `'parley ${command}' takes no options (got '${options[0]}'): its settings come from the environment, e.g. PORT=4000 parley ${command}; the README's Configuration table lists them`,
+  );
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -8,6 +8,7 @@ import { AppError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
 import type { Logger } from '../platform/logger.js';
 import { openRuntime } from '../platform/runtime.js';
+import { plainIssueMessage } from '../platform/validation-messages.js';
 
 const usage = 'Usage: parley admin create --email <email> --password <password> [--tenant <name>]';
 
@@ -18,7 +19,7 @@ export async function admin(config: Config, logger: Logger, argv: readonly strin
   const [subcommand, ...rest] = argv;
   if (subcommand !== 'create') throw new AppError('validation_failed', usage);
   const { values } = parseCreateArgs(rest);
-  const parsed = createAdminArgs.safeParse(values);
+  const parsed = createAdminArgs.safeParse(values, { error: plainIssueMessage });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new AppError(

@@ -2,6 +2,14 @@ import type { z } from 'zod';
 
 type Issue = z.core.$ZodRawIssue;
 
+/** Zod's "Invalid email address" or "Invalid UUID" after a field's name, as what the value must be. */
+const formatExpected: Partial<Record<string, string>> = {
+  email: 'must be an email address',
+  uuid: 'must be a UUID',
+  url: 'must be a URL',
+  datetime: 'must be a date and time (ISO 8601)',
+};
+
 /** Zod's "Invalid input: expected int, received number" as what the value must be. */
 const typeExpected: Partial<Record<string, string>> = {
   string: 'must be text',
@@ -22,6 +30,7 @@ export function plainIssueMessage(issue: Issue): string | undefined {
   // …", "expected string, received undefined") left the caller to work out that it was missing.
   if (issue.input === undefined) return 'is required';
   if (issue.code === 'invalid_type') return typeExpected[issue.expected];
+  if (issue.code === 'invalid_format') return formatExpected[issue.format];
   if (issue.code === 'invalid_value') {
     const [only, ...others] = issue.values.map((value) => JSON.stringify(value));
     return others.length === 0 ? `must be ${only}` : `must be one of ${[only, ...others].join(', ')}`;

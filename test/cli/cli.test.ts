@@ -105,6 +105,15 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/--password: must be at least 8 characters/);
 
+    const missing = await parley(['admin', 'create', '--email', 'not-an-email'], {
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')),
+    });
+    expect(missing.stderr.trim()).toBe('parley: --email: must be an email address');
+    const noPassword = await parley(['admin', 'create', '--email', 'a@example.test'], {
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')),
+    });
+    expect(noPassword.stderr.trim()).toBe('parley: --password: is required');
+
     const unknown = await parley(['admin', 'create', '--email', 'a@example.test', '--extra', '1'], {
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')),
     });
@@ -112,5 +121,17 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
     expect(unknown.stderr.trim()).toBe(
       "parley: Unknown option '--extra'. Usage: parley admin create --email <email> --password <password> [--tenant <name>]",
     );
+  });
+
+  it('refuses options to serve and migrate, whose settings are the environment, naming the way to set them', async () => {
+    for (const command of ['serve', 'migrate']) {
+      const result = await parley([command, '--port', '4000'], {
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')),
+      });
+      expect(result.code, command).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `parley: 'parley ${command}' takes no options (got '--port'): its settings come from the environment, e.g. PORT=4000 parley ${command}; the README's Configuration table lists them`,
+      );
+    }
   });
 });
