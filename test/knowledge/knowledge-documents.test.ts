@@ -170,6 +170,18 @@ describe('knowledge documents', () => {
     await waitForDocument(t.app, admin, sourceId, first.id);
   });
 
+  it('takes one of the same file sent many times at once, and refuses the others with 409', async () => {
+    const content = Buffer.from('Vanilla orchids are pollinated by hand, one flower at a time.\n');
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        uploadDocument(t.app, admin, sourceId, content, { filename: `vanilla-${index}.txt` }),
+      ),
+    );
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([202, ...Array<number>(11).fill(409)]);
+    const accepted = answers.find((answer) => answer.statusCode === 202)!.json<{ id: string }>();
+    await waitForDocument(t.app, admin, sourceId, accepted.id);
+  });
+
   it('counts a document whose reindex was cancelled or failed as holding its content: its last index is still searched', async () => {
     const content = Buffer.from('Cardamom pods are picked by hand, every forty days.\n');
     const first = await uploadAccepted(t.app, admin, sourceId, content, { filename: 'cardamom.txt' });

@@ -33,6 +33,14 @@ export function createDocumentsRepository() {
       return row!;
     },
 
+    /**
+     * Serialises adding one content to one source, on every node, until the transaction ends: two uploads
+     * of the same file at once both found no copy and both were added (PostgreSQL, an audit).
+     */
+    async lockContent(tx: Executor, sourceId: string, sha256: string): Promise<void> {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${sourceId}:${sha256}`}, 0))`);
+    },
+
     /** A document of the source with exactly this content, indexed or on its way (not failed or cancelled). */
     async findSameContent(
       db: Executor,

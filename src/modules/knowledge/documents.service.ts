@@ -73,31 +73,33 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
         'This kind of file cannot be indexed; upload a PDF, DOCX, HTML, Markdown, plain text, CSV or JSON document',
       );
     }
-    const same = await documents.findSameContent(db, actor.tenantId, sourceId, input.stored.sha256);
-    if (same) {
-      await storage.remove(input.stored.key);
-      throw conflict(
-        `This source already has this content as '${same.title}' (document ${same.id}); ` +
-          'delete that document first to add it again, or reindex it',
-      );
-    }
     const now = new Date();
-    const document = await documents
-      .insert(db, {
-        id: newId(),
-        tenantId: actor.tenantId,
-        sourceId,
-        title: input.title,
-        origin: input.origin,
-        url: input.url,
-        mediaType: documentMediaTypes[type],
-        byteSize: input.stored.byteSize,
-        sha256: input.stored.sha256,
-        storageKey: input.stored.key,
-        status: 'pending',
-        createdBy: actor.userId,
-        createdAt: now,
-        updatedAt: now,
+    const document = await db
+      .transaction(async (tx) => {
+        await documents.lockContent(tx, sourceId, input.stored.sha256);
+        const same = await documents.findSameContent(tx, actor.tenantId, sourceId, input.stored.sha256);
+        if (same) {
+          throw conflict(
+            `This source already has this content as '${same.title}' (document ${same.id}); ` +
+              'delete that document first to add it again, or reindex it',
+          );
+        }
+        return documents.insert(tx, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          sourceId,
+          title: input.title,
+          origin: input.origin,
+          url: input.url,
+          mediaType: documentMediaTypes[type],
+          byteSize: input.stored.byteSize,
+          sha256: input.stored.sha256,
+          storageKey: input.stored.key,
+          status: 'pending',
+          createdBy: actor.userId,
+          createdAt: now,
+          updatedAt: now,
+        });
       })
       .catch(async (error: unknown) => {
         await storage.remove(input.stored.key);
