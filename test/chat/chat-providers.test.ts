@@ -26,6 +26,8 @@ describe('chat through provider fakes', () => {
       OPENAI_COMPATIBLE_BASE_URL: openai.baseUrl,
       OPENAI_COMPATIBLE_NAME: 'deepseek',
       MODEL_TIMEOUT_MS: '1000',
+      // Small enough for a test to pass it with a few long messages.
+      CHAT_HISTORY_MAX_CHARS: '20000',
       // The tenant's own provider below is a fake on 127.0.0.1, which the outbound guard refuses by default.
       OUTBOUND_ALLOW: '127.0.0.1',
     });
@@ -99,6 +101,20 @@ describe('chat through provider fakes', () => {
     ]);
     expect(body).toMatchObject({ temperature: 0.3, max_tokens: 200 });
     expect(openai.lastRequest().headers.authorization).toBe(`Bearer ${serverApiKey}`);
+  });
+
+  it('sends the model only as much recent history as CHAT_HISTORY_MAX_CHARS holds, the newest message always', async () => {
+    openai.respondWith({ replyTokens: ['Noted.'] });
+    const conversation = await titled();
+    for (const letter of ['a', 'b', 'c']) {
+      expect((await send(conversation.id, letter.repeat(9_000))).statusCode).toBe(201);
+    }
+    const sent = () => (openai.lastRequest().body as { messages: { role: string; content: string }[] }).messages;
+    // c (9,000) and b (9,000) with their replies fit 20,000 characters; a does not.
+    expect(sent().map((message) => message.content.slice(0, 1))).toEqual(['A', 'b', 'N', 'c']);
+    // One message over the whole budget still goes, alone.
+    expect((await send(conversation.id, 'd'.repeat(25_000))).statusCode).toBe(201);
+    expect(sent().map((message) => message.role)).toEqual(['system', 'user']);
   });
 
   it('stores and streams reasoning as reasoning parts before the text', async () => {

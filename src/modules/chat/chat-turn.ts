@@ -18,7 +18,13 @@ import { writeConversationTitle } from './conversation-title.js';
 import type { ResolvedModel } from './model-resolver.js';
 import { interruptedReply, streamModelReply, type ModelStreamDeps, type ModelStreamResult } from './model-stream.js';
 import type { ReplyStops } from './reply-stops.js';
-import { attachmentPartsOf, carriesFiles, toModelMessages, type AttachmentPartsSource } from './turn-messages.js';
+import {
+  attachmentPartsOf,
+  carriesFiles,
+  recentWithin,
+  toModelMessages,
+  type AttachmentPartsSource,
+} from './turn-messages.js';
 import type { ToolLoopResult } from './tool-loop.js';
 import { runToolTurn, toLoopMessages, usesTools, type ChatToolsDeps, type TurnAgent } from './tool-turn.js';
 import {
@@ -40,6 +46,8 @@ export interface ChatTurnDeps {
   readonly modelTimeoutMs: number;
   /** How many messages the model sees, the user's new one included. */
   readonly historyLimit: number;
+  /** And how much of their text, in characters (CHAT_HISTORY_MAX_CHARS): the oldest go first. */
+  readonly historyMaxChars: number;
   /** What a model is given for messages' files (the files module); only turns with files call it. */
   readonly attachmentParts: AttachmentPartsSource | undefined;
   /** Searches the knowledge sources of agents that have some; turns of other agents never touch it. */
@@ -124,11 +132,10 @@ async function runTurn(
       channel.emit({ type: 'sources', citations: knowledge.citations });
     }
     const system = systemWithKnowledge(agent.instructions.trim() || undefined, knowledge);
+    const history = recentWithin(turn.history, deps.historyMaxChars);
     const messages = toModelMessages(
-      turn.history,
-      turn.history.some(carriesFiles)
-        ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, turn.history)
-        : undefined,
+      history,
+      history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, history) : undefined,
     );
     result =
       deps.tools && usesTools(agent, resolved)

@@ -20,7 +20,7 @@ import type { ReplyStops } from './reply-stops.js';
 
 export interface ChatModuleDeps {
   readonly db: Database;
-  readonly config: Pick<Config, 'modelTimeoutMs' | 'modelStallTimeoutMs'>;
+  readonly config: Pick<Config, 'modelTimeoutMs' | 'modelStallTimeoutMs' | 'chatHistoryMaxChars'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly registry: ModelRegistry;
@@ -82,6 +82,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     logger: deps.logger,
     modelTimeoutMs: deps.config.modelTimeoutMs,
     historyLimit: tuning.historyLimit,
+    historyMaxChars: deps.config.chatHistoryMaxChars,
     knowledgeSearch: deps.knowledgeSearch,
     tools: { repository: createChatToolsRepository(), toolRunner: deps.toolRunner },
     shutdown: deps.shutdown,

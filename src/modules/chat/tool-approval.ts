@@ -16,7 +16,7 @@ import {
   type ChatToolsDeps,
   type TurnAgent,
 } from './tool-turn.js';
-import { attachmentPartsOf, carriesFiles, toModelMessages } from './turn-messages.js';
+import { attachmentPartsOf, carriesFiles, recentWithin, toModelMessages } from './turn-messages.js';
 import { retrieveTurnKnowledge, systemWithKnowledge, type TurnKnowledge } from './turn-knowledge.js';
 import { resolveTurnTools, toolOfCall, type TurnTools } from './turn-tools.js';
 
@@ -203,12 +203,15 @@ async function continueReply(
       // Stopping the reply (or the node) ends an approved tool's run too, as it does in a plain turn.
       signal: AbortSignal.any([deps.shutdown.ending, stopped]),
     });
-    const history = await deps.repository.recentHistory(
-      deps.db,
-      actor.tenantId,
-      conversationId,
-      assistantMessage.id,
-      deps.historyLimit,
+    const history = recentWithin(
+      await deps.repository.recentHistory(
+        deps.db,
+        actor.tenantId,
+        conversationId,
+        assistantMessage.id,
+        deps.historyLimit,
+      ),
+      deps.historyMaxChars,
     );
     const messages = toModelMessages(
       history,

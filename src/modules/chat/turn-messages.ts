@@ -34,6 +34,20 @@ export async function attachmentPartsOf(
   return byMessage;
 }
 
+/**
+ * The most recent messages whose text fits `maxChars`, the newest always kept: the history limit counts
+ * messages, and twenty long ones could otherwise send a model more than its context holds, on every turn
+ * until enough short ones pushed them out.
+ */
+export function recentWithin(history: readonly HistoryMessage[], maxChars: number): readonly HistoryMessage[] {
+  let total = 0;
+  for (let index = history.length - 1; index >= 0; index -= 1) {
+    total += history[index]!.content.length;
+    if (total > maxChars && index < history.length - 1) return history.slice(index + 1);
+  }
+  return history;
+}
+
 /** Stored history as model messages; a window that starts mid-exchange starts at the next user message. */
 export function toModelMessages(
   history: readonly HistoryMessage[],
