@@ -112,6 +112,19 @@ describe('HTTP edges', () => {
     expect(utf16.statusCode).toBe(415);
     expect(utf16.json().detail).toBe('JSON bodies must be UTF-8, not utf-16; send charset=utf-8 or none');
     expect((await loginAs('application/json; charset=UTF-8')).statusCode).toBe(401);
+    // Bytes that are not UTF-8 at all were each read as U+FFFD, and stored so.
+    const latin1 = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: Buffer.concat([
+        Buffer.from('{"email":"caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('@example.test","password":"x"}'),
+      ]),
+    });
+    expect(latin1.statusCode).toBe(400);
+    expect(latin1.json().detail).toBe('The request body is not valid UTF-8; send JSON encoded as UTF-8');
   });
 
   it('refuses a compressed body with 415 saying so, and reads an identity one', async () => {

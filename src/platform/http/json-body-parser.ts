@@ -9,12 +9,13 @@ import { AppError } from '../errors.js';
  *   (error-handler.ts);
  * - a body refused for a `__proto__` or `constructor.prototype` key says so, where Fastify's answer
  *   was "not valid JSON" for a body that is;
- * - a charset other than UTF-8 is refused (415): it was read as UTF-8 whatever it said.
+ * - a charset other than UTF-8 is refused (415): it was read as UTF-8 whatever it said; and bytes that
+ *   are not UTF-8 are refused (400), where each became U+FFFD and was stored so.
  */
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const charset = charsetOf(request.headers['content-type']);
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
       // JSON is UTF-8 (RFC 8259); read as UTF-8, a body in another charset would be stored garbled.
@@ -23,7 +24,14 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       );
       return;
     }
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+    let text: string;
+    try {
+      text = typeof body === 'string' ? body : strictUtf8.decode(body);
+    } catch {
+      // Decoded leniently, each bad byte became U+FFFD: the stored text would differ from what was meant.
+      done(new AppError('malformed_request', 'The request body is not valid UTF-8; send JSON encoded as UTF-8'));
+      return;
+    }
     if (text === '' && request.method === 'DELETE') {
       done(null, undefined);
       return;
@@ -42,6 +50,8 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
     });
   });
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** The charset parameter of a Content-Type, lower-cased, if it has one. */
 function charsetOf(contentType: string | undefined): string | undefined {
