@@ -35,7 +35,8 @@ export async function registerOpenAICompatRoutes(
       schema: {
         tags,
         security,
-        summary: 'The agents you can use, as OpenAI models (id = agent id; the name works too)',
+        summary:
+          'The agents you can use, as OpenAI models (id = agent id; the name works too): the 500 newest, as the list has no pages',
         response: { 200: openAIModelListSchema },
       },
       handler: (request) => service.listModels(actorOf(request)),
