@@ -143,6 +143,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Parley API', version: '0.1.0', description: 'Self-hosted multi-tenant AI chat platform' },
+      tags: [
+        { name: 'auth', description: 'Registering, signing in, refreshing and ending sessions' },
+        { name: 'tenants', description: 'Tenants (platform admins)' },
+        { name: 'users', description: "A tenant's users and their roles (tenant admins)" },
+        { name: 'api-keys', description: 'API keys, usable as Bearer credentials (shown once)' },
+        { name: 'providers', description: "A tenant's own model providers, with keys encrypted at rest" },
+        { name: 'agents', description: 'Agents: a personality, a model, knowledge sources and tools' },
+        { name: 'projects', description: "Projects that group a user's conversations" },
+        { name: 'conversations', description: 'Conversations, messages, and chat turns (JSON or streamed)' },
+        { name: 'files', description: 'Files attached to chat messages' },
+        { name: 'knowledge', description: 'Knowledge sources, their documents, and retrieval' },
+        { name: 'mcp', description: "MCP servers and tools, and Parley's own MCP server" },
+        { name: 'openai-compatible', description: "OpenAI's Chat Completions and Models APIs, with agents as models" },
+        { name: 'operations', description: 'Health, readiness and metrics' },
+      ],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' } },
       },

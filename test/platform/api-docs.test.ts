@@ -54,11 +54,19 @@ describe('API documentation', () => {
     const document = response.json<{
       openapi: string;
       info: { title: string };
+      tags: { name: string; description: string }[];
       components: { securitySchemes: Record<string, { type: string; scheme: string }> };
       paths: Record<string, Record<string, OpenApiOperation>>;
     }>();
     expect(document.openapi).toBe('3.1.0');
     expect(document.info.title).toBe('Parley API');
+    // Every tag an operation uses is described once at the top.
+    const described = new Set(document.tags.map((tag) => tag.name));
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const tag of operation.tags ?? []) expect(described.has(tag), `${method} ${path}: ${tag}`).toBe(true);
+      }
+    }
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
 
     const agents = document.paths['/v1/agents'];
