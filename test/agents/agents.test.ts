@@ -185,6 +185,10 @@ describe('agents', () => {
         errors: Array<{ field: string; message: string }>;
       }>().errors;
     expect(await problems({ name: '   ' })).toEqual([{ field: 'name', message: 'must not be empty' }]);
+    // Zero-width spaces and joiners pass trim(), and were listed as a blank row.
+    expect(await problems({ name: '\u200b\u200d\u2060' })).toEqual([
+      { field: 'name', message: 'must have a visible character' },
+    ]);
     expect(await problems({ name: 'n'.repeat(101) })).toEqual([
       { field: 'name', message: 'must be at most 100 characters' },
     ]);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { agentVisibilities } from '../../platform/db/schema/agents.js';
-import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody, visibleText } from '../../platform/http/common-schemas.js';
 import type { AgentRow } from './agents.repository.js';
 import { toolKeysSchema } from './tool-catalog.js';
 
@@ -14,7 +14,7 @@ export const modelRefSchema = z
     "must be 'provider:model' (e.g. 'openai:gpt-4o-mini') or 'offline'",
   );
 
-const nameSchema = z.string().trim().min(1).max(100);
+const nameSchema = visibleText(100);
 const instructionsSchema = z.string().max(20_000);
 const temperatureSchema = z.number().min(0).max(2);
 const maxOutputTokensSchema = z.number().int().min(1).max(1_000_000);

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { pageOf } from '../../platform/http/common-schemas.js';
+import { pageOf, visibleText } from '../../platform/http/common-schemas.js';
 import { roleSchema } from '../auth/auth.schemas.js';
 import type { ApiKeyRow } from './api-keys.repository.js';
 
 export const createApiKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: visibleText(100),
   /** Defaults to the caller's role; never above it. */
   role: roleSchema.optional(),
 });

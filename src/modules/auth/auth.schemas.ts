@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { visibleText } from '../../platform/http/common-schemas.js';
 import { roles } from '../../platform/db/schema/users.js';
 import type { TenantRow, UserRow } from './auth.repository.js';
 
@@ -43,9 +44,9 @@ export const presentTenant = (tenant: TenantRow): TenantView => ({
 export const registerBody = z.strictObject({
   email: emailSchema,
   password: passwordSchema,
-  displayName: z.string().trim().min(1).max(100).optional(),
+  displayName: visibleText(100).optional(),
   /** Name of the tenant created for the first user, or for every sign-up in `open` mode. */
-  tenantName: z.string().trim().min(1).max(100).optional(),
+  tenantName: visibleText(100).optional(),
 });
 export type RegisterInput = z.infer<typeof registerBody>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody, visibleText } from '../../platform/http/common-schemas.js';
 import { booleanQuery, pageCursor, pageLimit } from '../../platform/http/list-query.js';
 import type { ConversationRow } from './conversations.repository.js';
 
@@ -48,7 +48,7 @@ export const listConversationsQuery = z.strictObject({
 });
 export type ListConversationsQuery = z.infer<typeof listConversationsQuery>;
 
-const title = z.string().trim().min(1, 'must not be empty').max(200);
+const title = visibleText(200);
 
 export const createConversationBody = z.strictObject({
   /** Accepted and ignored: ids are always made by the server (UUID v7). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody, visibleText } from '../../platform/http/common-schemas.js';
 import { pageCursor, pageLimit } from '../../platform/http/list-query.js';
 import type { SourceWithCounts } from './sources.repository.js';
 
@@ -42,7 +42,7 @@ export const sourcePageSchema = pageOf(sourceSchema);
 export const listSourcesQuery = z.strictObject({ limit: pageLimit, cursor: pageCursor.optional() });
 export type ListSourcesQuery = z.infer<typeof listSourcesQuery>;
 
-const sourceName = z.string().trim().min(1, 'must not be empty').max(200);
+const sourceName = visibleText(200);
 const sourceDescription = z.string().trim().max(2000);
 const embeddingModel = z.string().trim().min(1, 'must not be empty').max(200);
 /** Null (or absent on create) searches without reranking. */

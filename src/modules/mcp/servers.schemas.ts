@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { mcpServerStatuses, mcpTransports } from '../../platform/db/schema/mcp.js';
-import { httpUrl, patchBody } from '../../platform/http/common-schemas.js';
+import { httpUrl, patchBody, visibleText } from '../../platform/http/common-schemas.js';
 import { environmentNamePattern } from './command-policy.js';
 import type { McpServerRow, StdioCommandRow } from './servers.repository.js';
 
 // ---- Allowed stdio commands (platform admin) ----
 
 export const createStdioCommandBody = z.strictObject({
-  name: z.string().trim().min(1, 'must not be empty').max(100),
+  name: visibleText(100),
   executablePath: z.string().min(1).max(1024),
   description: z.string().trim().max(2000).default(''),
   /** node, python and the like run any code they are given; they are refused unless this says otherwise. */

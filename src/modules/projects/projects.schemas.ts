@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody, visibleText } from '../../platform/http/common-schemas.js';
 import { pageCursor, pageLimit } from '../../platform/http/list-query.js';
 import type { ProjectRow } from './projects.repository.js';
 
@@ -32,7 +32,7 @@ export const listProjectsQuery = z.strictObject({
 });
 export type ListProjectsQuery = z.infer<typeof listProjectsQuery>;
 
-const projectName = z.string().trim().min(1, 'must not be empty').max(200);
+const projectName = visibleText(200);
 const projectDescription = z.string().trim().max(2000);
 
 export const createProjectBody = z.strictObject({

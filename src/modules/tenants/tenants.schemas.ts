@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { pageOf } from '../../platform/http/common-schemas.js';
+import { pageOf, visibleText } from '../../platform/http/common-schemas.js';
 import { emailSchema, passwordSchema, tenantSchema, userSchema } from '../auth/auth.schemas.js';
 
 export { presentTenant, tenantSchema, type TenantView } from '../auth/auth.schemas.js';
 
 export const createTenantBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: visibleText(100),
   /** The tenant's first administrator, created with it in one transaction. */
   admin: z
     .strictObject({
       email: emailSchema,
       password: passwordSchema,
-      displayName: z.string().trim().min(1).max(100).optional(),
+      displayName: visibleText(100).optional(),
     })
     .optional(),
 });

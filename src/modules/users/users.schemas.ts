@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody, visibleText } from '../../platform/http/common-schemas.js';
 import { emailSchema, passwordSchema, roleSchema, userSchema } from '../auth/auth.schemas.js';
 
 export { presentUser, userSchema, type UserView } from '../auth/auth.schemas.js';
 
-const displayNameSchema = z.string().trim().min(1).max(100);
+const displayNameSchema = visibleText(100);
 
 export const createUserBody = z.strictObject({
   email: emailSchema,

@@ -56,3 +56,19 @@ export const patchBody = <Shape extends z.ZodRawShape>(shape: Shape) =>
   z.strictObject(shape).refine((body) => Object.values(body).some((value) => value !== undefined), {
     message: `send at least one of ${Object.keys(shape).join(', ')}`,
   });
+
+/** Nothing a reader can see: spaces, zero-width and format characters, marks with no letter to sit on. */
+const invisibleOnly = /^[\s\p{Cf}\p{Mn}\p{Me}]*$/u;
+
+/**
+ * A name or title people read in lists: trimmed, at most `max` characters, and with something visible.
+ * A name of zero-width spaces passed `trim()` and was listed as a blank row nobody could click.
+ */
+export const visibleText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    // An empty one is min(1)'s to name.
+    .refine((text) => text === '' || !invisibleOnly.test(text), 'must have a visible character');
