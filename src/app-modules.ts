@@ -118,6 +118,7 @@ export async function registerModules(
     scriptDirs: config.mcpScriptDirs,
     options: deps.mcp,
   });
+  const shutdown = deps.shutdown ?? createShutdown();
   const modelWarnings = createModelWarningLog(deps.logger);
   // The SDK's own calls (the tool loop, titles, embeddings) report through this global; by default it
   // writes each warning to the console on every call, outside the log.
@@ -134,7 +135,7 @@ export async function registerModules(
     knowledgeSearch: knowledge.search,
     files: files.service,
     toolRunner: mcp.toolRunner,
-    shutdown: deps.shutdown ?? createShutdown(),
+    shutdown,
     stops: replyStops,
     tuning: deps.chat,
   });
@@ -147,6 +148,7 @@ export async function registerModules(
     modelStream: chat.modelStream,
     modelTimeoutMs: config.modelTimeoutMs,
     knowledgeSearch: knowledge.search,
+    shutdown,
   });
   await openAICompat.registerRoutes(app);
 

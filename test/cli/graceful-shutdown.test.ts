@@ -24,7 +24,7 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
    * A server process with the given grace period, a reply streaming in it, then SIGTERM: what the client
    * read until its stream ended, how the process exited, and the reply as stored.
    */
-  async function stopWhileStreaming(graceMs: number) {
+  async function stopWhileStreaming(graceMs: number, via: 'messages' | 'completions' = 'messages') {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-shutdown-'));
     const { child, baseUrl } = await spawnServe({
       dataDir,
@@ -44,15 +44,23 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
       ).json();
       const conversation = await (await post('/v1/conversations', { agentId: agent.id }, auth)).json();
 
-      const response = await post(
-        `/v1/conversations/${conversation.id}/messages`,
-        { content: 'take your time' },
-        { ...auth, accept: 'text/event-stream' },
-      );
+      const response =
+        via === 'messages'
+          ? await post(
+              `/v1/conversations/${conversation.id}/messages`,
+              { content: 'take your time' },
+              { ...auth, accept: 'text/event-stream' },
+            )
+          : await post(
+              '/v1/chat/completions',
+              { model: agent.id, stream: true, messages: [{ role: 'user', content: 'take your time' }] },
+              auth,
+            );
       const reader = response.body!.getReader();
       const decoder = new TextDecoder();
       let received = '';
-      while (!received.includes('text-delta')) received += decoder.decode((await reader.read()).value);
+      const firstWord = via === 'messages' ? 'text-delta' : 'word0';
+      while (!received.includes(firstWord)) received += decoder.decode((await reader.read()).value);
 
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
@@ -99,5 +107,12 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
     expect(reply).toMatchObject({ status: 'error', errorMessage: interruptedReply.message });
     expect(reply!.content.length).toBeGreaterThan(0);
     expect(reply!.content.length).toBeLessThan(tokens.join('').length);
+  });
+
+  it('ends an OpenAI-compatible stream still running when the grace period is over with an error event, not a cut', async () => {
+    const { received, exitCode } = await stopWhileStreaming(200, 'completions');
+    expect(received).toContain(JSON.stringify(interruptedReply.message));
+    expect(received).toContain('data: [DONE]');
+    expect(exitCode).toBe(0);
   });
 });

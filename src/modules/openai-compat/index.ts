@@ -1,4 +1,5 @@
 import type { App } from '../../platform/http/types.js';
+import type { Shutdown } from '../../platform/shutdown.js';
 import type { ModelResolver, ModelStreamDeps, PassageSearch } from '../chat/index.js';
 import type { AgentDirectory } from '../conversations/index.js';
 import { registerOpenAICompatRoutes } from './openai-compat.routes.js';
@@ -12,6 +13,8 @@ export interface OpenAICompatModuleDeps {
   readonly heartbeatMs?: number;
   /** Agents with knowledge sources answer from them here too (the chat turn's retrieval). */
   readonly knowledgeSearch?: PassageSearch;
+  /** The node's stop, shared with chat turns. */
+  readonly shutdown: Shutdown;
 }
 
 export function createOpenAICompatModule(deps: OpenAICompatModuleDeps) {

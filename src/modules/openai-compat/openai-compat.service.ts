@@ -3,6 +3,7 @@ import type { TextMessage } from '../../ai/model-call.js';
 import type { Actor } from '../../access/actor.js';
 import { AppError } from '../../platform/errors.js';
 import { isUuid, newId } from '../../platform/ids.js';
+import type { Shutdown } from '../../platform/shutdown.js';
 import type {
   ModelResolver,
   ModelStreamDeps,
@@ -12,7 +13,7 @@ import type {
   SamplingSettings,
   TurnKnowledge,
 } from '../chat/index.js';
-import { retrieveTurnKnowledge, streamModelReply, systemWithKnowledge } from '../chat/index.js';
+import { interruptedReply, retrieveTurnKnowledge, streamModelReply, systemWithKnowledge } from '../chat/index.js';
 import type { AgentDirectory, ChatAgent } from '../conversations/index.js';
 import type { ChatCompletionInput, ChatCompletionView, OpenAIChatMessage } from './openai-compat.schemas.js';
 import { toChatCompletion } from './openai-presenters.js';
@@ -23,6 +24,8 @@ export interface OpenAICompatServiceDeps {
   readonly modelStream: ModelStreamDeps;
   readonly modelTimeoutMs: number;
   readonly knowledgeSearch?: PassageSearch;
+  /** The node's stop (serve.ts): no new completion once it drains, and those running end with its grace. */
+  readonly shutdown: Pick<Shutdown, 'isDraining' | 'ending'>;
 }
 
 /** A validated request, ready to run: every 4xx has been decided before the model is called. */
@@ -90,6 +93,10 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
   }
 
   async function prepare(actor: Actor, input: ChatCompletionInput): Promise<PreparedCompletion> {
+    // As a chat turn: a stopping node could not finish it within its grace period.
+    if (deps.shutdown.isDraining) {
+      throw new AppError('not_ready', 'The server is shutting down; send the request again in a moment');
+    }
     const agent = await findAgent(actor, input.model);
     const { system, messages } = splitMessages(input.messages);
     const resolved = await deps.resolveModel(actor.tenantId, agent.model);
@@ -110,7 +117,17 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
       id: `chatcmpl-${newId()}`,
       created: Math.floor(Date.now() / 1000),
       model: input.model,
-      run: (onEvent, abortSignal) => streamModelReply(deps.modelStream, { ...request, abortSignal }, onEvent),
+      run: async (onEvent, abortSignal) => {
+        const ending = deps.shutdown.ending;
+        const result = await streamModelReply(
+          deps.modelStream,
+          { ...request, abortSignal: AbortSignal.any([abortSignal, ending]) },
+          onEvent,
+        );
+        // Cut short when this node's grace period ended: the client is told to send it again, as a chat
+        // turn's is, instead of its connection being closed under it.
+        return result.error && ending.aborted ? { ...result, error: interruptedReply } : result;
+      },
     };
   }
 
