@@ -131,11 +131,34 @@ function outcomeOf(result: Results<unknown>): QueryOutcome {
 
 /** The message and the plain fields of a database error (code, constraint, detail…). */
 function describe(error: unknown): ThreadError {
-  if (!(error instanceof Error)) return { message: String(error), fields: {} };
+  if (!(error instanceof Error)) return { message: describeThrown(error), fields: {} };
   const fields = Object.fromEntries(
     Object.entries(error).filter(([, value]) => value === null || typeof value !== 'object'),
   );
   return { message: error.message, fields };
+}
+
+/**
+ * What PGlite's file system throws is not an Error but Emscripten's ErrnoError, `{ errno, name }`: said as
+ * "[object Object]" it told an operator whose disk was full nothing. Its fields are said instead.
+ */
+/** WASI's numbers for the file system errors an operator can fix, as PGlite's ErrnoError carries them. */
+const wasiErrors: Partial<Record<number, string>> = {
+  2: '(permission denied)',
+  51: '(no space left on the device)',
+  63: '(operation not permitted)',
+  69: '(read-only file system)',
+};
+
+function describeThrown(thrown: unknown): string {
+  if (typeof thrown !== 'object' || thrown === null) return String(thrown);
+  const { name, message, code, errno } = thrown as Record<string, unknown>;
+  const known = typeof errno === 'number' ? wasiErrors[errno] : undefined;
+  const parts = [name, message, code, errno === undefined ? undefined : `errno ${String(errno)}`, known];
+  const said = parts.filter((part) => typeof part === 'string' || typeof part === 'number').join(' ');
+  return said
+    ? `${said} (a file system error: check that DATA_DIR's disk has space and is writable)`
+    : 'an unknown error';
 }
 
 /**
