@@ -20,18 +20,20 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
   const runtime = await openRuntime(config, logger, { migrate: true });
   const shutdown = createShutdown();
   const app = await buildApp({ config, logger, ...runtime, shutdown });
-  try {
-    await app.listen({ host: config.host, port: config.port });
-  } catch (error) {
-    await runtime.close().catch(() => undefined);
-    throw listenFailure(error, config);
-  }
   const maintenance = createMaintenanceModule({
     db: runtime.database.db,
     logger,
     modelTimeoutMs: config.modelTimeoutMs,
     storage: createDirectoryStorage(config.filesDir),
   });
+  // On PostgreSQL other nodes may be writing theirs; there the lease sweep below finds the lost ones.
+  if (runtime.database.kind === 'embedded') await maintenance.service.failRepliesOfEarlierRun();
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await runtime.close().catch(() => undefined);
+    throw listenFailure(error, config);
+  }
   const sweeps = [
     scheduleMaintenance(() => maintenance.service.sweep(), logger, maintenanceIntervalMs),
     scheduleMaintenance(() => maintenance.service.sweepStoredFiles(), logger, storedFilesSweepIntervalMs),

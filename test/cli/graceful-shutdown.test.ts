@@ -115,4 +115,62 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
     expect(received).toContain('data: [DONE]');
     expect(exitCode).toBe(0);
   });
+
+  it('marks a reply a killed process left streaming as interrupted as soon as embedded storage starts again', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-killed-'));
+    const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl };
+    const first = await spawnServe({ dataDir, env });
+    let replyId: string;
+    let conversationId: string;
+    let auth: Record<string, string>;
+    try {
+      await waitForReady(first.baseUrl, first.child);
+      const post = async (base: string, url: string, body: object, headers: Record<string, string>) =>
+        fetch(`${base}${url}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      const json = { 'content-type': 'application/json' };
+      const session = await (
+        await post(
+          first.baseUrl,
+          '/v1/auth/register',
+          { email: 'killed@example.test', password: 'a long password' },
+          json,
+        )
+      ).json();
+      auth = { ...json, authorization: `Bearer ${session.accessToken}` };
+      const agent = await (
+        await post(first.baseUrl, '/v1/agents', { name: 'Slow', model: 'openai:gpt-4o-mini' }, auth)
+      ).json();
+      conversationId = (await (await post(first.baseUrl, '/v1/conversations', { agentId: agent.id }, auth)).json()).id;
+      const response = await post(
+        first.baseUrl,
+        `/v1/conversations/${conversationId}/messages`,
+        { content: 'take your time' },
+        { ...auth, accept: 'text/event-stream' },
+      );
+      const reader = response.body!.getReader();
+      let received = '';
+      while (!received.includes('text-delta')) received += new TextDecoder().decode((await reader.read()).value);
+      replyId = /"messageId":"([^"]+)"/.exec(received)?.[1] ?? '';
+      const exited = once(first.child, 'exit');
+      first.child.kill('SIGKILL');
+      await exited;
+    } finally {
+      if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
+    }
+
+    const second = await spawnServe({ dataDir, env });
+    try {
+      await waitForReady(second.baseUrl, second.child);
+      const messages = await (
+        await fetch(`${second.baseUrl}/v1/conversations/${conversationId}/messages`, { headers: auth })
+      ).json();
+      const reply = (messages.items as { id: string; role: string; status: string; error: unknown }[]).find(
+        (message) => message.role === 'assistant',
+      );
+      expect(reply).toMatchObject({ status: 'error', error: { message: interruptedReply.message } });
+      expect(replyId).toBe(reply?.id);
+    } finally {
+      second.child.kill('SIGKILL');
+    }
+  });
 });

@@ -64,6 +64,22 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
      * cannot reach the disk. Only files older than the grace period are candidates, so an upload between
      * its write and its row is never taken. Safe on several nodes at once: removing twice is harmless.
      */
+    /**
+     * Embedded storage has one process, which holds the data directory's lock: a reply still `streaming`
+     * when it starts was cut short by the last run (killed, or stopped harder than its grace allowed).
+     * Marked at once, rather than by the lease sweep 90 s on, so it can be retried or stopped at once.
+     */
+    async failRepliesOfEarlierRun(): Promise<number> {
+      const at = now();
+      const count = await deps.repository.failAbandonedReplies(
+        deps.db,
+        { aliveBefore: at, startedBefore: at },
+        interruptedReply,
+      );
+      if (count > 0) deps.logger.warn({ count }, 'marked replies the last run left streaming as interrupted');
+      return count;
+    },
+
     async sweepStoredFiles(): Promise<{ orphanedFiles: number; unfinishedUploads: number }> {
       const cutoff = new Date(now().getTime() - (deps.storedFileGraceMs ?? defaultStoredFileGraceMs));
       let orphanedFiles = 0;
