@@ -383,6 +383,29 @@ describe.skipIf(testStorage !== 'postgres')('job leases, on PostgreSQL', () => {
     expect(rows).toEqual([]);
   });
 
+  it('sends a job its node took but died before leasing to its retry too, once it has been active a whole lease', async () => {
+    const sender = newQueue();
+    await sender.start();
+    const id = (await sender.send('test-unleased', {}))!;
+    await sender.stop();
+    // pg-boss marked it active as it handed it out; the node died before writing its lease row.
+    await database.executeSql(
+      `update pgboss.job set state = 'active', started_on = now() - interval '1 minute', retry_delay = 0,
+         retry_backoff = false where id = $1`,
+      [id],
+    );
+
+    const attempts: number[] = [];
+    const survivor = newQueue({ leaseSeconds: 2 });
+    survivor.register('test-unleased', async (_data, job) => void attempts.push(job.retryCount), {
+      retryDelaySeconds: 0,
+    });
+    await survivor.start();
+
+    await waitFor(async () => (await jobState(id)) === 'completed');
+    expect(attempts).toEqual([1]);
+  });
+
   it('keeps renewing the lease of a job that runs longer than it, which then runs once', async () => {
     const attempts: number[] = [];
     const queue = newQueue({ leaseSeconds: 1 });

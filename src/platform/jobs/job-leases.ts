@@ -46,12 +46,19 @@ export function createJobLeases(deps: JobLeasesDeps) {
 
   const retryAbandoned = async (): Promise<void> => {
     // Only jobs still active: one that finished or was already expired by pg-boss is left as it is.
+    // Also a job active for a whole lease with no row at all: pg-boss marks a job active when it hands it
+    // out, and a node that died before its `hold` was written left nothing to expire (an audit's job sat
+    // 16 minutes, until pg-boss's own expiry).
     const { rows } = await deps.executeSql(
       `with expired as (
          delete from job_leases where renewed_at < now() - make_interval(secs => $1) returning job_id, queue
        )
        select expired.queue, expired.job_id as "jobId" from expired
-       join pgboss.job on job.id = expired.job_id and job.name = expired.queue and job.state = 'active'`,
+       join pgboss.job on job.id = expired.job_id and job.name = expired.queue and job.state = 'active'
+       union
+       select job.name as queue, job.id as "jobId" from pgboss.job
+       where job.state = 'active' and job.started_on < now() - make_interval(secs => $1)
+         and not exists (select 1 from job_leases where job_leases.job_id = job.id)`,
       [deps.leaseSeconds],
     );
     const abandoned = rows as { queue: string; jobId: string }[];
