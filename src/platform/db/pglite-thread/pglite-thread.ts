@@ -154,7 +154,7 @@ function describeThrown(thrown: unknown): string {
   if (typeof thrown !== 'object' || thrown === null) return String(thrown);
   const { name, message, code, errno } = thrown as Record<string, unknown>;
   const known = typeof errno === 'number' ? wasiErrors[errno] : undefined;
-  const parts = [name, message, code, errno === undefined ? undefined : `errno ${String(errno)}`, known];
+  const parts = [name, message, code, typeof errno === 'number' ? `errno ${errno}` : undefined, known];
   const said = parts.filter((part) => typeof part === 'string' || typeof part === 'number').join(' ');
   return said
     ? `${said} (a file system error: check that DATA_DIR's disk has space and is writable)`
