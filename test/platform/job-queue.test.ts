@@ -353,57 +353,53 @@ describe('job queue', () => {
 });
 
 describe.skipIf(testStorage !== 'postgres')('job leases, on PostgreSQL', () => {
-  it("sends a job whose node stopped renewing its lease to its retry, long before the job's expiry", async () => {
+  /**
+   * What a node that died mid-job leaves: the job active since `startedAgo` (its expiry 15 minutes away,
+   * no retry delay so the test need not wait the default 10 s), with or without a lease row.
+   */
+  async function abandonActiveJob(queueName: string, startedAgo: string): Promise<string> {
     const sender = newQueue();
     await sender.start();
-    const id = (await sender.send('test-abandoned', {}))!;
+    const id = (await sender.send(queueName, {}))!;
     await sender.stop();
-    // What a node that died mid-job leaves: the job active (its expiry 15 minutes away, no retry delay
-    // so the test need not wait the default 10 s), and its lease last renewed a minute ago.
     await database.executeSql(
-      `update pgboss.job set state = 'active', started_on = now(), retry_delay = 0, retry_backoff = false where id = $1`,
-      [id],
+      `update pgboss.job set state = 'active', started_on = now() - $2::interval, retry_delay = 0,
+         retry_backoff = false where id = $1`,
+      [id, startedAgo],
     );
+    return id;
+  }
+
+  /** Another node's queue, with a short lease, runs the job to its end; the attempts it made, by retry count. */
+  async function runOnSurvivor(queueName: string, id: string): Promise<number[]> {
+    const attempts: number[] = [];
+    const survivor = newQueue({ leaseSeconds: 2 });
+    survivor.register(queueName, async (_data, job) => void attempts.push(job.retryCount), {
+      retryDelaySeconds: 0,
+    });
+    await survivor.start();
+    await waitFor(async () => (await jobState(id)) === 'completed');
+    return attempts;
+  }
+
+  it("sends a job whose node stopped renewing its lease to its retry, long before the job's expiry", async () => {
+    const id = await abandonActiveJob('test-abandoned', '0 seconds');
+    // Its lease last renewed a minute ago.
     await database.executeSql(
       `insert into job_leases (job_id, queue, renewed_at) values ($1, 'test-abandoned', now() - interval '1 minute')`,
       [id],
     );
 
-    const attempts: number[] = [];
-    const survivor = newQueue({ leaseSeconds: 2 });
-    survivor.register('test-abandoned', async (_data, job) => void attempts.push(job.retryCount), {
-      retryDelaySeconds: 0,
-    });
-    await survivor.start();
-
-    await waitFor(async () => (await jobState(id)) === 'completed');
-    expect(attempts).toEqual([1]);
+    expect(await runOnSurvivor('test-abandoned', id)).toEqual([1]);
     expect(logLines.some((line) => line.includes('Jobs of a node that stopped go to their retry'))).toBe(true);
     const { rows } = await database.executeSql('select job_id from job_leases where job_id = $1', [id]);
     expect(rows).toEqual([]);
   });
 
   it('sends a job its node took but died before leasing to its retry too, once it has been active a whole lease', async () => {
-    const sender = newQueue();
-    await sender.start();
-    const id = (await sender.send('test-unleased', {}))!;
-    await sender.stop();
     // pg-boss marked it active as it handed it out; the node died before writing its lease row.
-    await database.executeSql(
-      `update pgboss.job set state = 'active', started_on = now() - interval '1 minute', retry_delay = 0,
-         retry_backoff = false where id = $1`,
-      [id],
-    );
-
-    const attempts: number[] = [];
-    const survivor = newQueue({ leaseSeconds: 2 });
-    survivor.register('test-unleased', async (_data, job) => void attempts.push(job.retryCount), {
-      retryDelaySeconds: 0,
-    });
-    await survivor.start();
-
-    await waitFor(async () => (await jobState(id)) === 'completed');
-    expect(attempts).toEqual([1]);
+    const id = await abandonActiveJob('test-unleased', '1 minute');
+    expect(await runOnSurvivor('test-unleased', id)).toEqual([1]);
   });
 
   it('keeps renewing the lease of a job that runs longer than it, which then runs once', async () => {
