@@ -164,18 +164,22 @@ describe('stopping a reply', () => {
     ]);
   });
 
-  it('renews the lease of a reply while it is written, so the sweep knows its node is alive', async () => {
+  it('renews the lease of a reply while it is written, saving what it said so far (a killed node loses only the rest)', async () => {
     openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
     const conversation = await createConversation(t.app, admin, plainAgentId, { title: 'Lease' });
     const reply = await openReplyStream(address, conversation.id, admin, 'Keep going');
     await reply.readUntil(textDeltas(2));
     const replyId = await streamingReplyId(conversation.id);
-    const aliveAt = async () => {
-      const { rows } = await t.database.executeSql('select alive_at from messages where id = $1', [replyId]);
-      return new Date((rows[0] as { alive_at: string | Date }).alive_at).getTime();
+    const stored = async () => {
+      const { rows } = await t.database.executeSql('select alive_at, content, status from messages where id = $1', [
+        replyId,
+      ]);
+      const row = rows[0] as { alive_at: string | Date; content: string; status: string };
+      return { aliveAt: new Date(row.alive_at).getTime(), content: row.content, status: row.status };
     };
-    const first = await aliveAt();
-    await eventually(async () => ((await aliveAt()) > first ? true : undefined));
+    const first = await stored();
+    await eventually(async () => ((await stored()).aliveAt > first.aliveAt ? true : undefined));
+    expect(await stored()).toMatchObject({ status: 'streaming', content: 'Hello from' });
 
     await stop(conversation.id, replyId);
     await reply.readToEnd();

@@ -1,6 +1,7 @@
 import type { StoredCitation } from '../../platform/db/schema/index.js';
 import type { ErrorCode } from '../../platform/errors.js';
 import type { MessageView } from '../conversations/index.js';
+import type { ReplyRun } from './reply-stops.js';
 
 /** Why a reply failed, safe to show: a model error (model-errors.ts) or, rarely, our own. */
 export interface TurnError {
@@ -72,8 +73,9 @@ export interface ChatTurnHandle {
 /**
  * Fan-out with replay: a subscriber that arrives late (a retried request joining a turn in flight)
  * still sees the whole turn from `message-started`. A listener that throws is dropped, never the turn.
+ * What the model says also goes to the reply's draft, when the turn writes one (reply-stops.ts).
  */
-export function createTurnChannel() {
+export function createTurnChannel(draft?: Pick<ReplyRun, 'addToDraft'>) {
   const history: ChatTurnEvent[] = [];
   const listeners = new Set<ChatTurnListener>();
 
@@ -87,6 +89,8 @@ export function createTurnChannel() {
 
   return {
     emit: (event: ChatTurnEvent): void => {
+      if (event.type === 'text-delta') draft?.addToDraft('text', event.delta);
+      else if (event.type === 'reasoning-delta') draft?.addToDraft('reasoning', event.delta);
       history.push(event);
       for (const listener of [...listeners]) deliver(listener, event);
     },

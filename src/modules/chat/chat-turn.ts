@@ -87,10 +87,10 @@ const internalTurnError: TurnError = {
  * client that disconnects does not stop it. No transaction is open while the model streams.
  */
 export function startChatTurn(deps: ChatTurnDeps, turn: StoredTurn): ChatTurnHandle {
-  const channel = createTurnChannel();
-  const userMessage = presentMessage(turn.userMessage);
   // The actor is the conversation's owner: only the owner sends (canPostAsOwner).
   const run = deps.stops.track(turn.conversationId, turn.assistantMessage.id, turn.actor.userId);
+  const channel = createTurnChannel(run);
+  const userMessage = presentMessage(turn.userMessage);
   const outcome = deps.background.track(
     'chat-turn',
     runTurn(deps, turn, channel, userMessage, run.signal).finally(run.done),

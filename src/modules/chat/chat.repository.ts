@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, lt, notExists } from 'drizzle-
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../platform/db/client.js';
 import { conversations, idempotencyKeys, messages } from '../../platform/db/schema/index.js';
+import { storableText } from '../../platform/db/storable-text.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 import { createChatTurnRepository, type MessageRow } from './chat-turn.repository.js';
 
@@ -12,6 +13,8 @@ export type {
   NewTurn,
   TurnContextRow,
 } from './chat-turn.repository.js';
+import type { ReplyDraft } from './reply-stops.js';
+
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;
 
 export interface ReplyToReopen {
@@ -68,6 +71,17 @@ export function createChatRepository() {
         .update(messages)
         .set({ aliveAt: now })
         .where(and(inArray(messages.id, [...messageIds]), eq(messages.status, 'streaming')));
+    },
+
+    /**
+     * Renews one reply's lease and saves what it has said so far, while it is still `streaming`: a
+     * reply stored meanwhile (complete, stopped, failed) keeps what its turn stored.
+     */
+    async saveReplyDraft(db: Executor, draft: ReplyDraft, now: Date): Promise<void> {
+      await db
+        .update(messages)
+        .set({ content: storableText(draft.text), reasoning: storableText(draft.reasoning) || null, aliveAt: now })
+        .where(and(eq(messages.id, draft.messageId), eq(messages.status, 'streaming')));
     },
 
     /**

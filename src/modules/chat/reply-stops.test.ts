@@ -48,4 +48,25 @@ describe('reply stops', () => {
     await expect(stored).resolves.toBeUndefined();
     expect(stops.whenStored('m1')).toBeUndefined();
   });
+
+  it('hands out each draft once after it grows, whole, and forgets it with its reply', () => {
+    const stops = createReplyStops(createLocalInvalidationBus());
+    const run = stops.track('c1', 'm1', 'u1');
+    const continued = stops.track('c1', 'm2', 'u1', { text: 'Before the tool. ', reasoning: '' });
+    expect(stops.takeUnsavedDrafts()).toEqual([]);
+
+    run.addToDraft('text', 'Hel');
+    run.addToDraft('reasoning', 'Thinking');
+    run.addToDraft('text', 'lo');
+    continued.addToDraft('text', 'After it.');
+    expect(stops.takeUnsavedDrafts()).toEqual([
+      { messageId: 'm1', text: 'Hello', reasoning: 'Thinking' },
+      { messageId: 'm2', text: 'Before the tool. After it.', reasoning: '' },
+    ]);
+    expect(stops.takeUnsavedDrafts()).toEqual([]);
+
+    run.addToDraft('text', '!');
+    run.done();
+    expect(stops.takeUnsavedDrafts()).toEqual([]);
+  });
 });

@@ -4,8 +4,25 @@ import { everyKey, type InvalidationBus } from '../../platform/cache/invalidatio
 export interface ReplyRun {
   /** Aborted when the reply is stopped: by its owner, or because its conversation was deleted. */
   readonly signal: AbortSignal;
+  /** Adds what the model just said to the reply's draft, which the lease renewal saves (reply-leases.ts). */
+  readonly addToDraft: (kind: 'text' | 'reasoning', delta: string) => void;
   /** Called once the reply is stored; whoever waits for the stop then reads it. */
   readonly done: () => void;
+}
+
+/** What a reply has said so far; a node that dies loses only what came after its last save. */
+export interface ReplyDraft {
+  readonly messageId: string;
+  readonly text: string;
+  readonly reasoning: string;
+}
+
+interface RunningReply {
+  readonly conversationId: string;
+  readonly ownerId: string;
+  readonly stop: AbortController;
+  readonly done: Promise<void>;
+  draft: { text: string; reasoning: string; isSaved: boolean };
 }
 
 /** A stop of every reply of one owner, on the bus (ids hold no colon, so this never reads as an id). */
@@ -21,10 +38,7 @@ const earlyStopTtlMs = 30_000;
  * talking (and costing) for a conversation that is gone.
  */
 export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscribe'>) {
-  const running = new Map<
-    string,
-    { conversationId: string; ownerId: string; stop: AbortController; done: Promise<void> }
-  >();
+  const running = new Map<string, RunningReply>();
   /** Stops that named a reply not running here yet, by message id, with when they lapse. */
   const early = new Map<string, number>();
 
@@ -56,13 +70,20 @@ export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscri
   return {
     /**
      * Registers a reply this node starts writing in `conversationId`, owned by `ownerId`; `done` must be
-     * called once it is stored.
+     * called once it is stored. A reply that continues (a tool call was approved) starts from what it
+     * had said before.
      */
-    track(conversationId: string, messageId: string, ownerId: string): ReplyRun {
+    track(
+      conversationId: string,
+      messageId: string,
+      ownerId: string,
+      saidBefore: { text: string; reasoning: string } = { text: '', reasoning: '' },
+    ): ReplyRun {
       const stop = new AbortController();
       let markDone!: () => void;
       const done = new Promise<void>((resolve) => (markDone = resolve));
-      running.set(messageId, { conversationId, ownerId, stop, done });
+      const draft = { ...saidBefore, isSaved: true };
+      running.set(messageId, { conversationId, ownerId, stop, done, draft });
       const lapsesAt = early.get(messageId);
       if (lapsesAt !== undefined) {
         early.delete(messageId);
@@ -70,6 +91,10 @@ export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscri
       }
       return {
         signal: stop.signal,
+        addToDraft: (kind, delta) => {
+          draft[kind] += delta;
+          draft.isSaved = false;
+        },
         done: () => {
           running.delete(messageId);
           markDone();
@@ -85,6 +110,16 @@ export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscri
     stopOwner: (ownerId: string): void => bus.publish('reply-stops', `${ownerKeyPrefix}${ownerId}`),
     /** The replies this node is writing now (their leases are renewed: reply-leases.ts). */
     runningReplyIds: (): string[] => [...running.keys()],
+    /** The drafts that grew since this was last asked, each then counted as saved. */
+    takeUnsavedDrafts(): ReplyDraft[] {
+      const unsaved: ReplyDraft[] = [];
+      for (const [messageId, { draft }] of running) {
+        if (draft.isSaved) continue;
+        draft.isSaved = true;
+        unsaved.push({ messageId, text: draft.text, reasoning: draft.reasoning });
+      }
+      return unsaved;
+    },
     /** Settles when a reply written on this node is stored; undefined when it is not written here. */
     whenStored: (messageId: string): Promise<void> | undefined => running.get(messageId)?.done,
   };

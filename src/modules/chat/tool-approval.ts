@@ -106,7 +106,6 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
     if (!usable || !resolved) return settledHandle(userMessage, { ...message, toolCalls: next });
     const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
     const assistantMessage: MessageRow = { ...message, toolCalls: next, status: 'streaming', completedAt: null };
-    const channel = createTurnChannel();
     const resumed: ResumedReply = {
       actor,
       agent,
@@ -117,7 +116,11 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
       decided: next,
       hasTitle: context.conversation.title !== null,
     };
-    const run = deps.stops.track(conversationId, messageId, actor.userId);
+    const run = deps.stops.track(conversationId, messageId, actor.userId, {
+      text: message.content,
+      reasoning: message.reasoning ?? '',
+    });
+    const channel = createTurnChannel(run);
     const outcome = deps.background.track(
       'chat-tool-approval',
       continueReply(deps, tools, resumed, channel, run.signal).finally(run.done),
