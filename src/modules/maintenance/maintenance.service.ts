@@ -59,12 +59,6 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
     },
 
     /**
-     * Removes the stored files no row names any more, and what unfinished uploads left. Rows go by the
-     * database's cascades (a deleted user takes their attachments, a deleted tenant everything), which
-     * cannot reach the disk. Only files older than the grace period are candidates, so an upload between
-     * its write and its row is never taken. Safe on several nodes at once: removing twice is harmless.
-     */
-    /**
      * Embedded storage has one process, which holds the data directory's lock: a reply still `streaming`
      * when it starts was cut short by the last run (killed, or stopped harder than its grace allowed).
      * Marked at once, rather than by the lease sweep 90 s on, so it can be retried or stopped at once.
@@ -80,6 +74,12 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
       return count;
     },
 
+    /**
+     * Removes the stored files no row names any more, and what unfinished uploads left. Rows go by the
+     * database's cascades (a deleted user takes their attachments, a deleted tenant everything), which
+     * cannot reach the disk. Only files older than the grace period are candidates, so an upload between
+     * its write and its row is never taken. Safe on several nodes at once: removing twice is harmless.
+     */
     async sweepStoredFiles(): Promise<{ orphanedFiles: number; unfinishedUploads: number }> {
       const cutoff = new Date(now().getTime() - (deps.storedFileGraceMs ?? defaultStoredFileGraceMs));
       let orphanedFiles = 0;
