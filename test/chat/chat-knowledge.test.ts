@@ -94,6 +94,24 @@ describe('chat answers from knowledge sources, with citations', () => {
     expect(stored!.citations).toEqual(reply.citations);
   });
 
+  it('stores a reply whose citation excerpt is cut where an emoji sits (no half of it is left)', async () => {
+    const opening = 'Rocketprobe is the topic. ';
+    // The 600th UTF-16 unit is the emoji's first half.
+    const text = `${opening}${'word '.repeat(200).slice(0, 598 - opening.length - 1)} 🚀 launched, and more text follows.`;
+    const emojiSource = (await createSource(t.app, admin, { name: 'Emoji' })).id;
+    const uploaded = await uploadAccepted(t.app, admin, emojiSource, Buffer.from(text), { filename: 'rocket.txt' });
+    expect((await waitForDocument(t.app, admin, emojiSource, uploaded.id)).status).toBe('ready');
+    const agent = await createAgent(t.app, admin, { model: 'offline', knowledgeSourceIds: [emojiSource] });
+    const conversation = await createConversation(t.app, admin, agent.id, { title: 'Rocket' });
+
+    const response = await send(admin, conversation.id, 'Tell me about rocketprobe');
+
+    expect(response.statusCode, response.body).toBe(201);
+    const [citation] = (response.json().assistantMessage as { citations: Citation[] }).citations;
+    // Counted in code points, the whole emoji fits in the 600.
+    expect(citation!.excerpt).toBe(`${text.slice(0, 598)}🚀…`);
+  });
+
   it('the offline model says so when the sources hold nothing relevant', async () => {
     const agent = await createAgent(t.app, admin, { model: 'offline', knowledgeSourceIds: [sourceId] });
     const conversation = await createConversation(t.app, admin, agent.id, { title: 'Zeppelins' });

@@ -273,7 +273,8 @@ export async function storeReply(
   citations: AssistantMessageResult['citations'],
 ): Promise<StoredReply> {
   const now = new Date();
-  const fields = { ...storedResult(result, now), citations };
+  // Excerpts are cut from passages (citationExcerpt); cleaned like every other text from outside.
+  const fields = { ...storedResult(result, now), citations: citations && storableJson(citations) };
   const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
   const reply = {
     tenantId: turn.tenantId,

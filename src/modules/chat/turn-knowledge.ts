@@ -1,6 +1,7 @@
 import { citedMarkers, formatPassagesBlock } from '../../ai/passages-prompt.js';
 import type { StoredCitation } from '../../platform/db/schema/index.js';
 import { AppError } from '../../platform/errors.js';
+import { cutToLength, shortenTo } from '../../platform/text-cut.js';
 import type { KnowledgeSearch, SearchHit } from '../knowledge/retrieval/knowledge-search.types.js';
 import type { TurnError } from './chat-events.js';
 
@@ -104,12 +105,10 @@ function toCitation(hit: SearchHit, marker: number): StoredCitation {
  * highlighted passage), so the part the answer drew on is in view rather than the chunk's opening.
  */
 export function citationExcerpt(content: string, highlights: readonly string[]): string {
-  if (content.length <= excerptMaxChars) return content;
+  if (cutToLength(content, excerptMaxChars) === content) return content;
   const start = sentenceStart(content, firstMatchAt(content, highlights[0]));
   const lead = start > 0 ? '…' : '';
-  const room = excerptMaxChars - lead.length;
-  if (content.length - start <= room) return lead + content.slice(start);
-  return `${lead}${content.slice(start, start + room - 1)}…`;
+  return lead + shortenTo(content.slice(start), excerptMaxChars - lead.length);
 }
 
 /**
