@@ -1,6 +1,7 @@
 import { foldLatinAccents } from '../platform/latin-accents.js';
 import type { AttachedText } from './attached-text.js';
 import type { PromptPassage } from './passages-prompt.js';
+import { shortenTo } from '../platform/text-cut.js';
 
 /** Only the best passages are read: lower ones rarely help and would make the answer wander. */
 const passagesRead = 3;
@@ -84,7 +85,7 @@ function sentencesOf(text: string): string[] {
     .split(/(?<=[.!?])\s+|\n+/)
     .map((sentence) => sentence.replace(/\s+/g, ' ').trim())
     .filter((sentence) => /\p{L}/u.test(sentence))
-    .map((sentence) => (sentence.length > sentenceMaxChars ? `${sentence.slice(0, sentenceMaxChars - 1)}…` : sentence));
+    .map((sentence) => shortenTo(sentence, sentenceMaxChars));
 }
 
 /**

@@ -115,6 +115,10 @@ describe('offlineTitle', () => {
     expect(offlineTitle('x'.repeat(100))).toBe('x'.repeat(60));
   });
 
+  it('cuts an overlong word before a family emoji, not inside it', () => {
+    expect(offlineTitle(`${'好'.repeat(59)}👨‍👩‍👧‍👦`)).toBe('好'.repeat(59));
+  });
+
   it('falls back to a neutral title for an empty message', () => {
     expect(offlineTitle(' \n ')).toBe('New conversation');
   });

@@ -12,6 +12,7 @@ import type {
 import { parseAttachedText, type AttachedText } from './attached-text.js';
 import { answerFromPassages } from './offline-knowledge-answer.js';
 import { parsePassagesBlock } from './passages-prompt.js';
+import { cutToLength } from '../platform/text-cut.js';
 
 export interface OfflineModelOptions {
   /** Pause between streamed words; 0 streams as fast as the reader pulls. */
@@ -100,7 +101,7 @@ export function offlineTitle(text: string): string {
     title = next;
   }
   // A single first word longer than the limit still deserves a title, so cut it.
-  return title || Array.from(words[0]!).slice(0, titleMaxChars).join('');
+  return title || cutToLength(words[0]!, titleMaxChars) || 'New conversation';
 }
 
 function streamParts(text: string, usage: LanguageModelV3Usage): LanguageModelV3StreamPart[] {

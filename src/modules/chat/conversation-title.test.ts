@@ -18,4 +18,8 @@ describe('cleanTitle', () => {
     expect(Array.from(title)).toHaveLength(80);
     expect(title.endsWith('…')).toBe(true);
   });
+
+  it('cuts before a flag rather than through it', () => {
+    expect(cleanTitle(`${'Ü'.repeat(78)}🇹🇷🇯🇵`)).toBe(`${'Ü'.repeat(78)}…`);
+  });
 });

@@ -1,6 +1,7 @@
 import { generateText } from 'ai';
 import { offlineTitle } from '../../ai/offline-model.js';
 import type { ResolvedModel } from './model-resolver.js';
+import { cutToLength } from '../../platform/text-cut.js';
 
 const titleMaxChars = 80;
 const titleTimeoutMs = 15_000;
@@ -25,7 +26,7 @@ export async function writeConversationTitle(
     const { text } = await generateText({
       model: resolved.model,
       system: titleInstructions,
-      prompt: `User: ${firstUserMessage.slice(0, promptExcerptChars)}\n\nAssistant: ${firstReply.slice(0, promptExcerptChars)}`,
+      prompt: `User: ${cutToLength(firstUserMessage, promptExcerptChars)}\n\nAssistant: ${cutToLength(firstReply, promptExcerptChars)}`,
       maxOutputTokens: 32,
       maxRetries: 0,
       abortSignal: AbortSignal.timeout(titleTimeoutMs),
@@ -48,11 +49,6 @@ export function cleanTitle(text: string): string {
     .replace(/^["'“”‘’#\s]+|["'“”‘’\s.]+$/g, '')
     .replace(/\s+/g, ' ')
     .trim();
-  const characters = Array.from(plain);
-  return characters.length <= titleMaxChars
-    ? plain
-    : `${characters
-        .slice(0, titleMaxChars - 1)
-        .join('')
-        .trimEnd()}…`;
+  const cut = cutToLength(plain, titleMaxChars);
+  return cut === plain ? plain : `${cutToLength(cut, titleMaxChars - 1).trimEnd()}…`;
 }

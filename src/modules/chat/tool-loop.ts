@@ -18,6 +18,7 @@ import {
 } from './model-stream.js';
 import { toAiTools, type TurnTools } from './turn-tools.js';
 import type { ModelMetricLabels } from './model-resolver.js';
+import { cutToLength } from '../../platform/text-cut.js';
 
 /**
  * Enough steps for a few tool calls and the answer; the SDK stops the loop there. The last step is
@@ -206,7 +207,7 @@ export async function streamToolLoop(
 
 function errorTextOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.slice(0, 4000) || 'The tool failed without a message';
+  return cutToLength(message, 4000) || 'The tool failed without a message';
 }
 
 function toTokenUsage(usage: LanguageModelUsage | undefined): TokenUsage {

@@ -8,6 +8,7 @@ import { parseDocument, parseLimitsOf, type ParseSettings } from '../knowledge/p
 import { attachmentKindOf, documentTypeOf } from './attachment-type.js';
 import type { FileRow, FilesRepository } from './files.repository.js';
 import type { Transcription } from './transcription.js';
+import { cutToLength } from '../../platform/text-cut.js';
 
 /** A document's text beyond this is cut (and the model told so): a long PDF would crowd out the conversation. */
 export const attachmentTextMaxChars = 40_000;
@@ -78,5 +79,5 @@ function attachmentText(file: FileRow): string {
   const note =
     `only its first ${attachmentTextMaxChars.toLocaleString('en')} of ` +
     `${text.length.toLocaleString('en')} characters are given; the rest was cut`;
-  return formatAttachedText({ ...named, note }, text.slice(0, attachmentTextMaxChars));
+  return formatAttachedText({ ...named, note }, cutToLength(text, attachmentTextMaxChars));
 }

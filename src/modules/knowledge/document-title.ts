@@ -1,3 +1,5 @@
+import { shortenTo } from '../../platform/text-cut.js';
+
 /** A document's title is a label a person reads; it is never used as a path. */
 export const maxTitleLength = 200;
 const untitled = 'Untitled document';
@@ -9,8 +11,7 @@ const invisibleOrControl = /[\p{Cc}\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
 export function cleanTitle(text: string | undefined): string {
   const cleaned = (text ?? '').replace(invisibleOrControl, ' ').replace(/\s+/g, ' ').trim();
   if (!cleaned) return untitled;
-  const characters = Array.from(cleaned);
-  return characters.length > maxTitleLength ? `${characters.slice(0, maxTitleLength - 1).join('')}…` : cleaned;
+  return shortenTo(cleaned, maxTitleLength);
 }
 
 /** The last part of an uploaded file's name: `../../x` and `C:\docs\x` both become `x`. */

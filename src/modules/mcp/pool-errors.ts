@@ -3,6 +3,7 @@ import { AppError } from '../../platform/errors.js';
 import { OutboundRefusedError } from '../../platform/outbound/index.js';
 import type { McpConnectionTarget } from './mcp-transport.js';
 import type { StderrTail } from './stderr-tail.js';
+import { cutToLength } from '../../platform/text-cut.js';
 
 /**
  * How the connection pool reports what went wrong, as sentences the user can act on: no SDK or socket text
@@ -29,7 +30,7 @@ export function isTransportFailure(error: unknown): boolean {
 export function describeError(error: unknown): string {
   const raw = error instanceof Error ? error.message : String(error);
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${raw}${cause}`.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return cutToLength(`${raw}${cause}`.replace(/\s+/g, ' ').trim(), 300);
 }
 
 /** The guard's refusal, wherever the SDK wrapped it: it is the sentence the user can act on. */

@@ -20,6 +20,7 @@ import {
 } from './servers.schemas.js';
 import type { ToolsRepository } from './tools.repository.js';
 import { presentTool, type ToolView } from './tools.schemas.js';
+import { cutToLength } from '../../platform/text-cut.js';
 
 const stdioCommandForeignKey = 'mcp_servers_stdio_command_id_mcp_stdio_commands_id_fk';
 
@@ -254,7 +255,7 @@ export function createServersService(deps: ServersServiceDeps) {
         const message = error instanceof AppError ? error.message : 'The sync failed unexpectedly';
         await servers.updateServer(db, actor.tenantId, serverId, {
           status: 'error',
-          statusMessage: message.slice(0, 1000),
+          statusMessage: cutToLength(message, 1000),
         });
         throw error;
       }

@@ -20,6 +20,7 @@ import {
   type ToolView,
   type UpdateToolInput,
 } from './tools.schemas.js';
+import { cutToLength } from '../../platform/text-cut.js';
 
 export interface ToolExecutionContext {
   readonly agentId?: string;
@@ -91,7 +92,7 @@ export function createToolsService(deps: ToolsServiceDeps) {
           outcome: entry.outcome,
           resultBytes: entry.resultBytes ?? 0,
           truncated: entry.truncated ?? false,
-          errorMessage: entry.errorMessage?.slice(0, 1000) ?? null,
+          errorMessage: entry.errorMessage == null ? null : cutToLength(entry.errorMessage, 1000),
         })
         .catch((error: unknown) => logger.error({ err: error, toolId }, 'could not record a tool execution'));
 
@@ -133,7 +134,7 @@ export function createToolsService(deps: ToolsServiceDeps) {
       // Only a server that could not be reached or dropped the call is marked; a cancelled call says nothing of it.
       if (error instanceof AppError && error.code === 'not_ready') {
         await servers
-          .updateServer(db, actor.tenantId, server.id, { status: 'error', statusMessage: error.message.slice(0, 1000) })
+          .updateServer(db, actor.tenantId, server.id, { status: 'error', statusMessage: cutToLength(error.message, 1000) })
           .catch(() => undefined);
       }
       throw error;

@@ -6,6 +6,7 @@ import { maxMessageChars } from '../../chat/chat.schemas.js';
 import type { MessageView } from '../../conversations/index.js';
 import type { ParleyToolDeps, ToolContext } from './parley-tools.types.js';
 import { answerOrRefuse, toolAnswer, toolRefusal } from './tool-result.js';
+import { shortenTo } from '../../../platform/text-cut.js';
 
 const inputSchema = {
   agentId: z.uuid('must be an agent id (a UUID) as list_agents returns it'),
@@ -39,7 +40,7 @@ const titleChars = 60;
 /** The conversation shows up in the user's Parley history, named after where it came from. */
 function conversationTitle(message: string): string {
   const oneLine = message.replace(/\s+/g, ' ').trim();
-  return `MCP: ${oneLine.length > titleChars ? `${oneLine.slice(0, titleChars - 1)}…` : oneLine}`;
+  return `MCP: ${shortenTo(oneLine, titleChars)}`;
 }
 
 /** The given conversation (it must be with this agent), or a new one. Another user's or tenant's is a 404. */
