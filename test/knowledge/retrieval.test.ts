@@ -292,6 +292,30 @@ describe('lexical search', () => {
     expect(hit!.highlights.join(' ')).toContain('東京«オフィス»の営業時間');
   });
 
+  it('finds a Thai passage by one of its words, written without spaces, and marks the word', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    const bangkok = 'กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย';
+    await indexDocument(tenantId, sourceId, [bangkok, 'เชียงใหม่อยู่ทางภาคเหนือ']);
+    const lexical = (query: string) =>
+      search.search({ tenantId, sourceIds: [sourceId], query, topK: 10, mode: 'lexical' });
+
+    const hits = await lexical('กรุงเทพมหานคร');
+    expect(hits.map((hit) => hit.content)).toEqual([bangkok]);
+    expect(hits[0]!.highlights).toEqual(['«กรุงเทพมหานคร»เป็นเมืองหลวงของประเทศไทย']);
+    expect((await lexical('เชียงใหม่')).map((hit) => hit.content)).toEqual(['เชียงใหม่อยู่ทางภาคเหนือ']);
+  });
+
+  it('marks Hindi and vowelled Arabic words whole, with their marks', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    await indexDocument(tenantId, sourceId, ['भारत की राजधानी नई दिल्ली है।', 'اسمه مُحَمَّد وهو طبيب.']);
+    const [delhi] = await search.search({ tenantId, sourceIds: [sourceId], query: 'दिल्ली', topK: 1, mode: 'lexical' });
+    expect(delhi!.highlights).toEqual(['भारत की राजधानी नई «दिल्ली» है।']);
+    const [name] = await search.search({ tenantId, sourceIds: [sourceId], query: 'مُحَمَّد', topK: 1, mode: 'lexical' });
+    expect(name!.highlights).toEqual(['اسمه «مُحَمَّد» وهو طبيب.']);
+  });
+
   it('finds accented Latin words typed without their accents, and the other way round', async () => {
     const tenantId = await createTenant();
     const sourceId = await createSource(tenantId);

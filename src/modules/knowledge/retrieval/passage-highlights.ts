@@ -1,5 +1,6 @@
 import { stem } from 'porter2';
 import { foldLatinAccents } from '../../../platform/latin-accents.js';
+import { hasSoutheastAsianText, isSoutheastAsianCode, wordBreaks } from '../../../platform/word-segments.js';
 import { isCjkCode } from './text-analysis.js';
 
 /** Up to three passages of 30 words (as whitespace separates them), as ts_headline's MaxFragments=3, MaxWords=30. */
@@ -8,11 +9,15 @@ const wordsPerPassage = 30;
 /** Words shown before a passage's first match, so it does not start on the match itself. */
 const leadingWords = 5;
 
-const partPattern = /[\p{L}\p{N}]+/gu;
+// Marks belong to their letter's word (Hindi's vowel signs, Arabic's vowels), as the parser reads them.
+const partPattern = /[\p{L}\p{M}\p{N}]+/gu;
 const joiner = /[-.@_/']/;
 const digit = /\p{N}/u;
 /** A character the index holds as a term of its own (text-analysis.ts): so does the highlighter. */
 const isCjk = (text: string, index: number): boolean => index >= 0 && isCjkCode(text.charCodeAt(index));
+/** Thai, Lao, Myanmar and Khmer, whose words ICU finds (word-segments.ts). */
+const isSoutheastAsian = (text: string, index: number): boolean =>
+  index >= 0 && isSoutheastAsianCode(text.charCodeAt(index));
 
 /** A span of the content to wrap in «…», and the query lexeme it is indexed as. */
 interface Mark {
@@ -76,10 +81,12 @@ function markFinder(queryLexemes: readonly string[]): (content: string) => Mark[
     // the index holds "café" as 'cafe' (text-analysis.ts).
     const lowered = content.toLowerCase();
     const lower = foldLatinAccents(lowered.length === content.length ? lowered : content);
+    // Thai and its neighbours are indexed word by word as ICU splits them (text-analysis.ts).
+    const breaks = hasSoutheastAsianText(content) ? wordBreaks(content) : undefined;
     const starts = new Set<number>();
     for (const prefix of prefixes) {
       for (let at = lower.indexOf(prefix); at !== -1; at = lower.indexOf(prefix, at + 1)) {
-        if (startsToken(lower, at)) starts.add(at);
+        if (startsToken(lower, at, breaks)) starts.add(at);
       }
     }
     const marks: Mark[] = [];
@@ -87,7 +94,7 @@ function markFinder(queryLexemes: readonly string[]): (content: string) => Mark[
     for (const start of [...starts].sort((a, b) => a - b)) {
       // "term" in "long-term" was looked at with its compound.
       if (start < covered) continue;
-      const end = tokenEnd(lower, start);
+      const end = tokenEnd(lower, start, breaks);
       covered = end;
       const token = lower.slice(start, end);
       const whole = indexedAs(token);
@@ -105,7 +112,7 @@ function markFinder(queryLexemes: readonly string[]): (content: string) => Mark[
   };
 }
 
-const wordCharacter = /[\p{L}\p{N}]/u;
+const wordCharacter = /[\p{L}\p{M}\p{N}]/u;
 
 function isWordCharacter(text: string, index: number): boolean {
   const code = text.charCodeAt(index);
@@ -117,16 +124,22 @@ function isWordCharacter(text: string, index: number): boolean {
  * A token starts after a space or punctuation, or inside a hyphenated word (whose parts are indexed),
  * but not inside "help@example.com" or "a.b/c", which are indexed whole.
  */
-function startsToken(text: string, at: number): boolean {
+function startsToken(text: string, at: number, breaks: ReadonlySet<number> | undefined): boolean {
   if (at === 0 || isCjk(text, at) || isCjk(text, at - 1)) return true;
+  if (breaks && (isSoutheastAsian(text, at) || isSoutheastAsian(text, at - 1))) return breaks.has(at);
   if (isWordCharacter(text, at - 1)) return false;
   const before = text[at - 1];
   return !((before === '.' || before === '@' || before === '/') && at >= 2 && isWordCharacter(text, at - 2));
 }
 
 /** Letters and digits, and joiners between them ("long-term", "example.com"). */
-function tokenEnd(text: string, start: number): number {
+function tokenEnd(text: string, start: number, breaks: ReadonlySet<number> | undefined): number {
   if (isCjk(text, start)) return start + 1;
+  if (breaks && isSoutheastAsian(text, start)) {
+    let end = start + 1;
+    while (!breaks.has(end)) end += 1;
+    return end;
+  }
   let end = start;
   while (end < text.length) {
     if (isCjk(text, end)) break;

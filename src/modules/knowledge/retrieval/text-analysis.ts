@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { foldLatinAccents } from '../../../platform/latin-accents.js';
+import { spaceSoutheastAsianWords } from '../../../platform/word-segments.js';
 
 /**
  * The `english` text search configuration over a text, as the index and every query see it.
@@ -34,9 +35,13 @@ export function isCjkCode(code: number): boolean {
   return code >= 0x3040 && cjkRanges.some(([first, last]) => code >= first && code <= last);
 }
 
-/** The text the index and a query analyse: composed first, so an accent typed as a mark of its own folds too. */
+/**
+ * The text the index and a query analyse: composed first, so an accent typed as a mark of its own folds
+ * too, and with spaces between the words of Thai, Lao, Myanmar and Khmer, which the parser would read
+ * run by run (word-segments.ts).
+ */
 export function textToAnalyse(text: string): string {
-  return foldLatinAccents(text.normalize('NFC'));
+  return foldLatinAccents(spaceSoutheastAsianWords(text.normalize('NFC')));
 }
 
 /**
