@@ -1,7 +1,8 @@
 import { foldLatinAccents } from '../platform/latin-accents.js';
+import { cutToLength, shortenTo } from '../platform/text-cut.js';
+import { wordsOf } from '../platform/word-segments.js';
 import type { AttachedText } from './attached-text.js';
 import type { PromptPassage } from './passages-prompt.js';
-import { shortenTo } from '../platform/text-cut.js';
 
 /** Only the best passages are read: lower ones rarely help and would make the answer wander. */
 const passagesRead = 3;
@@ -75,14 +76,19 @@ export function answerFromPassages(
 
 /** "It rains." → "It rains [2]." so the credit reads as part of the sentence it supports. */
 function credit(sentence: string, suffix: string): string {
-  const ending = /[.!?]$/.exec(sentence)?.[0] ?? '.';
-  const body = sentence.replace(/[.!?]+$/, '');
+  const ending = sentenceEnd.exec(sentence)?.[0] ?? '.';
+  const body = sentence.replace(sentenceEnd, '');
   return `${body} ${suffix}${ending}`;
 }
 
+/** Full stops, question and exclamation marks, and those of Chinese and Japanese, Hindi and Arabic. */
+const sentenceEnd = /[.!?。！？।॥؟۔]+$/u;
+/** After a Latin stop a space must follow ("3.5" is no end); after the others none does. */
+const sentenceBreak = /(?<=[.!?])\s+|(?<=[。！？।॥؟۔])\s*|\n+/u;
+
 function sentencesOf(text: string): string[] {
   return text
-    .split(/(?<=[.!?])\s+|\n+/)
+    .split(sentenceBreak)
     .map((sentence) => sentence.replace(/\s+/g, ' ').trim())
     .filter((sentence) => /\p{L}/u.test(sentence))
     .map((sentence) => shortenTo(sentence, sentenceMaxChars));
@@ -90,10 +96,11 @@ function sentencesOf(text: string): string[] {
 
 /**
  * Lower-cased words without stop words or Latin accents (as knowledge search reads them), lightly
- * stemmed so "policies" meets "policy" and "refunds" "refund".
+ * stemmed so "policies" meets "policy" and "refunds" "refund". Words as ICU finds them, so Chinese,
+ * Japanese and Thai, written without spaces, have words too ("长城有多长" → 长城, 有, 多, 长).
  */
 function termsOf(text: string): string[] {
-  return (foldLatinAccents(text.normalize('NFC').toLowerCase()).match(/[\p{L}\p{N}]+/gu) ?? [])
+  return wordsOf(foldLatinAccents(text.normalize('NFC').toLowerCase()))
     .filter((word) => !stopWords.has(word) && (word.length > 1 || /\d/.test(word)))
     .map(stem);
 }
@@ -108,11 +115,6 @@ function stem(word: string): string {
 
 function quote(text: string): string {
   const collapsed = text.replace(/\s+/g, ' ').trim();
-  const characters = Array.from(collapsed);
-  return characters.length <= quoteMaxChars
-    ? collapsed
-    : `${characters
-        .slice(0, quoteMaxChars - 1)
-        .join('')
-        .trimEnd()}…`;
+  const cut = cutToLength(collapsed, quoteMaxChars);
+  return cut === collapsed ? collapsed : `${cutToLength(cut, quoteMaxChars - 1).trimEnd()}…`;
 }

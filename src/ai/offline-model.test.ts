@@ -181,6 +181,15 @@ describe('offline model with knowledge passages', () => {
     expect(await ask('When does the cafe open?', cafe)).toContain('Le café ouvre à sept heures [1].');
   });
 
+  it.each([
+    ['Chinese', '长城有多长？', '长城全长约两万一千公里。它建于许多朝代。', '长城全长约两万一千公里 [1]。'],
+    ['Japanese', '富士山の標高は？', '富士山の標高は3776メートルです。山頂は寒い。', '富士山の標高は3776メートルです [1]。'],
+    ['Thai', 'กรุงเทพมหานครคืออะไร', 'กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย', 'กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย [1].'],
+  ])('answers a question in %s, a language written without spaces', async (_language, question, content, answer) => {
+    const passage = formatPassagesBlock([{ marker: 1, documentTitle: 'Doc', page: null, headingPath: [], content }]);
+    expect(await ask(question, passage)).toContain(answer);
+  });
+
   it('is deterministic', async () => {
     const question = 'Do holiday days expire?';
     expect(await ask(question)).toBe(await ask(question));
