@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSseStream } from '../../src/platform/http/sse-writer.js';
@@ -8,6 +10,8 @@ describe('SSE writer', () => {
   let address: string;
   let closedByClient: () => void;
   const clientGone = new Promise<void>((resolve) => (closedByClient = resolve));
+  let floodClosed: () => void;
+  const floodEnded = new Promise<void>((resolve) => (floodClosed = resolve));
 
   beforeAll(async () => {
     app.get('/events', (_request, reply) => {
@@ -18,6 +22,19 @@ describe('SSE writer', () => {
         stream.sendAll(['{"type":"finish"}', 'last\nline', '[DONE]']);
         stream.end();
       }, 70);
+    });
+    app.get('/flood', (_request, reply) => {
+      const stream = openSseStream(reply, {
+        headers: { 'content-type': 'text/event-stream' },
+        heartbeatMs: 1000,
+        maxUnreadBytes: 256 * 1024,
+      });
+      stream.onClose(() => floodClosed());
+      const chunk = 'x'.repeat(16 * 1024);
+      const timer = setInterval(() => {
+        if (!stream.isOpen) clearInterval(timer);
+        else stream.send(chunk);
+      }, 1);
     });
     app.get('/forever', (_request, reply) => {
       const stream = openSseStream(reply, { headers: { 'content-type': 'text/event-stream' }, heartbeatMs: 1000 });
@@ -36,6 +53,16 @@ describe('SSE writer', () => {
     expect(body.startsWith('data: first\ndata: second\n\n')).toBe(true);
     expect(body).toContain(': keep-alive\n\n');
     expect(body.endsWith('data: {"type":"finish"}\n\ndata: last\ndata: line\n\ndata: [DONE]\n\n')).toBe(true);
+  });
+
+  it('closes the stream of a client that stopped reading, once its unread backlog passes the bound', async () => {
+    const socket = connect({ host: '127.0.0.1', port: Number(new URL(address).port) });
+    socket.write(`GET /flood HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    await once(socket, 'data');
+    // Reads nothing more: the server's writes queue up until the bound closes the stream.
+    socket.pause();
+    await expect(floodEnded).resolves.toBeUndefined();
+    socket.destroy();
   });
 
   it('tells its owner when the client goes away', async () => {
