@@ -132,6 +132,19 @@ describe('login throttle', () => {
     await expect(signIn(t.app, admin.email)).resolves.toMatchObject({ userId: admin.userId });
   });
 
+  it("does not lock the owner out at an address they signed in from before: others' failures hold back new addresses only", async () => {
+    const member = await createUser(t.app, admin);
+    const ownersAddress = nextTestAddress();
+    const attempt = (password: string, remoteAddress: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: member.email, password }, remoteAddress });
+    expect((await attempt(testPassword, ownersAddress)).statusCode).toBe(200);
+
+    for (let i = 0; i < 4; i += 1) await attempt('wrong password!', nextTestAddress());
+    expect((await attempt(testPassword, nextTestAddress())).statusCode).toBe(429);
+
+    expect((await attempt(testPassword, ownersAddress)).statusCode).toBe(200);
+  });
+
   it('lets no more than the limit through when wrong passwords come all at once', async () => {
     const member = await createUser(t.app, admin);
     const answers = await Promise.all(

@@ -116,12 +116,16 @@ export function createAuthService(deps: AuthServiceDeps) {
     async login(input: LoginInput, address: string): Promise<SessionView> {
       const accountKey = `account:${input.email}`;
       const addressKey = `address:${address}`;
-      await throttle.countAttempt([accountKey, addressKey]);
+      const knownKey = `known:${input.email}|${address}`;
+      // Failures counted against the account lock it for new addresses only: counted for every address,
+      // anyone could lock anyone out with ten wrong passwords, and keep them out with one more per window.
+      const isKnownAddress = await throttle.isRemembered(knownKey);
+      await throttle.countAttempt(isKnownAddress ? [addressKey] : [accountKey, addressKey]);
       const user = await repository.findUserByEmail(db, input.email);
       // Hash even for unknown emails so timing does not reveal which accounts exist.
       const isMatch = await verifyPassword(input.password, user?.passwordHash ?? dummyPasswordHash);
       if (!user || !isMatch || user.disabledAt) throw invalidCredentials();
-      await Promise.all([throttle.reset([accountKey]), throttle.forgive([addressKey])]);
+      await Promise.all([throttle.reset([accountKey]), throttle.forgive([addressKey]), throttle.remember(knownKey)]);
       return startSession(user);
     },
 

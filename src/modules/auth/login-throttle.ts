@@ -8,6 +8,9 @@ import { AppError } from '../../platform/errors.js';
  * An attempt is counted as a failure before its password is checked, and taken back if it succeeds.
  * Checking first and counting after the check let a burst of attempts made at the same moment all
  * pass (24 of 24 against a limit of 10, in an audit): none had failed yet when each was checked.
+ *
+ * It also remembers the addresses each account signed in from (`known:<email>|<ip>`, for 30 days):
+ * failures from elsewhere do not lock an account for them (auth.service.ts).
  */
 export interface LoginThrottle {
   /** Counts an attempt against every key; rejects with `rate_limited` once any key is past its failures. */
@@ -15,7 +18,13 @@ export interface LoginThrottle {
   /** The attempt succeeded: it is no failure, and is taken back from `keys`. */
   forgive(keys: readonly string[]): Promise<void>;
   reset(keys: readonly string[]): Promise<void>;
+  /** Remembers `key` for `knownAddressMs` (an address an account signed in from). */
+  remember(key: string): Promise<void>;
+  isRemembered(key: string): Promise<boolean>;
 }
+
+/** How long an address an account signed in from stays known to it. */
+export const knownAddressMs = 30 * 24 * 60 * 60_000;
 
 export interface LoginThrottleOptions {
   readonly maxFailures: number;
@@ -34,6 +43,8 @@ export function createLoginThrottle(
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 100_000;
   const failures = new Map<string, { count: number; windowStartedAt: number }>();
+  /** Until when each remembered key is known, oldest first. */
+  const remembered = new Map<string, number>();
 
   const current = (key: string) => {
     const entry = failures.get(key);
@@ -68,6 +79,17 @@ export function createLoginThrottle(
     },
     async reset(keys) {
       for (const key of keys) failures.delete(key);
+    },
+    async remember(key) {
+      remembered.delete(key);
+      remembered.set(key, now() + knownAddressMs);
+      for (const oldest of remembered.keys()) {
+        if (remembered.size <= maxEntries) break;
+        remembered.delete(oldest);
+      }
+    },
+    async isRemembered(key) {
+      return (remembered.get(key) ?? 0) > now();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../platform/logger.js';
-import { tooManyFailures, type LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
+import { knownAddressMs, tooManyFailures, type LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 
 /**
  * Failed sign-ins counted in Redis, shared by every node: a counter per key that expires with its
@@ -14,7 +14,9 @@ export function createRedisLoginThrottle(
   fallback: LoginThrottle,
   logger: Logger,
 ): LoginThrottle {
-  const redisKey = (key: string) => `parley-login-failures:${createHash('sha256').update(key).digest('hex')}`;
+  const hashed = (key: string) => createHash('sha256').update(key).digest('hex');
+  const redisKey = (key: string) => `parley-login-failures:${hashed(key)}`;
+  const rememberedKey = (key: string) => `parley-login-known:${hashed(key)}`;
   const unreachable = (error: unknown) =>
     logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'login throttle counts in process');
 
@@ -53,6 +55,20 @@ export function createRedisLoginThrottle(
         unreachable(error);
         await fallback.reset(keys);
       });
+    },
+    async remember(key) {
+      await redis.set(rememberedKey(key), 1, 'PX', knownAddressMs).catch(async (error: unknown) => {
+        unreachable(error);
+        await fallback.remember(key);
+      });
+    },
+    async isRemembered(key) {
+      try {
+        return (await redis.exists(rememberedKey(key))) === 1;
+      } catch (error) {
+        unreachable(error);
+        return fallback.isRemembered(key);
+      }
     },
   };
 }
