@@ -1,13 +1,12 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { satisfiesAccess } from './access/actor.js';
 import type { Config } from './config.js';
-import { createAuthModule } from './modules/auth/index.js';
+import { createAuthModule, presentsApiKey } from './modules/auth/index.js';
 import type { McpRuntimeOptions } from './modules/mcp/index.js';
 import type { ChatTuning } from './modules/chat/index.js';
 import { registerModules } from './app-modules.js';
@@ -22,6 +21,7 @@ import { AppError } from './platform/errors.js';
 import { answerClientError } from './platform/http/client-errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
 import { registerJsonBodyParser } from './platform/http/json-body-parser.js';
+import { registerRateLimits } from './platform/http/rate-limits.js';
 import { transformForDocs } from './platform/http/openapi-document.js';
 import { refuseEncodedBody } from './platform/http/encoded-body-guard.js';
 import { refuseUnstorableInput } from './platform/http/unstorable-input-guard.js';
@@ -127,17 +127,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       strictPreflight: false,
     }),
   );
-  await app.register(fastifyRateLimit, {
-    max: config.rateLimitPerMinute,
-    timeWindow: '1 minute',
-    keyGenerator: (request) => request.ip,
-    ...(deps.redis && { redis: deps.redis, nameSpace: 'parley-rate-limit:' }),
-    // Without Redis a counter cannot be read: serve the request unlimited rather than answer 500.
-    skipOnError: true,
-    errorResponseBuilder: (_request, context) =>
-      new AppError('rate_limited', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} seconds`, {
-        retryAfterSeconds: Math.ceil(context.ttl / 1000),
-      }),
+  const failedAuthentications = await registerRateLimits(app, {
+    perMinute: config.rateLimitPerMinute,
+    ...(deps.redis && { redis: deps.redis }),
   });
   await app.register(fastifySwagger, {
     openapi: {
@@ -183,12 +175,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const auth = createAuthModule({ db: database.db, keys: deps.keys, config, redis: deps.redis, logger: deps.logger });
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access ?? 'public';
+    if (failedAuthentications.isBlocked(request) && presentsApiKey(request.headers.authorization)) {
+      await failedAuthentications.count(request);
+    }
     request.actor = await auth.service.authenticate(request.headers.authorization);
     if (request.actor) {
       // reply.log writes the "request completed" line, so both carry the tenant and user.
       request.log = reply.log = request.log.child({ tenantId: request.actor.tenantId, userId: request.actor.userId });
     }
     if (!satisfiesAccess(request.actor, access)) {
+      if (!request.actor) await failedAuthentications.count(request);
       throw request.actor
         ? new AppError('forbidden', 'Your role does not allow this action')
         : new AppError('unauthenticated', 'Sign in or send an API key to use this endpoint');

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { testStorage } from '../harness/test-database.js';
+import { createUser, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+
+const freshAddress = () => `10.${Math.floor(Math.random() * 250)}.1.${Math.floor(Math.random() * 250)}`;
 
 describe('HTTP edges', () => {
   let t: TestApp;
@@ -213,6 +216,51 @@ describe('rate limits', () => {
     } finally {
       await first.close();
       if (second !== first) await second.close();
+    }
+  });
+
+  it("gives each signed-in user a budget of their own, so users behind one address do not spend each other's", async () => {
+    const t = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '4' });
+    try {
+      const admin = await registerPlatformAdmin(t.app);
+      const member = await createUser(t.app, admin);
+      const office = freshAddress();
+      const list = (user: SignedInUser) =>
+        t.app.inject({ method: 'GET', url: '/v1/agents', headers: user.headers, remoteAddress: office });
+
+      // createUser took one request of the admin's four.
+      const admins = [];
+      for (let i = 0; i < 4; i += 1) admins.push((await list(admin)).statusCode);
+      expect(admins).toEqual([200, 200, 200, 429]);
+      expect((await list(member)).statusCode).toBe(200);
+      expect((await t.app.inject({ method: 'GET', url: '/v1/auth/status', remoteAddress: office })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('counts requests that fail to authenticate against their address, and answers 429 past the budget', async () => {
+    const t = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
+    try {
+      const admin = await registerPlatformAdmin(t.app);
+      const flooder = freshAddress();
+      const madeUpKey = (remoteAddress: string) =>
+        t.app.inject({
+          method: 'GET',
+          url: '/v1/agents',
+          headers: { authorization: `Bearer pk_${'x'.repeat(40)}` },
+          remoteAddress,
+        });
+
+      const statuses = [];
+      for (let i = 0; i < 5; i += 1) statuses.push((await madeUpKey(flooder)).statusCode);
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      expect((await madeUpKey(freshAddress())).statusCode).toBe(401);
+      // A signed-in user at that address keeps their own budget.
+      const signedIn = await t.app.inject({ method: 'GET', url: '/v1/agents', headers: admin.headers, remoteAddress: flooder });
+      expect(signedIn.statusCode).toBe(200);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -4,6 +4,7 @@ import { AppError } from '../../platform/errors.js';
 import type { AuthService } from './auth.service.js';
 import { clearSessionCookie, presentedRefreshToken, refreshCookieName, sendSession } from './session-cookie.js';
 import { authStatusSchema, loginBody, meSchema, refreshBody, registerBody, sessionSchema } from './auth.schemas.js';
+import { addressKey } from '../../platform/http/rate-limits.js';
 
 const tags = ['auth'];
 export function registerAuthRoutes(
@@ -11,8 +12,8 @@ export function registerAuthRoutes(
   service: AuthService,
   options: { rateLimitPerMinute: number; refreshTokenTtlDays: number },
 ): void {
-  // Sign-in endpoints get a tighter per-address limit than the API as a whole.
-  const authRateLimit = { max: options.rateLimitPerMinute, timeWindow: '1 minute' };
+  // Sign-in endpoints get a tighter per-address limit than the API as a whole, signed in or not.
+  const authRateLimit = { max: options.rateLimitPerMinute, timeWindow: '1 minute', keyGenerator: addressKey };
   const cookie = { maxAgeSeconds: options.refreshTokenTtlDays * 86_400 };
 
   app.get('/v1/auth/status', {

@@ -7,6 +7,7 @@ import type { AuthRepository, RefreshTokenInsert, UserRow } from './auth.reposit
 import { presentTenant, presentUser, type LoginInput, type RegisterInput, type SessionView } from './auth.schemas.js';
 import {
   apiKeyPrefix,
+  bearerTokenOf,
   hashOpaqueToken,
   newOpaqueToken,
   refreshTokenPrefix,
@@ -172,7 +173,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /** Resolves the Authorization header to an actor, or null when there is none or it is invalid. */
     async authenticate(authorization: string | undefined): Promise<Actor | null> {
-      const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+      const token = bearerTokenOf(authorization);
       if (!token) return null;
       if (token.startsWith(apiKeyPrefix)) {
         const found = await repository.findApiKeyWithUser(db, hashOpaqueToken(token));

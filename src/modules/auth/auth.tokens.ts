@@ -105,3 +105,13 @@ export function hashOpaqueToken(token: string): string {
 
 export const refreshTokenPrefix = 'prt_';
 export const apiKeyPrefix = 'pk_';
+
+/** The token of an `Authorization: Bearer …` header. */
+export function bearerTokenOf(authorization: string | undefined): string | undefined {
+  return authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+}
+
+/** Whether a request presents an API key (which costs a query to check, unlike an access token). */
+export function presentsApiKey(authorization: string | undefined): boolean {
+  return bearerTokenOf(authorization)?.startsWith(apiKeyPrefix) ?? false;
+}

@@ -52,3 +52,4 @@ function loginThrottleOf(deps: AuthModuleDeps): LoginThrottle {
 }
 
 export type { AuthService } from './auth.service.js';
+export { presentsApiKey } from './auth.tokens.js';
