@@ -63,13 +63,15 @@ export interface AppDeps {
 /** Builds the HTTP app from its dependencies. No side effects on import; main.ts owns the process. */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database } = deps;
+  const { trustProxy } = config;
   const metrics = deps.metrics ?? createMetrics();
   const app: App = Fastify({
     // pino's Logger is wider than FastifyBaseLogger; narrowing keeps App's type the same for every module.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    // A number of proxies is a function of the hop here: Fastify takes one at run time, not in its types.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId();

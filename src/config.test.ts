@@ -55,6 +55,20 @@ describe('loadConfig', () => {
     ).toEqual(['ollama.internal', '10.0.0.0/8', '192.168.1.20', 'fd00::/8', '::1']);
   });
 
+  it('takes TRUST_PROXY as a switch, a number of proxies, or their addresses, and names anything else', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.20,loopback, fd00::/8' }).trustProxy).toBe(
+      '10.0.0.0/8,192.168.1.20,loopback,fd00::/8',
+    );
+    expect(failureOf({ TRUST_PROXY: 'yes please' })).toBe(
+      "Invalid environment variable TRUST_PROXY: must be false, true, a number of proxies (1), or the proxies' IP addresses or CIDR ranges (10.0.0.0/8), separated by commas",
+    );
+    expect(failureOf({ TRUST_PROXY: '10.0.0.0/33' })).toContain('TRUST_PROXY');
+    expect(failureOf({ TRUST_PROXY: 'proxy.internal' })).toContain('TRUST_PROXY');
+  });
+
   it('refuses a provider setting that would be ignored without its key or address, naming both', () => {
     expect(failureOf({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' })).toBe(
       'Invalid environment variable OPENAI_BASE_URL: it has no effect without OPENAI_API_KEY (a server that needs no key goes in OPENAI_COMPATIBLE_BASE_URL)',

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseModelRef } from './ai/model-ref.js';
@@ -19,6 +20,26 @@ const modelRefSchema = z
     (value) => parseModelRef(value) !== undefined,
     "must be 'offline' or 'provider:model', e.g. 'openai:gpt-4o-mini'",
   );
+
+const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IP address or CIDR range, or one of proxy-addr's names for the private ranges. */
+const isProxyAddress = (entry: string): boolean => {
+  if (proxyNames.has(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+};
+
+function isTrustProxySetting(value: string): boolean {
+  return /^(true|false|\d{1,2})$/.test(value) || listOf(value).every(isProxyAddress);
+}
+
+function toTrustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : listOf(value).join(',');
+}
 
 /** `*`, or an origin as browsers send it: scheme, host and port, nothing after. */
 const isCorsOrigin = (entry: string): boolean =>
@@ -68,7 +89,20 @@ const environmentSchema = z.object({
   MODEL_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   CHAT_HISTORY_MAX_CHARS: z.coerce.number().int().min(1_000).max(10_000_000).default(120_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  TRUST_PROXY: booleanFromEnv.default(false),
+  /**
+   * Which `X-Forwarded-For` to believe: `false`; a number of proxies in front (1: the client is the
+   * address the nearest proxy saw); the proxies' addresses or CIDR ranges; or `true`, every hop, which
+   * takes the left-most address, one the client can write itself (see README).
+   */
+  TRUST_PROXY: z
+    .string()
+    .max(4096)
+    .default('false')
+    .refine(
+      isTrustProxySetting,
+      "must be false, true, a number of proxies (1), or the proxies' IP addresses or CIDR ranges (10.0.0.0/8), separated by commas",
+    )
+    .transform(toTrustProxy),
   DEFAULT_MODEL: modelRefSchema.optional(),
   TRANSCRIPTION_MODEL: z
     .string()
@@ -158,7 +192,8 @@ export interface Config {
   /** The longest a provider may stay silent: before its response, or between two parts of its stream. */
   readonly modelStallTimeoutMs: number;
   readonly shutdownGraceMs: number;
-  readonly trustProxy: boolean;
+  /** As Fastify's `trustProxy` takes it: a list is the proxies' addresses, comma-separated. */
+  readonly trustProxy: boolean | number | string;
   readonly defaultModel: string | undefined;
   /** The speech-to-text model for audio attachments (`provider:model`); unset, OpenAI's whisper-1 if configured. */
   readonly transcriptionModel: string | undefined;

@@ -263,4 +263,23 @@ describe('rate limits', () => {
       await t.close();
     }
   });
+
+  it('with TRUST_PROXY=1 counts the address the proxy saw, whatever the client wrote before it in X-Forwarded-For', async () => {
+    const t = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: '1' });
+    try {
+      const client = freshAddress();
+      const statuses = [];
+      for (let i = 0; i < 3; i += 1) {
+        const response = await t.app.inject({
+          method: 'GET',
+          url: '/v1/auth/status',
+          headers: { 'x-forwarded-for': `${freshAddress()}, ${client}` },
+        });
+        statuses.push(response.statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await t.close();
+    }
+  });
 });
