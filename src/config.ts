@@ -6,10 +6,6 @@ import { parseModelRef } from './ai/model-ref.js';
 import { isAllowListEntry } from './platform/outbound/address-policy.js';
 import { plainIssueMessage } from './platform/validation-messages.js';
 
-const booleanFromEnv = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
-
 const optionalUrl = z.url().max(2048).optional();
 
 const modelRefSchema = z
