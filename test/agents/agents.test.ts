@@ -189,6 +189,18 @@ describe('agents', () => {
     expect(await problems({ name: '\u200b\u200d\u2060' })).toEqual([
       { field: 'name', message: 'must have a visible character' },
     ]);
+    expect(await problems({ name: '\u3164\u3164' })).toEqual([{ field: 'name', message: 'must have a visible character' }]);
+    // A direction override shows "\u202eexe.txt" to every reader as "txt.exe".
+    expect(await problems({ name: '\u202eexe.txt' })).toEqual([
+      {
+        field: 'name',
+        message:
+          'must not hold control characters or text-direction overrides (such as U+202E), which make it read as something else',
+      },
+    ]);
+    expect(await problems({ name: 'Bell\u0007' })).toHaveLength(1);
+    // One name however its accents were typed: 100 composed characters fit, as 100 decomposed ones do.
+    expect((await request(alice, 'POST', '/v1/agents', { name: 'e\u0301'.repeat(100) })).json().name).toBe('é'.repeat(100));
     expect(await problems({ name: 'n'.repeat(101) })).toEqual([
       { field: 'name', message: 'must be at most 100 characters' },
     ]);

@@ -57,8 +57,16 @@ export const patchBody = <Shape extends z.ZodRawShape>(shape: Shape) =>
     message: `send at least one of ${Object.keys(shape).join(', ')}`,
   });
 
-/** Nothing a reader can see: spaces, zero-width and format characters, marks with no letter to sit on. */
-const invisibleOnly = /^[\s\p{Cf}\p{Mn}\p{Me}]*$/u;
+/**
+ * Nothing a reader can see: spaces, zero-width and format characters, marks with no letter to sit on,
+ * and the letters drawn blank (the Hangul fillers, the blank Braille pattern).
+ */
+const invisibleOnly = /^[\s\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u3164\uFFA0\u2800]*$/u;
+/**
+ * Control characters, and the direction overrides and isolates that make "\u202Eexe.txt" show as
+ * "txt.exe" to everyone who reads the name (document titles drop them instead: document-title.ts).
+ */
+const controlOrDirection = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 /**
  * A name or title people read in lists: trimmed, at most `max` characters, and with something visible.
@@ -68,7 +76,13 @@ export const visibleText = (max: number) =>
   z
     .string()
     .trim()
+    // One way of writing each accented letter, so "Café" typed two ways is one name, and one length.
+    .normalize('NFC')
     .min(1)
     .max(max)
     // An empty one is min(1)'s to name.
-    .refine((text) => text === '' || !invisibleOnly.test(text), 'must have a visible character');
+    .refine((text) => text === '' || !invisibleOnly.test(text), 'must have a visible character')
+    .refine(
+      (text) => !controlOrDirection.test(text),
+      'must not hold control characters or text-direction overrides (such as U+202E), which make it read as something else',
+    );
