@@ -143,6 +143,13 @@ describe('chat attachments', () => {
         `attachment; filename="chart final.png"; filename*=UTF-8''chart%20final.png`,
       );
 
+      // RFC 8187 has no ' ( ) * in an encoded value: they are escaped like the rest.
+      const named = await uploaded(admin, pngBytes, "O'Brien (résumé)*.png");
+      const download = await t.app.inject({ url: `/v1/files/${named.id}/content`, headers: admin.headers });
+      expect(download.headers['content-disposition']).toBe(
+        `attachment; filename="O'Brien (r_sum_)*.png"; filename*=UTF-8''O%27Brien%20%28r%C3%A9sum%C3%A9%29%2A.png`,
+      );
+
       const removed = await t.app.inject({ method: 'DELETE', url: `/v1/files/${file.id}`, headers: admin.headers });
       expect(removed.statusCode).toBe(204);
       const gone = await t.app.inject({ method: 'GET', url: `/v1/files/${file.id}`, headers: admin.headers });

@@ -87,5 +87,11 @@ export function registerFilesRoutes(app: App, service: FilesService, options: Fi
 /** RFC 6266: an ASCII fallback name and the exact one in RFC 5987 encoding. */
 function contentDisposition(filename: string): string {
   const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+  // RFC 8187's value allows fewer characters than encodeURIComponent leaves: ' ( ) * are escaped too,
+  // or a strict parser refuses the header ("O'Brien (résumé).txt").
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
