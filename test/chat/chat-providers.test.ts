@@ -3,6 +3,7 @@ import { startFakeAnthropicServer, type FakeAnthropicServer } from '../fakes/fak
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createAgent, createConversation, eventually, uiMessageParts } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { createChatRepository } from '../../src/modules/chat/chat.repository.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 
 const serverApiKey = 'sk-server-secret-0123456789';
@@ -115,6 +116,25 @@ describe('chat through provider fakes', () => {
     // One message over the whole budget still goes, alone.
     expect((await send(conversation.id, 'd'.repeat(25_000))).statusCode).toBe(201);
     expect(sent().map((message) => message.role)).toEqual(['system', 'user']);
+  });
+
+  it('reads no history message longer than could be sent: a huge old reply is read cut, not whole', async () => {
+    openai.respondWith({ replyTokens: ['Short.'] });
+    const conversation = await titled();
+    const first = (await send(conversation.id, 'First')).json();
+    const huge = 'x'.repeat(200_000);
+    await t.database.executeSql('update messages set content = $1 where id = $2', [huge, first.assistantMessage.id]);
+    const second = (await send(conversation.id, 'Second')).json();
+
+    const read = await createChatRepository().recentHistory(
+      t.database.db,
+      admin.tenantId,
+      conversation.id,
+      second.assistantMessage.id,
+      { limit: 40, maxChars: 20_000 },
+    );
+    // The user's question may be 32,000 characters and is sent whole when newest; one more tells "too long".
+    expect(read.map((message) => message.content.length)).toEqual([5, 32_001, 6]);
   });
 
   it('stores and streams reasoning as reasoning parts before the text', async () => {

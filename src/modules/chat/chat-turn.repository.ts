@@ -11,6 +11,7 @@ import {
   type StoredAttachment,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import { maxMessageChars } from './chat.schemas.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type AssistantMessageResult = Pick<
@@ -47,6 +48,14 @@ export interface NewTurn {
   readonly idempotencyClaim?: { readonly userId: string; readonly key: string; readonly requestHash: string };
   /** How many messages the model sees, the user's new one included (so one fewer is read). */
   readonly historyLimit: number;
+  /** CHAT_HISTORY_MAX_CHARS: no message is read longer than the whole history may be. */
+  readonly historyMaxChars: number;
+}
+
+/** How much of the past a model is given: at most `limit` messages, none read longer than `maxChars`. */
+export interface HistoryWindow {
+  readonly limit: number;
+  readonly maxChars: number;
 }
 
 export interface StoredTurnRows {
@@ -125,6 +134,15 @@ const historyBefore = (
 const value = sql.placeholder;
 
 /**
+ * A history message's text, cut one character past what could be sent: a message over the history's
+ * budget is only ever sent when it is the newest, which is a user's message, never longer than
+ * `maxMessageChars` (recentWithin, turn-messages.ts); an older one that long is dropped, whole or cut.
+ * Reading the 10 MB replies of one conversation whole held 3.3 GB for 200 turns at once, in an audit.
+ */
+const historyContent = (readChars: number | Placeholder) => sql<string>`left(${messages.content}, ${readChars}::int)`;
+const historyReadChars = (maxChars: number): number => Math.max(maxChars, maxMessageChars) + 1;
+
+/**
  * A turn's writes and the history before it, in one statement (see `storeTurn`). Prepared in two forms,
  * with and without an Idempotency-Key to claim; the values are placeholders, so the text never changes.
  */
@@ -158,7 +176,11 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     where ${inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId')))} and ${isClaimed}
     returning id`);
   const history = db
-    .select({ role: messages.role, content: messages.content, attachments: messages.attachments })
+    .select({
+      role: messages.role,
+      content: historyContent(value('historyReadChars')).as('content'),
+      attachments: messages.attachments,
+    })
     .from(messages)
     .where(historyBefore(value('tenantId'), value('conversationId'), value('userMessageId')))
     .orderBy(desc(messages.id))
@@ -302,6 +324,7 @@ export function createChatTurnRepository() {
         now: turn.now.toISOString(),
         // The user's message joins the history in memory: it is not in the snapshot this reads.
         historyLimit: Math.max(0, turn.historyLimit - 1),
+        historyReadChars: historyReadChars(turn.historyMaxChars),
       };
       const rows = claim
         ? await storeKeyedTurn(db).execute({ ...values, ...claim })
@@ -321,14 +344,18 @@ export function createChatTurnRepository() {
       tenantId: string,
       conversationId: string,
       beforeMessageId: string,
-      limit: number,
+      window: HistoryWindow,
     ): Promise<HistoryMessage[]> {
       const rows = await db
-        .select({ role: messages.role, content: messages.content, attachments: messages.attachments })
+        .select({
+          role: messages.role,
+          content: historyContent(historyReadChars(window.maxChars)),
+          attachments: messages.attachments,
+        })
         .from(messages)
         .where(historyBefore(tenantId, conversationId, beforeMessageId))
         .orderBy(desc(messages.id))
-        .limit(limit);
+        .limit(window.limit);
       return rows.reverse();
     },
 

@@ -147,6 +147,7 @@ export function createChatService(deps: ChatServiceDeps) {
           modelRef: resolved.modelRef,
           now: new Date(),
           historyLimit: deps.historyLimit,
+          historyMaxChars: deps.historyMaxChars,
           ...(idempotencyKey && {
             idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
           }),
@@ -209,7 +210,7 @@ export function createChatService(deps: ChatServiceDeps) {
           actor.tenantId,
           conversationId,
           messageId,
-          deps.historyLimit,
+          { limit: deps.historyLimit, maxChars: deps.historyMaxChars },
         );
         return { user, assistant, history };
       });

@@ -212,7 +212,7 @@ async function continueReply(
         actor.tenantId,
         conversationId,
         assistantMessage.id,
-        deps.historyLimit,
+        { limit: deps.historyLimit, maxChars: deps.historyMaxChars },
       ),
       deps.historyMaxChars,
     );
