@@ -85,6 +85,37 @@ describe('users', () => {
     expect(response.statusCode).toBe(409);
   });
 
+  it('takes an international domain in either form, as one address, and says what a non-ASCII name before the @ lacks', async () => {
+    const local = `idn-${randomUUID().slice(0, 8)}`;
+    const created = await as(adminA).post('/v1/users', {
+      email: `${local}@Bücher.de`,
+      password: testPassword,
+      role: 'member',
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().email).toBe(`${local}@xn--bcher-kva.de`);
+    await expect(signIn(t.app, `${local}@bücher.de`)).resolves.toMatchObject({ userId: created.json().id });
+    const again = await as(adminA).post('/v1/users', {
+      email: `${local}@xn--bcher-kva.de`,
+      password: testPassword,
+      role: 'member',
+    });
+    expect(again.statusCode).toBe(409);
+
+    const unicodeName = await as(adminA).post('/v1/users', {
+      email: 'müller@example.com',
+      password: testPassword,
+      role: 'member',
+    });
+    expect(unicodeName.statusCode).toBe(400);
+    expect(unicodeName.json().errors).toEqual([
+      {
+        field: 'email',
+        message: 'must be an email address whose part before the @ is written in ASCII letters, digits and punctuation',
+      },
+    ]);
+  });
+
   it('answers 404 for a user of another tenant, without echoing their data', async () => {
     const memberA = await createUser(t.app, adminA);
     const url = `/v1/users/${memberA.userId}`;

@@ -1,12 +1,28 @@
+import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { visibleText } from '../../platform/http/common-schemas.js';
 import { roles } from '../../platform/db/schema/users.js';
 import type { TenantRow, UserRow } from './auth.repository.js';
 
+/** "user@bücher.de" as mail servers know it: "user@xn--bcher-kva.de". Left as it was when not a domain. */
+function withAsciiDomain(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at === -1) return email;
+  const domain = domainToASCII(email.slice(at + 1));
+  return domain ? `${email.slice(0, at)}@${domain}` : email;
+}
+
+/** Lower-cased, with an international domain in its ASCII form, so each address is written one way. */
 export const emailSchema = z
-  .email()
-  .max(254)
-  .transform((email) => email.trim().toLowerCase());
+  .string()
+  .trim()
+  .toLowerCase()
+  .overwrite(withAsciiDomain)
+  .refine((email) => !/[^\x20-\x7e]/.test(email.slice(0, Math.max(0, email.lastIndexOf('@')))), {
+    message: 'must be an email address whose part before the @ is written in ASCII letters, digits and punctuation',
+    abort: true,
+  })
+  .pipe(z.email().max(254));
 // Bounded both ways: short passwords are guessable, huge ones are a hashing DoS.
 export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(256);
 export const roleSchema = z.enum(roles);
