@@ -23,6 +23,9 @@ const kindLabels: Record<ProviderKind, string> = {
 
 export const providerKindLabel = (kind: ProviderKind): string => kindLabels[kind];
 
+/** Kinds whose usual models the agent form offers when a provider lists none (model-registry.ts). */
+export const hasUsualModels = (kind: ProviderKind): boolean => kind === 'openai' || kind === 'anthropic';
+
 interface SettingSpec {
   readonly key: string;
   readonly label: string;
@@ -54,10 +57,10 @@ const baseUrlHints: Record<ProviderKind, string> = {
 
 const modelsHints: Record<ProviderKind, string> = {
   openai: 'Comma-separated model ids offered in the agent form; empty offers the usual ones.',
-  azure: 'Comma-separated deployment names offered in the agent form.',
+  azure: 'Required: comma-separated deployment names, offered in the agent form.',
   anthropic: 'Comma-separated model ids offered in the agent form; empty offers the usual ones.',
   'openai-compatible':
-    'Comma-separated model ids the server serves, offered in the agent form. A server with /v1/rerank (vLLM, Infinity) can also rerank for knowledge sources.',
+    'Required: comma-separated model ids the server serves, offered in the agent form. A server with /v1/rerank (vLLM, Infinity) can also rerank for knowledge sources.',
   cohere:
     'Comma-separated reranking model ids, e.g. rerank-v3.5. Knowledge sources name them as name:model to reorder search results; agents cannot chat with them.',
 };
@@ -229,6 +232,8 @@ export function ProviderForm(props: {
         value={models}
         onValueChange={setModels}
         placeholder={modelsPlaceholders[kind]}
+        // With no models of its own to suggest, a provider without a list is one no agent form offers.
+        required={!hasUsualModels(kind) && kind !== 'cohere'}
         spellCheck={false}
       />
       {error !== null && error !== undefined && <ErrorNotice error={error} />}

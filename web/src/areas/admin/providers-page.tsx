@@ -6,7 +6,7 @@ import { useServices } from '../../app-context';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { CursorListView, useCursorList } from '../../ui/cursor-list';
 import { adminKeys, type Provider } from './admin-api';
-import { providerKindLabel } from './provider-form';
+import { hasUsualModels, providerKindLabel } from './provider-form';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** The tenant's own model providers; the server's providers (from its environment) are not listed here. */
@@ -72,7 +72,13 @@ export function ProvidersPage() {
                     </span>
                   </td>
                   <td data-label="Models" className="cell-break">
-                    {provider.models.length ? provider.models.join(', ') : <span className="muted">usual ones</span>}
+                    {provider.models.length ? (
+                      provider.models.join(', ')
+                    ) : hasUsualModels(provider.kind) ? (
+                      <span className="muted">usual ones</span>
+                    ) : (
+                      <span className="badge badge-warning">none: agents cannot pick it</span>
+                    )}
                   </td>
                   <td className="cell-actions">
                     <RowActions

@@ -18,7 +18,8 @@ export function ApiKeysPage() {
   const queryClient = useQueryClient();
   const list = useCursorList<ApiKey>(apiKeysQueryKey, '/v1/api-keys', 50);
   const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>(session.user.role);
+  // The least a key can do: an admin in a hurry should not hand a bot their own powers by default.
+  const [role, setRole] = useState<Role>('member');
   const [revealed, setRevealed] = useState<{ name: string; key: string } | null>(null);
   const [toDelete, setToDelete] = useState<ApiKey | null>(null);
 
