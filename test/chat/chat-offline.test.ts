@@ -207,6 +207,10 @@ describe('chat with the offline model', () => {
     const response = await send(conversation.id, { content: 'hello?' });
     expect(response.statusCode).toBe(400);
     expect(response.json().detail).toContain("uses provider 'nowhere', which is not configured");
+    // A member chatting with it may not have chosen that model: the answer says who can change it.
+    expect(response.json().detail).toMatch(
+      /^This agent cannot answer: .* The agent's owner or an administrator can give it another model\.$/,
+    );
     expect((await getConversation(conversation.id)).messageCount).toBe(0);
     expect(await history(conversation.id)).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { parseModelRef } from '../../ai/model-ref.js';
 import type { ModelRegistry, TenantProviderConfig } from '../../ai/model-types.js';
+import { AppError } from '../../platform/errors.js';
 
 /** A tenant's own model providers, decrypted; implemented by the providers module. */
 export type TenantProviderSource = (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
@@ -34,6 +35,18 @@ export interface ModelResolverDeps {
 export type ModelResolver = (tenantId: string, agentModelRef: string) => Promise<ResolvedModel>;
 
 /**
+ * The registry names what is wrong with the ref; whoever is chatting may be a member who did not choose
+ * it, so the answer also says who can fix it.
+ */
+function asAgentModelError(error: unknown): unknown {
+  if (!(error instanceof AppError) || error.code !== 'validation_failed') return error;
+  return new AppError(
+    'validation_failed',
+    `This agent cannot answer: ${error.message} The agent's owner or an administrator can give it another model.`,
+  );
+}
+
+/**
  * An agent's model (or, when it names none, the registry's default) against the tenant's providers.
  * Throws the registry's 400 for an unknown provider or a malformed ref, before anything is stored.
  */
@@ -42,7 +55,9 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
   return async (tenantId, agentModelRef) => {
     const providers = await deps.loadTenantProviders(tenantId);
     const modelRef = agentModelRef.trim() || deps.registry.defaultModelRef(providers);
-    const model = await deps.registry.resolve(modelRef, providers);
+    const model = await deps.registry.resolve(modelRef, providers).catch((error: unknown) => {
+      throw asAgentModelError(error);
+    });
     const parsed = parseModelRef(modelRef);
     const isOffline = parsed?.kind === 'offline';
     const providerName = parsed?.kind === 'provider' ? parsed.providerName : 'offline';
