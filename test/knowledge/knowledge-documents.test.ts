@@ -161,9 +161,11 @@ describe('knowledge documents', () => {
     const before = filesUnder(t.config.filesDir).length;
     const again = await uploadDocument(t.app, admin, sourceId, content, { filename: 'saffron copy.txt' });
     expect(again.statusCode).toBe(409);
-    expect(again.json().detail).toBe(
-      `This source already has this content as 'saffron.txt' (document ${first.id}); delete that document first to add it again, or reindex it`,
-    );
+    expect(again.json()).toMatchObject({
+      detail:
+        "This source already has this content as 'saffron.txt'; delete that document first to add it again, or reindex it",
+      documentId: first.id,
+    });
     expect(filesUnder(t.config.filesDir)).toHaveLength(before);
     const otherSourceId = (await createSource(t.app, admin, { name: 'Harvest notes' })).id;
     await uploadAccepted(t.app, admin, otherSourceId, content, { filename: 'saffron.txt' });

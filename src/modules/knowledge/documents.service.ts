@@ -79,9 +79,11 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
         await documents.lockContent(tx, sourceId, input.stored.sha256);
         const same = await documents.findSameContent(tx, actor.tenantId, sourceId, input.stored.sha256);
         if (same) {
-          throw conflict(
-            `This source already has this content as '${same.title}' (document ${same.id}); ` +
-              'delete that document first to add it again, or reindex it',
+          // The id is for programs (the problem's documentId); the sentence a person reads names the title.
+          throw new AppError(
+            'conflict',
+            `This source already has this content as '${same.title}'; delete that document first to add it again, or reindex it`,
+            { extensions: { documentId: same.id } },
           );
         }
         return documents.insert(tx, {
