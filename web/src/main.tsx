@@ -2,6 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
+import { isWorthRetrying } from './api/api-error';
 import { createAppServices, ServicesProvider } from './app-context';
 import { AuthGate } from './auth/auth-gate';
 import { Shell } from './shell/shell';
@@ -13,7 +14,10 @@ document.documentElement.dataset.theme = initialTheme();
 
 const services = createAppServices();
 const queryClient = new QueryClient({
-  defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } },
+  // Once, and only what could answer differently: a 404 or a 400 was asked twice before.
+  defaultOptions: {
+    queries: { retry: (failures, error) => failures < 1 && isWorthRetrying(error), refetchOnWindowFocus: false },
+  },
 });
 // Signing out forgets everything cached for the previous person.
 services.sessions.subscribe((session) => {

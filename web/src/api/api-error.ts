@@ -34,6 +34,16 @@ export async function toApiError(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, detail, fields);
 }
 
+/**
+ * Whether asking again could answer differently: not for a refusal of the request itself (a malformed
+ * id, a missing item, a forbidden action), which only a change of the request can fix; yes for a
+ * timeout, a rate limit, the server's own failure, or no answer at all.
+ */
+export function isWorthRetrying(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.status >= 500 || error.status === 408 || error.status === 429;
+}
+
 /** The sentence to show a person for any thrown value. */
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) return error.detail;
