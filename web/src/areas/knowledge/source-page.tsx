@@ -83,6 +83,9 @@ function SourceHeader({ source, canManage }: { source: KnowledgeSource; canManag
               onDelete={() => api.delete(sourceApiPath(source.id))}
               onDeleted={async () => {
                 await navigate(knowledgePath);
+                // Forgotten first: refreshing them would ask for what was just deleted (404s in the console).
+                queryClient.removeQueries({ queryKey: knowledgeKeys.source(source.id) });
+                queryClient.removeQueries({ queryKey: knowledgeKeys.documents(source.id) });
                 await queryClient.invalidateQueries({ queryKey: knowledgeKeys.all });
               }}
             >

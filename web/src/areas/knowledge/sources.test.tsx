@@ -180,9 +180,15 @@ describe('knowledge sources', () => {
     expect(screen.getByRole('heading', { name: 'Handbook', level: 1 })).toBeTruthy();
 
     refuse = false;
+    const readsOfSource = () =>
+      server.callsTo('GET', '/v1/knowledge-sources/ks1').length +
+      server.callsTo('GET', '/v1/knowledge-sources/ks1/documents').length;
+    const readsBeforeDelete = readsOfSource();
     fireEvent.click(screen.getByRole('button', { name: 'Delete source' }));
     await screen.findByText('No knowledge sources yet. Create one, then upload documents to it.');
     expect(server.callsTo('DELETE', '/v1/knowledge-sources/ks1')).toHaveLength(2);
+    // What was deleted is not asked for again (the server would answer 404).
+    expect(readsOfSource()).toBe(readsBeforeDelete);
   });
 
   it('creates one source on a double-click of Create source', async () => {

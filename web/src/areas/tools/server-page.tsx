@@ -135,6 +135,9 @@ function ServerHeader({ server }: { server: McpServer }) {
           onDelete={() => api.delete(serverApiPath(server.id))}
           onDeleted={async () => {
             await navigate(toolsPath);
+            // Forgotten first: refreshing them would ask for what was just deleted (404s in the console).
+            queryClient.removeQueries({ queryKey: mcpKeys.server(server.id) });
+            queryClient.removeQueries({ queryKey: mcpKeys.tools(server.id) });
             await queryClient.invalidateQueries({ queryKey: mcpKeys.all });
           }}
         >
