@@ -58,7 +58,15 @@ export function UsersPage() {
         <h1 id="users-heading">Users</h1>
         <span className="spacer" />
         {!isAdding && (
-          <button type="button" className="primary" onClick={() => setIsAdding(true)}>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              // The last addition's notice would otherwise stand beside this one's outcome.
+              setNotice(null);
+              setIsAdding(true);
+            }}
+          >
             Add user
           </button>
         )}
