@@ -72,7 +72,7 @@ describeInBrowser('web console: an agent calls an MCP tool in chat, after the pe
     await Promise.all([mcp?.close(), fake?.close()]);
   });
 
-  it('adds the MCP server, syncs it, and makes its add tool ask first', async () => {
+  it('adds the MCP server, syncs it, and enables its add tool, asking first', async () => {
     const { page } = session;
     await openArea(page, 'Tools');
     await page.getByRole('link', { name: 'Add server' }).click();
@@ -83,6 +83,9 @@ describeInBrowser('web console: an agent calls an MCP tool in chat, after the pe
     await page.getByRole('button', { name: 'Sync tools' }).click();
     const add = page.getByRole('list', { name: 'Tools' }).getByRole('listitem', { name: 'add', exact: true });
     await add.waitFor();
+    // A synced tool starts switched off: an admin chooses what members' agents may use.
+    await add.getByLabel('Enabled').check();
+    await add.getByText('Disabled', { exact: true }).waitFor({ state: 'detached' });
     await add.getByLabel('Approval').selectOption('needs_approval');
     await add.locator('.badge', { hasText: 'Needs approval' }).waitFor();
   });

@@ -102,14 +102,17 @@ describeInBrowser('web console: MCP servers, their tools, Try it and the executi
     await expect(add.locator('pre').first().textContent()).resolves.toContain('"properties": {');
   });
 
-  it('disables a tool, and the disabled tool cannot be run', async () => {
+  it('lists synced tools switched off, enables one, and a tool left off cannot be run', async () => {
     const { page } = session;
     const echo = toolItem(page, 'echo');
-    const saved = toolSaved(page);
-    await echo.getByLabel('Enabled').uncheck();
     await echo.getByText('Disabled', { exact: true }).waitFor();
+    const add = toolItem(page, 'add');
+    await expect(add.getByLabel('Enabled').isChecked()).resolves.toBe(false);
+    const saved = toolSaved(page);
+    await add.getByLabel('Enabled').check();
     await saved;
     await page.reload();
+    await expect(toolItem(page, 'add').getByLabel('Enabled').isChecked()).resolves.toBe(true);
     await expect(toolItem(page, 'echo').getByLabel('Enabled').isChecked()).resolves.toBe(false);
     await toolItem(page, 'echo').getByRole('button', { name: 'Try it echo' }).click();
     await expect(toolItem(page, 'echo').getByRole('button', { name: 'Run' }).isDisabled()).resolves.toBe(true);

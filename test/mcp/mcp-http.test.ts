@@ -137,6 +137,45 @@ describe('MCP servers over Streamable HTTP', () => {
     }
   });
 
+  it("lists a server's tools switched off on their first sync, and keeps an admin's choice on the next", async () => {
+    const schema = { type: 'object' as const, properties: {} };
+    const listServer = await startToolListServer([
+      { name: 'lookup', inputSchema: schema },
+      { name: 'delete_everything', inputSchema: schema },
+    ]);
+    try {
+      const first = await createAndSync(testApp.app, admin, 'reviewed', listServer.url);
+      const listed = first.json<{ items: { id: string; name: string; enabled: boolean; approval: string }[] }>().items;
+      expect(listed.map(({ name, enabled }) => ({ name, enabled }))).toEqual([
+        { name: 'delete_everything', enabled: false },
+        { name: 'lookup', enabled: false },
+      ]);
+      const lookup = listed.find((tool) => tool.name === 'lookup')!;
+      await testApp.app.inject({
+        method: 'PATCH',
+        url: `/v1/mcp/tools/${lookup.id}`,
+        headers: admin.headers,
+        payload: { enabled: true },
+      });
+      const serverId = first.json<{ items: { serverId: string }[] }>().items[0]!.serverId;
+      const again = await testApp.app.inject({
+        method: 'POST',
+        url: `/v1/mcp/servers/${serverId}/sync`,
+        headers: admin.headers,
+      });
+      expect(
+        again
+          .json<{ items: { name: string; enabled: boolean }[] }>()
+          .items.map(({ name, enabled }) => ({ name, enabled })),
+      ).toEqual([
+        { name: 'delete_everything', enabled: false },
+        { name: 'lookup', enabled: true },
+      ]);
+    } finally {
+      await listServer.close();
+    }
+  });
+
   it('skips a listed tool that is no tool (no string name, no object schema) and keeps the others', async () => {
     const objectSchema = { type: 'object', properties: {} };
     const listServer = await startToolListServer([

@@ -29,7 +29,10 @@ export interface SyncedTool {
   readonly name: string;
 }
 
-/** Syncs a server and returns its tools by name. */
+/**
+ * Syncs a server and enables the tools it lists for the first time (they arrive switched off), as an
+ * admin does before agents may use them; returns its tools by name.
+ */
 export async function syncTools(app: App, admin: SignedIn, serverId: string): Promise<Record<string, SyncedTool>> {
   const response = await app.inject({
     method: 'POST',
@@ -37,7 +40,16 @@ export async function syncTools(app: App, admin: SignedIn, serverId: string): Pr
     headers: admin.headers,
   });
   if (response.statusCode !== 200) throw new Error(`sync failed: ${response.statusCode} ${response.body}`);
-  const { items } = response.json<{ items: SyncedTool[] }>();
+  const { items } = response.json<{ items: (SyncedTool & { enabled: boolean })[] }>();
+  for (const tool of items.filter((listed) => !listed.enabled)) {
+    const enabled = await app.inject({
+      method: 'PATCH',
+      url: `/v1/mcp/tools/${tool.id}`,
+      headers: admin.headers,
+      payload: { enabled: true },
+    });
+    if (enabled.statusCode !== 200) throw new Error(`enable failed: ${enabled.statusCode} ${enabled.body}`);
+  }
   return Object.fromEntries(items.map((tool) => [tool.name, tool]));
 }
 

@@ -99,7 +99,11 @@ export const mcpTools = pgTable(
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     inputSchema: jsonb('input_schema').$type<Record<string, unknown>>().notNull(),
-    enabled: boolean('enabled').notNull().default(true),
+    /**
+     * Off when a sync first lists the tool: an enabled tool is one any member may give their agents, so
+     * an admin chooses each (since 2026-11-25; tools synced before kept what they had).
+     */
+    enabled: boolean('enabled').notNull().default(false),
     approval: text('approval', { enum: toolApprovalPolicies }).notNull().default('auto'),
     syncedAt: timestamp('synced_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     createdAt: createdAt(),

@@ -22,8 +22,8 @@ export function ServersPage() {
         </Link>
       </div>
       <p className="muted intro">
-        An MCP server offers tools. Add one, sync it to list its tools, then choose which tools are enabled and whether
-        their calls need approval.
+        An MCP server offers tools. Add one and sync it to list its tools: they arrive switched off. Enable the ones
+        members&apos; agents may use, and choose whether their calls need approval.
       </p>
       {servers.isPending ? (
         <p className="muted state-text">Loading MCP servers…</p>

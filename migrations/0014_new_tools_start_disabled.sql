@@ -1,0 +1,1 @@
+ALTER TABLE "mcp_tools" ALTER COLUMN "enabled" SET DEFAULT false;
