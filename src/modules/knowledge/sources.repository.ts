@@ -10,7 +10,7 @@ import {
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type SourceRow = typeof knowledgeSources.$inferSelect;
-export type SourceWithCounts = SourceRow & { readonly documentCount: number };
+export type SourceWithCounts = SourceRow & { readonly documentCount: number; readonly searchableChunks: number };
 
 type SourceChanges = Partial<
   Pick<
@@ -33,6 +33,14 @@ type SourceChanges = Partial<
 const documentCount = sql<number>`(select count(*)::int from ${knowledgeDocuments} d
   where d.tenant_id = "knowledge_sources"."tenant_id" and d.source_id = "knowledge_sources"."id")`.mapWith(Number);
 
+/**
+ * The passages a search can find now: each document's count is set when its chunks are published, so
+ * chunks still being written (which the source's BM25 statistics, `chunk_count`, already hold) are not
+ * counted until they can be found; a document being indexed again counts its published version.
+ */
+const searchableChunks = sql<number>`(select coalesce(sum(d.chunk_count), 0)::bigint from ${knowledgeDocuments} d
+  where d.tenant_id = "knowledge_sources"."tenant_id" and d.source_id = "knowledge_sources"."id")`.mapWith(Number);
+
 export function createSourcesRepository() {
   return {
     async insert(db: Executor, source: typeof knowledgeSources.$inferInsert): Promise<SourceRow> {
@@ -50,10 +58,10 @@ export function createSourcesRepository() {
 
     async findWithCounts(db: Executor, tenantId: string, sourceId: string): Promise<SourceWithCounts | undefined> {
       const [row] = await db
-        .select({ row: knowledgeSources, documentCount })
+        .select({ row: knowledgeSources, documentCount, searchableChunks })
         .from(knowledgeSources)
         .where(inTenant(knowledgeSources, tenantId, eq(knowledgeSources.id, sourceId), isLiveSource));
-      return row && { ...row.row, documentCount: row.documentCount };
+      return row && { ...row.row, documentCount: row.documentCount, searchableChunks: row.searchableChunks };
     },
 
     /** Newest first, keyset on (created_at, id); fetches limit + 1 to tell whether a next page exists. */
@@ -63,13 +71,18 @@ export function createSourcesRepository() {
         isLiveSource,
       ];
       const rows = await db
-        .select({ row: knowledgeSources, documentCount, cursorAt: cursorTimestamp(knowledgeSources.createdAt) })
+        .select({
+          row: knowledgeSources,
+          documentCount,
+          searchableChunks,
+          cursorAt: cursorTimestamp(knowledgeSources.createdAt),
+        })
         .from(knowledgeSources)
         .where(inTenant(knowledgeSources, tenantId, and(...conditions)))
         .orderBy(...newestFirst(knowledgeSources.createdAt, knowledgeSources.id))
         .limit(page.limit + 1);
-      return rows.map(({ row, documentCount: count, cursorAt }) => ({
-        row: { ...row, documentCount: count },
+      return rows.map(({ row, documentCount: count, searchableChunks: chunks, cursorAt }) => ({
+        row: { ...row, documentCount: count, searchableChunks: chunks },
         cursorAt,
       }));
     },

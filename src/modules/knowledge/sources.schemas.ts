@@ -16,7 +16,7 @@ export const sourceSchema = z.object({
   chunkTokens: z.number().int(),
   chunkOverlapTokens: z.number().int(),
   documentCount: z.number().int(),
-  chunkCount: z.number().int(),
+  chunkCount: z.number().int().describe('Passages a search can find now: those of published documents'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -32,7 +32,7 @@ export const presentSource = (source: SourceWithCounts): SourceView => ({
   chunkTokens: source.chunkTokens,
   chunkOverlapTokens: source.chunkOverlapTokens,
   documentCount: source.documentCount,
-  chunkCount: source.chunkCount,
+  chunkCount: source.searchableChunks,
   createdAt: source.createdAt.toISOString(),
   updatedAt: source.updatedAt.toISOString(),
 });

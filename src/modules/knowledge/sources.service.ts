@@ -118,7 +118,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
           updatedAt: now,
         }),
       );
-      return presentSource({ ...source, documentCount: 0 });
+      return presentSource({ ...source, documentCount: 0, searchableChunks: 0 });
     },
 
     /**
