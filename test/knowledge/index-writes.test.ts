@@ -22,7 +22,9 @@ import { createKnowledgeSearch, type KnowledgeSearch } from '../../src/modules/k
 import { knowledgeDocuments, knowledgeSources, tenants } from '../../src/platform/db/schema/index.js';
 import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+import { eventually } from '../harness/chat-setup.js';
+import { buildTestApp } from '../harness/test-app.js';
+import { createTestDatabase, testStorage, type TestDatabase } from '../harness/test-database.js';
 import { documentIndexRows, sourceStatistics } from './index-state.js';
 
 /**
@@ -274,4 +276,23 @@ describe('an index write', () => {
     expect(await publish(running)).toBe(0);
     expect(await contentsFound(running, 'anchor', 'lexical')).toHaveLength(3);
   });
+
+  it.skipIf(testStorage !== 'embedded')(
+    'left by a killed embedded server, is removed when the server starts again, not half an hour on',
+    async () => {
+      const left = await newDocument();
+      await writer.write(target(left), await chunksNaming('orphan', 3), quietly);
+      expect((await sourceStatistics(database, left.sourceId)).stored_chunks).toBe(3);
+
+      const restarted = await buildTestApp({}, { sharedDatabase: database });
+      try {
+        await eventually(async () =>
+          (await documentIndexRows(database, left.documentId)).chunks === 0 ? true : undefined,
+        );
+        expect((await sourceStatistics(database, left.sourceId)).stored_chunks).toBe(0);
+      } finally {
+        await restarted.close();
+      }
+    },
+  );
 });

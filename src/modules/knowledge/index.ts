@@ -126,6 +126,12 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     search,
     /** Only on nodes that run jobs; a node that only serves HTTP still queues them. */
     registerJobs: () => {
+      if (deps.storageKind === 'embedded') {
+        // In the background: a large write takes seconds to remove, and the server should not wait.
+        indexUpkeep
+          .sweepEarlierRun(new Date())
+          .catch((error: unknown) => deps.logger.warn({ err: error }, 'removing the last run’s index writes failed'));
+      }
       deps.jobs.register(ingestJobName, documentIngestion.ingest, ingestWorkOptions);
       deps.jobs.register(indexUpkeepJobName, () => indexUpkeep.run(), indexUpkeepWorkOptions);
       deps.jobs.register(removeSourceJobName, (data, job) => sourceRemoval.run(data, job), removeSourceWorkOptions);

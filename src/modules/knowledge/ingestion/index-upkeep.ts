@@ -32,6 +32,13 @@ export interface IndexUpkeep {
    * VACUUM and ANALYZE of the tables searches read (postings, terms, chunks and their documents).
    */
   run(): Promise<void>;
+  /**
+   * Embedded storage, at start-up: its one process holds the data directory, so a write still being
+   * written then belongs to the run before (killed mid-ingestion). Its chunks are removed at once rather
+   * than after the half hour a node elsewhere might still need: until then they counted in the search's
+   * statistics and the vector index. The ingestion job itself is retried and writes anew.
+   */
+  sweepEarlierRun(startedAt: Date): Promise<void>;
 }
 
 /**
@@ -69,6 +76,10 @@ export function createIndexUpkeep(deps: {
         {},
         { singletonKey: 'knowledge-index', startAfterSeconds: settleSeconds },
       );
+    },
+    async sweepEarlierRun(startedAt) {
+      const swept = await deps.indexWriter.sweep(startedAt);
+      if (swept > 0) deps.logger.info({ writes: swept }, 'removed the knowledge index writes the last run left');
     },
     async run() {
       const finished = await deps.sourceRemoval.finishDeletedBefore(new Date(Date.now() - unfinishedRemovalAfterMs));
