@@ -92,7 +92,7 @@ export function offlineReply(prompt: LanguageModelV3Prompt, configuredModel?: st
 
 /** A conversation title from the first words of a message: at most 6 words and 60 characters. */
 export function offlineTitle(text: string): string {
-  const words = collapseWhitespace(text).split(' ').filter(Boolean).slice(0, titleMaxWords);
+  const words = collapseWhitespace(text.normalize('NFC')).split(' ').filter(Boolean).slice(0, titleMaxWords);
   if (words.length === 0) return 'New conversation';
   let title = '';
   for (const word of words) {

@@ -121,6 +121,11 @@ describe('conversations', () => {
     expect(await listIds(user, '&q=REPORT')).toEqual([inProject.id]);
     expect(await listIds(user, '&q=100%25')).toEqual([loose.id]);
     expect(await listIds(user, '&q=_')).toEqual([]);
+    // A title and a search typed with the accent as a mark of its own (NFD) meet the composed form.
+    const munich = await createConversation(t.app, user, agentId, { title: 'Trip to Mu\u0308nchen' });
+    expect(await listIds(user, `&q=${encodeURIComponent('München')}`)).toEqual([munich.id]);
+    expect(await listIds(user, `&q=${encodeURIComponent('mu\u0308nchen')}`)).toEqual([munich.id]);
+    expect((await call(user, 'DELETE', `/v1/conversations/${munich.id}`)).statusCode).toBe(204);
 
     const archived = await call(user, 'PATCH', `/v1/conversations/${loose.id}`, { archived: true });
     expect(archived.json()).toMatchObject({ archived: true, archivedAt: expect.any(String) });

@@ -41,6 +41,7 @@ export async function writeConversationTitle(
 export function cleanTitle(text: string): string {
   const firstLine = text.trim().split('\n')[0] ?? '';
   const plain = firstLine
+    .normalize('NFC')
     .replace(/^title:\s*/i, '')
     // Markdown emphasis and code marks anywhere in the line: a title is shown as plain text.
     .replace(/[*_`~]+/g, '')

@@ -43,8 +43,11 @@ export const listConversationsQuery = z.strictObject({
   projectId: z.uuid().optional(),
   /** false (the default) lists the active conversations, true the archived ones. */
   archived: booleanQuery.default(false),
-  /** Case-insensitive substring of the title; bounded, since it is a scan within the caller's list. */
-  q: z.string().trim().min(1).max(100).optional(),
+  /**
+   * Case-insensitive substring of the title; bounded, since it is a scan within the caller's list. Composed
+   * (NFC) as titles are stored, so "München" typed with a separate accent still finds it.
+   */
+  q: z.string().trim().normalize('NFC').min(1).max(100).optional(),
 });
 export type ListConversationsQuery = z.infer<typeof listConversationsQuery>;
 
