@@ -9,6 +9,10 @@ describe('document titles', () => {
     ['report.pdf', 'report.pdf'],
     ['a\u0000b\u0007c.txt', 'a b c.txt'],
     ['evil\u202Etxt.exe', 'evil txt.exe'],
+    // A browser's form encoding of `"` and a line break.
+    ['تقرير %22ربع%22 سنوي.txt', 'تقرير "ربع" سنوي.txt'],
+    ['two%0D%0Alines.txt', 'two lines.txt'],
+    ['100%25 sure.txt', '100%25 sure.txt'],
     ['../..', 'Untitled document'],
     ['', 'Untitled document'],
     [undefined, 'Untitled document'],

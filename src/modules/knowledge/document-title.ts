@@ -14,9 +14,16 @@ export function cleanTitle(text: string | undefined): string {
   return shortenTo(cleaned, maxTitleLength);
 }
 
+/**
+ * What browsers (and curl) write for `"`, CR and LF in a multipart file name, as the HTML standard says:
+ * read back, so `report "Q3".txt` is not titled `report %22Q3%22.txt`.
+ */
+const formEscapes = /%(22|0D|0A)/gi;
+
 /** The last part of an uploaded file's name: `../../x` and `C:\docs\x` both become `x`. */
 export function titleFromFilename(filename: string | undefined): string {
   const lastPart = (filename ?? '')
+    .replace(formEscapes, (_escape, code: string) => String.fromCharCode(Number.parseInt(code, 16)))
     .split(/[\\/]/)
     .filter((part) => part !== '' && part !== '.' && part !== '..')
     .at(-1);
