@@ -98,6 +98,27 @@ describe("a server's tools", () => {
     expect(within(addItem).getByLabelText<HTMLSelectElement>('Approval').value).toBe('needs_approval');
   });
 
+  it('switches on every tool still off with one click, and offers it no more once none is', async () => {
+    const lookup: McpTool = { ...echo, id: 't3', name: 'lookup', description: 'Looks a word up' };
+    let tools = [add, echo, lookup];
+    const api = calculator({
+      'GET /v1/mcp/tools': () => Response.json({ items: tools }),
+      'PATCH /v1/mcp/tools/:id': (call) => {
+        const id = call.path.split('/').at(-1);
+        tools = tools.map((tool) => (tool.id === id ? { ...tool, ...(call.body as Partial<McpTool>) } : tool));
+        return Response.json(tools.find((tool) => tool.id === id));
+      },
+    });
+    await open(api);
+    fireEvent.click(await screen.findByRole('button', { name: 'Enable all 2 switched off' }));
+
+    await waitFor(() => expect(screen.queryByText('Disabled')).toBeNull());
+    expect(api.callsTo('PATCH', '/v1/mcp/tools/t1')).toHaveLength(0);
+    expect(api.callsTo('PATCH', '/v1/mcp/tools/t2').map((call) => call.body)).toEqual([{ enabled: true }]);
+    expect(api.callsTo('PATCH', '/v1/mcp/tools/t3').map((call) => call.body)).toEqual([{ enabled: true }]);
+    expect(screen.queryByRole('button', { name: /^Enable all/ })).toBeNull();
+  });
+
   it('shows a toggle at once, and puts it back with the sentence when the server refuses', async () => {
     let answer: (response: Response) => void = () => undefined;
     const api = calculator({

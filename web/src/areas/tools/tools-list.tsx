@@ -16,9 +16,13 @@ export function ToolsList({ serverId }: { serverId: string }) {
 
   return (
     <section className="stack" aria-labelledby="tools-heading">
-      <h2 id="tools-heading" className="section-heading">
-        Tools
-      </h2>
+      <div className="row">
+        <h2 id="tools-heading" className="section-heading">
+          Tools
+        </h2>
+        <span className="spacer" />
+        {tools.data && <EnableAll serverId={serverId} tools={tools.data.items} />}
+      </div>
       {tools.isPending ? (
         <p className="muted state-text">Loading tools…</p>
       ) : tools.isError ? (
@@ -33,6 +37,33 @@ export function ToolsList({ serverId }: { serverId: string }) {
         </ul>
       )}
     </section>
+  );
+}
+
+/**
+ * Synced tools arrive switched off, one by one to choose; for a server an admin trusts whole, one click
+ * switches on those still off (each keeps its approval).
+ */
+function EnableAll({ serverId, tools }: { serverId: string; tools: readonly McpTool[] }) {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  const off = tools.filter((tool) => !tool.enabled);
+  const enableAll = useMutation({
+    mutationFn: async () => {
+      for (const tool of off) await api.patch<McpTool>(toolApiPath(tool.id), { enabled: true });
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: mcpKeys.tools(serverId) }),
+  });
+  if (off.length < 2 && !enableAll.isError) return null;
+  return (
+    <div className="row">
+      {enableAll.isError && <ErrorNotice error={enableAll.error} />}
+      {off.length >= 2 && (
+        <button type="button" onClick={() => enableAll.mutate()} disabled={enableAll.isPending}>
+          {enableAll.isPending ? 'Enabling…' : `Enable all ${off.length} switched off`}
+        </button>
+      )}
+    </div>
   );
 }
 
