@@ -4,6 +4,5 @@ import { openRuntime } from '../platform/runtime.js';
 
 export async function migrate(config: Config, logger: Logger): Promise<void> {
   const runtime = await openRuntime(config, logger, { migrate: true });
-  logger.info('migrations applied');
   await runtime.close();
 }

@@ -31,7 +31,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
   try {
     const keys = loadServerKeys({ secretKey: config.secretKey, dataDir: config.dataDir, logger });
     logger.info({ storage: database.kind }, config.databaseUrl ? 'connected to PostgreSQL' : 'opened embedded storage');
-    if (options.migrate) await runMigrations(database);
+    if (options.migrate) await runMigrations(database, logger);
     return { database, keys, redis, close };
   } catch (error) {
     await close().catch(() => undefined);

@@ -57,7 +57,7 @@ describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(logMessages(result.stdout)).toEqual(
-      expect.arrayContaining(['opened embedded storage', 'migrations applied']),
+      expect.arrayContaining(['opened embedded storage', 'applied database migrations']),
     );
     expect(await inspectEmbedded(dataDir)).toEqual({
       isMigrated: true,
@@ -67,7 +67,7 @@ describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
     // A second run finds nothing to do and still succeeds.
     const again = await parley(['migrate'], { cwd: path.resolve('.'), env: { DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
     expect(again.code).toBe(0);
-    expect(logMessages(again.stdout)).toContain('migrations applied');
+    expect(logMessages(again.stdout)).toContain('database schema is up to date');
   }, 120_000);
 
   it('refuses, in one line, a DATA_DIR whose database another process has open', async () => {
@@ -104,7 +104,7 @@ describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
     const result = await parley(['migrate'], { cwd: workDir, env: { LOG_LEVEL: 'info' } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(logMessages(result.stdout)).toContain('migrations applied');
+    expect(logMessages(result.stdout)).toContain('applied database migrations');
 
     const dataDir = path.join(workDir, 'data-from-dotenv');
     expect(existsSync(path.join(dataDir, 'secret.key'))).toBe(true);

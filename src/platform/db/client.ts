@@ -19,8 +19,15 @@ export interface DatabaseHandle {
    * maintenance as `BEGIN; …; COMMIT;` scripts, which PGlite's `query` (one prepared statement) refuses.
    */
   executeScript(text: string): Promise<void>;
+  /**
+   * Runs `work` on one connection held for it, so that session-level locks and settings stay with it (a
+   * pooled query may land on any connection). Embedded storage has one session, which this is.
+   */
+  withOwnSession<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+export type DatabaseSession = Pick<DatabaseHandle, 'db' | 'executeSql'>;
 
 export interface DatabaseOptions {
   /** postgres:// URL; when absent the embedded PGlite is used. */

@@ -41,13 +41,12 @@ export async function openEmbedded(dataDir: string | undefined, startFrom?: Blob
   }
   // Drizzle's PGlite driver uses only query() and transaction(), which the thread's client answers alike.
   const db = drizzlePglite({ client: client as unknown as PGlite, schema }) as unknown as Database;
+  const executeSql = async (text: string, values?: unknown[]) => ({ rows: (await client.query(text, values)).rows });
   return {
     db,
     kind: 'embedded',
-    executeSql: async (text, values) => {
-      const result = await client.query(text, values);
-      return { rows: result.rows };
-    },
+    executeSql,
+    withOwnSession: (work) => work({ db, executeSql }),
     executeScript: async (text) => {
       try {
         await client.exec(text);

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { Logger } from '../logger.js';
 import type { DatabaseHandle, Schema } from './client.js';
 
 // src/platform/db and dist/platform/db sit at the same depth, so this resolves in both.
@@ -9,35 +10,83 @@ export const migrationsFolder = fileURLToPath(new URL('../../../migrations', imp
 
 const migrationsTable = { migrationsSchema: 'drizzle', migrationsTable: '__drizzle_migrations' } as const;
 
-/** Applies the committed SQL migrations in order; safe to run on every start. */
-export async function runMigrations(handle: DatabaseHandle): Promise<void> {
+/**
+ * How long a migration's statement may wait for a table another session holds before it gives up and
+ * tries again. Without a bound an ALTER queued behind a long transaction waited silently, and every
+ * other node's queries on that table queued behind the ALTER (7.6 s for a list, in an audit).
+ */
+const migrationLockTimeoutMs = 5_000;
+const migrationAttempts = 60;
+const lockNotAvailable = '55P03';
+
+/** Applies the committed SQL migrations in order; safe to run on every start. Logs what it applied. */
+export async function runMigrations(
+  handle: DatabaseHandle,
+  logger?: Pick<Logger, 'info' | 'warn'>,
+): Promise<void> {
   const config = { migrationsFolder, ...migrationsTable };
+  const before = await appliedCount(handle);
   // Each engine's migrator is loaded only for that engine, like its driver (client.ts).
   if (handle.kind === 'embedded') {
     const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
     await migratePglite(handle.db as unknown as PgliteDatabase<Schema>, config);
   } else {
-    // Two nodes starting at once must not race each other through the same migration.
     const { migrate: migratePostgres } = await import('drizzle-orm/node-postgres/migrator');
-    await handle.executeSql('select pg_advisory_lock(727274)');
+    // One connection holds the lock, the timeout and the migration: two nodes starting at once must not
+    // race each other through the same migration, and the unlock must reach the session that locked.
+    await handle.withOwnSession(async (session) => {
+      await session.executeSql('select pg_advisory_lock(727274)');
+      try {
+        await session.executeSql(`set lock_timeout = ${migrationLockTimeoutMs}`);
+        await retryWhileLocked(() => migratePostgres(session.db as unknown as NodePgDatabase<Schema>, config), logger);
+      } finally {
+        await session.executeSql('reset lock_timeout');
+        await session.executeSql('select pg_advisory_unlock(727274)');
+      }
+    });
+  }
+  const after = await appliedCount(handle);
+  if (after > before) logger?.info({ applied: after - before, total: after }, 'applied database migrations');
+  else logger?.info({ total: after }, 'database schema is up to date');
+}
+
+/** All pending migrations run in one transaction, so a try that timed out left nothing behind. */
+async function retryWhileLocked(migrate: () => Promise<void>, logger?: Pick<Logger, 'warn'>): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
     try {
-      await migratePostgres(handle.db as unknown as NodePgDatabase<Schema>, config);
-    } finally {
-      await handle.executeSql('select pg_advisory_unlock(727274)');
+      await migrate();
+      return;
+    } catch (error) {
+      if (!isLockTimeout(error) || attempt === migrationAttempts) throw error;
+      logger?.warn(
+        { attempt, of: migrationAttempts },
+        'a migration waits for a table another session holds (a long transaction?); trying again',
+      );
     }
+  }
+}
+
+/** Drizzle wraps the driver's error; PostgreSQL's code is on it or on its cause. */
+function isLockTimeout(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ((current as { code?: unknown }).code === lockNotAvailable) return true;
+  }
+  return false;
+}
+
+/** How many migrations the database has applied (0 before the first). */
+async function appliedCount(handle: DatabaseHandle): Promise<number> {
+  try {
+    const { rows } = await handle.executeSql(
+      `select count(*)::int as applied from "${migrationsTable.migrationsSchema}"."${migrationsTable.migrationsTable}"`,
+    );
+    return (rows[0] as { applied: number } | undefined)?.applied ?? 0;
+  } catch {
+    return 0;
   }
 }
 
 /** True when every committed migration has been applied (used by /ready). */
 export async function areMigrationsApplied(handle: DatabaseHandle): Promise<boolean> {
-  const expected = readMigrationFiles({ migrationsFolder });
-  try {
-    const { rows } = await handle.executeSql(
-      `select count(*)::int as applied from "${migrationsTable.migrationsSchema}"."${migrationsTable.migrationsTable}"`,
-    );
-    const applied = (rows[0] as { applied: number } | undefined)?.applied ?? 0;
-    return applied >= expected.length;
-  } catch {
-    return false;
-  }
+  return (await appliedCount(handle)) >= readMigrationFiles({ migrationsFolder }).length;
 }

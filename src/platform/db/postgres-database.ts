@@ -17,6 +17,18 @@ export async function openPostgres(url: string, poolSize: number): Promise<Datab
       const result = await pool.query(text, values);
       return { rows: result.rows };
     },
+    withOwnSession: async (work) => {
+      const client = await pool.connect();
+      try {
+        const sessionDb = drizzlePostgres({ client, schema }) as unknown as Database;
+        return await work({
+          db: sessionDb,
+          executeSql: async (text, values) => ({ rows: (await client.query(text, values)).rows }),
+        });
+      } finally {
+        client.release();
+      }
+    },
     executeScript: async (text) => {
       // Without values node-postgres sends a simple query, which may hold several statements. On its own
       // client, so that a script failing after its BEGIN is rolled back before the connection is reused.
