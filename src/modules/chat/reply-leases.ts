@@ -4,11 +4,11 @@ import type { ChatRepository } from './chat.repository.js';
 import type { ReplyStops } from './reply-stops.js';
 
 /**
- * How a node shows it is still writing its replies: every `renewEveryMs` it sets their `alive_at`
- * to now, and saves what each has said since the last round (so a node killed mid-reply loses at most
- * one round of text, not the whole reply); a reply `streaming` whose `alive_at` is older than `staleAfterMs` lost its node (killed,
- * crashed), and the maintenance sweep marks it interrupted. A few renewals may be missed (a busy
- * event loop, a slow database) before a live reply looks stale.
+ * How a node shows it is still writing its replies: every `renewEveryMs` it sets their `alive_at` to
+ * now, and saves what each has said since the last round (so a node killed mid-reply loses at most one
+ * round of text, not the whole reply). A reply `streaming` whose `alive_at` is older than `staleAfterMs`
+ * lost its node (killed, crashed), and the maintenance sweep marks it interrupted. A few renewals may be
+ * missed (a busy event loop, a slow database) before a live reply looks stale.
  */
 export const replyLease = { renewEveryMs: 20_000, staleAfterMs: 90_000 } as const;
 
