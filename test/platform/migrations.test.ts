@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { areMigrationsApplied, runMigrations } from '../../src/platform/db/migrate.js';
+import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createTestDatabase, testStorage } from '../harness/test-database.js';
 
@@ -12,7 +13,7 @@ describe.skipIf(testStorage !== 'postgres')('migrations on PostgreSQL', () => {
   it('wait for a table another session holds in bounded tries, saying so, then apply', async () => {
     const database = await createTestDatabase();
     try {
-      // As if the last migration (which changes a default of mcp_tools) had not been applied yet.
+      // As if the last migration had not been applied yet.
       await database.executeSql(
         'delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)',
       );
@@ -23,7 +24,8 @@ describe.skipIf(testStorage !== 'postgres')('migrations on PostgreSQL', () => {
       const released = new Promise<void>((resolve) => (release = resolve));
       const holder = database.withOwnSession(async (session) => {
         await session.executeSql('begin');
-        await session.executeSql('lock table mcp_tools in access share mode');
+        // Whatever the migration changes, recording it must write here: a share lock holds that back.
+        await session.executeSql('lock table drizzle.__drizzle_migrations in share mode');
         locked();
         await released;
         await session.executeSql('commit');
@@ -54,4 +56,40 @@ describe.skipIf(testStorage !== 'postgres')('migrations on PostgreSQL', () => {
       await database.dispose();
     }
   }, 60_000);
+});
+
+describe('migration 0015', () => {
+  it('composes names written before names were stored composed, leaving a name whose composed twin exists', async () => {
+    const database = await createTestDatabase();
+    try {
+      const decomposed = 'Cafe\u0301 Wiki';
+      const tenantId = newId();
+      await database.executeSql('insert into tenants (id, name) values ($1, $2)', [tenantId, decomposed]);
+      const [lone, twin, composedTwin] = [newId(), newId(), newId()];
+      const insertSource = (id: string, name: string) =>
+        database.executeSql(
+          `insert into knowledge_sources (id, tenant_id, name, embedding_model, embedding_dimensions, chunk_tokens,
+             chunk_overlap_tokens) values ($1, $2, $3, 'offline', 384, 512, 64)`,
+          [id, tenantId, name],
+        );
+      await insertSource(lone, 'Menu\u0308');
+      await insertSource(twin, decomposed);
+      await insertSource(composedTwin, 'Café Wiki');
+      // As if this migration had not run yet.
+      await database.executeSql(
+        'delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)',
+      );
+
+      await runMigrations(database);
+
+      const nameOf = async (table: string, id: string) =>
+        ((await database.executeSql(`select name from ${table} where id = $1`, [id])).rows[0] as { name: string }).name;
+      expect(await nameOf('tenants', tenantId)).toBe('Café Wiki');
+      expect(await nameOf('knowledge_sources', lone)).toBe('Menü');
+      expect(await nameOf('knowledge_sources', twin)).toBe(decomposed);
+      expect(await nameOf('knowledge_sources', composedTwin)).toBe('Café Wiki');
+    } finally {
+      await database.dispose();
+    }
+  });
 });
