@@ -257,6 +257,11 @@ describe('Parley as an MCP server (/mcp)', () => {
     expect(notJsonRpc.status).toBe(400);
     expect(await notJsonRpc.json()).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number) } });
     const list = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    // The transport writes the answer itself; what the hooks set still goes with it.
+    const listed = await post(list);
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get('x-ratelimit-limit')).toBe('100000');
+    expect(listed.headers.get('x-request-id')).toEqual(expect.any(String));
     expect((await post(list, 'text/html')).status).toBe(406);
     expect((await post('{"broken"')).status).toBe(400);
   });

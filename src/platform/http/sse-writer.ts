@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { hijackKeepingHeaders } from './hijacked-reply.js';
 
 export interface SseStream {
   /** Writes one event now: no buffering, no coalescing. Does nothing once the client has gone. */
@@ -37,15 +38,10 @@ const defaultMaxUnreadBytes = 4 * 1024 * 1024;
  * serialises and keeps the connection alive; what the events mean is the caller's business.
  */
 export function openSseStream(reply: FastifyReply, options: SseOptions): SseStream {
-  reply.hijack();
-  const raw = reply.raw;
+  const raw = hijackKeepingHeaders(reply);
   // Each event leaves at once rather than waiting to fill a packet (absent under app.inject).
   if (typeof raw.socket?.setNoDelay === 'function') raw.socket.setNoDelay(true);
-  // Hooks do not run for a hijacked reply, so the headers they set (CORS, request id) are copied here.
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined) raw.setHeader(name, value);
-  }
-  raw.writeHead(options.status ?? 200, { ...options.headers, 'x-request-id': reply.request.id });
+  raw.writeHead(options.status ?? 200, options.headers);
   // The headers leave with the first event when that is sent in this same tick (one packet, not two),
   // and on their own right after it otherwise, so the client always learns at once that it is streaming.
   let hasWritten = false;

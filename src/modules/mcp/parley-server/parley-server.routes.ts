@@ -3,6 +3,7 @@ import type { Actor } from '../../../access/actor.js';
 import { AppError } from '../../../platform/errors.js';
 import { actorOf, type App } from '../../../platform/http/types.js';
 import type { ParleyToolDeps } from './parley-tools.types.js';
+import { hijackKeepingHeaders } from '../../../platform/http/hijacked-reply.js';
 
 /**
  * The issue asks for a tenant API key: an MCP client is a program configured once, and a browser session's
@@ -34,9 +35,8 @@ async function serveMcpRequest(request: FastifyRequest, reply: FastifyReply, dep
   ]);
   const server = createParleyMcpServer(actor, deps);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  // From here on the transport writes the response; Fastify's onSend hooks do not run, so the id is set here.
-  reply.hijack();
-  reply.raw.setHeader('x-request-id', request.id);
+  // From here on the transport writes the response.
+  hijackKeepingHeaders(reply);
   reply.raw.on('close', () => {
     void transport.close();
     void server.close();
