@@ -417,3 +417,25 @@ describe.skipIf(testStorage !== 'postgres')('job leases, on PostgreSQL', () => {
     expect(attempts).toEqual([0]);
   });
 });
+
+describe.skipIf(testStorage !== 'postgres')('nodes starting at once, on PostgreSQL', () => {
+  it('all start on a fresh database: one at a time creates the job queue’s schema and queues', async () => {
+    const fresh = await createTestDatabase();
+    const queues = Array.from({ length: 3 }, () => {
+      const queue = createJobQueue({ database: fresh, logger, pollIntervalSeconds: 0.5 });
+      queue.register('probe', async () => undefined);
+      return queue;
+    });
+    try {
+      const started = await Promise.allSettled(queues.map((queue) => queue.start()));
+      expect(started.map((result) => (result.status === 'rejected' ? String(result.reason) : 'started'))).toEqual([
+        'started',
+        'started',
+        'started',
+      ]);
+    } finally {
+      for (const queue of queues) await queue.stop({ graceMs: 0 }).catch(() => undefined);
+      await fresh.dispose();
+    }
+  }, 60_000);
+});

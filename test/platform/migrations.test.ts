@@ -58,6 +58,26 @@ describe.skipIf(testStorage !== 'postgres')('migrations on PostgreSQL', () => {
   }, 60_000);
 });
 
+describe.skipIf(testStorage !== 'postgres')('nodes migrating at once, on PostgreSQL', () => {
+  it('apply each migration once, and only the node that applied it says so', async () => {
+    const database = await createTestDatabase();
+    try {
+      await database.executeSql(
+        'delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)',
+      );
+      const said: string[] = [];
+      const logger = createLogger({
+        level: 'info',
+        destination: { write: (line: string) => said.push((JSON.parse(line) as { msg: string }).msg) },
+      });
+      await Promise.all([runMigrations(database, logger), runMigrations(database, logger)]);
+      expect(said.sort()).toEqual(['applied database migrations', 'database schema is up to date']);
+    } finally {
+      await database.dispose();
+    }
+  });
+});
+
 describe('migration 0015', () => {
   it('composes names written before names were stored composed, leaving a name whose composed twin exists', async () => {
     const database = await createTestDatabase();

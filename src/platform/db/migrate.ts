@@ -4,6 +4,7 @@ import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { Logger } from '../logger.js';
 import type { DatabaseHandle, Schema } from './client.js';
+import { whileSettingUp } from './setup-lock.js';
 
 // src/platform/db and dist/platform/db sit at the same depth, so this resolves in both.
 export const migrationsFolder = fileURLToPath(new URL('../../../migrations', import.meta.url));
@@ -25,27 +26,24 @@ export async function runMigrations(
   logger?: Pick<Logger, 'info' | 'warn'>,
 ): Promise<void> {
   const config = { migrationsFolder, ...migrationsTable };
-  const before = await appliedCount(handle);
-  // Each engine's migrator is loaded only for that engine, like its driver (client.ts).
-  if (handle.kind === 'embedded') {
-    const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
-    await migratePglite(handle.db as unknown as PgliteDatabase<Schema>, config);
-  } else {
-    const { migrate: migratePostgres } = await import('drizzle-orm/node-postgres/migrator');
-    // One connection holds the lock, the timeout and the migration: two nodes starting at once must not
-    // race each other through the same migration, and the unlock must reach the session that locked.
-    await handle.withOwnSession(async (session) => {
-      await session.executeSql('select pg_advisory_lock(727274)');
+  // Counted under the lock too: a node that waited for another's migrations applied none itself.
+  const { before, after } = await whileSettingUp(handle, async (session) => {
+    const applied = await appliedCount(session);
+    // Each engine's migrator is loaded only for that engine, like its driver (client.ts).
+    if (handle.kind === 'embedded') {
+      const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
+      await migratePglite(session.db as unknown as PgliteDatabase<Schema>, config);
+    } else {
+      const { migrate: migratePostgres } = await import('drizzle-orm/node-postgres/migrator');
+      await session.executeSql(`set lock_timeout = ${migrationLockTimeoutMs}`);
       try {
-        await session.executeSql(`set lock_timeout = ${migrationLockTimeoutMs}`);
         await retryWhileLocked(() => migratePostgres(session.db as unknown as NodePgDatabase<Schema>, config), logger);
       } finally {
         await session.executeSql('reset lock_timeout');
-        await session.executeSql('select pg_advisory_unlock(727274)');
       }
-    });
-  }
-  const after = await appliedCount(handle);
+    }
+    return { before: applied, after: await appliedCount(session) };
+  });
   if (after > before) logger?.info({ applied: after - before, total: after }, 'applied database migrations');
   else logger?.info({ total: after }, 'database schema is up to date');
 }
@@ -75,7 +73,7 @@ function isLockTimeout(error: unknown): boolean {
 }
 
 /** How many migrations the database has applied (0 before the first). */
-async function appliedCount(handle: DatabaseHandle): Promise<number> {
+async function appliedCount(handle: Pick<DatabaseHandle, 'executeSql'>): Promise<number> {
   try {
     const { rows } = await handle.executeSql(
       `select count(*)::int as applied from "${migrationsTable.migrationsSchema}"."${migrationsTable.migrationsTable}"`,

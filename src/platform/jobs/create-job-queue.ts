@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import { runAsBackgroundWork } from '../db/background-work.js';
+import { whileSettingUp } from '../db/setup-lock.js';
 import { newId } from '../ids.js';
 import type { JobHandler, JobQueue, JobQueueDeps, WorkOptions } from './job-queue.js';
 import { createJobLeases, defaultLeaseSeconds } from './job-leases.js';
@@ -213,8 +214,11 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     async start() {
       if (state !== 'new') throw new Error('The job queue can be started once');
       state = 'starting';
-      await boss.start();
-      for (const [name, registration] of registrations) await declareQueue(name, registration.options);
+      // pg-boss's schema and queues are shared by every node: one node at a time creates them.
+      await whileSettingUp(deps.database, async () => {
+        await boss.start();
+        for (const [name, registration] of registrations) await declareQueue(name, registration.options);
+      });
       if (deps.database.kind === 'embedded') await retryJobsOfEndedProcess();
       for (const [name, registration] of registrations) await startWorkers(name, registration);
       if (registrations.size > 0) leases?.start();
