@@ -25,8 +25,9 @@ const blockedAddressesKept = 10_000;
 
 export interface FailedAuthentications {
   /**
-   * Whether an address spent its budget on failed authentications: its requests with an API key are then
-   * refused before the key is looked up, so a flood of made-up keys stops costing a query each.
+   * Whether this node saw an address spend its budget on failed authentications: its requests with an API
+   * key are then refused before the key is looked up, so a flood of made-up keys stops costing a query
+   * each. Kept per node, so that no request pays a round trip to Redis for it.
    */
   isBlocked(request: FastifyRequest): boolean;
   /** Counts a request that failed to authenticate; throws 429 once its address is past the budget. */
