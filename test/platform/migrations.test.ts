@@ -2,7 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { areMigrationsApplied, runMigrations } from '../../src/platform/db/migrate.js';
 import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { createTestDatabase, testStorage } from '../harness/test-database.js';
+import { createTestDatabase, testStorage, type TestDatabase } from '../harness/test-database.js';
+
+/** As if the last migration had not been applied yet. */
+const forgetLastMigration = (database: TestDatabase) =>
+  database.executeSql(
+    'delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)',
+  );
+
+/** A logger that keeps the messages it writes, telling `onLine` each one's pino level (40 is warn). */
+function sayings(onLine: (level: number) => void = () => undefined) {
+  const said: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    destination: {
+      write: (line: string) => {
+        const { level, msg } = JSON.parse(line) as { level: number; msg: string };
+        said.push(msg);
+        onLine(level);
+      },
+    },
+  });
+  return { said, logger };
+}
 
 /**
  * A migration on a scaled-out database may meet a table another session holds (a long transaction, an
@@ -13,10 +35,7 @@ describe.skipIf(testStorage !== 'postgres')('migrations on PostgreSQL', () => {
   it('wait for a table another session holds in bounded tries, saying so, then apply', async () => {
     const database = await createTestDatabase();
     try {
-      // As if the last migration had not been applied yet.
-      await database.executeSql(
-        'delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)',
-      );
+      await forgetLastMigration(database);
       expect(await areMigrationsApplied(database)).toBe(false);
       let locked!: () => void;
       const isLocked = new Promise<void>((resolve) => (locked = resolve));
@@ -32,17 +51,9 @@ describe.skipIf(testStorage !== 'postgres')('migrations on PostgreSQL', () => {
       });
       await isLocked;
 
-      const said: string[] = [];
-      const logger = createLogger({
-        level: 'info',
-        destination: {
-          write: (line: string) => {
-            const { level, msg } = JSON.parse(line) as { level: string | number; msg: string };
-            said.push(msg);
-            // The holder lets go once the migration said it waits.
-            if (level === 'warn' || level === 40) release();
-          },
-        },
+      // The holder lets go once the migration said it waits.
+      const { said, logger } = sayings((level) => {
+        if (level === 40) release();
       });
       await runMigrations(database, logger);
       await holder;
@@ -62,14 +73,8 @@ describe.skipIf(testStorage !== 'postgres')('nodes migrating at once, on Postgre
   it('apply each migration once, and only the node that applied it says so', async () => {
     const database = await createTestDatabase();
     try {
-      await database.executeSql(
-        'delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)',
-      );
-      const said: string[] = [];
-      const logger = createLogger({
-        level: 'info',
-        destination: { write: (line: string) => said.push((JSON.parse(line) as { msg: string }).msg) },
-      });
+      await forgetLastMigration(database);
+      const { said, logger } = sayings();
       await Promise.all([runMigrations(database, logger), runMigrations(database, logger)]);
       expect(said.sort()).toEqual(['applied database migrations', 'database schema is up to date']);
     } finally {
@@ -95,10 +100,7 @@ describe('migration 0015', () => {
       await insertSource(lone, 'Menu\u0308');
       await insertSource(twin, decomposed);
       await insertSource(composedTwin, 'Café Wiki');
-      // As if this migration had not run yet.
-      await database.executeSql(
-        'delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)',
-      );
+      await forgetLastMigration(database);
 
       await runMigrations(database);
 
