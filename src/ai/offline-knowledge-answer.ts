@@ -1,5 +1,5 @@
 import { foldLatinAccents } from '../platform/latin-accents.js';
-import { cutToLength, shortenTo } from '../platform/text-cut.js';
+import { shortenTo } from '../platform/text-cut.js';
 import { wordsOf } from '../platform/word-segments.js';
 import type { AttachedText } from './attached-text.js';
 import type { PromptPassage } from './passages-prompt.js';
@@ -115,6 +115,5 @@ function stem(word: string): string {
 
 function quote(text: string): string {
   const collapsed = text.replace(/\s+/g, ' ').trim();
-  const cut = cutToLength(collapsed, quoteMaxChars);
-  return cut === collapsed ? collapsed : `${cutToLength(cut, quoteMaxChars - 1).trimEnd()}…`;
+  return shortenTo(collapsed, quoteMaxChars, { trimEnd: true });
 }

@@ -21,10 +21,15 @@ export function cutToLength(text: string, maxCharacters: number): string {
   return at >= text.length ? text : text.slice(0, clusterStartAtOrBefore(text, at));
 }
 
-/** `text` itself when it fits in `maxCharacters` code points, else a cut that ends with `…` within them. */
-export function shortenTo(text: string, maxCharacters: number): string {
+/**
+ * `text` itself when it fits in `maxCharacters` code points, else a cut that ends with `…` within them;
+ * `trimEnd` drops the spaces the cut left before the `…` (titles, quotes).
+ */
+export function shortenTo(text: string, maxCharacters: number, options: { trimEnd?: boolean } = {}): string {
   const cut = cutToLength(text, maxCharacters);
-  return cut.length === text.length ? text : `${cutToLength(cut, maxCharacters - 1)}…`;
+  if (cut.length === text.length) return text;
+  const kept = cutToLength(cut, maxCharacters - 1);
+  return `${options.trimEnd ? kept.trimEnd() : kept}…`;
 }
 
 /** Where the first `count` code points of `text` end, in UTF-16 units. */

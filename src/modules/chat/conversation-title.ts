@@ -1,7 +1,7 @@
 import { generateText } from 'ai';
 import { offlineTitle } from '../../ai/offline-model.js';
 import type { ResolvedModel } from './model-resolver.js';
-import { cutToLength } from '../../platform/text-cut.js';
+import { cutToLength, shortenTo } from '../../platform/text-cut.js';
 
 const titleMaxChars = 80;
 const titleTimeoutMs = 15_000;
@@ -50,6 +50,5 @@ export function cleanTitle(text: string): string {
     .replace(/^["'“”‘’#\s]+|["'“”‘’\s.]+$/g, '')
     .replace(/\s+/g, ' ')
     .trim();
-  const cut = cutToLength(plain, titleMaxChars);
-  return cut === plain ? plain : `${cutToLength(cut, titleMaxChars - 1).trimEnd()}…`;
+  return shortenTo(plain, titleMaxChars, { trimEnd: true });
 }
