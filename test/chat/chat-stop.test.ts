@@ -10,48 +10,7 @@ import {
 } from '../harness/tenant-setup.js';
 import { createShutdown } from '../../src/platform/shutdown.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
-
-interface StreamPart {
-  readonly type: string;
-  readonly delta?: string;
-  readonly errorText?: string;
-  readonly messageMetadata?: Record<string, unknown>;
-}
-
-/**
- * A reply's stream read as it arrives, over a real socket: the test can act once part of it is in,
- * then read the rest.
- */
-async function openReplyStream(address: string, conversationId: string, user: SignedInUser, content: string) {
-  const response = await fetch(`${address}/v1/conversations/${conversationId}/messages`, {
-    method: 'POST',
-    headers: { ...user.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ content }),
-  });
-  if (!response.body) throw new Error(`no stream: ${response.status}`);
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  const parts: StreamPart[] = [];
-  let buffered = '';
-  let isDone = false;
-  /** Reads until `enough` holds for the parts so far (or the stream ends). */
-  async function readUntil(enough: (parts: readonly StreamPart[]) => boolean): Promise<readonly StreamPart[]> {
-    while (!enough(parts) && !isDone) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffered += value;
-      const events = buffered.split('\n\n');
-      buffered = events.pop() ?? '';
-      for (const event of events) {
-        const data = event.startsWith('data: ') ? event.slice('data: '.length) : undefined;
-        if (data === '[DONE]') isDone = true;
-        else if (data) parts.push(JSON.parse(data) as StreamPart);
-      }
-    }
-    return parts;
-  }
-  const textOf = (): string => parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
-  return { readUntil, textOf, readToEnd: () => readUntil(() => false), isDone: () => isDone };
-}
+import { openReplyStream, textDeltas } from '../harness/reply-stream.js';
 
 /** The server's OpenAI provider on the fake, with bounds far beyond any test: only a stop ends a silent reply. */
 const slowProviderEnv = (openai: FakeOpenAIServer) => ({
@@ -60,9 +19,6 @@ const slowProviderEnv = (openai: FakeOpenAIServer) => ({
   MODEL_TIMEOUT_MS: '120000',
   MODEL_STALL_TIMEOUT_MS: '120000',
 });
-
-const textDeltas = (count: number) => (parts: readonly StreamPart[]) =>
-  parts.filter((part) => part.type === 'text-delta').length >= count;
 
 /**
  * Stopping a reply while it is written (POST …/messages/:messageId/stop): the model call ends at the
