@@ -146,6 +146,7 @@ export async function registerModules(
     agents: agents.service,
     resolveModel: chat.resolveModel,
     modelStream: chat.modelStream,
+    slots: chat.slots,
     modelTimeoutMs: config.modelTimeoutMs,
     knowledgeSearch: knowledge.search,
     shutdown,

@@ -83,6 +83,7 @@ const environmentSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   MODEL_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  CONCURRENT_REPLIES_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
   CHAT_HISTORY_MAX_CHARS: z.coerce.number().int().min(1_000).max(10_000_000).default(120_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /**
@@ -185,6 +186,8 @@ export interface Config {
   readonly modelTimeoutMs: number;
   /** The most text of a conversation's history a model is sent, in characters; the oldest go first. */
   readonly chatHistoryMaxChars: number;
+  /** Replies one user may have written at once on one node (chat turns and OpenAI-compatible completions). */
+  readonly concurrentRepliesPerUser: number;
   /** The longest a provider may stay silent: before its response, or between two parts of its stream. */
   readonly modelStallTimeoutMs: number;
   readonly shutdownGraceMs: number;
@@ -284,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
     chatHistoryMaxChars: e.CHAT_HISTORY_MAX_CHARS,
+    concurrentRepliesPerUser: e.CONCURRENT_REPLIES_PER_USER,
     modelStallTimeoutMs: e.MODEL_STALL_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     trustProxy: e.TRUST_PROXY,

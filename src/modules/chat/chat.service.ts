@@ -15,6 +15,7 @@ import type { ModelResolver, ResolvedModel } from './model-resolver.js';
 import { createToolApprovals, type ToolDecision } from './tool-approval.js';
 import type { TurnAgent } from './tool-turn.js';
 import type { ReplyStops } from './reply-stops.js';
+import type { ReleaseReplySlot, ReplySlots } from './reply-slots.js';
 import { replayStoredTurn, waitWhileStreaming, type TurnReplayDeps } from './turn-replay.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
@@ -23,6 +24,8 @@ export interface ChatServiceDeps extends ChatTurnDeps {
   readonly prepareAttachments: ((actor: Actor, fileIds: readonly string[]) => Promise<StoredAttachment[]>) | undefined;
   readonly replay: Pick<TurnReplayDeps, 'maxWaitMs' | 'pollIntervalMs'>;
   readonly stops: ReplyStops;
+  /** Bounds the replies one user has written at once on this node (reply-slots.ts). */
+  readonly slots: ReplySlots;
   /** How long a stop waits for the reply to be stored before answering that it is on its way. */
   readonly stopWaitMs: number;
 }
@@ -100,10 +103,14 @@ export function createChatService(deps: ChatServiceDeps) {
     }
   }
 
-  function startTrackedTurn(turn: StoredTurn): ChatTurnHandle {
+  /** Starts a stored turn, which keeps the user's reply slot until it ends. */
+  function startTrackedTurn(turn: StoredTurn, release: ReleaseReplySlot): ChatTurnHandle {
     const handle = startChatTurn(deps, turn);
     turnsInFlight.set(handle.assistantMessageId, handle);
-    void handle.outcome.finally(() => turnsInFlight.delete(handle.assistantMessageId));
+    void handle.outcome.finally(() => {
+      turnsInFlight.delete(handle.assistantMessageId);
+      release();
+    });
     return handle;
   }
 
@@ -122,60 +129,72 @@ export function createChatService(deps: ChatServiceDeps) {
       requireAcceptingTurns();
       const { conversation, agent: usable } = await findOwnConversation(actor, conversationId);
       const fingerprint = requestFingerprint(conversationId, input);
-      let chosen: AgentModel;
-      try {
-        chosen = await resolveAgentModel(actor, usable);
-      } catch (error) {
-        // A retry whose first attempt was stored is answered from it, even if the agent changed since.
+      // A retry whose first attempt was stored is answered from it, even if the agent changed since or
+      // the user has as many replies running as they may: it calls no model.
+      const replayOr = async (error: unknown): Promise<ChatTurnHandle> => {
         const key = await earlierAttempt(actor, idempotencyKey);
         if (key) return replay(actor, key, fingerprint);
         throw error;
+      };
+      let chosen: AgentModel;
+      let release: ReleaseReplySlot;
+      try {
+        chosen = await resolveAgentModel(actor, usable);
+        release = deps.slots.claim(actor.userId);
+      } catch (error) {
+        return replayOr(error);
       }
       const { agent, resolved } = chosen;
-      const attachments = await prepareAttachments(actor, input.fileIds);
-
-      // Claiming the key and storing the messages is one statement: a concurrent retry waits on the
-      // key's row, then finds it taken and replays this turn instead of calling the model again.
-      const stored = await repository
-        .storeTurn(db, {
-          tenantId: actor.tenantId,
-          conversationId,
-          userMessageId: newId(),
-          assistantMessageId: newId(),
-          content: input.content,
-          attachments,
-          modelRef: resolved.modelRef,
-          now: new Date(),
-          historyLimit: deps.historyLimit,
-          historyMaxChars: deps.historyMaxChars,
-          ...(idempotencyKey && {
-            idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
-          }),
-        })
-        .catch((error: unknown) => {
-          // Deleted (with its owner, say) between the check above and the write: as if a moment later.
-          if (isForeignKeyViolation(error)) throw notFound('Conversation', conversationId);
-          throw error;
-        });
-      if (!stored.isStored) {
-        const key = await earlierAttempt(actor, idempotencyKey);
-        if (!key)
-          throw new AppError('conflict', 'A request with this Idempotency-Key is being processed; retry shortly');
-        return replay(actor, key, fingerprint);
+      try {
+        const attachments = await prepareAttachments(actor, input.fileIds);
+        // Claiming the key and storing the messages is one statement: a concurrent retry waits on the
+        // key's row, then finds it taken and replays this turn instead of calling the model again.
+        const stored = await repository
+          .storeTurn(db, {
+            tenantId: actor.tenantId,
+            conversationId,
+            userMessageId: newId(),
+            assistantMessageId: newId(),
+            content: input.content,
+            attachments,
+            modelRef: resolved.modelRef,
+            now: new Date(),
+            historyLimit: deps.historyLimit,
+            historyMaxChars: deps.historyMaxChars,
+            ...(idempotencyKey && {
+              idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
+            }),
+          })
+          .catch((error: unknown) => {
+            // Deleted (with its owner, say) between the check above and the write: as if a moment later.
+            if (isForeignKeyViolation(error)) throw notFound('Conversation', conversationId);
+            throw error;
+          });
+        if (!stored.isStored) {
+          release();
+          return await replayOr(
+            new AppError('conflict', 'A request with this Idempotency-Key is being processed; retry shortly'),
+          );
+        }
+        return startTrackedTurn(
+          {
+            actor,
+            tenantId: actor.tenantId,
+            conversationId,
+            hasTitle: conversation.title !== null,
+            isFirstTurn: conversation.messageCount === 0,
+            userMessage: stored.user,
+            assistantMessage: stored.assistant,
+            history: [...stored.history, { role: 'user', content: stored.user.content, attachments }],
+            agent,
+            resolved,
+          },
+          release,
+        );
+      } catch (error) {
+        release();
+        throw error;
       }
-
-      return startTrackedTurn({
-        actor,
-        tenantId: actor.tenantId,
-        conversationId,
-        hasTitle: conversation.title !== null,
-        isFirstTurn: conversation.messageCount === 0,
-        userMessage: stored.user,
-        assistantMessage: stored.assistant,
-        history: [...stored.history, { role: 'user', content: stored.user.content, attachments }],
-        agent,
-        resolved,
-      });
     },
 
     /**
@@ -198,39 +217,46 @@ export function createChatService(deps: ChatServiceDeps) {
         throw conflict(`Message '${messageId}' is ${state}; only a reply that ended in an error can be retried`);
       }
       const { agent, resolved } = await resolveAgentModel(actor, usable);
-      const reply = { tenantId: actor.tenantId, conversationId, messageId, modelRef: resolved.modelRef };
-      const reopened = await db.transaction(async (tx) => {
-        const assistant = await repository.reopenFailedReply(tx, { ...reply, now: new Date() });
-        if (!assistant) return undefined;
-        const user = await repository.messageBefore(tx, actor.tenantId, conversationId, messageId);
-        // A reply with no question before it cannot be asked again; roll the reset back.
-        if (user?.role !== 'user') throw conflict(`Message '${messageId}' has no message of yours before it to answer`);
-        const history = await repository.recentHistory(
-          tx,
-          actor.tenantId,
-          conversationId,
-          messageId,
-          { limit: deps.historyLimit, maxChars: deps.historyMaxChars },
+      const release = deps.slots.claim(actor.userId);
+      try {
+        const reply = { tenantId: actor.tenantId, conversationId, messageId, modelRef: resolved.modelRef };
+        const reopened = await db.transaction(async (tx) => {
+          const assistant = await repository.reopenFailedReply(tx, { ...reply, now: new Date() });
+          if (!assistant) return undefined;
+          const user = await repository.messageBefore(tx, actor.tenantId, conversationId, messageId);
+          // A reply with no question before it cannot be asked again; roll the reset back.
+          if (user?.role !== 'user')
+            throw conflict(`Message '${messageId}' has no message of yours before it to answer`);
+          const history = await repository.recentHistory(tx, actor.tenantId, conversationId, messageId, {
+            limit: deps.historyLimit,
+            maxChars: deps.historyMaxChars,
+          });
+          return { user, assistant, history };
+        });
+        if (!reopened) {
+          throw conflict(
+            `Message '${messageId}' is not the latest failed reply of this conversation (a newer message follows it, or a retry is already running); only the most recent failed reply can be retried`,
+          );
+        }
+        return startTrackedTurn(
+          {
+            actor,
+            tenantId: actor.tenantId,
+            conversationId,
+            hasTitle: conversation.title !== null,
+            isFirstTurn: false,
+            userMessage: reopened.user,
+            assistantMessage: reopened.assistant,
+            history: reopened.history,
+            agent,
+            resolved,
+          },
+          release,
         );
-        return { user, assistant, history };
-      });
-      if (!reopened) {
-        throw conflict(
-          `Message '${messageId}' is not the latest failed reply of this conversation (a newer message follows it, or a retry is already running); only the most recent failed reply can be retried`,
-        );
+      } catch (error) {
+        release();
+        throw error;
       }
-      return startTrackedTurn({
-        actor,
-        tenantId: actor.tenantId,
-        conversationId,
-        hasTitle: conversation.title !== null,
-        isFirstTurn: false,
-        userMessage: reopened.user,
-        assistantMessage: reopened.assistant,
-        history: reopened.history,
-        agent,
-        resolved,
-      });
     },
 
     /**

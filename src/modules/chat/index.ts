@@ -17,10 +17,14 @@ import type { McpToolRunner } from '../mcp/index.js';
 import { createChatToolsRepository } from './chat-tools.repository.js';
 import { replyLease, startRenewingReplyLeases } from './reply-leases.js';
 import type { ReplyStops } from './reply-stops.js';
+import { createReplySlots } from './reply-slots.js';
 
 export interface ChatModuleDeps {
   readonly db: Database;
-  readonly config: Pick<Config, 'modelTimeoutMs' | 'modelStallTimeoutMs' | 'chatHistoryMaxChars'>;
+  readonly config: Pick<
+    Config,
+    'modelTimeoutMs' | 'modelStallTimeoutMs' | 'chatHistoryMaxChars' | 'concurrentRepliesPerUser'
+  >;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly registry: ModelRegistry;
@@ -73,6 +77,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     stallTimeoutMs: deps.config.modelStallTimeoutMs,
     onWarnings: deps.modelWarnings,
   };
+  const slots = createReplySlots(deps.config.concurrentRepliesPerUser);
   const service = createChatService({
     db: deps.db,
     repository,
@@ -87,6 +92,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     tools: { repository: createChatToolsRepository(), toolRunner: deps.toolRunner },
     shutdown: deps.shutdown,
     stops: deps.stops,
+    slots,
     stopWaitMs: tuning.stopWaitMs,
     attachmentParts: deps.files?.modelParts,
     prepareAttachments: deps.files?.prepareAttachments,
@@ -102,6 +108,8 @@ export function createChatModule(deps: ChatModuleDeps) {
     /** Shared with the OpenAI-compatible API, which streams the same way but stores nothing. */
     resolveModel,
     modelStream,
+    /** The OpenAI-compatible API's completions count against the same per-user bound as chat turns. */
+    slots,
     registerRoutes: (app: App) => {
       registerChatRoutes(app, service, { heartbeatMs: tuning.heartbeatMs });
       const leases = startRenewingReplyLeases(
@@ -115,6 +123,7 @@ export function createChatModule(deps: ChatModuleDeps) {
 
 export type { ChatService } from './chat.service.js';
 export { createReplyStops, type ReplyStops } from './reply-stops.js';
+export type { ReplySlots } from './reply-slots.js';
 export { replyLease } from './reply-leases.js';
 export type { ChatTurnEvent, ChatTurnHandle } from './chat-events.js';
 export {

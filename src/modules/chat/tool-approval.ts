@@ -7,6 +7,7 @@ import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type Turn
 import { cutShort, scheduleTitle, storeReply, turnOutcome, type ChatTurnDeps } from './chat-turn.js';
 import type { MessageRow } from './chat.repository.js';
 import type { ModelResolver, ResolvedModel } from './model-resolver.js';
+import type { ReplySlots } from './reply-slots.js';
 import { sumUsage, type ToolLoopResult } from './tool-loop.js';
 import {
   deniedOutput,
@@ -28,6 +29,8 @@ export interface ToolDecision {
 
 export interface ToolApprovalDeps extends ChatTurnDeps {
   readonly resolveModel: ModelResolver;
+  /** A continued reply calls the model again, so it takes one of its owner's reply slots, as a send does. */
+  readonly slots: ReplySlots;
 }
 
 /** A reply that waited for approval, decided and ready to continue. */
@@ -91,17 +94,25 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
     }
     // Before the decision is recorded: a model that cannot be resolved leaves the reply waiting, not stuck.
     const resolved = isContinuing && usable ? await deps.resolveModel(actor.tenantId, usable.model) : undefined;
-    const recorded = await tools.repository.recordDecision(db, {
-      tenantId: actor.tenantId,
-      messageId,
-      seen,
-      next,
-      isContinuing,
-    });
-    if (!recorded)
-      throw conflict(`Tool call '${decision.toolCallId}' is not awaiting approval; it was already decided`);
-    const userMessage = await repository.messageBefore(db, actor.tenantId, conversationId, messageId);
-    if (!userMessage) throw conflict(`Message '${messageId}' has no message before it to answer`);
+    // Claimed before the decision is recorded too, so a user at their limit finds the call still waiting.
+    const release = resolved ? deps.slots.claim(actor.userId) : () => undefined;
+    let userMessage: MessageRow | undefined;
+    try {
+      const recorded = await tools.repository.recordDecision(db, {
+        tenantId: actor.tenantId,
+        messageId,
+        seen,
+        next,
+        isContinuing,
+      });
+      if (!recorded)
+        throw conflict(`Tool call '${decision.toolCallId}' is not awaiting approval; it was already decided`);
+      userMessage = await repository.messageBefore(db, actor.tenantId, conversationId, messageId);
+      if (!userMessage) throw conflict(`Message '${messageId}' has no message before it to answer`);
+    } catch (error) {
+      release();
+      throw error;
+    }
     // Other calls still wait: the reply stays as it is until the last one is decided.
     if (!usable || !resolved) return settledHandle(userMessage, { ...message, toolCalls: next });
     const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
@@ -123,7 +134,10 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
     const channel = createTurnChannel(run);
     const outcome = deps.background.track(
       'chat-tool-approval',
-      continueReply(deps, tools, resumed, channel, run.signal).finally(run.done),
+      continueReply(deps, tools, resumed, channel, run.signal).finally(() => {
+        run.done();
+        release();
+      }),
     );
     return {
       conversationId,
@@ -207,13 +221,10 @@ async function continueReply(
       signal: AbortSignal.any([deps.shutdown.ending, stopped]),
     });
     const history = recentWithin(
-      await deps.repository.recentHistory(
-        deps.db,
-        actor.tenantId,
-        conversationId,
-        assistantMessage.id,
-        { limit: deps.historyLimit, maxChars: deps.historyMaxChars },
-      ),
+      await deps.repository.recentHistory(deps.db, actor.tenantId, conversationId, assistantMessage.id, {
+        limit: deps.historyLimit,
+        maxChars: deps.historyMaxChars,
+      }),
       deps.historyMaxChars,
     );
     const messages = toModelMessages(

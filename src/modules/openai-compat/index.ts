@@ -1,6 +1,6 @@
 import type { App } from '../../platform/http/types.js';
 import type { Shutdown } from '../../platform/shutdown.js';
-import type { ModelResolver, ModelStreamDeps, PassageSearch } from '../chat/index.js';
+import type { ModelResolver, ModelStreamDeps, PassageSearch, ReplySlots } from '../chat/index.js';
 import type { AgentDirectory } from '../conversations/index.js';
 import { registerOpenAICompatRoutes } from './openai-compat.routes.js';
 import { createOpenAICompatService } from './openai-compat.service.js';
@@ -13,6 +13,8 @@ export interface OpenAICompatModuleDeps {
   readonly heartbeatMs?: number;
   /** Agents with knowledge sources answer from them here too (the chat turn's retrieval). */
   readonly knowledgeSearch?: PassageSearch;
+  /** The per-user bound on replies at once, shared with chat turns. */
+  readonly slots: ReplySlots;
   /** The node's stop, shared with chat turns. */
   readonly shutdown: Shutdown;
 }

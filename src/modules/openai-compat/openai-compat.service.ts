@@ -10,6 +10,7 @@ import type {
   ModelStreamEvent,
   ModelStreamResult,
   PassageSearch,
+  ReplySlots,
   SamplingSettings,
   TurnKnowledge,
 } from '../chat/index.js';
@@ -24,6 +25,8 @@ export interface OpenAICompatServiceDeps {
   readonly modelStream: ModelStreamDeps;
   readonly modelTimeoutMs: number;
   readonly knowledgeSearch?: PassageSearch;
+  /** The bound on the replies one user has written at once, shared with chat turns. */
+  readonly slots: ReplySlots;
   /** The node's stop (serve.ts): no new completion once it drains, and those running end with its grace. */
   readonly shutdown: Pick<Shutdown, 'isDraining' | 'ending'>;
 }
@@ -118,15 +121,21 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
       created: Math.floor(Date.now() / 1000),
       model: input.model,
       run: async (onEvent, abortSignal) => {
+        // Claimed here, not in prepare: nothing can come between the claim and its release.
+        const release = deps.slots.claim(actor.userId);
         const ending = deps.shutdown.ending;
-        const result = await streamModelReply(
-          deps.modelStream,
-          { ...request, abortSignal: AbortSignal.any([abortSignal, ending]) },
-          onEvent,
-        );
-        // Cut short when this node's grace period ended: the client is told to send it again, as a chat
-        // turn's is, instead of its connection being closed under it.
-        return result.error && ending.aborted ? { ...result, error: interruptedReply } : result;
+        try {
+          const result = await streamModelReply(
+            deps.modelStream,
+            { ...request, abortSignal: AbortSignal.any([abortSignal, ending]) },
+            onEvent,
+          );
+          // Cut short when this node's grace period ended: the client is told to send it again, as a chat
+          // turn's is, instead of its connection being closed under it.
+          return result.error && ending.aborted ? { ...result, error: interruptedReply } : result;
+        } finally {
+          release();
+        }
       },
     };
   }
