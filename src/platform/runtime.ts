@@ -1,6 +1,6 @@
 import { prepareDataDir, type Config } from '../config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
-import { runMigrations } from './db/migrate.js';
+import { appliedMigrationCount, runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { openRedis } from './redis.js';
 import type { Redis } from 'ioredis';
@@ -29,7 +29,12 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
     await redis?.quit();
   };
   try {
-    const keys = loadServerKeys({ secretKey: config.secretKey, dataDir: config.dataDir, logger });
+    const keys = await loadServerKeys({
+      secretKey: config.secretKey,
+      dataDir: config.dataDir,
+      logger,
+      holdsData: async () => (await appliedMigrationCount(database)) > 0,
+    });
     logger.info({ storage: database.kind }, config.databaseUrl ? 'connected to PostgreSQL' : 'opened embedded storage');
     if (options.migrate) await runMigrations(database, logger);
     return { database, keys, redis, close };

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../config.js';
 import type { Logger } from './logger.js';
 
 /** Keys derived from the one master secret, each for one purpose. */
@@ -11,12 +12,23 @@ export interface ServerKeys {
 
 const secretFileName = 'secret.key';
 
+/** As PARLEY_SECRET_KEY must be: keys derived from a shorter secret could be guessed. */
+export const minimumSecretLength = 32;
+
+export interface ServerKeySource {
+  readonly secretKey?: string | undefined;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  /** Whether storage already holds data made with a secret: then a missing secret file is not a first run. */
+  readonly holdsData: () => Promise<boolean>;
+}
+
 /**
  * With a configured PARLEY_SECRET_KEY use it; in embedded mode without one, generate a secret into
  * the data directory on first run so a newcomer's `npm start` needs no set-up.
  */
-export function loadServerKeys(options: { secretKey?: string; dataDir: string; logger: Logger }): ServerKeys {
-  const master = options.secretKey ?? readOrCreateSecretFile(options.dataDir, options.logger);
+export async function loadServerKeys(source: ServerKeySource): Promise<ServerKeys> {
+  const master = source.secretKey ?? (await readOrCreateSecretFile(source));
   return deriveServerKeys(master);
 }
 
@@ -25,12 +37,34 @@ export function deriveServerKeys(master: string): ServerKeys {
   return { jwtSigningKey: new Uint8Array(derive('jwt-signing')), credentialsKey: derive('provider-credentials') };
 }
 
-function readOrCreateSecretFile(dataDir: string, logger: Logger): string {
+/**
+ * The data directory's secret. An empty or cut file is refused rather than used: the signing key derived
+ * from an empty secret is anyone's to compute, so anyone signed in could pass as anyone else. A missing
+ * file is made only for new storage: for storage with data it would end every session and leave every
+ * stored provider key unreadable, which an operator must choose, not find out.
+ */
+async function readOrCreateSecretFile({ dataDir, logger, holdsData }: ServerKeySource): Promise<string> {
   const file = path.join(dataDir, secretFileName);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length < minimumSecretLength) {
+      throw new ConfigError(
+        `The server secret ${file} holds ${secret.length} characters, fewer than the ${minimumSecretLength} it needs (was it cut short?): restore it from a backup, or set PARLEY_SECRET_KEY to the secret`,
+      );
+    }
+    return secret;
+  }
+  if (await holdsData()) {
+    throw new ConfigError(
+      `The server secret ${file} is missing, but ${dataDir} holds data made with it: restore the file from a backup, or set PARLEY_SECRET_KEY to the secret. A new secret would end every session and leave stored provider keys unreadable; to accept that, write one yourself (openssl rand -hex 32 > ${file})`,
+    );
+  }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  // Written beside it and renamed: a crash mid-write leaves no empty secret behind.
+  const written = `${file}.${process.pid}.tmp`;
+  writeFileSync(written, `${secret}\n`, { mode: 0o600 });
+  renameSync(written, file);
   logger.info({ file }, 'generated a new server secret (signing and encryption keys) in the data directory');
   return secret;
 }

@@ -1,9 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { openRuntime } from '../../src/platform/runtime.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { testStorage } from '../harness/test-database.js';
 import { spawnServe, waitForReady } from './server-process.js';
@@ -159,4 +162,31 @@ describe.skipIf(testStorage === 'postgres')('the generated server secret', () =>
     expect(fake.lastRequest().headers.authorization).toBe(`Bearer ${providerKey}`);
     expect(await second.stop()).toBe(0);
   }, 120_000);
+});
+
+// In process: what start-up does with the secret file, before any server listens.
+describe.skipIf(testStorage === 'postgres')('a server secret file that cannot be trusted', () => {
+  it('is refused when cut short or empty, and when missing once storage holds data; nothing is written over it', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
+    const secretFile = path.join(dataDir, 'secret.key');
+    const config = loadConfig({ DATA_DIR: dataDir });
+    const logger = createLogger({ level: 'silent' });
+    const open = () => openRuntime(config, logger, { migrate: true });
+    await (await open()).close();
+    const secret = readFileSync(secretFile, 'utf8');
+
+    for (const cut of ['', ' \n', secret.slice(0, 20)]) {
+      writeFileSync(secretFile, cut);
+      await expect(open()).rejects.toThrow(
+        /^The server secret .*secret\.key holds \d+ characters, fewer than the 32 it needs \(was it cut short\?\)/,
+      );
+    }
+    rmSync(secretFile);
+    await expect(open()).rejects.toThrow(/^The server secret .*secret\.key is missing, but .* holds data made with it/);
+    expect(existsSync(secretFile)).toBe(false);
+
+    // Put back, it is the same server again.
+    writeFileSync(secretFile, secret);
+    await (await open()).close();
+  });
 });

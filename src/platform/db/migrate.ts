@@ -28,7 +28,7 @@ export async function runMigrations(
   const config = { migrationsFolder, ...migrationsTable };
   // Counted under the lock too: a node that waited for another's migrations applied none itself.
   const { before, after } = await whileSettingUp(handle, async (session) => {
-    const applied = await appliedCount(session);
+    const applied = await appliedMigrationCount(session);
     // Each engine's migrator is loaded only for that engine, like its driver (client.ts).
     if (handle.kind === 'embedded') {
       const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
@@ -42,7 +42,7 @@ export async function runMigrations(
         await session.executeSql('reset lock_timeout');
       }
     }
-    return { before: applied, after: await appliedCount(session) };
+    return { before: applied, after: await appliedMigrationCount(session) };
   });
   if (after > before) logger?.info({ applied: after - before, total: after }, 'applied database migrations');
   else logger?.info({ total: after }, 'database schema is up to date');
@@ -73,7 +73,7 @@ function isLockTimeout(error: unknown): boolean {
 }
 
 /** How many migrations the database has applied (0 before the first). */
-async function appliedCount(handle: Pick<DatabaseHandle, 'executeSql'>): Promise<number> {
+export async function appliedMigrationCount(handle: Pick<DatabaseHandle, 'executeSql'>): Promise<number> {
   try {
     const { rows } = await handle.executeSql(
       `select count(*)::int as applied from "${migrationsTable.migrationsSchema}"."${migrationsTable.migrationsTable}"`,
@@ -86,5 +86,5 @@ async function appliedCount(handle: Pick<DatabaseHandle, 'executeSql'>): Promise
 
 /** True when every committed migration has been applied (used by /ready). */
 export async function areMigrationsApplied(handle: DatabaseHandle): Promise<boolean> {
-  return (await appliedCount(handle)) >= readMigrationFiles({ migrationsFolder }).length;
+  return (await appliedMigrationCount(handle)) >= readMigrationFiles({ migrationsFolder }).length;
 }
