@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -237,11 +237,6 @@ export function prepareDataDir(dataDir: string): void {
           : `it cannot be created (${code ?? 'unknown error'})`;
     throw new ConfigError(`Invalid environment variable DATA_DIR: ${dataDir} is not a usable directory: ${reason}`);
   }
-}
-
-/** Reads `.env` (if present) into the environment without overriding what is already set. */
-export function loadDotEnv(file = '.env'): void {
-  if (existsSync(file)) process.loadEnvFile(file);
 }
 
 /**

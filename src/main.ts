@@ -1,7 +1,8 @@
 import { admin } from './cli/admin.js';
 import { migrate } from './cli/migrate.js';
 import { serve } from './cli/serve.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
+import { loadDotEnv } from './dot-env-file.js';
 import { AppError } from './platform/errors.js';
 import { createLogger } from './platform/logger.js';
 
