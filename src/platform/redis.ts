@@ -24,6 +24,10 @@ export async function openRedis(url: string, logger: Logger): Promise<Redis> {
   });
   try {
     await redis.connect();
+    // ioredis selects the URL's database as it connects, but a number this Redis lacks only logs an
+    // error and leaves the connection on database 0, where the counters of other deployments live.
+    const database = redis.options.db ?? 0;
+    if (database !== 0) await redis.select(database);
   } catch (error) {
     // connect() says only "Connection is closed."; the error event before it says why.
     redis.disconnect();

@@ -31,6 +31,9 @@ function reasonOf(error: unknown): string {
     case '28000':
       return 'it refused the user or password';
     default:
+      if (typeof message === 'string' && /DB index is out of range/i.test(message)) {
+        return "it has no database of the URL's number; choose one it has (0 to 15 with Redis's default of 16)";
+      }
       return typeof message === 'string' && message ? message : 'the connection failed';
   }
 }
