@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { areMigrationsApplied, runMigrations } from '../../src/platform/db/migrate.js';
 import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { createTestDatabase, testStorage, type TestDatabase } from '../harness/test-database.js';
+import { randomBytes } from 'node:crypto';
+import { openDatabase } from '../../src/platform/db/client.js';
+import { createTestDatabase, testStorage, withAdminClient, type TestDatabase } from '../harness/test-database.js';
 
 /** As if the last migration had not been applied yet. */
 const forgetLastMigration = (database: TestDatabase) =>
@@ -112,6 +114,32 @@ describe('migration 0015', () => {
       expect(await nameOf('knowledge_sources', composedTwin)).toBe('Café Wiki');
     } finally {
       await database.dispose();
+    }
+  });
+});
+
+describe.skipIf(testStorage !== 'postgres')('a PostgreSQL user that may not create pgvector', () => {
+  it('stops the first migration with one line saying what a superuser must do', async () => {
+    const adminUrl = process.env.TEST_DATABASE_URL!;
+    const name = `parley_t_${randomBytes(6).toString('hex')}`;
+    await withAdminClient(adminUrl, async (client) => {
+      await client.query(`create role ${name} login`);
+      await client.query(`create database ${name} owner ${name}`);
+    });
+    const url = new URL(adminUrl);
+    url.username = name;
+    url.pathname = `/${name}`;
+    const database = await openDatabase({ url: url.toString(), poolSize: 2 });
+    try {
+      await expect(runMigrations(database)).rejects.toThrow(
+        /^Cannot set up the database at DATABASE_URL: its user may not create the pgvector extension; have a superuser run CREATE EXTENSION vector; in that database once, then start again$/,
+      );
+    } finally {
+      await database.close();
+      await withAdminClient(adminUrl, async (client) => {
+        await client.query(`drop database if exists ${name} with (force)`);
+        await client.query(`drop role if exists ${name}`);
+      });
     }
   });
 });

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { ConfigError } from '../../config.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseHandle, Schema } from './client.js';
 import { whileSettingUp } from './setup-lock.js';
@@ -19,6 +20,10 @@ const migrationsTable = { migrationsSchema: 'drizzle', migrationsTable: '__drizz
 const migrationLockTimeoutMs = 5_000;
 const migrationAttempts = 60;
 const lockNotAvailable = '55P03';
+const insufficientPrivilege = '42501';
+/** "could not open extension control file": the extension is not installed on the server. */
+const undefinedFile = '58P01';
+const featureNotSupported = '0A000';
 
 /** Applies the committed SQL migrations in order; safe to run on every start. Logs what it applied. */
 export async function runMigrations(
@@ -38,6 +43,8 @@ export async function runMigrations(
       await session.executeSql(`set lock_timeout = ${migrationLockTimeoutMs}`);
       try {
         await retryWhileLocked(() => migratePostgres(session.db as unknown as NodePgDatabase<Schema>, config), logger);
+      } catch (error) {
+        throw explainedMigrationFailure(error);
       } finally {
         await session.executeSql('reset lock_timeout');
       }
@@ -64,12 +71,40 @@ async function retryWhileLocked(migrate: () => Promise<void>, logger?: Pick<Logg
   }
 }
 
-/** Drizzle wraps the driver's error; PostgreSQL's code is on it or on its cause. */
-function isLockTimeout(error: unknown): boolean {
+/** Drizzle wraps the driver's error ("Failed query: …" and its parameters); PostgreSQL's is on it or its cause. */
+function postgresErrorOf(error: unknown): (Error & { code: string }) | undefined {
   for (let current = error; current instanceof Error; current = current.cause) {
-    if ((current as { code?: unknown }).code === lockNotAvailable) return true;
+    const code = (current as { code?: unknown }).code;
+    // A SQLSTATE: five digits or capitals (a socket's ECONNRESET is not PostgreSQL's word).
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return current as Error & { code: string };
   }
-  return false;
+  return undefined;
+}
+
+function isLockTimeout(error: unknown): boolean {
+  return postgresErrorOf(error)?.code === lockNotAvailable;
+}
+
+/**
+ * A migration PostgreSQL refused, as one line saying what to do. The first one creates the pgvector
+ * extension, which needs a superuser (or a trusted extension) and pgvector installed on the server:
+ * Drizzle's own error named only the statement, over three lines.
+ */
+function explainedMigrationFailure(error: unknown): unknown {
+  const cause = postgresErrorOf(error);
+  if (!cause) return error;
+  const isExtension = /extension "vector"/.test(cause.message);
+  if (isExtension && cause.code === insufficientPrivilege) {
+    return new ConfigError(
+      'Cannot set up the database at DATABASE_URL: its user may not create the pgvector extension; have a superuser run CREATE EXTENSION vector; in that database once, then start again',
+    );
+  }
+  if (isExtension && (cause.code === undefinedFile || cause.code === featureNotSupported)) {
+    return new ConfigError(
+      `Cannot set up the database at DATABASE_URL: pgvector is not installed on that PostgreSQL server (${cause.message}); install it there, then start again`,
+    );
+  }
+  return new ConfigError(`A database migration failed at DATABASE_URL: ${cause.message} (PostgreSQL error ${cause.code})`);
 }
 
 /** How many migrations the database has applied (0 before the first). */
