@@ -1,11 +1,13 @@
 import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { focusPageHeading } from './page-heading';
 
 const focusableSelector =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 /**
  * A modal dialog: focus moves into it (to `[data-autofocus]` if present), Tab stays inside, Escape
- * closes it, and focus returns to where it was when it closes.
+ * closes it, and focus returns to where it was when it closes, or to the page's heading if that
+ * element is gone (the Delete button of the row just deleted).
  */
 export function Dialog(props: { title: ReactNode; onClose: () => void; children: ReactNode }) {
   const titleId = useId();
@@ -17,7 +19,10 @@ export function Dialog(props: { title: ReactNode; onClose: () => void; children:
     const target =
       node?.querySelector<HTMLElement>('[data-autofocus]') ?? node?.querySelector<HTMLElement>(focusableSelector);
     (target ?? node)?.focus();
-    return () => previous?.focus();
+    return () => {
+      if (previous?.isConnected) previous.focus();
+      else focusPageHeading();
+    };
   }, []);
 
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {

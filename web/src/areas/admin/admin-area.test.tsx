@@ -82,6 +82,27 @@ describe('administration area', () => {
     );
   });
 
+  it('moves focus into the form that Add user opens, and back to Add user when it closes', async () => {
+    const added: TenantUser = { ...self, id: 'u-2', email: 'new@example.test', displayName: null, role: 'member' };
+    const server = fakeApi({
+      'GET /v1/users': () => pageOf([self]),
+      'POST /v1/users': () => Response.json(added, { status: 201 }),
+    });
+    await open(server, '/admin/users');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add user' }));
+    expect(document.activeElement).toBe(screen.getByLabelText('Email'));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Add user' })));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Add user' }));
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'new@example.test' } });
+    fireEvent.change(screen.getByLabelText('Initial password'), { target: { value: 'correct horse' } });
+    fireEvent.click(within(screen.getByRole('form', { name: 'Add a user' })).getByRole('button', { name: 'Add user' }));
+    await screen.findByRole('status');
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Add user' })));
+  });
+
   it('adds one user on a double-click of Add user', async () => {
     const added: TenantUser = { ...self, id: 'u-2', email: 'new@example.test', displayName: null, role: 'member' };
     const server = fakeApi({

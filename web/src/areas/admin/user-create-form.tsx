@@ -50,6 +50,8 @@ export function UserCreateForm(props: { onDone: (user: TenantUser) => void; onCa
           required
           maxLength={254}
           autoComplete="off"
+          // The form replaces the "Add user" button that had focus: focus goes on into it.
+          autoFocus
         />
         <TextField
           label="Name"

@@ -1,6 +1,6 @@
 import { RowActions } from '../../ui/row-actions';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useServices, useSignedInSession } from '../../app-context';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { CursorListView, useCursorList } from '../../ui/cursor-list';
@@ -20,6 +20,12 @@ export function UsersPage() {
   const queryClient = useQueryClient();
   const list = useCursorList<TenantUser>(adminKeys.users, '/v1/users', 50);
   const [isAdding, setIsAdding] = useState(false);
+  const addButton = useRef<HTMLButtonElement>(null);
+  /** Closes the form, focus back on "Add user" (which the form stood in for) rather than lost with it. */
+  const closeForm = () => {
+    setIsAdding(false);
+    requestAnimationFrame(() => addButton.current?.focus());
+  };
   const [notice, setNotice] = useState<string | null>(null);
   const [toDelete, setToDelete] = useState<TenantUser | null>(null);
   const ownRoles = grantableRoles(session.user.role);
@@ -59,6 +65,7 @@ export function UsersPage() {
         <span className="spacer" />
         {!isAdding && (
           <button
+            ref={addButton}
             type="button"
             className="primary"
             onClick={() => {
@@ -76,9 +83,9 @@ export function UsersPage() {
       </p>
       {isAdding && (
         <UserCreateForm
-          onCancel={() => setIsAdding(false)}
+          onCancel={closeForm}
           onDone={(user) => {
-            setIsAdding(false);
+            closeForm();
             setNotice(`${user.email} was added as ${roleLabels[user.role].toLowerCase()}.`);
           }}
         />

@@ -107,7 +107,13 @@ describe('conversation list', () => {
     fireEvent.click(screen.getByRole('button', { name: 'New chat' }));
 
     await screen.findByText(/There are no agents to chat with yet/);
-    expect(screen.getByRole('link', { name: 'Create an agent' }).getAttribute('href')).toBe('/agents');
+    const createAgent = screen.getByRole('link', { name: 'Create an agent' });
+    expect(createAgent.getAttribute('href')).toBe('/agents');
+    // Like the agent picker: focus moves into the panel, and Escape closes it.
+    expect(document.activeElement).toBe(createAgent);
+    fireEvent.keyDown(createAgent, { key: 'Escape' });
+    expect(screen.queryByText(/There are no agents to chat with yet/)).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'New chat' })));
   });
 
   it('starts a new chat with the picked agent and opens it', async () => {

@@ -30,6 +30,8 @@ export function ConversationPane({ conversationId }: { conversationId: string })
     setGeneration((value) => value + 1);
   };
 
+  const pageName = conversation.data ? conversationTitle(conversation.data) : conversation.isPending ? '' : 'Chat';
+
   let body;
   if (isMissing(conversation.error) || isMissing(history.error)) {
     body = (
@@ -69,7 +71,10 @@ export function ConversationPane({ conversationId }: { conversationId: string })
           ← Chats
         </Link>
         <div className="conversation-heading">
-          <h2 id="conversation-title">{conversation.data ? conversationTitle(conversation.data) : 'Chat'}</h2>
+          {/* The page's name (document title, route announcer) is the chat's, once it is read. */}
+          <h2 id="conversation-title" data-page-title={pageName}>
+            {conversation.data ? conversationTitle(conversation.data) : 'Chat'}
+          </h2>
           {agent && <span className="muted agent-name">with {agent.name}</span>}
         </div>
         {conversation.data?.archived && <span className="badge">Archived</span>}

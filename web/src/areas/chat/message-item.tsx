@@ -11,6 +11,7 @@ import { LazyMarkdown } from './markdown/lazy-markdown';
 import { AttachmentChips, MessageCitations } from './message-citations';
 import { ToolCallView } from './tool-call-view';
 import { messageSegments } from './tool-parts';
+import { TypingIndicator } from './typing-indicator';
 
 /** Shown under a reply: why it failed (an alert) or what state it is in (a note), and what can be done. */
 export interface ReplyProblem {
@@ -81,11 +82,7 @@ export const MessageItem = memo(function MessageItem(props: {
           onToggle={(marker) => setOpenMarker((current) => (current === marker ? null : marker))}
         />
       )}
-      {isWaiting && (
-        <p className="typing muted" aria-label="Writing a reply">
-          <span aria-hidden="true">●●●</span>
-        </p>
-      )}
+      {isWaiting && <TypingIndicator />}
       {problem?.isNote && (
         <p className="reply-note muted">
           {problem.sentence}{' '}

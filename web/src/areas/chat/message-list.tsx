@@ -5,6 +5,7 @@ import { useOnVisible } from '../../ui/use-on-visible';
 import { historyPageSize, messagesPath, type MessageHistory } from './chat-api';
 import { toChatMessage, type ChatMessage } from './chat-messages';
 import { MessageItem, type ReplyProblem } from './message-item';
+import { TypingIndicator } from './typing-indicator';
 
 /** How close to the bottom (px) still counts as "reading the latest", so new text keeps it in view. */
 const stickToBottomPx = 80;
@@ -124,9 +125,7 @@ export function MessageList(props: {
         ))}
         {props.isAwaitingReply && (
           <article className="message message-assistant" aria-label="Reply" aria-busy="true">
-            <p className="typing muted" aria-label="Writing a reply">
-              <span aria-hidden="true">●●●</span>
-            </p>
+            <TypingIndicator />
           </article>
         )}
       </div>

@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link } from 'react-router';
 import { ErrorNotice } from '../../ui/error-notice';
 import { useChatAgents, useCreateConversation, type Conversation } from './chat-api';
@@ -13,6 +13,13 @@ export function NewChatPanel(props: { onCreated: (conversation: Conversation) =>
   };
   const create = useCreateConversation();
   const [chosenId, setChosenId] = useState('');
+  // With no agent to pick, the panel still takes focus when it opens, like the picker (its select's
+  // autoFocus), so that Escape reaches it; autoFocus does nothing on a link.
+  const agentLink = useRef<HTMLAnchorElement>(null);
+  const hasNoAgents = agents.data?.length === 0;
+  useEffect(() => {
+    if (hasNoAgents) agentLink.current?.focus();
+  }, [hasNoAgents]);
 
   if (agents.isPending) return <p className="muted new-chat-panel">Loading agents…</p>;
   if (agents.isError) {
@@ -24,9 +31,13 @@ export function NewChatPanel(props: { onCreated: (conversation: Conversation) =>
   }
   if (agents.data.length === 0) {
     return (
-      <div className="new-chat-panel" onKeyDown={cancelOnEscape}>
+      <div className="new-chat-panel" role="group" aria-label="New chat" onKeyDown={cancelOnEscape}>
         <p>
-          There are no agents to chat with yet. <Link to="/agents">Create an agent</Link> first.
+          There are no agents to chat with yet.{' '}
+          <Link to="/agents" ref={agentLink}>
+            Create an agent
+          </Link>{' '}
+          first.
         </p>
         <button type="button" onClick={props.onCancel}>
           Close

@@ -39,6 +39,7 @@ export function DocumentsTable(props: { sourceId: string; canManage: boolean }) 
   const [toDelete, setToDelete] = useState<KnowledgeDocument | null>(null);
   const indexingCount = list.items.filter(isIndexing).length;
   useRefreshSourceWhenIndexingEnds(sourceId, indexingCount);
+  const hasIndexingFinished = useHasIndexingFinished(indexingCount);
 
   const refresh = () => queryClient.invalidateQueries({ queryKey: knowledgeKeys.documents(sourceId) });
   const act = useMutation({
@@ -56,6 +57,10 @@ export function DocumentsTable(props: { sourceId: string; canManage: boolean }) 
 
   return (
     <>
+      {/* The statuses turning Ready are silent. Not role=status: the upload's own status sits beside this one. */}
+      <p className="visually-hidden" aria-live="polite">
+        {hasIndexingFinished && 'Indexing finished.'}
+      </p>
       {act.error !== null && <ErrorNotice error={act.error} />}
       <CursorListView
         list={list}
@@ -160,4 +165,16 @@ function useRefreshSourceWhenIndexingEnds(sourceId: string, indexingCount: numbe
     }
     previous.current = indexingCount;
   }, [queryClient, sourceId, indexingCount]);
+}
+
+/** Whether every document being indexed while the list was shown is done with it (until the next one starts). */
+function useHasIndexingFinished(indexingCount: number): boolean {
+  const [hasFinished, setHasFinished] = useState(false);
+  const previous = useRef(indexingCount);
+  useEffect(() => {
+    if (indexingCount > 0) setHasFinished(false);
+    else if (previous.current > 0) setHasFinished(true);
+    previous.current = indexingCount;
+  }, [indexingCount]);
+  return hasFinished;
 }

@@ -125,6 +125,8 @@ describe('retrieval playground', () => {
       'Passage 2: Office.pdf',
     ]);
     expect(screen.getByRole('heading', { name: /2 passages/ }).textContent).toContain('lexical · 12 ms');
+    // Screen readers hear the count: the results appearing below the form say nothing by themselves.
+    expect(screen.getByRole('status').textContent).toBe('2 passages found');
     const first = passages[0]!;
     expect(first.textContent).toContain('page 3 › Leave › Holidays');
     expect(first.textContent).toContain('score 0.912 · words 7.500 · meaning —');
@@ -162,6 +164,7 @@ describe('retrieval playground', () => {
     fireEvent.change(await screen.findByLabelText('Query'), { target: { value: 'zebra' } });
     fireEvent.click(screen.getByRole('button', { name: 'Search' }));
     expect(await screen.findByRole('heading', { name: /No passages found/ })).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toBe('No passage found');
 
     fireEvent.click(screen.getByRole('button', { name: 'Search' }));
     expect((await screen.findByRole('alert')).textContent).toContain('The query is too long');

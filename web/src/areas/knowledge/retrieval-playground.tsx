@@ -121,10 +121,17 @@ export function RetrievalPlayground({ sourceId, rerankModel }: { sourceId: strin
           </button>
         </div>
       </form>
+      {/* Always there, so that screen readers hear the count of each search (keyed: the same count again too). */}
+      <p className="visually-hidden" role="status">
+        {search.data && <span key={search.submittedAt}>{passagesFoundSentence(search.data.results.length)}</span>}
+      </p>
       {search.data && <SearchResults answer={search.data} />}
     </div>
   );
 }
+
+const passagesFoundSentence = (count: number) =>
+  count === 0 ? 'No passage found' : `${count} ${count === 1 ? 'passage' : 'passages'} found`;
 
 function SearchResults({ answer }: { answer: QueryAnswer }) {
   const count = answer.results.length;

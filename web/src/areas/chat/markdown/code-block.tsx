@@ -23,6 +23,7 @@ function languageOf(node: HastNode | undefined): string | undefined {
 export function CodeBlock({ node, children }: { node?: HastNode; children?: ReactNode }) {
   const [copyState, setCopyState] = useState<'idle' | 'copied' | 'failed'>('idle');
   const language = languageOf(node);
+  const copyLabel = copyState === 'copied' ? 'Copied' : copyState === 'failed' ? 'Copy failed' : 'Copy';
 
   useEffect(() => {
     if (copyState === 'idle') return;
@@ -44,9 +45,13 @@ export function CodeBlock({ node, children }: { node?: HastNode; children?: Reac
     <div className="code-block">
       <div className="code-toolbar">
         <span className="muted">{language ?? 'code'}</span>
-        <button type="button" className="code-copy" onClick={() => void copy()} aria-live="polite">
-          {copyState === 'copied' ? 'Copied' : copyState === 'failed' ? 'Copy failed' : 'Copy'}
+        <button type="button" className="code-copy" onClick={() => void copy()}>
+          {copyLabel}
         </button>
+        {/* Told apart from the button: a live button would be read out whenever its name changes. */}
+        <span className="visually-hidden" role="status">
+          {copyState === 'idle' ? '' : copyLabel}
+        </span>
       </div>
       <pre>{children}</pre>
     </div>

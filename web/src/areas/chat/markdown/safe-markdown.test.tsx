@@ -79,7 +79,10 @@ describe('SafeMarkdown', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Copy' }));
 
     await waitFor(() => expect(writeText).toHaveBeenCalledWith('const answer = 42;\nreturn answer;'));
-    expect(await screen.findByRole('button', { name: 'Copied' })).toBeTruthy();
+    const button = await screen.findByRole('button', { name: 'Copied' });
+    // Said by a status of its own: a button is no live region.
+    expect(button.hasAttribute('aria-live')).toBe(false);
+    expect(screen.getByRole('status').textContent).toBe('Copied');
   });
 
   it('renders GitHub-flavoured tables and task lists', () => {
