@@ -26,6 +26,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ DEFAULT_MODEL: 'offline' }).defaultModel).toBe('offline');
   });
 
+  it('refuses a provider address that is not HTTP(S), and a compatible provider named as the built-in model', () => {
+    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'ftp://models.example']) {
+      expect(failureOf({ OLLAMA_BASE_URL: url })).toBe(
+        'Invalid environment variable OLLAMA_BASE_URL: must be an http:// or https:// URL',
+      );
+    }
+    expect(loadConfig({ OLLAMA_BASE_URL: 'http://127.0.0.1:11434/v1' }).providers.ollama).toBeDefined();
+    expect(
+      failureOf({ OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:8000/v1', OPENAI_COMPATIBLE_NAME: 'offline' }),
+    ).toBe("Invalid environment variable OPENAI_COMPATIBLE_NAME: must not be 'offline', the built-in model's name");
+  });
+
   it('says what a wrong number, choice or switch must be, in words', () => {
     expect(failureOf({ PORT: 'abc' })).toBe('Invalid environment variable PORT: must be a number');
     expect(failureOf({ PORT: '80.5' })).toBe('Invalid environment variable PORT: must be a whole number');

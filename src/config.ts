@@ -6,7 +6,11 @@ import { parseModelRef } from './ai/model-ref.js';
 import { isAllowListEntry } from './platform/outbound/address-policy.js';
 import { plainIssueMessage } from './platform/validation-messages.js';
 
-const optionalUrl = z.url().max(2048).optional();
+/** A provider's address: only HTTP(S) reaches one (file: or javascript: would be read as one and fail late). */
+const optionalUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .max(2048)
+  .optional();
 
 const modelRefSchema = z
   .string()
@@ -149,6 +153,8 @@ const environmentSchema = z.object({
   OPENAI_COMPATIBLE_NAME: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and dashes')
+    // 'offline:…' would read as the built-in model's, so the provider's models could never be chosen.
+    .refine((name) => name !== 'offline', "must not be 'offline', the built-in model's name")
     .default('compatible'),
 });
 

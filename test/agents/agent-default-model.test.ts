@@ -45,6 +45,27 @@ describe('the model of an agent created without one', () => {
     expect(chosen).toEqual({ model: 'openai:gpt-4.1-mini', preselected: 'openai:gpt-4.1-mini' });
   });
 
+  it('refuses, saying whose fix it is, when DEFAULT_MODEL names a provider nobody configured', async () => {
+    const admin = await tenantAdmin({ DEFAULT_MODEL: 'nope:x' });
+    const refused = await t!.app.inject({
+      method: 'POST',
+      url: '/v1/agents',
+      headers: admin.headers,
+      payload: { name: 'No model named' },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().detail).toBe(
+      "No model was given, and the server's default model 'nope:x' (DEFAULT_MODEL) is served by no provider configured here: choose a model, or ask the server's operator to correct DEFAULT_MODEL",
+    );
+    const named = await t!.app.inject({
+      method: 'POST',
+      url: '/v1/agents',
+      headers: admin.headers,
+      payload: { name: 'Model named', model: 'offline' },
+    });
+    expect(named.statusCode).toBe(201);
+  });
+
   it("follows the tenant's own provider before the server's", async () => {
     const admin = await tenantAdmin({});
     const provider = await t!.app.inject({

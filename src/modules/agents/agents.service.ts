@@ -3,7 +3,7 @@ import { canUseAgent } from '../../access/agent-access.js';
 import type { Database, Executor } from '../../platform/db/client.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
 import type { AgentVisibility } from '../../platform/db/schema/agents.js';
-import { forbidden, notFound } from '../../platform/errors.js';
+import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { AgentChanges, AgentRow, AgentsRepository } from './agents.repository.js';
 import { presentAgent, type AgentView, type CreateAgentInput, type UpdateAgentInput } from './agents.schemas.js';
@@ -97,6 +97,23 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     if (missing) throw notFound('Tool', missing);
   }
 
+  /**
+   * The server's DEFAULT_MODEL may name a provider nobody configured (a tenant's own, say, that was
+   * deleted): an agent saved with it could never answer, so it is refused, saying whose fix it is.
+   */
+  async function requireUsableDefault(tenantId: string, model: string): Promise<void> {
+    try {
+      await deps.requireKnownModel(tenantId, model);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      throw new AppError(
+        'validation_failed',
+        `No model was given, and the server's default model '${model}' (DEFAULT_MODEL) is served by no provider configured here: choose a model, or ask the server's operator to correct DEFAULT_MODEL`,
+        { fields: [{ field: 'model', message: 'required while the default model cannot be used' }] },
+      );
+    }
+  }
+
   async function findModifiable(actor: Actor, agentId: string): Promise<AgentRow> {
     const agent = await findViewable(actor, agentId);
     if (!canModify(actor, agent))
@@ -120,8 +137,9 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       const knowledgeSourceIds = normalisedSourceIds(input.knowledgeSourceIds);
       const toolKeys = normalisedToolKeys(input.toolKeys);
       // Read before the transaction: embedded storage has one connection, which the transaction holds.
-      if (input.model !== undefined) await deps.requireKnownModel(actor.tenantId, input.model);
       const model = input.model ?? (await deps.defaultModelRef(actor.tenantId));
+      if (input.model !== undefined) await deps.requireKnownModel(actor.tenantId, input.model);
+      else await requireUsableDefault(actor.tenantId, model);
       const agent = await db.transaction(async (tx) => {
         await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
         await requireTools(tx, actor, toolKeys);
