@@ -13,6 +13,11 @@ const usage = `Usage: parley <command>
 
 /** Process entry: configuration, the chosen command, and one clear line on failure. */
 async function main(argv: readonly string[]): Promise<void> {
+  // Before the environment is read: help must show even where a setting is wrong, and anywhere it is asked.
+  if (argv[0] === 'help' || argv.some((arg) => arg === '--help' || arg === '-h')) {
+    console.log(usage);
+    return;
+  }
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
@@ -26,10 +31,6 @@ async function main(argv: readonly string[]): Promise<void> {
       return migrate(config, logger);
     case 'admin':
       return admin(config, logger, rest);
-    case 'help':
-    case '--help':
-      console.log(usage);
-      return;
     default:
       throw new AppError('validation_failed', `Unknown command '${command}'.\n${usage}`);
   }

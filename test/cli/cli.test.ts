@@ -37,6 +37,21 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('shows the usage for help asked anywhere, even while a setting is wrong', async () => {
+    for (const args of [
+      ['--help'],
+      ['-h'],
+      ['help'],
+      ['admin', '--help'],
+      ['admin', 'create', '-h'],
+      ['serve', '--help'],
+    ]) {
+      const result = await parley(args, { PORT: 'eighty' });
+      expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
+      expect(result.stdout).toMatch(/^Usage: parley <command>\n/);
+    }
+  }, 120_000);
+
   it('names HOST or DATA_DIR, in one line, when the server cannot listen there or keep its data there', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
     const host = await parley(['serve'], { HOST: '999.1.1.1', PORT: '0', DATA_DIR: path.join(root, 'data') });
