@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { areMigrationsApplied, runMigrations } from '../../src/platform/db/migrate.js';
+import { setupLockKey } from '../../src/platform/db/setup-lock.js';
 import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { randomBytes } from 'node:crypto';
@@ -78,7 +79,13 @@ describe.skipIf(testStorage !== 'postgres')('nodes migrating at once, on Postgre
       await forgetLastMigration(database);
       const { said, logger } = sayings();
       await Promise.all([runMigrations(database, logger), runMigrations(database, logger)]);
-      expect(said.sort()).toEqual(['applied database migrations', 'database schema is up to date']);
+      // The one that waited may have said so, if it came second to the lock.
+      const waited = said.filter((message) => message.startsWith('another node is setting up the database'));
+      expect(waited.length).toBeLessThanOrEqual(1);
+      expect(said.filter((message) => !waited.includes(message)).sort()).toEqual([
+        'applied database migrations',
+        'database schema is up to date',
+      ]);
     } finally {
       await database.dispose();
     }
@@ -117,6 +124,46 @@ describe('migration 0015', () => {
     }
   });
 });
+
+describe.skipIf(testStorage !== 'postgres')('a node starting while another sets up the database', () => {
+  it('says it waits for it, then goes on', async () => {
+    const database = await createTestDatabase();
+    try {
+      await forgetLastMigration(database);
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      // Another node, mid-way through its own set-up, as far as the lock shows.
+      const otherNode = database.withOwnSession(async (session) => {
+        await session.executeSql('select pg_advisory_lock($1)', [setupLockKey]);
+        locked();
+        await released;
+        await session.executeSql('select pg_advisory_unlock($1)', [setupLockKey]);
+      });
+      await isLocked;
+      const { said, logger } = sayings();
+      const migrating = runMigrations(database, logger);
+      await eventuallySaid(
+        said,
+        'another node is setting up the database (migrations, job queues); waiting for it to finish',
+      );
+      expect(said).not.toContain('applied database migrations');
+      release();
+      await Promise.all([otherNode, migrating]);
+      expect(said.at(-1)).toBe('applied database migrations');
+    } finally {
+      await database.dispose();
+    }
+  });
+});
+
+async function eventuallySaid(said: readonly string[], message: string): Promise<void> {
+  for (let attempt = 0; attempt < 100 && !said.includes(message); attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(said).toContain(message);
+}
 
 describe.skipIf(testStorage !== 'postgres')('a PostgreSQL user that may not create pgvector', () => {
   it('stops the first migration with one line saying what a superuser must do', async () => {

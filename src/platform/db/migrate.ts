@@ -50,7 +50,7 @@ export async function runMigrations(
       }
     }
     return { before: applied, after: await appliedMigrationCount(session) };
-  });
+  }, logger);
   if (after > before) logger?.info({ applied: after - before, total: after }, 'applied database migrations');
   else logger?.info({ total: after }, 'database schema is up to date');
 }

@@ -1,7 +1,8 @@
+import type { Logger } from '../logger.js';
 import type { DatabaseHandle, DatabaseSession } from './client.js';
 
 /** pg_advisory_lock's key for setting up the shared schema; advisory locks are per database. */
-const setupLockKey = 727274;
+export const setupLockKey = 727274;
 
 /**
  * Runs `work` while this node alone sets up what every node shares: the migrations, and pg-boss's schema
@@ -13,10 +14,16 @@ const setupLockKey = 727274;
 export async function whileSettingUp<T>(
   handle: DatabaseHandle,
   work: (session: DatabaseSession) => Promise<T>,
+  logger?: Pick<Logger, 'info'>,
 ): Promise<T> {
   if (handle.kind === 'embedded') return handle.withOwnSession(work);
   return handle.withOwnSession(async (session) => {
-    await session.executeSql('select pg_advisory_lock($1)', [setupLockKey]);
+    const { rows } = await session.executeSql('select pg_try_advisory_lock($1) as locked', [setupLockKey]);
+    if (!(rows[0] as { locked: boolean } | undefined)?.locked) {
+      // Otherwise a start waits without a word for as long as another node migrates.
+      logger?.info('another node is setting up the database (migrations, job queues); waiting for it to finish');
+      await session.executeSql('select pg_advisory_lock($1)', [setupLockKey]);
+    }
     try {
       return await work(session);
     } finally {

@@ -215,10 +215,14 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       if (state !== 'new') throw new Error('The job queue can be started once');
       state = 'starting';
       // pg-boss's schema and queues are shared by every node: one node at a time creates them.
-      await whileSettingUp(deps.database, async () => {
-        await boss.start();
-        for (const [name, registration] of registrations) await declareQueue(name, registration.options);
-      });
+      await whileSettingUp(
+        deps.database,
+        async () => {
+          await boss.start();
+          for (const [name, registration] of registrations) await declareQueue(name, registration.options);
+        },
+        logger,
+      );
       if (deps.database.kind === 'embedded') await retryJobsOfEndedProcess();
       for (const [name, registration] of registrations) await startWorkers(name, registration);
       if (registrations.size > 0) leases?.start();
