@@ -11,6 +11,9 @@ import { boundedBy, timedOut } from '../platform/time-bound.js';
 const maintenanceIntervalMs = 60_000;
 // Stored files no row names any more: reading the whole files directory is worth doing now and then.
 const storedFilesSweepIntervalMs = 60 * 60_000;
+// Embedded storage has no checkpointer (a single PostgreSQL backend): without one its WAL only grows,
+// and so does the replay after a crash. PostgreSQL's own default interval.
+const embeddedCheckpointIntervalMs = 5 * 60_000;
 // After the grace period, how long the turns cut short get to store their reply and tell their clients.
 const interruptedTurnsSettleMs = 5_000;
 // How long closing storage may take before the process exits without it (a database that hangs).
@@ -38,6 +41,11 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     scheduleMaintenance(() => maintenance.service.sweep(), logger, maintenanceIntervalMs),
     scheduleMaintenance(() => maintenance.service.sweepStoredFiles(), logger, storedFilesSweepIntervalMs),
   ];
+  if (runtime.database.kind === 'embedded') {
+    sweeps.push(
+      scheduleMaintenance(() => runtime.database.executeSql('checkpoint'), logger, embeddedCheckpointIntervalMs),
+    );
+  }
 
   let isStopping = false;
   const stop = async (signal: string) => {

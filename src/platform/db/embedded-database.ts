@@ -15,7 +15,18 @@ import * as schema from './schema/index.js';
  * shows the list and history pages at 1,000,000 messages with it). Passed on the command line, so the
  * data directory's postgresql.conf is left as initdb wrote it.
  */
-const embeddedStartParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+const embeddedStartParams = [
+  ...PGlite.defaultStartParams,
+  '-c',
+  'shared_buffers=16MB',
+  // PGlite runs PostgreSQL as a single backend, without the checkpointer that bounds the WAL elsewhere:
+  // it grows until a CHECKPOINT, which serve.ts runs every few minutes. Then only this much is kept for
+  // reuse (by default up to 1 GB of finished segments stays on disk).
+  '-c',
+  'max_wal_size=64MB',
+  '-c',
+  'min_wal_size=32MB',
+];
 
 /**
  * Embedded PGlite, run in a thread of its own (ADR 13) so that its statements, which execute
