@@ -38,6 +38,17 @@ describe('loadConfig', () => {
     ).toBe("Invalid environment variable OPENAI_COMPATIBLE_NAME: must not be 'offline', the built-in model's name");
   });
 
+  it('names DATABASE_URL when it is not a URL, and MCP_SCRIPT_DIRS when a directory does not exist', () => {
+    expect(failureOf({ DATABASE_URL: 'postgres://db:notaport/parley', PARLEY_SECRET_KEY: 'k'.repeat(32) })).toBe(
+      'Invalid environment variable DATABASE_URL: must be a URL such as postgres://user:password@host:5432/database',
+    );
+    const existing = mkdtempSync(path.join(tmpdir(), 'parley-scripts-'));
+    expect(loadConfig({ MCP_SCRIPT_DIRS: existing }).mcpScriptDirs).toEqual([existing]);
+    expect(failureOf({ MCP_SCRIPT_DIRS: `${existing},${path.join(existing, 'typo')}` })).toBe(
+      'Invalid environment variable MCP_SCRIPT_DIRS: must name directories that exist, separated by commas',
+    );
+  });
+
   it('says what a wrong number, choice or switch must be, in words', () => {
     expect(failureOf({ PORT: 'abc' })).toBe('Invalid environment variable PORT: must be a number');
     expect(failureOf({ PORT: '80.5' })).toBe('Invalid environment variable PORT: must be a whole number');

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -55,6 +55,8 @@ const environmentSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    // Else 'postgres://db:notaport/x' failed only when first used, as "not a URL".
+    .refine((url) => URL.canParse(url), 'must be a URL such as postgres://user:password@host:5432/database')
     .max(2048)
     .optional(),
   REDIS_URL: z
@@ -133,6 +135,11 @@ const environmentSchema = z.object({
     .refine(
       (value) => listOf(value).every((entry) => path.isAbsolute(entry)),
       'must be absolute directory paths separated by commas',
+    )
+    // A mistyped directory allowed nothing, and said nothing until a server failed to start.
+    .refine(
+      (value) => listOf(value).every((entry) => isDirectory(entry)),
+      'must name directories that exist, separated by commas',
     ),
   PARSE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   PARSE_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(512),
@@ -353,6 +360,14 @@ function readServerProviders(e: Environment): ServerProviderSettings {
     }),
     ...(e.COHERE_API_KEY && { cohere: { apiKey: e.COHERE_API_KEY, baseUrl: e.COHERE_BASE_URL } }),
   };
+}
+
+function isDirectory(entry: string): boolean {
+  try {
+    return statSync(entry).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function listOf(value: string): string[] {
