@@ -49,6 +49,15 @@ describe('replies one user has written at once', () => {
       await t.app.inject({ method: 'GET', url: `/v1/conversations/${conversationId}/messages`, headers: user.headers })
     ).json().items as Array<{ id: string; role: string; status: string }>;
 
+  /** One OpenAI-compatible completion from the admin, not streamed. */
+  const complete = () =>
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: admin.headers,
+      payload: { model: agentId, messages: [{ role: 'user', content: 'Hi' }] },
+    });
+
   /** Stops the reply being written in the conversation, as its owner. */
   async function stopReply(user: SignedInUser, conversationId: string): Promise<void> {
     const replyId = await eventually(
@@ -86,12 +95,7 @@ describe('replies one user has written at once', () => {
     expect(await history(admin, third!.id)).toEqual([]);
 
     // The OpenAI-compatible API calls the same models, so it counts against the same bound.
-    const completion = await t.app.inject({
-      method: 'POST',
-      url: '/v1/chat/completions',
-      headers: admin.headers,
-      payload: { model: agentId, messages: [{ role: 'user', content: 'Hi' }] },
-    });
+    const completion = await complete();
     expect(completion.statusCode).toBe(429);
     expect(completion.json().error.message).toMatch(/already have 2 replies being written/);
 
@@ -139,12 +143,7 @@ describe('replies one user has written at once', () => {
     }
     openai.respondWith({ replyTokens: ['Fine.'] });
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const completion = await t.app.inject({
-        method: 'POST',
-        url: '/v1/chat/completions',
-        headers: admin.headers,
-        payload: { model: agentId, messages: [{ role: 'user', content: 'Hi' }] },
-      });
+      const completion = await complete();
       expect(completion.statusCode).toBe(200);
     }
     expect((await send({ content: 'Works' })).statusCode).toBe(201);

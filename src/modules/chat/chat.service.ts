@@ -15,7 +15,7 @@ import type { ModelResolver, ResolvedModel } from './model-resolver.js';
 import { createToolApprovals, type ToolDecision } from './tool-approval.js';
 import type { TurnAgent } from './tool-turn.js';
 import type { ReplyStops } from './reply-stops.js';
-import type { ReleaseReplySlot, ReplySlots } from './reply-slots.js';
+import { releasingOnFailure, type ReleaseReplySlot, type ReplySlots } from './reply-slots.js';
 import { replayStoredTurn, waitWhileStreaming, type TurnReplayDeps } from './turn-replay.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
@@ -145,7 +145,7 @@ export function createChatService(deps: ChatServiceDeps) {
         return replayOr(error);
       }
       const { agent, resolved } = chosen;
-      try {
+      return releasingOnFailure(release, async () => {
         const attachments = await prepareAttachments(actor, input.fileIds);
         // Claiming the key and storing the messages is one statement: a concurrent retry waits on the
         // key's row, then finds it taken and replays this turn instead of calling the model again.
@@ -191,10 +191,7 @@ export function createChatService(deps: ChatServiceDeps) {
           },
           release,
         );
-      } catch (error) {
-        release();
-        throw error;
-      }
+      });
     },
 
     /**
@@ -218,7 +215,7 @@ export function createChatService(deps: ChatServiceDeps) {
       }
       const { agent, resolved } = await resolveAgentModel(actor, usable);
       const release = deps.slots.claim(actor.userId);
-      try {
+      return releasingOnFailure(release, async () => {
         const reply = { tenantId: actor.tenantId, conversationId, messageId, modelRef: resolved.modelRef };
         const reopened = await db.transaction(async (tx) => {
           const assistant = await repository.reopenFailedReply(tx, { ...reply, now: new Date() });
@@ -253,10 +250,7 @@ export function createChatService(deps: ChatServiceDeps) {
           },
           release,
         );
-      } catch (error) {
-        release();
-        throw error;
-      }
+      });
     },
 
     /**

@@ -38,3 +38,13 @@ export function createReplySlots(maxPerUser: number) {
 }
 
 export type ReplySlots = ReturnType<typeof createReplySlots>;
+
+/** Runs `work` holding a claimed slot: gives it back if `work` fails, else leaves it to what `work` started. */
+export async function releasingOnFailure<T>(release: ReleaseReplySlot, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    release();
+    throw error;
+  }
+}

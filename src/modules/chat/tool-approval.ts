@@ -7,7 +7,7 @@ import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type Turn
 import { cutShort, scheduleTitle, storeReply, turnOutcome, type ChatTurnDeps } from './chat-turn.js';
 import type { MessageRow } from './chat.repository.js';
 import type { ModelResolver, ResolvedModel } from './model-resolver.js';
-import type { ReplySlots } from './reply-slots.js';
+import { releasingOnFailure, type ReplySlots } from './reply-slots.js';
 import { sumUsage, type ToolLoopResult } from './tool-loop.js';
 import {
   deniedOutput,
@@ -96,8 +96,7 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
     const resolved = isContinuing && usable ? await deps.resolveModel(actor.tenantId, usable.model) : undefined;
     // Claimed before the decision is recorded too, so a user at their limit finds the call still waiting.
     const release = resolved ? deps.slots.claim(actor.userId) : () => undefined;
-    let userMessage: MessageRow | undefined;
-    try {
+    const userMessage = await releasingOnFailure(release, async () => {
       const recorded = await tools.repository.recordDecision(db, {
         tenantId: actor.tenantId,
         messageId,
@@ -107,12 +106,10 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
       });
       if (!recorded)
         throw conflict(`Tool call '${decision.toolCallId}' is not awaiting approval; it was already decided`);
-      userMessage = await repository.messageBefore(db, actor.tenantId, conversationId, messageId);
-      if (!userMessage) throw conflict(`Message '${messageId}' has no message before it to answer`);
-    } catch (error) {
-      release();
-      throw error;
-    }
+      const before = await repository.messageBefore(db, actor.tenantId, conversationId, messageId);
+      if (!before) throw conflict(`Message '${messageId}' has no message before it to answer`);
+      return before;
+    });
     // Other calls still wait: the reply stays as it is until the last one is decided.
     if (!usable || !resolved) return settledHandle(userMessage, { ...message, toolCalls: next });
     const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
