@@ -9,6 +9,8 @@ import {
 } from '../harness/tenant-setup.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { openReplyStream, textDeltas } from '../harness/reply-stream.js';
+import { startHttpMcpServer, type TestHttpMcpServer } from '../mcp/fixtures/http-server.js';
+import { createAndSync, syncTools, testMcpBounds } from '../mcp/mcp-setup.js';
 
 /**
  * The bound on replies one user has written at once (CONCURRENT_REPLIES_PER_USER, here 2). The fake
@@ -17,13 +19,14 @@ import { openReplyStream, textDeltas } from '../harness/reply-stream.js';
 describe('replies one user has written at once', () => {
   let t: TestApp;
   let openai: FakeOpenAIServer;
+  let mcpServer: TestHttpMcpServer;
   let admin: SignedInUser;
   let member: SignedInUser;
   let agentId: string;
   let address: string;
 
   beforeAll(async () => {
-    openai = await startFakeOpenAIServer();
+    [openai, mcpServer] = await Promise.all([startFakeOpenAIServer(), startHttpMcpServer()]);
     t = await buildTestApp(
       {
         OPENAI_BASE_URL: openai.baseUrl,
@@ -31,8 +34,9 @@ describe('replies one user has written at once', () => {
         MODEL_TIMEOUT_MS: '120000',
         MODEL_STALL_TIMEOUT_MS: '120000',
         CONCURRENT_REPLIES_PER_USER: '2',
+        OUTBOUND_ALLOW: '127.0.0.1',
       },
-      { chat: { replayPollIntervalMs: 20, stopWaitMs: 5_000 } },
+      { chat: { replayPollIntervalMs: 20, stopWaitMs: 5_000 }, mcp: testMcpBounds },
     );
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
     member = await createUser(t.app, admin, 'member');
@@ -41,7 +45,7 @@ describe('replies one user has written at once', () => {
   });
   afterAll(async () => {
     await t.close();
-    await openai.close();
+    await Promise.all([openai.close(), mcpServer.close()]);
   });
 
   const history = async (user: SignedInUser, conversationId: string) =>
@@ -123,6 +127,65 @@ describe('replies one user has written at once', () => {
     ]);
     await Promise.all([secondReply.readToEnd(), thirdReply.readToEnd(), memberReply.readToEnd()]);
     await eventually(async () => (openai.openExchangeCount() === 0 ? true : undefined));
+  });
+
+  it('holds an approved tool call waiting, not recorded, while its owner has no slot left', async () => {
+    const synced = await createAndSync(t.app, admin, 'calc', mcpServer.url);
+    expect(synced.statusCode, synced.body).toBe(200);
+    const { echo } = await syncTools(
+      t.app,
+      admin,
+      synced.json<{ items: Array<{ serverId: string }> }>().items[0]!.serverId,
+    );
+    const asks = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/mcp/tools/${echo!.id}`,
+      headers: admin.headers,
+      payload: { approval: 'needs_approval' },
+    });
+    expect(asks.statusCode, asks.body).toBe(200);
+    const toolAgent = await createAgent(t.app, admin, {
+      name: 'Asks',
+      model: 'openai:gpt-4o-mini',
+      toolKeys: [`mcp:${echo!.id}`],
+    });
+    const asking = await createConversation(t.app, admin, toolAgent.id, { title: 'Asks' });
+    openai.respondWith({
+      script: [{ toolCalls: [{ id: 'call_echo_1', name: 'echo', arguments: '{"message":"hi"}' }] }],
+    });
+    const waiting = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${asking.id}/messages`,
+      headers: admin.headers,
+      payload: { content: 'Echo hi' },
+    });
+    expect(waiting.json()).toMatchObject({ assistantMessage: { status: 'awaiting_approval' } });
+    const replyId = waiting.json<{ assistantMessage: { id: string } }>().assistantMessage.id;
+
+    openai.respondWith({ replyTokens: ['Hello', ' there'], stallAfterTokens: 1 });
+    const busy = await Promise.all(['One', 'Two'].map((title) => createConversation(t.app, admin, agentId, { title })));
+    const replies = await Promise.all(
+      busy.map((conversation) => openReplyStream(address, conversation.id, admin, 'Go')),
+    );
+    await Promise.all(replies.map((reply) => reply.readUntil(textDeltas(1))));
+    const approve = () =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${asking.id}/messages/${replyId}/tool-approvals`,
+        headers: admin.headers,
+        payload: { toolCallId: 'call_echo_1', approved: true },
+      });
+    const refused = await approve();
+    expect(refused.statusCode).toBe(429);
+    const calls = (await history(admin, asking.id)).find((message) => message.id === replyId);
+    expect(calls).toMatchObject({ status: 'awaiting_approval' });
+
+    await Promise.all(busy.map((conversation) => stopReply(admin, conversation.id)));
+    await Promise.all(replies.map((reply) => reply.readToEnd()));
+    openai.respondWith({ replyTokens: ['Echoed.'] });
+    const approved = await approve();
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({ assistantMessage: { status: 'complete', content: 'Echoed.' } });
   });
 
   it('gives the slot back however a reply ends: failed replies, finished completions and refused attachments', async () => {
