@@ -7,19 +7,20 @@ import { createAuthRepository } from '../modules/auth/auth.repository.js';
 import { AppError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
 import type { Logger } from '../platform/logger.js';
+import { visibleText } from '../platform/http/common-schemas.js';
 import { openRuntime } from '../platform/runtime.js';
 import { plainIssueMessage } from '../platform/validation-messages.js';
 
 const usage = 'Usage: parley admin create --email <email> --password <password> [--tenant <name>]';
 
-const createAdminArgs = z.object({ email: emailSchema, password: passwordSchema, tenant: z.string().min(1).max(100) });
+// The tenant's name as POST /v1/tenants takes it: '   ' or a name with control characters is refused.
+const createAdminArgs = z.object({ email: emailSchema, password: passwordSchema, tenant: visibleText(100) });
 
 /** `parley admin create --email … --password … [--tenant …]`: a platform admin in a new tenant. */
 export async function admin(config: Config, logger: Logger, argv: readonly string[]): Promise<void> {
   const [subcommand, ...rest] = argv;
   if (subcommand !== 'create') throw new AppError('validation_failed', usage);
-  const { values } = parseCreateArgs(rest);
-  const parsed = createAdminArgs.safeParse(values, { error: plainIssueMessage });
+  const parsed = createAdminArgs.safeParse(parseCreateArgs(rest), { error: plainIssueMessage });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new AppError(
@@ -51,21 +52,34 @@ export async function admin(config: Config, logger: Logger, argv: readonly strin
   }
 }
 
-/** node's parser, whose refusals ("Unknown option '--x'") become a line with the usage, not a start-up failure. */
-function parseCreateArgs(args: readonly string[]) {
+/**
+ * node's parser, whose refusals ("Unknown option '--x'") become a line with the usage, not a start-up
+ * failure. An option given twice is refused too: which of two emails was meant cannot be guessed.
+ */
+function parseCreateArgs(args: readonly string[]): Record<'email' | 'password' | 'tenant', string | undefined> {
+  let values;
   try {
-    return parseArgs({
+    ({ values } = parseArgs({
       args: [...args],
       options: {
-        email: { type: 'string' },
-        password: { type: 'string' },
-        tenant: { type: 'string', default: 'Default' },
+        email: { type: 'string', multiple: true },
+        password: { type: 'string', multiple: true },
+        tenant: { type: 'string', multiple: true, default: ['Default'] },
       },
-    });
+    }));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      throw new AppError('validation_failed', `${(error as Error).message.split('.')[0]}. ${usage}`);
+      // Node's message runs over lines (its hint to write --email=-x among them): kept whole, on one.
+      const said = (error as Error).message.replace(/\s*\n\s*/g, ' ');
+      throw new AppError('validation_failed', `${/[.?!]$/.test(said) ? said : `${said}.`} ${usage}`);
     }
     throw error;
   }
+  const once = (name: 'email' | 'password' | 'tenant'): string | undefined => {
+    const given = values[name];
+    if (given && given.length > 1)
+      throw new AppError('validation_failed', `--${name} is given ${given.length} times; give it once. ${usage}`);
+    return given?.[0];
+  };
+  return { email: once('email'), password: once('password'), tenant: once('tenant') };
 }

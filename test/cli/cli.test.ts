@@ -136,6 +136,28 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
     expect(unknown.stderr.trim()).toBe(
       "parley: Unknown option '--extra'. Usage: parley admin create --email <email> --password <password> [--tenant <name>]",
     );
+
+    const usage = 'Usage: parley admin create --email <email> --password <password> [--tenant <name>]';
+    const refusals: Array<[string[], string]> = [
+      [
+        ['--email', 'a@example.test', '--email', 'b@example.test', '--password', 'a long password'],
+        `parley: --email is given 2 times; give it once. ${usage}`,
+      ],
+      [
+        ['--email', 'a@example.test', '--password', 'a long password', '--tenant', '   '],
+        'parley: --tenant: must not be empty',
+      ],
+      [
+        ['--email', '--password', 'a long password'],
+        `parley: Option '--email' argument is ambiguous. Did you forget to specify the option argument for '--email'? To specify an option argument starting with a dash use '--email=-XYZ'. ${usage}`,
+      ],
+    ];
+    for (const [args, said] of refusals) {
+      const refused = await parley(['admin', 'create', ...args], {
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')),
+      });
+      expect({ args, code: refused.code, stderr: refused.stderr.trim() }).toEqual({ args, code: 1, stderr: said });
+    }
   });
 
   it('refuses options to serve and migrate, whose settings are the environment, naming the way to set them', async () => {
