@@ -14,6 +14,11 @@ export interface TenantProviderConfig {
   readonly kind: TenantProviderKind;
   readonly baseUrl?: string | undefined;
   readonly apiKey?: string | undefined;
+  /**
+   * Why the stored key could not be read (the server's secret changed since it was stored): this
+   * provider's models answer with it instead of being called, and the tenant's other models still work.
+   */
+  readonly apiKeyProblem?: string | undefined;
   readonly settings: Readonly<Record<string, string>>;
   /** Model ids the tenant wants offered in the model picker, e.g. its Azure deployment names. */
   readonly models?: readonly string[] | undefined;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ServerProviderSettings } from '../config.js';
+import { AppError } from '../platform/errors.js';
 import type { TenantProviderConfig } from './model-types.js';
 import { anthropicWellKnownModels, createAnthropicChatModels } from './providers/anthropic-provider.js';
 import {
@@ -129,7 +130,11 @@ export function serverProviderEntries(settings: ServerProviderSettings, fetch?: 
 export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEntry {
   const { name, kind, baseUrl, apiKey, settings, fetch } = provider;
   const configured = provider.models ?? [];
+  const requireReadableKey = (): void => {
+    if (provider.apiKeyProblem) throw new AppError('unprocessable', provider.apiKeyProblem);
+  };
   const requireApiKey = (): string => {
+    requireReadableKey();
     if (!apiKey) throw missingProviderSetting(name, 'API key');
     return apiKey;
   };
@@ -173,6 +178,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
     }
     case 'openai-compatible': {
       const compatibleSettings = () => {
+        requireReadableKey();
         if (!baseUrl) throw missingProviderSetting(name, 'base URL');
         return { name, baseUrl, apiKey, fetch };
       };

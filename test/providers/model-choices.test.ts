@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providers } from '../../src/platform/db/schema/index.js';
+import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
   createTenantWithAdmin,
@@ -65,6 +66,30 @@ describe('GET /v1/providers/models', () => {
     const response = await listModels(adminB);
     expect(response.statusCode).toBe(200);
     expect(response.json<{ models: string[] }>().models).toContain('stale-key:m');
+  });
+
+  it("keeps the tenant's other models answering when one provider's key can no longer be read", async () => {
+    const admin = adminB;
+    const { id } = await addProvider(admin, { name: 'lost-key', kind: 'anthropic', apiKey: 'k', models: ['m'] });
+    const send = async (model: string) => {
+      const agent = await createAgent(t.app, admin, { name: `On ${model}`, model });
+      const conversation = await createConversation(t.app, admin, agent.id);
+      return t.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${conversation.id}/messages`,
+        headers: admin.headers,
+        payload: { content: 'Hello' },
+      });
+    };
+    // As if the server's secret had changed since the key was stored (nothing read the tenant's providers yet).
+    await t.database.db.update(providers).set({ encryptedApiKey: 'v1.not.a.key' }).where(eq(providers.id, id));
+
+    expect((await send('offline')).statusCode).toBe(201);
+    const lost = await send('lost-key:m');
+    expect(lost.statusCode).toBe(422);
+    expect(lost.json().detail).toBe(
+      "The API key of provider 'lost-key' cannot be read with this server's secret key (was it changed?); a tenant administrator must enter the key again",
+    );
   });
 
   it('answers 401 to an anonymous caller', async () => {

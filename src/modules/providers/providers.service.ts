@@ -88,17 +88,15 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
     }
   }
 
-  function decryptApiKey(provider: ProviderRow): string | undefined {
-    if (provider.encryptedApiKey === null) return undefined;
+  /** The stored key, or why it cannot be read: one such provider must not stop the tenant's others. */
+  function decryptApiKey(provider: ProviderRow): { apiKey?: string; apiKeyProblem?: string } {
+    if (provider.encryptedApiKey === null) return {};
     try {
-      return decryptSecret(credentialsKey, provider.encryptedApiKey);
-    } catch (error) {
-      throw new AppError(
-        'unprocessable',
-        `The API key of provider '${provider.name}' cannot be read with this server's secret key (was it changed?); a tenant administrator must enter the key again`,
-        {},
-        { cause: error },
-      );
+      return { apiKey: decryptSecret(credentialsKey, provider.encryptedApiKey) };
+    } catch {
+      return {
+        apiKeyProblem: `The API key of provider '${provider.name}' cannot be read with this server's secret key (was it changed?); a tenant administrator must enter the key again`,
+      };
     }
   }
 
@@ -229,7 +227,7 @@ export function createProvidersService(deps: ProvidersServiceDeps) {
             name: provider.name,
             kind: provider.kind,
             baseUrl: provider.baseUrl ?? undefined,
-            apiKey: decryptApiKey(provider),
+            ...decryptApiKey(provider),
             settings: Object.freeze({ ...provider.settings }),
             models: Object.freeze([...provider.models]),
             fetch: providerFetch,
