@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
-import { createAgent, createConversation, uiMessageParts } from '../harness/chat-setup.js';
+import { createAgent, createConversation, sseData, uiMessageParts } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { createSource, uploadAccepted, waitForDocument } from '../knowledge/knowledge-setup.js';
@@ -92,6 +92,55 @@ describe('chat answers from knowledge sources, with citations', () => {
     const [question, stored] = await history(conversation.id);
     expect(question!.citations).toEqual([]);
     expect(stored!.citations).toEqual(reply.citations);
+  });
+
+  it('gives OpenAI-compatible clients the passages its [n] markers cite, in message.context and the first chunk', async () => {
+    const agent = await createAgent(t.app, admin, {
+      name: 'Handbook bot',
+      model: 'offline',
+      knowledgeSourceIds: [sourceId],
+    });
+    const complete = (stream: boolean) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: admin.headers,
+        payload: { model: agent.id, stream, messages: [{ role: 'user', content: 'How many days of paid holiday?' }] },
+      });
+    const passage = {
+      marker: 1,
+      title: 'handbook.md',
+      content: expect.stringContaining('25 days of paid holiday'),
+      document_id: documentId,
+      source_id: sourceId,
+      chunk_id: expect.any(String),
+      page: null,
+      heading_path: ['Holidays'],
+    };
+
+    const answered = await complete(false);
+    expect(answered.statusCode, answered.body).toBe(200);
+    const { message } = answered.json().choices[0];
+    expect(message.content).toContain('[1]');
+    expect(message.context.citations[0]).toEqual(passage);
+
+    const streamed = await complete(true);
+    const firstChunk = JSON.parse(sseData(streamed.body)[0]!);
+    expect(firstChunk.choices[0].delta).toEqual({
+      role: 'assistant',
+      content: '',
+      context: { citations: message.context.citations },
+    });
+
+    // An agent without sources has no context to give.
+    const plain = await createAgent(t.app, admin, { name: 'No sources', model: 'offline' });
+    const bare = await t.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: admin.headers,
+      payload: { model: plain.id, messages: [{ role: 'user', content: 'Hello' }] },
+    });
+    expect(bare.json().choices[0].message).not.toHaveProperty('context');
   });
 
   it('stores a reply whose citation excerpt is cut where an emoji sits (no half of it is left)', async () => {

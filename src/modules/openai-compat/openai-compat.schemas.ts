@@ -126,6 +126,28 @@ const usageSchema = z.object({
 });
 export type OpenAIUsage = z.infer<typeof usageSchema>;
 
+/**
+ * A passage an agent with knowledge sources was given, as Azure OpenAI's "On Your Data" puts them in
+ * `message.context.citations`: OpenAI's format has no place for them, and without them a client reads
+ * [1] in the reply with nothing to resolve it to.
+ */
+export const openAICitationSchema = z.object({
+  /** The [n] the reply cites it by. */
+  marker: z.number().int(),
+  title: z.string(),
+  /** The passage (or its opening). */
+  content: z.string(),
+  document_id: z.string(),
+  source_id: z.string(),
+  chunk_id: z.string(),
+  page: z.number().int().nullable(),
+  heading_path: z.array(z.string()),
+});
+export type OpenAICitation = z.infer<typeof openAICitationSchema>;
+
+/** Present only for an agent with knowledge sources: every passage it was given, whether cited or not. */
+const citationsContextSchema = z.object({ citations: z.array(openAICitationSchema) });
+
 export const chatCompletionSchema = z.object({
   id: z.string(),
   object: z.literal('chat.completion'),
@@ -139,6 +161,7 @@ export const chatCompletionSchema = z.object({
         content: z.string(),
         refusal: z.null(),
         reasoning_content: z.string().optional(),
+        context: citationsContextSchema.optional(),
       }),
       logprobs: z.null(),
       finish_reason: z.enum(['stop', 'length', 'content_filter', 'tool_calls']),

@@ -16,8 +16,13 @@ import type {
 } from '../chat/index.js';
 import { interruptedReply, retrieveTurnKnowledge, streamModelReply, systemWithKnowledge } from '../chat/index.js';
 import type { AgentDirectory, ChatAgent } from '../conversations/index.js';
-import type { ChatCompletionInput, ChatCompletionView, OpenAIChatMessage } from './openai-compat.schemas.js';
-import { toChatCompletion } from './openai-presenters.js';
+import type {
+  ChatCompletionInput,
+  ChatCompletionView,
+  OpenAICitation,
+  OpenAIChatMessage,
+} from './openai-compat.schemas.js';
+import { toChatCompletion, toOpenAICitations } from './openai-presenters.js';
 
 export interface OpenAICompatServiceDeps {
   readonly agents: Pick<AgentDirectory, 'findUsable' | 'listUsable'>;
@@ -37,6 +42,8 @@ export interface PreparedCompletion {
   readonly created: number;
   /** Echoed back as `model`, as the client named it. */
   readonly model: string;
+  /** The passages given to the model (an agent with knowledge sources), which its [n] markers cite. */
+  readonly citations: readonly OpenAICitation[];
   run(onEvent: (event: ModelStreamEvent) => void, abortSignal: AbortSignal): Promise<ModelStreamResult>;
 }
 
@@ -120,6 +127,7 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
       id: `chatcmpl-${newId()}`,
       created: Math.floor(Date.now() / 1000),
       model: input.model,
+      citations: toOpenAICitations(knowledge?.citations ?? []),
       run: async (onEvent, abortSignal) => {
         // Claimed here, not in prepare: nothing can come between the claim and its release.
         const release = deps.slots.claim(actor.userId);

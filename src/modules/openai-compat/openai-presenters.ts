@@ -1,5 +1,6 @@
 import type { ModelStreamResult, ReplyFinishReason, TokenUsage } from '../chat/model-stream.js';
-import type { ChatCompletionView, OpenAIUsage } from './openai-compat.schemas.js';
+import type { StoredCitation } from '../../platform/db/schema/index.js';
+import type { ChatCompletionView, OpenAICitation, OpenAIUsage } from './openai-compat.schemas.js';
 
 type OpenAIFinishReason = ChatCompletionView['choices'][number]['finish_reason'];
 
@@ -29,8 +30,26 @@ export function openAIUsage(usage: TokenUsage): OpenAIUsage | undefined {
   };
 }
 
+/** The passages given to the model, for `message.context` (Azure's "On Your Data" shape). */
+export function toOpenAICitations(citations: readonly StoredCitation[]): OpenAICitation[] {
+  return citations.map((citation) => ({
+    marker: citation.marker,
+    title: citation.documentTitle,
+    content: citation.excerpt,
+    document_id: citation.documentId,
+    source_id: citation.sourceId,
+    chunk_id: citation.chunkId,
+    page: citation.page,
+    heading_path: [...citation.headingPath],
+  }));
+}
+
+/** `{ context: { citations } }` when the agent was given passages, else nothing. */
+export const citationsContext = (citations: readonly OpenAICitation[]) =>
+  citations.length > 0 ? { context: { citations: [...citations] } } : {};
+
 export function toChatCompletion(
-  completion: { id: string; created: number; model: string },
+  completion: { id: string; created: number; model: string; citations: readonly OpenAICitation[] },
   result: ModelStreamResult,
 ): ChatCompletionView {
   return {
@@ -46,6 +65,7 @@ export function toChatCompletion(
           content: result.text,
           refusal: null,
           ...(result.reasoning && { reasoning_content: result.reasoning }),
+          ...citationsContext(completion.citations),
         },
         logprobs: null,
         finish_reason: openAIFinishReason(result.finishReason),
@@ -63,7 +83,7 @@ const withUsage = (usage: OpenAIUsage | undefined) => (usage ? { usage } : {});
  */
 export function completionChunk(
   completion: { id: string; created: number; model: string },
-  delta: Record<string, string> | null,
+  delta: Record<string, unknown> | null,
   finishReason: OpenAIFinishReason | null = null,
   usage?: OpenAIUsage | null,
 ) {

@@ -3,7 +3,7 @@ import { AppError } from '../../platform/errors.js';
 import { openSseStream, type SseStream } from '../../platform/http/sse-writer.js';
 import type { ModelStreamEvent } from '../chat/index.js';
 import { openAIErrorBody } from './openai-errors.js';
-import { completionChunk, openAIFinishReason, openAIUsage } from './openai-presenters.js';
+import { citationsContext, completionChunk, openAIFinishReason, openAIUsage } from './openai-presenters.js';
 import type { PreparedCompletion } from './openai-compat.service.js';
 
 const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
@@ -23,7 +23,12 @@ export async function streamCompletion(
   const open = (): SseStream => {
     if (stream) return stream;
     stream = openSseStream(reply, { headers: sseHeaders, heartbeatMs: options.heartbeatMs });
-    stream.send(JSON.stringify(completionChunk(completion, { role: 'assistant', content: '' })));
+    // The passages go with the first chunk, as Azure's "On Your Data" sends them, before any [n] refers to one.
+    stream.send(
+      JSON.stringify(
+        completionChunk(completion, { role: 'assistant', content: '', ...citationsContext(completion.citations) }),
+      ),
+    );
     return stream;
   };
   const toDelta = (event: ModelStreamEvent): Record<string, string> | null => {
