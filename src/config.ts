@@ -89,7 +89,8 @@ const environmentSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   MODEL_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
-  CONCURRENT_REPLIES_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
+  // An integration may serve many people through one API key (a support widget): 100 at once is ~70 MB.
+  CONCURRENT_REPLIES_PER_USER: z.coerce.number().int().min(1).max(100_000).default(100),
   CHAT_HISTORY_MAX_CHARS: z.coerce.number().int().min(1_000).max(10_000_000).default(120_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /**

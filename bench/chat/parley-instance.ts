@@ -58,6 +58,8 @@ export async function launchParley(options: LaunchOptions): Promise<ParleyInstan
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // One bench user drives every stream, which the per-user bound on replies at once would refuse.
+    CONCURRENT_REPLIES_PER_USER: '100000',
     SIGNUP_MODE: 'open',
     ACCESS_TOKEN_TTL_SECONDS: '7200',
     SHUTDOWN_GRACE_MS: '3000',
