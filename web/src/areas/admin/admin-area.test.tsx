@@ -19,6 +19,15 @@ const self: TenantUser = {
 const open = (server: ReturnType<typeof fakeApi>, path: string) =>
   renderArea(administrationArea.element, { fetchImpl: server.fetchImpl, areaPath: '/admin', path });
 
+/** A server whose tenant holds only `self`, and which adds new@example.test as a member. */
+function serverAddingOneUser() {
+  const added: TenantUser = { ...self, id: 'u-2', email: 'new@example.test', displayName: null, role: 'member' };
+  return fakeApi({
+    'GET /v1/users': () => pageOf([self]),
+    'POST /v1/users': () => Response.json(added, { status: 201 }),
+  });
+}
+
 describe('administration area', () => {
   it('shows members nothing of it, even at a sub-page address', async () => {
     const server = fakeApi({ 'GET /v1/users': () => pageOf([self]) }, { role: 'member' });
@@ -83,11 +92,7 @@ describe('administration area', () => {
   });
 
   it('moves focus into the form that Add user opens, and back to Add user when it closes', async () => {
-    const added: TenantUser = { ...self, id: 'u-2', email: 'new@example.test', displayName: null, role: 'member' };
-    const server = fakeApi({
-      'GET /v1/users': () => pageOf([self]),
-      'POST /v1/users': () => Response.json(added, { status: 201 }),
-    });
+    const server = serverAddingOneUser();
     await open(server, '/admin/users');
     fireEvent.click(await screen.findByRole('button', { name: 'Add user' }));
     expect(document.activeElement).toBe(screen.getByLabelText('Email'));
@@ -104,11 +109,7 @@ describe('administration area', () => {
   });
 
   it('adds one user on a double-click of Add user', async () => {
-    const added: TenantUser = { ...self, id: 'u-2', email: 'new@example.test', displayName: null, role: 'member' };
-    const server = fakeApi({
-      'GET /v1/users': () => pageOf([self]),
-      'POST /v1/users': () => Response.json(added, { status: 201 }),
-    });
+    const server = serverAddingOneUser();
     await open(server, '/admin/users');
     fireEvent.click(await screen.findByRole('button', { name: 'Add user' }));
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'new@example.test' } });
