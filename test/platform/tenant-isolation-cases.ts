@@ -135,6 +135,10 @@ export const routeCases: Record<string, RouteCase> = {
   '/v1/knowledge-sources/:id/documents/:documentId': documentOfSource,
   '/v1/knowledge-sources/:id/documents/:documentId/reindex': documentOfSource,
   '/v1/knowledge-sources/:id/documents/:documentId/cancel': documentOfSource,
+  '/v1/knowledge-sources/:id/documents/:documentId/file': {
+    ...documentOfSource,
+    bodies: { POST: documentUpload },
+  },
   '/v1/knowledge-sources/:id/query': {
     foreign: (a) => ({ id: a.sourceId }),
     bodies: { POST: () => json({ query: 'vault code' }) },

@@ -18,6 +18,12 @@ const inSource = (tenantId: string, sourceId: string, ...conditions: (SQL | unde
 /** A running job of an older generation stops without publishing, and begins no write. */
 const nextGeneration = { generation: sql`${knowledgeDocuments.generation} + 1` };
 
+/** What a document's file is, as its row records it. */
+export type DocumentFile = Pick<
+  typeof knowledgeDocuments.$inferInsert,
+  'title' | 'origin' | 'url' | 'mediaType' | 'byteSize' | 'sha256' | 'storageKey'
+>;
+
 /** What a new generation starts from: pending, no progress, no error. */
 const restarted = {
   ...nextGeneration,
@@ -139,15 +145,17 @@ export function createDocumentsRepository() {
     },
 
     /** A new generation for one document: a job of an older one stops without writing. */
+    /** A new generation to index, from the document's stored file or from `file`, which replaces it. */
     async restart(
       db: Executor,
       tenantId: string,
       sourceId: string,
       documentId: string,
+      file?: DocumentFile,
     ): Promise<DocumentRow | undefined> {
       const [row] = await db
         .update(knowledgeDocuments)
-        .set({ ...restarted, updatedAt: new Date() })
+        .set({ ...restarted, ...file, updatedAt: new Date() })
         .where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)))
         .returning();
       return row;

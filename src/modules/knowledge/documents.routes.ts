@@ -88,6 +88,24 @@ export function registerDocumentsRoutes(
     },
   });
 
+  app.post(`${documentUrl}/file`, {
+    config: { access: tenantAdminAccess, docs: { uploadField: uploadFieldName } },
+    onRequest: refuseDeclaredOversize(options.uploadMaxBytes),
+    schema: {
+      tags,
+      security,
+      summary: `Replace a document's file (multipart/form-data, field '${uploadFieldName}'): the same document, indexed anew; its old passages answer until then`,
+      consumes: ['multipart/form-data'],
+      params: documentParams,
+      response: { 202: documentSchema },
+    },
+    handler: async (request, reply) => {
+      const openUpload = uploadReader(request, options.uploadMaxBytes);
+      const { id, documentId } = request.params;
+      return reply.status(202).send(await service.replaceFile(actorOf(request), id, documentId, openUpload));
+    },
+  });
+
   app.post(`${documentUrl}/reindex`, {
     config: { access: tenantAdminAccess },
     schema: {

@@ -1,7 +1,7 @@
 import type { Actor } from '../../access/actor.js';
 import { requireAdmin } from '../../access/require-access.js';
 import type { Config } from '../../config.js';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { toPage, type Page } from '../../platform/db/pagination.js';
 import type { DocumentOrigin } from '../../platform/db/schema/index.js';
@@ -62,30 +62,38 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
    * source already holds (409): the same passages twice only crowd out others in search and in answers.
    * Queued after the commit.
    */
+  /** The file's type by its content; an unsupported file is removed again and answered 415 (or 400). */
+  async function requireIndexableType(stored: StoredFile, nameHint: string | undefined) {
+    const type = detectDocumentType(stored.head, nameHint);
+    if (type) return type;
+    await storage.remove(stored.key);
+    const unreadable = whyTextIsUnreadable(stored.head);
+    if (unreadable) throw new AppError('validation_failed', unreadable);
+    throw new AppError(
+      'unsupported_media_type',
+      'This kind of file cannot be indexed; upload a PDF, DOCX, HTML, Markdown, plain text, CSV or JSON document',
+    );
+  }
+
+  /** Refuses content the source already holds, in its document `same` (409, naming it). */
+  async function requireNewContent(tx: Executor, tenantId: string, sourceId: string, stored: StoredFile) {
+    await documents.lockContent(tx, sourceId, stored.sha256);
+    const same = await documents.findSameContent(tx, tenantId, sourceId, stored.sha256);
+    if (!same) return;
+    // The id is for programs (the problem's documentId); the sentence a person reads names the title.
+    throw new AppError(
+      'conflict',
+      `This source already has this content as '${same.title}'; delete that document first to add it again, or reindex it`,
+      { extensions: { documentId: same.id } },
+    );
+  }
+
   async function addStoredDocument(actor: Actor, sourceId: string, input: NewDocument): Promise<DocumentView> {
-    const type = detectDocumentType(input.stored.head, input.nameHint);
-    if (!type) {
-      await storage.remove(input.stored.key);
-      const unreadable = whyTextIsUnreadable(input.stored.head);
-      if (unreadable) throw new AppError('validation_failed', unreadable);
-      throw new AppError(
-        'unsupported_media_type',
-        'This kind of file cannot be indexed; upload a PDF, DOCX, HTML, Markdown, plain text, CSV or JSON document',
-      );
-    }
+    const type = await requireIndexableType(input.stored, input.nameHint);
     const now = new Date();
     const document = await db
       .transaction(async (tx) => {
-        await documents.lockContent(tx, sourceId, input.stored.sha256);
-        const same = await documents.findSameContent(tx, actor.tenantId, sourceId, input.stored.sha256);
-        if (same) {
-          // The id is for programs (the problem's documentId); the sentence a person reads names the title.
-          throw new AppError(
-            'conflict',
-            `This source already has this content as '${same.title}'; delete that document first to add it again, or reindex it`,
-            { extensions: { documentId: same.id } },
-          );
-        }
+        await requireNewContent(tx, actor.tenantId, sourceId, input.stored);
         return documents.insert(tx, {
           id: newId(),
           tenantId: actor.tenantId,
@@ -182,6 +190,51 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       });
       if (storageKey) await storage.remove(storageKey);
       await deps.scheduleIndexUpkeep();
+    },
+
+    /**
+     * Gives a document a new file. It stays the same document (its id, and the citations made from it,
+     * which keep their excerpts); its old passages answer until the new ones are indexed (ADR 12), and
+     * its old file is removed.
+     */
+    async replaceFile(
+      actor: Actor,
+      sourceId: string,
+      documentId: string,
+      openUpload: () => Promise<Upload>,
+    ): Promise<DocumentView> {
+      requireAdmin(actor);
+      const current = await findDocument(actor, sourceId, documentId);
+      const upload = await openUpload();
+      const stored = await storeUpload(storage, upload, maxBytes);
+      const title = titleFromFilename(upload.filename);
+      const type = await requireIndexableType(stored, title);
+      const file = {
+        title,
+        origin: 'upload' as const,
+        url: null,
+        mediaType: documentMediaTypes[type],
+        byteSize: stored.byteSize,
+        sha256: stored.sha256,
+        storageKey: stored.key,
+      };
+      const document = await db
+        .transaction(async (tx) => {
+          await requireNewContent(tx, actor.tenantId, sourceId, stored);
+          return documents.restart(tx, actor.tenantId, sourceId, documentId, file);
+        })
+        .catch(async (error: unknown) => {
+          await storage.remove(stored.key);
+          throw error;
+        });
+      if (!document) {
+        // Deleted while the file was being received.
+        await storage.remove(stored.key);
+        throw notFound('Document', documentId);
+      }
+      if (current.storageKey) await storage.remove(current.storageKey);
+      await deps.ingestion.schedule(actor.tenantId, [document]);
+      return presentDocument(document);
     },
 
     /** A new generation: a job still running for the old one stops without writing. */
