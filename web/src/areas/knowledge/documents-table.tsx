@@ -7,6 +7,7 @@ import { ErrorNotice } from '../../ui/error-notice';
 import { formatDateTime } from '../../ui/format';
 import { RowActions } from '../../ui/row-actions';
 import { DocumentStatus } from './document-status';
+import { ReplaceFileButton } from './replace-file-button';
 import {
   documentApiPath,
   isIndexing,
@@ -27,7 +28,7 @@ export function formatBytes(bytes: number | null): string {
 
 /**
  * A source's documents with their indexing status, read again every second while any of them is
- * pending or processing. Administrators can cancel, reindex and delete.
+ * pending or processing. Administrators can cancel, reindex, replace a document's file and delete.
  */
 export function DocumentsTable(props: { sourceId: string; canManage: boolean }) {
   const { api } = useServices();
@@ -37,6 +38,7 @@ export function DocumentsTable(props: { sourceId: string; canManage: boolean }) 
     pollEveryMs: (documents) => (documents.some(isIndexing) ? indexingPollMs : false),
   });
   const [toDelete, setToDelete] = useState<KnowledgeDocument | null>(null);
+  const [replaceError, setReplaceError] = useState<unknown>(null);
   const indexingCount = list.items.filter(isIndexing).length;
   useRefreshSourceWhenIndexingEnds(sourceId, indexingCount);
   const hasIndexingFinished = useHasIndexingFinished(indexingCount);
@@ -62,6 +64,7 @@ export function DocumentsTable(props: { sourceId: string; canManage: boolean }) 
         {hasIndexingFinished && 'Indexing finished.'}
       </p>
       {act.error !== null && <ErrorNotice error={act.error} />}
+      {replaceError !== null && <ErrorNotice error={replaceError} />}
       <CursorListView
         list={list}
         loadingText="Loading documents…"
@@ -130,6 +133,16 @@ export function DocumentsTable(props: { sourceId: string; canManage: boolean }) 
                             Reindex <span className="visually-hidden">{document.title}</span>
                           </button>
                         )}
+                        <ReplaceFileButton
+                          sourceId={sourceId}
+                          document={document}
+                          disabled={act.isPending}
+                          onSent={() => {
+                            setReplaceError(null);
+                            return refresh();
+                          }}
+                          onFailed={setReplaceError}
+                        />
                       </RowActions>
                     </td>
                   )}

@@ -233,6 +233,32 @@ describe('documents of a source', () => {
     await waitFor(() => expect(server.callsTo('DELETE', '/v1/knowledge-sources/ks1/documents/d9')).toHaveLength(1));
   });
 
+  it("replaces a document's file from its row, then reads the list again; a refusal is shown", async () => {
+    let listed = [doc({ id: 'd7', title: 'policy.txt' })];
+    const xhr = createFakeXhr((upload) => {
+      if (upload.file?.name === 'same.txt') {
+        return {
+          status: 409,
+          body: { status: 409, code: 'conflict', detail: "This source already has this content as 'policy.txt'" },
+        };
+      }
+      listed = [doc({ id: 'd7', title: upload.file?.name ?? '?', status: 'pending', progress: 0 })];
+      return { status: 202, body: listed[0] };
+    });
+    vi.stubGlobal('XMLHttpRequest', xhr.FakeXhr);
+    await openDocuments({ 'GET /v1/knowledge-sources/ks1/documents': () => pageOf(listed) });
+    expect(await screen.findByRole('button', { name: 'Replace file policy.txt' })).toBeTruthy();
+
+    const changed = new File(['The warranty lasts 24 months.'], 'policy-v2.txt', { type: 'text/plain' });
+    fireEvent.change(screen.getByLabelText('New file for policy.txt'), { target: { files: [changed] } });
+    await waitFor(() => expect(within(rowOf('policy-v2.txt')).getByText('Waiting')).toBeTruthy());
+    expect(xhr.uploads[0]).toMatchObject({ method: 'POST', url: '/v1/knowledge-sources/ks1/documents/d7/file' });
+
+    const same = new File(['The warranty lasts 24 months.'], 'same.txt', { type: 'text/plain' });
+    fireEvent.change(screen.getByLabelText('New file for policy-v2.txt'), { target: { files: [same] } });
+    expect((await screen.findByRole('alert')).textContent).toContain("already has this content as 'policy.txt'");
+  });
+
   it("adds a page by its address and shows the server's refusal", async () => {
     const server = await openDocuments({
       'GET /v1/knowledge-sources/ks1/documents': () => pageOf([]),
