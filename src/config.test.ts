@@ -38,10 +38,15 @@ describe('loadConfig', () => {
     ).toBe("Invalid environment variable OPENAI_COMPATIBLE_NAME: must not be 'offline', the built-in model's name");
   });
 
-  it('names DATABASE_URL when it is not a URL, and MCP_SCRIPT_DIRS when a directory does not exist', () => {
-    expect(failureOf({ DATABASE_URL: 'postgres://db:notaport/parley', PARLEY_SECRET_KEY: 'k'.repeat(32) })).toBe(
-      'Invalid environment variable DATABASE_URL: must be a URL such as postgres://user:password@host:5432/database',
+  it('names REDIS_URL when its database is not a number, and MCP_SCRIPT_DIRS when a directory does not exist', () => {
+    expect(failureOf({ REDIS_URL: 'redis://127.0.0.1:6379/abc' })).toBe(
+      'Invalid environment variable REDIS_URL: must name its database by number, if at all (redis://host:6379/0)',
     );
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).redisUrl).toBe('redis://127.0.0.1:6379/2');
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
+    // libpq's socket form, which is no WHATWG URL, stays accepted.
+    const socket = 'postgres://postgres@/parley?host=/var/run/postgresql';
+    expect(loadConfig({ DATABASE_URL: socket, PARLEY_SECRET_KEY: 'k'.repeat(32) }).databaseUrl).toBe(socket);
     const existing = mkdtempSync(path.join(tmpdir(), 'parley-scripts-'));
     expect(loadConfig({ MCP_SCRIPT_DIRS: existing }).mcpScriptDirs).toEqual([existing]);
     expect(failureOf({ MCP_SCRIPT_DIRS: `${existing},${path.join(existing, 'typo')}` })).toBe(

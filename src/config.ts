@@ -55,13 +55,16 @@ const environmentSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
-    // Else 'postgres://db:notaport/x' failed only when first used, as "not a URL".
-    .refine((url) => URL.canParse(url), 'must be a URL such as postgres://user:password@host:5432/database')
     .max(2048)
     .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    // ioredis reads the path as the database number: '/abc' became SELECT NaN, thrown past start-up.
+    .refine(
+      (url) => !URL.canParse(url) || /^\/?\d*$/.test(new URL(url).pathname),
+      'must name its database by number, if at all (redis://host:6379/0)',
+    )
     .max(2048)
     .optional(),
   PARLEY_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').max(4096).optional(),
