@@ -36,6 +36,12 @@ describe('the .env file', () => {
     expect(process.env.PARLEY_T_SECOND).toBeUndefined();
   });
 
+  it('reads an assignment after an indented comment, and one written export with two spaces', () => {
+    loadDotEnv(envFile('# settings\n  # indented note\nPARLEY_T_FIRST=kept\nexport  PARLEY_T_SECOND=named\n'));
+    expect(process.env.PARLEY_T_FIRST).toBe('kept');
+    expect(process.env.PARLEY_T_SECOND).toBe('named');
+  });
+
   it('takes a quoted value over several lines, and leaves what the environment set', () => {
     process.env.PARLEY_T_SET = 'from the environment';
     loadDotEnv(envFile('PARLEY_T_MULTI="line one\nline two"\nPARLEY_T_SET=from the file\nPARLEY_T_FIRST = spaced\n'));
