@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
@@ -52,6 +53,21 @@ describe("replacing a document's file", () => {
     expect((await documentsOfSource()).map((document) => document.id)).toEqual([original.id]);
     const found = await query(t.app, admin, sourceId, { query: 'warranty months', mode: 'lexical' });
     expect(found.results.map((hit) => hit.content)).toEqual(['The warranty lasts 24 months from delivery.']);
+  });
+
+  it('leaves one stored file behind when replacements race', async () => {
+    const storedFiles = () =>
+      readdirSync(t.config.filesDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+    const original = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Version zero of the race.'), {
+      filename: 'race.txt',
+    });
+    const before = storedFiles();
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((version) => replace(admin, original.id, `Version ${version} of the race.`, 'race.txt')),
+    );
+    expect(answers.map((answer) => answer.statusCode)).toEqual([202, 202, 202, 202]);
+    expect(storedFiles()).toBe(before);
+    expect((await waitForDocument(t.app, admin, sourceId, original.id)).status).toBe('ready');
   });
 
   it('refuses content the document or another one already holds, an unreadable file, and other tenants', async () => {

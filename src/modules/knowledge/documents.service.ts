@@ -204,7 +204,7 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       openUpload: () => Promise<Upload>,
     ): Promise<DocumentView> {
       requireAdmin(actor);
-      const current = await findDocument(actor, sourceId, documentId);
+      await findDocument(actor, sourceId, documentId);
       const upload = await openUpload();
       const stored = await storeUpload(storage, upload, maxBytes);
       const title = titleFromFilename(upload.filename);
@@ -218,23 +218,28 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
         sha256: stored.sha256,
         storageKey: stored.key,
       };
-      const document = await db
+      // The file it replaces is read under the row's lock: of two replacements at once, each removes the
+      // file the other put in place before it, and none is left behind.
+      const replaced = await db
         .transaction(async (tx) => {
+          const previous = await documents.lock(tx, actor.tenantId, sourceId, documentId);
+          if (!previous) return undefined;
           await requireNewContent(tx, actor.tenantId, sourceId, stored);
-          return documents.restart(tx, actor.tenantId, sourceId, documentId, file);
+          const document = await documents.restart(tx, actor.tenantId, sourceId, documentId, file);
+          return document && { document, previousKey: previous.storageKey };
         })
         .catch(async (error: unknown) => {
           await storage.remove(stored.key);
           throw error;
         });
-      if (!document) {
+      if (!replaced) {
         // Deleted while the file was being received.
         await storage.remove(stored.key);
         throw notFound('Document', documentId);
       }
-      if (current.storageKey) await storage.remove(current.storageKey);
-      await deps.ingestion.schedule(actor.tenantId, [document]);
-      return presentDocument(document);
+      if (replaced.previousKey) await storage.remove(replaced.previousKey);
+      await deps.ingestion.schedule(actor.tenantId, [replaced.document]);
+      return presentDocument(replaced.document);
     },
 
     /** A new generation: a job still running for the old one stops without writing. */
