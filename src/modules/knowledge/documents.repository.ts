@@ -21,7 +21,7 @@ const nextGeneration = { generation: sql`${knowledgeDocuments.generation} + 1` }
 /** What a document's file is, as its row records it. */
 export type DocumentFile = Pick<
   typeof knowledgeDocuments.$inferInsert,
-  'title' | 'origin' | 'url' | 'mediaType' | 'byteSize' | 'sha256' | 'storageKey'
+  'origin' | 'url' | 'mediaType' | 'byteSize' | 'sha256' | 'storageKey'
 >;
 
 /** What a new generation starts from: pending, no progress, no error. */

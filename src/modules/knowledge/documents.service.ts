@@ -207,10 +207,10 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       await findDocument(actor, sourceId, documentId);
       const upload = await openUpload();
       const stored = await storeUpload(storage, upload, maxBytes);
-      const title = titleFromFilename(upload.filename);
-      const type = await requireIndexableType(stored, title);
+      // The title stays the document's: its old passages answer until the new ones are published, and
+      // a new name would credit them to a file they do not come from.
+      const type = await requireIndexableType(stored, titleFromFilename(upload.filename));
       const file = {
-        title,
         origin: 'upload' as const,
         url: null,
         mediaType: documentMediaTypes[type],

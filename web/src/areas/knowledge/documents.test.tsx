@@ -242,7 +242,10 @@ describe('documents of a source', () => {
           body: { status: 409, code: 'conflict', detail: "This source already has this content as 'policy.txt'" },
         };
       }
-      listed = [doc({ id: 'd7', title: upload.file?.name ?? '?', status: 'pending', progress: 0 })];
+      // The document keeps its title; the server indexes the new file under it.
+      listed = [
+        doc({ id: 'd7', title: 'policy.txt', status: 'pending', progress: 0, byteSize: upload.file?.size ?? 0 }),
+      ];
       return { status: 202, body: listed[0] };
     });
     vi.stubGlobal('XMLHttpRequest', xhr.FakeXhr);
@@ -251,11 +254,11 @@ describe('documents of a source', () => {
 
     const changed = new File(['The warranty lasts 24 months.'], 'policy-v2.txt', { type: 'text/plain' });
     fireEvent.change(screen.getByLabelText('New file for policy.txt'), { target: { files: [changed] } });
-    await waitFor(() => expect(within(rowOf('policy-v2.txt')).getByText('Waiting')).toBeTruthy());
+    await waitFor(() => expect(within(rowOf('policy.txt')).getByText('Waiting')).toBeTruthy());
     expect(xhr.uploads[0]).toMatchObject({ method: 'POST', url: '/v1/knowledge-sources/ks1/documents/d7/file' });
 
     const same = new File(['The warranty lasts 24 months.'], 'same.txt', { type: 'text/plain' });
-    fireEvent.change(screen.getByLabelText('New file for policy-v2.txt'), { target: { files: [same] } });
+    fireEvent.change(screen.getByLabelText('New file for policy.txt'), { target: { files: [same] } });
     expect((await screen.findByRole('alert')).textContent).toContain("already has this content as 'policy.txt'");
   });
 
