@@ -52,5 +52,9 @@ export async function spawnServe(options: ServeOptions): Promise<{ child: ChildP
     },
     stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
   });
+  // A test that times out never reaches its own clean-up: its server must not outlive the test run.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   return { child, baseUrl: `http://127.0.0.1:${port}` };
 }
