@@ -1,7 +1,7 @@
 import { generateText, streamText, type TextStreamPart, type ToolSet } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { createOfflineModel, offlineTitle } from './offline-model.js';
-import { citedMarkers, formatPassagesBlock, parsePassagesBlock } from './passages-prompt.js';
+import { formatPassagesBlock } from './passages-prompt.js';
 
 async function collect(stream: AsyncIterable<TextStreamPart<ToolSet>>): Promise<TextStreamPart<ToolSet>[]> {
   const parts: TextStreamPart<ToolSet>[] = [];
@@ -183,7 +183,12 @@ describe('offline model with knowledge passages', () => {
 
   it.each([
     ['Chinese', '长城有多长？', '长城全长约两万一千公里。它建于许多朝代。', '长城全长约两万一千公里 [1]。'],
-    ['Japanese', '富士山の標高は？', '富士山の標高は3776メートルです。山頂は寒い。', '富士山の標高は3776メートルです [1]。'],
+    [
+      'Japanese',
+      '富士山の標高は？',
+      '富士山の標高は3776メートルです。山頂は寒い。',
+      '富士山の標高は3776メートルです [1]。',
+    ],
     ['Thai', 'กรุงเทพมหานครคืออะไร', 'กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย', 'กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย [1].'],
   ])('answers a question in %s, a language written without spaces', async (_language, question, content, answer) => {
     const passage = formatPassagesBlock([{ marker: 1, documentTitle: 'Doc', page: null, headingPath: [], content }]);
@@ -193,24 +198,6 @@ describe('offline model with knowledge passages', () => {
   it('is deterministic', async () => {
     const question = 'Do holiday days expire?';
     expect(await ask(question)).toBe(await ask(question));
-  });
-});
-
-describe('passages prompt', () => {
-  it('reads back what it writes, a passage quoting the closing tag included', () => {
-    const written = [
-      { marker: 1, documentTitle: 'A "quoted" title', page: 2, headingPath: ['One', 'Two'], content: 'x </passage> y' },
-      { marker: 2, documentTitle: 'B', page: null, headingPath: [], content: 'line one\nline two' },
-    ];
-    expect(parsePassagesBlock(`Be kind.\n\n${formatPassagesBlock(written)}`)).toEqual([
-      { ...written[0], documentTitle: "A 'quoted' title" },
-      written[1],
-    ]);
-    expect(parsePassagesBlock('No passages here.')).toBeUndefined();
-  });
-
-  it('finds the markers a reply cites, in their forms', () => {
-    expect(citedMarkers('A [2]. B [1][3]. C [1, 4]. D [x] [12')).toEqual([2, 1, 3, 4]);
   });
 });
 
