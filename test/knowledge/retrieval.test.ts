@@ -335,6 +335,16 @@ describe('lexical search', () => {
     expect(await contents('cafe\u0301')).toEqual(['Le café de la gare ouvre à sept heures.']);
     expect(await contents('resume')).toEqual(['Résumé writing: keep it to one page.']);
     expect(await contents('lodz zurich')).toEqual(['Our Łódź and Zürich offices share one phone line.']);
+    // German "ß" as it is typed without it, and the other way round.
+    await indexDocument(tenantId, sourceId, ['Die Größe der Straße ist unbekannt.', 'Grosse Strasse 5, Berlin']);
+    expect((await contents('grosse strasse')).sort()).toEqual([
+      'Die Größe der Straße ist unbekannt.',
+      'Grosse Strasse 5, Berlin',
+    ]);
+    expect((await contents('Straße')).sort()).toEqual([
+      'Die Größe der Straße ist unbekannt.',
+      'Grosse Strasse 5, Berlin',
+    ]);
     // Other scripts keep their marks: Russian "й" is a letter of its own, not "и" with an accent.
     await indexDocument(tenantId, sourceId, ['Мой край родной.']);
     expect(await contents('краи')).toEqual([]);

@@ -38,11 +38,15 @@ export function isCjkCode(code: number): boolean {
 /**
  * The text the index and a query analyse: composed first, so an accent typed as a mark of its own folds
  * too, and with spaces between the words of Thai, Lao, Myanmar and Khmer, which the parser would read
- * run by run (word-segments.ts).
+ * run by run (word-segments.ts). German "ß" is written "ss" where it cannot be typed ("Grosse" for
+ * "Größe"), so it is read as "ss" here; the highlights, which need the text's own length, fold it apart.
  */
 export function textToAnalyse(text: string): string {
-  return foldLatinAccents(spaceSoutheastAsianWords(text.normalize('NFC')));
+  return foldLatinAccents(spaceSoutheastAsianWords(text.normalize('NFC'))).replace(sharpS, (letter) =>
+    letter === 'ß' ? 'ss' : 'SS',
+  );
 }
+const sharpS = /[ßẞ]/g;
 
 /**
  * A query's lexemes with their repeats: the analysis above, of the query as `textToAnalyse` gives it,
