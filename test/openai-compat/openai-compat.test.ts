@@ -17,6 +17,7 @@ describe('OpenAI-compatible API, through the official openai client', () => {
   let admin: SignedInUser;
   let member: SignedInUser;
   let otherAdmin: SignedInUser;
+  let platformAdmin: SignedInUser;
   let gpt: { id: string; name: string };
   let offline: { id: string; name: string };
   let address: string;
@@ -31,7 +32,7 @@ describe('OpenAI-compatible API, through the official openai client', () => {
       OPENAI_API_KEY: 'sk-server-key',
       MODEL_TIMEOUT_MS: '1000',
     });
-    const platformAdmin = await registerPlatformAdmin(t.app);
+    platformAdmin = await registerPlatformAdmin(t.app);
     admin = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant A');
     otherAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant B');
     member = await createUser(t.app, admin);
@@ -314,6 +315,29 @@ describe('OpenAI-compatible API, through the official openai client', () => {
     const unknown = await client.models.retrieve('no-such-agent').catch((error: unknown) => error);
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
     expect((unknown as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+  });
+
+  it('finds an agent by name past the 500 newest that GET /v1/models lists, and refuses a name two agents share', async () => {
+    const crowded = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant with many agents');
+    const oldest = await createAgent(t.app, crowded, { name: 'The first one', model: 'offline' });
+    await createAgent(t.app, crowded, { name: 'Twin', model: 'offline' });
+    await createAgent(t.app, crowded, { name: 'Twin', model: 'offline' });
+    for (let index = 0; index < 500; index += 1) await createAgent(t.app, crowded, { name: `Agent ${index}` });
+    const client = clientFor(bearer(crowded));
+    const listed = [];
+    for await (const model of client.models.list()) listed.push(model.id);
+    expect(listed).toHaveLength(500);
+    expect(listed).not.toContain(oldest.id);
+
+    expect((await client.models.retrieve('The first one')).id).toBe(oldest.id);
+    const completion = await client.chat.completions.create({
+      model: 'The first one',
+      messages: [{ role: 'user', content: 'Hello there' }],
+    });
+    expect(completion.choices[0]!.message.content).toBeTruthy();
+    const twins = await client.models.retrieve('Twin').catch((error: unknown) => error);
+    expect(twins).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((twins as Error).message).toContain("More than one agent is named 'Twin'");
   });
 
   it('answers a request the provider refuses as it is with a 4xx, which the client does not retry', async () => {

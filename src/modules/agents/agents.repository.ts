@@ -67,6 +67,16 @@ export function createAgentsRepository() {
         .limit(page.limit + 1);
     },
 
+    /** The agents of that name the user may use, up to `limit`: names are not unique. */
+    async listUsableNamed(db: Executor, tenantId: string, userId: string, name: string, limit: number) {
+      return db
+        .select(agentWithSources)
+        .from(agents)
+        .where(inTenant(agents, tenantId, usableBy(userId), eq(agents.name, name)))
+        .orderBy(...newestFirst(agents.createdAt, agents.id))
+        .limit(limit);
+    },
+
     async findAgent(db: Executor, tenantId: string, agentId: string): Promise<AgentRow | undefined> {
       const [row] = await db
         .select(agentWithSources)

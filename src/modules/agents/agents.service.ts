@@ -39,6 +39,8 @@ const canModify = (actor: Actor, agent: AgentRow): boolean =>
   isAdmin(actor) || (agent.ownerId !== null && agent.ownerId === actor.userId);
 
 const maxUsableAgents = 500;
+/** Enough to say that a name is ambiguous and how often it is taken. */
+const maxNamesakes = 20;
 
 function requireVisibilityAllowed(actor: Actor, visibility: AgentVisibility): void {
   if (visibility === 'tenant' && !isAdmin(actor)) {
@@ -225,6 +227,12 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     async findUsable(actor: Actor, agentId: string): Promise<UsableAgent | undefined> {
       const agent = await repository.findAgent(db, actor.tenantId, agentId);
       return agent && canUseAgent(actor, agent) ? toUsableAgent(agent) : undefined;
+    },
+
+    /** The agents of that name the caller may talk to, any number of them past the pickers' newest. */
+    async findUsableNamed(actor: Actor, name: string): Promise<UsableAgent[]> {
+      const rows = await repository.listUsableNamed(db, actor.tenantId, actor.userId, name, maxNamesakes);
+      return rows.map(toUsableAgent);
     },
 
     /** For pickers: the newest agents the caller may talk to. */

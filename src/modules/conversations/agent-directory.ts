@@ -21,4 +21,6 @@ export interface ChatAgent {
 export interface AgentDirectory {
   findUsable(actor: Actor, agentId: string): Promise<ChatAgent | undefined>;
   listUsable(actor: Actor): Promise<ChatAgent[]>;
+  /** By name, which several agents may share; not bounded by the newest, as `listUsable` is. */
+  findUsableNamed(actor: Actor, name: string): Promise<ChatAgent[]>;
 }

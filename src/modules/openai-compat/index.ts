@@ -6,7 +6,7 @@ import { registerOpenAICompatRoutes } from './openai-compat.routes.js';
 import { createOpenAICompatService } from './openai-compat.service.js';
 
 export interface OpenAICompatModuleDeps {
-  readonly agents: Pick<AgentDirectory, 'findUsable' | 'listUsable'>;
+  readonly agents: Pick<AgentDirectory, 'findUsable' | 'listUsable' | 'findUsableNamed'>;
   readonly resolveModel: ModelResolver;
   readonly modelStream: ModelStreamDeps;
   readonly modelTimeoutMs: number;

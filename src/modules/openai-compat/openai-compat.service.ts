@@ -25,7 +25,7 @@ import type {
 import { toChatCompletion, toOpenAICitations } from './openai-presenters.js';
 
 export interface OpenAICompatServiceDeps {
-  readonly agents: Pick<AgentDirectory, 'findUsable' | 'listUsable'>;
+  readonly agents: Pick<AgentDirectory, 'findUsable' | 'listUsable' | 'findUsableNamed'>;
   readonly resolveModel: ModelResolver;
   readonly modelStream: ModelStreamDeps;
   readonly modelTimeoutMs: number;
@@ -59,9 +59,9 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
   async function findAgent(actor: Actor, model: string): Promise<ChatAgent> {
     const byId = isUuid(model) ? await deps.agents.findUsable(actor, model) : undefined;
     if (byId) return byId;
-    const named = (await deps.agents.listUsable(actor)).filter((agent) => agent.name === model);
+    const named = await deps.agents.findUsableNamed(actor, model);
     if (named.length > 1) {
-      throw invalid(`${named.length} agents are named '${model}'; use the agent's id as the model instead`, 'model');
+      throw invalid(`More than one agent is named '${model}'; use the agent's id as the model instead`, 'model');
     }
     if (!named[0]) {
       throw new AppError(
