@@ -73,8 +73,9 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
   }
 
   /**
-   * The same retrieval as a chat turn, on the last user message. Citations have no place in a Chat
-   * Completions answer, so only the [n] markers in the text point at the passages.
+   * The same retrieval as a chat turn, on the last user message. The passages go back beside the answer
+   * as `message.context.citations`, where Azure OpenAI's "On Your Data" puts them, and the [n] markers
+   * in the text point at them.
    */
   async function retrieveKnowledge(
     actor: Actor,
