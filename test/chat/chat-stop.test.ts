@@ -11,6 +11,8 @@ import {
 import { createShutdown } from '../../src/platform/shutdown.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { openReplyStream, textDeltas } from '../harness/reply-stream.js';
+import { startFakeEmbeddingsServer, type FakeEmbeddingsServer } from '../knowledge/fake-embeddings-server.js';
+import { createSource, uploadAccepted, waitForDocument } from '../knowledge/knowledge-setup.js';
 
 /** The server's OpenAI provider on the fake, with bounds far beyond any test: only a stop ends a silent reply. */
 const slowProviderEnv = (openai: FakeOpenAIServer) => ({
@@ -29,6 +31,7 @@ const slowProviderEnv = (openai: FakeOpenAIServer) => ({
 describe('stopping a reply', () => {
   let t: TestApp;
   let openai: FakeOpenAIServer;
+  let embeddings: FakeEmbeddingsServer;
   let admin: SignedInUser;
   let plainAgentId: string;
   let toolAgentId: string;
@@ -36,9 +39,17 @@ describe('stopping a reply', () => {
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
-    t = await buildTestApp(slowProviderEnv(openai), {
-      chat: { replayPollIntervalMs: 20, stopWaitMs: 400, replyLeaseRenewMs: 50 },
-    });
+    embeddings = await startFakeEmbeddingsServer();
+    t = await buildTestApp(
+      {
+        ...slowProviderEnv(openai),
+        OPENAI_COMPATIBLE_BASE_URL: embeddings.baseUrl,
+        OPENAI_COMPATIBLE_NAME: 'embedhost',
+      },
+      {
+        chat: { replayPollIntervalMs: 20, stopWaitMs: 400, replyLeaseRenewMs: 50 },
+      },
+    );
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
     ({ plainAgentId, toolAgentId } = await createPlainAndToolAgents(t.app, admin));
     address = await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -46,6 +57,7 @@ describe('stopping a reply', () => {
   afterAll(async () => {
     await t.close();
     await openai.close();
+    await embeddings.close();
   });
 
   const stop = (conversationId: string, messageId: string, user: SignedInUser = admin) =>
@@ -118,6 +130,42 @@ describe('stopping a reply', () => {
       { role: 'user', content: 'First question' },
       { role: 'user', content: 'Second question' },
     ]);
+  });
+
+  it("a reply stopped while its agent's sources are searched calls no model and is kept empty", async () => {
+    const source = await createSource(t.app, admin, { embeddingModel: 'embedhost:embed-small' });
+    const document = await uploadAccepted(t.app, admin, source.id, Buffer.from('The handbook says little.'), {
+      filename: 'handbook.txt',
+    });
+    expect((await waitForDocument(t.app, admin, source.id, document.id)).status).toBe('ready');
+    let searchReached: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => (searchReached = resolve));
+    let releaseSearch: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (releaseSearch = resolve));
+    // The question's embedding is held, as by a slow provider, until the test ends.
+    embeddings.beforeAnswer = async () => {
+      searchReached();
+      await released;
+      return undefined;
+    };
+    try {
+      const agent = await createAgent(t.app, admin, { model: 'openai:gpt-4o-mini', knowledgeSourceIds: [source.id] });
+      const conversation = await createConversation(t.app, admin, agent.id, { title: 'Searching' });
+      const completionsBefore = openai.requests.length;
+      const reply = await openReplyStream(address, conversation.id, admin, 'What does the handbook say?');
+      await reached;
+
+      const stopped = await stop(conversation.id, await streamingReplyId(conversation.id));
+
+      expect(stopped.statusCode).toBe(200);
+      expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped', content: '' });
+      const parts = await reply.readToEnd();
+      expect(parts.some((part) => part.type === 'error')).toBe(false);
+      expect(openai.requests.length).toBe(completionsBefore);
+    } finally {
+      embeddings.beforeAnswer = undefined;
+      releaseSearch();
+    }
   });
 
   it('renews the lease of a reply while it is written, saving what it said so far (a killed node loses only the rest)', async () => {

@@ -16,7 +16,13 @@ import {
 import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow } from './chat.repository.js';
 import { writeConversationTitle } from './conversation-title.js';
 import type { ResolvedModel } from './model-resolver.js';
-import { interruptedReply, streamModelReply, type ModelStreamDeps, type ModelStreamResult } from './model-stream.js';
+import {
+  interruptedReply,
+  modelCallCancelled,
+  streamModelReply,
+  type ModelStreamDeps,
+  type ModelStreamResult,
+} from './model-stream.js';
 import type { ReplyStops } from './reply-stops.js';
 import {
   attachmentPartsOf,
@@ -120,16 +126,23 @@ async function runTurn(
   try {
     // Only agents with sources search; every other turn goes straight to the model (ADR 7).
     let knowledge: TurnKnowledge | undefined;
+    // Stopped, or the node stopping, while the sources were searched: no model is called, and the reply
+    // is stored as one cut short before its first word.
+    let cancelledBeforeModel: ModelStreamResult | undefined;
     if (agent.knowledgeSourceIds.length > 0) {
-      const retrieved = await retrieveKnowledge(deps, turn);
-      if ('error' in retrieved) {
+      const retrieved = await retrieveKnowledge(deps, turn, abortSignal);
+      if ('cancelled' in retrieved) {
+        cancelledBeforeModel = { ...emptyResult, error: modelCallCancelled };
+      } else if ('error' in retrieved) {
         const assistantMessage = await markFailed(deps, turn, undefined, retrieved.error);
         deps.metrics.chatTurns.inc({ outcome: 'error' });
         channel.emit({ type: 'error', error: retrieved.error, assistantMessage });
         return { conversationId, userMessage, assistantMessage, error: retrieved.error };
       }
-      knowledge = retrieved.knowledge;
-      channel.emit({ type: 'sources', citations: knowledge.citations });
+      if ('knowledge' in retrieved) {
+        knowledge = retrieved.knowledge;
+        channel.emit({ type: 'sources', citations: knowledge.citations });
+      }
     }
     const system = systemWithKnowledge(agent.instructions.trim() || undefined, knowledge);
     const history = recentWithin(turn.history, deps.historyMaxChars);
@@ -138,7 +151,8 @@ async function runTurn(
       history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, history) : undefined,
     );
     result =
-      deps.tools && usesTools(agent, resolved)
+      cancelledBeforeModel ??
+      (deps.tools && usesTools(agent, resolved)
         ? await runToolTurn(
             { ...deps, tools: deps.tools },
             {
@@ -167,7 +181,7 @@ async function runTurn(
               abortSignal,
             },
             (event) => channel.emit(event),
-          );
+          ));
     result = cutShort(deps, result, stopped);
     const citations = knowledge ? citationsCitedIn(knowledge.citations, result.text) : null;
     const { message: stored, error } = await storeReply(deps, turn, result, citations);
@@ -234,17 +248,19 @@ export function turnOutcome(stored: MessageView, error: TurnError | undefined): 
 async function retrieveKnowledge(
   deps: ChatTurnDeps,
   turn: StoredTurn,
-): Promise<{ knowledge: TurnKnowledge } | { error: TurnError }> {
+  abortSignal: AbortSignal,
+): Promise<{ knowledge: TurnKnowledge } | { error: TurnError } | { cancelled: true }> {
   try {
     if (!deps.knowledgeSearch) throw new Error('no knowledge search is wired into chat');
     const knowledge = await retrieveTurnKnowledge(deps.knowledgeSearch, {
       tenantId: turn.tenantId,
       sourceIds: turn.agent.knowledgeSourceIds,
       query: turn.userMessage.content,
-      signal: AbortSignal.timeout(deps.modelTimeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(deps.modelTimeoutMs), abortSignal]),
     });
     return { knowledge };
   } catch (error) {
+    if (abortSignal.aborted) return { cancelled: true };
     deps.logger.error({ err: error, conversationId: turn.conversationId }, 'knowledge search for a chat turn failed');
     return { error: knowledgeFailure(error) };
   }
