@@ -3,6 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createAgent, eventually } from '../harness/chat-setup.js';
 import { captureLogs } from '../harness/log-capture.js';
+import { startFakeEmbeddingsServer, type FakeEmbeddingsServer } from '../knowledge/fake-embeddings-server.js';
+import { createSource, uploadAccepted, waitForDocument } from '../knowledge/knowledge-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
   createTenantWithAdmin,
@@ -377,11 +379,19 @@ describe('a caller of the OpenAI-compatible API that hangs up', () => {
   let address: string;
   let user: SignedInUser;
   let agentId: string;
+  let embeddings: FakeEmbeddingsServer;
 
   beforeAll(async () => {
     fake = await startFakeOpenAIServer({ stallAfterTokens: 1 });
+    embeddings = await startFakeEmbeddingsServer();
     t = await buildTestApp(
-      { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'sk-server-key', LOG_LEVEL: 'info' },
+      {
+        OPENAI_BASE_URL: fake.baseUrl,
+        OPENAI_API_KEY: 'sk-server-key',
+        OPENAI_COMPATIBLE_BASE_URL: embeddings.baseUrl,
+        OPENAI_COMPATIBLE_NAME: 'embedhost',
+        LOG_LEVEL: 'info',
+      },
       { logDestination: logs.destination },
     );
     user = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
@@ -391,6 +401,53 @@ describe('a caller of the OpenAI-compatible API that hangs up', () => {
   afterAll(async () => {
     await t.close();
     await fake.close();
+    await embeddings.close();
+  });
+
+  it.each([false, true])("ends the search of its agent's sources, calling no model (streamed: %s)", async (stream) => {
+    const source = await createSource(t.app, user, { embeddingModel: 'embedhost:embed-small' });
+    const document = await uploadAccepted(t.app, user, source.id, Buffer.from('Little to say.'), {
+      filename: 'notes.txt',
+    });
+    expect((await waitForDocument(t.app, user, source.id, document.id)).status).toBe('ready');
+    const librarian = await createAgent(t.app, user, { model: 'openai:gpt-4o-mini', knowledgeSourceIds: [source.id] });
+    let searchReached: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => (searchReached = resolve));
+    let releaseSearch: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (releaseSearch = resolve));
+    // The question's embedding is held, as by a slow provider, until the test ends.
+    embeddings.beforeAnswer = async () => {
+      searchReached();
+      await released;
+      return undefined;
+    };
+    try {
+      const completionsBefore = fake.requests.length;
+      const logsBefore = logs.entries().length;
+      const hangUp = new AbortController();
+      const request = fetch(`${address}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: librarian.id, stream, messages: [{ role: 'user', content: 'Anything?' }] }),
+        signal: hangUp.signal,
+      }).catch((error: unknown) => error);
+      await reached;
+
+      hangUp.abort();
+      await request;
+
+      const left = await eventually(async () =>
+        logs
+          .entries()
+          .slice(logsBefore)
+          .find((entry) => entry.msg === 'caller left before the answer was written'),
+      );
+      expect(left.level).toBe(30);
+      expect(fake.requests.length).toBe(completionsBefore);
+    } finally {
+      embeddings.beforeAnswer = undefined;
+      releaseSearch();
+    }
   });
 
   it('cancels its model call and is logged as the caller leaving, not as a server error', async () => {

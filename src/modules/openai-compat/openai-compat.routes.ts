@@ -76,10 +76,11 @@ export async function registerOpenAICompatRoutes(
       },
       handler: async (request, reply) => {
         const actor = actorOf(request);
-        if (!request.body.stream) return service.complete(actor, request.body, abortWhenClientLeaves(reply).signal);
-        const completion = await service.prepare(actor, request.body);
+        const clientLeft = abortWhenClientLeaves(reply).signal;
+        if (!request.body.stream) return service.complete(actor, request.body, clientLeft);
+        const completion = await service.prepare(actor, request.body, clientLeft);
         const includeUsage = request.body.stream_options?.include_usage === true;
-        return streamCompletion(reply, completion, { includeUsage, heartbeatMs: options.heartbeatMs });
+        return streamCompletion(reply, completion, { includeUsage, heartbeatMs: options.heartbeatMs, clientLeft });
       },
     });
   });

@@ -81,6 +81,7 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
     actor: Actor,
     agent: ChatAgent,
     messages: readonly TextMessage[],
+    clientLeft: AbortSignal,
   ): Promise<TurnKnowledge | undefined> {
     if (agent.knowledgeSourceIds.length === 0) return undefined;
     const query = messages.findLast((message) => message.role === 'user')?.content ?? '';
@@ -90,7 +91,7 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
         tenantId: actor.tenantId,
         sourceIds: agent.knowledgeSourceIds,
         query,
-        signal: AbortSignal.timeout(deps.modelTimeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(deps.modelTimeoutMs), clientLeft]),
       });
     } catch (error) {
       if (error instanceof AppError && error.status < 500) throw error;
@@ -103,7 +104,12 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
     }
   }
 
-  async function prepare(actor: Actor, input: ChatCompletionInput): Promise<PreparedCompletion> {
+  /** `clientLeft` ends the knowledge search of a caller who is gone; `run` takes it again for the model call. */
+  async function prepare(
+    actor: Actor,
+    input: ChatCompletionInput,
+    clientLeft: AbortSignal,
+  ): Promise<PreparedCompletion> {
     // As a chat turn: a stopping node could not finish it within its grace period.
     if (deps.shutdown.isDraining) {
       throw new AppError('not_ready', 'The server is shutting down; send the request again in a moment');
@@ -111,7 +117,7 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
     const agent = await findAgent(actor, input.model);
     const { system, messages } = splitMessages(input.messages);
     const resolved = await deps.resolveModel(actor.tenantId, agent.model);
-    const knowledge = await retrieveKnowledge(actor, agent, messages);
+    const knowledge = await retrieveKnowledge(actor, agent, messages, clientLeft);
     const instructions = [agent.instructions.trim(), ...system].filter(Boolean).join('\n\n') || undefined;
     const request = {
       model: resolved.model,
@@ -163,7 +169,7 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
     prepare,
 
     async complete(actor: Actor, input: ChatCompletionInput, abortSignal: AbortSignal): Promise<ChatCompletionView> {
-      const prepared = await prepare(actor, input);
+      const prepared = await prepare(actor, input, abortSignal);
       const result = await prepared.run(() => undefined, abortSignal);
       if (result.error) {
         const { code, message, retryAfterSeconds } = result.error;

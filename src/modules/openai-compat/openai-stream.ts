@@ -16,9 +16,8 @@ const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-c
 export async function streamCompletion(
   reply: FastifyReply,
   completion: PreparedCompletion,
-  options: { includeUsage: boolean; heartbeatMs: number },
+  options: { includeUsage: boolean; heartbeatMs: number; clientLeft: AbortSignal },
 ): Promise<void> {
-  const abort = abortWhenClientLeaves(reply);
   let stream: SseStream | undefined;
   const open = (): SseStream => {
     if (stream) return stream;
@@ -40,7 +39,7 @@ export async function streamCompletion(
   const result = await completion.run((event) => {
     const delta = toDelta(event);
     if (delta) open().send(JSON.stringify(completionChunk(completion, delta)));
-  }, abort.signal);
+  }, options.clientLeft);
 
   if (result.error && !stream) {
     const { code, message, retryAfterSeconds } = result.error;
