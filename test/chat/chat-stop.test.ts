@@ -168,6 +168,37 @@ describe('stopping a reply', () => {
     }
   });
 
+  it('a stop sent while a dead node held the reply does not cancel the retry that follows', async () => {
+    openai.respondWith({ replyTokens: ['First', ' answer'] });
+    const conversation = await createConversation(t.app, admin, plainAgentId, { title: 'Dead node' });
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages`,
+      headers: admin.headers,
+      payload: { content: 'Hello?' },
+    });
+    const replyId = sent.json().assistantMessage.id as string;
+    // As a node that died while writing the reply left it: streaming, and running nowhere.
+    await t.database.executeSql("update messages set status = 'streaming', completed_at = null where id = $1", [
+      replyId,
+    ]);
+    expect((await stop(conversation.id, replyId)).statusCode).toBe(202);
+    // Then the sweep finds its lease stale and fails it.
+    await t.database.executeSql("update messages set status = 'error', finish_reason = 'error' where id = $1", [
+      replyId,
+    ]);
+
+    openai.respondWith({ replyTokens: ['Second', ' answer'] });
+    const retried = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages/${replyId}/retry`,
+      headers: admin.headers,
+    });
+
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(retried.json().assistantMessage).toMatchObject({ status: 'complete', content: 'Second answer' });
+  });
+
   it('renews the lease of a reply while it is written, saving what it said so far (a killed node loses only the rest)', async () => {
     openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
     const conversation = await createConversation(t.app, admin, plainAgentId, { title: 'Lease' });

@@ -217,6 +217,8 @@ export function createChatService(deps: ChatServiceDeps) {
       const release = deps.slots.claim(actor.userId);
       return releasingOnFailure(release, async () => {
         const reply = { tenantId: actor.tenantId, conversationId, messageId, modelRef: resolved.modelRef };
+        // Before the reset: a stop heard from now on is for this attempt, and may stop it.
+        deps.stops.forgetHeldStop(messageId);
         const reopened = await db.transaction(async (tx) => {
           const assistant = await repository.reopenFailedReply(tx, { ...reply, now: new Date() });
           if (!assistant) return undefined;

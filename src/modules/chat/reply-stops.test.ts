@@ -32,6 +32,13 @@ describe('reply stops', () => {
     expect(stops.track('c1', 'm2', 'u1').signal.aborted).toBe(false);
   });
 
+  it('forgets a held stop when the reply is written again (a retry keeps its message id)', () => {
+    const stops = createReplyStops(createLocalInvalidationBus());
+    stops.stopReply('c1', 'm1');
+    stops.forgetHeldStop('m1');
+    expect(stops.track('c1', 'm1', 'u1').signal.aborted).toBe(false);
+  });
+
   it("ignores the bus's 'forget everything' after a lost connection: that is no stop", () => {
     const bus = createLocalInvalidationBus();
     const stops = createReplyStops(bus);

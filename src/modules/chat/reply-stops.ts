@@ -101,6 +101,11 @@ export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscri
         },
       };
     },
+    /**
+     * Forgets a stop held for a reply not running here, before the reply is written again (a retry keeps
+     * its message id): that stop was for the attempt that failed, perhaps on a node that died.
+     */
+    forgetHeldStop: (messageId: string): void => void early.delete(messageId),
     /** Stops one reply, on whichever node writes it. */
     stopReply: (conversationId: string, messageId: string): void =>
       bus.publish('reply-stops', `${conversationId}/${messageId}`),
