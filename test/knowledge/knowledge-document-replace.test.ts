@@ -7,7 +7,19 @@ import {
   registerPlatformAdmin,
   type SignedInUser,
 } from '../harness/tenant-setup.js';
-import { createSource, multipartBody, query, uploadAccepted, waitForDocument } from './knowledge-setup.js';
+import { generatePasswordProtectedPdf } from '../fixtures/generate-pdf.js';
+import {
+  createSource,
+  getDocument,
+  multipartBody,
+  query,
+  uploadAccepted,
+  uploadDocument,
+  waitForDocument,
+} from './knowledge-setup.js';
+
+const storedFilesUnder = (filesDir: string) =>
+  readdirSync(filesDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
 
 /** POST …/documents/:documentId/file: a changed file for the same document, not a second document beside it. */
 describe("replacing a document's file", () => {
@@ -25,7 +37,7 @@ describe("replacing a document's file", () => {
   });
   afterAll(() => t.close());
 
-  const replace = (user: SignedInUser, documentId: string, content: string, filename = 'policy.txt') => {
+  const replace = (user: SignedInUser, documentId: string, content: string | Uint8Array, filename = 'policy.txt') => {
     const body = multipartBody(Buffer.from(content), { filename });
     return t.app.inject({
       method: 'POST',
@@ -57,8 +69,7 @@ describe("replacing a document's file", () => {
   });
 
   it('leaves one stored file behind when replacements race', async () => {
-    const storedFiles = () =>
-      readdirSync(t.config.filesDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+    const storedFiles = () => storedFilesUnder(t.config.filesDir);
     const original = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Version zero of the race.'), {
       filename: 'race.txt',
     });
@@ -67,8 +78,97 @@ describe("replacing a document's file", () => {
       [1, 2, 3, 4].map((version) => replace(admin, original.id, `Version ${version} of the race.`, 'race.txt')),
     );
     expect(answers.map((answer) => answer.statusCode)).toEqual([202, 202, 202, 202]);
-    expect(storedFiles()).toBe(before);
+    // The replaced file is kept until the last replacement is indexed; the ones between are gone.
+    expect(storedFiles()).toBe(before + 1);
     expect((await waitForDocument(t.app, admin, sourceId, original.id)).status).toBe('ready');
+    expect(storedFiles()).toBe(before);
+  });
+
+  it('a replacement that fails gives the document its old file back, still searched and still held', async () => {
+    const text = 'Parcels are insured up to 500 euros.';
+    const original = await uploadAccepted(t.app, admin, sourceId, Buffer.from(text), { filename: 'insurance.txt' });
+    const indexed = await waitForDocument(t.app, admin, sourceId, original.id);
+    const before = storedFilesUnder(t.config.filesDir);
+
+    const replaced = await replace(admin, original.id, generatePasswordProtectedPdf(), 'insurance.pdf');
+    expect(replaced.statusCode, replaced.body).toBe(202);
+    expect(replaced.json()).toMatchObject({ mediaType: 'application/pdf' });
+    const failed = await waitForDocument(t.app, admin, sourceId, original.id);
+
+    expect(failed).toMatchObject({
+      status: 'failed',
+      errorMessage: 'The PDF is password-protected; upload it without a password',
+      mediaType: indexed.mediaType,
+      byteSize: indexed.byteSize,
+      chunkCount: indexed.chunkCount,
+    });
+    expect(storedFilesUnder(t.config.filesDir)).toBe(before);
+    const found = await query(t.app, admin, sourceId, { query: 'parcels insured', mode: 'lexical' });
+    expect(found.results.map((hit) => hit.content)).toEqual([text]);
+    const again = await uploadDocument(t.app, admin, sourceId, Buffer.from(text), { filename: 'insurance copy.txt' });
+    expect(again.statusCode).toBe(409);
+    // Its file is there to be indexed again.
+    const reindexed = await t.app.inject({
+      method: 'POST',
+      url: `/v1/knowledge-sources/${sourceId}/documents/${original.id}/reindex`,
+      headers: admin.headers,
+    });
+    expect(reindexed.statusCode, reindexed.body).toBe(202);
+    expect((await waitForDocument(t.app, admin, sourceId, original.id)).status).toBe('ready');
+  });
+
+  it('a replacement cancelled before it is indexed gives the document its old file back', async () => {
+    // A node that queues but runs no jobs, so the replacement is certainly still pending when cancelled.
+    const queueing = await buildTestApp({}, { runsJobs: false });
+    try {
+      const owner = await createTenantWithAdmin(queueing.app, await registerPlatformAdmin(queueing.app));
+      const source = (await createSource(queueing.app, owner)).id;
+      const original = await uploadAccepted(queueing.app, owner, source, Buffer.from('Gift cards never expire.'), {
+        filename: 'gift-cards.txt',
+      });
+      const body = multipartBody(Buffer.from('Gift cards expire after one year.'), { filename: 'gift-cards-v2.txt' });
+      const url = `/v1/knowledge-sources/${source}/documents/${original.id}`;
+      const replaced = await queueing.app.inject({
+        method: 'POST',
+        url: `${url}/file`,
+        headers: { ...owner.headers, ...body.headers },
+        payload: body.payload,
+      });
+      expect(replaced.statusCode, replaced.body).toBe(202);
+      expect(storedFilesUnder(queueing.config.filesDir)).toBe(2);
+
+      const cancelled = await queueing.app.inject({ method: 'POST', url: `${url}/cancel`, headers: owner.headers });
+
+      expect(cancelled.statusCode, cancelled.body).toBe(200);
+      expect(cancelled.json()).toMatchObject({ status: 'cancelled', byteSize: original.byteSize });
+      expect(await getDocument(queueing.app, owner, source, original.id)).toMatchObject({
+        byteSize: original.byteSize,
+      });
+      expect(storedFilesUnder(queueing.config.filesDir)).toBe(1);
+      const deleted = await queueing.app.inject({ method: 'DELETE', url, headers: owner.headers });
+      expect(deleted.statusCode).toBe(204);
+      expect(storedFilesUnder(queueing.config.filesDir)).toBe(0);
+    } finally {
+      await queueing.close();
+    }
+  });
+
+  it('deleting a document being replaced removes both its files', async () => {
+    const original = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Lockers open at six.'), {
+      filename: 'lockers.txt',
+    });
+    await waitForDocument(t.app, admin, sourceId, original.id);
+    const before = storedFilesUnder(t.config.filesDir);
+    expect((await replace(admin, original.id, 'Lockers open at seven.', 'lockers.txt')).statusCode).toBe(202);
+
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/knowledge-sources/${sourceId}/documents/${original.id}`,
+      headers: admin.headers,
+    });
+
+    expect(deleted.statusCode).toBe(204);
+    expect(storedFilesUnder(t.config.filesDir)).toBe(before - 1);
   });
 
   it('refuses content the document or another one already holds, an unreadable file, and other tenants', async () => {

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/platform/logger.js';
 import { createDirectoryStorage } from '../../src/platform/storage/index.js';
 import { register, uniqueEmail } from '../harness/actors.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { multipartBody } from '../knowledge/knowledge-setup.js';
+import { createSource, multipartBody, uploadAccepted } from '../knowledge/knowledge-setup.js';
 
 describe('maintenance sweeps', () => {
   let t: TestApp;
@@ -139,5 +139,26 @@ describe('maintenance sweeps', () => {
 
     expect(swept).toEqual({ orphanedFiles: 1, unfinishedUploads: 1 });
     expect([existsSync(kept), existsSync(orphaned), existsSync(unfinished)]).toEqual([true, false, false]);
+  });
+
+  it('keeps the file a knowledge document is being replaced in place of, which only that row names', async () => {
+    const admin = await register(t.app, uniqueEmail('sweep-replaced'));
+    const sourceId = (await createSource(t.app, admin)).id;
+    const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Searched until replaced.'), {
+      filename: 'replaced.txt',
+    });
+    const storage = createDirectoryStorage(t.config.filesDir);
+    const replacedKey = newId();
+    await mkdir(path.dirname(storage.localPath(replacedKey)), { recursive: true });
+    await writeFile(storage.localPath(replacedKey), 'The file whose passages are searched meanwhile.');
+    await t.database.executeSql('update knowledge_documents set replaced_storage_key = $2 where id = $1', [
+      document.id,
+      replacedKey,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    await sweeper({ storedFileGraceMs: 0 }).service.sweepStoredFiles();
+
+    expect(existsSync(storage.localPath(replacedKey))).toBe(true);
   });
 });

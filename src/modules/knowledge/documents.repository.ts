@@ -1,4 +1,4 @@
-import { eq, gt, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { eq, gt, inArray, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { knowledgeDocuments, type DocumentStatus } from '../../platform/db/schema/index.js';
@@ -18,11 +18,41 @@ const inSource = (tenantId: string, sourceId: string, ...conditions: (SQL | unde
 /** A running job of an older generation stops without publishing, and begins no write. */
 const nextGeneration = { generation: sql`${knowledgeDocuments.generation} + 1` };
 
+/** The document is not being replaced: its file is the one its searched passages come from. */
+export const noReplacedFile = {
+  replacedMediaType: null,
+  replacedByteSize: null,
+  replacedSha256: null,
+  replacedStorageKey: null,
+};
+
+/** The storage keys a document's row holds: its file, and the one a replacement is indexed in place of. */
+export const storageKeysOf = (document: Pick<DocumentRow, 'storageKey' | 'replacedStorageKey'>): string[] =>
+  [document.storageKey, document.replacedStorageKey].filter((key) => key !== null);
+
 /** What a document's file is, as its row records it. */
 export type DocumentFile = Pick<
   typeof knowledgeDocuments.$inferInsert,
   'origin' | 'url' | 'mediaType' | 'byteSize' | 'sha256' | 'storageKey'
 >;
+
+/**
+ * The file a failed or cancelled replacement was indexed in place of, put back, so the document again
+ * describes the passages that are searched (they are still the replaced file's). Nothing changes for a
+ * document that was not being replaced.
+ */
+export const putBackReplacedFile = (() => {
+  const { replacedStorageKey } = knowledgeDocuments;
+  const keptUnlessReplaced = (current: AnyColumn, replaced: AnyColumn) =>
+    sql`case when ${replacedStorageKey} is null then ${current} else ${replaced} end`;
+  return {
+    mediaType: keptUnlessReplaced(knowledgeDocuments.mediaType, knowledgeDocuments.replacedMediaType),
+    byteSize: keptUnlessReplaced(knowledgeDocuments.byteSize, knowledgeDocuments.replacedByteSize),
+    sha256: keptUnlessReplaced(knowledgeDocuments.sha256, knowledgeDocuments.replacedSha256),
+    storageKey: keptUnlessReplaced(knowledgeDocuments.storageKey, knowledgeDocuments.replacedStorageKey),
+    ...noReplacedFile,
+  };
+})();
 
 /** What a new generation starts from: pending, no progress, no error. */
 const restarted = {
@@ -61,7 +91,8 @@ export function createDocumentsRepository() {
           inSource(
             tenantId,
             sourceId,
-            eq(knowledgeDocuments.sha256, sha256),
+            // Its file, or the file a replacement is indexed in place of, whose passages are still searched.
+            or(eq(knowledgeDocuments.sha256, sha256), eq(knowledgeDocuments.replacedSha256, sha256)),
             // Being indexed or indexed; or a reindex cancelled or failed, whose last index is still searched.
             or(
               inArray(knowledgeDocuments.status, ['pending', 'processing', 'ready']),
@@ -144,14 +175,16 @@ export function createDocumentsRepository() {
       await db.delete(knowledgeDocuments).where(inSource(tenantId, sourceId, eq(knowledgeDocuments.id, documentId)));
     },
 
-    /** A new generation for one document: a job of an older one stops without writing. */
-    /** A new generation to index, from the document's stored file or from `file`, which replaces it. */
+    /**
+     * A new generation to index, from the document's stored file or from `file`, which replaces it
+     * (`replaced` then says which file's passages are searched meanwhile).
+     */
     async restart(
       db: Executor,
       tenantId: string,
       sourceId: string,
       documentId: string,
-      file?: DocumentFile,
+      file?: DocumentFile & Partial<Pick<DocumentRow, keyof typeof noReplacedFile>>,
     ): Promise<DocumentRow | undefined> {
       const [row] = await db
         .update(knowledgeDocuments)
@@ -170,7 +203,10 @@ export function createDocumentsRepository() {
         .returning({ id: knowledgeDocuments.id, generation: knowledgeDocuments.generation });
     },
 
-    /** Only a document still waiting or running can be cancelled; the new generation stops its job. */
+    /**
+     * Only a document still waiting or running can be cancelled; the new generation stops its job. A
+     * replacement cancelled gives the document back its replaced file.
+     */
     async cancel(
       db: Executor,
       tenantId: string,
@@ -181,6 +217,7 @@ export function createDocumentsRepository() {
         .update(knowledgeDocuments)
         .set({
           ...nextGeneration,
+          ...putBackReplacedFile,
           status: 'cancelled',
           progress: 0,
           updatedAt: new Date(),

@@ -11,7 +11,7 @@ import type { OutboundHttp } from '../../platform/outbound/index.js';
 import type { FileStorage, StoredFile } from '../../platform/storage/index.js';
 import { titleFromFilename, titleFromUrl } from './document-title.js';
 import { storeUpload, type Upload } from './document-upload.js';
-import type { DocumentRow, DocumentsRepository } from './documents.repository.js';
+import { storageKeysOf, type DocumentRow, type DocumentsRepository } from './documents.repository.js';
 import { presentDocument, type DocumentView, type ListDocumentsQuery } from './documents.schemas.js';
 import type { IngestionScheduler } from './ingestion/ingestion-job.js';
 import { detectDocumentType, documentMediaTypes, whyTextIsUnreadable } from './parsing/index.js';
@@ -179,23 +179,23 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
         await deps.indexWrites.retireDocument(tx, { tenantId, sourceId, documentId });
       });
       await deps.indexWriter.removeRetired(tenantId, documentId);
-      const storageKey = await db.transaction(async (tx) => {
+      const storageKeys = await db.transaction(async (tx) => {
         const document = await documents.lock(tx, tenantId, sourceId, documentId);
         if (!document) throw notFound('Document', documentId); // a concurrent delete finished first
         // Normally nothing: no write can begin past the new generation, so this is what the batches
         // left on an error.
         await deps.removeDocumentChunks(tx, tenantId, documentId);
         await documents.delete(tx, tenantId, sourceId, documentId);
-        return document.storageKey;
+        return storageKeysOf(document);
       });
-      if (storageKey) await storage.remove(storageKey);
+      await Promise.all(storageKeys.map((key) => storage.remove(key)));
       await deps.scheduleIndexUpkeep();
     },
 
     /**
      * Gives a document a new file. It stays the same document (its id, and the citations made from it,
-     * which keep their excerpts); its old passages answer until the new ones are indexed (ADR 12), and
-     * its old file is removed.
+     * which keep their excerpts); its old passages answer until the new ones are indexed (ADR 12). Its
+     * old file is kept until then: a replacement that fails or is cancelled puts it back.
      */
     async replaceFile(
       actor: Actor,
@@ -225,8 +225,19 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
           const previous = await documents.lock(tx, actor.tenantId, sourceId, documentId);
           if (!previous) return undefined;
           await requireNewContent(tx, actor.tenantId, sourceId, stored);
-          const document = await documents.restart(tx, actor.tenantId, sourceId, documentId, file);
-          return document && { document, previousKey: previous.storageKey };
+          // A replacement of a replacement not yet indexed: the file whose passages are searched stays
+          // the one kept, and the unindexed one goes.
+          const isReplacing = previous.replacedStorageKey !== null;
+          const kept = isReplacing
+            ? {}
+            : {
+                replacedMediaType: previous.mediaType,
+                replacedByteSize: previous.byteSize,
+                replacedSha256: previous.sha256,
+                replacedStorageKey: previous.storageKey,
+              };
+          const document = await documents.restart(tx, actor.tenantId, sourceId, documentId, { ...file, ...kept });
+          return document && { document, unindexedKey: isReplacing ? previous.storageKey : null };
         })
         .catch(async (error: unknown) => {
           await storage.remove(stored.key);
@@ -237,7 +248,7 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
         await storage.remove(stored.key);
         throw notFound('Document', documentId);
       }
-      if (replaced.previousKey) await storage.remove(replaced.previousKey);
+      if (replaced.unindexedKey) await storage.remove(replaced.unindexedKey);
       await deps.ingestion.schedule(actor.tenantId, [replaced.document]);
       return presentDocument(replaced.document);
     },
@@ -260,8 +271,16 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       requireAdmin(actor);
       const current = await findDocument(actor, sourceId, documentId);
       if (current.status === 'cancelled') return presentDocument(current);
-      const cancelled = await documents.cancel(db, actor.tenantId, sourceId, documentId);
-      if (cancelled) return presentDocument(cancelled);
+      // Locked first: a cancelled replacement's file is read before the replaced one is put back.
+      const cancelled = await db.transaction(async (tx) => {
+        const before = await documents.lock(tx, actor.tenantId, sourceId, documentId);
+        const after = before && (await documents.cancel(tx, actor.tenantId, sourceId, documentId));
+        return after && { document: after, unindexedKey: before.replacedStorageKey ? before.storageKey : null };
+      });
+      if (cancelled) {
+        if (cancelled.unindexedKey) await storage.remove(cancelled.unindexedKey);
+        return presentDocument(cancelled.document);
+      }
       const latest = await findDocument(actor, sourceId, documentId);
       throw conflict(
         `Document '${documentId}' is ${latest.status}, so there is nothing to cancel; reindex or delete it instead`,

@@ -8,6 +8,7 @@ import {
   knowledgeSources,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import { storageKeysOf } from './documents.repository.js';
 
 export type SourceRow = typeof knowledgeSources.$inferSelect;
 export type SourceWithCounts = SourceRow & { readonly documentCount: number; readonly searchableChunks: number };
@@ -162,8 +163,11 @@ export function createSourcesRepository() {
       const removed = await db
         .delete(knowledgeDocuments)
         .where(inTenant(knowledgeDocuments, tenantId, which))
-        .returning({ storageKey: knowledgeDocuments.storageKey });
-      const storageKeys = removed.flatMap((document) => (document.storageKey ? [document.storageKey] : []));
+        .returning({
+          storageKey: knowledgeDocuments.storageKey,
+          replacedStorageKey: knowledgeDocuments.replacedStorageKey,
+        });
+      const storageKeys = removed.flatMap(storageKeysOf);
       return { documents: removed.length, storageKeys };
     },
 

@@ -61,9 +61,9 @@ export function createMaintenanceRepository() {
 
 export type MaintenanceRepository = ReturnType<typeof createMaintenanceRepository>;
 
-/** Which of these storage keys a row still names: a chat attachment or a knowledge document. */
+/** Which of these storage keys a row still names: a chat attachment, a knowledge document or the file it replaces. */
 async function referencedStorageKeys(db: Executor, keys: readonly string[]): Promise<Set<string>> {
-  const [attachments, documents] = await Promise.all([
+  const [attachments, documents, replacedDocuments] = await Promise.all([
     db
       .select({ key: files.storageKey })
       .from(files)
@@ -72,6 +72,12 @@ async function referencedStorageKeys(db: Executor, keys: readonly string[]): Pro
       .select({ key: knowledgeDocuments.storageKey })
       .from(knowledgeDocuments)
       .where(inArray(knowledgeDocuments.storageKey, [...keys])),
+    db
+      .select({ key: knowledgeDocuments.replacedStorageKey })
+      .from(knowledgeDocuments)
+      .where(inArray(knowledgeDocuments.replacedStorageKey, [...keys])),
   ]);
-  return new Set([...attachments, ...documents].map((row) => row.key).filter((key) => key !== null));
+  return new Set(
+    [...attachments, ...documents, ...replacedDocuments].map((row) => row.key).filter((key) => key !== null),
+  );
 }

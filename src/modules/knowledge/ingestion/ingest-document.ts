@@ -44,7 +44,7 @@ export interface DocumentIngestionDeps {
   readonly db: Database;
   readonly logger: Logger;
   readonly config: ParseSettings;
-  readonly storage: Pick<FileStorage, 'localPath'>;
+  readonly storage: Pick<FileStorage, 'localPath' | 'remove'>;
   readonly embedders: EmbedderRegistry;
   readonly loadTenantProviders: TenantProviderSource;
   readonly sources: Pick<SourcesRepository, 'findById'>;
@@ -126,6 +126,8 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
     const title = document.origin === 'url' && parsed.title?.trim() ? cleanTitle(parsed.title) : undefined;
     const result = { pageCount: parsed.pageCount, ...(title && { title }) };
     const retired = await writeAndPublish(document, source, indexed, result, run);
+    // A replaced file was kept until now, in case the replacement failed.
+    if (document.replacedStorageKey) await deps.storage.remove(document.replacedStorageKey);
     if (retired > 0) {
       // Searchable from the publish on; the document is ready once its replaced chunks are gone too.
       await deps.indexWriter.removeRetired(tenantId, documentId);
@@ -254,7 +256,7 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
     const { tenantId, id: documentId, generation } = document;
     const isFinal = error instanceof AppError && error.status < 500 && error.code !== 'rate_limited';
     if (isFinal) {
-      await repository.markFailed(db, tenantId, documentId, generation, error.message);
+      await markFailed(document, error.message);
       return;
     }
     deps.logger.error(
@@ -275,7 +277,17 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
       );
       throw error;
     }
-    await repository.markFailed(db, tenantId, documentId, generation, reason);
+    await markFailed(document, reason);
+  }
+
+  /**
+   * The file of a failed replacement goes, and the one it replaced is the document's again. The claimed
+   * row's file columns hold for the job's generation: a new replacement would have started another.
+   */
+  async function markFailed(document: DocumentRow, reason: string): Promise<void> {
+    const { tenantId, id: documentId, generation } = document;
+    const isMarked = await repository.markFailed(db, tenantId, documentId, generation, reason);
+    if (isMarked && document.replacedStorageKey && document.storageKey) await deps.storage.remove(document.storageKey);
   }
 
   return { ingest };

@@ -2,7 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { knowledgeDocuments } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
-import type { DocumentRow } from '../documents.repository.js';
+import { noReplacedFile, putBackReplacedFile, type DocumentRow } from '../documents.repository.js';
 
 /**
  * The job's own statements. Each one names the generation it works for: once reindex, cancel or delete
@@ -107,6 +107,8 @@ export function createIngestionRepository() {
         .update(knowledgeDocuments)
         .set({
           ...(result.isReady ? { status: 'ready', progress: 100, errorMessage: null } : { progress: 99 }),
+          // The new file's passages are the searched ones now: a replaced file has nothing left to answer for.
+          ...noReplacedFile,
           chunkCount: result.chunkCount,
           pageCount: result.pageCount,
           ...(result.title && { title: result.title }),
@@ -123,17 +125,20 @@ export function createIngestionRepository() {
         .where(and(ofGeneration(tenantId, documentId, generation), isRunning));
     },
 
+    /** A failed replacement gives the document back its replaced file. False when superseded. */
     async markFailed(
       db: Executor,
       tenantId: string,
       documentId: string,
       generation: number,
       errorMessage: string,
-    ): Promise<void> {
-      await db
+    ): Promise<boolean> {
+      const rows = await db
         .update(knowledgeDocuments)
-        .set({ status: 'failed', progress: 0, errorMessage, updatedAt: new Date() })
-        .where(and(ofGeneration(tenantId, documentId, generation), isRunning));
+        .set({ ...putBackReplacedFile, status: 'failed', progress: 0, errorMessage, updatedAt: new Date() })
+        .where(and(ofGeneration(tenantId, documentId, generation), isRunning))
+        .returning({ id: knowledgeDocuments.id });
+      return rows.length > 0;
     },
 
     /** Between a failed attempt and its retry: waiting again, with the reason shown. */

@@ -94,6 +94,14 @@ export const knowledgeDocuments = pgTable(
     byteSize: bigint('byte_size', { mode: 'number' }),
     sha256: text('sha256'),
     storageKey: text('storage_key'),
+    /**
+     * The file a replacement is indexed in place of, while its passages are still the ones searched: kept
+     * until the new file's are published, and put back when the replacement fails or is cancelled.
+     */
+    replacedMediaType: text('replaced_media_type'),
+    replacedByteSize: bigint('replaced_byte_size', { mode: 'number' }),
+    replacedSha256: text('replaced_sha256'),
+    replacedStorageKey: text('replaced_storage_key'),
     status: text('status', { enum: documentStatuses }).notNull(),
     /** 0–100 while processing. */
     progress: smallint('progress').notNull().default(0),
@@ -114,6 +122,9 @@ export const knowledgeDocuments = pgTable(
     index('knowledge_documents_created_by_idx').on(table.createdBy),
     // The stored-files sweep asks which keys rows still name (maintenance.repository.ts).
     index('knowledge_documents_storage_key_idx').on(table.storageKey),
+    index('knowledge_documents_replaced_storage_key_idx')
+      .on(table.replacedStorageKey)
+      .where(sql`${table.replacedStorageKey} is not null`),
   ],
 );
 
