@@ -23,7 +23,10 @@ export interface ParsedDocument {
 export interface ParseLimits {
   readonly timeoutMs: number;
   readonly maxMemoryMb: number;
-  /** DOCX: refuse when the zip's declared or actual uncompressed size exceeds this. */
+  /**
+   * DOCX: refuse when the zip's declared or actual uncompressed size exceeds this. PDF: the most one of
+   * its compressed streams may inflate to (its images eight times that), and sixteen times it for all.
+   */
   readonly maxUncompressedBytes: number;
   /** Refuse a document whose text is longer than this many characters. */
   readonly maxCharacters: number;

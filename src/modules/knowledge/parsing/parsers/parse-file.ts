@@ -77,6 +77,10 @@ function withoutNulCharacters(document: ParsedDocument): ParsedDocument {
 async function parseByType(file: Buffer, type: DocumentType, maxUncompressedBytes: number): Promise<ParsedDocument> {
   switch (type) {
     case 'pdf':
+      // A page's text streams hold kilobytes; the total allows thousands of pages.
+      await (
+        await import('./pdf-stream-guard.js')
+      ).assertSafePdfStreams(file, { maxStreamBytes: maxUncompressedBytes, maxTotalBytes: 16 * maxUncompressedBytes });
       return (await import('./pdf.parser.js')).parsePdf(new Uint8Array(file.buffer, file.byteOffset, file.byteLength));
     case 'docx':
       return (await import('./docx.parser.js')).parseDocx(file, maxUncompressedBytes);

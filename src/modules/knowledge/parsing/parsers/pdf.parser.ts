@@ -12,6 +12,9 @@ interface PdfLine {
 
 type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
 
+/** Far past any manual (the 10 million characters a document may hold fill about 5,000 pages). */
+const maxPages = 10_000;
+
 /**
  * A PDF's text layer through pdf.js (unpdf's serverless build), page by page. A PDF has no markup for
  * structure, so it is recovered from the layout: a line set clearly larger than the body text is a
@@ -20,6 +23,13 @@ type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
 export async function parsePdf(file: Uint8Array): Promise<ParsedDocument> {
   const pdf = await openPdf(file);
   try {
+    // A page tree can share one page a million times in a file of 13 KB: pdf.js then walked it for
+    // minutes, holding the worker and its memory, before the timeout said to split a tiny file.
+    if (pdf.numPages > maxPages) {
+      throw new ParseFailure(
+        `The PDF has ${pdf.numPages.toLocaleString('en-US')} pages, more than the ${maxPages.toLocaleString('en-US')} a document may have; split it into smaller files`,
+      );
+    }
     const lines: PdfLine[] = [];
     for (let pageNumber = 1; pageNumber <= pdf.numPages; pageNumber += 1) {
       const page = await pdf.getPage(pageNumber);

@@ -1,0 +1,95 @@
+import { constants, createInflate } from 'node:zlib';
+import { ParseFailure } from './parse-failure.js';
+
+/** How far back from `stream` its dictionary is looked for; real ones are a few hundred bytes. */
+const dictionaryLookBehind = 4096;
+
+/**
+ * Refuses a PDF whose compressed streams inflate past the bound before pdf.js inflates them. pdf.js
+ * inflates into array buffers, which the parse worker's heap cap does not count: a 1 MB upload whose
+ * page content was 1 GB of spaces took the server to 2.7 GB, and a 3 MB one to 6.8 GB (an audit).
+ * Each Flate stream may inflate to `maxStreamBytes`, and all of them together to `maxTotalBytes`.
+ * Images are bounded more loosely and not added up: text extraction never decodes them, and a scanned
+ * page's pixels are large (only its dictionary says a stream is an image, so a bomb that claims to be one
+ * still meets a bound). Inflating stops as soon as a bound is passed, and keeps nothing. A stream that
+ * does not inflate (encrypted, damaged) is left to pdf.js, which reports it as it does now.
+ */
+export async function assertSafePdfStreams(
+  file: Buffer,
+  bounds: { maxStreamBytes: number; maxTotalBytes: number },
+): Promise<void> {
+  let totalBytes = 0;
+  for (const { dictionary, data } of flateStreams(file)) {
+    const isImage = /\/Subtype\s*\/Image\b/.test(dictionary);
+    const limit = isImage
+      ? bounds.maxStreamBytes * imageAllowance
+      : Math.min(bounds.maxStreamBytes, bounds.maxTotalBytes - totalBytes);
+    const inflated = await inflatedLength(data, limit);
+    if (inflated === 'too large') {
+      const [what, bound] =
+        limit === bounds.maxTotalBytes - totalBytes
+          ? ["The PDF's pages expand", bounds.maxTotalBytes]
+          : ['A part of the PDF expands', limit];
+      throw new ParseFailure(
+        `${what} to more than ${formatMegabytes(bound)}, more than this server parses; split it into smaller files (or it is a decompression bomb)`,
+      );
+    }
+    if (!isImage) totalBytes += inflated;
+  }
+}
+
+/** An image stream may inflate to this many times a text stream's bound (8 × 16 MB by default). */
+const imageAllowance = 8;
+
+/** Each `<<…>> stream … endstream` whose first filter is Flate, with its dictionary's text. */
+function* flateStreams(file: Buffer): Generator<{ dictionary: string; data: Buffer }> {
+  let from = 0;
+  for (;;) {
+    const keyword = file.indexOf('stream', from, 'latin1');
+    if (keyword < 0) return;
+    from = keyword + 'stream'.length;
+    // `endstream` contains `stream`; the keyword that opens data follows the dictionary's `>>`.
+    if (keyword >= 3 && file.toString('latin1', keyword - 3, keyword) === 'end') continue;
+    const dataStart = afterEndOfLine(file, from);
+    if (dataStart === undefined) continue;
+    const head = file.toString('latin1', Math.max(0, keyword - dictionaryLookBehind), keyword);
+    const dictionary = head.slice(head.lastIndexOf(' obj') + 1);
+    if (!/>>\s*$/.test(dictionary) || !firstFilterIsFlate(dictionary)) continue;
+    const dataEnd = file.indexOf('endstream', dataStart, 'latin1');
+    if (dataEnd < 0) return;
+    from = dataEnd + 'endstream'.length;
+    yield { dictionary, data: file.subarray(dataStart, dataEnd) };
+  }
+}
+
+/** The data starts after the end of line that follows `stream` (CRLF or LF, as the format says). */
+function afterEndOfLine(file: Buffer, at: number): number | undefined {
+  if (file[at] === 0x0d && file[at + 1] === 0x0a) return at + 2;
+  if (file[at] === 0x0a || file[at] === 0x0d) return at + 1;
+  return undefined;
+}
+
+function firstFilterIsFlate(dictionary: string): boolean {
+  return /\/Filter\s*(\[\s*)?\/(FlateDecode|Fl)\b/.test(dictionary);
+}
+
+/** The stream's inflated length, counting no further than `limit`; a damaged stream counts what came out. */
+async function inflatedLength(data: Buffer, limit: number): Promise<number | 'too large'> {
+  // A sync flush at the end: a stream cut short still counts what it holds, and raises no error.
+  const inflate = createInflate({ finishFlush: constants.Z_SYNC_FLUSH });
+  let length = 0;
+  try {
+    inflate.end(data);
+    for await (const piece of inflate) {
+      length += (piece as Buffer).length;
+      if (length > limit) return 'too large';
+    }
+    return length;
+  } catch {
+    return length;
+  } finally {
+    inflate.destroy();
+  }
+}
+
+const formatMegabytes = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MB`;
