@@ -98,7 +98,8 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
       summary: 'Approve or deny a tool call the reply waits for',
       description:
         "For a reply with status `awaiting_approval`: records the decision on one of its tool calls (the conversation's " +
-        'owner, or an operator or admin). When no call waits any more, the same reply continues: approved calls run, ' +
+        "owner alone: an approved call runs the tool in the owner's name; 403 for anyone else). When no call waits any " +
+        'more, the same reply continues: approved calls run, ' +
         'the model is told of denied ones, and the reply is written to its end. JSON by default (200 once stored), or ' +
         'with `Accept: text/event-stream` the same UI message stream as sending. 409 when the call was already decided.',
       params: replyParams,

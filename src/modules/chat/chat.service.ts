@@ -257,7 +257,7 @@ export function createChatService(deps: ChatServiceDeps) {
 
     /**
      * Approves or denies a tool call the reply waits for; once no call waits, the same reply continues
-     * (approved calls run, the model is told of denied ones). Owner or operator+; 409 when already decided.
+     * (approved calls run, the model is told of denied ones). The owner's alone; 409 when already decided.
      */
     decideToolCall(
       actor: Actor,

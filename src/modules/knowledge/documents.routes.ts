@@ -17,7 +17,7 @@ const security = [{ bearer: [] }];
 const documentsUrl = '/v1/knowledge-sources/:id/documents';
 const documentUrl = `${documentsUrl}/:documentId`;
 
-/** Registered in a scope that parses multipart/form-data (app.ts); every other route stays JSON-only. */
+/** Registered in a scope that parses multipart/form-data (app-modules.ts); every other route stays JSON-only. */
 export function registerDocumentsRoutes(
   app: App,
   service: DocumentsService,
