@@ -149,8 +149,6 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
   return { decide };
 }
 
-export type ToolApprovals = ReturnType<typeof createToolApprovals>;
-
 /** A handle for a reply that does not continue yet: it starts and finishes at once, with the stored message. */
 function settledHandle(userMessage: MessageRow, assistantMessage: MessageRow): ChatTurnHandle {
   const channel = createTurnChannel();

@@ -59,4 +59,3 @@ export type ListDocumentsQuery = z.infer<typeof listDocumentsQuery>;
 export const documentFromUrlBody = z.strictObject({
   url: httpUrl,
 });
-export type DocumentFromUrlInput = z.infer<typeof documentFromUrlBody>;

@@ -107,8 +107,6 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
   };
 }
 
-export type MaintenanceService = ReturnType<typeof createMaintenanceService>;
-
 /** Runs `sweep` now and then every `intervalMs` until stopped. Failures are logged, never thrown. */
 export function scheduleMaintenance(sweep: () => Promise<unknown>, logger: Pick<Logger, 'warn'>, intervalMs: number) {
   const runOnce = () => sweep().catch((error: unknown) => logger.warn({ err: error }, 'maintenance sweep failed'));

@@ -96,5 +96,3 @@ export function createJobLeases(deps: JobLeasesDeps) {
     },
   };
 }
-
-export type JobLeases = ReturnType<typeof createJobLeases>;

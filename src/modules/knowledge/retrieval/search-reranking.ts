@@ -112,8 +112,6 @@ export function createSearchReranking(deps: SearchRerankingDeps) {
   };
 }
 
-export type SearchReranking = ReturnType<typeof createSearchReranking>;
-
 /** Names what went wrong without repeating the server's answer, which may echo a key or an address. */
 function failureReason(modelRef: string, error: unknown, timeoutMs: number): string {
   if (error instanceof AppError) return `${error.message}.`;

@@ -62,10 +62,8 @@ export const conversations = pgTable(
 );
 
 export const messageRoles = ['user', 'assistant', 'system'] as const;
-export type MessageRole = (typeof messageRoles)[number];
 /** `awaiting_approval`: the reply stopped at a tool call the user must approve (chat tool loop); text column, no migration. */
 export const messageStatuses = ['pending', 'streaming', 'complete', 'error', 'awaiting_approval'] as const;
-export type MessageStatus = (typeof messageStatuses)[number];
 
 export const messages = pgTable(
   'messages',

@@ -29,7 +29,6 @@ const anyVector = customType<{ data: number[]; driverData: string }>({
 
 /** The dimensions a knowledge source may use; each has an HNSW index (migrations). */
 export const embeddingDimensions = [256, 384, 512, 768, 1024, 1536] as const;
-export type EmbeddingDimensions = (typeof embeddingDimensions)[number];
 
 /** A tenant's collection of documents, searched as one and attached to agents. */
 export const knowledgeSources = pgTable(
@@ -207,7 +206,6 @@ export const knowledgePostings = pgTable(
  * newer write of its document and waiting to be removed (`retired`). A published write has no row.
  */
 export const indexWriteStatuses = ['writing', 'retired'] as const;
-export type IndexWriteStatus = (typeof indexWriteStatuses)[number];
 
 export const knowledgeIndexWrites = pgTable(
   'knowledge_index_writes',

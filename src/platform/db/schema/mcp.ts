@@ -86,7 +86,6 @@ export const mcpServers = pgTable(
 );
 
 export const toolApprovalPolicies = ['auto', 'needs_approval'] as const;
-export type ToolApprovalPolicy = (typeof toolApprovalPolicies)[number];
 
 export const mcpTools = pgTable(
   'mcp_tools',
