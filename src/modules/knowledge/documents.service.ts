@@ -57,11 +57,6 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
     return document;
   }
 
-  /**
-   * Typed by its content; an unsupported file is removed again and answered 415, and so is a file the
-   * source already holds (409): the same passages twice only crowd out others in search and in answers.
-   * Queued after the commit.
-   */
   /** The file's type by its content; an unsupported file is removed again and answered 415 (or 400). */
   async function requireIndexableType(stored: StoredFile, nameHint: string | undefined) {
     const type = detectDocumentType(stored.head, nameHint);
@@ -75,7 +70,10 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
     );
   }
 
-  /** Refuses content the source already holds, in its document `same` (409, naming it). */
+  /**
+   * Refuses content the source already holds, in its document `same` (409, naming it): the same passages
+   * twice only crowd out others in search and in answers.
+   */
   async function requireNewContent(tx: Executor, tenantId: string, sourceId: string, stored: StoredFile) {
     await documents.lockContent(tx, sourceId, stored.sha256);
     const same = await documents.findSameContent(tx, tenantId, sourceId, stored.sha256);
