@@ -35,6 +35,8 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    // The app is ready by now (its job queue runs): it stops before the database it works on closes.
+    await app.close().catch(() => undefined);
     await runtime.close().catch(() => undefined);
     throw listenFailure(error, config);
   }
