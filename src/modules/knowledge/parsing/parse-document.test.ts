@@ -334,6 +334,11 @@ describe('parseDocument: HTML, Markdown and text formats', () => {
       { kind: 'paragraph', text: 'First paragraph\nstill first.' },
       { kind: 'paragraph', text: 'Second.' },
     ]);
+    const oldMac = await parseBytes('mac.txt', 'Line one\rline two\r\rNext paragraph.\r', 'text');
+    expect(oldMac.blocks).toEqual([
+      { kind: 'paragraph', text: 'Line one\nline two' },
+      { kind: 'paragraph', text: 'Next paragraph.' },
+    ]);
   });
 
   it('drops NUL characters, which the database cannot store, and a block they alone made', async () => {

@@ -1,11 +1,15 @@
 import type { ParsedBlock, ParsedDocument } from '../parsed-document.js';
 import { ParseFailure } from './parse-failure.js';
 
-/** Plain text: paragraphs are separated by blank lines; line breaks inside one are kept. */
+/**
+ * Plain text: paragraphs are separated by blank lines; line breaks inside one are kept. Lines may end
+ * as on Windows (CRLF) or on the old Mac (a lone CR), which otherwise stayed in passages as one line.
+ */
 export function parseText(text: string): ParsedDocument {
   const blocks: ParsedBlock[] = text
-    .split(/\r?\n[ \t]*\r?\n/)
-    .map((paragraph) => paragraph.replace(/\r\n/g, '\n').trim())
+    .replace(/\r\n?/g, '\n')
+    .split(/\n[ \t]*\n/)
+    .map((paragraph) => paragraph.trim())
     .filter((paragraph) => paragraph !== '')
     .map((paragraph) => ({ kind: 'paragraph', text: paragraph }));
   return { blocks, pageCount: null };
