@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePasswordProtectedPdf } from '../fixtures/generate-pdf.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { documentIndexRows } from './index-state.js';
-import { createSource, uploadDocument, waitForDocument, type DocumentView } from './knowledge-setup.js';
+import { createSource, query, uploadDocument, waitForDocument, type DocumentView } from './knowledge-setup.js';
 
 /**
  * With 1 MB uploads the ingestion job lets a DOCX expand to 16 MB (16 times the upload limit, and the
@@ -18,6 +19,25 @@ function zipBomb(megabytes: number): Uint8Array {
   return zipSync({
     '[Content_Types].xml': strToU8('<Types/>'),
     'word/document.xml': [new Uint8Array(megabytes * 1024 * 1024), { level: 9 }],
+  });
+}
+
+/**
+ * A Word package with one paragraph of `text`, and `photos` of the given bytes under word/media/. With
+ * `mainDocumentPath`, its package relationships name that part as the main document instead.
+ */
+function docxWithPhotos(text: string, photos: Record<string, Uint8Array>, mainDocumentPath?: string): Uint8Array {
+  const documentXml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>${text}</w:t></w:r></w:p></w:body></w:document>`;
+  const packageRelationships = `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="${mainDocumentPath ?? 'word/document.xml'}"/></Relationships>`;
+  const media = Object.fromEntries(
+    Object.entries(photos).map(([name, bytes]) => [`word/media/${name}`, [bytes, { level: 9 }] as const]),
+  );
+  return zipSync({
+    '[Content_Types].xml': strToU8('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
+    '_rels/.rels': strToU8(packageRelationships),
+    'word/document.xml': strToU8(documentXml),
+    ...media,
   });
 }
 
@@ -90,5 +110,50 @@ describe('uploads that cannot be read end failed, with a reason a person can act
     expect(response.statusCode, response.body).toBe(202);
     const done = await waitForDocument(t.app, admin, sourceId, response.json<DocumentView>().id);
     expect(done.status, done.errorMessage ?? '').toBe('ready');
+  });
+});
+
+describe('a DOCX of large photos is parsed, however far its photos would expand', () => {
+  let t: TestApp;
+  let admin: SignedInUser;
+  let sourceId: string;
+  // A 64 MB parse worker lets a DOCX's text expand to 2 MB (a 32nd of it); 4 MB uploads let in more photos.
+  const photosUploadMaxBytes = 4 * 1024 * 1024;
+  const photosExpandedMaxBytes = 2 * 1024 * 1024;
+
+  beforeAll(async () => {
+    t = await buildTestApp({ UPLOAD_MAX_BYTES: String(photosUploadMaxBytes), PARSE_MAX_MEMORY_MB: '64' });
+    const platformAdmin = await registerPlatformAdmin(t.app);
+    admin = await createTenantWithAdmin(t.app, platformAdmin);
+    sourceId = (await createSource(t.app, admin)).id;
+  });
+  afterAll(() => t.close());
+
+  it('indexes the text of a DOCX whose photos exceed the expansion limit: photos are never inflated', async () => {
+    const photos = Object.fromEntries([1, 2, 3].map((n) => [`image${n}.jpeg`, randomBytes(1024 * 1024)]));
+    const docx = docxWithPhotos('The okapi field guide, with photographs.', photos);
+    expect(docx.length).toBeGreaterThan(photosExpandedMaxBytes);
+    expect(docx.length).toBeLessThan(photosUploadMaxBytes);
+    const response = await uploadDocument(t.app, admin, sourceId, Buffer.from(docx), { filename: 'okapi.docx' });
+    expect(response.statusCode, response.body).toBe(202);
+    const done = await waitForDocument(t.app, admin, sourceId, response.json<DocumentView>().id);
+    expect(done.status, done.errorMessage ?? '').toBe('ready');
+    const found = await query(t.app, admin, sourceId, { query: 'okapi', mode: 'lexical' });
+    expect(found.results.map((hit) => hit.content)).toEqual([
+      expect.stringContaining('The okapi field guide, with photographs.'),
+    ]);
+  });
+
+  it('never lets a relationship steer the parser to an uncounted photo: a bomb named as one stays compressed', async () => {
+    const bomb = new Uint8Array(26 * 1024 * 1024);
+    const docx = docxWithPhotos('The tapir field guide.', { 'image1.jpeg': bomb }, 'word/media/image1.jpeg');
+    expect(docx.length).toBeLessThan(photosUploadMaxBytes);
+    const response = await uploadDocument(t.app, admin, sourceId, Buffer.from(docx), { filename: 'tapir.docx' });
+    expect(response.statusCode, response.body).toBe(202);
+    const done = await waitForDocument(t.app, admin, sourceId, response.json<DocumentView>().id);
+    // The parser never sees the photo, so it falls back to word/document.xml, the part that was counted.
+    expect(done.status, done.errorMessage ?? '').toBe('ready');
+    const found = await query(t.app, admin, sourceId, { query: 'tapir', mode: 'lexical' });
+    expect(found.results.map((hit) => hit.content)).toEqual([expect.stringContaining('The tapir field guide.')]);
   });
 });

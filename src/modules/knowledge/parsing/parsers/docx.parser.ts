@@ -1,17 +1,19 @@
 import mammoth from 'mammoth';
 import type { ParsedDocument } from '../parsed-document.js';
-import { assertSafeDocxZip } from './docx-zip-guard.js';
+import { readDocxTextParts } from './docx-zip-guard.js';
 import { parseHtml } from './html.parser.js';
 
 /**
  * DOCX through mammoth's HTML (it maps Word's heading styles to <h1>…, lists and tables to their
- * elements), then the HTML parser. The zip is checked first: mammoth would inflate a bomb whole.
+ * elements), then the HTML parser. Mammoth reads only the text parts, checked first (it would inflate a
+ * bomb whole): the images are not among them.
  */
 export async function parseDocx(file: Buffer, maxUncompressedBytes: number): Promise<ParsedDocument> {
-  await assertSafeDocxZip(file, maxUncompressedBytes);
-  // Images would be inlined as base64 data URIs only to be dropped: skip encoding them.
+  const textOnlyDocx = await readDocxTextParts(file, maxUncompressedBytes);
+  // Images would be inlined as base64 data URIs only to be dropped, and their bytes are not in
+  // `textOnlyDocx`: an <img> without a source is all they need to be.
   const { value: html } = await mammoth.convertToHtml(
-    { buffer: file },
+    { buffer: textOnlyDocx },
     { convertImage: mammoth.images.imgElement(() => Promise.resolve({ src: '' })) },
   );
   const { blocks } = parseHtml(withPlainNotes(html));
