@@ -14,7 +14,7 @@ import { storeUpload, type Upload } from './document-upload.js';
 import { storageKeysOf, type DocumentRow, type DocumentsRepository } from './documents.repository.js';
 import { presentDocument, type DocumentView, type ListDocumentsQuery } from './documents.schemas.js';
 import type { IngestionScheduler } from './ingestion/ingestion-job.js';
-import { detectDocumentType, documentMediaTypes, whyTextIsUnreadable } from './parsing/index.js';
+import { detectDocumentType, documentMediaTypes, unsupportedTextFormat, whyTextIsUnreadable } from './parsing/index.js';
 import type { IndexWriter } from './ingestion/index-writer.js';
 import type { IndexWritesRepository } from './retrieval/index-writes.repository.js';
 import type { removeDocumentChunks } from './retrieval/knowledge-index.repository.js';
@@ -64,9 +64,10 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
     await storage.remove(stored.key);
     const unreadable = whyTextIsUnreadable(stored.head);
     if (unreadable) throw new AppError('validation_failed', unreadable);
+    const format = unsupportedTextFormat(stored.head);
     throw new AppError(
       'unsupported_media_type',
-      'This kind of file cannot be indexed; upload a PDF, DOCX, HTML, Markdown, plain text, CSV or JSON document',
+      `${format ? `${format} files cannot be indexed` : 'This kind of file cannot be indexed'}; upload a PDF, DOCX, HTML, Markdown, plain text, CSV or JSON document`,
     );
   }
 

@@ -2,7 +2,12 @@ import { AlignmentType, Document, HeadingLevel, Packer, Paragraph } from 'docx';
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { generatePdf } from '../../../../test/fixtures/generate-pdf.js';
-import { detectDocumentType, documentMediaTypes } from './detect-document-type.js';
+import {
+  detectDocumentType,
+  documentMediaTypes,
+  unsupportedTextFormat,
+  whyTextIsUnreadable,
+} from './detect-document-type.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -112,6 +117,47 @@ describe('detectDocumentType', () => {
     expect(detectDocumentType(utf8('# Title\n\nBody'), 'README.txt')).toBe('text');
     expect(detectDocumentType(utf8('a;b\n1;2\n3;4\n'), 'data.csv')).toBe('csv');
     expect(detectDocumentType(utf8('<p>Fragment</p>'), 'part.html')).toBe('html');
+  });
+
+  it('takes an HTML document as HTML whatever it is called', () => {
+    const page = '<!DOCTYPE html>\n<html><head><script>track()</script></head><body><p>Hi</p></body></html>';
+    expect(detectDocumentType(utf8(page), 'notes.txt')).toBe('html');
+    expect(detectDocumentType(utf8(page), 'notes.md')).toBe('html');
+    expect(detectDocumentType(utf8(page), 'data.csv')).toBe('html');
+    expect(detectDocumentType(utf8(`\uFEFF  \n${page.toLowerCase()}`), 'notes.txt')).toBe('html');
+    expect(detectDocumentType(utf8('<!-- saved page -->\n<HTML lang="en"><p>Hi</p></HTML>'), 'page.txt')).toBe('html');
+    const xhtml = '<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><p>Hi</p></html>';
+    expect(detectDocumentType(utf8(xhtml), 'page.txt')).toBe('html');
+  });
+
+  it('keeps Markdown and plain text that only mention HTML as what their name says', () => {
+    expect(detectDocumentType(utf8('Wrap the page in <html> and <body> tags.\n<html> comes first.'), 'notes.txt')).toBe(
+      'text',
+    );
+    expect(detectDocumentType(utf8('# Pages\n\nEvery page starts with `<!DOCTYPE html>`.\n'), 'pages.md')).toBe(
+      'markdown',
+    );
+    expect(detectDocumentType(utf8('<!-- toc -->\n# Install\n\n<html> is not needed here.\n'), 'install.md')).toBe(
+      'markdown',
+    );
+    expect(detectDocumentType(utf8('<htmlish> is not a tag we know.'), 'notes.txt')).toBe('text');
+  });
+
+  it('refuses RTF, whatever it is called: its control words are not the text', () => {
+    const rtf = '{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times New Roman;}}\\f0\\fs24 Hello, world.\\par}';
+    expect(detectDocumentType(utf8(rtf), 'letter.rtf')).toBeNull();
+    expect(detectDocumentType(utf8(rtf), 'letter.txt')).toBeNull();
+    expect(detectDocumentType(utf8(`\r\n${rtf}`))).toBeNull();
+    expect(detectDocumentType(utf8('The RTF header is {\\rtf1, then a font table.'), 'notes.txt')).toBe('text');
+    expect(unsupportedTextFormat(utf8(rtf))).toBe('RTF');
+    expect(unsupportedTextFormat(utf8('Plain words.'))).toBeUndefined();
+  });
+
+  it('says why UTF-16 text with its mark cannot be read, rather than that it lacks the mark', () => {
+    // "Hi", then half of a surrogate pair and nothing after it.
+    const broken = new Uint8Array([0xff, 0xfe, 0x48, 0x00, 0x69, 0x00, 0x3d, 0xd8, 0x20, 0x00, 0x21, 0x00]);
+    expect(detectDocumentType(broken, 'notes.txt')).toBeNull();
+    expect(whyTextIsUnreadable(broken)).toMatch(/^The file is UTF-16 text with characters that cannot be read/);
   });
 
   it('names a media type for every document type', () => {

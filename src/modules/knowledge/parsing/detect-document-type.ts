@@ -31,8 +31,10 @@ const textTypeByExtension: Readonly<Record<string, TextType>> = {
 /**
  * The document's type from its content (pass at least its first 4 KB; the whole file when small),
  * never from its name: the filename's extension only breaks ties among text types (a Markdown file
- * and a plain one look alike). Null means unsupported: binary formats we do not parse, or bytes that
- * are not text in UTF-8, UTF-16 (with its mark) or Windows-1252 (text-encoding.ts).
+ * and a plain one look alike), and an HTML document is HTML whatever it is called. Null means
+ * unsupported: binary formats we do not parse, text formats we do not (RTF, whose control words
+ * would be indexed as words), or bytes that are not text in UTF-8, UTF-16 (with its mark) or
+ * Windows-1252 (text-encoding.ts).
  *
  * Synchronous on purpose (callers sniff an upload's head inline), so the two binary signatures we
  * accept are checked here rather than through file-type's asynchronous tokenizer; anything else
@@ -48,7 +50,9 @@ export function detectDocumentType(head: Uint8Array, filename?: string): Documen
   // that opens with a UTF-16 mark can pass for UTF-16 text, but in UTF-16 text "%PDF-" would be spelled
   // with a zero byte beside each letter: the one-byte header is the file's own.
   if (pdfHeaderAt > 0 && (text === null || hasUtf16Mark(head))) return 'pdf';
-  if (text === null) return null;
+  if (text === null || looksLikeRtf(text)) return null;
+  // Its tags and scripts would be indexed and quoted to the model as words: no name makes it plain text.
+  if (looksLikeHtmlDocument(text)) return 'html';
   const fromExtension = extensionTextType(filename);
   if (fromExtension !== null && isPlausible(fromExtension, text)) return fromExtension;
   return guessTextType(text);
@@ -62,10 +66,19 @@ export function detectDocumentType(head: Uint8Array, filename?: string): Documen
 export function whyTextIsUnreadable(head: Uint8Array): string | undefined {
   const text = decodeText(head, true);
   if (text.trim() === '') return 'The file holds only blank space; check that it was saved, and upload it again';
+  if (hasUtf16Mark(head)) {
+    return 'The file is UTF-16 text with characters that cannot be read (half of a character pair, say: it may be cut short or damaged); save it as UTF-8 and upload it again';
+  }
   if (looksLikeUtf16WithoutMark(head)) {
     return 'The file looks like UTF-16 text saved without its byte-order mark; save it as UTF-8 and upload it again';
   }
   return undefined;
+}
+
+/** The name of a text format `detectDocumentType` refuses, for the refusal to say which it is. */
+export function unsupportedTextFormat(head: Uint8Array): 'RTF' | undefined {
+  const text = decodeText(head, true);
+  return looksLikeRtf(text) ? 'RTF' : undefined;
 }
 
 /** ASCII-range text in UTF-16: of each pair of bytes, one is zero (the same one throughout). */
@@ -129,16 +142,22 @@ function isPlausible(type: TextType, text: string): boolean {
   }
 }
 
+/** A text that is no HTML document (those are taken first, whatever their name). */
 function guessTextType(text: string): TextType {
-  if (looksLikeHtmlDocument(text)) return 'html';
   if (looksLikeJson(text)) return 'json';
   if (looksLikeCsv(text)) return 'csv';
   if (looksLikeMarkdown(text)) return 'markdown';
   return 'text';
 }
 
+/** Opens, after blank space, an XML declaration and comments, with its doctype or its <html> tag. */
 function looksLikeHtmlDocument(text: string): boolean {
-  return /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>])/i.test(text);
+  return /^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>])/i.test(text);
+}
+
+/** Every RTF file opens with its header group, `{\rtf1` (Word, WordPad and TextEdit all write it). */
+function looksLikeRtf(text: string): boolean {
+  return /^\s*\{\\rtf/.test(text);
 }
 
 function looksLikeHtml(text: string): boolean {

@@ -4,7 +4,12 @@
  */
 export type { DocumentType, ParsedBlock, ParsedDocument, ParseLimits, ParseSettings } from './parsed-document.js';
 export { parseLimitsOf } from './parsed-document.js';
-export { detectDocumentType, documentMediaTypes, whyTextIsUnreadable } from './detect-document-type.js';
+export {
+  detectDocumentType,
+  documentMediaTypes,
+  unsupportedTextFormat,
+  whyTextIsUnreadable,
+} from './detect-document-type.js';
 export { parseAndChunkDocument, parseDocument } from './parse-document.js';
 // Chunking is not re-exported: its tokenizer's tables weigh ~70 MB, so only the parse worker (and
 // whoever imports chunking/ directly) loads them.
