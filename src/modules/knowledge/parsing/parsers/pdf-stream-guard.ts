@@ -12,14 +12,16 @@ const dictionaryLookBehind = 4096;
  * Images are bounded more loosely and not added up: text extraction never decodes them, and a scanned
  * page's pixels are large (only its dictionary says a stream is an image, so a bomb that claims to be one
  * still meets a bound). Inflating stops as soon as a bound is passed, and keeps nothing. A stream that
- * does not inflate (encrypted, damaged) is left to pdf.js, which reports it as it does now.
+ * does not inflate (encrypted, damaged) is left to pdf.js, which reports it as it does now. Not
+ * bounded yet: LZW and run-length streams (up to about 2,700:1 and 64:1), which only the parse
+ * timeout cuts short, and only in time, not in memory.
  */
 export async function assertSafePdfStreams(
   file: Buffer,
   bounds: { maxStreamBytes: number; maxTotalBytes: number },
 ): Promise<void> {
   let totalBytes = 0;
-  for (const { dictionary, data } of flateStreams(file)) {
+  for (const { dictionary, data } of streams(file)) {
     const isImage = /\/Subtype\s*\/Image\b/.test(dictionary);
     const limit = isImage
       ? bounds.maxStreamBytes * imageAllowance
@@ -41,8 +43,13 @@ export async function assertSafePdfStreams(
 /** An image stream may inflate to this many times a text stream's bound (8 × 16 MB by default). */
 const imageAllowance = 8;
 
-/** Each `<<…>> stream … endstream` whose first filter is Flate, with its dictionary's text. */
-function* flateStreams(file: Buffer): Generator<{ dictionary: string; data: Buffer }> {
+/**
+ * Each `<<…>> stream … endstream`, with its dictionary's text and its data as Flate would read it: after
+ * the ASCII filters a chain may put first (`[/ASCII85Decode /FlateDecode]`). Every stream is tried, not
+ * only those whose dictionary names Flate, since a filter can be an indirect reference; data that is not
+ * Flate fails at its first bytes. A stream without `endstream` runs to the end of the file.
+ */
+function* streams(file: Buffer): Generator<{ dictionary: string; data: Buffer }> {
   let from = 0;
   for (;;) {
     const keyword = file.indexOf('stream', from, 'latin1');
@@ -54,12 +61,59 @@ function* flateStreams(file: Buffer): Generator<{ dictionary: string; data: Buff
     if (dataStart === undefined) continue;
     const head = file.toString('latin1', Math.max(0, keyword - dictionaryLookBehind), keyword);
     const dictionary = head.slice(head.lastIndexOf(' obj') + 1);
-    if (!/>>\s*$/.test(dictionary) || !firstFilterIsFlate(dictionary)) continue;
-    const dataEnd = file.indexOf('endstream', dataStart, 'latin1');
-    if (dataEnd < 0) return;
-    from = dataEnd + 'endstream'.length;
-    yield { dictionary, data: file.subarray(dataStart, dataEnd) };
+    if (!/>>\s*$/.test(dictionary)) continue;
+    const endstream = file.indexOf('endstream', dataStart, 'latin1');
+    const dataEnd = endstream < 0 ? file.length : endstream;
+    from = dataEnd;
+    yield { dictionary, data: withoutAsciiFilters(dictionary, file.subarray(dataStart, dataEnd)) };
   }
+}
+
+/** The data after the ASCIIHex and ASCII85 filters that come first in the stream's chain, if any. */
+function withoutAsciiFilters(dictionary: string, data: Buffer): Buffer {
+  const chain = /\/Filter\s*(\[[^\]]*\]|\/\w+)/.exec(dictionary)?.[1]?.match(/\/\w+/g) ?? [];
+  let decoded = data;
+  for (const filter of chain) {
+    if (filter === '/ASCIIHexDecode' || filter === '/AHx') decoded = fromAsciiHex(decoded);
+    else if (filter === '/ASCII85Decode' || filter === '/A85') decoded = fromAscii85(decoded);
+    else break;
+  }
+  return decoded;
+}
+
+function fromAsciiHex(data: Buffer): Buffer {
+  const text = data.toString('latin1');
+  const digits = text.slice(0, text.includes('>') ? text.indexOf('>') : undefined).replace(/[^0-9a-fA-F]/g, '');
+  return Buffer.from(digits.length % 2 === 0 ? digits : `${digits}0`, 'hex');
+}
+
+/** Base-85 in groups of five characters from `!` (z: four zero bytes), ending at `~>`. */
+function fromAscii85(data: Buffer): Buffer {
+  const end = data.indexOf('~>', 0, 'latin1');
+  const input = end < 0 ? data : data.subarray(0, end);
+  // Four bytes per five characters, and per `z` (a group of zeros) four bytes from one character.
+  const output = Buffer.alloc(input.length * 4 + 4);
+  let length = 0;
+  const group: number[] = [];
+  const flush = (count: number) => {
+    while (group.length < 5) group.push(84);
+    let value = 0;
+    for (const digit of group) value = value * 85 + digit;
+    for (let index = 0; index < count; index += 1) output[length++] = Math.floor(value / 256 ** (3 - index)) % 256;
+    group.length = 0;
+  };
+  for (const byte of input) {
+    if (byte === 0x7a && group.length === 0) {
+      length += 4; // z: the buffer is zeros already
+      continue;
+    }
+    const digit = byte - 33;
+    if (digit < 0 || digit > 84) continue; // white space between characters
+    group.push(digit);
+    if (group.length === 5) flush(4);
+  }
+  if (group.length > 1) flush(group.length - 1);
+  return output.subarray(0, length);
 }
 
 /** The data starts after the end of line that follows `stream` (CRLF or LF, as the format says). */
@@ -67,10 +121,6 @@ function afterEndOfLine(file: Buffer, at: number): number | undefined {
   if (file[at] === 0x0d && file[at + 1] === 0x0a) return at + 2;
   if (file[at] === 0x0a || file[at] === 0x0d) return at + 1;
   return undefined;
-}
-
-function firstFilterIsFlate(dictionary: string): boolean {
-  return /\/Filter\s*(\[\s*)?\/(FlateDecode|Fl)\b/.test(dictionary);
 }
 
 /** The stream's inflated length, counting no further than `limit`; a damaged stream counts what came out. */
