@@ -176,8 +176,8 @@ export function createDocumentsRepository() {
     },
 
     /**
-     * A new generation to index, from the document's stored file or from `file`, which replaces it
-     * (`replaced` then says which file's passages are searched meanwhile).
+     * A new generation to index, from the document's stored file or from `file`, which replaces it (with
+     * the `replaced…` columns naming the file whose passages are searched meanwhile).
      */
     async restart(
       db: Executor,
