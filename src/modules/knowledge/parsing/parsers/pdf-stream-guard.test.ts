@@ -30,6 +30,37 @@ function ascii85(data: Buffer): string {
   return `${text}~>`;
 }
 
+/**
+ * An LZW stream of the pattern that grows fastest, each code the one just being made ("a", "aa", "aaa"…),
+ * cleared and begun again whenever the table is full; widths change as PDF's early change says.
+ */
+function lzwBomb(codesPerTable: number, tables: number): Buffer {
+  const codes: Array<[number, number]> = [];
+  for (let table = 0; table < tables; table += 1) {
+    let width = 9;
+    codes.push([256, width], [0x20, width]);
+    for (let next = 258; next < 258 + codesPerTable; next += 1) {
+      codes.push([next, width]);
+      if (next + 1 + 1 >= 1 << width && width < 12) width += 1;
+    }
+    if (table === tables - 1) codes.push([257, width]);
+  }
+  const bytes: number[] = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const [code, width] of codes) {
+    buffer = (buffer << width) | code;
+    bits += width;
+    while (bits >= 8) {
+      bits -= 8;
+      bytes.push((buffer >>> bits) & 0xff);
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  if (bits > 0) bytes.push((buffer << (8 - bits)) & 0xff);
+  return Buffer.from(bytes);
+}
+
 describe('assertSafePdfStreams', () => {
   it.each([
     ['Flate', '/Filter /FlateDecode', bomb],
@@ -39,6 +70,29 @@ describe('assertSafePdfStreams', () => {
   ])('refuses a stream that inflates past its bound: %s', async (_kind, dictionary, data) => {
     await expect(assertSafePdfStreams(pdfWith(dictionary, data), bounds)).rejects.toThrow(
       'A part of the PDF expands to more than 1 MB',
+    );
+  });
+
+  it('measures LZW and run-length streams as well, without building what they expand to', async () => {
+    // 1,500 codes make strings of 1 to 1,501 characters: about 1.1 MB from 2.6 KB.
+    const lzw = lzwBomb(1500, 1);
+    await expect(assertSafePdfStreams(pdfWith('/Filter /LZWDecode', lzw), bounds)).rejects.toThrow(
+      'A part of the PDF expands to more than 1 MB',
+    );
+    await expect(
+      assertSafePdfStreams(pdfWith('/Filter /LZWDecode', lzwBomb(1000, 1)), bounds),
+    ).resolves.toBeUndefined();
+    // 128 copies of a space per two bytes.
+    const runs = Buffer.concat([...Array.from({ length: 9000 }, () => Buffer.from([129, 0x20])), Buffer.from([128])]);
+    await expect(assertSafePdfStreams(pdfWith('/Filter /RL', runs), bounds)).rejects.toThrow(
+      'A part of the PDF expands to more than 1 MB',
+    );
+  });
+
+  it('refuses a stream compressed twice over, whose ratios multiply', async () => {
+    const twice = deflateSync(bomb);
+    await expect(assertSafePdfStreams(pdfWith('/Filter [/FlateDecode /FlateDecode]', twice), bounds)).rejects.toThrow(
+      'A part of the PDF is compressed twice over',
     );
   });
 
