@@ -4,14 +4,24 @@ import { setupLockKey } from '../../src/platform/db/setup-lock.js';
 import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { createTestDatabase, testStorage, withAdminClient, type TestDatabase } from '../harness/test-database.js';
 
-/** As if the last migration had not been applied yet. */
+/** As if the last migration had not been applied yet (each is written to be applied again). */
 const forgetLastMigration = (database: TestDatabase) =>
   database.executeSql(
     'delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)',
   );
+
+/** As if the migration tagged so, and every one after it, had not been applied yet. */
+function forgetMigrationsFrom(database: TestDatabase, tag: string) {
+  const journal = JSON.parse(readFileSync('migrations/meta/_journal.json', 'utf8')) as {
+    entries: Array<{ tag: string; when: number }>;
+  };
+  const { when } = journal.entries.find((entry) => entry.tag === tag)!;
+  return database.executeSql('delete from drizzle.__drizzle_migrations where created_at >= $1', [when]);
+}
 
 /** A logger that keeps the messages it writes, telling `onLine` each one's pino level (40 is warn). */
 function sayings(onLine: (level: number) => void = () => undefined) {
@@ -109,7 +119,7 @@ describe('migration 0015', () => {
       await insertSource(lone, 'Menu\u0308');
       await insertSource(twin, decomposed);
       await insertSource(composedTwin, 'Café Wiki');
-      await forgetLastMigration(database);
+      await forgetMigrationsFrom(database, '0015_names_composed');
 
       await runMigrations(database);
 
