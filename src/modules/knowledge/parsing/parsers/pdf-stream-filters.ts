@@ -59,6 +59,9 @@ export async function expandedLength(
 
 /** The stream's inflated length, counting no further than `limit`; a damaged stream counts what came out. */
 async function inflatedLength(data: Buffer, limit: number): Promise<number | 'too large'> {
+  // pdf.js refuses Flate data without a zlib header, as zlib does: most streams that are something else
+  // (a JPEG, a font) end here, without an inflater made for each.
+  if (!hasZlibHeader(data)) return 0;
   // A sync flush at the end: a stream cut short still counts what it holds, and raises no error.
   const inflate = createInflate({ finishFlush: constants.Z_SYNC_FLUSH });
   let length = 0;
@@ -74,6 +77,11 @@ async function inflatedLength(data: Buffer, limit: number): Promise<number | 'to
   } finally {
     inflate.destroy();
   }
+}
+
+/** Deflate as its method, and the check bits that make the first two bytes a multiple of 31. */
+function hasZlibHeader(data: Buffer): boolean {
+  return data.length >= 2 && (data[0]! & 0x0f) === 8 && ((data[0]! << 8) | data[1]!) % 31 === 0;
 }
 
 /**

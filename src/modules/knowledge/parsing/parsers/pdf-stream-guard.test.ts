@@ -96,6 +96,23 @@ describe('assertSafePdfStreams', () => {
     );
   });
 
+  it('finds a stream behind a comment or blank space, and one written after a stream without endstream', async () => {
+    const header = (tail: string) =>
+      Buffer.concat([Buffer.from(`%PDF-1.7\n5 0 obj\n<< /Filter /FlateDecode >>${tail}`, 'latin1'), bomb]);
+    for (const tail of [' %c\nstream\n', '\nstream   \r\n']) {
+      await expect(assertSafePdfStreams(header(tail), bounds)).rejects.toThrow('A part of the PDF expands');
+    }
+    const small = deflateSync(Buffer.from('BT (small) Tj ET'));
+    const unterminated = Buffer.concat([
+      Buffer.from('%PDF-1.7\n5 0 obj\n<< /Filter /FlateDecode >>\nstream\n', 'latin1'),
+      small,
+      Buffer.from('\nendobj\n6 0 obj\n<< /Filter /FlateDecode >>\nstream\n', 'latin1'),
+      bomb,
+      Buffer.from('\nendstream\nendobj\n', 'latin1'),
+    ]);
+    await expect(assertSafePdfStreams(unterminated, bounds)).rejects.toThrow('A part of the PDF expands');
+  });
+
   it('refuses a stream that has no endstream, reading it to the end of the file', async () => {
     await expect(assertSafePdfStreams(pdfWith('/Filter /FlateDecode', bomb, ''), bounds)).rejects.toThrow(
       'A part of the PDF expands',

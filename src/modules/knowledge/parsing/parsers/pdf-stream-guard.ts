@@ -52,34 +52,44 @@ const imageAllowance = 8;
 
 /**
  * Each `<<…>> stream … endstream`, with its dictionary's text. Every stream is measured, not only those
- * whose dictionary names a compression, since a filter can be an indirect reference. A stream without
- * `endstream` runs to the end of the file.
+ * whose dictionary names a compression, since a filter can be an indirect reference. The scan goes on
+ * right after each `stream` keyword, not after its data: a stream without `endstream` (whose data then
+ * runs to the next one, or to the end of the file) hides no stream written inside its span.
  */
 function* streams(file: Buffer): Generator<{ dictionary: string; data: Buffer }> {
+  const nextEndstream = nextPosition(file, 'endstream');
+  const [nextReturn, nextNewline] = [nextPosition(file, '\r'), nextPosition(file, '\n')];
   let from = 0;
   for (;;) {
     const keyword = file.indexOf('stream', from, 'latin1');
     if (keyword < 0) return;
     from = keyword + 'stream'.length;
-    // `endstream` contains `stream`; the keyword that opens data follows the dictionary's `>>`.
     if (keyword >= 3 && file.toString('latin1', keyword - 3, keyword) === 'end') continue;
-    const dataStart = afterEndOfLine(file, from);
-    if (dataStart === undefined) continue;
     const head = file.toString('latin1', Math.max(0, keyword - dictionaryLookBehind), keyword);
     const dictionary = head.slice(head.lastIndexOf(' obj') + 1);
-    if (!/>>\s*$/.test(dictionary)) continue;
-    const endstream = file.indexOf('endstream', dataStart, 'latin1');
-    const dataEnd = endstream < 0 ? file.length : endstream;
-    from = dataEnd;
-    yield { dictionary, data: file.subarray(dataStart, dataEnd) };
+    // The dictionary's `>>`, then only blank space and comments, which pdf.js skips.
+    if (!/>>(\s|%[^\r\n]*)*$/.test(dictionary)) continue;
+    // As pdf.js does: the data starts after the end of the line `stream` is on, whatever else is on it.
+    const lineEnd = Math.min(nextReturn(from), nextNewline(from));
+    if (lineEnd === file.length) return;
+    const dataStart = lineEnd + (file[lineEnd] === 0x0d && file[lineEnd + 1] === 0x0a ? 2 : 1);
+    yield { dictionary, data: file.subarray(dataStart, nextEndstream(dataStart)) };
   }
 }
 
-/** The data starts after the end of line that follows `stream` (CRLF or LF, as the format says). */
-function afterEndOfLine(file: Buffer, at: number): number | undefined {
-  if (file[at] === 0x0d && file[at + 1] === 0x0a) return at + 2;
-  if (file[at] === 0x0a || file[at] === 0x0d) return at + 1;
-  return undefined;
+/**
+ * Where `marker` is next at or after a position (the file's length if nowhere), for positions that only
+ * grow: the answer is kept and searched again only once passed, so a file of millions of `stream`
+ * keywords is still read once.
+ */
+function nextPosition(file: Buffer, marker: string): (at: number) => number {
+  let found = -1;
+  return (at) => {
+    if (found >= at || found === file.length) return found;
+    const position = file.indexOf(marker, at, 'latin1');
+    found = position < 0 ? file.length : position;
+    return found;
+  };
 }
 
 const formatMegabytes = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MB`;
