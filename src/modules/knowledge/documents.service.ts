@@ -75,10 +75,25 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
    * Refuses content the source already holds, in its document `same` (409, naming it): the same passages
    * twice only crowd out others in search and in answers.
    */
-  async function requireNewContent(tx: Executor, tenantId: string, sourceId: string, stored: StoredFile) {
+  async function requireNewContent(
+    tx: Executor,
+    tenantId: string,
+    sourceId: string,
+    stored: StoredFile,
+    replacing?: string,
+  ) {
     await documents.lockContent(tx, sourceId, stored.sha256);
     const same = await documents.findSameContent(tx, tenantId, sourceId, stored.sha256);
     if (!same) return;
+    if (same.id === replacing) {
+      throw new AppError(
+        'conflict',
+        same.replacedSha256 === stored.sha256
+          ? `'${same.title}' is being replaced, and this is its file from before; cancel the replacement to keep that file`
+          : `'${same.title}' already holds this file; reindex it to index it again`,
+        { extensions: { documentId: same.id } },
+      );
+    }
     // The id is for programs (the problem's documentId); the sentence a person reads names the title.
     throw new AppError(
       'conflict',
@@ -223,7 +238,7 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
         .transaction(async (tx) => {
           const previous = await documents.lock(tx, actor.tenantId, sourceId, documentId);
           if (!previous) return undefined;
-          await requireNewContent(tx, actor.tenantId, sourceId, stored);
+          await requireNewContent(tx, actor.tenantId, sourceId, stored, documentId);
           // A replacement of a replacement not yet indexed: the file whose passages are searched stays
           // the one kept, and the unindexed one goes.
           const isReplacing = previous.replacedStorageKey !== null;
