@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { strToU8, zipSync } from 'fflate';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePasswordProtectedPdf } from '../fixtures/generate-pdf.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -142,6 +142,19 @@ describe('a DOCX of large photos is parsed, however far its photos would expand'
     expect(found.results.map((hit) => hit.content)).toEqual([
       expect.stringContaining('The okapi field guide, with photographs.'),
     ]);
+  });
+
+  it('leaves out custom XML and document properties, which the parser never reads', async () => {
+    const parts = unzipSync(docxWithPhotos('The quokka field guide.', {}));
+    const docx = zipSync({
+      ...parts,
+      'customXml/item1.xml': [new Uint8Array(8 * 1024 * 1024), { level: 9 }],
+      'docProps/custom.xml': [new Uint8Array(8 * 1024 * 1024), { level: 9 }],
+    });
+    const response = await uploadDocument(t.app, admin, sourceId, Buffer.from(docx), { filename: 'quokka.docx' });
+    expect(response.statusCode, response.body).toBe(202);
+    const done = await waitForDocument(t.app, admin, sourceId, response.json<DocumentView>().id);
+    expect(done.status, done.errorMessage ?? '').toBe('ready');
   });
 
   it('never lets a relationship steer the parser to an uncounted photo: a bomb named as one stays compressed', async () => {

@@ -82,10 +82,11 @@ export async function readDocxTextParts(file: Buffer, maxUncompressedBytes: numb
  * Mammoth parses XML parts only: `[Content_Types].xml`, the parts that relationships name as document,
  * styles, numbering, footnotes, endnotes and comments, and their `.rels`. The only other parts it
  * reads are images, and only when its image converter asks for their bytes (ours does not), and a
- * style map that mammoth's own tools embed as `mammoth/style-map` (Word never writes one).
+ * style map that mammoth's own tools embed as `mammoth/style-map` (Word never writes one). Custom XML
+ * (data bound to content controls) and the document's properties are XML it never reads either.
  */
 function isTextPart(fileName: string): boolean {
-  return /\.(xml|rels)$/i.test(fileName);
+  return /\.(xml|rels)$/i.test(fileName) && !/^(customXml|docProps)\//i.test(fileName);
 }
 
 /** A zip of `parts`, stored without compression: they are inflated already, and mammoth reads each once. */
