@@ -345,6 +345,13 @@ describe('lexical search', () => {
       'Die Größe der Straße ist unbekannt.',
       'Grosse Strasse 5, Berlin',
     ]);
+    // And marked where they were found, however they are spelled there.
+    const marked = async (query: string) => (await lexical(query)).flatMap((hit) => hit.highlights);
+    expect(await marked('grosse strasse')).toEqual(
+      expect.arrayContaining(['Die «Größe» der «Straße» ist unbekannt.', '«Grosse» «Strasse» 5, Berlin']),
+    );
+    await indexDocument(tenantId, sourceId, ['DIE GROẞE KARTE VON WEIßENFELS.']);
+    expect(await marked('weissenfels')).toEqual(['DIE GROẞE KARTE VON «WEIßENFELS».']);
     // Other scripts keep their marks: Russian "й" is a letter of its own, not "и" with an accent.
     await indexDocument(tenantId, sourceId, ['Мой край родной.']);
     expect(await contents('краи')).toEqual([]);

@@ -61,16 +61,19 @@ export function passageHighlighter(queryLexemes: readonly string[]): (content: s
  */
 function markFinder(queryLexemes: readonly string[]): (content: string) => Mark[] {
   const lexemes = new Set(queryLexemes);
-  const prefixes = [
-    ...new Set(queryLexemes.map((lexeme) => foldLatinAccents(lexeme.length <= 3 ? lexeme[0]! : lexeme.slice(0, -2)))),
-  ];
+  const stemPrefixes = queryLexemes.map((lexeme) =>
+    foldLatinAccents(lexeme.length <= 3 ? lexeme[0]! : lexeme.slice(0, -2)),
+  );
+  // The index reads "ß" as "ss" (text-analysis.ts): 'gross' is also found written "groß".
+  const prefixes = [...new Set(stemPrefixes.flatMap((prefix) => [prefix, prefix.replaceAll('ss', 'ß')]))];
   // The hits of one search share most of their words.
   const indexed = new Map<string, string | null>();
   const indexedAs = (lower: string): string | undefined => {
     let lexeme = indexed.get(lower);
     if (lexeme === undefined) {
-      const stemmed = digit.test(lower) ? lower : stem(lower);
-      lexeme = lexemes.has(lower) ? lower : lexemes.has(stemmed) ? stemmed : null;
+      const analysed = lower.replaceAll('ß', 'ss');
+      const stemmed = digit.test(analysed) ? analysed : stem(analysed);
+      lexeme = lexemes.has(lower) ? lower : lexemes.has(analysed) ? analysed : lexemes.has(stemmed) ? stemmed : null;
       indexed.set(lower, lexeme);
     }
     return lexeme ?? undefined;
