@@ -138,22 +138,14 @@ describe('stopping a reply', () => {
       filename: 'handbook.txt',
     });
     expect((await waitForDocument(t.app, admin, source.id, document.id)).status).toBe('ready');
-    let searchReached: () => void = () => undefined;
-    const reached = new Promise<void>((resolve) => (searchReached = resolve));
-    let releaseSearch: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (releaseSearch = resolve));
     // The question's embedding is held, as by a slow provider, until the test ends.
-    embeddings.beforeAnswer = async () => {
-      searchReached();
-      await released;
-      return undefined;
-    };
+    const search = embeddings.hold();
     try {
       const agent = await createAgent(t.app, admin, { model: 'openai:gpt-4o-mini', knowledgeSourceIds: [source.id] });
       const conversation = await createConversation(t.app, admin, agent.id, { title: 'Searching' });
       const completionsBefore = openai.requests.length;
       const reply = await openReplyStream(address, conversation.id, admin, 'What does the handbook say?');
-      await reached;
+      await search.reached;
 
       const stopped = await stop(conversation.id, await streamingReplyId(conversation.id));
 
@@ -163,8 +155,7 @@ describe('stopping a reply', () => {
       expect(parts.some((part) => part.type === 'error')).toBe(false);
       expect(openai.requests.length).toBe(completionsBefore);
     } finally {
-      embeddings.beforeAnswer = undefined;
-      releaseSearch();
+      search.release();
     }
   });
 

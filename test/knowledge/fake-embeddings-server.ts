@@ -15,6 +15,11 @@ export interface FakeEmbeddingsServer {
    * mid-way), return 'fail' to answer that one request 500, or 'short' to answer it one vector only.
    */
   beforeAnswer: ((inputs: readonly string[]) => Promise<FakeAnswer> | FakeAnswer) | undefined;
+  /**
+   * Holds every request unanswered, as a slow provider would, until `release`; `reached` settles when
+   * the first one arrives.
+   */
+  hold(): { readonly reached: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
@@ -73,6 +78,24 @@ export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeE
     },
     set beforeAnswer(value) {
       state.beforeAnswer = value;
+    },
+    hold() {
+      let arrived: () => void = () => undefined;
+      const reached = new Promise<void>((resolve) => (arrived = resolve));
+      let answer: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => (answer = resolve));
+      state.beforeAnswer = async () => {
+        arrived();
+        await released;
+        return undefined;
+      };
+      return {
+        reached,
+        release: () => {
+          state.beforeAnswer = undefined;
+          answer();
+        },
+      };
     },
     close: () => server.close(),
   };

@@ -411,16 +411,8 @@ describe('a caller of the OpenAI-compatible API that hangs up', () => {
     });
     expect((await waitForDocument(t.app, user, source.id, document.id)).status).toBe('ready');
     const librarian = await createAgent(t.app, user, { model: 'openai:gpt-4o-mini', knowledgeSourceIds: [source.id] });
-    let searchReached: () => void = () => undefined;
-    const reached = new Promise<void>((resolve) => (searchReached = resolve));
-    let releaseSearch: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (releaseSearch = resolve));
     // The question's embedding is held, as by a slow provider, until the test ends.
-    embeddings.beforeAnswer = async () => {
-      searchReached();
-      await released;
-      return undefined;
-    };
+    const search = embeddings.hold();
     try {
       const completionsBefore = fake.requests.length;
       const logsBefore = logs.entries().length;
@@ -431,7 +423,7 @@ describe('a caller of the OpenAI-compatible API that hangs up', () => {
         body: JSON.stringify({ model: librarian.id, stream, messages: [{ role: 'user', content: 'Anything?' }] }),
         signal: hangUp.signal,
       }).catch((error: unknown) => error);
-      await reached;
+      await search.reached;
 
       hangUp.abort();
       await request;
@@ -445,8 +437,7 @@ describe('a caller of the OpenAI-compatible API that hangs up', () => {
       expect(left.level).toBe(30);
       expect(fake.requests.length).toBe(completionsBefore);
     } finally {
-      embeddings.beforeAnswer = undefined;
-      releaseSearch();
+      search.release();
     }
   });
 
