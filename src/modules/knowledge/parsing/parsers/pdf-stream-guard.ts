@@ -15,6 +15,13 @@ const dictionaryLookBehind = 4096;
  * does not inflate (encrypted, damaged) is left to pdf.js, which reports it as it does now. LZW and
  * run-length streams are measured the same way, and a stream compressed twice over (Flate of Flate
  * multiplies the ratios) is refused: no PDF writer does that.
+ *
+ * This reads the file's bytes, not what pdf.js makes of them, so it stops plain bombs only. A crafted
+ * file still gets past it (an audit found filters pdf.js reads that this does not: `/F`, `#xx` names,
+ * NUL as white space, a filter chain by reference, `/Length` past an `endstream` in the data, encryption
+ * with an empty password, PNG predictors with huge rows, one stream referenced many times, a content
+ * stream claiming to be an image). Bounding that needs a bound on what pdf.js allocates: parsing in a
+ * process with an operating-system memory limit, say.
  */
 export async function assertSafePdfStreams(
   file: Buffer,
