@@ -17,9 +17,13 @@ const compressionByFilter: Readonly<Record<string, Compression>> = {
   '/RL': 'runLength',
 };
 
-/** The stream's filters in the order they apply (`/Filter /A` or `/Filter [/A /B]`); none if by reference. */
+/**
+ * The stream's filters in the order they apply (`/Filter /A` or `/Filter [/A /B]`, or under pdf.js's
+ * other key for them, `/F`); none if given by reference. The last one written wins, as in a dictionary.
+ */
 export function filterChain(dictionary: string): string[] {
-  return /\/Filter\s*(\[[^\]]*\]|\/\w+)/.exec(dictionary)?.[1]?.match(/\/\w+/g) ?? [];
+  const entries = [...dictionary.matchAll(/\/(?:Filter|F)\s*(\[[^\]]*\]|\/\w+)/g)];
+  return entries.at(-1)?.[1]?.match(/\/\w+/g) ?? [];
 }
 
 /** The data after the ASCIIHex and ASCII85 filters that come first in the chain, and the filters left. */

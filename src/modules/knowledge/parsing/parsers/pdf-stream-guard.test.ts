@@ -113,6 +113,17 @@ describe('assertSafePdfStreams', () => {
     await expect(assertSafePdfStreams(unterminated, bounds)).rejects.toThrow('A part of the PDF expands');
   });
 
+  it('reads names and white space as pdf.js does: #xx escapes, the /F key, NUL before stream', async () => {
+    const twice = deflateSync(bomb);
+    for (const dictionary of ['/Filter [/Fl#61teDecode /FlateDecode]', '/F [/FlateDecode /FlateDecode]']) {
+      await expect(assertSafePdfStreams(pdfWith(dictionary, twice), bounds)).rejects.toThrow(
+        'A part of the PDF is compressed twice over',
+      );
+    }
+    const nul = Buffer.concat([Buffer.from('%PDF-1.7\n4 0 obj\n<< /Filter /FlateDecode >>\0stream\n', 'latin1'), bomb]);
+    await expect(assertSafePdfStreams(nul, bounds)).rejects.toThrow('A part of the PDF expands');
+  });
+
   it('refuses a stream that has no endstream, reading it to the end of the file', async () => {
     await expect(assertSafePdfStreams(pdfWith('/Filter /FlateDecode', bomb, ''), bounds)).rejects.toThrow(
       'A part of the PDF expands',

@@ -73,9 +73,13 @@ function* streams(file: Buffer): Generator<{ dictionary: string; data: Buffer }>
     from = keyword + 'stream'.length;
     if (keyword >= 3 && file.toString('latin1', keyword - 3, keyword) === 'end') continue;
     const head = file.toString('latin1', Math.max(0, keyword - dictionaryLookBehind), keyword);
-    const dictionary = head.slice(head.lastIndexOf(' obj') + 1);
+    // Names as pdf.js reads them: `#xx` is the byte it spells ("/Fl#61teDecode" is Flate).
+    const dictionary = head
+      .slice(head.lastIndexOf('obj') + 1)
+      .replace(/#([0-9a-fA-F]{2})/g, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
     // The dictionary's `>>`, then only blank space and comments, which pdf.js skips.
-    if (!/>>(\s|%[^\r\n]*)*$/.test(dictionary)) continue;
+    // pdf.js counts NUL as white space too.
+    if (!/>>(\s|\0|%[^\r\n]*)*$/.test(dictionary)) continue;
     // As pdf.js does: the data starts after the end of the line `stream` is on, whatever else is on it.
     const lineEnd = Math.min(nextReturn(from), nextNewline(from));
     if (lineEnd === file.length) return;
