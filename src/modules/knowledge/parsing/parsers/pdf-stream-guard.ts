@@ -17,11 +17,11 @@ const dictionaryLookBehind = 4096;
  * multiplies the ratios) is refused: no PDF writer does that.
  *
  * This reads the file's bytes, not what pdf.js makes of them, so it stops plain bombs only. A crafted
- * file still gets past it (an audit found filters pdf.js reads that this does not: `/F`, `#xx` names,
- * NUL as white space, a filter chain by reference, `/Length` past an `endstream` in the data, encryption
- * with an empty password, PNG predictors with huge rows, one stream referenced many times, a content
- * stream claiming to be an image). Bounding that needs a bound on what pdf.js allocates: parsing in a
- * process with an operating-system memory limit, say.
+ * file still gets past it (an audit found a filter chain given by reference, `/Length` past an
+ * `endstream` in the data, Flate data zlib stops at but pdf.js reads on, encryption with an empty
+ * password, PNG predictors with huge rows, one stream referenced many times, a content stream claiming
+ * to be an image). Bounding those needs a bound on what pdf.js allocates: parsing in a process with an
+ * operating-system memory limit, say.
  */
 export async function assertSafePdfStreams(
   file: Buffer,
