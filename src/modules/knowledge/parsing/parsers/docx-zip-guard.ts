@@ -1,5 +1,6 @@
 import { zipSync } from 'fflate';
 import yauzl from 'yauzl';
+import { formatBytes } from '../../../../platform/format-bytes.js';
 import { ParseFailure } from './parse-failure.js';
 
 /** A Word document has a few dozen parts; tens of thousands is an attack on the central directory. */
@@ -25,7 +26,7 @@ interface DocxPart {
 export async function readDocxTextParts(file: Buffer, maxUncompressedBytes: number): Promise<Buffer> {
   const tooLarge = () =>
     new ParseFailure(
-      `The DOCX expands to more than ${formatMegabytes(maxUncompressedBytes)}, more than this server parses; split it into smaller files (or it is a zip bomb)`,
+      `The DOCX expands to more than ${formatBytes(maxUncompressedBytes)}, more than this server parses; split it into smaller files (or it is a zip bomb)`,
     );
   let zip: yauzl.ZipFile;
   try {
@@ -93,9 +94,4 @@ function isTextPart(fileName: string): boolean {
 function storedZip(parts: readonly DocxPart[]): Buffer {
   const zip = zipSync(Object.fromEntries(parts.map((part) => [part.name, [part.content, { level: 0 }]])));
   return Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
-}
-
-function formatMegabytes(bytes: number): string {
-  const megabytes = bytes / (1024 * 1024);
-  return `${Number.isInteger(megabytes) ? megabytes : megabytes.toFixed(1)} MB`;
 }

@@ -1,3 +1,4 @@
+import { formatBytes } from '../../../../platform/format-bytes.js';
 import { compressionsOf, expandedLength, filterChain, withoutAsciiFilters } from './pdf-stream-filters.js';
 import { ParseFailure } from './parse-failure.js';
 
@@ -47,7 +48,7 @@ export async function assertSafePdfStreams(
           ? ["The PDF's pages expand", bounds.maxTotalBytes]
           : ['A part of the PDF expands', limit];
       throw new ParseFailure(
-        `${what} to more than ${formatMegabytes(bound)}, more than this server parses; split it into smaller files (or it is a decompression bomb)`,
+        `${what} to more than ${formatBytes(bound)}, more than this server parses; split it into smaller files (or it is a decompression bomb)`,
       );
     }
     if (!isImage) totalBytes += inflated;
@@ -77,8 +78,7 @@ function* streams(file: Buffer): Generator<{ dictionary: string; data: Buffer }>
     const dictionary = head
       .slice(head.lastIndexOf('obj') + 1)
       .replace(/#([0-9a-fA-F]{2})/g, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-    // The dictionary's `>>`, then only blank space and comments, which pdf.js skips.
-    // pdf.js counts NUL as white space too.
+    // The dictionary's `>>`, then only blank space (NUL included) and comments, which pdf.js skips.
     if (!/>>(\s|\0|%[^\r\n]*)*$/.test(dictionary)) continue;
     // As pdf.js does: the data starts after the end of the line `stream` is on, whatever else is on it.
     const lineEnd = Math.min(nextReturn(from), nextNewline(from));
@@ -102,5 +102,3 @@ function nextPosition(file: Buffer, marker: string): (at: number) => number {
     return found;
   };
 }
-
-const formatMegabytes = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MB`;
