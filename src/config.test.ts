@@ -55,8 +55,17 @@ describe('loadConfig', () => {
   });
 
   it('says what a wrong number, choice or switch must be, in words', () => {
-    expect(failureOf({ PORT: 'abc' })).toBe('Invalid environment variable PORT: must be a number');
-    expect(failureOf({ PORT: '80.5' })).toBe('Invalid environment variable PORT: must be a whole number');
+    // Number() would read the hexadecimal, exponent and binary forms; nobody setting a port means them.
+    for (const port of ['abc', '80.5', '0x10F4', '3e3', '0b101', '-1']) {
+      expect(failureOf({ PORT: port })).toBe(
+        'Invalid environment variable PORT: must be a whole number written in digits',
+      );
+    }
+    expect(failureOf({ UPLOAD_MAX_BYTES: '1e9' })).toBe(
+      'Invalid environment variable UPLOAD_MAX_BYTES: must be a whole number written in digits',
+    );
+    expect(loadConfig({ PORT: ' 8080 ' }).port).toBe(8080);
+    expect(loadConfig({}).port).toBe(3000);
     expect(failureOf({ PORT: '70000' })).toBe('Invalid environment variable PORT: must be at most 65535');
     expect(failureOf({ SIGNUP_MODE: 'public' })).toBe(
       'Invalid environment variable SIGNUP_MODE: must be one of "invite", "open", "closed"',

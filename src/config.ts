@@ -46,11 +46,22 @@ const isCorsOrigin = (entry: string): boolean =>
   entry === '*' || (URL.canParse(entry) && new URL(entry).origin === entry.replace(/\/$/, ''));
 const optionalSecret = z.string().min(1).max(4096).optional();
 
+/**
+ * A count or size in plain digits. Number() also reads '0x10F4', '1e3' and '0b101', which a person
+ * setting PORT or a limit does not mean, and which would start the server on a value nobody wrote.
+ */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\s*\d+\s*$/, 'must be a whole number written in digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
 /** The one schema over the environment. Every variable the server reads is named here and in the README. */
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).max(255).default('0.0.0.0'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber(0, 65535).default(3000),
   DATA_DIR: z.string().min(1).max(1024).default('./data'),
   DATABASE_URL: z
     .string()
@@ -78,24 +89,19 @@ const environmentSchema = z.object({
       (value) => listOf(value).every(isCorsOrigin),
       "must be '*' or origins such as https://app.example.com, separated by commas",
     ),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
-  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
-  LOGIN_ATTEMPTS_PER_15_MINUTES: z.coerce.number().int().min(1).max(10_000).default(10),
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
-  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(100 * 1024 * 1024)
-    .default(1024 * 1024),
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
-  MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
-  MODEL_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).default(600),
+  AUTH_RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).default(30),
+  LOGIN_ATTEMPTS_PER_15_MINUTES: wholeNumber(1, 10_000).default(10),
+  ACCESS_TOKEN_TTL_SECONDS: wholeNumber(30, 86_400).default(900),
+  REFRESH_TOKEN_TTL_DAYS: wholeNumber(1, 365).default(30),
+  BODY_LIMIT_BYTES: wholeNumber(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000).default(300_000),
+  MODEL_TIMEOUT_MS: wholeNumber(1000, 3_600_000).default(300_000),
+  MODEL_STALL_TIMEOUT_MS: wholeNumber(100, 3_600_000).default(60_000),
   // An integration may serve many people through one API key (a support widget): 100 at once is ~70 MB.
-  CONCURRENT_REPLIES_PER_USER: z.coerce.number().int().min(1).max(100_000).default(100),
-  CHAT_HISTORY_MAX_CHARS: z.coerce.number().int().min(1_000).max(10_000_000).default(120_000),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  CONCURRENT_REPLIES_PER_USER: wholeNumber(1, 100_000).default(100),
+  CHAT_HISTORY_MAX_CHARS: wholeNumber(1_000, 10_000_000).default(120_000),
+  SHUTDOWN_GRACE_MS: wholeNumber(0, 600_000).default(10_000),
   /**
    * Which `X-Forwarded-For` to believe: `false`; a number of proxies in front (1: the client is the
    * address the nearest proxy saw); the proxies' addresses or CIDR ranges; or `true`, every hop, which
@@ -116,12 +122,7 @@ const environmentSchema = z.object({
     .regex(/^[a-z][a-z0-9-]{0,39}:\S{1,200}$/, "must be 'provider:model', e.g. 'openai:whisper-1'")
     .optional(),
   DEFAULT_EMBEDDING_MODEL: modelRefSchema.default('offline'),
-  UPLOAD_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(2 * 1024 * 1024 * 1024)
-    .default(50 * 1024 * 1024),
+  UPLOAD_MAX_BYTES: wholeNumber(1024, 2 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   /** Hosts, IP addresses or CIDR ranges outbound requests may reach even though they are private. */
   OUTBOUND_ALLOW: z
     .string()
@@ -145,9 +146,9 @@ const environmentSchema = z.object({
       (value) => listOf(value).every((entry) => isDirectory(entry)),
       'must name directories that exist, separated by commas',
     ),
-  PARSE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
-  PARSE_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(512),
-  PARSE_MAX_CHARACTERS: z.coerce.number().int().min(1000).max(200_000_000).default(10_000_000),
+  PARSE_TIMEOUT_MS: wholeNumber(1000, 3_600_000).default(120_000),
+  PARSE_MAX_MEMORY_MB: wholeNumber(64, 16_384).default(512),
+  PARSE_MAX_CHARACTERS: wholeNumber(1000, 200_000_000).default(10_000_000),
   OPENAI_API_KEY: optionalSecret,
   OPENAI_BASE_URL: optionalUrl,
   ANTHROPIC_API_KEY: optionalSecret,
