@@ -21,6 +21,7 @@ const interruptedTurnsSettleMs = 5_000;
 const storageCloseBoundMs = 5_000;
 
 export async function serve(config: Config, logger: Logger): Promise<void> {
+  const startingUp = stopDuringStartUp(logger);
   const runtime = await openRuntime(config, logger, { migrate: true });
   const shutdown = createShutdown();
   const app = await buildApp({ config, logger, ...runtime, shutdown });
@@ -40,6 +41,7 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     await runtime.close().catch(() => undefined);
     throw listenFailure(error, config);
   }
+  startingUp.end();
   const sweeps = [
     scheduleMaintenance(() => maintenance.service.sweep(), logger, maintenanceIntervalMs),
     scheduleMaintenance(() => maintenance.service.sweepStoredFiles(), logger, storedFilesSweepIntervalMs),
@@ -82,6 +84,28 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * A stop asked for before the server listens (a unit restarted while a node waits for another's
+ * migrations, Ctrl-C during a first start's initdb) ended the process without a word, as a crash
+ * would. It still ends at once, since start-up may wait for ever; what it had committed stays, as
+ * after any kill, and the next start carries on from there.
+ */
+function stopDuringStartUp(logger: Logger) {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping during start-up, before the server listened');
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return {
+    end() {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
 }
 
 /** Why the server could not listen, naming the variable to change; other failures pass unchanged. */
