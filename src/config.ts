@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -241,6 +241,9 @@ export class ConfigError extends Error {
 export function prepareDataDir(dataDir: string): void {
   try {
     mkdirSync(dataDir, { recursive: true });
+    // The lock, the secret and stored files are written here: a directory this user may only read
+    // failed later as "EACCES: permission denied, open '…/pglite.lock'", naming no setting.
+    accessSync(dataDir, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // mkdir answers EEXIST for a file in the directory's place, ENOTDIR for a file above it.
@@ -251,7 +254,7 @@ export function prepareDataDir(dataDir: string): void {
       code === 'ENOTDIR'
         ? 'a folder above it is a file'
         : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-          ? 'this user may not create it there'
+          ? 'this user may not create it or write in it'
           : `it cannot be created (${code ?? 'unknown error'})`;
     throw new ConfigError(`Invalid environment variable DATA_DIR: ${dataDir} is not a usable directory: ${reason}`);
   }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,10 +10,14 @@ import { testStorage } from '../harness/test-database.js';
 const run = promisify(execFile);
 const tsx = path.resolve('node_modules/.bin/tsx');
 
-/** Runs the real `parley` entry point (from source) with a clean, explicit environment. */
-async function parley(args: string[], env: Record<string, string>) {
+/**
+ * Runs the real `parley` entry point (from source) with a clean, explicit environment; `prefix` is a
+ * command it runs under (setpriv, to run as another user).
+ */
+async function parley(args: string[], env: Record<string, string>, prefix: readonly string[] = []) {
+  const [command = tsx, ...commandArgs] = [...prefix, tsx, 'src/main.ts', ...args];
   try {
-    const { stdout, stderr } = await run(tsx, ['src/main.ts', ...args], {
+    const { stdout, stderr } = await run(command, commandArgs, {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
       timeout: 60_000,
     });
@@ -66,6 +70,19 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
     expect(dataDir.code).toBe(1);
     expect(dataDir.stderr.trim().split('\n')).toEqual([
       `parley: Invalid environment variable DATA_DIR: ${file} is a file, not a directory`,
+    ]);
+  }, 60_000);
+
+  it('names DATA_DIR, in one line, when this user may only read it', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    chmodSync(dataDir, 0o555);
+    // Root may write anywhere: where the tests run as root, the server runs as nobody.
+    const asAnotherUser =
+      process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const result = await parley(['serve'], { DATA_DIR: dataDir, HOME: '/tmp' }, asAnotherUser);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `parley: Invalid environment variable DATA_DIR: ${dataDir} is not a usable directory: this user may not create it or write in it`,
     ]);
   }, 60_000);
 
