@@ -9,7 +9,8 @@ import { createLogger } from './platform/logger.js';
 const usage = `Usage: parley <command>
   serve                                         start the HTTP server (default)
   migrate                                       apply database migrations and exit
-  admin create --email E --password P [--tenant NAME]   create a platform admin`;
+  admin create --email E --password P [--tenant NAME]   create a platform admin
+  admin accept-secret                           make the configured secret the storage's own`;
 
 /** Process entry: configuration, the chosen command, and one clear line on failure. */
 async function main(argv: readonly string[]): Promise<void> {

@@ -12,14 +12,30 @@ import { openRuntime } from '../platform/runtime.js';
 import { plainIssueMessage } from '../platform/validation-messages.js';
 
 const usage = 'Usage: parley admin create --email <email> --password <password> [--tenant <name>]';
+const subcommandsUsage = `${usage}, or parley admin accept-secret`;
 
 // The tenant's name as POST /v1/tenants takes it: '   ' or a name with control characters is refused.
 const createAdminArgs = z.object({ email: emailSchema, password: passwordSchema, tenant: visibleText(100) });
 
-/** `parley admin create --email … --password … [--tenant …]`: a platform admin in a new tenant. */
+/** `parley admin create …` or `parley admin accept-secret`. */
 export async function admin(config: Config, logger: Logger, argv: readonly string[]): Promise<void> {
   const [subcommand, ...rest] = argv;
-  if (subcommand !== 'create') throw new AppError('validation_failed', usage);
+  if (subcommand === 'create') return createAdmin(config, logger, rest);
+  if (subcommand === 'accept-secret' && rest.length === 0) return acceptSecret(config, logger);
+  throw new AppError('validation_failed', subcommandsUsage);
+}
+
+/**
+ * Makes the configured secret the storage's own, after the operator chose to change it: start-up
+ * refuses a secret other than the one the storage was made with (platform/secret-check.ts).
+ */
+async function acceptSecret(config: Config, logger: Logger): Promise<void> {
+  const runtime = await openRuntime(config, logger, { migrate: true, acceptNewSecret: true });
+  await runtime.close();
+}
+
+/** `parley admin create --email … --password … [--tenant …]`: a platform admin in a new tenant. */
+async function createAdmin(config: Config, logger: Logger, rest: readonly string[]): Promise<void> {
   const parsed = createAdminArgs.safeParse(parseCreateArgs(rest), { error: plainIssueMessage });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,10 +1,12 @@
+import path from 'node:path';
 import { prepareDataDir, type Config } from '../config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { appliedMigrationCount, runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { openRedis } from './redis.js';
 import type { Redis } from 'ioredis';
-import { loadServerKeys, type ServerKeys } from './secrets.js';
+import { checkSecretMatchesStorage } from './secret-check.js';
+import { loadServerKeys, secretFileName, type ServerKeys } from './secrets.js';
 import { unreachableAt } from './storage-unreachable.js';
 
 export interface Runtime {
@@ -14,8 +16,14 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+export interface RuntimeOptions {
+  readonly migrate: boolean;
+  /** Record this secret as the storage's own, in place of the one it was made with (`admin accept-secret`). */
+  readonly acceptNewSecret?: boolean;
+}
+
 /** Opens storage and loads keys: the part of start-up shared by `serve`, `migrate` and `admin`. */
-export async function openRuntime(config: Config, logger: Logger, options: { migrate: boolean }): Promise<Runtime> {
+export async function openRuntime(config: Config, logger: Logger, options: RuntimeOptions): Promise<Runtime> {
   prepareDataDir(config.dataDir);
   // Storage first: embedded, opening it claims the data directory, so a second server refused there
   // writes nothing into it (a secret of its own, say).
@@ -37,6 +45,14 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
     });
     logger.info({ storage: database.kind }, config.databaseUrl ? 'connected to PostgreSQL' : 'opened embedded storage');
     if (options.migrate) await runMigrations(database, logger);
+    await checkSecretMatchesStorage(database, keys, {
+      secretName: config.secretKey
+        ? 'PARLEY_SECRET_KEY'
+        : `The server secret ${path.join(config.dataDir, secretFileName)}`,
+      storageName: config.databaseUrl ? 'the database at DATABASE_URL' : `the data in ${config.dataDir}`,
+      acceptNewSecret: options.acceptNewSecret ?? false,
+      logger,
+    });
     return { database, keys, redis, close };
   } catch (error) {
     await close().catch(() => undefined);

@@ -8,9 +8,11 @@ import type { Logger } from './logger.js';
 export interface ServerKeys {
   readonly jwtSigningKey: Uint8Array;
   readonly credentialsKey: Buffer;
+  /** Stored with the data, to tell the secret it was made with from another (platform/secret-check.ts). */
+  readonly fingerprint: string;
 }
 
-const secretFileName = 'secret.key';
+export const secretFileName = 'secret.key';
 
 /** As PARLEY_SECRET_KEY must be: keys derived from a shorter secret could be guessed. */
 export const minimumSecretLength = 32;
@@ -34,7 +36,11 @@ export async function loadServerKeys(source: ServerKeySource): Promise<ServerKey
 
 export function deriveServerKeys(master: string): ServerKeys {
   const derive = (purpose: string) => Buffer.from(hkdfSync('sha256', master, 'parley', purpose, 32));
-  return { jwtSigningKey: new Uint8Array(derive('jwt-signing')), credentialsKey: derive('provider-credentials') };
+  return {
+    jwtSigningKey: new Uint8Array(derive('jwt-signing')),
+    credentialsKey: derive('provider-credentials'),
+    fingerprint: derive('storage-fingerprint').toString('hex'),
+  };
 }
 
 /**
@@ -56,7 +62,7 @@ async function readOrCreateSecretFile({ dataDir, logger, holdsData }: ServerKeyS
   }
   if (await holdsData()) {
     throw new ConfigError(
-      `The server secret ${file} is missing, but ${dataDir} holds data made with it: restore the file from a backup, or set PARLEY_SECRET_KEY to the secret. A new secret would end every session and leave stored provider keys unreadable; to accept that, write one yourself (openssl rand -hex 32 > ${file})`,
+      `The server secret ${file} is missing, but ${dataDir} holds data made with it: restore the file from a backup, or set PARLEY_SECRET_KEY to the secret. A new secret would end every session and leave stored provider keys unreadable; to accept that, write one yourself (openssl rand -hex 32 > ${file}) and run \`parley admin accept-secret\``,
     );
   }
   mkdirSync(dataDir, { recursive: true });
@@ -74,12 +80,15 @@ export function encryptSecret(key: Buffer, plaintext: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
+  return ['v1', iv, cipher.getAuthTag(), ciphertext]
+    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+    .join('.');
 }
 
 export function decryptSecret(key: Buffer, stored: string): string {
   const [version, iv, tag, ciphertext] = stored.split('.');
-  if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('Unrecognised encrypted secret format');
+  if (version !== 'v1' || !iv || !tag || ciphertext === undefined)
+    throw new Error('Unrecognised encrypted secret format');
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');

@@ -130,6 +130,26 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
     }
   });
 
+  it('makes a changed secret the storage’s own with `admin accept-secret`, which serve refused before', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    const created = await parley(['admin', 'create', '--email', 'root@example.test', '--password', 'a long password'], {
+      DATA_DIR: dataDir,
+    });
+    expect(created.code).toBe(0);
+    writeFileSync(path.join(dataDir, 'secret.key'), 'a secret the operator chose to change to\n');
+    const refused = await parley(['migrate'], { DATA_DIR: dataDir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^parley: The server secret .* is not the secret the data in .* was made with/);
+    const accepted = await parley(['admin', 'accept-secret'], { DATA_DIR: dataDir });
+    expect(accepted.code).toBe(0);
+    expect(accepted.stdout).toContain('accepted a new server secret');
+    expect((await parley(['migrate'], { DATA_DIR: dataDir })).code).toBe(0);
+    const unknown = await parley(['admin', 'accept-secret', '--yes'], { DATA_DIR: dataDir });
+    expect(unknown.stderr.trim()).toBe(
+      'parley: Usage: parley admin create --email <email> --password <password> [--tenant <name>], or parley admin accept-secret',
+    );
+  }, 60_000);
+
   it('rejects `admin create` with a short password in one clear line', async () => {
     const result = await parley(['admin', 'create', '--email', 'a@example.test', '--password', 'short'], {
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-cli-')),

@@ -190,3 +190,35 @@ describe.skipIf(testStorage === 'postgres')('a server secret file that cannot be
     await (await open()).close();
   });
 });
+
+// In process: a secret that is not the one the storage was made with, however it came.
+describe.skipIf(testStorage === 'postgres')('a server secret other than the storage was made with', () => {
+  it('is refused at start-up, naming where it came from, until `admin accept-secret` makes it the storage’s own', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
+    const secretFile = path.join(dataDir, 'secret.key');
+    const logger = createLogger({ level: 'silent' });
+    const open = (env: Record<string, string> = {}, acceptNewSecret = false) =>
+      openRuntime(loadConfig({ DATA_DIR: dataDir, ...env }), logger, { migrate: true, acceptNewSecret });
+    await (await open()).close();
+    const secret = readFileSync(secretFile, 'utf8').trim();
+
+    // A file cut to 40 characters passes the length check, and is still not the secret.
+    writeFileSync(secretFile, secret.slice(0, 40));
+    await expect(open()).rejects.toThrow(
+      `The server secret ${secretFile} is not the secret the data in ${dataDir} was made with (every node must share one)`,
+    );
+    writeFileSync(secretFile, secret);
+    await expect(open({ PARLEY_SECRET_KEY: 'another secret of at least 32 characters' })).rejects.toThrow(
+      /^PARLEY_SECRET_KEY is not the secret the data in .* was made with .*run `parley admin accept-secret` with the new one$/,
+    );
+    // The right one, given either way, is the same server.
+    await (await open({ PARLEY_SECRET_KEY: secret })).close();
+    await (await open()).close();
+
+    // Changed on purpose: accepted once, then it is the secret, and the old one is refused.
+    writeFileSync(secretFile, 'a new secret chosen by the operator, 44 chars');
+    await (await open({}, true)).close();
+    await (await open()).close();
+    await expect(open({ PARLEY_SECRET_KEY: secret })).rejects.toThrow(/^PARLEY_SECRET_KEY is not the secret/);
+  });
+});

@@ -5,3 +5,4 @@ export * from './conversations.js';
 export * from './knowledge.js';
 export * from './mcp.js';
 export * from './jobs.js';
+export * from './server.js';
