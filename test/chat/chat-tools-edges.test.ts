@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createAgent, createConversation, eventually } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
 import { startHttpMcpServer, type TestHttpMcpServer } from '../mcp/fixtures/http-server.js';
 import { createServer, syncTools, testMcpBounds, type SyncedTool } from '../mcp/mcp-setup.js';
 
@@ -199,6 +204,47 @@ describe('chat tool calls at their edges, through the fake OpenAI server', () =>
     expect(decided.json().detail).toMatch(/agent no longer exists, so its reply cannot continue/);
     expect(await reply(conversation.id)).toMatchObject({ status: 'error', finishReason: 'error' });
     expect((await decide(conversation.id, asked.id, 'call_orphan')).statusCode).toBe(409);
+  });
+
+  it('refuses a decision on a member’s reply whose agent was made private since, running no tool and no model', async () => {
+    const member = await createUser(t.app, admin);
+    const agentId = await agentWith([`mcp:${first.echo!.id}`]);
+    const conversation = await createConversation(t.app, member, agentId, { title: 'Agent taken private' });
+    openai.respondWith({
+      script: [{ toolCalls: [{ id: 'call_private', name: 'echo', arguments: '{"message":"hi"}' }] }],
+    });
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages`,
+      headers: member.headers,
+      payload: { content: 'Echo' },
+    });
+    const asked = sent.json<{ assistantMessage: Message }>().assistantMessage;
+    expect(asked.status).toBe('awaiting_approval');
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/agents/${agentId}`,
+      headers: admin.headers,
+      payload: { visibility: 'private' },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    const [runsBefore, completionsBefore] = [await echoRuns(), completions().length];
+
+    const decided = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages/${asked.id}/tool-approvals`,
+      headers: member.headers,
+      payload: { toolCallId: 'call_private', approved: true },
+    });
+    expect(decided.statusCode, decided.body).toBe(422);
+    expect(decided.json().detail).toBe(
+      "This conversation's agent is no longer available to you, so its tool calls cannot be decided; start a new conversation",
+    );
+    expect(await echoRuns()).toBe(runsBefore);
+    expect(completions()).toHaveLength(completionsBefore);
+    expect((await reply(conversation.id)).toolCalls).toEqual([
+      expect.objectContaining({ toolCallId: 'call_private', state: 'awaiting_approval' }),
+    ]);
   });
 
   it('a stop ends the tool a reply waits for, and the call is stored as ended, not running', async () => {

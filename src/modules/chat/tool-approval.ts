@@ -1,4 +1,5 @@
 import type { Actor } from '../../access/actor.js';
+import { canUseAgent } from '../../access/agent-access.js';
 import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
 import type { StoredToolCall } from '../../platform/db/schema/index.js';
 import { AppError, conflict, forbidden, notFound, type ErrorCode } from '../../platform/errors.js';
@@ -91,6 +92,14 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
       } as const;
       await storeFailedReply(deps, actor.tenantId, failedReply(message, agentGone));
       throw new AppError(agentGone.code, agentGone.message);
+    }
+    // An agent made private to another since the call was asked: a decision would run its tools and its
+    // model in the owner's name, which a send or retry refuses. The reply waits, should it come back.
+    if (!canUseAgent(actor, usable)) {
+      throw new AppError(
+        'unprocessable',
+        "This conversation's agent is no longer available to you, so its tool calls cannot be decided; start a new conversation",
+      );
     }
     // Before the decision is recorded: a model that cannot be resolved leaves the reply waiting, not stuck.
     const resolved = isContinuing && usable ? await deps.resolveModel(actor.tenantId, usable.model) : undefined;
