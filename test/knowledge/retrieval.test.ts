@@ -250,13 +250,14 @@ describe('lexical search', () => {
     expect(hits[0]!.highlights.join(' ')).toContain('«zebra»');
   });
 
-  it('finds the number of a hyphenated product code on its own, and the code whole', async () => {
+  it('finds the number of a hyphenated product code on its own, and the code whole, however its hyphen is typed', async () => {
     const tenantId = await createTenant();
     const sourceId = await createSource(tenantId);
     await indexDocument(tenantId, sourceId, [
       'The ZX-4471 warranty lasts five years.',
       'Keep the unit above -5 degrees.',
       'Nothing about codes here.',
+      'The AB1234 ships in May.',
     ]);
     const lexical = (query: string) =>
       search.search({ tenantId, sourceIds: [sourceId], query, topK: 10, mode: 'lexical' });
@@ -269,6 +270,11 @@ describe('lexical search', () => {
     expect(byCode[0]!.highlights.join(' ')).toContain('«ZX»-«4471» «warranty»');
     // A number standing alone keeps its sign.
     expect((await lexical('-5')).map((hit) => hit.content)).toEqual(['Keep the unit above -5 degrees.']);
+    // The code typed without its hyphen, or written without one in the document, is the same code.
+    const withoutHyphen = await lexical('zx4471');
+    expect(withoutHyphen.map((hit) => hit.content)).toEqual(['The ZX-4471 warranty lasts five years.']);
+    expect(withoutHyphen[0]!.highlights.join(' ')).toContain('«ZX»-«4471»');
+    expect((await lexical('AB-1234')).map((hit) => hit.content)).toEqual(['The AB1234 ships in May.']);
   });
 
   it('finds Chinese and Japanese passages by part of a run of characters, not only the whole run', async () => {

@@ -49,10 +49,11 @@ export function textToAnalyse(text: string): string {
 const sharpS = /[ßẞ]/g;
 
 /**
- * A query's lexemes with their repeats: the analysis above, of the query as `textToAnalyse` gives it,
- * plus what the parser alone made of the query as typed, so documents indexed before hyphenated
- * numbers were split (which hold '-4471') or accents folded (which hold 'café') still match until they
- * are indexed again. A lexeme in both counts once, with its larger repeat.
+ * A query's lexemes with their repeats: the analysis above, of the query as `textToAnalyse` gives it;
+ * what the parser alone made of the query as typed, so documents indexed before hyphenated numbers were
+ * split (which hold '-4471') or accents folded (which hold 'café') still match until they are indexed
+ * again; and the query's codes spelled the other ways (`otherCodeSpellings`). A lexeme in more than one
+ * counts once, with its largest repeat.
  */
 export function queryLexemes(query: string): SQL {
   return sql`(
@@ -61,7 +62,31 @@ export function queryLexemes(query: string): SQL {
       select * from unnest(${analyzed(sql`${textToAnalyse(query)}::text`)})
       union all
       select * from unnest(to_tsvector('english', ${query}::text))
-    ) as both_analyses
+      union all
+      select * from unnest(${analyzed(sql`${textToAnalyse(otherCodeSpellings(query))}::text`)})
+    ) as analyses
     group by lexeme
   )`;
+}
+
+const codeWord = /[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*/gu;
+const letterDigitBoundary = /(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u;
+
+/**
+ * The other spellings of the codes in a query (words of letters and digits), as documents write them:
+ * the index holds "ZX-4471" as 'zx' and '4471' and "ZX4471" as 'zx4471', so a query typed "zx4471"
+ * found the first nowhere and "ZX-4471" the second nowhere. A code is also given apart where letters
+ * meet digits (when every part has two characters or more: "p53" giving 'p' would match every
+ * p-value), and without its hyphens.
+ */
+export function otherCodeSpellings(query: string): string {
+  const spellings: string[] = [];
+  for (const [word] of query.matchAll(codeWord)) {
+    if (!/\p{L}/u.test(word) || !/\p{N}/u.test(word)) continue;
+    const joined = word.replaceAll('-', '');
+    if (joined !== word) spellings.push(joined);
+    const parts = joined.split(letterDigitBoundary);
+    if (parts.length > 1 && parts.every((part) => part.length >= 2)) spellings.push(parts.join(' '));
+  }
+  return spellings.join(' ');
 }
