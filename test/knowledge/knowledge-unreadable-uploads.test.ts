@@ -129,15 +129,20 @@ describe('a DOCX of large photos is parsed, however far its photos would expand'
   });
   afterAll(() => t.close());
 
+  /** Uploads a DOCX and waits until it is indexed, which it must be. */
+  async function expectIndexed(docx: Uint8Array, filename: string): Promise<void> {
+    const response = await uploadDocument(t.app, admin, sourceId, Buffer.from(docx), { filename });
+    expect(response.statusCode, response.body).toBe(202);
+    const done = await waitForDocument(t.app, admin, sourceId, response.json<DocumentView>().id);
+    expect(done.status, done.errorMessage ?? '').toBe('ready');
+  }
+
   it('indexes the text of a DOCX whose photos exceed the expansion limit: photos are never inflated', async () => {
     const photos = Object.fromEntries([1, 2, 3].map((n) => [`image${n}.jpeg`, randomBytes(1024 * 1024)]));
     const docx = docxWithPhotos('The okapi field guide, with photographs.', photos);
     expect(docx.length).toBeGreaterThan(photosExpandedMaxBytes);
     expect(docx.length).toBeLessThan(photosUploadMaxBytes);
-    const response = await uploadDocument(t.app, admin, sourceId, Buffer.from(docx), { filename: 'okapi.docx' });
-    expect(response.statusCode, response.body).toBe(202);
-    const done = await waitForDocument(t.app, admin, sourceId, response.json<DocumentView>().id);
-    expect(done.status, done.errorMessage ?? '').toBe('ready');
+    await expectIndexed(docx, 'okapi.docx');
     const found = await query(t.app, admin, sourceId, { query: 'okapi', mode: 'lexical' });
     expect(found.results.map((hit) => hit.content)).toEqual([
       expect.stringContaining('The okapi field guide, with photographs.'),
@@ -151,21 +156,15 @@ describe('a DOCX of large photos is parsed, however far its photos would expand'
       'customXml/item1.xml': [new Uint8Array(8 * 1024 * 1024), { level: 9 }],
       'docProps/custom.xml': [new Uint8Array(8 * 1024 * 1024), { level: 9 }],
     });
-    const response = await uploadDocument(t.app, admin, sourceId, Buffer.from(docx), { filename: 'quokka.docx' });
-    expect(response.statusCode, response.body).toBe(202);
-    const done = await waitForDocument(t.app, admin, sourceId, response.json<DocumentView>().id);
-    expect(done.status, done.errorMessage ?? '').toBe('ready');
+    await expectIndexed(docx, 'quokka.docx');
   });
 
   it('never lets a relationship steer the parser to an uncounted photo: a bomb named as one stays compressed', async () => {
     const bomb = new Uint8Array(26 * 1024 * 1024);
     const docx = docxWithPhotos('The tapir field guide.', { 'image1.jpeg': bomb }, 'word/media/image1.jpeg');
     expect(docx.length).toBeLessThan(photosUploadMaxBytes);
-    const response = await uploadDocument(t.app, admin, sourceId, Buffer.from(docx), { filename: 'tapir.docx' });
-    expect(response.statusCode, response.body).toBe(202);
-    const done = await waitForDocument(t.app, admin, sourceId, response.json<DocumentView>().id);
     // The parser never sees the photo, so it falls back to word/document.xml, the part that was counted.
-    expect(done.status, done.errorMessage ?? '').toBe('ready');
+    await expectIndexed(docx, 'tapir.docx');
     const found = await query(t.app, admin, sourceId, { query: 'tapir', mode: 'lexical' });
     expect(found.results.map((hit) => hit.content)).toEqual([expect.stringContaining('The tapir field guide.')]);
   });
