@@ -323,6 +323,35 @@ describe('MCP servers over Streamable HTTP', () => {
     }
   });
 
+  it('asks for the stored headers again when the URL changes: they only go where they were given for', async () => {
+    const patch = (id: string, payload: Record<string, unknown>) =>
+      testApp.app.inject({ method: 'PATCH', url: `/v1/mcp/servers/${id}`, headers: admin.headers, payload });
+    const created = await createServer(testApp.app, admin, {
+      name: 'moved tools',
+      transport: 'streamable-http',
+      url: mcpServer.url,
+      headers: { Authorization: storedToken },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json<{ id: string }>().id;
+    const elsewhere = 'http://127.0.0.1:9/mcp';
+    const moved = await patch(id, { url: elsewhere });
+    expect(moved.statusCode, moved.body).toBe(400);
+    expect(moved.json<{ errors: unknown[] }>().errors).toEqual([
+      {
+        field: 'headers',
+        message:
+          'must be sent again (or null to drop them) when url changes: stored values only go where they were given for',
+      },
+    ]);
+    // The same URL, or a rename, keeps them.
+    expect((await patch(id, { url: mcpServer.url, name: 'moved-tools-renamed' })).statusCode).toBe(200);
+    const resent = await patch(id, { url: elsewhere, headers: { Authorization: 'Bearer given-for-the-new-one' } });
+    expect(resent.statusCode, resent.body).toBe(200);
+    const dropped = await patch(id, { url: mcpServer.url, headers: null });
+    expect(dropped.json()).toMatchObject({ url: mcpServer.url, headerNames: [] });
+  });
+
   it('never writes the stored headers to the logs', () => {
     expect(logLines.length).toBeGreaterThan(0);
     expect(logLines.join('')).not.toContain('mcp-server-token-91c2');

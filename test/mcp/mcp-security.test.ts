@@ -234,6 +234,23 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       expect(http.statusCode).toBe(400);
     });
 
+    it('asks for a stored environment again when the command or its arguments change', async () => {
+      const patch = (id: string, payload: Record<string, unknown>) =>
+        testApp.app.inject({ method: 'PATCH', url: `/v1/mcp/servers/${id}`, headers: admin.headers, payload });
+      const stdio = await stdioServer({ args: [stdioServerScript], env: { TOOLS_TOKEN: 'stored' } });
+      expect(stdio.statusCode, stdio.body).toBe(201);
+      const stdioId = stdio.json<{ id: string }>().id;
+      const otherArgs = await patch(stdioId, { args: [stdioServerScript, '--verbose'] });
+      expect(otherArgs.statusCode, otherArgs.body).toBe(400);
+      expect(otherArgs.json<{ detail: string }>().detail).toBe(
+        'env must be sent again (or null to drop them) when stdioCommandId or args changes: stored values only go where they were given for',
+      );
+      // The same arguments, or other changes, keep it.
+      expect((await patch(stdioId, { args: [stdioServerScript], enabled: false })).statusCode).toBe(200);
+      const resent = await patch(stdioId, { args: [stdioServerScript, '--verbose'], env: { TOOLS_TOKEN: 'again' } });
+      expect(resent.statusCode, resent.body).toBe(200);
+    });
+
     it('refuses a command the platform administrator did not allow', async () => {
       const response = await stdioServer({ stdioCommandId: '01900000-0000-7000-8000-000000000000', args: [] });
       expect(response.statusCode).toBe(400);

@@ -77,6 +77,38 @@ export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: str
 export type ServerSecrets = ReturnType<typeof createServerSecrets>;
 
 /**
+ * Stored headers go only to the URL they were given for, and a stored environment only to the command
+ * and arguments it was given for. The API never shows their values, but a server moved while keeping
+ * them handed them to its new address: any tenant admin could read another's token by pointing the
+ * server at a host they hold (as a provider's key, which must be sent again when its address changes).
+ */
+export function requireSecretsSentAgainWhenMoved(
+  server: Pick<McpServerRow, 'url' | 'stdioCommandId' | 'args' | 'encryptedHeaders' | 'encryptedEnv'>,
+  input: {
+    readonly url?: string | null | undefined;
+    readonly stdioCommandId?: string | null | undefined;
+    readonly args?: readonly string[] | undefined;
+    readonly headers?: unknown;
+    readonly env?: unknown;
+  },
+): void {
+  const isMoved = <T>(next: T | undefined, current: T) =>
+    next !== undefined && JSON.stringify(next) !== JSON.stringify(current);
+  if (server.encryptedHeaders !== null && input.headers === undefined && isMoved(input.url, server.url)) {
+    throw sendAgain('headers', 'url');
+  }
+  const isCommandMoved = isMoved(input.stdioCommandId, server.stdioCommandId) || isMoved(input.args, server.args);
+  if (server.encryptedEnv !== null && input.env === undefined && isCommandMoved) {
+    throw sendAgain('env', 'stdioCommandId or args');
+  }
+}
+
+function sendAgain(field: 'headers' | 'env', moved: string): AppError {
+  const message = `must be sent again (or null to drop them) when ${moved} changes: stored values only go where they were given for`;
+  return new AppError('validation_failed', `${field} ${message}`, { fields: [{ field, message }] });
+}
+
+/**
  * What the connection was made from: a pooled connection to an older configuration is replaced. Not the
  * row's updatedAt, which every status change moves: a sync marking the server connected replaced the
  * connection a tool call in flight was using, and that call failed.

@@ -7,7 +7,7 @@ import { newId } from '../../platform/ids.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import { requireAllowableExecutable, requireAllowedEnvironment, requireSafeArguments } from './command-policy.js';
 import type { ConnectionPool } from './connection-pool.js';
-import type { ServerSecrets } from './server-secrets.js';
+import { requireSecretsSentAgainWhenMoved, type ServerSecrets } from './server-secrets.js';
 import type { McpServerChanges, McpServerRow, ServersRepository, StdioCommandRow } from './servers.repository.js';
 import {
   presentServer,
@@ -197,6 +197,7 @@ export function createServersService(deps: ServersServiceDeps) {
     async updateServer(actor: Actor, serverId: string, input: UpdateServerInput): Promise<ServerView> {
       requireAdmin(actor);
       const server = await findServer(actor, serverId);
+      requireSecretsSentAgainWhenMoved(server, input);
       const env = input.env === undefined ? secrets.open(server, server.encryptedEnv) : input.env;
       const headers = input.headers === undefined ? secrets.open(server, server.encryptedHeaders) : input.headers;
       await requireValidConfiguration({
