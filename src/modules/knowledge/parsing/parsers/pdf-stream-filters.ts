@@ -1,4 +1,5 @@
 import { constants, createInflate } from 'node:zlib';
+import { readName } from './pdf-stream-dictionary.js';
 
 /**
  * What pdf.js would do to a stream's data, measured without keeping it: its filters as the dictionary
@@ -18,12 +19,14 @@ const compressionByFilter: Readonly<Record<string, Compression>> = {
 };
 
 /**
- * The stream's filters in the order they apply (`/Filter /A` or `/Filter [/A /B]`, or under pdf.js's
- * other key for them, `/F`); none if given by reference. The last one written wins, as in a dictionary.
+ * The stream's filters in the order they apply, as pdf.js takes them: `/F` if the dictionary has it,
+ * else `/Filter`; a name or an array of names. 'unknown' when given by reference (`9 0 R`).
  */
-export function filterChain(dictionary: string): string[] {
-  const entries = [...dictionary.matchAll(/\/(?:Filter|F)\s*(\[[^\]]*\]|\/\w+)/g)];
-  return entries.at(-1)?.[1]?.match(/\/\w+/g) ?? [];
+export function filterChain(entries: ReadonlyMap<string, string>): string[] | 'unknown' {
+  const value = entries.get('/F') ?? entries.get('/Filter');
+  if (value === undefined) return [];
+  if (/^\d+\s+\d+\s+R$/.test(value)) return 'unknown';
+  return (value.match(/\/[^\s/[\]<>()]+/g) ?? []).map(readName);
 }
 
 /** The data after the ASCIIHex and ASCII85 filters that come first in the chain, and the filters left. */
@@ -54,9 +57,9 @@ export async function expandedLength(
   compression: Compression | undefined,
   data: Buffer,
   limit: number,
-  dictionary: string,
+  decodeParameters: string,
 ): Promise<number | 'too large'> {
-  if (compression === 'lzw') return lzwLength(data, limit, /\/EarlyChange\s+0\b/.test(dictionary) ? 0 : 1);
+  if (compression === 'lzw') return lzwLength(data, limit, /\/EarlyChange\s+0\b/.test(decodeParameters) ? 0 : 1);
   if (compression === 'runLength') return runLengthLength(data, limit);
   return inflatedLength(data, limit);
 }
@@ -144,14 +147,14 @@ function runLengthLength(data: Buffer, limit: number): number | 'too large' {
   return length;
 }
 
-function fromAsciiHex(data: Buffer): Buffer {
+export function fromAsciiHex(data: Buffer): Buffer {
   const text = data.toString('latin1');
   const digits = text.slice(0, text.includes('>') ? text.indexOf('>') : undefined).replace(/[^0-9a-fA-F]/g, '');
   return Buffer.from(digits.length % 2 === 0 ? digits : `${digits}0`, 'hex');
 }
 
 /** Base-85 in groups of five characters from `!` (z: four zero bytes), ending at `~>`. */
-function fromAscii85(data: Buffer): Buffer {
+export function fromAscii85(data: Buffer): Buffer {
   const end = data.indexOf('~>', 0, 'latin1');
   const input = end < 0 ? data : data.subarray(0, end);
   // Four bytes per five characters, and per `z` (a group of zeros) four bytes from one character.

@@ -124,6 +124,38 @@ describe('assertSafePdfStreams', () => {
     await expect(assertSafePdfStreams(nul, bounds)).rejects.toThrow('A part of the PDF expands');
   });
 
+  it.each([
+    ['/F wins over /Filter, as in pdf.js', '/F /FlateDecode /Filter /LZWDecode', bomb],
+    ['a decoy filter in a string', '/Filter /FlateDecode /Title (/F /ASCIIHexDecode)', bomb],
+    ['a decoy filter in a nested dictionary', '/Filter /FlateDecode /DecodeParms << /F /AHx >>', bomb],
+    ['the text "obj" in the dictionary', '/Filter [/A85 /Fl] /Note (see 3 0 obj)', ascii85(bomb)],
+    ['a dictionary longer than 4 KB', `/Filter [/A85 /Fl] /Pad (${'x'.repeat(6000)})`, ascii85(bomb)],
+    ['an array of filters with a string in it', '/Filter [/A85 (]) /Fl]', ascii85(bomb)],
+  ])('reads the filters of the dictionary itself, not text inside it: %s', async (_kind, dictionary, data) => {
+    await expect(assertSafePdfStreams(pdfWith(dictionary, data), bounds)).rejects.toThrow('A part of the PDF expands');
+  });
+
+  it('measures a stream whose dictionary cannot be read as Flate, as it stands and after each ASCII encoding', async () => {
+    for (const data of [bomb, Buffer.from(ascii85(bomb)), Buffer.from(`${bomb.toString('hex')}>`)]) {
+      const unreadable = Buffer.concat([
+        Buffer.from('%PDF-1.7\n4 0 obj\n<< /Filter [/A85 /Fl] /Broken (unclosed >>\nstream\n', 'latin1'),
+        data,
+        Buffer.from('\nendstream\nendobj\n', 'latin1'),
+      ]);
+      await expect(assertSafePdfStreams(unreadable, bounds)).rejects.toThrow('A part of the PDF expands');
+    }
+  });
+
+  it('reads a run of comment marks before stream in one pass, and refuses a file built to be read over and over', async () => {
+    // A pattern that once backtracked exponentially: each two more marks took four times as long.
+    const marks = Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Length 3 >>${'%'.repeat(50_000)}\nX stream\nabc\nendstream\n`);
+    await expect(assertSafePdfStreams(marks, bounds)).resolves.toBeUndefined();
+    const keywords = Buffer.from(`%PDF-1.7\n1 0 obj\n<< >>${'\nstream\n'.repeat(50_000)}${'x'.repeat(1024 * 1024)}`);
+    await expect(assertSafePdfStreams(keywords, bounds)).rejects.toThrow(
+      "The PDF's structure is too irregular to check before parsing",
+    );
+  });
+
   it('refuses a stream that has no endstream, reading it to the end of the file', async () => {
     await expect(assertSafePdfStreams(pdfWith('/Filter /FlateDecode', bomb, ''), bounds)).rejects.toThrow(
       'A part of the PDF expands',

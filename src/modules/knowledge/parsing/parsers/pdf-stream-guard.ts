@@ -1,9 +1,14 @@
 import { formatBytes } from '../../../../platform/format-bytes.js';
-import { compressionsOf, expandedLength, filterChain, withoutAsciiFilters } from './pdf-stream-filters.js';
+import { streamDictionaryReader } from './pdf-stream-dictionary.js';
+import {
+  compressionsOf,
+  expandedLength,
+  filterChain,
+  fromAscii85,
+  fromAsciiHex,
+  withoutAsciiFilters,
+} from './pdf-stream-filters.js';
 import { ParseFailure } from './parse-failure.js';
-
-/** How far back from `stream` its dictionary is looked for; real ones are a few hundred bytes. */
-const dictionaryLookBehind = 4096;
 
 /**
  * Refuses a PDF whose compressed streams inflate past the bound before pdf.js inflates them. pdf.js
@@ -17,31 +22,29 @@ const dictionaryLookBehind = 4096;
  * run-length streams are measured the same way, and a stream compressed twice over (Flate of Flate
  * multiplies the ratios) is refused: no PDF writer does that.
  *
- * This reads the file's bytes, not what pdf.js makes of them, so it stops plain bombs only. A crafted
- * file still gets past it (an audit found a filter chain given by reference, `/Length` past an
- * `endstream` in the data, Flate data zlib stops at but pdf.js reads on, encryption with an empty
- * password, PNG predictors with huge rows, one stream referenced many times, a content stream claiming
- * to be an image). Bounding those needs a bound on what pdf.js allocates: parsing in a process with an
- * operating-system memory limit, say.
+ * Each stream's dictionary is read as pdf.js reads it (pdf-stream-dictionary.ts): its own top-level
+ * entries, `/F` before `/Filter`, so a filter written in a string or a nested dictionary does not
+ * count. A stream whose dictionary cannot be read, or whose filters are given by reference, is
+ * measured as Flate as it stands and after each ASCII encoding: what the guard cannot read must not
+ * pass unmeasured, as four crafted files did (an audit).
+ *
+ * This reads the file's bytes, not what pdf.js makes of them, so it stops plain bombs and those
+ * audits built, not every crafted one (`/Length` past an `endstream` in the data, Flate data zlib
+ * stops at but pdf.js reads on, encryption with an empty password, PNG predictors with huge rows, one
+ * stream referenced many times, a content stream claiming to be an image). Bounding those needs a
+ * bound on what pdf.js allocates: parsing in a process with an operating-system memory limit, say.
  */
 export async function assertSafePdfStreams(
   file: Buffer,
   bounds: { maxStreamBytes: number; maxTotalBytes: number },
 ): Promise<void> {
   let totalBytes = 0;
-  for (const { dictionary, data: raw } of streams(file)) {
-    const { rest, data } = withoutAsciiFilters(filterChain(dictionary), raw);
-    const compressions = compressionsOf(rest);
-    if (compressions.length > 1) {
-      throw new ParseFailure(
-        'A part of the PDF is compressed twice over, which this server does not parse (or it is a decompression bomb); save the document as PDF again from the program that made it',
-      );
-    }
-    const isImage = /\/Subtype\s*\/Image\b/.test(dictionary);
+  for (const stream of streams(file)) {
+    const isImage = stream.entries?.get('/Subtype') === '/Image';
     const limit = isImage
       ? bounds.maxStreamBytes * imageAllowance
       : Math.min(bounds.maxStreamBytes, bounds.maxTotalBytes - totalBytes);
-    const inflated = await expandedLength(compressions[0], data, limit, dictionary);
+    const inflated = await measured(stream, limit);
     if (inflated === 'too large') {
       const [what, bound] =
         limit === bounds.maxTotalBytes - totalBytes
@@ -58,47 +61,88 @@ export async function assertSafePdfStreams(
 /** An image stream may inflate to this many times a text stream's bound (8 × 16 MB by default). */
 const imageAllowance = 8;
 
-/**
- * Each `<<…>> stream … endstream`, with its dictionary's text. Every stream is measured, not only those
- * whose dictionary names a compression, since a filter can be an indirect reference. The scan goes on
- * right after each `stream` keyword, not after its data: a stream without `endstream` (whose data then
- * runs to the next one, or to the end of the file) hides no stream written inside its span.
- */
-function* streams(file: Buffer): Generator<{ dictionary: string; data: Buffer }> {
-  const nextEndstream = nextPosition(file, 'endstream');
-  const [nextReturn, nextNewline] = [nextPosition(file, '\r'), nextPosition(file, '\n')];
-  let from = 0;
-  for (;;) {
-    const keyword = file.indexOf('stream', from, 'latin1');
-    if (keyword < 0) return;
-    from = keyword + 'stream'.length;
-    if (keyword >= 3 && file.toString('latin1', keyword - 3, keyword) === 'end') continue;
-    const head = file.toString('latin1', Math.max(0, keyword - dictionaryLookBehind), keyword);
-    // Names as pdf.js reads them: `#xx` is the byte it spells ("/Fl#61teDecode" is Flate).
-    const dictionary = head
-      .slice(head.lastIndexOf('obj') + 1)
-      .replace(/#([0-9a-fA-F]{2})/g, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-    // The dictionary's `>>`, then only blank space (NUL included) and comments, which pdf.js skips.
-    if (!/>>(\s|\0|%[^\r\n]*)*$/.test(dictionary)) continue;
-    // As pdf.js does: the data starts after the end of the line `stream` is on, whatever else is on it.
-    const lineEnd = Math.min(nextReturn(from), nextNewline(from));
-    if (lineEnd === file.length) return;
-    const dataStart = lineEnd + (file[lineEnd] === 0x0d && file[lineEnd + 1] === 0x0a ? 2 : 1);
-    yield { dictionary, data: file.subarray(dataStart, nextEndstream(dataStart)) };
-  }
+interface FoundStream {
+  /** The dictionary's top-level entries; undefined when it could not be read. */
+  readonly entries: ReadonlyMap<string, string> | undefined;
+  readonly data: Buffer;
 }
 
 /**
- * Where `marker` is next at or after a position (the file's length if nowhere), for positions that only
+ * How far a stream expands, to `limit`. Its filters come from its dictionary; with filters given by
+ * reference, or a dictionary that could not be read, it is tried as Flate as it stands and after each
+ * ASCII encoding, and the largest counts: a stream the guard cannot read must not pass unmeasured.
+ */
+async function measured(stream: FoundStream, limit: number): Promise<number | 'too large'> {
+  const chain = stream.entries ? filterChain(stream.entries) : 'unknown';
+  if (chain === 'unknown') {
+    let largest = 0;
+    for (const data of [stream.data, fromAscii85(stream.data), fromAsciiHex(stream.data)]) {
+      const inflated = await expandedLength('flate', data, limit, '');
+      if (inflated === 'too large') return inflated;
+      largest = Math.max(largest, inflated);
+    }
+    return largest;
+  }
+  const { rest, data } = withoutAsciiFilters(chain, stream.data);
+  const compressions = compressionsOf(rest);
+  if (compressions.length > 1) {
+    throw new ParseFailure(
+      'A part of the PDF is compressed twice over, which this server does not parse (or it is a decompression bomb); save the document as PDF again from the program that made it',
+    );
+  }
+  const decodeParameters = stream.entries?.get('/DP') ?? stream.entries?.get('/DecodeParms') ?? '';
+  return expandedLength(compressions[0], data, limit, decodeParameters);
+}
+
+/**
+ * Each `stream … endstream`, with its dictionary's entries. Every stream is measured, not only those
+ * whose dictionary names a compression, since a filter can be an indirect reference. The scan goes on
+ * right after each `stream` keyword, not after its data: a stream without `endstream` (whose data then
+ * runs to the next one, or to the end of the file) hides no stream written inside its span. The data
+ * the streams span is bounded in all to a few times the file's size, so a file of many `stream`
+ * keywords before one far `endstream` is refused rather than read over and over.
+ */
+function* streams(file: Buffer): Generator<FoundStream> {
+  const text = file.toString('latin1');
+  const tooIrregular = () =>
+    new ParseFailure(
+      "The PDF's structure is too irregular to check before parsing (or it is built to be slow to read); save the document as PDF again from the program that made it",
+    );
+  const dictionaryBefore = streamDictionaryReader(text, tooIrregular);
+  let spannedBytes = 0;
+  const nextEndstream = nextPosition(text, 'endstream');
+  const [nextReturn, nextNewline] = [nextPosition(text, '\r'), nextPosition(text, '\n')];
+  let from = 0;
+  for (;;) {
+    const keyword = text.indexOf('stream', from);
+    if (keyword < 0) return;
+    from = keyword + 'stream'.length;
+    if (text.startsWith('end', keyword - 3)) continue;
+    // As pdf.js does: the data starts after the end of the line `stream` is on, whatever else is on it.
+    const lineEnd = Math.min(nextReturn(from), nextNewline(from));
+    if (lineEnd === text.length) return;
+    const dataStart = lineEnd + (text[lineEnd] === '\r' && text[lineEnd + 1] === '\n' ? 2 : 1);
+    const dataEnd = nextEndstream(dataStart);
+    spannedBytes += dataEnd - dataStart;
+    if (spannedBytes > spannedBytesPerFileByte * file.length + 1024 * 1024) throw tooIrregular();
+    yield { entries: dictionaryBefore(keyword)?.entries, data: file.subarray(dataStart, dataEnd) };
+  }
+}
+
+/** The data all streams span, per byte of the file: a real file's streams span it about once. */
+const spannedBytesPerFileByte = 8;
+
+/**
+ * Where `marker` is next at or after a position (the text's length if nowhere), for positions that only
  * grow: the answer is kept and searched again only once passed, so a file of millions of `stream`
  * keywords is still read once.
  */
-function nextPosition(file: Buffer, marker: string): (at: number) => number {
+function nextPosition(text: string, marker: string): (at: number) => number {
   let found = -1;
   return (at) => {
-    if (found >= at || found === file.length) return found;
-    const position = file.indexOf(marker, at, 'latin1');
-    found = position < 0 ? file.length : position;
+    if (found >= at || found === text.length) return found;
+    const position = text.indexOf(marker, at);
+    found = position < 0 ? text.length : position;
     return found;
   };
 }
