@@ -42,6 +42,10 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     throw listenFailure(error, config);
   }
   startingUp.end();
+  // In the background: it reads every stored file's name, which a large install takes seconds over.
+  void maintenance.service
+    .reportMissingStoredFiles()
+    .catch((error: unknown) => logger.warn({ err: error }, 'checking the stored files failed'));
   const sweeps = [
     scheduleMaintenance(() => maintenance.service.sweep(), logger, maintenanceIntervalMs),
     scheduleMaintenance(() => maintenance.service.sweepStoredFiles(), logger, storedFilesSweepIntervalMs),

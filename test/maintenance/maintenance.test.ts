@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interruptedReply } from '../../src/modules/chat/index.js';
@@ -139,6 +139,49 @@ describe('maintenance sweeps', () => {
 
     expect(swept).toEqual({ orphanedFiles: 1, unfinishedUploads: 1 });
     expect([existsSync(kept), existsSync(orphaned), existsSync(unfinished)]).toEqual([true, false, false]);
+  });
+
+  it('counts the stored files rows name that are missing on disk, and says so once in the log', async () => {
+    const admin = await register(t.app, uniqueEmail('missing-files'));
+    const body = multipartBody(Buffer.from('An attachment restored without its bytes.'), { filename: 'gone.txt' });
+    const attached = await t.app.inject({
+      method: 'POST',
+      url: '/v1/files',
+      headers: { ...admin.headers, ...body.headers },
+      payload: body.payload,
+    });
+    expect(attached.statusCode, attached.body).toBe(201);
+    const sourceId = (await createSource(t.app, admin)).id;
+    const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('A document restored without it.'), {
+      filename: 'gone-too.txt',
+    });
+    const warnings: unknown[] = [];
+    const checker = createMaintenanceModule({
+      db: t.database.db,
+      // The check's one line is what an operator gets: it is read here as the logger receives it.
+      logger: { info: () => undefined, warn: (...args: unknown[]) => warnings.push(args) } as never,
+      modelTimeoutMs: 60_000,
+      storage: createDirectoryStorage(t.config.filesDir),
+    });
+    const before = await checker.service.reportMissingStoredFiles();
+    expect(warnings).toHaveLength(before > 0 ? 1 : 0);
+
+    const { rows } = await t.database.executeSql(
+      `select storage_key as key from files where id = $1
+       union all select storage_key from knowledge_documents where id = $2`,
+      [attached.json().id, document.id],
+    );
+    const storage = createDirectoryStorage(t.config.filesDir);
+    for (const { key } of rows as { key: string }[]) await rm(storage.localPath(key));
+
+    warnings.length = 0;
+    expect(await checker.service.reportMissingStoredFiles()).toBe(before + 2);
+    expect(warnings).toEqual([
+      [
+        { missing: before + 2 },
+        expect.stringContaining('stored files that the database names are missing from DATA_DIR/files'),
+      ],
+    ]);
   });
 
   it('keeps the file a knowledge document is being replaced in place of, which only that row names', async () => {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { files, idempotencyKeys, knowledgeDocuments, messages, refreshTokens } from '../../platform/db/schema/index.js';
 
@@ -25,6 +25,7 @@ export function createMaintenanceRepository() {
     },
 
     referencedStorageKeys,
+    storageKeysAfter,
 
     /**
      * Replies still `streaming` whose node stopped: their lease went stale (reply-leases.ts), or, for a
@@ -60,6 +61,32 @@ export function createMaintenanceRepository() {
 }
 
 export type MaintenanceRepository = ReturnType<typeof createMaintenanceRepository>;
+
+/**
+ * The storage keys rows name (attachments, documents and the files they replace), after `afterKey` in
+ * key order, a page at a time. Each part walks its storage-key index (migration 0012).
+ */
+async function storageKeysAfter(db: Executor, afterKey: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ key: files.storageKey })
+    .from(files)
+    .where(gt(files.storageKey, afterKey))
+    .union(
+      db
+        .select({ key: sql<string>`${knowledgeDocuments.storageKey}` })
+        .from(knowledgeDocuments)
+        .where(gt(knowledgeDocuments.storageKey, afterKey)),
+    )
+    .union(
+      db
+        .select({ key: sql<string>`${knowledgeDocuments.replacedStorageKey}` })
+        .from(knowledgeDocuments)
+        .where(gt(knowledgeDocuments.replacedStorageKey, afterKey)),
+    )
+    .orderBy(sql`1`)
+    .limit(limit);
+  return rows.map((row) => row.key);
+}
 
 /** Which of these storage keys a row still names: a chat attachment, a knowledge document or the file it replaces. */
 async function referencedStorageKeys(db: Executor, keys: readonly string[]): Promise<Set<string>> {

@@ -9,8 +9,8 @@ export interface MaintenanceDeps {
   readonly repository: MaintenanceRepository;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly modelTimeoutMs: number;
-  /** Uploaded files on disk, swept of those no row names any more. */
-  readonly storage: Pick<FileStorage, 'keysWrittenBefore' | 'removeUnfinishedBefore' | 'remove'>;
+  /** Uploaded files on disk, swept of those no row names any more, and checked for those rows name. */
+  readonly storage: Pick<FileStorage, 'keysWrittenBefore' | 'removeUnfinishedBefore' | 'remove' | 'has'>;
   /** How old a stored file must be before it may be swept: far longer than an upload takes to get its row. */
   readonly storedFileGraceMs?: number;
   readonly now?: () => Date;
@@ -103,6 +103,29 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
         deps.logger.info({ orphanedFiles, unfinishedUploads }, 'removed stored files that no row names any more');
       }
       return { orphanedFiles, unfinishedUploads };
+    },
+
+    /**
+     * Counts the stored files rows name that are not on disk, and says so once. A data directory or
+     * database restored without `files/` started silently, and each such download answered 404 and
+     * each re-index failed, with nothing to tell the operator why.
+     */
+    async reportMissingStoredFiles(): Promise<number> {
+      let missing = 0;
+      let afterKey = '';
+      for (;;) {
+        const keys = await deps.repository.storageKeysAfter(deps.db, afterKey, storageKeyBatch);
+        for (const key of keys) if (!(await deps.storage.has(key))) missing += 1;
+        if (keys.length < storageKeyBatch) break;
+        afterKey = keys.at(-1)!;
+      }
+      if (missing > 0) {
+        deps.logger.warn(
+          { missing },
+          'stored files that the database names are missing from DATA_DIR/files (restored without them?): their downloads answer 404 and their documents cannot be indexed again until the files are copied back',
+        );
+      }
+      return missing;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -62,6 +62,15 @@ export function createDirectoryStorage(root: string): FileStorage {
 
     async remove(key) {
       await rm(localPath(key), { force: true });
+    },
+
+    async has(key) {
+      try {
+        await access(localPath(key));
+        return true;
+      } catch {
+        return false;
+      }
     },
 
     async *keysWrittenBefore(cutoff) {

@@ -17,6 +17,8 @@ export interface FileStorage {
   localPath(key: string): string;
   /** A missing file is fine. */
   remove(key: string): Promise<void>;
+  /** Whether the file of this key is there (a data directory restored without its files lacks it). */
+  has(key: string): Promise<boolean>;
   /** The keys of the stored files written before `cutoff` (the maintenance sweep's candidates). */
   keysWrittenBefore(cutoff: Date): AsyncIterable<string>;
   /** Removes what unfinished writes left before `cutoff` (a process killed mid-upload); answers how many. */
