@@ -181,6 +181,23 @@ describe('offline model with knowledge passages', () => {
     expect(await ask('When does the cafe open?', cafe)).toContain('Le café ouvre à sept heures [1].');
   });
 
+  it('matches ß and ss either way, as knowledge search does', async () => {
+    const street = formatPassagesBlock([
+      {
+        marker: 1,
+        documentTitle: 'Stadt',
+        page: null,
+        headingPath: [],
+        content: 'Die Größe der Straße ist zwölf Meter.',
+      },
+    ]);
+    expect(await ask('Grosse Strasse', street)).toContain('Die Größe der Straße ist zwölf Meter [1].');
+    const written = formatPassagesBlock([
+      { marker: 1, documentTitle: 'Stadt', page: null, headingPath: [], content: 'Die Strasse ist breit.' },
+    ]);
+    expect(await ask('Wie breit ist die STRAẞE?', written)).toContain('Die Strasse ist breit [1].');
+  });
+
   it.each([
     ['Chinese', '长城有多长？', '长城全长约两万一千公里。它建于许多朝代。', '长城全长约两万一千公里 [1]。'],
     [
