@@ -369,6 +369,27 @@ describe('lexical search', () => {
     expect(zurich!.highlights.join(' ')).toContain('Łódź and «Zürich» offices');
   });
 
+  it('finds a document indexed before ß was read as ss by its ß spelling, until it is indexed again', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    await indexDocument(tenantId, sourceId, ['Die Größe der Straße ist unbekannt.']);
+    // The index as the version before held it: 'große' and 'straße', where it now holds 'gross' and 'strass'.
+    for (const table of ['knowledge_postings', 'knowledge_terms']) {
+      await database.executeSql(
+        `update ${table} set term = case term when 'gross' then 'große' else 'straße' end
+         where source_id = $1 and term in ('gross', 'strass')`,
+        [sourceId],
+      );
+    }
+    const contents = async (query: string) =>
+      (await search.search({ tenantId, sourceIds: [sourceId], query, topK: 10, mode: 'lexical' })).map(
+        (hit) => hit.content,
+      );
+    expect(await contents('Größe')).toEqual(['Die Größe der Straße ist unbekannt.']);
+    expect(await contents('STRAẞE')).toEqual(['Die Größe der Straße ist unbekannt.']);
+    expect(await contents('Grosse')).toEqual([]);
+  });
+
   it('ranks and scores exactly as reading every posting when MaxScore skips the common terms', async () => {
     const tenantId = await createTenant();
     const sourceId = await createSource(tenantId);

@@ -42,18 +42,22 @@ export function isCjkCode(code: number): boolean {
  * "Größe"), so it is read as "ss" here; the highlights, which need the text's own length, fold it apart.
  */
 export function textToAnalyse(text: string): string {
-  return foldLatinAccents(spaceSoutheastAsianWords(text.normalize('NFC'))).replace(sharpS, (letter) =>
-    letter === 'ß' ? 'ss' : 'SS',
-  );
+  return withSharpSKept(text).replace(sharpS, (letter) => (letter === 'ß' ? 'ss' : 'SS'));
 }
 const sharpS = /[ßẞ]/g;
+
+/** The text as the index read it before ß was read as ss (2026-11-25). */
+function withSharpSKept(text: string): string {
+  return foldLatinAccents(spaceSoutheastAsianWords(text.normalize('NFC')));
+}
 
 /**
  * A query's lexemes with their repeats: the analysis above, of the query as `textToAnalyse` gives it;
  * what the parser alone made of the query as typed, so documents indexed before hyphenated numbers were
  * split (which hold '-4471') or accents folded (which hold 'café') still match until they are indexed
- * again; and the query's codes spelled the other ways (`otherCodeSpellings`). A lexeme in more than one
- * counts once, with its largest repeat.
+ * again; the query's codes spelled the other ways (`otherCodeSpellings`); and, for a query with ß, the
+ * query as documents indexed before ß was read as ss hold it. A lexeme in more than one counts once,
+ * with its largest repeat.
  */
 export function queryLexemes(query: string): SQL {
   return sql`(
@@ -64,6 +68,8 @@ export function queryLexemes(query: string): SQL {
       select * from unnest(to_tsvector('english', ${query}::text))
       union all
       select * from unnest(${analyzed(sql`${textToAnalyse(otherCodeSpellings(query))}::text`)})
+      union all
+      select * from unnest(${analyzed(sql`${/[ßẞ]/.test(query) ? withSharpSKept(query) : ''}::text`)})
     ) as analyses
     group by lexeme
   )`;
