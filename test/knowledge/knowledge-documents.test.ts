@@ -121,6 +121,16 @@ describe('knowledge documents', () => {
     expect(filesUnder(t.config.filesDir)).toHaveLength(before);
   });
 
+  it('answers 415 naming RTF, saved as UTF-8 or as UTF-16 with its mark', async () => {
+    const rtf = '{\\rtf1\\ansi Meeting notes}';
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(rtf, 'utf16le')]);
+    for (const content of [Buffer.from(rtf), utf16]) {
+      const response = await uploadDocument(t.app, admin, sourceId, content, { filename: 'notes.rtf' });
+      expect(response.statusCode, response.body).toBe(415);
+      expect(response.json().detail).toMatch(/^RTF files cannot be indexed; upload a PDF/);
+    }
+  });
+
   it('says what is wrong with text it cannot read (blank space only, UTF-16 without its mark), keeping nothing', async () => {
     const before = filesUnder(t.config.filesDir).length;
     const blank = await uploadDocument(t.app, admin, sourceId, Buffer.from('  \n\t\n   \n'), { filename: 'blank.txt' });

@@ -62,9 +62,10 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
     const type = detectDocumentType(stored.head, nameHint);
     if (type) return type;
     await storage.remove(stored.key);
-    const unreadable = whyTextIsUnreadable(stored.head);
-    if (unreadable) throw new AppError('validation_failed', unreadable);
+    // The format first: RTF saved as UTF-16 is readable text, refused for being RTF.
     const format = unsupportedTextFormat(stored.head);
+    const unreadable = format ? undefined : whyTextIsUnreadable(stored.head);
+    if (unreadable) throw new AppError('validation_failed', unreadable);
     throw new AppError(
       'unsupported_media_type',
       `${format ? `${format} files cannot be indexed` : 'This kind of file cannot be indexed'}; upload a PDF, DOCX, HTML, Markdown, plain text, CSV or JSON document`,
