@@ -104,6 +104,10 @@ describe('detectDocumentType', () => {
       'order,customer,notes\n2077,Ada,"leave at the door"\n2078,Alan,"ring twice\nthen wait"\n2079,Grace,none\n';
     expect(detectDocumentType(utf8(quotedBreak), 'orders.csv')).toBe('csv');
     expect(detectDocumentType(utf8(quotedBreak))).toBe('csv');
+    // Lines ended by CR alone, as Excel for Mac's "CSV (Macintosh)" writes them.
+    const macintosh = 'name;age;city\rAda;36;London\rAlan;41;"Wilms\rlow"\rGrace;85;Arlington\r';
+    expect(detectDocumentType(utf8(macintosh), 'people.csv')).toBe('csv');
+    expect(detectDocumentType(utf8(macintosh))).toBe('csv');
     expect(detectDocumentType(utf8('# Install\n\nRun the installer.\n\n- one\n- two\n'))).toBe('markdown');
     expect(detectDocumentType(utf8('Dear team, the meeting moved to Tuesday.'))).toBe('text');
   });

@@ -200,7 +200,8 @@ function csvRecords(text: string, limit: number): string[] {
   for (let index = 0; index < text.length && records.length < limit; index += 1) {
     const character = text[index];
     if (character === '"') isQuoted = !isQuoted;
-    else if (character === '\n' && !isQuoted) {
+    // A lone CR ends a line too: Excel for Mac's "CSV (Macintosh)" writes no other.
+    else if ((character === '\n' || (character === '\r' && text[index + 1] !== '\n')) && !isQuoted) {
       records.push(text.slice(start, index).replace(/\r$/, ''));
       start = index + 1;
     }
