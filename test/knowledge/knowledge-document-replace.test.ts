@@ -8,6 +8,7 @@ import {
   type SignedInUser,
 } from '../harness/tenant-setup.js';
 import { generatePasswordProtectedPdf } from '../fixtures/generate-pdf.js';
+import { eventually } from '../harness/chat-setup.js';
 import {
   createSource,
   getDocument,
@@ -102,7 +103,8 @@ describe("replacing a document's file", () => {
       byteSize: indexed.byteSize,
       chunkCount: indexed.chunkCount,
     });
-    expect(storedFilesUnder(t.config.filesDir)).toBe(before);
+    // The failed file goes right after the document is marked failed (its old file back first).
+    await eventually(async () => (storedFilesUnder(t.config.filesDir) === before ? true : undefined));
     const found = await query(t.app, admin, sourceId, { query: 'parcels insured', mode: 'lexical' });
     expect(found.results.map((hit) => hit.content)).toEqual([text]);
     const again = await uploadDocument(t.app, admin, sourceId, Buffer.from(text), { filename: 'insurance copy.txt' });

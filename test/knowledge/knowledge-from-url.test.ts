@@ -3,7 +3,8 @@ import { startFakeHttpServer, type RunningFakeServer } from '../fakes/fake-http-
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { pngBytes } from './document-fixtures.js';
-import { createSource, query, waitForDocument, type DocumentView } from './knowledge-setup.js';
+import { generatePasswordProtectedPdf } from '../fixtures/generate-pdf.js';
+import { createSource, multipartBody, query, waitForDocument, type DocumentView } from './knowledge-setup.js';
 
 const uploadMaxBytes = 64 * 1024;
 
@@ -27,6 +28,8 @@ describe('knowledge documents from a URL', () => {
       switch (request.path) {
         case '/faq.html':
           return send(200, { 'content-type': 'text/html; charset=utf-8' }, faqPage);
+        case '/hours.html':
+          return send(200, { 'content-type': 'text/html' }, faqPage.replace('nine', 'ten').replace('FAQ', 'hours'));
         case '/image':
           return send(200, { 'content-type': 'text/html' }, pngBytes); // the body decides, not the header
         case '/big.txt':
@@ -76,6 +79,42 @@ describe('knowledge documents from a URL', () => {
     expect(ready.title).toBe('Opening hours & FAQ');
     const { results } = await query(t.app, admin, sourceId, { query: 'when does the quokka library open?' });
     expect(results[0]?.documentId).toBe(document.id);
+  });
+
+  it("keeps a page's URL through a replacement that fails, and is the uploaded file's once one is indexed", async () => {
+    const added = await addFromUrl(`${pages.url}/hours.html`);
+    expect(added.statusCode, added.body).toBe(202);
+    const documentId = added.json<DocumentView>().id;
+    expect((await waitForDocument(t.app, admin, sourceId, documentId)).title).toBe('Opening hours & hours');
+    const replace = (content: Uint8Array, filename: string) => {
+      const body = multipartBody(Buffer.from(content), { filename });
+      return t.app.inject({
+        method: 'POST',
+        url: `/v1/knowledge-sources/${sourceId}/documents/${documentId}/file`,
+        headers: { ...admin.headers, ...body.headers },
+        payload: body.payload,
+      });
+    };
+    const page = { origin: 'url', url: `${pages.url}/hours.html`, title: 'Opening hours & hours' };
+
+    expect((await replace(generatePasswordProtectedPdf(), 'hours.pdf')).statusCode).toBe(202);
+    expect(await waitForDocument(t.app, admin, sourceId, documentId)).toMatchObject({ status: 'failed', ...page });
+    const reindexed = await t.app.inject({
+      method: 'POST',
+      url: `/v1/knowledge-sources/${sourceId}/documents/${documentId}/reindex`,
+      headers: admin.headers,
+    });
+    expect(reindexed.statusCode, reindexed.body).toBe(202);
+    expect(await waitForDocument(t.app, admin, sourceId, documentId)).toMatchObject({ status: 'ready', ...page });
+
+    const html = '<html><head><title>Not the title</title></head><body><p>Open at eleven now.</p></body></html>';
+    expect((await replace(Buffer.from(html), 'hours-v2.html')).statusCode).toBe(202);
+    expect(await waitForDocument(t.app, admin, sourceId, documentId)).toMatchObject({
+      status: 'ready',
+      origin: 'upload',
+      url: null,
+      title: 'Opening hours & hours',
+    });
   });
 
   it("refuses addresses inside the network with the guard's sentence, before anything is stored", async () => {

@@ -30,10 +30,10 @@ export const noReplacedFile = {
 export const storageKeysOf = (document: Pick<DocumentRow, 'storageKey' | 'replacedStorageKey'>): string[] =>
   [document.storageKey, document.replacedStorageKey].filter((key) => key !== null);
 
-/** What a document's file is, as its row records it. */
+/** What a document's file is, as its row records it (where it came from is kept until it is indexed). */
 export type DocumentFile = Pick<
   typeof knowledgeDocuments.$inferInsert,
-  'origin' | 'url' | 'mediaType' | 'byteSize' | 'sha256' | 'storageKey'
+  'mediaType' | 'byteSize' | 'sha256' | 'storageKey'
 >;
 
 /**

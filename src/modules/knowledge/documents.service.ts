@@ -225,9 +225,9 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       // The title stays the document's: its old passages answer until the new ones are published, and
       // a new name would credit them to a file they do not come from.
       const type = await requireIndexableType(stored, titleFromFilename(upload.filename));
+      // Its origin and URL stay the old file's until the new one is indexed (markIndexed), so that a
+      // replacement that fails or is cancelled leaves a page's document a page's, as it was.
       const file = {
-        origin: 'upload' as const,
-        url: null,
         mediaType: documentMediaTypes[type],
         byteSize: stored.byteSize,
         sha256: stored.sha256,

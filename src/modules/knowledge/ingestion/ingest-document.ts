@@ -123,7 +123,9 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
     run.signal.throwIfAborted();
     await run.reportProgress(embeddedProgress);
     const indexed: IndexedChunk[] = chunks.map((chunk, index) => ({ ...chunk, embedding: embeddings[index]! }));
-    const title = document.origin === 'url' && parsed.title?.trim() ? cleanTitle(parsed.title) : undefined;
+    // A page names itself; an uploaded replacement of a page's document keeps the document's title.
+    const isPage = document.origin === 'url' && document.replacedStorageKey === null;
+    const title = isPage && parsed.title?.trim() ? cleanTitle(parsed.title) : undefined;
     const result = { pageCount: parsed.pageCount, ...(title && { title }) };
     const retired = await writeAndPublish(document, source, indexed, result, run);
     // A replaced file was kept until now, in case the replacement failed.
@@ -282,12 +284,15 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
 
   /**
    * The file of a failed replacement goes, and the one it replaced is the document's again. The claimed
-   * row's file columns hold for the job's generation: a new replacement would have started another.
+   * row's file columns hold for the job's generation: a new replacement would have started another. A
+   * failure after the new file was published (removing the replaced chunks, say) puts nothing back:
+   * the new file is then the document's only one, and stays.
    */
   async function markFailed(document: DocumentRow, reason: string): Promise<void> {
     const { tenantId, id: documentId, generation } = document;
-    const isMarked = await repository.markFailed(db, tenantId, documentId, generation, reason);
-    if (isMarked && document.replacedStorageKey && document.storageKey) await deps.storage.remove(document.storageKey);
+    const marked = await repository.markFailed(db, tenantId, documentId, generation, reason);
+    const isPutBack = marked !== undefined && marked.storageKey !== document.storageKey;
+    if (isPutBack && document.storageKey) await deps.storage.remove(document.storageKey);
   }
 
   return { ingest };

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { knowledgeDocuments } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
@@ -107,6 +107,9 @@ export function createIngestionRepository() {
         .update(knowledgeDocuments)
         .set({
           ...(result.isReady ? { status: 'ready', progress: 100, errorMessage: null } : { progress: 99 }),
+          // A replacement is always an upload: published, the document is that file's, no longer a page's.
+          origin: sql`case when ${knowledgeDocuments.replacedStorageKey} is null then ${knowledgeDocuments.origin} else 'upload' end`,
+          url: sql`case when ${knowledgeDocuments.replacedStorageKey} is null then ${knowledgeDocuments.url} end`,
           // The new file's passages are the searched ones now: a replaced file has nothing left to answer for.
           ...noReplacedFile,
           chunkCount: result.chunkCount,
@@ -125,20 +128,23 @@ export function createIngestionRepository() {
         .where(and(ofGeneration(tenantId, documentId, generation), isRunning));
     },
 
-    /** A failed replacement gives the document back its replaced file. False when superseded. */
+    /**
+     * A failed replacement gives the document back its replaced file. Answers the file the document
+     * has now (the replaced one, if it was put back); undefined when superseded.
+     */
     async markFailed(
       db: Executor,
       tenantId: string,
       documentId: string,
       generation: number,
       errorMessage: string,
-    ): Promise<boolean> {
-      const rows = await db
+    ): Promise<{ storageKey: string | null } | undefined> {
+      const [row] = await db
         .update(knowledgeDocuments)
         .set({ ...putBackReplacedFile, status: 'failed', progress: 0, errorMessage, updatedAt: new Date() })
         .where(and(ofGeneration(tenantId, documentId, generation), isRunning))
-        .returning({ id: knowledgeDocuments.id });
-      return rows.length > 0;
+        .returning({ storageKey: knowledgeDocuments.storageKey });
+      return row;
     },
 
     /** Between a failed attempt and its retry: waiting again, with the reason shown. */
