@@ -17,6 +17,12 @@ parentPort.on('message', ({ id, request }) => {
   if (request.filePath === 'hang') return;
   if (request.filePath === 'refuse') return parentPort.postMessage({ id, outcome: { ok: false, reason: 'Not a document' } });
   if (request.filePath === 'then-die') setTimeout(() => process.exit(1), 10);
+  if (request.filePath === 'inflate') {
+    // As pdf.js inflating a bomb: array buffers, outside the heap cap, 16 MB at a time, each written.
+    const kept = [];
+    const grow = () => { kept.push(new Uint8Array(16 * 1024 * 1024).fill(1)); setTimeout(grow, 5); };
+    return grow();
+  }
   parentPort.postMessage({ id, outcome: { ok: true, result: { document: { blocks: [], pageCount: null, title: request.filePath } } } });
 });`;
 
@@ -53,6 +59,18 @@ describe('parse worker pool', () => {
       expect((await pool.run(request(name), limits, undefined)).document.title).toBe(name);
     }
     expect(started).toHaveLength(1);
+  });
+
+  it('ends a parse whose memory outside the heap grows past twice the cap, and never reuses its worker', async () => {
+    const pool = poolWith();
+    const refusal = await pool.run(request('inflate'), limits, undefined).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(AppError);
+    expect((refusal as AppError).message).toBe(
+      'Parsing the file needed more than 64 MB of memory; split it into smaller files',
+    );
+    await expect.poll(() => hasExited(started[0]!)).toBe(true);
+    expect((await pool.run(request('after.txt'), limits, undefined)).document.title).toBe('after.txt');
+    expect(started).toHaveLength(2);
   });
 
   it("gives the parser's refusal as an unprocessable error, and keeps the worker that answered", async () => {

@@ -94,6 +94,7 @@ export function createParseWorkerPool(
           if (isSettled) return;
           isSettled = true;
           clearTimeout(timer);
+          clearInterval(memoryWatch);
           signal?.removeEventListener('abort', onAbort);
           worker.off('message', onMessage).off('error', onError).off('exit', onExit);
           if (isReusable) giveBack(pooled);
@@ -107,6 +108,15 @@ export function createParseWorkerPool(
             ),
           limits.timeoutMs,
         );
+        // The heap cap does not count array buffers, where pdf.js inflates a PDF's streams: the process's
+        // own memory is watched while the parse runs, and a parse that grows it past twice the cap (its
+        // heap, and as much again outside it) is ended like one that ran out of heap.
+        const baselineBytes = process.memoryUsage.rss();
+        const memoryWatch = setInterval(() => {
+          if (process.memoryUsage.rss() - baselineBytes > 2 * limits.maxMemoryMb * 1024 * 1024) {
+            settle(false, () => reject(outOfMemory(limits)));
+          }
+        }, memoryWatchIntervalMs);
         const onAbort = () => settle(false, () => reject(abortReason(signal)));
         const onMessage = ({ id, outcome }: ParseTaskOutcome) => {
           if (id === taskId) settle(true, () => answer(outcome, resolve, reject));
@@ -129,13 +139,20 @@ function answer(outcome: ParseOutcome, resolve: (result: ParseResult) => void, r
   else reject(new AppError('unprocessable', outcome.reason));
 }
 
+/** How often a running parse's memory is looked at: a fast inflater adds ~100 MB between two looks. */
+const memoryWatchIntervalMs = 50;
+
 function workerFailure(error: Error & { code?: string }, limits: ParseLimits): AppError {
   return error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-    ? new AppError(
-        'unprocessable',
-        `Parsing the file needed more than ${limits.maxMemoryMb} MB of memory; split it into smaller files`,
-      )
+    ? outOfMemory(limits)
     : new AppError('unprocessable', 'The file could not be parsed (it may be damaged)', {}, { cause: error });
+}
+
+function outOfMemory(limits: ParseLimits): AppError {
+  return new AppError(
+    'unprocessable',
+    `Parsing the file needed more than ${limits.maxMemoryMb} MB of memory; split it into smaller files`,
+  );
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

@@ -31,8 +31,8 @@ import { ParseFailure } from './parse-failure.js';
  * This reads the file's bytes, not what pdf.js makes of them, so it stops plain bombs and those
  * audits built, not every crafted one (`/Length` past an `endstream` in the data, Flate data zlib
  * stops at but pdf.js reads on, encryption with an empty password, PNG predictors with huge rows, one
- * stream referenced many times, a content stream claiming to be an image). Bounding those needs a
- * bound on what pdf.js allocates: parsing in a process with an operating-system memory limit, say.
+ * stream referenced many times, a content stream claiming to be an image). Those meet the parse
+ * pool's memory watch (parse-worker-pool.ts), which ends a parse that grows the process too far.
  */
 export async function assertSafePdfStreams(
   file: Buffer,
