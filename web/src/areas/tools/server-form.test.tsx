@@ -156,6 +156,16 @@ describe('MCP server form', () => {
     });
   });
 
+  it('says the stored headers must be entered again once the URL changes, and not before', async () => {
+    await open(toolsServer(), '/tools/s1/edit');
+    const headers = await screen.findByRole('group', { name: 'Headers' });
+    expect(headers.textContent).toContain('Stored encrypted and sent only to this server');
+    fireEvent.change(screen.getByLabelText('URL'), { target: { value: 'https://elsewhere.example.test/mcp' } });
+    expect(headers.textContent).toContain('The URL changed: enter the headers again, or remove them.');
+    fireEvent.change(screen.getByLabelText('URL'), { target: { value: 'https://tools.example.test/mcp' } });
+    expect(headers.textContent).toContain('Stored encrypted and sent only to this server');
+  });
+
   it('replaces the whole set of headers, or removes it with null', async () => {
     const server = toolsServer(() => Response.json(httpServer));
     const view = await open(server, '/tools/s1/edit');

@@ -36,6 +36,13 @@ export function ServerForm(props: {
   const [envChange, setEnvChange] = useState<SecretsChange>(storedEnv.length ? 'keep' : 'replace');
   const [env, setEnv] = useState<NamedValue[]>([]);
   const isStdio = transport === 'stdio';
+  // Stored values only go where they were given for: moved, the server asks for them again (400).
+  const isUrlMoved = server !== undefined && url.trim() !== (server.url ?? '');
+  const isCommandMoved =
+    server !== undefined &&
+    (stdioCommandId !== (server.stdioCommandId ?? '') || JSON.stringify(args) !== JSON.stringify(server.args));
+  const sendAgain = (noun: string, moved: string) =>
+    `The ${moved} changed: enter the ${noun} again, or remove them. Stored ones only go where they were given for.`;
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -123,7 +130,11 @@ export function ServerForm(props: {
           rows={env}
           onRowsChange={setEnv}
           namePlaceholder="API_TOKEN"
-          hint="Stored encrypted and given only to this program. Variables that change how programs load are refused."
+          hint={
+            isCommandMoved && storedEnv.length > 0 && envChange === 'keep'
+              ? sendAgain('variables', 'command or its arguments')
+              : 'Stored encrypted and given only to this program. Variables that change how programs load are refused.'
+          }
         />
       ) : (
         <SecretValuesEditor
@@ -137,7 +148,11 @@ export function ServerForm(props: {
           rows={headers}
           onRowsChange={setHeaders}
           namePlaceholder="Authorization"
-          hint="Stored encrypted and sent only to this server, e.g. an API key."
+          hint={
+            isUrlMoved && storedHeaders.length > 0 && headersChange === 'keep'
+              ? sendAgain('headers', 'URL')
+              : 'Stored encrypted and sent only to this server, e.g. an API key.'
+          }
         />
       )}
       <label className="inline">
