@@ -201,7 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     schema: { hide: true },
     handler: () => app.swagger(),
   });
-  registerHealthRoutes(app, { database, metrics });
+  registerHealthRoutes(app, { database, metrics, keys: deps.keys });
   auth.registerRoutes(app);
   await registerModules(app, { ...deps, metrics, invalidations });
 

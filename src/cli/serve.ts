@@ -2,7 +2,8 @@ import { buildApp } from '../app.js';
 import { ConfigError, type Config } from '../config.js';
 import { createMaintenanceModule, scheduleMaintenance } from '../modules/maintenance/index.js';
 import type { Logger } from '../platform/logger.js';
-import { openRuntime } from '../platform/runtime.js';
+import { openRuntime, type Runtime } from '../platform/runtime.js';
+import { isSecretReplaced } from '../platform/secret-check.js';
 import { createShutdown } from '../platform/shutdown.js';
 import { createDirectoryStorage } from '../platform/storage/index.js';
 import { boundedBy, timedOut } from '../platform/time-bound.js';
@@ -49,6 +50,7 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
   const sweeps = [
     scheduleMaintenance(() => maintenance.service.sweep(), logger, maintenanceIntervalMs),
     scheduleMaintenance(() => maintenance.service.sweepStoredFiles(), logger, storedFilesSweepIntervalMs),
+    scheduleMaintenance(secretReplacedWarning(runtime, logger), logger, maintenanceIntervalMs),
   ];
   if (runtime.database.kind === 'embedded') {
     sweeps.push(
@@ -109,6 +111,21 @@ function stopDuringStartUp(logger: Logger) {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
     },
+  };
+}
+
+/**
+ * Says, once, that `parley admin accept-secret` gave the storage another secret while this node ran:
+ * its tokens are refused by the other nodes from then on, and /ready answers 503 until it restarts.
+ */
+function secretReplacedWarning(runtime: Runtime, logger: Logger): () => Promise<void> {
+  let hasWarned = false;
+  return async () => {
+    if (hasWarned || !(await isSecretReplaced(runtime.database, runtime.keys))) return;
+    hasWarned = true;
+    logger.error(
+      "this node's server secret is no longer the storage's (`parley admin accept-secret` changed it): restart it with the new secret; until then /ready answers 503",
+    );
   };
 }
 

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { newId } from '../../src/platform/ids.js';
 import { openRuntime } from '../../src/platform/runtime.js';
+import { encryptSecret } from '../../src/platform/secrets.js';
+import { buildTestApp } from '../harness/test-app.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { testStorage } from '../harness/test-database.js';
 import { spawnServe, waitForReady } from './server-process.js';
@@ -209,7 +212,7 @@ describe.skipIf(testStorage === 'postgres')('a server secret other than the stor
     );
     writeFileSync(secretFile, secret);
     await expect(open({ PARLEY_SECRET_KEY: 'another secret of at least 32 characters' })).rejects.toThrow(
-      /^PARLEY_SECRET_KEY is not the secret the data in .* was made with .*run `parley admin accept-secret` with the new one$/,
+      /^PARLEY_SECRET_KEY is not the secret the data in .* was made with .*stop every node, run `parley admin accept-secret` with the new one, and start them with it$/,
     );
     // The right one, given either way, is the same server.
     await (await open({ PARLEY_SECRET_KEY: secret })).close();
@@ -220,5 +223,54 @@ describe.skipIf(testStorage === 'postgres')('a server secret other than the stor
     await (await open({}, true)).close();
     await (await open()).close();
     await expect(open({ PARLEY_SECRET_KEY: secret })).rejects.toThrow(/^PARLEY_SECRET_KEY is not the secret/);
+  });
+
+  it('on storage from before the check, records only a secret that reads the credentials already stored', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
+    const logger = createLogger({ level: 'silent' });
+    const open = (env: Record<string, string> = {}) =>
+      openRuntime(loadConfig({ DATA_DIR: dataDir, ...env }), logger, { migrate: true });
+    const first = await open();
+    // A tenant's provider key sealed with this secret; then the storage as an older version left it.
+    const sealed = encryptSecret(first.keys.credentialsKey, 'sk-stored-before-the-upgrade');
+    await first.database.executeSql(`insert into tenants (id, name) values ($1, 'Old')`, [newId()]);
+    await first.database.executeSql(
+      `insert into providers (id, tenant_id, name, kind, encrypted_api_key)
+       select $1, id, 'mine', 'openai', $2 from tenants limit 1`,
+      [newId(), sealed],
+    );
+    await first.database.executeSql('delete from server_secret_check');
+    await first.close();
+    const secret = readFileSync(path.join(dataDir, 'secret.key'), 'utf8').trim();
+
+    // A process with another secret reaching it first is refused, and records nothing.
+    await expect(open({ PARLEY_SECRET_KEY: 'another secret of at least 32 characters' })).rejects.toThrow(
+      /^PARLEY_SECRET_KEY cannot read the credentials stored in the data in .*: it is not the secret they were made with/,
+    );
+    // The right one reads them, and is recorded.
+    await (await open({ PARLEY_SECRET_KEY: secret })).close();
+    await expect(open({ PARLEY_SECRET_KEY: 'another secret of at least 32 characters' })).rejects.toThrow(
+      /is not the secret the data in .* was made with/,
+    );
+  });
+});
+
+// A node that is up when `parley admin accept-secret` gives the storage another secret.
+describe('a node whose secret was replaced while it ran', () => {
+  it('answers 503 on /ready, saying to restart it with the new secret', async () => {
+    const t = await buildTestApp();
+    try {
+      expect((await t.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+      await t.database.executeSql(
+        `insert into server_secret_check (id, fingerprint) values (true, 'another')
+         on conflict (id) do update set fingerprint = excluded.fingerprint`,
+      );
+      const ready = await t.app.inject({ method: 'GET', url: '/ready' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().reason).toMatch(/^This node's server secret is no longer the storage's/);
+    } finally {
+      await t.database.executeSql('delete from server_secret_check');
+      await t.close();
+    }
   });
 });
