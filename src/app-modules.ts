@@ -41,6 +41,24 @@ export async function registerModules(
   const direct = createDirectHttp();
   const providerFetch = direct.fetch;
   const storage = createDirectoryStorage(config.filesDir);
+  // Before chat: agents' tools run through its runner.
+  const mcp = createMcpModule({
+    db: database.db,
+    logger: deps.logger,
+    keys: deps.keys,
+    outbound,
+    dataDir: config.dataDir,
+    scriptDirs: config.mcpScriptDirs,
+    options: deps.mcp,
+  });
+  // Pooled MCP connections (and stdio servers' processes) end with the app, then the outbound sockets.
+  // Fastify runs onClose hooks last-registered first: registered before the job queue's and the chat
+  // drain's, this runs after them, so a job or a turn finishing in the grace period still has its pools.
+  app.addHook('onClose', async () => {
+    await mcp.close();
+    await outbound.close();
+    await direct.close();
+  });
   // Before users and conversations: deleting either stops the replies still being written for it.
   const replyStops = createReplyStops(invalidations);
   const users = createUsersModule({ db: database.db, stopRepliesOf: replyStops.stopOwner });
@@ -108,16 +126,6 @@ export async function registerModules(
     providerFetch,
   });
   await files.registerRoutes(app);
-  // Before chat: agents' tools run through its runner.
-  const mcp = createMcpModule({
-    db: database.db,
-    logger: deps.logger,
-    keys: deps.keys,
-    outbound,
-    dataDir: config.dataDir,
-    scriptDirs: config.mcpScriptDirs,
-    options: deps.mcp,
-  });
   const shutdown = deps.shutdown ?? createShutdown();
   const modelWarnings = createModelWarningLog(deps.logger);
   // The SDK's own calls (the tool loop, titles, embeddings) report through this global; by default it
@@ -154,12 +162,6 @@ export async function registerModules(
   await openAICompat.registerRoutes(app);
 
   mcp.registerRoutes(app);
-  // Pooled MCP connections (and stdio servers' processes) end with the app, then the outbound sockets.
-  app.addHook('onClose', async () => {
-    await mcp.close();
-    await outbound.close();
-    await direct.close();
-  });
   // Parley itself as an MCP server (/mcp), over the same services as the HTTP API.
   createParleyMcpEndpoint({
     logger: deps.logger,
