@@ -90,3 +90,50 @@ describe('unexpected server errors', () => {
     expect(logs.entries().filter((entry) => entry.reqId === 'client-mistake-1' && entry.level >= 50)).toEqual([]);
   });
 });
+
+/**
+ * A write that meets a row deleted meanwhile (its user, say) or one another request wrote in the same
+ * moment: the real statements on the real database, from a route whose handler is replaced to make them.
+ */
+describe('writes that lose a race', () => {
+  let t: TestApp;
+  let admin: SignedInUser;
+
+  beforeAll(async () => {
+    t = await buildTestApp(
+      {},
+      {
+        onRoute: (route) => {
+          if (route.url !== '/v1/projects' || route.method !== 'GET') return;
+          route.handler = async (request) => {
+            const ownerId = String(request.headers['x-owner'] ?? '');
+            const id = '01900000-0000-7000-8000-000000000001';
+            await t.database.executeSql(
+              `insert into projects (id, tenant_id, owner_id, name) select $1, tenant_id, $2, 'Raced' from users limit 1`,
+              [id, ownerId],
+            );
+            return { items: [], nextCursor: null };
+          };
+        },
+      },
+    );
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+  });
+  afterAll(() => t.close());
+
+  it('answers 409 with a sentence, not 500, for a row that was deleted or written at the same moment', async () => {
+    const gone = await t.app.inject({
+      method: 'GET',
+      url: '/v1/projects',
+      headers: { ...admin.headers, 'x-owner': '01900000-0000-7000-8000-00000000dead' },
+    });
+    expect(gone.statusCode, gone.body).toBe(409);
+    expect(gone.json().detail).toBe('Something this request refers to was deleted while it ran; reload and try again');
+
+    const headers = { ...admin.headers, 'x-owner': admin.userId };
+    expect((await t.app.inject({ method: 'GET', url: '/v1/projects', headers })).statusCode).toBe(200);
+    const twice = await t.app.inject({ method: 'GET', url: '/v1/projects', headers });
+    expect(twice.statusCode, twice.body).toBe(409);
+    expect(twice.json().detail).toBe('Another request changed the same thing at the same moment; reload and try again');
+  });
+});

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, type FieldProblem } from '../errors.js';
-import { isDatabaseUnavailable } from '../db/errors.js';
+import { isDatabaseUnavailable, isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { withoutStatementValues } from '../logger.js';
 import { plainIssueMessage } from '../validation-messages.js';
 
@@ -62,6 +62,25 @@ export function toAppError(error: unknown, bodyType = 'application/json'): AppEr
       return new AppError('validation_failed', `The request is invalid — ${fastifyError.message ?? ''}`);
     default:
       break;
+  }
+  // Races only: every reference a request makes is checked before it writes, so a row it names that is
+  // gone by its insert (its user or agent deleted meanwhile), or a row another request wrote in the same
+  // moment, is a conflict to reload and retry, not a failure of ours.
+  if (isForeignKeyViolation(error)) {
+    return new AppError(
+      'conflict',
+      'Something this request refers to was deleted while it ran; reload and try again',
+      {},
+      { cause: error },
+    );
+  }
+  if (isUniqueViolation(error)) {
+    return new AppError(
+      'conflict',
+      'Another request changed the same thing at the same moment; reload and try again',
+      {},
+      { cause: error },
+    );
   }
   if (fastifyError.statusCode === 400 && error instanceof SyntaxError) {
     return new AppError('malformed_request', 'The request body is not valid JSON');
