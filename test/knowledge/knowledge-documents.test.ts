@@ -248,6 +248,18 @@ describe('knowledge documents', () => {
       payload: '--abc--\r\n',
     });
     expect(empty.statusCode).toBe(400);
+    // A boundary past what multipart allows (70 characters), and past what the parser can search for (256).
+    const long = 'b'.repeat(300);
+    const longBoundary = await t.app.inject({
+      method: 'POST',
+      url: documentsUrl(sourceId),
+      headers: { ...admin.headers, 'content-type': `multipart/form-data; boundary=${long}` },
+      payload: `--${long}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nabc\r\n--${long}--\r\n`,
+    });
+    expect(longBoundary.statusCode, longBoundary.body).toBe(400);
+    expect(longBoundary.json().detail).toBe(
+      'The upload ended early or is not well-formed multipart data; send it again',
+    );
   });
 
   it('answers 413 from Content-Length alone, before the body is sent', async () => {

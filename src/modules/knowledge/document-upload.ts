@@ -121,7 +121,9 @@ export function toUploadError(error: unknown, maxBytes: number): unknown {
       break;
   }
   const message = error instanceof Error ? error.message : '';
-  if (/unexpected end of (form|multipart)|malformed|boundary|premature close|aborted/i.test(message)) {
+  // The parser cannot search for a boundary over 256 characters ("the needle cannot have a length
+  // bigger than 256"); RFC 2046 allows 70, so such a request is not well-formed either.
+  if (/unexpected end of (form|multipart)|malformed|boundary|premature close|aborted|needle/i.test(message)) {
     return new AppError(
       'malformed_request',
       'The upload ended early or is not well-formed multipart data; send it again',
