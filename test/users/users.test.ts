@@ -66,6 +66,28 @@ describe('users', () => {
     expect(seen).toContain(adminA.userId);
   });
 
+  it('lets only one of two admins demoting each other at the same moment succeed, so the tenant keeps one', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const [first, second] = [
+        await createUser(t.app, adminA, 'tenant_admin'),
+        await createUser(t.app, adminA, 'tenant_admin'),
+      ];
+      const answers = await Promise.all([
+        as(first).patch(`/v1/users/${second.userId}`, { role: 'member' }),
+        as(second).patch(`/v1/users/${first.userId}`, { role: 'member' }),
+      ]);
+      expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 403]);
+      const refused = answers.find((answer) => answer.statusCode === 403)!;
+      expect(refused.json().detail).toBe(
+        'You are no longer a tenant administrator: your role was changed while this request ran',
+      );
+      const roles = await Promise.all(
+        [first, second].map(async (user) => (await as(adminA).get(`/v1/users/${user.userId}`)).json().role as string),
+      );
+      expect(roles.sort()).toEqual(['member', 'tenant_admin']);
+    }
+  });
+
   it("refuses to grant a role above the admin's own", async () => {
     const response = await as(adminA).post('/v1/users', {
       email: uniqueEmail(),

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { users } from '../../platform/db/schema/index.js';
@@ -26,6 +26,19 @@ export function createUsersRepository() {
         .where(inTenant(users, tenantId, eq(users.id, userId)))
         .limit(1);
       return row;
+    },
+
+    /**
+     * Locks these users' rows until the transaction ends, in id order (two admins changing each other
+     * lock the same two rows in the same order, so neither waits on the other for ever), and answers them.
+     */
+    async lockUsers(db: Executor, tenantId: string, userIds: readonly string[]): Promise<UserRow[]> {
+      return db
+        .select()
+        .from(users)
+        .where(inTenant(users, tenantId, inArray(users.id, [...userIds])))
+        .orderBy(users.id)
+        .for('update');
     },
 
     /** Global by design: an email signs in to exactly one account on the whole server. */

@@ -1,4 +1,4 @@
-import { canGrantRole, hasRoleAtLeast, type Actor } from '../../access/actor.js';
+import { canGrantRole, hasRoleAtLeast, isAdmin, type Actor } from '../../access/actor.js';
 import { requireAdmin, requireGrantableRole } from '../../access/require-access.js';
 import type { Database, Executor } from '../../platform/db/client.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -92,7 +92,15 @@ export function createUsersService(deps: UsersServiceDeps) {
       // Hashing is slow, so it happens before the transaction opens.
       const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
       const updated = await db.transaction(async (tx) => {
-        const target = await findOrThrow(actor, userId, tx);
+        // The caller's role as it is now, not as their credential found it: two admins demoting each
+        // other at the same moment both succeeded, and left the tenant without an administrator.
+        const locked = await repository.lockUsers(tx, actor.tenantId, [actor.userId, userId]);
+        const caller = locked.find((row) => row.id === actor.userId);
+        if (caller && !isAdmin(caller)) {
+          throw forbidden('You are no longer a tenant administrator: your role was changed while this request ran');
+        }
+        const target = locked.find((row) => row.id === userId);
+        if (!target) throw notFound('User', userId);
         requireManageable(actor, target);
         const changes = changesFor(actor, target, input, passwordHash);
         const user = await repository.updateUser(tx, actor.tenantId, userId, changes);
