@@ -42,6 +42,25 @@ describe('embedder registry', () => {
     expect(server.callCount() - probes).toBe(3);
   });
 
+  it('stops waiting for the first measurement of a model when its caller stops, and measures it once all the same', async () => {
+    const slow = await startFakeEmbeddingsServer(384);
+    try {
+      const held = slow.hold();
+      const providers = [compatible('measured', slow.baseUrl)];
+      const stopped = new AbortController();
+      const first = registry.resolve('measured:late-model', providers, stopped.signal);
+      const second = registry.resolve('measured:late-model', providers);
+      await held.reached;
+      stopped.abort(new DOMException('The reply was stopped', 'AbortError'));
+      await expect(first).rejects.toThrow('The reply was stopped');
+      held.release();
+      expect((await second).dimensions).toBe(384);
+      expect(slow.callCount()).toBe(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('stops a batch the provider does not answer in time, with a sentence the job retries', async () => {
     const hanging = await startFakeEmbeddingsServer(384);
     const patient = createEmbedderRegistry({ config: { providers: {} }, callTimeoutMs: 300 });

@@ -43,7 +43,7 @@ export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegi
   }
 
   return {
-    async resolve(modelRef, tenantProviders) {
+    async resolve(modelRef, tenantProviders, signal) {
       const parsed = parseModelRef(modelRef);
       if (!parsed) {
         throw new AppError(
@@ -71,7 +71,9 @@ export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegi
       const providerOptions: SharedV3ProviderOptions | undefined = known?.requestDimensions
         ? { openai: { dimensions: known.dimensions }, [providerName]: { dimensions: known.dimensions } }
         : undefined;
-      const dimensions = known?.dimensions ?? (await measuredWidth(`${entry.cacheKey}\n${modelId}`, model, modelRef));
+      const dimensions =
+        known?.dimensions ??
+        (await untilAborted(measuredWidth(`${entry.cacheKey}\n${modelId}`, model, modelRef), signal));
       if (!(embeddingDimensions as readonly number[]).includes(dimensions)) {
         throw new AppError(
           'validation_failed',
@@ -147,6 +149,20 @@ export function createEmbedder(
 }
 
 /** A model outside the table is asked once for one vector; a failure is not cached, so a fix is seen at once. */
+/**
+ * The measurement, or the signal's reason once it aborts: a stopped reply or a caller who hung up need
+ * not wait for a slow provider's first answer, which goes on for the next caller that needs it.
+ */
+function untilAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return pending;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 async function measureDimensions(model: EmbeddingModelV3, modelRef: string): Promise<number> {
   try {
     const { embeddings } = await embedMany({ model, values: [probeText], maxRetries });

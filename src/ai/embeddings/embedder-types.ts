@@ -11,5 +11,10 @@ export interface Embedder {
 
 export interface EmbedderRegistry {
   /** Throws AppError('validation_failed', sentence) for an unknown provider/model or unsupported dimension. */
-  resolve(modelRef: string, tenantProviders: readonly TenantProviderConfig[]): Promise<Embedder> | Embedder;
+  /** `signal` ends the wait for a model's first measurement (shared with other callers, which go on waiting). */
+  resolve(
+    modelRef: string,
+    tenantProviders: readonly TenantProviderConfig[],
+    signal?: AbortSignal,
+  ): Promise<Embedder> | Embedder;
 }

@@ -57,13 +57,13 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
   // A source's reranking model reorders hybrid results (search-reranking.ts).
   const reranking = createSearchReranking(deps);
 
-  async function embeddersFor(tenantId: string, sources: readonly SearchedSource[]) {
+  async function embeddersFor(tenantId: string, sources: readonly SearchedSource[], signal?: AbortSignal) {
     const models = [...new Set(sources.map((source) => source.embeddingModel))];
     const needsProviders = models.some((model) => model !== 'offline');
     const providers = needsProviders ? await deps.loadTenantProviders(tenantId) : [];
     return Promise.all(
       models.map(async (model) => ({
-        embedder: await deps.embedders.resolve(model, providers),
+        embedder: await deps.embedders.resolve(model, providers, signal),
         sourceIds: sources.filter((source) => source.embeddingModel === model).map((source) => source.id),
       })),
     );
@@ -75,7 +75,7 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     sources: readonly SearchedSource[],
     signal?: AbortSignal,
   ): Promise<Candidate[]> {
-    const groups = await embeddersFor(filter.tenantId, sources);
+    const groups = await embeddersFor(filter.tenantId, sources, signal);
     const lists = await Promise.all(
       groups.map(async ({ embedder, sourceIds }: { embedder: Embedder; sourceIds: string[] }) => {
         const [vector] = await embedder.embed([query], signal);
