@@ -11,7 +11,8 @@ import { NoOutputGeneratedError, RetryError } from 'ai';
 import { AppError } from '../platform/errors.js';
 import { OutboundRefusedError } from '../platform/outbound/index.js';
 
-export type ModelErrorCode = 'model_error' | 'model_rejected' | 'model_timeout' | 'rate_limited';
+/** `not_ready`: the node stopped before the reply finished; not the provider's doing (503, send again). */
+export type ModelErrorCode = 'model_error' | 'model_rejected' | 'model_timeout' | 'rate_limited' | 'not_ready';
 
 /** What a user may be told about a failed model call: no API key, no raw provider text. */
 export interface ModelErrorDescription {

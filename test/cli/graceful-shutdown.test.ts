@@ -116,6 +116,35 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
     expect(exitCode).toBe(0);
   });
 
+  it('answers a JSON send cut short by the grace period with 503 naming the stop, not a provider failure', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-shutdown-'));
+    const { child, baseUrl } = await spawnServe({
+      dataDir,
+      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl, SHUTDOWN_GRACE_MS: '200' },
+    });
+    try {
+      await waitForReady(baseUrl, child);
+      const json = { 'content-type': 'application/json' };
+      const post = async (url: string, body: object, headers: Record<string, string> = json) =>
+        fetch(`${baseUrl}${url}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      const session = await (
+        await post('/v1/auth/register', { email: 'json-cut@example.test', password: 'a long password' })
+      ).json();
+      const auth = { ...json, authorization: `Bearer ${session.accessToken}` };
+      const agent = await (await post('/v1/agents', { name: 'Slow', model: 'openai:gpt-4o-mini' }, auth)).json();
+      const conversation = await (await post('/v1/conversations', { agentId: agent.id }, auth)).json();
+      const requestsBefore = fake.requests.length;
+      const sent = post(`/v1/conversations/${conversation.id}/messages`, { content: 'take your time' }, auth);
+      while (fake.requests.length === requestsBefore) await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill('SIGTERM');
+      const response = await sent;
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ code: 'not_ready', detail: interruptedReply.message });
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('marks a reply a killed process left streaming as interrupted as soon as embedded storage starts again', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-killed-'));
     const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl };

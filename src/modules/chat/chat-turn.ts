@@ -199,7 +199,10 @@ async function runTurn(
           code: result.error.code,
           ...(result.providerSaid && { providerSaid: result.providerSaid }),
         },
-        `model reply failed: ${result.error.message}`,
+        // Cut short by this node stopping: no provider to look into.
+        result.error === interruptedReply
+          ? 'reply cut short: this node is stopping'
+          : `model reply failed: ${result.error.message}`,
       );
     }
     if (error) {

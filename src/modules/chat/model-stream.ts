@@ -239,7 +239,8 @@ export function startReplyClock(deps: ModelStreamDeps, labels: ModelMetricLabels
 
 /** A reply cut short because its node stopped (at shutdown, or found by a later maintenance sweep). */
 export const interruptedReply = {
-  code: 'model_error',
+  // The node's doing, not the provider's: 503, as for a node that is stopping, so nobody checks the provider.
+  code: 'not_ready',
   message: 'The reply was interrupted because the server stopped before it finished; send the message again',
 } as const satisfies ModelErrorDescription;
 
