@@ -20,30 +20,35 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
   });
   afterAll(() => fake.close());
 
-  /**
-   * A server process with the given grace period, a reply streaming in it, then SIGTERM: what the client
-   * read until its stream ended, how the process exited, and the reply as stored.
-   */
-  async function stopWhileStreaming(graceMs: number, via: 'messages' | 'completions' = 'messages') {
+  /** A server process with the given grace period, signed up, with a conversation with a slow agent. */
+  async function serverWithConversation(graceMs: number) {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-shutdown-'));
     const { child, baseUrl } = await spawnServe({
       dataDir,
       env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl, SHUTDOWN_GRACE_MS: String(graceMs) },
     });
-    try {
-      await waitForReady(baseUrl, child);
-      const json = { 'content-type': 'application/json' };
-      const post = async (url: string, body: object, headers: Record<string, string> = json) =>
-        fetch(`${baseUrl}${url}`, { method: 'POST', headers, body: JSON.stringify(body) });
-      const session = await (
-        await post('/v1/auth/register', { email: 'shutdown@example.test', password: 'a long password' })
-      ).json();
-      const auth = { ...json, authorization: `Bearer ${session.accessToken}` };
-      const agent = await (
-        await post('/v1/agents', { name: 'Slow', instructions: 'Be slow.', model: 'openai:gpt-4o-mini' }, auth)
-      ).json();
-      const conversation = await (await post('/v1/conversations', { agentId: agent.id }, auth)).json();
+    await waitForReady(baseUrl, child);
+    const json = { 'content-type': 'application/json' };
+    const post = async (url: string, body: object, headers: Record<string, string> = json) =>
+      fetch(`${baseUrl}${url}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const session = await (
+      await post('/v1/auth/register', { email: 'shutdown@example.test', password: 'a long password' })
+    ).json();
+    const auth = { ...json, authorization: `Bearer ${session.accessToken}` };
+    const agent = await (
+      await post('/v1/agents', { name: 'Slow', instructions: 'Be slow.', model: 'openai:gpt-4o-mini' }, auth)
+    ).json();
+    const conversation = await (await post('/v1/conversations', { agentId: agent.id }, auth)).json();
+    return { dataDir, child, post, auth, agent, conversation };
+  }
 
+  /**
+   * A server process with the given grace period, a reply streaming in it, then SIGTERM: what the client
+   * read until its stream ended, how the process exited, and the reply as stored.
+   */
+  async function stopWhileStreaming(graceMs: number, via: 'messages' | 'completions' = 'messages') {
+    const { dataDir, child, post, auth, agent, conversation } = await serverWithConversation(graceMs);
+    try {
       const response =
         via === 'messages'
           ? await post(
@@ -117,22 +122,8 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
   });
 
   it('answers a JSON send cut short by the grace period with 503 naming the stop, not a provider failure', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-shutdown-'));
-    const { child, baseUrl } = await spawnServe({
-      dataDir,
-      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl, SHUTDOWN_GRACE_MS: '200' },
-    });
+    const { child, post, auth, conversation } = await serverWithConversation(200);
     try {
-      await waitForReady(baseUrl, child);
-      const json = { 'content-type': 'application/json' };
-      const post = async (url: string, body: object, headers: Record<string, string> = json) =>
-        fetch(`${baseUrl}${url}`, { method: 'POST', headers, body: JSON.stringify(body) });
-      const session = await (
-        await post('/v1/auth/register', { email: 'json-cut@example.test', password: 'a long password' })
-      ).json();
-      const auth = { ...json, authorization: `Bearer ${session.accessToken}` };
-      const agent = await (await post('/v1/agents', { name: 'Slow', model: 'openai:gpt-4o-mini' }, auth)).json();
-      const conversation = await (await post('/v1/conversations', { agentId: agent.id }, auth)).json();
       const requestsBefore = fake.requests.length;
       const sent = post(`/v1/conversations/${conversation.id}/messages`, { content: 'take your time' }, auth);
       while (fake.requests.length === requestsBefore) await new Promise((resolve) => setTimeout(resolve, 20));

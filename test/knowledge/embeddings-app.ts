@@ -1,6 +1,7 @@
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { startFakeEmbeddingsServer, type FakeEmbeddingsServer } from './fake-embeddings-server.js';
+import { createSource } from './knowledge-setup.js';
 
 export interface EmbeddingsApp {
   /** The server-wide OpenAI-compatible provider (`compatible:…` embedding models) answers from here. */
@@ -25,4 +26,21 @@ export async function startEmbeddingsApp(): Promise<EmbeddingsApp> {
       await embeddings.close();
     },
   };
+}
+
+/**
+ * A source embedded by the fake in 64-chunk batches, and a text of `sentences` short rota rules to
+ * upload into it: enough sentences make several batches, whose answers a test can hold.
+ */
+export async function rotaSource(setup: EmbeddingsApp, sentences: number): Promise<{ sourceId: string; text: string }> {
+  const source = await createSource(setup.t.app, setup.admin, {
+    embeddingModel: 'compatible:fake-embedder',
+    chunkTokens: 64,
+    chunkOverlapTokens: 0,
+  });
+  const rules = Array.from(
+    { length: sentences },
+    (_, index) => `Rule ${index + 1} of the rota: desk ${index % 7} is staffed on shift ${index % 3}.`,
+  );
+  return { sourceId: source.id, text: rules.join(' ') };
 }

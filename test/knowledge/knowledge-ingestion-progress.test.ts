@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../harness/test-app.js';
 import type { SignedInUser } from '../harness/tenant-setup.js';
-import { startEmbeddingsApp, type EmbeddingsApp } from './embeddings-app.js';
+import { rotaSource, startEmbeddingsApp, type EmbeddingsApp } from './embeddings-app.js';
 import type { FakeEmbeddingsServer } from './fake-embeddings-server.js';
-import { createSource, uploadAccepted, waitForDocument, type DocumentView } from './knowledge-setup.js';
+import { uploadAccepted, waitForDocument, type DocumentView } from './knowledge-setup.js';
 
 /** Longer than the job's 500 ms between progress writes, so the first batch's progress is written. */
 const firstBatchDelayMs = 700;
@@ -21,13 +21,7 @@ describe('indexing progress', () => {
   afterAll(() => setup.close());
 
   it('shows a document processing at a percent between 0 and 100 while its chunks are embedded', async () => {
-    const sourceId = (
-      await createSource(t.app, admin, {
-        embeddingModel: 'compatible:fake-embedder',
-        chunkTokens: 64,
-        chunkOverlapTokens: 0,
-      })
-    ).id;
+    const { sourceId, text } = await rotaSource(setup, 400);
     // ~130 chunks, three batches of 64. The first answers slowly; the second waits until the test has looked.
     let release = () => {};
     const released = new Promise<void>((resolve) => (release = resolve));
@@ -39,12 +33,8 @@ describe('indexing progress', () => {
       else await released;
       return undefined;
     };
-    const sentences = Array.from(
-      { length: 400 },
-      (_, index) => `Rule ${index + 1} of the rota: desk ${index % 7} is staffed on shift ${index % 3}.`,
-    );
     try {
-      const uploaded = await uploadAccepted(t.app, admin, sourceId, Buffer.from(sentences.join(' ')), {
+      const uploaded = await uploadAccepted(t.app, admin, sourceId, Buffer.from(text), {
         filename: 'rota.txt',
       });
       const seen: Pick<DocumentView, 'status' | 'progress'>[] = [];

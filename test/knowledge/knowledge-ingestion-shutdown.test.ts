@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { startEmbeddingsApp } from './embeddings-app.js';
-import { createSource, uploadAccepted } from './knowledge-setup.js';
+import { rotaSource, startEmbeddingsApp } from './embeddings-app.js';
+import { uploadAccepted } from './knowledge-setup.js';
 
 describe('an ingestion running when the app closes', () => {
   it("keeps its provider's connections until the job queue has stopped: its next batch still goes out", async () => {
     const setup = await startEmbeddingsApp();
     const { embeddings, t, admin } = setup;
-    const sourceId = (
-      await createSource(t.app, admin, {
-        embeddingModel: 'compatible:fake-embedder',
-        chunkTokens: 64,
-        chunkOverlapTokens: 0,
-      })
-    ).id;
+    const { sourceId, text } = await rotaSource(setup, 1000);
     // Batches of 64 chunks; the first is held until the app has begun to close.
     let reach = () => {};
     const reached = new Promise<void>((resolve) => (reach = resolve));
@@ -28,11 +22,7 @@ describe('an ingestion running when the app closes', () => {
       }
       return undefined;
     };
-    const sentences = Array.from(
-      { length: 1000 },
-      (_, index) => `Rule ${index + 1} of the rota: desk ${index % 7} is staffed on shift ${index % 3}.`,
-    );
-    await uploadAccepted(t.app, admin, sourceId, Buffer.from(sentences.join(' ')), { filename: 'rota.txt' });
+    await uploadAccepted(t.app, admin, sourceId, Buffer.from(text), { filename: 'rota.txt' });
     await reached;
 
     // The close hooks begin: the job queue waits for the running job (the grace period), and the
