@@ -42,6 +42,30 @@ describe('agents', () => {
       .json()
       .items.map((agent: { id: string }) => agent.id) as string[];
 
+  it("takes PATCHes of one agent's sources at the same moment one after another, and one racing its delete as 200 or 404", async () => {
+    const sources = await Promise.all(
+      ['Racing one', 'Racing two'].map(
+        async (name) => (await request(adminA, 'POST', '/v1/knowledge-sources', { name })).json<{ id: string }>().id,
+      ),
+    );
+    const agent = await createAgent(adminA, { name: 'Raced', model: 'offline' });
+    const patches = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        request(adminA, 'PATCH', `/v1/agents/${agent.id}`, { knowledgeSourceIds: index % 2 ? sources : [sources[0]] }),
+      ),
+    );
+    expect(patches.map((response) => response.statusCode)).toEqual(patches.map(() => 200));
+
+    const doomed = await createAgent(adminA, { name: 'Raced and deleted', model: 'offline' });
+    const [deleted, ...racing] = await Promise.all([
+      request(adminA, 'DELETE', `/v1/agents/${doomed.id}`),
+      ...Array.from({ length: 8 }, () =>
+        request(adminA, 'PATCH', `/v1/agents/${doomed.id}`, { knowledgeSourceIds: sources }),
+      ),
+    ]);
+    expect(deleted.statusCode).toBe(204);
+    for (const response of racing) expect([200, 404], response.body).toContain(response.statusCode);
+  });
   it('creates a private agent for a member by default, with the offline model', async () => {
     const response = await request(alice, 'POST', '/v1/agents', { name: 'Helper', instructions: 'Be brief.' });
     expect(response.statusCode).toBe(201);
@@ -189,7 +213,9 @@ describe('agents', () => {
     expect(await problems({ name: '\u200b\u200d\u2060' })).toEqual([
       { field: 'name', message: 'must have a visible character' },
     ]);
-    expect(await problems({ name: '\u3164\u3164' })).toEqual([{ field: 'name', message: 'must have a visible character' }]);
+    expect(await problems({ name: '\u3164\u3164' })).toEqual([
+      { field: 'name', message: 'must have a visible character' },
+    ]);
     // A direction override shows "\u202eexe.txt" to every reader as "txt.exe".
     expect(await problems({ name: '\u202eexe.txt' })).toEqual([
       {
@@ -200,7 +226,9 @@ describe('agents', () => {
     ]);
     expect(await problems({ name: 'Bell\u0007' })).toHaveLength(1);
     // One name however its accents were typed: 100 composed characters fit, as 100 decomposed ones do.
-    expect((await request(alice, 'POST', '/v1/agents', { name: 'e\u0301'.repeat(100) })).json().name).toBe('é'.repeat(100));
+    expect((await request(alice, 'POST', '/v1/agents', { name: 'e\u0301'.repeat(100) })).json().name).toBe(
+      'é'.repeat(100),
+    );
     expect(await problems({ name: 'n'.repeat(101) })).toEqual([
       { field: 'name', message: 'must be at most 100 characters' },
     ]);

@@ -178,8 +178,12 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       };
       const knowledgeSourceIds = given === undefined ? agent.knowledgeSourceIds : normalisedSourceIds(given);
       const toolKeys = givenTools === undefined ? agent.toolKeys : normalisedToolKeys(givenTools);
-      // The list is replaced whole, with the other changes, or not at all.
+      // The list is replaced whole, with the other changes, or not at all. The agent's row is updated
+      // first: its lock makes PATCHes of one agent wait for each other (their deletes and inserts of
+      // its lists collided), and an agent deleted meanwhile is found gone (404) before anything is written.
       const updated = await db.transaction(async (tx) => {
+        const row = await repository.updateAgent(tx, actor.tenantId, agentId, changes);
+        if (!row) return undefined;
         if (given !== undefined) {
           await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
           await repository.replaceKnowledgeSources(tx, actor.tenantId, agentId, knowledgeSourceIds);
@@ -188,7 +192,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
           await requireTools(tx, actor, toolKeys);
           await repository.replaceTools(tx, actor.tenantId, agentId, toolKeys);
         }
-        return repository.updateAgent(tx, actor.tenantId, agentId, changes);
+        return row;
       });
       if (!updated) throw notFound('Agent', agentId);
       return presentAgent({ ...updated, knowledgeSourceIds, toolKeys });
