@@ -95,11 +95,11 @@ function sentencesOf(text: string): string[] {
 }
 
 /**
- * Lower-cased words without stop words or Latin accents (as knowledge search reads them), lightly
- * stemmed so "policies" meets "policy" and "refunds" "refund". Words as ICU finds them, so Chinese,
- * Japanese and Thai, written without spaces, have words too ("长城有多长" → 长城, 有, 多, 长).
+ * Lower-cased words without stop words or Latin accents, and with ß as ss ("Grosse" is "Größe"), as
+ * knowledge search reads them (text-analysis.ts); lightly stemmed so "policies" meets "policy" and
+ * "refunds" "refund". Words as ICU finds them, so Chinese, Japanese and Thai, written without spaces,
+ * have words too ("长城有多长" → 长城, 有, 多, 长).
  */
-/** Words as search reads them: accents folded, and ß as ss ("Grosse" is "Größe"; text-analysis.ts). */
 function termsOf(text: string): string[] {
   return wordsOf(foldLatinAccents(text.normalize('NFC').toLowerCase()).replaceAll('ß', 'ss'))
     .filter((word) => !stopWords.has(word) && (word.length > 1 || /\d/.test(word)))

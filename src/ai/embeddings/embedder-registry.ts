@@ -148,7 +148,6 @@ export function createEmbedder(
   };
 }
 
-/** A model outside the table is asked once for one vector; a failure is not cached, so a fix is seen at once. */
 /**
  * The measurement, or the signal's reason once it aborts: a stopped reply or a caller who hung up need
  * not wait for a slow provider's first answer, which goes on for the next caller that needs it.
@@ -163,6 +162,7 @@ function untilAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
+/** A model outside the table is asked once for one vector; a failure is not cached, so a fix is seen at once. */
 async function measureDimensions(model: EmbeddingModelV3, modelRef: string): Promise<number> {
   try {
     const { embeddings } = await embedMany({ model, values: [probeText], maxRetries });

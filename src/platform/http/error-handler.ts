@@ -66,22 +66,12 @@ export function toAppError(error: unknown, bodyType = 'application/json'): AppEr
   // Races only: every reference a request makes is checked before it writes, so a row it names that is
   // gone by its insert (its user or agent deleted meanwhile), or a row another request wrote in the same
   // moment, is a conflict to reload and retry, not a failure of ours.
-  if (isForeignKeyViolation(error)) {
-    return new AppError(
-      'conflict',
-      'Something this request refers to was deleted while it ran; reload and try again',
-      {},
-      { cause: error },
-    );
-  }
-  if (isUniqueViolation(error)) {
-    return new AppError(
-      'conflict',
-      'Another request changed the same thing at the same moment; reload and try again',
-      {},
-      { cause: error },
-    );
-  }
+  const lostRace = isForeignKeyViolation(error)
+    ? 'Something this request refers to was deleted while it ran; reload and try again'
+    : isUniqueViolation(error)
+      ? 'Another request changed the same thing at the same moment; reload and try again'
+      : undefined;
+  if (lostRace) return new AppError('conflict', lostRace, {}, { cause: error });
   if (fastifyError.statusCode === 400 && error instanceof SyntaxError) {
     return new AppError('malformed_request', 'The request body is not valid JSON');
   }

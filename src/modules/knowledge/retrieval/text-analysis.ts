@@ -45,6 +45,7 @@ export function textToAnalyse(text: string): string {
   return withSharpSKept(text).replace(sharpS, (letter) => (letter === 'ß' ? 'ss' : 'SS'));
 }
 const sharpS = /[ßẞ]/g;
+const hasSharpS = /[ßẞ]/;
 
 /** The text as the index read it before ß was read as ss (2026-11-25). */
 function withSharpSKept(text: string): string {
@@ -69,7 +70,7 @@ export function queryLexemes(query: string): SQL {
       union all
       select * from unnest(${analyzed(sql`${textToAnalyse(otherCodeSpellings(query))}::text`)})
       union all
-      select * from unnest(${analyzed(sql`${/[ßẞ]/.test(query) ? withSharpSKept(query) : ''}::text`)})
+      select * from unnest(${analyzed(sql`${hasSharpS.test(query) ? withSharpSKept(query) : ''}::text`)})
     ) as analyses
     group by lexeme
   )`;
