@@ -9,7 +9,8 @@ import type { ParseLimits } from './parsed-document.js';
 /**
  * The pool around real worker threads running a stand-in for the parser, which answers by the file
  * name it is given: 'hang' never answers, 'refuse' is refused like a damaged file, 'then-die' parses and
- * then ends its thread, anything else parses.
+ * then ends its thread, 'then-fail' parses and then fails as a thread out of heap does (an error event),
+ * anything else parses.
  */
 const standInParser = `
 const { parentPort } = require('node:worker_threads');
@@ -17,6 +18,8 @@ parentPort.on('message', ({ id, request }) => {
   if (request.filePath === 'hang') return;
   if (request.filePath === 'refuse') return parentPort.postMessage({ id, outcome: { ok: false, reason: 'Not a document' } });
   if (request.filePath === 'then-die') setTimeout(() => process.exit(1), 10);
+  const fail = () => { throw new Error('out of heap, late'); };
+  if (request.filePath === 'then-fail') setTimeout(fail, 10);
   if (request.filePath === 'inflate') {
     // As pdf.js inflating a bomb: array buffers, outside the heap cap, 16 MB at a time, each written.
     const kept = [];
@@ -108,6 +111,28 @@ describe('parse worker pool', () => {
     await once(started[0]!, 'exit');
     expect((await pool.run(request('next.txt'), limits, undefined)).document.title).toBe('next.txt');
     expect(started).toHaveLength(2);
+  });
+
+  // Node raises an error event nobody listens to as an uncaught exception, which would end the server.
+  it('lets a worker go that failed while it waited, without an error nobody hears', async () => {
+    const pool = poolWith();
+    await pool.run(request('then-fail'), limits, undefined);
+    await new Promise((resolve) => started[0]!.once('exit', resolve));
+    expect((await pool.run(request('next.txt'), limits, undefined)).document.title).toBe('next.txt');
+    expect(started).toHaveLength(2);
+  });
+
+  // The race CI met: the memory watch (or the clock) ends a parse, and before the terminated thread is
+  // gone it runs out of heap. Node's event is given here, as that timing cannot be made on demand.
+  it('hears the error of a worker whose parse was already ended', async () => {
+    const pool = poolWith();
+    await expect(pool.run(request('hang'), { ...limits, timeoutMs: 20 }, undefined)).rejects.toThrow(
+      'Parsing took longer than 20 ms',
+    );
+    const outOfHeap = Object.assign(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'), {
+      code: 'ERR_WORKER_OUT_OF_MEMORY',
+    });
+    expect(() => started[0]!.emit('error', outOfHeap)).not.toThrow();
   });
 
   it('lets an idle worker go after its idle time', async () => {

@@ -63,6 +63,11 @@ export function createParseWorkerPool(
     const pooled: PooledWorker = { worker, key, parses: 0 };
     // A worker that ends while waiting (its idle time is up, or it died) is never handed out.
     worker.once('exit', () => forget(pooled));
+    // A worker can fail with no parse to tell: while it waits, or after its parse was ended (the memory
+    // watch or the clock ends a parse, then the thread runs out of heap before it is gone). Node makes an
+    // error event nobody listens to an uncaught exception, which would end the server; the exit that
+    // follows has already been seen to.
+    worker.on('error', () => {});
     return pooled;
   }
 
