@@ -18,7 +18,7 @@ import {
   type InvalidationBus,
 } from './platform/cache/invalidation-bus.js';
 import { AppError } from './platform/errors.js';
-import { answerClientError } from './platform/http/client-errors.js';
+import { answerClientError, answerConnectRequest } from './platform/http/client-errors.js';
 import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
 import { registerJsonBodyParser } from './platform/http/json-body-parser.js';
 import { registerRateLimits } from './platform/http/rate-limits.js';
@@ -92,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     clientErrorHandler: answerClientError,
   }).withTypeProvider<ZodTypeProvider>();
 
+  app.server.on('connect', answerConnectRequest);
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   // Cached tenants' providers are forgotten on every node when they change (ADR 7).
   const invalidations: InvalidationBus = deps.redis

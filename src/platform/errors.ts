@@ -9,6 +9,7 @@ export const errorStatusByCode = {
   invalid_credentials: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   request_timeout: 408,
   payload_too_large: 413,

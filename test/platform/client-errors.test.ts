@@ -64,9 +64,25 @@ describe('client errors below the routes, and long replies', () => {
     const huge = await exchange(`GET /health HTTP/1.1\r\nHost: parley\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`);
     expect(huge.head.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
     expect(JSON.parse(huge.body)).toMatchObject({ code: 'headers_too_large' });
+    const longUrl = await exchange(`GET /v1/agents?q=${'q'.repeat(100_000)} HTTP/1.1\r\nHost: parley\r\n\r\n`);
+    expect(longUrl.head.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(JSON.parse(longUrl.body)).toMatchObject({
+      detail:
+        "The request's URL and headers are larger than this server accepts (16 KB together); shorten the URL or send the data in the body",
+    });
     const garbage = await exchange('HELLO THERE\r\n\r\n');
     expect(garbage.head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
     expect(JSON.parse(garbage.body)).toMatchObject({ code: 'malformed_request' });
+  });
+
+  it('answers CONNECT, which asks a proxy for a tunnel, with a 405 problem instead of a dropped connection', async () => {
+    const { head, body } = await exchange('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 405 Method Not Allowed');
+    expect(JSON.parse(body)).toMatchObject({
+      status: 405,
+      code: 'method_not_allowed',
+      detail: 'This server is not a proxy: CONNECT example.com:443 is not served',
+    });
   });
 
   it('streams a reply for longer than the request timeout, to its end', async () => {
