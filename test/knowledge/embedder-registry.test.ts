@@ -61,6 +61,23 @@ describe('embedder registry', () => {
     }
   });
 
+  it('measures a model again once its vectors stop fitting, as when another model is pulled under its name', async () => {
+    const swapped = await startFakeEmbeddingsServer(384);
+    try {
+      const providers = [compatible('ollama', swapped.baseUrl)];
+      const before = await registry.resolve('ollama:nomic', providers);
+      expect(before.dimensions).toBe(384);
+      swapped.dimensions = 768;
+      const error = await appErrorOf(before.embed(['a passage']));
+      expect(error.message).toBe(
+        "Embedding model 'ollama:nomic' returned a 768-dimensional vector where 384 were expected; the source must be re-created for this model",
+      );
+      expect((await registry.resolve('ollama:nomic', providers)).dimensions).toBe(768);
+    } finally {
+      await swapped.close();
+    }
+  });
+
   it('stops a batch the provider does not answer in time, with a sentence the job retries', async () => {
     const hanging = await startFakeEmbeddingsServer(384);
     const patient = createEmbedderRegistry({ config: { providers: {} }, callTimeoutMs: 300 });

@@ -10,6 +10,8 @@ export interface FakeEmbeddingsServer {
   readonly callCount: () => number;
   /** While true, every embeddings request is answered 500, as by a provider having an outage. */
   failing: boolean;
+  /** The width of the vectors answered; changed, as when another model is pulled under the same name. */
+  dimensions: number;
   /**
    * Called with each request's texts before it is answered: it may wait (holding an indexing job
    * mid-way), return 'fail' to answer that one request 500, or 'short' to answer it one vector only.
@@ -38,8 +40,9 @@ function vectorOf(text: string, dimensions: number): number[] {
 /** A fake of OpenAI's `POST /v1/embeddings`, in its wire format. */
 export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeEmbeddingsServer> {
   let calls = 0;
-  const state: { failing: boolean; beforeAnswer: FakeEmbeddingsServer['beforeAnswer'] } = {
+  const state: { failing: boolean; dimensions: number; beforeAnswer: FakeEmbeddingsServer['beforeAnswer'] } = {
     failing: false,
+    dimensions,
     beforeAnswer: undefined,
   };
   const server: RunningFakeServer = await startFakeHttpServer(async ({ request, response }) => {
@@ -58,7 +61,7 @@ export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeE
       data: (answer === 'short' ? inputs.slice(0, 1) : inputs).map((text, index) => ({
         object: 'embedding',
         index,
-        embedding: vectorOf(text, dimensions),
+        embedding: vectorOf(text, state.dimensions),
       })),
       model: body.model,
       usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
@@ -72,6 +75,12 @@ export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeE
     },
     set failing(value: boolean) {
       state.failing = value;
+    },
+    get dimensions() {
+      return state.dimensions;
+    },
+    set dimensions(value: number) {
+      state.dimensions = value;
     },
     get beforeAnswer() {
       return state.beforeAnswer;

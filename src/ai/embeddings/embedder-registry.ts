@@ -71,16 +71,18 @@ export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegi
       const providerOptions: SharedV3ProviderOptions | undefined = known?.requestDimensions
         ? { openai: { dimensions: known.dimensions }, [providerName]: { dimensions: known.dimensions } }
         : undefined;
-      const dimensions =
-        known?.dimensions ??
-        (await untilAborted(measuredWidth(`${entry.cacheKey}\n${modelId}`, model, modelRef), signal));
+      const measuredKey = `${entry.cacheKey}\n${modelId}`;
+      const dimensions = known?.dimensions ?? (await untilAborted(measuredWidth(measuredKey, model, modelRef), signal));
       if (!(embeddingDimensions as readonly number[]).includes(dimensions)) {
         throw new AppError(
           'validation_failed',
           `Embedding model '${modelRef}' returns ${dimensions}-dimensional vectors; supported sizes are ${embeddingDimensions.join(', ')}`,
         );
       }
-      return createEmbedder(modelRef, model, dimensions, { providerOptions, callTimeoutMs });
+      // A model swapped behind the same name (an Ollama tag pulled again) is measured again once its
+      // vectors stop fitting: otherwise a source re-created for it would get the old width until a restart.
+      const forgetWidth = known ? undefined : () => measuredDimensions.delete(measuredKey);
+      return createEmbedder(modelRef, model, dimensions, { providerOptions, callTimeoutMs, onWrongWidth: forgetWidth });
     },
   };
 }
@@ -89,9 +91,14 @@ export function createEmbedder(
   modelRef: string,
   model: EmbeddingModelV3,
   dimensions: number,
-  options: { providerOptions?: SharedV3ProviderOptions | undefined; callTimeoutMs?: number } = {},
+  options: {
+    providerOptions?: SharedV3ProviderOptions | undefined;
+    callTimeoutMs?: number;
+    /** Told when the model returns vectors of another width than `dimensions`. */
+    onWrongWidth?: (() => void) | undefined;
+  } = {},
 ): Embedder {
-  const { providerOptions, callTimeoutMs = defaultCallTimeoutMs } = options;
+  const { providerOptions, callTimeoutMs = defaultCallTimeoutMs, onWrongWidth } = options;
   /**
    * One batch, bounded in time: a provider that accepted the connection and never answered left a
    * document `processing` until the job queue's own expiry, 15 minutes later. Too few vectors is the
@@ -135,6 +142,7 @@ export function createEmbedder(
         const embeddings = await embedBatch(texts.slice(start, start + embeddingBatchSize), signal);
         for (const embedding of embeddings) {
           if (embedding.length !== dimensions) {
+            onWrongWidth?.();
             throw new AppError(
               'validation_failed',
               `Embedding model '${modelRef}' returned a ${embedding.length}-dimensional vector where ${dimensions} were expected; the source must be re-created for this model`,
