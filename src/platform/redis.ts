@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
+import { logRedisOutages } from './redis-outage-log.js';
 
 /**
  * The shared Redis connection of a scaled-out node (rate-limit counters now; pub/sub fan-out later).
@@ -16,12 +17,10 @@ export async function openRedis(url: string, logger: Logger): Promise<Redis> {
     enableOfflineQueue: false,
     commandTimeout: 1_000,
   });
-  // Connection errors are retried by ioredis; log them instead of crashing the process.
+  // Connection errors are retried by ioredis; logged (once an outage), they do not crash the process.
   let lastError: Error | undefined;
-  redis.on('error', (error: Error) => {
-    lastError = error;
-    logger.warn({ err: error.message }, 'redis connection error');
-  });
+  redis.on('error', (error: Error) => (lastError = error));
+  logRedisOutages(redis, logger, 'redis connection');
   try {
     await redis.connect();
     // ioredis selects the URL's database as it connects, but a number this Redis lacks only logs an

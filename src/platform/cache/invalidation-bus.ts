@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { logRedisOutages } from '../redis-outage-log.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -73,7 +74,7 @@ export async function openRedisInvalidationBus(redis: Redis, logger: Logger): Pr
     enableOfflineQueue: true,
     autoResubscribe: false,
   });
-  listener.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis invalidation listener error'));
+  logRedisOutages(listener, logger, 'redis invalidation listener');
   let wasDisconnected = false;
   listener.on('close', () => (wasDisconnected = true));
   const forgetEverything = () => subscribers.deliverToAll(everyKey);
