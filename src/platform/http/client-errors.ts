@@ -1,5 +1,4 @@
-import { maxHeaderSize, STATUS_CODES } from 'node:http';
-import type { IncomingMessage } from 'node:http';
+import { maxHeaderSize, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
