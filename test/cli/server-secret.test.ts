@@ -70,7 +70,8 @@ async function call<T = { id: string }>(
 }
 
 // Two real server processes on one embedded data directory; the secret file is an embedded-mode feature.
-describe.skipIf(testStorage === 'postgres')('the generated server secret', () => {
+// A test here opens the embedded database up to nine times, 2–4 s each on a busy two-core machine.
+describe.skipIf(testStorage === 'postgres')('the generated server secret', { timeout: 120_000 }, () => {
   let fake: FakeOpenAIServer;
   const servers: RunningServer[] = [];
   beforeAll(async () => {
