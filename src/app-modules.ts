@@ -158,6 +158,7 @@ export async function registerModules(
     modelTimeoutMs: config.modelTimeoutMs,
     knowledgeSearch: knowledge.search,
     shutdown,
+    logger: deps.logger,
   });
   await openAICompat.registerRoutes(app);
 

@@ -14,6 +14,7 @@ import {
 } from '../harness/tenant-setup.js';
 
 describe('OpenAI-compatible API, through the official openai client', () => {
+  const logs = captureLogs();
   let fake: FakeOpenAIServer;
   let t: TestApp;
   let admin: SignedInUser;
@@ -29,11 +30,15 @@ describe('OpenAI-compatible API, through the official openai client', () => {
 
   beforeAll(async () => {
     fake = await startFakeOpenAIServer();
-    t = await buildTestApp({
-      OPENAI_BASE_URL: fake.baseUrl,
-      OPENAI_API_KEY: 'sk-server-key',
-      MODEL_TIMEOUT_MS: '1000',
-    });
+    t = await buildTestApp(
+      {
+        OPENAI_BASE_URL: fake.baseUrl,
+        OPENAI_API_KEY: 'sk-server-key',
+        MODEL_TIMEOUT_MS: '1000',
+        LOG_LEVEL: 'warn',
+      },
+      { logDestination: logs.destination },
+    );
     platformAdmin = await registerPlatformAdmin(t.app);
     admin = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant A');
     otherAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Tenant B');
@@ -351,6 +356,41 @@ describe('OpenAI-compatible API, through the official openai client', () => {
     expect((refused as Error).message).toContain('rejected the request (400)');
   });
 
+  it("logs a failed model reply as a chat turn's is, before the first token and after it, with the provider's words", async () => {
+    const failures = () => logs.entries().filter((entry) => entry.msg?.startsWith('model reply failed'));
+    const before = failures().length;
+    const client = clientFor(bearer(member));
+    fake.respondWith({ error: { status: 400, message: "This model's maximum context length is 8192 tokens" } });
+    await client.chat.completions
+      .create({ model: gpt.id, messages: [{ role: 'user', content: 'x' }] })
+      .catch(() => null);
+    fake.respondWith({ replyTokens: ['Cut', ' short', ' here'], endAfterTokens: 2 });
+    const stream = await client.chat.completions.create({
+      model: gpt.id,
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
+    await (async () => {
+      for await (const chunk of stream) void chunk;
+    })().catch(() => null);
+
+    const [refused, brokenOff] = failures().slice(before);
+    const context = {
+      level: 40,
+      tenantId: member.tenantId,
+      userId: member.userId,
+      agentId: gpt.id,
+      provider: 'openai',
+    };
+    expect(refused).toMatchObject({
+      ...context,
+      code: 'model_rejected',
+      providerSaid: "This model's maximum context length is 8192 tokens",
+    });
+    expect(brokenOff).toMatchObject({ ...context, code: 'model_error' });
+    expect(brokenOff!.msg).toContain('broke off its reply before finishing it');
+  });
+
   it('leaves usage out when the provider reported none, rather than saying zero', async () => {
     fake.respondWith({ omitsUsage: true });
     const client = clientFor(bearer(member));
@@ -460,5 +500,6 @@ describe('a caller of the OpenAI-compatible API that hangs up', () => {
     );
     expect(left.level).toBe(30);
     expect(logs.entries().filter((entry) => entry.level >= 50)).toEqual([]);
+    expect(logs.entries().filter((entry) => entry.msg?.startsWith('model reply failed'))).toEqual([]);
   });
 });

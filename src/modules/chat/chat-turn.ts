@@ -15,6 +15,7 @@ import {
 } from './chat-events.js';
 import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow } from './chat.repository.js';
 import { writeConversationTitle } from './conversation-title.js';
+import { logModelFailure } from './model-failure-log.js';
 import type { ResolvedModel } from './model-resolver.js';
 import {
   interruptedReply,
@@ -187,22 +188,17 @@ async function runTurn(
     const { message: stored, error } = await storeReply(deps, turn, result, citations);
     deps.metrics.chatTurns.inc({ outcome: turnOutcome(stored, error) });
     if (result.error) {
-      // Stored on the reply and sent to the client; logged too, since a streamed reply's failure
-      // reaches no request log (its response began with a 200), and operators watch the logs.
-      deps.logger.warn(
+      const { tenantId, actor } = turn;
+      logModelFailure(
+        deps.logger,
         {
-          tenantId: turn.tenantId,
-          userId: turn.actor.userId,
+          tenantId,
+          userId: actor.userId,
           conversationId,
           messageId: assistantMessageId,
           provider: resolved.metricLabels.provider,
-          code: result.error.code,
-          ...(result.providerSaid && { providerSaid: result.providerSaid }),
         },
-        // Cut short by this node stopping: no provider to look into.
-        result.error === interruptedReply
-          ? 'reply cut short: this node is stopping'
-          : `model reply failed: ${result.error.message}`,
+        { error: result.error, providerSaid: result.providerSaid },
       );
     }
     if (error) {

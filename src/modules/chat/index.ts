@@ -134,6 +134,7 @@ export {
   type ModelStreamResult,
   type SamplingSettings,
 } from './model-stream.js';
+export { logModelFailure } from './model-failure-log.js';
 export type { ModelResolver, ResolvedModel, TenantProviderSource } from './model-resolver.js';
 export {
   citationsCitedIn,

@@ -1,4 +1,5 @@
 import type { App } from '../../platform/http/types.js';
+import type { Logger } from '../../platform/logger.js';
 import type { Shutdown } from '../../platform/shutdown.js';
 import type { ModelResolver, ModelStreamDeps, PassageSearch, ReplySlots } from '../chat/index.js';
 import type { AgentDirectory } from '../conversations/index.js';
@@ -17,6 +18,7 @@ export interface OpenAICompatModuleDeps {
   readonly slots: ReplySlots;
   /** The node's stop, shared with chat turns. */
   readonly shutdown: Shutdown;
+  readonly logger: Pick<Logger, 'warn'>;
 }
 
 export function createOpenAICompatModule(deps: OpenAICompatModuleDeps) {

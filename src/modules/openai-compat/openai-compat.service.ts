@@ -1,6 +1,7 @@
 import type { JSONSchema7 } from '@ai-sdk/provider';
 import type { TextMessage } from '../../ai/model-call.js';
 import type { Actor } from '../../access/actor.js';
+import type { Logger } from '../../platform/logger.js';
 import { AppError } from '../../platform/errors.js';
 import { isUuid, newId } from '../../platform/ids.js';
 import type { Shutdown } from '../../platform/shutdown.js';
@@ -14,7 +15,13 @@ import type {
   SamplingSettings,
   TurnKnowledge,
 } from '../chat/index.js';
-import { interruptedReply, retrieveTurnKnowledge, streamModelReply, systemWithKnowledge } from '../chat/index.js';
+import {
+  interruptedReply,
+  logModelFailure,
+  retrieveTurnKnowledge,
+  streamModelReply,
+  systemWithKnowledge,
+} from '../chat/index.js';
 import type { AgentDirectory, ChatAgent } from '../conversations/index.js';
 import type {
   ChatCompletionInput,
@@ -34,6 +41,8 @@ export interface OpenAICompatServiceDeps {
   readonly slots: ReplySlots;
   /** The node's stop (serve.ts): no new completion once it drains, and those running end with its grace. */
   readonly shutdown: Pick<Shutdown, 'isDraining' | 'ending'>;
+  /** Where a failed model reply is logged, as a chat turn's is. */
+  readonly logger: Pick<Logger, 'warn'>;
 }
 
 /** A validated request, ready to run: every 4xx has been decided before the model is called. */
@@ -147,7 +156,18 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
           );
           // Cut short when this node's grace period ended: the client is told to send it again, as a chat
           // turn's is, instead of its connection being closed under it.
-          return result.error && ending.aborted ? { ...result, error: interruptedReply } : result;
+          const ended = result.error && ending.aborted ? { ...result, error: interruptedReply } : result;
+          // A caller who hung up is no failure to look into.
+          const { error, providerSaid } = ended;
+          if (error && !abortSignal.aborted) {
+            const context = { tenantId: actor.tenantId, userId: actor.userId, agentId: agent.id };
+            logModelFailure(
+              deps.logger,
+              { ...context, provider: request.metricLabels.provider },
+              { error, providerSaid },
+            );
+          }
+          return ended;
         } finally {
           release();
         }
