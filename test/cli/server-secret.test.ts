@@ -70,8 +70,7 @@ async function call<T = { id: string }>(
 }
 
 // Two real server processes on one embedded data directory; the secret file is an embedded-mode feature.
-// A test here opens the embedded database up to nine times, 2–4 s each on a busy two-core machine.
-describe.skipIf(testStorage === 'postgres')('the generated server secret', { timeout: 120_000 }, () => {
+describe.skipIf(testStorage === 'postgres')('the generated server secret', () => {
   let fake: FakeOpenAIServer;
   const servers: RunningServer[] = [];
   beforeAll(async () => {
@@ -168,93 +167,106 @@ describe.skipIf(testStorage === 'postgres')('the generated server secret', { tim
   }, 120_000);
 });
 
+/** A test below opens the embedded database up to nine times, 2–4 s each on a busy two-core machine. */
+const manyStartsTimeoutMs = 120_000;
+
 // In process: what start-up does with the secret file, before any server listens.
-describe.skipIf(testStorage === 'postgres')('a server secret file that cannot be trusted', () => {
-  it('is refused when cut short or empty, and when missing once storage holds data; nothing is written over it', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
-    const secretFile = path.join(dataDir, 'secret.key');
-    const config = loadConfig({ DATA_DIR: dataDir });
-    const logger = createLogger({ level: 'silent' });
-    const open = () => openRuntime(config, logger, { migrate: true });
-    await (await open()).close();
-    const secret = readFileSync(secretFile, 'utf8');
+describe.skipIf(testStorage === 'postgres')(
+  'a server secret file that cannot be trusted',
+  { timeout: manyStartsTimeoutMs },
+  () => {
+    it('is refused when cut short or empty, and when missing once storage holds data; nothing is written over it', async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
+      const secretFile = path.join(dataDir, 'secret.key');
+      const config = loadConfig({ DATA_DIR: dataDir });
+      const logger = createLogger({ level: 'silent' });
+      const open = () => openRuntime(config, logger, { migrate: true });
+      await (await open()).close();
+      const secret = readFileSync(secretFile, 'utf8');
 
-    for (const cut of ['', ' \n', secret.slice(0, 20)]) {
-      writeFileSync(secretFile, cut);
+      for (const cut of ['', ' \n', secret.slice(0, 20)]) {
+        writeFileSync(secretFile, cut);
+        await expect(open()).rejects.toThrow(
+          /^The server secret .*secret\.key holds \d+ characters, fewer than the 32 it needs \(was it cut short\?\)/,
+        );
+      }
+      rmSync(secretFile);
       await expect(open()).rejects.toThrow(
-        /^The server secret .*secret\.key holds \d+ characters, fewer than the 32 it needs \(was it cut short\?\)/,
+        /^The server secret .*secret\.key is missing, but .* holds data made with it/,
       );
-    }
-    rmSync(secretFile);
-    await expect(open()).rejects.toThrow(/^The server secret .*secret\.key is missing, but .* holds data made with it/);
-    expect(existsSync(secretFile)).toBe(false);
+      expect(existsSync(secretFile)).toBe(false);
 
-    // Put back, it is the same server again.
-    writeFileSync(secretFile, secret);
-    await (await open()).close();
-  });
-});
+      // Put back, it is the same server again.
+      writeFileSync(secretFile, secret);
+      await (await open()).close();
+    });
+  },
+);
 
 // In process: a secret that is not the one the storage was made with, however it came.
-describe.skipIf(testStorage === 'postgres')('a server secret other than the storage was made with', () => {
-  it('is refused at start-up, naming where it came from, until `admin accept-secret` makes it the storage’s own', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
-    const secretFile = path.join(dataDir, 'secret.key');
-    const logger = createLogger({ level: 'silent' });
-    const open = (env: Record<string, string> = {}, acceptNewSecret = false) =>
-      openRuntime(loadConfig({ DATA_DIR: dataDir, ...env }), logger, { migrate: true, acceptNewSecret });
-    await (await open()).close();
-    const secret = readFileSync(secretFile, 'utf8').trim();
+describe.skipIf(testStorage === 'postgres')(
+  'a server secret other than the storage was made with',
+  { timeout: manyStartsTimeoutMs },
+  () => {
+    it('is refused at start-up, naming where it came from, until `admin accept-secret` makes it the storage’s own', async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
+      const secretFile = path.join(dataDir, 'secret.key');
+      const logger = createLogger({ level: 'silent' });
+      const open = (env: Record<string, string> = {}, acceptNewSecret = false) =>
+        openRuntime(loadConfig({ DATA_DIR: dataDir, ...env }), logger, { migrate: true, acceptNewSecret });
+      await (await open()).close();
+      const secret = readFileSync(secretFile, 'utf8').trim();
 
-    // A file cut to 40 characters passes the length check, and is still not the secret.
-    writeFileSync(secretFile, secret.slice(0, 40));
-    await expect(open()).rejects.toThrow(
-      `The server secret ${secretFile} is not the secret the data in ${dataDir} was made with (every node must share one)`,
-    );
-    writeFileSync(secretFile, secret);
-    await expect(open({ PARLEY_SECRET_KEY: 'another secret of at least 32 characters' })).rejects.toThrow(
-      /^PARLEY_SECRET_KEY is not the secret the data in .* was made with .*stop every node, run `parley admin accept-secret` with the new one, and start them with it$/,
-    );
-    // The right one, given either way, is the same server.
-    await (await open({ PARLEY_SECRET_KEY: secret })).close();
-    await (await open()).close();
+      // A file cut to 40 characters passes the length check, and is still not the secret.
+      writeFileSync(secretFile, secret.slice(0, 40));
+      await expect(open()).rejects.toThrow(
+        `The server secret ${secretFile} is not the secret the data in ${dataDir} was made with (every node must share one)`,
+      );
+      writeFileSync(secretFile, secret);
+      await expect(open({ PARLEY_SECRET_KEY: 'another secret of at least 32 characters' })).rejects.toThrow(
+        /^PARLEY_SECRET_KEY is not the secret the data in .* was made with .*stop every node, run `parley admin accept-secret` with the new one, and start them with it$/,
+      );
+      // The right one, given either way, is the same server.
+      await (await open({ PARLEY_SECRET_KEY: secret })).close();
+      await (await open()).close();
 
-    // Changed on purpose: accepted once, then it is the secret, and the old one is refused.
-    writeFileSync(secretFile, 'a new secret chosen by the operator, 44 chars');
-    await (await open({}, true)).close();
-    await (await open()).close();
-    await expect(open({ PARLEY_SECRET_KEY: secret })).rejects.toThrow(/^PARLEY_SECRET_KEY is not the secret/);
-  });
+      // Changed on purpose: accepted once, then it is the secret, and the old one is refused.
+      writeFileSync(secretFile, 'a new secret chosen by the operator, 44 chars');
+      await (await open({}, true)).close();
+      await (await open()).close();
+      await expect(open({ PARLEY_SECRET_KEY: secret })).rejects.toThrow(/^PARLEY_SECRET_KEY is not the secret/);
+    });
 
-  it('on storage from before the check, records only a secret that reads the credentials already stored', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
-    const logger = createLogger({ level: 'silent' });
-    const open = (env: Record<string, string> = {}) =>
-      openRuntime(loadConfig({ DATA_DIR: dataDir, ...env }), logger, { migrate: true });
-    const first = await open();
-    // A tenant's provider key sealed with this secret; then the storage as an older version left it.
-    const sealed = encryptSecret(first.keys.credentialsKey, 'sk-stored-before-the-upgrade');
-    await first.database.executeSql(`insert into tenants (id, name) values ($1, 'Old')`, [newId()]);
-    await first.database.executeSql(
-      `insert into providers (id, tenant_id, name, kind, encrypted_api_key)
+    it('on storage from before the check, records only a secret that reads the credentials already stored', async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
+      const logger = createLogger({ level: 'silent' });
+      const open = (env: Record<string, string> = {}) =>
+        openRuntime(loadConfig({ DATA_DIR: dataDir, ...env }), logger, { migrate: true });
+      const first = await open();
+      // A tenant's provider key sealed with this secret; then the storage as an older version left it.
+      const sealed = encryptSecret(first.keys.credentialsKey, 'sk-stored-before-the-upgrade');
+      await first.database.executeSql(`insert into tenants (id, name) values ($1, 'Old')`, [newId()]);
+      await first.database.executeSql(
+        `insert into providers (id, tenant_id, name, kind, encrypted_api_key)
        select $1, id, 'mine', 'openai', $2 from tenants limit 1`,
-      [newId(), sealed],
-    );
-    await first.database.executeSql('delete from server_secret_check');
-    await first.close();
-    const secret = readFileSync(path.join(dataDir, 'secret.key'), 'utf8').trim();
+        [newId(), sealed],
+      );
+      await first.database.executeSql('delete from server_secret_check');
+      await first.close();
+      const secret = readFileSync(path.join(dataDir, 'secret.key'), 'utf8').trim();
 
-    // A process with another secret reaching it first is refused, and records nothing.
-    await expect(open({ PARLEY_SECRET_KEY: 'another secret of at least 32 characters' })).rejects.toThrow(
-      /^PARLEY_SECRET_KEY cannot read the credentials stored in the data in .*: it is not the secret they were made with/,
-    );
-    // The right one reads them, and is recorded.
-    await (await open({ PARLEY_SECRET_KEY: secret })).close();
-    await expect(open({ PARLEY_SECRET_KEY: 'another secret of at least 32 characters' })).rejects.toThrow(
-      /is not the secret the data in .* was made with/,
-    );
-  });
-});
+      // A process with another secret reaching it first is refused, and records nothing.
+      await expect(open({ PARLEY_SECRET_KEY: 'another secret of at least 32 characters' })).rejects.toThrow(
+        /^PARLEY_SECRET_KEY cannot read the credentials stored in the data in .*: it is not the secret they were made with/,
+      );
+      // The right one reads them, and is recorded.
+      await (await open({ PARLEY_SECRET_KEY: secret })).close();
+      await expect(open({ PARLEY_SECRET_KEY: 'another secret of at least 32 characters' })).rejects.toThrow(
+        /is not the secret the data in .* was made with/,
+      );
+    });
+  },
+);
 
 // A node that is up when `parley admin accept-secret` gives the storage another secret.
 describe('a node whose secret was replaced while it ran', () => {
