@@ -72,7 +72,10 @@ describe('HTTP edges', () => {
       payload: { email: 'a@example.test', password: 'x'.repeat(5000) },
     });
     expect(response.statusCode).toBe(413);
-    expect(response.json().code).toBe('payload_too_large');
+    expect(response.json()).toMatchObject({
+      code: 'payload_too_large',
+      detail: 'The request body is larger than this server accepts (2 KB, BODY_LIMIT_BYTES)',
+    });
   });
 
   it('lists each invalid field and refuses unknown fields', async () => {

@@ -32,7 +32,7 @@ function openAIErrorType(status: number): string {
 /** The OpenAI-compatible routes' own translator; everywhere else errors stay problem+json. */
 export function registerOpenAIErrorHandler(scope: FastifyInstance): void {
   scope.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error);
+    const appError = toAppError(error, request);
     logFailure(request, error, appError);
     if (appError.details.retryAfterSeconds !== undefined) {
       void reply.header('retry-after', String(appError.details.retryAfterSeconds));

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, type FieldProblem } from '../errors.js';
+import { formatBytes } from '../format-bytes.js';
 import { isDatabaseUnavailable, isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { withoutStatementValues } from '../logger.js';
 import { plainIssueMessage } from '../validation-messages.js';
@@ -22,9 +23,9 @@ export interface ProblemBody {
 
 /**
  * Turns any thrown value into the AppError the client will see. Unknown errors become `internal`.
- * `bodyType` is the media type the route takes, named when a request sends another.
+ * `request`, when there is one, gives the route's media type and body limit, which the answer names.
  */
-export function toAppError(error: unknown, bodyType = 'application/json'): AppError {
+export function toAppError(error: unknown, request?: FastifyRequest): AppError {
   if (error instanceof AppError) return error;
   if (isDatabaseUnavailable(error)) {
     return new AppError(
@@ -45,9 +46,12 @@ export function toAppError(error: unknown, bodyType = 'application/json'): AppEr
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('payload_too_large', 'The request body is larger than this server accepts');
+      return new AppError(
+        'payload_too_large',
+        `The request body is larger than this server accepts${limitOf(request)}`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('unsupported_media_type', `Send the request body as ${bodyType}`);
+      return new AppError('unsupported_media_type', `Send the request body as ${routeBodyType(request)}`);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new AppError('malformed_request', 'The request body is not valid JSON');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -129,16 +133,22 @@ export function answerFrameworkError(error: FastifyError, _request: FastifyReque
 }
 
 /** What the route's schema says it consumes (uploads: multipart/form-data); JSON otherwise. */
-function routeBodyType(request: FastifyRequest): string {
-  const consumes = request.routeOptions.schema?.consumes;
+function routeBodyType(request: FastifyRequest | undefined): string {
+  const consumes = request?.routeOptions.schema?.consumes;
   return consumes?.[0] ?? 'application/json';
+}
+
+/** The route's body limit (BODY_LIMIT_BYTES), as the sentence's end, so the caller knows what fits. */
+function limitOf(request: FastifyRequest | undefined): string {
+  const limit = request?.routeOptions.bodyLimit;
+  return limit ? ` (${formatBytes(limit)}, BODY_LIMIT_BYTES)` : '';
 }
 
 /** The one translator from errors to application/problem+json. */
 export function registerErrorHandler(app: FastifyInstance): void {
   z.config({ customError: plainIssueMessage });
   app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error, routeBodyType(request));
+    const appError = toAppError(error, request);
     logFailure(request, error, appError);
     return sendProblem(reply, appError);
   });
