@@ -300,7 +300,15 @@ describe('OpenAI-compatible API, through the official openai client', () => {
       'tool calls are not supported',
     ],
     ['messages.0.content', { messages: [{ role: 'user', content: null }] }, 'is required for this role'],
-  ])('refuses %s, which no agent here can honour, naming the field', async (param, fields, sentence) => {
+    ['messages.0.content', { messages: [{ role: 'user', content: 5 }] }, 'must be text or a list of content parts'],
+    ['stop', { stop: ['a', 'b', 'c', 'd', 'e'] }, 'at most 4 stop sequences'],
+    [
+      'response_format.json_schema.schema',
+      { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: [1, 2] } } },
+      'must be a JSON Schema object',
+    ],
+    ['stream_options', { stream_options: { include_usage: true } }, 'only allowed when stream is true'],
+  ])('refuses %s, which no agent here can honour or read, naming the field', async (param, fields, sentence) => {
     const requestsBefore = fake.requests.length;
     const refused = await clientFor(bearer(member))
       .chat.completions.create({

@@ -10,7 +10,11 @@ const contentPart = z.object({
 const chatMessage = z
   .object({
     role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
-    content: z.union([z.string().max(maxContentChars), z.array(contentPart).max(100), z.null()]).optional(),
+    content: z
+      .union([z.string().max(maxContentChars), z.array(contentPart).max(100), z.null()], {
+        error: 'must be text or a list of content parts such as {"type": "text", "text": "…"}',
+      })
+      .optional(),
     name: z.string().max(200).optional(),
     // A client's own tools cannot run here: their calls in the history would have no results to go with.
     tool_calls: z
@@ -50,7 +54,7 @@ const responseFormat = z.discriminatedUnion('type', [
     json_schema: z.object({
       name: z.string().min(1).max(64),
       description: z.string().max(1000).optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
+      schema: z.record(z.string(), z.unknown(), { error: 'must be a JSON Schema object' }).optional(),
       strict: z.boolean().nullable().optional(),
     }),
   }),
@@ -75,7 +79,9 @@ export const chatCompletionBody = z.object({
   tools: z.array(z.unknown()).max(0, 'tools are not supported on this endpoint').nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
   stop: z
-    .union([z.string().min(1).max(1000), z.array(z.string().min(1).max(1000)).max(4, 'at most 4 stop sequences')])
+    .union([z.string().min(1).max(1000), z.array(z.string().min(1).max(1000)).max(4)], {
+      error: 'must be a stop sequence or a list of at most 4 stop sequences, each 1 to 1000 characters',
+    })
     .nullable()
     .optional(),
   seed: z.number().int().nullable().optional(),
@@ -102,7 +108,12 @@ export const chatCompletionBody = z.object({
     never,
     "the agent's model settings decide how it reasons; leave reasoning_effort out",
   ),
-});
+})
+  // As OpenAI's API and vLLM: the options of a stream that was not asked for are a caller's mistake.
+  .refine((body) => body.stream === true || body.stream_options == null, {
+    message: 'is only allowed when stream is true',
+    path: ['stream_options'],
+  });
 export type ChatCompletionInput = z.infer<typeof chatCompletionBody>;
 
 export const openAIModelSchema = z.object({
