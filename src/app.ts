@@ -188,8 +188,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
     if (!satisfiesAccess(request.actor, access)) {
       if (!request.actor) await failedAuthentications.count(request);
-      throw request.actor
-        ? new AppError('forbidden', 'Your role does not allow this action')
+      if (request.actor) throw new AppError('forbidden', 'Your role does not allow this action');
+      throw request.headers.authorization
+        ? new AppError(
+            'unauthenticated',
+            'The access token or API key sent was not accepted (expired, signed out, deleted or not valid); refresh the token or sign in again, or use a current API key',
+          )
         : new AppError('unauthenticated', 'Sign in or send an API key to use this endpoint');
     }
   });

@@ -57,7 +57,15 @@ describe('access tokens', () => {
     const expired = await forge({
       adjust: (jwt) => jwt.setIssuedAt(nowSeconds - 3600).setExpirationTime(nowSeconds - 60),
     });
-    expect((await me(expired)).statusCode).toBe(401);
+    const refused = await me(expired);
+    expect(refused.statusCode).toBe(401);
+    // Not the sentence for a caller who sent nothing: it says what to do about the token it sent.
+    expect(refused.json()).toMatchObject({
+      detail:
+        'The access token or API key sent was not accepted (expired, signed out, deleted or not valid); refresh the token or sign in again, or use a current API key',
+    });
+    const anonymous = await t.app.inject({ method: 'GET', url: '/v1/auth/me' });
+    expect(anonymous.json()).toMatchObject({ detail: 'Sign in or send an API key to use this endpoint' });
   });
 
   it('rejects a token for another audience or issuer', async () => {
