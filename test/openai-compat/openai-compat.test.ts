@@ -323,6 +323,24 @@ describe('OpenAI-compatible API, through the official openai client', () => {
     expect(fake.requests.length).toBe(requestsBefore);
   });
 
+  it('refuses tools of any shape in one sentence, and takes an empty list as none', async () => {
+    const create = (tools: unknown) =>
+      clientFor(bearer(member))
+        .chat.completions.create({
+          model: gpt.id,
+          messages: [{ role: 'user', content: 'x' }],
+          tools,
+        } as unknown as Parameters<OpenAI['chat']['completions']['create']>[0])
+        .catch((error: unknown) => error);
+    const refused = await create('yes');
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
+      message: 'The request is invalid — tools: tools are not supported on this endpoint',
+      param: 'tools',
+    });
+    expect(await create([])).toMatchObject({ object: 'chat.completion' });
+  });
+
   it('retrieves one model by id or name, and answers an unknown one as OpenAI does', async () => {
     const client = clientFor(bearer(member));
     expect(await client.models.retrieve(gpt.id)).toMatchObject({ id: gpt.id, object: 'model', name: 'Pirate GPT' });
