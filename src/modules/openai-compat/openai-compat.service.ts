@@ -160,12 +160,9 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
           // A caller who hung up is no failure to look into.
           const { error, providerSaid } = ended;
           if (error && !abortSignal.aborted) {
-            const context = { tenantId: actor.tenantId, userId: actor.userId, agentId: agent.id };
-            logModelFailure(
-              deps.logger,
-              { ...context, provider: request.metricLabels.provider },
-              { error, providerSaid },
-            );
+            const { tenantId, userId } = actor;
+            const { provider } = request.metricLabels;
+            logModelFailure(deps.logger, { tenantId, userId, agentId: agent.id, provider }, { error, providerSaid });
           }
           return ended;
         } finally {
