@@ -57,7 +57,7 @@ const wholeNumber = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
-/** The one schema over the environment. Every variable the server reads is named here and in the README. */
+/** The one schema over the environment. Every variable the server reads is named here and in docs/configuration.md (a test checks). */
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).max(255).default('0.0.0.0'),
@@ -105,7 +105,7 @@ const environmentSchema = z.object({
   /**
    * Which `X-Forwarded-For` to believe: `false`; a number of proxies in front (1: the client is the
    * address the nearest proxy saw); the proxies' addresses or CIDR ranges; or `true`, every hop, which
-   * takes the left-most address, one the client can write itself (see README).
+   * takes the left-most address, one the client can write itself (see docs/configuration.md).
    */
   TRUST_PROXY: z
     .string()

@@ -42,7 +42,7 @@ function requireNoOptions(command: string, options: readonly string[]): void {
   if (options.length === 0) return;
   throw new AppError(
     'validation_failed',
-    `'parley ${command}' takes no options (got '${options[0]}'): its settings come from the environment, e.g. PORT=4000 parley ${command}; the README's Configuration table lists them`,
+    `'parley ${command}' takes no options (got '${options[0]}'): its settings come from the environment, e.g. PORT=4000 parley ${command}; docs/configuration.md lists them`,
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:chat` — Parley's streaming overhead, throughput, memory and list/history pages,
  * measured side by side with the mock LLM hit directly and with a bare relay (the floor).
- * See BENCHMARKS.md for the figures, and the settings below for the knobs (all optional).
+ * See BENCHMARKS.md for today's figures and bench/results/chat.md for every run, and the settings below for the knobs (all optional).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,7 +53,7 @@ const settings = {
   storages: (env.BENCH_STORAGE ?? (env.DATABASE_URL ? 'embedded,postgres' : 'embedded'))
     .split(',')
     .map((kind) => kind.trim()),
-  output: env.BENCH_OUTPUT ?? path.join(repoRoot, 'BENCHMARKS.md'),
+  output: env.BENCH_OUTPUT ?? path.join(repoRoot, 'bench', 'results', 'chat.md'),
   isWriting: env.BENCH_WRITE !== '0',
   /** BENCH_BASELINES=0 drives Parley alone (for CPU profiles); nothing is then written. */
   hasBaselines: env.BENCH_BASELINES !== '0',

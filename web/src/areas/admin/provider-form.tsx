@@ -73,7 +73,7 @@ const modelsPlaceholders: Partial<Record<ProviderKind, string>> = {
 function apiKeyHint(kind: ProviderKind, key: { isRemovingKey: boolean; hasStoredKey: boolean }): string {
   if (key.isRemovingKey) return 'The stored key will be removed when you save.';
   if (key.hasStoredKey) {
-    // The server keeps a key for the address it was given for (README, tenant providers).
+    // The server keeps a key for the address it was given for (docs/chat.md, "Providers").
     return 'A key is stored and is never shown. Type a new one to replace it; changing the kind, base URL or resource name needs it again.';
   }
   if (kind === 'openai-compatible') return 'Only if the server asks for one. Stored encrypted and never shown again.';
