@@ -12,7 +12,7 @@ export type McpServerChanges = Partial<
     | 'url'
     | 'encryptedHeaders'
     | 'stdioCommandId'
-    | 'args'
+    | 'parameters'
     | 'encryptedEnv'
     | 'enabled'
     | 'status'
