@@ -13,7 +13,7 @@ import {
   isRunning,
   stdioServerScript,
   syncTools,
-  testMcpBounds,
+  testStdioMcpBounds,
 } from './mcp-setup.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,7 +44,7 @@ describe('the MCP connection pool', () => {
   };
 
   beforeAll(async () => {
-    testApp = await buildTestApp({}, { mcp: { ...testMcpBounds, idleMs } });
+    testApp = await buildTestApp({}, { mcp: { ...testStdioMcpBounds, idleMs } });
     const platformAdmin = await registerPlatformAdmin(testApp.app);
     admin = await createTenantWithAdmin(testApp.app, platformAdmin, 'Pool tenant');
     const created = await createServer(testApp.app, admin, {
@@ -129,6 +129,7 @@ describe('the MCP connection pool, when a connection is replaced', () => {
       outbound,
       logger: silent,
       options: { connectTimeoutMs: 5_000, idleMs: 60_000 },
+      stdioEnvironment: () => Promise.reject(new Error('this pool has no stdio servers')),
     });
     const target = (configVersion: string): McpConnectionTarget => ({
       serverId: 'replaced-server',

@@ -16,7 +16,7 @@ import {
   isRunning,
   stdioServerScript,
   syncTools,
-  testMcpBounds,
+  testStdioMcpBounds,
 } from './mcp-setup.js';
 
 describe('MCP security: allowed commands, arguments, environment and tenants', () => {
@@ -53,7 +53,7 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     });
 
   beforeAll(async () => {
-    testApp = await buildTestApp({}, { mcp: testMcpBounds });
+    testApp = await buildTestApp({}, { mcp: testStdioMcpBounds });
     platformAdmin = await registerPlatformAdmin(testApp.app);
     admin = await createTenantWithAdmin(testApp.app, platformAdmin, 'Tenant A');
     otherAdmin = await createTenantWithAdmin(testApp.app, platformAdmin, 'Tenant B');
