@@ -10,8 +10,8 @@ import {
   allowNode,
   createServer,
   execute,
+  hostPidOf,
   isRunning,
-  stdioServerScript,
   syncTools,
   testStdioMcpBounds,
 } from './mcp-setup.js';
@@ -37,10 +37,16 @@ describe('the MCP connection pool', () => {
   let sleepToolId: string;
   let isClosed = false;
 
+  /** The real pid of the server's process (in bubblewrap, its own pid is its namespace's). */
   const serverPid = async (): Promise<number> => {
     const response = await execute(testApp.app, admin, environmentToolId);
     expect(response.statusCode, response.body).toBe(200);
-    return (JSON.parse(response.json<{ content: { text: string }[] }>().content[0]!.text) as { pid: number }).pid;
+    const { instance } = JSON.parse(response.json<{ content: { text: string }[] }>().content[0]!.text) as {
+      instance: string;
+    };
+    const pid = hostPidOf(instance);
+    if (pid === undefined) throw new Error(`no process of the server instance ${instance}`);
+    return pid;
   };
 
   beforeAll(async () => {
@@ -50,8 +56,9 @@ describe('the MCP connection pool', () => {
     const created = await createServer(testApp.app, admin, {
       name: 'pooled',
       transport: 'stdio',
-      stdioCommandId: await allowNode(testApp.app, platformAdmin),
-      args: [stdioServerScript],
+      stdioCommandId: await allowNode(testApp.app, platformAdmin, {
+        envNames: ['TOOL_TOKEN', 'TOOLS_TOKEN', 'GREETING'],
+      }),
     });
     serverId = created.json<{ id: string }>().id;
     const tools = await syncTools(testApp.app, admin, serverId);

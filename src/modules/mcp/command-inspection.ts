@@ -223,7 +223,7 @@ export async function inspectExecutable(executablePath: string, depth = 0): Prom
       kind,
       interpreter: { path: interpreter?.resolvedPath ?? shebang, kind: interpreterKind },
       runsCode: true,
-      summary: `${described[kind]} run by ${interpreter?.resolvedPath ?? shebang} (${described[interpreterKind].split(':')[0]}): its arguments reach that interpreter`,
+      summary: `${kind === 'script' ? 'a script' : `${described[kind]}, a script`} run by ${interpreter?.resolvedPath ?? shebang} (${described[interpreterKind].split(':')[0]}), which its arguments reach`,
     };
   }
   const copyOf = await findSameContent(resolvedPath);

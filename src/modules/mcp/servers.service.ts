@@ -155,6 +155,10 @@ export function createServersService(deps: ServersServiceDeps) {
       requirePlatformAdmin(actor);
       const inspection = await requireAllowableExecutable(input.executablePath, input.allowInterpreter);
       requireValidTemplate(input, dataDir);
+      // A shell, loader or interpreter runs its first argument: a literal vetted script (a placeholder is
+      // no absolute path, so it is refused), checked now rather than at a tenant's first sync.
+      const { scriptDirs } = await stdioEnvironment();
+      await requireSafeArguments(inspection, input.args.slice(0, 1), { dataDir, scriptDirs });
       try {
         const now = new Date();
         const row = await servers.insertStdioCommand(db, {
