@@ -12,6 +12,7 @@ import {
   stdioCommandListSchema,
   stdioCommandSchema,
   updateServerBody,
+  updateStdioCommandBody,
 } from './servers.schemas.js';
 import type { ToolsService } from './tools.service.js';
 import {
@@ -70,6 +71,19 @@ export function registerMcpRoutes(app: App, services: { servers: ServersService;
       response: { 200: executableInspectionSchema },
     },
     handler: (request) => servers.inspectExecutable(actorOf(request), request.body.executablePath),
+  });
+
+  app.patch('/v1/mcp/stdio-commands/:id', {
+    config: { access: platformAdminAccess },
+    schema: {
+      tags,
+      security,
+      summary: "Change a command template (servers using it follow at their next start)",
+      params: idParams,
+      body: updateStdioCommandBody,
+      response: { 200: stdioCommandSchema },
+    },
+    handler: (request) => servers.updateStdioCommand(actorOf(request), request.params.id, request.body),
   });
 
   app.delete('/v1/mcp/stdio-commands/:id', {

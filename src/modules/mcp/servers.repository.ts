@@ -38,6 +38,19 @@ export function createServersRepository() {
       return row;
     },
 
+    async updateStdioCommand(
+      db: Executor,
+      commandId: string,
+      changes: Partial<typeof mcpStdioCommands.$inferInsert>,
+    ): Promise<StdioCommandRow | undefined> {
+      const [row] = await db
+        .update(mcpStdioCommands)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(eq(mcpStdioCommands.id, commandId))
+        .returning();
+      return row;
+    },
+
     async deleteStdioCommand(db: Executor, commandId: string): Promise<void> {
       await db.delete(mcpStdioCommands).where(eq(mcpStdioCommands.id, commandId));
     },

@@ -47,6 +47,19 @@ export const createStdioCommandBody = z.strictObject({
 });
 export type CreateStdioCommandInput = z.infer<typeof createStdioCommandBody>;
 
+/** Every field but the name may change; the result is checked as a whole, as on create. */
+export const updateStdioCommandBody = patchBody({
+  executablePath: absolutePath.optional(),
+  description: z.string().trim().max(2000).optional(),
+  allowInterpreter: z.boolean().optional(),
+  args: createStdioCommandBody.shape.args.unwrap().optional(),
+  parameters: createStdioCommandBody.shape.parameters.unwrap().optional(),
+  envNames: createStdioCommandBody.shape.envNames.unwrap().optional(),
+  allowNetwork: z.boolean().optional(),
+  readOnlyPaths: createStdioCommandBody.shape.readOnlyPaths.unwrap().optional(),
+});
+export type UpdateStdioCommandInput = z.infer<typeof updateStdioCommandBody>;
+
 export const inspectExecutableBody = z.strictObject({ executablePath: absolutePath });
 
 const executableKinds = ['binary', 'script', 'shell', 'interpreter', 'loader', 'runner'] as const;

@@ -27,6 +27,7 @@ import {
   type ServerView,
   type StdioCommandView,
   type UpdateServerInput,
+  type UpdateStdioCommandInput,
 } from './servers.schemas.js';
 import type { ToolsRepository } from './tools.repository.js';
 import { presentTool, type ToolView } from './tools.schemas.js';
@@ -78,6 +79,22 @@ export function createServersService(deps: ServersServiceDeps) {
       }
     })();
     return presentServer(server, argv, secrets.names(server));
+  }
+
+  /** A template as a whole: its executable, its arguments and parameters, its env names and paths. */
+  async function requireValidStdioCommand(
+    template: Pick<
+      CreateStdioCommandInput,
+      'executablePath' | 'allowInterpreter' | 'args' | 'parameters' | 'envNames' | 'readOnlyPaths'
+    >,
+  ): Promise<ExecutableInspection> {
+    const inspection = await requireAllowableExecutable(template.executablePath, template.allowInterpreter);
+    requireValidTemplate(template, dataDir);
+    // A shell, loader or interpreter runs its first argument: a literal vetted script (a placeholder is
+    // no absolute path, so it is refused), checked now rather than at a tenant's first sync.
+    const { scriptDirs } = await stdioEnvironment();
+    await requireSafeArguments(inspection, template.args.slice(0, 1), { dataDir, scriptDirs });
+    return inspection;
   }
 
   const inspectQuietly = (executablePath: string): Promise<ExecutableInspection | undefined> =>
@@ -153,12 +170,7 @@ export function createServersService(deps: ServersServiceDeps) {
 
     async createStdioCommand(actor: Actor, input: CreateStdioCommandInput): Promise<StdioCommandView> {
       requirePlatformAdmin(actor);
-      const inspection = await requireAllowableExecutable(input.executablePath, input.allowInterpreter);
-      requireValidTemplate(input, dataDir);
-      // A shell, loader or interpreter runs its first argument: a literal vetted script (a placeholder is
-      // no absolute path, so it is refused), checked now rather than at a tenant's first sync.
-      const { scriptDirs } = await stdioEnvironment();
-      await requireSafeArguments(inspection, input.args.slice(0, 1), { dataDir, scriptDirs });
+      const inspection = await requireValidStdioCommand(input);
       try {
         const now = new Date();
         const row = await servers.insertStdioCommand(db, {
@@ -181,6 +193,37 @@ export function createServersService(deps: ServersServiceDeps) {
         if (isUniqueViolation(error)) throw conflict(`A command template named '${input.name}' already exists`);
         throw error;
       }
+    },
+
+    /**
+     * Changes a template. Servers using it are checked against it at their next start (a value that no
+     * longer fits its parameter is refused, naming it), and their pooled connections are replaced then,
+     * since the template is part of the configuration a connection was made from.
+     */
+    async updateStdioCommand(
+      actor: Actor,
+      commandId: string,
+      input: UpdateStdioCommandInput,
+    ): Promise<StdioCommandView> {
+      requirePlatformAdmin(actor);
+      const current = await servers.findStdioCommand(db, commandId);
+      if (!current) throw notFound('Command template', commandId);
+      const next = {
+        executablePath: input.executablePath ?? current.executablePath,
+        allowInterpreter: input.allowInterpreter ?? current.allowInterpreter,
+        args: input.args ?? current.args,
+        parameters: input.parameters ?? current.parameters,
+        envNames: input.envNames ?? current.envNames,
+        allowNetwork: input.allowNetwork ?? current.allowNetwork,
+        readOnlyPaths: input.readOnlyPaths ?? current.readOnlyPaths,
+      };
+      const inspection = await requireValidStdioCommand(next);
+      const row = await servers.updateStdioCommand(db, commandId, {
+        ...next,
+        ...(input.description !== undefined && { description: input.description }),
+      });
+      if (!row) throw notFound('Command template', commandId);
+      return presentStdioCommand(row, inspection);
     },
 
     /**
