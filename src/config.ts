@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -146,6 +146,13 @@ const environmentSchema = z.object({
       (value) => listOf(value).every((entry) => isDirectory(entry)),
       'must name directories that exist, separated by commas',
     ),
+  /** The unprivileged user stdio MCP servers run as (a name or `uid:gid`); required when the server runs as root. */
+  MCP_STDIO_USER: z
+    .string()
+    .regex(/^([a-z_][a-z0-9_-]{0,31}|\d{1,10}:\d{1,10})$/, "must be a user name (nobody) or 'uid:gid' (65534:65534)")
+    .optional(),
+  /** auto: bubblewrap when it runs here; bubblewrap: refuse stdio servers without it; off: never. */
+  MCP_STDIO_SANDBOX: z.enum(['auto', 'bubblewrap', 'off']).default('auto'),
   PARSE_TIMEOUT_MS: wholeNumber(1000, 3_600_000).default(120_000),
   PARSE_MAX_MEMORY_MB: wholeNumber(64, 16_384).default(512),
   PARSE_MAX_CHARACTERS: wholeNumber(1000, 200_000_000).default(10_000_000),
@@ -222,6 +229,9 @@ export interface Config {
   readonly outboundAllowList: readonly string[];
   /** An interpreter command (node, python…) runs only scripts inside these directories. */
   readonly mcpScriptDirs: readonly string[];
+  /** MCP_STDIO_USER: who stdio MCP servers run as; unset, the server's own user (refused when that is root). */
+  readonly mcpStdioUser: string | undefined;
+  readonly mcpStdioSandbox: 'auto' | 'bubblewrap' | 'off';
   /** Bounds for a document parser running in its worker thread. */
   readonly parseTimeoutMs: number;
   readonly parseMaxMemoryMb: number;
@@ -240,10 +250,15 @@ export class ConfigError extends Error {
  */
 export function prepareDataDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    // Owner-only: a stdio MCP server's child (another user) must not read the secret or the uploads.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     // The lock, the secret and stored files are written here: a directory this user may only read
     // failed later as "EACCES: permission denied, open '…/pglite.lock'", naming no setting.
     accessSync(dataDir, constants.W_OK);
+    // Made before this was owner-only (0755 by default): closed now, as a stdio MCP server's child runs as
+    // another user who must not read the secret or the uploads. Only when it is ours to change.
+    const info = statSync(dataDir);
+    if ((info.mode & 0o077) !== 0 && info.uid === process.getuid?.()) chmodSync(dataDir, info.mode & 0o700);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // mkdir answers EEXIST for a file in the directory's place, ENOTDIR for a file above it.
@@ -313,6 +328,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     filesDir: path.join(path.resolve(e.DATA_DIR), 'files'),
     mcpScriptDirs: listOf(e.MCP_SCRIPT_DIRS).map((entry) => path.resolve(entry)),
+    mcpStdioUser: e.MCP_STDIO_USER,
+    mcpStdioSandbox: e.MCP_STDIO_SANDBOX,
     outboundAllowList: listOf(e.OUTBOUND_ALLOW),
     parseTimeoutMs: e.PARSE_TIMEOUT_MS,
     parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB,

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.js';
 import type { Logger } from './logger.js';
@@ -52,6 +52,8 @@ export function deriveServerKeys(master: string): ServerKeys {
 async function readOrCreateSecretFile({ dataDir, logger, holdsData }: ServerKeySource): Promise<string> {
   const file = path.join(dataDir, secretFileName);
   if (existsSync(file)) {
+    // Owner-only, whatever it was given: the key to every session and stored credential.
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
     const secret = readFileSync(file, 'utf8').trim();
     if (secret.length < minimumSecretLength) {
       throw new ConfigError(
@@ -65,7 +67,7 @@ async function readOrCreateSecretFile({ dataDir, logger, holdsData }: ServerKeyS
       `The server secret ${file} is missing, but ${dataDir} holds data made with it: restore the file from a backup, or set PARLEY_SECRET_KEY to the secret. A new secret would end every session and leave stored provider keys unreadable; to accept that, write one yourself (openssl rand -hex 32 > ${file}) and run \`parley admin accept-secret\``,
     );
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('hex');
   // Written beside it and renamed: a crash mid-write leaves no empty secret behind.
   const written = `${file}.${process.pid}.tmp`;

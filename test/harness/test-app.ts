@@ -44,6 +44,8 @@ export async function buildTestApp(
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-test-')),
     // The test MCP servers' scripts: the only ones an interpreter command may run in tests.
     MCP_SCRIPT_DIRS: fileURLToPath(new URL('../mcp/fixtures/', import.meta.url)),
+    // CI runs as root, where stdio MCP servers are refused without an unprivileged user for them.
+    MCP_STDIO_USER: 'nobody',
     RATE_LIMIT_PER_MINUTE: '100000',
     // Every test file signs in from 127.0.0.1; with Redis they would share one sign-in budget, and one
     // count of failed sign-ins (tests of those limits set their own, with fresh addresses and emails).

@@ -10,10 +10,10 @@ import {
   allowNode,
   createServer,
   execute,
+  hostPidOf,
   isRunning,
-  stdioServerScript,
   syncTools,
-  testMcpBounds,
+  testStdioMcpBounds,
 } from './mcp-setup.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,21 +37,28 @@ describe('the MCP connection pool', () => {
   let sleepToolId: string;
   let isClosed = false;
 
+  /** The real pid of the server's process (in bubblewrap, its own pid is its namespace's). */
   const serverPid = async (): Promise<number> => {
     const response = await execute(testApp.app, admin, environmentToolId);
     expect(response.statusCode, response.body).toBe(200);
-    return (JSON.parse(response.json<{ content: { text: string }[] }>().content[0]!.text) as { pid: number }).pid;
+    const { instance } = JSON.parse(response.json<{ content: { text: string }[] }>().content[0]!.text) as {
+      instance: string;
+    };
+    const pid = hostPidOf(instance);
+    if (pid === undefined) throw new Error(`no process of the server instance ${instance}`);
+    return pid;
   };
 
   beforeAll(async () => {
-    testApp = await buildTestApp({}, { mcp: { ...testMcpBounds, idleMs } });
+    testApp = await buildTestApp({}, { mcp: { ...testStdioMcpBounds, idleMs } });
     const platformAdmin = await registerPlatformAdmin(testApp.app);
     admin = await createTenantWithAdmin(testApp.app, platformAdmin, 'Pool tenant');
     const created = await createServer(testApp.app, admin, {
       name: 'pooled',
       transport: 'stdio',
-      stdioCommandId: await allowNode(testApp.app, platformAdmin),
-      args: [stdioServerScript],
+      stdioCommandId: await allowNode(testApp.app, platformAdmin, {
+        envNames: ['TOOL_TOKEN', 'TOOLS_TOKEN', 'GREETING'],
+      }),
     });
     serverId = created.json<{ id: string }>().id;
     const tools = await syncTools(testApp.app, admin, serverId);
@@ -129,6 +136,7 @@ describe('the MCP connection pool, when a connection is replaced', () => {
       outbound,
       logger: silent,
       options: { connectTimeoutMs: 5_000, idleMs: 60_000 },
+      stdioEnvironment: () => Promise.reject(new Error('this pool has no stdio servers')),
     });
     const target = (configVersion: string): McpConnectionTarget => ({
       serverId: 'replaced-server',

@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +22,11 @@ import {
   allowNode,
   createServer,
   execute,
+  hostPidOf,
   isRunning,
   stdioServerScript,
   syncTools,
-  testMcpBounds,
+  testStdioMcpBounds,
 } from './mcp-setup.js';
 
 describe('MCP security: allowed commands, arguments, environment and tenants', () => {
@@ -28,13 +38,24 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
   let nodeCommandId: string;
   const scratch = mkdtempSync(path.join(tmpdir(), 'parley-mcp-commands-'));
 
-  /** An executable file in the scratch directory, named as given. */
+  /** An executable script in the scratch directory, named as given. */
   const executable = (name: string, mode = 0o755): string => {
     const file = path.join(scratch, name);
     writeFileSync(file, '#!/bin/sh\necho hi\n');
     chmodSync(file, mode);
     return file;
   };
+
+  /** A copy of an ordinary program (true) in the scratch directory, named as given. */
+  const program = (name: string): string => {
+    const file = path.join(scratch, name);
+    copyFileSync('/usr/bin/true', file);
+    chmodSync(file, 0o755);
+    return file;
+  };
+
+  /** A template for node with the given arguments (the platform admin's), as allowNode makes it otherwise. */
+  const allowNodeWith = (args: string[]) => allow(process.execPath, { allowInterpreter: true, args });
 
   const allow = (executablePath: string, extra: Record<string, unknown> = {}, user: SignedInUser = platformAdmin) =>
     testApp.app.inject({
@@ -53,7 +74,7 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     });
 
   beforeAll(async () => {
-    testApp = await buildTestApp({}, { mcp: testMcpBounds });
+    testApp = await buildTestApp({}, { mcp: testStdioMcpBounds });
     platformAdmin = await registerPlatformAdmin(testApp.app);
     admin = await createTenantWithAdmin(testApp.app, platformAdmin, 'Tenant A');
     otherAdmin = await createTenantWithAdmin(testApp.app, platformAdmin, 'Tenant B');
@@ -65,24 +86,27 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     await testApp.close();
   });
 
-  describe('the allow-list of executables', () => {
+  describe('the command templates', () => {
     it('is the platform administrator’s alone', async () => {
       const response = await allow(executable('tenant-tool'), {}, admin);
       expect(response.statusCode).toBe(403);
     });
 
-    it('accepts a vetted program by its absolute path', async () => {
-      const response = await allow(executable('my-mcp-server'));
+    it('accepts a vetted program by its absolute path, and shows what it is', async () => {
+      const response = await allow(program('my-mcp-server'));
       expect(response.statusCode, response.body).toBe(201);
+      expect(response.json()).toMatchObject({ inspection: { kind: 'binary', runsCode: false } });
     });
 
     it.each([
-      ['a shell', '/bin/sh'],
-      ['env, which runs any program', '/usr/bin/env'],
-    ])('refuses %s', async (_kind, file) => {
-      const response = await allow(file);
+      ['a shell', '/bin/sh', /is a shell: it runs any command it is given; it is refused unless allowInterpreter/],
+      ['env, which runs any program', '/usr/bin/env', /is a program that runs commands or code named in its arguments/],
+      ['a #!/bin/sh script', path.join(tmpdir(), 'x'), /is a script run by \/usr\/bin\/dash \(a shell\)/],
+    ])('refuses %s unless marked', async (_kind, file, detail) => {
+      const target = file.startsWith(tmpdir()) ? executable('plain-script') : file;
+      const response = await allow(target);
       expect(response.statusCode).toBe(400);
-      expect(response.json<{ detail: string }>().detail).toMatch(/shell, launcher or package runner/);
+      expect(response.json<{ detail: string }>().detail).toMatch(detail);
     });
 
     it.each(['npx', 'npm', 'pnpm', 'yarn', 'bunx', 'uvx', 'bash5', 'find', 'awk', 'git'])(
@@ -103,7 +127,9 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     it('refuses an interpreter unless explicitly allowed', async () => {
       const response = await allow(process.execPath);
       expect(response.statusCode).toBe(400);
-      expect(response.json<{ detail: string }>().detail).toMatch(/is an interpreter; set allowInterpreter/);
+      expect(response.json<{ detail: string }>().detail).toMatch(
+        /is an interpreter: it runs any code it is given; it is refused unless allowInterpreter is true/,
+      );
     });
 
     it.each(['node-20', 'nodejs22', 'tsx', 'ts-node', 'ruby3.1', 'java21'])(
@@ -111,22 +137,19 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       async (name) => {
         const response = await allow(executable(name));
         expect(response.statusCode).toBe(400);
-        expect(response.json<{ detail: string }>().detail).toContain(`'${name}' is an interpreter`);
+        expect(response.json<{ detail: string }>().detail).toContain(`${name}' is an interpreter`);
       },
     );
 
     it('refuses to start a program whose allowed path now leads to an interpreter, and its code arguments', async () => {
       // Allowed while it led to a program, as no interpreter; the file behind the path then changes.
       const link = path.join(scratch, 'swapped-tool');
-      symlinkSync(executable('plain-tool'), link);
-      const allowed = await allow(link);
+      symlinkSync(program('plain-tool'), link);
+      const marker = path.join(scratch, 'swapped-ran');
+      const allowed = await allow(link, { args: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`] });
       expect(allowed.statusCode, allowed.body).toBe(201);
       expect(allowed.json<{ allowInterpreter: boolean }>().allowInterpreter).toBe(false);
-      const marker = path.join(scratch, 'swapped-ran');
-      const created = await stdioServer({
-        stdioCommandId: allowed.json<{ id: string }>().id,
-        args: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`],
-      });
+      const created = await stdioServer({ stdioCommandId: allowed.json<{ id: string }>().id });
       expect(created.statusCode, created.body).toBe(201);
       unlinkSync(link);
       symlinkSync(process.execPath, link);
@@ -137,7 +160,7 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
         headers: admin.headers,
       });
       expect(sync.statusCode).toBe(400);
-      expect(sync.json<{ detail: string }>().detail).toMatch(/is an interpreter; set allowInterpreter/);
+      expect(sync.json<{ detail: string }>().detail).toMatch(/is an interpreter: it runs any code it is given/);
       expect(existsSync(marker)).toBe(false);
     });
 
@@ -155,7 +178,7 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     });
   });
 
-  describe('the arguments and environment of a stdio server', () => {
+  describe('the arguments of an interpreter template, and the environment of a stdio server', () => {
     it.each([
       ['-e', ['-e', 'require("child_process").execSync("id")']],
       ['--eval', ['--eval=process.exit()']],
@@ -165,7 +188,7 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       ['--inspect', ['--inspect=0.0.0.0:9229', stdioServerScript]],
       ['--experimental-loader', ['--experimental-loader', '/tmp/x.mjs', stdioServerScript]],
     ])('refuses the interpreter option %s', async (option, args) => {
-      const response = await stdioServer({ args });
+      const response = await allowNodeWith(args);
       expect(response.statusCode, response.body).toBe(400);
       expect(response.json<{ detail: string }>().detail).toContain(`'${option}'`);
     });
@@ -174,8 +197,8 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       const uploaded = path.join(testApp.config.dataDir, 'files', 'uploaded.js');
       mkdirSync(path.dirname(uploaded), { recursive: true });
       writeFileSync(uploaded, 'console.log(1)');
-      for (const args of [[], ['server.js'], ['/nonexistent/server.js'], [uploaded]]) {
-        const response = await stdioServer({ args });
+      for (const args of [[], ['server.js'], ['/nonexistent/server.js'], [uploaded], ['{script}']]) {
+        const response = await allowNodeWith(args);
         expect(response.statusCode, JSON.stringify(args)).toBe(400);
       }
     });
@@ -183,7 +206,7 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     it('refuses a script outside the vetted directories: npm itself runs code from its arguments', async () => {
       // `node npm-cli.js exec -c '…'` ran a shell command as the server's user before MCP_SCRIPT_DIRS.
       const npmCli = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
-      const response = await stdioServer({ args: [path.normalize(npmCli), 'exec', '--yes', '-c', 'id'] });
+      const response = await allowNodeWith([path.normalize(npmCli), 'exec', '--yes', '-c', 'id']);
       expect(response.statusCode, response.body).toBe(400);
       expect(response.json<{ detail: string }>().detail).toMatch(
         /^The arguments are refused: the script '.+npm-cli\.js' is not inside a directory of vetted scripts \(MCP_SCRIPT_DIRS: .+fixtures\/?\)/,
@@ -203,8 +226,13 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       'OPENSSL_MODULES',
       'GIT_SSH_COMMAND',
       'LUA_INIT',
+      // Where a child's requests go, and files a program reads (issue 33).
+      'http_proxy',
+      'ALL_PROXY',
+      'CURL_HOME',
+      'TZDIR',
     ])('refuses the environment variable %s', async (name) => {
-      const response = await stdioServer({ args: [stdioServerScript], env: { [name]: '--require /tmp/evil.js' } });
+      const response = await stdioServer({ env: { [name]: '--require /tmp/evil.js' } });
       expect(response.statusCode).toBe(400);
       expect(response.json<{ detail: string }>().detail).toContain(`'${name}'`);
     });
@@ -212,7 +240,7 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     it.each(['A-B', '1ABC', 'WITH SPACE', ''])(
       'refuses the environment variable name %j with the rule, naming it',
       async (name) => {
-        const response = await stdioServer({ args: [stdioServerScript], env: { [name]: 'v' } });
+        const response = await stdioServer({ env: { [name]: 'v' } });
         expect(response.statusCode, response.body).toBe(400);
         expect(response.json<{ errors: { field: string; message: string }[] }>().errors).toEqual([
           {
@@ -224,35 +252,52 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     );
 
     it('refuses HTTP settings on a stdio server and stdio settings on an HTTP one', async () => {
-      expect((await stdioServer({ args: [stdioServerScript], headers: { 'X-A': 'b' } })).statusCode).toBe(400);
+      expect((await stdioServer({ headers: { 'X-A': 'b' } })).statusCode).toBe(400);
       const http = await createServer(testApp.app, admin, {
         name: 'mixed',
         transport: 'streamable-http',
         url: 'https://example.com/mcp',
-        args: ['x'],
+        parameters: { x: 'y' },
       });
       expect(http.statusCode).toBe(400);
     });
 
-    it('asks for a stored environment again when the command or its arguments change', async () => {
+    it('refuses a variable the template does not list, naming the ones it does', async () => {
+      const response = await stdioServer({ env: { OTHER_TOKEN: 'v' } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ detail: string }>().detail).toBe(
+        "env may not set 'OTHER_TOKEN': its command template lets tenants set only TOOL_TOKEN, TOOLS_TOKEN; a platform administrator adds names to the template's envNames",
+      );
+    });
+
+    it('asks for a stored environment again when the template or its parameters change', async () => {
       const patch = (id: string, payload: Record<string, unknown>) =>
         testApp.app.inject({ method: 'PATCH', url: `/v1/mcp/servers/${id}`, headers: admin.headers, payload });
-      const stdio = await stdioServer({ args: [stdioServerScript], env: { TOOLS_TOKEN: 'stored' } });
+      const withParameter = await allowNode(testApp.app, platformAdmin, {
+        args: [stdioServerScript, '--greeting={greeting}'],
+        parameters: [{ name: 'greeting', type: 'string', pattern: '[a-z]+' }],
+      });
+      const stdio = await stdioServer({
+        stdioCommandId: withParameter,
+        parameters: { greeting: 'hello' },
+        env: { TOOLS_TOKEN: 'stored' },
+      });
       expect(stdio.statusCode, stdio.body).toBe(201);
+      expect(stdio.json()).toMatchObject({ command: [process.execPath, stdioServerScript, '--greeting=hello'] });
       const stdioId = stdio.json<{ id: string }>().id;
-      const otherArgs = await patch(stdioId, { args: [stdioServerScript, '--verbose'] });
-      expect(otherArgs.statusCode, otherArgs.body).toBe(400);
-      expect(otherArgs.json<{ detail: string }>().detail).toBe(
-        'env must be sent again (or null to drop them) when stdioCommandId or args changes: stored values only go where they were given for',
+      const otherValue = await patch(stdioId, { parameters: { greeting: 'bye' } });
+      expect(otherValue.statusCode, otherValue.body).toBe(400);
+      expect(otherValue.json<{ detail: string }>().detail).toBe(
+        'env must be sent again (or null to drop them) when stdioCommandId or parameters changes: stored values only go where they were given for',
       );
-      // The same arguments, or other changes, keep it.
-      expect((await patch(stdioId, { args: [stdioServerScript], enabled: false })).statusCode).toBe(200);
-      const resent = await patch(stdioId, { args: [stdioServerScript, '--verbose'], env: { TOOLS_TOKEN: 'again' } });
+      // The same values, or other changes, keep it.
+      expect((await patch(stdioId, { parameters: { greeting: 'hello' }, enabled: false })).statusCode).toBe(200);
+      const resent = await patch(stdioId, { parameters: { greeting: 'bye' }, env: { TOOLS_TOKEN: 'again' } });
       expect(resent.statusCode, resent.body).toBe(200);
     });
 
     it('refuses a command the platform administrator did not allow', async () => {
-      const response = await stdioServer({ stdioCommandId: '01900000-0000-7000-8000-000000000000', args: [] });
+      const response = await stdioServer({ stdioCommandId: '01900000-0000-7000-8000-000000000000' });
       expect(response.statusCode).toBe(400);
     });
   });
@@ -262,7 +307,7 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     let toolId: string;
 
     beforeAll(async () => {
-      const created = await stdioServer({ name: 'tenant-a-tools', args: [stdioServerScript] });
+      const created = await stdioServer({ name: 'tenant-a-tools' });
       serverId = created.json<{ id: string }>().id;
       const tools = await syncTools(testApp.app, admin, serverId);
       toolId = tools.echo!.id;
@@ -270,7 +315,7 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
     });
 
     it('does not let a member register, list or run servers and tools', async () => {
-      expect((await stdioServer({ args: [stdioServerScript] }, member)).statusCode).toBe(403);
+      expect((await stdioServer({}, member)).statusCode).toBe(403);
       for (const url of ['/v1/mcp/servers', '/v1/mcp/tools', '/v1/mcp/executions']) {
         expect((await testApp.app.inject({ method: 'GET', url, headers: member.headers })).statusCode, url).toBe(403);
       }
@@ -305,13 +350,16 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       const commandId = await allowNode(testApp.app, platformAdmin);
       const created = await stdioServer({
         name: 'withdrawn-tools',
-        args: [stdioServerScript],
         stdioCommandId: commandId,
       });
       const withdrawnServerId = created.json<{ id: string }>().id;
       const tools = await syncTools(testApp.app, admin, withdrawnServerId);
       const described = await execute(testApp.app, admin, tools.environment!.id);
-      const { pid } = JSON.parse(described.json<{ content: { text: string }[] }>().content[0]!.text) as { pid: number };
+      const { instance } = JSON.parse(described.json<{ content: { text: string }[] }>().content[0]!.text) as {
+        instance: string;
+      };
+      const pid = hostPidOf(instance)!;
+      expect(pid).toBeDefined();
 
       const removed = await testApp.app.inject({
         method: 'DELETE',
@@ -331,13 +379,13 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
         command: null,
         status: 'error',
         statusMessage: expect.stringMatching(
-          /was withdrawn by a platform administrator; choose another allowed command/,
+          /was withdrawn by a platform administrator; choose another command template/,
         ),
       });
       const call = await execute(testApp.app, admin, tools.echo!.id, { message: 'after' });
       expect(call.statusCode).toBe(422);
       expect(call.json<{ detail: string }>().detail).toMatch(
-        /has no allowed command \(a platform administrator withdrew it\)/,
+        /has no command template \(a platform administrator withdrew it/,
       );
 
       // Given another allowed command, the server runs again.

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../../src/platform/http/types.js';
 import type { SignedIn } from '../harness/actors.js';
@@ -7,14 +8,35 @@ export const stdioServerScript = fileURLToPath(new URL('./fixtures/stdio-server.
 
 /** Short bounds so the timeout and dead-server cases finish quickly. */
 export const testMcpBounds = { connectTimeoutMs: 5_000, callTimeoutMs: 1_500, idleMs: 60_000, maxResultBytes: 20_000 };
+/**
+ * A sandboxed stdio server starts with an empty /tmp, so tsx compiles the fixture anew at each start: on a
+ * loaded two-core machine that took 8 s.
+ */
+export const testStdioMcpBounds = { ...testMcpBounds, connectTimeoutMs: 30_000 };
 
-/** The platform admin allows this very node binary as an interpreter. */
-export async function allowNode(app: App, platformAdmin: SignedIn): Promise<string> {
+/** The fixtures' packages (the SDK, zod, tsx), mounted read-only into a sandboxed child. */
+export const nodeModulesDir = fileURLToPath(new URL('../../node_modules', import.meta.url));
+const packageJsonFile = fileURLToPath(new URL('../../package.json', import.meta.url));
+
+/**
+ * The platform admin makes a template running the test server with this very node binary (an interpreter,
+ * so marked), whose tenants may set TOOL_TOKEN and TOOLS_TOKEN.
+ */
+export async function allowNode(app: App, platformAdmin: SignedIn, extra: Record<string, unknown> = {}): Promise<string> {
   const response = await app.inject({
     method: 'POST',
     url: '/v1/mcp/stdio-commands',
     headers: platformAdmin.headers,
-    payload: { name: `node-${Date.now()}-${Math.random()}`, executablePath: process.execPath, allowInterpreter: true },
+    payload: {
+      name: `node-${Date.now()}-${Math.random()}`,
+      executablePath: process.execPath,
+      allowInterpreter: true,
+      args: [stdioServerScript],
+      envNames: ['TOOL_TOKEN', 'TOOLS_TOKEN'],
+      // The repository's package.json says its .ts files are ES modules, as tsx needs to know.
+      readOnlyPaths: [nodeModulesDir, realpathSync(nodeModulesDir), packageJsonFile],
+      ...extra,
+    },
   });
   if (response.statusCode !== 201) throw new Error(`allow node failed: ${response.statusCode} ${response.body}`);
   return response.json<{ id: string }>().id;
@@ -81,4 +103,17 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The real pid of a stdio test server, found by the instance id in its title (its own pid may be a namespace's). */
+export function hostPidOf(instance: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(instance)) return Number(entry);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
 }

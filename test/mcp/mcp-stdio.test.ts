@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -9,7 +8,7 @@ import {
   execute,
   stdioServerScript,
   syncTools,
-  testMcpBounds,
+  testStdioMcpBounds,
   type SyncedTool,
 } from './mcp-setup.js';
 
@@ -37,7 +36,7 @@ describe('MCP servers over stdio', () => {
         done();
       },
     });
-    testApp = await buildTestApp({ LOG_LEVEL: 'debug' }, { logDestination, mcp: testMcpBounds });
+    testApp = await buildTestApp({ LOG_LEVEL: 'debug' }, { logDestination, mcp: testStdioMcpBounds });
     const platformAdmin = await registerPlatformAdmin(testApp.app);
     admin = await createTenantWithAdmin(testApp.app, platformAdmin, 'Stdio tenant');
     const commandId = await allowNode(testApp.app, platformAdmin);
@@ -45,7 +44,6 @@ describe('MCP servers over stdio', () => {
       name: 'local tools',
       transport: 'stdio',
       stdioCommandId: commandId,
-      args: [stdioServerScript],
       env: { TOOL_TOKEN: secretEnvValue },
     });
     expect(created.statusCode, created.body).toBe(201);
@@ -69,13 +67,24 @@ describe('MCP servers over stdio', () => {
       command: [process.execPath, stdioServerScript],
       envNames: ['TOOL_TOKEN'],
       status: 'connected',
-      statusMessage: 'Connected; 8 tools found',
+      statusMessage: 'Connected; 10 tools found',
     });
     expect(response.body).not.toContain(secretEnvValue);
   });
 
   it('syncs the tools with their input schemas', async () => {
-    expect(Object.keys(tools).sort()).toEqual(['add', 'die', 'echo', 'environment', 'fail', 'hang', 'huge', 'sleep']);
+    expect(Object.keys(tools).sort()).toEqual([
+      'add',
+      'connect',
+      'die',
+      'echo',
+      'environment',
+      'fail',
+      'hang',
+      'huge',
+      'read_file',
+      'sleep',
+    ]);
     const response = await testApp.app.inject({
       method: 'GET',
       url: `/v1/mcp/tools?serverId=${serverId}`,
@@ -102,17 +111,21 @@ describe('MCP servers over stdio', () => {
     });
   });
 
-  it('runs the server with a cleaned environment in a working directory of its own', async () => {
+  it('runs the server as MCP_STDIO_USER with a cleaned environment, in a working directory outside DATA_DIR', async () => {
     const response = await execute(testApp.app, admin, tool('environment'));
     const reported = JSON.parse(response.json<{ content: { text: string }[] }>().content[0]!.text) as {
       env: Record<string, string>;
       cwd: string;
+      uid: number;
     };
+    expect(reported.uid).toBe(65534);
     expect(reported.env.TOOL_TOKEN).toBe(secretEnvValue);
     expect(reported.env.PATH).toBe('/usr/local/bin:/usr/bin:/bin');
     expect(reported.env.PARLEY_PARENT_ONLY).toBeUndefined();
     expect(reported.env.NODE_OPTIONS).toBeUndefined();
-    expect(reported.cwd).toBe(path.join(testApp.config.dataDir, 'mcp', serverId));
+    // In bubblewrap, its private /tmp.
+    expect(reported.cwd).toBe('/tmp');
+    expect(reported.cwd.startsWith(testApp.config.dataDir)).toBe(false);
     expect(reported.env.HOME).toBe(reported.cwd);
   });
 
@@ -141,8 +154,8 @@ describe('MCP servers over stdio', () => {
     const elapsedMs = Date.now() - started;
     expect(response.statusCode).toBe(200);
     expect(response.json(), response.body).toMatchObject({ isError: true, outcome: 'timeout' });
-    expect(elapsedMs).toBeGreaterThanOrEqual(testMcpBounds.callTimeoutMs - 50);
-    expect(elapsedMs).toBeLessThan(testMcpBounds.callTimeoutMs + 3_000);
+    expect(elapsedMs).toBeGreaterThanOrEqual(testStdioMcpBounds.callTimeoutMs - 50);
+    expect(elapsedMs).toBeLessThan(testStdioMcpBounds.callTimeoutMs + 3_000);
     expect((await execute(testApp.app, admin, tool('echo'), { message: 'still here' })).json()).toMatchObject({
       content: [{ text: 'still here' }],
     });
@@ -153,7 +166,7 @@ describe('MCP servers over stdio', () => {
     expect(response.statusCode).toBe(200);
     const body = response.json<{ truncated: boolean; content: { text: string }[] }>();
     expect(body.truncated).toBe(true);
-    expect(Buffer.byteLength(JSON.stringify(body.content))).toBeLessThanOrEqual(testMcpBounds.maxResultBytes + 500);
+    expect(Buffer.byteLength(JSON.stringify(body.content))).toBeLessThanOrEqual(testStdioMcpBounds.maxResultBytes + 500);
     expect(body.content.at(-1)?.text).toMatch(/^\[Result truncated: it was \d+ bytes; only the first 20000 bytes/);
   });
 

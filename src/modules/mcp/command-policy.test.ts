@@ -1,27 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { buildChildEnvironment, commandKindOf, findDeniedEnvironmentName } from './command-policy.js';
+import { kindByName } from './command-inspection.js';
+import { buildChildEnvironment, findDeniedEnvironmentName } from './command-policy.js';
 
-describe('commandKindOf', () => {
+describe('kindByName', () => {
   it.each([
-    ['/bin/sh', 'forbidden'],
-    ['/usr/bin/env', 'forbidden'],
-    ['/usr/local/bin/npx', 'forbidden'],
-    ['/usr/bin/zsh-5.9', 'forbidden'],
-    ['/opt/bin/uvx', 'forbidden'],
+    ['/bin/sh', 'shell'],
+    ['/usr/bin/env', 'runner'],
+    ['/usr/local/bin/npx', 'runner'],
+    ['/usr/bin/zsh-5.9', 'shell'],
+    ['/opt/bin/uvx', 'runner'],
     ['/usr/bin/node', 'interpreter'],
     ['/usr/bin/python3.12', 'interpreter'],
     ['/usr/local/bin/deno', 'interpreter'],
     ['/usr/bin/node-20', 'interpreter'],
     ['/usr/bin/python3.12-dbg', 'interpreter'],
     ['/usr/bin/python3.7m', 'interpreter'],
-    ['/usr/local/bin/node-red', 'program'],
+    ['/usr/local/bin/node-red', 'binary'],
     ['/opt/app/node_modules/.bin/tsx', 'interpreter'],
     ['/usr/bin/ruby3.1', 'interpreter'],
-    ['/usr/bin/find', 'forbidden'],
-    ['/usr/local/bin/mcp-server-node', 'program'],
-    ['/usr/local/bin/github-mcp-server', 'program'],
+    ['/usr/bin/find', 'runner'],
+    ['/usr/bin/sqlite3', 'runner'],
+    ['/usr/bin/ed', 'runner'],
+    ['/usr/bin/run-parts', 'runner'],
+    ['/lib64/ld-linux-x86-64.so.2', 'loader'],
+    ['/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', 'loader'],
+    ['/usr/local/bin/mcp-server-node', 'binary'],
+    ['/usr/local/bin/github-mcp-server', 'binary'],
   ] as const)('classes %s as %s', (file, kind) => {
-    expect(commandKindOf(file)).toBe(kind);
+    expect(kindByName(file)).toBe(kind);
   });
 });
 
@@ -33,6 +39,13 @@ describe('the environment of a stdio server', () => {
     expect(findDeniedEnvironmentName(['openssl_conf'])).toBe('openssl_conf');
     expect(findDeniedEnvironmentName(['SSL_CERT_FILE'])).toBe('SSL_CERT_FILE');
     expect(findDeniedEnvironmentName(['API_TOKEN', 'REGION', 'GITHUB_PERSONAL_ACCESS_TOKEN'])).toBeUndefined();
+  });
+
+  it('refuses proxies and variables that name a configuration file or directory (issue 33)', () => {
+    for (const name of ['http_proxy', 'HTTPS_PROXY', 'ALL_PROXY', 'no_proxy', 'CURL_HOME', 'TZDIR', 'WGETRC',
+      'AWS_CONFIG_FILE', 'KUBECONFIG', 'JAVA_HOME', 'SSH_AUTH_SOCK']) { // prettier-ignore
+      expect(findDeniedEnvironmentName(['API_TOKEN', name]), name).toBe(name);
+    }
   });
 
   it('sets PATH, HOME and the identity variables itself, over anything given', () => {

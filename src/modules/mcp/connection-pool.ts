@@ -7,6 +7,7 @@ import type { McpConnectionTarget } from './mcp-transport.js';
 import { listServerTools } from './listed-tools.js';
 import { callFailed, isTransportFailure, mcpErrorCode, requestTimeout, retired, unreachable } from './pool-errors.js';
 import { StderrTail } from './stderr-tail.js';
+import type { StdioEnvironment } from './stdio-sandbox.js';
 import type { DiscoveredTool } from './tools.repository.js';
 
 export interface McpPoolOptions {
@@ -49,8 +50,13 @@ const stderrTailChars = 2000;
  * failure (the tool may already have acted); listing tools is, once. A call on a connection closed because
  * its server was changed or removed fails with a `conflict` AppError, and nothing else here is a conflict.
  */
-export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Logger; options: McpPoolOptions }) {
-  const { outbound, logger, options } = deps;
+export function createConnectionPool(deps: {
+  outbound: OutboundHttp;
+  logger: Logger;
+  options: McpPoolOptions;
+  stdioEnvironment: () => Promise<StdioEnvironment>;
+}) {
+  const { outbound, logger, options, stdioEnvironment } = deps;
   const connections = new Map<string, Promise<PooledConnection>>();
 
   async function connect(target: McpConnectionTarget): Promise<PooledConnection> {
@@ -74,7 +80,7 @@ export function createConnectionPool(deps: { outbound: OutboundHttp; logger: Log
     client.onerror = () => undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const transport = await createTransport(target, outbound, stderrTail);
+      const transport = await createTransport(target, outbound, stderrTail, stdioEnvironment);
       const timeout = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(
           () => reject(new Error(`no answer within ${options.connectTimeoutMs} ms`)),

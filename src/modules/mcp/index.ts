@@ -5,6 +5,7 @@ import type { ServerKeys } from '../../platform/secrets.js';
 import { createConnectionPool } from './connection-pool.js';
 import { registerMcpRoutes } from './mcp.routes.js';
 import { createServerSecrets } from './server-secrets.js';
+import { prepareStdioEnvironment, type StdioEnvironment, type StdioSandboxMode } from './stdio-sandbox.js';
 import { createServersRepository } from './servers.repository.js';
 import { createServersService } from './servers.service.js';
 import { createArgumentValidator } from './tool-arguments.js';
@@ -33,10 +34,12 @@ export interface McpModuleDeps {
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   /** Every HTTP request to an MCP server goes through the guard; a user's Parley token never does. */
   readonly outbound: OutboundHttp;
-  /** stdio servers get their own working directory under `<dataDir>/mcp/<serverId>`. */
+  /** Never seen by a stdio server's child: not mounted, not its working directory, and owner-only. */
   readonly dataDir: string;
   /** An interpreter command runs only scripts inside these directories (MCP_SCRIPT_DIRS). */
   readonly scriptDirs: readonly string[];
+  /** MCP_STDIO_USER and MCP_STDIO_SANDBOX: who children run as, and whether in bubblewrap. */
+  readonly stdio: { readonly user: string | undefined; readonly mode: StdioSandboxMode };
   readonly options?: Partial<McpRuntimeOptions>;
 }
 
@@ -44,12 +47,21 @@ export interface McpModuleDeps {
 export function createMcpModule(deps: McpModuleDeps) {
   const options = { ...defaultMcpRuntimeOptions, ...deps.options };
   const { outbound } = deps;
-  const pool = createConnectionPool({ outbound, logger: deps.logger, options });
-  const secrets = createServerSecrets({
-    credentialsKey: deps.keys.credentialsKey,
-    dataDir: deps.dataDir,
-    scriptDirs: deps.scriptDirs,
-  });
+  let prepared: Promise<StdioEnvironment> | undefined;
+  /** Worked out with the first stdio server (it starts bwrap once to see that it works), then kept. */
+  const stdioEnvironment = () =>
+    (prepared ??= prepareStdioEnvironment({ ...deps.stdio, dataDir: deps.dataDir, scriptDirs: deps.scriptDirs }).then(
+      (environment) => {
+        const { isolation } = environment;
+        if (isolation.refusal) deps.logger.warn({ reason: isolation.refusal }, 'stdio MCP servers cannot start');
+        else if (isolation.missing.length > 0) {
+          deps.logger.warn({ missing: isolation.missing }, 'stdio MCP servers run with less isolation');
+        }
+        return environment;
+      },
+    ));
+  const pool = createConnectionPool({ outbound, logger: deps.logger, options, stdioEnvironment });
+  const secrets = createServerSecrets({ credentialsKey: deps.keys.credentialsKey });
   const serversRepository = createServersRepository();
   const toolsRepository = createToolsRepository();
   const servers = createServersService({
@@ -60,7 +72,7 @@ export function createMcpModule(deps: McpModuleDeps) {
     pool,
     outbound,
     dataDir: deps.dataDir,
-    scriptDirs: deps.scriptDirs,
+    stdioEnvironment,
   });
   const tools = createToolsService({
     db: deps.db,

@@ -1,16 +1,22 @@
-import { mkdir } from 'node:fs/promises';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { McpTransport } from '../../platform/db/schema/mcp.js';
+import type { McpTransport, StdioTemplateParameter } from '../../platform/db/schema/mcp.js';
+import { AppError } from '../../platform/errors.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import {
   buildChildEnvironment,
   requireAllowableExecutable,
   requireAllowedEnvironment,
+  requireListedEnvironment,
   requireSafeArguments,
 } from './command-policy.js';
+import { ConfinedStdioTransport } from './confined-stdio-transport.js';
+import { isInsideDataDir, planSpawn, type StdioEnvironment } from './stdio-sandbox.js';
+import { renderArguments } from './stdio-template.js';
 import type { StderrTail } from './stderr-tail.js';
 
 /** Everything needed to reach one server, secrets decrypted: lives in memory only, never logged. */
@@ -26,13 +32,14 @@ export interface McpConnectionTarget {
     | {
         readonly executablePath: string;
         readonly allowInterpreter: boolean;
-        readonly args: readonly string[];
+        /** The template's arguments and parameters, and the tenant's values for them. */
+        readonly template: { readonly args: readonly string[]; readonly parameters: readonly StdioTemplateParameter[] };
+        readonly parameterValues: Readonly<Record<string, string>>;
         readonly env: Readonly<Record<string, string>>;
-        /** The server's own working and home directory (created on connect). */
-        readonly workingDir: string;
-        /** Where tenants' uploads live: an interpreter's script may not come from there. */
-        readonly dataDir: string;
-        readonly scriptDirs: readonly string[];
+        /** The variables the template lets a tenant set. */
+        readonly envNames: readonly string[];
+        readonly allowNetwork: boolean;
+        readonly readOnlyPaths: readonly string[];
       }
     | undefined;
 }
@@ -41,12 +48,14 @@ const stdoutBufferMaxBytes = 16 * 1024 * 1024;
 
 /**
  * Builds the SDK transport. HTTP transports send only the server's stored headers (never the caller's Parley
- * token) through the outbound guard; stdio runs the exact executable with an argument array, no shell.
+ * token) through the outbound guard; stdio runs the template's executable with the rendered argument array,
+ * no shell, confined as stdio-sandbox.ts says.
  */
 export async function createTransport(
   target: McpConnectionTarget,
   outbound: OutboundHttp,
   stderrTail: StderrTail,
+  stdioEnvironment: () => Promise<StdioEnvironment>,
 ): Promise<Transport> {
   switch (target.transport) {
     case 'streamable-http':
@@ -64,23 +73,48 @@ export async function createTransport(
     case 'stdio': {
       const stdio = target.stdio;
       if (!stdio) throw new Error(`MCP server '${target.name}' has no command`);
+      const environment = await stdioEnvironment();
+      if (environment.isolation.refusal) throw new AppError('unprocessable', environment.isolation.refusal);
       // Checked again on every spawn: the file behind an allowed path may have been replaced since, and the
       // rules may have grown since the server was stored.
-      await requireAllowableExecutable(stdio.executablePath, stdio.allowInterpreter);
-      await requireSafeArguments(stdio.executablePath, stdio.args, stdio);
+      const inspection = await requireAllowableExecutable(stdio.executablePath, stdio.allowInterpreter);
+      const args = renderArguments(stdio.template, stdio.parameterValues);
+      await requireSafeArguments(inspection, args, environment);
       requireAllowedEnvironment(Object.keys(stdio.env));
-      await mkdir(stdio.workingDir, { recursive: true, mode: 0o700 });
-      const transport = new StdioClientTransport({
-        command: stdio.executablePath,
-        args: [...stdio.args],
-        env: buildChildEnvironment(stdio.env, stdio.workingDir),
-        cwd: stdio.workingDir,
-        // 'pipe' (not inherit): a server's stderr must not reach our own logs; the SDK hands us the stream now.
-        stderr: 'pipe',
-        maxBufferSize: stdoutBufferMaxBytes,
+      requireListedEnvironment(Object.keys(stdio.env), stdio.envNames);
+      const hostWorkingDir = environment.bubblewrapPath ? '/' : await makeWorkingDir(environment);
+      const plan = planSpawn(environment, {
+        executablePath: stdio.executablePath,
+        resolvedPath: inspection.resolvedPath,
+        args,
+        allowNetwork: stdio.allowNetwork,
+        readOnlyPaths: stdio.readOnlyPaths,
+        hostWorkingDir,
       });
-      transport.stderr?.on('data', (chunk: Buffer) => stderrTail.append(chunk.toString('utf8')));
-      return transport;
+      const cleanUp = environment.bubblewrapPath
+        ? undefined
+        : () => rm(hostWorkingDir, { recursive: true, force: true });
+      return new ConfinedStdioTransport(
+        plan,
+        buildChildEnvironment(stdio.env, plan.home),
+        (text) => stderrTail.append(text),
+        stdoutBufferMaxBytes,
+        cleanUp,
+      );
     }
   }
+}
+
+/**
+ * Without bubblewrap: a fresh directory of the child's own outside DATA_DIR (the old one was
+ * `<DATA_DIR>/mcp/<id>`, which put the child next to the secret), owned by the child's user.
+ */
+async function makeWorkingDir(environment: StdioEnvironment): Promise<string> {
+  const base = tmpdir();
+  if (isInsideDataDir(path.resolve(base), environment.dataDir)) {
+    throw new AppError('unprocessable', `The temporary directory ${base} is inside DATA_DIR; set TMPDIR elsewhere`);
+  }
+  const directory = await mkdtemp(path.join(base, 'parley-mcp-'));
+  if (environment.user) await chown(directory, environment.user.uid, environment.user.gid);
+  return directory;
 }

@@ -5,11 +5,14 @@ import type { ServersService } from './servers.service.js';
 import {
   createServerBody,
   createStdioCommandBody,
+  executableInspectionSchema,
+  inspectExecutableBody,
   serverListSchema,
   serverSchema,
   stdioCommandListSchema,
   stdioCommandSchema,
   updateServerBody,
+  updateStdioCommandBody,
 } from './servers.schemas.js';
 import type { ToolsService } from './tools.service.js';
 import {
@@ -38,7 +41,7 @@ export function registerMcpRoutes(app: App, services: { servers: ServersService;
     schema: {
       tags,
       security,
-      summary: 'The executables a platform administrator allowed stdio MCP servers to run',
+      summary: 'The command templates stdio MCP servers may run, and the isolation their children get here',
       response: { 200: stdioCommandListSchema },
     },
     handler: (request) => servers.listStdioCommands(actorOf(request)),
@@ -49,7 +52,8 @@ export function registerMcpRoutes(app: App, services: { servers: ServersService;
     schema: {
       tags,
       security,
-      summary: 'Allow an executable (absolute path; no shells or package runners; interpreters only when allowed)',
+      summary:
+        'Make a command template: executable, arguments with {parameter} placeholders, typed parameters, env names tenants may set, network',
       body: createStdioCommandBody,
       response: { 201: stdioCommandSchema },
     },
@@ -57,12 +61,37 @@ export function registerMcpRoutes(app: App, services: { servers: ServersService;
       reply.status(201).send(await servers.createStdioCommand(actorOf(request), request.body)),
   });
 
+  app.post('/v1/mcp/stdio-commands/inspect', {
+    config: { access: platformAdminAccess },
+    schema: {
+      tags,
+      security,
+      summary: 'What an executable is (resolved path; program, script, shell, interpreter, loader or runner), before allowing it',
+      body: inspectExecutableBody,
+      response: { 200: executableInspectionSchema },
+    },
+    handler: (request) => servers.inspectExecutable(actorOf(request), request.body.executablePath),
+  });
+
+  app.patch('/v1/mcp/stdio-commands/:id', {
+    config: { access: platformAdminAccess },
+    schema: {
+      tags,
+      security,
+      summary: "Change a command template (servers using it follow at their next start)",
+      params: idParams,
+      body: updateStdioCommandBody,
+      response: { 200: stdioCommandSchema },
+    },
+    handler: (request) => servers.updateStdioCommand(actorOf(request), request.params.id, request.body),
+  });
+
   app.delete('/v1/mcp/stdio-commands/:id', {
     config: { access: platformAdminAccess },
     schema: {
       tags,
       security,
-      summary: 'Withdraw an allowed executable',
+      summary: 'Withdraw a command template (servers using it stop, saying so)',
       params: idParams,
       response: { 204: noContent },
     },

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { AppError } from '../../platform/errors.js';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
 import type { McpConnectionTarget } from './mcp-transport.js';
@@ -9,8 +8,8 @@ import type { McpServerRow, StdioCommandRow } from './servers.repository.js';
  * Headers and environments often carry tokens, so they are stored encrypted as JSON (the providers' API key
  * pattern) and only ever decrypted to connect or to list their names.
  */
-export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: string; scriptDirs: readonly string[] }) {
-  const { credentialsKey, dataDir, scriptDirs } = deps;
+export function createServerSecrets(deps: { credentialsKey: Buffer }) {
+  const { credentialsKey } = deps;
 
   function seal(values: Readonly<Record<string, string>> | null | undefined): string | null {
     if (!values || Object.keys(values).length === 0) return null;
@@ -55,7 +54,7 @@ export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: str
       if (!command) {
         throw new AppError(
           'unprocessable',
-          `MCP server '${server.name}' has no allowed command (a platform administrator withdrew it); give it another with stdioCommandId`,
+          `MCP server '${server.name}' has no command template (a platform administrator withdrew it, or it gave free arguments, which are no longer run); choose a template with stdioCommandId and fill its parameters`,
         );
       }
       return {
@@ -63,11 +62,12 @@ export function createServerSecrets(deps: { credentialsKey: Buffer; dataDir: str
         stdio: {
           executablePath: command.executablePath,
           allowInterpreter: command.allowInterpreter,
-          args: server.args,
+          template: { args: command.args, parameters: command.parameters },
+          parameterValues: server.parameters,
           env: open(server, server.encryptedEnv),
-          workingDir: path.join(dataDir, 'mcp', server.id),
-          dataDir,
-          scriptDirs,
+          envNames: command.envNames,
+          allowNetwork: command.allowNetwork,
+          readOnlyPaths: command.readOnlyPaths,
         },
       };
     },
@@ -83,11 +83,11 @@ export type ServerSecrets = ReturnType<typeof createServerSecrets>;
  * server at a host they hold (as a provider's key, which must be sent again when its address changes).
  */
 export function requireSecretsSentAgainWhenMoved(
-  server: Pick<McpServerRow, 'url' | 'stdioCommandId' | 'args' | 'encryptedHeaders' | 'encryptedEnv'>,
+  server: Pick<McpServerRow, 'url' | 'stdioCommandId' | 'parameters' | 'encryptedHeaders' | 'encryptedEnv'>,
   input: {
     readonly url?: string | null | undefined;
     readonly stdioCommandId?: string | null | undefined;
-    readonly args?: readonly string[] | undefined;
+    readonly parameters?: Readonly<Record<string, string>> | undefined;
     readonly headers?: unknown;
     readonly env?: unknown;
   },
@@ -97,9 +97,10 @@ export function requireSecretsSentAgainWhenMoved(
   if (server.encryptedHeaders !== null && input.headers === undefined && isMoved(input.url, server.url)) {
     throw sendAgain('headers', 'url');
   }
-  const isCommandMoved = isMoved(input.stdioCommandId, server.stdioCommandId) || isMoved(input.args, server.args);
+  const isCommandMoved =
+    isMoved(input.stdioCommandId, server.stdioCommandId) || isMoved(input.parameters, server.parameters);
   if (server.encryptedEnv !== null && input.env === undefined && isCommandMoved) {
-    throw sendAgain('env', 'stdioCommandId or args');
+    throw sendAgain('env', 'stdioCommandId or parameters');
   }
 }
 
@@ -118,10 +119,15 @@ function configVersionOf(server: McpServerRow, command: StdioCommandRow | undefi
     server.transport,
     server.url,
     server.encryptedHeaders,
-    server.args,
+    server.parameters,
     server.encryptedEnv,
     command?.executablePath,
     command?.allowInterpreter,
+    command?.args,
+    command?.parameters,
+    command?.envNames,
+    command?.allowNetwork,
+    command?.readOnlyPaths,
   ];
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }

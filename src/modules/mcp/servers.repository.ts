@@ -12,7 +12,7 @@ export type McpServerChanges = Partial<
     | 'url'
     | 'encryptedHeaders'
     | 'stdioCommandId'
-    | 'args'
+    | 'parameters'
     | 'encryptedEnv'
     | 'enabled'
     | 'status'
@@ -35,6 +35,19 @@ export function createServersRepository() {
 
     async findStdioCommand(db: Executor, commandId: string): Promise<StdioCommandRow | undefined> {
       const [row] = await db.select().from(mcpStdioCommands).where(eq(mcpStdioCommands.id, commandId));
+      return row;
+    },
+
+    async updateStdioCommand(
+      db: Executor,
+      commandId: string,
+      changes: Partial<typeof mcpStdioCommands.$inferInsert>,
+    ): Promise<StdioCommandRow | undefined> {
+      const [row] = await db
+        .update(mcpStdioCommands)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(eq(mcpStdioCommands.id, commandId))
+        .returning();
       return row;
     },
 

@@ -1,19 +1,88 @@
 import { z } from 'zod';
 import { mcpServerStatuses, mcpTransports } from '../../platform/db/schema/mcp.js';
 import { httpUrl, patchBody, visibleText } from '../../platform/http/common-schemas.js';
+import type { ExecutableInspection } from './command-inspection.js';
 import { environmentNamePattern } from './command-policy.js';
+import { parameterNamePattern } from './stdio-template.js';
 import type { McpServerRow, StdioCommandRow } from './servers.repository.js';
 
-// ---- Allowed stdio commands (platform admin) ----
+// ---- stdio command templates (platform admin) ----
+
+const absolutePath = z.string().min(1).max(1024);
+const templateParameter = z.strictObject({
+  name: z
+    .string()
+    .regex(parameterNamePattern, 'must be lower-case letters, digits and _, starting with a letter, at most 40'),
+  /** string: any text the pattern allows; integer: digits; url: an http(s) URL. */
+  type: z.enum(['string', 'integer', 'url']),
+  /** Matched against the whole value (it is anchored); a value never starts with '-' whatever it says. */
+  pattern: z.string().min(1).max(500),
+  description: z.string().trim().max(500).default(''),
+  required: z.boolean().default(true),
+});
 
 export const createStdioCommandBody = z.strictObject({
   name: visibleText(100),
-  executablePath: z.string().min(1).max(1024),
+  executablePath: absolutePath,
   description: z.string().trim().max(2000).default(''),
-  /** node, python and the like run any code they are given; they are refused unless this says otherwise. */
+  /** Shells, loaders, interpreters, scripts and command runners are refused unless this says otherwise. */
   allowInterpreter: z.boolean().default(false),
+  /** Each element is one argument; `{name}` in one is replaced by the tenant's value of that parameter. */
+  args: z
+    .array(
+      z
+        .string()
+        .max(4096)
+        .regex(/^[^\0]*$/, 'must not contain NUL characters'),
+    )
+    .max(100)
+    .default([]),
+  parameters: z.array(templateParameter).max(20).default([]),
+  /** The environment variables a tenant's server may set (their values stay the tenant's secret). */
+  envNames: z.array(z.string().max(128)).max(50).default([]),
+  /** Without it, a child in bubblewrap has no network at all, loopback included. */
+  allowNetwork: z.boolean().default(false),
+  /** Mounted read-only into the child's sandbox: the program's own files outside /usr. */
+  readOnlyPaths: z.array(absolutePath).max(20).default([]),
 });
 export type CreateStdioCommandInput = z.infer<typeof createStdioCommandBody>;
+
+/** Every field but the name may change; the result is checked as a whole, as on create. */
+export const updateStdioCommandBody = patchBody({
+  executablePath: absolutePath.optional(),
+  description: z.string().trim().max(2000).optional(),
+  allowInterpreter: z.boolean().optional(),
+  args: createStdioCommandBody.shape.args.unwrap().optional(),
+  parameters: createStdioCommandBody.shape.parameters.unwrap().optional(),
+  envNames: createStdioCommandBody.shape.envNames.unwrap().optional(),
+  allowNetwork: z.boolean().optional(),
+  readOnlyPaths: createStdioCommandBody.shape.readOnlyPaths.unwrap().optional(),
+});
+export type UpdateStdioCommandInput = z.infer<typeof updateStdioCommandBody>;
+
+export const inspectExecutableBody = z.strictObject({ executablePath: absolutePath });
+
+const executableKinds = ['binary', 'script', 'shell', 'interpreter', 'loader', 'runner'] as const;
+export const executableInspectionSchema = z.object({
+  executablePath: z.string(),
+  resolvedPath: z.string(),
+  kind: z.enum(executableKinds),
+  interpreter: z.object({ path: z.string(), kind: z.enum(executableKinds) }).nullable(),
+  sameAs: z.string().nullable(),
+  runsCode: z.boolean(),
+  summary: z.string(),
+});
+export type ExecutableInspectionView = z.infer<typeof executableInspectionSchema>;
+
+export const presentInspection = (inspection: ExecutableInspection): ExecutableInspectionView => ({
+  executablePath: inspection.executablePath,
+  resolvedPath: inspection.resolvedPath,
+  kind: inspection.kind,
+  interpreter: inspection.interpreter ?? null,
+  sameAs: inspection.sameAs ?? null,
+  runsCode: inspection.runsCode,
+  summary: inspection.summary,
+});
 
 export const stdioCommandSchema = z.object({
   id: z.uuid(),
@@ -21,20 +90,52 @@ export const stdioCommandSchema = z.object({
   executablePath: z.string(),
   description: z.string(),
   allowInterpreter: z.boolean(),
+  args: z.array(z.string()),
+  parameters: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(['string', 'integer', 'url']),
+      pattern: z.string(),
+      description: z.string(),
+      required: z.boolean(),
+    }),
+  ),
+  envNames: z.array(z.string()),
+  allowNetwork: z.boolean(),
+  readOnlyPaths: z.array(z.string()),
+  /** What the file is now (read again for every answer); null when it is gone or not executable. */
+  inspection: executableInspectionSchema.nullable(),
   createdAt: z.iso.datetime(),
 });
 export type StdioCommandView = z.infer<typeof stdioCommandSchema>;
 
-export const presentStdioCommand = (row: StdioCommandRow): StdioCommandView => ({
+export const presentStdioCommand = (
+  row: StdioCommandRow,
+  inspection: ExecutableInspection | undefined,
+): StdioCommandView => ({
   id: row.id,
   name: row.name,
   executablePath: row.executablePath,
   description: row.description,
   allowInterpreter: row.allowInterpreter,
+  args: [...row.args],
+  parameters: row.parameters.map((parameter) => ({ ...parameter })),
+  envNames: [...row.envNames],
+  allowNetwork: row.allowNetwork,
+  readOnlyPaths: [...row.readOnlyPaths],
+  inspection: inspection ? presentInspection(inspection) : null,
   createdAt: row.createdAt.toISOString(),
 });
 
-export const stdioCommandListSchema = z.object({ items: z.array(stdioCommandSchema) });
+/** What confinement this server gives stdio servers' children, and what it lacks (docs/mcp-isolation.md). */
+export const stdioIsolationSchema = z.object({
+  sandbox: z.enum(['bubblewrap', 'none']),
+  runAs: z.string().nullable(),
+  missing: z.array(z.string()),
+  refusal: z.string().nullable(),
+});
+
+export const stdioCommandListSchema = z.object({ items: z.array(stdioCommandSchema), isolation: stdioIsolationSchema });
 
 // ---- MCP servers (tenant admin) ----
 
@@ -80,14 +181,21 @@ const headers = z
       if (message) context.addIssue({ code: 'custom', path: [name], message });
     }
   });
-const args = z
-  .array(
-    z
-      .string()
-      .max(4096)
-      .regex(/^[^\0]*$/, 'must not contain NUL characters'),
+/** A tenant fills a template's parameters; each value is checked against it (stdio-template.ts). */
+const parameterValues = z
+  .record(z.string().max(40), z.string().max(1024))
+  .refine((value) => Object.keys(value).length <= 20, 'at most 20 parameters');
+/**
+ * Free arguments are gone (issue 33): kept in the schema only to answer a client that still sends them
+ * with a sentence rather than "unrecognized key".
+ */
+const noFreeArguments = z
+  .unknown()
+  .refine(
+    () => false,
+    'are no longer accepted: a stdio server runs a command template, and you fill its parameters (see the template\'s parameters)',
   )
-  .max(100);
+  .optional();
 const environment = z
   .record(
     z.string(),
@@ -115,8 +223,9 @@ export const createServerBody = z.strictObject({
   /** Stored encrypted, sent only to this server, never returned (the view lists their names). */
   headers: headers.optional(),
   stdioCommandId: z.uuid().optional(),
-  args: args.optional(),
-  /** Stored encrypted; names that change how programs load (NODE_OPTIONS, LD_PRELOAD, …) are refused. */
+  parameters: parameterValues.optional(),
+  args: noFreeArguments,
+  /** Stored encrypted; only names the template lists, and never ones that change how programs load. */
   env: environment.optional(),
   enabled: z.boolean().default(true),
 });
@@ -128,7 +237,8 @@ export const updateServerBody = patchBody({
   url: httpUrl.optional(),
   headers: headers.nullable().optional(),
   stdioCommandId: z.uuid().optional(),
-  args: args.optional(),
+  parameters: parameterValues.optional(),
+  args: noFreeArguments,
   env: environment.nullable().optional(),
   enabled: z.boolean().optional(),
 });
@@ -142,12 +252,12 @@ export const serverSchema = z.object({
   headerNames: z.array(z.string()),
   stdioCommandId: z.uuid().nullable(),
   /**
-   * The exact command that will run: the allowed executable, then the arguments, no shell. Null for an HTTP
-   * server, and for a stdio server whose command a platform administrator withdrew.
+   * The exact command that will run: the template's executable, then its arguments with this server's
+   * parameters filled in, no shell. Null for an HTTP server, and for a stdio server without a template.
    */
   command: z.array(z.string()).nullable(),
-  /** A stdio server's arguments, kept when its command is withdrawn; empty for an HTTP server. */
-  args: z.array(z.string()),
+  /** A stdio server's values of its template's parameters; empty for an HTTP server. */
+  parameters: z.record(z.string(), z.string()),
   envNames: z.array(z.string()),
   enabled: z.boolean(),
   status: z.enum(mcpServerStatuses),
@@ -165,7 +275,7 @@ export interface ServerSecretsNames {
 
 export const presentServer = (
   row: McpServerRow,
-  executablePath: string | undefined,
+  command: readonly string[] | undefined,
   names: ServerSecretsNames,
 ): ServerView => ({
   id: row.id,
@@ -174,8 +284,8 @@ export const presentServer = (
   url: row.url,
   headerNames: [...names.headerNames],
   stdioCommandId: row.stdioCommandId,
-  command: row.transport === 'stdio' && executablePath ? [executablePath, ...row.args] : null,
-  args: [...row.args],
+  command: row.transport === 'stdio' && command ? [...command] : null,
+  parameters: { ...row.parameters },
   envNames: [...names.envNames],
   enabled: row.enabled,
   status: row.status,

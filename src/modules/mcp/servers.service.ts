@@ -5,18 +5,29 @@ import { isForeignKeyViolation, isUniqueViolation } from '../../platform/db/erro
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
-import { requireAllowableExecutable, requireAllowedEnvironment, requireSafeArguments } from './command-policy.js';
+import { inspectExecutable, type ExecutableInspection } from './command-inspection.js';
+import {
+  requireAllowableExecutable,
+  requireAllowedEnvironment,
+  requireListedEnvironment,
+  requireSafeArguments,
+} from './command-policy.js';
+import type { StdioEnvironment } from './stdio-sandbox.js';
+import { renderArguments, requireValidTemplate } from './stdio-template.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { requireSecretsSentAgainWhenMoved, type ServerSecrets } from './server-secrets.js';
 import type { McpServerChanges, McpServerRow, ServersRepository, StdioCommandRow } from './servers.repository.js';
 import {
+  presentInspection,
   presentServer,
   presentStdioCommand,
+  type ExecutableInspectionView,
   type CreateServerInput,
   type CreateStdioCommandInput,
   type ServerView,
   type StdioCommandView,
   type UpdateServerInput,
+  type UpdateStdioCommandInput,
 } from './servers.schemas.js';
 import type { ToolsRepository } from './tools.repository.js';
 import { presentTool, type ToolView } from './tools.schemas.js';
@@ -32,14 +43,14 @@ export interface ServersServiceDeps {
   readonly pool: ConnectionPool;
   readonly outbound: Pick<OutboundHttp, 'assertAllowed'>;
   readonly dataDir: string;
-  readonly scriptDirs: readonly string[];
+  readonly stdioEnvironment: () => Promise<StdioEnvironment>;
 }
 
 const serverNameTaken = (name: string): AppError =>
   conflict(`An MCP server named '${name}' already exists in this tenant`);
 
 export function createServersService(deps: ServersServiceDeps) {
-  const { db, servers, tools, secrets, pool, outbound, dataDir, scriptDirs } = deps;
+  const { db, servers, tools, secrets, pool, outbound, dataDir, stdioEnvironment } = deps;
 
   async function findServer(actor: Actor, serverId: string): Promise<McpServerRow> {
     const server = await servers.findServer(db, actor.tenantId, serverId);
@@ -50,8 +61,8 @@ export function createServersService(deps: ServersServiceDeps) {
   async function findCommand(commandId: string): Promise<StdioCommandRow> {
     const command = await servers.findStdioCommand(db, commandId);
     if (!command) {
-      throw new AppError('validation_failed', `Allowed command '${commandId}' was not found`, {
-        fields: [{ field: 'stdioCommandId', message: 'is not one of the commands a platform administrator allowed' }],
+      throw new AppError('validation_failed', `Command template '${commandId}' was not found`, {
+        fields: [{ field: 'stdioCommandId', message: 'is not one of the command templates a platform administrator made' }],
       });
     }
     return command;
@@ -59,15 +70,42 @@ export function createServersService(deps: ServersServiceDeps) {
 
   async function present(server: McpServerRow): Promise<ServerView> {
     const command = server.stdioCommandId ? await servers.findStdioCommand(db, server.stdioCommandId) : undefined;
-    return presentServer(server, command?.executablePath, secrets.names(server));
+    const argv = (() => {
+      if (!command) return undefined;
+      try {
+        return [command.executablePath, ...renderArguments(command, server.parameters)];
+      } catch {
+        return undefined; // Its template changed under it: the sync says what to fill.
+      }
+    })();
+    return presentServer(server, argv, secrets.names(server));
   }
+
+  /** A template as a whole: its executable, its arguments and parameters, its env names and paths. */
+  async function requireValidStdioCommand(
+    template: Pick<
+      CreateStdioCommandInput,
+      'executablePath' | 'allowInterpreter' | 'args' | 'parameters' | 'envNames' | 'readOnlyPaths'
+    >,
+  ): Promise<ExecutableInspection> {
+    const inspection = await requireAllowableExecutable(template.executablePath, template.allowInterpreter);
+    requireValidTemplate(template, dataDir);
+    // A shell, loader or interpreter runs its first argument: a literal vetted script (a placeholder is
+    // no absolute path, so it is refused), checked now rather than at a tenant's first sync.
+    const { scriptDirs } = await stdioEnvironment();
+    await requireSafeArguments(inspection, template.args.slice(0, 1), { dataDir, scriptDirs });
+    return inspection;
+  }
+
+  const inspectQuietly = (executablePath: string): Promise<ExecutableInspection | undefined> =>
+    inspectExecutable(executablePath).catch(() => undefined);
 
   /** The rules of each transport, checked on create and on every update against the resulting configuration. */
   async function requireValidConfiguration(configuration: {
     transport: McpServerRow['transport'];
     url?: string | null | undefined;
     stdioCommandId?: string | null | undefined;
-    args: readonly string[];
+    parameters: Readonly<Record<string, string>>;
     env?: Readonly<Record<string, string>> | null | undefined;
     hasHeaders: boolean;
   }): Promise<void> {
@@ -77,14 +115,19 @@ export function createServersService(deps: ServersServiceDeps) {
       if (!configuration.stdioCommandId) throw field('stdioCommandId', 'is required for a stdio server');
       if (configuration.url) throw field('url', 'is for HTTP servers; a stdio server runs a command');
       if (configuration.hasHeaders) throw field('headers', 'are for HTTP servers; a stdio server takes env');
-      requireAllowedEnvironment(Object.keys(configuration.env ?? {}));
+      const envNames = Object.keys(configuration.env ?? {});
+      requireAllowedEnvironment(envNames);
       const command = await findCommand(configuration.stdioCommandId);
-      await requireSafeArguments(command.executablePath, configuration.args, { dataDir, scriptDirs });
+      requireListedEnvironment(envNames, command.envNames);
+      const args = renderArguments(command, configuration.parameters);
+      const inspection = await inspectExecutable(command.executablePath).catch(() => undefined);
+      if (inspection) await requireSafeArguments(inspection, args, { dataDir, scriptDirs: (await stdioEnvironment()).scriptDirs });
       return;
     }
     if (!configuration.url) throw field('url', `is required for a ${configuration.transport} server`);
-    if (configuration.stdioCommandId || configuration.args.length > 0 || configuration.env) {
-      throw field('stdioCommandId', 'args and env are for stdio servers; an HTTP server takes url and headers');
+    const hasParameters = Object.keys(configuration.parameters).length > 0;
+    if (configuration.stdioCommandId || hasParameters || configuration.env) {
+      throw field('stdioCommandId', 'parameters and env are for stdio servers; an HTTP server takes url and headers');
     }
     await outbound.assertAllowed(configuration.url);
   }
@@ -108,14 +151,26 @@ export function createServersService(deps: ServersServiceDeps) {
   return {
     // ---- allowed stdio commands: the platform admin's, server-wide ----
 
-    async listStdioCommands(actor: Actor): Promise<{ items: StdioCommandView[] }> {
+    async listStdioCommands(actor: Actor) {
       requireAdmin(actor);
-      return { items: (await servers.listStdioCommands(db)).map(presentStdioCommand) };
+      const rows = await servers.listStdioCommands(db);
+      const inspections = await Promise.all(rows.map((row) => inspectQuietly(row.executablePath)));
+      const { isolation } = await stdioEnvironment();
+      return {
+        items: rows.map((row, index) => presentStdioCommand(row, inspections[index])),
+        isolation: { ...isolation, missing: [...isolation.missing] },
+      };
+    },
+
+    /** What an executable is, before a platform admin allows it: resolved path, kind, interpreter, copy of what. */
+    async inspectExecutable(actor: Actor, executablePath: string): Promise<ExecutableInspectionView> {
+      requirePlatformAdmin(actor);
+      return presentInspection(await requireAllowableExecutable(executablePath, true));
     },
 
     async createStdioCommand(actor: Actor, input: CreateStdioCommandInput): Promise<StdioCommandView> {
       requirePlatformAdmin(actor);
-      await requireAllowableExecutable(input.executablePath, input.allowInterpreter);
+      const inspection = await requireValidStdioCommand(input);
       try {
         const now = new Date();
         const row = await servers.insertStdioCommand(db, {
@@ -124,15 +179,51 @@ export function createServersService(deps: ServersServiceDeps) {
           executablePath: input.executablePath,
           description: input.description,
           allowInterpreter: input.allowInterpreter,
+          args: input.args,
+          parameters: input.parameters,
+          envNames: input.envNames,
+          allowNetwork: input.allowNetwork,
+          readOnlyPaths: input.readOnlyPaths,
           createdBy: actor.userId,
           createdAt: now,
           updatedAt: now,
         });
-        return presentStdioCommand(row);
+        return presentStdioCommand(row, inspection);
       } catch (error) {
-        if (isUniqueViolation(error)) throw conflict(`An allowed command named '${input.name}' already exists`);
+        if (isUniqueViolation(error)) throw conflict(`A command template named '${input.name}' already exists`);
         throw error;
       }
+    },
+
+    /**
+     * Changes a template. Servers using it are checked against it at their next start (a value that no
+     * longer fits its parameter is refused, naming it), and their pooled connections are replaced then,
+     * since the template is part of the configuration a connection was made from.
+     */
+    async updateStdioCommand(
+      actor: Actor,
+      commandId: string,
+      input: UpdateStdioCommandInput,
+    ): Promise<StdioCommandView> {
+      requirePlatformAdmin(actor);
+      const current = await servers.findStdioCommand(db, commandId);
+      if (!current) throw notFound('Command template', commandId);
+      const next = {
+        executablePath: input.executablePath ?? current.executablePath,
+        allowInterpreter: input.allowInterpreter ?? current.allowInterpreter,
+        args: input.args ?? current.args,
+        parameters: input.parameters ?? current.parameters,
+        envNames: input.envNames ?? current.envNames,
+        allowNetwork: input.allowNetwork ?? current.allowNetwork,
+        readOnlyPaths: input.readOnlyPaths ?? current.readOnlyPaths,
+      };
+      const inspection = await requireValidStdioCommand(next);
+      const row = await servers.updateStdioCommand(db, commandId, {
+        ...next,
+        ...(input.description !== undefined && { description: input.description }),
+      });
+      if (!row) throw notFound('Command template', commandId);
+      return presentStdioCommand(row, inspection);
     },
 
     /**
@@ -148,7 +239,7 @@ export function createServersService(deps: ServersServiceDeps) {
         const ids = await servers.markCommandWithdrawn(
           tx,
           commandId,
-          `Its allowed command '${command.name}' was withdrawn by a platform administrator; choose another allowed command or delete this server`,
+          `Its command template '${command.name}' was withdrawn by a platform administrator; choose another command template or delete this server`,
         );
         await servers.deleteStdioCommand(tx, commandId);
         return ids;
@@ -171,8 +262,12 @@ export function createServersService(deps: ServersServiceDeps) {
 
     async createServer(actor: Actor, input: CreateServerInput): Promise<ServerView> {
       requireAdmin(actor);
-      const args = input.args ?? [];
-      await requireValidConfiguration({ ...input, args, hasHeaders: Object.keys(input.headers ?? {}).length > 0 });
+      const parameters = input.parameters ?? {};
+      await requireValidConfiguration({
+        ...input,
+        parameters,
+        hasHeaders: Object.keys(input.headers ?? {}).length > 0,
+      });
       const now = new Date();
       const row = await guardWriteRaces(input, () =>
         servers.insertServer(db, {
@@ -183,7 +278,7 @@ export function createServersService(deps: ServersServiceDeps) {
           url: input.url ?? null,
           encryptedHeaders: secrets.seal(input.headers),
           stdioCommandId: input.stdioCommandId ?? null,
-          args,
+          parameters,
           encryptedEnv: secrets.seal(input.env),
           enabled: input.enabled,
           createdBy: actor.userId,
@@ -204,7 +299,7 @@ export function createServersService(deps: ServersServiceDeps) {
         transport: server.transport,
         url: input.url ?? server.url,
         stdioCommandId: input.stdioCommandId ?? server.stdioCommandId,
-        args: input.args ?? server.args,
+        parameters: input.parameters ?? server.parameters,
         env: server.transport === 'stdio' ? env : input.env,
         hasHeaders: Object.keys(headers ?? {}).length > 0,
       });
@@ -212,7 +307,7 @@ export function createServersService(deps: ServersServiceDeps) {
         name: input.name,
         url: input.url,
         stdioCommandId: input.stdioCommandId,
-        args: input.args,
+        parameters: input.parameters,
         enabled: input.enabled,
         ...(input.headers !== undefined && { encryptedHeaders: secrets.seal(input.headers) }),
         ...(input.env !== undefined && { encryptedEnv: secrets.seal(input.env) }),

@@ -16,9 +16,21 @@ import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import { conversations } from './conversations.js';
 import { users } from './users.js';
 
+/** A parameter of a stdio command template: what a tenant may fill, as exactly one argument. */
+export interface StdioTemplateParameter {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'url';
+  /** A whole-value regular expression the value must match (anchored on both ends when checked). */
+  readonly pattern: string;
+  readonly description: string;
+  readonly required: boolean;
+}
+
 /**
- * Executables the platform admin allows stdio MCP servers to run, server-wide. A tenant admin can only
- * pick one of these by id; the path is exact (no shell, no PATH lookup).
+ * Command templates the platform admin defines for stdio MCP servers, server-wide: the executable, its
+ * arguments (fixed, with `{name}` placeholders of parameters), the environment variables a tenant may
+ * set, and whether the child may reach the network. A tenant admin picks one by id and fills its
+ * parameters: nothing else reaches spawn (issue 33; ADR 0015).
  */
 export const mcpStdioCommands = pgTable(
   'mcp_stdio_commands',
@@ -32,6 +44,24 @@ export const mcpStdioCommands = pgTable(
      * the file behind the path is checked again on every spawn: a program swapped for node is refused.
      */
     allowInterpreter: boolean('allow_interpreter').notNull().default(false),
+    /** The argument template: literal elements and elements with `{parameter}` placeholders, one argv element each. */
+    args: text('args')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    parameters: jsonb('parameters').$type<StdioTemplateParameter[]>().notNull().default([]),
+    /** Names of the environment variables a tenant's server may set; any other is refused. */
+    envNames: text('env_names')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    /** Without it, a child in bubblewrap has no network at all (not even loopback). */
+    allowNetwork: boolean('allow_network').notNull().default(false),
+    /** Directories or files mounted read-only into the child's sandbox (the program's own files, say). */
+    readOnlyPaths: text('read_only_paths')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -64,10 +94,16 @@ export const mcpServers = pgTable(
      * left an executable they no longer trust runnable for as long as any tenant used it.
      */
     stdioCommandId: uuid('stdio_command_id').references(() => mcpStdioCommands.id, { onDelete: 'set null' }),
+    /**
+     * Free arguments of servers made before command templates (migration 0018). Never run: a server that
+     * had any was detached from its command and must be pointed at a template.
+     */
     args: text('args')
       .array()
       .notNull()
       .default(sql`'{}'::text[]`),
+    /** stdio: the values a tenant gave its template's parameters, by parameter name. */
+    parameters: jsonb('parameters').$type<Record<string, string>>().notNull().default({}),
     /** stdio environment as encrypted JSON; dangerous names (NODE_OPTIONS, LD_PRELOAD, …) are refused on write. */
     encryptedEnv: text('encrypted_env'),
     enabled: boolean('enabled').notNull().default(true),

@@ -1,0 +1,200 @@
+import { spawn } from 'node:child_process';
+import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * How stdio MCP servers are confined (issue 33; docs/mcp-isolation.md). A child runs as MCP_STDIO_USER
+ * (never as root: a root server without it refuses stdio servers), with a minimal environment and a
+ * working directory outside DATA_DIR; where bubblewrap is present, inside it: system directories
+ * read-only, a private /tmp, DATA_DIR not mounted, no network unless its template allows it, and
+ * `--die-with-parent` so a kill -9 of the server ends it too.
+ */
+export type StdioSandboxMode = 'auto' | 'bubblewrap' | 'off';
+
+export interface StdioUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+export interface StdioIsolationSettings {
+  readonly mode: StdioSandboxMode;
+  /** MCP_STDIO_USER as configured (a user name or `uid:gid`); undefined when unset. */
+  readonly user: string | undefined;
+  readonly dataDir: string;
+  readonly scriptDirs: readonly string[];
+}
+
+/** What this server gives its children, as the console shows it. */
+export interface StdioIsolation {
+  readonly sandbox: 'bubblewrap' | 'none';
+  /** The user children run as; null for the server's own user. */
+  readonly runAs: string | null;
+  /** Sentences naming each protection this deployment lacks; empty when it has them all. */
+  readonly missing: readonly string[];
+  /** Why stdio servers cannot start at all here; null when they can. */
+  readonly refusal: string | null;
+}
+
+export interface StdioEnvironment {
+  readonly isolation: StdioIsolation;
+  readonly bubblewrapPath: string | undefined;
+  readonly user: StdioUser | undefined;
+  readonly dataDir: string;
+  readonly scriptDirs: readonly string[];
+}
+
+const bubblewrapCandidates = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'];
+
+/** `nobody`, or `65534:65534`: looked up in /etc/passwd, as getpwnam would. */
+export function resolveStdioUser(value: string): StdioUser | undefined {
+  const numeric = /^(\d{1,10}):(\d{1,10})$/.exec(value);
+  if (numeric) return { name: value, uid: Number(numeric[1]), gid: Number(numeric[2]) };
+  const passwd = (() => {
+    try {
+      return readFileSync('/etc/passwd', 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  for (const line of passwd.split('\n')) {
+    const [name, , uid, gid] = line.split(':');
+    if (name === value && uid !== undefined && gid !== undefined) return { name, uid: Number(uid), gid: Number(gid) };
+  }
+  return undefined;
+}
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Whether bwrap starts a sandboxed `true` as the child's user here (user namespaces may be disabled). */
+function probeBubblewrap(bwrap: string, user: StdioUser | undefined): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(bwrap, [...systemMounts(), '--unshare-all', '--die-with-parent', '--', '/bin/true'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(user && isRoot() ? { uid: user.uid, gid: user.gid } : {}),
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', (error) => resolve(error.message));
+    child.on('close', (code) => resolve(code === 0 ? undefined : stderr.trim().slice(0, 300) || `exit ${code}`));
+  });
+}
+
+/** Works out, once at start-up, what confinement children get here. */
+export async function prepareStdioEnvironment(settings: StdioIsolationSettings): Promise<StdioEnvironment> {
+  const missing: string[] = [];
+  let refusal: string | null = null;
+  const user = settings.user === undefined ? undefined : resolveStdioUser(settings.user);
+  if (settings.user !== undefined && !user) {
+    refusal = `MCP_STDIO_USER names '${settings.user}', which is not a user of this machine: set it to an unprivileged user such as nobody`;
+  } else if (user && user.uid === 0) {
+    refusal = 'MCP_STDIO_USER is root: set it to an unprivileged user such as nobody';
+  } else if (user && !isRoot() && user.uid !== process.getuid?.()) {
+    refusal = `MCP_STDIO_USER is '${settings.user}', but only a server running as root can start children as another user: unset it, or run the server as root`;
+  } else if (!user && isRoot()) {
+    refusal =
+      'The server runs as root and MCP_STDIO_USER is not set, so stdio MCP servers are refused (they would run as root): set MCP_STDIO_USER to an unprivileged user such as nobody';
+  }
+  const runsAs = user && isRoot() ? user : undefined;
+
+  let bubblewrapPath: string | undefined;
+  if (settings.mode !== 'off') {
+    const found = bubblewrapCandidates.find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
+    const problem = found ? await probeBubblewrap(found, runsAs) : 'bwrap was not found';
+    if (!problem) bubblewrapPath = found;
+    else if (settings.mode === 'bubblewrap') {
+      refusal ??= `MCP_STDIO_SANDBOX is bubblewrap, but it cannot run here (${problem}): install the bubblewrap package, or set MCP_STDIO_SANDBOX=auto`;
+    } else missing.push(`bubblewrap cannot run here (${problem})`);
+  }
+  if (!bubblewrapPath) {
+    missing.push(
+      'children see every file their user may read, reach the network (loopback included), and may outlive a kill -9 of the server: install bubblewrap (apt-get install bubblewrap) to confine them',
+    );
+    if (!runsAs) missing.push("children run as the server's own user, who can read the data directory");
+  }
+  return {
+    isolation: {
+      sandbox: bubblewrapPath ? 'bubblewrap' : 'none',
+      runAs: runsAs?.name ?? null,
+      missing,
+      refusal,
+    },
+    bubblewrapPath,
+    user: runsAs,
+    dataDir: settings.dataDir,
+    scriptDirs: settings.scriptDirs,
+  };
+}
+
+/** /usr read-only, the merged-/usr links (or directories) beside it, /proc, /dev and a private /tmp. */
+function systemMounts(): string[] {
+  const mounts = ['--ro-bind', '/usr', '/usr'];
+  for (const top of ['/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32']) {
+    const info = lstatSync(top, { throwIfNoEntry: false });
+    if (info?.isSymbolicLink()) mounts.push('--symlink', readlinkSync(top), top);
+    else if (info?.isDirectory()) mounts.push('--ro-bind', top, top);
+  }
+  // Only what programs need from /etc: an operator's files there (an env file with the secret) stay out.
+  const etc = ['ssl', 'ca-certificates', 'pki', 'alternatives', 'resolv.conf', 'hosts', 'nsswitch.conf', 'passwd',
+    'group', 'localtime', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'mime.types', 'protocols', 'services'];  // prettier-ignore
+  for (const entry of etc) mounts.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
+  mounts.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  return mounts;
+}
+
+export interface StdioLaunch {
+  readonly executablePath: string;
+  readonly resolvedPath: string;
+  readonly args: readonly string[];
+  readonly allowNetwork: boolean;
+  readonly readOnlyPaths: readonly string[];
+  /** Without bubblewrap: the child's own directory (outside DATA_DIR), made by the caller. */
+  readonly hostWorkingDir: string;
+}
+
+export interface SpawnPlan {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  /** Where the child's HOME is, as the child sees it. */
+  readonly home: string;
+  readonly uid?: number | undefined;
+  readonly gid?: number | undefined;
+}
+
+/** The exact process to start: bwrap around the command where available, the command itself otherwise. */
+export function planSpawn(environment: StdioEnvironment, launch: StdioLaunch): SpawnPlan {
+  const identity = environment.user ? { uid: environment.user.uid, gid: environment.user.gid } : {};
+  if (!environment.bubblewrapPath) {
+    return {
+      command: launch.executablePath,
+      args: launch.args,
+      cwd: launch.hostWorkingDir,
+      home: launch.hostWorkingDir,
+      ...identity,
+    };
+  }
+  const readOnly = [
+    ...new Set([launch.resolvedPath, launch.executablePath, ...environment.scriptDirs, ...launch.readOnlyPaths]),
+  ].filter((entry) => !entry.startsWith('/usr/'));
+  const args = [
+    ...systemMounts(),
+    ...readOnly.flatMap((entry) => ['--ro-bind-try', entry, entry]),
+    '--unshare-all',
+    ...(launch.allowNetwork ? ['--share-net'] : []),
+    '--die-with-parent',
+    '--new-session',
+    '--chdir',
+    '/tmp',
+    '--',
+    launch.executablePath,
+    ...launch.args,
+  ];
+  return { command: environment.bubblewrapPath, args, cwd: '/', home: '/tmp', ...identity };
+}
+
+/** A directory the host path of a child is allowed to be in: never inside DATA_DIR. */
+export function isInsideDataDir(entry: string, dataDir: string): boolean {
+  const data = path.resolve(dataDir);
+  return entry === data || entry.startsWith(`${data}/`);
+}
