@@ -21,13 +21,15 @@ const userById = preparedFor((db) =>
 
 /**
  * Runs on every request made with an access token: the user, and whether the sign-in the token belongs
- * to (its refresh tokens' family) still has a token that was not revoked (ADR 2).
+ * to (its refresh tokens' family) is one of this user's and still has a token that was not revoked
+ * (ADR 2). Without the user condition, a token forged with the key could borrow another user's live
+ * sign-in.
  */
 const userForAccessToken = preparedFor((db) =>
   db
     .select({
       user: users,
-      isSessionLive: sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${sql.placeholder('sessionId')} and ${refreshTokens.revokedAt} is null)`,
+      isSessionLive: sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${sql.placeholder('sessionId')} and ${refreshTokens.userId} = ${sql.placeholder('userId')} and ${refreshTokens.revokedAt} is null)`,
     })
     .from(users)
     .where(eq(users.id, sql.placeholder('userId')))
@@ -76,11 +78,10 @@ export function createAuthRepository() {
       return row;
     },
 
-    /** `sessionId` null for a token from before sessions were checked: `isSessionLive` is then false. */
     async findUserForAccessToken(
       db: Executor,
       userId: string,
-      sessionId: string | null,
+      sessionId: string,
     ): Promise<{ user: UserRow; isSessionLive: boolean } | undefined> {
       const [row] = await userForAccessToken(db).execute({ userId, sessionId });
       return row;
