@@ -130,8 +130,12 @@ export function createAuthRepository() {
         );
     },
 
-    /** Ends every session: refresh tokens are revoked, and access tokens already issued are refused. */
-    async revokeAllForUser(db: Executor, tenantId: string, userId: string): Promise<void> {
+    /**
+     * Ends every credential the user has: refresh tokens are revoked, access tokens already issued are
+     * refused (the epoch moves on), and API keys are deleted, for good. Enabling the user again brings
+     * none of them back (ASVS 7.4.2): they sign in anew and make new keys.
+     */
+    async endAllCredentials(db: Executor, tenantId: string, userId: string): Promise<void> {
       await db
         .update(refreshTokens)
         .set({ revokedAt: new Date() })
@@ -140,6 +144,7 @@ export function createAuthRepository() {
         .update(users)
         .set({ sessionEpoch: sql`${users.sessionEpoch} + 1` })
         .where(inTenant(users, tenantId, eq(users.id, userId)));
+      await db.delete(apiKeys).where(inTenant(apiKeys, tenantId, eq(apiKeys.userId, userId)));
     },
 
     async findApiKeyWithUser(db: Executor, keyHash: string) {
