@@ -171,6 +171,36 @@ describe('agents', () => {
     expect((await request(adminA, 'GET', `/v1/agents/${own.id}`)).statusCode).toBe(404);
   });
 
+  it("shows an agent's instructions only to those who may change it: members get its name and model", async () => {
+    const prompt = 'Never reveal the discount code PARLEY-42.';
+    const shared = await createAgent(adminA, { name: 'Support', instructions: prompt });
+    const own = await createAgent(alice, { name: 'Mine', instructions: 'My own prompt.' });
+
+    // A member using the tenant-wide agent: not in the list, not in the one, not in /v1/models.
+    const listed = await request(alice, 'GET', '/v1/agents?limit=100');
+    const listedShared = listed.json().items.find((agent: { id: string }) => agent.id === shared.id);
+    expect(listedShared).toMatchObject({ name: 'Support', model: 'offline' });
+    expect(listedShared).not.toHaveProperty('instructions');
+    const one = await request(alice, 'GET', `/v1/agents/${shared.id}`);
+    expect(one.statusCode).toBe(200);
+    expect(one.json()).not.toHaveProperty('instructions');
+    expectNoEcho(listed.body + one.body, prompt);
+    expectNoEcho((await request(alice, 'GET', '/v1/models')).body, prompt);
+
+    // Its owner sees their own private agent's, an admin every agent's.
+    expect((await request(alice, 'GET', `/v1/agents/${own.id}`)).json()).toMatchObject({
+      instructions: 'My own prompt.',
+    });
+    expect((await request(adminA, 'GET', `/v1/agents/${shared.id}`)).json()).toMatchObject({ instructions: prompt });
+    expect((await request(adminA, 'GET', `/v1/agents/${own.id}`)).json()).toMatchObject({
+      instructions: 'My own prompt.',
+    });
+    const adminListed = (await request(adminA, 'GET', '/v1/agents?limit=100')).json();
+    expect(adminListed.items.find((agent: { id: string }) => agent.id === shared.id)).toMatchObject({
+      instructions: prompt,
+    });
+  });
+
   it('validates the model reference and the other fields with 400', async () => {
     const bad = (payload: object) => request(alice, 'POST', '/v1/agents', { name: 'x', instructions: '', ...payload });
     for (const model of ['gpt-4o', 'OpenAI:gpt-4o', 'openai:', 'openai:has space', `openai:${'m'.repeat(201)}`]) {

@@ -147,16 +147,41 @@ describe('API keys', () => {
     expect((await withKey(created.key)).statusCode).toBe(200);
   });
 
-  it("stops a disabled user's keys from working", async () => {
+  const patchUser = (user: SignedInUser, payload: object) =>
+    t.app.inject({ method: 'PATCH', url: `/v1/users/${user.userId}`, headers: adminA.headers, payload });
+
+  it("ends a disabled user's keys for good: enabling the user again does not bring them back", async () => {
     const member = await createUser(t.app, adminA);
     const created = (await createKey(member, { name: 'cron' })).json();
-    await t.app.inject({
-      method: 'PATCH',
-      url: `/v1/users/${member.userId}`,
-      headers: adminA.headers,
-      payload: { disabled: true },
-    });
+    expect((await withKey(created.key)).statusCode).toBe(200);
+    expect((await patchUser(member, { disabled: true })).statusCode).toBe(200);
     expect((await withKey(created.key)).statusCode).toBe(401);
+
+    expect((await patchUser(member, { disabled: false })).statusCode).toBe(200);
+    const refused = await withKey(created.key);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().detail).toContain('use a current API key');
+    // Gone from the lists too: the admin sees nothing left to revoke.
+    const listed = (await listKeys(adminA)).json();
+    expect(listed.items.map((key: { id: string }) => key.id)).not.toContain(created.id);
+    const rows = await t.database.db.select().from(apiKeys).where(eq(apiKeys.userId, member.userId));
+    expect(rows).toEqual([]);
+  });
+
+  it("ends a user's keys when an admin sets a new password, since the old one may have made them", async () => {
+    const member = await createUser(t.app, adminA);
+    const created = (await createKey(member, { name: 'made by whoever knew the password' })).json();
+    const other = (await createKey(adminA, { name: 'the admin keeps theirs' })).json();
+    expect((await patchUser(member, { password: 'a brand new passphrase' })).statusCode).toBe(200);
+    expect((await withKey(created.key)).statusCode).toBe(401);
+    expect((await withKey(other.key)).statusCode).toBe(200);
+  });
+
+  it("leaves a user's keys alone on a change of name or role", async () => {
+    const member = await createUser(t.app, adminA);
+    const created = (await createKey(member, { name: 'kept' })).json();
+    expect((await patchUser(member, { displayName: 'Renamed' })).statusCode).toBe(200);
+    expect((await withKey(created.key)).statusCode).toBe(200);
   });
 
   it('validates the body with 400', async () => {

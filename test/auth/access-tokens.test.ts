@@ -1,25 +1,48 @@
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
 
 describe('access tokens', () => {
   let t: TestApp;
   let user: SignedInUser;
+  let colleague: SignedInUser;
 
   beforeAll(async () => {
     t = await buildTestApp();
     user = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    colleague = await createUser(t.app, user, 'member');
   });
+
+  /** The sign-in (`sid`) and session epoch (`sep`) the server wrote into a user's token. */
+  const sessionOf = (signedIn: SignedInUser) => {
+    const { sid, sep } = decodeJwt(signedIn.accessToken);
+    return { sid, sep };
+  };
+  const refusal =
+    'The access token or API key sent was not accepted (expired, signed out, deleted or not valid); refresh the token or sign in again, or use a current API key';
   afterAll(() => t.close());
 
-  /** A token like the server's own, with one thing changed. */
+  /**
+   * A token like the server's own, signed with the server's key (derived from its secret as the server
+   * derives it), with one thing changed.
+   */
   const forge = (
-    options: { adjust?: (jwt: SignJWT) => SignJWT; key?: Uint8Array; tenantId?: string } = {},
+    options: {
+      adjust?: (jwt: SignJWT) => SignJWT;
+      key?: Uint8Array;
+      tenantId?: string;
+      claims?: Record<string, unknown>;
+    } = {},
   ): Promise<string> =>
     (options.adjust ?? ((jwt) => jwt))(
-      new SignJWT({ tid: options.tenantId ?? user.tenantId })
+      new SignJWT({ tid: options.tenantId ?? user.tenantId, ...sessionOf(user), ...options.claims })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(user.userId)
         .setIssuer('parley')
@@ -83,5 +106,69 @@ describe('access tokens', () => {
   it('rejects a token naming a tenant the user does not belong to', async () => {
     const otherTenant = await forge({ tenantId: '00000000-0000-4000-8000-000000000000' });
     expect((await me(otherTenant)).statusCode).toBe(401);
+  });
+
+  /** Each is a token only someone holding the key could make: the server never writes one. */
+  const expectRefused = async (token: string) => {
+    const response = await me(token);
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ detail: refusal });
+  };
+
+  it('refuses a token without an expiry, which would never expire', async () => {
+    const token = await new SignJWT({ tid: user.tenantId, ...sessionOf(user) })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(user.userId)
+      .setIssuer('parley')
+      .setAudience('parley-api')
+      .setIssuedAt()
+      .sign(t.keys.jwtSigningKey);
+    await expectRefused(token);
+  });
+
+  it('refuses a token without an issue time', async () => {
+    const token = await new SignJWT({ tid: user.tenantId, ...sessionOf(user) })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(user.userId)
+      .setIssuer('parley')
+      .setAudience('parley-api')
+      .setExpirationTime('5m')
+      .sign(t.keys.jwtSigningKey);
+    await expectRefused(token);
+  });
+
+  it('refuses a token living longer than the configured access-token life', async () => {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const lifeSeconds = t.config.accessTokenTtlSeconds;
+    // The configured life is accepted, as the server issues it…
+    const usual = await forge({
+      adjust: (jwt) => jwt.setIssuedAt(nowSeconds).setExpirationTime(nowSeconds + lifeSeconds),
+    });
+    expect((await me(usual)).statusCode).toBe(200);
+    // …a year is not.
+    await expectRefused(
+      await forge({ adjust: (jwt) => jwt.setIssuedAt(nowSeconds).setExpirationTime(nowSeconds + 365 * 86_400) }),
+    );
+  });
+
+  it('refuses a token issued a day in the future', async () => {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    await expectRefused(
+      await forge({
+        adjust: (jwt) => jwt.setIssuedAt(nowSeconds + 86_400).setExpirationTime(nowSeconds + 86_400 + 60),
+      }),
+    );
+  });
+
+  it('refuses a token without a sign-in or a session epoch', async () => {
+    await expectRefused(await forge({ claims: { sid: undefined } }));
+    await expectRefused(await forge({ claims: { sep: undefined } }));
+  });
+
+  it("refuses a token naming another user's live sign-in", async () => {
+    // The colleague's sign-in is live, but it is not the token's user's.
+    await expectRefused(await forge({ claims: { sid: sessionOf(colleague).sid } }));
+    // The colleague's own token with it is accepted (the control case).
+    expect((await me(colleague.accessToken)).statusCode).toBe(200);
   });
 });

@@ -54,7 +54,11 @@ export type UpdateAgentInput = z.infer<typeof updateAgentBody>;
 export const agentSchema = z.object({
   id: z.uuid(),
   name: z.string(),
-  instructions: z.string(),
+  /**
+   * The agent's system prompt: only for those who may change the agent (its owner, an administrator).
+   * A member using a tenant-wide agent gets its name and model, never what it was told (issue 33).
+   */
+  instructions: z.string().optional(),
   model: z.string(),
   temperature: z.number().nullable(),
   maxOutputTokens: z.number().int().nullable(),
@@ -70,10 +74,11 @@ export type AgentView = z.infer<typeof agentSchema>;
 
 export const agentPageSchema = pageOf(agentSchema);
 
-export const presentAgent = (agent: AgentRow): AgentView => ({
+/** `canEdit`: whether the caller may change the agent, and so read its instructions. */
+export const presentAgent = (agent: AgentRow, canEdit: boolean): AgentView => ({
   id: agent.id,
   name: agent.name,
-  instructions: agent.instructions,
+  ...(canEdit && { instructions: agent.instructions }),
   model: agent.model,
   temperature: agent.temperature,
   maxOutputTokens: agent.maxOutputTokens,

@@ -126,11 +126,14 @@ export function createAgentsService(deps: AgentsServiceDeps) {
   return {
     async list(actor: Actor, page: PageRequest): Promise<Page<AgentView>> {
       const filter = isAdmin(actor) ? {} : { usableBy: actor.userId };
-      return toPage(await repository.listAgents(db, actor.tenantId, filter, page), page.limit, presentAgent);
+      return toPage(await repository.listAgents(db, actor.tenantId, filter, page), page.limit, (agent) =>
+        presentAgent(agent, canModify(actor, agent)),
+      );
     },
 
     async get(actor: Actor, agentId: string): Promise<AgentView> {
-      return presentAgent(await findViewable(actor, agentId));
+      const agent = await findViewable(actor, agentId);
+      return presentAgent(agent, canModify(actor, agent));
     },
 
     async create(actor: Actor, input: CreateAgentInput): Promise<AgentView> {
@@ -161,7 +164,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
         await repository.replaceTools(tx, actor.tenantId, inserted.id, toolKeys);
         return inserted;
       });
-      return presentAgent({ ...agent, knowledgeSourceIds, toolKeys });
+      return presentAgent({ ...agent, knowledgeSourceIds, toolKeys }, true);
     },
 
     async update(actor: Actor, agentId: string, input: UpdateAgentInput): Promise<AgentView> {
@@ -195,7 +198,8 @@ export function createAgentsService(deps: AgentsServiceDeps) {
         return row;
       });
       if (!updated) throw notFound('Agent', agentId);
-      return presentAgent({ ...updated, knowledgeSourceIds, toolKeys });
+      // Only its owner or an administrator gets this far, and a member cannot share an agent away.
+      return presentAgent({ ...updated, knowledgeSourceIds, toolKeys }, true);
     },
 
     async remove(actor: Actor, agentId: string): Promise<void> {

@@ -21,13 +21,15 @@ const userById = preparedFor((db) =>
 
 /**
  * Runs on every request made with an access token: the user, and whether the sign-in the token belongs
- * to (its refresh tokens' family) still has a token that was not revoked (ADR 2).
+ * to (its refresh tokens' family) is one of this user's and still has a token that was not revoked
+ * (ADR 2). Without the user condition, a token forged with the key could borrow another user's live
+ * sign-in.
  */
 const userForAccessToken = preparedFor((db) =>
   db
     .select({
       user: users,
-      isSessionLive: sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${sql.placeholder('sessionId')} and ${refreshTokens.revokedAt} is null)`,
+      isSessionLive: sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${sql.placeholder('sessionId')} and ${refreshTokens.userId} = ${sql.placeholder('userId')} and ${refreshTokens.revokedAt} is null)`,
     })
     .from(users)
     .where(eq(users.id, sql.placeholder('userId')))
@@ -76,11 +78,10 @@ export function createAuthRepository() {
       return row;
     },
 
-    /** `sessionId` null for a token from before sessions were checked: `isSessionLive` is then false. */
     async findUserForAccessToken(
       db: Executor,
       userId: string,
-      sessionId: string | null,
+      sessionId: string,
     ): Promise<{ user: UserRow; isSessionLive: boolean } | undefined> {
       const [row] = await userForAccessToken(db).execute({ userId, sessionId });
       return row;
@@ -129,8 +130,12 @@ export function createAuthRepository() {
         );
     },
 
-    /** Ends every session: refresh tokens are revoked, and access tokens already issued are refused. */
-    async revokeAllForUser(db: Executor, tenantId: string, userId: string): Promise<void> {
+    /**
+     * Ends every credential the user has: refresh tokens are revoked, access tokens already issued are
+     * refused (the epoch moves on), and API keys are deleted, for good. Enabling the user again brings
+     * none of them back (ASVS 7.4.2): they sign in anew and make new keys.
+     */
+    async endAllCredentials(db: Executor, tenantId: string, userId: string): Promise<void> {
       await db
         .update(refreshTokens)
         .set({ revokedAt: new Date() })
@@ -139,6 +144,7 @@ export function createAuthRepository() {
         .update(users)
         .set({ sessionEpoch: sql`${users.sessionEpoch} + 1` })
         .where(inTenant(users, tenantId, eq(users.id, userId)));
+      await db.delete(apiKeys).where(inTenant(apiKeys, tenantId, eq(apiKeys.userId, userId)));
     },
 
     async findApiKeyWithUser(db: Executor, keyHash: string) {

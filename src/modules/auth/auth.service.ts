@@ -192,11 +192,11 @@ export function createAuthService(deps: AuthServiceDeps) {
       // Checked on every request so disabling a user (or changing a role) takes effect at once, a token
       // from before their sessions were ended stays refused after they are enabled again, and a token of
       // a sign-in that was signed out (or whose refresh token was reused) is refused too.
-      const found = await repository.findUserForAccessToken(db, claims.userId, claims.sessionId ?? null);
+      const found = await repository.findUserForAccessToken(db, claims.userId, claims.sessionId);
       const user = found?.user;
       if (!user || user.disabledAt || user.tenantId !== claims.tenantId) return null;
       if (user.sessionEpoch !== claims.sessionEpoch) return null;
-      if (claims.sessionId !== undefined && !found.isSessionLive) return null;
+      if (!found.isSessionLive) return null;
       return { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' };
     },
   };

@@ -1,21 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
-import { createAccessTokenSigner } from './auth.tokens.js';
+import { clockSkewSeconds, createAccessTokenSigner } from './auth.tokens.js';
 
 const claims = {
   userId: '0193b6c0-0000-7000-8000-000000000001',
   tenantId: '0193b6c0-0000-7000-8000-000000000002',
   sessionEpoch: 3,
+  sessionId: '0193b6c0-0000-7000-8000-000000000003',
 };
 
 /** A token signed with our key but put together by hand, with claims the signer would never write. */
 const signedByHand = (key: Uint8Array, extra: Record<string, unknown>) =>
-  new SignJWT({ tid: claims.tenantId, ...extra })
+  new SignJWT({ tid: claims.tenantId, sep: claims.sessionEpoch, sid: claims.sessionId, ...extra })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.userId)
     .setIssuer('parley')
     .setAudience('parley-api')
+    .setIssuedAt()
     .setExpirationTime('60s')
     .sign(key);
 
@@ -69,20 +71,65 @@ describe('access token signer', () => {
     expect(await signer.verify(await signer.sign({ ...claims, tenantId: '1' }))).toBeNull();
   });
 
-  it('reads a token without a session epoch as the first epoch, and refuses one whose epoch is not a whole number', async () => {
+  it('refuses a token without a session epoch, or whose epoch is not a whole number', async () => {
     const key = new Uint8Array(randomBytes(32));
     const signer = createAccessTokenSigner(key, 60);
-    const signed = (extra: Record<string, unknown>) => signedByHand(key, extra);
-    expect(await signer.verify(await signed({}))).toEqual({ ...claims, sessionEpoch: 0 });
-    expect(await signer.verify(await signed({ sep: 'x' }))).toBeNull();
-    expect(await signer.verify(await signed({ sep: 1.5 }))).toBeNull();
+    expect(await signer.verify(await signedByHand(key, {}))).toEqual(claims);
+    expect(await signer.verify(await signedByHand(key, { sep: undefined }))).toBeNull();
+    expect(await signer.verify(await signedByHand(key, { sep: 'x' }))).toBeNull();
+    expect(await signer.verify(await signedByHand(key, { sep: 1.5 }))).toBeNull();
   });
 
-  it('carries the sign-in a token belongs to, and refuses a session id that is not a UUID', async () => {
+  it('refuses a token without a session id, or whose session id is not a UUID', async () => {
     const key = new Uint8Array(randomBytes(32));
     const signer = createAccessTokenSigner(key, 60);
-    const withSession = { ...claims, sessionId: '0193b6c0-0000-7000-8000-000000000003' };
-    expect(await signer.verify(await signer.sign(withSession))).toEqual(withSession);
-    expect(await signer.verify(await signedByHand(key, { sep: 3, sid: 'not-a-session' }))).toBeNull();
+    expect(await signer.verify(await signedByHand(key, { sid: undefined }))).toBeNull();
+    expect(await signer.verify(await signedByHand(key, { sid: 'not-a-session' }))).toBeNull();
+  });
+
+  it('refuses a token without an expiry or an issue time', async () => {
+    const key = new Uint8Array(randomBytes(32));
+    const signer = createAccessTokenSigner(key, 60);
+    const base = () =>
+      new SignJWT({ tid: claims.tenantId, sep: claims.sessionEpoch, sid: claims.sessionId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(claims.userId)
+        .setIssuer('parley')
+        .setAudience('parley-api');
+    expect(await signer.verify(await base().setIssuedAt().sign(key))).toBeNull();
+    expect(await signer.verify(await base().setExpirationTime('60s').sign(key))).toBeNull();
+  });
+
+  it('refuses a token living longer than the configured life plus the clock skew', async () => {
+    const key = new Uint8Array(randomBytes(32));
+    const signer = createAccessTokenSigner(key, 60);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const living = (seconds: number) =>
+      new SignJWT({ tid: claims.tenantId, sep: claims.sessionEpoch, sid: claims.sessionId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(claims.userId)
+        .setIssuer('parley')
+        .setAudience('parley-api')
+        .setIssuedAt(nowSeconds)
+        .setExpirationTime(nowSeconds + seconds)
+        .sign(key);
+    expect(await signer.verify(await living(60 + clockSkewSeconds))).toEqual(claims);
+    expect(await signer.verify(await living(61 + clockSkewSeconds))).toBeNull();
+  });
+
+  it('refuses a token issued further in the future than the clock skew', async () => {
+    const key = new Uint8Array(randomBytes(32));
+    const signer = createAccessTokenSigner(key, 60);
+    const issuedIn = (seconds: number) =>
+      new SignJWT({ tid: claims.tenantId, sep: claims.sessionEpoch, sid: claims.sessionId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(claims.userId)
+        .setIssuer('parley')
+        .setAudience('parley-api')
+        .setIssuedAt(Math.floor(Date.now() / 1000) + seconds)
+        .setExpirationTime('60s')
+        .sign(key);
+    expect(await signer.verify(await issuedIn(clockSkewSeconds - 5))).toEqual(claims);
+    expect(await signer.verify(await issuedIn(clockSkewSeconds + 5))).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { createLruCache } from '../../platform/lru-cache.js';
 import { isUuid } from '../../platform/ids.js';
 
@@ -15,9 +15,10 @@ export interface AccessTokenClaims {
   readonly sessionEpoch: number;
   /**
    * The sign-in it belongs to: its refresh tokens' family, so that signing out (or a stolen refresh
-   * token's reuse) ends the access tokens of that sign-in too. Absent in tokens issued before.
+   * token's reuse) ends the access tokens of that sign-in too. The look-up checks it is a sign-in of
+   * the token's user.
    */
-  readonly sessionId?: string;
+  readonly sessionId: string;
 }
 
 export interface AccessTokenSigner {
@@ -26,6 +27,13 @@ export interface AccessTokenSigner {
   verify(token: string): Promise<AccessTokenClaims | null>;
   readonly ttlSeconds: number;
 }
+
+/**
+ * How far a token's `iat` may lie ahead of this server's clock (another node's clock running ahead),
+ * and how much longer than the configured life a token may claim to live. Beyond either, the token
+ * was not made by a server that follows the configuration: refused (ADR 2).
+ */
+export const clockSkewSeconds = 60;
 
 /** Verified tokens remembered at most; the least recently used is forgotten first (and verified again). */
 const rememberedTokensMax = 10_000;
@@ -48,7 +56,7 @@ export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): Ac
   return {
     ttlSeconds,
     sign: async ({ userId, tenantId, sessionEpoch, sessionId }) =>
-      new SignJWT({ tid: tenantId, sep: sessionEpoch, ...(sessionId !== undefined && { sid: sessionId }) })
+      new SignJWT({ tid: tenantId, sep: sessionEpoch, sid: sessionId })
         .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
         .setSubject(userId)
         .setIssuer(issuer)
@@ -68,23 +76,15 @@ export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): Ac
         return null;
       }
       try {
-        const { payload } = await jwtVerify(token, await cryptoKey, { issuer, audience, algorithms: [algorithm] });
-        // Ids a database lookup can take, or the lookup itself fails: only a token signed with our key but
-        // not by this server (another deployment sharing the key, a hand-made one) can carry anything else.
-        if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return null;
-        if (!isUuid(payload.sub) || !isUuid(payload.tid)) return null;
-        // Tokens issued before epochs existed carry none: they belong to the first epoch.
-        const sessionEpoch = payload.sep === undefined ? 0 : payload.sep;
-        if (!Number.isSafeInteger(sessionEpoch)) return null;
-        if (payload.sid !== undefined && (typeof payload.sid !== 'string' || !isUuid(payload.sid))) return null;
-        const claims: AccessTokenClaims = {
-          userId: payload.sub,
-          tenantId: payload.tid,
-          sessionEpoch: sessionEpoch as number,
-          ...(payload.sid !== undefined && { sessionId: payload.sid }),
-        };
-        // Our tokens always carry `exp`; one without it is verified every time rather than kept forever.
-        if (typeof payload.exp === 'number') remembered.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+        const { payload } = await jwtVerify(token, await cryptoKey, {
+          issuer,
+          audience,
+          algorithms: [algorithm],
+          // jose checks `exp` only when present: a token without it would never expire.
+          requiredClaims: ['exp', 'iat', 'sub', 'tid', 'sep', 'sid'],
+        });
+        const claims = claimsOf(payload, ttlSeconds);
+        if (claims) remembered.set(token, { claims, expiresAtMs: (payload.exp as number) * 1000 });
         return claims;
       } catch (error) {
         if (error instanceof joseErrors.JOSEError) return null;
@@ -92,6 +92,25 @@ export function createAccessTokenSigner(key: Uint8Array, ttlSeconds: number): Ac
       }
     },
   };
+}
+
+/**
+ * The claims of a token whose signature, issuer, audience and algorithm checked out, or null when they
+ * are not what this server writes. Only a token signed with our key but not by this server (another
+ * deployment sharing the key, a hand-made one with the key) can fail here; each check narrows what
+ * such a token can do: ids a database look-up can take, a life no longer than the configured one, an
+ * issue time not in the future.
+ */
+function claimsOf(payload: JWTPayload, ttlSeconds: number): AccessTokenClaims | null {
+  const { sub, tid, sep, sid, iat, exp } = payload;
+  if (typeof sub !== 'string' || typeof tid !== 'string' || typeof sid !== 'string') return null;
+  if (!isUuid(sub) || !isUuid(tid) || !isUuid(sid)) return null;
+  if (typeof sep !== 'number' || !Number.isSafeInteger(sep)) return null;
+  // jose has checked both are numbers, and that `exp` has not passed.
+  const nowSeconds = Date.now() / 1000;
+  if ((iat as number) > nowSeconds + clockSkewSeconds) return null;
+  if ((exp as number) - (iat as number) > ttlSeconds + clockSkewSeconds) return null;
+  return { userId: sub, tenantId: tid, sessionEpoch: sep, sessionId: sid };
 }
 
 /** Opaque bearer secrets (refresh tokens, API keys): random, and only their hash is stored. */

@@ -5,9 +5,13 @@ import type { OutboundHttp } from '../../platform/outbound/index.js';
 import type { FileStorage, StoredFile } from '../../platform/storage/index.js';
 import { formatBytes } from '../../platform/format-bytes.js';
 
-/** Up to the response headers; then the whole download is bounded by `downloadTimeoutMs`. */
+/** Up to the response headers; the whole download, headers and body, is bounded by `downloadTimeoutMs`. */
 const headersTimeoutMs = 30_000;
-const downloadTimeoutMs = 120_000;
+/**
+ * A page or document arrives in seconds; a server dripping a byte a second would otherwise hold a
+ * download (and a worker) for as long as it likes.
+ */
+export const defaultDownloadTimeoutMs = 30_000;
 
 export interface UrlDownloadDeps {
   readonly outbound: Pick<OutboundHttp, 'fetch'>;
@@ -18,7 +22,13 @@ export interface UrlDownloadDeps {
  * Fetches a document through the outbound guard (every redirect re-checked) straight into storage, bounded
  * in size and time. Refusals keep the guard's own sentence; other failures say what to check.
  */
-export async function downloadToStorage(deps: UrlDownloadDeps, url: URL, maxBytes: number): Promise<StoredFile> {
+export async function downloadToStorage(
+  deps: UrlDownloadDeps,
+  url: URL,
+  maxBytes: number,
+  /** Tests shorten it; the server always uses the default. */
+  downloadTimeoutMs = defaultDownloadTimeoutMs,
+): Promise<StoredFile> {
   const signal = AbortSignal.timeout(downloadTimeoutMs);
   let response: Response;
   try {
@@ -28,7 +38,7 @@ export async function downloadToStorage(deps: UrlDownloadDeps, url: URL, maxByte
       headers: { accept: 'text/html, application/pdf, text/markdown, text/plain, application/json, */*;q=0.5' },
     });
   } catch (error) {
-    throw asDownloadError(error, url);
+    throw asDownloadError(error, url, downloadTimeoutMs);
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
@@ -46,18 +56,22 @@ export async function downloadToStorage(deps: UrlDownloadDeps, url: URL, maxByte
     );
   }
   if (!response.body) throw new AppError('unprocessable', `${url.host} sent an empty answer for this address`);
+  // The body is read under the same signal: aborted, the stream errors and the write stops.
   try {
     return await deps.storage.write(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), { maxBytes });
   } catch (error) {
-    throw asDownloadError(error, url);
+    throw asDownloadError(signal.aborted ? signal.reason : error, url, downloadTimeoutMs);
   }
 }
 
-function asDownloadError(error: unknown, url: URL): unknown {
+function asDownloadError(error: unknown, url: URL, downloadTimeoutMs: number): unknown {
   if (error instanceof AppError) return error;
   const name = (error as { name?: unknown }).name;
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new AppError('unprocessable', `${url.host} did not send the document in time; try again later`);
+    return new AppError(
+      'unprocessable',
+      `${url.host} did not send the whole document within ${downloadTimeoutMs % 1000 === 0 ? `${downloadTimeoutMs / 1000} s` : `${downloadTimeoutMs} ms`}; try again later, or upload the file instead`,
+    );
   }
   return new AppError(
     'unprocessable',

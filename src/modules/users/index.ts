@@ -15,7 +15,7 @@ export function createUsersModule(deps: UsersModuleDeps) {
   const service = createUsersService({
     db: deps.db,
     repository,
-    sessions: createAuthRepository(),
+    credentials: createAuthRepository(),
     stopRepliesOf: deps.stopRepliesOf,
   });
   return { service, repository, registerRoutes: registerUsersRoutes };

@@ -43,7 +43,9 @@ export function registerUsersRoutes(app: App, service: UsersService): void {
     schema: {
       tags,
       security,
-      summary: "Change a user's role, name or password, or disable them (ending all their sessions)",
+      summary: "Change a user's role, name or password, or disable them",
+      description:
+        'Disabling a user, or setting a new password, ends every credential they have: all their sign-ins end and all their API keys are deleted. Enabling them again brings none back: they sign in anew and make new keys.',
       params: idParams,
       body: updateUserBody,
       response: { 200: userSchema },

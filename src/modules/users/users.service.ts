@@ -13,8 +13,8 @@ import { presentUser, type CreateUserInput, type UpdateUserInput, type UserView 
 export interface UsersServiceDeps {
   readonly db: Database;
   readonly repository: UsersRepository;
-  /** Ending sessions belongs to auth; users only asks for it. */
-  readonly sessions: Pick<AuthRepository, 'revokeAllForUser'>;
+  /** Ending credentials belongs to auth; users only asks for it. */
+  readonly credentials: Pick<AuthRepository, 'endAllCredentials'>;
   /** Stops the replies still being written for a user's conversations (chat's reply stops, on every node). */
   readonly stopRepliesOf: (userId: string) => void;
 }
@@ -22,7 +22,7 @@ export interface UsersServiceDeps {
 export const emailTaken = (email: string): AppError => conflict(`An account with the email '${email}' already exists`);
 
 export function createUsersService(deps: UsersServiceDeps) {
-  const { db, repository, sessions } = deps;
+  const { db, repository, credentials } = deps;
 
   async function findOrThrow(actor: Actor, userId: string, executor: Executor = db): Promise<UserRow> {
     const user = await repository.findUser(executor, actor.tenantId, userId);
@@ -86,7 +86,11 @@ export function createUsersService(deps: UsersServiceDeps) {
       }
     },
 
-    /** Disabling (or resetting the password) also revokes every refresh token: all sessions end at once. */
+    /**
+     * Disabling, or setting a new password, ends every credential of the user at once: sign-ins and
+     * API keys. Whoever knew the old password may have made keys with it, so a new password that left
+     * them working would lock out only the rightful user (docs/security.md).
+     */
     async update(actor: Actor, userId: string, input: UpdateUserInput): Promise<UserView> {
       requireAdmin(actor);
       // Hashing is slow, so it happens before the transaction opens.
@@ -104,7 +108,7 @@ export function createUsersService(deps: UsersServiceDeps) {
         requireManageable(actor, target);
         const changes = changesFor(actor, target, input, passwordHash);
         const user = await repository.updateUser(tx, actor.tenantId, userId, changes);
-        if (changes.disabledAt || changes.passwordHash) await sessions.revokeAllForUser(tx, actor.tenantId, userId);
+        if (changes.disabledAt || changes.passwordHash) await credentials.endAllCredentials(tx, actor.tenantId, userId);
         return user;
       });
       if (!updated) throw notFound('User', userId);

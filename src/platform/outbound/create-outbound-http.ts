@@ -7,7 +7,8 @@ import { createOutboundGuard, portOf } from './outbound-guard.js';
 import type { OutboundHttp, OutboundHttpOptions } from './outbound-http.js';
 import { OutboundRefusedError } from './outbound-refused-error.js';
 
-export const defaultMaxRedirects = 5;
+/** Three are enough for a page (http → https → canonical host); more is a loop or a relay. */
+export const defaultMaxRedirects = 3;
 export const defaultOutboundTimeoutMs = 30_000;
 
 /** Headers that carry credentials for one origin and must not follow a redirect to another. */

@@ -39,8 +39,8 @@ export function UsersPage() {
         'role' in changes
           ? `${user.email} is now ${roleLabels[user.role].toLowerCase()}.`
           : user.disabled
-            ? `${user.email} is disabled and signed out everywhere.`
-            : `${user.email} can sign in again.`,
+            ? `${user.email} is disabled, signed out everywhere, and their API keys are deleted.`
+            : `${user.email} can sign in again; their old API keys stay deleted.`,
       );
     },
     // On failure too: the row shows what the server holds, not what was attempted.

@@ -7,7 +7,8 @@ export type AgentVisibility = 'tenant' | 'private';
 export interface Agent {
   id: string;
   name: string;
-  instructions: string;
+  /** Absent unless the caller may change the agent: its system prompt is not shown to those who only use it. */
+  instructions?: string;
   model: string;
   temperature: number | null;
   maxOutputTokens: number | null;

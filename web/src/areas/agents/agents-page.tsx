@@ -73,7 +73,13 @@ export function AgentsPage() {
                     <span className="badge">{agent.visibility === 'tenant' ? 'Tenant-wide' : 'Private'}</span>
                   </td>
                   <td data-label="Personality" className="cell-excerpt">
-                    {agent.instructions.trim() ? excerpt(agent.instructions) : <span className="muted">None</span>}
+                    {agent.instructions === undefined ? (
+                      <span className="muted">Shown to its editors only</span>
+                    ) : agent.instructions.trim() ? (
+                      excerpt(agent.instructions)
+                    ) : (
+                      <span className="muted">None</span>
+                    )}
                   </td>
                   <td className="cell-actions">
                     {canModify(agent) && (
