@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fuseCandidates } from './rank-fusion.js';
+import { defaultFusion, fuseCandidates } from './rank-fusion.js';
 
 const ranked = (...ids: string[]) => ids.map((chunkId, index) => ({ chunkId, score: 10 - index }));
 
@@ -59,7 +59,7 @@ describe('fuseCandidates', () => {
       { chunkId: 'with-terms', score: 0.3 },
       { chunkId: 'also-with-terms', score: 0.1 },
     ];
-    const fused = fuseCandidates(lexical, vector);
+    const fused = fuseCandidates(lexical, vector, defaultFusion);
     expect(fused.map((candidate) => candidate.chunkId)).toEqual(['with-terms', 'also-with-terms', 'without-terms']);
   });
 });

@@ -17,11 +17,53 @@ export interface FusionOptions {
 }
 
 /**
- * SciFact, offline embedder, PostgreSQL (nDCG@10): BM25 alone 0.695; RRF k=60 1:1 0.548, 1:0.3 0.616;
- * convex 0.6/0.4 0.660, 0.7/0.3 0.675, 0.8/0.2 0.688. The hashed offline vectors (0.447 alone) mostly
- * repeat BM25's evidence with noise, so BM25 leads; a semantic provider model deserves a re-tune.
+ * A fixed fusion, for the bench's `--fusions` comparisons. Hybrid search itself weighs the vectors per
+ * query (`adaptiveFusion` below); this was its fixed setting until 2026-11-25 (SciFact nDCG@10 0.685
+ * against BM25's 0.696).
  */
 export const defaultFusion: FusionOptions = { method: 'convex', k: 0, lexicalWeight: 0.8, vectorWeight: 0.2 };
+
+/**
+ * What hybrid fusion knows before it weighs the two lists.
+ * - `embedder`: `offline` (the built-in hashed embedder: character grams and stems of the same words
+ *   BM25 reads, so it repeats BM25's evidence with hash noise) or `model` (a provider's embedding model,
+ *   trained on meaning: evidence BM25 does not have).
+ * - `queryTerms` / `unmatchedTerms`: how many of the query's terms the searched sources hold none of
+ *   (a misspelled word, a word form or spelling the documents do not use): the part of the query BM25
+ *   cannot see.
+ */
+export interface FusionEvidence {
+  readonly embedder: 'offline' | 'model';
+  readonly queryTerms: number;
+  readonly unmatchedTerms: number;
+}
+
+/**
+ * How far the vectors are trusted, against BM25's 1, per embedder kind:
+ * - `base`, on every query. Offline 0: on SciFact the hashed vectors alone score 0.45 nDCG@10 against
+ *   BM25's 0.70, and every fixed share of them tried (15 of them) cost nDCG@10. A provider model 1: its
+ *   vectors carry meaning, independent evidence, so the two lists count alike (the convex combination
+ *   of Bruch et al., 2023, at equal weights).
+ * - `unmatched`, per unit of the query's terms BM25 cannot see: those terms are evidence only the
+ *   vectors hold. The offline vectors see a misspelled word through some of its character grams, not
+ *   all, so they stand in for half of it; a model's vectors carry it whole.
+ */
+export const vectorTrust = {
+  offline: { base: 0, unmatched: 0.5 },
+  model: { base: 1, unmatched: 1 },
+} as const satisfies Record<FusionEvidence['embedder'], { base: number; unmatched: number }>;
+
+/** The vector list's weight for one query, BM25's being 1 (rules above). */
+export function vectorWeightFor(evidence: FusionEvidence): number {
+  const trust = vectorTrust[evidence.embedder];
+  const unmatchedShare = evidence.queryTerms > 0 ? Math.min(1, evidence.unmatchedTerms / evidence.queryTerms) : 0;
+  return trust.base + trust.unmatched * unmatchedShare;
+}
+
+/** Hybrid search's fusion for one query: convex, BM25 at 1 and the vectors as far as they are trusted. */
+export function adaptiveFusion(evidence: FusionEvidence): FusionOptions {
+  return { method: 'convex', k: 0, lexicalWeight: 1, vectorWeight: vectorWeightFor(evidence) };
+}
 
 export interface ScoredCandidate {
   readonly chunkId: string;
@@ -36,11 +78,14 @@ export interface FusedCandidate {
   readonly vectorRank: number | null;
 }
 
-/** Both lists best first; the result is best first, ties broken by the lexical rank. */
+/**
+ * Both lists best first; the result is best first, ties broken by the lexical rank, then the vector
+ * rank (so at a vector weight of 0, the vectors' own finds follow BM25's, in their order).
+ */
 export function fuseCandidates(
   lexical: readonly ScoredCandidate[],
   vector: readonly ScoredCandidate[],
-  options: FusionOptions = defaultFusion,
+  options: FusionOptions,
 ): FusedCandidate[] {
   const fused = new Map<string, { score: number; lexicalRank: number | null; vectorRank: number | null }>();
   const entry = (chunkId: string) => {
@@ -65,7 +110,11 @@ export function fuseCandidates(
   });
   return [...fused.entries()]
     .map(([chunkId, found]) => ({ chunkId, ...found }))
-    .sort((a, b) => b.score - a.score || (a.lexicalRank ?? Infinity) - (b.lexicalRank ?? Infinity));
+    .sort((a, b) => b.score - a.score || byRank(a.lexicalRank, b.lexicalRank) || byRank(a.vectorRank, b.vectorRank));
+}
+
+function byRank(a: number | null, b: number | null): number {
+  return (a ?? Infinity) - (b ?? Infinity) || 0;
 }
 
 /** `floor`: what a score is measured from, 0 (BM25's least score) or the list's lowest (cosine). */
