@@ -63,6 +63,7 @@ export async function weighAndScore(
     with ${weightedTerms(query, tenantId, sourceIds)},
     fits as (select coalesce(sum(chunk_frequency), 0) <= ${budget}::float8 as scored from weighted_terms),
     own_terms as (select distinct lexeme as term from unnest(${analyzed(sql`${textToAnalyse(query)}::text`)})),
+    unmatched_terms as (select term from own_terms o where not exists (select 1 from weighted_terms w where w.term = o.term)),
     candidates as (
       select * from (
         select p.chunk_id, sum(${share('e')}) as score
@@ -80,8 +81,7 @@ export async function weighAndScore(
         'lengthFactor', length_factor, 'chunkFrequency', chunk_frequency)), '[]') from weighted_terms) as terms,
       (select scored from fits) as scored,
       (select count(*)::int from own_terms) as "queryTerms",
-      (select count(*)::int from own_terms o where not exists (select 1 from weighted_terms w where w.term = o.term))
-        as "unmatchedTerms",
+      (select count(*)::int from unmatched_terms) as "unmatchedTerms",
       (select coalesce(json_agg(json_build_object('chunkId', chunk_id, 'score', score) order by ${rankOrder('score', 'chunk_id')}), '[]')
         from candidates) as hits`);
   const [row] = rowsOf<{ terms: WeightedTerm[]; scored: boolean; hits: Bm25Candidate[] } & QueryTermCoverage>(result);

@@ -28,9 +28,9 @@ export const defaultFusion: FusionOptions = { method: 'convex', k: 0, lexicalWei
  * - `embedder`: `offline` (the built-in hashed embedder: character grams and stems of the same words
  *   BM25 reads, so it repeats BM25's evidence with hash noise) or `model` (a provider's embedding model,
  *   trained on meaning: evidence BM25 does not have).
- * - `queryTerms` / `unmatchedTerms`: how many of the query's terms the searched sources hold none of
- *   (a misspelled word, a word form or spelling the documents do not use): the part of the query BM25
- *   cannot see.
+ * - `queryTerms` / `unmatchedTerms`: the query's terms and how many of them the searched sources hold
+ *   nowhere (a misspelled word, a word form or synonym the documents do not use): the part of the
+ *   query only the vectors can see.
  */
 export interface FusionEvidence {
   readonly embedder: 'offline' | 'model';
@@ -39,30 +39,39 @@ export interface FusionEvidence {
 }
 
 /**
- * How far the vectors are trusted, against BM25's 1, per embedder kind:
- * - `base`, on every query. Offline 0: on SciFact the hashed vectors alone score 0.45 nDCG@10 against
- *   BM25's 0.70, and every fixed share of them tried (15 of them) cost nDCG@10. A provider model 1: its
- *   vectors carry meaning, independent evidence, so the two lists count alike (the convex combination
- *   of Bruch et al., 2023, at equal weights).
- * - `unmatched`, per unit of the query's terms BM25 cannot see: those terms are evidence only the
- *   vectors hold. The offline vectors see a misspelled word through some of its character grams, not
- *   all, so they stand in for half of it; a model's vectors carry it whole.
+ * How far each list is trusted, per embedder kind. With `u` the share of the query's terms BM25 cannot
+ * see, BM25 weighs `1 − lexicalDiscount · u` and the vectors `base + unmatched · u`.
+ * - Offline, `base` 0: on SciFact the hashed vectors alone score 0.45 nDCG@10 against BM25's 0.70, and
+ *   every fixed share of them tried (15) cost nDCG@10; when BM25 reads every term they only break its
+ *   ties and add what it did not find, after its own hits. `unmatched` 0.5: they see a misspelled word
+ *   through some of its character grams, not all, so they stand in for half of it. `lexicalDiscount`
+ *   0: they are too weak to rank a whole collection (0.31 nDCG@10 with typos in the queries), so they
+ *   reorder BM25's list rather than replace it; discounting BM25 cost 0.03 there.
+ * - A provider model, `base` 1: its vectors carry meaning, evidence of their own, so the two lists count
+ *   alike (the convex combination of Bruch et al., 2023, at equal weights). `lexicalDiscount` 1: BM25
+ *   normalised by its best hit claims the whole query even when it read a part of it; it claims only
+ *   that part, and the model's vectors, which read all of it, keep their weight.
  */
-export const vectorTrust = {
-  offline: { base: 0, unmatched: 0.5 },
-  model: { base: 1, unmatched: 1 },
-} as const satisfies Record<FusionEvidence['embedder'], { base: number; unmatched: number }>;
+export const listTrust = {
+  offline: { base: 0, unmatched: 0.5, lexicalDiscount: 0 },
+  model: { base: 1, unmatched: 0, lexicalDiscount: 1 },
+} as const satisfies Record<FusionEvidence['embedder'], { base: number; unmatched: number; lexicalDiscount: number }>;
 
-/** The vector list's weight for one query, BM25's being 1 (rules above). */
-export function vectorWeightFor(evidence: FusionEvidence): number {
-  const trust = vectorTrust[evidence.embedder];
-  const unmatchedShare = evidence.queryTerms > 0 ? Math.min(1, evidence.unmatchedTerms / evidence.queryTerms) : 0;
-  return trust.base + trust.unmatched * unmatchedShare;
+/** The share of the query's terms no searched source holds, 0 to 1. */
+export function unmatchedShare(evidence: Pick<FusionEvidence, 'queryTerms' | 'unmatchedTerms'>): number {
+  return evidence.queryTerms > 0 ? Math.min(1, evidence.unmatchedTerms / evidence.queryTerms) : 0;
 }
 
-/** Hybrid search's fusion for one query: convex, BM25 at 1 and the vectors as far as they are trusted. */
+/** Hybrid search's fusion for one query: convex, each list weighted by the evidence (rules above). */
 export function adaptiveFusion(evidence: FusionEvidence): FusionOptions {
-  return { method: 'convex', k: 0, lexicalWeight: 1, vectorWeight: vectorWeightFor(evidence) };
+  const trust = listTrust[evidence.embedder];
+  const unmatched = unmatchedShare(evidence);
+  return {
+    method: 'convex',
+    k: 0,
+    lexicalWeight: 1 - trust.lexicalDiscount * unmatched,
+    vectorWeight: trust.base + trust.unmatched * unmatched,
+  };
 }
 
 export interface ScoredCandidate {
