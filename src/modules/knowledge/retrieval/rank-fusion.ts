@@ -46,7 +46,7 @@ export interface FusionEvidence {
  *   ties and add what it did not find, after its own hits. `unmatched` 0.5: they see a misspelled word
  *   through some of its character grams, not all, so they stand in for half of it. `lexicalDiscount`
  *   0: they are too weak to rank a whole collection (0.31 nDCG@10 with typos in the queries), so they
- *   reorder BM25's list rather than replace it; discounting BM25 cost 0.03 there.
+ *   reorder BM25's list rather than replace it; discounting BM25 cost 0.016 there.
  * - A provider model, `base` 1: its vectors carry meaning, evidence of their own, so the two lists count
  *   alike (the convex combination of Bruch et al., 2023, at equal weights). `lexicalDiscount` 1: BM25
  *   normalised by its best hit claims the whole query even when it read a part of it; it claims only
