@@ -23,6 +23,7 @@ import { meanMetrics, percentile, scoreRanking, type QueryMetrics } from './rank
 import { timeRerankOverhead } from './rerank-overhead.js';
 import { syntheticCorpus, syntheticVocabularies, type SyntheticVocabulary } from './synthetic-corpus.js';
 import { openAppDatabase } from './bench-app.js';
+import { noisyQuery } from './noisy-queries.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -38,6 +39,8 @@ const { values: options } = parseArgs({
     modes: { type: 'string', default: searchModes.join(',') },
     /** Extra hybrid fusions to score on the same index, e.g. "rrf:60:1:0.5,convex:0:0.8:0.2" (method:k:lexical:vector). */
     fusions: { type: 'string' },
+    /** Score only the first N judged queries (to try a change quickly; the figures are of all of them). */
+    queries: { type: 'string' },
     /** Also time hybrid search with a reranking model (a local fake of Cohere's API): its overhead. */
     'rerank-overhead': { type: 'boolean', default: false },
   },
@@ -80,43 +83,57 @@ async function benchCollection(handle: DatabaseHandle, directory: string): Promi
   printIngestion(ingestion);
   await settleAfterIngestion(handle);
   const fusions: (FusionOptions | undefined)[] = [undefined, ...parseFusions(options.fusions)];
-  console.log('\n| mode (topK 100) | nDCG@10 | recall@100 | MRR@10 | p50 ms | p95 ms |\n|---|---|---|---|---|---|');
-  for (const fusion of fusions) {
-    const search = createKnowledgeSearch({ db: handle.db, ...searchWiring, ...(fusion && { fusion }) });
-    for (const mode of fusion ? (['hybrid'] as const) : modes) {
-      const perQuery: QueryMetrics[] = [];
-      const latencies: number[] = [];
-      for (const query of collection.queries.slice(0, 5)) {
-        await search.search({ ...source, sourceIds: [source.sourceId], query: query.text, topK: 100, mode });
+  const judged = collection.queries.slice(0, options.queries ? Number(options.queries) : undefined);
+  // The same queries as typed with typos (noisy-queries.ts): what hybrid's vectors are for.
+  const variants = [
+    { name: 'clean', queries: judged },
+    { name: 'noisy', queries: judged.map((query) => ({ ...query, text: noisyQuery(query.id, query.text) })) },
+  ];
+  console.log(`${judged.length} queries scored, each clean and with seeded typos (noisy)`);
+  console.log(
+    '\n| queries | mode (topK 100) | nDCG@10 | recall@100 | MRR@10 | p50 ms | p95 ms |\n|---|---|---|---|---|---|---|',
+  );
+  const summary = new Map<string, QueryMetrics>();
+  for (const variant of variants) {
+    for (const fusion of fusions) {
+      const search = createKnowledgeSearch({ db: handle.db, ...searchWiring, ...(fusion && { fusion }) });
+      for (const mode of fusion ? (['hybrid'] as const) : modes) {
+        const perQuery: QueryMetrics[] = [];
+        const latencies: number[] = [];
+        for (const query of variant.queries.slice(0, 5)) {
+          await search.search({ ...source, sourceIds: [source.sourceId], query: query.text, topK: 100, mode });
+        }
+        for (const query of variant.queries) {
+          const started = performance.now();
+          const hits = await search.search({
+            ...source,
+            sourceIds: [source.sourceId],
+            query: query.text,
+            topK: 100,
+            mode,
+          });
+          latencies.push(performance.now() - started);
+          // A document ranks where its best chunk does.
+          const ranked = [...new Set(hits.map((hit) => corpusIds.get(hit.documentId)!))];
+          perQuery.push(scoreRanking(ranked, collection.relevant.get(query.id)!));
+        }
+        const mean = meanMetrics(perQuery);
+        const label = fusion
+          ? `hybrid ${fusion.method} k=${fusion.k} lexical=${fusion.lexicalWeight} vector=${fusion.vectorWeight}`
+          : mode;
+        if (!fusion) summary.set(`${variant.name} ${mode}`, mean);
+        console.log(
+          `| ${variant.name} | ${label} | ${mean.ndcgAt10.toFixed(4)} | ${mean.recallAt100.toFixed(4)} | ${mean.mrrAt10.toFixed(4)} | ` +
+            `${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.95).toFixed(1)} |`,
+        );
       }
-      for (const query of collection.queries) {
-        const started = performance.now();
-        const hits = await search.search({
-          ...source,
-          sourceIds: [source.sourceId],
-          query: query.text,
-          topK: 100,
-          mode,
-        });
-        latencies.push(performance.now() - started);
-        // A document ranks where its best chunk does.
-        const ranked = [...new Set(hits.map((hit) => corpusIds.get(hit.documentId)!))];
-        perQuery.push(scoreRanking(ranked, collection.relevant.get(query.id)!));
-      }
-      const mean = meanMetrics(perQuery);
-      const label = fusion
-        ? `hybrid ${fusion.method} k=${fusion.k} lexical=${fusion.lexicalWeight} vector=${fusion.vectorWeight}`
-        : mode;
-      console.log(
-        `| ${label} | ${mean.ndcgAt10.toFixed(4)} | ${mean.recallAt100.toFixed(4)} | ${mean.mrrAt10.toFixed(4)} | ` +
-          `${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.95).toFixed(1)} |`,
-      );
     }
   }
+  printSideBySide(summary);
   await timeAtChatDepth(
     handle,
     source,
-    collection.queries.map((query) => query.text),
+    judged.map((query) => query.text),
   );
   if (options['rerank-overhead']) {
     await timeRerankOverhead(
@@ -127,6 +144,31 @@ async function benchCollection(handle: DatabaseHandle, directory: string): Promi
   }
   console.log(`\n${await explainVectorQuery(handle, source, embedder.dimensions)}\n`);
   await deleteBenchTenant(handle, source.tenantId);
+}
+
+/** nDCG@10 and recall@100 of each mode, clean and noisy queries side by side, and hybrid against lexical. */
+function printSideBySide(summary: ReadonlyMap<string, QueryMetrics>): void {
+  const cell = (key: string, pick: (metrics: QueryMetrics) => number) => {
+    const metrics = summary.get(key);
+    return metrics ? pick(metrics).toFixed(4) : '–';
+  };
+  const gain = (variant: string, pick: (metrics: QueryMetrics) => number) => {
+    const [hybrid, lexical] = [summary.get(`${variant} hybrid`), summary.get(`${variant} lexical`)];
+    return hybrid && lexical
+      ? `${pick(hybrid) - pick(lexical) >= 0 ? '+' : ''}${(pick(hybrid) - pick(lexical)).toFixed(4)}`
+      : '–';
+  };
+  const ndcg = (metrics: QueryMetrics) => metrics.ndcgAt10;
+  const recall = (metrics: QueryMetrics) => metrics.recallAt100;
+  console.log(
+    '\n| queries | lexical nDCG@10 / R@100 | vector nDCG@10 / R@100 | hybrid nDCG@10 / R@100 | hybrid − lexical |\n|---|---|---|---|---|',
+  );
+  for (const variant of ['clean', 'noisy']) {
+    const both = (mode: string) => `${cell(`${variant} ${mode}`, ndcg)} / ${cell(`${variant} ${mode}`, recall)}`;
+    console.log(
+      `| ${variant} | ${both('lexical')} | ${both('vector')} | ${both('hybrid')} | ${gain(variant, ndcg)} / ${gain(variant, recall)} |`,
+    );
+  }
 }
 
 /**

@@ -13,6 +13,11 @@ export interface FakeEmbeddingsServer {
   /** The width of the vectors answered; changed, as when another model is pulled under the same name. */
   dimensions: number;
   /**
+   * How a text is embedded; unset, a hash of the text (vectors that carry no meaning). A test sets it
+   * to vectors built to be informative, as a real model's are.
+   */
+  embedText: ((text: string, dimensions: number) => number[]) | undefined;
+  /**
    * Called with each request's texts before it is answered: it may wait (holding an indexing job
    * mid-way), return 'fail' to answer that one request 500, or 'short' to answer it one vector only.
    */
@@ -40,11 +45,12 @@ function vectorOf(text: string, dimensions: number): number[] {
 /** A fake of OpenAI's `POST /v1/embeddings`, in its wire format. */
 export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeEmbeddingsServer> {
   let calls = 0;
-  const state: { failing: boolean; dimensions: number; beforeAnswer: FakeEmbeddingsServer['beforeAnswer'] } = {
-    failing: false,
-    dimensions,
-    beforeAnswer: undefined,
-  };
+  const state: {
+    failing: boolean;
+    dimensions: number;
+    beforeAnswer: FakeEmbeddingsServer['beforeAnswer'];
+    embedText: FakeEmbeddingsServer['embedText'];
+  } = { failing: false, dimensions, beforeAnswer: undefined, embedText: undefined };
   const server: RunningFakeServer = await startFakeHttpServer(async ({ request, response }) => {
     if (request.method !== 'POST' || !request.path.endsWith('/embeddings')) {
       return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.path}` } });
@@ -61,7 +67,7 @@ export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeE
       data: (answer === 'short' ? inputs.slice(0, 1) : inputs).map((text, index) => ({
         object: 'embedding',
         index,
-        embedding: vectorOf(text, state.dimensions),
+        embedding: (state.embedText ?? vectorOf)(text, state.dimensions),
       })),
       model: body.model,
       usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
@@ -81,6 +87,12 @@ export async function startFakeEmbeddingsServer(dimensions = 384): Promise<FakeE
     },
     set dimensions(value: number) {
       state.dimensions = value;
+    },
+    get embedText() {
+      return state.embedText;
+    },
+    set embedText(value) {
+      state.embedText = value;
     },
     get beforeAnswer() {
       return state.beforeAnswer;

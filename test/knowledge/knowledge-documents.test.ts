@@ -585,7 +585,7 @@ describe('knowledge documents', () => {
     for (const body of [
       { query: '' },
       { query: 'x'.repeat(2001) },
-      { query: 'x', topK: 51 },
+      { query: 'x', topK: 101 },
       { query: 'x', mode: 'fuzzy' },
     ]) {
       const response = await call(admin, 'POST', `/v1/knowledge-sources/${sourceId}/query`, body);

@@ -3,7 +3,12 @@ import { searchModes } from './retrieval/knowledge-search.types.js';
 
 export const queryBody = z.strictObject({
   query: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'),
-  topK: z.number().int('must be a whole number').min(1).max(50).default(8),
+  topK: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100, the deepest search (recall@100)')
+    .default(8),
   mode: z.enum(searchModes).default('hybrid'),
   /** Narrows the search to these documents of the source. */
   documentIds: z.array(z.uuid()).min(1).max(100).optional(),

@@ -3,6 +3,7 @@ import {
   scoreChunks,
   weighAndScore,
   type Bm25Candidate,
+  type QueryTermCoverage,
   type ScoreChunksInput,
   type WeightedTerm,
 } from './bm25.repository.js';
@@ -34,16 +35,36 @@ export async function bm25Candidates(
   filter: Bm25Filter,
   budget = { exhaustivePostings },
 ): Promise<Bm25Candidate[]> {
+  return (await bm25Search(db, query, filter, budget)).hits;
+}
+
+/** The same, with how many of the query's terms the searched sources hold (what hybrid fusion weighs). */
+export async function bm25Search(
+  db: Executor,
+  query: string,
+  filter: Bm25Filter,
+  budget = { exhaustivePostings },
+): Promise<{ hits: Bm25Candidate[]; coverage: QueryTermCoverage }> {
   // Most queries fit the budget and are weighed and scored in this one statement.
-  const { terms, hits } = await weighAndScore(db, query, { ...filter, postingsBudget: budget.exhaustivePostings });
-  if (hits) return hits;
+  const weighed = await weighAndScore(db, query, { ...filter, postingsBudget: budget.exhaustivePostings });
+  const { terms, coverage } = weighed;
+  if (weighed.hits) return { hits: weighed.hits, coverage };
+  return { hits: await prunedCandidates(db, terms, filter, budget.exhaustivePostings), coverage };
+}
+
+async function prunedCandidates(
+  db: Executor,
+  terms: readonly WeightedTerm[],
+  filter: Bm25Filter,
+  postingsBudget: number,
+): Promise<Bm25Candidate[]> {
   const { limit } = filter;
   const score = (pass: Pick<ScoreChunksInput, 'essential' | 'optional' | 'threshold'>) =>
     scoreChunks(db, { ...filter, ...pass });
   const exhaustive = () => score({ essential: terms, optional: [], threshold: 0 });
 
   const rarestFirst = [...terms].sort((a, b) => b.weight - a.weight);
-  const firstPass = leadingTerms(rarestFirst, limit, budget.exhaustivePostings);
+  const firstPass = leadingTerms(rarestFirst, limit, postingsBudget);
   const partial = await score({ essential: firstPass, optional: [], threshold: 0 });
   // A query of one very common term: the first pass read every posting already.
   if (firstPass.length === terms.length) return partial;

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { hiddenWriteIds } from './index-writes.repository.js';
 import { rowsOf, uuidArray } from './knowledge-index.repository.js';
-import { queryLexemes } from './text-analysis.js';
+import { analyzed, queryLexemes, textToAnalyse } from './text-analysis.js';
 
 /** BM25 parameters as Anserini uses them for BEIR (k1 0.9, b 0.4), so SciFact scores are comparable. */
 export const bm25 = { k1: 0.9, b: 0.4 } as const;
@@ -26,6 +26,16 @@ export interface Bm25Candidate {
   readonly score: number;
 }
 
+/**
+ * How much of the query BM25 could read: the query's terms (its own analysis, stop words left out) and
+ * how many of them no searched source holds, a misspelled word, say. Hybrid fusion leans on the vectors
+ * for the part of the query BM25 cannot see (rank-fusion.ts).
+ */
+export interface QueryTermCoverage {
+  readonly queryTerms: number;
+  readonly unmatchedTerms: number;
+}
+
 export interface WeighAndScoreInput {
   readonly tenantId: string;
   readonly sourceIds: readonly string[];
@@ -46,12 +56,14 @@ export async function weighAndScore(
   db: Executor,
   query: string,
   input: WeighAndScoreInput,
-): Promise<{ terms: WeightedTerm[]; hits: Bm25Candidate[] | null }> {
+): Promise<{ terms: WeightedTerm[]; hits: Bm25Candidate[] | null; coverage: QueryTermCoverage }> {
   const { tenantId, sourceIds, documentIds, limit } = input;
   const budget = Math.min(input.postingsBudget, Number.MAX_SAFE_INTEGER);
   const result = await db.execute(sql`
     with ${weightedTerms(query, tenantId, sourceIds)},
     fits as (select coalesce(sum(chunk_frequency), 0) <= ${budget}::float8 as scored from weighted_terms),
+    own_terms as (select distinct lexeme as term from unnest(${analyzed(sql`${textToAnalyse(query)}::text`)})),
+    unmatched_terms as (select term from own_terms o where not exists (select 1 from weighted_terms w where w.term = o.term)),
     candidates as (
       select * from (
         select p.chunk_id, sum(${share('e')}) as score
@@ -68,11 +80,14 @@ export async function weighAndScore(
       (select coalesce(json_agg(json_build_object('sourceId', source_id, 'term', term, 'weight', weight,
         'lengthFactor', length_factor, 'chunkFrequency', chunk_frequency)), '[]') from weighted_terms) as terms,
       (select scored from fits) as scored,
+      (select count(*)::int from own_terms) as "queryTerms",
+      (select count(*)::int from unmatched_terms) as "unmatchedTerms",
       (select coalesce(json_agg(json_build_object('chunkId', chunk_id, 'score', score) order by ${rankOrder('score', 'chunk_id')}), '[]')
         from candidates) as hits`);
-  const [row] = rowsOf<{ terms: WeightedTerm[]; scored: boolean; hits: Bm25Candidate[] }>(result);
+  const [row] = rowsOf<{ terms: WeightedTerm[]; scored: boolean; hits: Bm25Candidate[] } & QueryTermCoverage>(result);
   const terms = row?.terms ?? [];
-  return { terms, hits: terms.length === 0 ? [] : row?.scored ? row.hits : null };
+  const coverage = { queryTerms: row?.queryTerms ?? 0, unmatchedTerms: row?.unmatchedTerms ?? 0 };
+  return { terms, hits: terms.length === 0 ? [] : row?.scored ? row.hits : null, coverage };
 }
 
 /**

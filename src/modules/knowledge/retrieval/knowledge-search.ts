@@ -2,6 +2,8 @@ import type { Embedder, EmbedderRegistry } from '../../../ai/embeddings/embedder
 import type { TenantProviderConfig } from '../../../ai/model-types.js';
 import type { Database } from '../../../platform/db/client.js';
 import { isUuid } from '../../../platform/ids.js';
+import { offlineModelRef } from '../../../ai/model-ref.js';
+import type { QueryTermCoverage } from './bm25.repository.js';
 import {
   findSearchedSources,
   loadHitDetails,
@@ -10,10 +12,10 @@ import {
   type CandidateFilter,
   type SearchedSource,
 } from './knowledge-search.repository.js';
-import { bm25Candidates } from './bm25-search.js';
+import { bm25Candidates, bm25Search } from './bm25-search.js';
 import type { KnowledgeSearch, SearchHit, SearchOutcome, SearchRequest } from './knowledge-search.types.js';
 import { passageHighlighter } from './passage-highlights.js';
-import { defaultFusion, fuseCandidates, type FusionOptions } from './rank-fusion.js';
+import { adaptiveFusion, fuseCandidates, type FusionEvidence, type FusionOptions } from './rank-fusion.js';
 import { createSearchReranking, rerankModelOf, type SearchRerankingDeps } from './search-reranking.js';
 
 export type {
@@ -29,7 +31,7 @@ export interface KnowledgeSearchDeps extends SearchRerankingDeps {
   readonly db: Database;
   readonly embedders: EmbedderRegistry;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
-  /** Hybrid's fusion of the two lists; the default is what SciFact favoured (bench/retrieval). */
+  /** A fixed fusion of the two lists, for the bench's comparisons; by default it adapts per query (rank-fusion.ts). */
   readonly fusion?: FusionOptions;
   /** How many of each list hybrid search fuses; by default it follows topK (hybridDepth). */
   readonly hybridCandidates?: number;
@@ -53,7 +55,6 @@ const maxTopK = 200;
  * embedding model; sources with different models are each searched with their own query vector.
  */
 export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearch {
-  const fusion = deps.fusion ?? defaultFusion;
   // A source's reranking model reorders hybrid results (search-reranking.ts).
   const reranking = createSearchReranking(deps);
 
@@ -121,11 +122,12 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
       const candidates = Math.max(deps.hybridCandidates ?? hybridDepth(topK), topK);
       const sourcesLookup = lookUpSources();
       const [lexical, vector, sources] = await Promise.all([
-        bm25Candidates(deps.db, query, filter(candidates)),
+        bm25Search(deps.db, query, filter(candidates)),
         nearestIn(sourcesLookup, candidates),
         sourcesLookup,
       ]);
-      const fused = fuseLists(lexical, vector, fusion);
+      const fusion = deps.fusion ?? adaptiveFusion(fusionEvidence(sources, lexical.coverage));
+      const fused = fuseLists(lexical.hits, vector, fusion);
       const rerankModel = request.rerank === false ? null : rerankModelOf(sources);
       if (rerankModel) return reranked(query, tenantId, rerankModel, fused.slice(0, candidates), topK, signal);
       ranked = fused.slice(0, topK);
@@ -195,6 +197,15 @@ function lexicalOnly(candidate: Candidate, index: number): RankedCandidate {
 
 function vectorOnly(candidate: Candidate, index: number): RankedCandidate {
   return { ...candidate, lexicalScore: null, vectorScore: candidate.score, lexicalRank: null, vectorRank: index + 1 };
+}
+
+/**
+ * Across sources of several embedders, the vectors are trusted as far as the least trusted of them:
+ * hybrid then never leans on hashed vectors as it would on a model's.
+ */
+function fusionEvidence(sources: readonly SearchedSource[], coverage: QueryTermCoverage): FusionEvidence {
+  const allModels = sources.length > 0 && sources.every((source) => source.embeddingModel !== offlineModelRef);
+  return { embedder: allModels ? 'model' : 'offline', ...coverage };
 }
 
 function fuseLists(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fuseCandidates } from './rank-fusion.js';
+import { adaptiveFusion, defaultFusion, fuseCandidates, unmatchedShare } from './rank-fusion.js';
 
 const ranked = (...ids: string[]) => ids.map((chunkId, index) => ({ chunkId, score: 10 - index }));
 
@@ -59,7 +59,59 @@ describe('fuseCandidates', () => {
       { chunkId: 'with-terms', score: 0.3 },
       { chunkId: 'also-with-terms', score: 0.1 },
     ];
-    const fused = fuseCandidates(lexical, vector);
+    const fused = fuseCandidates(lexical, vector, defaultFusion);
     expect(fused.map((candidate) => candidate.chunkId)).toEqual(['with-terms', 'also-with-terms', 'without-terms']);
+  });
+});
+
+describe('adaptiveFusion', () => {
+  const lexical = [
+    { chunkId: 'both-terms', score: 9 },
+    { chunkId: 'one-term', score: 4 },
+  ];
+  const vector = [
+    { chunkId: 'near-only', score: 0.8 },
+    { chunkId: 'one-term', score: 0.7 },
+    { chunkId: 'both-terms', score: 0.2 },
+  ];
+  const order = (evidence: Parameters<typeof adaptiveFusion>[0]) =>
+    fuseCandidates(lexical, vector, adaptiveFusion(evidence)).map((candidate) => candidate.chunkId);
+
+  it('offline embedder: keeps BM25 order when BM25 sees every term, adding the vectors’ own finds after it', () => {
+    expect(adaptiveFusion({ embedder: 'offline', queryTerms: 3, unmatchedTerms: 0 })).toMatchObject({
+      lexicalWeight: 1,
+      vectorWeight: 0,
+    });
+    expect(order({ embedder: 'offline', queryTerms: 3, unmatchedTerms: 0 })).toEqual([
+      'both-terms',
+      'one-term',
+      'near-only',
+    ]);
+  });
+
+  it('offline embedder: gives the vectors half the share of the terms BM25 cannot see, BM25 keeping its own', () => {
+    expect(adaptiveFusion({ embedder: 'offline', queryTerms: 4, unmatchedTerms: 2 })).toMatchObject({
+      lexicalWeight: 1,
+      vectorWeight: 0.25,
+    });
+    expect(adaptiveFusion({ embedder: 'offline', queryTerms: 2, unmatchedTerms: 2 }).vectorWeight).toBe(0.5);
+  });
+
+  it('a provider model: counts both lists alike, and BM25 only for the share of the query it read', () => {
+    expect(adaptiveFusion({ embedder: 'model', queryTerms: 3, unmatchedTerms: 0 })).toMatchObject({
+      lexicalWeight: 1,
+      vectorWeight: 1,
+    });
+    expect(adaptiveFusion({ embedder: 'model', queryTerms: 4, unmatchedTerms: 3 })).toMatchObject({
+      lexicalWeight: 0.25,
+      vectorWeight: 1,
+    });
+    // With most of the query unseen by BM25, the model's nearest chunk leads.
+    expect(order({ embedder: 'model', queryTerms: 4, unmatchedTerms: 3 })[0]).toBe('near-only');
+  });
+
+  it('reads a query without terms (only stop words or symbols) as fully seen', () => {
+    expect(unmatchedShare({ queryTerms: 0, unmatchedTerms: 0 })).toBe(0);
+    expect(unmatchedShare({ queryTerms: 3, unmatchedTerms: 1 })).toBeCloseTo(1 / 3, 12);
   });
 });

@@ -17,11 +17,62 @@ export interface FusionOptions {
 }
 
 /**
- * SciFact, offline embedder, PostgreSQL (nDCG@10): BM25 alone 0.695; RRF k=60 1:1 0.548, 1:0.3 0.616;
- * convex 0.6/0.4 0.660, 0.7/0.3 0.675, 0.8/0.2 0.688. The hashed offline vectors (0.447 alone) mostly
- * repeat BM25's evidence with noise, so BM25 leads; a semantic provider model deserves a re-tune.
+ * A fixed fusion, for the bench's `--fusions` comparisons. Hybrid search itself weighs the vectors per
+ * query (`adaptiveFusion` below); this was its fixed setting until 2026-11-25 (SciFact nDCG@10 0.685
+ * against BM25's 0.696).
  */
 export const defaultFusion: FusionOptions = { method: 'convex', k: 0, lexicalWeight: 0.8, vectorWeight: 0.2 };
+
+/**
+ * What hybrid fusion knows before it weighs the two lists.
+ * - `embedder`: `offline` (the built-in hashed embedder: character grams and stems of the same words
+ *   BM25 reads, so it repeats BM25's evidence with hash noise) or `model` (a provider's embedding model,
+ *   trained on meaning: evidence BM25 does not have).
+ * - `queryTerms` / `unmatchedTerms`: the query's terms and how many of them the searched sources hold
+ *   nowhere (a misspelled word, a word form or synonym the documents do not use): the part of the
+ *   query only the vectors can see.
+ */
+export interface FusionEvidence {
+  readonly embedder: 'offline' | 'model';
+  readonly queryTerms: number;
+  readonly unmatchedTerms: number;
+}
+
+/**
+ * How far each list is trusted, per embedder kind. With `u` the share of the query's terms BM25 cannot
+ * see, BM25 weighs `1 − lexicalDiscount · u` and the vectors `base + unmatched · u`.
+ * - Offline, `base` 0: on SciFact the hashed vectors alone score 0.45 nDCG@10 against BM25's 0.70, and
+ *   every fixed share of them tried (15) cost nDCG@10; when BM25 reads every term they only break its
+ *   ties and add what it did not find, after its own hits. `unmatched` 0.5: they see a misspelled word
+ *   through some of its character grams, not all, so they stand in for half of it. `lexicalDiscount`
+ *   0: they are too weak to rank a whole collection (0.31 nDCG@10 with typos in the queries), so they
+ *   reorder BM25's list rather than replace it; discounting BM25 cost 0.016 there.
+ * - A provider model, `base` 1: its vectors carry meaning, evidence of their own, so the two lists count
+ *   alike (the convex combination of Bruch et al., 2023, at equal weights). `lexicalDiscount` 1: BM25
+ *   normalised by its best hit claims the whole query even when it read a part of it; it claims only
+ *   that part, and the model's vectors, which read all of it, keep their weight.
+ */
+export const listTrust = {
+  offline: { base: 0, unmatched: 0.5, lexicalDiscount: 0 },
+  model: { base: 1, unmatched: 0, lexicalDiscount: 1 },
+} as const satisfies Record<FusionEvidence['embedder'], { base: number; unmatched: number; lexicalDiscount: number }>;
+
+/** The share of the query's terms no searched source holds, 0 to 1. */
+export function unmatchedShare(evidence: Pick<FusionEvidence, 'queryTerms' | 'unmatchedTerms'>): number {
+  return evidence.queryTerms > 0 ? Math.min(1, evidence.unmatchedTerms / evidence.queryTerms) : 0;
+}
+
+/** Hybrid search's fusion for one query: convex, each list weighted by the evidence (rules above). */
+export function adaptiveFusion(evidence: FusionEvidence): FusionOptions {
+  const trust = listTrust[evidence.embedder];
+  const unmatched = unmatchedShare(evidence);
+  return {
+    method: 'convex',
+    k: 0,
+    lexicalWeight: 1 - trust.lexicalDiscount * unmatched,
+    vectorWeight: trust.base + trust.unmatched * unmatched,
+  };
+}
 
 export interface ScoredCandidate {
   readonly chunkId: string;
@@ -36,11 +87,14 @@ export interface FusedCandidate {
   readonly vectorRank: number | null;
 }
 
-/** Both lists best first; the result is best first, ties broken by the lexical rank. */
+/**
+ * Both lists best first; the result is best first, ties broken by the lexical rank, then the vector
+ * rank (so at a vector weight of 0, the vectors' own finds follow BM25's, in their order).
+ */
 export function fuseCandidates(
   lexical: readonly ScoredCandidate[],
   vector: readonly ScoredCandidate[],
-  options: FusionOptions = defaultFusion,
+  options: FusionOptions,
 ): FusedCandidate[] {
   const fused = new Map<string, { score: number; lexicalRank: number | null; vectorRank: number | null }>();
   const entry = (chunkId: string) => {
@@ -65,7 +119,11 @@ export function fuseCandidates(
   });
   return [...fused.entries()]
     .map(([chunkId, found]) => ({ chunkId, ...found }))
-    .sort((a, b) => b.score - a.score || (a.lexicalRank ?? Infinity) - (b.lexicalRank ?? Infinity));
+    .sort((a, b) => b.score - a.score || byRank(a.lexicalRank, b.lexicalRank) || byRank(a.vectorRank, b.vectorRank));
+}
+
+function byRank(a: number | null, b: number | null): number {
+  return (a ?? Infinity) - (b ?? Infinity) || 0;
 }
 
 /** `floor`: what a score is measured from, 0 (BM25's least score) or the list's lowest (cosine). */

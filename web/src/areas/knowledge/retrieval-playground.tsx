@@ -99,11 +99,11 @@ export function RetrievalPlayground({ sourceId, rerankModel }: { sourceId: strin
             error={search.error}
             value={topK}
             onValueChange={setTopK}
-            hint="How many to return, 1 to 50."
+            hint="How many to return, 1 to 100."
             type="number"
             inputMode="numeric"
             min={1}
-            max={50}
+            max={100}
             step={1}
           />
         </div>
