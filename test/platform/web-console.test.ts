@@ -16,6 +16,8 @@ describe('web console serving', () => {
     expect(page.headers['cache-control']).toBe('no-cache');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    // No image from anywhere else: a reply's remote image is a link, never loaded by the page.
+    expect(page.headers['content-security-policy']).toContain("img-src 'self' data: blob:;");
     const asset = page.body.match(/\/assets\/[\w.-]+\.js/)?.[0];
     expect(asset).toBeDefined();
     const script = await t.app.inject({ method: 'GET', url: asset! });

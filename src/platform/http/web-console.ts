@@ -16,15 +16,15 @@ const notBuiltPage = `<!doctype html><html lang="en"><meta charset="utf-8"><titl
 
 /**
  * Defence in depth behind the console's own sanitising: only our scripts run, the page talks only to
- * this server, and it cannot be framed. Remote images are allowed because a person may click to load
- * one (the console never loads them on its own).
+ * this server, and it cannot be framed. No remote image loads in the page: a reply's image is a link
+ * the person may open in a tab of its own (issue 33), so a reply cannot make the console call anywhere.
  */
 const pageSecurityHeaders = {
   'content-security-policy': [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: https: http:",
+    "img-src 'self' data: blob:",
     "connect-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",

