@@ -9,8 +9,10 @@ const maxAttributesBytes = 16_384;
 const attributesSchema = z
   .record(
     z.string().min(1).max(100),
-    z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]),
-    'must be an object of names to strings, numbers, booleans or null',
+    z.union([z.string().max(1000), z.number(), z.boolean(), z.null()], {
+      error: 'each attribute must be a string (up to 1000 characters), number, boolean or null',
+    }),
+    'must be an object of names to values',
   )
   .refine((value) => Object.keys(value).length <= maxAttributes, `can hold at most ${maxAttributes} attributes`)
   .refine(
