@@ -9,6 +9,7 @@ import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createChatModule, createReplyStops } from './modules/chat/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
+import { createInboxModule } from './modules/inbox/index.js';
 import { createKnowledgeModule } from './modules/knowledge/index.js';
 import { createMcpModule } from './modules/mcp/index.js';
 import { createParleyMcpEndpoint } from './modules/mcp/parley-server/index.js';
@@ -94,6 +95,8 @@ export async function registerModules(
     stopReplies: replyStops.stopConversation,
   });
   conversations.registerRoutes(app);
+  // The customer-service desk (docs/customer-service.md); its signing secrets are sealed like provider keys.
+  createInboxModule({ db: database.db, keys: deps.keys }).registerRoutes(app);
   // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
   // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
   const jobs = createJobQueue({ database, logger: deps.logger });

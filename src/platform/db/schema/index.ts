@@ -6,3 +6,4 @@ export * from './knowledge.js';
 export * from './mcp.js';
 export * from './jobs.js';
 export * from './server.js';
+export * from './support.js';

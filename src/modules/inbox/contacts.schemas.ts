@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
+import type { contacts } from '../../platform/db/schema/support.js';
+
+const maxAttributes = 50;
+const maxAttributesBytes = 16_384;
+
+/** Flat key → value pairs the tenant keeps about a contact (plan, company, order count), bounded. */
+const attributesSchema = z
+  .record(
+    z.string().min(1).max(100),
+    z.union([z.string().max(1000), z.number(), z.boolean(), z.null()], {
+      error: 'each attribute must be a string (up to 1000 characters), number, boolean or null',
+    }),
+    'must be an object of names to values',
+  )
+  .refine((value) => Object.keys(value).length <= maxAttributes, `can hold at most ${maxAttributes} attributes`)
+  .refine(
+    (value) => Buffer.byteLength(JSON.stringify(value)) <= maxAttributesBytes,
+    `must be at most ${maxAttributesBytes} bytes as JSON`,
+  );
+
+const nameSchema = z.string().trim().min(1).max(200);
+const emailSchema = z.email('must be an email address').max(320);
+const phoneSchema = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9 ().-]{3,40}$/, "must be a phone number such as '+49 30 1234567'");
+const externalIdSchema = z.string().trim().min(1).max(200);
+
+export const createContactBody = z.strictObject({
+  name: nameSchema.nullable().default(null),
+  email: emailSchema.nullable().default(null),
+  phone: phoneSchema.nullable().default(null),
+  externalId: externalIdSchema.nullable().default(null),
+  attributes: attributesSchema.default({}),
+});
+export type CreateContactInput = z.infer<typeof createContactBody>;
+
+export const updateContactBody = patchBody({
+  name: nameSchema.nullable().optional(),
+  email: emailSchema.nullable().optional(),
+  phone: phoneSchema.nullable().optional(),
+  externalId: externalIdSchema.nullable().optional(),
+  attributes: attributesSchema.optional(),
+});
+export type UpdateContactInput = z.infer<typeof updateContactBody>;
+
+export const contactSearchQuery = z
+  .strictObject({
+    q: z.string().trim().min(1).max(200).optional().describe('Start of a name, email, phone number or external id'),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(200).optional(),
+  })
+  .describe('Contacts newest first; with q, those whose name, email, phone or external id starts with it');
+
+export const contactSchema = z.object({
+  id: z.uuid(),
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  externalId: z.string().nullable(),
+  attributes: z.record(z.string(), z.unknown()),
+  firstSeenAt: z.iso.datetime(),
+  lastSeenAt: z.iso.datetime(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type ContactView = z.infer<typeof contactSchema>;
+export const contactPageSchema = pageOf(contactSchema);
+
+export const presentContact = (contact: typeof contacts.$inferSelect): ContactView => ({
+  id: contact.id,
+  name: contact.name,
+  email: contact.email,
+  phone: contact.phone,
+  externalId: contact.externalId,
+  attributes: contact.attributes,
+  firstSeenAt: contact.firstSeenAt.toISOString(),
+  lastSeenAt: contact.lastSeenAt.toISOString(),
+  createdAt: contact.createdAt.toISOString(),
+  updatedAt: contact.updatedAt.toISOString(),
+});

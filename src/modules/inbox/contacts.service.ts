@@ -1,0 +1,82 @@
+import type { Actor } from '../../access/actor.js';
+import type { Database } from '../../platform/db/client.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import { decodeCursor, toPage, type Page } from '../../platform/db/pagination.js';
+import { AppError, conflict, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { ContactsRepository, StoredContact } from './contacts.repository.js';
+import {
+  presentContact,
+  type ContactView,
+  type CreateContactInput,
+  type UpdateContactInput,
+} from './contacts.schemas.js';
+
+export interface ContactsServiceDeps {
+  readonly db: Database;
+  readonly repository: ContactsRepository;
+}
+
+const externalIdTaken = (externalId: string) =>
+  conflict(`A contact with external id '${externalId}' already exists in this tenant; edit that one instead`);
+
+/** Two writers may both find an external id free; the unique index decides and the loser hears why. */
+async function savingExternalId<T>(externalId: string | null | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (externalId && isUniqueViolation(error, 'contacts_tenant_external_id_unique')) {
+      throw externalIdTaken(externalId);
+    }
+    throw error;
+  }
+}
+
+export function createContactsService(deps: ContactsServiceDeps) {
+  const { db, repository } = deps;
+
+  return {
+    async list(
+      actor: Actor,
+      query: { q?: string | undefined; limit: number; cursor?: string | undefined },
+    ): Promise<Page<ContactView>> {
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      if (query.cursor !== undefined && !after) {
+        throw new AppError('validation_failed', 'The cursor is not one this endpoint returned', {
+          fields: [{ field: 'cursor', message: 'is not a cursor returned by this endpoint' }],
+        });
+      }
+      const page = { limit: query.limit, after };
+      const rows = await repository.listContacts(db, actor.tenantId, query.q, page);
+      return toPage(rows, page.limit, presentContact);
+    },
+
+    async get(actor: Actor, contactId: string): Promise<ContactView> {
+      return presentContact(await this.find(actor.tenantId, contactId));
+    },
+
+    /** For other services: the tenant's contact, or a 404 (another tenant's is as unknown as a made-up id). */
+    async find(tenantId: string, contactId: string): Promise<StoredContact> {
+      const contact = await repository.findContact(db, tenantId, contactId);
+      if (!contact) throw notFound('Contact', contactId);
+      return contact;
+    },
+
+    async create(actor: Actor, input: CreateContactInput): Promise<ContactView> {
+      const contact = await savingExternalId(input.externalId, () =>
+        repository.insertContact(db, { id: newId(), tenantId: actor.tenantId, ...input }),
+      );
+      return presentContact(contact);
+    },
+
+    async update(actor: Actor, contactId: string, input: UpdateContactInput): Promise<ContactView> {
+      const updated = await savingExternalId(input.externalId, () =>
+        repository.updateContact(db, actor.tenantId, contactId, input),
+      );
+      if (!updated) throw notFound('Contact', contactId);
+      return presentContact(updated);
+    },
+  };
+}
+
+export type ContactsService = ReturnType<typeof createContactsService>;

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { aiFailureModes, type StoredBusinessHours } from '../../platform/db/schema/support.js';
+import { pageOf, patchBody, visibleText } from '../../platform/http/common-schemas.js';
+
+/** What a contact writes to ask for a person, matched by the handoff trigger (English and Chinese). */
+export const defaultHandoffKeywords = ['human', 'agent', 'talk to a person', '人工', '转人工', '客服'];
+
+/** `https://shop.example` or `http://localhost:3000`: a scheme and host, no path, as browsers send `Origin`. */
+const originSchema = z
+  .string()
+  .trim()
+  .max(300)
+  .refine((value) => {
+    if (!URL.canParse(value)) return false;
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/$/, '');
+  }, "must be an origin such as 'https://shop.example' (scheme and host, no path)")
+  .transform((value) => value.replace(/\/$/, ''));
+
+const isTimeZone = (value: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time such as '09:00' (24-hour)");
+
+const businessHoursSchema = z
+  .strictObject({
+    timeZone: z.string().max(64).refine(isTimeZone, "must be an IANA time zone such as 'Europe/Berlin'"),
+    days: z
+      .array(
+        z
+          .strictObject({
+            weekday: z.number().int().min(0).max(6).describe('0 = Sunday … 6 = Saturday'),
+            opens: clockTime,
+            closes: clockTime,
+          })
+          .refine((day) => day.opens < day.closes, 'must close after it opens'),
+      )
+      .max(7)
+      .refine((days) => new Set(days.map((day) => day.weekday)).size === days.length, 'must name each weekday once'),
+  })
+  .describe('Null: always open');
+
+const keywordSchema = z.string().trim().min(1).max(50);
+const handoffSchema = z.strictObject({
+  keywords: z.array(keywordSchema).max(50, 'can hold at most 50 keywords'),
+  onAiFailure: z
+    .enum(aiFailureModes)
+    .describe("When the AI fails or finds nothing to answer from: 'handover' to a person, or 'stay' and say so"),
+});
+
+const colorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a colour such as '#2563eb'");
+const widgetSchema = z.strictObject({
+  title: visibleText(60),
+  color: colorSchema,
+  greeting: z.string().max(500),
+});
+
+const agentIdSchema = z.uuid('must be an agent id (UUID)').nullable();
+const originsSchema = z.array(originSchema).max(20, 'can hold at most 20 origins');
+
+export const createInboxBody = z.strictObject({
+  name: visibleText(100),
+  agentId: agentIdSchema.default(null),
+  allowedOrigins: originsSchema.default([]),
+  widget: widgetSchema.partial().default({}),
+  businessHours: businessHoursSchema.nullable().default(null),
+  handoff: handoffSchema.partial().default({}),
+  csatEnabled: z.boolean().default(false),
+});
+export type CreateInboxInput = z.infer<typeof createInboxBody>;
+
+export const updateInboxBody = patchBody({
+  name: visibleText(100).optional(),
+  agentId: agentIdSchema.optional(),
+  allowedOrigins: originsSchema.optional(),
+  widget: widgetSchema.partial().optional(),
+  businessHours: businessHoursSchema.nullable().optional(),
+  handoff: handoffSchema.partial().optional(),
+  csatEnabled: z.boolean().optional(),
+});
+export type UpdateInboxInput = z.infer<typeof updateInboxBody>;
+
+export const inboxSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  agentId: z.uuid().nullable(),
+  allowedOrigins: z.array(z.string()),
+  widget: z.object({ title: z.string(), color: z.string(), greeting: z.string() }),
+  businessHours: z
+    .object({
+      timeZone: z.string(),
+      days: z.array(z.object({ weekday: z.number().int(), opens: z.string(), closes: z.string() })),
+    })
+    .nullable(),
+  handoff: z.object({ keywords: z.array(z.string()), onAiFailure: z.enum(aiFailureModes) }),
+  csatEnabled: z.boolean(),
+  signingSecretRotatedAt: z.iso.datetime(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type InboxView = z.infer<typeof inboxSchema>;
+
+/** Only the answers to create and rotate carry the secret: it is shown once and never again. */
+export const inboxWithSecretSchema = inboxSchema.extend({
+  signingSecret: z.string().describe('Shown once: store it on your server to sign your users’ ids'),
+});
+
+export const inboxPageSchema = pageOf(inboxSchema);
+
+export interface InboxRow {
+  readonly id: string;
+  readonly name: string;
+  readonly agentId: string | null;
+  readonly allowedOrigins: string[];
+  readonly widgetTitle: string;
+  readonly widgetColor: string;
+  readonly widgetGreeting: string;
+  readonly businessHours: StoredBusinessHours | null;
+  readonly handoffKeywords: string[];
+  readonly onAiFailure: (typeof aiFailureModes)[number];
+  readonly isCsatEnabled: boolean;
+  readonly signingSecretRotatedAt: Date;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export const presentInbox = (inbox: InboxRow): InboxView => ({
+  id: inbox.id,
+  name: inbox.name,
+  agentId: inbox.agentId,
+  allowedOrigins: inbox.allowedOrigins,
+  widget: { title: inbox.widgetTitle, color: inbox.widgetColor, greeting: inbox.widgetGreeting },
+  businessHours: inbox.businessHours
+    ? { timeZone: inbox.businessHours.timeZone, days: inbox.businessHours.days.map((day) => ({ ...day })) }
+    : null,
+  handoff: { keywords: inbox.handoffKeywords, onAiFailure: inbox.onAiFailure },
+  csatEnabled: inbox.isCsatEnabled,
+  signingSecretRotatedAt: inbox.signingSecretRotatedAt.toISOString(),
+  createdAt: inbox.createdAt.toISOString(),
+  updatedAt: inbox.updatedAt.toISOString(),
+});

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import type { Actor } from '../../access/actor.js';
+import { requireAdmin } from '../../access/require-access.js';
+import type { Database } from '../../platform/db/client.js';
+import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
+import { isVerifiedExternalId } from './identity-verification.js';
+import type { InboxChanges, InboxesRepository, StoredInbox } from './inboxes.repository.js';
+import {
+  defaultHandoffKeywords,
+  presentInbox,
+  type CreateInboxInput,
+  type InboxView,
+  type UpdateInboxInput,
+} from './inboxes.schemas.js';
+
+export interface InboxesServiceDeps {
+  readonly db: Database;
+  readonly repository: InboxesRepository;
+  /** Seals the signing secrets at rest, as provider keys are (platform/secrets.ts). */
+  readonly credentialsKey: Buffer;
+}
+
+const defaultWidgetColor = '#2563eb';
+
+/** 32 random bytes: what the tenant's server signs its users' ids with. */
+const newSigningSecret = (): string => `pis_${randomBytes(32).toString('base64url')}`;
+
+export function createInboxesService(deps: InboxesServiceDeps) {
+  const { db, repository, credentialsKey } = deps;
+
+  async function findInbox(tenantId: string, inboxId: string): Promise<StoredInbox> {
+    const inbox = await repository.findInbox(db, tenantId, inboxId);
+    if (!inbox) throw notFound('Inbox', inboxId);
+    return inbox;
+  }
+
+  /** The AI of an inbox answers every contact, so it must be an agent shared with the whole tenant. */
+  async function requireSharedAgent(tenantId: string, agentId: string | null): Promise<void> {
+    if (agentId === null) return;
+    const visibility = await repository.findAgentVisibility(db, tenantId, agentId);
+    if (visibility === undefined) throw notFound('Agent', agentId);
+    if (visibility !== 'tenant') {
+      throw new AppError(
+        'unprocessable',
+        `Agent '${agentId}' is private: share it with the tenant before an inbox answers with it`,
+      );
+    }
+  }
+
+  return {
+    async list(actor: Actor, page: PageRequest): Promise<Page<InboxView>> {
+      return toPage(await repository.listInboxes(db, actor.tenantId, page), page.limit, presentInbox);
+    },
+
+    async get(actor: Actor, inboxId: string): Promise<InboxView> {
+      return presentInbox(await findInbox(actor.tenantId, inboxId));
+    },
+
+    async create(actor: Actor, input: CreateInboxInput): Promise<InboxView & { signingSecret: string }> {
+      requireAdmin(actor);
+      await requireSharedAgent(actor.tenantId, input.agentId);
+      const signingSecret = newSigningSecret();
+      const inbox = await repository.insertInbox(db, {
+        id: newId(),
+        tenantId: actor.tenantId,
+        name: input.name,
+        agentId: input.agentId,
+        allowedOrigins: input.allowedOrigins,
+        widgetTitle: input.widget.title ?? input.name,
+        widgetColor: input.widget.color ?? defaultWidgetColor,
+        widgetGreeting: input.widget.greeting ?? '',
+        businessHours: input.businessHours,
+        handoffKeywords: input.handoff.keywords ?? defaultHandoffKeywords,
+        onAiFailure: input.handoff.onAiFailure ?? 'handover',
+        isCsatEnabled: input.csatEnabled,
+        encryptedSigningSecret: encryptSecret(credentialsKey, signingSecret),
+        signingSecretRotatedAt: new Date(),
+      });
+      return { ...presentInbox(inbox), signingSecret };
+    },
+
+    async update(actor: Actor, inboxId: string, input: UpdateInboxInput): Promise<InboxView> {
+      requireAdmin(actor);
+      const current = await findInbox(actor.tenantId, inboxId);
+      if (input.agentId !== undefined && input.agentId !== current.agentId) {
+        await requireSharedAgent(actor.tenantId, input.agentId);
+      }
+      const changes: InboxChanges = {
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.agentId !== undefined && { agentId: input.agentId }),
+        ...(input.allowedOrigins !== undefined && { allowedOrigins: input.allowedOrigins }),
+        ...(input.widget?.title !== undefined && { widgetTitle: input.widget.title }),
+        ...(input.widget?.color !== undefined && { widgetColor: input.widget.color }),
+        ...(input.widget?.greeting !== undefined && { widgetGreeting: input.widget.greeting }),
+        ...(input.businessHours !== undefined && { businessHours: input.businessHours }),
+        ...(input.handoff?.keywords !== undefined && { handoffKeywords: input.handoff.keywords }),
+        ...(input.handoff?.onAiFailure !== undefined && { onAiFailure: input.handoff.onAiFailure }),
+        ...(input.csatEnabled !== undefined && { isCsatEnabled: input.csatEnabled }),
+      };
+      const updated = await repository.updateInbox(db, actor.tenantId, inboxId, changes);
+      if (!updated) throw notFound('Inbox', inboxId);
+      return presentInbox(updated);
+    },
+
+    /** A new secret replaces the old at once: ids signed with the old one stop verifying. */
+    async rotateSigningSecret(actor: Actor, inboxId: string): Promise<InboxView & { signingSecret: string }> {
+      requireAdmin(actor);
+      const signingSecret = newSigningSecret();
+      const updated = await repository.updateInbox(db, actor.tenantId, inboxId, {
+        encryptedSigningSecret: encryptSecret(credentialsKey, signingSecret),
+        signingSecretRotatedAt: new Date(),
+      });
+      if (!updated) throw notFound('Inbox', inboxId);
+      return { ...presentInbox(updated), signingSecret };
+    },
+
+    async remove(actor: Actor, inboxId: string): Promise<void> {
+      requireAdmin(actor);
+      if (!(await repository.deleteInbox(db, actor.tenantId, inboxId))) throw notFound('Inbox', inboxId);
+    },
+
+    /** For the widget API: whether the tenant's server vouched for this external id (HMAC under the inbox secret). */
+    async isVerifiedContact(tenantId: string, inboxId: string, externalId: string, signature: string) {
+      const inbox = await findInbox(tenantId, inboxId);
+      const secret = decryptSecret(credentialsKey, inbox.encryptedSigningSecret);
+      return isVerifiedExternalId(secret, externalId, signature);
+    },
+
+    /** For support conversations: whether the inbox has an AI agent that answers first. */
+    async hasAgent(tenantId: string, inboxId: string): Promise<boolean> {
+      return (await findInbox(tenantId, inboxId)).agentId !== null;
+    },
+  };
+}
+
+export type InboxesService = ReturnType<typeof createInboxesService>;

@@ -1,0 +1,189 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { agents } from './agents.js';
+import { createdAt, tenantColumn, updatedAt } from './columns.js';
+import { conversations } from './conversations.js';
+import { users } from './users.js';
+
+/** What an inbox does when its AI cannot help (the model failed, or found nothing to answer from). */
+export const aiFailureModes = ['handover', 'stay'] as const;
+export type AiFailureMode = (typeof aiFailureModes)[number];
+
+/** Opening hours, one rule a weekday (0 = Sunday), in the inbox's IANA time zone. */
+export interface StoredBusinessHours {
+  readonly timeZone: string;
+  readonly days: readonly { readonly weekday: number; readonly opens: string; readonly closes: string }[];
+}
+
+/** A channel of a tenant (its website widget) and how its conversations are handled. */
+export const inboxes = pgTable(
+  'inboxes',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    name: text('name').notNull(),
+    /** The AI agent that answers first; null for a human-only inbox. */
+    agentId: uuid('agent_id').references(() => agents.id, { onDelete: 'set null' }),
+    allowedOrigins: text('allowed_origins')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    widgetTitle: text('widget_title').notNull(),
+    widgetColor: text('widget_color').notNull(),
+    widgetGreeting: text('widget_greeting').notNull().default(''),
+    businessHours: jsonb('business_hours').$type<StoredBusinessHours>(),
+    handoffKeywords: text('handoff_keywords').array().notNull(),
+    onAiFailure: text('on_ai_failure', { enum: aiFailureModes }).notNull(),
+    isCsatEnabled: boolean('is_csat_enabled').notNull().default(false),
+    /** The identity-verification secret, AES-GCM sealed under the server key: HMACs need it in clear. */
+    encryptedSigningSecret: text('encrypted_signing_secret').notNull(),
+    signingSecretRotatedAt: timestamp('signing_secret_rotated_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('inboxes_tenant_created_idx').on(table.tenantId, table.createdAt),
+    index('inboxes_agent_idx').on(table.agentId),
+  ],
+);
+
+/** An end customer of a tenant: not a Parley user, never able to sign in. */
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    name: text('name'),
+    email: text('email'),
+    phone: text('phone'),
+    /** The tenant's own id for this person (what identity verification signs). */
+    externalId: text('external_id'),
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('contacts_tenant_created_idx').on(table.tenantId, table.createdAt),
+    uniqueIndex('contacts_tenant_external_id_unique')
+      .on(table.tenantId, table.externalId)
+      .where(sql`${table.externalId} is not null`),
+    // Prefix search (`term%`) on each searchable field, within the tenant: text_pattern_ops lets LIKE use them.
+    index('contacts_tenant_name_search_idx').on(table.tenantId, sql`lower(${table.name}) text_pattern_ops`),
+    index('contacts_tenant_email_search_idx').on(table.tenantId, sql`lower(${table.email}) text_pattern_ops`),
+    index('contacts_tenant_phone_search_idx').on(table.tenantId, sql`${table.phone} text_pattern_ops`),
+    index('contacts_tenant_external_id_search_idx').on(table.tenantId, sql`${table.externalId} text_pattern_ops`),
+  ],
+);
+
+export const supportStatuses = ['bot', 'pending', 'open', 'snoozed', 'resolved'] as const;
+export type SupportStatus = (typeof supportStatuses)[number];
+
+/**
+ * A conversation of a contact in an inbox, linked 1:1 to a chat conversation (docs/decisions/0016).
+ * `conversation_id` is set when the widget API opens the chat the AI's turns are written to.
+ */
+export const supportConversations = pgTable(
+  'support_conversations',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    inboxId: uuid('inbox_id')
+      .notNull()
+      .references(() => inboxes.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
+    status: text('status', { enum: supportStatuses }).notNull(),
+    assigneeId: uuid('assignee_id').references(() => users.id, { onDelete: 'set null' }),
+    snoozedUntil: timestamp('snoozed_until', { withTimezone: true, mode: 'date' }),
+    labels: text('labels')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    /** When the status last changed: the queue sorts by how long a conversation has waited. */
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    // The queue: a tenant's conversations in one status, longest waiting first.
+    index('support_conversations_queue_idx').on(table.tenantId, table.status, table.statusChangedAt, table.id),
+    index('support_conversations_tenant_created_idx').on(table.tenantId, table.createdAt),
+    index('support_conversations_contact_idx').on(table.contactId, table.createdAt),
+    index('support_conversations_inbox_idx').on(table.inboxId),
+    index('support_conversations_assignee_idx').on(table.assigneeId),
+    uniqueIndex('support_conversations_conversation_unique').on(table.conversationId),
+    index('support_conversations_snoozed_idx')
+      .on(table.tenantId, table.snoozedUntil)
+      .where(sql`${table.status} = 'snoozed'`),
+  ],
+);
+
+export const supportActorKinds = ['operator', 'contact', 'system'] as const;
+
+/** Every status change of a support conversation: who, from, to, why, when. */
+export const supportEvents = pgTable(
+  'support_events',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    supportConversationId: uuid('support_conversation_id')
+      .notNull()
+      .references(() => supportConversations.id, { onDelete: 'cascade' }),
+    actorKind: text('actor_kind', { enum: supportActorKinds }).notNull(),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    action: text('action').notNull(),
+    fromStatus: text('from_status', { enum: supportStatuses }),
+    toStatus: text('to_status', { enum: supportStatuses }).notNull(),
+    assigneeId: uuid('assignee_id').references(() => users.id, { onDelete: 'set null' }),
+    reason: text('reason'),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('support_events_conversation_idx').on(table.supportConversationId, table.id),
+    index('support_events_tenant_idx').on(table.tenantId),
+    index('support_events_actor_idx').on(table.actorId),
+    index('support_events_assignee_idx').on(table.assigneeId),
+  ],
+);
+
+/** Operators' private notes on a support conversation: never shown to the contact nor given to a model. */
+export const supportNotes = pgTable(
+  'support_notes',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    supportConversationId: uuid('support_conversation_id')
+      .notNull()
+      .references(() => supportConversations.id, { onDelete: 'cascade' }),
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
+    body: text('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('support_notes_conversation_idx').on(table.supportConversationId, table.id),
+    index('support_notes_tenant_idx').on(table.tenantId),
+    index('support_notes_author_idx').on(table.authorId),
+  ],
+);
+
+/** Tenant-wide replies operators insert by shortcode (`/refund`); admins manage them. */
+export const cannedResponses = pgTable(
+  'canned_responses',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    shortcode: text('shortcode').notNull(),
+    content: text('content').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('canned_responses_tenant_shortcode_unique').on(table.tenantId, table.shortcode),
+    index('canned_responses_created_by_idx').on(table.createdBy),
+  ],
+);
