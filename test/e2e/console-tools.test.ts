@@ -191,8 +191,8 @@ describeInBrowser('web console: MCP servers, their tools, Try it and the executi
         await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Execution log' }).click();
         await page.getByRole('table', { name: 'Tool executions' }).waitFor();
         await capture('tools-executions');
-        await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Allowed commands' }).click();
-        await page.getByRole('heading', { name: 'Allowed commands' }).waitFor();
+        await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Command templates' }).click();
+        await page.getByRole('heading', { name: 'Command templates' }).waitFor();
         await capture('tools-stdio-commands');
         expect(look.consoleProblems, `console errors at ${suffix}`).toEqual([]);
       } catch (error) {

@@ -6,15 +6,7 @@ import { createOutboundHttp, type OutboundHttp } from '../../src/platform/outbou
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { startHttpMcpServer, type TestHttpMcpServer } from './fixtures/http-server.js';
-import {
-  allowNode,
-  createServer,
-  execute,
-  hostPidOf,
-  isRunning,
-  syncTools,
-  testStdioMcpBounds,
-} from './mcp-setup.js';
+import { allowNode, createServer, execute, hostPidOf, isRunning, syncTools, testStdioMcpBounds } from './mcp-setup.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -74,16 +74,16 @@ describe('a sandboxed stdio MCP server of a real server process', () => {
       },
     });
     child = started.child;
-    // A first start makes its database: on a loaded two-core machine that took 40 s, past one wait's 30.
+    // A first start makes its database: on a loaded two-core machine that took 40 s to over 120 s, past one wait's 30.
     for (let attempt = 1; ; attempt++) {
       const ready = await waitForReady(started.baseUrl, child).then(
         () => true,
-        (error: unknown) => (attempt < 4 ? false : Promise.reject(error)),
+        (error: Error) => (attempt < 6 ? false : Promise.reject(error)),
       );
       if (ready) break;
     }
     app = overHttp(started.baseUrl);
-  }, 180_000);
+  }, 240_000);
 
   afterAll(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -113,7 +113,11 @@ describe('a sandboxed stdio MCP server of a real server process', () => {
     const processes = descendantsOf(child.pid!);
     expect(processes).toContain(mcpPid);
 
+    // A call in flight keeps the MCP server alive past the end of its stdin, which closes with the server.
+    const hanging = execute(app, admin, tools.hang!.id).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     child.kill('SIGKILL');
+    await hanging;
     // No clean-up of ours ran: the kernel ends bwrap's child (--die-with-parent), and with it the server.
     await expect.poll(() => processes.filter(isRunning), { timeout: 10_000 }).toEqual([]);
   }, 120_000);

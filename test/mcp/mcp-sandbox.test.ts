@@ -16,7 +16,12 @@ const secret = 'the-server-secret-0123456789abcdef0123456789abcdef';
 const isRoot = process.getuid?.() === 0;
 
 /** A TCP listener on loopback that keeps whatever reaches it. */
-async function startRecorder(): Promise<{ server: Server; port: number; received: () => string; connections: () => number }> {
+async function startRecorder(): Promise<{
+  server: Server;
+  port: number;
+  received: () => string;
+  connections: () => number;
+}> {
   let received = '';
   let connections = 0;
   const server = createTcpServer((socket: Socket) => {
@@ -94,7 +99,12 @@ describe.each([
     });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({
-      errors: [{ field: 'args', message: expect.stringMatching(/^are no longer accepted: a stdio server runs a command template/) }],
+      errors: [
+        {
+          field: 'args',
+          message: expect.stringMatching(/^are no longer accepted: a stdio server runs a command template/),
+        },
+      ],
     });
   });
 

@@ -146,7 +146,9 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       const link = path.join(scratch, 'swapped-tool');
       symlinkSync(program('plain-tool'), link);
       const marker = path.join(scratch, 'swapped-ran');
-      const allowed = await allow(link, { args: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`] });
+      const allowed = await allow(link, {
+        args: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`],
+      });
       expect(allowed.statusCode, allowed.body).toBe(201);
       expect(allowed.json<{ allowInterpreter: boolean }>().allowInterpreter).toBe(false);
       const created = await stdioServer({ stdioCommandId: allowed.json<{ id: string }>().id });

@@ -22,7 +22,11 @@ const packageJsonFile = fileURLToPath(new URL('../../package.json', import.meta.
  * The platform admin makes a template running the test server with this very node binary (an interpreter,
  * so marked), whose tenants may set TOOL_TOKEN and TOOLS_TOKEN.
  */
-export async function allowNode(app: App, platformAdmin: SignedIn, extra: Record<string, unknown> = {}): Promise<string> {
+export async function allowNode(
+  app: App,
+  platformAdmin: SignedIn,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const response = await app.inject({
     method: 'POST',
     url: '/v1/mcp/stdio-commands',

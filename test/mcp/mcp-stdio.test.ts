@@ -166,7 +166,9 @@ describe('MCP servers over stdio', () => {
     expect(response.statusCode).toBe(200);
     const body = response.json<{ truncated: boolean; content: { text: string }[] }>();
     expect(body.truncated).toBe(true);
-    expect(Buffer.byteLength(JSON.stringify(body.content))).toBeLessThanOrEqual(testStdioMcpBounds.maxResultBytes + 500);
+    expect(Buffer.byteLength(JSON.stringify(body.content))).toBeLessThanOrEqual(
+      testStdioMcpBounds.maxResultBytes + 500,
+    );
     expect(body.content.at(-1)?.text).toMatch(/^\[Result truncated: it was \d+ bytes; only the first 20000 bytes/);
   });
 

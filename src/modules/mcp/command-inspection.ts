@@ -62,9 +62,7 @@ const runnerNames = [
 ]; // prettier-ignore
 
 const withVersion = (names: readonly string[]) =>
-  new RegExp(
-    `^(${names.map((name) => name.replace(/[.-]/g, '\\$&')).join('|')})([-_.]?\\d[\\d.]*(m|dm|-dbg)?)?$`,
-  );
+  new RegExp(`^(${names.map((name) => name.replace(/[.-]/g, '\\$&')).join('|')})([-_.]?\\d[\\d.]*(m|dm|-dbg)?)?$`);
 const shellPattern = withVersion(shellNames);
 const interpreterPattern = withVersion(interpreterNames);
 const runnerPattern = withVersion(runnerNames);
@@ -101,7 +99,9 @@ async function listKnownPrograms(): Promise<KnownProgram[]> {
   );
   const candidates = [
     ...shells.map((file) => ({ file, kind: 'shell' as const })),
-    ...loaderDirs.flatMap((dir) => loaderFiles.map((name) => ({ file: path.join(dir, name), kind: 'loader' as const }))),
+    ...loaderDirs.flatMap((dir) =>
+      loaderFiles.map((name) => ({ file: path.join(dir, name), kind: 'loader' as const })),
+    ),
     ...systemDirs.flatMap((dir) =>
       [...shellNames, ...interpreterNames, ...runnerNames, 'python3', 'perl5', 'node'].map((name) => ({
         file: path.join(dir, name),
@@ -168,7 +168,13 @@ async function readShebang(resolved: string): Promise<string | undefined> {
     if (!program) return interpreter;
     for (const dir of ['/usr/local/bin', '/usr/bin', '/bin']) {
       const candidate = path.join(dir, program);
-      if (await stat(candidate).then((found) => found.isFile(), () => false)) return candidate;
+      if (
+        await stat(candidate).then(
+          (found) => found.isFile(),
+          () => false,
+        )
+      )
+        return candidate;
     }
     return path.join('/usr/bin', program);
   } finally {

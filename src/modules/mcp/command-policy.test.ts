@@ -42,8 +42,20 @@ describe('the environment of a stdio server', () => {
   });
 
   it('refuses proxies and variables that name a configuration file or directory (issue 33)', () => {
-    for (const name of ['http_proxy', 'HTTPS_PROXY', 'ALL_PROXY', 'no_proxy', 'CURL_HOME', 'TZDIR', 'WGETRC',
-      'AWS_CONFIG_FILE', 'KUBECONFIG', 'JAVA_HOME', 'SSH_AUTH_SOCK']) { // prettier-ignore
+    for (const name of [
+      'http_proxy',
+      'HTTPS_PROXY',
+      'ALL_PROXY',
+      'no_proxy',
+      'CURL_HOME',
+      'TZDIR',
+      'WGETRC',
+      'AWS_CONFIG_FILE',
+      'KUBECONFIG',
+      'JAVA_HOME',
+      'SSH_AUTH_SOCK',
+    ]) {
+      // prettier-ignore
       expect(findDeniedEnvironmentName(['API_TOKEN', name]), name).toBe(name);
     }
   });

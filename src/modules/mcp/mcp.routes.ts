@@ -66,7 +66,8 @@ export function registerMcpRoutes(app: App, services: { servers: ServersService;
     schema: {
       tags,
       security,
-      summary: 'What an executable is (resolved path; program, script, shell, interpreter, loader or runner), before allowing it',
+      summary:
+        'What an executable is (resolved path; program, script, shell, interpreter, loader or runner), before allowing it',
       body: inspectExecutableBody,
       response: { 200: executableInspectionSchema },
     },
@@ -78,7 +79,7 @@ export function registerMcpRoutes(app: App, services: { servers: ServersService;
     schema: {
       tags,
       security,
-      summary: "Change a command template (servers using it follow at their next start)",
+      summary: 'Change a command template (servers using it follow at their next start)',
       params: idParams,
       body: updateStdioCommandBody,
       response: { 200: stdioCommandSchema },

@@ -193,7 +193,7 @@ const noFreeArguments = z
   .unknown()
   .refine(
     () => false,
-    'are no longer accepted: a stdio server runs a command template, and you fill its parameters (see the template\'s parameters)',
+    "are no longer accepted: a stdio server runs a command template, and you fill its parameters (see the template's parameters)",
   )
   .optional();
 const environment = z

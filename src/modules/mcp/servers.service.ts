@@ -62,7 +62,9 @@ export function createServersService(deps: ServersServiceDeps) {
     const command = await servers.findStdioCommand(db, commandId);
     if (!command) {
       throw new AppError('validation_failed', `Command template '${commandId}' was not found`, {
-        fields: [{ field: 'stdioCommandId', message: 'is not one of the command templates a platform administrator made' }],
+        fields: [
+          { field: 'stdioCommandId', message: 'is not one of the command templates a platform administrator made' },
+        ],
       });
     }
     return command;
@@ -121,7 +123,8 @@ export function createServersService(deps: ServersServiceDeps) {
       requireListedEnvironment(envNames, command.envNames);
       const args = renderArguments(command, configuration.parameters);
       const inspection = await inspectExecutable(command.executablePath).catch(() => undefined);
-      if (inspection) await requireSafeArguments(inspection, args, { dataDir, scriptDirs: (await stdioEnvironment()).scriptDirs });
+      if (inspection)
+        await requireSafeArguments(inspection, args, { dataDir, scriptDirs: (await stdioEnvironment()).scriptDirs });
       return;
     }
     if (!configuration.url) throw field('url', `is required for a ${configuration.transport} server`);

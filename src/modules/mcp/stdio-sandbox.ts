@@ -136,7 +136,7 @@ function systemMounts(): string[] {
   }
   // Only what programs need from /etc: an operator's files there (an env file with the secret) stay out.
   const etc = ['ssl', 'ca-certificates', 'pki', 'alternatives', 'resolv.conf', 'hosts', 'nsswitch.conf', 'passwd',
-    'group', 'localtime', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'mime.types', 'protocols', 'services'];  // prettier-ignore
+    'group', 'localtime', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'mime.types', 'protocols', 'services']; // prettier-ignore
   for (const entry of etc) mounts.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
   mounts.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   return mounts;

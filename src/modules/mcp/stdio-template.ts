@@ -51,7 +51,10 @@ export function requireValidTemplate(
   }
   const denied = findDeniedEnvironmentName(template.envNames);
   if (denied) {
-    throw invalid('envNames', `may not list '${denied}': it changes how programs or their libraries load, where they connect, or overrides what Parley sets`);
+    throw invalid(
+      'envNames',
+      `may not list '${denied}': it changes how programs or their libraries load, where they connect, or overrides what Parley sets`,
+    );
   }
   const data = path.resolve(dataDir);
   for (const entry of template.readOnlyPaths) {
@@ -91,6 +94,8 @@ export function renderArguments(template: StdioTemplate, values: Readonly<Record
 function requireValidValue(parameter: StdioTemplateParameter, value: string): void {
   const field = `parameters.${parameter.name}`;
   if (value.length > valueMaxLength) throw invalid(field, `must be at most ${valueMaxLength} characters`);
+  // Control characters (a line break among them) have no place in one argument.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\0-\x1f\x7f]/.test(value)) throw invalid(field, 'must not contain control characters or line breaks');
   if (value.startsWith('-')) throw invalid(field, "must not start with '-': a value can never become an option");
   if (parameter.type === 'integer' && !/^\d{1,15}$/.test(value)) throw invalid(field, 'must be a whole number');
@@ -101,6 +106,9 @@ function requireValidValue(parameter: StdioTemplateParameter, value: string): vo
     }
   }
   if (!new RegExp(`^(?:${parameter.pattern})$`, 'u').test(value)) {
-    throw invalid(field, `must match the pattern ${parameter.pattern}${parameter.description ? ` (${parameter.description})` : ''}`);
+    throw invalid(
+      field,
+      `must match the pattern ${parameter.pattern}${parameter.description ? ` (${parameter.description})` : ''}`,
+    );
   }
 }

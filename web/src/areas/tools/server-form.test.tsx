@@ -14,7 +14,7 @@ const httpServer: McpServer = {
   headerNames: ['Authorization', 'X-Team'],
   stdioCommandId: null,
   command: null,
-  args: [],
+  parameters: {},
   envNames: [],
   enabled: true,
   status: 'error',
@@ -28,8 +28,16 @@ const gitCommand: StdioCommand = {
   name: 'git server',
   executablePath: '/usr/local/bin/mcp-server-git',
   description: '',
+  allowInterpreter: false,
+  args: ['--repository', '{repository}'],
+  parameters: [{ name: 'repository', type: 'string', pattern: '/srv/[a-z ]+', description: '', required: true }],
+  envNames: ['GIT_TOKEN'],
+  allowNetwork: false,
+  readOnlyPaths: [],
+  inspection: null,
   createdAt: '2026-01-01T10:00:00.000Z',
 };
+const isolation = { sandbox: 'none', runAs: 'nobody', missing: ['children reach the network'], refusal: null };
 const stdioServer: McpServer = {
   ...httpServer,
   id: 's2',
@@ -39,14 +47,14 @@ const stdioServer: McpServer = {
   headerNames: [],
   stdioCommandId: 'c1',
   command: ['/usr/local/bin/mcp-server-git', '--repository', '/srv/repo'],
-  args: ['--repository', '/srv/repo'],
+  parameters: { repository: '/srv/repo' },
   envNames: ['GIT_TOKEN'],
   status: 'connected',
   statusMessage: null,
   lastSyncedAt: '2026-01-02T10:00:00.000Z',
 };
 
-/** A platform administrator withdrew its command: the server keeps its arguments, and no command line. */
+/** A platform administrator withdrew its template: the server keeps its values, and no command line. */
 const withdrawnServer: McpServer = {
   ...stdioServer,
   id: 's3',
@@ -54,7 +62,7 @@ const withdrawnServer: McpServer = {
   stdioCommandId: null,
   command: null,
   status: 'error',
-  statusMessage: "Its allowed command 'git server' was withdrawn by a platform administrator",
+  statusMessage: "Its command template 'git server' was withdrawn by a platform administrator",
 };
 
 function toolsServer(onSave: (body: unknown) => Response = () => Response.json(httpServer, { status: 201 })) {
@@ -64,7 +72,7 @@ function toolsServer(onSave: (body: unknown) => Response = () => Response.json(h
     'GET /v1/mcp/servers/s2': () => Response.json(stdioServer),
     'GET /v1/mcp/servers/s3': () => Response.json(withdrawnServer),
     'GET /v1/mcp/tools': () => Response.json({ items: [] }),
-    'GET /v1/mcp/stdio-commands': () => Response.json({ items: [gitCommand] }),
+    'GET /v1/mcp/stdio-commands': () => Response.json({ items: [gitCommand], isolation }),
     'POST /v1/mcp/servers': (call) => onSave(call.body),
     'PATCH /v1/mcp/servers/:id': (call) => onSave(call.body),
   });
@@ -110,17 +118,16 @@ describe('MCP server form', () => {
     });
   });
 
-  it('adds a stdio server from an allowed command, its arguments one by one, showing the line that will run', async () => {
+  it('adds a stdio server from a command template, filling its parameters, showing the line that will run and the isolation', async () => {
     const server = toolsServer();
     await open(server, '/tools/new');
     fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'Git' } });
     fireEvent.click(screen.getByLabelText('stdio (a program on this server)'));
     expect(screen.queryByLabelText('URL')).toBeNull();
-    fireEvent.change(await screen.findByLabelText('Command'), { target: { value: 'c1' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Add argument' }));
-    fireEvent.change(screen.getByLabelText('Argument 1'), { target: { value: '--repository' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Add argument' }));
-    fireEvent.change(screen.getByLabelText('Argument 2'), { target: { value: '/srv/my repo' } });
+    fireEvent.change(await screen.findByLabelText('Command template'), { target: { value: 'c1' } });
+    expect(screen.getByRole('status', { name: 'Isolation' }).textContent).toContain('children reach the network');
+    expect(screen.queryByLabelText('Argument 1')).toBeNull();
+    fireEvent.change(screen.getByLabelText(/^repository/), { target: { value: '/srv/my repo' } });
     expect(screen.getByText('/usr/local/bin/mcp-server-git --repository /srv/my repo')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Add variable' }));
     fireEvent.change(screen.getByLabelText('Variable 1 name'), { target: { value: 'GIT_TOKEN' } });
@@ -133,7 +140,7 @@ describe('MCP server form', () => {
       enabled: true,
       transport: 'stdio',
       stdioCommandId: 'c1',
-      args: ['--repository', '/srv/my repo'],
+      parameters: { repository: '/srv/my repo' },
       env: { GIT_TOKEN: 'abc' },
     });
   });
@@ -188,36 +195,35 @@ describe('MCP server form', () => {
     expect(again.callsTo('PATCH', '/v1/mcp/servers/s1')[0]?.body).toMatchObject({ headers: null });
   });
 
-  it('edits a stdio server: its arguments are shown one by one, the environment stays unless replaced', async () => {
+  it('edits a stdio server: its parameters are shown, the environment stays unless replaced', async () => {
     const server = toolsServer(() => Response.json(stdioServer));
     await open(server, '/tools/s2/edit');
-    expect((await screen.findByLabelText<HTMLInputElement>('Argument 2')).value).toBe('/srv/repo');
+    expect((await screen.findByLabelText<HTMLInputElement>(/^repository/)).value).toBe('/srv/repo');
     expect(screen.getByRole('group', { name: 'Environment' }).textContent).toContain('GIT_TOKEN');
-    fireEvent.click(screen.getByRole('button', { name: 'Remove argument 1' }));
     fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
     await waitFor(() => expect(server.callsTo('PATCH', '/v1/mcp/servers/s2')).toHaveLength(1));
     expect(server.callsTo('PATCH', '/v1/mcp/servers/s2')[0]?.body).toEqual({
       name: 'Git',
       enabled: true,
       stdioCommandId: 'c1',
-      args: ['/srv/repo'],
+      parameters: { repository: '/srv/repo' },
     });
   });
 
-  it('gives a server whose command was withdrawn another one, keeping its arguments', async () => {
+  it('gives a server whose template was withdrawn another one, keeping its values', async () => {
     const server = toolsServer(() => Response.json(stdioServer));
     await open(server, '/tools/s3');
-    expect((await screen.findByText(/its allowed command was withdrawn/)).textContent).toContain('choose another');
+    expect((await screen.findByText(/it has no command template/)).textContent).toContain('choose one');
     await open(server, '/tools/s3/edit');
-    expect((await screen.findByLabelText<HTMLInputElement>('Argument 1')).value).toBe('--repository');
-    fireEvent.change(await screen.findByLabelText('Command'), { target: { value: 'c1' } });
+    fireEvent.change(await screen.findByLabelText('Command template'), { target: { value: 'c1' } });
+    expect((await screen.findByLabelText<HTMLInputElement>(/^repository/)).value).toBe('/srv/repo');
     fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
     await waitFor(() => expect(server.callsTo('PATCH', '/v1/mcp/servers/s3')).toHaveLength(1));
     expect(server.callsTo('PATCH', '/v1/mcp/servers/s3')[0]?.body).toEqual({
       name: 'Old git',
       enabled: true,
       stdioCommandId: 'c1',
-      args: ['--repository', '/srv/repo'],
+      parameters: { repository: '/srv/repo' },
     });
   });
 

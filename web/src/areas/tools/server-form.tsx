@@ -9,11 +9,13 @@ import {
   type McpServer,
   type McpServerInput,
   type McpTransport,
+  type StdioCommand,
+  type StdioIsolation,
 } from './tools-api';
 
 /**
  * Name and transport of an MCP server, then what the transport needs: a URL and headers for HTTP, an
- * allowed command with its arguments and environment for stdio. The transport is fixed once created.
+ * command template with its parameters and environment for stdio. The transport is fixed once created.
  */
 export function ServerForm(props: {
   server?: McpServer;
@@ -28,7 +30,7 @@ export function ServerForm(props: {
   const [url, setUrl] = useState(server?.url ?? '');
   const [enabled, setEnabled] = useState(server?.enabled ?? true);
   const [stdioCommandId, setStdioCommandId] = useState(server?.stdioCommandId ?? '');
-  const [args, setArgs] = useState<string[]>(server?.args ?? []);
+  const [parameters, setParameters] = useState<Record<string, string>>(server?.parameters ?? {});
   const storedHeaders = server?.headerNames ?? [];
   const storedEnv = server?.envNames ?? [];
   const [headersChange, setHeadersChange] = useState<SecretsChange>(storedHeaders.length ? 'keep' : 'replace');
@@ -40,7 +42,8 @@ export function ServerForm(props: {
   const isUrlMoved = server !== undefined && url.trim() !== (server.url ?? '');
   const isCommandMoved =
     server !== undefined &&
-    (stdioCommandId !== (server.stdioCommandId ?? '') || JSON.stringify(args) !== JSON.stringify(server.args));
+    (stdioCommandId !== (server.stdioCommandId ?? '') ||
+      JSON.stringify(parameters) !== JSON.stringify(server.parameters));
   const sendAgain = (noun: string, moved: string) =>
     `The ${moved} changed: enter the ${noun} again, or remove them. Stored ones only go where they were given for.`;
 
@@ -50,7 +53,7 @@ export function ServerForm(props: {
     if (!server) input.transport = transport;
     if (isStdio) {
       if (stdioCommandId) input.stdioCommandId = stdioCommandId;
-      input.args = args;
+      input.parameters = Object.fromEntries(Object.entries(parameters).filter(([, value]) => value !== ''));
       const envToSend = secretsToSend(envChange, env, storedEnv);
       if (envToSend !== undefined) input.env = envToSend;
     } else {
@@ -100,8 +103,8 @@ export function ServerForm(props: {
           error={error}
           stdioCommandId={stdioCommandId}
           onStdioCommandIdChange={setStdioCommandId}
-          args={args}
-          onArgsChange={setArgs}
+          parameters={parameters}
+          onParametersChange={setParameters}
         />
       ) : (
         <TextField
@@ -132,8 +135,8 @@ export function ServerForm(props: {
           namePlaceholder="API_TOKEN"
           hint={
             isCommandMoved && storedEnv.length > 0 && envChange === 'keep'
-              ? sendAgain('variables', 'command or its arguments')
-              : 'Stored encrypted and given only to this program. Variables that change how programs load are refused.'
+              ? sendAgain('variables', 'template or its parameters')
+              : 'Stored encrypted and given only to this program. Only the variables its template names are accepted.'
           }
         />
       ) : (
@@ -172,30 +175,42 @@ export function ServerForm(props: {
   );
 }
 
-/** The allowed executable, its arguments one per field (no shell parses them), and the line that will run. */
+/** Fills a template's arguments as the server does: an element whose parameter is left empty is left out. */
+export function previewCommand(command: StdioCommand, values: Record<string, string>): string[] {
+  const placeholder = /\{([a-z][a-z0-9_]{0,39})\}/g;
+  const filled = (name: string) => (values[name] ?? '') !== '';
+  const args = command.args
+    .filter((element) => [...element.matchAll(placeholder)].every((match) => filled(match[1]!)))
+    .map((element) => element.replace(placeholder, (_match, name: string) => values[name] ?? ''));
+  return [command.executablePath, ...args];
+}
+
+/** The command template, one field per parameter (each is one argument; no shell), and the line that will run. */
 function StdioFields(props: {
   error: unknown;
   stdioCommandId: string;
   onStdioCommandIdChange: (id: string) => void;
-  args: string[];
-  onArgsChange: (args: string[]) => void;
+  parameters: Record<string, string>;
+  onParametersChange: (parameters: Record<string, string>) => void;
 }) {
   const commands = useStdioCommands();
-  const { args, onArgsChange } = props;
+  const { parameters, onParametersChange } = props;
   const chosen = commands.data?.items.find((command) => command.id === props.stdioCommandId);
 
-  if (commands.isPending) return <p className="muted">Loading the allowed commands…</p>;
+  if (commands.isPending) return <p className="muted">Loading the command templates…</p>;
   if (commands.isError) return <ErrorNotice error={commands.error} onRetry={() => void commands.refetch()} />;
+  const { isolation } = commands.data;
   if (commands.data.items.length === 0) {
     return (
       <p className="error-notice" role="alert">
-        No commands are allowed yet. A platform administrator allows executables under Tools → Allowed commands.
+        No command templates exist yet. A platform administrator makes them under Tools → Command templates.
       </p>
     );
   }
   return (
     <>
-      <Field label="Command" field="stdioCommandId" error={props.error}>
+      <IsolationNotice isolation={isolation} />
+      <Field label="Command template" field="stdioCommandId" error={props.error}>
         {(control) => (
           <select
             {...control}
@@ -203,7 +218,7 @@ function StdioFields(props: {
             onChange={(event) => props.onStdioCommandIdChange(event.target.value)}
             required
           >
-            <option value="">Choose an allowed command…</option>
+            <option value="">Choose a command template…</option>
             {commands.data.items.map((command) => (
               <option key={command.id} value={command.id}>
                 {command.name} ({command.executablePath})
@@ -212,41 +227,65 @@ function StdioFields(props: {
           </select>
         )}
       </Field>
-      <FieldGroup legend="Arguments" field="args" error={props.error}>
-        {args.map((arg, index) => (
-          <div className="row secret-row" key={index}>
-            <input
-              aria-label={`Argument ${index + 1}`}
-              value={arg}
-              onChange={(event) => onArgsChange(args.map((each, at) => (at === index ? event.target.value : each)))}
-              maxLength={4096}
-              autoComplete="off"
-              spellCheck={false}
-            />
-            <button
-              type="button"
-              aria-label={`Remove argument ${index + 1}`}
-              onClick={() => onArgsChange(args.filter((_, at) => at !== index))}
-            >
-              Remove
-            </button>
-          </div>
-        ))}
-        <div className="row">
-          <button type="button" onClick={() => onArgsChange([...args, ''])}>
-            Add argument
-          </button>
-        </div>
-        <span className="muted field-hint">Each argument is passed as it is: no shell, no quoting, no variables.</span>
-      </FieldGroup>
+      {chosen?.description && <p className="muted">{chosen.description}</p>}
+      {chosen?.parameters.map((parameter) => (
+        <TextField
+          key={parameter.name}
+          label={parameter.name}
+          field={`parameters.${parameter.name}`}
+          error={props.error}
+          value={parameters[parameter.name] ?? ''}
+          onValueChange={(value) => onParametersChange({ ...parameters, [parameter.name]: value })}
+          required={parameter.required}
+          maxLength={1024}
+          autoComplete="off"
+          spellCheck={false}
+          hint={`${parameter.description ? `${parameter.description}. ` : ''}${parameter.type === 'url' ? 'An http(s) URL' : parameter.type === 'integer' ? 'A whole number' : 'Text'} matching ${parameter.pattern}; never starting with '-'.`}
+        />
+      ))}
       {chosen && (
         <div className="field">
           <span id="command-preview-label">Command that will run</span>
           <code className="command-line" aria-labelledby="command-preview-label">
-            {[chosen.executablePath, ...args].join(' ')}
+            {previewCommand(chosen, parameters).join(' ')}
           </code>
+          <span className="muted field-hint">
+            {chosen.envNames.length > 0
+              ? `Environment variables it may be given: ${chosen.envNames.join(', ')}.`
+              : 'It takes no environment variables.'}{' '}
+            {chosen.allowNetwork ? 'It may use the network.' : 'It has no network where the server sandboxes it.'}
+          </span>
         </div>
       )}
     </>
+  );
+}
+
+/** What confinement stdio servers get on this server, and what is missing, in the admins' words. */
+export function IsolationNotice({ isolation }: { isolation: StdioIsolation }) {
+  if (isolation.refusal) {
+    return (
+      <p className="error-notice" role="alert">
+        stdio servers cannot start on this server: {isolation.refusal}
+      </p>
+    );
+  }
+  if (isolation.missing.length === 0) {
+    return (
+      <p className="muted" aria-label="Isolation">
+        Each program runs in a bubblewrap sandbox{isolation.runAs ? ` as ${isolation.runAs}` : ''}: no access to the
+        server's data, a private /tmp, and no network unless its template allows it.
+      </p>
+    );
+  }
+  return (
+    <div className="error-notice" role="status" aria-label="Isolation">
+      <p>These programs run with less isolation on this server{isolation.runAs ? ` (as ${isolation.runAs})` : ''}:</p>
+      <ul>
+        {isolation.missing.map((sentence) => (
+          <li key={sentence}>{sentence}</li>
+        ))}
+      </ul>
+    </div>
   );
 }

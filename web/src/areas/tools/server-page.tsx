@@ -65,7 +65,10 @@ function ServerFacts({ server }: { server: McpServer }) {
             {server.command !== null ? (
               <code className="command-line">{server.command.join(' ')}</code>
             ) : (
-              <span className="muted">None: its allowed command was withdrawn. Edit the server to choose another.</span>
+              <span className="muted">
+                None: it has no command template (withdrawn, or it gave free arguments, which no longer run). Edit the
+                server to choose one.
+              </span>
             )}
           </dd>
         </>

@@ -21,10 +21,10 @@ export interface McpServer {
   url: string | null;
   headerNames: string[];
   stdioCommandId: string | null;
-  /** The exact command that runs (executable, then arguments, no shell); null unless stdio with a command. */
+  /** The exact command that runs (executable, then its template's arguments filled in, no shell); null unless stdio with a template. */
   command: string[] | null;
-  /** A stdio server's arguments, kept when its command is withdrawn. */
-  args: string[];
+  /** A stdio server's values of its template's parameters. */
+  parameters: Record<string, string>;
   envNames: string[];
   enabled: boolean;
   status: McpServerStatus;
@@ -41,17 +41,53 @@ export interface McpServerInput {
   url?: string;
   headers?: Record<string, string> | null;
   stdioCommandId?: string;
-  args?: string[];
+  parameters?: Record<string, string>;
   env?: Record<string, string> | null;
   enabled?: boolean;
 }
 
-/** An executable a platform administrator allowed stdio servers to run. */
+export type ExecutableKind = 'binary' | 'script' | 'shell' | 'interpreter' | 'loader' | 'runner';
+export const executableKindLabels: Record<ExecutableKind, string> = {
+  binary: 'Program',
+  script: 'Script',
+  shell: 'Shell',
+  interpreter: 'Interpreter',
+  loader: 'Dynamic loader',
+  runner: 'Runs commands',
+};
+
+/** What an executable is, judged by the file (POST /v1/mcp/stdio-commands/inspect). */
+export interface ExecutableInspection {
+  executablePath: string;
+  resolvedPath: string;
+  kind: ExecutableKind;
+  interpreter: { path: string; kind: ExecutableKind } | null;
+  sameAs: string | null;
+  runsCode: boolean;
+  summary: string;
+}
+
+export interface StdioParameter {
+  name: string;
+  type: 'string' | 'integer' | 'url';
+  pattern: string;
+  description: string;
+  required: boolean;
+}
+
+/** A command template a platform administrator made for stdio servers. */
 export interface StdioCommand {
   id: string;
   name: string;
   executablePath: string;
   description: string;
+  allowInterpreter: boolean;
+  args: string[];
+  parameters: StdioParameter[];
+  envNames: string[];
+  allowNetwork: boolean;
+  readOnlyPaths: string[];
+  inspection: ExecutableInspection | null;
   createdAt: string;
 }
 
@@ -60,6 +96,19 @@ export interface StdioCommandInput {
   executablePath: string;
   description: string;
   allowInterpreter: boolean;
+  args: string[];
+  parameters: StdioParameter[];
+  envNames: string[];
+  allowNetwork: boolean;
+  readOnlyPaths: string[];
+}
+
+/** What confinement this server gives stdio servers' children, and what it lacks. */
+export interface StdioIsolation {
+  sandbox: 'bubblewrap' | 'none';
+  runAs: string | null;
+  missing: string[];
+  refusal: string | null;
 }
 
 export type ToolApproval = 'auto' | 'needs_approval';
@@ -146,7 +195,7 @@ export function useStdioCommands() {
   const { api } = useServices();
   return useQuery({
     queryKey: mcpKeys.stdioCommands,
-    queryFn: () => api.get<{ items: StdioCommand[] }>(stdioCommandsApiPath),
+    queryFn: () => api.get<{ items: StdioCommand[]; isolation: StdioIsolation }>(stdioCommandsApiPath),
   });
 }
 

@@ -15,7 +15,7 @@ function ToolsSubNav() {
     { to: toolsPath, label: 'MCP servers', end: true },
     { to: `${toolsPath}/executions`, label: 'Execution log', end: false },
     ...(hasRoleAtLeast(session.user.role, 'platform_admin')
-      ? [{ to: `${toolsPath}/stdio-commands`, label: 'Allowed commands', end: false }]
+      ? [{ to: `${toolsPath}/stdio-commands`, label: 'Command templates', end: false }]
       : []),
   ];
   return (

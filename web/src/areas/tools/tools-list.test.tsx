@@ -14,7 +14,7 @@ const server: McpServer = {
   headerNames: [],
   stdioCommandId: null,
   command: null,
-  args: [],
+  parameters: {},
   envNames: [],
   enabled: true,
   status: 'unknown',
