@@ -5,6 +5,7 @@ import { createRerankerRegistry } from './ai/reranking/reranker-registry.js';
 import { createModelRegistry } from './ai/model-registry.js';
 import { createModelWarningLog } from './ai/model-warnings.js';
 import { createAgentsModule } from './modules/agents/index.js';
+import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createChatModule, createReplyStops } from './modules/chat/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
@@ -31,7 +32,11 @@ import { createDirectoryStorage } from './platform/storage/index.js';
  */
 export async function registerModules(
   app: App,
-  deps: AppDeps & { readonly metrics: Metrics; readonly invalidations: InvalidationBus },
+  deps: AppDeps & {
+    readonly metrics: Metrics;
+    readonly invalidations: InvalidationBus;
+    readonly defaultAgent: DefaultAgent;
+  },
 ): Promise<void> {
   const { config, database, metrics, invalidations } = deps;
   // One guard for every outbound call made on a user's behalf (URL fetches, MCP servers, tenants' own
@@ -63,7 +68,7 @@ export async function registerModules(
   const replyStops = createReplyStops(invalidations);
   const users = createUsersModule({ db: database.db, stopRepliesOf: replyStops.stopOwner });
   users.registerRoutes(app, users.service);
-  const tenants = createTenantsModule({ db: database.db, users: users.repository });
+  const tenants = createTenantsModule({ db: database.db, users: users.repository, defaultAgent: deps.defaultAgent });
   tenants.registerRoutes(app, tenants.service);
   const apiKeys = createApiKeysModule({ db: database.db });
   apiKeys.registerRoutes(app, apiKeys.service);

@@ -117,6 +117,8 @@ const environmentSchema = z.object({
     )
     .transform(toTrustProxy),
   DEFAULT_MODEL: modelRefSchema.optional(),
+  /** Whether every new tenant starts with an agent, "Assistant", on DEFAULT_MODEL (or the first provider's, or offline). */
+  DEFAULT_AGENT: z.enum(['on', 'off']).default('on'),
   TRANSCRIPTION_MODEL: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,39}:\S{1,200}$/, "must be 'provider:model', e.g. 'openai:whisper-1'")
@@ -212,6 +214,8 @@ export interface Config {
   /** As Fastify's `trustProxy` takes it: a list is the proxies' addresses, comma-separated. */
   readonly trustProxy: boolean | number | string;
   readonly defaultModel: string | undefined;
+  /** DEFAULT_AGENT: a new tenant starts with the agent "Assistant". */
+  readonly createsDefaultAgent: boolean;
   /** The speech-to-text model for audio attachments (`provider:model`); unset, OpenAI's whisper-1 if configured. */
   readonly transcriptionModel: string | undefined;
   /** `offline` or `provider:model`; what a new knowledge source embeds with unless it names another. */
@@ -308,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     trustProxy: e.TRUST_PROXY,
     defaultModel: e.DEFAULT_MODEL,
+    createsDefaultAgent: e.DEFAULT_AGENT === 'on',
     transcriptionModel: e.TRANSCRIPTION_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,

@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { DefaultAgent } from '../agents/default-agent.js';
 import type { AuthRepository, RefreshTokenInsert, UserRow } from './auth.repository.js';
 import { presentTenant, presentUser, type LoginInput, type RegisterInput, type SessionView } from './auth.schemas.js';
 import {
@@ -22,6 +23,8 @@ export interface AuthServiceDeps {
   readonly signer: AccessTokenSigner;
   readonly throttle: LoginThrottle;
   readonly config: Pick<Config, 'signupMode' | 'refreshTokenTtlDays'>;
+  /** Every tenant a sign-up creates starts with an agent, so its first chat needs no set-up. */
+  readonly defaultAgent: DefaultAgent;
 }
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is incorrect');
@@ -84,7 +87,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** The first user becomes platform admin of a first tenant; after that SIGNUP_MODE decides. */
     async register(input: RegisterInput): Promise<SessionView> {
       const passwordHash = await hashPassword(input.password);
-      const user = await db.transaction(async (tx) => {
+      const { user, announceAgent } = await db.transaction(async (tx) => {
         await repository.lockRegistration(tx);
         const isFirstUser = (await repository.countUsers(tx)) === 0;
         if (!isFirstUser && config.signupMode !== 'open') {
@@ -102,7 +105,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           id: newId(),
           name: input.tenantName ?? (isFirstUser ? 'Default' : `${input.displayName ?? input.email}'s workspace`),
         });
-        return repository.insertUser(tx, {
+        const user = await repository.insertUser(tx, {
           id: newId(),
           tenantId: tenant.id,
           email: input.email,
@@ -110,7 +113,9 @@ export function createAuthService(deps: AuthServiceDeps) {
           passwordHash,
           role: isFirstUser ? 'platform_admin' : 'tenant_admin',
         });
+        return { user, announceAgent: await deps.defaultAgent.addTo(tx, tenant, user.id) };
       });
+      announceAgent?.();
       return startSession(user);
     },
 
