@@ -78,7 +78,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     };
   }
 
-  return {
+  const service = {
     async status() {
       const hasUsers = (await repository.countUsers(db)) > 0;
       return { hasUsers, signupMode: config.signupMode, canRegister: !hasUsers || config.signupMode === 'open' };
@@ -162,6 +162,21 @@ export function createAuthService(deps: AuthServiceDeps) {
       return session;
     },
 
+    /**
+     * A refresh that answers undefined instead of refusing when there is no session to resume (no
+     * cookie, or one that expired, was signed out or was already used). A reused token still revokes
+     * its family, as `refresh` does: this only changes how "signed out" is said.
+     */
+    async resume(refreshToken: string | undefined): Promise<SessionView | undefined> {
+      if (!refreshToken) return undefined;
+      try {
+        return await service.refresh(refreshToken);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'unauthenticated') return undefined;
+        throw error;
+      }
+    },
+
     async logout(refreshToken: string): Promise<void> {
       const stored = await repository.findRefreshTokenByHash(db, hashOpaqueToken(refreshToken));
       if (stored) await repository.revokeFamily(db, stored.tenantId, stored.familyId);
@@ -205,6 +220,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       return { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' };
     },
   };
+  return service;
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
