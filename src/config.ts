@@ -125,6 +125,8 @@ const environmentSchema = z.object({
     .optional(),
   DEFAULT_EMBEDDING_MODEL: modelRefSchema.default('offline'),
   UPLOAD_MAX_BYTES: wholeNumber(1024, 2 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  /** What one import's files may add up to: a zip's declared and inflated sizes, and a zip upload itself. */
+  IMPORT_MAX_BYTES: wholeNumber(1024, 64 * 1024 * 1024 * 1024).default(1024 * 1024 * 1024),
   /** Hosts, IP addresses or CIDR ranges outbound requests may reach even though they are private. */
   OUTBOUND_ALLOW: z
     .string()
@@ -221,6 +223,8 @@ export interface Config {
   /** `offline` or `provider:model`; what a new knowledge source embeds with unless it names another. */
   readonly defaultEmbeddingModel: string;
   readonly uploadMaxBytes: number;
+  /** IMPORT_MAX_BYTES: the most one import's files may add up to (a zip as stored, and as inflated). */
+  readonly importMaxBytes: number;
   /** Where uploaded files live (a directory under the data dir). */
   readonly filesDir: string;
   readonly outboundAllowList: readonly string[];
@@ -316,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     transcriptionModel: e.TRANSCRIPTION_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    importMaxBytes: e.IMPORT_MAX_BYTES,
     filesDir: path.join(path.resolve(e.DATA_DIR), 'files'),
     mcpScriptDirs: listOf(e.MCP_SCRIPT_DIRS).map((entry) => path.resolve(entry)),
     outboundAllowList: listOf(e.OUTBOUND_ALLOW),
