@@ -43,7 +43,13 @@ export async function openArchive(
 ): Promise<{ entries: ArchiveEntry[]; close: () => void }> {
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(filePath, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false });
+    // autoClose off: the entries are opened after the whole directory has been read, which would close it.
+    zip = await yauzl.openPromise(filePath, {
+      lazyEntries: true,
+      autoClose: false,
+      validateEntrySizes: true,
+      strictFileNames: false,
+    });
   } catch {
     throw new AppError('validation_failed', `'${label}' is not a readable zip archive (it may be damaged)`);
   }
