@@ -115,6 +115,7 @@ export async function registerModules(
     metrics,
   });
   if (deps.runsJobs ?? true) knowledge.registerJobs();
+  deps.onServices?.({ knowledgeImports: knowledge.imports });
   // Uploads are multipart; the parser exists only in this scope, so every other route stays JSON-only.
   await app.register(async (scope) => {
     await scope.register(fastifyMultipart);

@@ -10,6 +10,12 @@ import { createAuthModule, presentsApiKey } from './modules/auth/index.js';
 import { serverDefaultModelRef } from './ai/model-registry.js';
 import { createAgentsRepository } from './modules/agents/agents.repository.js';
 import { createDefaultAgent } from './modules/agents/default-agent.js';
+import type { ImportsService } from './modules/knowledge/index.js';
+
+/** What the `parley` commands that act inside a tenant call, the same objects the HTTP routes call. */
+export interface CommandServices {
+  readonly knowledgeImports: ImportsService;
+}
 import type { McpRuntimeOptions } from './modules/mcp/index.js';
 import type { ChatTuning } from './modules/chat/index.js';
 import { registerModules } from './app-modules.js';
@@ -59,6 +65,8 @@ export interface AppDeps {
    * queues them, for another node, or for this one after a restart, to run.
    */
   readonly runsJobs?: boolean;
+  /** Hands the services a command run on the server uses (`parley import`) to it, once they are built. */
+  readonly onServices?: (services: CommandServices) => void;
   /** The process's stop, driven by serve.ts; a node that is never stopped that way (tests) gets its own. */
   readonly shutdown?: Shutdown;
 }
