@@ -20,7 +20,7 @@ describeInBrowser('the console on a fresh server', () => {
     // The product's defaults: the server gives the first tenant its agent (DEFAULT_AGENT=on).
     [server, browser] = await Promise.all([startE2eServer({ DEFAULT_AGENT: 'on' }), launchChromium()]);
     session = await openBrowserSession(browser, server.baseUrl);
-  });
+  }, 180_000);
   afterAll(async () => {
     await session?.close();
     await browser?.close();
