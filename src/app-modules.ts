@@ -5,6 +5,7 @@ import { createRerankerRegistry } from './ai/reranking/reranker-registry.js';
 import { createModelRegistry } from './ai/model-registry.js';
 import { createModelWarningLog } from './ai/model-warnings.js';
 import { createAgentsModule } from './modules/agents/index.js';
+import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createChatModule, createReplyStops } from './modules/chat/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
@@ -32,7 +33,11 @@ import { createDirectoryStorage } from './platform/storage/index.js';
  */
 export async function registerModules(
   app: App,
-  deps: AppDeps & { readonly metrics: Metrics; readonly invalidations: InvalidationBus },
+  deps: AppDeps & {
+    readonly metrics: Metrics;
+    readonly invalidations: InvalidationBus;
+    readonly defaultAgent: DefaultAgent;
+  },
 ): Promise<void> {
   const { config, database, metrics, invalidations } = deps;
   // One guard for every outbound call made on a user's behalf (URL fetches, MCP servers, tenants' own
@@ -65,7 +70,7 @@ export async function registerModules(
   const replyStops = createReplyStops(invalidations);
   const users = createUsersModule({ db: database.db, stopRepliesOf: replyStops.stopOwner });
   users.registerRoutes(app, users.service);
-  const tenants = createTenantsModule({ db: database.db, users: users.repository });
+  const tenants = createTenantsModule({ db: database.db, users: users.repository, defaultAgent: deps.defaultAgent });
   tenants.registerRoutes(app, tenants.service);
   const apiKeys = createApiKeysModule({ db: database.db });
   apiKeys.registerRoutes(app, apiKeys.service);
@@ -114,6 +119,7 @@ export async function registerModules(
     metrics,
   });
   if (deps.runsJobs ?? true) knowledge.registerJobs();
+  deps.onServices?.({ knowledgeImports: knowledge.imports });
   // Uploads are multipart; the parser exists only in this scope, so every other route stays JSON-only.
   await app.register(async (scope) => {
     await scope.register(fastifyMultipart);

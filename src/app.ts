@@ -7,6 +7,15 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { satisfiesAccess } from './access/actor.js';
 import type { Config } from './config.js';
 import { createAuthModule, presentsApiKey } from './modules/auth/index.js';
+import { serverDefaultModelRef } from './ai/model-registry.js';
+import { createAgentsRepository } from './modules/agents/agents.repository.js';
+import { createDefaultAgent } from './modules/agents/default-agent.js';
+import type { ImportsService } from './modules/knowledge/index.js';
+
+/** What the `parley` commands that act inside a tenant call, the same objects the HTTP routes call. */
+export interface CommandServices {
+  readonly knowledgeImports: ImportsService;
+}
 import type { McpRuntimeOptions } from './modules/mcp/index.js';
 import type { ChatTuning } from './modules/chat/index.js';
 import { registerModules } from './app-modules.js';
@@ -56,6 +65,8 @@ export interface AppDeps {
    * queues them, for another node, or for this one after a restart, to run.
    */
   readonly runsJobs?: boolean;
+  /** Hands the services a command run on the server uses (`parley import`) to it, once they are built. */
+  readonly onServices?: (services: CommandServices) => void;
   /** The process's stop, driven by serve.ts; a node that is never stopped that way (tests) gets its own. */
   readonly shutdown?: Shutdown;
 }
@@ -175,7 +186,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }),
   );
 
-  const auth = createAuthModule({ db: database.db, keys: deps.keys, config, redis: deps.redis, logger: deps.logger });
+  const defaultAgent = createDefaultAgent({
+    repository: createAgentsRepository(),
+    logger: deps.logger,
+    isEnabled: config.createsDefaultAgent,
+    modelRef: serverDefaultModelRef(config),
+  });
+  const auth = createAuthModule({
+    db: database.db,
+    keys: deps.keys,
+    config,
+    redis: deps.redis,
+    logger: deps.logger,
+    defaultAgent,
+  });
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access ?? 'public';
     if (failedAuthentications.isBlocked(request) && presentsApiKey(request.headers.authorization)) {
@@ -208,7 +232,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerHealthRoutes(app, { database, metrics, keys: deps.keys });
   auth.registerRoutes(app);
-  await registerModules(app, { ...deps, metrics, invalidations });
+  await registerModules(app, { ...deps, metrics, invalidations, defaultAgent });
 
   const webConsole = await registerWebConsole(app, deps.webRoot);
   registerNotFoundHandler(app, webConsole);

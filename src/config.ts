@@ -117,12 +117,16 @@ const environmentSchema = z.object({
     )
     .transform(toTrustProxy),
   DEFAULT_MODEL: modelRefSchema.optional(),
+  /** Whether every new tenant starts with an agent, "Assistant", on DEFAULT_MODEL (or the first provider's, or offline). */
+  DEFAULT_AGENT: z.enum(['on', 'off']).default('on'),
   TRANSCRIPTION_MODEL: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,39}:\S{1,200}$/, "must be 'provider:model', e.g. 'openai:whisper-1'")
     .optional(),
   DEFAULT_EMBEDDING_MODEL: modelRefSchema.default('offline'),
   UPLOAD_MAX_BYTES: wholeNumber(1024, 2 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  /** What one import's files may add up to: a zip's declared and inflated sizes, and a zip upload itself. */
+  IMPORT_MAX_BYTES: wholeNumber(1024, 64 * 1024 * 1024 * 1024).default(1024 * 1024 * 1024),
   /** Hosts, IP addresses or CIDR ranges outbound requests may reach even though they are private. */
   OUTBOUND_ALLOW: z
     .string()
@@ -219,11 +223,15 @@ export interface Config {
   /** As Fastify's `trustProxy` takes it: a list is the proxies' addresses, comma-separated. */
   readonly trustProxy: boolean | number | string;
   readonly defaultModel: string | undefined;
+  /** DEFAULT_AGENT: a new tenant starts with the agent "Assistant". */
+  readonly createsDefaultAgent: boolean;
   /** The speech-to-text model for audio attachments (`provider:model`); unset, OpenAI's whisper-1 if configured. */
   readonly transcriptionModel: string | undefined;
   /** `offline` or `provider:model`; what a new knowledge source embeds with unless it names another. */
   readonly defaultEmbeddingModel: string;
   readonly uploadMaxBytes: number;
+  /** IMPORT_MAX_BYTES: the most one import's files may add up to (a zip as stored, and as inflated). */
+  readonly importMaxBytes: number;
   /** Where uploaded files live (a directory under the data dir). */
   readonly filesDir: string;
   readonly outboundAllowList: readonly string[];
@@ -323,9 +331,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     trustProxy: e.TRUST_PROXY,
     defaultModel: e.DEFAULT_MODEL,
+    createsDefaultAgent: e.DEFAULT_AGENT === 'on',
     transcriptionModel: e.TRANSCRIPTION_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    importMaxBytes: e.IMPORT_MAX_BYTES,
     filesDir: path.join(path.resolve(e.DATA_DIR), 'files'),
     mcpScriptDirs: listOf(e.MCP_SCRIPT_DIRS).map((entry) => path.resolve(entry)),
     mcpStdioUser: e.MCP_STDIO_USER,

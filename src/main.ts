@@ -1,4 +1,5 @@
 import { admin } from './cli/admin.js';
+import { importCommand } from './cli/import.js';
 import { migrate } from './cli/migrate.js';
 import { serve } from './cli/serve.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -10,7 +11,8 @@ const usage = `Usage: parley <command>
   serve                                         start the HTTP server (default)
   migrate                                       apply database migrations and exit
   admin create --email E --password P [--tenant NAME]   create a platform admin
-  admin accept-secret                           make the configured secret the storage's own`;
+  admin accept-secret                           make the configured secret the storage's own
+  import <folder|zip> --source NAME [--tenant NAME] [--no-wait]   add a folder's or zip's files to a knowledge source`;
 
 /** Process entry: configuration, the chosen command, and one clear line on failure. */
 async function main(argv: readonly string[]): Promise<void> {
@@ -32,6 +34,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return migrate(config, logger);
     case 'admin':
       return admin(config, logger, rest);
+    case 'import':
+      return importCommand(config, logger, rest);
     default:
       throw new AppError('validation_failed', `Unknown command '${command}'.\n${usage}`);
   }

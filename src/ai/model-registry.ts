@@ -101,6 +101,15 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
   };
 }
 
+/**
+ * What a new tenant's default agent answers with (it has no providers of its own yet): DEFAULT_MODEL,
+ * else the usual model of the first server-wide provider, else `offline`. The registry's
+ * `defaultModelRef([])` answers the same; this needs only the configuration.
+ */
+export function serverDefaultModelRef(config: Pick<Config, 'providers' | 'defaultModel'>): string {
+  return config.defaultModel ?? firstSuggestedModel(serverProviderEntries(config.providers)) ?? offlineModelRef;
+}
+
 /** The usual model of the first provider that has one, as `provider:model`. */
 function firstSuggestedModel(entries: readonly ProviderEntry[]): string | undefined {
   for (const entry of entries) {

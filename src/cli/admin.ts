@@ -4,6 +4,9 @@ import type { Config } from '../config.js';
 import { emailSchema, passwordSchema } from '../modules/auth/auth.schemas.js';
 import { hashPassword } from '../modules/auth/passwords.js';
 import { createAuthRepository } from '../modules/auth/auth.repository.js';
+import { serverDefaultModelRef } from '../ai/model-registry.js';
+import { createAgentsRepository } from '../modules/agents/agents.repository.js';
+import { createDefaultAgent } from '../modules/agents/default-agent.js';
 import { AppError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
 import type { Logger } from '../platform/logger.js';
@@ -52,16 +55,24 @@ async function createAdmin(config: Config, logger: Logger, rest: readonly string
       throw new AppError('conflict', `An account with the email '${parsed.data.email}' already exists`);
     }
     const passwordHash = await hashPassword(parsed.data.password);
-    const user = await db.transaction(async (tx) => {
+    const defaultAgent = createDefaultAgent({
+      repository: createAgentsRepository(),
+      logger,
+      isEnabled: config.createsDefaultAgent,
+      modelRef: serverDefaultModelRef(config),
+    });
+    const { user, announceAgent } = await db.transaction(async (tx) => {
       const tenant = await repository.insertTenant(tx, { id: newId(), name: parsed.data.tenant });
-      return repository.insertUser(tx, {
+      const user = await repository.insertUser(tx, {
         id: newId(),
         tenantId: tenant.id,
         email: parsed.data.email,
         passwordHash,
         role: 'platform_admin',
       });
+      return { user, announceAgent: await defaultAgent.addTo(tx, tenant, user.id) };
     });
+    announceAgent?.();
     logger.info({ userId: user.id, tenantId: user.tenantId, email: user.email }, 'created platform admin');
   } finally {
     await runtime.close();

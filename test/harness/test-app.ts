@@ -51,6 +51,8 @@ export async function buildTestApp(
     // count of failed sign-ins (tests of those limits set their own, with fresh addresses and emails).
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     LOGIN_ATTEMPTS_PER_15_MINUTES: '10000',
+    // Tests count and list the agents they make; the ones about the default agent switch it on.
+    DEFAULT_AGENT: 'off',
     ...env,
   });
   const database = options.sharedDatabase ?? (await createTestDatabase());

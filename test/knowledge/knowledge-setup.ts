@@ -7,6 +7,7 @@ export interface DocumentView {
   readonly id: string;
   readonly sourceId: string;
   readonly title: string;
+  readonly path: string | null;
   readonly status: 'pending' | 'processing' | 'ready' | 'failed' | 'cancelled';
   readonly progress: number;
   readonly errorMessage: string | null;

@@ -38,6 +38,7 @@ export interface TenantAIds {
   readonly conversationId: string;
   readonly sourceId: string;
   readonly documentId: string;
+  readonly importId: string;
   readonly fileId: string;
   readonly mcpServerId: string;
   readonly mcpToolId: string;
@@ -126,6 +127,18 @@ export const routeCases: Record<string, RouteCase> = {
   '/v1/knowledge-sources/:id/documents': {
     foreign: (a) => ({ id: a.sourceId }),
     bodies: { POST: documentUpload },
+  },
+  '/v1/knowledge-sources/:id/imports': {
+    foreign: (a) => ({ id: a.sourceId }),
+    bodies: { POST: documentUpload },
+  },
+  '/v1/knowledge-sources/:id/imports/:importId': {
+    foreign: (a) => ({ id: a.sourceId, importId: a.importId }),
+    ownParents: (own) => ({ id: own.sourceId }),
+  },
+  '/v1/knowledge-sources/:id/imports/:importId/files': {
+    foreign: (a) => ({ id: a.sourceId, importId: a.importId }),
+    ownParents: (own) => ({ id: own.sourceId }),
   },
   '/v1/knowledge-sources/:id/documents/from-url': {
     foreign: (a) => ({ id: a.sourceId }),

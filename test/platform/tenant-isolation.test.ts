@@ -163,13 +163,17 @@ describe("another tenant's objects, on every route", () => {
   }
 
   /** A knowledge source with one document, indexed, so the read-back after the walk compares like with like. */
-  async function seedKnowledge(): Promise<{ sourceId: string; documentId: string }> {
+  async function seedKnowledge(): Promise<{ sourceId: string; documentId: string; importId: string }> {
     const sourceId = (await createSource(t.app, adminA, { name: 'Hollowbrook handbook' })).id;
     const content = Buffer.from('# Hollowbrook handbook\n\nThe Hollowbrook vault code is kept by the night porter.');
     const document = await uploadAccepted(t.app, adminA, sourceId, content, { filename: 'hollowbrook-handbook.md' });
     expect((await waitForDocument(t.app, adminA, sourceId, document.id)).status).toBe('ready');
-    secretsOfA.push(sourceId, document.id);
-    return { sourceId, documentId: document.id };
+    const rota = multipartBody(Buffer.from('Hollowbrook rota: the night porter works Tuesdays.'), {
+      filename: 'hollowbrook-rota.txt',
+    });
+    const imported = await made<{ id: string }>('POST', `/v1/knowledge-sources/${sourceId}/imports`, rota);
+    secretsOfA.push(sourceId, document.id, imported.id);
+    return { sourceId, documentId: document.id, importId: imported.id };
   }
 
   /** A conversation in a project: a message with an attachment, and the offline model's reply. */

@@ -5,6 +5,7 @@ import type { AuthService } from './auth.service.js';
 import { clearSessionCookie, presentedRefreshToken, refreshCookieName, sendSession } from './session-cookie.js';
 import { authStatusSchema, loginBody, meSchema, refreshBody, registerBody, sessionSchema } from './auth.schemas.js';
 import { addressKey } from '../../platform/http/rate-limits.js';
+import { noContent } from '../../platform/http/common-schemas.js';
 
 const tags = ['auth'];
 export function registerAuthRoutes(
@@ -57,6 +58,25 @@ export function registerAuthRoutes(
     handler: async (request, reply) => {
       const session = await service.refresh(presentedRefreshToken(request, request.body?.refreshToken));
       return sendSession(request, reply, session, { status: 200, ...cookie });
+    },
+  });
+
+  app.post('/v1/auth/resume', {
+    config: { access: 'public', rateLimit: authRateLimit },
+    schema: {
+      tags,
+      summary:
+        "Resume a browser's session from its cookie: 200 with a new session, 204 when there is none to resume (signed out)",
+      // A page load asks this before it knows whether anyone is signed in; a 401 there would be an
+      // error in the browser's console on every visit of a signed-out person.
+      body: z.strictObject({}).nullish(),
+      response: { 200: sessionSchema, 204: noContent },
+    },
+    handler: async (request, reply) => {
+      const session = await service.resume(request.cookies[refreshCookieName]);
+      if (session) return sendSession(request, reply, session, { status: 200, ...cookie });
+      if (request.cookies[refreshCookieName]) clearSessionCookie(reply);
+      return reply.status(204).send(null);
     },
   });
 

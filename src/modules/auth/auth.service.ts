@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { DefaultAgent } from '../agents/default-agent.js';
 import type { AuthRepository, RefreshTokenInsert, UserRow } from './auth.repository.js';
 import { presentTenant, presentUser, type LoginInput, type RegisterInput, type SessionView } from './auth.schemas.js';
 import {
@@ -22,6 +23,8 @@ export interface AuthServiceDeps {
   readonly signer: AccessTokenSigner;
   readonly throttle: LoginThrottle;
   readonly config: Pick<Config, 'signupMode' | 'refreshTokenTtlDays'>;
+  /** Every tenant a sign-up creates starts with an agent, so its first chat needs no set-up. */
+  readonly defaultAgent: DefaultAgent;
 }
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is incorrect');
@@ -75,7 +78,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     };
   }
 
-  return {
+  const service = {
     async status() {
       const hasUsers = (await repository.countUsers(db)) > 0;
       return { hasUsers, signupMode: config.signupMode, canRegister: !hasUsers || config.signupMode === 'open' };
@@ -84,7 +87,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** The first user becomes platform admin of a first tenant; after that SIGNUP_MODE decides. */
     async register(input: RegisterInput): Promise<SessionView> {
       const passwordHash = await hashPassword(input.password);
-      const user = await db.transaction(async (tx) => {
+      const { user, announceAgent } = await db.transaction(async (tx) => {
         await repository.lockRegistration(tx);
         const isFirstUser = (await repository.countUsers(tx)) === 0;
         if (!isFirstUser && config.signupMode !== 'open') {
@@ -102,7 +105,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           id: newId(),
           name: input.tenantName ?? (isFirstUser ? 'Default' : `${input.displayName ?? input.email}'s workspace`),
         });
-        return repository.insertUser(tx, {
+        const user = await repository.insertUser(tx, {
           id: newId(),
           tenantId: tenant.id,
           email: input.email,
@@ -110,7 +113,9 @@ export function createAuthService(deps: AuthServiceDeps) {
           passwordHash,
           role: isFirstUser ? 'platform_admin' : 'tenant_admin',
         });
+        return { user, announceAgent: await deps.defaultAgent.addTo(tx, tenant, user.id) };
       });
+      announceAgent?.();
       return startSession(user);
     },
 
@@ -157,6 +162,21 @@ export function createAuthService(deps: AuthServiceDeps) {
       return session;
     },
 
+    /**
+     * A refresh that answers undefined instead of refusing when there is no session to resume (no
+     * cookie, or one that expired, was signed out or was already used). A reused token still revokes
+     * its family, as `refresh` does: this only changes how "signed out" is said.
+     */
+    async resume(refreshToken: string | undefined): Promise<SessionView | undefined> {
+      if (!refreshToken) return undefined;
+      try {
+        return await service.refresh(refreshToken);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'unauthenticated') return undefined;
+        throw error;
+      }
+    },
+
     async logout(refreshToken: string): Promise<void> {
       const stored = await repository.findRefreshTokenByHash(db, hashOpaqueToken(refreshToken));
       if (stored) await repository.revokeFamily(db, stored.tenantId, stored.familyId);
@@ -200,6 +220,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       return { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' };
     },
   };
+  return service;
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;

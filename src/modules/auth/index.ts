@@ -7,6 +7,7 @@ import { registerAuthRoutes } from './auth.routes.js';
 import { createAuthService } from './auth.service.js';
 import { createAccessTokenSigner } from './auth.tokens.js';
 import type { Redis } from 'ioredis';
+import type { DefaultAgent } from '../agents/default-agent.js';
 import type { Logger } from '../../platform/logger.js';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle.js';
 import { createRedisLoginThrottle } from './redis-login-throttle.js';
@@ -17,6 +18,7 @@ export interface AuthModuleDeps {
   /** Scaled out: failed sign-ins are counted across nodes. */
   readonly redis?: Redis;
   readonly logger: Logger;
+  readonly defaultAgent: DefaultAgent;
   readonly config: Pick<
     Config,
     | 'signupMode'
@@ -34,6 +36,7 @@ export function createAuthModule(deps: AuthModuleDeps) {
     signer: createAccessTokenSigner(deps.keys.jwtSigningKey, deps.config.accessTokenTtlSeconds),
     throttle: loginThrottleOf(deps),
     config: deps.config,
+    defaultAgent: deps.defaultAgent,
   });
   return {
     service,

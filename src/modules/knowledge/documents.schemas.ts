@@ -8,6 +8,8 @@ export const documentSchema = z.object({
   id: z.uuid(),
   sourceId: z.uuid(),
   title: z.string(),
+  /** Where an imported file was in its folder or zip (`guides/setup.md`); null otherwise. */
+  path: z.string().nullable(),
   origin: z.enum(documentOrigins),
   url: z.string().nullable(),
   mediaType: z.string().nullable(),
@@ -29,6 +31,7 @@ export const presentDocument = (document: DocumentRow): DocumentView => ({
   id: document.id,
   sourceId: document.sourceId,
   title: document.title,
+  path: document.path,
   origin: document.origin,
   url: document.url,
   mediaType: document.mediaType,

@@ -43,6 +43,8 @@ interface NewDocument {
   readonly stored: StoredFile;
   /** Breaks ties among text formats only; the content decides. */
   readonly nameHint: string | undefined;
+  /** Where an imported file was in its folder or zip. */
+  readonly path?: string;
 }
 
 export function createDocumentsService(deps: DocumentsServiceDeps) {
@@ -104,6 +106,16 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
   }
 
   async function addStoredDocument(actor: Actor, sourceId: string, input: NewDocument): Promise<DocumentView> {
+    const document = await insertStoredDocument(actor, sourceId, input);
+    await deps.ingestion.schedule(actor.tenantId, [document]);
+    return presentDocument(document);
+  }
+
+  /**
+   * The document of a stored file, pending and not yet scheduled; the file is removed again when it is
+   * refused (415/400 for its type, 409 naming the document that holds the same content).
+   */
+  async function insertStoredDocument(actor: Actor, sourceId: string, input: NewDocument): Promise<DocumentRow> {
     const type = await requireIndexableType(input.stored, input.nameHint);
     const now = new Date();
     const document = await db
@@ -114,6 +126,7 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
           tenantId: actor.tenantId,
           sourceId,
           title: input.title,
+          path: input.path ?? null,
           origin: input.origin,
           url: input.url,
           mediaType: documentMediaTypes[type],
@@ -132,11 +145,24 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
         if (isForeignKeyViolation(error)) throw notFound('Knowledge source', sourceId);
         throw error;
       });
-    await deps.ingestion.schedule(actor.tenantId, [document]);
-    return presentDocument(document);
+    return document;
   }
 
   return {
+    /**
+     * For imports, which check the actor and the source once and schedule their documents' indexing
+     * in batches: one imported file, stored already.
+     */
+    addImportedFile: (actor: Actor, sourceId: string, input: { path: string; stored: StoredFile }) =>
+      insertStoredDocument(actor, sourceId, {
+        title: titleFromFilename(input.path),
+        path: input.path,
+        origin: 'upload',
+        url: null,
+        stored: input.stored,
+        nameHint: titleFromFilename(input.path),
+      }),
+
     async list(actor: Actor, sourceId: string, query: ListDocumentsQuery): Promise<Page<DocumentView>> {
       await deps.sources.findSource(actor, sourceId);
       const page = { limit: query.limit, after: query.cursor };

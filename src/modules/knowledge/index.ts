@@ -18,6 +18,9 @@ import { createIndexUpkeep, indexUpkeepJobName, indexUpkeepWorkOptions } from '.
 import { createIndexWriter } from './ingestion/index-writer.js';
 import { createIngestionRepository } from './ingestion/ingestion.repository.js';
 import { createIngestionScheduler, ingestJobName } from './ingestion/ingestion-job.js';
+import { createImportsRepository } from './imports/imports.repository.js';
+import { registerImportsRoutes } from './imports/imports.routes.js';
+import { createImportsService } from './imports/imports.service.js';
 import { registerQueryRoutes } from './query.routes.js';
 import { createQueryService } from './query.service.js';
 import { createKnowledgeSearch } from './retrieval/knowledge-search.js';
@@ -32,7 +35,7 @@ export interface KnowledgeModuleDeps {
   readonly db: Database;
   /** The engine: the ingestion job sizes its transactions by it (ingestion/index-writer.ts). */
   readonly storageKind: DatabaseHandle['kind'];
-  readonly config: ParseSettings & Pick<Config, 'defaultEmbeddingModel'>;
+  readonly config: ParseSettings & Pick<Config, 'defaultEmbeddingModel' | 'importMaxBytes'>;
   readonly logger: Logger;
   readonly jobs: Pick<JobQueue, 'register' | 'send'>;
   readonly storage: FileStorage;
@@ -97,6 +100,16 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     removeDocumentChunks,
     scheduleIndexUpkeep,
   });
+  const imports = createImportsService({
+    db,
+    config: deps.config,
+    repository: createImportsRepository(),
+    storage: deps.storage,
+    documents,
+    sources,
+    ingestion,
+    logger: deps.logger,
+  });
   const search = createKnowledgeSearch({
     db,
     embedders: deps.embedders,
@@ -123,6 +136,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
   return {
     sources,
     documents,
+    imports,
     search,
     /** Only on nodes that run jobs; a node that only serves HTTP still queues them. */
     registerJobs: () => {
@@ -140,6 +154,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     registerRoutes(app: App): void {
       registerSourcesRoutes(app, sources);
       registerDocumentsRoutes(app, documents, { uploadMaxBytes: deps.config.uploadMaxBytes });
+      registerImportsRoutes(app, imports, { importMaxBytes: deps.config.importMaxBytes });
       registerQueryRoutes(app, query);
     },
   };
@@ -147,4 +162,5 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
 
 export type { SourcesService } from './sources.service.js';
 export type { DocumentsService } from './documents.service.js';
+export type { ImportsService, ImportFile } from './imports/imports.service.js';
 export type { KnowledgeSearch, SearchHit, SearchMode, SearchRequest } from './retrieval/knowledge-search.js';

@@ -1,4 +1,5 @@
 import type { Database } from '../../platform/db/client.js';
+import type { DefaultAgent } from '../agents/default-agent.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { createTenantsRepository } from './tenants.repository.js';
 import { registerTenantsRoutes } from './tenants.routes.js';
@@ -7,10 +8,16 @@ import { createTenantsService } from './tenants.service.js';
 export interface TenantsModuleDeps {
   readonly db: Database;
   readonly users: Pick<UsersRepository, 'isEmailTaken' | 'insertUser'>;
+  readonly defaultAgent: DefaultAgent;
 }
 
 export function createTenantsModule(deps: TenantsModuleDeps) {
-  const service = createTenantsService({ db: deps.db, repository: createTenantsRepository(), users: deps.users });
+  const service = createTenantsService({
+    db: deps.db,
+    repository: createTenantsRepository(),
+    users: deps.users,
+    defaultAgent: deps.defaultAgent,
+  });
   return { service, registerRoutes: registerTenantsRoutes };
 }
 

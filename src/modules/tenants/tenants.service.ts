@@ -6,6 +6,7 @@ import { toPage, type Page, type PageRequest } from '../../platform/db/paginatio
 import { newId } from '../../platform/ids.js';
 import { presentUser } from '../auth/auth.schemas.js';
 import { hashPassword } from '../auth/passwords.js';
+import type { DefaultAgent } from '../agents/default-agent.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { emailTaken } from '../users/users.service.js';
 import type { TenantsRepository } from './tenants.repository.js';
@@ -15,6 +16,7 @@ export interface TenantsServiceDeps {
   readonly db: Database;
   readonly repository: TenantsRepository;
   readonly users: Pick<UsersRepository, 'isEmailTaken' | 'insertUser'>;
+  readonly defaultAgent: DefaultAgent;
 }
 
 export function createTenantsService(deps: TenantsServiceDeps) {
@@ -33,7 +35,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       if (admin && (await users.isEmailTaken(db, admin.email))) throw emailTaken(admin.email);
       const passwordHash = admin ? await hashPassword(admin.password) : undefined;
       try {
-        return await db.transaction(async (tx) => {
+        const { created, announceAgent } = await db.transaction(async (tx) => {
           const tenant = await repository.insertTenant(tx, { id: newId(), name: input.name });
           const user =
             admin && passwordHash
@@ -46,8 +48,12 @@ export function createTenantsService(deps: TenantsServiceDeps) {
                   role: 'tenant_admin',
                 })
               : undefined;
-          return { ...presentTenant(tenant), admin: user ? presentUser(user) : null };
+          // Made by the tenant's own admin when there is one: the platform admin belongs to another tenant.
+          const announceAgent = await deps.defaultAgent.addTo(tx, tenant, user?.id ?? null);
+          return { created: { ...presentTenant(tenant), admin: user ? presentUser(user) : null }, announceAgent };
         });
+        announceAgent?.();
+        return created;
       } catch (error) {
         if (admin && isUniqueViolation(error, 'users_email_unique')) throw emailTaken(admin.email);
         throw error;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { describe } from 'vitest';
 import { testStorage } from '../../harness/test-database.js';
 
@@ -85,7 +85,7 @@ export async function openBrowserSession(
   const consoleProblems: string[] = [];
   const expectedPatterns: RegExp[] = [];
   context.on('console', (message) => {
-    if (message.type() !== 'error' || isExpectedConsoleError(message)) return;
+    if (message.type() !== 'error') return;
     const problem = `console.error: ${message.text()} (${message.location().url})`;
     if (!expectedPatterns.some((pattern) => pattern.test(problem))) consoleProblems.push(problem);
   });
@@ -98,18 +98,6 @@ export async function openBrowserSession(
     expectConsoleErrors: (pattern) => void expectedPatterns.push(pattern),
     close: () => context.close(),
   };
-}
-
-/**
- * Resource failures Chromium reports on the console although the app handles them by design.
- * On load the console asks POST /v1/auth/refresh whether its session cookie is still good; signed out,
- * the answer is a 401 and the sign-in form is shown.
- */
-function isExpectedConsoleError(message: ConsoleMessage): boolean {
-  const { pathname } = new URL(message.location().url || 'about:blank');
-  const text = message.text();
-  if (!text.startsWith('Failed to load resource')) return false;
-  return pathname === '/v1/auth/refresh' && text.includes('status of 401');
 }
 
 export const screenshotDirectory = path.resolve('test-results/screenshots');

@@ -41,7 +41,7 @@ const refreshLockName = 'parley-session-refresh';
  * rotated cookie the browser now holds. Where Web Locks are missing (plain-http origins, older
  * browsers, jsdom) the task runs at once, as before.
  */
-function withRefreshLock(task: () => Promise<Session>): Promise<Session> {
+function withRefreshLock<T>(task: () => Promise<T>): Promise<T> {
   if (typeof navigator === 'undefined' || !('locks' in navigator)) return task();
   return navigator.locks.request(refreshLockName, task);
 }
@@ -89,6 +89,34 @@ export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(
      */
     refresh(): Promise<Session | null> {
       inFlightRefresh ??= withRefreshLock(() => requestSession('/v1/auth/refresh', {}))
+        .catch((error: unknown) => {
+          if (!endsSession(error)) throw error;
+          set(null);
+          return null;
+        })
+        .finally(() => {
+          inFlightRefresh = null;
+        });
+      return inFlightRefresh;
+    },
+    /**
+     * On page load: the session the cookie holds, or null when there is none. The server answers 204
+     * rather than 401 for "signed out", so a visit by someone signed out logs no error in the browser.
+     * Rejects when the server could not be asked (a rate limit, no answer), as `refresh` does.
+     */
+    resume(): Promise<Session | null> {
+      inFlightRefresh ??= withRefreshLock(async () => {
+        const response = await fetchImpl('/v1/auth/resume', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-parley-session': 'cookie' },
+          credentials: 'same-origin',
+          body: '{}',
+        });
+        if (!response.ok) throw await toApiError(response);
+        const session = response.status === 204 ? null : ((await response.json()) as Session);
+        set(session);
+        return session;
+      })
         .catch((error: unknown) => {
           if (!endsSession(error)) throw error;
           set(null);

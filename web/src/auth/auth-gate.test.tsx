@@ -18,9 +18,11 @@ function renderSignedOut() {
     if (path === '/v1/auth/register') {
       return problem(409, 'conflict', 'An account with this email already exists');
     }
+    if (path === '/v1/auth/resume') return new Response(null, { status: 204 });
     return problem(401, 'unauthenticated', 'Sign in');
   });
   renderGate(fetchImpl);
+  return fetchImpl;
 }
 
 /** The gate over a server that `fetchImpl` plays, with "Signed in" behind it. */
@@ -55,12 +57,18 @@ describe('sign-in and sign-up', () => {
 });
 
 describe('resuming a session on load', () => {
+  it('shows the sign-in form when the server says there is no session to resume (204), asking nothing that answers 401', async () => {
+    const fetchImpl = renderSignedOut();
+    expect(await screen.findByRole('heading', { name: 'Sign in to Parley' })).toBeTruthy();
+    expect(fetchImpl.mock.calls.map(([path]) => path)).not.toContain('/v1/auth/refresh');
+  });
+
   it('shows why a refresh failed, rather than the sign-in form, when the server did not end the session', async () => {
     let isLimited = true;
     const fetchImpl = vi.fn(async (input: string) => {
       if (input === '/v1/auth/status')
         return Response.json({ hasUsers: true, signupMode: 'invite', canRegister: false });
-      if (input === '/v1/auth/refresh' && isLimited) {
+      if (input === '/v1/auth/resume' && isLimited) {
         return problem(429, 'rate_limited', 'Too many requests; slow down and try again shortly');
       }
       return Response.json({

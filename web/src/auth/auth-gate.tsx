@@ -21,7 +21,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
     setIsResuming(true);
     setResumeError(null);
     sessions
-      .refresh()
+      .resume()
       .catch(setResumeError)
       .finally(() => setIsResuming(false));
   }, [sessions]);

@@ -36,7 +36,7 @@ export function fakeApi(handlers: Record<string, Handler>, user: Partial<Session
   const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : input.toString(), 'http://localhost');
     const method = init?.method ?? 'GET';
-    if (url.pathname === '/v1/auth/refresh') return Response.json(session);
+    if (url.pathname === '/v1/auth/refresh' || url.pathname === '/v1/auth/resume') return Response.json(session);
     const call: FakeCall = {
       method,
       path: url.pathname,

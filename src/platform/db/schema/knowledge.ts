@@ -86,6 +86,8 @@ export const knowledgeDocuments = pgTable(
       .references(() => knowledgeSources.id, { onDelete: 'cascade' }),
     /** A label only (the uploaded file name or the page title); the file is stored by id. */
     title: text('title').notNull(),
+    /** Where an imported file was in its folder or zip (`guides/install/setup.md`): a label, never a file path. */
+    path: text('path'),
     origin: text('origin', { enum: documentOrigins }).notNull(),
     url: text('url'),
     /** Detected from the content, never taken from the name. */
@@ -304,3 +306,59 @@ export interface StoredAttachment {
   readonly filename: string;
   readonly mediaType: string;
 }
+
+export const importStatuses = ['running', 'finished', 'failed'] as const;
+export type ImportStatus = (typeof importStatuses)[number];
+
+/** One import of many files (a zip, a multipart request with several files, `parley import`) into a source. */
+export const knowledgeImports = pgTable(
+  'knowledge_imports',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => knowledgeSources.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: importStatuses }).notNull(),
+    /** Files looked at so far; each is added, a duplicate or failed. */
+    fileCount: integer('file_count').notNull().default(0),
+    addedCount: integer('added_count').notNull().default(0),
+    duplicateCount: integer('duplicate_count').notNull().default(0),
+    failedCount: integer('failed_count').notNull().default(0),
+    /** Why the import stopped before its last file, for the person who started it. */
+    errorMessage: text('error_message'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (table) => [
+    index('knowledge_imports_source_idx').on(table.tenantId, table.sourceId, table.createdAt.desc()),
+    index('knowledge_imports_source_fk_idx').on(table.sourceId),
+    index('knowledge_imports_created_by_idx').on(table.createdBy),
+  ],
+);
+
+export const importFileOutcomes = ['added', 'duplicate', 'failed'] as const;
+export type ImportFileOutcome = (typeof importFileOutcomes)[number];
+
+/** What became of each file of an import, in the order the files came. */
+export const knowledgeImportFiles = pgTable(
+  'knowledge_import_files',
+  {
+    importId: uuid('import_id')
+      .notNull()
+      .references(() => knowledgeImports.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    tenantId: tenantColumn(),
+    path: text('path').notNull(),
+    outcome: text('outcome', { enum: importFileOutcomes }).notNull(),
+    /** The document added, or the one that already holds this content. */
+    documentId: uuid('document_id'),
+    message: text('message'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.importId, table.position] }),
+    index('knowledge_import_files_tenant_idx').on(table.tenantId),
+  ],
+);

@@ -1,7 +1,26 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link } from 'react-router';
+import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
-import { useChatAgents, useCreateConversation, type Conversation } from './chat-api';
+import { chatKeys, useChatAgents, useCreateConversation, type ChatAgent, type Conversation } from './chat-api';
+
+/**
+ * With no agent to chat with, an agent made on the spot on the server's default model: shared with the
+ * tenant when an administrator makes it, the person's own otherwise (members may have private agents).
+ */
+function useCreateFirstAgent() {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () =>
+      api.post<ChatAgent>('/v1/agents', {
+        name: 'Assistant',
+        instructions: 'You are a helpful assistant. Answer clearly and briefly.',
+      }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: chatKeys.agents }),
+  });
+}
 
 /** Picks the agent of a new chat and creates the conversation. */
 export function NewChatPanel(props: { onCreated: (conversation: Conversation) => void; onCancel: () => void }) {
@@ -12,6 +31,8 @@ export function NewChatPanel(props: { onCreated: (conversation: Conversation) =>
     props.onCancel();
   };
   const create = useCreateConversation();
+  const createAgent = useCreateFirstAgent();
+  const isAdmin = hasRoleAtLeast(useSignedInSession().user.role, 'tenant_admin');
   const [chosenId, setChosenId] = useState('');
   // With no agent to pick, the panel still takes focus when it opens, like the picker (its select's
   // autoFocus), so that Escape reaches it; autoFocus does nothing on a link.
@@ -34,14 +55,33 @@ export function NewChatPanel(props: { onCreated: (conversation: Conversation) =>
       <div className="new-chat-panel" role="group" aria-label="New chat" onKeyDown={cancelOnEscape}>
         <p>
           There are no agents to chat with yet.{' '}
+          {isAdmin
+            ? 'Create one now on the default model, for everyone in your workspace, or set one up in '
+            : 'Create one for yourself now on the default model (ask your administrator for one the whole team shares), or set one up in '}
           <Link to="/agents" ref={agentLink}>
-            Create an agent
-          </Link>{' '}
-          first.
+            Agents
+          </Link>
+          .
         </p>
-        <button type="button" onClick={props.onCancel}>
-          Close
-        </button>
+        {createAgent.isError && <ErrorNotice error={createAgent.error} />}
+        {create.isError && <ErrorNotice error={create.error} />}
+        <div className="row">
+          <button
+            type="button"
+            className="primary"
+            disabled={createAgent.isPending || create.isPending}
+            onClick={() =>
+              createAgent.mutate(undefined, {
+                onSuccess: (agent) => create.mutate(agent.id, { onSuccess: props.onCreated }),
+              })
+            }
+          >
+            {createAgent.isPending || create.isPending ? 'Creating…' : 'Create an assistant and chat'}
+          </button>
+          <button type="button" onClick={props.onCancel}>
+            Close
+          </button>
+        </div>
       </div>
     );
   }

@@ -1,0 +1,112 @@
+import type { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import { AppError } from '../../../platform/errors.js';
+import { formatBytes } from '../../../platform/format-bytes.js';
+import { detectDocumentType } from '../parsing/index.js';
+
+/** As for a DOCX (parsing/parsers/docx-zip-guard.ts): tens of thousands of entries is an attack on the directory. */
+export const maxArchiveEntries = 10_000;
+
+export interface ArchiveLimits {
+  /** Each file must fit what one upload may be (UPLOAD_MAX_BYTES). */
+  readonly maxEntryBytes: number;
+  /** All files together, as their sizes are declared and again as they are inflated (IMPORT_MAX_BYTES). */
+  readonly maxTotalBytes: number;
+}
+
+export interface ArchiveEntry {
+  /** The entry's path inside the zip, checked by yauzl: never absolute, never through `..`. */
+  readonly path: string;
+  /** Set when the entry is refused without inflating it. */
+  readonly refusal?: string;
+  /** Opens the inflated bytes; yauzl stops with an error when they differ from the declared size. */
+  readonly open: () => Promise<Readable>;
+  readonly declaredBytes: number;
+}
+
+/** A zip of documents, and not a Word document (which is a zip too, and a document of its own). */
+export function isDocumentArchive(head: Uint8Array): boolean {
+  const isZip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+  return isZip && detectDocumentType(head) !== 'docx';
+}
+
+/**
+ * The files of a zip on disk, after its central directory has been read in full: every name is checked
+ * (a path that leaves the archive refuses the whole zip, before one file of it is added) and the
+ * declared sizes are summed (past `maxTotalBytes`, the zip is refused as a bomb). Folders, macOS
+ * resource forks and hidden files are left out.
+ */
+export async function openArchive(
+  filePath: string,
+  label: string,
+  limits: ArchiveLimits,
+): Promise<{ entries: ArchiveEntry[]; close: () => void }> {
+  let zip: yauzl.ZipFile;
+  try {
+    // autoClose off: the entries are opened after the whole directory has been read, which would close it.
+    zip = await yauzl.openPromise(filePath, {
+      lazyEntries: true,
+      autoClose: false,
+      validateEntrySizes: true,
+      strictFileNames: false,
+    });
+  } catch {
+    throw new AppError('validation_failed', `'${label}' is not a readable zip archive (it may be damaged)`);
+  }
+  try {
+    if (zip.entryCount > maxArchiveEntries) {
+      throw new AppError(
+        'validation_failed',
+        `'${label}' holds ${zip.entryCount} entries, more than the ${maxArchiveEntries} an import takes; split it into smaller zips`,
+      );
+    }
+    const entries: ArchiveEntry[] = [];
+    let declaredBytes = 0;
+    for await (const entry of readEntries(zip, label)) {
+      if (isSkipped(entry.fileName)) continue;
+      declaredBytes += entry.uncompressedSize;
+      if (declaredBytes > limits.maxTotalBytes) {
+        throw new AppError(
+          'payload_too_large',
+          `'${label}' expands to more than ${formatBytes(limits.maxTotalBytes)} (IMPORT_MAX_BYTES); split it into smaller zips (or it is a zip bomb)`,
+        );
+      }
+      const isTooLarge = entry.uncompressedSize > limits.maxEntryBytes;
+      entries.push({
+        path: entry.fileName,
+        declaredBytes: entry.uncompressedSize,
+        ...(isTooLarge && {
+          refusal: `The file is larger than the ${formatBytes(limits.maxEntryBytes)} this server accepts (UPLOAD_MAX_BYTES)`,
+        }),
+        open: () => zip.openReadStreamPromise(entry),
+      });
+    }
+    return { entries, close: () => zip.close() };
+  } catch (error) {
+    zip.close();
+    throw error;
+  }
+}
+
+/** yauzl refuses an absolute name or one with `..` as it reads the directory: said here as a sentence. */
+async function* readEntries(zip: yauzl.ZipFile, label: string): AsyncGenerator<yauzl.Entry> {
+  try {
+    for await (const entry of zip.eachEntry()) yield entry;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : '';
+    const badPath = /^(invalid relative path|absolute path|invalid characters in fileName): (.*)$/.exec(reason);
+    if (badPath) {
+      throw new AppError(
+        'validation_failed',
+        `'${label}' holds an entry whose path leaves the archive ('${badPath[2]!.slice(0, 200)}'); nothing was imported from it`,
+      );
+    }
+    throw new AppError('validation_failed', `'${label}' is not a readable zip archive (it may be damaged or crafted)`);
+  }
+}
+
+function isSkipped(fileName: string): boolean {
+  if (fileName.endsWith('/')) return true;
+  const parts = fileName.split('/');
+  return parts[0] === '__MACOSX' || parts.some((part) => part.startsWith('.'));
+}
