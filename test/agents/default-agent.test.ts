@@ -46,7 +46,8 @@ describe('the default agent of a new tenant', () => {
     await t.close();
     t = await buildTestApp({ DEFAULT_AGENT: 'on', OPENAI_API_KEY: 'sk-unused', DEFAULT_MODEL: 'openai:gpt-4.1' });
     expect((await agentsOf(t, await registerPlatformAdmin(t.app)))[0]?.model).toBe('openai:gpt-4.1');
-  });
+    // Two apps start in this test; on a loaded 2-core machine that alone can pass the default 30 s.
+  }, 90_000);
 
   it('is given to every tenant a platform admin creates, with or without its admin, and to every open sign-up', async () => {
     t = await buildTestApp({ DEFAULT_AGENT: 'on', SIGNUP_MODE: 'open' });
