@@ -24,7 +24,7 @@ export type RealtimeEventHandler = (event: RealtimeEvent) => void;
 
 /**
  * Carries events to every node's sockets: in-process without Redis, and over Redis pub/sub with it
- * (ADR 15). This node's sockets always hear its own events at once, without a round trip, so an outage
+ * (docs/realtime.md). This node's sockets always hear its own events at once, without a round trip, so an outage
  * of Redis leaves them served. The events of a reply being written are also kept (a list per reply in
  * Redis, a map here) so that a socket joining mid-reply, on any node, replays what was said so far.
  */
