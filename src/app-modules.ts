@@ -7,7 +7,7 @@ import { createModelWarningLog } from './ai/model-warnings.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createChatModule, createReplyStops } from './modules/chat/index.js';
-import { createConversationsModule } from './modules/conversations/index.js';
+import { createConversationsModule, type MessageView } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
 import { createKnowledgeModule } from './modules/knowledge/index.js';
 import { createMcpModule } from './modules/mcp/index.js';
@@ -77,6 +77,10 @@ export async function registerModules(
     tuning: deps.realtime,
   });
   const credentialsChanged = realtime.credentialsChanged;
+  // serve.ts's lease sweep, outside the app, tells the watchers of the replies it fails through this.
+  app.decorate('publishAbandonedReplies', (replies: readonly { tenantId: string; reply: MessageView }[]) => {
+    for (const { tenantId, reply } of replies) realtime.publisher.publishAbandonedReply(tenantId, reply);
+  });
   const users = createUsersModule({
     db: database.db,
     stopRepliesOf: replyStops.stopOwner,

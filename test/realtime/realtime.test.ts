@@ -8,6 +8,9 @@ import {
   type SignedInUser,
 } from '../harness/tenant-setup.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { createMaintenanceModule } from '../../src/modules/maintenance/index.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { createDirectoryStorage } from '../../src/platform/storage/index.js';
 import { answerTo, isReplyFrame, openSocket, type Frame, type TestSocket } from './realtime-client.js';
 
 /**
@@ -368,6 +371,34 @@ describe('realtime socket', () => {
         preview: 'Ping the sidebar',
       });
       await sidebar.close();
+    });
+
+    it("tells a reply's watchers its final error when the lease sweep fails it (its node was killed)", async () => {
+      openai.respondWith({ replyTokens: ['Half', ' written'] });
+      const conversation = await createConversation(t.app, admin, agentId);
+      const sent = await sendOverHttp(admin, conversation.id, 'Then the node dies');
+      const replyId = sent.json<{ assistantMessage: { id: string } }>().assistantMessage.id;
+      // As a killed node leaves it: still streaming, its lease last renewed two minutes ago.
+      await t.database.executeSql(
+        `update messages set status = 'streaming', completed_at = null, alive_at = now() - interval '2 minutes'
+          where id = $1`,
+        [replyId],
+      );
+      const watcher = await openSocket(address, { headers: admin.headers });
+      watcher.send({ type: 'subscribe', id: 'k1', conversationId: conversation.id });
+      const { seq: subscribedSeq } = await answerTo(watcher, 'k1');
+      const sweeper = createMaintenanceModule({
+        db: t.database.db,
+        logger: createLogger({ level: 'silent' }),
+        modelTimeoutMs: 60_000,
+        storage: createDirectoryStorage(t.config.filesDir),
+        onRepliesAbandoned: (replies) => t.app.publishAbandonedReplies(replies),
+      });
+      expect((await sweeper.service.sweep()).abandonedReplies).toBe(1);
+      const final = await watcher.next((frame) => frame.type === 'error' && frame.messageId === replyId);
+      expect(final).toMatchObject({ conversationId: conversation.id, code: 'not_ready', reply: { status: 'error' } });
+      expect(final.seq).toBeGreaterThan(subscribedSeq as number);
+      await watcher.close();
     });
 
     it('streams a reply as SSE from where Last-Event-ID left it, and a stored one as its outcome', async () => {

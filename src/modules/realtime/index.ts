@@ -6,7 +6,7 @@ import type { App } from '../../platform/http/types.js';
 import type { Logger } from '../../platform/logger.js';
 import type { AuthService } from '../auth/index.js';
 import type { ChatService } from '../chat/index.js';
-import type { ConversationsService } from '../conversations/index.js';
+import type { ConversationsService, MessageView } from '../conversations/index.js';
 import { createLocalEventRelay, openRedisEventRelay } from './event-relay.js';
 import { createSeqAllocator } from './event-seq.js';
 import type { RealtimeLimits } from './realtime-connection.js';
@@ -108,6 +108,13 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
       });
     },
   };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Tells every node's watchers that these replies, failed by the lease sweep, ended (their `error`). */
+    publishAbandonedReplies: (replies: readonly { tenantId: string; reply: MessageView }[]) => void;
+  }
 }
 
 export type RealtimeModule = Awaited<ReturnType<typeof createRealtimeModule>>;

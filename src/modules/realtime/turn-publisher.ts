@@ -127,7 +127,7 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
     },
 
     /** A reply a node left half-written, failed by the sweep: its watchers hear its end (any node). */
-    publishAbandonedReply(tenantId: string, reply: MessageView & { readonly ownerId?: string }): void {
+    publishAbandonedReply(tenantId: string, reply: MessageView): void {
       const { conversationId } = reply;
       toConversation(
         { tenantId, ownerId: '', handle: { conversationId } as ChatTurnHandle },
