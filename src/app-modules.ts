@@ -115,6 +115,7 @@ export async function registerModules(
     agents: agents.service,
     projects: projects.service,
     stopReplies: replyStops.stopConversation,
+    onConversationChanged: (change) => realtime.publisher.publishConversationChange(change),
   });
   conversations.registerRoutes(app);
   // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
@@ -171,6 +172,7 @@ export async function registerModules(
     stops: replyStops,
     tuning: deps.chat,
     announceTurn: (turn) => realtime.publisher.publishTurn(turn),
+    announceTitle: (title) => realtime.publisher.publishTitle(title),
   });
   chat.registerRoutes(app);
   realtime.registerRoutes(app, {

@@ -280,7 +280,7 @@ describe('realtime socket', () => {
       await socket.close();
     });
 
-    it('relays typing to the other watchers only', async () => {
+    it("relays typing to the other watchers only, with the typist's display name", async () => {
       const conversation = await createConversation(t.app, admin, agentId);
       const [typist, reader] = await Promise.all([1, 2].map(() => openSocket(address, { headers: admin.headers })));
       for (const [socket, id] of [
@@ -290,10 +290,12 @@ describe('realtime socket', () => {
         socket.send({ type: 'subscribe', id, conversationId: conversation.id });
         await answerTo(socket, id);
       }
+      await t.database.executeSql(`update users set display_name = 'Ada Typist' where id = $1`, [admin.userId]);
       typist!.send({ type: 'typing', conversationId: conversation.id });
       expect(await reader!.next((frame) => frame.type === 'typing')).toMatchObject({
         conversationId: conversation.id,
         userId: admin.userId,
+        name: 'Ada Typist',
       });
       typist!.send({ type: 'ping', id: 'after-typing' });
       await answerTo(typist!, 'after-typing');
@@ -369,6 +371,37 @@ describe('realtime socket', () => {
       expect(await sidebar.next((frame) => frame.type === 'conversation-activity')).toMatchObject({
         conversationId: conversation.id,
         preview: 'Ping the sidebar',
+      });
+      await sidebar.close();
+    });
+
+    it("tells a user's sockets of a conversation made, renamed, archived or titled by the title job", async () => {
+      const sidebar = await openSocket(address, { headers: admin.headers });
+      const conversation = await createConversation(t.app, admin, agentId);
+      expect(
+        await sidebar.next(
+          (frame) => frame.type === 'conversation-created' && frame.conversationId === conversation.id,
+        ),
+      ).toMatchObject({ conversation: { id: conversation.id, ownerId: admin.userId } });
+
+      openai.respondWith({ replyTokens: ['Named', ' by', ' the', ' job'] });
+      expect((await sendOverHttp(admin, conversation.id, 'Give this a title')).statusCode).toBe(201);
+      const titled = await sidebar.next(
+        (frame) => frame.type === 'conversation-updated' && frame.conversationId === conversation.id,
+      );
+      expect(typeof (titled.changes as { title: unknown }).title).toBe('string');
+
+      const from = sidebar.frames.length;
+      const patched = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/conversations/${conversation.id}`,
+        headers: admin.headers,
+        payload: { title: 'Renamed', archived: true },
+      });
+      expect(patched.statusCode).toBe(200);
+      expect(await sidebar.next((frame) => frame.type === 'conversation-updated', from)).toMatchObject({
+        conversationId: conversation.id,
+        changes: { title: 'Renamed', archived: true, projectId: null },
       });
       await sidebar.close();
     });

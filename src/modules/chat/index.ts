@@ -46,6 +46,7 @@ export interface ChatModuleDeps {
   readonly tuning?: Partial<ChatTuning>;
   /** Publishes every turn's events to live watchers (the realtime module). */
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
+  readonly announceTitle?: ChatTurnDeps['announceTitle'];
 }
 
 export interface ChatTuning {
@@ -96,6 +97,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     shutdown: deps.shutdown,
     stops: deps.stops,
     announceTurn: deps.announceTurn,
+    announceTitle: deps.announceTitle,
     slots,
     stopWaitMs: tuning.stopWaitMs,
     attachmentParts: deps.files?.modelParts,

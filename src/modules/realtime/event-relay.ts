@@ -18,6 +18,8 @@ export interface RealtimeEvent {
   readonly isFinal?: boolean;
   /** The socket whose frame caused the event, which already knows (a `message-created` it sent). */
   readonly originConnectionId?: string;
+  /** A user whose sockets hear this on their own channel instead (a conversation's owner). */
+  readonly exceptUserId?: string;
 }
 
 export type RealtimeEventHandler = (event: RealtimeEvent) => void;

@@ -128,7 +128,7 @@ export function openConnection(socket: WebSocket, identified: Identified, deps: 
       case 'approve':
         return service.approve(connection, frame);
       case 'typing':
-        service.typing(connection, frame);
+        await service.typing(connection, frame);
         return undefined;
       case 'ping':
         return { type: 'pong', ...(frame.id !== undefined && { id: frame.id }) };

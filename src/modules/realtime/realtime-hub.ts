@@ -49,6 +49,7 @@ export function createRealtimeHub() {
     }
     for (const [connection, subscription] of byConversation.get(event.conversationId) ?? []) {
       if (connection.actor.tenantId !== event.tenantId || connection.id === event.originConnectionId) continue;
+      if (connection.actor.userId === event.exceptUserId) continue;
       if (subscription.pending) subscription.pending.push(event.frame);
       else sendIfNew(connection, subscription, event.frame);
     }

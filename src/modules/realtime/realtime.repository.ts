@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import { messages } from '../../platform/db/schema/index.js';
+import { messages, users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type RealtimeMessageRow = typeof messages.$inferSelect;
@@ -81,6 +81,15 @@ export function createRealtimeRepository() {
         .orderBy(sql`${messages.id} desc`)
         .limit(1);
       return row;
+    },
+
+    /** The name a user is shown by: their display name, or their email without one. */
+    async displayNameOf(db: Executor, tenantId: string, userId: string): Promise<string | null> {
+      const [row] = await db
+        .select({ displayName: users.displayName, email: users.email })
+        .from(users)
+        .where(inTenant(users, tenantId, eq(users.id, userId)));
+      return row ? (row.displayName ?? row.email) : null;
     },
   };
 }

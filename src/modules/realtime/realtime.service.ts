@@ -157,7 +157,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     },
 
     /** Relayed to the conversation's other watchers on every node, at most once per throttle; never stored. */
-    typing(connection: RealtimeConnection, frame: FrameOf<'typing'>): void {
+    async typing(connection: RealtimeConnection, frame: FrameOf<'typing'>): Promise<void> {
       const { conversationId } = frame;
       if (!hub.isSubscribed(connection, conversationId)) {
         throw new AppError('conflict', `Subscribe to conversation '${conversationId}' before sending typing for it`);
@@ -167,12 +167,15 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       const now = Date.now();
       if (now - (times.get(conversationId) ?? 0) < deps.typingThrottleMs) return;
       times.set(conversationId, now);
+      const { tenantId, userId } = connection.actor;
+      // Who is typing, as people see them: the display name, or the email for a user without one.
+      const name = await repository.displayNameOf(db, tenantId, userId);
       deps.relay.publish({
         tenantId: connection.actor.tenantId,
         channel: 'conversation',
         conversationId,
         originConnectionId: connection.id,
-        frame: { type: 'typing', conversationId, userId: connection.actor.userId },
+        frame: { type: 'typing', conversationId, userId, name },
       });
     },
   };

@@ -1,5 +1,5 @@
 import type { ChatTurnEvent, ChatTurnHandle } from '../chat/index.js';
-import type { MessageView } from '../conversations/index.js';
+import type { ConversationChange, MessageView } from '../conversations/index.js';
 import type { EventRelay, RealtimeEvent } from './event-relay.js';
 import { storedSeqOf, type SeqAllocator } from './event-seq.js';
 import type { ServerFrame } from './realtime.schemas.js';
@@ -120,7 +120,36 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
     }
   }
 
+  /** To the owner's own channel (the sidebar) and to the conversation's other watchers (operators). */
+  function publishConversationUpdated(tenantId: string, ownerId: string, conversationId: string, changes: object) {
+    const frame = { type: 'conversation-updated', conversationId, changes };
+    relay.publish({ tenantId, channel: 'user', conversationId, userId: ownerId, frame });
+    relay.publish({ tenantId, channel: 'conversation', conversationId, exceptUserId: ownerId, frame });
+  }
+
   return {
+    /** A conversation made (to its owner's channel) or changed (title, archive, project). */
+    publishConversationChange(change: ConversationChange): void {
+      const { conversation, tenantId } = change;
+      if (change.kind === 'created') {
+        relay.publish({
+          tenantId,
+          channel: 'user',
+          conversationId: conversation.id,
+          userId: conversation.ownerId,
+          frame: { type: 'conversation-created', conversationId: conversation.id, conversation },
+        });
+        return;
+      }
+      const { title, archived, projectId } = conversation;
+      publishConversationUpdated(tenantId, conversation.ownerId, conversation.id, { title, archived, projectId });
+    },
+
+    /** The title the background job wrote. */
+    publishTitle(title: { tenantId: string; ownerId: string; conversationId: string; title: string }): void {
+      publishConversationUpdated(title.tenantId, title.ownerId, title.conversationId, { title: title.title });
+    },
+
     /** Called by the chat turn as it starts (ChatTurnDeps.announceTurn). */
     publishTurn(turn: PublishedTurn): void {
       turn.handle.subscribe((event) => publishEvent(turn, event));

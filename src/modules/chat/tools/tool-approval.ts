@@ -272,7 +272,7 @@ async function continueReply(
     }
     channel.emit({ type: 'finished', assistantMessage: stored });
     if (!resumed.hasTitle && stored.status === 'complete') {
-      const titled = { ...turn, isFirstTurn: false, userMessage: resumed.userMessage };
+      const titled = { ...turn, actor, isFirstTurn: false, userMessage: resumed.userMessage };
       scheduleTitle(deps, titled, whole.text);
     }
     return { conversationId, userMessage, assistantMessage: stored };

@@ -67,6 +67,13 @@ export interface ChatTurnDeps {
   readonly stops: Pick<ReplyStops, 'track'>;
   /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
   readonly announceTurn?: (turn: TurnAnnouncement) => void;
+  /** Told of a title the background job gave a conversation, for its live watchers (realtime). */
+  readonly announceTitle?: (title: {
+    tenantId: string;
+    ownerId: string;
+    conversationId: string;
+    title: string;
+  }) => void;
 }
 
 /** A turn as the realtime layer hears of it: whose it is, and its events. */
@@ -399,8 +406,8 @@ const emptyResult: ModelStreamResult = {
 
 /** Outside the turn's critical path: the reply is already stored and announced. */
 export function scheduleTitle(
-  deps: Pick<ChatTurnDeps, 'db' | 'repository' | 'background'>,
-  turn: Pick<StoredTurn, 'isFirstTurn' | 'userMessage' | 'tenantId' | 'conversationId' | 'resolved'>,
+  deps: Pick<ChatTurnDeps, 'db' | 'repository' | 'background' | 'announceTitle'>,
+  turn: Pick<StoredTurn, 'isFirstTurn' | 'userMessage' | 'tenantId' | 'conversationId' | 'resolved' | 'actor'>,
   reply: string,
 ): void {
   deps.background.run('conversation-title', async () => {
@@ -409,6 +416,14 @@ export function scheduleTitle(
       ? turn.userMessage.content
       : ((await repository.firstUserMessage(db, turn.tenantId, turn.conversationId)) ?? turn.userMessage.content);
     const title = await writeConversationTitle(turn.resolved, firstUserMessage, reply);
-    await repository.setTitleIfEmpty(db, turn.tenantId, turn.conversationId, title);
+    if (await repository.setTitleIfEmpty(db, turn.tenantId, turn.conversationId, title)) {
+      // Only the owner writes to a conversation, so the turn's actor is its owner.
+      deps.announceTitle?.({
+        tenantId: turn.tenantId,
+        ownerId: turn.actor.userId,
+        conversationId: turn.conversationId,
+        title,
+      });
+    }
   });
 }
