@@ -8,7 +8,7 @@ import { createAgentsModule } from './modules/agents/index.js';
 import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createChatModule, createReplyStops } from './modules/chat/index.js';
-import { createConversationsModule } from './modules/conversations/index.js';
+import { createConversationsModule, type MessageView } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
 import { createInboxModule } from './modules/inbox/index.js';
 import { createKnowledgeModule } from './modules/knowledge/index.js';
@@ -19,6 +19,7 @@ import { createProjectsModule } from './modules/projects/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
+import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
 import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
 import type { App } from './platform/http/types.js';
 import { createShutdown } from './platform/shutdown.js';
@@ -37,6 +38,7 @@ export async function registerModules(
     readonly metrics: Metrics;
     readonly invalidations: InvalidationBus;
     readonly defaultAgent: DefaultAgent;
+    readonly auth: RealtimeModuleDeps['auth'];
   },
 ): Promise<void> {
   const { config, database, metrics, invalidations } = deps;
@@ -68,11 +70,30 @@ export async function registerModules(
   });
   // Before users and conversations: deleting either stops the replies still being written for it.
   const replyStops = createReplyStops(invalidations);
-  const users = createUsersModule({ db: database.db, stopRepliesOf: replyStops.stopOwner });
+  // Before chat, whose turns it publishes to live watchers on every node.
+  const realtime = await createRealtimeModule({
+    db: database.db,
+    config,
+    logger: deps.logger,
+    redis: deps.redis,
+    invalidations,
+    auth: deps.auth,
+    tuning: deps.realtime,
+  });
+  const credentialsChanged = realtime.credentialsChanged;
+  // serve.ts's lease sweep, outside the app, tells the watchers of the replies it fails through this.
+  app.decorate('publishAbandonedReplies', (replies: readonly { tenantId: string; reply: MessageView }[]) => {
+    for (const { tenantId, reply } of replies) realtime.publisher.publishAbandonedReply(tenantId, reply);
+  });
+  const users = createUsersModule({
+    db: database.db,
+    stopRepliesOf: replyStops.stopOwner,
+    onCredentialsChanged: credentialsChanged,
+  });
   users.registerRoutes(app, users.service);
   const tenants = createTenantsModule({ db: database.db, users: users.repository, defaultAgent: deps.defaultAgent });
   tenants.registerRoutes(app, tenants.service);
-  const apiKeys = createApiKeysModule({ db: database.db });
+  const apiKeys = createApiKeysModule({ db: database.db, onCredentialsChanged: credentialsChanged });
   apiKeys.registerRoutes(app, apiKeys.service);
   // One registry for chat and the model picker, so the picker offers what chat accepts.
   const modelRegistry = createModelRegistry({ config, providerFetch });
@@ -98,6 +119,7 @@ export async function registerModules(
     agents: agents.service,
     projects: projects.service,
     stopReplies: replyStops.stopConversation,
+    onConversationChanged: (change) => realtime.publisher.publishConversationChange(change),
   });
   conversations.registerRoutes(app);
   // The customer-service desk (docs/customer-service.md); its signing secrets are sealed like provider keys.
@@ -156,8 +178,15 @@ export async function registerModules(
     shutdown,
     stops: replyStops,
     tuning: deps.chat,
+    announceTurn: (turn) => realtime.publisher.publishTurn(turn),
+    announceTitle: (title) => realtime.publisher.publishTitle(title),
   });
   chat.registerRoutes(app);
+  realtime.registerRoutes(app, {
+    chat: chat.service,
+    conversations: conversations.service,
+    heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
+  });
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
   app.addHook('onClose', () => chat.service.drain());
   const openAICompat = createOpenAICompatModule({

@@ -2,6 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { satisfiesAccess } from './access/actor.js';
@@ -11,13 +12,9 @@ import { serverDefaultModelRef } from './ai/model-registry.js';
 import { createAgentsRepository } from './modules/agents/agents.repository.js';
 import { createDefaultAgent } from './modules/agents/default-agent.js';
 import type { ImportsService } from './modules/knowledge/index.js';
-
-/** What the `parley` commands that act inside a tenant call, the same objects the HTTP routes call. */
-export interface CommandServices {
-  readonly knowledgeImports: ImportsService;
-}
 import type { McpRuntimeOptions } from './modules/mcp/index.js';
 import type { ChatTuning } from './modules/chat/index.js';
+import type { RealtimeLimits } from './modules/realtime/index.js';
 import { registerModules } from './app-modules.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import type { DatabaseHandle } from './platform/db/client.js';
@@ -44,6 +41,11 @@ import type { ServerKeys } from './platform/secrets.js';
 import type { Shutdown } from './platform/shutdown.js';
 import type { Redis } from 'ioredis';
 
+/** What the `parley` commands that act inside a tenant call, the same objects the HTTP routes call. */
+export interface CommandServices {
+  readonly knowledgeImports: ImportsService;
+}
+
 export interface AppDeps {
   readonly config: Config;
   readonly database: DatabaseHandle;
@@ -60,6 +62,8 @@ export interface AppDeps {
   readonly mcp?: Partial<McpRuntimeOptions>;
   /** Chat's bounds and intervals (tests shorten them); defaults in src/modules/chat/index.ts. */
   readonly chat?: Partial<ChatTuning>;
+  /** The realtime socket's bounds (tests shorten the heartbeat); defaults from the REALTIME_* settings. */
+  readonly realtime?: Partial<RealtimeLimits>;
   /**
    * Whether this node runs background jobs (document indexing); default true. A node that does not still
    * queues them, for another node, or for this one after a restart, to run.
@@ -161,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'files', description: 'Files attached to chat messages' },
         { name: 'knowledge', description: 'Knowledge sources, their documents, and retrieval' },
         { name: 'mcp', description: "MCP servers and tools, and Parley's own MCP server" },
+        { name: 'realtime', description: 'The realtime WebSocket: live conversations (docs/realtime.md)' },
         { name: 'openai-compatible', description: "OpenAI's Chat Completions and Models APIs, with agents as models" },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],
@@ -199,6 +204,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     redis: deps.redis,
     logger: deps.logger,
     defaultAgent,
+    // Open realtime sockets of a signed-out session close at once, on every node.
+    onCredentialsChanged: (userId) => invalidations.publish('credentials', userId),
+  });
+  // Before the routes: the realtime socket's upgrade runs through Fastify's hooks like any request. Frames
+  // past four times the protocol's own limit are cut by ws itself (1009); below that the protocol answers.
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: config.realtime.frameMaxBytes * 4 },
+    // Every socket hears why it closes (1001), and one that does not finish closing is cut a second later,
+    // so that stopping the server never waits on a client that stopped reading.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) {
+        client.close(1001, 'Server stopping: reconnect and resume with after');
+        setTimeout(() => client.terminate(), 1_000).unref();
+      }
+      done();
+    },
   });
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access ?? 'public';
@@ -232,7 +253,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerHealthRoutes(app, { database, metrics, keys: deps.keys });
   auth.registerRoutes(app);
-  await registerModules(app, { ...deps, metrics, invalidations, defaultAgent });
+  await registerModules(app, { ...deps, metrics, invalidations, defaultAgent, auth: auth.service });
 
   const webConsole = await registerWebConsole(app, deps.webRoot);
   registerNotFoundHandler(app, webConsole);

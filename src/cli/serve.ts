@@ -31,6 +31,8 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     logger,
     modelTimeoutMs: config.modelTimeoutMs,
     storage: createDirectoryStorage(config.filesDir),
+    // Watchers of a reply the sweep fails, on any node, hear its final `error` event.
+    onRepliesAbandoned: (replies) => app.publishAbandonedReplies(replies),
   });
   // On PostgreSQL other nodes may be writing theirs; there the lease sweep below finds the lost ones.
   if (runtime.database.kind === 'embedded') await maintenance.service.failRepliesOfEarlierRun();

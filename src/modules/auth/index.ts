@@ -19,6 +19,8 @@ export interface AuthModuleDeps {
   readonly redis?: Redis;
   readonly logger: Logger;
   readonly defaultAgent: DefaultAgent;
+  /** A user's sign-in ended (sign-out, a reused refresh token): their open sockets are checked again. */
+  readonly onCredentialsChanged?: (userId: string) => void;
   readonly config: Pick<
     Config,
     | 'signupMode'
@@ -37,6 +39,7 @@ export function createAuthModule(deps: AuthModuleDeps) {
     throttle: loginThrottleOf(deps),
     config: deps.config,
     defaultAgent: deps.defaultAgent,
+    onCredentialsChanged: deps.onCredentialsChanged,
   });
   return {
     service,
@@ -54,5 +57,5 @@ function loginThrottleOf(deps: AuthModuleDeps): LoginThrottle {
   return deps.redis ? createRedisLoginThrottle(deps.redis, options, inProcess, deps.logger) : inProcess;
 }
 
-export type { AuthService } from './auth.service.js';
+export type { AuthService, Credential, Identified } from './auth.service.js';
 export { presentsApiKey } from './auth.tokens.js';

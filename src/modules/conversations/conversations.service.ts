@@ -23,6 +23,8 @@ export interface ConversationsServiceDeps {
   readonly projects: Pick<ProjectsService, 'assertAssignable'>;
   /** Called once a conversation is deleted: the replies still being written in it stop. */
   readonly stopReplies: (conversationId: string) => void;
+  /** Told of a conversation made or changed (title, archive, project), for live watchers (realtime). */
+  readonly onConversationChanged?: (change: ConversationChange) => void;
 }
 
 const agentNotUsable = (agentId: string): AppError =>
@@ -43,6 +45,13 @@ function referenceDeletedMeanwhile(
     return agentNotUsable(input.agentId);
   }
   return undefined;
+}
+
+/** A conversation made, or the fields of it that changed, as its watchers are told. */
+export interface ConversationChange {
+  readonly kind: 'created' | 'updated';
+  readonly tenantId: string;
+  readonly conversation: ConversationView;
 }
 
 export function createConversationsService(deps: ConversationsServiceDeps) {
@@ -94,7 +103,9 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
         .catch((error: unknown) => {
           throw referenceDeletedMeanwhile(error, input) ?? error;
         });
-      return presentConversation(conversation);
+      const view = presentConversation(conversation);
+      deps.onConversationChanged?.({ kind: 'created', tenantId: actor.tenantId, conversation: view });
+      return view;
     },
 
     async update(actor: Actor, conversationId: string, input: UpdateConversationInput): Promise<ConversationView> {
@@ -115,7 +126,9 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
         throw referenceDeletedMeanwhile(error, input) ?? error;
       });
       if (!updated) throw notFound('Conversation', conversationId);
-      return presentConversation(updated);
+      const view = presentConversation(updated);
+      deps.onConversationChanged?.({ kind: 'updated', tenantId: actor.tenantId, conversation: view });
+      return view;
     },
 
     /** Deletes the conversation with its messages. */

@@ -3,7 +3,7 @@ import type { ProjectsService } from '../projects/index.js';
 import type { AgentDirectory } from './agent-directory.js';
 import { createConversationsRepository } from './conversations.repository.js';
 import { registerConversationsRoutes } from './conversations.routes.js';
-import { createConversationsService } from './conversations.service.js';
+import { createConversationsService, type ConversationsServiceDeps } from './conversations.service.js';
 import { createMessagesRepository } from './messages.repository.js';
 import { createMessagesService } from './messages.service.js';
 
@@ -13,6 +13,7 @@ export interface ConversationsModuleDeps {
   readonly projects: Pick<ProjectsService, 'assertAssignable'>;
   /** Stops the replies still being written in a conversation that is deleted (chat's reply stops). */
   readonly stopReplies: (conversationId: string) => void;
+  readonly onConversationChanged?: ConversationsServiceDeps['onConversationChanged'];
 }
 
 export function createConversationsModule(deps: ConversationsModuleDeps) {
@@ -22,6 +23,7 @@ export function createConversationsModule(deps: ConversationsModuleDeps) {
     agents: deps.agents,
     projects: deps.projects,
     stopReplies: deps.stopReplies,
+    onConversationChanged: deps.onConversationChanged,
   });
   const messages = createMessagesService({
     db: deps.db,
@@ -37,5 +39,5 @@ export function createConversationsModule(deps: ConversationsModuleDeps) {
 }
 
 export type { AgentDirectory, ChatAgent } from './agent-directory.js';
-export type { ConversationsService } from './conversations.service.js';
+export type { ConversationChange, ConversationsService } from './conversations.service.js';
 export { presentMessage, type MessageView } from './messages.schemas.js';

@@ -6,10 +6,10 @@ import { createMaintenanceService, type MaintenanceDeps } from './maintenance.se
 export function createMaintenanceModule(
   deps: { db: Database; logger: Logger; modelTimeoutMs: number } & Pick<
     MaintenanceDeps,
-    'storage' | 'storedFileGraceMs'
+    'storage' | 'storedFileGraceMs' | 'onRepliesAbandoned' | 'replyStaleAfterMs'
   >,
 ) {
   return { service: createMaintenanceService({ ...deps, repository: createMaintenanceRepository() }) };
 }
 
-export { scheduleMaintenance } from './maintenance.service.js';
+export { scheduleMaintenance, type AbandonedReply } from './maintenance.service.js';

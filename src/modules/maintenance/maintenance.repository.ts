@@ -1,5 +1,6 @@
 import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
+import type { MessageRow } from '../conversations/messages.repository.js';
 import { files, idempotencyKeys, knowledgeDocuments, messages, refreshTokens } from '../../platform/db/schema/index.js';
 
 /**
@@ -29,14 +30,15 @@ export function createMaintenanceRepository() {
 
     /**
      * Replies still `streaming` whose node stopped: their lease went stale (reply-leases.ts), or, for a
-     * reply without one, it is older than any model call could last.
+     * reply without one, it is older than any model call could last. Returns the rows it failed, whose
+     * watchers are then told (the realtime layer's final `error` event).
      */
     async failAbandonedReplies(
       db: Executor,
       cutoffs: { readonly aliveBefore: Date; readonly startedBefore: Date },
       reason: { code: string; message: string },
-    ): Promise<number> {
-      const rows = await db
+    ): Promise<MessageRow[]> {
+      return db
         .update(messages)
         .set({
           status: 'error',
@@ -54,8 +56,7 @@ export function createMaintenanceRepository() {
             ),
           ),
         )
-        .returning({ id: messages.id });
-      return rows.length;
+        .returning();
     },
   };
 }

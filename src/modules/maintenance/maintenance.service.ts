@@ -2,6 +2,8 @@ import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import type { FileStorage } from '../../platform/storage/index.js';
 import { interruptedReply, replyLease } from '../chat/index.js';
+import { presentMessage, type MessageView } from '../conversations/index.js';
+import type { MessageRow } from '../conversations/messages.repository.js';
 import type { MaintenanceRepository } from './maintenance.repository.js';
 
 export interface MaintenanceDeps {
@@ -14,6 +16,19 @@ export interface MaintenanceDeps {
   /** How old a stored file must be before it may be swept: far longer than an upload takes to get its row. */
   readonly storedFileGraceMs?: number;
   readonly now?: () => Date;
+  /** How long a reply's lease may go unrenewed before it counts as abandoned (default replyLease's). */
+  readonly replyStaleAfterMs?: number;
+  /**
+   * Told of the replies a sweep failed, so their watchers on every node hear the reply's end
+   * (src/modules/realtime: its final `error` event). Without it they are only stored.
+   */
+  readonly onRepliesAbandoned?: (replies: readonly AbandonedReply[]) => void;
+}
+
+/** A reply the sweep marked interrupted, as a client sees it, with its tenant. */
+export interface AbandonedReply {
+  readonly tenantId: string;
+  readonly reply: MessageView;
 }
 
 const idempotencyKeyLifetimeMs = 24 * 60 * 60_000;
@@ -27,6 +42,14 @@ const abandonedReplyMarginMs = 60_000;
 
 export function createMaintenanceService(deps: MaintenanceDeps) {
   const now = deps.now ?? (() => new Date());
+  /** Fails the abandoned replies and tells their watchers; returns how many. */
+  const failAbandoned = async (cutoffs: { aliveBefore: Date; startedBefore: Date }): Promise<number> => {
+    const rows: MessageRow[] = await deps.repository.failAbandonedReplies(deps.db, cutoffs, interruptedReply);
+    if (rows.length > 0) {
+      deps.onRepliesAbandoned?.(rows.map((row) => ({ tenantId: row.tenantId, reply: presentMessage(row) })));
+    }
+    return rows.length;
+  };
   return {
     /** One pass of every sweep; safe to run on several nodes at once (each statement is idempotent). */
     async sweep(): Promise<{ idempotencyKeys: number; refreshTokens: number; abandonedReplies: number }> {
@@ -40,14 +63,10 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
           deps.db,
           new Date(at - expiredTokenRetentionMs),
         ),
-        abandonedReplies: await deps.repository.failAbandonedReplies(
-          deps.db,
-          {
-            aliveBefore: new Date(at - replyLease.staleAfterMs),
-            startedBefore: new Date(at - deps.modelTimeoutMs - abandonedReplyMarginMs),
-          },
-          interruptedReply,
-        ),
+        abandonedReplies: await failAbandoned({
+          aliveBefore: new Date(at - (deps.replyStaleAfterMs ?? replyLease.staleAfterMs)),
+          startedBefore: new Date(at - deps.modelTimeoutMs - abandonedReplyMarginMs),
+        }),
       };
       if (result.abandonedReplies > 0) {
         deps.logger.warn(
@@ -65,11 +84,7 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
      */
     async failRepliesOfEarlierRun(): Promise<number> {
       const at = now();
-      const count = await deps.repository.failAbandonedReplies(
-        deps.db,
-        { aliveBefore: at, startedBefore: at },
-        interruptedReply,
-      );
+      const count = await failAbandoned({ aliveBefore: at, startedBefore: at });
       if (count > 0) deps.logger.warn({ count }, 'marked replies the last run left streaming as interrupted');
       return count;
     },

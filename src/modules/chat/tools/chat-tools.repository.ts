@@ -1,0 +1,90 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Executor } from '../../../platform/db/client.js';
+import { mcpServers, mcpTools, messages, type StoredToolCall } from '../../../platform/db/schema/index.js';
+import { inTenant } from '../../../platform/db/tenant-scope.js';
+
+/** An MCP tool an agent may call, as the tool loop offers it to the model. */
+export interface AgentMcpTool {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema: Record<string, unknown>;
+  readonly approval: 'auto' | 'needs_approval';
+}
+
+/** The SQL of agent tools in chat: only turns of agents with tools run it (ADR 7's hot path stays as it was). */
+export function createChatToolsRepository() {
+  return {
+    /** These MCP tools of the tenant that can run now: the tool and its server enabled. */
+    async findUsableMcpTools(db: Executor, tenantId: string, toolIds: readonly string[]): Promise<AgentMcpTool[]> {
+      if (toolIds.length === 0) return [];
+      return (
+        db
+          .select({
+            id: mcpTools.id,
+            name: mcpTools.name,
+            description: mcpTools.description,
+            inputSchema: mcpTools.inputSchema,
+            approval: mcpTools.approval,
+          })
+          .from(mcpTools)
+          .innerJoin(mcpServers, and(eq(mcpServers.id, mcpTools.serverId), eq(mcpServers.tenantId, mcpTools.tenantId)))
+          .where(
+            inTenant(
+              mcpTools,
+              tenantId,
+              inArray(mcpTools.id, [...toolIds]),
+              eq(mcpTools.enabled, true),
+              eq(mcpServers.enabled, true),
+            ),
+          )
+          // The same tools get the same names (turn-tools.ts gives a repeated name a suffix) on every turn.
+          .orderBy(mcpTools.id)
+      );
+    },
+
+    /** The reply's tool calls; written with its outcome, in the same transaction. */
+    async setToolCalls(db: Executor, tenantId: string, messageId: string, toolCalls: StoredToolCall[]): Promise<void> {
+      await db
+        .update(messages)
+        .set({ toolCalls })
+        .where(inTenant(messages, tenantId, eq(messages.id, messageId)));
+    },
+
+    /**
+     * Records a decision on a call the reply awaits, only if the reply still reads as the caller saw it
+     * (status and calls): of two decisions racing, one wins and the other changes nothing. The reply
+     * goes back to `streaming` when no call awaits any more, claimed by the request that continues it.
+     */
+    async recordDecision(
+      db: Executor,
+      decision: {
+        readonly tenantId: string;
+        readonly messageId: string;
+        readonly seen: StoredToolCall[];
+        readonly next: StoredToolCall[];
+        readonly isContinuing: boolean;
+      },
+    ): Promise<boolean> {
+      const rows = await db
+        .update(messages)
+        .set({
+          toolCalls: decision.next,
+          ...(decision.isContinuing && { status: 'streaming', completedAt: null, aliveAt: new Date() }),
+        })
+        .where(
+          inTenant(
+            messages,
+            decision.tenantId,
+            eq(messages.id, decision.messageId),
+            eq(messages.status, 'awaiting_approval'),
+            sql`${messages.toolCalls} = ${JSON.stringify(decision.seen)}::jsonb`,
+          ),
+        )
+        .returning({ id: messages.id });
+      return rows.length === 1;
+    },
+  };
+}
+
+export type ChatToolsRepository = ReturnType<typeof createChatToolsRepository>;

@@ -1,0 +1,174 @@
+import { UI_MESSAGE_STREAM_HEADERS, type FinishReason, type UIMessageChunk } from 'ai';
+import type { FastifyReply } from 'fastify';
+import type { StoredCitation } from '../../../platform/db/schema/index.js';
+import { openSseStream } from '../../../platform/http/sse-writer.js';
+import type { MessageView } from '../../conversations/index.js';
+import type { ChatTurnEvent, ChatTurnHandle } from '../turn/chat-events.js';
+
+/** Sent as `messageMetadata` on `start` and `finish`, so a `useChat` client knows the stored ids. */
+export interface ChatMessageMetadata {
+  readonly conversationId: string;
+  readonly userMessageId: string;
+  readonly assistantMessageId: string;
+  readonly model?: string | null;
+  readonly status?: MessageView['status'];
+  readonly usage?: MessageView['usage'];
+  readonly timeToFirstTokenMs?: number | null;
+  readonly durationMs?: number | null;
+  /** As stored: `stopped` for a reply its owner stopped, which the stream's own finish part cannot say. */
+  readonly finishReason?: string | null;
+  readonly error?: MessageView['error'];
+}
+
+const finishReasons: readonly FinishReason[] = ['stop', 'length', 'content-filter', 'tool-calls', 'error', 'other'];
+
+/**
+ * Translates a turn's events into AI SDK UI message stream parts (what `useChat` reads). Stateful
+ * only to open and close text and reasoning parts around their deltas.
+ */
+export function createUiMessageChunkMapper() {
+  let openPart: { kind: 'text' | 'reasoning'; id: string } | undefined;
+  let partCount = 0;
+  let ids = { conversationId: '', userMessageId: '', assistantMessageId: '' };
+
+  const closeOpenPart = (): UIMessageChunk[] => {
+    if (!openPart) return [];
+    const closing: UIMessageChunk = { type: openPart.kind === 'text' ? 'text-end' : 'reasoning-end', id: openPart.id };
+    openPart = undefined;
+    return [closing];
+  };
+  const delta = (kind: 'text' | 'reasoning', text: string): UIMessageChunk[] => {
+    const chunks: UIMessageChunk[] = [];
+    if (openPart?.kind !== kind) {
+      chunks.push(...closeOpenPart());
+      openPart = { kind, id: `${kind}-${++partCount}` };
+      chunks.push({ type: kind === 'text' ? 'text-start' : 'reasoning-start', id: openPart.id });
+    }
+    chunks.push(
+      kind === 'text'
+        ? { type: 'text-delta', id: openPart.id, delta: text }
+        : { type: 'reasoning-delta', id: openPart.id, delta: text },
+    );
+    return chunks;
+  };
+  const finishMetadata = (message: MessageView): ChatMessageMetadata => ({
+    ...ids,
+    model: message.model,
+    status: message.status,
+    usage: message.usage,
+    timeToFirstTokenMs: message.timeToFirstTokenMs,
+    durationMs: message.durationMs,
+    finishReason: message.finishReason,
+    error: message.error,
+  });
+
+  return (event: ChatTurnEvent): UIMessageChunk[] => {
+    switch (event.type) {
+      case 'message-started': {
+        const { conversationId, assistantMessageId } = event;
+        ids = { conversationId, userMessageId: event.userMessage.id, assistantMessageId };
+        const metadata: ChatMessageMetadata = { ...ids, model: event.model || null };
+        return [{ type: 'start', messageId: assistantMessageId, messageMetadata: metadata }, { type: 'start-step' }];
+      }
+      case 'sources':
+        return [...closeOpenPart(), ...event.citations.map(toSourceDocument)];
+      case 'text-delta':
+        return delta('text', event.delta);
+      case 'reasoning-delta':
+        return delta('reasoning', event.delta);
+      case 'tool-call':
+        return [
+          ...closeOpenPart(),
+          {
+            type: 'tool-input-available',
+            toolCallId: event.toolCallId,
+            toolName: event.toolName,
+            input: event.input,
+            dynamic: true,
+          },
+        ];
+      case 'tool-result':
+        return [
+          ...closeOpenPart(),
+          event.isDenied
+            ? { type: 'tool-output-denied', toolCallId: event.toolCallId }
+            : event.errorText === undefined
+              ? {
+                  type: 'tool-output-available',
+                  toolCallId: event.toolCallId,
+                  output: event.output ?? null,
+                  dynamic: true,
+                }
+              : { type: 'tool-output-error', toolCallId: event.toolCallId, errorText: event.errorText, dynamic: true },
+        ];
+      case 'tool-approval-request':
+        return [
+          ...closeOpenPart(),
+          { type: 'tool-approval-request', approvalId: event.approvalId, toolCallId: event.toolCallId },
+        ];
+      case 'finished': {
+        const reason = event.assistantMessage.finishReason as FinishReason | null;
+        return [
+          ...closeOpenPart(),
+          { type: 'finish-step' },
+          {
+            type: 'finish',
+            finishReason: reason && finishReasons.includes(reason) ? reason : 'other',
+            messageMetadata: finishMetadata(event.assistantMessage),
+          },
+        ];
+      }
+      case 'error':
+        return [
+          ...closeOpenPart(),
+          { type: 'error', errorText: event.error.message },
+          { type: 'finish', finishReason: 'error', messageMetadata: finishMetadata(event.assistantMessage) },
+        ];
+    }
+  };
+}
+
+/**
+ * A retrieved passage as a `source-document` part. The marker and the passage's place travel in
+ * `providerMetadata.parley`, so a client can link each [n] in the text to its source.
+ */
+function toSourceDocument(citation: StoredCitation): UIMessageChunk {
+  return {
+    type: 'source-document',
+    sourceId: citation.chunkId,
+    mediaType: 'text/plain',
+    title: citation.documentTitle,
+    providerMetadata: {
+      parley: {
+        marker: citation.marker,
+        knowledgeSourceId: citation.sourceId,
+        documentId: citation.documentId,
+        page: citation.page,
+        headingPath: [...citation.headingPath],
+        score: citation.score,
+        excerpt: citation.excerpt,
+      },
+    },
+  };
+}
+
+/**
+ * Streams a turn to the client as a UI message stream over SSE, ending with `data: [DONE]`. A client
+ * that goes away only unsubscribes: the turn goes on and is stored.
+ */
+export function streamTurnAsUiMessages(reply: FastifyReply, turn: ChatTurnHandle, heartbeatMs: number): void {
+  const stream = openSseStream(reply, {
+    headers: { ...UI_MESSAGE_STREAM_HEADERS, ...(turn.isReplay && { 'idempotent-replayed': 'true' }) },
+    heartbeatMs,
+  });
+  const toChunks = createUiMessageChunkMapper();
+  const unsubscribe = turn.subscribe((event) => {
+    // One write per event: a delta is one part; only parts born of the same event share a write.
+    const parts = toChunks(event).map((chunk) => JSON.stringify(chunk));
+    const isLast = event.type === 'finished' || event.type === 'error';
+    if (isLast) parts.push('[DONE]');
+    stream.sendAll(parts);
+    if (isLast) stream.end();
+  });
+  stream.onClose(unsubscribe);
+}

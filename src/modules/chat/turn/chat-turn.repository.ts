@@ -1,0 +1,387 @@
+import { and, desc, eq, lt, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../../platform/db/client.js';
+import { preparedFor } from '../../../platform/db/prepared.js';
+import {
+  agentKnowledgeSources,
+  agentTools,
+  agents,
+  conversations,
+  idempotencyKeys,
+  messages,
+  type StoredAttachment,
+} from '../../../platform/db/schema/index.js';
+import { inTenant } from '../../../platform/db/tenant-scope.js';
+import { maxMessageChars } from '../chat.schemas.js';
+
+export type MessageRow = typeof messages.$inferSelect;
+export type AssistantMessageResult = Pick<
+  MessageRow,
+  | 'content'
+  | 'reasoning'
+  | 'status'
+  | 'errorCode'
+  | 'errorMessage'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'reasoningTokens'
+  | 'totalTokens'
+  | 'timeToFirstTokenMs'
+  | 'durationMs'
+  | 'finishReason'
+  | 'completedAt'
+  | 'citations'
+>;
+
+export type HistoryMessage = Pick<MessageRow, 'role' | 'content' | 'attachments'>;
+
+export interface NewTurn {
+  readonly tenantId: string;
+  readonly conversationId: string;
+  readonly userMessageId: string;
+  readonly assistantMessageId: string;
+  readonly content: string;
+  /** The files the user's message carries, already checked as theirs; null for none. */
+  readonly attachments: StoredAttachment[] | null;
+  readonly modelRef: string;
+  readonly now: Date;
+  /** When set, the turn is stored only if this Idempotency-Key is claimed by the same statement. */
+  readonly idempotencyClaim?: { readonly userId: string; readonly key: string; readonly requestHash: string };
+  /** How many messages the model sees, the user's new one included (so one fewer is read). */
+  readonly historyLimit: number;
+  /** CHAT_HISTORY_MAX_CHARS: no message is read longer than the whole history may be. */
+  readonly historyMaxChars: number;
+}
+
+/** How much of the past a model is given: at most `limit` messages, none read longer than `maxChars`. */
+export interface HistoryWindow {
+  readonly limit: number;
+  readonly maxChars: number;
+}
+
+export interface StoredTurnRows {
+  /** False when the Idempotency-Key was already taken: nothing was stored. */
+  readonly isStored: boolean;
+  readonly user: MessageRow;
+  readonly assistant: MessageRow;
+  /** The messages before the user's (oldest first), read in the same statement. */
+  readonly history: HistoryMessage[];
+}
+
+export interface ReplyToRecord {
+  readonly tenantId: string;
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly result: AssistantMessageResult;
+  /** Set for a successful reply: the conversation's state then counts the turn and its model. */
+  readonly turn?: { readonly modelRef: string; readonly now: Date };
+}
+
+/** The conversation a message is posted to, with its agent (null when it has none, or it was deleted). */
+const turnContext = preparedFor((db) =>
+  db
+    .select({
+      conversation: {
+        id: conversations.id,
+        ownerId: conversations.ownerId,
+        title: conversations.title,
+        messageCount: conversations.messageCount,
+      },
+      agent: {
+        id: agents.id,
+        ownerId: agents.ownerId,
+        visibility: agents.visibility,
+        name: agents.name,
+        instructions: agents.instructions,
+        model: agents.model,
+        temperature: agents.temperature,
+        maxOutputTokens: agents.maxOutputTokens,
+        createdAt: agents.createdAt,
+        // In the same query, so an agent without sources costs the turn no extra round trip (ADR 7).
+        knowledgeSourceIds: sql<
+          string[]
+        >`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`,
+        // Likewise: an agent without tools pays nothing more for this column (ADR 7).
+        toolKeys: sql<
+          string[]
+        >`array(select ${agentTools.toolKey} from ${agentTools} where ${agentTools.agentId} = ${agents.id} and ${agentTools.tenantId} = ${agents.tenantId} order by 1)`,
+      },
+    })
+    .from(conversations)
+    .leftJoin(agents, and(eq(agents.id, conversations.agentId), eq(agents.tenantId, conversations.tenantId)))
+    .where(
+      inTenant(conversations, sql.placeholder('tenantId'), eq(conversations.id, sql.placeholder('conversationId'))),
+    )
+    .prepare('chat_turn_context'),
+);
+
+export type TurnContextRow = Awaited<ReturnType<ReturnType<typeof turnContext>['execute']>>[number];
+
+/** What a model sees of the past: the user's messages and complete, non-empty replies before a message. */
+const historyBefore = (
+  tenantId: string | Placeholder<'tenantId'>,
+  conversationId: string | Placeholder,
+  messageId: string | Placeholder,
+): SQL =>
+  inTenant(
+    messages,
+    tenantId,
+    eq(messages.conversationId, conversationId),
+    lt(messages.id, messageId),
+    ne(messages.content, ''),
+    or(eq(messages.role, 'user'), eq(messages.status, 'complete')),
+  );
+
+const value = sql.placeholder;
+
+/**
+ * A history message's text, cut one character past what could be sent: a message over the history's
+ * budget is only ever sent when it is the newest, which is a user's message, never longer than
+ * `maxMessageChars` (recentWithin, turn-messages.ts); an older one that long is dropped, whole or cut.
+ * Reading the 10 MB replies of one conversation whole held 3.3 GB for 200 turns at once, in an audit.
+ */
+const historyContent = (readChars: number | Placeholder) => sql<string>`left(${messages.content}, ${readChars}::int)`;
+const historyReadChars = (maxChars: number): number => Math.max(maxChars, maxMessageChars) + 1;
+
+/**
+ * A turn's writes and the history before it, in one statement (see `storeTurn`). Prepared in two forms,
+ * with and without an Idempotency-Key to claim; the values are placeholders, so the text never changes.
+ */
+function storeTurnStatement(db: Executor, isKeyed: boolean) {
+  const claim = db.$with('claim', {}).as(sql`
+    insert into ${idempotencyKeys}
+      (tenant_id, user_id, key, request_hash, conversation_id, user_message_id, assistant_message_id)
+    values (${value('tenantId')}, ${value('userId')}, ${value('key')}, ${value('requestHash')},
+      ${value('conversationId')}, ${value('userMessageId')}, ${value('assistantMessageId')})
+    on conflict do nothing
+    returning key`);
+  const isClaimed = isKeyed ? sql`exists (select from claim)` : sql`true`;
+  const stored = db.$with('stored', {}).as(sql`
+    insert into ${messages}
+      (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at, alive_at)
+    select * from (values
+      (${value('userMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid, 'user',
+        ${value('content')}::text, 'complete', null::text, ${value('attachments')}::jsonb, ${value('now')}::timestamptz,
+        ${value('now')}::timestamptz, null::timestamptz),
+      (${value('assistantMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid,
+        'assistant', '', 'streaming', ${value('modelRef')}::text, null::jsonb, ${value('now')}::timestamptz,
+        null::timestamptz, ${value('now')}::timestamptz)
+    ) as turn (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at,
+      alive_at)
+    where ${isClaimed}
+    returning id`);
+  const bumped = db.$with('bumped', {}).as(sql`
+    update ${conversations}
+    set message_count = message_count + 2,
+      last_activity_at = ${value('now')}::timestamptz, updated_at = ${value('now')}::timestamptz
+    where ${inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId')))} and ${isClaimed}
+    returning id`);
+  const history = db
+    .select({
+      role: messages.role,
+      content: historyContent(value('historyReadChars')).as('content'),
+      attachments: messages.attachments,
+    })
+    .from(messages)
+    .where(historyBefore(value('tenantId'), value('conversationId'), value('userMessageId')))
+    .orderBy(desc(messages.id))
+    .limit(value('historyLimit'))
+    .as('history');
+  return db
+    .with(...(isKeyed ? [claim] : []), stored, bumped)
+    .select({
+      isStored: sql<boolean>`${isClaimed}`,
+      role: history.role,
+      content: history.content,
+      attachments: history.attachments,
+    })
+    .from(sql`(select 1) as one`)
+    .leftJoinLateral(history, sql`true`)
+    .prepare(isKeyed ? 'chat_store_keyed_turn' : 'chat_store_turn');
+}
+
+const storeTurn = preparedFor((db) => storeTurnStatement(db, false));
+const storeKeyedTurn = preparedFor((db) => storeTurnStatement(db, true));
+
+/** A reply's outcome, every field a placeholder. */
+function replyCompletion(db: Executor) {
+  const field = (name: keyof AssistantMessageResult) => sql`${value(name)}`;
+  return db
+    .update(messages)
+    .set({
+      content: field('content'),
+      reasoning: field('reasoning'),
+      status: field('status'),
+      errorCode: field('errorCode'),
+      errorMessage: field('errorMessage'),
+      inputTokens: field('inputTokens'),
+      outputTokens: field('outputTokens'),
+      reasoningTokens: field('reasoningTokens'),
+      totalTokens: field('totalTokens'),
+      timeToFirstTokenMs: field('timeToFirstTokenMs'),
+      durationMs: field('durationMs'),
+      finishReason: field('finishReason'),
+      completedAt: sql`${value('completedAt')}::timestamptz`,
+      citations: sql`${value('citations')}::jsonb`,
+    })
+    .where(inTenant(messages, value('tenantId'), eq(messages.id, value('messageId'))));
+}
+
+const recordFailedReply = preparedFor((db) =>
+  replyCompletion(db).returning({ id: messages.id }).prepare('chat_record_failed_reply'),
+);
+
+/** The reply, and the turn counted in the conversation's state (merged in SQL, so concurrent turns both count). */
+const recordCompletedReply = preparedFor((db) => {
+  const completed = db.$with('completed').as(replyCompletion(db).returning({ id: messages.id }));
+  return db
+    .with(completed)
+    .update(conversations)
+    .set({
+      state: sql`${conversations.state} || jsonb_build_object('lastModel', ${value('modelRef')}::text, 'turns', coalesce((${conversations.state}->>'turns')::int, 0) + 1)`,
+      lastActivityAt: sql`${value('now')}::timestamptz`,
+      updatedAt: sql`${value('now')}::timestamptz`,
+    })
+    .where(inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId'))))
+    .returning({ id: conversations.id })
+    .prepare('chat_record_completed_reply');
+});
+
+/** The two rows a turn inserts, as the database stores them (every other column takes its default, null). */
+function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow } {
+  const empty = {
+    tenantId: turn.tenantId,
+    conversationId: turn.conversationId,
+    reasoning: null,
+    errorCode: null,
+    errorMessage: null,
+    inputTokens: null,
+    outputTokens: null,
+    reasoningTokens: null,
+    totalTokens: null,
+    timeToFirstTokenMs: null,
+    durationMs: null,
+    finishReason: null,
+    citations: null,
+    attachments: null,
+    toolCalls: null,
+    createdAt: turn.now,
+  } as const;
+  return {
+    user: {
+      ...empty,
+      id: turn.userMessageId,
+      role: 'user',
+      content: turn.content,
+      attachments: turn.attachments,
+      status: 'complete',
+      model: null,
+      completedAt: turn.now,
+      aliveAt: null,
+    },
+    assistant: {
+      ...empty,
+      id: turn.assistantMessageId,
+      role: 'assistant',
+      content: '',
+      attachments: null,
+      status: 'streaming',
+      model: turn.modelRef,
+      completedAt: null,
+      aliveAt: turn.now,
+    },
+  };
+}
+
+/**
+ * The statements every chat turn runs, each one round trip (ADR 7): the conversation with its agent
+ * before, the turn's writes with the history before the model call, and the reply after it.
+ */
+export function createChatTurnRepository() {
+  return {
+    async findTurnContext(db: Executor, tenantId: string, conversationId: string): Promise<TurnContextRow | undefined> {
+      const [row] = await turnContext(db).execute({ tenantId, conversationId });
+      return row;
+    },
+
+    /**
+     * Stores a turn in one statement, so one round trip sits between the checks and the model call:
+     * claims the Idempotency-Key (if any), inserts the user's message and the assistant's placeholder
+     * (`streaming`) and bumps the conversation, only when the claim succeeded, and reads the history
+     * before the user's message. Being one statement it commits as a whole; the history is read from
+     * the snapshot before the inserts. A concurrent retry with the same key waits on the key's row,
+     * then finds it taken and stores nothing.
+     */
+    async storeTurn(db: Executor, turn: NewTurn): Promise<StoredTurnRows> {
+      const { idempotencyClaim: claim } = turn;
+      const values = {
+        tenantId: turn.tenantId,
+        conversationId: turn.conversationId,
+        userMessageId: turn.userMessageId,
+        assistantMessageId: turn.assistantMessageId,
+        content: turn.content,
+        attachments: turn.attachments === null ? null : JSON.stringify(turn.attachments),
+        modelRef: turn.modelRef,
+        now: turn.now.toISOString(),
+        // The user's message joins the history in memory: it is not in the snapshot this reads.
+        historyLimit: Math.max(0, turn.historyLimit - 1),
+        historyReadChars: historyReadChars(turn.historyMaxChars),
+      };
+      const rows = claim
+        ? await storeKeyedTurn(db).execute({ ...values, ...claim })
+        : await storeTurn(db).execute(values);
+      const earlier = rows.flatMap(({ role, content, attachments }) =>
+        role === null || content === null ? [] : [{ role, content, attachments }],
+      );
+      return { isStored: rows[0]?.isStored === true, ...newTurnRows(turn), history: earlier.reverse() };
+    },
+
+    /**
+     * The last `limit` messages before `beforeMessageId` worth sending to a model: the user's, and the
+     * assistant's complete, non-empty replies (failed or unfinished ones would mislead it).
+     */
+    async recentHistory(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      beforeMessageId: string,
+      window: HistoryWindow,
+    ): Promise<HistoryMessage[]> {
+      const rows = await db
+        .select({
+          role: messages.role,
+          content: historyContent(historyReadChars(window.maxChars)),
+          attachments: messages.attachments,
+        })
+        .from(messages)
+        .where(historyBefore(tenantId, conversationId, beforeMessageId))
+        .orderBy(desc(messages.id))
+        .limit(window.limit);
+      return rows.reverse();
+    },
+
+    /**
+     * Stores a reply's outcome and, for a successful one, counts the turn in the conversation's state,
+     * in one statement. The state is merged in SQL so two turns finishing together both count. False
+     * when there was nothing to write to: the conversation was deleted while the model talked.
+     */
+    async recordReply(db: Executor, reply: ReplyToRecord): Promise<boolean> {
+      const { tenantId, conversationId, messageId, result, turn } = reply;
+      const values = {
+        ...result,
+        completedAt: result.completedAt?.toISOString() ?? null,
+        citations: result.citations === null ? null : JSON.stringify(result.citations),
+        tenantId,
+        messageId,
+      };
+      if (!turn) return (await recordFailedReply(db).execute(values)).length > 0;
+      const now = turn.now.toISOString();
+      const counted = await recordCompletedReply(db).execute({
+        ...values,
+        conversationId,
+        modelRef: turn.modelRef,
+        now,
+      });
+      return counted.length > 0;
+    },
+  };
+}

@@ -1,0 +1,429 @@
+import type { Actor } from '../../../access/actor.js';
+import type { Database } from '../../../platform/db/client.js';
+import { storableJson, storableText } from '../../../platform/db/storable-text.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { Metrics } from '../../../platform/metrics.js';
+import type { Shutdown } from '../../../platform/shutdown.js';
+import { presentMessage, type MessageView } from '../../conversations/index.js';
+import type { BackgroundTasks } from './background-tasks.js';
+import {
+  createTurnChannel,
+  type ChatTurnHandle,
+  type ChatTurnOutcome,
+  type TurnChannel,
+  type TurnError,
+} from './chat-events.js';
+import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow } from '../chat.repository.js';
+import { writeConversationTitle } from './conversation-title.js';
+import { logModelFailure } from './model-failure-log.js';
+import type { ResolvedModel } from './model-resolver.js';
+import {
+  interruptedReply,
+  modelCallCancelled,
+  streamModelReply,
+  type ModelStreamDeps,
+  type ModelStreamResult,
+} from './model-stream.js';
+import type { ReplyStops } from '../reply-control/reply-stops.js';
+import {
+  attachmentPartsOf,
+  carriesFiles,
+  recentWithin,
+  toModelMessages,
+  type AttachmentPartsSource,
+} from './turn-messages.js';
+import type { ToolLoopResult } from '../tools/tool-loop.js';
+import { runToolTurn, toLoopMessages, usesTools, type ChatToolsDeps, type TurnAgent } from '../tools/tool-turn.js';
+import {
+  citationsCitedIn,
+  knowledgeFailure,
+  retrieveTurnKnowledge,
+  systemWithKnowledge,
+  type PassageSearch,
+  type TurnKnowledge,
+} from './turn-knowledge.js';
+
+export interface ChatTurnDeps {
+  readonly db: Database;
+  readonly repository: ChatRepository;
+  readonly metrics: Pick<Metrics, 'chatTurns'>;
+  readonly modelStream: ModelStreamDeps;
+  readonly background: BackgroundTasks;
+  readonly logger: Pick<Logger, 'error' | 'warn'>;
+  readonly modelTimeoutMs: number;
+  /** How many messages the model sees, the user's new one included. */
+  readonly historyLimit: number;
+  /** And how much of their text, in characters (CHAT_HISTORY_MAX_CHARS): the oldest go first. */
+  readonly historyMaxChars: number;
+  /** What a model is given for messages' files (the files module); only turns with files call it. */
+  readonly attachmentParts: AttachmentPartsSource | undefined;
+  /** Searches the knowledge sources of agents that have some; turns of other agents never touch it. */
+  readonly knowledgeSearch: PassageSearch | undefined;
+  /** Agents' tools (the MCP runner and the tools' SQL); absent, no turn offers tools. */
+  readonly tools: ChatToolsDeps | undefined;
+  /** The node's stop: no new turn once it drains, and the turns still running end when its grace is over. */
+  readonly shutdown: Pick<Shutdown, 'isDraining' | 'ending'>;
+  /** Where a turn registers its reply, so its owner (or the conversation's deletion) can stop it. */
+  readonly stops: Pick<ReplyStops, 'track'>;
+  /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
+  readonly announceTurn?: (turn: TurnAnnouncement) => void;
+  /** Told of a title the background job gave a conversation, for its live watchers (realtime). */
+  readonly announceTitle?: (title: {
+    tenantId: string;
+    ownerId: string;
+    conversationId: string;
+    title: string;
+  }) => void;
+}
+
+/** A turn as the realtime layer hears of it: whose it is, and its events. */
+export interface TurnAnnouncement {
+  readonly tenantId: string;
+  /** The conversation's owner (only the owner sends). */
+  readonly ownerId: string;
+  readonly handle: ChatTurnHandle;
+}
+
+/** A turn whose two messages are already stored (user: complete, assistant: streaming). */
+export interface StoredTurn {
+  /** Whose turn it is: the agent's MCP tools run as (and are logged under) this user. */
+  readonly actor: Actor;
+  readonly tenantId: string;
+  readonly conversationId: string;
+  readonly hasTitle: boolean;
+  /** The conversation had no messages before this turn's, so the user's message is its first. */
+  readonly isFirstTurn: boolean;
+  readonly userMessage: MessageRow;
+  readonly assistantMessage: MessageRow;
+  /** What the model sees, oldest first, ending with the message it answers (read when the turn was stored). */
+  readonly history: readonly HistoryMessage[];
+  readonly agent: TurnAgent;
+  readonly resolved: ResolvedModel;
+}
+
+const internalTurnError: TurnError = {
+  code: 'internal',
+  message: 'The reply could not be stored; quote the request id when reporting it',
+};
+
+/**
+ * Runs the model for a stored turn and stores its reply. Deliberately not tied to any request: a
+ * client that disconnects does not stop it. No transaction is open while the model streams.
+ */
+export function startChatTurn(deps: ChatTurnDeps, turn: StoredTurn): ChatTurnHandle {
+  // The actor is the conversation's owner: only the owner sends (canPostAsOwner).
+  const run = deps.stops.track(turn.conversationId, turn.assistantMessage.id, turn.actor.userId);
+  const channel = createTurnChannel(run);
+  const userMessage = presentMessage(turn.userMessage);
+  const outcome = deps.background.track(
+    'chat-turn',
+    runTurn(deps, turn, channel, userMessage, run.signal).finally(run.done),
+  );
+  const handle: ChatTurnHandle = {
+    conversationId: turn.conversationId,
+    userMessage,
+    assistantMessageId: turn.assistantMessage.id,
+    isReplay: false,
+    subscribe: channel.subscribe,
+    outcome,
+  };
+  deps.announceTurn?.({ tenantId: turn.tenantId, ownerId: turn.actor.userId, handle });
+  return handle;
+}
+
+async function runTurn(
+  deps: ChatTurnDeps,
+  turn: StoredTurn,
+  channel: TurnChannel,
+  userMessage: MessageView,
+  stopped: AbortSignal,
+): Promise<ChatTurnOutcome> {
+  const { conversationId, resolved, agent } = turn;
+  const assistantMessageId = turn.assistantMessage.id;
+  const abortSignal = AbortSignal.any([deps.shutdown.ending, stopped]);
+  channel.emit({ type: 'message-started', conversationId, userMessage, assistantMessageId, model: resolved.modelRef });
+  let result: ModelStreamResult | ToolLoopResult | undefined;
+  try {
+    // Only agents with sources search; every other turn goes straight to the model (ADR 7).
+    let knowledge: TurnKnowledge | undefined;
+    // Stopped, or the node stopping, while the sources were searched: no model is called, and the reply
+    // is stored as one cut short before its first word.
+    let cancelledBeforeModel: ModelStreamResult | undefined;
+    if (agent.knowledgeSourceIds.length > 0) {
+      const retrieved = await retrieveKnowledge(deps, turn, abortSignal);
+      if ('cancelled' in retrieved) {
+        cancelledBeforeModel = { ...emptyResult, error: modelCallCancelled };
+      } else if ('error' in retrieved) {
+        const assistantMessage = await markFailed(deps, turn, undefined, retrieved.error);
+        deps.metrics.chatTurns.inc({ outcome: 'error' });
+        channel.emit({ type: 'error', error: retrieved.error, assistantMessage });
+        return { conversationId, userMessage, assistantMessage, error: retrieved.error };
+      }
+      if ('knowledge' in retrieved) {
+        knowledge = retrieved.knowledge;
+        channel.emit({ type: 'sources', citations: knowledge.citations });
+      }
+    }
+    const system = systemWithKnowledge(agent.instructions.trim() || undefined, knowledge);
+    const history = recentWithin(turn.history, deps.historyMaxChars);
+    const messages = toModelMessages(
+      history,
+      history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, history) : undefined,
+    );
+    result =
+      cancelledBeforeModel ??
+      (deps.tools && usesTools(agent, resolved)
+        ? await runToolTurn(
+            { ...deps, tools: deps.tools },
+            {
+              actor: turn.actor,
+              agent,
+              conversationId,
+              resolved,
+              system,
+              messages: toLoopMessages(messages),
+              timeoutMs: deps.modelTimeoutMs,
+              abortSignal,
+            },
+            (event) => channel.emit(event),
+          )
+        : await streamModelReply(
+            deps.modelStream,
+            {
+              model: resolved.model,
+              providerName: resolved.providerName,
+              metricLabels: resolved.metricLabels,
+              system,
+              messages,
+              temperature: agent.temperature ?? undefined,
+              maxOutputTokens: agent.maxOutputTokens ?? undefined,
+              timeoutMs: deps.modelTimeoutMs,
+              abortSignal,
+            },
+            (event) => channel.emit(event),
+          ));
+    result = cutShort(deps, result, stopped);
+    const citations = knowledge ? citationsCitedIn(knowledge.citations, result.text) : null;
+    const { message: stored, error } = await storeReply(deps, turn, result, citations);
+    deps.metrics.chatTurns.inc({ outcome: turnOutcome(stored, error) });
+    if (result.error) {
+      const { tenantId, actor } = turn;
+      logModelFailure(
+        deps.logger,
+        {
+          tenantId,
+          userId: actor.userId,
+          conversationId,
+          messageId: assistantMessageId,
+          provider: resolved.metricLabels.provider,
+        },
+        { error: result.error, providerSaid: result.providerSaid },
+      );
+    }
+    if (error) {
+      channel.emit({ type: 'error', error, assistantMessage: stored });
+      return { conversationId, userMessage, assistantMessage: stored, error };
+    }
+    channel.emit({ type: 'finished', assistantMessage: stored });
+    // A reply awaiting approval is titled when it is finished (tool-approval.ts).
+    if (!turn.hasTitle && stored.status === 'complete') scheduleTitle(deps, turn, result.text);
+    return { conversationId, userMessage, assistantMessage: stored };
+  } catch (error) {
+    deps.logger.error({ err: error, conversationId, messageId: assistantMessageId }, 'chat turn failed');
+    deps.metrics.chatTurns.inc({ outcome: 'error' });
+    const assistantMessage = await markFailed(deps, turn, result).catch(() => presentFailed(turn, result));
+    channel.emit({ type: 'error', error: internalTurnError, assistantMessage });
+    return { conversationId, userMessage, assistantMessage, error: internalTurnError };
+  }
+}
+
+/**
+ * A reply whose model call was cut short, told as what happened rather than as a cancelled call. Its
+ * owner stopped it: what was written until then is the reply, `complete` with the finish reason
+ * `stopped`. This node is stopping: the reply failed, and says to send the message again (the user did
+ * nothing wrong, and no model failed).
+ */
+export function cutShort<T extends ModelStreamResult>(
+  deps: Pick<ChatTurnDeps, 'shutdown'>,
+  result: T,
+  stopped: AbortSignal,
+): T {
+  if (!result.error) return result;
+  if (stopped.aborted) {
+    const { error: _cancelled, ...written } = result;
+    return { ...written, finishReason: 'stopped' } as T;
+  }
+  return deps.shutdown.ending.aborted ? { ...result, error: interruptedReply } : result;
+}
+
+/** The `outcome` label of the chat turns metric. */
+export function turnOutcome(stored: MessageView, error: TurnError | undefined): 'error' | 'stopped' | 'complete' {
+  if (error) return 'error';
+  return stored.finishReason === 'stopped' ? 'stopped' : 'complete';
+}
+
+/** The agent's passages for the user's message, or why they could not be had (logged; the reply then fails). */
+async function retrieveKnowledge(
+  deps: ChatTurnDeps,
+  turn: StoredTurn,
+  abortSignal: AbortSignal,
+): Promise<{ knowledge: TurnKnowledge } | { error: TurnError } | { cancelled: true }> {
+  try {
+    if (!deps.knowledgeSearch) throw new Error('no knowledge search is wired into chat');
+    const knowledge = await retrieveTurnKnowledge(deps.knowledgeSearch, {
+      tenantId: turn.tenantId,
+      sourceIds: turn.agent.knowledgeSourceIds,
+      query: turn.userMessage.content,
+      signal: AbortSignal.any([AbortSignal.timeout(deps.modelTimeoutMs), abortSignal]),
+    });
+    return { knowledge };
+  } catch (error) {
+    if (abortSignal.aborted) return { cancelled: true };
+    deps.logger.error({ err: error, conversationId: turn.conversationId }, 'knowledge search for a chat turn failed');
+    return { error: knowledgeFailure(error) };
+  }
+}
+
+/** What a turn ends with once its reply is written: the reply, and its error if it has one. */
+export interface StoredReply {
+  readonly message: MessageView;
+  readonly error?: TurnError;
+}
+
+/** The conversation went while the model talked: the client hears what was said, and that it was not kept. */
+const conversationGone: TurnError = {
+  code: 'not_found',
+  message: 'The conversation was deleted while its reply was being written, so the reply was not kept',
+};
+
+/**
+ * Stores the reply. A tool loop's reply also stores its calls, in the same transaction; one that
+ * stopped for approval is stored `awaiting_approval` and not yet counted as a turn.
+ */
+export async function storeReply(
+  deps: Pick<ChatTurnDeps, 'db' | 'repository' | 'tools'>,
+  turn: Pick<StoredTurn, 'tenantId' | 'conversationId' | 'assistantMessage' | 'resolved'>,
+  result: ModelStreamResult | ToolLoopResult,
+  citations: AssistantMessageResult['citations'],
+): Promise<StoredReply> {
+  const now = new Date();
+  // Excerpts are cut from passages (citationExcerpt); cleaned like every other text from outside.
+  const fields = { ...storedResult(result, now), citations: citations && storableJson(citations) };
+  const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
+  const reply = {
+    tenantId: turn.tenantId,
+    conversationId: turn.conversationId,
+    messageId: turn.assistantMessage.id,
+    result: fields,
+    ...(!result.error && !isAwaiting && { turn: { modelRef: turn.resolved.modelRef, now } }),
+  };
+  const tools = deps.tools;
+  // Exactly the stored row; or, if the conversation was deleted while the model talked, what it said,
+  // ended in that error.
+  const outcome = (isKept: boolean, message: MessageView): StoredReply =>
+    isKept
+      ? { message, ...(result.error && { error: result.error }) }
+      : {
+          message: {
+            ...message,
+            status: 'error',
+            error: { code: conversationGone.code, message: conversationGone.message },
+          },
+          error: conversationGone,
+        };
+  if (!('toolCalls' in result) || !tools) {
+    const isKept = await deps.repository.recordReply(deps.db, reply);
+    return outcome(isKept, presentMessage({ ...turn.assistantMessage, ...fields }));
+  }
+  const toolCalls = storableJson(result.toolCalls);
+  const isKept = await deps.db.transaction(async (tx) => {
+    const isRecorded = await deps.repository.recordReply(tx, reply);
+    await tools.repository.setToolCalls(tx, turn.tenantId, turn.assistantMessage.id, toolCalls);
+    return isRecorded;
+  });
+  return outcome(isKept, presentMessage({ ...turn.assistantMessage, ...fields, toolCalls }));
+}
+
+function storedResult(result: ModelStreamResult | ToolLoopResult, now: Date): AssistantMessageResult {
+  const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
+  return {
+    citations: null,
+    content: storableText(result.text),
+    reasoning: storableText(result.reasoning) || null,
+    status: result.error ? 'error' : isAwaiting ? 'awaiting_approval' : 'complete',
+    errorCode: result.error?.code ?? null,
+    errorMessage: result.error?.message ?? null,
+    ...result.usage,
+    timeToFirstTokenMs: result.timeToFirstTokenMs,
+    durationMs: result.durationMs,
+    finishReason: result.finishReason,
+    completedAt: isAwaiting ? null : now,
+  };
+}
+
+async function markFailed(
+  deps: ChatTurnDeps,
+  turn: StoredTurn,
+  result: ModelStreamResult | undefined,
+  error: TurnError = internalTurnError,
+): Promise<MessageView> {
+  const failed = failedResult(result, error);
+  await deps.repository.recordReply(deps.db, {
+    tenantId: turn.tenantId,
+    conversationId: turn.conversationId,
+    messageId: turn.assistantMessage.id,
+    result: failed,
+  });
+  return presentMessage({ ...turn.assistantMessage, ...failed });
+}
+
+function presentFailed(turn: StoredTurn, result: ModelStreamResult | undefined): MessageView {
+  return presentMessage({ ...turn.assistantMessage, ...failedResult(result) });
+}
+
+function failedResult(
+  result: ModelStreamResult | undefined,
+  error: TurnError = internalTurnError,
+): AssistantMessageResult {
+  const base = storedResult(result ?? emptyResult, new Date());
+  return {
+    ...base,
+    status: 'error',
+    errorCode: error.code,
+    errorMessage: error.message,
+    finishReason: 'error',
+  };
+}
+
+const emptyResult: ModelStreamResult = {
+  text: '',
+  reasoning: '',
+  usage: { inputTokens: null, outputTokens: null, reasoningTokens: null, totalTokens: null },
+  finishReason: null,
+  timeToFirstTokenMs: null,
+  durationMs: 0,
+};
+
+/** Outside the turn's critical path: the reply is already stored and announced. */
+export function scheduleTitle(
+  deps: Pick<ChatTurnDeps, 'db' | 'repository' | 'background' | 'announceTitle'>,
+  turn: Pick<StoredTurn, 'isFirstTurn' | 'userMessage' | 'tenantId' | 'conversationId' | 'resolved' | 'actor'>,
+  reply: string,
+): void {
+  deps.background.run('conversation-title', async () => {
+    const { db, repository } = deps;
+    const firstUserMessage = turn.isFirstTurn
+      ? turn.userMessage.content
+      : ((await repository.firstUserMessage(db, turn.tenantId, turn.conversationId)) ?? turn.userMessage.content);
+    const title = await writeConversationTitle(turn.resolved, firstUserMessage, reply);
+    if (await repository.setTitleIfEmpty(db, turn.tenantId, turn.conversationId, title)) {
+      // Only the owner writes to a conversation, so the turn's actor is its owner.
+      deps.announceTitle?.({
+        tenantId: turn.tenantId,
+        ownerId: turn.actor.userId,
+        conversationId: turn.conversationId,
+        title,
+      });
+    }
+  });
+}

@@ -1,0 +1,70 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { parseModelRef } from '../../../ai/model-ref.js';
+import type { ModelRegistry, TenantProviderConfig } from '../../../ai/model-types.js';
+import { AppError } from '../../../platform/errors.js';
+
+/** A tenant's own model providers, decrypted; implemented by the providers module. */
+export type TenantProviderSource = (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
+
+export interface ResolvedModel {
+  readonly model: LanguageModelV3;
+  /** The ref stored on messages and in the conversation state, e.g. `openai:gpt-4o-mini`. */
+  readonly modelRef: string;
+  readonly providerName: string;
+  readonly isOffline: boolean;
+  /**
+   * How the call is labelled on /metrics, which anyone who reaches the server can read: a tenant's
+   * provider and model names are the tenant's own (and unbounded), so they appear only as its kind.
+   * On the server's providers, a model is named only when the server offers it (a well-known model of a
+   * configured provider, or DEFAULT_MODEL); any other name an agent was given is `other`, so that no
+   * user can add series at will, nor show their model names (a fine-tune's id) to every reader.
+   */
+  readonly metricLabels: ModelMetricLabels;
+}
+
+export interface ModelMetricLabels {
+  readonly provider: string;
+  readonly model: string;
+}
+
+export interface ModelResolverDeps {
+  readonly registry: ModelRegistry;
+  readonly loadTenantProviders: TenantProviderSource;
+}
+
+export type ModelResolver = (tenantId: string, agentModelRef: string) => Promise<ResolvedModel>;
+
+/**
+ * The registry names what is wrong with the ref; whoever is chatting may be a member who did not choose
+ * it, so the answer also says who can fix it.
+ */
+function asAgentModelError(error: unknown): unknown {
+  if (!(error instanceof AppError) || error.code !== 'validation_failed') return error;
+  return new AppError(
+    'validation_failed',
+    `This agent cannot answer: ${error.message} The agent's owner or an administrator can give it another model.`,
+  );
+}
+
+/**
+ * An agent's model (or, when it names none, the registry's default) against the tenant's providers.
+ * Throws the registry's 400 for an unknown provider or a malformed ref, before anything is stored.
+ */
+export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
+  const offeredByServer = new Set(deps.registry.listModels([]));
+  return async (tenantId, agentModelRef) => {
+    const providers = await deps.loadTenantProviders(tenantId);
+    const modelRef = agentModelRef.trim() || deps.registry.defaultModelRef(providers);
+    const model = await deps.registry.resolve(modelRef, providers).catch((error: unknown) => {
+      throw asAgentModelError(error);
+    });
+    const parsed = parseModelRef(modelRef);
+    const isOffline = parsed?.kind === 'offline';
+    const providerName = parsed?.kind === 'provider' ? parsed.providerName : 'offline';
+    const tenantProvider = providers.find((provider) => provider.name === providerName);
+    const metricLabels = tenantProvider
+      ? { provider: `tenant:${tenantProvider.kind}`, model: 'tenant' }
+      : { provider: providerName, model: offeredByServer.has(modelRef) ? model.modelId : 'other' };
+    return { model, modelRef, providerName, isOffline, metricLabels };
+  };
+}

@@ -1,0 +1,74 @@
+import type { AttachmentPart, TextMessage } from '../../../ai/model-call.js';
+import type { StoredAttachment } from '../../../platform/db/schema/index.js';
+import type { HistoryMessage } from '../chat.repository.js';
+
+/** What a model is given for messages' files (the files module). */
+export type AttachmentPartsSource = (
+  tenantId: string,
+  attachments: readonly StoredAttachment[],
+) => Promise<AttachmentPart[]>;
+
+/** A user message with files; checked synchronously so a turn without any awaits nothing for them. */
+export const carriesFiles = (message: HistoryMessage): boolean =>
+  message.role === 'user' && (message.attachments?.length ?? 0) > 0;
+
+/** The model parts of every file in the history, by message; undefined (and no I/O) when there are none. */
+export async function attachmentPartsOf(
+  attachmentParts: AttachmentPartsSource | undefined,
+  tenantId: string,
+  history: readonly HistoryMessage[],
+): Promise<ReadonlyMap<HistoryMessage, readonly AttachmentPart[]> | undefined> {
+  const carrying = history.filter(carriesFiles);
+  if (carrying.length === 0 || !attachmentParts) return undefined;
+  const parts = await attachmentParts(
+    tenantId,
+    carrying.flatMap((message) => message.attachments ?? []),
+  );
+  const byMessage = new Map<HistoryMessage, readonly AttachmentPart[]>();
+  let offset = 0;
+  for (const message of carrying) {
+    const count = message.attachments?.length ?? 0;
+    byMessage.set(message, parts.slice(offset, offset + count));
+    offset += count;
+  }
+  return byMessage;
+}
+
+/**
+ * The most recent messages whose text fits `maxChars`, the newest always kept: the history limit counts
+ * messages, and twenty long ones could otherwise send a model more than its context holds, on every turn
+ * until enough short ones pushed them out.
+ */
+export function recentWithin(history: readonly HistoryMessage[], maxChars: number): readonly HistoryMessage[] {
+  let total = 0;
+  for (let index = history.length - 1; index >= 0; index -= 1) {
+    total += history[index]!.content.length;
+    if (total > maxChars && index < history.length - 1) return history.slice(index + 1);
+  }
+  return history;
+}
+
+/** Stored history as model messages; a window that starts mid-exchange starts at the next user message. */
+export function toModelMessages(
+  history: readonly HistoryMessage[],
+  attachmentParts?: ReadonlyMap<HistoryMessage, readonly AttachmentPart[]>,
+): TextMessage[] {
+  const firstUser = history.findIndex((message) => message.role === 'user');
+  if (firstUser < 0) return [];
+  return history.slice(firstUser).flatMap((message): TextMessage[] => {
+    switch (message.role) {
+      case 'user': {
+        const attachments = attachmentParts?.get(message);
+        return [
+          attachments
+            ? { role: 'user', content: message.content, attachments }
+            : { role: 'user', content: message.content },
+        ];
+      }
+      case 'assistant':
+        return [{ role: 'assistant', content: message.content }];
+      case 'system':
+        return [];
+    }
+  });
+}
