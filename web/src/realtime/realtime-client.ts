@@ -174,7 +174,7 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
     status: (): RealtimeStatus => status,
     /** The signed-in user the server sees on this socket (from its hello). */
     userId: (): string | undefined => hello?.userId,
-    onStatus(listener: (status: RealtimeStatus) => void): () => void {
+    onStatus: (listener: (status: RealtimeStatus) => void): (() => void) => {
       statusListeners.add(listener);
       return () => statusListeners.delete(listener);
     },
