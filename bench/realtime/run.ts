@@ -28,7 +28,7 @@ const settings = {
   subscriberCounts: (env.BENCH_SUBSCRIBERS ?? '1,500').split(',').map(Number),
   latencyTurns: int('BENCH_LATENCY_TURNS', 5),
   latencyTokens: int('BENCH_LATENCY_TOKENS', 20),
-  latencyGapMs: int('BENCH_LATENCY_GAP_MS', 20),
+  latencyGapMs: int('BENCH_LATENCY_GAP_MS', 50),
   throughputSubscribers: int('BENCH_THROUGHPUT_SUBSCRIBERS', 1000),
   throughputTokens: int('BENCH_THROUGHPUT_TOKENS', 300),
   databaseUrl: env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/parley_bench_realtime',
