@@ -13,8 +13,8 @@ export const providerName = 'bench';
  * docs/realtime.md; BENCH_CHILD_ENV can add or override more.
  */
 export const realtimeBenchEnv: Record<string, string> = {
-  REALTIME_MAX_CONNECTIONS_PER_USER: '100000',
-  REALTIME_MAX_FRAMES_PER_SECOND: '100000',
+  REALTIME_CONNECTIONS_PER_USER: '100000',
+  REALTIME_FRAMES_PER_SECOND: '10000',
 };
 
 export interface ParleyDeployment {
