@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The tools Parley itself provides; chat implements them (src/modules/chat/builtin-tools.ts). */
+/** The tools Parley itself provides; chat implements them (src/modules/chat/tools/builtin-tools.ts). */
 export const builtinTools = [
   {
     key: 'builtin:search_knowledge',

@@ -4,7 +4,7 @@ import type { Executor } from '../../platform/db/client.js';
 import { conversations, idempotencyKeys, messages } from '../../platform/db/schema/index.js';
 import { storableText } from '../../platform/db/storable-text.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
-import { createChatTurnRepository, type MessageRow } from './chat-turn.repository.js';
+import { createChatTurnRepository, type MessageRow } from './turn/chat-turn.repository.js';
 
 export type {
   AssistantMessageResult,
@@ -12,8 +12,8 @@ export type {
   MessageRow,
   NewTurn,
   TurnContextRow,
-} from './chat-turn.repository.js';
-import type { ReplyDraft } from './reply-stops.js';
+} from './turn/chat-turn.repository.js';
+import type { ReplyDraft } from './reply-control/reply-stops.js';
 
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;
 

@@ -11,7 +11,7 @@ import {
   type SendMessageInput,
 } from './chat.schemas.js';
 import type { ChatService } from './chat.service.js';
-import { streamTurnAsUiMessages } from './ui-message-stream.js';
+import { streamTurnAsUiMessages } from './transports/ui-message-stream.js';
 
 export interface ChatRouteOptions {
   readonly heartbeatMs: number;

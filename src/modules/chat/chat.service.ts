@@ -7,16 +7,16 @@ import { AppError, conflict, forbidden, notFound } from '../../platform/errors.j
 import { newId } from '../../platform/ids.js';
 import { boundedBy } from '../../platform/time-bound.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
-import type { ChatTurnHandle, ChatTurnOutcome } from './chat-events.js';
-import { startChatTurn, type ChatTurnDeps, type StoredTurn } from './chat-turn.js';
+import type { ChatTurnHandle, ChatTurnOutcome } from './turn/chat-events.js';
+import { startChatTurn, type ChatTurnDeps, type StoredTurn } from './turn/chat-turn.js';
 import type { IdempotencyKeyRow, TurnContextRow } from './chat.repository.js';
 import { requestFingerprint, type SendMessageInput } from './chat.schemas.js';
-import type { ModelResolver, ResolvedModel } from './model-resolver.js';
-import { createToolApprovals, type ToolDecision } from './tool-approval.js';
-import type { TurnAgent } from './tool-turn.js';
-import type { ReplyStops } from './reply-stops.js';
-import { releasingOnFailure, type ReleaseReplySlot, type ReplySlots } from './reply-slots.js';
-import { replayStoredTurn, waitWhileStreaming, type TurnReplayDeps } from './turn-replay.js';
+import type { ModelResolver, ResolvedModel } from './turn/model-resolver.js';
+import { createToolApprovals, type ToolDecision } from './tools/tool-approval.js';
+import type { TurnAgent } from './tools/tool-turn.js';
+import type { ReplyStops } from './reply-control/reply-stops.js';
+import { releasingOnFailure, type ReleaseReplySlot, type ReplySlots } from './reply-control/reply-slots.js';
+import { replayStoredTurn, waitWhileStreaming, type TurnReplayDeps } from './turn/turn-replay.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
   readonly resolveModel: ModelResolver;

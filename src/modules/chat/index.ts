@@ -6,18 +6,18 @@ import type { ModelWarningLog } from '../../ai/model-warnings.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Shutdown } from '../../platform/shutdown.js';
-import { createBackgroundTasks } from './background-tasks.js';
+import { createBackgroundTasks } from './turn/background-tasks.js';
 import { createChatRepository } from './chat.repository.js';
 import { registerChatRoutes } from './chat.routes.js';
 import { createChatService } from './chat.service.js';
-import { createModelResolver, type TenantProviderSource } from './model-resolver.js';
-import type { PassageSearch } from './turn-knowledge.js';
+import { createModelResolver, type TenantProviderSource } from './turn/model-resolver.js';
+import type { PassageSearch } from './turn/turn-knowledge.js';
 import type { FilesService } from '../files/index.js';
 import type { McpToolRunner } from '../mcp/index.js';
-import { createChatToolsRepository } from './chat-tools.repository.js';
-import { replyLease, startRenewingReplyLeases } from './reply-leases.js';
-import type { ReplyStops } from './reply-stops.js';
-import { createReplySlots } from './reply-slots.js';
+import { createChatToolsRepository } from './tools/chat-tools.repository.js';
+import { replyLease, startRenewingReplyLeases } from './reply-control/reply-leases.js';
+import type { ReplyStops } from './reply-control/reply-stops.js';
+import { createReplySlots } from './reply-control/reply-slots.js';
 
 export interface ChatModuleDeps {
   readonly db: Database;
@@ -122,10 +122,10 @@ export function createChatModule(deps: ChatModuleDeps) {
 }
 
 export type { ChatService } from './chat.service.js';
-export { createReplyStops, type ReplyStops } from './reply-stops.js';
-export type { ReplySlots } from './reply-slots.js';
-export { replyLease } from './reply-leases.js';
-export type { ChatTurnEvent, ChatTurnHandle } from './chat-events.js';
+export { createReplyStops, type ReplyStops } from './reply-control/reply-stops.js';
+export type { ReplySlots } from './reply-control/reply-slots.js';
+export { replyLease } from './reply-control/reply-leases.js';
+export type { ChatTurnEvent, ChatTurnHandle } from './turn/chat-events.js';
 export {
   interruptedReply,
   streamModelReply,
@@ -133,13 +133,13 @@ export {
   type ModelStreamEvent,
   type ModelStreamResult,
   type SamplingSettings,
-} from './model-stream.js';
-export { logModelFailure } from './model-failure-log.js';
-export type { ModelResolver, ResolvedModel, TenantProviderSource } from './model-resolver.js';
+} from './turn/model-stream.js';
+export { logModelFailure } from './turn/model-failure-log.js';
+export type { ModelResolver, ResolvedModel, TenantProviderSource } from './turn/model-resolver.js';
 export {
   citationsCitedIn,
   retrieveTurnKnowledge,
   systemWithKnowledge,
   type PassageSearch,
   type TurnKnowledge,
-} from './turn-knowledge.js';
+} from './turn/turn-knowledge.js';

@@ -9,7 +9,7 @@ import type { JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import type { FileStorage } from '../../platform/storage/index.js';
-import type { TenantProviderSource } from '../chat/model-resolver.js';
+import type { TenantProviderSource } from '../chat/turn/model-resolver.js';
 import { createDocumentsRepository } from './documents.repository.js';
 import { registerDocumentsRoutes } from './documents.routes.js';
 import { createDocumentsService } from './documents.service.js';

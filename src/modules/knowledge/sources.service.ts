@@ -8,7 +8,7 @@ import { isUniqueViolation } from '../../platform/db/errors.js';
 import { toPage, type Page } from '../../platform/db/pagination.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { TenantProviderSource } from '../chat/model-resolver.js';
+import type { TenantProviderSource } from '../chat/turn/model-resolver.js';
 import type { DocumentsRepository } from './documents.repository.js';
 import type { IngestionScheduler } from './ingestion/ingestion-job.js';
 import type { IndexWritesRepository } from './retrieval/index-writes.repository.js';

@@ -1,4 +1,4 @@
-import type { ModelStreamResult, ReplyFinishReason, TokenUsage } from '../chat/model-stream.js';
+import type { ModelStreamResult, ReplyFinishReason, TokenUsage } from '../chat/turn/model-stream.js';
 import type { StoredCitation } from '../../platform/db/schema/index.js';
 import type { ChatCompletionView, OpenAICitation, OpenAIUsage } from './openai-compat.schemas.js';
 

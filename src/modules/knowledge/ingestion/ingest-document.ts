@@ -8,7 +8,7 @@ import type { Logger } from '../../../platform/logger.js';
 import type { FileStorage } from '../../../platform/storage/index.js';
 import { newId } from '../../../platform/ids.js';
 import { yieldToEventLoop } from '../../../platform/yield-to-event-loop.js';
-import type { TenantProviderSource } from '../../chat/model-resolver.js';
+import type { TenantProviderSource } from '../../chat/turn/model-resolver.js';
 import { cleanTitle } from '../document-title.js';
 import type { DocumentRow } from '../documents.repository.js';
 import type { Chunk, DocumentType, ParsedDocument } from '../parsing/index.js';

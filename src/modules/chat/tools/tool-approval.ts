@@ -1,14 +1,14 @@
-import type { Actor } from '../../access/actor.js';
-import { canUseAgent } from '../../access/agent-access.js';
-import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
-import type { StoredToolCall } from '../../platform/db/schema/index.js';
-import { AppError, conflict, forbidden, notFound, type ErrorCode } from '../../platform/errors.js';
-import { presentMessage, type MessageView } from '../conversations/index.js';
-import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel } from './chat-events.js';
-import { cutShort, scheduleTitle, storeReply, turnOutcome, type ChatTurnDeps } from './chat-turn.js';
-import type { MessageRow } from './chat.repository.js';
-import type { ModelResolver, ResolvedModel } from './model-resolver.js';
-import { releasingOnFailure, type ReplySlots } from './reply-slots.js';
+import type { Actor } from '../../../access/actor.js';
+import { canUseAgent } from '../../../access/agent-access.js';
+import { canPostAsOwner, canViewOwned } from '../../../access/owned-resources.js';
+import type { StoredToolCall } from '../../../platform/db/schema/index.js';
+import { AppError, conflict, forbidden, notFound, type ErrorCode } from '../../../platform/errors.js';
+import { presentMessage, type MessageView } from '../../conversations/index.js';
+import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel } from '../turn/chat-events.js';
+import { cutShort, scheduleTitle, storeReply, turnOutcome, type ChatTurnDeps } from '../turn/chat-turn.js';
+import type { MessageRow } from '../chat.repository.js';
+import type { ModelResolver, ResolvedModel } from '../turn/model-resolver.js';
+import { releasingOnFailure, type ReplySlots } from '../reply-control/reply-slots.js';
 import { sumUsage, type ToolLoopResult } from './tool-loop.js';
 import {
   deniedOutput,
@@ -18,8 +18,8 @@ import {
   type ChatToolsDeps,
   type TurnAgent,
 } from './tool-turn.js';
-import { attachmentPartsOf, carriesFiles, recentWithin, toModelMessages } from './turn-messages.js';
-import { retrieveTurnKnowledge, systemWithKnowledge, type TurnKnowledge } from './turn-knowledge.js';
+import { attachmentPartsOf, carriesFiles, recentWithin, toModelMessages } from '../turn/turn-messages.js';
+import { retrieveTurnKnowledge, systemWithKnowledge, type TurnKnowledge } from '../turn/turn-knowledge.js';
 import { resolveTurnTools, toolOfCall, type TurnTools } from './turn-tools.js';
 
 export interface ToolDecision {

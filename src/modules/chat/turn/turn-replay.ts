@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Database } from '../../platform/db/client.js';
-import { errorStatusByCode, notFound, type ErrorCode } from '../../platform/errors.js';
-import { presentMessage, type MessageView } from '../conversations/index.js';
+import type { Database } from '../../../platform/db/client.js';
+import { errorStatusByCode, notFound, type ErrorCode } from '../../../platform/errors.js';
+import { presentMessage, type MessageView } from '../../conversations/index.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnError } from './chat-events.js';
-import type { ChatRepository, IdempotencyKeyRow, MessageRow } from './chat.repository.js';
-import { replyLease } from './reply-leases.js';
+import type { ChatRepository, IdempotencyKeyRow, MessageRow } from '../chat.repository.js';
+import { replyLease } from '../reply-control/reply-leases.js';
 
 export interface TurnReplayDeps {
   readonly db: Database;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { passageHighlighter } from '../knowledge/retrieval/passage-highlights.js';
+import { passageHighlighter } from '../../knowledge/retrieval/passage-highlights.js';
 import { citationExcerpt } from './turn-knowledge.js';
 
 const filler = (sentences: number) =>

@@ -1,7 +1,7 @@
 import { APICallError, type LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../../platform/metrics.js';
+import { createMetrics } from '../../../platform/metrics.js';
 import { streamModelReply, type ModelStreamEvent } from './model-stream.js';
 
 const usage = {

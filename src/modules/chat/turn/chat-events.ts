@@ -1,7 +1,7 @@
-import type { StoredCitation } from '../../platform/db/schema/index.js';
-import type { ErrorCode } from '../../platform/errors.js';
-import type { MessageView } from '../conversations/index.js';
-import type { ReplyRun } from './reply-stops.js';
+import type { StoredCitation } from '../../../platform/db/schema/index.js';
+import type { ErrorCode } from '../../../platform/errors.js';
+import type { MessageView } from '../../conversations/index.js';
+import type { ReplyRun } from '../reply-control/reply-stops.js';
 
 /** Why a reply failed, safe to show: a model error (model-errors.ts) or, rarely, our own. */
 export interface TurnError {

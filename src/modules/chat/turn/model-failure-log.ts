@@ -1,5 +1,5 @@
-import type { ModelErrorDescription } from '../../ai/model-errors.js';
-import type { Logger } from '../../platform/logger.js';
+import type { ModelErrorDescription } from '../../../ai/model-errors.js';
+import type { Logger } from '../../../platform/logger.js';
 import { interruptedReply } from './model-stream.js';
 
 /**

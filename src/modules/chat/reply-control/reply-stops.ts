@@ -1,4 +1,4 @@
-import { everyKey, type InvalidationBus } from '../../platform/cache/invalidation-bus.js';
+import { everyKey, type InvalidationBus } from '../../../platform/cache/invalidation-bus.js';
 
 /** One reply being written on this node, as its turn sees it. */
 export interface ReplyRun {

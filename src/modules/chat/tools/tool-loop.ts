@@ -1,9 +1,9 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { stepCountIs, streamText, type FinishReason, type LanguageModelUsage, type ModelMessage } from 'ai';
-import { isImageFile } from '../../ai/model-call.js';
-import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
-import { providerDiagnosis } from '../../ai/provider-diagnosis.js';
-import type { StoredToolCall } from '../../platform/db/schema/index.js';
+import { isImageFile } from '../../../ai/model-call.js';
+import { describeModelError, type ModelErrorDescription } from '../../../ai/model-errors.js';
+import { providerDiagnosis } from '../../../ai/provider-diagnosis.js';
+import type { StoredToolCall } from '../../../platform/db/schema/index.js';
 import {
   finishReasonOf,
   modelCallCancelled,
@@ -15,10 +15,10 @@ import {
   type ModelStreamDeps,
   type ModelStreamResult,
   type TokenUsage,
-} from './model-stream.js';
+} from '../turn/model-stream.js';
 import { toAiTools, type TurnTools } from './turn-tools.js';
-import type { ModelMetricLabels } from './model-resolver.js';
-import { cutToLength } from '../../platform/text-cut.js';
+import type { ModelMetricLabels } from '../turn/model-resolver.js';
+import { cutToLength } from '../../../platform/text-cut.js';
 
 /**
  * Enough steps for a few tool calls and the answer; the SDK stops the loop there. The last step is

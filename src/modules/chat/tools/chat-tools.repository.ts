@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/client.js';
-import { mcpServers, mcpTools, messages, type StoredToolCall } from '../../platform/db/schema/index.js';
-import { inTenant } from '../../platform/db/tenant-scope.js';
+import type { Executor } from '../../../platform/db/client.js';
+import { mcpServers, mcpTools, messages, type StoredToolCall } from '../../../platform/db/schema/index.js';
+import { inTenant } from '../../../platform/db/tenant-scope.js';
 
 /** An MCP tool an agent may call, as the tool loop offers it to the model. */
 export interface AgentMcpTool {

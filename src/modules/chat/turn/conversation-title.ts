@@ -1,7 +1,7 @@
 import { generateText } from 'ai';
-import { offlineTitle } from '../../ai/offline-model.js';
+import { offlineTitle } from '../../../ai/offline-model.js';
 import type { ResolvedModel } from './model-resolver.js';
-import { cutToLength, shortenTo } from '../../platform/text-cut.js';
+import { cutToLength, shortenTo } from '../../../platform/text-cut.js';
 
 const titleMaxChars = 80;
 const titleTimeoutMs = 15_000;

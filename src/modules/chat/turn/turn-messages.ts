@@ -1,6 +1,6 @@
-import type { AttachmentPart, TextMessage } from '../../ai/model-call.js';
-import type { StoredAttachment } from '../../platform/db/schema/index.js';
-import type { HistoryMessage } from './chat.repository.js';
+import type { AttachmentPart, TextMessage } from '../../../ai/model-call.js';
+import type { StoredAttachment } from '../../../platform/db/schema/index.js';
+import type { HistoryMessage } from '../chat.repository.js';
 
 /** What a model is given for messages' files (the files module). */
 export type AttachmentPartsSource = (

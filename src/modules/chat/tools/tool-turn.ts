@@ -1,17 +1,17 @@
 import type { ModelMessage } from 'ai';
-import type { Actor } from '../../access/actor.js';
-import type { TextMessage } from '../../ai/model-call.js';
-import type { StoredToolCall } from '../../platform/db/schema/index.js';
-import type { ChatAgent } from '../conversations/index.js';
-import type { McpToolRunner } from '../mcp/index.js';
-import type { ChatTurnEvent } from './chat-events.js';
+import type { Actor } from '../../../access/actor.js';
+import type { TextMessage } from '../../../ai/model-call.js';
+import type { StoredToolCall } from '../../../platform/db/schema/index.js';
+import type { ChatAgent } from '../../conversations/index.js';
+import type { McpToolRunner } from '../../mcp/index.js';
+import type { ChatTurnEvent } from '../turn/chat-events.js';
 import type { ChatToolsRepository } from './chat-tools.repository.js';
-import type { ResolvedModel } from './model-resolver.js';
-import type { ModelStreamDeps } from './model-stream.js';
+import type { ResolvedModel } from '../turn/model-resolver.js';
+import type { ModelStreamDeps } from '../turn/model-stream.js';
 import { streamToolLoop, type ToolLoopEvent, type ToolLoopResult } from './tool-loop.js';
-import type { PassageSearch } from './turn-knowledge.js';
+import type { PassageSearch } from '../turn/turn-knowledge.js';
 import { resolveTurnTools } from './turn-tools.js';
-import type { Executor } from '../../platform/db/client.js';
+import type { Executor } from '../../../platform/db/client.js';
 
 /** A chat agent with the keys of the tools it may call. */
 export type TurnAgent = ChatAgent & { readonly toolKeys: readonly string[] };

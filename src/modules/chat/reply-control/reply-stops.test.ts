@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLocalInvalidationBus, everyKey } from '../../platform/cache/invalidation-bus.js';
+import { createLocalInvalidationBus, everyKey } from '../../../platform/cache/invalidation-bus.js';
 import { createReplyStops } from './reply-stops.js';
 
 describe('reply stops', () => {

@@ -1,10 +1,10 @@
-import type { Actor } from '../../access/actor.js';
-import type { Database } from '../../platform/db/client.js';
-import { storableJson, storableText } from '../../platform/db/storable-text.js';
-import type { Logger } from '../../platform/logger.js';
-import type { Metrics } from '../../platform/metrics.js';
-import type { Shutdown } from '../../platform/shutdown.js';
-import { presentMessage, type MessageView } from '../conversations/index.js';
+import type { Actor } from '../../../access/actor.js';
+import type { Database } from '../../../platform/db/client.js';
+import { storableJson, storableText } from '../../../platform/db/storable-text.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { Metrics } from '../../../platform/metrics.js';
+import type { Shutdown } from '../../../platform/shutdown.js';
+import { presentMessage, type MessageView } from '../../conversations/index.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import {
   createTurnChannel,
@@ -13,7 +13,7 @@ import {
   type TurnChannel,
   type TurnError,
 } from './chat-events.js';
-import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow } from './chat.repository.js';
+import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow } from '../chat.repository.js';
 import { writeConversationTitle } from './conversation-title.js';
 import { logModelFailure } from './model-failure-log.js';
 import type { ResolvedModel } from './model-resolver.js';
@@ -24,7 +24,7 @@ import {
   type ModelStreamDeps,
   type ModelStreamResult,
 } from './model-stream.js';
-import type { ReplyStops } from './reply-stops.js';
+import type { ReplyStops } from '../reply-control/reply-stops.js';
 import {
   attachmentPartsOf,
   carriesFiles,
@@ -32,8 +32,8 @@ import {
   toModelMessages,
   type AttachmentPartsSource,
 } from './turn-messages.js';
-import type { ToolLoopResult } from './tool-loop.js';
-import { runToolTurn, toLoopMessages, usesTools, type ChatToolsDeps, type TurnAgent } from './tool-turn.js';
+import type { ToolLoopResult } from '../tools/tool-loop.js';
+import { runToolTurn, toLoopMessages, usesTools, type ChatToolsDeps, type TurnAgent } from '../tools/tool-turn.js';
 import {
   citationsCitedIn,
   knowledgeFailure,

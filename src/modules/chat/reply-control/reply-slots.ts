@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.js';
+import { AppError } from '../../../platform/errors.js';
 
 /** Gives a slot back; calling it again does nothing, so every way out of a turn may call it. */
 export type ReleaseReplySlot = () => void;

@@ -1,8 +1,8 @@
-import { citedMarkers, formatPassagesBlock } from '../../ai/passages-prompt.js';
-import type { StoredCitation } from '../../platform/db/schema/index.js';
-import { AppError } from '../../platform/errors.js';
-import { cutToLength, shortenTo } from '../../platform/text-cut.js';
-import type { KnowledgeSearch, SearchHit } from '../knowledge/retrieval/knowledge-search.types.js';
+import { citedMarkers, formatPassagesBlock } from '../../../ai/passages-prompt.js';
+import type { StoredCitation } from '../../../platform/db/schema/index.js';
+import { AppError } from '../../../platform/errors.js';
+import { cutToLength, shortenTo } from '../../../platform/text-cut.js';
+import type { KnowledgeSearch, SearchHit } from '../../knowledge/retrieval/knowledge-search.types.js';
 import type { TurnError } from './chat-events.js';
 
 /** The one search the query endpoint uses too (knowledge/retrieval), narrowed to what a turn calls. */

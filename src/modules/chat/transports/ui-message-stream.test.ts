@@ -1,7 +1,7 @@
 import { readUIMessageStream, uiMessageChunkSchema, type UIMessage, type UIMessageChunk } from 'ai';
 import { describe, expect, it } from 'vitest';
-import type { MessageView } from '../conversations/index.js';
-import type { ChatTurnEvent } from './chat-events.js';
+import type { MessageView } from '../../conversations/index.js';
+import type { ChatTurnEvent } from '../turn/chat-events.js';
 import { createUiMessageChunkMapper } from './ui-message-stream.js';
 
 const message = (overrides: Partial<MessageView>): MessageView => ({

@@ -1,7 +1,7 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { parseModelRef } from '../../ai/model-ref.js';
-import type { ModelRegistry, TenantProviderConfig } from '../../ai/model-types.js';
-import { AppError } from '../../platform/errors.js';
+import { parseModelRef } from '../../../ai/model-ref.js';
+import type { ModelRegistry, TenantProviderConfig } from '../../../ai/model-types.js';
+import { AppError } from '../../../platform/errors.js';
 
 /** A tenant's own model providers, decrypted; implemented by the providers module. */
 export type TenantProviderSource = (tenantId: string) => Promise<readonly TenantProviderConfig[]>;

@@ -5,11 +5,11 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { NoOutputGeneratedError, type FinishReason } from 'ai';
-import { openModelStream, sendsImages, toModelPrompt, totalsOf, type TextMessage } from '../../ai/model-call.js';
-import { describeModelError, type ModelErrorDescription } from '../../ai/model-errors.js';
-import type { ModelWarningLog } from '../../ai/model-warnings.js';
-import { providerDiagnosis } from '../../ai/provider-diagnosis.js';
-import type { Metrics } from '../../platform/metrics.js';
+import { openModelStream, sendsImages, toModelPrompt, totalsOf, type TextMessage } from '../../../ai/model-call.js';
+import { describeModelError, type ModelErrorDescription } from '../../../ai/model-errors.js';
+import type { ModelWarningLog } from '../../../ai/model-warnings.js';
+import { providerDiagnosis } from '../../../ai/provider-diagnosis.js';
+import type { Metrics } from '../../../platform/metrics.js';
 import type { ModelMetricLabels } from './model-resolver.js';
 
 export interface ModelStreamRequest {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PassageSearch } from './turn-knowledge.js';
+import type { PassageSearch } from '../turn/turn-knowledge.js';
 
 /** A tool Parley runs itself. `execute` throws an Error whose message the model is shown. */
 export interface BuiltinTool {

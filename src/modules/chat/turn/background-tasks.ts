@@ -1,4 +1,4 @@
-import type { Logger } from '../../platform/logger.js';
+import type { Logger } from '../../../platform/logger.js';
 
 /**
  * Work that outlives the request that started it (turns whose client may be gone, titles). Failures

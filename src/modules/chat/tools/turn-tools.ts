@@ -1,11 +1,11 @@
 import { jsonSchema, tool, type ToolSet } from 'ai';
-import type { Actor } from '../../access/actor.js';
-import type { Executor } from '../../platform/db/client.js';
-import type { StoredToolCall } from '../../platform/db/schema/index.js';
-import type { McpToolRunner, ToolExecutionResult } from '../mcp/index.js';
+import type { Actor } from '../../../access/actor.js';
+import type { Executor } from '../../../platform/db/client.js';
+import type { StoredToolCall } from '../../../platform/db/schema/index.js';
+import type { McpToolRunner, ToolExecutionResult } from '../../mcp/index.js';
 import { builtinToolsFor } from './builtin-tools.js';
 import type { ChatToolsRepository } from './chat-tools.repository.js';
-import type { PassageSearch } from './turn-knowledge.js';
+import type { PassageSearch } from '../turn/turn-knowledge.js';
 
 /** One tool of a turn, under the name the model calls it by. `execute` throws with text the model reads. */
 export interface TurnTool {

@@ -1,6 +1,6 @@
-import type { Database } from '../../platform/db/client.js';
-import type { Logger } from '../../platform/logger.js';
-import type { ChatRepository } from './chat.repository.js';
+import type { Database } from '../../../platform/db/client.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { ChatRepository } from '../chat.repository.js';
 import type { ReplyStops } from './reply-stops.js';
 
 /**

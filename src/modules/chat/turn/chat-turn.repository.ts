@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/client.js';
-import { preparedFor } from '../../platform/db/prepared.js';
+import type { Executor } from '../../../platform/db/client.js';
+import { preparedFor } from '../../../platform/db/prepared.js';
 import {
   agentKnowledgeSources,
   agentTools,
@@ -9,9 +9,9 @@ import {
   idempotencyKeys,
   messages,
   type StoredAttachment,
-} from '../../platform/db/schema/index.js';
-import { inTenant } from '../../platform/db/tenant-scope.js';
-import { maxMessageChars } from './chat.schemas.js';
+} from '../../../platform/db/schema/index.js';
+import { inTenant } from '../../../platform/db/tenant-scope.js';
+import { maxMessageChars } from '../chat.schemas.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type AssistantMessageResult = Pick<

@@ -1,9 +1,9 @@
 import { UI_MESSAGE_STREAM_HEADERS, type FinishReason, type UIMessageChunk } from 'ai';
 import type { FastifyReply } from 'fastify';
-import type { StoredCitation } from '../../platform/db/schema/index.js';
-import { openSseStream } from '../../platform/http/sse-writer.js';
-import type { MessageView } from '../conversations/index.js';
-import type { ChatTurnEvent, ChatTurnHandle } from './chat-events.js';
+import type { StoredCitation } from '../../../platform/db/schema/index.js';
+import { openSseStream } from '../../../platform/http/sse-writer.js';
+import type { MessageView } from '../../conversations/index.js';
+import type { ChatTurnEvent, ChatTurnHandle } from '../turn/chat-events.js';
 
 /** Sent as `messageMetadata` on `start` and `finish`, so a `useChat` client knows the stored ids. */
 export interface ChatMessageMetadata {
