@@ -135,7 +135,8 @@ async function measureFanOut(fleet: SocketFleet, target: RealtimeTarget, subscri
   await sleep(200);
   await fleet.record('fan-out');
   for (let turn = 0; turn < settings.latencyTurns; turn += 1) await target.produce(conversationId, model);
-  await sleep(500);
+  // Deltas still on their way (a backlog to many subscribers) are counted, not cut off.
+  await waitUntilQuiet(fleet, 'fan-out');
   const recording = await fleet.stopRecording('fan-out');
   await fleet.close('fan-out');
   return {
@@ -161,13 +162,7 @@ async function measureThroughput(fleet: SocketFleet, target: RealtimeTarget): Pr
   await fleet.record('throughput');
   await target.produce(conversationId, model);
   // The producer's stream can end before every subscriber has read its last frame.
-  let last = -1;
-  for (let waited = 0; waited < 60_000; waited += 500) {
-    const count = await fleet.deltaCount('throughput');
-    if (count === last) break;
-    last = count;
-    await sleep(500);
-  }
+  await waitUntilQuiet(fleet, 'throughput');
   const recording = await fleet.stopRecording('throughput');
   await fleet.close('throughput');
   const seconds = (recording.lastAtMs - recording.firstAtMs) / 1000;
@@ -179,6 +174,17 @@ async function measureThroughput(fleet: SocketFleet, target: RealtimeTarget): Pr
     expectedTokens: subscribers * settings.throughputTokens,
     seconds,
   };
+}
+
+/** Waits until a group has received nothing new for a second (60 s at most). */
+async function waitUntilQuiet(fleet: SocketFleet, group: string) {
+  let last = -1;
+  for (let waited = 0; waited < 60_000; waited += 1000) {
+    const count = await fleet.deltaCount(group);
+    if (count === last) return;
+    last = count;
+    await sleep(1000);
+  }
 }
 
 async function settleServer() {
