@@ -17,6 +17,7 @@ import { createProjectsModule } from './modules/projects/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
+import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
 import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
 import type { App } from './platform/http/types.js';
 import { createShutdown } from './platform/shutdown.js';
@@ -31,7 +32,11 @@ import { createDirectoryStorage } from './platform/storage/index.js';
  */
 export async function registerModules(
   app: App,
-  deps: AppDeps & { readonly metrics: Metrics; readonly invalidations: InvalidationBus },
+  deps: AppDeps & {
+    readonly metrics: Metrics;
+    readonly invalidations: InvalidationBus;
+    readonly auth: RealtimeModuleDeps['auth'];
+  },
 ): Promise<void> {
   const { config, database, metrics, invalidations } = deps;
   // One guard for every outbound call made on a user's behalf (URL fetches, MCP servers, tenants' own
@@ -61,11 +66,26 @@ export async function registerModules(
   });
   // Before users and conversations: deleting either stops the replies still being written for it.
   const replyStops = createReplyStops(invalidations);
-  const users = createUsersModule({ db: database.db, stopRepliesOf: replyStops.stopOwner });
+  // Before chat, whose turns it publishes to live watchers on every node.
+  const realtime = await createRealtimeModule({
+    db: database.db,
+    config,
+    logger: deps.logger,
+    redis: deps.redis,
+    invalidations,
+    auth: deps.auth,
+    tuning: deps.realtime,
+  });
+  const credentialsChanged = realtime.credentialsChanged;
+  const users = createUsersModule({
+    db: database.db,
+    stopRepliesOf: replyStops.stopOwner,
+    onCredentialsChanged: credentialsChanged,
+  });
   users.registerRoutes(app, users.service);
   const tenants = createTenantsModule({ db: database.db, users: users.repository });
   tenants.registerRoutes(app, tenants.service);
-  const apiKeys = createApiKeysModule({ db: database.db });
+  const apiKeys = createApiKeysModule({ db: database.db, onCredentialsChanged: credentialsChanged });
   apiKeys.registerRoutes(app, apiKeys.service);
   // One registry for chat and the model picker, so the picker offers what chat accepts.
   const modelRegistry = createModelRegistry({ config, providerFetch });
@@ -146,8 +166,14 @@ export async function registerModules(
     shutdown,
     stops: replyStops,
     tuning: deps.chat,
+    announceTurn: (turn) => realtime.publisher.publishTurn(turn),
   });
   chat.registerRoutes(app);
+  realtime.registerRoutes(app, {
+    chat: chat.service,
+    conversations: conversations.service,
+    heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
+  });
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
   app.addHook('onClose', () => chat.service.drain());
   const openAICompat = createOpenAICompatModule({

@@ -2,6 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { satisfiesAccess } from './access/actor.js';
@@ -9,6 +10,7 @@ import type { Config } from './config.js';
 import { createAuthModule, presentsApiKey } from './modules/auth/index.js';
 import type { McpRuntimeOptions } from './modules/mcp/index.js';
 import type { ChatTuning } from './modules/chat/index.js';
+import type { RealtimeLimits } from './modules/realtime/index.js';
 import { registerModules } from './app-modules.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import type { DatabaseHandle } from './platform/db/client.js';
@@ -51,6 +53,8 @@ export interface AppDeps {
   readonly mcp?: Partial<McpRuntimeOptions>;
   /** Chat's bounds and intervals (tests shorten them); defaults in src/modules/chat/index.ts. */
   readonly chat?: Partial<ChatTuning>;
+  /** The realtime socket's bounds (tests shorten the heartbeat); defaults from the REALTIME_* settings. */
+  readonly realtime?: Partial<RealtimeLimits>;
   /**
    * Whether this node runs background jobs (document indexing); default true. A node that does not still
    * queues them, for another node, or for this one after a restart, to run.
@@ -150,6 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'files', description: 'Files attached to chat messages' },
         { name: 'knowledge', description: 'Knowledge sources, their documents, and retrieval' },
         { name: 'mcp', description: "MCP servers and tools, and Parley's own MCP server" },
+        { name: 'realtime', description: 'The realtime WebSocket: live conversations (docs/realtime.md)' },
         { name: 'openai-compatible', description: "OpenAI's Chat Completions and Models APIs, with agents as models" },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],
@@ -175,7 +180,29 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }),
   );
 
-  const auth = createAuthModule({ db: database.db, keys: deps.keys, config, redis: deps.redis, logger: deps.logger });
+  const auth = createAuthModule({
+    db: database.db,
+    keys: deps.keys,
+    config,
+    redis: deps.redis,
+    logger: deps.logger,
+    // Open realtime sockets of a signed-out session close at once, on every node.
+    onCredentialsChanged: (userId) => invalidations.publish('credentials', userId),
+  });
+  // Before the routes: the realtime socket's upgrade runs through Fastify's hooks like any request. Frames
+  // past four times the protocol's own limit are cut by ws itself (1009); below that the protocol answers.
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: config.realtime.frameMaxBytes * 4 },
+    // Every socket hears why it closes (1001), and one that does not finish closing is cut a second later,
+    // so that stopping the server never waits on a client that stopped reading.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) {
+        client.close(1001, 'Server stopping: reconnect and resume with after');
+        setTimeout(() => client.terminate(), 1_000).unref();
+      }
+      done();
+    },
+  });
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access ?? 'public';
     if (failedAuthentications.isBlocked(request) && presentsApiKey(request.headers.authorization)) {
@@ -208,7 +235,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerHealthRoutes(app, { database, metrics, keys: deps.keys });
   auth.registerRoutes(app);
-  await registerModules(app, { ...deps, metrics, invalidations });
+  await registerModules(app, { ...deps, metrics, invalidations, auth: auth.service });
 
   const webConsole = await registerWebConsole(app, deps.webRoot);
   registerNotFoundHandler(app, webConsole);

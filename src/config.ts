@@ -102,6 +102,13 @@ const environmentSchema = z.object({
   CONCURRENT_REPLIES_PER_USER: wholeNumber(1, 100_000).default(100),
   CHAT_HISTORY_MAX_CHARS: wholeNumber(1_000, 10_000_000).default(120_000),
   SHUTDOWN_GRACE_MS: wholeNumber(0, 600_000).default(10_000),
+  // The realtime WebSocket's bounds (docs/realtime.md).
+  REALTIME_CONNECTIONS_PER_USER: wholeNumber(1, 100_000).default(20),
+  REALTIME_SUBSCRIPTIONS_PER_CONNECTION: wholeNumber(1, 10_000).default(100),
+  REALTIME_FRAME_MAX_BYTES: wholeNumber(256, 10 * 1024 * 1024).default(128 * 1024),
+  REALTIME_FRAMES_PER_SECOND: wholeNumber(1, 10_000).default(20),
+  REALTIME_BUFFER_MAX_BYTES: wholeNumber(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  REALTIME_HEARTBEAT_MS: wholeNumber(100, 600_000).default(30_000),
   /**
    * Which `X-Forwarded-For` to believe: `false`; a number of proxies in front (1: the client is the
    * address the nearest proxy saw); the proxies' addresses or CIDR ranges; or `true`, every hop, which
@@ -209,6 +216,17 @@ export interface Config {
   /** The longest a provider may stay silent: before its response, or between two parts of its stream. */
   readonly modelStallTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** The realtime WebSocket's bounds (REALTIME_*). */
+  readonly realtime: {
+    readonly connectionsPerUser: number;
+    readonly subscriptionsPerConnection: number;
+    readonly frameMaxBytes: number;
+    readonly framesPerSecond: number;
+    readonly bufferMaxBytes: number;
+    readonly heartbeatMs: number;
+    readonly ticketTtlMs: number;
+    readonly typingThrottleMs: number;
+  };
   /** As Fastify's `trustProxy` takes it: a list is the proxies' addresses, comma-separated. */
   readonly trustProxy: boolean | number | string;
   readonly defaultModel: string | undefined;
@@ -306,6 +324,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrentRepliesPerUser: e.CONCURRENT_REPLIES_PER_USER,
     modelStallTimeoutMs: e.MODEL_STALL_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    realtime: Object.freeze({
+      connectionsPerUser: e.REALTIME_CONNECTIONS_PER_USER,
+      subscriptionsPerConnection: e.REALTIME_SUBSCRIPTIONS_PER_CONNECTION,
+      frameMaxBytes: e.REALTIME_FRAME_MAX_BYTES,
+      framesPerSecond: e.REALTIME_FRAMES_PER_SECOND,
+      bufferMaxBytes: e.REALTIME_BUFFER_MAX_BYTES,
+      heartbeatMs: e.REALTIME_HEARTBEAT_MS,
+      ticketTtlMs: 30_000,
+      typingThrottleMs: 1_000,
+    }),
     trustProxy: e.TRUST_PROXY,
     defaultModel: e.DEFAULT_MODEL,
     transcriptionModel: e.TRANSCRIPTION_MODEL,

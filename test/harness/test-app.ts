@@ -28,6 +28,7 @@ export async function buildTestApp(
     onRoute?: AppDeps['onRoute'];
     mcp?: AppDeps['mcp'];
     chat?: AppDeps['chat'];
+    realtime?: AppDeps['realtime'];
     /** Another node's database, for a second node beside it; that node's close() disposes of it. */
     sharedDatabase?: TestDatabase;
     /** The Redis to use instead of TEST_REDIS_URL (e.g. one behind a proxy the test can cut). */
@@ -66,6 +67,7 @@ export async function buildTestApp(
     onRoute: options.onRoute,
     mcp: options.mcp,
     chat: options.chat,
+    realtime: options.realtime,
     runsJobs: options.runsJobs,
     shutdown: options.shutdown,
   });

@@ -11,6 +11,8 @@ import { presentApiKey, type ApiKeyView, type CreateApiKeyInput, type CreatedApi
 export interface ApiKeysServiceDeps {
   readonly db: Database;
   readonly repository: ApiKeysRepository;
+  /** A key was deleted: its owner's open sockets are checked again (those opened with it close). */
+  readonly onCredentialsChanged?: (userId: string) => void;
 }
 
 // Enough of the key to tell keys apart in a list, far too little to guess the rest.
@@ -57,6 +59,7 @@ export function createApiKeysService(deps: ApiKeysServiceDeps) {
       const key = await repository.findApiKey(db, actor.tenantId, keyId, reachOf(actor));
       if (!key) throw notFound('API key', keyId);
       if (!(await repository.deleteApiKey(db, actor.tenantId, keyId))) throw notFound('API key', keyId);
+      deps.onCredentialsChanged?.(key.userId);
     },
   };
 }

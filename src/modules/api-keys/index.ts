@@ -5,10 +5,15 @@ import { createApiKeysService } from './api-keys.service.js';
 
 export interface ApiKeysModuleDeps {
   readonly db: Database;
+  readonly onCredentialsChanged?: (userId: string) => void;
 }
 
 export function createApiKeysModule(deps: ApiKeysModuleDeps) {
-  const service = createApiKeysService({ db: deps.db, repository: createApiKeysRepository() });
+  const service = createApiKeysService({
+    db: deps.db,
+    repository: createApiKeysRepository(),
+    onCredentialsChanged: deps.onCredentialsChanged,
+  });
   return { service, registerRoutes: registerApiKeysRoutes };
 }
 

@@ -22,9 +22,23 @@ export interface AuthServiceDeps {
   readonly signer: AccessTokenSigner;
   readonly throttle: LoginThrottle;
   readonly config: Pick<Config, 'signupMode' | 'refreshTokenTtlDays'>;
+  readonly onCredentialsChanged?: (userId: string) => void;
 }
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is incorrect');
+/** What proves an actor: a sign-in (its user, epoch and session) or an API key (its hash). */
+export interface Credential {
+  readonly userId: string;
+  readonly sessionEpoch?: number;
+  readonly sessionId?: string;
+  readonly keyHash?: string;
+}
+
+export interface Identified {
+  readonly actor: Actor;
+  readonly credential: Credential;
+}
+
 const sessionExpired = () => new AppError('unauthenticated', 'The session has expired; sign in again');
 
 export function createAuthService(deps: AuthServiceDeps) {
@@ -152,6 +166,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           : undefined;
       if (!session) {
         await repository.revokeFamily(db, stored.tenantId, stored.familyId);
+        deps.onCredentialsChanged?.(stored.userId);
         throw new AppError('unauthenticated', 'This refresh token was already used; sign in again');
       }
       return session;
@@ -159,7 +174,9 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     async logout(refreshToken: string): Promise<void> {
       const stored = await repository.findRefreshTokenByHash(db, hashOpaqueToken(refreshToken));
-      if (stored) await repository.revokeFamily(db, stored.tenantId, stored.familyId);
+      if (!stored) return;
+      await repository.revokeFamily(db, stored.tenantId, stored.familyId);
+      deps.onCredentialsChanged?.(stored.userId);
     },
 
     async me(actor: Actor) {
@@ -173,33 +190,81 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /** Resolves the Authorization header to an actor, or null when there is none or it is invalid. */
     async authenticate(authorization: string | undefined): Promise<Actor | null> {
-      const token = bearerTokenOf(authorization);
-      if (!token) return null;
-      if (token.startsWith(apiKeyPrefix)) {
-        const found = await repository.findApiKeyWithUser(db, hashOpaqueToken(token));
-        if (!found || found.user.disabledAt) return null;
-        const lastUsedMs = found.key.lastUsedAt?.getTime() ?? 0;
-        if (Date.now() - lastUsedMs > 60_000) {
-          // Minute precision is enough for "last used", and spares a write on every request.
-          void repository.touchApiKey(db, found.key.tenantId, found.key.id).catch(() => undefined);
-        }
-        // A key never carries more than its user holds today, even if the user was demoted since.
-        const role = canGrantRole(found.user, found.key.role) ? found.key.role : found.user.role;
-        return { tenantId: found.key.tenantId, userId: found.user.id, role, via: 'api_key' };
+      return (await identify(authorization))?.actor ?? null;
+    },
+
+    /**
+     * The actor and what proves it, for a connection that outlives the request (realtime sockets): the
+     * credential is checked again whenever it may have ended (isCredentialLive).
+     */
+    identify,
+
+    /**
+     * A refresh token that is still good, as a credential, without rotating it: a browser's session
+     * cookie opening a socket. Null when it is unknown, revoked, expired, or its user disabled.
+     */
+    async identifyRefreshToken(refreshToken: string): Promise<Identified | null> {
+      const stored = await repository.findRefreshTokenByHash(db, hashOpaqueToken(refreshToken));
+      if (!stored || stored.revokedAt || stored.rotatedAt || stored.expiresAt.getTime() <= Date.now()) return null;
+      const user = await repository.findUserById(db, stored.userId);
+      if (!user || user.disabledAt) return null;
+      return {
+        actor: { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' },
+        credential: { userId: user.id, sessionId: stored.familyId, sessionEpoch: user.sessionEpoch },
+      };
+    },
+
+    /** Whether a credential identify() gave still holds: its user enabled, its sign-in or key not ended. */
+    async isCredentialLive(credential: Credential): Promise<boolean> {
+      if (credential.keyHash !== undefined) {
+        const found = await repository.findApiKeyWithUser(db, credential.keyHash);
+        return Boolean(found && !found.user.disabledAt);
       }
-      const claims = await signer.verify(token);
-      if (!claims) return null;
-      // Checked on every request so disabling a user (or changing a role) takes effect at once, a token
-      // from before their sessions were ended stays refused after they are enabled again, and a token of
-      // a sign-in that was signed out (or whose refresh token was reused) is refused too.
-      const found = await repository.findUserForAccessToken(db, claims.userId, claims.sessionId ?? null);
+      const found = await repository.findUserForAccessToken(db, credential.userId, credential.sessionId ?? null);
       const user = found?.user;
-      if (!user || user.disabledAt || user.tenantId !== claims.tenantId) return null;
-      if (user.sessionEpoch !== claims.sessionEpoch) return null;
-      if (claims.sessionId !== undefined && !found.isSessionLive) return null;
-      return { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' };
+      if (!user || user.disabledAt || user.sessionEpoch !== credential.sessionEpoch) return false;
+      return credential.sessionId === undefined || found.isSessionLive;
     },
   };
+
+  async function identify(authorization: string | undefined): Promise<Identified | null> {
+    const token = bearerTokenOf(authorization);
+    if (!token) return null;
+    if (token.startsWith(apiKeyPrefix)) {
+      const keyHash = hashOpaqueToken(token);
+      const found = await repository.findApiKeyWithUser(db, keyHash);
+      if (!found || found.user.disabledAt) return null;
+      const lastUsedMs = found.key.lastUsedAt?.getTime() ?? 0;
+      if (Date.now() - lastUsedMs > 60_000) {
+        // Minute precision is enough for "last used", and spares a write on every request.
+        void repository.touchApiKey(db, found.key.tenantId, found.key.id).catch(() => undefined);
+      }
+      // A key never carries more than its user holds today, even if the user was demoted since.
+      const role = canGrantRole(found.user, found.key.role) ? found.key.role : found.user.role;
+      return {
+        actor: { tenantId: found.key.tenantId, userId: found.user.id, role, via: 'api_key' },
+        credential: { userId: found.user.id, keyHash },
+      };
+    }
+    const claims = await signer.verify(token);
+    if (!claims) return null;
+    // Checked on every request so disabling a user (or changing a role) takes effect at once, a token
+    // from before their sessions were ended stays refused after they are enabled again, and a token of
+    // a sign-in that was signed out (or whose refresh token was reused) is refused too.
+    const found = await repository.findUserForAccessToken(db, claims.userId, claims.sessionId ?? null);
+    const user = found?.user;
+    if (!user || user.disabledAt || user.tenantId !== claims.tenantId) return null;
+    if (user.sessionEpoch !== claims.sessionEpoch) return null;
+    if (claims.sessionId !== undefined && !found.isSessionLive) return null;
+    return {
+      actor: { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' },
+      credential: {
+        userId: user.id,
+        sessionEpoch: user.sessionEpoch,
+        ...(claims.sessionId !== undefined && { sessionId: claims.sessionId }),
+      },
+    };
+  }
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -17,6 +17,8 @@ export interface AuthModuleDeps {
   /** Scaled out: failed sign-ins are counted across nodes. */
   readonly redis?: Redis;
   readonly logger: Logger;
+  /** A user's sign-in ended (sign-out, a reused refresh token): their open sockets are checked again. */
+  readonly onCredentialsChanged?: (userId: string) => void;
   readonly config: Pick<
     Config,
     | 'signupMode'
@@ -34,6 +36,7 @@ export function createAuthModule(deps: AuthModuleDeps) {
     signer: createAccessTokenSigner(deps.keys.jwtSigningKey, deps.config.accessTokenTtlSeconds),
     throttle: loginThrottleOf(deps),
     config: deps.config,
+    onCredentialsChanged: deps.onCredentialsChanged,
   });
   return {
     service,
@@ -51,5 +54,5 @@ function loginThrottleOf(deps: AuthModuleDeps): LoginThrottle {
   return deps.redis ? createRedisLoginThrottle(deps.redis, options, inProcess, deps.logger) : inProcess;
 }
 
-export type { AuthService } from './auth.service.js';
+export type { AuthService, Credential, Identified } from './auth.service.js';
 export { presentsApiKey } from './auth.tokens.js';

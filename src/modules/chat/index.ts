@@ -18,6 +18,7 @@ import { createChatToolsRepository } from './tools/chat-tools.repository.js';
 import { replyLease, startRenewingReplyLeases } from './reply-control/reply-leases.js';
 import type { ReplyStops } from './reply-control/reply-stops.js';
 import { createReplySlots } from './reply-control/reply-slots.js';
+import type { ChatTurnDeps } from './turn/chat-turn.js';
 
 export interface ChatModuleDeps {
   readonly db: Database;
@@ -43,6 +44,8 @@ export interface ChatModuleDeps {
   readonly stops: ReplyStops;
   /** Defaults suit production; tests shorten them. */
   readonly tuning?: Partial<ChatTuning>;
+  /** Publishes every turn's events to live watchers (the realtime module). */
+  readonly announceTurn?: ChatTurnDeps['announceTurn'];
 }
 
 export interface ChatTuning {
@@ -92,6 +95,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     tools: { repository: createChatToolsRepository(), toolRunner: deps.toolRunner },
     shutdown: deps.shutdown,
     stops: deps.stops,
+    announceTurn: deps.announceTurn,
     slots,
     stopWaitMs: tuning.stopWaitMs,
     attachmentParts: deps.files?.modelParts,
@@ -126,6 +130,7 @@ export { createReplyStops, type ReplyStops } from './reply-control/reply-stops.j
 export type { ReplySlots } from './reply-control/reply-slots.js';
 export { replyLease } from './reply-control/reply-leases.js';
 export type { ChatTurnEvent, ChatTurnHandle } from './turn/chat-events.js';
+export type { TurnAnnouncement } from './turn/chat-turn.js';
 export {
   interruptedReply,
   streamModelReply,

@@ -8,6 +8,7 @@ export interface UsersModuleDeps {
   readonly db: Database;
   /** Stops the replies of a deleted or disabled user's conversations. */
   readonly stopRepliesOf: (userId: string) => void;
+  readonly onCredentialsChanged?: (userId: string) => void;
 }
 
 export function createUsersModule(deps: UsersModuleDeps) {
@@ -17,6 +18,7 @@ export function createUsersModule(deps: UsersModuleDeps) {
     repository,
     sessions: createAuthRepository(),
     stopRepliesOf: deps.stopRepliesOf,
+    onCredentialsChanged: deps.onCredentialsChanged,
   });
   return { service, repository, registerRoutes: registerUsersRoutes };
 }

@@ -17,6 +17,8 @@ export interface UsersServiceDeps {
   readonly sessions: Pick<AuthRepository, 'revokeAllForUser'>;
   /** Stops the replies still being written for a user's conversations (chat's reply stops, on every node). */
   readonly stopRepliesOf: (userId: string) => void;
+  /** A user's credentials may have ended (disabled, password reset, deleted): their open sockets are checked. */
+  readonly onCredentialsChanged?: (userId: string) => void;
 }
 
 export const emailTaken = (email: string): AppError => conflict(`An account with the email '${email}' already exists`);
@@ -108,6 +110,7 @@ export function createUsersService(deps: UsersServiceDeps) {
         return user;
       });
       if (!updated) throw notFound('User', userId);
+      if (updated.disabledAt || input.password !== undefined) deps.onCredentialsChanged?.(userId);
       // A disabled user's model calls end with their sessions: no reply keeps being written (and paid) for them.
       if (updated.disabledAt) deps.stopRepliesOf(userId);
       return presentUser(updated);
@@ -121,6 +124,7 @@ export function createUsersService(deps: UsersServiceDeps) {
       if (!(await repository.deleteUser(db, actor.tenantId, userId))) throw notFound('User', userId);
       // Their conversations went with them; so do the replies still being written in them.
       deps.stopRepliesOf(userId);
+      deps.onCredentialsChanged?.(userId);
     },
   };
 }

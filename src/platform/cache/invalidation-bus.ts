@@ -5,9 +5,10 @@ import type { Logger } from '../logger.js';
 
 /**
  * What every node must hear: a cached row that changed and must be forgotten (ADR 7), or a reply that
- * must stop being written wherever it is written (`reply-stops`, chat's `reply-stops.ts`).
+ * must stop being written wherever it is written (`reply-stops`, chat's `reply-stops.ts`), or a user whose
+ * credentials may have ended, whose realtime sockets are checked again (`credentials`).
  */
-export type InvalidationTopic = 'tenant-providers' | 'reply-stops';
+export type InvalidationTopic = 'tenant-providers' | 'reply-stops' | 'credentials';
 
 /**
  * The key a subscriber gets when messages may have been missed: forget everything of the topic. A
@@ -111,7 +112,7 @@ export async function openRedisInvalidationBus(redis: Redis, logger: Logger): Pr
   };
 }
 
-const topics: ReadonlySet<string> = new Set<InvalidationTopic>(['tenant-providers', 'reply-stops']);
+const topics: ReadonlySet<string> = new Set<InvalidationTopic>(['tenant-providers', 'reply-stops', 'credentials']);
 
 function parseMessage(text: string): { node: string; topic: InvalidationTopic; key: string } | undefined {
   try {

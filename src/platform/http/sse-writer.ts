@@ -9,6 +9,8 @@ export interface SseStream {
    * its first delta, a reply's closing parts), never for deltas that arrive apart.
    */
   sendAll(data: readonly string[]): void;
+  /** Writes one event with an `id:`, which a client that reconnects sends back as `Last-Event-ID`. */
+  sendWithId(id: string, data: string): void;
   end(): void;
   readonly isOpen: boolean;
   /** Runs once, when the client goes away or the stream is ended (at once if that already happened). */
@@ -76,6 +78,9 @@ export function openSseStream(reply: FastifyReply, options: SseOptions): SseStre
     },
     sendAll(data) {
       write(data.map(eventOf).join(''));
+    },
+    sendWithId(id, data) {
+      write(`id: ${id.replace(/[\r\n]/g, '')}\n${eventOf(data)}`);
     },
     end() {
       if (isOpen && !raw.writableEnded) raw.end();

@@ -65,6 +65,16 @@ export interface ChatTurnDeps {
   readonly shutdown: Pick<Shutdown, 'isDraining' | 'ending'>;
   /** Where a turn registers its reply, so its owner (or the conversation's deletion) can stop it. */
   readonly stops: Pick<ReplyStops, 'track'>;
+  /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
+  readonly announceTurn?: (turn: TurnAnnouncement) => void;
+}
+
+/** A turn as the realtime layer hears of it: whose it is, and its events. */
+export interface TurnAnnouncement {
+  readonly tenantId: string;
+  /** The conversation's owner (only the owner sends). */
+  readonly ownerId: string;
+  readonly handle: ChatTurnHandle;
 }
 
 /** A turn whose two messages are already stored (user: complete, assistant: streaming). */
@@ -102,7 +112,7 @@ export function startChatTurn(deps: ChatTurnDeps, turn: StoredTurn): ChatTurnHan
     'chat-turn',
     runTurn(deps, turn, channel, userMessage, run.signal).finally(run.done),
   );
-  return {
+  const handle: ChatTurnHandle = {
     conversationId: turn.conversationId,
     userMessage,
     assistantMessageId: turn.assistantMessage.id,
@@ -110,6 +120,8 @@ export function startChatTurn(deps: ChatTurnDeps, turn: StoredTurn): ChatTurnHan
     subscribe: channel.subscribe,
     outcome,
   };
+  deps.announceTurn?.({ tenantId: turn.tenantId, ownerId: turn.actor.userId, handle });
+  return handle;
 }
 
 async function runTurn(

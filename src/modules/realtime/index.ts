@@ -1,0 +1,115 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config.js';
+import type { InvalidationBus } from '../../platform/cache/invalidation-bus.js';
+import type { Database } from '../../platform/db/client.js';
+import type { App } from '../../platform/http/types.js';
+import type { Logger } from '../../platform/logger.js';
+import type { AuthService } from '../auth/index.js';
+import type { ChatService } from '../chat/index.js';
+import type { ConversationsService } from '../conversations/index.js';
+import { createLocalEventRelay, openRedisEventRelay } from './event-relay.js';
+import { createSeqAllocator } from './event-seq.js';
+import type { RealtimeLimits } from './realtime-connection.js';
+import { createHandshake } from './realtime-handshake.js';
+import { createRealtimeHub } from './realtime-hub.js';
+import { createRealtimeTickets } from './realtime-tickets.js';
+import { createRealtimeRepository } from './realtime.repository.js';
+import { registerRealtimeRoutes } from './realtime.routes.js';
+import { createRealtimeService } from './realtime.service.js';
+import { closeCodes } from './realtime.schemas.js';
+import { createTurnPublisher } from './turn-publisher.js';
+
+export interface RealtimeModuleDeps {
+  readonly db: Database;
+  readonly config: Pick<Config, 'corsOrigins' | 'realtime'>;
+  readonly logger: Logger;
+  readonly redis?: Redis;
+  readonly invalidations: InvalidationBus;
+  readonly auth: Pick<AuthService, 'identify' | 'identifyRefreshToken' | 'isCredentialLive'>;
+  /** Tests shorten the heartbeat and the like. */
+  readonly tuning?: Partial<RealtimeLimits>;
+}
+
+/** How often every open socket's credential is checked again, besides when it is known to have changed. */
+const credentialRecheckMs = 60_000;
+
+/**
+ * The realtime layer (docs/realtime.md): made before chat, whose turns it publishes, and given chat and
+ * conversations when its routes are registered.
+ */
+export async function createRealtimeModule(deps: RealtimeModuleDeps) {
+  const limits: RealtimeLimits = { ...deps.config.realtime, ...deps.tuning };
+  const relay = deps.redis ? await openRedisEventRelay(deps.redis, deps.logger) : createLocalEventRelay();
+  const hub = createRealtimeHub();
+  relay.onEvent(hub.deliver);
+  const seqs = createSeqAllocator();
+  const publisher = createTurnPublisher({ relay, seqs });
+  const repository = createRealtimeRepository();
+  const tickets = createRealtimeTickets({ ttlMs: limits.ticketTtlMs, redis: deps.redis });
+
+  /** Closes (4001) the sockets of a user whose credential no longer holds: disabled, key deleted, signed out. */
+  async function recheckUser(userId: string): Promise<void> {
+    for (const connection of hub.connectionsOf(userId)) {
+      const isLive = await deps.auth.isCredentialLive(connection.credential).catch(() => true);
+      if (!isLive) connection.close(closeCodes.credentialsEnded, 'Your credentials ended: sign in again');
+    }
+  }
+  deps.invalidations.subscribe('credentials', (userId) => {
+    const users = userId === '*' ? new Set(hub.all().map((connection) => connection.actor.userId)) : [userId];
+    for (const user of users) void recheckUser(user);
+  });
+  const recheckAll = setInterval(() => {
+    for (const user of new Set(hub.all().map((connection) => connection.actor.userId))) void recheckUser(user);
+  }, credentialRecheckMs);
+  recheckAll.unref();
+
+  return {
+    publisher,
+    /** Tells every node that a user's credentials may have ended (users, API keys, sign-out). */
+    credentialsChanged: (userId: string) => deps.invalidations.publish('credentials', userId),
+    registerRoutes(
+      app: App,
+      services: { chat: ChatService; conversations: Pick<ConversationsService, 'get'>; heartbeatMs: number },
+    ) {
+      const service = createRealtimeService({
+        db: deps.db,
+        repository,
+        hub,
+        relay,
+        conversations: services.conversations,
+        chat: services.chat,
+        subscriptionsPerConnection: limits.subscriptionsPerConnection,
+        typingThrottleMs: limits.typingThrottleMs,
+      });
+      registerRealtimeRoutes(app, {
+        admit: createHandshake({
+          auth: deps.auth,
+          tickets,
+          hub,
+          corsOrigins: deps.config.corsOrigins,
+          connectionsPerUser: limits.connectionsPerUser,
+        }),
+        auth: deps.auth,
+        tickets,
+        connection: { hub, service, limits, logger: deps.logger },
+        replyStream: {
+          db: deps.db,
+          repository,
+          hub,
+          relay,
+          conversations: services.conversations,
+          heartbeatMs: services.heartbeatMs,
+        },
+      });
+      app.addHook('onClose', async () => {
+        clearInterval(recheckAll);
+        for (const connection of hub.all()) connection.close(closeCodes.serverStopping, 'Server stopping: reconnect');
+        await relay.close();
+      });
+    },
+  };
+}
+
+export type RealtimeModule = Awaited<ReturnType<typeof createRealtimeModule>>;
+export type { RealtimeLimits } from './realtime-connection.js';
+export type { TurnPublisher, PublishedTurn } from './turn-publisher.js';

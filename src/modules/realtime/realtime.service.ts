@@ -1,0 +1,181 @@
+import type { Actor } from '../../access/actor.js';
+import type { Database } from '../../platform/db/client.js';
+import { AppError } from '../../platform/errors.js';
+import type { ChatService } from '../chat/index.js';
+import { presentMessage, type ConversationsService } from '../conversations/index.js';
+import type { EventRelay } from './event-relay.js';
+import { storedSeqOf } from './event-seq.js';
+import type { RealtimeConnection, RealtimeHub } from './realtime-hub.js';
+import type { RealtimeRepository } from './realtime.repository.js';
+import type { ClientFrame, ServerFrame } from './realtime.schemas.js';
+
+export interface RealtimeServiceDeps {
+  readonly db: Database;
+  readonly repository: RealtimeRepository;
+  readonly hub: RealtimeHub;
+  readonly relay: EventRelay;
+  readonly conversations: Pick<ConversationsService, 'get'>;
+  readonly chat: Pick<ChatService, 'sendMessage' | 'retryReply' | 'stopReply' | 'decideToolCall'>;
+  readonly subscriptionsPerConnection: number;
+  /** A client's `typing` is relayed at most this often per conversation and socket. */
+  readonly typingThrottleMs: number;
+}
+
+type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
+
+/**
+ * What a socket's frames do, with the same checks as the HTTP routes: every call goes through the
+ * services those routes use (the conversation must be one the caller may read; sending, stopping,
+ * retrying and approving are its owner's), so a socket can do nothing a request could not.
+ */
+export function createRealtimeService(deps: RealtimeServiceDeps) {
+  const { db, repository, hub } = deps;
+  const lastTyping = new WeakMap<RealtimeConnection, Map<string, number>>();
+
+  /** Everything after `after`: stored messages whose final seq is later, and the replies in flight so far. */
+  async function replayFrames(actor: Actor, conversationId: string, after: number | undefined): Promise<ServerFrame[]> {
+    const frames: ServerFrame[] = [];
+    const since = new Date(Math.floor((after ?? Number.MAX_SAFE_INTEGER) / 1000));
+    const rows =
+      after === undefined
+        ? await repository.streamingReplies(db, actor.tenantId, conversationId)
+        : await repository.messagesChangedSince(db, actor.tenantId, conversationId, since);
+    for (const row of rows) {
+      const message = presentMessage(row);
+      if (row.status === 'streaming') {
+        frames.push(...(await deps.relay.replyLog(row.id)));
+        continue;
+      }
+      const seq = storedSeqOf(message);
+      if (after !== undefined && (seq > after || row.status === 'awaiting_approval')) {
+        frames.push({ type: 'message-created', conversationId, seq, message });
+      }
+    }
+    return frames.filter((frame) => after === undefined || (typeof frame.seq === 'number' && frame.seq > after));
+  }
+
+  async function subscribe(connection: RealtimeConnection, frame: FrameOf<'subscribe'>): Promise<ServerFrame> {
+    const { conversationId, after } = frame;
+    const isNew = !hub.isSubscribed(connection, conversationId);
+    if (isNew && hub.subscriptionCountOf(connection) >= deps.subscriptionsPerConnection) {
+      throw new AppError(
+        'rate_limited',
+        `A connection may watch at most ${deps.subscriptionsPerConnection} conversations (REALTIME_SUBSCRIPTIONS_PER_CONNECTION); unsubscribe from one first`,
+      );
+    }
+    // Another tenant's, or another member's, conversation is not found, exactly as over HTTP.
+    await deps.conversations.get(connection.actor, conversationId);
+    hub.beginSubscription(connection, conversationId, after ?? 0);
+    try {
+      const replay = await replayFrames(connection.actor, conversationId, after);
+      const seq = hub.finishReplay(connection, conversationId, replay);
+      return { type: 'subscribed', id: frame.id, conversationId, seq };
+    } catch (error) {
+      hub.unsubscribe(connection, conversationId);
+      throw error;
+    }
+  }
+
+  /** The reply a `stop` or `approve` means when it names none: the conversation's latest in that state. */
+  async function replyMeant(
+    actor: Actor,
+    conversationId: string,
+    messageId: string | undefined,
+    status: 'streaming' | 'awaiting_approval',
+  ): Promise<string> {
+    if (messageId) return messageId;
+    await deps.conversations.get(actor, conversationId);
+    const reply = await repository.latestReplyIn(db, actor.tenantId, conversationId, [status]);
+    if (!reply) {
+      const state = status === 'streaming' ? 'being written' : 'waiting for an approval';
+      throw new AppError('conflict', `Conversation '${conversationId}' has no reply ${state}`);
+    }
+    return reply.id;
+  }
+
+  return {
+    subscribe,
+
+    unsubscribe(connection: RealtimeConnection, frame: FrameOf<'unsubscribe'>): ServerFrame {
+      hub.unsubscribe(connection, frame.conversationId);
+      return { type: 'unsubscribed', id: frame.id, conversationId: frame.conversationId };
+    },
+
+    /**
+     * The same turn as POST …/messages, with `clientMessageId` as its Idempotency-Key: a resend after a
+     * reconnect answers the first message, with one model call. The sender watches the conversation
+     * from before the turn starts, so it misses none of the reply.
+     */
+    async send(connection: RealtimeConnection, frame: FrameOf<'send'>): Promise<ServerFrame> {
+      const { conversationId, clientMessageId } = frame;
+      if (!hub.isSubscribed(connection, conversationId)) {
+        await subscribe(connection, { type: 'subscribe', conversationId });
+      }
+      const turn = await deps.chat.sendMessage(
+        connection.actor,
+        conversationId,
+        { content: frame.content, ...(frame.files?.length && { fileIds: frame.files }) },
+        clientMessageId,
+      );
+      return {
+        type: 'accepted',
+        id: frame.id,
+        conversationId,
+        clientMessageId,
+        messageId: turn.userMessage.id,
+        replyMessageId: turn.assistantMessageId,
+        isReplay: turn.isReplay,
+      };
+    },
+
+    async stop(connection: RealtimeConnection, frame: FrameOf<'stop'>): Promise<ServerFrame> {
+      const messageId = await replyMeant(connection.actor, frame.conversationId, frame.messageId, 'streaming');
+      await deps.chat.stopReply(connection.actor, frame.conversationId, messageId);
+      return { type: 'ok', id: frame.id, conversationId: frame.conversationId, messageId };
+    },
+
+    async retry(connection: RealtimeConnection, frame: FrameOf<'retry'>): Promise<ServerFrame> {
+      if (!hub.isSubscribed(connection, frame.conversationId)) {
+        await subscribe(connection, { type: 'subscribe', conversationId: frame.conversationId });
+      }
+      await deps.chat.retryReply(connection.actor, frame.conversationId, frame.messageId);
+      return { type: 'ok', id: frame.id, conversationId: frame.conversationId, messageId: frame.messageId };
+    },
+
+    async approve(connection: RealtimeConnection, frame: FrameOf<'approve'>): Promise<ServerFrame> {
+      const { conversationId, toolCallId, approved, reason } = frame;
+      const messageId = await replyMeant(connection.actor, conversationId, frame.messageId, 'awaiting_approval');
+      if (!hub.isSubscribed(connection, conversationId)) {
+        await subscribe(connection, { type: 'subscribe', conversationId });
+      }
+      await deps.chat.decideToolCall(connection.actor, conversationId, messageId, {
+        toolCallId,
+        approved,
+        ...(reason !== undefined && { reason }),
+      });
+      return { type: 'ok', id: frame.id, conversationId, messageId };
+    },
+
+    /** Relayed to the conversation's other watchers on every node, at most once per throttle; never stored. */
+    typing(connection: RealtimeConnection, frame: FrameOf<'typing'>): void {
+      const { conversationId } = frame;
+      if (!hub.isSubscribed(connection, conversationId)) {
+        throw new AppError('conflict', `Subscribe to conversation '${conversationId}' before sending typing for it`);
+      }
+      const times = lastTyping.get(connection) ?? new Map<string, number>();
+      lastTyping.set(connection, times);
+      const now = Date.now();
+      if (now - (times.get(conversationId) ?? 0) < deps.typingThrottleMs) return;
+      times.set(conversationId, now);
+      deps.relay.publish({
+        tenantId: connection.actor.tenantId,
+        channel: 'conversation',
+        conversationId,
+        originConnectionId: connection.id,
+        frame: { type: 'typing', conversationId, userId: connection.actor.userId },
+      });
+    },
+  };
+}
+
+export type RealtimeService = ReturnType<typeof createRealtimeService>;

@@ -1,0 +1,149 @@
+import type { ChatTurnEvent, ChatTurnHandle } from '../chat/index.js';
+import type { MessageView } from '../conversations/index.js';
+import type { EventRelay, RealtimeEvent } from './event-relay.js';
+import { storedSeqOf, type SeqAllocator } from './event-seq.js';
+import type { ServerFrame } from './realtime.schemas.js';
+
+/** What the chat turn tells the realtime layer as it starts: whose turn, and its events. */
+export interface PublishedTurn {
+  readonly tenantId: string;
+  /** The conversation's owner, whose per-user channel hears of its activity. */
+  readonly ownerId: string;
+  readonly handle: ChatTurnHandle;
+}
+
+const previewLength = 140;
+
+/**
+ * Turns a chat turn's typed events into frames with their seq, published to every node. The turn
+ * stores; this only tells. A reply's last event (`finished`, `error`) takes the seq its stored row
+ * has, so a client resuming later gets that row once, or not at all if it saw the event.
+ */
+export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly seqs: SeqAllocator }) {
+  const { relay, seqs } = deps;
+
+  const toConversation = (turn: PublishedTurn, frame: ServerFrame, extra: Partial<RealtimeEvent> = {}) =>
+    relay.publish({
+      tenantId: turn.tenantId,
+      channel: 'conversation',
+      conversationId: turn.handle.conversationId,
+      frame,
+      ...extra,
+    });
+
+  const toOwner = (turn: PublishedTurn, frame: ServerFrame) =>
+    relay.publish({
+      tenantId: turn.tenantId,
+      channel: 'user',
+      conversationId: turn.handle.conversationId,
+      userId: turn.ownerId,
+      frame,
+    });
+
+  /** The final event's seq: its stored row's, unless this node already counted past it (a clock step). */
+  function finalSeq(conversationId: string, message: MessageView): number {
+    const stored = storedSeqOf(message);
+    return message.completedAt && stored > seqs.last(conversationId) ? stored : seqs.next(conversationId);
+  }
+
+  function publishEvent(turn: PublishedTurn, event: ChatTurnEvent): void {
+    const { conversationId, assistantMessageId: messageId } = turn.handle;
+    const live = (frame: ServerFrame) =>
+      toConversation(
+        turn,
+        { ...frame, conversationId, seq: seqs.next(conversationId) },
+        {
+          replyId: messageId,
+        },
+      );
+    switch (event.type) {
+      case 'message-started': {
+        const userSeq = storedSeqOf(event.userMessage);
+        toConversation(turn, { type: 'message-created', conversationId, seq: userSeq, message: event.userMessage });
+        seqs.observe(conversationId, userSeq);
+        live({ type: 'message-started', messageId, role: 'assistant', model: event.model });
+        toOwner(turn, {
+          type: 'conversation-activity',
+          conversationId,
+          lastMessageAt: event.userMessage.createdAt,
+          preview: event.userMessage.content.slice(0, previewLength),
+        });
+        return;
+      }
+      case 'sources':
+        return live({ type: 'sources', messageId, sources: event.citations });
+      case 'text-delta':
+      case 'reasoning-delta':
+        return live({ type: event.type, messageId, delta: event.delta });
+      case 'tool-call':
+        return live({
+          type: 'tool-call',
+          messageId,
+          toolCallId: event.toolCallId,
+          toolName: event.toolName,
+          input: event.input,
+        });
+      case 'tool-result': {
+        const { type: _type, ...result } = event;
+        return live({ type: 'tool-result', messageId, ...result });
+      }
+      case 'tool-approval-request':
+        return live({
+          type: 'tool-approval-requested',
+          messageId,
+          toolCallId: event.toolCallId,
+          approvalId: event.approvalId,
+        });
+      case 'finished':
+      case 'error': {
+        const message = event.assistantMessage;
+        const frame =
+          event.type === 'finished'
+            ? { type: 'finished', messageId, message, usage: message.usage }
+            : { type: 'error', messageId, code: event.error.code, message: event.error.message, reply: message };
+        toConversation(
+          turn,
+          { ...frame, conversationId, seq: finalSeq(conversationId, message) },
+          {
+            replyId: messageId,
+            isFinal: true,
+          },
+        );
+        toOwner(turn, {
+          type: 'conversation-activity',
+          conversationId,
+          lastMessageAt: message.completedAt ?? message.createdAt,
+          preview: message.content.slice(0, previewLength),
+        });
+        return;
+      }
+    }
+  }
+
+  return {
+    /** Called by the chat turn as it starts (ChatTurnDeps.announceTurn). */
+    publishTurn(turn: PublishedTurn): void {
+      turn.handle.subscribe((event) => publishEvent(turn, event));
+    },
+
+    /** A reply a node left half-written, failed by the sweep: its watchers hear its end (any node). */
+    publishAbandonedReply(tenantId: string, reply: MessageView & { readonly ownerId?: string }): void {
+      const { conversationId } = reply;
+      toConversation(
+        { tenantId, ownerId: '', handle: { conversationId } as ChatTurnHandle },
+        {
+          type: 'error',
+          conversationId,
+          seq: storedSeqOf(reply),
+          messageId: reply.id,
+          code: reply.error?.code ?? 'internal',
+          message: reply.error?.message ?? 'The reply was interrupted',
+          reply,
+        },
+        { replyId: reply.id, isFinal: true },
+      );
+    },
+  };
+}
+
+export type TurnPublisher = ReturnType<typeof createTurnPublisher>;

@@ -1,0 +1,89 @@
+import { once } from 'node:events';
+import WebSocket from 'ws';
+
+export type Frame = Record<string, unknown> & { type: string; seq?: number };
+
+/** A real `ws` client of the realtime socket that keeps every frame it got, for tests to wait on. */
+export interface TestSocket {
+  readonly ws: WebSocket;
+  readonly frames: Frame[];
+  send(frame: unknown): void;
+  /** The first frame (from `fromIndex`) that matches, waiting for it to arrive. */
+  next(match: (frame: Frame) => boolean, fromIndex?: number): Promise<Frame>;
+  /** The close code and reason, once the server closed the socket. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  close(): Promise<void>;
+}
+
+export const wsUrl = (address: string, query = ''): string => `${address.replace(/^http/, 'ws')}/v1/realtime${query}`;
+
+/** Opens a socket; rejects with the HTTP status when the server refused the upgrade. */
+export async function openSocket(
+  address: string,
+  options: { headers?: Record<string, string>; ticket?: string; autoPong?: boolean } = {},
+): Promise<TestSocket> {
+  const query = options.ticket ? `?ticket=${encodeURIComponent(options.ticket)}` : '';
+  const ws = new WebSocket(wsUrl(address, query), {
+    headers: options.headers ?? {},
+    autoPong: options.autoPong ?? true,
+  });
+  const frames: Frame[] = [];
+  const waiters = new Set<() => void>();
+  ws.on('message', (data) => {
+    frames.push(JSON.parse((data as Buffer).toString('utf8')) as Frame);
+    for (const wake of [...waiters]) wake();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += String(chunk)));
+      response.on('end', () =>
+        reject(Object.assign(new Error(`refused ${response.statusCode}`), { status: response.statusCode, body })),
+      );
+    });
+    ws.once('error', reject);
+  });
+  const socket: TestSocket = {
+    ws,
+    frames,
+    send: (frame) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+    next(match, fromIndex = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = frames.slice(fromIndex).find(match);
+          if (found) {
+            waiters.delete(check);
+            resolve(found);
+          }
+        };
+        waiters.add(check);
+        check();
+        void closed.then(() => {
+          if (!waiters.has(check)) return;
+          check();
+          if (waiters.delete(check))
+            reject(
+              new Error(`socket closed before a matching frame; got ${JSON.stringify(frames.map((f) => f.type))}`),
+            );
+        });
+      });
+    },
+    closed,
+    async close() {
+      if (ws.readyState === ws.CLOSED) return;
+      ws.close();
+      await once(ws, 'close');
+    },
+  };
+  await socket.next((frame) => frame.type === 'hello');
+  return socket;
+}
+
+/** The answer to a frame of the client's (its `id` echoed). */
+export const answerTo = (socket: TestSocket, id: string) => socket.next((frame) => frame.id === id);
+
+export const isReplyFrame = (messageId: string) => (frame: Frame) => frame.messageId === messageId;
