@@ -132,7 +132,8 @@ async function measureFanOut(fleet: SocketFleet, target: RealtimeTarget, subscri
   await fleet.open({ group: 'fan-out', url: target.socketUrl, count: subscribers, headers: target.headers });
   await fleet.subscribe('fan-out', conversationId);
   await target.produce(conversationId, model); // warm-up turn, not counted
-  await sleep(200);
+  await fleet.record('fan-out');
+  await waitUntilQuiet(fleet, 'fan-out'); // its backlog must not leak into the recording
   await fleet.record('fan-out');
   for (let turn = 0; turn < settings.latencyTurns; turn += 1) await target.produce(conversationId, model);
   // Deltas still on their way (a backlog to many subscribers) are counted, not cut off.
