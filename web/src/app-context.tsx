@@ -1,18 +1,29 @@
 import { createContext, useContext, useSyncExternalStore, type ReactNode } from 'react';
 import { createApiClient, createAuthedFetch, type ApiClient, type AuthedFetch } from './api/api-client';
 import { createSessionStore, type Session, type SessionStore } from './api/session-store';
+import { createBrowserRealtime } from './realtime/browser-realtime';
+import type { RealtimeClient } from './realtime/realtime-client';
 
 export interface AppServices {
   readonly sessions: SessionStore;
   readonly authedFetch: AuthedFetch;
   readonly api: ApiClient;
+  /** The live connection (one per tab); absent where the console runs without one (jsdom tests). */
+  readonly realtime?: RealtimeClient;
 }
 
-/** Hand-wired once at start-up; tests build their own with a fake fetch. */
-export function createAppServices(fetchImpl?: typeof fetch): AppServices {
+/**
+ * Hand-wired once at start-up; tests build their own with a fake fetch. With `isRealtime` the tab
+ * keeps a live connection while someone is signed in.
+ */
+export function createAppServices(fetchImpl?: typeof fetch, options: { isRealtime?: boolean } = {}): AppServices {
   const sessions = createSessionStore(fetchImpl);
   const authedFetch = createAuthedFetch(sessions, fetchImpl);
-  return { sessions, authedFetch, api: createApiClient(authedFetch) };
+  const services: AppServices = { sessions, authedFetch, api: createApiClient(authedFetch) };
+  if (!options.isRealtime) return services;
+  const realtime = createBrowserRealtime(authedFetch);
+  sessions.subscribe((session) => (session ? realtime.start() : realtime.stop()));
+  return { ...services, realtime };
 }
 
 const ServicesContext = createContext<AppServices | null>(null);

@@ -12,7 +12,7 @@ import './styles.css';
 // Before the first paint, so the sign-in screens follow the theme too (the shell keeps it in sync).
 document.documentElement.dataset.theme = initialTheme();
 
-const services = createAppServices();
+const services = createAppServices(undefined, { isRealtime: true });
 const queryClient = new QueryClient({
   // Once, and only what could answer differently: a 404 or a 400 was asked twice before.
   defaultOptions: {

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
 import { hasRoleAtLeast, useServices, useSignedInSession } from '../app-context';
 import { consoleAreas } from '../areas';
+import { ConnectionBanner } from '../realtime/connection-banner';
 import { mainContentId } from '../ui/page-heading';
 import { useTheme } from './theme';
 import { usePageArrival } from './use-page-arrival';
@@ -64,6 +65,7 @@ export function Shell() {
           Sign out
         </button>
       </header>
+      <ConnectionBanner />
       <main className="content" id={mainContentId} ref={main} tabIndex={-1}>
         <Routes>
           {areas.map((area) => (

@@ -113,7 +113,9 @@ describe('provider form', () => {
     expect(kind.selectedOptions[0]?.textContent).toBe('Cohere (reranking)');
     expect(screen.getByText('Optional; empty uses api.cohere.com/v2.')).toBeTruthy();
     expect(screen.getByText(/reranking model ids, e\.g\. rerank-v3\.5.*agents cannot chat with them/)).toBeTruthy();
-    expect(screen.getByText('Required for this kind of provider. Stored encrypted and never shown again.')).toBeTruthy();
+    expect(
+      screen.getByText('Required for this kind of provider. Stored encrypted and never shown again.'),
+    ).toBeTruthy();
     fireEvent.change(apiKey, { target: { value: 'co-secret' } });
     fireEvent.change(screen.getByLabelText('Models'), { target: { value: 'rerank-v3.5' } });
     save('Add provider');

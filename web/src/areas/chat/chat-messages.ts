@@ -19,6 +19,8 @@ export interface ChatMetadata {
   /** `stopped` when its owner stopped the reply. */
   finishReason?: string | null;
   error?: { code: string; message: string } | null;
+  /** A reply this tab is following over the realtime socket (written elsewhere, or before a reload). */
+  isLive?: boolean;
   /** The files a person's message carries (sent as `fileIds`). */
   attachments?: Attachment[];
 }

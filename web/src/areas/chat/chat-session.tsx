@@ -11,7 +11,9 @@ import type { ReplyProblem } from './message-item';
 import { MessageList } from './message-list';
 import { ToolApprovalContext, type ToolApprovalHandler } from './tool-approval-context';
 import type { ToolPart } from './tool-parts';
+import { liveReplyId } from './live-events';
 import { useAttachments } from './use-attachments';
+import { useLiveConversation, useTypingSignal, type Typist } from './use-live-conversation';
 
 /** What the last request was, so a refusal (nothing stored) can put things back as they were. */
 type LastRequest =
@@ -106,7 +108,15 @@ export function ChatSession(props: {
 
   const isBusy = chat.status === 'submitted' || chat.status === 'streaming';
   const last = chat.messages.at(-1);
-  const streamingId = isBusy && last?.role === 'assistant' ? last.id : undefined;
+  const typists = useLiveConversation({
+    conversationId,
+    history: props.history,
+    setMessages: chat.setMessages,
+    isBusy,
+  });
+  const signalTyping = useTypingSignal(conversationId);
+  // This tab's own reply streams through useChat; one written elsewhere (or before a reload) through the socket.
+  const streamingId = isBusy ? (last?.role === 'assistant' ? last.id : undefined) : liveReplyId(chat.messages);
 
   function send(text: string) {
     setRefusal(null);
@@ -225,12 +235,16 @@ export function ChatSession(props: {
           empty={props.empty}
         />
       </ToolApprovalContext.Provider>
+      <TypingNotice typists={typists} />
       <div className="composer-area">
         {refusal && <ErrorNotice error={new Error(refusal)} />}
         {props.canSend ? (
           <Composer
             draft={draft}
-            onDraftChange={setDraft}
+            onDraftChange={(value) => {
+              setDraft(value);
+              if (value) signalTyping();
+            }}
             onSend={send}
             onStop={stopReply}
             isBusy={isBusy}
@@ -241,6 +255,16 @@ export function ChatSession(props: {
         )}
       </div>
     </div>
+  );
+}
+
+/** "Ana is typing…", for the other people watching the conversation. */
+function TypingNotice({ typists }: { typists: Typist[] }) {
+  return (
+    <p className="muted typing-notice" role="status">
+      {typists.length > 0 &&
+        `${typists.map((typist) => typist.name).join(', ')} ${typists.length > 1 ? 'are' : 'is'} typing…`}
+    </p>
   );
 }
 

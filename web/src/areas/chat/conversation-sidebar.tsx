@@ -6,11 +6,13 @@ import { useDebouncedValue } from '../../ui/use-debounced-value';
 import { useOnVisible } from '../../ui/use-on-visible';
 import { useConversationList, type ConversationFilters } from './chat-api';
 import { ConversationListItem } from './conversation-list-item';
+import { useLiveConversationList } from './use-live-conversation-list';
 import { NewChatPanel } from './new-chat-panel';
 
 /** The list of chats: search, the archive switch, "New chat", and the conversations page by page. */
 export function ConversationSidebar({ activeId }: { activeId: string | undefined }) {
   const navigate = useNavigate();
+  useLiveConversationList();
   const [isPickingAgent, setIsPickingAgent] = useState(false);
   const newChatButton = useRef<HTMLButtonElement>(null);
   /** Closes the agent picker, focus back on "New chat" rather than lost with the picker. */
