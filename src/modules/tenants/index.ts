@@ -6,7 +6,7 @@ import { createTenantsService } from './tenants.service.js';
 
 export interface TenantsModuleDeps {
   readonly db: Database;
-  readonly users: Pick<UsersRepository, 'isEmailTaken' | 'insertUser'>;
+  readonly users: Pick<UsersRepository, 'insertUser'>;
 }
 
 export function createTenantsModule(deps: TenantsModuleDeps) {
