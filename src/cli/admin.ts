@@ -51,9 +51,7 @@ async function createAdmin(config: Config, logger: Logger, rest: readonly string
   try {
     const repository = createAuthRepository();
     const db = runtime.database.db;
-    if (await repository.findUserByEmail(db, parsed.data.email)) {
-      throw new AppError('conflict', `An account with the email '${parsed.data.email}' already exists`);
-    }
+    // No check of the address: it is unique within a tenant (ADR 3), and the admin gets a new tenant.
     const passwordHash = await hashPassword(parsed.data.password);
     const defaultAgent = createDefaultAgent({
       repository: createAgentsRepository(),

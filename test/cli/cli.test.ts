@@ -130,6 +130,30 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
     }
   });
 
+  it('creates a second platform admin with an address already used, in a tenant of its own (ADR 3)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    const create = (tenant: string) =>
+      parley(['admin', 'create', '--email', 'root@example.test', '--password', 'a long password', '--tenant', tenant], {
+        DATA_DIR: dataDir,
+      });
+    expect((await create('First')).code).toBe(0);
+    const second = await create('Second');
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    const database = await openDatabase({ dataDir: path.join(dataDir, 'pglite') });
+    try {
+      const { rows } = await database.executeSql(
+        'select u.email, t.name from users u join tenants t on t.id = u.tenant_id order by t.name',
+      );
+      expect(rows).toEqual([
+        { email: 'root@example.test', name: 'First' },
+        { email: 'root@example.test', name: 'Second' },
+      ]);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('makes a changed secret the storage’s own with `admin accept-secret`, which serve refused before', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
     const created = await parley(['admin', 'create', '--email', 'root@example.test', '--password', 'a long password'], {

@@ -40,9 +40,11 @@ describe('tenants', () => {
     expect(response.json().admin).toBeNull();
   });
 
-  it('refuses an admin email that is already in use with 409', async () => {
+  it("gives the new tenant's admin an account of its own even when the address has one in another tenant", async () => {
     const response = await createTenant({ name: 'Dup', admin: { email: platformAdmin.email, password: testPassword } });
-    expect(response.statusCode).toBe(409);
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json().admin).toMatchObject({ email: platformAdmin.email, role: 'tenant_admin' });
+    expect(response.json().admin.id).not.toBe(platformAdmin.userId);
   });
 
   it('lists tenants newest first with cursor pagination', async () => {

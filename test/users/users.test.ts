@@ -98,8 +98,8 @@ describe('users', () => {
     expect(response.json().detail).toMatch(/platform_admin/);
   });
 
-  it('answers 409 for an email already in use, whatever its case', async () => {
-    const response = await as(adminB).post('/v1/users', {
+  it('answers 409 for an email already in use in the tenant, whatever its case', async () => {
+    const response = await as(adminA).post('/v1/users', {
       email: adminA.email.toUpperCase(),
       password: testPassword,
       role: 'member',

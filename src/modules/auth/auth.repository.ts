@@ -64,13 +64,22 @@ export function createAuthRepository() {
       await tx.execute(sql`select pg_advisory_xact_lock(727275)`);
     },
 
-    async findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
-      const [row] = await db
-        .select()
+    /**
+     * The accounts an address has, oldest first, at most `limit` of them: addresses are unique within a
+     * tenant, not across tenants (ADR 3), so one address may sign in to several tenants.
+     */
+    async findUsersByEmail(
+      db: Executor,
+      email: string,
+      limit: number,
+    ): Promise<{ user: UserRow; tenantName: string }[]> {
+      return db
+        .select({ user: users, tenantName: tenants.name })
         .from(users)
+        .innerJoin(tenants, eq(tenants.id, users.tenantId))
         .where(sql`lower(${users.email}) = lower(${email})`)
-        .limit(1);
-      return row;
+        .orderBy(users.createdAt, users.id)
+        .limit(limit);
     },
 
     async findUserById(db: Executor, userId: string): Promise<UserRow | undefined> {

@@ -66,7 +66,15 @@ export const registerBody = z.strictObject({
 });
 export type RegisterInput = z.infer<typeof registerBody>;
 
-export const loginBody = z.strictObject({ email: emailSchema, password: z.string().min(1).max(256) });
+export const loginBody = z.strictObject({
+  email: emailSchema,
+  password: z.string().min(1).max(256),
+  /**
+   * The tenant to sign in to, by name or id. Needed only when the address and password open accounts in
+   * several tenants (ADR 3); the answer says so.
+   */
+  tenant: z.string().trim().min(1).max(100).optional(),
+});
 export type LoginInput = z.infer<typeof loginBody>;
 
 /** The token may instead come from the browser's session cookie (see session-cookie.ts). */

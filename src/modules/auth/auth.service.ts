@@ -42,6 +42,12 @@ export interface Identified {
   readonly credential: Credential;
 }
 
+/** Bounds the hashing one sign-in may cause: an address is tried against at most this many accounts, oldest first. */
+const maxAccountsPerEmail = 10;
+
+const isTenantNamed = (row: { user: UserRow; tenantName: string }, tenant: string): boolean =>
+  row.user.tenantId === tenant || row.tenantName.trim().toLowerCase() === tenant.toLowerCase();
+
 const sessionExpired = () => new AppError('unauthenticated', 'The session has expired; sign in again');
 
 export function createAuthService(deps: AuthServiceDeps) {
@@ -92,6 +98,37 @@ export function createAuthService(deps: AuthServiceDeps) {
     };
   }
 
+  /**
+   * The one account the address and password open, among those in the tenant asked for when one is.
+   * An address may have accounts in several tenants (ADR 3): each is tried, and when the password opens
+   * more than one, the person says which tenant they mean.
+   */
+  async function accountSignedInTo(input: LoginInput): Promise<UserRow> {
+    const found = await repository.findUsersByEmail(db, input.email, maxAccountsPerEmail);
+    const candidates = input.tenant === undefined ? found : found.filter((row) => isTenantNamed(row, input.tenant!));
+    // Hash even for unknown emails so timing does not reveal which accounts exist.
+    if (candidates.length === 0) {
+      await verifyPassword(input.password, dummyPasswordHash);
+      throw invalidCredentials();
+    }
+    const opened = [];
+    for (const candidate of candidates) {
+      const isMatch = await verifyPassword(input.password, candidate.user.passwordHash);
+      if (isMatch && !candidate.user.disabledAt) opened.push(candidate);
+    }
+    if (opened.length === 0) throw invalidCredentials();
+    if (opened.length > 1) {
+      // Only someone who knows the password of each account learns these names.
+      const names = opened.map((row) => `'${row.tenantName}' (${row.user.tenantId})`).join(', ');
+      throw new AppError(
+        'conflict',
+        `This email and password open accounts in several tenants: ${names}; sign in again with 'tenant' set to the name or id of the one you mean`,
+        { extensions: { tenantRequired: true } },
+      );
+    }
+    return opened[0]!.user;
+  }
+
   const service = {
     async status() {
       const hasUsers = (await repository.countUsers(db)) > 0;
@@ -112,9 +149,7 @@ export function createAuthService(deps: AuthServiceDeps) {
               : 'Sign-up is closed on this server',
           );
         }
-        if (await repository.findUserByEmail(tx, input.email)) {
-          throw new AppError('conflict', `An account with the email '${input.email}' already exists`);
-        }
+        // No check of the address: it is unique within a tenant (ADR 3), and this tenant is new.
         const tenant = await repository.insertTenant(tx, {
           id: newId(),
           name: input.tenantName ?? (isFirstUser ? 'Default' : `${input.displayName ?? input.email}'s workspace`),
@@ -141,10 +176,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       // anyone could lock anyone out with ten wrong passwords, and keep them out with one more per window.
       const isKnownAddress = await throttle.isRemembered(knownKey);
       await throttle.countAttempt(isKnownAddress ? [addressKey] : [accountKey, addressKey]);
-      const user = await repository.findUserByEmail(db, input.email);
-      // Hash even for unknown emails so timing does not reveal which accounts exist.
-      const isMatch = await verifyPassword(input.password, user?.passwordHash ?? dummyPasswordHash);
-      if (!user || !isMatch || user.disabledAt) throw invalidCredentials();
+      const user = await accountSignedInTo(input);
       await Promise.all([throttle.reset([accountKey]), throttle.forgive([addressKey]), throttle.remember(knownKey)]);
       return startSession(user);
     },

@@ -7,7 +7,7 @@ import { createTenantsService } from './tenants.service.js';
 
 export interface TenantsModuleDeps {
   readonly db: Database;
-  readonly users: Pick<UsersRepository, 'isEmailTaken' | 'insertUser'>;
+  readonly users: Pick<UsersRepository, 'insertUser'>;
   readonly defaultAgent: DefaultAgent;
 }
 

@@ -1,21 +1,19 @@
 import type { Actor } from '../../access/actor.js';
 import { requirePlatformAdmin } from '../../access/require-access.js';
 import type { Database } from '../../platform/db/client.js';
-import { isUniqueViolation } from '../../platform/db/errors.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
 import { newId } from '../../platform/ids.js';
 import { presentUser } from '../auth/auth.schemas.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { DefaultAgent } from '../agents/default-agent.js';
 import type { UsersRepository } from '../users/users.repository.js';
-import { emailTaken } from '../users/users.service.js';
 import type { TenantsRepository } from './tenants.repository.js';
 import { presentTenant, type CreatedTenantView, type CreateTenantInput, type TenantView } from './tenants.schemas.js';
 
 export interface TenantsServiceDeps {
   readonly db: Database;
   readonly repository: TenantsRepository;
-  readonly users: Pick<UsersRepository, 'isEmailTaken' | 'insertUser'>;
+  readonly users: Pick<UsersRepository, 'insertUser'>;
   readonly defaultAgent: DefaultAgent;
 }
 
@@ -28,36 +26,33 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       return toPage(await repository.listTenants(db, page), page.limit, presentTenant);
     },
 
-    /** Creates the tenant and, when given, its first tenant admin, in one transaction. */
+    /**
+     * Creates the tenant and, when given, its first tenant admin, in one transaction. The admin's address
+     * cannot clash: addresses are unique within a tenant (ADR 3), and this tenant is new.
+     */
     async create(actor: Actor, input: CreateTenantInput): Promise<CreatedTenantView> {
       requirePlatformAdmin(actor);
       const { admin } = input;
-      if (admin && (await users.isEmailTaken(db, admin.email))) throw emailTaken(admin.email);
       const passwordHash = admin ? await hashPassword(admin.password) : undefined;
-      try {
-        const { created, announceAgent } = await db.transaction(async (tx) => {
-          const tenant = await repository.insertTenant(tx, { id: newId(), name: input.name });
-          const user =
-            admin && passwordHash
-              ? await users.insertUser(tx, {
-                  id: newId(),
-                  tenantId: tenant.id,
-                  email: admin.email,
-                  displayName: admin.displayName ?? null,
-                  passwordHash,
-                  role: 'tenant_admin',
-                })
-              : undefined;
-          // Made by the tenant's own admin when there is one: the platform admin belongs to another tenant.
-          const announceAgent = await deps.defaultAgent.addTo(tx, tenant, user?.id ?? null);
-          return { created: { ...presentTenant(tenant), admin: user ? presentUser(user) : null }, announceAgent };
-        });
-        announceAgent?.();
-        return created;
-      } catch (error) {
-        if (admin && isUniqueViolation(error, 'users_email_unique')) throw emailTaken(admin.email);
-        throw error;
-      }
+      const { created, announceAgent } = await db.transaction(async (tx) => {
+        const tenant = await repository.insertTenant(tx, { id: newId(), name: input.name });
+        const user =
+          admin && passwordHash
+            ? await users.insertUser(tx, {
+                id: newId(),
+                tenantId: tenant.id,
+                email: admin.email,
+                displayName: admin.displayName ?? null,
+                passwordHash,
+                role: 'tenant_admin',
+              })
+            : undefined;
+        // Made by the tenant's own admin when there is one: the platform admin belongs to another tenant.
+        const announceAgent = await deps.defaultAgent.addTo(tx, tenant, user?.id ?? null);
+        return { created: { ...presentTenant(tenant), admin: user ? presentUser(user) : null }, announceAgent };
+      });
+      announceAgent?.();
+      return created;
     },
   };
 }

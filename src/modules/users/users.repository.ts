@@ -41,12 +41,12 @@ export function createUsersRepository() {
         .for('update');
     },
 
-    /** Global by design: an email signs in to exactly one account on the whole server. */
-    async isEmailTaken(db: Executor, email: string): Promise<boolean> {
+    /** Within the tenant only: whether an address has an account in another tenant is not this tenant's business (ADR 3). */
+    async isEmailTaken(db: Executor, tenantId: string, email: string): Promise<boolean> {
       const [row] = await db
         .select({ id: users.id })
         .from(users)
-        .where(sql`lower(${users.email}) = lower(${email})`)
+        .where(inTenant(users, tenantId, sql`lower(${users.email}) = lower(${email})`))
         .limit(1);
       return row !== undefined;
     },

@@ -21,7 +21,8 @@ export interface UsersServiceDeps {
   readonly onCredentialsChanged?: (userId: string) => void;
 }
 
-export const emailTaken = (email: string): AppError => conflict(`An account with the email '${email}' already exists`);
+export const emailTaken = (email: string): AppError =>
+  conflict(`This tenant already has an account with the email '${email}'`);
 
 export function createUsersService(deps: UsersServiceDeps) {
   const { db, repository, credentials } = deps;
@@ -70,7 +71,7 @@ export function createUsersService(deps: UsersServiceDeps) {
     async create(actor: Actor, input: CreateUserInput): Promise<UserView> {
       requireAdmin(actor);
       requireGrantableRole(actor, input.role);
-      if (await repository.isEmailTaken(db, input.email)) throw emailTaken(input.email);
+      if (await repository.isEmailTaken(db, actor.tenantId, input.email)) throw emailTaken(input.email);
       const passwordHash = await hashPassword(input.password);
       try {
         const user = await repository.insertUser(db, {
@@ -83,7 +84,7 @@ export function createUsersService(deps: UsersServiceDeps) {
         });
         return presentUser(user);
       } catch (error) {
-        if (isUniqueViolation(error, 'users_email_unique')) throw emailTaken(input.email);
+        if (isUniqueViolation(error, 'users_tenant_email_unique')) throw emailTaken(input.email);
         throw error;
       }
     },

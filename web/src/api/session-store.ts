@@ -80,7 +80,9 @@ export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    signIn: (email: string, password: string) => requestSession('/v1/auth/login', { email, password }),
+    /** `tenant` (name or id) only when the server asked for it: the password opens accounts in several. */
+    signIn: (email: string, password: string, tenant?: string) =>
+      requestSession('/v1/auth/login', { email, password, ...(tenant && { tenant }) }),
     register: (input: { email: string; password: string; displayName?: string; tenantName?: string }) =>
       requestSession('/v1/auth/register', input),
     /**

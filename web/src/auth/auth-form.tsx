@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { ApiError } from '../api/api-error';
 import { useServices } from '../app-context';
 import { ErrorNotice } from '../ui/error-notice';
 
@@ -16,6 +17,8 @@ export function AuthForm(props: { kind: keyof typeof copy; onDone: () => void; o
   const { sessions } = useServices();
   const [error, setError] = useState<unknown>(null);
   const [isBusy, setIsBusy] = useState(false);
+  // Asked for only when the server says the password opens accounts in several tenants (ADR 3).
+  const [isTenantAsked, setIsTenantAsked] = useState(false);
   const text = copy[props.kind];
   const isSignIn = props.kind === 'sign-in';
 
@@ -29,13 +32,15 @@ export function AuthForm(props: { kind: keyof typeof copy; onDone: () => void; o
     const email = field('email');
     const password = field('password');
     const displayName = field('displayName').trim() || undefined;
+    const tenant = field('tenant').trim() || undefined;
     setIsBusy(true);
     setError(null);
     try {
-      if (isSignIn) await sessions.signIn(email, password);
+      if (isSignIn) await sessions.signIn(email, password, tenant);
       else await sessions.register({ email, password, displayName });
       props.onDone();
     } catch (caught) {
+      if (isSignIn && caught instanceof ApiError && caught.status === 409) setIsTenantAsked(true);
       setError(caught);
     } finally {
       setIsBusy(false);
@@ -70,6 +75,14 @@ export function AuthForm(props: { kind: keyof typeof copy; onDone: () => void; o
             maxLength={256}
           />
         </label>
+        {isSignIn && isTenantAsked && (
+          <label>
+            <span>
+              Tenant <span className="muted">(name or id)</span>
+            </span>
+            <input name="tenant" required maxLength={100} />
+          </label>
+        )}
         {error !== null && <ErrorNotice error={error} />}
         <button type="submit" className="primary" disabled={isBusy}>
           {isBusy ? 'Please wait…' : text.submit}

@@ -54,6 +54,47 @@ describe('sign-in and sign-up', () => {
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.queryByText(/already exists/)).toBeNull();
   });
+
+  it('asks for the tenant when the server says the password opens accounts in several, and signs in with it', async () => {
+    const logins: unknown[] = [];
+    const fetchImpl = vi.fn(async (input: string, init?: RequestInit) => {
+      if (input === '/v1/auth/status')
+        return Response.json({ hasUsers: true, signupMode: 'invite', canRegister: false });
+      if (input === '/v1/auth/login') {
+        const body = JSON.parse(init?.body as string) as { tenant?: string };
+        logins.push(body);
+        if (!body.tenant) {
+          return problem(
+            409,
+            'conflict',
+            "This email and password open accounts in several tenants: 'Acme', 'Bolt'; sign in again with 'tenant' set",
+          );
+        }
+        return Response.json({
+          accessToken: 'token-1',
+          user: { id: 'u1', tenantId: 't1', email: 'a@example.test', displayName: null, role: 'member' },
+          tenant: { id: 't1', name: 'Acme' },
+        });
+      }
+      return problem(401, 'unauthenticated', 'Sign in');
+    });
+    renderGate(fetchImpl);
+
+    await screen.findByRole('heading', { name: 'Sign in to Parley' });
+    expect(screen.queryByLabelText(/Tenant/)).toBeNull();
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'a@example.test' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'long enough' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('several tenants');
+
+    fireEvent.change(screen.getByLabelText(/Tenant/), { target: { value: ' Acme ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByText('Signed in')).toBeTruthy();
+    expect(logins).toEqual([
+      { email: 'a@example.test', password: 'long enough' },
+      { email: 'a@example.test', password: 'long enough', tenant: 'Acme' },
+    ]);
+  });
 });
 
 describe('resuming a session on load', () => {

@@ -24,8 +24,10 @@ export const users = pgTable(
     updatedAt: updatedAt(),
   },
   (table) => [
-    // Emails are global: one sign-in form, no tenant picker.
-    uniqueIndex('users_email_unique').on(sql`lower(${table.email})`),
+    // Unique within a tenant only, so no tenant can learn whether an address has an account elsewhere (ADR 3).
+    uniqueIndex('users_tenant_email_unique').on(table.tenantId, sql`lower(${table.email})`),
+    // Sign-in looks an address up before it knows the tenant.
+    index('users_email_idx').on(sql`lower(${table.email})`),
     index('users_tenant_created_idx').on(table.tenantId, table.createdAt),
   ],
 );
