@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RouteOptions } from 'fastify';
@@ -26,12 +26,6 @@ const pages = [
 ];
 const relative = (file: string): string => path.relative(root, file);
 
-/**
- * Pages other parts of issue 38 write in their own branches, linked from the README before they land.
- * Once merged they exist and are checked like any other; delete an entry when its page is in.
- */
-const pagesLandingWithIssue38 = new Set(['docs/realtime.md']);
-
 describe('the docs', () => {
   it('keeps the README to 200 lines and BENCHMARKS.md to 150', () => {
     expect(readFileSync(readme, 'utf8').split('\n').length).toBeLessThanOrEqual(200);
@@ -41,10 +35,6 @@ describe('the docs', () => {
   it('links only to files and headings that exist', () => {
     const broken = pages.flatMap((file) =>
       linksIn(file, readFileSync(file, 'utf8'))
-        .filter((link) => {
-          const target = path.relative(root, path.resolve(path.dirname(file), link.target.split('#')[0] ?? ''));
-          return !(pagesLandingWithIssue38.has(target) && !existsSync(path.join(root, target)));
-        })
         .map((link) => brokenLinkReason(link))
         .filter((reason) => reason !== undefined)
         .map((reason) => `${relative(file)}: ${reason}`),
