@@ -4,6 +4,8 @@ export interface XhrUpload {
   url: string;
   headers: Record<string, string>;
   file: File | undefined;
+  /** Every file of the request (the field `file` repeated). */
+  files: File[];
   /** Set when the page aborted the request before its answer arrived. */
   isAborted: boolean;
 }
@@ -54,6 +56,7 @@ export function createFakeXhr(respond: (upload: XhrUpload) => Answer | Promise<A
         url: this.url,
         headers: this.headers,
         file: file instanceof File ? file : undefined,
+        files: body.getAll('file').filter((each): each is File => each instanceof File),
         isAborted: false,
       };
       this.sent = upload;

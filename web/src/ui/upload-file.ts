@@ -27,7 +27,12 @@ export const isUploadCancelled = (error: unknown): boolean =>
  * One multipart POST through XMLHttpRequest: fetch cannot report upload progress, XHR's upload events
  * can. Resolves with the answer whatever its status; rejects only when the request could not be made.
  */
-function sendOnce(path: string, file: File, token: string | undefined, options: UploadOptions): Promise<XhrAnswer> {
+function sendOnce(
+  path: string,
+  file: File | File[],
+  token: string | undefined,
+  options: UploadOptions,
+): Promise<XhrAnswer> {
   return new Promise((resolve, reject) => {
     // Cancelled before this attempt began (e.g. while a 401 waited for the refresh): abort would not fire.
     if (options.signal?.aborted) {
@@ -48,7 +53,8 @@ function sendOnce(path: string, file: File, token: string | undefined, options: 
     request.onabort = () => reject(cancelledError());
     options.signal?.addEventListener('abort', () => request.abort(), { once: true });
     const form = new FormData();
-    form.append(options.fieldName ?? 'file', file, file.name);
+    // Several files go as the same field repeated, in one request.
+    for (const each of Array.isArray(file) ? file : [file]) form.append(options.fieldName ?? 'file', each, each.name);
     request.send(form);
   });
 }
@@ -61,7 +67,7 @@ function sendOnce(path: string, file: File, token: string | undefined, options: 
 export async function uploadFile<T>(
   sessions: SessionStore,
   path: string,
-  file: File,
+  file: File | File[],
   options: UploadOptions = {},
 ): Promise<T> {
   let answer = await sendOnce(path, file, sessions.get()?.accessToken, options);
@@ -82,7 +88,7 @@ export async function uploadFile<T>(
 export function useUploadFile() {
   const { sessions } = useServices();
   return useCallback(
-    <T>(path: string, file: File, options?: UploadOptions) => uploadFile<T>(sessions, path, file, options),
+    <T>(path: string, file: File | File[], options?: UploadOptions) => uploadFile<T>(sessions, path, file, options),
     [sessions],
   );
 }

@@ -42,7 +42,14 @@ const doc = (overrides: Partial<KnowledgeDocument>): KnowledgeDocument => ({
 });
 
 function openDocuments(handlers: Parameters<typeof fakeApi>[0], role: 'member' | 'tenant_admin' = 'tenant_admin') {
-  const server = fakeApi({ 'GET /v1/knowledge-sources/ks1': () => Response.json(source), ...handlers }, { role });
+  const server = fakeApi(
+    {
+      'GET /v1/knowledge-sources/ks1': () => Response.json(source),
+      'GET /v1/knowledge-sources/ks1/imports': () => Response.json({ items: [] }),
+      ...handlers,
+    },
+    { role },
+  );
   return renderArea(knowledgeArea.element, {
     fetchImpl: server.fetchImpl,
     areaPath: '/knowledge',

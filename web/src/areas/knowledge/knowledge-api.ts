@@ -97,6 +97,9 @@ export const knowledgeKeys = {
   sources: ['knowledge', 'sources'] as const,
   source: (id: string) => ['knowledge', 'source', id] as const,
   documents: (sourceId: string) => ['knowledge', 'documents', sourceId] as const,
+  imports: (sourceId: string) => ['knowledge', 'imports', sourceId] as const,
+  importFiles: (sourceId: string, importId: string, outcome: string) =>
+    ['knowledge', 'imports', sourceId, importId, 'files', outcome] as const,
 };
 
 export function useKnowledgeSource(id: string) {
@@ -118,3 +121,34 @@ export function useSourceDocuments(
 /** Indexing is still under way for these; their row changes on its own. */
 export const isIndexing = (document: Pick<KnowledgeDocument, 'status'>): boolean =>
   document.status === 'pending' || document.status === 'processing';
+
+/** An import of several files or a zip (POST /v1/knowledge-sources/:id/imports); counts grow while it runs. */
+export interface KnowledgeImport {
+  id: string;
+  sourceId: string;
+  status: 'running' | 'finished' | 'failed';
+  fileCount: number;
+  addedCount: number;
+  duplicateCount: number;
+  failedCount: number;
+  errorMessage: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export type ImportFileOutcome = 'added' | 'duplicate' | 'failed';
+
+/** One file of an import and what became of it. */
+export interface ImportFile {
+  position: number;
+  /** Its path in the folder or zip, or its name. */
+  path: string;
+  outcome: ImportFileOutcome;
+  documentId: string | null;
+  /** Why it failed or was skipped. */
+  message: string | null;
+}
+
+export const importsApiPath = (sourceId: string) => `${sourceApiPath(sourceId)}/imports`;
+export const importFilesApiPath = (sourceId: string, importId: string) =>
+  `${importsApiPath(sourceId)}/${encodeURIComponent(importId)}/files`;

@@ -5,6 +5,7 @@ import { DeleteWithConfirm } from '../../ui/delete-with-confirm';
 import { ErrorNotice } from '../../ui/error-notice';
 import { AddFromUrlForm, DocumentUpload } from './document-upload';
 import { DocumentsTable } from './documents-table';
+import { ImportFiles } from './import-files';
 import { knowledgeKeys, knowledgePath, sourceApiPath, useKnowledgeSource, type KnowledgeSource } from './knowledge-api';
 import { RetrievalPlayground } from './retrieval-playground';
 
@@ -44,6 +45,11 @@ export function SourcePage() {
                 <section className="card stack" aria-label="Add documents">
                   <DocumentUpload sourceId={sourceId} />
                   <AddFromUrlForm sourceId={sourceId} />
+                </section>
+              )}
+              {canManage && (
+                <section className="card">
+                  <ImportFiles sourceId={sourceId} />
                 </section>
               )}
               <DocumentsTable sourceId={sourceId} canManage={canManage} />

@@ -32,6 +32,7 @@ function knowledgeServer(
     {
       'GET /v1/knowledge-sources': () => pageOf([source]),
       'GET /v1/knowledge-sources/ks1': () => Response.json(source),
+      'GET /v1/knowledge-sources/ks1/imports': () => Response.json({ items: [] }),
       'GET /v1/knowledge-sources/ks1/documents': () => pageOf([]),
       'POST /v1/knowledge-sources': (call) => onSave(call.body),
       'PATCH /v1/knowledge-sources/ks1': (call) => onSave(call.body),
@@ -162,6 +163,7 @@ describe('knowledge sources', () => {
       {
         'GET /v1/knowledge-sources': () => pageOf([]),
         'GET /v1/knowledge-sources/ks1': () => Response.json(stored),
+        'GET /v1/knowledge-sources/ks1/imports': () => Response.json({ items: [] }),
         'GET /v1/knowledge-sources/ks1/documents': () => pageOf([]),
         'DELETE /v1/knowledge-sources/ks1': () =>
           refuse
