@@ -219,7 +219,8 @@ describe.skipIf(testStorage === 'postgres')('parley command', () => {
       });
       expect({ args, code: refused.code, stderr: refused.stderr.trim() }).toEqual({ args, code: 1, stderr: said });
     }
-  });
+    // Four processes start one after another here; a loaded 2-core machine took over 30 s for them.
+  }, 120_000);
 
   it('refuses options to serve and migrate, whose settings are the environment, naming the way to set them', async () => {
     for (const command of ['serve', 'migrate']) {

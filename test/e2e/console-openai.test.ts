@@ -135,9 +135,11 @@ describeInBrowser('web console on an OpenAI model (the fake OpenAI server)', () 
       expect(trap.requests).toEqual([]);
     };
     await expectNothingRendered();
-    // The image waits behind a button naming where it would come from.
-    const loadImage = reply.getByRole('button', { name: `Load image “leak” from ${trap.host}` });
-    await loadImage.waitFor();
+    // The image is never loaded in the page: it is a link naming where it would come from, for a tab of its own.
+    const openImage = reply.getByRole('link', { name: `Open image “leak” from ${trap.host} in a new tab` });
+    await openImage.waitFor();
+    await expect(openImage.getAttribute('rel')).resolves.toBe('noopener noreferrer');
+    await expect(openImage.getAttribute('target')).resolves.toBe('_blank');
 
     // History is rendered from the stored text, not the stream: it must be just as inert.
     await page.reload();
@@ -145,12 +147,13 @@ describeInBrowser('web console on an OpenAI model (the fake OpenAI server)', () 
     await waitForFinishedReply(page, 0, 'End of the chart.');
     await expectNothingRendered();
 
-    // The trap works: asking for the image is the one way it is fetched, and without a referrer.
-    await loadImage.click();
+    // The trap works: opening the link is the one way the image is fetched, in another tab, without a referrer.
+    const [imageTab] = await Promise.all([page.context().waitForEvent('page'), openImage.click()]);
     await expect.poll(() => trap.requests.length, { timeout: 5000 }).toBe(1);
     expect(trap.requests[0]).toMatchObject({ path: '/leak', query: { q: 'secret' } });
     expect(trap.requests[0]?.headers.referer).toBeUndefined();
     expect(trapRequestsSeenByBrowser).toEqual([`${trap.url}/leak?q=secret`]);
+    await imageTab.close();
     await expect(page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).resolves.toBeUndefined();
   });
 
