@@ -9,7 +9,7 @@ import { multipartBody } from '../knowledge/knowledge-setup.js';
  * sent in bodies and query strings, and how two answers are made comparable.
  */
 
-export type Method = Extract<HTTPMethods, 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE'>;
+export type Method = Extract<HTTPMethods, 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'>;
 /** Route parameters, or any ids a request sends, by name. */
 export type Ids = Record<string, string>;
 
@@ -49,6 +49,10 @@ export interface TenantAIds {
   readonly approvalConversationId: string;
   readonly approvalReplyId: string;
   readonly toolCallId: string;
+  readonly inboxId: string;
+  readonly contactId: string;
+  readonly supportConversationId: string;
+  readonly cannedResponseId: string;
 }
 
 /** A tenant-B caller's own objects, to ask for A's objects under or through them. */
@@ -76,6 +80,14 @@ const documentOfSource: RouteCase = {
   foreign: (a) => ({ id: a.sourceId, documentId: a.documentId }),
   ownParents: (own) => ({ id: own.sourceId }),
 };
+
+/** A's support conversation; `reason` is optional, so an empty body is valid for every plain action. */
+const supportConversation = (bodies?: RouteCase['bodies']): RouteCase => ({
+  foreign: (a) => ({ id: a.supportConversationId }),
+  ...(bodies && { bodies }),
+});
+/** A user id that exists nowhere: the conversation lookup must answer before the operator's is made. */
+const nobodyId = '00000000-0000-4000-8000-000000000000';
 
 /** Every parameterised route a tenant's user can call, and which of tenant A's objects it addresses. */
 export const routeCases: Record<string, RouteCase> = {
@@ -170,6 +182,32 @@ export const routeCases: Record<string, RouteCase> = {
   '/v1/mcp/tools/:id/execute': {
     foreign: (a) => ({ id: a.mcpToolId }),
     bodies: { POST: () => json({ arguments: { message: 'hi' } }) },
+  },
+  '/v1/inboxes/:id': {
+    foreign: (a) => ({ id: a.inboxId }),
+    bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
+  },
+  '/v1/inboxes/:id/signing-secret': { foreign: (a) => ({ id: a.inboxId }) },
+  '/v1/contacts/:id': {
+    foreign: (a) => ({ id: a.contactId }),
+    bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
+  },
+  '/v1/contacts/:id/conversations': { foreign: (a) => ({ id: a.contactId }) },
+  '/v1/support-conversations/:id': supportConversation(),
+  '/v1/support-conversations/:id/take': supportConversation(),
+  '/v1/support-conversations/:id/resolve': supportConversation(),
+  '/v1/support-conversations/:id/reopen': supportConversation(),
+  '/v1/support-conversations/:id/assign': supportConversation({ POST: () => json({ operatorId: nobodyId }) }),
+  '/v1/support-conversations/:id/transfer': supportConversation({ POST: () => json({ operatorId: nobodyId }) }),
+  '/v1/support-conversations/:id/snooze': supportConversation({
+    POST: () => json({ until: '2099-01-31T09:00:00Z' }),
+  }),
+  '/v1/support-conversations/:id/events': supportConversation(),
+  '/v1/support-conversations/:id/notes': supportConversation({ POST: () => json({ body: 'Note from elsewhere' }) }),
+  '/v1/support-conversations/:id/labels': supportConversation({ PUT: () => json({ labels: ['elsewhere'] }) }),
+  '/v1/canned-responses/:id': {
+    foreign: (a) => ({ id: a.cannedResponseId }),
+    bodies: { PATCH: () => json({ content: 'Changed elsewhere' }) },
   },
 };
 
@@ -278,7 +316,7 @@ export const referenceCases: Record<string, ReferenceCase> = {
 
 export const accessOf = (route: RouteOptions): unknown => (route.config as { access?: unknown } | undefined)?.access;
 export const isParameterised = (url: string): boolean => /[:*]/.test(url);
-export const takesBody = (method: Method): boolean => method === 'POST' || method === 'PATCH';
+export const takesBody = (method: Method): boolean => method === 'POST' || method === 'PATCH' || method === 'PUT';
 
 /** The parameterised routes a signed-in caller can reach, with every method each answers to. */
 export function parameterisedRoutes(routes: readonly RouteOptions[]): Map<string, Method[]> {

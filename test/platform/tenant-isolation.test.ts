@@ -127,6 +127,7 @@ describe("another tenant's objects, on every route", () => {
     });
     const failed = await seedFailedReply(toolAgent.id);
     const approval = await seedReplyAwaitingApproval(toolAgent.id);
+    const support = await seedSupportDesk();
     secretsOfA.push(toolAgent.id, apiKey.key, 'sk-provider-key-7f3e9a', 'mcp-token-5c1d2b', 'Quillfeather');
     return {
       adminId: adminA.userId,
@@ -143,6 +144,33 @@ describe("another tenant's objects, on every route", () => {
       approvalConversationId: approval.conversationId,
       approvalReplyId: approval.replyId,
       toolCallId: approval.toolCallId,
+      ...support,
+    };
+  }
+
+  /** An inbox, a contact, a support conversation between them, and a canned response. */
+  async function seedSupportDesk() {
+    const inbox = await made('POST', '/v1/inboxes', json({ name: 'Hollowbrook front desk' }));
+    const contact = await made(
+      'POST',
+      '/v1/contacts',
+      json({ name: 'Hollowbrook guest', email: 'guest@hollowbrook.test' }),
+    );
+    const conversation = await made(
+      'POST',
+      '/v1/support-conversations',
+      json({ inboxId: inbox.id, contactId: contact.id }),
+    );
+    const canned = await made(
+      'POST',
+      '/v1/canned-responses',
+      json({ shortcode: 'hollowbrook', content: 'Hollowbrook says hello' }),
+    );
+    return {
+      inboxId: inbox.id,
+      contactId: contact.id,
+      supportConversationId: conversation.id,
+      cannedResponseId: canned.id,
     };
   }
 
@@ -254,6 +282,10 @@ describe("another tenant's objects, on every route", () => {
       ...['/v1/knowledge-sources', `/v1/knowledge-sources/${a.sourceId}`, documents, `${documents}/${a.documentId}`],
       ...[`/v1/files/${a.fileId}`, `/v1/files/${a.fileId}/content`],
       ...['/v1/mcp/servers', `/v1/mcp/servers/${a.mcpServerId}`, '/v1/mcp/tools', '/v1/mcp/executions'],
+      ...['/v1/inboxes', `/v1/inboxes/${a.inboxId}`, '/v1/contacts', `/v1/contacts/${a.contactId}`],
+      ...[`/v1/support-conversations/${a.supportConversationId}`, '/v1/canned-responses'],
+      ...[`/v1/support-conversations/${a.supportConversationId}/events`],
+      ...[`/v1/support-conversations/${a.supportConversationId}/notes`],
     ];
   }
 
