@@ -1,4 +1,4 @@
-CREATE TABLE "canned_responses" (
+CREATE TABLE IF NOT EXISTS "canned_responses" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"tenant_id" uuid NOT NULL,
 	"shortcode" text NOT NULL,
@@ -8,7 +8,7 @@ CREATE TABLE "canned_responses" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE "contacts" (
+CREATE TABLE IF NOT EXISTS "contacts" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"tenant_id" uuid NOT NULL,
 	"name" text,
@@ -22,7 +22,7 @@ CREATE TABLE "contacts" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE "inboxes" (
+CREATE TABLE IF NOT EXISTS "inboxes" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"tenant_id" uuid NOT NULL,
 	"name" text NOT NULL,
@@ -41,7 +41,7 @@ CREATE TABLE "inboxes" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE "support_conversations" (
+CREATE TABLE IF NOT EXISTS "support_conversations" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"tenant_id" uuid NOT NULL,
 	"inbox_id" uuid NOT NULL,
@@ -56,7 +56,7 @@ CREATE TABLE "support_conversations" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE "support_events" (
+CREATE TABLE IF NOT EXISTS "support_events" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"tenant_id" uuid NOT NULL,
 	"support_conversation_id" uuid NOT NULL,
@@ -70,7 +70,7 @@ CREATE TABLE "support_events" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE "support_notes" (
+CREATE TABLE IF NOT EXISTS "support_notes" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"tenant_id" uuid NOT NULL,
 	"support_conversation_id" uuid NOT NULL,
@@ -79,44 +79,95 @@ CREATE TABLE "support_notes" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE "canned_responses" ADD CONSTRAINT "canned_responses_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "canned_responses" ADD CONSTRAINT "canned_responses_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "contacts" ADD CONSTRAINT "contacts_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "inboxes" ADD CONSTRAINT "inboxes_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "inboxes" ADD CONSTRAINT "inboxes_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_conversations" ADD CONSTRAINT "support_conversations_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_conversations" ADD CONSTRAINT "support_conversations_inbox_id_inboxes_id_fk" FOREIGN KEY ("inbox_id") REFERENCES "public"."inboxes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_conversations" ADD CONSTRAINT "support_conversations_contact_id_contacts_id_fk" FOREIGN KEY ("contact_id") REFERENCES "public"."contacts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_conversations" ADD CONSTRAINT "support_conversations_conversation_id_conversations_id_fk" FOREIGN KEY ("conversation_id") REFERENCES "public"."conversations"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_conversations" ADD CONSTRAINT "support_conversations_assignee_id_users_id_fk" FOREIGN KEY ("assignee_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_events" ADD CONSTRAINT "support_events_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_events" ADD CONSTRAINT "support_events_support_conversation_id_support_conversations_id_fk" FOREIGN KEY ("support_conversation_id") REFERENCES "public"."support_conversations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_events" ADD CONSTRAINT "support_events_actor_id_users_id_fk" FOREIGN KEY ("actor_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_events" ADD CONSTRAINT "support_events_assignee_id_users_id_fk" FOREIGN KEY ("assignee_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_notes" ADD CONSTRAINT "support_notes_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_notes" ADD CONSTRAINT "support_notes_support_conversation_id_support_conversations_id_fk" FOREIGN KEY ("support_conversation_id") REFERENCES "public"."support_conversations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "support_notes" ADD CONSTRAINT "support_notes_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
-CREATE UNIQUE INDEX "canned_responses_tenant_shortcode_unique" ON "canned_responses" USING btree ("tenant_id","shortcode");--> statement-breakpoint
-CREATE INDEX "canned_responses_created_by_idx" ON "canned_responses" USING btree ("created_by");--> statement-breakpoint
-CREATE INDEX "contacts_tenant_created_idx" ON "contacts" USING btree ("tenant_id","created_at");--> statement-breakpoint
-CREATE UNIQUE INDEX "contacts_tenant_external_id_unique" ON "contacts" USING btree ("tenant_id","external_id") WHERE "contacts"."external_id" is not null;--> statement-breakpoint
-CREATE INDEX "contacts_tenant_name_search_idx" ON "contacts" USING btree ("tenant_id",lower("name") text_pattern_ops);--> statement-breakpoint
-CREATE INDEX "contacts_tenant_email_search_idx" ON "contacts" USING btree ("tenant_id",lower("email") text_pattern_ops);--> statement-breakpoint
-CREATE INDEX "contacts_tenant_phone_search_idx" ON "contacts" USING btree ("tenant_id","phone" text_pattern_ops);--> statement-breakpoint
-CREATE INDEX "contacts_tenant_external_id_search_idx" ON "contacts" USING btree ("tenant_id","external_id" text_pattern_ops);--> statement-breakpoint
-CREATE INDEX "inboxes_tenant_created_idx" ON "inboxes" USING btree ("tenant_id","created_at");--> statement-breakpoint
-CREATE INDEX "inboxes_agent_idx" ON "inboxes" USING btree ("agent_id");--> statement-breakpoint
-CREATE INDEX "support_conversations_queue_idx" ON "support_conversations" USING btree ("tenant_id","status","status_changed_at","id");--> statement-breakpoint
-CREATE INDEX "support_conversations_tenant_created_idx" ON "support_conversations" USING btree ("tenant_id","created_at");--> statement-breakpoint
-CREATE INDEX "support_conversations_contact_idx" ON "support_conversations" USING btree ("contact_id","created_at");--> statement-breakpoint
-CREATE INDEX "support_conversations_inbox_idx" ON "support_conversations" USING btree ("inbox_id");--> statement-breakpoint
-CREATE INDEX "support_conversations_assignee_idx" ON "support_conversations" USING btree ("assignee_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "support_conversations_conversation_unique" ON "support_conversations" USING btree ("conversation_id");--> statement-breakpoint
-CREATE INDEX "support_conversations_snoozed_idx" ON "support_conversations" USING btree ("tenant_id","snoozed_until") WHERE "support_conversations"."status" = 'snoozed';--> statement-breakpoint
-CREATE INDEX "support_events_conversation_idx" ON "support_events" USING btree ("support_conversation_id","id");--> statement-breakpoint
-CREATE INDEX "support_events_tenant_idx" ON "support_events" USING btree ("tenant_id");--> statement-breakpoint
-CREATE INDEX "support_events_actor_idx" ON "support_events" USING btree ("actor_id");--> statement-breakpoint
-CREATE INDEX "support_events_assignee_idx" ON "support_events" USING btree ("assignee_id");--> statement-breakpoint
-CREATE INDEX "support_notes_conversation_idx" ON "support_notes" USING btree ("support_conversation_id","id");--> statement-breakpoint
-CREATE INDEX "support_notes_tenant_idx" ON "support_notes" USING btree ("tenant_id");--> statement-breakpoint
-CREATE INDEX "support_notes_author_idx" ON "support_notes" USING btree ("author_id");
+DO $$ BEGIN
+ ALTER TABLE "canned_responses" ADD CONSTRAINT "canned_responses_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "canned_responses" ADD CONSTRAINT "canned_responses_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "contacts" ADD CONSTRAINT "contacts_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "inboxes" ADD CONSTRAINT "inboxes_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "inboxes" ADD CONSTRAINT "inboxes_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE set null ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_conversations" ADD CONSTRAINT "support_conversations_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_conversations" ADD CONSTRAINT "support_conversations_inbox_id_inboxes_id_fk" FOREIGN KEY ("inbox_id") REFERENCES "public"."inboxes"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_conversations" ADD CONSTRAINT "support_conversations_contact_id_contacts_id_fk" FOREIGN KEY ("contact_id") REFERENCES "public"."contacts"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_conversations" ADD CONSTRAINT "support_conversations_conversation_id_conversations_id_fk" FOREIGN KEY ("conversation_id") REFERENCES "public"."conversations"("id") ON DELETE set null ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_conversations" ADD CONSTRAINT "support_conversations_assignee_id_users_id_fk" FOREIGN KEY ("assignee_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_events" ADD CONSTRAINT "support_events_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_events" ADD CONSTRAINT "support_events_support_conversation_id_support_conversations_id_fk" FOREIGN KEY ("support_conversation_id") REFERENCES "public"."support_conversations"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_events" ADD CONSTRAINT "support_events_actor_id_users_id_fk" FOREIGN KEY ("actor_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_events" ADD CONSTRAINT "support_events_assignee_id_users_id_fk" FOREIGN KEY ("assignee_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_notes" ADD CONSTRAINT "support_notes_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_notes" ADD CONSTRAINT "support_notes_support_conversation_id_support_conversations_id_fk" FOREIGN KEY ("support_conversation_id") REFERENCES "public"."support_conversations"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "support_notes" ADD CONSTRAINT "support_notes_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
+END $$;--> statement-breakpoint
+CREATE UNIQUE INDEX IF NOT EXISTS "canned_responses_tenant_shortcode_unique" ON "canned_responses" USING btree ("tenant_id","shortcode");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "canned_responses_created_by_idx" ON "canned_responses" USING btree ("created_by");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "contacts_tenant_created_idx" ON "contacts" USING btree ("tenant_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX IF NOT EXISTS "contacts_tenant_external_id_unique" ON "contacts" USING btree ("tenant_id","external_id") WHERE "contacts"."external_id" is not null;--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "contacts_tenant_name_search_idx" ON "contacts" USING btree ("tenant_id",lower("name") text_pattern_ops);--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "contacts_tenant_email_search_idx" ON "contacts" USING btree ("tenant_id",lower("email") text_pattern_ops);--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "contacts_tenant_phone_search_idx" ON "contacts" USING btree ("tenant_id","phone" text_pattern_ops);--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "contacts_tenant_external_id_search_idx" ON "contacts" USING btree ("tenant_id","external_id" text_pattern_ops);--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "inboxes_tenant_created_idx" ON "inboxes" USING btree ("tenant_id","created_at");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "inboxes_agent_idx" ON "inboxes" USING btree ("agent_id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_conversations_queue_idx" ON "support_conversations" USING btree ("tenant_id","status","status_changed_at","id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_conversations_tenant_created_idx" ON "support_conversations" USING btree ("tenant_id","created_at");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_conversations_contact_idx" ON "support_conversations" USING btree ("contact_id","created_at");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_conversations_inbox_idx" ON "support_conversations" USING btree ("inbox_id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_conversations_assignee_idx" ON "support_conversations" USING btree ("assignee_id");--> statement-breakpoint
+CREATE UNIQUE INDEX IF NOT EXISTS "support_conversations_conversation_unique" ON "support_conversations" USING btree ("conversation_id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_conversations_snoozed_idx" ON "support_conversations" USING btree ("tenant_id","snoozed_until") WHERE "support_conversations"."status" = 'snoozed';--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_events_conversation_idx" ON "support_events" USING btree ("support_conversation_id","id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_events_tenant_idx" ON "support_events" USING btree ("tenant_id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_events_actor_idx" ON "support_events" USING btree ("actor_id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_events_assignee_idx" ON "support_events" USING btree ("assignee_id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_notes_conversation_idx" ON "support_notes" USING btree ("support_conversation_id","id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_notes_tenant_idx" ON "support_notes" USING btree ("tenant_id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "support_notes_author_idx" ON "support_notes" USING btree ("author_id");

@@ -166,6 +166,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'knowledge', description: 'Knowledge sources, their documents, and retrieval' },
         { name: 'mcp', description: "MCP servers and tools, and Parley's own MCP server" },
         { name: 'realtime', description: 'The realtime WebSocket: live conversations (docs/realtime.md)' },
+        {
+          name: 'inboxes',
+          description: 'Customer-service inboxes: the channels contacts write to (docs/customer-service.md)',
+        },
+        { name: 'contacts', description: "A tenant's end customers, who write through its inboxes" },
+        { name: 'support', description: 'Support conversations: their states, operator actions, notes and labels' },
+        { name: 'canned-responses', description: 'Tenant-wide saved replies operators insert by shortcode' },
         { name: 'openai-compatible', description: "OpenAI's Chat Completions and Models APIs, with agents as models" },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],

@@ -11,8 +11,9 @@ import { spawnServe, waitForReady } from './server-process.js';
 
 const tokens = Array.from({ length: 20 }, (_, index) => ` word${index}`);
 
-// One real process on embedded storage; the shutdown path does not depend on the database engine.
-describe.skipIf(testStorage === 'postgres')('graceful shutdown', () => {
+// One real process on embedded storage; the shutdown path does not depend on the database engine. Each test
+// starts `parley serve` under tsx, whose first start compiles the server: over 30 s on a loaded 2-core machine.
+describe.skipIf(testStorage === 'postgres')('graceful shutdown', { timeout: 120_000 }, () => {
   let fake: FakeOpenAIServer;
   beforeAll(async () => {
     // 20 tokens 75 ms apart: a reply of about 1.5 s.

@@ -100,7 +100,7 @@ const actionRoutes: readonly { action: SupportAction; summary: string }[] = [
 ];
 
 export function registerSupportConversationsRoutes(app: App, { support }: SupportRoutesServices): void {
-  const tags = ['support conversations'];
+  const tags = ['support'];
   const base = '/v1/support-conversations';
   app.get(base, {
     config,
@@ -238,7 +238,7 @@ export function registerSupportConversationsRoutes(app: App, { support }: Suppor
 }
 
 export function registerCannedResponsesRoutes(app: App, { cannedResponses }: SupportRoutesServices): void {
-  const tags = ['canned responses'];
+  const tags = ['canned-responses'];
   app.get('/v1/canned-responses', {
     config,
     schema: {
