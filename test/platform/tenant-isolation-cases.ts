@@ -127,6 +127,11 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.failedConversationId, messageId: a.failedReplyId }),
     ownParents: (own) => ({ id: own.conversationId }),
   },
+  // A reply's resumable stream (SSE): another tenant's caller is refused before the stream or its outcome.
+  '/v1/conversations/:id/messages/:messageId/stream': {
+    foreign: (a) => ({ id: a.failedConversationId, messageId: a.failedReplyId }),
+    ownParents: (own) => ({ id: own.conversationId }),
+  },
   '/v1/conversations/:id/messages/:messageId/tool-approvals': {
     foreign: (a) => ({ id: a.approvalConversationId, messageId: a.approvalReplyId }),
     ownParents: (own) => ({ id: own.conversationId }),
