@@ -48,7 +48,7 @@ describe('concurrent requests on the same objects', () => {
       }),
     );
     expect(statuses(responses), responses.map((response) => response.body).join('\n')).toEqual([201, 201]);
-    const tenantIds = responses.map((response) => (response.json() as { tenant: { id: string } }).tenant.id);
+    const tenantIds = responses.map((response) => response.json<{ tenant: { id: string } }>().tenant.id);
     expect(new Set(tenantIds).size).toBe(2);
   });
 
