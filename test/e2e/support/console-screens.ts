@@ -8,7 +8,10 @@ export async function openArea(
 ): Promise<void> {
   const navigation = page.getByRole('navigation', { name: 'Main' });
   const link = navigation.getByRole('link', { name: area });
-  if (!(await link.isVisible())) await page.getByRole('button', { name: 'Menu' }).click();
+  const menu = page.getByRole('button', { name: 'Menu' });
+  // isVisible() does not wait: right after a load, wait until either the link or the Menu button shows.
+  await link.or(menu).first().waitFor({ timeout: browserWaitMs });
+  if (!(await link.isVisible())) await menu.click();
   await link.click();
 }
 

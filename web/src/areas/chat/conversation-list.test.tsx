@@ -107,7 +107,8 @@ describe('conversation list', () => {
     fireEvent.click(screen.getByRole('button', { name: 'New chat' }));
 
     await screen.findByText(/There are no agents to chat with yet/);
-    const createAgent = screen.getByRole('link', { name: 'Create an agent' });
+    expect(screen.getByRole('button', { name: 'Create an assistant and chat' })).toBeTruthy();
+    const createAgent = screen.getByRole('link', { name: 'Agents' });
     expect(createAgent.getAttribute('href')).toBe('/agents');
     // Like the agent picker: focus moves into the panel, and Escape closes it.
     expect(document.activeElement).toBe(createAgent);
