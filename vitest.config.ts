@@ -44,6 +44,10 @@ export default defineConfig({
                 ...shared,
                 name: 'postgres',
                 include: ['test/**/*.test.ts'],
+                // What does not touch storage runs once, in the embedded project: browser tests and
+                // `parley` child processes skip themselves here anyway (each file still paid for importing
+                // the app), and model adapters, fake servers and the docs check have no storage at all.
+                exclude: ['test/e2e/**', 'test/cli/**', 'test/ai/**', 'test/fakes/**', 'test/docs/**'],
                 env: { PARLEY_TEST_STORAGE: 'postgres' },
               },
             },
