@@ -53,6 +53,18 @@ describe('hybrid search with the offline embedder', () => {
     expect(hybrid[0]).toBe('passwords.txt');
   });
 
+  it('scores a misspelled word through the source term one edit away, in hybrid search only', async () => {
+    // "pasword" is one edit from "password" (the stem of "Passwords"), "expiry" two from "expire".
+    const [hit] = (await query(t.app, admin, handbookId, { query: 'pasword', topK: 3 })).results;
+    expect(hit?.documentTitle).toBe('passwords.txt');
+    expect(hit?.lexicalScore).toBeGreaterThan(0);
+    const lexical = await titlesFor(t.app, admin, handbookId, { query: 'pasword', mode: 'lexical' });
+    expect(lexical).toEqual([]);
+    // Short words are left alone: "desc" is one edit from "desk", but so are many other words.
+    const [short] = (await query(t.app, admin, handbookId, { query: 'desc', topK: 3 })).results;
+    expect(short?.lexicalScore ?? null).toBeNull();
+  });
+
   it('keeps lexical order when BM25 sees every term of the query', async () => {
     const lexical = await titlesFor(t.app, admin, handbookId, { query: 'printer toner change', mode: 'lexical' });
     const hybrid = await titlesFor(t.app, admin, handbookId, { query: 'printer toner change' });

@@ -1,4 +1,5 @@
 import type { Executor } from '../../../platform/db/client.js';
+import { findNearMisses } from './near-miss-terms.js';
 import {
   scoreChunks,
   weighAndScore,
@@ -38,18 +39,30 @@ export async function bm25Candidates(
   return (await bm25Search(db, query, filter, budget)).hits;
 }
 
-/** The same, with how many of the query's terms the searched sources hold (what hybrid fusion weighs). */
+/**
+ * The same, with how many of the query's terms the searched sources hold (what hybrid fusion weighs).
+ * With `nearMisses` (hybrid search), a query term no source holds is scored through the sources' term
+ * one edit away, if there is one (near-miss-terms.ts); `coverage` still counts it as unmatched, since
+ * the query as typed did not say it.
+ */
 export async function bm25Search(
   db: Executor,
   query: string,
-  filter: Bm25Filter,
+  filter: Bm25Filter & { readonly nearMisses?: boolean },
   budget = { exhaustivePostings },
 ): Promise<{ hits: Bm25Candidate[]; coverage: QueryTermCoverage }> {
   // Most queries fit the budget and are weighed and scored in this one statement.
-  const weighed = await weighAndScore(db, query, { ...filter, postingsBudget: budget.exhaustivePostings });
-  const { terms, coverage } = weighed;
+  let weighed = await weighAndScore(db, query, { ...filter, postingsBudget: budget.exhaustivePostings });
+  const { coverage } = weighed;
+  if (filter.nearMisses && weighed.unmatched.length > 0) {
+    const nearMisses = await findNearMisses(db, filter.tenantId, filter.sourceIds, weighed.unmatched);
+    if (nearMisses.size > 0) {
+      const extraTerms = [...nearMisses.values()];
+      weighed = await weighAndScore(db, query, { ...filter, extraTerms, postingsBudget: budget.exhaustivePostings });
+    }
+  }
   if (weighed.hits) return { hits: weighed.hits, coverage };
-  return { hits: await prunedCandidates(db, terms, filter, budget.exhaustivePostings), coverage };
+  return { hits: await prunedCandidates(db, weighed.terms, filter, budget.exhaustivePostings), coverage };
 }
 
 async function prunedCandidates(

@@ -38,6 +38,8 @@ export interface QueryTermCoverage {
 
 export interface WeighAndScoreInput {
   readonly tenantId: string;
+  /** Terms scored besides the query's own, once each (near misses of its unmatched terms: near-miss-terms.ts). */
+  readonly extraTerms?: readonly string[];
   readonly sourceIds: readonly string[];
   readonly documentIds?: readonly string[] | undefined;
   readonly limit: number;
@@ -56,11 +58,11 @@ export async function weighAndScore(
   db: Executor,
   query: string,
   input: WeighAndScoreInput,
-): Promise<{ terms: WeightedTerm[]; hits: Bm25Candidate[] | null; coverage: QueryTermCoverage }> {
+): Promise<{ terms: WeightedTerm[]; hits: Bm25Candidate[] | null; coverage: QueryTermCoverage; unmatched: string[] }> {
   const { tenantId, sourceIds, documentIds, limit } = input;
   const budget = Math.min(input.postingsBudget, Number.MAX_SAFE_INTEGER);
   const result = await db.execute(sql`
-    with ${weightedTerms(query, tenantId, sourceIds)},
+    with ${weightedTerms(query, tenantId, sourceIds, input.extraTerms ?? [])},
     fits as (select coalesce(sum(chunk_frequency), 0) <= ${budget}::float8 as scored from weighted_terms),
     own_terms as (select distinct lexeme as term from unnest(${analyzed(sql`${textToAnalyse(query)}::text`)})),
     unmatched_terms as (select term from own_terms o where not exists (select 1 from weighted_terms w where w.term = o.term)),
@@ -81,13 +83,16 @@ export async function weighAndScore(
         'lengthFactor', length_factor, 'chunkFrequency', chunk_frequency)), '[]') from weighted_terms) as terms,
       (select scored from fits) as scored,
       (select count(*)::int from own_terms) as "queryTerms",
-      (select count(*)::int from unmatched_terms) as "unmatchedTerms",
+      (select coalesce(json_agg(term order by term), '[]') from unmatched_terms) as unmatched,
       (select coalesce(json_agg(json_build_object('chunkId', chunk_id, 'score', score) order by ${rankOrder('score', 'chunk_id')}), '[]')
         from candidates) as hits`);
-  const [row] = rowsOf<{ terms: WeightedTerm[]; scored: boolean; hits: Bm25Candidate[] } & QueryTermCoverage>(result);
+  const [row] = rowsOf<{ terms: WeightedTerm[]; scored: boolean; hits: Bm25Candidate[]; queryTerms: number; unmatched: string[] }>(
+    result,
+  );
   const terms = row?.terms ?? [];
-  const coverage = { queryTerms: row?.queryTerms ?? 0, unmatchedTerms: row?.unmatchedTerms ?? 0 };
-  return { terms, hits: terms.length === 0 ? [] : row?.scored ? row.hits : null, coverage };
+  const unmatched = row?.unmatched ?? [];
+  const coverage = { queryTerms: row?.queryTerms ?? 0, unmatchedTerms: unmatched.length };
+  return { terms, hits: terms.length === 0 ? [] : row?.scored ? row.hits : null, coverage, unmatched };
 }
 
 /**
@@ -97,9 +102,15 @@ export async function weighAndScore(
  * in the query counts as often (as Anserini's bag-of-words query does). The tenant is checked here, on
  * the sources: every later read goes through the (source, term) pairs this gives.
  */
-function weightedTerms(query: string, tenantId: string, sourceIds: readonly string[]): SQL {
-  return sql`query_terms as (
+function weightedTerms(query: string, tenantId: string, sourceIds: readonly string[], extraTerms: readonly string[]): SQL {
+  return sql`own_query_terms as (
       select lexeme as term, repeats from ${queryLexemes(query)} as lexemes
+    ),
+    query_terms as (
+      select * from own_query_terms
+      union all
+      select extra, 1::float8 from jsonb_array_elements_text(${JSON.stringify(extraTerms)}::jsonb) as extra
+      where extra not in (select term from own_query_terms)
     ),
     sources as (
       select id, greatest(chunk_count, 1)::float8 as chunks,

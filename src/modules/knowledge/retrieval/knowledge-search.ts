@@ -122,7 +122,7 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
       const candidates = Math.max(deps.hybridCandidates ?? hybridDepth(topK), topK);
       const sourcesLookup = lookUpSources();
       const [lexical, vector, sources] = await Promise.all([
-        bm25Search(deps.db, query, filter(candidates)),
+        bm25Search(deps.db, query, { ...filter(candidates), nearMisses: true }),
         nearestIn(sourcesLookup, candidates),
         sourcesLookup,
       ]);
