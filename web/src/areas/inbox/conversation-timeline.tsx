@@ -1,0 +1,93 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import { useServices } from '../../app-context';
+import type { Page } from '../../ui/cursor-list';
+import { ErrorNotice } from '../../ui/error-notice';
+import { formatDateTime } from '../../ui/format';
+import { useRealtimeStatus } from '../../realtime/use-realtime';
+import { buildTimeline } from './timeline';
+import {
+  supportBase,
+  supportKeys,
+  type SupportConversation,
+  type SupportEvent,
+  type SupportMessage,
+} from './support-api';
+
+const authorLabels: Record<SupportMessage['role'], string> = {
+  contact: 'Contact',
+  assistant: 'AI',
+  operator: 'Operator',
+  system: 'System',
+};
+
+/** Without the socket the history is read again this often, so new messages still arrive. */
+const pollWithoutSocketMs = 15_000;
+
+/**
+ * The conversation as the contact lived it: their messages, the AI's and operators' replies, and the
+ * status changes between them. New messages arrive over the console's socket (`message-created` on
+ * the linked chat); without a socket the history is polled.
+ */
+export function ConversationTimeline({ conversation }: { conversation: SupportConversation }) {
+  const { api, realtime } = useServices();
+  const queryClient = useQueryClient();
+  const socketStatus = useRealtimeStatus();
+  const refetchInterval = socketStatus === 'open' ? false : pollWithoutSocketMs;
+  const messages = useQuery({
+    queryKey: supportKeys.messages(conversation.id),
+    queryFn: () => api.get<Page<SupportMessage>>(`${supportBase}/${conversation.id}/messages?limit=100`),
+    refetchInterval,
+  });
+  const events = useQuery({
+    queryKey: supportKeys.events(conversation.id),
+    queryFn: () => api.get<{ items: SupportEvent[] }>(`${supportBase}/${conversation.id}/events`),
+    refetchInterval,
+  });
+  const end = useRef<HTMLDivElement>(null);
+
+  const chatId = conversation.conversationId;
+  useEffect(() => {
+    if (!realtime || !chatId) return undefined;
+    return realtime.subscribe(chatId, (event) => {
+      if (event.type === 'message-created') {
+        void queryClient.invalidateQueries({ queryKey: supportKeys.messages(conversation.id) });
+      }
+    });
+  }, [realtime, chatId, conversation.id, queryClient]);
+
+  const count = messages.data?.items.length ?? 0;
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: 'end' });
+  }, [count]);
+
+  if (messages.isPending || events.isPending) return <p className="muted state-text">Loading the conversation…</p>;
+  if (messages.isError) return <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} />;
+  if (events.isError) return <ErrorNotice error={events.error} onRetry={() => void events.refetch()} />;
+  const timeline = buildTimeline(messages.data.items, events.data.items);
+  return (
+    <div className="support-timeline" role="log" aria-label="Conversation with the contact">
+      {timeline.length === 0 && <p className="muted state-text">No messages yet.</p>}
+      {timeline.map((entry) =>
+        entry.kind === 'system' ? (
+          <p key={entry.id} className="support-system-line">
+            {entry.text} <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
+          </p>
+        ) : (
+          <article
+            key={entry.id}
+            className={`support-message support-message-${entry.message.role}`}
+            aria-label={entry.message.authorName ?? authorLabels[entry.message.role]}
+          >
+            <div className="message-meta">
+              <strong>{entry.message.authorName ?? authorLabels[entry.message.role]}</strong>{' '}
+              <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
+            </div>
+            <p>{entry.message.content}</p>
+          </article>
+        ),
+      )}
+      <div ref={end} />
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+import { statusLabels, type SupportEvent, type SupportMessage } from './support-api';
+
+const actionTexts: Record<string, string> = {
+  take: 'An operator took the conversation',
+  assign: 'The conversation was assigned',
+  transfer: 'The conversation was transferred',
+  resolve: 'The conversation was resolved',
+  snooze: 'The conversation was snoozed',
+  reopen: 'The conversation was reopened',
+  request_human: 'A person was asked for',
+  contact_message: 'The contact wrote again',
+  wake: 'The snooze ran out',
+};
+
+export type TimelineEntry =
+  | { kind: 'message'; id: string; at: string; message: SupportMessage }
+  | { kind: 'system'; id: string; at: string; text: string };
+
+/** A status change as one line for the conversation's history, with the reason given for it. */
+export function describeEvent(event: SupportEvent): string {
+  const what = actionTexts[event.action] ?? `Status changed (${event.action})`;
+  const line = `${what}: ${statusLabels[event.to]}`;
+  return event.reason ? `${line}. ${event.reason}` : line;
+}
+
+/** Messages and status changes in the order they happened; system messages read as status lines do. */
+export function buildTimeline(messages: readonly SupportMessage[], events: readonly SupportEvent[]): TimelineEntry[] {
+  const entries: TimelineEntry[] = [
+    ...messages.map((message): TimelineEntry =>
+      message.role === 'system'
+        ? { kind: 'system', id: message.id, at: message.createdAt, text: message.content }
+        : { kind: 'message', id: message.id, at: message.createdAt, message },
+    ),
+    ...events.map((event): TimelineEntry => ({
+      kind: 'system',
+      id: event.id,
+      at: event.createdAt,
+      text: describeEvent(event),
+    })),
+  ];
+  return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
