@@ -75,7 +75,12 @@ export function QueueList() {
             }}
           >
             {queueViewLabels[each]}
-            {counts[each] !== undefined && <span className="badge queue-count">{counts[each]}</span>}
+            {counts[each] !== undefined && (
+              <>
+                {' '}
+                <span className="badge queue-count">{counts[each]}</span>
+              </>
+            )}
           </button>
         ))}
       </div>
