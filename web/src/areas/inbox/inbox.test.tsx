@@ -2,7 +2,9 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/re
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeApi, pageOf, problem, renderArea, type FakeCall } from '../../ui/test-harness';
 import { insertCannedResponse, matchingCannedResponses, shortcodeAtCaret } from './canned-shortcodes';
+import { readServerFrame } from '../../realtime/realtime-frames';
 import { inboxArea } from './inbox-area';
+import { readPendingEvent } from './pending-notifier';
 import type { CannedResponse, Contact, SupportConversation, SupportEvent, SupportMessage } from './support-api';
 import { buildTimeline } from './timeline';
 
@@ -333,5 +335,17 @@ describe('the timeline', () => {
     const system: SupportMessage = { id: 's', role: 'system', content: 'Ada joined', createdAt: minutesAgo(60) };
     const entries = buildTimeline([...messages, system], [askedForPerson]);
     expect(entries.map((entry) => entry.kind)).toEqual(['system', 'message', 'message', 'system']);
+  });
+});
+
+describe('the pending notification', () => {
+  it('reads a support-pending frame from the operator’s channel', () => {
+    const frame = readServerFrame(
+      JSON.stringify({ type: 'support-pending', conversationId: supportId, contactName: 'Ada', summary: 'Refund' }),
+    );
+    expect(frame.kind).toBe('user');
+    if (frame.kind !== 'user') return;
+    expect(readPendingEvent(frame.frame)).toEqual({ supportId, contactName: 'Ada', summary: 'Refund' });
+    expect(readPendingEvent({ type: 'conversation-created', conversationId: supportId })).toBeNull();
   });
 });
