@@ -62,12 +62,13 @@ export function ConversationTimeline({ conversation }: { conversation: SupportCo
   }, [count]);
 
   if (messages.isPending || events.isPending) return <p className="muted state-text">Loading the conversation…</p>;
-  if (messages.isError) return <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} />;
-  if (events.isError) return <ErrorNotice error={events.error} onRetry={() => void events.refetch()} />;
-  const timeline = buildTimeline(messages.data.items, events.data.items);
+  // One of the two failing still shows the other: the status changes without the messages, or the reverse.
+  const timeline = buildTimeline(messages.data?.items ?? [], events.data?.items ?? []);
   return (
     <div className="support-timeline" role="log" aria-label="Conversation with the contact">
-      {timeline.length === 0 && <p className="muted state-text">No messages yet.</p>}
+      {messages.isError && <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} />}
+      {events.isError && <ErrorNotice error={events.error} onRetry={() => void events.refetch()} />}
+      {timeline.length === 0 && !messages.isError && <p className="muted state-text">No messages yet.</p>}
       {timeline.map((entry) =>
         entry.kind === 'system' ? (
           <p key={entry.id} className="support-system-line">

@@ -67,12 +67,8 @@ const viewOf = (call: FakeCall) => new URLSearchParams(call.search).get('view');
 /** A desk with one waiting conversation, answering the conversation's routes with `current`. */
 function desk(current: () => SupportConversation, extra: Parameters<typeof fakeApi>[0] = {}) {
   return fakeApi({
-    'GET /v1/support-conversations': (call) =>
-      Response.json({
-        items: viewOf(call) === 'mine' ? [] : [current()],
-        nextCursor: null,
-        counts: { mine: 0, unassigned: 1, all: 1 },
-      }),
+    'GET /v1/support-conversations': (call) => pageOf(viewOf(call) === 'mine' ? [] : [current()]),
+    'GET /v1/support-conversations/counts': () => Response.json({ mine: 0, unassigned: 1, all: 1 }),
     'GET /v1/support-conversations/:id': () => Response.json(current()),
     'GET /v1/support-conversations/:id/messages': () => pageOf(messages),
     'GET /v1/support-conversations/:id/events': () => Response.json({ items: [askedForPerson] }),
@@ -109,6 +105,11 @@ describe('the Inbox queue', () => {
       expect(
         server.calls.some((call) => call.search.includes('view=unassigned') && call.search.includes('status=pending')),
       ).toBe(true),
+    );
+    await waitFor(() =>
+      expect(server.callsTo('GET', '/v1/support-conversations/counts').map((call) => call.search)).toContain(
+        '?status=pending',
+      ),
     );
     expect(server.calls.filter((call) => call.path === '/v1/support-conversations').map(viewOf)).toEqual(
       expect.arrayContaining(['mine', 'unassigned']),

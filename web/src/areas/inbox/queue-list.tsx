@@ -5,6 +5,7 @@ import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import {
   contactLabel,
+  queueCountsPath,
   queuePath,
   queueViewLabels,
   queueViews,
@@ -13,6 +14,7 @@ import {
   supportStatuses,
   waitingFor,
   type Contact,
+  type QueueCounts,
   type QueuePage,
   type QueueView,
   type SupportConversation,
@@ -49,7 +51,14 @@ export function QueueList() {
     getNextPageParam: (last) => last.nextCursor,
     refetchInterval: queueRefreshMs,
   });
-  const counts = queue.data?.pages[0]?.counts ?? {};
+  // The tabs' counts, over the same status filter; a server without them shows the tabs without numbers.
+  const countsQuery = useQuery({
+    queryKey: supportKeys.queueCounts(status),
+    queryFn: () => api.get<QueueCounts>(queueCountsPath(status)),
+    refetchInterval: queueRefreshMs,
+    retry: false,
+  });
+  const counts = countsQuery.data ?? queue.data?.pages[0]?.counts ?? {};
   const items = queue.data?.pages.flatMap((page) => page.items) ?? [];
   const now = Date.now();
 
@@ -87,7 +96,7 @@ export function QueueList() {
       <div className="queue-filter">
         <label htmlFor={`${tabsId}-status`}>Status</label>
         <select id={`${tabsId}-status`} value={status} onChange={(event) => setStatus(event.target.value)}>
-          <option value="">Any status</option>
+          <option value="">Any but resolved</option>
           {supportStatuses.map((each) => (
             <option key={each} value={each}>
               {statusLabels[each]}

@@ -39,11 +39,14 @@ export const queueViews = ['mine', 'unassigned', 'all'] as const;
 export type QueueView = (typeof queueViews)[number];
 export const queueViewLabels: Record<QueueView, string> = { mine: 'Mine', unassigned: 'Unassigned', all: 'All' };
 
+/** How many conversations each tab holds, with the status filter applied. */
+export type QueueCounts = Partial<Record<QueueView, number>>;
+
 export interface QueuePage {
   items: SupportConversation[];
   nextCursor: string | null;
-  /** How many conversations each tab holds (with the status filter applied). */
-  counts?: Partial<Record<QueueView, number>>;
+  /** The counts, where a server sends them along with the page. */
+  counts?: QueueCounts;
 }
 
 export type SupportMessageRole = 'contact' | 'assistant' | 'operator' | 'system';
@@ -109,6 +112,7 @@ export const supportBase = '/v1/support-conversations';
 export const supportKeys = {
   all: ['support'] as const,
   queue: (view: QueueView, status: string) => ['support', 'queue', view, status] as const,
+  queueCounts: (status: string) => ['support', 'queue', 'counts', status] as const,
   conversation: (id: string) => ['support', 'conversation', id] as const,
   messages: (id: string) => ['support', 'conversation', id, 'messages'] as const,
   events: (id: string) => ['support', 'conversation', id, 'events'] as const,
@@ -120,12 +124,17 @@ export const supportKeys = {
   users: ['users', 'desk'] as const,
 };
 
-/** The queue's address: one tab, optionally one status, longest waiting first. */
+/** The queue's address: one tab, optionally one status (else all but resolved), longest waiting first. */
 export function queuePath(view: QueueView, status: string, cursor?: string | null): string {
   const params = new URLSearchParams({ view, limit: '50' });
   if (status) params.set('status', status);
   if (cursor) params.set('cursor', cursor);
   return `${supportBase}?${params.toString()}`;
+}
+
+/** The tabs' counts; without a status, every conversation not resolved. */
+export function queueCountsPath(status: string): string {
+  return status ? `${supportBase}/counts?status=${status}` : `${supportBase}/counts`;
 }
 
 /** A contact as people know them: the name, else how to reach them, else the id's start. */

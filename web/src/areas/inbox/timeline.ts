@@ -1,6 +1,7 @@
 import { statusLabels, type SupportEvent, type SupportMessage } from './support-api';
 
 const actionTexts: Record<string, string> = {
+  create: 'The conversation was opened',
   take: 'An operator took the conversation',
   assign: 'The conversation was assigned',
   transfer: 'The conversation was transferred',
