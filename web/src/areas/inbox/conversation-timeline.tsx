@@ -1,12 +1,13 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { useServices } from '../../app-context';
-import type { Page } from '../../ui/cursor-list';
+import type { ApiClient } from '../../api/api-client';
 import { ErrorNotice } from '../../ui/error-notice';
 import { formatDateTime } from '../../ui/format';
 import { useRealtimeStatus } from '../../realtime/use-realtime';
 import { buildTimeline } from './timeline';
 import {
+  type MessagePage,
   supportBase,
   supportKeys,
   type SupportConversation,
@@ -20,6 +21,24 @@ const authorLabels: Record<SupportMessage['role'], string> = {
   operator: 'Operator',
   system: 'System',
 };
+
+/** Enough for any support conversation; the newest are last, so a page is never left unread below it. */
+const maxMessagePages = 25;
+
+/** Every line of the conversation, oldest first, page after page (`after` = the last page's cursor). */
+async function readAllMessages(api: ApiClient, supportId: string): Promise<SupportMessage[]> {
+  const items: SupportMessage[] = [];
+  let after: string | null | undefined;
+  for (let page = 0; page < maxMessagePages; page += 1) {
+    const params = new URLSearchParams({ limit: '200' });
+    if (after) params.set('after', after);
+    const answer = await api.get<MessagePage>(`${supportBase}/${supportId}/messages?${params.toString()}`);
+    items.push(...answer.items);
+    after = answer.nextCursor;
+    if (!after) break;
+  }
+  return items;
+}
 
 /** Without the socket the history is read again this often, so new messages still arrive. */
 const pollWithoutSocketMs = 15_000;
@@ -36,7 +55,7 @@ export function ConversationTimeline({ conversation }: { conversation: SupportCo
   const refetchInterval = socketStatus === 'open' ? false : pollWithoutSocketMs;
   const messages = useQuery({
     queryKey: supportKeys.messages(conversation.id),
-    queryFn: () => api.get<Page<SupportMessage>>(`${supportBase}/${conversation.id}/messages?limit=100`),
+    queryFn: () => readAllMessages(api, conversation.id),
     refetchInterval,
   });
   const events = useQuery({
@@ -56,14 +75,14 @@ export function ConversationTimeline({ conversation }: { conversation: SupportCo
     });
   }, [realtime, chatId, conversation.id, queryClient]);
 
-  const count = messages.data?.items.length ?? 0;
+  const count = messages.data?.length ?? 0;
   useEffect(() => {
     end.current?.scrollIntoView?.({ block: 'end' });
   }, [count]);
 
   if (messages.isPending || events.isPending) return <p className="muted state-text">Loading the conversation…</p>;
   // One of the two failing still shows the other: the status changes without the messages, or the reverse.
-  const timeline = buildTimeline(messages.data?.items ?? [], events.data?.items ?? []);
+  const timeline = buildTimeline(messages.data ?? [], events.data?.items ?? []);
   return (
     <div className="support-timeline" role="log" aria-label="Conversation with the contact">
       {messages.isError && <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} />}

@@ -131,13 +131,17 @@ describe('the Inbox queue', () => {
 });
 
 describe('a support conversation', () => {
-  it('shows messages with status lines, the summary, the contact and their facts', async () => {
-    await open(
-      desk(() => waiting),
-      `/inbox/${supportId}`,
-    );
+  it('shows messages page after page with status lines, the summary, the contact and their facts', async () => {
+    const server = desk(() => waiting, {
+      'GET /v1/support-conversations/:id/messages': (call) =>
+        new URLSearchParams(call.search).get('after') === 'm1'
+          ? Response.json({ items: messages.slice(1) })
+          : Response.json({ items: messages.slice(0, 1), nextCursor: 'm1' }),
+    });
+    await open(server, `/inbox/${supportId}`);
     const log = await screen.findByRole('log', { name: 'Conversation with the contact' });
     expect(within(log).getByText('I want my money back')).toBeTruthy();
+    expect(within(log).getByText('Let me find a person for you.')).toBeTruthy();
     expect(within(log).getByText(/A person was asked for: Waiting for a person/)).toBeTruthy();
     expect(screen.getByRole('region', { name: 'Summary' }).textContent).toContain('Wants a refund for order 1042.');
     const contactPanel = screen.getByRole('region', { name: 'Contact' });
@@ -337,12 +341,31 @@ describe('the timeline', () => {
     const entries = buildTimeline([...messages, system], [askedForPerson]);
     expect(entries.map((entry) => entry.kind)).toEqual(['system', 'message', 'message', 'system']);
   });
+
+  it('does not repeat a status change the server already sent as a system line', () => {
+    const line: SupportMessage = {
+      id: askedForPerson.id,
+      role: 'system',
+      content: 'A person was asked for',
+      createdAt: askedForPerson.createdAt,
+    };
+    const entries = buildTimeline([...messages, line], [askedForPerson]);
+    expect(entries.filter((entry) => entry.kind === 'system')).toEqual([
+      { kind: 'system', id: askedForPerson.id, at: askedForPerson.createdAt, text: 'A person was asked for' },
+    ]);
+  });
 });
 
 describe('the pending notification', () => {
   it('reads a support-pending frame from the operator’s channel', () => {
     const frame = readServerFrame(
-      JSON.stringify({ type: 'support-pending', conversationId: supportId, contactName: 'Ada', summary: 'Refund' }),
+      JSON.stringify({
+        type: 'support-pending',
+        supportConversationId: supportId,
+        conversationId: waiting.conversationId,
+        contact: { id: contact.id, name: 'Ada' },
+        summary: 'Refund',
+      }),
     );
     expect(frame.kind).toBe('user');
     if (frame.kind !== 'user') return;

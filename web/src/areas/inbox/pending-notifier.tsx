@@ -15,14 +15,19 @@ export interface PendingNotice {
   summary: string;
 }
 
-/** Reads a `support-pending` frame; anything else (or a frame without an id) is not one. */
+/**
+ * Reads a `support-pending` frame (`supportConversationId`, `contact: {id, name}`, `summary`); anything
+ * else, or a frame without the id, is not one.
+ */
 export function readPendingEvent(event: UserEvent): PendingNotice | null {
   if (event.type !== 'support-pending') return null;
-  const id = event.supportConversationId ?? event.conversationId ?? event.id;
+  const id = event.supportConversationId;
   if (typeof id !== 'string') return null;
+  const contact = event.contact as { name?: unknown } | undefined;
+  const name = typeof contact?.name === 'string' ? contact.name : event.contactName;
   return {
     supportId: id,
-    contactName: typeof event.contactName === 'string' && event.contactName ? event.contactName : 'A contact',
+    contactName: typeof name === 'string' && name ? name : 'A contact',
     summary: typeof event.summary === 'string' ? event.summary : '',
   };
 }
@@ -62,6 +67,8 @@ export function PendingNotifier() {
   useEffect(() => {
     if (!realtime) return undefined;
     return realtime.onUserEvent((event) => {
+      // A better summary written after the notice: the queue and the conversation show it.
+      if (event.type === 'support-summary') void queryClient.invalidateQueries({ queryKey: supportKeys.all });
       const notice = readPendingEvent(event);
       if (!notice) return;
       void queryClient.invalidateQueries({ queryKey: supportKeys.all });

@@ -85,7 +85,7 @@ export function ReplyBox(props: { supportId: string; canReply: boolean; onSent: 
   }
 
   if (!props.canReply) {
-    return <p className="muted read-only-notice">Take the conversation to reply to the contact.</p>;
+    return <p className="muted read-only-notice">The conversation is resolved; reopen it to reply.</p>;
   }
   return (
     <form className="stack reply-box" onSubmit={submit} aria-label="Reply to the contact">

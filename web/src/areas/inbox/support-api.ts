@@ -59,6 +59,12 @@ export interface SupportMessage {
   createdAt: string;
 }
 
+/** A page of a conversation's lines, oldest first; `nextCursor` is passed back as `after`. */
+export interface MessagePage {
+  items: SupportMessage[];
+  nextCursor?: string | null;
+}
+
 export interface SupportEvent {
   id: string;
   actorKind: 'operator' | 'contact' | 'system';

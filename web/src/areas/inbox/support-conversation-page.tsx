@@ -73,8 +73,9 @@ export function SupportConversationPage() {
         <ConversationTimeline conversation={current} />
         <ReplyBox
           supportId={current.id}
-          canReply={current.status === 'open' || current.status === 'snoozed'}
-          onSent={() => void queryClient.invalidateQueries({ queryKey: supportKeys.messages(current.id) })}
+          canReply={current.status !== 'resolved'}
+          // A reply to a conversation nobody has takes it: the status and the queue change too.
+          onSent={() => void queryClient.invalidateQueries({ queryKey: supportKeys.all })}
         />
       </div>
       <aside className="support-side stack" aria-label="Details">

@@ -24,20 +24,27 @@ export function describeEvent(event: SupportEvent): string {
   return event.reason ? `${line}. ${event.reason}` : line;
 }
 
-/** Messages and status changes in the order they happened; system messages read as status lines do. */
+/**
+ * Messages and status changes in the order they happened; system messages read as status lines do. The
+ * server's messages carry status changes as system lines with the event's id: those events are not
+ * repeated.
+ */
 export function buildTimeline(messages: readonly SupportMessage[], events: readonly SupportEvent[]): TimelineEntry[] {
+  const shown = new Set(messages.map((message) => message.id));
   const entries: TimelineEntry[] = [
     ...messages.map((message): TimelineEntry =>
       message.role === 'system'
         ? { kind: 'system', id: message.id, at: message.createdAt, text: message.content }
         : { kind: 'message', id: message.id, at: message.createdAt, message },
     ),
-    ...events.map((event): TimelineEntry => ({
-      kind: 'system',
-      id: event.id,
-      at: event.createdAt,
-      text: describeEvent(event),
-    })),
+    ...events
+      .filter((event) => !shown.has(event.id))
+      .map((event): TimelineEntry => ({
+        kind: 'system',
+        id: event.id,
+        at: event.createdAt,
+        text: describeEvent(event),
+      })),
   ];
   return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
