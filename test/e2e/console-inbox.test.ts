@@ -122,7 +122,7 @@ describeInBrowser('web console: the support desk (Inbox settings, queue, a conve
     await expect.poll(() => statusLine(page).textContent(), { timeout: browserWaitMs }).toBe('Open · You');
     await page
       .getByRole('log', { name: 'Conversation with the contact' })
-      .getByText(/An operator took the conversation/)
+      .getByText(/took the conversation/)
       .waitFor();
 
     const notes = page.getByRole('region', { name: 'Private notes' });
