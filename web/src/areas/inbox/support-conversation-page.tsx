@@ -18,15 +18,19 @@ import {
   type SupportConversation,
 } from './support-api';
 
+const conversationRefreshMs = 20_000;
+
 /** One support conversation: history and reply in the middle, actions, labels, notes and the contact beside. */
 export function SupportConversationPage() {
   const { supportId = '' } = useParams();
   const { api } = useServices();
   const session = useSignedInSession();
   const queryClient = useQueryClient();
+  // Another operator may take, transfer or resolve it meanwhile: read it again now and then.
   const conversation = useQuery({
     queryKey: supportKeys.conversation(supportId),
     queryFn: () => api.get<SupportConversation>(`${supportBase}/${supportId}`),
+    refetchInterval: conversationRefreshMs,
   });
   const contactId = conversation.data?.contactId;
   const contact = useQuery({
