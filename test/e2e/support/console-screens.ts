@@ -4,10 +4,20 @@ import { browserWaitMs } from './browser.js';
 /** Goes to an area through the main navigation (on a phone it sits behind the Menu button). */
 export async function openArea(
   page: Page,
-  area: 'Chats' | 'Agents' | 'Knowledge' | 'Tools' | 'API keys' | 'Administration',
+  area:
+    | 'Chats'
+    | 'Inbox'
+    | 'Contacts'
+    | 'Agents'
+    | 'Knowledge'
+    | 'Tools'
+    | 'API keys'
+    | 'Inbox settings'
+    | 'Administration',
 ): Promise<void> {
   const navigation = page.getByRole('navigation', { name: 'Main' });
-  const link = navigation.getByRole('link', { name: area });
+  // Exact: 'Inbox' is also the start of 'Inbox settings'.
+  const link = navigation.getByRole('link', { name: area, exact: true });
   const menu = page.getByRole('button', { name: 'Menu' });
   // isVisible() does not wait: right after a load, wait until either the link or the Menu button shows.
   await link.or(menu).first().waitFor({ timeout: browserWaitMs });

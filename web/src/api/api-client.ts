@@ -40,6 +40,7 @@ export function createApiClient(authedFetch: AuthedFetch) {
     get: <T>(path: string) => request<T>('GET', path),
     post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
     patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+    put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
     delete: (path: string) => request<undefined>('DELETE', path),
   };
 }

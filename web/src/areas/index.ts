@@ -3,15 +3,21 @@ import { agentsArea } from './agents/agents-area';
 import { apiKeysArea } from './api-keys/api-keys-area';
 import { chatArea } from './chat';
 import type { ConsoleArea } from './console-area';
+import { contactsArea } from './contacts/contacts-area';
+import { inboxArea } from './inbox/inbox-area';
+import { inboxSettingsArea } from './inbox-settings/inbox-settings-area';
 import { knowledgeArea } from './knowledge/knowledge-area';
 import { toolsArea } from './tools/tools-area';
 
 /** Every area of the console, in navigation order. Add a new area here. */
 export const consoleAreas: readonly ConsoleArea[] = [
   chatArea,
+  inboxArea,
+  contactsArea,
   agentsArea,
   knowledgeArea,
   toolsArea,
   apiKeysArea,
+  inboxSettingsArea,
   administrationArea,
 ];

@@ -13,7 +13,7 @@ export interface ConversationEvent {
   readonly [field: string]: unknown;
 }
 
-/** The per-user channel: `conversation-created`, `conversation-activity`. */
+/** The per-user channel: `conversation-created`, `conversation-activity`, `support-pending` and `support-summary` (to operators). */
 export interface UserEvent {
   readonly type: string;
   readonly [field: string]: unknown;
@@ -37,7 +37,12 @@ export interface AnswerFrame {
   readonly message?: string;
 }
 
-const userChannelTypes = new Set(['conversation-created', 'conversation-activity']);
+const userChannelTypes = new Set([
+  'conversation-created',
+  'conversation-activity',
+  'support-pending',
+  'support-summary',
+]);
 const answerTypes = new Set(['subscribed', 'unsubscribed', 'accepted', 'ok', 'pong']);
 
 export type ServerFrame =

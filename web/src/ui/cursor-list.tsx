@@ -26,7 +26,8 @@ export function useCursorList<Item>(
     queryFn: ({ pageParam }) => {
       const params = new URLSearchParams({ limit: String(limit) });
       if (pageParam) params.set('cursor', pageParam);
-      return api.get<Page<Item>>(`${path}?${params.toString()}`);
+      // A path may carry its own filters (`/v1/contacts?q=ann`); the page's parameters go after them.
+      return api.get<Page<Item>>(`${path}${path.includes('?') ? '&' : '?'}${params.toString()}`);
     },
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,

@@ -1,0 +1,240 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { signIn } from './support/auth-screens.js';
+import { openAdministratorConsole, type AdministratorConsole } from './support/administrator-console.js';
+import {
+  browserWaitMs,
+  describeInBrowser,
+  horizontalOverflowPx,
+  openBrowserSession,
+  saveScreenshot,
+  type ColorScheme,
+  type ViewportName,
+} from './support/browser.js';
+import { openArea } from './support/console-screens.js';
+import { screenTourTimeoutMs } from './support/screen-tour.js';
+
+const admin = { name: 'Ivy Inbox', email: 'ivy@example.test', password: 'a long support-desk password' };
+const inboxName = 'Shop support';
+const contactName = 'Carla Customer';
+
+/** Every "Loading…" placeholder has gone. */
+const loadingFinished = (page: Page) =>
+  expect.poll(() => page.getByText(/^Loading/).count(), { timeout: browserWaitMs }).toBe(0);
+
+/** The status line under the conversation's heading: "Open · You". */
+const statusLine = (page: Page) => page.locator('.support-head p');
+
+describeInBrowser('web console: the support desk (Inbox settings, queue, a conversation taken and resolved)', () => {
+  let ui: AdministratorConsole;
+  let headers: { authorization: string };
+  let inboxId = '';
+  let supportId = '';
+  /** Whether the server has the queue's tabs (`?view=`, the handoff work); the queue steps wait for it. */
+  let servesQueueViews = false;
+
+  beforeAll(async () => {
+    ui = await openAdministratorConsole({}, admin);
+    // Until this server serves the widget, the preview asks for its panel and is answered 404 (it then says so).
+    ui.session.expectConsoleErrors(/widget\/panel\?inbox=/);
+    // Until the support conversation's messages are served (the handoff work), the history asks for them and is
+    // answered 404; the status changes still show. Remove this line once GET …/messages exists.
+    ui.session.expectConsoleErrors(/support-conversations\/[0-9a-f-]+\/messages/);
+    // Likewise the queue's counts (GET …/counts): the tabs show without numbers until then.
+    ui.session.expectConsoleErrors(/support-conversations\/counts/);
+    const signedIn = await ui.server.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: admin.email, password: admin.password },
+    });
+    headers = { authorization: `Bearer ${signedIn.json().accessToken as string}` };
+    const probe = await ui.server.app.inject({ method: 'GET', url: '/v1/support-conversations?view=all', headers });
+    servesQueueViews = probe.statusCode === 200;
+  }, 180_000);
+  afterAll(async () => {
+    await ui?.close();
+  });
+
+  it('creates an inbox in Inbox settings, shows its secret once, and copies the snippet', async () => {
+    const { page, context } = ui.session;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ui.server.baseUrl });
+    await openArea(page, 'Inbox settings');
+    await page.getByRole('heading', { name: 'Inboxes', level: 1 }).waitFor();
+    await page.getByText('No inboxes yet.').waitFor();
+    await page.getByRole('link', { name: 'New inbox' }).click();
+    await page.getByLabel('Name', { exact: true }).fill(inboxName);
+    await page.getByLabel('Answers first').selectOption({ label: 'People only (no AI)' });
+    await page.getByLabel('Allowed origins').fill('https://shop.example');
+    await page.getByRole('button', { name: 'Create inbox' }).click();
+
+    const reveal = page.getByRole('dialog', { name: `Signing secret of ${inboxName}` });
+    const secret = await reveal.getByLabel('Signing secret').inputValue();
+    expect(secret.length).toBeGreaterThan(20);
+    await reveal.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('heading', { name: `Inbox ${inboxName}`, level: 1 }).waitFor();
+    inboxId = /inboxes\/([0-9a-f-]{36})$/.exec(page.url())?.[1] ?? '';
+    expect(inboxId).not.toBe('');
+    await expect(page.content()).resolves.not.toContain(secret);
+
+    await page.getByRole('button', { name: 'Copy snippet' }).click();
+    await page.getByText('Copied.').waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(`<script src="${ui.server.baseUrl}/widget.js" data-inbox="${inboxId}" async></script>`);
+    // The server does not serve the widget's panel in this build: the preview says so rather than faking it.
+    await page.getByRole('region', { name: 'Preview' }).waitFor();
+
+    const listed = await ui.server.app.inject({ method: 'GET', url: `/v1/inboxes/${inboxId}`, headers });
+    expect(listed.json()).toMatchObject({ name: inboxName, agentId: null, allowedOrigins: ['https://shop.example'] });
+    expect(listed.body).not.toContain(secret);
+  });
+
+  it('shows a conversation opened through the API in the queue; the operator takes it, notes, labels, resolves', async (context) => {
+    if (!servesQueueViews) return context.skip('the server has no queue tabs (?view=) yet');
+    const { page } = ui.session;
+    const contact = await ui.server.app.inject({
+      method: 'POST',
+      url: '/v1/contacts',
+      headers,
+      payload: { name: contactName, email: 'carla@example.test', externalId: 'cust-42', attributes: { plan: 'pro' } },
+    });
+    expect(contact.statusCode).toBe(201);
+    const created = await ui.server.app.inject({
+      method: 'POST',
+      url: '/v1/support-conversations',
+      headers,
+      payload: { inboxId, contactId: contact.json().id as string },
+    });
+    expect(created.statusCode).toBe(201);
+    supportId = created.json().id as string;
+
+    await openArea(page, 'Inbox');
+    await page.getByRole('tab', { name: /^Unassigned/ }).click();
+    const row = page
+      .getByRole('list', { name: 'Support conversations' })
+      .getByRole('link', { name: new RegExp(contactName) });
+    await row.click();
+    await page.waitForURL(new RegExp(`/inbox/${supportId}$`));
+    await page.getByRole('heading', { name: contactName, level: 2 }).waitFor();
+    await page.getByRole('region', { name: 'Contact' }).getByText('cust-42').waitFor();
+    await expect(statusLine(page).textContent()).resolves.toBe('Waiting for a person · Unassigned');
+
+    await page.getByRole('button', { name: 'Take', exact: true }).click();
+    await expect.poll(() => statusLine(page).textContent(), { timeout: browserWaitMs }).toBe('Open · You');
+    await page
+      .getByRole('log', { name: 'Conversation with the contact' })
+      .getByText(/took the conversation/)
+      .waitFor();
+
+    const notes = page.getByRole('region', { name: 'Private notes' });
+    await notes.getByLabel('New note').fill('Asked about a refund; VIP.');
+    await notes.getByRole('button', { name: 'Add note' }).click();
+    await notes.getByText('Asked about a refund; VIP.').waitFor();
+
+    await page.getByLabel('New label').fill('refund');
+    await page.getByRole('button', { name: 'Add label' }).click();
+    await page.getByRole('button', { name: 'Remove label refund' }).waitFor();
+
+    await page.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await expect.poll(() => statusLine(page).textContent(), { timeout: browserWaitMs }).toBe('Resolved · You');
+    await page.getByRole('button', { name: 'Reopen' }).waitFor();
+
+    const stored = await ui.server.app.inject({
+      method: 'GET',
+      url: `/v1/support-conversations/${supportId}`,
+      headers,
+    });
+    expect(stored.json()).toMatchObject({ status: 'resolved', labels: ['refund'] });
+    const storedNotes = await ui.server.app.inject({
+      method: 'GET',
+      url: `/v1/support-conversations/${supportId}/notes`,
+      headers,
+    });
+    expect(storedNotes.json().items).toMatchObject([{ body: 'Asked about a refund; VIP.' }]);
+    const events = await ui.server.app.inject({
+      method: 'GET',
+      url: `/v1/support-conversations/${supportId}/events`,
+      headers,
+    });
+    expect((events.json().items as { action: string }[]).map((event) => event.action)).toEqual(
+      expect.arrayContaining(['take', 'resolve']),
+    );
+  });
+
+  it('shows the server’s sentence when an action is refused', async (context) => {
+    if (!servesQueueViews) return context.skip('the server has no queue tabs (?view=) yet');
+    const { page } = ui.session;
+    ui.session.expectConsoleErrors(/status of 409/);
+    // Reopened elsewhere (another operator, an API call) while this page still shows it resolved.
+    const reopened = await ui.server.app.inject({
+      method: 'POST',
+      url: `/v1/support-conversations/${supportId}/reopen`,
+      headers,
+      payload: {},
+    });
+    expect(reopened.statusCode).toBe(200);
+    await page.getByRole('button', { name: 'Reopen' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'only a resolved or snoozed conversation can be reopened' })
+      .waitFor();
+  });
+
+  it(
+    'takes screenshots of the support desk, desktop and phone, light and dark, without sideways scrolling',
+    async (context) => {
+      if (!servesQueueViews) return context.skip('the server has no queue tabs (?view=) yet');
+      const overflowing: string[] = [];
+      const looks: { viewport: ViewportName; colorScheme: ColorScheme }[] = [
+        { viewport: 'desktop', colorScheme: 'light' },
+        { viewport: 'desktop', colorScheme: 'dark' },
+        { viewport: 'phone', colorScheme: 'light' },
+        { viewport: 'phone', colorScheme: 'dark' },
+      ];
+      for (const { viewport, colorScheme } of looks) {
+        const look = await openBrowserSession(ui.browser, ui.server.baseUrl, { viewport, colorScheme });
+        const { page } = look;
+        look.expectConsoleErrors(/widget\/panel\?inbox=/);
+        look.expectConsoleErrors(/support-conversations\/[0-9a-f-]+\/messages/);
+        look.expectConsoleErrors(/support-conversations\/counts/);
+        const suffix = `${viewport}-${colorScheme}`;
+        const capture = async (name: string) => {
+          await loadingFinished(page);
+          await saveScreenshot(page, `${name}-${suffix}`);
+          const overflowPx = await horizontalOverflowPx(page);
+          if (overflowPx > 0) overflowing.push(`${name}-${suffix}: ${overflowPx}px`);
+        };
+        try {
+          await page.goto('/');
+          await signIn(page, admin);
+          await openArea(page, 'Inbox');
+          await page.getByRole('tab', { name: /^All/ }).click();
+          await page.getByRole('list', { name: 'Support conversations' }).waitFor();
+          await capture('inbox-queue');
+          await page.getByRole('list', { name: 'Support conversations' }).getByRole('link').first().click();
+          await page.getByRole('heading', { name: contactName, level: 2 }).waitFor();
+          await page.getByRole('region', { name: 'Private notes' }).getByText('Asked about a refund; VIP.').waitFor();
+          await capture('inbox-conversation');
+          await openArea(page, 'Contacts');
+          await page.getByRole('link', { name: contactName }).waitFor();
+          await capture('contacts');
+          await openArea(page, 'Inbox settings');
+          await page.getByRole('link', { name: inboxName }).click();
+          await page.getByRole('heading', { name: `Inbox ${inboxName}`, level: 1 }).waitFor();
+          await capture('inbox-settings');
+          expect(look.consoleProblems, `console errors at ${suffix}`).toEqual([]);
+        } catch (error) {
+          await saveScreenshot(page, `failed-inbox-${suffix}`).catch(() => undefined);
+          throw error;
+        } finally {
+          await look.close();
+        }
+      }
+      expect(overflowing).toEqual([]);
+    },
+    screenTourTimeoutMs * 2,
+  );
+
+  it('logged no unexpected error in the browser console', () => {
+    expect(ui.session.consoleProblems).toEqual([]);
+  });
+});

@@ -1,0 +1,157 @@
+import { useState, type FormEvent } from 'react';
+import { Field, TextField } from '../../ui/field';
+import { ErrorNotice } from '../../ui/error-notice';
+import type { Agent } from '../agents/agents-api';
+import { BusinessHoursFields } from './business-hours-fields';
+import type { Inbox, InboxInput } from './inboxes-api';
+
+const defaultColor = '#2563eb';
+const splitLines = (text: string) =>
+  text
+    .split(/[\n,]/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+
+/**
+ * Everything an inbox is: who answers first (an agent or only people), which sites may embed it, how
+ * the widget looks, when the desk is open, what hands a conversation to a person, and the rating.
+ */
+export function InboxForm(props: {
+  inbox?: Inbox;
+  agents: Agent[] | undefined;
+  isBusy: boolean;
+  error: unknown;
+  submitLabel: string;
+  onSubmit: (input: InboxInput) => void;
+  onCancel: () => void;
+}) {
+  const { inbox, error } = props;
+  const [name, setName] = useState(inbox?.name ?? '');
+  const [agentId, setAgentId] = useState(inbox?.agentId ?? '');
+  const [origins, setOrigins] = useState(inbox?.allowedOrigins.join('\n') ?? '');
+  const [title, setTitle] = useState(inbox?.widget.title ?? 'Chat with us');
+  const [color, setColor] = useState(inbox?.widget.color ?? defaultColor);
+  const [greeting, setGreeting] = useState(inbox?.widget.greeting ?? 'Hi! How can we help?');
+  const [businessHours, setBusinessHours] = useState(inbox?.businessHours ?? null);
+  const [keywords, setKeywords] = useState(inbox?.handoff.keywords.join(', ') ?? '');
+  const [onAiFailure, setOnAiFailure] = useState(inbox?.handoff.onAiFailure ?? 'handover');
+  const [csatEnabled, setCsatEnabled] = useState(inbox?.csatEnabled ?? false);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    props.onSubmit({
+      name: name.trim(),
+      agentId: agentId || null,
+      allowedOrigins: splitLines(origins),
+      widget: { title: title.trim(), color, greeting },
+      businessHours,
+      // Left empty on a new inbox, the server's default keywords apply.
+      handoff: { ...(keywords.trim() || inbox ? { keywords: splitLines(keywords) } : {}), onAiFailure },
+      csatEnabled,
+    } as InboxInput);
+  }
+
+  return (
+    <form className="card stack form" onSubmit={submit} aria-label={props.submitLabel}>
+      <TextField
+        label="Name"
+        field="name"
+        error={error}
+        value={name}
+        onValueChange={setName}
+        required
+        maxLength={100}
+      />
+      <Field
+        label="Answers first"
+        field="agentId"
+        error={error}
+        hint="An agent answers and hands over to a person when asked; or people only."
+      >
+        {(control) => (
+          <select {...control} value={agentId} onChange={(event) => setAgentId(event.target.value)}>
+            <option value="">People only (no AI)</option>
+            {props.agents?.map((agent) => (
+              <option key={agent.id} value={agent.id}>
+                {agent.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field
+        label="Allowed origins"
+        field="allowedOrigins"
+        error={error}
+        hint="The sites that may show the widget, one a line, e.g. https://shop.example"
+      >
+        {(control) => (
+          <textarea {...control} rows={3} value={origins} onChange={(event) => setOrigins(event.target.value)} />
+        )}
+      </Field>
+      <h2>Widget</h2>
+      <div className="field-row">
+        <TextField
+          label="Title"
+          field="widget.title"
+          error={error}
+          value={title}
+          onValueChange={setTitle}
+          required
+          maxLength={60}
+        />
+        <Field label="Colour" field="widget.color" error={error}>
+          {(control) => (
+            <input {...control} type="color" value={color} onChange={(event) => setColor(event.target.value)} />
+          )}
+        </Field>
+      </div>
+      <Field label="Greeting" field="widget.greeting" error={error}>
+        {(control) => (
+          <textarea
+            {...control}
+            rows={2}
+            maxLength={500}
+            value={greeting}
+            onChange={(event) => setGreeting(event.target.value)}
+          />
+        )}
+      </Field>
+      <BusinessHoursFields value={businessHours} onChange={setBusinessHours} error={error} />
+      <h2>Handoff to a person</h2>
+      <TextField
+        label="Handoff keywords"
+        field="handoff.keywords"
+        error={error}
+        hint="Comma-separated words that ask for a person, e.g. human, agent. Empty on a new inbox: the defaults."
+        value={keywords}
+        onValueChange={setKeywords}
+      />
+      <Field label="When the AI fails" field="handoff.onAiFailure" error={error}>
+        {(control) => (
+          <select
+            {...control}
+            value={onAiFailure}
+            onChange={(event) => setOnAiFailure(event.target.value as 'handover' | 'stay')}
+          >
+            <option value="handover">Hand over to a person</option>
+            <option value="stay">Stay with the AI and say so</option>
+          </select>
+        )}
+      </Field>
+      <label className="inline">
+        <input type="checkbox" checked={csatEnabled} onChange={(event) => setCsatEnabled(event.target.checked)} />
+        Ask for a rating when a conversation is resolved
+      </label>
+      {error ? <ErrorNotice error={error} /> : null}
+      <div className="row form-actions">
+        <button type="submit" className="primary" disabled={props.isBusy}>
+          {props.isBusy ? 'Saving…' : props.submitLabel}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,41 @@
+/** An inbox as GET /v1/inboxes answers it: never its signing secret. */
+export interface Inbox {
+  id: string;
+  name: string;
+  /** The agent that answers first; null for a human-only inbox. */
+  agentId: string | null;
+  allowedOrigins: string[];
+  widget: { title: string; color: string; greeting: string };
+  businessHours: BusinessHours | null;
+  handoff: { keywords: string[]; onAiFailure: 'handover' | 'stay' };
+  csatEnabled: boolean;
+  signingSecretRotatedAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BusinessHours {
+  timeZone: string;
+  days: { weekday: number; opens: string; closes: string }[];
+}
+
+/** Only create and rotate answer with the secret, once. */
+export interface InboxWithSecret extends Inbox {
+  signingSecret: string;
+}
+
+export type InboxInput = Pick<
+  Inbox,
+  'name' | 'agentId' | 'allowedOrigins' | 'widget' | 'businessHours' | 'handoff' | 'csatEnabled'
+>;
+
+export const inboxSettingsPath = '/inbox-settings';
+export const inboxKeys = {
+  all: ['inboxes'] as const,
+  one: (id: string) => ['inboxes', id] as const,
+};
+
+/** What a site pastes into its pages to show the chat widget of this inbox. */
+export function embedSnippet(origin: string, inboxId: string): string {
+  return `<script src="${origin}/widget.js" data-inbox="${inboxId}" async></script>`;
+}

@@ -1,0 +1,143 @@
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { NavLink } from 'react-router';
+import { useServices } from '../../app-context';
+import { ErrorNotice } from '../../ui/error-notice';
+import {
+  contactLabel,
+  queueCountsPath,
+  queuePath,
+  queueViewLabels,
+  queueViews,
+  statusLabels,
+  supportKeys,
+  supportStatuses,
+  waitingFor,
+  type Contact,
+  type QueueCounts,
+  type QueuePage,
+  type QueueView,
+  type SupportConversation,
+} from './support-api';
+
+/** The queue is read again this often, so waiting times and new arrivals stay current without a socket. */
+const queueRefreshMs = 30_000;
+
+function ContactName({ item }: { item: SupportConversation }) {
+  const { api } = useServices();
+  const contact = useQuery({
+    queryKey: supportKeys.contact(item.contactId),
+    queryFn: () => api.get<Contact>(`/v1/contacts/${item.contactId}`),
+    enabled: !item.contactName,
+    staleTime: 60_000,
+  });
+  if (item.contactName) return <>{item.contactName}</>;
+  return <>{contact.data ? contactLabel(contact.data) : 'Contact'}</>;
+}
+
+/**
+ * The support queue: Mine / Unassigned / All tabs with their counts, a status filter, and the
+ * conversations longest waiting first (the server's order), each a link to the conversation.
+ */
+export function QueueList() {
+  const { api } = useServices();
+  const tabsId = useId();
+  const [view, setView] = useState<QueueView>('mine');
+  const [status, setStatus] = useState('');
+  const queue = useInfiniteQuery({
+    queryKey: supportKeys.queue(view, status),
+    queryFn: ({ pageParam }) => api.get<QueuePage>(queuePath(view, status, pageParam)),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: queueRefreshMs,
+  });
+  // The tabs' counts, over the same status filter; a server without them shows the tabs without numbers.
+  const countsQuery = useQuery({
+    queryKey: supportKeys.queueCounts(status),
+    queryFn: () => api.get<QueueCounts>(queueCountsPath(status)),
+    refetchInterval: queueRefreshMs,
+    retry: false,
+  });
+  const counts = countsQuery.data ?? queue.data?.pages[0]?.counts ?? {};
+  const items = queue.data?.pages.flatMap((page) => page.items) ?? [];
+  const now = Date.now();
+
+  return (
+    <div className="stack queue">
+      <div role="tablist" aria-label="Queue" className="queue-tabs">
+        {queueViews.map((each) => (
+          <button
+            key={each}
+            type="button"
+            role="tab"
+            id={`${tabsId}-${each}`}
+            aria-selected={each === view}
+            aria-controls={`${tabsId}-panel`}
+            tabIndex={each === view ? 0 : -1}
+            onClick={() => setView(each)}
+            onKeyDown={(event) => {
+              if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
+              const step = event.key === 'ArrowRight' ? 1 : queueViews.length - 1;
+              const next = queueViews[(queueViews.indexOf(each) + step) % queueViews.length] ?? 'mine';
+              setView(next);
+              document.getElementById(`${tabsId}-${next}`)?.focus();
+            }}
+          >
+            {queueViewLabels[each]}
+            {counts[each] !== undefined && (
+              <>
+                {' '}
+                <span className="badge queue-count">{counts[each]}</span>
+              </>
+            )}
+          </button>
+        ))}
+      </div>
+      <div className="queue-filter">
+        <label htmlFor={`${tabsId}-status`}>Status</label>
+        <select id={`${tabsId}-status`} value={status} onChange={(event) => setStatus(event.target.value)}>
+          <option value="">Any but resolved</option>
+          {supportStatuses.map((each) => (
+            <option key={each} value={each}>
+              {statusLabels[each]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div id={`${tabsId}-panel`} role="tabpanel" aria-labelledby={`${tabsId}-${view}`} className="conversation-scroll">
+        {queue.isPending ? (
+          <p className="muted state-text">Loading the queue…</p>
+        ) : queue.isError && items.length === 0 ? (
+          <ErrorNotice error={queue.error} onRetry={() => void queue.refetch()} />
+        ) : items.length === 0 ? (
+          <p className="muted state-text">No conversations here.</p>
+        ) : (
+          <ul className="conversation-list" aria-label="Support conversations">
+            {items.map((item) => (
+              <li key={item.id} className="conversation-item">
+                <NavLink to={`/inbox/${item.id}`} className="conversation-link queue-link">
+                  <span className="conversation-title">
+                    <ContactName item={item} />
+                  </span>
+                  <span className="queue-meta muted">
+                    <span className="badge">{statusLabels[item.status]}</span>{' '}
+                    <span title="Waiting since the last status change">{waitingFor(item.statusChangedAt, now)}</span>
+                    {item.labels.length > 0 && <> · {item.labels.join(', ')}</>}
+                  </span>
+                  {item.summary && <span className="queue-summary muted">{item.summary}</span>}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        )}
+        {queue.hasNextPage && (
+          <div className="load-more">
+            <button type="button" onClick={() => void queue.fetchNextPage()} disabled={queue.isFetchingNextPage}>
+              {queue.isFetchingNextPage ? 'Loading…' : 'Load more'}
+            </button>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

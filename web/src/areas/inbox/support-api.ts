@@ -1,0 +1,159 @@
+/**
+ * The customer-service desk's API as the console reads it (docs/customer-service.md): support
+ * conversations, their messages, events and notes, contacts, canned responses. Inboxes are in
+ * areas/inbox-settings.
+ */
+
+export const supportStatuses = ['bot', 'pending', 'open', 'snoozed', 'resolved'] as const;
+export type SupportStatus = (typeof supportStatuses)[number];
+
+export const statusLabels: Record<SupportStatus, string> = {
+  bot: 'With the AI',
+  pending: 'Waiting for a person',
+  open: 'Open',
+  snoozed: 'Snoozed',
+  resolved: 'Resolved',
+};
+
+export interface SupportConversation {
+  id: string;
+  inboxId: string;
+  contactId: string;
+  /** The chat conversation the widget writes into; its socket events carry this id. */
+  conversationId: string | null;
+  status: SupportStatus;
+  assigneeId: string | null;
+  snoozedUntil: string | null;
+  labels: string[];
+  statusChangedAt: string;
+  createdAt: string;
+  updatedAt: string;
+  /** What the AI wrote for the person taking over, when the server has one. */
+  summary?: string | null;
+  /** The contact's name, when the queue sends it along (else the contact is read on its own). */
+  contactName?: string | null;
+}
+
+/** The three tabs of the queue; the server sorts each by waiting time, longest first. */
+export const queueViews = ['mine', 'unassigned', 'all'] as const;
+export type QueueView = (typeof queueViews)[number];
+export const queueViewLabels: Record<QueueView, string> = { mine: 'Mine', unassigned: 'Unassigned', all: 'All' };
+
+/** How many conversations each tab holds, with the status filter applied. */
+export type QueueCounts = Partial<Record<QueueView, number>>;
+
+export interface QueuePage {
+  items: SupportConversation[];
+  nextCursor: string | null;
+  /** The counts, where a server sends them along with the page. */
+  counts?: QueueCounts;
+}
+
+export type SupportMessageRole = 'contact' | 'assistant' | 'operator' | 'system';
+
+export interface SupportMessage {
+  id: string;
+  role: SupportMessageRole;
+  content: string;
+  authorName?: string | null;
+  createdAt: string;
+}
+
+/** A page of a conversation's lines, oldest first; `nextCursor` is passed back as `after`. */
+export interface MessagePage {
+  items: SupportMessage[];
+  nextCursor?: string | null;
+}
+
+export interface SupportEvent {
+  id: string;
+  actorKind: 'operator' | 'contact' | 'system';
+  actorId: string | null;
+  action: string;
+  from: SupportStatus | null;
+  to: SupportStatus;
+  assigneeId: string | null;
+  reason: string | null;
+  createdAt: string;
+}
+
+export interface SupportNote {
+  id: string;
+  authorId: string | null;
+  body: string;
+  createdAt: string;
+}
+
+export interface Contact {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  externalId: string | null;
+  attributes: Record<string, unknown>;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CannedResponse {
+  id: string;
+  shortcode: string;
+  content: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Someone who can be given a conversation, from GET /v1/users. */
+export interface DeskUser {
+  id: string;
+  email: string;
+  displayName: string | null;
+  role: string;
+}
+
+export const supportBase = '/v1/support-conversations';
+
+export const supportKeys = {
+  all: ['support'] as const,
+  queue: (view: QueueView, status: string) => ['support', 'queue', view, status] as const,
+  queueCounts: (status: string) => ['support', 'queue', 'counts', status] as const,
+  conversation: (id: string) => ['support', 'conversation', id] as const,
+  messages: (id: string) => ['support', 'conversation', id, 'messages'] as const,
+  events: (id: string) => ['support', 'conversation', id, 'events'] as const,
+  notes: (id: string) => ['support', 'conversation', id, 'notes'] as const,
+  contact: (id: string) => ['contacts', id] as const,
+  contactConversations: (id: string) => ['contacts', id, 'conversations'] as const,
+  contacts: ['contacts'] as const,
+  cannedResponses: ['canned-responses'] as const,
+  users: ['users', 'desk'] as const,
+};
+
+/** The queue's address: one tab, optionally one status (else all but resolved), longest waiting first. */
+export function queuePath(view: QueueView, status: string, cursor?: string | null): string {
+  const params = new URLSearchParams({ view, limit: '50' });
+  if (status) params.set('status', status);
+  if (cursor) params.set('cursor', cursor);
+  return `${supportBase}?${params.toString()}`;
+}
+
+/** The tabs' counts; without a status, every conversation not resolved. */
+export function queueCountsPath(status: string): string {
+  return status ? `${supportBase}/counts?status=${status}` : `${supportBase}/counts`;
+}
+
+/** A contact as people know them: the name, else how to reach them, else the id's start. */
+export function contactLabel(contact: Pick<Contact, 'name' | 'email' | 'phone' | 'externalId' | 'id'>): string {
+  return contact.name ?? contact.email ?? contact.phone ?? contact.externalId ?? `Contact ${contact.id.slice(0, 8)}`;
+}
+
+/** "12 min", "3 h", "2 d": how long a conversation has waited since its status last changed. */
+export function waitingFor(sinceIso: string, nowMs: number): string {
+  const minutes = Math.max(0, Math.floor((nowMs - Date.parse(sinceIso)) / 60_000));
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+}
