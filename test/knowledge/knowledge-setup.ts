@@ -26,6 +26,8 @@ export interface SearchHitView {
   readonly content: string;
   readonly page: number | null;
   readonly highlights: string[];
+  readonly lexicalScore: number | null;
+  readonly vectorScore: number | null;
 }
 
 /** A multipart/form-data body with one file, built by hand so tests control every byte and header. */
