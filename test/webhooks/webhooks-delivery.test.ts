@@ -46,7 +46,7 @@ describe('webhook delivery to a real receiver', () => {
       payload: { name: `Visitor ${contactCount}`, email: `visitor${contactCount}@example.test` },
     });
     expect(response.statusCode, response.body).toBe(201);
-    return response.json() as { id: string; name: string };
+    return response.json<{ id: string; name: string }>();
   };
   const deliveryOf = (eventId: string) => (delivery: { eventId: string }) => delivery.eventId === eventId;
   const receivedFor = (contactId: string) =>
