@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decryptSecret } from '../../src/platform/secrets.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
   createTenantWithAdmin,
@@ -46,6 +47,15 @@ describe('webhook endpoints (/v1/webhooks)', () => {
       expect(answer.body).not.toMatch(/"secret"/);
     }
     expect(listed.json().items.map((item: { id: string }) => item.id)).toContain(created.id);
+  });
+
+  it('keeps the secret sealed at rest under the server key', async () => {
+    const created = await createWebhook(t.app, admin, validBody);
+    const { rows } = await t.database.executeSql('select * from webhook_endpoints where id = $1', [created.id]);
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain(created.secret.slice('whsec_'.length));
+    const [row] = rows as { encrypted_secret: string }[];
+    expect(decryptSecret(t.keys.credentialsKey, row!.encrypted_secret)).toBe(created.secret);
   });
 
   it('rotates the secret: the answer carries a new one, shown that once', async () => {

@@ -48,7 +48,17 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
         endpointIds.map((endpointId) => ({ id: newId(), tenantId, endpointId, eventId })),
       );
     });
-    for (const delivery of deliveries) await scheduler.schedule(delivery.id, tenantId, 0);
+    for (const delivery of deliveries) {
+      // Stored, so not lost: the sweep of overdue deliveries queues what could not be queued now.
+      await scheduler
+        .schedule(delivery.id, tenantId, 0)
+        .catch((error: unknown) =>
+          logger.warn(
+            { err: error, tenantId, deliveryId: delivery.id },
+            'A webhook delivery is left for the sweep to queue',
+          ),
+        );
+    }
     return deliveries.map((delivery) => delivery.id);
   }
 
