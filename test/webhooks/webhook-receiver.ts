@@ -17,6 +17,8 @@ export interface ReceiverAnswer {
   readonly status: number;
   readonly headers?: Record<string, string>;
   readonly body?: string;
+  /** Waits this long before answering (a slow receiver). */
+  readonly delayMs?: number;
 }
 
 export interface WebhookReceiver {
@@ -55,8 +57,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         receivedAt: Date.now(),
       });
       const answer = receiver.answers.shift() ?? { status: 200, body: 'ok' };
-      response.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
-      response.end(answer.body ?? '');
+      setTimeout(() => {
+        if (response.destroyed) return;
+        response.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
+        response.end(answer.body ?? '');
+      }, answer.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -20,7 +20,10 @@ describe('webhook delivery to a real receiver', () => {
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
-    t = await buildTestApp({ ...fastRetries, LOG_LEVEL: 'debug' }, { logDestination: logs.destination });
+    t = await buildTestApp(
+      { ...fastRetries, WEBHOOK_TIMEOUT_MS: '500', LOG_LEVEL: 'debug' },
+      { logDestination: logs.destination },
+    );
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app), 'Shop');
     webhook = await createWebhook(t.app, admin, {
       url: receiver.url,
@@ -114,6 +117,14 @@ describe('webhook delivery to a real receiver', () => {
       responseExcerpt: 'bad gateway',
     });
     expect(logged.error).toContain('502');
+  });
+
+  it('retries a receiver that does not answer within WEBHOOK_TIMEOUT_MS', async () => {
+    receiver.answers = [{ status: 200, body: 'too late', delayMs: 2000 }];
+    const contact = await createContact();
+    const eventId = await waitForReceived(contact.id, 2);
+    const logged = await waitForFinishedDelivery(t.app, admin, webhook.id, deliveryOf(eventId));
+    expect(logged).toMatchObject({ status: 'succeeded', attempts: 2, responseStatus: 200 });
   });
 
   it('does not retry a 4xx other than 408 and 429', async () => {
