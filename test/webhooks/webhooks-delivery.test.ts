@@ -20,8 +20,9 @@ describe('webhook delivery to a real receiver', () => {
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
+    // 2 s, not less: the first delivery also loads the outbound client (undici), which takes a while on a busy machine.
     t = await buildTestApp(
-      { ...fastRetries, WEBHOOK_TIMEOUT_MS: '500', LOG_LEVEL: 'debug' },
+      { ...fastRetries, WEBHOOK_TIMEOUT_MS: '2000', LOG_LEVEL: 'debug' },
       { logDestination: logs.destination },
     );
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app), 'Shop');
@@ -120,7 +121,7 @@ describe('webhook delivery to a real receiver', () => {
   });
 
   it('retries a receiver that does not answer within WEBHOOK_TIMEOUT_MS', async () => {
-    receiver.answers = [{ status: 200, body: 'too late', delayMs: 2000 }];
+    receiver.answers = [{ status: 200, body: 'too late', delayMs: 4000 }];
     const contact = await createContact();
     const eventId = await waitForReceived(contact.id, 2);
     const logged = await waitForFinishedDelivery(t.app, admin, webhook.id, deliveryOf(eventId));

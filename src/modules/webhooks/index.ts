@@ -66,6 +66,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   }
 
   let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
   return {
     service,
     events: outbox.events,
@@ -73,18 +74,22 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
     registerJobs(): void {
       deps.jobs.register(deliverJobName, (data, job) => delivery.deliver(data, job), deliverWorkOptions);
     },
-    /** After the job queue started; stopped by close(). */
+    /** After the job queue started; stopped by close(), which also waits for a sweep under way. */
     startSweep(): void {
-      sweepTimer = setInterval(() => {
-        sweepOverdue().catch((error: unknown) =>
-          logger.warn({ err: error }, 'The sweep of overdue webhook deliveries failed'),
-        );
-      }, deps.sweepIntervalMs ?? 60_000);
+      const sweep = () => {
+        sweeping ??= sweepOverdue()
+          .catch((error: unknown) => logger.warn({ err: error }, 'The sweep of overdue webhook deliveries failed'))
+          .finally(() => (sweeping = undefined));
+        return sweeping;
+      };
+      // Once at start (what a stopped node left), then every minute.
+      void sweep();
+      sweepTimer = setInterval(() => void sweep(), deps.sweepIntervalMs ?? 60_000);
       sweepTimer.unref();
     },
     async close(): Promise<void> {
       clearInterval(sweepTimer);
-      await outbox.drain();
+      await Promise.all([sweeping, outbox.drain()]);
     },
     registerRoutes(app: App): void {
       registerWebhooksRoutes(app, service);
