@@ -62,6 +62,9 @@ export interface WebhookDeliveryDeps {
   readonly logger: Logger;
 }
 
+/** The log's fields of an attempt that got no answer. */
+const noAnswer = { responseStatus: null, durationMs: null, responseExcerpt: null } as const;
+
 interface AttemptOutcome {
   readonly result: AttemptResult;
   readonly durationMs: number;
@@ -172,16 +175,34 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       const isTest = event.type === testEventType;
       if (!endpoint.isEnabled && !isTest) {
         await repository.recordAttempt(db, tenantId, deliveryId, {
+          ...noAnswer,
           status: 'failed',
-          responseStatus: null,
-          durationMs: null,
-          responseExcerpt: null,
           error: 'Not sent: the endpoint is disabled',
         });
         return;
       }
-      const secret = decryptSecret(deps.credentialsKey, endpoint.encryptedSecret);
-      const outcome = await send(endpoint.url, secret, event.id, event.payload, job.signal);
+      let outcome: AttemptOutcome;
+      try {
+        const secret = decryptSecret(deps.credentialsKey, endpoint.encryptedSecret);
+        outcome = await send(endpoint.url, secret, event.id, event.payload, job.signal);
+      } catch (error) {
+        if (job.signal.aborted) {
+          // The queue is stopping: the delivery waits for the job's next run (on this node or another).
+          const interrupted = 'Interrupted: the server was stopping';
+          await repository.recordAttempt(db, tenantId, deliveryId, {
+            ...noAnswer,
+            status: 'pending',
+            error: interrupted,
+            retryInMs: 0,
+          });
+          throw error;
+        }
+        // Not the receiver's doing (a secret sealed under another server key, say): count it as a
+        // failed attempt so the delivery ends instead of being claimed again forever.
+        logger.error({ err: error, tenantId, deliveryId }, 'A webhook delivery could not be attempted');
+        const message = 'Parley could not send this delivery; see the server log';
+        outcome = { result: { kind: 'refused' }, durationMs: 0, excerpt: null, error: message };
+      }
       await finish(delivery, outcome, isTest);
     },
   };
