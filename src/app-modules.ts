@@ -19,6 +19,8 @@ import { createProjectsModule } from './modules/projects/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
+import { createWebhooksModule } from './modules/webhooks/index.js';
+import { emitConversationChange, emitTurnMessages } from './modules/webhooks/chat-message-events.js';
 import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
 import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
 import type { App } from './platform/http/types.js';
@@ -112,6 +114,20 @@ export async function registerModules(
     requireKnownModel: providers.service.requireKnownModel,
   });
   agents.registerRoutes(app, agents.service);
+  // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
+  // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
+  const jobs = createJobQueue({ database, logger: deps.logger });
+  // Before the modules whose changes are events: they emit to it after their changes commit.
+  const webhooks = createWebhooksModule({
+    db: database.db,
+    config,
+    logger: deps.logger,
+    jobs,
+    outbound,
+    keys: deps.keys,
+  });
+  webhooks.registerRoutes(app);
+  const events = webhooks.events;
   const projects = createProjectsModule({ db: database.db });
   projects.registerRoutes(app, projects.service);
   const conversations = createConversationsModule({
@@ -119,14 +135,14 @@ export async function registerModules(
     agents: agents.service,
     projects: projects.service,
     stopReplies: replyStops.stopConversation,
-    onConversationChanged: (change) => realtime.publisher.publishConversationChange(change),
+    onConversationChanged: (change) => {
+      realtime.publisher.publishConversationChange(change);
+      emitConversationChange(events, change);
+    },
   });
   conversations.registerRoutes(app);
   // The customer-service desk (docs/customer-service.md); its signing secrets are sealed like provider keys.
-  createInboxModule({ db: database.db, keys: deps.keys }).registerRoutes(app);
-  // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
-  // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
-  const jobs = createJobQueue({ database, logger: deps.logger });
+  createInboxModule({ db: database.db, keys: deps.keys, events }).registerRoutes(app);
   const knowledge = createKnowledgeModule({
     db: database.db,
     storageKind: database.kind,
@@ -139,16 +155,26 @@ export async function registerModules(
     rerankers: createRerankerRegistry({ config, providerFetch }),
     loadTenantProviders: providers.service.loadTenantProviders,
     metrics,
+    events,
   });
-  if (deps.runsJobs ?? true) knowledge.registerJobs();
+  if (deps.runsJobs ?? true) {
+    knowledge.registerJobs();
+    webhooks.registerJobs();
+  }
   deps.onServices?.({ knowledgeImports: knowledge.imports });
   // Uploads are multipart; the parser exists only in this scope, so every other route stays JSON-only.
   await app.register(async (scope) => {
     await scope.register(fastifyMultipart);
     knowledge.registerRoutes(scope);
   });
-  app.addHook('onReady', () => jobs.start());
+  app.addHook('onReady', async () => {
+    await jobs.start();
+    if (deps.runsJobs ?? true) webhooks.startSweep();
+  });
   app.addHook('onClose', () => jobs.stop({ graceMs: config.shutdownGraceMs }));
+  // Runs before the job queue stops and after chat's drain (hooks run last-registered first), so the
+  // events of the last turns are stored and their jobs queued.
+  app.addHook('onClose', () => webhooks.close());
   // Chat attachments: stored like documents, by id under DATA_DIR/files.
   const files = createFilesModule({
     db: database.db,
@@ -178,7 +204,10 @@ export async function registerModules(
     shutdown,
     stops: replyStops,
     tuning: deps.chat,
-    announceTurn: (turn) => realtime.publisher.publishTurn(turn),
+    announceTurn: (turn) => {
+      realtime.publisher.publishTurn(turn);
+      emitTurnMessages(events, turn);
+    },
     announceTitle: (title) => realtime.publisher.publishTitle(title),
   });
   chat.registerRoutes(app);

@@ -171,6 +171,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
           description: 'Customer-service inboxes: the channels contacts write to (docs/customer-service.md)',
         },
         { name: 'contacts', description: "A tenant's end customers, who write through its inboxes" },
+        {
+          name: 'webhooks',
+          description:
+            "Signed webhooks: endpoints that receive the tenant's events, and their delivery log (docs/integrations.md)",
+        },
         { name: 'support', description: 'Support conversations: their states, operator actions, notes and labels' },
         { name: 'canned-responses', description: 'Tenant-wide saved replies operators insert by shortcode' },
         { name: 'openai-compatible', description: "OpenAI's Chat Completions and Models APIs, with agents as models" },

@@ -109,6 +109,15 @@ const environmentSchema = z.object({
   REALTIME_FRAMES_PER_SECOND: wholeNumber(1, 10_000).default(20),
   REALTIME_BUFFER_MAX_BYTES: wholeNumber(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
   REALTIME_HEARTBEAT_MS: wholeNumber(100, 600_000).default(30_000),
+  /** The first retry's delay of a failed webhook delivery; each later one waits four times longer (capped at 8 h). */
+  WEBHOOK_RETRY_BASE_MS: wholeNumber(1, 3_600_000).default(60_000),
+  /** Attempts per delivery before it fails for good (the default spans about a day). */
+  WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 20).default(8),
+  WEBHOOK_TIMEOUT_MS: wholeNumber(100, 60_000).default(15_000),
+  /** An endpoint whose deliveries failed for good this many events in a row, for at least… */
+  WEBHOOK_DISABLE_AFTER_FAILED_EVENTS: wholeNumber(1, 10_000).default(10),
+  /** …this long since the first of them, is disabled. */
+  WEBHOOK_DISABLE_AFTER_MS: wholeNumber(0, 30 * 24 * 3_600_000).default(24 * 3_600_000),
   /**
    * Which `X-Forwarded-For` to believe: `false`; a number of proxies in front (1: the client is the
    * address the nearest proxy saw); the proxies' addresses or CIDR ranges; or `true`, every hop, which
@@ -228,6 +237,13 @@ export interface Config {
   readonly modelStallTimeoutMs: number;
   readonly shutdownGraceMs: number;
   /** The realtime WebSocket's bounds (REALTIME_*). */
+  readonly webhooks: {
+    readonly retryBaseMs: number;
+    readonly maxAttempts: number;
+    readonly timeoutMs: number;
+    readonly disableAfterFailedEvents: number;
+    readonly disableAfterMs: number;
+  };
   readonly realtime: {
     readonly connectionsPerUser: number;
     readonly subscriptionsPerConnection: number;
@@ -347,6 +363,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrentRepliesPerUser: e.CONCURRENT_REPLIES_PER_USER,
     modelStallTimeoutMs: e.MODEL_STALL_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    webhooks: Object.freeze({
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      disableAfterFailedEvents: e.WEBHOOK_DISABLE_AFTER_FAILED_EVENTS,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
+    }),
     realtime: Object.freeze({
       connectionsPerUser: e.REALTIME_CONNECTIONS_PER_USER,
       subscriptionsPerConnection: e.REALTIME_SUBSCRIPTIONS_PER_CONNECTION,

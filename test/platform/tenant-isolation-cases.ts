@@ -53,6 +53,8 @@ export interface TenantAIds {
   readonly contactId: string;
   readonly supportConversationId: string;
   readonly cannedResponseId: string;
+  readonly webhookId: string;
+  readonly webhookDeliveryId: string;
 }
 
 /** A tenant-B caller's own objects, to ask for A's objects under or through them. */
@@ -210,6 +212,16 @@ export const routeCases: Record<string, RouteCase> = {
   '/v1/support-conversations/:id/events': supportConversation(),
   '/v1/support-conversations/:id/notes': supportConversation({ POST: () => json({ body: 'Note from elsewhere' }) }),
   '/v1/support-conversations/:id/labels': supportConversation({ PUT: () => json({ labels: ['elsewhere'] }) }),
+  '/v1/webhooks/:id': {
+    foreign: (a) => ({ id: a.webhookId }),
+    bodies: { PATCH: () => json({ description: 'Changed elsewhere' }) },
+  },
+  '/v1/webhooks/:id/secret': { foreign: (a) => ({ id: a.webhookId }) },
+  '/v1/webhooks/:id/test': { foreign: (a) => ({ id: a.webhookId }) },
+  '/v1/webhooks/:id/deliveries': { foreign: (a) => ({ id: a.webhookId }) },
+  '/v1/webhooks/:id/deliveries/:deliveryId/redeliver': {
+    foreign: (a) => ({ id: a.webhookId, deliveryId: a.webhookDeliveryId }),
+  },
   '/v1/canned-responses/:id': {
     foreign: (a) => ({ id: a.cannedResponseId }),
     bodies: { PATCH: () => json({ content: 'Changed elsewhere' }) },

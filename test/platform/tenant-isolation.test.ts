@@ -171,7 +171,19 @@ describe("another tenant's objects, on every route", () => {
       contactId: contact.id,
       supportConversationId: conversation.id,
       cannedResponseId: canned.id,
+      ...(await seedWebhook()),
     };
+  }
+
+  /** A webhook endpoint (on a port nothing listens on) with one delivery: its test event. */
+  async function seedWebhook() {
+    const webhook = await made(
+      'POST',
+      '/v1/webhooks',
+      json({ url: 'http://127.0.0.1:9/hollowbrook', eventTypes: ['contact.created'] }),
+    );
+    const delivery = await made('POST', `/v1/webhooks/${webhook.id}/test`, json({}));
+    return { webhookId: webhook.id, webhookDeliveryId: delivery.id };
   }
 
   /** An MCP server with its tools synced; `echo` asks for approval before it runs. */
@@ -286,6 +298,7 @@ describe("another tenant's objects, on every route", () => {
       ...[`/v1/support-conversations/${a.supportConversationId}`, '/v1/canned-responses'],
       ...[`/v1/support-conversations/${a.supportConversationId}/events`],
       ...[`/v1/support-conversations/${a.supportConversationId}/notes`],
+      ...['/v1/webhooks', `/v1/webhooks/${a.webhookId}`],
     ];
   }
 

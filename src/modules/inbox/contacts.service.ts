@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../../platform/db/errors.js';
 import { decodeCursor, toPage, type Page } from '../../platform/db/pagination.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { WebhookEvents } from '../webhooks/index.js';
 import type { ContactsRepository, StoredContact } from './contacts.repository.js';
 import {
   presentContact,
@@ -15,6 +16,7 @@ import {
 export interface ContactsServiceDeps {
   readonly db: Database;
   readonly repository: ContactsRepository;
+  readonly events?: WebhookEvents;
 }
 
 const externalIdTaken = (externalId: string) =>
@@ -66,6 +68,12 @@ export function createContactsService(deps: ContactsServiceDeps) {
       const contact = await savingExternalId(input.externalId, () =>
         repository.insertContact(db, { id: newId(), tenantId: actor.tenantId, ...input }),
       );
+      await deps.events?.emit(
+        actor.tenantId,
+        'contact.created',
+        { contact: presentContact(contact) },
+        { key: contact.id },
+      );
       return presentContact(contact);
     },
 
@@ -74,6 +82,7 @@ export function createContactsService(deps: ContactsServiceDeps) {
         repository.updateContact(db, actor.tenantId, contactId, input),
       );
       if (!updated) throw notFound('Contact', contactId);
+      await deps.events?.emit(actor.tenantId, 'contact.updated', { contact: presentContact(updated) });
       return presentContact(updated);
     },
   };

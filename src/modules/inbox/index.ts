@@ -1,6 +1,7 @@
 import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { ServerKeys } from '../../platform/secrets.js';
+import type { WebhookEvents } from '../webhooks/index.js';
 import { createCannedResponsesRepository, createCannedResponsesService } from './canned-responses.js';
 import { createContactsRepository } from './contacts.repository.js';
 import { createContactsService } from './contacts.service.js';
@@ -18,6 +19,7 @@ import { createSupportService } from './support.service.js';
 export interface InboxModuleDeps {
   readonly db: Database;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
+  readonly events?: WebhookEvents;
 }
 
 /** The customer-service desk: inboxes, contacts, support conversations with their states, notes, canned responses. */
@@ -27,8 +29,14 @@ export function createInboxModule(deps: InboxModuleDeps) {
     repository: createInboxesRepository(),
     credentialsKey: deps.keys.credentialsKey,
   });
-  const contacts = createContactsService({ db: deps.db, repository: createContactsRepository() });
-  const support = createSupportService({ db: deps.db, repository: createSupportRepository(), inboxes, contacts });
+  const contacts = createContactsService({ db: deps.db, repository: createContactsRepository(), events: deps.events });
+  const support = createSupportService({
+    db: deps.db,
+    repository: createSupportRepository(),
+    inboxes,
+    contacts,
+    events: deps.events,
+  });
   const cannedResponses = createCannedResponsesService({
     db: deps.db,
     repository: createCannedResponsesRepository(),

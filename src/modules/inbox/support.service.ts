@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor, type Page } from '../../platform/db/paginat
 import type { SupportStatus } from '../../platform/db/schema/support.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { WebhookEvents } from '../webhooks/index.js';
 import type { ContactsService } from './contacts.service.js';
 import type { InboxesService } from './inboxes.service.js';
 import { nextStatus, type SupportAction } from './support-status.js';
@@ -22,6 +23,7 @@ export interface SupportServiceDeps {
   readonly inboxes: Pick<InboxesService, 'hasAgent'>;
   readonly contacts: Pick<ContactsService, 'find'>;
   readonly now?: () => Date;
+  readonly events?: WebhookEvents;
 }
 
 /** Who changed a status: an operator over HTTP, or the contact and the system (widget, timers) later. */
@@ -134,6 +136,18 @@ export function createSupportService(deps: SupportServiceDeps) {
         `Support conversation '${id}' changed while it was being ${actionVerbs[request.action]} (another operator may have taken it): reload it and try again`,
       );
     }
+    if (updated.status !== current.status)
+      await deps.events?.emit(tenantId, 'conversation.status_changed', {
+        supportConversation: presentSupportConversation(updated),
+        fromStatus: current.status,
+        toStatus: updated.status,
+        action: request.action,
+      });
+    if (request.action === 'request_human' && updated.status !== current.status)
+      await deps.events?.emit(tenantId, 'handoff.requested', {
+        supportConversation: presentSupportConversation(updated),
+        reason: request.reason ?? null,
+      });
     return updated;
   }
 
@@ -177,6 +191,12 @@ export function createSupportService(deps: SupportServiceDeps) {
         });
         return row;
       });
+      await deps.events?.emit(
+        actor.tenantId,
+        'conversation.created',
+        { supportConversation: presentSupportConversation(created) },
+        { key: created.id },
+      );
       return presentSupportConversation(created);
     },
 

@@ -104,6 +104,15 @@ export function createDocumentsRepository() {
       return row;
     },
 
+    /** The document of that id in the tenant, whatever its source (the ingestion job knows no source). */
+    async findInTenant(db: Executor, tenantId: string, documentId: string): Promise<DocumentRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(knowledgeDocuments)
+        .where(inTenant(knowledgeDocuments, tenantId, eq(knowledgeDocuments.id, documentId)));
+      return row;
+    },
+
     async findById(
       db: Executor,
       tenantId: string,

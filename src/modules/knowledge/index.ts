@@ -10,6 +10,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import type { FileStorage } from '../../platform/storage/index.js';
 import type { TenantProviderSource } from '../chat/turn/model-resolver.js';
+import type { WebhookEvents } from '../webhooks/index.js';
 import { createDocumentsRepository } from './documents.repository.js';
 import { registerDocumentsRoutes } from './documents.routes.js';
 import { createDocumentsService } from './documents.service.js';
@@ -18,6 +19,7 @@ import { createIndexUpkeep, indexUpkeepJobName, indexUpkeepWorkOptions } from '.
 import { createIndexWriter } from './ingestion/index-writer.js';
 import { createIngestionRepository } from './ingestion/ingestion.repository.js';
 import { createIngestionScheduler, ingestJobName } from './ingestion/ingestion-job.js';
+import { withDocumentOutcomeEvents } from './ingestion/document-outcome-events.js';
 import { createImportsRepository } from './imports/imports.repository.js';
 import { registerImportsRoutes } from './imports/imports.routes.js';
 import { createImportsService } from './imports/imports.service.js';
@@ -44,6 +46,8 @@ export interface KnowledgeModuleDeps {
   readonly rerankers: RerankerRegistry;
   readonly loadTenantProviders: TenantProviderSource;
   readonly metrics: Pick<Metrics, 'knowledgeReranks'>;
+  /** Where `document.ready` and `document.failed` go (webhooks). */
+  readonly events?: WebhookEvents;
 }
 
 /**
@@ -146,7 +150,14 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
           .sweepEarlierRun(new Date())
           .catch((error: unknown) => deps.logger.warn({ err: error }, 'removing the last run’s index writes failed'));
       }
-      deps.jobs.register(ingestJobName, documentIngestion.ingest, ingestWorkOptions);
+      const ingest = deps.events
+        ? withDocumentOutcomeEvents(documentIngestion.ingest, {
+            db,
+            documents: documentsRepository,
+            events: deps.events,
+          })
+        : documentIngestion.ingest;
+      deps.jobs.register(ingestJobName, ingest, ingestWorkOptions);
       deps.jobs.register(indexUpkeepJobName, () => indexUpkeep.run(), indexUpkeepWorkOptions);
       deps.jobs.register(removeSourceJobName, (data, job) => sourceRemoval.run(data, job), removeSourceWorkOptions);
     },

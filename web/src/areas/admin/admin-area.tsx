@@ -7,6 +7,8 @@ import { ProvidersPage } from './providers-page';
 import { RequireRole } from './require-role';
 import { TenantsPage } from './tenants-page';
 import { UsersPage } from './users-page';
+import { WebhookDetailPage } from './webhooks/webhook-detail-page';
+import { WebhooksPage } from './webhooks/webhooks-page';
 
 const adminPath = '/admin';
 
@@ -15,6 +17,7 @@ function AdminSubNav() {
   const links = [
     { to: 'users', label: 'Users' },
     { to: 'providers', label: 'Providers' },
+    { to: 'webhooks', label: 'Webhooks' },
     ...(hasRoleAtLeast(session.user.role, 'platform_admin') ? [{ to: 'tenants', label: 'Tenants' }] : []),
   ];
   return (
@@ -43,6 +46,8 @@ function AdminRoutes() {
           <Route path="providers" element={<ProvidersPage />} />
           <Route path="providers/new" element={<NewProviderPage />} />
           <Route path="providers/:providerId" element={<EditProviderPage />} />
+          <Route path="webhooks" element={<WebhooksPage />} />
+          <Route path="webhooks/:webhookId" element={<WebhookDetailPage />} />
           {/* API keys have an area of their own, for every role; old links still arrive there. */}
           <Route path="api-keys" element={<Navigate to={apiKeysPath} replace />} />
           <Route

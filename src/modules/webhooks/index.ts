@@ -1,0 +1,101 @@
+import type { Config } from '../../config.js';
+import type { Database } from '../../platform/db/client.js';
+import type { App } from '../../platform/http/types.js';
+import type { JobQueue } from '../../platform/jobs/index.js';
+import type { Logger } from '../../platform/logger.js';
+import type { OutboundHttp } from '../../platform/outbound/index.js';
+import type { ServerKeys } from '../../platform/secrets.js';
+import {
+  createDeliveryScheduler,
+  createWebhookDelivery,
+  deliverJobName,
+  deliverWorkOptions,
+} from './webhook-delivery.js';
+import { createWebhookOutbox } from './webhook-outbox.js';
+import { createWebhooksRepository } from './webhooks.repository.js';
+import { registerWebhooksRoutes } from './webhooks.routes.js';
+import { createWebhooksService } from './webhooks.service.js';
+
+export interface WebhooksModuleDeps {
+  readonly db: Database;
+  readonly config: Pick<Config, 'webhooks'>;
+  readonly logger: Logger;
+  readonly jobs: Pick<JobQueue, 'register' | 'send'>;
+  readonly outbound: Pick<OutboundHttp, 'fetch' | 'assertAllowed'>;
+  readonly keys: Pick<ServerKeys, 'credentialsKey'>;
+  /** How often a job-running node looks for deliveries whose job was lost; default a minute. */
+  readonly sweepIntervalMs?: number;
+}
+
+/** How late a pending delivery must be before the sweep queues its job again. */
+const overdueMs = 60_000;
+const sweepBatch = 200;
+
+/**
+ * Signed webhooks (docs/integrations.md): endpoints, the event bus other modules emit to (`events`), and
+ * delivery by the `webhooks.deliver` job through the outbound door.
+ */
+export function createWebhooksModule(deps: WebhooksModuleDeps) {
+  const { db, logger } = deps;
+  const repository = createWebhooksRepository();
+  const scheduler = createDeliveryScheduler(deps.jobs);
+  const outbox = createWebhookOutbox({ db, repository, scheduler, logger });
+  const service = createWebhooksService({
+    db,
+    repository,
+    outbox,
+    scheduler,
+    outbound: deps.outbound,
+    credentialsKey: deps.keys.credentialsKey,
+  });
+  const delivery = createWebhookDelivery({
+    db,
+    repository,
+    outbound: deps.outbound,
+    scheduler,
+    credentialsKey: deps.keys.credentialsKey,
+    config: deps.config.webhooks,
+    logger,
+  });
+
+  /** Queues again the jobs of deliveries left pending by a node that stopped before queueing them. */
+  async function sweepOverdue(): Promise<void> {
+    for (const overdue of await repository.listOverdueDeliveries(db, overdueMs, sweepBatch)) {
+      await scheduler.schedule(overdue.id, overdue.tenantId, overdue.attempts);
+    }
+  }
+
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
+  return {
+    service,
+    events: outbox.events,
+    /** Only on nodes that run jobs. */
+    registerJobs(): void {
+      deps.jobs.register(deliverJobName, (data, job) => delivery.deliver(data, job), deliverWorkOptions);
+    },
+    /** After the job queue started; stopped by close(), which also waits for a sweep under way. */
+    startSweep(): void {
+      const sweep = () => {
+        sweeping ??= sweepOverdue()
+          .catch((error: unknown) => logger.warn({ err: error }, 'The sweep of overdue webhook deliveries failed'))
+          .finally(() => (sweeping = undefined));
+        return sweeping;
+      };
+      // Once at start (what a stopped node left), then every minute.
+      void sweep();
+      sweepTimer = setInterval(() => void sweep(), deps.sweepIntervalMs ?? 60_000);
+      sweepTimer.unref();
+    },
+    async close(): Promise<void> {
+      clearInterval(sweepTimer);
+      await Promise.all([sweeping, outbox.drain()]);
+    },
+    registerRoutes(app: App): void {
+      registerWebhooksRoutes(app, service);
+    },
+  };
+}
+
+export type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
+export { webhookEventTypes } from './webhook-event-types.js';

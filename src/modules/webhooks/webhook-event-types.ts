@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+
+/** The events an endpoint may ask for. `webhook.test` is sent only by the "send test event" action. */
+export const webhookEventTypes = [
+  'conversation.created',
+  'conversation.status_changed',
+  'message.created',
+  'handoff.requested',
+  'csat.submitted',
+  'contact.created',
+  'contact.updated',
+  'document.ready',
+  'document.failed',
+] as const;
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+
+export const testEventType = 'webhook.test';
+
+/** What receivers get as the body: the same for every endpoint and every attempt. */
+export interface WebhookPayload {
+  readonly id: string;
+  readonly type: WebhookEventType | typeof testEventType;
+  readonly timestamp: string;
+  readonly tenantId: string;
+  readonly data: object;
+}
+
+export interface EmitOptions {
+  /**
+   * What makes this event the same event if it is emitted again (a message id, a status change's own
+   * id): the event id is derived from it, so a second emit is stored once and delivered once.
+   */
+  readonly key?: string;
+}
+
+/** What other modules call after their change commits. Never rejects: a change is not undone by its event. */
+export interface WebhookEvents {
+  emit(tenantId: string, type: WebhookEventType, data: object, options?: EmitOptions): Promise<void>;
+}
+
+/** A UUID (version 8, RFC 9562) from a hash of the tenant, the type and the key: stable across emits and nodes. */
+export function stableEventId(tenantId: string, type: string, key: string): string {
+  const bytes = createHash('sha256').update(`${tenantId}\n${type}\n${key}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,276 @@
+import { and, arrayContains, eq, getTableColumns, sql } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/client.js';
+import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
+import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../../platform/db/schema/index.js';
+import { inTenant } from '../../platform/db/tenant-scope.js';
+
+export type StoredEndpoint = typeof webhookEndpoints.$inferSelect;
+export type StoredDelivery = typeof webhookDeliveries.$inferSelect;
+export type EndpointChanges = Partial<
+  Pick<StoredEndpoint, 'url' | 'description' | 'eventTypes' | 'isEnabled' | 'disabledReason' | 'encryptedSecret'>
+> & { secretRotatedAt?: Date; consecutiveFailedEvents?: number; failingSince?: Date | null };
+
+/** A delivery as its log shows it: with the type of its event. */
+const deliveryWithType = { ...getTableColumns(webhookDeliveries), eventType: webhookEvents.type };
+
+export function createWebhooksRepository() {
+  return {
+    async listEndpoints(db: Executor, tenantId: string, page: PageRequest) {
+      return db
+        .select({ row: webhookEndpoints, cursorAt: cursorTimestamp(webhookEndpoints.createdAt) })
+        .from(webhookEndpoints)
+        .where(
+          inTenant(
+            webhookEndpoints,
+            tenantId,
+            afterCursor(webhookEndpoints.createdAt, webhookEndpoints.id, page.after),
+          ),
+        )
+        .orderBy(...newestFirst(webhookEndpoints.createdAt, webhookEndpoints.id))
+        .limit(page.limit + 1);
+    },
+
+    async findEndpoint(db: Executor, tenantId: string, id: string): Promise<StoredEndpoint | undefined> {
+      const [row] = await db
+        .select()
+        .from(webhookEndpoints)
+        .where(inTenant(webhookEndpoints, tenantId, eq(webhookEndpoints.id, id)))
+        .limit(1);
+      return row;
+    },
+
+    /** The enabled endpoints of a tenant that asked for this type of event. */
+    async listSubscribers(db: Executor, tenantId: string, type: string): Promise<{ id: string }[]> {
+      return db
+        .select({ id: webhookEndpoints.id })
+        .from(webhookEndpoints)
+        .where(
+          inTenant(
+            webhookEndpoints,
+            tenantId,
+            eq(webhookEndpoints.isEnabled, true),
+            arrayContains(webhookEndpoints.eventTypes, [type]),
+          ),
+        );
+    },
+
+    async insertEndpoint(db: Executor, endpoint: typeof webhookEndpoints.$inferInsert): Promise<StoredEndpoint> {
+      const [row] = await db.insert(webhookEndpoints).values(endpoint).returning();
+      return row!;
+    },
+
+    async updateEndpoint(db: Executor, tenantId: string, id: string, changes: EndpointChanges) {
+      const [row] = await db
+        .update(webhookEndpoints)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(inTenant(webhookEndpoints, tenantId, eq(webhookEndpoints.id, id)))
+        .returning();
+      return row;
+    },
+
+    async deleteEndpoint(db: Executor, tenantId: string, id: string): Promise<boolean> {
+      const rows = await db
+        .delete(webhookEndpoints)
+        .where(inTenant(webhookEndpoints, tenantId, eq(webhookEndpoints.id, id)))
+        .returning({ id: webhookEndpoints.id });
+      return rows.length === 1;
+    },
+
+    /** False when an event of this id was stored already (emitted twice): it is then not delivered again. */
+    async insertEvent(db: Executor, event: typeof webhookEvents.$inferInsert): Promise<boolean> {
+      const rows = await db
+        .insert(webhookEvents)
+        .values(event)
+        .onConflictDoNothing({ target: webhookEvents.id })
+        .returning({ id: webhookEvents.id });
+      return rows.length === 1;
+    },
+
+    async findEvent(db: Executor, tenantId: string, id: string) {
+      const [row] = await db
+        .select()
+        .from(webhookEvents)
+        .where(inTenant(webhookEvents, tenantId, eq(webhookEvents.id, id)))
+        .limit(1);
+      return row;
+    },
+
+    async insertDeliveries(db: Executor, deliveries: (typeof webhookDeliveries.$inferInsert)[]) {
+      if (deliveries.length === 0) return [];
+      return db
+        .insert(webhookDeliveries)
+        .values(deliveries)
+        .onConflictDoNothing()
+        .returning({ id: webhookDeliveries.id, tenantId: webhookDeliveries.tenantId });
+    },
+
+    async listDeliveries(db: Executor, tenantId: string, endpointId: string, page: PageRequest) {
+      return db
+        .select({ row: deliveryWithType, cursorAt: cursorTimestamp(webhookDeliveries.createdAt) })
+        .from(webhookDeliveries)
+        .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+        .where(
+          inTenant(
+            webhookDeliveries,
+            tenantId,
+            eq(webhookDeliveries.endpointId, endpointId),
+            afterCursor(webhookDeliveries.createdAt, webhookDeliveries.id, page.after),
+          ),
+        )
+        .orderBy(...newestFirst(webhookDeliveries.createdAt, webhookDeliveries.id))
+        .limit(page.limit + 1);
+    },
+
+    async findDelivery(db: Executor, tenantId: string, endpointId: string, id: string) {
+      const [row] = await db
+        .select(deliveryWithType)
+        .from(webhookDeliveries)
+        .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+        .where(
+          inTenant(
+            webhookDeliveries,
+            tenantId,
+            eq(webhookDeliveries.endpointId, endpointId),
+            eq(webhookDeliveries.id, id),
+          ),
+        )
+        .limit(1);
+      return row;
+    },
+
+    /**
+     * Takes a delivery for one attempt: only one node's update finds it pending (or claimed by a node
+     * that stopped answering `staleAfterMs` ago), so each attempt is sent once.
+     */
+    async claimDelivery(db: Executor, tenantId: string, id: string, staleAfterMs: number) {
+      const [row] = await db
+        .update(webhookDeliveries)
+        .set({
+          status: 'delivering',
+          claimedAt: sql`now()`,
+          attempts: sql`${webhookDeliveries.attempts} + 1`,
+          roundAttempts: sql`${webhookDeliveries.roundAttempts} + 1`,
+          lastAttemptAt: sql`now()`,
+          updatedAt: sql`now()`,
+        })
+        .where(
+          inTenant(
+            webhookDeliveries,
+            tenantId,
+            eq(webhookDeliveries.id, id),
+            sql`(${webhookDeliveries.status} = 'pending' or (${webhookDeliveries.status} = 'delivering' and ${webhookDeliveries.claimedAt} < now() - make_interval(secs => ${staleAfterMs / 1000})))`,
+          ),
+        )
+        .returning();
+      return row;
+    },
+
+    /** The outcome of an attempt; `retryInMs` set puts it back to pending for then. */
+    async recordAttempt(
+      db: Executor,
+      tenantId: string,
+      id: string,
+      outcome: Pick<StoredDelivery, 'status' | 'responseStatus' | 'durationMs' | 'responseExcerpt' | 'error'> & {
+        retryInMs?: number;
+      },
+    ) {
+      const { retryInMs, ...fields } = outcome;
+      await db
+        .update(webhookDeliveries)
+        .set({
+          ...fields,
+          claimedAt: null,
+          updatedAt: sql`now()`,
+          ...(retryInMs !== undefined && { nextAttemptAt: sql`now() + make_interval(secs => ${retryInMs / 1000})` }),
+        })
+        .where(
+          inTenant(
+            webhookDeliveries,
+            tenantId,
+            eq(webhookDeliveries.id, id),
+            eq(webhookDeliveries.status, 'delivering'),
+          ),
+        );
+    },
+
+    /** Sends a finished delivery again, as a new round of attempts; false when one is still under way. */
+    async requeueDelivery(db: Executor, tenantId: string, endpointId: string, id: string): Promise<boolean> {
+      const rows = await db
+        .update(webhookDeliveries)
+        .set({ status: 'pending', roundAttempts: 0, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
+        .where(
+          inTenant(
+            webhookDeliveries,
+            tenantId,
+            eq(webhookDeliveries.endpointId, endpointId),
+            eq(webhookDeliveries.id, id),
+            sql`${webhookDeliveries.status} in ('succeeded', 'failed')`,
+          ),
+        )
+        .returning({ id: webhookDeliveries.id });
+      return rows.length === 1;
+    },
+
+    /** A success ends a run of failures. */
+    async resetFailures(db: Executor, tenantId: string, endpointId: string): Promise<void> {
+      await db
+        .update(webhookEndpoints)
+        .set({ consecutiveFailedEvents: 0, failingSince: null })
+        .where(
+          inTenant(
+            webhookEndpoints,
+            tenantId,
+            eq(webhookEndpoints.id, endpointId),
+            sql`${webhookEndpoints.consecutiveFailedEvents} > 0`,
+          ),
+        );
+    },
+
+    /**
+     * Counts an event that failed for good, and disables the endpoint in the same statement when the run
+     * reached `disableAfterEvents` and began `disableAfterMs` ago. Returns whether it was disabled now.
+     */
+    async countFailure(
+      db: Executor,
+      tenantId: string,
+      endpointId: string,
+      rule: { disableAfterEvents: number; disableAfterMs: number; reason: string },
+    ): Promise<boolean> {
+      const count = sql`${webhookEndpoints.consecutiveFailedEvents} + 1`;
+      const since = sql`coalesce(${webhookEndpoints.failingSince}, now())`;
+      const reachesRule = sql`(${count} >= ${rule.disableAfterEvents} and ${since} <= now() - make_interval(secs => ${rule.disableAfterMs / 1000}))`;
+      const [row] = await db
+        .update(webhookEndpoints)
+        .set({
+          consecutiveFailedEvents: count,
+          failingSince: since,
+          isEnabled: sql`${webhookEndpoints.isEnabled} and not ${reachesRule}`,
+          disabledReason: sql`case when ${webhookEndpoints.isEnabled} and ${reachesRule} then ${rule.reason}::text else ${webhookEndpoints.disabledReason} end`,
+        })
+        .where(inTenant(webhookEndpoints, tenantId, eq(webhookEndpoints.id, endpointId)))
+        .returning({ isEnabled: webhookEndpoints.isEnabled, reason: webhookEndpoints.disabledReason });
+      return row !== undefined && !row.isEnabled && row.reason === rule.reason;
+    },
+
+    /** Pending deliveries whose job may have been lost (a node stopped before sending it), oldest first. */
+    async listOverdueDeliveries(db: Executor, overdueMs: number, limit: number) {
+      return db
+        .select({
+          id: webhookDeliveries.id,
+          tenantId: webhookDeliveries.tenantId,
+          attempts: webhookDeliveries.attempts,
+        })
+        .from(webhookDeliveries)
+        .where(
+          and(
+            sql`${webhookDeliveries.status} in ('pending', 'delivering')`,
+            sql`${webhookDeliveries.nextAttemptAt} < now() - make_interval(secs => ${overdueMs / 1000})`,
+          ),
+        )
+        .orderBy(webhookDeliveries.nextAttemptAt)
+        .limit(limit);
+    },
+  };
+}
+
+export type WebhooksRepository = ReturnType<typeof createWebhooksRepository>;

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { createWebhook, fastRetries, listDeliveries } from './webhook-setup.js';
+
+describe('a delivery whose job was lost', () => {
+  let first: TestApp;
+  let second: TestApp | undefined;
+  let admin: SignedInUser;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    // A node that queues jobs but never runs them: the delivery stays pending.
+    first = await buildTestApp(fastRetries, { runsJobs: false });
+    admin = await createTenantWithAdmin(first.app, await registerPlatformAdmin(first.app));
+  }, 120_000);
+  afterAll(async () => {
+    await second?.close();
+    await first.close();
+    await receiver.close();
+  });
+
+  it('is queued again by the sweep of a node that runs jobs, and delivered once', async () => {
+    const webhook = await createWebhook(first.app, admin, { url: receiver.url, eventTypes: ['contact.created'] });
+    receiver.secret = webhook.secret;
+    const contact = await first.app.inject({
+      method: 'POST',
+      url: '/v1/contacts',
+      headers: admin.headers,
+      payload: { name: 'Left behind' },
+    });
+    expect(contact.statusCode).toBe(201);
+    const [pending] = await listDeliveries(first.app, admin, webhook.id);
+    expect(pending).toMatchObject({ status: 'pending', attempts: 0 });
+    // As if the node had stopped between storing the event and queueing its job, minutes ago.
+    await first.database.executeSql(`delete from pgboss.job where name = 'webhooks.deliver'`);
+    await first.database.executeSql(
+      `update webhook_deliveries set next_attempt_at = now() - interval '5 minutes' where id = $1`,
+      [pending!.id],
+    );
+
+    second = await buildTestApp(fastRetries, { sharedDatabase: first.database });
+    const [delivered] = await receiver.waitFor(1);
+    expect(delivered).toMatchObject({ isVerified: true, payload: { type: 'contact.created' } });
+    const deadline = Date.now() + 30_000;
+    while ((await listDeliveries(second.app, admin, webhook.id))[0]?.status !== 'succeeded') {
+      if (Date.now() > deadline) throw new Error('the delivery did not succeed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.received).toHaveLength(1);
+  });
+});
