@@ -121,7 +121,8 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
 
   const eventsOf = (socket: TestSocket, conversationId: string) =>
     socket.frames.filter(
-      (frame) => frame.conversationId === conversationId && typeof frame.seq === 'number' && frame.type !== 'subscribed',
+      (frame) =>
+        frame.conversationId === conversationId && typeof frame.seq === 'number' && frame.type !== 'subscribed',
     );
   const deltasOf = (frames: Frame[]) => frames.filter((frame) => frame.type === 'text-delta');
 
@@ -200,10 +201,14 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
     // Sending the same message again (a client retrying after the drop) makes no second message.
     const resend = await openSocket(nodeA, { headers });
     resend.send({ type: 'send', id: 'again', conversationId, content: 'Count slowly', clientMessageId: 'two-nodes-3' });
-    expect(await answerTo(resend, 'again')).toMatchObject({ type: 'accepted', replyMessageId: replyId, isReplay: true });
-    const after = (await (
-      await fetch(`${nodeA}/v1/conversations/${conversationId}/messages`, { headers })
-    ).json()) as { items: unknown[] };
+    expect(await answerTo(resend, 'again')).toMatchObject({
+      type: 'accepted',
+      replyMessageId: replyId,
+      isReplay: true,
+    });
+    const after = (await (await fetch(`${nodeA}/v1/conversations/${conversationId}/messages`, { headers })).json()) as {
+      items: unknown[];
+    };
     expect(after.items).toHaveLength(2);
     await Promise.all([watcher.close(), resend.close()]);
   });
