@@ -102,6 +102,10 @@ const environmentSchema = z.object({
   CONCURRENT_REPLIES_PER_USER: wholeNumber(1, 100_000).default(100),
   CHAT_HISTORY_MAX_CHARS: wholeNumber(1_000, 10_000_000).default(120_000),
   SHUTDOWN_GRACE_MS: wholeNumber(0, 600_000).default(10_000),
+  // How often a node runs its maintenance sweep, and how long a reply's lease may go unrenewed before
+  // the sweep marks it interrupted (its node was killed). Tests shorten both to see a kill -9 at work.
+  MAINTENANCE_SWEEP_INTERVAL_MS: wholeNumber(100, 3_600_000).default(60_000),
+  REPLY_LEASE_STALE_MS: wholeNumber(1_000, 3_600_000).default(90_000),
   // The realtime WebSocket's bounds (docs/realtime.md).
   REALTIME_CONNECTIONS_PER_USER: wholeNumber(1, 100_000).default(20),
   REALTIME_SUBSCRIPTIONS_PER_CONNECTION: wholeNumber(1, 10_000).default(100),
@@ -236,6 +240,10 @@ export interface Config {
   /** The longest a provider may stay silent: before its response, or between two parts of its stream. */
   readonly modelStallTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** How often the maintenance sweep runs (expired rows, abandoned replies). */
+  readonly maintenanceSweepIntervalMs: number;
+  /** A reply `streaming` whose lease is older than this lost its node; the sweep marks it interrupted. */
+  readonly replyLeaseStaleMs: number;
   /** The realtime WebSocket's bounds (REALTIME_*). */
   readonly webhooks: {
     readonly retryBaseMs: number;
@@ -370,6 +378,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disableAfterFailedEvents: e.WEBHOOK_DISABLE_AFTER_FAILED_EVENTS,
       disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
     }),
+    maintenanceSweepIntervalMs: e.MAINTENANCE_SWEEP_INTERVAL_MS,
+    replyLeaseStaleMs: e.REPLY_LEASE_STALE_MS,
     realtime: Object.freeze({
       connectionsPerUser: e.REALTIME_CONNECTIONS_PER_USER,
       subscriptionsPerConnection: e.REALTIME_SUBSCRIPTIONS_PER_CONNECTION,

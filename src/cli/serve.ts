@@ -8,8 +8,8 @@ import { createShutdown } from '../platform/shutdown.js';
 import { createDirectoryStorage } from '../platform/storage/index.js';
 import { boundedBy, timedOut } from '../platform/time-bound.js';
 
-// Often enough that a reply whose node was killed is marked interrupted soon after its lease goes stale.
-const maintenanceIntervalMs = 60_000;
+// How often to see whether this node's server secret was replaced under it.
+const secretCheckIntervalMs = 60_000;
 // Stored files no row names any more: reading the whole files directory is worth doing now and then.
 const storedFilesSweepIntervalMs = 60 * 60_000;
 // Embedded storage has no checkpointer (a single PostgreSQL backend): without one its WAL only grows,
@@ -31,6 +31,7 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     logger,
     modelTimeoutMs: config.modelTimeoutMs,
     storage: createDirectoryStorage(config.filesDir),
+    replyStaleAfterMs: config.replyLeaseStaleMs,
     // Watchers of a reply the sweep fails, on any node, hear its final `error` event.
     onRepliesAbandoned: (replies) => app.publishAbandonedReplies(replies),
   });
@@ -50,9 +51,10 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     .reportMissingStoredFiles()
     .catch((error: unknown) => logger.warn({ err: error }, 'checking the stored files failed'));
   const sweeps = [
-    scheduleMaintenance(() => maintenance.service.sweep(), logger, maintenanceIntervalMs),
+    // MAINTENANCE_SWEEP_INTERVAL_MS: a reply whose node was killed is marked interrupted that soon after its lease went stale.
+    scheduleMaintenance(() => maintenance.service.sweep(), logger, config.maintenanceSweepIntervalMs),
     scheduleMaintenance(() => maintenance.service.sweepStoredFiles(), logger, storedFilesSweepIntervalMs),
-    scheduleMaintenance(secretReplacedWarning(runtime, logger), logger, maintenanceIntervalMs),
+    scheduleMaintenance(secretReplacedWarning(runtime, logger), logger, secretCheckIntervalMs),
   ];
   if (runtime.database.kind === 'embedded') {
     sweeps.push(

@@ -15,7 +15,7 @@ import type { PassageSearch } from './turn/turn-knowledge.js';
 import type { FilesService } from '../files/index.js';
 import type { McpToolRunner } from '../mcp/index.js';
 import { createChatToolsRepository } from './tools/chat-tools.repository.js';
-import { replyLease, startRenewingReplyLeases } from './reply-control/reply-leases.js';
+import { replyLease, replyLeaseRenewMsFor, startRenewingReplyLeases } from './reply-control/reply-leases.js';
 import type { ReplyStops } from './reply-control/reply-stops.js';
 import { createReplySlots } from './reply-control/reply-slots.js';
 import type { ChatTurnDeps } from './turn/chat-turn.js';
@@ -24,7 +24,7 @@ export interface ChatModuleDeps {
   readonly db: Database;
   readonly config: Pick<
     Config,
-    'modelTimeoutMs' | 'modelStallTimeoutMs' | 'chatHistoryMaxChars' | 'concurrentRepliesPerUser'
+    'modelTimeoutMs' | 'modelStallTimeoutMs' | 'chatHistoryMaxChars' | 'concurrentRepliesPerUser' | 'replyLeaseStaleMs'
   >;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -72,7 +72,12 @@ const defaultTuning: ChatTuning = {
 };
 
 export function createChatModule(deps: ChatModuleDeps) {
-  const tuning = { ...defaultTuning, ...deps.tuning };
+  // Leases renewed often enough for REPLY_LEASE_STALE_MS, unless a test sets the pace itself.
+  const tuning = {
+    ...defaultTuning,
+    replyLeaseRenewMs: replyLeaseRenewMsFor(deps.config.replyLeaseStaleMs),
+    ...deps.tuning,
+  };
   const repository = createChatRepository();
   const resolveModel = createModelResolver({ registry: deps.registry, loadTenantProviders: deps.loadTenantProviders });
   const modelStream = {

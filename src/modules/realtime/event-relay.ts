@@ -33,6 +33,11 @@ export type RealtimeEventHandler = (event: RealtimeEvent) => void;
 export interface EventRelay {
   publish(event: RealtimeEvent): void;
   onEvent(handler: RealtimeEventHandler): void;
+  /**
+   * Called when events may have been lost between nodes and are not any more: Redis answers again
+   * after an outage (this node's, or another's, which says so on the channel). Subscribers catch up.
+   */
+  onRecovered(handler: () => void): void;
   /** The frames a reply has sent so far, oldest first; empty once it ended (it is stored by then). */
   replyLog(replyId: string): Promise<readonly ServerFrame[]>;
   close(): Promise<void>;
@@ -69,6 +74,8 @@ export function createLocalEventRelay(): EventRelay {
       for (const handler of handlers) handler(event);
     },
     onEvent: (handler) => void handlers.push(handler),
+    // In one process nothing is ever lost between nodes.
+    onRecovered: () => undefined,
     replyLog: async (replyId) => logs.read(replyId) ?? [],
     close: async () => undefined,
   };
@@ -76,8 +83,11 @@ export function createLocalEventRelay(): EventRelay {
 
 /**
  * Scaled out: every event goes to one Redis channel, which every node listens on with a connection of
- * its own; a node skips its own events, which it delivered already. While Redis is away, publishing
- * fails at once (the shared connection has no offline queue): logged once, then again when it works.
+ * its own; a node skips its own events, which it delivered already. The events published in one turn
+ * of the event loop (a burst of deltas read from one chunk of the model's stream) leave in one
+ * pipeline and one message: a round trip and a parse per burst, not per event, so a node delivering
+ * to many sockets does not fall behind a node that writes fast. While Redis is away, publishing fails
+ * at once (the shared connection has no offline queue): logged once, then again when it works.
  */
 export async function openRedisEventRelay(redis: Redis, logger: Logger): Promise<EventRelay> {
   const nodeId = randomUUID();
@@ -86,11 +96,26 @@ export async function openRedisEventRelay(redis: Redis, logger: Logger): Promise
   const deliver = (event: RealtimeEvent) => {
     for (const handler of handlers) handler(event);
   };
+  const recoveredHandlers: (() => void)[] = [];
+  const recovered = () => {
+    for (const handler of recoveredHandlers) handler();
+  };
   const listener = redis.duplicate({ connectionName: 'parley-realtime', enableOfflineQueue: true });
   logRedisOutages(listener, logger, 'redis realtime listener');
   listener.on('message', (_channel: string, text: string) => {
     const message = parseMessage(text);
-    if (message && message.node !== nodeId) deliver(message.event);
+    if (!message || message.node === nodeId) return;
+    if (message.isRecovered) recovered();
+    for (const event of message.events) deliver(event);
+  });
+  // Heard nothing from other nodes while it was down: once it is back (ioredis subscribes again),
+  // this node's subscribers catch up.
+  let isListenerDown = false;
+  listener.on('close', () => (isListenerDown = true));
+  listener.on('ready', () => {
+    if (!isListenerDown) return;
+    isListenerDown = false;
+    recovered();
   });
   if (listener.status === 'wait') await listener.connect();
   await listener.subscribe(channelName);
@@ -100,6 +125,8 @@ export async function openRedisEventRelay(redis: Redis, logger: Logger): Promise
     if (!isFailing) return;
     isFailing = false;
     logger.info('realtime events reach other nodes again through redis');
+    // The other nodes missed this node's events meanwhile, even if their own Redis never failed.
+    void redis.publish(channelName, JSON.stringify({ node: nodeId, events: [], isRecovered: true })).catch(failed);
   };
   const failed = (error: unknown) => {
     if (isFailing) return;
@@ -110,24 +137,34 @@ export async function openRedisEventRelay(redis: Redis, logger: Logger): Promise
     );
   };
 
+  let outgoing: RealtimeEvent[] = [];
+  function flush(): void {
+    const events = outgoing;
+    outgoing = [];
+    const pipeline = redis.pipeline();
+    for (const event of events) {
+      if (!event.replyId) continue;
+      const key = replyLogKey(event.replyId);
+      if (event.isFinal) pipeline.del(key);
+      else pipeline.rpush(key, JSON.stringify(event.frame)).pexpire(key, replyLogTtlMs);
+    }
+    pipeline.publish(channelName, JSON.stringify({ node: nodeId, events }));
+    pipeline.exec().then((results) => {
+      const error = results?.find(([failure]) => failure)?.[0];
+      if (error) failed(error);
+      else sent();
+    }, failed);
+  }
+
   return {
     publish(event) {
       logs.append(event);
       deliver(event);
-      const pipeline = redis.pipeline();
-      if (event.replyId) {
-        const key = replyLogKey(event.replyId);
-        if (event.isFinal) pipeline.del(key);
-        else pipeline.rpush(key, JSON.stringify(event.frame)).pexpire(key, replyLogTtlMs);
-      }
-      pipeline.publish(channelName, JSON.stringify({ node: nodeId, event }));
-      pipeline.exec().then((results) => {
-        const error = results?.find(([failure]) => failure)?.[0];
-        if (error) failed(error);
-        else sent();
-      }, failed);
+      if (outgoing.length === 0) setImmediate(flush);
+      outgoing.push(event);
     },
     onEvent: (handler) => void handlers.push(handler),
+    onRecovered: (handler) => void recoveredHandlers.push(handler),
     async replyLog(replyId) {
       const local = logs.read(replyId);
       if (local) return local;
@@ -144,16 +181,29 @@ export async function openRedisEventRelay(redis: Redis, logger: Logger): Promise
       });
     },
     close: async () => {
+      if (outgoing.length > 0) flush();
       await listener.quit().catch(() => listener.disconnect());
     },
   };
 }
 
-function parseMessage(text: string): { node: string; event: RealtimeEvent } | undefined {
+/**
+ * A message of another node: its events in order (`event`, one alone, from a node of an earlier
+ * version), or word that its events reach Redis again after an outage.
+ */
+function parseMessage(text: string): { node: string; events: RealtimeEvent[]; isRecovered: boolean } | undefined {
   try {
-    const parsed = JSON.parse(text) as { node?: unknown; event?: RealtimeEvent };
-    if (typeof parsed.node !== 'string' || typeof parsed.event?.frame?.type !== 'string') return undefined;
-    return { node: parsed.node, event: parsed.event };
+    const parsed = JSON.parse(text) as {
+      node?: unknown;
+      event?: RealtimeEvent;
+      events?: RealtimeEvent[];
+      isRecovered?: unknown;
+    };
+    if (typeof parsed.node !== 'string') return undefined;
+    const events = (parsed.events ?? (parsed.event ? [parsed.event] : [])).filter(
+      (event) => typeof event?.frame?.type === 'string',
+    );
+    return { node: parsed.node, events, isRecovered: parsed.isRecovered === true };
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@ import type { ChatService } from '../chat/index.js';
 import type { ConversationsService, MessageView } from '../conversations/index.js';
 import { createLocalEventRelay, openRedisEventRelay } from './event-relay.js';
 import { createSeqAllocator } from './event-seq.js';
-import type { RealtimeLimits } from './realtime-connection.js';
+import { createHeartbeat, type RealtimeLimits } from './realtime-connection.js';
 import { createHandshake } from './realtime-handshake.js';
 import { createRealtimeHub } from './realtime-hub.js';
 import { createRealtimeTickets } from './realtime-tickets.js';
@@ -81,6 +81,14 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
         subscriptionsPerConnection: limits.subscriptionsPerConnection,
         typingThrottleMs: limits.typingThrottleMs,
       });
+      relay.onRecovered(() => {
+        service
+          .catchUp()
+          .catch((error: unknown) =>
+            deps.logger.warn({ err: error }, 'realtime catch-up after redis came back failed'),
+          );
+      });
+      const heartbeat = createHeartbeat(limits.heartbeatMs);
       registerRealtimeRoutes(app, {
         admit: createHandshake({
           auth: deps.auth,
@@ -91,7 +99,7 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
         }),
         auth: deps.auth,
         tickets,
-        connection: { hub, service, limits, logger: deps.logger },
+        connection: { hub, service, limits, logger: deps.logger, heartbeat },
         replyStream: {
           db: deps.db,
           repository,
@@ -103,6 +111,7 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
       });
       app.addHook('onClose', async () => {
         clearInterval(recheckAll);
+        heartbeat.stop();
         for (const connection of hub.all()) connection.close(closeCodes.serverStopping, 'Server stopping: reconnect');
         await relay.close();
       });

@@ -101,6 +101,17 @@ export function createRealtimeHub() {
       return subscription.lastSeq;
     },
 
+    /** Every subscription of this node, with the last seq its socket got. */
+    subscriptions(): { connection: RealtimeConnection; conversationId: string; lastSeq: number }[] {
+      return [...byConversation].flatMap(([conversationId, subscribers]) =>
+        [...subscribers].map(([connection, subscription]) => ({
+          connection,
+          conversationId,
+          lastSeq: subscription.lastSeq,
+        })),
+      );
+    },
+
     unsubscribe(connection: RealtimeConnection, conversationId: string): void {
       byConversation.get(conversationId)?.delete(connection);
       if (byConversation.get(conversationId)?.size === 0) byConversation.delete(conversationId);

@@ -9,6 +9,8 @@ import { streamReply, type ReplyStreamDeps } from './reply-stream.js';
 import type { RealtimeTickets } from './realtime-tickets.js';
 import { ticketSchema } from './realtime.schemas.js';
 import type { FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
 export interface RealtimeRouteDeps {
@@ -22,6 +24,19 @@ export interface RealtimeRouteDeps {
 const realtimeQuery = z.strictObject({
   ticket: z.string().max(200).optional(),
 });
+
+/**
+ * Lets the upgrade's HTTP request go once the socket is open. @fastify/websocket leaves an `error`
+ * listener on the socket that holds the Fastify request and reply (with its logger), and the TCP socket
+ * keeps the HTTP response, and through it the request, it was assigned to: some 5 KB per idle socket
+ * that lived as long as the socket, twice what `ws` itself keeps (BENCHMARKS.md). openConnection adds
+ * the socket's own `error` listener.
+ */
+function releaseUpgradeRequest(socket: WebSocket, request: FastifyRequest): void {
+  socket.removeAllListeners('error');
+  const tcp = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
+  tcp._httpMessage?.detachSocket(tcp);
+}
 
 export function registerRealtimeRoutes(app: App, deps: RealtimeRouteDeps): void {
   const admitted = new WeakMap<FastifyRequest, Identified>();
@@ -61,6 +76,7 @@ export function registerRealtimeRoutes(app: App, deps: RealtimeRouteDeps): void 
     wsHandler: (socket: WebSocket, request: FastifyRequest) => {
       const identified = admitted.get(request);
       if (!identified) return socket.close(1008, 'Not authenticated');
+      releaseUpgradeRequest(socket, request);
       openConnection(socket, identified, deps.connection);
     },
   };

@@ -96,6 +96,22 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   return {
     subscribe,
 
+    /**
+     * After events may have been lost between nodes (Redis was unreachable), every subscription of this
+     * node replays what it missed since the last seq its socket got, as `subscribe` with `after` would:
+     * stored messages, and the replies in flight as far as their log in Redis goes (a reply still being
+     * written when Redis came back may lack the deltas of the outage; its `finished` carries it whole).
+     */
+    async catchUp(): Promise<void> {
+      for (const { connection, conversationId, lastSeq } of hub.subscriptions()) {
+        // A socket closed while an earlier one was read is gone from the hub: not subscribed again.
+        if (!hub.isSubscribed(connection, conversationId)) continue;
+        hub.beginSubscription(connection, conversationId, lastSeq);
+        const replay = await replayFrames(connection.actor, conversationId, lastSeq).catch(() => []);
+        hub.finishReplay(connection, conversationId, replay);
+      }
+    },
+
     unsubscribe(connection: RealtimeConnection, frame: FrameOf<'unsubscribe'>): ServerFrame {
       hub.unsubscribe(connection, frame.conversationId);
       return { type: 'unsubscribed', id: frame.id, conversationId: frame.conversationId };

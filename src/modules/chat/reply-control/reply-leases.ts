@@ -12,6 +12,10 @@ import type { ReplyStops } from './reply-stops.js';
  */
 export const replyLease = { renewEveryMs: 20_000, staleAfterMs: 90_000 } as const;
 
+/** How often to renew when leases go stale after `staleAfterMs` (REPLY_LEASE_STALE_MS): four chances at least. */
+export const replyLeaseRenewMsFor = (staleAfterMs: number): number =>
+  Math.min(replyLease.renewEveryMs, Math.floor(staleAfterMs / 4));
+
 export interface ReplyLeaseDeps {
   readonly db: Database;
   readonly repository: Pick<ChatRepository, 'renewStreamingReplies' | 'saveReplyDraft'>;
