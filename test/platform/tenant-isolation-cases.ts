@@ -118,6 +118,12 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.conversationId }),
     bodies: { POST: () => json({ content: 'Hello from another tenant' }) },
   },
+  // Marking read names one of A's messages in A's conversation: refused as a missing conversation.
+  '/v1/conversations/:id/read': {
+    foreign: (a) => ({ id: a.failedConversationId }),
+    bodies: { POST: (a) => json({ upToMessageId: a.failedReplyId }) },
+  },
+  '/v1/conversations/:id/summaries': { foreign: (a) => ({ id: a.conversationId }) },
   '/v1/conversations/:id/messages/:messageId/retry': {
     foreign: (a) => ({ id: a.failedConversationId, messageId: a.failedReplyId }),
     ownParents: (own) => ({ id: own.conversationId }),

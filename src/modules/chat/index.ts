@@ -47,6 +47,8 @@ export interface ChatModuleDeps {
   /** Publishes every turn's events to live watchers (the realtime module). */
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
+  /** The latest conversation summary (the companion module), for turns whose history was cut. */
+  readonly earlierSummary?: ChatTurnDeps['earlierSummary'];
 }
 
 export interface ChatTuning {
@@ -98,6 +100,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     stops: deps.stops,
     announceTurn: deps.announceTurn,
     announceTitle: deps.announceTitle,
+    earlierSummary: deps.earlierSummary,
     slots,
     stopWaitMs: tuning.stopWaitMs,
     attachmentParts: deps.files?.modelParts,

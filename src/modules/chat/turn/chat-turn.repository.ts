@@ -264,6 +264,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
     citations: null,
     attachments: null,
     toolCalls: null,
+    readAt: null,
     createdAt: turn.now,
   } as const;
   return {

@@ -65,6 +65,15 @@ export interface ChatTurnDeps {
   readonly shutdown: Pick<Shutdown, 'isDraining' | 'ending'>;
   /** Where a turn registers its reply, so its owner (or the conversation's deletion) can stop it. */
   readonly stops: Pick<ReplyStops, 'track'>;
+  /**
+   * The latest summary of the conversation before a message (the companion module): read only when the
+   * history no longer fits, so the model keeps the gist of what it no longer sees.
+   */
+  readonly earlierSummary?: (
+    tenantId: string,
+    conversationId: string,
+    beforeMessageId: string,
+  ) => Promise<string | undefined>;
   /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
   readonly announceTurn?: (turn: TurnAnnouncement) => void;
   /** Told of a title the background job gave a conversation, for its live watchers (realtime). */
@@ -164,8 +173,9 @@ async function runTurn(
         channel.emit({ type: 'sources', citations: knowledge.citations });
       }
     }
-    const system = systemWithKnowledge(agent.instructions.trim() || undefined, knowledge);
     const history = recentWithin(turn.history, deps.historyMaxChars);
+    const summary = await summaryOfCutHistory(deps, turn, history);
+    const system = systemWithKnowledge(withSummary(agent.instructions.trim(), summary) || undefined, knowledge);
     const messages = toModelMessages(
       history,
       history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, history) : undefined,
@@ -261,6 +271,30 @@ export function turnOutcome(stored: MessageView, error: TurnError | undefined): 
   if (error) return 'error';
   return stored.finishReason === 'stopped' ? 'stopped' : 'complete';
 }
+
+/**
+ * The conversation's latest summary when the model does not see its whole history: the history read
+ * was as long as the limit allows (older messages lie beyond it) or lost messages to the size budget.
+ * A conversation short enough to be sent whole costs no query.
+ */
+async function summaryOfCutHistory(
+  deps: Pick<ChatTurnDeps, 'earlierSummary' | 'historyLimit' | 'logger'>,
+  turn: StoredTurn,
+  sent: readonly HistoryMessage[],
+): Promise<string | undefined> {
+  const isCut = turn.history.length >= deps.historyLimit || sent.length < turn.history.length;
+  if (!isCut || !deps.earlierSummary) return undefined;
+  return deps.earlierSummary(turn.tenantId, turn.conversationId, turn.userMessage.id).catch((error: unknown) => {
+    // A turn without its summary still answers: the summary helps, it is not needed.
+    deps.logger.warn({ err: error, conversationId: turn.conversationId }, 'could not read the conversation summary');
+    return undefined;
+  });
+}
+
+const withSummary = (instructions: string, summary: string | undefined): string =>
+  summary
+    ? `${instructions}${instructions ? '\n\n' : ''}Summary of the earlier conversation (its oldest messages are not shown):\n${summary}`
+    : instructions;
 
 /** The agent's passages for the user's message, or why they could not be had (logged; the reply then fails). */
 async function retrieveKnowledge(
