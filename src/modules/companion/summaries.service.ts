@@ -26,6 +26,8 @@ export type SummaryJobData = z.infer<typeof summaryJobData>;
 /** Enough to cover N turns of any agent's threshold; a longer stretch is summarised in its first messages. */
 const maxMessagesPerSummary = 2000;
 const listedSummaries = 100;
+/** A failed model call is retried with backoff from 5 s (about 2.5 minutes over its five retries), never stored. */
+const summaryJobOptions = { retryLimit: 5, retryDelaySeconds: 5 } as const;
 
 export interface SummariesServiceDeps {
   readonly db: Database;
@@ -110,14 +112,18 @@ export function createSummariesService(deps: SummariesServiceDeps) {
     },
 
     registerJob(jobs: Pick<JobQueue, 'register'>): void {
-      jobs.register<object>(summaryJobName, async (data, job) => {
-        const parsed = summaryJobData.safeParse(data);
-        if (!parsed.success) {
-          deps.logger.error({ jobId: job.id }, `${summaryJobName} job with malformed data dropped`);
-          return;
-        }
-        await summarise(parsed.data, job);
-      });
+      jobs.register<object>(
+        summaryJobName,
+        async (data, job) => {
+          const parsed = summaryJobData.safeParse(data);
+          if (!parsed.success) {
+            deps.logger.error({ jobId: job.id }, `${summaryJobName} job with malformed data dropped`);
+            return;
+          }
+          await summarise(parsed.data, job);
+        },
+        summaryJobOptions,
+      );
     },
 
     summarise,
