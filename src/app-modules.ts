@@ -8,7 +8,12 @@ import { createAgentsModule } from './modules/agents/index.js';
 import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createChatModule, createReplyStops } from './modules/chat/index.js';
-import { createCompanionModule, createSummaryReader, type CompanionModule } from './modules/companion/index.js';
+import {
+  createCompanionModule,
+  createMemoryReader,
+  createSummaryReader,
+  type CompanionModule,
+} from './modules/companion/index.js';
 import { createConversationsModule, type MessageView } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
 import { createInboxModule } from './modules/inbox/index.js';
@@ -185,6 +190,7 @@ export async function registerModules(
     },
     announceTitle: (title) => realtime.publisher.publishTitle(title),
     earlierSummary: createSummaryReader(database.db),
+    knownFacts: createMemoryReader(database.db),
   });
   chat.registerRoutes(app);
   // Companion features (docs/companion.md): built after chat, whose model resolver its jobs use; no
@@ -194,6 +200,7 @@ export async function registerModules(
     logger: deps.logger,
     jobs,
     conversations: conversations.service,
+    agents: agents.service,
     resolveModel: chat.resolveModel,
     modelTimeoutMs: config.modelTimeoutMs,
     onRead: (read) => realtime.publisher.publishRead(read),

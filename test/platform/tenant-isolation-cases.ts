@@ -106,6 +106,12 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.agentId }),
     bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
   },
+  // Memories are the caller's own: A's agent is refused before any memory is looked for.
+  '/v1/agents/:id/memories': { foreign: (a) => ({ id: a.agentId }) },
+  '/v1/agents/:id/memories/:memoryId': {
+    foreign: (a) => ({ id: a.agentId, memoryId: a.projectId }),
+    bodies: { PATCH: () => json({ content: 'Remembered elsewhere' }) },
+  },
   '/v1/projects/:id': {
     foreign: (a) => ({ id: a.projectId }),
     bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },

@@ -49,6 +49,8 @@ export interface ChatModuleDeps {
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
   /** The latest conversation summary (the companion module), for turns whose history was cut. */
   readonly earlierSummary?: ChatTurnDeps['earlierSummary'];
+  /** What agents with memory know of their user (the companion module). */
+  readonly knownFacts?: ChatTurnDeps['knownFacts'];
 }
 
 export interface ChatTuning {
@@ -101,6 +103,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     announceTurn: deps.announceTurn,
     announceTitle: deps.announceTitle,
     earlierSummary: deps.earlierSummary,
+    knownFacts: deps.knownFacts,
     slots,
     stopWaitMs: tuning.stopWaitMs,
     attachmentParts: deps.files?.modelParts,

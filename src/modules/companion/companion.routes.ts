@@ -1,6 +1,8 @@
-import { idParams } from '../../platform/http/common-schemas.js';
+import { idParams, noContent } from '../../platform/http/common-schemas.js';
 import { actorOf, type App } from '../../platform/http/types.js';
 import { markReadBody, readReceiptSchema, summaryListSchema } from './companion.schemas.js';
+import { memoryListSchema, memoryParams, memorySchema, updateMemoryBody } from './memories.schemas.js';
+import type { MemoriesService } from './memories.service.js';
 import type { ReadReceiptsService } from './read-receipts.service.js';
 import type { SummariesService } from './summaries.service.js';
 
@@ -10,6 +12,7 @@ const security = [{ bearer: [] }];
 export interface CompanionRouteServices {
   readonly readReceipts: ReadReceiptsService;
   readonly summaries: SummariesService;
+  readonly memories: MemoriesService;
 }
 
 export function registerCompanionRoutes(app: App, services: CompanionRouteServices): void {
@@ -36,5 +39,46 @@ export function registerCompanionRoutes(app: App, services: CompanionRouteServic
       response: { 200: summaryListSchema },
     },
     handler: (request) => services.summaries.list(actorOf(request), request.params.id),
+  });
+
+  app.get('/v1/agents/:id/memories', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      security,
+      summary: 'What this agent remembers about you, oldest first',
+      params: idParams,
+      response: { 200: memoryListSchema },
+    },
+    handler: (request) => services.memories.list(actorOf(request), request.params.id),
+  });
+
+  app.patch('/v1/agents/:id/memories/:memoryId', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      security,
+      summary: 'Correct one thing this agent remembers about you',
+      params: memoryParams,
+      body: updateMemoryBody,
+      response: { 200: memorySchema },
+    },
+    handler: (request) =>
+      services.memories.update(actorOf(request), request.params.id, request.params.memoryId, request.body),
+  });
+
+  app.delete('/v1/agents/:id/memories/:memoryId', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      security,
+      summary: 'Make this agent forget one thing about you',
+      params: memoryParams,
+      response: { 204: noContent },
+    },
+    handler: async (request, reply) => {
+      await services.memories.remove(actorOf(request), request.params.id, request.params.memoryId);
+      return reply.status(204).send(null);
+    },
   });
 }

@@ -5,8 +5,8 @@ import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { JobContext, JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
-import { readCompanionSettings } from '../agents/companion-settings.js';
-import type { ModelResolver, TurnAnnouncement } from '../chat/index.js';
+import { readCompanionSettings, type CompanionSettings } from '../agents/companion-settings.js';
+import type { ModelResolver } from '../chat/index.js';
 import type { ConversationsService } from '../conversations/index.js';
 import type { CompanionRepository } from './companion.repository.js';
 import { presentSummary, type SummaryView } from './companion.schemas.js';
@@ -35,7 +35,7 @@ export interface SummariesServiceDeps {
   readonly jobs: Pick<JobQueue, 'send'>;
   readonly conversations: Pick<ConversationsService, 'findVisible'>;
   readonly resolveModel: ModelResolver;
-  readonly logger: Pick<Logger, 'warn' | 'error'>;
+  readonly logger: Pick<Logger, 'error'>;
   readonly modelTimeoutMs: number;
 }
 
@@ -43,10 +43,12 @@ export function createSummariesService(deps: SummariesServiceDeps) {
   const { db, repository } = deps;
 
   /** After a reply is stored: queues a summary once N user turns passed since the last one. */
-  async function considerSummary(tenantId: string, conversationId: string, replyId: string): Promise<void> {
-    const context = await repository.conversationContext(db, tenantId, conversationId);
-    if (!context?.agentId) return;
-    const settings = readCompanionSettings(context.companion);
+  async function considerSummary(
+    tenantId: string,
+    conversationId: string,
+    settings: CompanionSettings,
+    replyId: string,
+  ): Promise<void> {
     if (!settings.summaries) return;
     const latest = await repository.latestSummary(db, tenantId, conversationId, replyId);
     // Counted in user turns (a turn adds a user message and one reply, or several), at or past N: a
@@ -99,17 +101,6 @@ export function createSummariesService(deps: SummariesServiceDeps) {
 
   return {
     considerSummary,
-
-    /** Told of every chat turn (chat's announceTurn): a successful reply may reach the threshold. */
-    watchTurn(turn: TurnAnnouncement): void {
-      void turn.handle.outcome.then(async (outcome) => {
-        if (outcome.error || outcome.assistantMessage.status !== 'complete') return;
-        await considerSummary(turn.tenantId, outcome.conversationId, outcome.assistantMessage.id).catch(
-          (error: unknown) =>
-            deps.logger.warn({ err: error, conversationId: outcome.conversationId }, 'could not queue a summary'),
-        );
-      });
-    },
 
     registerJob(jobs: Pick<JobQueue, 'register'>): void {
       jobs.register<object>(

@@ -74,6 +74,13 @@ export interface ChatTurnDeps {
     conversationId: string,
     beforeMessageId: string,
   ) => Promise<string | undefined>;
+  /** What an agent with memory knew of the user when the conversation began (the companion module). */
+  readonly knownFacts?: (
+    tenantId: string,
+    conversationId: string,
+    agentId: string,
+    userId: string,
+  ) => Promise<string[]>;
   /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
   readonly announceTurn?: (turn: TurnAnnouncement) => void;
   /** Told of a title the background job gave a conversation, for its live watchers (realtime). */
@@ -175,7 +182,9 @@ async function runTurn(
     }
     const history = recentWithin(turn.history, deps.historyMaxChars);
     const summary = await summaryOfCutHistory(deps, turn, history);
-    const system = systemWithKnowledge(withSummary(agent.instructions.trim(), summary) || undefined, knowledge);
+    const facts = await factsOfUser(deps, turn);
+    const instructions = withFacts(withSummary(agent.instructions.trim(), summary), facts);
+    const system = systemWithKnowledge(instructions || undefined, knowledge);
     const messages = toModelMessages(
       history,
       history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, history) : undefined,
@@ -290,6 +299,25 @@ async function summaryOfCutHistory(
     return undefined;
   });
 }
+
+/** For agents with memory only: what they knew of the user when this conversation began. */
+async function factsOfUser(
+  deps: Pick<ChatTurnDeps, 'knownFacts' | 'logger'>,
+  turn: StoredTurn,
+): Promise<readonly string[]> {
+  if (!turn.agent.hasMemory || !deps.knownFacts) return [];
+  return deps
+    .knownFacts(turn.tenantId, turn.conversationId, turn.agent.id, turn.actor.userId)
+    .catch((error: unknown) => {
+      deps.logger.warn({ err: error, conversationId: turn.conversationId }, "could not read the agent's memories");
+      return [];
+    });
+}
+
+const withFacts = (instructions: string, facts: readonly string[]): string =>
+  facts.length > 0
+    ? `${instructions}${instructions ? '\n\n' : ''}What you remember about this user from earlier conversations:\n${facts.map((fact) => `- ${fact}`).join('\n')}`
+    : instructions;
 
 const withSummary = (instructions: string, summary: string | undefined): string =>
   summary
