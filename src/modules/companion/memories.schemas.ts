@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { visibleText } from '../../platform/http/common-schemas.js';
+import { patchBody, visibleText } from '../../platform/http/common-schemas.js';
 import { memoryMaxChars } from './memory-extraction.js';
 import type { MemoryRow } from './memories.repository.js';
 
 export const memoryParams = z.object({ id: z.uuid(), memoryId: z.uuid() });
 
-export const updateMemoryBody = z.strictObject({
+/** A PATCH like every other: its one field is optional, and an empty body is refused naming it. */
+export const updateMemoryBody = patchBody({
   /** The fact in your words, one short line. */
-  content: visibleText(memoryMaxChars),
+  content: visibleText(memoryMaxChars).optional(),
 });
 export type UpdateMemoryInput = z.infer<typeof updateMemoryBody>;
 

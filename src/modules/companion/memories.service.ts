@@ -122,7 +122,9 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
 
     async update(actor: Actor, agentId: string, memoryId: string, input: UpdateMemoryInput): Promise<MemoryView> {
       await requireUsableAgent(actor, agentId);
-      const changes = { content: input.content, factKey: factKeyOf(input.content) };
+      // patchBody refuses a body without it.
+      const content = input.content ?? '';
+      const changes = { content, factKey: factKeyOf(content) };
       const row = await repository.update(db, keyOf(actor, agentId, memoryId), changes).catch((error: unknown) => {
         if (!isUniqueViolation(error)) throw error;
         throw new AppError('conflict', 'This agent already remembers that fact about you; delete one of the two');
