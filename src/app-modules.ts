@@ -8,6 +8,12 @@ import { createAgentsModule } from './modules/agents/index.js';
 import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createChatModule, createReplyStops } from './modules/chat/index.js';
+import {
+  createCompanionModule,
+  createMemoryReader,
+  createSummaryReader,
+  type CompanionModule,
+} from './modules/companion/index.js';
 import { createConversationsModule, type MessageView } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
 import { createInboxModule } from './modules/inbox/index.js';
@@ -207,10 +213,27 @@ export async function registerModules(
     announceTurn: (turn) => {
       realtime.publisher.publishTurn(turn);
       emitTurnMessages(events, turn);
+      companion.watchTurn(turn);
     },
     announceTitle: (title) => realtime.publisher.publishTitle(title),
+    earlierSummary: createSummaryReader(database.db),
+    knownFacts: createMemoryReader(database.db),
   });
   chat.registerRoutes(app);
+  // Companion features (docs/companion.md): built after chat, whose model resolver its jobs use; no
+  // turn starts before the app is ready, so chat's turns always find it.
+  const companion: CompanionModule = createCompanionModule({
+    db: database.db,
+    logger: deps.logger,
+    jobs,
+    conversations: conversations.service,
+    agents: agents.service,
+    resolveModel: chat.resolveModel,
+    modelTimeoutMs: config.modelTimeoutMs,
+    onRead: (read) => realtime.publisher.publishRead(read),
+  });
+  if (deps.runsJobs ?? true) companion.registerJobs();
+  companion.registerRoutes(app);
   realtime.registerRoutes(app, {
     chat: chat.service,
     conversations: conversations.service,

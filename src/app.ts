@@ -162,6 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'agents', description: 'Agents: a personality, a model, knowledge sources and tools' },
         { name: 'projects', description: "Projects that group a user's conversations" },
         { name: 'conversations', description: 'Conversations, messages, and chat turns (JSON or streamed)' },
+        { name: 'companion', description: 'Read receipts and conversation summaries (docs/companion.md)' },
         { name: 'files', description: 'Files attached to chat messages' },
         { name: 'knowledge', description: 'Knowledge sources, their documents, and retrieval' },
         { name: 'mcp', description: "MCP servers and tools, and Parley's own MCP server" },

@@ -108,6 +108,12 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.agentId }),
     bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
   },
+  // Memories are the caller's own: A's agent is refused before any memory is looked for.
+  '/v1/agents/:id/memories': { foreign: (a) => ({ id: a.agentId }) },
+  '/v1/agents/:id/memories/:memoryId': {
+    foreign: (a) => ({ id: a.agentId, memoryId: a.projectId }),
+    bodies: { PATCH: () => json({ content: 'Remembered elsewhere' }) },
+  },
   '/v1/projects/:id': {
     foreign: (a) => ({ id: a.projectId }),
     bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
@@ -120,6 +126,12 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.conversationId }),
     bodies: { POST: () => json({ content: 'Hello from another tenant' }) },
   },
+  // Marking read names one of A's messages in A's conversation: refused as a missing conversation.
+  '/v1/conversations/:id/read': {
+    foreign: (a) => ({ id: a.failedConversationId }),
+    bodies: { POST: (a) => json({ upToMessageId: a.failedReplyId }) },
+  },
+  '/v1/conversations/:id/summaries': { foreign: (a) => ({ id: a.conversationId }) },
   '/v1/conversations/:id/messages/:messageId/retry': {
     foreign: (a) => ({ id: a.failedConversationId, messageId: a.failedReplyId }),
     ownParents: (own) => ({ id: own.conversationId }),

@@ -42,7 +42,10 @@ export interface CatalogMcpTool {
 /** Enough for any tenant's tool picker; the agent form lists them all at once. */
 const maxCatalogTools = 2000;
 export type AgentChanges = Partial<
-  Pick<AgentRow, 'name' | 'instructions' | 'model' | 'temperature' | 'maxOutputTokens' | 'visibility' | 'ownerId'>
+  Pick<
+    AgentRow,
+    'name' | 'instructions' | 'model' | 'temperature' | 'maxOutputTokens' | 'visibility' | 'ownerId' | 'companion'
+  >
 >;
 
 /** Tenant-wide agents plus the user's own private ones. */

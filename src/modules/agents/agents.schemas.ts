@@ -2,17 +2,11 @@ import { z } from 'zod';
 import { agentVisibilities } from '../../platform/db/schema/agents.js';
 import { pageOf, patchBody, visibleText } from '../../platform/http/common-schemas.js';
 import type { AgentRow } from './agents.repository.js';
+import { modelRefSchema } from './model-ref-schema.js';
 import { toolKeysSchema } from './tool-catalog.js';
 
-/** `provider:model` or `offline`; whether the provider exists is checked when chatting. */
-export const modelRefSchema = z
-  .string()
-  .trim()
-  .max(241)
-  .regex(
-    /^(offline|[a-z][a-z0-9-]{0,39}:\S{1,200})$/,
-    "must be 'provider:model' (e.g. 'openai:gpt-4o-mini') or 'offline'",
-  );
+export { modelRefSchema };
+import { companionSettingsPatch, companionSettingsSchema, readCompanionSettings } from './companion-settings.js';
 
 const nameSchema = visibleText(100);
 const instructionsSchema = z.string().max(20_000);
@@ -36,6 +30,8 @@ export const createAgentBody = z.strictObject({
   visibility: visibilitySchema.optional(),
   knowledgeSourceIds: knowledgeSourceIdsSchema.default([]),
   toolKeys: toolKeysSchema.default([]),
+  /** Companion features (docs/companion.md); what is left out takes its default. */
+  companion: companionSettingsPatch.optional(),
 });
 export type CreateAgentInput = z.infer<typeof createAgentBody>;
 
@@ -48,6 +44,8 @@ export const updateAgentBody = patchBody({
   visibility: visibilitySchema.optional(),
   knowledgeSourceIds: knowledgeSourceIdsSchema.optional(),
   toolKeys: toolKeysSchema.optional(),
+  /** Only the settings sent change; the others are kept. */
+  companion: companionSettingsPatch.optional(),
 });
 export type UpdateAgentInput = z.infer<typeof updateAgentBody>;
 
@@ -67,6 +65,8 @@ export const agentSchema = z.object({
   createdBy: z.uuid().nullable(),
   knowledgeSourceIds: z.array(z.uuid()),
   toolKeys: z.array(z.string()),
+  /** Every companion setting, defaults filled in. */
+  companion: companionSettingsSchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -87,6 +87,7 @@ export const presentAgent = (agent: AgentRow, canEdit: boolean): AgentView => ({
   createdBy: agent.createdBy,
   knowledgeSourceIds: agent.knowledgeSourceIds,
   toolKeys: agent.toolKeys,
+  companion: readCompanionSettings(agent.companion),
   createdAt: agent.createdAt.toISOString(),
   updatedAt: agent.updatedAt.toISOString(),
 });

@@ -8,6 +8,7 @@ import { newId } from '../../platform/ids.js';
 import type { AgentChanges, AgentRow, AgentsRepository } from './agents.repository.js';
 import { presentAgent, type AgentView, type CreateAgentInput, type UpdateAgentInput } from './agents.schemas.js';
 import { builtinTools, type CatalogToolView } from './tool-catalog.js';
+import { companionSettingsSchema, readCompanionSettings } from './companion-settings.js';
 
 export interface AgentsServiceDeps {
   readonly db: Database;
@@ -145,6 +146,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       const model = input.model ?? (await deps.defaultModelRef(actor.tenantId));
       if (input.model !== undefined) await deps.requireKnownModel(actor.tenantId, input.model);
       else await requireUsableDefault(actor.tenantId, model);
+      if (input.companion?.utilityModel) await deps.requireKnownModel(actor.tenantId, input.companion.utilityModel);
       const agent = await db.transaction(async (tx) => {
         await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
         await requireTools(tx, actor, toolKeys);
@@ -158,6 +160,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
           model,
           temperature: input.temperature ?? null,
           maxOutputTokens: input.maxOutputTokens ?? null,
+          companion: companionSettingsSchema.parse(input.companion ?? {}),
           createdBy: actor.userId,
         });
         await repository.replaceKnowledgeSources(tx, actor.tenantId, inserted.id, knowledgeSourceIds);
@@ -173,10 +176,12 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       if (input.model !== undefined && input.model !== agent.model) {
         await deps.requireKnownModel(actor.tenantId, input.model);
       }
-      const { visibility, knowledgeSourceIds: given, toolKeys: givenTools, ...fields } = input;
+      const { visibility, knowledgeSourceIds: given, toolKeys: givenTools, companion, ...fields } = input;
       if (visibility !== undefined) requireVisibilityAllowed(actor, visibility);
+      if (companion?.utilityModel) await deps.requireKnownModel(actor.tenantId, companion.utilityModel);
       const changes: AgentChanges = {
         ...fields,
+        ...(companion !== undefined && { companion: { ...readCompanionSettings(agent.companion), ...companion } }),
         ...(visibility !== undefined && { visibility, ownerId: ownerFor(actor, agent, visibility) }),
       };
       const knowledgeSourceIds = given === undefined ? agent.knowledgeSourceIds : normalisedSourceIds(given);

@@ -47,6 +47,10 @@ export interface ChatModuleDeps {
   /** Publishes every turn's events to live watchers (the realtime module). */
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
+  /** The latest conversation summary (the companion module), for turns whose history was cut. */
+  readonly earlierSummary?: ChatTurnDeps['earlierSummary'];
+  /** What agents with memory know of their user (the companion module). */
+  readonly knownFacts?: ChatTurnDeps['knownFacts'];
 }
 
 export interface ChatTuning {
@@ -103,6 +107,8 @@ export function createChatModule(deps: ChatModuleDeps) {
     stops: deps.stops,
     announceTurn: deps.announceTurn,
     announceTitle: deps.announceTitle,
+    earlierSummary: deps.earlierSummary,
+    knownFacts: deps.knownFacts,
     slots,
     stopWaitMs: tuning.stopWaitMs,
     attachmentParts: deps.files?.modelParts,

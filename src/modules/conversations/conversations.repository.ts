@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, type PageRequest } from '../../platform/db/pagination.js';
 import { conversations } from '../../platform/db/schema/index.js';
@@ -12,6 +12,30 @@ export interface ConversationListFilter {
   readonly projectId: string | undefined;
   readonly isArchived: boolean;
   readonly titleContains: string | undefined;
+  /** Whose unread counts the rows carry: the owner counts the agent's messages, anyone else the owner's. */
+  readonly viewerId?: string;
+}
+
+/** Past this many, a list says "1000" (the console shows "999+"): counting further costs and tells nothing. */
+export const maxUnreadCount = 1000;
+
+/**
+ * The viewer's unread messages of each listed conversation: the other side's finished messages after the
+ * viewer's side's read position, read on messages_conversation_idx from that position on (so an
+ * all-read conversation costs one index probe).
+ */
+function unreadCount(viewerId: string | undefined) {
+  // Written with qualified names: drizzle leaves a one-table select's columns bare, and inside this
+  // subquery a bare "id" would be the message's.
+  const isOwner = sql`"conversations"."owner_id" = ${viewerId ?? null}::uuid`;
+  return sql<number>`(select count(*)::int from (select 1 from "messages" as "unread_message"
+    where "unread_message"."tenant_id" = "conversations"."tenant_id"
+      and "unread_message"."conversation_id" = "conversations"."id"
+      and "unread_message"."id" > coalesce(case when ${isOwner} then "conversations"."owner_read_through"
+        else "conversations"."others_read_through" end, '00000000-0000-0000-0000-000000000000'::uuid)
+      and case when ${isOwner} then "unread_message"."role" <> 'user' else "unread_message"."role" = 'user' end
+      and "unread_message"."status" not in ('pending', 'streaming')
+    limit ${maxUnreadCount}) as unread)`;
 }
 
 export type ConversationChanges = Partial<Pick<ConversationRow, 'title' | 'projectId' | 'archivedAt'>>;
@@ -60,7 +84,10 @@ export function createConversationsRepository() {
       ];
       // Returned unawaited (a query builder is thenable) so a test can EXPLAIN the very same query.
       return db
-        .select({ row: conversations, cursorAt: cursorTimestamp(conversations.lastActivityAt) })
+        .select({
+          row: { ...getTableColumns(conversations), unreadCount: unreadCount(filter.viewerId) },
+          cursorAt: cursorTimestamp(conversations.lastActivityAt),
+        })
         .from(conversations)
         .where(inTenant(conversations, tenantId, and(...conditions)))
         .orderBy(...mostRecentActivityFirst)

@@ -14,13 +14,18 @@ export const conversationSchema = z.object({
   state: z.record(z.string(), z.unknown()),
   archived: z.boolean(),
   archivedAt: z.iso.datetime().nullable(),
+  /**
+   * In lists only: the caller's unread messages (the agent's for the owner, the owner's for an operator),
+   * counted up to 1000. POST …/read marks them read; reading never does by itself.
+   */
+  unreadCount: z.number().int().optional(),
   lastActivityAt: z.iso.datetime(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
 export type ConversationView = z.infer<typeof conversationSchema>;
 
-export const presentConversation = (conversation: ConversationRow): ConversationView => ({
+export const presentConversation = (conversation: ConversationRow & { unreadCount?: number }): ConversationView => ({
   id: conversation.id,
   ownerId: conversation.ownerId,
   agentId: conversation.agentId,
@@ -30,6 +35,7 @@ export const presentConversation = (conversation: ConversationRow): Conversation
   state: conversation.state,
   archived: conversation.archivedAt !== null,
   archivedAt: conversation.archivedAt?.toISOString() ?? null,
+  ...(conversation.unreadCount !== undefined && { unreadCount: conversation.unreadCount }),
   lastActivityAt: conversation.lastActivityAt.toISOString(),
   createdAt: conversation.createdAt.toISOString(),
   updatedAt: conversation.updatedAt.toISOString(),

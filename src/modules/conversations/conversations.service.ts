@@ -73,6 +73,7 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
         projectId: query.projectId,
         isArchived: query.archived,
         titleContains: query.q,
+        viewerId: actor.userId,
       };
       const rows = await repository.list(db, actor.tenantId, filter, { limit: query.limit, after: query.cursor });
       return toPage(rows, query.limit, presentConversation);

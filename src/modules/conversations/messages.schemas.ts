@@ -61,6 +61,11 @@ export const messageSchema = z.object({
   ),
   createdAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
+  /**
+   * When the other side read it (POST …/read): the owner, for the agent's messages; an operator, for the
+   * owner's. Null while unread, and for agents with read receipts off.
+   */
+  readAt: z.iso.datetime().nullable(),
 });
 export type MessageView = z.infer<typeof messageSchema>;
 
@@ -85,6 +90,7 @@ export function presentMessage(message: MessageRow): MessageView {
     toolCalls: (message.toolCalls ?? []).map(({ toolKey: _toolKey, ...call }) => call),
     createdAt: message.createdAt.toISOString(),
     completedAt: message.completedAt?.toISOString() ?? null,
+    readAt: message.readAt?.toISOString() ?? null,
   };
 }
 

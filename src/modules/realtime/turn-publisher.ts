@@ -150,6 +150,32 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
       publishConversationUpdated(title.tenantId, title.ownerId, title.conversationId, { title: title.title });
     },
 
+    /**
+     * Someone read a conversation (POST …/read): its watchers hear it (an operator sees "seen"), and so
+     * do the owner's other tabs, whose unread counts change when the owner read it.
+     */
+    publishRead(read: {
+      tenantId: string;
+      ownerId: string;
+      conversationId: string;
+      readerId: string;
+      side: 'owner' | 'others';
+      readThroughMessageId: string;
+      readAt: string;
+    }): void {
+      const { tenantId, ownerId, conversationId } = read;
+      const frame = {
+        type: 'read',
+        conversationId,
+        readerId: read.readerId,
+        side: read.side,
+        readThroughMessageId: read.readThroughMessageId,
+        readAt: read.readAt,
+      };
+      relay.publish({ tenantId, channel: 'conversation', conversationId, frame, exceptUserId: ownerId });
+      relay.publish({ tenantId, channel: 'user', conversationId, userId: ownerId, frame });
+    },
+
     /** Called by the chat turn as it starts (ChatTurnDeps.announceTurn). */
     publishTurn(turn: PublishedTurn): void {
       turn.handle.subscribe((event) => publishEvent(turn, event));

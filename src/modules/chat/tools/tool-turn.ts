@@ -14,7 +14,8 @@ import { resolveTurnTools } from './turn-tools.js';
 import type { Executor } from '../../../platform/db/client.js';
 
 /** A chat agent with the keys of the tools it may call. */
-export type TurnAgent = ChatAgent & { readonly toolKeys: readonly string[] };
+/** `hasMemory`: the agent keeps facts about its users (docs/companion.md). */
+export type TurnAgent = ChatAgent & { readonly toolKeys: readonly string[]; readonly hasMemory?: boolean };
 
 /** What the tool loop needs beyond a plain turn; absent, agents' tools are not offered. */
 export interface ChatToolsDeps {

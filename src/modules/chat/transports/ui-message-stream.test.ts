@@ -22,6 +22,7 @@ const message = (overrides: Partial<MessageView>): MessageView => ({
   toolCalls: [],
   createdAt: '2026-01-01T00:00:00.000Z',
   completedAt: null,
+  readAt: null,
   ...overrides,
 });
 

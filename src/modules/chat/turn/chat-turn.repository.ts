@@ -100,6 +100,8 @@ const turnContext = preparedFor((db) =>
         knowledgeSourceIds: sql<
           string[]
         >`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`,
+        // Long-term memory is read only for agents that keep it (docs/companion.md).
+        hasMemory: sql<boolean>`coalesce((${agents.companion}->>'memory')::boolean, false)`,
         // Likewise: an agent without tools pays nothing more for this column (ADR 7).
         toolKeys: sql<
           string[]
@@ -264,6 +266,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
     citations: null,
     attachments: null,
     toolCalls: null,
+    readAt: null,
     createdAt: turn.now,
   } as const;
   return {

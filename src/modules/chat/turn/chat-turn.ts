@@ -65,6 +65,22 @@ export interface ChatTurnDeps {
   readonly shutdown: Pick<Shutdown, 'isDraining' | 'ending'>;
   /** Where a turn registers its reply, so its owner (or the conversation's deletion) can stop it. */
   readonly stops: Pick<ReplyStops, 'track'>;
+  /**
+   * The latest summary of the conversation before a message (the companion module): read only when the
+   * history no longer fits, so the model keeps the gist of what it no longer sees.
+   */
+  readonly earlierSummary?: (
+    tenantId: string,
+    conversationId: string,
+    beforeMessageId: string,
+  ) => Promise<string | undefined>;
+  /** What an agent with memory knew of the user when the conversation began (the companion module). */
+  readonly knownFacts?: (
+    tenantId: string,
+    conversationId: string,
+    agentId: string,
+    userId: string,
+  ) => Promise<string[]>;
   /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
   readonly announceTurn?: (turn: TurnAnnouncement) => void;
   /** Told of a title the background job gave a conversation, for its live watchers (realtime). */
@@ -164,8 +180,11 @@ async function runTurn(
         channel.emit({ type: 'sources', citations: knowledge.citations });
       }
     }
-    const system = systemWithKnowledge(agent.instructions.trim() || undefined, knowledge);
     const history = recentWithin(turn.history, deps.historyMaxChars);
+    const summary = await summaryOfCutHistory(deps, turn, history);
+    const facts = await factsOfUser(deps, turn);
+    const instructions = withFacts(withSummary(agent.instructions.trim(), summary), facts);
+    const system = systemWithKnowledge(instructions || undefined, knowledge);
     const messages = toModelMessages(
       history,
       history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, history) : undefined,
@@ -261,6 +280,49 @@ export function turnOutcome(stored: MessageView, error: TurnError | undefined): 
   if (error) return 'error';
   return stored.finishReason === 'stopped' ? 'stopped' : 'complete';
 }
+
+/**
+ * The conversation's latest summary when the model does not see its whole history: the history read
+ * was as long as the limit allows (older messages lie beyond it) or lost messages to the size budget.
+ * A conversation short enough to be sent whole costs no query.
+ */
+async function summaryOfCutHistory(
+  deps: Pick<ChatTurnDeps, 'earlierSummary' | 'historyLimit' | 'logger'>,
+  turn: StoredTurn,
+  sent: readonly HistoryMessage[],
+): Promise<string | undefined> {
+  const isCut = turn.history.length >= deps.historyLimit || sent.length < turn.history.length;
+  if (!isCut || !deps.earlierSummary) return undefined;
+  return deps.earlierSummary(turn.tenantId, turn.conversationId, turn.userMessage.id).catch((error: unknown) => {
+    // A turn without its summary still answers: the summary helps, it is not needed.
+    deps.logger.warn({ err: error, conversationId: turn.conversationId }, 'could not read the conversation summary');
+    return undefined;
+  });
+}
+
+/** For agents with memory only: what they knew of the user when this conversation began. */
+async function factsOfUser(
+  deps: Pick<ChatTurnDeps, 'knownFacts' | 'logger'>,
+  turn: StoredTurn,
+): Promise<readonly string[]> {
+  if (!turn.agent.hasMemory || !deps.knownFacts) return [];
+  return deps
+    .knownFacts(turn.tenantId, turn.conversationId, turn.agent.id, turn.actor.userId)
+    .catch((error: unknown) => {
+      deps.logger.warn({ err: error, conversationId: turn.conversationId }, "could not read the agent's memories");
+      return [];
+    });
+}
+
+const withFacts = (instructions: string, facts: readonly string[]): string =>
+  facts.length > 0
+    ? `${instructions}${instructions ? '\n\n' : ''}What you remember about this user from earlier conversations:\n${facts.map((fact) => `- ${fact}`).join('\n')}`
+    : instructions;
+
+const withSummary = (instructions: string, summary: string | undefined): string =>
+  summary
+    ? `${instructions}${instructions ? '\n\n' : ''}Summary of the earlier conversation (its oldest messages are not shown):\n${summary}`
+    : instructions;
 
 /** The agent's passages for the user's message, or why they could not be had (logged; the reply then fails). */
 async function retrieveKnowledge(

@@ -41,6 +41,8 @@ export const agents = pgTable(
     temperature: real('temperature'),
     maxOutputTokens: integer('max_output_tokens'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    /** Companion features (docs/companion.md), checked by agents/companion-settings.ts; {} is every default. */
+    companion: jsonb('companion').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

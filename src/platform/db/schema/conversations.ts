@@ -39,6 +39,12 @@ export const conversations = pgTable(
     /** The agent's state carried between turns (free-form, owned by the chat turn). */
     state: jsonb('state').$type<Record<string, unknown>>().notNull().default({}),
     messageCount: integer('message_count').notNull().default(0),
+    /**
+     * Read receipts (docs/companion.md): the last message its owner marked read, and the last one anyone
+     * else (an operator) did. Unread counts are the other side's messages after these.
+     */
+    ownerReadThrough: uuid('owner_read_through'),
+    othersReadThrough: uuid('others_read_through'),
     archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     createdAt: createdAt(),
@@ -95,6 +101,8 @@ export const messages = pgTable(
     toolCalls: jsonb('tool_calls').$type<StoredToolCall[]>(),
     createdAt: createdAt(),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+    /** When the other side read it: the owner for the agent's messages, an operator for the owner's. */
+    readAt: timestamp('read_at', { withTimezone: true, mode: 'date' }),
     /**
      * While a reply is `streaming`: when the node writing it last said it still was (it renews this
      * every 20 s). A reply whose node stopped without storing it is found by this going stale, not by

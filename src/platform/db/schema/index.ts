@@ -8,3 +8,4 @@ export * from './jobs.js';
 export * from './server.js';
 export * from './support.js';
 export * from './webhooks.js';
+export * from './companion.js';

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { modelRefSchema } from './model-ref-schema.js';
+
+/**
+ * An agent's companion features (docs/companion.md). Stored as JSON on the agent; what is absent takes
+ * its default, so agents made before a setting existed read as if they had it at its default.
+ */
+export const companionSettingsSchema = z.strictObject({
+  /** Readers' receipts shown to the other side (`readAt`, the live `read` event). */
+  readReceipts: z.boolean().default(true),
+  /** A summary after every `summaryEveryTurns` user turns. */
+  summaries: z.boolean().default(true),
+  summaryEveryTurns: z.number().int().min(2).max(1000).default(10),
+  /** Short facts about each user, kept across conversations with this agent. */
+  memory: z.boolean().default(false),
+  /**
+   * The model the companion jobs call (summaries, memory); null: the agent's own model. `offline`
+   * makes them deterministic and extractive.
+   */
+  utilityModel: modelRefSchema.nullable().default(null),
+});
+export type CompanionSettings = z.infer<typeof companionSettingsSchema>;
+
+/** What a create or update may send: any of the settings, the rest kept (or defaulted). */
+export const companionSettingsPatch = companionSettingsSchema.partial();
+export type CompanionSettingsPatch = z.infer<typeof companionSettingsPatch>;
+
+export const defaultCompanionSettings: CompanionSettings = companionSettingsSchema.parse({});
+
+/** The stored JSON, read leniently: a setting stored wrong (by hand) takes its default rather than failing a turn. */
+export function readCompanionSettings(stored: unknown): CompanionSettings {
+  const parsed = companionSettingsSchema.safeParse(stored ?? {});
+  if (parsed.success) return parsed.data;
+  const partial: Record<string, unknown> = {};
+  const object = typeof stored === 'object' && stored !== null ? (stored as Record<string, unknown>) : {};
+  for (const [key, field] of Object.entries(companionSettingsSchema.shape)) {
+    const one = field.safeParse(object[key]);
+    if (one.success) partial[key] = one.data;
+  }
+  return { ...defaultCompanionSettings, ...partial };
+}

@@ -1,0 +1,191 @@
+import { and, asc, desc, eq, gt, inArray, isNull, lte, notInArray, sql } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/client.js';
+import { agents, conversationSummaries, conversations, messages } from '../../platform/db/schema/index.js';
+import { inTenant } from '../../platform/db/tenant-scope.js';
+
+export type SummaryRow = typeof conversationSummaries.$inferSelect;
+export type ReadSide = 'owner' | 'others';
+
+/** A message the summary job reads. */
+export interface SummarisedMessage {
+  readonly id: string;
+  readonly role: 'user' | 'assistant' | 'system';
+  readonly content: string;
+}
+
+/** Whose messages a side reads: the owner reads the agent's, anyone else the owner's. */
+const rolesReadBy = (side: ReadSide) => (side === 'owner' ? (['assistant', 'system'] as const) : (['user'] as const));
+/** A reply still being written is not read yet, whatever the reader's position. */
+const unfinished = ['pending', 'streaming'] as const;
+
+export function createCompanionRepository() {
+  return {
+    /** The conversation's agent's companion JSON (undefined: no agent any more) and its owner. */
+    async conversationContext(db: Executor, tenantId: string, conversationId: string) {
+      const [row] = await db
+        .select({
+          ownerId: conversations.ownerId,
+          agentId: agents.id,
+          agentModel: agents.model,
+          companion: agents.companion,
+        })
+        .from(conversations)
+        .leftJoin(agents, and(eq(agents.id, conversations.agentId), eq(agents.tenantId, conversations.tenantId)))
+        .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)));
+      return row;
+    },
+
+    async isMessageIn(db: Executor, tenantId: string, conversationId: string, messageId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(inTenant(messages, tenantId, eq(messages.conversationId, conversationId), eq(messages.id, messageId)));
+      return row !== undefined;
+    },
+
+    /**
+     * Moves the side's read position forward (never back) and, when receipts are kept, stamps the other
+     * side's finished messages up to it. Answers the position and how many messages were stamped.
+     */
+    async markRead(
+      db: Executor,
+      read: {
+        tenantId: string;
+        conversationId: string;
+        upToMessageId: string;
+        side: ReadSide;
+        readAt: Date;
+        keepsReceipts: boolean;
+      },
+    ): Promise<{ readThroughMessageId: string; markedCount: number } | undefined> {
+      const column = read.side === 'owner' ? conversations.ownerReadThrough : conversations.othersReadThrough;
+      return db.transaction(async (tx) => {
+        const [position] = await tx
+          .update(conversations)
+          .set({
+            [read.side === 'owner' ? 'ownerReadThrough' : 'othersReadThrough']:
+              sql`greatest(${column}, ${read.upToMessageId}::uuid)`,
+          })
+          .where(inTenant(conversations, read.tenantId, eq(conversations.id, read.conversationId)))
+          .returning({ through: column });
+        if (!position?.through) return undefined;
+        if (!read.keepsReceipts) return { readThroughMessageId: position.through, markedCount: 0 };
+        const marked = await tx
+          .update(messages)
+          .set({ readAt: read.readAt })
+          .where(
+            inTenant(
+              messages,
+              read.tenantId,
+              eq(messages.conversationId, read.conversationId),
+              lte(messages.id, read.upToMessageId),
+              isNull(messages.readAt),
+              inArray(messages.role, [...rolesReadBy(read.side)]),
+              notInArray(messages.status, [...unfinished]),
+            ),
+          )
+          .returning({ id: messages.id });
+        return { readThroughMessageId: position.through, markedCount: marked.length };
+      });
+    },
+
+    async listSummaries(db: Executor, tenantId: string, conversationId: string, limit: number): Promise<SummaryRow[]> {
+      return db
+        .select()
+        .from(conversationSummaries)
+        .where(inTenant(conversationSummaries, tenantId, eq(conversationSummaries.conversationId, conversationId)))
+        .orderBy(desc(conversationSummaries.lastMessageId))
+        .limit(limit);
+    },
+
+    /** The latest summary that ends before `beforeMessageId` (or the latest of all without it). */
+    async latestSummary(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      beforeMessageId?: string,
+    ): Promise<SummaryRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(conversationSummaries)
+        .where(
+          inTenant(
+            conversationSummaries,
+            tenantId,
+            eq(conversationSummaries.conversationId, conversationId),
+            beforeMessageId === undefined ? undefined : lte(conversationSummaries.lastMessageId, beforeMessageId),
+          ),
+        )
+        .orderBy(desc(conversationSummaries.lastMessageId))
+        .limit(1);
+      return row;
+    },
+
+    /** User turns (one user message each, however many replies it got) after a message, through another. */
+    async countUserTurns(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      range: { after: string | undefined; through: string },
+    ): Promise<number> {
+      const [row] = await db
+        .select({ count: sql<number>`count(*)::int` })
+        .from(messages)
+        .where(
+          inTenant(
+            messages,
+            tenantId,
+            eq(messages.conversationId, conversationId),
+            eq(messages.role, 'user'),
+            range.after === undefined ? undefined : gt(messages.id, range.after),
+            lte(messages.id, range.through),
+          ),
+        );
+      return row?.count ?? 0;
+    },
+
+    /** The messages a summary covers after the previous one: the user's, and finished, non-empty replies. */
+    async messagesToSummarise(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      range: { after: string | undefined; through: string },
+      limit: number,
+    ): Promise<SummarisedMessage[]> {
+      return db
+        .select({ id: messages.id, role: messages.role, content: sql<string>`left(${messages.content}, 4000)` })
+        .from(messages)
+        .where(
+          inTenant(
+            messages,
+            tenantId,
+            eq(messages.conversationId, conversationId),
+            range.after === undefined ? undefined : gt(messages.id, range.after),
+            lte(messages.id, range.through),
+            sql`${messages.content} <> ''`,
+            sql`(${messages.role} = 'user' or ${messages.status} = 'complete')`,
+          ),
+        )
+        .orderBy(asc(messages.id))
+        .limit(limit);
+    },
+
+    /** False when it was stored already (another node, a retry) or the conversation is gone. */
+    async insertSummary(db: Executor, summary: typeof conversationSummaries.$inferInsert): Promise<boolean> {
+      const inserted = await db
+        .insert(conversationSummaries)
+        .select(
+          sql`select ${summary.id}::uuid, ${summary.tenantId}::uuid, ${summary.conversationId}::uuid, ${summary.content}::text,
+            ${summary.firstMessageId}::uuid, ${summary.lastMessageId}::uuid, ${summary.messageCount}::int,
+            ${summary.userTurns}::int, ${summary.model}::text, now()
+          where exists (select 1 from ${conversations} where ${conversations.id} = ${summary.conversationId}::uuid
+            and ${conversations.tenantId} = ${summary.tenantId}::uuid)`,
+        )
+        .onConflictDoNothing()
+        .returning({ id: conversationSummaries.id });
+      return inserted.length > 0;
+    },
+  };
+}
+
+export type CompanionRepository = ReturnType<typeof createCompanionRepository>;

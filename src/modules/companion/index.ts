@@ -1,0 +1,105 @@
+import type { Database, Executor } from '../../platform/db/client.js';
+import type { JobQueue } from '../../platform/jobs/index.js';
+import type { App } from '../../platform/http/types.js';
+import type { Logger } from '../../platform/logger.js';
+import type { ModelResolver, TurnAnnouncement } from '../chat/index.js';
+import { readCompanionSettings } from '../agents/companion-settings.js';
+import type { AgentDirectory, ConversationsService } from '../conversations/index.js';
+import { createMemoriesRepository } from './memories.repository.js';
+import { createMemoriesService } from './memories.service.js';
+import { createCompanionRepository } from './companion.repository.js';
+import { registerCompanionRoutes } from './companion.routes.js';
+import { createReadReceiptsService, type ReadEvent } from './read-receipts.service.js';
+import { createSummariesService } from './summaries.service.js';
+
+export interface CompanionModuleDeps {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly jobs: JobQueue;
+  readonly conversations: Pick<ConversationsService, 'findVisible'>;
+  readonly agents: Pick<AgentDirectory, 'findUsable'>;
+  /** Chat's model resolver: the utility model resolves against the tenant's providers like any agent's. */
+  readonly resolveModel: ModelResolver;
+  readonly modelTimeoutMs: number;
+  /** Tells live watchers of a read (the realtime module). */
+  readonly onRead?: (read: ReadEvent) => void;
+}
+
+/**
+ * Companion intelligence (docs/companion.md): read receipts and summaries, per agent. Built after chat,
+ * whose model resolver its jobs use; chat reads summaries through `createSummaryReader`, made before it.
+ */
+export function createCompanionModule(deps: CompanionModuleDeps) {
+  const repository = createCompanionRepository();
+  const readReceipts = createReadReceiptsService({
+    db: deps.db,
+    repository,
+    conversations: deps.conversations,
+    onRead: deps.onRead,
+  });
+  const summaries = createSummariesService({
+    db: deps.db,
+    repository,
+    jobs: deps.jobs,
+    conversations: deps.conversations,
+    resolveModel: deps.resolveModel,
+    logger: deps.logger,
+    modelTimeoutMs: deps.modelTimeoutMs,
+  });
+  const memories = createMemoriesService({
+    db: deps.db,
+    repository: createMemoriesRepository(),
+    jobs: deps.jobs,
+    agents: deps.agents,
+    resolveModel: deps.resolveModel,
+    logger: deps.logger,
+    modelTimeoutMs: deps.modelTimeoutMs,
+  });
+
+  /** After a successful reply: the jobs its agent's settings call for (a summary, the user's facts). */
+  async function afterReply(tenantId: string, conversationId: string, userMessageId: string, replyId: string) {
+    const context = await repository.conversationContext(deps.db, tenantId, conversationId);
+    if (!context?.agentId) return;
+    const settings = readCompanionSettings(context.companion);
+    await summaries.considerSummary(tenantId, conversationId, settings, replyId);
+    await memories.considerMemories(tenantId, settings, userMessageId);
+  }
+
+  return {
+    readReceipts,
+    summaries,
+    memories,
+    /** Told of every chat turn as it starts (chat's announceTurn); acts once its reply is stored. */
+    watchTurn(turn: TurnAnnouncement): void {
+      void turn.handle.outcome.then(async (outcome) => {
+        if (outcome.error || outcome.assistantMessage.status !== 'complete') return;
+        const { conversationId, userMessage, assistantMessage } = outcome;
+        await afterReply(turn.tenantId, conversationId, userMessage.id, assistantMessage.id).catch((error: unknown) =>
+          deps.logger.warn({ err: error, conversationId }, 'could not queue the companion jobs of a reply'),
+        );
+      });
+    },
+    registerJobs: () => {
+      summaries.registerJob(deps.jobs);
+      memories.registerJob(deps.jobs);
+    },
+    registerRoutes: (app: App) => registerCompanionRoutes(app, { readReceipts, summaries, memories }),
+  };
+}
+
+/** The facts an agent with memory knew of its user before a conversation began, for chat's turns. */
+export function createMemoryReader(db: Executor) {
+  const repository = createMemoriesRepository();
+  return (tenantId: string, conversationId: string, agentId: string, userId: string): Promise<string[]> =>
+    repository.knownBefore(db, tenantId, conversationId, agentId, userId);
+}
+
+/** The latest summary's text before a message: what chat gives a model whose history was cut. */
+export function createSummaryReader(db: Executor) {
+  const repository = createCompanionRepository();
+  return async (tenantId: string, conversationId: string, beforeMessageId: string): Promise<string | undefined> =>
+    (await repository.latestSummary(db, tenantId, conversationId, beforeMessageId))?.content;
+}
+
+export type CompanionModule = ReturnType<typeof createCompanionModule>;
+export type { ReadEvent } from './read-receipts.service.js';

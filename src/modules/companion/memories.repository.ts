@@ -1,0 +1,120 @@
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/client.js';
+import { agentMemories, agents, conversations, messages } from '../../platform/db/schema/index.js';
+import { inTenant } from '../../platform/db/tenant-scope.js';
+
+export type MemoryRow = typeof agentMemories.$inferSelect;
+
+/** Enough for any agent's picture of one user; the oldest are given first. */
+export const maxMemoriesPerUser = 200;
+
+/** All SQL of long-term memory; every statement names the tenant, the agent and the user. */
+export function createMemoriesRepository() {
+  return {
+    /** A user message with what the extraction needs: its conversation's owner and agent settings. */
+    async userMessageContext(db: Executor, tenantId: string, messageId: string) {
+      const [row] = await db
+        .select({
+          content: messages.content,
+          ownerId: conversations.ownerId,
+          agentId: agents.id,
+          agentModel: agents.model,
+          companion: agents.companion,
+        })
+        .from(messages)
+        .innerJoin(
+          conversations,
+          and(eq(conversations.id, messages.conversationId), eq(conversations.tenantId, messages.tenantId)),
+        )
+        .innerJoin(agents, and(eq(agents.id, conversations.agentId), eq(agents.tenantId, conversations.tenantId)))
+        .where(inTenant(messages, tenantId, eq(messages.id, messageId), eq(messages.role, 'user')));
+      return row;
+    },
+
+    /** One fact kept once per agent and user (by its key); false when it was known already. */
+    async insertIfNew(db: Executor, memory: typeof agentMemories.$inferInsert): Promise<boolean> {
+      const inserted = await db
+        .insert(agentMemories)
+        .values(memory)
+        .onConflictDoNothing({ target: [agentMemories.agentId, agentMemories.userId, agentMemories.factKey] })
+        .returning({ id: agentMemories.id });
+      return inserted.length > 0;
+    },
+
+    async list(db: Executor, tenantId: string, agentId: string, userId: string): Promise<MemoryRow[]> {
+      return db
+        .select()
+        .from(agentMemories)
+        .where(inTenant(agentMemories, tenantId, eq(agentMemories.agentId, agentId), eq(agentMemories.userId, userId)))
+        .orderBy(asc(agentMemories.id))
+        .limit(maxMemoriesPerUser);
+    },
+
+    /** What a new conversation starts with: the facts known before it began. */
+    async knownBefore(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      agentId: string,
+      userId: string,
+    ): Promise<string[]> {
+      const rows = await db
+        .select({ content: agentMemories.content })
+        .from(agentMemories)
+        .where(
+          inTenant(
+            agentMemories,
+            tenantId,
+            eq(agentMemories.agentId, agentId),
+            eq(agentMemories.userId, userId),
+            lt(
+              agentMemories.createdAt,
+              sql`(select ${conversations.createdAt} from ${conversations} where ${conversations.id} = ${conversationId}::uuid and ${conversations.tenantId} = ${tenantId}::uuid)`,
+            ),
+          ),
+        )
+        .orderBy(asc(agentMemories.id))
+        .limit(maxMemoriesPerUser);
+      return rows.map((row) => row.content);
+    },
+
+    async update(
+      db: Executor,
+      key: { tenantId: string; agentId: string; userId: string; memoryId: string },
+      changes: { content: string; factKey: string },
+    ): Promise<MemoryRow | undefined> {
+      const [row] = await db
+        .update(agentMemories)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(
+          inTenant(
+            agentMemories,
+            key.tenantId,
+            eq(agentMemories.id, key.memoryId),
+            eq(agentMemories.agentId, key.agentId),
+            eq(agentMemories.userId, key.userId),
+          ),
+        )
+        .returning();
+      return row;
+    },
+
+    async delete(db: Executor, key: { tenantId: string; agentId: string; userId: string; memoryId: string }) {
+      const deleted = await db
+        .delete(agentMemories)
+        .where(
+          inTenant(
+            agentMemories,
+            key.tenantId,
+            eq(agentMemories.id, key.memoryId),
+            eq(agentMemories.agentId, key.agentId),
+            eq(agentMemories.userId, key.userId),
+          ),
+        )
+        .returning({ id: agentMemories.id });
+      return deleted.length > 0;
+    },
+  };
+}
+
+export type MemoriesRepository = ReturnType<typeof createMemoriesRepository>;

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type { Actor } from '../../access/actor.js';
+import type { Database } from '../../platform/db/client.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../../platform/db/errors.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { JobContext, JobQueue } from '../../platform/jobs/index.js';
+import type { Logger } from '../../platform/logger.js';
+import { readCompanionSettings, type CompanionSettings } from '../agents/companion-settings.js';
+import type { ModelResolver } from '../chat/index.js';
+import type { AgentDirectory } from '../conversations/index.js';
+import { extractFacts, factKeyOf } from './memory-extraction.js';
+import type { MemoriesRepository } from './memories.repository.js';
+import { presentMemory, type MemoryView, type UpdateMemoryInput } from './memories.schemas.js';
+
+/** The pg-boss queue of memory extraction: one job per user message. */
+export const memoryJobName = 'companion.remember';
+
+export const memoryJobData = z.strictObject({
+  tenantId: z.uuid(),
+  /** The user message whose facts are kept. */
+  messageId: z.uuid(),
+});
+export type MemoryJobData = z.infer<typeof memoryJobData>;
+
+const memoryJobOptions = { retryLimit: 5, retryDelaySeconds: 5 } as const;
+
+export interface MemoriesServiceDeps {
+  readonly db: Database;
+  readonly repository: MemoriesRepository;
+  readonly jobs: Pick<JobQueue, 'send'>;
+  readonly agents: Pick<AgentDirectory, 'findUsable'>;
+  readonly resolveModel: ModelResolver;
+  readonly logger: Pick<Logger, 'error'>;
+  readonly modelTimeoutMs: number;
+}
+
+/**
+ * Long-term memory (docs/companion.md): short facts about a user, per agent, kept across that user's
+ * conversations with it. Only the user sees and changes their own; no other user, even an admin.
+ */
+export function createMemoriesService(deps: MemoriesServiceDeps) {
+  const { db, repository } = deps;
+
+  /** The agent as the caller may use it, else the 404 of a missing agent. */
+  async function requireUsableAgent(actor: Actor, agentId: string): Promise<void> {
+    if (!(await deps.agents.findUsable(actor, agentId))) throw notFound('Agent', agentId);
+  }
+
+  const keyOf = (actor: Actor, agentId: string, memoryId: string) => ({
+    tenantId: actor.tenantId,
+    agentId,
+    userId: actor.userId,
+    memoryId,
+  });
+
+  /** The job: the message's facts, each kept once. Run again, it adds nothing; a message gone ends it. */
+  async function remember(data: MemoryJobData, job: Pick<JobContext, 'signal'>): Promise<void> {
+    const context = await repository.userMessageContext(db, data.tenantId, data.messageId);
+    if (!context) return;
+    const settings = readCompanionSettings(context.companion);
+    if (!settings.memory) return;
+    const resolved = await deps.resolveModel(data.tenantId, settings.utilityModel ?? context.agentModel);
+    const facts = await extractFacts(resolved, context.content, {
+      abortSignal: job.signal,
+      timeoutMs: deps.modelTimeoutMs,
+    });
+    for (const fact of facts) {
+      const stored = repository.insertIfNew(db, {
+        id: newId(),
+        tenantId: data.tenantId,
+        agentId: context.agentId,
+        userId: context.ownerId,
+        content: fact,
+        factKey: factKeyOf(fact),
+        sourceMessageId: data.messageId,
+      });
+      // The message, its agent or its user deleted meanwhile: nothing is left to remember for.
+      const isGone = await stored.then(
+        () => false,
+        (error: unknown) => {
+          if (isForeignKeyViolation(error)) return true;
+          throw error;
+        },
+      );
+      if (isGone) return;
+    }
+  }
+
+  return {
+    /** After a successful turn of an agent with memory on: queue the user message's extraction. */
+    async considerMemories(tenantId: string, settings: CompanionSettings, userMessageId: string): Promise<void> {
+      if (!settings.memory) return;
+      const data: MemoryJobData = { tenantId, messageId: userMessageId };
+      await deps.jobs.send(memoryJobName, data, { singletonKey: userMessageId });
+    },
+
+    registerJob(jobs: Pick<JobQueue, 'register'>): void {
+      jobs.register<object>(
+        memoryJobName,
+        async (data, job) => {
+          const parsed = memoryJobData.safeParse(data);
+          if (!parsed.success) {
+            deps.logger.error({ jobId: job.id }, `${memoryJobName} job with malformed data dropped`);
+            return;
+          }
+          await remember(parsed.data, job);
+        },
+        memoryJobOptions,
+      );
+    },
+
+    /** The facts known before a conversation began, for its model (chat's turn, for agents with memory on). */
+    knownBefore: (tenantId: string, conversationId: string, agentId: string, userId: string) =>
+      repository.knownBefore(db, tenantId, conversationId, agentId, userId),
+
+    async list(actor: Actor, agentId: string): Promise<{ items: MemoryView[] }> {
+      await requireUsableAgent(actor, agentId);
+      const rows = await repository.list(db, actor.tenantId, agentId, actor.userId);
+      return { items: rows.map(presentMemory) };
+    },
+
+    async update(actor: Actor, agentId: string, memoryId: string, input: UpdateMemoryInput): Promise<MemoryView> {
+      await requireUsableAgent(actor, agentId);
+      // patchBody refuses a body without it.
+      const content = input.content ?? '';
+      const changes = { content, factKey: factKeyOf(content) };
+      const row = await repository.update(db, keyOf(actor, agentId, memoryId), changes).catch((error: unknown) => {
+        if (!isUniqueViolation(error)) throw error;
+        throw new AppError('conflict', 'This agent already remembers that fact about you; delete one of the two');
+      });
+      if (!row) throw notFound('Memory', memoryId);
+      return presentMemory(row);
+    },
+
+    async remove(actor: Actor, agentId: string, memoryId: string): Promise<void> {
+      await requireUsableAgent(actor, agentId);
+      if (!(await repository.delete(db, keyOf(actor, agentId, memoryId)))) throw notFound('Memory', memoryId);
+    },
+  };
+}
+
+export type MemoriesService = ReturnType<typeof createMemoriesService>;

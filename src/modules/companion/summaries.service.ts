@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import type { Actor } from '../../access/actor.js';
+import type { Database } from '../../platform/db/client.js';
+import { isForeignKeyViolation } from '../../platform/db/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { JobContext, JobQueue } from '../../platform/jobs/index.js';
+import type { Logger } from '../../platform/logger.js';
+import { readCompanionSettings, type CompanionSettings } from '../agents/companion-settings.js';
+import type { ModelResolver } from '../chat/index.js';
+import type { ConversationsService } from '../conversations/index.js';
+import type { CompanionRepository } from './companion.repository.js';
+import { presentSummary, type SummaryView } from './companion.schemas.js';
+import { writeSummary } from './conversation-summary.js';
+
+/** The pg-boss queue of summaries: one job per conversation and range end. */
+export const summaryJobName = 'companion.summarize';
+
+export const summaryJobData = z.strictObject({
+  tenantId: z.uuid(),
+  conversationId: z.uuid(),
+  /** The last message the summary covers (the reply that reached the threshold). */
+  throughMessageId: z.uuid(),
+});
+export type SummaryJobData = z.infer<typeof summaryJobData>;
+
+/** Enough to cover N turns of any agent's threshold; a longer stretch is summarised in its first messages. */
+const maxMessagesPerSummary = 2000;
+const listedSummaries = 100;
+/** A failed model call is retried with backoff from 5 s (about 2.5 minutes over its five retries), never stored. */
+const summaryJobOptions = { retryLimit: 5, retryDelaySeconds: 5 } as const;
+
+export interface SummariesServiceDeps {
+  readonly db: Database;
+  readonly repository: CompanionRepository;
+  readonly jobs: Pick<JobQueue, 'send'>;
+  readonly conversations: Pick<ConversationsService, 'findVisible'>;
+  readonly resolveModel: ModelResolver;
+  readonly logger: Pick<Logger, 'error'>;
+  readonly modelTimeoutMs: number;
+}
+
+export function createSummariesService(deps: SummariesServiceDeps) {
+  const { db, repository } = deps;
+
+  /** After a reply is stored: queues a summary once N user turns passed since the last one. */
+  async function considerSummary(
+    tenantId: string,
+    conversationId: string,
+    settings: CompanionSettings,
+    replyId: string,
+  ): Promise<void> {
+    if (!settings.summaries) return;
+    const latest = await repository.latestSummary(db, tenantId, conversationId, replyId);
+    // Counted in user turns (a turn adds a user message and one reply, or several), at or past N: a
+    // turn that jumps the count does not skip a summary.
+    const turns = await repository.countUserTurns(db, tenantId, conversationId, {
+      after: latest?.lastMessageId,
+      through: replyId,
+    });
+    if (turns < settings.summaryEveryTurns) return;
+    const data: SummaryJobData = { tenantId, conversationId, throughMessageId: replyId };
+    await deps.jobs.send(summaryJobName, data, { singletonKey: `${conversationId}:${replyId}` });
+  }
+
+  /** The job. Run twice, or on two nodes, it stores one summary; a conversation gone meanwhile ends it quietly. */
+  async function summarise(data: SummaryJobData, job: Pick<JobContext, 'signal'>): Promise<void> {
+    const { tenantId, conversationId, throughMessageId } = data;
+    const context = await repository.conversationContext(db, tenantId, conversationId);
+    if (!context) return;
+    const previous = await repository.latestSummary(db, tenantId, conversationId, throughMessageId);
+    if (previous?.lastMessageId === throughMessageId) return;
+    const range = { after: previous?.lastMessageId, through: throughMessageId };
+    const messages = await repository.messagesToSummarise(db, tenantId, conversationId, range, maxMessagesPerSummary);
+    const first = messages[0];
+    if (!first) return;
+    const turns = await repository.countUserTurns(db, tenantId, conversationId, range);
+    const settings = readCompanionSettings(context.companion);
+    // The agent's own model unless a utility model is set; `offline` for a conversation whose agent is gone.
+    const modelRef = settings.utilityModel ?? context.agentModel ?? 'offline';
+    const resolved = await deps.resolveModel(tenantId, modelRef);
+    const content = await writeSummary(resolved, previous?.content, messages, {
+      abortSignal: job.signal,
+      timeoutMs: deps.modelTimeoutMs,
+    });
+    const stored = repository.insertSummary(db, {
+      id: newId(),
+      tenantId,
+      conversationId,
+      content,
+      firstMessageId: previous?.firstMessageId ?? first.id,
+      lastMessageId: throughMessageId,
+      messageCount: messages.length,
+      userTurns: (previous?.userTurns ?? 0) + turns,
+      model: resolved.modelRef,
+    });
+    // The conversation deleted between the check and the insert: nothing to summarise any more.
+    await stored.catch((error: unknown) => {
+      if (!isForeignKeyViolation(error)) throw error;
+    });
+  }
+
+  return {
+    considerSummary,
+
+    registerJob(jobs: Pick<JobQueue, 'register'>): void {
+      jobs.register<object>(
+        summaryJobName,
+        async (data, job) => {
+          const parsed = summaryJobData.safeParse(data);
+          if (!parsed.success) {
+            deps.logger.error({ jobId: job.id }, `${summaryJobName} job with malformed data dropped`);
+            return;
+          }
+          await summarise(parsed.data, job);
+        },
+        summaryJobOptions,
+      );
+    },
+
+    summarise,
+
+    async list(actor: Actor, conversationId: string): Promise<{ items: SummaryView[] }> {
+      await deps.conversations.findVisible(actor, conversationId);
+      const rows = await repository.listSummaries(db, actor.tenantId, conversationId, listedSummaries);
+      return { items: rows.map(presentSummary) };
+    },
+  };
+}
+
+export type SummariesService = ReturnType<typeof createSummariesService>;

@@ -1,0 +1,66 @@
+import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { agents } from './agents.js';
+import { createdAt, tenantColumn, updatedAt } from './columns.js';
+import { conversations, messages } from './conversations.js';
+import { users } from './users.js';
+
+/**
+ * A summary of a conversation up to one of its messages (docs/companion.md): it covers the previous
+ * summary and every message after it, through `lastMessageId`. One per (conversation, last message), so a
+ * job run twice, or on two nodes, stores it once.
+ */
+export const conversationSummaries = pgTable(
+  'conversation_summaries',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    content: text('content').notNull(),
+    /** The first message of the conversation it covers (through the previous summary) and its last. */
+    firstMessageId: uuid('first_message_id').notNull(),
+    lastMessageId: uuid('last_message_id').notNull(),
+    /** How many messages were read for it (not counting those the previous summary covered). */
+    messageCount: integer('message_count').notNull(),
+    /** The user turns it covers, since the conversation began. */
+    userTurns: integer('user_turns').notNull(),
+    model: text('model').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('conversation_summaries_range_unique').on(table.conversationId, table.lastMessageId),
+    index('conversation_summaries_tenant_idx').on(table.tenantId),
+  ],
+);
+
+/**
+ * A short fact an agent with memory keeps about one user across conversations ("has a dog called Rex").
+ * Never shared between users; deleting the user or the agent deletes it. `factKey` is the fact folded
+ * for comparison, so one fact is kept once.
+ */
+export const agentMemories = pgTable(
+  'agent_memories',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    content: text('content').notNull(),
+    factKey: text('fact_key').notNull(),
+    /** The message it was drawn from; null once that message is gone, or for a fact the user wrote. */
+    sourceMessageId: uuid('source_message_id').references(() => messages.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('agent_memories_fact_unique').on(table.agentId, table.userId, table.factKey),
+    index('agent_memories_user_idx').on(table.userId),
+    index('agent_memories_tenant_idx').on(table.tenantId),
+    index('agent_memories_source_idx').on(table.sourceMessageId),
+  ],
+);
