@@ -7,7 +7,7 @@ import { createModelWarningLog } from './ai/model-warnings.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
-import { createChatModule, createReplyStops } from './modules/chat/index.js';
+import { createChatModule, createModelResolver, createReplyStops } from './modules/chat/index.js';
 import { createConversationsModule, type MessageView } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
 import { createInboxModule } from './modules/inbox/index.js';
@@ -122,8 +122,6 @@ export async function registerModules(
     onConversationChanged: (change) => realtime.publisher.publishConversationChange(change),
   });
   conversations.registerRoutes(app);
-  // The customer-service desk (docs/customer-service.md); its signing secrets are sealed like provider keys.
-  createInboxModule({ db: database.db, keys: deps.keys }).registerRoutes(app);
   // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
   // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
   const jobs = createJobQueue({ database, logger: deps.logger });
@@ -149,6 +147,24 @@ export async function registerModules(
   });
   app.addHook('onReady', () => jobs.start());
   app.addHook('onClose', () => jobs.stop({ graceMs: config.shutdownGraceMs }));
+  // The customer-service desk (docs/customer-service.md); its signing secrets are sealed like provider keys.
+  // Before chat, whose turns in support conversations get its handoff tool.
+  const inbox = createInboxModule({
+    db: database.db,
+    keys: deps.keys,
+    logger: deps.logger,
+    publisher: realtime.publisher,
+    stopReplies: replyStops.stopConversation,
+    resolveModel: createModelResolver({
+      registry: modelRegistry,
+      loadTenantProviders: providers.service.loadTenantProviders,
+    }),
+    knowledgeSearch: knowledge.search,
+    jobs,
+  });
+  if (deps.runsJobs ?? true) inbox.registerJobs();
+  inbox.registerRoutes(app);
+  app.addHook('onClose', () => inbox.drain());
   // Chat attachments: stored like documents, by id under DATA_DIR/files.
   const files = createFilesModule({
     db: database.db,
@@ -180,6 +196,7 @@ export async function registerModules(
     tuning: deps.chat,
     announceTurn: (turn) => realtime.publisher.publishTurn(turn),
     announceTitle: (title) => realtime.publisher.publishTitle(title),
+    conversationTools: inbox.conversationTools,
   });
   chat.registerRoutes(app);
   realtime.registerRoutes(app, {

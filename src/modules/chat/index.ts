@@ -47,6 +47,8 @@ export interface ChatModuleDeps {
   /** Publishes every turn's events to live watchers (the realtime module). */
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
+  /** Tools a conversation brings beside its agent's (the inbox module's handoff in support conversations). */
+  readonly conversationTools?: ChatTurnDeps['conversationTools'];
 }
 
 export interface ChatTuning {
@@ -98,6 +100,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     stops: deps.stops,
     announceTurn: deps.announceTurn,
     announceTitle: deps.announceTitle,
+    conversationTools: deps.conversationTools,
     slots,
     stopWaitMs: tuning.stopWaitMs,
     attachmentParts: deps.files?.modelParts,
@@ -128,6 +131,9 @@ export function createChatModule(deps: ChatModuleDeps) {
 }
 
 export type { ChatService } from './chat.service.js';
+export { createBackgroundTasks, type BackgroundTasks } from './turn/background-tasks.js';
+export type { BuiltinTool } from './tools/builtin-tools.js';
+export { createModelResolver } from './turn/model-resolver.js';
 export { createReplyStops, type ReplyStops } from './reply-control/reply-stops.js';
 export type { ReplySlots } from './reply-control/reply-slots.js';
 export { replyLease } from './reply-control/reply-leases.js';

@@ -61,6 +61,8 @@ export const messageSchema = z.object({
   ),
   createdAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
+  /** Only on a reply a person wrote in a support conversation (an operator): who, by the name shown then. */
+  author: z.object({ kind: z.literal('operator'), userId: z.uuid().nullable(), name: z.string() }).optional(),
 });
 export type MessageView = z.infer<typeof messageSchema>;
 
@@ -85,6 +87,9 @@ export function presentMessage(message: MessageRow): MessageView {
     toolCalls: (message.toolCalls ?? []).map(({ toolKey: _toolKey, ...call }) => call),
     createdAt: message.createdAt.toISOString(),
     completedAt: message.completedAt?.toISOString() ?? null,
+    ...(message.authorName != null && {
+      author: { kind: 'operator' as const, userId: message.authorId ?? null, name: message.authorName },
+    }),
   };
 }
 

@@ -264,6 +264,9 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
     citations: null,
     attachments: null,
     toolCalls: null,
+    authorId: null,
+    authorName: null,
+    clientMessageId: null,
     createdAt: turn.now,
   } as const;
   return {
