@@ -310,7 +310,9 @@ describe('the support desk: inboxes, contacts, support conversations', () => {
       const inbox = await newInbox();
       const conversation = await newConversation(inbox.id);
       await act(operator, conversation.id, 'take');
-      const snoozed = await act(operator, conversation.id, 'snooze', { until: new Date(Date.now() + 1500).toISOString() });
+      const snoozed = await act(operator, conversation.id, 'snooze', {
+        until: new Date(Date.now() + 1500).toISOString(),
+      });
       expect(snoozed.json()).toMatchObject({ status: 'snoozed' });
       // Nobody reads it: the job alone wakes it (pg-boss, polling every 2 s).
       const deadline = Date.now() + 30_000;

@@ -85,7 +85,10 @@ export async function writeDraft(
   const extractive = best ? shortenTo(best.content.replace(/\s+/g, ' ').trim(), draftMaxChars, { trimEnd: true }) : '';
   if (resolved.isOffline) return extractive;
   const passageBlock = passages
-    .map((passage, index) => `[${index + 1}] ${passage.documentTitle}\n${cutToLength(passage.content, messageExcerptChars)}`)
+    .map(
+      (passage, index) =>
+        `[${index + 1}] ${passage.documentTitle}\n${cutToLength(passage.content, messageExcerptChars)}`,
+    )
     .join('\n\n');
   const { text } = await generateText({
     model: resolved.model,

@@ -89,7 +89,9 @@ export function createDeskLive(deps: DeskLiveDeps) {
     });
     if (after.conversationId && (after.status !== before.status || after.assigneeId !== before.assigneeId)) {
       // The widget shows who joined; the name is the one operators' replies carry.
-      const assigneeName = after.assigneeId ? await repository.displayNameOf(db, tenantId, after.assigneeId) : undefined;
+      const assigneeName = after.assigneeId
+        ? await repository.displayNameOf(db, tenantId, after.assigneeId)
+        : undefined;
       deps.publisher?.publishToConversation(tenantId, after.conversationId, {
         type: 'support-status',
         conversationId: after.conversationId,

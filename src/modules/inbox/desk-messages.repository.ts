@@ -91,7 +91,13 @@ export function createDeskMessagesRepository() {
     },
 
     /** Messages of a chat conversation after a message id (ids are UUID v7: time order), oldest first. */
-    async messagesAfter(db: Executor, tenantId: string, conversationId: string, afterId: string | undefined, limit: number) {
+    async messagesAfter(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      afterId: string | undefined,
+      limit: number,
+    ) {
       return db
         .select()
         .from(messages)

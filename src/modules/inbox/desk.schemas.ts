@@ -46,7 +46,14 @@ export const replySuggestionSchema = z.object({
 });
 
 export function presentDeskMessage(row: DeskMessageRow): DeskMessageView {
-  const role = row.role === 'user' ? 'contact' : row.role === 'system' ? 'system' : row.authorName !== null ? 'operator' : 'assistant';
+  const role =
+    row.role === 'user'
+      ? 'contact'
+      : row.role === 'system'
+        ? 'system'
+        : row.authorName !== null
+          ? 'operator'
+          : 'assistant';
   return {
     id: row.id,
     role,

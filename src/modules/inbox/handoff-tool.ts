@@ -31,7 +31,8 @@ function handoffTool(deps: HandoffToolDeps, tenantId: string, supportConversatio
     closingLine: handoffLine,
     async execute(input) {
       const parsed = handoffInput.safeParse(input);
-      if (!parsed.success) throw new Error(`Invalid arguments for handoff_to_human: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        throw new Error(`Invalid arguments for handoff_to_human: ${parsed.error.issues[0]?.message}`);
       try {
         await deps.support.change(
           tenantId,
@@ -41,7 +42,8 @@ function handoffTool(deps: HandoffToolDeps, tenantId: string, supportConversatio
         );
       } catch (error) {
         // A person was asked for, or took it, a moment ago: the customer is in hand either way.
-        if (error instanceof AppError && error.code === 'conflict') return { handedOver: true, note: 'already with a person' };
+        if (error instanceof AppError && error.code === 'conflict')
+          return { handedOver: true, note: 'already with a person' };
         throw error;
       }
       return { handedOver: true };

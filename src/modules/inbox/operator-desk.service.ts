@@ -6,11 +6,7 @@ import { presentMessage, type MessageView } from '../conversations/index.js';
 import type { PassageSearch, ResolvedModel } from '../chat/index.js';
 import { writeDraft, type DeskLine } from './desk-ai.js';
 import type { DeskMessagesRepository } from './desk-messages.repository.js';
-import {
-  presentDeskMessage,
-  presentEventLine,
-  type DeskMessageView,
-} from './desk.schemas.js';
+import { presentDeskMessage, presentEventLine, type DeskMessageView } from './desk.schemas.js';
 import { ensureLinkedConversation } from './linked-conversation.js';
 import type { StoredSupportConversation, SupportRepository } from './support.repository.js';
 import type { SupportService } from './support.service.js';
@@ -18,7 +14,11 @@ import type { SupportService } from './support.service.js';
 /** Where the desk's live frames go (the realtime module's publisher). */
 export interface DeskPublisher {
   publishMessage(tenantId: string, message: MessageView): void;
-  publishToConversation(tenantId: string, conversationId: string, frame: { type: string } & Record<string, unknown>): void;
+  publishToConversation(
+    tenantId: string,
+    conversationId: string,
+    frame: { type: string } & Record<string, unknown>,
+  ): void;
   publishToOperators(tenantId: string, frame: { type: string } & Record<string, unknown>): void;
 }
 
@@ -54,7 +54,12 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
     switch (current.status) {
       case 'bot':
       case 'pending':
-        return deps.support.change(actor.tenantId, id, { kind: 'operator', actor }, { action: 'take', reason: 'replied' });
+        return deps.support.change(
+          actor.tenantId,
+          id,
+          { kind: 'operator', actor },
+          { action: 'take', reason: 'replied' },
+        );
       case 'resolved':
         throw conflict(`Support conversation '${id}' is resolved; reopen it before replying`);
       case 'open':
@@ -106,7 +111,8 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
      */
     async reply(actor: Actor, id: string, input: { content: string; clientMessageId?: string | undefined }) {
       const owned = await ownedForReply(actor, id);
-      const conversationId = owned.conversationId ?? (await ensureLinkedConversation({ db, repository }, actor.tenantId, id));
+      const conversationId =
+        owned.conversationId ?? (await ensureLinkedConversation({ db, repository }, actor.tenantId, id));
       const authorName = await repository.displayNameOf(db, actor.tenantId, actor.userId);
       if (authorName === undefined) throw forbidden('Your account is disabled; sign in again');
       const clientMessageId = input.clientMessageId ?? null;
@@ -125,7 +131,9 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
         now: new Date(),
       });
       // A resend that raced the first: the first one is the reply.
-      const row = stored ?? (clientMessageId && (await repository.findByClientId(db, actor.tenantId, conversationId, clientMessageId)));
+      const row =
+        stored ??
+        (clientMessageId && (await repository.findByClientId(db, actor.tenantId, conversationId, clientMessageId)));
       if (!row) throw new AppError('internal', 'The reply could not be stored; send it again');
       if (stored) deps.publisher?.publishMessage(actor.tenantId, presentMessage(stored));
       return presentDeskMessage(row);
@@ -139,7 +147,10 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
       const lines = await promptLines(actor.tenantId, conversation.conversationId);
       const question = [...lines].reverse().find((line) => line.speaker === 'contact')?.content;
       if (!question) {
-        throw new AppError('unprocessable', `Support conversation '${id}' has no message from the contact to answer yet`);
+        throw new AppError(
+          'unprocessable',
+          `Support conversation '${id}' has no message from the contact to answer yet`,
+        );
       }
       const resolved = await deps.resolveModel(actor.tenantId, agent?.model ?? '');
       const passages =

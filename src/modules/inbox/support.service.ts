@@ -155,7 +155,13 @@ export function createSupportService(deps: SupportServiceDeps) {
     if (updated.status === 'snoozed' && updated.snoozedUntil) {
       await deps.scheduleWake?.({ tenantId, supportConversationId: id, until: updated.snoozedUntil });
     }
-    deps.onChanged?.({ tenantId, before: current, after: updated, action: request.action, reason: request.reason ?? null });
+    deps.onChanged?.({
+      tenantId,
+      before: current,
+      after: updated,
+      action: request.action,
+      reason: request.reason ?? null,
+    });
     return updated;
   }
 
