@@ -210,6 +210,10 @@ export const routeCases: Record<string, RouteCase> = {
   '/v1/support-conversations/:id/events': supportConversation(),
   '/v1/support-conversations/:id/notes': supportConversation({ POST: () => json({ body: 'Note from elsewhere' }) }),
   '/v1/support-conversations/:id/labels': supportConversation({ PUT: () => json({ labels: ['elsewhere'] }) }),
+  '/v1/support-conversations/:id/messages': supportConversation({
+    POST: () => json({ content: 'Reply from elsewhere' }),
+  }),
+  '/v1/support-conversations/:id/reply-suggestion': supportConversation(),
   '/v1/canned-responses/:id': {
     foreign: (a) => ({ id: a.cannedResponseId }),
     bodies: { PATCH: () => json({ content: 'Changed elsewhere' }) },
