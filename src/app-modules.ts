@@ -164,7 +164,13 @@ export async function registerModules(
   });
   if (deps.runsJobs ?? true) inbox.registerJobs();
   inbox.registerRoutes(app);
-  app.addHook('onClose', () => inbox.drain());
+  realtime.onConnectionsChanged((actor, connections) => inbox.presence.connectionsChanged(actor, connections));
+  app.addHook('onReady', async () => inbox.presence.start());
+  // Registered before realtime's close (which ends the sockets), so it runs after it: the last counts are written.
+  app.addHook('onClose', async () => {
+    await inbox.presence.stop();
+    await inbox.drain();
+  });
   // Chat attachments: stored like documents, by id under DATA_DIR/files.
   const files = createFilesModule({
     db: database.db,

@@ -4,10 +4,14 @@ import {
   deskMessagePageSchema,
   deskMessageSchema,
   deskMessagesQuery,
+  operatorListSchema,
   operatorReplyBody,
+  presenceBody,
+  presenceSchema,
   replySuggestionSchema,
 } from './desk.schemas.js';
 import type { OperatorDesk } from './operator-desk.service.js';
+import type { OperatorPresence } from './operator-presence.js';
 import { supportDeskAccess } from './support-access.js';
 import { queueCountsQuery, queueCountsSchema } from './support.schemas.js';
 import type { SupportService } from './support.service.js';
@@ -18,8 +22,33 @@ const tags = ['support'];
 const base = '/v1/support-conversations';
 
 /** The operator's side of a support conversation: the queue's counts, its messages, replies and drafts. */
-export function registerDeskRoutes(app: App, services: { support: SupportService; desk: OperatorDesk }): void {
-  const { support, desk } = services;
+export function registerDeskRoutes(
+  app: App,
+  services: { support: SupportService; desk: OperatorDesk; presence: OperatorPresence },
+): void {
+  const { support, desk, presence } = services;
+  app.get('/v1/operators', {
+    config,
+    schema: {
+      tags,
+      security,
+      summary:
+        "The tenant's operators and administrators: online, away or offline (from their sockets), with open conversations",
+      response: { 200: operatorListSchema },
+    },
+    handler: (request) => presence.list(actorOf(request)),
+  });
+  app.put('/v1/operators/me/presence', {
+    config,
+    schema: {
+      tags,
+      security,
+      summary: 'Set yourself away or back online (you must have the console open: presence comes from your sockets)',
+      body: presenceBody,
+      response: { 200: presenceSchema },
+    },
+    handler: (request) => presence.setStatus(actorOf(request), request.body.status),
+  });
   app.get(`${base}/counts`, {
     config,
     schema: {

@@ -45,6 +45,23 @@ export const replySuggestionSchema = z.object({
   draft: z.string(),
 });
 
+const presenceStatuses = ['online', 'away', 'offline'] as const;
+
+export const operatorListSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.uuid(),
+      name: z.string(),
+      role: z.string(),
+      presence: z.enum(presenceStatuses),
+      openConversations: z.number().int(),
+    }),
+  ),
+});
+
+export const presenceBody = z.strictObject({ status: z.enum(['online', 'away']) });
+export const presenceSchema = z.object({ presence: z.enum(presenceStatuses) });
+
 export function presentDeskMessage(row: DeskMessageRow): DeskMessageView {
   const role =
     row.role === 'user'
@@ -75,7 +92,6 @@ const eventSentences: Record<string, (name: string) => string> = {
   request_human: () => 'A person was asked for',
   contact_message: () => 'The contact wrote again',
   wake: () => 'The snooze ran out',
-  auto_assign: () => 'Assigned automatically',
 };
 
 /** A status change as the line operators read in the conversation. */

@@ -15,6 +15,9 @@ import { createInboxesRepository } from './inboxes.repository.js';
 import { registerInboxesRoutes } from './inboxes.routes.js';
 import { createInboxesService } from './inboxes.service.js';
 import { ensureLinkedConversation } from './linked-conversation.js';
+import { createAutoAssign } from './auto-assign.js';
+import { createOperatorPresence } from './operator-presence.js';
+import { createOperatorPresenceRepository } from './operator-presence.repository.js';
 import { createOperatorDesk, type DeskPublisher } from './operator-desk.service.js';
 import { createSnoozeWakes } from './snooze-wake.js';
 import {
@@ -28,7 +31,7 @@ import { createSupportService, type SnoozeWake, type SupportChange } from './sup
 export interface InboxModuleDeps {
   readonly db: Database;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
-  readonly logger: Pick<Logger, 'error'>;
+  readonly logger: Pick<Logger, 'error' | 'warn'>;
   /** Live frames for the widget and the operators' consoles (the realtime module). */
   readonly publisher?: DeskPublisher;
   /** Stops the AI's replies in a chat conversation on whichever node writes them (chat's reply stops). */
@@ -51,12 +54,27 @@ export function createInboxModule(deps: InboxModuleDeps) {
   const supportRepository = createSupportRepository();
   const deskRepository = createDeskMessagesRepository();
   const snoozeWakes = deps.jobs && createSnoozeWakes(deps.jobs);
+  const presenceRepository = createOperatorPresenceRepository();
+  const presence = createOperatorPresence({
+    db: deps.db,
+    repository: presenceRepository,
+    publisher: deps.publisher,
+    logger: deps.logger,
+  });
+  const autoAssign = createAutoAssign({
+    db: deps.db,
+    supportRepository,
+    presenceRepository,
+    freshSince: presence.freshSince,
+    onChanged: (change) => live.onChanged(change),
+  });
   const live = createDeskLive({
     db: deps.db,
     repository: deskRepository,
     publisher: deps.publisher,
     stopReplies: deps.stopReplies ?? (() => undefined),
     resolveModel: deps.resolveModel,
+    autoAssign,
     background: createBackgroundTasks(deps.logger),
   });
   const support = createSupportService({
@@ -84,6 +102,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
   return {
     ...services,
     desk,
+    presence,
     /** ChatModuleDeps.conversationTools: `handoff_to_human` in support conversations the AI answers. */
     conversationTools: createConversationTools({ db: deps.db, repository: deskRepository, support }),
     /** The chat conversation behind a support conversation, made and linked on first use (the widget's too). */
@@ -99,7 +118,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
       registerContactsRoutes(app, services);
       registerSupportConversationsRoutes(app, services);
       registerCannedResponsesRoutes(app, services);
-      registerDeskRoutes(app, { support, desk });
+      registerDeskRoutes(app, { support, desk, presence });
     },
   };
 }
