@@ -7,7 +7,7 @@ import { createModelWarningLog } from './ai/model-warnings.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
-import { createChatModule, createReplyStops } from './modules/chat/index.js';
+import { createChatModule, createModelResolver, createReplyStops } from './modules/chat/index.js';
 import {
   createCompanionModule,
   createMemoryReader,
@@ -147,8 +147,6 @@ export async function registerModules(
     },
   });
   conversations.registerRoutes(app);
-  // The customer-service desk (docs/customer-service.md); its signing secrets are sealed like provider keys.
-  createInboxModule({ db: database.db, keys: deps.keys, events }).registerRoutes(app);
   const knowledge = createKnowledgeModule({
     db: database.db,
     storageKind: database.kind,
@@ -181,6 +179,31 @@ export async function registerModules(
   // Runs before the job queue stops and after chat's drain (hooks run last-registered first), so the
   // events of the last turns are stored and their jobs queued.
   app.addHook('onClose', () => webhooks.close());
+  // The customer-service desk (docs/customer-service.md); its signing secrets are sealed like provider keys.
+  // Before chat, whose turns in support conversations get its handoff tool.
+  const inbox = createInboxModule({
+    db: database.db,
+    keys: deps.keys,
+    events,
+    logger: deps.logger,
+    publisher: realtime.publisher,
+    stopReplies: replyStops.stopConversation,
+    resolveModel: createModelResolver({
+      registry: modelRegistry,
+      loadTenantProviders: providers.service.loadTenantProviders,
+    }),
+    knowledgeSearch: knowledge.search,
+    jobs,
+  });
+  if (deps.runsJobs ?? true) inbox.registerJobs();
+  inbox.registerRoutes(app);
+  realtime.onConnectionsChanged((actor, connections) => inbox.presence.connectionsChanged(actor, connections));
+  app.addHook('onReady', async () => inbox.presence.start());
+  // Registered before realtime's close (which ends the sockets), so it runs after it: the last counts are written.
+  app.addHook('onClose', async () => {
+    await inbox.presence.stop();
+    await inbox.drain();
+  });
   // Chat attachments: stored like documents, by id under DATA_DIR/files.
   const files = createFilesModule({
     db: database.db,
@@ -218,6 +241,7 @@ export async function registerModules(
     announceTitle: (title) => realtime.publisher.publishTitle(title),
     earlierSummary: createSummaryReader(database.db),
     knownFacts: createMemoryReader(database.db),
+    conversationTools: inbox.conversationTools,
   });
   chat.registerRoutes(app);
   // Companion features (docs/companion.md): built after chat, whose model resolver its jobs use; no

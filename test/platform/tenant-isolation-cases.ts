@@ -234,6 +234,10 @@ export const routeCases: Record<string, RouteCase> = {
   '/v1/webhooks/:id/deliveries/:deliveryId/redeliver': {
     foreign: (a) => ({ id: a.webhookId, deliveryId: a.webhookDeliveryId }),
   },
+  '/v1/support-conversations/:id/messages': supportConversation({
+    POST: () => json({ content: 'Reply from elsewhere' }),
+  }),
+  '/v1/support-conversations/:id/reply-suggestion': supportConversation(),
   '/v1/canned-responses/:id': {
     foreign: (a) => ({ id: a.cannedResponseId }),
     bodies: { PATCH: () => json({ content: 'Changed elsewhere' }) },

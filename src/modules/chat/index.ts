@@ -51,6 +51,8 @@ export interface ChatModuleDeps {
   readonly earlierSummary?: ChatTurnDeps['earlierSummary'];
   /** What agents with memory know of their user (the companion module). */
   readonly knownFacts?: ChatTurnDeps['knownFacts'];
+  /** Tools a conversation brings beside its agent's (the inbox module's handoff in support conversations). */
+  readonly conversationTools?: ChatTurnDeps['conversationTools'];
 }
 
 export interface ChatTuning {
@@ -109,6 +111,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     announceTitle: deps.announceTitle,
     earlierSummary: deps.earlierSummary,
     knownFacts: deps.knownFacts,
+    conversationTools: deps.conversationTools,
     slots,
     stopWaitMs: tuning.stopWaitMs,
     attachmentParts: deps.files?.modelParts,
@@ -139,6 +142,9 @@ export function createChatModule(deps: ChatModuleDeps) {
 }
 
 export type { ChatService } from './chat.service.js';
+export { createBackgroundTasks, type BackgroundTasks } from './turn/background-tasks.js';
+export type { BuiltinTool } from './tools/builtin-tools.js';
+export { createModelResolver } from './turn/model-resolver.js';
 export { createReplyStops, type ReplyStops } from './reply-control/reply-stops.js';
 export type { ReplySlots } from './reply-control/reply-slots.js';
 export { replyLease } from './reply-control/reply-leases.js';

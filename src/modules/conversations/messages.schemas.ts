@@ -66,6 +66,8 @@ export const messageSchema = z.object({
    * owner's. Null while unread, and for agents with read receipts off.
    */
   readAt: z.iso.datetime().nullable(),
+  /** Only on a reply a person wrote in a support conversation (an operator): who, by the name shown then. */
+  author: z.object({ kind: z.literal('operator'), userId: z.uuid().nullable(), name: z.string() }).optional(),
 });
 export type MessageView = z.infer<typeof messageSchema>;
 
@@ -91,6 +93,9 @@ export function presentMessage(message: MessageRow): MessageView {
     createdAt: message.createdAt.toISOString(),
     completedAt: message.completedAt?.toISOString() ?? null,
     readAt: message.readAt?.toISOString() ?? null,
+    ...(message.authorName != null && {
+      author: { kind: 'operator' as const, userId: message.authorId ?? null, name: message.authorName },
+    }),
   };
 }
 

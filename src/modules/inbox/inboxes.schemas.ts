@@ -54,6 +54,18 @@ const handoffSchema = z.strictObject({
     .describe("When the AI fails or finds nothing to answer from: 'handover' to a person, or 'stay' and say so"),
 });
 
+const assignmentSchema = z.strictObject({
+  roundRobin: z
+    .boolean()
+    .describe('A conversation that starts waiting goes to the online operator with the fewest open ones'),
+  operatorCapacity: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .describe('Round-robin passes by an operator with this many open conversations'),
+});
+
 const colorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a colour such as '#2563eb'");
 const widgetSchema = z.strictObject({
   title: visibleText(60),
@@ -72,6 +84,7 @@ export const createInboxBody = z.strictObject({
   businessHours: businessHoursSchema.nullable().default(null),
   handoff: handoffSchema.partial().default({}),
   csatEnabled: z.boolean().default(false),
+  assignment: assignmentSchema.partial().default({}),
 });
 export type CreateInboxInput = z.infer<typeof createInboxBody>;
 
@@ -83,6 +96,7 @@ export const updateInboxBody = patchBody({
   businessHours: businessHoursSchema.nullable().optional(),
   handoff: handoffSchema.partial().optional(),
   csatEnabled: z.boolean().optional(),
+  assignment: assignmentSchema.partial().optional(),
 });
 export type UpdateInboxInput = z.infer<typeof updateInboxBody>;
 
@@ -100,6 +114,7 @@ export const inboxSchema = z.object({
     .nullable(),
   handoff: z.object({ keywords: z.array(z.string()), onAiFailure: z.enum(aiFailureModes) }),
   csatEnabled: z.boolean(),
+  assignment: z.object({ roundRobin: z.boolean(), operatorCapacity: z.number().int() }),
   signingSecretRotatedAt: z.iso.datetime(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -125,6 +140,8 @@ export interface InboxRow {
   readonly handoffKeywords: string[];
   readonly onAiFailure: (typeof aiFailureModes)[number];
   readonly isCsatEnabled: boolean;
+  readonly isAutoAssignEnabled: boolean;
+  readonly operatorCapacity: number;
   readonly signingSecretRotatedAt: Date;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -141,6 +158,7 @@ export const presentInbox = (inbox: InboxRow): InboxView => ({
     : null,
   handoff: { keywords: inbox.handoffKeywords, onAiFailure: inbox.onAiFailure },
   csatEnabled: inbox.isCsatEnabled,
+  assignment: { roundRobin: inbox.isAutoAssignEnabled, operatorCapacity: inbox.operatorCapacity },
   signingSecretRotatedAt: inbox.signingSecretRotatedAt.toISOString(),
   createdAt: inbox.createdAt.toISOString(),
   updatedAt: inbox.updatedAt.toISOString(),

@@ -28,6 +28,9 @@ const defaultWidgetColor = '#2563eb';
 /** 32 random bytes: what the tenant's server signs its users' ids with. */
 const newSigningSecret = (): string => `pis_${randomBytes(32).toString('base64url')}`;
 
+/** Open conversations per operator before round-robin passes them by, unless the inbox says otherwise. */
+const defaultOperatorCapacity = 5;
+
 export function createInboxesService(deps: InboxesServiceDeps) {
   const { db, repository, credentialsKey } = deps;
 
@@ -76,6 +79,8 @@ export function createInboxesService(deps: InboxesServiceDeps) {
         handoffKeywords: input.handoff.keywords ?? defaultHandoffKeywords,
         onAiFailure: input.handoff.onAiFailure ?? 'handover',
         isCsatEnabled: input.csatEnabled,
+        isAutoAssignEnabled: input.assignment.roundRobin ?? false,
+        operatorCapacity: input.assignment.operatorCapacity ?? defaultOperatorCapacity,
         encryptedSigningSecret: encryptSecret(credentialsKey, signingSecret),
         signingSecretRotatedAt: new Date(),
       });
@@ -99,6 +104,10 @@ export function createInboxesService(deps: InboxesServiceDeps) {
         ...(input.handoff?.keywords !== undefined && { handoffKeywords: input.handoff.keywords }),
         ...(input.handoff?.onAiFailure !== undefined && { onAiFailure: input.handoff.onAiFailure }),
         ...(input.csatEnabled !== undefined && { isCsatEnabled: input.csatEnabled }),
+        ...(input.assignment?.roundRobin !== undefined && { isAutoAssignEnabled: input.assignment.roundRobin }),
+        ...(input.assignment?.operatorCapacity !== undefined && {
+          operatorCapacity: input.assignment.operatorCapacity,
+        }),
       };
       const updated = await repository.updateInbox(db, actor.tenantId, inboxId, changes);
       if (!updated) throw notFound('Inbox', inboxId);

@@ -1,25 +1,48 @@
 import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
+import type { JobQueue } from '../../platform/jobs/index.js';
+import type { Logger } from '../../platform/logger.js';
 import type { ServerKeys } from '../../platform/secrets.js';
 import type { WebhookEvents } from '../webhooks/index.js';
+import { createBackgroundTasks, type ModelResolver, type PassageSearch } from '../chat/index.js';
 import { createCannedResponsesRepository, createCannedResponsesService } from './canned-responses.js';
 import { createContactsRepository } from './contacts.repository.js';
 import { createContactsService } from './contacts.service.js';
+import { createDeskLive } from './desk-live.js';
+import { createDeskMessagesRepository } from './desk-messages.repository.js';
+import { registerDeskRoutes } from './desk.routes.js';
+import { createConversationTools } from './handoff-tool.js';
 import { createInboxesRepository } from './inboxes.repository.js';
 import { registerInboxesRoutes } from './inboxes.routes.js';
 import { createInboxesService } from './inboxes.service.js';
+import { ensureLinkedConversation } from './linked-conversation.js';
+import { createAutoAssign } from './auto-assign.js';
+import { createOperatorPresence } from './operator-presence.js';
+import { createOperatorPresenceRepository } from './operator-presence.repository.js';
+import { createOperatorDesk, type DeskPublisher } from './operator-desk.service.js';
+import { createSnoozeWakes } from './snooze-wake.js';
 import {
   registerCannedResponsesRoutes,
   registerContactsRoutes,
   registerSupportConversationsRoutes,
 } from './support.routes.js';
 import { createSupportRepository } from './support.repository.js';
-import { createSupportService } from './support.service.js';
+import { createSupportService, type SnoozeWake, type SupportChange } from './support.service.js';
 
 export interface InboxModuleDeps {
   readonly db: Database;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   readonly events?: WebhookEvents;
+  readonly logger: Pick<Logger, 'error' | 'warn'>;
+  /** Live frames for the widget and the operators' consoles (the realtime module). */
+  readonly publisher?: DeskPublisher;
+  /** Stops the AI's replies in a chat conversation on whichever node writes them (chat's reply stops). */
+  readonly stopReplies?: (conversationId: string) => void;
+  /** The inbox agents' models, for summaries and reply drafts. */
+  readonly resolveModel?: ModelResolver;
+  readonly knowledgeSearch?: PassageSearch;
+  /** Snoozes wake by a job; without a queue (some tests) they stay snoozed until reopened. */
+  readonly jobs?: Pick<JobQueue, 'send' | 'register'>;
 }
 
 /** The customer-service desk: inboxes, contacts, support conversations with their states, notes, canned responses. */
@@ -30,12 +53,49 @@ export function createInboxModule(deps: InboxModuleDeps) {
     credentialsKey: deps.keys.credentialsKey,
   });
   const contacts = createContactsService({ db: deps.db, repository: createContactsRepository(), events: deps.events });
+  const supportRepository = createSupportRepository();
+  const deskRepository = createDeskMessagesRepository();
+  const snoozeWakes = deps.jobs && createSnoozeWakes(deps.jobs);
+  const presenceRepository = createOperatorPresenceRepository();
+  const presence = createOperatorPresence({
+    db: deps.db,
+    repository: presenceRepository,
+    publisher: deps.publisher,
+    logger: deps.logger,
+  });
+  const autoAssign = createAutoAssign({
+    db: deps.db,
+    supportRepository,
+    presenceRepository,
+    freshSince: presence.freshSince,
+    onChanged: (change) => live.onChanged(change),
+  });
+  const live = createDeskLive({
+    db: deps.db,
+    repository: deskRepository,
+    publisher: deps.publisher,
+    stopReplies: deps.stopReplies ?? (() => undefined),
+    resolveModel: deps.resolveModel,
+    autoAssign,
+    background: createBackgroundTasks(deps.logger),
+  });
   const support = createSupportService({
     db: deps.db,
-    repository: createSupportRepository(),
+    repository: supportRepository,
     inboxes,
     contacts,
     events: deps.events,
+    onChanged: (change: SupportChange) => live.onChanged(change),
+    ...(snoozeWakes && { scheduleWake: (wake: SnoozeWake) => snoozeWakes.schedule(wake) }),
+  });
+  const desk = createOperatorDesk({
+    db: deps.db,
+    supportRepository,
+    repository: deskRepository,
+    support,
+    publisher: deps.publisher,
+    resolveModel: deps.resolveModel,
+    knowledgeSearch: deps.knowledgeSearch,
   });
   const cannedResponses = createCannedResponsesService({
     db: deps.db,
@@ -44,14 +104,28 @@ export function createInboxModule(deps: InboxModuleDeps) {
   const services = { inboxes, contacts, support, cannedResponses };
   return {
     ...services,
+    desk,
+    presence,
+    /** ChatModuleDeps.conversationTools: `handoff_to_human` in support conversations the AI answers. */
+    conversationTools: createConversationTools({ db: deps.db, repository: deskRepository, support }),
+    /** The chat conversation behind a support conversation, made and linked on first use (the widget's too). */
+    ensureLinkedConversation: (tenantId: string, supportConversationId: string) =>
+      ensureLinkedConversation({ db: deps.db, repository: deskRepository }, tenantId, supportConversationId),
+    registerJobs(): void {
+      snoozeWakes?.register(support);
+    },
+    /** Waits for the live work still running (notices, summaries): shutdown and tests. */
+    drain: () => live.drain(),
     registerRoutes(app: App): void {
       registerInboxesRoutes(app, inboxes);
       registerContactsRoutes(app, services);
       registerSupportConversationsRoutes(app, services);
       registerCannedResponsesRoutes(app, services);
+      registerDeskRoutes(app, { support, desk, presence });
     },
   };
 }
 
 export type { InboxesService } from './inboxes.service.js';
 export type { SupportService } from './support.service.js';
+export { ensureDeskUser } from './linked-conversation.js';

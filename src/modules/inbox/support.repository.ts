@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import type { PageCursor } from '../../platform/db/pagination.js';
 import {
@@ -20,6 +20,15 @@ export interface QueueFilter {
   readonly inboxId?: string | undefined;
   /** A user's id, or null for the unassigned. */
   readonly assigneeId?: string | null | undefined;
+  /** Leave resolved conversations out (the queue's tabs without a status). */
+  readonly isUnresolvedOnly?: boolean;
+}
+
+/** The tabs of the queue with how many conversations each holds. */
+export interface QueueCounts {
+  readonly mine: number;
+  readonly unassigned: number;
+  readonly all: number;
 }
 
 /** What the row must still be for a status change decided on it to apply. */
@@ -40,6 +49,7 @@ export function createSupportRepository() {
     async listQueue(db: Executor, tenantId: string, filter: QueueFilter, limit: number, after?: PageCursor) {
       const conditions: (SQL | undefined)[] = [
         filter.status === undefined ? undefined : eq(supportConversations.status, filter.status),
+        filter.isUnresolvedOnly ? ne(supportConversations.status, 'resolved') : undefined,
         filter.inboxId === undefined ? undefined : eq(supportConversations.inboxId, filter.inboxId),
         filter.assigneeId === undefined
           ? undefined
@@ -59,6 +69,33 @@ export function createSupportRepository() {
         .where(inTenant(supportConversations, tenantId, ...conditions))
         .orderBy(asc(supportConversations.statusChangedAt), asc(supportConversations.id))
         .limit(limit + 1);
+    },
+
+    /** One pass over the tenant's queue (in a status, or every unresolved one): each tab's count. */
+    async countQueue(
+      db: Executor,
+      tenantId: string,
+      userId: string,
+      filter: Pick<QueueFilter, 'status' | 'inboxId'>,
+    ): Promise<QueueCounts> {
+      const [row] = await db
+        .select({
+          mine: sql<number>`count(*) filter (where ${supportConversations.assigneeId} = ${userId})::int`,
+          unassigned: sql<number>`count(*) filter (where ${supportConversations.assigneeId} is null)::int`,
+          all: sql<number>`count(*)::int`,
+        })
+        .from(supportConversations)
+        .where(
+          inTenant(
+            supportConversations,
+            tenantId,
+            filter.status === undefined
+              ? ne(supportConversations.status, 'resolved')
+              : eq(supportConversations.status, filter.status),
+            filter.inboxId === undefined ? undefined : eq(supportConversations.inboxId, filter.inboxId),
+          ),
+        );
+      return row ?? { mine: 0, unassigned: 0, all: 0 };
     },
 
     async listOfContact(db: Executor, tenantId: string, contactId: string, limit: number) {
@@ -123,23 +160,6 @@ export function createSupportRepository() {
         .where(inTenant(supportConversations, tenantId, eq(supportConversations.id, id)))
         .returning();
       return row;
-    },
-
-    /** Snoozed conversations of the tenant whose time has come, oldest first. */
-    async listDueSnoozes(db: Executor, tenantId: string, now: Date, limit: number) {
-      return db
-        .select()
-        .from(supportConversations)
-        .where(
-          inTenant(
-            supportConversations,
-            tenantId,
-            eq(supportConversations.status, 'snoozed'),
-            lte(supportConversations.snoozedUntil, now),
-          ),
-        )
-        .orderBy(asc(supportConversations.snoozedUntil))
-        .limit(limit);
     },
 
     async insertEvent(db: Executor, event: typeof supportEvents.$inferInsert): Promise<void> {

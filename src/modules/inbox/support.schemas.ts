@@ -35,7 +35,13 @@ export const labelsBody = z.strictObject({
 
 export const noteBody = z.strictObject({ body: visibleText(10_000) });
 
+export const queueViews = ['mine', 'unassigned', 'all'] as const;
+
 export const supportListQuery = z.strictObject({
+  view: z
+    .enum(queueViews)
+    .optional()
+    .describe("The console's tabs: 'mine', 'unassigned' or 'all'; without a status, resolved ones are left out"),
   status: z.enum(supportStatuses).optional(),
   inboxId: z.uuid().optional(),
   assignee: z
@@ -47,6 +53,16 @@ export const supportListQuery = z.strictObject({
 });
 export type SupportListQuery = z.infer<typeof supportListQuery>;
 
+export const queueCountsQuery = z.strictObject({
+  status: z.enum(supportStatuses).optional(),
+  inboxId: z.uuid().optional(),
+});
+export const queueCountsSchema = z.object({
+  mine: z.number().int(),
+  unassigned: z.number().int(),
+  all: z.number().int(),
+});
+
 export const supportConversationSchema = z.object({
   id: z.uuid(),
   inboxId: z.uuid(),
@@ -56,6 +72,8 @@ export const supportConversationSchema = z.object({
   assigneeId: z.uuid().nullable(),
   snoozedUntil: z.iso.datetime().nullable(),
   labels: z.array(z.string()),
+  /** What the contact wanted, written when a person was asked for (null before). */
+  summary: z.string().nullable(),
   statusChangedAt: z.iso.datetime(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -93,6 +111,7 @@ export const presentSupportConversation = (row: StoredSupportConversation): Supp
   assigneeId: row.assigneeId,
   snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
   labels: row.labels,
+  summary: row.summary,
   statusChangedAt: row.statusChangedAt.toISOString(),
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),

@@ -24,6 +24,25 @@ export interface SupportServiceDeps {
   readonly contacts: Pick<ContactsService, 'find'>;
   readonly now?: () => Date;
   readonly events?: WebhookEvents;
+  /** Told of every status change once it is stored (live frames, stopping the AI, notifying operators). */
+  readonly onChanged?: (change: SupportChange) => void;
+  /** Queues the job that opens a snoozed conversation again at its time (snooze-wake.ts). */
+  readonly scheduleWake?: (wake: SnoozeWake) => Promise<void>;
+}
+
+/** A stored status change: the conversation before and after, and the action that made it. */
+export interface SupportChange {
+  readonly tenantId: string;
+  readonly before: StoredSupportConversation;
+  readonly after: StoredSupportConversation;
+  readonly action: SupportAction | 'create';
+  readonly reason: string | null;
+}
+
+export interface SnoozeWake {
+  readonly tenantId: string;
+  readonly supportConversationId: string;
+  readonly until: Date;
 }
 
 /** Who changed a status: an operator over HTTP, or the contact and the system (widget, timers) later. */
@@ -50,7 +69,6 @@ const actionVerbs: Record<SupportAction, string> = {
   wake: 'woken',
 };
 
-const maxWakesPerRead = 100;
 const maxContactConversations = 100;
 
 export function createSupportService(deps: SupportServiceDeps) {
@@ -148,23 +166,42 @@ export function createSupportService(deps: SupportServiceDeps) {
         supportConversation: presentSupportConversation(updated),
         reason: request.reason ?? null,
       });
-    return updated;
-  }
-
-  /** Snoozes that ran out go back to open, as the system; run before reads so nobody sees a stale snooze. */
-  async function wakeDueSnoozes(tenantId: string): Promise<void> {
-    for (const due of await repository.listDueSnoozes(db, tenantId, now(), maxWakesPerRead)) {
-      try {
-        await change(tenantId, due.id, { kind: 'system' }, { action: 'wake', reason: 'the snooze ran out' });
-      } catch (error) {
-        // Another reader woke it (or an operator changed it) first: nothing is left to do.
-        if (!(error instanceof AppError && error.code === 'conflict')) throw error;
-      }
+    if (updated.status === 'snoozed' && updated.snoozedUntil) {
+      await deps.scheduleWake?.({ tenantId, supportConversationId: id, until: updated.snoozedUntil });
     }
+    deps.onChanged?.({
+      tenantId,
+      before: current,
+      after: updated,
+      action: request.action,
+      reason: request.reason ?? null,
+    });
+    return updated;
   }
 
   return {
     change,
+
+    /**
+     * The snooze job: opens the conversation if it is still snoozed and its time has come. Run twice (a
+     * retry, two nodes), the second finds it open already and does nothing.
+     */
+    async wakeIfDue(tenantId: string, id: string): Promise<void> {
+      const found = await repository.find(db, tenantId, id);
+      const snoozed = found?.conversation;
+      if (snoozed?.status !== 'snoozed' || !snoozed.snoozedUntil) return;
+      // Early (another node's clock): wait again rather than leave it snoozed for ever.
+      if (snoozed.snoozedUntil > now()) {
+        await deps.scheduleWake?.({ tenantId, supportConversationId: id, until: snoozed.snoozedUntil });
+        return;
+      }
+      try {
+        await change(tenantId, id, { kind: 'system' }, { action: 'wake', reason: 'the snooze ran out' });
+      } catch (error) {
+        // Another node woke it (or an operator changed it) first: nothing is left to do.
+        if (!(error instanceof AppError && error.code === 'conflict')) throw error;
+      }
+    },
 
     async create(actor: Actor, input: { inboxId: string; contactId: string }): Promise<SupportConversationView> {
       const hasAgent = await deps.inboxes.hasAgent(actor.tenantId, input.inboxId);
@@ -197,6 +234,9 @@ export function createSupportService(deps: SupportServiceDeps) {
         { supportConversation: presentSupportConversation(created) },
         { key: created.id },
       );
+      if (status === 'pending') {
+        deps.onChanged?.({ tenantId: actor.tenantId, before: created, after: created, action: 'create', reason: null });
+      }
       return presentSupportConversation(created);
     },
 
@@ -207,10 +247,14 @@ export function createSupportService(deps: SupportServiceDeps) {
           fields: [{ field: 'cursor', message: 'is not a cursor returned by this endpoint' }],
         });
       }
-      await wakeDueSnoozes(actor.tenantId);
-      const assigneeId =
-        query.assignee === 'me' ? actor.userId : query.assignee === 'unassigned' ? null : query.assignee;
-      const filter = { status: query.status, inboxId: query.inboxId, assigneeId };
+      const assignee = query.view === 'mine' ? 'me' : query.view === 'unassigned' ? 'unassigned' : query.assignee;
+      const assigneeId = assignee === 'me' ? actor.userId : assignee === 'unassigned' ? null : assignee;
+      const filter = {
+        status: query.status,
+        inboxId: query.inboxId,
+        assigneeId,
+        isUnresolvedOnly: query.view !== undefined && query.status === undefined,
+      };
       const rows = await repository.listQueue(db, actor.tenantId, filter, query.limit, after);
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
@@ -221,8 +265,12 @@ export function createSupportService(deps: SupportServiceDeps) {
       };
     },
 
+    /** The queue's tabs with their counts, over the same status (by default every unresolved one). */
+    counts(actor: Actor, query: { status?: SupportStatus | undefined; inboxId?: string | undefined }) {
+      return repository.countQueue(db, actor.tenantId, actor.userId, query);
+    },
+
     async get(actor: Actor, id: string): Promise<SupportConversationView> {
-      await wakeDueSnoozes(actor.tenantId);
       return presentSupportConversation((await find(actor.tenantId, id)).conversation);
     },
 

@@ -7,8 +7,11 @@ import type { ServerFrame } from './realtime.schemas.js';
 /** One event for the sockets of every node: who may see it, and the frame they get. */
 export interface RealtimeEvent {
   readonly tenantId: string;
-  /** `conversation`: its subscribers; `user`: every socket of `userId` (the per-user channel). */
-  readonly channel: 'conversation' | 'user';
+  /**
+   * `conversation`: its subscribers; `user`: every socket of `userId` (the per-user channel);
+   * `operators`: every socket of the tenant's operators and administrators (the support desk).
+   */
+  readonly channel: 'conversation' | 'user' | 'operators';
   readonly conversationId: string;
   readonly userId?: string;
   readonly frame: ServerFrame;

@@ -65,6 +65,8 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
 
   return {
     publisher,
+    /** Tells `listener` whenever a user's count of sockets on this node changes (operator presence). */
+    onConnectionsChanged: hub.onConnectionsChanged,
     /** Tells every node that a user's credentials may have ended (users, API keys, sign-out). */
     credentialsChanged: (userId: string) => deps.invalidations.publish('credentials', userId),
     registerRoutes(

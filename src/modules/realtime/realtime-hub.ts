@@ -1,4 +1,4 @@
-import type { Actor } from '../../access/actor.js';
+import { canSeeAllConversations, type Actor } from '../../access/actor.js';
 import type { Credential } from '../auth/index.js';
 import type { RealtimeEvent } from './event-relay.js';
 import type { ServerFrame } from './realtime.schemas.js';
@@ -30,6 +30,12 @@ export function createRealtimeHub() {
   const byUser = new Map<string, Set<RealtimeConnection>>();
   const byConversation = new Map<string, Map<RealtimeConnection, Subscription>>();
   const watched = new Map<RealtimeConnection, Set<string>>();
+  /** Told when a user's count of sockets on this node changes (operator presence). */
+  const connectionListeners: ((actor: Actor, count: number) => void)[] = [];
+  const tellConnections = (actor: Actor) => {
+    const count = byUser.get(actor.userId)?.size ?? 0;
+    for (const listener of connectionListeners) listener(actor, count);
+  };
 
   function sendIfNew(connection: RealtimeConnection, subscription: Subscription, frame: ServerFrame): void {
     const seq = typeof frame.seq === 'number' ? frame.seq : undefined;
@@ -44,6 +50,14 @@ export function createRealtimeHub() {
     if (event.channel === 'user') {
       for (const connection of (event.userId && byUser.get(event.userId)) || []) {
         if (connection.actor.tenantId === event.tenantId) connection.send(event.frame);
+      }
+      return;
+    }
+    if (event.channel === 'operators') {
+      for (const connection of connections.values()) {
+        if (connection.actor.tenantId === event.tenantId && canSeeAllConversations(connection.actor)) {
+          connection.send(event.frame);
+        }
       }
       return;
     }
@@ -62,6 +76,7 @@ export function createRealtimeHub() {
       const own = byUser.get(connection.actor.userId) ?? new Set();
       own.add(connection);
       byUser.set(connection.actor.userId, own);
+      tellConnections(connection.actor);
     },
     remove(connection: RealtimeConnection): void {
       connections.delete(connection.id);
@@ -72,7 +87,11 @@ export function createRealtimeHub() {
         if (byConversation.get(conversationId)?.size === 0) byConversation.delete(conversationId);
       }
       watched.delete(connection);
+      tellConnections(connection.actor);
     },
+    /** Calls `listener` whenever a user's count of sockets on this node changes. */
+    onConnectionsChanged: (listener: (actor: Actor, count: number) => void): void =>
+      void connectionListeners.push(listener),
     connectionCountOf: (userId: string): number => byUser.get(userId)?.size ?? 0,
     connectionsOf: (userId: string): readonly RealtimeConnection[] => [...(byUser.get(userId) ?? [])],
     all: (): readonly RealtimeConnection[] => [...connections.values()],

@@ -181,6 +181,29 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
       turn.handle.subscribe((event) => publishEvent(turn, event));
     },
 
+    /** A message stored outside a turn (an operator's reply): its conversation's watchers get it once. */
+    publishMessage(tenantId: string, message: MessageView): void {
+      const { conversationId } = message;
+      const seq = storedSeqOf(message);
+      relay.publish({
+        tenantId,
+        channel: 'conversation',
+        conversationId,
+        frame: { type: 'message-created', conversationId, seq, message },
+      });
+      seqs.observe(conversationId, seq);
+    },
+
+    /** A frame for a conversation's watchers that is not part of its history (no seq). */
+    publishToConversation(tenantId: string, conversationId: string, frame: ServerFrame): void {
+      relay.publish({ tenantId, channel: 'conversation', conversationId, frame });
+    },
+
+    /** A frame for every socket of the tenant's operators and administrators, on every node. */
+    publishToOperators(tenantId: string, frame: ServerFrame): void {
+      relay.publish({ tenantId, channel: 'operators', conversationId: '', frame });
+    },
+
     /** A reply a node left half-written, failed by the sweep: its watchers hear its end (any node). */
     publishAbandonedReply(tenantId: string, reply: MessageView): void {
       const { conversationId } = reply;

@@ -7,6 +7,11 @@ export interface BuiltinTool {
   readonly description: string;
   readonly inputSchema: Record<string, unknown>;
   readonly execute: (input: unknown, signal: AbortSignal) => Promise<unknown>;
+  /**
+   * Set on a tool that ends the reply (handing the conversation to a person): once it answers, the model
+   * is not called again, and the reply ends with this line.
+   */
+  readonly closingLine?: string;
 }
 
 export interface BuiltinToolContext {

@@ -1,5 +1,13 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { stepCountIs, streamText, type FinishReason, type LanguageModelUsage, type ModelMessage } from 'ai';
+import {
+  stepCountIs,
+  streamText,
+  type FinishReason,
+  type LanguageModelUsage,
+  type ModelMessage,
+  type StopCondition,
+  type ToolSet,
+} from 'ai';
 import { isImageFile } from '../../../ai/model-call.js';
 import { describeModelError, type ModelErrorDescription } from '../../../ai/model-errors.js';
 import { providerDiagnosis } from '../../../ai/provider-diagnosis.js';
@@ -77,6 +85,8 @@ export async function streamToolLoop(
   let failure: unknown;
   let hasStalled = false;
   let isCancelled = false;
+  /** Set once a tool that ends the reply answered: the line the reply ends with. */
+  let closingLine: string | undefined;
 
   const settle = (toolCallId: string, change: Partial<StoredToolCall>) => {
     const call = calls.get(toolCallId);
@@ -90,7 +100,8 @@ export async function streamToolLoop(
       system: request.system,
       messages: request.messages,
       tools: toAiTools(request.tools),
-      stopWhen: stepCountIs(maxToolSteps),
+      // A tool that ends the reply (a handoff to a person) is the last thing the model does.
+      stopWhen: [stepCountIs(maxToolSteps), calledClosingTool(request.tools)],
       prepareStep: ({ stepNumber }) => (stepNumber === maxToolSteps - 1 ? { toolChoice: 'none' } : undefined),
       temperature: request.temperature,
       maxOutputTokens: request.maxOutputTokens,
@@ -130,10 +141,12 @@ export async function streamToolLoop(
           if (needsApproval) onEvent({ type: 'tool-approval-request', toolCallId, approvalId: toolCallId });
           break;
         }
-        case 'tool-result':
+        case 'tool-result': {
           settle(part.toolCallId, { state: 'complete', output: part.output });
           onEvent({ type: 'tool-result', toolCallId: part.toolCallId, output: part.output });
+          closingLine ??= request.tools.get(part.toolName)?.closingLine;
           break;
+        }
         case 'tool-error': {
           const errorText = errorTextOf(part.error);
           settle(part.toolCallId, { state: 'error', errorMessage: errorText });
@@ -178,6 +191,11 @@ export async function streamToolLoop(
     return finishReason === null ? replyCutOff(request.providerName) : undefined;
   };
   const error = describeEnd();
+  if (closingLine && !error) {
+    const line = text ? `\n\n${closingLine}` : closingLine;
+    text += line;
+    onEvent({ type: 'text-delta', delta: line });
+  }
   const providerSaid = error && failure !== undefined ? providerDiagnosis(failure) : undefined;
   // A call the loop's end cut off (a stopped reply, a failed model) never answered: not left `running`.
   const toolCalls = [...calls.values()].map((call) =>
@@ -203,6 +221,12 @@ export async function streamToolLoop(
     ...(error && { error }),
     ...(providerSaid && { providerSaid }),
   };
+}
+
+/** Stops the loop after a step in which a tool that ends the reply was called. */
+function calledClosingTool(tools: TurnTools): StopCondition<ToolSet> {
+  const closing = new Set([...tools.values()].filter((entry) => entry.closingLine).map((entry) => entry.modelName));
+  return ({ steps }) => steps.at(-1)?.toolCalls.some((call) => closing.has(call.toolName)) ?? false;
 }
 
 function errorTextOf(error: unknown): string {

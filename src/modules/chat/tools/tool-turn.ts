@@ -11,6 +11,7 @@ import type { ModelStreamDeps } from '../turn/model-stream.js';
 import { streamToolLoop, type ToolLoopEvent, type ToolLoopResult } from './tool-loop.js';
 import type { PassageSearch } from '../turn/turn-knowledge.js';
 import { resolveTurnTools } from './turn-tools.js';
+import type { BuiltinTool } from './builtin-tools.js';
 import type { Executor } from '../../../platform/db/client.js';
 
 /** A chat agent with the keys of the tools it may call. */
@@ -36,6 +37,8 @@ export interface ToolTurnRequest {
   readonly messages: ModelMessage[];
   readonly timeoutMs: number;
   readonly abortSignal?: AbortSignal;
+  /** Tools the conversation brings beside the agent's (a support conversation's handoff). */
+  readonly conversationTools?: readonly BuiltinTool[];
 }
 
 export interface ToolTurnDeps {
@@ -65,6 +68,7 @@ export async function runToolTurn(
       conversationId: request.conversationId,
       toolKeys: agent.toolKeys,
       knowledgeSourceIds: agent.knowledgeSourceIds,
+      ...(request.conversationTools && { conversationTools: request.conversationTools }),
     },
   );
   return streamToolLoop(

@@ -3,7 +3,7 @@ import type { Actor } from '../../../access/actor.js';
 import type { Executor } from '../../../platform/db/client.js';
 import type { StoredToolCall } from '../../../platform/db/schema/index.js';
 import type { McpToolRunner, ToolExecutionResult } from '../../mcp/index.js';
-import { builtinToolsFor } from './builtin-tools.js';
+import { builtinToolsFor, type BuiltinTool } from './builtin-tools.js';
 import type { ChatToolsRepository } from './chat-tools.repository.js';
 import type { PassageSearch } from '../turn/turn-knowledge.js';
 
@@ -16,6 +16,8 @@ export interface TurnTool {
   readonly inputSchema: Record<string, unknown>;
   readonly needsApproval: boolean;
   readonly execute: (input: unknown, signal: AbortSignal) => Promise<unknown>;
+  /** The line a tool that ends the reply closes it with (BuiltinTool.closingLine). */
+  readonly closingLine?: string;
 }
 
 export type TurnTools = ReadonlyMap<string, TurnTool>;
@@ -34,6 +36,8 @@ export interface TurnToolsScope {
   readonly conversationId: string;
   readonly toolKeys: readonly string[];
   readonly knowledgeSourceIds: readonly string[];
+  /** Tools the conversation itself brings, whatever the agent's (a support conversation's handoff). */
+  readonly conversationTools?: readonly BuiltinTool[];
 }
 
 /** The tools the model may call in this turn; a disabled or removed MCP tool is simply not offered. */
@@ -52,6 +56,9 @@ export async function resolveTurnTools(deps: TurnToolsDeps, scope: TurnToolsScop
   for (const key of scope.toolKeys) {
     const builtin = builtins.get(key);
     if (builtin) add(builtin.name, { ...builtin, key, needsApproval: false });
+  }
+  for (const extra of scope.conversationTools ?? []) {
+    add(extra.name, { ...extra, key: `builtin:${extra.name}`, needsApproval: false });
   }
   const mcpIds = scope.toolKeys.filter((key) => key.startsWith('mcp:')).map((key) => key.slice('mcp:'.length));
   const runner = deps.toolRunner;

@@ -267,6 +267,9 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
     attachments: null,
     toolCalls: null,
     readAt: null,
+    authorId: null,
+    authorName: null,
+    clientMessageId: null,
     createdAt: turn.now,
   } as const;
   return {

@@ -33,6 +33,7 @@ import {
   type AttachmentPartsSource,
 } from './turn-messages.js';
 import type { ToolLoopResult } from '../tools/tool-loop.js';
+import type { BuiltinTool } from '../tools/builtin-tools.js';
 import { runToolTurn, toLoopMessages, usesTools, type ChatToolsDeps, type TurnAgent } from '../tools/tool-turn.js';
 import {
   citationsCitedIn,
@@ -81,6 +82,11 @@ export interface ChatTurnDeps {
     agentId: string,
     userId: string,
   ) => Promise<string[]>;
+  /**
+   * Tools a conversation brings whatever its agent's (a support conversation's `handoff_to_human`, from
+   * the inbox module); asked only for turns on a model that can call tools.
+   */
+  readonly conversationTools?: (tenantId: string, conversationId: string) => Promise<readonly BuiltinTool[]>;
   /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
   readonly announceTurn?: (turn: TurnAnnouncement) => void;
   /** Told of a title the background job gave a conversation, for its live watchers (realtime). */
@@ -189,9 +195,13 @@ async function runTurn(
       history,
       history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, history) : undefined,
     );
+    const conversationTools =
+      deps.tools && deps.conversationTools && !resolved.isOffline && !cancelledBeforeModel
+        ? await deps.conversationTools(turn.tenantId, conversationId)
+        : [];
     result =
       cancelledBeforeModel ??
-      (deps.tools && usesTools(agent, resolved)
+      (deps.tools && (usesTools(agent, resolved) || conversationTools.length > 0)
         ? await runToolTurn(
             { ...deps, tools: deps.tools },
             {
@@ -203,6 +213,7 @@ async function runTurn(
               messages: toLoopMessages(messages),
               timeoutMs: deps.modelTimeoutMs,
               abortSignal,
+              conversationTools,
             },
             (event) => channel.emit(event),
           )

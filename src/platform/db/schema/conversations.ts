@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import type { StoredAttachment, StoredCitation } from './knowledge.js';
@@ -110,11 +110,25 @@ export const messages = pgTable(
      * written before the column, which are judged by `created_at`.
      */
     aliveAt: timestamp('alive_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * A reply an operator wrote in a support conversation (role `assistant`, no model): who, and the name
+     * the contact was shown, kept even if the user is later renamed or removed.
+     */
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
+    authorName: text('author_name'),
+    /** The operator's own id for a reply, so a resend stores it once. */
+    clientMessageId: text('client_message_id'),
   },
   // Ids are UUID v7, so (conversation_id, id) is history in time order.
   (table) => [
     index('messages_conversation_idx').on(table.conversationId, table.id),
     index('messages_tenant_idx').on(table.tenantId),
+    index('messages_author_idx')
+      .on(table.authorId)
+      .where(sql`${table.authorId} is not null`),
+    uniqueIndex('messages_client_message_unique')
+      .on(table.conversationId, table.clientMessageId)
+      .where(sql`${table.clientMessageId} is not null`),
     // The sweep for replies a crashed node left half-written reads only these few rows.
     index('messages_streaming_idx')
       .on(table.createdAt)

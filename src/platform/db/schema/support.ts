@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import { conversations } from './conversations.js';
@@ -35,6 +46,10 @@ export const inboxes = pgTable(
     handoffKeywords: text('handoff_keywords').array().notNull(),
     onAiFailure: text('on_ai_failure', { enum: aiFailureModes }).notNull(),
     isCsatEnabled: boolean('is_csat_enabled').notNull().default(false),
+    /** Round-robin: a conversation that becomes pending goes to the online operator with the fewest open ones. */
+    isAutoAssignEnabled: boolean('is_auto_assign_enabled').notNull().default(false),
+    /** At most this many open conversations per operator before round-robin passes them by. */
+    operatorCapacity: integer('operator_capacity').notNull().default(5),
     /** The identity-verification secret, AES-GCM sealed under the server key: HMACs need it in clear. */
     encryptedSigningSecret: text('encrypted_signing_secret').notNull(),
     signingSecretRotatedAt: timestamp('signing_secret_rotated_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -103,6 +118,8 @@ export const supportConversations = pgTable(
       .array()
       .notNull()
       .default(sql`'{}'::text[]`),
+    /** What the contact wanted, in a sentence or two, written when a person was asked for. */
+    summary: text('summary'),
     /** When the status last changed: the queue sorts by how long a conversation has waited. */
     statusChangedAt: timestamp('status_changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     createdAt: createdAt(),
@@ -185,5 +202,27 @@ export const cannedResponses = pgTable(
   (table) => [
     uniqueIndex('canned_responses_tenant_shortcode_unique').on(table.tenantId, table.shortcode),
     index('canned_responses_created_by_idx').on(table.createdBy),
+  ],
+);
+
+/**
+ * Operators' presence, one row per user and node: how many sockets the user has on that node, renewed
+ * while they stay. Online is a fresh row with sockets; `is_away` is the operator's own choice.
+ */
+export const operatorPresence = pgTable(
+  'operator_presence',
+  {
+    tenantId: tenantColumn(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    nodeId: uuid('node_id').notNull(),
+    connections: integer('connections').notNull(),
+    isAway: boolean('is_away').notNull().default(false),
+    seenAt: timestamp('seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.userId, table.nodeId] }),
+    index('operator_presence_tenant_idx').on(table.tenantId, table.seenAt),
   ],
 );
