@@ -19,6 +19,7 @@ import { createProjectsModule } from './modules/projects/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
+import { createWidgetModule } from './modules/widget/index.js';
 import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
 import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
 import type { App } from './platform/http/types.js';
@@ -123,7 +124,8 @@ export async function registerModules(
   });
   conversations.registerRoutes(app);
   // The customer-service desk (docs/customer-service.md); its signing secrets are sealed like provider keys.
-  createInboxModule({ db: database.db, keys: deps.keys }).registerRoutes(app);
+  const inbox = createInboxModule({ db: database.db, keys: deps.keys });
+  inbox.registerRoutes(app);
   // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
   // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
   const jobs = createJobQueue({ database, logger: deps.logger });
@@ -187,6 +189,16 @@ export async function registerModules(
     conversations: conversations.service,
     heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
   });
+  // The support desk's public side: website visitors talk to an inbox, its AI answers through chat.
+  createWidgetModule({
+    db: database.db,
+    inboxes: inbox.inboxes,
+    support: inbox.support,
+    chat: chat.service,
+    realtime,
+    perMinute: config.widgetRateLimitPerMinute,
+    heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
+  }).registerRoutes(app);
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
   app.addHook('onClose', () => chat.service.drain());
   const openAICompat = createOpenAICompatModule({

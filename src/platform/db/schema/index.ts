@@ -7,3 +7,4 @@ export * from './mcp.js';
 export * from './jobs.js';
 export * from './server.js';
 export * from './support.js';
+export * from './widget.js';
