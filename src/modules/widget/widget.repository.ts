@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import {
   contactTokens,
@@ -239,20 +239,22 @@ export function createWidgetRepository() {
         );
     },
 
-    /** The last operator who acted on the conversation (took, was assigned, resolved…), if any did. */
-    async lastOperatorOf(db: Executor, tenantId: string, supportConversationId: string) {
+    /** The last person who had the conversation (took it or was given it), if anyone ever did. */
+    async lastAssigneeOf(db: Executor, tenantId: string, supportConversationId: string) {
       const [row] = await db
-        .select({ actorId: supportEvents.actorId, assigneeId: supportEvents.assigneeId })
+        .select({ assigneeId: supportEvents.assigneeId })
         .from(supportEvents)
         .where(
-          and(
-            inTenant(supportEvents, tenantId, eq(supportEvents.supportConversationId, supportConversationId)),
-            sql`(${supportEvents.actorKind} = 'operator' or ${supportEvents.assigneeId} is not null)`,
+          inTenant(
+            supportEvents,
+            tenantId,
+            eq(supportEvents.supportConversationId, supportConversationId),
+            isNotNull(supportEvents.assigneeId),
           ),
         )
         .orderBy(desc(supportEvents.id))
         .limit(1);
-      return row ? (row.assigneeId ?? row.actorId) : undefined;
+      return row?.assigneeId ?? undefined;
     },
 
     /** Stores the rating; false when the conversation was already rated. */

@@ -290,7 +290,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       if (conversation.status !== 'resolved') {
         throw conflict(`Conversation '${id}' is not resolved yet; rate it once it is`);
       }
-      const operatorId = conversation.assigneeId ?? (await repository.lastOperatorOf(db, visitor.tenantId, id)) ?? null;
+      const operatorId = conversation.assigneeId ?? (await repository.lastAssigneeOf(db, visitor.tenantId, id)) ?? null;
       const isStored = await repository.insertRating(db, {
         supportConversationId: id,
         tenantId: visitor.tenantId,
