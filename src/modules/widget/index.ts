@@ -46,6 +46,12 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
   return {
     service,
     registerRoutes(app: App): void {
+      const openStreams = new Set<{ end(): void }>();
+      // Before the server waits for its connections to end: a live stream would never end by itself.
+      app.addHook('preClose', (done) => {
+        for (const stream of openStreams) stream.end();
+        done();
+      });
       registerWidgetRoutes(app, {
         sessions,
         service,
@@ -57,6 +63,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
           relay: deps.realtime.relay,
           heartbeatMs: deps.heartbeatMs,
           statusPollMs: deps.statusPollMs ?? 2_000,
+          openStreams,
         },
       });
     },

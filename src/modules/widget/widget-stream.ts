@@ -21,6 +21,8 @@ export interface WidgetStreamDeps {
   readonly heartbeatMs: number;
   /** How often the stream looks for a change of status (a person joining): changes made on any node show. */
   readonly statusPollMs: number;
+  /** The streams open on this node, ended when the server stops (a stream never ends on its own). */
+  readonly openStreams: Set<{ end(): void }>;
 }
 
 const widgetViewOf = (message: MessageView): WidgetMessageView => ({
@@ -72,6 +74,14 @@ export async function streamWidgetConversation(
     headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
     heartbeatMs: deps.heartbeatMs,
   });
+  // On the server's stop: ended, and its socket closed too, which a hijacked response leaves to us.
+  const stop = {
+    end: () => {
+      sse.end();
+      reply.raw.socket?.destroy();
+    },
+  };
+  deps.openStreams.add(stop);
   const send = (frame: ServerFrame) => {
     const translated = widgetEventOf(frame);
     if (!translated) return;
@@ -105,6 +115,7 @@ export async function streamWidgetConversation(
   }, deps.statusPollMs);
   poll.unref();
   sse.onClose(() => {
+    deps.openStreams.delete(stop);
     clearInterval(poll);
     deps.hub.remove(watcher);
   });
