@@ -52,6 +52,24 @@ describe('widget sessions: contact tokens, origins, identity verification, rate 
     expect(session.statusCode).toBe(403);
   });
 
+  it('serves the loader, and the panel page framable only by the inbox’s allowed sites', async () => {
+    const loader = await t.app.inject({ method: 'GET', url: '/widget.js' });
+    expect(loader.statusCode).toBe(200);
+    expect(loader.headers['content-type']).toContain('javascript');
+    expect(loader.body).toContain('data-inbox');
+    const panel = await t.app.inject({ method: 'GET', url: `/widget/panel?inbox=${inbox.id}` });
+    expect(panel.statusCode).toBe(200);
+    const policy = String(panel.headers['content-security-policy']);
+    expect(policy).toContain(`frame-ancestors ${siteOrigin}`);
+    expect(policy).toContain("script-src 'self'");
+    expect(panel.body).toContain('/widget/panel.js');
+    const unknown = await t.app.inject({
+      method: 'GET',
+      url: '/widget/panel?inbox=00000000-0000-4000-8000-000000000000',
+    });
+    expect(unknown.statusCode).toBe(404);
+  });
+
   it('answers the preflight of any site for the widget routes only', async () => {
     const preflight = (url: string) =>
       t.app.inject({

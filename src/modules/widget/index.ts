@@ -6,6 +6,7 @@ import type { InboxesService, SupportService } from '../inbox/index.js';
 import type { EventRelay } from '../realtime/event-relay.js';
 import { storedSeqOf } from '../realtime/event-seq.js';
 import type { RealtimeHub } from '../realtime/realtime-hub.js';
+import { registerWidgetAssetRoutes } from './widget-assets.routes.js';
 import { createWidgetSessions } from './widget-sessions.js';
 import { createWidgetRepository } from './widget.repository.js';
 import { registerWidgetRoutes } from './widget.routes.js';
@@ -52,6 +53,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
         for (const stream of openStreams) stream.end();
         done();
       });
+      registerWidgetAssetRoutes(app, sessions);
       registerWidgetRoutes(app, {
         sessions,
         service,
