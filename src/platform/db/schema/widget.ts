@@ -75,4 +75,3 @@ export const supportRatings = pgTable(
     index('support_ratings_operator_idx').on(table.operatorId),
   ],
 );
-
