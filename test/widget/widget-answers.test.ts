@@ -202,6 +202,23 @@ describe('who answers a contact: the AI in bot, nobody’s model in pending or o
     expect(again.json().conversation.status).toBe('pending');
   });
 
+  it('a snoozed conversation the contact writes to opens again, with no model call', async () => {
+    const visitor = await startVisitor(t.app, aiInbox.id);
+    const conversation = await startConversation(t.app, visitor);
+    expect((await operatorAct(conversation.id, 'take')).statusCode).toBe(200);
+    const snoozed = await t.app.inject({
+      method: 'POST',
+      url: `/v1/support-conversations/${conversation.id}/snooze`,
+      headers: operator.headers,
+      payload: { until: '2099-01-31T09:00:00Z' },
+    });
+    expect(snoozed.statusCode, snoozed.body).toBe(200);
+    const before = modelCalls();
+    const sent = await sendAsVisitor(t.app, visitor, conversation.id, 'Are you still there?');
+    expect(sent.json()).toMatchObject({ replyId: null, conversation: { status: 'open' } });
+    expect(modelCalls()).toBe(before);
+  });
+
   it('a resent clientMessageId stores one message and calls the model once', async () => {
     const visitor = await startVisitor(t.app, aiInbox.id);
     const conversation = await startConversation(t.app, visitor);
