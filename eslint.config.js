@@ -78,4 +78,16 @@ export default defineConfig(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: nodeGlobals },
   },
+
+  // The widget's loader and panel run in visitors' browsers, as plain scripts (web/widget/).
+  {
+    files: ['web/widget/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'navigator', 'location', 'localStorage', 'parent', 'crypto', 'TextDecoderStream'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+  },
 );

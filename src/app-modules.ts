@@ -27,6 +27,7 @@ import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
 import { emitConversationChange, emitTurnMessages } from './modules/webhooks/chat-message-events.js';
+import { createWidgetModule } from './modules/widget/index.js';
 import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
 import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
 import type { App } from './platform/http/types.js';
@@ -263,6 +264,17 @@ export async function registerModules(
     conversations: conversations.service,
     heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
   });
+  // The support desk's public side: website visitors talk to an inbox, its AI answers through chat.
+  createWidgetModule({
+    db: database.db,
+    inboxes: inbox.inboxes,
+    support: inbox.support,
+    chat: chat.service,
+    deskUserOf: inbox.deskUserOf,
+    realtime,
+    perMinute: config.widgetRateLimitPerMinute,
+    heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
+  }).registerRoutes(app);
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
   app.addHook('onClose', () => chat.service.drain());
   const openAICompat = createOpenAICompatModule({

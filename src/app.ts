@@ -16,6 +16,7 @@ import type { McpRuntimeOptions } from './modules/mcp/index.js';
 import type { ChatTuning } from './modules/chat/index.js';
 import type { RealtimeLimits } from './modules/realtime/index.js';
 import { registerModules } from './app-modules.js';
+import { isWidgetApiUrl } from './modules/widget/widget-origin.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import type { DatabaseHandle } from './platform/db/client.js';
 import {
@@ -135,14 +136,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   requireDeclaredAccess(app);
   await app.register(fastifyCookie);
   // CORS preflight answers before authentication by design: its OPTIONS route is public.
+  const apiCors = {
+    origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
+    credentials: false,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    // An OPTIONS that is not a CORS preflight got a 400 in text/plain, the one answer not in problem+json:
+    // it is answered 204 with the allowed methods, as a preflight is.
+    strictPreflight: false,
+  };
+  // The widget API is called from tenants' own sites, which no server-wide list can name: its preflight
+  // answers any origin, and every request is then checked against its inbox's allowed origins.
+  const widgetCors = { ...apiCors, origin: true };
   await registerPublicPluginRoutes(app, () =>
     app.register(fastifyCors, {
-      origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
-      credentials: false,
-      exposedHeaders: ['x-request-id', 'retry-after'],
-      // An OPTIONS that is not a CORS preflight got a 400 in text/plain, the one answer not in problem+json:
-      // it is answered 204 with the allowed methods, as a preflight is.
-      strictPreflight: false,
+      delegator: (request, callback) => callback(null, isWidgetApiUrl(request.url) ? widgetCors : apiCors),
     }),
   );
   const failedAuthentications = await registerRateLimits(app, {
@@ -179,11 +186,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         },
         { name: 'support', description: 'Support conversations: their states, operator actions, notes and labels' },
         { name: 'canned-responses', description: 'Tenant-wide saved replies operators insert by shortcode' },
+        {
+          name: 'widget',
+          description:
+            'The public widget API: a website visitor talks to an inbox, with a contact token (docs/customer-service.md)',
+        },
         { name: 'openai-compatible', description: "OpenAI's Chat Completions and Models APIs, with agents as models" },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' },
+          contactToken: { type: 'http', scheme: 'bearer', description: "A widget visitor's contact token (pct_…)" },
+        },
       },
     },
     transform: transformForDocs,

@@ -91,6 +91,7 @@ const environmentSchema = z.object({
     ),
   RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).default(600),
   AUTH_RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).default(30),
+  WIDGET_RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
   LOGIN_ATTEMPTS_PER_15_MINUTES: wholeNumber(1, 10_000).default(10),
   ACCESS_TOKEN_TTL_SECONDS: wholeNumber(30, 86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: wholeNumber(1, 365).default(30),
@@ -226,6 +227,8 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly rateLimitPerMinute: number;
   readonly authRateLimitPerMinute: number;
+  /** The widget API's budget per contact; an address gets ten times it (many visitors share one NAT). */
+  readonly widgetRateLimitPerMinute: number;
   readonly loginAttemptsPer15Minutes: number;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlDays: number;
@@ -361,6 +364,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: listOf(e.CORS_ORIGINS),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    widgetRateLimitPerMinute: e.WIDGET_RATE_LIMIT_PER_MINUTE,
     loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,

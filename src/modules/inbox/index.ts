@@ -15,7 +15,7 @@ import { createConversationTools } from './handoff-tool.js';
 import { createInboxesRepository } from './inboxes.repository.js';
 import { registerInboxesRoutes } from './inboxes.routes.js';
 import { createInboxesService } from './inboxes.service.js';
-import { ensureLinkedConversation } from './linked-conversation.js';
+import { ensureDeskUser, ensureLinkedConversation } from './linked-conversation.js';
 import { createAutoAssign } from './auto-assign.js';
 import { createOperatorPresence } from './operator-presence.js';
 import { createOperatorPresenceRepository } from './operator-presence.repository.js';
@@ -108,7 +108,9 @@ export function createInboxModule(deps: InboxModuleDeps) {
     presence,
     /** ChatModuleDeps.conversationTools: `handoff_to_human` in support conversations the AI answers. */
     conversationTools: createConversationTools({ db: deps.db, repository: deskRepository, support }),
-    /** The chat conversation behind a support conversation, made and linked on first use (the widget's too). */
+    /** The tenant's desk user, owner of every chat conversation behind a support conversation (the widget's too). */
+    deskUserOf: (tenantId: string) => ensureDeskUser({ db: deps.db, repository: deskRepository }, tenantId),
+    /** The chat conversation behind a support conversation, made and linked on first use. */
     ensureLinkedConversation: (tenantId: string, supportConversationId: string) =>
       ensureLinkedConversation({ db: deps.db, repository: deskRepository }, tenantId, supportConversationId),
     registerJobs(): void {

@@ -240,6 +240,49 @@ export function createSupportService(deps: SupportServiceDeps) {
       return presentSupportConversation(created);
     },
 
+    /**
+     * For the widget API: a contact's first message opens a conversation, linked to the chat
+     * conversation its messages are written to (ADR 16), recorded as the contact's doing.
+     */
+    async createForContact(
+      tenantId: string,
+      input: { inboxId: string; contactId: string; conversationId: string; hasAgent: boolean },
+    ): Promise<StoredSupportConversation> {
+      const status: SupportStatus = input.hasAgent ? 'bot' : 'pending';
+      const created = await db.transaction(async (tx) => {
+        const row = await repository.insert(tx, {
+          id: newId(),
+          tenantId,
+          inboxId: input.inboxId,
+          contactId: input.contactId,
+          conversationId: input.conversationId,
+          status,
+        });
+        await repository.insertEvent(tx, {
+          id: newId(),
+          tenantId,
+          supportConversationId: row.id,
+          actorKind: 'contact',
+          actorId: null,
+          action: 'create',
+          fromStatus: null,
+          toStatus: status,
+          reason: input.hasAgent ? null : 'the inbox has no AI agent',
+        });
+        return row;
+      });
+      // As for a conversation an operator opens: the webhook event, and operators told of one waiting.
+      await deps.events?.emit(
+        tenantId,
+        'conversation.created',
+        { supportConversation: presentSupportConversation(created) },
+        { key: created.id },
+      );
+      if (status === 'pending')
+        deps.onChanged?.({ tenantId, before: created, after: created, action: 'create', reason: null });
+      return created;
+    },
+
     async list(actor: Actor, query: SupportListQuery): Promise<Page<SupportConversationView>> {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       if (query.cursor !== undefined && !after) {

@@ -67,6 +67,9 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
     publisher,
     /** Tells `listener` whenever a user's count of sockets on this node changes (operator presence). */
     onConnectionsChanged: hub.onConnectionsChanged,
+    /** For the widget's live stream (src/modules/widget), which watches conversations as sockets do. */
+    hub,
+    relay,
     /** Tells every node that a user's credentials may have ended (users, API keys, sign-out). */
     credentialsChanged: (userId: string) => deps.invalidations.publish('credentials', userId),
     registerRoutes(

@@ -9,3 +9,4 @@ export * from './server.js';
 export * from './support.js';
 export * from './webhooks.js';
 export * from './companion.js';
+export * from './widget.js';

@@ -1,0 +1,76 @@
+import type { Database } from '../../platform/db/client.js';
+import type { App } from '../../platform/http/types.js';
+import type { ChatService } from '../chat/index.js';
+import { presentMessage } from '../conversations/index.js';
+import type { InboxesService, SupportService } from '../inbox/index.js';
+import type { EventRelay } from '../realtime/event-relay.js';
+import { storedSeqOf } from '../realtime/event-seq.js';
+import type { RealtimeHub } from '../realtime/realtime-hub.js';
+import { registerWidgetAssetRoutes } from './widget-assets.routes.js';
+import { createWidgetSessions } from './widget-sessions.js';
+import { createWidgetRepository } from './widget.repository.js';
+import { registerWidgetRoutes } from './widget.routes.js';
+import { createWidgetService } from './widget.service.js';
+
+export interface WidgetModuleDeps {
+  readonly db: Database;
+  readonly inboxes: Pick<InboxesService, 'isVerifiedContact'>;
+  readonly support: Pick<SupportService, 'change' | 'createForContact'>;
+  readonly chat: Pick<ChatService, 'sendMessage'>;
+  /** The inbox module's desk user, who owns the chat conversations behind support conversations (ADR 18). */
+  readonly deskUserOf: (tenantId: string) => Promise<string>;
+  readonly realtime: { readonly hub: RealtimeHub; readonly relay: EventRelay };
+  readonly perMinute: number;
+  readonly heartbeatMs: number;
+  readonly statusPollMs?: number;
+}
+
+/** The contact's side of the support desk: the public widget API (docs/customer-service.md, "The widget"). */
+export function createWidgetModule(deps: WidgetModuleDeps) {
+  const repository = createWidgetRepository();
+  const sessions = createWidgetSessions({ db: deps.db, repository, inboxes: deps.inboxes });
+  const service = createWidgetService({
+    db: deps.db,
+    repository,
+    support: deps.support,
+    chat: deps.chat,
+    deskUserOf: deps.deskUserOf,
+    // A message no model wrote reaches the widget's stream and operators' sockets as chat's own do.
+    announceMessage: (tenantId, row) => {
+      const message = presentMessage(row);
+      const seq = storedSeqOf(message);
+      deps.realtime.relay.publish({
+        tenantId,
+        channel: 'conversation',
+        conversationId: message.conversationId,
+        frame: { type: 'message-created', conversationId: message.conversationId, seq, message },
+      });
+    },
+  });
+  return {
+    service,
+    registerRoutes(app: App): void {
+      const openStreams = new Set<{ end(): void }>();
+      // Before the server waits for its connections to end: a live stream would never end by itself.
+      app.addHook('preClose', (done) => {
+        for (const stream of openStreams) stream.end();
+        done();
+      });
+      registerWidgetAssetRoutes(app, sessions);
+      registerWidgetRoutes(app, {
+        sessions,
+        service,
+        perMinute: deps.perMinute,
+        stream: {
+          db: deps.db,
+          repository,
+          hub: deps.realtime.hub,
+          relay: deps.realtime.relay,
+          heartbeatMs: deps.heartbeatMs,
+          statusPollMs: deps.statusPollMs ?? 2_000,
+          openStreams,
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import type { FastifyReply } from 'fastify';
+import { openSseStream } from '../../platform/http/sse-writer.js';
+import { newId } from '../../platform/ids.js';
+import { presentMessage, type MessageView } from '../conversations/index.js';
+import type { RealtimeConnection, RealtimeHub } from '../realtime/realtime-hub.js';
+import type { EventRelay } from '../realtime/event-relay.js';
+import { storedSeqOf } from '../realtime/event-seq.js';
+import type { ServerFrame } from '../realtime/realtime.schemas.js';
+import type { Database } from '../../platform/db/client.js';
+import type { Visitor } from './widget-sessions.js';
+import type { WidgetRepository } from './widget.repository.js';
+import type { WidgetMessageView } from './widget.schemas.js';
+import type { WidgetService } from './widget.service.js';
+
+export interface WidgetStreamDeps {
+  readonly db: Database;
+  readonly repository: WidgetRepository;
+  readonly service: Pick<WidgetService, 'findOwn' | 'present'>;
+  readonly hub: Pick<RealtimeHub, 'beginSubscription' | 'finishReplay' | 'remove'>;
+  readonly relay: Pick<EventRelay, 'replyLog'>;
+  readonly heartbeatMs: number;
+  /** How often the stream looks for a change of status (a person joining): changes made on any node show. */
+  readonly statusPollMs: number;
+  /** The streams open on this node, ended when the server stops (a stream never ends on its own). */
+  readonly openStreams: Set<{ end(): void }>;
+}
+
+const widgetViewOf = (message: MessageView): WidgetMessageView => ({
+  id: message.id,
+  author:
+    message.role === 'user' ? 'contact' : message.role === 'system' ? 'system' : message.model ? 'ai' : 'operator',
+  content: message.content,
+  status: message.status === 'streaming' || message.status === 'error' ? message.status : 'complete',
+  createdAt: message.createdAt,
+});
+
+/**
+ * The chat's realtime frames as the widget's events. A contact gets messages, the AI's reply as it is
+ * written, and nothing else: no tool calls, reasoning, sources or usage.
+ */
+function widgetEventOf(frame: ServerFrame): { event: string; data: object } | undefined {
+  switch (frame.type) {
+    case 'message-created':
+      return { event: 'message', data: { message: widgetViewOf(frame.message as MessageView) } };
+    case 'finished':
+      return { event: 'message', data: { message: widgetViewOf(frame.message as MessageView) } };
+    case 'error':
+      return frame.reply
+        ? { event: 'message', data: { message: widgetViewOf(frame.reply as MessageView) } }
+        : undefined;
+    case 'message-started':
+      return { event: 'reply-started', data: { messageId: frame.messageId } };
+    case 'text-delta':
+      return { event: 'delta', data: { messageId: frame.messageId, delta: frame.delta } };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * One support conversation, live, as Server-Sent Events: what was stored after `after` (a seq, or the
+ * Last-Event-ID a reconnecting EventSource sends), then every message and reply delta as the realtime
+ * relay carries it, from whichever node wrote it; and `status` when the conversation changes hands.
+ */
+export async function streamWidgetConversation(
+  deps: WidgetStreamDeps,
+  reply: FastifyReply,
+  visitor: Visitor,
+  target: { id: string; after: number },
+): Promise<void> {
+  const own = await deps.service.findOwn(visitor, target.id);
+  const { chatConversationId } = own;
+  const sse = openSseStream(reply, {
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
+    heartbeatMs: deps.heartbeatMs,
+  });
+  // On the server's stop: ended, and its socket closed too, which a hijacked response leaves to us.
+  const stop = {
+    end: () => {
+      sse.end();
+      reply.raw.socket?.destroy();
+    },
+  };
+  deps.openStreams.add(stop);
+  const send = (frame: ServerFrame) => {
+    const translated = widgetEventOf(frame);
+    if (!translated) return;
+    const id = typeof frame.seq === 'number' && translated.event === 'message' ? String(frame.seq) : '';
+    sse.sendWithId(id, JSON.stringify({ type: translated.event, ...translated.data }));
+  };
+  const watcher: RealtimeConnection = {
+    id: newId(),
+    actor: { tenantId: visitor.tenantId, userId: visitor.contactId, role: 'member', via: 'system' },
+    credential: { userId: visitor.contactId },
+    send,
+    close: () => sse.end(),
+  };
+  // Watching before reading, so nothing falls between what is read and what arrives.
+  deps.hub.beginSubscription(watcher, chatConversationId, target.after);
+  const first = await deps.service.present(visitor, own.conversation, own.operatorName);
+  let lastStatus = JSON.stringify(first);
+  sse.sendWithId('', JSON.stringify({ type: 'status', conversation: first }));
+  const poll = setInterval(() => {
+    void deps.service
+      .findOwn(visitor, target.id)
+      .then((found) => deps.service.present(visitor, found.conversation, found.operatorName))
+      .then((view) => {
+        const next = JSON.stringify(view);
+        if (next === lastStatus) return;
+        lastStatus = next;
+        sse.sendWithId('', JSON.stringify({ type: 'status', conversation: view }));
+      })
+      // Deleted meanwhile: nothing more will happen in it.
+      .catch(() => sse.end());
+  }, deps.statusPollMs);
+  poll.unref();
+  sse.onClose(() => {
+    deps.openStreams.delete(stop);
+    clearInterval(poll);
+    deps.hub.remove(watcher);
+  });
+  const stored = await deps.repository.listMessages(deps.db, visitor.tenantId, chatConversationId);
+  const replay: ServerFrame[] = [];
+  for (const row of stored) {
+    const message = presentMessage(row);
+    if (message.status === 'streaming') {
+      replay.push(...(await deps.relay.replyLog(message.id)));
+      continue;
+    }
+    const seq = storedSeqOf(message);
+    if (seq > target.after) replay.push({ type: 'message-created', conversationId: chatConversationId, seq, message });
+  }
+  deps.hub.finishReplay(watcher, chatConversationId, replay);
+}

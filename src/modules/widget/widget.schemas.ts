@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { supportStatuses } from '../../platform/db/schema/index.js';
+import type { StoredMessage } from './widget.repository.js';
+
+/** The widget's texts a tenant may override per inbox (`widget.texts`), in each language it ships. */
+export const widgetTextKeys = [
+  'launcher',
+  'placeholder',
+  'send',
+  'talkToPerson',
+  'waitingForPerson',
+  'personJoined',
+  'outsideHours',
+  'emailPrompt',
+  'rate',
+  'thanks',
+] as const;
+
+export const publicInboxSchema = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  color: z.string(),
+  greeting: z.string(),
+  hasAgent: z.boolean().describe('False for a human-only inbox: every conversation waits for a person'),
+  csatEnabled: z.boolean(),
+  isOpenNow: z.boolean().describe('Whether a person is at work now, per the business hours'),
+  nextOpeningAt: z.iso.datetime().nullable().describe('When a person is next at work, if closed now'),
+});
+export type PublicInboxView = z.infer<typeof publicInboxSchema>;
+
+export const inboxParams = z.strictObject({ inboxId: z.uuid('must be an inbox id (UUID)') });
+
+export const startSessionBody = z
+  .strictObject({
+    /** A token this browser got before: the same contact comes back. */
+    contactToken: z.string().min(1).max(200).optional(),
+    /** Your own user's id, signed by your server (identity verification). */
+    identifier: z.string().trim().min(1).max(200).optional(),
+    identifierHash: z.string().max(200).optional(),
+    name: z.string().trim().min(1).max(100).optional(),
+    email: z.email('must be an email address').max(254).optional(),
+  })
+  .refine((body) => body.identifierHash === undefined || body.identifier !== undefined, {
+    message: 'send identifierHash only with identifier',
+  });
+export type StartSessionInput = z.infer<typeof startSessionBody>;
+
+export const sessionSchema = z.object({
+  contactToken: z.string().describe('Keep it (localStorage) and send it as `Authorization: Bearer …`'),
+  contactId: z.uuid(),
+  isVerified: z.boolean(),
+  isReturning: z.boolean().describe('True when an earlier token (or a verified id) found this contact'),
+});
+
+export const widgetMessageSchema = z.object({
+  id: z.uuid(),
+  /** `contact`: the visitor; `ai`: the inbox's agent; `operator`: a person; `system`: a status line. */
+  author: z.enum(['contact', 'ai', 'operator', 'system']),
+  content: z.string(),
+  status: z.enum(['streaming', 'complete', 'error']),
+  createdAt: z.iso.datetime(),
+});
+export type WidgetMessageView = z.infer<typeof widgetMessageSchema>;
+
+export const widgetConversationSchema = z.object({
+  id: z.uuid(),
+  status: z.enum(supportStatuses),
+  operatorName: z.string().nullable().describe('The person who has the conversation, once one took it'),
+  canRate: z.boolean().describe('Resolved, CSAT on, and not rated yet'),
+  createdAt: z.iso.datetime(),
+});
+export type WidgetConversationView = z.infer<typeof widgetConversationSchema>;
+
+export const conversationParams = z.strictObject({ id: z.uuid('must be a conversation id (UUID)') });
+
+export const sendMessageBody = z.strictObject({
+  content: z.string().trim().min(1, 'must not be empty').max(4000),
+  /** The widget's own id for this message: a resend with the same one stores nothing new. */
+  clientMessageId: z.string().min(1).max(100),
+});
+
+export const sendMessageResultSchema = z.object({
+  message: widgetMessageSchema,
+  conversation: widgetConversationSchema,
+  /** The AI's reply being written, streamed on …/events; null when nobody's model answers. */
+  replyId: z.uuid().nullable(),
+  /** Set when a person was asked for outside the business hours: when one is back. */
+  personBackAt: z.iso.datetime().nullable(),
+  isReplay: z.boolean().describe('True when this clientMessageId was sent before: nothing new was stored'),
+});
+
+export const handoffResultSchema = z.object({
+  conversation: widgetConversationSchema,
+  personBackAt: z.iso.datetime().nullable(),
+});
+
+export const csatBody = z.strictObject({
+  rating: z.number().int().min(1, 'must be 1 to 5').max(5, 'must be 1 to 5'),
+  comment: z.string().trim().max(2000).optional(),
+});
+
+export const csatResultSchema = z.object({
+  rating: z.number().int(),
+  comment: z.string().nullable(),
+  ratedFor: z.enum(['operator', 'ai']),
+});
+
+export const contactDetailsBody = z
+  .strictObject({
+    email: z.email('must be an email address').max(254).optional(),
+    name: z.string().trim().min(1).max(100).optional(),
+  })
+  .refine((body) => body.email !== undefined || body.name !== undefined, { message: 'send an email or a name' });
+
+export const eventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+const authorOf = (role: StoredMessage['role'], model: string | null): WidgetMessageView['author'] => {
+  if (role === 'user') return 'contact';
+  if (role === 'system') return 'system';
+  // A reply no model wrote is a person's (the operator side stores its replies as assistant messages).
+  return model === null ? 'operator' : 'ai';
+};
+
+/** What a contact sees of a chat message: its text and author, never models, tokens, tools or sources. */
+export function presentWidgetMessage(message: StoredMessage): WidgetMessageView {
+  return {
+    id: message.id,
+    author: authorOf(message.role, message.model),
+    content: message.content,
+    status: message.status === 'streaming' || message.status === 'error' ? message.status : 'complete',
+    createdAt: message.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,62 @@
+import type { App } from '../../src/platform/http/types.js';
+import type { SignedIn } from '../harness/actors.js';
+
+export const siteOrigin = 'https://shop.example';
+
+export interface WidgetVisitor {
+  readonly contactToken: string;
+  readonly contactId: string;
+  readonly headers: Record<string, string>;
+}
+
+/** An inbox made by a tenant admin, with its signing secret (shown once, at creation). */
+export async function createInbox(app: App, admin: SignedIn, body: Record<string, unknown> = {}) {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/inboxes',
+    headers: admin.headers,
+    payload: { name: 'Website', allowedOrigins: [siteOrigin], ...body },
+  });
+  if (response.statusCode !== 201) throw new Error(`create inbox failed: ${response.statusCode} ${response.body}`);
+  return response.json<{ id: string; signingSecret: string }>();
+}
+
+/** A visitor of the inbox's widget on the allowed site, as the loader starts one. */
+export async function startVisitor(
+  app: App,
+  inboxId: string,
+  body: Record<string, unknown> = {},
+  origin = siteOrigin,
+): Promise<WidgetVisitor> {
+  const response = await app.inject({
+    method: 'POST',
+    url: `/v1/widget/inboxes/${inboxId}/sessions`,
+    headers: { origin },
+    payload: body,
+  });
+  if (response.statusCode !== 201) throw new Error(`start session failed: ${response.statusCode} ${response.body}`);
+  const session = response.json<{ contactToken: string; contactId: string }>();
+  return { ...session, headers: { origin, authorization: `Bearer ${session.contactToken}` } };
+}
+
+export async function startConversation(app: App, visitor: WidgetVisitor): Promise<{ id: string; status: string }> {
+  const response = await app.inject({ method: 'POST', url: '/v1/widget/conversations', headers: visitor.headers });
+  if (response.statusCode !== 201)
+    throw new Error(`start conversation failed: ${response.statusCode} ${response.body}`);
+  return response.json();
+}
+
+let clientIds = 0;
+export const sendAsVisitor = (
+  app: App,
+  visitor: WidgetVisitor,
+  conversationId: string,
+  content: string,
+  clientMessageId = `m-${++clientIds}`,
+) =>
+  app.inject({
+    method: 'POST',
+    url: `/v1/widget/conversations/${conversationId}/messages`,
+    headers: visitor.headers,
+    payload: { content, clientMessageId },
+  });

@@ -1,0 +1,246 @@
+// Parley's widget panel: runs in an iframe Parley serves (docs/customer-service.md, "The widget").
+// Plain browser JavaScript, no framework: it talks to /v1/widget/… with the contact token it keeps.
+const texts = {
+  en: {
+    placeholder: 'Write a message…',
+    send: 'Send',
+    talkToPerson: 'Talk to a person',
+    close: 'Close',
+    waitingForPerson: 'Waiting for a person to join…',
+    personJoined: '{name} joined the conversation',
+    outsideHours: 'Nobody is at work right now. A person is back {time}. Leave your email and we will write to you.',
+    email: 'Your email',
+    saveEmail: 'Save',
+    emailSaved: 'Thanks, we will write to you.',
+    rate: 'How did we do?',
+    comment: 'A comment (optional)',
+    submitRating: 'Rate',
+    thanks: 'Thank you for your rating.',
+    you: 'You',
+    assistant: 'Assistant',
+    resolved: 'This conversation is resolved. Write to open it again.',
+    failed: 'Something went wrong; try again.',
+  },
+  zh: {
+    placeholder: '输入消息…',
+    send: '发送',
+    talkToPerson: '转人工',
+    close: '关闭',
+    waitingForPerson: '正在等待客服接入…',
+    personJoined: '{name} 已加入对话',
+    outsideHours: '现在是非工作时间。客服将于 {time} 回来。留下您的邮箱，我们会回复您。',
+    email: '您的邮箱',
+    saveEmail: '保存',
+    emailSaved: '谢谢，我们会给您回信。',
+    rate: '您对本次服务满意吗？',
+    comment: '评论（可选）',
+    submitRating: '评分',
+    thanks: '感谢您的评价。',
+    you: '您',
+    assistant: '智能助手',
+    resolved: '此对话已解决。发送消息可重新打开。',
+    failed: '出错了，请重试。',
+  },
+};
+const t = texts[/^zh\b/i.test(navigator.language || '') ? 'zh' : 'en'];
+const params = new URLSearchParams(location.search);
+const inboxId = params.get('inbox') || '';
+const embedder = params.get('origin') || '';
+const tokenKey = `parley:${inboxId}:token`;
+const conversationKey = `parley:${inboxId}:conversation`;
+const $ = (id) => document.getElementById(id);
+const log = $('log');
+const state = { token: localStorage.getItem(tokenKey), conversation: null, lastEventId: '', bubbles: new Map() };
+
+async function api(method, path, body) {
+  const headers = { 'x-parley-embedder': embedder };
+  if (state.token) headers.authorization = `Bearer ${state.token}`;
+  if (body) headers['content-type'] = 'application/json';
+  const response = await fetch(`/v1/widget${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  if (response.status === 204) return null;
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.detail || t.failed);
+  return data;
+}
+
+function bubble(message) {
+  let node = state.bubbles.get(message.id);
+  if (!node) {
+    node = document.createElement('div');
+    node.className = `message ${message.author}`;
+    state.bubbles.set(message.id, node);
+    log.appendChild(node);
+  }
+  node.textContent = '';
+  if (message.author === 'ai' || message.author === 'operator') {
+    const author = document.createElement('span');
+    author.className = 'author';
+    author.textContent = message.author === 'ai' ? t.assistant : state.conversation?.operatorName || '';
+    node.appendChild(author);
+  }
+  node.appendChild(document.createTextNode(message.content || ''));
+  node.setAttribute('aria-busy', String(message.status === 'streaming'));
+  log.scrollTop = log.scrollHeight;
+  return node;
+}
+
+function formatTime(iso) {
+  return new Date(iso).toLocaleString(navigator.language, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+function showStatus(conversation) {
+  state.conversation = conversation;
+  const line = $('status');
+  if (conversation.status === 'pending') line.textContent = t.waitingForPerson;
+  else if (conversation.status === 'open' || conversation.status === 'snoozed')
+    line.textContent = t.personJoined.replace('{name}', conversation.operatorName || '');
+  else if (conversation.status === 'resolved') line.textContent = t.resolved;
+  else line.textContent = '';
+  $('handoff').hidden = conversation.status !== 'bot';
+  $('rating').hidden = !conversation.canRate;
+}
+
+function showBackAt(iso) {
+  if (!iso) return;
+  $('status').textContent = t.outsideHours.replace('{time}', formatTime(iso));
+  $('email-form').hidden = false;
+}
+
+/** The conversation's events over fetch (EventSource cannot send the token), resumed after the last id. */
+async function follow(id) {
+  for (;;) {
+    try {
+      const headers = { authorization: `Bearer ${state.token}`, 'x-parley-embedder': embedder };
+      if (state.lastEventId) headers['last-event-id'] = state.lastEventId;
+      const response = await fetch(`/v1/widget/conversations/${id}/events`, { headers });
+      if (!response.ok || !response.body) throw new Error(String(response.status));
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffered = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffered += value;
+        const chunks = buffered.split('\n\n');
+        buffered = chunks.pop() || '';
+        for (const chunk of chunks) handleEvent(chunk);
+      }
+    } catch {
+      // Offline or the server restarted: try again in a moment, from the last event seen.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+function handleEvent(chunk) {
+  let data = '';
+  for (const line of chunk.split('\n')) {
+    if (line.startsWith('id: ') && line.length > 4) state.lastEventId = line.slice(4);
+    if (line.startsWith('data: ')) data += line.slice(6);
+  }
+  if (!data) return;
+  const event = JSON.parse(data);
+  if (event.type === 'message') bubble(event.message);
+  if (event.type === 'status') showStatus(event.conversation);
+  if (event.type === 'reply-started') bubble({ id: event.messageId, author: 'ai', content: '', status: 'streaming' });
+  if (event.type === 'delta') {
+    const node = state.bubbles.get(event.messageId);
+    if (node) node.appendChild(document.createTextNode(event.delta));
+    log.scrollTop = log.scrollHeight;
+  }
+}
+
+async function ensureConversation() {
+  if (state.conversation) return state.conversation;
+  const created = await api('POST', '/conversations');
+  localStorage.setItem(conversationKey, created.id);
+  showStatus(created);
+  void follow(created.id);
+  return created;
+}
+
+async function start() {
+  document.documentElement.lang = t === texts.zh ? 'zh' : 'en';
+  $('message').placeholder = t.placeholder;
+  $('message-label').textContent = t.placeholder;
+  $('send').textContent = t.send;
+  $('handoff').textContent = t.talkToPerson;
+  $('close').textContent = t.close;
+  $('rating-legend').textContent = t.rate;
+  $('comment').placeholder = t.comment;
+  $('rate').textContent = t.submitRating;
+  $('email').placeholder = t.email;
+  $('save-email').textContent = t.saveEmail;
+  const inbox = await api('GET', `/inboxes/${inboxId}`);
+  document.documentElement.style.setProperty('--accent', inbox.color);
+  parent.postMessage({ type: 'parley:color', color: inbox.color }, '*');
+  $('title').textContent = inbox.title;
+  if (inbox.greeting) bubble({ id: 'greeting', author: 'ai', content: inbox.greeting, status: 'complete' });
+  const session = await api('POST', `/inboxes/${inboxId}/sessions`, state.token ? { contactToken: state.token } : {});
+  state.token = session.contactToken;
+  localStorage.setItem(tokenKey, state.token);
+  const { items } = await api('GET', '/conversations');
+  const kept = items.find((item) => item.id === localStorage.getItem(conversationKey)) || items[0];
+  if (kept) {
+    showStatus(kept);
+    void follow(kept.id);
+  }
+}
+
+$('composer').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = $('message');
+  const content = input.value.trim();
+  if (!content) return;
+  input.value = '';
+  try {
+    const conversation = await ensureConversation();
+    const sent = await api('POST', `/conversations/${conversation.id}/messages`, {
+      content,
+      clientMessageId: crypto.randomUUID(),
+    });
+    bubble(sent.message);
+    showStatus(sent.conversation);
+    showBackAt(sent.personBackAt);
+  } catch (error) {
+    $('status').textContent = error.message;
+    input.value = content;
+  }
+});
+$('message').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey) {
+    event.preventDefault();
+    $('composer').requestSubmit();
+  }
+});
+$('handoff').addEventListener('click', async () => {
+  try {
+    const conversation = await ensureConversation();
+    const result = await api('POST', `/conversations/${conversation.id}/handoff`);
+    showStatus(result.conversation);
+    showBackAt(result.personBackAt);
+  } catch (error) {
+    $('status').textContent = error.message;
+  }
+});
+$('email-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  await api('PATCH', '/contact', { email: $('email').value });
+  $('email-form').hidden = true;
+  $('status').textContent = t.emailSaved;
+});
+$('rating').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const chosen = document.querySelector('input[name="rating"]:checked');
+  if (!chosen || !state.conversation) return;
+  const comment = $('comment').value.trim();
+  await api('POST', `/conversations/${state.conversation.id}/csat`, {
+    rating: Number(chosen.value),
+    ...(comment && { comment }),
+  });
+  $('rating').hidden = true;
+  $('status').textContent = t.thanks;
+});
+$('close').addEventListener('click', () => parent.postMessage({ type: 'parley:close' }, '*'));
+start().catch((error) => {
+  $('status').textContent = error.message;
+});
