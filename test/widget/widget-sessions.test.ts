@@ -60,7 +60,7 @@ describe('widget sessions: contact tokens, origins, identity verification, rate 
     const panel = await t.app.inject({ method: 'GET', url: `/widget/panel?inbox=${inbox.id}` });
     expect(panel.statusCode).toBe(200);
     const policy = String(panel.headers['content-security-policy']);
-    expect(policy).toContain(`frame-ancestors ${siteOrigin}`);
+    expect(policy).toContain(`frame-ancestors 'self' ${siteOrigin}`);
     expect(policy).toContain("script-src 'self'");
     expect(panel.body).toContain('/widget/panel.js');
     const unknown = await t.app.inject({

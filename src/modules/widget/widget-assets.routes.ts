@@ -39,7 +39,8 @@ function panelSecurityHeaders(allowedOrigins: readonly string[]) {
       "object-src 'none'",
       "base-uri 'none'",
       "form-action 'none'",
-      `frame-ancestors ${allowedOrigins.length ? allowedOrigins.join(' ') : "'none'"}`,
+      // 'self': the console's Inbox settings preview frames it.
+      `frame-ancestors 'self'${allowedOrigins.map((origin) => ` ${origin}`).join('')}`,
     ].join('; '),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',

@@ -15,8 +15,7 @@ export const embedderHeader = 'x-parley-embedder';
 /** The site a widget request is made for: the page's origin, or the embedding page's for the panel. */
 export function siteOriginOf(request: FastifyRequest): string | undefined {
   const origin = request.headers.origin;
-  const isOwnOrigin = origin !== undefined && URL.canParse(origin) && new URL(origin).host === request.headers.host;
-  if (origin && !isOwnOrigin) return origin;
+  if (origin && !isParleyOrigin(request, origin)) return origin;
   const embedder = request.headers[embedderHeader];
   return typeof embedder === 'string' ? embedder : undefined;
 }
@@ -30,10 +29,15 @@ export function requireAllowedOrigin(request: FastifyRequest, allowedOrigins: re
       'The widget API answers pages of the sites an inbox allows, and this request named none (no Origin header)',
     );
   }
-  if (!allowedOrigins.includes(origin)) {
+  // Parley's own pages: the console's Inbox settings preview frames the panel (frame-ancestors 'self').
+  if (!allowedOrigins.includes(origin) && !isParleyOrigin(request, origin)) {
     throw new AppError(
       'forbidden',
       `This inbox's widget may not be used on ${origin.slice(0, 200)}: add that origin to the inbox's allowed origins`,
     );
   }
+}
+
+function isParleyOrigin(request: FastifyRequest, origin: string): boolean {
+  return URL.canParse(origin) && new URL(origin).host === request.headers.host;
 }

@@ -38,7 +38,6 @@ function settingsServer(extra: Parameters<typeof fakeApi>[0] = {}) {
       inboxes = [inbox];
       return Response.json({ ...inbox, signingSecret: secret }, { status: 201 });
     },
-    'HEAD /widget/panel': () => new Response(null, { status: 404 }),
     ...extra,
   });
 }
@@ -130,19 +129,11 @@ describe('Inbox settings', () => {
     expect(document.body.innerHTML).not.toContain(secret);
   });
 
-  it('says the widget preview appears once the widget is served, instead of faking it', async () => {
+  it('frames the widget panel, naming the console as the page that embeds it', async () => {
     await open(settingsServer(), `/inbox-settings/inboxes/${inboxId}`);
-    expect(await screen.findByText('The widget preview appears here once this server serves the widget.')).toBeTruthy();
-    expect(screen.queryByTitle('Widget preview')).toBeNull();
-  });
-
-  it('frames the widget panel once the server serves it', async () => {
-    await open(
-      settingsServer({ 'HEAD /widget/panel': () => new Response(null, { status: 200 }) }),
-      `/inbox-settings/inboxes/${inboxId}`,
-    );
     const frame = await screen.findByTitle('Widget preview');
-    expect(frame.getAttribute('src')).toBe(`/widget/panel?inbox=${inboxId}`);
+    const origin = encodeURIComponent(window.location.origin);
+    expect(frame.getAttribute('src')).toBe(`/widget/panel?inbox=${inboxId}&origin=${origin}`);
   });
 
   it('saves changes with PATCH', async () => {
