@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { supportStatuses } from '../../platform/db/schema/index.js';
+import { patchBody } from '../../platform/http/common-schemas.js';
 import type { StoredMessage } from './widget.repository.js';
 
 /** The widget's texts a tenant may override per inbox (`widget.texts`), in each language it ships. */
@@ -105,12 +106,10 @@ export const csatResultSchema = z.object({
   ratedFor: z.enum(['operator', 'ai']),
 });
 
-export const contactDetailsBody = z
-  .strictObject({
-    email: z.email('must be an email address').max(254).optional(),
-    name: z.string().trim().min(1).max(100).optional(),
-  })
-  .refine((body) => body.email !== undefined || body.name !== undefined, { message: 'send an email or a name' });
+export const contactDetailsBody = patchBody({
+  email: z.email('must be an email address').max(254).optional(),
+  name: z.string().trim().min(1).max(100).optional(),
+});
 
 export const eventsQuery = z.strictObject({
   after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
