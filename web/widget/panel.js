@@ -75,7 +75,8 @@ function bubble(message) {
   if (message.author === 'ai' || message.author === 'operator') {
     const author = document.createElement('span');
     author.className = 'author';
-    author.textContent = message.author === 'ai' ? t.assistant : state.conversation?.operatorName || '';
+    author.textContent =
+      message.author === 'ai' ? t.assistant : message.authorName || state.conversation?.operatorName || '';
     node.appendChild(author);
   }
   node.appendChild(document.createTextNode(message.content || ''));

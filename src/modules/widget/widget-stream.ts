@@ -29,6 +29,7 @@ const widgetViewOf = (message: MessageView): WidgetMessageView => ({
   id: message.id,
   author:
     message.role === 'user' ? 'contact' : message.role === 'system' ? 'system' : message.model ? 'ai' : 'operator',
+  authorName: message.author?.name ?? null,
   content: message.content,
   status: message.status === 'streaming' || message.status === 'error' ? message.status : 'complete',
   createdAt: message.createdAt,

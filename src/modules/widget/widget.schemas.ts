@@ -57,6 +57,8 @@ export const widgetMessageSchema = z.object({
   id: z.uuid(),
   /** `contact`: the visitor; `ai`: the inbox's agent; `operator`: a person; `system`: a status line. */
   author: z.enum(['contact', 'ai', 'operator', 'system']),
+  /** The person's display name, on an operator's reply; null otherwise. */
+  authorName: z.string().nullable(),
   content: z.string(),
   status: z.enum(['streaming', 'complete', 'error']),
   createdAt: z.iso.datetime(),
@@ -124,9 +126,11 @@ const authorOf = (role: StoredMessage['role'], model: string | null): WidgetMess
 
 /** What a contact sees of a chat message: its text and author, never models, tokens, tools or sources. */
 export function presentWidgetMessage(message: StoredMessage): WidgetMessageView {
+  const author = authorOf(message.role, message.model);
   return {
     id: message.id,
-    author: authorOf(message.role, message.model),
+    author,
+    authorName: author === 'operator' ? (message.authorName ?? null) : null,
     content: message.content,
     status: message.status === 'streaming' || message.status === 'error' ? message.status : 'complete',
     createdAt: message.createdAt.toISOString(),

@@ -8,12 +8,14 @@ import { createLogger } from '../../../src/platform/logger.js';
 import { defaultWebRoot } from '../../../src/platform/http/web-console.js';
 import { deriveServerKeys } from '../../../src/platform/secrets.js';
 import type { App } from '../../../src/platform/http/types.js';
-import { createTestDatabase } from '../../harness/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../harness/test-database.js';
 
 export interface E2eServer {
   /** `http://127.0.0.1:{port}`, what the browser opens. */
   readonly baseUrl: string;
   readonly app: App;
+  /** The server's database, for checks of what was stored. */
+  readonly database: TestDatabase;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export async function startE2eServer(env: Record<string, string> = {}): Promise<
   };
   try {
     const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    return { baseUrl, app, close };
+    return { baseUrl, app, database, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,0 +1,151 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { supportRatings } from '../../src/platform/db/schema/index.js';
+import { createAgent } from '../harness/chat-setup.js';
+import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
+import { createSource, uploadAccepted, waitForDocument } from '../knowledge/knowledge-setup.js';
+import { createInbox } from '../widget/widget-setup.js';
+import { signIn } from './support/auth-screens.js';
+import {
+  browserWaitMs,
+  describeInBrowser,
+  launchChromium,
+  openBrowserSession,
+  type BrowserSession,
+} from './support/browser.js';
+import { openArea } from './support/console-screens.js';
+import { startE2eServer, type E2eServer } from './support/e2e-server.js';
+import type { Browser } from 'playwright-core';
+
+const faq =
+  '# Returns\n\nParcels can be returned within 30 days of delivery. Print the label from your account page.\n';
+const operator = { email: 'olga@shop.example', password: 'a long operator password' };
+
+/**
+ * The whole desk, two browsers at once: a visitor on the shop's own site (another origin) and an
+ * operator in the console. The AI answers first from a knowledge source; a person takes over, and
+ * from then on the AI says nothing; the visitor rates the conversation once it is resolved.
+ */
+describeInBrowser('the support desk end to end: widget visitor and console operator', () => {
+  let server: E2eServer;
+  let site: Server;
+  let siteUrl: string;
+  let browser: Browser;
+  let visitor: BrowserSession;
+  let desk: BrowserSession;
+
+  beforeAll(async () => {
+    server = await startE2eServer();
+    const platformAdmin = await registerPlatformAdmin(server.app);
+    const admin = await createTenantWithAdmin(server.app, platformAdmin, 'Shop');
+    const sourceId = (await createSource(server.app, admin, { name: 'FAQ' })).id;
+    const document = await uploadAccepted(server.app, admin, sourceId, Buffer.from(faq), { filename: 'faq.md' });
+    expect((await waitForDocument(server.app, admin, sourceId, document.id)).status).toBe('ready');
+    const agent = await createAgent(server.app, admin, {
+      name: 'FAQ bot',
+      model: 'offline',
+      visibility: 'tenant',
+      knowledgeSourceIds: [sourceId],
+    });
+    const added = await server.app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      headers: admin.headers,
+      payload: { ...operator, displayName: 'Olga Operator', role: 'operator' },
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    let inboxId = '';
+    site = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(
+        `<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>The shop</h1>` +
+          `<script src="${server.baseUrl}/widget.js" data-inbox="${inboxId}" async></script></body></html>`,
+      );
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    inboxId = (
+      await createInbox(server.app, admin, { agentId: agent.id, allowedOrigins: [siteUrl], csatEnabled: true })
+    ).id;
+    browser = await launchChromium();
+    [visitor, desk] = await Promise.all([
+      openBrowserSession(browser, siteUrl, { viewport: 'phone' }),
+      openBrowserSession(browser, server.baseUrl),
+    ]);
+  }, 180_000);
+  afterAll(async () => {
+    await visitor?.close();
+    await desk?.close();
+    await browser?.close();
+    await new Promise((resolve) => site?.close(resolve));
+    await server?.close();
+  }, 120_000);
+
+  it('the AI answers, a person takes over and replies, the AI stays silent, and the rating is stored', async () => {
+    // The operator waits in the Inbox before anyone writes.
+    await desk.page.goto('/');
+    await signIn(desk.page, operator);
+    await openArea(desk.page, 'Inbox');
+
+    const { page } = visitor;
+    await page.goto(siteUrl);
+    await page.getByRole('button', { name: 'Open support chat' }).click();
+    const panel = page.frameLocator('iframe[title="Support chat"]');
+    const composer = panel.getByRole('textbox', { name: 'Write a message…' });
+    await composer.fill('How many days do I have to return a parcel?');
+    await composer.press('Enter');
+    await expect
+      .poll(() => panel.locator('.message.ai').last().textContent(), { timeout: 30_000 })
+      .toContain('30 days');
+    const aiReplies = await panel.locator('.message.ai').count();
+    await panel.getByRole('button', { name: 'Talk to a person' }).click();
+
+    // Live on the operator's screen: the notice, then the conversation waiting, with what the visitor wanted.
+    await desk.page
+      .getByRole('status')
+      .filter({ hasText: /waiting|person/i })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    await desk.page.getByRole('tab', { name: /^Unassigned/ }).click();
+    await desk.page.getByRole('list', { name: 'Support conversations' }).getByRole('link').first().click();
+    await desk.page
+      .getByText(/return a parcel/)
+      .first()
+      .waitFor();
+    await desk.page.getByRole('button', { name: 'Take', exact: true }).click();
+    const reply = desk.page.getByRole('combobox', { name: 'Reply' });
+    await reply.fill('Hello, I am Olga. I have sent you a return label by email.');
+    await desk.page.getByRole('button', { name: 'Send' }).click();
+
+    // The visitor sees the person's reply, under the person's name.
+    const personReply = panel.locator('.message.operator').last();
+    await expect.poll(() => personReply.textContent(), { timeout: 15_000 }).toContain('sent you a return label');
+    await expect
+      .poll(() => personReply.locator('.author').textContent(), { timeout: browserWaitMs })
+      .toBe('Olga Operator');
+
+    // A person has it: the visitor's next message gets no AI reply.
+    await composer.fill('Thank you!');
+    await composer.press('Enter');
+    await panel.locator('.message.contact').filter({ hasText: 'Thank you!' }).waitFor();
+    await desk.page.getByText('Thank you!').first().waitFor({ timeout: 15_000 });
+    expect(await panel.locator('.message.ai').count()).toBe(aiReplies);
+
+    await desk.page.getByRole('button', { name: 'Resolve', exact: true }).click();
+    const rating = panel.getByRole('group', { name: 'How did we do?' });
+    await rating.waitFor({ timeout: 15_000 });
+    await rating.getByLabel('5★').check();
+    await panel.getByRole('button', { name: 'Rate' }).click();
+    await panel.getByText('Thank you for your rating.').waitFor();
+
+    const stored = await server.database.db.select().from(supportRatings);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ rating: 5, isAiOnly: false });
+    const [olga] = await server.database.db.query.users.findMany({ where: (users) => eq(users.email, operator.email) });
+    expect(stored[0]!.operatorId).toBe(olga!.id);
+    expect(visitor.consoleProblems).toEqual([]);
+    expect(desk.consoleProblems).toEqual([]);
+  }, 180_000);
+});
