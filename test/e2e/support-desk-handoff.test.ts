@@ -1,12 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { supportRatings } from '../../src/platform/db/schema/index.js';
-import { createAgent } from '../harness/chat-setup.js';
-import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
-import { createSource, uploadAccepted, waitForDocument } from '../knowledge/knowledge-setup.js';
-import { createInbox } from '../widget/widget-setup.js';
 import { signIn } from './support/auth-screens.js';
 import {
   browserWaitMs,
@@ -17,10 +11,9 @@ import {
 } from './support/browser.js';
 import { openArea } from './support/console-screens.js';
 import { startE2eServer, type E2eServer } from './support/e2e-server.js';
+import { openShopWithWidget, type ShopWithWidget } from './support/shop-with-widget.js';
 import type { Browser } from 'playwright-core';
 
-const faq =
-  '# Returns\n\nParcels can be returned within 30 days of delivery. Print the label from your account page.\n';
 const operator = { email: 'olga@shop.example', password: 'a long operator password' };
 
 /**
@@ -30,7 +23,7 @@ const operator = { email: 'olga@shop.example', password: 'a long operator passwo
  */
 describeInBrowser('the support desk end to end: widget visitor and console operator', () => {
   let server: E2eServer;
-  let site: Server;
+  let shop: ShopWithWidget;
   let siteUrl: string;
   let browser: Browser;
   let visitor: BrowserSession;
@@ -38,17 +31,9 @@ describeInBrowser('the support desk end to end: widget visitor and console opera
 
   beforeAll(async () => {
     server = await startE2eServer();
-    const platformAdmin = await registerPlatformAdmin(server.app);
-    const admin = await createTenantWithAdmin(server.app, platformAdmin, 'Shop');
-    const sourceId = (await createSource(server.app, admin, { name: 'FAQ' })).id;
-    const document = await uploadAccepted(server.app, admin, sourceId, Buffer.from(faq), { filename: 'faq.md' });
-    expect((await waitForDocument(server.app, admin, sourceId, document.id)).status).toBe('ready');
-    const agent = await createAgent(server.app, admin, {
-      name: 'FAQ bot',
-      model: 'offline',
-      visibility: 'tenant',
-      knowledgeSourceIds: [sourceId],
-    });
+    shop = await openShopWithWidget(server.app, server.baseUrl, { csatEnabled: true });
+    siteUrl = shop.siteUrl;
+    const { admin } = shop;
     const added = await server.app.inject({
       method: 'POST',
       url: '/v1/users',
@@ -56,19 +41,6 @@ describeInBrowser('the support desk end to end: widget visitor and console opera
       payload: { ...operator, displayName: 'Olga Operator', role: 'operator' },
     });
     expect(added.statusCode, added.body).toBe(201);
-    let inboxId = '';
-    site = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end(
-        `<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>The shop</h1>` +
-          `<script src="${server.baseUrl}/widget.js" data-inbox="${inboxId}" async></script></body></html>`,
-      );
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-    inboxId = (
-      await createInbox(server.app, admin, { agentId: agent.id, allowedOrigins: [siteUrl], csatEnabled: true })
-    ).id;
     browser = await launchChromium();
     [visitor, desk] = await Promise.all([
       openBrowserSession(browser, siteUrl, { viewport: 'phone' }),
@@ -79,7 +51,7 @@ describeInBrowser('the support desk end to end: widget visitor and console opera
     await visitor?.close();
     await desk?.close();
     await browser?.close();
-    await new Promise((resolve) => site?.close(resolve));
+    await shop?.close();
     await server?.close();
   }, 120_000);
 

@@ -1,56 +1,27 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createAgent } from '../harness/chat-setup.js';
-import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
-import { createSource, uploadAccepted, waitForDocument } from '../knowledge/knowledge-setup.js';
-import { createInbox } from '../widget/widget-setup.js';
 import { describeInBrowser, launchChromium, openBrowserSession, type BrowserSession } from './support/browser.js';
 import { startE2eServer, type E2eServer } from './support/e2e-server.js';
-
-const faq =
-  '# Returns\n\nParcels can be returned within 30 days of delivery. Print the label from your account page.\n';
+import { openShopWithWidget, type ShopWithWidget } from './support/shop-with-widget.js';
 
 describeInBrowser('the widget on another site: the AI answers from knowledge, then a person is asked for', () => {
   let server: E2eServer;
-  let site: Server;
+  let shop: ShopWithWidget;
   let siteUrl: string;
   let browser: Browser;
   let visitor: BrowserSession;
 
   beforeAll(async () => {
     server = await startE2eServer();
-    const platformAdmin = await registerPlatformAdmin(server.app);
-    const admin = await createTenantWithAdmin(server.app, platformAdmin, 'Shop');
-    const sourceId = (await createSource(server.app, admin, { name: 'FAQ' })).id;
-    const document = await uploadAccepted(server.app, admin, sourceId, Buffer.from(faq), { filename: 'faq.md' });
-    expect((await waitForDocument(server.app, admin, sourceId, document.id)).status).toBe('ready');
-    const agent = await createAgent(server.app, admin, {
-      name: 'FAQ bot',
-      model: 'offline',
-      visibility: 'tenant',
-      knowledgeSourceIds: [sourceId],
-    });
-    // The shop's page, on a port (so an origin) of its own, with the one line of the snippet.
-    let inboxId = '';
-    site = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end(
-        `<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>The shop</h1>` +
-          `<script src="${server.baseUrl}/widget.js" data-inbox="${inboxId}" async></script></body></html>`,
-      );
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-    inboxId = (await createInbox(server.app, admin, { agentId: agent.id, allowedOrigins: [siteUrl] })).id;
+    shop = await openShopWithWidget(server.app, server.baseUrl);
+    siteUrl = shop.siteUrl;
     browser = await launchChromium();
     visitor = await openBrowserSession(browser, siteUrl, { viewport: 'phone' });
   }, 180_000);
   afterAll(async () => {
     await visitor?.close();
     await browser?.close();
-    await new Promise((resolve) => site?.close(resolve));
+    await shop?.close();
     await server?.close();
   }, 120_000);
 
