@@ -179,6 +179,19 @@ export function createSupportService(deps: SupportServiceDeps) {
     return updated;
   }
 
+  /** A new conversation, whoever opened it: the webhook event, and operators told when it waits for them. */
+  async function announceCreated(tenantId: string, created: StoredSupportConversation): Promise<void> {
+    await deps.events?.emit(
+      tenantId,
+      'conversation.created',
+      { supportConversation: presentSupportConversation(created) },
+      { key: created.id },
+    );
+    if (created.status === 'pending') {
+      deps.onChanged?.({ tenantId, before: created, after: created, action: 'create', reason: null });
+    }
+  }
+
   return {
     change,
 
@@ -228,15 +241,7 @@ export function createSupportService(deps: SupportServiceDeps) {
         });
         return row;
       });
-      await deps.events?.emit(
-        actor.tenantId,
-        'conversation.created',
-        { supportConversation: presentSupportConversation(created) },
-        { key: created.id },
-      );
-      if (status === 'pending') {
-        deps.onChanged?.({ tenantId: actor.tenantId, before: created, after: created, action: 'create', reason: null });
-      }
+      await announceCreated(actor.tenantId, created);
       return presentSupportConversation(created);
     },
 
@@ -271,15 +276,7 @@ export function createSupportService(deps: SupportServiceDeps) {
         });
         return row;
       });
-      // As for a conversation an operator opens: the webhook event, and operators told of one waiting.
-      await deps.events?.emit(
-        tenantId,
-        'conversation.created',
-        { supportConversation: presentSupportConversation(created) },
-        { key: created.id },
-      );
-      if (status === 'pending')
-        deps.onChanged?.({ tenantId, before: created, after: created, action: 'create', reason: null });
+      await announceCreated(tenantId, created);
       return created;
     },
 
