@@ -68,9 +68,8 @@ describeInBrowser('the support desk end to end: widget visitor and console opera
     const composer = panel.getByRole('textbox', { name: 'Write a message…' });
     await composer.fill('How many days do I have to return a parcel?');
     await composer.press('Enter');
-    await expect
-      .poll(() => panel.locator('.message.ai').last().textContent(), { timeout: 30_000 })
-      .toContain('30 days');
+    // The offline model's first answer from the knowledge source; a loaded machine (the whole suite) can be slow.
+    await panel.locator('.message.ai', { hasText: '30 days' }).waitFor({ timeout: 60_000 });
     const aiReplies = await panel.locator('.message.ai').count();
     await panel.getByRole('button', { name: 'Talk to a person' }).click();
 
