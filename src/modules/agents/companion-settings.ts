@@ -14,6 +14,25 @@ export const companionSettingsSchema = z.strictObject({
   /** Short facts about each user, kept across conversations with this agent. */
   memory: z.boolean().default(false),
   /**
+   * Answers in several bubbles: the model returns a list of short messages (offline: its paragraphs),
+   * each stored as a message of its own in the same turn, shown after a typing pause.
+   */
+  splitReplies: z.boolean().default(false),
+  splitMaxBubbles: z.number().int().min(2).max(10).default(4),
+  /** The pause before each bubble after the first: this many milliseconds per character, capped. */
+  typingMsPerChar: z.number().int().min(0).max(200).default(25),
+  typingMaxPauseMs: z.number().int().min(0).max(10_000).default(2_500),
+  /** Suggestions to adapt the personality to how a user talks, reviewed by a person (never applied silently). */
+  personalitySuggestions: z.boolean().default(false),
+  suggestionAfterTurns: z.number().int().min(2).max(1000).default(20),
+  /** Apply a suggestion to its conversation on its own when the model is at least this confident; null: never. */
+  autoApplyMinConfidence: z.number().min(0).max(1).nullable().default(null),
+  /** Messages the agent sends on its own to a user who went quiet. */
+  proactive: z.boolean().default(false),
+  proactiveIdleMinutes: z.number().int().min(5).max(60 * 24 * 30).default(60 * 24),
+  /** At most this many proactive messages in a row that the user has not answered. */
+  proactiveMaxUnanswered: z.number().int().min(1).max(10).default(1),
+  /**
    * The model the companion jobs call (summaries, memory); null: the agent's own model. `offline`
    * makes them deterministic and extractive.
    */
