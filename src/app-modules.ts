@@ -22,6 +22,7 @@ import { createMcpModule } from './modules/mcp/index.js';
 import { createParleyMcpEndpoint } from './modules/mcp/parley-server/index.js';
 import { createOpenAICompatModule } from './modules/openai-compat/index.js';
 import { createProjectsModule } from './modules/projects/index.js';
+import { createPricingModule } from './modules/pricing/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
@@ -115,6 +116,8 @@ export async function registerModules(
     modelTimeoutMs: config.modelTimeoutMs,
   });
   providers.registerRoutes(app, providers.service);
+  const pricing = createPricingModule({ db: database.db });
+  pricing.registerRoutes(app, pricing.service);
   const agents = createAgentsModule({
     db: database.db,
     defaultModelRef: providers.service.defaultModelRef,

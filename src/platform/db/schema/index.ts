@@ -10,3 +10,4 @@ export * from './support.js';
 export * from './webhooks.js';
 export * from './companion.js';
 export * from './widget.js';
+export * from './pricing.js';
