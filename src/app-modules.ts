@@ -23,6 +23,7 @@ import { createMcpModule } from './modules/mcp/index.js';
 import { createParleyMcpEndpoint } from './modules/mcp/parley-server/index.js';
 import { createOpenAICompatModule } from './modules/openai-compat/index.js';
 import { createProjectsModule } from './modules/projects/index.js';
+import { createPricingModule } from './modules/pricing/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
@@ -116,6 +117,8 @@ export async function registerModules(
     modelTimeoutMs: config.modelTimeoutMs,
   });
   providers.registerRoutes(app, providers.service);
+  const pricing = createPricingModule({ db: database.db });
+  pricing.registerRoutes(app, pricing.service);
   const agents = createAgentsModule({
     db: database.db,
     defaultModelRef: providers.service.defaultModelRef,
@@ -137,7 +140,7 @@ export async function registerModules(
   webhooks.registerRoutes(app);
   const events = webhooks.events;
   // Usage budgets: every model resolver below checks them before a call and counts each call's tokens.
-  const budgets = createBudgetsModule({ db: database.db, logger: deps.logger, events });
+  const budgets = createBudgetsModule({ db: database.db, logger: deps.logger, events, pricing: pricing.service });
   budgets.registerRoutes(app);
   const projects = createProjectsModule({ db: database.db });
   projects.registerRoutes(app, projects.service);

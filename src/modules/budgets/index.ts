@@ -4,13 +4,16 @@ import type { Logger } from '../../platform/logger.js';
 import type { WebhookEvents } from '../webhooks/webhook-event-types.js';
 import { createBudgetsRepository } from './budgets.repository.js';
 import { registerBudgetsRoutes } from './budgets.routes.js';
-import { createBudgetsService, type CostOfCall } from './budgets.service.js';
+import { createBudgetsService } from './budgets.service.js';
+import { createCallCost } from './call-cost.js';
+import type { PricingService } from '../pricing/index.js';
 
 export interface BudgetsModuleDeps {
   readonly db: Database;
   readonly logger: Logger;
   readonly events?: Pick<WebhookEvents, 'emit'>;
-  readonly costOf?: CostOfCall;
+  /** The price table a cost budget counts with; absent, calls cost nothing (token budgets still hold). */
+  readonly pricing?: Pick<PricingService, 'costOf'>;
 }
 
 /**
@@ -18,7 +21,13 @@ export interface BudgetsModuleDeps {
  * person, checked before every model call through the model resolver and counted when each finishes.
  */
 export function createBudgetsModule(deps: BudgetsModuleDeps) {
-  const service = createBudgetsService({ ...deps, repository: createBudgetsRepository() });
+  const service = createBudgetsService({
+    db: deps.db,
+    logger: deps.logger,
+    events: deps.events,
+    costOf: deps.pricing ? createCallCost(deps.pricing) : undefined,
+    repository: createBudgetsRepository(),
+  });
   return { service, registerRoutes: (app: App) => registerBudgetsRoutes(app, service) };
 }
 

@@ -10,4 +10,5 @@ export * from './support.js';
 export * from './webhooks.js';
 export * from './companion.js';
 export * from './widget.js';
+export * from './pricing.js';
 export * from './budgets.js';

@@ -1,0 +1,11 @@
+CREATE TABLE IF NOT EXISTS "model_prices" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"provider_kind" text NOT NULL,
+	"model" text NOT NULL,
+	"input_usd_per_million" double precision NOT NULL,
+	"output_usd_per_million" double precision NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX IF NOT EXISTS "model_prices_kind_model_unique" ON "model_prices" USING btree ("provider_kind","model");
