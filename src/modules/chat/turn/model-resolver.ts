@@ -47,8 +47,11 @@ export interface ModelBudgets {
 export interface ModelResolverDeps {
   readonly registry: ModelRegistry;
   readonly loadTenantProviders: TenantProviderSource;
-  /** Absent only where a test builds a resolver by hand: no budget is then checked or counted. */
-  readonly budgets?: ModelBudgets | undefined;
+  /**
+   * Required, so that a new resolver cannot leave the budgets out by forgetting them; undefined only
+   * where a test or benchmark builds one by hand (no budget is then checked or counted).
+   */
+  readonly budgets: ModelBudgets | undefined;
 }
 
 /**
