@@ -41,7 +41,11 @@ export function describeModelError(error: unknown, context: ModelErrorContext = 
   // Parley's own refusal before a call (a used-up budget) already speaks to the user.
   if (error instanceof AppError && error.code === 'rate_limited') {
     const { retryAfterSeconds } = error.details;
-    return { code: 'rate_limited', message: error.message, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
+    return {
+      code: 'rate_limited',
+      message: error.message,
+      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    };
   }
   if (RetryError.isInstance(error)) {
     return describeModelError(error.lastError, context);

@@ -126,7 +126,12 @@ describe('budgets and caps', () => {
         [{ monthlyTokenz: 5 }, 'monthlyTokenz'],
       ];
       for (const [payload, field] of cases) {
-        const response = await t.app.inject({ method: 'PUT', url: '/v1/tenant/budget', headers: admin.headers, payload });
+        const response = await t.app.inject({
+          method: 'PUT',
+          url: '/v1/tenant/budget',
+          headers: admin.headers,
+          payload,
+        });
         expect(response.statusCode, JSON.stringify(payload)).toBe(400);
         expect(response.body).toContain(field);
       }
@@ -154,7 +159,9 @@ describe('budgets and caps', () => {
     // Raised, the member may write again.
     await setBudget(t.app, admin, { dailyMessagesPerUser: 3 });
     expect((await send(member, mine.id, 'Three, again')).statusCode).toBe(201);
-    expect((await readBudget(t.app, admin)).use).toEqual([expect.objectContaining({ budget: 'daily_messages', used: 3 })]);
+    expect((await readBudget(t.app, admin)).use).toEqual([
+      expect.objectContaining({ budget: 'daily_messages', used: 3 }),
+    ]);
   });
 
   it('stores crossing 80% once a month and sends one budget.threshold_reached webhook', async () => {
@@ -176,8 +183,7 @@ describe('budgets and caps', () => {
     expect((await readBudget(t.app, admin)).thresholdEvents).toHaveLength(1);
 
     const deadline = Date.now() + 30_000;
-    const ofThisTenant = () =>
-      receiver.received.filter((delivery) => delivery.payload?.tenantId === admin.tenantId);
+    const ofThisTenant = () => receiver.received.filter((delivery) => delivery.payload?.tenantId === admin.tenantId);
     while (ofThisTenant().length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 500));
     const deliveries = ofThisTenant();
@@ -207,7 +213,8 @@ describe('budgets and caps', () => {
       const answers = await Promise.all([send(admin, first.id, 'Left side'), send(admin, second.id, 'Right side')]);
       expect(answers.map((answer) => answer.statusCode)).toEqual([201, 201]);
       const used = answers.map(
-        (answer) => answer.json<{ assistantMessage: { usage: { totalTokens: number } } }>().assistantMessage.usage.totalTokens,
+        (answer) =>
+          answer.json<{ assistantMessage: { usage: { totalTokens: number } } }>().assistantMessage.usage.totalTokens,
       );
       const after: BudgetAnswer = await readBudget(t.app, admin);
       expect(after.usage.totalTokens).toBe(before.totalTokens + used[0]! + used[1]!);

@@ -162,7 +162,13 @@ describe('budgets on every model path', () => {
     await useUpTokens(t.app, admin);
     const socket = await openSocket(address, { headers: admin.headers });
     try {
-      socket.send({ type: 'send', id: 'b1', conversationId: conversation.id, content: 'Again', clientMessageId: 'b-1' });
+      socket.send({
+        type: 'send',
+        id: 'b1',
+        conversationId: conversation.id,
+        content: 'Again',
+        clientMessageId: 'b-1',
+      });
       const frame = await answerTo(socket, 'b1');
       expect(frame).toMatchObject({ type: 'error', code: 'rate_limited' });
       expectTokenBudgetSentence(String(frame.message));
@@ -307,7 +313,9 @@ describe('budgets on every model path', () => {
     // Each of the two jobs logged its end once (the first turn's memory job may be refused too, later).
     const ended = logs
       .entries()
-      .filter((entry) => entry.msg?.startsWith('Job ended without a retry') && entry.msg.includes('monthly token budget'));
+      .filter(
+        (entry) => entry.msg?.startsWith('Job ended without a retry') && entry.msg.includes('monthly token budget'),
+      );
     for (const job of jobs) expect(ended.filter((entry) => entry.jobId === job.id)).toHaveLength(1);
   });
 

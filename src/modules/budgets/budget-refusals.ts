@@ -20,15 +20,11 @@ export function budgetExceeded(kind: BudgetKind, used: string, limit: string, no
       : kind === 'monthly_tokens'
         ? `This tenant's monthly token budget is used up (${used} of ${limit} tokens this month)`
         : `This tenant's monthly cost budget is used up (${used} of ${limit} this month)`;
-  return new AppError(
-    'rate_limited',
-    `${what}. It resets at ${describeInstant(resetsAt)}. ${whoCanRaise}`,
-    {
-      retryAfterSeconds: secondsUntil(resetsAt, now),
-      extensions: { budget: kind, resetsAt: resetsAt.toISOString() },
-      endsJob: true,
-    },
-  );
+  return new AppError('rate_limited', `${what}. It resets at ${describeInstant(resetsAt)}. ${whoCanRaise}`, {
+    retryAfterSeconds: secondsUntil(resetsAt, now),
+    extensions: { budget: kind, resetsAt: resetsAt.toISOString() },
+    endsJob: true,
+  });
 }
 
 export function isBudgetRefusal(error: unknown): error is AppError {

@@ -92,7 +92,13 @@ export function presentBudget(state: {
   const use: BudgetView['use'] = [];
   if (budget?.monthlyTokens != null) {
     const limit = budget.monthlyTokens;
-    use.push({ budget: 'monthly_tokens', used: totalTokens, limit, percent: percentOf(totalTokens, limit), resetsAt: monthEnds });
+    use.push({
+      budget: 'monthly_tokens',
+      used: totalTokens,
+      limit,
+      percent: percentOf(totalTokens, limit),
+      resetsAt: monthEnds,
+    });
   }
   if (budget?.monthlyCostMicros != null) {
     const limit = budget.monthlyCostMicros;

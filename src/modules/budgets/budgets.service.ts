@@ -7,7 +7,7 @@ import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { notFound } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WebhookEvents } from '../webhooks/webhook-event-types.js';
-import { dayOf, monthOf, nextDayStart, nextMonthStart } from './budget-periods.js';
+import { dayOf, monthOf, nextMonthStart } from './budget-periods.js';
 import { budgetExceeded } from './budget-refusals.js';
 import type { BudgetRow, BudgetsRepository, MonthlyUsage } from './budgets.repository.js';
 import { presentBudget, toLimits, type BudgetInput, type BudgetView } from './budgets.schemas.js';

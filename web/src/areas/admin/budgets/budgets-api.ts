@@ -18,7 +18,14 @@ export interface TenantBudget {
   period: string;
   usage: { inputTokens: number; outputTokens: number; totalTokens: number; cost: number; modelCalls: number };
   use: BudgetUse[];
-  thresholdEvents: { budget: BudgetKind; percent: number; period: string; used: number; limit: number; reachedAt: string }[];
+  thresholdEvents: {
+    budget: BudgetKind;
+    percent: number;
+    period: string;
+    used: number;
+    limit: number;
+    reachedAt: string;
+  }[];
 }
 
 export interface BudgetLimits {

@@ -18,7 +18,14 @@ const budget: TenantBudget = {
     { budget: 'daily_messages', used: 12, limit: 50, percent: 24, resetsAt: '2026-11-27T00:00:00.000Z' },
   ],
   thresholdEvents: [
-    { budget: 'monthly_tokens', percent: 80, period: '2026-11', used: 8100, limit: 10_000, reachedAt: '2026-11-20T09:30:00.000Z' },
+    {
+      budget: 'monthly_tokens',
+      percent: 80,
+      period: '2026-11',
+      used: 8100,
+      limit: 10_000,
+      reachedAt: '2026-11-20T09:30:00.000Z',
+    },
   ],
 };
 

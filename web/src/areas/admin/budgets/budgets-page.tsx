@@ -27,9 +27,9 @@ export function BudgetsPage() {
             <h2 id="budget-use-heading">Use in {budget.data.period}</h2>
             <BudgetBars use={budget.data.use} />
             <p className="muted">
-              {numbers.format(budget.data.usage.totalTokens)} tokens ({numbers.format(budget.data.usage.inputTokens)} in,{' '}
-              {numbers.format(budget.data.usage.outputTokens)} out) in {numbers.format(budget.data.usage.modelCalls)}{' '}
-              model calls, ${numbers.format(budget.data.usage.cost)}.
+              {numbers.format(budget.data.usage.totalTokens)} tokens ({numbers.format(budget.data.usage.inputTokens)}{' '}
+              in, {numbers.format(budget.data.usage.outputTokens)} out) in{' '}
+              {numbers.format(budget.data.usage.modelCalls)} model calls, ${numbers.format(budget.data.usage.cost)}.
             </p>
             {budget.data.thresholdEvents.length > 0 && (
               <ul className="muted" aria-label="Budgets past 80%">
