@@ -30,7 +30,7 @@ describe('budgets and caps', () => {
     platformAdmin = await registerPlatformAdmin(t.app);
   }, 120_000);
   afterAll(async () => {
-    await t.close();
+    await t?.close();
     await Promise.all([openai.close(), receiver.close()]);
   }, 120_000);
 

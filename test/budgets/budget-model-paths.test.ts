@@ -52,7 +52,7 @@ describe('budgets on every model path', () => {
     address = await t.app.listen({ port: 0, host: '127.0.0.1' });
   }, 120_000);
   afterAll(async () => {
-    await t.close();
+    await t?.close();
     await openai.close();
   }, 120_000);
   beforeEach(() => openai.respondWith({}));
