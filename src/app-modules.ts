@@ -7,6 +7,7 @@ import { createModelWarningLog } from './ai/model-warnings.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
+import { createBudgetsModule } from './modules/budgets/index.js';
 import { createChatModule, createModelResolver, createReplyStops } from './modules/chat/index.js';
 import {
   createCompanionModule,
@@ -138,6 +139,9 @@ export async function registerModules(
   });
   webhooks.registerRoutes(app);
   const events = webhooks.events;
+  // Usage budgets: every model resolver below checks them before a call and counts each call's tokens.
+  const budgets = createBudgetsModule({ db: database.db, logger: deps.logger, events, pricing: pricing.service });
+  budgets.registerRoutes(app);
   const projects = createProjectsModule({ db: database.db });
   projects.registerRoutes(app, projects.service);
   const conversations = createConversationsModule({
@@ -195,6 +199,7 @@ export async function registerModules(
     resolveModel: createModelResolver({
       registry: modelRegistry,
       loadTenantProviders: providers.service.loadTenantProviders,
+      budgets: budgets.service,
     }),
     knowledgeSearch: knowledge.search,
     jobs,
@@ -230,6 +235,7 @@ export async function registerModules(
     registry: modelRegistry,
     modelWarnings,
     loadTenantProviders: providers.service.loadTenantProviders,
+    budgets: budgets.service,
     // The same search the query endpoint uses: what it shows is what an agent is given.
     knowledgeSearch: knowledge.search,
     files: files.service,

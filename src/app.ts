@@ -165,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'tenants', description: 'Tenants (platform admins)' },
         { name: 'users', description: "A tenant's users and their roles (tenant admins)" },
         { name: 'api-keys', description: 'API keys, usable as Bearer credentials (shown once)' },
+        { name: 'budgets', description: "A tenant's token and cost budgets and daily message cap (docs/budgets.md)" },
         { name: 'providers', description: "A tenant's own model providers, with keys encrypted at rest" },
         { name: 'agents', description: 'Agents: a personality, a model, knowledge sources and tools' },
         { name: 'projects', description: "Projects that group a user's conversations" },

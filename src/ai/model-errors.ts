@@ -38,6 +38,15 @@ const maxRetryAfterSeconds = 86_400;
 export function describeModelError(error: unknown, context: ModelErrorContext = {}): ModelErrorDescription {
   const provider = context.providerName ? `The model provider '${context.providerName}'` : 'The model provider';
 
+  // Parley's own refusal before a call (a used-up budget) already speaks to the user.
+  if (error instanceof AppError && error.code === 'rate_limited') {
+    const { retryAfterSeconds } = error.details;
+    return {
+      code: 'rate_limited',
+      message: error.message,
+      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    };
+  }
   if (RetryError.isInstance(error)) {
     return describeModelError(error.lastError, context);
   }

@@ -39,6 +39,11 @@ export interface ErrorDetails {
   readonly retryAfterSeconds?: number;
   /** Extra members of the problem body (RFC 9457 extensions), e.g. the id of a message that was stored. */
   readonly extensions?: Readonly<Record<string, string | number | boolean | null>>;
+  /**
+   * A refusal a background job cannot wait out by retrying (a used-up budget): the job queue ends the
+   * job and logs it once instead of retrying it.
+   */
+  readonly endsJob?: boolean;
 }
 
 export class AppError extends Error {

@@ -249,6 +249,8 @@ export const exemptRoutes: Record<string, string> = {
   '/v1/mcp/stdio-commands/:id':
     "the stdio allow list is server-wide and only the platform admin's; no tenant owns an entry",
   '/v1/model-prices/:id': 'the price table is platform-wide: every tenant is priced by the same rows',
+  '/v1/tenants/:id/budget':
+    "platform admins only, by any tenant's id; a tenant's own admins use /v1/tenant/budget, which takes no id",
 };
 
 /** An id of tenant A sent in a body or a query string rather than in the path. */

@@ -78,7 +78,10 @@ export function createChatService(deps: ChatServiceDeps) {
       );
     }
     const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
-    return { agent, resolved: await deps.resolveModel(actor.tenantId, agent.model) };
+    // A person's message counts against their daily cap; the widget's visitors (a system actor on the
+    // desk user's behalf) count against the tenant's budgets only, not as one person.
+    const use = { messageFrom: actor.via === 'system' ? undefined : actor.userId };
+    return { agent, resolved: await deps.resolveModel(actor.tenantId, agent.model, use) };
   }
 
   /** A retried request (same Idempotency-Key) whose first attempt was stored, if there was one. */

@@ -10,7 +10,7 @@ import { createBackgroundTasks } from './turn/background-tasks.js';
 import { createChatRepository } from './chat.repository.js';
 import { registerChatRoutes } from './chat.routes.js';
 import { createChatService } from './chat.service.js';
-import { createModelResolver, type TenantProviderSource } from './turn/model-resolver.js';
+import { createModelResolver, type ModelBudgets, type TenantProviderSource } from './turn/model-resolver.js';
 import type { PassageSearch } from './turn/turn-knowledge.js';
 import type { FilesService } from '../files/index.js';
 import type { McpToolRunner } from '../mcp/index.js';
@@ -32,6 +32,8 @@ export interface ChatModuleDeps {
   /** The provider SDKs' warnings, logged once per model (the app also gives it to the SDK's own calls). */
   readonly modelWarnings: ModelWarningLog;
   readonly loadTenantProviders: TenantProviderSource;
+  /** The usage budgets every model call of chat (and of the modules sharing its resolver) is held to. */
+  readonly budgets?: ModelBudgets | undefined;
   /** The knowledge module's search, for agents with knowledge sources. */
   readonly knowledgeSearch?: PassageSearch;
   /** The files module, for messages that carry files. */
@@ -85,7 +87,11 @@ export function createChatModule(deps: ChatModuleDeps) {
     ...deps.tuning,
   };
   const repository = createChatRepository();
-  const resolveModel = createModelResolver({ registry: deps.registry, loadTenantProviders: deps.loadTenantProviders });
+  const resolveModel = createModelResolver({
+    registry: deps.registry,
+    loadTenantProviders: deps.loadTenantProviders,
+    budgets: deps.budgets,
+  });
   const modelStream = {
     metrics: deps.metrics,
     maxRetries: tuning.maxRetries,
@@ -159,7 +165,13 @@ export {
   type SamplingSettings,
 } from './turn/model-stream.js';
 export { logModelFailure } from './turn/model-failure-log.js';
-export type { ModelResolver, ResolvedModel, TenantProviderSource } from './turn/model-resolver.js';
+export type {
+  ModelBudgets,
+  ModelResolver,
+  ModelUse,
+  ResolvedModel,
+  TenantProviderSource,
+} from './turn/model-resolver.js';
 export {
   citationsCitedIn,
   retrieveTurnKnowledge,

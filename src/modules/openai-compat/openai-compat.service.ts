@@ -125,7 +125,7 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
     }
     const agent = await findAgent(actor, input.model);
     const { system, messages } = splitMessages(input.messages);
-    const resolved = await deps.resolveModel(actor.tenantId, agent.model);
+    const resolved = await deps.resolveModel(actor.tenantId, agent.model, { messageFrom: actor.userId });
     const knowledge = await retrieveKnowledge(actor, agent, messages, clientLeft);
     const instructions = [agent.instructions.trim(), ...system].filter(Boolean).join('\n\n') || undefined;
     const request = {

@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import { runAsBackgroundWork } from '../db/background-work.js';
 import { whileSettingUp } from '../db/setup-lock.js';
+import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { JobHandler, JobQueue, JobQueueDeps, WorkOptions } from './job-queue.js';
 import { createJobLeases, defaultLeaseSeconds } from './job-leases.js';
@@ -173,6 +174,10 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       signal.throwIfAborted();
     } catch (error) {
       if (signal.aborted && state === 'stopped' && (await handBack(name, job.id))) return;
+      if (error instanceof AppError && error.details.endsJob) {
+        logger.warn({ queue: name, jobId: job.id }, `Job ended without a retry: ${error.message}`);
+        return;
+      }
       // Name, id and attempt only: job data may hold secrets.
       const willRetry = job.retryCount < job.retryLimit;
       logger.warn(

@@ -1,4 +1,5 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { meteredModel, type ModelMeter } from '../../../ai/metered-model.js';
 import { parseModelRef } from '../../../ai/model-ref.js';
 import type { ModelRegistry, TenantProviderConfig } from '../../../ai/model-types.js';
 import { AppError } from '../../../platform/errors.js';
@@ -27,12 +28,38 @@ export interface ModelMetricLabels {
   readonly model: string;
 }
 
+/**
+ * What a model is resolved for. `messageFrom`: the person whose message the call answers (a chat turn,
+ * a retry, an OpenAI-compatible completion, `ask_agent`), so their daily message cap applies and counts
+ * it; a job, a title or a continuation after a tool approval leaves it out.
+ */
+export interface ModelUse {
+  readonly messageFrom?: string | undefined;
+}
+
+/** The usage budgets (modules/budgets), as the resolver needs them. */
+export interface ModelBudgets {
+  /** Throws the 429 of a used-up budget; for a person's message, counts it against their daily cap. */
+  admit(tenantId: string, use?: ModelUse): Promise<void>;
+  meterFor(tenantId: string, call: { providerName: string; modelRef: string; isOffline: boolean }): ModelMeter;
+}
+
 export interface ModelResolverDeps {
   readonly registry: ModelRegistry;
   readonly loadTenantProviders: TenantProviderSource;
+  /**
+   * Required, so that a new resolver cannot leave the budgets out by forgetting them; undefined only
+   * where a test or benchmark builds one by hand (no budget is then checked or counted).
+   */
+  readonly budgets: ModelBudgets | undefined;
 }
 
-export type ModelResolver = (tenantId: string, agentModelRef: string) => Promise<ResolvedModel>;
+/**
+ * Every path that calls a model resolves it here, so every path gets the budgets: the check before the
+ * first call (a 429 before anything is stored), and a model that checks each later call (tool-loop
+ * steps, a title) and counts every call's tokens when it finishes.
+ */
+export type ModelResolver = (tenantId: string, agentModelRef: string, use?: ModelUse) => Promise<ResolvedModel>;
 
 /**
  * The registry names what is wrong with the ref; whoever is chatting may be a member who did not choose
@@ -52,7 +79,7 @@ function asAgentModelError(error: unknown): unknown {
  */
 export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
   const offeredByServer = new Set(deps.registry.listModels([]));
-  return async (tenantId, agentModelRef) => {
+  return async (tenantId, agentModelRef, use) => {
     const providers = await deps.loadTenantProviders(tenantId);
     const modelRef = agentModelRef.trim() || deps.registry.defaultModelRef(providers);
     const model = await deps.registry.resolve(modelRef, providers).catch((error: unknown) => {
@@ -65,6 +92,9 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
     const metricLabels = tenantProvider
       ? { provider: `tenant:${tenantProvider.kind}`, model: 'tenant' }
       : { provider: providerName, model: offeredByServer.has(modelRef) ? model.modelId : 'other' };
-    return { model, modelRef, providerName, isOffline, metricLabels };
+    if (!deps.budgets) return { model, modelRef, providerName, isOffline, metricLabels };
+    await deps.budgets.admit(tenantId, use);
+    const meter = deps.budgets.meterFor(tenantId, { providerName, modelRef, isOffline });
+    return { model: meteredModel(model, meter), modelRef, providerName, isOffline, metricLabels };
   };
 }

@@ -11,3 +11,4 @@ export * from './webhooks.js';
 export * from './companion.js';
 export * from './widget.js';
 export * from './pricing.js';
+export * from './budgets.js';

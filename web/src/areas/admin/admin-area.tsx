@@ -2,6 +2,7 @@ import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { hasRoleAtLeast, useSignedInSession } from '../../app-context';
 import { apiKeysPath } from '../api-keys/api-keys-api';
 import type { ConsoleArea } from '../console-area';
+import { BudgetsPage } from './budgets/budgets-page';
 import { EditProviderPage, NewProviderPage } from './provider-editor-page';
 import { ProvidersPage } from './providers-page';
 import { RequireRole } from './require-role';
@@ -18,6 +19,7 @@ function AdminSubNav() {
     { to: 'users', label: 'Users' },
     { to: 'providers', label: 'Providers' },
     { to: 'webhooks', label: 'Webhooks' },
+    { to: 'budgets', label: 'Budgets' },
     ...(hasRoleAtLeast(session.user.role, 'platform_admin') ? [{ to: 'tenants', label: 'Tenants' }] : []),
   ];
   return (
@@ -48,6 +50,7 @@ function AdminRoutes() {
           <Route path="providers/:providerId" element={<EditProviderPage />} />
           <Route path="webhooks" element={<WebhooksPage />} />
           <Route path="webhooks/:webhookId" element={<WebhookDetailPage />} />
+          <Route path="budgets" element={<BudgetsPage />} />
           {/* API keys have an area of their own, for every role; old links still arrive there. */}
           <Route path="api-keys" element={<Navigate to={apiKeysPath} replace />} />
           <Route

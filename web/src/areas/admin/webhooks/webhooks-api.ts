@@ -9,6 +9,7 @@ export const webhookEventTypes = [
   'contact.updated',
   'document.ready',
   'document.failed',
+  'budget.threshold_reached',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 

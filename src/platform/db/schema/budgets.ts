@@ -1,0 +1,68 @@
+import { bigint, date, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { tenantColumn, updatedAt } from './columns.js';
+import { users } from './users.js';
+
+/** What a tenant may spend: each limit is optional (null: no limit). One row per tenant that set any. */
+export const tenantBudgets = pgTable('tenant_budgets', {
+  tenantId: tenantColumn().primaryKey(),
+  /** Tokens in and out together, per calendar month (UTC). */
+  monthlyTokens: bigint('monthly_tokens', { mode: 'number' }),
+  /** In millionths of the price table's currency, per calendar month (UTC). */
+  monthlyCostMicros: bigint('monthly_cost_micros', { mode: 'number' }),
+  /** Messages one person may send a day (UTC), on every path that answers a person. */
+  dailyMessagesPerUser: integer('daily_messages_per_user'),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * What a tenant used in one month, incremented when each model call finishes (one upsert adding to
+ * the row, so concurrent calls on any node all count): the check before a call reads one row.
+ */
+export const tenantMonthlyUsage = pgTable(
+  'tenant_monthly_usage',
+  {
+    tenantId: tenantColumn(),
+    /** The first day of the month, UTC. */
+    month: date('month', { mode: 'string' }).notNull(),
+    inputTokens: bigint('input_tokens', { mode: 'number' }).notNull().default(0),
+    outputTokens: bigint('output_tokens', { mode: 'number' }).notNull().default(0),
+    costMicros: bigint('cost_micros', { mode: 'number' }).notNull().default(0),
+    modelCalls: integer('model_calls').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.month] })],
+);
+
+/** Messages one person sent in one day (UTC): counted when the message is admitted, under its cap. */
+export const userDailyMessages = pgTable(
+  'user_daily_messages',
+  {
+    tenantId: tenantColumn(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    messages: integer('messages').notNull().default(0),
+  },
+  (table) => [
+    primaryKey({ columns: [table.tenantId, table.userId, table.day] }),
+    index('user_daily_messages_user_idx').on(table.userId),
+  ],
+);
+
+/** A budget's use crossing a share of it (80%), stored once per budget and period. */
+export const budgetThresholdEvents = pgTable(
+  'budget_threshold_events',
+  {
+    tenantId: tenantColumn(),
+    /** `monthly_tokens` or `monthly_cost`. */
+    budget: text('budget').notNull(),
+    /** The first day of the period (month), UTC. */
+    period: date('period', { mode: 'string' }).notNull(),
+    percent: integer('percent').notNull(),
+    used: bigint('used', { mode: 'number' }).notNull(),
+    budgetLimit: bigint('budget_limit', { mode: 'number' }).notNull(),
+    reachedAt: timestamp('reached_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.budget, table.period, table.percent] })],
+);
