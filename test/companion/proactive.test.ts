@@ -306,7 +306,8 @@ describe('proactive messages', () => {
     await t.app.runProactivePass();
     await eventually(async () => (openai.requests.length >= before + 1 ? true : undefined), 30_000);
     openai.respondWith({ replyTokens: ['Sure! I will check in later.'] });
-    await eventually(async () => (openai.requests.length >= before + 2 ? true : undefined), 60_000);
+    // The retry comes after pg-boss's backoff (10 s, then 20 s), later on a loaded machine.
+    await eventually(async () => (openai.requests.length >= before + 2 ? true : undefined), 150_000);
     expect(await proactiveIn(conversationId)).toHaveLength(0);
     expect(await claimOf(conversationId)).toBeTruthy();
     openai.respondWith({ replyTokens: [decisionJson('How is the garden doing today?')] });
@@ -314,7 +315,7 @@ describe('proactive messages', () => {
     expect(message!.content).toBe('How is the garden doing today?');
     const request = JSON.stringify(openai.lastRequest().body);
     expect(request).toContain('json_schema');
-  }, 180_000);
+  }, 300_000);
 
   it('ends the job quietly when the conversation is deleted while the model decides', async () => {
     openai.respondWith({ replyTokens: [decisionJson('Still there?')], tokenDelayMs: 2000 });
