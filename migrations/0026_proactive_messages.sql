@@ -29,4 +29,4 @@ EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;
 END $$;--> statement-breakpoint
 CREATE INDEX IF NOT EXISTS "proactive_opt_outs_agent_idx" ON "proactive_opt_outs" USING btree ("agent_id");--> statement-breakpoint
 CREATE INDEX IF NOT EXISTS "proactive_opt_outs_tenant_idx" ON "proactive_opt_outs" USING btree ("tenant_id");--> statement-breakpoint
-CREATE INDEX IF NOT EXISTS "conversations_proactive_scan_idx" ON "conversations" USING btree ("agent_id","last_activity_at") WHERE "conversations"."proactive_off" = false and "conversations"."archived_at" is null;
+CREATE INDEX IF NOT EXISTS "conversations_proactive_scan_idx" ON "conversations" USING btree ("agent_id","proactive_unanswered","last_activity_at") WHERE "conversations"."proactive_off" = false and "conversations"."archived_at" is null;

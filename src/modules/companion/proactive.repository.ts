@@ -51,12 +51,15 @@ export function createProactiveRepository() {
     /**
      * The conversations of proactive agents quiet past `idle × 2^unanswered`, below the agent's cap of
      * unanswered messages, not waited on lately, not claimed (or claimed by a node that died), and past
-     * every guardrail SQL can see. Oldest quiet first. The agent index bounds each agent's range.
+     * every guardrail SQL can see. Oldest quiet first.
      */
     async findDue(db: Executor, now: Date, claimTtlMs: number, limit: number): Promise<DueConversation[]> {
       const at = now.toISOString();
+      // Per agent (a materialized list, and a lateral subquery kept apart by `offset 0`), so the planner
+      // seeks conversations_proactive_scan_idx with that agent's own cap and idle bound instead of
+      // scanning every conversation: those at their cap and those active lately are never read.
       const result = await db.execute(sql`
-        with proactive_agents as (
+        with proactive_agents as materialized (
           select id, tenant_id,
             coalesce((companion->>'proactiveIdleMinutes')::int, 1440) as idle,
             coalesce((companion->>'proactiveMaxUnanswered')::int, 1) as max_unanswered
@@ -65,11 +68,15 @@ export function createProactiveRepository() {
         select c.id, c.tenant_id as "tenantId", u.time_zone as "timeZone",
           u.quiet_hours_start as "quietStart", u.quiet_hours_end as "quietEnd"
         from proactive_agents a
-        join conversations c on c.agent_id = a.id and c.tenant_id = a.tenant_id
-          and c.proactive_off = false and c.archived_at is null
-          and c.last_activity_at <= ${at}::timestamptz - a.idle * interval '1 minute'
+        cross join lateral (
+          select * from conversations c
+          where c.agent_id = a.id and c.proactive_off = false and c.archived_at is null
+            and c.proactive_unanswered < a.max_unanswered
+            and c.last_activity_at <= ${at}::timestamptz - a.idle * interval '1 minute'
+          offset 0
+        ) c
         join users u on u.id = c.owner_id and u.disabled_at is null
-        where c.proactive_unanswered < a.max_unanswered
+        where c.tenant_id = a.tenant_id
           and c.last_activity_at <= ${at}::timestamptz - a.idle * power(2, c.proactive_unanswered) * interval '1 minute'
           and (c.proactive_checked_at is null or c.proactive_checked_at <= ${at}::timestamptz - a.idle * interval '1 minute')
           and (c.proactive_claim is null or c.proactive_claimed_at <= ${at}::timestamptz - ${claimTtlMs} * interval '1 millisecond')

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runAsBackgroundWork } from '../../platform/db/background-work.js';
 import type { Database } from '../../platform/db/client.js';
 import { newId } from '../../platform/ids.js';
 import type { JobContext, JobQueue } from '../../platform/jobs/index.js';
@@ -71,9 +72,12 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
   /**
    * One scheduler pass: finds the due conversations, leaves those in their owner's quiet hours, claims
    * the rest (a conditional update: of several nodes passing at once, one claims each) and queues one
-   * decision job per claim. Answers how many were found and claimed.
+   * decision job per claim. Answers how many were found and claimed. Background work: on embedded
+   * storage's one session, requests' statements go before each of its own.
    */
-  async function runPass(): Promise<{ due: number; claimed: number }> {
+  const runPass = (): Promise<{ due: number; claimed: number }> => runAsBackgroundWork(pass);
+
+  async function pass(): Promise<{ due: number; claimed: number }> {
     const now = deps.now();
     const due = await repository.findDue(db, now, proactiveClaimTtlMs, passLimit);
     const awake = due.filter((conversation) => !quietNow(conversation, now));
@@ -155,12 +159,12 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
 
     /** Every `intervalMs` on this node; several nodes may pass at once (the claim picks one per conversation). */
     start(intervalMs: number): void {
-      const pass = () => {
+      const tick = () => {
         passing ??= runPass()
           .catch((error: unknown) => deps.logger.warn({ err: error }, 'A proactive scheduler pass failed'))
           .finally(() => (passing = undefined));
       };
-      timer = setInterval(pass, intervalMs);
+      timer = setInterval(tick, intervalMs);
       timer.unref();
     },
 

@@ -85,9 +85,10 @@ export const conversations = pgTable(
       .where(sql`${table.projectId} is not null`),
     index('conversations_owner_idx').on(table.ownerId),
     index('conversations_agent_idx').on(table.agentId),
-    // The proactive scheduler's scan: per agent, the conversations quiet since before a time.
+    // The proactive scheduler's scan: per agent, the conversations below its cap of unanswered messages
+    // and quiet since before a time; those at their cap (most quiet ones, in time) are skipped in the index.
     index('conversations_proactive_scan_idx')
-      .on(table.agentId, table.lastActivityAt)
+      .on(table.agentId, table.proactiveUnanswered, table.lastActivityAt)
       .where(sql`${table.proactiveOff} = false and ${table.archivedAt} is null`),
   ],
 );
