@@ -275,7 +275,11 @@ describe('proactive messages', () => {
   });
 
   it('sends exactly one message per decision when two nodes pass at once, and takes over a dead node’s claim', async () => {
-    second = await buildTestApp({}, { sharedDatabase: t.database, clock: () => now });
+    // The same providers as the first node: either node may run any decision (and its retries) later.
+    second = await buildTestApp(
+      { OPENAI_BASE_URL: openai.baseUrl, OPENAI_API_KEY: 'sk-proactive-test' },
+      { sharedDatabase: t.database, clock: () => now },
+    );
     const conversationId = await quietConversation();
     at(61);
     const passes = await Promise.all([t.app.runProactivePass(), second.app.runProactivePass(), t.app.runProactivePass()]);
