@@ -265,9 +265,20 @@ export async function registerModules(
     resolveModel: chat.resolveModel,
     modelTimeoutMs: config.modelTimeoutMs,
     onRead: (read) => realtime.publisher.publishRead(read),
+    onProactiveMessage: ({ tenantId, ownerId, message }) => {
+      realtime.publisher.publishProactiveMessage(tenantId, ownerId, message);
+      void events.emit(tenantId, 'message.created', { message }, { key: message.id });
+    },
+    now: deps.clock,
   });
   if (deps.runsJobs ?? true) companion.registerJobs();
   companion.registerRoutes(app);
+  // Proactive messages: every node runs the scheduler (claims keep it to one message per decision).
+  app.decorate('runProactivePass', () => companion.proactive.runPass());
+  if (deps.runsJobs ?? true) {
+    app.addHook('onReady', async () => companion.proactive.start(config.proactiveCheckIntervalMs));
+    app.addHook('onClose', () => companion.proactive.stop());
+  }
   realtime.registerRoutes(app, {
     chat: chat.service,
     conversations: conversations.service,

@@ -74,6 +74,8 @@ export interface AppDeps {
   readonly onServices?: (services: CommandServices) => void;
   /** The process's stop, driven by serve.ts; a node that is never stopped that way (tests) gets its own. */
   readonly shutdown?: Shutdown;
+  /** The proactive scheduler's clock (tests move it instead of sleeping); real time by default. */
+  readonly clock?: () => Date;
 }
 
 /** Builds the HTTP app from its dependencies. No side effects on import; main.ts owns the process. */

@@ -106,6 +106,7 @@ const environmentSchema = z.object({
   // How often a node runs its maintenance sweep, and how long a reply's lease may go unrenewed before
   // the sweep marks it interrupted (its node was killed). Tests shorten both to see a kill -9 at work.
   MAINTENANCE_SWEEP_INTERVAL_MS: wholeNumber(100, 3_600_000).default(60_000),
+  PROACTIVE_CHECK_INTERVAL_MS: wholeNumber(100, 86_400_000).default(300_000),
   REPLY_LEASE_STALE_MS: wholeNumber(1_000, 3_600_000).default(90_000),
   // The realtime WebSocket's bounds (docs/realtime.md).
   REALTIME_CONNECTIONS_PER_USER: wholeNumber(1, 100_000).default(20),
@@ -245,6 +246,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** How often the maintenance sweep runs (expired rows, abandoned replies). */
   readonly maintenanceSweepIntervalMs: number;
+  /** How often each node's proactive scheduler looks for quiet conversations (docs/companion.md). */
+  readonly proactiveCheckIntervalMs: number;
   /** A reply `streaming` whose lease is older than this lost its node; the sweep marks it interrupted. */
   readonly replyLeaseStaleMs: number;
   /** The realtime WebSocket's bounds (REALTIME_*). */
@@ -383,6 +386,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
     }),
     maintenanceSweepIntervalMs: e.MAINTENANCE_SWEEP_INTERVAL_MS,
+    proactiveCheckIntervalMs: e.PROACTIVE_CHECK_INTERVAL_MS,
     replyLeaseStaleMs: e.REPLY_LEASE_STALE_MS,
     realtime: Object.freeze({
       connectionsPerUser: e.REALTIME_CONNECTIONS_PER_USER,

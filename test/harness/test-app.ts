@@ -37,6 +37,8 @@ export async function buildTestApp(
     runsJobs?: boolean;
     /** The node's stop, for tests that drive it as serve.ts does. */
     shutdown?: AppDeps['shutdown'];
+    /** The proactive scheduler's clock. */
+    clock?: AppDeps['clock'];
   } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
@@ -74,6 +76,7 @@ export async function buildTestApp(
     realtime: options.realtime,
     runsJobs: options.runsJobs,
     shutdown: options.shutdown,
+    clock: options.clock,
   });
   await app.ready();
   return {

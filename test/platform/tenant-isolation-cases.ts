@@ -110,6 +110,11 @@ export const routeCases: Record<string, RouteCase> = {
   },
   // Memories are the caller's own: A's agent is refused before any memory is looked for.
   '/v1/agents/:id/memories': { foreign: (a) => ({ id: a.agentId }) },
+  // The caller's own choice about A's agent: the agent is refused as missing.
+  '/v1/agents/:id/proactive': {
+    foreign: (a) => ({ id: a.agentId }),
+    bodies: { PUT: () => json({ enabled: false }) },
+  },
   '/v1/agents/:id/memories/:memoryId': {
     foreign: (a) => ({ id: a.agentId, memoryId: a.projectId }),
     bodies: { PATCH: () => json({ content: 'Remembered elsewhere' }) },
@@ -132,6 +137,10 @@ export const routeCases: Record<string, RouteCase> = {
     bodies: { POST: (a) => json({ upToMessageId: a.failedReplyId }) },
   },
   '/v1/conversations/:id/summaries': { foreign: (a) => ({ id: a.conversationId }) },
+  '/v1/conversations/:id/proactive': {
+    foreign: (a) => ({ id: a.conversationId }),
+    bodies: { PUT: () => json({ enabled: false }) },
+  },
   '/v1/conversations/:id/messages/:messageId/retry': {
     foreign: (a) => ({ id: a.failedConversationId, messageId: a.failedReplyId }),
     ownParents: (own) => ({ id: own.conversationId }),

@@ -3,6 +3,7 @@ import type { JobQueue } from '../../platform/jobs/index.js';
 import type { App } from '../../platform/http/types.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ModelResolver, TurnAnnouncement } from '../chat/index.js';
+import type { MessageView } from '../conversations/index.js';
 import { readCompanionSettings } from '../agents/companion-settings.js';
 import type { AgentDirectory, ConversationsService } from '../conversations/index.js';
 import { createMemoriesRepository } from './memories.repository.js';
@@ -11,6 +12,10 @@ import { createCompanionRepository } from './companion.repository.js';
 import { registerCompanionRoutes } from './companion.routes.js';
 import { createReadReceiptsService, type ReadEvent } from './read-receipts.service.js';
 import { createSummariesService } from './summaries.service.js';
+import { createProactiveRepository } from './proactive.repository.js';
+import { createProactiveService } from './proactive.service.js';
+import { createProactiveSettingsService } from './proactive-settings.service.js';
+import { registerProactiveRoutes } from './proactive.routes.js';
 
 export interface CompanionModuleDeps {
   readonly db: Database;
@@ -23,6 +28,10 @@ export interface CompanionModuleDeps {
   readonly modelTimeoutMs: number;
   /** Tells live watchers of a read (the realtime module). */
   readonly onRead?: (read: ReadEvent) => void;
+  /** Tells of a proactive message once stored: live to the owner and the watchers, and to the webhooks. */
+  readonly onProactiveMessage: (sent: { tenantId: string; ownerId: string; message: MessageView }) => void;
+  /** The proactive scheduler's clock (tests set it); real time by default. */
+  readonly now?: () => Date;
 }
 
 /**
@@ -56,6 +65,23 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     modelTimeoutMs: deps.modelTimeoutMs,
   });
 
+  const proactive = createProactiveService({
+    db: deps.db,
+    repository: createProactiveRepository(),
+    jobs: deps.jobs,
+    resolveModel: deps.resolveModel,
+    logger: deps.logger,
+    modelTimeoutMs: deps.modelTimeoutMs,
+    now: deps.now ?? (() => new Date()),
+    announce: deps.onProactiveMessage,
+  });
+  const proactiveSettings = createProactiveSettingsService({
+    db: deps.db,
+    repository: createProactiveRepository(),
+    conversations: deps.conversations,
+    agents: deps.agents,
+  });
+
   /** After a successful reply: the jobs its agent's settings call for (a summary, the user's facts). */
   async function afterReply(tenantId: string, conversationId: string, userMessageId: string, replyId: string) {
     const context = await repository.conversationContext(deps.db, tenantId, conversationId);
@@ -69,8 +95,15 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     readReceipts,
     summaries,
     memories,
+    proactive,
     /** Told of every chat turn as it starts (chat's announceTurn); acts once its reply is stored. */
     watchTurn(turn: TurnAnnouncement): void {
+      // The user wrote: the proactive messages before count as answered.
+      void proactive
+        .ownerAnswered(turn.tenantId, turn.handle.conversationId)
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error, conversationId: turn.handle.conversationId }, 'could not reset proactive count'),
+        );
       void turn.handle.outcome.then(async (outcome) => {
         if (outcome.error || outcome.assistantMessage.status !== 'complete') return;
         const { conversationId, userMessage, assistantMessage } = outcome;
@@ -82,8 +115,12 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     registerJobs: () => {
       summaries.registerJob(deps.jobs);
       memories.registerJob(deps.jobs);
+      proactive.registerJob(deps.jobs);
     },
-    registerRoutes: (app: App) => registerCompanionRoutes(app, { readReceipts, summaries, memories }),
+    registerRoutes: (app: App) => {
+      registerCompanionRoutes(app, { readReceipts, summaries, memories });
+      registerProactiveRoutes(app, proactiveSettings);
+    },
   };
 }
 
@@ -103,3 +140,10 @@ export function createSummaryReader(db: Executor) {
 
 export type CompanionModule = ReturnType<typeof createCompanionModule>;
 export type { ReadEvent } from './read-receipts.service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** One proactive scheduler pass now (tests; the scheduler runs them every PROACTIVE_CHECK_INTERVAL_MS). */
+    runProactivePass: () => Promise<{ due: number; claimed: number }>;
+  }
+}

@@ -68,6 +68,8 @@ export const messageSchema = z.object({
   readAt: z.iso.datetime().nullable(),
   /** Only on a reply a person wrote in a support conversation (an operator): who, by the name shown then. */
   author: z.object({ kind: z.literal('operator'), userId: z.uuid().nullable(), name: z.string() }).optional(),
+  /** Only on a message the agent sent on its own to a user who went quiet (docs/companion.md). */
+  proactive: z.literal(true).optional(),
 });
 export type MessageView = z.infer<typeof messageSchema>;
 
@@ -96,6 +98,7 @@ export function presentMessage(message: MessageRow): MessageView {
     ...(message.authorName != null && {
       author: { kind: 'operator' as const, userId: message.authorId ?? null, name: message.authorName },
     }),
+    ...(message.proactive && { proactive: true as const }),
   };
 }
 

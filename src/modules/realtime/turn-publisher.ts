@@ -194,6 +194,24 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
       seqs.observe(conversationId, seq);
     },
 
+    /**
+     * A message the agent sent on its own (docs/companion.md): the conversation's watchers get it as
+     * history, and every socket of its owner (on any node) a `proactive-message` frame and the activity.
+     */
+    publishProactiveMessage(tenantId: string, ownerId: string, message: MessageView): void {
+      const { conversationId } = message;
+      this.publishMessage(tenantId, message);
+      const toOwner = (frame: ServerFrame) =>
+        relay.publish({ tenantId, channel: 'user', conversationId, userId: ownerId, frame });
+      toOwner({ type: 'proactive-message', conversationId, message });
+      toOwner({
+        type: 'conversation-activity',
+        conversationId,
+        lastMessageAt: message.completedAt ?? message.createdAt,
+        preview: message.content.slice(0, previewLength),
+      });
+    },
+
     /** A frame for a conversation's watchers that is not part of its history (no seq). */
     publishToConversation(tenantId: string, conversationId: string, frame: ServerFrame): void {
       relay.publish({ tenantId, channel: 'conversation', conversationId, frame });

@@ -188,6 +188,18 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     }
   };
 
+  const readyToSend = async (name: string): Promise<void> => {
+    if (state !== 'started') {
+      const when = state === 'stopped' ? 'after the job queue stopped' : 'before the job queue was started';
+      throw new Error(`Job '${name}' was sent ${when}`);
+    }
+    if (!registrations.has(name) && !workerIdsByQueue.has(name)) {
+      // A process that sends to a queue it does not work (the API role) still needs the queue to exist.
+      await declareQueue(name, defaultWorkOptions);
+      workerIdsByQueue.set(name, []);
+    }
+  };
+
   return {
     register(name, handler, options = {}) {
       if (state !== 'new') throw new Error(`Job queue '${name}' was registered after start()`);
@@ -199,21 +211,20 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     },
 
     async send(name, data, options = {}) {
-      if (state !== 'started') {
-        const when = state === 'stopped' ? 'after the job queue stopped' : 'before the job queue was started';
-        throw new Error(`Job '${name}' was sent ${when}`);
-      }
-      if (!registrations.has(name) && !workerIdsByQueue.has(name)) {
-        // A process that sends to a queue it does not work (the API role) still needs the queue to exist.
-        await declareQueue(name, defaultWorkOptions);
-        workerIdsByQueue.set(name, []);
-      }
+      await readyToSend(name);
       const id = await boss.send(name, data, {
         singletonKey: options.singletonKey ?? newId(),
         ...(options.startAfterSeconds !== undefined && { startAfter: options.startAfterSeconds }),
       });
       if (options.startAfterSeconds === undefined) notifyWorkers(name);
       return id;
+    },
+
+    async sendMany(name, jobs) {
+      if (jobs.length === 0) return;
+      await readyToSend(name);
+      await boss.insert(jobs.map((job) => ({ name, data: job.data, singletonKey: job.singletonKey })));
+      notifyWorkers(name);
     },
 
     async start() {

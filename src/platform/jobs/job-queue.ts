@@ -26,6 +26,8 @@ export interface JobQueue {
   /** Declares a queue and its handler; call before start(). */
   register<T extends object>(name: string, handler: JobHandler<T>, options?: WorkOptions): void;
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** Queues many jobs in one statement (each with its singleton key); a key already waiting is skipped. */
+  sendMany<T extends object>(name: string, jobs: readonly { data: T; singletonKey: string }[]): Promise<void>;
   start(): Promise<void>;
   /** Stops fetching, aborts running handlers' signals after a grace, waits for them (bounded). */
   stop(options?: { graceMs?: number }): Promise<void>;

@@ -7,6 +7,7 @@ import { contactsArea } from './contacts/contacts-area';
 import { inboxArea } from './inbox/inbox-area';
 import { inboxSettingsArea } from './inbox-settings/inbox-settings-area';
 import { knowledgeArea } from './knowledge/knowledge-area';
+import { profileArea } from './profile/profile-area';
 import { toolsArea } from './tools/tools-area';
 
 /** Every area of the console, in navigation order. Add a new area here. */
@@ -20,4 +21,5 @@ export const consoleAreas: readonly ConsoleArea[] = [
   apiKeysArea,
   inboxSettingsArea,
   administrationArea,
+  profileArea,
 ];

@@ -270,6 +270,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
     authorId: null,
     authorName: null,
     clientMessageId: null,
+    proactive: false,
     createdAt: turn.now,
   } as const;
   return {

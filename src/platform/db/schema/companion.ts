@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import { conversations, messages } from './conversations.js';
@@ -62,5 +62,25 @@ export const agentMemories = pgTable(
     index('agent_memories_user_idx').on(table.userId),
     index('agent_memories_tenant_idx').on(table.tenantId),
     index('agent_memories_source_idx').on(table.sourceMessageId),
+  ],
+);
+
+/** A user who turned an agent's proactive messages off, for all their conversations with it. */
+export const proactiveOptOuts = pgTable(
+  'proactive_opt_outs',
+  {
+    tenantId: tenantColumn(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.userId, table.agentId] }),
+    index('proactive_opt_outs_agent_idx').on(table.agentId),
+    index('proactive_opt_outs_tenant_idx').on(table.tenantId),
   ],
 );

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import type { StoredAttachment, StoredCitation } from './knowledge.js';
@@ -46,6 +57,16 @@ export const conversations = pgTable(
     ownerReadThrough: uuid('owner_read_through'),
     othersReadThrough: uuid('others_read_through'),
     archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Proactive messages (docs/companion.md): the owner turned them off here; how many the agent sent in a
+     * row that the owner has not answered; when a decision last said `wait`; and the claim of the node
+     * deciding now (a decision id, and when it was taken), so one decision sends one message.
+     */
+    proactiveOff: boolean('proactive_off').notNull().default(false),
+    proactiveUnanswered: integer('proactive_unanswered').notNull().default(0),
+    proactiveCheckedAt: timestamp('proactive_checked_at', { withTimezone: true, mode: 'date' }),
+    proactiveClaim: uuid('proactive_claim'),
+    proactiveClaimedAt: timestamp('proactive_claimed_at', { withTimezone: true, mode: 'date' }),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -64,6 +85,11 @@ export const conversations = pgTable(
       .where(sql`${table.projectId} is not null`),
     index('conversations_owner_idx').on(table.ownerId),
     index('conversations_agent_idx').on(table.agentId),
+    // The proactive scheduler's scan: per agent, the conversations below its cap of unanswered messages
+    // and quiet since before a time; those at their cap (most quiet ones, in time) are skipped in the index.
+    index('conversations_proactive_scan_idx')
+      .on(table.agentId, table.proactiveUnanswered, table.lastActivityAt)
+      .where(sql`${table.proactiveOff} = false and ${table.archivedAt} is null`),
   ],
 );
 
@@ -118,6 +144,8 @@ export const messages = pgTable(
     authorName: text('author_name'),
     /** The operator's own id for a reply, so a resend stores it once. */
     clientMessageId: text('client_message_id'),
+    /** An assistant message the agent sent on its own to a user who went quiet (not a reply). */
+    proactive: boolean('proactive').notNull().default(false),
   },
   // Ids are UUID v7, so (conversation_id, id) is history in time order.
   (table) => [

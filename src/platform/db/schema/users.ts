@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 
 export const roles = ['platform_admin', 'tenant_admin', 'operator', 'member'] as const;
@@ -20,6 +20,13 @@ export const users = pgTable(
      * value they were issued under, so one issued before stays refused even after the user is enabled again.
      */
     sessionEpoch: integer('session_epoch').notNull().default(0),
+    /**
+     * The user's IANA time zone and quiet hours (minutes after midnight there, the end excluded; the
+     * span may cross midnight): no proactive message reaches them then. Null: none set.
+     */
+    timeZone: text('time_zone'),
+    quietHoursStart: smallint('quiet_hours_start'),
+    quietHoursEnd: smallint('quiet_hours_end'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -79,6 +79,8 @@ export interface StoredMessage {
   toolCalls?: StoredToolCall[] | null;
   createdAt: string;
   completedAt: string | null;
+  /** Only on a message the agent sent on its own (a proactive message). */
+  proactive?: true;
 }
 
 export interface MessageHistory {

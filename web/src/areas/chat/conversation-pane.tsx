@@ -6,6 +6,7 @@ import { useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { chatKeys, conversationTitle, useChatAgents, useConversation, useLatestHistory } from './chat-api';
 import { ChatSession } from './chat-session';
+import { ProactiveToggle } from './proactive-toggle';
 
 /**
  * A conversation the address names that is not there for this user (404), or an address that names
@@ -78,6 +79,7 @@ export function ConversationPane({ conversationId }: { conversationId: string })
           {agent && <span className="muted agent-name">with {agent.name}</span>}
         </div>
         {conversation.data?.archived && <span className="badge">Archived</span>}
+        {conversation.data?.ownerId === session.user.id && <ProactiveToggle conversationId={conversationId} />}
       </header>
       {body}
     </section>

@@ -12,6 +12,7 @@ import { AttachmentChips, MessageCitations } from './message-citations';
 import { ToolCallView } from './tool-call-view';
 import { messageSegments } from './tool-parts';
 import { TypingIndicator } from './typing-indicator';
+import { ProactiveMarker } from './proactive-marker';
 
 /** Shown under a reply: why it failed (an alert) or what state it is in (a note), and what can be done. */
 export interface ReplyProblem {
@@ -103,6 +104,7 @@ export const MessageItem = memo(function MessageItem(props: {
           )}
         </div>
       )}
+      {message.metadata?.proactive && <ProactiveMarker />}
       {figures.length > 0 && !isStreaming && <p className="message-meta">{figures.join(' · ')}</p>}
     </article>
   );
