@@ -274,6 +274,7 @@ export async function registerModules(
     realtime,
     perMinute: config.widgetRateLimitPerMinute,
     heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
+    webhooks: { events, enrich: webhooks.enrich },
   }).registerRoutes(app);
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
   app.addHook('onClose', () => chat.service.drain());

@@ -70,6 +70,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   return {
     service,
     events: outbox.events,
+    enrich: outbox.enrich,
     /** Only on nodes that run jobs. */
     registerJobs(): void {
       deps.jobs.register(deliverJobName, (data, job) => delivery.deliver(data, job), deliverWorkOptions);
@@ -99,3 +100,4 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
 
 export type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export { webhookEventTypes } from './webhook-event-types.js';
+export type { EventEnricher } from './webhook-outbox.js';
