@@ -102,7 +102,7 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
      * Adds what another module knows to every event of a type, whoever emits it (a message's support
      * conversation, contact and inbox): read only when an endpoint wants the event.
      */
-    enrich(type: WebhookEventType, enricher: EventEnricher): void {
+    enrich: (type: WebhookEventType, enricher: EventEnricher): void => {
       enrichers.set(type, enricher);
     },
     /** The "send test event" action: an event for one endpoint only, whatever types it asked for. */
