@@ -73,7 +73,10 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
     enrich: outbox.enrich,
     /** Only on nodes that run jobs. */
     registerJobs(): void {
-      deps.jobs.register(deliverJobName, (data, job) => delivery.deliver(data, job), deliverWorkOptions);
+      deps.jobs.register(deliverJobName, (data, job) => delivery.deliver(data, job), {
+        ...deliverWorkOptions,
+        concurrency: deps.config.webhooks.deliveryConcurrency,
+      });
     },
     /** After the job queue started; stopped by close(), which also waits for a sweep under way. */
     startSweep(): void {
