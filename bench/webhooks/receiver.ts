@@ -4,7 +4,7 @@
  * when each event arrived. Control routes (not signed): `PUT /secret` sets the endpoint's secret (a JSON string),
  * `GET /receipts` answers what arrived, `DELETE /receipts` forgets it.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
@@ -22,7 +22,7 @@ let unverified = 0;
 const seen = new Set<string>();
 let duplicates = 0;
 
-const readBody = (request: import('node:http').IncomingMessage) =>
+const readBody = (request: IncomingMessage) =>
   new Promise<string>((resolve) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
