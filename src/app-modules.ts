@@ -26,7 +26,11 @@ import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
-import { emitConversationChange, emitTurnMessages } from './modules/webhooks/chat-message-events.js';
+import {
+  emitConversationChange,
+  emitMessageCreated,
+  emitTurnMessages,
+} from './modules/webhooks/chat-message-events.js';
 import { createWidgetModule } from './modules/widget/index.js';
 import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
 import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
@@ -240,6 +244,7 @@ export async function registerModules(
       companion.watchTurn(turn);
     },
     announceTitle: (title) => realtime.publisher.publishTitle(title),
+    announceReply: (tenantId, message) => void emitMessageCreated(events, tenantId, message),
     earlierSummary: createSummaryReader(database.db),
     knownFacts: createMemoryReader(database.db),
     conversationTools: inbox.conversationTools,
