@@ -38,6 +38,7 @@ export interface WidgetModuleDeps {
 
 /** The events a bridge on the API channel routes by their support conversation's contact and inbox. */
 const supportEventTypes = [
+  'conversation.created',
   'message.created',
   'csat.submitted',
   'conversation.status_changed',
