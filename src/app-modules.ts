@@ -27,8 +27,12 @@ import { createPricingModule } from './modules/pricing/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
-import { createWebhooksModule } from './modules/webhooks/index.js';
-import { emitConversationChange, emitTurnMessages } from './modules/webhooks/chat-message-events.js';
+import { createWebhooksModule, emitMessageCreated } from './modules/webhooks/index.js';
+import {
+  emitConversationChange,
+  emitMessageCreated,
+  emitTurnMessages,
+} from './modules/webhooks/chat-message-events.js';
 import { createWidgetModule } from './modules/widget/index.js';
 import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
 import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
@@ -249,6 +253,7 @@ export async function registerModules(
       companion.watchTurn(turn);
     },
     announceTitle: (title) => realtime.publisher.publishTitle(title),
+    announceReply: (tenantId, message) => void emitMessageCreated(events, tenantId, message),
     earlierSummary: createSummaryReader(database.db),
     knownFacts: createMemoryReader(database.db),
     conversationTools: inbox.conversationTools,
@@ -267,7 +272,7 @@ export async function registerModules(
     onRead: (read) => realtime.publisher.publishRead(read),
     onProactiveMessage: ({ tenantId, ownerId, message }) => {
       realtime.publisher.publishProactiveMessage(tenantId, ownerId, message);
-      void events.emit(tenantId, 'message.created', { message }, { key: message.id });
+      void emitMessageCreated(events, tenantId, message);
     },
     now: deps.clock,
   });
@@ -294,6 +299,7 @@ export async function registerModules(
     realtime,
     perMinute: config.widgetRateLimitPerMinute,
     heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
+    webhooks: { events, enrich: webhooks.enrich },
   }).registerRoutes(app);
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
   app.addHook('onClose', () => chat.service.drain());

@@ -195,6 +195,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
             'The public widget API: a website visitor talks to an inbox, with a contact token (docs/customer-service.md)',
         },
         { name: 'model-prices', description: 'The price table: USD per million tokens by provider kind and model' },
+        {
+          name: 'api-channel',
+          description:
+            "The API channel: your system posts contacts' messages to an `api` inbox; replies come by webhook (docs/integrations.md)",
+        },
         { name: 'openai-compatible', description: "OpenAI's Chat Completions and Models APIs, with agents as models" },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],

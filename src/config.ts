@@ -120,6 +120,8 @@ const environmentSchema = z.object({
   /** Attempts per delivery before it fails for good (the default spans about a day). */
   WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 20).default(8),
   WEBHOOK_TIMEOUT_MS: wholeNumber(100, 60_000).default(15_000),
+  /** Deliveries a node sends at once: each mostly waits (on the receiver, on the database). */
+  WEBHOOK_DELIVERY_CONCURRENCY: wholeNumber(1, 256).default(4),
   /** An endpoint whose deliveries failed for good this many events in a row, for at least… */
   WEBHOOK_DISABLE_AFTER_FAILED_EVENTS: wholeNumber(1, 10_000).default(10),
   /** …this long since the first of them, is disabled. */
@@ -255,6 +257,7 @@ export interface Config {
     readonly retryBaseMs: number;
     readonly maxAttempts: number;
     readonly timeoutMs: number;
+    readonly deliveryConcurrency: number;
     readonly disableAfterFailedEvents: number;
     readonly disableAfterMs: number;
   };
@@ -382,6 +385,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      deliveryConcurrency: e.WEBHOOK_DELIVERY_CONCURRENCY,
       disableAfterFailedEvents: e.WEBHOOK_DISABLE_AFTER_FAILED_EVENTS,
       disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
     }),

@@ -216,6 +216,25 @@ export const routeCases: Record<string, RouteCase> = {
     bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
   },
   '/v1/inboxes/:id/signing-secret': { foreign: (a) => ({ id: a.inboxId }) },
+  '/v1/inboxes/:id/messages': {
+    foreign: (a) => ({ id: a.inboxId }),
+    bodies: {
+      POST: () => json({ contact: { externalId: 'elsewhere-1' }, content: 'From elsewhere', messageId: 'm-1' }),
+    },
+  },
+  '/v1/inboxes/:id/conversations/:conversationId': {
+    foreign: (a) => ({ id: a.inboxId, conversationId: a.supportConversationId }),
+  },
+  '/v1/inboxes/:id/conversations/:conversationId/messages': {
+    foreign: (a) => ({ id: a.inboxId, conversationId: a.supportConversationId }),
+  },
+  '/v1/inboxes/:id/conversations/:conversationId/handoff': {
+    foreign: (a) => ({ id: a.inboxId, conversationId: a.supportConversationId }),
+  },
+  '/v1/inboxes/:id/conversations/:conversationId/csat': {
+    foreign: (a) => ({ id: a.inboxId, conversationId: a.supportConversationId }),
+    bodies: { POST: () => json({ rating: 5 }) },
+  },
   '/v1/contacts/:id': {
     foreign: (a) => ({ id: a.contactId }),
     bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },

@@ -49,6 +49,7 @@ export interface ChatModuleDeps {
   /** Publishes every turn's events to live watchers (the realtime module). */
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
+  readonly announceReply?: ChatTurnDeps['announceReply'];
   /** The latest conversation summary (the companion module), for turns whose history was cut. */
   readonly earlierSummary?: ChatTurnDeps['earlierSummary'];
   /** What agents with memory know of their user (the companion module). */
@@ -115,6 +116,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     stops: deps.stops,
     announceTurn: deps.announceTurn,
     announceTitle: deps.announceTitle,
+    announceReply: deps.announceReply,
     earlierSummary: deps.earlierSummary,
     knownFacts: deps.knownFacts,
     conversationTools: deps.conversationTools,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { aiFailureModes, type StoredBusinessHours } from '../../platform/db/schema/support.js';
+import { aiFailureModes, inboxKinds, type InboxKind, type StoredBusinessHours } from '../../platform/db/schema/support.js';
 import { pageOf, patchBody, visibleText } from '../../platform/http/common-schemas.js';
 
 /** What a contact writes to ask for a person, matched by the handoff trigger (English and Chinese). */
@@ -78,6 +78,11 @@ const originsSchema = z.array(originSchema).max(20, 'can hold at most 20 origins
 
 export const createInboxBody = z.strictObject({
   name: visibleText(100),
+  /** Fixed once created: `api` inboxes take messages from the tenant's system, `widget` ones from browsers. */
+  kind: z
+    .enum(inboxKinds)
+    .default('widget')
+    .describe("`widget`: website visitors; `api`: your own system posts contacts' messages (API channel)"),
   agentId: agentIdSchema.default(null),
   allowedOrigins: originsSchema.default([]),
   widget: widgetSchema.partial().default({}),
@@ -103,6 +108,7 @@ export type UpdateInboxInput = z.infer<typeof updateInboxBody>;
 export const inboxSchema = z.object({
   id: z.uuid(),
   name: z.string(),
+  kind: z.enum(inboxKinds),
   agentId: z.uuid().nullable(),
   allowedOrigins: z.array(z.string()),
   widget: z.object({ title: z.string(), color: z.string(), greeting: z.string() }),
@@ -131,6 +137,7 @@ export const inboxPageSchema = pageOf(inboxSchema);
 export interface InboxRow {
   readonly id: string;
   readonly name: string;
+  readonly kind: InboxKind;
   readonly agentId: string | null;
   readonly allowedOrigins: string[];
   readonly widgetTitle: string;
@@ -150,6 +157,7 @@ export interface InboxRow {
 export const presentInbox = (inbox: InboxRow): InboxView => ({
   id: inbox.id,
   name: inbox.name,
+  kind: inbox.kind,
   agentId: inbox.agentId,
   allowedOrigins: inbox.allowedOrigins,
   widget: { title: inbox.widgetTitle, color: inbox.widgetColor, greeting: inbox.widgetGreeting },

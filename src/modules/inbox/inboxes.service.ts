@@ -70,6 +70,7 @@ export function createInboxesService(deps: InboxesServiceDeps) {
         id: newId(),
         tenantId: actor.tenantId,
         name: input.name,
+        kind: input.kind,
         agentId: input.agentId,
         allowedOrigins: input.allowedOrigins,
         widgetTitle: input.widget.title ?? input.name,

@@ -94,6 +94,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
     repository: deskRepository,
     support,
     publisher: deps.publisher,
+    events: deps.events,
     resolveModel: deps.resolveModel,
     knowledgeSearch: deps.knowledgeSearch,
   });

@@ -4,6 +4,8 @@ import { AppError, conflict, forbidden, notFound } from '../../platform/errors.j
 import { newId } from '../../platform/ids.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import type { PassageSearch, ResolvedModel } from '../chat/index.js';
+import type { WebhookEvents } from '../webhooks/index.js';
+import { emitMessageCreated } from '../webhooks/chat-message-events.js';
 import { writeDraft, type DeskLine } from './desk-ai.js';
 import type { DeskMessagesRepository } from './desk-messages.repository.js';
 import { presentDeskMessage, presentEventLine, type DeskMessageView } from './desk.schemas.js';
@@ -28,6 +30,8 @@ export interface OperatorDeskDeps {
   readonly repository: DeskMessagesRepository;
   readonly support: Pick<SupportService, 'change'>;
   readonly publisher: DeskPublisher | undefined;
+  /** `message.created` for each reply (a bridge on the API channel sends it on to the contact). */
+  readonly events?: WebhookEvents | undefined;
   readonly resolveModel: ((tenantId: string, modelRef: string) => Promise<ResolvedModel>) | undefined;
   readonly knowledgeSearch: PassageSearch | undefined;
 }
@@ -135,7 +139,11 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
         stored ??
         (clientMessageId && (await repository.findByClientId(db, actor.tenantId, conversationId, clientMessageId)));
       if (!row) throw new AppError('internal', 'The reply could not be stored; send it again');
-      if (stored) deps.publisher?.publishMessage(actor.tenantId, presentMessage(stored));
+      if (stored) {
+        const message = presentMessage(stored);
+        deps.publisher?.publishMessage(actor.tenantId, message);
+        if (deps.events) void emitMessageCreated(deps.events, actor.tenantId, message);
+      }
       return presentDeskMessage(row);
     },
 

@@ -1,6 +1,16 @@
 import type { TurnAnnouncement } from '../chat/index.js';
-import type { ConversationChange } from '../conversations/index.js';
+import type { ConversationChange, MessageView } from '../conversations/index.js';
 import type { WebhookEvents } from './webhook-event-types.js';
+
+/**
+ * `message.created` for one stored message: the one place every path announces a message from (chat
+ * turns, operators' replies, the widget's and the API channel's lines, proactive messages). Keyed by the
+ * message id, so announcing it twice sends it once. Messages in a support conversation get its
+ * conversation, contact, inbox and author added when the event is stored (`supportMessageContext`).
+ */
+export function emitMessageCreated(events: WebhookEvents, tenantId: string, message: MessageView): Promise<void> {
+  return events.emit(tenantId, 'message.created', { message }, { key: message.id });
+}
 
 /**
  * `message.created` for a chat turn: the user's message as the turn starts (it is stored by then), the
@@ -10,11 +20,10 @@ import type { WebhookEvents } from './webhook-event-types.js';
  */
 export function emitTurnMessages(events: WebhookEvents, turn: TurnAnnouncement): void {
   const { tenantId, handle } = turn;
-  void events.emit(tenantId, 'message.created', { message: handle.userMessage }, { key: handle.userMessage.id });
+  void emitMessageCreated(events, tenantId, handle.userMessage);
   void handle.outcome.then((outcome) => {
     if (outcome.assistantMessage.status !== 'complete') return;
-    const message = outcome.assistantMessage;
-    return events.emit(tenantId, 'message.created', { message }, { key: message.id });
+    return emitMessageCreated(events, tenantId, outcome.assistantMessage);
   });
 }
 

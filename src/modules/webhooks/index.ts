@@ -70,9 +70,13 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   return {
     service,
     events: outbox.events,
+    enrich: outbox.enrich,
     /** Only on nodes that run jobs. */
     registerJobs(): void {
-      deps.jobs.register(deliverJobName, (data, job) => delivery.deliver(data, job), deliverWorkOptions);
+      deps.jobs.register(deliverJobName, (data, job) => delivery.deliver(data, job), {
+        ...deliverWorkOptions,
+        concurrency: deps.config.webhooks.deliveryConcurrency,
+      });
     },
     /** After the job queue started; stopped by close(), which also waits for a sweep under way. */
     startSweep(): void {
@@ -99,3 +103,5 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
 
 export type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export { webhookEventTypes } from './webhook-event-types.js';
+export type { EventEnricher } from './webhook-outbox.js';
+export { emitMessageCreated } from './chat-message-events.js';

@@ -20,7 +20,7 @@ const deliverJobData = z.object({ deliveryId: z.uuid(), tenantId: z.uuid() });
  * own retries are only for a handler that could not reach the database.
  */
 export const deliverWorkOptions = {
-  concurrency: 4,
+  concurrency: 4, // WEBHOOK_DELIVERY_CONCURRENCY replaces it
   retryLimit: 5,
   retryDelaySeconds: 10,
   expireInSeconds: 5 * 60,

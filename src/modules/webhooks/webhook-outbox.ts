@@ -12,6 +12,9 @@ import {
 import type { DeliveryScheduler } from './webhook-delivery.js';
 import type { WebhooksRepository } from './webhooks.repository.js';
 
+/** Returns the event's data with more in it (what another module knows about the event's object). */
+export type EventEnricher = (tenantId: string, data: object) => Promise<object>;
+
 export interface WebhookOutboxDeps {
   readonly db: Database;
   readonly repository: WebhooksRepository;
@@ -28,6 +31,7 @@ export interface WebhookOutboxDeps {
 export function createWebhookOutbox(deps: WebhookOutboxDeps) {
   const { db, repository, scheduler, logger } = deps;
   const inFlight = new Set<Promise<void>>();
+  const enrichers = new Map<WebhookEventType, EventEnricher>();
 
   /** Stores the event for these endpoints and queues its deliveries; returns the delivery ids made. */
   async function store(
@@ -67,15 +71,19 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
       const eventId = options.key === undefined ? newId() : stableEventId(tenantId, type, options.key);
       const work = repository
         .listSubscribers(db, tenantId, type)
-        .then((endpoints) =>
-          store(
-            tenantId,
-            type,
-            data,
-            endpoints.map((endpoint) => endpoint.id),
-            eventId,
-          ),
-        )
+        .then(async (endpoints) => {
+          if (endpoints.length === 0) return;
+          const enrich = enrichers.get(type);
+          // Without what it adds, the event still says what happened: send it as emitted.
+          const payload = enrich
+            ? await enrich(tenantId, data).catch((error: unknown) => {
+                logger.warn({ err: error, tenantId, type, eventId }, 'A webhook event is sent without its context');
+                return data;
+              })
+            : data;
+          const endpointIds = endpoints.map((endpoint) => endpoint.id);
+          await store(tenantId, type, payload, endpointIds, eventId);
+        })
         .then(
           () => undefined,
           // The change itself is stored; its caller must not fail for its event. The log says which was lost.
@@ -90,6 +98,13 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
 
   return {
     events,
+    /**
+     * Adds what another module knows to every event of a type, whoever emits it (a message's support
+     * conversation, contact and inbox): read only when an endpoint wants the event.
+     */
+    enrich: (type: WebhookEventType, enricher: EventEnricher): void => {
+      enrichers.set(type, enricher);
+    },
     /** The "send test event" action: an event for one endpoint only, whatever types it asked for. */
     async sendTest(tenantId: string, endpointId: string): Promise<string | undefined> {
       const eventId = newId();

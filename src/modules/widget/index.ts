@@ -6,6 +6,12 @@ import type { InboxesService, SupportService } from '../inbox/index.js';
 import type { EventRelay } from '../realtime/event-relay.js';
 import { storedSeqOf } from '../realtime/event-seq.js';
 import type { RealtimeHub } from '../realtime/realtime-hub.js';
+import { emitMessageCreated } from '../webhooks/chat-message-events.js';
+import type { EventEnricher, WebhookEvents, WebhookEventType } from '../webhooks/index.js';
+import { createApiChannelRepository } from './api-channel.repository.js';
+import { registerApiChannelRoutes } from './api-channel.routes.js';
+import { createApiChannel } from './api-channel.service.js';
+import { createSupportEventContext } from './support-event-context.js';
 import { registerWidgetAssetRoutes } from './widget-assets.routes.js';
 import { createWidgetSessions } from './widget-sessions.js';
 import { createWidgetRepository } from './widget.repository.js';
@@ -23,11 +29,32 @@ export interface WidgetModuleDeps {
   readonly perMinute: number;
   readonly heartbeatMs: number;
   readonly statusPollMs?: number;
+  /** Webhook events: contacts' lines and ratings are sent, and support events get their contact and inbox. */
+  readonly webhooks?: {
+    readonly events: WebhookEvents;
+    enrich(type: WebhookEventType, enricher: EventEnricher): void;
+  };
 }
 
-/** The contact's side of the support desk: the public widget API (docs/customer-service.md, "The widget"). */
+/** The events a bridge on the API channel routes by their support conversation's contact and inbox. */
+const supportEventTypes = [
+  'conversation.created',
+  'message.created',
+  'csat.submitted',
+  'conversation.status_changed',
+  'handoff.requested',
+] as const satisfies readonly WebhookEventType[];
+
+/**
+ * The contact's side of the support desk: the public widget API (docs/customer-service.md, "The widget")
+ * and the API channel, where the tenant's own system speaks for its contacts (docs/integrations.md).
+ */
 export function createWidgetModule(deps: WidgetModuleDeps) {
   const repository = createWidgetRepository();
+  const apiChannelRepository = createApiChannelRepository();
+  const events = deps.webhooks?.events;
+  const addSupportContext = createSupportEventContext(deps.db, apiChannelRepository);
+  for (const type of supportEventTypes) deps.webhooks?.enrich(type, addSupportContext);
   const sessions = createWidgetSessions({ db: deps.db, repository, inboxes: deps.inboxes });
   const service = createWidgetService({
     db: deps.db,
@@ -35,6 +62,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
     support: deps.support,
     chat: deps.chat,
     deskUserOf: deps.deskUserOf,
+    events,
     // A message no model wrote reaches the widget's stream and operators' sockets as chat's own do.
     announceMessage: (tenantId, row) => {
       const message = presentMessage(row);
@@ -45,7 +73,14 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
         conversationId: message.conversationId,
         frame: { type: 'message-created', conversationId: message.conversationId, seq, message },
       });
+      if (events) void emitMessageCreated(events, tenantId, message);
     },
+  });
+  const apiChannel = createApiChannel({
+    db: deps.db,
+    repository: apiChannelRepository,
+    widgetRepository: repository,
+    widget: service,
   });
   return {
     service,
@@ -57,6 +92,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
         done();
       });
       registerWidgetAssetRoutes(app, sessions);
+      registerApiChannelRoutes(app, apiChannel);
       registerWidgetRoutes(app, {
         sessions,
         service,

@@ -49,6 +49,12 @@ export function createWidgetSessions(deps: WidgetSessionsDeps) {
   async function findInbox(inboxId: string): Promise<StoredWidgetInbox> {
     const inbox = await repository.findInbox(db, inboxId);
     if (!inbox) throw notFound('Inbox', inboxId);
+    if (inbox.kind !== 'widget') {
+      throw new AppError(
+        'conflict',
+        `Inbox '${inboxId}' is an API inbox: the tenant's own system posts its contacts' messages (POST /v1/inboxes/{id}/messages), so it has no widget`,
+      );
+    }
     return inbox;
   }
 

@@ -5,6 +5,7 @@ import type { SupportService } from '../inbox/index.js';
 import type { ChatService, ChatTurnHandle } from '../chat/index.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { WebhookEvents } from '../webhooks/index.js';
 import { isOpenAt, nextOpening } from './business-hours.js';
 import type { Visitor } from './widget-sessions.js';
 import { whoAnswers } from './who-answers.js';
@@ -26,6 +27,8 @@ export interface WidgetServiceDeps {
   readonly deskUserOf: (tenantId: string) => Promise<string>;
   /** Tells live watchers (the widget's stream, operators' sockets) of a message written without a model. */
   readonly announceMessage: (tenantId: string, message: StoredMessage) => void;
+  /** `csat.submitted` for each rating. */
+  readonly events?: WebhookEvents | undefined;
   readonly now?: () => Date;
 }
 
@@ -302,11 +305,14 @@ export function createWidgetService(deps: WidgetServiceDeps) {
         isAiOnly: operatorId === null,
       });
       if (!isStored) throw conflict(`Conversation '${id}' was already rated`);
-      return {
+      const rated = {
         rating: input.rating,
         comment: input.comment ?? null,
         ratedFor: operatorId ? 'operator' : 'ai',
       } as const;
+      const rating = { supportConversationId: id, ...rated, operatorId, createdAt: now().toISOString() };
+      void deps.events?.emit(visitor.tenantId, 'csat.submitted', { rating }, { key: id });
+      return rated;
     },
 
     /** For the live stream: the conversation's chat conversation and current state. */

@@ -89,6 +89,8 @@ export interface ChatTurnDeps {
   readonly conversationTools?: (tenantId: string, conversationId: string) => Promise<readonly BuiltinTool[]>;
   /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
   readonly announceTurn?: (turn: TurnAnnouncement) => void;
+  /** Told of a reply stored complete outside a new turn (one continued after a tool approval): webhooks. */
+  readonly announceReply?: (tenantId: string, message: MessageView) => void;
   /** Told of a title the background job gave a conversation, for its live watchers (realtime). */
   readonly announceTitle?: (title: {
     tenantId: string;

@@ -20,6 +20,10 @@ import { users } from './users.js';
 export const aiFailureModes = ['handover', 'stay'] as const;
 export type AiFailureMode = (typeof aiFailureModes)[number];
 
+/** How contacts reach an inbox: the website widget, or the tenant's own system through the API channel. */
+export const inboxKinds = ['widget', 'api'] as const;
+export type InboxKind = (typeof inboxKinds)[number];
+
 /** Opening hours, one rule a weekday (0 = Sunday), in the inbox's IANA time zone. */
 export interface StoredBusinessHours {
   readonly timeZone: string;
@@ -33,6 +37,7 @@ export const inboxes = pgTable(
     id: uuid('id').primaryKey(),
     tenantId: tenantColumn(),
     name: text('name').notNull(),
+    kind: text('kind', { enum: inboxKinds }).notNull().default('widget'),
     /** The AI agent that answers first; null for a human-only inbox. */
     agentId: uuid('agent_id').references(() => agents.id, { onDelete: 'set null' }),
     allowedOrigins: text('allowed_origins')

@@ -1,0 +1,1 @@
+ALTER TABLE "inboxes" ADD COLUMN IF NOT EXISTS "kind" text DEFAULT 'widget' NOT NULL;
