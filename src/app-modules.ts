@@ -27,7 +27,7 @@ import { createPricingModule } from './modules/pricing/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createUsersModule } from './modules/users/index.js';
-import { createWebhooksModule, emitMessageCreated } from './modules/webhooks/index.js';
+import { createWebhooksModule } from './modules/webhooks/index.js';
 import {
   emitConversationChange,
   emitMessageCreated,

@@ -104,4 +104,3 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
 export type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export { webhookEventTypes } from './webhook-event-types.js';
 export type { EventEnricher } from './webhook-outbox.js';
-export { emitMessageCreated } from './chat-message-events.js';
