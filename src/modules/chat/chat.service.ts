@@ -16,6 +16,7 @@ import { createToolApprovals, type ToolDecision } from './tools/tool-approval.js
 import type { TurnAgent } from './tools/tool-turn.js';
 import type { ReplyStops } from './reply-control/reply-stops.js';
 import { releasingOnFailure, type ReleaseReplySlot, type ReplySlots } from './reply-control/reply-slots.js';
+import { splitReplySettingsOf } from './turn/split-replies.js';
 import { replayStoredTurn, waitWhileStreaming, type TurnReplayDeps } from './turn/turn-replay.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
@@ -77,8 +78,12 @@ export function createChatService(deps: ChatServiceDeps) {
         "This conversation's agent no longer exists or is no longer available to you; start a new conversation",
       );
     }
-    const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
-    return { agent, resolved: await deps.resolveModel(actor.tenantId, agent.model) };
+    const { visibility: _visibility, ownerId: _ownerId, companion, ...agent } = usable;
+    const splitReplies = splitReplySettingsOf(companion);
+    return {
+      agent: { ...agent, ...(splitReplies && { splitReplies }) },
+      resolved: await deps.resolveModel(actor.tenantId, agent.model),
+    };
   }
 
   /** A retried request (same Idempotency-Key) whose first attempt was stored, if there was one. */

@@ -68,6 +68,11 @@ export const messageSchema = z.object({
   readAt: z.iso.datetime().nullable(),
   /** Only on a reply a person wrote in a support conversation (an operator): who, by the name shown then. */
   author: z.object({ kind: z.literal('operator'), userId: z.uuid().nullable(), name: z.string() }).optional(),
+  /**
+   * Only on a bubble of a split reply (docs/companion.md): `id` is the turn's first reply message, which
+   * every bubble of the reply names, and `position` the bubble's place from 0.
+   */
+  replyGroup: z.object({ id: z.uuid(), position: z.number().int() }).optional(),
 });
 export type MessageView = z.infer<typeof messageSchema>;
 
@@ -95,6 +100,9 @@ export function presentMessage(message: MessageRow): MessageView {
     readAt: message.readAt?.toISOString() ?? null,
     ...(message.authorName != null && {
       author: { kind: 'operator' as const, userId: message.authorId ?? null, name: message.authorName },
+    }),
+    ...(message.replyGroupId != null && {
+      replyGroup: { id: message.replyGroupId, position: message.replyPosition ?? 0 },
     }),
   };
 }

@@ -13,8 +13,13 @@ export function emitTurnMessages(events: WebhookEvents, turn: TurnAnnouncement):
   void events.emit(tenantId, 'message.created', { message: handle.userMessage }, { key: handle.userMessage.id });
   void handle.outcome.then((outcome) => {
     if (outcome.assistantMessage.status !== 'complete') return;
-    const message = outcome.assistantMessage;
-    return events.emit(tenantId, 'message.created', { message }, { key: message.id });
+    // A split reply is several stored messages: each is announced, in order (docs/companion.md).
+    const messages = [outcome.assistantMessage, ...(outcome.laterBubbles ?? [])];
+    return messages.reduce<Promise<unknown>>(
+      (previous, message) =>
+        previous.then(() => events.emit(tenantId, 'message.created', { message }, { key: message.id })),
+      Promise.resolve(),
+    );
   });
 }
 

@@ -118,6 +118,12 @@ export const messages = pgTable(
     authorName: text('author_name'),
     /** The operator's own id for a reply, so a resend stores it once. */
     clientMessageId: text('client_message_id'),
+    /**
+     * A split reply's bubbles (docs/companion.md): the turn's first reply message, which every bubble
+     * names (itself included), and the bubble's place from 0. Null on every other message.
+     */
+    replyGroupId: uuid('reply_group_id'),
+    replyPosition: integer('reply_position'),
   },
   // Ids are UUID v7, so (conversation_id, id) is history in time order.
   (table) => [
