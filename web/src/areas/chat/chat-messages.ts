@@ -23,6 +23,8 @@ export interface ChatMetadata {
   isLive?: boolean;
   /** The files a person's message carries (sent as `fileIds`). */
   attachments?: Attachment[];
+  /** When the other side read the message ("Seen"). */
+  readAt?: string | null;
 }
 
 export type ChatMessage = UIMessage<ChatMetadata>;
@@ -60,6 +62,7 @@ export function toChatMessage(message: StoredMessage): ChatMessage {
       finishReason: message.finishReason,
       error: message.error,
       ...(message.attachments?.length && { attachments: message.attachments }),
+      ...(message.readAt && { readAt: message.readAt }),
     },
   };
 }
