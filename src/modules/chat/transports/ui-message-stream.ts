@@ -117,11 +117,12 @@ export function createUiMessageChunkMapper() {
           { type: 'tool-approval-request', approvalId: event.approvalId, toolCallId: event.toolCallId },
         ];
       // A split reply stays one UI message: each later bubble is a text part of its own, named by a
-      // `data-bubble` part (its stored message), after a transient `data-typing` part for the pause.
+      // `data-bubble` part (its stored message), after a `data-typing` part for the pause (kept in the
+      // message, so a client shows the agent typing while it is the last part).
       case 'bubble-typing':
         return [
           ...closeOpenPart(),
-          { type: 'data-typing', data: { position: event.position, pauseMs: event.pauseMs }, transient: true },
+          { type: 'data-typing', data: { position: event.position, pauseMs: event.pauseMs } },
         ];
       case 'bubble': {
         bubbleMessageIds.push(event.message.id);
