@@ -135,7 +135,9 @@ export function CompanionSettingsSection(props: {
       <SettingError error={error} settingKey={key} />
     </label>
   );
-  const utilityOptions = [...new Set(['offline', ...props.models, ...(settings.utilityModel ? [settings.utilityModel] : [])])];
+  const utilityOptions = [
+    ...new Set(['offline', ...props.models, ...(settings.utilityModel ? [settings.utilityModel] : [])]),
+  ];
 
   return (
     <fieldset className="companion-settings">

@@ -19,9 +19,7 @@ export function splitBubbles(message: ChatMessage): { texts: string[]; isTyping:
 
 /** The stored message ids of a streamed split reply's later bubbles (so the socket does not add them again). */
 export function bubbleMessageIds(message: ChatMessage): string[] {
-  return message.parts.flatMap((part) =>
-    part.type === 'data-bubble' && typeof part.id === 'string' ? [part.id] : [],
-  );
+  return message.parts.flatMap((part) => (part.type === 'data-bubble' && typeof part.id === 'string' ? [part.id] : []));
 }
 
 /** Each bubble a reply of its own on screen, and the typing dots after the last while the next is on its way. */
