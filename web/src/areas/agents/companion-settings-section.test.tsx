@@ -53,9 +53,9 @@ describe('companion settings in the agent form', () => {
     setNumber('Typing ms per character', '10');
     fireEvent.click(section().getByRole('checkbox', { name: 'Proactive messages' }));
     setNumber('After idle minutes', '90');
-    fireEvent.click(section().getByRole('checkbox', { name: 'Personality suggestions' }));
+    fireEvent.click(section().getByRole('checkbox', { name: 'Suggest adapting to each user' }));
     setNumber('Auto-apply from confidence', '0.8');
-    fireEvent.change(section().getByLabelText(/Utility model/), { target: { value: 'offline' } });
+    fireEvent.change(section().getByLabelText(/Jobs run on/), { target: { value: 'offline' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create agent' }));
 
     await waitFor(() => expect(api.callsTo('POST', '/v1/agents')).toHaveLength(1));

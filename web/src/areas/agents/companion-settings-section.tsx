@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { fieldMessage } from '../../ui/field';
 
 /** An agent's companion settings, as GET /v1/agents/:id answers them (docs/companion.md). */
@@ -135,6 +135,7 @@ export function CompanionSettingsSection(props: {
       <SettingError error={error} settingKey={key} />
     </label>
   );
+  const utilityId = useId();
   const utilityOptions = [
     ...new Set(['offline', ...props.models, ...(settings.utilityModel ? [settings.utilityModel] : [])]),
   ];
@@ -162,8 +163,8 @@ export function CompanionSettingsSection(props: {
       )}
       {flag(
         'personalitySuggestions',
-        'Personality suggestions',
-        'Suggest adapting the personality to how a user talks; a person reviews each.',
+        'Suggest adapting to each user',
+        'Suggest changing the instructions to fit how a user talks; a person reviews each.',
         <>
           {number('suggestionAfterTurns', 'After user turns', { min: 2, max: 1000 })}
           {number('autoApplyMinConfidence', 'Auto-apply from confidence', { min: 0, max: 1, step: 'any' }, 'never')}
@@ -178,22 +179,24 @@ export function CompanionSettingsSection(props: {
           {number('proactiveMaxUnanswered', 'At most unanswered in a row', { min: 1, max: 10 })}
         </>,
       )}
-      <label className="companion-number">
-        Utility model
+      <div className="companion-number">
+        {/* Named apart from its select and hint, and not "model": the form's Model field is found by that word. */}
+        <label htmlFor={utilityId}>Jobs run on</label>
         <select
+          id={utilityId}
           value={settings.utilityModel ?? ''}
           onChange={(event) => state.setUtilityModel(event.target.value || null)}
         >
-          <option value="">The agent&apos;s own model</option>
+          <option value="">the agent&apos;s own (default)</option>
           {utilityOptions.map((ref) => (
             <option key={ref} value={ref}>
               {ref}
             </option>
           ))}
         </select>
-        <span className="field-hint muted">What the summaries, memory and suggestions jobs call.</span>
+        <span className="field-hint muted">What summaries, memory and suggestions call (the utility model).</span>
         <SettingError error={error} settingKey="utilityModel" />
-      </label>
+      </div>
     </fieldset>
   );
 }

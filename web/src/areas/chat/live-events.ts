@@ -1,7 +1,7 @@
 import type { ConversationEvent } from '../../realtime/realtime-frames';
 import type { StoredMessage } from './chat-api';
 import { toChatMessage, type ChatMessage } from './chat-messages';
-import { applyCompanionEvent, endTypingOf } from './companion/companion-live-events';
+import { applyCompanionEvent, endTypingOf, settledReply } from './companion/companion-live-events';
 import { bubbleMessageIds } from './companion/split-reply';
 
 /**
@@ -109,7 +109,7 @@ export function applyLiveEvent(messages: ChatMessage[], event: ConversationEvent
       const stored = storedMessageOf(event.type === 'finished' ? event.message : event.reply);
       if (!stored) return messages;
       if (!knownIds(messages).has(stored.id)) return [...messages, toChatMessage(stored)];
-      return replace(stored.id, (message) => ({ ...toChatMessage(stored), id: message.id }));
+      return replace(stored.id, (message) => settledReply(message, stored));
     }
     default:
       return messages;

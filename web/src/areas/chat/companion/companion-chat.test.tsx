@@ -190,5 +190,15 @@ describe('companion events from the socket', () => {
     expect(
       applyLiveEvent([streamed], { type: 'message-created', conversationId: 'c1', seq: 2, message: bubble }),
     ).toHaveLength(1);
+    // Nor does the stored first bubble, arriving after the stream, take the streamed bubbles away.
+    const [settled] = applyLiveEvent([streamed], {
+      type: 'finished',
+      conversationId: 'c1',
+      seq: 3,
+      messageId: 'a1',
+      message: stored({ id: 'a1', content: 'First.', status: 'complete', replyGroup: { id: 'a1', position: 0 } }),
+    });
+    expect(settled!.parts.some((part) => part.type === 'data-bubble')).toBe(true);
+    expect(settled!.metadata?.status).toBe('complete');
   });
 });

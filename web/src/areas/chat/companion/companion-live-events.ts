@@ -1,5 +1,7 @@
 import type { ConversationEvent } from '../../../realtime/realtime-frames';
-import type { ChatMessage } from '../chat-messages';
+import type { StoredMessage } from '../chat-api';
+import { toChatMessage, type ChatMessage } from '../chat-messages';
+import { bubbleMessageIds } from './split-reply';
 
 /** The server's id of a message on screen: useChat gives a sent message an id of its own. */
 const serverIdOf = (message: ChatMessage): string =>
@@ -44,4 +46,18 @@ export function endTypingOf(messages: ChatMessage[], headId: string): ChatMessag
       ? { ...message, parts: message.parts.filter((part) => part.type !== 'data-typing') }
       : message,
   );
+}
+
+/**
+ * A reply on screen, settled by its stored row. A split reply this tab streamed keeps its bubbles (the
+ * stored row is only the first of them) and takes the row's figures; any other takes the row whole.
+ */
+export function settledReply(shown: ChatMessage, stored: StoredMessage): ChatMessage {
+  const settled = { ...toChatMessage(stored), id: shown.id };
+  if (bubbleMessageIds(shown).length === 0) return settled;
+  return {
+    ...shown,
+    parts: shown.parts.filter((part) => part.type !== 'data-typing'),
+    metadata: { ...shown.metadata, ...settled.metadata },
+  };
 }

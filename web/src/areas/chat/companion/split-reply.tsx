@@ -27,7 +27,7 @@ export function SplitReplyBubbles(props: { texts: readonly string[]; isTyping: b
   return (
     <>
       {props.texts.map((text, index) => (
-        <article key={index} className="message message-assistant split-bubble" aria-label="Reply">
+        <article key={index} className="message message-assistant split-bubble" aria-label="Reply" aria-busy={false}>
           <LazyMarkdown text={text} />
         </article>
       ))}
