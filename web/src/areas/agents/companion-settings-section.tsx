@@ -71,7 +71,7 @@ export function useCompanionSettings(stored: Partial<CompanionSettings> | undefi
       else if (text === '' || !Number.isFinite(value)) delete chosen[key];
       else chosen[key] = value;
     }
-    return chosen as Partial<CompanionSettings>;
+    return chosen;
   }
   return {
     settings: flags,
@@ -84,7 +84,7 @@ export function useCompanionSettings(stored: Partial<CompanionSettings> | undefi
       const changed = Object.fromEntries(
         Object.entries(current()).filter(([key, value]) => initial[key as keyof CompanionSettings] !== value),
       );
-      return Object.keys(changed).length > 0 ? (changed as Partial<CompanionSettings>) : undefined;
+      return Object.keys(changed).length > 0 ? (changed) : undefined;
     },
   };
 }
