@@ -73,14 +73,15 @@ export function offlineReply(prompt: LanguageModelV3Prompt, configuredModel?: st
   if (passages || attached.length) return answerFromPassages(lastUserText, passages, attached);
   const quote = truncate(collapseWhitespace(lastUserText), quoteMaxChars);
   const cannotAnswer = quote ? `I can't answer "${quote}"` : "I can't answer";
+  // Two paragraphs: what it cannot do, then how to change that. An agent with split replies sends
+  // them as two bubbles (docs/companion.md).
   if (configuredModel) {
     return [
       `${cannotAnswer} because this agent uses the built-in offline model, which only explains the setup and never answers questions.`,
       `Language models are configured on this Parley server: an administrator (or the agent's owner) can set this agent's model to one of them, for example ${configuredModel}.`,
-    ].join(' ');
+    ].join('\n\n');
   }
-  return [
-    `${cannotAnswer} because no language model is configured on this Parley server yet.`,
+  const setup = [
     'This is the built-in offline model: it only explains the setup and never answers questions.',
     'To connect a model, an administrator can set one of these environment variables and restart the server:',
     'OPENAI_API_KEY, ANTHROPIC_API_KEY, AZURE_OPENAI_API_KEY together with AZURE_OPENAI_RESOURCE_NAME,',
@@ -88,6 +89,7 @@ export function offlineReply(prompt: LanguageModelV3Prompt, configuredModel?: st
     'A workspace can instead add its own provider with POST /v1/providers.',
     "Then set the agent's model to provider:model, for example openai:gpt-4o-mini.",
   ].join(' ');
+  return `${cannotAnswer} because no language model is configured on this Parley server yet.\n\n${setup}`;
 }
 
 /** A conversation title from the first words of a message: at most 6 words and 60 characters. */

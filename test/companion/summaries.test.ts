@@ -92,6 +92,16 @@ describe('conversation summaries', () => {
       summaries: true,
       summaryEveryTurns: 10,
       memory: false,
+      splitReplies: false,
+      splitMaxBubbles: 4,
+      typingMsPerChar: 25,
+      typingMaxPauseMs: 2500,
+      personalitySuggestions: false,
+      suggestionAfterTurns: 20,
+      autoApplyMinConfidence: null,
+      proactive: false,
+      proactiveIdleMinutes: 1440,
+      proactiveMaxUnanswered: 1,
       utilityModel: null,
     });
     const refused = await t.app.inject({

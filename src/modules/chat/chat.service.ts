@@ -16,6 +16,7 @@ import { createToolApprovals, type ToolDecision } from './tools/tool-approval.js
 import type { TurnAgent } from './tools/tool-turn.js';
 import type { ReplyStops } from './reply-control/reply-stops.js';
 import { releasingOnFailure, type ReleaseReplySlot, type ReplySlots } from './reply-control/reply-slots.js';
+import { splitReplySettingsOf } from './turn/split-replies.js';
 import { replayStoredTurn, waitWhileStreaming, type TurnReplayDeps } from './turn/turn-replay.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
@@ -77,11 +78,15 @@ export function createChatService(deps: ChatServiceDeps) {
         "This conversation's agent no longer exists or is no longer available to you; start a new conversation",
       );
     }
-    const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
+    const { visibility: _visibility, ownerId: _ownerId, companion, ...agent } = usable;
+    const splitReplies = splitReplySettingsOf(companion);
     // A person's message counts against their daily cap; the widget's visitors (a system actor on the
     // desk user's behalf) count against the tenant's budgets only, not as one person.
     const use = { messageFrom: actor.via === 'system' ? undefined : actor.userId };
-    return { agent, resolved: await deps.resolveModel(actor.tenantId, agent.model, use) };
+    return {
+      agent: { ...agent, ...(splitReplies && { splitReplies }) },
+      resolved: await deps.resolveModel(actor.tenantId, agent.model, use),
+    };
   }
 
   /** A retried request (same Idempotency-Key) whose first attempt was stored, if there was one. */

@@ -107,7 +107,9 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
       void turn.handle.outcome.then(async (outcome) => {
         if (outcome.error || outcome.assistantMessage.status !== 'complete') return;
         const { conversationId, userMessage, assistantMessage } = outcome;
-        await afterReply(turn.tenantId, conversationId, userMessage.id, assistantMessage.id).catch((error: unknown) =>
+        // A split reply is one turn, however many bubbles: it ends at its last one.
+        const lastOfReply = outcome.laterBubbles?.at(-1) ?? assistantMessage;
+        await afterReply(turn.tenantId, conversationId, userMessage.id, lastOfReply.id).catch((error: unknown) =>
           deps.logger.warn({ err: error, conversationId }, 'could not queue the companion jobs of a reply'),
         );
       });

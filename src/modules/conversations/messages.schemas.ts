@@ -70,6 +70,11 @@ export const messageSchema = z.object({
   author: z.object({ kind: z.literal('operator'), userId: z.uuid().nullable(), name: z.string() }).optional(),
   /** Only on a message the agent sent on its own to a user who went quiet (docs/companion.md). */
   proactive: z.literal(true).optional(),
+  /**
+   * Only on a bubble of a split reply (docs/companion.md): `id` is the turn's first reply message, which
+   * every bubble of the reply names, and `position` the bubble's place from 0.
+   */
+  replyGroup: z.object({ id: z.uuid(), position: z.number().int() }).optional(),
 });
 export type MessageView = z.infer<typeof messageSchema>;
 
@@ -99,6 +104,9 @@ export function presentMessage(message: MessageRow): MessageView {
       author: { kind: 'operator' as const, userId: message.authorId ?? null, name: message.authorName },
     }),
     ...(message.proactive && { proactive: true as const }),
+    ...(message.replyGroupId != null && {
+      replyGroup: { id: message.replyGroupId, position: message.replyPosition ?? 0 },
+    }),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Database } from '../../platform/db/client.js';
 import { notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { openSseStream } from '../../platform/http/sse-writer.js';
-import { presentMessage, type ConversationsService } from '../conversations/index.js';
+import { presentMessage, type ConversationsService, type MessageView } from '../conversations/index.js';
 import type { EventRelay } from './event-relay.js';
 import { storedSeqOf } from './event-seq.js';
 import type { RealtimeConnection, RealtimeHub } from './realtime-hub.js';
@@ -21,6 +21,10 @@ export interface ReplyStreamDeps {
 }
 
 const isFinal = (frame: ServerFrame): boolean => frame.type === 'finished' || frame.type === 'error';
+
+/** A later bubble of the split reply being streamed: a message of its own, part of this reply. */
+const isBubbleOf = (frame: ServerFrame, messageId: string): boolean =>
+  frame.type === 'message-created' && (frame.message as MessageView | undefined)?.replyGroup?.id === messageId;
 
 /**
  * One reply as Server-Sent Events, joinable from any node while it is written: what it said so far
@@ -44,7 +48,7 @@ export async function streamReply(
     heartbeatMs: deps.heartbeatMs,
   });
   const write = (frame: ServerFrame) => {
-    if (frame.messageId !== messageId) return;
+    if (frame.messageId !== messageId && !isBubbleOf(frame, messageId)) return;
     sse.sendWithId(typeof frame.seq === 'number' ? String(frame.seq) : '', JSON.stringify(frame));
     if (isFinal(frame)) sse.end();
   };

@@ -94,6 +94,20 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
           toolCallId: event.toolCallId,
           approvalId: event.approvalId,
         });
+      // A split reply: the pause before a bubble (the client shows the agent typing), then the bubble,
+      // a stored message of its own, with the seq of its row.
+      case 'bubble-typing':
+        return live({ type: 'bubble-typing', messageId, position: event.position, pauseMs: event.pauseMs });
+      case 'bubble': {
+        const bubbleSeq = storedSeqOf(event.message);
+        toConversation(
+          turn,
+          { type: 'message-created', conversationId, seq: bubbleSeq, message: event.message },
+          { replyId: messageId },
+        );
+        seqs.observe(conversationId, bubbleSeq);
+        return;
+      }
       case 'finished':
       case 'error': {
         const message = event.assistantMessage;

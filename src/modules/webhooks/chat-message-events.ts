@@ -23,7 +23,13 @@ export function emitTurnMessages(events: WebhookEvents, turn: TurnAnnouncement):
   void emitMessageCreated(events, tenantId, handle.userMessage);
   void handle.outcome.then((outcome) => {
     if (outcome.assistantMessage.status !== 'complete') return;
-    return emitMessageCreated(events, tenantId, outcome.assistantMessage);
+    // A split reply is several stored messages: each is announced, in order (docs/companion.md).
+    const messages = [outcome.assistantMessage, ...(outcome.laterBubbles ?? [])];
+    return messages.reduce<Promise<unknown>>(
+      (previous, message) =>
+        previous.then(() => emitMessageCreated(events, tenantId, message)),
+      Promise.resolve(),
+    );
   });
 }
 

@@ -3,6 +3,7 @@ import type { Actor } from '../../../access/actor.js';
 import type { TextMessage } from '../../../ai/model-call.js';
 import type { StoredToolCall } from '../../../platform/db/schema/index.js';
 import type { ChatAgent } from '../../conversations/index.js';
+import type { SplitReplySettings } from '../turn/split-replies.js';
 import type { McpToolRunner } from '../../mcp/index.js';
 import type { ChatTurnEvent } from '../turn/chat-events.js';
 import type { ChatToolsRepository } from './chat-tools.repository.js';
@@ -16,7 +17,12 @@ import type { Executor } from '../../../platform/db/client.js';
 
 /** A chat agent with the keys of the tools it may call. */
 /** `hasMemory`: the agent keeps facts about its users (docs/companion.md). */
-export type TurnAgent = ChatAgent & { readonly toolKeys: readonly string[]; readonly hasMemory?: boolean };
+export type TurnAgent = ChatAgent & {
+  readonly toolKeys: readonly string[];
+  readonly hasMemory?: boolean;
+  /** Set for an agent that answers in several bubbles (docs/companion.md). */
+  readonly splitReplies?: SplitReplySettings;
+};
 
 /** What the tool loop needs beyond a plain turn; absent, agents' tools are not offered. */
 export interface ChatToolsDeps {

@@ -18,6 +18,14 @@ export interface ChatMessageMetadata {
   /** As stored: `stopped` for a reply its owner stopped, which the stream's own finish part cannot say. */
   readonly finishReason?: string | null;
   readonly error?: MessageView['error'];
+  /** A split reply's later bubbles, each a stored message of its own, in order (docs/companion.md). */
+  readonly bubbleMessageIds?: readonly string[];
+}
+
+/** The data of a split reply's `data-bubble` part, sent before the bubble's text part. */
+export interface BubblePartData {
+  readonly messageId: string;
+  readonly position: number;
 }
 
 const finishReasons: readonly FinishReason[] = ['stop', 'length', 'content-filter', 'tool-calls', 'error', 'other'];
@@ -30,6 +38,7 @@ export function createUiMessageChunkMapper() {
   let openPart: { kind: 'text' | 'reasoning'; id: string } | undefined;
   let partCount = 0;
   let ids = { conversationId: '', userMessageId: '', assistantMessageId: '' };
+  const bubbleMessageIds: string[] = [];
 
   const closeOpenPart = (): UIMessageChunk[] => {
     if (!openPart) return [];
@@ -60,6 +69,7 @@ export function createUiMessageChunkMapper() {
     durationMs: message.durationMs,
     finishReason: message.finishReason,
     error: message.error,
+    ...(bubbleMessageIds.length > 0 && { bubbleMessageIds: [...bubbleMessageIds] }),
   });
 
   return (event: ChatTurnEvent): UIMessageChunk[] => {
@@ -106,6 +116,24 @@ export function createUiMessageChunkMapper() {
           ...closeOpenPart(),
           { type: 'tool-approval-request', approvalId: event.approvalId, toolCallId: event.toolCallId },
         ];
+      // A split reply stays one UI message: each later bubble is a text part of its own, named by a
+      // `data-bubble` part (its stored message), after a `data-typing` part for the pause (kept in the
+      // message, so a client shows the agent typing while it is the last part).
+      case 'bubble-typing':
+        return [
+          ...closeOpenPart(),
+          { type: 'data-typing', data: { position: event.position, pauseMs: event.pauseMs } },
+        ];
+      case 'bubble': {
+        bubbleMessageIds.push(event.message.id);
+        const data: BubblePartData = { messageId: event.message.id, position: event.position };
+        return [
+          ...closeOpenPart(),
+          { type: 'data-bubble', id: event.message.id, data },
+          ...delta('text', event.message.content),
+          ...closeOpenPart(),
+        ];
+      }
       case 'finished': {
         const reason = event.assistantMessage.finishReason as FinishReason | null;
         return [

@@ -44,6 +44,12 @@ export type ChatTurnEvent =
    * and the message's status `awaiting_approval`. The approval id is the tool call id.
    */
   | { readonly type: 'tool-approval-request'; readonly toolCallId: string; readonly approvalId: string }
+  /**
+   * A split reply (docs/companion.md): the first bubble goes out as text deltas; before each later one
+   * the agent "types" for `pauseMs`, then the bubble is stored and sent as a message of its own.
+   */
+  | { readonly type: 'bubble-typing'; readonly position: number; readonly pauseMs: number }
+  | { readonly type: 'bubble'; readonly position: number; readonly message: MessageView }
   | { readonly type: 'finished'; readonly assistantMessage: MessageView }
   | { readonly type: 'error'; readonly error: TurnError; readonly assistantMessage: MessageView };
 
@@ -53,6 +59,8 @@ export interface ChatTurnOutcome {
   readonly conversationId: string;
   readonly userMessage: MessageView;
   readonly assistantMessage: MessageView;
+  /** A split reply's bubbles after the first (stored messages of their own), in order; empty otherwise. */
+  readonly laterBubbles?: readonly MessageView[];
   /** Set when the reply ended in an error; the assistant message then has status `error`. */
   readonly error?: TurnError;
 }

@@ -67,6 +67,19 @@ export interface StoredTurnRows {
   readonly history: HistoryMessage[];
 }
 
+/** One bubble after the first of a split reply, stored complete as it is delivered. */
+export interface BubbleToStore {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly conversationId: string;
+  /** The turn's first reply message: the head of the group. */
+  readonly headId: string;
+  readonly position: number;
+  readonly content: string;
+  readonly modelRef: string;
+  readonly now: Date;
+}
+
 export interface ReplyToRecord {
   readonly tenantId: string;
   readonly conversationId: string;
@@ -102,6 +115,8 @@ const turnContext = preparedFor((db) =>
         >`array(select ${agentKnowledgeSources.sourceId}::text from ${agentKnowledgeSources} where ${agentKnowledgeSources.agentId} = ${agents.id} and ${agentKnowledgeSources.tenantId} = ${agents.tenantId} order by 1)`,
         // Long-term memory is read only for agents that keep it (docs/companion.md).
         hasMemory: sql<boolean>`coalesce((${agents.companion}->>'memory')::boolean, false)`,
+        // The rest of the companion settings chat reads (split replies), parsed by the service.
+        companion: agents.companion,
         // Likewise: an agent without tools pays nothing more for this column (ADR 7).
         toolKeys: sql<
           string[]
@@ -271,6 +286,8 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
     authorName: null,
     clientMessageId: null,
     proactive: false,
+    replyGroupId: null,
+    replyPosition: null,
     createdAt: turn.now,
   } as const;
   return {
@@ -364,6 +381,47 @@ export function createChatTurnRepository() {
         .orderBy(desc(messages.id))
         .limit(window.limit);
       return rows.reverse();
+    },
+
+    /**
+     * Stores a bubble of a split reply (position 1 on), and names the head the group's first bubble when
+     * the second arrives. The conversation counts one more message; its turns are counted with the head.
+     * Undefined when the conversation is gone.
+     */
+    async storeBubble(db: Executor, bubble: BubbleToStore): Promise<MessageRow | undefined> {
+      const { tenantId, conversationId, headId, now } = bubble;
+      return db.transaction(async (tx) => {
+        const [bumped] = await tx
+          .update(conversations)
+          .set({ messageCount: sql`${conversations.messageCount} + 1`, lastActivityAt: now, updatedAt: now })
+          .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)))
+          .returning({ id: conversations.id });
+        if (!bumped) return undefined;
+        if (bubble.position === 1) {
+          await tx
+            .update(messages)
+            .set({ replyGroupId: headId, replyPosition: 0 })
+            .where(inTenant(messages, tenantId, eq(messages.id, headId)));
+        }
+        const [row] = await tx
+          .insert(messages)
+          .values({
+            id: bubble.id,
+            tenantId,
+            conversationId,
+            role: 'assistant',
+            content: bubble.content,
+            status: 'complete',
+            model: bubble.modelRef,
+            finishReason: 'stop',
+            createdAt: now,
+            completedAt: now,
+            replyGroupId: headId,
+            replyPosition: bubble.position,
+          })
+          .returning();
+        return row;
+      });
     },
 
     /**

@@ -25,6 +25,7 @@ import {
   type ModelStreamResult,
 } from './model-stream.js';
 import type { ReplyStops } from '../reply-control/reply-stops.js';
+import { deliverLaterBubbles, writeSplitReply, type SplitModelResult } from './split-reply-turn.js';
 import {
   attachmentPartsOf,
   carriesFiles,
@@ -201,9 +202,34 @@ async function runTurn(
       deps.tools && deps.conversationTools && !resolved.isOffline && !cancelledBeforeModel
         ? await deps.conversationTools(turn.tenantId, conversationId)
         : [];
+    const takesToolLoop = deps.tools && (usesTools(agent, resolved) || conversationTools.length > 0);
+    // Split replies are for plain model turns; a turn through the tool loop answers in one message.
+    const split = !takesToolLoop && !cancelledBeforeModel ? agent.splitReplies : undefined;
+    let splitResult: SplitModelResult | undefined;
+    if (split) {
+      splitResult = await writeSplitReply(
+        deps.modelStream,
+        {
+          model: resolved.model,
+          providerName: resolved.providerName,
+          metricLabels: resolved.metricLabels,
+          system,
+          messages,
+          temperature: agent.temperature ?? undefined,
+          maxOutputTokens: agent.maxOutputTokens ?? undefined,
+          timeoutMs: deps.modelTimeoutMs,
+          abortSignal,
+        },
+        { settings: split, isOffline: resolved.isOffline, stopped },
+        (event) => channel.emit(event),
+      );
+      // The first bubble goes out as the reply's text; it is the turn's first message.
+      if (splitResult.text) channel.emit({ type: 'text-delta', delta: splitResult.text });
+    }
     result =
       cancelledBeforeModel ??
-      (deps.tools && (usesTools(agent, resolved) || conversationTools.length > 0)
+      splitResult ??
+      (takesToolLoop
         ? await runToolTurn(
             { ...deps, tools: deps.tools },
             {
@@ -235,8 +261,35 @@ async function runTurn(
             (event) => channel.emit(event),
           ));
     result = cutShort(deps, result, stopped);
-    const citations = knowledge ? citationsCitedIn(knowledge.citations, result.text) : null;
-    const { message: stored, error } = await storeReply(deps, turn, result, citations);
+    let laterBubbles: MessageView[] = [];
+    let storedTurn = turn;
+    if (split && splitResult && !result.error && splitResult.laterBubbles.length > 0) {
+      const delivery = await deliverLaterBubbles(
+        deps,
+        {
+          tenantId: turn.tenantId,
+          conversationId,
+          headId: assistantMessageId,
+          modelRef: resolved.modelRef,
+          bubbles: splitResult.laterBubbles,
+          settings: split,
+          signal: abortSignal,
+        },
+        (event) => channel.emit(event),
+      );
+      laterBubbles = delivery.delivered;
+      // A stop between bubbles keeps what was delivered: the reply ends there, as stopped.
+      if (delivery.isCut) result = { ...result, finishReason: 'stopped' };
+      if (laterBubbles.length > 0) {
+        storedTurn = {
+          ...turn,
+          assistantMessage: { ...turn.assistantMessage, replyGroupId: assistantMessageId, replyPosition: 0 },
+        };
+      }
+    }
+    const repliedText = [result.text, ...laterBubbles.map((bubble) => bubble.content)].join('\n\n');
+    const citations = knowledge ? citationsCitedIn(knowledge.citations, repliedText) : null;
+    const { message: stored, error } = await storeReply(deps, storedTurn, result, citations);
     deps.metrics.chatTurns.inc({ outcome: turnOutcome(stored, error) });
     if (result.error) {
       const { tenantId, actor } = turn;
@@ -258,8 +311,8 @@ async function runTurn(
     }
     channel.emit({ type: 'finished', assistantMessage: stored });
     // A reply awaiting approval is titled when it is finished (tool-approval.ts).
-    if (!turn.hasTitle && stored.status === 'complete') scheduleTitle(deps, turn, result.text);
-    return { conversationId, userMessage, assistantMessage: stored };
+    if (!turn.hasTitle && stored.status === 'complete') scheduleTitle(deps, turn, repliedText);
+    return { conversationId, userMessage, assistantMessage: stored, laterBubbles };
   } catch (error) {
     deps.logger.error({ err: error, conversationId, messageId: assistantMessageId }, 'chat turn failed');
     deps.metrics.chatTurns.inc({ outcome: 'error' });

@@ -48,14 +48,35 @@ export function recentWithin(history: readonly HistoryMessage[], maxChars: numbe
   return history;
 }
 
-/** Stored history as model messages; a window that starts mid-exchange starts at the next user message. */
+/**
+ * Stored history as model messages; a window that starts mid-exchange starts at the next user message.
+ * Assistant messages in a row (a split reply's bubbles) are one reply to the model, a blank line apart.
+ */
 export function toModelMessages(
   history: readonly HistoryMessage[],
   attachmentParts?: ReadonlyMap<HistoryMessage, readonly AttachmentPart[]>,
 ): TextMessage[] {
   const firstUser = history.findIndex((message) => message.role === 'user');
   if (firstUser < 0) return [];
-  return history.slice(firstUser).flatMap((message): TextMessage[] => {
+  return joinAssistantRuns(eachAsModelMessage(history.slice(firstUser), attachmentParts));
+}
+
+function joinAssistantRuns(messages: readonly TextMessage[]): TextMessage[] {
+  const joined: TextMessage[] = [];
+  for (const message of messages) {
+    const previous = joined.at(-1);
+    if (message.role === 'assistant' && previous?.role === 'assistant') {
+      joined[joined.length - 1] = { role: 'assistant', content: `${previous.content}\n\n${message.content}` };
+    } else joined.push(message);
+  }
+  return joined;
+}
+
+function eachAsModelMessage(
+  history: readonly HistoryMessage[],
+  attachmentParts: ReadonlyMap<HistoryMessage, readonly AttachmentPart[]> | undefined,
+): TextMessage[] {
+  return history.flatMap((message): TextMessage[] => {
     switch (message.role) {
       case 'user': {
         const attachments = attachmentParts?.get(message);

@@ -146,6 +146,12 @@ export const messages = pgTable(
     clientMessageId: text('client_message_id'),
     /** An assistant message the agent sent on its own to a user who went quiet (not a reply). */
     proactive: boolean('proactive').notNull().default(false),
+    /**
+     * A split reply's bubbles (docs/companion.md): the turn's first reply message, which every bubble
+     * names (itself included), and the bubble's place from 0. Null on every other message.
+     */
+    replyGroupId: uuid('reply_group_id'),
+    replyPosition: integer('reply_position'),
   },
   // Ids are UUID v7, so (conversation_id, id) is history in time order.
   (table) => [

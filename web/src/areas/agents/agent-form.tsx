@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field, FieldGroup, TextField } from '../../ui/field';
 import type { Agent, AgentInput, AgentVisibility, KnowledgeSourceChoice, ModelChoices } from './agents-api';
+import { CompanionSettingsSection, useCompanionSettings } from './companion-settings-section';
 import { KnowledgeSourcePicker } from './knowledge-source-picker';
 import { ToolPicker, useToolSelection } from './tool-picker';
 
@@ -48,6 +49,7 @@ export function AgentForm(props: AgentFormProps) {
   const [maxOutputTokens, setMaxOutputTokens] = useState(agent?.maxOutputTokens?.toString() ?? '');
   const [knowledgeSourceIds, setKnowledgeSourceIds] = useState<string[]>(agent?.knowledgeSourceIds ?? []);
   const tools = useToolSelection(agent?.toolKeys);
+  const companion = useCompanionSettings(agent?.companion);
   const [visibility, setVisibility] = useState<AgentVisibility>(agent?.visibility ?? (canShare ? 'tenant' : 'private'));
 
   // Until the person picks one, a new agent gets the server's default model.
@@ -72,6 +74,8 @@ export function AgentForm(props: AgentFormProps) {
     if (listed) input.knowledgeSourceIds = knowledgeSourceIds.filter((id) => listed.some((source) => source.id === id));
     const toolKeys = tools.keysToSend();
     if (toolKeys) input.toolKeys = toolKeys;
+    const companionChanges = companion.changes();
+    if (companionChanges) input.companion = companionChanges;
     // Members' agents are private; only an administrator chooses.
     if (canShare) input.visibility = visibility;
     else if (!isEditing) input.visibility = 'private';
@@ -181,6 +185,7 @@ export function AgentForm(props: AgentFormProps) {
         canAddSources={canShare}
       />
       <ToolPicker selection={tools} error={error} canAddTools={canShare} />
+      <CompanionSettingsSection state={companion} models={offered} error={error} />
       {canShare ? (
         <FieldGroup legend="Visibility" field="visibility" error={error}>
           <label className="inline">

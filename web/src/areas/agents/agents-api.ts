@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useServices } from '../../app-context';
+import type { CompanionSettings } from './companion-settings-section';
 
 export type AgentVisibility = 'tenant' | 'private';
 
@@ -17,6 +18,8 @@ export interface Agent {
   knowledgeSourceIds?: string[];
   /** The tools the agent may call (`builtin:<name>` or `mcp:<tool id>`). */
   toolKeys?: string[];
+  /** Companion features (docs/companion.md); every agent answers with all of them. */
+  companion?: CompanionSettings;
   ownerId: string | null;
   createdBy: string | null;
   createdAt: string;
@@ -33,6 +36,8 @@ export interface AgentInput {
   visibility?: AgentVisibility;
   knowledgeSourceIds?: string[];
   toolKeys?: string[];
+  /** Only the settings that change; the others keep their value. */
+  companion?: Partial<CompanionSettings>;
 }
 
 /** A knowledge source as the agent form offers it. */

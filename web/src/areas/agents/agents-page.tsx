@@ -82,6 +82,9 @@ export function AgentsPage() {
                     )}
                   </td>
                   <td className="cell-actions">
+                    <Link to={`${agent.id}/memories`} aria-label={`What ${agent.name} remembers about you`}>
+                      Memories
+                    </Link>{' '}
                     {canModify(agent) && (
                       <RowActions
                         name={agent.name}

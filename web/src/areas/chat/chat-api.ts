@@ -14,6 +14,8 @@ export interface Conversation {
   archived: boolean;
   archivedAt: string | null;
   lastActivityAt: string;
+  /** The caller's unread messages in it (read receipts, docs/companion.md); absent from older servers. */
+  unreadCount?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -81,6 +83,10 @@ export interface StoredMessage {
   completedAt: string | null;
   /** Only on a message the agent sent on its own (a proactive message). */
   proactive?: true;
+  /** When the other side read it; null while unread. */
+  readAt?: string | null;
+  /** A bubble of a split reply: the reply's first message and its place (docs/companion.md). */
+  replyGroup?: { id: string; position: number };
 }
 
 export interface MessageHistory {

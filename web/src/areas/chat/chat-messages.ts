@@ -25,6 +25,8 @@ export interface ChatMetadata {
   attachments?: Attachment[];
   /** The agent wrote it on its own while the user was away. */
   proactive?: boolean;
+  /** When the other side read the message ("Seen"). */
+  readAt?: string | null;
 }
 
 export type ChatMessage = UIMessage<ChatMetadata>;
@@ -63,6 +65,7 @@ export function toChatMessage(message: StoredMessage): ChatMessage {
       error: message.error,
       ...(message.attachments?.length && { attachments: message.attachments }),
       ...(message.proactive && { proactive: true }),
+      ...(message.readAt && { readAt: message.readAt }),
     },
   };
 }

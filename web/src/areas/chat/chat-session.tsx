@@ -13,6 +13,7 @@ import { ToolApprovalContext, type ToolApprovalHandler } from './tool-approval-c
 import type { ToolPart } from './tool-parts';
 import { liveReplyId } from './live-events';
 import { useAttachments } from './use-attachments';
+import { useMarkRead } from './companion/use-mark-read';
 import { useLiveConversation, useTypingSignal, type Typist } from './use-live-conversation';
 
 /** What the last request was, so a refusal (nothing stored) can put things back as they were. */
@@ -115,6 +116,7 @@ export function ChatSession(props: {
     isBusy,
   });
   const signalTyping = useTypingSignal(conversationId);
+  useMarkRead(conversationId, isBusy ? [] : chat.messages, props.canSend);
   // This tab's own reply streams through useChat; one written elsewhere (or before a reload) through the socket.
   const streamingId = isBusy ? (last?.role === 'assistant' ? last.id : undefined) : liveReplyId(chat.messages);
 

@@ -9,6 +9,7 @@ import {
   type ConversationChange,
 } from './chat-api';
 import { formatActivityTime } from './format-time';
+import { UnreadBadge } from './companion/unread-badge';
 
 type Mode = 'idle' | 'menu' | 'rename' | 'confirm-delete';
 
@@ -67,7 +68,9 @@ export function ConversationListItem(props: {
             className="conversation-link"
             aria-current={props.isActive ? 'page' : undefined}
           >
-            <span className="conversation-title">{title}</span>
+            <span className="conversation-title">
+              {title} <UnreadBadge count={props.isActive ? 0 : conversation.unreadCount} />
+            </span>
             <span className="conversation-when muted">
               {!props.isOwn && <span className="badge">Someone else’s</span>}{' '}
               <time dateTime={conversation.lastActivityAt}>{formatActivityTime(conversation.lastActivityAt)}</time>

@@ -7,6 +7,7 @@ import { ErrorNotice } from '../../ui/error-notice';
 import { chatKeys, conversationTitle, useChatAgents, useConversation, useLatestHistory } from './chat-api';
 import { ChatSession } from './chat-session';
 import { ProactiveToggle } from './proactive-toggle';
+import { LatestSummary } from './companion/latest-summary';
 
 /**
  * A conversation the address names that is not there for this user (404), or an address that names
@@ -78,9 +79,15 @@ export function ConversationPane({ conversationId }: { conversationId: string })
           </h2>
           {agent && <span className="muted agent-name">with {agent.name}</span>}
         </div>
+        {agent && (
+          <Link to={`/agents/${agent.id}/memories`} className="memories-link">
+            Memories
+          </Link>
+        )}
         {conversation.data?.archived && <span className="badge">Archived</span>}
         {conversation.data?.ownerId === session.user.id && <ProactiveToggle conversationId={conversationId} />}
       </header>
+      <LatestSummary conversationId={conversationId} />
       {body}
     </section>
   );

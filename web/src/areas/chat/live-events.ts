@@ -1,6 +1,8 @@
 import type { ConversationEvent } from '../../realtime/realtime-frames';
 import type { StoredMessage } from './chat-api';
 import { toChatMessage, type ChatMessage } from './chat-messages';
+import { applyCompanionEvent, endTypingOf, settledReply } from './companion/companion-live-events';
+import { bubbleMessageIds } from './companion/split-reply';
 
 /**
  * The seq of a stored message's final state, as the server computes it (src/modules/realtime/
@@ -31,6 +33,7 @@ function knownIds(messages: readonly ChatMessage[]): Set<string> {
     ids.add(message.id);
     if (message.metadata?.assistantMessageId) ids.add(message.metadata.assistantMessageId);
     if (message.metadata?.userMessageId) ids.add(message.metadata.userMessageId);
+    for (const id of bubbleMessageIds(message)) ids.add(id);
   }
   return ids;
 }
@@ -62,11 +65,14 @@ export function applyLiveEvent(messages: ChatMessage[], event: ConversationEvent
   const find = (id: string) =>
     messages.find((message) => message.id === id || message.metadata?.assistantMessageId === id);
 
+  const companion = applyCompanionEvent(messages, event);
+  if (companion) return companion;
   switch (event.type) {
     case 'message-created': {
       const stored = storedMessageOf(event.message);
       if (!stored || knownIds(messages).has(stored.id)) return messages;
-      return [...messages, toChatMessage(stored)];
+      const shown = stored.replyGroup ? endTypingOf(messages, stored.replyGroup.id) : messages;
+      return [...shown, toChatMessage(stored)];
     }
     case 'message-started': {
       const id = messageIdOf(event);
@@ -103,7 +109,7 @@ export function applyLiveEvent(messages: ChatMessage[], event: ConversationEvent
       const stored = storedMessageOf(event.type === 'finished' ? event.message : event.reply);
       if (!stored) return messages;
       if (!knownIds(messages).has(stored.id)) return [...messages, toChatMessage(stored)];
-      return replace(stored.id, (message) => ({ ...toChatMessage(stored), id: message.id }));
+      return replace(stored.id, (message) => settledReply(message, stored));
     }
     default:
       return messages;

@@ -13,6 +13,7 @@ import { ToolCallView } from './tool-call-view';
 import { messageSegments } from './tool-parts';
 import { TypingIndicator } from './typing-indicator';
 import { ProactiveMarker } from './proactive-marker';
+import { splitBubbles, SplitReplyBubbles } from './companion/split-reply';
 
 /** Shown under a reply: why it failed (an alert) or what state it is in (a note), and what can be done. */
 export interface ReplyProblem {
@@ -50,6 +51,8 @@ export const MessageItem = memo(function MessageItem(props: {
     );
   }
 
+  const bubbles = splitBubbles(message);
+  if (bubbles) return <SplitReplyBubbles texts={bubbles.texts} isTyping={bubbles.isTyping} isStreaming={isStreaming} />;
   const reasoning = messageReasoning(message);
   const segments = messageSegments(message);
   const figures = describeReplyFigures(message.metadata);

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { useOnVisible } from '../../ui/use-on-visible';
@@ -6,6 +6,7 @@ import { historyPageSize, messagesPath, type MessageHistory } from './chat-api';
 import { toChatMessage, type ChatMessage } from './chat-messages';
 import { MessageItem, type ReplyProblem } from './message-item';
 import { TypingIndicator } from './typing-indicator';
+import { lastUserIndex, SeenNote } from './companion/seen-note';
 
 /** How close to the bottom (px) still counts as "reading the latest", so new text keeps it in view. */
 const stickToBottomPx = 80;
@@ -37,6 +38,7 @@ export function MessageList(props: {
   const [isLoadingOlder, setIsLoadingOlder] = useState(false);
   const [olderError, setOlderError] = useState<unknown>(null);
   const { followRef } = props;
+  const lastUser = lastUserIndex(props.messages);
 
   async function loadOlder() {
     if (!olderCursor || isLoadingOlder) return;
@@ -115,13 +117,15 @@ export function MessageList(props: {
         )}
         {props.messages.length === 0 && <div className="chat-empty">{props.empty}</div>}
         {props.messages.map((message, index) => (
-          <MessageItem
-            key={message.id}
-            message={message}
-            isStreaming={message.id === props.streamingId}
-            isStopped={message.id === props.stoppedId}
-            problem={props.problemFor(message, index)}
-          />
+          <Fragment key={message.id}>
+            <MessageItem
+              message={message}
+              isStreaming={message.id === props.streamingId}
+              isStopped={message.id === props.stoppedId}
+              problem={props.problemFor(message, index)}
+            />
+            {index === lastUser && <SeenNote message={message} />}
+          </Fragment>
         ))}
         {props.isAwaitingReply && (
           <article className="message message-assistant" aria-label="Reply" aria-busy="true">
