@@ -42,6 +42,14 @@ export async function explainDeskQueries(
     { label: 'search: name', run: (rdb) => contacts.listContacts(rdb, tenantId, 'mar', { limit: page }) },
     { label: 'search: one letter', run: (rdb) => contacts.listContacts(rdb, tenantId, 'm', { limit: page }) },
     { label: 'search: phone', run: (rdb) => contacts.listContacts(rdb, tenantId, '+49301', { limit: page }) },
+    {
+      label: 'search: external id (few match)',
+      run: (rdb) => contacts.listContacts(rdb, tenantId, 'user-123', { limit: page }),
+    },
+    {
+      label: 'search: email (few match)',
+      run: (rdb) => contacts.listContacts(rdb, tenantId, 'maria.1', { limit: page }),
+    },
   ];
   const explained: ExplainedDeskQuery[] = [];
   for (const entry of cases) {
