@@ -34,6 +34,8 @@ export async function launchTwoNodes(options: {
   redisUrl: string;
   mockUrl: string;
   workDir: string;
+  /** More settings for both nodes (the support bench lifts the widget's rate limits). */
+  extraEnv?: Record<string, string>;
 }): Promise<ParleyDeployment> {
   const databaseName = new URL(options.databaseUrl).pathname.slice(1);
   if (!databaseName.includes('bench')) throw new Error(`refusing to reset database '${databaseName}'`);
@@ -69,6 +71,7 @@ export async function launchTwoNodes(options: {
         REDIS_URL: options.redisUrl,
         PARLEY_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
         ...realtimeBenchEnv,
+        ...options.extraEnv,
       },
     });
   };

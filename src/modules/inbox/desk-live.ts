@@ -41,13 +41,16 @@ export function createDeskLive(deps: DeskLiveDeps) {
    */
   async function announcePending(change: SupportChange): Promise<void> {
     const { tenantId, after } = change;
-    const lines = await contactLines(tenantId, after.conversationId);
+    // Two reads at once, then the write: every round trip here is time the operator waits for the notice.
+    const [lines, names] = await Promise.all([
+      contactLines(tenantId, after.conversationId),
+      repository.noticeNames(db, tenantId, after.inboxId, after.contactId),
+    ]);
     const summary = extractSummary(
       lines.map((line) => line.content),
       change.reason,
     );
     await repository.saveSummary(db, tenantId, after.id, summary);
-    const names = await repository.noticeNames(db, tenantId, after.inboxId, after.contactId);
     deps.publisher?.publishToOperators(tenantId, {
       type: 'support-pending',
       supportConversationId: after.id,

@@ -154,6 +154,14 @@ export function createSupportService(deps: SupportServiceDeps) {
         `Support conversation '${id}' changed while it was being ${actionVerbs[request.action]} (another operator may have taken it): reload it and try again`,
       );
     }
+    // Operators are told first (in the background): the webhook events' reads must not delay the notice.
+    deps.onChanged?.({
+      tenantId,
+      before: current,
+      after: updated,
+      action: request.action,
+      reason: request.reason ?? null,
+    });
     if (updated.status !== current.status)
       await deps.events?.emit(tenantId, 'conversation.status_changed', {
         supportConversation: presentSupportConversation(updated),
@@ -169,13 +177,6 @@ export function createSupportService(deps: SupportServiceDeps) {
     if (updated.status === 'snoozed' && updated.snoozedUntil) {
       await deps.scheduleWake?.({ tenantId, supportConversationId: id, until: updated.snoozedUntil });
     }
-    deps.onChanged?.({
-      tenantId,
-      before: current,
-      after: updated,
-      action: request.action,
-      reason: request.reason ?? null,
-    });
     return updated;
   }
 

@@ -163,8 +163,9 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     return conversation.status;
   }
 
-  async function answer(visitor: Visitor, id: string, content: string) {
-    const { conversation, chatConversationId } = await findOwn(visitor, id);
+  async function answer(visitor: Visitor, own: Awaited<ReturnType<typeof findOwn>>, content: string) {
+    const { conversation, chatConversationId } = own;
+    const { id } = conversation;
     const status = await statusForNewMessage(visitor, conversation);
     const answerer = whoAnswers(status, content, {
       hasAgent: visitor.inbox.agentId !== null,
@@ -242,7 +243,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
      * for a person in words), nobody's model in `pending` or `open`. Idempotent on `clientMessageId`.
      */
     async send(visitor: Visitor, id: string, input: { content: string; clientMessageId: string }) {
-      await findOwn(visitor, id);
+      const own = await findOwn(visitor, id);
       const { tenantId } = visitor;
       if (!(await repository.claimClientMessage(db, tenantId, id, input.clientMessageId))) {
         const claim = await repository.findClaim(db, tenantId, id, input.clientMessageId);
@@ -258,7 +259,8 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       }
       let result: Awaited<ReturnType<typeof answer>>;
       try {
-        result = await answer(visitor, id, input.content);
+        // As read before the claim: one read fewer on every message; a change since is the same race as before.
+        result = await answer(visitor, own, input.content);
       } catch (error) {
         await repository.dropUnsettledClaim(db, tenantId, id, input.clientMessageId);
         throw error;

@@ -141,7 +141,38 @@ export const supportConversations = pgTable(
     index('support_conversations_snoozed_idx')
       .on(table.tenantId, table.snoozedUntil)
       .where(sql`${table.status} = 'snoozed'`),
+    // The queue's tabs without a status (every unresolved one): "all" in waiting order, and "mine" and
+    // "unassigned" (assignee_id is null) in waiting order, each read as the first rows of one index.
+    index('support_conversations_unresolved_idx')
+      .on(table.tenantId, table.statusChangedAt, table.id)
+      .where(sql`${table.status} <> 'resolved'`),
+    index('support_conversations_unresolved_assignee_idx')
+      .on(table.tenantId, table.assigneeId, table.statusChangedAt, table.id)
+      .where(sql`${table.status} <> 'resolved'`),
   ],
+);
+
+/** The assignee key of unassigned conversations in support_queue_counts (a key column cannot be null). */
+export const unassignedKey = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * How many support conversations each (inbox, status, assignee) holds, kept by a trigger on
+ * support_conversations in the same transaction as the change (migration 0026): the queue's tab counts
+ * read a few hundred rows whatever the number of conversations. Not written by the application.
+ */
+export const supportQueueCounts = pgTable(
+  'support_queue_counts',
+  {
+    tenantId: tenantColumn(),
+    inboxId: uuid('inbox_id')
+      .notNull()
+      .references(() => inboxes.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: supportStatuses }).notNull(),
+    /** The assignee's id, or unassignedKey. */
+    assigneeKey: uuid('assignee_key').notNull(),
+    conversations: integer('conversations').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.inboxId, table.status, table.assigneeKey] })],
 );
 
 export const supportActorKinds = ['operator', 'contact', 'system'] as const;

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnServe, waitForReady } from '../cli/server-process.js';
+import { eventually } from '../harness/chat-setup.js';
+import { testStorage, withAdminClient } from '../harness/test-database.js';
+import { answerTo, openSocket, type Frame, type TestSocket } from '../realtime/realtime-client.js';
+
+/**
+ * The support desk across two real `parley serve` processes on one PostgreSQL database and one Redis,
+ * as behind a load balancer with no sticky sessions: an operator whose console socket is on node A
+ * hears of a conversation that starts waiting on node B, and of the contact's next message there, and
+ * every node tells the same presence whichever node holds the operator's sockets.
+ */
+const isScaledOut = testStorage === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
+const origin = 'https://shop.two-nodes.test';
+const password = 'a long password';
+
+describe.skipIf(!isScaledOut)('the support desk across two server processes', { timeout: 120_000 }, () => {
+  let databaseName: string;
+  let databaseUrl: string;
+  const children: ChildProcess[] = [];
+  let nodeA: string;
+  let nodeB: string;
+  let admin: Record<string, string>;
+  let operator: { id: string; headers: Record<string, string> };
+  let inboxId: string;
+  const sockets: TestSocket[] = [];
+
+  const startNode = async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-desk-two-nodes-'));
+    const log = openSync(path.join(dataDir, 'server.log'), 'a');
+    const node = await spawnServe({
+      dataDir,
+      stdio: ['ignore', log, log],
+      env: {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: process.env.TEST_REDIS_URL!,
+        PARLEY_SECRET_KEY: 'desk-two-nodes-secret-0123456789abcdef0123456789',
+        // Counted in the shared Redis, where every other test's sign-ins from 127.0.0.1 add up.
+        RATE_LIMIT_PER_MINUTE: '100000',
+        AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+        WIDGET_RATE_LIMIT_PER_MINUTE: '100000',
+      },
+    });
+    children.push(node.child);
+    await waitForReady(node.baseUrl, node.child);
+    return node.baseUrl;
+  };
+
+  const request = async (node: string, method: string, url: string, headers: Record<string, string>, body?: object) => {
+    const response = await fetch(`${node}${url}`, {
+      method,
+      headers: { ...headers, ...(body && { 'content-type': 'application/json' }) },
+      ...(body && { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown>, text };
+  };
+  const expectOk = <T extends { status: number; text: string }>(answer: T, status = 200): T => {
+    expect(answer.status, answer.text).toBe(status);
+    return answer;
+  };
+  const signIn = async (node: string, email: string) => {
+    const answer = expectOk(await request(node, 'POST', '/v1/auth/login', {}, { email, password }));
+    return { authorization: `Bearer ${String(answer.body.accessToken)}` };
+  };
+  const socketOf = async (node: string, headers: Record<string, string>) => {
+    const socket = await openSocket(node, { headers });
+    sockets.push(socket);
+    return socket;
+  };
+  /** The operator's presence as a node's API tells it. */
+  const presenceOn = async (node: string) => {
+    const answer = expectOk(await request(node, 'GET', '/v1/operators', admin));
+    return (answer.body.items as { id: string; presence: string }[]).find((item) => item.id === operator.id)?.presence;
+  };
+  const presenceFrames = (socket: TestSocket) =>
+    socket.frames.filter((frame) => frame.type === 'operator-presence' && frame.userId === operator.id);
+
+  beforeAll(async () => {
+    const adminUrl = process.env.TEST_DATABASE_URL!;
+    databaseName = `parley_t_${randomBytes(6).toString('hex')}`;
+    await withAdminClient(adminUrl, (client) => client.query(`create database ${databaseName}`));
+    const url = new URL(adminUrl);
+    url.pathname = `/${databaseName}`;
+    databaseUrl = url.toString();
+    // One after the other: the first applies the migrations.
+    nodeA = await startNode();
+    nodeB = await startNode();
+
+    const registered = expectOk(
+      await request(nodeA, 'POST', '/v1/auth/register', {}, { email: 'desk-admin@example.test', password }),
+      201,
+    );
+    admin = { authorization: `Bearer ${String(registered.body.accessToken)}` };
+    const created = expectOk(
+      await request(nodeA, 'POST', '/v1/users', admin, { email: 'desk-op@example.test', password, role: 'operator' }),
+      201,
+    );
+    operator = { id: String(created.body.id), headers: await signIn(nodeB, 'desk-op@example.test') };
+    const agent = expectOk(
+      await request(nodeA, 'POST', '/v1/agents', admin, { name: 'Desk', model: 'offline', visibility: 'tenant' }),
+      201,
+    );
+    const inbox = expectOk(
+      await request(nodeA, 'POST', '/v1/inboxes', admin, {
+        name: 'Website',
+        agentId: agent.body.id,
+        allowedOrigins: [origin],
+      }),
+      201,
+    );
+    inboxId = String(inbox.body.id);
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(sockets.map((socket) => socket.close()));
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (databaseName) {
+      await withAdminClient(process.env.TEST_DATABASE_URL!, (client) =>
+        client.query(`drop database if exists ${databaseName} with (force)`),
+      );
+    }
+  }, 120_000);
+
+  it("tells each node the operator's presence, whichever node holds their sockets", async () => {
+    const observer = await socketOf(nodeA, admin);
+    expect(await presenceOn(nodeB)).toBe('offline');
+
+    const onA = await socketOf(nodeA, operator.headers);
+    await eventually(async () => ((await presenceOn(nodeB)) === 'online' ? true : undefined));
+    await observer.next((frame) => frame.type === 'operator-presence' && frame.userId === operator.id);
+    expect(presenceFrames(observer).at(-1)?.status).toBe('online');
+
+    // A second console on node B, then the first closes: still online, and node A says so too.
+    const onB = await socketOf(nodeB, operator.headers);
+    await eventually(async () => (presenceFrames(observer).length >= 2 ? true : undefined));
+    const heard = presenceFrames(observer).length;
+    await onA.close();
+    await eventually(async () => (presenceFrames(observer).length > heard ? true : undefined));
+    expect(presenceFrames(observer).at(-1)?.status).toBe('online');
+    expect(await presenceOn(nodeA)).toBe('online');
+    expect(await presenceOn(nodeB)).toBe('online');
+
+    // Away, set through node A while the only socket is on node B.
+    expectOk(await request(nodeA, 'PUT', '/v1/operators/me/presence', operator.headers, { status: 'away' }));
+    expect(await presenceOn(nodeB)).toBe('away');
+    await observer.next((frame) => frame.type === 'operator-presence' && frame.status === 'away');
+
+    await onB.close();
+    await eventually(async () => ((await presenceOn(nodeA)) === 'offline' ? true : undefined));
+    expect(await presenceOn(nodeB)).toBe('offline');
+    await observer.next(
+      (frame) => frame.type === 'operator-presence' && frame.userId === operator.id && frame.status === 'offline',
+    );
+  });
+
+  it("notifies node A's operator of a conversation that starts waiting on node B, then of the contact's next message", async () => {
+    const desk = await socketOf(nodeA, operator.headers);
+    const session = expectOk(
+      await request(nodeB, 'POST', `/v1/widget/inboxes/${inboxId}/sessions`, { origin }, {}),
+      201,
+    );
+    const widget = { origin, authorization: `Bearer ${String(session.body.contactToken)}` };
+    const conversation = expectOk(await request(nodeB, 'POST', '/v1/widget/conversations', widget), 201);
+    expect(conversation.body.status).toBe('bot');
+    const supportConversationId = String(conversation.body.id);
+
+    // A handoff keyword: pending with no model call, on node B.
+    const asked = expectOk(
+      await request(nodeB, 'POST', `/v1/widget/conversations/${supportConversationId}/messages`, widget, {
+        content: 'Where is my parcel? I want a human',
+        clientMessageId: 'ask-1',
+      }),
+    );
+    expect(asked.body.conversation).toMatchObject({ status: 'pending' });
+    const pending = await desk.next(
+      (frame) => frame.type === 'support-pending' && frame.supportConversationId === supportConversationId,
+    );
+    expect(pending).toMatchObject({ inboxId, inboxName: 'Website', contact: { id: session.body.contactId } });
+    expect(String(pending.summary)).toContain('Where is my parcel?');
+    const chatConversationId = String(pending.conversationId);
+
+    // The operator opens it on node A; the contact writes again on node B.
+    desk.send({ type: 'subscribe', id: 'open-1', conversationId: chatConversationId });
+    expect(await answerTo(desk, 'open-1')).toMatchObject({ type: 'subscribed' });
+    expectOk(
+      await request(nodeB, 'POST', `/v1/widget/conversations/${supportConversationId}/messages`, widget, {
+        content: 'The order number is 4242',
+        clientMessageId: 'next-1',
+      }),
+    );
+    const next = await desk.next(
+      (frame: Frame) =>
+        frame.type === 'message-created' &&
+        frame.conversationId === chatConversationId &&
+        (frame.message as { content?: string }).content === 'The order number is 4242',
+    );
+    expect(next.message).toMatchObject({ role: 'user' });
+    // Pending: nobody's model answered, on either node.
+    const messages = expectOk(
+      await request(nodeA, 'GET', `/v1/support-conversations/${supportConversationId}/messages`, operator.headers),
+    );
+    const roles = (messages.body.items as { role: string }[]).map((item) => item.role);
+    expect(roles).not.toContain('assistant');
+    expect(roles.filter((role) => role === 'contact')).toHaveLength(2);
+  });
+});
