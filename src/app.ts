@@ -191,6 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
           description:
             'The public widget API: a website visitor talks to an inbox, with a contact token (docs/customer-service.md)',
         },
+        { name: 'analytics', description: 'Figures over a date range, with token cost (docs/analytics.md)' },
         { name: 'model-prices', description: 'The price table: USD per million tokens by provider kind and model' },
         { name: 'openai-compatible', description: "OpenAI's Chat Completions and Models APIs, with agents as models" },
         { name: 'operations', description: 'Health, readiness and metrics' },
