@@ -88,7 +88,8 @@ export function expectedFor(options: {
     for (const message of spec.messages) {
       if (!inRange(at(spec, message.atMin))) continue;
       result[message.kind] += 1;
-      if (message.kind === 'user') spec.support ? contacts.add(spec.support.contact) : users.add(spec.owner);
+      if (message.kind === 'user' && spec.support) contacts.add(spec.support.contact);
+      if (message.kind === 'user' && !spec.support) users.add(spec.owner);
       result.inputTokens += message.inputTokens ?? 0;
       result.outputTokens += message.outputTokens ?? 0;
       const price = priceOf(message.model);
