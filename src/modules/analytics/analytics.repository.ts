@@ -217,20 +217,27 @@ export function createAnalyticsRepository() {
       const inbox = scope.inboxId ? sql`and sc.inbox_id = ${scope.inboxId}` : sql``;
       const operator = scope.operatorId ? sql`and sc.assignee_id = ${scope.operatorId}` : sql``;
       const result = await db.execute(sql`
-        with facts as (
-          select sc.created_at, ev.handed_at, ev.resolved_at, op.created_at as operator_at
-          from support_conversations sc
-          left join lateral (
-            select min(e.created_at) filter (where e.to_status in ('pending', 'open')) as handed_at,
-              min(e.created_at) filter (where e.to_status = 'resolved') as resolved_at
-            from support_events e where e.support_conversation_id = sc.id
-          ) ev on true
-          left join lateral (
-            select m.created_at from messages m
-            where m.conversation_id = sc.conversation_id and m.author_id is not null and m.created_at >= ev.handed_at
-            order by m.created_at, m.id limit 1
-          ) op on true
+        with scoped as (
+          select sc.id, sc.conversation_id, sc.created_at from support_conversations sc
           where ${inScope(scope, sql`sc.tenant_id`, sql`sc.created_at`)} ${agent} ${inbox} ${operator}
+        ), status_times as (
+          select e.support_conversation_id as id,
+            min(e.created_at) filter (where e.to_status in ('pending', 'open')) as handed_at,
+            min(e.created_at) filter (where e.to_status = 'resolved') as resolved_at
+          from support_events e join scoped s on s.id = e.support_conversation_id
+          group by e.support_conversation_id
+        ), first_operator as (
+          select s.id, min(m.created_at) as operator_at
+          from scoped s
+          join status_times t on t.id = s.id
+          join messages m on m.conversation_id = s.conversation_id
+          where m.author_id is not null and m.created_at >= t.handed_at
+          group by s.id
+        ), facts as (
+          select s.created_at, t.handed_at, t.resolved_at, o.operator_at
+          from scoped s
+          left join status_times t on t.id = s.id
+          left join first_operator o on o.id = s.id
         )
         select case when grouping(${bucketOf(scope, sql`created_at`)}) = 1 then null
             else ${bucketOf(scope, sql`created_at`)} end as bucket,
