@@ -4,6 +4,7 @@ import { createEmbedderRegistry } from './ai/embeddings/embedder-registry.js';
 import { createRerankerRegistry } from './ai/reranking/reranker-registry.js';
 import { createModelRegistry } from './ai/model-registry.js';
 import { createModelWarningLog } from './ai/model-warnings.js';
+import { createAnalyticsModule } from './modules/analytics/index.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
@@ -123,6 +124,8 @@ export async function registerModules(
   providers.registerRoutes(app, providers.service);
   const pricing = createPricingModule({ db: database.db });
   pricing.registerRoutes(app, pricing.service);
+  const analytics = createAnalyticsModule({ db: database.db });
+  analytics.registerRoutes(app, analytics.service);
   const agents = createAgentsModule({
     db: database.db,
     defaultModelRef: providers.service.defaultModelRef,

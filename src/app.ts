@@ -194,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
           description:
             'The public widget API: a website visitor talks to an inbox, with a contact token (docs/customer-service.md)',
         },
+        { name: 'analytics', description: 'Figures over a date range, with token cost (docs/analytics.md)' },
         { name: 'model-prices', description: 'The price table: USD per million tokens by provider kind and model' },
         {
           name: 'api-channel',

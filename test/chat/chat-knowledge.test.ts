@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { messages } from '../../src/platform/db/schema/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createAgent, createConversation, sseData, uiMessageParts } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -68,7 +70,10 @@ describe('chat answers from knowledge sources, with citations', () => {
   const history = async (conversationId: string) =>
     (
       await t.app.inject({ method: 'GET', url: `/v1/conversations/${conversationId}/messages`, headers: admin.headers })
-    ).json().items as Array<{ role: string; content: string; status: string; citations: Citation[] }>;
+    ).json().items as Array<{ id: string; role: string; content: string; status: string; citations: Citation[] }>;
+  const passagesFoundOf = async (messageId: string) =>
+    (await t.database.db.select({ found: messages.passagesFound }).from(messages).where(eq(messages.id, messageId)))[0]!
+      .found;
   const completionRequests = () => openai.requests.filter((request) => request.path.endsWith('/chat/completions'));
   const systemPromptOf = (body: unknown) =>
     (body as { messages: { role: string; content: string }[] }).messages
@@ -92,6 +97,8 @@ describe('chat answers from knowledge sources, with citations', () => {
     const [question, stored] = await history(conversation.id);
     expect(question!.citations).toEqual([]);
     expect(stored!.citations).toEqual(reply.citations);
+    // Analytics counts the search: how many passages it found (docs/analytics.md).
+    expect(await passagesFoundOf(response.json().assistantMessage.id as string)).toBeGreaterThan(0);
   });
 
   it('gives OpenAI-compatible clients the passages its [n] markers cite, in message.context and the first chunk', async () => {
@@ -234,6 +241,8 @@ describe('chat answers from knowledge sources, with citations', () => {
 
     expect(systemPromptOf(completionRequests().at(-1)!.body)).toBe('Be brief.');
     expect(uiMessageParts(response.body).parts.some((part) => part.type === 'source-document')).toBe(false);
+    const [, stored] = await history(conversation.id);
+    expect(await passagesFoundOf(stored!.id)).toBeNull();
   });
 
   it("never retrieves another tenant's passages, even for the words only they hold", async () => {

@@ -43,6 +43,7 @@ const reopenedReply = {
   finishReason: null,
   completedAt: null,
   citations: null,
+  passagesFound: null,
 } as const satisfies Partial<MessageRow>;
 
 /** The SQL of chat: a turn's statements (chat-turn.repository.ts), retries, titles, idempotency keys. */

@@ -13,6 +13,7 @@ export async function openArea(
     | 'Tools'
     | 'API keys'
     | 'Inbox settings'
+    | 'Analytics'
     | 'Administration',
 ): Promise<void> {
   const navigation = page.getByRole('navigation', { name: 'Main' });

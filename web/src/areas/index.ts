@@ -1,5 +1,6 @@
 import { administrationArea } from './admin/admin-area';
 import { agentsArea } from './agents/agents-area';
+import { analyticsArea } from './analytics/analytics-area';
 import { apiKeysArea } from './api-keys/api-keys-area';
 import { chatArea } from './chat';
 import type { ConsoleArea } from './console-area';
@@ -20,6 +21,7 @@ export const consoleAreas: readonly ConsoleArea[] = [
   toolsArea,
   apiKeysArea,
   inboxSettingsArea,
+  analyticsArea,
   administrationArea,
   profileArea,
 ];

@@ -30,6 +30,7 @@ export type AssistantMessageResult = Pick<
   | 'finishReason'
   | 'completedAt'
   | 'citations'
+  | 'passagesFound'
 >;
 
 export type HistoryMessage = Pick<MessageRow, 'role' | 'content' | 'attachments'>;
@@ -239,6 +240,7 @@ function replyCompletion(db: Executor) {
       finishReason: field('finishReason'),
       completedAt: sql`${value('completedAt')}::timestamptz`,
       citations: sql`${value('citations')}::jsonb`,
+      passagesFound: sql`${value('passagesFound')}::integer`,
     })
     .where(inTenant(messages, value('tenantId'), eq(messages.id, value('messageId'))));
 }
@@ -279,6 +281,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
     durationMs: null,
     finishReason: null,
     citations: null,
+    passagesFound: null,
     attachments: null,
     toolCalls: null,
     readAt: null,

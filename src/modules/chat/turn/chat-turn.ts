@@ -289,7 +289,13 @@ async function runTurn(
     }
     const repliedText = [result.text, ...laterBubbles.map((bubble) => bubble.content)].join('\n\n');
     const citations = knowledge ? citationsCitedIn(knowledge.citations, repliedText) : null;
-    const { message: stored, error } = await storeReply(deps, storedTurn, result, citations);
+    const { message: stored, error } = await storeReply(
+      deps,
+      storedTurn,
+      result,
+      citations,
+      knowledge?.citations.length,
+    );
     deps.metrics.chatTurns.inc({ outcome: turnOutcome(stored, error) });
     if (result.error) {
       const { tenantId, actor } = turn;
@@ -433,10 +439,16 @@ export async function storeReply(
   turn: Pick<StoredTurn, 'tenantId' | 'conversationId' | 'assistantMessage' | 'resolved'>,
   result: ModelStreamResult | ToolLoopResult,
   citations: AssistantMessageResult['citations'],
+  /** How many passages the knowledge search found for this reply; absent when it searched none (analytics). */
+  passagesFound?: number,
 ): Promise<StoredReply> {
   const now = new Date();
   // Excerpts are cut from passages (citationExcerpt); cleaned like every other text from outside.
-  const fields = { ...storedResult(result, now), citations: citations && storableJson(citations) };
+  const fields = {
+    ...storedResult(result, now),
+    citations: citations && storableJson(citations),
+    passagesFound: passagesFound ?? null,
+  };
   const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
   const reply = {
     tenantId: turn.tenantId,
@@ -476,6 +488,7 @@ function storedResult(result: ModelStreamResult | ToolLoopResult, now: Date): As
   const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
   return {
     citations: null,
+    passagesFound: null,
     content: storableText(result.text),
     reasoning: storableText(result.reasoning) || null,
     status: result.error ? 'error' : isAwaiting ? 'awaiting_approval' : 'complete',

@@ -90,6 +90,7 @@ export const conversations = pgTable(
     index('conversations_proactive_scan_idx')
       .on(table.agentId, table.proactiveUnanswered, table.lastActivityAt)
       .where(sql`${table.proactiveOff} = false and ${table.archivedAt} is null`),
+    index('conversations_tenant_created_idx').on(table.tenantId, table.createdAt),
   ],
 );
 
@@ -121,6 +122,8 @@ export const messages = pgTable(
     finishReason: text('finish_reason'),
     /** The knowledge passages a reply drew on (see StoredCitation). */
     citations: jsonb('citations').$type<StoredCitation[]>(),
+    /** How many passages the knowledge search found for a reply; null when it searched none (docs/analytics.md). */
+    passagesFound: integer('passages_found'),
     /** Files a user message carries. */
     attachments: jsonb('attachments').$type<StoredAttachment[]>(),
     /** Tool calls made while writing a reply, with their results or pending approval. */
@@ -157,6 +160,8 @@ export const messages = pgTable(
   (table) => [
     index('messages_conversation_idx').on(table.conversationId, table.id),
     index('messages_tenant_idx').on(table.tenantId),
+    // Analytics (docs/analytics.md): a tenant's messages in a date range.
+    index('messages_tenant_created_idx').on(table.tenantId, table.createdAt),
     index('messages_author_idx')
       .on(table.authorId)
       .where(sql`${table.authorId} is not null`),

@@ -193,6 +193,7 @@ export const toolExecutions = pgTable(
   },
   (table) => [
     index('tool_executions_tenant_idx').on(table.tenantId, table.id.desc()),
+    index('tool_executions_tenant_created_idx').on(table.tenantId, table.createdAt),
     index('tool_executions_tool_idx').on(table.toolId),
     index('tool_executions_server_idx').on(table.serverId),
     index('tool_executions_user_idx').on(table.userId),

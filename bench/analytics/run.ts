@@ -1,0 +1,154 @@
+/**
+ * Analytics overview benchmark (issue 37): the whole overview (every figure, by day) for a 90-day range
+ * over a tenant's history of 100,000 and 1,000,000 messages (10 a conversation), seeded with bulk SQL,
+ * on embedded PGlite and, with DATABASE_URL, on PostgreSQL. Times the service call (the queries and the
+ * assembly; HTTP adds a JSON encoding of ~10 kB). Prints a Markdown report, EXPLAIN ANALYZE included.
+ *
+ *   npm run bench:analytics                         # embedded
+ *   DATABASE_URL=postgres://…/parley_bench npm run bench:analytics
+ *   BENCH_SIZES=100000 BENCH_RUNS=20 npm run bench:analytics
+ */
+import { loadavg, cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { createAnalyticsRepository } from '../../src/modules/analytics/analytics.repository.js';
+import { createAnalyticsService } from '../../src/modules/analytics/analytics.service.js';
+import { analyticsQuery } from '../../src/modules/analytics/analytics.schemas.js';
+import { openBenchStorage } from '../retrieval/bench-storage.js';
+import { seedHistory } from './seed.js';
+
+const env = process.env;
+const sizes = (env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
+const runs = Number(env.BENCH_RUNS ?? 30);
+const storages = (env.BENCH_STORAGE ?? (env.DATABASE_URL ? 'postgres,embedded' : 'embedded')).split(',');
+const end = new Date('2026-11-26T00:00:00Z');
+
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+console.log(`# Analytics overview benchmark\n`);
+console.log(
+  `${new Date().toISOString()} · ${cpus().length} cores · load ${load()} · ${runs} timed runs after 3 warm-ups\n`,
+);
+
+for (const storageKind of storages) {
+  for (const messagesCount of sizes) {
+    const storage = await openBenchStorage(storageKind === 'postgres' ? env.DATABASE_URL : undefined);
+    try {
+      const conversations = messagesCount / 10;
+      const seedStarted = performance.now();
+      const seeded = await seedHistory(storage.handle, { conversations, days: 90, end });
+      const seedSeconds = (performance.now() - seedStarted) / 1000;
+      const service = createAnalyticsService({ db: storage.handle.db, repository: createAnalyticsRepository() });
+      const actor = {
+        tenantId: seeded.tenantId,
+        userId: seeded.operatorIds[0]!,
+        role: 'tenant_admin' as const,
+        via: 'system' as const,
+      };
+      const query = analyticsQuery.parse({ from: '2026-08-28', to: '2026-11-25' });
+      const filtered = analyticsQuery.parse({ from: '2026-08-28', to: '2026-11-25', inboxId: seeded.inboxIds[0] });
+      const overview = await service.overview(actor, query);
+      for (let warm = 0; warm < 2; warm += 1) await service.overview(actor, query);
+      const time = async (input: typeof query) => {
+        const times: number[] = [];
+        for (let run = 0; run < runs; run += 1) {
+          const started = performance.now();
+          await service.overview(actor, input);
+          times.push(performance.now() - started);
+        }
+        return times.sort((a, b) => a - b);
+      };
+      const loadBefore = load();
+      const whole = await time(query);
+      const byInbox = await time(filtered);
+      console.log(
+        `## ${storage.label}, ${messagesCount.toLocaleString('en')} messages, ${conversations.toLocaleString('en')} conversations\n`,
+      );
+      console.log(
+        `seeded in ${seedSeconds.toFixed(1)} s; the range holds ${overview.totals.messages.total.toLocaleString('en')} messages, ${overview.totals.conversations.toLocaleString('en')} conversations; load before timing ${loadBefore}, after ${load()}\n`,
+      );
+      console.log('| request | p50 ms | p95 ms | max ms |\n|---|---:|---:|---:|');
+      for (const [label, times] of [
+        ['overview, 90 days by day', whole],
+        ['overview, 90 days, one inbox', byInbox],
+      ] as const) {
+        console.log(
+          `| ${label} | ${quantile(times, 0.5).toFixed(1)} | ${quantile(times, 0.95).toFixed(1)} | ${times.at(-1)!.toFixed(1)} |`,
+        );
+      }
+      if (env.BENCH_EXPLAIN !== '0') await explainEach(storage.handle, seeded.tenantId);
+      console.log('');
+    } finally {
+      await storage.handle
+        .executeSql('delete from tenants where name like $1', ['bench analytics %'])
+        .catch(() => undefined);
+      await storage.dispose();
+    }
+  }
+}
+
+/** Each query's time alone, from EXPLAIN ANALYZE of the same statements the repository runs. */
+async function explainEach(handle: Awaited<ReturnType<typeof openBenchStorage>>['handle'], tenantId: string) {
+  const statements: { label: string; sql: string; params: unknown[] }[] = [];
+  const repository = createAnalyticsRepository();
+  const recording = new Proxy(handle.db, {
+    get(target, property, receiver) {
+      if (property !== 'execute') return Reflect.get(target, property, receiver);
+      return async (query: { getSQL(): unknown }) => {
+        const dialect = (
+          target as unknown as { dialect: { sqlToQuery(sql: unknown): { sql: string; params: unknown[] } } }
+        ).dialect;
+        const built = dialect.sqlToQuery(query.getSQL());
+        statements.push({ label: '', sql: built.sql, params: built.params });
+        return { rows: [] };
+      };
+    },
+  });
+  const scope = {
+    tenantId,
+    from: new Date('2026-08-28T00:00:00Z'),
+    until: new Date('2026-11-26T00:00:00Z'),
+    bucket: 'day' as const,
+  };
+  const labels = [
+    'messages by day and model',
+    'active people',
+    'conversations + AI first response',
+    'support conversations',
+    'ratings',
+    'tools',
+  ];
+  await repository.messageGroups(recording, scope);
+  await repository.activePeople(recording, scope);
+  await repository.conversations(recording, scope);
+  await repository.supportConversations(recording, scope);
+  await repository.ratings(recording, scope);
+  await repository.tools(recording, scope);
+  console.log('\n| query (EXPLAIN ANALYZE) | execution ms | top plan node |\n|---|---:|---|');
+  for (const [index, statement] of statements.entries()) {
+    const { rows } = await handle.executeSql(`explain (analyze, format json) ${statement.sql}`, statement.params);
+    const plan = (rows[0] as { 'QUERY PLAN': unknown })['QUERY PLAN'];
+    const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as {
+      'Execution Time': number;
+      Plan: Record<string, unknown>;
+    }[];
+    const root = parsed[0]!;
+    console.log(`| ${labels[index]} | ${root['Execution Time'].toFixed(1)} | ${describe(root.Plan)} |`);
+  }
+}
+
+function describe(plan: Record<string, unknown>): string {
+  const scans: string[] = [];
+  const walk = (node: Record<string, unknown>) => {
+    const type = String(node['Node Type']);
+    const target = (node['Index Name'] ?? node['Relation Name'] ?? '') as string;
+    if (/Scan/.test(type)) scans.push(target ? `${type} ${target}` : type);
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  walk(plan);
+  return `${String(plan['Node Type'])}: ${[...new Set(scans)].slice(0, 4).join(', ')}`;
+}

@@ -1,0 +1,191 @@
+import type {
+  ActiveRow,
+  ConversationRow,
+  MessageGroupRow,
+  RatingRow,
+  SupportRow,
+  ToolRow,
+} from './analytics.repository.js';
+import type { AnalyticsBucket, AnalyticsOverview, SeriesPoint } from './analytics.schemas.js';
+
+export interface OverviewRows {
+  readonly messages: readonly MessageGroupRow[];
+  readonly active: ActiveRow;
+  readonly conversations: readonly ConversationRow[];
+  readonly support: readonly SupportRow[];
+  readonly ratings: readonly RatingRow[];
+  readonly tools: readonly ToolRow[];
+}
+
+const dayMs = 86_400_000;
+
+/** Every bucket start of the range, so days with nothing show as zeros (weeks start on Monday, UTC). */
+export function bucketStarts(from: string, to: string, bucket: AnalyticsBucket): string[] {
+  let at = Date.parse(`${from}T00:00:00Z`);
+  if (bucket === 'week') at -= ((new Date(at).getUTCDay() + 6) % 7) * dayMs;
+  const end = Date.parse(`${to}T00:00:00Z`);
+  const step = bucket === 'week' ? 7 * dayMs : dayMs;
+  const starts: string[] = [];
+  for (; at <= end; at += step) starts.push(new Date(at).toISOString().slice(0, 10));
+  return starts;
+}
+
+const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+const round = (value: number | null, digits: number) =>
+  value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
+
+function percentilesOf(count: number, values: readonly (number | null)[] | null | undefined) {
+  return { count, p50Ms: round(values?.[0] ?? null, 0), p90Ms: round(values?.[1] ?? null, 0) };
+}
+
+const emptyPoint = (start: string): SeriesPoint => ({
+  start,
+  conversations: 0,
+  userMessages: 0,
+  aiMessages: 0,
+  operatorMessages: 0,
+  supportConversations: 0,
+  handedOff: 0,
+  aiResolved: 0,
+  ratings: 0,
+  csatAverage: null,
+  inputTokens: 0,
+  outputTokens: 0,
+  costUsd: 0,
+  knowledgeQueries: 0,
+  toolCalls: 0,
+  toolFailures: 0,
+});
+
+/** The series: one point per bucket, each query's per-bucket rows merged in. */
+function seriesOf(starts: readonly string[], rows: OverviewRows): SeriesPoint[] {
+  const points = new Map(starts.map((start) => [start, emptyPoint(start)]));
+  const at = (bucket: string | null) => (bucket === null ? undefined : points.get(bucket));
+  for (const row of rows.messages) {
+    const point = at(row.bucket);
+    if (!point) continue;
+    point.userMessages += row.userMessages;
+    point.aiMessages += row.aiMessages;
+    point.operatorMessages += row.operatorMessages;
+    point.inputTokens += row.inputTokens;
+    point.outputTokens += row.outputTokens;
+    point.costUsd += row.costUsd ?? 0;
+    point.knowledgeQueries += row.knowledgeQueries;
+  }
+  for (const row of rows.conversations) {
+    const point = at(row.bucket);
+    if (point) point.conversations = row.conversations;
+  }
+  for (const row of rows.support) {
+    const point = at(row.bucket);
+    if (!point) continue;
+    point.supportConversations = row.supportConversations;
+    point.handedOff = row.handedOff;
+    point.aiResolved = row.aiResolved;
+  }
+  for (const row of rows.ratings) {
+    const point = at(row.bucket);
+    if (!point) continue;
+    point.ratings = row.ratings;
+    point.csatAverage = round(row.average, 3);
+  }
+  for (const row of rows.tools) {
+    const point = at(row.bucket);
+    if (!point) continue;
+    point.toolCalls = row.calls;
+    point.toolFailures = row.failures;
+  }
+  return [...points.values()].map((point) => ({ ...point, costUsd: round(point.costUsd, 6) ?? 0 }));
+}
+
+/** Tokens and cost by provider and model over the whole range, most tokens first. */
+function modelsOf(rows: readonly MessageGroupRow[]): AnalyticsOverview['models'] {
+  const byRef = new Map<string, AnalyticsOverview['models'][number]>();
+  for (const row of rows) {
+    if (row.model === null) continue;
+    const key = `${row.providerKind ?? ''}\u0000${row.model}`;
+    const model = row.model.includes(':') ? row.model.slice(row.model.indexOf(':') + 1) : row.model;
+    const entry = byRef.get(key) ?? {
+      provider: row.provider ?? row.model,
+      providerKind: row.providerKind,
+      model,
+      replies: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: null,
+    };
+    entry.replies += row.aiMessages;
+    entry.inputTokens += row.inputTokens;
+    entry.outputTokens += row.outputTokens;
+    if (row.costUsd !== null) entry.costUsd = (entry.costUsd ?? 0) + row.costUsd;
+    byRef.set(key, entry);
+  }
+  return [...byRef.values()]
+    .map((entry) => ({ ...entry, costUsd: round(entry.costUsd, 6) }))
+    .sort(
+      (a, b) => b.inputTokens + b.outputTokens - (a.inputTokens + a.outputTokens) || a.model.localeCompare(b.model),
+    );
+}
+
+/** The overview's figures from the queries' rows: the null-bucket rows are the range's totals. */
+export function buildOverview(range: AnalyticsOverview['range'], rows: OverviewRows): AnalyticsOverview {
+  const sum = (pick: (row: MessageGroupRow) => number) => rows.messages.reduce((total, row) => total + pick(row), 0);
+  const user = sum((row) => row.userMessages);
+  const ai = sum((row) => row.aiMessages);
+  const operator = sum((row) => row.operatorMessages);
+  const conversations = rows.conversations.find((row) => row.bucket === null);
+  const support = rows.support.find((row) => row.bucket === null);
+  const ratings = rows.ratings.find((row) => row.bucket === null);
+  const tools = rows.tools.find((row) => row.bucket === null);
+  const supportCount = support?.supportConversations ?? 0;
+  const knowledgeQueries = sum((row) => row.knowledgeQueries);
+  const foundNothing = sum((row) => row.knowledgeEmpty);
+  const cited = sum((row) => row.citedReplies);
+  const calls = tools?.calls ?? 0;
+  const failures = tools?.failures ?? 0;
+  return {
+    range,
+    totals: {
+      conversations: conversations?.conversations ?? 0,
+      messages: { total: user + ai + operator, user, ai, operator },
+      activeUsers: rows.active.activeUsers,
+      activeContacts: rows.active.activeContacts,
+      supportConversations: supportCount,
+      aiResolved: support?.aiResolved ?? 0,
+      aiResolvedRate: share(support?.aiResolved ?? 0, supportCount),
+      handedOff: support?.handedOff ?? 0,
+      handoffRate: share(support?.handedOff ?? 0, supportCount),
+      firstResponseAi: percentilesOf(conversations?.aiResponses ?? 0, conversations?.aiResponseMs),
+      firstResponseHuman: percentilesOf(support?.humanResponses ?? 0, support?.humanResponseMs),
+      resolution: percentilesOf(support?.resolutions ?? 0, support?.resolutionMs),
+      csat: {
+        ratings: ratings?.ratings ?? 0,
+        average: round(ratings?.average ?? null, 3),
+        distribution: {
+          1: ratings?.r1 ?? 0,
+          2: ratings?.r2 ?? 0,
+          3: ratings?.r3 ?? 0,
+          4: ratings?.r4 ?? 0,
+          5: ratings?.r5 ?? 0,
+        },
+      },
+      tokens: { input: sum((row) => row.inputTokens), output: sum((row) => row.outputTokens) },
+      costUsd:
+        round(
+          sum((row) => row.costUsd ?? 0),
+          6,
+        ) ?? 0,
+      unpricedTokens: sum((row) => (row.costUsd === null ? row.inputTokens + row.outputTokens : 0)),
+      knowledge: {
+        queries: knowledgeQueries,
+        foundNothing,
+        foundNothingRate: share(foundNothing, knowledgeQueries),
+        cited,
+        citedRate: share(cited, knowledgeQueries),
+      },
+      tools: { calls, failures, failureRate: share(failures, calls) },
+    },
+    models: modelsOf(rows.messages),
+    series: seriesOf(bucketStarts(range.from, range.to, range.bucket), rows),
+  };
+}

@@ -1,0 +1,100 @@
+import { isAdmin, type Actor } from '../../access/actor.js';
+import type { Database } from '../../platform/db/client.js';
+import { AppError, forbidden, notFound } from '../../platform/errors.js';
+import { buildOverview } from './analytics-figures.js';
+import type { AnalyticsRepository, AnalyticsScope } from './analytics.repository.js';
+import type { AnalyticsOverview, AnalyticsQuery } from './analytics.schemas.js';
+
+export interface AnalyticsServiceDeps {
+  readonly db: Database;
+  readonly repository: AnalyticsRepository;
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * Which tenant a request reads. Admins read their own; a platform admin may name one (`tenantId`) or
+ * all of them (`all`). A tenant admin naming another tenant is told it does not exist, like any other
+ * tenant's object.
+ */
+function tenantOf(actor: Actor, requested: AnalyticsQuery['tenantId']): string | null {
+  if (requested === undefined || requested === actor.tenantId) return actor.tenantId;
+  if (actor.role === 'platform_admin') return requested === 'all' ? null : requested;
+  if (requested === 'all') throw forbidden("Only platform administrators can read all tenants' analytics");
+  throw notFound('Tenant', requested);
+}
+
+export function createAnalyticsService(deps: AnalyticsServiceDeps) {
+  const { db, repository } = deps;
+
+  /** Each filter names an object of the tenant read; anything else is a 404 naming it. */
+  async function requireFilters(tenantId: string | null, query: AnalyticsQuery): Promise<void> {
+    const filters = [
+      ['agent', 'Agent', query.agentId],
+      ['inbox', 'Inbox', query.inboxId],
+      ['operator', 'Operator', query.operatorId],
+    ] as const;
+    const named = filters.filter(([, , id]) => id !== undefined);
+    if (tenantId === null) {
+      if (named.length > 0) {
+        throw new AppError(
+          'validation_failed',
+          'Filter by agent, inbox or operator within one tenant: set tenantId to it',
+          {
+            fields: [{ field: 'tenantId', message: 'must name one tenant when a filter is set' }],
+          },
+        );
+      }
+      return;
+    }
+    for (const [kind, label, id] of named) {
+      if (!(await repository.exists(db, kind, id!, tenantId))) throw notFound(label, id!);
+    }
+  }
+
+  return {
+    /** Every figure of the range (docs/analytics.md), per bucket and in total. Admins only. */
+    async overview(actor: Actor, query: AnalyticsQuery): Promise<AnalyticsOverview> {
+      if (!isAdmin(actor)) throw forbidden('Only administrators can read analytics');
+      const tenantId = tenantOf(actor, query.tenantId);
+      if (
+        tenantId !== null &&
+        tenantId !== actor.tenantId &&
+        !(await repository.exists(db, 'tenant', tenantId, tenantId))
+      ) {
+        throw notFound('Tenant', tenantId);
+      }
+      await requireFilters(tenantId, query);
+      const scope: AnalyticsScope = {
+        tenantId,
+        from: new Date(`${query.from}T00:00:00Z`),
+        until: new Date(Date.parse(`${query.to}T00:00:00Z`) + dayMs),
+        bucket: query.bucket,
+        agentId: query.agentId,
+        inboxId: query.inboxId,
+        operatorId: query.operatorId,
+      };
+      // Independent reads: on PostgreSQL they run side by side on the pool.
+      const [messages, active, conversations, support, ratings, tools] = await Promise.all([
+        repository.messageGroups(db, scope),
+        repository.activePeople(db, scope),
+        repository.conversations(db, scope),
+        repository.supportConversations(db, scope),
+        repository.ratings(db, scope),
+        repository.tools(db, scope),
+      ]);
+      const range = {
+        from: query.from,
+        to: query.to,
+        bucket: query.bucket,
+        tenantId,
+        agentId: query.agentId ?? null,
+        inboxId: query.inboxId ?? null,
+        operatorId: query.operatorId ?? null,
+      };
+      return buildOverview(range, { messages, active, conversations, support, ratings, tools });
+    },
+  };
+}
+
+export type AnalyticsService = ReturnType<typeof createAnalyticsService>;

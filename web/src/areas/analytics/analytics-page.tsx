@@ -1,0 +1,200 @@
+import { useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { useServices } from '../../app-context';
+import { ErrorNotice } from '../../ui/error-notice';
+import { overviewQuery, type AnalyticsFilters, type AnalyticsOverview } from './analytics-api';
+import { AnalyticsFiltersBar } from './analytics-filters';
+import { ThemeChart } from './theme-chart';
+
+const dayMs = 86_400_000;
+const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+function defaultFilters(): AnalyticsFilters {
+  const today = Date.now();
+  return {
+    from: isoDay(today - 29 * dayMs),
+    to: isoDay(today),
+    bucket: 'day',
+    agentId: '',
+    inboxId: '',
+    operatorId: '',
+  };
+}
+
+const count = (value: number) => value.toLocaleString();
+const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
+const usd = (value: number | null) => (value === null ? 'no price' : `$${value.toFixed(value < 1 ? 4 : 2)}`);
+function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+/** The analytics dashboard: filters, the figures, charts of the series, tokens by model, and a CSV export. */
+export function AnalyticsPage() {
+  const { api, authedFetch } = useServices();
+  const [filters, setFilters] = useState<AnalyticsFilters>(defaultFilters);
+  const query = overviewQuery(filters);
+  const overview = useQuery({
+    queryKey: ['analytics', query],
+    queryFn: () => api.get<AnalyticsOverview>(`/v1/analytics/overview?${query}`),
+  });
+  const [exportError, setExportError] = useState<unknown>(null);
+
+  async function exportCsv() {
+    setExportError(null);
+    try {
+      const response = await authedFetch(`/v1/analytics/overview?${query}`, { headers: { accept: 'text/csv' } });
+      if (!response.ok) throw new Error(`The export failed (${response.status})`);
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(await response.blob());
+      link.download = `parley-analytics-${filters.from}-to-${filters.to}-by-${filters.bucket}.csv`;
+      link.click();
+      URL.revokeObjectURL(link.href);
+    } catch (error) {
+      setExportError(error);
+    }
+  }
+
+  return (
+    <section className="stack analytics" aria-labelledby="analytics-heading">
+      <div className="analytics-header">
+        <h1 id="analytics-heading">Analytics</h1>
+        <button type="button" onClick={() => void exportCsv()}>
+          Export CSV
+        </button>
+      </div>
+      <AnalyticsFiltersBar filters={filters} onChange={setFilters} />
+      {exportError ? <ErrorNotice error={exportError} /> : null}
+      {overview.error ? <ErrorNotice error={overview.error} /> : null}
+      {overview.isPending ? <p className="muted">Counting…</p> : null}
+      {overview.data ? <OverviewView overview={overview.data} /> : null}
+    </section>
+  );
+}
+
+function Figure(props: { label: string; value: string; note?: string }) {
+  return (
+    <div className="analytics-figure">
+      <dt>{props.label}</dt>
+      <dd>
+        {props.value}
+        {props.note ? <span className="muted"> {props.note}</span> : null}
+      </dd>
+    </div>
+  );
+}
+
+function OverviewView({ overview }: { overview: AnalyticsOverview }) {
+  const { totals, series } = overview;
+  const labels = useMemo(() => series.map((point) => point.start), [series]);
+  const messageSeries = useMemo(
+    () => [
+      { label: 'Users and contacts', values: series.map((point) => point.userMessages), colorVariable: '--accent' },
+      { label: 'AI', values: series.map((point) => point.aiMessages), colorVariable: '--muted' },
+      { label: 'Operators', values: series.map((point) => point.operatorMessages), colorVariable: '--danger' },
+    ],
+    [series],
+  );
+  const supportSeries = useMemo(
+    () => [
+      { label: 'Conversations', values: series.map((point) => point.conversations), colorVariable: '--accent' },
+      { label: 'Handed to a person', values: series.map((point) => point.handedOff), colorVariable: '--danger' },
+      { label: 'Resolved by AI alone', values: series.map((point) => point.aiResolved), colorVariable: '--muted' },
+    ],
+    [series],
+  );
+  const tokenSeries = useMemo(
+    () => [
+      { label: 'Tokens in', values: series.map((point) => point.inputTokens), colorVariable: '--accent' },
+      { label: 'Tokens out', values: series.map((point) => point.outputTokens), colorVariable: '--muted' },
+    ],
+    [series],
+  );
+  const csat = totals.csat.distribution;
+  const csatSeries = useMemo(
+    () => [{ label: 'Ratings', values: [csat[1], csat[2], csat[3], csat[4], csat[5]], colorVariable: '--accent' }],
+    [csat],
+  );
+  return (
+    <>
+      <dl className="analytics-figures">
+        <Figure label="Conversations" value={count(totals.conversations)} />
+        <Figure label="Messages" value={count(totals.messages.total)} />
+        <Figure label="Active users" value={count(totals.activeUsers)} />
+        <Figure label="Active contacts" value={count(totals.activeContacts)} />
+        <Figure
+          label="Resolved by AI alone"
+          value={percent(totals.aiResolvedRate)}
+          note={`(${count(totals.aiResolved)})`}
+        />
+        <Figure label="Handoff rate" value={percent(totals.handoffRate)} note={`(${count(totals.handedOff)})`} />
+        <Figure
+          label="AI first response p50 / p90"
+          value={`${duration(totals.firstResponseAi.p50Ms)} / ${duration(totals.firstResponseAi.p90Ms)}`}
+        />
+        <Figure
+          label="Human first response p50 / p90"
+          value={`${duration(totals.firstResponseHuman.p50Ms)} / ${duration(totals.firstResponseHuman.p90Ms)}`}
+        />
+        <Figure
+          label="Resolution p50 / p90"
+          value={`${duration(totals.resolution.p50Ms)} / ${duration(totals.resolution.p90Ms)}`}
+        />
+        <Figure
+          label="CSAT"
+          value={totals.csat.average === null ? '—' : totals.csat.average.toFixed(2)}
+          note={`(${count(totals.csat.ratings)} ratings)`}
+        />
+        <Figure label="Tokens in / out" value={`${count(totals.tokens.input)} / ${count(totals.tokens.output)}`} />
+        <Figure
+          label="Cost"
+          value={usd(totals.costUsd)}
+          note={totals.unpricedTokens > 0 ? `(+${count(totals.unpricedTokens)} unpriced tokens)` : undefined}
+        />
+        <Figure label="Knowledge searches" value={count(totals.knowledge.queries)} />
+        <Figure label="Found nothing" value={percent(totals.knowledge.foundNothingRate)} />
+        <Figure label="Replies that cited" value={percent(totals.knowledge.citedRate)} />
+        <Figure
+          label="Tool calls / failures"
+          value={`${count(totals.tools.calls)} / ${count(totals.tools.failures)}`}
+        />
+      </dl>
+      <div className="analytics-charts">
+        <ThemeChart kind="bar" title="Messages" labels={labels} series={messageSeries} />
+        <ThemeChart kind="line" title="Conversations and handoffs" labels={labels} series={supportSeries} />
+        <ThemeChart kind="bar" title="Tokens" labels={labels} series={tokenSeries} />
+        <ThemeChart kind="bar" title="CSAT ratings" labels={['1', '2', '3', '4', '5']} series={csatSeries} />
+      </div>
+      <table className="analytics-models">
+        <caption>Tokens and cost by model</caption>
+        <thead>
+          <tr>
+            <th scope="col">Provider</th>
+            <th scope="col">Model</th>
+            <th scope="col">Replies</th>
+            <th scope="col">Tokens in</th>
+            <th scope="col">Tokens out</th>
+            <th scope="col">Cost</th>
+          </tr>
+        </thead>
+        <tbody>
+          {overview.models.map((model) => (
+            <tr key={`${model.provider}:${model.model}`}>
+              <td>
+                {model.provider}
+                {model.providerKind ? <span className="muted"> ({model.providerKind})</span> : null}
+              </td>
+              <td>{model.model}</td>
+              <td>{count(model.replies)}</td>
+              <td>{count(model.inputTokens)}</td>
+              <td>{count(model.outputTokens)}</td>
+              <td>{usd(model.costUsd)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}

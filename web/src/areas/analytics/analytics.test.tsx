@@ -1,0 +1,100 @@
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeApi, pageOf, renderArea } from '../../ui/test-harness';
+import { analyticsArea } from './analytics-area';
+import type { AnalyticsOverview } from './analytics-api';
+
+afterEach(cleanup);
+
+const percentiles = { count: 2, p50Ms: 4000, p90Ms: 90_000 };
+const overview: AnalyticsOverview = {
+  range: { from: '2026-03-02', to: '2026-03-03', bucket: 'day' },
+  totals: {
+    conversations: 12,
+    messages: { total: 40, user: 20, ai: 18, operator: 2 },
+    activeUsers: 3,
+    activeContacts: 5,
+    supportConversations: 8,
+    aiResolved: 6,
+    aiResolvedRate: 0.75,
+    handedOff: 2,
+    handoffRate: 0.25,
+    firstResponseAi: percentiles,
+    firstResponseHuman: percentiles,
+    resolution: percentiles,
+    csat: { ratings: 4, average: 4.25, distribution: { 1: 0, 2: 0, 3: 1, 4: 1, 5: 2 } },
+    tokens: { input: 12000, output: 3400 },
+    costUsd: 0.0123,
+    unpricedTokens: 0,
+    knowledge: { queries: 10, foundNothing: 1, foundNothingRate: 0.1, cited: 7, citedRate: 0.7 },
+    tools: { calls: 5, failures: 1, failureRate: 0.2 },
+  },
+  models: [
+    {
+      provider: 'acme',
+      providerKind: 'openai',
+      model: 'gpt-4o-mini',
+      replies: 18,
+      inputTokens: 12000,
+      outputTokens: 3400,
+      costUsd: 0.0123,
+    },
+  ],
+  series: ['2026-03-02', '2026-03-03'].map((start) => ({
+    start,
+    conversations: 6,
+    userMessages: 10,
+    aiMessages: 9,
+    operatorMessages: 1,
+    supportConversations: 4,
+    handedOff: 1,
+    aiResolved: 3,
+    ratings: 2,
+    csatAverage: 4.25,
+    inputTokens: 6000,
+    outputTokens: 1700,
+    costUsd: 0.00615,
+    knowledgeQueries: 5,
+    toolCalls: 2,
+    toolFailures: 0,
+  })),
+};
+
+function server() {
+  return fakeApi({
+    'GET /v1/analytics/overview': () => Response.json(overview),
+    'GET /v1/agents': () => pageOf([{ id: 'a1', name: 'Helper' }]),
+    'GET /v1/inboxes': () => pageOf([{ id: 'i1', name: 'Website' }]),
+    'GET /v1/users': () => pageOf([{ id: 'u1', email: 'op@example.test', displayName: 'Olive', role: 'operator' }]),
+  });
+}
+
+describe('Analytics dashboard', () => {
+  it("shows the overview's figures, four charts and the cost by model", async () => {
+    await renderArea(analyticsArea.element, {
+      fetchImpl: server().fetchImpl,
+      areaPath: '/analytics',
+      path: '/analytics',
+    });
+    expect(await screen.findByText('75.0%')).toBeTruthy();
+    expect(screen.getByText('25.0%')).toBeTruthy();
+    expect(screen.getAllByText('4.0 s / 1.5 min')).toHaveLength(3);
+    expect(screen.getByText('4.25')).toBeTruthy();
+    expect(screen.getByText('gpt-4o-mini')).toBeTruthy();
+    expect(screen.getAllByRole('img')).toHaveLength(4);
+  });
+
+  it('asks again with the chosen filters', async () => {
+    const api = server();
+    await renderArea(analyticsArea.element, { fetchImpl: api.fetchImpl, areaPath: '/analytics', path: '/analytics' });
+    await screen.findByText('75.0%');
+    await screen.findByRole('option', { name: 'Website' });
+    fireEvent.change(screen.getByLabelText('Inbox'), { target: { value: 'i1' } });
+    fireEvent.change(screen.getByLabelText('By'), { target: { value: 'week' } });
+    await waitFor(() => {
+      const urls = api.calls.filter((call) => call.path === '/v1/analytics/overview').map((call) => call.search);
+      expect(urls.at(-1)).toContain('inboxId=i1');
+      expect(urls.at(-1)).toContain('bucket=week');
+    });
+  });
+});
