@@ -100,8 +100,6 @@ export async function registerModules(
     onCredentialsChanged: credentialsChanged,
   });
   users.registerRoutes(app, users.service);
-  const tenants = createTenantsModule({ db: database.db, users: users.repository, defaultAgent: deps.defaultAgent });
-  tenants.registerRoutes(app, tenants.service);
   const apiKeys = createApiKeysModule({ db: database.db, onCredentialsChanged: credentialsChanged });
   apiKeys.registerRoutes(app, apiKeys.service);
   // One registry for chat and the model picker, so the picker offers what chat accepts.
@@ -115,6 +113,14 @@ export async function registerModules(
     modelTimeoutMs: config.modelTimeoutMs,
   });
   providers.registerRoutes(app, providers.service);
+  // After providers: a tenant's utility model is checked against its providers.
+  const tenants = createTenantsModule({
+    db: database.db,
+    users: users.repository,
+    defaultAgent: deps.defaultAgent,
+    requireKnownModel: providers.service.requireKnownModel,
+  });
+  tenants.registerRoutes(app, tenants.service);
   const agents = createAgentsModule({
     db: database.db,
     defaultModelRef: providers.service.defaultModelRef,
@@ -254,11 +260,19 @@ export async function registerModules(
     conversations: conversations.service,
     agents: agents.service,
     resolveModel: chat.resolveModel,
+    tenantUtilityModel: tenants.service.utilityModelOf,
     modelTimeoutMs: config.modelTimeoutMs,
+    suggestionIntervalMs: config.personalitySuggestionIntervalMs,
     onRead: (read) => realtime.publisher.publishRead(read),
   });
-  if (deps.runsJobs ?? true) companion.registerJobs();
+  if (deps.runsJobs ?? true) {
+    companion.registerJobs();
+    app.addHook('onReady', async () => companion.startScans());
+    // Runs before the job queue stops (hooks run last-registered first): a scan's last sends still land.
+    app.addHook('onClose', () => companion.stopScans());
+  }
   companion.registerRoutes(app);
+  app.decorate('personalitySuggestions', companion.suggestions);
   realtime.registerRoutes(app, {
     chat: chat.service,
     conversations: conversations.service,

@@ -4,6 +4,7 @@ import type { App } from '../../platform/http/types.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ModelResolver, TurnAnnouncement } from '../chat/index.js';
 import { readCompanionSettings } from '../agents/companion-settings.js';
+import type { AgentsService } from '../agents/index.js';
 import type { AgentDirectory, ConversationsService } from '../conversations/index.js';
 import { createMemoriesRepository } from './memories.repository.js';
 import { createMemoriesService } from './memories.service.js';
@@ -11,16 +12,27 @@ import { createCompanionRepository } from './companion.repository.js';
 import { registerCompanionRoutes } from './companion.routes.js';
 import { createReadReceiptsService, type ReadEvent } from './read-receipts.service.js';
 import { createSummariesService } from './summaries.service.js';
+import { createPersonalitySuggestionsRepository } from './personality-suggestions.repository.js';
+import { registerPersonalitySuggestionRoutes } from './personality-suggestions.routes.js';
+import {
+  createPersonalitySuggestionsService,
+  type PersonalitySuggestionsService,
+} from './personality-suggestions.service.js';
+import { createUtilityModelResolver, type TenantUtilityModelSource } from './utility-model.js';
 
 export interface CompanionModuleDeps {
   readonly db: Database;
   readonly logger: Logger;
   readonly jobs: JobQueue;
   readonly conversations: Pick<ConversationsService, 'findVisible'>;
-  readonly agents: Pick<AgentDirectory, 'findUsable'>;
+  readonly agents: Pick<AgentDirectory, 'findUsable'> & Pick<AgentsService, 'get' | 'update'>;
   /** Chat's model resolver: the utility model resolves against the tenant's providers like any agent's. */
   readonly resolveModel: ModelResolver;
+  /** The tenant's utility model (the tenants module's settings). */
+  readonly tenantUtilityModel: TenantUtilityModelSource;
   readonly modelTimeoutMs: number;
+  /** How often this node scans for conversations due a personality suggestion. */
+  readonly suggestionIntervalMs: number;
   /** Tells live watchers of a read (the realtime module). */
   readonly onRead?: (read: ReadEvent) => void;
 }
@@ -31,6 +43,10 @@ export interface CompanionModuleDeps {
  */
 export function createCompanionModule(deps: CompanionModuleDeps) {
   const repository = createCompanionRepository();
+  const resolveUtilityModel = createUtilityModelResolver({
+    resolveModel: deps.resolveModel,
+    tenantUtilityModel: deps.tenantUtilityModel,
+  });
   const readReceipts = createReadReceiptsService({
     db: deps.db,
     repository,
@@ -42,7 +58,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     repository,
     jobs: deps.jobs,
     conversations: deps.conversations,
-    resolveModel: deps.resolveModel,
+    resolveUtilityModel,
     logger: deps.logger,
     modelTimeoutMs: deps.modelTimeoutMs,
   });
@@ -51,10 +67,21 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     repository: createMemoriesRepository(),
     jobs: deps.jobs,
     agents: deps.agents,
-    resolveModel: deps.resolveModel,
+    resolveUtilityModel,
     logger: deps.logger,
     modelTimeoutMs: deps.modelTimeoutMs,
   });
+  const suggestions = createPersonalitySuggestionsService({
+    db: deps.db,
+    repository: createPersonalitySuggestionsRepository(),
+    jobs: deps.jobs,
+    conversations: deps.conversations,
+    agents: deps.agents,
+    resolveUtilityModel,
+    logger: deps.logger,
+    modelTimeoutMs: deps.modelTimeoutMs,
+  });
+  const suggestionScan = createPeriodicScan(suggestions, deps.suggestionIntervalMs, deps.logger);
 
   /** After a successful reply: the jobs its agent's settings call for (a summary, the user's facts). */
   async function afterReply(tenantId: string, conversationId: string, userMessageId: string, replyId: string) {
@@ -69,6 +96,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     readReceipts,
     summaries,
     memories,
+    suggestions,
     /** Told of every chat turn as it starts (chat's announceTurn); acts once its reply is stored. */
     watchTurn(turn: TurnAnnouncement): void {
       void turn.handle.outcome.then(async (outcome) => {
@@ -82,8 +110,42 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     registerJobs: () => {
       summaries.registerJob(deps.jobs);
       memories.registerJob(deps.jobs);
+      suggestions.registerJob(deps.jobs);
     },
-    registerRoutes: (app: App) => registerCompanionRoutes(app, { readReceipts, summaries, memories }),
+    /** On nodes that run jobs: the personality suggestions' scan, once at start and then every interval. */
+    startScans: () => suggestionScan.start(),
+    stopScans: () => suggestionScan.stop(),
+    registerRoutes: (app: App) => {
+      registerCompanionRoutes(app, { readReceipts, summaries, memories });
+      registerPersonalitySuggestionRoutes(app, suggestions);
+    },
+  };
+}
+
+/** One scan at a time on this node; a scan that fails is logged and the next one tries again. */
+function createPeriodicScan(
+  suggestions: Pick<PersonalitySuggestionsService, 'scan'>,
+  intervalMs: number,
+  logger: Pick<Logger, 'warn'>,
+) {
+  let timer: NodeJS.Timeout | undefined;
+  let scanning: Promise<unknown> | undefined;
+  const scan = () => {
+    scanning ??= suggestions
+      .scan()
+      .catch((error: unknown) => logger.warn({ err: error }, 'The scan for personality suggestions failed'))
+      .finally(() => (scanning = undefined));
+  };
+  return {
+    start(): void {
+      scan();
+      timer = setInterval(scan, intervalMs);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await scanning;
+    },
   };
 }
 
@@ -103,3 +165,13 @@ export function createSummaryReader(db: Executor) {
 
 export type CompanionModule = ReturnType<typeof createCompanionModule>;
 export type { ReadEvent } from './read-receipts.service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * The personality suggestions' scan and job, as the node's timer and queue run them: for a command
+     * (or a test) that wants a scan now rather than at the next interval.
+     */
+    personalitySuggestions: Pick<PersonalitySuggestionsService, 'scan' | 'suggest'>;
+  }
+}

@@ -40,6 +40,11 @@ export const conversations = pgTable(
     state: jsonb('state').$type<Record<string, unknown>>().notNull().default({}),
     messageCount: integer('message_count').notNull().default(0),
     /**
+     * How the agent talks in this conversation, given after the agent's instructions and taking precedence
+     * over them: an applied personality suggestion (docs/companion.md). Null: the agent's own personality.
+     */
+    personalityOverride: text('personality_override'),
+    /**
      * Read receipts (docs/companion.md): the last message its owner marked read, and the last one anyone
      * else (an operator) did. Unread counts are the other side's messages after these.
      */
