@@ -40,8 +40,19 @@ export const companionSettingsSchema = z.strictObject({
 });
 export type CompanionSettings = z.infer<typeof companionSettingsSchema>;
 
-/** What a create or update may send: any of the settings, the rest kept (or defaulted). */
-export const companionSettingsPatch = companionSettingsSchema.partial();
+type WithoutDefaults<Shape> = {
+  [Key in keyof Shape]: Shape[Key] extends z.ZodDefault<infer Inner> ? z.ZodOptional<Inner> : never;
+};
+
+/**
+ * What a create or update may send: any of the settings, the rest kept (or defaulted). Built without the
+ * defaults: `.partial()` keeps them, so a PATCH of one setting would reset every other to its default.
+ */
+export const companionSettingsPatch = z.strictObject(
+  Object.fromEntries(
+    Object.entries(companionSettingsSchema.shape).map(([key, field]) => [key, field.unwrap().optional()]),
+  ) as WithoutDefaults<typeof companionSettingsSchema.shape>,
+);
 export type CompanionSettingsPatch = z.infer<typeof companionSettingsPatch>;
 
 export const defaultCompanionSettings: CompanionSettings = companionSettingsSchema.parse({});
