@@ -6,6 +6,7 @@ import { useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { chatKeys, conversationTitle, useChatAgents, useConversation, useLatestHistory } from './chat-api';
 import { ChatSession } from './chat-session';
+import { PersonalitySuggestionBanner } from './personality-suggestion-banner';
 
 /**
  * A conversation the address names that is not there for this user (404), or an address that names
@@ -79,6 +80,9 @@ export function ConversationPane({ conversationId }: { conversationId: string })
         </div>
         {conversation.data?.archived && <span className="badge">Archived</span>}
       </header>
+      {conversation.data?.ownerId === session.user.id && (
+        <PersonalitySuggestionBanner conversationId={conversationId} agentId={conversation.data.agentId} />
+      )}
       {body}
     </section>
   );
