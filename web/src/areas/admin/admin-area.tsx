@@ -5,6 +5,7 @@ import type { ConsoleArea } from '../console-area';
 import { EditProviderPage, NewProviderPage } from './provider-editor-page';
 import { ProvidersPage } from './providers-page';
 import { RequireRole } from './require-role';
+import { TenantSettingsPage } from './tenant-settings-page';
 import { TenantsPage } from './tenants-page';
 import { UsersPage } from './users-page';
 import { WebhookDetailPage } from './webhooks/webhook-detail-page';
@@ -18,6 +19,7 @@ function AdminSubNav() {
     { to: 'users', label: 'Users' },
     { to: 'providers', label: 'Providers' },
     { to: 'webhooks', label: 'Webhooks' },
+    { to: 'settings', label: 'Settings' },
     ...(hasRoleAtLeast(session.user.role, 'platform_admin') ? [{ to: 'tenants', label: 'Tenants' }] : []),
   ];
   return (
@@ -48,6 +50,7 @@ function AdminRoutes() {
           <Route path="providers/:providerId" element={<EditProviderPage />} />
           <Route path="webhooks" element={<WebhooksPage />} />
           <Route path="webhooks/:webhookId" element={<WebhookDetailPage />} />
+          <Route path="settings" element={<TenantSettingsPage />} />
           {/* API keys have an area of their own, for every role; old links still arrive there. */}
           <Route path="api-keys" element={<Navigate to={apiKeysPath} replace />} />
           <Route
