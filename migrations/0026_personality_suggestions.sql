@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS "personality_suggestions" (
 --> statement-breakpoint
 ALTER TABLE "tenants" ADD COLUMN IF NOT EXISTS "utility_model" text;--> statement-breakpoint
 ALTER TABLE "conversations" ADD COLUMN IF NOT EXISTS "personality_override" text;--> statement-breakpoint
+ALTER TABLE "conversations" ADD COLUMN IF NOT EXISTS "personality_checked_on" date;--> statement-breakpoint
 DO $$ BEGIN
  ALTER TABLE "personality_suggestions" ADD CONSTRAINT "personality_suggestions_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;
 EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL;

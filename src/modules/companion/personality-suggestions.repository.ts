@@ -19,8 +19,8 @@ export function createPersonalitySuggestionsRepository() {
   return {
     /**
      * The conversations a suggestion is due for, across tenants (the periodic scan): their agent has
-     * suggestions on, they passed its threshold of user turns, have none from `day`, and the user wrote
-     * since the last one. Most recently active first.
+     * suggestions on, they passed its threshold of user turns, were not looked at on `day`, and the user
+     * wrote since the last suggestion. Most recently active first.
      */
     async dueConversations(
       db: Executor,
@@ -38,8 +38,8 @@ export function createPersonalitySuggestionsRepository() {
             sql`${agents.companion} @> '{"personalitySuggestions": true}'::jsonb`,
             // A turn is at least one message: a cheap bound before the exact count.
             sql`${conversations.messageCount} >= ${suggestionAfterTurns}`,
-            sql`not exists (select 1 from ${personalitySuggestions} s where s.conversation_id = ${conversations.id}
-              and s.suggested_on = ${day}::date)`,
+            // Looked at once a day at most, whether that look found something to suggest or not.
+            sql`(${conversations.personalityCheckedOn} is null or ${conversations.personalityCheckedOn} < ${day}::date)`,
             sql`(select count(*) from (${userMessagesOf}) turns) >= ${suggestionAfterTurns}`,
             sql`exists (${userMessagesOf} and m.id > coalesce((select max(s.through_message_id::text)::uuid
               from ${personalitySuggestions} s where s.conversation_id = ${conversations.id}),
@@ -178,6 +178,14 @@ export function createPersonalitySuggestionsRepository() {
         )
         .returning();
       return row;
+    },
+
+    /** The day's look is done (a suggestion stored or none to make): the scan passes it by until tomorrow. */
+    async markChecked(db: Executor, tenantId: string, conversationId: string, day: string): Promise<void> {
+      await db
+        .update(conversations)
+        .set({ personalityCheckedOn: day })
+        .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)));
     },
 
     async setPersonalityOverride(

@@ -92,6 +92,9 @@ export function createPersonalitySuggestionsService(deps: PersonalitySuggestions
       { agentInstructions: context.instructions ?? '', userMessages: read.contents },
       { abortSignal: job.signal, timeoutMs: deps.modelTimeoutMs },
     );
+    // A model answered (or the rules ran): today's look is done, whatever it found. A failure above
+    // leaves the day open, for the job's retries and the next scans.
+    await repository.markChecked(db, tenantId, conversationId, day);
     // Nothing to change, or what the conversation keeps already.
     if (!proposal || proposal.instructions === context.personalityOverride?.trim()) return;
     const stored = await repository

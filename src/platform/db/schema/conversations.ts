@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import type { StoredAttachment, StoredCitation } from './knowledge.js';
@@ -44,6 +44,8 @@ export const conversations = pgTable(
      * over them: an applied personality suggestion (docs/companion.md). Null: the agent's own personality.
      */
     personalityOverride: text('personality_override'),
+    /** The last UTC day a personality suggestion was looked for here, found or not: at most one look a day. */
+    personalityCheckedOn: date('personality_checked_on', { mode: 'string' }),
     /**
      * Read receipts (docs/companion.md): the last message its owner marked read, and the last one anyone
      * else (an operator) did. Unread counts are the other side's messages after these.
