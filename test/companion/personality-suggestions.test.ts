@@ -157,6 +157,25 @@ describe('personality suggestions', () => {
     expect((await suggestions(conversation.id)).items).toHaveLength(2);
   });
 
+  it('looks once a day even when the look finds nothing to suggest', async () => {
+    const agent = await offlineAgent('Plain talker');
+    const conversation = await createConversation(t.app, member, agent.id);
+    await sendAll(conversation.id, [
+      'What is the capital of Peru and how many people live there?',
+      'Which mountains are the highest in South America, and where are they?',
+      'How long does the train from Cusco to the nearest valley town usually take?',
+    ]);
+    await t.app.personalitySuggestions.scan();
+    await eventually(async () => {
+      const jobs = await queuedJobs(conversation.id);
+      return jobs.length === 1 && jobs[0]!.state === 'completed' ? true : undefined;
+    }, 30_000);
+    expect((await suggestions(conversation.id)).items).toEqual([]);
+    await send(conversation.id, 'And what about Bolivia, which city is its seat of government?');
+    await t.app.personalitySuggestions.scan();
+    expect(await queuedJobs(conversation.id)).toHaveLength(1);
+  });
+
   it('stores one suggestion when two runs of the job, or two scans, go at once', async () => {
     const agent = await offlineAgent('Raced');
     const conversation = await createConversation(t.app, member, agent.id);
