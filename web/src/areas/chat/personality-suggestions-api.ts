@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useServices } from '../../app-context';
+import { agentKeys, type Agent } from '../agents/agents-api';
 
 /** A suggestion to adapt the agent's personality, as GET …/personality-suggestions answers it. */
 export interface PersonalitySuggestion {
@@ -42,12 +43,12 @@ export function usePersonalitySuggestions(conversationId: string) {
 /** Whether the caller may change the agent: its instructions are shown only to those who may. */
 export function useCanEditAgent(agentId: string | undefined) {
   const { api } = useServices();
+  // The agents area's query of the same agent, so both share one cached answer.
   return useQuery({
-    queryKey: ['agents', 'one', agentId],
+    queryKey: agentKeys.one(agentId ?? ''),
     enabled: agentId !== undefined,
-    queryFn: async () =>
-      (await api.get<{ instructions?: string }>(`/v1/agents/${encodeURIComponent(agentId!)}`)).instructions !==
-      undefined,
+    queryFn: () => api.get<Agent>(`/v1/agents/${encodeURIComponent(agentId ?? '')}`),
+    select: (agent) => agent.instructions !== undefined,
   });
 }
 
