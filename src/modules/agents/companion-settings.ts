@@ -29,7 +29,12 @@ export const companionSettingsSchema = z.strictObject({
   autoApplyMinConfidence: z.number().min(0).max(1).nullable().default(null),
   /** Messages the agent sends on its own to a user who went quiet. */
   proactive: z.boolean().default(false),
-  proactiveIdleMinutes: z.number().int().min(5).max(60 * 24 * 30).default(60 * 24),
+  proactiveIdleMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(60 * 24 * 30)
+    .default(60 * 24),
   /** At most this many proactive messages in a row that the user has not answered. */
   proactiveMaxUnanswered: z.number().int().min(1).max(10).default(1),
   /**
