@@ -107,8 +107,6 @@ export async function registerModules(
     onCredentialsChanged: credentialsChanged,
   });
   users.registerRoutes(app, users.service);
-  const tenants = createTenantsModule({ db: database.db, users: users.repository, defaultAgent: deps.defaultAgent });
-  tenants.registerRoutes(app, tenants.service);
   const apiKeys = createApiKeysModule({ db: database.db, onCredentialsChanged: credentialsChanged });
   apiKeys.registerRoutes(app, apiKeys.service);
   // One registry for chat and the model picker, so the picker offers what chat accepts.
@@ -126,6 +124,14 @@ export async function registerModules(
   pricing.registerRoutes(app, pricing.service);
   const analytics = createAnalyticsModule({ db: database.db });
   analytics.registerRoutes(app, analytics.service);
+  // After providers: a tenant's utility model is checked against its providers.
+  const tenants = createTenantsModule({
+    db: database.db,
+    users: users.repository,
+    defaultAgent: deps.defaultAgent,
+    requireKnownModel: providers.service.requireKnownModel,
+  });
+  tenants.registerRoutes(app, tenants.service);
   const agents = createAgentsModule({
     db: database.db,
     defaultModelRef: providers.service.defaultModelRef,
@@ -271,7 +277,9 @@ export async function registerModules(
     conversations: conversations.service,
     agents: agents.service,
     resolveModel: chat.resolveModel,
+    tenantUtilityModel: tenants.service.utilityModelOf,
     modelTimeoutMs: config.modelTimeoutMs,
+    suggestionIntervalMs: config.personalitySuggestionIntervalMs,
     onRead: (read) => realtime.publisher.publishRead(read),
     onProactiveMessage: ({ tenantId, ownerId, message }) => {
       realtime.publisher.publishProactiveMessage(tenantId, ownerId, message);
@@ -279,7 +287,12 @@ export async function registerModules(
     },
     now: deps.clock,
   });
-  if (deps.runsJobs ?? true) companion.registerJobs();
+  if (deps.runsJobs ?? true) {
+    companion.registerJobs();
+    app.addHook('onReady', async () => companion.startScans());
+    // Runs before the job queue stops (hooks run last-registered first): a scan's last sends still land.
+    app.addHook('onClose', () => companion.stopScans());
+  }
   companion.registerRoutes(app);
   // Proactive messages: every node runs the scheduler (claims keep it to one message per decision).
   app.decorate('runProactivePass', () => companion.proactive.runPass());
@@ -287,6 +300,7 @@ export async function registerModules(
     app.addHook('onReady', async () => companion.proactive.start(config.proactiveCheckIntervalMs));
     app.addHook('onClose', () => companion.proactive.stop());
   }
+  app.decorate('personalitySuggestions', companion.suggestions);
   realtime.registerRoutes(app, {
     chat: chat.service,
     conversations: conversations.service,

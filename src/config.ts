@@ -108,6 +108,8 @@ const environmentSchema = z.object({
   MAINTENANCE_SWEEP_INTERVAL_MS: wholeNumber(100, 3_600_000).default(60_000),
   PROACTIVE_CHECK_INTERVAL_MS: wholeNumber(100, 86_400_000).default(300_000),
   REPLY_LEASE_STALE_MS: wholeNumber(1_000, 3_600_000).default(90_000),
+  // How often each node looks for conversations due a personality suggestion (docs/companion.md).
+  PERSONALITY_SUGGESTION_INTERVAL_MS: wholeNumber(1_000, 86_400_000).default(20 * 60_000),
   // The realtime WebSocket's bounds (docs/realtime.md).
   REALTIME_CONNECTIONS_PER_USER: wholeNumber(1, 100_000).default(20),
   REALTIME_SUBSCRIPTIONS_PER_CONNECTION: wholeNumber(1, 10_000).default(100),
@@ -252,6 +254,8 @@ export interface Config {
   readonly proactiveCheckIntervalMs: number;
   /** A reply `streaming` whose lease is older than this lost its node; the sweep marks it interrupted. */
   readonly replyLeaseStaleMs: number;
+  /** How often the scan for conversations due a personality suggestion runs. */
+  readonly personalitySuggestionIntervalMs: number;
   /** The realtime WebSocket's bounds (REALTIME_*). */
   readonly webhooks: {
     readonly retryBaseMs: number;
@@ -392,6 +396,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maintenanceSweepIntervalMs: e.MAINTENANCE_SWEEP_INTERVAL_MS,
     proactiveCheckIntervalMs: e.PROACTIVE_CHECK_INTERVAL_MS,
     replyLeaseStaleMs: e.REPLY_LEASE_STALE_MS,
+    personalitySuggestionIntervalMs: e.PERSONALITY_SUGGESTION_INTERVAL_MS,
     realtime: Object.freeze({
       connectionsPerUser: e.REALTIME_CONNECTIONS_PER_USER,
       subscriptionsPerConnection: e.REALTIME_SUBSCRIPTIONS_PER_CONNECTION,

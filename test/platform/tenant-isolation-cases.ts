@@ -29,6 +29,7 @@ export interface Probe {
 
 /** The ids of tenant A's objects. */
 export interface TenantAIds {
+  readonly tenantId: string;
   readonly adminId: string;
   readonly memberId: string;
   readonly apiKeyId: string;
@@ -140,6 +141,22 @@ export const routeCases: Record<string, RouteCase> = {
   '/v1/conversations/:id/proactive': {
     foreign: (a) => ({ id: a.conversationId }),
     bodies: { PUT: () => json({ enabled: false }) },
+  },
+  // A's conversation is refused before any suggestion is looked for; under the caller's own, A's id is unknown.
+  '/v1/conversations/:id/personality-suggestions': { foreign: (a) => ({ id: a.conversationId }) },
+  '/v1/conversations/:id/personality-suggestions/:suggestionId/apply': {
+    foreign: (a) => ({ id: a.conversationId, suggestionId: a.projectId }),
+    ownParents: (own) => ({ id: own.conversationId }),
+    bodies: { POST: () => json({ target: 'conversation' }) },
+  },
+  '/v1/conversations/:id/personality-suggestions/:suggestionId/dismiss': {
+    foreign: (a) => ({ id: a.conversationId, suggestionId: a.projectId }),
+    ownParents: (own) => ({ id: own.conversationId }),
+  },
+  // A tenant's settings: its own admins (and platform admins) only.
+  '/v1/tenants/:id/settings': {
+    foreign: (a) => ({ id: a.tenantId }),
+    bodies: { PATCH: () => json({ utilityModel: 'offline' }) },
   },
   '/v1/conversations/:id/messages/:messageId/retry': {
     foreign: (a) => ({ id: a.failedConversationId, messageId: a.failedReplyId }),

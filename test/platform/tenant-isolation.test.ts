@@ -130,6 +130,7 @@ describe("another tenant's objects, on every route", () => {
     const support = await seedSupportDesk();
     secretsOfA.push(toolAgent.id, apiKey.key, 'sk-provider-key-7f3e9a', 'mcp-token-5c1d2b', 'Quillfeather');
     return {
+      tenantId: adminA.tenantId,
       adminId: adminA.userId,
       memberId: memberA.userId,
       apiKeyId: apiKey.id,

@@ -29,7 +29,12 @@ export const companionSettingsSchema = z.strictObject({
   autoApplyMinConfidence: z.number().min(0).max(1).nullable().default(null),
   /** Messages the agent sends on its own to a user who went quiet. */
   proactive: z.boolean().default(false),
-  proactiveIdleMinutes: z.number().int().min(5).max(60 * 24 * 30).default(60 * 24),
+  proactiveIdleMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(60 * 24 * 30)
+    .default(60 * 24),
   /** At most this many proactive messages in a row that the user has not answered. */
   proactiveMaxUnanswered: z.number().int().min(1).max(10).default(1),
   /**
@@ -40,8 +45,19 @@ export const companionSettingsSchema = z.strictObject({
 });
 export type CompanionSettings = z.infer<typeof companionSettingsSchema>;
 
-/** What a create or update may send: any of the settings, the rest kept (or defaulted). */
-export const companionSettingsPatch = companionSettingsSchema.partial();
+type WithoutDefaults<Shape> = {
+  [Key in keyof Shape]: Shape[Key] extends z.ZodDefault<infer Inner> ? z.ZodOptional<Inner> : never;
+};
+
+/**
+ * What a create or update may send: any of the settings, the rest kept (or defaulted). Built without the
+ * defaults: `.partial()` keeps them, so a PATCH of one setting would reset every other to its default.
+ */
+export const companionSettingsPatch = z.strictObject(
+  Object.fromEntries(
+    Object.entries(companionSettingsSchema.shape).map(([key, field]) => [key, field.unwrap().optional()]),
+  ) as WithoutDefaults<typeof companionSettingsSchema.shape>,
+);
 export type CompanionSettingsPatch = z.infer<typeof companionSettingsPatch>;
 
 export const defaultCompanionSettings: CompanionSettings = companionSettingsSchema.parse({});

@@ -18,6 +18,7 @@ import type { ReplyStops } from './reply-control/reply-stops.js';
 import { releasingOnFailure, type ReleaseReplySlot, type ReplySlots } from './reply-control/reply-slots.js';
 import { splitReplySettingsOf } from './turn/split-replies.js';
 import { replayStoredTurn, waitWhileStreaming, type TurnReplayDeps } from './turn/turn-replay.js';
+import { withPersonalityOverride } from './turn/personality-override.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
   readonly resolveModel: ModelResolver;
@@ -67,7 +68,8 @@ export function createChatService(deps: ChatServiceDeps) {
     if (!canPostAsOwner(actor, row.conversation.ownerId)) {
       throw forbidden("Only the conversation's owner can send messages in it");
     }
-    return row;
+    const { agent, conversation } = row;
+    return { ...row, agent: agent && withPersonalityOverride(agent, conversation.personalityOverride) };
   }
 
   /** The agent and its model, checked before anything is stored so a bad configuration is a clean 4xx. */

@@ -5,6 +5,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { ModelResolver, TurnAnnouncement } from '../chat/index.js';
 import type { MessageView } from '../conversations/index.js';
 import { readCompanionSettings } from '../agents/companion-settings.js';
+import type { AgentsService } from '../agents/index.js';
 import type { AgentDirectory, ConversationsService } from '../conversations/index.js';
 import { createMemoriesRepository } from './memories.repository.js';
 import { createMemoriesService } from './memories.service.js';
@@ -16,16 +17,27 @@ import { createProactiveRepository } from './proactive.repository.js';
 import { createProactiveService } from './proactive.service.js';
 import { createProactiveSettingsService } from './proactive-settings.service.js';
 import { registerProactiveRoutes } from './proactive.routes.js';
+import { createPersonalitySuggestionsRepository } from './personality-suggestions.repository.js';
+import { registerPersonalitySuggestionRoutes } from './personality-suggestions.routes.js';
+import {
+  createPersonalitySuggestionsService,
+  type PersonalitySuggestionsService,
+} from './personality-suggestions.service.js';
+import { createUtilityModelResolver, type TenantUtilityModelSource } from './utility-model.js';
 
 export interface CompanionModuleDeps {
   readonly db: Database;
   readonly logger: Logger;
   readonly jobs: JobQueue;
   readonly conversations: Pick<ConversationsService, 'findVisible'>;
-  readonly agents: Pick<AgentDirectory, 'findUsable'>;
+  readonly agents: Pick<AgentDirectory, 'findUsable'> & Pick<AgentsService, 'get' | 'update'>;
   /** Chat's model resolver: the utility model resolves against the tenant's providers like any agent's. */
   readonly resolveModel: ModelResolver;
+  /** The tenant's utility model (the tenants module's settings). */
+  readonly tenantUtilityModel: TenantUtilityModelSource;
   readonly modelTimeoutMs: number;
+  /** How often this node scans for conversations due a personality suggestion. */
+  readonly suggestionIntervalMs: number;
   /** Tells live watchers of a read (the realtime module). */
   readonly onRead?: (read: ReadEvent) => void;
   /** Tells of a proactive message once stored: live to the owner and the watchers, and to the webhooks. */
@@ -40,6 +52,10 @@ export interface CompanionModuleDeps {
  */
 export function createCompanionModule(deps: CompanionModuleDeps) {
   const repository = createCompanionRepository();
+  const resolveUtilityModel = createUtilityModelResolver({
+    resolveModel: deps.resolveModel,
+    tenantUtilityModel: deps.tenantUtilityModel,
+  });
   const readReceipts = createReadReceiptsService({
     db: deps.db,
     repository,
@@ -51,7 +67,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     repository,
     jobs: deps.jobs,
     conversations: deps.conversations,
-    resolveModel: deps.resolveModel,
+    resolveUtilityModel,
     logger: deps.logger,
     modelTimeoutMs: deps.modelTimeoutMs,
   });
@@ -60,10 +76,21 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     repository: createMemoriesRepository(),
     jobs: deps.jobs,
     agents: deps.agents,
-    resolveModel: deps.resolveModel,
+    resolveUtilityModel,
     logger: deps.logger,
     modelTimeoutMs: deps.modelTimeoutMs,
   });
+  const suggestions = createPersonalitySuggestionsService({
+    db: deps.db,
+    repository: createPersonalitySuggestionsRepository(),
+    jobs: deps.jobs,
+    conversations: deps.conversations,
+    agents: deps.agents,
+    resolveUtilityModel,
+    logger: deps.logger,
+    modelTimeoutMs: deps.modelTimeoutMs,
+  });
+  const suggestionScan = createPeriodicScan(suggestions, deps.suggestionIntervalMs, deps.logger);
 
   const proactive = createProactiveService({
     db: deps.db,
@@ -96,6 +123,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     summaries,
     memories,
     proactive,
+    suggestions,
     /** Told of every chat turn as it starts (chat's announceTurn); acts once its reply is stored. */
     watchTurn(turn: TurnAnnouncement): void {
       // The user wrote: the proactive messages before count as answered.
@@ -118,10 +146,42 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
       summaries.registerJob(deps.jobs);
       memories.registerJob(deps.jobs);
       proactive.registerJob(deps.jobs);
+      suggestions.registerJob(deps.jobs);
     },
+    /** On nodes that run jobs: the personality suggestions' scan, once at start and then every interval. */
+    startScans: () => suggestionScan.start(),
+    stopScans: () => suggestionScan.stop(),
     registerRoutes: (app: App) => {
       registerCompanionRoutes(app, { readReceipts, summaries, memories });
       registerProactiveRoutes(app, proactiveSettings);
+      registerPersonalitySuggestionRoutes(app, suggestions);
+    },
+  };
+}
+
+/** One scan at a time on this node; a scan that fails is logged and the next one tries again. */
+function createPeriodicScan(
+  suggestions: Pick<PersonalitySuggestionsService, 'scan'>,
+  intervalMs: number,
+  logger: Pick<Logger, 'warn'>,
+) {
+  let timer: NodeJS.Timeout | undefined;
+  let scanning: Promise<unknown> | undefined;
+  const scan = () => {
+    scanning ??= suggestions
+      .scan()
+      .catch((error: unknown) => logger.warn({ err: error }, 'The scan for personality suggestions failed'))
+      .finally(() => (scanning = undefined));
+  };
+  return {
+    start(): void {
+      scan();
+      timer = setInterval(scan, intervalMs);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await scanning;
     },
   };
 }
@@ -147,5 +207,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** One proactive scheduler pass now (tests; the scheduler runs them every PROACTIVE_CHECK_INTERVAL_MS). */
     runProactivePass: () => Promise<{ due: number; claimed: number }>;
+    /**
+     * The personality suggestions' scan and job, as the node's timer and queue run them: for a command
+     * (or a test) that wants a scan now rather than at the next interval.
+     */
+    personalitySuggestions: Pick<PersonalitySuggestionsService, 'scan' | 'suggest'>;
   }
 }

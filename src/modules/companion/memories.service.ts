@@ -7,11 +7,11 @@ import { newId } from '../../platform/ids.js';
 import type { JobContext, JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import { readCompanionSettings, type CompanionSettings } from '../agents/companion-settings.js';
-import type { ModelResolver } from '../chat/index.js';
 import type { AgentDirectory } from '../conversations/index.js';
 import { extractFacts, factKeyOf } from './memory-extraction.js';
 import type { MemoriesRepository } from './memories.repository.js';
 import { presentMemory, type MemoryView, type UpdateMemoryInput } from './memories.schemas.js';
+import type { UtilityModelResolver } from './utility-model.js';
 
 /** The pg-boss queue of memory extraction: one job per user message. */
 export const memoryJobName = 'companion.remember';
@@ -30,7 +30,7 @@ export interface MemoriesServiceDeps {
   readonly repository: MemoriesRepository;
   readonly jobs: Pick<JobQueue, 'send'>;
   readonly agents: Pick<AgentDirectory, 'findUsable'>;
-  readonly resolveModel: ModelResolver;
+  readonly resolveUtilityModel: UtilityModelResolver;
   readonly logger: Pick<Logger, 'error'>;
   readonly modelTimeoutMs: number;
 }
@@ -60,7 +60,7 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
     if (!context) return;
     const settings = readCompanionSettings(context.companion);
     if (!settings.memory) return;
-    const resolved = await deps.resolveModel(data.tenantId, settings.utilityModel ?? context.agentModel);
+    const resolved = await deps.resolveUtilityModel(data.tenantId, context);
     const facts = await extractFacts(resolved, context.content, {
       abortSignal: job.signal,
       timeoutMs: deps.modelTimeoutMs,

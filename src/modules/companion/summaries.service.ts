@@ -5,12 +5,12 @@ import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { JobContext, JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
-import { readCompanionSettings, type CompanionSettings } from '../agents/companion-settings.js';
-import type { ModelResolver } from '../chat/index.js';
+import type { CompanionSettings } from '../agents/companion-settings.js';
 import type { ConversationsService } from '../conversations/index.js';
 import type { CompanionRepository } from './companion.repository.js';
 import { presentSummary, type SummaryView } from './companion.schemas.js';
 import { writeSummary } from './conversation-summary.js';
+import type { UtilityModelResolver } from './utility-model.js';
 
 /** The pg-boss queue of summaries: one job per conversation and range end. */
 export const summaryJobName = 'companion.summarize';
@@ -34,7 +34,7 @@ export interface SummariesServiceDeps {
   readonly repository: CompanionRepository;
   readonly jobs: Pick<JobQueue, 'send'>;
   readonly conversations: Pick<ConversationsService, 'findVisible'>;
-  readonly resolveModel: ModelResolver;
+  readonly resolveUtilityModel: UtilityModelResolver;
   readonly logger: Pick<Logger, 'error'>;
   readonly modelTimeoutMs: number;
 }
@@ -74,10 +74,7 @@ export function createSummariesService(deps: SummariesServiceDeps) {
     const first = messages[0];
     if (!first) return;
     const turns = await repository.countUserTurns(db, tenantId, conversationId, range);
-    const settings = readCompanionSettings(context.companion);
-    // The agent's own model unless a utility model is set; `offline` for a conversation whose agent is gone.
-    const modelRef = settings.utilityModel ?? context.agentModel ?? 'offline';
-    const resolved = await deps.resolveModel(tenantId, modelRef);
+    const resolved = await deps.resolveUtilityModel(tenantId, context);
     const content = await writeSummary(resolved, previous?.content, messages, {
       abortSignal: job.signal,
       timeoutMs: deps.modelTimeoutMs,

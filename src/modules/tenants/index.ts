@@ -9,6 +9,7 @@ export interface TenantsModuleDeps {
   readonly db: Database;
   readonly users: Pick<UsersRepository, 'insertUser'>;
   readonly defaultAgent: DefaultAgent;
+  readonly requireKnownModel: (tenantId: string, modelRef: string) => Promise<void>;
 }
 
 export function createTenantsModule(deps: TenantsModuleDeps) {
@@ -17,6 +18,7 @@ export function createTenantsModule(deps: TenantsModuleDeps) {
     repository: createTenantsRepository(),
     users: deps.users,
     defaultAgent: deps.defaultAgent,
+    requireKnownModel: deps.requireKnownModel,
   });
   return { service, registerRoutes: registerTenantsRoutes };
 }

@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { tenants } from '../../platform/db/schema/index.js';
@@ -19,6 +20,27 @@ export function createTenantsRepository() {
     async insertTenant(db: Executor, tenant: typeof tenants.$inferInsert): Promise<TenantRow> {
       const [row] = await db.insert(tenants).values(tenant).returning();
       return row!;
+    },
+
+    async findSettings(db: Executor, tenantId: string): Promise<{ utilityModel: string | null } | undefined> {
+      const [row] = await db
+        .select({ utilityModel: tenants.utilityModel })
+        .from(tenants)
+        .where(eq(tenants.id, tenantId));
+      return row;
+    },
+
+    async updateSettings(
+      db: Executor,
+      tenantId: string,
+      changes: { utilityModel?: string | null },
+    ): Promise<{ utilityModel: string | null } | undefined> {
+      const [row] = await db
+        .update(tenants)
+        .set(changes)
+        .where(eq(tenants.id, tenantId))
+        .returning({ utilityModel: tenants.utilityModel });
+      return row;
     },
   };
 }

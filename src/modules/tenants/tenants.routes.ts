@@ -1,7 +1,13 @@
-import { platformAdminAccess as access } from '../../access/require-access.js';
-import { pageQuery } from '../../platform/http/common-schemas.js';
+import { platformAdminAccess as access, tenantAdminAccess } from '../../access/require-access.js';
+import { idParams, pageQuery } from '../../platform/http/common-schemas.js';
 import { actorOf, type App } from '../../platform/http/types.js';
-import { createdTenantSchema, createTenantBody, tenantPageSchema } from './tenants.schemas.js';
+import {
+  createdTenantSchema,
+  createTenantBody,
+  tenantPageSchema,
+  tenantSettingsSchema,
+  updateTenantSettingsBody,
+} from './tenants.schemas.js';
 import type { TenantsService } from './tenants.service.js';
 
 const tags = ['tenants'];
@@ -30,5 +36,30 @@ export function registerTenantsRoutes(app: App, service: TenantsService): void {
       response: { 201: createdTenantSchema },
     },
     handler: async (request, reply) => reply.status(201).send(await service.create(actorOf(request), request.body)),
+  });
+
+  app.get('/v1/tenants/:id/settings', {
+    config: { access: tenantAdminAccess },
+    schema: {
+      tags,
+      security,
+      summary: "A tenant's settings (its administrators, and platform admins)",
+      params: idParams,
+      response: { 200: tenantSettingsSchema },
+    },
+    handler: (request) => service.getSettings(actorOf(request), request.params.id),
+  });
+
+  app.patch('/v1/tenants/:id/settings', {
+    config: { access: tenantAdminAccess },
+    schema: {
+      tags,
+      security,
+      summary: "Change a tenant's settings (its administrators, and platform admins)",
+      params: idParams,
+      body: updateTenantSettingsBody,
+      response: { 200: tenantSettingsSchema },
+    },
+    handler: (request) => service.updateSettings(actorOf(request), request.params.id, request.body),
   });
 }

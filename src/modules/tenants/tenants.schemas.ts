@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { pageOf, visibleText } from '../../platform/http/common-schemas.js';
+import { pageOf, patchBody, visibleText } from '../../platform/http/common-schemas.js';
+import { modelRefSchema } from '../agents/model-ref-schema.js';
 import { emailSchema, passwordSchema, tenantSchema, userSchema } from '../auth/auth.schemas.js';
 
 export { presentTenant, tenantSchema, type TenantView } from '../auth/auth.schemas.js';
@@ -21,3 +22,20 @@ export const createdTenantSchema = tenantSchema.extend({ admin: userSchema.nulla
 export type CreatedTenantView = z.infer<typeof createdTenantSchema>;
 
 export const tenantPageSchema = pageOf(tenantSchema);
+
+/** What a tenant sets for all its agents (docs/companion.md). */
+export const tenantSettingsSchema = z.object({
+  tenantId: z.uuid(),
+  /**
+   * The model the companion jobs call (summaries, memory, personality suggestions) for agents that name
+   * no utility model of their own; null: each agent's own model.
+   */
+  utilityModel: z.string().nullable(),
+});
+export type TenantSettingsView = z.infer<typeof tenantSettingsSchema>;
+
+export const updateTenantSettingsBody = patchBody({
+  /** `provider:model`, `offline`, or null for each agent's own model. */
+  utilityModel: modelRefSchema.nullable().optional(),
+});
+export type UpdateTenantSettingsInput = z.infer<typeof updateTenantSettingsBody>;

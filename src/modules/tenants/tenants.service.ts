@@ -1,26 +1,67 @@
 import type { Actor } from '../../access/actor.js';
-import { requirePlatformAdmin } from '../../access/require-access.js';
+import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.js';
 import type { Database } from '../../platform/db/client.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
+import { notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { presentUser } from '../auth/auth.schemas.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { DefaultAgent } from '../agents/default-agent.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import type { TenantsRepository } from './tenants.repository.js';
-import { presentTenant, type CreatedTenantView, type CreateTenantInput, type TenantView } from './tenants.schemas.js';
+import {
+  presentTenant,
+  type CreatedTenantView,
+  type CreateTenantInput,
+  type TenantSettingsView,
+  type TenantView,
+  type UpdateTenantSettingsInput,
+} from './tenants.schemas.js';
 
 export interface TenantsServiceDeps {
   readonly db: Database;
   readonly repository: TenantsRepository;
   readonly users: Pick<UsersRepository, 'insertUser'>;
   readonly defaultAgent: DefaultAgent;
+  /** Refuses a model that no provider configured for the tenant serves (400). */
+  readonly requireKnownModel: (tenantId: string, modelRef: string) => Promise<void>;
+}
+
+/** A tenant's admins reach their own tenant's settings; platform admins every tenant's. Another is a 404. */
+function requireSettingsAccess(actor: Actor, tenantId: string): void {
+  requireAdmin(actor);
+  if (actor.role !== 'platform_admin' && actor.tenantId !== tenantId) throw notFound('Tenant', tenantId);
 }
 
 export function createTenantsService(deps: TenantsServiceDeps) {
   const { db, repository, users } = deps;
 
   return {
+    async getSettings(actor: Actor, tenantId: string): Promise<TenantSettingsView> {
+      requireSettingsAccess(actor, tenantId);
+      const settings = await repository.findSettings(db, tenantId);
+      if (!settings) throw notFound('Tenant', tenantId);
+      return { tenantId, ...settings };
+    },
+
+    async updateSettings(
+      actor: Actor,
+      tenantId: string,
+      input: UpdateTenantSettingsInput,
+    ): Promise<TenantSettingsView> {
+      requireSettingsAccess(actor, tenantId);
+      if (!(await repository.findSettings(db, tenantId))) throw notFound('Tenant', tenantId);
+      // Checked against the tenant's providers, not the caller's: a platform admin sets another tenant's.
+      if (input.utilityModel) await deps.requireKnownModel(tenantId, input.utilityModel);
+      const settings = await repository.updateSettings(db, tenantId, input);
+      if (!settings) throw notFound('Tenant', tenantId);
+      return { tenantId, ...settings };
+    },
+
+    /** The tenant's utility model for the companion jobs, or null (each agent's own model). */
+    utilityModelOf: async (tenantId: string): Promise<string | null> =>
+      (await repository.findSettings(db, tenantId))?.utilityModel ?? null,
+
     async list(actor: Actor, page: PageRequest): Promise<Page<TenantView>> {
       requirePlatformAdmin(actor);
       return toPage(await repository.listTenants(db, page), page.limit, presentTenant);

@@ -99,6 +99,7 @@ const turnContext = preparedFor((db) =>
         ownerId: conversations.ownerId,
         title: conversations.title,
         messageCount: conversations.messageCount,
+        personalityOverride: conversations.personalityOverride,
       },
       agent: {
         id: agents.id,

@@ -1,4 +1,16 @@
-import { index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  date,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import { conversations, messages } from './conversations.js';
@@ -82,5 +94,48 @@ export const proactiveOptOuts = pgTable(
     primaryKey({ columns: [table.userId, table.agentId] }),
     index('proactive_opt_outs_agent_idx').on(table.agentId),
     index('proactive_opt_outs_tenant_idx').on(table.tenantId),
+  ],
+);
+
+export type SuggestionStatus = 'pending' | 'applied' | 'dismissed';
+export type SuggestionTarget = 'conversation' | 'agent';
+
+/**
+ * A proposal to adapt an agent's personality to how one user talks (docs/companion.md): the proposed
+ * instructions, why, and how sure the model is. One per conversation and UTC day (`suggestedOn`), so two
+ * nodes, or a retried job, store it once. Reviewed by the conversation's owner; `autoApplied` marks one
+ * applied to its conversation on its own (the agent's `autoApplyMinConfidence`).
+ */
+export const personalitySuggestions = pgTable(
+  'personality_suggestions',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantColumn(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    instructions: text('instructions').notNull(),
+    reason: text('reason').notNull(),
+    confidence: real('confidence').notNull(),
+    model: text('model').notNull(),
+    /** The last message the analysis read, and the user turns up to it. */
+    throughMessageId: uuid('through_message_id').notNull(),
+    userTurns: integer('user_turns').notNull(),
+    suggestedOn: date('suggested_on', { mode: 'string' }).notNull(),
+    status: text('status').$type<SuggestionStatus>().notNull().default('pending'),
+    appliedTo: text('applied_to').$type<SuggestionTarget>(),
+    autoApplied: boolean('auto_applied').notNull().default(false),
+    decidedBy: uuid('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('personality_suggestions_daily_unique').on(table.conversationId, table.suggestedOn),
+    index('personality_suggestions_tenant_idx').on(table.tenantId),
+    index('personality_suggestions_agent_idx').on(table.agentId),
+    index('personality_suggestions_decided_by_idx').on(table.decidedBy),
   ],
 );

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  date,
   index,
   integer,
   jsonb,
@@ -50,6 +51,13 @@ export const conversations = pgTable(
     /** The agent's state carried between turns (free-form, owned by the chat turn). */
     state: jsonb('state').$type<Record<string, unknown>>().notNull().default({}),
     messageCount: integer('message_count').notNull().default(0),
+    /**
+     * How the agent talks in this conversation, given after the agent's instructions and taking precedence
+     * over them: an applied personality suggestion (docs/companion.md). Null: the agent's own personality.
+     */
+    personalityOverride: text('personality_override'),
+    /** The last UTC day a personality suggestion was looked for here, found or not: at most one look a day. */
+    personalityCheckedOn: date('personality_checked_on', { mode: 'string' }),
     /**
      * Read receipts (docs/companion.md): the last message its owner marked read, and the last one anyone
      * else (an operator) did. Unread counts are the other side's messages after these.

@@ -6,6 +6,7 @@ import { BudgetsPage } from './budgets/budgets-page';
 import { EditProviderPage, NewProviderPage } from './provider-editor-page';
 import { ProvidersPage } from './providers-page';
 import { RequireRole } from './require-role';
+import { TenantSettingsPage } from './tenant-settings-page';
 import { TenantsPage } from './tenants-page';
 import { UsersPage } from './users-page';
 import { WebhookDetailPage } from './webhooks/webhook-detail-page';
@@ -20,6 +21,7 @@ function AdminSubNav() {
     { to: 'providers', label: 'Providers' },
     { to: 'webhooks', label: 'Webhooks' },
     { to: 'budgets', label: 'Budgets' },
+    { to: 'settings', label: 'Settings' },
     ...(hasRoleAtLeast(session.user.role, 'platform_admin') ? [{ to: 'tenants', label: 'Tenants' }] : []),
   ];
   return (
@@ -51,6 +53,7 @@ function AdminRoutes() {
           <Route path="webhooks" element={<WebhooksPage />} />
           <Route path="webhooks/:webhookId" element={<WebhookDetailPage />} />
           <Route path="budgets" element={<BudgetsPage />} />
+          <Route path="settings" element={<TenantSettingsPage />} />
           {/* API keys have an area of their own, for every role; old links still arrive there. */}
           <Route path="api-keys" element={<Navigate to={apiKeysPath} replace />} />
           <Route

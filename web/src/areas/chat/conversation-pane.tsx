@@ -8,6 +8,7 @@ import { chatKeys, conversationTitle, useChatAgents, useConversation, useLatestH
 import { ChatSession } from './chat-session';
 import { ProactiveToggle } from './proactive-toggle';
 import { LatestSummary } from './companion/latest-summary';
+import { PersonalitySuggestionBanner } from './personality-suggestion-banner';
 
 /**
  * A conversation the address names that is not there for this user (404), or an address that names
@@ -88,6 +89,9 @@ export function ConversationPane({ conversationId }: { conversationId: string })
         {conversation.data?.ownerId === session.user.id && <ProactiveToggle conversationId={conversationId} />}
       </header>
       <LatestSummary conversationId={conversationId} />
+      {conversation.data?.ownerId === session.user.id && (
+        <PersonalitySuggestionBanner conversationId={conversationId} agentId={conversation.data.agentId} />
+      )}
       {body}
     </section>
   );
