@@ -8,6 +8,9 @@ import { storedSeqOf } from '../realtime/event-seq.js';
 import type { RealtimeHub } from '../realtime/realtime-hub.js';
 import { registerWidgetAssetRoutes } from './widget-assets.routes.js';
 import { createWidgetSessions } from './widget-sessions.js';
+import { createWidgetSignals } from './widget-signals.js';
+import type { FilesService } from '../files/index.js';
+import type { ReadReceiptsService } from '../companion/read-receipts.service.js';
 import { createWidgetRepository } from './widget.repository.js';
 import { registerWidgetRoutes } from './widget.routes.js';
 import { createWidgetService } from './widget.service.js';
@@ -17,6 +20,11 @@ export interface WidgetModuleDeps {
   readonly inboxes: Pick<InboxesService, 'isVerifiedContact'>;
   readonly support: Pick<SupportService, 'change' | 'createForContact'>;
   readonly chat: Pick<ChatService, 'sendMessage'>;
+  readonly files: Pick<FilesService, 'uploadImage' | 'openContent'>;
+  /** The companion's read receipts ("Seen" both ways). */
+  readonly readReceipts: Pick<ReadReceiptsService, 'markRead'>;
+  readonly imageMaxBytes: number;
+  readonly typingThrottleMs: number;
   /** The inbox module's desk user, who owns the chat conversations behind support conversations (ADR 18). */
   readonly deskUserOf: (tenantId: string) => Promise<string>;
   readonly realtime: { readonly hub: RealtimeHub; readonly relay: EventRelay };
@@ -34,6 +42,8 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
     repository,
     support: deps.support,
     chat: deps.chat,
+    files: deps.files,
+    imageMaxBytes: deps.imageMaxBytes,
     deskUserOf: deps.deskUserOf,
     // A message no model wrote reaches the widget's stream and operators' sockets as chat's own do.
     announceMessage: (tenantId, row) => {
@@ -46,6 +56,12 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
         frame: { type: 'message-created', conversationId: message.conversationId, seq, message },
       });
     },
+  });
+  const signals = createWidgetSignals({
+    service,
+    readReceipts: deps.readReceipts,
+    relay: deps.realtime.relay,
+    typingThrottleMs: deps.typingThrottleMs,
   });
   return {
     service,
@@ -60,6 +76,8 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
       registerWidgetRoutes(app, {
         sessions,
         service,
+        signals,
+        imageMaxBytes: deps.imageMaxBytes,
         perMinute: deps.perMinute,
         stream: {
           db: deps.db,

@@ -5,6 +5,10 @@ import type { SupportService } from '../inbox/index.js';
 import type { ChatService, ChatTurnHandle } from '../chat/index.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { StoredAttachment } from '../../platform/db/schema/index.js';
+import type { FilesService } from '../files/index.js';
+import type { Upload } from '../knowledge/document-upload.js';
+import { presentWidgetTexts } from '../inbox/widget-texts.js';
 import { isOpenAt, nextOpening } from './business-hours.js';
 import type { Visitor } from './widget-sessions.js';
 import { whoAnswers } from './who-answers.js';
@@ -22,6 +26,9 @@ export interface WidgetServiceDeps {
   readonly repository: WidgetRepository;
   readonly support: Pick<SupportService, 'change' | 'createForContact'>;
   readonly chat: Pick<ChatService, 'sendMessage'>;
+  /** Images from visitors, stored as chat attachments of the desk user (the files module). */
+  readonly files: Pick<FilesService, 'uploadImage' | 'openContent'>;
+  readonly imageMaxBytes: number;
   /** The tenant's desk user (the inbox module), who owns the chat conversations behind support conversations. */
   readonly deskUserOf: (tenantId: string) => Promise<string>;
   /** Tells live watchers (the widget's stream, operators' sockets) of a message written without a model. */
@@ -91,13 +98,20 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     return present(visitor, found.conversation, found.operatorName);
   }
 
-  async function writeMessage(visitor: Visitor, chatConversationId: string, role: 'user' | 'system', content: string) {
+  async function writeMessage(
+    visitor: Visitor,
+    chatConversationId: string,
+    role: 'user' | 'system',
+    content: string,
+    attachments: StoredAttachment[] = [],
+  ) {
     const message = await repository.insertMessage(db, {
       id: newId(),
       tenantId: visitor.tenantId,
       conversationId: chatConversationId,
       role,
       content,
+      ...(attachments.length > 0 && { attachments }),
       status: 'complete',
       createdAt: now(),
       completedAt: now(),
@@ -160,7 +174,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     return conversation.status;
   }
 
-  async function answer(visitor: Visitor, id: string, content: string) {
+  async function answer(visitor: Visitor, id: string, content: string, images: StoredAttachment[] = []) {
     const { conversation, chatConversationId } = await findOwn(visitor, id);
     const status = await statusForNewMessage(visitor, conversation);
     const answerer = whoAnswers(status, content, {
@@ -169,11 +183,16 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     });
     if (answerer.kind === 'ai') {
       const actor = await widgetActor(visitor.tenantId);
-      const handle = await deps.chat.sendMessage(actor, chatConversationId, { content });
+      // Images reach the model as chat attachments do: file parts after the text (files/attachment-parts.ts).
+      const fileIds = images.map((image) => image.fileId);
+      const handle = await deps.chat.sendMessage(actor, chatConversationId, {
+        content,
+        ...(fileIds.length > 0 && { fileIds }),
+      });
       followReply(visitor, id, chatConversationId, handle);
       return { messageId: handle.userMessage.id, replyId: handle.assistantMessageId, personBackAt: null };
     }
-    const message = await writeMessage(visitor, chatConversationId, 'user', content);
+    const message = await writeMessage(visitor, chatConversationId, 'user', content, images);
     const personBackAt =
       answerer.kind === 'handover' ? await handOver(visitor, id, chatConversationId, answerer.reason) : null;
     return { messageId: message.id, replyId: null, personBackAt };
@@ -192,6 +211,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
         csatEnabled: inbox.isCsatEnabled,
         isOpenNow,
         nextOpeningAt: isOpenNow ? null : (nextOpening(inbox.businessHours, at)?.toISOString() ?? null),
+        texts: presentWidgetTexts(inbox.widgetTexts),
       };
     },
 
@@ -271,6 +291,34 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       };
     },
 
+    /**
+     * An image from the visitor, as a message of its own: the conversation is checked before a byte is
+     * read, the image stored as a chat attachment (PNG, JPEG, WebP or GIF, under WIDGET_IMAGE_MAX_BYTES),
+     * then answered as a written message is (the AI sees the image; nobody's model while a person has it).
+     */
+    async sendImage(visitor: Visitor, id: string, openUpload: () => Promise<Upload>) {
+      await findOwn(visitor, id);
+      const image = await deps.files.uploadImage(await widgetActor(visitor.tenantId), openUpload, deps.imageMaxBytes);
+      const result = await answer(visitor, id, '', [image]);
+      const message = await repository.findMessage(db, visitor.tenantId, result.messageId);
+      return {
+        message: presentWidgetMessage(message!),
+        conversation: await reload(visitor, id),
+        replyId: result.replyId,
+        personBackAt: result.personBackAt?.toISOString() ?? null,
+        isReplay: false,
+      };
+    },
+
+    /** An image of one of the visitor's own conversations; any other file, even the tenant's, is a 404. */
+    async openImage(visitor: Visitor, id: string, fileId: string) {
+      const { chatConversationId } = await findOwn(visitor, id);
+      if (!(await repository.isImageOf(db, visitor.tenantId, chatConversationId, fileId))) {
+        throw notFound('Image', fileId);
+      }
+      return deps.files.openContent(await widgetActor(visitor.tenantId), fileId);
+    },
+
     /** "Talk to a person": bot → pending; nothing to do when a person was already asked for or has it. */
     async handoff(visitor: Visitor, id: string) {
       const { conversation, chatConversationId } = await findOwn(visitor, id);
@@ -312,6 +360,8 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     /** For the live stream: the conversation's chat conversation and current state. */
     findOwn,
     present,
+    /** The tenant's desk user, as whom the widget writes and reads the chat conversation. */
+    widgetActor,
   };
 }
 

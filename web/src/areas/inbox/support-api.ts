@@ -105,12 +105,13 @@ export interface CannedResponse {
   updatedAt: string;
 }
 
-/** Someone who can be given a conversation, from GET /v1/users. */
-export interface DeskUser {
+/** Someone who can be given a conversation, from GET /v1/operators. */
+export interface DeskOperator {
   id: string;
-  email: string;
-  displayName: string | null;
+  name: string;
   role: string;
+  presence: 'online' | 'away' | 'offline';
+  openConversations: number;
 }
 
 export const supportBase = '/v1/support-conversations';
@@ -127,7 +128,7 @@ export const supportKeys = {
   contactConversations: (id: string) => ['contacts', id, 'conversations'] as const,
   contacts: ['contacts'] as const,
   cannedResponses: ['canned-responses'] as const,
-  users: ['users', 'desk'] as const,
+  operators: ['operators'] as const,
 };
 
 /** The queue's address: one tab, optionally one status (else all but resolved), longest waiting first. */
