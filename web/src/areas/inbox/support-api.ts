@@ -56,6 +56,10 @@ export interface SupportMessage {
   role: SupportMessageRole;
   content: string;
   authorName?: string | null;
+  /** Images the contact sent from the widget. */
+  images?: { fileId: string; filename: string; mediaType: string }[];
+  /** When the other side read it. */
+  readAt?: string | null;
   createdAt: string;
 }
 
