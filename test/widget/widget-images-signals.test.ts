@@ -236,6 +236,31 @@ describe('widget images, texts per inbox, typing and "seen" both ways', () => {
     });
   });
 
+  describe("the console's assign picker and user list", () => {
+    it('lets an operator list operators and assign with them; the desk user is in neither list', async () => {
+      const visitor = await startVisitor(t.app, humanInbox.id);
+      const conversation = await startConversation(t.app, visitor);
+      await sendAsVisitor(t.app, visitor, conversation.id, 'Hello?');
+      const operators = await t.app.inject({ method: 'GET', url: '/v1/operators', headers: operator.headers });
+      expect(operators.statusCode).toBe(200);
+      const listed = operators.json<{ items: { id: string; name: string }[] }>().items;
+      expect(listed.map((item) => item.id).sort()).toEqual([admin.userId, operator.userId].sort());
+      expect((await t.app.inject({ method: 'GET', url: '/v1/users', headers: operator.headers })).statusCode).toBe(403);
+      const users = await t.app.inject({ method: 'GET', url: '/v1/users?limit=100', headers: admin.headers });
+      const emails = users.json<{ items: { email: string }[] }>().items.map((user) => user.email);
+      expect(emails.length).toBeGreaterThanOrEqual(2);
+      expect(emails.some((email) => email.startsWith('support-desk@'))).toBe(false);
+      const assigned = await t.app.inject({
+        method: 'POST',
+        url: `/v1/support-conversations/${conversation.id}/assign`,
+        headers: operator.headers,
+        payload: { operatorId: admin.userId },
+      });
+      expect(assigned.statusCode, assigned.body).toBe(200);
+      expect(assigned.json().assigneeId).toBe(admin.userId);
+    });
+  });
+
   describe('typing and seen', () => {
     it("refuses typing for a conversation not the visitor's (404) and rate-limits it on its own budget", async () => {
       const visitor = await startVisitor(t.app, humanInbox.id);
