@@ -92,6 +92,7 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).default(600),
   AUTH_RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).default(30),
   WIDGET_RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
+  WIDGET_IMAGE_MAX_BYTES: wholeNumber(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
   LOGIN_ATTEMPTS_PER_15_MINUTES: wholeNumber(1, 10_000).default(10),
   ACCESS_TOKEN_TTL_SECONDS: wholeNumber(30, 86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: wholeNumber(1, 365).default(30),
@@ -234,6 +235,8 @@ export interface Config {
   readonly authRateLimitPerMinute: number;
   /** The widget API's budget per contact; an address gets ten times it (many visitors share one NAT). */
   readonly widgetRateLimitPerMinute: number;
+  /** The largest image a widget visitor may send. */
+  readonly widgetImageMaxBytes: number;
   readonly loginAttemptsPer15Minutes: number;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlDays: number;
@@ -375,6 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     widgetRateLimitPerMinute: e.WIDGET_RATE_LIMIT_PER_MINUTE,
+    widgetImageMaxBytes: e.WIDGET_IMAGE_MAX_BYTES,
     loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,

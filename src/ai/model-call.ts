@@ -38,7 +38,9 @@ export function toModelPrompt(system: string | undefined, messages: readonly Tex
   for (const message of messages) {
     const text = { type: 'text', text: message.content } as const;
     if (message.role === 'user' && message.attachments?.length) {
-      prompt.push({ role: 'user', content: [text, ...message.attachments.map(toPromptPart)] });
+      // An image sent alone (the widget's) has no text: some providers refuse an empty text part.
+      const texts = message.content === '' ? [] : [text];
+      prompt.push({ role: 'user', content: [...texts, ...message.attachments.map(toPromptPart)] });
     } else {
       prompt.push({ role: message.role, content: [text] });
     }

@@ -88,7 +88,7 @@ describe('the support desk: inboxes, contacts, support conversations', () => {
         keywords: expect.arrayContaining(['human', 'agent', '人工', '转人工', '客服']),
         onAiFailure: 'handover',
       });
-      expect(inbox.widget).toEqual({ title: 'Website', color: '#112233', greeting: 'Hi!' });
+      expect(inbox.widget).toEqual({ title: 'Website', color: '#112233', greeting: 'Hi!', texts: {} });
       expect(inbox.businessHours.timeZone).toBe('Asia/Shanghai');
       expect(inbox.csatEnabled).toBe(true);
       const changed = await call(admin, 'PATCH', `/v1/inboxes/${inbox.id}`, {

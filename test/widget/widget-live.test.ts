@@ -11,6 +11,7 @@ import {
 import { createSource, uploadAccepted, waitForDocument } from '../knowledge/knowledge-setup.js';
 import {
   createInbox,
+  openEvents,
   sendAsVisitor,
   siteOrigin,
   startConversation,
@@ -23,50 +24,6 @@ const faq = [
   '',
   'Parcels can be returned within 30 days of delivery. The return label is printed from your account page.',
 ].join('\n');
-
-interface LiveEvent {
-  type: string;
-  delta?: string;
-  message?: { author: string; content: string; status: string };
-  conversation?: { status: string; operatorName: string | null };
-}
-
-/** A conversation's event stream read over a real socket, as the widget's EventSource reads it. */
-async function openEvents(address: string, visitor: WidgetVisitor, id: string, headers: Record<string, string> = {}) {
-  const abort = new AbortController();
-  const response = await fetch(`${address}/v1/widget/conversations/${id}/events`, {
-    headers: { ...visitor.headers, ...headers },
-    signal: abort.signal,
-  });
-  expect(response.status).toBe(200);
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const events: (LiveEvent & { id?: string })[] = [];
-  let buffered = '';
-  return {
-    events,
-    async until(enough: (events: readonly LiveEvent[]) => boolean): Promise<void> {
-      const deadline = Date.now() + 20_000;
-      while (!enough(events)) {
-        if (Date.now() > deadline) throw new Error(`stream did not say enough: ${JSON.stringify(events)}`);
-        const { value, done } = await reader.read();
-        if (done) throw new Error('stream ended');
-        buffered += value;
-        const chunks = buffered.split('\n\n');
-        buffered = chunks.pop() ?? '';
-        for (const chunk of chunks) {
-          const lines = chunk.split('\n');
-          const data = lines.find((line) => line.startsWith('data: '));
-          const eventId = lines.find((line) => line.startsWith('id: '))?.slice(4);
-          if (data) events.push({ ...(JSON.parse(data.slice(6)) as LiveEvent), ...(eventId && { id: eventId }) });
-        }
-      }
-    },
-    async close() {
-      await reader.cancel().catch(() => undefined);
-      abort.abort();
-    },
-  };
-}
 
 describe('the widget live: AI answers from knowledge, streamed; handover when it cannot help', () => {
   let openai: FakeOpenAIServer;

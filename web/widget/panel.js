@@ -20,6 +20,10 @@ const texts = {
     assistant: 'Assistant',
     resolved: 'This conversation is resolved. Write to open it again.',
     failed: 'Something went wrong; try again.',
+    attachImage: 'Send an image',
+    image: 'Image',
+    typing: '{name} is typing…',
+    seen: 'Seen',
   },
   zh: {
     placeholder: '输入消息…',
@@ -40,9 +44,15 @@ const texts = {
     assistant: '智能助手',
     resolved: '此对话已解决。发送消息可重新打开。',
     failed: '出错了，请重试。',
+    attachImage: '发送图片',
+    image: '图片',
+    typing: '{name} 正在输入…',
+    seen: '已读',
   },
 };
-const t = texts[/^zh\b/i.test(navigator.language || '') ? 'zh' : 'en'];
+const language = /^zh\b/i.test(navigator.language || '') ? 'zh' : 'en';
+// The inbox may say any of these its own way (widget.texts), merged in once its settings are read.
+const t = { ...texts[language] };
 const params = new URLSearchParams(location.search);
 const inboxId = params.get('inbox') || '';
 const embedder = params.get('origin') || '';
@@ -50,13 +60,26 @@ const tokenKey = `parley:${inboxId}:token`;
 const conversationKey = `parley:${inboxId}:conversation`;
 const $ = (id) => document.getElementById(id);
 const log = $('log');
-const state = { token: localStorage.getItem(tokenKey), conversation: null, lastEventId: '', bubbles: new Map() };
+const state = {
+  token: localStorage.getItem(tokenKey),
+  conversation: null,
+  lastEventId: '',
+  bubbles: new Map(),
+  messages: new Map(),
+  lastReadSent: '',
+  typingTimer: 0,
+  lastTypingSent: 0,
+};
+const typingIntervalMs = 3000;
+const typingShownMs = 5000;
 
 async function api(method, path, body) {
   const headers = { 'x-parley-embedder': embedder };
   if (state.token) headers.authorization = `Bearer ${state.token}`;
-  if (body) headers['content-type'] = 'application/json';
-  const response = await fetch(`/v1/widget${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const isForm = body instanceof FormData;
+  if (body && !isForm) headers['content-type'] = 'application/json';
+  const payload = body ? (isForm ? body : JSON.stringify(body)) : undefined;
+  const response = await fetch(`/v1/widget${path}`, { method, headers, body: payload });
   if (response.status === 204) return null;
   const data = await response.json();
   if (!response.ok) throw new Error(data.detail || t.failed);
@@ -79,10 +102,53 @@ function bubble(message) {
       message.author === 'ai' ? t.assistant : message.authorName || state.conversation?.operatorName || '';
     node.appendChild(author);
   }
-  node.appendChild(document.createTextNode(message.content || ''));
+  if (message.content) node.appendChild(document.createTextNode(message.content));
+  for (const image of message.images || []) node.appendChild(imageOf(image.fileId));
   node.setAttribute('aria-busy', String(message.status === 'streaming'));
+  if (message.id !== 'greeting') state.messages.set(message.id, message);
+  showSeen();
+  markRead();
   log.scrollTop = log.scrollHeight;
   return node;
+}
+
+/** An image of the conversation: fetched with the token (an <img src> cannot send it), shown from memory. */
+function imageOf(fileId) {
+  const img = document.createElement('img');
+  img.alt = t.image;
+  const headers = { authorization: `Bearer ${state.token}`, 'x-parley-embedder': embedder };
+  fetch(`/v1/widget/conversations/${state.conversation.id}/images/${fileId}`, { headers })
+    .then((response) => (response.ok ? response.blob() : null))
+    .then((blob) => {
+      if (blob) img.src = URL.createObjectURL(blob);
+    });
+  return img;
+}
+
+/** "Seen" under the visitor's last message once an operator read it (its readAt, or a live `read`). */
+function showSeen() {
+  const mine = [...state.messages.values()].filter((message) => message.author === 'contact');
+  const last = mine[mine.length - 1];
+  document.querySelector('.seen')?.remove();
+  if (!last || !last.readAt) return;
+  const line = document.createElement('p');
+  line.className = 'seen';
+  line.textContent = t.seen;
+  state.bubbles.get(last.id)?.after(line);
+}
+
+/** Tells operators the visitor read their replies (once per newest reply), while the panel is seen. */
+function markRead() {
+  if (!state.conversation || document.visibilityState !== 'visible') return;
+  const theirs = [...state.messages.values()].filter(
+    (message) => (message.author === 'operator' || message.author === 'ai') && message.status === 'complete',
+  );
+  const last = theirs[theirs.length - 1];
+  if (!last || last.id === state.lastReadSent) return;
+  state.lastReadSent = last.id;
+  api('POST', `/conversations/${state.conversation.id}/read`, { upToMessageId: last.id }).catch(() => {
+    state.lastReadSent = '';
+  });
 }
 
 function formatTime(iso) {
@@ -140,7 +206,21 @@ function handleEvent(chunk) {
   }
   if (!data) return;
   const event = JSON.parse(data);
-  if (event.type === 'message') bubble(event.message);
+  if (event.type === 'message') {
+    bubble(event.message);
+    if (event.message.author === 'operator') $('typing').textContent = '';
+  }
+  if (event.type === 'typing') {
+    $('typing').textContent = t.typing.replace('{name}', event.name || state.conversation?.operatorName || '');
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(() => ($('typing').textContent = ''), typingShownMs);
+  }
+  if (event.type === 'read' && event.reader === 'operator') {
+    for (const message of state.messages.values()) {
+      if (message.author === 'contact' && message.id <= event.readThroughMessageId) message.readAt = event.readAt;
+    }
+    showSeen();
+  }
   if (event.type === 'status') showStatus(event.conversation);
   if (event.type === 'reply-started') bubble({ id: event.messageId, author: 'ai', content: '', status: 'streaming' });
   if (event.type === 'delta') {
@@ -159,8 +239,8 @@ async function ensureConversation() {
   return created;
 }
 
-async function start() {
-  document.documentElement.lang = t === texts.zh ? 'zh' : 'en';
+function label() {
+  document.documentElement.lang = language;
   $('message').placeholder = t.placeholder;
   $('message-label').textContent = t.placeholder;
   $('send').textContent = t.send;
@@ -171,7 +251,15 @@ async function start() {
   $('rate').textContent = t.submitRating;
   $('email').placeholder = t.email;
   $('save-email').textContent = t.saveEmail;
+  $('attach').setAttribute('aria-label', t.attachImage);
+  $('attach').title = t.attachImage;
+}
+
+async function start() {
+  label();
   const inbox = await api('GET', `/inboxes/${inboxId}`);
+  Object.assign(t, inbox.texts?.[language] || {});
+  label();
   document.documentElement.style.setProperty('--accent', inbox.color);
   parent.postMessage({ type: 'parley:color', color: inbox.color }, '*');
   $('title').textContent = inbox.title;
@@ -207,6 +295,39 @@ $('composer').addEventListener('submit', async (event) => {
     input.value = content;
   }
 });
+$('message').addEventListener('input', () => {
+  const now = Date.now();
+  if (!state.conversation || now - state.lastTypingSent < typingIntervalMs) return;
+  state.lastTypingSent = now;
+  api('POST', `/conversations/${state.conversation.id}/typing`).catch(() => undefined);
+});
+$('attach').addEventListener('click', () => $('image-input').click());
+$('image-input').addEventListener('change', () => {
+  const file = $('image-input').files?.[0];
+  $('image-input').value = '';
+  if (file) void sendImage(file);
+});
+// Pasting an image sends it too.
+$('message').addEventListener('paste', (event) => {
+  const file = [...(event.clipboardData?.files || [])].find((item) => item.type.startsWith('image/'));
+  if (!file) return;
+  event.preventDefault();
+  void sendImage(file);
+});
+async function sendImage(file) {
+  try {
+    const conversation = await ensureConversation();
+    const form = new FormData();
+    form.append('file', file, file.name || 'image');
+    const sent = await api('POST', `/conversations/${conversation.id}/images`, form);
+    bubble(sent.message);
+    showStatus(sent.conversation);
+    showBackAt(sent.personBackAt);
+  } catch (error) {
+    $('status').textContent = error.message;
+  }
+}
+document.addEventListener('visibilitychange', markRead);
 $('message').addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey) {
     event.preventDefault();

@@ -29,6 +29,41 @@ const view = (file: FileRow): FileView => presentFile(file, attachmentKindOf(fil
 export function createFilesService(deps: FilesServiceDeps) {
   const { db, repository, storage } = deps;
 
+  async function store(
+    actor: Actor,
+    openUpload: () => Promise<Upload>,
+    maxBytes: number,
+    accepts: 'any' | 'image',
+  ): Promise<FileRow> {
+    const upload = await openUpload();
+    const stored = await storeUpload(storage, upload, maxBytes);
+    const filename = titleFromFilename(upload.filename);
+    const type = await detectAttachmentType(stored.head, filename);
+    if (!type || (accepts === 'image' && type.kind !== 'image')) {
+      await storage.remove(stored.key);
+      throw new AppError(
+        'unsupported_media_type',
+        accepts === 'image'
+          ? `'${filename}' is not an image; send a PNG, JPEG, WebP or GIF`
+          : `'${filename}' is not a file chat can use: send an image (PNG, JPEG, GIF, WebP), a document (PDF, DOCX, HTML, Markdown, text, CSV, JSON) or audio (MP3, WAV, M4A, OGG, WebM)`,
+      );
+    }
+    return repository
+      .insertFile(db, {
+        id: newId(),
+        tenantId: actor.tenantId,
+        uploadedBy: actor.userId,
+        filename,
+        mediaType: type.mediaType,
+        byteSize: stored.byteSize,
+        storageKey: stored.key,
+      })
+      .catch(async (error: unknown) => {
+        await storage.remove(stored.key);
+        throw error;
+      });
+  }
+
   /** The uploader sees their files; operators and admins see all of the tenant's; others get a 404. */
   async function findViewable(actor: Actor, fileId: string): Promise<FileRow> {
     const file = await repository.findFile(db, actor.tenantId, fileId);
@@ -38,32 +73,16 @@ export function createFilesService(deps: FilesServiceDeps) {
 
   return {
     async upload(actor: Actor, openUpload: () => Promise<Upload>): Promise<FileView> {
-      const upload = await openUpload();
-      const stored = await storeUpload(storage, upload, deps.config.uploadMaxBytes);
-      const filename = titleFromFilename(upload.filename);
-      const type = await detectAttachmentType(stored.head, filename);
-      if (!type) {
-        await storage.remove(stored.key);
-        throw new AppError(
-          'unsupported_media_type',
-          `'${filename}' is not a file chat can use: send an image (PNG, JPEG, GIF, WebP), a document (PDF, DOCX, HTML, Markdown, text, CSV, JSON) or audio (MP3, WAV, M4A, OGG, WebM)`,
-        );
-      }
-      const file = await repository
-        .insertFile(db, {
-          id: newId(),
-          tenantId: actor.tenantId,
-          uploadedBy: actor.userId,
-          filename,
-          mediaType: type.mediaType,
-          byteSize: stored.byteSize,
-          storageKey: stored.key,
-        })
-        .catch(async (error: unknown) => {
-          await storage.remove(stored.key);
-          throw error;
-        });
-      return view(file);
+      return view(await store(actor, openUpload, deps.config.uploadMaxBytes, 'any'));
+    },
+
+    /**
+     * An image only (PNG, JPEG, WebP, GIF, told from its bytes) under its own size limit: what a widget
+     * visitor may send (docs/customer-service.md). Anything else is a 415, a larger one a 413.
+     */
+    async uploadImage(actor: Actor, openUpload: () => Promise<Upload>, maxBytes: number): Promise<StoredAttachment> {
+      const file = await store(actor, openUpload, maxBytes, 'image');
+      return { fileId: file.id, filename: file.filename, mediaType: file.mediaType };
     },
 
     async get(actor: Actor, fileId: string): Promise<FileView> {

@@ -12,11 +12,11 @@ import {
   users,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import { deskUserEmail } from '../users/desk-user-address.js';
+
+export { deskUserEmail };
 
 export type DeskMessageRow = typeof messages.$inferSelect;
-
-/** The address of a tenant's desk user: `.invalid` is reserved (RFC 2606), so it never receives mail. */
-export const deskUserEmail = (tenantId: string) => `support-desk@${tenantId}.parley.invalid`;
 
 /**
  * The SQL of the operator's side: the linked chat conversation's messages, operators' replies in it,

@@ -19,6 +19,10 @@ export const deskMessageSchema = z.object({
   event: z
     .object({ action: z.string(), from: z.string().nullable(), to: z.string(), reason: z.string().nullable() })
     .optional(),
+  /** Images the contact sent from the widget (read with GET /v1/files/{fileId}/content); absent when none. */
+  images: z.array(z.object({ fileId: z.uuid(), filename: z.string(), mediaType: z.string() })).optional(),
+  /** When the other side read it (read receipts): the contact for replies, an operator for the contact's. */
+  readAt: z.iso.datetime().nullable().optional(),
   createdAt: z.iso.datetime(),
 });
 export type DeskMessageView = z.infer<typeof deskMessageSchema>;
@@ -71,12 +75,15 @@ export function presentDeskMessage(row: DeskMessageRow): DeskMessageView {
         : row.authorName !== null
           ? 'operator'
           : 'assistant';
+  const images = (row.attachments ?? []).filter((attachment) => attachment.mediaType.startsWith('image/'));
   return {
     id: row.id,
     role,
     content: row.content,
     ...(row.authorName !== null && { authorName: row.authorName, authorId: row.authorId }),
     status: row.status,
+    ...(images.length > 0 && { images }),
+    readAt: row.readAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   };
 }

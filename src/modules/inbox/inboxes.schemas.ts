@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { aiFailureModes, inboxKinds, type InboxKind, type StoredBusinessHours } from '../../platform/db/schema/support.js';
+import {
+  aiFailureModes,
+  inboxKinds,
+  type InboxKind,
+  type StoredBusinessHours,
+  type StoredWidgetTexts,
+} from '../../platform/db/schema/support.js';
 import { pageOf, patchBody, visibleText } from '../../platform/http/common-schemas.js';
+import { presentWidgetTexts, widgetTextsSchema, widgetTextsViewSchema } from './widget-texts.js';
 
 /** What a contact writes to ask for a person, matched by the handoff trigger (English and Chinese). */
 export const defaultHandoffKeywords = ['human', 'agent', 'talk to a person', '人工', '转人工', '客服'];
@@ -71,6 +78,8 @@ const widgetSchema = z.strictObject({
   title: visibleText(60),
   color: colorSchema,
   greeting: z.string().max(500),
+  /** Replaces the whole set on PATCH: send every override you keep. */
+  texts: widgetTextsSchema,
 });
 
 const agentIdSchema = z.uuid('must be an agent id (UUID)').nullable();
@@ -111,7 +120,7 @@ export const inboxSchema = z.object({
   kind: z.enum(inboxKinds),
   agentId: z.uuid().nullable(),
   allowedOrigins: z.array(z.string()),
-  widget: z.object({ title: z.string(), color: z.string(), greeting: z.string() }),
+  widget: z.object({ title: z.string(), color: z.string(), greeting: z.string(), texts: widgetTextsViewSchema }),
   businessHours: z
     .object({
       timeZone: z.string(),
@@ -143,6 +152,7 @@ export interface InboxRow {
   readonly widgetTitle: string;
   readonly widgetColor: string;
   readonly widgetGreeting: string;
+  readonly widgetTexts: StoredWidgetTexts;
   readonly businessHours: StoredBusinessHours | null;
   readonly handoffKeywords: string[];
   readonly onAiFailure: (typeof aiFailureModes)[number];
@@ -160,7 +170,12 @@ export const presentInbox = (inbox: InboxRow): InboxView => ({
   kind: inbox.kind,
   agentId: inbox.agentId,
   allowedOrigins: inbox.allowedOrigins,
-  widget: { title: inbox.widgetTitle, color: inbox.widgetColor, greeting: inbox.widgetGreeting },
+  widget: {
+    title: inbox.widgetTitle,
+    color: inbox.widgetColor,
+    greeting: inbox.widgetGreeting,
+    texts: presentWidgetTexts(inbox.widgetTexts),
+  },
   businessHours: inbox.businessHours
     ? { timeZone: inbox.businessHours.timeZone, days: inbox.businessHours.days.map((day) => ({ ...day })) }
     : null,

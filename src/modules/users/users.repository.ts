@@ -1,8 +1,9 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import { deskUserEmail } from './desk-user-address.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
@@ -14,7 +15,17 @@ export function createUsersRepository() {
       return db
         .select({ row: users, cursorAt: cursorTimestamp(users.createdAt) })
         .from(users)
-        .where(inTenant(users, tenantId, afterCursor(users.createdAt, users.id, page.after)))
+        .where(
+          inTenant(
+            users,
+            tenantId,
+            and(
+              afterCursor(users.createdAt, users.id, page.after),
+              // The desk user is a service account, not a person an admin manages (ADR 18).
+              sql`lower(${users.email}) <> ${deskUserEmail(tenantId)}`,
+            ),
+          ),
+        )
         .orderBy(...newestFirst(users.createdAt, users.id))
         .limit(page.limit + 1);
     },

@@ -14,6 +14,9 @@ import { createApiChannel } from './api-channel.service.js';
 import { createSupportEventContext } from './support-event-context.js';
 import { registerWidgetAssetRoutes } from './widget-assets.routes.js';
 import { createWidgetSessions } from './widget-sessions.js';
+import { createWidgetSignals } from './widget-signals.js';
+import type { FilesService } from '../files/index.js';
+import type { ReadReceiptsService } from '../companion/read-receipts.service.js';
 import { createWidgetRepository } from './widget.repository.js';
 import { registerWidgetRoutes } from './widget.routes.js';
 import { createWidgetService } from './widget.service.js';
@@ -23,6 +26,11 @@ export interface WidgetModuleDeps {
   readonly inboxes: Pick<InboxesService, 'isVerifiedContact'>;
   readonly support: Pick<SupportService, 'change' | 'createForContact'>;
   readonly chat: Pick<ChatService, 'sendMessage'>;
+  readonly files: Pick<FilesService, 'uploadImage' | 'openContent'>;
+  /** The companion's read receipts ("Seen" both ways). */
+  readonly readReceipts: Pick<ReadReceiptsService, 'markRead'>;
+  readonly imageMaxBytes: number;
+  readonly typingThrottleMs: number;
   /** The inbox module's desk user, who owns the chat conversations behind support conversations (ADR 18). */
   readonly deskUserOf: (tenantId: string) => Promise<string>;
   readonly realtime: { readonly hub: RealtimeHub; readonly relay: EventRelay };
@@ -61,6 +69,8 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
     repository,
     support: deps.support,
     chat: deps.chat,
+    files: deps.files,
+    imageMaxBytes: deps.imageMaxBytes,
     deskUserOf: deps.deskUserOf,
     events,
     // A message no model wrote reaches the widget's stream and operators' sockets as chat's own do.
@@ -82,6 +92,12 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
     widgetRepository: repository,
     widget: service,
   });
+  const signals = createWidgetSignals({
+    service,
+    readReceipts: deps.readReceipts,
+    relay: deps.realtime.relay,
+    typingThrottleMs: deps.typingThrottleMs,
+  });
   return {
     service,
     registerRoutes(app: App): void {
@@ -96,6 +112,8 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
       registerWidgetRoutes(app, {
         sessions,
         service,
+        signals,
+        imageMaxBytes: deps.imageMaxBytes,
         perMinute: deps.perMinute,
         stream: {
           db: deps.db,

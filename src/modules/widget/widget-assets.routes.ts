@@ -15,11 +15,14 @@ const panelHtml = `<!doctype html>
 <header><h1 id="title"></h1><button type="button" id="handoff" hidden></button><button type="button" id="close"></button></header>
 <p id="status" role="status" aria-live="polite"></p>
 <div id="log" role="log" aria-live="polite"></div>
+<p id="typing" aria-live="polite"></p>
 <form id="email-form" class="rating" hidden><input type="email" id="email" required autocomplete="email"><button type="submit" id="save-email"></button></form>
 <form id="rating" class="rating" hidden><fieldset><legend id="rating-legend"></legend>
 ${[1, 2, 3, 4, 5].map((value) => `<label><input type="radio" name="rating" value="${value}"> ${value}★</label>`).join('')}
 </fieldset><input type="text" id="comment" maxlength="2000"><button type="submit" id="rate"></button></form>
 <form id="composer"><label for="message" id="message-label" class="visually-hidden"></label>
+<input type="file" id="image-input" accept="image/png,image/jpeg,image/webp,image/gif" class="visually-hidden" tabindex="-1" aria-hidden="true">
+<button type="button" id="attach" class="attach">+</button>
 <textarea id="message" rows="1" maxlength="4000"></textarea><button type="submit" id="send"></button></form>
 <script type="module" src="/widget/panel.js"></script>
 </body></html>`;
@@ -34,7 +37,7 @@ function panelSecurityHeaders(allowedOrigins: readonly string[]) {
       "default-src 'self'",
       "script-src 'self'",
       "style-src 'self'",
-      "img-src 'self' data:",
+      "img-src 'self' data: blob:",
       "connect-src 'self'",
       "object-src 'none'",
       "base-uri 'none'",

@@ -9,7 +9,7 @@ import type { ServerFrame } from '../realtime/realtime.schemas.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Visitor } from './widget-sessions.js';
 import type { WidgetRepository } from './widget.repository.js';
-import type { WidgetMessageView } from './widget.schemas.js';
+import { imagesOf, type WidgetMessageView } from './widget.schemas.js';
 import type { WidgetService } from './widget.service.js';
 
 export interface WidgetStreamDeps {
@@ -31,16 +31,31 @@ const widgetViewOf = (message: MessageView): WidgetMessageView => ({
     message.role === 'user' ? 'contact' : message.role === 'system' ? 'system' : message.model ? 'ai' : 'operator',
   authorName: message.author?.name ?? null,
   content: message.content,
+  images: imagesOf(message.attachments),
+  readAt: message.readAt,
   status: message.status === 'streaming' || message.status === 'error' ? message.status : 'complete',
   createdAt: message.createdAt,
 });
 
 /**
  * The chat's realtime frames as the widget's events. A contact gets messages, the AI's reply as it is
- * written, and nothing else: no tool calls, reasoning, sources or usage.
+ * written, an operator typing, and reads; nothing else: no tool calls, reasoning, sources or usage.
  */
-function widgetEventOf(frame: ServerFrame): { event: string; data: object } | undefined {
+function widgetEventOf(frame: ServerFrame, visitor: Visitor): { event: string; data: object } | undefined {
   switch (frame.type) {
+    case 'typing':
+      // The visitor's own typing comes back on the same channel: not news to them.
+      return frame.userId === visitor.contactId ? undefined : { event: 'typing', data: { name: frame.name ?? null } };
+    case 'read':
+      // `others` read the owner's (the contact's) messages: an operator saw them; `owner` is the visitor's own read.
+      return {
+        event: 'read',
+        data: {
+          reader: frame.side === 'others' ? 'operator' : 'contact',
+          readThroughMessageId: frame.readThroughMessageId,
+          readAt: frame.readAt,
+        },
+      };
     case 'message-created':
       return { event: 'message', data: { message: widgetViewOf(frame.message as MessageView) } };
     case 'finished':
@@ -84,7 +99,7 @@ export async function streamWidgetConversation(
   };
   deps.openStreams.add(stop);
   const send = (frame: ServerFrame) => {
-    const translated = widgetEventOf(frame);
+    const translated = widgetEventOf(frame, visitor);
     if (!translated) return;
     const id = typeof frame.seq === 'number' && translated.event === 'message' ? String(frame.seq) : '';
     sse.sendWithId(id, JSON.stringify({ type: translated.event, ...translated.data }));

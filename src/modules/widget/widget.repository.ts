@@ -1,4 +1,4 @@
-import { asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import {
   contactTokens,
@@ -136,6 +136,25 @@ export function createWidgetRepository() {
         .where(inTenant(messages, tenantId, eq(messages.id, messageId)))
         .limit(1);
       return row;
+    },
+
+    /** Whether a message of this chat conversation carries the file (as the visitor's image). */
+    async isImageOf(db: Executor, tenantId: string, conversationId: string, fileId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(
+          inTenant(
+            messages,
+            tenantId,
+            and(
+              eq(messages.conversationId, conversationId),
+              sql`${messages.attachments} @> ${JSON.stringify([{ fileId }])}::jsonb`,
+            ),
+          ),
+        )
+        .limit(1);
+      return row !== undefined;
     },
 
     /** A message written without a model (the contact's while a person has it, or a system line). */

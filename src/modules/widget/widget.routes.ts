@@ -16,6 +16,8 @@ import {
   eventsQuery,
   handoffResultSchema,
   inboxParams,
+  markReadBody,
+  readResultSchema,
   publicInboxSchema,
   sendMessageBody,
   sendMessageResultSchema,
@@ -25,6 +27,8 @@ import {
   widgetMessageSchema,
 } from './widget.schemas.js';
 import type { WidgetService } from './widget.service.js';
+import type { WidgetSignals } from './widget-signals.js';
+import { registerWidgetImageRoutes } from './widget-images.routes.js';
 
 const tags = ['widget'];
 const security = [{ contactToken: [] }];
@@ -32,6 +36,8 @@ const security = [{ contactToken: [] }];
 export interface WidgetRoutesDeps {
   readonly sessions: WidgetSessions;
   readonly service: WidgetService;
+  readonly signals: WidgetSignals;
+  readonly imageMaxBytes: number;
   readonly stream: Omit<WidgetStreamDeps, 'service'>;
   /** Requests per minute per contact; an address gets ten times it. */
   readonly perMinute: number;
@@ -47,29 +53,38 @@ export function registerWidgetRoutes(app: App, deps: WidgetRoutesDeps): void {
   const visitors = new WeakMap<FastifyRequest, Visitor>();
   // Per address: every route, sessions included. Per contact: checked once the token is known (below).
   const addressLimit = { max: deps.perMinute * 10, timeWindow: '1 minute', keyGenerator: addressKey };
+  const contactKey = (prefix: string) => (request: FastifyRequest) =>
+    `${prefix}:${createHash('sha256')
+      .update(contactTokenOf(request.headers.authorization) ?? '')
+      .digest('hex')
+      .slice(0, 32)}`;
   const limitContact = app.createRateLimit({
     max: deps.perMinute,
     timeWindow: '1 minute',
-    keyGenerator: (request) =>
-      `contact:${createHash('sha256')
-        .update(contactTokenOf(request.headers.authorization) ?? '')
-        .digest('hex')
-        .slice(0, 32)}`,
+    keyGenerator: contactKey('contact'),
+  });
+  // Typing has a budget of its own, so a visitor who types a lot still has every message of theirs.
+  const limitTyping = app.createRateLimit({
+    max: deps.perMinute,
+    timeWindow: '1 minute',
+    keyGenerator: contactKey('contact-typing'),
   });
 
   /** Who calls, from an allowed site, within their budget: else 401, 403 or 429 before the handler. */
-  async function admitVisitor(request: FastifyRequest): Promise<void> {
-    const visitor = await sessions.authenticate(request.headers.authorization);
-    requireAllowedOrigin(request, visitor.inbox.allowedOrigins);
-    const limit = await limitContact(request);
-    if (!limit.isAllowed && limit.isExceeded) {
-      const seconds = Math.ceil(limit.ttl / 1000);
-      throw new AppError('rate_limited', `Too many messages; try again in ${seconds} seconds`, {
-        retryAfterSeconds: seconds,
-      });
-    }
-    visitors.set(request, visitor);
-  }
+  const admitWithin = (limitOf: typeof limitContact) =>
+    async function admit(request: FastifyRequest): Promise<void> {
+      const visitor = await sessions.authenticate(request.headers.authorization);
+      requireAllowedOrigin(request, visitor.inbox.allowedOrigins);
+      const limit = await limitOf(request);
+      if (!limit.isAllowed && limit.isExceeded) {
+        const seconds = Math.ceil(limit.ttl / 1000);
+        throw new AppError('rate_limited', `Too many requests; try again in ${seconds} seconds`, {
+          retryAfterSeconds: seconds,
+        });
+      }
+      visitors.set(request, visitor);
+    };
+  const admitVisitor = admitWithin(limitContact);
   const visitorOf = (request: FastifyRequest): Visitor => visitors.get(request)!;
   const asVisitor = { access: 'public', rateLimit: addressLimit } as const;
 
@@ -217,5 +232,43 @@ export function registerWidgetRoutes(app: App, deps: WidgetRoutesDeps): void {
     },
     handler: async (request, reply) =>
       reply.status(201).send(await service.rate(visitorOf(request), request.params.id, request.body)),
+  });
+
+  app.post('/v1/widget/conversations/:id/typing', {
+    config: asVisitor,
+    preHandler: admitWithin(limitTyping),
+    schema: {
+      tags,
+      security,
+      summary: 'The visitor is typing: operators watching see it (never stored; at most once a second)',
+      params: conversationParams,
+      response: { 204: noContent },
+    },
+    handler: async (request, reply) => {
+      await deps.signals.typing(visitorOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  });
+
+  app.post('/v1/widget/conversations/:id/read', {
+    config: asVisitor,
+    preHandler: admitVisitor,
+    schema: {
+      tags,
+      security,
+      summary: "The visitor read the replies up to this message: operators see 'Seen'",
+      params: conversationParams,
+      body: markReadBody,
+      response: { 200: readResultSchema },
+    },
+    handler: (request) => deps.signals.markRead(visitorOf(request), request.params.id, request.body),
+  });
+
+  registerWidgetImageRoutes(app, {
+    service,
+    admitVisitor,
+    visitorOf,
+    imageMaxBytes: deps.imageMaxBytes,
+    perAddressPerMinute: deps.perMinute * 10,
   });
 }

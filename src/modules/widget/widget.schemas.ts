@@ -1,21 +1,8 @@
 import { z } from 'zod';
-import { supportStatuses } from '../../platform/db/schema/index.js';
+import { supportStatuses, type StoredAttachment } from '../../platform/db/schema/index.js';
 import { patchBody } from '../../platform/http/common-schemas.js';
+import { widgetTextsViewSchema } from '../inbox/widget-texts.js';
 import type { StoredMessage } from './widget.repository.js';
-
-/** The widget's texts a tenant may override per inbox (`widget.texts`), in each language it ships. */
-export const widgetTextKeys = [
-  'launcher',
-  'placeholder',
-  'send',
-  'talkToPerson',
-  'waitingForPerson',
-  'personJoined',
-  'outsideHours',
-  'emailPrompt',
-  'rate',
-  'thanks',
-] as const;
 
 export const publicInboxSchema = z.object({
   id: z.uuid(),
@@ -26,6 +13,9 @@ export const publicInboxSchema = z.object({
   csatEnabled: z.boolean(),
   isOpenNow: z.boolean().describe('Whether a person is at work now, per the business hours'),
   nextOpeningAt: z.iso.datetime().nullable().describe('When a person is next at work, if closed now'),
+  texts: widgetTextsViewSchema.describe(
+    "The inbox's own wording of the panel's texts, per language; the rest are the panel's",
+  ),
 });
 export type PublicInboxView = z.infer<typeof publicInboxSchema>;
 
@@ -60,6 +50,10 @@ export const widgetMessageSchema = z.object({
   /** The person's display name, on an operator's reply; null otherwise. */
   authorName: z.string().nullable(),
   content: z.string(),
+  /** Images the contact sent, each read at GET …/conversations/{id}/images/{fileId}. */
+  images: z.array(z.object({ fileId: z.uuid(), mediaType: z.string() })),
+  /** When the other side read it: an operator for the contact's messages, the contact for replies. */
+  readAt: z.iso.datetime().nullable(),
   status: z.enum(['streaming', 'complete', 'error']),
   createdAt: z.iso.datetime(),
 });
@@ -132,7 +126,30 @@ export function presentWidgetMessage(message: StoredMessage): WidgetMessageView 
     author,
     authorName: author === 'operator' ? (message.authorName ?? null) : null,
     content: message.content,
+    images: imagesOf(message.attachments),
+    readAt: message.readAt?.toISOString() ?? null,
     status: message.status === 'streaming' || message.status === 'error' ? message.status : 'complete',
     createdAt: message.createdAt.toISOString(),
   };
 }
+
+/** A message's images as the widget names them: the id and type, never where they are stored. */
+export const imagesOf = (attachments: readonly StoredAttachment[] | null | undefined): WidgetMessageView['images'] =>
+  (attachments ?? [])
+    .filter((attachment) => attachment.mediaType.startsWith('image/'))
+    .map((attachment) => ({ fileId: attachment.fileId, mediaType: attachment.mediaType }));
+
+export const imageParams = z.strictObject({
+  id: z.uuid('must be a conversation id (UUID)'),
+  fileId: z.uuid('must be an image id (UUID)'),
+});
+
+export const markReadBody = z.strictObject({
+  /** This message and every earlier one from the other side are marked read. */
+  upToMessageId: z.uuid('must be a message id (a UUID) of this conversation'),
+});
+
+export const readResultSchema = z.object({
+  readThroughMessageId: z.uuid(),
+  readAt: z.iso.datetime(),
+});

@@ -2,13 +2,16 @@ import type { Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import type { StoredSupportConversation } from '../inbox/support.repository.js';
 import type { SupportService } from '../inbox/index.js';
-import type { ChatService, ChatTurnHandle } from '../chat/index.js';
+import type { ChatService } from '../chat/index.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { WebhookEvents } from '../webhooks/index.js';
+import type { FilesService } from '../files/index.js';
+import type { Upload } from '../knowledge/document-upload.js';
+import { presentWidgetTexts } from '../inbox/widget-texts.js';
 import { isOpenAt, nextOpening } from './business-hours.js';
 import type { Visitor } from './widget-sessions.js';
-import { whoAnswers } from './who-answers.js';
+import { createWidgetAnswering } from './widget-answering.js';
 import type { StoredMessage, WidgetRepository } from './widget.repository.js';
 import {
   presentWidgetMessage,
@@ -23,6 +26,9 @@ export interface WidgetServiceDeps {
   readonly repository: WidgetRepository;
   readonly support: Pick<SupportService, 'change' | 'createForContact'>;
   readonly chat: Pick<ChatService, 'sendMessage'>;
+  /** Images from visitors, stored as chat attachments of the desk user (the files module). */
+  readonly files: Pick<FilesService, 'uploadImage' | 'openContent'>;
+  readonly imageMaxBytes: number;
   /** The tenant's desk user (the inbox module), who owns the chat conversations behind support conversations. */
   readonly deskUserOf: (tenantId: string) => Promise<string>;
   /** Tells live watchers (the widget's stream, operators' sockets) of a message written without a model. */
@@ -33,21 +39,6 @@ export interface WidgetServiceDeps {
 }
 
 const maxConversations = 20;
-
-/** When the AI cannot help: the turn failed, or it was given passages and cited none (the offline model found nothing). */
-const couldNotHelp = (handle: ChatTurnHandle) =>
-  new Promise<boolean>((resolve) => {
-    let sawSources = false;
-    const stop = handle.subscribe((event) => {
-      if (event.type === 'sources') sawSources = true;
-      if (event.type === 'error') resolve(true);
-      if (event.type === 'finished') resolve(sawSources && event.assistantMessage.citations.length === 0);
-    });
-    void handle.outcome.then((outcome) => {
-      stop();
-      resolve(outcome.error !== undefined);
-    });
-  });
 
 export function createWidgetService(deps: WidgetServiceDeps) {
   const { db, repository, support } = deps;
@@ -94,94 +85,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     return present(visitor, found.conversation, found.operatorName);
   }
 
-  async function writeMessage(visitor: Visitor, chatConversationId: string, role: 'user' | 'system', content: string) {
-    const message = await repository.insertMessage(db, {
-      id: newId(),
-      tenantId: visitor.tenantId,
-      conversationId: chatConversationId,
-      role,
-      content,
-      status: 'complete',
-      createdAt: now(),
-      completedAt: now(),
-    });
-    deps.announceMessage(visitor.tenantId, message);
-    return message;
-  }
-
-  /** Asks for a person (once); outside the business hours the contact is told when one is back. */
-  async function handOver(visitor: Visitor, id: string, chatConversationId: string, reason: string) {
-    await support.change(visitor.tenantId, id, { kind: 'contact' }, { action: 'request_human', reason });
-    const hours = visitor.inbox.businessHours;
-    const backAt = isOpenAt(hours, now()) ? undefined : nextOpening(hours, now());
-    await writeMessage(
-      visitor,
-      chatConversationId,
-      'system',
-      backAt
-        ? `A person was asked for. Nobody is at work now; someone is back at ${backAt.toISOString()}. Leave your email to hear back.`
-        : 'A person was asked for and will join shortly.',
-    );
-    return backAt ?? null;
-  }
-
-  /** After the AI's reply: if it could not help, hand over or stay, as the inbox says. */
-  function followReply(visitor: Visitor, id: string, chatConversationId: string, handle: ChatTurnHandle): void {
-    if (visitor.inbox.onAiFailure !== 'handover') return;
-    void couldNotHelp(handle)
-      .then((isStuck) => (isStuck ? handOver(visitor, id, chatConversationId, 'the AI could not answer') : null))
-      // The contact or an operator changed the conversation meanwhile: theirs is the newer word.
-      .catch(() => undefined);
-  }
-
-  /** A resolved conversation the contact writes to is reopened, a snoozed one woken; others stay. */
-  async function statusForNewMessage(visitor: Visitor, conversation: StoredSupportConversation) {
-    if (conversation.status === 'resolved') {
-      const reopened = await support.change(
-        visitor.tenantId,
-        conversation.id,
-        { kind: 'contact' },
-        {
-          action: 'contact_message',
-          reason: 'the contact wrote again',
-        },
-      );
-      return reopened.status;
-    }
-    if (conversation.status === 'snoozed') {
-      const woken = await support.change(
-        visitor.tenantId,
-        conversation.id,
-        { kind: 'system' },
-        {
-          action: 'wake',
-          reason: 'the contact wrote',
-        },
-      );
-      return woken.status;
-    }
-    return conversation.status;
-  }
-
-  async function answer(visitor: Visitor, own: Awaited<ReturnType<typeof findOwn>>, content: string) {
-    const { conversation, chatConversationId } = own;
-    const { id } = conversation;
-    const status = await statusForNewMessage(visitor, conversation);
-    const answerer = whoAnswers(status, content, {
-      hasAgent: visitor.inbox.agentId !== null,
-      keywords: visitor.inbox.handoffKeywords,
-    });
-    if (answerer.kind === 'ai') {
-      const actor = await widgetActor(visitor.tenantId);
-      const handle = await deps.chat.sendMessage(actor, chatConversationId, { content });
-      followReply(visitor, id, chatConversationId, handle);
-      return { messageId: handle.userMessage.id, replyId: handle.assistantMessageId, personBackAt: null };
-    }
-    const message = await writeMessage(visitor, chatConversationId, 'user', content);
-    const personBackAt =
-      answerer.kind === 'handover' ? await handOver(visitor, id, chatConversationId, answerer.reason) : null;
-    return { messageId: message.id, replyId: null, personBackAt };
-  }
+  const { answer, handOver } = createWidgetAnswering(deps, { widgetActor });
 
   return {
     publicInbox(inbox: StoredWidgetInbox): PublicInboxView {
@@ -196,6 +100,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
         csatEnabled: inbox.isCsatEnabled,
         isOpenNow,
         nextOpeningAt: isOpenNow ? null : (nextOpening(inbox.businessHours, at)?.toISOString() ?? null),
+        texts: presentWidgetTexts(inbox.widgetTexts),
       };
     },
 
@@ -276,6 +181,34 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       };
     },
 
+    /**
+     * An image from the visitor, as a message of its own: the conversation is checked before a byte is
+     * read, the image stored as a chat attachment (PNG, JPEG, WebP or GIF, under WIDGET_IMAGE_MAX_BYTES),
+     * then answered as a written message is (the AI sees the image; nobody's model while a person has it).
+     */
+    async sendImage(visitor: Visitor, id: string, openUpload: () => Promise<Upload>) {
+      const own = await findOwn(visitor, id);
+      const image = await deps.files.uploadImage(await widgetActor(visitor.tenantId), openUpload, deps.imageMaxBytes);
+      const result = await answer(visitor, own, '', [image]);
+      const message = await repository.findMessage(db, visitor.tenantId, result.messageId);
+      return {
+        message: presentWidgetMessage(message!),
+        conversation: await reload(visitor, id),
+        replyId: result.replyId,
+        personBackAt: result.personBackAt?.toISOString() ?? null,
+        isReplay: false,
+      };
+    },
+
+    /** An image of one of the visitor's own conversations; any other file, even the tenant's, is a 404. */
+    async openImage(visitor: Visitor, id: string, fileId: string) {
+      const { chatConversationId } = await findOwn(visitor, id);
+      if (!(await repository.isImageOf(db, visitor.tenantId, chatConversationId, fileId))) {
+        throw notFound('Image', fileId);
+      }
+      return deps.files.openContent(await widgetActor(visitor.tenantId), fileId);
+    },
+
     /** "Talk to a person": bot → pending; nothing to do when a person was already asked for or has it. */
     async handoff(visitor: Visitor, id: string) {
       const { conversation, chatConversationId } = await findOwn(visitor, id);
@@ -320,6 +253,8 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     /** For the live stream: the conversation's chat conversation and current state. */
     findOwn,
     present,
+    /** The tenant's desk user, as whom the widget writes and reads the chat conversation. */
+    widgetActor,
   };
 }
 

@@ -114,7 +114,8 @@ export function toLoopMessages(messages: readonly TextMessage[]): ModelMessage[]
     return {
       role: 'user',
       content: [
-        { type: 'text', text: message.content },
+        // An image sent alone (the widget's) has no text: some providers refuse an empty text part.
+        ...(message.content === '' ? [] : [{ type: 'text' as const, text: message.content }]),
         ...message.attachments.map((part) =>
           part.type === 'text'
             ? { type: 'text' as const, text: part.text }

@@ -30,6 +30,9 @@ export interface StoredBusinessHours {
   readonly days: readonly { readonly weekday: number; readonly opens: string; readonly closes: string }[];
 }
 
+/** Per language, the widget panel's texts an inbox says its own way. */
+export type StoredWidgetTexts = Partial<Record<'en' | 'zh', Record<string, string>>>;
+
 /** A channel of a tenant (its website widget) and how its conversations are handled. */
 export const inboxes = pgTable(
   'inboxes',
@@ -47,6 +50,8 @@ export const inboxes = pgTable(
     widgetTitle: text('widget_title').notNull(),
     widgetColor: text('widget_color').notNull(),
     widgetGreeting: text('widget_greeting').notNull().default(''),
+    /** The panel's texts this inbox overrides, per language: `{en: {send: '…'}, zh: {…}}` (known keys only). */
+    widgetTexts: jsonb('widget_texts').$type<StoredWidgetTexts>().notNull().default({}),
     businessHours: jsonb('business_hours').$type<StoredBusinessHours>(),
     handoffKeywords: text('handoff_keywords').array().notNull(),
     onAiFailure: text('on_ai_failure', { enum: aiFailureModes }).notNull(),

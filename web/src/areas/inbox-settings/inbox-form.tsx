@@ -4,6 +4,7 @@ import { ErrorNotice } from '../../ui/error-notice';
 import type { Agent } from '../agents/agents-api';
 import { BusinessHoursFields } from './business-hours-fields';
 import type { Inbox, InboxInput } from './inboxes-api';
+import { WidgetTextsFields, withoutEmptyTexts, type WidgetTexts } from './widget-texts-fields';
 
 const defaultColor = '#2563eb';
 const splitLines = (text: string) =>
@@ -32,6 +33,7 @@ export function InboxForm(props: {
   const [title, setTitle] = useState(inbox?.widget.title ?? 'Chat with us');
   const [color, setColor] = useState(inbox?.widget.color ?? defaultColor);
   const [greeting, setGreeting] = useState(inbox?.widget.greeting ?? 'Hi! How can we help?');
+  const [texts, setTexts] = useState<WidgetTexts>(inbox?.widget.texts ?? {});
   const [businessHours, setBusinessHours] = useState(inbox?.businessHours ?? null);
   const [keywords, setKeywords] = useState(inbox?.handoff.keywords.join(', ') ?? '');
   const [onAiFailure, setOnAiFailure] = useState(inbox?.handoff.onAiFailure ?? 'handover');
@@ -43,7 +45,7 @@ export function InboxForm(props: {
       name: name.trim(),
       agentId: agentId || null,
       allowedOrigins: splitLines(origins),
-      widget: { title: title.trim(), color, greeting },
+      widget: { title: title.trim(), color, greeting, texts: withoutEmptyTexts(texts) },
       businessHours,
       // Left empty on a new inbox, the server's default keywords apply.
       handoff: { ...(keywords.trim() || inbox ? { keywords: splitLines(keywords) } : {}), onAiFailure },
@@ -117,6 +119,7 @@ export function InboxForm(props: {
           />
         )}
       </Field>
+      <WidgetTextsFields value={texts} onChange={setTexts} error={error} />
       <BusinessHoursFields value={businessHours} onChange={setBusinessHours} error={error} />
       <h2>Handoff to a person</h2>
       <TextField

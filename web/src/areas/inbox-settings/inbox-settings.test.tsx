@@ -153,6 +153,24 @@ describe('Inbox settings', () => {
     });
   });
 
+  it("saves the widget's texts per language, only those written in", async () => {
+    const server = settingsServer({
+      'PATCH /v1/inboxes/:id': () => Response.json({ ...inbox, updatedAt: '2026-03-01T10:00:00.000Z' }),
+    });
+    await open(server, `/inbox-settings/inboxes/${inboxId}`);
+    const send = await screen.findByLabelText('send (en)');
+    expect(send.getAttribute('placeholder')).toBe('Send');
+    expect(screen.getByLabelText('send (zh)').getAttribute('placeholder')).toBe('发送');
+    fireEvent.change(send, { target: { value: 'Go' } });
+    fireEvent.change(screen.getByLabelText('seen (zh)'), { target: { value: '看过了' } });
+    fireEvent.change(screen.getByLabelText('typing (en)'), { target: { value: '  ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save inbox' }));
+    expect(await screen.findByText('Saved.')).toBeTruthy();
+    expect(server.callsTo('PATCH', `/v1/inboxes/${inboxId}`)[0]?.body).toMatchObject({
+      widget: { texts: { en: { send: 'Go' }, zh: { seen: '看过了' } } },
+    });
+  });
+
   it('manages canned responses, showing a duplicate shortcode’s refusal', async () => {
     const responses: { id: string; shortcode: string; content: string }[] = [];
     const server = fakeApi({

@@ -1,3 +1,4 @@
+import type { WidgetTexts } from './widget-texts-fields';
 /** An inbox as GET /v1/inboxes answers it: never its signing secret. */
 export interface Inbox {
   id: string;
@@ -5,7 +6,7 @@ export interface Inbox {
   /** The agent that answers first; null for a human-only inbox. */
   agentId: string | null;
   allowedOrigins: string[];
-  widget: { title: string; color: string; greeting: string };
+  widget: { title: string; color: string; greeting: string; texts?: WidgetTexts };
   businessHours: BusinessHours | null;
   handoff: { keywords: string[]; onAiFailure: 'handover' | 'stay' };
   csatEnabled: boolean;

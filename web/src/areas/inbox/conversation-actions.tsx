@@ -4,9 +4,8 @@ import { useServices } from '../../app-context';
 import { Dialog } from '../../ui/dialog';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field } from '../../ui/field';
-import type { Page } from '../../ui/cursor-list';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
-import { supportBase, supportKeys, type DeskUser, type SupportConversation, type SupportStatus } from './support-api';
+import { supportBase, supportKeys, type DeskOperator, type SupportConversation, type SupportStatus } from './support-api';
 
 type SimpleAction = 'take' | 'resolve' | 'reopen';
 type Action = SimpleAction | 'assign' | 'transfer' | 'snooze';
@@ -56,12 +55,13 @@ export function ConversationActions({ conversation }: { conversation: SupportCon
       await queryClient.invalidateQueries({ queryKey: supportKeys.all });
     },
   });
+  // GET /v1/operators, which operators may read (GET /v1/users is for admins), with each one's presence.
   const users = useQuery({
-    queryKey: supportKeys.users,
-    queryFn: () => api.get<Page<DeskUser>>('/v1/users?limit=100'),
+    queryKey: supportKeys.operators,
+    queryFn: () => api.get<{ items: DeskOperator[] }>('/v1/operators'),
     enabled: dialog === 'assign' || dialog === 'transfer',
   });
-  const operators = (users.data?.items ?? []).filter((user) => user.role !== 'member');
+  const operators = users.data?.items ?? [];
 
   function open(action: Action) {
     act.reset();
@@ -127,9 +127,9 @@ export function ConversationActions({ conversation }: { conversation: SupportCon
                     data-autofocus
                   >
                     <option value="">{users.isPending ? 'Loading operators…' : 'Choose an operator'}</option>
-                    {operators.map((user) => (
-                      <option key={user.id} value={user.id}>
-                        {user.displayName ?? user.email}
+                    {operators.map((operator) => (
+                      <option key={operator.id} value={operator.id}>
+                        {operator.name} ({operator.presence})
                       </option>
                     ))}
                   </select>

@@ -5,6 +5,8 @@ import type { ApiClient } from '../../api/api-client';
 import { ErrorNotice } from '../../ui/error-notice';
 import { formatDateTime } from '../../ui/format';
 import { useRealtimeStatus } from '../../realtime/use-realtime';
+import { useLiveSignals } from './live-signals';
+import { SupportImage } from './support-image';
 import { buildTimeline } from './timeline';
 import {
   type MessagePage,
@@ -75,6 +77,7 @@ export function ConversationTimeline({ conversation }: { conversation: SupportCo
     });
   }, [realtime, chatId, conversation.id, queryClient]);
 
+  const { typist } = useLiveSignals(conversation.id, chatId, messages.data ?? []);
   const count = messages.data?.length ?? 0;
   useEffect(() => {
     end.current?.scrollIntoView?.({ block: 'end' });
@@ -83,6 +86,10 @@ export function ConversationTimeline({ conversation }: { conversation: SupportCo
   if (messages.isPending || events.isPending) return <p className="muted state-text">Loading the conversation…</p>;
   // One of the two failing still shows the other: the status changes without the messages, or the reverse.
   const timeline = buildTimeline(messages.data ?? [], events.data?.items ?? []);
+  // "Seen" under the newest reply to the contact, once the widget says they read it.
+  const lastReply = [...(messages.data ?? [])]
+    .reverse()
+    .find((message) => message.role === 'operator' || message.role === 'assistant');
   return (
     <div className="support-timeline" role="log" aria-label="Conversation with the contact">
       {messages.isError && <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} />}
@@ -103,10 +110,17 @@ export function ConversationTimeline({ conversation }: { conversation: SupportCo
               <strong>{entry.message.authorName ?? authorLabels[entry.message.role]}</strong>{' '}
               <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
             </div>
-            <p>{entry.message.content}</p>
+            {entry.message.content ? <p>{entry.message.content}</p> : null}
+            {entry.message.images?.map((image) => (
+              <SupportImage key={image.fileId} fileId={image.fileId} filename={image.filename} />
+            ))}
+            {entry.message.id === lastReply?.id && lastReply.readAt ? <p className="muted support-seen">Seen</p> : null}
           </article>
         ),
       )}
+      <p className="muted support-typing" aria-live="polite">
+        {typist ? `${typist} is typing…` : ''}
+      </p>
       <div ref={end} />
     </div>
   );

@@ -196,16 +196,16 @@ describe('a support conversation', () => {
     expect(screen.queryByRole('dialog')).toBeNull();
   });
 
-  it('assigns to an operator chosen from the users', async () => {
+  it('assigns to an operator chosen from GET /v1/operators, never the admin-only user list', async () => {
     const operator = {
       id: 'b1b1b1b1-0000-4000-8000-000000000001',
-      email: 'op@example.test',
-      displayName: 'Olga',
+      name: 'Olga',
       role: 'operator',
+      presence: 'online',
+      openConversations: 1,
     };
-    const member = { ...operator, id: 'b1b1b1b1-0000-4000-8000-000000000002', displayName: 'Max', role: 'member' };
     const server = desk(() => waiting, {
-      'GET /v1/users': () => pageOf([operator, member]),
+      'GET /v1/operators': () => Response.json({ items: [operator] }),
       'POST /v1/support-conversations/:id/assign': () =>
         Response.json({ ...waiting, status: 'open', assigneeId: operator.id }),
     });
@@ -213,8 +213,8 @@ describe('a support conversation', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Assign…' }));
     const dialog = screen.getByRole('dialog', { name: 'Assign to an operator' });
     const picker = within(dialog).getByLabelText<HTMLSelectElement>('Operator');
-    await within(dialog).findByRole('option', { name: 'Olga' });
-    expect(within(dialog).queryByRole('option', { name: 'Max' })).toBeNull();
+    await within(dialog).findByRole('option', { name: 'Olga (online)' });
+    expect(server.callsTo('GET', '/v1/users')).toHaveLength(0);
     fireEvent.change(picker, { target: { value: operator.id } });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Assign' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());

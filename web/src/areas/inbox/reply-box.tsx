@@ -12,7 +12,7 @@ import { supportBase, supportKeys, type CannedResponse, type SupportMessage } fr
  * inserts the highlighted one, Escape dismisses), "Suggest a reply" fills the box with the AI's draft
  * to edit, Send posts it to the contact.
  */
-export function ReplyBox(props: { supportId: string; canReply: boolean; onSent: () => void }) {
+export function ReplyBox(props: { supportId: string; canReply: boolean; onSent: () => void; onTyping?: () => void }) {
   const { api } = useServices();
   const listId = useId();
   const textarea = useRef<HTMLTextAreaElement>(null);
@@ -104,7 +104,10 @@ export function ReplyBox(props: { supportId: string; canReply: boolean; onSent: 
         aria-controls={listId}
         aria-autocomplete="list"
         aria-activedescendant={active ? `${listId}-${active.id}` : undefined}
-        onChange={(event) => update(event.target.value, event.target.selectionStart)}
+        onChange={(event) => {
+          update(event.target.value, event.target.selectionStart);
+          props.onTyping?.();
+        }}
         onSelect={(event) => setCaret(event.currentTarget.selectionStart)}
         onKeyDown={onKeyDown}
       />

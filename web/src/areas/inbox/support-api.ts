@@ -56,6 +56,10 @@ export interface SupportMessage {
   role: SupportMessageRole;
   content: string;
   authorName?: string | null;
+  /** Images the contact sent from the widget. */
+  images?: { fileId: string; filename: string; mediaType: string }[];
+  /** When the other side read it. */
+  readAt?: string | null;
   createdAt: string;
 }
 
@@ -105,12 +109,13 @@ export interface CannedResponse {
   updatedAt: string;
 }
 
-/** Someone who can be given a conversation, from GET /v1/users. */
-export interface DeskUser {
+/** Someone who can be given a conversation, from GET /v1/operators. */
+export interface DeskOperator {
   id: string;
-  email: string;
-  displayName: string | null;
+  name: string;
   role: string;
+  presence: 'online' | 'away' | 'offline';
+  openConversations: number;
 }
 
 export const supportBase = '/v1/support-conversations';
@@ -127,7 +132,7 @@ export const supportKeys = {
   contactConversations: (id: string) => ['contacts', id, 'conversations'] as const,
   contacts: ['contacts'] as const,
   cannedResponses: ['canned-responses'] as const,
-  users: ['users', 'desk'] as const,
+  operators: ['operators'] as const,
 };
 
 /** The queue's address: one tab, optionally one status (else all but resolved), longest waiting first. */

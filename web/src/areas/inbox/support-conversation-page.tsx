@@ -23,7 +23,7 @@ const conversationRefreshMs = 20_000;
 /** One support conversation: history and reply in the middle, actions, labels, notes and the contact beside. */
 export function SupportConversationPage() {
   const { supportId = '' } = useParams();
-  const { api } = useServices();
+  const { api, realtime } = useServices();
   const session = useSignedInSession();
   const queryClient = useQueryClient();
   // Another operator may take, transfer or resolve it meanwhile: read it again now and then.
@@ -78,6 +78,8 @@ export function SupportConversationPage() {
         <ReplyBox
           supportId={current.id}
           canReply={current.status !== 'resolved'}
+          // The contact sees "<name> is typing" in the widget (a throttled realtime frame, never stored).
+          onTyping={() => current.conversationId && realtime?.typing(current.conversationId)}
           // A reply to a conversation nobody has takes it: the status and the queue change too.
           onSent={() => void queryClient.invalidateQueries({ queryKey: supportKeys.all })}
         />

@@ -1,0 +1,148 @@
+import type { Actor } from '../../access/actor.js';
+import type { StoredAttachment } from '../../platform/db/schema/index.js';
+import { newId } from '../../platform/ids.js';
+import type { ChatTurnHandle } from '../chat/index.js';
+import type { StoredSupportConversation } from '../inbox/support.repository.js';
+import { isOpenAt, nextOpening } from './business-hours.js';
+import type { Visitor } from './widget-sessions.js';
+import type { WidgetServiceDeps } from './widget.service.js';
+import { whoAnswers } from './who-answers.js';
+
+/** When the AI cannot help: the turn failed, or it was given passages and cited none (the offline model found nothing). */
+const couldNotHelp = (handle: ChatTurnHandle) =>
+  new Promise<boolean>((resolve) => {
+    let sawSources = false;
+    const stop = handle.subscribe((event) => {
+      if (event.type === 'sources') sawSources = true;
+      if (event.type === 'error') resolve(true);
+      if (event.type === 'finished') resolve(sawSources && event.assistantMessage.citations.length === 0);
+    });
+    void handle.outcome.then((outcome) => {
+      stop();
+      resolve(outcome.error !== undefined);
+    });
+  });
+
+/**
+ * Who answers a contact's message, and what follows: the AI in `bot` (unless asked for a person in
+ * words), nobody's model in `pending` or `open`; a handover when asked or when the AI cannot help.
+ */
+interface OwnConversation {
+  readonly conversation: StoredSupportConversation;
+  readonly chatConversationId: string;
+}
+
+export function createWidgetAnswering(
+  deps: Pick<WidgetServiceDeps, 'db' | 'repository' | 'support' | 'chat' | 'announceMessage' | 'now'>,
+  visitorSide: {
+    readonly widgetActor: (tenantId: string) => Promise<Actor>;
+  },
+) {
+  const { widgetActor } = visitorSide;
+  const { db, repository, support } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function writeMessage(
+    visitor: Visitor,
+    chatConversationId: string,
+    role: 'user' | 'system',
+    content: string,
+    attachments: StoredAttachment[] = [],
+  ) {
+    const message = await repository.insertMessage(db, {
+      id: newId(),
+      tenantId: visitor.tenantId,
+      conversationId: chatConversationId,
+      role,
+      content,
+      ...(attachments.length > 0 && { attachments }),
+      status: 'complete',
+      createdAt: now(),
+      completedAt: now(),
+    });
+    deps.announceMessage(visitor.tenantId, message);
+    return message;
+  }
+
+  /** Asks for a person (once); outside the business hours the contact is told when one is back. */
+  async function handOver(visitor: Visitor, id: string, chatConversationId: string, reason: string) {
+    await support.change(visitor.tenantId, id, { kind: 'contact' }, { action: 'request_human', reason });
+    const hours = visitor.inbox.businessHours;
+    const backAt = isOpenAt(hours, now()) ? undefined : nextOpening(hours, now());
+    await writeMessage(
+      visitor,
+      chatConversationId,
+      'system',
+      backAt
+        ? `A person was asked for. Nobody is at work now; someone is back at ${backAt.toISOString()}. Leave your email to hear back.`
+        : 'A person was asked for and will join shortly.',
+    );
+    return backAt ?? null;
+  }
+
+  /** After the AI's reply: if it could not help, hand over or stay, as the inbox says. */
+  function followReply(visitor: Visitor, id: string, chatConversationId: string, handle: ChatTurnHandle): void {
+    if (visitor.inbox.onAiFailure !== 'handover') return;
+    void couldNotHelp(handle)
+      .then((isStuck) => (isStuck ? handOver(visitor, id, chatConversationId, 'the AI could not answer') : null))
+      // The contact or an operator changed the conversation meanwhile: theirs is the newer word.
+      .catch(() => undefined);
+  }
+
+  /** A resolved conversation the contact writes to is reopened, a snoozed one woken; others stay. */
+  async function statusForNewMessage(visitor: Visitor, conversation: StoredSupportConversation) {
+    if (conversation.status === 'resolved') {
+      const reopened = await support.change(
+        visitor.tenantId,
+        conversation.id,
+        { kind: 'contact' },
+        {
+          action: 'contact_message',
+          reason: 'the contact wrote again',
+        },
+      );
+      return reopened.status;
+    }
+    if (conversation.status === 'snoozed') {
+      const woken = await support.change(
+        visitor.tenantId,
+        conversation.id,
+        { kind: 'system' },
+        {
+          action: 'wake',
+          reason: 'the contact wrote',
+        },
+      );
+      return woken.status;
+    }
+    return conversation.status;
+  }
+
+  /** `own`: the visitor's conversation as its caller already read it (one read fewer per message). */
+  async function answer(visitor: Visitor, own: OwnConversation, content: string, images: StoredAttachment[] = []) {
+    const { conversation, chatConversationId } = own;
+    const { id } = conversation;
+    const status = await statusForNewMessage(visitor, conversation);
+    const answerer = whoAnswers(status, content, {
+      hasAgent: visitor.inbox.agentId !== null,
+      keywords: visitor.inbox.handoffKeywords,
+    });
+    if (answerer.kind === 'ai') {
+      const actor = await widgetActor(visitor.tenantId);
+      // Images reach the model as chat attachments do: file parts after the text (files/attachment-parts.ts).
+      const fileIds = images.map((image) => image.fileId);
+      const handle = await deps.chat.sendMessage(actor, chatConversationId, {
+        content,
+        ...(fileIds.length > 0 && { fileIds }),
+      });
+      followReply(visitor, id, chatConversationId, handle);
+      return { messageId: handle.userMessage.id, replyId: handle.assistantMessageId, personBackAt: null };
+    }
+    const message = await writeMessage(visitor, chatConversationId, 'user', content, images);
+    const personBackAt =
+      answerer.kind === 'handover' ? await handOver(visitor, id, chatConversationId, answerer.reason) : null;
+    return { messageId: message.id, replyId: null, personBackAt };
+  }
+
+  return { answer, handOver };
+}
