@@ -84,9 +84,17 @@ export default defineConfig(
     files: ['web/widget/**/*.js'],
     languageOptions: {
       globals: Object.fromEntries(
-        ['window', 'document', 'navigator', 'location', 'localStorage', 'parent', 'crypto', 'TextDecoderStream'].map(
-          (name) => [name, 'readonly'],
-        ),
+        [
+          'window',
+          'document',
+          'navigator',
+          'location',
+          'localStorage',
+          'parent',
+          'crypto',
+          'TextDecoderStream',
+          'FormData',
+        ].map((name) => [name, 'readonly']),
       ),
     },
   },

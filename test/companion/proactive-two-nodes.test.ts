@@ -1,48 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnServe, waitForReady } from '../cli/server-process.js';
 import { eventually } from '../harness/chat-setup.js';
-import { testStorage, withAdminClient } from '../harness/test-database.js';
+import { withAdminClient } from '../harness/test-database.js';
+import { createScaledOutNodes, isScaledOut, type ScaledOutNodes } from '../harness/scaled-out-nodes.js';
 
 /**
  * Two real `parley serve` processes on one PostgreSQL database, both running the proactive scheduler
  * every 200 ms, so their passes overlap all the time: each due conversation gets exactly one proactive
  * message, never two.
  */
-const isScaledOut = testStorage === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
 const conversationCount = 12;
 
 describe.skipIf(!isScaledOut)('proactive messages across two server processes', { timeout: 180_000 }, () => {
-  let databaseUrl: string;
-  let databaseName: string;
-  const children: ChildProcess[] = [];
+  let cluster: ScaledOutNodes | undefined;
   const nodes: string[] = [];
   let headers: Record<string, string>;
-
-  const startNode = async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-proactive-nodes-'));
-    const log = openSync(path.join(dataDir, 'server.log'), 'a');
-    const node = await spawnServe({
-      dataDir,
-      stdio: ['ignore', log, log],
-      env: {
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: process.env.TEST_REDIS_URL!,
-        PARLEY_SECRET_KEY: 'proactive-nodes-test-secret-0123456789abcdef012345',
-        PROACTIVE_CHECK_INTERVAL_MS: '200',
-        // Counted in the shared Redis, where every other test's sign-ins from 127.0.0.1 add up.
-        RATE_LIMIT_PER_MINUTE: '100000',
-        AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-      },
-    });
-    children.push(node.child);
-    await waitForReady(node.baseUrl, node.child);
-    return node.baseUrl;
-  };
 
   const call = async (method: string, url: string, body?: object) => {
     const response = await fetch(`${nodes[0]}${url}`, {
@@ -55,15 +26,9 @@ describe.skipIf(!isScaledOut)('proactive messages across two server processes', 
   };
 
   beforeAll(async () => {
-    const adminUrl = process.env.TEST_DATABASE_URL!;
-    databaseName = `parley_t_${randomBytes(6).toString('hex')}`;
-    await withAdminClient(adminUrl, (client) => client.query(`create database ${databaseName}`));
-    const url = new URL(adminUrl);
-    url.pathname = `/${databaseName}`;
-    databaseUrl = url.toString();
-    // One after the other: the first applies the migrations.
-    nodes.push(await startNode());
-    nodes.push(await startNode());
+    cluster = await createScaledOutNodes('proactive-nodes', { PROACTIVE_CHECK_INTERVAL_MS: '200' });
+    nodes.push((await cluster.start()).baseUrl);
+    nodes.push((await cluster.start()).baseUrl);
     const registered = await fetch(`${nodes[0]}/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -74,12 +39,7 @@ describe.skipIf(!isScaledOut)('proactive messages across two server processes', 
   }, 240_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    if (databaseName) {
-      await withAdminClient(process.env.TEST_DATABASE_URL!, (client) =>
-        client.query(`drop database if exists ${databaseName} with (force)`),
-      );
-    }
+    await cluster?.stop();
   }, 120_000);
 
   it('sends exactly one proactive message per due conversation while both schedulers run', async () => {
@@ -93,18 +53,22 @@ describe.skipIf(!isScaledOut)('proactive messages across two server processes', 
     for (let index = 0; index < conversationCount; index += 1) {
       const conversation = await call('POST', '/v1/conversations', { agentId: agent.id });
       const id = conversation.id as string;
-      const turn = await call('POST', `/v1/conversations/${id}/messages`, { content: `Topic number ${index}. Thoughts?` });
+      const turn = await call('POST', `/v1/conversations/${id}/messages`, {
+        content: `Topic number ${index}. Thoughts?`,
+      });
       await call('POST', `/v1/conversations/${id}/read`, {
         upToMessageId: (turn.assistantMessage as { id: string }).id,
       });
       ids.push(id);
     }
     // Quiet for ten minutes (past the five of the agent): due at the next pass of either node.
-    await withAdminClient(databaseUrl, (client) =>
-      client.query(`update conversations set last_activity_at = now() - interval '10 minutes' where id = any($1)`, [ids]),
+    await withAdminClient(cluster!.databaseUrl, (client) =>
+      client.query(`update conversations set last_activity_at = now() - interval '10 minutes' where id = any($1)`, [
+        ids,
+      ]),
     );
     const counts = async () =>
-      withAdminClient(databaseUrl, async (client) => {
+      withAdminClient(cluster!.databaseUrl, async (client) => {
         const { rows } = await client.query<{ conversation_id: string; n: number }>(
           `select conversation_id, count(*)::int as n from messages where proactive and conversation_id = any($1)
            group by conversation_id`,
@@ -118,7 +82,7 @@ describe.skipIf(!isScaledOut)('proactive messages across two server processes', 
     const rows = await counts();
     expect(rows).toHaveLength(conversationCount);
     expect(rows.every((row) => row.n === 1)).toBe(true);
-    const { rows: pending } = await withAdminClient(databaseUrl, (client) =>
+    const { rows: pending } = await withAdminClient(cluster!.databaseUrl, (client) =>
       client.query(`select count(*)::int as n from conversations where id = any($1) and proactive_claim is not null`, [
         ids,
       ]),

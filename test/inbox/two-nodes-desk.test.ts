@@ -1,12 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnServe, waitForReady } from '../cli/server-process.js';
 import { eventually } from '../harness/chat-setup.js';
-import { testStorage, withAdminClient } from '../harness/test-database.js';
+import { createScaledOutNodes, isScaledOut, type ScaledOutNodes } from '../harness/scaled-out-nodes.js';
 import { answerTo, openSocket, type Frame, type TestSocket } from '../realtime/realtime-client.js';
 
 /**
@@ -15,41 +9,17 @@ import { answerTo, openSocket, type Frame, type TestSocket } from '../realtime/r
  * hears of a conversation that starts waiting on node B, and of the contact's next message there, and
  * every node tells the same presence whichever node holds the operator's sockets.
  */
-const isScaledOut = testStorage === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
 const origin = 'https://shop.two-nodes.test';
 const password = 'a long password';
 
 describe.skipIf(!isScaledOut)('the support desk across two server processes', { timeout: 120_000 }, () => {
-  let databaseName: string;
-  let databaseUrl: string;
-  const children: ChildProcess[] = [];
+  let cluster: ScaledOutNodes | undefined;
   let nodeA: string;
   let nodeB: string;
   let admin: Record<string, string>;
   let operator: { id: string; headers: Record<string, string> };
   let inboxId: string;
   const sockets: TestSocket[] = [];
-
-  const startNode = async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-desk-two-nodes-'));
-    const log = openSync(path.join(dataDir, 'server.log'), 'a');
-    const node = await spawnServe({
-      dataDir,
-      stdio: ['ignore', log, log],
-      env: {
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: process.env.TEST_REDIS_URL!,
-        PARLEY_SECRET_KEY: 'desk-two-nodes-secret-0123456789abcdef0123456789',
-        // Counted in the shared Redis, where every other test's sign-ins from 127.0.0.1 add up.
-        RATE_LIMIT_PER_MINUTE: '100000',
-        AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-        WIDGET_RATE_LIMIT_PER_MINUTE: '100000',
-      },
-    });
-    children.push(node.child);
-    await waitForReady(node.baseUrl, node.child);
-    return node.baseUrl;
-  };
 
   const request = async (node: string, method: string, url: string, headers: Record<string, string>, body?: object) => {
     const response = await fetch(`${node}${url}`, {
@@ -82,15 +52,9 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
     socket.frames.filter((frame) => frame.type === 'operator-presence' && frame.userId === operator.id);
 
   beforeAll(async () => {
-    const adminUrl = process.env.TEST_DATABASE_URL!;
-    databaseName = `parley_t_${randomBytes(6).toString('hex')}`;
-    await withAdminClient(adminUrl, (client) => client.query(`create database ${databaseName}`));
-    const url = new URL(adminUrl);
-    url.pathname = `/${databaseName}`;
-    databaseUrl = url.toString();
-    // One after the other: the first applies the migrations.
-    nodeA = await startNode();
-    nodeB = await startNode();
+    cluster = await createScaledOutNodes('desk-two-nodes', { WIDGET_RATE_LIMIT_PER_MINUTE: '100000' });
+    nodeA = (await cluster.start()).baseUrl;
+    nodeB = (await cluster.start()).baseUrl;
 
     const registered = expectOk(
       await request(nodeA, 'POST', '/v1/auth/register', {}, { email: 'desk-admin@example.test', password }),
@@ -119,12 +83,7 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
 
   afterAll(async () => {
     await Promise.all(sockets.map((socket) => socket.close()));
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    if (databaseName) {
-      await withAdminClient(process.env.TEST_DATABASE_URL!, (client) =>
-        client.query(`drop database if exists ${databaseName} with (force)`),
-      );
-    }
+    await cluster?.stop();
   }, 120_000);
 
   it("tells each node the operator's presence, whichever node holds their sockets", async () => {

@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interruptedReply } from '../../src/modules/chat/index.js';
-import { spawnServe, waitForReady } from '../cli/server-process.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { eventually } from '../harness/chat-setup.js';
-import { testStorage, withAdminClient } from '../harness/test-database.js';
+import { createScaledOutNodes, isScaledOut, type ScaledOutNodes } from '../harness/scaled-out-nodes.js';
 import { answerTo, isReplyFrame, openSocket, type Frame, type TestSocket } from './realtime-client.js';
 
 /**
@@ -18,7 +14,6 @@ import { answerTo, isReplyFrame, openSocket, type Frame, type TestSocket } from 
  * socket resuming on A mid-reply gets no gap and no duplicate, and when B is killed (-9) mid-reply the
  * lease sweep marks the reply interrupted and A's watcher hears its final `error`.
  */
-const isScaledOut = testStorage === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
 // A slow reply, so there is time to act while it is written: 40 tokens, 100 ms apart.
 const tokens = Array.from({ length: 40 }, (_, index) => ` t${index}`);
 // The sweep every half second, a lease stale after 3 s (renewed every 750 ms): a killed node's reply
@@ -27,50 +22,22 @@ const leaseStaleMs = 3_000;
 
 describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout: 120_000 }, () => {
   let fake: FakeOpenAIServer;
-  let databaseUrl: string;
-  let databaseName: string;
-  const children: ChildProcess[] = [];
+  let cluster: ScaledOutNodes | undefined;
   let nodeA: string;
   let nodeB: { child: ChildProcess; baseUrl: string };
   let headers: Record<string, string>;
   let agentId: string;
 
-  const startNode = async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-two-nodes-'));
-    // The node's warnings and errors, for a failure to be explained.
-    const log = openSync(path.join(dataDir, 'server.log'), 'a');
-    const node = await spawnServe({
-      dataDir,
-      stdio: ['ignore', log, log],
-      env: {
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: process.env.TEST_REDIS_URL!,
-        PARLEY_SECRET_KEY: 'two-nodes-test-secret-0123456789abcdef0123456789',
-        OPENAI_API_KEY: 'sk-two-nodes',
-        OPENAI_BASE_URL: fake.baseUrl,
-        MAINTENANCE_SWEEP_INTERVAL_MS: '500',
-        REPLY_LEASE_STALE_MS: String(leaseStaleMs),
-        // Counted in the shared Redis, where every other test's sign-ins from 127.0.0.1 add up.
-        RATE_LIMIT_PER_MINUTE: '100000',
-        AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-      },
-    });
-    children.push(node.child);
-    await waitForReady(node.baseUrl, node.child);
-    return node;
-  };
-
   beforeAll(async () => {
     fake = await startFakeOpenAIServer({ replyTokens: tokens, tokenDelayMs: 100 });
-    const adminUrl = process.env.TEST_DATABASE_URL!;
-    databaseName = `parley_t_${randomBytes(6).toString('hex')}`;
-    await withAdminClient(adminUrl, (client) => client.query(`create database ${databaseName}`));
-    const url = new URL(adminUrl);
-    url.pathname = `/${databaseName}`;
-    databaseUrl = url.toString();
-    // One after the other: the first applies the migrations.
-    nodeA = (await startNode()).baseUrl;
-    nodeB = await startNode();
+    cluster = await createScaledOutNodes('two-nodes', {
+      OPENAI_API_KEY: 'sk-two-nodes',
+      OPENAI_BASE_URL: fake.baseUrl,
+      MAINTENANCE_SWEEP_INTERVAL_MS: '500',
+      REPLY_LEASE_STALE_MS: String(leaseStaleMs),
+    });
+    nodeA = (await cluster.start()).baseUrl;
+    nodeB = await cluster.start();
 
     const json = { 'content-type': 'application/json' };
     const post = (url: string, body: object, extra: Record<string, string> = {}) =>
@@ -89,13 +56,8 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
   }, 240_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await cluster?.stop();
     await fake?.close();
-    if (databaseName) {
-      await withAdminClient(process.env.TEST_DATABASE_URL!, (client) =>
-        client.query(`drop database if exists ${databaseName} with (force)`),
-      );
-    }
   }, 120_000);
 
   const newConversation = async (): Promise<string> => {

@@ -205,21 +205,23 @@ async function runTurn(
     const takesToolLoop = deps.tools && (usesTools(agent, resolved) || conversationTools.length > 0);
     // Split replies are for plain model turns; a turn through the tool loop answers in one message.
     const split = !takesToolLoop && !cancelledBeforeModel ? agent.splitReplies : undefined;
+    // What the model is asked, whether it answers in one message or in bubbles.
+    const modelRequest = {
+      model: resolved.model,
+      providerName: resolved.providerName,
+      metricLabels: resolved.metricLabels,
+      system,
+      messages,
+      temperature: agent.temperature ?? undefined,
+      maxOutputTokens: agent.maxOutputTokens ?? undefined,
+      timeoutMs: deps.modelTimeoutMs,
+      abortSignal,
+    };
     let splitResult: SplitModelResult | undefined;
     if (split) {
       splitResult = await writeSplitReply(
         deps.modelStream,
-        {
-          model: resolved.model,
-          providerName: resolved.providerName,
-          metricLabels: resolved.metricLabels,
-          system,
-          messages,
-          temperature: agent.temperature ?? undefined,
-          maxOutputTokens: agent.maxOutputTokens ?? undefined,
-          timeoutMs: deps.modelTimeoutMs,
-          abortSignal,
-        },
+        modelRequest,
         { settings: split, isOffline: resolved.isOffline, stopped },
         (event) => channel.emit(event),
       );
@@ -245,21 +247,7 @@ async function runTurn(
             },
             (event) => channel.emit(event),
           )
-        : await streamModelReply(
-            deps.modelStream,
-            {
-              model: resolved.model,
-              providerName: resolved.providerName,
-              metricLabels: resolved.metricLabels,
-              system,
-              messages,
-              temperature: agent.temperature ?? undefined,
-              maxOutputTokens: agent.maxOutputTokens ?? undefined,
-              timeoutMs: deps.modelTimeoutMs,
-              abortSignal,
-            },
-            (event) => channel.emit(event),
-          ));
+        : await streamModelReply(deps.modelStream, modelRequest, (event) => channel.emit(event)));
     result = cutShort(deps, result, stopped);
     let laterBubbles: MessageView[] = [];
     let storedTurn = turn;
