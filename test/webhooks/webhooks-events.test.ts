@@ -8,6 +8,7 @@ import { corruptPdfBytes } from '../knowledge/document-fixtures.js';
 import { createSource, uploadAccepted } from '../knowledge/knowledge-setup.js';
 import { startWebhookReceiver, type ReceivedDelivery, type WebhookReceiver } from './webhook-receiver.js';
 import { createWebhook, fastRetries, waitForFinishedDelivery } from './webhook-setup.js';
+import { createInbox, startVisitor } from '../widget/widget-setup.js';
 
 describe('the events modules emit', () => {
   let t: TestApp;
@@ -98,6 +99,30 @@ describe('the events modules emit', () => {
       action: 'take',
       supportConversation: { id: supportId, status: 'open', assigneeId: admin.userId },
     });
+  });
+
+  it('contact.created for the contacts a widget visitor and the API channel make, once each', async () => {
+    const site = await createInbox(t.app, admin, { name: 'Site' });
+    const visitor = await startVisitor(t.app, site.id);
+    const [fromWidget] = await received('contact.created', about('contact', visitor.contactId));
+    expect(fromWidget!.payload!.data).toMatchObject({ contact: { id: visitor.contactId } });
+
+    const bridge = await createInbox(t.app, admin, { name: 'Bridge', kind: 'api' });
+    const externalId = 'wa-4155550100';
+    const byExternalId = (data: Record<string, unknown>) =>
+      (data.contact as { externalId?: string } | undefined)?.externalId === externalId;
+    const post = (content: string, messageId: string) =>
+      call('POST', `/v1/inboxes/${bridge.id}/messages`, { contact: { externalId, name: 'Ann' }, content, messageId });
+    const first = await post('Hello there', 'bridge-1');
+    expect(first.statusCode, first.body).toBeLessThan(300);
+    await received('contact.created', byExternalId);
+    // The same contact writing again is no new contact: its second line arrives, and still one contact.created.
+    const second = await post('Still there?', 'bridge-2');
+    expect(second.statusCode, second.body).toBeLessThan(300);
+    await received('message.created', (data) => (data.message as { content?: string }).content === 'Still there?');
+    expect(
+      receiver.received.filter((d) => d.payload?.type === 'contact.created' && byExternalId(d.payload.data)),
+    ).toHaveLength(1);
   });
 
   it('document.ready and document.failed once indexing ends', async () => {

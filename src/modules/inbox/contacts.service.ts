@@ -34,6 +34,11 @@ async function savingExternalId<T>(externalId: string | null | undefined, write:
   }
 }
 
+/** `contact.created`, whoever made the contact: the contacts API, a widget visitor, the API channel. */
+export function emitContactCreated(events: WebhookEvents, contact: StoredContact): Promise<void> {
+  return events.emit(contact.tenantId, 'contact.created', { contact: presentContact(contact) }, { key: contact.id });
+}
+
 export function createContactsService(deps: ContactsServiceDeps) {
   const { db, repository } = deps;
 
@@ -68,12 +73,7 @@ export function createContactsService(deps: ContactsServiceDeps) {
       const contact = await savingExternalId(input.externalId, () =>
         repository.insertContact(db, { id: newId(), tenantId: actor.tenantId, ...input }),
       );
-      await deps.events?.emit(
-        actor.tenantId,
-        'contact.created',
-        { contact: presentContact(contact) },
-        { key: contact.id },
-      );
+      if (deps.events) await emitContactCreated(deps.events, contact);
       return presentContact(contact);
     },
 

@@ -132,3 +132,4 @@ export function createInboxModule(deps: InboxModuleDeps) {
 export type { InboxesService } from './inboxes.service.js';
 export type { SupportService } from './support.service.js';
 export { ensureDeskUser } from './linked-conversation.js';
+export { emitContactCreated } from './contacts.service.js';

@@ -2,6 +2,7 @@ import { hasRoleAtLeast, type Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { StoredContact } from '../inbox/contacts.repository.js';
 import type { ApiChannelRepository } from './api-channel.repository.js';
 import type { ApiContactInput, ApiPostMessageInput } from './api-channel.schemas.js';
 import type { Visitor } from './widget-sessions.js';
@@ -13,6 +14,8 @@ export interface ApiChannelDeps {
   readonly repository: ApiChannelRepository;
   readonly widgetRepository: Pick<WidgetRepository, 'findContactByExternalId' | 'insertContact' | 'listOfContact'>;
   readonly widget: Pick<WidgetService, 'send' | 'create' | 'messages' | 'handoff' | 'rate' | 'get'>;
+  /** Told of each contact a post makes (the `contact.created` webhook event). */
+  readonly onContactCreated?: (contact: StoredContact) => void;
 }
 
 /** Not a browser session: the tenant's system speaks for the contact with an API key. */
@@ -58,6 +61,7 @@ export function createApiChannel(deps: ApiChannelDeps) {
       email: input.email ?? null,
       phone: input.phone ?? null,
     });
+    if (inserted) deps.onContactCreated?.(inserted);
     // Two first posts at once: the unique index let one in; the other uses it.
     const id = inserted?.id ?? (await widgetRepository.findContactByExternalId(db, tenantId, externalId))!.id;
     return { id, externalId };

@@ -2,7 +2,8 @@ import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { ChatService } from '../chat/index.js';
 import { presentMessage } from '../conversations/index.js';
-import type { InboxesService, SupportService } from '../inbox/index.js';
+import { emitContactCreated, type InboxesService, type SupportService } from '../inbox/index.js';
+import type { StoredContact } from '../inbox/contacts.repository.js';
 import type { EventRelay } from '../realtime/event-relay.js';
 import { storedSeqOf } from '../realtime/event-seq.js';
 import type { RealtimeHub } from '../realtime/realtime-hub.js';
@@ -63,7 +64,11 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
   const events = deps.webhooks?.events;
   const addSupportContext = createSupportEventContext(deps.db, apiChannelRepository);
   for (const type of supportEventTypes) deps.webhooks?.enrich(type, addSupportContext);
-  const sessions = createWidgetSessions({ db: deps.db, repository, inboxes: deps.inboxes });
+  // The contacts API sends its own `contact.created`; these are the contacts visitors and bridges make.
+  const onContactCreated = (contact: StoredContact) => {
+    if (events) void emitContactCreated(events, contact);
+  };
+  const sessions = createWidgetSessions({ db: deps.db, repository, inboxes: deps.inboxes, onContactCreated });
   const service = createWidgetService({
     db: deps.db,
     repository,
@@ -91,6 +96,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
     repository: apiChannelRepository,
     widgetRepository: repository,
     widget: service,
+    onContactCreated,
   });
   const signals = createWidgetSignals({
     service,

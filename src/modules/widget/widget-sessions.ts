@@ -3,6 +3,7 @@ import type { Database } from '../../platform/db/client.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { InboxesService } from '../inbox/index.js';
+import type { StoredContact } from '../inbox/contacts.repository.js';
 import type { StoredWidgetInbox, WidgetRepository } from './widget.repository.js';
 import type { StartSessionInput } from './widget.schemas.js';
 
@@ -18,6 +19,8 @@ export interface WidgetSessionsDeps {
   readonly db: Database;
   readonly repository: WidgetRepository;
   readonly inboxes: Pick<InboxesService, 'isVerifiedContact'>;
+  /** Told of each contact a session makes (the `contact.created` webhook event). */
+  readonly onContactCreated?: (contact: StoredContact) => void;
   readonly now?: () => Date;
 }
 
@@ -73,6 +76,7 @@ export function createWidgetSessions(deps: WidgetSessionsDeps) {
       name: input.name ?? null,
       email: input.email ?? null,
     });
+    if (inserted) deps.onContactCreated?.(inserted);
     // Two first sessions at once: the unique index let one in; the other uses it.
     return inserted?.id ?? (await repository.findContactByExternalId(db, inbox.tenantId, externalId))!.id;
   }
@@ -122,6 +126,7 @@ export function createWidgetSessions(deps: WidgetSessionsDeps) {
         name: input.name ?? null,
         email: input.email ?? null,
       });
+      deps.onContactCreated?.(contact!);
       const contactId = contact!.id;
       return {
         contactToken: await issueToken(inbox, contactId, false),
