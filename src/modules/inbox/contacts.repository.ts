@@ -43,13 +43,17 @@ async function fewMatchesPage(db: Executor, tenantId: string, term: string, page
         where ${and(eq(contacts.tenantId, tenantId), match, afterCursor(contacts.createdAt, contacts.id, page.after))}
         limit ${FEW_MATCHES + 1})`,
   );
+  // Over the cap, one row with a null id says so, and the sort of the matches is skipped.
   const result = await db.execute(sql`
-    with hits as (${sql.join(probes, sql` union all `)})
-    select id, (select count(*) from hits)::int as probed from hits
-    group by id, created_at order by created_at desc, id desc limit ${page.limit + 1}`);
-  const rows = rowsOf<{ id: string; probed: number }>(result);
-  if (rows.length > 0 && rows[0]!.probed > FEW_MATCHES) return undefined;
-  return rows.map((row) => row.id);
+    with hits as (${sql.join(probes, sql` union all `)}),
+      probed as (select count(*) > ${FEW_MATCHES} as over from hits)
+    select null::uuid as id from probed where over
+    union all
+    (select id from hits where not (select over from probed)
+      group by id, created_at order by created_at desc, id desc limit ${page.limit + 1})`);
+  const rows = rowsOf<{ id: string | null }>(result);
+  if (rows.some((row) => row.id === null)) return undefined;
+  return rows.map((row) => row.id!);
 }
 
 export function createContactsRepository() {
