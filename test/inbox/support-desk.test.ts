@@ -158,6 +158,26 @@ describe('the support desk: inboxes, contacts, support conversations', () => {
       expect(await search('%')).toEqual([]);
     });
 
+    it('pages a search newest first, each contact once even when two of its fields match', async () => {
+      const marker = `zp${Date.now().toString(36)}`;
+      const created = [];
+      for (let index = 0; index < 5; index += 1) {
+        const both = index === 2 ? { email: `${marker}.${index}@shop.example` } : {};
+        created.push(await newContact(admin, { name: `${marker} ${index}`, ...both }));
+      }
+      created.push(await newContact(admin, { externalId: `${marker}-x` }));
+      const seen: string[] = [];
+      let cursor: string | null | undefined;
+      for (let pages = 0; pages < 5; pages += 1) {
+        const query = `q=${marker}&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const body = (await call(operator, 'GET', `/v1/contacts?${query}`)).json();
+        seen.push(...(body.items as { id: string }[]).map((item) => item.id));
+        cursor = body.nextCursor;
+        if (!cursor) break;
+      }
+      expect(seen).toEqual(created.map((contact) => contact.id).reverse());
+    });
+
     it('keeps external ids unique per tenant (409) but not across tenants', async () => {
       const externalId = `user-${Date.now()}`;
       await newContact(admin, { externalId });

@@ -1,7 +1,8 @@
-import { eq, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { contacts } from '../../platform/db/schema/index.js';
+import { rowsOf } from '../knowledge/retrieval/knowledge-index.repository.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type StoredContact = typeof contacts.$inferSelect;
@@ -13,23 +14,55 @@ export type ContactChanges = Partial<
 const likePrefix = (term: string): string => `${term.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
 
 /**
- * Each field's prefix match is written as its index is (contacts_tenant_*_search_idx), so the planner
- * can combine the four index scans rather than read every contact of the tenant.
+ * Above this many prefix matches, the newest-first walk of contacts_tenant_created_idx finds a page sooner
+ * than sorting the matches would; below it, the matches are cut to the page straight from the prefix indexes.
  */
-function matchesSearch(term: string) {
+const FEW_MATCHES = 400;
+
+/** The four fields' prefix matches, each written as its index is (contacts_tenant_*_prefix_idx). */
+function prefixMatches(term: string) {
   const lowered = likePrefix(term.toLowerCase());
   const exact = likePrefix(term);
-  return or(
+  return [
     sql`lower(${contacts.name}) like ${lowered}`,
     sql`lower(${contacts.email}) like ${lowered}`,
     sql`${contacts.phone} like ${exact}`,
     sql`${contacts.externalId} like ${exact}`,
+  ];
+}
+
+/**
+ * The ids of the page's contacts (newest first) when the term matches at most FEW_MATCHES contacts; undefined
+ * when it may match more. Each field is probed index-only, at most FEW_MATCHES + 1 entries, so a prefix
+ * that few contacts share costs a few hundred index entries rather than a walk over thousands of rows.
+ */
+async function fewMatchesPage(db: Executor, tenantId: string, term: string, page: PageRequest) {
+  const probes = prefixMatches(term).map(
+    (match) =>
+      sql`(select ${contacts.id} as id, ${contacts.createdAt} as created_at from ${contacts}
+        where ${and(eq(contacts.tenantId, tenantId), match, afterCursor(contacts.createdAt, contacts.id, page.after))}
+        limit ${FEW_MATCHES + 1})`,
   );
+  // Over the cap, one row with a null id says so, and the sort of the matches is skipped.
+  const result = await db.execute(sql`
+    with hits as (${sql.join(probes, sql` union all `)}),
+      probed as (select count(*) > ${FEW_MATCHES} as over from hits)
+    select null::uuid as id from probed where over
+    union all
+    (select id from hits where not (select over from probed)
+      group by id, created_at order by created_at desc, id desc limit ${page.limit + 1})`);
+  const rows = rowsOf<{ id: string | null }>(result);
+  if (rows.some((row) => row.id === null)) return undefined;
+  return rows.map((row) => row.id!);
 }
 
 export function createContactsRepository() {
   return {
     async listContacts(db: Executor, tenantId: string, search: string | undefined, page: PageRequest) {
+      const pageIds = search === undefined ? undefined : await fewMatchesPage(db, tenantId, search, page);
+      if (pageIds?.length === 0) return [];
+      const matching =
+        search === undefined ? undefined : pageIds ? inArray(contacts.id, pageIds) : or(...prefixMatches(search));
       return db
         .select({ row: contacts, cursorAt: cursorTimestamp(contacts.createdAt) })
         .from(contacts)
@@ -37,7 +70,7 @@ export function createContactsRepository() {
           inTenant(
             contacts,
             tenantId,
-            search === undefined ? undefined : matchesSearch(search),
+            matching,
             afterCursor(contacts.createdAt, contacts.id, page.after),
           ),
         )

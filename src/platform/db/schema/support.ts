@@ -94,11 +94,35 @@ export const contacts = pgTable(
     uniqueIndex('contacts_tenant_external_id_unique')
       .on(table.tenantId, table.externalId)
       .where(sql`${table.externalId} is not null`),
-    // Prefix search (`term%`) on each searchable field, within the tenant: text_pattern_ops lets LIKE use them.
-    index('contacts_tenant_name_search_idx').on(table.tenantId, sql`lower(${table.name}) text_pattern_ops`),
-    index('contacts_tenant_email_search_idx').on(table.tenantId, sql`lower(${table.email}) text_pattern_ops`),
-    index('contacts_tenant_phone_search_idx').on(table.tenantId, sql`${table.phone} text_pattern_ops`),
-    index('contacts_tenant_external_id_search_idx').on(table.tenantId, sql`${table.externalId} text_pattern_ops`),
+    // Prefix search (`term%`) on each searchable field, within the tenant: text_pattern_ops lets LIKE use them;
+    // created_at and id make each an index-only probe that can cut the matches to a newest-first page (name and
+    // email too: PostgreSQL reads lower(name) from an index only when name itself is in it).
+    index('contacts_tenant_name_prefix_idx').on(
+      table.tenantId,
+      sql`lower(${table.name}) text_pattern_ops`,
+      table.createdAt,
+      table.id,
+      table.name,
+    ),
+    index('contacts_tenant_email_prefix_idx').on(
+      table.tenantId,
+      sql`lower(${table.email}) text_pattern_ops`,
+      table.createdAt,
+      table.id,
+      table.email,
+    ),
+    index('contacts_tenant_phone_prefix_idx').on(
+      table.tenantId,
+      sql`${table.phone} text_pattern_ops`,
+      table.createdAt,
+      table.id,
+    ),
+    index('contacts_tenant_external_id_prefix_idx').on(
+      table.tenantId,
+      sql`${table.externalId} text_pattern_ops`,
+      table.createdAt,
+      table.id,
+    ),
   ],
 );
 
