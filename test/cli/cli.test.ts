@@ -29,7 +29,8 @@ async function parley(args: string[], env: Record<string, string>, prefix: reado
 }
 
 // The CLI tests exercise embedded storage only; one run of them is enough.
-describe.skipIf(testStorage === 'postgres')('parley command', () => {
+// Each test runs `parley` as child processes (tsx, then migrations on a fresh PGlite): tens of seconds on a busy machine.
+describe.skipIf(testStorage === 'postgres')('parley command', { timeout: 90_000 }, () => {
   it('stops with one line naming the variable when the configuration is wrong', async () => {
     const result = await parley(['serve'], {
       PORT: 'eighty',
