@@ -125,21 +125,7 @@ export function writeEvent(response: ServerResponse, data: string, event?: strin
 }
 
 /** Resolves after `ms`, or as soon as `signal` aborts; returns whether the wait ran to the end. */
-export function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { pauseUnlessAborted as pause } from '../../src/platform/abortable-pause.js';
 
 /** Never resolves on its own: the stalled stream stays open until the client or the server gives up. */
 export function waitUntilAborted(signal: AbortSignal): Promise<void> {

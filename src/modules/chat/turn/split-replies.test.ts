@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { pauseUnlessAborted } from '../../../platform/abortable-pause.js';
 import {
   bubblesResponseFormat,
   paragraphBubbles,
   parseBubbles,
-  pauseUnlessAborted,
   typingPauseMs,
   writtenBeforeStop,
 } from './split-replies.js';

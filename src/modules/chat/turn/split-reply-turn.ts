@@ -11,11 +11,11 @@ import {
   type ModelStreamRequest,
   type ModelStreamResult,
 } from './model-stream.js';
+import { pauseUnlessAborted } from '../../../platform/abortable-pause.js';
 import {
   bubblesResponseFormat,
   paragraphBubbles,
   parseBubbles,
-  pauseUnlessAborted,
   splitInstructions,
   typingPauseMs,
   writtenBeforeStop,
