@@ -122,8 +122,13 @@ export async function registerModules(
   providers.registerRoutes(app, providers.service);
   const pricing = createPricingModule({ db: database.db });
   pricing.registerRoutes(app, pricing.service);
-  const analytics = createAnalyticsModule({ db: database.db });
+  const analytics = createAnalyticsModule({ db: database.db, logger: deps.logger });
   analytics.registerRoutes(app, analytics.service);
+  if (deps.runsJobs ?? true) {
+    // Every job-running node recounts what changed; the tenant's lock keeps them from doubling work.
+    app.addHook('onReady', async () => analytics.rollups.start(config.analyticsRefreshIntervalMs));
+    app.addHook('onClose', () => analytics.rollups.stop());
+  }
   // After providers: a tenant's utility model is checked against its providers.
   const tenants = createTenantsModule({
     db: database.db,

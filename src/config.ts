@@ -108,6 +108,7 @@ const environmentSchema = z.object({
   // the sweep marks it interrupted (its node was killed). Tests shorten both to see a kill -9 at work.
   MAINTENANCE_SWEEP_INTERVAL_MS: wholeNumber(100, 3_600_000).default(60_000),
   PROACTIVE_CHECK_INTERVAL_MS: wholeNumber(100, 86_400_000).default(300_000),
+  ANALYTICS_REFRESH_INTERVAL_MS: wholeNumber(100, 3_600_000).default(10_000),
   REPLY_LEASE_STALE_MS: wholeNumber(1_000, 3_600_000).default(90_000),
   // How often each node looks for conversations due a personality suggestion (docs/companion.md).
   PERSONALITY_SUGGESTION_INTERVAL_MS: wholeNumber(1_000, 86_400_000).default(20 * 60_000),
@@ -255,6 +256,8 @@ export interface Config {
   readonly maintenanceSweepIntervalMs: number;
   /** How often each node's proactive scheduler looks for quiet conversations (docs/companion.md). */
   readonly proactiveCheckIntervalMs: number;
+  /** How often each job-running node recounts the analytics rollups of what changed. */
+  readonly analyticsRefreshIntervalMs: number;
   /** A reply `streaming` whose lease is older than this lost its node; the sweep marks it interrupted. */
   readonly replyLeaseStaleMs: number;
   /** How often the scan for conversations due a personality suggestion runs. */
@@ -399,6 +402,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     maintenanceSweepIntervalMs: e.MAINTENANCE_SWEEP_INTERVAL_MS,
     proactiveCheckIntervalMs: e.PROACTIVE_CHECK_INTERVAL_MS,
+    analyticsRefreshIntervalMs: e.ANALYTICS_REFRESH_INTERVAL_MS,
     replyLeaseStaleMs: e.REPLY_LEASE_STALE_MS,
     personalitySuggestionIntervalMs: e.PERSONALITY_SUGGESTION_INTERVAL_MS,
     realtime: Object.freeze({

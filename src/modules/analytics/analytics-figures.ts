@@ -1,11 +1,4 @@
-import type {
-  ActiveRow,
-  ConversationRow,
-  MessageGroupRow,
-  RatingRow,
-  SupportRow,
-  ToolRow,
-} from './analytics.repository.js';
+import type { ActiveRow, ConversationRow, MessageGroupRow, RatingRow, SupportRow, ToolRow } from './analytics-rows.js';
 import type { AnalyticsBucket, AnalyticsOverview, SeriesPoint } from './analytics.schemas.js';
 
 export interface OverviewRows {

@@ -2,113 +2,18 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { rowsOf } from '../../modules/knowledge/retrieval/knowledge-index.repository.js';
 import { modelRefProviderSql, usageCostSql } from '../pricing/index.js';
-import type { AnalyticsBucket } from './analytics.schemas.js';
-
-/** What one analytics request reads: a tenant (or all: null), a half-open UTC range, and filters. */
-export interface AnalyticsScope {
-  readonly tenantId: string | null;
-  readonly from: Date;
-  /** Exclusive: the start of the day after the range's last day. */
-  readonly until: Date;
-  readonly bucket: AnalyticsBucket;
-  readonly agentId?: string;
-  readonly inboxId?: string;
-  readonly operatorId?: string;
-}
-
-/** Each query answers per bucket and, in the row whose bucket is null, for the whole range. */
-interface Bucketed {
-  readonly bucket: string | null;
-}
-
-export interface MessageGroupRow {
-  readonly bucket: string;
-  readonly provider: string | null;
-  readonly providerKind: string | null;
-  readonly model: string | null;
-  readonly userMessages: number;
-  readonly aiMessages: number;
-  readonly operatorMessages: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly knowledgeQueries: number;
-  readonly knowledgeEmpty: number;
-  readonly citedReplies: number;
-  readonly costUsd: number | null;
-}
-
-export interface ConversationRow extends Bucketed {
-  readonly conversations: number;
-  readonly aiResponses: number;
-  readonly aiResponseMs: readonly (number | null)[] | null;
-}
-
-export interface SupportRow extends Bucketed {
-  readonly supportConversations: number;
-  readonly handedOff: number;
-  readonly aiResolved: number;
-  readonly humanResponses: number;
-  readonly humanResponseMs: readonly (number | null)[] | null;
-  readonly resolutions: number;
-  readonly resolutionMs: readonly (number | null)[] | null;
-}
-
-export interface RatingRow extends Bucketed {
-  readonly ratings: number;
-  readonly average: number | null;
-  readonly r1: number;
-  readonly r2: number;
-  readonly r3: number;
-  readonly r4: number;
-  readonly r5: number;
-}
-
-export interface ToolRow extends Bucketed {
-  readonly calls: number;
-  readonly failures: number;
-}
-
-export interface ActiveRow {
-  readonly activeUsers: number;
-  readonly activeContacts: number;
-}
-
-/** The unit is inlined (one of two words), not a parameter: GROUP BY must see the same expression as SELECT. */
-const bucketOf = (scope: AnalyticsScope, column: SQL): SQL =>
-  sql`to_char(date_trunc(${sql.raw(scope.bucket === 'week' ? "'week'" : "'day'")}, ${column} at time zone 'UTC'), 'YYYY-MM-DD')`;
-
-const inScope = (scope: AnalyticsScope, tenantColumn: SQL, timeColumn: SQL): SQL => {
-  const tenant = scope.tenantId === null ? sql`true` : sql`${tenantColumn} = ${scope.tenantId}`;
-  return sql`${tenant} and ${timeColumn} >= ${scope.from.toISOString()}::timestamptz and ${timeColumn} < ${scope.until.toISOString()}::timestamptz`;
-};
-
-/** Milliseconds between two timestamps, as float8. */
-const msBetween = (earlier: SQL, later: SQL): SQL => sql`extract(epoch from (${later} - ${earlier})) * 1000`;
-
-/** The p50 and p90 of a duration, nulls left out. */
-const p50p90 = (value: SQL): SQL => sql`percentile_cont(array[0.5, 0.9]::float8[]) within group (order by ${value})`;
-
-/**
- * The filters, as conditions on a chat conversation's id: its agent, and for inbox and operator the
- * support conversation it belongs to (its current assignee). A conversation outside any inbox matches
- * no inbox or operator filter.
- */
-function conversationFilters(scope: AnalyticsScope, conversationId: SQL): SQL {
-  const parts: SQL[] = [];
-  if (scope.agentId) {
-    parts.push(
-      sql`exists (select 1 from conversations fc where fc.id = ${conversationId} and fc.agent_id = ${scope.agentId})`,
-    );
-  }
-  if (scope.inboxId || scope.operatorId) parts.push(supportFilter(scope, sql`fs.conversation_id = ${conversationId}`));
-  return parts.length === 0 ? sql`` : sql`and ${sql.join(parts, sql` and `)}`;
-}
-
-function supportFilter(scope: AnalyticsScope, link: SQL): SQL {
-  const inbox = scope.inboxId ? sql`and fs.inbox_id = ${scope.inboxId}` : sql``;
-  const operator = scope.operatorId ? sql`and fs.assignee_id = ${scope.operatorId}` : sql``;
-  return sql`exists (select 1 from support_conversations fs where ${link} ${inbox} ${operator})`;
-}
+import {
+  bucketOf,
+  inScope,
+  p50p90,
+  type ActiveRow,
+  type AnalyticsScope,
+  type ConversationRow,
+  type MessageGroupRow,
+  type RatingRow,
+  type SupportRow,
+  type ToolRow,
+} from './analytics-rows.js';
 
 /** The filters' objects, each looked up in the one tenant read. */
 const filterTables = {
@@ -118,7 +23,35 @@ const filterTables = {
   operator: sql.raw('users'),
 } as const;
 
-/** The SQL of analytics: read-only aggregates over the raw tables (indexes in migration 0026). */
+/** A daily rollup's bucket: its day, or the Monday of its week. */
+const bucketOfDay = (scope: AnalyticsScope): SQL =>
+  sql`to_char(date_trunc(${sql.raw(scope.bucket === 'week' ? "'week'" : "'day'")}, day::timestamp), 'YYYY-MM-DD')`;
+
+/** The daily rows of the range, of the tenant read and the agent and inbox filters. */
+function dailyScope(scope: AnalyticsScope): SQL {
+  const tenant = scope.tenantId === null ? sql`true` : sql`tenant_id = ${scope.tenantId}`;
+  const from = scope.from.toISOString().slice(0, 10);
+  const until = scope.until.toISOString().slice(0, 10);
+  const agent = scope.agentId ? sql`and agent_key = ${scope.agentId}` : sql``;
+  const inbox = scope.inboxId ? sql`and inbox_key = ${scope.inboxId}` : sql``;
+  return sql`${tenant} and day >= ${from}::date and day < ${until}::date ${agent} ${inbox}`;
+}
+
+/** The facts of conversations of the agent and inbox filters. */
+function factFilters(scope: AnalyticsScope): SQL {
+  const agent = scope.agentId ? sql`and agent_id = ${scope.agentId}` : sql``;
+  const inbox = scope.inboxId ? sql`and inbox_id = ${scope.inboxId}` : sql``;
+  return sql`${agent} ${inbox}`;
+}
+
+/** A bucket's label, or null in the grand total's row. */
+const bucketOrTotal = (bucket: SQL): SQL => sql`case when grouping(${bucket}) = 1 then null else ${bucket} end`;
+
+/**
+ * The overview's SQL over the rollups (analytics-rollups.repository.ts keeps them): a few hundred daily
+ * rows and one fact row per conversation in the range, instead of every message. The same figures as
+ * analytics-raw.repository.ts, which the tests hold these to. No operator filter: see the service.
+ */
 export function createAnalyticsRepository() {
   return {
     /** Whether a filter's object exists (in `tenantId`, for all but tenants themselves). */
@@ -142,18 +75,14 @@ export function createAnalyticsRepository() {
           g.cited_replies::int as "citedReplies",
           ${usageCostSql({ tenantId: sql`g.tenant_id`, modelRef: sql`g.model`, inputTokens: sql`g.input_tokens`, outputTokens: sql`g.output_tokens` })} as "costUsd"
         from (
-          select ${bucketOf(scope, sql`m.created_at`)} as bucket, m.tenant_id, m.model,
-            count(*) filter (where m.role = 'user') as user_messages,
-            count(*) filter (where m.role = 'assistant' and m.author_id is null) as ai_messages,
-            count(*) filter (where m.role = 'assistant' and m.author_id is not null) as operator_messages,
-            coalesce(sum(m.input_tokens), 0) as input_tokens,
-            coalesce(sum(m.output_tokens), 0) as output_tokens,
-            count(m.passages_found) as knowledge_queries,
-            count(*) filter (where m.passages_found = 0) as knowledge_empty,
-            count(*) filter (where m.passages_found is not null and jsonb_array_length(m.citations) > 0) as cited_replies
-          from messages m
-          where ${inScope(scope, sql`m.tenant_id`, sql`m.created_at`)} and m.role <> 'system'
-            ${conversationFilters(scope, sql`m.conversation_id`)}
+          select ${bucketOfDay(scope)} as bucket, tenant_id, nullif(model, '') as model,
+            sum(user_messages) as user_messages, sum(ai_messages) as ai_messages,
+            sum(operator_messages) as operator_messages,
+            sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
+            sum(knowledge_queries) as knowledge_queries, sum(knowledge_empty) as knowledge_empty,
+            sum(cited_replies) as cited_replies
+          from analytics_daily_messages
+          where ${dailyScope(scope)}
           group by 1, 2, 3
         ) g`);
       return rowsOf<MessageGroupRow>(result);
@@ -162,136 +91,66 @@ export function createAnalyticsRepository() {
     /** People who wrote in the range: users in their own chats, contacts through inboxes. */
     async activePeople(db: Executor, scope: AnalyticsScope): Promise<ActiveRow> {
       const result = await db.execute(sql`
-        select count(distinct c.owner_id) filter (where sc.id is null)::int as "activeUsers",
-          count(distinct sc.contact_id)::int as "activeContacts"
-        from messages m
-        join conversations c on c.id = m.conversation_id
-        left join support_conversations sc on sc.conversation_id = c.id
-        where ${inScope(scope, sql`m.tenant_id`, sql`m.created_at`)} and m.role = 'user'
-          ${conversationFilters(scope, sql`m.conversation_id`)}`);
+        select count(distinct person_id) filter (where not is_contact)::int as "activeUsers",
+          count(distinct person_id) filter (where is_contact)::int as "activeContacts"
+        from analytics_daily_people where ${dailyScope(scope)}`);
       return rowsOf<ActiveRow>(result)[0] ?? { activeUsers: 0, activeContacts: 0 };
     },
 
-    /**
-     * Conversations started in the range, and the AI's first response in each: from its first user
-     * message to the completion of the first AI reply written after it.
-     */
+    /** Conversations started in the range, and the AI's first response in each. */
     async conversations(db: Executor, scope: AnalyticsScope): Promise<ConversationRow[]> {
+      const bucket = bucketOf(scope, sql`created_at`);
       const result = await db.execute(sql`
-        with scoped as (
-          select c.id, c.created_at from conversations c
-          where ${inScope(scope, sql`c.tenant_id`, sql`c.created_at`)} ${conversationFilters(scope, sql`c.id`)}
-        ), firsts as (
-          select s.created_at, first_user.created_at as user_at, first_ai.completed_at as ai_at
-          from scoped s
-          left join lateral (
-            select m.created_at from messages m
-            where m.conversation_id = s.id and m.role = 'user' order by m.created_at, m.id limit 1
-          ) first_user on true
-          left join lateral (
-            select m.completed_at from messages m
-            where m.conversation_id = s.id and m.role = 'assistant' and m.author_id is null
-              and m.status = 'complete' and m.created_at >= first_user.created_at
-            order by m.created_at, m.id limit 1
-          ) first_ai on true
-        )
-        select case when grouping(${bucketOf(scope, sql`created_at`)}) = 1 then null
-            else ${bucketOf(scope, sql`created_at`)} end as bucket,
-          count(*)::int as conversations,
-          count(ai_at)::int as "aiResponses",
-          ${p50p90(msBetween(sql`user_at`, sql`ai_at`))} as "aiResponseMs"
-        from firsts
-        group by grouping sets ((${bucketOf(scope, sql`created_at`)}), ())`);
+        select ${bucketOrTotal(bucket)} as bucket, count(*)::int as conversations,
+          count(ai_response_ms)::int as "aiResponses", ${p50p90(sql`ai_response_ms`)} as "aiResponseMs"
+        from analytics_conversation_facts
+        where ${inScope(scope, sql`tenant_id`, sql`created_at`)} ${factFilters(scope)}
+        group by grouping sets ((${bucket}), ())`);
       return rowsOf<ConversationRow>(result);
     },
 
-    /**
-     * Support conversations started in the range: handed to a person (any status change to pending or
-     * open), resolved by the AI alone (resolved, never handed), the human first response (from the
-     * handoff to the first operator message) and the resolution time (from start to first resolution).
-     */
+    /** Support conversations started in the range: handoffs, the AI alone, human response, resolution. */
     async supportConversations(db: Executor, scope: AnalyticsScope): Promise<SupportRow[]> {
-      const agent = scope.agentId
-        ? sql`and exists (select 1 from conversations fc where fc.id = sc.conversation_id and fc.agent_id = ${scope.agentId})`
-        : sql``;
-      const inbox = scope.inboxId ? sql`and sc.inbox_id = ${scope.inboxId}` : sql``;
-      const operator = scope.operatorId ? sql`and sc.assignee_id = ${scope.operatorId}` : sql``;
+      const bucket = bucketOf(scope, sql`created_at`);
       const result = await db.execute(sql`
-        with scoped as (
-          select sc.id, sc.conversation_id, sc.created_at from support_conversations sc
-          where ${inScope(scope, sql`sc.tenant_id`, sql`sc.created_at`)} ${agent} ${inbox} ${operator}
-        ), status_times as (
-          select e.support_conversation_id as id,
-            min(e.created_at) filter (where e.to_status in ('pending', 'open')) as handed_at,
-            min(e.created_at) filter (where e.to_status = 'resolved') as resolved_at
-          from support_events e join scoped s on s.id = e.support_conversation_id
-          group by e.support_conversation_id
-        ), first_operator as (
-          select s.id, min(m.created_at) as operator_at
-          from scoped s
-          join status_times t on t.id = s.id
-          join messages m on m.conversation_id = s.conversation_id
-          where m.author_id is not null and m.created_at >= t.handed_at
-          group by s.id
-        ), facts as (
-          select s.created_at, t.handed_at, t.resolved_at, o.operator_at
-          from scoped s
-          left join status_times t on t.id = s.id
-          left join first_operator o on o.id = s.id
-        )
-        select case when grouping(${bucketOf(scope, sql`created_at`)}) = 1 then null
-            else ${bucketOf(scope, sql`created_at`)} end as bucket,
-          count(*)::int as "supportConversations",
-          count(handed_at)::int as "handedOff",
-          (count(*) filter (where resolved_at is not null and handed_at is null))::int as "aiResolved",
-          count(operator_at)::int as "humanResponses",
-          ${p50p90(msBetween(sql`handed_at`, sql`operator_at`))} as "humanResponseMs",
-          count(resolved_at)::int as resolutions,
-          ${p50p90(msBetween(sql`created_at`, sql`resolved_at`))} as "resolutionMs"
-        from facts
-        group by grouping sets ((${bucketOf(scope, sql`created_at`)}), ())`);
+        select ${bucketOrTotal(bucket)} as bucket, count(*)::int as "supportConversations",
+          (count(*) filter (where handed_off))::int as "handedOff",
+          (count(*) filter (where ai_resolved))::int as "aiResolved",
+          count(human_response_ms)::int as "humanResponses", ${p50p90(sql`human_response_ms`)} as "humanResponseMs",
+          count(resolution_ms)::int as resolutions, ${p50p90(sql`resolution_ms`)} as "resolutionMs"
+        from analytics_support_facts
+        where ${inScope(scope, sql`tenant_id`, sql`created_at`)} ${factFilters(scope)}
+        group by grouping sets ((${bucket}), ())`);
       return rowsOf<SupportRow>(result);
     },
 
     /** Ratings given in the range, of support conversations within the filters. */
     async ratings(db: Executor, scope: AnalyticsScope): Promise<RatingRow[]> {
-      const link = sql`fs.id = r.support_conversation_id`;
-      const agent = scope.agentId
-        ? sql`and exists (select 1 from support_conversations ls join conversations fc on fc.id = ls.conversation_id
-            where ls.id = r.support_conversation_id and fc.agent_id = ${scope.agentId})`
-        : sql``;
-      const support = scope.inboxId || scope.operatorId ? sql`and ${supportFilter(scope, link)}` : sql``;
+      const bucket = bucketOfDay(scope);
       const result = await db.execute(sql`
-        select case when grouping(${bucketOf(scope, sql`r.created_at`)}) = 1 then null
-            else ${bucketOf(scope, sql`r.created_at`)} end as bucket,
-          count(*)::int as ratings, avg(r.rating)::float8 as average,
+        select ${bucketOrTotal(bucket)} as bucket, coalesce(sum(ratings), 0)::int as ratings,
+          (sum(rating_sum)::numeric / nullif(sum(ratings), 0))::float8 as average,
           ${sql.join(
             [1, 2, 3, 4, 5].map(
-              (value) => sql`(count(*) filter (where r.rating = ${value}))::int as ${sql.raw(`r${value}`)}`,
+              (value) => sql`coalesce(sum(${sql.raw(`rated_${value}`)}), 0)::int as ${sql.raw(`r${value}`)}`,
             ),
             sql`, `,
           )}
-        from support_ratings r
-        where ${inScope(scope, sql`r.tenant_id`, sql`r.created_at`)} ${agent} ${support}
-        group by grouping sets ((${bucketOf(scope, sql`r.created_at`)}), ())`);
+        from analytics_daily_activity
+        where ${dailyScope(scope)} and ratings > 0
+        group by grouping sets ((${bucket}), ())`);
       return rowsOf<RatingRow>(result);
     },
 
     /** Tool executions in the range; a failure ended in an error, a timeout or invalid arguments (not a denial). */
     async tools(db: Executor, scope: AnalyticsScope): Promise<ToolRow[]> {
-      const agent = scope.agentId ? sql`and t.agent_id = ${scope.agentId}` : sql``;
-      const support =
-        scope.inboxId || scope.operatorId
-          ? sql`and ${supportFilter(scope, sql`fs.conversation_id = t.conversation_id`)}`
-          : sql``;
+      const bucket = bucketOfDay(scope);
       const result = await db.execute(sql`
-        select case when grouping(${bucketOf(scope, sql`t.created_at`)}) = 1 then null
-            else ${bucketOf(scope, sql`t.created_at`)} end as bucket,
-          count(*)::int as calls,
-          (count(*) filter (where t.outcome in ('error', 'timeout', 'invalid_arguments')))::int as failures
-        from tool_executions t
-        where ${inScope(scope, sql`t.tenant_id`, sql`t.created_at`)} ${agent} ${support}
-        group by grouping sets ((${bucketOf(scope, sql`t.created_at`)}), ())`);
+        select ${bucketOrTotal(bucket)} as bucket, coalesce(sum(tool_calls), 0)::int as calls,
+          coalesce(sum(tool_failures), 0)::int as failures
+        from analytics_daily_activity
+        where ${dailyScope(scope)} and tool_calls > 0
+        group by grouping sets ((${bucket}), ())`);
       return rowsOf<ToolRow>(result);
     },
   };

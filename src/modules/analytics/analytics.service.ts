@@ -2,12 +2,19 @@ import { isAdmin, type Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { buildOverview } from './analytics-figures.js';
-import type { AnalyticsRepository, AnalyticsScope } from './analytics.repository.js';
+import type { AnalyticsRawRepository } from './analytics-raw.repository.js';
+import type { AnalyticsRollups } from './analytics-rollups.js';
+import type { AnalyticsScope } from './analytics-rows.js';
+import type { AnalyticsRepository } from './analytics.repository.js';
 import type { AnalyticsOverview, AnalyticsQuery } from './analytics.schemas.js';
 
 export interface AnalyticsServiceDeps {
   readonly db: Database;
+  /** Reads the rollups, which `rollups` keeps current. */
   readonly repository: AnalyticsRepository;
+  /** Reads the raw rows: with an operator filter, which the rollups do not keep. */
+  readonly rawRepository: AnalyticsRawRepository;
+  readonly rollups: Pick<AnalyticsRollups, 'refresh'>;
 }
 
 const dayMs = 86_400_000;
@@ -25,7 +32,7 @@ function tenantOf(actor: Actor, requested: AnalyticsQuery['tenantId']): string |
 }
 
 export function createAnalyticsService(deps: AnalyticsServiceDeps) {
-  const { db, repository } = deps;
+  const { db, repository, rawRepository, rollups } = deps;
 
   /** Each filter names an object of the tenant read; anything else is a 404 naming it. */
   async function requireFilters(tenantId: string | null, query: AnalyticsQuery): Promise<void> {
@@ -74,14 +81,18 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps) {
         inboxId: query.inboxId,
         operatorId: query.operatorId,
       };
+      // Who a conversation is assigned to changes, so no rollup is kept by operator: an operator's
+      // figures come from the raw rows. Otherwise every change committed so far is counted first.
+      const source = scope.operatorId ? rawRepository : repository;
+      if (!scope.operatorId) await rollups.refresh(tenantId);
       // Independent reads: on PostgreSQL they run side by side on the pool.
       const [messages, active, conversations, support, ratings, tools] = await Promise.all([
-        repository.messageGroups(db, scope),
-        repository.activePeople(db, scope),
-        repository.conversations(db, scope),
-        repository.supportConversations(db, scope),
-        repository.ratings(db, scope),
-        repository.tools(db, scope),
+        source.messageGroups(db, scope),
+        source.activePeople(db, scope),
+        source.conversations(db, scope),
+        source.supportConversations(db, scope),
+        source.ratings(db, scope),
+        source.tools(db, scope),
       ]);
       const range = {
         from: query.from,

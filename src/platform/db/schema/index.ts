@@ -12,3 +12,4 @@ export * from './companion.js';
 export * from './widget.js';
 export * from './pricing.js';
 export * from './budgets.js';
+export * from './analytics.js';

@@ -1,0 +1,123 @@
+import type { Database, Transaction } from '../../platform/db/client.js';
+import { runAsBackgroundWork } from '../../platform/db/background-work.js';
+import type { Logger } from '../../platform/logger.js';
+import type { AnalyticsRollupsRepository, NotedChange } from './analytics-rollups.repository.js';
+
+export interface AnalyticsRollupsDeps {
+  readonly db: Database;
+  readonly repository: AnalyticsRollupsRepository;
+  readonly logger: Pick<Logger, 'warn' | 'info'>;
+}
+
+// Changes taken in one transaction: a few days and a few thousand conversations recounted at once.
+const changesPerBatch = 2_000;
+// A backlog larger than this (an upgrade, a bulk import) is cheaper to rebuild than to recount piecemeal.
+const rebuildAbove = 20_000;
+
+const isTenantMark = (change: NotedChange) =>
+  change.day === null && change.conversationId === null && change.supportConversationId === null;
+
+/**
+ * Keeps the analytics rollups current (docs/analytics.md). The triggers of migration 0036 note every
+ * change; `refresh` recounts what a tenant's notes name. It runs on a timer on every job-running node and
+ * before each overview of the tenant, so an overview counts every change committed before it. The
+ * tenant's lock keeps two recounts (two nodes, or a request and the timer) from interleaving.
+ */
+export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
+  const { db, repository, logger } = deps;
+
+  async function recountAll(tx: Transaction, tenantId: string): Promise<void> {
+    await repository.recomputeConversationFacts(tx, tenantId, 'all');
+    await repository.recomputeSupportFacts(tx, tenantId, 'all');
+    await repository.recountDays(tx, tenantId, 'all');
+  }
+
+  /** Recounts a whole tenant from its raw rows, taking every change noted so far. */
+  async function rebuild(tenantId: string): Promise<void> {
+    await db.transaction(async (tx) => {
+      await repository.lockTenant(tx, tenantId);
+      await repository.takeChanges(tx, tenantId, null);
+      await recountAll(tx, tenantId);
+    });
+  }
+
+  /** One batch of a tenant's changes; how many it took (fewer than a batch: none are left). */
+  async function refreshBatch(tenantId: string): Promise<number> {
+    return db.transaction(async (tx) => {
+      await repository.lockTenant(tx, tenantId);
+      const changes = await repository.takeChanges(tx, tenantId, changesPerBatch);
+      if (changes.length === 0) return 0;
+      if (changes.some(isTenantMark)) {
+        const rest = await repository.takeChanges(tx, tenantId, null);
+        await recountAll(tx, tenantId);
+        return changes.length + rest.length;
+      }
+      const conversations = new Set<string>();
+      const supportConversations = new Set<string>();
+      const wholeConversations = new Set<string>();
+      const days = new Set<string>();
+      for (const change of changes) {
+        if (change.day !== null) days.add(change.day);
+        if (change.supportConversationId !== null) supportConversations.add(change.supportConversationId);
+        if (change.conversationId === null) continue;
+        conversations.add(change.conversationId);
+        if (change.whole) wholeConversations.add(change.conversationId);
+      }
+      if (wholeConversations.size > 0) {
+        for (const day of await repository.daysOfConversations(tx, tenantId, [...wholeConversations])) days.add(day);
+      }
+      await repository.recomputeConversationFacts(tx, tenantId, [...conversations]);
+      await repository.recomputeSupportFacts(tx, tenantId, {
+        support: [...supportConversations],
+        conversations: [...conversations],
+      });
+      await repository.recountDays(tx, tenantId, [...days]);
+      return changes.length;
+    });
+  }
+
+  /** Recounts everything noted for a tenant. */
+  async function refresh(tenantId: string): Promise<void> {
+    if ((await repository.countChanges(db, tenantId)) > rebuildAbove) return rebuild(tenantId);
+    while ((await refreshBatch(tenantId)) >= changesPerBatch) {
+      // another batch
+    }
+  }
+
+  /** Every tenant with noted changes; a tenant that fails is logged and retried on the next pass. */
+  async function refreshAll(): Promise<void> {
+    for (const tenantId of await repository.tenantsWithChanges(db)) {
+      await refresh(tenantId).catch((error: unknown) =>
+        logger.warn({ err: error, tenantId }, 'analytics rollups: recounting a tenant failed; retried next pass'),
+      );
+    }
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const pass = () => {
+    // A pass still running (a large backlog) is not doubled.
+    running ??= runAsBackgroundWork(refreshAll).finally(() => (running = undefined));
+    return running;
+  };
+
+  return {
+    /** Recounts what is noted for one tenant, or (null) for every tenant. */
+    refresh: (tenantId: string | null): Promise<void> => (tenantId === null ? refreshAll() : refresh(tenantId)),
+    /** Recounts every tenant, or the one named, from scratch (`parley analytics rebuild`). */
+    async rebuildAll(tenantIds: readonly string[]): Promise<void> {
+      for (const tenantId of tenantIds) await rebuild(tenantId);
+    },
+    start(intervalMs: number): void {
+      void pass();
+      timer = setInterval(() => void pass(), intervalMs);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+export type AnalyticsRollups = ReturnType<typeof createAnalyticsRollups>;
