@@ -1,4 +1,5 @@
 import { admin } from './cli/admin.js';
+import { analyticsCommand } from './cli/analytics.js';
 import { importCommand } from './cli/import.js';
 import { migrate } from './cli/migrate.js';
 import { serve } from './cli/serve.js';
@@ -12,7 +13,8 @@ const usage = `Usage: parley <command>
   migrate                                       apply database migrations and exit
   admin create --email E --password P [--tenant NAME]   create a platform admin
   admin accept-secret                           make the configured secret the storage's own
-  import <folder|zip> --source NAME [--tenant NAME] [--no-wait]   add a folder's or zip's files to a knowledge source`;
+  import <folder|zip> --source NAME [--tenant NAME] [--no-wait]   add a folder's or zip's files to a knowledge source
+  analytics rebuild [--tenant ID]               recount the analytics rollups from the stored rows`;
 
 /** Process entry: configuration, the chosen command, and one clear line on failure. */
 async function main(argv: readonly string[]): Promise<void> {
@@ -36,6 +38,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return admin(config, logger, rest);
     case 'import':
       return importCommand(config, logger, rest);
+    case 'analytics':
+      return analyticsCommand(config, logger, rest);
     default:
       throw new AppError('validation_failed', `Unknown command '${command}'.\n${usage}`);
   }

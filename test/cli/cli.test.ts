@@ -234,4 +234,66 @@ describe.skipIf(testStorage === 'postgres')('parley command', { timeout: 90_000 
       );
     }
   });
+
+  // Three child processes, the first migrating a fresh PGlite.
+  it('recounts the analytics rollups from the stored rows with `analytics rebuild`', { timeout: 150_000 }, async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    expect(
+      (
+        await parley(['admin', 'create', '--email', 'root@example.test', '--password', 'a long password'], {
+          DATA_DIR: dataDir,
+        })
+      ).code,
+    ).toBe(0);
+    const database = await openDatabase({ dataDir: path.join(dataDir, 'pglite') });
+    let tenantId: string;
+    try {
+      const { rows } = await database.executeSql('select tenant_id, id from users');
+      const user = rows[0] as { tenant_id: string; id: string };
+      tenantId = user.tenant_id;
+      await database.executeSql(
+        `insert into conversations (id, tenant_id, owner_id) values ('0190e3a0-0000-7000-8000-000000000001', $1, $2)`,
+        [user.tenant_id, user.id],
+      );
+      await database.executeSql(
+        `insert into messages (id, tenant_id, conversation_id, role, content, status, created_at)
+         values ('0190e3a0-0000-7000-8000-000000000002', $1, '0190e3a0-0000-7000-8000-000000000001', 'user', 'hi', 'complete', '2026-03-02T10:00:00Z')`,
+        [user.tenant_id],
+      );
+      // Only a rebuild can bring these back: the notes of the writes are gone too.
+      await database.executeSql('delete from analytics_changes');
+    } finally {
+      await database.close();
+    }
+    const unknown = await parley(['analytics', 'rebuild', '--tenant', '0190e3a0-0000-7000-8000-0000000000ff'], {
+      DATA_DIR: dataDir,
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe("parley: Tenant '0190e3a0-0000-7000-8000-0000000000ff' was not found");
+    const rebuilt = await parley(['analytics', 'rebuild'], { DATA_DIR: dataDir });
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stdout).toContain('analytics rollups rebuilt');
+    const after = await openDatabase({ dataDir: path.join(dataDir, 'pglite') });
+    try {
+      const { rows } = await after.executeSql(
+        `select to_char(day, 'YYYY-MM-DD') as day, user_messages from analytics_daily_messages where tenant_id = $1`,
+        [tenantId],
+      );
+      expect(rows).toEqual([{ day: '2026-03-02', user_messages: 1 }]);
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('refuses `analytics` without `rebuild`, and a tenant that is not an id, in one clear line', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    const bare = await parley(['analytics'], { DATA_DIR: dataDir });
+    expect(bare.code).toBe(1);
+    expect(bare.stderr.trim()).toBe('parley: Usage: parley analytics rebuild [--tenant <tenant id>]');
+    const notAnId = await parley(['analytics', 'rebuild', '--tenant', 'Acme'], { DATA_DIR: dataDir });
+    expect(notAnId.code).toBe(1);
+    expect(notAnId.stderr.trim()).toBe(
+      "parley: --tenant must be a tenant id (a UUID), got 'Acme'. Usage: parley analytics rebuild [--tenant <tenant id>]",
+    );
+  });
 });

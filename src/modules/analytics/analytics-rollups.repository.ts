@@ -44,6 +44,12 @@ export function createAnalyticsRollupsRepository() {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`analytics:${tenantId}`}, 0))`);
     },
 
+    /** Every tenant's id, oldest first (a rebuild of them all). */
+    async tenantIds(db: Executor): Promise<string[]> {
+      const result = await db.execute(sql`select id from tenants order by created_at, id`);
+      return rowsOf<{ id: string }>(result).map((row) => row.id);
+    },
+
     /** Tenants with changes waiting (a handful: the job drains them). */
     async tenantsWithChanges(db: Executor): Promise<string[]> {
       const result = await db.execute(sql`select distinct tenant_id as "tenantId" from analytics_changes`);

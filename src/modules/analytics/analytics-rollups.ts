@@ -104,7 +104,8 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
   return {
     /** Recounts what is noted for one tenant, or (null) for every tenant. */
     refresh: (tenantId: string | null): Promise<void> => (tenantId === null ? refreshAll() : refresh(tenantId)),
-    /** Recounts every tenant, or the one named, from scratch (`parley analytics rebuild`). */
+    tenantIds: () => repository.tenantIds(db),
+    /** Recounts the tenants named from scratch (`parley analytics rebuild`). */
     async rebuildAll(tenantIds: readonly string[]): Promise<void> {
       for (const tenantId of tenantIds) await rebuild(tenantId);
     },
