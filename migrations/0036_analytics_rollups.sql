@@ -33,6 +33,21 @@ CREATE TABLE "analytics_daily_activity" (
 	CONSTRAINT "analytics_daily_activity_tenant_id_day_agent_key_inbox_key_pk" PRIMARY KEY("tenant_id","day","agent_key","inbox_key")
 );
 --> statement-breakpoint
+CREATE TABLE "analytics_daily_conversations" (
+	"tenant_id" uuid NOT NULL,
+	"day" date NOT NULL,
+	"agent_key" uuid NOT NULL,
+	"inbox_key" uuid NOT NULL,
+	"conversations" integer NOT NULL,
+	"ai_responses" integer NOT NULL,
+	"support_conversations" integer NOT NULL,
+	"handed_off" integer NOT NULL,
+	"ai_resolved" integer NOT NULL,
+	"human_responses" integer NOT NULL,
+	"resolutions" integer NOT NULL,
+	CONSTRAINT "analytics_daily_conversations_tenant_id_day_agent_key_inbox_key_pk" PRIMARY KEY("tenant_id","day","agent_key","inbox_key")
+);
+--> statement-breakpoint
 CREATE TABLE "analytics_daily_messages" (
 	"tenant_id" uuid NOT NULL,
 	"day" date NOT NULL,
@@ -74,12 +89,14 @@ CREATE TABLE "analytics_support_facts" (
 --> statement-breakpoint
 ALTER TABLE "analytics_conversation_facts" ADD CONSTRAINT "analytics_conversation_facts_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "analytics_daily_activity" ADD CONSTRAINT "analytics_daily_activity_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "analytics_daily_conversations" ADD CONSTRAINT "analytics_daily_conversations_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "analytics_daily_messages" ADD CONSTRAINT "analytics_daily_messages_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "analytics_daily_people" ADD CONSTRAINT "analytics_daily_people_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "analytics_support_facts" ADD CONSTRAINT "analytics_support_facts_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "analytics_changes_tenant_idx" ON "analytics_changes" USING btree ("tenant_id","id");--> statement-breakpoint
 CREATE INDEX "analytics_conversation_facts_created_idx" ON "analytics_conversation_facts" USING btree ("tenant_id","created_at");--> statement-breakpoint
-CREATE INDEX "analytics_support_facts_created_idx" ON "analytics_support_facts" USING btree ("tenant_id","created_at");--> statement-breakpoint
+CREATE INDEX "analytics_conversation_facts_ai_response_idx" ON "analytics_conversation_facts" USING btree ("tenant_id","created_at","agent_id","inbox_id","ai_response_ms") WHERE "analytics_conversation_facts"."ai_response_ms" is not null;--> statement-breakpoint
+CREATE INDEX "analytics_support_facts_created_idx" ON "analytics_support_facts" USING btree ("tenant_id","created_at","agent_id","inbox_id","human_response_ms","resolution_ms");--> statement-breakpoint
 -- Analytics rollups (docs/analytics.md). Every change to a row the overview counts is noted in
 -- analytics_changes by the triggers below, in the writer's own transaction: a change is noted if and
 -- only if it commits, and the job that recounts what was noted sees it. Inserts and deletes are noted

@@ -1,8 +1,10 @@
 /**
  * Analytics overview benchmark (issue 37): the whole overview (every figure, by day) for a 90-day range
  * over a tenant's history of 100,000 and 1,000,000 messages (10 a conversation), seeded with bulk SQL,
- * on embedded PGlite and, with DATABASE_URL, on PostgreSQL. Times the service call (the queries and the
- * assembly; HTTP adds a JSON encoding of ~10 kB). Prints a Markdown report, EXPLAIN ANALYZE included.
+ * on embedded PGlite and, with DATABASE_URL, on PostgreSQL. Times the rebuild of the rollups, then the
+ * service call (the recount of what changed, the queries and the assembly; HTTP adds a JSON encoding of
+ * ~10 kB): at rest, right after a new message, and with an operator filter (raw rows). Prints a
+ * Markdown report, EXPLAIN ANALYZE of the rollup queries included.
  *
  *   npm run bench:analytics                         # embedded
  *   DATABASE_URL=postgres://…/parley_bench npm run bench:analytics
@@ -10,15 +12,21 @@
  */
 import { loadavg, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { createAnalyticsRawRepository } from '../../src/modules/analytics/analytics-raw.repository.js';
+import { createAnalyticsRollupsRepository } from '../../src/modules/analytics/analytics-rollups.repository.js';
+import { createAnalyticsRollups } from '../../src/modules/analytics/analytics-rollups.js';
 import { createAnalyticsRepository } from '../../src/modules/analytics/analytics.repository.js';
 import { createAnalyticsService } from '../../src/modules/analytics/analytics.service.js';
 import { analyticsQuery } from '../../src/modules/analytics/analytics.schemas.js';
+import { newId } from '../../src/platform/ids.js';
 import { openBenchStorage } from '../retrieval/bench-storage.js';
 import { seedHistory } from './seed.js';
 
 const env = process.env;
 const sizes = (env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const runs = Number(env.BENCH_RUNS ?? 30);
+// The operator filter reads the raw rows: seconds a run at a million messages.
+const rawRuns = Number(env.BENCH_RAW_RUNS ?? 3);
 const storages = (env.BENCH_STORAGE ?? (env.DATABASE_URL ? 'postgres,embedded' : 'embedded')).split(',');
 const end = new Date('2026-11-26T00:00:00Z');
 
@@ -42,7 +50,20 @@ for (const storageKind of storages) {
       const seedStarted = performance.now();
       const seeded = await seedHistory(storage.handle, { conversations, days: 90, end });
       const seedSeconds = (performance.now() - seedStarted) / 1000;
-      const service = createAnalyticsService({ db: storage.handle.db, repository: createAnalyticsRepository() });
+      const rollups = createAnalyticsRollups({
+        db: storage.handle.db,
+        repository: createAnalyticsRollupsRepository(),
+        logger: { warn: console.warn, info: () => undefined },
+      });
+      const rebuildStarted = performance.now();
+      await rollups.rebuildAll([seeded.tenantId]);
+      const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
+      const service = createAnalyticsService({
+        db: storage.handle.db,
+        repository: createAnalyticsRepository(),
+        rawRepository: createAnalyticsRawRepository(),
+        rollups,
+      });
       const actor = {
         tenantId: seeded.tenantId,
         userId: seeded.operatorIds[0]!,
@@ -51,11 +72,30 @@ for (const storageKind of storages) {
       };
       const query = analyticsQuery.parse({ from: '2026-08-28', to: '2026-11-25' });
       const filtered = analyticsQuery.parse({ from: '2026-08-28', to: '2026-11-25', inboxId: seeded.inboxIds[0] });
+      const byOperator = analyticsQuery.parse({
+        from: '2026-08-28',
+        to: '2026-11-25',
+        operatorId: seeded.operatorIds[0],
+      });
+      const conversationId = (
+        (await storage.handle.executeSql(
+          'select id from conversations where tenant_id = $1 order by created_at desc limit 1',
+          [seeded.tenantId],
+        )) as { rows: { id: string }[] }
+      ).rows[0]!.id;
+      // A new message in the range's last day: the overview first recounts that day and conversation.
+      const writeOne = () =>
+        storage.handle.executeSql(
+          `insert into messages (id, tenant_id, conversation_id, role, content, status, created_at)
+           values ($1, $2, $3, 'user', 'one more', 'complete', '2026-11-25T23:00:00Z')`,
+          [newId(), seeded.tenantId, conversationId],
+        );
       const overview = await service.overview(actor, query);
       for (let warm = 0; warm < 2; warm += 1) await service.overview(actor, query);
-      const time = async (input: typeof query) => {
+      const time = async (input: typeof query, count = runs, before?: () => Promise<unknown>) => {
         const times: number[] = [];
-        for (let run = 0; run < runs; run += 1) {
+        for (let run = 0; run < count; run += 1) {
+          await before?.();
           const started = performance.now();
           await service.overview(actor, input);
           times.push(performance.now() - started);
@@ -65,16 +105,20 @@ for (const storageKind of storages) {
       const loadBefore = load();
       const whole = await time(query);
       const byInbox = await time(filtered);
+      const afterWrite = await time(query, runs, writeOne);
+      const operator = await time(byOperator, rawRuns);
       console.log(
         `## ${storage.label}, ${messagesCount.toLocaleString('en')} messages, ${conversations.toLocaleString('en')} conversations\n`,
       );
       console.log(
-        `seeded in ${seedSeconds.toFixed(1)} s; the range holds ${overview.totals.messages.total.toLocaleString('en')} messages, ${overview.totals.conversations.toLocaleString('en')} conversations; load before timing ${loadBefore}, after ${load()}\n`,
+        `seeded in ${seedSeconds.toFixed(1)} s; rollups rebuilt in ${rebuildSeconds.toFixed(1)} s; the range holds ${overview.totals.messages.total.toLocaleString('en')} messages, ${overview.totals.conversations.toLocaleString('en')} conversations; load before timing ${loadBefore}, after ${load()}\n`,
       );
       console.log('| request | p50 ms | p95 ms | max ms |\n|---|---:|---:|---:|');
       for (const [label, times] of [
         ['overview, 90 days by day', whole],
         ['overview, 90 days, one inbox', byInbox],
+        ['overview, 90 days, right after a new message', afterWrite],
+        [`overview, 90 days, one operator (raw rows, ${rawRuns} runs)`, operator],
       ] as const) {
         console.log(
           `| ${label} | ${quantile(times, 0.5).toFixed(1)} | ${quantile(times, 0.95).toFixed(1)} | ${times.at(-1)!.toFixed(1)} |`,

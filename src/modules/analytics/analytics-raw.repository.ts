@@ -16,6 +16,10 @@ import {
   type ToolRow,
 } from './analytics-rows.js';
 
+/** A percentile is given for the range's total only (the series has none per bucket). */
+const totalOnly = (scope: AnalyticsScope, column: SQL, value: SQL): SQL =>
+  sql`case when grouping(${bucketOf(scope, column)}) = 1 then ${value} end`;
+
 /**
  * The filters, as conditions on a chat conversation's id: its agent, and for inbox and operator the
  * support conversation it belongs to (its current assignee). A conversation outside any inbox matches
@@ -116,7 +120,7 @@ export function createAnalyticsRawRepository() {
             else ${bucketOf(scope, sql`created_at`)} end as bucket,
           count(*)::int as conversations,
           count(ai_at)::int as "aiResponses",
-          ${p50p90(msBetween(sql`user_at`, sql`ai_at`))} as "aiResponseMs"
+          ${totalOnly(scope, sql`created_at`, p50p90(msBetween(sql`user_at`, sql`ai_at`)))} as "aiResponseMs"
         from firsts
         group by grouping sets ((${bucketOf(scope, sql`created_at`)}), ())`);
       return rowsOf<ConversationRow>(result);
@@ -162,9 +166,9 @@ export function createAnalyticsRawRepository() {
           count(handed_at)::int as "handedOff",
           (count(*) filter (where resolved_at is not null and handed_at is null))::int as "aiResolved",
           count(operator_at)::int as "humanResponses",
-          ${p50p90(msBetween(sql`handed_at`, sql`operator_at`))} as "humanResponseMs",
+          ${totalOnly(scope, sql`created_at`, p50p90(msBetween(sql`handed_at`, sql`operator_at`)))} as "humanResponseMs",
           count(resolved_at)::int as resolutions,
-          ${p50p90(msBetween(sql`created_at`, sql`resolved_at`))} as "resolutionMs"
+          ${totalOnly(scope, sql`created_at`, p50p90(msBetween(sql`created_at`, sql`resolved_at`)))} as "resolutionMs"
         from facts
         group by grouping sets ((${bucketOf(scope, sql`created_at`)}), ())`);
       return rowsOf<SupportRow>(result);

@@ -17,6 +17,14 @@ export type Days = readonly string[] | 'all';
 export type Conversations = readonly string[] | 'all';
 
 const none = sql`${noneKey}::uuid`;
+const rollupTables = [
+  'analytics_daily_messages',
+  'analytics_daily_people',
+  'analytics_daily_activity',
+  'analytics_daily_conversations',
+  'analytics_conversation_facts',
+  'analytics_support_facts',
+];
 const dayOf = (column: SQL): SQL => sql`(${column} at time zone 'UTC')::date`;
 const msBetween = (earlier: SQL, later: SQL): SQL => sql`extract(epoch from (${later} - ${earlier})) * 1000`;
 const dateArray = (days: readonly string[]): SQL => sql`${`{${days.join(',')}}`}::date[]`;
@@ -29,6 +37,15 @@ function onDays(days: Days, column: SQL): SQL {
     and ${column} < (${sorted.at(-1)}::date + 1)::timestamp at time zone 'UTC'
     and ${dayOf(column)} = any(${dateArray(sorted)})`;
 }
+
+/** The distinct days of the `created_at` of a CTE's rows (facts removed or written). */
+const daysOfRows = (cte: 'gone' | 'made'): SQL =>
+  sql`select distinct to_char(${dayOf(sql`created_at`)}, 'YYYY-MM-DD') as day from ${sql.raw(cte)}`;
+
+/** The days several results name, once each. */
+const daysIn = (...results: unknown[]): string[] => [
+  ...new Set(results.flatMap((result) => rowsOf<{ day: string }>(result).map((row) => row.day))),
+];
 
 const ofDays = (days: Days): SQL => (days === 'all' ? sql`` : sql`and day = any(${dateArray(days)})`);
 
@@ -44,6 +61,14 @@ export function createAnalyticsRollupsRepository() {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`analytics:${tenantId}`}, 0))`);
     },
 
+    /**
+     * After a rebuild rewrote every row: fresh statistics for the planner, and a visibility map that
+     * lets the percentiles read their index alone (embedded storage has no autovacuum to do it).
+     */
+    async tidyAfterRebuild(db: Executor): Promise<void> {
+      await db.execute(sql`vacuum (analyze) ${sql.raw(rollupTables.join(', '))}`);
+    },
+
     /** Every tenant's id, oldest first (a rebuild of them all). */
     async tenantIds(db: Executor): Promise<string[]> {
       const result = await db.execute(sql`select id from tenants order by created_at, id`);
@@ -56,12 +81,14 @@ export function createAnalyticsRollupsRepository() {
       return rowsOf<{ tenantId: string }>(result).map((row) => row.tenantId);
     },
 
-    /** How many changes of a tenant wait. */
-    async countChanges(tx: Executor, tenantId: string): Promise<number> {
-      const result = await tx.execute(
-        sql`select count(*)::int as count from analytics_changes where tenant_id = ${tenantId}`,
-      );
-      return rowsOf<{ count: number }>(result)[0]?.count ?? 0;
+    /** How many changes of a tenant wait, and whether one asks for the whole tenant. */
+    async pendingChanges(tx: Executor, tenantId: string): Promise<{ count: number; wholeTenant: boolean }> {
+      const result = await tx.execute(sql`
+        select count(*)::int as count,
+          coalesce(bool_or(day is null and conversation_id is null and support_conversation_id is null), false)
+            as "wholeTenant"
+        from analytics_changes where tenant_id = ${tenantId}`);
+      return rowsOf<{ count: number; wholeTenant: boolean }>(result)[0] ?? { count: 0, wholeTenant: false };
     },
 
     /**
@@ -97,9 +124,9 @@ export function createAnalyticsRollupsRepository() {
     },
 
     /** Recounts messages, people, tool calls and ratings of the days named. */
-    async recountDays(tx: Executor, tenantId: string, days: Days): Promise<void> {
+    async recountActivityDays(tx: Executor, tenantId: string, days: Days): Promise<void> {
       if (days !== 'all' && days.length === 0) return;
-      for (const table of ['analytics_daily_messages', 'analytics_daily_people', 'analytics_daily_activity']) {
+      for (const table of rollupTables.slice(0, 3)) {
         await tx.execute(sql`delete from ${sql.raw(table)} where tenant_id = ${tenantId} ${ofDays(days)}`);
       }
       const messagesOfDays = sql`
@@ -159,13 +186,15 @@ export function createAnalyticsRollupsRepository() {
      * Recomputes chat conversations' facts: the agent, the inbox, and the AI's first response (from the
      * first user message to the completion of the first AI reply after it). A conversation gone has none.
      */
-    async recomputeConversationFacts(tx: Executor, tenantId: string, conversations: Conversations): Promise<void> {
-      if (conversations !== 'all' && conversations.length === 0) return;
+    async recomputeConversationFacts(tx: Executor, tenantId: string, conversations: Conversations): Promise<string[]> {
+      if (conversations !== 'all' && conversations.length === 0) return [];
       const ids = conversations === 'all' ? null : uuidArray(conversations);
-      await tx.execute(sql`delete from analytics_conversation_facts
-        where tenant_id = ${tenantId} ${ids ? sql`and conversation_id = any(${ids})` : sql``}`);
-      await tx.execute(sql`
-        insert into analytics_conversation_facts (conversation_id, tenant_id, created_at, agent_id, inbox_id, ai_response_ms)
+      const gone = await tx.execute(sql`
+        with gone as (delete from analytics_conversation_facts
+          where tenant_id = ${tenantId} ${ids ? sql`and conversation_id = any(${ids})` : sql``} returning created_at)
+        ${daysOfRows('gone')}`);
+      const made = await tx.execute(sql`
+        with made as (insert into analytics_conversation_facts (conversation_id, tenant_id, created_at, agent_id, inbox_id, ai_response_ms)
         select c.id, c.tenant_id, c.created_at, c.agent_id, sc.inbox_id,
           ${msBetween(sql`first_user.created_at`, sql`first_ai.completed_at`)}
         from conversations c
@@ -180,7 +209,9 @@ export function createAnalyticsRollupsRepository() {
             and m.status = 'complete' and m.created_at >= first_user.created_at
           order by m.created_at, m.id limit 1
         ) first_ai on true
-        where c.tenant_id = ${tenantId} ${ids ? sql`and c.id = any(${ids})` : sql``}`);
+        where c.tenant_id = ${tenantId} ${ids ? sql`and c.id = any(${ids})` : sql``}
+        returning created_at) ${daysOfRows('made')}`);
+      return daysIn(gone, made);
     },
 
     /**
@@ -192,21 +223,22 @@ export function createAnalyticsRollupsRepository() {
       tx: Executor,
       tenantId: string,
       named: { readonly support: readonly string[]; readonly conversations: readonly string[] } | 'all',
-    ): Promise<void> {
-      if (named !== 'all' && named.support.length === 0 && named.conversations.length === 0) return;
+    ): Promise<string[]> {
+      if (named !== 'all' && named.support.length === 0 && named.conversations.length === 0) return [];
       const some =
         named === 'all'
           ? sql``
           : sql`and (sc.id = any(${uuidArray(named.support)}) or sc.conversation_id = any(${uuidArray(named.conversations)}))`;
-      await tx.execute(
-        sql`delete from analytics_support_facts f where f.tenant_id = ${tenantId} ${
+      const gone = await tx.execute(sql`
+        with gone as (delete from analytics_support_facts f where f.tenant_id = ${tenantId} ${
           named === 'all'
             ? sql``
             : sql`and (f.support_conversation_id = any(${uuidArray(named.support)}) or f.support_conversation_id in (
               select sc.id from support_conversations sc where sc.conversation_id = any(${uuidArray(named.conversations)})))`
-        }`,
-      );
-      await tx.execute(sql`
+        } returning f.created_at)
+        ${daysOfRows('gone')}`);
+      const made = await tx.execute(sql`
+        with made as (
         insert into analytics_support_facts (support_conversation_id, tenant_id, created_at, agent_id, inbox_id,
           handed_off, ai_resolved, human_response_ms, resolution_ms)
         select sc.id, sc.tenant_id, sc.created_at, c.agent_id, sc.inbox_id,
@@ -226,7 +258,37 @@ export function createAnalyticsRollupsRepository() {
           where m.conversation_id = sc.conversation_id and m.author_id is not null
             and m.created_at >= status_times.handed_at
         ) first_operator on true
-        where sc.tenant_id = ${tenantId} ${some}`);
+        where sc.tenant_id = ${tenantId} ${some}
+        returning created_at) ${daysOfRows('made')}`);
+      return daysIn(gone, made);
+    },
+
+    /** Recounts the conversations started on the days named, from the fact rows (recomputed first). */
+    async recountConversationDays(tx: Executor, tenantId: string, days: Days): Promise<void> {
+      if (days !== 'all' && days.length === 0) return;
+      await tx.execute(sql`delete from analytics_daily_conversations where tenant_id = ${tenantId} ${ofDays(days)}`);
+      await tx.execute(sql`
+        insert into analytics_daily_conversations (tenant_id, day, agent_key, inbox_key, conversations, ai_responses,
+          support_conversations, handed_off, ai_resolved, human_responses, resolutions)
+        select ${tenantId}::uuid, day, agent_key, inbox_key, sum(conversations), sum(ai_responses),
+          sum(support_conversations), sum(handed_off), sum(ai_resolved), sum(human_responses), sum(resolutions)
+        from (
+          select ${dayOf(sql`created_at`)} as day, coalesce(agent_id, ${none}) as agent_key,
+            coalesce(inbox_id, ${none}) as inbox_key, count(*) as conversations,
+            count(ai_response_ms) as ai_responses, 0 as support_conversations, 0 as handed_off,
+            0 as ai_resolved, 0 as human_responses, 0 as resolutions
+          from analytics_conversation_facts
+          where tenant_id = ${tenantId} and ${onDays(days, sql`created_at`)}
+          group by 1, 2, 3
+          union all
+          select ${dayOf(sql`created_at`)}, coalesce(agent_id, ${none}), inbox_id, 0, 0, count(*),
+            count(*) filter (where handed_off), count(*) filter (where ai_resolved),
+            count(human_response_ms), count(resolution_ms)
+          from analytics_support_facts
+          where tenant_id = ${tenantId} and ${onDays(days, sql`created_at`)}
+          group by 1, 2, 3
+        ) counted
+        group by day, agent_key, inbox_key`);
     },
   };
 }

@@ -29,7 +29,8 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
   async function recountAll(tx: Transaction, tenantId: string): Promise<void> {
     await repository.recomputeConversationFacts(tx, tenantId, 'all');
     await repository.recomputeSupportFacts(tx, tenantId, 'all');
-    await repository.recountDays(tx, tenantId, 'all');
+    await repository.recountConversationDays(tx, tenantId, 'all');
+    await repository.recountActivityDays(tx, tenantId, 'all');
   }
 
   /** Recounts a whole tenant from its raw rows, taking every change noted so far. */
@@ -39,6 +40,7 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
       await repository.takeChanges(tx, tenantId, null);
       await recountAll(tx, tenantId);
     });
+    await repository.tidyAfterRebuild(db);
   }
 
   /** One batch of a tenant's changes; how many it took (fewer than a batch: none are left). */
@@ -47,6 +49,7 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
       await repository.lockTenant(tx, tenantId);
       const changes = await repository.takeChanges(tx, tenantId, changesPerBatch);
       if (changes.length === 0) return 0;
+      // Noted after `refresh` looked (only an upgrade notes a whole tenant): recounted here, in one go.
       if (changes.some(isTenantMark)) {
         const rest = await repository.takeChanges(tx, tenantId, null);
         await recountAll(tx, tenantId);
@@ -66,19 +69,24 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
       if (wholeConversations.size > 0) {
         for (const day of await repository.daysOfConversations(tx, tenantId, [...wholeConversations])) days.add(day);
       }
-      await repository.recomputeConversationFacts(tx, tenantId, [...conversations]);
-      await repository.recomputeSupportFacts(tx, tenantId, {
-        support: [...supportConversations],
-        conversations: [...conversations],
-      });
-      await repository.recountDays(tx, tenantId, [...days]);
+      // The facts first: the days they start on are then recounted from them.
+      const startDays = new Set([
+        ...(await repository.recomputeConversationFacts(tx, tenantId, [...conversations])),
+        ...(await repository.recomputeSupportFacts(tx, tenantId, {
+          support: [...supportConversations],
+          conversations: [...conversations],
+        })),
+      ]);
+      await repository.recountConversationDays(tx, tenantId, [...startDays]);
+      await repository.recountActivityDays(tx, tenantId, [...days]);
       return changes.length;
     });
   }
 
   /** Recounts everything noted for a tenant. */
   async function refresh(tenantId: string): Promise<void> {
-    if ((await repository.countChanges(db, tenantId)) > rebuildAbove) return rebuild(tenantId);
+    const pending = await repository.pendingChanges(db, tenantId);
+    if (pending.wholeTenant || pending.count > rebuildAbove) return rebuild(tenantId);
     while ((await refreshBatch(tenantId)) >= changesPerBatch) {
       // another batch
     }

@@ -3,7 +3,6 @@ import type { Executor } from '../../platform/db/client.js';
 import { rowsOf } from '../../modules/knowledge/retrieval/knowledge-index.repository.js';
 import { modelRefProviderSql, usageCostSql } from '../pricing/index.js';
 import {
-  bucketOf,
   inScope,
   p50p90,
   type ActiveRow,
@@ -42,6 +41,15 @@ function factFilters(scope: AnalyticsScope): SQL {
   const agent = scope.agentId ? sql`and agent_id = ${scope.agentId}` : sql``;
   const inbox = scope.inboxId ? sql`and inbox_id = ${scope.inboxId}` : sql``;
   return sql`${agent} ${inbox}`;
+}
+
+/** The percentiles belong to the range's total row; the buckets' rows have none (null). */
+function withTotal<Row extends { readonly bucket: string | null }, Durations extends Partial<Row>>(
+  rows: Row[],
+  durations: Durations | undefined,
+  none: Durations,
+): Row[] {
+  return rows.map((row) => ({ ...row, ...(row.bucket === null ? (durations ?? none) : none) }));
 }
 
 /** A bucket's label, or null in the grand total's row. */
@@ -91,37 +99,54 @@ export function createAnalyticsRepository() {
     /** People who wrote in the range: users in their own chats, contacts through inboxes. */
     async activePeople(db: Executor, scope: AnalyticsScope): Promise<ActiveRow> {
       const result = await db.execute(sql`
-        select count(distinct person_id) filter (where not is_contact)::int as "activeUsers",
-          count(distinct person_id) filter (where is_contact)::int as "activeContacts"
-        from analytics_daily_people where ${dailyScope(scope)}`);
+        select (count(*) filter (where not is_contact))::int as "activeUsers",
+          (count(*) filter (where is_contact))::int as "activeContacts"
+        from (select distinct is_contact, person_id from analytics_daily_people where ${dailyScope(scope)}) people`);
       return rowsOf<ActiveRow>(result)[0] ?? { activeUsers: 0, activeContacts: 0 };
     },
 
-    /** Conversations started in the range, and the AI's first response in each. */
+    /** Conversations started in the range, and the AI's first response in each (its percentiles in the total). */
     async conversations(db: Executor, scope: AnalyticsScope): Promise<ConversationRow[]> {
-      const bucket = bucketOf(scope, sql`created_at`);
-      const result = await db.execute(sql`
-        select ${bucketOrTotal(bucket)} as bucket, count(*)::int as conversations,
-          count(ai_response_ms)::int as "aiResponses", ${p50p90(sql`ai_response_ms`)} as "aiResponseMs"
-        from analytics_conversation_facts
-        where ${inScope(scope, sql`tenant_id`, sql`created_at`)} ${factFilters(scope)}
-        group by grouping sets ((${bucket}), ())`);
-      return rowsOf<ConversationRow>(result);
+      const bucket = bucketOfDay(scope);
+      const [counts, durations] = await Promise.all([
+        db.execute(sql`
+          select ${bucketOrTotal(bucket)} as bucket, coalesce(sum(conversations), 0)::int as conversations,
+            coalesce(sum(ai_responses), 0)::int as "aiResponses"
+          from analytics_daily_conversations
+          where ${dailyScope(scope)} and conversations > 0
+          group by grouping sets ((${bucket}), ())`),
+        db.execute(sql`
+          select ${p50p90(sql`ai_response_ms`)} as "aiResponseMs"
+          from analytics_conversation_facts
+          where ${inScope(scope, sql`tenant_id`, sql`created_at`)} and ai_response_ms is not null ${factFilters(scope)}`),
+      ]);
+      return withTotal(rowsOf<ConversationRow>(counts), rowsOf<Pick<ConversationRow, 'aiResponseMs'>>(durations)[0], {
+        aiResponseMs: null,
+      });
     },
 
     /** Support conversations started in the range: handoffs, the AI alone, human response, resolution. */
     async supportConversations(db: Executor, scope: AnalyticsScope): Promise<SupportRow[]> {
-      const bucket = bucketOf(scope, sql`created_at`);
-      const result = await db.execute(sql`
-        select ${bucketOrTotal(bucket)} as bucket, count(*)::int as "supportConversations",
-          (count(*) filter (where handed_off))::int as "handedOff",
-          (count(*) filter (where ai_resolved))::int as "aiResolved",
-          count(human_response_ms)::int as "humanResponses", ${p50p90(sql`human_response_ms`)} as "humanResponseMs",
-          count(resolution_ms)::int as resolutions, ${p50p90(sql`resolution_ms`)} as "resolutionMs"
-        from analytics_support_facts
-        where ${inScope(scope, sql`tenant_id`, sql`created_at`)} ${factFilters(scope)}
-        group by grouping sets ((${bucket}), ())`);
-      return rowsOf<SupportRow>(result);
+      const bucket = bucketOfDay(scope);
+      const [counts, durations] = await Promise.all([
+        db.execute(sql`
+          select ${bucketOrTotal(bucket)} as bucket,
+            coalesce(sum(support_conversations), 0)::int as "supportConversations",
+            coalesce(sum(handed_off), 0)::int as "handedOff", coalesce(sum(ai_resolved), 0)::int as "aiResolved",
+            coalesce(sum(human_responses), 0)::int as "humanResponses", coalesce(sum(resolutions), 0)::int as resolutions
+          from analytics_daily_conversations
+          where ${dailyScope(scope)} and support_conversations > 0
+          group by grouping sets ((${bucket}), ())`),
+        db.execute(sql`
+          select ${p50p90(sql`human_response_ms`)} as "humanResponseMs", ${p50p90(sql`resolution_ms`)} as "resolutionMs"
+          from analytics_support_facts
+          where ${inScope(scope, sql`tenant_id`, sql`created_at`)} ${factFilters(scope)}`),
+      ]);
+      return withTotal(
+        rowsOf<SupportRow>(counts),
+        rowsOf<Pick<SupportRow, 'humanResponseMs' | 'resolutionMs'>>(durations)[0],
+        { humanResponseMs: null, resolutionMs: null },
+      );
     },
 
     /** Ratings given in the range, of support conversations within the filters. */
