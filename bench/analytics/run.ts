@@ -161,8 +161,10 @@ async function explainEach(handle: Awaited<ReturnType<typeof openBenchStorage>>[
   const labels = [
     'messages by day and model',
     'active people',
-    'conversations + AI first response',
-    'support conversations',
+    'conversations by day',
+    'AI first response percentiles',
+    'support conversations by day',
+    'human response and resolution percentiles',
     'ratings',
     'tools',
   ];

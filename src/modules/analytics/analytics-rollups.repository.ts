@@ -66,7 +66,15 @@ export function createAnalyticsRollupsRepository() {
      * lets the percentiles read their index alone (embedded storage has no autovacuum to do it).
      */
     async tidyAfterRebuild(db: Executor): Promise<void> {
-      await db.execute(sql`vacuum (analyze) ${sql.raw(rollupTables.join(', '))}`);
+      await db.execute(sql`vacuum (analyze) ${sql.raw([...rollupTables, 'analytics_changes'].join(', '))}`);
+    },
+
+    /**
+     * The notes are a queue: every one is deleted soon after it is written, and the dead rows would slow
+     * the next reads. PostgreSQL's autovacuum clears them; embedded storage has none, so the job does.
+     */
+    async vacuumChanges(db: Executor): Promise<void> {
+      await db.execute(sql`vacuum analytics_changes`);
     },
 
     /** Every tenant's id, oldest first (a rebuild of them all). */

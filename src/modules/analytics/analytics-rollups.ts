@@ -14,6 +14,9 @@ const changesPerBatch = 2_000;
 // A backlog larger than this (an upgrade, a bulk import) is cheaper to rebuild than to recount piecemeal.
 const rebuildAbove = 20_000;
 
+// How often a pass that took notes clears their dead rows (cheap: the table holds few live ones).
+const vacuumEveryMs = 60_000;
+
 const isTenantMark = (change: NotedChange) =>
   change.day === null && change.conversationId === null && change.supportConversationId === null;
 
@@ -92,12 +95,19 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
     }
   }
 
+  let lastVacuumAt = 0;
+
   /** Every tenant with noted changes; a tenant that fails is logged and retried on the next pass. */
   async function refreshAll(): Promise<void> {
-    for (const tenantId of await repository.tenantsWithChanges(db)) {
+    const tenantIds = await repository.tenantsWithChanges(db);
+    for (const tenantId of tenantIds) {
       await refresh(tenantId).catch((error: unknown) =>
         logger.warn({ err: error, tenantId }, 'analytics rollups: recounting a tenant failed; retried next pass'),
       );
+    }
+    if (tenantIds.length > 0 && Date.now() - lastVacuumAt > vacuumEveryMs) {
+      lastVacuumAt = Date.now();
+      await repository.vacuumChanges(db);
     }
   }
 
