@@ -89,6 +89,7 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
   /** Recounts everything noted for a tenant. */
   async function refresh(tenantId: string): Promise<void> {
     const pending = await repository.pendingChanges(db, tenantId);
+    if (pending.count === 0) return;
     if (pending.wholeTenant || pending.count > rebuildAbove) return rebuild(tenantId);
     while ((await refreshBatch(tenantId)) >= changesPerBatch) {
       // another batch
