@@ -120,7 +120,7 @@ export async function registerModules(
     modelTimeoutMs: config.modelTimeoutMs,
   });
   providers.registerRoutes(app, providers.service);
-  const pricing = createPricingModule({ db: database.db });
+  const pricing = createPricingModule({ db: database.db, invalidations, serverProviders: config.providers });
   pricing.registerRoutes(app, pricing.service);
   const analytics = createAnalyticsModule({ db: database.db, logger: deps.logger });
   analytics.registerRoutes(app, analytics.service);

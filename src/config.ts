@@ -125,7 +125,7 @@ const environmentSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 20).default(8),
   WEBHOOK_TIMEOUT_MS: wholeNumber(100, 60_000).default(15_000),
   /** Deliveries a node sends at once: each mostly waits (on the receiver, on the database). */
-  WEBHOOK_DELIVERY_CONCURRENCY: wholeNumber(1, 256).default(4),
+  WEBHOOK_DELIVERY_CONCURRENCY: wholeNumber(1, 256).default(16),
   /** An endpoint whose deliveries failed for good this many events in a row, for at least… */
   WEBHOOK_DISABLE_AFTER_FAILED_EVENTS: wholeNumber(1, 10_000).default(10),
   /** …this long since the first of them, is disabled. */

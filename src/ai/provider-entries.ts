@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ServerProviderSettings } from '../config.js';
+import { providerKinds, type ProviderKind } from '../platform/db/schema/index.js';
 import { AppError } from '../platform/errors.js';
 import type { TenantProviderConfig } from './model-types.js';
 import { anthropicWellKnownModels, createAnthropicChatModels } from './providers/anthropic-provider.js';
@@ -36,6 +37,8 @@ import {
 /** A provider the registry can resolve a model against, whether configured server-wide or by a tenant. */
 export interface ProviderEntry {
   readonly name: string;
+  /** What it speaks (`openai`, `ollama`, …): how the price table prices its models. */
+  readonly kind: string;
   /** Identifies the exact configuration (secrets only as a hash) for the provider cache. */
   readonly cacheKey: string;
   /** Models worth offering when nothing more specific is known; empty where names are user-chosen. */
@@ -124,6 +127,22 @@ export function serverProviderEntries(settings: ServerProviderSettings, fetch?: 
     );
   }
   return entries;
+}
+
+/**
+ * The price table's kind of each server-wide provider, by name, the first of a name winning as above.
+ * Ollama has no kind in the table (its models run on the operator's own machine), so it is left out.
+ */
+export function serverProviderKinds(settings: ServerProviderSettings): ReadonlyMap<string, ProviderKind> {
+  const kinds = new Map<string, ProviderKind>();
+  const seen = new Set<string>();
+  for (const { name, kind } of serverProviderEntries(settings)) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const priced = providerKinds.find((known) => known === kind);
+    if (priced) kinds.set(name, priced);
+  }
+  return kinds;
 }
 
 /** A tenant's provider; every request its SDK makes goes through the configuration's `fetch` (the guard). */
@@ -227,7 +246,7 @@ function entry(
   // fetch (the outbound guard's), so both stay out of the cache key.
   const { models: _models, fetch: _fetch, ...buildSettings } = configuration as { models?: unknown; fetch?: unknown };
   const cacheKey = hashConfiguration(origin, name, kind, buildSettings);
-  return { name, cacheKey, ...builders };
+  return { name, kind, cacheKey, ...builders };
 }
 
 function requireAzureAddress<Settings extends { baseUrl?: string | undefined; resourceName?: string | undefined }>(

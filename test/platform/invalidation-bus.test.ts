@@ -70,6 +70,13 @@ describe.skipIf(!redisUrl)('the invalidation bus over Redis', () => {
     await expect.poll(() => heardByB, withinOneSecond).toEqual(['t-3']);
   });
 
+  it('carries a price change (the whole table, as every key) to the other node', async () => {
+    let heard = 0;
+    busB.subscribe('model-prices', () => (heard += 1));
+    busA.publish('model-prices', everyKey);
+    await expect.poll(() => heard, withinOneSecond).toBeGreaterThan(0);
+  });
+
   it('tells its subscribers to forget everything after its connection to Redis was lost', async () => {
     heardByB.length = 0;
     expect(listenerOfB).toBeDefined();

@@ -242,6 +242,40 @@ describe('job queue', () => {
     expect(mostAtOnce).toBe(3);
   });
 
+  it('hands a batch worker up to batchSize jobs at once, completes them together, and fails them together', async () => {
+    const batches: number[][] = [];
+    const queue = newQueue();
+    queue.registerBatch<{ n: number }>(
+      'test-batch',
+      async (jobs) => {
+        batches.push(jobs.map(({ data }) => data.n));
+        if (jobs.some(({ data }) => data.n === 0)) throw new Error('this batch fails');
+      },
+      { concurrency: 1, batchSize: 3 },
+    );
+    // Queued by another node before this one starts, so its first fetch finds them all waiting.
+    const sender = newQueue();
+    await sender.start();
+    await sender.sendMany(
+      'test-batch',
+      [0, 1, 2, 3, 4].map((n) => ({ data: { n }, singletonKey: `b${n}` })),
+    );
+    await queue.start();
+
+    const states = async () => {
+      const { rows } = await database.executeSql(
+        `select (data->>'n')::int as n, state from pgboss.job where name = 'test-batch' order by 1`,
+      );
+      return rows as { n: number; state: string }[];
+    };
+    await waitFor(async () => (await states()).every(({ state }) => state === 'completed' || state === 'retry'));
+    expect(batches.map((batch) => batch.length).sort()).toEqual([2, 3]);
+    const failed = batches.find((batch) => batch.includes(0))!;
+    expect(await states()).toEqual(
+      [0, 1, 2, 3, 4].map((n) => ({ n, state: failed.includes(n) ? 'retry' : 'completed' })),
+    );
+  });
+
   it('stops only after a running handler has finished', async () => {
     let isFinished = false;
     let hasStarted = false;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createPricingModule, usageCostSql } from '../../src/modules/pricing/index.js';
+import { createLocalInvalidationBus } from '../../src/platform/cache/invalidation-bus.js';
 import { rowsOf } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
@@ -115,7 +116,11 @@ describe('/v1/model-prices', () => {
       payload: { name: 'acme-openai', kind: 'openai', apiKey: 'sk-test', models: ['gpt-4o-mini'] },
     });
     expect(provider.statusCode).toBe(201);
-    const pricing = createPricingModule({ db: t.database.db }).service;
+    const pricing = createPricingModule({
+      db: t.database.db,
+      invalidations: createLocalInvalidationBus(),
+      serverProviders: {},
+    }).service;
     const cost = await pricing.costOf(tenantAdmin.tenantId, [
       { modelRef: 'acme-openai:gpt-4o-mini', inputTokens: 2_000_000, outputTokens: 500_000 },
       { modelRef: 'offline', inputTokens: 10, outputTokens: 10 },
@@ -130,5 +135,28 @@ describe('/v1/model-prices', () => {
       );
     expect(rowsOf<{ cost: number }>(await priced('acme-openai:gpt-4o-mini'))[0]!.cost).toBeCloseTo(0.8, 10);
     expect(rowsOf<{ cost: number | null }>(await priced('offline'))[0]!.cost).toBeNull();
+  });
+
+  it('prices the models of server-wide providers by their kind, unless a tenant provider takes the name', async () => {
+    const pricing = createPricingModule({
+      db: t.database.db,
+      invalidations: createLocalInvalidationBus(),
+      serverProviders: { openai: { apiKey: 'sk-server' }, ollama: { baseUrl: 'http://127.0.0.1:11434' } },
+    }).service;
+    const usage = (modelRef: string) => ({ modelRef, inputTokens: 1_000_000, outputTokens: 0 });
+    const cost = await pricing.costOf(tenantAdmin.tenantId, [usage('openai:gpt-4o-mini'), usage('ollama:llama3.1:8b')]);
+    // OPENAI_API_KEY's provider is `openai`, of kind openai: $0.20 for 1 M in. Ollama has no kind in the table.
+    expect(cost.costUsd).toBeCloseTo(0.2, 10);
+    expect(cost.unpriced.map((item) => item.model)).toEqual(['llama3.1:8b']);
+    const other = await createTenantWithAdmin(t.app, platformAdmin, 'Own openai Ltd');
+    const own = await t.app.inject({
+      method: 'POST',
+      url: '/v1/providers',
+      headers: other.headers,
+      payload: { name: 'openai', kind: 'anthropic', apiKey: 'sk-test', models: ['gpt-4o-mini'] },
+    });
+    expect(own.statusCode, own.body).toBe(201);
+    // That tenant's `openai` is its own Anthropic provider: no price covers anthropic/gpt-4o-mini.
+    expect((await pricing.costOf(other.tenantId, [usage('openai:gpt-4o-mini')])).costUsd).toBe(0);
   });
 });

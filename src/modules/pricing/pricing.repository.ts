@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { asc, count, eq } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { modelPrices, providers } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
@@ -44,13 +44,12 @@ export function createPricingRepository() {
       return deleted.length > 0;
     },
 
-    /** The kinds of the tenant's providers named in model refs. */
-    async providerKindsByName(db: Executor, tenantId: string, names: readonly string[]) {
-      if (names.length === 0) return [];
+    /** The kind of each of the tenant's providers, by name: what their model refs are priced as. */
+    async listProviderKinds(db: Executor, tenantId: string) {
       return db
         .select({ name: providers.name, kind: providers.kind })
         .from(providers)
-        .where(inTenant(providers, tenantId, and(inArray(providers.name, [...names]))));
+        .where(inTenant(providers, tenantId));
     },
   };
 }

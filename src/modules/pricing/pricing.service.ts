@@ -1,17 +1,32 @@
 import { isAdmin, type Actor } from '../../access/actor.js';
 import { requirePlatformAdmin } from '../../access/require-access.js';
+import type { ExpiringCache } from '../../platform/cache/expiring-cache.js';
 import type { Database } from '../../platform/db/client.js';
+import type { ProviderKind } from '../../platform/db/schema/index.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseModelRef } from '../../ai/model-ref.js';
-import type { PricingRepository } from './pricing.repository.js';
+import type { ModelPriceRow, PricingRepository } from './pricing.repository.js';
 import { presentModelPrice, type ModelPriceView, type PutModelPriceInput } from './pricing.schemas.js';
 import { costOfUsage, type ModelUsage, type UsageCost } from './usage-cost.js';
 
 export interface PricingServiceDeps {
   readonly db: Database;
   readonly repository: PricingRepository;
+  /**
+   * What every finished model call is priced with, read once per few seconds instead of per call: the
+   * table (one key, `priceTableKey`) and each tenant's provider kinds by name (keyed by tenant id).
+   */
+  readonly priceTable: ExpiringCache<readonly ModelPriceRow[]>;
+  readonly tenantProviderKinds: ExpiringCache<ReadonlyMap<string, ProviderKind>>;
+  /** The kinds of the server-wide providers (configured by env), for refs no tenant provider of that name takes. */
+  readonly serverProviderKinds: ReadonlyMap<string, ProviderKind>;
+  /** Called after a price was put or deleted (the invalidation bus, which also reaches this node). */
+  readonly onPricesChanged: () => void;
 }
+
+/** The price table's one key in its cache. */
+export const priceTableKey = 'table';
 
 /** Far more models than any platform runs; a bound keeps the list one bounded answer. */
 export const maxModelPrices = 2000;
@@ -29,6 +44,12 @@ function requireReader(actor: Actor): void {
 
 export function createPricingService(deps: PricingServiceDeps) {
   const { db, repository } = deps;
+  const loadPrices = () => deps.priceTable.load(priceTableKey, () => repository.listPrices(db));
+  const loadProviderKinds = (tenantId: string) =>
+    deps.tenantProviderKinds.load(tenantId, async () => {
+      const rows = await repository.listProviderKinds(db, tenantId);
+      return new Map(rows.map((row) => [row.name, row.kind]));
+    });
 
   return {
     async list(actor: Actor): Promise<{ items: ModelPriceView[] }> {
@@ -56,32 +77,38 @@ export function createPricingService(deps: PricingServiceDeps) {
           );
         }
       }
-      return presentModelPrice(await repository.upsertPrice(db, { id: newId(), ...input }));
+      const row = await repository.upsertPrice(db, { id: newId(), ...input });
+      deps.onPricesChanged();
+      return presentModelPrice(row);
     },
 
     async remove(actor: Actor, id: string): Promise<void> {
       requirePlatformAdmin(actor);
       if (!(await repository.deletePrice(db, id))) throw notFound('Model price', id);
+      deps.onPricesChanged();
     },
 
     /**
      * The cost of a tenant's token usage by model ref: each ref's provider resolved to its kind through
-     * the tenant's providers, then priced by the table. Usage of refs no price covers is listed in
-     * `unpriced` (and counts as zero), so callers can tell "free" from "unknown".
+     * the tenant's providers (or, for a name none of them has, the server-wide provider's), then priced by
+     * the table. Usage of refs no price covers is listed in `unpriced` (and counts as zero), so callers can
+     * tell "free" from "unknown". On every finished model call: both reads are cached.
      */
     async costOf(tenantId: string, usage: readonly ModelRefUsage[]): Promise<UsageCost> {
       const parsed = usage.map((item) => ({ item, ref: parseModelRef(item.modelRef) }));
-      const names = [...new Set(parsed.flatMap(({ ref }) => (ref?.kind === 'provider' ? [ref.providerName] : [])))];
-      const kinds = new Map(
-        (await repository.providerKindsByName(db, tenantId, names)).map((row) => [row.name, row.kind]),
-      );
+      const hasProviderRef = parsed.some(({ ref }) => ref?.kind === 'provider');
+      const [kinds, prices] = await Promise.all([
+        hasProviderRef ? loadProviderKinds(tenantId) : new Map<string, ProviderKind>(),
+        loadPrices(),
+      ]);
+      const kindOf = (name: string) => kinds.get(name) ?? deps.serverProviderKinds.get(name) ?? null;
       const modelUsage: ModelUsage[] = parsed.map(({ item, ref }) => ({
-        providerKind: ref?.kind === 'provider' ? (kinds.get(ref.providerName) ?? null) : null,
+        providerKind: ref?.kind === 'provider' ? kindOf(ref.providerName) : null,
         model: ref?.kind === 'provider' ? ref.modelId : item.modelRef,
         inputTokens: item.inputTokens,
         outputTokens: item.outputTokens,
       }));
-      return costOfUsage(await repository.listPrices(db), modelUsage);
+      return costOfUsage(prices, modelUsage);
     },
   };
 }

@@ -10,7 +10,9 @@ import {
   createWebhookDelivery,
   deliverJobName,
   deliverWorkOptions,
+  deliveryBatches,
 } from './webhook-delivery.js';
+import { createWebhookAttemptsRepository } from './webhook-attempts.repository.js';
 import { createWebhookOutbox } from './webhook-outbox.js';
 import { createWebhooksRepository } from './webhooks.repository.js';
 import { registerWebhooksRoutes } from './webhooks.routes.js';
@@ -20,7 +22,7 @@ export interface WebhooksModuleDeps {
   readonly db: Database;
   readonly config: Pick<Config, 'webhooks'>;
   readonly logger: Logger;
-  readonly jobs: Pick<JobQueue, 'register' | 'send'>;
+  readonly jobs: Pick<JobQueue, 'registerBatch' | 'send'>;
   readonly outbound: Pick<OutboundHttp, 'fetch' | 'assertAllowed'>;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   /** How often a job-running node looks for deliveries whose job was lost; default a minute. */
@@ -51,6 +53,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   const delivery = createWebhookDelivery({
     db,
     repository,
+    attempts: createWebhookAttemptsRepository(),
     outbound: deps.outbound,
     scheduler,
     credentialsKey: deps.keys.credentialsKey,
@@ -73,9 +76,11 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
     enrich: outbox.enrich,
     /** Only on nodes that run jobs. */
     registerJobs(): void {
-      deps.jobs.register(deliverJobName, (data, job) => delivery.deliver(data, job), {
+      const { workers, batchSize } = deliveryBatches(deps.config.webhooks.deliveryConcurrency);
+      deps.jobs.registerBatch(deliverJobName, (jobs) => delivery.deliverBatch(jobs), {
         ...deliverWorkOptions,
-        concurrency: deps.config.webhooks.deliveryConcurrency,
+        concurrency: workers,
+        batchSize,
       });
     },
     /** After the job queue started; stopped by close(), which also waits for a sweep under way. */

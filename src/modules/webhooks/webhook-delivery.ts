@@ -2,29 +2,43 @@ import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
-import type { JobContext, JobQueue, WorkOptions } from '../../platform/jobs/index.js';
+import type { BatchedJob, JobQueue, WorkOptions } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import { OutboundRefusedError, OutboundTimeoutError, type OutboundHttp } from '../../platform/outbound/index.js';
 import { decryptSecret } from '../../platform/secrets.js';
 import { shortenTo } from '../../platform/text-cut.js';
 import { isRetryable, retryDelayMs, type AttemptResult } from './retry-schedule.js';
 import { testEventType } from './webhook-event-types.js';
-import type { StoredDelivery, WebhooksRepository } from './webhooks.repository.js';
+import type { AttemptRecord, ClaimedDelivery, WebhookAttemptsRepository } from './webhook-attempts.repository.js';
+import type { WebhooksRepository } from './webhooks.repository.js';
 
 export const deliverJobName = 'webhooks.deliver';
 
 const deliverJobData = z.object({ deliveryId: z.uuid(), tenantId: z.uuid() });
 
 /**
- * The job sends one attempt and queues the next itself (with the wait the retry rule gives), so pg-boss's
- * own retries are only for a handler that could not reach the database.
+ * A job sends one attempt and queues the next itself (with the wait the retry rule gives), so pg-boss's
+ * own retries are only for a batch that could not reach the database.
  */
 export const deliverWorkOptions = {
-  concurrency: 4, // WEBHOOK_DELIVERY_CONCURRENCY replaces it
   retryLimit: 5,
   retryDelaySeconds: 10,
   expireInSeconds: 5 * 60,
 } as const satisfies WorkOptions;
+
+/** The most jobs one worker fetches, claims and records together. */
+const maxBatchSize = 8;
+
+/**
+ * WEBHOOK_DELIVERY_CONCURRENCY deliveries at once, fetched as batches (at most one extra per worker when
+ * it does not divide evenly). A batch costs its round trips once, whatever its size; its jobs finish
+ * together, so a slow receiver delays its worker's next fetch (not its batch-mates' sends, which run side
+ * by side): above 8 at once, more workers rather than bigger batches.
+ */
+export function deliveryBatches(concurrency: number): { workers: number; batchSize: number } {
+  const workers = Math.max(1, Math.ceil(concurrency / maxBatchSize));
+  return { workers, batchSize: Math.max(1, Math.ceil(concurrency / workers)) };
+}
 
 /** A claim older than this belongs to a node that stopped mid-attempt: another may take the delivery. */
 const staleClaimMs = 2 * 60_000;
@@ -54,7 +68,8 @@ export function createDeliveryScheduler(jobs: Pick<JobQueue, 'send'>): DeliveryS
 
 export interface WebhookDeliveryDeps {
   readonly db: Database;
-  readonly repository: WebhooksRepository;
+  readonly repository: Pick<WebhooksRepository, 'countFailure'>;
+  readonly attempts: WebhookAttemptsRepository;
   readonly outbound: Pick<OutboundHttp, 'fetch'>;
   readonly scheduler: DeliveryScheduler;
   readonly credentialsKey: Buffer;
@@ -65,6 +80,15 @@ export interface WebhookDeliveryDeps {
 /** The log's fields of an attempt that got no answer. */
 const noAnswer = { responseStatus: null, durationMs: null, responseExcerpt: null } as const;
 
+/** What an attempt leaves: its record, and what follows it once recorded. */
+interface AttemptDecision {
+  readonly delivery: ClaimedDelivery;
+  readonly record: AttemptRecord;
+  readonly retryInMs?: number;
+  /** The failure reason an event failed for good with, counted against its endpoint. */
+  readonly countsFailure?: string;
+}
+
 interface AttemptOutcome {
   readonly result: AttemptResult;
   readonly durationMs: number;
@@ -73,7 +97,7 @@ interface AttemptOutcome {
 }
 
 export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
-  const { db, repository, config, logger } = deps;
+  const { db, repository, attempts, config, logger } = deps;
 
   async function send(url: string, secret: string, eventId: string, payload: string, signal: AbortSignal) {
     const timestamp = new Date();
@@ -124,10 +148,13 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
     }
   }
 
-  async function finish(delivery: StoredDelivery, outcome: AttemptOutcome, isTest: boolean): Promise<void> {
+  /** What an attempt that was sent (or could not be) records, and whether it is retried or counted. */
+  function decide(delivery: ClaimedDelivery, outcome: AttemptOutcome, isTest: boolean): AttemptDecision {
     const { result } = outcome;
     const isSuccess = result.kind === 'answered' && result.status >= 200 && result.status < 300;
     const fields = {
+      tenantId: delivery.tenantId,
+      id: delivery.id,
       responseStatus: result.kind === 'answered' ? result.status : null,
       durationMs: outcome.durationMs,
       responseExcerpt: outcome.excerpt,
@@ -135,22 +162,51 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
         ? null
         : (outcome.error ?? `The receiver answered ${result.kind === 'answered' ? result.status : ''}`.trim()),
     };
-    const { tenantId, endpointId } = delivery;
-    if (isSuccess) {
-      await repository.recordAttempt(db, tenantId, delivery.id, { status: 'succeeded', ...fields });
-      if (!isTest) await repository.resetFailures(db, tenantId, endpointId);
-      return;
-    }
+    if (isSuccess) return { delivery, record: { ...fields, status: 'succeeded', resetsFailures: !isTest } };
     if (isRetryable(result) && delivery.roundAttempts < config.maxAttempts) {
       const retryAfter = result.kind === 'answered' ? result.retryAfter : null;
       const retryInMs = retryDelayMs(delivery.roundAttempts, config.retryBaseMs, retryAfter);
-      await repository.recordAttempt(db, tenantId, delivery.id, { status: 'pending', ...fields, retryInMs });
+      return { delivery, record: { ...fields, status: 'pending', retryInMs }, retryInMs };
+    }
+    return { delivery, record: { ...fields, status: 'failed' }, ...(!isTest && { countsFailure: fields.error! }) };
+  }
+
+  /** One attempt of one claimed delivery; never throws (an interrupted send is recorded as such). */
+  async function attempt(delivery: ClaimedDelivery, signal: AbortSignal): Promise<AttemptDecision> {
+    const { tenantId, id } = delivery;
+    const isTest = delivery.eventType === testEventType;
+    if (!delivery.isEnabled && !isTest) {
+      const error = 'Not sent: the endpoint is disabled';
+      return { delivery, record: { tenantId, id, ...noAnswer, status: 'failed', error } };
+    }
+    let outcome: AttemptOutcome;
+    try {
+      const secret = decryptSecret(deps.credentialsKey, delivery.encryptedSecret);
+      outcome = await send(delivery.url, secret, delivery.eventId, delivery.payload, signal);
+    } catch (error) {
+      if (signal.aborted) {
+        // The queue is stopping: the delivery waits for the job's next run (on this node or another).
+        const interrupted = 'Interrupted: the server was stopping';
+        return { delivery, record: { tenantId, id, ...noAnswer, status: 'pending', error: interrupted, retryInMs: 0 } };
+      }
+      // Not the receiver's doing (a secret sealed under another server key, say): count it as a
+      // failed attempt so the delivery ends instead of being claimed again forever.
+      logger.error({ err: error, tenantId, deliveryId: id }, 'A webhook delivery could not be attempted');
+      const message = 'Parley could not send this delivery; see the server log';
+      outcome = { result: { kind: 'refused' }, durationMs: 0, excerpt: null, error: message };
+    }
+    return decide(delivery, outcome, isTest);
+  }
+
+  /** After the record: the retry's job queued, or the failure counted (which may disable the endpoint). */
+  async function followUp({ delivery, retryInMs, countsFailure }: AttemptDecision): Promise<void> {
+    const { tenantId, endpointId } = delivery;
+    if (retryInMs !== undefined) {
       await deps.scheduler.schedule(delivery.id, tenantId, delivery.attempts, retryInMs);
       return;
     }
-    await repository.recordAttempt(db, tenantId, delivery.id, { status: 'failed', ...fields });
-    if (isTest) return;
-    const reason = `Disabled after ${config.disableAfterFailedEvents} events in a row could not be delivered; the last: ${fields.error}`;
+    if (countsFailure === undefined) return;
+    const reason = `Disabled after ${config.disableAfterFailedEvents} events in a row could not be delivered; the last: ${countsFailure}`;
     const disableRule = {
       disableAfterEvents: config.disableAfterFailedEvents,
       disableAfterMs: config.disableAfterMs,
@@ -162,48 +218,28 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
   }
 
   return {
-    /** The `webhooks.deliver` job: one attempt of one delivery, by whichever node claims it. */
-    async deliver(data: object, job: JobContext): Promise<void> {
-      const { deliveryId, tenantId } = deliverJobData.parse(data);
-      const delivery = await repository.claimDelivery(db, tenantId, deliveryId, staleClaimMs);
-      if (!delivery) return; // Delivered, deleted, or another node has it.
-      const [endpoint, event] = await Promise.all([
-        repository.findEndpoint(db, tenantId, delivery.endpointId),
-        repository.findEvent(db, tenantId, delivery.eventId),
-      ]);
-      if (!endpoint || !event) return;
-      const isTest = event.type === testEventType;
-      if (!endpoint.isEnabled && !isTest) {
-        await repository.recordAttempt(db, tenantId, deliveryId, {
-          ...noAnswer,
-          status: 'failed',
-          error: 'Not sent: the endpoint is disabled',
-        });
-        return;
-      }
-      let outcome: AttemptOutcome;
-      try {
-        const secret = decryptSecret(deps.credentialsKey, endpoint.encryptedSecret);
-        outcome = await send(endpoint.url, secret, event.id, event.payload, job.signal);
-      } catch (error) {
-        if (job.signal.aborted) {
-          // The queue is stopping: the delivery waits for the job's next run (on this node or another).
-          const interrupted = 'Interrupted: the server was stopping';
-          await repository.recordAttempt(db, tenantId, deliveryId, {
-            ...noAnswer,
-            status: 'pending',
-            error: interrupted,
-            retryInMs: 0,
-          });
-          throw error;
-        }
-        // Not the receiver's doing (a secret sealed under another server key, say): count it as a
-        // failed attempt so the delivery ends instead of being claimed again forever.
-        logger.error({ err: error, tenantId, deliveryId }, 'A webhook delivery could not be attempted');
-        const message = 'Parley could not send this delivery; see the server log';
-        outcome = { result: { kind: 'refused' }, durationMs: 0, excerpt: null, error: message };
-      }
-      await finish(delivery, outcome, isTest);
+    /**
+     * The `webhooks.deliver` jobs of one fetch: one attempt of each delivery this node claims, sent side
+     * by side, with one statement to claim them all and one to record them all.
+     */
+    async deliverBatch(jobs: readonly BatchedJob<object>[]): Promise<void> {
+      const [first] = jobs;
+      if (!first) return;
+      const { signal } = first.job;
+      const keys = jobs.map(({ data }) => {
+        const { deliveryId, tenantId } = deliverJobData.parse(data);
+        return { id: deliveryId, tenantId };
+      });
+      // Those not claimed were delivered, deleted, not due yet, or another node has them.
+      const claimed = await attempts.claimDeliveries(db, keys, staleClaimMs);
+      const decisions = await Promise.all(claimed.map((delivery) => attempt(delivery, signal)));
+      await attempts.recordAttempts(
+        db,
+        decisions.map((decision) => decision.record),
+      );
+      await Promise.all(decisions.map(followUp));
+      // Interrupted: the jobs go back to the queue, and the deliveries left pending are claimed again.
+      signal.throwIfAborted();
     },
   };
 }

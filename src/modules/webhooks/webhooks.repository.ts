@@ -86,15 +86,6 @@ export function createWebhooksRepository() {
       return rows.length === 1;
     },
 
-    async findEvent(db: Executor, tenantId: string, id: string) {
-      const [row] = await db
-        .select()
-        .from(webhookEvents)
-        .where(inTenant(webhookEvents, tenantId, eq(webhookEvents.id, id)))
-        .limit(1);
-      return row;
-    },
-
     async insertDeliveries(db: Executor, deliveries: (typeof webhookDeliveries.$inferInsert)[]) {
       if (deliveries.length === 0) return [];
       return db
@@ -138,61 +129,6 @@ export function createWebhooksRepository() {
       return row;
     },
 
-    /**
-     * Takes a delivery for one attempt: only one node's update finds it pending (or claimed by a node
-     * that stopped answering `staleAfterMs` ago), so each attempt is sent once.
-     */
-    async claimDelivery(db: Executor, tenantId: string, id: string, staleAfterMs: number) {
-      const [row] = await db
-        .update(webhookDeliveries)
-        .set({
-          status: 'delivering',
-          claimedAt: sql`now()`,
-          attempts: sql`${webhookDeliveries.attempts} + 1`,
-          roundAttempts: sql`${webhookDeliveries.roundAttempts} + 1`,
-          lastAttemptAt: sql`now()`,
-          updatedAt: sql`now()`,
-        })
-        .where(
-          inTenant(
-            webhookDeliveries,
-            tenantId,
-            eq(webhookDeliveries.id, id),
-            sql`(${webhookDeliveries.status} = 'pending' or (${webhookDeliveries.status} = 'delivering' and ${webhookDeliveries.claimedAt} < now() - make_interval(secs => ${staleAfterMs / 1000})))`,
-          ),
-        )
-        .returning();
-      return row;
-    },
-
-    /** The outcome of an attempt; `retryInMs` set puts it back to pending for then. */
-    async recordAttempt(
-      db: Executor,
-      tenantId: string,
-      id: string,
-      outcome: Pick<StoredDelivery, 'status' | 'responseStatus' | 'durationMs' | 'responseExcerpt' | 'error'> & {
-        retryInMs?: number;
-      },
-    ) {
-      const { retryInMs, ...fields } = outcome;
-      await db
-        .update(webhookDeliveries)
-        .set({
-          ...fields,
-          claimedAt: null,
-          updatedAt: sql`now()`,
-          ...(retryInMs !== undefined && { nextAttemptAt: sql`now() + make_interval(secs => ${retryInMs / 1000})` }),
-        })
-        .where(
-          inTenant(
-            webhookDeliveries,
-            tenantId,
-            eq(webhookDeliveries.id, id),
-            eq(webhookDeliveries.status, 'delivering'),
-          ),
-        );
-    },
-
     /** Sends a finished delivery again, as a new round of attempts; false when one is still under way. */
     async requeueDelivery(db: Executor, tenantId: string, endpointId: string, id: string): Promise<boolean> {
       const rows = await db
@@ -209,21 +145,6 @@ export function createWebhooksRepository() {
         )
         .returning({ id: webhookDeliveries.id });
       return rows.length === 1;
-    },
-
-    /** A success ends a run of failures. */
-    async resetFailures(db: Executor, tenantId: string, endpointId: string): Promise<void> {
-      await db
-        .update(webhookEndpoints)
-        .set({ consecutiveFailedEvents: 0, failingSince: null })
-        .where(
-          inTenant(
-            webhookEndpoints,
-            tenantId,
-            eq(webhookEndpoints.id, endpointId),
-            sql`${webhookEndpoints.consecutiveFailedEvents} > 0`,
-          ),
-        );
     },
 
     /**

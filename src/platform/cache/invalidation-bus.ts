@@ -4,11 +4,12 @@ import { logRedisOutages } from '../redis-outage-log.js';
 import type { Logger } from '../logger.js';
 
 /**
- * What every node must hear: a cached row that changed and must be forgotten (ADR 7), or a reply that
- * must stop being written wherever it is written (`reply-stops`, chat's `reply-stops.ts`), or a user whose
- * credentials may have ended, whose realtime sockets are checked again (`credentials`).
+ * What every node must hear: a cached row that changed and must be forgotten (ADR 7: a tenant's
+ * providers, or the price table, `model-prices`, always as `everyKey`), or a reply that must stop being
+ * written wherever it is written (`reply-stops`, chat's `reply-stops.ts`), or a user whose credentials may
+ * have ended, whose realtime sockets are checked again (`credentials`).
  */
-export type InvalidationTopic = 'tenant-providers' | 'reply-stops' | 'credentials';
+export type InvalidationTopic = 'tenant-providers' | 'model-prices' | 'reply-stops' | 'credentials';
 
 /**
  * The key a subscriber gets when messages may have been missed: forget everything of the topic. A
@@ -112,7 +113,12 @@ export async function openRedisInvalidationBus(redis: Redis, logger: Logger): Pr
   };
 }
 
-const topics: ReadonlySet<string> = new Set<InvalidationTopic>(['tenant-providers', 'reply-stops', 'credentials']);
+const topics: ReadonlySet<string> = new Set<InvalidationTopic>([
+  'tenant-providers',
+  'model-prices',
+  'reply-stops',
+  'credentials',
+]);
 
 function parseMessage(text: string): { node: string; topic: InvalidationTopic; key: string } | undefined {
   try {

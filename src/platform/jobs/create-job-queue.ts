@@ -3,7 +3,7 @@ import { runAsBackgroundWork } from '../db/background-work.js';
 import { whileSettingUp } from '../db/setup-lock.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { JobHandler, JobQueue, JobQueueDeps, WorkOptions } from './job-queue.js';
+import type { BatchJobHandler, JobHandler, JobQueue, JobQueueDeps, WorkOptions } from './job-queue.js';
 import { createJobLeases, defaultLeaseSeconds } from './job-leases.js';
 import { createPgBossDatabase } from './pg-boss-database.js';
 import { RunningJobs } from './running-jobs.js';
@@ -20,9 +20,11 @@ const defaultGraceMs = 10_000;
 /** How long handlers get, after their signal is aborted, to notice it and return. */
 const abortedSettleMs = 5_000;
 
+/** Every queue runs batches; a queue registered one job at a time has batches of one. */
 interface Registration {
-  readonly handler: JobHandler<object>;
+  readonly handler: BatchJobHandler<object>;
   readonly options: Required<WorkOptions>;
+  readonly batchSize: number;
 }
 
 /**
@@ -85,20 +87,20 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     const ids: string[] = [];
     workerIdsByQueue.set(name, ids);
     const pollingIntervalSeconds = Math.max(0.5, deps.pollIntervalSeconds ?? 2);
-    // One pg-boss worker per unit of concurrency: each fetches one job, so a slow job holds up only its slot.
+    // One pg-boss worker per unit of concurrency: each fetches one batch, so a slow batch holds up only its slot.
     for (let slot = 0; slot < registration.options.concurrency; slot += 1) {
       const workerId = await boss.work<object>(
         name,
-        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds },
-        async ([job]) => {
-          if (!job) return;
-          // A fetch already out when stop() began still hands over its job: give it back instead of
+        { batchSize: registration.batchSize, includeMetadata: true, pollingIntervalSeconds },
+        async (jobs) => {
+          if (jobs.length === 0) return;
+          // A fetch already out when stop() began still hands over its jobs: give them back instead of
           // starting work on a database about to close.
           if (state === 'stopped') {
-            if (await handBack(name, job.id)) return;
+            if (await handBack(name, jobs)) return;
             throw new Error('The job queue stopped before this job could start');
           }
-          await runJob(name, registration, job);
+          await runJobs(name, registration, jobs);
           // There may be more waiting: fetch again now instead of sleeping through the polling interval.
           notifyWorkers(name);
         },
@@ -128,17 +130,20 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   };
 
   /**
-   * A job this node's stop interrupted goes back to the queue with its attempt not counted: it did not
+   * Jobs this node's stop interrupted go back to the queue with their attempt not counted: they did not
    * fail, and rolling restarts through a long ingestion must not use up its retries. pg-boss's own
-   * completion of it then finds it no longer active and leaves it be. False when it was not active.
+   * completion of them then finds them no longer active and leaves them be. False when none was active.
    */
-  const handBack = async (name: string, id: string): Promise<boolean> => {
+  const handBack = async (name: string, jobs: readonly PgBoss.Job<object>[]): Promise<boolean> => {
+    const jobIds = jobs.map((job) => job.id);
     const { rows } = await bossDatabase.executeSql(
       `update pgboss.job set state = 'retry', started_on = null, start_after = now()
-       where name = $1 and id = $2 and state = 'active' returning id`,
-      [name, id],
+       where name = $1 and id = any($2::uuid[]) and state = 'active' returning id`,
+      [name, `{${jobIds.join(',')}}`],
     );
-    if (rows.length > 0) logger.info({ queue: name, jobId: id }, 'Job handed back unfinished: the queue is stopping');
+    if (rows.length > 0) {
+      logger.info({ queue: name, ...jobIdFields(jobIds) }, 'Job handed back unfinished: the queue is stopping');
+    }
     return rows.length > 0;
   };
 
@@ -146,15 +151,16 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     for (const workerId of workerIdsByQueue.get(name) ?? []) boss.notifyWorker(workerId);
   };
 
-  const runJob = async (name: string, registration: Registration, job: PgBoss.JobWithMetadata<object>) => {
-    const expireInMs = Number(job.expireInSeconds) * 1000;
-    await running.run(job.id, expireInMs, async (signal) => {
-      await leases?.hold(name, job.id);
+  const runJobs = async (name: string, registration: Registration, jobs: PgBoss.JobWithMetadata<object>[]) => {
+    const jobIds = jobs.map((job) => job.id);
+    const expireInMs = Math.min(...jobs.map((job) => Number(job.expireInSeconds) * 1000));
+    await running.run(jobIds.join(','), expireInMs, async (signal) => {
+      await leases?.hold(name, jobIds);
       try {
-        await runHandler(name, registration, job, signal);
+        await runHandler(name, registration, jobs, signal);
       } finally {
         // A row that stays is removed by the next round of retryAbandoned, which leaves a finished job be.
-        await leases?.release(job.id).catch(() => undefined);
+        await leases?.release(jobIds).catch(() => undefined);
       }
     });
   };
@@ -162,30 +168,45 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   const runHandler = async (
     name: string,
     registration: Registration,
-    job: PgBoss.JobWithMetadata<object>,
+    jobs: PgBoss.JobWithMetadata<object>[],
     signal: AbortSignal,
   ) => {
     try {
       // Its database calls let requests' statements go first on embedded storage's one session.
       await runAsBackgroundWork(() =>
-        registration.handler(job.data, { id: job.id, retryCount: job.retryCount, signal }),
+        registration.handler(
+          jobs.map((job) => ({ data: job.data, job: { id: job.id, retryCount: job.retryCount, signal } })),
+        ),
       );
       // A handler that returned because it was interrupted has not finished its work: run it again later.
       signal.throwIfAborted();
     } catch (error) {
-      if (signal.aborted && state === 'stopped' && (await handBack(name, job.id))) return;
+      if (signal.aborted && state === 'stopped' && (await handBack(name, jobs))) return;
+      const jobIds = jobFields(jobs);
       if (error instanceof AppError && error.details.endsJob) {
-        logger.warn({ queue: name, jobId: job.id }, `Job ended without a retry: ${error.message}`);
+        logger.warn({ queue: name, ...jobIds }, `Job ended without a retry: ${error.message}`);
         return;
       }
       // Name, id and attempt only: job data may hold secrets.
-      const willRetry = job.retryCount < job.retryLimit;
+      const [first] = jobs;
+      const willRetry = jobs.some((job) => job.retryCount < job.retryLimit);
       logger.warn(
-        { err: error, queue: name, jobId: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit },
+        { err: error, queue: name, ...jobIds, retryCount: first?.retryCount, retryLimit: first?.retryLimit },
         willRetry ? 'Job failed; it will be retried' : 'Job failed for the last time',
       );
       throw error;
     }
+  };
+
+  const addRegistration = (
+    name: string,
+    handler: BatchJobHandler<object>,
+    options: WorkOptions,
+    batchSize: number,
+  ): void => {
+    if (state !== 'new') throw new Error(`Job queue '${name}' was registered after start()`);
+    if (registrations.has(name)) throw new Error(`Job queue '${name}' is registered twice`);
+    registrations.set(name, { handler, options: { ...defaultWorkOptions, ...options }, batchSize });
   };
 
   const readyToSend = async (name: string): Promise<void> => {
@@ -202,12 +223,14 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
 
   return {
     register(name, handler, options = {}) {
-      if (state !== 'new') throw new Error(`Job queue '${name}' was registered after start()`);
-      if (registrations.has(name)) throw new Error(`Job queue '${name}' is registered twice`);
-      registrations.set(name, {
-        handler: handler as JobHandler<object>,
-        options: { ...defaultWorkOptions, ...options },
-      });
+      const runOne = handler as JobHandler<object>;
+      const runBatchOfOne: BatchJobHandler<object> = ([first]) =>
+        first ? runOne(first.data, first.job) : Promise.resolve();
+      addRegistration(name, runBatchOfOne, options, 1);
+    },
+
+    registerBatch(name, handler, { batchSize, ...options }) {
+      addRegistration(name, handler as BatchJobHandler<object>, options, batchSize);
     },
 
     async send(name, data, options = {}) {
@@ -264,6 +287,15 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       await bossDatabase.idle();
     },
   };
+}
+
+/** A batch of one is logged as before, by its `jobId`. */
+function jobIdFields(jobIds: readonly string[]): { jobId: string } | { jobIds: readonly string[] } {
+  return jobIds.length === 1 ? { jobId: jobIds[0]! } : { jobIds };
+}
+
+function jobFields(jobs: readonly PgBoss.Job<object>[]) {
+  return jobIdFields(jobs.map((job) => job.id));
 }
 
 /** Calls `report` for a key at most once per intervalMs. */

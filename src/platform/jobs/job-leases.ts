@@ -77,18 +77,19 @@ export function createJobLeases(deps: JobLeasesDeps) {
       every(deps.leaseSeconds / 2, retryAbandoned);
     },
 
-    async hold(queue: string, jobId: string): Promise<void> {
-      held.add(jobId);
+    /** The jobs of one fetch, in one statement. */
+    async hold(queue: string, jobIds: readonly string[]): Promise<void> {
+      for (const jobId of jobIds) held.add(jobId);
       await deps.executeSql(
-        `insert into job_leases (job_id, queue) values ($1, $2)
+        `insert into job_leases (job_id, queue) select unnest($1::uuid[]), $2
          on conflict (job_id) do update set renewed_at = now(), queue = excluded.queue`,
-        [jobId, queue],
+        [jobIds, queue],
       );
     },
 
-    async release(jobId: string): Promise<void> {
-      held.delete(jobId);
-      await deps.executeSql('delete from job_leases where job_id = $1', [jobId]);
+    async release(jobIds: readonly string[]): Promise<void> {
+      for (const jobId of jobIds) held.delete(jobId);
+      await deps.executeSql('delete from job_leases where job_id = any($1::uuid[])', [jobIds]);
     },
 
     stop(): void {

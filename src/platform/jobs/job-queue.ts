@@ -22,9 +22,27 @@ export interface SendOptions {
 
 export type JobHandler<T extends object> = (data: T, job: JobContext) => Promise<void>;
 
+/** A job of a batch: its data and its context (every job of one batch shares the signal). */
+export interface BatchedJob<T extends object> {
+  readonly data: T;
+  readonly job: JobContext;
+}
+
+/**
+ * Runs the jobs of one fetch together: they all complete when it returns, and all go to their retry
+ * when it throws. For work whose own rows say what is done (a retried job finds it done and skips it).
+ */
+export type BatchJobHandler<T extends object> = (jobs: readonly BatchedJob<T>[]) => Promise<void>;
+
 export interface JobQueue {
   /** Declares a queue and its handler; call before start(). */
   register<T extends object>(name: string, handler: JobHandler<T>, options?: WorkOptions): void;
+  /** Like register, but each of the `concurrency` workers fetches up to `batchSize` jobs at once. */
+  registerBatch<T extends object>(
+    name: string,
+    handler: BatchJobHandler<T>,
+    options: WorkOptions & { readonly batchSize: number },
+  ): void;
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
   /** Queues many jobs in one statement (each with its singleton key); a key already waiting is skipped. */
   sendMany<T extends object>(name: string, jobs: readonly { data: T; singletonKey: string }[]): Promise<void>;
