@@ -122,7 +122,11 @@ export async function registerModules(
   providers.registerRoutes(app, providers.service);
   const pricing = createPricingModule({ db: database.db, invalidations, serverProviders: config.providers });
   pricing.registerRoutes(app, pricing.service);
-  const analytics = createAnalyticsModule({ db: database.db, logger: deps.logger });
+  const analytics = createAnalyticsModule({
+    db: database.db,
+    logger: deps.logger,
+    serverProviders: config.providers,
+  });
   analytics.registerRoutes(app, analytics.service);
   if (deps.runsJobs ?? true) {
     // Every job-running node recounts what changed; the tenant's lock keeps them from doubling work.

@@ -4,6 +4,7 @@ import { createAnalyticsRollupsRepository } from '../../src/modules/analytics/an
 import { createAnalyticsRollups } from '../../src/modules/analytics/analytics-rollups.js';
 import type { AnalyticsScope } from '../../src/modules/analytics/analytics-rows.js';
 import { createAnalyticsRepository } from '../../src/modules/analytics/analytics.repository.js';
+import type { AnalyticsOverview } from '../../src/modules/analytics/index.js';
 import { newId } from '../../src/platform/ids.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
@@ -45,7 +46,8 @@ describe('analytics rollups', () => {
 
   beforeAll(async () => {
     // The app's own pass runs once at start-up, before anything is written: the recounts here are the test's.
-    t = await buildTestApp({ ANALYTICS_REFRESH_INTERVAL_MS: '3600000' });
+    // A server-wide OpenAI provider (never called here): its models are priced by their kind.
+    t = await buildTestApp({ ANALYTICS_REFRESH_INTERVAL_MS: '3600000', OPENAI_API_KEY: 'sk-test-unused' });
     rollups = createAnalyticsRollups({ db: t.database.db, repository: rollupsRepository, logger: quiet });
     const platformAdmin = await registerPlatformAdmin(t.app);
     admin = await createTenantWithAdmin(t.app, platformAdmin, 'Rolled Ltd');
@@ -280,5 +282,25 @@ describe('analytics rollups', () => {
       (await sql('select count(*)::int as n from analytics_daily_people where tenant_id = $1', [other.tenantId]))
         .rows[0],
     ).toEqual({ n: 0 });
+  });
+
+  it("prices a server-wide provider's model by its kind, as budgets do", async () => {
+    const conversationId = await firstConversationOf(ids.agents.first);
+    await sql(
+      `insert into messages (id, tenant_id, conversation_id, role, content, status, model, input_tokens, output_tokens, created_at)
+       values ($1, $2, $3, 'assistant', 'priced', 'complete', 'openai:gpt-4o-mini', 2000000, 1000000, '2026-03-14T09:00:00Z')`,
+      [newId(), admin.tenantId, conversationId],
+    );
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/v1/analytics/overview?from=2026-03-14&to=2026-03-14',
+      headers: admin.headers,
+    });
+    expect(response.statusCode).toBe(200);
+    const { models } = response.json<AnalyticsOverview>();
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({ provider: 'openai', providerKind: 'openai', model: 'gpt-4o-mini' });
+    // The fixture's price for openai / gpt-4o-mini: 0.15 in and 0.6 out, per million tokens.
+    expect(models[0]!.costUsd).toBeCloseTo(2 * 0.15 + 0.6, 9);
   });
 });

@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { rowsOf } from '../../modules/knowledge/retrieval/knowledge-index.repository.js';
-import { modelRefProviderSql, usageCostSql } from '../pricing/index.js';
+import type { ProviderKind } from '../../platform/db/schema/index.js';
+import { modelRefProviderSql, providerKindSql, usageCostSql } from '../pricing/index.js';
 import {
   bucketOf,
   inScope,
@@ -47,21 +48,20 @@ function supportFilter(scope: AnalyticsScope, link: SQL): SQL {
  * an operator filter, which the rollups do not keep (a conversation changes hands); the tests hold the
  * rollups to these.
  */
-export function createAnalyticsRawRepository() {
+export function createAnalyticsRawRepository(serverKinds: ReadonlyMap<string, ProviderKind> = new Map()) {
   return {
     /** Messages by bucket and model ref: counts by author, tokens, knowledge use, and each group's cost. */
     async messageGroups(db: Executor, scope: AnalyticsScope): Promise<MessageGroupRow[]> {
       const result = await db.execute(sql`
         select g.bucket, g.model,
           case when g.model is null then null else ${modelRefProviderSql(sql`g.model`)} end as provider,
-          (select pr.kind from providers pr
-            where pr.tenant_id = g.tenant_id and pr.name = ${modelRefProviderSql(sql`g.model`)}) as "providerKind",
+          ${providerKindSql(sql`g.tenant_id`, sql`g.model`, serverKinds)} as "providerKind",
           g.user_messages::int as "userMessages", g.ai_messages::int as "aiMessages",
           g.operator_messages::int as "operatorMessages",
           g.input_tokens::float8 as "inputTokens", g.output_tokens::float8 as "outputTokens",
           g.knowledge_queries::int as "knowledgeQueries", g.knowledge_empty::int as "knowledgeEmpty",
           g.cited_replies::int as "citedReplies",
-          ${usageCostSql({ tenantId: sql`g.tenant_id`, modelRef: sql`g.model`, inputTokens: sql`g.input_tokens`, outputTokens: sql`g.output_tokens` })} as "costUsd"
+          ${usageCostSql({ tenantId: sql`g.tenant_id`, modelRef: sql`g.model`, inputTokens: sql`g.input_tokens`, outputTokens: sql`g.output_tokens`, serverKinds })} as "costUsd"
         from (
           select ${bucketOf(scope, sql`m.created_at`)} as bucket, m.tenant_id, m.model,
             count(*) filter (where m.role = 'user') as user_messages,

@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { rowsOf } from '../../modules/knowledge/retrieval/knowledge-index.repository.js';
-import { modelRefProviderSql, usageCostSql } from '../pricing/index.js';
+import type { ProviderKind } from '../../platform/db/schema/index.js';
+import { modelRefProviderSql, providerKindSql, usageCostSql } from '../pricing/index.js';
 import {
   inScope,
   p50p90,
@@ -60,7 +61,7 @@ const bucketOrTotal = (bucket: SQL): SQL => sql`case when grouping(${bucket}) = 
  * rows and one fact row per conversation in the range, instead of every message. The same figures as
  * analytics-raw.repository.ts, which the tests hold these to. No operator filter: see the service.
  */
-export function createAnalyticsRepository() {
+export function createAnalyticsRepository(serverKinds: ReadonlyMap<string, ProviderKind> = new Map()) {
   return {
     /** Whether a filter's object exists (in `tenantId`, for all but tenants themselves). */
     async exists(db: Executor, kind: keyof typeof filterTables, id: string, tenantId: string): Promise<boolean> {
@@ -74,14 +75,13 @@ export function createAnalyticsRepository() {
       const result = await db.execute(sql`
         select g.bucket, g.model,
           case when g.model is null then null else ${modelRefProviderSql(sql`g.model`)} end as provider,
-          (select pr.kind from providers pr
-            where pr.tenant_id = g.tenant_id and pr.name = ${modelRefProviderSql(sql`g.model`)}) as "providerKind",
+          ${providerKindSql(sql`g.tenant_id`, sql`g.model`, serverKinds)} as "providerKind",
           g.user_messages::int as "userMessages", g.ai_messages::int as "aiMessages",
           g.operator_messages::int as "operatorMessages",
           g.input_tokens::float8 as "inputTokens", g.output_tokens::float8 as "outputTokens",
           g.knowledge_queries::int as "knowledgeQueries", g.knowledge_empty::int as "knowledgeEmpty",
           g.cited_replies::int as "citedReplies",
-          ${usageCostSql({ tenantId: sql`g.tenant_id`, modelRef: sql`g.model`, inputTokens: sql`g.input_tokens`, outputTokens: sql`g.output_tokens` })} as "costUsd"
+          ${usageCostSql({ tenantId: sql`g.tenant_id`, modelRef: sql`g.model`, inputTokens: sql`g.input_tokens`, outputTokens: sql`g.output_tokens`, serverKinds })} as "costUsd"
         from (
           select ${bucketOfDay(scope)} as bucket, tenant_id, nullif(model, '') as model,
             sum(user_messages) as user_messages, sum(ai_messages) as ai_messages,

@@ -1,3 +1,5 @@
+import { serverProviderKinds } from '../../ai/provider-entries.js';
+import type { ServerProviderSettings } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import { createAnalyticsRawRepository } from './analytics-raw.repository.js';
@@ -9,6 +11,8 @@ import { createAnalyticsService } from './analytics.service.js';
 
 export interface AnalyticsModuleDeps {
   readonly db: Database;
+  /** The server-wide providers (env): their models' tokens are priced by their kind, as budgets do. */
+  readonly serverProviders?: ServerProviderSettings;
   readonly logger: Pick<Logger, 'warn' | 'info'>;
 }
 
@@ -19,10 +23,11 @@ export function createAnalyticsModule(deps: AnalyticsModuleDeps) {
     repository: createAnalyticsRollupsRepository(),
     logger: deps.logger,
   });
+  const serverKinds = deps.serverProviders ? serverProviderKinds(deps.serverProviders) : new Map<string, never>();
   const service = createAnalyticsService({
     db: deps.db,
-    repository: createAnalyticsRepository(),
-    rawRepository: createAnalyticsRawRepository(),
+    repository: createAnalyticsRepository(serverKinds),
+    rawRepository: createAnalyticsRawRepository(serverKinds),
     rollups,
   });
   return { service, rollups, registerRoutes: registerAnalyticsRoutes };

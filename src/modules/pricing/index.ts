@@ -44,6 +44,7 @@ export {
   costOfUsage,
   modelRefModelSql,
   modelRefProviderSql,
+  providerKindSql,
   tokenCostUsd,
   usageCostSql,
   type ModelPrice,

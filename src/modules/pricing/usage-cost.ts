@@ -62,23 +62,41 @@ export function modelRefModelSql(modelRef: SQLWrapper): SQL<string> {
 }
 
 /**
- * The SQL form of costOfUsage for one model ref of one tenant: a scalar subquery resolving the ref's
- * provider name to its kind through the tenant's providers, then the price of (kind, model). Null when
- * no price covers it. Use it over sums already grouped by tenant and model ref (one lookup a group),
- * e.g. `usageCostSql({ tenantId: messages.tenantId, modelRef: messages.model, inputTokens:
- * sql\`sum(input_tokens)\`, outputTokens: sql\`sum(output_tokens)\` })` in a query grouped by both.
+ * The kind of the provider a model ref names, in SQL: the tenant's provider of that name, or else the
+ * server-wide provider of that name (configured by env), or null.
+ */
+export function providerKindSql(
+  tenantId: SQLWrapper,
+  modelRef: SQLWrapper,
+  serverKinds: ReadonlyMap<string, ProviderKind>,
+): SQL<ProviderKind | null> {
+  const name = modelRefProviderSql(modelRef);
+  const tenantKind = sql`(select pr.kind from providers pr where pr.tenant_id = ${tenantId} and pr.name = ${name})`;
+  if (serverKinds.size === 0) return sql<ProviderKind | null>`${tenantKind}`;
+  const cases = [...serverKinds].map(([server, kind]) => sql`when ${server} then ${kind}`);
+  return sql<ProviderKind | null>`coalesce(${tenantKind}, case ${name} ${sql.join(cases, sql` `)} end)`;
+}
+
+/**
+ * The SQL form of costOfUsage for one model ref of one tenant: the ref's provider kind (providerKindSql),
+ * then the price of (kind, model). Null when no price covers it. Use it over sums already grouped by
+ * tenant and model ref (one lookup a group), e.g. `usageCostSql({ tenantId: messages.tenantId, modelRef:
+ * messages.model, inputTokens: sql\`sum(input_tokens)\`, outputTokens: sql\`sum(output_tokens)\` })` in a
+ * query grouped by both.
  */
 export function usageCostSql(usage: {
   readonly tenantId: SQLWrapper;
   readonly modelRef: SQLWrapper;
   readonly inputTokens: SQLWrapper;
   readonly outputTokens: SQLWrapper;
+  /** The server-wide providers' kinds by name (serverProviderKinds); none: tenant providers only. */
+  readonly serverKinds?: ReadonlyMap<string, ProviderKind>;
 }): SQL<number | null> {
   return sql<number | null>`(
     select (coalesce(${usage.inputTokens}, 0)::float8 * mp.input_usd_per_million
       + coalesce(${usage.outputTokens}, 0)::float8 * mp.output_usd_per_million) / ${tokensPerMillion}
-    from providers pr
-    join model_prices mp on mp.provider_kind = pr.kind and mp.model = ${modelRefModelSql(usage.modelRef)}
-    where pr.tenant_id = ${usage.tenantId} and pr.name = ${modelRefProviderSql(usage.modelRef)}
+    from model_prices mp
+    where mp.provider_kind = ${providerKindSql(usage.tenantId, usage.modelRef, usage.serverKinds ?? new Map())}
+      and mp.model = ${modelRefModelSql(usage.modelRef)}
   )`;
 }
