@@ -2,7 +2,6 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { rowsOf } from '../../modules/knowledge/retrieval/knowledge-index.repository.js';
 import type { ProviderKind } from '../../platform/db/schema/index.js';
-import { modelRefProviderSql, providerKindSql, usageCostSql } from '../pricing/index.js';
 import {
   bucketOf,
   inScope,
@@ -15,6 +14,7 @@ import {
   type RatingRow,
   type SupportRow,
   type ToolRow,
+  messageGroupColumns,
 } from './analytics-rows.js';
 
 /** A percentile is given for the range's total only (the series has none per bucket). */
@@ -53,15 +53,7 @@ export function createAnalyticsRawRepository(serverKinds: ReadonlyMap<string, Pr
     /** Messages by bucket and model ref: counts by author, tokens, knowledge use, and each group's cost. */
     async messageGroups(db: Executor, scope: AnalyticsScope): Promise<MessageGroupRow[]> {
       const result = await db.execute(sql`
-        select g.bucket, g.model,
-          case when g.model is null then null else ${modelRefProviderSql(sql`g.model`)} end as provider,
-          ${providerKindSql(sql`g.tenant_id`, sql`g.model`, serverKinds)} as "providerKind",
-          g.user_messages::int as "userMessages", g.ai_messages::int as "aiMessages",
-          g.operator_messages::int as "operatorMessages",
-          g.input_tokens::float8 as "inputTokens", g.output_tokens::float8 as "outputTokens",
-          g.knowledge_queries::int as "knowledgeQueries", g.knowledge_empty::int as "knowledgeEmpty",
-          g.cited_replies::int as "citedReplies",
-          ${usageCostSql({ tenantId: sql`g.tenant_id`, modelRef: sql`g.model`, inputTokens: sql`g.input_tokens`, outputTokens: sql`g.output_tokens`, serverKinds })} as "costUsd"
+        select ${messageGroupColumns(serverKinds)}
         from (
           select ${bucketOf(scope, sql`m.created_at`)} as bucket, m.tenant_id, m.model,
             count(*) filter (where m.role = 'user') as user_messages,

@@ -1,4 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
+import type { ProviderKind } from '../../platform/db/schema/index.js';
+import { modelRefProviderSql, providerKindSql, usageCostSql } from '../pricing/index.js';
 import type { AnalyticsBucket } from './analytics.schemas.js';
 
 /* What both repositories share: the scope of a request, the rows they answer, and SQL fragments. */
@@ -87,3 +89,18 @@ export const msBetween = (earlier: SQL, later: SQL): SQL => sql`extract(epoch fr
 /** The p50 and p90 of a duration, nulls left out. */
 export const p50p90 = (value: SQL): SQL =>
   sql`percentile_cont(array[0.5, 0.9]::float8[]) within group (order by ${value})`;
+
+/**
+ * The columns of a MessageGroupRow, over a subquery `g` of sums by bucket, tenant and model ref: the
+ * ref's provider and its kind, the counts, and the group's cost.
+ */
+export const messageGroupColumns = (serverKinds: ReadonlyMap<string, ProviderKind>): SQL => sql`
+  g.bucket, g.model,
+  case when g.model is null then null else ${modelRefProviderSql(sql`g.model`)} end as provider,
+  ${providerKindSql(sql`g.tenant_id`, sql`g.model`, serverKinds)} as "providerKind",
+  g.user_messages::int as "userMessages", g.ai_messages::int as "aiMessages",
+  g.operator_messages::int as "operatorMessages",
+  g.input_tokens::float8 as "inputTokens", g.output_tokens::float8 as "outputTokens",
+  g.knowledge_queries::int as "knowledgeQueries", g.knowledge_empty::int as "knowledgeEmpty",
+  g.cited_replies::int as "citedReplies",
+  ${usageCostSql({ tenantId: sql`g.tenant_id`, modelRef: sql`g.model`, inputTokens: sql`g.input_tokens`, outputTokens: sql`g.output_tokens`, serverKinds })} as "costUsd"`;

@@ -2,7 +2,6 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { rowsOf } from '../../modules/knowledge/retrieval/knowledge-index.repository.js';
 import type { ProviderKind } from '../../platform/db/schema/index.js';
-import { modelRefProviderSql, providerKindSql, usageCostSql } from '../pricing/index.js';
 import {
   inScope,
   p50p90,
@@ -13,6 +12,7 @@ import {
   type RatingRow,
   type SupportRow,
   type ToolRow,
+  messageGroupColumns,
 } from './analytics-rows.js';
 
 /** The filters' objects, each looked up in the one tenant read. */
@@ -73,15 +73,7 @@ export function createAnalyticsRepository(serverKinds: ReadonlyMap<string, Provi
     /** Messages by bucket and model ref: counts by author, tokens, knowledge use, and each group's cost. */
     async messageGroups(db: Executor, scope: AnalyticsScope): Promise<MessageGroupRow[]> {
       const result = await db.execute(sql`
-        select g.bucket, g.model,
-          case when g.model is null then null else ${modelRefProviderSql(sql`g.model`)} end as provider,
-          ${providerKindSql(sql`g.tenant_id`, sql`g.model`, serverKinds)} as "providerKind",
-          g.user_messages::int as "userMessages", g.ai_messages::int as "aiMessages",
-          g.operator_messages::int as "operatorMessages",
-          g.input_tokens::float8 as "inputTokens", g.output_tokens::float8 as "outputTokens",
-          g.knowledge_queries::int as "knowledgeQueries", g.knowledge_empty::int as "knowledgeEmpty",
-          g.cited_replies::int as "citedReplies",
-          ${usageCostSql({ tenantId: sql`g.tenant_id`, modelRef: sql`g.model`, inputTokens: sql`g.input_tokens`, outputTokens: sql`g.output_tokens`, serverKinds })} as "costUsd"
+        select ${messageGroupColumns(serverKinds)}
         from (
           select ${bucketOfDay(scope)} as bucket, tenant_id, nullif(model, '') as model,
             sum(user_messages) as user_messages, sum(ai_messages) as ai_messages,
