@@ -113,8 +113,10 @@ EXCEPTION WHEN duplicate_object THEN null;
 END $$;--> statement-breakpoint
 CREATE INDEX IF NOT EXISTS "analytics_changes_tenant_idx" ON "analytics_changes" USING btree ("tenant_id","id");--> statement-breakpoint
 CREATE INDEX IF NOT EXISTS "analytics_conversation_facts_created_idx" ON "analytics_conversation_facts" USING btree ("tenant_id","created_at");--> statement-breakpoint
-CREATE INDEX IF NOT EXISTS "analytics_conversation_facts_ai_response_idx" ON "analytics_conversation_facts" USING btree ("tenant_id","created_at","agent_id","inbox_id","ai_response_ms") WHERE "analytics_conversation_facts"."ai_response_ms" is not null;--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "analytics_conversation_facts_ai_response_idx" ON "analytics_conversation_facts" USING btree ("tenant_id","ai_response_ms","created_at","agent_id","inbox_id") WHERE "analytics_conversation_facts"."ai_response_ms" is not null;--> statement-breakpoint
 CREATE INDEX IF NOT EXISTS "analytics_support_facts_created_idx" ON "analytics_support_facts" USING btree ("tenant_id","created_at","agent_id","inbox_id","human_response_ms","resolution_ms");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "analytics_support_facts_human_response_idx" ON "analytics_support_facts" USING btree ("tenant_id","human_response_ms","created_at","agent_id","inbox_id") WHERE "analytics_support_facts"."human_response_ms" is not null;--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "analytics_support_facts_resolution_idx" ON "analytics_support_facts" USING btree ("tenant_id","resolution_ms","created_at","agent_id","inbox_id") WHERE "analytics_support_facts"."resolution_ms" is not null;--> statement-breakpoint
 -- Analytics rollups (docs/analytics.md). Every change to a row the overview counts is noted in
 -- analytics_changes by the triggers below, in the writer's own transaction: a change is noted if and
 -- only if it commits, and the job that recounts what was noted sees it. Inserts and deletes are noted

@@ -2,9 +2,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { rowsOf } from '../../modules/knowledge/retrieval/knowledge-index.repository.js';
 import type { ProviderKind } from '../../platform/db/schema/index.js';
+import { percentilesOf, type Duration } from './analytics-percentiles.js';
 import {
-  inScope,
-  p50p90,
   type ActiveRow,
   type AnalyticsScope,
   type ConversationRow,
@@ -27,14 +26,29 @@ const filterTables = {
 const bucketOfDay = (scope: AnalyticsScope): SQL =>
   sql`to_char(date_trunc(${sql.raw(scope.bucket === 'week' ? "'week'" : "'day'")}, day::timestamp), 'YYYY-MM-DD')`;
 
-/** The daily rows of the range, of the tenant read and the agent and inbox filters. */
-function dailyScope(scope: AnalyticsScope): SQL {
+/** The daily rows of the tenant read and the agent and inbox filters, on any day. */
+function dimensionScope(scope: AnalyticsScope): SQL {
   const tenant = scope.tenantId === null ? sql`true` : sql`tenant_id = ${scope.tenantId}`;
-  const from = scope.from.toISOString().slice(0, 10);
-  const until = scope.until.toISOString().slice(0, 10);
   const agent = scope.agentId ? sql`and agent_key = ${scope.agentId}` : sql``;
   const inbox = scope.inboxId ? sql`and inbox_key = ${scope.inboxId}` : sql``;
-  return sql`${tenant} and day >= ${from}::date and day < ${until}::date ${agent} ${inbox}`;
+  return sql`${tenant} ${agent} ${inbox}`;
+}
+
+/** The daily rows of the range, of the tenant read and the agent and inbox filters. */
+function dailyScope(scope: AnalyticsScope): SQL {
+  const from = scope.from.toISOString().slice(0, 10);
+  const until = scope.until.toISOString().slice(0, 10);
+  return sql`${dimensionScope(scope)} and day >= ${from}::date and day < ${until}::date`;
+}
+
+/** How many of each duration the tenant holds in all, within the filters (one row a day and group). */
+async function durationsOfTenant(db: Executor, scope: AnalyticsScope): Promise<Record<Duration, number>> {
+  if (scope.tenantId === null) return { aiResponse: 0, humanResponse: 0, resolution: 0 };
+  const result = await db.execute(sql`
+    select coalesce(sum(ai_responses), 0)::int as "aiResponse",
+      coalesce(sum(human_responses), 0)::int as "humanResponse", coalesce(sum(resolutions), 0)::int as resolution
+    from analytics_daily_conversations where ${dimensionScope(scope)}`);
+  return rowsOf<Record<Duration, number>>(result)[0] ?? { aiResponse: 0, humanResponse: 0, resolution: 0 };
 }
 
 /** The facts of conversations of the agent and inbox filters. */
@@ -47,10 +61,10 @@ function factFilters(scope: AnalyticsScope): SQL {
 /** The percentiles belong to the range's total row; the buckets' rows have none (null). */
 function withTotal<Row extends { readonly bucket: string | null }, Durations extends Partial<Row>>(
   rows: Row[],
-  durations: Durations | undefined,
+  durations: Durations,
   none: Durations,
 ): Row[] {
-  return rows.map((row) => ({ ...row, ...(row.bucket === null ? (durations ?? none) : none) }));
+  return rows.map((row) => ({ ...row, ...(row.bucket === null ? durations : none) }));
 }
 
 /** A bucket's label, or null in the grand total's row. */
@@ -100,27 +114,31 @@ export function createAnalyticsRepository(serverKinds: ReadonlyMap<string, Provi
     /** Conversations started in the range, and the AI's first response in each (its percentiles in the total). */
     async conversations(db: Executor, scope: AnalyticsScope): Promise<ConversationRow[]> {
       const bucket = bucketOfDay(scope);
-      const [counts, durations] = await Promise.all([
+      const [counts, ofTenant] = await Promise.all([
         db.execute(sql`
           select ${bucketOrTotal(bucket)} as bucket, coalesce(sum(conversations), 0)::int as conversations,
             coalesce(sum(ai_responses), 0)::int as "aiResponses"
           from analytics_daily_conversations
           where ${dailyScope(scope)} and conversations > 0
           group by grouping sets ((${bucket}), ())`),
-        db.execute(sql`
-          select ${p50p90(sql`ai_response_ms`)} as "aiResponseMs"
-          from analytics_conversation_facts
-          where ${inScope(scope, sql`tenant_id`, sql`created_at`)} and ai_response_ms is not null ${factFilters(scope)}`),
+        durationsOfTenant(db, scope),
       ]);
-      return withTotal(rowsOf<ConversationRow>(counts), rowsOf<Pick<ConversationRow, 'aiResponseMs'>>(durations)[0], {
-        aiResponseMs: null,
-      });
+      const rows = rowsOf<ConversationRow>(counts);
+      const count = rows.find((row) => row.bucket === null)?.aiResponses ?? 0;
+      const aiResponseMs = await percentilesOf(
+        db,
+        scope,
+        'aiResponse',
+        { count, ofTenant: ofTenant.aiResponse },
+        factFilters(scope),
+      );
+      return withTotal(rows, { aiResponseMs }, { aiResponseMs: null });
     },
 
     /** Support conversations started in the range: handoffs, the AI alone, human response, resolution. */
     async supportConversations(db: Executor, scope: AnalyticsScope): Promise<SupportRow[]> {
       const bucket = bucketOfDay(scope);
-      const [counts, durations] = await Promise.all([
+      const [counts, ofTenant] = await Promise.all([
         db.execute(sql`
           select ${bucketOrTotal(bucket)} as bucket,
             coalesce(sum(support_conversations), 0)::int as "supportConversations",
@@ -129,16 +147,27 @@ export function createAnalyticsRepository(serverKinds: ReadonlyMap<string, Provi
           from analytics_daily_conversations
           where ${dailyScope(scope)} and support_conversations > 0
           group by grouping sets ((${bucket}), ())`),
-        db.execute(sql`
-          select ${p50p90(sql`human_response_ms`)} as "humanResponseMs", ${p50p90(sql`resolution_ms`)} as "resolutionMs"
-          from analytics_support_facts
-          where ${inScope(scope, sql`tenant_id`, sql`created_at`)} ${factFilters(scope)}`),
+        durationsOfTenant(db, scope),
       ]);
-      return withTotal(
-        rowsOf<SupportRow>(counts),
-        rowsOf<Pick<SupportRow, 'humanResponseMs' | 'resolutionMs'>>(durations)[0],
-        { humanResponseMs: null, resolutionMs: null },
-      );
+      const rows = rowsOf<SupportRow>(counts);
+      const total = rows.find((row) => row.bucket === null);
+      const [humanResponseMs, resolutionMs] = await Promise.all([
+        percentilesOf(
+          db,
+          scope,
+          'humanResponse',
+          { count: total?.humanResponses ?? 0, ofTenant: ofTenant.humanResponse },
+          factFilters(scope),
+        ),
+        percentilesOf(
+          db,
+          scope,
+          'resolution',
+          { count: total?.resolutions ?? 0, ofTenant: ofTenant.resolution },
+          factFilters(scope),
+        ),
+      ]);
+      return withTotal(rows, { humanResponseMs, resolutionMs }, { humanResponseMs: null, resolutionMs: null });
     },
 
     /** Ratings given in the range, of support conversations within the filters. */

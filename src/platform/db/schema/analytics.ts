@@ -137,9 +137,9 @@ export const analyticsConversationFacts = pgTable(
   },
   (table) => [
     index('analytics_conversation_facts_created_idx').on(table.tenantId, table.createdAt),
-    // The percentile reads only this index (an index-only scan): the range's durations and the filters.
+    // The percentiles walk this in value order to the two values each lies between (analytics-percentiles.ts).
     index('analytics_conversation_facts_ai_response_idx')
-      .on(table.tenantId, table.createdAt, table.agentId, table.inboxId, table.aiResponseMs)
+      .on(table.tenantId, table.aiResponseMs, table.createdAt, table.agentId, table.inboxId)
       .where(sql`${table.aiResponseMs} is not null`),
   ],
 );
@@ -161,8 +161,8 @@ export const analyticsSupportFacts = pgTable(
     humanResponseMs: doublePrecision('human_response_ms'),
     resolutionMs: doublePrecision('resolution_ms'),
   },
-  // Covers the percentiles' reads (an index-only scan) as well as the recount of a day.
   (table) => [
+    // Covers the sorted percentiles of a short range as well as the recount of a day.
     index('analytics_support_facts_created_idx').on(
       table.tenantId,
       table.createdAt,
@@ -171,5 +171,12 @@ export const analyticsSupportFacts = pgTable(
       table.humanResponseMs,
       table.resolutionMs,
     ),
+    // The percentiles of a long range walk these in value order (analytics-percentiles.ts).
+    index('analytics_support_facts_human_response_idx')
+      .on(table.tenantId, table.humanResponseMs, table.createdAt, table.agentId, table.inboxId)
+      .where(sql`${table.humanResponseMs} is not null`),
+    index('analytics_support_facts_resolution_idx')
+      .on(table.tenantId, table.resolutionMs, table.createdAt, table.agentId, table.inboxId)
+      .where(sql`${table.resolutionMs} is not null`),
   ],
 );
