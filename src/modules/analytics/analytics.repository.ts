@@ -42,13 +42,27 @@ function dailyScope(scope: AnalyticsScope): SQL {
 }
 
 /** How many of each duration the tenant holds in all, within the filters (one row a day and group). */
-async function durationsOfTenant(db: Executor, scope: AnalyticsScope): Promise<Record<Duration, number>> {
+async function readDurationsOfTenant(db: Executor, scope: AnalyticsScope): Promise<Record<Duration, number>> {
   if (scope.tenantId === null) return { aiResponse: 0, humanResponse: 0, resolution: 0 };
   const result = await db.execute(sql`
     select coalesce(sum(ai_responses), 0)::int as "aiResponse",
       coalesce(sum(human_responses), 0)::int as "humanResponse", coalesce(sum(resolutions), 0)::int as resolution
     from analytics_daily_conversations where ${dimensionScope(scope)}`);
   return rowsOf<Record<Duration, number>>(result)[0] ?? { aiResponse: 0, humanResponse: 0, resolution: 0 };
+}
+
+/**
+ * The conversations' and the support figures both need the tenant's counts (to choose how to read the
+ * percentiles); one overview builds one scope, so keyed on it they are read once.
+ */
+const durationsRead = new WeakMap<AnalyticsScope, Promise<Record<Duration, number>>>();
+function durationsOfTenant(db: Executor, scope: AnalyticsScope): Promise<Record<Duration, number>> {
+  let read = durationsRead.get(scope);
+  if (!read) {
+    read = readDurationsOfTenant(db, scope);
+    durationsRead.set(scope, read);
+  }
+  return read;
 }
 
 /** The facts of conversations of the agent and inbox filters. */
