@@ -413,6 +413,20 @@ describe('parseAndChunkDocument', () => {
   });
 });
 
+describe('parseDocument: the process', () => {
+  // The message ports and threads holding the process open; the pool's idle workers must not be among
+  // them, or `parley import` waited out their 30 s idle time after its work was done.
+  const holdingOpen = () => process.getActiveResourcesInfo().filter((kind) => /MessagePort|Worker/.test(kind));
+
+  it('is not held open by the workers waiting for the next parse, even after a parser printed', async () => {
+    const before = holdingOpen();
+    // pdf.js warns (prints) about a damaged file before refusing it.
+    await refusal(parseBytes('printing.pdf', '%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntrailer <<>>\n%%EOF', 'pdf'));
+    expect((await parseBytes('after.txt', 'Parsed.', 'text')).blocks).toHaveLength(1);
+    expect(holdingOpen()).toEqual(before);
+  });
+});
+
 describe('parseDocument: bounds', () => {
   it('stops a parse that takes longer than its time limit', async () => {
     const started = performance.now();

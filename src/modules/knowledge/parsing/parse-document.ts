@@ -6,7 +6,7 @@ import { createParseWorkerPool } from './parse-worker-pool.js';
 import type { DocumentType, ParsedDocument, ParseLimits } from './parsed-document.js';
 
 function startWorker(resourceLimits: ResourceLimits): Worker {
-  return startModuleWorker(import.meta.url, 'parse-worker', { resourceLimits, stdout: true, stderr: true });
+  return startModuleWorker(import.meta.url, 'parse-worker', { resourceLimits });
 }
 
 /** Two warm workers cover the ingestion job's two slots; a server at rest holds none after 30 s. */

@@ -42,7 +42,7 @@ const started: Worker[] = [];
 function poolWith(options: Partial<ParseWorkerPoolOptions> = {}) {
   return createParseWorkerPool(
     (resourceLimits: ResourceLimits) => {
-      const worker = new Worker(standInParser, { eval: true, resourceLimits, stdout: true, stderr: true });
+      const worker = new Worker(standInParser, { eval: true, resourceLimits });
       started.push(worker);
       return worker;
     },

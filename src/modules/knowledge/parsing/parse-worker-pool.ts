@@ -55,10 +55,9 @@ export function createParseWorkerPool(
       return waiting;
     }
     const worker = startWorker(resourceLimitsFor(limits));
-    // pdf.js and mammoth print warnings about odd files: piped to us, then dropped (not our log lines).
-    worker.stdout.resume();
-    worker.stderr.resume();
-    // A waiting worker must not keep the process alive; a running parse holds its own timer.
+    // A waiting worker must not keep the process alive; a running parse holds its own timer. (Reading a
+    // worker's piped stdout would: a waiting read holds the process open, so `parley import` lingered
+    // until the idle worker ended. The worker drops parsers' chatter itself: parse-worker.ts.)
     worker.unref();
     const pooled: PooledWorker = { worker, key, parses: 0 };
     // A worker that ends while waiting (its idle time is up, or it died) is never handed out.

@@ -23,6 +23,12 @@ async function parse(request: ParseRequest): Promise<ParseOutcome> {
   }
 }
 
+// pdf.js and mammoth print warnings about odd files, which are not our log lines: dropped here, in the
+// thread, rather than piped out (parse-worker-pool.ts says why not).
+for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) console[method] = () => {};
+process.stdout.write = () => true;
+process.stderr.write = () => true;
+
 // One task at a time: the pool posts the next only after this one's answer.
 parentPort?.on('message', (task: ParseTask) => {
   void parse(task.request).then((outcome) =>
