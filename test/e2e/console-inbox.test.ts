@@ -221,6 +221,46 @@ describeInBrowser('web console: the support desk (Inbox settings, queue, a conve
     screenTourTimeoutMs * 2,
   );
 
+  it('creates an API inbox, shows where its system posts, and a message posted there reaches the queue', async () => {
+    const { page } = ui.session;
+    await openArea(page, 'Inbox settings');
+    await page.getByRole('link', { name: 'New inbox' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('WhatsApp bridge');
+    await page.getByLabel('Channel').selectOption({ label: 'API (your own system)' });
+    await expect(page.getByLabel('Allowed origins').count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Create inbox' }).click();
+    // No signing secret to show: straight to its settings, with the address to post to.
+    await page.getByRole('heading', { name: 'Inbox WhatsApp bridge', level: 1 }).waitFor();
+    const endpoint = await page.getByLabel('Message endpoint').inputValue();
+    expect(endpoint).toMatch(new RegExp(`^${ui.server.baseUrl}/v1/inboxes/[0-9a-f-]{36}/messages$`));
+
+    const key = await ui.server.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers,
+      payload: { name: 'Bridge' },
+    });
+    expect(key.statusCode, key.body).toBe(201);
+    const posted = await ui.server.app.inject({
+      method: 'POST',
+      url: new URL(endpoint).pathname,
+      headers: { authorization: `Bearer ${key.json<{ key: string }>().key}` },
+      payload: {
+        contact: { externalId: '+4915100000001', name: 'Wanda WhatsApp' },
+        content: 'Is it in stock?',
+        messageId: 'm1',
+      },
+    });
+    expect(posted.statusCode, posted.body).toBe(201);
+    await openArea(page, 'Inbox');
+    await page.getByRole('tab', { name: /^Unassigned/ }).click();
+    await page
+      .getByRole('list', { name: 'Support conversations' })
+      .getByRole('link', { name: /Wanda WhatsApp/ })
+      .click();
+    await page.getByRole('log', { name: 'Conversation with the contact' }).getByText('Is it in stock?').waitFor();
+  });
+
   it('logged no unexpected error in the browser console', () => {
     expect(ui.session.consoleProblems).toEqual([]);
   });

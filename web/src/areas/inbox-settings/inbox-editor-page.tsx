@@ -9,6 +9,7 @@ import { ErrorNotice } from '../../ui/error-notice';
 import { formatDateTime } from '../../ui/format';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 import type { Agent } from '../agents/agents-api';
+import { ApiChannelCard } from './api-channel-card';
 import { CopyButton } from './copy-button';
 import { InboxForm } from './inbox-form';
 import {
@@ -40,8 +41,10 @@ export function NewInboxPage() {
     gcTime: 0,
     mutationFn: (input: InboxInput) => api.post<InboxWithSecret>('/v1/inboxes', input),
     onSuccess: async (inbox) => {
-      setCreated(inbox);
       await queryClient.invalidateQueries({ queryKey: inboxKeys.all });
+      // The signing secret verifies the widget's signed-in users: an API inbox has no use for it.
+      if (inbox.kind === 'api') void navigate(`${inboxesPath}/${inbox.id}`);
+      else setCreated(inbox);
     },
   });
   function closeReveal() {
@@ -159,7 +162,10 @@ function InboxEditor({ inbox }: { inbox: Inbox }) {
             await navigate(inboxesPath);
           }}
         >
-          Its widget stops answering on every site that embeds it. This cannot be undone.
+          {inbox.kind === 'api'
+            ? 'Your system’s posts to it are refused from then on.'
+            : 'Its widget stops answering on every site that embeds it.'}{' '}
+          This cannot be undone.
         </DeleteWithConfirm>
       </div>
       <div className="inbox-settings-grid">
@@ -180,9 +186,15 @@ function InboxEditor({ inbox }: { inbox: Inbox }) {
           )}
         </div>
         <div className="stack">
-          <EmbedSnippet inbox={inbox} />
-          <SigningSecret inbox={inbox} />
-          <WidgetPreview inboxId={inbox.id} updatedAt={inbox.updatedAt} />
+          {inbox.kind === 'api' ? (
+            <ApiChannelCard inbox={inbox} />
+          ) : (
+            <>
+              <EmbedSnippet inbox={inbox} />
+              <SigningSecret inbox={inbox} />
+              <WidgetPreview inboxId={inbox.id} updatedAt={inbox.updatedAt} />
+            </>
+          )}
         </div>
       </div>
     </section>

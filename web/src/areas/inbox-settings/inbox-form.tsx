@@ -3,7 +3,7 @@ import { Field, TextField } from '../../ui/field';
 import { ErrorNotice } from '../../ui/error-notice';
 import type { Agent } from '../agents/agents-api';
 import { BusinessHoursFields } from './business-hours-fields';
-import type { Inbox, InboxInput } from './inboxes-api';
+import type { Inbox, InboxInput, InboxKind } from './inboxes-api';
 import { WidgetTextsFields, withoutEmptyTexts, type WidgetTexts } from './widget-texts-fields';
 
 const defaultColor = '#2563eb';
@@ -13,9 +13,16 @@ const splitLines = (text: string) =>
     .map((line) => line.trim())
     .filter(Boolean);
 
+/** What each channel is, as the console names it. */
+export const channelLabels: Record<InboxKind, string> = {
+  widget: 'Website widget',
+  api: 'API (your own system)',
+};
+
 /**
- * Everything an inbox is: who answers first (an agent or only people), which sites may embed it, how
- * the widget looks, when the desk is open, what hands a conversation to a person, and the rating.
+ * Everything an inbox is: its channel (chosen once), who answers first (an agent or only people), which
+ * sites may embed it and how the widget looks (a widget inbox's), when the desk is open, what hands a
+ * conversation to a person, and the rating.
  */
 export function InboxForm(props: {
   inbox?: Inbox;
@@ -28,6 +35,7 @@ export function InboxForm(props: {
 }) {
   const { inbox, error } = props;
   const [name, setName] = useState(inbox?.name ?? '');
+  const [kind, setKind] = useState<InboxKind>(inbox?.kind ?? 'widget');
   const [agentId, setAgentId] = useState(inbox?.agentId ?? '');
   const [origins, setOrigins] = useState(inbox?.allowedOrigins.join('\n') ?? '');
   const [title, setTitle] = useState(inbox?.widget.title ?? 'Chat with us');
@@ -50,6 +58,7 @@ export function InboxForm(props: {
       // Left empty on a new inbox, the server's default keywords apply.
       handoff: { ...(keywords.trim() || inbox ? { keywords: splitLines(keywords) } : {}), onAiFailure },
       csatEnabled,
+      ...(inbox ? {} : { kind }),
     } as InboxInput);
   }
 
@@ -64,6 +73,28 @@ export function InboxForm(props: {
         required
         maxLength={100}
       />
+      {inbox ? (
+        <p>
+          Channel: <strong>{channelLabels[inbox.kind]}</strong>
+        </p>
+      ) : (
+        <Field
+          label="Channel"
+          field="kind"
+          error={error}
+          hint="Fixed once created. API: your system (a WhatsApp or e-mail bridge, an app) posts contacts' messages and hears the replies by webhook."
+        >
+          {(control) => (
+            <select {...control} value={kind} onChange={(event) => setKind(event.target.value as InboxKind)}>
+              {Object.entries(channelLabels).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      )}
       <Field
         label="Answers first"
         field="agentId"
@@ -81,45 +112,49 @@ export function InboxForm(props: {
           </select>
         )}
       </Field>
-      <Field
-        label="Allowed origins"
-        field="allowedOrigins"
-        error={error}
-        hint="The sites that may show the widget, one a line, e.g. https://shop.example"
-      >
-        {(control) => (
-          <textarea {...control} rows={3} value={origins} onChange={(event) => setOrigins(event.target.value)} />
-        )}
-      </Field>
-      <h2>Widget</h2>
-      <div className="field-row">
-        <TextField
-          label="Title"
-          field="widget.title"
-          error={error}
-          value={title}
-          onValueChange={setTitle}
-          required
-          maxLength={60}
-        />
-        <Field label="Colour" field="widget.color" error={error}>
-          {(control) => (
-            <input {...control} type="color" value={color} onChange={(event) => setColor(event.target.value)} />
-          )}
-        </Field>
-      </div>
-      <Field label="Greeting" field="widget.greeting" error={error}>
-        {(control) => (
-          <textarea
-            {...control}
-            rows={2}
-            maxLength={500}
-            value={greeting}
-            onChange={(event) => setGreeting(event.target.value)}
-          />
-        )}
-      </Field>
-      <WidgetTextsFields value={texts} onChange={setTexts} error={error} />
+      {kind === 'widget' && (
+        <>
+          <Field
+            label="Allowed origins"
+            field="allowedOrigins"
+            error={error}
+            hint="The sites that may show the widget, one a line, e.g. https://shop.example"
+          >
+            {(control) => (
+              <textarea {...control} rows={3} value={origins} onChange={(event) => setOrigins(event.target.value)} />
+            )}
+          </Field>
+          <h2>Widget</h2>
+          <div className="field-row">
+            <TextField
+              label="Title"
+              field="widget.title"
+              error={error}
+              value={title}
+              onValueChange={setTitle}
+              required
+              maxLength={60}
+            />
+            <Field label="Colour" field="widget.color" error={error}>
+              {(control) => (
+                <input {...control} type="color" value={color} onChange={(event) => setColor(event.target.value)} />
+              )}
+            </Field>
+          </div>
+          <Field label="Greeting" field="widget.greeting" error={error}>
+            {(control) => (
+              <textarea
+                {...control}
+                rows={2}
+                maxLength={500}
+                value={greeting}
+                onChange={(event) => setGreeting(event.target.value)}
+              />
+            )}
+          </Field>
+          <WidgetTextsFields value={texts} onChange={setTexts} error={error} />
+        </>
+      )}
       <BusinessHoursFields value={businessHours} onChange={setBusinessHours} error={error} />
       <h2>Handoff to a person</h2>
       <TextField

@@ -17,6 +17,7 @@ const secret = 'whsec_9Vq2mXc0abcdefghijklmnopqrstuvwxyz012345';
 const inbox: Inbox = {
   id: inboxId,
   name: 'Shop',
+  kind: 'widget',
   agentId,
   allowedOrigins: ['https://shop.example'],
   widget: { title: 'Chat with us', color: '#2563eb', greeting: 'Hi! How can we help?' },
@@ -202,6 +203,50 @@ describe('Inbox settings', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Delete /refund' }));
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete' }));
     expect(await screen.findByText('No canned responses yet.')).toBeTruthy();
+  });
+
+  it('creates an API inbox without the widget’s settings or secret, and shows where its system posts', async () => {
+    const apiInbox: Inbox = { ...inbox, name: 'WhatsApp', kind: 'api', allowedOrigins: [] };
+    let inboxes: Inbox[] = [];
+    const server = settingsServer({
+      'GET /v1/inboxes': () => pageOf(inboxes),
+      'GET /v1/inboxes/:id': () => Response.json(apiInbox),
+      'POST /v1/inboxes': () => {
+        inboxes = [apiInbox];
+        return Response.json({ ...apiInbox, signingSecret: secret }, { status: 201 });
+      },
+    });
+    await open(server, '/inbox-settings/inboxes/new');
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'WhatsApp' } });
+    expect(screen.getByLabelText('Allowed origins')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Channel'), { target: { value: 'api' } });
+    expect(screen.queryByLabelText('Allowed origins')).toBeNull();
+    expect(screen.queryByLabelText('Greeting')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Create inbox' }));
+
+    expect(await screen.findByRole('heading', { name: 'Inbox WhatsApp' })).toBeTruthy();
+    expect(server.callsTo('POST', '/v1/inboxes')[0]?.body).toMatchObject({ name: 'WhatsApp', kind: 'api' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.body.innerHTML).not.toContain(secret);
+    expect(screen.getByText('API (your own system)')).toBeTruthy();
+    expect(screen.queryByLabelText('Channel')).toBeNull();
+    const endpoint = screen.getByLabelText<HTMLTextAreaElement>('Message endpoint');
+    expect(endpoint.value).toBe(`${window.location.origin}/v1/inboxes/${inboxId}/messages`);
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Example request').value).toContain(`curl ${endpoint.value}`);
+    expect(screen.queryByLabelText('Embed snippet')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Rotate secret' })).toBeNull();
+    expect(screen.queryByTitle('Widget preview')).toBeNull();
+  });
+
+  it('lists each inbox with its channel', async () => {
+    const server = settingsServer({
+      'GET /v1/inboxes': () => pageOf([inbox, { ...inbox, id: agentId, name: 'WhatsApp', kind: 'api' }]),
+    });
+    await open(server, '/inbox-settings/inboxes');
+    const row = (await screen.findByRole('rowheader', { name: 'WhatsApp' })).closest('tr')!;
+    expect(within(row).getByText('API (your own system)')).toBeTruthy();
+    const shop = screen.getByRole('rowheader', { name: 'Shop' }).closest('tr')!;
+    expect(within(shop).getByText('Website widget')).toBeTruthy();
   });
 
   it('is for administrators only', async () => {

@@ -3,6 +3,8 @@ import type { WidgetTexts } from './widget-texts-fields';
 export interface Inbox {
   id: string;
   name: string;
+  /** Fixed once created: `widget` takes website visitors' messages, `api` the tenant's own system's. */
+  kind: InboxKind;
   /** The agent that answers first; null for a human-only inbox. */
   agentId: string | null;
   allowedOrigins: string[];
@@ -14,6 +16,8 @@ export interface Inbox {
   createdAt: string;
   updatedAt: string;
 }
+
+export type InboxKind = 'widget' | 'api';
 
 export interface BusinessHours {
   timeZone: string;
@@ -28,13 +32,21 @@ export interface InboxWithSecret extends Inbox {
 export type InboxInput = Pick<
   Inbox,
   'name' | 'agentId' | 'allowedOrigins' | 'widget' | 'businessHours' | 'handoff' | 'csatEnabled'
->;
+> & {
+  /** Sent only when creating: the server refuses to change it. */
+  kind?: InboxKind;
+};
 
 export const inboxSettingsPath = '/inbox-settings';
 export const inboxKeys = {
   all: ['inboxes'] as const,
   one: (id: string) => ['inboxes', id] as const,
 };
+
+/** Where the tenant's own system posts a contact's message to an `api` inbox (docs/integrations.md). */
+export function apiChannelUrl(origin: string, inboxId: string): string {
+  return `${origin}/v1/inboxes/${inboxId}/messages`;
+}
 
 /** What a site pastes into its pages to show the chat widget of this inbox. */
 export function embedSnippet(origin: string, inboxId: string): string {
