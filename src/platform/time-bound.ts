@@ -14,3 +14,10 @@ export async function boundedBy<T>(promise: Promise<T>, ms: number): Promise<T |
     clearTimeout(timer);
   }
 }
+
+/** Each promise's value if it settled within `ms`, else undefined; those still running go on. */
+export async function settledWithin<T>(promises: readonly Promise<T>[], ms: number): Promise<(T | undefined)[]> {
+  const values: (T | undefined)[] = promises.map(() => undefined);
+  await boundedBy(Promise.all(promises.map((promise, index) => promise.then((value) => (values[index] = value)))), ms);
+  return [...values];
+}

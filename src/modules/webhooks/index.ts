@@ -20,7 +20,7 @@ import { createWebhooksService } from './webhooks.service.js';
 
 export interface WebhooksModuleDeps {
   readonly db: Database;
-  readonly config: Pick<Config, 'webhooks'>;
+  readonly config: Pick<Config, 'webhooks' | 'shutdownGraceMs'>;
   readonly logger: Logger;
   readonly jobs: Pick<JobQueue, 'registerBatch' | 'send'>;
   readonly outbound: Pick<OutboundHttp, 'fetch' | 'assertAllowed'>;
@@ -98,7 +98,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
     },
     async close(): Promise<void> {
       clearInterval(sweepTimer);
-      await Promise.all([sweeping, outbox.drain()]);
+      await Promise.all([sweeping, outbox.drain(), delivery.close(deps.config.shutdownGraceMs)]);
     },
     registerRoutes(app: App): void {
       registerWebhooksRoutes(app, service);

@@ -7,7 +7,9 @@ import type { Logger } from '../../platform/logger.js';
 import { OutboundRefusedError, OutboundTimeoutError, type OutboundHttp } from '../../platform/outbound/index.js';
 import { decryptSecret } from '../../platform/secrets.js';
 import { shortenTo } from '../../platform/text-cut.js';
+import { boundedBy, settledWithin } from '../../platform/time-bound.js';
 import { isRetryable, retryDelayMs, type AttemptResult } from './retry-schedule.js';
+import { readExcerpt } from './answer-excerpt.js';
 import { testEventType } from './webhook-event-types.js';
 import type { AttemptRecord, ClaimedDelivery, WebhookAttemptsRepository } from './webhook-attempts.repository.js';
 import type { WebhooksRepository } from './webhooks.repository.js';
@@ -31,20 +33,27 @@ const maxBatchSize = 8;
 
 /**
  * WEBHOOK_DELIVERY_CONCURRENCY deliveries at once, fetched as batches (at most one extra per worker when
- * it does not divide evenly). A batch costs its round trips once, whatever its size; its jobs finish
- * together, so a slow receiver delays its worker's next fetch (not its batch-mates' sends, which run side
- * by side): above 8 at once, more workers rather than bigger batches.
+ * it does not divide evenly). A batch costs its round trips once, whatever its size; a send that is slow
+ * to answer finishes on its own (slowSendAfterMs), so it delays neither its batch-mates nor its worker's
+ * next fetch: above 8 at once, more workers rather than bigger batches.
  */
 export function deliveryBatches(concurrency: number): { workers: number; batchSize: number } {
   const workers = Math.max(1, Math.ceil(concurrency / maxBatchSize));
   return { workers, batchSize: Math.max(1, Math.ceil(concurrency / workers)) };
 }
 
+/**
+ * A send still unanswered after this long is recorded on its own when it answers, while its batch is
+ * recorded and its worker fetches the next. Before, a receiver that hung held its batch-mates' records
+ * and its worker for up to WEBHOOK_TIMEOUT_MS, so one tenant's dead endpoint slowed every tenant's
+ * webhooks to a few deliveries per timeout.
+ */
+const slowSendAfterMs = 1_000;
+/** Slow sends a node lets run past their batches, per send at once; past it a batch waits for them. */
+const slowSendsPerSlot = 4;
+
 /** A claim older than this belongs to a node that stopped mid-attempt: another may take the delivery. */
 const staleClaimMs = 2 * 60_000;
-/** What the delivery log keeps of an answer. */
-const excerptCharacters = 500;
-const excerptReadBytes = 4096;
 
 export interface DeliveryScheduler {
   /** Queues an attempt of the delivery `delayMs` from now; one job per attempt, however often asked. */
@@ -217,52 +226,65 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
     }
   }
 
+  /** Attempts recorded in one statement, then each one's follow-up. */
+  async function finish(decisions: readonly AttemptDecision[]): Promise<void> {
+    if (decisions.length === 0) return;
+    await attempts.recordAttempts(
+      db,
+      decisions.map((decision) => decision.record),
+    );
+    await Promise.all(decisions.map(followUp));
+  }
+
+  // Slow sends, running past their batches; stopped and awaited by close().
+  const stopping = new AbortController();
+  const slowSends = new Set<Promise<void>>();
+  const maxSlowSends = config.deliveryConcurrency * slowSendsPerSlot;
+  function finishOnItsOwn(send: Promise<AttemptDecision>): void {
+    const finished: Promise<void> = send
+      .then((decision) => finish([decision]))
+      .catch((error: unknown) => {
+        // Stopping, the queue refuses the retry's job: the delivery is left pending, and the sweep of
+        // overdue deliveries queues it again on a node that runs.
+        if (!stopping.signal.aborted) logger.error({ err: error }, 'A slow webhook delivery could not be recorded');
+      })
+      .finally(() => slowSends.delete(finished));
+    slowSends.add(finished);
+  }
+
   return {
     /**
      * The `webhooks.deliver` jobs of one fetch: one attempt of each delivery this node claims, sent side
-     * by side, with one statement to claim them all and one to record them all.
+     * by side, with one statement to claim them all and one to record those answered within
+     * slowSendAfterMs; the rest are recorded one by one as they answer.
      */
     async deliverBatch(jobs: readonly BatchedJob<object>[]): Promise<void> {
       const [first] = jobs;
       if (!first) return;
-      const { signal } = first.job;
+      const signal = AbortSignal.any([first.job.signal, stopping.signal]);
       const keys = jobs.map(({ data }) => {
         const { deliveryId, tenantId } = deliverJobData.parse(data);
         return { id: deliveryId, tenantId };
       });
       // Those not claimed were delivered, deleted, not due yet, or another node has them.
       const claimed = await attempts.claimDeliveries(db, keys, staleClaimMs);
-      const decisions = await Promise.all(claimed.map((delivery) => attempt(delivery, signal)));
-      await attempts.recordAttempts(
-        db,
-        decisions.map((decision) => decision.record),
-      );
-      await Promise.all(decisions.map(followUp));
+      const sends = claimed.map((delivery) => attempt(delivery, signal));
+      const answered = await settledWithin(sends, slowSendAfterMs);
+      await finish(answered.filter((decision) => decision !== undefined));
+      sends.forEach((send, index) => answered[index] === undefined && finishOnItsOwn(send));
+      while (slowSends.size > maxSlowSends) await Promise.race(slowSends);
       // Interrupted: the jobs go back to the queue, and the deliveries left pending are claimed again.
-      signal.throwIfAborted();
+      first.job.signal.throwIfAborted();
+    },
+
+    /**
+     * Gives the slow sends still running `graceMs` to answer, as the queue gives its jobs, then ends them
+     * (recorded as interrupted: pending, to be tried again).
+     */
+    async close(graceMs: number): Promise<void> {
+      await boundedBy(Promise.allSettled([...slowSends]), graceMs);
+      stopping.abort(new Error('The server is stopping'));
+      while (slowSends.size > 0) await Promise.allSettled([...slowSends]);
     },
   };
-}
-
-/** The start of the answer, read no further than a few kilobytes. */
-async function readExcerpt(response: Response): Promise<string | null> {
-  if (!response.body) return null;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < excerptReadBytes) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // An answer cut off mid-body still has a status; what was read is kept.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  const text = Buffer.concat(chunks).subarray(0, excerptReadBytes).toString('utf8');
-  const readable = text.replaceAll('\u0000', '');
-  return readable === '' ? null : shortenTo(readable, excerptCharacters);
 }
