@@ -2,7 +2,8 @@
  * The webhook benchmark's receiver, in a process of its own: a real HTTP server on 127.0.0.1 that
  * verifies every delivery with the Standard Webhooks library, as a tenant's receiver would, and notes
  * when each event arrived. Control routes (not signed): `PUT /secret` sets the endpoint's secret (a JSON string),
- * `GET /receipts` answers what arrived, `DELETE /receipts` forgets it.
+ * `GET /receipts` answers what arrived, `DELETE /receipts` forgets it. `POST /hang` takes a delivery and
+ * never answers: a tenant's endpoint that is down behind a proxy that holds the connection.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +41,7 @@ const server = createServer((request, response) => {
         return response.writeHead(400).end('send the secret as a JSON string');
       }
     }
+    if (request.url === '/hang') return; // the sender's own timeout ends it
     if (request.url === '/receipts') {
       if (request.method === 'DELETE') {
         receipts = [];
@@ -73,4 +75,7 @@ server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   if (process.send) process.send({ type: 'ready', url: `http://127.0.0.1:${port}` });
 });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => {
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+});

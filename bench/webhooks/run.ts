@@ -4,7 +4,9 @@
  * an event's storing to its receipt, p50/p99, in a burst and at a steady rate under it. The events are
  * `contact.created`, made through the public API by a few concurrent clients. Settings (all optional):
  * BENCH_EVENTS (burst size), BENCH_CLIENTS, BENCH_STEADY_SECONDS, BENCH_STEADY_FRACTION (of the burst's
- * rate), BENCH_DATABASE_URL, BENCH_CHILD_ENV (extra server settings, `NAME=value …`), BENCH_LABEL.
+ * rate), BENCH_DATABASE_URL, BENCH_CHILD_ENV (extra server settings, `NAME=value …`), BENCH_LABEL,
+ * BENCH_HANGING_EVENTS (the last phase's size: the same events, now also sent to a second endpoint that
+ * never answers, as a tenant's dead receiver would; 0 skips it).
  */
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -30,6 +32,7 @@ const settings = {
   databaseUrl: env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/parley_bench_webhooks',
   serverEnv: env.BENCH_CHILD_ENV ?? '',
   label: env.BENCH_LABEL ?? 'defaults',
+  hangingEvents: Number(env.BENCH_HANGING_EVENTS ?? 300),
 };
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -162,6 +165,14 @@ try {
   const rate = Math.max(1, burst.deliveredPerSecond * settings.steadyFraction);
   const steadyEvents = Math.round(rate * settings.steadySeconds);
   results.push(await phase(`steady, ${rate.toFixed(0)} events/s`, steadyEvents, { gapMs: 1000 / rate }));
+  if (settings.hangingEvents > 0) {
+    await call(parley.admin, 'POST', '/v1/webhooks', { url: `${receiver.url}/hang`, eventTypes: ['contact.created'] });
+    results.push(
+      await phase('burst, each event also to an endpoint that hangs', settings.hangingEvents, {
+        clients: settings.clients,
+      }),
+    );
+  }
 } finally {
   await parley.stop();
   await receiver.stop();
