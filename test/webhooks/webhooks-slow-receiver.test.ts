@@ -12,7 +12,8 @@ import {
 
 /**
  * One delivery at a time on this node, and one tenant's receiver that takes its requests and never
- * answers within the timeout: another tenant's deliveries still go out, and are recorded, meanwhile.
+ * answers within the timeout: another tenant's deliveries still go out, and are recorded, meanwhile,
+ * and the hanging endpoint gets no more sends than its limit.
  */
 describe('webhook delivery beside a receiver that hangs', () => {
   let t: TestApp;
@@ -39,7 +40,7 @@ describe('webhook delivery beside a receiver that hangs', () => {
     otherHook = await createWebhook(t.app, otherTenant, { url: answering.url, eventTypes: ['contact.created'] });
     hanging.secret = slowHook.secret;
     answering.secret = otherHook.secret;
-    hanging.answers = [{ status: 200, delayMs: 60_000 }];
+    hanging.answers = Array.from({ length: 6 }, () => ({ status: 200, delayMs: 60_000 }));
   }, 120_000);
   afterAll(async () => {
     await t?.close();
@@ -56,14 +57,18 @@ describe('webhook delivery beside a receiver that hangs', () => {
     expect(response.statusCode, response.body).toBe(201);
   };
 
-  it("delivers and records another tenant's events while the hanging send waits for its answer", async () => {
-    await createContact(slowTenant, 'Waiting Walter');
-    await hanging.waitFor(1);
+  it("delivers and records another tenant's events while the hanging sends wait for their answers", async () => {
+    for (const name of ['Walter', 'Wilma', 'Wendy', 'Wade', 'Willa', 'Wyatt']) await createContact(slowTenant, name);
+    // One worker: each hanging send frees it after a second; the third finds its endpoint at its limit
+    // (2 × WEBHOOK_DELIVERY_CONCURRENCY sends unanswered) and it and the rest are left pending for later.
+    await hanging.waitFor(2);
     await createContact(otherTenant, 'Prompt Paula');
-    // Well within the hanging send's 60 s: before, the one worker waited for it before fetching again.
+    // Well within the hanging sends' 60 s: before, the worker waited for them before fetching again.
     const delivered = await waitForFinishedDelivery(t.app, otherTenant, otherHook.id, () => true, 20_000);
     expect(delivered).toMatchObject({ status: 'succeeded', responseStatus: 200 });
     expect(answering.received.map((each) => each.isVerified)).toEqual([true]);
-    expect((await listDeliveries(t.app, slowTenant, slowHook.id)).map((each) => each.status)).toEqual(['delivering']);
+    const slowStatuses = (await listDeliveries(t.app, slowTenant, slowHook.id)).map((each) => each.status).sort();
+    expect(slowStatuses).toEqual(['delivering', 'delivering', 'pending', 'pending', 'pending', 'pending']);
+    expect(hanging.received).toHaveLength(2);
   });
 });

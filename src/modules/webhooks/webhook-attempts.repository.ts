@@ -47,8 +47,16 @@ export function createWebhookAttemptsRepository() {
      * batch handed back, does not cut a retry's wait short), or claimed by a node that stopped answering
      * `staleAfterMs` ago. Rows are locked as they are checked, and a row another node is
      * claiming at this moment is skipped, not waited for (SKIP LOCKED): each attempt is sent by one node.
+     * Nor is a delivery taken while its endpoint has `slow.perEndpoint` sends unanswered for
+     * `slow.afterMs` (on any node): it stays pending, and the sweep of overdue deliveries queues it again
+     * a minute or two later, so an endpoint that hangs cannot take every node's room for slow sends.
      */
-    async claimDeliveries(db: Executor, keys: readonly DeliveryKey[], staleAfterMs: number) {
+    async claimDeliveries(
+      db: Executor,
+      keys: readonly DeliveryKey[],
+      staleAfterMs: number,
+      slow: { readonly afterMs: number; readonly perEndpoint: number },
+    ) {
       if (keys.length === 0) return [];
       const result = await db.execute(sql`
         with claimable as (
@@ -58,6 +66,15 @@ export function createWebhookAttemptsRepository() {
             )
             and ((status = 'pending' and next_attempt_at <= now())
               or (status = 'delivering' and claimed_at < now() - make_interval(secs => ${staleAfterMs / 1000})))
+            and (
+              select count(*) from (
+                select 1 from webhook_deliveries sending
+                where sending.endpoint_id = webhook_deliveries.endpoint_id and sending.status = 'delivering'
+                  and sending.claimed_at < now() - make_interval(secs => ${slow.afterMs / 1000})
+                  and sending.claimed_at >= now() - make_interval(secs => ${staleAfterMs / 1000})
+                limit ${slow.perEndpoint}
+              ) slow_sends
+            ) < ${slow.perEndpoint}
           for update skip locked
         ),
         claimed as (

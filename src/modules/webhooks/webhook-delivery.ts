@@ -51,6 +51,11 @@ export function deliveryBatches(concurrency: number): { workers: number; batchSi
 const slowSendAfterMs = 1_000;
 /** Slow sends a node lets run past their batches, per send at once; past it a batch waits for them. */
 const slowSendsPerSlot = 4;
+/**
+ * An endpoint's slow sends (on all nodes), per send at once, past which its deliveries are left for
+ * later: half a node's room, so one endpoint that hangs leaves room for the others'.
+ */
+const slowSendsPerEndpointPerSlot = 2;
 
 /** A claim older than this belongs to a node that stopped mid-attempt: another may take the delivery. */
 const staleClaimMs = 2 * 60_000;
@@ -240,6 +245,10 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
   const stopping = new AbortController();
   const slowSends = new Set<Promise<void>>();
   const maxSlowSends = config.deliveryConcurrency * slowSendsPerSlot;
+  const slowSendLimit = {
+    afterMs: slowSendAfterMs,
+    perEndpoint: config.deliveryConcurrency * slowSendsPerEndpointPerSlot,
+  };
   function finishOnItsOwn(send: Promise<AttemptDecision>): void {
     const finished: Promise<void> = send
       .then((decision) => finish([decision]))
@@ -267,7 +276,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
         return { id: deliveryId, tenantId };
       });
       // Those not claimed were delivered, deleted, not due yet, or another node has them.
-      const claimed = await attempts.claimDeliveries(db, keys, staleClaimMs);
+      const claimed = await attempts.claimDeliveries(db, keys, staleClaimMs, slowSendLimit);
       const sends = claimed.map((delivery) => attempt(delivery, signal));
       const answered = await settledWithin(sends, slowSendAfterMs);
       await finish(answered.filter((decision) => decision !== undefined));

@@ -79,5 +79,9 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_due_idx')
       .on(table.nextAttemptAt)
       .where(sql`status in ('pending', 'delivering')`),
+    // The claim counts an endpoint's sends in flight (webhook-attempts.repository.ts).
+    index('webhook_deliveries_in_flight_idx')
+      .on(table.endpointId, table.claimedAt)
+      .where(sql`status = 'delivering'`),
   ],
 );
