@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { createWebhooksRepository } from '../../src/modules/webhooks/webhooks.repository.js';
 import { createWebhook, fastRetries, listDeliveries } from './webhook-setup.js';
 
 describe('a delivery whose job was lost', () => {
@@ -51,5 +52,51 @@ describe('a delivery whose job was lost', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.received).toHaveLength(1);
+  });
+});
+
+describe('the sweep of overdue deliveries', () => {
+  let t: TestApp;
+  let admin: SignedInUser;
+
+  beforeAll(async () => {
+    t = await buildTestApp(fastRetries, { runsJobs: false });
+    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+  }, 120_000);
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it("reaches a lost delivery behind another endpoint's pile of overdue ones", async () => {
+    const piling = await createWebhook(t.app, admin, {
+      url: 'http://127.0.0.1:9/piling',
+      eventTypes: ['contact.created'],
+    });
+    const other = await createWebhook(t.app, admin, {
+      url: 'http://127.0.0.1:9/other',
+      eventTypes: ['contact.created'],
+    });
+    const tenantId = admin.tenantId;
+    // 300 deliveries of one endpoint, overdue for an hour; the other endpoint's one, for five minutes.
+    await t.database.executeSql(
+      `insert into webhook_events (id, tenant_id, type, payload)
+       select md5('pile' || g)::uuid, $1, 'contact.created', '{}' from generate_series(1, 301) g`,
+      [tenantId],
+    );
+    await t.database.executeSql(
+      `insert into webhook_deliveries (id, tenant_id, endpoint_id, event_id, next_attempt_at)
+       select md5('delivery' || g)::uuid, $1, $2, md5('pile' || g)::uuid, now() - interval '1 hour'
+       from generate_series(1, 300) g`,
+      [tenantId, piling.id],
+    );
+    const lostId = '0190e3a0-0000-7000-8000-0000000000aa';
+    await t.database.executeSql(
+      `insert into webhook_deliveries (id, tenant_id, endpoint_id, event_id, next_attempt_at)
+       values ($1, $2, $3, md5('pile' || 301)::uuid, now() - interval '5 minutes')`,
+      [lostId, tenantId, other.id],
+    );
+    const swept = await createWebhooksRepository().listOverdueDeliveries(t.database.db, 60_000, 200, 50);
+    expect(swept.map((delivery) => delivery.id)).toContain(lostId);
+    expect(swept).toHaveLength(51);
   });
 });

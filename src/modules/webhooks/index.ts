@@ -32,6 +32,8 @@ export interface WebhooksModuleDeps {
 /** How late a pending delivery must be before the sweep queues its job again. */
 const overdueMs = 60_000;
 const sweepBatch = 200;
+/** Of one endpoint's overdue deliveries, a sweep queues this many (the rest wait for the next). */
+const sweepPerEndpoint = 50;
 
 /**
  * Signed webhooks (docs/integrations.md): endpoints, the event bus other modules emit to (`events`), and
@@ -63,7 +65,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
 
   /** Queues again the jobs of deliveries left pending by a node that stopped before queueing them. */
   async function sweepOverdue(): Promise<void> {
-    for (const overdue of await repository.listOverdueDeliveries(db, overdueMs, sweepBatch)) {
+    for (const overdue of await repository.listOverdueDeliveries(db, overdueMs, sweepBatch, sweepPerEndpoint)) {
       await scheduler.schedule(overdue.id, overdue.tenantId, overdue.attempts);
     }
   }

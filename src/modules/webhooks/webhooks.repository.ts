@@ -1,8 +1,9 @@
-import { and, arrayContains, eq, getTableColumns, sql } from 'drizzle-orm';
+import { arrayContains, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import { rowsOf } from '../knowledge/retrieval/knowledge-index.repository.js';
 
 export type StoredEndpoint = typeof webhookEndpoints.$inferSelect;
 export type StoredDelivery = typeof webhookDeliveries.$inferSelect;
@@ -174,22 +175,25 @@ export function createWebhooksRepository() {
     },
 
     /** Pending deliveries whose job may have been lost (a node stopped before sending it), oldest first. */
-    async listOverdueDeliveries(db: Executor, overdueMs: number, limit: number) {
-      return db
-        .select({
-          id: webhookDeliveries.id,
-          tenantId: webhookDeliveries.tenantId,
-          attempts: webhookDeliveries.attempts,
-        })
-        .from(webhookDeliveries)
-        .where(
-          and(
-            sql`${webhookDeliveries.status} in ('pending', 'delivering')`,
-            sql`${webhookDeliveries.nextAttemptAt} < now() - make_interval(secs => ${overdueMs / 1000})`,
-          ),
-        )
-        .orderBy(webhookDeliveries.nextAttemptAt)
-        .limit(limit);
+    /**
+     * The most overdue deliveries, at most `perEndpoint` of each endpoint: an endpoint whose deliveries
+     * pile up (one that hangs, past its limit of sends) must not take the whole sweep from another
+     * endpoint's lost job.
+     */
+    async listOverdueDeliveries(db: Executor, overdueMs: number, limit: number, perEndpoint: number) {
+      const result = await db.execute(sql`
+        select id, tenant_id as "tenantId", attempts
+        from (
+          select id, tenant_id, attempts, next_attempt_at,
+            row_number() over (partition by endpoint_id order by next_attempt_at) as place
+          from webhook_deliveries
+          where status in ('pending', 'delivering')
+            and next_attempt_at < now() - make_interval(secs => ${overdueMs / 1000})
+        ) overdue
+        where place <= ${perEndpoint}
+        order by next_attempt_at
+        limit ${limit}`);
+      return rowsOf<{ id: string; tenantId: string; attempts: number }>(result);
     },
   };
 }
