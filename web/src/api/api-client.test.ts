@@ -48,6 +48,25 @@ describe('API client token handling', () => {
     expect(server.refreshCount()).toBe(1);
   });
 
+  it('retries without a second refresh when the 401 comes after another request refreshed', async () => {
+    const server = fakeServer({ refreshWorks: true });
+    let releaseSlow: () => void = () => undefined;
+    const slowAnswer = new Promise<void>((resolve) => (releaseSlow = resolve));
+    const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      // The slow request's answer is decided when it is released: by then its token is stale.
+      if (input.toString() === '/v1/slow' && server.calls.length < 3) await slowAnswer;
+      return server.fetchImpl(input, init);
+    }) as typeof fetch;
+    const services = createAppServices(fetchImpl);
+    await services.sessions.refresh();
+    const slow = services.api.get('/v1/slow').catch((error: unknown) => error);
+    await services.sessions.refresh();
+    releaseSlow();
+    await expect(slow).resolves.toEqual({ ok: true });
+    expect(server.refreshCount()).toBe(2);
+    expect(server.calls.filter((url) => url === '/v1/slow')).toHaveLength(2);
+  });
+
   it('signs out and surfaces the server sentence when the refresh fails', async () => {
     const server = fakeServer({ refreshWorks: false });
     const services = createAppServices(server.fetchImpl);

@@ -2,9 +2,10 @@ import { ApiError, toApiError } from './api-error';
 import type { SessionStore } from './session-store';
 
 /**
- * fetch with the access token attached. A 401 triggers one refresh and one retry. If the server refuses
- * the refresh, the session store signs out and the app returns to the sign-in screen; if the refresh
- * failed otherwise (rate limited, no answer), its error is thrown and the session kept.
+ * fetch with the access token attached. A 401 triggers one refresh (or takes the token another request
+ * has just refreshed) and one retry. If the server refuses the refresh, the session store signs out and
+ * the app returns to the sign-in screen; if the refresh failed otherwise (rate limited, no answer), its
+ * error is thrown and the session kept.
  */
 export function createAuthedFetch(sessions: SessionStore, fetchImpl: typeof fetch = (...args) => fetch(...args)) {
   const send = (input: RequestInfo | URL, init: RequestInit, token: string | undefined) => {
@@ -14,9 +15,10 @@ export function createAuthedFetch(sessions: SessionStore, fetchImpl: typeof fetc
   };
 
   return async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
-    const response = await send(input, init, sessions.get()?.accessToken);
+    const sentToken = sessions.get()?.accessToken;
+    const response = await send(input, init, sentToken);
     if (response.status !== 401) return response;
-    const refreshed = await sessions.refresh();
+    const refreshed = await sessions.renewAfter(sentToken);
     if (!refreshed) return response;
     return send(input, init, refreshed.accessToken);
   };

@@ -74,7 +74,7 @@ export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(
     return session;
   };
 
-  return {
+  const store = {
     get: () => current,
     subscribe: (listener: Listener): (() => void) => {
       listeners.add(listener);
@@ -100,6 +100,15 @@ export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(
           inFlightRefresh = null;
         });
       return inFlightRefresh;
+    },
+    /**
+     * The session to retry with after the server refused `rejectedToken` (a 401): the current one when
+     * another request has already replaced that token (its answer came after that refresh ended), else
+     * a refresh. Refreshing again would rotate the cookie for nothing.
+     */
+    renewAfter(rejectedToken: string | undefined): Promise<Session | null> {
+      if (current && current.accessToken !== rejectedToken) return Promise.resolve(current);
+      return store.refresh();
     },
     /**
      * On page load: the session the cookie holds, or null when there is none. The server answers 204
@@ -139,6 +148,7 @@ export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(
       set(null);
     },
   };
+  return store;
 }
 
 export type SessionStore = ReturnType<typeof createSessionStore>;

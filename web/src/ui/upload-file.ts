@@ -70,9 +70,10 @@ export async function uploadFile<T>(
   file: File | File[],
   options: UploadOptions = {},
 ): Promise<T> {
-  let answer = await sendOnce(path, file, sessions.get()?.accessToken, options);
+  const sentToken = sessions.get()?.accessToken;
+  let answer = await sendOnce(path, file, sentToken, options);
   if (answer.status === 401) {
-    const refreshed = await sessions.refresh();
+    const refreshed = await sessions.renewAfter(sentToken);
     if (refreshed) answer = await sendOnce(path, file, refreshed.accessToken, options);
   }
   const response = new Response(answer.body || null, {
