@@ -54,7 +54,7 @@ describe('API client token handling', () => {
     const slowAnswer = new Promise<void>((resolve) => (releaseSlow = resolve));
     const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
       // The slow request's answer is decided when it is released: by then its token is stale.
-      if (input.toString() === '/v1/slow' && server.calls.length < 3) await slowAnswer;
+      if (input === '/v1/slow' && server.calls.length < 3) await slowAnswer;
       return server.fetchImpl(input, init);
     }) as typeof fetch;
     const services = createAppServices(fetchImpl);
