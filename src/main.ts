@@ -1,8 +1,3 @@
-import { admin } from './cli/admin.js';
-import { analyticsCommand } from './cli/analytics.js';
-import { importCommand } from './cli/import.js';
-import { migrate } from './cli/migrate.js';
-import { serve } from './cli/serve.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadDotEnv } from './dot-env-file.js';
 import { AppError } from './platform/errors.js';
@@ -16,7 +11,11 @@ const usage = `Usage: parley <command>
   import <folder|zip> --source NAME [--tenant NAME] [--no-wait]   add a folder's or zip's files to a knowledge source
   analytics rebuild [--tenant ID]               recount the analytics rollups from the stored rows`;
 
-/** Process entry: configuration, the chosen command, and one clear line on failure. */
+/**
+ * Process entry: configuration, the chosen command, and one clear line on failure. Each command is
+ * loaded when chosen, so help and a wrong setting answer without loading the server (a second or
+ * more of imports).
+ */
 async function main(argv: readonly string[]): Promise<void> {
   // Before the environment is read: help must show even where a setting is wrong, and anywhere it is asked.
   if (argv[0] === 'help' || argv.some((arg) => arg === '--help' || arg === '-h')) {
@@ -30,16 +29,16 @@ async function main(argv: readonly string[]): Promise<void> {
   switch (command) {
     case 'serve':
       requireNoOptions(command, rest);
-      return serve(config, logger);
+      return (await import('./cli/serve.js')).serve(config, logger);
     case 'migrate':
       requireNoOptions(command, rest);
-      return migrate(config, logger);
+      return (await import('./cli/migrate.js')).migrate(config, logger);
     case 'admin':
-      return admin(config, logger, rest);
+      return (await import('./cli/admin.js')).admin(config, logger, rest);
     case 'import':
-      return importCommand(config, logger, rest);
+      return (await import('./cli/import.js')).importCommand(config, logger, rest);
     case 'analytics':
-      return analyticsCommand(config, logger, rest);
+      return (await import('./cli/analytics.js')).analyticsCommand(config, logger, rest);
     default:
       throw new AppError('validation_failed', `Unknown command '${command}'.\n${usage}`);
   }

@@ -1,32 +1,14 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { testStorage } from '../harness/test-database.js';
+import { runParley } from './run-parley.js';
 
-const run = promisify(execFile);
-const tsx = path.resolve('node_modules/.bin/tsx');
-
-/**
- * Runs the real `parley` entry point (from source) with a clean, explicit environment; `prefix` is a
- * command it runs under (setpriv, to run as another user).
- */
-async function parley(args: string[], env: Record<string, string>, prefix: readonly string[] = []) {
-  const [command = tsx, ...commandArgs] = [...prefix, tsx, 'src/main.ts', ...args];
-  try {
-    const { stdout, stderr } = await run(command, commandArgs, {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** `parley` with a clean, explicit environment; `prefix` is a command it runs under (setpriv, as another user). */
+const parley = (args: string[], env: Record<string, string>, prefix: readonly string[] = []) =>
+  runParley(args, { env: { LOG_LEVEL: 'info', ...env }, prefix });
 
 // The CLI tests exercise embedded storage only; one run of them is enough.
 // Each test runs `parley` as child processes (tsx, then migrations on a fresh PGlite): tens of seconds on a busy machine.

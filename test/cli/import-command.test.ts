@@ -1,27 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { testStorage } from '../harness/test-database.js';
+import { runParley } from './run-parley.js';
 
-const run = promisify(execFile);
-const tsx = path.resolve('node_modules/.bin/tsx');
-
-async function parley(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await run(tsx, ['src/main.ts', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
-      timeout: 400_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const parley = (args: string[], env: Record<string, string>) =>
+  runParley(args, { env: { LOG_LEVEL: 'warn', ...env }, timeoutMs: 400_000 });
 
 /** `parley import <folder> --source <name>`, run as an operator would, on embedded storage. */
 describe.skipIf(testStorage === 'postgres')('parley import', () => {

@@ -1,31 +1,11 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { areMigrationsApplied } from '../../src/platform/db/migrate.js';
 import { testStorage } from '../harness/test-database.js';
-
-const run = promisify(execFile);
-const tsx = path.resolve('node_modules/.bin/tsx');
-const entry = path.resolve('src/main.ts');
-
-/** Runs the real `parley` entry point from source, in `cwd`, with only the environment given. */
-async function parley(args: string[], options: { cwd: string; env: Record<string, string> }) {
-  try {
-    const { stdout, stderr } = await run(tsx, [entry, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+import { runParley } from './run-parley.js';
 
 /** Whether the embedded database under `dataDir` has every migration and the tables they create. */
 async function inspectEmbedded(dataDir: string) {
@@ -53,7 +33,7 @@ const logMessages = (stdout: string): string[] =>
 describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
   it('applies every migration to a fresh DATA_DIR and exits 0', async () => {
     const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'parley-migrate-')), 'data');
-    const result = await parley(['migrate'], { cwd: path.resolve('.'), env: { DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
+    const result = await runParley(['migrate'], { cwd: path.resolve('.'), env: { DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(logMessages(result.stdout)).toEqual(
@@ -65,7 +45,7 @@ describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
     });
 
     // A second run finds nothing to do and still succeeds.
-    const again = await parley(['migrate'], { cwd: path.resolve('.'), env: { DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
+    const again = await runParley(['migrate'], { cwd: path.resolve('.'), env: { DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
     expect(again.code).toBe(0);
     expect(logMessages(again.stdout)).toContain('database schema is up to date');
   }, 120_000);
@@ -75,7 +55,7 @@ describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
     // This test's process holds the directory, as a running server would.
     const database = await openDatabase({ dataDir: path.join(dataDir, 'pglite') });
     try {
-      const result = await parley(['migrate'], {
+      const result = await runParley(['migrate'], {
         cwd: path.resolve('.'),
         env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
       });
@@ -90,7 +70,7 @@ describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
       await database.close();
     }
     // Once the holder has closed it, the directory is free again.
-    const after = await parley(['migrate'], { cwd: path.resolve('.'), env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
+    const after = await runParley(['migrate'], { cwd: path.resolve('.'), env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
     expect(after.code).toBe(0);
   }, 120_000);
 
@@ -101,7 +81,7 @@ describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
       ['# read at start-up', 'DATA_DIR=./data-from-dotenv', 'LOG_LEVEL=silent', ''].join('\n'),
     );
     // DATA_DIR comes only from .env; LOG_LEVEL is in both, and the environment's value must win.
-    const result = await parley(['migrate'], { cwd: workDir, env: { LOG_LEVEL: 'info' } });
+    const result = await runParley(['migrate'], { cwd: workDir, env: { LOG_LEVEL: 'info' } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(logMessages(result.stdout)).toContain('applied database migrations');
@@ -115,7 +95,7 @@ describe.skipIf(testStorage === 'postgres')('parley migrate', () => {
   it('stops with one line naming the variable when the .env file holds a wrong value', async () => {
     const workDir = mkdtempSync(path.join(tmpdir(), 'parley-dotenv-'));
     writeFileSync(path.join(workDir, '.env'), 'SIGNUP_MODE=everyone\n');
-    const result = await parley(['migrate'], { cwd: workDir, env: {} });
+    const result = await runParley(['migrate'], { cwd: workDir, env: {} });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('SIGNUP_MODE');
