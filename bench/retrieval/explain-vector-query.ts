@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../src/platform/db/client.js';
-import { rowsOf } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
 import type { BenchSource } from './bench-storage.js';
+import { rowsOf } from '../../src/platform/db/raw-rows.js';
 
 /**
  * EXPLAIN of the vector candidate query's shape (knowledge-search.repository.ts) with the same

@@ -8,16 +8,12 @@ import type { Executor } from '../../src/platform/db/client.js';
 import { knowledgeDocuments, knowledgeSources, tenants } from '../../src/platform/db/schema/index.js';
 import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
-import {
-  indexedText,
-  insertDocumentChunks,
-  removeDocumentChunks,
-  rowsOf,
-} from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
+import { indexedText, insertDocumentChunks, removeDocumentChunks } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
 import { bm25, weighAndScore } from '../../src/modules/knowledge/retrieval/bm25.repository.js';
 import { bm25Candidates, splitByThreshold } from '../../src/modules/knowledge/retrieval/bm25-search.js';
 import { createKnowledgeSearch, type KnowledgeSearch } from '../../src/modules/knowledge/retrieval/knowledge-search.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+import { rowsOf } from '../../src/platform/db/raw-rows.js';
 
 /** A 768-dimensional model next to the 384 offline one: the offline features hashed wider. */
 const wideModelRef = 'test:wide';

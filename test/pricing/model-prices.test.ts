@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createPricingModule, usageCostSql } from '../../src/modules/pricing/index.js';
 import { createLocalInvalidationBus } from '../../src/platform/cache/invalidation-bus.js';
-import { rowsOf } from '../../src/modules/knowledge/retrieval/knowledge-index.repository.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
   createTenantWithAdmin,
@@ -10,6 +9,7 @@ import {
   registerPlatformAdmin,
   type SignedInUser,
 } from '../harness/tenant-setup.js';
+import { rowsOf } from '../../src/platform/db/raw-rows.js';
 
 interface PriceView {
   id: string;

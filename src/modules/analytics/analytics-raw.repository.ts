@@ -1,6 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import { rowsOf } from '../../modules/knowledge/retrieval/knowledge-index.repository.js';
 import type { ProviderKind } from '../../platform/db/schema/index.js';
 import {
   bucketOf,
@@ -16,6 +15,7 @@ import {
   type ToolRow,
   messageGroupColumns,
 } from './analytics-rows.js';
+import { rowsOf } from '../../platform/db/raw-rows.js';
 
 /** A percentile is given for the range's total only (the series has none per bucket). */
 const totalOnly = (scope: AnalyticsScope, column: SQL, value: SQL): SQL =>

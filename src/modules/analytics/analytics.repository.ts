@@ -1,6 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import { rowsOf } from '../../modules/knowledge/retrieval/knowledge-index.repository.js';
 import type { ProviderKind } from '../../platform/db/schema/index.js';
 import { percentilesOf, type Duration } from './analytics-percentiles.js';
 import {
@@ -13,6 +12,7 @@ import {
   type ToolRow,
   messageGroupColumns,
 } from './analytics-rows.js';
+import { rowsOf } from '../../platform/db/raw-rows.js';
 
 /** The filters' objects, each looked up in the one tenant read. */
 const filterTables = {

@@ -2,6 +2,7 @@ import { and, desc, eq, isNotNull, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { agents, conversations, messages, proactiveOptOuts, users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import { rowsOf } from '../../platform/db/raw-rows.js';
 
 /** A conversation the scan found due, with its owner's quiet hours (checked in the service). */
 export interface DueConversation {
@@ -31,7 +32,6 @@ export interface GuardFacts {
 
 export type MessageRow = typeof messages.$inferSelect;
 
-const rowsOf = <Row>(result: unknown): Row[] => (result as { rows?: Row[] }).rows ?? [];
 const takenOverStatuses = sql`('pending', 'open', 'snoozed')`;
 const noMessage = '00000000-0000-0000-0000-000000000000';
 

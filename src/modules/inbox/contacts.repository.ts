@@ -2,8 +2,8 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { contacts } from '../../platform/db/schema/index.js';
-import { rowsOf } from '../knowledge/retrieval/knowledge-index.repository.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import { rowsOf } from '../../platform/db/raw-rows.js';
 
 export type StoredContact = typeof contacts.$inferSelect;
 export type ContactChanges = Partial<

@@ -3,7 +3,7 @@ import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
-import { rowsOf } from '../knowledge/retrieval/knowledge-index.repository.js';
+import { rowsOf } from '../../platform/db/raw-rows.js';
 
 export type StoredEndpoint = typeof webhookEndpoints.$inferSelect;
 export type StoredDelivery = typeof webhookDeliveries.$inferSelect;

@@ -4,6 +4,7 @@ import { embeddingDimensions } from '../../../platform/db/schema/knowledge.js';
 import { newId } from '../../../platform/ids.js';
 import { indexedText, type IndexedChunk } from './knowledge-index.types.js';
 import { analyzed, textToAnalyse } from './text-analysis.js';
+import { rowsOf } from '../../../platform/db/raw-rows.js';
 
 export type { IndexedChunk } from './knowledge-index.types.js';
 export { indexedText } from './knowledge-index.types.js';
@@ -257,9 +258,4 @@ export function assertSupportedDimensions(dimensions: number): void {
 /** A uuid[] parameter (ids are checked as UUIDs before they get here). */
 export function uuidArray(ids: readonly string[]): SQL {
   return sql`${`{${ids.join(',')}}`}::uuid[]`;
-}
-
-/** node-postgres answers a QueryResult, PGlite a Results object: both carry `rows`. */
-export function rowsOf<Row>(result: unknown): Row[] {
-  return (result as { rows?: Row[] }).rows ?? [];
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
-import { rowsOf, uuidArray } from './knowledge-index.repository.js';
+import { uuidArray } from './knowledge-index.repository.js';
+import { rowsOf } from '../../../platform/db/raw-rows.js';
 
 /**
  * Near misses: for a query term no searched source holds, the source's own term one edit away (a
