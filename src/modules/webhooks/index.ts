@@ -5,13 +5,8 @@ import type { JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import type { ServerKeys } from '../../platform/secrets.js';
-import {
-  createDeliveryScheduler,
-  createWebhookDelivery,
-  deliverJobName,
-  deliverWorkOptions,
-  deliveryBatches,
-} from './webhook-delivery.js';
+import { createDeliveryScheduler, deliverJobName } from './delivery-scheduler.js';
+import { createWebhookDelivery, deliverWorkOptions, deliveryBatches } from './webhook-delivery.js';
 import { createWebhookAttemptsRepository } from './webhook-attempts.repository.js';
 import { createWebhookOutbox } from './webhook-outbox.js';
 import { createWebhooksRepository } from './webhooks.repository.js';

@@ -96,6 +96,28 @@ export function createWebhookAttemptsRepository() {
     },
 
     /**
+     * Up to `count` of an endpoint's deliveries waiting and due (those its limit of slow sends left
+     * pending), oldest first, for jobs to be queued for them. Each is moved to the back of the line
+     * (due now), so kicks made at the same moment, on any node, take different ones.
+     */
+    async takeWaiting(db: Executor, tenantId: string, endpointId: string, count: number) {
+      const result = await db.execute(sql`
+        update webhook_deliveries d
+        set next_attempt_at = now(), updated_at = now()
+        from (
+          select id from webhook_deliveries
+          where endpoint_id = ${endpointId} and tenant_id = ${tenantId}
+            and status = 'pending' and next_attempt_at < now()
+          order by next_attempt_at
+          limit ${count}
+          for update skip locked
+        ) waiting
+        where d.id = waiting.id
+        returning d.id, d.tenant_id as "tenantId", d.attempts`);
+      return rowsOf<{ id: string; tenantId: string; attempts: number }>(result);
+    },
+
+    /**
      * The outcomes of a batch's attempts, each written only over its own claim (still `delivering`), and
      * the endpoints whose delivery succeeded cleared of their run of failures, in one statement.
      */

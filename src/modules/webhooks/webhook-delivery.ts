@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
-import type { BatchedJob, JobQueue, WorkOptions } from '../../platform/jobs/index.js';
+import type { BatchedJob, WorkOptions } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import { OutboundRefusedError, OutboundTimeoutError, type OutboundHttp } from '../../platform/outbound/index.js';
 import { decryptSecret } from '../../platform/secrets.js';
@@ -13,10 +13,9 @@ import { readExcerpt } from './answer-excerpt.js';
 import { testEventType } from './webhook-event-types.js';
 import type { AttemptRecord, ClaimedDelivery, WebhookAttemptsRepository } from './webhook-attempts.repository.js';
 import type { WebhooksRepository } from './webhooks.repository.js';
+import type { DeliveryScheduler } from './delivery-scheduler.js';
 
-export const deliverJobName = 'webhooks.deliver';
-
-const deliverJobData = z.object({ deliveryId: z.uuid(), tenantId: z.uuid() });
+const deliverJobData = z.object({ deliveryId: z.uuid(), tenantId: z.uuid(), kicked: z.boolean().optional() });
 
 /**
  * A job sends one attempt and queues the next itself (with the wait the retry rule gives), so pg-boss's
@@ -52,33 +51,15 @@ const slowSendAfterMs = 1_000;
 /** Slow sends a node lets run past their batches, per send at once; past it a batch waits for them. */
 const slowSendsPerSlot = 4;
 /**
- * An endpoint's slow sends (on all nodes), per send at once, past which its deliveries are left for
- * later: half a node's room, so one endpoint that hangs leaves room for the others'.
+ * An endpoint's slow sends (on all nodes), per send at once, past which its deliveries are left waiting:
+ * half a node's room, so one endpoint that hangs leaves room for the others'. Each slow send that ends
+ * takes the next waiting delivery of its endpoint; a taken one answered promptly takes two more, so an
+ * endpoint that recovers gets its backlog at full speed rather than from the minute sweep.
  */
 const slowSendsPerEndpointPerSlot = 2;
 
 /** A claim older than this belongs to a node that stopped mid-attempt: another may take the delivery. */
 const staleClaimMs = 2 * 60_000;
-
-export interface DeliveryScheduler {
-  /** Queues an attempt of the delivery `delayMs` from now; one job per attempt, however often asked. */
-  schedule(deliveryId: string, tenantId: string, attemptsMade: number, delayMs?: number): Promise<void>;
-}
-
-export function createDeliveryScheduler(jobs: Pick<JobQueue, 'send'>): DeliveryScheduler {
-  return {
-    async schedule(deliveryId, tenantId, attemptsMade, delayMs = 0) {
-      await jobs.send(
-        deliverJobName,
-        { deliveryId, tenantId },
-        {
-          singletonKey: `${deliveryId}:${attemptsMade}`,
-          ...(delayMs > 0 && { startAfterSeconds: delayMs / 1000 }),
-        },
-      );
-    },
-  };
-}
 
 export interface WebhookDeliveryDeps {
   readonly db: Database;
@@ -249,9 +230,31 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
     afterMs: slowSendAfterMs,
     perEndpoint: config.deliveryConcurrency * slowSendsPerEndpointPerSlot,
   };
+  /**
+   * Queues jobs for up to `count` of the endpoint's waiting deliveries. A failure is only logged: the
+   * sweep of overdue deliveries queues them a minute or two later.
+   */
+  async function kickWaiting(tenantId: string, endpointId: string, count: number): Promise<void> {
+    if (stopping.signal.aborted) return;
+    try {
+      const waiting = await attempts.takeWaiting(db, tenantId, endpointId, count);
+      await Promise.all(waiting.map((each) => deps.scheduler.kick(each.id, each.tenantId, each.attempts)));
+    } catch (error) {
+      if (!stopping.signal.aborted) {
+        logger.warn(
+          { err: error, tenantId, webhookId: endpointId },
+          "Could not queue an endpoint's waiting deliveries",
+        );
+      }
+    }
+  }
+
   function finishOnItsOwn(send: Promise<AttemptDecision>): void {
     const finished: Promise<void> = send
-      .then((decision) => finish([decision]))
+      .then(async (decision) => {
+        await finish([decision]);
+        await kickWaiting(decision.delivery.tenantId, decision.delivery.endpointId, 1);
+      })
       .catch((error: unknown) => {
         // Stopping, the queue refuses the retry's job: the delivery is left pending, and the sweep of
         // overdue deliveries queues it again on a node that runs.
@@ -259,6 +262,19 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       })
       .finally(() => slowSends.delete(finished));
     slowSends.add(finished);
+  }
+
+  /** Two more waiting deliveries for each one taken earlier that its endpoint answered promptly. */
+  async function kickAfterPromptAnswers(decisions: readonly AttemptDecision[]): Promise<void> {
+    const perEndpoint = new Map<string, { tenantId: string; count: number }>();
+    for (const decision of decisions) {
+      const { endpointId, tenantId } = decision.delivery;
+      const entry = perEndpoint.get(endpointId) ?? { tenantId, count: 0 };
+      perEndpoint.set(endpointId, { tenantId, count: entry.count + 2 });
+    }
+    await Promise.all(
+      [...perEndpoint].map(([endpointId, { tenantId, count }]) => kickWaiting(tenantId, endpointId, count)),
+    );
   }
 
   return {
@@ -271,16 +287,20 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       const [first] = jobs;
       if (!first) return;
       const signal = AbortSignal.any([first.job.signal, stopping.signal]);
+      const kicked = new Set<string>();
       const keys = jobs.map(({ data }) => {
-        const { deliveryId, tenantId } = deliverJobData.parse(data);
+        const { deliveryId, tenantId, kicked: wasKicked } = deliverJobData.parse(data);
+        if (wasKicked) kicked.add(deliveryId);
         return { id: deliveryId, tenantId };
       });
       // Those not claimed were delivered, deleted, not due yet, or another node has them.
       const claimed = await attempts.claimDeliveries(db, keys, staleClaimMs, slowSendLimit);
       const sends = claimed.map((delivery) => attempt(delivery, signal));
       const answered = await settledWithin(sends, slowSendAfterMs);
-      await finish(answered.filter((decision) => decision !== undefined));
+      const prompt = answered.filter((decision) => decision !== undefined);
+      await finish(prompt);
       sends.forEach((send, index) => answered[index] === undefined && finishOnItsOwn(send));
+      await kickAfterPromptAnswers(prompt.filter((decision) => kicked.has(decision.delivery.id)));
       while (slowSends.size > maxSlowSends) await Promise.race(slowSends);
       // Interrupted: the jobs go back to the queue, and the deliveries left pending are claimed again.
       first.job.signal.throwIfAborted();

@@ -9,7 +9,7 @@ import {
   type WebhookPayload,
   testEventType,
 } from './webhook-event-types.js';
-import type { DeliveryScheduler } from './webhook-delivery.js';
+import type { DeliveryScheduler } from './delivery-scheduler.js';
 import type { WebhooksRepository } from './webhooks.repository.js';
 
 /** Returns the event's data with more in it (what another module knows about the event's object). */

@@ -174,9 +174,9 @@ export function createWebhooksRepository() {
       return row !== undefined && !row.isEnabled && row.reason === rule.reason;
     },
 
-    /** Pending deliveries whose job may have been lost (a node stopped before sending it), oldest first. */
     /**
-     * The most overdue deliveries, at most `perEndpoint` of each endpoint: an endpoint whose deliveries
+     * Pending deliveries whose job may have been lost (a node stopped before sending it), or that waited
+     * for their endpoint's room with no kick: the most overdue, at most `perEndpoint` of each endpoint: an endpoint whose deliveries
      * pile up (one that hangs, past its limit of sends) must not take the whole sweep from another
      * endpoint's lost job.
      */

@@ -7,7 +7,7 @@ import { conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import { encryptSecret } from '../../platform/secrets.js';
-import type { DeliveryScheduler } from './webhook-delivery.js';
+import type { DeliveryScheduler } from './delivery-scheduler.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 import type { EndpointChanges, StoredEndpoint, WebhooksRepository } from './webhooks.repository.js';
 import {

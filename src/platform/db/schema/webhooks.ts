@@ -83,5 +83,9 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_in_flight_idx')
       .on(table.endpointId, table.claimedAt)
       .where(sql`status = 'delivering'`),
+    // A send to an endpoint that ends takes the next of its deliveries waiting (webhook-delivery.ts).
+    index('webhook_deliveries_endpoint_waiting_idx')
+      .on(table.endpointId, table.nextAttemptAt)
+      .where(sql`status = 'pending'`),
   ],
 );
