@@ -47,4 +47,32 @@ describeInBrowser('the widget on another site: the AI answers from knowledge, th
       .toContain('return a parcel');
     expect(visitor.consoleProblems).toEqual([]);
   }, 120_000);
+
+  it('sends a message written before the session is there once it is (a slow network, a busy server)', async () => {
+    const early = await openBrowserSession(browser, siteUrl, { viewport: 'phone' });
+    try {
+      // The session's answer is held back until the visitor has written and sent.
+      let answerSession = () => {};
+      const isSent = new Promise<void>((resolve) => (answerSession = resolve));
+      await early.page.route('**/v1/widget/inboxes/*/sessions', async (route) => {
+        await isSent;
+        await route.continue();
+      });
+      await early.page.goto(siteUrl);
+      await early.page.getByRole('button', { name: 'Open support chat' }).click();
+      const panel = early.page.frameLocator('iframe[title="Support chat"]');
+      await panel
+        .getByRole('textbox', { name: 'Write a message…' })
+        .fill('How many days do I have to return a parcel?');
+      await panel.getByRole('textbox', { name: 'Write a message…' }).press('Enter');
+      answerSession();
+      await expect
+        .poll(() => panel.locator('.message.ai').last().textContent(), { timeout: 30_000 })
+        .toContain('30 days');
+      await expect.poll(() => panel.locator('.message.contact').count()).toBe(1);
+      expect(early.consoleProblems).toEqual([]);
+    } finally {
+      await early.close();
+    }
+  }, 120_000);
 });

@@ -230,13 +230,20 @@ function handleEvent(chunk) {
   }
 }
 
+/** The visitor's conversation, made on first use: two quick actions (send, then "Talk to a person") make one. */
+let creating;
 async function ensureConversation() {
+  await whenStarted();
   if (state.conversation) return state.conversation;
-  const created = await api('POST', '/conversations');
-  localStorage.setItem(conversationKey, created.id);
-  showStatus(created);
-  void follow(created.id);
-  return created;
+  creating ??= api('POST', '/conversations')
+    .then((created) => {
+      localStorage.setItem(conversationKey, created.id);
+      showStatus(created);
+      void follow(created.id);
+      return created;
+    })
+    .finally(() => (creating = undefined));
+  return creating;
 }
 
 function label() {
@@ -273,6 +280,23 @@ async function start() {
     showStatus(kept);
     void follow(kept.id);
   }
+}
+
+/**
+ * The start, once: what the visitor does waits for it. A message sent before the session is there went
+ * without a token (a 401, and the message never sent) on a slow network or a busy server, and one sent
+ * before the conversations are read would follow a conversation the start then follows again. A start
+ * that failed is tried again by the visitor's next message.
+ */
+let started;
+function whenStarted() {
+  if (!started) {
+    started = start().catch((error) => {
+      started = undefined;
+      throw error;
+    });
+  }
+  return started;
 }
 
 $('composer').addEventListener('submit', async (event) => {
@@ -363,6 +387,6 @@ $('rating').addEventListener('submit', async (event) => {
   $('status').textContent = t.thanks;
 });
 $('close').addEventListener('click', () => parent.postMessage({ type: 'parley:close' }, '*'));
-start().catch((error) => {
+whenStarted().catch((error) => {
   $('status').textContent = error.message;
 });
