@@ -33,6 +33,12 @@ export async function createWebhook(app: App, user: SignedIn, body: object): Pro
   return response.json();
 }
 
+/** A contact made through the API: each makes a `contact.created` event. */
+export async function createContact(app: App, user: SignedIn, name: string): Promise<void> {
+  const response = await app.inject({ method: 'POST', url: '/v1/contacts', headers: user.headers, payload: { name } });
+  expect(response.statusCode, response.body).toBe(201);
+}
+
 export async function listDeliveries(app: App, user: SignedIn, webhookId: string): Promise<DeliveryAnswer[]> {
   const response = await app.inject({
     method: 'GET',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
-import { createWebhook, fastRetries, listDeliveries, type WebhookAnswer } from './webhook-setup.js';
+import { createContact, createWebhook, fastRetries, listDeliveries, type WebhookAnswer } from './webhook-setup.js';
 
 /**
  * An endpoint slow for a while, then well again: the deliveries its limit of slow sends left waiting go
@@ -34,15 +34,7 @@ describe('webhook delivery to an endpoint that recovers', () => {
       { status: 200, delayMs: 3_000 },
     ];
     const names = ['Rita', 'Rolf', 'Rosa', 'Ravi', 'Ruth', 'Remy', 'Rhea', 'Rudi', 'Rina', 'Ross'];
-    for (const name of names) {
-      const response = await t.app.inject({
-        method: 'POST',
-        url: '/v1/contacts',
-        headers: shop.headers,
-        payload: { name },
-      });
-      expect(response.statusCode, response.body).toBe(201);
-    }
+    for (const name of names) await createContact(t.app, shop, name);
     await receiver.waitFor(2);
     // While both hang, the others wait: sent by the endpoint's kicks, not the sweep (60 s overdue).
     const received = await receiver.waitFor(names.length, 20_000);

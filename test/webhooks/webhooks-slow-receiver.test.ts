@@ -3,6 +3,7 @@ import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 import {
+  createContact,
   createWebhook,
   fastRetries,
   listDeliveries,
@@ -47,22 +48,13 @@ describe('webhook delivery beside a receiver that hangs', () => {
     await Promise.all([hanging?.close(), answering?.close()]);
   });
 
-  const createContact = async (user: SignedInUser, name: string) => {
-    const response = await t.app.inject({
-      method: 'POST',
-      url: '/v1/contacts',
-      headers: user.headers,
-      payload: { name },
-    });
-    expect(response.statusCode, response.body).toBe(201);
-  };
-
   it("delivers and records another tenant's events while the hanging sends wait for their answers", async () => {
-    for (const name of ['Walter', 'Wilma', 'Wendy', 'Wade', 'Willa', 'Wyatt']) await createContact(slowTenant, name);
+    for (const name of ['Walter', 'Wilma', 'Wendy', 'Wade', 'Willa', 'Wyatt'])
+      await createContact(t.app, slowTenant, name);
     // One worker: each hanging send frees it after a second; the third finds its endpoint at its limit
     // (2 × WEBHOOK_DELIVERY_CONCURRENCY sends unanswered) and it and the rest are left pending for later.
     await hanging.waitFor(2);
-    await createContact(otherTenant, 'Prompt Paula');
+    await createContact(t.app, otherTenant, 'Prompt Paula');
     // Well within the hanging sends' 60 s: before, the worker waited for them before fetching again.
     const delivered = await waitForFinishedDelivery(t.app, otherTenant, otherHook.id, () => true, 20_000);
     expect(delivered).toMatchObject({ status: 'succeeded', responseStatus: 200 });
