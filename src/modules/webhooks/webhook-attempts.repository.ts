@@ -60,22 +60,27 @@ export function createWebhookAttemptsRepository() {
       if (keys.length === 0) return [];
       const result = await db.execute(sql`
         with claimable as (
-          select id from webhook_deliveries
-          where (tenant_id, id) in (
-              select * from unnest(${uuidArray(keys.map((key) => key.tenantId))}, ${uuidArray(keys.map((key) => key.id))})
-            )
-            and ((status = 'pending' and next_attempt_at <= now())
-              or (status = 'delivering' and claimed_at < now() - make_interval(secs => ${staleAfterMs / 1000})))
-            and (
-              select count(*) from (
-                select 1 from webhook_deliveries sending
-                where sending.endpoint_id = webhook_deliveries.endpoint_id and sending.status = 'delivering'
-                  and sending.claimed_at < now() - make_interval(secs => ${slow.afterMs / 1000})
-                  and sending.claimed_at >= now() - make_interval(secs => ${staleAfterMs / 1000})
-                limit ${slow.perEndpoint}
-              ) slow_sends
-            ) < ${slow.perEndpoint}
-          for update skip locked
+          -- Key by key, each row by its primary key: as a semi-join of the keys, the planner scanned
+          -- every pending row of the partial indexes when their statistics were young (a pile of waiting
+          -- deliveries made each claim 20 times slower).
+          select waiting.id
+          from unnest(${uuidArray(keys.map((key) => key.tenantId))}, ${uuidArray(keys.map((key) => key.id))}) as key(tenant_id, id)
+          cross join lateral (
+            select id from webhook_deliveries
+            where webhook_deliveries.id = key.id and webhook_deliveries.tenant_id = key.tenant_id
+              and ((status = 'pending' and next_attempt_at <= now())
+                or (status = 'delivering' and claimed_at < now() - make_interval(secs => ${staleAfterMs / 1000})))
+              and (
+                select count(*) from (
+                  select 1 from webhook_deliveries sending
+                  where sending.endpoint_id = webhook_deliveries.endpoint_id and sending.status = 'delivering'
+                    and sending.claimed_at < now() - make_interval(secs => ${slow.afterMs / 1000})
+                    and sending.claimed_at >= now() - make_interval(secs => ${staleAfterMs / 1000})
+                  limit ${slow.perEndpoint}
+                ) slow_sends
+              ) < ${slow.perEndpoint}
+            for update skip locked
+          ) waiting
         ),
         claimed as (
           update webhook_deliveries d
