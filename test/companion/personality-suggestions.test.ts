@@ -9,6 +9,7 @@ import {
   registerPlatformAdmin,
   type SignedInUser,
 } from '../harness/tenant-setup.js';
+import { bringRetryForward } from '../harness/job-retries.js';
 
 interface Suggestion {
   id: string;
@@ -235,6 +236,8 @@ describe('personality suggestions', () => {
     const conversation = await createConversation(t.app, member, agent.id);
     await sendAll(conversation.id, casualShort.slice(0, 3));
     await t.app.personalitySuggestions.scan();
+    // The first call failed: the job waits out its backoff (10–20 s), checked, then brought forward.
+    await bringRetryForward(t.database, 'companion.suggest-personality', conversation.id, 0);
     const failed = await eventually(async () => {
       const [job] = await queuedJobs(conversation.id);
       return job && job.retry_count >= 1 ? job : undefined;

@@ -11,6 +11,7 @@ import {
 } from '../harness/tenant-setup.js';
 import { openSocket } from '../realtime/realtime-client.js';
 import { minuteOfDayIn, clockOf } from '../../src/modules/companion/quiet-hours.js';
+import { bringRetryForward } from '../harness/job-retries.js';
 
 interface Message {
   id: string;
@@ -310,16 +311,18 @@ describe('proactive messages', () => {
     await t.app.runProactivePass();
     await eventually(async () => (openai.requests.length >= before + 1 ? true : undefined), 30_000);
     openai.respondWith({ replyTokens: ['Sure! I will check in later.'] });
-    // The retry comes after pg-boss's backoff (10 s, then 20 s), later on a loaded machine.
-    await eventually(async () => (openai.requests.length >= before + 2 ? true : undefined), 150_000);
+    // Each retry waits out pg-boss's backoff (5–10 s, then 10–20 s): checked, then brought forward.
+    await bringRetryForward(t.database, 'companion.proactive', conversationId, 0);
+    await eventually(async () => (openai.requests.length >= before + 2 ? true : undefined), 30_000);
     expect(await proactiveIn(conversationId)).toHaveLength(0);
     expect(await claimOf(conversationId)).toBeTruthy();
     openai.respondWith({ replyTokens: [decisionJson('How is the garden doing today?')] });
+    await bringRetryForward(t.database, 'companion.proactive', conversationId, 1);
     const [message] = await proactiveCount(conversationId, 1);
     expect(message!.content).toBe('How is the garden doing today?');
     const request = JSON.stringify(openai.lastRequest().body);
     expect(request).toContain('json_schema');
-  }, 300_000);
+  }, 120_000);
 
   it('ends the job quietly when the conversation is deleted while the model decides', async () => {
     openai.respondWith({ replyTokens: [decisionJson('Still there?')], tokenDelayMs: 2000 });
