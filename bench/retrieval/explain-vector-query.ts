@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../src/platform/db/client.js';
 import type { BenchSource } from './bench-storage.js';
-import { rowsOf } from '../../src/platform/db/raw-rows.js';
+import { rowsOf } from '../../src/platform/db/raw-sql.js';
 
 /**
  * EXPLAIN of the vector candidate query's shape (knowledge-search.repository.ts) with the same

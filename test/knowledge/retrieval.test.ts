@@ -13,7 +13,7 @@ import { bm25, weighAndScore } from '../../src/modules/knowledge/retrieval/bm25.
 import { bm25Candidates, splitByThreshold } from '../../src/modules/knowledge/retrieval/bm25-search.js';
 import { createKnowledgeSearch, type KnowledgeSearch } from '../../src/modules/knowledge/retrieval/knowledge-search.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
-import { rowsOf } from '../../src/platform/db/raw-rows.js';
+import { rowsOf } from '../../src/platform/db/raw-sql.js';
 
 /** A 768-dimensional model next to the 384 offline one: the offline features hashed wider. */
 const wideModelRef = 'test:wide';

@@ -9,7 +9,7 @@ import {
   registerPlatformAdmin,
   type SignedInUser,
 } from '../harness/tenant-setup.js';
-import { rowsOf } from '../../src/platform/db/raw-rows.js';
+import { rowsOf } from '../../src/platform/db/raw-sql.js';
 
 interface PriceView {
   id: string;

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { inScope, p50p90, type AnalyticsScope } from './analytics-rows.js';
-import { rowsOf } from '../../platform/db/raw-rows.js';
+import { rowsOf } from '../../platform/db/raw-sql.js';
 
 /** The durations the overview gives percentiles of, each with its fact table. */
 const durations = {

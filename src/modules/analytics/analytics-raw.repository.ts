@@ -15,7 +15,7 @@ import {
   type ToolRow,
   messageGroupColumns,
 } from './analytics-rows.js';
-import { rowsOf } from '../../platform/db/raw-rows.js';
+import { rowsOf } from '../../platform/db/raw-sql.js';
 
 /** A percentile is given for the range's total only (the series has none per bucket). */
 const totalOnly = (scope: AnalyticsScope, column: SQL, value: SQL): SQL =>

@@ -1,8 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { noneKey } from '../../platform/db/schema/index.js';
-import { uuidArray } from '../../modules/knowledge/retrieval/knowledge-index.repository.js';
-import { rowsOf } from '../../platform/db/raw-rows.js';
+import { rowsOf, uuidArray } from '../../platform/db/raw-sql.js';
 
 /** What the triggers noted (migration 0036): a day to recount, conversations to recompute, or (none) the tenant. */
 export interface NotedChange {

@@ -12,7 +12,7 @@ import {
   type ToolRow,
   messageGroupColumns,
 } from './analytics-rows.js';
-import { rowsOf } from '../../platform/db/raw-rows.js';
+import { rowsOf } from '../../platform/db/raw-sql.js';
 
 /** The filters' objects, each looked up in the one tenant read. */
 const filterTables = {

@@ -2,7 +2,7 @@ import { and, desc, eq, isNotNull, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { agents, conversations, messages, proactiveOptOuts, users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
-import { rowsOf } from '../../platform/db/raw-rows.js';
+import { rowsOf } from '../../platform/db/raw-sql.js';
 
 /** A conversation the scan found due, with its owner's quiet hours (checked in the service). */
 export interface DueConversation {

@@ -3,7 +3,7 @@ import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { contacts } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
-import { rowsOf } from '../../platform/db/raw-rows.js';
+import { rowsOf } from '../../platform/db/raw-sql.js';
 
 export type StoredContact = typeof contacts.$inferSelect;
 export type ContactChanges = Partial<

@@ -10,23 +10,22 @@ export interface DeliveryScheduler {
 }
 
 export function createDeliveryScheduler(jobs: Pick<JobQueue, 'send'>): DeliveryScheduler {
+  // One job per attempt: its singleton key is the delivery and the attempts made before it.
+  const queue = (deliveryId: string, tenantId: string, attemptsMade: number, kicked: boolean, delayMs = 0) =>
+    jobs.send(
+      deliverJobName,
+      { deliveryId, tenantId, ...(kicked && { kicked }) },
+      {
+        singletonKey: `${deliveryId}:${attemptsMade}`,
+        ...(delayMs > 0 && { startAfterSeconds: delayMs / 1000 }),
+      },
+    );
   return {
     async schedule(deliveryId, tenantId, attemptsMade, delayMs = 0) {
-      await jobs.send(
-        deliverJobName,
-        { deliveryId, tenantId },
-        {
-          singletonKey: `${deliveryId}:${attemptsMade}`,
-          ...(delayMs > 0 && { startAfterSeconds: delayMs / 1000 }),
-        },
-      );
+      await queue(deliveryId, tenantId, attemptsMade, false, delayMs);
     },
     async kick(deliveryId, tenantId, attemptsMade) {
-      await jobs.send(
-        deliverJobName,
-        { deliveryId, tenantId, kicked: true },
-        { singletonKey: `${deliveryId}:${attemptsMade}` },
-      );
+      await queue(deliveryId, tenantId, attemptsMade, true);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import type { StoredDelivery } from './webhooks.repository.js';
-import { rowsOf } from '../../platform/db/raw-rows.js';
+import { rowsOf, uuidArray } from '../../platform/db/raw-sql.js';
 
 /** A delivery named by a job: its tenant is checked with it, so no job can claim another tenant's row. */
 export interface DeliveryKey {
@@ -31,9 +31,6 @@ export type AttemptRecord = DeliveryKey &
     /** A success that ends the endpoint's run of failures (not a test event's). */
     readonly resetsFailures?: boolean;
   };
-
-/** A uuid[] parameter; the ids were checked as UUIDs (the job's data schema) before they get here. */
-const uuidArray = (ids: readonly string[]) => sql`${`{${ids.join(',')}}`}::uuid[]`;
 
 /**
  * The two statements of a batch of delivery attempts (the `webhooks.deliver` jobs of one fetch): one

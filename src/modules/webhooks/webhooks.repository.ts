@@ -3,7 +3,7 @@ import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
-import { rowsOf } from '../../platform/db/raw-rows.js';
+import { rowsOf } from '../../platform/db/raw-sql.js';
 
 export type StoredEndpoint = typeof webhookEndpoints.$inferSelect;
 export type StoredDelivery = typeof webhookDeliveries.$inferSelect;
@@ -176,8 +176,8 @@ export function createWebhooksRepository() {
 
     /**
      * Pending deliveries whose job may have been lost (a node stopped before sending it), or that waited
-     * for their endpoint's room with no kick: the most overdue, at most `perEndpoint` of each endpoint: an endpoint whose deliveries
-     * pile up (one that hangs, past its limit of sends) must not take the whole sweep from another
+     * for their endpoint's room with no kick: the most overdue, at most `perEndpoint` of each endpoint,
+     * so an endpoint whose deliveries pile up (one that hangs) cannot take the whole sweep from another
      * endpoint's lost job.
      */
     async listOverdueDeliveries(db: Executor, overdueMs: number, limit: number, perEndpoint: number) {

@@ -1,9 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { hiddenWriteIds } from './index-writes.repository.js';
-import { uuidArray } from './knowledge-index.repository.js';
 import { analyzed, queryLexemes, textToAnalyse } from './text-analysis.js';
-import { rowsOf } from '../../../platform/db/raw-rows.js';
+import { rowsOf, uuidArray } from '../../../platform/db/raw-sql.js';
 
 /** BM25 parameters as Anserini uses them for BEIR (k1 0.9, b 0.4), so SciFact scores are comparable. */
 export const bm25 = { k1: 0.9, b: 0.4 } as const;

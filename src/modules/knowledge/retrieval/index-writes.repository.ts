@@ -2,8 +2,8 @@ import { and, eq, lt, min, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { knowledgeIndexWrites } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
-import { removeDocumentChunks, uuidArray } from './knowledge-index.repository.js';
-import { rowsOf } from '../../../platform/db/raw-rows.js';
+import { removeDocumentChunks } from './knowledge-index.repository.js';
+import { rowsOf, uuidArray } from '../../../platform/db/raw-sql.js';
 
 /** The write of every chunk indexed before index writes existed (migration 0006); it is never hidden. */
 export const writeBeforeIndexWrites = '00000000-0000-0000-0000-000000000000';

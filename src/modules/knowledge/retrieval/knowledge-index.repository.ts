@@ -4,7 +4,7 @@ import { embeddingDimensions } from '../../../platform/db/schema/knowledge.js';
 import { newId } from '../../../platform/ids.js';
 import { indexedText, type IndexedChunk } from './knowledge-index.types.js';
 import { analyzed, textToAnalyse } from './text-analysis.js';
-import { rowsOf } from '../../../platform/db/raw-rows.js';
+import { rowsOf, uuidArray } from '../../../platform/db/raw-sql.js';
 
 export type { IndexedChunk } from './knowledge-index.types.js';
 export { indexedText } from './knowledge-index.types.js';
@@ -253,9 +253,4 @@ export function assertSupportedDimensions(dimensions: number): void {
   if (!(embeddingDimensions as readonly number[]).includes(dimensions)) {
     throw new Error(`unsupported embedding dimensions ${dimensions}; supported: ${embeddingDimensions.join(', ')}`);
   }
-}
-
-/** A uuid[] parameter (ids are checked as UUIDs before they get here). */
-export function uuidArray(ids: readonly string[]): SQL {
-  return sql`${`{${ids.join(',')}}`}::uuid[]`;
 }

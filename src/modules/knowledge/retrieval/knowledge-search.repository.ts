@@ -3,9 +3,9 @@ import type { Executor } from '../../../platform/db/client.js';
 import { isLiveSource, knowledgeSources } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
 import { hiddenWriteIds } from './index-writes.repository.js';
-import { assertSupportedDimensions, uuidArray } from './knowledge-index.repository.js';
+import { assertSupportedDimensions } from './knowledge-index.repository.js';
 import { queryLexemes } from './text-analysis.js';
-import { rowsOf } from '../../../platform/db/raw-rows.js';
+import { rowsOf, uuidArray } from '../../../platform/db/raw-sql.js';
 
 export interface SearchedSource {
   readonly id: string;

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
-import { uuidArray } from './knowledge-index.repository.js';
-import { rowsOf } from '../../../platform/db/raw-rows.js';
+import { rowsOf, uuidArray } from '../../../platform/db/raw-sql.js';
 
 /**
  * Near misses: for a query term no searched source holds, the source's own term one edit away (a
