@@ -73,7 +73,7 @@ export async function registerModules(
     outbound,
     dataDir: config.dataDir,
     scriptDirs: config.mcpScriptDirs,
-    stdio: { user: config.mcpStdioUser, mode: config.mcpStdioSandbox },
+    stdio: { user: config.mcpStdioUser, mode: config.mcpStdioSandbox, searchPath: config.searchPath },
     options: deps.mcp,
   });
   // Pooled MCP connections (and stdio servers' processes) end with the app, then the outbound sockets.

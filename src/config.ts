@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseModelRef } from './ai/model-ref.js';
+import { findMountProblem } from './platform/mount-policy.js';
 import { isAllowListEntry } from './platform/outbound/address-policy.js';
 import { plainIssueMessage } from './platform/validation-messages.js';
 
@@ -183,8 +184,10 @@ const environmentSchema = z.object({
     .string()
     .regex(/^([a-z_][a-z0-9_-]{0,31}|\d{1,10}:\d{1,10})$/, "must be a user name (nobody) or 'uid:gid' (65534:65534)")
     .optional(),
-  /** auto: bubblewrap when it runs here; bubblewrap: refuse stdio servers without it; off: never. */
+  /** auto (or bubblewrap): stdio servers run in bubblewrap, refused where it cannot run; off: unconfined. */
   MCP_STDIO_SANDBOX: z.enum(['auto', 'bubblewrap', 'off']).default('auto'),
+  /** Where programs the server starts itself are found: bubblewrap (`bwrap`) for stdio MCP servers. */
+  PATH: z.string().max(16_384).default('/usr/local/bin:/usr/bin:/bin'),
   PARSE_TIMEOUT_MS: wholeNumber(1000, 3_600_000).default(120_000),
   PARSE_MAX_MEMORY_MB: wholeNumber(64, 16_384).default(512),
   PARSE_MAX_CHARACTERS: wholeNumber(1000, 200_000_000).default(10_000_000),
@@ -301,6 +304,8 @@ export interface Config {
   /** MCP_STDIO_USER: who stdio MCP servers run as; unset, the server's own user (refused when that is root). */
   readonly mcpStdioUser: string | undefined;
   readonly mcpStdioSandbox: 'auto' | 'bubblewrap' | 'off';
+  /** PATH: where `bwrap` is looked for. */
+  readonly searchPath: string;
   /** Bounds for a document parser running in its worker thread. */
   readonly parseTimeoutMs: number;
   readonly parseMaxMemoryMb: number;
@@ -345,6 +350,25 @@ export function prepareDataDir(dataDir: string): void {
 }
 
 /**
+ * MCP_SCRIPT_DIRS are mounted into every stdio server's sandbox: judged where they really are (a symlink
+ * to DATA_DIR is DATA_DIR), as platform/mount-policy.ts says, before the server starts.
+ */
+function requireMountableScriptDirs(e: Environment): void {
+  const dataDir = path.resolve(e.DATA_DIR);
+  const socketPaths = databaseSocketDir(e.DATABASE_URL);
+  for (const entry of listOf(e.MCP_SCRIPT_DIRS)) {
+    const problem = findMountProblem(path.resolve(entry), { dataDir, socketPaths });
+    if (problem) throw new ConfigError(`Invalid environment variable MCP_SCRIPT_DIRS: ${problem}`);
+  }
+}
+
+/** PostgreSQL reached over a Unix socket (`?host=/var/run/postgresql`): that directory is never mounted. */
+export function databaseSocketDir(url: string | undefined): string[] {
+  const host = url && URL.canParse(url) ? new URL(url).searchParams.get('host') : null;
+  return host?.startsWith('/') ? [`${path.resolve(host)}/`] : [];
+}
+
+/**
  * The reader of Parley's own variables in process.env (libpq's PGOPTIONS, which node-postgres reads
  * itself, is only combined with the session settings in postgres-database.ts). Throws ConfigError with
  * one line naming the variable.
@@ -362,6 +386,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   requireCompleteProviderSettings(blankless);
+  requireMountableScriptDirs(e);
   if (e.DATABASE_URL && !e.PARLEY_SECRET_KEY) {
     throw new ConfigError(
       'Missing environment variable PARLEY_SECRET_KEY: it is required with DATABASE_URL (generate one with `openssl rand -hex 32`)',
@@ -426,6 +451,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mcpScriptDirs: listOf(e.MCP_SCRIPT_DIRS).map((entry) => path.resolve(entry)),
     mcpStdioUser: e.MCP_STDIO_USER,
     mcpStdioSandbox: e.MCP_STDIO_SANDBOX,
+    searchPath: e.PATH,
     outboundAllowList: listOf(e.OUTBOUND_ALLOW),
     parseTimeoutMs: e.PARSE_TIMEOUT_MS,
     parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB,

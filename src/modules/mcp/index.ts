@@ -38,8 +38,8 @@ export interface McpModuleDeps {
   readonly dataDir: string;
   /** An interpreter command runs only scripts inside these directories (MCP_SCRIPT_DIRS). */
   readonly scriptDirs: readonly string[];
-  /** MCP_STDIO_USER and MCP_STDIO_SANDBOX: who children run as, and whether in bubblewrap. */
-  readonly stdio: { readonly user: string | undefined; readonly mode: StdioSandboxMode };
+  /** MCP_STDIO_USER and MCP_STDIO_SANDBOX: who children run as, and whether in bubblewrap (found on searchPath). */
+  readonly stdio: { readonly user: string | undefined; readonly mode: StdioSandboxMode; readonly searchPath: string };
   readonly options?: Partial<McpRuntimeOptions>;
 }
 

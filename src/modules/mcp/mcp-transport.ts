@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpTransport, StdioTemplateParameter } from '../../platform/db/schema/mcp.js';
 import { AppError } from '../../platform/errors.js';
+import { MountRefusedError, resolveMountablePath } from '../../platform/mount-policy.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import {
   buildChildEnvironment,
@@ -15,7 +17,7 @@ import {
   requireSafeArguments,
 } from './command-policy.js';
 import { ConfinedStdioTransport } from './confined-stdio-transport.js';
-import { isInsideDataDir, planSpawn, type StdioEnvironment } from './stdio-sandbox.js';
+import { isInsideDataDir, planSpawn, type ReadOnlyMount, type StdioEnvironment } from './stdio-sandbox.js';
 import { renderArguments } from './stdio-template.js';
 import type { StderrTail } from './stderr-tail.js';
 
@@ -85,10 +87,9 @@ export async function createTransport(
       const hostWorkingDir = environment.bubblewrapPath ? '/' : await makeWorkingDir(environment);
       const plan = planSpawn(environment, {
         executablePath: stdio.executablePath,
-        resolvedPath: inspection.resolvedPath,
         args,
         allowNetwork: stdio.allowNetwork,
-        readOnlyPaths: stdio.readOnlyPaths,
+        readOnlyMounts: resolveReadOnlyMounts(environment, stdio.executablePath, stdio.readOnlyPaths),
         hostWorkingDir,
       });
       const cleanUp = environment.bubblewrapPath
@@ -102,6 +103,42 @@ export async function createTransport(
         cleanUp,
       );
     }
+  }
+}
+
+/**
+ * What the sandbox shows read-only, judged again at every start where each path really is now: a
+ * read-only path or script directory made a symlink to DATA_DIR since it was allowed is refused here.
+ * One that no longer exists is left out, as before (the program then says what it misses).
+ */
+function resolveReadOnlyMounts(
+  environment: StdioEnvironment,
+  executablePath: string,
+  readOnlyPaths: readonly string[],
+): ReadOnlyMount[] {
+  const places = { dataDir: environment.dataDir };
+  const named = [executablePath, ...environment.scriptDirs, ...readOnlyPaths];
+  return named.flatMap((target) => {
+    const resolved = realpathIfPresent(target);
+    // The executable's own file in /usr is there already: /usr is mounted whole.
+    if (!resolved || (target === executablePath && resolved.startsWith('/usr/'))) return [];
+    try {
+      return [{ source: resolveMountablePath(target, places), target }];
+    } catch (error) {
+      if (!(error instanceof MountRefusedError)) throw error;
+      throw new AppError(
+        'unprocessable',
+        `The stdio server cannot start: ${error.message}. A platform administrator changes the command template's readOnlyPaths or executable, or the operator MCP_SCRIPT_DIRS`,
+      );
+    }
+  });
+}
+
+function realpathIfPresent(entry: string): string | undefined {
+  try {
+    return realpathSync(entry);
+  } catch {
+    return undefined;
   }
 }
 

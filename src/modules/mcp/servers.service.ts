@@ -13,7 +13,7 @@ import {
   requireSafeArguments,
 } from './command-policy.js';
 import type { StdioEnvironment } from './stdio-sandbox.js';
-import { renderArguments, requireValidTemplate } from './stdio-template.js';
+import { renderArguments, requireMountableExecutable, requireValidTemplate } from './stdio-template.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { requireSecretsSentAgainWhenMoved, type ServerSecrets } from './server-secrets.js';
 import type { McpServerChanges, McpServerRow, ServersRepository, StdioCommandRow } from './servers.repository.js';
@@ -92,6 +92,7 @@ export function createServersService(deps: ServersServiceDeps) {
   ): Promise<ExecutableInspection> {
     const inspection = await requireAllowableExecutable(template.executablePath, template.allowInterpreter);
     requireValidTemplate(template, dataDir);
+    requireMountableExecutable(inspection.resolvedPath, dataDir);
     // A shell, loader or interpreter runs its first argument: a literal vetted script (a placeholder is
     // no absolute path, so it is refused), checked now rather than at a tenant's first sync.
     const { scriptDirs } = await stdioEnvironment();

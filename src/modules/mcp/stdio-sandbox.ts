@@ -3,12 +3,13 @@ import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * How stdio MCP servers are confined (issue 33; docs/mcp-isolation.md). A child runs as MCP_STDIO_USER
- * (never as root: a root server without it refuses stdio servers), with a minimal environment and a
- * working directory outside DATA_DIR; where bubblewrap is present, inside it: system directories
- * read-only, a private /tmp, DATA_DIR not mounted, no network unless its template allows it, and
- * `--die-with-parent` so a kill -9 of the server ends it too.
+ * How stdio MCP servers are confined (issues 33 and 44; docs/mcp-isolation.md). A child runs as
+ * MCP_STDIO_USER (never as root: a root server without it refuses stdio servers), with a minimal
+ * environment, inside bubblewrap: system directories read-only, a private /tmp, DATA_DIR not mounted,
+ * a network namespace of its own, and `--die-with-parent` so a kill -9 of the server ends it too.
+ * Where bubblewrap cannot run, stdio servers are refused unless the operator sets MCP_STDIO_SANDBOX=off.
  */
+/** `auto` and `bubblewrap` both require bubblewrap (`auto` is kept as the default's name); `off` runs unconfined. */
 export type StdioSandboxMode = 'auto' | 'bubblewrap' | 'off';
 
 export interface StdioUser {
@@ -23,6 +24,8 @@ export interface StdioIsolationSettings {
   readonly user: string | undefined;
   readonly dataDir: string;
   readonly scriptDirs: readonly string[];
+  /** The server's PATH: where `bwrap` is looked for. */
+  readonly searchPath: string;
 }
 
 /** What this server gives its children, as the console shows it. */
@@ -44,7 +47,14 @@ export interface StdioEnvironment {
   readonly scriptDirs: readonly string[];
 }
 
-const bubblewrapCandidates = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'];
+/** `bwrap` on the server's PATH, as a shell would find it. */
+function findBubblewrap(searchPath: string): string | undefined {
+  return searchPath
+    .split(':')
+    .filter((directory) => path.isAbsolute(directory))
+    .map((directory) => path.join(directory, 'bwrap'))
+    .find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
+}
 
 /** `nobody`, or `65534:65534`: looked up in /etc/passwd, as getpwnam would. */
 export function resolveStdioUser(value: string): StdioUser | undefined {
@@ -97,14 +107,18 @@ export async function prepareStdioEnvironment(settings: StdioIsolationSettings):
   }
   const runsAs = user && isRoot() ? user : undefined;
 
+  // Fail closed (issue 44): where bubblewrap cannot run, children would see every file and port their
+  // user can (the server's own user reads DATA_DIR/secret.key), so they start only when the operator
+  // said MCP_STDIO_SANDBOX=off, accepting that.
   let bubblewrapPath: string | undefined;
   if (settings.mode !== 'off') {
-    const found = bubblewrapCandidates.find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
-    const problem = found ? await probeBubblewrap(found, runsAs) : 'bwrap was not found';
+    const found = findBubblewrap(settings.searchPath);
+    const problem = found ? await probeBubblewrap(found, runsAs) : 'bwrap was not found on the PATH';
     if (!problem) bubblewrapPath = found;
-    else if (settings.mode === 'bubblewrap') {
-      refusal ??= `MCP_STDIO_SANDBOX is bubblewrap, but it cannot run here (${problem}): install the bubblewrap package, or set MCP_STDIO_SANDBOX=auto`;
-    } else missing.push(`bubblewrap cannot run here (${problem})`);
+    else {
+      refusal ??= `stdio MCP servers are refused: bubblewrap cannot run here (${problem}), and without it a child could read every file the server's user can (DATA_DIR and its secret among them) and reach its network. Install bubblewrap (apt-get install bubblewrap) and allow user namespaces; or, accepting that, set MCP_STDIO_SANDBOX=off`;
+      missing.push(`bubblewrap cannot run here (${problem})`);
+    }
   }
   if (!bubblewrapPath) {
     missing.push(
@@ -142,12 +156,18 @@ function systemMounts(): string[] {
   return mounts;
 }
 
+/** A host path to show the child read-only: `source` is where it really is, `target` where it was named. */
+export interface ReadOnlyMount {
+  readonly source: string;
+  readonly target: string;
+}
+
 export interface StdioLaunch {
   readonly executablePath: string;
-  readonly resolvedPath: string;
   readonly args: readonly string[];
   readonly allowNetwork: boolean;
-  readonly readOnlyPaths: readonly string[];
+  /** Already resolved and judged by platform/mount-policy.ts (the executable's file among them). */
+  readonly readOnlyMounts: readonly ReadOnlyMount[];
   /** Without bubblewrap: the child's own directory (outside DATA_DIR), made by the caller. */
   readonly hostWorkingDir: string;
 }
@@ -162,6 +182,21 @@ export interface SpawnPlan {
   readonly gid?: number | undefined;
 }
 
+/**
+ * bubblewrap binds the resolved path, at its own place and at the place it was named (so a program
+ * configured by its symlinked path still finds it); never a symlink's target chosen later. /usr is
+ * mounted whole already (and read-only, so nothing can be mounted inside it).
+ */
+function readOnlyBinds(mounts: readonly ReadOnlyMount[]): string[] {
+  const pairs = new Set<string>();
+  for (const { source, target } of mounts) {
+    for (const destination of [source, target]) {
+      if (destination !== '/usr' && !destination.startsWith('/usr/')) pairs.add(JSON.stringify([source, destination]));
+    }
+  }
+  return [...pairs].flatMap((pair) => ['--ro-bind', ...(JSON.parse(pair) as [string, string])]);
+}
+
 /** The exact process to start: bwrap around the command where available, the command itself otherwise. */
 export function planSpawn(environment: StdioEnvironment, launch: StdioLaunch): SpawnPlan {
   const identity = environment.user ? { uid: environment.user.uid, gid: environment.user.gid } : {};
@@ -174,12 +209,9 @@ export function planSpawn(environment: StdioEnvironment, launch: StdioLaunch): S
       ...identity,
     };
   }
-  const readOnly = [
-    ...new Set([launch.resolvedPath, launch.executablePath, ...environment.scriptDirs, ...launch.readOnlyPaths]),
-  ].filter((entry) => !entry.startsWith('/usr/'));
   const args = [
     ...systemMounts(),
-    ...readOnly.flatMap((entry) => ['--ro-bind-try', entry, entry]),
+    ...readOnlyBinds(launch.readOnlyMounts),
     '--unshare-all',
     ...(launch.allowNetwork ? ['--share-net'] : []),
     '--die-with-parent',

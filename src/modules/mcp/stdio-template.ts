@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { StdioTemplateParameter } from '../../platform/db/schema/mcp.js';
 import { AppError } from '../../platform/errors.js';
+import { findMountProblem } from '../../platform/mount-policy.js';
 import { environmentNamePattern, findDeniedEnvironmentName } from './command-policy.js';
 
 /**
@@ -24,7 +24,7 @@ function invalid(field: string, message: string): AppError {
   return new AppError('validation_failed', `${field} ${message}`, { fields: [{ field, message }] });
 }
 
-/** Checks a template as the platform admin sends it; the data directory is never mounted into a sandbox. */
+/** Checks a template as the platform admin sends it; its read-only paths are judged by platform/mount-policy.ts. */
 export function requireValidTemplate(
   template: StdioTemplate & { readonly envNames: readonly string[]; readonly readOnlyPaths: readonly string[] },
   dataDir: string,
@@ -56,16 +56,17 @@ export function requireValidTemplate(
       `may not list '${denied}': it changes how programs or their libraries load, where they connect, or overrides what Parley sets`,
     );
   }
-  const data = path.resolve(dataDir);
   for (const entry of template.readOnlyPaths) {
-    if (!path.isAbsolute(entry) || path.normalize(entry) !== entry) {
-      throw invalid('readOnlyPaths', `'${entry}' must be an absolute, normalised path`);
-    }
-    const isOverData = data === entry || data.startsWith(`${entry.replace(/\/$/, '')}/`) || entry === '/';
-    if (isOverData || entry.startsWith(`${data}/`)) {
-      throw invalid('readOnlyPaths', `'${entry}' holds or is inside the data directory, which a child never sees`);
-    }
+    const problem = findMountProblem(entry, { dataDir });
+    if (problem) throw invalid('readOnlyPaths', problem);
   }
+}
+
+/** Outside /usr an executable's file is mounted into the sandbox, so it is judged like a read-only path. */
+export function requireMountableExecutable(resolvedPath: string, dataDir: string): void {
+  if (resolvedPath.startsWith('/usr/')) return;
+  const problem = findMountProblem(resolvedPath, { dataDir });
+  if (problem) throw invalid('executablePath', problem);
 }
 
 /** Checks a tenant's values against the template and gives the argv after the executable. */

@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Issue 44: under the default MCP_STDIO_SANDBOX=auto, a server that did not run as root and had no
+ * bubblewrap ran stdio children as its own user, who read DATA_DIR/secret.key. Here the server's code runs
+ * as such a user (nobody, not root) in a process of its own, with a PATH with and without bwrap.
+ */
+const nobody = 65534;
+const secret = 'the-server-secret-of-nobody-0123456789abcdef';
+const probe = fileURLToPath(new URL('./fixtures/start-stdio-child.ts', import.meta.url));
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const isRoot = process.getuid?.() === 0;
+
+/** A data directory the unprivileged server owns, with its secret in it, owner-only as Parley makes them. */
+function dataDirOfNobody(): string {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-nobody-data-'));
+  writeFileSync(path.join(dataDir, 'secret.key'), secret, { mode: 0o600 });
+  chownSync(dataDir, nobody, nobody);
+  chownSync(path.join(dataDir, 'secret.key'), nobody, nobody);
+  return dataDir;
+}
+
+function runAsNobody(mode: string, searchPath: string) {
+  const dataDir = dataDirOfNobody();
+  const result = spawnSync(process.execPath, ['--import', 'tsx', probe, mode, dataDir], {
+    cwd: repositoryRoot,
+    uid: nobody,
+    gid: nobody,
+    env: { PATH: searchPath, HOME: '/nonexistent' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const line = result.stdout.trim().split('\n').pop() ?? '';
+  if (!line.startsWith('{')) throw new Error(`probe failed: ${result.status} ${result.stderr}`);
+  return JSON.parse(line) as { uid: number; refused?: string; stderr?: string; isolation?: { missing: string[] } };
+}
+
+const withoutBwrap = '/usr/local/bin:/nonexistent';
+const withBwrap = '/usr/local/bin:/usr/bin:/bin';
+
+describe.runIf(isRoot)('a stdio child of a server that does not run as root', () => {
+  it('is refused under MCP_STDIO_SANDBOX=auto where bubblewrap cannot run, saying why and what to do', () => {
+    const outcome = runAsNobody('auto', withoutBwrap);
+    expect(outcome.uid).toBe(nobody);
+    expect(outcome.refused).toMatch(/^stdio MCP servers are refused: bubblewrap cannot run here \(bwrap was not found/);
+    expect(outcome.refused).toContain('set MCP_STDIO_SANDBOX=off');
+    expect(JSON.stringify(outcome)).not.toContain(secret);
+  }, 60_000);
+
+  it('is refused under MCP_STDIO_SANDBOX=bubblewrap alike', () => {
+    expect(runAsNobody('bubblewrap', withoutBwrap).refused).toMatch(/^stdio MCP servers are refused/);
+  }, 60_000);
+
+  it('runs unconfined only under the explicit MCP_STDIO_SANDBOX=off, which then reads what the server reads', () => {
+    const outcome = runAsNobody('off', withoutBwrap);
+    expect(outcome.refused).toBeUndefined();
+    // The opt-out's documented cost: the child is the server's user.
+    expect(outcome.stderr).toContain(secret);
+    expect(outcome.isolation?.missing.join(' ')).toMatch(/children run as the server's own user/);
+  }, 60_000);
+
+  it('runs in bubblewrap under auto where bwrap is on the PATH, and cannot read the secret', () => {
+    const outcome = runAsNobody('auto', withBwrap);
+    expect(outcome.refused).toBeUndefined();
+    expect(outcome.stderr).toMatch(/No such file or directory/);
+    expect(outcome.stderr).not.toContain(secret);
+  }, 60_000);
+});
