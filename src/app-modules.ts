@@ -71,6 +71,7 @@ export async function registerModules(
     logger: deps.logger,
     keys: deps.keys,
     outbound,
+    outboundAllowList: config.outboundAllowList,
     dataDir: config.dataDir,
     scriptDirs: config.mcpScriptDirs,
     stdio: { user: config.mcpStdioUser, mode: config.mcpStdioSandbox, searchPath: config.searchPath },

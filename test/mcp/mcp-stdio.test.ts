@@ -67,7 +67,7 @@ describe('MCP servers over stdio', () => {
       command: [process.execPath, stdioServerScript],
       envNames: ['TOOL_TOKEN'],
       status: 'connected',
-      statusMessage: 'Connected; 10 tools found',
+      statusMessage: 'Connected; 11 tools found',
     });
     expect(response.body).not.toContain(secretEnvValue);
   });
@@ -82,6 +82,7 @@ describe('MCP servers over stdio', () => {
       'fail',
       'hang',
       'huge',
+      'proxied_request',
       'read_file',
       'sleep',
     ]);

@@ -34,6 +34,8 @@ export interface McpModuleDeps {
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   /** Every HTTP request to an MCP server goes through the guard; a user's Parley token never does. */
   readonly outbound: OutboundHttp;
+  /** OUTBOUND_ALLOW: besides public addresses, what a networked stdio child may reach through its proxy. */
+  readonly outboundAllowList: readonly string[];
   /** Never seen by a stdio server's child: not mounted, not its working directory, and owner-only. */
   readonly dataDir: string;
   /** An interpreter command runs only scripts inside these directories (MCP_SCRIPT_DIRS). */
@@ -50,16 +52,19 @@ export function createMcpModule(deps: McpModuleDeps) {
   let prepared: Promise<StdioEnvironment> | undefined;
   /** Worked out with the first stdio server (it starts bwrap once to see that it works), then kept. */
   const stdioEnvironment = () =>
-    (prepared ??= prepareStdioEnvironment({ ...deps.stdio, dataDir: deps.dataDir, scriptDirs: deps.scriptDirs }).then(
-      (environment) => {
-        const { isolation } = environment;
-        if (isolation.refusal) deps.logger.warn({ reason: isolation.refusal }, 'stdio MCP servers cannot start');
-        else if (isolation.missing.length > 0) {
-          deps.logger.warn({ missing: isolation.missing }, 'stdio MCP servers run with less isolation');
-        }
-        return environment;
-      },
-    ));
+    (prepared ??= prepareStdioEnvironment({
+      ...deps.stdio,
+      dataDir: deps.dataDir,
+      scriptDirs: deps.scriptDirs,
+      outboundAllowList: deps.outboundAllowList,
+    }).then((environment) => {
+      const { isolation } = environment;
+      if (isolation.refusal) deps.logger.warn({ reason: isolation.refusal }, 'stdio MCP servers cannot start');
+      else if (isolation.missing.length > 0) {
+        deps.logger.warn({ missing: isolation.missing }, 'stdio MCP servers run with less isolation');
+      }
+      return environment;
+    }));
   const pool = createConnectionPool({ outbound, logger: deps.logger, options, stdioEnvironment });
   const secrets = createServerSecrets({ credentialsKey: deps.keys.credentialsKey });
   const serversRepository = createServersRepository();

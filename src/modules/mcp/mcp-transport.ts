@@ -17,6 +17,7 @@ import {
   requireSafeArguments,
 } from './command-policy.js';
 import { ConfinedStdioTransport } from './confined-stdio-transport.js';
+import { startEgressProxy } from './egress-proxy.js';
 import { isInsideDataDir, planSpawn, type ReadOnlyMount, type StdioEnvironment } from './stdio-sandbox.js';
 import { renderArguments } from './stdio-template.js';
 import type { StderrTail } from './stderr-tail.js';
@@ -85,19 +86,26 @@ export async function createTransport(
       requireAllowedEnvironment(Object.keys(stdio.env));
       requireListedEnvironment(Object.keys(stdio.env), stdio.envNames);
       const hostWorkingDir = environment.bubblewrapPath ? '/' : await makeWorkingDir(environment);
+      const readOnlyMounts = resolveReadOnlyMounts(environment, stdio.executablePath, stdio.readOnlyPaths);
+      // In bubblewrap a networked child reaches out only through its own egress proxy (ADR 0019).
+      const egress =
+        environment.bubblewrapPath && stdio.allowNetwork
+          ? await startEgressProxy(environment.egressGuard, environment.user)
+          : undefined;
       const plan = planSpawn(environment, {
         executablePath: stdio.executablePath,
         args,
-        allowNetwork: stdio.allowNetwork,
-        readOnlyMounts: resolveReadOnlyMounts(environment, stdio.executablePath, stdio.readOnlyPaths),
+        egressDirectory: egress?.directory,
+        readOnlyMounts,
         hostWorkingDir,
       });
-      const cleanUp = environment.bubblewrapPath
-        ? undefined
-        : () => rm(hostWorkingDir, { recursive: true, force: true });
+      const cleanUp = async () => {
+        await egress?.close();
+        if (!environment.bubblewrapPath) await rm(hostWorkingDir, { recursive: true, force: true });
+      };
       return new ConfinedStdioTransport(
         plan,
-        buildChildEnvironment(stdio.env, plan.home),
+        { ...buildChildEnvironment(stdio.env, plan.home), ...plan.env },
         (text) => stderrTail.append(text),
         stdoutBufferMaxBytes,
         cleanUp,

@@ -1,6 +1,14 @@
 import { spawn } from 'node:child_process';
 import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { createOutboundGuard, type OutboundGuard } from '../../platform/outbound/outbound-guard.js';
+import { egressSocketName } from './egress-proxy.js';
+import {
+  egressDirectoryInSandbox,
+  egressEnvironment,
+  forwarderCommand,
+  forwarderNodePath,
+} from './sandbox-forwarder.js';
 
 /**
  * How stdio MCP servers are confined (issues 33 and 44; docs/mcp-isolation.md). A child runs as
@@ -26,6 +34,8 @@ export interface StdioIsolationSettings {
   readonly scriptDirs: readonly string[];
   /** The server's PATH: where `bwrap` is looked for. */
   readonly searchPath: string;
+  /** OUTBOUND_ALLOW: what a networked child may reach beside public addresses (egress-proxy.ts). */
+  readonly outboundAllowList: readonly string[];
 }
 
 /** What this server gives its children, as the console shows it. */
@@ -45,6 +55,8 @@ export interface StdioEnvironment {
   readonly user: StdioUser | undefined;
   readonly dataDir: string;
   readonly scriptDirs: readonly string[];
+  /** The outbound policy a networked child's connections meet in the egress proxy. */
+  readonly egressGuard: Pick<OutboundGuard, 'checkUrl' | 'lookupFor'>;
 }
 
 /** `bwrap` on the server's PATH, as a shell would find it. */
@@ -137,6 +149,7 @@ export async function prepareStdioEnvironment(settings: StdioIsolationSettings):
     user: runsAs,
     dataDir: settings.dataDir,
     scriptDirs: settings.scriptDirs,
+    egressGuard: createOutboundGuard({ allowList: settings.outboundAllowList }),
   };
 }
 
@@ -165,7 +178,11 @@ export interface ReadOnlyMount {
 export interface StdioLaunch {
   readonly executablePath: string;
   readonly args: readonly string[];
-  readonly allowNetwork: boolean;
+  /**
+   * In bubblewrap, a networked child's egress proxy directory (egress-proxy.ts), bound into its sandbox;
+   * undefined for a child without network.
+   */
+  readonly egressDirectory: string | undefined;
   /** Already resolved and judged by platform/mount-policy.ts (the executable's file among them). */
   readonly readOnlyMounts: readonly ReadOnlyMount[];
   /** Without bubblewrap: the child's own directory (outside DATA_DIR), made by the caller. */
@@ -180,6 +197,8 @@ export interface SpawnPlan {
   readonly home: string;
   readonly uid?: number | undefined;
   readonly gid?: number | undefined;
+  /** Variables the sandbox itself needs the child to have (the proxy of a networked one). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /**
@@ -201,28 +220,48 @@ function readOnlyBinds(mounts: readonly ReadOnlyMount[]): string[] {
 export function planSpawn(environment: StdioEnvironment, launch: StdioLaunch): SpawnPlan {
   const identity = environment.user ? { uid: environment.user.uid, gid: environment.user.gid } : {};
   if (!environment.bubblewrapPath) {
+    // MCP_STDIO_SANDBOX=off: the operator accepted a child with the host's network, whatever allowNetwork says.
     return {
       command: launch.executablePath,
       args: launch.args,
       cwd: launch.hostWorkingDir,
       home: launch.hostWorkingDir,
+      env: {},
       ...identity,
     };
   }
+  // Never the host's network (--share-net gave loopback, Redis, PostgreSQL and cloud metadata): a network
+  // namespace of its own, left only through the forwarder and Parley's egress proxy (ADR 0019).
+  const egress = launch.egressDirectory;
+  const node = forwarderNodePath();
+  const egressMounts: ReadOnlyMount[] = egress
+    ? [
+        { source: egress, target: egressDirectoryInSandbox },
+        { source: node, target: node },
+      ]
+    : [];
+  const command = egress
+    ? forwarderCommand(egressSocketName, launch.executablePath, launch.args)
+    : [launch.executablePath, ...launch.args];
   const args = [
     ...systemMounts(),
-    ...readOnlyBinds(launch.readOnlyMounts),
+    ...readOnlyBinds([...launch.readOnlyMounts, ...egressMounts]),
     '--unshare-all',
-    ...(launch.allowNetwork ? ['--share-net'] : []),
     '--die-with-parent',
     '--new-session',
     '--chdir',
     '/tmp',
     '--',
-    launch.executablePath,
-    ...launch.args,
+    ...command,
   ];
-  return { command: environment.bubblewrapPath, args, cwd: '/', home: '/tmp', ...identity };
+  return {
+    command: environment.bubblewrapPath,
+    args,
+    cwd: '/',
+    home: '/tmp',
+    env: egress ? egressEnvironment : {},
+    ...identity,
+  };
 }
 
 /** A directory the host path of a child is allowed to be in: never inside DATA_DIR. */
