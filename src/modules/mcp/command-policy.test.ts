@@ -60,6 +60,24 @@ describe('the environment of a stdio server', () => {
     }
   });
 
+  it.each([
+    'ERL_AFLAGS', 'ERL_LIBS', 'BASHOPTS', 'BASH_ENV', 'PGHOST', 'PGPASSFILE', 'PGSERVICEFILE', 'PGOPTIONS',
+    'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'UV_INDEX_URL', 'NPM_CONFIG_REGISTRY', 'GOPROXY', 'GOFLAGS',
+    'GOOGLE_APPLICATION_CREDENTIALS', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_EC2_METADATA_SERVICE_ENDPOINT', 'KUBECONFIG', 'NETRC', 'NODE_PATH', 'GEM_PATH', 'LUA_CPATH',
+    'MAVEN_OPTS', 'RUBYOPT', 'PYTEST_ADDOPTS', 'DOCKER_HOST', 'SOME_TOOL_CONFIG', 'PLUGIN_DIR', 'NPMRC',
+    'MY_SERVICE_PASSWORD_FILE', 'HEX_MIRROR', 'CARGO_REGISTRIES_CRATES_IO_PROTOCOL', 'MYSQL_PWD',
+  ])('refuses %s by what names of its shape do (issue 44)', (name) => {
+    expect(findDeniedEnvironmentName(['API_TOKEN', name])).toBe(name);
+  }); // prettier-ignore
+
+  it.each([
+    'API_TOKEN', 'TOOL_TOKEN', 'TOOLS_TOKEN', 'WEATHER_TOKEN', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'OPENAI_API_KEY',
+    'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'GOOGLE_API_KEY', 'SLACK_BOT_TOKEN', 'REGION',
+  ])('lets a template list %s, a plain value', (name) => {
+    expect(findDeniedEnvironmentName([name])).toBeUndefined();
+  }); // prettier-ignore
+
   it('sets PATH, HOME and the identity variables itself, over anything given', () => {
     const env = buildChildEnvironment({ API_TOKEN: 't', PATH: '/evil' }, '/data/mcp/s1');
     expect(env).toMatchObject({ API_TOKEN: 't', PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/data/mcp/s1' });

@@ -96,27 +96,45 @@ const invalidArgs = (message: string): AppError =>
   new AppError('validation_failed', `The arguments are refused: ${message}`, { fields: [{ field: 'args', message }] });
 
 /**
- * Variables that change how a program, its loader or a library it loads starts (a configuration file,
- * a plugin or module directory, code to run first, a command to run), or override what we set ourselves.
- * OpenSSL's were missing until an audit: `OPENSSL_CONF` names a file that loads a shared object into
- * node at start-up, and node's report of a file it could not read as one put that file's lines into
- * the error a tenant admin sees. Proxies and configuration paths came with issue 33: `http_proxy` or
- * `ALL_PROXY` send a child's requests where the tenant says, `CURL_HOME` and `TZDIR` make a program read
- * files of the tenant's choosing.
+ * Variables tenants may not set, judged by what a name does rather than by a list of known ones (issue 44
+ * found ERL_AFLAGS, BASHOPTS, PG*, PIP_INDEX_URL and credential-file pointers missing from such a list).
+ * Each category is a set of name shapes; a legitimate name caught by one (say a `*_CONFIG` holding JSON)
+ * is the price of catching the unknown ones. History: OpenSSL's were missing until an audit
+ * (`OPENSSL_CONF` loads a shared object into node); proxies and configuration paths came with issue 33.
  */
-const deniedEnvironmentPatterns: readonly RegExp[] = [
-  /^NODE_/, /^NPM_CONFIG_/i, /^LD_/, /^DYLD_/, /^PYTHON/, /^PERL5/, /^PERLLIB$/, /^PERL_/, /^RUBY(OPT|LIB)$/,
-  /^GEM_/, /^BUNDLE_/, /^BASH_ENV$/, /^ENV$/, /^BASH_FUNC_/, /^SHELLOPTS$/, /^PS4$/, /^IFS$/, /^PROMPT_COMMAND$/,
-  /^JAVA_TOOL_OPTIONS$/, /^_JAVA_OPTIONS$/, /^JDK_JAVA_OPTIONS$/, /^CLASSPATH$/, /^GCONV_PATH$/, /^GLIBC_TUNABLES$/,
-  /^MALLOC_/, /^LOCPATH$/, /^NLSPATH$/, /^HOSTALIASES$/, /^RESOLV_/, /^TMPDIR$/, /^DENO_/, /^BUN_/, /^UV_/,
-  /^OPENSSL_/, /^SSL_/, /^SSLKEYLOGFILE$/, /^GNUTLS_/, /^NSS_/, /^KRB5/, /^SASL_/, /^GIT_/, /^XDG_/, /^ELECTRON_/,
-  /^GTK_/, /^QT_/, /^GIO_/, /^GST_/, /^LUA_/, /^PHP/, /^TCL/, /^R_/, /^JULIA_/, /^DOTNET_/, /^CORECLR_/,
-  /^COMPLUS_/, /^LOCALDOMAIN$/, /^RES_OPTIONS$/, /ASKPASS$/, /^EDITOR$/, /^VISUAL$/, /^PAGER$/, /^BROWSER$/,
-  /^PATH$/, /^HOME$/, /^LANG$/, /^LC_ALL$/, /^SHELL$/, /^USER$/, /^LOGNAME$/, /^TERM$/,
-  /PROXY$/, /^CURL_/, /^CURLOPT_/, /^WGETRC$/, /^NETRC$/, /^TZDIR$/, /^TERMINFO/, /^KUBECONFIG$/, /_CONFIG_FILE$/,
-  /_CONFIG_DIR$/, /_HOME$/, /^SSH_/, /^GNUPGHOME$/, /^DOCKER_/, /_CA_BUNDLE$/, /^CA_CERT/, /^XAUTHORITY$/,
-  /^DISPLAY$/, /^DBUS_/, /^CONFIG_SITE$/, /^INPUTRC$/, /^LESS/, /^MANPATH$/, /^PAGER$/, /^ZDOTDIR$/, /^NODE$/,
-]; // prettier-ignore
+const deniedEnvironmentCategories: Readonly<Record<string, readonly RegExp[]>> = {
+  // What Parley sets itself.
+  ours: [/^PATH$/, /^HOME$/, /^LANG$/, /^LC_/, /^SHELL$/, /^USER$/, /^LOGNAME$/, /^TERM$/, /^TMPDIR$/],
+  // How a runtime, its loader or a library starts: code to load or run first, search paths, options.
+  loaders: [
+    /^NODE/, /^LD_/, /^DYLD_/, /^PYTHON/, /^PERL/, /^RUBY/, /^GEM_/, /^BUNDLE_/, /^JAVA/, /^_JAVA/, /^JDK_/,
+    /^DENO_/, /^BUN_/, /^UV_/, /^ERL_/, /^ELIXIR_/, /^MIX_/, /^LUA_/, /^PHP/, /^TCL/, /^R_/, /^JULIA_/,
+    /^DOTNET_/, /^CORECLR_/, /^COMPLUS_/, /^ELECTRON_/, /^GTK_/, /^QT_/, /^GIO_/, /^GST_/, /^GCONV_PATH$/,
+    /^GLIBC_/, /^MALLOC_/, /^LOCPATH$/, /^NLSPATH$/, /^GO[A-Z]+$/, /PATH$/, /LIBS?$/, /PRELOAD/, /PLUGIN/,
+    /MODULES?$/, /STARTUP/, /HOOKS?$/, /OPTIONS$/, /OPTS?$/, /FLAGS$/, /ARGS$/, /^CLASSPATH$/,
+  ],
+  // What a shell does before or around a command.
+  shells: [/^BASH/, /^ENV$/, /^SHELLOPTS$/, /^PS\d$/, /^IFS$/, /^PROMPT_COMMAND$/, /^ZDOTDIR$/, /^INPUTRC$/, /^CDPATH$/],
+  // Where programs connect or fetch code from: proxies, package indexes, registries, mirrors, resolvers.
+  sources: [
+    /PROXY$/, /INDEX/, /REGISTR/, /MIRROR/, /^PIP_/, /^POETRY_/, /^CONDA/, /^CARGO_/, /^RUSTUP_/, /^COMPOSER_/,
+    /^MAVEN_/, /^GRADLE_/, /^NUGET_/, /^NPM_/, /^YARN_/, /^PNPM_/, /^HOSTALIASES$/, /^RES_OPTIONS$/,
+    /^LOCALDOMAIN$/, /^RESOLV_/, /^DOCKER_/, /^DBUS_/, /^DISPLAY$/, /^XAUTHORITY$/, /METADATA/, /SOCK(ET)?$/,
+  ],
+  // Files a program reads as configuration or credentials: pointers to files and directories, rc files,
+  // certificates and keyrings, cloud credential chains.
+  files: [
+    /FILE$/, /_FILES$/, /CONFIG/, /CREDENTIAL/, /RC$/, /_DIRS?$/, /DIR$/, /_HOME$/, /^CURL/, /^WGET/, /^NETRC$/,
+    /^TERMINFO/, /^TZDIR$/, /CA_BUNDLE$/, /^CA_CERT/, /CERT/, /KEYRING/, /^GNUPG/, /^SSH_/, /^SSL_/, /^OPENSSL_/,
+    /^SSLKEYLOGFILE$/, /^GNUTLS_/, /^NSS_/, /^KRB5/, /^SASL_/, /^GIT_/, /^XDG_/, /PROFILE$/, /^CONFIG_SITE$/,
+  ],
+  // Database clients' own settings: libpq reads PGHOST, PGPASSFILE, PGSERVICEFILE, PGSSLROOTCERT, PGOPTIONS.
+  databases: [/^PG/, /^LIBPQ/, /^MYSQL/, /^SQLITE/, /^REDISCLI/],
+  // Programs a tool may hand control to.
+  programs: [/ASKPASS$/, /^EDITOR$/, /^VISUAL$/, /^PAGER$/, /^BROWSER$/, /^LESS/, /^MANPATH$/, /^MANPAGER$/],
+}; // prettier-ignore
+
+const deniedEnvironmentPatterns = Object.values(deniedEnvironmentCategories).flat();
 
 export const environmentNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
