@@ -1,8 +1,8 @@
-import { chmodSync, copyFileSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inspectExecutable } from './command-inspection.js';
+import { inspectExecutable, kindByName } from './command-inspection.js';
 
 describe('inspectExecutable judges a file by what it is, not its name', () => {
   const scratch = mkdtempSync(path.join(tmpdir(), 'parley-inspect-'));
@@ -39,6 +39,30 @@ describe('inspectExecutable judges a file by what it is, not its name', () => {
     expect(await inspectExecutable('/lib64/ld-linux-x86-64.so.2')).toMatchObject({ kind: 'loader', runsCode: true });
     for (const file of ['/usr/bin/sqlite3', '/usr/bin/ed', '/usr/bin/run-parts']) {
       expect(await inspectExecutable(file), file).toMatchObject({ kind: 'runner', runsCode: true });
+    }
+  });
+
+  // Debian installs programs under alternative and versioned names; vi, vim, ex and editor lead to vim.basic.
+  it.runIf(existsSync('/usr/bin/vim.basic'))(
+    'knows a program under its alternative name (vim.basic) for what it is, directly or through a link',
+    async () => {
+      expect(await inspectExecutable('/usr/bin/vim.basic')).toMatchObject({ kind: 'runner', runsCode: true });
+      const link = path.join(scratch, 'notes-viewer');
+      symlinkSync('/usr/bin/vim.basic', link);
+      expect(await inspectExecutable(link)).toMatchObject({ kind: 'runner', resolvedPath: '/usr/bin/vim.basic' });
+    },
+  );
+
+  it.runIf(existsSync('/usr/bin/python3.11'))('knows a versioned interpreter (python3.11)', async () => {
+    expect(await inspectExecutable('/usr/bin/python3.11')).toMatchObject({ kind: 'interpreter', runsCode: true });
+  });
+
+  it('classes alternative flavours and versioned names by the program they are', () => {
+    for (const file of ['/usr/bin/vim.basic', '/usr/bin/vim.tiny', '/usr/bin/vim.gtk3']) {
+      expect(kindByName(file), file).toBe('runner');
+    }
+    for (const file of ['/usr/bin/node20', '/usr/bin/python3.11', '/usr/local/bin/nodejs22']) {
+      expect(kindByName(file), file).toBe('interpreter');
     }
   });
 

@@ -59,10 +59,17 @@ const runnerNames = [
   'taskset', 'ionice', 'chrt', 'prlimit', 'systemd-run', 'runuser', 'pkexec', 'screen', 'tmux', 'xvfb-run',
   'unbuffer', 'sg', 'newgrp', 'sqlite3', 'sqlite', 'run-parts', 'setpriv', 'capsh', 'bwrap', 'firejail', 'zip',
   'crontab', 'at', 'batch', 'mail', 'openssl', 'socat', 'nc', 'ncat', 'netcat', 'docker', 'podman', 'kubectl',
+  'fakeroot', 'vimdiff', 'rview', 'rvim', 'sensible-editor', 'sensible-pager',
 ]; // prettier-ignore
 
+/**
+ * A known name with a version (`python3.11`, `node20`, `ruby3.1`, `python3.7m`) or a Debian alternative's
+ * flavour (`vim.basic`, `vim.tiny`, `vim.gtk3`) after it.
+ */
 const withVersion = (names: readonly string[]) =>
-  new RegExp(`^(${names.map((name) => name.replace(/[.-]/g, '\\$&')).join('|')})([-_.]?\\d[\\d.]*(m|dm|-dbg)?)?$`);
+  new RegExp(
+    `^(${names.map((name) => name.replace(/[.-]/g, '\\$&')).join('|')})([-_.]?\\d[\\d.]*(m|dm|-dbg)?)?(\\.[a-z][a-z0-9]*)?$`,
+  );
 const shellPattern = withVersion(shellNames);
 const interpreterPattern = withVersion(interpreterNames);
 const runnerPattern = withVersion(runnerNames);
@@ -139,9 +146,14 @@ function sha256Of(file: string, size: number, modifiedMs: number): Promise<strin
   return hash;
 }
 
-/** The installed shell, interpreter, loader or runner this file is a copy of, if any. */
+/**
+ * The installed shell, interpreter, loader or runner this file is, or is a copy of, if any. The file
+ * itself first: `/usr/bin/vim.basic` is what `vi` resolves to, so it is vi under another name (issue 44).
+ */
 async function findSameContent(resolved: string): Promise<KnownProgram | undefined> {
   knownPrograms ??= listKnownPrograms();
+  const itself = (await knownPrograms).find((known) => known.path === resolved);
+  if (itself) return itself;
   const info = await stat(resolved);
   const sameSize = (await knownPrograms).filter((known) => known.size === info.size && known.path !== resolved);
   if (sameSize.length === 0) return undefined;
