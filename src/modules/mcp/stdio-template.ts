@@ -7,7 +7,8 @@ import { environmentNamePattern, findDeniedEnvironmentName } from './command-pol
  * A stdio command template: the platform admin's arguments with `{name}` placeholders, and the typed
  * parameters a tenant fills. Each argument element becomes exactly one argv element, never parsed by a
  * shell; a value never starts with `-` (it cannot become an option) and must match its parameter's type
- * and whole-value pattern. An element whose parameter was left empty (an optional one) is left out.
+ * and whole-value pattern. An element whose parameter was left empty (an optional one) is left out, and
+ * with it a fixed option just before it that is only that parameter's (`--db`, `{db}`).
  */
 export interface StdioTemplate {
   readonly args: readonly string[];
@@ -87,10 +88,21 @@ export function renderArguments(template: StdioTemplate, values: Readonly<Record
     requireValidValue(parameter, value);
   }
   const filled = (name: string) => values[name] !== undefined && values[name] !== '';
+  const isLeftOut = (element: string | undefined) => element !== undefined && !placeholdersOf(element).every(filled);
   return template.args
-    .filter((element) => placeholdersOf(element).every(filled))
+    .filter((element, index) => {
+      if (isLeftOut(element)) return false;
+      // `--db {db}` with db left empty: the option goes with its value. Kept alone it would take the next
+      // element as its value (issue 44), so a fixed option before an element that is only a left-out
+      // placeholder is left out too.
+      const next = template.args[index + 1];
+      const isOptionOfNext = /^-[^={}]*$/.test(element) && next !== undefined && lonePlaceholder.test(next);
+      return !(isOptionOfNext && isLeftOut(next));
+    })
     .map((element) => element.replace(placeholderPattern, (_match, name: string) => values[name]!));
 }
+
+const lonePlaceholder = /^\{[a-z][a-z0-9_]{0,39}\}$/;
 
 function requireValidValue(parameter: StdioTemplateParameter, value: string): void {
   const field = `parameters.${parameter.name}`;
