@@ -58,7 +58,7 @@ function forbiddenTrees(places: MountPlaces): { tree: string; why: string }[] {
   const named = [
     { tree: places.dataDir, why: "the server's data directory (DATA_DIR)" },
     { tree: path.dirname(resolvedOrSelf(secretFile)), why: "the directory of the server's secret" },
-    ...systemTrees.map((tree) => ({ tree, why: `${tree}, which holds the system's or other processes' state` })),
+    ...systemTrees.map((tree) => ({ tree, why: `${tree} (the system's and other processes' state)` })),
   ];
   return named.flatMap(({ tree, why }) => {
     const resolved = resolvedOrSelf(tree);

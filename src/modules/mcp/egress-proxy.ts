@@ -58,8 +58,10 @@ function serve(client: Socket, guard: Pick<OutboundGuard, 'checkUrl' | 'lookupFo
     head = Buffer.concat([head, chunk]);
     const end = head.indexOf('\r\n\r\n');
     if (end === -1) {
-      if (head.length > headerMaxBytes)
+      if (head.length > headerMaxBytes) {
+        client.off('data', onData);
         answer(client, '431 Request Header Fields Too Large', 'The request head is too large');
+      }
       return;
     }
     client.off('data', onData);
