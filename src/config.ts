@@ -365,7 +365,7 @@ function requireMountableScriptDirs(e: Environment): void {
 /** PostgreSQL reached over a Unix socket (`?host=/var/run/postgresql`): that directory is never mounted. */
 export function databaseSocketDir(url: string | undefined): string[] {
   const host = url && URL.canParse(url) ? new URL(url).searchParams.get('host') : null;
-  return host?.startsWith('/') ? [`${path.resolve(host)}/`] : [];
+  return host?.startsWith('/') ? [path.resolve(host)] : [];
 }
 
 /**

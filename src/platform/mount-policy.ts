@@ -9,9 +9,11 @@ import path from 'node:path';
  *
  * Refused: a path that is, contains or lies inside DATA_DIR, the secret's directory, or a system tree
  * holding other processes' state or our configuration (/proc, /sys, /dev, /run, /var/run, /root, /etc);
- * and a path that is or contains a bound Unix socket (PostgreSQL's in /var/run/postgresql, Redis's,
- * MySQL's…), found in /proc/net/unix and in well-known socket directories. Lying inside a socket's
- * directory is fine unless it holds the socket: what matters is whether the socket becomes reachable.
+ * and a path that is, holds or lies inside the directory of a bound Unix socket (PostgreSQL's
+ * /var/run/postgresql, Redis's, MySQL's…, found in /proc/net/unix, DATABASE_URL's host= and well-known
+ * places): such a directory is another service's runtime directory, where more sockets, pid and lock
+ * files appear. A socket hard-linked into some other directory is not found: /proc/net/unix names the
+ * path it was bound at only.
  */
 const systemTrees = ['/proc', '/sys', '/dev', '/run', '/var/run', '/root', '/etc'];
 const wellKnownSocketDirs = [
@@ -24,7 +26,7 @@ const wellKnownSocketDirs = [
 
 export interface MountPlaces {
   readonly dataDir: string;
-  /** Unix sockets the server itself uses (a DATABASE_URL with host=/path). */
+  /** Directories of Unix sockets the server itself uses (a DATABASE_URL with host=/path). */
   readonly socketPaths?: readonly string[] | undefined;
 }
 
@@ -91,14 +93,19 @@ export function findMountProblem(entry: string, places: MountPlaces): string | u
       return `${shown} is, holds or lies inside ${why}, which a stdio server's child must never see`;
     }
   }
-  const sockets = [
-    ...listBoundSockets(),
-    ...(places.socketPaths ?? []),
-    ...wellKnownSocketDirs.map((directory) => `${directory}/`),
+  const socketDirs = [
+    ...listBoundSockets().map((socket) => ({ directory: path.dirname(socket), socket })),
+    ...[...(places.socketPaths ?? []), ...wellKnownSocketDirs].map((directory) => ({ directory, socket: undefined })),
   ];
-  const socket = sockets.find((found) => isWithin(found.replace(/\/$/, ''), resolved));
-  if (socket) {
-    return `${shown} holds the Unix socket ${socket.replace(/\/$/, '')} of another service, which a stdio server's child must never reach`;
+  for (const { directory, socket } of socketDirs) {
+    for (const tree of new Set([directory, resolvedOrSelf(directory)])) {
+      if (isWithin(resolved, tree) || isWithin(tree, resolved)) {
+        const whose = socket
+          ? `where the Unix socket ${socket} of another service is`
+          : 'where another service keeps its Unix socket';
+        return `${shown} is, holds or lies inside ${tree}, ${whose}, which a stdio server's child must never reach`;
+      }
+    }
   }
   return undefined;
 }

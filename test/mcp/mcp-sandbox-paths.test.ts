@@ -67,12 +67,16 @@ describe('paths mounted into a stdio server’s sandbox', () => {
     },
   );
 
-  it('refuses a directory that holds a Unix socket another service listens on', async () => {
-    const response = await template({ readOnlyPaths: [socketDir] });
-    expect(response.statusCode).toBe(400);
-    expect(detailOf(response)).toBe(
-      `readOnlyPaths '${socketDir}' holds the Unix socket ${socketDir}/service.sock of another service, which a stdio server's child must never reach`,
-    );
+  it('refuses a directory where another service listens on a Unix socket, what holds it and what lies in it', async () => {
+    const inside = path.join(socketDir, 'logs');
+    mkdirSync(inside);
+    for (const entry of [socketDir, scratch, inside]) {
+      const response = await template({ readOnlyPaths: [entry] });
+      expect(response.statusCode).toBe(400);
+      expect(detailOf(response)).toBe(
+        `readOnlyPaths '${entry}' is, holds or lies inside ${socketDir}, where the Unix socket ${socketDir}/service.sock of another service is, which a stdio server's child must never reach`,
+      );
+    }
   });
 
   it('refuses a path that does not exist, since where it leads cannot be judged', async () => {
@@ -131,6 +135,6 @@ describe('paths mounted into a stdio server’s sandbox', () => {
     expect(failureOf('/etc')).toMatch(
       /^Invalid environment variable MCP_SCRIPT_DIRS: '\/etc' is, holds or lies inside \/etc/,
     );
-    expect(failureOf(scratch)).toMatch(/holds the Unix socket/);
+    expect(failureOf(scratch)).toMatch(/, where the Unix socket .*service\.sock of another service is,/);
   });
 });
