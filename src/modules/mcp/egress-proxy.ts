@@ -24,6 +24,7 @@ export interface EgressProxy {
 export const egressSocketName = 'egress.sock';
 const headerMaxBytes = 16 * 1024;
 const headerTimeoutMs = 10_000;
+const connectTimeoutMs = 10_000;
 
 interface Destination {
   readonly host: string;
@@ -82,6 +83,12 @@ function serve(client: Socket, guard: Pick<OutboundGuard, 'checkUrl' | 'lookupFo
       return;
     }
     const upstream = connect({ host, port, lookup: guard.lookupFor(port) });
+    // A destination that never answers gets a 504 rather than holding the child's request for minutes.
+    upstream.setTimeout(connectTimeoutMs, () => {
+      if (!upstream.connecting) return;
+      upstream.destroy();
+      answer(client, '504 Gateway Timeout', `${host}:${port} did not answer within ${connectTimeoutMs / 1000} s`);
+    });
     upstream.once('error', (error) => {
       if (upstream.connecting || !upstream.remoteAddress) {
         const refused = error instanceof AppError;
@@ -93,6 +100,7 @@ function serve(client: Socket, guard: Pick<OutboundGuard, 'checkUrl' | 'lookupFo
       } else client.destroy();
     });
     upstream.once('connect', () => {
+      upstream.setTimeout(0);
       upstream.on('error', () => client.destroy());
       if (destination.isTunnel) {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
