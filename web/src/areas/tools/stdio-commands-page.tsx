@@ -350,12 +350,14 @@ function AddCommandForm() {
           placeholder="/opt/mcp-server-git"
         />
         <span className="muted field-hint">
-          Its own files outside /usr. The server's data directory is never given.
+          Its own files outside /usr. The server's data directory, system folders and other services' socket folders are
+          never given.
         </span>
       </label>
       <label className="inline">
         <input type="checkbox" checked={allowNetwork} onChange={(event) => setAllowNetwork(event.target.checked)} />
-        It may use the network (loopback included)
+        It may reach public addresses (and what OUTBOUND_ALLOW opens) through the server's proxy; never the server's own
+        network
       </label>
       <label className="inline">
         <input
