@@ -3,7 +3,10 @@ import { chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { allowNode, createServer, testStdioMcpBounds } from './mcp-setup.js';
 
 /**
  * Issue 44: under the default MCP_STDIO_SANDBOX=auto, a server that did not run as root and had no
@@ -70,4 +73,40 @@ describe.runIf(isRoot)('a stdio child of a server that does not run as root', ()
     expect(outcome.stderr).toMatch(/No such file or directory/);
     expect(outcome.stderr).not.toContain(secret);
   }, 60_000);
+});
+
+describe('a server where bubblewrap cannot run, under the default MCP_STDIO_SANDBOX=auto', () => {
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    testApp = await buildTestApp({ PATH: withoutBwrap }, { mcp: testStdioMcpBounds });
+  });
+
+  afterAll(async () => {
+    await testApp.close();
+  });
+
+  it('answers the tenant admin’s sync with a 422 saying why and what to do, and tells the console', async () => {
+    const platformAdmin = await registerPlatformAdmin(testApp.app);
+    const admin = await createTenantWithAdmin(testApp.app, platformAdmin, 'No sandbox tenant');
+    const created = await createServer(testApp.app, admin, {
+      name: 'unconfined',
+      transport: 'stdio',
+      stdioCommandId: await allowNode(testApp.app, platformAdmin),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const synced = await testApp.app.inject({
+      method: 'POST',
+      url: `/v1/mcp/servers/${created.json<{ id: string }>().id}/sync`,
+      headers: admin.headers,
+    });
+    expect(synced.statusCode).toBe(422);
+    const detail = synced.json<{ detail: string }>().detail;
+    expect(detail).toMatch(
+      /^stdio MCP servers are refused: bubblewrap cannot run here \(bwrap was not found on the PATH\)/,
+    );
+    expect(detail).toMatch(/Install bubblewrap \(apt-get install bubblewrap\).*set MCP_STDIO_SANDBOX=off$/);
+    const listed = await testApp.app.inject({ method: 'GET', url: '/v1/mcp/stdio-commands', headers: admin.headers });
+    expect(listed.json()).toMatchObject({ isolation: { sandbox: 'none', refusal: detail } });
+  });
 });
