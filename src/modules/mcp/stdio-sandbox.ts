@@ -128,7 +128,7 @@ export async function prepareStdioEnvironment(settings: StdioIsolationSettings):
     const problem = found ? await probeBubblewrap(found, runsAs) : 'bwrap was not found on the PATH';
     if (!problem) bubblewrapPath = found;
     else {
-      refusal ??= `stdio MCP servers are refused: bubblewrap cannot run here (${problem}), and without it a child could read every file the server's user can (DATA_DIR and its secret among them) and reach its network. Install bubblewrap (apt-get install bubblewrap) and allow user namespaces; or, accepting that, set MCP_STDIO_SANDBOX=off`;
+      refusal ??= `stdio MCP servers are refused: bubblewrap cannot run here (${problem}), and without it a child could read every file its user can (as the server's own user, DATA_DIR and its secret too) and reach the host's network, loopback included. Install bubblewrap (apt-get install bubblewrap) and allow user namespaces; or, accepting that, set MCP_STDIO_SANDBOX=off`;
       missing.push(`bubblewrap cannot run here (${problem})`);
     }
   }
