@@ -91,19 +91,21 @@ function chargedStream(
     isCharged = true;
     await charge.settle(await use().catch(() => nothingUsed));
   };
-  const chargeSoFar = () => chargeOnce(() => cutShortUse(options, produced.join('')));
+  // Not awaited: counting the prompt (the tokenizer loads on first use) must not hold up a stop or a
+  // failure reaching the turn; settle never rejects.
+  const chargeSoFar = () => void chargeOnce(() => cutShortUse(options, produced.join('')));
   return new ReadableStream<LanguageModelV3StreamPart>({
     async pull(controller) {
       let next: ReadableStreamReadResult<LanguageModelV3StreamPart>;
       try {
         next = await reader.read();
       } catch (error) {
-        await chargeSoFar();
+        chargeSoFar();
         controller.error(error);
         return;
       }
       if (next.done) {
-        await chargeSoFar();
+        chargeSoFar();
         controller.close();
         return;
       }
@@ -114,7 +116,7 @@ function chargedStream(
       controller.enqueue(part);
     },
     async cancel(reason) {
-      await chargeSoFar();
+      chargeSoFar();
       await reader.cancel(reason);
     },
   });

@@ -209,7 +209,7 @@ export const supportQueueCounts = pgTable(
   (table) => [primaryKey({ columns: [table.tenantId, table.inboxId, table.status, table.assigneeKey] })],
 );
 
-export const supportActorKinds = ['operator', 'contact', 'system'] as const;
+export const supportActorKinds = ['operator', 'contact', 'system', 'ai'] as const;
 
 /** Every status change of a support conversation: who, from, to, why, when. */
 export const supportEvents = pgTable(
