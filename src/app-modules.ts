@@ -276,6 +276,7 @@ export async function registerModules(
     earlierSummary: createSummaryReader(database.db),
     knownFacts: createMemoryReader(database.db),
     conversationTools: inbox.conversationTools,
+    supportGate: inbox.supportGate,
   });
   chat.registerRoutes(app);
   // Companion features (docs/companion.md): built after chat, whose model resolver its jobs use; no

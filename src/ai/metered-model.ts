@@ -1,31 +1,43 @@
-import type { LanguageModelV3, LanguageModelV3StreamPart, LanguageModelV3Usage } from '@ai-sdk/provider';
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3Content,
+  LanguageModelV3StreamPart,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
+import { countPromptTokens, countTextTokens, estimateCallTokens, producedText } from './call-tokens.js';
 
-/** What watches one resolved model's calls: a check before each, and the usage of each that finishes. */
+/** Tokens a call used or may use. */
+export interface CallTokens {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/** What one admitted call is charged through when it ends. */
+export interface CallCharge {
+  /** Charges the call's use and gives back what it reserved; never rejects. */
+  settle(use: CallTokens): Promise<void>;
+}
+
+/** What watches one resolved model's calls: each is admitted before it starts and charged when it ends. */
 export interface ModelMeter {
-  /** Throws (an AppError) when no further call may start; the first call was admitted when resolved. */
-  beforeCall(): Promise<void>;
   /**
-   * Called once per finished call with the provider's token counts; never rejects. Awaited before the
-   * call is seen to finish, so the next call (the user's next message) is checked against this one too.
+   * Admits one call, or throws (an AppError: the budget's 429). `estimate` (the prompt counted and the
+   * longest answer allowed) is asked for only when a budget needs a reservation.
    */
-  record(usage: LanguageModelV3Usage): Promise<void>;
+  admitCall(estimate: () => Promise<CallTokens>): Promise<CallCharge>;
 }
 
 /**
  * The same model, with every call (a chat reply, each step of a tool loop, a title, a job's
- * `generateText`) checked before it starts and its usage recorded when it finishes. A call already
- * streaming is never cut short: only the next call is refused.
+ * `generateText`) admitted before it starts and charged when it ends, however it ends:
+ * - finished: the provider's usage, or Parley's own count of the prompt and the answer where the
+ *   provider reported none;
+ * - stopped or failed after the provider accepted it: the prompt and what it produced so far;
+ * - refused by the provider before it started: nothing.
+ * A call already streaming is never cut short: only the next call is refused.
  */
 export function meteredModel(model: LanguageModelV3, meter: ModelMeter): LanguageModelV3 {
-  let isFirstCall = true;
-  const beforeCall = async (): Promise<void> => {
-    // The resolver admitted the first call a moment ago: checking again would only cost a query.
-    if (isFirstCall) {
-      isFirstCall = false;
-      return;
-    }
-    await meter.beforeCall();
-  };
   return {
     specificationVersion: model.specificationVersion,
     provider: model.provider,
@@ -34,21 +46,103 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       return model.supportedUrls;
     },
     async doGenerate(options) {
-      await beforeCall();
-      const result = await model.doGenerate(options);
-      await meter.record(result.usage);
+      const charge = await meter.admitCall(() => estimateCallTokens(options));
+      let result: Awaited<ReturnType<LanguageModelV3['doGenerate']>>;
+      try {
+        result = await model.doGenerate(options);
+      } catch (error) {
+        await charge.settle(nothingUsed);
+        throw error;
+      }
+      await charge.settle(await chargedUse(options, result.usage, () => textOfContent(result.content)));
       return result;
     },
     async doStream(options) {
-      await beforeCall();
-      const result = await model.doStream(options);
-      const recordFinish = new TransformStream<LanguageModelV3StreamPart, LanguageModelV3StreamPart>({
-        async transform(part, controller) {
-          if (part.type === 'finish') await meter.record(part.usage);
-          controller.enqueue(part);
-        },
-      });
-      return { ...result, stream: result.stream.pipeThrough(recordFinish) };
+      const charge = await meter.admitCall(() => estimateCallTokens(options));
+      let result: Awaited<ReturnType<LanguageModelV3['doStream']>>;
+      try {
+        result = await model.doStream(options);
+      } catch (error) {
+        await charge.settle(nothingUsed);
+        throw error;
+      }
+      return { ...result, stream: chargedStream(result.stream, options, charge) };
     },
   };
+}
+
+const nothingUsed: CallTokens = { inputTokens: 0, outputTokens: 0 };
+
+/**
+ * The stream as it was, charging the call once: at its `finish` part (awaited before the part goes on,
+ * so the user's next message is checked against this call), or, where the stream ends without one
+ * (stopped by the reader, failed mid-way), with the prompt and the text produced until then.
+ */
+function chargedStream(
+  source: ReadableStream<LanguageModelV3StreamPart>,
+  options: LanguageModelV3CallOptions,
+  charge: CallCharge,
+): ReadableStream<LanguageModelV3StreamPart> {
+  const reader = source.getReader();
+  const produced: string[] = [];
+  let isCharged = false;
+  const chargeOnce = async (use: () => Promise<CallTokens>): Promise<void> => {
+    if (isCharged) return;
+    isCharged = true;
+    await charge.settle(await use().catch(() => nothingUsed));
+  };
+  // Not awaited: counting the prompt (the tokenizer loads on first use) must not hold up a stop or a
+  // failure reaching the turn; settle never rejects.
+  const chargeSoFar = () => void chargeOnce(() => cutShortUse(options, produced.join('')));
+  return new ReadableStream<LanguageModelV3StreamPart>({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<LanguageModelV3StreamPart>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        chargeSoFar();
+        controller.error(error);
+        return;
+      }
+      if (next.done) {
+        chargeSoFar();
+        controller.close();
+        return;
+      }
+      const part = next.value;
+      const text = producedText(part);
+      if (text !== undefined) produced.push(text);
+      if (part.type === 'finish') await chargeOnce(() => chargedUse(options, part.usage, () => produced.join('')));
+      controller.enqueue(part);
+    },
+    async cancel(reason) {
+      chargeSoFar();
+      await reader.cancel(reason);
+    },
+  });
+}
+
+/** A finished call's use: the provider's counts, each one it left out counted by Parley. */
+async function chargedUse(
+  options: LanguageModelV3CallOptions,
+  usage: LanguageModelV3Usage,
+  answer: () => string,
+): Promise<CallTokens> {
+  return {
+    inputTokens: usage.inputTokens.total ?? (await countPromptTokens(options)),
+    outputTokens: usage.outputTokens.total ?? (await countTextTokens(answer())),
+  };
+}
+
+/** A call that ended before its end: the provider had its prompt, and billed what it produced. */
+async function cutShortUse(options: LanguageModelV3CallOptions, answer: string): Promise<CallTokens> {
+  return { inputTokens: await countPromptTokens(options), outputTokens: await countTextTokens(answer) };
+}
+
+function textOfContent(content: readonly LanguageModelV3Content[]): string {
+  return content
+    .map((part) =>
+      part.type === 'text' || part.type === 'reasoning' ? part.text : part.type === 'tool-call' ? part.input : '',
+    )
+    .join('');
 }

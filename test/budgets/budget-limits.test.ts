@@ -11,13 +11,21 @@ import {
 } from '../harness/tenant-setup.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../webhooks/webhook-receiver.js';
 import { createWebhook } from '../webhooks/webhook-setup.js';
-import { leaveOneToken, nextMidnightText, readBudget, setBudget, type BudgetAnswer } from './budget-setup.js';
+import { leaveOneToken, nextMidnightText, readBudget, setBudget } from './budget-setup.js';
 
 /**
  * The budgets' own rules on the real app: the routes and who may use them, bad input, the daily cap per
  * person, the 80% event (stored once, and one webhook), what two calls at once at the edge get, cost
  * budgets priced by the price table, and one tenant's budget never touching another's.
  */
+interface SentTurn {
+  assistantMessage?: { status: string; errorMessage?: string | null; usage?: { totalTokens: number } };
+}
+
+function replyError(reply: SentTurn | undefined): string {
+  return reply?.assistantMessage?.errorMessage ?? JSON.stringify(reply);
+}
+
 describe('budgets and caps', () => {
   let t: TestApp;
   let openai: FakeOpenAIServer;
@@ -204,22 +212,36 @@ describe('budgets and caps', () => {
       expect(answers.map((answer) => answer.statusCode).sort()).toEqual([201, 429]);
     });
 
-    it('token budget: both calls admitted below it finish, every token of both is counted, the next is refused', async () => {
+    it('token budget: of 20 calls sent at once with 1 token left, one is admitted; the month passes the budget by at most its reservation', async () => {
       const admin = await newTenant();
-      const [first, second] = await Promise.all([offlineConversation(admin), offlineConversation(admin)]);
-      expect((await send(admin, first.id, 'Warm up')).statusCode).toBe(201);
+      // An offline agent answers without a title call; its longest answer bounds each call's reservation.
+      const agent = await createAgent(t.app, admin, { model: 'offline', maxOutputTokens: 300 });
+      const conversations = await Promise.all(
+        Array.from({ length: 20 }, () => createConversation(t.app, admin, agent.id)),
+      );
+      expect((await send(admin, conversations[0]!.id, 'Warm up')).statusCode).toBe(201);
       await leaveOneToken(t.app, admin);
       const before = (await readBudget(t.app, admin)).usage;
-      const answers = await Promise.all([send(admin, first.id, 'Left side'), send(admin, second.id, 'Right side')]);
-      expect(answers.map((answer) => answer.statusCode)).toEqual([201, 201]);
-      const used = answers.map(
-        (answer) =>
-          answer.json<{ assistantMessage: { usage: { totalTokens: number } } }>().assistantMessage.usage.totalTokens,
+      const limit = before.totalTokens + 1;
+      const answers = await Promise.all(
+        conversations.map((conversation, index) => send(admin, conversation.id, `Message number ${index}`)),
       );
-      const after: BudgetAnswer = await readBudget(t.app, admin);
-      expect(after.usage.totalTokens).toBe(before.totalTokens + used[0]! + used[1]!);
-      expect(after.usage.modelCalls).toBe(before.modelCalls + 2);
-      expect((await send(admin, first.id, 'Too late')).statusCode).toBe(429);
+      const replies = answers.map((answer) => answer.json<SentTurn>());
+      const answered = replies.filter((reply) => reply.assistantMessage?.status === 'complete');
+      const refused = answers.filter((answer, index) => replies[index]!.assistantMessage?.status !== 'complete');
+      expect(answered, JSON.stringify(answers.map((a) => [a.statusCode, a.body.slice(0, 400)]))).toHaveLength(1);
+      // The others were refused with the budget's sentence: before anything was stored (429), or, where
+      // their message was stored before another call's reservation took the budget, as the reply's error.
+      for (const [index, answer] of refused.entries()) {
+        const text = answer.statusCode === 429 ? answer.json<{ detail: string }>().detail : replyError(replies[index]);
+        expect(text).toContain("This tenant's monthly token budget is used up");
+      }
+      const after = (await readBudget(t.app, admin)).usage;
+      const answer = answered[0]!.assistantMessage!.usage!.totalTokens;
+      expect(after.totalTokens).toBe(before.totalTokens + answer);
+      // One reservation: the prompt (a few dozen tokens here) and the 300-token maximum answer.
+      expect(after.totalTokens - limit).toBeLessThanOrEqual(300 + 100);
+      expect((await send(admin, conversations[0]!.id, 'Too late')).statusCode).toBe(429);
     });
   });
 

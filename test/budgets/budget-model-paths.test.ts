@@ -5,7 +5,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { supportConversations } from '../../src/platform/db/schema/index.js';
 import { contentText, countWords } from '../fakes/fake-http-server.js';
-import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { countTextTokens } from '../../src/ai/call-tokens.js';
+import { defaultOpenAIReplyTokens, startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createAgent, createConversation, eventually } from '../harness/chat-setup.js';
 import { captureLogs } from '../harness/log-capture.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -123,6 +124,49 @@ describe('budgets on every model path', () => {
     // Refused before anything was stored or sent.
     expect(await messageCount(admin, conversation.id)).toBe(stored);
     expect(openai.requests.length).toBe(before);
+  });
+
+  it('a provider that reports no usage: each call is charged Parley’s own count of its prompt and answer', async () => {
+    const admin = await newTenant();
+    const agent = await createAgent(t.app, admin, { model: 'openai:gpt-4o-mini' });
+    const conversation = await createConversation(t.app, admin, agent.id, { title: 'Set' });
+    await setBudget(t.app, admin, { monthlyTokens: 1_000_000 });
+    openai.respondWith({ omitsUsage: true });
+    await sent(admin, conversation.id, 'What is the capital of Norway?');
+    const { usage } = await waitForModelCalls(t.app, admin, 1);
+    expect(usage.outputTokens).toBe(await countTextTokens(defaultOpenAIReplyTokens.join('')));
+    expect(usage.inputTokens).toBeGreaterThanOrEqual(await countTextTokens('What is the capital of Norway?'));
+  });
+
+  it('a reply stopped mid-stream is charged its prompt and what it wrote', async () => {
+    const admin = await newTenant();
+    const agent = await createAgent(t.app, admin, { model: 'openai:gpt-4o-mini' });
+    const conversation = await createConversation(t.app, admin, agent.id, { title: 'Set' });
+    await setBudget(t.app, admin, { monthlyTokens: 1_000_000 });
+    openai.respondWith({ replyTokens: ['Hello', ' from', ' far', ' away'], stallAfterTokens: 2 });
+    const turn = send(admin, conversation.id, 'Tell me a long story');
+    const replyId = await eventually(async () => {
+      const response = await t.app.inject({
+        method: 'GET',
+        url: `/v1/conversations/${conversation.id}/messages`,
+        headers: admin.headers,
+      });
+      const items = response.json<{ items: { id: string; status: string; content: string }[] }>().items;
+      return items.find((message) => message.status === 'streaming')?.id;
+    });
+    // The provider sends two tokens, then stalls with the exchange open: what the reply wrote is settled.
+    await eventually(async () => openai.openExchangeCount() === 1 || undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stopped = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages/${replyId}/stop`,
+      headers: admin.headers,
+    });
+    expect(stopped.json()).toMatchObject({ finishReason: 'stopped', content: 'Hello from' });
+    await turn;
+    const { usage } = await waitForModelCalls(t.app, admin, 1);
+    expect(usage.outputTokens).toBe(await countTextTokens('Hello from'));
+    expect(usage.inputTokens).toBeGreaterThanOrEqual(await countTextTokens('Tell me a long story'));
   });
 
   it('retry of a failed reply: refused once the budget is used up', async () => {

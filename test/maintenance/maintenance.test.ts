@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interruptedReply } from '../../src/modules/chat/index.js';
+import { createBudgetsRepository } from '../../src/modules/budgets/budgets.repository.js';
 import { createMaintenanceModule } from '../../src/modules/maintenance/index.js';
 import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -93,6 +94,37 @@ describe('maintenance sweeps', () => {
     expect((await sweeper().service.sweep()).abandonedReplies).toBe(1);
     expect(await old.readReply()).toMatchObject({ status: 'error' });
     expect(await recent.readReply()).toMatchObject({ status: 'streaming' });
+  });
+
+  it('gives back the budget reservations of calls that never settled, once expired, and keeps live ones', async () => {
+    const session = await register(t.app, uniqueEmail('sweep-reservations'));
+    const repository = createBudgetsRepository();
+    const month = `${new Date().toISOString().slice(0, 7)}-01`;
+    await repository.saveBudget(
+      t.database.db,
+      session.tenantId,
+      { monthlyTokens: 10_000, monthlyCostMicros: null, dailyMessagesPerUser: null },
+      new Date(),
+    );
+    const hold = (tokens: number, expiresAt: Date) =>
+      repository.reserve(t.database.db, { tenantId: session.tenantId, month, tokens, costMicros: 0, expiresAt });
+    // A node died while two calls ran: their reservations were never settled. A third call runs now.
+    expect(await hold(4_000, new Date(Date.now() - 1_000))).toBeDefined();
+    expect(await hold(5_000, new Date(Date.now() - 1_000))).toBeDefined();
+    const live = await hold(900, new Date(Date.now() + 60_000));
+    expect(live).toBeDefined();
+    // What they hold refuses the next call: 9,900 of 10,000 held, and it would be the 100th token.
+    expect(await hold(100, new Date(Date.now() + 60_000))).toBeDefined();
+    expect(await hold(1, new Date(Date.now() + 60_000))).toBeUndefined();
+    expect((await sweeper().service.sweep()).budgetReservations).toBeGreaterThanOrEqual(2);
+    const { held } = await repository.findUsageAndHeld(t.database.db, session.tenantId, month);
+    expect(held.tokens).toBe(1_000);
+    // The live call settles: charged its use, its reservation given back; the budget admits again.
+    await repository.settle(t.database.db, live!, { inputTokens: 300, outputTokens: 200, costMicros: 0 });
+    const after = await repository.findUsageAndHeld(t.database.db, session.tenantId, month);
+    expect(after.held.tokens).toBe(100);
+    expect(after.usage.inputTokens + after.usage.outputTokens).toBe(500);
+    expect(await hold(1, new Date(Date.now() + 60_000))).toBeDefined();
   });
 
   it('deletes refresh tokens long expired and idempotency keys older than a day', async () => {

@@ -34,6 +34,7 @@ describe('the widget live: AI answers from knowledge, streamed; handover when it
   let knowledgeInbox: { id: string };
   let stayingInbox: { id: string };
   let failingInbox: { id: string };
+  let realModelInbox: { id: string };
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer({ error: { status: 500 } });
@@ -62,6 +63,13 @@ describe('the widget live: AI answers from knowledge, streamed; handover when it
     knowledgeInbox = await createInbox(t.app, admin, { agentId: offline.id });
     stayingInbox = await createInbox(t.app, admin, { agentId: offline.id, handoff: { onAiFailure: 'stay' } });
     failingInbox = await createInbox(t.app, admin, { agentId: failing.id });
+    const realModel = await createAgent(t.app, admin, {
+      name: 'Real model with the FAQ',
+      model: 'openai:gpt-4o-mini',
+      visibility: 'tenant',
+      knowledgeSourceIds: [sourceId],
+    });
+    realModelInbox = await createInbox(t.app, admin, { agentId: realModel.id });
   }, 120_000);
   afterAll(async () => {
     await t?.close();
@@ -117,6 +125,37 @@ describe('the widget live: AI answers from knowledge, streamed; handover when it
       }
     } finally {
       await live.close();
+    }
+  });
+
+  it('a real model that greets or asks back without citing keeps the conversation with the AI', async () => {
+    try {
+      const visitor = await startVisitor(t.app, realModelInbox.id);
+      const conversation = await startConversation(t.app, visitor);
+      const aiReplies = async (count: number) =>
+        eventually(async () => {
+          const response = await t.app.inject({
+            method: 'GET',
+            url: `/v1/widget/conversations/${conversation.id}/messages`,
+            headers: visitor.headers,
+          });
+          const items = response.json<{ items: { author: string; status: string }[] }>().items;
+          return (
+            items.filter((item) => item.author === 'ai' && item.status === 'complete').length >= count || undefined
+          );
+        }, 20_000);
+      // Passages are retrieved for both messages; the model cites none of them, as real models do.
+      openai.respondWith({ replyTokens: ['Hello!', ' How can I help', ' you today?'] });
+      await sendAsVisitor(t.app, visitor, conversation.id, 'Hi there, about returning a parcel');
+      await aiReplies(1);
+      openai.respondWith({ replyTokens: ['Which order', ' is it about?'] });
+      await sendAsVisitor(t.app, visitor, conversation.id, 'I want to return a parcel');
+      await aiReplies(2);
+      // The hand-over would follow the reply: give it the time it would take.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await statusOf(visitor, conversation.id)).toBe('bot');
+    } finally {
+      openai.respondWith({ error: { status: 500 } });
     }
   });
 

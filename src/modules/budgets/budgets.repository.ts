@@ -1,5 +1,6 @@
 import { and, desc, eq, max, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
+import { rowsOf } from '../../platform/db/raw-sql.js';
 import {
   budgetThresholdEvents,
   tenantBudgets,
@@ -8,6 +9,27 @@ import {
   userDailyMessages,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+
+/** One running call's hold on its tenant's month: what `settle` gives back. */
+export interface Reservation {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly month: string;
+}
+
+interface UsageTotalsRow {
+  input_tokens: string | number;
+  output_tokens: string | number;
+  cost_micros: string | number;
+  model_calls: string | number;
+}
+
+const asUsage = (row: UsageTotalsRow): MonthlyUsage => ({
+  inputTokens: Number(row.input_tokens),
+  outputTokens: Number(row.output_tokens),
+  costMicros: Number(row.cost_micros),
+  modelCalls: Number(row.model_calls),
+});
 
 export type BudgetRow = typeof tenantBudgets.$inferSelect;
 export type ThresholdEventRow = typeof budgetThresholdEvents.$inferSelect;
@@ -75,6 +97,25 @@ export function createBudgetsRepository() {
       return row ?? noUsage;
     },
 
+    /** The month's use and what its running calls hold (the sum of their reservations), read together. */
+    async findUsageAndHeld(
+      db: Executor,
+      tenantId: string,
+      month: string,
+    ): Promise<{ usage: MonthlyUsage; held: { tokens: number; costMicros: number } }> {
+      const [row] = await db
+        .select({
+          ...usageColumns,
+          heldTokens: tenantMonthlyUsage.reservedTokens,
+          heldCostMicros: tenantMonthlyUsage.reservedCostMicros,
+        })
+        .from(tenantMonthlyUsage)
+        .where(inTenant(tenantMonthlyUsage, tenantId, eq(tenantMonthlyUsage.month, month)));
+      if (!row) return { usage: noUsage, held: { tokens: 0, costMicros: 0 } };
+      const { heldTokens, heldCostMicros, ...usage } = row;
+      return { usage, held: { tokens: heldTokens, costMicros: heldCostMicros } };
+    },
+
     async saveBudget(db: Executor, tenantId: string, limits: BudgetLimits, now: Date): Promise<BudgetRow> {
       const [row] = await db
         .insert(tenantBudgets)
@@ -107,6 +148,71 @@ export function createBudgetsRepository() {
         })
         .returning(usageColumns);
       return row!;
+    },
+
+    /**
+     * Reserves `tokens` and `costMicros` of the month for one call, only while what was used plus what
+     * running calls hold is below each budget. One statement: the upsert locks the month's row and is
+     * re-checked against its newest version, so calls at the edge on any number of nodes are admitted
+     * one at a time, and together they can pass a budget by at most one call's reservation. The row
+     * in `budget_reservations` lets the sweep give back a reservation whose node died. Undefined: refused.
+     */
+    async reserve(
+      db: Executor,
+      hold: { tenantId: string; month: string; tokens: number; costMicros: number; expiresAt: Date },
+    ): Promise<Reservation | undefined> {
+      const { tenantId, month, tokens, costMicros, expiresAt } = hold;
+      const result = await db.execute(sql`
+        WITH budget AS (
+          SELECT monthly_tokens, monthly_cost_micros FROM tenant_budgets WHERE tenant_id = ${tenantId}::uuid
+        ), held AS (
+          INSERT INTO tenant_monthly_usage AS u (tenant_id, month, reserved_tokens, reserved_cost_micros)
+          SELECT ${tenantId}::uuid, ${month}::date, ${tokens}::bigint, ${costMicros}::bigint FROM budget
+           WHERE coalesce(budget.monthly_tokens > 0, true) AND coalesce(budget.monthly_cost_micros > 0, true)
+          ON CONFLICT (tenant_id, month) DO UPDATE
+            SET reserved_tokens = u.reserved_tokens + excluded.reserved_tokens,
+                reserved_cost_micros = u.reserved_cost_micros + excluded.reserved_cost_micros
+            WHERE (SELECT coalesce(u.input_tokens + u.output_tokens + u.reserved_tokens < b.monthly_tokens, true)
+                      AND coalesce(u.cost_micros + u.reserved_cost_micros < b.monthly_cost_micros, true)
+                     FROM budget b)
+          RETURNING u.tenant_id
+        )
+        INSERT INTO budget_reservations (tenant_id, month, tokens, cost_micros, expires_at)
+        SELECT ${tenantId}::uuid, ${month}::date, ${tokens}::bigint, ${costMicros}::bigint, ${expiresAt.toISOString()}::timestamptz
+          FROM held
+        RETURNING id`);
+      const [row] = rowsOf<{ id: string }>(result);
+      return row ? { id: row.id, tenantId, month } : undefined;
+    },
+
+    /**
+     * Charges one call's use and gives back its reservation, in one statement. A reservation the sweep
+     * already gave back (the call outlived it) is not given back twice; the use is charged either way.
+     */
+    async settle(
+      db: Executor,
+      reservation: Reservation,
+      use: { inputTokens: number; outputTokens: number; costMicros: number },
+    ): Promise<MonthlyUsage> {
+      const { id, tenantId, month } = reservation;
+      const result = await db.execute(sql`
+        WITH released AS (
+          DELETE FROM budget_reservations WHERE id = ${id}::uuid RETURNING tokens, cost_micros
+        )
+        INSERT INTO tenant_monthly_usage AS u
+          (tenant_id, month, input_tokens, output_tokens, cost_micros, model_calls)
+        VALUES (${tenantId}::uuid, ${month}::date, ${use.inputTokens}::bigint, ${use.outputTokens}::bigint, ${use.costMicros}::bigint, 1)
+        ON CONFLICT (tenant_id, month) DO UPDATE SET
+          input_tokens = u.input_tokens + excluded.input_tokens,
+          output_tokens = u.output_tokens + excluded.output_tokens,
+          cost_micros = u.cost_micros + excluded.cost_micros,
+          model_calls = u.model_calls + 1,
+          reserved_tokens = greatest(u.reserved_tokens - coalesce((SELECT sum(tokens) FROM released), 0), 0),
+          reserved_cost_micros =
+            greatest(u.reserved_cost_micros - coalesce((SELECT sum(cost_micros) FROM released), 0), 0),
+          updated_at = now()
+        RETURNING u.input_tokens, u.output_tokens, u.cost_micros, u.model_calls`);
+      return asUsage(rowsOf<UsageTotalsRow>(result)[0]!);
     },
 
     /**

@@ -1,7 +1,6 @@
-import type { LanguageModelV3Usage } from '@ai-sdk/provider';
 import type { Actor } from '../../access/actor.js';
 import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.js';
-import type { ModelMeter } from '../../ai/metered-model.js';
+import type { CallCharge, CallTokens, ModelMeter } from '../../ai/metered-model.js';
 import type { Database } from '../../platform/db/client.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { notFound } from '../../platform/errors.js';
@@ -9,7 +8,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { WebhookEvents } from '../webhooks/webhook-event-types.js';
 import { dayOf, monthOf, nextMonthStart } from './budget-periods.js';
 import { budgetExceeded } from './budget-refusals.js';
-import type { BudgetRow, BudgetsRepository, MonthlyUsage } from './budgets.repository.js';
+import type { BudgetRow, BudgetsRepository, MonthlyUsage, Reservation } from './budgets.repository.js';
 import { presentBudget, toLimits, type BudgetInput, type BudgetView } from './budgets.schemas.js';
 import { createThresholdWatch } from './threshold-watch.js';
 
@@ -43,6 +42,19 @@ export interface BudgetsServiceDeps {
 }
 
 const listedThresholdEvents = 12;
+/**
+ * How long a reservation holds when its call never settles (its node died mid-call): the maintenance
+ * sweep gives it back after this. Longer than any model call runs (MODEL_TIMEOUT_MS is minutes).
+ */
+const reservationLifetimeMs = 30 * 60_000;
+
+/** What the resolver's check found, handed to the meter of the model it resolved. */
+export interface Admission {
+  readonly budget: BudgetRow | undefined;
+}
+
+const hasSpendLimit = (budget: BudgetRow | undefined): budget is BudgetRow =>
+  budget !== undefined && (budget.monthlyTokens !== null || budget.monthlyCostMicros !== null);
 
 export function createBudgetsService(deps: BudgetsServiceDeps) {
   const { db, repository, logger } = deps;
@@ -64,23 +76,72 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
     return budget;
   }
 
-  async function record(tenantId: string, call: MeteredCall, usage: LanguageModelV3Usage): Promise<void> {
-    const inputTokens = usage.inputTokens.total ?? 0;
-    const outputTokens = usage.outputTokens.total ?? 0;
-    if (inputTokens === 0 && outputTokens === 0) return;
+  /**
+   * Charges one call and gives back its reservation (if it made one), then watches the 80% line. Never
+   * rejects: a call that ran is not failed for its bookkeeping.
+   */
+  async function charge(
+    tenantId: string,
+    call: MeteredCall,
+    reservation: Reservation | undefined,
+    use: CallTokens,
+  ): Promise<void> {
+    const { inputTokens, outputTokens } = use;
+    if (!reservation && inputTokens === 0 && outputTokens === 0) return;
     try {
-      const costMicros = call.isOffline
-        ? 0
-        : ((await deps.costOf?.(tenantId, { ...call, inputTokens, outputTokens })) ?? 0);
+      const costMicros = await priceOf(tenantId, call, use);
       const at = now();
-      const month = monthOf(at);
-      const totals = await repository.addUsage(db, { tenantId, month, inputTokens, outputTokens, costMicros });
+      const month = reservation?.month ?? monthOf(at);
+      const totals = reservation
+        ? await repository.settle(db, reservation, { inputTokens, outputTokens, costMicros })
+        : await repository.addUsage(db, { tenantId, month, inputTokens, outputTokens, costMicros });
       await thresholds.consider(tenantId, month, nextMonthStart(at), totals);
     } catch (error) {
       // A tenant deleted while its call finished has nothing left to count against.
       if (isForeignKeyViolation(error)) return;
       logger.error({ err: error, tenantId }, 'A model call’s usage could not be counted against the budget');
     }
+  }
+
+  async function priceOf(tenantId: string, call: MeteredCall, use: CallTokens): Promise<number> {
+    if (call.isOffline || (use.inputTokens === 0 && use.outputTokens === 0)) return 0;
+    return (await deps.costOf?.(tenantId, { ...call, ...use })) ?? 0;
+  }
+
+  /**
+   * Holds the most a call may use against the month before it starts. Refused when what was used
+   * plus what running calls hold reaches a budget: the 429 names the budget and both figures.
+   */
+  async function reserve(tenantId: string, call: MeteredCall, budget: BudgetRow, estimate: CallTokens) {
+    const at = now();
+    const month = monthOf(at);
+    const tokens = estimate.inputTokens + estimate.outputTokens;
+    const costMicros = budget.monthlyCostMicros === null ? 0 : await priceOf(tenantId, call, estimate);
+    const expiresAt = new Date(at.getTime() + reservationLifetimeMs);
+    const reservation = await repository.reserve(db, { tenantId, month, tokens, costMicros, expiresAt });
+    if (reservation) return reservation;
+    throw await refusalOfHeldBudget(tenantId, budget, at);
+  }
+
+  /**
+   * The 429 of a budget that what was used and what running calls hold have reached. Read once, after
+   * the refusal: the calls that held it may have ended since, so the budget named is the one the row
+   * shows reached, else the token budget where there is one.
+   */
+  async function refusalOfHeldBudget(tenantId: string, budget: BudgetRow, at: Date) {
+    const { usage, held } = await repository.findUsageAndHeld(db, tenantId, monthOf(at));
+    const tokens = usage.inputTokens + usage.outputTokens;
+    const describe = (used: string, heldNow: number, format: (value: number) => string) =>
+      heldNow > 0 ? `${used} used and ${format(heldNow)} held by calls running now` : used;
+    const isTokens =
+      budget.monthlyTokens !== null &&
+      (tokens + held.tokens >= budget.monthlyTokens || budget.monthlyCostMicros === null);
+    if (isTokens) {
+      const used = describe(formatCount(tokens), held.tokens, formatCount);
+      return budgetExceeded('monthly_tokens', used, formatCount(budget.monthlyTokens ?? 0), at);
+    }
+    const used = describe(formatCost(usage.costMicros), held.costMicros, formatCost);
+    return budgetExceeded('monthly_cost', used, formatCost(budget.monthlyCostMicros ?? 0), at);
   }
 
   async function view(tenantId: string): Promise<BudgetView> {
@@ -103,25 +164,35 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
      * The check before a model call: the tenant's monthly budgets, then (for a person's message) their
      * daily cap, which this also counts. Throws the 429 of the budget used up.
      */
-    async admit(tenantId: string, use: ModelUse = {}): Promise<void> {
+    async admit(tenantId: string, use: ModelUse = {}): Promise<Admission> {
       const at = now();
       const budget = await requireMonthlyBudget(tenantId, at);
-      if (!use.messageFrom) return;
+      if (!use.messageFrom) return { budget };
       const cap = budget?.dailyMessagesPerUser ?? null;
       const day = dayOf(at);
       const counted = await repository.admitMessage(db, { tenantId, userId: use.messageFrom, day, cap });
       if (counted === undefined && cap !== null) {
         throw budgetExceeded('daily_messages', formatCount(cap), formatCount(cap), at);
       }
+      return { budget };
     },
 
-    /** What a resolved model reports to: later calls checked, every finished call counted. */
-    meterFor(tenantId: string, call: MeteredCall): ModelMeter {
+    /**
+     * What a resolved model's calls are admitted and charged through. Where the tenant has a token or
+     * cost budget, each call reserves its estimate first (`reserve`); else the first call was admitted
+     * by the resolver a moment ago, and each later one checks the month again (a budget set since applies).
+     */
+    meterFor(tenantId: string, call: MeteredCall, admission: Admission): ModelMeter {
+      let isFirstCall = true;
       return {
-        beforeCall: async () => {
-          await requireMonthlyBudget(tenantId, now());
+        async admitCall(estimate): Promise<CallCharge> {
+          const budget = isFirstCall ? admission.budget : await requireMonthlyBudget(tenantId, now());
+          isFirstCall = false;
+          const reservation = hasSpendLimit(budget)
+            ? await reserve(tenantId, call, budget, await estimate())
+            : undefined;
+          return { settle: (use) => charge(tenantId, call, reservation, use) };
         },
-        record: (usage) => record(tenantId, call, usage),
       };
     },
 

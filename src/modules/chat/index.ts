@@ -56,6 +56,8 @@ export interface ChatModuleDeps {
   readonly knownFacts?: ChatTurnDeps['knownFacts'];
   /** Tools a conversation brings beside its agent's (the inbox module's handoff in support conversations). */
   readonly conversationTools?: ChatTurnDeps['conversationTools'];
+  /** Whether the AI may answer a support conversation now (the inbox module). */
+  readonly supportGate?: ChatTurnDeps['supportGate'];
 }
 
 export interface ChatTuning {
@@ -120,6 +122,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     earlierSummary: deps.earlierSummary,
     knownFacts: deps.knownFacts,
     conversationTools: deps.conversationTools,
+    supportGate: deps.supportGate,
     slots,
     stopWaitMs: tuning.stopWaitMs,
     attachmentParts: deps.files?.modelParts,

@@ -1,4 +1,5 @@
 import { idParams, noContent } from '../../platform/http/common-schemas.js';
+import { supportDeskAccess } from '../inbox/support-access.js';
 import { actorOf, type App } from '../../platform/http/types.js';
 import { markReadBody, readReceiptSchema, summaryListSchema } from './companion.schemas.js';
 import { memoryListSchema, memoryParams, memorySchema, updateMemoryBody } from './memories.schemas.js';
@@ -78,6 +79,35 @@ export function registerCompanionRoutes(app: App, services: CompanionRouteServic
     },
     handler: async (request, reply) => {
       await services.memories.remove(actorOf(request), request.params.id, request.params.memoryId);
+      return reply.status(204).send(null);
+    },
+  });
+
+  app.get('/v1/contacts/:id/memories', {
+    config: { access: supportDeskAccess },
+    schema: {
+      tags,
+      security,
+      summary: "What the tenant's agents remember about a contact, oldest first",
+      description:
+        'Kept only for inboxes with memory turned on (`memory` on the inbox), per contact: never shared between contacts.',
+      params: idParams,
+      response: { 200: memoryListSchema },
+    },
+    handler: (request) => services.memories.listForContact(actorOf(request), request.params.id),
+  });
+
+  app.delete('/v1/contacts/:id/memories/:memoryId', {
+    config: { access: supportDeskAccess },
+    schema: {
+      tags,
+      security,
+      summary: 'Make the agents forget one thing about a contact',
+      params: memoryParams,
+      response: { 204: noContent },
+    },
+    handler: async (request, reply) => {
+      await services.memories.removeForContact(actorOf(request), request.params.id, request.params.memoryId);
       return reply.status(204).send(null);
     },
   });

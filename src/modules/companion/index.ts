@@ -130,7 +130,10 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
       void proactive
         .ownerAnswered(turn.tenantId, turn.handle.conversationId)
         .catch((error: unknown) =>
-          deps.logger.warn({ err: error, conversationId: turn.handle.conversationId }, 'could not reset proactive count'),
+          deps.logger.warn(
+            { err: error, conversationId: turn.handle.conversationId },
+            'could not reset proactive count',
+          ),
         );
       void turn.handle.outcome.then(async (outcome) => {
         if (outcome.error || outcome.assistantMessage.status !== 'complete') return;

@@ -1,6 +1,14 @@
-import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import { agentMemories, agents, conversations, messages } from '../../platform/db/schema/index.js';
+import {
+  agentMemories,
+  agents,
+  contacts,
+  conversations,
+  inboxes,
+  messages,
+  supportConversations,
+} from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type MemoryRow = typeof agentMemories.$inferSelect;
@@ -11,12 +19,18 @@ export const maxMemoriesPerUser = 200;
 /** All SQL of long-term memory; every statement names the tenant, the agent and the user. */
 export function createMemoriesRepository() {
   return {
-    /** A user message with what the extraction needs: its conversation's owner and agent settings. */
+    /**
+     * A user message with what the extraction needs: its conversation's owner and agent settings, and,
+     * for a support conversation, its contact and whether its inbox keeps memory.
+     */
     async userMessageContext(db: Executor, tenantId: string, messageId: string) {
       const [row] = await db
         .select({
           content: messages.content,
           ownerId: conversations.ownerId,
+          contactId: supportConversations.contactId,
+          isSupport: sql<boolean>`${supportConversations.id} is not null`,
+          isInboxMemoryEnabled: sql<boolean>`coalesce(${inboxes.isMemoryEnabled}, false)`,
           agentId: agents.id,
           agentModel: agents.model,
           companion: agents.companion,
@@ -27,6 +41,14 @@ export function createMemoriesRepository() {
           and(eq(conversations.id, messages.conversationId), eq(conversations.tenantId, messages.tenantId)),
         )
         .innerJoin(agents, and(eq(agents.id, conversations.agentId), eq(agents.tenantId, conversations.tenantId)))
+        .leftJoin(
+          supportConversations,
+          and(
+            eq(supportConversations.conversationId, conversations.id),
+            eq(supportConversations.tenantId, conversations.tenantId),
+          ),
+        )
+        .leftJoin(inboxes, eq(inboxes.id, supportConversations.inboxId))
         .where(inTenant(messages, tenantId, eq(messages.id, messageId), eq(messages.role, 'user')));
       return row;
     },
@@ -36,7 +58,9 @@ export function createMemoriesRepository() {
       const inserted = await db
         .insert(agentMemories)
         .values(memory)
-        .onConflictDoNothing({ target: [agentMemories.agentId, agentMemories.userId, agentMemories.factKey] })
+        .onConflictDoNothing({
+          target: [agentMemories.agentId, agentMemories.userId, agentMemories.contactId, agentMemories.factKey],
+        })
         .returning({ id: agentMemories.id });
       return inserted.length > 0;
     },
@@ -45,12 +69,54 @@ export function createMemoriesRepository() {
       return db
         .select()
         .from(agentMemories)
-        .where(inTenant(agentMemories, tenantId, eq(agentMemories.agentId, agentId), eq(agentMemories.userId, userId)))
+        .where(
+          inTenant(
+            agentMemories,
+            tenantId,
+            eq(agentMemories.agentId, agentId),
+            eq(agentMemories.userId, userId),
+            isNull(agentMemories.contactId),
+          ),
+        )
         .orderBy(asc(agentMemories.id))
         .limit(maxMemoriesPerUser);
     },
 
-    /** What a new conversation starts with: the facts known before it began. */
+    /** What every agent of the tenant keeps about one contact, oldest first; undefined when no such contact. */
+    async listForContact(db: Executor, tenantId: string, contactId: string): Promise<MemoryRow[] | undefined> {
+      const [contact] = await db
+        .select({ id: contacts.id })
+        .from(contacts)
+        .where(inTenant(contacts, tenantId, eq(contacts.id, contactId)));
+      if (!contact) return undefined;
+      return db
+        .select()
+        .from(agentMemories)
+        .where(inTenant(agentMemories, tenantId, eq(agentMemories.contactId, contactId)))
+        .orderBy(asc(agentMemories.id))
+        .limit(maxMemoriesPerUser);
+    },
+
+    async deleteForContact(db: Executor, key: { tenantId: string; contactId: string; memoryId: string }) {
+      const deleted = await db
+        .delete(agentMemories)
+        .where(
+          inTenant(
+            agentMemories,
+            key.tenantId,
+            eq(agentMemories.id, key.memoryId),
+            eq(agentMemories.contactId, key.contactId),
+          ),
+        )
+        .returning({ id: agentMemories.id });
+      return deleted.length > 0;
+    },
+
+    /**
+     * What a new conversation starts with: the facts known before it began, about the person it is with.
+     * For a support conversation that is its contact, and only where its inbox keeps memory; for any other,
+     * the user's own facts (no contact). Decided in the statement, so a turn pays no extra round trip.
+     */
     async knownBefore(
       db: Executor,
       tenantId: string,
@@ -67,6 +133,8 @@ export function createMemoriesRepository() {
             tenantId,
             eq(agentMemories.agentId, agentId),
             eq(agentMemories.userId, userId),
+            sql`${agentMemories.contactId} is not distinct from (select ${supportConversations.contactId} from ${supportConversations} where ${supportConversations.conversationId} = ${conversationId}::uuid and ${supportConversations.tenantId} = ${tenantId}::uuid)`,
+            sql`coalesce((select ${inboxes.isMemoryEnabled} from ${supportConversations} join ${inboxes} on ${inboxes.id} = ${supportConversations.inboxId} where ${supportConversations.conversationId} = ${conversationId}::uuid and ${supportConversations.tenantId} = ${tenantId}::uuid), true)`,
             lt(
               agentMemories.createdAt,
               sql`(select ${conversations.createdAt} from ${conversations} where ${conversations.id} = ${conversationId}::uuid and ${conversations.tenantId} = ${tenantId}::uuid)`,
@@ -93,6 +161,7 @@ export function createMemoriesRepository() {
             eq(agentMemories.id, key.memoryId),
             eq(agentMemories.agentId, key.agentId),
             eq(agentMemories.userId, key.userId),
+            isNull(agentMemories.contactId),
           ),
         )
         .returning();
@@ -109,6 +178,7 @@ export function createMemoriesRepository() {
             eq(agentMemories.id, key.memoryId),
             eq(agentMemories.agentId, key.agentId),
             eq(agentMemories.userId, key.userId),
+            isNull(agentMemories.contactId),
           ),
         )
         .returning({ id: agentMemories.id });

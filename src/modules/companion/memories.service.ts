@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Actor } from '../../access/actor.js';
+import { hasRoleAtLeast, type Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../platform/db/errors.js';
 import { AppError, notFound } from '../../platform/errors.js';
@@ -47,6 +47,13 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
     if (!(await deps.agents.findUsable(actor, agentId))) throw notFound('Agent', agentId);
   }
 
+  /** A contact's memories are the desk's to see: operators and administrators (checked here for every caller). */
+  function requireDeskRole(actor: Actor): void {
+    if (!hasRoleAtLeast(actor, 'operator')) {
+      throw new AppError('forbidden', "Only operators and administrators can see or change a contact's memories");
+    }
+  }
+
   const keyOf = (actor: Actor, agentId: string, memoryId: string) => ({
     tenantId: actor.tenantId,
     agentId,
@@ -60,6 +67,8 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
     if (!context) return;
     const settings = readCompanionSettings(context.companion);
     if (!settings.memory) return;
+    // A support conversation's facts are its contact's, kept only where its inbox keeps memory.
+    if (context.isSupport && !context.isInboxMemoryEnabled) return;
     const resolved = await deps.resolveUtilityModel(data.tenantId, context);
     const facts = await extractFacts(resolved, context.content, {
       abortSignal: job.signal,
@@ -71,6 +80,7 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
         tenantId: data.tenantId,
         agentId: context.agentId,
         userId: context.ownerId,
+        contactId: context.contactId,
         content: fact,
         factKey: factKeyOf(fact),
         sourceMessageId: data.messageId,
@@ -131,6 +141,20 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
       });
       if (!row) throw notFound('Memory', memoryId);
       return presentMemory(row);
+    },
+
+    /** What the tenant's agents remember about one contact (support conversations of inboxes that keep memory). */
+    async listForContact(actor: Actor, contactId: string): Promise<{ items: MemoryView[] }> {
+      requireDeskRole(actor);
+      const rows = await repository.listForContact(db, actor.tenantId, contactId);
+      if (!rows) throw notFound('Contact', contactId);
+      return { items: rows.map(presentMemory) };
+    },
+
+    async removeForContact(actor: Actor, contactId: string, memoryId: string): Promise<void> {
+      requireDeskRole(actor);
+      const isDeleted = await repository.deleteForContact(db, { tenantId: actor.tenantId, contactId, memoryId });
+      if (!isDeleted) throw notFound('Memory', memoryId);
     },
 
     async remove(actor: Actor, agentId: string, memoryId: string): Promise<void> {

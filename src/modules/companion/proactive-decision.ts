@@ -55,7 +55,10 @@ export async function decideProactive(
 ): Promise<ProactiveDecision> {
   if (resolved.isOffline) return offlineDecision(context);
   const transcript = context.messages
-    .map((message) => `${message.role === 'user' ? 'User' : 'Assistant'}: ${cutToLength(message.content, messageExcerptChars)}`)
+    .map(
+      (message) =>
+        `${message.role === 'user' ? 'User' : 'Assistant'}: ${cutToLength(message.content, messageExcerptChars)}`,
+    )
     .join('\n\n');
   const { output } = await generateText({
     model: resolved.model,

@@ -72,8 +72,7 @@ export function createProactiveSettingsService(deps: ProactiveSettingsDeps) {
       const row = await repository.quietHoursOf(db, actor.tenantId, actor.userId);
       return {
         timeZone: row?.timeZone ?? null,
-        quietHours:
-          row?.start != null && row.end != null ? { start: clockOf(row.start), end: clockOf(row.end) } : null,
+        quietHours: row?.start != null && row.end != null ? { start: clockOf(row.start), end: clockOf(row.end) } : null,
       };
     },
 

@@ -19,9 +19,7 @@ export type ConversationProactiveView = z.infer<typeof conversationProactiveSche
 export const agentProactiveSchema = z.object({ agentId: z.uuid(), enabled: z.boolean() });
 export type AgentProactiveView = z.infer<typeof agentProactiveSchema>;
 
-const clockTime = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, from 00:00 to 23:59');
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, from 00:00 to 23:59');
 
 const timeZoneSchema = z
   .string()

@@ -66,14 +66,7 @@ export function createContactsRepository() {
       return db
         .select({ row: contacts, cursorAt: cursorTimestamp(contacts.createdAt) })
         .from(contacts)
-        .where(
-          inTenant(
-            contacts,
-            tenantId,
-            matching,
-            afterCursor(contacts.createdAt, contacts.id, page.after),
-          ),
-        )
+        .where(inTenant(contacts, tenantId, matching, afterCursor(contacts.createdAt, contacts.id, page.after)))
         .orderBy(...newestFirst(contacts.createdAt, contacts.id))
         .limit(page.limit + 1);
     },

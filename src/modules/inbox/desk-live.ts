@@ -80,8 +80,10 @@ export function createDeskLive(deps: DeskLiveDeps) {
 
   async function announceChange(change: SupportChange): Promise<void> {
     const { tenantId, before, after } = change;
-    // A person took it from the AI: the reply it may be writing stops now, on whichever node writes it.
-    if (before.status === 'bot' && after.status === 'open' && after.conversationId) {
+    // The AI no longer answers (a person took it, it was handed over, resolved or snoozed): the reply it
+    // may be writing stops now, on whichever node writes it.
+    // The AI handing over itself finishes its own sentence (the tool's closing line).
+    if (before.status === 'bot' && after.status !== 'bot' && change.byKind !== 'ai' && after.conversationId) {
       deps.stopReplies(after.conversationId);
     }
     deps.publisher?.publishToOperators(tenantId, {

@@ -103,7 +103,8 @@ const eventSentences: Record<string, (name: string) => string> = {
 
 /** A status change as the line operators read in the conversation. */
 export function presentEventLine(event: StoredEvent, actorName: string | null): DeskMessageView {
-  const name = event.actorKind === 'operator' ? (actorName ?? 'An operator') : 'The system';
+  const name =
+    event.actorKind === 'operator' ? (actorName ?? 'An operator') : event.actorKind === 'ai' ? 'The AI' : 'The system';
   const sentence = (eventSentences[event.action] ?? (() => `Status changed to ${event.toStatus}`))(name);
   return {
     id: event.id,

@@ -37,7 +37,7 @@ function handoffTool(deps: HandoffToolDeps, tenantId: string, supportConversatio
         await deps.support.change(
           tenantId,
           supportConversationId,
-          { kind: 'system' },
+          { kind: 'ai' },
           { action: 'request_human', reason: parsed.data.reason },
         );
       } catch (error) {

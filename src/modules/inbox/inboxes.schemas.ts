@@ -98,6 +98,12 @@ export const createInboxBody = z.strictObject({
   businessHours: businessHoursSchema.nullable().default(null),
   handoff: handoffSchema.partial().default({}),
   csatEnabled: z.boolean().default(false),
+  memory: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Whether the inbox's agent keeps long-term memory of each contact (the agent's own memory setting must be on too); per contact, never shared. Off by default",
+    ),
   assignment: assignmentSchema.partial().default({}),
 });
 export type CreateInboxInput = z.infer<typeof createInboxBody>;
@@ -110,6 +116,7 @@ export const updateInboxBody = patchBody({
   businessHours: businessHoursSchema.nullable().optional(),
   handoff: handoffSchema.partial().optional(),
   csatEnabled: z.boolean().optional(),
+  memory: z.boolean().optional(),
   assignment: assignmentSchema.partial().optional(),
 });
 export type UpdateInboxInput = z.infer<typeof updateInboxBody>;
@@ -129,6 +136,7 @@ export const inboxSchema = z.object({
     .nullable(),
   handoff: z.object({ keywords: z.array(z.string()), onAiFailure: z.enum(aiFailureModes) }),
   csatEnabled: z.boolean(),
+  memory: z.boolean(),
   assignment: z.object({ roundRobin: z.boolean(), operatorCapacity: z.number().int() }),
   signingSecretRotatedAt: z.iso.datetime(),
   createdAt: z.iso.datetime(),
@@ -157,6 +165,7 @@ export interface InboxRow {
   readonly handoffKeywords: string[];
   readonly onAiFailure: (typeof aiFailureModes)[number];
   readonly isCsatEnabled: boolean;
+  readonly isMemoryEnabled: boolean;
   readonly isAutoAssignEnabled: boolean;
   readonly operatorCapacity: number;
   readonly signingSecretRotatedAt: Date;
@@ -181,6 +190,7 @@ export const presentInbox = (inbox: InboxRow): InboxView => ({
     : null,
   handoff: { keywords: inbox.handoffKeywords, onAiFailure: inbox.onAiFailure },
   csatEnabled: inbox.isCsatEnabled,
+  memory: inbox.isMemoryEnabled,
   assignment: { roundRobin: inbox.isAutoAssignEnabled, operatorCapacity: inbox.operatorCapacity },
   signingSecretRotatedAt: inbox.signingSecretRotatedAt.toISOString(),
   createdAt: inbox.createdAt.toISOString(),

@@ -81,6 +81,7 @@ export function createInboxesService(deps: InboxesServiceDeps) {
         handoffKeywords: input.handoff.keywords ?? defaultHandoffKeywords,
         onAiFailure: input.handoff.onAiFailure ?? 'handover',
         isCsatEnabled: input.csatEnabled,
+        isMemoryEnabled: input.memory,
         isAutoAssignEnabled: input.assignment.roundRobin ?? false,
         operatorCapacity: input.assignment.operatorCapacity ?? defaultOperatorCapacity,
         encryptedSigningSecret: encryptSecret(credentialsKey, signingSecret),
@@ -107,6 +108,7 @@ export function createInboxesService(deps: InboxesServiceDeps) {
         ...(input.handoff?.keywords !== undefined && { handoffKeywords: input.handoff.keywords }),
         ...(input.handoff?.onAiFailure !== undefined && { onAiFailure: input.handoff.onAiFailure }),
         ...(input.csatEnabled !== undefined && { isCsatEnabled: input.csatEnabled }),
+        ...(input.memory !== undefined && { isMemoryEnabled: input.memory }),
         ...(input.assignment?.roundRobin !== undefined && { isAutoAssignEnabled: input.assignment.roundRobin }),
         ...(input.assignment?.operatorCapacity !== undefined && {
           operatorCapacity: input.assignment.operatorCapacity,

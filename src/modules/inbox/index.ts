@@ -109,6 +109,16 @@ export function createInboxModule(deps: InboxModuleDeps) {
     presence,
     /** ChatModuleDeps.conversationTools: `handoff_to_human` in support conversations the AI answers. */
     conversationTools: createConversationTools({ db: deps.db, repository: deskRepository, support }),
+    /**
+     * ChatModuleDeps.supportGate: the AI answers a support conversation only while it is `bot`. Read
+     * fresh (no cache): the turn asks after registering its reply, so a change either shows here or stops it.
+     */
+    supportGate: {
+      mayAnswer: async (tenantId: string, conversationId: string): Promise<boolean> => {
+        const linked = await deskRepository.findByConversation(deps.db, tenantId, conversationId);
+        return linked === undefined || linked.status === 'bot';
+      },
+    },
     /** The tenant's desk user, owner of every chat conversation behind a support conversation (the widget's too). */
     deskUserOf: (tenantId: string) => ensureDeskUser({ db: deps.db, repository: deskRepository }, tenantId),
     /** The chat conversation behind a support conversation, made and linked on first use. */

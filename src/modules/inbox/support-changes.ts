@@ -29,6 +29,8 @@ export interface SupportChange {
   readonly after: StoredSupportConversation;
   readonly action: SupportAction | 'create';
   readonly reason: string | null;
+  /** Who made it; absent for a conversation's creation. */
+  readonly byKind?: ChangeActor['kind'];
 }
 
 export interface SnoozeWake {
@@ -37,9 +39,12 @@ export interface SnoozeWake {
   readonly until: Date;
 }
 
-/** Who changed a status: an operator over HTTP, or the contact and the system (widget, timers) later. */
+/**
+ * Who changed a status: an operator over HTTP, or the contact and the system (widget, timers) later, or
+ * the AI itself (its `handoff_to_human` tool), whose reply then finishes rather than being stopped.
+ */
 export type ChangeActor =
-  { readonly kind: 'operator'; readonly actor: Actor } | { readonly kind: 'contact' | 'system' };
+  { readonly kind: 'operator'; readonly actor: Actor } | { readonly kind: 'contact' | 'system' | 'ai' };
 
 export interface ChangeRequest {
   readonly action: SupportAction;
@@ -155,6 +160,7 @@ export function createSupportChanges(deps: SupportServiceDeps) {
       after: updated,
       action: request.action,
       reason: request.reason ?? null,
+      byKind: by.kind,
     });
     if (updated.status !== current.status)
       await deps.events?.emit(tenantId, 'conversation.status_changed', {

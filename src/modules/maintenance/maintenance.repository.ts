@@ -1,5 +1,6 @@
 import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
+import { rowsOf } from '../../platform/db/raw-sql.js';
 import type { MessageRow } from '../conversations/messages.repository.js';
 import { files, idempotencyKeys, knowledgeDocuments, messages, refreshTokens } from '../../platform/db/schema/index.js';
 
@@ -23,6 +24,29 @@ export function createMaintenanceRepository() {
         .where(lt(refreshTokens.expiresAt, cutoff))
         .returning({ id: refreshTokens.id });
       return rows.length;
+    },
+
+    /**
+     * Gives back the budget reservations of calls that never settled (their node died mid-call), so a
+     * tenant's budget is not held by them until the month ends. Returns how many.
+     */
+    async releaseExpiredBudgetReservations(db: Executor, now: Date): Promise<number> {
+      const result = await db.execute(sql`
+        WITH expired AS (
+          DELETE FROM budget_reservations WHERE expires_at < ${now.toISOString()}::timestamptz
+          RETURNING tenant_id, month, tokens, cost_micros
+        ), released AS (
+          SELECT tenant_id, month, sum(tokens) AS tokens, sum(cost_micros) AS cost_micros, count(*) AS calls
+            FROM expired GROUP BY tenant_id, month
+        ), updated AS (
+          UPDATE tenant_monthly_usage u
+             SET reserved_tokens = greatest(u.reserved_tokens - released.tokens, 0),
+                 reserved_cost_micros = greatest(u.reserved_cost_micros - released.cost_micros, 0)
+            FROM released
+           WHERE u.tenant_id = released.tenant_id AND u.month = released.month
+        )
+        SELECT coalesce(sum(calls), 0) AS calls FROM released`);
+      return Number(rowsOf<{ calls: string | number }>(result)[0]?.calls ?? 0);
     },
 
     referencedStorageKeys,

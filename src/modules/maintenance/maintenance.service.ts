@@ -52,7 +52,12 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
   };
   return {
     /** One pass of every sweep; safe to run on several nodes at once (each statement is idempotent). */
-    async sweep(): Promise<{ idempotencyKeys: number; refreshTokens: number; abandonedReplies: number }> {
+    async sweep(): Promise<{
+      idempotencyKeys: number;
+      refreshTokens: number;
+      abandonedReplies: number;
+      budgetReservations: number;
+    }> {
       const at = now().getTime();
       const result = {
         idempotencyKeys: await deps.repository.deleteIdempotencyKeysBefore(
@@ -67,6 +72,7 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
           aliveBefore: new Date(at - (deps.replyStaleAfterMs ?? replyLease.staleAfterMs)),
           startedBefore: new Date(at - deps.modelTimeoutMs - abandonedReplyMarginMs),
         }),
+        budgetReservations: await deps.repository.releaseExpiredBudgetReservations(deps.db, new Date(at)),
       };
       if (result.abandonedReplies > 0) {
         deps.logger.warn(

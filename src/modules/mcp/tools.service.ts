@@ -134,7 +134,10 @@ export function createToolsService(deps: ToolsServiceDeps) {
       // Only a server that could not be reached or dropped the call is marked; a cancelled call says nothing of it.
       if (error instanceof AppError && error.code === 'not_ready') {
         await servers
-          .updateServer(db, actor.tenantId, server.id, { status: 'error', statusMessage: cutToLength(error.message, 1000) })
+          .updateServer(db, actor.tenantId, server.id, {
+            status: 'error',
+            statusMessage: cutToLength(error.message, 1000),
+          })
           .catch(() => undefined);
       }
       throw error;

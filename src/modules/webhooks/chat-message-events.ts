@@ -26,8 +26,7 @@ export function emitTurnMessages(events: WebhookEvents, turn: TurnAnnouncement):
     // A split reply is several stored messages: each is announced, in order (docs/companion.md).
     const messages = [outcome.assistantMessage, ...(outcome.laterBubbles ?? [])];
     return messages.reduce<Promise<unknown>>(
-      (previous, message) =>
-        previous.then(() => emitMessageCreated(events, tenantId, message)),
+      (previous, message) => previous.then(() => emitMessageCreated(events, tenantId, message)),
       Promise.resolve(),
     );
   });

@@ -1,6 +1,7 @@
 import type { Actor } from '../../access/actor.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { newId } from '../../platform/ids.js';
+import { parseModelRef } from '../../ai/model-ref.js';
 import type { ChatTurnHandle } from '../chat/index.js';
 import type { StoredSupportConversation } from '../inbox/support.repository.js';
 import { isOpenAt, nextOpening } from './business-hours.js';
@@ -8,20 +9,30 @@ import type { Visitor } from './widget-sessions.js';
 import type { WidgetServiceDeps } from './widget.service.js';
 import { whoAnswers } from './who-answers.js';
 
-/** When the AI cannot help: the turn failed, or it was given passages and cited none (the offline model found nothing). */
+/**
+ * When the AI cannot help: the turn failed, or the offline model was given passages and cited none (it
+ * found nothing: its only way to say so). A real model that answers without citing has still answered:
+ * a greeting, a question back or an answer from its own knowledge is not a reason to hand over; it hands
+ * over by calling `handoff_to_human` (handoff-tool.ts).
+ */
 const couldNotHelp = (handle: ChatTurnHandle) =>
   new Promise<boolean>((resolve) => {
     let sawSources = false;
     const stop = handle.subscribe((event) => {
       if (event.type === 'sources') sawSources = true;
       if (event.type === 'error') resolve(true);
-      if (event.type === 'finished') resolve(sawSources && event.assistantMessage.citations.length === 0);
+      if (event.type === 'finished') {
+        const { model, citations } = event.assistantMessage;
+        resolve(model !== null && isOfflineModel(model) && sawSources && citations.length === 0);
+      }
     });
     void handle.outcome.then((outcome) => {
       stop();
       resolve(outcome.error !== undefined);
     });
   });
+
+const isOfflineModel = (modelRef: string) => parseModelRef(modelRef)?.kind === 'offline';
 
 /**
  * Who answers a contact's message, and what follows: the AI in `bot` (unless asked for a person in

@@ -62,6 +62,8 @@ export interface ToolLoopResult extends ModelStreamResult {
   readonly toolCalls: StoredToolCall[];
   /** The loop stopped at calls the user must approve; the reply continues after the decision. */
   readonly isAwaitingApproval: boolean;
+  /** The reply ended with a built-in tool's closing line (`handoff_to_human`): that tool closed the AI's part. */
+  readonly isClosedByTool?: boolean;
 }
 
 /**
@@ -218,6 +220,7 @@ export async function streamToolLoop(
     durationMs: clock.elapsedMs(),
     toolCalls,
     isAwaitingApproval: !error && toolCalls.some((call) => call.state === 'awaiting_approval'),
+    ...(closingLine && !error && { isClosedByTool: true }),
     ...(error && { error }),
     ...(providerSaid && { providerSaid }),
   };

@@ -8,6 +8,7 @@ import {
   conversations,
   idempotencyKeys,
   messages,
+  supportConversations,
   type StoredAttachment,
 } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
@@ -100,6 +101,9 @@ const turnContext = preparedFor((db) =>
         title: conversations.title,
         messageCount: conversations.messageCount,
         personalityOverride: conversations.personalityOverride,
+        // A support conversation's turns ask the desk whether the AI may answer (ChatTurnDeps.supportGate);
+        // in this statement, so no other turn pays a round trip for it.
+        isSupport: sql<boolean>`exists(select 1 from ${supportConversations} where ${supportConversations.conversationId} = ${conversations.id})`,
       },
       agent: {
         id: agents.id,

@@ -90,6 +90,12 @@ export interface ChatTurnDeps {
   readonly conversationTools?: (tenantId: string, conversationId: string) => Promise<readonly BuiltinTool[]>;
   /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
   readonly announceTurn?: (turn: TurnAnnouncement) => void;
+  /**
+   * Whether the AI may answer a support conversation now (the inbox module: only while it is `bot`).
+   * Asked after the reply is registered with the stops, so a take, a hand-over or a resolve either is
+   * seen here or stops the reply: before the model is called, and again before the reply is stored.
+   */
+  readonly supportGate?: { mayAnswer(tenantId: string, conversationId: string): Promise<boolean> };
   /** Told of a reply stored complete outside a new turn (one continued after a tool approval): webhooks. */
   readonly announceReply?: (tenantId: string, message: MessageView) => void;
   /** Told of a title the background job gave a conversation, for its live watchers (realtime). */
@@ -118,6 +124,8 @@ export interface StoredTurn {
   readonly hasTitle: boolean;
   /** The conversation had no messages before this turn's, so the user's message is its first. */
   readonly isFirstTurn: boolean;
+  /** The chat behind a support conversation: the desk decides whether the AI may answer (`supportGate`). */
+  readonly isSupport: boolean;
   readonly userMessage: MessageRow;
   readonly assistantMessage: MessageRow;
   /** What the model sees, oldest first, ending with the message it answers (read when the turn was stored). */
@@ -174,7 +182,8 @@ async function runTurn(
     // Stopped, or the node stopping, while the sources were searched: no model is called, and the reply
     // is stored as one cut short before its first word.
     let cancelledBeforeModel: ModelStreamResult | undefined;
-    if (agent.knowledgeSourceIds.length > 0) {
+    if (!(await mayAnswerNow(deps, turn))) cancelledBeforeModel = { ...emptyResult, finishReason: 'stopped' };
+    if (!cancelledBeforeModel && agent.knowledgeSourceIds.length > 0) {
       const retrieved = await retrieveKnowledge(deps, turn, abortSignal);
       if ('cancelled' in retrieved) {
         cancelledBeforeModel = { ...emptyResult, error: modelCallCancelled };
@@ -249,9 +258,21 @@ async function runTurn(
           )
         : await streamModelReply(deps.modelStream, modelRequest, (event) => channel.emit(event)));
     result = cutShort(deps, result, stopped);
+    // A person took the conversation (or it was handed over, resolved) while the model wrote: the reply
+    // is kept as stopped, for the operator, not stored as the AI's complete answer.
+    const isClosedByTool = 'isClosedByTool' in result && result.isClosedByTool === true;
+    if (!cancelledBeforeModel && !result.error && !isClosedByTool && !(await mayAnswerNow(deps, turn))) {
+      result = { ...result, finishReason: 'stopped' };
+    }
     let laterBubbles: MessageView[] = [];
     let storedTurn = turn;
-    if (split && splitResult && !result.error && splitResult.laterBubbles.length > 0) {
+    if (
+      split &&
+      splitResult &&
+      !result.error &&
+      result.finishReason !== 'stopped' &&
+      splitResult.laterBubbles.length > 0
+    ) {
       const delivery = await deliverLaterBubbles(
         deps,
         {
@@ -333,6 +354,12 @@ export function cutShort<T extends ModelStreamResult>(
     return { ...written, finishReason: 'stopped' } as T;
   }
   return deps.shutdown.ending.aborted ? { ...result, error: interruptedReply } : result;
+}
+
+/** A support conversation's turn asks the desk; any other may always answer. */
+async function mayAnswerNow(deps: Pick<ChatTurnDeps, 'supportGate'>, turn: StoredTurn): Promise<boolean> {
+  if (!turn.isSupport || !deps.supportGate) return true;
+  return deps.supportGate.mayAnswer(turn.tenantId, turn.conversationId);
 }
 
 /** The `outcome` label of the chat turns metric. */

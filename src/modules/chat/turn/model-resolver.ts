@@ -37,11 +37,18 @@ export interface ModelUse {
   readonly messageFrom?: string | undefined;
 }
 
+/** What the budgets' check before the first call found, handed on to the meter of the model resolved. */
+export type ModelAdmission = object;
+
 /** The usage budgets (modules/budgets), as the resolver needs them. */
 export interface ModelBudgets {
   /** Throws the 429 of a used-up budget; for a person's message, counts it against their daily cap. */
-  admit(tenantId: string, use?: ModelUse): Promise<void>;
-  meterFor(tenantId: string, call: { providerName: string; modelRef: string; isOffline: boolean }): ModelMeter;
+  admit(tenantId: string, use?: ModelUse): Promise<ModelAdmission>;
+  meterFor(
+    tenantId: string,
+    call: { providerName: string; modelRef: string; isOffline: boolean },
+    admission: ModelAdmission,
+  ): ModelMeter;
 }
 
 export interface ModelResolverDeps {
@@ -93,8 +100,8 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
       ? { provider: `tenant:${tenantProvider.kind}`, model: 'tenant' }
       : { provider: providerName, model: offeredByServer.has(modelRef) ? model.modelId : 'other' };
     if (!deps.budgets) return { model, modelRef, providerName, isOffline, metricLabels };
-    await deps.budgets.admit(tenantId, use);
-    const meter = deps.budgets.meterFor(tenantId, { providerName, modelRef, isOffline });
+    const admission = await deps.budgets.admit(tenantId, use);
+    const meter = deps.budgets.meterFor(tenantId, { providerName, modelRef, isOffline }, admission);
     return { model: meteredModel(model, meter), modelRef, providerName, isOffline, metricLabels };
   };
 }

@@ -129,9 +129,12 @@ describe('parse worker pool', () => {
     await expect(pool.run(request('hang'), { ...limits, timeoutMs: 20 }, undefined)).rejects.toThrow(
       'Parsing took longer than 20 ms',
     );
-    const outOfHeap = Object.assign(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'), {
-      code: 'ERR_WORKER_OUT_OF_MEMORY',
-    });
+    const outOfHeap = Object.assign(
+      new Error('Worker terminated due to reaching memory limit: JS heap out of memory'),
+      {
+        code: 'ERR_WORKER_OUT_OF_MEMORY',
+      },
+    );
     expect(() => started[0]!.emit('error', outOfHeap)).not.toThrow();
   });
 

@@ -86,9 +86,13 @@ export async function weighAndScore(
       (select coalesce(json_agg(term order by term), '[]') from unmatched_terms) as unmatched,
       (select coalesce(json_agg(json_build_object('chunkId', chunk_id, 'score', score) order by ${rankOrder('score', 'chunk_id')}), '[]')
         from candidates) as hits`);
-  const [row] = rowsOf<{ terms: WeightedTerm[]; scored: boolean; hits: Bm25Candidate[]; queryTerms: number; unmatched: string[] }>(
-    result,
-  );
+  const [row] = rowsOf<{
+    terms: WeightedTerm[];
+    scored: boolean;
+    hits: Bm25Candidate[];
+    queryTerms: number;
+    unmatched: string[];
+  }>(result);
   const terms = row?.terms ?? [];
   const unmatched = row?.unmatched ?? [];
   const coverage = { queryTerms: row?.queryTerms ?? 0, unmatchedTerms: unmatched.length };
@@ -102,7 +106,12 @@ export async function weighAndScore(
  * in the query counts as often (as Anserini's bag-of-words query does). The tenant is checked here, on
  * the sources: every later read goes through the (source, term) pairs this gives.
  */
-function weightedTerms(query: string, tenantId: string, sourceIds: readonly string[], extraTerms: readonly string[]): SQL {
+function weightedTerms(
+  query: string,
+  tenantId: string,
+  sourceIds: readonly string[],
+  extraTerms: readonly string[],
+): SQL {
   return sql`own_query_terms as (
       select lexeme as term, repeats from ${queryLexemes(query)} as lexemes
     ),

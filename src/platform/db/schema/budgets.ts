@@ -28,9 +28,36 @@ export const tenantMonthlyUsage = pgTable(
     outputTokens: bigint('output_tokens', { mode: 'number' }).notNull().default(0),
     costMicros: bigint('cost_micros', { mode: 'number' }).notNull().default(0),
     modelCalls: integer('model_calls').notNull().default(0),
+    /**
+     * What calls running now may still use: each call reserves its estimate before it starts (admitted
+     * only while use plus reservations is below the budget) and gives it back when it is charged. The
+     * sum of the live rows of `budget_reservations` for this month.
+     */
+    reservedTokens: bigint('reserved_tokens', { mode: 'number' }).notNull().default(0),
+    reservedCostMicros: bigint('reserved_cost_micros', { mode: 'number' }).notNull().default(0),
     updatedAt: updatedAt(),
   },
   (table) => [primaryKey({ columns: [table.tenantId, table.month] })],
+);
+
+/**
+ * One running call's reservation, so that one a node never settled (it died mid-call) is given back
+ * by the maintenance sweep once it expires, not held until the month ends.
+ */
+export const budgetReservations = pgTable(
+  'budget_reservations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantColumn(),
+    month: date('month', { mode: 'string' }).notNull(),
+    tokens: bigint('tokens', { mode: 'number' }).notNull(),
+    costMicros: bigint('cost_micros', { mode: 'number' }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [
+    index('budget_reservations_tenant_idx').on(table.tenantId),
+    index('budget_reservations_expires_idx').on(table.expiresAt),
+  ],
 );
 
 /** Messages one person sent in one day (UTC): counted when the message is admitted, under its cap. */

@@ -8,12 +8,14 @@ import {
   real,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import { conversations, messages } from './conversations.js';
+import { contacts } from './support.js';
 import { users } from './users.js';
 
 /**
@@ -59,9 +61,15 @@ export const agentMemories = pgTable(
     agentId: uuid('agent_id')
       .notNull()
       .references(() => agents.id, { onDelete: 'cascade' }),
+    /** Whose conversations: the user's own, or, for a support conversation, the desk user's (with `contactId`). */
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /**
+     * The person a support conversation is with: the facts are the contact's, never the desk user's, so
+     * one customer's facts reach no other customer's prompt. Null for a user's own memories.
+     */
+    contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'cascade' }),
     content: text('content').notNull(),
     factKey: text('fact_key').notNull(),
     /** The message it was drawn from; null once that message is gone, or for a fact the user wrote. */
@@ -70,8 +78,12 @@ export const agentMemories = pgTable(
     updatedAt: updatedAt(),
   },
   (table) => [
-    uniqueIndex('agent_memories_fact_unique').on(table.agentId, table.userId, table.factKey),
+    // Nulls not distinct: a user's own facts (no contact) are kept once each too.
+    unique('agent_memories_fact_unique')
+      .on(table.agentId, table.userId, table.contactId, table.factKey)
+      .nullsNotDistinct(),
     index('agent_memories_user_idx').on(table.userId),
+    index('agent_memories_contact_idx').on(table.contactId),
     index('agent_memories_tenant_idx').on(table.tenantId),
     index('agent_memories_source_idx').on(table.sourceMessageId),
   ],

@@ -56,6 +56,11 @@ export const inboxes = pgTable(
     handoffKeywords: text('handoff_keywords').array().notNull(),
     onAiFailure: text('on_ai_failure', { enum: aiFailureModes }).notNull(),
     isCsatEnabled: boolean('is_csat_enabled').notNull().default(false),
+    /**
+     * Whether the inbox's agent keeps long-term memory of each contact (per contact, never shared between
+     * contacts). Off by default: a customer's facts are kept only where the tenant chose to.
+     */
+    isMemoryEnabled: boolean('is_memory_enabled').notNull().default(false),
     /** Round-robin: a conversation that becomes pending goes to the online operator with the fewest open ones. */
     isAutoAssignEnabled: boolean('is_auto_assign_enabled').notNull().default(false),
     /** At most this many open conversations per operator before round-robin passes them by. */
@@ -204,7 +209,7 @@ export const supportQueueCounts = pgTable(
   (table) => [primaryKey({ columns: [table.tenantId, table.inboxId, table.status, table.assigneeKey] })],
 );
 
-export const supportActorKinds = ['operator', 'contact', 'system'] as const;
+export const supportActorKinds = ['operator', 'contact', 'system', 'ai'] as const;
 
 /** Every status change of a support conversation: who, from, to, why, when. */
 export const supportEvents = pgTable(

@@ -46,6 +46,7 @@ export function InboxForm(props: {
   const [keywords, setKeywords] = useState(inbox?.handoff.keywords.join(', ') ?? '');
   const [onAiFailure, setOnAiFailure] = useState(inbox?.handoff.onAiFailure ?? 'handover');
   const [csatEnabled, setCsatEnabled] = useState(inbox?.csatEnabled ?? false);
+  const [memory, setMemory] = useState(inbox?.memory ?? false);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -58,6 +59,7 @@ export function InboxForm(props: {
       // Left empty on a new inbox, the server's default keywords apply.
       handoff: { ...(keywords.trim() || inbox ? { keywords: splitLines(keywords) } : {}), onAiFailure },
       csatEnabled,
+      memory,
       ...(inbox ? {} : { kind }),
     } as InboxInput);
   }
@@ -181,6 +183,14 @@ export function InboxForm(props: {
         <input type="checkbox" checked={csatEnabled} onChange={(event) => setCsatEnabled(event.target.checked)} />
         Ask for a rating when a conversation is resolved
       </label>
+      <label className="inline">
+        <input type="checkbox" checked={memory} onChange={(event) => setMemory(event.target.checked)} />
+        Let the AI remember facts about each contact across their conversations
+      </label>
+      <p className="muted small">
+        Off by default. Each contact's facts are their own (a verified contact's follow them to other devices);
+        operators see and delete them in the contact panel. The agent's own memory setting must be on too.
+      </p>
       {error ? <ErrorNotice error={error} /> : null}
       <div className="row form-actions">
         <button type="submit" className="primary" disabled={props.isBusy}>

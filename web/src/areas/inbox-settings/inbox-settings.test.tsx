@@ -24,6 +24,7 @@ const inbox: Inbox = {
   businessHours: null,
   handoff: { keywords: ['human', 'agent'], onAiFailure: 'handover' },
   csatEnabled: false,
+  memory: false,
   signingSecretRotatedAt: '2026-01-01T10:00:00.000Z',
   createdAt: '2026-01-01T10:00:00.000Z',
   updatedAt: '2026-01-01T10:00:00.000Z',
@@ -67,6 +68,8 @@ describe('Inbox settings', () => {
       agentId,
       allowedOrigins: ['https://shop.example'],
       csatEnabled: true,
+      // Memory of contacts stays off unless the admin ticks it.
+      memory: false,
       handoff: { onAiFailure: 'handover' },
     });
     expect((body.businessHours as { days: unknown[] }).days).toHaveLength(5);

@@ -12,6 +12,8 @@ export interface Inbox {
   businessHours: BusinessHours | null;
   handoff: { keywords: string[]; onAiFailure: 'handover' | 'stay' };
   csatEnabled: boolean;
+  /** The agent keeps long-term memory of each contact (per contact); off by default. */
+  memory: boolean;
   signingSecretRotatedAt: string;
   createdAt: string;
   updatedAt: string;
@@ -31,7 +33,7 @@ export interface InboxWithSecret extends Inbox {
 
 export type InboxInput = Pick<
   Inbox,
-  'name' | 'agentId' | 'allowedOrigins' | 'widget' | 'businessHours' | 'handoff' | 'csatEnabled'
+  'name' | 'agentId' | 'allowedOrigins' | 'widget' | 'businessHours' | 'handoff' | 'csatEnabled' | 'memory'
 > & {
   /** Sent only when creating: the server refuses to change it. */
   kind?: InboxKind;

@@ -24,7 +24,11 @@ const panelTexts: readonly { key: string; en: string; zh: string }[] = [
   { key: 'thanks', en: 'Thank you for your rating.', zh: '感谢您的评价。' },
   { key: 'you', en: 'You', zh: '您' },
   { key: 'assistant', en: 'Assistant', zh: '智能助手' },
-  { key: 'resolved', en: 'This conversation is resolved. Write to open it again.', zh: '此对话已解决。发送消息可重新打开。' },
+  {
+    key: 'resolved',
+    en: 'This conversation is resolved. Write to open it again.',
+    zh: '此对话已解决。发送消息可重新打开。',
+  },
   { key: 'failed', en: 'Something went wrong; try again.', zh: '出错了，请重试。' },
   { key: 'attachImage', en: 'Send an image', zh: '发送图片' },
   { key: 'image', en: 'Image', zh: '图片' },
@@ -61,7 +65,9 @@ export function WidgetTextsFields(props: {
   return (
     <details className="stack widget-texts">
       <summary>Widget texts (English and Chinese)</summary>
-      <p className="muted">Leave a box empty to keep the widget&apos;s own text. {'{name}'} and {'{time}'} are filled in.</p>
+      <p className="muted">
+        Leave a box empty to keep the widget&apos;s own text. {'{name}'} and {'{time}'} are filled in.
+      </p>
       {languages.map((language) => (
         <fieldset key={language.code} className="stack">
           <legend>{language.name}</legend>

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
+import { ContactMemories } from './contact-memories';
 import { formatDateTime } from '../../ui/format';
 import { contactLabel, statusLabels, supportKeys, type Contact, type SupportConversation } from './support-api';
 
@@ -78,6 +79,8 @@ export function ContactPanel(props: { contactId: string; currentId: string }) {
       )}
       <h4>Previous conversations</h4>
       <ContactConversations contactId={props.contactId} currentId={props.currentId} />
+      <h4>What the AI remembers</h4>
+      <ContactMemories contactId={props.contactId} />
     </section>
   );
 }

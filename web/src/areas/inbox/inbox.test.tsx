@@ -75,6 +75,7 @@ function desk(current: () => SupportConversation, extra: Parameters<typeof fakeA
     'GET /v1/support-conversations/:id/notes': () => Response.json({ items: [] }),
     'GET /v1/contacts/:id': () => Response.json(contact),
     'GET /v1/contacts/:id/conversations': () => Response.json({ items: [current()] }),
+    'GET /v1/contacts/:id/memories': () => Response.json({ items: [] }),
     'GET /v1/canned-responses': () => Response.json({ items: [refund] }),
     ...extra,
   });
@@ -149,6 +150,35 @@ describe('a support conversation', () => {
     expect(within(contactPanel).getByText('cust-7')).toBeTruthy();
     expect(within(contactPanel).getByText('pro')).toBeTruthy();
     expect(await within(contactPanel).findByText('No other conversations.')).toBeTruthy();
+  });
+
+  it('shows what the AI remembers about the contact, and forgets one fact on request', async () => {
+    let remembered = [
+      {
+        id: '7a7a7a7a-0000-4000-8000-000000000001',
+        agentId: '7a7a7a7a-0000-4000-8000-0000000000aa',
+        content: 'Is allergic to peanuts',
+        sourceMessageId: null,
+        createdAt: '2026-01-01T10:00:00.000Z',
+        updatedAt: '2026-01-01T10:00:00.000Z',
+      },
+    ];
+    const server = desk(() => waiting, {
+      'GET /v1/contacts/:id/memories': () => Response.json({ items: remembered }),
+      'DELETE /v1/contacts/:id/memories/:memoryId': () => {
+        remembered = [];
+        return new Response(null, { status: 204 });
+      },
+    });
+    await open(server, `/inbox/${supportId}`);
+    const contactPanel = await screen.findByRole('region', { name: 'Contact' });
+    const list = await within(contactPanel).findByRole('list', { name: 'What the AI remembers about the contact' });
+    expect(within(list).getByText('Is allergic to peanuts')).toBeTruthy();
+    fireEvent.click(within(list).getByRole('button', { name: 'Forget "Is allergic to peanuts"' }));
+    expect(await within(contactPanel).findByText('The AI remembers nothing about this contact.')).toBeTruthy();
+    expect(
+      server.callsTo('DELETE', `/v1/contacts/${contact.id}/memories/${'7a7a7a7a-0000-4000-8000-000000000001'}`),
+    ).toHaveLength(1);
   });
 
   it('takes the conversation, and shows the server’s sentence when someone else was first', async () => {

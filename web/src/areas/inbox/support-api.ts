@@ -71,7 +71,7 @@ export interface MessagePage {
 
 export interface SupportEvent {
   id: string;
-  actorKind: 'operator' | 'contact' | 'system';
+  actorKind: 'operator' | 'contact' | 'system' | 'ai';
   actorId: string | null;
   action: string;
   from: SupportStatus | null;
