@@ -132,14 +132,9 @@ export function createImportsService(deps: ImportsServiceDeps) {
               null,
               `The file is larger than the ${formatBytes(maxBytes)} this import can take`,
             );
-          } else if (isZipEntry) {
-            // yauzl's size check: the entry inflated to more (or less) than the directory declared.
-            await record(
-              path,
-              'failed',
-              null,
-              'The file could not be read from the zip (it may be damaged or crafted)',
-            );
+          } else if (isZipEntry && error instanceof AppError && error.status < 500) {
+            // The entry's bytes passed its declared size or a limit, or ended short (archive-entry-bytes.ts).
+            await record(path, 'failed', null, error.message);
           } else {
             throw error;
           }
@@ -159,19 +154,7 @@ export function createImportsService(deps: ImportsServiceDeps) {
               await record(path, 'failed', null, entry.refusal);
               continue;
             }
-            let content: Readable;
-            try {
-              content = await entry.open();
-            } catch {
-              await record(
-                path,
-                'failed',
-                null,
-                'The file could not be read from the zip (encrypted, or compressed in a way this server does not read)',
-              );
-              continue;
-            }
-            const entryStored = await store(path, content, maxEntryBytes, true);
+            const entryStored = await store(path, entry.bytes(), maxEntryBytes, true);
             if (entryStored) await addStored(path, entryStored);
           }
         } finally {
