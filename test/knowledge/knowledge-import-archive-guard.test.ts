@@ -4,7 +4,7 @@ import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
 import { importFiles, importOutcomes } from './import-requests.js';
 import { createSource } from './knowledge-setup.js';
-import { lyingSizeZip, zipBytes } from './zip-bytes.js';
+import { lyingSizeZip, symlinkMode, zipBytes } from './zip-bytes.js';
 
 const text = (value: string) => Buffer.from(value, 'utf8');
 
@@ -71,6 +71,32 @@ describe('a zip whose entries lie or are not plain files: each fails alone, with
         'failed',
         "The file's bytes do not match the checksum its zip declares (the zip is damaged); nothing of it was added",
       ],
+    ]);
+  });
+
+  it('refuses a symbolic link, whose bytes are only the path it points to', async () => {
+    const zip = zipBytes([
+      { name: 'passwd.txt', content: text('/etc/passwd'), externalAttributes: symlinkMode },
+      { name: 'real.txt', content: text('A real file.') },
+    ]);
+    const { body, files } = await importZip(zip);
+    expect(body).toMatchObject({ addedCount: 1, failedCount: 1 });
+    expect(files[0]).toEqual([
+      'passwd.txt',
+      'failed',
+      'The entry is a symbolic link, not a file; zip the file it points to instead',
+    ]);
+  });
+
+  it('refuses other entries that are not regular files (a named pipe, a folder without its slash)', async () => {
+    const zip = zipBytes([
+      { name: 'pipe', content: text(''), method: 0, externalAttributes: 0o010644 << 16 },
+      { name: 'folder', content: text(''), method: 0, externalAttributes: 0o040755 << 16 },
+    ]);
+    const { files } = await importZip(zip);
+    expect(files).toEqual([
+      ['pipe', 'failed', 'The entry is a named pipe, not a regular file; only files are imported'],
+      ['folder', 'failed', 'The entry is a folder, not a regular file; only files are imported'],
     ]);
   });
 
