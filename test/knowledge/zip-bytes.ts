@@ -46,6 +46,16 @@ export interface ZipSpec {
 export const regularFileMode = 0o100644 << 16;
 export const symlinkMode = 0o120777 << 16;
 
+/** Deflated once per buffer: fuzzing reuses a few large runs of zeros thousands of times. */
+const deflatedOnce = new WeakMap<Uint8Array, Buffer>();
+function deflated(content: Uint8Array): Buffer {
+  const known = deflatedOnce.get(content);
+  if (known) return known;
+  const bytes = deflateRawSync(content);
+  deflatedOnce.set(content, bytes);
+  return bytes;
+}
+
 export function zipBytes(entries: readonly ZipEntrySpec[], spec: ZipSpec = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -54,7 +64,7 @@ export function zipBytes(entries: readonly ZipEntrySpec[], spec: ZipSpec = {}): 
     const name = Buffer.from(entry.name, 'utf8');
     const extra = Buffer.from(entry.extra ?? new Uint8Array(0));
     const method = entry.method ?? 8;
-    const data = Buffer.from(entry.data ?? (method === 8 ? deflateRawSync(entry.content) : entry.content));
+    const data = Buffer.from(entry.data ?? (method === 8 ? deflated(entry.content) : entry.content));
     const crc = entry.crc ?? crc32(entry.content);
     const declaredSize = entry.declaredSize ?? entry.content.byteLength;
     const compressedSize = entry.declaredCompressedSize ?? data.byteLength;
