@@ -17,6 +17,7 @@ import { isDocumentArchive, openArchive } from './archive-entries.js';
 import { cleanImportPath } from './import-path.js';
 import type { ImportCounts, ImportsRepository } from './imports.repository.js';
 import { presentImport, presentImportFile, type ImportView, type ListImportFilesQuery } from './imports.schemas.js';
+import { isStorageQuotaRefusal, type StorageQuota } from '../../storage-quota/index.js';
 
 /** One file handed to an import: from a multipart request, a folder on the server, or a zip's entry. */
 export interface ImportFile {
@@ -33,6 +34,7 @@ export interface ImportsServiceDeps {
   readonly sources: Pick<SourcesService, 'findSource'>;
   readonly ingestion: IngestionScheduler;
   readonly logger: Logger;
+  readonly quota: Pick<StorageQuota, 'requireRoom'>;
 }
 
 /** Indexing is queued a batch at a time, not one job send per file between two files' writes. */
@@ -65,6 +67,7 @@ export function createImportsService(deps: ImportsServiceDeps) {
     ): Promise<ImportView> {
       requireAdmin(actor);
       await deps.sources.findSource(actor, sourceId);
+      await deps.quota.requireRoom(actor.tenantId);
       const { tenantId } = actor;
       const now = new Date();
       let row = await repository.insert(db, {
@@ -109,6 +112,8 @@ export function createImportsService(deps: ImportsServiceDeps) {
           await record(path, 'added', document.id, null);
           if (toSchedule.length >= scheduleBatchSize) await scheduleAdded();
         } catch (error) {
+          // The quota ends the import: every file after this one would be refused too. What was added stays.
+          if (isStorageQuotaRefusal(error)) throw error;
           if (!(error instanceof AppError) || error.code === 'not_found' || error.status >= 500) throw error;
           const sameId = error.details.extensions?.documentId;
           if (error.code === 'conflict')
