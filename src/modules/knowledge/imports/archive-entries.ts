@@ -1,7 +1,6 @@
 import yauzl from 'yauzl';
 import { AppError } from '../../../platform/errors.js';
 import { formatBytes } from '../../../platform/format-bytes.js';
-import { detectDocumentType } from '../parsing/index.js';
 import { inflatedEntryBytes } from './archive-entry-bytes.js';
 import { entryRefusal } from './archive-entry-kind.js';
 
@@ -29,12 +28,6 @@ export interface ArchiveEntry {
    */
   readonly bytes: () => AsyncIterable<Buffer>;
   readonly declaredBytes: number;
-}
-
-/** A zip of documents, and not a Word document (which is a zip too, and a document of its own). */
-export function isDocumentArchive(head: Uint8Array): boolean {
-  const isZip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
-  return isZip && detectDocumentType(head) !== 'docx';
 }
 
 /**

@@ -13,7 +13,8 @@ import type { DocumentRow } from '../documents.repository.js';
 import type { DocumentsService } from '../documents.service.js';
 import type { IngestionScheduler } from '../ingestion/ingestion-job.js';
 import type { SourcesService } from '../sources.service.js';
-import { isDocumentArchive, openArchive } from './archive-entries.js';
+import { openArchiveInWorker } from './archive-reader.js';
+import { isDocumentArchive } from './document-archive.js';
 import { cleanImportPath } from './import-path.js';
 import type { ImportCounts, ImportsRepository } from './imports.repository.js';
 import { presentImport, presentImportFile, type ImportView, type ListImportFilesQuery } from './imports.schemas.js';
@@ -148,7 +149,7 @@ export function createImportsService(deps: ImportsServiceDeps) {
       }
 
       async function addArchive(label: string, stored: StoredFile) {
-        const archive = await openArchive(storage.localPath(stored.key), label, {
+        const archive = await openArchiveInWorker(storage.localPath(stored.key), label, {
           maxEntryBytes,
           maxTotalBytes: deps.config.importMaxBytes,
         });
