@@ -30,13 +30,17 @@ describe('the archive read in a worker thread', () => {
   const failures = [
     ['exits', 'process.exit(3)'],
     ['throws where nobody catches it', "setTimeout(() => { throw new Error('zlib blew up'); })"],
+    ['stops answering', ''],
     ['runs out of heap', 'const kept = []; for (;;) kept.push(new Array(100000).fill(kept.length));'],
   ] as const;
 
   it.each(failures)(
     'fails the file being read, and every later file of the zip, when the thread %s',
     async (_, onPull) => {
-      const archive = await openArchiveInWorker('unused.zip', 'crafted.zip', limits, standIn(onPull));
+      const archive = await openArchiveInWorker('unused.zip', 'crafted.zip', limits, {
+        startWorker: standIn(onPull),
+        answerTimeoutMs: 500,
+      });
       expect(archive.entries.map((entry) => entry.path)).toEqual(['a.txt', 'b.txt']);
       const first = await drain(archive.entries[0]!.bytes()).catch((error: unknown) => error);
       expect(first).toBeInstanceOf(AppError);
@@ -50,9 +54,11 @@ describe('the archive read in a worker thread', () => {
 
   it('refuses the whole zip, with its name, when the thread stops before listing it', async () => {
     const dies: StartArchiveWorker = (data) => new Worker('process.exit(1)', { eval: true, workerData: data });
-    await expect(openArchiveInWorker('unused.zip', 'crafted.zip', limits, dies)).rejects.toMatchObject({
-      code: 'validation_failed',
-      message: "'crafted.zip' is not a readable zip archive (its reader stopped; it may be crafted)",
-    });
+    await expect(openArchiveInWorker('unused.zip', 'crafted.zip', limits, { startWorker: dies })).rejects.toMatchObject(
+      {
+        code: 'validation_failed',
+        message: "'crafted.zip' is not a readable zip archive (its reader stopped; it may be crafted)",
+      },
+    );
   });
 });

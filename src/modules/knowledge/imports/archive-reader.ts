@@ -12,6 +12,12 @@ const archiveWorkerLimits: ResourceLimits = { maxOldGenerationSizeMb: 96, maxYou
 const startArchiveWorker: StartArchiveWorker = (data, resourceLimits) =>
   startModuleWorker(import.meta.url, 'archive-worker', { workerData: data, resourceLimits });
 
+/**
+ * Listing a directory of 10,000 entries or inflating one chunk takes milliseconds; a thread that answers
+ * nothing for this long is stuck, and is ended like one that failed.
+ */
+const defaultAnswerTimeoutMs = 60_000;
+
 const readerStopped = () =>
   new AppError(
     'unprocessable',
@@ -28,8 +34,9 @@ export async function openArchiveInWorker(
   filePath: string,
   label: string,
   limits: ArchiveLimits,
-  startWorker: StartArchiveWorker = startArchiveWorker,
+  options: { startWorker?: StartArchiveWorker; answerTimeoutMs?: number } = {},
 ): Promise<{ entries: ArchiveEntry[]; close: () => void }> {
+  const { startWorker = startArchiveWorker, answerTimeoutMs = defaultAnswerTimeoutMs } = options;
   const worker = startWorker({ filePath, label, limits }, archiveWorkerLimits);
   let isStopped = false;
   let waiting: { resolve: (report: ArchiveReport) => void; reject: (error: Error) => void } | undefined;
@@ -50,7 +57,15 @@ export async function openArchiveInWorker(
   const nextReport = (command?: ArchiveCommand) =>
     new Promise<ArchiveReport>((resolve, reject) => {
       if (isStopped) return reject(readerStopped());
-      waiting = { resolve, reject };
+      // Ending the thread rejects this answer through its exit.
+      const timer = setTimeout(() => void worker.terminate(), answerTimeoutMs);
+      const settle =
+        <T>(finish: (value: T) => void) =>
+        (value: T) => {
+          clearTimeout(timer);
+          finish(value);
+        };
+      waiting = { resolve: settle(resolve), reject: settle(reject) };
       if (command) worker.postMessage(command);
     });
 
