@@ -34,7 +34,8 @@ export interface ArchiveEntry {
  * The files of a zip on disk, after its central directory has been read in full: every name is checked
  * (a path that leaves the archive refuses the whole zip, before one file of it is added) and the
  * declared sizes are summed (past `maxTotalBytes`, the zip is refused as a bomb). Folders, macOS
- * resource forks and hidden files are left out.
+ * resource forks and hidden files are left out. It runs in the archive worker's thread (archive-worker.ts);
+ * the server calls openArchiveInWorker (archive-reader.ts).
  */
 export async function openArchive(
   filePath: string,

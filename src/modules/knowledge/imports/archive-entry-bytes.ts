@@ -39,7 +39,8 @@ export async function* inflatedEntryBytes(
   } catch {
     throw failedEntry('The file could not be found where its zip says it is (the zip is damaged or crafted)');
   }
-  const inflater = entry.compressionMethod === 8 ? createInflateRaw() : undefined;
+  // 64 KB at a time (zlib's default is 16): each chunk is one message from the archive worker's thread.
+  const inflater = entry.compressionMethod === 8 ? createInflateRaw({ chunkSize: 64 * 1024 }) : undefined;
   // pipeline sees to errors on both sides and destroys both; its failures reach us through the iterator.
   const piping = inflater ? pipeline(raw, inflater) : undefined;
   piping?.catch(() => {});
