@@ -3,7 +3,9 @@ import type { SignedIn } from '../harness/actors.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
 import { importFiles } from '../knowledge/import-requests.js';
+import { pngBytes } from '../knowledge/document-fixtures.js';
 import { createSource, multipartBody, uploadDocument } from '../knowledge/knowledge-setup.js';
+import { createInbox, startConversation, startVisitor } from '../widget/widget-setup.js';
 
 /** 20,000 bytes a tenant: three files of 6,000 fit, a fourth does not. */
 const quotaBytes = 20_000;
@@ -129,6 +131,26 @@ describe("a tenant's storage quota", () => {
     expect((await attach(admin, distinctFile())).statusCode).toBe(201);
     const reset = await setQuota(platformAdmin, tenantId, null);
     expect(reset.json()).toMatchObject({ storageQuotaBytes: null, storageUsage: { quotaBytes } });
+  });
+
+  it("counts a widget visitor's images, refused with a 413 that tells the visitor no figures", async () => {
+    const admin = await createTenantWithAdmin(t.app, platformAdmin, 'Shop');
+    expect((await setQuota(platformAdmin, admin.tenantId, 10)).statusCode).toBe(200);
+    const inbox = await createInbox(t.app, admin, { name: 'People only' });
+    const visitor = await startVisitor(t.app, inbox.id);
+    const conversation = await startConversation(t.app, visitor);
+    const body = multipartBody(pngBytes, { filename: 'photo.png', contentType: 'image/png' });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `/v1/widget/conversations/${conversation.id}/images`,
+      headers: { ...visitor.headers, ...body.headers },
+      payload: body.payload,
+    });
+    expect(refused.statusCode, refused.body).toBe(413);
+    expect(refused.json().detail).toBe(
+      'This support desk cannot take more images right now; describe it in a message instead',
+    );
+    expect(refused.json().quotaBytes).toBeUndefined();
   });
 
   it('admits uploads sent at once one after the other: their files never add up past the quota', async () => {
