@@ -27,6 +27,7 @@ import { createProjectsModule } from './modules/projects/index.js';
 import { createPricingModule } from './modules/pricing/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
+import { createStorageQuota } from './modules/storage-quota/index.js';
 import { createUsersModule } from './modules/users/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
 import {
@@ -134,9 +135,12 @@ export async function registerModules(
     app.addHook('onReady', async () => analytics.rollups.start(config.analyticsRefreshIntervalMs));
     app.addHook('onClose', () => analytics.rollups.stop());
   }
+  // Every stored file's row passes through it: attachments, widget images, documents, imports.
+  const storageQuota = createStorageQuota({ db: database.db, config });
   // After providers: a tenant's utility model is checked against its providers.
   const tenants = createTenantsModule({
     db: database.db,
+    storageQuota,
     users: users.repository,
     defaultAgent: deps.defaultAgent,
     requireKnownModel: providers.service.requireKnownModel,
@@ -191,6 +195,7 @@ export async function registerModules(
     loadTenantProviders: providers.service.loadTenantProviders,
     metrics,
     events,
+    quota: storageQuota,
   });
   if (deps.runsJobs ?? true) {
     knowledge.registerJobs();
@@ -243,6 +248,7 @@ export async function registerModules(
     storage,
     loadTenantProviders: providers.service.loadTenantProviders,
     providerFetch,
+    quota: storageQuota,
   });
   await files.registerRoutes(app);
   const shutdown = deps.shutdown ?? createShutdown();

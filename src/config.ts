@@ -156,6 +156,8 @@ const environmentSchema = z.object({
   UPLOAD_MAX_BYTES: wholeNumber(1024, 2 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   /** What one import's files may add up to: a zip's declared and inflated sizes, and a zip upload itself. */
   IMPORT_MAX_BYTES: wholeNumber(1024, 64 * 1024 * 1024 * 1024).default(1024 * 1024 * 1024),
+  /** What one tenant's stored files may add up to (attachments, widget images, knowledge documents); 0: no bound. */
+  TENANT_STORAGE_QUOTA_BYTES: wholeNumber(0, 2 ** 50).default(5 * 1024 * 1024 * 1024),
   /** Hosts, IP addresses or CIDR ranges outbound requests may reach even though they are private. */
   OUTBOUND_ALLOW: z
     .string()
@@ -296,6 +298,8 @@ export interface Config {
   readonly uploadMaxBytes: number;
   /** IMPORT_MAX_BYTES: the most one import's files may add up to (a zip as stored, and as inflated). */
   readonly importMaxBytes: number;
+  /** TENANT_STORAGE_QUOTA_BYTES: a tenant's stored files at most, unless its own quota says otherwise; 0: none. */
+  readonly tenantStorageQuotaBytes: number;
   /** Where uploaded files live (a directory under the data dir). */
   readonly filesDir: string;
   readonly outboundAllowList: readonly string[];
@@ -447,6 +451,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     importMaxBytes: e.IMPORT_MAX_BYTES,
+    tenantStorageQuotaBytes: e.TENANT_STORAGE_QUOTA_BYTES,
     filesDir: path.join(path.resolve(e.DATA_DIR), 'files'),
     mcpScriptDirs: listOf(e.MCP_SCRIPT_DIRS).map((entry) => path.resolve(entry)),
     mcpStdioUser: e.MCP_STDIO_USER,

@@ -47,10 +47,10 @@ describe('tenant utility model', () => {
     });
 
   it("is the tenant's admins' to set (and platform admins'), checked against the tenant's providers", async () => {
-    expect((await settingsOf(admin)).json()).toEqual({ tenantId: admin.tenantId, utilityModel: null });
+    expect((await settingsOf(admin)).json()).toMatchObject({ tenantId: admin.tenantId, utilityModel: null });
     const set = await setUtilityModel(admin, 'openai:gpt-4o-mini');
     expect(set.statusCode).toBe(200);
-    expect(set.json()).toEqual({ tenantId: admin.tenantId, utilityModel: 'openai:gpt-4o-mini' });
+    expect(set.json()).toMatchObject({ tenantId: admin.tenantId, utilityModel: 'openai:gpt-4o-mini' });
     expect((await settingsOf(admin)).json().utilityModel).toBe('openai:gpt-4o-mini');
 
     const unknown = await setUtilityModel(admin, 'nowhere:some-model');

@@ -14,6 +14,7 @@ import { readAttachmentText, type AttachmentModelParts } from './attachment-part
 import type { FileRow, FilesRepository } from './files.repository.js';
 import { presentFile, type FileView } from './files.schemas.js';
 import { noTranscriptionModel, type Transcription } from './transcription.js';
+import type { StorageQuota } from '../storage-quota/index.js';
 
 export interface FilesServiceDeps {
   readonly db: Database;
@@ -22,6 +23,7 @@ export interface FilesServiceDeps {
   readonly config: ParseSettings;
   readonly transcription: Transcription;
   readonly modelParts: AttachmentModelParts;
+  readonly quota: Pick<StorageQuota, 'requireRoom' | 'admit'>;
 }
 
 const view = (file: FileRow): FileView => presentFile(file, attachmentKindOf(file.mediaType));
@@ -35,6 +37,7 @@ export function createFilesService(deps: FilesServiceDeps) {
     maxBytes: number,
     accepts: 'any' | 'image',
   ): Promise<FileRow> {
+    await deps.quota.requireRoom(actor.tenantId);
     const upload = await openUpload();
     const stored = await storeUpload(storage, upload, maxBytes);
     const filename = titleFromFilename(upload.filename);
@@ -48,15 +51,18 @@ export function createFilesService(deps: FilesServiceDeps) {
           : `'${filename}' is not a file chat can use: send an image (PNG, JPEG, GIF, WebP), a document (PDF, DOCX, HTML, Markdown, text, CSV, JSON) or audio (MP3, WAV, M4A, OGG, WebM)`,
       );
     }
-    return repository
-      .insertFile(db, {
-        id: newId(),
-        tenantId: actor.tenantId,
-        uploadedBy: actor.userId,
-        filename,
-        mediaType: type.mediaType,
-        byteSize: stored.byteSize,
-        storageKey: stored.key,
+    return db
+      .transaction(async (tx) => {
+        await deps.quota.admit(tx, actor.tenantId, stored.byteSize);
+        return repository.insertFile(tx, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          uploadedBy: actor.userId,
+          filename,
+          mediaType: type.mediaType,
+          byteSize: stored.byteSize,
+          storageKey: stored.key,
+        });
       })
       .catch(async (error: unknown) => {
         await storage.remove(stored.key);

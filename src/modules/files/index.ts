@@ -12,6 +12,7 @@ import { createFilesRepository } from './files.repository.js';
 import { registerFilesRoutes } from './files.routes.js';
 import { createFilesService } from './files.service.js';
 import { createTranscription } from './transcription.js';
+import type { StorageQuota } from '../storage-quota/index.js';
 
 export interface FilesModuleDeps {
   readonly db: Database;
@@ -20,6 +21,7 @@ export interface FilesModuleDeps {
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
   /** How the server-wide providers' SDKs reach them (platform/outbound/pooled-http.ts). */
   readonly providerFetch?: FetchFunction | undefined;
+  readonly quota: StorageQuota;
 }
 
 /** Chat attachments: upload, read, delete, and what a model is given for them. */
@@ -36,6 +38,7 @@ export function createFilesModule(deps: FilesModuleDeps) {
       providerFetch: deps.providerFetch,
     }),
     modelParts: createAttachmentModelParts({ db: deps.db, repository, storage: deps.storage }),
+    quota: deps.quota,
   });
   return {
     service,

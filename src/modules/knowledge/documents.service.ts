@@ -20,6 +20,7 @@ import type { IndexWritesRepository } from './retrieval/index-writes.repository.
 import type { removeDocumentChunks } from './retrieval/knowledge-index.repository.js';
 import type { SourcesService } from './sources.service.js';
 import { downloadToStorage } from './url-download.js';
+import type { StorageQuota } from '../storage-quota/index.js';
 
 export interface DocumentsServiceDeps {
   readonly db: Database;
@@ -34,6 +35,8 @@ export interface DocumentsServiceDeps {
   readonly removeDocumentChunks: typeof removeDocumentChunks;
   /** Queued after removals; the schedule never fails a request (it logs instead). */
   readonly scheduleIndexUpkeep: () => Promise<void>;
+  /** Every stored file's row is admitted by the tenant's storage quota in the transaction that writes it. */
+  readonly quota: Pick<StorageQuota, 'requireRoom' | 'admit'>;
 }
 
 interface NewDocument {
@@ -121,6 +124,7 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
     const document = await db
       .transaction(async (tx) => {
         await requireNewContent(tx, actor.tenantId, sourceId, input.stored);
+        await deps.quota.admit(tx, actor.tenantId, input.stored.byteSize);
         return documents.insert(tx, {
           id: newId(),
           tenantId: actor.tenantId,
@@ -178,6 +182,7 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
     async upload(actor: Actor, sourceId: string, openUpload: () => Promise<Upload>): Promise<DocumentView> {
       requireAdmin(actor);
       await deps.sources.findSource(actor, sourceId);
+      await deps.quota.requireRoom(actor.tenantId);
       const upload = await openUpload();
       const stored = await storeUpload(storage, upload, maxBytes);
       return addStoredDocument(actor, sourceId, {
@@ -198,6 +203,7 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
       await deps.sources.findSource(actor, sourceId);
       const url = new URL(address);
       await deps.outbound.assertAllowed(url);
+      await deps.quota.requireRoom(actor.tenantId);
       const stored = await downloadToStorage(deps, url, maxBytes);
       const title = titleFromUrl(url);
       return addStoredDocument(actor, sourceId, { title, origin: 'url', url: url.href, stored, nameHint: title });
@@ -246,6 +252,7 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
     ): Promise<DocumentView> {
       requireAdmin(actor);
       await findDocument(actor, sourceId, documentId);
+      await deps.quota.requireRoom(actor.tenantId);
       const upload = await openUpload();
       const stored = await storeUpload(storage, upload, maxBytes);
       // The title stays the document's: its old passages answer until the new ones are published, and
@@ -269,6 +276,8 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
           // A replacement of a replacement not yet indexed: the file whose passages are searched stays
           // the one kept, and the unindexed one goes.
           const isReplacing = previous.replacedStorageKey !== null;
+          const addedBytes = stored.byteSize - (isReplacing ? (previous.byteSize ?? 0) : 0);
+          await deps.quota.admit(tx, actor.tenantId, addedBytes);
           const kept = isReplacing
             ? {}
             : {

@@ -32,6 +32,7 @@ import { createSourceRemoval, removeSourceJobName, removeSourceWorkOptions } fro
 import { createSourcesRepository } from './sources.repository.js';
 import { registerSourcesRoutes } from './sources.routes.js';
 import { createSourcesService } from './sources.service.js';
+import type { StorageQuota } from '../storage-quota/index.js';
 
 export interface KnowledgeModuleDeps {
   readonly db: Database;
@@ -48,6 +49,7 @@ export interface KnowledgeModuleDeps {
   readonly metrics: Pick<Metrics, 'knowledgeReranks'>;
   /** Where `document.ready` and `document.failed` go (webhooks). */
   readonly events?: WebhookEvents;
+  readonly quota: StorageQuota;
 }
 
 /**
@@ -103,6 +105,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     indexWriter,
     removeDocumentChunks,
     scheduleIndexUpkeep,
+    quota: deps.quota,
   });
   const imports = createImportsService({
     db,
@@ -113,6 +116,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     sources,
     ingestion,
     logger: deps.logger,
+    quota: deps.quota,
   });
   const search = createKnowledgeSearch({
     db,

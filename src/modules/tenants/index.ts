@@ -1,5 +1,6 @@
 import type { Database } from '../../platform/db/client.js';
 import type { DefaultAgent } from '../agents/default-agent.js';
+import type { StorageQuota } from '../storage-quota/index.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { createTenantsRepository } from './tenants.repository.js';
 import { registerTenantsRoutes } from './tenants.routes.js';
@@ -10,6 +11,7 @@ export interface TenantsModuleDeps {
   readonly users: Pick<UsersRepository, 'insertUser'>;
   readonly defaultAgent: DefaultAgent;
   readonly requireKnownModel: (tenantId: string, modelRef: string) => Promise<void>;
+  readonly storageQuota: Pick<StorageQuota, 'usage'>;
 }
 
 export function createTenantsModule(deps: TenantsModuleDeps) {
@@ -19,6 +21,7 @@ export function createTenantsModule(deps: TenantsModuleDeps) {
     users: deps.users,
     defaultAgent: deps.defaultAgent,
     requireKnownModel: deps.requireKnownModel,
+    storageQuota: deps.storageQuota,
   });
   return { service, registerRoutes: registerTenantsRoutes };
 }

@@ -4,6 +4,9 @@ import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../
 import { tenants } from '../../platform/db/schema/index.js';
 
 export type TenantRow = typeof tenants.$inferSelect;
+export type TenantSettingsRow = Pick<TenantRow, 'utilityModel' | 'storageQuotaBytes'>;
+
+const settingsColumns = { utilityModel: tenants.utilityModel, storageQuotaBytes: tenants.storageQuotaBytes };
 
 /** Tenants are the root of isolation, so these queries are platform-wide; only platform admins reach them. */
 export function createTenantsRepository() {
@@ -22,24 +25,17 @@ export function createTenantsRepository() {
       return row!;
     },
 
-    async findSettings(db: Executor, tenantId: string): Promise<{ utilityModel: string | null } | undefined> {
-      const [row] = await db
-        .select({ utilityModel: tenants.utilityModel })
-        .from(tenants)
-        .where(eq(tenants.id, tenantId));
+    async findSettings(db: Executor, tenantId: string): Promise<TenantSettingsRow | undefined> {
+      const [row] = await db.select(settingsColumns).from(tenants).where(eq(tenants.id, tenantId));
       return row;
     },
 
     async updateSettings(
       db: Executor,
       tenantId: string,
-      changes: { utilityModel?: string | null },
-    ): Promise<{ utilityModel: string | null } | undefined> {
-      const [row] = await db
-        .update(tenants)
-        .set(changes)
-        .where(eq(tenants.id, tenantId))
-        .returning({ utilityModel: tenants.utilityModel });
+      changes: Partial<TenantSettingsRow>,
+    ): Promise<TenantSettingsRow | undefined> {
+      const [row] = await db.update(tenants).set(changes).where(eq(tenants.id, tenantId)).returning(settingsColumns);
       return row;
     },
   };

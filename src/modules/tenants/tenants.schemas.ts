@@ -31,11 +31,23 @@ export const tenantSettingsSchema = z.object({
    * no utility model of their own; null: each agent's own model.
    */
   utilityModel: z.string().nullable(),
+  /** The tenant's own storage quota in bytes (0: no bound); null: the server's, TENANT_STORAGE_QUOTA_BYTES. */
+  storageQuotaBytes: z.number().int().nullable(),
+  /** What the tenant's stored files add up to, and the quota that applies (null: no bound). */
+  storageUsage: z.object({ usedBytes: z.number().int(), quotaBytes: z.number().int().nullable() }),
 });
 export type TenantSettingsView = z.infer<typeof tenantSettingsSchema>;
 
 export const updateTenantSettingsBody = patchBody({
   /** `provider:model`, `offline`, or null for each agent's own model. */
   utilityModel: modelRefSchema.nullable().optional(),
+  /** Platform admins only: bytes (0: no bound), or null for the server's TENANT_STORAGE_QUOTA_BYTES. */
+  storageQuotaBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 50)
+    .nullable()
+    .optional(),
 });
 export type UpdateTenantSettingsInput = z.infer<typeof updateTenantSettingsBody>;

@@ -2,13 +2,14 @@ import type { Actor } from '../../access/actor.js';
 import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.js';
 import type { Database } from '../../platform/db/client.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
-import { notFound } from '../../platform/errors.js';
+import { forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { presentUser } from '../auth/auth.schemas.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { DefaultAgent } from '../agents/default-agent.js';
+import type { StorageQuota } from '../storage-quota/index.js';
 import type { UsersRepository } from '../users/users.repository.js';
-import type { TenantsRepository } from './tenants.repository.js';
+import type { TenantSettingsRow, TenantsRepository } from './tenants.repository.js';
 import {
   presentTenant,
   type CreatedTenantView,
@@ -25,6 +26,7 @@ export interface TenantsServiceDeps {
   readonly defaultAgent: DefaultAgent;
   /** Refuses a model that no provider configured for the tenant serves (400). */
   readonly requireKnownModel: (tenantId: string, modelRef: string) => Promise<void>;
+  readonly storageQuota: Pick<StorageQuota, 'usage'>;
 }
 
 /** A tenant's admins reach their own tenant's settings; platform admins every tenant's. Another is a 404. */
@@ -36,12 +38,18 @@ function requireSettingsAccess(actor: Actor, tenantId: string): void {
 export function createTenantsService(deps: TenantsServiceDeps) {
   const { db, repository, users } = deps;
 
+  const settingsView = async (tenantId: string, settings: TenantSettingsRow): Promise<TenantSettingsView> => ({
+    tenantId,
+    ...settings,
+    storageUsage: await deps.storageQuota.usage(tenantId),
+  });
+
   return {
     async getSettings(actor: Actor, tenantId: string): Promise<TenantSettingsView> {
       requireSettingsAccess(actor, tenantId);
       const settings = await repository.findSettings(db, tenantId);
       if (!settings) throw notFound('Tenant', tenantId);
-      return { tenantId, ...settings };
+      return settingsView(tenantId, settings);
     },
 
     async updateSettings(
@@ -51,11 +59,14 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     ): Promise<TenantSettingsView> {
       requireSettingsAccess(actor, tenantId);
       if (!(await repository.findSettings(db, tenantId))) throw notFound('Tenant', tenantId);
+      if (input.storageQuotaBytes !== undefined && actor.role !== 'platform_admin') {
+        throw forbidden("Only a platform administrator can change a tenant's storage quota");
+      }
       // Checked against the tenant's providers, not the caller's: a platform admin sets another tenant's.
       if (input.utilityModel) await deps.requireKnownModel(tenantId, input.utilityModel);
       const settings = await repository.updateSettings(db, tenantId, input);
       if (!settings) throw notFound('Tenant', tenantId);
-      return { tenantId, ...settings };
+      return settingsView(tenantId, settings);
     },
 
     /** The tenant's utility model for the companion jobs, or null (each agent's own model). */

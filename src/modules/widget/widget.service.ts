@@ -7,6 +7,7 @@ import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { WebhookEvents } from '../webhooks/index.js';
 import type { FilesService } from '../files/index.js';
+import { isStorageQuotaRefusal } from '../storage-quota/index.js';
 import type { Upload } from '../knowledge/document-upload.js';
 import { presentWidgetTexts } from '../inbox/widget-texts.js';
 import { isOpenAt, nextOpening } from './business-hours.js';
@@ -188,7 +189,16 @@ export function createWidgetService(deps: WidgetServiceDeps) {
      */
     async sendImage(visitor: Visitor, id: string, openUpload: () => Promise<Upload>) {
       const own = await findOwn(visitor, id);
-      const image = await deps.files.uploadImage(await widgetActor(visitor.tenantId), openUpload, deps.imageMaxBytes);
+      const image = await deps.files
+        .uploadImage(await widgetActor(visitor.tenantId), openUpload, deps.imageMaxBytes)
+        .catch((error: unknown) => {
+          // A visitor can neither act on the tenant's storage quota nor may learn its figures.
+          if (!isStorageQuotaRefusal(error)) throw error;
+          throw new AppError(
+            'payload_too_large',
+            'This support desk cannot take more images right now; describe it in a message instead',
+          );
+        });
       const result = await answer(visitor, own, '', [image]);
       const message = await repository.findMessage(db, visitor.tenantId, result.messageId);
       return {

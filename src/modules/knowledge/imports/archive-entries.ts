@@ -1,11 +1,14 @@
-import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { AppError } from '../../../platform/errors.js';
 import { formatBytes } from '../../../platform/format-bytes.js';
-import { detectDocumentType } from '../parsing/index.js';
+import { inflatedEntryBytes } from './archive-entry-bytes.js';
+import { entryRefusal } from './archive-entry-kind.js';
 
 /** As for a DOCX (parsing/parsers/docx-zip-guard.ts): tens of thousands of entries is an attack on the directory. */
 export const maxArchiveEntries = 10_000;
+
+/** Longer names are refused, and not kept: 10,000 entries of 64 KB names would be 640 MB held at once. */
+const maxEntryNameLength = 1_000;
 
 export interface ArchiveLimits {
   /** Each file must fit what one upload may be (UPLOAD_MAX_BYTES). */
@@ -19,22 +22,20 @@ export interface ArchiveEntry {
   readonly path: string;
   /** Set when the entry is refused without inflating it. */
   readonly refusal?: string;
-  /** Opens the inflated bytes; yauzl stops with an error when they differ from the declared size. */
-  readonly open: () => Promise<Readable>;
+  /**
+   * The inflated bytes, counted as they come (archive-entry-bytes.ts): a read fails with an
+   * AppError('unprocessable') saying why as soon as they pass the declared size or a limit.
+   */
+  readonly bytes: () => AsyncIterable<Buffer>;
   readonly declaredBytes: number;
-}
-
-/** A zip of documents, and not a Word document (which is a zip too, and a document of its own). */
-export function isDocumentArchive(head: Uint8Array): boolean {
-  const isZip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
-  return isZip && detectDocumentType(head) !== 'docx';
 }
 
 /**
  * The files of a zip on disk, after its central directory has been read in full: every name is checked
  * (a path that leaves the archive refuses the whole zip, before one file of it is added) and the
  * declared sizes are summed (past `maxTotalBytes`, the zip is refused as a bomb). Folders, macOS
- * resource forks and hidden files are left out.
+ * resource forks and hidden files are left out. It runs in the archive worker's thread (archive-worker.ts);
+ * the server calls openArchiveInWorker (archive-reader.ts).
  */
 export async function openArchive(
   filePath: string,
@@ -47,7 +48,8 @@ export async function openArchive(
     zip = await yauzl.openPromise(filePath, {
       lazyEntries: true,
       autoClose: false,
-      validateEntrySizes: true,
+      // Sizes are checked as the bytes are inflated (archive-entry-bytes.ts), where a mismatch fails one file.
+      validateEntrySizes: false,
       strictFileNames: false,
     });
   } catch {
@@ -62,8 +64,28 @@ export async function openArchive(
     }
     const entries: ArchiveEntry[] = [];
     let declaredBytes = 0;
+    let inflatedBytes = 0;
+    const bounds = {
+      maxEntryBytes: limits.maxEntryBytes,
+      remainingTotalBytes: () => limits.maxTotalBytes - inflatedBytes,
+      onInflated: (byteCount: number) => (inflatedBytes += byteCount),
+    };
     for await (const entry of readEntries(zip, label)) {
       if (isSkipped(entry.fileName)) continue;
+      if (entry.fileName.length > maxEntryNameLength) {
+        const path = `${entry.fileName.slice(0, 200)}…`;
+        entries.push({
+          path,
+          declaredBytes: 0,
+          refusal: `The entry's name is longer than ${maxEntryNameLength} characters; shorten it`,
+          bytes: noBytes,
+        });
+        continue;
+      }
+      // Only the sizes, offsets and flags are needed to inflate it: what else the entry holds is dropped.
+      entry.extraFields = [];
+      entry.fileComment = '';
+      entry.fileCommentRaw = Buffer.alloc(0);
       declaredBytes += entry.uncompressedSize;
       if (declaredBytes > limits.maxTotalBytes) {
         throw new AppError(
@@ -72,13 +94,16 @@ export async function openArchive(
         );
       }
       const isTooLarge = entry.uncompressedSize > limits.maxEntryBytes;
+      const refusal =
+        entryRefusal(entry) ??
+        (isTooLarge
+          ? `The file is larger than the ${formatBytes(limits.maxEntryBytes)} this server accepts (UPLOAD_MAX_BYTES)`
+          : undefined);
       entries.push({
         path: entry.fileName,
         declaredBytes: entry.uncompressedSize,
-        ...(isTooLarge && {
-          refusal: `The file is larger than the ${formatBytes(limits.maxEntryBytes)} this server accepts (UPLOAD_MAX_BYTES)`,
-        }),
-        open: () => zip.openReadStreamPromise(entry),
+        ...(refusal && { refusal }),
+        bytes: () => inflatedEntryBytes(zip, entry, bounds),
       });
     }
     return { entries, close: () => zip.close() };
@@ -104,6 +129,8 @@ async function* readEntries(zip: yauzl.ZipFile, label: string): AsyncGenerator<y
     throw new AppError('validation_failed', `'${label}' is not a readable zip archive (it may be damaged or crafted)`);
   }
 }
+
+async function* noBytes(): AsyncGenerator<Buffer> {}
 
 function isSkipped(fileName: string): boolean {
   if (fileName.endsWith('/')) return true;

@@ -13,10 +13,12 @@ import type { DocumentRow } from '../documents.repository.js';
 import type { DocumentsService } from '../documents.service.js';
 import type { IngestionScheduler } from '../ingestion/ingestion-job.js';
 import type { SourcesService } from '../sources.service.js';
-import { isDocumentArchive, openArchive } from './archive-entries.js';
+import { openArchiveInWorker } from './archive-reader.js';
+import { isDocumentArchive } from './document-archive.js';
 import { cleanImportPath } from './import-path.js';
 import type { ImportCounts, ImportsRepository } from './imports.repository.js';
 import { presentImport, presentImportFile, type ImportView, type ListImportFilesQuery } from './imports.schemas.js';
+import { isStorageQuotaRefusal, type StorageQuota } from '../../storage-quota/index.js';
 
 /** One file handed to an import: from a multipart request, a folder on the server, or a zip's entry. */
 export interface ImportFile {
@@ -33,6 +35,7 @@ export interface ImportsServiceDeps {
   readonly sources: Pick<SourcesService, 'findSource'>;
   readonly ingestion: IngestionScheduler;
   readonly logger: Logger;
+  readonly quota: Pick<StorageQuota, 'requireRoom'>;
 }
 
 /** Indexing is queued a batch at a time, not one job send per file between two files' writes. */
@@ -65,6 +68,7 @@ export function createImportsService(deps: ImportsServiceDeps) {
     ): Promise<ImportView> {
       requireAdmin(actor);
       await deps.sources.findSource(actor, sourceId);
+      await deps.quota.requireRoom(actor.tenantId);
       const { tenantId } = actor;
       const now = new Date();
       let row = await repository.insert(db, {
@@ -109,6 +113,8 @@ export function createImportsService(deps: ImportsServiceDeps) {
           await record(path, 'added', document.id, null);
           if (toSchedule.length >= scheduleBatchSize) await scheduleAdded();
         } catch (error) {
+          // The quota ends the import: every file after this one would be refused too. What was added stays.
+          if (isStorageQuotaRefusal(error)) throw error;
           if (!(error instanceof AppError) || error.code === 'not_found' || error.status >= 500) throw error;
           const sameId = error.details.extensions?.documentId;
           if (error.code === 'conflict')
@@ -132,14 +138,9 @@ export function createImportsService(deps: ImportsServiceDeps) {
               null,
               `The file is larger than the ${formatBytes(maxBytes)} this import can take`,
             );
-          } else if (isZipEntry) {
-            // yauzl's size check: the entry inflated to more (or less) than the directory declared.
-            await record(
-              path,
-              'failed',
-              null,
-              'The file could not be read from the zip (it may be damaged or crafted)',
-            );
+          } else if (isZipEntry && error instanceof AppError && error.status < 500) {
+            // The entry's bytes passed its declared size or a limit, or ended short (archive-entry-bytes.ts).
+            await record(path, 'failed', null, error.message);
           } else {
             throw error;
           }
@@ -148,7 +149,7 @@ export function createImportsService(deps: ImportsServiceDeps) {
       }
 
       async function addArchive(label: string, stored: StoredFile) {
-        const archive = await openArchive(storage.localPath(stored.key), label, {
+        const archive = await openArchiveInWorker(storage.localPath(stored.key), label, {
           maxEntryBytes,
           maxTotalBytes: deps.config.importMaxBytes,
         });
@@ -159,19 +160,7 @@ export function createImportsService(deps: ImportsServiceDeps) {
               await record(path, 'failed', null, entry.refusal);
               continue;
             }
-            let content: Readable;
-            try {
-              content = await entry.open();
-            } catch {
-              await record(
-                path,
-                'failed',
-                null,
-                'The file could not be read from the zip (encrypted, or compressed in a way this server does not read)',
-              );
-              continue;
-            }
-            const entryStored = await store(path, content, maxEntryBytes, true);
+            const entryStored = await store(path, entry.bytes(), maxEntryBytes, true);
             if (entryStored) await addStored(path, entryStored);
           }
         } finally {

@@ -121,6 +121,8 @@ export const knowledgeDocuments = pgTable(
     index('knowledge_documents_source_idx').on(table.tenantId, table.sourceId, table.id.desc()),
     index('knowledge_documents_source_fk_idx').on(table.sourceId),
     index('knowledge_documents_created_by_idx').on(table.createdBy),
+    // A tenant's storage use is summed from its documents' sizes: an index-only scan (storage-quota.ts).
+    index('knowledge_documents_tenant_bytes_idx').on(table.tenantId, table.byteSize, table.replacedByteSize),
     // The stored-files sweep asks which keys rows still name (maintenance.repository.ts).
     index('knowledge_documents_storage_key_idx').on(table.storageKey),
     index('knowledge_documents_replaced_storage_key_idx')
@@ -281,6 +283,8 @@ export const files = pgTable(
   },
   (table) => [
     index('files_tenant_uploader_idx').on(table.tenantId, table.uploadedBy, table.id.desc()),
+    // A tenant's storage use is summed from its files' sizes: an index-only scan (storage-quota.ts).
+    index('files_tenant_bytes_idx').on(table.tenantId, table.byteSize),
     // The stored-files sweep asks which keys rows still name (maintenance.repository.ts).
     index('files_storage_key_idx').on(table.storageKey),
   ],

@@ -1,0 +1,1 @@
+export { createStorageQuota, isStorageQuotaRefusal, type StorageQuota, type StorageUsage } from './storage-quota.js';
