@@ -1,4 +1,4 @@
-import { canGrantRole, type Actor } from '../../access/actor.js';
+import { canGrantRole, type Actor, type Role } from '../../access/actor.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
@@ -266,18 +266,23 @@ export function createAuthService(deps: AuthServiceDeps) {
       };
     },
 
-    /** Whether a credential identify() gave still holds: its user enabled, its sign-in or key not ended. */
-    async isCredentialLive(credential: Credential): Promise<boolean> {
+    /**
+     * What a credential identify() gave stands for now: its actor with the role the user holds today
+     * (an API key never above it), or null once it ended (user disabled or deleted, key deleted, signed
+     * out, password reset). An open socket, or a ticket being redeemed, is judged by this.
+     */
+    async currentIdentity(credential: Credential): Promise<Identified | null> {
       if (credential.keyHash !== undefined) {
         const found = await repository.findApiKeyWithUser(db, credential.keyHash);
-        return Boolean(found && !found.user.disabledAt);
+        return found && !found.user.disabledAt ? identityOfKey(found, credential.keyHash) : null;
       }
       // Every sign-in's credential names its sign-in (access tokens must carry sid), so one without is spent.
-      if (credential.sessionId === undefined) return false;
+      if (credential.sessionId === undefined) return null;
       const found = await repository.findUserForAccessToken(db, credential.userId, credential.sessionId);
       const user = found?.user;
-      if (!user || user.disabledAt || user.sessionEpoch !== credential.sessionEpoch) return false;
-      return found.isSessionLive;
+      if (!user || user.disabledAt || user.sessionEpoch !== credential.sessionEpoch || !found.isSessionLive)
+        return null;
+      return { actor: { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' }, credential };
     },
   };
   return service;
@@ -294,12 +299,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         // Minute precision is enough for "last used", and spares a write on every request.
         void repository.touchApiKey(db, found.key.tenantId, found.key.id).catch(() => undefined);
       }
-      // A key never carries more than its user holds today, even if the user was demoted since.
-      const role = canGrantRole(found.user, found.key.role) ? found.key.role : found.user.role;
-      return {
-        actor: { tenantId: found.key.tenantId, userId: found.user.id, role, via: 'api_key' },
-        credential: { userId: found.user.id, keyHash },
-      };
+      return identityOfKey(found, keyHash);
     }
     const claims = await signer.verify(token);
     if (!claims) return null;
@@ -316,6 +316,18 @@ export function createAuthService(deps: AuthServiceDeps) {
       credential: { userId: user.id, sessionEpoch: user.sessionEpoch, sessionId: claims.sessionId },
     };
   }
+}
+
+/** A key never carries more than its user holds today, even if the user was demoted since. */
+function identityOfKey(
+  found: { key: { tenantId: string; role: Role }; user: { id: string; role: Role } },
+  keyHash: string,
+): Identified {
+  const role = canGrantRole(found.user, found.key.role) ? found.key.role : found.user.role;
+  return {
+    actor: { tenantId: found.key.tenantId, userId: found.user.id, role, via: 'api_key' },
+    credential: { userId: found.user.id, keyHash },
+  };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
