@@ -42,7 +42,15 @@ export interface Identified {
   readonly credential: Credential;
 }
 
-/** Bounds the hashing one sign-in may cause: an address is tried against at most this many accounts, oldest first. */
+/**
+ * Every sign-in verifies the password exactly this many times, whatever accounts the address has:
+ * against its accounts (oldest first, in the tenant named when one is), then against a dummy hash for
+ * each slot left. One verification per account would tell by its time how many accounts an address has
+ * across tenants (ADR 3); padding to a fixed count tells nothing. Three keeps a sign-in's cost at three
+ * scrypt derivations; an address with more accounts reaches its later ones by naming the tenant.
+ */
+export const passwordChecksPerSignIn = 3;
+/** Accounts read for an address, so that naming a tenant reaches one beyond the first three. */
 const maxAccountsPerEmail = 10;
 
 const isTenantNamed = (row: { user: UserRow; tenantName: string }, tenant: string): boolean =>
@@ -105,16 +113,14 @@ export function createAuthService(deps: AuthServiceDeps) {
    */
   async function accountSignedInTo(input: LoginInput): Promise<UserRow> {
     const found = await repository.findUsersByEmail(db, input.email, maxAccountsPerEmail);
-    const candidates = input.tenant === undefined ? found : found.filter((row) => isTenantNamed(row, input.tenant!));
-    // Hash even for unknown emails so timing does not reveal which accounts exist.
-    if (candidates.length === 0) {
-      await verifyPassword(input.password, dummyPasswordHash);
-      throw invalidCredentials();
-    }
+    const named = input.tenant === undefined ? found : found.filter((row) => isTenantNamed(row, input.tenant!));
+    const candidates = named.slice(0, passwordChecksPerSignIn);
     const opened = [];
-    for (const candidate of candidates) {
-      const isMatch = await verifyPassword(input.password, candidate.user.passwordHash);
-      if (isMatch && !candidate.user.disabledAt) opened.push(candidate);
+    // The same work for every address, known or not (passwordChecksPerSignIn): the dummy fills the rest.
+    for (let slot = 0; slot < passwordChecksPerSignIn; slot += 1) {
+      const candidate = candidates[slot];
+      const isMatch = await verifyPassword(input.password, candidate?.user.passwordHash ?? dummyPasswordHash);
+      if (candidate && isMatch && !candidate.user.disabledAt) opened.push(candidate);
     }
     if (opened.length === 0) throw invalidCredentials();
     if (opened.length > 1) {
