@@ -81,6 +81,10 @@ describe('rights of an open socket', () => {
     expect(ended).toMatchObject({ conversationId: others.id });
     expect(String(ended.message)).toContain("Your role is now 'member'");
 
+    // Their sockets no longer count as an operator's: the desk hears them go offline.
+    await controlSocket.next(
+      (frame) => frame.type === 'operator-presence' && frame.userId === operator.userId && frame.status === 'offline',
+    );
     // Notices go to the desk that still holds it, not to the demoted socket; their own conversation stays.
     const after = await visitorWaiting();
     await controlSocket.next(pendingFor(after));
@@ -97,6 +101,27 @@ describe('rights of an open socket', () => {
     const promoted = await visitorWaiting();
     await socket.next(pendingFor(promoted));
     await Promise.all([socket.close(), controlSocket.close()]);
+  });
+
+  it("ends the subscriptions of a socket opened with an operator's API key when its user is demoted", async () => {
+    const member = await createUser(t.app, admin, 'member');
+    const operator = await createUser(t.app, admin, 'operator');
+    const others = await createConversation(t.app, member, agentId);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: operator.headers,
+      payload: { name: 'desk script' },
+    });
+    expect(created.statusCode).toBe(201);
+    const socket = await openSocket(address, {
+      headers: { authorization: `Bearer ${created.json<{ key: string }>().key}` },
+    });
+    await subscribed(socket, others.id, 'others');
+    await setRole(operator, 'member');
+    const ended = await socket.next((frame) => frame.type === 'error' && frame.code === 'subscription_ended');
+    expect(ended).toMatchObject({ conversationId: others.id });
+    await socket.close();
   });
 
   it('closes (4001) a socket whose sign-in was signed out', async () => {
