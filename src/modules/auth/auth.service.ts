@@ -15,7 +15,8 @@ import {
   type AccessTokenSigner,
 } from './auth.tokens.js';
 import type { LoginThrottle } from './login-throttle.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword } from './passwords.js';
+import { accountSignedInTo } from './sign-in-account.js';
 
 export interface AuthServiceDeps {
   readonly db: Database;
@@ -28,7 +29,6 @@ export interface AuthServiceDeps {
   readonly onCredentialsChanged?: (userId: string) => void;
 }
 
-const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is incorrect');
 /** What proves an actor: a sign-in (its user, epoch and session) or an API key (its hash). */
 export interface Credential {
   readonly userId: string;
@@ -41,20 +41,6 @@ export interface Identified {
   readonly actor: Actor;
   readonly credential: Credential;
 }
-
-/**
- * Every sign-in verifies the password exactly this many times, whatever accounts the address has:
- * against its accounts (oldest first, in the tenant named when one is), then against a dummy hash for
- * each slot left. One verification per account would tell by its time how many accounts an address has
- * across tenants (ADR 3); padding to a fixed count tells nothing. Three keeps a sign-in's cost at three
- * scrypt derivations; an address with more accounts reaches its later ones by naming the tenant.
- */
-export const passwordChecksPerSignIn = 3;
-/** Accounts read for an address, so that naming a tenant reaches one beyond the first three. */
-const maxAccountsPerEmail = 10;
-
-const isTenantNamed = (row: { user: UserRow; tenantName: string }, tenant: string): boolean =>
-  row.user.tenantId === tenant || row.tenantName.trim().toLowerCase() === tenant.toLowerCase();
 
 const sessionExpired = () => new AppError('unauthenticated', 'The session has expired; sign in again');
 
@@ -106,35 +92,6 @@ export function createAuthService(deps: AuthServiceDeps) {
     };
   }
 
-  /**
-   * The one account the address and password open, among those in the tenant asked for when one is.
-   * An address may have accounts in several tenants (ADR 3): each is tried, and when the password opens
-   * more than one, the person says which tenant they mean.
-   */
-  async function accountSignedInTo(input: LoginInput): Promise<UserRow> {
-    const found = await repository.findUsersByEmail(db, input.email, maxAccountsPerEmail);
-    const named = input.tenant === undefined ? found : found.filter((row) => isTenantNamed(row, input.tenant!));
-    const candidates = named.slice(0, passwordChecksPerSignIn);
-    const opened = [];
-    // The same work for every address, known or not (passwordChecksPerSignIn): the dummy fills the rest.
-    for (let slot = 0; slot < passwordChecksPerSignIn; slot += 1) {
-      const candidate = candidates[slot];
-      const isMatch = await verifyPassword(input.password, candidate?.user.passwordHash ?? dummyPasswordHash);
-      if (candidate && isMatch && !candidate.user.disabledAt) opened.push(candidate);
-    }
-    if (opened.length === 0) throw invalidCredentials();
-    if (opened.length > 1) {
-      // Only someone who knows the password of each account learns these names.
-      const names = opened.map((row) => `'${row.tenantName}' (${row.user.tenantId})`).join(', ');
-      throw new AppError(
-        'conflict',
-        `This email and password open accounts in several tenants: ${names}; sign in again with 'tenant' set to the name or id of the one you mean`,
-        { extensions: { tenantRequired: true } },
-      );
-    }
-    return opened[0]!.user;
-  }
-
   const service = {
     async status() {
       const hasUsers = (await repository.countUsers(db)) > 0;
@@ -182,7 +139,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       // anyone could lock anyone out with ten wrong passwords, and keep them out with one more per window.
       const isKnownAddress = await throttle.isRemembered(knownKey);
       await throttle.countAttempt(isKnownAddress ? [addressKey] : [accountKey, addressKey]);
-      const user = await accountSignedInTo(input);
+      const user = await accountSignedInTo({ db, repository }, input);
       await Promise.all([throttle.reset([accountKey]), throttle.forgive([addressKey]), throttle.remember(knownKey)]);
       return startSession(user);
     },
