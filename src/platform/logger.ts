@@ -52,8 +52,11 @@ function serializeError(error: unknown): unknown {
   };
 }
 
-/** Query parameters whose values are credentials when a client puts one in a URL (Parley reads none there). */
-const credentialParameter = /token|key|secret|password|passwd|signature|auth|code|session/i;
+/**
+ * Query parameters whose values are credentials when a client puts one in a URL. Parley reads one
+ * there: the realtime socket's `?ticket=` (browsers cannot set headers on a WebSocket).
+ */
+const credentialParameter = /token|key|secret|password|passwd|signature|auth|code|session|ticket/i;
 
 function isCredentialName(name: string): boolean {
   try {

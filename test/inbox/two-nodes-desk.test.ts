@@ -19,6 +19,7 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
   let admin: Record<string, string>;
   let operator: { id: string; headers: Record<string, string> };
   let inboxId: string;
+  let agentId: string;
   const sockets: TestSocket[] = [];
 
   const request = async (node: string, method: string, url: string, headers: Record<string, string>, body?: object) => {
@@ -70,6 +71,7 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
       await request(nodeA, 'POST', '/v1/agents', admin, { name: 'Desk', model: 'offline', visibility: 'tenant' }),
       201,
     );
+    agentId = String(agent.body.id);
     const inbox = expectOk(
       await request(nodeA, 'POST', '/v1/inboxes', admin, {
         name: 'Website',
@@ -167,5 +169,47 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
     const roles = (messages.body.items as { role: string }[]).map((item) => item.role);
     expect(roles).not.toContain('assistant');
     expect(roles.filter((role) => role === 'contact')).toHaveLength(2);
+  });
+
+  it('ends on node B, within a second, the subscription and notices of an operator demoted on node A', async () => {
+    const createUserAs = async (email: string, role: string) => {
+      const created = expectOk(await request(nodeA, 'POST', '/v1/users', admin, { email, password, role }), 201);
+      return { id: String(created.body.id), headers: await signIn(nodeB, email) };
+    };
+    const member = await createUserAs('desk-member@example.test', 'member');
+    const demoted = await createUserAs('desk-demoted@example.test', 'operator');
+    const conversation = expectOk(await request(nodeB, 'POST', '/v1/conversations', member.headers, { agentId }), 201);
+    const memberConversationId = String(conversation.body.id);
+    const onB = await socketOf(nodeB, demoted.headers);
+    const control = await socketOf(nodeB, operator.headers);
+    onB.send({ type: 'subscribe', id: 'watch-1', conversationId: memberConversationId });
+    expect(await answerTo(onB, 'watch-1')).toMatchObject({ type: 'subscribed' });
+
+    const demotedAt = Date.now();
+    expectOk(await request(nodeA, 'PATCH', `/v1/users/${demoted.id}`, admin, { role: 'member' }));
+    const ended = await onB.next((frame) => frame.type === 'error' && frame.code === 'subscription_ended');
+    expect(Date.now() - demotedAt).toBeLessThan(1_000);
+    expect(ended.conversationId).toBe(memberConversationId);
+
+    // A visitor starts waiting on node A: the operator still on the desk hears it, the demoted socket does not.
+    const session = expectOk(
+      await request(nodeA, 'POST', `/v1/widget/inboxes/${inboxId}/sessions`, { origin }, { email: 'v@example.test' }),
+      201,
+    );
+    const widget = { origin, authorization: `Bearer ${String(session.body.contactToken)}` };
+    const started = expectOk(await request(nodeA, 'POST', '/v1/widget/conversations', widget), 201);
+    expectOk(
+      await request(nodeA, 'POST', `/v1/widget/conversations/${String(started.body.id)}/messages`, widget, {
+        content: 'I want a human please',
+        clientMessageId: 'demoted-1',
+      }),
+    );
+    await control.next((frame) => frame.type === 'support-pending' && frame.supportConversationId === started.body.id);
+    onB.send({ type: 'ping', id: 'flush' });
+    await answerTo(onB, 'flush');
+    expect(onB.frames.filter((frame) => frame.type === 'support-pending')).toEqual([]);
+    // Watching the member's conversation again is refused, as over HTTP.
+    onB.send({ type: 'subscribe', id: 'watch-2', conversationId: memberConversationId });
+    expect(await answerTo(onB, 'watch-2')).toMatchObject({ type: 'error', code: 'not_found' });
   });
 });

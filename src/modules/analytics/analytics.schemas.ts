@@ -5,6 +5,14 @@ export const maxRangeDays = 366;
 export const analyticsBuckets = ['day', 'week'] as const;
 export type AnalyticsBucket = (typeof analyticsBuckets)[number];
 
+/**
+ * The days a range may name. Outside them the database's dates end (no year 0; a day after 9999-12-31
+ * is written with six digits) and a week's Monday can fall before the first; no message was written
+ * before 1970, and a range a thousand years ahead is a typing error, answered as one.
+ */
+export const firstCountedDay = '1970-01-01';
+export const lastCountedDay = '2999-12-31';
+
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
@@ -12,6 +20,10 @@ const isoDate = z
     (value) =>
       !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
     'is not a calendar date',
+  )
+  .refine(
+    (value) => value >= firstCountedDay && value <= lastCountedDay,
+    `must be a day between ${firstCountedDay} and ${lastCountedDay}`,
   );
 
 const dayMs = 86_400_000;
@@ -34,7 +46,8 @@ export const analyticsQuery = z
   .transform((query, context) => {
     const today = new Date().toISOString().slice(0, 10);
     const to = query.to ?? (query.from && query.from > today ? query.from : today);
-    const from = query.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * dayMs).toISOString().slice(0, 10);
+    const thirtyDaysBefore = new Date(Date.parse(`${to}T00:00:00Z`) - 29 * dayMs).toISOString().slice(0, 10);
+    const from = query.from ?? (thirtyDaysBefore < firstCountedDay ? firstCountedDay : thirtyDaysBefore);
     const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / dayMs + 1;
     if (days < 1) {
       context.addIssue({ code: 'custom', path: ['to'], message: `must be on or after from (${from})` });

@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Role } from '../../access/actor.js';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
@@ -6,6 +6,10 @@ import { apiKeys, users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+type NewApiKey = Pick<
+  typeof apiKeys.$inferInsert,
+  'id' | 'tenantId' | 'userId' | 'name' | 'prefix' | 'keyHash' | 'role'
+>;
 
 /** Which of the tenant's keys a caller may see and delete. */
 export interface KeyReach {
@@ -53,9 +57,36 @@ export function createApiKeysRepository() {
       return found?.row;
     },
 
-    async insertApiKey(db: Executor, key: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
-      const [row] = await db.insert(apiKeys).values(key).returning();
-      return row!;
+    /**
+     * Stores the key only while its user is enabled, judged in the same statement under a share lock on
+     * the user's row: disabling (users.service.ts) holds that row for update while it deletes the
+     * user's keys, so a key is either made before and deleted with the others, or not made at all.
+     * A plain insert's foreign-key check let a key made at that moment outlive the disabling.
+     * Undefined when the user is disabled (or gone).
+     */
+    async insertApiKeyForEnabledUser(db: Executor, key: NewApiKey): Promise<ApiKeyRow | undefined> {
+      const [row] = await db
+        .insert(apiKeys)
+        .select(
+          db
+            .select({
+              id: sql`${key.id}::uuid`.as('id'),
+              tenantId: users.tenantId,
+              name: sql`${key.name}`.as('name'),
+              prefix: sql`${key.prefix}`.as('prefix'),
+              keyHash: sql`${key.keyHash}`.as('key_hash'),
+              role: sql`${key.role}`.as('role'),
+              userId: users.id,
+              // Drizzle's insert…select names every column, in the table's order.
+              lastUsedAt: sql`null::timestamptz`.as('last_used_at'),
+              createdAt: sql`now()`.as('created_at'),
+            })
+            .from(users)
+            .where(inTenant(users, key.tenantId, eq(users.id, key.userId), isNull(users.disabledAt)))
+            .for('share'),
+        )
+        .returning();
+      return row;
     },
 
     async deleteApiKey(db: Executor, tenantId: string, keyId: string): Promise<boolean> {

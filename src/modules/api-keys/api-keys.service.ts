@@ -2,7 +2,7 @@ import { isAdmin, rolesUpTo, type Actor } from '../../access/actor.js';
 import { requireGrantableRole } from '../../access/require-access.js';
 import type { Database } from '../../platform/db/client.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
-import { notFound } from '../../platform/errors.js';
+import { AppError, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { apiKeyPrefix, hashOpaqueToken, newOpaqueToken } from '../auth/auth.tokens.js';
 import type { ApiKeysRepository, KeyReach } from './api-keys.repository.js';
@@ -38,7 +38,7 @@ export function createApiKeysService(deps: ApiKeysServiceDeps) {
       const role = input.role ?? actor.role;
       requireGrantableRole(actor, role);
       const key = newOpaqueToken(apiKeyPrefix);
-      const row = await repository.insertApiKey(db, {
+      const row = await repository.insertApiKeyForEnabledUser(db, {
         id: newId(),
         tenantId: actor.tenantId,
         userId: actor.userId,
@@ -47,6 +47,13 @@ export function createApiKeysService(deps: ApiKeysServiceDeps) {
         keyHash: hashOpaqueToken(key),
         role,
       });
+      // Disabled while this request ran (the credential was checked before): no key outlives that.
+      if (!row) {
+        throw new AppError(
+          'unauthenticated',
+          'Your account was disabled while the key was being created, so no key was made; ask an administrator',
+        );
+      }
       return { ...presentApiKey(row), key };
     },
 

@@ -1,4 +1,4 @@
-import { canGrantRole, type Actor } from '../../access/actor.js';
+import { canGrantRole, type Actor, type Role } from '../../access/actor.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
@@ -15,7 +15,8 @@ import {
   type AccessTokenSigner,
 } from './auth.tokens.js';
 import type { LoginThrottle } from './login-throttle.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword } from './passwords.js';
+import { accountSignedInTo } from './sign-in-account.js';
 
 export interface AuthServiceDeps {
   readonly db: Database;
@@ -28,7 +29,6 @@ export interface AuthServiceDeps {
   readonly onCredentialsChanged?: (userId: string) => void;
 }
 
-const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is incorrect');
 /** What proves an actor: a sign-in (its user, epoch and session) or an API key (its hash). */
 export interface Credential {
   readonly userId: string;
@@ -41,12 +41,6 @@ export interface Identified {
   readonly actor: Actor;
   readonly credential: Credential;
 }
-
-/** Bounds the hashing one sign-in may cause: an address is tried against at most this many accounts, oldest first. */
-const maxAccountsPerEmail = 10;
-
-const isTenantNamed = (row: { user: UserRow; tenantName: string }, tenant: string): boolean =>
-  row.user.tenantId === tenant || row.tenantName.trim().toLowerCase() === tenant.toLowerCase();
 
 const sessionExpired = () => new AppError('unauthenticated', 'The session has expired; sign in again');
 
@@ -98,37 +92,6 @@ export function createAuthService(deps: AuthServiceDeps) {
     };
   }
 
-  /**
-   * The one account the address and password open, among those in the tenant asked for when one is.
-   * An address may have accounts in several tenants (ADR 3): each is tried, and when the password opens
-   * more than one, the person says which tenant they mean.
-   */
-  async function accountSignedInTo(input: LoginInput): Promise<UserRow> {
-    const found = await repository.findUsersByEmail(db, input.email, maxAccountsPerEmail);
-    const candidates = input.tenant === undefined ? found : found.filter((row) => isTenantNamed(row, input.tenant!));
-    // Hash even for unknown emails so timing does not reveal which accounts exist.
-    if (candidates.length === 0) {
-      await verifyPassword(input.password, dummyPasswordHash);
-      throw invalidCredentials();
-    }
-    const opened = [];
-    for (const candidate of candidates) {
-      const isMatch = await verifyPassword(input.password, candidate.user.passwordHash);
-      if (isMatch && !candidate.user.disabledAt) opened.push(candidate);
-    }
-    if (opened.length === 0) throw invalidCredentials();
-    if (opened.length > 1) {
-      // Only someone who knows the password of each account learns these names.
-      const names = opened.map((row) => `'${row.tenantName}' (${row.user.tenantId})`).join(', ');
-      throw new AppError(
-        'conflict',
-        `This email and password open accounts in several tenants: ${names}; sign in again with 'tenant' set to the name or id of the one you mean`,
-        { extensions: { tenantRequired: true } },
-      );
-    }
-    return opened[0]!.user;
-  }
-
   const service = {
     async status() {
       const hasUsers = (await repository.countUsers(db)) > 0;
@@ -176,7 +139,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       // anyone could lock anyone out with ten wrong passwords, and keep them out with one more per window.
       const isKnownAddress = await throttle.isRemembered(knownKey);
       await throttle.countAttempt(isKnownAddress ? [addressKey] : [accountKey, addressKey]);
-      const user = await accountSignedInTo(input);
+      const user = await accountSignedInTo({ db, repository }, input);
       await Promise.all([throttle.reset([accountKey]), throttle.forgive([addressKey]), throttle.remember(knownKey)]);
       return startSession(user);
     },
@@ -266,18 +229,23 @@ export function createAuthService(deps: AuthServiceDeps) {
       };
     },
 
-    /** Whether a credential identify() gave still holds: its user enabled, its sign-in or key not ended. */
-    async isCredentialLive(credential: Credential): Promise<boolean> {
+    /**
+     * What a credential identify() gave stands for now: its actor with the role the user holds today
+     * (an API key never above it), or null once it ended (user disabled or deleted, key deleted, signed
+     * out, password reset). An open socket, or a ticket being redeemed, is judged by this.
+     */
+    async currentIdentity(credential: Credential): Promise<Identified | null> {
       if (credential.keyHash !== undefined) {
         const found = await repository.findApiKeyWithUser(db, credential.keyHash);
-        return Boolean(found && !found.user.disabledAt);
+        return found && !found.user.disabledAt ? identityOfKey(found, credential.keyHash) : null;
       }
       // Every sign-in's credential names its sign-in (access tokens must carry sid), so one without is spent.
-      if (credential.sessionId === undefined) return false;
+      if (credential.sessionId === undefined) return null;
       const found = await repository.findUserForAccessToken(db, credential.userId, credential.sessionId);
       const user = found?.user;
-      if (!user || user.disabledAt || user.sessionEpoch !== credential.sessionEpoch) return false;
-      return found.isSessionLive;
+      if (!user || user.disabledAt || user.sessionEpoch !== credential.sessionEpoch || !found.isSessionLive)
+        return null;
+      return { actor: { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' }, credential };
     },
   };
   return service;
@@ -294,12 +262,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         // Minute precision is enough for "last used", and spares a write on every request.
         void repository.touchApiKey(db, found.key.tenantId, found.key.id).catch(() => undefined);
       }
-      // A key never carries more than its user holds today, even if the user was demoted since.
-      const role = canGrantRole(found.user, found.key.role) ? found.key.role : found.user.role;
-      return {
-        actor: { tenantId: found.key.tenantId, userId: found.user.id, role, via: 'api_key' },
-        credential: { userId: found.user.id, keyHash },
-      };
+      return identityOfKey(found, keyHash);
     }
     const claims = await signer.verify(token);
     if (!claims) return null;
@@ -316,6 +279,18 @@ export function createAuthService(deps: AuthServiceDeps) {
       credential: { userId: user.id, sessionEpoch: user.sessionEpoch, sessionId: claims.sessionId },
     };
   }
+}
+
+/** A key never carries more than its user holds today, even if the user was demoted since. */
+function identityOfKey(
+  found: { key: { tenantId: string; role: Role }; user: { id: string; role: Role } },
+  keyHash: string,
+): Identified {
+  const role = canGrantRole(found.user, found.key.role) ? found.key.role : found.user.role;
+  return {
+    actor: { tenantId: found.key.tenantId, userId: found.user.id, role, via: 'api_key' },
+    credential: { userId: found.user.id, keyHash },
+  };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
-import { agents, inboxes } from '../../platform/db/schema/index.js';
+import { agents, contactTokens, inboxes } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type StoredInbox = typeof inboxes.$inferSelect;
@@ -30,6 +30,21 @@ export function createInboxesRepository() {
     async insertInbox(db: Executor, inbox: typeof inboxes.$inferInsert): Promise<StoredInbox> {
       const [row] = await db.insert(inboxes).values(inbox).returning();
       return row!;
+    },
+
+    /** Ends the inbox's widget sessions the signing secret vouched for (identity-verified); answers how many. */
+    async endVerifiedSessions(db: Executor, tenantId: string, inboxId: string): Promise<number> {
+      const ended = await db
+        .delete(contactTokens)
+        .where(
+          inTenant(
+            contactTokens,
+            tenantId,
+            and(eq(contactTokens.inboxId, inboxId), eq(contactTokens.isVerified, true)),
+          ),
+        )
+        .returning({ id: contactTokens.id });
+      return ended.length;
     },
 
     async updateInbox(

@@ -119,13 +119,22 @@ export function createInboxesService(deps: InboxesServiceDeps) {
       return presentInbox(updated);
     },
 
-    /** A new secret replaces the old at once: ids signed with the old one stop verifying. */
+    /**
+     * A new secret replaces the old at once: ids signed with the old one stop verifying, and the
+     * sessions the old one verified end with it (a rotation is how a leaked secret is answered, and
+     * whoever held it may have opened sessions as any of the site's users). Anonymous sessions stay:
+     * the secret never vouched for them, and their visitors would lose their conversations for nothing.
+     */
     async rotateSigningSecret(actor: Actor, inboxId: string): Promise<InboxView & { signingSecret: string }> {
       requireAdmin(actor);
       const signingSecret = newSigningSecret();
-      const updated = await repository.updateInbox(db, actor.tenantId, inboxId, {
-        encryptedSigningSecret: encryptSecret(credentialsKey, signingSecret),
-        signingSecretRotatedAt: new Date(),
+      const updated = await db.transaction(async (tx) => {
+        const row = await repository.updateInbox(tx, actor.tenantId, inboxId, {
+          encryptedSigningSecret: encryptSecret(credentialsKey, signingSecret),
+          signingSecretRotatedAt: new Date(),
+        });
+        if (row) await repository.endVerifiedSessions(tx, actor.tenantId, inboxId);
+        return row;
       });
       if (!updated) throw notFound('Inbox', inboxId);
       return { ...presentInbox(updated), signingSecret };

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
-import type { InvalidationBus } from '../../platform/cache/invalidation-bus.js';
+import { everyKey, type InvalidationBus } from '../../platform/cache/invalidation-bus.js';
 import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { Logger } from '../../platform/logger.js';
@@ -17,6 +17,7 @@ import { createRealtimeRepository } from './realtime.repository.js';
 import { registerRealtimeRoutes } from './realtime.routes.js';
 import { createRealtimeService } from './realtime.service.js';
 import { closeCodes } from './realtime.schemas.js';
+import { createSocketRights } from './socket-rights.js';
 import { createTurnPublisher } from './turn-publisher.js';
 
 export interface RealtimeModuleDeps {
@@ -25,7 +26,7 @@ export interface RealtimeModuleDeps {
   readonly logger: Logger;
   readonly redis?: Redis;
   readonly invalidations: InvalidationBus;
-  readonly auth: Pick<AuthService, 'identify' | 'identifyRefreshToken' | 'isCredentialLive'>;
+  readonly auth: Pick<AuthService, 'identify' | 'identifyRefreshToken' | 'currentIdentity'>;
   /** Tests shorten the heartbeat and the like. */
   readonly tuning?: Partial<RealtimeLimits>;
 }
@@ -47,20 +48,13 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
   const repository = createRealtimeRepository();
   const tickets = createRealtimeTickets({ ttlMs: limits.ticketTtlMs, redis: deps.redis });
 
-  /** Closes (4001) the sockets of a user whose credential no longer holds: disabled, key deleted, signed out. */
-  async function recheckUser(userId: string): Promise<void> {
-    for (const connection of hub.connectionsOf(userId)) {
-      const isLive = await deps.auth.isCredentialLive(connection.credential).catch(() => true);
-      if (!isLive) connection.close(closeCodes.credentialsEnded, 'Your credentials ended: sign in again');
-    }
-  }
+  const rights = createSocketRights({ hub, auth: deps.auth, logger: deps.logger });
+  const warnIfFailed = (pass: Promise<void>) =>
+    pass.catch((error: unknown) => deps.logger.warn({ err: error }, 'realtime sockets could not be judged again'));
   deps.invalidations.subscribe('credentials', (userId) => {
-    const users = userId === '*' ? new Set(hub.all().map((connection) => connection.actor.userId)) : [userId];
-    for (const user of users) void recheckUser(user);
+    void warnIfFailed(userId === everyKey ? rights.recheckEveryone() : rights.recheckUser(userId));
   });
-  const recheckAll = setInterval(() => {
-    for (const user of new Set(hub.all().map((connection) => connection.actor.userId))) void recheckUser(user);
-  }, credentialRecheckMs);
+  const recheckAll = setInterval(() => void warnIfFailed(rights.recheckEveryone()), credentialRecheckMs);
   recheckAll.unref();
 
   return {
@@ -70,7 +64,10 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
     /** For the widget's live stream (src/modules/widget), which watches conversations as sockets do. */
     hub,
     relay,
-    /** Tells every node that a user's credentials may have ended (users, API keys, sign-out). */
+    /**
+     * Tells every node that a user's credentials may have ended (disabled, deleted, password reset, key
+     * deleted, signed out) or their role changed: their sockets are judged again (socket-rights.ts).
+     */
     credentialsChanged: (userId: string) => deps.invalidations.publish('credentials', userId),
     registerRoutes(
       app: App,
@@ -85,6 +82,9 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
         chat: services.chat,
         subscriptionsPerConnection: limits.subscriptionsPerConnection,
         typingThrottleMs: limits.typingThrottleMs,
+      });
+      rights.setWatchRule(async (actor, conversationId) => {
+        await services.conversations.get(actor, conversationId);
       });
       relay.onRecovered(() => {
         service

@@ -6,7 +6,7 @@ import type { RealtimeHub } from './realtime-hub.js';
 import type { RealtimeTickets } from './realtime-tickets.js';
 
 export interface HandshakeDeps {
-  readonly auth: Pick<AuthService, 'identify' | 'identifyRefreshToken'>;
+  readonly auth: Pick<AuthService, 'identify' | 'identifyRefreshToken' | 'currentIdentity'>;
   readonly tickets: RealtimeTickets;
   readonly hub: RealtimeHub;
   readonly corsOrigins: readonly string[];
@@ -43,7 +43,16 @@ export function createHandshake(deps: HandshakeDeps) {
           'The ticket is unknown, expired or already used; get a new one from POST /v1/realtime/tickets right before connecting',
         );
       }
-      return redeemed;
+      // The ticket outlives nothing: a sign-out, a disabled user or a deleted key since it was issued
+      // refuses it, and the socket acts with the role the user holds now, not the one at issue.
+      const current = await deps.auth.currentIdentity(redeemed.credential);
+      if (!current) {
+        throw new AppError(
+          'unauthenticated',
+          'The credential this ticket was issued for has ended (signed out, disabled or API key deleted); sign in again and get a new ticket',
+        );
+      }
+      return current;
     }
     if (request.headers.authorization) {
       const identified = await deps.auth.identify(request.headers.authorization);

@@ -6,7 +6,8 @@ import type { ServerFrame } from './realtime.schemas.js';
 /** One socket as the hub sees it: who it is, what it watches, and how to write to it. */
 export interface RealtimeConnection {
   readonly id: string;
-  readonly actor: Actor;
+  /** Who the socket acts as: replaced when the user's role changes (socket-rights.ts). */
+  actor: Actor;
   readonly credential: Credential;
   send(frame: ServerFrame): void;
   close(code: number, reason: string): void;
@@ -89,6 +90,20 @@ export function createRealtimeHub() {
       watched.delete(connection);
       tellConnections(connection.actor);
     },
+    /**
+     * The socket now acts with `actor`'s role (its user's role changed). The listeners hear the user's
+     * count of sockets that hold the desk (operator or above), under an actor that held it, so operator
+     * presence follows a demotion or a promotion as it follows sockets opening and closing.
+     */
+    changeActor(connection: RealtimeConnection, actor: Actor): void {
+      const previous = connection.actor;
+      connection.actor = actor;
+      if (!canSeeAllConversations(previous) && !canSeeAllConversations(actor)) return;
+      const deskSockets = [...(byUser.get(actor.userId) ?? [])].filter((own) => canSeeAllConversations(own.actor));
+      for (const listener of connectionListeners) {
+        listener(canSeeAllConversations(actor) ? actor : previous, deskSockets.length);
+      }
+    },
     /** Calls `listener` whenever a user's count of sockets on this node changes. */
     onConnectionsChanged: (listener: (actor: Actor, count: number) => void): void =>
       void connectionListeners.push(listener),
@@ -96,6 +111,7 @@ export function createRealtimeHub() {
     connectionsOf: (userId: string): readonly RealtimeConnection[] => [...(byUser.get(userId) ?? [])],
     all: (): readonly RealtimeConnection[] => [...connections.values()],
     subscriptionCountOf: (connection: RealtimeConnection): number => watched.get(connection)?.size ?? 0,
+    watchedBy: (connection: RealtimeConnection): readonly string[] => [...(watched.get(connection) ?? [])],
     isSubscribed: (connection: RealtimeConnection, conversationId: string): boolean =>
       byConversation.get(conversationId)?.has(connection) ?? false,
 

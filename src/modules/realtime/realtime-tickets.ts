@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Identified } from '../auth/index.js';
 
@@ -7,6 +7,8 @@ import type { Identified } from '../auth/index.js';
  * `Authorization` header on a WebSocket: the long-lived credential never goes into a URL (URLs end up
  * in logs). A ticket names the credential it was issued for, which the socket then keeps checking.
  * With Redis, any node redeems a ticket another node issued (GETDEL makes the single use atomic).
+ * A ticket is kept under its SHA-256 only, as API keys and refresh tokens are: whoever reads Redis (or
+ * this process's memory) cannot open a socket with what they find there.
  */
 export interface RealtimeTickets {
   issue(identified: Identified): Promise<{ ticket: string; expiresAt: Date }>;
@@ -15,7 +17,9 @@ export interface RealtimeTickets {
 }
 
 const ticketPrefix = 'rtt_';
-const redisKey = (ticket: string) => `parley:realtime:ticket:${ticket}`;
+/** A ticket is 24 random bytes: a plain SHA-256 suffices, as for every opaque token (no guessing to slow). */
+export const ticketHashOf = (ticket: string): string => createHash('sha256').update(ticket).digest('base64url');
+const redisKey = (ticket: string) => `parley:realtime:ticket:${ticketHashOf(ticket)}`;
 const newTicket = () => ticketPrefix + randomBytes(24).toString('base64url');
 export const isTicketShaped = (value: string): boolean => /^rtt_[\w-]{32}$/.test(value);
 
@@ -45,12 +49,13 @@ export function createRealtimeTickets(options: { readonly ttlMs: number; readonl
       forgetExpired();
       const ticket = newTicket();
       const expiresAtMs = Date.now() + ttlMs;
-      tickets.set(ticket, { identified, expiresAtMs });
+      tickets.set(ticketHashOf(ticket), { identified, expiresAtMs });
       return { ticket, expiresAt: new Date(expiresAtMs) };
     },
     async redeem(ticket) {
-      const entry = tickets.get(ticket);
-      tickets.delete(ticket);
+      const hash = ticketHashOf(ticket);
+      const entry = tickets.get(hash);
+      tickets.delete(hash);
       return entry && entry.expiresAtMs > Date.now() ? entry.identified : undefined;
     },
   };

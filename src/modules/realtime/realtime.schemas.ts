@@ -54,7 +54,9 @@ export type FrameErrorCode =
   | 'conflict'
   | 'not_ready'
   | 'unprocessable'
-  | 'internal';
+  | 'internal'
+  /** Sent unasked, with `conversationId`: the socket's role changed and may no longer watch it. */
+  | 'subscription_ended';
 
 /** Close codes, each saying why the server ended the socket (docs/realtime.md). */
 export const closeCodes = {

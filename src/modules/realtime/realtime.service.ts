@@ -64,9 +64,13 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       );
     }
     // Another tenant's, or another member's, conversation is not found, exactly as over HTTP.
-    await deps.conversations.get(connection.actor, conversationId);
+    const actor = connection.actor;
+    await deps.conversations.get(actor, conversationId);
     hub.beginSubscription(connection, conversationId, after ?? 0);
     try {
+      // The role changed while the check ran, before socket-rights.ts could see this subscription:
+      // judged again with the role the socket holds now.
+      if (connection.actor !== actor) await deps.conversations.get(connection.actor, conversationId);
       const replay = await replayFrames(connection.actor, conversationId, after);
       const seq = hub.finishReplay(connection, conversationId, replay);
       return { type: 'subscribed', id: frame.id, conversationId, seq };

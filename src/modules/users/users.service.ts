@@ -17,7 +17,7 @@ export interface UsersServiceDeps {
   readonly credentials: Pick<AuthRepository, 'endAllCredentials'>;
   /** Stops the replies still being written for a user's conversations (chat's reply stops, on every node). */
   readonly stopRepliesOf: (userId: string) => void;
-  /** A user's credentials may have ended (disabled, password reset, deleted): their open sockets are checked. */
+  /** A user's credentials may have ended (disabled, password reset, deleted) or their role changed: their open sockets are judged again. */
   readonly onCredentialsChanged?: (userId: string) => void;
 }
 
@@ -115,7 +115,11 @@ export function createUsersService(deps: UsersServiceDeps) {
         return user;
       });
       if (!updated) throw notFound('User', userId);
-      if (updated.disabledAt || input.password !== undefined) deps.onCredentialsChanged?.(userId);
+      // A new role holds on open sockets too: every node judges the user's sockets again (demoted, an
+      // operator's socket leaves the desk and the conversations that are no longer theirs to watch).
+      if (updated.disabledAt || input.password !== undefined || input.role !== undefined) {
+        deps.onCredentialsChanged?.(userId);
+      }
       // A disabled user's model calls end with their sessions: no reply keeps being written (and paid) for them.
       if (updated.disabledAt) deps.stopRepliesOf(userId);
       return presentUser(updated);

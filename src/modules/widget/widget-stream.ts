@@ -117,15 +117,17 @@ export async function streamWidgetConversation(
   let lastStatus = JSON.stringify(first);
   sse.sendWithId('', JSON.stringify({ type: 'status', conversation: first }));
   const poll = setInterval(() => {
-    void deps.service
-      .findOwn(visitor, target.id)
-      .then((found) => deps.service.present(visitor, found.conversation, found.operatorName))
-      .then((view) => {
-        const next = JSON.stringify(view);
-        if (next === lastStatus) return;
-        lastStatus = next;
-        sse.sendWithId('', JSON.stringify({ type: 'status', conversation: view }));
-      })
+    void (async () => {
+      // The session ended (the inbox's signing secret was rotated): so does its stream; reconnecting
+      // with the same token is a 401, and the page starts a session again.
+      if (!(await deps.repository.hasSession(deps.db, visitor.tenantId, visitor.sessionId))) return sse.end();
+      const found = await deps.service.findOwn(visitor, target.id);
+      const view = await deps.service.present(visitor, found.conversation, found.operatorName);
+      const next = JSON.stringify(view);
+      if (next === lastStatus) return;
+      lastStatus = next;
+      sse.sendWithId('', JSON.stringify({ type: 'status', conversation: view }));
+    })()
       // Deleted meanwhile: nothing more will happen in it.
       .catch(() => sse.end());
   }, deps.statusPollMs);

@@ -42,6 +42,16 @@ export function createWidgetRepository() {
       return row;
     },
 
+    /** Whether a session still exists (rotating the inbox's signing secret ends the verified ones). */
+    async hasSession(db: Executor, tenantId: string, sessionId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: contactTokens.id })
+        .from(contactTokens)
+        .where(inTenant(contactTokens, tenantId, eq(contactTokens.id, sessionId)))
+        .limit(1);
+      return row !== undefined;
+    },
+
     async insertSession(db: Executor, session: typeof contactTokens.$inferInsert): Promise<void> {
       await db.insert(contactTokens).values(session);
     },
