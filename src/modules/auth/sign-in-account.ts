@@ -2,6 +2,7 @@ import type { Executor } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { AuthRepository, UserRow } from './auth.repository.js';
 import type { LoginInput } from './auth.schemas.js';
+import { isDeskUser } from '../users/desk-user-address.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is incorrect');
@@ -38,7 +39,7 @@ export async function accountSignedInTo(
   for (let slot = 0; slot < passwordChecksPerSignIn; slot += 1) {
     const candidate = candidates[slot];
     const isMatch = await verifyPassword(input.password, candidate?.user.passwordHash ?? dummyPasswordHash);
-    if (candidate && isMatch && !candidate.user.disabledAt) opened.push(candidate);
+    if (candidate && isMatch && !candidate.user.disabledAt && !isDeskUser(candidate.user)) opened.push(candidate);
   }
   if (opened.length === 0) throw invalidCredentials();
   if (opened.length > 1) {

@@ -7,6 +7,7 @@ import { conflict, forbidden, notFound, type AppError } from '../../platform/err
 import { newId } from '../../platform/ids.js';
 import type { AuthRepository } from '../auth/auth.repository.js';
 import { hashPassword } from '../auth/passwords.js';
+import { isDeskUser } from './desk-user-address.js';
 import type { UserChanges, UserRow, UsersRepository } from './users.repository.js';
 import { presentUser, type CreateUserInput, type UpdateUserInput, type UserView } from './users.schemas.js';
 
@@ -33,8 +34,13 @@ export function createUsersService(deps: UsersServiceDeps) {
     return user;
   }
 
-  /** An admin manages people at or below their own role, never above. */
+  /** An admin manages people at or below their own role, never above; nobody manages the desk user. */
   function requireManageable(actor: Actor, target: UserRow): void {
+    if (isDeskUser(target)) {
+      throw forbidden(
+        "This is the support desk's service account: it owns every support conversation, so it cannot be enabled, changed or deleted",
+      );
+    }
     if (!canGrantRole(actor, target.role)) {
       throw forbidden(`You cannot change a user whose role ('${target.role}') is above your own`);
     }
