@@ -27,6 +27,7 @@ describe('who answers a contact: the AI in bot, nobody’s model in pending or o
   let aiInbox: { id: string };
   let humanInbox: { id: string };
   let closedInbox: { id: string };
+  let closedHumanInbox: { id: string };
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
@@ -47,6 +48,10 @@ describe('who answers a contact: the AI in bot, nobody’s model in pending or o
     closedInbox = await createInbox(t.app, admin, {
       name: 'Closed',
       agentId: agent.id,
+      businessHours: { timeZone: 'UTC', days: [{ weekday: closedDay, opens: '09:00', closes: '09:01' }] },
+    });
+    closedHumanInbox = await createInbox(t.app, admin, {
+      name: 'People only, closed',
       businessHours: { timeZone: 'UTC', days: [{ weekday: closedDay, opens: '09:00', closes: '09:01' }] },
     });
   }, 120_000);
@@ -164,6 +169,17 @@ describe('who answers a contact: the AI in bot, nobody’s model in pending or o
     const sent = await sendAsVisitor(t.app, visitor, conversation.id, 'Hello');
     expect(sent.json()).toMatchObject({ replyId: null, conversation: { status: 'pending' } });
     expect(modelCalls()).toBe(before);
+  });
+
+  it('a human-only inbox outside business hours tells the contact when a person is back, from the first message', async () => {
+    const visitor = await startVisitor(t.app, closedHumanInbox.id);
+    const conversation = await startConversation(t.app, visitor);
+    const sent = await sendAsVisitor(t.app, visitor, conversation.id, 'Is anyone there?');
+    expect(sent.statusCode, sent.body).toBe(200);
+    expect(sent.json().conversation.status).toBe('pending');
+    const backAt = new Date(sent.json().personBackAt as string);
+    expect(backAt.getUTCHours()).toBe(9);
+    expect(backAt.getTime()).toBeGreaterThan(Date.now());
   });
 
   it('outside business hours the contact hears when a person is back, and can leave an email', async () => {

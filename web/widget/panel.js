@@ -271,6 +271,8 @@ async function start() {
   parent.postMessage({ type: 'parley:color', color: inbox.color }, '*');
   $('title').textContent = inbox.title;
   if (inbox.greeting) bubble({ id: 'greeting', author: 'ai', content: inbox.greeting, status: 'complete' });
+  // Only people answer here, and none is at work: say when one is back, and offer to leave an email.
+  if (!inbox.hasAgent && !inbox.isOpenNow) showBackAt(inbox.nextOpeningAt);
   const session = await api('POST', `/inboxes/${inboxId}/sessions`, state.token ? { contactToken: state.token } : {});
   state.token = session.contactToken;
   localStorage.setItem(tokenKey, state.token);

@@ -75,6 +75,12 @@ export function createWidgetAnswering(
     return message;
   }
 
+  /** When a person is next at work, if nobody is now. */
+  const closedUntil = (visitor: Visitor): Date | null => {
+    const hours = visitor.inbox.businessHours;
+    return isOpenAt(hours, now()) ? null : (nextOpening(hours, now()) ?? null);
+  };
+
   /** Asks for a person (once); outside the business hours the contact is told when one is back. */
   async function handOver(visitor: Visitor, id: string, chatConversationId: string, reason: string) {
     await support.change(visitor.tenantId, id, { kind: 'contact' }, { action: 'request_human', reason });
@@ -150,8 +156,13 @@ export function createWidgetAnswering(
       return { messageId: handle.userMessage.id, replyId: handle.assistantMessageId, personBackAt: null };
     }
     const message = await writeMessage(visitor, chatConversationId, 'user', content, images);
+    // Waiting for a person outside the business hours (a human-only inbox's every message): say when one is back.
     const personBackAt =
-      answerer.kind === 'handover' ? await handOver(visitor, id, chatConversationId, answerer.reason) : null;
+      answerer.kind === 'handover'
+        ? await handOver(visitor, id, chatConversationId, answerer.reason)
+        : status === 'pending'
+          ? closedUntil(visitor)
+          : null;
     return { messageId: message.id, replyId: null, personBackAt };
   }
 
