@@ -257,6 +257,9 @@ export const routeCases: Record<string, RouteCase> = {
     bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
   },
   '/v1/contacts/:id/conversations': { foreign: (a) => ({ id: a.contactId }) },
+  // A contact's memories: A's contact is refused as missing before any memory is looked for.
+  '/v1/contacts/:id/memories': { foreign: (a) => ({ id: a.contactId }) },
+  '/v1/contacts/:id/memories/:memoryId': { foreign: (a) => ({ id: a.contactId, memoryId: a.projectId }) },
   '/v1/support-conversations/:id': supportConversation(),
   '/v1/support-conversations/:id/take': supportConversation(),
   '/v1/support-conversations/:id/resolve': supportConversation(),
