@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/platform/http/types.js';
 import type { SignedIn } from '../harness/actors.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
 import { pngBytes } from './document-fixtures.js';
+import { importFiles, type ImportFileView } from './import-requests.js';
 import { createSource, waitForDocument, type DocumentView } from './knowledge-setup.js';
 
 interface ImportView {
@@ -16,29 +15,6 @@ interface ImportView {
   duplicateCount: number;
   failedCount: number;
   errorMessage: string | null;
-}
-interface ImportFileView {
-  position: number;
-  path: string;
-  outcome: 'added' | 'duplicate' | 'failed';
-  documentId: string | null;
-  message: string | null;
-}
-
-/** A multipart body with several files, each in the field `file`. */
-function filesBody(files: readonly { name: string; content: Buffer | string }[]) {
-  const boundary = `----parley-import-${randomBytes(8).toString('hex')}`;
-  const pieces = files.flatMap((file) => [
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-    ),
-    Buffer.from(file.content),
-    Buffer.from('\r\n'),
-  ]);
-  return {
-    payload: Buffer.concat([...pieces, Buffer.from(`--${boundary}--\r\n`)]),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
 }
 
 const zipOf = (entries: Record<string, string | Buffer>): Buffer => {
@@ -61,21 +37,6 @@ describe('importing many documents at once', () => {
     other = await createTenantWithAdmin(t.app, platformAdmin, 'Others');
   });
   afterAll(() => t?.close());
-
-  async function importFiles(
-    app: App,
-    user: SignedIn,
-    sourceId: string,
-    files: { name: string; content: Buffer | string }[],
-  ) {
-    const body = filesBody(files);
-    return app.inject({
-      method: 'POST',
-      url: `/v1/knowledge-sources/${sourceId}/imports`,
-      headers: { ...user.headers, ...body.headers },
-      payload: body.payload,
-    });
-  }
 
   async function outcomes(sourceId: string, importId: string): Promise<ImportFileView[]> {
     const response = await t.app.inject({

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import {
   agentMemories,
@@ -15,6 +15,15 @@ export type MemoryRow = typeof agentMemories.$inferSelect;
 
 /** Enough for any agent's picture of one user; the oldest are given first. */
 export const maxMemoriesPerUser = 200;
+
+/** Deletes one memory of the tenant if it also meets `whose`; true when it did. */
+async function deleteMemory(db: Executor, tenantId: string, memoryId: string, ...whose: SQL[]): Promise<boolean> {
+  const deleted = await db
+    .delete(agentMemories)
+    .where(inTenant(agentMemories, tenantId, eq(agentMemories.id, memoryId), ...whose))
+    .returning({ id: agentMemories.id });
+  return deleted.length > 0;
+}
 
 /** All SQL of long-term memory; every statement names the tenant, the agent and the user. */
 export function createMemoriesRepository() {
@@ -98,18 +107,7 @@ export function createMemoriesRepository() {
     },
 
     async deleteForContact(db: Executor, key: { tenantId: string; contactId: string; memoryId: string }) {
-      const deleted = await db
-        .delete(agentMemories)
-        .where(
-          inTenant(
-            agentMemories,
-            key.tenantId,
-            eq(agentMemories.id, key.memoryId),
-            eq(agentMemories.contactId, key.contactId),
-          ),
-        )
-        .returning({ id: agentMemories.id });
-      return deleted.length > 0;
+      return deleteMemory(db, key.tenantId, key.memoryId, eq(agentMemories.contactId, key.contactId));
     },
 
     /**
@@ -169,20 +167,14 @@ export function createMemoriesRepository() {
     },
 
     async delete(db: Executor, key: { tenantId: string; agentId: string; userId: string; memoryId: string }) {
-      const deleted = await db
-        .delete(agentMemories)
-        .where(
-          inTenant(
-            agentMemories,
-            key.tenantId,
-            eq(agentMemories.id, key.memoryId),
-            eq(agentMemories.agentId, key.agentId),
-            eq(agentMemories.userId, key.userId),
-            isNull(agentMemories.contactId),
-          ),
-        )
-        .returning({ id: agentMemories.id });
-      return deleted.length > 0;
+      return deleteMemory(
+        db,
+        key.tenantId,
+        key.memoryId,
+        eq(agentMemories.agentId, key.agentId),
+        eq(agentMemories.userId, key.userId),
+        isNull(agentMemories.contactId),
+      );
     },
   };
 }
