@@ -96,7 +96,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     db: deps.db,
     repository: createProactiveRepository(),
     jobs: deps.jobs,
-    resolveModel: deps.resolveModel,
+    resolveUtilityModel,
     logger: deps.logger,
     modelTimeoutMs: deps.modelTimeoutMs,
     now: deps.now ?? (() => new Date()),

@@ -4,12 +4,12 @@ import type { Database } from '../../platform/db/client.js';
 import { newId } from '../../platform/ids.js';
 import type { JobContext, JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
-import { readCompanionSettings, type CompanionSettings } from '../agents/companion-settings.js';
-import type { ModelResolver } from '../chat/index.js';
+import { readCompanionSettings } from '../agents/companion-settings.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import { decideProactive } from './proactive-decision.js';
 import type { GuardFacts, ProactiveRepository } from './proactive.repository.js';
 import { isQuietAt } from './quiet-hours.js';
+import type { UtilityModelResolver } from './utility-model.js';
 
 /** The pg-boss queue of decisions: one job per decision (its claim id). */
 export const proactiveJobName = 'companion.proactive';
@@ -33,21 +33,14 @@ export interface ProactiveServiceDeps {
   readonly db: Database;
   readonly repository: ProactiveRepository;
   readonly jobs: Pick<JobQueue, 'sendMany'>;
-  readonly resolveModel: ModelResolver;
+  /** The companion jobs' one model choice: agent's utility model, tenant's, agent's model (utility-model.ts). */
+  readonly resolveUtilityModel: UtilityModelResolver;
   readonly logger: Pick<Logger, 'error' | 'warn' | 'info'>;
   readonly modelTimeoutMs: number;
   /** The scheduler's clock: real time in production, set by tests. */
   readonly now: () => Date;
   /** Tells the owner's sockets and the conversation's watchers (every node), and the webhooks. */
   readonly announce: (sent: { tenantId: string; ownerId: string; message: MessageView }) => void;
-}
-
-/**
- * The model a companion job calls: the agent's utility model, else the agent's own. The one place
- * proactive messages resolve it (a tenant-level default may come before the agent's own model).
- */
-function utilityModelRef(settings: CompanionSettings, agentModel: string | null): string {
-  return settings.utilityModel ?? agentModel ?? 'offline';
 }
 
 /** Which guardrail, if any, stops a proactive message now (docs/companion.md lists them). */
@@ -114,7 +107,10 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
       await repository.release(db, conversationId, decisionId);
       return;
     }
-    const resolved = await deps.resolveModel(tenantId, utilityModelRef(settings, context.agentModel));
+    const resolved = await deps.resolveUtilityModel(tenantId, {
+      companion: context.companion,
+      agentModel: context.agentModel,
+    });
     const idleMinutes = Math.round((now.getTime() - context.lastActivityAt.getTime()) / 60_000);
     const decision = await decideProactive(
       resolved,
