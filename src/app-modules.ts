@@ -232,7 +232,13 @@ export async function registerModules(
     knowledgeSearch: knowledge.search,
     jobs,
   });
-  if (deps.runsJobs ?? true) inbox.registerJobs();
+  if (deps.runsJobs ?? true) {
+    inbox.registerJobs();
+    // A snooze whose wake job was lost opens at most one maintenance interval late.
+    app.addHook('onReady', async () => inbox.snoozeSweep.start(config.maintenanceSweepIntervalMs));
+    app.addHook('onClose', () => inbox.snoozeSweep.stop());
+  }
+  app.decorate('wakeOverdueSnoozes', () => inbox.snoozeSweep.sweep());
   inbox.registerRoutes(app);
   realtime.onConnectionsChanged((actor, connections) => inbox.presence.connectionsChanged(actor, connections));
   app.addHook('onReady', async () => inbox.presence.start());

@@ -98,6 +98,39 @@ describe('long-term memory', () => {
     expect(systemPrompt()).toContain('- Prefers metric units\n- Their dog is called Rex');
   });
 
+  it("keeps one waiting extraction per conversation through 20 quick turns, and every message's facts", async () => {
+    const owner = await createUser(t.app, admin);
+    const conversation = await createConversation(t.app, owner, agentId);
+    const names =
+      'Ash Birch Cedar Daisy Elm Fern Gorse Hazel Iris Juniper Kale Lotus Maple Nettle Oak Poppy Quince Rowan Sage Thyme';
+    const pets = names.split(' ');
+    let mostWaiting = 0;
+    let isSending = true;
+    const watching = (async () => {
+      while (isSending) {
+        const { rows } = await t.database.executeSql(
+          `select count(*)::int as waiting from pgboss.job j join messages m on m.id = (j.data->>'messageId')::uuid
+           where j.name = 'companion.remember' and m.conversation_id = $1 and j.state in ('created', 'retry')`,
+          [conversation.id],
+        );
+        mostWaiting = Math.max(mostWaiting, (rows[0] as { waiting: number }).waiting);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    for (const [turn, pet] of pets.entries())
+      await send(owner, conversation.id, `My pet number ${turn} is called ${pet}`);
+    isSending = false;
+    await watching;
+    expect(mostWaiting).toBeLessThanOrEqual(1);
+    const remembered = await eventually(async () => {
+      const items = await memoriesOf(owner);
+      return items.length >= pets.length ? items : undefined;
+    }, 30_000);
+    expect(remembered.map((memory) => memory.content).sort()).toEqual(
+      pets.map((pet, turn) => `Their pet number ${turn} is called ${pet}`).sort(),
+    );
+  });
+
   it("never shows or gives one user's memories to another", async () => {
     expect(await memoriesOf(otherMember)).toEqual([]);
     expect(await memoriesOf(admin)).toEqual([]);

@@ -255,6 +255,21 @@ describe('personality suggestions', () => {
     await expect(suggestOn(conversation.id, '2031-04-01')).resolves.toBeUndefined();
   }, 90_000);
 
+  it('keeps one waiting analysis per conversation: a scan while its job waits for a retry adds none', async () => {
+    const agent = await offlineAgent('Retrying analyst', { utilityModel: 'anthropic:claude-3-5-haiku-latest' });
+    const conversation = await createConversation(t.app, member, agent.id);
+    await sendAll(conversation.id, casualShort.slice(0, 3));
+    await t.app.personalitySuggestions.scan();
+    await eventually(async () => {
+      const jobs = await queuedJobs(conversation.id);
+      return jobs.some((job) => job.state === 'retry') ? true : undefined;
+    }, 60_000);
+    await t.app.personalitySuggestions.scan();
+    await t.app.personalitySuggestions.scan();
+    const waiting = (await queuedJobs(conversation.id)).filter((job) => ['created', 'retry'].includes(job.state));
+    expect(waiting).toHaveLength(1);
+  }, 90_000);
+
   it('lets only the owner review; the agent itself only for someone allowed to edit it', async () => {
     const agent = await offlineAgent('Shared companion');
     const conversation = await createConversation(t.app, member, agent.id);

@@ -32,6 +32,7 @@ describe('proactive messages', () => {
   let t: TestApp;
   let second: TestApp | undefined;
   let openai: FakeOpenAIServer;
+  let platformAdmin: SignedInUser;
   let admin: SignedInUser;
   let member: SignedInUser;
   let offlineAgentId: string;
@@ -47,7 +48,8 @@ describe('proactive messages', () => {
       { OPENAI_BASE_URL: openai.baseUrl, OPENAI_API_KEY: 'sk-proactive-test' },
       { clock: () => now },
     );
-    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    platformAdmin = await registerPlatformAdmin(t.app);
+    admin = await createTenantWithAdmin(t.app, platformAdmin);
     member = await createUser(t.app, admin);
     const companion = { proactive: true, proactiveIdleMinutes: 60, proactiveMaxUnanswered: 2 };
     offlineAgentId = (await createAgent(t.app, admin, { name: 'Offline friend', model: 'offline', companion })).id;
@@ -66,8 +68,12 @@ describe('proactive messages', () => {
     await openai.close();
   }, 120_000);
 
-  const call = (user: SignedInUser, method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-    t.app.inject({ method, url, headers: user.headers, ...(payload && { payload }) });
+  const call = (
+    user: SignedInUser,
+    method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: object,
+  ) => t.app.inject({ method, url, headers: user.headers, ...(payload && { payload }) });
   const send = async (user: SignedInUser, conversationId: string, content: string) => {
     const response = await t.app.inject({
       method: 'POST',
@@ -83,7 +89,9 @@ describe('proactive messages', () => {
       .items;
   const readAll = async (user: SignedInUser, conversationId: string) => {
     const last = (await history(user, conversationId)).filter((message) => message.role === 'assistant').at(-1);
-    expect((await call(user, 'POST', `/v1/conversations/${conversationId}/read`, { upToMessageId: last!.id })).statusCode).toBe(200);
+    expect(
+      (await call(user, 'POST', `/v1/conversations/${conversationId}/read`, { upToMessageId: last!.id })).statusCode,
+    ).toBe(200);
   };
   /** A conversation whose owner asked one thing and read the answer: quiet from now on. */
   const quietConversation = async (user = member, agentId = offlineAgentId) => {
@@ -132,7 +140,9 @@ describe('proactive messages', () => {
       await socket.close();
     }
     // Ordinary replies carry no marker.
-    expect((await history(member, conversationId)).filter((message) => !message.proactive).every((m) => !('proactive' in m))).toBe(true);
+    expect(
+      (await history(member, conversationId)).filter((message) => !message.proactive).every((m) => !('proactive' in m)),
+    ).toBe(true);
   });
 
   it('never writes while the owner has an unread message from the agent', async () => {
@@ -214,7 +224,9 @@ describe('proactive messages', () => {
     const off = await call(member, 'PUT', `/v1/conversations/${conversationId}/proactive`, { enabled: false });
     expect(off.json()).toMatchObject({ conversationId, enabled: false, agentEnabled: true, unanswered: 0 });
     // Only the owner decides, even for an admin who can see the conversation.
-    expect((await call(admin, 'PUT', `/v1/conversations/${conversationId}/proactive`, { enabled: true })).statusCode).toBe(403);
+    expect(
+      (await call(admin, 'PUT', `/v1/conversations/${conversationId}/proactive`, { enabled: true })).statusCode,
+    ).toBe(403);
     at(61);
     await passAndSettle(conversationId);
     expect(await proactiveIn(conversationId)).toHaveLength(0);
@@ -249,7 +261,9 @@ describe('proactive messages', () => {
   it('never writes in a conversation a person has taken over (support status pending, open or snoozed)', async () => {
     // A support conversation's own owner is the desk's disabled system user, which the disabled-user rule
     // already stops; the takeover rule is shown on a member's conversation linked to a support record.
-    const inbox = (await call(admin, 'POST', '/v1/inboxes', { name: 'Shop', agentId: offlineAgentId })).json<{ id: string }>();
+    const inbox = (await call(admin, 'POST', '/v1/inboxes', { name: 'Shop', agentId: offlineAgentId })).json<{
+      id: string;
+    }>();
     const contact = (await call(admin, 'POST', '/v1/contacts', { name: 'Visitor' })).json<{ id: string }>();
     const conversationId = await quietConversation();
     const { rows } = await t.database.executeSql('select tenant_id from conversations where id = $1', [conversationId]);
@@ -283,7 +297,11 @@ describe('proactive messages', () => {
     );
     const conversationId = await quietConversation();
     at(61);
-    const passes = await Promise.all([t.app.runProactivePass(), second.app.runProactivePass(), t.app.runProactivePass()]);
+    const passes = await Promise.all([
+      t.app.runProactivePass(),
+      second.app.runProactivePass(),
+      t.app.runProactivePass(),
+    ]);
     expect(passes.every((pass) => pass.due >= 0)).toBe(true);
     await proactiveCount(conversationId, 1);
     await eventually(async () => ((await claimOf(conversationId)) ? undefined : true), 60_000, 50);
@@ -345,6 +363,32 @@ describe('proactive messages', () => {
       conversationId,
     ]);
     expect(rows[0]).toEqual({ n: 0 });
+    openai.respondWith({ replyTokens: [decisionJson('How is the garden doing today?')] });
+  });
+
+  it("calls the tenant's utility model for an agent that names none, like the other companion jobs", async () => {
+    const tenantAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Utility model tenant');
+    const set = await call(tenantAdmin, 'PATCH', `/v1/tenants/${tenantAdmin.tenantId}/settings`, {
+      utilityModel: 'openai:gpt-4o-mini',
+    });
+    expect(set.statusCode).toBe(200);
+    const owner = await createUser(t.app, tenantAdmin);
+    // The agent's own model is offline and it names no utility model: only the tenant's reaches the server.
+    const agent = await createAgent(t.app, tenantAdmin, {
+      name: 'Tenant-model friend',
+      model: 'offline',
+      companion: { proactive: true, proactiveIdleMinutes: 60 },
+    });
+    openai.respondWith({ replyTokens: [decisionJson('Did the tomatoes perk up?')] });
+    const conversationId = await quietConversation(owner, agent.id);
+    const before = openai.requests.length;
+    at(61);
+    await t.app.runProactivePass();
+    const [message] = await proactiveCount(conversationId, 1, owner);
+    expect(message!.content).toBe('Did the tomatoes perk up?');
+    expect(openai.requests.length).toBeGreaterThan(before);
+    expect(openai.lastRequest().body).toMatchObject({ model: 'gpt-4o-mini' });
+    expect(JSON.stringify(openai.lastRequest().body)).toContain('My tomatoes are wilting');
     openai.respondWith({ replyTokens: [decisionJson('How is the garden doing today?')] });
   });
 });

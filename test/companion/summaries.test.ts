@@ -149,8 +149,59 @@ describe('conversation summaries', () => {
     // The previous summary and the new messages, not one or the other.
     for (const fact of ['Alpha is my project name.', 'Bravo is the team lead.', 'Charlie joins', 'Delta is the budget'])
       expect(latest!.content).toContain(fact);
-    // One job per conversation and range end, each stored once.
+    // One job per threshold reached (turns apart), each stored once.
     expect((await jobStates(conversation.id)).map((job) => job.state)).toEqual(['completed', 'completed']);
+  });
+
+  it('keeps one waiting summary job per conversation through 20 quick turns, and stores summaries that never overlap', async () => {
+    const agent = await createAgent(t.app, admin, {
+      name: 'Quick summariser',
+      model: 'offline',
+      companion: { summaryEveryTurns: 2 },
+    });
+    const conversation = await createConversation(t.app, member, agent.id);
+    let mostWaiting = 0;
+    let isSending = true;
+    const watching = (async () => {
+      while (isSending) {
+        const { rows } = await t.database.executeSql(
+          `select count(*)::int as waiting from pgboss.job
+           where name = 'companion.summarize' and data->>'conversationId' = $1 and state in ('created', 'retry')`,
+          [conversation.id],
+        );
+        mostWaiting = Math.max(mostWaiting, (rows[0] as { waiting: number }).waiting);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    let last: Awaited<ReturnType<typeof send>> | undefined;
+    for (let turn = 1; turn <= 20; turn += 1) last = await send(conversation.id, `Fact number ${turn} is noted.`);
+    isSending = false;
+    await watching;
+    expect(mostWaiting).toBeLessThanOrEqual(1);
+    // The last job reaches the last reply.
+    await eventually(async () => {
+      const [latest] = await summaries(conversation.id);
+      return latest?.lastMessageId === last!.assistantMessage.id ? true : undefined;
+    }, 30_000);
+    // Each summary covers the messages after the previous one's end, through its own: none counted twice.
+    const { rows } = await t.database.executeSql(
+      `select s.last_message_id as "lastMessageId", s.message_count as "messageCount", s.user_turns as "userTurns",
+         (select count(*)::int from messages m where m.conversation_id = s.conversation_id and m.id <= s.last_message_id
+            and m.role = 'user') as "turnsThrough",
+         (select count(*)::int from messages m where m.conversation_id = s.conversation_id and m.id <= s.last_message_id)
+           as "messagesThrough"
+       from conversation_summaries s where s.conversation_id = $1 order by s.last_message_id`,
+      [conversation.id],
+    );
+    const stored = rows as { messageCount: number; userTurns: number; turnsThrough: number; messagesThrough: number }[];
+    expect(stored.length).toBeGreaterThan(0);
+    let messagesBefore = 0;
+    for (const summary of stored) {
+      expect(summary.userTurns).toBe(summary.turnsThrough);
+      expect(summary.messageCount).toBe(summary.messagesThrough - messagesBefore);
+      messagesBefore = summary.messagesThrough;
+    }
+    expect(stored.at(-1)!.userTurns).toBe(20);
   });
 
   it('writes none for an agent with summaries off', async () => {

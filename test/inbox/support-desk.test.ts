@@ -352,6 +352,33 @@ describe('the support desk: inboxes, contacts, support conversations', () => {
       expect(events.at(-1)).toMatchObject({ action: 'wake', actorKind: 'system', from: 'snoozed', to: 'open' });
     }, 60_000);
 
+    it('opens a snoozed conversation whose wake job was lost, by the sweep of overdue snoozes', async () => {
+      const inbox = await newInbox();
+      const conversation = await newConversation(inbox.id);
+      await act(operator, conversation.id, 'take');
+      const until = new Date(Date.now() + 1000);
+      expect((await act(operator, conversation.id, 'snooze', { until: until.toISOString() })).statusCode).toBe(200);
+      // As if the process had died between the snooze's commit and the job's insert.
+      const { rows: lost } = await t.database.executeSql(
+        `delete from pgboss.job where name = 'support.wake-snooze' and data->>'supportConversationId' = $1 returning id`,
+        [conversation.id],
+      );
+      expect(lost).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, until.getTime() - Date.now() + 100));
+      const statusOf = async () =>
+        (await call(operator, 'GET', `/v1/support-conversations/${conversation.id}`)).json<{ status: string }>().status;
+      expect(await statusOf()).toBe('snoozed');
+
+      await t.app.wakeOverdueSnoozes();
+      expect(await statusOf()).toBe('open');
+      const events = (await call(operator, 'GET', `/v1/support-conversations/${conversation.id}/events`)).json().items;
+      expect(events.at(-1)).toMatchObject({ action: 'wake', actorKind: 'system', from: 'snoozed', to: 'open' });
+      // A second sweep finds nothing left to wake.
+      await t.app.wakeOverdueSnoozes();
+      const after = (await call(operator, 'GET', `/v1/support-conversations/${conversation.id}/events`)).json().items;
+      expect(after.filter((event: { action: string }) => event.action === 'wake')).toHaveLength(1);
+    }, 60_000);
+
     it('lists the queue longest waiting first, filtered by status and assignee', async () => {
       const inbox = await newInbox();
       const first = await newConversation(inbox.id);

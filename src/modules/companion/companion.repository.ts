@@ -170,6 +170,38 @@ export function createCompanionRepository() {
         .limit(limit);
     },
 
+    /** The newest finished reply of the conversation: how far a summary job that runs now may reach. */
+    async newestFinishedReplyId(db: Executor, tenantId: string, conversationId: string): Promise<string | undefined> {
+      const [row] = await db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(
+          inTenant(
+            messages,
+            tenantId,
+            eq(messages.conversationId, conversationId),
+            eq(messages.role, 'assistant'),
+            eq(messages.status, 'complete'),
+          ),
+        )
+        .orderBy(desc(messages.id))
+        .limit(1);
+      return row?.id;
+    },
+
+    /**
+     * Locks the conversation's row until the transaction ends (false when it is gone): summaries of one
+     * conversation are then stored one at a time, each checked against the newest before it.
+     */
+    async lockConversation(db: Executor, tenantId: string, conversationId: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: conversations.id })
+        .from(conversations)
+        .where(and(eq(conversations.id, conversationId), eq(conversations.tenantId, tenantId)))
+        .for('no key update');
+      return rows.length > 0;
+    },
+
     /** False when it was stored already (another node, a retry) or the conversation is gone. */
     async insertSummary(db: Executor, summary: typeof conversationSummaries.$inferInsert): Promise<boolean> {
       const inserted = await db

@@ -96,7 +96,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     db: deps.db,
     repository: createProactiveRepository(),
     jobs: deps.jobs,
-    resolveModel: deps.resolveModel,
+    resolveUtilityModel,
     logger: deps.logger,
     modelTimeoutMs: deps.modelTimeoutMs,
     now: deps.now ?? (() => new Date()),
@@ -115,7 +115,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     if (!context?.agentId) return;
     const settings = readCompanionSettings(context.companion);
     await summaries.considerSummary(tenantId, conversationId, settings, replyId);
-    await memories.considerMemories(tenantId, settings, userMessageId);
+    await memories.considerMemories(tenantId, conversationId, settings, userMessageId);
   }
 
   return {

@@ -13,17 +13,19 @@ import type { MemoriesRepository } from './memories.repository.js';
 import { presentMemory, type MemoryView, type UpdateMemoryInput } from './memories.schemas.js';
 import type { UtilityModelResolver } from './utility-model.js';
 
-/** The pg-boss queue of memory extraction: one job per user message. */
+/** The pg-boss queue of memory extraction: at most one waiting job per conversation. */
 export const memoryJobName = 'companion.remember';
 
 export const memoryJobData = z.strictObject({
   tenantId: z.uuid(),
-  /** The user message whose facts are kept. */
+  /** The first user message whose facts are kept: the job reads it and every user message after it. */
   messageId: z.uuid(),
 });
 export type MemoryJobData = z.infer<typeof memoryJobData>;
 
 const memoryJobOptions = { retryLimit: 5, retryDelaySeconds: 5 } as const;
+/** User messages one job reads at most: far more than turns come in while one job waits. */
+const messagesPerJob = 200;
 
 export interface MemoriesServiceDeps {
   readonly db: Database;
@@ -61,8 +63,18 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
     memoryId,
   });
 
-  /** The job: the message's facts, each kept once. Run again, it adds nothing; a message gone ends it. */
+  /**
+   * The job: the facts of its message and of every user message after it in the conversation (those of
+   * turns made while it waited, which queued no job of their own), each kept once. Run again, it adds
+   * nothing; a message gone ends it.
+   */
   async function remember(data: MemoryJobData, job: Pick<JobContext, 'signal'>): Promise<void> {
+    const messageIds = await repository.userMessageIdsFrom(db, data.tenantId, data.messageId, messagesPerJob);
+    for (const messageId of messageIds) await rememberMessage(data.tenantId, messageId, job);
+  }
+
+  async function rememberMessage(tenantId: string, messageId: string, job: Pick<JobContext, 'signal'>) {
+    const data = { tenantId, messageId };
     const context = await repository.userMessageContext(db, data.tenantId, data.messageId);
     if (!context) return;
     const settings = readCompanionSettings(context.companion);
@@ -99,10 +111,16 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
 
   return {
     /** After a successful turn of an agent with memory on: queue the user message's extraction. */
-    async considerMemories(tenantId: string, settings: CompanionSettings, userMessageId: string): Promise<void> {
+    async considerMemories(
+      tenantId: string,
+      conversationId: string,
+      settings: CompanionSettings,
+      userMessageId: string,
+    ): Promise<void> {
       if (!settings.memory) return;
       const data: MemoryJobData = { tenantId, messageId: userMessageId };
-      await deps.jobs.send(memoryJobName, data, { singletonKey: userMessageId });
+      // One waiting job per conversation, a retry included: it reads this message too when it runs.
+      await deps.jobs.send(memoryJobName, data, { singletonKey: conversationId, isSkippedWhileRetrying: true });
     },
 
     registerJob(jobs: Pick<JobQueue, 'register'>): void {

@@ -68,7 +68,9 @@ export function createPersonalitySuggestionsService(deps: PersonalitySuggestions
     const due = await repository.dueConversations(db, day, scanBatch);
     for (const { tenantId, conversationId } of due) {
       const data: SuggestionJobData = { tenantId, conversationId, day };
-      await deps.jobs.send(suggestionJobName, data, { singletonKey: `${conversationId}:${day}` });
+      // One waiting job per conversation, a retry included: a scan while one waits (today's, or one still
+      // retrying yesterday's) adds nothing; the next scan after it ran queues what is still due.
+      await deps.jobs.send(suggestionJobName, data, { singletonKey: conversationId, isSkippedWhileRetrying: true });
     }
     return due.length;
   }

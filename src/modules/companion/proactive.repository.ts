@@ -7,6 +7,8 @@ import { rowsOf } from '../../platform/db/raw-sql.js';
 /** A conversation the scan found due, with its owner's quiet hours (checked in the service). */
 export interface DueConversation {
   readonly id: string;
+  /** `last_activity_at` as text, exact to the microsecond: with the id, where the next page starts. */
+  readonly cursorAt: string;
   readonly tenantId: string;
   readonly timeZone: string | null;
   readonly quietStart: number | null;
@@ -53,7 +55,19 @@ export function createProactiveRepository() {
      * unanswered messages, not waited on lately, not claimed (or claimed by a node that died), and past
      * every guardrail SQL can see. Oldest quiet first.
      */
-    async findDue(db: Executor, now: Date, claimTtlMs: number, limit: number): Promise<DueConversation[]> {
+    async findDue(
+      db: Executor,
+      scan: {
+        now: Date;
+        claimTtlMs: number;
+        limit: number;
+        /** The minute of the day now per time zone (minutesOfDayEverywhere): owners in quiet hours are left out. */
+        zoneMinutes: { zones: readonly string[]; minutes: readonly number[] };
+        /** The previous page's last row. */
+        after?: { cursorAt: string; id: string } | undefined;
+      },
+    ): Promise<DueConversation[]> {
+      const { now, claimTtlMs, limit, zoneMinutes, after } = scan;
       const at = now.toISOString();
       // Per agent (a materialized list, and a lateral subquery kept apart by `offset 0`), so the planner
       // seeks conversations_proactive_scan_idx with that agent's own cap and idle bound instead of
@@ -64,8 +78,12 @@ export function createProactiveRepository() {
             coalesce((companion->>'proactiveIdleMinutes')::int, 1440) as idle,
             coalesce((companion->>'proactiveMaxUnanswered')::int, 1) as max_unanswered
           from agents where companion @> '{"proactive": true}'::jsonb
+        ),
+        zone_minutes as materialized (
+          select * from unnest(${`{${zoneMinutes.zones.join(',')}}`}::text[], ${`{${zoneMinutes.minutes.join(',')}}`}::int[])
+            as z(zone, minute)
         )
-        select c.id, c.tenant_id as "tenantId", u.time_zone as "timeZone",
+        select c.id, c.last_activity_at::text as "cursorAt", c.tenant_id as "tenantId", u.time_zone as "timeZone",
           u.quiet_hours_start as "quietStart", u.quiet_hours_end as "quietEnd"
         from proactive_agents a
         cross join lateral (
@@ -76,7 +94,16 @@ export function createProactiveRepository() {
           offset 0
         ) c
         join users u on u.id = c.owner_id and u.disabled_at is null
+        left join zone_minutes z on z.zone = coalesce(u.time_zone, 'UTC')
         where c.tenant_id = a.tenant_id
+          -- In the owner's quiet hours (a span past midnight covers both sides): left out before the limit,
+          -- so thousands asleep never hold up those awake behind them.
+          and not (u.quiet_hours_start is not null and u.quiet_hours_end is not null and z.minute is not null
+            and case when u.quiet_hours_start < u.quiet_hours_end
+              then z.minute >= u.quiet_hours_start and z.minute < u.quiet_hours_end
+              else u.quiet_hours_start <> u.quiet_hours_end
+                and (z.minute >= u.quiet_hours_start or z.minute < u.quiet_hours_end) end)
+          and (${after === undefined} or (c.last_activity_at, c.id) > (${after?.cursorAt ?? at}::timestamptz, ${after?.id ?? noMessage}::uuid))
           and c.last_activity_at <= ${at}::timestamptz - a.idle * power(2, c.proactive_unanswered) * interval '1 minute'
           and (c.proactive_checked_at is null or c.proactive_checked_at <= ${at}::timestamptz - a.idle * interval '1 minute')
           and (c.proactive_claim is null or c.proactive_claimed_at <= ${at}::timestamptz - ${claimTtlMs} * interval '1 millisecond')
@@ -86,7 +113,7 @@ export function createProactiveRepository() {
           and not exists (select 1 from messages m where m.conversation_id = c.id and m.role in ('assistant', 'system')
             and m.status not in ('pending', 'streaming')
             and m.id > coalesce(c.owner_read_through, ${noMessage}::uuid))
-        order by c.last_activity_at
+        order by c.last_activity_at, c.id
         limit ${limit}`);
       return rowsOf<DueConversation>(result);
     },

@@ -4,12 +4,12 @@ import type { Database } from '../../platform/db/client.js';
 import { newId } from '../../platform/ids.js';
 import type { JobContext, JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
-import { readCompanionSettings, type CompanionSettings } from '../agents/companion-settings.js';
-import type { ModelResolver } from '../chat/index.js';
+import { readCompanionSettings } from '../agents/companion-settings.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import { decideProactive } from './proactive-decision.js';
 import type { GuardFacts, ProactiveRepository } from './proactive.repository.js';
-import { isQuietAt } from './quiet-hours.js';
+import { isQuietAt, minutesOfDayEverywhere } from './quiet-hours.js';
+import type { UtilityModelResolver } from './utility-model.js';
 
 /** The pg-boss queue of decisions: one job per decision (its claim id). */
 export const proactiveJobName = 'companion.proactive';
@@ -25,29 +25,22 @@ type ProactiveJobData = z.infer<typeof proactiveJobData>;
 const proactiveJobOptions = { retryLimit: 5, retryDelaySeconds: 5, concurrency: 2 } as const;
 /** A claim older than this belongs to a node that died (or a decision that ran out of retries): taken over. */
 export const proactiveClaimTtlMs = 30 * 60_000;
-/** Conversations claimed per pass at most; more wait for the next pass. */
-const passLimit = 2000;
+/** Due conversations read, claimed and queued per batch; a pass pages on until none is left. */
+const passBatchSize = 2000;
 const messagesRead = 20;
 
 export interface ProactiveServiceDeps {
   readonly db: Database;
   readonly repository: ProactiveRepository;
   readonly jobs: Pick<JobQueue, 'sendMany'>;
-  readonly resolveModel: ModelResolver;
+  /** The companion jobs' one model choice: agent's utility model, tenant's, agent's model (utility-model.ts). */
+  readonly resolveUtilityModel: UtilityModelResolver;
   readonly logger: Pick<Logger, 'error' | 'warn' | 'info'>;
   readonly modelTimeoutMs: number;
   /** The scheduler's clock: real time in production, set by tests. */
   readonly now: () => Date;
   /** Tells the owner's sockets and the conversation's watchers (every node), and the webhooks. */
   readonly announce: (sent: { tenantId: string; ownerId: string; message: MessageView }) => void;
-}
-
-/**
- * The model a companion job calls: the agent's utility model, else the agent's own. The one place
- * proactive messages resolve it (a tenant-level default may come before the agent's own model).
- */
-function utilityModelRef(settings: CompanionSettings, agentModel: string | null): string {
-  return settings.utilityModel ?? agentModel ?? 'offline';
 }
 
 /** Which guardrail, if any, stops a proactive message now (docs/companion.md lists them). */
@@ -70,8 +63,8 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
   const { db, repository } = deps;
 
   /**
-   * One scheduler pass: finds the due conversations, leaves those in their owner's quiet hours, claims
-   * the rest (a conditional update: of several nodes passing at once, one claims each) and queues one
+   * One scheduler pass: finds the due conversations whose owner is not in quiet hours, in batches until
+   * none is left, claims them (a conditional update: of several nodes passing at once, one claims each) and queues one
    * decision job per claim. Answers how many were found and claimed. Background work: on embedded
    * storage's one session, requests' statements go before each of its own.
    */
@@ -79,19 +72,29 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
 
   async function pass(): Promise<{ due: number; claimed: number }> {
     const now = deps.now();
-    const due = await repository.findDue(db, now, proactiveClaimTtlMs, passLimit);
-    const awake = due.filter((conversation) => !quietNow(conversation, now));
-    const claimed = await repository.claim(
-      db,
-      awake.map((conversation) => conversation.id),
-      now,
-      proactiveClaimTtlMs,
-    );
-    await deps.jobs.sendMany<ProactiveJobData>(
-      proactiveJobName,
-      claimed.map((decision) => ({ data: decision, singletonKey: decision.decisionId })),
-    );
-    return { due: due.length, claimed: claimed.length };
+    const zoneMinutes = minutesOfDayEverywhere(now);
+    const totals = { due: 0, claimed: 0 };
+    let after: { cursorAt: string; id: string } | undefined;
+    for (;;) {
+      const scan = { now, claimTtlMs: proactiveClaimTtlMs, limit: passBatchSize, zoneMinutes, after };
+      const due = await repository.findDue(db, scan);
+      // The query leaves out owners in quiet hours; this catches a time zone it does not name (an alias).
+      const awake = due.filter((conversation) => !quietNow(conversation, now));
+      const claimed = await repository.claim(
+        db,
+        awake.map((conversation) => conversation.id),
+        now,
+        proactiveClaimTtlMs,
+      );
+      await deps.jobs.sendMany<ProactiveJobData>(
+        proactiveJobName,
+        claimed.map((decision) => ({ data: decision, singletonKey: decision.decisionId })),
+      );
+      totals.due += due.length;
+      totals.claimed += claimed.length;
+      if (due.length < passBatchSize) return totals;
+      after = due.at(-1);
+    }
   }
 
   /**
@@ -114,7 +117,10 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
       await repository.release(db, conversationId, decisionId);
       return;
     }
-    const resolved = await deps.resolveModel(tenantId, utilityModelRef(settings, context.agentModel));
+    const resolved = await deps.resolveUtilityModel(tenantId, {
+      companion: context.companion,
+      agentModel: context.agentModel,
+    });
     const idleMinutes = Math.round((now.getTime() - context.lastActivityAt.getTime()) / 60_000);
     const decision = await decideProactive(
       resolved,

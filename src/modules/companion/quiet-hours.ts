@@ -39,6 +39,15 @@ export function isQuietAt(quiet: QuietHours, now: Date): boolean {
     : minute >= quiet.start || minute < quiet.end;
 }
 
+/**
+ * The minute of the day at `now` in every time zone the runtime names (and `UTC`), for SQL to judge quiet
+ * hours before its limit. A user's zone missing here (an alias) is judged afterwards by isQuietAt.
+ */
+export function minutesOfDayEverywhere(now: Date): { zones: string[]; minutes: number[] } {
+  const zones = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])];
+  return { zones, minutes: zones.map((zone) => minuteOfDayIn(zone, now)) };
+}
+
 /** `HH:MM` ⇄ minutes after midnight. */
 export const minutesOf = (clock: string): number => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
 export const clockOf = (minutes: number): string =>

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
-import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { JobContext, JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
@@ -12,13 +11,13 @@ import { presentSummary, type SummaryView } from './companion.schemas.js';
 import { writeSummary } from './conversation-summary.js';
 import type { UtilityModelResolver } from './utility-model.js';
 
-/** The pg-boss queue of summaries: one job per conversation and range end. */
+/** The pg-boss queue of summaries: at most one waiting job per conversation. */
 export const summaryJobName = 'companion.summarize';
 
 export const summaryJobData = z.strictObject({
   tenantId: z.uuid(),
   conversationId: z.uuid(),
-  /** The last message the summary covers (the reply that reached the threshold). */
+  /** The reply that reached the threshold: the summary covers at least this far (the newest reply when it runs). */
   throughMessageId: z.uuid(),
 });
 export type SummaryJobData = z.infer<typeof summaryJobData>;
@@ -59,16 +58,21 @@ export function createSummariesService(deps: SummariesServiceDeps) {
     });
     if (turns < settings.summaryEveryTurns) return;
     const data: SummaryJobData = { tenantId, conversationId, throughMessageId: replyId };
-    await deps.jobs.send(summaryJobName, data, { singletonKey: `${conversationId}:${replyId}` });
+    // One waiting job per conversation (the queue's singleton key), a retry included: a turn while one
+    // waits adds nothing, since that job reaches the newest reply when it runs.
+    await deps.jobs.send(summaryJobName, data, { singletonKey: conversationId, isSkippedWhileRetrying: true });
   }
 
   /** The job. Run twice, or on two nodes, it stores one summary; a conversation gone meanwhile ends it quietly. */
   async function summarise(data: SummaryJobData, job: Pick<JobContext, 'signal'>): Promise<void> {
-    const { tenantId, conversationId, throughMessageId } = data;
+    const { tenantId, conversationId } = data;
     const context = await repository.conversationContext(db, tenantId, conversationId);
     if (!context) return;
-    const previous = await repository.latestSummary(db, tenantId, conversationId, throughMessageId);
-    if (previous?.lastMessageId === throughMessageId) return;
+    // Up to the newest reply now: the turns since the job was queued are in it, not in another job.
+    const newest = await repository.newestFinishedReplyId(db, tenantId, conversationId);
+    const throughMessageId = newest && newest > data.throughMessageId ? newest : data.throughMessageId;
+    const previous = await repository.latestSummary(db, tenantId, conversationId);
+    if (previous && previous.lastMessageId >= throughMessageId) return;
     const range = { after: previous?.lastMessageId, through: throughMessageId };
     const messages = await repository.messagesToSummarise(db, tenantId, conversationId, range, maxMessagesPerSummary);
     const first = messages[0];
@@ -79,7 +83,7 @@ export function createSummariesService(deps: SummariesServiceDeps) {
       abortSignal: job.signal,
       timeoutMs: deps.modelTimeoutMs,
     });
-    const stored = repository.insertSummary(db, {
+    const summary = {
       id: newId(),
       tenantId,
       conversationId,
@@ -89,10 +93,14 @@ export function createSummariesService(deps: SummariesServiceDeps) {
       messageCount: messages.length,
       userTurns: (previous?.userTurns ?? 0) + turns,
       model: resolved.modelRef,
-    });
-    // The conversation deleted between the check and the insert: nothing to summarise any more.
-    await stored.catch((error: unknown) => {
-      if (!isForeignKeyViolation(error)) throw error;
+    };
+    // Stored only on top of the summary it was written from: a run that another (a second node, an
+    // expired job's rerun) overtook meanwhile stores nothing, so summaries never overlap.
+    await db.transaction(async (tx) => {
+      if (!(await repository.lockConversation(tx, tenantId, conversationId))) return;
+      const newestSummary = await repository.latestSummary(tx, tenantId, conversationId);
+      if (newestSummary?.id !== previous?.id) return;
+      await repository.insertSummary(tx, summary);
     });
   }
 

@@ -20,7 +20,7 @@ import { createAutoAssign } from './auto-assign.js';
 import { createOperatorPresence } from './operator-presence.js';
 import { createOperatorPresenceRepository } from './operator-presence.repository.js';
 import { createOperatorDesk, type DeskPublisher } from './operator-desk.service.js';
-import { createSnoozeWakes } from './snooze-wake.js';
+import { createSnoozeSweep, createSnoozeWakes } from './snooze-wake.js';
 import {
   registerCannedResponsesRoutes,
   registerContactsRoutes,
@@ -88,6 +88,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
     onChanged: (change: SupportChange) => live.onChanged(change),
     ...(snoozeWakes && { scheduleWake: (wake: SnoozeWake) => snoozeWakes.schedule(wake) }),
   });
+  const snoozeSweep = createSnoozeSweep({ db: deps.db, repository: supportRepository, support, logger: deps.logger });
   const desk = createOperatorDesk({
     db: deps.db,
     supportRepository,
@@ -127,6 +128,8 @@ export function createInboxModule(deps: InboxModuleDeps) {
     registerJobs(): void {
       snoozeWakes?.register(support);
     },
+    /** Wakes the snoozes whose time passed without their job (snooze-wake.ts); on nodes that run jobs. */
+    snoozeSweep,
     /** Waits for the live work still running (notices, summaries): shutdown and tests. */
     drain: () => live.drain(),
     registerRoutes(app: App): void {
@@ -143,3 +146,10 @@ export type { InboxesService } from './inboxes.service.js';
 export type { SupportService } from './support.service.js';
 export { ensureDeskUser } from './linked-conversation.js';
 export { emitContactCreated } from './contacts.service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** One sweep of overdue snoozes now (tests; nodes that run jobs sweep every MAINTENANCE_SWEEP_INTERVAL_MS). */
+    wakeOverdueSnoozes: () => Promise<number>;
+  }
+}

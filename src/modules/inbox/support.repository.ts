@@ -124,6 +124,37 @@ export function createSupportRepository() {
       return row;
     },
 
+    /**
+     * Snoozed conversations whose time has passed, every tenant's (the wake sweep runs as the system),
+     * oldest first, keyset after `after`. Reads the partial index of snoozed rows only.
+     */
+    async findOverdueSnoozes(
+      db: Executor,
+      now: Date,
+      limit: number,
+      after?: { snoozedUntil: Date; id: string },
+    ): Promise<{ tenantId: string; id: string; snoozedUntil: Date }[]> {
+      const rows = await db
+        .select({
+          tenantId: supportConversations.tenantId,
+          id: supportConversations.id,
+          snoozedUntil: supportConversations.snoozedUntil,
+        })
+        .from(supportConversations)
+        .where(
+          and(
+            eq(supportConversations.status, 'snoozed'),
+            sql`${supportConversations.snoozedUntil} <= ${now.toISOString()}::timestamptz`,
+            after
+              ? sql`(${supportConversations.snoozedUntil}, ${supportConversations.id}) > (${after.snoozedUntil.toISOString()}::timestamptz, ${after.id}::uuid)`
+              : undefined,
+          ),
+        )
+        .orderBy(asc(supportConversations.snoozedUntil), asc(supportConversations.id))
+        .limit(limit);
+      return rows.map((row) => ({ ...row, snoozedUntil: row.snoozedUntil! }));
+    },
+
     async insert(db: Executor, row: typeof supportConversations.$inferInsert): Promise<StoredSupportConversation> {
       const [inserted] = await db.insert(supportConversations).values(row).returning();
       return inserted!;

@@ -235,6 +235,13 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
 
     async send(name, data, options = {}) {
       await readyToSend(name);
+      if (options.isSkippedWhileRetrying && options.singletonKey !== undefined) {
+        const { rows } = await bossDatabase.executeSql(
+          `select 1 from pgboss.job where name = $1 and singleton_key = $2 and state = 'retry' limit 1`,
+          [name, options.singletonKey],
+        );
+        if (rows.length > 0) return null;
+      }
       const id = await boss.send(name, data, {
         singletonKey: options.singletonKey ?? newId(),
         ...(options.startAfterSeconds !== undefined && { startAfter: options.startAfterSeconds }),

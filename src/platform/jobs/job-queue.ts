@@ -17,6 +17,11 @@ export interface WorkOptions {
 
 export interface SendOptions {
   readonly singletonKey?: string;
+  /**
+   * Also adds nothing while a job of the same key waits for its retry: pg-boss's "short" policy collapses
+   * only jobs not yet started, so a failed one waiting out its backoff would otherwise get a twin.
+   */
+  readonly isSkippedWhileRetrying?: boolean;
   readonly startAfterSeconds?: number;
 }
 
