@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { testStorage } from '../harness/test-database.js';
+import { migratedDataDir } from './data-dir-template.js';
 import { runParley } from './run-parley.js';
 
 /** `parley` with a clean, explicit environment; `prefix` is a command it runs under (setpriv, as another user). */
@@ -11,7 +12,8 @@ const parley = (args: string[], env: Record<string, string>, prefix: readonly st
   runParley(args, { env: { LOG_LEVEL: 'info', ...env }, prefix });
 
 // The CLI tests exercise embedded storage only; one run of them is enough.
-// Each test runs `parley` as child processes (tsx, then migrations on a fresh PGlite): tens of seconds on a busy machine.
+// Each test runs `parley` as child processes (tsx, then migrations on a fresh PGlite unless it starts from a copy of a
+// migrated data directory): tens of seconds on a busy machine.
 describe.skipIf(testStorage === 'postgres')('parley command', { timeout: 90_000 }, () => {
   it('stops with one line naming the variable when the configuration is wrong', async () => {
     const result = await parley(['serve'], {
@@ -41,7 +43,8 @@ describe.skipIf(testStorage === 'postgres')('parley command', { timeout: 90_000 
 
   it('names HOST or DATA_DIR, in one line, when the server cannot listen there or keep its data there', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
-    const host = await parley(['serve'], { HOST: '999.1.1.1', PORT: '0', DATA_DIR: path.join(root, 'data') });
+    // Storage opens (and migrates) before the server listens: a migrated copy spares this its first start.
+    const host = await parley(['serve'], { HOST: '999.1.1.1', PORT: '0', DATA_DIR: migratedDataDir('parley-cli-') });
     expect(host.code).toBe(1);
     expect(host.stderr.trim().split('\n')).toEqual([
       'parley: Invalid environment variable HOST: 999.1.1.1 is not an address of this machine; set it to one, e.g. 0.0.0.0 or 127.0.0.1',
@@ -83,7 +86,11 @@ describe.skipIf(testStorage === 'postgres')('parley command', { timeout: 90_000 
     expect(database.stdout).not.toContain('connected to PostgreSQL');
     expect(database.stdout + database.stderr).not.toContain('pw-not-to-print');
 
-    const redis = await parley(['serve'], { DATA_DIR: path.join(root, 'b'), REDIS_URL: 'redis://127.0.0.1:1/9' });
+    // Embedded storage opens before Redis is reached: a migrated copy spares this its first start.
+    const redis = await parley(['serve'], {
+      DATA_DIR: migratedDataDir('parley-cli-'),
+      REDIS_URL: 'redis://127.0.0.1:1/9',
+    });
     expect(redis.code).toBe(1);
     expect(redis.stderr.trim().split('\n')).toEqual([
       'parley: Cannot reach Redis at REDIS_URL (redis://127.0.0.1:1/9): nothing is listening there; start it, or correct the host and port',
@@ -114,7 +121,7 @@ describe.skipIf(testStorage === 'postgres')('parley command', { timeout: 90_000 
   });
 
   it('creates a second platform admin with an address already used, in a tenant of its own (ADR 3)', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    const dataDir = migratedDataDir('parley-cli-');
     const create = (tenant: string) =>
       parley(['admin', 'create', '--email', 'root@example.test', '--password', 'a long password', '--tenant', tenant], {
         DATA_DIR: dataDir,
@@ -138,7 +145,7 @@ describe.skipIf(testStorage === 'postgres')('parley command', { timeout: 90_000 
   });
 
   it('makes a changed secret the storage’s own with `admin accept-secret`, which serve refused before', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    const dataDir = migratedDataDir('parley-cli-');
     const created = await parley(['admin', 'create', '--email', 'root@example.test', '--password', 'a long password'], {
       DATA_DIR: dataDir,
     });
@@ -217,9 +224,9 @@ describe.skipIf(testStorage === 'postgres')('parley command', { timeout: 90_000 
     }
   });
 
-  // Three child processes, the first migrating a fresh PGlite.
+  // Three child processes, on a copy of a migrated data directory.
   it('recounts the analytics rollups from the stored rows with `analytics rebuild`', { timeout: 150_000 }, async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-cli-'));
+    const dataDir = migratedDataDir('parley-cli-');
     expect(
       (
         await parley(['admin', 'create', '--email', 'root@example.test', '--password', 'a long password'], {

@@ -1,12 +1,11 @@
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interruptedReply } from '../../src/modules/chat/index.js';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { testStorage } from '../harness/test-database.js';
+import { migratedDataDir } from './data-dir-template.js';
 import { spawnServe, waitForReady } from './server-process.js';
 
 const tokens = Array.from({ length: 20 }, (_, index) => ` word${index}`);
@@ -23,7 +22,8 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', { timeout: 120_
 
   /** A server process with the given grace period, signed up, with a conversation with a slow agent. */
   async function serverWithConversation(graceMs: number) {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-shutdown-'));
+    // A data directory already migrated: what is tested is the stop, not a first start.
+    const dataDir = migratedDataDir('parley-shutdown-');
     const { child, baseUrl } = await spawnServe({
       dataDir,
       env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl, SHUTDOWN_GRACE_MS: String(graceMs) },
@@ -138,7 +138,7 @@ describe.skipIf(testStorage === 'postgres')('graceful shutdown', { timeout: 120_
   });
 
   it('marks a reply a killed process left streaming as interrupted as soon as embedded storage starts again', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-killed-'));
+    const dataDir = migratedDataDir('parley-killed-');
     const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl };
     const first = await spawnServe({ dataDir, env });
     let replyId: string;

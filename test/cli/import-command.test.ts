@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { testStorage } from '../harness/test-database.js';
+import { migratedDataDir } from './data-dir-template.js';
 import { runParley } from './run-parley.js';
 
 const parley = (args: string[], env: Record<string, string>) =>
@@ -12,7 +13,7 @@ const parley = (args: string[], env: Record<string, string>) =>
 /** `parley import <folder> --source <name>`, run as an operator would, on embedded storage. */
 describe.skipIf(testStorage === 'postgres')('parley import', () => {
   it('adds a folder of documents to a source, indexes them, and adds nothing twice when run again', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-import-'));
+    const dataDir = migratedDataDir('parley-import-');
     const env = { DATA_DIR: dataDir };
     const created = await parley(
       ['admin', 'create', '--email', 'ops@example.test', '--password', 'a long enough password', '--tenant', 'Ops'],
@@ -62,7 +63,7 @@ describe.skipIf(testStorage === 'postgres')('parley import', () => {
   }, 1_500_000);
 
   it('says which source is missing, in one line', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-import-'));
+    const dataDir = migratedDataDir('parley-import-');
     await parley(['admin', 'create', '--email', 'a@example.test', '--password', 'a long enough password'], {
       DATA_DIR: dataDir,
     });

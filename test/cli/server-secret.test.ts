@@ -12,6 +12,7 @@ import { encryptSecret } from '../../src/platform/secrets.js';
 import { buildTestApp } from '../harness/test-app.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { testStorage } from '../harness/test-database.js';
+import { migratedDataDir } from './data-dir-template.js';
 import { spawnServe, waitForReady } from './server-process.js';
 
 const secretLogMessage = 'generated a new server secret (signing and encryption keys) in the data directory';
@@ -167,7 +168,10 @@ describe.skipIf(testStorage === 'postgres')('the generated server secret', () =>
   }, 120_000);
 });
 
-/** A test below opens the embedded database up to nine times, 2–4 s each on a busy two-core machine. */
+/**
+ * A test below opens the embedded database up to nine times, 2–4 s each on a busy two-core machine. They start
+ * from a copy of a migrated data directory with its secret: what they test is a later start, not the first.
+ */
 const manyStartsTimeoutMs = 120_000;
 
 // In process: what start-up does with the secret file, before any server listens.
@@ -176,7 +180,7 @@ describe.skipIf(testStorage === 'postgres')(
   { timeout: manyStartsTimeoutMs },
   () => {
     it('is refused when cut short or empty, and when missing once storage holds data; nothing is written over it', async () => {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
+      const dataDir = migratedDataDir('parley-secret-');
       const secretFile = path.join(dataDir, 'secret.key');
       const config = loadConfig({ DATA_DIR: dataDir });
       const logger = createLogger({ level: 'silent' });
@@ -209,7 +213,7 @@ describe.skipIf(testStorage === 'postgres')(
   { timeout: manyStartsTimeoutMs },
   () => {
     it('is refused at start-up, naming where it came from, until `admin accept-secret` makes it the storage’s own', async () => {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
+      const dataDir = migratedDataDir('parley-secret-');
       const secretFile = path.join(dataDir, 'secret.key');
       const logger = createLogger({ level: 'silent' });
       const open = (env: Record<string, string> = {}, acceptNewSecret = false) =>
@@ -238,7 +242,7 @@ describe.skipIf(testStorage === 'postgres')(
     });
 
     it('on storage from before the check, records only a secret that reads the credentials already stored', async () => {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-secret-'));
+      const dataDir = migratedDataDir('parley-secret-');
       const logger = createLogger({ level: 'silent' });
       const open = (env: Record<string, string> = {}) =>
         openRuntime(loadConfig({ DATA_DIR: dataDir, ...env }), logger, { migrate: true });
