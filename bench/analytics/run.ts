@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { createAnalyticsRawRepository } from '../../src/modules/analytics/analytics-raw.repository.js';
 import { createAnalyticsRollupsRepository } from '../../src/modules/analytics/analytics-rollups.repository.js';
 import { createAnalyticsRollups } from '../../src/modules/analytics/analytics-rollups.js';
+import { createAnalyticsSpendRepository } from '../../src/modules/analytics/analytics-spend.repository.js';
 import { createAnalyticsRepository } from '../../src/modules/analytics/analytics.repository.js';
 import { createAnalyticsService } from '../../src/modules/analytics/analytics.service.js';
 import { analyticsQuery } from '../../src/modules/analytics/analytics.schemas.js';
@@ -67,6 +68,7 @@ for (const storageKind of storages) {
         repository: createAnalyticsRepository(),
         rawRepository: createAnalyticsRawRepository(),
         rollups,
+        spendRepository: createAnalyticsSpendRepository(),
       });
       const actor = {
         tenantId: seeded.tenantId,

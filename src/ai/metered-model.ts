@@ -6,6 +6,7 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { countPromptTokens, countTextTokens, estimateCallTokens, producedText } from './call-tokens.js';
+import type { CallOutcome } from './usage-paths.js';
 
 /** Tokens a call used or may use. */
 export interface CallTokens {
@@ -15,8 +16,8 @@ export interface CallTokens {
 
 /** What one admitted call is charged through when it ends. */
 export interface CallCharge {
-  /** Charges the call's use and gives back what it reserved; never rejects. */
-  settle(use: CallTokens): Promise<void>;
+  /** Charges the call's use, records it in the ledger and gives back what it reserved; never rejects. */
+  settle(use: CallTokens, outcome: CallOutcome): Promise<void>;
 }
 
 /** What watches one resolved model's calls: each is admitted before it starts and charged when it ends. */
@@ -51,10 +52,10 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       try {
         result = await model.doGenerate(options);
       } catch (error) {
-        await charge.settle(nothingUsed);
+        await charge.settle(nothingUsed, 'failed');
         throw error;
       }
-      await charge.settle(await chargedUse(options, result.usage, () => textOfContent(result.content)));
+      await charge.settle(await chargedUse(options, result.usage, () => textOfContent(result.content)), 'finished');
       return result;
     },
     async doStream(options) {
@@ -63,7 +64,7 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       try {
         result = await model.doStream(options);
       } catch (error) {
-        await charge.settle(nothingUsed);
+        await charge.settle(nothingUsed, 'failed');
         throw error;
       }
       return { ...result, stream: chargedStream(result.stream, options, charge) };
@@ -86,37 +87,41 @@ function chargedStream(
   const reader = source.getReader();
   const produced: string[] = [];
   let isCharged = false;
-  const chargeOnce = async (use: () => Promise<CallTokens>): Promise<void> => {
+  const chargeOnce = async (use: () => Promise<CallTokens>, outcome: CallOutcome): Promise<void> => {
     if (isCharged) return;
     isCharged = true;
-    await charge.settle(await use().catch(() => nothingUsed));
+    await charge.settle(await use().catch(() => nothingUsed), outcome);
   };
   // Not awaited: counting the prompt (the tokenizer loads on first use) must not hold up a stop or a
   // failure reaching the turn; settle never rejects.
-  const chargeSoFar = () => void chargeOnce(() => cutShortUse(options, produced.join('')));
+  const chargeSoFar = (outcome: CallOutcome) =>
+    void chargeOnce(() => cutShortUse(options, produced.join('')), outcome);
   return new ReadableStream<LanguageModelV3StreamPart>({
     async pull(controller) {
       let next: ReadableStreamReadResult<LanguageModelV3StreamPart>;
       try {
         next = await reader.read();
       } catch (error) {
-        chargeSoFar();
+        chargeSoFar('failed');
         controller.error(error);
         return;
       }
       if (next.done) {
-        chargeSoFar();
+        // Ended without its `finish` part: the provider cut it short.
+        chargeSoFar('failed');
         controller.close();
         return;
       }
       const part = next.value;
       const text = producedText(part);
       if (text !== undefined) produced.push(text);
-      if (part.type === 'finish') await chargeOnce(() => chargedUse(options, part.usage, () => produced.join('')));
+      if (part.type === 'finish') {
+        await chargeOnce(() => chargedUse(options, part.usage, () => produced.join('')), 'finished');
+      }
       controller.enqueue(part);
     },
     async cancel(reason) {
-      chargeSoFar();
+      chargeSoFar('stopped');
       await reader.cancel(reason);
     },
   });

@@ -1,4 +1,10 @@
-import { at, fixtureConversations, fixturePrices, startOf, type ConversationSpec } from './analytics-fixture.js';
+import {
+  at,
+  fixtureCallCostMicros,
+  fixtureConversations,
+  startOf,
+  type ConversationSpec,
+} from './analytics-fixture.js';
 
 /**
  * The fixture's figures worked out in plain JavaScript from its description: what the analytics SQL
@@ -40,17 +46,14 @@ export function percentile(values: readonly number[], fraction: number): number 
   return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
 }
 
-function priceOf(model: string | undefined) {
-  if (model === 'acme:gpt-4o-mini') return fixturePrices.gpt;
-  if (model === 'claude-co:claude-haiku') return fixturePrices.claude;
-  return undefined;
-}
-
 export function expectedFor(options: {
   fromDay: number;
   toDay: number;
   where?: (spec: ConversationSpec) => boolean;
+  /** As the tenant was seeded (the claude model priced or not); true unless said. */
+  pricesClaude?: boolean;
 }): Expected {
+  const prices = { pricesClaude: options.pricesClaude ?? true };
   const from = Date.parse('2026-03-02T00:00:00Z') + options.fromDay * dayMs;
   const until = Date.parse('2026-03-02T00:00:00Z') + (options.toDay + 1) * dayMs;
   const inRange = (time: Date | number) => {
@@ -83,6 +86,11 @@ export function expectedFor(options: {
   };
   const users = new Set<string>();
   const contacts = new Set<string>();
+  const addCall = (model: string, inputTokens: number, outputTokens: number) => {
+    result.inputTokens += inputTokens;
+    result.outputTokens += outputTokens;
+    result.costUsd += (fixtureCallCostMicros(model, inputTokens, outputTokens, prices) ?? 0) / 1e6;
+  };
   for (const spec of specs) {
     const started = inRange(startOf(spec));
     for (const message of spec.messages) {
@@ -90,16 +98,18 @@ export function expectedFor(options: {
       result[message.kind] += 1;
       if (message.kind === 'user' && spec.support) contacts.add(spec.support.contact);
       if (message.kind === 'user' && !spec.support) users.add(spec.owner);
-      result.inputTokens += message.inputTokens ?? 0;
-      result.outputTokens += message.outputTokens ?? 0;
-      const price = priceOf(message.model);
-      if (price)
-        result.costUsd += ((message.inputTokens ?? 0) * price.input + (message.outputTokens ?? 0) * price.output) / 1e6;
+      // Tokens and cost are the usage ledger's: one call per AI reply that names its model.
+      if (message.kind === 'ai' && message.model) {
+        addCall(message.model, message.inputTokens ?? 0, message.outputTokens ?? 0);
+      }
       if (message.passagesFound !== undefined) {
         result.knowledgeQueries += 1;
         if (message.passagesFound === 0) result.foundNothing += 1;
         if (message.citesPassage) result.cited += 1;
       }
+    }
+    for (const call of spec.calls ?? []) {
+      if (inRange(at(spec, call.atMin))) addCall(call.model, call.inputTokens, call.outputTokens);
     }
     for (const tool of spec.tools ?? []) {
       if (!inRange(at(spec, tool.atMin))) continue;

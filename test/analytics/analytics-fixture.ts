@@ -11,6 +11,7 @@ import {
   supportEvents,
   supportRatings,
   toolExecutions,
+  usageLedger,
 } from '../../src/platform/db/schema/index.js';
 import { newId } from '../../src/platform/ids.js';
 
@@ -52,6 +53,16 @@ export interface ConversationSpec {
   };
   readonly messages: readonly MessageSpec[];
   readonly tools?: readonly { readonly atMin: number; readonly outcome: 'success' | 'error' | 'timeout' | 'denied' }[];
+  /** Model calls that wrote no message (a title, a summary): in the usage ledger only. */
+  readonly calls?: readonly CallSpec[];
+}
+
+export interface CallSpec {
+  readonly atMin: number;
+  readonly path: 'title' | 'summary' | 'memory';
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
 }
 
 const gpt = 'acme:gpt-4o-mini';
@@ -82,6 +93,10 @@ export const fixtureConversations: readonly ConversationSpec[] = [
     tools: [
       { atMin: 1, outcome: 'success' },
       { atMin: 2, outcome: 'error' },
+    ],
+    calls: [
+      { atMin: 1, path: 'title', model: gpt, inputTokens: 120, outputTokens: 8 },
+      { atMin: 6, path: 'summary', model: gpt, inputTokens: 400, outputTokens: 60 },
     ],
   },
   // Support: the AI answers and it is resolved with no person: resolved by the AI alone, rated 5.
@@ -174,8 +189,24 @@ export const fixtureConversations: readonly ConversationSpec[] = [
   },
 ];
 
-/** USD per million tokens, in and out; `claude-co:claude-haiku` (anthropic) and `offline` stay unpriced... */
+/** USD per million tokens, in and out; `claude-co:claude-haiku` (anthropic) stays unpriced... */
 export const fixturePrices = { gpt: { input: 0.15, output: 0.6 }, claude: { input: 0.8, output: 4 } } as const;
+
+/**
+ * What the budgets charged a call of the fixture (the ledger's `cost_micros`): its price when it was made,
+ * in millionths of a dollar; the offline model is free; null for a model the table had no price for.
+ */
+export function fixtureCallCostMicros(
+  model: string,
+  inputTokens: number,
+  outputTokens: number,
+  options: { pricesClaude: boolean },
+): number | null {
+  if (model === 'offline') return 0;
+  const price =
+    model === gpt ? fixturePrices.gpt : model === claude && options.pricesClaude ? fixturePrices.claude : undefined;
+  return price ? Math.round(inputTokens * price.input + outputTokens * price.output) : null;
+}
 
 export interface FixtureIds {
   readonly agents: Record<ConversationSpec['agent'], string>;
@@ -270,6 +301,36 @@ export async function seedFixture(
         completedAt: isAi ? new Date(createdAt.getTime() + (message.tookSeconds ?? 0) * 1000) : createdAt,
       });
     }
+    const ledgerRow = (call: Omit<CallSpec, 'path'> & { path: string }) => ({
+      tenantId,
+      month: `${at(spec, call.atMin).toISOString().slice(0, 7)}-01`,
+      createdAt: at(spec, call.atMin),
+      path: call.path,
+      agentId: agentIds[spec.agent],
+      conversationId,
+      provider: call.model.split(':')[0]!,
+      modelRef: call.model,
+      inputTokens: call.inputTokens,
+      outputTokens: call.outputTokens,
+      costMicros: fixtureCallCostMicros(call.model, call.inputTokens, call.outputTokens, options),
+      latencyMs: 1000,
+      outcome: 'finished',
+    });
+    const replyCalls = spec.messages.flatMap((message) =>
+      message.kind === 'ai' && message.model
+        ? [
+            ledgerRow({
+              atMin: message.atMin,
+              path: spec.support ? 'support' : 'chat',
+              model: message.model,
+              inputTokens: message.inputTokens ?? 0,
+              outputTokens: message.outputTokens ?? 0,
+            }),
+          ]
+        : [],
+    );
+    const ledgerRows = [...replyCalls, ...(spec.calls ?? []).map(ledgerRow)];
+    if (ledgerRows.length > 0) await db.insert(usageLedger).values(ledgerRows);
     for (const tool of spec.tools ?? []) {
       await db.insert(toolExecutions).values({
         id: newId(),

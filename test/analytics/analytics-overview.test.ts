@@ -152,14 +152,33 @@ describe('GET /v1/analytics/overview', () => {
     expectFigures(byOperator, expectedFor({ fromDay: 0, toDay: 6, where: (spec) => spec.support?.operator === 'opB' }));
   });
 
-  it('lists tokens and cost by provider and model, an unpriced model with a null cost', async () => {
+  it('lists calls, tokens and cost by provider and model (every path), the offline model free', async () => {
     const body = (await overview(admin, week)).json<AnalyticsOverview>();
     const offline = body.models.find((model) => model.model === 'offline');
-    expect(offline).toMatchObject({ costUsd: null, inputTokens: 40, outputTokens: 20 });
+    expect(offline).toMatchObject({ costUsd: 0, inputTokens: 40, outputTokens: 20, calls: 1, replies: 1 });
     const gpt = body.models.find((model) => model.model === 'gpt-4o-mini');
-    expect(gpt).toMatchObject({ provider: 'acme', providerKind: 'openai', inputTokens: 1000 + 1500 + 500 + 300 });
-    expect(gpt!.costUsd).toBeCloseTo(((1000 + 1500 + 500 + 300) * 0.15 + (200 + 300 + 50 + 30) * 0.6) / 1e6, 9);
-    expect(body.totals.unpricedTokens).toBe(60);
+    // Four replies, and a title and a summary that wrote no message.
+    expect(gpt).toMatchObject({ provider: 'acme', providerKind: 'openai', replies: 4, calls: 6 });
+    expect(gpt!.inputTokens).toBe(1000 + 1500 + 500 + 300 + 120 + 400);
+    // Each call's cost is kept to the millionth of a dollar when it is charged.
+    expect(gpt!.costUsd).toBeCloseTo(
+      ((1000 + 1500 + 500 + 300 + 120 + 400) * 0.15 + (200 + 300 + 50 + 30 + 8 + 60) * 0.6) / 1e6,
+      6,
+    );
+    expect(body.totals.unpricedTokens).toBe(0);
+  });
+
+  it('shows spend per path, adding up to the totals', async () => {
+    const body = (await overview(admin, week)).json<AnalyticsOverview>();
+    const byPath = new Map(body.totals.spendByPath.map((spend) => [spend.path, spend]));
+    expect(byPath.get('title')).toMatchObject({ calls: 1, inputTokens: 120, outputTokens: 8 });
+    expect(byPath.get('summary')!.costUsd).toBeCloseTo((400 * 0.15 + 60 * 0.6) / 1e6, 9);
+    expect(byPath.get('support')!.calls).toBeGreaterThan(0);
+    const sum = (pick: (spend: (typeof body.totals.spendByPath)[number]) => number) =>
+      body.totals.spendByPath.reduce((total, spend) => total + pick(spend), 0);
+    expect(sum((spend) => spend.calls)).toBe(body.totals.modelCalls);
+    expect(sum((spend) => spend.inputTokens)).toBe(body.totals.tokens.input);
+    expect(sum((spend) => spend.costUsd)).toBeCloseTo(body.totals.costUsd, 6);
   });
 
   it('keeps each tenant to its own figures; a platform admin reads one tenant or all', async () => {

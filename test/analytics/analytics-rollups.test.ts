@@ -284,12 +284,15 @@ describe('analytics rollups', () => {
     ).toEqual({ n: 0 });
   });
 
-  it("prices a server-wide provider's model by its kind, as budgets do", async () => {
+  it("names a server-wide provider's kind, and shows the cost the budgets charged", async () => {
     const conversationId = await firstConversationOf(ids.agents.first);
+    // As the budgets charged it (at the fixture's price for openai / gpt-4o-mini: 0.15 in, 0.6 out).
     await sql(
-      `insert into messages (id, tenant_id, conversation_id, role, content, status, model, input_tokens, output_tokens, created_at)
-       values ($1, $2, $3, 'assistant', 'priced', 'complete', 'openai:gpt-4o-mini', 2000000, 1000000, '2026-03-14T09:00:00Z')`,
-      [newId(), admin.tenantId, conversationId],
+      `insert into usage_ledger (tenant_id, month, created_at, path, conversation_id, provider, model_ref,
+         input_tokens, output_tokens, cost_micros, latency_ms, outcome)
+       values ($1, '2026-03-01', '2026-03-14T09:00:00Z', 'chat', $2, 'openai', 'openai:gpt-4o-mini',
+         2000000, 1000000, 900000, 1200, 'finished')`,
+      [admin.tenantId, conversationId],
     );
     const response = await t.app.inject({
       method: 'GET',
@@ -300,7 +303,6 @@ describe('analytics rollups', () => {
     const { models } = response.json<AnalyticsOverview>();
     expect(models).toHaveLength(1);
     expect(models[0]).toMatchObject({ provider: 'openai', providerKind: 'openai', model: 'gpt-4o-mini' });
-    // The fixture's price for openai / gpt-4o-mini: 0.15 in and 0.6 out, per million tokens.
     expect(models[0]!.costUsd).toBeCloseTo(2 * 0.15 + 0.6, 9);
   });
 });

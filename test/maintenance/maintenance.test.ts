@@ -120,7 +120,23 @@ describe('maintenance sweeps', () => {
     const { held } = await repository.findUsageAndHeld(t.database.db, session.tenantId, month);
     expect(held.tokens).toBe(1_000);
     // The live call settles: charged its use, its reservation given back; the budget admits again.
-    await repository.settle(t.database.db, live!, { inputTokens: 300, outputTokens: 200, costMicros: 0 });
+    await repository.settle(
+      t.database.db,
+      live!,
+      { inputTokens: 300, outputTokens: 200, costMicros: 0 },
+      {
+        path: 'chat',
+        userId: null,
+        contactId: null,
+        agentId: null,
+        conversationId: null,
+        provider: 'offline',
+        modelRef: 'offline',
+        costMicros: 0,
+        latencyMs: 1,
+        outcome: 'finished',
+      },
+    );
     const after = await repository.findUsageAndHeld(t.database.db, session.tenantId, month);
     expect(after.held.tokens).toBe(100);
     expect(after.usage.inputTokens + after.usage.outputTokens).toBe(500);

@@ -1,4 +1,5 @@
 import type { ActiveRow, ConversationRow, MessageGroupRow, RatingRow, SupportRow, ToolRow } from './analytics-rows.js';
+import type { SpendGroupRow } from './analytics-spend.repository.js';
 import type { AnalyticsBucket, AnalyticsOverview, SeriesPoint } from './analytics.schemas.js';
 
 export interface OverviewRows {
@@ -8,6 +9,8 @@ export interface OverviewRows {
   readonly support: readonly SupportRow[];
   readonly ratings: readonly RatingRow[];
   readonly tools: readonly ToolRow[];
+  /** Tokens and cost: the usage ledger's calls, of every path. */
+  readonly spend: readonly SpendGroupRow[];
 }
 
 const dayMs = 86_400_000;
@@ -60,10 +63,14 @@ function seriesOf(starts: readonly string[], rows: OverviewRows): SeriesPoint[] 
     point.userMessages += row.userMessages;
     point.aiMessages += row.aiMessages;
     point.operatorMessages += row.operatorMessages;
+    point.knowledgeQueries += row.knowledgeQueries;
+  }
+  for (const row of rows.spend) {
+    const point = at(row.bucket);
+    if (!point) continue;
     point.inputTokens += row.inputTokens;
     point.outputTokens += row.outputTokens;
     point.costUsd += row.costUsd ?? 0;
-    point.knowledgeQueries += row.knowledgeQueries;
   }
   for (const row of rows.conversations) {
     const point = at(row.bucket);
@@ -91,23 +98,31 @@ function seriesOf(starts: readonly string[], rows: OverviewRows): SeriesPoint[] 
   return [...points.values()].map((point) => ({ ...point, costUsd: round(point.costUsd, 6) ?? 0 }));
 }
 
-/** Tokens and cost by provider and model over the whole range, most tokens first. */
-function modelsOf(rows: readonly MessageGroupRow[]): AnalyticsOverview['models'] {
+/**
+ * Calls, tokens and cost by provider and model over the whole range (the ledger), most tokens first,
+ * with the AI replies each model wrote (the message rows).
+ */
+function modelsOf(rows: OverviewRows): AnalyticsOverview['models'] {
+  const replies = new Map<string, number>();
+  for (const row of rows.messages) {
+    if (row.model !== null) replies.set(row.model, (replies.get(row.model) ?? 0) + row.aiMessages);
+  }
   const byRef = new Map<string, AnalyticsOverview['models'][number]>();
-  for (const row of rows) {
-    if (row.model === null) continue;
-    const key = `${row.providerKind ?? ''}\u0000${row.model}`;
-    const model = row.model.includes(':') ? row.model.slice(row.model.indexOf(':') + 1) : row.model;
+  for (const row of rows.spend) {
+    const key = `${row.providerKind ?? ''}\u0000${row.modelRef}`;
+    const colon = row.modelRef.indexOf(':');
     const entry = byRef.get(key) ?? {
-      provider: row.provider ?? row.model,
+      provider: row.provider,
       providerKind: row.providerKind,
-      model,
+      model: colon >= 0 ? row.modelRef.slice(colon + 1) : row.modelRef,
       replies: 0,
+      calls: 0,
       inputTokens: 0,
       outputTokens: 0,
       costUsd: null,
     };
-    entry.replies += row.aiMessages;
+    if (entry.calls === 0) entry.replies = replies.get(row.modelRef) ?? 0;
+    entry.calls += row.calls;
     entry.inputTokens += row.inputTokens;
     entry.outputTokens += row.outputTokens;
     if (row.costUsd !== null) entry.costUsd = (entry.costUsd ?? 0) + row.costUsd;
@@ -120,9 +135,26 @@ function modelsOf(rows: readonly MessageGroupRow[]): AnalyticsOverview['models']
     );
 }
 
+/** Calls, tokens and cost per path over the whole range, most costly first. */
+function spendByPathOf(rows: readonly SpendGroupRow[]): AnalyticsOverview['totals']['spendByPath'] {
+  const byPath = new Map<string, AnalyticsOverview['totals']['spendByPath'][number]>();
+  for (const row of rows) {
+    const entry = byPath.get(row.path) ?? { path: row.path, calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+    entry.calls += row.calls;
+    entry.inputTokens += row.inputTokens;
+    entry.outputTokens += row.outputTokens;
+    entry.costUsd += row.costUsd ?? 0;
+    byPath.set(row.path, entry);
+  }
+  return [...byPath.values()]
+    .map((entry) => ({ ...entry, costUsd: round(entry.costUsd, 6) ?? 0 }))
+    .sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls || a.path.localeCompare(b.path));
+}
+
 /** The overview's figures from the queries' rows: the null-bucket rows are the range's totals. */
 export function buildOverview(range: AnalyticsOverview['range'], rows: OverviewRows): AnalyticsOverview {
   const sum = (pick: (row: MessageGroupRow) => number) => rows.messages.reduce((total, row) => total + pick(row), 0);
+  const spent = (pick: (row: SpendGroupRow) => number) => rows.spend.reduce((total, row) => total + pick(row), 0);
   const user = sum((row) => row.userMessages);
   const ai = sum((row) => row.aiMessages);
   const operator = sum((row) => row.operatorMessages);
@@ -162,13 +194,11 @@ export function buildOverview(range: AnalyticsOverview['range'], rows: OverviewR
           5: ratings?.r5 ?? 0,
         },
       },
-      tokens: { input: sum((row) => row.inputTokens), output: sum((row) => row.outputTokens) },
-      costUsd:
-        round(
-          sum((row) => row.costUsd ?? 0),
-          6,
-        ) ?? 0,
-      unpricedTokens: sum((row) => (row.costUsd === null ? row.inputTokens + row.outputTokens : 0)),
+      modelCalls: spent((row) => row.calls),
+      tokens: { input: spent((row) => row.inputTokens), output: spent((row) => row.outputTokens) },
+      costUsd: round(spent((row) => row.costUsd ?? 0), 6) ?? 0,
+      unpricedTokens: spent((row) => row.unpricedTokens),
+      spendByPath: spendByPathOf(rows.spend),
       knowledge: {
         queries: knowledgeQueries,
         foundNothing,
@@ -178,7 +208,7 @@ export function buildOverview(range: AnalyticsOverview['range'], rows: OverviewR
       },
       tools: { calls, failures, failureRate: share(failures, calls) },
     },
-    models: modelsOf(rows.messages),
+    models: modelsOf(rows),
     series: seriesOf(bucketStarts(range.from, range.to, range.bucket), rows),
   };
 }

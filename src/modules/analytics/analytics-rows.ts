@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { ProviderKind } from '../../platform/db/schema/index.js';
-import { modelRefProviderSql, providerKindSql, usageCostSql } from '../pricing/index.js';
+import { modelRefProviderSql, providerKindSql } from '../pricing/index.js';
 import type { AnalyticsBucket } from './analytics.schemas.js';
 
 /* What both repositories share: the scope of a request, the rows they answer, and SQL fragments. */
@@ -35,7 +35,6 @@ export interface MessageGroupRow {
   readonly knowledgeQueries: number;
   readonly knowledgeEmpty: number;
   readonly citedReplies: number;
-  readonly costUsd: number | null;
 }
 
 export interface ConversationRow extends Bucketed {
@@ -92,7 +91,7 @@ export const p50p90 = (value: SQL): SQL =>
 
 /**
  * The columns of a MessageGroupRow, over a subquery `g` of sums by bucket, tenant and model ref: the
- * ref's provider and its kind, the counts, and the group's cost.
+ * ref's provider and its kind, and the counts (cost is the usage ledger's: analytics-spend.repository.ts).
  */
 export const messageGroupColumns = (serverKinds: ReadonlyMap<string, ProviderKind>): SQL => sql`
   g.bucket, g.model,
@@ -102,5 +101,4 @@ export const messageGroupColumns = (serverKinds: ReadonlyMap<string, ProviderKin
   g.operator_messages::int as "operatorMessages",
   g.input_tokens::float8 as "inputTokens", g.output_tokens::float8 as "outputTokens",
   g.knowledge_queries::int as "knowledgeQueries", g.knowledge_empty::int as "knowledgeEmpty",
-  g.cited_replies::int as "citedReplies",
-  ${usageCostSql({ tenantId: sql`g.tenant_id`, modelRef: sql`g.model`, inputTokens: sql`g.input_tokens`, outputTokens: sql`g.output_tokens`, serverKinds })} as "costUsd"`;
+  g.cited_replies::int as "citedReplies"`;

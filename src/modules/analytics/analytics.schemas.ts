@@ -79,11 +79,23 @@ export const modelUsageSchema = z.object({
   provider: z.string(),
   providerKind: z.string().nullable(),
   model: z.string(),
+  /** AI replies written with this model (message rows). */
   replies: z.number().int(),
+  /** Model calls of every path (the usage ledger): replies, titles, jobs, the API, the desk. */
+  calls: z.number().int(),
   inputTokens: z.number(),
   outputTokens: z.number(),
-  /** null when the price table has no row for this provider kind and model. */
+  /** null when the price table had no row for this provider kind and model when its calls were made. */
   costUsd: z.number().nullable(),
+});
+
+export const pathSpendSchema = z.object({
+  /** What the calls were for: `chat`, `support`, `openai_api`, `title`, `summary`, `memory`, … */
+  path: z.string(),
+  calls: z.number().int(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  costUsd: z.number(),
 });
 
 export const seriesPointSchema = z.object({
@@ -142,10 +154,14 @@ export const analyticsOverviewSchema = z.object({
       /** How many ratings of each value, 1 to 5. */
       distribution: z.object({ 1: z.number(), 2: z.number(), 3: z.number(), 4: z.number(), 5: z.number() }),
     }),
+    /** Every model call of the range, from the usage ledger (the rows budgets count too). */
+    modelCalls: z.number().int(),
     tokens: z.object({ input: z.number(), output: z.number() }),
-    /** The priced models' cost; usage of unpriced models adds nothing (see `unpricedTokens`). */
+    /** The priced calls' cost; calls of unpriced models add nothing (see `unpricedTokens`). */
     costUsd: z.number(),
     unpricedTokens: z.number(),
+    /** Spend per path, most costly first. */
+    spendByPath: z.array(pathSpendSchema),
     knowledge: z.object({
       queries: z.number().int(),
       foundNothing: z.number().int(),

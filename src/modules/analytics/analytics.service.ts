@@ -5,6 +5,7 @@ import { buildOverview } from './analytics-figures.js';
 import type { AnalyticsRawRepository } from './analytics-raw.repository.js';
 import type { AnalyticsRollups } from './analytics-rollups.js';
 import type { AnalyticsScope } from './analytics-rows.js';
+import type { AnalyticsSpendRepository } from './analytics-spend.repository.js';
 import type { AnalyticsRepository } from './analytics.repository.js';
 import type { AnalyticsOverview, AnalyticsQuery } from './analytics.schemas.js';
 
@@ -15,6 +16,8 @@ export interface AnalyticsServiceDeps {
   /** Reads the raw rows: with an operator filter, which the rollups do not keep. */
   readonly rawRepository: AnalyticsRawRepository;
   readonly rollups: Pick<AnalyticsRollups, 'refresh'>;
+  /** Reads the usage ledger: tokens and cost of every model call. */
+  readonly spendRepository: AnalyticsSpendRepository;
 }
 
 const dayMs = 86_400_000;
@@ -32,7 +35,7 @@ function tenantOf(actor: Actor, requested: AnalyticsQuery['tenantId']): string |
 }
 
 export function createAnalyticsService(deps: AnalyticsServiceDeps) {
-  const { db, repository, rawRepository, rollups } = deps;
+  const { db, repository, rawRepository, rollups, spendRepository } = deps;
 
   /** Each filter names an object of the tenant read; anything else is a 404 naming it. */
   async function requireFilters(tenantId: string | null, query: AnalyticsQuery): Promise<void> {
@@ -86,13 +89,14 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps) {
       const source = scope.operatorId ? rawRepository : repository;
       if (!scope.operatorId) await rollups.refresh(tenantId);
       // Independent reads: on PostgreSQL they run side by side on the pool.
-      const [messages, active, conversations, support, ratings, tools] = await Promise.all([
+      const [messages, active, conversations, support, ratings, tools, spend] = await Promise.all([
         source.messageGroups(db, scope),
         source.activePeople(db, scope),
         source.conversations(db, scope),
         source.supportConversations(db, scope),
         source.ratings(db, scope),
         source.tools(db, scope),
+        spendRepository.spendGroups(db, scope),
       ]);
       const range = {
         from: query.from,
@@ -103,7 +107,7 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps) {
         inboxId: query.inboxId ?? null,
         operatorId: query.operatorId ?? null,
       };
-      return buildOverview(range, { messages, active, conversations, support, ratings, tools });
+      return buildOverview(range, { messages, active, conversations, support, ratings, tools, spend });
     },
   };
 }

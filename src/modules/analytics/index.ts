@@ -5,6 +5,7 @@ import type { Logger } from '../../platform/logger.js';
 import { createAnalyticsRawRepository } from './analytics-raw.repository.js';
 import { createAnalyticsRollupsRepository } from './analytics-rollups.repository.js';
 import { createAnalyticsRollups } from './analytics-rollups.js';
+import { createAnalyticsSpendRepository } from './analytics-spend.repository.js';
 import { createAnalyticsRepository } from './analytics.repository.js';
 import { registerAnalyticsRoutes } from './analytics.routes.js';
 import { createAnalyticsService } from './analytics.service.js';
@@ -29,6 +30,7 @@ export function createAnalyticsModule(deps: AnalyticsModuleDeps) {
     repository: createAnalyticsRepository(serverKinds),
     rawRepository: createAnalyticsRawRepository(serverKinds),
     rollups,
+    spendRepository: createAnalyticsSpendRepository(serverKinds),
   });
   return { service, rollups, registerRoutes: registerAnalyticsRoutes };
 }

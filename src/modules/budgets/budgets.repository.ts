@@ -10,6 +10,41 @@ import {
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
+/** The ledger's row of one call, written by the statement that adds the call to its month. */
+export interface LedgerEntry {
+  readonly path: string;
+  readonly userId: string | null;
+  readonly contactId: string | null;
+  readonly agentId: string | null;
+  readonly conversationId: string | null;
+  readonly provider: string;
+  readonly modelRef: string;
+  /** Null: the price table has no price for the model. */
+  readonly costMicros: number | null;
+  readonly latencyMs: number;
+  readonly outcome: string;
+}
+
+/**
+ * The ledger row as a data-modifying CTE: PostgreSQL runs it with the statement it precedes, so the
+ * row and the month's counters are written together or not at all.
+ */
+function ledgerInsert(
+  tenantId: string,
+  month: string,
+  use: { inputTokens: number; outputTokens: number },
+  entry: LedgerEntry,
+) {
+  return sql`ledger AS (
+    INSERT INTO usage_ledger (tenant_id, month, path, user_id, contact_id, agent_id, conversation_id, provider,
+      model_ref, input_tokens, output_tokens, cost_micros, latency_ms, outcome)
+    VALUES (${tenantId}::uuid, ${month}::date, ${entry.path}, ${entry.userId}::uuid, ${entry.contactId}::uuid,
+      ${entry.agentId}::uuid, ${entry.conversationId}::uuid, ${entry.provider}, ${entry.modelRef},
+      ${use.inputTokens}::int, ${use.outputTokens}::int, ${entry.costMicros}::bigint, ${entry.latencyMs}::int,
+      ${entry.outcome})
+  )`;
+}
+
 /** One running call's hold on its tenant's month: what `settle` gives back. */
 export interface Reservation {
   readonly id: string;
@@ -126,28 +161,27 @@ export function createBudgetsRepository() {
     },
 
     /**
-     * Adds one finished call to the month's row in one statement: concurrent calls on any node each
-     * add their own tokens (the row lock serialises the additions), and the totals come back.
+     * Adds one call to the month's row and writes its ledger row, in one statement: concurrent calls on
+     * any node each add their own tokens (the row lock serialises the additions), and the totals come back.
      */
     async addUsage(
       db: Executor,
       usage: { tenantId: string; month: string; inputTokens: number; outputTokens: number; costMicros: number },
+      entry: LedgerEntry,
     ): Promise<MonthlyUsage> {
-      const [row] = await db
-        .insert(tenantMonthlyUsage)
-        .values({ ...usage, modelCalls: 1 })
-        .onConflictDoUpdate({
-          target: [tenantMonthlyUsage.tenantId, tenantMonthlyUsage.month],
-          set: {
-            inputTokens: sql`${tenantMonthlyUsage.inputTokens} + ${usage.inputTokens}`,
-            outputTokens: sql`${tenantMonthlyUsage.outputTokens} + ${usage.outputTokens}`,
-            costMicros: sql`${tenantMonthlyUsage.costMicros} + ${usage.costMicros}`,
-            modelCalls: sql`${tenantMonthlyUsage.modelCalls} + 1`,
-            updatedAt: sql`now()`,
-          },
-        })
-        .returning(usageColumns);
-      return row!;
+      const { tenantId, month, inputTokens, outputTokens, costMicros } = usage;
+      const result = await db.execute(sql`
+        WITH ${ledgerInsert(tenantId, month, usage, entry)}
+        INSERT INTO tenant_monthly_usage AS u (tenant_id, month, input_tokens, output_tokens, cost_micros, model_calls)
+        VALUES (${tenantId}::uuid, ${month}::date, ${inputTokens}::bigint, ${outputTokens}::bigint, ${costMicros}::bigint, 1)
+        ON CONFLICT (tenant_id, month) DO UPDATE SET
+          input_tokens = u.input_tokens + excluded.input_tokens,
+          output_tokens = u.output_tokens + excluded.output_tokens,
+          cost_micros = u.cost_micros + excluded.cost_micros,
+          model_calls = u.model_calls + 1,
+          updated_at = now()
+        RETURNING u.input_tokens, u.output_tokens, u.cost_micros, u.model_calls`);
+      return asUsage(rowsOf<UsageTotalsRow>(result)[0]!);
     },
 
     /**
@@ -186,17 +220,18 @@ export function createBudgetsRepository() {
     },
 
     /**
-     * Charges one call's use and gives back its reservation, in one statement. A reservation the sweep
+     * Charges one call's use, writes its ledger row and gives back its reservation, in one statement. A reservation the sweep
      * already gave back (the call outlived it) is not given back twice; the use is charged either way.
      */
     async settle(
       db: Executor,
       reservation: Reservation,
       use: { inputTokens: number; outputTokens: number; costMicros: number },
+      entry: LedgerEntry,
     ): Promise<MonthlyUsage> {
       const { id, tenantId, month } = reservation;
       const result = await db.execute(sql`
-        WITH released AS (
+        WITH ${ledgerInsert(tenantId, month, use, entry)}, released AS (
           DELETE FROM budget_reservations WHERE id = ${id}::uuid RETURNING tokens, cost_micros
         )
         INSERT INTO tenant_monthly_usage AS u

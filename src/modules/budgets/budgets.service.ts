@@ -1,6 +1,7 @@
 import type { Actor } from '../../access/actor.js';
 import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.js';
 import type { CallCharge, CallTokens, ModelMeter } from '../../ai/metered-model.js';
+import type { CallOutcome, UsageSubject } from '../../ai/usage-paths.js';
 import type { Database } from '../../platform/db/client.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { notFound } from '../../platform/errors.js';
@@ -8,7 +9,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { WebhookEvents } from '../webhooks/webhook-event-types.js';
 import { dayOf, monthOf, nextMonthStart } from './budget-periods.js';
 import { budgetExceeded } from './budget-refusals.js';
-import type { BudgetRow, BudgetsRepository, MonthlyUsage, Reservation } from './budgets.repository.js';
+import type { BudgetRow, BudgetsRepository, LedgerEntry, MonthlyUsage, Reservation } from './budgets.repository.js';
 import { presentBudget, toLimits, type BudgetInput, type BudgetView } from './budgets.schemas.js';
 import { createThresholdWatch } from './threshold-watch.js';
 
@@ -21,6 +22,18 @@ export interface MeteredCall {
   readonly providerName: string;
   readonly modelRef: string;
   readonly isOffline: boolean;
+}
+
+/** A call as the ledger records it: the model and who and what it was for. */
+export interface LedgeredCall extends MeteredCall {
+  readonly subject: UsageSubject;
+}
+
+/** One call's end: what it used, how it ended, and how long since it was admitted. */
+interface CallEnd {
+  readonly use: CallTokens;
+  readonly outcome: CallOutcome;
+  readonly latencyMs: number;
 }
 
 /**
@@ -77,24 +90,25 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
   }
 
   /**
-   * Charges one call and gives back its reservation (if it made one), then watches the 80% line. Never
-   * rejects: a call that ran is not failed for its bookkeeping.
+   * Charges one call, writes its ledger row and gives back its reservation (if it made one), in one
+   * statement, then watches the 80% line. Never rejects: a call that ran is not failed for its bookkeeping.
    */
   async function charge(
     tenantId: string,
-    call: MeteredCall,
+    call: LedgeredCall,
     reservation: Reservation | undefined,
-    use: CallTokens,
+    end: CallEnd,
   ): Promise<void> {
-    const { inputTokens, outputTokens } = use;
-    if (!reservation && inputTokens === 0 && outputTokens === 0) return;
+    const { inputTokens, outputTokens } = end.use;
     try {
-      const costMicros = await priceOf(tenantId, call, use);
+      const price = await priceOf(tenantId, call, end.use);
+      const costMicros = price ?? 0;
       const at = now();
       const month = reservation?.month ?? monthOf(at);
+      const entry = ledgerEntryOf(call, end, price);
       const totals = reservation
-        ? await repository.settle(db, reservation, { inputTokens, outputTokens, costMicros })
-        : await repository.addUsage(db, { tenantId, month, inputTokens, outputTokens, costMicros });
+        ? await repository.settle(db, reservation, { inputTokens, outputTokens, costMicros }, entry)
+        : await repository.addUsage(db, { tenantId, month, inputTokens, outputTokens, costMicros }, entry);
       await thresholds.consider(tenantId, month, nextMonthStart(at), totals);
     } catch (error) {
       // A tenant deleted while its call finished has nothing left to count against.
@@ -103,9 +117,10 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
     }
   }
 
-  async function priceOf(tenantId: string, call: MeteredCall, use: CallTokens): Promise<number> {
+  /** Undefined: the price table has no price for the model (its tokens still count). */
+  async function priceOf(tenantId: string, call: MeteredCall, use: CallTokens): Promise<number | undefined> {
     if (call.isOffline || (use.inputTokens === 0 && use.outputTokens === 0)) return 0;
-    return (await deps.costOf?.(tenantId, { ...call, ...use })) ?? 0;
+    return deps.costOf?.(tenantId, { ...call, ...use });
   }
 
   /**
@@ -116,7 +131,7 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
     const at = now();
     const month = monthOf(at);
     const tokens = estimate.inputTokens + estimate.outputTokens;
-    const costMicros = budget.monthlyCostMicros === null ? 0 : await priceOf(tenantId, call, estimate);
+    const costMicros = budget.monthlyCostMicros === null ? 0 : ((await priceOf(tenantId, call, estimate)) ?? 0);
     const expiresAt = new Date(at.getTime() + reservationLifetimeMs);
     const reservation = await repository.reserve(db, { tenantId, month, tokens, costMicros, expiresAt });
     if (reservation) return reservation;
@@ -182,7 +197,7 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
      * cost budget, each call reserves its estimate first (`reserve`); else the first call was admitted
      * by the resolver a moment ago, and each later one checks the month again (a budget set since applies).
      */
-    meterFor(tenantId: string, call: MeteredCall, admission: Admission): ModelMeter {
+    meterFor(tenantId: string, call: LedgeredCall, admission: Admission): ModelMeter {
       let isFirstCall = true;
       return {
         async admitCall(estimate): Promise<CallCharge> {
@@ -191,7 +206,15 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
           const reservation = hasSpendLimit(budget)
             ? await reserve(tenantId, call, budget, await estimate())
             : undefined;
-          return { settle: (use) => charge(tenantId, call, reservation, use) };
+          const admittedAt = performance.now();
+          return {
+            settle: (use, outcome) =>
+              charge(tenantId, call, reservation, {
+                use,
+                outcome,
+                latencyMs: Math.round(performance.now() - admittedAt),
+              }),
+          };
         },
       };
     },
@@ -224,6 +247,22 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
 
 export type BudgetsService = ReturnType<typeof createBudgetsService>;
 export type { MonthlyUsage };
+
+function ledgerEntryOf(call: LedgeredCall, end: CallEnd, price: number | undefined): LedgerEntry {
+  const { subject } = call;
+  return {
+    path: subject.path,
+    userId: subject.userId ?? null,
+    contactId: subject.contactId ?? null,
+    agentId: subject.agentId ?? null,
+    conversationId: subject.conversationId ?? null,
+    provider: call.providerName,
+    modelRef: call.modelRef,
+    costMicros: price ?? null,
+    latencyMs: end.latencyMs,
+    outcome: end.outcome,
+  };
+}
 
 export function formatCount(value: number): string {
   return value.toLocaleString('en-US');

@@ -73,7 +73,11 @@ export function createChatService(deps: ChatServiceDeps) {
   }
 
   /** The agent and its model, checked before anything is stored so a bad configuration is a clean 4xx. */
-  async function resolveAgentModel(actor: Actor, usable: TurnContextRow['agent']): Promise<AgentModel> {
+  async function resolveAgentModel(
+    actor: Actor,
+    conversationId: string,
+    usable: TurnContextRow['agent'],
+  ): Promise<AgentModel> {
     if (!usable || !canUseAgent(actor, usable)) {
       throw new AppError(
         'unprocessable',
@@ -84,7 +88,14 @@ export function createChatService(deps: ChatServiceDeps) {
     const splitReplies = splitReplySettingsOf(companion);
     // A person's message counts against their daily cap; the widget's visitors (a system actor on the
     // desk user's behalf) count against the tenant's budgets only, not as one person.
-    const use = { messageFrom: actor.via === 'system' ? undefined : actor.userId };
+    const isContact = actor.via === 'system';
+    const use = {
+      path: isContact ? ('support' as const) : ('chat' as const),
+      messageFrom: isContact ? undefined : actor.userId,
+      userId: isContact ? undefined : actor.userId,
+      agentId: usable.id,
+      conversationId,
+    };
     return {
       agent: { ...agent, ...(splitReplies && { splitReplies }) },
       resolved: await deps.resolveModel(actor.tenantId, agent.model, use),
@@ -149,7 +160,7 @@ export function createChatService(deps: ChatServiceDeps) {
       let chosen: AgentModel;
       let release: ReleaseReplySlot;
       try {
-        chosen = await resolveAgentModel(actor, usable);
+        chosen = await resolveAgentModel(actor, conversationId, usable);
         release = deps.slots.claim(actor.userId);
       } catch (error) {
         return replayOr(error);
@@ -224,7 +235,7 @@ export function createChatService(deps: ChatServiceDeps) {
               : 'a reply that did not fail';
         throw conflict(`Message '${messageId}' is ${state}; only a reply that ended in an error can be retried`);
       }
-      const { agent, resolved } = await resolveAgentModel(actor, usable);
+      const { agent, resolved } = await resolveAgentModel(actor, conversationId, usable);
       const release = deps.slots.claim(actor.userId);
       return releasingOnFailure(release, async () => {
         const reply = { tenantId: actor.tenantId, conversationId, messageId, modelRef: resolved.modelRef };

@@ -81,7 +81,12 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
     if (!settings.memory) return;
     // A support conversation's facts are its contact's, kept only where its inbox keeps memory.
     if (context.isSupport && !context.isInboxMemoryEnabled) return;
-    const resolved = await deps.resolveUtilityModel(data.tenantId, context);
+    // The person the facts are about: the contact in a support conversation, else the owner.
+    const resolved = await deps.resolveUtilityModel(data.tenantId, context, {
+      path: 'memory',
+      ...(context.contactId ? { contactId: context.contactId } : { userId: context.ownerId }),
+      agentId: context.agentId,
+    });
     const facts = await extractFacts(resolved, context.content, {
       abortSignal: job.signal,
       timeoutMs: deps.modelTimeoutMs,

@@ -88,7 +88,12 @@ export function createPersonalitySuggestionsService(deps: PersonalitySuggestions
     if (await repository.existsOn(db, tenantId, conversationId, day)) return;
     const read = await repository.userMessages(db, tenantId, conversationId, analysedMessages);
     if (read.userTurns < settings.suggestionAfterTurns || !read.lastMessageId) return;
-    const resolved = await deps.resolveUtilityModel(tenantId, context);
+    const resolved = await deps.resolveUtilityModel(tenantId, context, {
+      path: 'personality',
+      userId: context.ownerId,
+      agentId: context.agentId,
+      conversationId,
+    });
     const proposal = await proposePersonality(
       resolved,
       { agentInstructions: context.instructions ?? '', userMessages: read.contents },

@@ -117,10 +117,11 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
       await repository.release(db, conversationId, decisionId);
       return;
     }
-    const resolved = await deps.resolveUtilityModel(tenantId, {
-      companion: context.companion,
-      agentModel: context.agentModel,
-    });
+    const resolved = await deps.resolveUtilityModel(
+      tenantId,
+      { companion: context.companion, agentModel: context.agentModel },
+      { path: 'proactive', userId: context.ownerId, agentId: context.agentId, conversationId },
+    );
     const idleMinutes = Math.round((now.getTime() - context.lastActivityAt.getTime()) / 60_000);
     const decision = await decideProactive(
       resolved,

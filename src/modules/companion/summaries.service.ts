@@ -78,7 +78,11 @@ export function createSummariesService(deps: SummariesServiceDeps) {
     const first = messages[0];
     if (!first) return;
     const turns = await repository.countUserTurns(db, tenantId, conversationId, range);
-    const resolved = await deps.resolveUtilityModel(tenantId, context);
+    const resolved = await deps.resolveUtilityModel(tenantId, context, {
+      path: 'summary',
+      agentId: context.agentId,
+      conversationId,
+    });
     const content = await writeSummary(resolved, previous?.content, messages, {
       abortSignal: job.signal,
       timeoutMs: deps.modelTimeoutMs,

@@ -1,4 +1,5 @@
 import type { ModelResolver, ResolvedModel } from '../chat/index.js';
+import type { UsageSubject } from '../../ai/usage-paths.js';
 import { readCompanionSettings } from '../agents/companion-settings.js';
 
 /** The tenant's utility model (its settings), or null when it sets none. */
@@ -20,13 +21,13 @@ export function createUtilityModelResolver(deps: {
   readonly resolveModel: ModelResolver;
   readonly tenantUtilityModel: TenantUtilityModelSource;
 }) {
-  return async (tenantId: string, agent: UtilityModelAgent): Promise<ResolvedModel> => {
+  return async (tenantId: string, agent: UtilityModelAgent, subject: UsageSubject): Promise<ResolvedModel> => {
     const modelRef =
       readCompanionSettings(agent.companion).utilityModel ??
       (await deps.tenantUtilityModel(tenantId)) ??
       agent.agentModel ??
       'offline';
-    return deps.resolveModel(tenantId, modelRef);
+    return deps.resolveModel(tenantId, modelRef, subject);
   };
 }
 

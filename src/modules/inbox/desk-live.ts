@@ -1,5 +1,5 @@
 import type { Database } from '../../platform/db/client.js';
-import type { BackgroundTasks, ResolvedModel } from '../chat/index.js';
+import type { BackgroundTasks, ModelResolver, ResolvedModel } from '../chat/index.js';
 import { extractSummary, writeSummary, type DeskLine } from './desk-ai.js';
 import type { DeskMessagesRepository } from './desk-messages.repository.js';
 import type { DeskPublisher } from './operator-desk.service.js';
@@ -12,7 +12,7 @@ export interface DeskLiveDeps {
   readonly publisher: DeskPublisher | undefined;
   /** Stops the AI's replies being written in a chat conversation, on whichever node (chat's reply stops). */
   readonly stopReplies: (conversationId: string) => void;
-  readonly resolveModel: ((tenantId: string, modelRef: string) => Promise<ResolvedModel>) | undefined;
+  readonly resolveModel: ModelResolver | undefined;
   /** Round-robin, for inboxes that ask for it (auto-assign.ts). */
   readonly autoAssign?: (change: SupportChange) => Promise<void>;
   readonly background: BackgroundTasks;
@@ -70,7 +70,12 @@ export function createDeskLive(deps: DeskLiveDeps) {
     const { tenantId, after } = change;
     const agent = await repository.inboxAgentOf(db, tenantId, after.inboxId);
     if (!agent || !deps.resolveModel || lines.length === 0) return;
-    const resolved = await deps.resolveModel(tenantId, agent.model);
+    const resolved = await deps.resolveModel(tenantId, agent.model, {
+      path: 'handoff_summary',
+      contactId: after.contactId,
+      agentId: agent.id,
+      conversationId: after.conversationId,
+    });
     if (resolved.isOffline) return;
     const summary = await writeSummary(resolved, lines, change.reason);
     if (summary === extracted) return;

@@ -219,6 +219,7 @@ export function createDeskMessagesRepository() {
     async inboxAgentOf(db: Executor, tenantId: string, inboxId: string) {
       const [row] = await db
         .select({
+          id: agents.id,
           model: agents.model,
           knowledgeSourceIds: sql<
             string[]

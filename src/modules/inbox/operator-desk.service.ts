@@ -3,7 +3,7 @@ import type { Database } from '../../platform/db/client.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
-import type { PassageSearch, ResolvedModel } from '../chat/index.js';
+import type { ModelResolver, PassageSearch, ResolvedModel } from '../chat/index.js';
 import type { WebhookEvents } from '../webhooks/index.js';
 import { emitMessageCreated } from '../webhooks/chat-message-events.js';
 import { writeDraft, type DeskLine } from './desk-ai.js';
@@ -32,7 +32,7 @@ export interface OperatorDeskDeps {
   readonly publisher: DeskPublisher | undefined;
   /** `message.created` for each reply (a bridge on the API channel sends it on to the contact). */
   readonly events?: WebhookEvents | undefined;
-  readonly resolveModel: ((tenantId: string, modelRef: string) => Promise<ResolvedModel>) | undefined;
+  readonly resolveModel: ModelResolver | undefined;
   readonly knowledgeSearch: PassageSearch | undefined;
 }
 
@@ -160,7 +160,13 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
           `Support conversation '${id}' has no message from the contact to answer yet`,
         );
       }
-      const resolved = await deps.resolveModel(actor.tenantId, agent?.model ?? '');
+      const resolved = await deps.resolveModel(actor.tenantId, agent?.model ?? '', {
+        path: 'reply_suggestion',
+        userId: actor.userId,
+        contactId: conversation.contactId,
+        agentId: agent?.id,
+        conversationId: conversation.conversationId,
+      });
       const passages =
         agent && agent.knowledgeSourceIds.length > 0 && deps.knowledgeSearch
           ? await deps.knowledgeSearch.search({

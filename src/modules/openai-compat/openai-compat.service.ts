@@ -125,7 +125,12 @@ export function createOpenAICompatService(deps: OpenAICompatServiceDeps) {
     }
     const agent = await findAgent(actor, input.model);
     const { system, messages } = splitMessages(input.messages);
-    const resolved = await deps.resolveModel(actor.tenantId, agent.model, { messageFrom: actor.userId });
+    const resolved = await deps.resolveModel(actor.tenantId, agent.model, {
+      path: 'openai_api',
+      messageFrom: actor.userId,
+      userId: actor.userId,
+      agentId: agent.id,
+    });
     const knowledge = await retrieveKnowledge(actor, agent, messages, clientLeft);
     const instructions = [agent.instructions.trim(), ...system].filter(Boolean).join('\n\n') || undefined;
     const request = {

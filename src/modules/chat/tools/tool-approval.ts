@@ -102,7 +102,15 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
       );
     }
     // Before the decision is recorded: a model that cannot be resolved leaves the reply waiting, not stuck.
-    const resolved = isContinuing && usable ? await deps.resolveModel(actor.tenantId, usable.model) : undefined;
+    const resolved =
+      isContinuing && usable
+        ? await deps.resolveModel(actor.tenantId, usable.model, {
+            path: 'chat',
+            userId: actor.userId,
+            agentId: usable.id,
+            conversationId,
+          })
+        : undefined;
     // Claimed before the decision is recorded too, so a user at their limit finds the call still waiting.
     const release = resolved ? deps.slots.claim(actor.userId) : () => undefined;
     const userMessage = await releasingOnFailure(release, async () => {

@@ -24,7 +24,7 @@ export async function writeConversationTitle(
   if (resolved.isOffline) return fallback;
   try {
     const { text } = await generateText({
-      model: resolved.model,
+      model: resolved.forPath('title'),
       system: titleInstructions,
       prompt: `User: ${cutToLength(firstUserMessage, promptExcerptChars)}\n\nAssistant: ${cutToLength(firstReply, promptExcerptChars)}`,
       maxOutputTokens: 32,

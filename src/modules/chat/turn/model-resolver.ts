@@ -1,6 +1,7 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { meteredModel, type ModelMeter } from '../../../ai/metered-model.js';
 import { parseModelRef } from '../../../ai/model-ref.js';
+import type { UsagePath, UsageSubject } from '../../../ai/usage-paths.js';
 import type { ModelRegistry, TenantProviderConfig } from '../../../ai/model-types.js';
 import { AppError } from '../../../platform/errors.js';
 
@@ -21,6 +22,11 @@ export interface ResolvedModel {
    * user can add series at will, nor show their model names (a fine-tune's id) to every reader.
    */
   readonly metricLabels: ModelMetricLabels;
+  /**
+   * The same model, its calls recorded in the usage ledger under another path (a chat turn's title is
+   * written by the turn's model, and is a `title` call).
+   */
+  forPath(path: UsagePath): LanguageModelV3;
 }
 
 export interface ModelMetricLabels {
@@ -29,11 +35,12 @@ export interface ModelMetricLabels {
 }
 
 /**
- * What a model is resolved for. `messageFrom`: the person whose message the call answers (a chat turn,
- * a retry, an OpenAI-compatible completion, `ask_agent`), so their daily message cap applies and counts
- * it; a job, a title or a continuation after a tool approval leaves it out.
+ * What a model is resolved for: its path and subject, which every call's ledger row names (required, so
+ * no new path reaches a provider unlabelled). `messageFrom`: the person whose message the call answers
+ * (a chat turn, a retry, an OpenAI-compatible completion, `ask_agent`), so their daily message cap
+ * applies and counts it; a job, a title or a continuation after a tool approval leaves it out.
  */
-export interface ModelUse {
+export interface ModelUse extends UsageSubject {
   readonly messageFrom?: string | undefined;
 }
 
@@ -43,10 +50,10 @@ export type ModelAdmission = object;
 /** The usage budgets (modules/budgets), as the resolver needs them. */
 export interface ModelBudgets {
   /** Throws the 429 of a used-up budget; for a person's message, counts it against their daily cap. */
-  admit(tenantId: string, use?: ModelUse): Promise<ModelAdmission>;
+  admit(tenantId: string, use: ModelUse): Promise<ModelAdmission>;
   meterFor(
     tenantId: string,
-    call: { providerName: string; modelRef: string; isOffline: boolean },
+    call: { providerName: string; modelRef: string; isOffline: boolean; subject: UsageSubject },
     admission: ModelAdmission,
   ): ModelMeter;
 }
@@ -66,7 +73,7 @@ export interface ModelResolverDeps {
  * first call (a 429 before anything is stored), and a model that checks each later call (tool-loop
  * steps, a title) and counts every call's tokens when it finishes.
  */
-export type ModelResolver = (tenantId: string, agentModelRef: string, use?: ModelUse) => Promise<ResolvedModel>;
+export type ModelResolver = (tenantId: string, agentModelRef: string, use: ModelUse) => Promise<ResolvedModel>;
 
 /**
  * The registry names what is wrong with the ref; whoever is chatting may be a member who did not choose
@@ -99,9 +106,16 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
     const metricLabels = tenantProvider
       ? { provider: `tenant:${tenantProvider.kind}`, model: 'tenant' }
       : { provider: providerName, model: offeredByServer.has(modelRef) ? model.modelId : 'other' };
-    if (!deps.budgets) return { model, modelRef, providerName, isOffline, metricLabels };
-    const admission = await deps.budgets.admit(tenantId, use);
-    const meter = deps.budgets.meterFor(tenantId, { providerName, modelRef, isOffline }, admission);
-    return { model: meteredModel(model, meter), modelRef, providerName, isOffline, metricLabels };
+    const resolved = { modelRef, providerName, isOffline, metricLabels };
+    const { budgets } = deps;
+    if (!budgets) return { ...resolved, model, forPath: () => model };
+    const admission = await budgets.admit(tenantId, use);
+    const { messageFrom: _messageFrom, ...subject } = use;
+    const meteredFor = (path: UsagePath) =>
+      meteredModel(
+        model,
+        budgets.meterFor(tenantId, { providerName, modelRef, isOffline, subject: { ...subject, path } }, admission),
+      );
+    return { ...resolved, model: meteredFor(use.path), forPath: meteredFor };
   };
 }

@@ -93,3 +93,40 @@ export const budgetThresholdEvents = pgTable(
   },
   (table) => [primaryKey({ columns: [table.tenantId, table.budget, table.period, table.percent] })],
 );
+
+/**
+ * One row per model call, however it ended: who it was for, on which path, what it used and cost.
+ * Written by the same statement that adds the call to `tenant_monthly_usage`, so the budgets' monthly
+ * counters are this ledger summed, and analytics (which reads the ledger) agrees with them to the cent.
+ * People and conversations are kept as plain ids: deleting them must not rewrite what was spent.
+ */
+export const usageLedger = pgTable(
+  'usage_ledger',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantColumn(),
+    /** The budget month the call was charged to (first day, UTC). */
+    month: date('month', { mode: 'string' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** What the call was for: `chat`, `openai_api`, `title`, `summary`, … (`ai/usage-paths.ts`). */
+    path: text('path').notNull(),
+    userId: uuid('user_id'),
+    contactId: uuid('contact_id'),
+    agentId: uuid('agent_id'),
+    conversationId: uuid('conversation_id'),
+    /** The model ref's provider name (`openai`, a tenant's provider, `offline`) and the whole ref. */
+    provider: text('provider').notNull(),
+    modelRef: text('model_ref').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    /** Millionths of the price table's currency; null when the table has no price for the model. */
+    costMicros: bigint('cost_micros', { mode: 'number' }),
+    latencyMs: integer('latency_ms').notNull(),
+    /** `finished`, `stopped` (the reader ended it), `failed` (mid-way or refused by the provider). */
+    outcome: text('outcome').notNull(),
+  },
+  (table) => [
+    index('usage_ledger_tenant_created_idx').on(table.tenantId, table.createdAt),
+    index('usage_ledger_tenant_month_idx').on(table.tenantId, table.month),
+  ],
+);

@@ -24,6 +24,15 @@ export interface SeriesPoint {
   toolFailures: number;
 }
 
+/** One path's model calls (chat, support, openai_api, title, summary, …) over the range. */
+export interface PathSpend {
+  path: string;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
 export interface AnalyticsOverview {
   range: { from: string; to: string; bucket: 'day' | 'week' };
   totals: {
@@ -40,9 +49,11 @@ export interface AnalyticsOverview {
     firstResponseHuman: Percentiles;
     resolution: Percentiles;
     csat: { ratings: number; average: number | null; distribution: Record<'1' | '2' | '3' | '4' | '5', number> };
+    modelCalls: number;
     tokens: { input: number; output: number };
     costUsd: number;
     unpricedTokens: number;
+    spendByPath: PathSpend[];
     knowledge: {
       queries: number;
       foundNothing: number;
@@ -57,6 +68,7 @@ export interface AnalyticsOverview {
     providerKind: string | null;
     model: string;
     replies: number;
+    calls: number;
     inputTokens: number;
     outputTokens: number;
     costUsd: number | null;

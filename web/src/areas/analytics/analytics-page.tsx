@@ -174,6 +174,7 @@ function OverviewView({ overview }: { overview: AnalyticsOverview }) {
             <th scope="col">Provider</th>
             <th scope="col">Model</th>
             <th scope="col">Replies</th>
+            <th scope="col">Calls</th>
             <th scope="col">Tokens in</th>
             <th scope="col">Tokens out</th>
             <th scope="col">Cost</th>
@@ -188,6 +189,7 @@ function OverviewView({ overview }: { overview: AnalyticsOverview }) {
               </td>
               <td>{model.model}</td>
               <td>{count(model.replies)}</td>
+              <td>{count(model.calls)}</td>
               <td>{count(model.inputTokens)}</td>
               <td>{count(model.outputTokens)}</td>
               <td>{usd(model.costUsd)}</td>
@@ -195,6 +197,43 @@ function OverviewView({ overview }: { overview: AnalyticsOverview }) {
           ))}
         </tbody>
       </table>
+      <table className="analytics-models analytics-paths">
+        <caption>Spend by path</caption>
+        <thead>
+          <tr>
+            <th scope="col">Path</th>
+            <th scope="col">Calls</th>
+            <th scope="col">Tokens in</th>
+            <th scope="col">Tokens out</th>
+            <th scope="col">Cost</th>
+          </tr>
+        </thead>
+        <tbody>
+          {overview.totals.spendByPath.map((spend) => (
+            <tr key={spend.path}>
+              <td>{pathLabels[spend.path] ?? spend.path}</td>
+              <td>{count(spend.calls)}</td>
+              <td>{count(spend.inputTokens)}</td>
+              <td>{count(spend.outputTokens)}</td>
+              <td>{usd(spend.costUsd)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </>
   );
 }
+
+/** What each path of the usage ledger is, as an administrator reads it. */
+const pathLabels: Record<string, string> = {
+  chat: 'Chat replies',
+  support: 'Support answers',
+  openai_api: 'OpenAI-compatible API',
+  title: 'Conversation titles',
+  summary: 'Summaries',
+  memory: 'Memory',
+  personality: 'Personality suggestions',
+  proactive: 'Proactive messages',
+  handoff_summary: 'Handoff summaries',
+  reply_suggestion: 'Reply suggestions',
+};

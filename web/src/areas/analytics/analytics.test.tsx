@@ -1,4 +1,4 @@
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeApi, pageOf, renderArea } from '../../ui/test-harness';
 import { analyticsArea } from './analytics-area';
@@ -23,9 +23,14 @@ const overview: AnalyticsOverview = {
     firstResponseHuman: percentiles,
     resolution: percentiles,
     csat: { ratings: 4, average: 4.25, distribution: { 1: 0, 2: 0, 3: 1, 4: 1, 5: 2 } },
+    modelCalls: 25,
     tokens: { input: 12000, output: 3400 },
     costUsd: 0.0123,
     unpricedTokens: 0,
+    spendByPath: [
+      { path: 'chat', calls: 18, inputTokens: 11000, outputTokens: 3000, costUsd: 0.0113 },
+      { path: 'summary', calls: 7, inputTokens: 1000, outputTokens: 400, costUsd: 0.001 },
+    ],
     knowledge: { queries: 10, foundNothing: 1, foundNothingRate: 0.1, cited: 7, citedRate: 0.7 },
     tools: { calls: 5, failures: 1, failureRate: 0.2 },
   },
@@ -35,6 +40,7 @@ const overview: AnalyticsOverview = {
       providerKind: 'openai',
       model: 'gpt-4o-mini',
       replies: 18,
+      calls: 25,
       inputTokens: 12000,
       outputTokens: 3400,
       costUsd: 0.0123,
@@ -70,7 +76,7 @@ function server() {
 }
 
 describe('Analytics dashboard', () => {
-  it("shows the overview's figures, four charts and the cost by model", async () => {
+  it("shows the overview's figures, four charts, the cost by model and by path", async () => {
     await renderArea(analyticsArea.element, {
       fetchImpl: server().fetchImpl,
       areaPath: '/analytics',
@@ -82,6 +88,9 @@ describe('Analytics dashboard', () => {
     expect(screen.getByText('4.25')).toBeTruthy();
     expect(screen.getByText('gpt-4o-mini')).toBeTruthy();
     expect(screen.getAllByRole('img')).toHaveLength(4);
+    const paths = screen.getByRole('table', { name: 'Spend by path' });
+    expect(within(paths).getByText('Summaries').closest('tr')?.textContent).toContain('7');
+    expect(within(paths).getByText('Chat replies')).toBeTruthy();
   });
 
   it('asks again with the chosen filters', async () => {
