@@ -102,13 +102,14 @@ function chargedStream(
       try {
         next = await reader.read();
       } catch (error) {
-        chargeSoFar('failed');
+        // A stop aborts the request: the read fails, but the call was ended by its reader.
+        chargeSoFar(options.abortSignal?.aborted ? 'stopped' : 'failed');
         controller.error(error);
         return;
       }
       if (next.done) {
-        // Ended without its `finish` part: the provider cut it short.
-        chargeSoFar('failed');
+        // Ended without its `finish` part: stopped, or else the provider cut it short.
+        chargeSoFar(options.abortSignal?.aborted ? 'stopped' : 'failed');
         controller.close();
         return;
       }
