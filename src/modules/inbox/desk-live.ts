@@ -1,5 +1,5 @@
 import type { Database } from '../../platform/db/client.js';
-import type { BackgroundTasks, ModelResolver, ResolvedModel } from '../chat/index.js';
+import type { BackgroundTasks, ModelResolver } from '../chat/index.js';
 import { extractSummary, writeSummary, type DeskLine } from './desk-ai.js';
 import type { DeskMessagesRepository } from './desk-messages.repository.js';
 import type { DeskPublisher } from './operator-desk.service.js';

@@ -3,7 +3,7 @@ import type { Database } from '../../platform/db/client.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
-import type { ModelResolver, PassageSearch, ResolvedModel } from '../chat/index.js';
+import type { ModelResolver, PassageSearch } from '../chat/index.js';
 import type { WebhookEvents } from '../webhooks/index.js';
 import { emitMessageCreated } from '../webhooks/chat-message-events.js';
 import { writeDraft, type DeskLine } from './desk-ai.js';
