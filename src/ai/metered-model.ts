@@ -94,8 +94,7 @@ function chargedStream(
   };
   // Not awaited: counting the prompt (the tokenizer loads on first use) must not hold up a stop or a
   // failure reaching the turn; settle never rejects.
-  const chargeSoFar = (outcome: CallOutcome) =>
-    void chargeOnce(() => cutShortUse(options, produced.join('')), outcome);
+  const chargeSoFar = (outcome: CallOutcome) => void chargeOnce(() => cutShortUse(options, produced.join('')), outcome);
   return new ReadableStream<LanguageModelV3StreamPart>({
     async pull(controller) {
       let next: ReadableStreamReadResult<LanguageModelV3StreamPart>;

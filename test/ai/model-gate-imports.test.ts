@@ -33,9 +33,7 @@ const mayImport = new Set([
  * Paths that call models of other kinds, not through the gate yet: they are neither admitted by the
  * budgets nor written to the ledger (issue 45 lists them). Named here so that the list can only shrink.
  */
-const notYetThroughTheGate = new Map([
-  ['modules/files/transcription.ts', 'speech to text for audio attachments'],
-]);
+const notYetThroughTheGate = new Map([['modules/files/transcription.ts', 'speech to text for audio attachments']]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -105,9 +103,7 @@ describe('the model gate', () => {
   });
 
   it('is the only caller of the registry that turns a ref into a model', () => {
-    const callers = files
-      .filter((file) => /\bregistry\.resolve\(/.test(file.text))
-      .map((file) => file.name);
+    const callers = files.filter((file) => /\bregistry\.resolve\(/.test(file.text)).map((file) => file.name);
     expect(callers).toEqual(['modules/chat/turn/model-resolver.ts']);
   });
 });

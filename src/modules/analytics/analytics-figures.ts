@@ -196,7 +196,11 @@ export function buildOverview(range: AnalyticsOverview['range'], rows: OverviewR
       },
       modelCalls: spent((row) => row.calls),
       tokens: { input: spent((row) => row.inputTokens), output: spent((row) => row.outputTokens) },
-      costUsd: round(spent((row) => row.costUsd ?? 0), 6) ?? 0,
+      costUsd:
+        round(
+          spent((row) => row.costUsd ?? 0),
+          6,
+        ) ?? 0,
       unpricedTokens: spent((row) => row.unpricedTokens),
       spendByPath: spendByPathOf(rows.spend),
       knowledge: {

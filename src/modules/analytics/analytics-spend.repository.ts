@@ -31,7 +31,9 @@ function ledgerFilters(scope: AnalyticsScope): SQL {
   if (scope.inboxId || scope.operatorId) {
     const inbox = scope.inboxId ? sql`and fs.inbox_id = ${scope.inboxId}` : sql``;
     const operator = scope.operatorId ? sql`and fs.assignee_id = ${scope.operatorId}` : sql``;
-    parts.push(sql`exists (select 1 from support_conversations fs where fs.conversation_id = l.conversation_id ${inbox} ${operator})`);
+    parts.push(
+      sql`exists (select 1 from support_conversations fs where fs.conversation_id = l.conversation_id ${inbox} ${operator})`,
+    );
   }
   return parts.length === 0 ? sql`` : sql`and ${sql.join(parts, sql` and `)}`;
 }
