@@ -94,6 +94,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     registry: deps.registry,
     loadTenantProviders: deps.loadTenantProviders,
     budgets: deps.budgets,
+    supportGate: deps.supportGate,
   });
   const modelStream = {
     metrics: deps.metrics,

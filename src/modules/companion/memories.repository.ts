@@ -36,6 +36,7 @@ export function createMemoriesRepository() {
       const [row] = await db
         .select({
           content: messages.content,
+          conversationId: conversations.id,
           ownerId: conversations.ownerId,
           contactId: supportConversations.contactId,
           isSupport: sql<boolean>`${supportConversations.id} is not null`,

@@ -86,6 +86,7 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
       path: 'memory',
       ...(context.contactId ? { contactId: context.contactId } : { userId: context.ownerId }),
       agentId: context.agentId,
+      conversationId: context.conversationId,
     });
     const facts = await extractFacts(resolved, context.content, {
       abortSignal: job.signal,

@@ -29,6 +29,10 @@ import {
 import { createSupportRepository } from './support.repository.js';
 import { createSupportService, type SnoozeWake, type SupportChange } from './support.service.js';
 
+
+/** The statuses in which a person has a support conversation, and the AI does nothing on it. */
+const personStatuses: ReadonlySet<string> = new Set(['pending', 'open', 'snoozed']);
+
 export interface InboxModuleDeps {
   readonly db: Database;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
@@ -118,6 +122,11 @@ export function createInboxModule(deps: InboxModuleDeps) {
       mayAnswer: async (tenantId: string, conversationId: string): Promise<boolean> => {
         const linked = await deskRepository.findByConversation(deps.db, tenantId, conversationId);
         return linked === undefined || linked.status === 'bot';
+      },
+      /** A person has it (`pending`, `open`, `snoozed`): no AI call at all, jobs included. */
+      hasPerson: async (tenantId: string, conversationId: string): Promise<boolean> => {
+        const linked = await deskRepository.findByConversation(deps.db, tenantId, conversationId);
+        return linked !== undefined && personStatuses.has(linked.status);
       },
     },
     /** The tenant's desk user, owner of every chat conversation behind a support conversation (the widget's too). */

@@ -95,7 +95,10 @@ export interface ChatTurnDeps {
    * Asked after the reply is registered with the stops, so a take, a hand-over or a resolve either is
    * seen here or stops the reply: before the model is called, and again before the reply is stored.
    */
-  readonly supportGate?: { mayAnswer(tenantId: string, conversationId: string): Promise<boolean> };
+  readonly supportGate?: {
+    mayAnswer(tenantId: string, conversationId: string): Promise<boolean>;
+    hasPerson(tenantId: string, conversationId: string): Promise<boolean>;
+  };
   /** Told of a reply stored complete outside a new turn (one continued after a tool approval): webhooks. */
   readonly announceReply?: (tenantId: string, message: MessageView) => void;
   /** Told of a title the background job gave a conversation, for its live watchers (realtime). */

@@ -66,6 +66,25 @@ export interface ModelResolverDeps {
    * where a test or benchmark builds one by hand (no budget is then checked or counted).
    */
   readonly budgets: ModelBudgets | undefined;
+  /**
+   * The desk's rule on support conversations (the inbox module): no AI call while a person has one
+   * (`pending`, `open`, `snoozed`). The gate applies it to the paths that work on a conversation in the
+   * background; a chat turn asks the desk itself whether the AI may answer, after registering its reply,
+   * so that a take racing it is seen (chat-turn.ts).
+   */
+  readonly supportGate?: { hasPerson(tenantId: string, conversationId: string): Promise<boolean> } | undefined;
+}
+
+/** The companion jobs: none may call a model on a support conversation a person has (ADR 16, issue 45). */
+const backgroundPaths: ReadonlySet<UsagePath> = new Set(['summary', 'memory', 'personality', 'proactive']);
+
+/** Ends the job quietly: it comes back with the conversation's next turn the AI answers. */
+function withPersonNow(): AppError {
+  return new AppError(
+    'conflict',
+    'A person has this support conversation (pending, open or snoozed), so the AI does not work on it until it is handed back',
+    { endsJob: true },
+  );
 }
 
 /**
@@ -94,6 +113,9 @@ function asAgentModelError(error: unknown): unknown {
 export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
   const offeredByServer = new Set(deps.registry.listModels([]));
   return async (tenantId, agentModelRef, use) => {
+    if (use.conversationId && backgroundPaths.has(use.path) && deps.supportGate) {
+      if (await deps.supportGate.hasPerson(tenantId, use.conversationId)) throw withPersonNow();
+    }
     const providers = await deps.loadTenantProviders(tenantId);
     const modelRef = agentModelRef.trim() || deps.registry.defaultModelRef(providers);
     const model = await deps.registry.resolve(modelRef, providers).catch((error: unknown) => {

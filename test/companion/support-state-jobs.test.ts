@@ -1,0 +1,122 @@
+import PgBoss from 'pg-boss';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryJobName } from '../../src/modules/companion/memories.service.js';
+import { summaryJobName } from '../../src/modules/companion/summaries.service.js';
+import { createPgBossDatabase } from '../../src/platform/jobs/pg-boss-database.js';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { createAgent, eventually } from '../harness/chat-setup.js';
+import { captureLogs } from '../harness/log-capture.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { createTenantWithAdmin, createUser, registerPlatformAdmin } from '../harness/tenant-setup.js';
+import { createInbox, sendAsVisitor, startConversation, startVisitor } from '../widget/widget-setup.js';
+
+/**
+ * No AI call on a support conversation a person has, jobs included: the companion jobs of a support
+ * conversation (its summary, the contact's memory) that run after an operator took it call no model,
+ * end without a retry, and say why once; resolved, the same jobs run again.
+ */
+describe('companion jobs and who has the support conversation', () => {
+  let openai: FakeOpenAIServer;
+  let t: TestApp;
+  let boss: PgBoss;
+  const logs = captureLogs();
+
+  beforeAll(async () => {
+    openai = await startFakeOpenAIServer();
+    t = await buildTestApp(
+      { OPENAI_BASE_URL: openai.baseUrl, OPENAI_API_KEY: 'sk-support-jobs-test', LOG_LEVEL: 'info' },
+      { logDestination: logs.destination },
+    );
+    boss = new PgBoss({ db: createPgBossDatabase(t.database), schedule: false, supervise: false });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await openai?.close();
+  });
+
+  const ledgerCalls = async (tenantId: string, path: string): Promise<number> => {
+    const { rows } = await t.database.executeSql(
+      'select count(*)::int as n from usage_ledger where tenant_id = $1 and path = $2',
+      [tenantId, path],
+    );
+    return (rows[0] as { n: number }).n;
+  };
+  const jobState = async (id: string): Promise<string | undefined> => {
+    const { rows } = await t.database.executeSql('select state::text from pgboss.job where id = $1', [id]);
+    return (rows[0] as { state: string } | undefined)?.state;
+  };
+  const runJob = async (name: string, data: object): Promise<string> => {
+    const id = await boss.send(name, data, { singletonKey: `test-${Math.random()}` });
+    if (!id) throw new Error(`pg-boss did not queue ${name}`);
+    await eventually(async () => ((await jobState(id)) === 'completed' ? true : undefined), 30_000);
+    return id;
+  };
+
+  it('calls no model for a conversation an operator took, and again once it is resolved', async () => {
+    const platformAdmin = await registerPlatformAdmin(t.app);
+    const admin = await createTenantWithAdmin(t.app, platformAdmin, 'Taken Ltd');
+    const operator = await createUser(t.app, admin, 'operator');
+    const agent = await createAgent(t.app, admin, {
+      name: 'Front desk',
+      model: 'openai:gpt-4o-mini',
+      visibility: 'tenant',
+      companion: { memory: true, summaryEveryTurns: 2, utilityModel: 'openai:gpt-4o-mini' },
+    });
+    const inbox = await createInbox(t.app, admin, { name: 'Website', agentId: agent.id, memory: true });
+    const visitor = await startVisitor(t.app, inbox.id);
+    const support = await startConversation(t.app, visitor);
+    // Two turns make a summary; the third is left for one after the take.
+    for (const content of ['I am allergic to peanuts.', 'Do your cakes contain nuts?', 'And your bread?']) {
+      expect((await sendAsVisitor(t.app, visitor, support.id, content)).statusCode).toBe(200);
+      await eventually(async () => openai.requests.some((r) => JSON.stringify(r.body).includes(content)) || undefined);
+    }
+    // While the AI has it, its jobs call the utility model.
+    await eventually(async () => ((await ledgerCalls(admin.tenantId, 'summary')) > 0 ? true : undefined), 30_000);
+    await eventually(async () => ((await ledgerCalls(admin.tenantId, 'memory')) > 0 ? true : undefined), 30_000);
+    const { rows } = await t.database.executeSql(
+      `select sc.conversation_id as "conversationId", m.id as "messageId", r.id as "replyId"
+         from support_conversations sc
+         join messages m on m.conversation_id = sc.conversation_id and m.role = 'user'
+         join messages r on r.conversation_id = sc.conversation_id and r.role = 'assistant'
+        where sc.id = $1 order by r.created_at desc, m.created_at desc limit 1`,
+      [support.id],
+    );
+    const linked = rows[0] as { conversationId: string; messageId: string; replyId: string };
+    const act = (action: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/support-conversations/${support.id}/${action}`,
+        headers: operator.headers,
+        payload: {},
+      });
+    const taken = await act('take');
+    expect(taken.statusCode, taken.body).toBe(200);
+
+    const before = {
+      summary: await ledgerCalls(admin.tenantId, 'summary'),
+      memory: await ledgerCalls(admin.tenantId, 'memory'),
+    };
+    const requests = openai.requests.length;
+    const summaryJob = await runJob(summaryJobName, {
+      tenantId: admin.tenantId,
+      conversationId: linked.conversationId,
+      throughMessageId: linked.replyId,
+    });
+    const memoryJob = await runJob(memoryJobName, { tenantId: admin.tenantId, messageId: linked.messageId });
+    expect(openai.requests.length).toBe(requests);
+    expect(await ledgerCalls(admin.tenantId, 'summary')).toBe(before.summary);
+    expect(await ledgerCalls(admin.tenantId, 'memory')).toBe(before.memory);
+    for (const id of [summaryJob, memoryJob]) {
+      const ended = logs
+        .entries()
+        .filter((entry) => entry.jobId === id && entry.msg?.startsWith('Job ended without a retry'));
+      expect(ended, id).toHaveLength(1);
+      expect(ended[0]!.msg).toContain('A person has this support conversation');
+    }
+
+    // Resolved, no person has it any more: the same job calls the model again.
+    expect((await act('resolve')).statusCode).toBe(200);
+    await runJob(memoryJobName, { tenantId: admin.tenantId, messageId: linked.messageId });
+    expect(await ledgerCalls(admin.tenantId, 'memory')).toBeGreaterThan(before.memory);
+  });
+});
