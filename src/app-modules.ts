@@ -193,6 +193,7 @@ export async function registerModules(
     embedders: createEmbedderRegistry({ config, providerFetch }),
     rerankers: createRerankerRegistry({ config, providerFetch }),
     loadTenantProviders: providers.service.loadTenantProviders,
+    recordModelCall: (tenantId, call) => budgets.service.record(tenantId, call),
     metrics,
     events,
     quota: storageQuota,

@@ -17,6 +17,12 @@ export const usagePaths = [
   /** The summary an operator reads when a conversation is handed over. */
   'handoff_summary',
   'reply_suggestion',
+  /** A knowledge document's chunks embedded for the index. */
+  'embedding',
+  /** A search's query embedded (the query endpoint, a chat turn's retrieval, `/mcp`). */
+  'query_embedding',
+  /** A search's candidates reordered by a reranking model. */
+  'rerank',
 ] as const;
 
 export type UsagePath = (typeof usagePaths)[number];
@@ -32,3 +38,25 @@ export interface UsageSubject {
 
 /** How a call ended, for the ledger. */
 export type CallOutcome = 'finished' | 'stopped' | 'failed';
+
+/**
+ * A call of a model that is not a language model (embeddings, reranking), recorded in the ledger and
+ * counted in the month when it ends. Not refused by a budget: a document half embedded, or a search
+ * that fails after the turn was admitted, would leave things worse than the call's cost.
+ */
+export interface RecordedCall extends UsageSubject {
+  readonly modelRef: string;
+  readonly inputTokens: number;
+  readonly latencyMs: number;
+  readonly outcome: CallOutcome;
+}
+
+/** Records one such call; never rejects (a call that ran is not failed for its bookkeeping). */
+export type RecordModelCall = (tenantId: string, call: RecordedCall) => Promise<void>;
+
+/** What one embeddings request used, as the embedder reports it to its caller. */
+export interface EmbeddingCall {
+  readonly inputTokens: number;
+  readonly latencyMs: number;
+  readonly outcome: CallOutcome;
+}

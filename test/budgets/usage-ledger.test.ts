@@ -8,6 +8,8 @@ import {
   registerPlatformAdmin,
   type SignedInUser,
 } from '../harness/tenant-setup.js';
+import { startFakeEmbeddingsServer, type FakeEmbeddingsServer } from '../knowledge/fake-embeddings-server.js';
+import { createSource, query, uploadAccepted, waitForDocument } from '../knowledge/knowledge-setup.js';
 import { createInbox, sendAsVisitor, startConversation, startVisitor } from '../widget/widget-setup.js';
 import { readBudget } from './budget-setup.js';
 
@@ -39,6 +41,7 @@ interface Overview {
 describe('the usage ledger', () => {
   let t: TestApp;
   let openai: FakeOpenAIServer;
+  let embeddings: FakeEmbeddingsServer;
   let admin: SignedInUser;
   let platformAdmin: SignedInUser;
 
@@ -55,7 +58,12 @@ describe('the usage ledger', () => {
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
-    t = await buildTestApp({ OPENAI_BASE_URL: openai.baseUrl, OPENAI_API_KEY: 'sk-ledger-test' });
+    embeddings = await startFakeEmbeddingsServer(384);
+    t = await buildTestApp({
+      OPENAI_BASE_URL: openai.baseUrl,
+      OPENAI_API_KEY: 'sk-ledger-test',
+      OPENAI_COMPATIBLE_BASE_URL: embeddings.baseUrl,
+    });
     platformAdmin = await registerPlatformAdmin(t.app);
     const price = await t.app.inject({
       method: 'PUT',
@@ -69,6 +77,7 @@ describe('the usage ledger', () => {
   afterAll(async () => {
     await t?.close();
     await openai?.close();
+    await embeddings?.close();
   }, 120_000);
 
   it('records every path of a mixed workload, and budgets and analytics read the same sums', async () => {
@@ -232,5 +241,40 @@ describe('the usage ledger', () => {
     } finally {
       openai.respondWith({});
     }
+  });
+  it("records embeddings: a document indexed and a search query, with the provider's token counts", async () => {
+    const tenant = await createTenantWithAdmin(t.app, platformAdmin, 'Indexing Ltd');
+    const source = await createSource(t.app, tenant, {
+      embeddingModel: 'compatible:fake-embedder',
+      chunkTokens: 64,
+      chunkOverlapTokens: 0,
+    });
+    const text = Array.from(
+      { length: 40 },
+      (_, index) => `Rule ${index + 1}: desk ${index % 7} opens at ${index % 12}.`,
+    );
+    const uploaded = await uploadAccepted(t.app, tenant, source.id, Buffer.from(text.join(' ')), {
+      filename: 'rota.txt',
+    });
+    const ready = await waitForDocument(t.app, tenant, source.id, uploaded.id);
+    expect(ready.status).toBe('ready');
+    await query(t.app, tenant, source.id, { query: 'When does desk 3 open?', mode: 'vector' });
+    const rows = await eventually(async () => {
+      const { rows: found } = await t.database.executeSql(
+        `select path, count(*)::int as calls, sum(input_tokens)::int as tokens, min(outcome) as outcome
+           from usage_ledger where tenant_id = $1 group by path order by path`,
+        [tenant.tenantId],
+      );
+      const byPath = found as { path: string; calls: number; tokens: number; outcome: string }[];
+      return byPath.some((row) => row.path === 'query_embedding') ? byPath : undefined;
+    });
+    // The fake reports one token per text it embeds: the document's chunks, then the query.
+    const indexed = rows.find((row) => row.path === 'embedding')!;
+    expect(indexed.outcome).toBe('finished');
+    expect(ready.chunkCount).toBeGreaterThan(1);
+    expect(indexed.tokens).toBe(ready.chunkCount);
+    expect(rows.find((row) => row.path === 'query_embedding')).toMatchObject({ calls: 1, tokens: 1 });
+    const { usage } = await readBudget(t.app, tenant);
+    expect(usage.modelCalls).toBe(indexed.calls + 1);
   });
 });

@@ -8,6 +8,7 @@ import { OutboundRefusedError } from '../../platform/outbound/index.js';
 import { createLruCache } from '../../platform/lru-cache.js';
 import { offlineModelRef, parseModelRef } from '../model-ref.js';
 import { findProviderEntry, serverProviderEntries } from '../provider-entries.js';
+import type { EmbeddingCall } from '../usage-paths.js';
 import type { Embedder, EmbedderRegistry } from './embedder-types.js';
 import { knownEmbeddingModel } from './known-embedding-models.js';
 import { createOfflineEmbeddingModel, offlineEmbeddingDimensions } from './offline-embedding-model.js';
@@ -104,18 +105,30 @@ export function createEmbedder(
    * document `processing` until the job queue's own expiry, 15 minutes later. Too few vectors is the
    * provider's fault, final; a timeout may pass, so it is a 504 the ingestion job retries.
    */
-  async function embedBatch(values: string[], signal: AbortSignal | undefined): Promise<number[][]> {
+  async function embedBatch(
+    values: string[],
+    signal: AbortSignal | undefined,
+    onCall: ((call: EmbeddingCall) => void) | undefined,
+  ): Promise<number[][]> {
     const deadline = AbortSignal.timeout(callTimeoutMs);
+    const started = performance.now();
+    const ended = (inputTokens: number, outcome: EmbeddingCall['outcome']) =>
+      onCall?.({ inputTokens, latencyMs: Math.round(performance.now() - started), outcome });
     let embeddings: number[][];
     try {
-      ({ embeddings } = await embedMany({
+      let usage: { tokens: number | undefined } | undefined;
+      ({ embeddings, usage } = await embedMany({
         model,
         values,
         maxRetries,
         abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline,
         ...(providerOptions && { providerOptions }),
       }));
+      // A provider that reports no usage is charged nothing for it here: embeddings are cheap, and
+      // counting every chunk with a tokenizer would cost indexing more than it tells.
+      ended(usage?.tokens ?? 0, 'finished');
     } catch (error) {
+      ended(0, signal?.aborted ? 'stopped' : 'failed');
       if (!deadline.aborted || signal?.aborted) throw error;
       throw new AppError(
         'model_timeout',
@@ -136,10 +149,10 @@ export function createEmbedder(
   return {
     modelRef,
     dimensions,
-    async embed(texts, signal) {
+    async embed(texts, signal, onCall) {
       const vectors: number[][] = [];
       for (let start = 0; start < texts.length; start += embeddingBatchSize) {
-        const embeddings = await embedBatch(texts.slice(start, start + embeddingBatchSize), signal);
+        const embeddings = await embedBatch(texts.slice(start, start + embeddingBatchSize), signal, onCall);
         for (const embedding of embeddings) {
           if (embedding.length !== dimensions) {
             onWrongWidth?.();

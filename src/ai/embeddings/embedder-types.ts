@@ -1,12 +1,16 @@
 import type { TenantProviderConfig } from '../model-types.js';
+import type { EmbeddingCall } from '../usage-paths.js';
 
 /** Turns texts into vectors of one fixed dimension; every call goes through the AI SDK's `embedMany`. */
 export interface Embedder {
   /** `offline` or `provider:model`, as stored on a knowledge source. */
   readonly modelRef: string;
   readonly dimensions: number;
-  /** One vector per text, in order; batched (≤ 96 texts per call) and retried (maxRetries 2). */
-  embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
+  /**
+   * One vector per text, in order; batched (≤ 96 texts per call) and retried (maxRetries 2). `onCall`
+   * hears of each request to the provider as it ends: its tokens and time, for the usage ledger.
+   */
+  embed(texts: readonly string[], signal?: AbortSignal, onCall?: (call: EmbeddingCall) => void): Promise<number[][]>;
 }
 
 export interface EmbedderRegistry {

@@ -1,7 +1,8 @@
 import type { Actor } from '../../access/actor.js';
 import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.js';
 import type { CallCharge, CallTokens, ModelMeter } from '../../ai/metered-model.js';
-import type { CallOutcome, UsageSubject } from '../../ai/usage-paths.js';
+import { parseModelRef } from '../../ai/model-ref.js';
+import type { CallOutcome, RecordedCall, UsageSubject } from '../../ai/usage-paths.js';
 import type { Database } from '../../platform/db/client.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { notFound } from '../../platform/errors.js';
@@ -217,6 +218,22 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
           };
         },
       };
+    },
+
+    /**
+     * A call of an embedding or reranking model, ended: counted in the month and the ledger like any
+     * other, never refused (see `RecordedCall`). Never rejects.
+     */
+    async record(tenantId: string, call: RecordedCall): Promise<void> {
+      const { modelRef, inputTokens, latencyMs, outcome, ...subject } = call;
+      const parsed = parseModelRef(modelRef);
+      const metered: LedgeredCall = {
+        providerName: parsed?.kind === 'provider' ? parsed.providerName : 'offline',
+        modelRef,
+        isOffline: parsed?.kind !== 'provider',
+        subject,
+      };
+      await charge(tenantId, metered, undefined, { use: { inputTokens, outputTokens: 0 }, outcome, latencyMs });
     },
 
     async getOwn(actor: Actor): Promise<BudgetView> {

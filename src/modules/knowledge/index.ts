@@ -1,3 +1,4 @@
+import type { RecordModelCall } from '../../ai/usage-paths.js';
 import type { EmbedderRegistry } from '../../ai/embeddings/embedder-registry.js';
 import type { RerankerRegistry } from '../../ai/reranking/reranker-registry.js';
 import type { Metrics } from '../../platform/metrics.js';
@@ -50,6 +51,8 @@ export interface KnowledgeModuleDeps {
   /** Where `document.ready` and `document.failed` go (webhooks). */
   readonly events?: WebhookEvents;
   readonly quota: StorageQuota;
+  /** The usage ledger (budgets): embeddings and reranking calls, which no budget refuses. */
+  readonly recordModelCall?: RecordModelCall;
 }
 
 /**
@@ -124,6 +127,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     rerankers: deps.rerankers,
     logger: deps.logger,
     metrics: deps.metrics,
+    recordModelCall: deps.recordModelCall,
     loadTenantProviders: deps.loadTenantProviders,
   });
   const query = createQueryService({ sources, search });
@@ -133,6 +137,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     config: deps.config,
     storage: deps.storage,
     embedders: deps.embedders,
+    recordModelCall: deps.recordModelCall,
     loadTenantProviders: deps.loadTenantProviders,
     sources: sourcesRepository,
     repository: createIngestionRepository(),

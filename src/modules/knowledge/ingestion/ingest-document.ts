@@ -1,3 +1,4 @@
+import type { EmbeddingCall, RecordModelCall } from '../../../ai/usage-paths.js';
 import type { EmbedderRegistry } from '../../../ai/embeddings/embedder-registry.js';
 import { parseModelRef } from '../../../ai/model-ref.js';
 import { toModelAppError } from '../../../ai/model-errors.js';
@@ -53,6 +54,8 @@ export interface DocumentIngestionDeps {
   readonly indexWriter: IndexWriter;
   /** Queued after each document is written; never throws (it logs instead). */
   readonly scheduleIndexUpkeep: () => Promise<void>;
+  /** The usage ledger (budgets): every embeddings request, however it ended. */
+  readonly recordModelCall?: RecordModelCall | undefined;
 }
 
 interface PipelineRun {
@@ -231,7 +234,11 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
       await yieldToEventLoop();
       run.signal.throwIfAborted();
       const batch = chunks.slice(start, start + embedBatchSize);
-      embeddings.push(...(await embedBatch(source, () => embedder.embed(batch.map(indexedText), run.signal))));
+      const recorded = (call: EmbeddingCall) =>
+        void deps.recordModelCall?.(source.tenantId, { path: 'embedding', modelRef: embedder.modelRef, ...call });
+      embeddings.push(
+        ...(await embedBatch(source, () => embedder.embed(batch.map(indexedText), run.signal, recorded))),
+      );
       const share = embeddings.length / chunks.length;
       await run.reportProgress(parsedProgress + (embeddedProgress - parsedProgress) * share);
     }

@@ -79,7 +79,13 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     const groups = await embeddersFor(filter.tenantId, sources, signal);
     const lists = await Promise.all(
       groups.map(async ({ embedder, sourceIds }: { embedder: Embedder; sourceIds: string[] }) => {
-        const [vector] = await embedder.embed([query], signal);
+        const [vector] = await embedder.embed([query], signal, (call) => {
+          void deps.recordModelCall?.(filter.tenantId, {
+            path: 'query_embedding',
+            modelRef: embedder.modelRef,
+            ...call,
+          });
+        });
         return vectorCandidates(deps.db, vector!, embedder.dimensions, { ...filter, sourceIds });
       }),
     );

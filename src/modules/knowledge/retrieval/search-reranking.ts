@@ -1,3 +1,4 @@
+import type { CallOutcome, RecordModelCall } from '../../../ai/usage-paths.js';
 import { APICallError } from '@ai-sdk/provider';
 import { RetryError } from 'ai';
 import type { TenantProviderConfig } from '../../../ai/model-types.js';
@@ -18,6 +19,8 @@ export interface SearchRerankingDeps {
   readonly rerankTimeoutMs?: number | undefined;
   /** After a failure, the model is left out for this long (per tenant and model, on this node). */
   readonly rerankPauseMs?: number | undefined;
+  /** The usage ledger (budgets): every reranking and query-embedding call, however it ended. */
+  readonly recordModelCall?: RecordModelCall | undefined;
 }
 
 export interface RerankInput<Candidate> {
@@ -69,7 +72,24 @@ export function createSearchReranking(deps: SearchRerankingDeps) {
     const { modelRef, pool, topK } = input;
     const reranker = await deps.rerankers.resolve(modelRef, await deps.loadTenantProviders(input.tenantId));
     const bounded = signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-    const order = await reranker.rerank(input.query, pool.map(input.contentOf), topK, bounded);
+    const started = performance.now();
+    // Reranking is billed per search, not per token: the ledger counts the call and its time.
+    const recorded = (outcome: CallOutcome) =>
+      void deps.recordModelCall?.(input.tenantId, {
+        path: 'rerank',
+        modelRef,
+        inputTokens: 0,
+        latencyMs: Math.round(performance.now() - started),
+        outcome,
+      });
+    let order: Awaited<ReturnType<typeof reranker.rerank>>;
+    try {
+      order = await reranker.rerank(input.query, pool.map(input.contentOf), topK, bounded);
+    } catch (error) {
+      recorded(signal?.aborted ? 'stopped' : 'failed');
+      throw error;
+    }
+    recorded('finished');
     const ranked = order.map(({ index, score }) => ({ ...pool[index]!, score, rerankScore: score }));
     // A reranker may return fewer than asked; the rest follow in hybrid order, unscored by it.
     const chosen = new Set(order.map(({ index }) => index));

@@ -236,4 +236,7 @@ const pathLabels: Record<string, string> = {
   proactive: 'Proactive messages',
   handoff_summary: 'Handoff summaries',
   reply_suggestion: 'Reply suggestions',
+  embedding: 'Indexing (embeddings)',
+  query_embedding: 'Search queries (embeddings)',
+  rerank: 'Reranking',
 };
