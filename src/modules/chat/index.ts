@@ -24,7 +24,13 @@ export interface ChatModuleDeps {
   readonly db: Database;
   readonly config: Pick<
     Config,
-    'modelTimeoutMs' | 'modelStallTimeoutMs' | 'chatHistoryMaxChars' | 'concurrentRepliesPerUser' | 'replyLeaseStaleMs'
+    | 'modelTimeoutMs'
+    | 'modelStallTimeoutMs'
+    | 'chatHistoryMaxChars'
+    | 'chatHistoryMaxTokens'
+    | 'modelContextTokens'
+    | 'concurrentRepliesPerUser'
+    | 'replyLeaseStaleMs'
   >;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -50,8 +56,6 @@ export interface ChatModuleDeps {
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
   readonly announceReply?: ChatTurnDeps['announceReply'];
-  /** The latest conversation summary (the companion module), for turns whose history was cut. */
-  readonly earlierSummary?: ChatTurnDeps['earlierSummary'];
   /** What agents with memory know of their user (the companion module). */
   readonly knownFacts?: ChatTurnDeps['knownFacts'];
   /** Tools a conversation brings beside its agent's (the inbox module's handoff in support conversations). */
@@ -112,6 +116,8 @@ export function createChatModule(deps: ChatModuleDeps) {
     modelTimeoutMs: deps.config.modelTimeoutMs,
     historyLimit: tuning.historyLimit,
     historyMaxChars: deps.config.chatHistoryMaxChars,
+    historyMaxTokens: deps.config.chatHistoryMaxTokens,
+    defaultContextTokens: deps.config.modelContextTokens,
     knowledgeSearch: deps.knowledgeSearch,
     tools: { repository: createChatToolsRepository(), toolRunner: deps.toolRunner },
     shutdown: deps.shutdown,
@@ -119,7 +125,6 @@ export function createChatModule(deps: ChatModuleDeps) {
     announceTurn: deps.announceTurn,
     announceTitle: deps.announceTitle,
     announceReply: deps.announceReply,
-    earlierSummary: deps.earlierSummary,
     knownFacts: deps.knownFacts,
     conversationTools: deps.conversationTools,
     supportGate: deps.supportGate,
