@@ -234,9 +234,10 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     .select({
       id: messages.id,
       role: messages.role,
-      content: historyContent(value('historyReadChars')).as('content'),
+      // Aliases of their own: the summary's columns sit beside these in the outer select.
+      content: historyContent(value('historyReadChars')).as('history_content'),
       attachments: messages.attachments,
-      position: sql<number>`row_number() over (order by ${messages.id} desc)`.as('position'),
+      position: sql<number>`row_number() over (order by ${messages.id} desc)`.as('history_position'),
     })
     .from(messages)
     .where(historyBefore(value('tenantId'), value('conversationId'), value('userMessageId')))
@@ -244,7 +245,10 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     .limit(value('historyLimit'))
     .as('history');
   const summary = db
-    .select({ lastMessageId: conversationSummaries.lastMessageId, content: conversationSummaries.content })
+    .select({
+      lastMessageId: conversationSummaries.lastMessageId,
+      content: sql<string>`${conversationSummaries.content}`.as('summary_content'),
+    })
     .from(conversationSummaries)
     .where(summaryBefore(value('tenantId'), value('conversationId'), value('userMessageId')))
     .orderBy(desc(conversationSummaries.lastMessageId))
