@@ -77,7 +77,7 @@ export interface ChatTuning {
 }
 
 const defaultTuning: ChatTuning = {
-  historyLimit: 40,
+  historyLimit: 100,
   heartbeatMs: 15_000,
   maxRetries: 0,
   replayPollIntervalMs: 250,

@@ -72,7 +72,11 @@ export async function historyBudget(
  * `isGapped` tells the model that part of the conversation is missing: a turn never waits for a summary
  * model call (its job runs after the reply, and the next turn gets it).
  */
-export async function chooseWindow(read: HistoryRead, budgetTokens: number, maxReadChars: number): Promise<WindowChoice> {
+export async function chooseWindow(
+  read: HistoryRead,
+  budgetTokens: number,
+  maxReadChars: number,
+): Promise<WindowChoice> {
   const { messages, summary } = read;
   const fitting = await newestFitting(messages, budgetTokens, maxReadChars);
   if (read.reachesStart && fitting === messages.length) return split(messages, undefined, false);
