@@ -44,8 +44,14 @@ function utf8Length(text: string): number {
   return /^[\x00-\x7f]*$/.test(text) ? text.length : encoder.encode(text).length;
 }
 
-/** Tokens of a text (a system prompt): its bound when that is small enough, else counted. */
+/** Below this many bytes a system prompt is taken at its bound: overcounting it costs less than the tokenizer. */
+const boundedTextBytes = 4_000;
+
+/**
+ * Tokens of a text (a system prompt), as the budget needs them: its bound when the budget has `room`
+ * for it anyway or it is short, else counted.
+ */
 export async function textTokensWithin(text: string, room: number): Promise<number> {
   const bound = utf8Length(text);
-  return bound <= room ? bound : countTextTokens(text);
+  return bound <= room || bound <= boundedTextBytes ? bound : countTextTokens(text);
 }

@@ -82,7 +82,10 @@ export async function chooseWindow(
   if (read.reachesStart && fitting === messages.length) return split(messages, undefined, false);
   const afterSummary = summary ? messages.filter((message) => message.id > summary.lastMessageId) : messages;
   const sent = afterSummary.slice(Math.max(0, afterSummary.length - fitting));
-  const reachesBack = summary ? read.reachesStart || read.reachesSummary : read.reachesStart;
+  const oldest = messages[0];
+  const reachesBack = summary
+    ? read.reachesStart || read.reachesSummary || (oldest !== undefined && oldest.id <= summary.lastMessageId)
+    : read.reachesStart;
   return split(sent, summary?.content, sent.length < afterSummary.length || !reachesBack);
 }
 
