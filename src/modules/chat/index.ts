@@ -68,7 +68,7 @@ export interface ChatTuning {
   /**
    * The most messages one read of a conversation's history returns: a bound on the read, not the
    * window (which is chosen from the newest summary and cut by tokens, turn/history-window.ts). 100
-   * holds ten turns of split replies in the largest bubbles a summary may lag behind.
+   * holds twice the ten turns a summary waits for by default, with split replies of 4 bubbles.
    */
   readonly historyLimit: number;
   readonly heartbeatMs: number;
