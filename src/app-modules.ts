@@ -13,7 +13,6 @@ import { createChatModule, createModelResolver, createReplyStops } from './modul
 import {
   createCompanionModule,
   createMemoryReader,
-  createSummaryReader,
   type CompanionModule,
 } from './modules/companion/index.js';
 import { createConversationsModule, type MessageView } from './modules/conversations/index.js';
@@ -286,7 +285,6 @@ export async function registerModules(
     },
     announceTitle: (title) => realtime.publisher.publishTitle(title),
     announceReply: (tenantId, message) => void emitMessageCreated(events, tenantId, message),
-    earlierSummary: createSummaryReader(database.db),
     knownFacts: createMemoryReader(database.db),
     conversationTools: inbox.conversationTools,
     supportGate: inbox.supportGate,

@@ -104,6 +104,8 @@ const environmentSchema = z.object({
   // An integration may serve many people through one API key (a support widget): 100 at once is ~70 MB.
   CONCURRENT_REPLIES_PER_USER: wholeNumber(1, 100_000).default(100),
   CHAT_HISTORY_MAX_CHARS: wholeNumber(1_000, 10_000_000).default(120_000),
+  CHAT_HISTORY_MAX_TOKENS: wholeNumber(500, 10_000_000).default(30_000),
+  MODEL_CONTEXT_TOKENS: wholeNumber(1_024, 10_000_000).default(16_384),
   SHUTDOWN_GRACE_MS: wholeNumber(0, 600_000).default(10_000),
   // How often a node runs its maintenance sweep, and how long a reply's lease may go unrenewed before
   // the sweep marks it interrupted (its node was killed). Tests shorten both to see a kill -9 at work.
@@ -250,8 +252,12 @@ export interface Config {
   /** The longest a client may take to send a whole request (headers and body, an upload included). */
   readonly requestTimeoutMs: number;
   readonly modelTimeoutMs: number;
-  /** The most text of a conversation's history a model is sent, in characters; the oldest go first. */
+  /** The longest a message of a conversation's history is read, in characters; an older one longer is not sent. */
   readonly chatHistoryMaxChars: number;
+  /** The most of a conversation's history a prompt holds, in tokens; the model's context may allow less. */
+  readonly chatHistoryMaxTokens: number;
+  /** The context size assumed for a model whose family Parley does not know (ai/model-context.ts). */
+  readonly modelContextTokens: number;
   /** Replies one user may have written at once on one node (chat turns and OpenAI-compatible completions). */
   readonly concurrentRepliesPerUser: number;
   /** The longest a provider may stay silent: before its response, or between two parts of its stream. */
@@ -418,6 +424,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
     chatHistoryMaxChars: e.CHAT_HISTORY_MAX_CHARS,
+    chatHistoryMaxTokens: e.CHAT_HISTORY_MAX_TOKENS,
+    modelContextTokens: e.MODEL_CONTEXT_TOKENS,
     concurrentRepliesPerUser: e.CONCURRENT_REPLIES_PER_USER,
     modelStallTimeoutMs: e.MODEL_STALL_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -27,8 +27,9 @@ describe('chat through provider fakes', () => {
       OPENAI_COMPATIBLE_BASE_URL: openai.baseUrl,
       OPENAI_COMPATIBLE_NAME: 'deepseek',
       MODEL_TIMEOUT_MS: '1000',
-      // Small enough for a test to pass it with a few long messages.
+      // Small enough for a test to pass them with a few long messages.
       CHAT_HISTORY_MAX_CHARS: '20000',
+      CHAT_HISTORY_MAX_TOKENS: '5000',
       // The tenant's own provider below is a fake on 127.0.0.1, which the outbound guard refuses by default.
       OUTBOUND_ALLOW: '127.0.0.1',
     });
@@ -104,17 +105,19 @@ describe('chat through provider fakes', () => {
     expect(openai.lastRequest().headers.authorization).toBe(`Bearer ${serverApiKey}`);
   });
 
-  it('sends the model only as much recent history as CHAT_HISTORY_MAX_CHARS holds, the newest message always', async () => {
+  it('sends the model only as much recent history as CHAT_HISTORY_MAX_TOKENS holds, the newest message always, and says so', async () => {
     openai.respondWith({ replyTokens: ['Noted.'] });
     const conversation = await titled();
+    // 2,001 tokens each (o200k_base: one for the letter, one per " word").
     for (const letter of ['a', 'b', 'c']) {
-      expect((await send(conversation.id, letter.repeat(9_000))).statusCode).toBe(201);
+      expect((await send(conversation.id, `${letter}${' word'.repeat(2_000)}`)).statusCode).toBe(201);
     }
     const sent = () => (openai.lastRequest().body as { messages: { role: string; content: string }[] }).messages;
-    // c (9,000) and b (9,000) with their replies fit 20,000 characters; a does not.
+    // c and b with their replies fit 5,000 tokens; a does not, and the model is told that it is missing.
     expect(sent().map((message) => message.content.slice(0, 1))).toEqual(['A', 'b', 'N', 'c']);
-    // One message over the whole budget still goes, alone.
-    expect((await send(conversation.id, 'd'.repeat(25_000))).statusCode).toBe(201);
+    expect(sent()[0]!.content).toContain('The earliest messages of this conversation are not shown');
+    // One message over the whole budget (6,001 tokens) still goes, alone.
+    expect((await send(conversation.id, `d${' word'.repeat(6_000)}`)).statusCode).toBe(201);
     expect(sent().map((message) => message.role)).toEqual(['system', 'user']);
   });
 

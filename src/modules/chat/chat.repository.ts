@@ -11,6 +11,7 @@ export type {
   HistoryMessage,
   MessageRow,
   NewTurn,
+  SummaryMark,
   TurnContextRow,
 } from './turn/chat-turn.repository.js';
 import type { ReplyDraft } from './reply-control/reply-stops.js';

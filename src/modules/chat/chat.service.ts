@@ -207,7 +207,9 @@ export function createChatService(deps: ChatServiceDeps) {
             isSupport: conversation.isSupport,
             userMessage: stored.user,
             assistantMessage: stored.assistant,
-            history: [...stored.history, { role: 'user', content: stored.user.content, attachments }],
+            history: [...stored.history, { id: stored.user.id, role: 'user', content: stored.user.content, attachments }],
+            isHistoryWhole: stored.isHistoryWhole,
+            summary: stored.summary,
             agent,
             resolved,
           },
@@ -252,7 +254,8 @@ export function createChatService(deps: ChatServiceDeps) {
             limit: deps.historyLimit,
             maxChars: deps.historyMaxChars,
           });
-          return { user, assistant, history };
+          const summary = await repository.summaryBefore(tx, actor.tenantId, conversationId, messageId);
+          return { user, assistant, history, summary };
         });
         if (!reopened) {
           throw conflict(
@@ -270,6 +273,8 @@ export function createChatService(deps: ChatServiceDeps) {
             userMessage: reopened.user,
             assistantMessage: reopened.assistant,
             history: reopened.history,
+            isHistoryWhole: reopened.history.length < deps.historyLimit,
+            summary: reopened.summary,
             agent,
             resolved,
           },

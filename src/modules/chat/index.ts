@@ -24,7 +24,13 @@ export interface ChatModuleDeps {
   readonly db: Database;
   readonly config: Pick<
     Config,
-    'modelTimeoutMs' | 'modelStallTimeoutMs' | 'chatHistoryMaxChars' | 'concurrentRepliesPerUser' | 'replyLeaseStaleMs'
+    | 'modelTimeoutMs'
+    | 'modelStallTimeoutMs'
+    | 'chatHistoryMaxChars'
+    | 'chatHistoryMaxTokens'
+    | 'modelContextTokens'
+    | 'concurrentRepliesPerUser'
+    | 'replyLeaseStaleMs'
   >;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -50,8 +56,6 @@ export interface ChatModuleDeps {
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
   readonly announceReply?: ChatTurnDeps['announceReply'];
-  /** The latest conversation summary (the companion module), for turns whose history was cut. */
-  readonly earlierSummary?: ChatTurnDeps['earlierSummary'];
   /** What agents with memory know of their user (the companion module). */
   readonly knownFacts?: ChatTurnDeps['knownFacts'];
   /** Tools a conversation brings beside its agent's (the inbox module's handoff in support conversations). */
@@ -61,6 +65,11 @@ export interface ChatModuleDeps {
 }
 
 export interface ChatTuning {
+  /**
+   * The most messages one read of a conversation's history returns: a bound on the read, not the
+   * window (which is chosen from the newest summary and cut by tokens, turn/history-window.ts). 100
+   * holds twice the ten turns a summary waits for by default, with split replies of 4 bubbles.
+   */
   readonly historyLimit: number;
   readonly heartbeatMs: number;
   readonly maxRetries: number;
@@ -73,7 +82,7 @@ export interface ChatTuning {
 }
 
 const defaultTuning: ChatTuning = {
-  historyLimit: 40,
+  historyLimit: 100,
   heartbeatMs: 15_000,
   maxRetries: 0,
   replayPollIntervalMs: 250,
@@ -113,6 +122,8 @@ export function createChatModule(deps: ChatModuleDeps) {
     modelTimeoutMs: deps.config.modelTimeoutMs,
     historyLimit: tuning.historyLimit,
     historyMaxChars: deps.config.chatHistoryMaxChars,
+    historyMaxTokens: deps.config.chatHistoryMaxTokens,
+    defaultContextTokens: deps.config.modelContextTokens,
     knowledgeSearch: deps.knowledgeSearch,
     tools: { repository: createChatToolsRepository(), toolRunner: deps.toolRunner },
     shutdown: deps.shutdown,
@@ -120,7 +131,6 @@ export function createChatModule(deps: ChatModuleDeps) {
     announceTurn: deps.announceTurn,
     announceTitle: deps.announceTitle,
     announceReply: deps.announceReply,
-    earlierSummary: deps.earlierSummary,
     knownFacts: deps.knownFacts,
     conversationTools: deps.conversationTools,
     supportGate: deps.supportGate,

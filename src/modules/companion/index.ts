@@ -48,7 +48,8 @@ export interface CompanionModuleDeps {
 
 /**
  * Companion intelligence (docs/companion.md): read receipts and summaries, per agent. Built after chat,
- * whose model resolver its jobs use; chat reads summaries through `createSummaryReader`, made before it.
+ * whose model resolver its jobs use; chat reads the newest summary with each turn's history, in the same
+ * statement (chat-turn.repository.ts), so the window starts where the summary ends.
  */
 export function createCompanionModule(deps: CompanionModuleDeps) {
   const repository = createCompanionRepository();
@@ -194,13 +195,6 @@ export function createMemoryReader(db: Executor) {
   const repository = createMemoriesRepository();
   return (tenantId: string, conversationId: string, agentId: string, userId: string): Promise<string[]> =>
     repository.knownBefore(db, tenantId, conversationId, agentId, userId);
-}
-
-/** The latest summary's text before a message: what chat gives a model whose history was cut. */
-export function createSummaryReader(db: Executor) {
-  const repository = createCompanionRepository();
-  return async (tenantId: string, conversationId: string, beforeMessageId: string): Promise<string | undefined> =>
-    (await repository.latestSummary(db, tenantId, conversationId, beforeMessageId))?.content;
 }
 
 export type CompanionModule = ReturnType<typeof createCompanionModule>;

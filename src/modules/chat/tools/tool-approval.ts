@@ -18,7 +18,9 @@ import {
   type ChatToolsDeps,
   type TurnAgent,
 } from './tool-turn.js';
-import { attachmentPartsOf, carriesFiles, recentWithin, toModelMessages } from '../turn/turn-messages.js';
+import { attachmentPartsOf, carriesFiles, toModelMessages } from '../turn/turn-messages.js';
+import { historyPreamble } from '../turn/history-window.js';
+import { promptHistory } from '../turn/prompt-history.js';
 import { retrieveTurnKnowledge, systemWithKnowledge, type TurnKnowledge } from '../turn/turn-knowledge.js';
 import { resolveTurnTools, toolOfCall, type TurnTools } from './turn-tools.js';
 
@@ -235,13 +237,30 @@ async function continueReply(
       // Stopping the reply (or the node) ends an approved tool's run too, as it does in a plain turn.
       signal: AbortSignal.any([deps.shutdown.ending, stopped]),
     });
-    const history = recentWithin(
-      await deps.repository.recentHistory(deps.db, actor.tenantId, conversationId, assistantMessage.id, {
-        limit: deps.historyLimit,
-        maxChars: deps.historyMaxChars,
-      }),
-      deps.historyMaxChars,
+    // The same window as the turn's first call: from where the newest summary ends (history-window.ts).
+    const read = await deps.repository.recentHistory(deps.db, actor.tenantId, conversationId, assistantMessage.id, {
+      limit: deps.historyLimit,
+      maxChars: deps.historyMaxChars,
+    });
+    const knowledge = await resumedKnowledge(deps, resumed);
+    const instructions = agent.instructions.trim();
+    const chosen = await promptHistory(
+      deps,
+      {
+        tenantId: actor.tenantId,
+        conversationId,
+        modelRef: resolved.modelRef,
+        maxOutputTokens: agent.maxOutputTokens,
+        system: `${systemWithKnowledge(instructions, knowledge) ?? ''}\n\n${assistantMessage.content}`,
+      },
+      {
+        messages: read,
+        isWhole: read.length < deps.historyLimit,
+        summary: await deps.repository.summaryBefore(deps.db, actor.tenantId, conversationId, assistantMessage.id),
+      },
     );
+    const history = chosen.window;
+    const preamble = historyPreamble(chosen);
     const messages = toModelMessages(
       history,
       history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, actor.tenantId, history) : undefined,
@@ -253,7 +272,7 @@ async function continueReply(
         agent,
         conversationId,
         resolved,
-        system: systemWithKnowledge(agent.instructions.trim() || undefined, await resumedKnowledge(deps, resumed)),
+        system: systemWithKnowledge([instructions, preamble].filter(Boolean).join('\n\n') || undefined, knowledge),
         messages: [...toLoopMessages(messages), ...resumedMessages(assistantMessage.content, decided)],
         timeoutMs: deps.modelTimeoutMs,
         abortSignal: AbortSignal.any([deps.shutdown.ending, stopped]),

@@ -1,10 +1,11 @@
-import { and, desc, eq, lt, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, lt, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { preparedFor } from '../../../platform/db/prepared.js';
 import {
   agentKnowledgeSources,
   agentTools,
   agents,
+  conversationSummaries,
   conversations,
   idempotencyKeys,
   messages,
@@ -34,7 +35,13 @@ export type AssistantMessageResult = Pick<
   | 'passagesFound'
 >;
 
-export type HistoryMessage = Pick<MessageRow, 'role' | 'content' | 'attachments'>;
+export type HistoryMessage = Pick<MessageRow, 'id' | 'role' | 'content' | 'attachments'>;
+
+/** The newest summary of a conversation before a message: the last message it covers, and its text. */
+export interface SummaryMark {
+  readonly lastMessageId: string;
+  readonly content: string;
+}
 
 export interface NewTurn {
   readonly tenantId: string;
@@ -48,16 +55,20 @@ export interface NewTurn {
   readonly now: Date;
   /** When set, the turn is stored only if this Idempotency-Key is claimed by the same statement. */
   readonly idempotencyClaim?: { readonly userId: string; readonly key: string; readonly requestHash: string };
-  /** How many messages the model sees, the user's new one included (so one fewer is read). */
+  /** The most messages read for the prompt, the user's new one included (so one fewer is read). */
   readonly historyLimit: number;
   /** CHAT_HISTORY_MAX_CHARS: no message is read longer than the whole history may be. */
   readonly historyMaxChars: number;
 }
 
-/** How much of the past a model is given: at most `limit` messages, none read longer than `maxChars`. */
+/**
+ * How much of the past is read for a prompt: at most `limit` messages, none read longer than `maxChars`,
+ * and only those after `afterMessageId` when it is set (the end of a summary).
+ */
 export interface HistoryWindow {
   readonly limit: number;
   readonly maxChars: number;
+  readonly afterMessageId?: string | undefined;
 }
 
 export interface StoredTurnRows {
@@ -67,6 +78,10 @@ export interface StoredTurnRows {
   readonly assistant: MessageRow;
   /** The messages before the user's (oldest first), read in the same statement. */
   readonly history: HistoryMessage[];
+  /** The read reached the conversation's first message (it read fewer than it could). */
+  readonly isHistoryWhole: boolean;
+  /** The conversation's newest summary, read in the same statement (companion summaries). */
+  readonly summary: SummaryMark | undefined;
 }
 
 /** One bubble after the first of a split reply, stored complete as it is delivered. */
@@ -159,11 +174,28 @@ const value = sql.placeholder;
 /**
  * A history message's text, cut one character past what could be sent: a message over the history's
  * budget is only ever sent when it is the newest, which is a user's message, never longer than
- * `maxMessageChars` (recentWithin, turn-messages.ts); an older one that long is dropped, whole or cut.
+ * `maxMessageChars` (chooseWindow, history-window.ts); an older one read cut is never sent.
  * Reading the 10 MB replies of one conversation whole held 3.3 GB for 200 turns at once, in an audit.
  */
 const historyContent = (readChars: number | Placeholder) => sql<string>`left(${messages.content}, ${readChars}::int)`;
-const historyReadChars = (maxChars: number): number => Math.max(maxChars, maxMessageChars) + 1;
+export const historyReadChars = (maxChars: number): number => Math.max(maxChars, maxMessageChars) + 1;
+
+/**
+ * The newest summary that ends before a message. Read with every turn's history in the same statement
+ * (the `(conversation_id, last_message_id)` index answers it), so choosing the window from where the
+ * summary ends costs no round trip.
+ */
+const summaryBefore = (
+  tenantId: string | Placeholder<'tenantId'>,
+  conversationId: string | Placeholder,
+  messageId: string | Placeholder,
+): SQL =>
+  inTenant(
+    conversationSummaries,
+    tenantId,
+    eq(conversationSummaries.conversationId, conversationId),
+    lt(conversationSummaries.lastMessageId, messageId),
+  );
 
 /**
  * A turn's writes and the history before it, in one statement (see `storeTurn`). Prepared in two forms,
@@ -200,24 +232,42 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     returning id`);
   const history = db
     .select({
+      id: messages.id,
       role: messages.role,
-      content: historyContent(value('historyReadChars')).as('content'),
+      // Aliases of their own: the summary's columns sit beside these in the outer select.
+      content: historyContent(value('historyReadChars')).as('history_content'),
       attachments: messages.attachments,
+      position: sql<number>`row_number() over (order by ${messages.id} desc)`.as('history_position'),
     })
     .from(messages)
     .where(historyBefore(value('tenantId'), value('conversationId'), value('userMessageId')))
     .orderBy(desc(messages.id))
     .limit(value('historyLimit'))
     .as('history');
+  const summary = db
+    .select({
+      lastMessageId: conversationSummaries.lastMessageId,
+      content: sql<string>`${conversationSummaries.content}`.as('summary_content'),
+    })
+    .from(conversationSummaries)
+    .where(summaryBefore(value('tenantId'), value('conversationId'), value('userMessageId')))
+    .orderBy(desc(conversationSummaries.lastMessageId))
+    .limit(1)
+    .as('summary');
   return db
     .with(...(isKeyed ? [claim] : []), stored, bumped)
     .select({
       isStored: sql<boolean>`${isClaimed}`,
+      id: history.id,
       role: history.role,
       content: history.content,
       attachments: history.attachments,
+      summaryEnd: summary.lastMessageId,
+      // Its text once, on the first row, not on every message's.
+      summaryContent: sql<string | null>`case when coalesce(${history.position}, 1) = 1 then ${summary.content} end`,
     })
     .from(sql`(select 1) as one`)
+    .leftJoinLateral(summary, sql`true`)
     .leftJoinLateral(history, sql`true`)
     .prepare(isKeyed ? 'chat_store_keyed_turn' : 'chat_store_turn');
 }
@@ -361,15 +411,26 @@ export function createChatTurnRepository() {
       const rows = claim
         ? await storeKeyedTurn(db).execute({ ...values, ...claim })
         : await storeTurn(db).execute(values);
-      const earlier = rows.flatMap(({ role, content, attachments }) =>
-        role === null || content === null ? [] : [{ role, content, attachments }],
+      const earlier = rows.flatMap(({ id, role, content, attachments }) =>
+        id === null || role === null || content === null ? [] : [{ id, role, content, attachments }],
       );
-      return { isStored: rows[0]?.isStored === true, ...newTurnRows(turn), history: earlier.reverse() };
+      const first = rows[0];
+      return {
+        isStored: first?.isStored === true,
+        ...newTurnRows(turn),
+        history: earlier.reverse(),
+        isHistoryWhole: earlier.length < values.historyLimit,
+        summary:
+          first?.summaryEnd && first.summaryContent !== null
+            ? { lastMessageId: first.summaryEnd, content: first.summaryContent }
+            : undefined,
+      };
     },
 
     /**
-     * The last `limit` messages before `beforeMessageId` worth sending to a model: the user's, and the
-     * assistant's complete, non-empty replies (failed or unfinished ones would mislead it).
+     * The last `limit` messages before `beforeMessageId` (and after `afterMessageId`) worth sending to a
+     * model: the user's, and the assistant's complete, non-empty replies (failed or unfinished ones
+     * would mislead it).
      */
     async recentHistory(
       db: Executor,
@@ -380,15 +441,37 @@ export function createChatTurnRepository() {
     ): Promise<HistoryMessage[]> {
       const rows = await db
         .select({
+          id: messages.id,
           role: messages.role,
           content: historyContent(historyReadChars(window.maxChars)),
           attachments: messages.attachments,
         })
         .from(messages)
-        .where(historyBefore(tenantId, conversationId, beforeMessageId))
+        .where(
+          and(
+            historyBefore(tenantId, conversationId, beforeMessageId),
+            window.afterMessageId === undefined ? undefined : gt(messages.id, window.afterMessageId),
+          ),
+        )
         .orderBy(desc(messages.id))
         .limit(window.limit);
       return rows.reverse();
+    },
+
+    /** The conversation's newest summary that ends before a message (a retry's, a continued reply's). */
+    async summaryBefore(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      beforeMessageId: string,
+    ): Promise<SummaryMark | undefined> {
+      const [row] = await db
+        .select({ lastMessageId: conversationSummaries.lastMessageId, content: conversationSummaries.content })
+        .from(conversationSummaries)
+        .where(summaryBefore(tenantId, conversationId, beforeMessageId))
+        .orderBy(desc(conversationSummaries.lastMessageId))
+        .limit(1);
+      return row;
     },
 
     /**

@@ -13,7 +13,13 @@ import {
   type TurnChannel,
   type TurnError,
 } from './chat-events.js';
-import type { AssistantMessageResult, ChatRepository, HistoryMessage, MessageRow } from '../chat.repository.js';
+import type {
+  AssistantMessageResult,
+  ChatRepository,
+  HistoryMessage,
+  MessageRow,
+  SummaryMark,
+} from '../chat.repository.js';
 import { writeConversationTitle } from './conversation-title.js';
 import { logModelFailure } from './model-failure-log.js';
 import type { ResolvedModel } from './model-resolver.js';
@@ -26,13 +32,9 @@ import {
 } from './model-stream.js';
 import type { ReplyStops } from '../reply-control/reply-stops.js';
 import { deliverLaterBubbles, writeSplitReply, type SplitModelResult } from './split-reply-turn.js';
-import {
-  attachmentPartsOf,
-  carriesFiles,
-  recentWithin,
-  toModelMessages,
-  type AttachmentPartsSource,
-} from './turn-messages.js';
+import { attachmentPartsOf, carriesFiles, toModelMessages, type AttachmentPartsSource } from './turn-messages.js';
+import { historyPreamble } from './history-window.js';
+import { promptHistory } from './prompt-history.js';
 import type { ToolLoopResult } from '../tools/tool-loop.js';
 import type { BuiltinTool } from '../tools/builtin-tools.js';
 import { runToolTurn, toLoopMessages, usesTools, type ChatToolsDeps, type TurnAgent } from '../tools/tool-turn.js';
@@ -53,10 +55,14 @@ export interface ChatTurnDeps {
   readonly background: BackgroundTasks;
   readonly logger: Pick<Logger, 'error' | 'warn'>;
   readonly modelTimeoutMs: number;
-  /** How many messages the model sees, the user's new one included. */
+  /** The most messages one read of the history returns, the user's new one included (a bound on the read). */
   readonly historyLimit: number;
-  /** And how much of their text, in characters (CHAT_HISTORY_MAX_CHARS): the oldest go first. */
+  /** CHAT_HISTORY_MAX_CHARS: the longest a history message is read; an older one read cut is not sent. */
   readonly historyMaxChars: number;
+  /** CHAT_HISTORY_MAX_TOKENS: the most history a prompt holds; the model's context may allow less. */
+  readonly historyMaxTokens: number;
+  /** MODEL_CONTEXT_TOKENS: the context of a model whose family is not known (ai/model-context.ts). */
+  readonly defaultContextTokens: number;
   /** What a model is given for messages' files (the files module); only turns with files call it. */
   readonly attachmentParts: AttachmentPartsSource | undefined;
   /** Searches the knowledge sources of agents that have some; turns of other agents never touch it. */
@@ -67,15 +73,6 @@ export interface ChatTurnDeps {
   readonly shutdown: Pick<Shutdown, 'isDraining' | 'ending'>;
   /** Where a turn registers its reply, so its owner (or the conversation's deletion) can stop it. */
   readonly stops: Pick<ReplyStops, 'track'>;
-  /**
-   * The latest summary of the conversation before a message (the companion module): read only when the
-   * history no longer fits, so the model keeps the gist of what it no longer sees.
-   */
-  readonly earlierSummary?: (
-    tenantId: string,
-    conversationId: string,
-    beforeMessageId: string,
-  ) => Promise<string | undefined>;
   /** What an agent with memory knew of the user when the conversation began (the companion module). */
   readonly knownFacts?: (
     tenantId: string,
@@ -131,8 +128,12 @@ export interface StoredTurn {
   readonly isSupport: boolean;
   readonly userMessage: MessageRow;
   readonly assistantMessage: MessageRow;
-  /** What the model sees, oldest first, ending with the message it answers (read when the turn was stored). */
+  /** The newest messages, oldest first, ending with the message it answers (read when the turn was stored). */
   readonly history: readonly HistoryMessage[];
+  /** `history` reaches the conversation's first message. */
+  readonly isHistoryWhole: boolean;
+  /** The conversation's newest summary before the user's message, read with the history. */
+  readonly summary: SummaryMark | undefined;
   readonly agent: TurnAgent;
   readonly resolved: ResolvedModel;
 }
@@ -201,11 +202,21 @@ async function runTurn(
         channel.emit({ type: 'sources', citations: knowledge.citations });
       }
     }
-    const history = recentWithin(turn.history, deps.historyMaxChars);
-    const summary = await summaryOfCutHistory(deps, turn, history);
-    const facts = await factsOfUser(deps, turn);
-    const instructions = withFacts(withSummary(agent.instructions.trim(), summary), facts);
-    const system = systemWithKnowledge(instructions || undefined, knowledge);
+    // Instructions, the user's facts, then the summary of everything before the window (history-window.ts).
+    const instructions = withFacts(agent.instructions.trim(), await factsOfUser(deps, turn));
+    const chosen = await promptHistory(
+      deps,
+      {
+        tenantId: turn.tenantId,
+        conversationId,
+        modelRef: resolved.modelRef,
+        maxOutputTokens: agent.maxOutputTokens,
+        system: systemWithKnowledge(instructions, knowledge) ?? '',
+      },
+      { messages: turn.history, isWhole: turn.isHistoryWhole, summary: turn.summary },
+    );
+    const history = chosen.window;
+    const system = systemWithKnowledge(paragraphs(instructions, historyPreamble(chosen)) || undefined, knowledge);
     const messages = toModelMessages(
       history,
       history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, history) : undefined,
@@ -371,25 +382,6 @@ export function turnOutcome(stored: MessageView, error: TurnError | undefined): 
   return stored.finishReason === 'stopped' ? 'stopped' : 'complete';
 }
 
-/**
- * The conversation's latest summary when the model does not see its whole history: the history read
- * was as long as the limit allows (older messages lie beyond it) or lost messages to the size budget.
- * A conversation short enough to be sent whole costs no query.
- */
-async function summaryOfCutHistory(
-  deps: Pick<ChatTurnDeps, 'earlierSummary' | 'historyLimit' | 'logger'>,
-  turn: StoredTurn,
-  sent: readonly HistoryMessage[],
-): Promise<string | undefined> {
-  const isCut = turn.history.length >= deps.historyLimit || sent.length < turn.history.length;
-  if (!isCut || !deps.earlierSummary) return undefined;
-  return deps.earlierSummary(turn.tenantId, turn.conversationId, turn.userMessage.id).catch((error: unknown) => {
-    // A turn without its summary still answers: the summary helps, it is not needed.
-    deps.logger.warn({ err: error, conversationId: turn.conversationId }, 'could not read the conversation summary');
-    return undefined;
-  });
-}
-
 /** For agents with memory only: what they knew of the user when this conversation began. */
 async function factsOfUser(
   deps: Pick<ChatTurnDeps, 'knownFacts' | 'logger'>,
@@ -409,10 +401,7 @@ const withFacts = (instructions: string, facts: readonly string[]): string =>
     ? `${instructions}${instructions ? '\n\n' : ''}What you remember about this user from earlier conversations:\n${facts.map((fact) => `- ${fact}`).join('\n')}`
     : instructions;
 
-const withSummary = (instructions: string, summary: string | undefined): string =>
-  summary
-    ? `${instructions}${instructions ? '\n\n' : ''}Summary of the earlier conversation (its oldest messages are not shown):\n${summary}`
-    : instructions;
+const paragraphs = (...parts: string[]): string => parts.filter(Boolean).join('\n\n');
 
 /** The agent's passages for the user's message, or why they could not be had (logged; the reply then fails). */
 async function retrieveKnowledge(

@@ -35,21 +35,8 @@ export async function attachmentPartsOf(
 }
 
 /**
- * The most recent messages whose text fits `maxChars`, the newest always kept: the history limit counts
- * messages, and twenty long ones could otherwise send a model more than its context holds, on every turn
- * until enough short ones pushed them out.
- */
-export function recentWithin(history: readonly HistoryMessage[], maxChars: number): readonly HistoryMessage[] {
-  let total = 0;
-  for (let index = history.length - 1; index >= 0; index -= 1) {
-    total += history[index]!.content.length;
-    if (total > maxChars && index < history.length - 1) return history.slice(index + 1);
-  }
-  return history;
-}
-
-/**
- * Stored history as model messages; a window that starts mid-exchange starts at the next user message.
+ * Stored history as model messages, from the first user message (chooseWindow, history-window.ts, has
+ * already put any reply before it in the system prompt, so nothing is dropped here).
  * Assistant messages in a row (a split reply's bubbles) are one reply to the model, a blank line apart.
  */
 export function toModelMessages(
