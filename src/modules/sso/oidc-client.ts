@@ -272,6 +272,10 @@ export function describeFailure(error: unknown, stage: Stage, issuer: string): A
       { cause: error },
     );
   }
+  // RFC 9207: the `iss` the provider put beside the code names another issuer than this sign-in's.
+  if (code === 'OAUTH_INVALID_RESPONSE' && (error as Error).message.includes('"iss"')) {
+    return new AppError('forbidden', tokenCheckSentences.OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED!, {}, { cause: error });
+  }
   const sentence = tokenCheckSentences[String(code)];
   return new AppError(
     'forbidden',
