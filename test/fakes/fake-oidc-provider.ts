@@ -28,7 +28,10 @@ export interface FakeIdp {
  * sign-in page (any login, any password: the login names the account). Consent is granted on its own,
  * as a company's provider does for its own apps.
  */
-export async function startFakeIdp(options: { redirectUris: string[]; postLogoutRedirectUris?: string[] }): Promise<FakeIdp> {
+export async function startFakeIdp(options: {
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+}): Promise<FakeIdp> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

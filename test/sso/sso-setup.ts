@@ -71,7 +71,10 @@ export async function startSignIn(app: App, slug: string): Promise<StartedSignIn
   });
   if (response.statusCode !== 302) throw new Error(`start failed: ${response.statusCode} ${response.body}`);
   const cookie = response.cookies.find((entry) => entry.name === 'parley_sso');
-  return { authorizationUrl: new URL(response.headers.location as string), bindingCookie: `parley_sso=${cookie!.value}` };
+  return {
+    authorizationUrl: new URL(response.headers.location as string),
+    bindingCookie: `parley_sso=${cookie!.value}`,
+  };
 }
 
 /**

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { testPassword } from '../harness/actors.js';
-import { createTenantWithAdmin, nextTestAddress, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import {
+  createTenantWithAdmin,
+  nextTestAddress,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
 import { startFakeIdp, type FakeIdp } from '../fakes/fake-oidc-provider.js';
 import { openSocket } from '../realtime/realtime-client.js';
 import {
@@ -110,7 +115,8 @@ describe('single sign-on: provisioning, roles and tenants', () => {
 
     expect((await me(session.accessToken)).statusCode).toBe(401);
     expect(
-      (await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${apiKey}` } })).statusCode,
+      (await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${apiKey}` } }))
+        .statusCode,
     ).toBe(401);
     const refreshed = await t.app.inject({
       method: 'POST',
@@ -121,7 +127,11 @@ describe('single sign-on: provisioning, roles and tenants', () => {
     expect(refreshed.statusCode).toBe(401);
     expect((await socket.closed).code).toBe(4001);
     // Disabled the way an administrator disables: the users list says so.
-    const listed = await t.app.inject({ method: 'GET', url: `/v1/users/${session.user.id}`, headers: globexAdmin.headers });
+    const listed = await t.app.inject({
+      method: 'GET',
+      url: `/v1/users/${session.user.id}`,
+      headers: globexAdmin.headers,
+    });
     expect(listed.json()).toMatchObject({ disabled: true });
 
     // Back in the group: the provider lets them in again, as the same user, with a new session.
@@ -159,7 +169,11 @@ describe('single sign-on: provisioning, roles and tenants', () => {
     const session = await resumeSession(t.app, await signInThroughSso(t.app, 'globex', 'erin'));
     expect(session.user.tenantId).toBe(globexAdmin.tenantId);
     expect(session.user.id).not.toBe(created.json().id);
-    const acmeErin = await t.app.inject({ method: 'GET', url: `/v1/users/${created.json().id}`, headers: acmeAdmin.headers });
+    const acmeErin = await t.app.inject({
+      method: 'GET',
+      url: `/v1/users/${created.json().id}`,
+      headers: acmeAdmin.headers,
+    });
     expect(acmeErin.json()).toMatchObject({ role: 'operator', displayName: 'Erin at Acme', disabled: false });
   });
 

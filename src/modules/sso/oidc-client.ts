@@ -214,6 +214,16 @@ export function describeFailure(error: unknown, stage: Stage, issuer: string): A
       { cause: error },
     );
   }
+  if (error instanceof client.WWWAuthenticateChallengeError) {
+    // A 401 with a challenge from the token endpoint: the client's credentials were refused.
+    const said = error.cause.map((challenge) => challenge.parameters.error ?? challenge.scheme).join(', ');
+    return new AppError(
+      'unprocessable',
+      `The identity provider refused Parley's client id or client secret (${said || error.status}): check them in the SSO settings`,
+      {},
+      { cause: error },
+    );
+  }
   if (error instanceof client.AuthorizationResponseError) {
     const said = error.error_description ? `${error.error}: ${error.error_description}` : error.error;
     return new AppError('forbidden', `The identity provider did not sign you in (${said})`, {}, { cause: error });
