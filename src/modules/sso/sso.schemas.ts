@@ -32,7 +32,8 @@ export const ssoRoleSchema = z.enum(ssoRoles);
 const roleMappingSchema = z
   .array(z.strictObject({ group: z.string().trim().min(1).max(256), role: ssoRoleSchema }))
   .max(100);
-const issuerUrlSchema = httpUrl.refine((url) => !new URL(url).search && !new URL(url).hash, {
+// Checks run on an unreadable URL too: httpUrl has already named it, so this one lets it pass.
+const issuerUrlSchema = httpUrl.refine((url) => !URL.canParse(url) || (!new URL(url).search && !new URL(url).hash), {
   message: "must be the issuer's URL without a query or fragment (what its discovery document names as issuer)",
 });
 

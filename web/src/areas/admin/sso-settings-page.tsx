@@ -147,8 +147,11 @@ export function SsoSettingsPage() {
 
   if (connections.isError) return <ErrorNotice error={connections.error} onRetry={() => void connections.refetch()} />;
   if (connections.isPending) return <p className="muted state-text">Loading single sign-on…</p>;
-  const set = (name: keyof Draft) => (event: { currentTarget: { value: string } }) =>
-    setDraft((current) => ({ ...current, [name]: event.currentTarget.value }));
+  const set = (name: keyof Draft) => (event: { currentTarget: { value: string } }) => {
+    // Read now: React clears the event's currentTarget before a state updater runs.
+    const value = event.currentTarget.value;
+    setDraft((current) => ({ ...current, [name]: value }));
+  };
   const callbackUrl = `${window.location.origin}/v1/sso/callback`;
   const text = (name: keyof Draft, label: string, hint?: string, type = 'text') => (
     <Field label={label} field={name} error={save.error} hint={hint}>
@@ -223,7 +226,10 @@ export function SsoSettingsPage() {
             type="checkbox"
             name="ssoRequired"
             checked={draft.ssoRequired}
-            onChange={(event) => setDraft((current) => ({ ...current, ssoRequired: event.currentTarget.checked }))}
+            onChange={(event) => {
+              const isChecked = event.currentTarget.checked;
+              setDraft((current) => ({ ...current, ssoRequired: isChecked }));
+            }}
           />
           Require single sign-on (passwords refused; platform administrators keep theirs as a break-glass)
         </label>
