@@ -97,6 +97,21 @@ describe('single sign-on: provisioning, roles and tenants', () => {
     expect((await me(second.accessToken)).json().user.role).toBe('operator');
   });
 
+  it('keeps the role an administrator gave when the provider sends no groups claim at all (Google)', async () => {
+    acmeIdp.accounts.set('hugo', { email: 'hugo@acme.test', name: 'Hugo' });
+    const first = await resumeSession(t.app, await signInThroughSso(t.app, 'acme', 'hugo'));
+    expect(first.user.role).toBe('member');
+    const promoted = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/users/${first.user.id}`,
+      headers: acmeAdmin.headers,
+      payload: { role: 'operator' },
+    });
+    expect(promoted.statusCode).toBe(200);
+    const again = await resumeSession(t.app, await signInThroughSso(t.app, 'acme', 'hugo'));
+    expect(again.user).toMatchObject({ id: first.user.id, role: 'operator' });
+  });
+
   it('refuses a person removed from the allowed groups and ends their sessions, API keys and sockets', async () => {
     globexIdp.accounts.set('carol', { email: 'carol@globex.test', name: 'Carol', groups: ['staff'] });
     const session = await resumeSession(t.app, await signInThroughSso(t.app, 'globex', 'carol'));

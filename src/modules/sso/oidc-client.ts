@@ -283,7 +283,9 @@ export function describeFailure(error: unknown, stage: Stage, issuer: string): A
     );
   }
   // RFC 9207: the `iss` the provider put beside the code names another issuer than this sign-in's.
-  if (code === 'OAUTH_INVALID_RESPONSE' && (error as Error).message.includes('"iss"')) {
+  // openid-client wraps oauth4webapi's error, whose own message names the parameter.
+  const said = `${(error as Error).message} ${cause instanceof Error ? cause.message : ''}`;
+  if (code === 'OAUTH_INVALID_RESPONSE' && said.includes('"iss"')) {
     return new AppError('forbidden', tokenCheckSentences.OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED!, {}, { cause: error });
   }
   const sentence = tokenCheckSentences[String(code)];

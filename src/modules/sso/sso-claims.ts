@@ -10,6 +10,11 @@ export interface SsoPerson {
   readonly displayName: string | null;
   /** The role their groups map to; null: none maps and there is no default, so they are not let in. */
   readonly role: SsoRole | null;
+  /**
+   * Whether the provider sent the groups claim at all. One that sends none (Google) cannot say what
+   * role anyone holds: existing users keep the role an administrator gave them.
+   */
+  readonly hasGroupsClaim: boolean;
 }
 
 const roleRank: Record<SsoRole, number> = { member: 0, operator: 1, tenant_admin: 2 };
@@ -64,6 +69,7 @@ export function personFromClaims(connection: ClaimSettings, claims: Record<strin
     email,
     displayName: typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 100) : null,
     role: roleOf(connection, groupsOf(claims[connection.groupsClaim])),
+    hasGroupsClaim: claims[connection.groupsClaim] !== undefined,
   };
 }
 

@@ -82,7 +82,9 @@ export async function provisionPerson(
         message: 'Your Parley account in this tenant is disabled: ask an administrator to enable it',
       };
     }
-    const role = existing.role === 'platform_admin' ? existing.role : person.role;
+    // A platform admin's role is the operator's to give, never a provider's; without a groups claim the
+    // provider says nothing about roles, so the one an administrator set stands.
+    const role = existing.role === 'platform_admin' || !person.hasGroupsClaim ? existing.role : person.role;
     const updated = await deps.usersRepository.updateUser(tx, tenantId, existing.id, {
       role,
       ...(person.displayName !== null && { displayName: person.displayName }),
