@@ -62,6 +62,21 @@ describe('single sign-on: refusals, SSO-required, sign-out and connections', () 
       expect(replayed.json().detail).toContain('already used');
     });
 
+    it('starts exactly one session when the same callback arrives twice a few ms apart, over many rounds', async () => {
+      idp.accounts.set('rita', { email: 'rita@initech.test', groups: [] });
+      for (let round = 0; round < 8; round += 1) {
+        const started = await startSignIn(t.app, 'initech');
+        const returned = await signInAtProvider(started.authorizationUrl, 'rita');
+        const first = callback(t.app, returned, started.bindingCookie);
+        await new Promise((resolve) => setTimeout(resolve, round % 3));
+        const answers = await Promise.all([first, callback(t.app, returned, started.bindingCookie)]);
+        const sessions = answers.filter((answer) => answer.cookies.some((cookie) => cookie.name === 'parley_refresh'));
+        expect(sessions, `round ${round}`).toHaveLength(1);
+        const refused = answers.find((answer) => answer.statusCode !== 303)!;
+        expect(refused.statusCode, `round ${round}`).toBe(400);
+      }
+    });
+
     it('refuses a callback in a browser that did not begin the sign-in (login CSRF)', async () => {
       idp.accounts.set('ivy', { email: 'ivy@initech.test', groups: [] });
       const started = await startSignIn(t.app, 'initech');
