@@ -36,8 +36,8 @@ describeInBrowser('web console: single sign-on through a real OpenID provider', 
   });
 
   const roleOf = async (email: string) => {
-    const result = await ui.server.database.db.execute(`select role from users where email = '${email}'` as never);
-    return (result as unknown as { rows: { role: string }[] }).rows[0]?.role;
+    const { rows } = await ui.server.database.executeSql('select role from users where email = $1', [email]);
+    return (rows[0] as { role: string } | undefined)?.role;
   };
 
   it('an admin connects the provider and tests it; people sign in through it with their mapped roles', async () => {

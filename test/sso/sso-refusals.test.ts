@@ -289,10 +289,10 @@ describe('single sign-on: refusals, SSO-required, sign-out and connections', () 
       expect(got.statusCode).toBe(200);
       expect(got.body).not.toContain(idp.clientSecret);
       expect(got.json()).toMatchObject({ hasClientSecret: true, slug: 'initech', allowedDomains: ['initech.test'] });
-      const rows = await t.database.db.execute<{ client_secret_sealed: string }>(
-        `select client_secret_sealed from sso_connections where id = '${connectionId}'` as never,
-      );
-      const sealed = (rows as unknown as { rows: { client_secret_sealed: string }[] }).rows[0]!.client_secret_sealed;
+      const { rows } = await t.database.executeSql('select client_secret_sealed from sso_connections where id = $1', [
+        connectionId,
+      ]);
+      const sealed = (rows[0] as { client_secret_sealed: string }).client_secret_sealed;
       expect(sealed.startsWith('v1.')).toBe(true);
       expect(sealed).not.toContain(idp.clientSecret);
     });
