@@ -83,6 +83,27 @@ describe('single sign-on: provisioning, roles and tenants', () => {
     expect((await me(session.accessToken)).json().user.role).toBe('operator');
   });
 
+  it("makes one user when a person's first sign-in finishes twice at once (two tabs), over many rounds", async () => {
+    for (let round = 0; round < 6; round += 1) {
+      const email = `twin-${round}@acme.test`;
+      acmeIdp.accounts.set(`twin-${round}`, { email, groups: [] });
+      const [tabA, tabB] = await Promise.all([startSignIn(t.app, 'acme'), startSignIn(t.app, 'acme')]);
+      const [backA, backB] = await Promise.all([
+        signInAtProvider(tabA.authorizationUrl, `twin-${round}`),
+        signInAtProvider(tabB.authorizationUrl, `twin-${round}`),
+      ]);
+      const first = callback(t.app, backA, tabA.bindingCookie);
+      await new Promise((resolve) => setTimeout(resolve, round % 3));
+      const answers = await Promise.all([first, callback(t.app, backB, tabB.bindingCookie)]);
+      expect(
+        answers.map((answer) => answer.statusCode),
+        answers[1]!.body,
+      ).toEqual([303, 303]);
+      const [a, b] = await Promise.all(answers.map((answer) => resumeSession(t.app, answer)));
+      expect(a!.user.id, `round ${round}`).toBe(b!.user.id);
+    }
+  });
+
   it('updates name and role from the claims on every sign-in, keeping the same user', async () => {
     acmeIdp.accounts.set('bob', { email: 'bob@acme.test', name: 'Bob', groups: [] });
     const first = await resumeSession(t.app, await signInThroughSso(t.app, 'acme', 'bob'));
