@@ -97,7 +97,7 @@ describe('single sign-on: provisioning, roles and tenants', () => {
       const answers = await Promise.all([first, callback(t.app, backB, tabB.bindingCookie)]);
       expect(
         answers.map((answer) => answer.statusCode),
-        answers[1]!.body,
+        answers[1].body,
       ).toEqual([303, 303]);
       const [a, b] = await Promise.all(answers.map((answer) => resumeSession(t.app, answer)));
       expect(a!.user.id, `round ${round}`).toBe(b!.user.id);
