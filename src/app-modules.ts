@@ -27,6 +27,8 @@ import { createPricingModule } from './modules/pricing/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createStorageQuota } from './modules/storage-quota/index.js';
+import { createSsoModule } from './modules/sso/index.js';
+import type { AuthService } from './modules/auth/index.js';
 import { createUsersModule } from './modules/users/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
 import {
@@ -54,7 +56,7 @@ export async function registerModules(
     readonly metrics: Metrics;
     readonly invalidations: InvalidationBus;
     readonly defaultAgent: DefaultAgent;
-    readonly auth: RealtimeModuleDeps['auth'];
+    readonly auth: RealtimeModuleDeps['auth'] & Pick<AuthService, 'startSession' | 'logout'>;
   },
 ): Promise<void> {
   const { config, database, metrics, invalidations } = deps;
@@ -108,6 +110,17 @@ export async function registerModules(
     onCredentialsChanged: credentialsChanged,
   });
   users.registerRoutes(app, users.service);
+  // Single sign-on per tenant (docs/sso.md): provisions through the users module, disables through its path.
+  createSsoModule({
+    db: database.db,
+    keys: deps.keys,
+    outbound,
+    logger: deps.logger,
+    auth: deps.auth,
+    users: users.service,
+    usersRepository: users.repository,
+    config,
+  }).registerRoutes(app);
   const apiKeys = createApiKeysModule({ db: database.db, onCredentialsChanged: credentialsChanged });
   apiKeys.registerRoutes(app, apiKeys.service);
   // One registry for chat and the model picker, so the picker offers what chat accepts.

@@ -150,6 +150,8 @@ const environmentSchema = z.object({
   DEFAULT_MODEL: modelRefSchema.optional(),
   /** Whether every new tenant starts with an agent, "Assistant", on DEFAULT_MODEL (or the first provider's, or offline). */
   DEFAULT_AGENT: z.enum(['on', 'off']).default('on'),
+  /** Whether single sign-on may use an issuer at a plain http:// URL (a provider on your own network, tests). */
+  SSO_ALLOW_HTTP_ISSUERS: z.enum(['true', 'false']).default('false'),
   TRANSCRIPTION_MODEL: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,39}:\S{1,200}$/, "must be 'provider:model', e.g. 'openai:whisper-1'")
@@ -297,6 +299,8 @@ export interface Config {
   readonly defaultModel: string | undefined;
   /** DEFAULT_AGENT: a new tenant starts with the agent "Assistant". */
   readonly createsDefaultAgent: boolean;
+  /** SSO_ALLOW_HTTP_ISSUERS: identity providers at http:// URLs are accepted (docs/sso.md). */
+  readonly ssoAllowHttpIssuers: boolean;
   /** The speech-to-text model for audio attachments (`provider:model`); unset, OpenAI's whisper-1 if configured. */
   readonly transcriptionModel: string | undefined;
   /** `offline` or `provider:model`; what a new knowledge source embeds with unless it names another. */
@@ -455,6 +459,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     defaultModel: e.DEFAULT_MODEL,
     createsDefaultAgent: e.DEFAULT_AGENT === 'on',
+    ssoAllowHttpIssuers: e.SSO_ALLOW_HTTP_ISSUERS === 'true',
     transcriptionModel: e.TRANSCRIPTION_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,

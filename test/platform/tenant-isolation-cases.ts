@@ -34,6 +34,7 @@ export interface TenantAIds {
   readonly memberId: string;
   readonly apiKeyId: string;
   readonly providerId: string;
+  readonly ssoConnectionId: string;
   readonly agentId: string;
   readonly projectId: string;
   readonly conversationId: string;
@@ -103,6 +104,11 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.providerId }),
     bodies: { PATCH: () => json({ models: ['gpt-4o'] }) },
   },
+  '/v1/sso/connections/:connectionId': {
+    foreign: (a) => ({ connectionId: a.ssoConnectionId }),
+    bodies: { PATCH: () => json({ ssoRequired: true }) },
+  },
+  '/v1/sso/connections/:connectionId/test': { foreign: (a) => ({ connectionId: a.ssoConnectionId }) },
   // An agent as an OpenAI model (by id; its name works too, and is another tenant's no more).
   '/v1/models/:model': { foreign: (a) => ({ model: a.agentId }) },
   '/v1/agents/:id': {
@@ -335,6 +341,25 @@ export const referenceCases: Record<string, ReferenceCase> = {
   'conversations listed by projectId': {
     foreign: (a) => a.projectId,
     request: (ref) => ({ method: 'GET', url: `/v1/conversations?projectId=${ref}`, body: {} }),
+  },
+  'SSO connections listed by tenantId': {
+    foreign: (a) => a.tenantId,
+    request: (ref) => ({ method: 'GET', url: `/v1/sso/connections?tenantId=${ref}`, body: {} }),
+  },
+  'SSO connection made for tenantId': {
+    foreign: (a) => a.tenantId,
+    request: (ref) => ({
+      method: 'POST',
+      url: '/v1/sso/connections',
+      body: json({
+        tenantId: ref,
+        slug: 'borrowed',
+        issuerUrl: 'http://127.0.0.1:9/borrowed',
+        clientId: 'c',
+        clientSecret: 's',
+        allowedDomains: ['borrowed.test'],
+      }),
+    }),
   },
   'projects listed by ownerId': {
     foreign: (a) => a.adminId,

@@ -115,6 +115,17 @@ describe("another tenant's objects, on every route", () => {
         models: ['gpt-4o-mini'],
       }),
     );
+    const ssoConnection = await made(
+      'POST',
+      '/v1/sso/connections',
+      json({
+        slug: 'hollowbrook',
+        issuerUrl: 'http://127.0.0.1:9/hollowbrook',
+        clientId: 'hollowbrook-client',
+        clientSecret: 'sso-client-secret-4b8d1e',
+        allowedDomains: ['hollowbrook.test'],
+      }),
+    );
     const mcp = await seedMcpTools();
     const knowledge = await seedKnowledge();
     const project = await made('POST', '/v1/projects', json({ name: 'Hollowbrook launch plan' }));
@@ -128,6 +139,7 @@ describe("another tenant's objects, on every route", () => {
     const failed = await seedFailedReply(toolAgent.id);
     const approval = await seedReplyAwaitingApproval(toolAgent.id);
     const support = await seedSupportDesk();
+    secretsOfA.push('sso-client-secret-4b8d1e');
     secretsOfA.push(toolAgent.id, apiKey.key, 'sk-provider-key-7f3e9a', 'mcp-token-5c1d2b', 'Quillfeather');
     return {
       tenantId: adminA.tenantId,
@@ -135,6 +147,7 @@ describe("another tenant's objects, on every route", () => {
       memberId: memberA.userId,
       apiKeyId: apiKey.id,
       providerId: provider.id,
+      ssoConnectionId: ssoConnection.id,
       projectId: project.id,
       ...knowledge,
       ...chat,
@@ -300,6 +313,7 @@ describe("another tenant's objects, on every route", () => {
       ...[`/v1/support-conversations/${a.supportConversationId}/events`],
       ...[`/v1/support-conversations/${a.supportConversationId}/notes`],
       ...['/v1/webhooks', `/v1/webhooks/${a.webhookId}`],
+      ...['/v1/sso/connections', `/v1/sso/connections/${a.ssoConnectionId}`],
     ];
   }
 

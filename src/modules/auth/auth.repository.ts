@@ -1,7 +1,7 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { preparedFor } from '../../platform/db/prepared.js';
-import { apiKeys, refreshTokens, tenants, users, type Role } from '../../platform/db/schema/index.js';
+import { apiKeys, refreshTokens, ssoConnections, tenants, users, type Role } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -72,9 +72,14 @@ export function createAuthRepository() {
       db: Executor,
       email: string,
       limit: number,
-    ): Promise<{ user: UserRow; tenantName: string }[]> {
+    ): Promise<{ user: UserRow; tenantName: string; isSsoRequired: boolean }[]> {
       return db
-        .select({ user: users, tenantName: tenants.name })
+        .select({
+          user: users,
+          tenantName: tenants.name,
+          // A tenant whose people sign in through its identity provider (docs/sso.md): password sign-in is refused.
+          isSsoRequired: sql<boolean>`exists (select 1 from ${ssoConnections} where ${ssoConnections.tenantId} = ${users.tenantId} and ${ssoConnections.isSsoRequired})`,
+        })
         .from(users)
         .innerJoin(tenants, eq(tenants.id, users.tenantId))
         .where(sql`lower(${users.email}) = lower(${email})`)

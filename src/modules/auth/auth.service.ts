@@ -93,6 +93,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   const service = {
+    /** A sign-in someone else proved (single sign-on): the same tokens and cookie as a password sign-in. */
+    startSession,
+
     async status() {
       const hasUsers = (await repository.countUsers(db)) > 0;
       return { hasUsers, signupMode: config.signupMode, canRegister: !hasUsers || config.signupMode === 'open' };

@@ -22,14 +22,24 @@ export function sendSession(
   options: { status: 200 | 201; maxAgeSeconds: number },
 ) {
   if (!wantsCookieSession(request)) return reply.status(options.status).send(session);
+  setSessionCookie(request, reply, session, options.maxAgeSeconds);
+  return reply.status(options.status).send({ ...session, refreshToken: undefined });
+}
+
+/** The refresh token into the session cookie: also how a single sign-on's callback hands the console its session. */
+export function setSessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  session: SessionView,
+  maxAgeSeconds: number,
+): void {
   void reply.setCookie(refreshCookieName, session.refreshToken ?? '', {
     httpOnly: true,
     sameSite: 'strict',
     secure: request.protocol === 'https',
     path: '/v1/auth',
-    maxAge: options.maxAgeSeconds,
+    maxAge: maxAgeSeconds,
   });
-  return reply.status(options.status).send({ ...session, refreshToken: undefined });
 }
 
 export function clearSessionCookie(reply: FastifyReply): void {

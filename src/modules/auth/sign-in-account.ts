@@ -42,6 +42,16 @@ export async function accountSignedInTo(
     if (candidate && isMatch && !candidate.user.disabledAt && !isDeskUser(candidate.user)) opened.push(candidate);
   }
   if (opened.length === 0) throw invalidCredentials();
+  const [only] = opened;
+  // Only someone who knows the password learns that the tenant requires SSO. Its platform admins keep
+  // their password: the break-glass when the identity provider is down or misconfigured (docs/sso.md).
+  if (opened.length === 1 && only!.isSsoRequired && only!.user.role !== 'platform_admin') {
+    throw new AppError(
+      'forbidden',
+      `The tenant '${only!.tenantName}' signs in through its identity provider: use "Sign in with SSO" with your work email`,
+      { extensions: { ssoRequired: true } },
+    );
+  }
   if (opened.length > 1) {
     // Only someone who knows the password of each account learns these names.
     const names = opened.map((row) => `'${row.tenantName}' (${row.user.tenantId})`).join(', ');

@@ -63,6 +63,26 @@ export function createUsersService(deps: UsersServiceDeps) {
     };
   }
 
+  /** Writes a user's changes; disabling, or a new password, ends every credential in the same transaction. */
+  async function applyChanges(
+    tx: Executor,
+    tenantId: string,
+    userId: string,
+    changes: UserChanges,
+  ): Promise<UserRow | undefined> {
+    const user = await repository.updateUser(tx, tenantId, userId, changes);
+    if (changes.disabledAt || changes.passwordHash) await credentials.endAllCredentials(tx, tenantId, userId);
+    return user;
+  }
+
+  function announceChanges(updated: UserRow, isRoleOrPasswordChanged: boolean): void {
+    // A new role holds on open sockets too: every node judges the user's sockets again (demoted, an
+    // operator's socket leaves the desk and the conversations that are no longer theirs to watch).
+    if (updated.disabledAt || isRoleOrPasswordChanged) deps.onCredentialsChanged?.(updated.id);
+    // A disabled user's model calls end with their sessions: no reply keeps being written (and paid) for them.
+    if (updated.disabledAt) deps.stopRepliesOf(updated.id);
+  }
+
   return {
     async list(actor: Actor, page: PageRequest): Promise<Page<UserView>> {
       requireAdmin(actor);
@@ -115,21 +135,23 @@ export function createUsersService(deps: UsersServiceDeps) {
         const target = locked.find((row) => row.id === userId);
         if (!target) throw notFound('User', userId);
         requireManageable(actor, target);
-        const changes = changesFor(actor, target, input, passwordHash);
-        const user = await repository.updateUser(tx, actor.tenantId, userId, changes);
-        if (changes.disabledAt || changes.passwordHash) await credentials.endAllCredentials(tx, actor.tenantId, userId);
-        return user;
+        return applyChanges(tx, actor.tenantId, userId, changesFor(actor, target, input, passwordHash));
       });
       if (!updated) throw notFound('User', userId);
-      // A new role holds on open sockets too: every node judges the user's sockets again (demoted, an
-      // operator's socket leaves the desk and the conversations that are no longer theirs to watch).
-      if (updated.disabledAt || input.password !== undefined || input.role !== undefined) {
-        deps.onCredentialsChanged?.(userId);
-      }
-      // A disabled user's model calls end with their sessions: no reply keeps being written (and paid) for them.
-      if (updated.disabledAt) deps.stopRepliesOf(userId);
+      announceChanges(updated, input.password !== undefined || input.role !== undefined);
       return presentUser(updated);
     },
+
+    /**
+     * The tenant's identity provider no longer lets this person in (docs/sso.md): they are disabled
+     * exactly as an administrator disables them, sessions, API keys, sockets and replies included.
+     */
+    async disableForIdentityProvider(tx: Executor, tenantId: string, userId: string): Promise<UserRow | undefined> {
+      return applyChanges(tx, tenantId, userId, { disabledAt: new Date() });
+    },
+
+    /** What must follow a change once it committed: sockets judged again, a disabled user's replies stopped. */
+    announceChanges,
 
     async remove(actor: Actor, userId: string): Promise<void> {
       requireAdmin(actor);

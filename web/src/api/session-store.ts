@@ -16,6 +16,13 @@ export interface Session {
 
 type Listener = (session: Session | null) => void;
 
+/** What /v1/sso/discover answers. */
+export interface SingleSignOn {
+  sso: boolean;
+  ssoRequired: boolean;
+  startUrl: string | null;
+}
+
 /**
  * Whether a failed refresh means the session is over: the server refused it (an expired, revoked or
  * reused refresh token). A rate limit, a server error or no answer at all says nothing about the
@@ -138,14 +145,36 @@ export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(
         });
       return inFlightRefresh;
     },
-    async signOut(): Promise<void> {
-      await fetchImpl('/v1/auth/logout', {
+    /**
+     * Ends the session; answers the identity provider's end-session URL when the session was a single
+     * sign-on whose provider has one (the caller sends the browser there), else null.
+     */
+    async signOut(): Promise<string | null> {
+      const response = await fetchImpl('/v1/auth/sso/logout', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         credentials: 'same-origin',
         body: '{}',
       }).catch(() => undefined);
       set(null);
+      if (!response?.ok) return null;
+      const body = (await response.json().catch(() => ({}))) as { endSessionUrl?: unknown };
+      return typeof body.endSessionUrl === 'string' ? body.endSessionUrl : null;
+    },
+    /**
+     * Whether an email (its domain) or a tenant's sign-in slug signs in through single sign-on, and
+     * where the browser begins it. A failure reads as "no single sign-on": the password form stays.
+     */
+    async findSingleSignOn(lookup: { email: string } | { tenant: string }): Promise<SingleSignOn> {
+      const none: SingleSignOn = { sso: false, ssoRequired: false, startUrl: null };
+      const response = await fetchImpl('/v1/sso/discover', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        credentials: 'same-origin',
+        body: JSON.stringify(lookup),
+      }).catch(() => undefined);
+      if (!response?.ok) return none;
+      return ((await response.json().catch(() => none)) as SingleSignOn | undefined) ?? none;
     },
   };
   return store;

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-error';
 import { useServices } from '../app-context';
 import { ErrorNotice } from '../ui/error-notice';
+import { beginSingleSignOn, useSingleSignOn } from './use-single-sign-on';
 
 const copy = {
   'first-run': {
@@ -21,6 +22,9 @@ export function AuthForm(props: { kind: keyof typeof copy; onDone: () => void; o
   const [isTenantAsked, setIsTenantAsked] = useState(false);
   const text = copy[props.kind];
   const isSignIn = props.kind === 'sign-in';
+  const singleSignOn = useSingleSignOn(isSignIn);
+  const [password, setPassword] = useState('');
+  const isSsoNext = isSignIn && singleSignOn.found?.sso === true && password === '';
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -30,17 +34,31 @@ export function AuthForm(props: { kind: keyof typeof copy; onDone: () => void; o
       return typeof value === 'string' ? value : '';
     };
     const email = field('email');
-    const password = field('password');
     const displayName = field('displayName').trim() || undefined;
     const tenant = field('tenant').trim() || undefined;
     setIsBusy(true);
     setError(null);
     try {
+      // Email first: with no password, an address whose domain signs in through its provider goes there.
+      if (isSignIn && password === '') {
+        const found = await singleSignOn.lookUp(email);
+        if (found?.startUrl) return beginSingleSignOn(found.startUrl);
+        throw new ApiError(
+          400,
+          'validation_failed',
+          'Enter your password: this address does not sign in through single sign-on',
+        );
+      }
       if (isSignIn) await sessions.signIn(email, password, tenant);
       else await sessions.register({ email, password, displayName });
       props.onDone();
     } catch (caught) {
       if (isSignIn && caught instanceof ApiError && caught.status === 409) setIsTenantAsked(true);
+      // The tenant requires single sign-on: the password is refused, the provider is where to go.
+      if (isSignIn && caught instanceof ApiError && caught.status === 403) {
+        const found = await singleSignOn.lookUp(email);
+        if (found?.startUrl) return beginSingleSignOn(found.startUrl);
+      }
       setError(caught);
     } finally {
       setIsBusy(false);
@@ -62,17 +80,38 @@ export function AuthForm(props: { kind: keyof typeof copy; onDone: () => void; o
         )}
         <label>
           Email
-          <input name="email" type="email" autoComplete="email" required maxLength={254} />
+          <input
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            maxLength={254}
+            onBlur={(event) => void singleSignOn.lookUp(event.currentTarget.value.trim())}
+          />
         </label>
+        {isSsoNext && (
+          <p className="muted" role="status">
+            This address signs in through your organisation&apos;s identity provider: continue without a password.
+          </p>
+        )}
         <label>
-          Password
+          {isSignIn ? (
+            <span>
+              Password {singleSignOn.found?.sso && <span className="muted">(not needed with single sign-on)</span>}
+            </span>
+          ) : (
+            'Password'
+          )}
           <input
             name="password"
             type="password"
             autoComplete={isSignIn ? 'current-password' : 'new-password'}
-            required
-            minLength={isSignIn ? 1 : 8}
+            // Signing in, an empty password asks for single sign-on (email first).
+            required={!isSignIn}
+            minLength={isSignIn ? undefined : 8}
             maxLength={256}
+            value={password}
+            onChange={(event) => setPassword(event.currentTarget.value)}
           />
         </label>
         {isSignIn && isTenantAsked && (
@@ -83,9 +122,10 @@ export function AuthForm(props: { kind: keyof typeof copy; onDone: () => void; o
             <input name="tenant" required maxLength={100} />
           </label>
         )}
+        {singleSignOn.tenantError !== null && <ErrorNotice error={singleSignOn.tenantError} />}
         {error !== null && <ErrorNotice error={error} />}
         <button type="submit" className="primary" disabled={isBusy}>
-          {isBusy ? 'Please wait…' : text.submit}
+          {isBusy ? 'Please wait…' : isSsoNext ? 'Continue with single sign-on' : text.submit}
         </button>
         {props.onSwitch && (
           <button

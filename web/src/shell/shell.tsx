@@ -61,7 +61,15 @@ export function Shell() {
         >
           {theme === 'dark' ? '☀' : '☾'}
         </button>
-        <button type="button" onClick={() => void sessions.signOut()}>
+        <button
+          type="button"
+          onClick={() =>
+            void sessions.signOut().then((endSessionUrl) => {
+              // A single sign-on ends at the provider too, where it has a page for that.
+              if (endSessionUrl) window.location.assign(endSessionUrl);
+            })
+          }
+        >
           Sign out
         </button>
       </header>

@@ -13,3 +13,4 @@ export * from './widget.js';
 export * from './pricing.js';
 export * from './budgets.js';
 export * from './analytics.js';
+export * from './sso.js';

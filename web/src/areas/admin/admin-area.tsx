@@ -6,6 +6,7 @@ import { BudgetsPage } from './budgets/budgets-page';
 import { EditProviderPage, NewProviderPage } from './provider-editor-page';
 import { ProvidersPage } from './providers-page';
 import { RequireRole } from './require-role';
+import { SsoSettingsPage } from './sso-settings-page';
 import { TenantSettingsPage } from './tenant-settings-page';
 import { TenantsPage } from './tenants-page';
 import { UsersPage } from './users-page';
@@ -22,6 +23,7 @@ function AdminSubNav() {
     { to: 'webhooks', label: 'Webhooks' },
     { to: 'budgets', label: 'Budgets' },
     { to: 'settings', label: 'Settings' },
+    { to: 'sso', label: 'Single sign-on' },
     ...(hasRoleAtLeast(session.user.role, 'platform_admin') ? [{ to: 'tenants', label: 'Tenants' }] : []),
   ];
   return (
@@ -54,6 +56,7 @@ function AdminRoutes() {
           <Route path="webhooks/:webhookId" element={<WebhookDetailPage />} />
           <Route path="budgets" element={<BudgetsPage />} />
           <Route path="settings" element={<TenantSettingsPage />} />
+          <Route path="sso" element={<SsoSettingsPage />} />
           {/* API keys have an area of their own, for every role; old links still arrive there. */}
           <Route path="api-keys" element={<Navigate to={apiKeysPath} replace />} />
           <Route

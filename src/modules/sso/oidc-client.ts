@@ -1,0 +1,316 @@
+import * as client from 'openid-client';
+import { AppError } from '../../platform/errors.js';
+import type { OutboundHttp } from '../../platform/outbound/index.js';
+
+/** What Parley needs to speak to one tenant's provider. */
+export interface OidcSettings {
+  readonly issuerUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export interface OidcClientDeps {
+  /** Every call to an issuer goes through the outbound door: a tenant admin's URL is a user's input. */
+  readonly outbound: Pick<OutboundHttp, 'fetch'>;
+  /** http:// issuers, for a provider on the operator's own network or in tests (SSO_ALLOW_HTTP_ISSUERS). */
+  readonly allowsHttpIssuers: boolean;
+  readonly timeoutMs: number;
+}
+
+/** Where a failure happened, which decides how it reads. */
+type Stage = 'discovery' | 'token' | 'userinfo';
+
+/**
+ * openid-client (certified) over the outbound door. Discovery runs for each sign-in step rather than
+ * being cached: sign-ins are rare, and a fresh configuration also fetches the JWKS afresh, so a key the
+ * provider rotated in is used at once (openid-client's own cache waits 60 s before looking again).
+ */
+export function createOidcClient(deps: OidcClientDeps) {
+  const customFetch: client.CustomFetch = (url, options) =>
+    deps.outbound.fetch(url, { ...(options as RequestInit), timeoutMs: deps.timeoutMs });
+
+  async function discover(settings: OidcSettings): Promise<client.Configuration> {
+    const issuer = parseIssuer(settings.issuerUrl, deps.allowsHttpIssuers);
+    try {
+      const configuration = await client.discovery(issuer, settings.clientId, undefined, undefined, {
+        [client.customFetch]: customFetch,
+        timeout: Math.ceil(deps.timeoutMs / 1000),
+        execute: deps.allowsHttpIssuers ? [client.allowInsecureRequests] : [],
+      });
+      return withClientAuthentication(configuration, settings, deps);
+    } catch (error) {
+      throw describeFailure(error, 'discovery', settings.issuerUrl);
+    }
+  }
+
+  return {
+    discover,
+
+    /** Discovery as the settings page's "test the connection" runs it: what it found, or what is wrong. */
+    async test(settings: OidcSettings) {
+      try {
+        const configuration = await discover(settings);
+        const metadata = configuration.serverMetadata();
+        const supportsCode = metadata.response_types_supported?.includes('code') ?? true;
+        if (!supportsCode) {
+          return failed(`The identity provider at ${settings.issuerUrl} does not offer the authorization code flow`);
+        }
+        if (!metadata.jwks_uri)
+          return failed(`The identity provider at ${settings.issuerUrl} publishes no JWKS (jwks_uri)`);
+        return {
+          ok: true,
+          message: `Found the identity provider ${metadata.issuer}: its sign-in page and keys are reachable`,
+          issuer: metadata.issuer,
+          supportsEndSession: metadata.end_session_endpoint !== undefined,
+        };
+      } catch (error) {
+        if (error instanceof AppError) return failed(error.message);
+        throw error;
+      }
+    },
+
+    /** The provider's sign-in URL for one attempt. */
+    authorizationUrl(
+      configuration: client.Configuration,
+      attempt: {
+        redirectUri: string;
+        scopes: string;
+        state: string;
+        nonce: string;
+        codeChallenge: string;
+        loginHint?: string;
+      },
+    ): string {
+      return client
+        .buildAuthorizationUrl(configuration, {
+          redirect_uri: attempt.redirectUri,
+          scope: attempt.scopes,
+          state: attempt.state,
+          nonce: attempt.nonce,
+          code_challenge: attempt.codeChallenge,
+          code_challenge_method: 'S256',
+          ...(attempt.loginHint && { login_hint: attempt.loginHint }),
+        })
+        .toString();
+    },
+
+    /**
+     * The code exchanged and the ID token checked (issuer, audience, expiry, nonce, signature against
+     * the JWKS, and the `iss` of the response when the provider sends one): its claims, with the
+     * userinfo endpoint's added when `wantsUserInfo` and the provider has one.
+     */
+    async signIn(
+      configuration: client.Configuration,
+      callbackUrl: URL,
+      checks: { state: string; nonce: string; codeVerifier: string },
+      wantsUserInfo: (claims: Record<string, unknown>) => boolean,
+    ): Promise<Record<string, unknown>> {
+      const issuer = configuration.serverMetadata().issuer;
+      let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+      try {
+        tokens = await client.authorizationCodeGrant(configuration, callbackUrl, {
+          pkceCodeVerifier: checks.codeVerifier,
+          expectedState: checks.state,
+          expectedNonce: checks.nonce,
+          idTokenExpected: true,
+        });
+      } catch (error) {
+        throw describeFailure(error, 'token', issuer);
+      }
+      const claims: Record<string, unknown> = { ...tokens.claims() };
+      if (!wantsUserInfo(claims) || !configuration.serverMetadata().userinfo_endpoint) return claims;
+      try {
+        const userInfo = await client.fetchUserInfo(configuration, tokens.access_token, claims.sub as string);
+        // The ID token's own claims win: they are signed.
+        return { ...userInfo, ...claims };
+      } catch (error) {
+        throw describeFailure(error, 'userinfo', issuer);
+      }
+    },
+
+    /** Where the browser goes to end its session at the provider, or null when the provider has no such page. */
+    endSessionUrl(configuration: client.Configuration, postLogoutRedirectUri: string): string | null {
+      if (!configuration.serverMetadata().end_session_endpoint) return null;
+      return client
+        .buildEndSessionUrl(configuration, {
+          client_id: configuration.clientMetadata().client_id,
+          post_logout_redirect_uri: postLogoutRedirectUri,
+        })
+        .toString();
+    },
+  };
+}
+
+export type OidcClient = ReturnType<typeof createOidcClient>;
+
+const failed = (message: string) => ({ ok: false, message, issuer: null, supportsEndSession: false });
+
+function parseIssuer(issuerUrl: string, allowsHttpIssuers: boolean): URL {
+  const url = new URL(issuerUrl);
+  if (url.protocol === 'http:' && !allowsHttpIssuers) {
+    throw new AppError(
+      'unprocessable',
+      `The issuer URL ${issuerUrl} is plain http: client secrets and tokens would cross the network readable; use https (an operator can allow http issuers with SSO_ALLOW_HTTP_ISSUERS)`,
+    );
+  }
+  return url;
+}
+
+/** client_secret_basic when the provider lists it (or lists nothing: the standard's default), else client_secret_post. */
+function withClientAuthentication(
+  discovered: client.Configuration,
+  settings: OidcSettings,
+  deps: OidcClientDeps,
+): client.Configuration {
+  const metadata = discovered.serverMetadata();
+  const methods = metadata.token_endpoint_auth_methods_supported;
+  const authentication =
+    !methods || methods.includes('client_secret_basic')
+      ? client.ClientSecretBasic(settings.clientSecret)
+      : client.ClientSecretPost(settings.clientSecret);
+  const configuration = new client.Configuration(metadata, settings.clientId, undefined, authentication);
+  configuration[client.customFetch] = (url, options) =>
+    deps.outbound.fetch(url, { ...(options as RequestInit), timeoutMs: deps.timeoutMs });
+  configuration.timeout = Math.ceil(deps.timeoutMs / 1000);
+  if (deps.allowsHttpIssuers) client.allowInsecureRequests(configuration);
+  return configuration;
+}
+
+/**
+ * A failure at the provider as a sentence a person can act on: configuration problems are 422, a
+ * refused or spent sign-in 400/403. Never a 5xx: the fault is outside this server.
+ */
+export function describeFailure(error: unknown, stage: Stage, issuer: string): AppError {
+  if (error instanceof AppError) {
+    return new AppError(
+      'unprocessable',
+      `Parley could not reach the identity provider ${issuer}: ${error.message}`,
+      {},
+      { cause: error },
+    );
+  }
+  if (error instanceof client.ResponseBodyError) {
+    const said = error.error_description ? `${error.error}: ${error.error_description}` : error.error;
+    if (error.error === 'invalid_client' || error.error === 'unauthorized_client') {
+      return new AppError(
+        'unprocessable',
+        `The identity provider refused Parley's client id or client secret (${said}): check them in the SSO settings`,
+        {},
+        { cause: error },
+      );
+    }
+    if (error.error === 'invalid_grant') {
+      return new AppError(
+        'validation_failed',
+        `The identity provider refused the sign-in code (${said}): it was already used or has expired; sign in again`,
+        {},
+        { cause: error },
+      );
+    }
+    return new AppError(
+      'unprocessable',
+      `The identity provider answered with an error (${said})`,
+      {},
+      { cause: error },
+    );
+  }
+  if (error instanceof client.WWWAuthenticateChallengeError) {
+    // A 401 with a challenge from the token endpoint: the client's credentials were refused.
+    const said = error.cause.map((challenge) => challenge.parameters.error ?? challenge.scheme).join(', ');
+    return new AppError(
+      'unprocessable',
+      `The identity provider refused Parley's client id or client secret (${said || error.status}): check them in the SSO settings`,
+      {},
+      { cause: error },
+    );
+  }
+  if (error instanceof client.AuthorizationResponseError) {
+    const said = error.error_description ? `${error.error}: ${error.error_description}` : error.error;
+    return new AppError('forbidden', `The identity provider did not sign you in (${said})`, {}, { cause: error });
+  }
+  const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: unknown }).cause;
+  if (stage === 'discovery') {
+    if (cause instanceof AppError) return describeFailure(cause, stage, issuer);
+    if (
+      error instanceof TypeError ||
+      code === 'ECONNREFUSED' ||
+      code === 'ENOTFOUND' ||
+      (error as Error).name === 'TimeoutError'
+    ) {
+      return new AppError(
+        'unprocessable',
+        `The identity provider at ${issuer} could not be reached (its discovery document ${discoveryUrlOf(issuer)} did not load): check the issuer URL`,
+        {},
+        { cause: error },
+      );
+    }
+    if (
+      code === client.ResponseBodyError.name ||
+      code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' ||
+      code === 'OAUTH_RESPONSE_IS_NOT_JSON' ||
+      code === 'OAUTH_INVALID_RESPONSE'
+    ) {
+      return new AppError(
+        'unprocessable',
+        `${discoveryUrlOf(issuer)} is not an OpenID Connect discovery document: check the issuer URL`,
+        {},
+        { cause: error },
+      );
+    }
+    if (code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
+      return new AppError(
+        'unprocessable',
+        `The discovery document at ${discoveryUrlOf(issuer)} names another issuer: the issuer URL must be exactly the one the provider names`,
+        {},
+        { cause: error },
+      );
+    }
+    return new AppError(
+      'unprocessable',
+      `The identity provider at ${issuer} could not be used: its discovery document was refused`,
+      {},
+      { cause: error },
+    );
+  }
+  if (cause instanceof AppError) return describeFailure(cause, stage, issuer);
+  if (error instanceof TypeError) {
+    return new AppError(
+      'unprocessable',
+      `The identity provider ${issuer} could not be reached to finish the sign-in; try again`,
+      {},
+      { cause: error },
+    );
+  }
+  // RFC 9207: the `iss` the provider put beside the code names another issuer than this sign-in's.
+  // openid-client wraps oauth4webapi's error, whose own message names the parameter.
+  const said = `${(error as Error).message} ${cause instanceof Error ? cause.message : ''}`;
+  if (code === 'OAUTH_INVALID_RESPONSE' && said.includes('"iss"')) {
+    return new AppError('forbidden', tokenCheckSentences.OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED!, {}, { cause: error });
+  }
+  const sentence = tokenCheckSentences[String(code)];
+  return new AppError(
+    'forbidden',
+    sentence ?? `The identity provider's answer failed Parley's checks, so no session was started`,
+    {},
+    { cause: error },
+  );
+}
+
+const tokenCheckSentences: Record<string, string> = {
+  OAUTH_JWT_CLAIM_COMPARISON_FAILED:
+    'The ID token was not made for this sign-in (its issuer, audience or nonce differs): a token of another provider, client or sign-in is refused',
+  OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED:
+    'The answer came from another identity provider than the one this sign-in began at: it is refused',
+  OAUTH_JWT_TIMESTAMP_CHECK_FAILED:
+    'The ID token has expired or is not yet valid; check the clocks, then sign in again',
+  OAUTH_KEY_SELECTION_FAILED: "No key in the identity provider's JWKS matches the ID token's signature",
+  OAUTH_INVALID_RESPONSE: "The identity provider's answer was not a valid OpenID Connect response",
+  OAUTH_JWS_SIGNATURE_VERIFICATION_FAILED:
+    "The ID token's signature does not verify against the identity provider's keys",
+  OAUTH_RESPONSE_IS_NOT_CONFORM: "The identity provider's answer was not a valid OpenID Connect response",
+};
+
+function discoveryUrlOf(issuer: string): string {
+  return `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+}

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from '../../platform/db/client.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import { AppError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { UserRow } from '../auth/auth.repository.js';
+import { hashPassword } from '../auth/passwords.js';
+import { isDeskUser } from '../users/desk-user-address.js';
+import type { UsersRepository, UsersService } from '../users/index.js';
+import type { SsoPerson } from './sso-claims.js';
+import type { SsoConnectionRow, SsoRepository } from './sso.repository.js';
+
+export interface ProvisioningDeps {
+  readonly db: Database;
+  readonly repository: SsoRepository;
+  readonly users: Pick<UsersService, 'disableForIdentityProvider' | 'announceChanges'>;
+  readonly usersRepository: Pick<UsersRepository, 'insertUser' | 'updateUser'>;
+}
+
+type Outcome =
+  | { readonly kind: 'signed-in'; readonly user: UserRow; readonly isRoleChanged: boolean }
+  | { readonly kind: 'refused'; readonly message: string; readonly disabled?: UserRow | undefined };
+
+const notLetIn =
+  'Your account at the identity provider is in none of the groups this tenant lets in, so Parley did not sign you in; ask your administrator to add you';
+
+/**
+ * Just-in-time provisioning in the connection's tenant, and only there: an address with an account in
+ * another tenant gets a separate one here (ADR 3). First sign-in creates the user with the mapped role;
+ * each later one brings name and role up to date. A person the provider no longer lets in is disabled
+ * by the users module's own path, which ends their sessions, API keys and sockets.
+ */
+export async function provisionPerson(
+  deps: ProvisioningDeps,
+  connection: SsoConnectionRow,
+  person: SsoPerson,
+): Promise<UserRow> {
+  const { db, repository } = deps;
+  const tenantId = connection.tenantId;
+  // Slow on purpose (scrypt), so before the transaction: a password nobody knows, for the required column.
+  const passwordHash = await hashPassword(randomBytes(32).toString('base64url'));
+  const provision = () =>
+    db.transaction(async (tx): Promise<Outcome> => {
+      const existing = await repository.findUserByEmail(tx, tenantId, person.email);
+      if (existing && isDeskUser(existing)) {
+        return {
+          kind: 'refused',
+          message: "This address belongs to the support desk's service account, which cannot sign in",
+        };
+      }
+      const identity = existing && (await repository.findIdentity(tx, tenantId, existing.id));
+      const saveIdentity = (userId: string, deprovisionedAt: Date | null) =>
+        repository.saveIdentity(tx, {
+          tenantId,
+          userId,
+          connectionId: connection.id,
+          subject: person.subject,
+          deprovisionedAt,
+        });
+      if (person.role === null) {
+        // A platform admin is never disabled by a provider: they are the break-glass.
+        if (!existing || existing.disabledAt || existing.role === 'platform_admin')
+          return { kind: 'refused', message: notLetIn };
+        const disabled = await deps.users.disableForIdentityProvider(tx, tenantId, existing.id);
+        await saveIdentity(existing.id, new Date());
+        return { kind: 'refused', message: notLetIn, disabled };
+      }
+      if (!existing) {
+        const user = await deps.usersRepository.insertUser(tx, {
+          id: newId(),
+          tenantId,
+          email: person.email,
+          displayName: person.displayName,
+          passwordHash,
+          role: person.role,
+        });
+        await saveIdentity(user.id, null);
+        return { kind: 'signed-in', user, isRoleChanged: false };
+      }
+      // Disabled by an administrator stays disabled; disabled by the provider ends once it lets them in again.
+      if (existing.disabledAt && !identity?.deprovisionedAt) {
+        return {
+          kind: 'refused',
+          message: 'Your Parley account in this tenant is disabled: ask an administrator to enable it',
+        };
+      }
+      // A platform admin's role is the operator's to give, never a provider's; without a groups claim the
+      // provider says nothing about roles, so the one an administrator set stands.
+      const role = existing.role === 'platform_admin' || !person.hasGroupsClaim ? existing.role : person.role;
+      const updated = await deps.usersRepository.updateUser(tx, tenantId, existing.id, {
+        role,
+        ...(person.displayName !== null && { displayName: person.displayName }),
+        ...(existing.disabledAt && { disabledAt: null }),
+      });
+      await saveIdentity(existing.id, null);
+      return { kind: 'signed-in', user: updated ?? existing, isRoleChanged: role !== existing.role };
+    });
+  let outcome: Outcome;
+  try {
+    outcome = await provision();
+  } catch (error) {
+    // The same person's first sign-in twice at once (two tabs): the other made the user; this one now finds it.
+    if (!isUniqueViolation(error, 'users_tenant_email_unique')) throw error;
+    outcome = await provision();
+  }
+  if (outcome.kind === 'refused') {
+    if (outcome.disabled) deps.users.announceChanges(outcome.disabled, false);
+    throw new AppError('forbidden', outcome.message);
+  }
+  if (outcome.isRoleChanged) deps.users.announceChanges(outcome.user, true);
+  return outcome.user;
+}

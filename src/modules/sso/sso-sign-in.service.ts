@@ -1,0 +1,159 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import * as client from 'openid-client';
+import type { Database } from '../../platform/db/client.js';
+import { AppError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { Logger } from '../../platform/logger.js';
+import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
+import type { AuthRepository } from '../auth/auth.repository.js';
+import type { AuthService } from '../auth/index.js';
+import type { SessionView } from '../auth/auth.schemas.js';
+import { hashOpaqueToken } from '../auth/auth.tokens.js';
+import type { UsersService } from '../users/index.js';
+import type { UsersRepository } from '../users/index.js';
+import type { OidcClient } from './oidc-client.js';
+import { lacksClaims, personFromClaims } from './sso-claims.js';
+import { provisionPerson } from './sso-provisioning.js';
+import type { SsoConnectionRow, SsoRepository } from './sso.repository.js';
+
+export interface SsoSignInDeps {
+  readonly db: Database;
+  readonly repository: SsoRepository;
+  readonly oidc: OidcClient;
+  readonly credentialsKey: Buffer;
+  readonly auth: Pick<AuthService, 'startSession' | 'logout'>;
+  readonly authRepository: Pick<AuthRepository, 'findRefreshTokenByHash'>;
+  readonly users: Pick<UsersService, 'disableForIdentityProvider' | 'announceChanges'>;
+  readonly usersRepository: Pick<UsersRepository, 'insertUser' | 'updateUser'>;
+  readonly logger: Logger;
+}
+
+/** How long a person has at the provider between leaving Parley and coming back. */
+export const attemptLifetimeMs = 10 * 60_000;
+export const callbackPath = '/v1/sso/callback';
+
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+const attemptUnknown = () =>
+  new AppError(
+    'validation_failed',
+    'This sign-in link was already used, has expired, or was begun in another browser: start the sign-in again',
+  );
+
+export function createSsoSignInService(deps: SsoSignInDeps) {
+  const { db, repository, oidc, credentialsKey } = deps;
+
+  const settingsOf = (connection: SsoConnectionRow) => ({
+    issuerUrl: connection.issuerUrl,
+    clientId: connection.clientId,
+    clientSecret: decryptSecret(credentialsKey, connection.clientSecretSealed),
+  });
+
+  return {
+    /** Whether an email's domain, or a tenant's slug, signs in through a provider, and where to begin. */
+    async discover(input: { email?: string | undefined; tenant?: string | undefined }) {
+      const connection =
+        input.tenant !== undefined
+          ? await repository.findConnectionBySlug(db, input.tenant)
+          : await repository.findConnectionByDomain(db, input.email!.slice(input.email!.lastIndexOf('@') + 1));
+      if (!connection) return { sso: false, ssoRequired: false, startUrl: null };
+      const hint = input.email === undefined ? '' : `?loginHint=${encodeURIComponent(input.email)}`;
+      return { sso: true, ssoRequired: connection.isSsoRequired, startUrl: `/v1/sso/start/${connection.slug}${hint}` };
+    },
+
+    /**
+     * Begins a sign-in: state, nonce and PKCE verifier are kept server-side, and bound to this browser
+     * by a random value in its cookie, so a sign-in begun elsewhere cannot be finished here.
+     */
+    async start(slug: string, origin: string, loginHint: string | undefined) {
+      const connection = await repository.findConnectionBySlug(db, slug);
+      if (!connection) throw new AppError('not_found', `No single sign-on is set up under the name '${slug}'`);
+      const configuration = await oidc.discover(settingsOf(connection));
+      const state = client.randomState();
+      const nonce = client.randomNonce();
+      const codeVerifier = client.randomPKCECodeVerifier();
+      const browserBinding = randomBytes(32).toString('base64url');
+      await repository.insertAttempt(db, {
+        id: newId(),
+        tenantId: connection.tenantId,
+        connectionId: connection.id,
+        stateHash: sha256(state),
+        browserBindingHash: sha256(browserBinding),
+        nonce,
+        codeVerifierSealed: encryptSecret(credentialsKey, codeVerifier),
+        expiresAt: new Date(Date.now() + attemptLifetimeMs),
+      });
+      const redirectUrl = oidc.authorizationUrl(configuration, {
+        redirectUri: `${origin}${callbackPath}`,
+        scopes: connection.scopes,
+        state,
+        nonce,
+        codeChallenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        loginHint,
+      });
+      return { redirectUrl, browserBinding };
+    },
+
+    /**
+     * The provider sent the person back: the attempt is taken (once), the code exchanged and the ID
+     * token checked, the person provisioned in the connection's tenant, and a session started.
+     */
+    async finish(input: {
+      origin: string;
+      rawQuery: string;
+      state: string | undefined;
+      browserBinding: string | undefined;
+    }): Promise<SessionView> {
+      if (!input.state)
+        throw new AppError('validation_failed', 'The identity provider sent no state: start the sign-in again');
+      const attempt = await repository.takeAttempt(db, sha256(input.state));
+      if (!attempt || attempt.expiresAt.getTime() <= Date.now()) throw attemptUnknown();
+      if (!input.browserBinding || !sameHash(sha256(input.browserBinding), attempt.browserBindingHash)) {
+        throw attemptUnknown();
+      }
+      const connection = await repository.findConnection(db, attempt.tenantId, attempt.connectionId);
+      if (!connection)
+        throw new AppError('validation_failed', "This tenant's single sign-on was removed while you signed in");
+      const configuration = await oidc.discover(settingsOf(connection));
+      const claims = await oidc.signIn(
+        configuration,
+        new URL(`${input.origin}${callbackPath}?${input.rawQuery}`),
+        {
+          state: input.state,
+          nonce: attempt.nonce,
+          codeVerifier: decryptSecret(credentialsKey, attempt.codeVerifierSealed),
+        },
+        (idTokenClaims) => lacksClaims(connection, idTokenClaims),
+      );
+      const person = personFromClaims(connection, claims);
+      const user = await provisionPerson(deps, connection, person);
+      return deps.auth.startSession(user);
+    },
+
+    /**
+     * Ends Parley's session (as /v1/auth/logout does) and answers the provider's end-session URL when
+     * the session was a single sign-on and the provider has one.
+     */
+    async logout(refreshToken: string, origin: string): Promise<{ endSessionUrl: string | null }> {
+      const stored = await deps.authRepository.findRefreshTokenByHash(db, hashOpaqueToken(refreshToken));
+      await deps.auth.logout(refreshToken);
+      if (!stored) return { endSessionUrl: null };
+      const identity = await repository.findIdentity(db, stored.tenantId, stored.userId);
+      const connection = identity && (await repository.findConnection(db, stored.tenantId, identity.connectionId));
+      if (!connection) return { endSessionUrl: null };
+      try {
+        return { endSessionUrl: oidc.endSessionUrl(await oidc.discover(settingsOf(connection)), `${origin}/`) };
+      } catch (error) {
+        // Parley's session has ended; the provider's page is a courtesy the person can live without.
+        deps.logger.warn({ err: error, connectionId: connection.id }, 'sso: end-session URL unavailable');
+        return { endSessionUrl: null };
+      }
+    },
+  };
+}
+
+function sameHash(left: string, right: string): boolean {
+  return left.length === right.length && timingSafeEqual(Buffer.from(left), Buffer.from(right));
+}
+
+export type SsoSignInService = ReturnType<typeof createSsoSignInService>;
