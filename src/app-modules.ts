@@ -163,6 +163,7 @@ export async function registerModules(
     jobs,
     outbound,
     keys: deps.keys,
+    invalidations,
   });
   webhooks.registerRoutes(app);
   const events = webhooks.events;
@@ -178,7 +179,7 @@ export async function registerModules(
     stopReplies: replyStops.stopConversation,
     onConversationChanged: (change) => {
       realtime.publisher.publishConversationChange(change);
-      emitConversationChange(events, change);
+      emitConversationChange(database.db, events, change);
     },
   });
   conversations.registerRoutes(app);
@@ -231,6 +232,7 @@ export async function registerModules(
     }),
     knowledgeSearch: knowledge.search,
     jobs,
+    pauseAfterCommitMs: config.testPauseAfterCommitMs,
   });
   if (deps.runsJobs ?? true) {
     inbox.registerJobs();
@@ -280,11 +282,11 @@ export async function registerModules(
     tuning: deps.chat,
     announceTurn: (turn) => {
       realtime.publisher.publishTurn(turn);
-      emitTurnMessages(events, turn);
+      emitTurnMessages(database.db, events, turn);
       companion.watchTurn(turn);
     },
     announceTitle: (title) => realtime.publisher.publishTitle(title),
-    announceReply: (tenantId, message) => void emitMessageCreated(events, tenantId, message),
+    announceReply: (tenantId, message) => void emitMessageCreated(database.db, events, tenantId, message),
     earlierSummary: createSummaryReader(database.db),
     knownFacts: createMemoryReader(database.db),
     conversationTools: inbox.conversationTools,
@@ -306,7 +308,7 @@ export async function registerModules(
     onRead: (read) => realtime.publisher.publishRead(read),
     onProactiveMessage: ({ tenantId, ownerId, message }) => {
       realtime.publisher.publishProactiveMessage(tenantId, ownerId, message);
-      void emitMessageCreated(events, tenantId, message);
+      void emitMessageCreated(database.db, events, tenantId, message);
     },
     now: deps.clock,
   });

@@ -65,8 +65,9 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
   const addSupportContext = createSupportEventContext(deps.db, apiChannelRepository);
   for (const type of supportEventTypes) deps.webhooks?.enrich(type, addSupportContext);
   // The contacts API sends its own `contact.created`; these are the contacts visitors and bridges make.
+  // Stored just after the contact commits (not in its transaction: a crash in between loses the event).
   const onContactCreated = (contact: StoredContact) => {
-    if (events) void emitContactCreated(events, contact);
+    if (events) void emitContactCreated(deps.db, events, contact);
   };
   const sessions = createWidgetSessions({ db: deps.db, repository, inboxes: deps.inboxes, onContactCreated });
   const service = createWidgetService({
@@ -88,7 +89,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
         conversationId: message.conversationId,
         frame: { type: 'message-created', conversationId: message.conversationId, seq, message },
       });
-      if (events) void emitMessageCreated(events, tenantId, message);
+      if (events) void emitMessageCreated(deps.db, events, tenantId, message);
     },
   });
   const apiChannel = createApiChannel({

@@ -1,3 +1,4 @@
+import { transaction } from '../../platform/db/after-commit.js';
 import type { Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import type { StoredSupportConversation } from '../inbox/support.repository.js';
@@ -241,22 +242,26 @@ export function createWidgetService(deps: WidgetServiceDeps) {
         throw conflict(`Conversation '${id}' is not resolved yet; rate it once it is`);
       }
       const operatorId = conversation.assigneeId ?? (await repository.lastAssigneeOf(db, visitor.tenantId, id)) ?? null;
-      const isStored = await repository.insertRating(db, {
-        supportConversationId: id,
-        tenantId: visitor.tenantId,
-        rating: input.rating,
-        comment: input.comment ?? null,
-        operatorId,
-        isAiOnly: operatorId === null,
-      });
-      if (!isStored) throw conflict(`Conversation '${id}' was already rated`);
       const rated = {
         rating: input.rating,
         comment: input.comment ?? null,
         ratedFor: operatorId ? 'operator' : 'ai',
       } as const;
       const rating = { supportConversationId: id, ...rated, operatorId, createdAt: now().toISOString() };
-      void deps.events?.emit(visitor.tenantId, 'csat.submitted', { rating }, { key: id });
+      // Its `csat.submitted` commits with the rating (the outbox).
+      const isStored = await transaction(db, async (tx) => {
+        const isNew = await repository.insertRating(tx, {
+          supportConversationId: id,
+          tenantId: visitor.tenantId,
+          rating: input.rating,
+          comment: input.comment ?? null,
+          operatorId,
+          isAiOnly: operatorId === null,
+        });
+        if (isNew) await deps.events?.emit(tx, visitor.tenantId, 'csat.submitted', { rating }, { key: id });
+        return isNew;
+      });
+      if (!isStored) throw conflict(`Conversation '${id}' was already rated`);
       return rated;
     },
 
