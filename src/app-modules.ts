@@ -167,6 +167,7 @@ export async function registerModules(
   });
   webhooks.registerRoutes(app);
   const events = webhooks.events;
+  app.decorate('webhookOutbox', { events, sweepUnrelayed: webhooks.sweepUnrelayed });
   // Usage budgets: every model resolver below checks them before a call and counts each call's tokens.
   const budgets = createBudgetsModule({ db: database.db, logger: deps.logger, events, pricing: pricing.service });
   budgets.registerRoutes(app);

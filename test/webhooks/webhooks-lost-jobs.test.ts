@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
@@ -33,7 +34,11 @@ describe('a delivery whose job was lost', () => {
       payload: { name: 'Left behind' },
     });
     expect(contact.statusCode).toBe(201);
-    const [pending] = await listDeliveries(first.app, admin, webhook.id);
+    // Relayed just after the contact's commit, in the background.
+    const pending = await eventually(async () => {
+      const [delivery] = await listDeliveries(first.app, admin, webhook.id);
+      return delivery;
+    });
     expect(pending).toMatchObject({ status: 'pending', attempts: 0 });
     // As if the node had stopped between storing the event and queueing its job, minutes ago.
     await first.database.executeSql(`delete from pgboss.job where name = 'webhooks.deliver'`);

@@ -140,6 +140,17 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   };
 }
 
+import type { WebhookEvents } from './webhook-event-types.js';
 export type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export { webhookEventTypes } from './webhook-event-types.js';
 export type { EventEnricher } from './webhook-relay.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * The webhook event bus and one sweep of unrelayed events now (tests; nodes that run jobs sweep
+     * every few seconds).
+     */
+    webhookOutbox: { events: WebhookEvents; sweepUnrelayed: () => Promise<number> };
+  }
+}
