@@ -88,7 +88,10 @@ describe('the webhook outbox', () => {
       250,
     );
     const delivered = await eventually(async () => receiver.received.find((delivery) => delivery.payload?.id === id));
-    expect(delivered).toMatchObject({ isVerified: true, payload: { type: 'contact.created', data: { contact: { id: key } } } });
+    expect(delivered).toMatchObject({
+      isVerified: true,
+      payload: { type: 'contact.created', data: { contact: { id: key } } },
+    });
     expect(await eventRow(id)).toEqual({ isRelayed: true, deliveries: 1 });
     // A second sweep (another node's) finds nothing left to relay.
     expect(await t.app.webhookOutbox.sweepUnrelayed()).toBe(0);
@@ -107,6 +110,9 @@ describe('the webhook outbox', () => {
     const contactId = created.json().id as string;
     const id = stableEventId(admin.tenantId, 'contact.created', contactId);
     const delivered = await eventually(async () => receiver.received.find((delivery) => delivery.payload?.id === id));
-    expect(delivered).toMatchObject({ isVerified: true, payload: { data: { contact: { id: contactId, name: 'Ada' } } } });
+    expect(delivered).toMatchObject({
+      isVerified: true,
+      payload: { data: { contact: { id: contactId, name: 'Ada' } } },
+    });
   });
 });

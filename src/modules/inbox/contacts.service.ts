@@ -37,7 +37,13 @@ async function savingExternalId<T>(externalId: string | null | undefined, write:
 
 /** `contact.created`, whoever made the contact: the contacts API, a widget visitor, the API channel. */
 export function emitContactCreated(tx: Executor, events: WebhookEvents, contact: StoredContact): Promise<void> {
-  return events.emit(tx, contact.tenantId, 'contact.created', { contact: presentContact(contact) }, { key: contact.id });
+  return events.emit(
+    tx,
+    contact.tenantId,
+    'contact.created',
+    { contact: presentContact(contact) },
+    { key: contact.id },
+  );
 }
 
 export function createContactsService(deps: ContactsServiceDeps) {

@@ -44,7 +44,13 @@ export interface WebhookEvents {
    * failed insert has failed it anyway. Given the database itself (a change committed already, with no
    * transaction to join), it never rejects, but a node that dies between the two loses the event.
    */
-  emit(executor: Executor, tenantId: string, type: WebhookEventType, data: object, options?: EmitOptions): Promise<void>;
+  emit(
+    executor: Executor,
+    tenantId: string,
+    type: WebhookEventType,
+    data: object,
+    options?: EmitOptions,
+  ): Promise<void>;
 }
 
 /** A UUID (version 8, RFC 9562) from a hash of the tenant, the type and the key: stable across emits and nodes. */

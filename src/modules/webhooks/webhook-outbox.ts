@@ -54,7 +54,12 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
   async function store(executor: Executor, tenantId: string, type: WebhookEventType, data: object, eventId: string) {
     if (!(await isSubscribed(executor, tenantId, type))) return;
     const payload: WebhookPayload = { id: eventId, type, timestamp: new Date().toISOString(), tenantId, data };
-    const isNew = await repository.insertEvent(executor, { id: eventId, tenantId, type, payload: JSON.stringify(payload) });
+    const isNew = await repository.insertEvent(executor, {
+      id: eventId,
+      tenantId,
+      type,
+      payload: JSON.stringify(payload),
+    });
     // Emitted twice (same key): the first is relayed, or owed by the sweep.
     if (isNew) afterCommit(executor, () => relay.relaySoon(eventId));
   }
@@ -85,9 +90,21 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
     async sendTest(tenantId: string, endpointId: string): Promise<string | undefined> {
       const eventId = newId();
       const data = { message: 'A test event from Parley: your endpoint receives and verifies webhooks.' };
-      const payload: WebhookPayload = { id: eventId, type: testEventType, timestamp: new Date().toISOString(), tenantId, data };
+      const payload: WebhookPayload = {
+        id: eventId,
+        type: testEventType,
+        timestamp: new Date().toISOString(),
+        tenantId,
+        data,
+      };
       const deliveries = await db.transaction(async (tx) => {
-        await repository.insertEvent(tx, { id: eventId, tenantId, type: testEventType, payload: JSON.stringify(payload), relayedAt: new Date() });
+        await repository.insertEvent(tx, {
+          id: eventId,
+          tenantId,
+          type: testEventType,
+          payload: JSON.stringify(payload),
+          relayedAt: new Date(),
+        });
         return repository.insertDeliveries(tx, [{ id: newId(), tenantId, endpointId, eventId }]);
       });
       await relay.scheduleAll(deliveries);

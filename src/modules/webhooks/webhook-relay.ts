@@ -44,7 +44,10 @@ export function createWebhookRelay(deps: WebhookRelayDeps) {
     const data =
       enrich && endpoints.length > 0
         ? await enrich(event.tenantId, payload.data).catch((error: unknown) => {
-            logger.warn({ err: error, tenantId: event.tenantId, eventId }, 'A webhook event is sent without its context');
+            logger.warn(
+              { err: error, tenantId: event.tenantId, eventId },
+              'A webhook event is sent without its context',
+            );
             return payload.data;
           })
         : payload.data;
@@ -99,7 +102,10 @@ export function createWebhookRelay(deps: WebhookRelayDeps) {
       const events = await repository.listUnrelayedEvents(db, sweepGraceMs, sweepBatch);
       for (const event of events) {
         await relay(event.id).catch((error: unknown) =>
-          logger.warn({ err: error, eventId: event.id }, 'A webhook event could not be relayed; the next sweep tries again'),
+          logger.warn(
+            { err: error, eventId: event.id },
+            'A webhook event could not be relayed; the next sweep tries again',
+          ),
         );
       }
       return events.length;

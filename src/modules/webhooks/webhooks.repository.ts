@@ -87,7 +87,12 @@ export function createWebhooksRepository() {
 
     async findUnrelayedEvent(db: Executor, id: string) {
       const [row] = await db
-        .select({ id: webhookEvents.id, tenantId: webhookEvents.tenantId, type: webhookEvents.type, payload: webhookEvents.payload })
+        .select({
+          id: webhookEvents.id,
+          tenantId: webhookEvents.tenantId,
+          type: webhookEvents.type,
+          payload: webhookEvents.payload,
+        })
         .from(webhookEvents)
         .where(and(eq(webhookEvents.id, id), isNull(webhookEvents.relayedAt)))
         .limit(1);
@@ -105,7 +110,10 @@ export function createWebhooksRepository() {
     },
 
     async markRelayed(tx: Executor, id: string, payload: string): Promise<void> {
-      await tx.update(webhookEvents).set({ payload, relayedAt: sql`now()` }).where(eq(webhookEvents.id, id));
+      await tx
+        .update(webhookEvents)
+        .set({ payload, relayedAt: sql`now()` })
+        .where(eq(webhookEvents.id, id));
     },
 
     /** Events older than `graceMs` still owed their deliveries: what a node that died after the commit left. */

@@ -10,7 +10,8 @@ import type { Logger } from '../logger.js';
  * have ended, whose realtime sockets are checked again (`credentials`), or a tenant whose webhook endpoints
  * changed, whose events are then worth storing or not (`webhook-endpoints`).
  */
-export type InvalidationTopic = 'tenant-providers' | 'model-prices' | 'reply-stops' | 'credentials' | 'webhook-endpoints';
+export type InvalidationTopic =
+  'tenant-providers' | 'model-prices' | 'reply-stops' | 'credentials' | 'webhook-endpoints';
 
 /**
  * The key a subscriber gets when messages may have been missed: forget everything of the topic. A
