@@ -30,7 +30,7 @@ export interface WebhookOutboxDeps {
 const subscribedTypesTtlMs = 5_000;
 
 /**
- * The first half of the outbox (ADR in docs/integrations.md, "Delivery guarantee"): other modules emit an
+ * The first half of the outbox (docs/integrations.md, "Delivery guarantee"): other modules emit an
  * event in the transaction of the change that causes it, so both commit or neither does. Storing it is
  * one small insert, and none at all for a tenant with no enabled endpoint asking for its type (a cached
  * read, forgotten through the invalidation bus when an endpoint changes): a chat turn's `message.created`

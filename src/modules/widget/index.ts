@@ -1,4 +1,4 @@
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { ChatService } from '../chat/index.js';
 import { presentMessage } from '../conversations/index.js';
@@ -65,11 +65,10 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
   const addSupportContext = createSupportEventContext(deps.db, apiChannelRepository);
   for (const type of supportEventTypes) deps.webhooks?.enrich(type, addSupportContext);
   // The contacts API sends its own `contact.created`; these are the contacts visitors and bridges make.
-  // Stored just after the contact commits (not in its transaction: a crash in between loses the event).
-  const onContactCreated = (contact: StoredContact) => {
-    if (events) void emitContactCreated(deps.db, events, contact);
+  const recordContactCreated = async (tx: Executor, contact: StoredContact) => {
+    if (events) await emitContactCreated(tx, events, contact);
   };
-  const sessions = createWidgetSessions({ db: deps.db, repository, inboxes: deps.inboxes, onContactCreated });
+  const sessions = createWidgetSessions({ db: deps.db, repository, inboxes: deps.inboxes, recordContactCreated });
   const service = createWidgetService({
     db: deps.db,
     repository,
@@ -97,7 +96,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
     repository: apiChannelRepository,
     widgetRepository: repository,
     widget: service,
-    onContactCreated,
+    recordContactCreated,
   });
   const signals = createWidgetSignals({
     service,
