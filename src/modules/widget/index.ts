@@ -88,7 +88,9 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
         conversationId: message.conversationId,
         frame: { type: 'message-created', conversationId: message.conversationId, seq, message },
       });
-      if (events) void emitMessageCreated(deps.db, events, tenantId, message);
+    },
+    recordMessage: async (tx, tenantId, row) => {
+      if (events) await emitMessageCreated(tx, events, tenantId, presentMessage(row));
     },
   });
   const apiChannel = createApiChannel({

@@ -1,6 +1,6 @@
 import { transaction } from '../../platform/db/after-commit.js';
 import type { Actor } from '../../access/actor.js';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import type { StoredSupportConversation } from '../inbox/support.repository.js';
 import type { SupportService } from '../inbox/index.js';
 import type { ChatService } from '../chat/index.js';
@@ -35,6 +35,8 @@ export interface WidgetServiceDeps {
   readonly deskUserOf: (tenantId: string) => Promise<string>;
   /** Tells live watchers (the widget's stream, operators' sockets) of a message written without a model. */
   readonly announceMessage: (tenantId: string, message: StoredMessage) => void;
+  /** In the transaction that stores such a message: its `message.created` webhook event (the outbox). */
+  readonly recordMessage?: (tx: Executor, tenantId: string, message: StoredMessage) => Promise<void>;
   /** `csat.submitted` for each rating. */
   readonly events?: WebhookEvents | undefined;
   readonly now?: () => Date;
