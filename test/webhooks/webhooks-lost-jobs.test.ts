@@ -44,7 +44,7 @@ describe('a delivery whose job was lost', () => {
     await first.database.executeSql(`delete from pgboss.job where name = 'webhooks.deliver'`);
     await first.database.executeSql(
       `update webhook_deliveries set next_attempt_at = now() - interval '5 minutes' where id = $1`,
-      [pending!.id],
+      [pending.id],
     );
 
     second = await buildTestApp(fastRetries, { sharedDatabase: first.database });

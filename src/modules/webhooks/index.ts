@@ -9,7 +9,7 @@ import { createDeliveryScheduler, deliverJobName } from './delivery-scheduler.js
 import { createWebhookDelivery, deliverWorkOptions, deliveryBatches } from './webhook-delivery.js';
 import { createWebhookAttemptsRepository } from './webhook-attempts.repository.js';
 import { createWebhookOutbox } from './webhook-outbox.js';
-import { createWebhookRelay } from './webhook-relay.js';
+import { createWebhookRelay, type EventEnricher } from './webhook-relay.js';
 import { everyKey, type InvalidationBus } from '../../platform/cache/invalidation-bus.js';
 import { createWebhooksRepository } from './webhooks.repository.js';
 import { registerWebhooksRoutes } from './webhooks.routes.js';
@@ -93,7 +93,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   return {
     service,
     events: outbox.events,
-    enrich: relay.enrich,
+    enrich: (type: WebhookEventType, enricher: EventEnricher) => relay.enrich(type, enricher),
     /** Relays now what a stopped node left unrelayed (tests; the timer does it every few seconds). */
     sweepUnrelayed: () => relay.sweep(),
     /** Only on nodes that run jobs. */
@@ -140,7 +140,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   };
 }
 
-import type { WebhookEvents } from './webhook-event-types.js';
+import type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export { webhookEventTypes } from './webhook-event-types.js';
 export type { EventEnricher } from './webhook-relay.js';
