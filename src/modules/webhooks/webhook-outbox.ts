@@ -69,10 +69,13 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
       const eventId = options.key === undefined ? newId() : stableEventId(tenantId, type, options.key);
       // In a transaction a failed insert fails it anyway (PostgreSQL aborts it): the caller sees why.
       if (is(executor, PgTransaction)) return store(executor, tenantId, type, data, eventId);
-      // After a commit, the change is stored already: its caller must not fail for its event.
-      await store(executor, tenantId, type, data, eventId).catch((error: unknown) =>
+      // After a commit, the change is stored already: its caller must not fail for its event. Tracked, so
+      // closing the app waits for it rather than closing the database under it.
+      const work = store(executor, tenantId, type, data, eventId).catch((error: unknown) =>
         logger.error({ err: error, tenantId, type, eventId }, 'A webhook event could not be stored'),
       );
+      relay.track(work);
+      await work;
     },
   };
 

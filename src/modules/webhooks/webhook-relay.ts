@@ -111,12 +111,15 @@ export function createWebhookRelay(deps: WebhookRelayDeps) {
       return events.length;
     },
     scheduleAll,
+    /** Work that ends in a relay (an emit after a commit), for `drain` to wait for. */
+    track,
     enrich(type: WebhookEventType, enricher: EventEnricher): void {
       enrichers.set(type, enricher);
     },
     /** Waits for relays under way (closing the app), so none writes to a closed database. */
     async drain(): Promise<void> {
-      await Promise.allSettled([...inFlight]);
+      // An emit that ends starts its relay: wait for that too.
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
 }
