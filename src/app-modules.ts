@@ -175,9 +175,11 @@ export async function registerModules(
     jobs,
     outbound,
     keys: deps.keys,
+    invalidations,
   });
   webhooks.registerRoutes(app);
   const events = webhooks.events;
+  app.decorate('webhookOutbox', { events, sweepUnrelayed: webhooks.sweepUnrelayed });
   // Usage budgets: every model resolver below checks them before a call and counts each call's tokens.
   const budgets = createBudgetsModule({ db: database.db, logger: deps.logger, events, pricing: pricing.service });
   budgets.registerRoutes(app);
@@ -190,7 +192,7 @@ export async function registerModules(
     stopReplies: replyStops.stopConversation,
     onConversationChanged: (change) => {
       realtime.publisher.publishConversationChange(change);
-      emitConversationChange(events, change);
+      emitConversationChange(database.db, events, change);
     },
   });
   conversations.registerRoutes(app);
@@ -244,6 +246,7 @@ export async function registerModules(
     }),
     knowledgeSearch: knowledge.search,
     jobs,
+    pauseAfterCommitMs: config.testPauseAfterCommitMs,
   });
   if (deps.runsJobs ?? true) {
     inbox.registerJobs();
@@ -293,11 +296,11 @@ export async function registerModules(
     tuning: deps.chat,
     announceTurn: (turn) => {
       realtime.publisher.publishTurn(turn);
-      emitTurnMessages(events, turn);
+      emitTurnMessages(database.db, events, turn);
       companion.watchTurn(turn);
     },
     announceTitle: (title) => realtime.publisher.publishTitle(title),
-    announceReply: (tenantId, message) => void emitMessageCreated(events, tenantId, message),
+    announceReply: (tenantId, message) => void emitMessageCreated(database.db, events, tenantId, message),
     knownFacts: createMemoryReader(database.db),
     conversationTools: inbox.conversationTools,
     supportGate: inbox.supportGate,
@@ -318,7 +321,7 @@ export async function registerModules(
     onRead: (read) => realtime.publisher.publishRead(read),
     onProactiveMessage: ({ tenantId, ownerId, message }) => {
       realtime.publisher.publishProactiveMessage(tenantId, ownerId, message);
-      void emitMessageCreated(events, tenantId, message);
+      void emitMessageCreated(database.db, events, tenantId, message);
     },
     now: deps.clock,
   });

@@ -111,6 +111,9 @@ const environmentSchema = z.object({
   // the sweep marks it interrupted (its node was killed). Tests shorten both to see a kill -9 at work.
   MAINTENANCE_SWEEP_INTERVAL_MS: wholeNumber(100, 3_600_000).default(60_000),
   PROACTIVE_CHECK_INTERVAL_MS: wholeNumber(100, 86_400_000).default(300_000),
+  // Crash tests only: how long a node waits after a change commits before it relays the change's webhook
+  // events and queues its snooze wake, so a test can kill it in between and see another node make up for it.
+  TEST_PAUSE_AFTER_COMMIT_MS: wholeNumber(0, 600_000).default(0),
   ANALYTICS_REFRESH_INTERVAL_MS: wholeNumber(100, 3_600_000).default(10_000),
   REPLY_LEASE_STALE_MS: wholeNumber(1_000, 3_600_000).default(90_000),
   // How often each node looks for conversations due a personality suggestion (docs/companion.md).
@@ -267,6 +270,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** How often the maintenance sweep runs (expired rows, abandoned replies). */
   readonly maintenanceSweepIntervalMs: number;
+  /** Crash tests only: the pause between a commit and its webhook relay and snooze wake (0 in service). */
+  readonly testPauseAfterCommitMs: number;
   /** How often each node's proactive scheduler looks for quiet conversations (docs/companion.md). */
   readonly proactiveCheckIntervalMs: number;
   /** How often each job-running node recounts the analytics rollups of what changed. */
@@ -442,6 +447,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
     }),
     maintenanceSweepIntervalMs: e.MAINTENANCE_SWEEP_INTERVAL_MS,
+    testPauseAfterCommitMs: e.TEST_PAUSE_AFTER_COMMIT_MS,
     proactiveCheckIntervalMs: e.PROACTIVE_CHECK_INTERVAL_MS,
     analyticsRefreshIntervalMs: e.ANALYTICS_REFRESH_INTERVAL_MS,
     replyLeaseStaleMs: e.REPLY_LEASE_STALE_MS,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
@@ -33,13 +34,17 @@ describe('a delivery whose job was lost', () => {
       payload: { name: 'Left behind' },
     });
     expect(contact.statusCode).toBe(201);
-    const [pending] = await listDeliveries(first.app, admin, webhook.id);
+    // Relayed just after the contact's commit, in the background.
+    const pending = await eventually(async () => {
+      const [delivery] = await listDeliveries(first.app, admin, webhook.id);
+      return delivery;
+    });
     expect(pending).toMatchObject({ status: 'pending', attempts: 0 });
     // As if the node had stopped between storing the event and queueing its job, minutes ago.
     await first.database.executeSql(`delete from pgboss.job where name = 'webhooks.deliver'`);
     await first.database.executeSql(
       `update webhook_deliveries set next_attempt_at = now() - interval '5 minutes' where id = $1`,
-      [pending!.id],
+      [pending.id],
     );
 
     second = await buildTestApp(fastRetries, { sharedDatabase: first.database });

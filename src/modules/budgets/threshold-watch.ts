@@ -1,4 +1,5 @@
-import type { Database } from '../../platform/db/client.js';
+import { transaction } from '../../platform/db/after-commit.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WebhookEvents } from '../webhooks/webhook-event-types.js';
 import type { BudgetKind } from './budget-refusals.js';
@@ -28,17 +29,33 @@ export function createThresholdWatch(deps: ThresholdWatchDeps) {
     resetsAt: Date,
     crossing: { budget: BudgetKind; used: number; limit: number },
   ): Promise<void> {
-    const isNew = await repository.insertThresholdEvent(db, {
-      tenantId,
-      budget: crossing.budget,
-      period: month,
-      percent: thresholdPercent,
-      used: crossing.used,
-      budgetLimit: crossing.limit,
+    // The crossing and its webhook event commit together (the outbox).
+    const isNew = await transaction(db, async (tx) => {
+      const isFirst = await repository.insertThresholdEvent(tx, {
+        tenantId,
+        budget: crossing.budget,
+        period: month,
+        percent: thresholdPercent,
+        used: crossing.used,
+        budgetLimit: crossing.limit,
+      });
+      if (isFirst) await emitCrossing(tx, tenantId, month, resetsAt, crossing);
+      return isFirst;
     });
-    if (!isNew) return;
-    deps.logger.info({ tenantId, budget: crossing.budget }, `A budget reached ${thresholdPercent}% of its limit`);
+    if (isNew) {
+      deps.logger.info({ tenantId, budget: crossing.budget }, `A budget reached ${thresholdPercent}% of its limit`);
+    }
+  }
+
+  async function emitCrossing(
+    tx: Executor,
+    tenantId: string,
+    month: string,
+    resetsAt: Date,
+    crossing: { budget: BudgetKind; used: number; limit: number },
+  ): Promise<void> {
     await deps.events?.emit(
+      tx,
       tenantId,
       'budget.threshold_reached',
       {

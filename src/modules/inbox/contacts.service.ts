@@ -1,5 +1,6 @@
 import type { Actor } from '../../access/actor.js';
-import type { Database } from '../../platform/db/client.js';
+import { transaction } from '../../platform/db/after-commit.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { decodeCursor, toPage, type Page } from '../../platform/db/pagination.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
@@ -35,8 +36,14 @@ async function savingExternalId<T>(externalId: string | null | undefined, write:
 }
 
 /** `contact.created`, whoever made the contact: the contacts API, a widget visitor, the API channel. */
-export function emitContactCreated(events: WebhookEvents, contact: StoredContact): Promise<void> {
-  return events.emit(contact.tenantId, 'contact.created', { contact: presentContact(contact) }, { key: contact.id });
+export function emitContactCreated(tx: Executor, events: WebhookEvents, contact: StoredContact): Promise<void> {
+  return events.emit(
+    tx,
+    contact.tenantId,
+    'contact.created',
+    { contact: presentContact(contact) },
+    { key: contact.id },
+  );
 }
 
 export function createContactsService(deps: ContactsServiceDeps) {
@@ -70,19 +77,26 @@ export function createContactsService(deps: ContactsServiceDeps) {
     },
 
     async create(actor: Actor, input: CreateContactInput): Promise<ContactView> {
+      // The event commits with the contact (the outbox).
       const contact = await savingExternalId(input.externalId, () =>
-        repository.insertContact(db, { id: newId(), tenantId: actor.tenantId, ...input }),
+        transaction(db, async (tx) => {
+          const row = await repository.insertContact(tx, { id: newId(), tenantId: actor.tenantId, ...input });
+          if (deps.events) await emitContactCreated(tx, deps.events, row);
+          return row;
+        }),
       );
-      if (deps.events) await emitContactCreated(deps.events, contact);
       return presentContact(contact);
     },
 
     async update(actor: Actor, contactId: string, input: UpdateContactInput): Promise<ContactView> {
       const updated = await savingExternalId(input.externalId, () =>
-        repository.updateContact(db, actor.tenantId, contactId, input),
+        transaction(db, async (tx) => {
+          const row = await repository.updateContact(tx, actor.tenantId, contactId, input);
+          if (row) await deps.events?.emit(tx, actor.tenantId, 'contact.updated', { contact: presentContact(row) });
+          return row;
+        }),
       );
       if (!updated) throw notFound('Contact', contactId);
-      await deps.events?.emit(actor.tenantId, 'contact.updated', { contact: presentContact(updated) });
       return presentContact(updated);
     },
   };

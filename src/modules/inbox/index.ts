@@ -47,6 +47,8 @@ export interface InboxModuleDeps {
   readonly knowledgeSearch?: PassageSearch;
   /** Snoozes wake by a job; without a queue (some tests) they stay snoozed until reopened. */
   readonly jobs?: Pick<JobQueue, 'send' | 'register'>;
+  /** Crash tests only (TEST_PAUSE_AFTER_COMMIT_MS): the wait between a snooze's commit and its wake job. */
+  readonly pauseAfterCommitMs?: number;
 }
 
 /** The customer-service desk: inboxes, contacts, support conversations with their states, notes, canned responses. */
@@ -90,7 +92,12 @@ export function createInboxModule(deps: InboxModuleDeps) {
     contacts,
     events: deps.events,
     onChanged: (change: SupportChange) => live.onChanged(change),
-    ...(snoozeWakes && { scheduleWake: (wake: SnoozeWake) => snoozeWakes.schedule(wake) }),
+    ...(snoozeWakes && {
+      scheduleWake: async (wake: SnoozeWake) => {
+        if (deps.pauseAfterCommitMs) await new Promise((resolve) => setTimeout(resolve, deps.pauseAfterCommitMs));
+        await snoozeWakes.schedule(wake);
+      },
+    }),
   });
   const snoozeSweep = createSnoozeSweep({ db: deps.db, repository: supportRepository, support, logger: deps.logger });
   const desk = createOperatorDesk({

@@ -1,3 +1,4 @@
+import { transaction } from '../../platform/db/after-commit.js';
 import { isAdmin, type Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
@@ -124,15 +125,20 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
         const earlier = await repository.findByClientId(db, actor.tenantId, conversationId, clientMessageId);
         if (earlier) return presentDeskMessage(earlier);
       }
-      const stored = await repository.insertOperatorReply(db, {
-        id: newId(),
-        tenantId: actor.tenantId,
-        conversationId,
-        content: input.content,
-        authorId: actor.userId,
-        authorName,
-        clientMessageId,
-        now: new Date(),
+      // Its `message.created` commits with it (the outbox).
+      const stored = await transaction(db, async (tx) => {
+        const reply = await repository.insertOperatorReply(tx, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          conversationId,
+          content: input.content,
+          authorId: actor.userId,
+          authorName,
+          clientMessageId,
+          now: new Date(),
+        });
+        if (reply && deps.events) await emitMessageCreated(tx, deps.events, actor.tenantId, presentMessage(reply));
+        return reply;
       });
       // A resend that raced the first: the first one is the reply.
       const row =
@@ -142,7 +148,6 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
       if (stored) {
         const message = presentMessage(stored);
         deps.publisher?.publishMessage(actor.tenantId, message);
-        if (deps.events) void emitMessageCreated(deps.events, actor.tenantId, message);
       }
       return presentDeskMessage(row);
     },

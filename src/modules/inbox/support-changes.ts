@@ -1,5 +1,6 @@
 import { hasRoleAtLeast, type Actor } from '../../access/actor.js';
-import type { Database } from '../../platform/db/client.js';
+import { transaction } from '../../platform/db/after-commit.js';
+import type { Database, Transaction } from '../../platform/db/client.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { WebhookEvents } from '../webhooks/index.js';
@@ -131,7 +132,7 @@ export function createSupportChanges(deps: SupportServiceDeps) {
       snoozedUntil: transition.to === 'snoozed' ? (request.snoozedUntil ?? null) : null,
       ...(transition.to !== current.status && { statusChangedAt: now() }),
     };
-    const updated = await db.transaction(async (tx) => {
+    const updated = await transaction(db, async (tx) => {
       const row = await repository.updateIfUnchanged(tx, tenantId, id, current, changes);
       if (!row) return undefined;
       await repository.insertEvent(tx, {
@@ -146,6 +147,19 @@ export function createSupportChanges(deps: SupportServiceDeps) {
         assigneeId: row.assigneeId,
         reason: request.reason ?? null,
       });
+      // The webhook events commit with the change (the outbox): a crash can lose neither.
+      if (row.status !== current.status)
+        await deps.events?.emit(tx, tenantId, 'conversation.status_changed', {
+          supportConversation: presentSupportConversation(row),
+          fromStatus: current.status,
+          toStatus: row.status,
+          action: request.action,
+        });
+      if (request.action === 'request_human' && row.status !== current.status)
+        await deps.events?.emit(tx, tenantId, 'handoff.requested', {
+          supportConversation: presentSupportConversation(row),
+          reason: request.reason ?? null,
+        });
       return row;
     });
     if (!updated) {
@@ -162,36 +176,29 @@ export function createSupportChanges(deps: SupportServiceDeps) {
       reason: request.reason ?? null,
       byKind: by.kind,
     });
-    if (updated.status !== current.status)
-      await deps.events?.emit(tenantId, 'conversation.status_changed', {
-        supportConversation: presentSupportConversation(updated),
-        fromStatus: current.status,
-        toStatus: updated.status,
-        action: request.action,
-      });
-    if (request.action === 'request_human' && updated.status !== current.status)
-      await deps.events?.emit(tenantId, 'handoff.requested', {
-        supportConversation: presentSupportConversation(updated),
-        reason: request.reason ?? null,
-      });
     if (updated.status === 'snoozed' && updated.snoozedUntil) {
       await deps.scheduleWake?.({ tenantId, supportConversationId: id, until: updated.snoozedUntil });
     }
     return updated;
   }
 
-  /** A new conversation, whoever opened it: the webhook event, and operators told when it waits for them. */
-  async function announceCreated(tenantId: string, created: StoredSupportConversation): Promise<void> {
+  /** In the transaction that creates a conversation, whoever opened it: its webhook event (the outbox). */
+  async function recordCreated(tx: Transaction, tenantId: string, created: StoredSupportConversation): Promise<void> {
     await deps.events?.emit(
+      tx,
       tenantId,
       'conversation.created',
       { supportConversation: presentSupportConversation(created) },
       { key: created.id },
     );
+  }
+
+  /** Once it is committed: operators told when a new conversation waits for them. */
+  function announceCreated(tenantId: string, created: StoredSupportConversation): void {
     if (created.status === 'pending') {
       deps.onChanged?.({ tenantId, before: created, after: created, action: 'create', reason: null });
     }
   }
 
-  return { find, change, announceCreated };
+  return { find, change, recordCreated, announceCreated };
 }

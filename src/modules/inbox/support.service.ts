@@ -1,4 +1,5 @@
 import type { Actor } from '../../access/actor.js';
+import { transaction } from '../../platform/db/after-commit.js';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/db/pagination.js';
 import type { SupportStatus } from '../../platform/db/schema/support.js';
 import { AppError, notFound } from '../../platform/errors.js';
@@ -20,7 +21,7 @@ const maxContactConversations = 100;
 export function createSupportService(deps: SupportServiceDeps) {
   const { db, repository } = deps;
   const now = deps.now ?? (() => new Date());
-  const { find, change, announceCreated } = createSupportChanges(deps);
+  const { find, change, recordCreated, announceCreated } = createSupportChanges(deps);
 
   return {
     change,
@@ -50,7 +51,7 @@ export function createSupportService(deps: SupportServiceDeps) {
       const hasAgent = await deps.inboxes.hasAgent(actor.tenantId, input.inboxId);
       await deps.contacts.find(actor.tenantId, input.contactId);
       const status: SupportStatus = hasAgent ? 'bot' : 'pending';
-      const created = await db.transaction(async (tx) => {
+      const created = await transaction(db, async (tx) => {
         const row = await repository.insert(tx, {
           id: newId(),
           tenantId: actor.tenantId,
@@ -69,9 +70,10 @@ export function createSupportService(deps: SupportServiceDeps) {
           toStatus: status,
           reason: null,
         });
+        await recordCreated(tx, actor.tenantId, row);
         return row;
       });
-      await announceCreated(actor.tenantId, created);
+      announceCreated(actor.tenantId, created);
       return presentSupportConversation(created);
     },
 
@@ -84,7 +86,7 @@ export function createSupportService(deps: SupportServiceDeps) {
       input: { inboxId: string; contactId: string; conversationId: string; hasAgent: boolean },
     ): Promise<StoredSupportConversation> {
       const status: SupportStatus = input.hasAgent ? 'bot' : 'pending';
-      const created = await db.transaction(async (tx) => {
+      const created = await transaction(db, async (tx) => {
         const row = await repository.insert(tx, {
           id: newId(),
           tenantId,
@@ -104,9 +106,10 @@ export function createSupportService(deps: SupportServiceDeps) {
           toStatus: status,
           reason: input.hasAgent ? null : 'the inbox has no AI agent',
         });
+        await recordCreated(tx, tenantId, row);
         return row;
       });
-      await announceCreated(tenantId, created);
+      announceCreated(tenantId, created);
       return created;
     },
 

@@ -1,5 +1,6 @@
 import type { TurnAnnouncement } from '../chat/index.js';
 import type { ConversationChange, MessageView } from '../conversations/index.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import type { WebhookEvents } from './webhook-event-types.js';
 
 /**
@@ -8,8 +9,13 @@ import type { WebhookEvents } from './webhook-event-types.js';
  * message id, so announcing it twice sends it once. Messages in a support conversation get its
  * conversation, contact, inbox and author added when the event is stored (`supportMessageContext`).
  */
-export function emitMessageCreated(events: WebhookEvents, tenantId: string, message: MessageView): Promise<void> {
-  return events.emit(tenantId, 'message.created', { message }, { key: message.id });
+export function emitMessageCreated(
+  executor: Executor,
+  events: WebhookEvents,
+  tenantId: string,
+  message: MessageView,
+): Promise<void> {
+  return events.emit(executor, tenantId, 'message.created', { message }, { key: message.id });
 }
 
 /**
@@ -18,23 +24,23 @@ export function emitMessageCreated(events: WebhookEvents, tenantId: string, mess
  * again for the same user message) announces that message once, and a reply that failed and was then
  * retried to completion is announced when it completes.
  */
-export function emitTurnMessages(events: WebhookEvents, turn: TurnAnnouncement): void {
+export function emitTurnMessages(db: Database, events: WebhookEvents, turn: TurnAnnouncement): void {
   const { tenantId, handle } = turn;
-  void emitMessageCreated(events, tenantId, handle.userMessage);
+  void emitMessageCreated(db, events, tenantId, handle.userMessage);
   void handle.outcome.then((outcome) => {
     if (outcome.assistantMessage.status !== 'complete') return;
     // A split reply is several stored messages: each is announced, in order (docs/companion.md).
     const messages = [outcome.assistantMessage, ...(outcome.laterBubbles ?? [])];
     return messages.reduce<Promise<unknown>>(
-      (previous, message) => previous.then(() => emitMessageCreated(events, tenantId, message)),
+      (previous, message) => previous.then(() => emitMessageCreated(db, events, tenantId, message)),
       Promise.resolve(),
     );
   });
 }
 
 /** `conversation.created` for a chat conversation. */
-export function emitConversationChange(events: WebhookEvents, change: ConversationChange): void {
+export function emitConversationChange(db: Database, events: WebhookEvents, change: ConversationChange): void {
   if (change.kind !== 'created') return;
   const { conversation } = change;
-  void events.emit(change.tenantId, 'conversation.created', { conversation }, { key: conversation.id });
+  void events.emit(db, change.tenantId, 'conversation.created', { conversation }, { key: conversation.id });
 }

@@ -9,19 +9,25 @@ import { createDeliveryScheduler, deliverJobName } from './delivery-scheduler.js
 import { createWebhookDelivery, deliverWorkOptions, deliveryBatches } from './webhook-delivery.js';
 import { createWebhookAttemptsRepository } from './webhook-attempts.repository.js';
 import { createWebhookOutbox } from './webhook-outbox.js';
+import { createWebhookRelay, type EventEnricher } from './webhook-relay.js';
+import { everyKey, type InvalidationBus } from '../../platform/cache/invalidation-bus.js';
 import { createWebhooksRepository } from './webhooks.repository.js';
 import { registerWebhooksRoutes } from './webhooks.routes.js';
 import { createWebhooksService } from './webhooks.service.js';
 
 export interface WebhooksModuleDeps {
   readonly db: Database;
-  readonly config: Pick<Config, 'webhooks' | 'shutdownGraceMs'>;
+  readonly config: Pick<Config, 'webhooks' | 'shutdownGraceMs'> & Partial<Pick<Config, 'testPauseAfterCommitMs'>>;
+  /** Tells every node that a tenant's endpoints changed (which event types are worth storing). */
+  readonly invalidations?: Pick<InvalidationBus, 'publish' | 'subscribe'>;
   readonly logger: Logger;
   readonly jobs: Pick<JobQueue, 'registerBatch' | 'send'>;
   readonly outbound: Pick<OutboundHttp, 'fetch' | 'assertAllowed'>;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   /** How often a job-running node looks for deliveries whose job was lost; default a minute. */
   readonly sweepIntervalMs?: number;
+  /** How often a job-running node relays the events a stopped node left unrelayed; default 5 s. */
+  readonly relaySweepIntervalMs?: number;
 }
 
 /** How late a pending delivery must be before the sweep queues its job again. */
@@ -38,11 +44,26 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   const { db, logger } = deps;
   const repository = createWebhooksRepository();
   const scheduler = createDeliveryScheduler(deps.jobs);
-  const outbox = createWebhookOutbox({ db, repository, scheduler, logger });
+  const relay = createWebhookRelay({
+    db,
+    repository,
+    scheduler,
+    logger,
+    pauseAfterCommitMs: deps.config.testPauseAfterCommitMs ?? 0,
+  });
+  const outbox = createWebhookOutbox({ db, repository, relay, logger });
+  deps.invalidations?.subscribe('webhook-endpoints', (tenantId) => {
+    if (tenantId === everyKey) outbox.forgetAllSubscriptions();
+    else outbox.forgetSubscriptions(tenantId);
+  });
   const service = createWebhooksService({
     db,
     repository,
     outbox,
+    onEndpointsChanged: (tenantId) =>
+      deps.invalidations
+        ? deps.invalidations.publish('webhook-endpoints', tenantId)
+        : outbox.forgetSubscriptions(tenantId),
     scheduler,
     outbound: deps.outbound,
     credentialsKey: deps.keys.credentialsKey,
@@ -66,11 +87,15 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   }
 
   let sweepTimer: NodeJS.Timeout | undefined;
+  let relaySweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
+  let relaySweeping: Promise<void> | undefined;
   return {
     service,
     events: outbox.events,
-    enrich: outbox.enrich,
+    enrich: (type: WebhookEventType, enricher: EventEnricher) => relay.enrich(type, enricher),
+    /** Relays now what a stopped node left unrelayed (tests; the timer does it every few seconds). */
+    sweepUnrelayed: () => relay.sweep(),
     /** Only on nodes that run jobs. */
     registerJobs(): void {
       const { workers, batchSize } = deliveryBatches(deps.config.webhooks.deliveryConcurrency);
@@ -92,10 +117,22 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
       void sweep();
       sweepTimer = setInterval(() => void sweep(), deps.sweepIntervalMs ?? 60_000);
       sweepTimer.unref();
+      // Events a node that died after their change committed left unrelayed: a few seconds late at most.
+      const relaySweep = () => {
+        relaySweeping ??= relay
+          .sweep()
+          .then(() => undefined)
+          .catch((error: unknown) => logger.warn({ err: error }, 'The sweep of unrelayed webhook events failed'))
+          .finally(() => (relaySweeping = undefined));
+      };
+      relaySweep();
+      relaySweepTimer = setInterval(relaySweep, deps.relaySweepIntervalMs ?? 5_000);
+      relaySweepTimer.unref();
     },
     async close(): Promise<void> {
       clearInterval(sweepTimer);
-      await Promise.all([sweeping, outbox.drain(), delivery.close(deps.config.shutdownGraceMs)]);
+      clearInterval(relaySweepTimer);
+      await Promise.all([sweeping, relaySweeping, relay.drain(), delivery.close(deps.config.shutdownGraceMs)]);
     },
     registerRoutes(app: App): void {
       registerWebhooksRoutes(app, service);
@@ -103,6 +140,17 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   };
 }
 
+import type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export { webhookEventTypes } from './webhook-event-types.js';
-export type { EventEnricher } from './webhook-outbox.js';
+export type { EventEnricher } from './webhook-relay.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * The webhook event bus and one sweep of unrelayed events now (tests; nodes that run jobs sweep
+     * every few seconds).
+     */
+    webhookOutbox: { events: WebhookEvents; sweepUnrelayed: () => Promise<number> };
+  }
+}

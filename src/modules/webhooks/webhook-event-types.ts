@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Executor } from '../../platform/db/client.js';
 
 /** The events an endpoint may ask for. `webhook.test` is sent only by the "send test event" action. */
 export const webhookEventTypes = [
@@ -34,9 +35,22 @@ export interface EmitOptions {
   readonly key?: string;
 }
 
-/** What other modules call after their change commits. Never rejects: a change is not undone by its event. */
+/** What other modules call with their change. */
 export interface WebhookEvents {
-  emit(tenantId: string, type: WebhookEventType, data: object, options?: EmitOptions): Promise<void>;
+  /**
+   * Stores the event with the change: pass the change's transaction, so both commit or neither does
+   * (the event is relayed once it commits; a transaction not opened by `platform/db/after-commit.ts`'s
+   * `transaction()` leaves that to the sweep, seconds later). Rejects only inside a transaction, whose
+   * failed insert has failed it anyway. Given the database itself (a change committed already, with no
+   * transaction to join), it never rejects, but a node that dies between the two loses the event.
+   */
+  emit(
+    executor: Executor,
+    tenantId: string,
+    type: WebhookEventType,
+    data: object,
+    options?: EmitOptions,
+  ): Promise<void>;
 }
 
 /** A UUID (version 8, RFC 9562) from a hash of the tenant, the type and the key: stable across emits and nodes. */

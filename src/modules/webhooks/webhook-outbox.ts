@@ -1,4 +1,8 @@
-import type { Database } from '../../platform/db/client.js';
+import { afterCommit } from '../../platform/db/after-commit.js';
+import type { Database, Executor } from '../../platform/db/client.js';
+import { is } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
+import { createExpiringCache } from '../../platform/cache/expiring-cache.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import {
@@ -9,112 +13,105 @@ import {
   type WebhookPayload,
   testEventType,
 } from './webhook-event-types.js';
-import type { DeliveryScheduler } from './delivery-scheduler.js';
+import type { WebhookRelay } from './webhook-relay.js';
 import type { WebhooksRepository } from './webhooks.repository.js';
-
-/** Returns the event's data with more in it (what another module knows about the event's object). */
-export type EventEnricher = (tenantId: string, data: object) => Promise<object>;
 
 export interface WebhookOutboxDeps {
   readonly db: Database;
   readonly repository: WebhooksRepository;
-  readonly scheduler: DeliveryScheduler;
+  readonly relay: WebhookRelay;
   readonly logger: Logger;
 }
 
 /**
- * The event bus other modules call after their change commits. An event goes to the outbox (its row and
- * one delivery row per endpoint that wants it, in one transaction), then one job per delivery is queued.
- * A tenant without such endpoints costs one indexed read. A job lost between the two (the node stopped)
- * is queued again by the sweep of overdue deliveries.
+ * How long a node may go on skipping the events of a type a tenant's new endpoint asked for, when it was
+ * not told of the endpoint (the invalidation bus tells every node at once; this bounds a lost message).
+ */
+const subscribedTypesTtlMs = 5_000;
+
+/**
+ * The first half of the outbox (docs/integrations.md, "Delivery guarantee"): other modules emit an
+ * event in the transaction of the change that causes it, so both commit or neither does. Storing it is
+ * one small insert, and none at all for a tenant with no enabled endpoint asking for its type (a cached
+ * read, forgotten through the invalidation bus when an endpoint changes): a chat turn's `message.created`
+ * costs a tenant without webhooks no round trip. After the commit, the relay makes its deliveries.
  */
 export function createWebhookOutbox(deps: WebhookOutboxDeps) {
-  const { db, repository, scheduler, logger } = deps;
-  const inFlight = new Set<Promise<void>>();
-  const enrichers = new Map<WebhookEventType, EventEnricher>();
+  const { db, repository, relay, logger } = deps;
+  const subscribedTypes = createExpiringCache<ReadonlySet<string>>({
+    ttlMs: subscribedTypesTtlMs,
+    maxEntries: 10_000,
+  });
 
-  /** Stores the event for these endpoints and queues its deliveries; returns the delivery ids made. */
-  async function store(
-    tenantId: string,
-    type: WebhookPayload['type'],
-    data: object,
-    endpointIds: readonly string[],
-    eventId: string,
-  ): Promise<string[]> {
-    if (endpointIds.length === 0) return [];
+  /** Read on the caller's executor: inside a transaction on embedded storage, another read would wait for it. */
+  async function isSubscribed(executor: Executor, tenantId: string, type: string): Promise<boolean> {
+    const read = async () => new Set(await repository.listSubscribedTypes(executor, tenantId));
+    // A shared read that failed (another caller's transaction ended under it) is made again on ours.
+    const types = await subscribedTypes.load(tenantId, read).catch(read);
+    return types.has(type);
+  }
+
+  async function store(executor: Executor, tenantId: string, type: WebhookEventType, data: object, eventId: string) {
+    if (!(await isSubscribed(executor, tenantId, type))) return;
     const payload: WebhookPayload = { id: eventId, type, timestamp: new Date().toISOString(), tenantId, data };
-    const deliveries = await db.transaction(async (tx) => {
-      if (!(await repository.insertEvent(tx, { id: eventId, tenantId, type, payload: JSON.stringify(payload) }))) {
-        return [];
-      }
-      return repository.insertDeliveries(
-        tx,
-        endpointIds.map((endpointId) => ({ id: newId(), tenantId, endpointId, eventId })),
-      );
+    const isNew = await repository.insertEvent(executor, {
+      id: eventId,
+      tenantId,
+      type,
+      payload: JSON.stringify(payload),
     });
-    for (const delivery of deliveries) {
-      // Stored, so not lost: the sweep of overdue deliveries queues what could not be queued now.
-      await scheduler
-        .schedule(delivery.id, tenantId, 0)
-        .catch((error: unknown) =>
-          logger.warn(
-            { err: error, tenantId, deliveryId: delivery.id },
-            'A webhook delivery is left for the sweep to queue',
-          ),
-        );
-    }
-    return deliveries.map((delivery) => delivery.id);
+    // Emitted twice (same key): the first is relayed, or owed by the sweep.
+    if (isNew) afterCommit(executor, () => relay.relaySoon(eventId));
   }
 
   const events: WebhookEvents = {
-    emit(tenantId: string, type: WebhookEventType, data: object, options: EmitOptions = {}): Promise<void> {
+    async emit(executor, tenantId, type, data, options: EmitOptions = {}): Promise<void> {
       const eventId = options.key === undefined ? newId() : stableEventId(tenantId, type, options.key);
-      const work = repository
-        .listSubscribers(db, tenantId, type)
-        .then(async (endpoints) => {
-          if (endpoints.length === 0) return;
-          const enrich = enrichers.get(type);
-          // Without what it adds, the event still says what happened: send it as emitted.
-          const payload = enrich
-            ? await enrich(tenantId, data).catch((error: unknown) => {
-                logger.warn({ err: error, tenantId, type, eventId }, 'A webhook event is sent without its context');
-                return data;
-              })
-            : data;
-          const endpointIds = endpoints.map((endpoint) => endpoint.id);
-          await store(tenantId, type, payload, endpointIds, eventId);
-        })
-        .then(
-          () => undefined,
-          // The change itself is stored; its caller must not fail for its event. The log says which was lost.
-          (error: unknown) =>
-            logger.error({ err: error, tenantId, type, eventId }, 'A webhook event could not be stored'),
-        );
-      inFlight.add(work);
-      void work.finally(() => inFlight.delete(work));
-      return work;
+      // In a transaction a failed insert fails it anyway (PostgreSQL aborts it): the caller sees why.
+      if (is(executor, PgTransaction)) return store(executor, tenantId, type, data, eventId);
+      // After a commit, the change is stored already: its caller must not fail for its event. Tracked, so
+      // closing the app waits for it rather than closing the database under it.
+      const work = store(executor, tenantId, type, data, eventId).catch((error: unknown) =>
+        logger.error({ err: error, tenantId, type, eventId }, 'A webhook event could not be stored'),
+      );
+      relay.track(work);
+      await work;
     },
   };
 
   return {
     events,
-    /**
-     * Adds what another module knows to every event of a type, whoever emits it (a message's support
-     * conversation, contact and inbox): read only when an endpoint wants the event.
-     */
-    enrich: (type: WebhookEventType, enricher: EventEnricher): void => {
-      enrichers.set(type, enricher);
+    /** An endpoint of the tenant was made or changed: the next event reads what it asks for again. */
+    forgetSubscriptions(tenantId: string): void {
+      subscribedTypes.invalidate(tenantId);
+    },
+    /** Messages of the bus may have been missed: every tenant's subscriptions are read again. */
+    forgetAllSubscriptions(): void {
+      subscribedTypes.clear();
     },
     /** The "send test event" action: an event for one endpoint only, whatever types it asked for. */
     async sendTest(tenantId: string, endpointId: string): Promise<string | undefined> {
       const eventId = newId();
       const data = { message: 'A test event from Parley: your endpoint receives and verifies webhooks.' };
-      const [deliveryId] = await store(tenantId, testEventType, data, [endpointId], eventId);
-      return deliveryId;
-    },
-    /** Waits for emits under way (closing the app), so none writes to a closed database. */
-    async drain(): Promise<void> {
-      await Promise.allSettled([...inFlight]);
+      const payload: WebhookPayload = {
+        id: eventId,
+        type: testEventType,
+        timestamp: new Date().toISOString(),
+        tenantId,
+        data,
+      };
+      const deliveries = await db.transaction(async (tx) => {
+        await repository.insertEvent(tx, {
+          id: eventId,
+          tenantId,
+          type: testEventType,
+          payload: JSON.stringify(payload),
+          relayedAt: new Date(),
+        });
+        return repository.insertDeliveries(tx, [{ id: newId(), tenantId, endpointId, eventId }]);
+      });
+      await relay.scheduleAll(deliveries);
+      return deliveries[0]?.id;
     },
   };
 }

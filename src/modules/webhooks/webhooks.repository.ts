@@ -1,4 +1,4 @@
-import { arrayContains, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, arrayContains, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../../platform/db/schema/index.js';
@@ -75,6 +75,54 @@ export function createWebhooksRepository() {
         .where(inTenant(webhookEndpoints, tenantId, eq(webhookEndpoints.id, id)))
         .returning({ id: webhookEndpoints.id });
       return rows.length === 1;
+    },
+
+    /** The event types a tenant's enabled endpoints asked for: whether an event is worth storing at all. */
+    async listSubscribedTypes(db: Executor, tenantId: string): Promise<string[]> {
+      const result = await db.execute(sql`
+        select distinct unnest(event_types) as type from webhook_endpoints
+        where tenant_id = ${tenantId} and is_enabled`);
+      return rowsOf<{ type: string }>(result).map((row) => row.type);
+    },
+
+    async findUnrelayedEvent(db: Executor, id: string) {
+      const [row] = await db
+        .select({
+          id: webhookEvents.id,
+          tenantId: webhookEvents.tenantId,
+          type: webhookEvents.type,
+          payload: webhookEvents.payload,
+        })
+        .from(webhookEvents)
+        .where(and(eq(webhookEvents.id, id), isNull(webhookEvents.relayedAt)))
+        .limit(1);
+      return row;
+    },
+
+    /**
+     * Locks an event still owed its deliveries, for the transaction that makes them; false when another
+     * node holds it (it is relaying it now) or it was relayed already.
+     */
+    async claimUnrelayedEvent(tx: Executor, id: string): Promise<boolean> {
+      const result = await tx.execute(sql`
+        select id from webhook_events where id = ${id} and relayed_at is null for update skip locked`);
+      return rowsOf(result).length === 1;
+    },
+
+    async markRelayed(tx: Executor, id: string, payload: string): Promise<void> {
+      await tx
+        .update(webhookEvents)
+        .set({ payload, relayedAt: sql`now()` })
+        .where(eq(webhookEvents.id, id));
+    },
+
+    /** Events older than `graceMs` still owed their deliveries: what a node that died after the commit left. */
+    async listUnrelayedEvents(db: Executor, graceMs: number, limit: number): Promise<{ id: string }[]> {
+      const result = await db.execute(sql`
+        select id from webhook_events
+        where relayed_at is null and created_at < now() - make_interval(secs => ${graceMs / 1000})
+        order by created_at limit ${limit}`);
+      return rowsOf<{ id: string }>(result);
     },
 
     /** False when an event of this id was stored already (emitted twice): it is then not delivered again. */

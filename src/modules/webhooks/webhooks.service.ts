@@ -28,6 +28,8 @@ export interface WebhooksServiceDeps {
   readonly outbound: Pick<OutboundHttp, 'assertAllowed'>;
   /** Seals the signing secrets at rest, as provider keys are (platform/secrets.ts). */
   readonly credentialsKey: Buffer;
+  /** After an endpoint is made or changed: every node reads again which event types are worth storing. */
+  readonly onEndpointsChanged?: (tenantId: string) => void;
 }
 
 type WithSecret = WebhookView & { secret: string };
@@ -73,6 +75,7 @@ export function createWebhooksService(deps: WebhooksServiceDeps) {
         isEnabled: input.enabled,
         ...sealed(secret),
       });
+      deps.onEndpointsChanged?.(actor.tenantId);
       return { ...presentWebhook(endpoint), secret };
     },
 
@@ -89,6 +92,7 @@ export function createWebhooksService(deps: WebhooksServiceDeps) {
       };
       const updated = await repository.updateEndpoint(db, actor.tenantId, id, changes);
       if (!updated) throw notFound('Webhook', id);
+      deps.onEndpointsChanged?.(actor.tenantId);
       return presentWebhook(updated);
     },
 

@@ -1,5 +1,6 @@
 import { hasRoleAtLeast, type Actor } from '../../access/actor.js';
-import type { Database } from '../../platform/db/client.js';
+import { transaction } from '../../platform/db/after-commit.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { StoredContact } from '../inbox/contacts.repository.js';
@@ -14,8 +15,8 @@ export interface ApiChannelDeps {
   readonly repository: ApiChannelRepository;
   readonly widgetRepository: Pick<WidgetRepository, 'findContactByExternalId' | 'insertContact' | 'listOfContact'>;
   readonly widget: Pick<WidgetService, 'send' | 'create' | 'messages' | 'handoff' | 'rate' | 'get'>;
-  /** Told of each contact a post makes (the `contact.created` webhook event). */
-  readonly onContactCreated?: (contact: StoredContact) => void;
+  /** In the transaction that makes a contact: its `contact.created` webhook event (the outbox). */
+  readonly recordContactCreated?: (tx: Executor, contact: StoredContact) => Promise<void>;
 }
 
 /** Not a browser session: the tenant's system speaks for the contact with an API key. */
@@ -53,15 +54,18 @@ export function createApiChannel(deps: ApiChannelDeps) {
     const externalId = input.externalId!;
     const existing = await widgetRepository.findContactByExternalId(db, tenantId, externalId);
     if (existing) return { id: existing.id, externalId };
-    const inserted = await widgetRepository.insertContact(db, {
-      id: newId(),
-      tenantId,
-      externalId,
-      name: input.name ?? null,
-      email: input.email ?? null,
-      phone: input.phone ?? null,
+    const inserted = await transaction(db, async (tx) => {
+      const row = await widgetRepository.insertContact(tx, {
+        id: newId(),
+        tenantId,
+        externalId,
+        name: input.name ?? null,
+        email: input.email ?? null,
+        phone: input.phone ?? null,
+      });
+      if (row) await deps.recordContactCreated?.(tx, row);
+      return row;
     });
-    if (inserted) deps.onContactCreated?.(inserted);
     // Two first posts at once: the unique index let one in; the other uses it.
     const id = inserted?.id ?? (await widgetRepository.findContactByExternalId(db, tenantId, externalId))!.id;
     return { id, externalId };

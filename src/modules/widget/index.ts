@@ -1,4 +1,4 @@
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { ChatService } from '../chat/index.js';
 import { presentMessage } from '../conversations/index.js';
@@ -65,10 +65,10 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
   const addSupportContext = createSupportEventContext(deps.db, apiChannelRepository);
   for (const type of supportEventTypes) deps.webhooks?.enrich(type, addSupportContext);
   // The contacts API sends its own `contact.created`; these are the contacts visitors and bridges make.
-  const onContactCreated = (contact: StoredContact) => {
-    if (events) void emitContactCreated(events, contact);
+  const recordContactCreated = async (tx: Executor, contact: StoredContact) => {
+    if (events) await emitContactCreated(tx, events, contact);
   };
-  const sessions = createWidgetSessions({ db: deps.db, repository, inboxes: deps.inboxes, onContactCreated });
+  const sessions = createWidgetSessions({ db: deps.db, repository, inboxes: deps.inboxes, recordContactCreated });
   const service = createWidgetService({
     db: deps.db,
     repository,
@@ -88,7 +88,9 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
         conversationId: message.conversationId,
         frame: { type: 'message-created', conversationId: message.conversationId, seq, message },
       });
-      if (events) void emitMessageCreated(events, tenantId, message);
+    },
+    recordMessage: async (tx, tenantId, row) => {
+      if (events) await emitMessageCreated(tx, events, tenantId, presentMessage(row));
     },
   });
   const apiChannel = createApiChannel({
@@ -96,7 +98,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
     repository: apiChannelRepository,
     widgetRepository: repository,
     widget: service,
-    onContactCreated,
+    recordContactCreated,
   });
   const signals = createWidgetSignals({
     service,

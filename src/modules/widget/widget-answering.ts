@@ -1,3 +1,4 @@
+import { transaction } from '../../platform/db/after-commit.js';
 import type { Actor } from '../../access/actor.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { newId } from '../../platform/ids.js';
@@ -44,7 +45,7 @@ interface OwnConversation {
 }
 
 export function createWidgetAnswering(
-  deps: Pick<WidgetServiceDeps, 'db' | 'repository' | 'support' | 'chat' | 'announceMessage' | 'now'>,
+  deps: Pick<WidgetServiceDeps, 'db' | 'repository' | 'support' | 'chat' | 'announceMessage' | 'recordMessage' | 'now'>,
   visitorSide: {
     readonly widgetActor: (tenantId: string) => Promise<Actor>;
   },
@@ -60,16 +61,21 @@ export function createWidgetAnswering(
     content: string,
     attachments: StoredAttachment[] = [],
   ) {
-    const message = await repository.insertMessage(db, {
-      id: newId(),
-      tenantId: visitor.tenantId,
-      conversationId: chatConversationId,
-      role,
-      content,
-      ...(attachments.length > 0 && { attachments }),
-      status: 'complete',
-      createdAt: now(),
-      completedAt: now(),
+    // Its `message.created` commits with it (the outbox).
+    const message = await transaction(db, async (tx) => {
+      const row = await repository.insertMessage(tx, {
+        id: newId(),
+        tenantId: visitor.tenantId,
+        conversationId: chatConversationId,
+        role,
+        content,
+        ...(attachments.length > 0 && { attachments }),
+        status: 'complete',
+        createdAt: now(),
+        completedAt: now(),
+      });
+      await deps.recordMessage?.(tx, visitor.tenantId, row);
+      return row;
     });
     deps.announceMessage(visitor.tenantId, message);
     return message;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database } from '../../platform/db/client.js';
+import { transaction } from '../../platform/db/after-commit.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { InboxesService } from '../inbox/index.js';
@@ -19,8 +20,8 @@ export interface WidgetSessionsDeps {
   readonly db: Database;
   readonly repository: WidgetRepository;
   readonly inboxes: Pick<InboxesService, 'isVerifiedContact'>;
-  /** Told of each contact a session makes (the `contact.created` webhook event). */
-  readonly onContactCreated?: (contact: StoredContact) => void;
+  /** In the transaction that makes a contact: its `contact.created` webhook event (the outbox). */
+  readonly recordContactCreated?: (tx: Executor, contact: StoredContact) => Promise<void>;
   readonly now?: () => Date;
 }
 
@@ -69,14 +70,17 @@ export function createWidgetSessions(deps: WidgetSessionsDeps) {
     if (!isVerified) throw unverified();
     const existing = await repository.findContactByExternalId(db, inbox.tenantId, externalId);
     if (existing) return existing.id;
-    const inserted = await repository.insertContact(db, {
-      id: newId(),
-      tenantId: inbox.tenantId,
-      externalId,
-      name: input.name ?? null,
-      email: input.email ?? null,
+    const inserted = await transaction(db, async (tx) => {
+      const row = await repository.insertContact(tx, {
+        id: newId(),
+        tenantId: inbox.tenantId,
+        externalId,
+        name: input.name ?? null,
+        email: input.email ?? null,
+      });
+      if (row) await deps.recordContactCreated?.(tx, row);
+      return row;
     });
-    if (inserted) deps.onContactCreated?.(inserted);
     // Two first sessions at once: the unique index let one in; the other uses it.
     return inserted?.id ?? (await repository.findContactByExternalId(db, inbox.tenantId, externalId))!.id;
   }
@@ -120,13 +124,16 @@ export function createWidgetSessions(deps: WidgetSessionsDeps) {
           return { contactToken: input.contactToken, contactId, isVerified: false, isReturning: true };
         }
       }
-      const contact = await repository.insertContact(db, {
-        id: newId(),
-        tenantId: inbox.tenantId,
-        name: input.name ?? null,
-        email: input.email ?? null,
+      const contact = await transaction(db, async (tx) => {
+        const row = await repository.insertContact(tx, {
+          id: newId(),
+          tenantId: inbox.tenantId,
+          name: input.name ?? null,
+          email: input.email ?? null,
+        });
+        await deps.recordContactCreated?.(tx, row!);
+        return row;
       });
-      deps.onContactCreated?.(contact!);
       const contactId = contact!.id;
       return {
         contactToken: await issueToken(inbox, contactId, false),

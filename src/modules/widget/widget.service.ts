@@ -1,5 +1,6 @@
+import { transaction } from '../../platform/db/after-commit.js';
 import type { Actor } from '../../access/actor.js';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import type { StoredSupportConversation } from '../inbox/support.repository.js';
 import type { SupportService } from '../inbox/index.js';
 import type { ChatService } from '../chat/index.js';
@@ -34,6 +35,8 @@ export interface WidgetServiceDeps {
   readonly deskUserOf: (tenantId: string) => Promise<string>;
   /** Tells live watchers (the widget's stream, operators' sockets) of a message written without a model. */
   readonly announceMessage: (tenantId: string, message: StoredMessage) => void;
+  /** In the transaction that stores such a message: its `message.created` webhook event (the outbox). */
+  readonly recordMessage?: (tx: Executor, tenantId: string, message: StoredMessage) => Promise<void>;
   /** `csat.submitted` for each rating. */
   readonly events?: WebhookEvents | undefined;
   readonly now?: () => Date;
@@ -241,22 +244,26 @@ export function createWidgetService(deps: WidgetServiceDeps) {
         throw conflict(`Conversation '${id}' is not resolved yet; rate it once it is`);
       }
       const operatorId = conversation.assigneeId ?? (await repository.lastAssigneeOf(db, visitor.tenantId, id)) ?? null;
-      const isStored = await repository.insertRating(db, {
-        supportConversationId: id,
-        tenantId: visitor.tenantId,
-        rating: input.rating,
-        comment: input.comment ?? null,
-        operatorId,
-        isAiOnly: operatorId === null,
-      });
-      if (!isStored) throw conflict(`Conversation '${id}' was already rated`);
       const rated = {
         rating: input.rating,
         comment: input.comment ?? null,
         ratedFor: operatorId ? 'operator' : 'ai',
       } as const;
       const rating = { supportConversationId: id, ...rated, operatorId, createdAt: now().toISOString() };
-      void deps.events?.emit(visitor.tenantId, 'csat.submitted', { rating }, { key: id });
+      // Its `csat.submitted` commits with the rating (the outbox).
+      const isStored = await transaction(db, async (tx) => {
+        const isNew = await repository.insertRating(tx, {
+          supportConversationId: id,
+          tenantId: visitor.tenantId,
+          rating: input.rating,
+          comment: input.comment ?? null,
+          operatorId,
+          isAiOnly: operatorId === null,
+        });
+        if (isNew) await deps.events?.emit(tx, visitor.tenantId, 'csat.submitted', { rating }, { key: id });
+        return isNew;
+      });
+      if (!isStored) throw conflict(`Conversation '${id}' was already rated`);
       return rated;
     },
 

@@ -7,9 +7,11 @@ import type { Logger } from '../logger.js';
  * What every node must hear: a cached row that changed and must be forgotten (ADR 7: a tenant's
  * providers, or the price table, `model-prices`, always as `everyKey`), or a reply that must stop being
  * written wherever it is written (`reply-stops`, chat's `reply-stops.ts`), or a user whose credentials may
- * have ended, whose realtime sockets are checked again (`credentials`).
+ * have ended, whose realtime sockets are checked again (`credentials`), or a tenant whose webhook endpoints
+ * changed, whose events are then worth storing or not (`webhook-endpoints`).
  */
-export type InvalidationTopic = 'tenant-providers' | 'model-prices' | 'reply-stops' | 'credentials';
+export type InvalidationTopic =
+  'tenant-providers' | 'model-prices' | 'reply-stops' | 'credentials' | 'webhook-endpoints';
 
 /**
  * The key a subscriber gets when messages may have been missed: forget everything of the topic. A

@@ -24,7 +24,9 @@ export function withDocumentOutcomeEvents(
         const document = await deps.documents.findInTenant(deps.db, tenantId, documentId);
         if (document?.generation === generation && (document.status === 'ready' || document.status === 'failed')) {
           const type = document.status === 'ready' ? 'document.ready' : 'document.failed';
+          // A node that dies before this runs the job again (its lease ends): the key keeps it one event.
           await deps.events.emit(
+            deps.db,
             tenantId,
             type,
             { document: presentDocument(document) },

@@ -30,18 +30,29 @@ export const webhookEndpoints = pgTable(
   (table) => [index('webhook_endpoints_tenant_created_idx').on(table.tenantId, table.createdAt)],
 );
 
-/** The outbox: every event that had at least one endpoint wanting it, with the payload as sent. */
+/**
+ * The outbox: every event that had at least one endpoint wanting it, written in the transaction of the
+ * change that caused it, with the payload as sent.
+ */
 export const webhookEvents = pgTable(
   'webhook_events',
   {
     id: uuid('id').primaryKey(),
     tenantId: tenantColumn(),
     type: text('type').notNull(),
-    /** The JSON body exactly as signed and sent: `{id, type, timestamp, tenantId, data}`. */
+    /**
+     * The JSON body exactly as signed and sent: `{id, type, timestamp, tenantId, data}`. Written as emitted,
+     * then once more by the relay with what enrichers add, before any delivery exists.
+     */
     payload: text('payload').notNull(),
+    /** When its delivery rows were made (webhook-relay.ts); null while the relay or the sweep still owes it. */
+    relayedAt: timestamp('relayed_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
   },
-  (table) => [index('webhook_events_tenant_created_idx').on(table.tenantId, table.createdAt)],
+  (table) => [
+    index('webhook_events_tenant_created_idx').on(table.tenantId, table.createdAt),
+    index('webhook_events_unrelayed_idx').on(table.createdAt).where(sql`relayed_at is null`),
+  ],
 );
 
 /** One event to one endpoint: claimed by a conditional update, so only one node sends each attempt. */
