@@ -231,7 +231,7 @@ describe('the usage ledger', () => {
       const rows = await eventually(async () => {
         const found = await outcomes();
         return found.length >= 3 ? found : undefined;
-      });
+      }, 20_000);
       // A stopped call is charged without holding up the stop, so rows may land in any order.
       const byOutcome = new Map(rows.map((row) => [row.outcome, row]));
       expect([...byOutcome.keys()].sort()).toEqual(['failed', 'finished', 'stopped']);
@@ -267,7 +267,7 @@ describe('the usage ledger', () => {
       );
       const byPath = found as { path: string; calls: number; tokens: number; outcome: string }[];
       return byPath.some((row) => row.path === 'query_embedding') ? byPath : undefined;
-    });
+    }, 20_000);
     // The fake reports one token per text it embeds: the document's chunks, then the query.
     const indexed = rows.find((row) => row.path === 'embedding')!;
     expect(indexed.outcome).toBe('finished');

@@ -68,7 +68,11 @@ describe('companion jobs and who has the support conversation', () => {
     // Two turns make a summary; the third is left for one after the take.
     for (const content of ['I am allergic to peanuts.', 'Do your cakes contain nuts?', 'And your bread?']) {
       expect((await sendAsVisitor(t.app, visitor, support.id, content)).statusCode).toBe(200);
-      await eventually(async () => openai.requests.some((r) => JSON.stringify(r.body).includes(content)) || undefined);
+      // Its AI reply: a widget turn runs after the send answers, which under a loaded CI takes seconds.
+      await eventually(
+        async () => openai.requests.some((r) => JSON.stringify(r.body).includes(content)) || undefined,
+        30_000,
+      );
     }
     // While the AI has it, its jobs call the utility model.
     await eventually(async () => ((await ledgerCalls(admin.tenantId, 'summary')) > 0 ? true : undefined), 30_000);
