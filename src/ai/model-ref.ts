@@ -26,3 +26,14 @@ export function parseModelRef(modelRef: string): ParsedModelRef | undefined {
 export function formatModelRef(providerName: string, modelId: string): string {
   return `${providerName}:${modelId}`;
 }
+
+/**
+ * Whose model a ref names, as the budgets and the ledger record it: its provider's name, or `offline`
+ * for the built-in model (and a ref that does not parse, which never reaches a provider).
+ */
+export function providerOfModelRef(modelRef: string): { providerName: string; isOffline: boolean } {
+  const parsed = parseModelRef(modelRef);
+  return parsed?.kind === 'provider'
+    ? { providerName: parsed.providerName, isOffline: false }
+    : { providerName: offlineModelRef, isOffline: true };
+}

@@ -1,6 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import type { ProviderKind } from '../../platform/db/schema/index.js';
 import {
   bucketOf,
   inScope,
@@ -14,6 +13,7 @@ import {
   type SupportRow,
   type ToolRow,
   messageGroupColumns,
+  supportFilter,
 } from './analytics-rows.js';
 import { rowsOf } from '../../platform/db/raw-sql.js';
 
@@ -37,30 +37,22 @@ function conversationFilters(scope: AnalyticsScope, conversationId: SQL): SQL {
   return parts.length === 0 ? sql`` : sql`and ${sql.join(parts, sql` and `)}`;
 }
 
-function supportFilter(scope: AnalyticsScope, link: SQL): SQL {
-  const inbox = scope.inboxId ? sql`and fs.inbox_id = ${scope.inboxId}` : sql``;
-  const operator = scope.operatorId ? sql`and fs.assignee_id = ${scope.operatorId}` : sql``;
-  return sql`exists (select 1 from support_conversations fs where ${link} ${inbox} ${operator})`;
-}
-
 /**
  * The figures straight from the raw tables (indexes in migration 0026). The overview reads them only with
  * an operator filter, which the rollups do not keep (a conversation changes hands); the tests hold the
  * rollups to these.
  */
-export function createAnalyticsRawRepository(serverKinds: ReadonlyMap<string, ProviderKind> = new Map()) {
+export function createAnalyticsRawRepository() {
   return {
-    /** Messages by bucket and model ref: counts by author, tokens, knowledge use, and each group's cost. */
+    /** Messages by bucket and model ref: counts by author and knowledge use. */
     async messageGroups(db: Executor, scope: AnalyticsScope): Promise<MessageGroupRow[]> {
       const result = await db.execute(sql`
-        select ${messageGroupColumns(serverKinds)}
+        select ${messageGroupColumns()}
         from (
           select ${bucketOf(scope, sql`m.created_at`)} as bucket, m.tenant_id, m.model,
             count(*) filter (where m.role = 'user') as user_messages,
             count(*) filter (where m.role = 'assistant' and m.author_id is null) as ai_messages,
             count(*) filter (where m.role = 'assistant' and m.author_id is not null) as operator_messages,
-            coalesce(sum(m.input_tokens), 0) as input_tokens,
-            coalesce(sum(m.output_tokens), 0) as output_tokens,
             count(m.passages_found) as knowledge_queries,
             count(*) filter (where m.passages_found = 0) as knowledge_empty,
             count(*) filter (where m.passages_found is not null and jsonb_array_length(m.citations) > 0) as cited_replies

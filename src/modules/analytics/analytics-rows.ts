@@ -1,6 +1,4 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { ProviderKind } from '../../platform/db/schema/index.js';
-import { modelRefProviderSql, providerKindSql } from '../pricing/index.js';
 import type { AnalyticsBucket } from './analytics.schemas.js';
 
 /* What both repositories share: the scope of a request, the rows they answer, and SQL fragments. */
@@ -24,14 +22,10 @@ interface Bucketed {
 
 export interface MessageGroupRow {
   readonly bucket: string;
-  readonly provider: string | null;
-  readonly providerKind: string | null;
   readonly model: string | null;
   readonly userMessages: number;
   readonly aiMessages: number;
   readonly operatorMessages: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
   readonly knowledgeQueries: number;
   readonly knowledgeEmpty: number;
   readonly citedReplies: number;
@@ -90,15 +84,22 @@ export const p50p90 = (value: SQL): SQL =>
   sql`percentile_cont(array[0.5, 0.9]::float8[]) within group (order by ${value})`;
 
 /**
- * The columns of a MessageGroupRow, over a subquery `g` of sums by bucket, tenant and model ref: the
- * ref's provider and its kind, and the counts (cost is the usage ledger's: analytics-spend.repository.ts).
+ * The columns of a MessageGroupRow, over a subquery `g` of sums by bucket and model ref: the counts.
+ * Tokens and cost are the usage ledger's (analytics-spend.repository.ts), which counts every call.
  */
-export const messageGroupColumns = (serverKinds: ReadonlyMap<string, ProviderKind>): SQL => sql`
+export const messageGroupColumns = (): SQL => sql`
   g.bucket, g.model,
-  case when g.model is null then null else ${modelRefProviderSql(sql`g.model`)} end as provider,
-  ${providerKindSql(sql`g.tenant_id`, sql`g.model`, serverKinds)} as "providerKind",
   g.user_messages::int as "userMessages", g.ai_messages::int as "aiMessages",
   g.operator_messages::int as "operatorMessages",
-  g.input_tokens::float8 as "inputTokens", g.output_tokens::float8 as "outputTokens",
   g.knowledge_queries::int as "knowledgeQueries", g.knowledge_empty::int as "knowledgeEmpty",
   g.cited_replies::int as "citedReplies"`;
+
+/**
+ * A support conversation of the inbox and operator filters (its current assignee), linked by `link`:
+ * a conversation outside any inbox matches neither.
+ */
+export function supportFilter(scope: AnalyticsScope, link: SQL): SQL {
+  const inbox = scope.inboxId ? sql`and fs.inbox_id = ${scope.inboxId}` : sql``;
+  const operator = scope.operatorId ? sql`and fs.assignee_id = ${scope.operatorId}` : sql``;
+  return sql`exists (select 1 from support_conversations fs where ${link} ${inbox} ${operator})`;
+}

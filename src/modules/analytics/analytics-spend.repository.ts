@@ -3,7 +3,7 @@ import type { Executor } from '../../platform/db/client.js';
 import { rowsOf } from '../../platform/db/raw-sql.js';
 import type { ProviderKind } from '../../platform/db/schema/index.js';
 import { providerKindSql } from '../pricing/index.js';
-import { bucketOf, inScope, type AnalyticsScope } from './analytics-rows.js';
+import { bucketOf, inScope, supportFilter, type AnalyticsScope } from './analytics-rows.js';
 
 /** The ledger's calls of one bucket, path and model: what they used and cost. */
 export interface SpendGroupRow {
@@ -28,13 +28,7 @@ export interface SpendGroupRow {
 function ledgerFilters(scope: AnalyticsScope): SQL {
   const parts: SQL[] = [];
   if (scope.agentId) parts.push(sql`l.agent_id = ${scope.agentId}`);
-  if (scope.inboxId || scope.operatorId) {
-    const inbox = scope.inboxId ? sql`and fs.inbox_id = ${scope.inboxId}` : sql``;
-    const operator = scope.operatorId ? sql`and fs.assignee_id = ${scope.operatorId}` : sql``;
-    parts.push(
-      sql`exists (select 1 from support_conversations fs where fs.conversation_id = l.conversation_id ${inbox} ${operator})`,
-    );
-  }
+  if (scope.inboxId || scope.operatorId) parts.push(supportFilter(scope, sql`fs.conversation_id = l.conversation_id`));
   return parts.length === 0 ? sql`` : sql`and ${sql.join(parts, sql` and `)}`;
 }
 

@@ -1,6 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import type { ProviderKind } from '../../platform/db/schema/index.js';
 import { percentilesOf, type Duration } from './analytics-percentiles.js';
 import {
   type ActiveRow,
@@ -89,7 +88,7 @@ const bucketOrTotal = (bucket: SQL): SQL => sql`case when grouping(${bucket}) = 
  * rows and one fact row per conversation in the range, instead of every message. The same figures as
  * analytics-raw.repository.ts, which the tests hold these to. No operator filter: see the service.
  */
-export function createAnalyticsRepository(serverKinds: ReadonlyMap<string, ProviderKind> = new Map()) {
+export function createAnalyticsRepository() {
   return {
     /** Whether a filter's object exists (in `tenantId`, for all but tenants themselves). */
     async exists(db: Executor, kind: keyof typeof filterTables, id: string, tenantId: string): Promise<boolean> {
@@ -98,15 +97,14 @@ export function createAnalyticsRepository(serverKinds: ReadonlyMap<string, Provi
       return rowsOf(result).length > 0;
     },
 
-    /** Messages by bucket and model ref: counts by author, tokens, knowledge use, and each group's cost. */
+    /** Messages by bucket and model ref: counts by author and knowledge use. */
     async messageGroups(db: Executor, scope: AnalyticsScope): Promise<MessageGroupRow[]> {
       const result = await db.execute(sql`
-        select ${messageGroupColumns(serverKinds)}
+        select ${messageGroupColumns()}
         from (
           select ${bucketOfDay(scope)} as bucket, tenant_id, nullif(model, '') as model,
             sum(user_messages) as user_messages, sum(ai_messages) as ai_messages,
             sum(operator_messages) as operator_messages,
-            sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
             sum(knowledge_queries) as knowledge_queries, sum(knowledge_empty) as knowledge_empty,
             sum(cited_replies) as cited_replies
           from analytics_daily_messages

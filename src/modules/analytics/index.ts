@@ -27,8 +27,8 @@ export function createAnalyticsModule(deps: AnalyticsModuleDeps) {
   const serverKinds = deps.serverProviders ? serverProviderKinds(deps.serverProviders) : new Map<string, never>();
   const service = createAnalyticsService({
     db: deps.db,
-    repository: createAnalyticsRepository(serverKinds),
-    rawRepository: createAnalyticsRawRepository(serverKinds),
+    repository: createAnalyticsRepository(),
+    rawRepository: createAnalyticsRawRepository(),
     rollups,
     spendRepository: createAnalyticsSpendRepository(serverKinds),
   });

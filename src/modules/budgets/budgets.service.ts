@@ -1,7 +1,7 @@
 import type { Actor } from '../../access/actor.js';
 import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.js';
 import type { CallCharge, CallTokens, ModelMeter } from '../../ai/metered-model.js';
-import { parseModelRef } from '../../ai/model-ref.js';
+import { providerOfModelRef } from '../../ai/model-ref.js';
 import type { CallOutcome, RecordedCall, UsageSubject } from '../../ai/usage-paths.js';
 import type { Database } from '../../platform/db/client.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
@@ -226,13 +226,7 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
      */
     async record(tenantId: string, call: RecordedCall): Promise<void> {
       const { modelRef, inputTokens, latencyMs, outcome, ...subject } = call;
-      const parsed = parseModelRef(modelRef);
-      const metered: LedgeredCall = {
-        providerName: parsed?.kind === 'provider' ? parsed.providerName : 'offline',
-        modelRef,
-        isOffline: parsed?.kind !== 'provider',
-        subject,
-      };
+      const metered: LedgeredCall = { ...providerOfModelRef(modelRef), modelRef, subject };
       await charge(tenantId, metered, undefined, { use: { inputTokens, outputTokens: 0 }, outcome, latencyMs });
     },
 

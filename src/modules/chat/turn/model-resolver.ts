@@ -1,6 +1,6 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { meteredModel, type ModelMeter } from '../../../ai/metered-model.js';
-import { parseModelRef } from '../../../ai/model-ref.js';
+import { providerOfModelRef } from '../../../ai/model-ref.js';
 import type { UsagePath, UsageSubject } from '../../../ai/usage-paths.js';
 import type { ModelRegistry, TenantProviderConfig } from '../../../ai/model-types.js';
 import { AppError } from '../../../platform/errors.js';
@@ -121,9 +121,7 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
     const model = await deps.registry.resolve(modelRef, providers).catch((error: unknown) => {
       throw asAgentModelError(error);
     });
-    const parsed = parseModelRef(modelRef);
-    const isOffline = parsed?.kind === 'offline';
-    const providerName = parsed?.kind === 'provider' ? parsed.providerName : 'offline';
+    const { providerName, isOffline } = providerOfModelRef(modelRef);
     const tenantProvider = providers.find((provider) => provider.name === providerName);
     const metricLabels = tenantProvider
       ? { provider: `tenant:${tenantProvider.kind}`, model: 'tenant' }

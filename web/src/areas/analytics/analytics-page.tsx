@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
-import { overviewQuery, type AnalyticsFilters, type AnalyticsOverview } from './analytics-api';
+import { overviewQuery, type AnalyticsFilters, type AnalyticsOverview, type PathSpend } from './analytics-api';
 import { AnalyticsFiltersBar } from './analytics-filters';
 import { ThemeChart } from './theme-chart';
 
@@ -174,10 +174,7 @@ function OverviewView({ overview }: { overview: AnalyticsOverview }) {
             <th scope="col">Provider</th>
             <th scope="col">Model</th>
             <th scope="col">Replies</th>
-            <th scope="col">Calls</th>
-            <th scope="col">Tokens in</th>
-            <th scope="col">Tokens out</th>
-            <th scope="col">Cost</th>
+            <SpendHeaders />
           </tr>
         </thead>
         <tbody>
@@ -189,10 +186,7 @@ function OverviewView({ overview }: { overview: AnalyticsOverview }) {
               </td>
               <td>{model.model}</td>
               <td>{count(model.replies)}</td>
-              <td>{count(model.calls)}</td>
-              <td>{count(model.inputTokens)}</td>
-              <td>{count(model.outputTokens)}</td>
-              <td>{usd(model.costUsd)}</td>
+              <SpendCells spend={model} />
             </tr>
           ))}
         </tbody>
@@ -202,24 +196,45 @@ function OverviewView({ overview }: { overview: AnalyticsOverview }) {
         <thead>
           <tr>
             <th scope="col">Path</th>
-            <th scope="col">Calls</th>
-            <th scope="col">Tokens in</th>
-            <th scope="col">Tokens out</th>
-            <th scope="col">Cost</th>
+            <SpendHeaders />
           </tr>
         </thead>
         <tbody>
           {overview.totals.spendByPath.map((spend) => (
             <tr key={spend.path}>
               <td>{pathLabels[spend.path] ?? spend.path}</td>
-              <td>{count(spend.calls)}</td>
-              <td>{count(spend.inputTokens)}</td>
-              <td>{count(spend.outputTokens)}</td>
-              <td>{usd(spend.costUsd)}</td>
+              <SpendCells spend={spend} />
             </tr>
           ))}
         </tbody>
       </table>
+    </>
+  );
+}
+
+/** The columns both spend tables share: a model's or a path's calls, tokens and cost. */
+function SpendHeaders() {
+  return (
+    <>
+      <th scope="col">Calls</th>
+      <th scope="col">Tokens in</th>
+      <th scope="col">Tokens out</th>
+      <th scope="col">Cost</th>
+    </>
+  );
+}
+
+function SpendCells({
+  spend,
+}: {
+  spend: Pick<PathSpend, 'calls' | 'inputTokens' | 'outputTokens'> & { costUsd: number | null };
+}) {
+  return (
+    <>
+      <td>{count(spend.calls)}</td>
+      <td>{count(spend.inputTokens)}</td>
+      <td>{count(spend.outputTokens)}</td>
+      <td>{usd(spend.costUsd)}</td>
     </>
   );
 }
