@@ -34,7 +34,9 @@ describe('OpenAI-compatible API, through the official openai client', () => {
       {
         OPENAI_BASE_URL: fake.baseUrl,
         OPENAI_API_KEY: 'sk-server-key',
-        MODEL_TIMEOUT_MS: '1000',
+        // A stalled stream is cut off by the stall timer; the whole-reply deadline stays far above what a
+        // loaded CI takes for a short reply (1 s here once turned a slow, honest reply into a 504).
+        MODEL_STALL_TIMEOUT_MS: '2000',
         LOG_LEVEL: 'warn',
       },
       { logDestination: logs.destination },
@@ -227,7 +229,7 @@ describe('OpenAI-compatible API, through the official openai client', () => {
     };
     const midStream = await iterate().catch((error: unknown) => error);
     expect(midStream).toBeInstanceOf(OpenAI.APIError);
-    expect((midStream as Error).message).toContain('did not finish its reply');
+    expect((midStream as Error).message).toContain('sent nothing for 2 seconds');
     expect(deltas).toEqual(['Partial']);
   });
 
