@@ -106,13 +106,25 @@ describe('the AI never answers after a person took the conversation', () => {
       expect(sent.statusCode, sent.body).toBe(200);
       // A message after a resolve reopens the conversation to the AI, which then answers by design.
       if (sent.json<{ conversation: { status: string } }>().conversation.status === 'bot' && round % 2 === 1) continue;
-      for (const reply of await settledReplies(conversation.id)) {
+      const replies = await settledReplies(conversation.id);
+      for (const reply of replies) {
         const completedAt = reply.completed_at ? new Date(reply.completed_at).getTime() : 0;
         const isCompleteAnswer = reply.status === 'complete' && reply.finish_reason !== 'stopped';
         if (isCompleteAnswer && completedAt > changedAt) {
           late.push(`round ${round} (gap ${gapMs} ms): "${reply.content}" ${completedAt - changedAt} ms after`);
         }
       }
+      // What the contact's widget shows: a reply the change cut short is `stopped`, never `complete`.
+      const shown = await t.app.inject({
+        method: 'GET',
+        url: `/v1/widget/conversations/${conversation.id}/messages`,
+        headers: visitor.headers,
+      });
+      const aiShown = shown.json<{ items: { author: string; status: string }[] }>().items.filter(
+        (item) => item.author === 'ai',
+      );
+      const cutShort = replies.filter((reply) => reply.finish_reason === 'stopped').length;
+      expect(aiShown.filter((item) => item.status === 'stopped')).toHaveLength(cutShort);
     }
     return late;
   }
@@ -121,11 +133,11 @@ describe('the AI never answers after a person took the conversation', () => {
     expect(await race(50, () => operatorDoes('take'))).toEqual([]);
   }, 120_000);
 
-  it('an operator’s resolve, 20 rounds', async () => {
-    expect(await race(20, () => operatorDoes('resolve'))).toEqual([]);
+  it('an operator’s resolve, 50 rounds', async () => {
+    expect(await race(50, () => operatorDoes('resolve'))).toEqual([]);
   }, 120_000);
 
-  it('the contact asking for a person, 20 rounds', async () => {
-    expect(await race(20, contactAsksForPerson)).toEqual([]);
+  it('the contact asking for a person, 50 rounds', async () => {
+    expect(await race(50, contactAsksForPerson)).toEqual([]);
   }, 120_000);
 });

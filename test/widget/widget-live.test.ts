@@ -35,6 +35,8 @@ describe('the widget live: AI answers from knowledge, streamed; handover when it
   let stayingInbox: { id: string };
   let failingInbox: { id: string };
   let realModelInbox: { id: string };
+  let noAnswerInbox: { id: string };
+  const noAnswerReply = "Sorry, I don't know that. A colleague will help you.";
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer({ error: { status: 500 } });
@@ -70,6 +72,7 @@ describe('the widget live: AI answers from knowledge, streamed; handover when it
       knowledgeSourceIds: [sourceId],
     });
     realModelInbox = await createInbox(t.app, admin, { agentId: realModel.id });
+    noAnswerInbox = await createInbox(t.app, admin, { agentId: realModel.id, handoff: { noAnswerReply } });
   }, 120_000);
   afterAll(async () => {
     await t?.close();
@@ -154,6 +157,39 @@ describe('the widget live: AI answers from knowledge, streamed; handover when it
       // The hand-over would follow the reply: give it the time it would take.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await statusOf(visitor, conversation.id)).toBe('bot');
+    } finally {
+      openai.respondWith({ error: { status: 500 } });
+    }
+  });
+
+  it('a real model that replies the inbox’s “no answer” form hands over; one that greets does not', async () => {
+    try {
+      const visitor = await startVisitor(t.app, noAnswerInbox.id);
+      const conversation = await startConversation(t.app, visitor);
+      openai.respondWith({ replyTokens: ['Hello!', ' How can I help', ' you today?'] });
+      await sendAsVisitor(t.app, visitor, conversation.id, 'Hi');
+      // The model was told the form where it reads what the handoff tool is for.
+      const told = await eventually(async () => {
+        const tools = (openai.requests.at(-1)?.body as { tools?: { function: { description: string } }[] } | undefined)
+          ?.tools;
+        return tools?.map((tool) => tool.function.description).join(' ');
+      }, 20_000);
+      expect(told).toContain(`reply exactly "${noAnswerReply}"`);
+      await eventually(async () => {
+        const response = await t.app.inject({
+          method: 'GET',
+          url: `/v1/widget/conversations/${conversation.id}/messages`,
+          headers: visitor.headers,
+        });
+        const items = response.json<{ items: { author: string; status: string }[] }>().items;
+        return items.some((item) => item.author === 'ai' && item.status === 'complete') || undefined;
+      }, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await statusOf(visitor, conversation.id)).toBe('bot');
+
+      openai.respondWith({ replyTokens: ['"Sorry, I don’t know that.', ' A colleague will help you."'] });
+      await sendAsVisitor(t.app, visitor, conversation.id, 'Do you ship zeppelins to Mars?');
+      await eventually(async () => ((await statusOf(visitor, conversation.id)) === 'pending' ? true : undefined), 20_000);
     } finally {
       openai.respondWith({ error: { status: 500 } });
     }

@@ -24,6 +24,7 @@ const texts = {
     image: 'Image',
     typing: '{name} is typing…',
     seen: 'Seen',
+    stopped: 'This reply was stopped before it was finished.',
   },
   zh: {
     placeholder: '输入消息…',
@@ -48,6 +49,7 @@ const texts = {
     image: '图片',
     typing: '{name} 正在输入…',
     seen: '已读',
+    stopped: '此回复在完成前已停止。',
   },
 };
 const language = /^zh\b/i.test(navigator.language || '') ? 'zh' : 'en';
@@ -104,6 +106,14 @@ function bubble(message) {
   }
   if (message.content) node.appendChild(document.createTextNode(message.content));
   for (const image of message.images || []) node.appendChild(imageOf(image.fileId));
+  // A reply cut short (a person took over while it was written) says so: it is not the whole answer.
+  node.classList.toggle('stopped', message.status === 'stopped');
+  if (message.status === 'stopped') {
+    const note = document.createElement('span');
+    note.className = 'stopped-note';
+    note.textContent = t.stopped;
+    node.appendChild(note);
+  }
   node.setAttribute('aria-busy', String(message.status === 'streaming'));
   if (message.id !== 'greeting') state.messages.set(message.id, message);
   showSeen();

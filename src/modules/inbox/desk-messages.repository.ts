@@ -61,6 +61,21 @@ export function createDeskMessagesRepository() {
       return row;
     },
 
+    /** A chat's support conversation as its AI turn needs it: the state, and how its inbox says "no answer". */
+    async findForAiTurn(db: Executor, tenantId: string, conversationId: string) {
+      const [row] = await db
+        .select({
+          id: supportConversations.id,
+          status: supportConversations.status,
+          noAnswerReply: inboxes.noAnswerReply,
+        })
+        .from(supportConversations)
+        .innerJoin(inboxes, eq(inboxes.id, supportConversations.inboxId))
+        .where(inTenant(supportConversations, tenantId, eq(supportConversations.conversationId, conversationId)))
+        .limit(1);
+      return row;
+    },
+
     /** The support conversation, locked until the transaction ends, with its inbox's agent. */
     async lockSupportConversation(db: Executor, tenantId: string, id: string) {
       const [row] = await db

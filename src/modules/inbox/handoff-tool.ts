@@ -7,7 +7,7 @@ import type { SupportService } from './support.service.js';
 
 export interface HandoffToolDeps {
   readonly db: Database;
-  readonly repository: Pick<DeskMessagesRepository, 'findByConversation'>;
+  readonly repository: Pick<DeskMessagesRepository, 'findForAiTurn'>;
   readonly support: Pick<SupportService, 'change'>;
 }
 
@@ -16,12 +16,27 @@ const handoffInput = z.object({ reason: z.string().trim().min(1, 'reason must no
 /** What the contact reads when the AI hands them over: the reply ends with it. */
 export const handoffLine = 'I am passing you to a person from our team; they will reply here shortly.';
 
-function handoffTool(deps: HandoffToolDeps, tenantId: string, supportConversationId: string): BuiltinTool {
+/**
+ * The inbox's "no answer" form, told where the model reads what this tool is for: a model that does not
+ * call tools reliably can still say it cannot help in a form Parley recognises (no-answer-form.ts).
+ */
+const noAnswerInstruction = (noAnswerReply: string): string =>
+  noAnswerReply === ''
+    ? ''
+    : ` If you cannot answer and do not call this tool, reply exactly "${noAnswerReply}" and nothing else.`;
+
+function handoffTool(
+  deps: HandoffToolDeps,
+  tenantId: string,
+  support: { readonly id: string; readonly noAnswerReply: string },
+): BuiltinTool {
+  const supportConversationId = support.id;
   return {
     name: 'handoff_to_human',
     description:
       'Hands this customer conversation to a human support agent. Call it when the customer asks for a person, ' +
-      'or when you cannot help them from what you know. Give the reason in a few words.',
+      'or when you cannot help them from what you know. Give the reason in a few words.' +
+      noAnswerInstruction(support.noAnswerReply),
     inputSchema: {
       type: 'object',
       properties: { reason: { type: 'string', description: 'Why a person should take over, in a few words' } },
@@ -57,8 +72,8 @@ function handoffTool(deps: HandoffToolDeps, tenantId: string, supportConversatio
  */
 export function createConversationTools(deps: HandoffToolDeps) {
   return async (tenantId: string, conversationId: string): Promise<readonly BuiltinTool[]> => {
-    const support = await deps.repository.findByConversation(deps.db, tenantId, conversationId);
+    const support = await deps.repository.findForAiTurn(deps.db, tenantId, conversationId);
     if (support?.status !== 'bot') return [];
-    return [handoffTool(deps, tenantId, support.id)];
+    return [handoffTool(deps, tenantId, support)];
   };
 }

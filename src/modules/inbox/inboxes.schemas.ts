@@ -59,6 +59,13 @@ const handoffSchema = z.strictObject({
   onAiFailure: z
     .enum(aiFailureModes)
     .describe("When the AI fails or finds nothing to answer from: 'handover' to a person, or 'stay' and say so"),
+  noAnswerReply: z
+    .string()
+    .trim()
+    .max(300)
+    .describe(
+      "The sentence the AI is told to reply, word for word, when it cannot answer; a reply in this form counts as 'cannot help' (onAiFailure decides what follows). Empty: not used",
+    ),
 });
 
 const assignmentSchema = z.strictObject({
@@ -134,7 +141,11 @@ export const inboxSchema = z.object({
       days: z.array(z.object({ weekday: z.number().int(), opens: z.string(), closes: z.string() })),
     })
     .nullable(),
-  handoff: z.object({ keywords: z.array(z.string()), onAiFailure: z.enum(aiFailureModes) }),
+  handoff: z.object({
+    keywords: z.array(z.string()),
+    onAiFailure: z.enum(aiFailureModes),
+    noAnswerReply: z.string(),
+  }),
   csatEnabled: z.boolean(),
   memory: z.boolean(),
   assignment: z.object({ roundRobin: z.boolean(), operatorCapacity: z.number().int() }),
@@ -164,6 +175,7 @@ export interface InboxRow {
   readonly businessHours: StoredBusinessHours | null;
   readonly handoffKeywords: string[];
   readonly onAiFailure: (typeof aiFailureModes)[number];
+  readonly noAnswerReply: string;
   readonly isCsatEnabled: boolean;
   readonly isMemoryEnabled: boolean;
   readonly isAutoAssignEnabled: boolean;
@@ -188,7 +200,7 @@ export const presentInbox = (inbox: InboxRow): InboxView => ({
   businessHours: inbox.businessHours
     ? { timeZone: inbox.businessHours.timeZone, days: inbox.businessHours.days.map((day) => ({ ...day })) }
     : null,
-  handoff: { keywords: inbox.handoffKeywords, onAiFailure: inbox.onAiFailure },
+  handoff: { keywords: inbox.handoffKeywords, onAiFailure: inbox.onAiFailure, noAnswerReply: inbox.noAnswerReply },
   csatEnabled: inbox.isCsatEnabled,
   memory: inbox.isMemoryEnabled,
   assignment: { roundRobin: inbox.isAutoAssignEnabled, operatorCapacity: inbox.operatorCapacity },

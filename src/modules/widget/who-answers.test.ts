@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultHandoffKeywords } from '../inbox/inboxes.schemas.js';
-import { matchedKeyword, whoAnswers } from './who-answers.js';
+import { isNoAnswerReply, matchedKeyword, whoAnswers } from './who-answers.js';
 
 const inbox = { hasAgent: true, keywords: defaultHandoffKeywords };
 
@@ -24,5 +24,26 @@ describe('who answers a contact', () => {
     expect(matchedKeyword('humane treatment', defaultHandoffKeywords)).toBeUndefined();
     expect(matchedKeyword('a human, please', defaultHandoffKeywords)).toBe('human');
     expect(matchedKeyword('I want to Talk to a person now', defaultHandoffKeywords)).toBe('talk to a person');
+  });
+});
+
+describe('the inbox’s “no answer” form', () => {
+  const form = "Sorry, I don't know that — a colleague will help.";
+
+  it('is recognised as the whole reply, quoted or re-punctuated, or followed by more', () => {
+    expect(isNoAnswerReply("Sorry, I don't know that — a colleague will help.", form)).toBe(true);
+    expect(isNoAnswerReply('"sorry I don’t know that... a colleague will help"', form)).toBe(true);
+    expect(isNoAnswerReply("Sorry, I don't know that - a colleague will help. Have a nice day!", form)).toBe(true);
+  });
+
+  it('is not a greeting, a question back, an answer that only mentions it, or anything when no form is set', () => {
+    expect(isNoAnswerReply('Hello! How can I help you today?', form)).toBe(false);
+    expect(isNoAnswerReply('Which order is it about?', form)).toBe(false);
+    expect(isNoAnswerReply("You asked about returns. Sorry, I don't know that — a colleague will help.", form)).toBe(
+      false,
+    );
+    expect(isNoAnswerReply("Sorry, I don't know that — a colleague will helpfully call.", form)).toBe(false);
+    expect(isNoAnswerReply('', '')).toBe(false);
+    expect(isNoAnswerReply('Anything', '  ')).toBe(false);
   });
 });

@@ -26,6 +26,23 @@ export function matchedKeyword(text: string, keywords: readonly string[]): strin
   });
 }
 
+/** Letters and digits only, in one case, single-spaced: quotes, punctuation and emphasis do not count. */
+const wordsOf = (text: string): string =>
+  normalise(text)
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+
+/**
+ * Whether the AI's reply is the inbox's "no answer" form: the sentence it was told to reply word for
+ * word when it cannot answer, quoted or punctuated or not, perhaps followed by more. Empty form: never.
+ */
+export function isNoAnswerReply(reply: string, noAnswerReply: string): boolean {
+  const form = wordsOf(noAnswerReply);
+  if (form === '') return false;
+  const said = wordsOf(reply);
+  return said === form || said.startsWith(`${form} `);
+}
+
 /**
  * Who answers a contact's message in a conversation now in `status` (after a resolved one was
  * reopened, or a snoozed one woken): the AI only in `bot`, and not when the contact asked for a person

@@ -8,23 +8,25 @@ import type { StoredSupportConversation } from '../inbox/support.repository.js';
 import { isOpenAt, nextOpening } from './business-hours.js';
 import type { Visitor } from './widget-sessions.js';
 import type { WidgetServiceDeps } from './widget.service.js';
-import { whoAnswers } from './who-answers.js';
+import { isNoAnswerReply, whoAnswers } from './who-answers.js';
 
 /**
- * When the AI cannot help: the turn failed, or the offline model was given passages and cited none (it
- * found nothing: its only way to say so). A real model that answers without citing has still answered:
- * a greeting, a question back or an answer from its own knowledge is not a reason to hand over; it hands
- * over by calling `handoff_to_human` (handoff-tool.ts).
+ * When the AI cannot help: the turn failed, the offline model was given passages and cited none (it
+ * found nothing: its only way to say so), or a model replied the inbox's "no answer" form. A real model
+ * that answers without citing has still answered: a greeting, a question back or an answer from its own
+ * knowledge is not a reason to hand over; it hands over by calling `handoff_to_human` (handoff-tool.ts)
+ * or by replying that form.
  */
-const couldNotHelp = (handle: ChatTurnHandle) =>
+const couldNotHelp = (handle: ChatTurnHandle, noAnswerReply: string) =>
   new Promise<boolean>((resolve) => {
     let sawSources = false;
     const stop = handle.subscribe((event) => {
       if (event.type === 'sources') sawSources = true;
       if (event.type === 'error') resolve(true);
       if (event.type === 'finished') {
-        const { model, citations } = event.assistantMessage;
-        resolve(model !== null && isOfflineModel(model) && sawSources && citations.length === 0);
+        const { model, citations, content } = event.assistantMessage;
+        const offlineFoundNothing = model !== null && isOfflineModel(model) && sawSources && citations.length === 0;
+        resolve(offlineFoundNothing || isNoAnswerReply(content, noAnswerReply));
       }
     });
     void handle.outcome.then((outcome) => {
@@ -106,7 +108,7 @@ export function createWidgetAnswering(
   /** After the AI's reply: if it could not help, hand over or stay, as the inbox says. */
   function followReply(visitor: Visitor, id: string, chatConversationId: string, handle: ChatTurnHandle): void {
     if (visitor.inbox.onAiFailure !== 'handover') return;
-    void couldNotHelp(handle)
+    void couldNotHelp(handle, visitor.inbox.noAnswerReply)
       .then((isStuck) => (isStuck ? handOver(visitor, id, chatConversationId, 'the AI could not answer') : null))
       // The contact or an operator changed the conversation meanwhile: theirs is the newer word.
       .catch(() => undefined);

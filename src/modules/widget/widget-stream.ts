@@ -9,7 +9,7 @@ import type { ServerFrame } from '../realtime/realtime.schemas.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Visitor } from './widget-sessions.js';
 import type { WidgetRepository } from './widget.repository.js';
-import { imagesOf, type WidgetMessageView } from './widget.schemas.js';
+import { imagesOf, widgetStatusOf, type WidgetMessageView } from './widget.schemas.js';
 import type { WidgetService } from './widget.service.js';
 
 export interface WidgetStreamDeps {
@@ -33,7 +33,7 @@ const widgetViewOf = (message: MessageView): WidgetMessageView => ({
   content: message.content,
   images: imagesOf(message.attachments),
   readAt: message.readAt,
-  status: message.status === 'streaming' || message.status === 'error' ? message.status : 'complete',
+  status: widgetStatusOf(message),
   createdAt: message.createdAt,
 });
 

@@ -54,7 +54,11 @@ export const widgetMessageSchema = z.object({
   images: z.array(z.object({ fileId: z.uuid(), mediaType: z.string() })),
   /** When the other side read it: an operator for the contact's messages, the contact for replies. */
   readAt: z.iso.datetime().nullable(),
-  status: z.enum(['streaming', 'complete', 'error']),
+  /**
+   * `stopped`: a reply cut short (a person took the conversation while the AI wrote it): what it says is
+   * not the AI's whole answer, and the widget shows it so.
+   */
+  status: z.enum(['streaming', 'complete', 'stopped', 'error']),
   createdAt: z.iso.datetime(),
 });
 export type WidgetMessageView = z.infer<typeof widgetMessageSchema>;
@@ -128,9 +132,18 @@ export function presentWidgetMessage(message: StoredMessage): WidgetMessageView 
     content: message.content,
     images: imagesOf(message.attachments),
     readAt: message.readAt?.toISOString() ?? null,
-    status: message.status === 'streaming' || message.status === 'error' ? message.status : 'complete',
+    status: widgetStatusOf(message),
     createdAt: message.createdAt.toISOString(),
   };
+}
+
+/** A message's state as the contact may know it: a reply stopped midway is never shown as complete. */
+export function widgetStatusOf(message: {
+  readonly status: string;
+  readonly finishReason: string | null;
+}): WidgetMessageView['status'] {
+  if (message.status === 'streaming' || message.status === 'error') return message.status;
+  return message.finishReason === 'stopped' ? 'stopped' : 'complete';
 }
 
 /** A message's images as the widget names them: the id and type, never where they are stored. */

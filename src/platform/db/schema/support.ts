@@ -55,6 +55,11 @@ export const inboxes = pgTable(
     businessHours: jsonb('business_hours').$type<StoredBusinessHours>(),
     handoffKeywords: text('handoff_keywords').array().notNull(),
     onAiFailure: text('on_ai_failure', { enum: aiFailureModes }).notNull(),
+    /**
+     * The sentence the AI is told to reply, word for word, when it cannot answer; a reply in that form
+     * counts as "the AI could not help" (on_ai_failure decides what follows). Empty: not used.
+     */
+    noAnswerReply: text('no_answer_reply').notNull().default(''),
     isCsatEnabled: boolean('is_csat_enabled').notNull().default(false),
     /**
      * Whether the inbox's agent keeps long-term memory of each contact (per contact, never shared between

@@ -45,6 +45,7 @@ export function InboxForm(props: {
   const [businessHours, setBusinessHours] = useState(inbox?.businessHours ?? null);
   const [keywords, setKeywords] = useState(inbox?.handoff.keywords.join(', ') ?? '');
   const [onAiFailure, setOnAiFailure] = useState(inbox?.handoff.onAiFailure ?? 'handover');
+  const [noAnswerReply, setNoAnswerReply] = useState(inbox?.handoff.noAnswerReply ?? '');
   const [csatEnabled, setCsatEnabled] = useState(inbox?.csatEnabled ?? false);
   const [memory, setMemory] = useState(inbox?.memory ?? false);
 
@@ -57,7 +58,11 @@ export function InboxForm(props: {
       widget: { title: title.trim(), color, greeting, texts: withoutEmptyTexts(texts) },
       businessHours,
       // Left empty on a new inbox, the server's default keywords apply.
-      handoff: { ...(keywords.trim() || inbox ? { keywords: splitLines(keywords) } : {}), onAiFailure },
+      handoff: {
+        ...(keywords.trim() || inbox ? { keywords: splitLines(keywords) } : {}),
+        onAiFailure,
+        noAnswerReply: noAnswerReply.trim(),
+      },
       csatEnabled,
       memory,
       ...(inbox ? {} : { kind }),
@@ -179,6 +184,14 @@ export function InboxForm(props: {
           </select>
         )}
       </Field>
+      <TextField
+        label="The AI's reply when it cannot answer"
+        field="handoff.noAnswerReply"
+        error={error}
+        hint="The AI is told to reply this sentence word for word when it cannot answer; such a reply counts as the AI failing. Empty: not used."
+        value={noAnswerReply}
+        onValueChange={setNoAnswerReply}
+      />
       <label className="inline">
         <input type="checkbox" checked={csatEnabled} onChange={(event) => setCsatEnabled(event.target.checked)} />
         Ask for a rating when a conversation is resolved

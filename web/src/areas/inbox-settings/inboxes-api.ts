@@ -10,7 +10,7 @@ export interface Inbox {
   allowedOrigins: string[];
   widget: { title: string; color: string; greeting: string; texts?: WidgetTexts };
   businessHours: BusinessHours | null;
-  handoff: { keywords: string[]; onAiFailure: 'handover' | 'stay' };
+  handoff: { keywords: string[]; onAiFailure: 'handover' | 'stay'; noAnswerReply: string };
   csatEnabled: boolean;
   /** The agent keeps long-term memory of each contact (per contact); off by default. */
   memory: boolean;
