@@ -43,6 +43,9 @@ export function openSseStream(reply: FastifyReply, options: SseOptions): SseStre
   const raw = hijackKeepingHeaders(reply);
   // Each event leaves at once rather than waiting to fill a packet (absent under app.inject).
   if (typeof raw.socket?.setNoDelay === 'function') raw.socket.setNoDelay(true);
+  // A stream's connection closes when the stream ends: kept alive, it would sit idle in a state the
+  // server's close does not reap (a hijacked response), and a server stopping would wait on it forever.
+  raw.shouldKeepAlive = false;
   raw.writeHead(options.status ?? 200, options.headers);
   // The headers leave with the first event when that is sent in this same tick (one packet, not two),
   // and on their own right after it otherwise, so the client always learns at once that it is streaming.
