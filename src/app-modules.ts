@@ -4,6 +4,7 @@ import { createEmbedderRegistry } from './ai/embeddings/embedder-registry.js';
 import { createRerankerRegistry } from './ai/reranking/reranker-registry.js';
 import { createModelRegistry } from './ai/model-registry.js';
 import { createModelWarningLog } from './ai/model-warnings.js';
+import { createTranscription } from './ai/transcription.js';
 import { createAnalyticsModule } from './modules/analytics/index.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import type { DefaultAgent } from './modules/agents/default-agent.js';
@@ -268,8 +269,13 @@ export async function registerModules(
     db: database.db,
     config,
     storage,
-    loadTenantProviders: providers.service.loadTenantProviders,
-    providerFetch,
+    transcription: createTranscription({
+      config,
+      loadTenantProviders: providers.service.loadTenantProviders,
+      providerFetch,
+      admit: (tenantId) => budgets.service.admit(tenantId),
+      recordModelCall: (tenantId, call) => budgets.service.record(tenantId, call),
+    }),
     quota: storageQuota,
   });
   await files.registerRoutes(app);

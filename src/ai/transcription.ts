@@ -1,11 +1,12 @@
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { TranscriptionModelV3 } from '@ai-sdk/provider';
 import { experimental_transcribe as transcribe } from 'ai';
-import { formatModelRef, parseModelRef } from '../../ai/model-ref.js';
-import type { TenantProviderConfig } from '../../ai/model-types.js';
-import { findProviderEntry, serverProviderEntries } from '../../ai/provider-entries.js';
-import type { Config } from '../../config.js';
-import { AppError } from '../../platform/errors.js';
+import type { Config } from '../config.js';
+import { AppError } from '../platform/errors.js';
+import { formatModelRef, parseModelRef } from './model-ref.js';
+import type { TenantProviderConfig } from './model-types.js';
+import { findProviderEntry, serverProviderEntries } from './provider-entries.js';
+import type { RecordModelCall } from './usage-paths.js';
 
 /** OpenAI's own speech-to-text model, used when TRANSCRIPTION_MODEL names none and OpenAI is configured. */
 export const transcriptionModelId = 'whisper-1';
@@ -15,6 +16,10 @@ export interface TranscriptionDeps {
   /** How the server-wide providers' SDKs reach them (platform/outbound/pooled-http.ts); absent, the SDK's own fetch. */
   readonly providerFetch?: FetchFunction | undefined;
   readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
+  /** The gate's check before the call: throws the 429 of a monthly budget used up (budgets.service admit). */
+  readonly admit: (tenantId: string) => Promise<unknown>;
+  /** The gate's record after it: one ledger row per call, counted in the month. */
+  readonly recordModelCall: RecordModelCall;
 }
 
 export const noTranscriptionModel = () =>
@@ -31,9 +36,11 @@ interface ChosenModel {
 }
 
 /**
- * Speech to text through the AI SDK. TRANSCRIPTION_MODEL (`provider:model`) names the model, resolved
- * like a chat model: the tenant's provider of that name first, then the server's. Without it, OpenAI's
- * `whisper-1` through the tenant's own OpenAI provider when it has one, else the server's.
+ * Speech to text through the AI SDK, behind the model gate like every model call: admitted by the
+ * tenant's budget first, written to the usage ledger after (path `transcription`; providers bill it by
+ * the minute, so its row carries no tokens). TRANSCRIPTION_MODEL (`provider:model`) names the model,
+ * resolved like a chat model: the tenant's provider of that name first, then the server's. Without it,
+ * OpenAI's `whisper-1` through the tenant's own OpenAI provider when it has one, else the server's.
  */
 export function createTranscription(deps: TranscriptionDeps) {
   const serverEntries = serverProviderEntries(deps.config.providers, deps.providerFetch);
@@ -61,9 +68,21 @@ export function createTranscription(deps: TranscriptionDeps) {
       return (await modelFor(tenantId)) !== undefined;
     },
 
-    async transcribe(tenantId: string, audio: Uint8Array, signal?: AbortSignal): Promise<string> {
+    /** The audio's text, for `userId`'s message; a 429 when the month's budget is used up. */
+    async transcribe(tenantId: string, userId: string, audio: Uint8Array, signal?: AbortSignal): Promise<string> {
       const chosen = await modelFor(tenantId);
       if (!chosen) throw noTranscriptionModel();
+      await deps.admit(tenantId);
+      const startedAt = performance.now();
+      const record = (outcome: 'finished' | 'failed') =>
+        deps.recordModelCall(tenantId, {
+          path: 'transcription',
+          userId,
+          modelRef: chosen.modelRef,
+          inputTokens: 0,
+          latencyMs: Math.round(performance.now() - startedAt),
+          outcome,
+        });
       try {
         const { text } = await transcribe({
           model: chosen.model,
@@ -71,8 +90,10 @@ export function createTranscription(deps: TranscriptionDeps) {
           maxRetries: 1,
           ...(signal && { abortSignal: signal }),
         });
+        await record('finished');
         return text;
       } catch (error) {
+        await record('failed');
         throw new AppError(
           'unprocessable',
           `The audio could not be transcribed by '${chosen.modelRef}'; check that it is speech in a common format, or try again`,

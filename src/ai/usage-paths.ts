@@ -23,6 +23,8 @@ export const usagePaths = [
   'query_embedding',
   /** A search's candidates reordered by a reranking model. */
   'rerank',
+  /** An audio attachment turned into text when its message is sent. */
+  'transcription',
 ] as const;
 
 export type UsagePath = (typeof usagePaths)[number];

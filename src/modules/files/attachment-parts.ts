@@ -7,7 +7,7 @@ import type { FileStorage } from '../../platform/storage/index.js';
 import { parseDocument, parseLimitsOf, type ParseSettings } from '../knowledge/parsing/index.js';
 import { attachmentKindOf, documentTypeOf } from './attachment-type.js';
 import type { FileRow, FilesRepository } from './files.repository.js';
-import type { Transcription } from './transcription.js';
+import type { Transcription } from '../../ai/transcription.js';
 import { cutToLength } from '../../platform/text-cut.js';
 
 /** A document's text beyond this is cut (and the model told so): a long PDF would crowd out the conversation. */
@@ -23,7 +23,7 @@ export interface AttachmentTextDeps {
 export async function readAttachmentText(deps: AttachmentTextDeps, tenantId: string, file: FileRow): Promise<string> {
   const path = deps.storage.localPath(file.storageKey);
   if (attachmentKindOf(file.mediaType) === 'audio') {
-    return deps.transcription.transcribe(tenantId, new Uint8Array(await readFile(path)));
+    return deps.transcription.transcribe(tenantId, file.uploadedBy, new Uint8Array(await readFile(path)));
   }
   const documentType = documentTypeOf(file.mediaType);
   if (!documentType) return '';

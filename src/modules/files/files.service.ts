@@ -13,7 +13,7 @@ import { attachmentKindOf, detectAttachmentType } from './attachment-type.js';
 import { readAttachmentText, type AttachmentModelParts } from './attachment-parts.js';
 import type { FileRow, FilesRepository } from './files.repository.js';
 import { presentFile, type FileView } from './files.schemas.js';
-import { noTranscriptionModel, type Transcription } from './transcription.js';
+import { noTranscriptionModel, type Transcription } from '../../ai/transcription.js';
 import type { StorageQuota } from '../storage-quota/index.js';
 
 export interface FilesServiceDeps {

@@ -1,7 +1,6 @@
-import type { FetchFunction } from '@ai-sdk/provider-utils';
 import fastifyMultipart from '@fastify/multipart';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { TenantProviderConfig } from '../../ai/model-types.js';
+import type { Transcription } from '../../ai/transcription.js';
 import type { Config } from '../../config.js';
 import type { ParseSettings } from '../knowledge/parsing/index.js';
 import type { Database } from '../../platform/db/client.js';
@@ -11,16 +10,14 @@ import { createAttachmentModelParts } from './attachment-parts.js';
 import { createFilesRepository } from './files.repository.js';
 import { registerFilesRoutes } from './files.routes.js';
 import { createFilesService } from './files.service.js';
-import { createTranscription } from './transcription.js';
 import type { StorageQuota } from '../storage-quota/index.js';
 
 export interface FilesModuleDeps {
   readonly db: Database;
-  readonly config: ParseSettings & Pick<Config, 'providers' | 'transcriptionModel'>;
+  readonly config: ParseSettings & Pick<Config, 'uploadMaxBytes'>;
   readonly storage: FileStorage;
-  readonly loadTenantProviders: (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
-  /** How the server-wide providers' SDKs reach them (platform/outbound/pooled-http.ts). */
-  readonly providerFetch?: FetchFunction | undefined;
+  /** Speech to text behind the model gate (ai/transcription.ts), made where the gate is wired. */
+  readonly transcription: Transcription;
   readonly quota: StorageQuota;
 }
 
@@ -32,11 +29,7 @@ export function createFilesModule(deps: FilesModuleDeps) {
     repository,
     storage: deps.storage,
     config: deps.config,
-    transcription: createTranscription({
-      config: deps.config,
-      loadTenantProviders: deps.loadTenantProviders,
-      providerFetch: deps.providerFetch,
-    }),
+    transcription: deps.transcription,
     modelParts: createAttachmentModelParts({ db: deps.db, repository, storage: deps.storage }),
     quota: deps.quota,
   });

@@ -254,4 +254,5 @@ const pathLabels: Record<string, string> = {
   embedding: 'Indexing (embeddings)',
   query_embedding: 'Search queries (embeddings)',
   rerank: 'Reranking',
+  transcription: 'Audio transcription',
 };
