@@ -167,12 +167,15 @@ describe('the widget live: AI answers from knowledge, streamed; handover when it
       const visitor = await startVisitor(t.app, noAnswerInbox.id);
       const conversation = await startConversation(t.app, visitor);
       openai.respondWith({ replyTokens: ['Hello!', ' How can I help', ' you today?'] });
+      const requestsBefore = openai.requests.length;
       await sendAsVisitor(t.app, visitor, conversation.id, 'Hi');
       // The model was told the form where it reads what the handoff tool is for.
       const told = await eventually(async () => {
-        const tools = (openai.requests.at(-1)?.body as { tools?: { function: { description: string } }[] } | undefined)
-          ?.tools;
-        return tools?.map((tool) => tool.function.description).join(' ');
+        const withTools = openai.requests
+          .slice(requestsBefore)
+          .map((request) => (request.body as { tools?: { function: { description: string } }[] }).tools)
+          .find((tools) => tools !== undefined);
+        return withTools?.map((tool) => tool.function.description).join(' ');
       }, 20_000);
       expect(told).toContain(`reply exactly "${noAnswerReply}"`);
       await eventually(async () => {

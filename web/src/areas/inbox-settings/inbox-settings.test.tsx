@@ -22,7 +22,7 @@ const inbox: Inbox = {
   allowedOrigins: ['https://shop.example'],
   widget: { title: 'Chat with us', color: '#2563eb', greeting: 'Hi! How can we help?' },
   businessHours: null,
-  handoff: { keywords: ['human', 'agent'], onAiFailure: 'handover' },
+  handoff: { keywords: ['human', 'agent'], onAiFailure: 'handover', noAnswerReply: '' },
   csatEnabled: false,
   memory: false,
   signingSecretRotatedAt: '2026-01-01T10:00:00.000Z',
