@@ -28,6 +28,7 @@ describe('single sign-on: provisioning, roles and tenants', () => {
   let t: TestApp;
   let acmeIdp: FakeIdp;
   let globexIdp: FakeIdp;
+  let platformAdmin: SignedInUser;
   let acmeAdmin: SignedInUser;
   let globexAdmin: SignedInUser;
   let address: string;
@@ -36,10 +37,11 @@ describe('single sign-on: provisioning, roles and tenants', () => {
     t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1', SSO_ALLOW_HTTP_ISSUERS: 'true' });
     acmeIdp = await startFakeIdp({ redirectUris: [callbackUrl] });
     globexIdp = await startFakeIdp({ redirectUris: [callbackUrl] });
-    const platformAdmin = await registerPlatformAdmin(t.app);
+    platformAdmin = await registerPlatformAdmin(t.app);
     acmeAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Acme');
     globexAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Globex');
-    await createConnection(t.app, acmeAdmin, acmeIdp, {
+    await createConnection(t.app, platformAdmin, acmeIdp, {
+      tenantId: acmeAdmin.tenantId,
       slug: 'acme',
       domains: ['acme.test'],
       roleMapping: [
@@ -49,7 +51,8 @@ describe('single sign-on: provisioning, roles and tenants', () => {
       defaultRole: 'member',
     });
     // Globex lets in only people in its 'staff' group.
-    await createConnection(t.app, globexAdmin, globexIdp, {
+    await createConnection(t.app, platformAdmin, globexIdp, {
+      tenantId: globexAdmin.tenantId,
       slug: 'globex',
       domains: ['globex.test', 'shared.test'],
       roleMapping: [{ group: 'staff', role: 'member' }],

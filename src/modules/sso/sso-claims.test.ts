@@ -55,6 +55,11 @@ describe('personFromClaims', () => {
     expect(refusal({ sub: 's', email: 'not an email' })).toMatch(/^403 .*not an email address/);
   });
 
+  it('lets in any address its provider vouches for when the connection lists no domains', () => {
+    const person = personFromClaims({ ...connection, allowedDomains: [] }, { sub: 's', email: 'a@anywhere.test' });
+    expect(person.email).toBe('a@anywhere.test');
+  });
+
   it('tells a provider that sent no groups claim from one that sent none of the mapped groups', () => {
     expect(personFromClaims(connection, { sub: 's', email: 'a@acme.test' }).hasGroupsClaim).toBe(false);
     expect(personFromClaims(connection, { sub: 's', email: 'a@acme.test', groups: [] }).hasGroupsClaim).toBe(true);

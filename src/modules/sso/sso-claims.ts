@@ -33,8 +33,8 @@ export function lacksClaims(connection: ClaimSettings, claims: Record<string, un
 
 /**
  * The person in the claims, refused (403, with a sentence) when the email is missing, not verified or
- * outside the connection's domains. A person whose groups map to no role comes back with `role: null`:
- * the caller must still end what they had (see sso-sign-in.service.ts).
+ * outside the connection's domains (when it lists any). A person whose groups map to no role comes back
+ * with `role: null`: the caller must still end what they had (see sso-sign-in.service.ts).
  */
 export function personFromClaims(connection: ClaimSettings, claims: Record<string, unknown>): SsoPerson {
   const rawEmail = claims[connection.emailClaim];
@@ -56,7 +56,8 @@ export function personFromClaims(connection: ClaimSettings, claims: Record<strin
     );
   }
   const domain = email.slice(email.lastIndexOf('@') + 1);
-  if (!connection.allowedDomains.includes(domain)) {
+  // No domains (a connection only a tenant admin set up): its provider alone says who belongs to the tenant.
+  if (connection.allowedDomains.length > 0 && !connection.allowedDomains.includes(domain)) {
     throw new AppError(
       'forbidden',
       `The email ${email} is outside the domains this tenant's sign-in allows (${connection.allowedDomains.join(', ')})`,

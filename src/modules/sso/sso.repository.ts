@@ -54,6 +54,17 @@ export function createSsoRepository() {
       return row;
     },
 
+    /**
+     * Held until the transaction ends by every write of a connection's domains, so "each domain leads to
+     * one tenant" cannot be broken by two admins saving at the same moment (each checked, neither saw the
+     * other). A lock rather than a unique index: an index cannot span the elements of an array, and a side
+     * table of domains would be a second copy of them to keep in step, where dropping the array column
+     * would break rolling upgrades (docs/scaling.md). Domains change rarely, so one lock for all costs nothing.
+     */
+    async lockDomainClaims(tx: Executor): Promise<void> {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('sso-connection-domains', 0))`);
+    },
+
     /** Another tenant's connection that already claims one of these domains, if any. */
     async findDomainClaimedElsewhere(
       db: Executor,

@@ -47,7 +47,11 @@ const connectionFields = {
   emailClaim: claimName.default('email'),
   nameClaim: claimName.default('name'),
   groupsClaim: claimName.default('groups'),
-  allowedDomains: z.array(domainSchema).min(1).max(50),
+  /**
+   * Only a platform admin may set them (sso-connections.service.ts): sign-in sends every address at them
+   * to this tenant. Empty: the connection is found by its slug only, and lets in any address its provider vouches for.
+   */
+  allowedDomains: z.array(domainSchema).max(50).default([]),
   roleMapping: roleMappingSchema.default([]),
   /** null: a person in none of the mapped groups is refused. */
   defaultRole: ssoRoleSchema.nullable().default('member'),
@@ -70,7 +74,7 @@ export const updateConnectionBody = patchBody({
   emailClaim: claimName.optional(),
   nameClaim: claimName.optional(),
   groupsClaim: claimName.optional(),
-  allowedDomains: z.array(domainSchema).min(1).max(50).optional(),
+  allowedDomains: z.array(domainSchema).max(50).optional(),
   roleMapping: roleMappingSchema.optional(),
   defaultRole: ssoRoleSchema.nullable().optional(),
   ssoRequired: z.boolean().optional(),

@@ -23,7 +23,10 @@ export const ssoConnections = pgTable(
     emailClaim: text('email_claim').notNull(),
     nameClaim: text('name_claim').notNull(),
     groupsClaim: text('groups_claim').notNull(),
-    /** Lower-case domains; an email outside them is refused. Also how the sign-in page finds the tenant. */
+    /**
+     * Lower-case domains, set by platform admins only; an email outside them is refused (none listed: any
+     * address). Also how the sign-in page finds the tenant, so each belongs to one connection (lockDomainClaims).
+     */
     allowedDomains: text('allowed_domains').array().notNull(),
     /** `[{ group, role }]`, the first match by rank wins (the highest role). */
     roleMapping: jsonb('role_mapping').$type<{ group: string; role: SsoRole }[]>().notNull(),
