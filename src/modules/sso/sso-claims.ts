@@ -34,9 +34,17 @@ export function lacksClaims(connection: ClaimSettings, claims: Record<string, un
 /**
  * The person in the claims, refused (403, with a sentence) when the email is missing, not verified or
  * outside the connection's domains (when it lists any). A person whose groups map to no role comes back
- * with `role: null`: the caller must still end what they had (see sso-sign-in.service.ts).
+ * with `role: null`: the caller must still end what they had (see sso-provisioning.ts).
  */
 export function personFromClaims(connection: ClaimSettings, claims: Record<string, unknown>): SsoPerson {
+  // openid-client refuses an ID token without `sub`; checked here too, since everything hangs on it.
+  const subject = claims.sub;
+  if (typeof subject !== 'string' || subject === '') {
+    throw new AppError(
+      'forbidden',
+      "The identity provider's ID token names no subject ('sub'), so Parley cannot tell who signed in",
+    );
+  }
   const rawEmail = claims[connection.emailClaim];
   if (typeof rawEmail !== 'string' || rawEmail.trim() === '') {
     throw new AppError(
@@ -64,9 +72,8 @@ export function personFromClaims(connection: ClaimSettings, claims: Record<strin
     );
   }
   const name = claims[connection.nameClaim];
-  const subject = claims.sub;
   return {
-    subject: typeof subject === 'string' ? subject : email,
+    subject,
     email,
     displayName: typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 100) : null,
     role: roleOf(connection, groupsOf(claims[connection.groupsClaim])),

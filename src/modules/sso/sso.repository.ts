@@ -1,4 +1,4 @@
-import { and, arrayContains, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { ssoConnections, ssoIdentities, ssoSignInAttempts, users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
@@ -134,6 +134,35 @@ export function createSsoRepository() {
         .where(inTenant(users, tenantId, sql`lower(${users.email}) = lower(${email})`))
         .limit(1)
         .for('update');
+      return row;
+    },
+
+    /**
+     * The user this connection's subject signed in as before, locked for the sign-in's changes. The newest
+     * when there are several: before subjects were matched, an address changed at the provider made a
+     * second user with the same subject (hence an index, not a unique one).
+     */
+    async findUserBySubject(
+      db: Executor,
+      tenantId: string,
+      connectionId: string,
+      subject: string,
+    ): Promise<{ user: UserRow; identity: SsoIdentityRow } | undefined> {
+      const [row] = await db
+        .select({ user: users, identity: ssoIdentities })
+        .from(ssoIdentities)
+        .innerJoin(users, eq(users.id, ssoIdentities.userId))
+        .where(
+          inTenant(
+            ssoIdentities,
+            tenantId,
+            eq(ssoIdentities.connectionId, connectionId),
+            eq(ssoIdentities.subject, subject),
+          ),
+        )
+        .orderBy(desc(ssoIdentities.lastSignInAt))
+        .limit(1)
+        .for('update', { of: users });
       return row;
     },
 

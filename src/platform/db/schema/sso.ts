@@ -84,12 +84,17 @@ export const ssoIdentities = pgTable(
       .notNull()
       .references(() => ssoConnections.id, { onDelete: 'cascade' }),
     subject: text('subject').notNull(),
-    /** Set when the provider's claims no longer allowed them in: SSO disabled them, and may enable them again. */
+    /**
+     * Set when the provider's claims no longer allowed them in: the very `users.disabled_at` SSO wrote. Only
+     * while the user's `disabled_at` is still that value may a later sign-in enable them again; an
+     * administrator who enabled or disabled them since has the last word.
+     */
     deprovisionedAt: timestamp('deprovisioned_at', { withTimezone: true, mode: 'date' }),
     lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (table) => [
     index('sso_identities_tenant_idx').on(table.tenantId),
-    index('sso_identities_connection_idx').on(table.connectionId),
+    // Sign-in finds the user by the provider's subject first; also the connection's foreign-key index.
+    index('sso_identities_connection_subject_idx').on(table.connectionId, table.subject),
   ],
 );
