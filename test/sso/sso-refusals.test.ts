@@ -84,7 +84,8 @@ describe('single sign-on: refusals, SSO-required and sign-out', () => {
       idp.accounts.set('ivy', { email: 'ivy@initech.test', groups: [] });
       const started = await startSignIn(t.app, 'initech');
       const returned = await signInAtProvider(started.authorizationUrl, 'ivy');
-      const elsewhere = await callback(t.app, returned, 'parley_sso=someone-elses-browser');
+      const cookieName = started.bindingCookie.slice(0, started.bindingCookie.indexOf('='));
+      const elsewhere = await callback(t.app, returned, `${cookieName}=someone-elses-browser`);
       expectNoSession(elsewhere);
       // And the attempt is spent: the right browser cannot use it afterwards either.
       expectNoSession(await callback(t.app, returned, started.bindingCookie));

@@ -63,7 +63,7 @@ class CookieJar {
 export interface StartedSignIn {
   /** The provider's sign-in URL Parley redirected to. */
   readonly authorizationUrl: URL;
-  /** The browser-binding cookie Parley set (name=value). */
+  /** The browser-binding cookie Parley set for this sign-in (name=value). */
   readonly bindingCookie: string;
 }
 
@@ -75,10 +75,10 @@ export async function startSignIn(app: App, slug: string): Promise<StartedSignIn
     remoteAddress: nextTestAddress(),
   });
   if (response.statusCode !== 302) throw new Error(`start failed: ${response.statusCode} ${response.body}`);
-  const cookie = response.cookies.find((entry) => entry.name === 'parley_sso');
+  const cookie = response.cookies.find((entry) => entry.name.startsWith('parley_sso'));
   return {
     authorizationUrl: new URL(response.headers.location as string),
-    bindingCookie: `parley_sso=${cookie!.value}`,
+    bindingCookie: `${cookie!.name}=${cookie!.value}`,
   };
 }
 

@@ -107,6 +107,27 @@ describe('single sign-on: provisioning, roles and tenants', () => {
     }
   });
 
+  it('finishes two sign-ins begun in two tabs of one browser: each keeps its own binding cookie', async () => {
+    acmeIdp.accounts.set('tabs', { email: 'tabs@acme.test', groups: [] });
+    // The browser's cookies for the callback: a later cookie of the same name replaces the earlier one.
+    const browser = new Map<string, string>();
+    const tabA = await startSignIn(t.app, 'acme');
+    const tabB = await startSignIn(t.app, 'acme');
+    for (const { bindingCookie } of [tabA, tabB]) {
+      const at = bindingCookie.indexOf('=');
+      browser.set(bindingCookie.slice(0, at), bindingCookie.slice(at + 1));
+    }
+    const cookies = [...browser].map(([name, value]) => `${name}=${value}`).join('; ');
+    const backA = await signInAtProvider(tabA.authorizationUrl, 'tabs');
+    const backB = await signInAtProvider(tabB.authorizationUrl, 'tabs');
+    const answerA = await callback(t.app, backA, cookies);
+    expect(answerA.statusCode, answerA.body).toBe(303);
+    const answerB = await callback(t.app, backB, cookies);
+    expect(answerB.statusCode, answerB.body).toBe(303);
+    const [a, b] = await Promise.all([resumeSession(t.app, answerA), resumeSession(t.app, answerB)]);
+    expect(a.user.id).toBe(b.user.id);
+  });
+
   it('updates name and role from the claims on every sign-in, keeping the same user', async () => {
     acmeIdp.accounts.set('bob', { email: 'bob@acme.test', name: 'Bob', groups: [] });
     const first = await resumeSession(t.app, await signInThroughSso(t.app, 'acme', 'bob'));

@@ -34,6 +34,12 @@ export const callbackPath = '/v1/sso/callback';
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
+/**
+ * The cookie that binds one sign-in to the browser that began it, named after the attempt's state: two
+ * sign-ins begun in two tabs each keep their own, where one shared name let the second overwrite the first.
+ */
+export const bindingCookieNameOf = (state: string): string => `parley_sso_${sha256(state).slice(0, 16)}`;
+
 const attemptUnknown = () =>
   new AppError(
     'validation_failed',
@@ -63,7 +69,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
 
     /**
      * Begins a sign-in: state, nonce and PKCE verifier are kept server-side, and bound to this browser
-     * by a random value in its cookie, so a sign-in begun elsewhere cannot be finished here.
+     * by a random value in a cookie of its own, so a sign-in begun elsewhere cannot be finished here.
      */
     async start(slug: string, origin: string, loginHint: string | undefined) {
       const connection = await repository.findConnectionBySlug(db, slug);
@@ -91,7 +97,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
         codeChallenge: await client.calculatePKCECodeChallenge(codeVerifier),
         loginHint,
       });
-      return { redirectUrl, browserBinding };
+      return { redirectUrl, bindingCookie: { name: bindingCookieNameOf(state), value: browserBinding } };
     },
 
     /**

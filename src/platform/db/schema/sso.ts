@@ -57,7 +57,7 @@ export const ssoSignInAttempts = pgTable(
       .notNull()
       .references(() => ssoConnections.id, { onDelete: 'cascade' }),
     stateHash: text('state_hash').notNull(),
-    /** SHA-256 of the random value in the browser's `parley_sso` cookie (login CSRF). */
+    /** SHA-256 of the random value in the browser's cookie for this attempt, `parley_sso_…` (login CSRF). */
     browserBindingHash: text('browser_binding_hash').notNull(),
     nonce: text('nonce').notNull(),
     codeVerifierSealed: text('code_verifier_sealed').notNull(),
