@@ -31,6 +31,9 @@ export function lacksClaims(connection: ClaimSettings, claims: Record<string, un
   );
 }
 
+/** The part of an address after its last @: what connections list as their domains. */
+export const domainOf = (email: string): string => email.slice(email.lastIndexOf('@') + 1);
+
 /**
  * The person in the claims, refused (403, with a sentence) when the email is missing, not verified or
  * outside the connection's domains (when it lists any). A person whose groups map to no role comes back
@@ -63,9 +66,8 @@ export function personFromClaims(connection: ClaimSettings, claims: Record<strin
       `The identity provider says the email ${email} is not verified: verify it there first`,
     );
   }
-  const domain = email.slice(email.lastIndexOf('@') + 1);
   // No domains (a connection only a tenant admin set up): its provider alone says who belongs to the tenant.
-  if (connection.allowedDomains.length > 0 && !connection.allowedDomains.includes(domain)) {
+  if (connection.allowedDomains.length > 0 && !connection.allowedDomains.includes(domainOf(email))) {
     throw new AppError(
       'forbidden',
       `The email ${email} is outside the domains this tenant's sign-in allows (${connection.allowedDomains.join(', ')})`,

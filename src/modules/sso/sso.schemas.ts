@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ssoRoles, type SsoRole } from '../../platform/db/schema/sso.js';
+import { ssoRoles } from '../../platform/db/schema/sso.js';
 import { httpUrl, patchBody } from '../../platform/http/common-schemas.js';
 import { emailSchema } from '../auth/auth.schemas.js';
 import type { SsoConnectionRow } from './sso.repository.js';
@@ -28,7 +28,7 @@ const scopesSchema = z
   .max(500)
   .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, 'must be scope names separated by single spaces')
   .refine((scopes) => scopes.split(' ').includes('openid'), "must include 'openid'");
-export const ssoRoleSchema = z.enum(ssoRoles);
+const ssoRoleSchema = z.enum(ssoRoles);
 const roleMappingSchema = z
   .array(z.strictObject({ group: z.string().trim().min(1).max(256), role: ssoRoleSchema }))
   .max(100);
@@ -162,5 +162,3 @@ export const ssoLogoutSchema = z.object({
   /** The provider's end-session URL, to send the browser to; null when it has none or this was no SSO sign-in. */
   endSessionUrl: z.string().nullable(),
 });
-
-export type { SsoRole };
