@@ -87,5 +87,12 @@ describeInBrowser('web console: single sign-on through a real OpenID provider', 
     await page.getByText('Bob Admin').first().waitFor({ timeout: browserWaitMs });
     expect(await roleOf('bob@acme.test')).toBe('tenant_admin');
     await page.getByRole('link', { name: 'Administration' }).first().waitFor({ timeout: browserWaitMs });
+
+    // A tenant admin sees the connection's email domains, but only a platform admin may change them.
+    await openArea(page, 'Administration');
+    await page.getByRole('link', { name: 'Single sign-on' }).click();
+    const domains = page.getByLabel('Allowed email domains');
+    await expect.poll(() => domains.inputValue(), { timeout: browserWaitMs }).toBe('acme.test');
+    expect(await domains.isEditable()).toBe(false);
   }, 120_000);
 });

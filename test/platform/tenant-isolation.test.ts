@@ -123,7 +123,6 @@ describe("another tenant's objects, on every route", () => {
         issuerUrl: 'http://127.0.0.1:9/hollowbrook',
         clientId: 'hollowbrook-client',
         clientSecret: 'sso-client-secret-4b8d1e',
-        allowedDomains: ['hollowbrook.test'],
       }),
     );
     const mcp = await seedMcpTools();

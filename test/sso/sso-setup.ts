@@ -11,7 +11,10 @@ const host = 'parley.test';
 
 export interface ConnectionOptions {
   slug: string;
-  domains: string[];
+  /** Set by platform admins only: a tenant admin who sends some is refused. */
+  domains?: string[];
+  /** The tenant to connect, when a platform admin connects another tenant than their own. */
+  tenantId?: string;
   roleMapping?: { group: string; role: 'tenant_admin' | 'operator' | 'member' }[];
   defaultRole?: 'tenant_admin' | 'operator' | 'member' | null;
   ssoRequired?: boolean;
@@ -19,18 +22,20 @@ export interface ConnectionOptions {
   issuerUrl?: string;
 }
 
+/** A connection to `idp`, made by `admin` (a platform admin's, to name domains or another tenant). */
 export async function createConnection(app: App, admin: SignedIn, idp: FakeIdp, options: ConnectionOptions) {
   const response = await app.inject({
     method: 'POST',
     url: '/v1/sso/connections',
     headers: admin.headers,
     payload: {
+      ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
       slug: options.slug,
       issuerUrl: options.issuerUrl ?? idp.issuer,
       clientId: idp.clientId,
       clientSecret: options.clientSecret ?? idp.clientSecret,
       scopes: 'openid email profile groups',
-      allowedDomains: options.domains,
+      ...(options.domains !== undefined && { allowedDomains: options.domains }),
       roleMapping: options.roleMapping ?? [],
       defaultRole: options.defaultRole === undefined ? 'member' : options.defaultRole,
       ssoRequired: options.ssoRequired ?? false,
@@ -58,7 +63,7 @@ class CookieJar {
 export interface StartedSignIn {
   /** The provider's sign-in URL Parley redirected to. */
   readonly authorizationUrl: URL;
-  /** The browser-binding cookie Parley set (name=value). */
+  /** The browser-binding cookie Parley set for this sign-in (name=value). */
   readonly bindingCookie: string;
 }
 
@@ -70,10 +75,10 @@ export async function startSignIn(app: App, slug: string): Promise<StartedSignIn
     remoteAddress: nextTestAddress(),
   });
   if (response.statusCode !== 302) throw new Error(`start failed: ${response.statusCode} ${response.body}`);
-  const cookie = response.cookies.find((entry) => entry.name === 'parley_sso');
+  const cookie = response.cookies.find((entry) => entry.name.startsWith('parley_sso'));
   return {
     authorizationUrl: new URL(response.headers.location as string),
-    bindingCookie: `parley_sso=${cookie!.value}`,
+    bindingCookie: `${cookie!.name}=${cookie!.value}`,
   };
 }
 

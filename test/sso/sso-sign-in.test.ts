@@ -28,6 +28,7 @@ describe('single sign-on: provisioning, roles and tenants', () => {
   let t: TestApp;
   let acmeIdp: FakeIdp;
   let globexIdp: FakeIdp;
+  let platformAdmin: SignedInUser;
   let acmeAdmin: SignedInUser;
   let globexAdmin: SignedInUser;
   let address: string;
@@ -36,10 +37,11 @@ describe('single sign-on: provisioning, roles and tenants', () => {
     t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1', SSO_ALLOW_HTTP_ISSUERS: 'true' });
     acmeIdp = await startFakeIdp({ redirectUris: [callbackUrl] });
     globexIdp = await startFakeIdp({ redirectUris: [callbackUrl] });
-    const platformAdmin = await registerPlatformAdmin(t.app);
+    platformAdmin = await registerPlatformAdmin(t.app);
     acmeAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Acme');
     globexAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Globex');
-    await createConnection(t.app, acmeAdmin, acmeIdp, {
+    await createConnection(t.app, platformAdmin, acmeIdp, {
+      tenantId: acmeAdmin.tenantId,
       slug: 'acme',
       domains: ['acme.test'],
       roleMapping: [
@@ -49,7 +51,8 @@ describe('single sign-on: provisioning, roles and tenants', () => {
       defaultRole: 'member',
     });
     // Globex lets in only people in its 'staff' group.
-    await createConnection(t.app, globexAdmin, globexIdp, {
+    await createConnection(t.app, platformAdmin, globexIdp, {
+      tenantId: globexAdmin.tenantId,
       slug: 'globex',
       domains: ['globex.test', 'shared.test'],
       roleMapping: [{ group: 'staff', role: 'member' }],
@@ -102,6 +105,27 @@ describe('single sign-on: provisioning, roles and tenants', () => {
       const [a, b] = await Promise.all(answers.map((answer) => resumeSession(t.app, answer)));
       expect(a!.user.id, `round ${round}`).toBe(b!.user.id);
     }
+  });
+
+  it('finishes two sign-ins begun in two tabs of one browser: each keeps its own binding cookie', async () => {
+    acmeIdp.accounts.set('tabs', { email: 'tabs@acme.test', groups: [] });
+    // The browser's cookies for the callback: a later cookie of the same name replaces the earlier one.
+    const browser = new Map<string, string>();
+    const tabA = await startSignIn(t.app, 'acme');
+    const tabB = await startSignIn(t.app, 'acme');
+    for (const { bindingCookie } of [tabA, tabB]) {
+      const at = bindingCookie.indexOf('=');
+      browser.set(bindingCookie.slice(0, at), bindingCookie.slice(at + 1));
+    }
+    const cookies = [...browser].map(([name, value]) => `${name}=${value}`).join('; ');
+    const backA = await signInAtProvider(tabA.authorizationUrl, 'tabs');
+    const backB = await signInAtProvider(tabB.authorizationUrl, 'tabs');
+    const answerA = await callback(t.app, backA, cookies);
+    expect(answerA.statusCode, answerA.body).toBe(303);
+    const answerB = await callback(t.app, backB, cookies);
+    expect(answerB.statusCode, answerB.body).toBe(303);
+    const [a, b] = await Promise.all([resumeSession(t.app, answerA), resumeSession(t.app, answerB)]);
+    expect(a.user.id).toBe(b.user.id);
   });
 
   it('updates name and role from the claims on every sign-in, keeping the same user', async () => {

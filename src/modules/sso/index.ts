@@ -56,8 +56,6 @@ export function createSsoModule(deps: SsoModuleDeps) {
     logger: deps.logger,
   });
   return {
-    connections,
-    signIn,
     registerRoutes: (app: App) =>
       registerSsoRoutes(
         app,

@@ -53,6 +53,12 @@ describe('personFromClaims', () => {
     expect(refusal({ sub: 's', email: 'a@evil.test' })).toMatch(/^403 .*outside the domains/);
     expect(refusal({ sub: 's', email: 'a@acme.test', email_verified: false })).toMatch(/^403 .*not verified/);
     expect(refusal({ sub: 's', email: 'not an email' })).toMatch(/^403 .*not an email address/);
+    expect(refusal({ email: 'a@acme.test' })).toMatch(/^403 .*no subject/);
+  });
+
+  it('lets in any address its provider vouches for when the connection lists no domains', () => {
+    const person = personFromClaims({ ...connection, allowedDomains: [] }, { sub: 's', email: 'a@anywhere.test' });
+    expect(person.email).toBe('a@anywhere.test');
   });
 
   it('tells a provider that sent no groups claim from one that sent none of the mapped groups', () => {

@@ -31,12 +31,23 @@ export function lacksClaims(connection: ClaimSettings, claims: Record<string, un
   );
 }
 
+/** The part of an address after its last @: what connections list as their domains. */
+export const domainOf = (email: string): string => email.slice(email.lastIndexOf('@') + 1);
+
 /**
  * The person in the claims, refused (403, with a sentence) when the email is missing, not verified or
- * outside the connection's domains. A person whose groups map to no role comes back with `role: null`:
- * the caller must still end what they had (see sso-sign-in.service.ts).
+ * outside the connection's domains (when it lists any). A person whose groups map to no role comes back
+ * with `role: null`: the caller must still end what they had (see sso-provisioning.ts).
  */
 export function personFromClaims(connection: ClaimSettings, claims: Record<string, unknown>): SsoPerson {
+  // openid-client refuses an ID token without `sub`; checked here too, since everything hangs on it.
+  const subject = claims.sub;
+  if (typeof subject !== 'string' || subject === '') {
+    throw new AppError(
+      'forbidden',
+      "The identity provider's ID token names no subject ('sub'), so Parley cannot tell who signed in",
+    );
+  }
   const rawEmail = claims[connection.emailClaim];
   if (typeof rawEmail !== 'string' || rawEmail.trim() === '') {
     throw new AppError(
@@ -55,17 +66,16 @@ export function personFromClaims(connection: ClaimSettings, claims: Record<strin
       `The identity provider says the email ${email} is not verified: verify it there first`,
     );
   }
-  const domain = email.slice(email.lastIndexOf('@') + 1);
-  if (!connection.allowedDomains.includes(domain)) {
+  // No domains (a connection only a tenant admin set up): its provider alone says who belongs to the tenant.
+  if (connection.allowedDomains.length > 0 && !connection.allowedDomains.includes(domainOf(email))) {
     throw new AppError(
       'forbidden',
       `The email ${email} is outside the domains this tenant's sign-in allows (${connection.allowedDomains.join(', ')})`,
     );
   }
   const name = claims[connection.nameClaim];
-  const subject = claims.sub;
   return {
-    subject: typeof subject === 'string' ? subject : email,
+    subject,
     email,
     displayName: typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 100) : null,
     role: roleOf(connection, groupsOf(claims[connection.groupsClaim])),

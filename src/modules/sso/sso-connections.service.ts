@@ -1,8 +1,8 @@
 import type { Actor } from '../../access/actor.js';
 import { requireAdmin } from '../../access/require-access.js';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
-import { AppError, conflict, notFound } from '../../platform/errors.js';
+import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
 import type { OidcClient } from './oidc-client.js';
@@ -26,8 +26,8 @@ export interface SsoConnectionsDeps {
 }
 
 /**
- * A tenant's OpenID Connect connection: its own admins manage it; platform admins may manage any
- * tenant's. Another tenant's connection is a 404 for everyone else.
+ * A tenant's OpenID Connect connection: its own admins manage it, all but its email domains; platform
+ * admins may manage any tenant's, domains included. Another tenant's connection is a 404 for everyone else.
  */
 export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
   const { db, repository, credentialsKey } = deps;
@@ -48,14 +48,44 @@ export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
     return tenantId;
   }
 
-  async function requireUnclaimedDomains(tenantId: string, domains: readonly string[] | undefined): Promise<void> {
-    if (!domains) return;
-    const claimed = await repository.findDomainClaimedElsewhere(db, tenantId, domains);
-    if (claimed) {
-      throw conflict(
-        `The domain ${claimed.domain} already signs in through another tenant's identity provider: each domain leads to one tenant`,
-      );
-    }
+  /**
+   * Sign-in sends everyone with an address at a connection's domains to its tenant, so naming them is
+   * a claim over people outside the tenant: a platform admin's to make. A tenant admin may send back the
+   * domains the connection already has (a form that sends every field), never other ones.
+   */
+  function requireDomainsAllowed(
+    actor: Actor,
+    domains: readonly string[] | undefined,
+    current: readonly string[],
+  ): void {
+    if (domains === undefined || actor.role === 'platform_admin' || isSameSet(domains, current)) return;
+    throw forbidden(
+      "Only a platform admin may set a connection's email domains, since sign-in sends every address at them to this tenant: ask a platform admin to set them. People can still sign in at ?tenant=<slug> meanwhile",
+    );
+  }
+
+  /**
+   * Writes a connection whose domains no other tenant's connection claims, checked and written under
+   * the lock every such write takes (lockDomainClaims): each domain leads to one tenant, even when two
+   * admins save at the same moment.
+   */
+  async function writeClaimingDomains<T>(
+    tenantId: string,
+    domains: readonly string[] | undefined,
+    write: (tx: Executor) => Promise<T>,
+  ): Promise<T> {
+    return db.transaction(async (tx) => {
+      if (domains !== undefined && domains.length > 0) {
+        await repository.lockDomainClaims(tx);
+        const claimed = await repository.findDomainClaimedElsewhere(tx, tenantId, domains);
+        if (claimed) {
+          throw conflict(
+            `The domain ${claimed.domain} already signs in through another tenant's identity provider: each domain leads to one tenant`,
+          );
+        }
+      }
+      return write(tx);
+    });
   }
 
   async function saved<T>(write: () => Promise<T>, slug: string | undefined, tenantId: string): Promise<T> {
@@ -87,26 +117,29 @@ export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
     async create(actor: Actor, input: CreateConnectionInput): Promise<ConnectionView> {
       requireAdmin(actor);
       const tenantId = await targetTenant(actor, input.tenantId);
+      requireDomainsAllowed(actor, input.allowedDomains, []);
       await deps.assertAllowed(input.issuerUrl);
-      await requireUnclaimedDomains(tenantId, input.allowedDomains);
+      const domains = [...new Set(input.allowedDomains)];
       const row = await saved(
         () =>
-          repository.insertConnection(db, {
-            id: newId(),
-            tenantId,
-            slug: input.slug,
-            issuerUrl: input.issuerUrl,
-            clientId: input.clientId,
-            clientSecretSealed: encryptSecret(credentialsKey, input.clientSecret),
-            scopes: input.scopes,
-            emailClaim: input.emailClaim,
-            nameClaim: input.nameClaim,
-            groupsClaim: input.groupsClaim,
-            allowedDomains: [...new Set(input.allowedDomains)],
-            roleMapping: input.roleMapping,
-            defaultRole: input.defaultRole,
-            isSsoRequired: input.ssoRequired,
-          }),
+          writeClaimingDomains(tenantId, domains, (tx) =>
+            repository.insertConnection(tx, {
+              id: newId(),
+              tenantId,
+              slug: input.slug,
+              issuerUrl: input.issuerUrl,
+              clientId: input.clientId,
+              clientSecretSealed: encryptSecret(credentialsKey, input.clientSecret),
+              scopes: input.scopes,
+              emailClaim: input.emailClaim,
+              nameClaim: input.nameClaim,
+              groupsClaim: input.groupsClaim,
+              allowedDomains: domains,
+              roleMapping: input.roleMapping,
+              defaultRole: input.defaultRole,
+              isSsoRequired: input.ssoRequired,
+            }),
+          ),
         input.slug,
         tenantId,
       );
@@ -116,17 +149,23 @@ export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
     async update(actor: Actor, connectionId: string, input: UpdateConnectionInput): Promise<ConnectionView> {
       requireAdmin(actor);
       const current = await findOrThrow(actor, connectionId);
+      requireDomainsAllowed(actor, input.allowedDomains, current.allowedDomains);
       if (input.issuerUrl !== undefined) await deps.assertAllowed(input.issuerUrl);
-      await requireUnclaimedDomains(current.tenantId, input.allowedDomains);
       const { clientSecret, ssoRequired, allowedDomains, ...rest } = input;
+      // Unchanged domains are not written: nothing to claim.
+      const domains =
+        allowedDomains && !isSameSet(allowedDomains, current.allowedDomains) ? [...new Set(allowedDomains)] : undefined;
       const changes: SsoConnectionChanges = {
         ...rest,
         ...(clientSecret !== undefined && { clientSecretSealed: encryptSecret(credentialsKey, clientSecret) }),
         ...(ssoRequired !== undefined && { isSsoRequired: ssoRequired }),
-        ...(allowedDomains !== undefined && { allowedDomains: [...new Set(allowedDomains)] }),
+        ...(domains !== undefined && { allowedDomains: domains }),
       };
       const row = await saved(
-        () => repository.updateConnection(db, current.tenantId, connectionId, changes),
+        () =>
+          writeClaimingDomains(current.tenantId, domains, (tx) =>
+            repository.updateConnection(tx, current.tenantId, connectionId, changes),
+          ),
         input.slug,
         current.tenantId,
       );
@@ -159,6 +198,12 @@ export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
       }
     },
   };
+}
+
+function isSameSet(left: readonly string[], right: readonly string[]): boolean {
+  const rightSet = new Set(right);
+  const leftSet = new Set(left);
+  return leftSet.size === rightSet.size && [...leftSet].every((item) => rightSet.has(item));
 }
 
 export type SsoConnectionsService = ReturnType<typeof createSsoConnectionsService>;

@@ -8,7 +8,7 @@ import { hashPassword } from '../auth/passwords.js';
 import { isDeskUser } from '../users/desk-user-address.js';
 import type { UsersRepository, UsersService } from '../users/index.js';
 import type { SsoPerson } from './sso-claims.js';
-import type { SsoConnectionRow, SsoRepository } from './sso.repository.js';
+import type { SsoConnectionRow, SsoIdentityRow, SsoRepository } from './sso.repository.js';
 
 export interface ProvisioningDeps {
   readonly db: Database;
@@ -25,8 +25,39 @@ const notLetIn =
   'Your account at the identity provider is in none of the groups this tenant lets in, so Parley did not sign you in; ask your administrator to add you';
 
 /**
+ * Why an existing account may not be signed in through this connection, or null. `identity` is the
+ * account's link to a provider, if it has one.
+ */
+function refusalFor(
+  existing: UserRow,
+  identity: SsoIdentityRow | undefined,
+  connection: SsoConnectionRow,
+  person: SsoPerson,
+): string | null {
+  if (isDeskUser(existing)) {
+    return "This address belongs to the support desk's service account, which cannot sign in";
+  }
+  // The tenant's admins choose its provider, and that provider may name any address: a platform admin's
+  // account answering to it would be theirs to take. Platform admins are the break-glass besides.
+  if (existing.role === 'platform_admin') {
+    return 'This address belongs to a platform admin of Parley: platform admins sign in with their password, never through single sign-on';
+  }
+  // The address was given to someone new at the provider (or another account there claims it): the
+  // account stays with the person who signed in with it before.
+  if (identity?.connectionId === connection.id && identity.subject !== person.subject) {
+    return `The Parley account of ${person.email} belongs to another account at your identity provider, so Parley did not sign you in: ask an administrator`;
+  }
+  return null;
+}
+
+/** Whether the provider disabled this user, and no administrator has enabled or disabled them since. */
+const isDisabledByProvider = (user: UserRow, identity: SsoIdentityRow | undefined): boolean =>
+  user.disabledAt !== null && identity?.deprovisionedAt?.getTime() === user.disabledAt.getTime();
+
+/**
  * Just-in-time provisioning in the connection's tenant, and only there: an address with an account in
- * another tenant gets a separate one here (ADR 3). First sign-in creates the user with the mapped role;
+ * another tenant gets a separate one here (ADR 3). The account is found by the provider's subject first,
+ * then by email (linking an account that has none). First sign-in creates the user with the mapped role;
  * each later one brings name and role up to date. A person the provider no longer lets in is disabled
  * by the users module's own path, which ends their sessions, API keys and sockets.
  */
@@ -41,14 +72,11 @@ export async function provisionPerson(
   const passwordHash = await hashPassword(randomBytes(32).toString('base64url'));
   const provision = () =>
     db.transaction(async (tx): Promise<Outcome> => {
-      const existing = await repository.findUserByEmail(tx, tenantId, person.email);
-      if (existing && isDeskUser(existing)) {
-        return {
-          kind: 'refused',
-          message: "This address belongs to the support desk's service account, which cannot sign in",
-        };
-      }
-      const identity = existing && (await repository.findIdentity(tx, tenantId, existing.id));
+      const linked = await repository.findUserBySubject(tx, tenantId, connection.id, person.subject);
+      const existing = linked?.user ?? (await repository.findUserByEmail(tx, tenantId, person.email));
+      const identity = linked?.identity ?? (existing && (await repository.findIdentity(tx, tenantId, existing.id)));
+      const refusal = existing && refusalFor(existing, identity, connection, person);
+      if (refusal) return { kind: 'refused', message: refusal };
       const saveIdentity = (userId: string, deprovisionedAt: Date | null) =>
         repository.saveIdentity(tx, {
           tenantId,
@@ -58,11 +86,10 @@ export async function provisionPerson(
           deprovisionedAt,
         });
       if (person.role === null) {
-        // A platform admin is never disabled by a provider: they are the break-glass.
-        if (!existing || existing.disabledAt || existing.role === 'platform_admin')
-          return { kind: 'refused', message: notLetIn };
+        if (!existing || existing.disabledAt) return { kind: 'refused', message: notLetIn };
         const disabled = await deps.users.disableForIdentityProvider(tx, tenantId, existing.id);
-        await saveIdentity(existing.id, new Date());
+        // The very value written, so a later sign-in can tell whether an administrator acted since.
+        await saveIdentity(existing.id, disabled?.disabledAt ?? null);
         return { kind: 'refused', message: notLetIn, disabled };
       }
       if (!existing) {
@@ -77,16 +104,16 @@ export async function provisionPerson(
         await saveIdentity(user.id, null);
         return { kind: 'signed-in', user, isRoleChanged: false };
       }
-      // Disabled by an administrator stays disabled; disabled by the provider ends once it lets them in again.
-      if (existing.disabledAt && !identity?.deprovisionedAt) {
+      // Disabled by an administrator stays disabled; disabled by the provider ends once it lets them in
+      // again, unless an administrator enabled or disabled them in between: then theirs is the last word.
+      if (existing.disabledAt && !isDisabledByProvider(existing, identity)) {
         return {
           kind: 'refused',
           message: 'Your Parley account in this tenant is disabled: ask an administrator to enable it',
         };
       }
-      // A platform admin's role is the operator's to give, never a provider's; without a groups claim the
-      // provider says nothing about roles, so the one an administrator set stands.
-      const role = existing.role === 'platform_admin' || !person.hasGroupsClaim ? existing.role : person.role;
+      // Without a groups claim the provider says nothing about roles, so the one an administrator set stands.
+      const role = person.hasGroupsClaim ? person.role : existing.role;
       const updated = await deps.usersRepository.updateUser(tx, tenantId, existing.id, {
         role,
         ...(person.displayName !== null && { displayName: person.displayName }),

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
@@ -9,10 +9,9 @@ import type { AuthRepository } from '../auth/auth.repository.js';
 import type { AuthService } from '../auth/index.js';
 import type { SessionView } from '../auth/auth.schemas.js';
 import { hashOpaqueToken } from '../auth/auth.tokens.js';
-import type { UsersService } from '../users/index.js';
-import type { UsersRepository } from '../users/index.js';
+import type { UsersRepository, UsersService } from '../users/index.js';
 import type { OidcClient } from './oidc-client.js';
-import { lacksClaims, personFromClaims } from './sso-claims.js';
+import { domainOf, lacksClaims, personFromClaims } from './sso-claims.js';
 import { provisionPerson } from './sso-provisioning.js';
 import type { SsoConnectionRow, SsoRepository } from './sso.repository.js';
 
@@ -32,7 +31,11 @@ export interface SsoSignInDeps {
 export const attemptLifetimeMs = 10 * 60_000;
 export const callbackPath = '/v1/sso/callback';
 
-const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+/**
+ * The cookie that binds one sign-in to the browser that began it, named after the attempt's state: two
+ * sign-ins begun in two tabs each keep their own, where one shared name let the second overwrite the first.
+ */
+export const bindingCookieNameOf = (state: string): string => `parley_sso_${hashOpaqueToken(state).slice(0, 16)}`;
 
 const attemptUnknown = () =>
   new AppError(
@@ -55,7 +58,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
       const connection =
         input.tenant !== undefined
           ? await repository.findConnectionBySlug(db, input.tenant)
-          : await repository.findConnectionByDomain(db, input.email!.slice(input.email!.lastIndexOf('@') + 1));
+          : await repository.findConnectionByDomain(db, domainOf(input.email!));
       if (!connection) return { sso: false, ssoRequired: false, startUrl: null };
       const hint = input.email === undefined ? '' : `?loginHint=${encodeURIComponent(input.email)}`;
       return { sso: true, ssoRequired: connection.isSsoRequired, startUrl: `/v1/sso/start/${connection.slug}${hint}` };
@@ -63,7 +66,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
 
     /**
      * Begins a sign-in: state, nonce and PKCE verifier are kept server-side, and bound to this browser
-     * by a random value in its cookie, so a sign-in begun elsewhere cannot be finished here.
+     * by a random value in a cookie of its own, so a sign-in begun elsewhere cannot be finished here.
      */
     async start(slug: string, origin: string, loginHint: string | undefined) {
       const connection = await repository.findConnectionBySlug(db, slug);
@@ -77,8 +80,8 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
         id: newId(),
         tenantId: connection.tenantId,
         connectionId: connection.id,
-        stateHash: sha256(state),
-        browserBindingHash: sha256(browserBinding),
+        stateHash: hashOpaqueToken(state),
+        browserBindingHash: hashOpaqueToken(browserBinding),
         nonce,
         codeVerifierSealed: encryptSecret(credentialsKey, codeVerifier),
         expiresAt: new Date(Date.now() + attemptLifetimeMs),
@@ -91,7 +94,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
         codeChallenge: await client.calculatePKCECodeChallenge(codeVerifier),
         loginHint,
       });
-      return { redirectUrl, browserBinding };
+      return { redirectUrl, bindingCookie: { name: bindingCookieNameOf(state), value: browserBinding } };
     },
 
     /**
@@ -106,9 +109,9 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
     }): Promise<SessionView> {
       if (!input.state)
         throw new AppError('validation_failed', 'The identity provider sent no state: start the sign-in again');
-      const attempt = await repository.takeAttempt(db, sha256(input.state));
+      const attempt = await repository.takeAttempt(db, hashOpaqueToken(input.state));
       if (!attempt || attempt.expiresAt.getTime() <= Date.now()) throw attemptUnknown();
-      if (!input.browserBinding || !sameHash(sha256(input.browserBinding), attempt.browserBindingHash)) {
+      if (!input.browserBinding || !sameHash(hashOpaqueToken(input.browserBinding), attempt.browserBindingHash)) {
         throw attemptUnknown();
       }
       const connection = await repository.findConnection(db, attempt.tenantId, attempt.connectionId);

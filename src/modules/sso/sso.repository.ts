@@ -1,4 +1,4 @@
-import { and, arrayContains, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { ssoConnections, ssoIdentities, ssoSignInAttempts, users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
@@ -52,6 +52,17 @@ export function createSsoRepository() {
         .orderBy(asc(ssoConnections.createdAt))
         .limit(1);
       return row;
+    },
+
+    /**
+     * Held until the transaction ends by every write of a connection's domains, so "each domain leads to
+     * one tenant" cannot be broken by two admins saving at the same moment (each checked, neither saw the
+     * other). A lock rather than a unique index: an index cannot span the elements of an array, and a side
+     * table of domains would be a second copy of them to keep in step, where dropping the array column
+     * would break rolling upgrades (docs/scaling.md). Domains change rarely, so one lock for all costs nothing.
+     */
+    async lockDomainClaims(tx: Executor): Promise<void> {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('sso-connection-domains', 0))`);
     },
 
     /** Another tenant's connection that already claims one of these domains, if any. */
@@ -123,6 +134,35 @@ export function createSsoRepository() {
         .where(inTenant(users, tenantId, sql`lower(${users.email}) = lower(${email})`))
         .limit(1)
         .for('update');
+      return row;
+    },
+
+    /**
+     * The user this connection's subject signed in as before, locked for the sign-in's changes. The newest
+     * when there are several: before subjects were matched, an address changed at the provider made a
+     * second user with the same subject (hence an index, not a unique one).
+     */
+    async findUserBySubject(
+      db: Executor,
+      tenantId: string,
+      connectionId: string,
+      subject: string,
+    ): Promise<{ user: UserRow; identity: SsoIdentityRow } | undefined> {
+      const [row] = await db
+        .select({ user: users, identity: ssoIdentities })
+        .from(ssoIdentities)
+        .innerJoin(users, eq(users.id, ssoIdentities.userId))
+        .where(
+          inTenant(
+            ssoIdentities,
+            tenantId,
+            eq(ssoIdentities.connectionId, connectionId),
+            eq(ssoIdentities.subject, subject),
+          ),
+        )
+        .orderBy(desc(ssoIdentities.lastSignInAt))
+        .limit(1)
+        .for('update', { of: users });
       return row;
     },
 

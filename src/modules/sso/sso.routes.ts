@@ -9,7 +9,7 @@ import { actorOf, type App } from '../../platform/http/types.js';
 import { refreshCookieName, setSessionCookie } from '../auth/session-cookie.js';
 import { refreshBody } from '../auth/auth.schemas.js';
 import type { SsoConnectionsService } from './sso-connections.service.js';
-import { attemptLifetimeMs, callbackPath, type SsoSignInService } from './sso-sign-in.service.js';
+import { attemptLifetimeMs, bindingCookieNameOf, callbackPath, type SsoSignInService } from './sso-sign-in.service.js';
 import {
   callbackQuery,
   connectionListQuery,
@@ -28,8 +28,6 @@ import {
 
 const tags = ['sso'];
 const security = [{ bearer: [] }];
-/** Binds a sign-in to the browser that began it; sent only to the callback, on the provider's redirect (Lax). */
-const bindingCookieName = 'parley_sso';
 
 /** What the browser was sent to and comes back from: the address this server is reached at. */
 const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`;
@@ -150,7 +148,8 @@ export function registerSsoRoutes(
     errorHandler: answerAsPage,
     handler: async (request, reply) => {
       const started = await signIn.start(request.params.slug, originOf(request), request.query.loginHint);
-      void reply.setCookie(bindingCookieName, started.browserBinding, {
+      // Sent only to the callback, on the provider's redirect (Lax).
+      void reply.setCookie(started.bindingCookie.name, started.bindingCookie.value, {
         httpOnly: true,
         sameSite: 'lax',
         secure: request.protocol === 'https',
@@ -181,12 +180,14 @@ export function registerSsoRoutes(
     },
     errorHandler: answerAsPage,
     handler: async (request, reply) => {
-      void reply.clearCookie(bindingCookieName, { path: callbackPath });
+      const { state } = request.query;
+      const bindingCookieName = state === undefined ? undefined : bindingCookieNameOf(state);
+      if (bindingCookieName) void reply.clearCookie(bindingCookieName, { path: callbackPath });
       const session = await signIn.finish({
         origin: originOf(request),
         rawQuery: request.url.slice(request.url.indexOf('?') + 1),
-        state: request.query.state,
-        browserBinding: request.cookies[bindingCookieName],
+        state,
+        browserBinding: bindingCookieName && request.cookies[bindingCookieName],
       });
       setSessionCookie(request, reply, session, options.refreshTokenTtlDays * 86_400);
       return reply.redirect('/', 303);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ssoRoles, type SsoRole } from '../../platform/db/schema/sso.js';
+import { ssoRoles } from '../../platform/db/schema/sso.js';
 import { httpUrl, patchBody } from '../../platform/http/common-schemas.js';
 import { emailSchema } from '../auth/auth.schemas.js';
 import type { SsoConnectionRow } from './sso.repository.js';
@@ -28,7 +28,7 @@ const scopesSchema = z
   .max(500)
   .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, 'must be scope names separated by single spaces')
   .refine((scopes) => scopes.split(' ').includes('openid'), "must include 'openid'");
-export const ssoRoleSchema = z.enum(ssoRoles);
+const ssoRoleSchema = z.enum(ssoRoles);
 const roleMappingSchema = z
   .array(z.strictObject({ group: z.string().trim().min(1).max(256), role: ssoRoleSchema }))
   .max(100);
@@ -47,7 +47,11 @@ const connectionFields = {
   emailClaim: claimName.default('email'),
   nameClaim: claimName.default('name'),
   groupsClaim: claimName.default('groups'),
-  allowedDomains: z.array(domainSchema).min(1).max(50),
+  /**
+   * Only a platform admin may set them (sso-connections.service.ts): sign-in sends every address at them
+   * to this tenant. Empty: the connection is found by its slug only, and lets in any address its provider vouches for.
+   */
+  allowedDomains: z.array(domainSchema).max(50).default([]),
   roleMapping: roleMappingSchema.default([]),
   /** null: a person in none of the mapped groups is refused. */
   defaultRole: ssoRoleSchema.nullable().default('member'),
@@ -70,7 +74,7 @@ export const updateConnectionBody = patchBody({
   emailClaim: claimName.optional(),
   nameClaim: claimName.optional(),
   groupsClaim: claimName.optional(),
-  allowedDomains: z.array(domainSchema).min(1).max(50).optional(),
+  allowedDomains: z.array(domainSchema).max(50).optional(),
   roleMapping: roleMappingSchema.optional(),
   defaultRole: ssoRoleSchema.nullable().optional(),
   ssoRequired: z.boolean().optional(),
@@ -158,5 +162,3 @@ export const ssoLogoutSchema = z.object({
   /** The provider's end-session URL, to send the browser to; null when it has none or this was no SSO sign-in. */
   endSessionUrl: z.string().nullable(),
 });
-
-export type { SsoRole };

@@ -57,7 +57,9 @@ export function createUsersService(deps: UsersServiceDeps) {
     return {
       ...(input.role !== undefined && { role: input.role }),
       ...(input.displayName !== undefined && { displayName: input.displayName }),
-      ...(input.disabled === true && !target.disabledAt && { disabledAt: new Date() }),
+      // Stamped afresh even when already disabled: an administrator's disabling of someone the identity
+      // provider disabled is theirs from now on, and a later SSO sign-in no longer lifts it (docs/sso.md).
+      ...(input.disabled === true && { disabledAt: new Date() }),
       ...(input.disabled === false && { disabledAt: null }),
       ...(passwordHash !== undefined && { passwordHash }),
     };

@@ -23,7 +23,10 @@ export const ssoConnections = pgTable(
     emailClaim: text('email_claim').notNull(),
     nameClaim: text('name_claim').notNull(),
     groupsClaim: text('groups_claim').notNull(),
-    /** Lower-case domains; an email outside them is refused. Also how the sign-in page finds the tenant. */
+    /**
+     * Lower-case domains, set by platform admins only; an email outside them is refused (none listed: any
+     * address). Also how the sign-in page finds the tenant, so each belongs to one connection (lockDomainClaims).
+     */
     allowedDomains: text('allowed_domains').array().notNull(),
     /** `[{ group, role }]`, the first match by rank wins (the highest role). */
     roleMapping: jsonb('role_mapping').$type<{ group: string; role: SsoRole }[]>().notNull(),
@@ -54,7 +57,7 @@ export const ssoSignInAttempts = pgTable(
       .notNull()
       .references(() => ssoConnections.id, { onDelete: 'cascade' }),
     stateHash: text('state_hash').notNull(),
-    /** SHA-256 of the random value in the browser's `parley_sso` cookie (login CSRF). */
+    /** SHA-256 of the random value in the browser's cookie for this attempt, `parley_sso_…` (login CSRF). */
     browserBindingHash: text('browser_binding_hash').notNull(),
     nonce: text('nonce').notNull(),
     codeVerifierSealed: text('code_verifier_sealed').notNull(),
@@ -81,12 +84,17 @@ export const ssoIdentities = pgTable(
       .notNull()
       .references(() => ssoConnections.id, { onDelete: 'cascade' }),
     subject: text('subject').notNull(),
-    /** Set when the provider's claims no longer allowed them in: SSO disabled them, and may enable them again. */
+    /**
+     * Set when the provider's claims no longer allowed them in: the very `users.disabled_at` SSO wrote. Only
+     * while the user's `disabled_at` is still that value may a later sign-in enable them again; an
+     * administrator who enabled or disabled them since has the last word.
+     */
     deprovisionedAt: timestamp('deprovisioned_at', { withTimezone: true, mode: 'date' }),
     lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (table) => [
     index('sso_identities_tenant_idx').on(table.tenantId),
-    index('sso_identities_connection_idx').on(table.connectionId),
+    // Sign-in finds the user by the provider's subject first; also the connection's foreign-key index.
+    index('sso_identities_connection_subject_idx').on(table.connectionId, table.subject),
   ],
 );

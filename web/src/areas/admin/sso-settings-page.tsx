@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
-import { useServices } from '../../app-context';
+import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field } from '../../ui/field';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
@@ -91,6 +91,8 @@ function mappingOf(text: string): { group: string; role: string }[] {
  */
 export function SsoSettingsPage() {
   const { api } = useServices();
+  // Sign-in sends every address at a connection's domains to its tenant: only platform admins set them.
+  const canSetDomains = hasRoleAtLeast(useSignedInSession().user.role, 'platform_admin');
   const queryClient = useQueryClient();
   const connections = useQuery({
     queryKey: connectionsKey,
@@ -113,7 +115,7 @@ export function SsoSettingsPage() {
     emailClaim: draft.emailClaim.trim(),
     nameClaim: draft.nameClaim.trim(),
     groupsClaim: draft.groupsClaim.trim(),
-    allowedDomains: draft.allowedDomains.split(/[\s,]+/).filter(Boolean),
+    ...(canSetDomains && { allowedDomains: draft.allowedDomains.split(/[\s,]+/).filter(Boolean) }),
     roleMapping: mappingOf(draft.roleMapping),
     defaultRole: draft.defaultRole === '' ? null : draft.defaultRole,
     ssoRequired: draft.ssoRequired,
@@ -153,7 +155,7 @@ export function SsoSettingsPage() {
     setDraft((current) => ({ ...current, [name]: value }));
   };
   const callbackUrl = `${window.location.origin}/v1/sso/callback`;
-  const text = (name: keyof Draft, label: string, hint?: string, type = 'text') => (
+  const text = (name: keyof Draft, label: string, hint?: string, type = 'text', isReadOnly = false) => (
     <Field label={label} field={name} error={save.error} hint={hint}>
       {(control) => (
         <input
@@ -163,6 +165,8 @@ export function SsoSettingsPage() {
           value={draft[name] as string}
           onChange={set(name)}
           autoComplete="off"
+          readOnly={isReadOnly}
+          placeholder={isReadOnly ? 'None' : undefined}
         />
       )}
     </Field>
@@ -184,11 +188,19 @@ export function SsoSettingsPage() {
           'password',
         )}
         {text('slug', 'Sign-in name', `People can also begin at ${window.location.origin}/?tenant=<this name>`)}
-        {text(
-          'allowedDomains',
-          'Allowed email domains',
-          'Comma-separated, e.g. example.com; sign-in finds the tenant by them',
-        )}
+        {canSetDomains
+          ? text(
+              'allowedDomains',
+              'Allowed email domains',
+              'Comma-separated, e.g. example.com; sign-in finds the tenant by them, so each belongs to one tenant',
+            )
+          : text(
+              'allowedDomains',
+              'Allowed email domains',
+              'Set by a platform admin, since sign-in sends every address at them to this tenant: ask one to change them. Without any, people begin at the sign-in name',
+              'text',
+              true,
+            )}
         {text('scopes', 'Scopes')}
         {text('emailClaim', 'Email claim')}
         {text('nameClaim', 'Name claim')}
