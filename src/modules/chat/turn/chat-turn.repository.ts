@@ -65,7 +65,7 @@ export interface NewTurn {
  * How much of the past is read for a prompt: at most `limit` messages, none read longer than `maxChars`,
  * and only those after `afterMessageId` when it is set (the end of a summary).
  */
-export interface HistoryWindow {
+export interface HistoryReadBounds {
   readonly limit: number;
   readonly maxChars: number;
   readonly afterMessageId?: string | undefined;
@@ -437,24 +437,24 @@ export function createChatTurnRepository() {
       tenantId: string,
       conversationId: string,
       beforeMessageId: string,
-      window: HistoryWindow,
+      bounds: HistoryReadBounds,
     ): Promise<HistoryMessage[]> {
       const rows = await db
         .select({
           id: messages.id,
           role: messages.role,
-          content: historyContent(historyReadChars(window.maxChars)),
+          content: historyContent(historyReadChars(bounds.maxChars)),
           attachments: messages.attachments,
         })
         .from(messages)
         .where(
           and(
             historyBefore(tenantId, conversationId, beforeMessageId),
-            window.afterMessageId === undefined ? undefined : gt(messages.id, window.afterMessageId),
+            bounds.afterMessageId === undefined ? undefined : gt(messages.id, bounds.afterMessageId),
           ),
         )
         .orderBy(desc(messages.id))
-        .limit(window.limit);
+        .limit(bounds.limit);
       return rows.reverse();
     },
 

@@ -4,7 +4,7 @@ import { historyReadChars } from './chat-turn.repository.js';
 import { chooseWindow, historyBudget, newestFitting, type TokenLimits, type WindowChoice } from './history-window.js';
 
 /** What a turn read of its conversation with its writes (or on its own, for a retry). */
-export interface ReadHistory {
+export interface StoredHistoryRead {
   /** Oldest first, ending with the message the model answers. */
   readonly messages: readonly HistoryMessage[];
   /** The read reached the conversation's first message. */
@@ -32,7 +32,7 @@ export interface PromptHistoryDeps {
 export async function promptHistory(
   deps: PromptHistoryDeps,
   call: { tenantId: string; conversationId: string; modelRef: string; maxOutputTokens: number | null; system: string },
-  read: ReadHistory,
+  read: StoredHistoryRead,
 ): Promise<WindowChoice> {
   const { summary } = read;
   const budget = await historyBudget(deps, {
