@@ -178,7 +178,10 @@ const value = sql.placeholder;
  * Reading the 10 MB replies of one conversation whole held 3.3 GB for 200 turns at once, in an audit.
  */
 const historyContent = (readChars: number | Placeholder) => sql<string>`left(${messages.content}, ${readChars}::int)`;
-export const historyReadChars = (maxChars: number): number => Math.max(maxChars, maxMessageChars) + 1;
+/** The longest history message that can be sent (CHAT_HISTORY_MAX_CHARS, or a user's longest message). */
+export const longestSentChars = (maxChars: number): number => Math.max(maxChars, maxMessageChars);
+/** One character past it: a message read this long was read cut, and is never sent. */
+export const historyReadChars = (maxChars: number): number => longestSentChars(maxChars) + 1;
 
 /**
  * The newest summary that ends before a message. Read with every turn's history in the same statement

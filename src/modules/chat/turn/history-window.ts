@@ -37,8 +37,6 @@ export interface TokenLimits {
   readonly historyMaxTokens: number;
   /** MODEL_CONTEXT_TOKENS: the context assumed for a model no known family matches. */
   readonly defaultContextTokens: number;
-  /** A history message read longer than this was read cut (CHAT_HISTORY_MAX_CHARS): never sent unless newest. */
-  readonly maxReadChars: number;
 }
 
 /**
@@ -48,7 +46,7 @@ export interface TokenLimits {
  * could make the difference.
  */
 export async function historyBudget(
-  limits: Pick<TokenLimits, 'historyMaxTokens' | 'defaultContextTokens'>,
+  limits: TokenLimits,
   call: { modelRef: string; maxOutputTokens: number | null; system: string },
 ): Promise<number> {
   const context = contextTokensOf(call.modelRef, limits.defaultContextTokens);

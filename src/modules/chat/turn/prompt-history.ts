@@ -1,7 +1,7 @@
 import type { Executor } from '../../../platform/db/client.js';
 import type { ChatRepository, HistoryMessage, SummaryMark } from '../chat.repository.js';
-import { historyReadChars } from './chat-turn.repository.js';
-import { chooseWindow, historyBudget, newestFitting, type TokenLimits, type WindowChoice } from './history-window.js';
+import { longestSentChars } from './chat-turn.repository.js';
+import { chooseWindow, historyBudget, newestFitting, type WindowChoice } from './history-window.js';
 
 /** What a turn read of its conversation with its writes (or on its own, for a retry). */
 export interface StoredHistoryRead {
@@ -41,13 +41,14 @@ export async function promptHistory(
     // The summary's room is kept whether or not it is sent: it is at most 4,000 characters.
     system: summary ? `${call.system}\n\n${summary.content}` : call.system,
   });
-  const limits: Pick<TokenLimits, 'maxReadChars'> = { maxReadChars: historyReadChars(deps.historyMaxChars) - 1 };
+  // A message read longer than this was read cut: never sent unless it is the newest.
+  const maxReadChars = longestSentChars(deps.historyMaxChars);
   let messages = read.messages;
   let reachesSummary = false;
   const oldest = messages[0];
   if (summary && oldest && !read.isWhole) {
     reachesSummary = oldest.id <= summary.lastMessageId;
-    if (!reachesSummary && (await newestFitting(messages, budget, limits.maxReadChars)) === messages.length) {
+    if (!reachesSummary && (await newestFitting(messages, budget, maxReadChars)) === messages.length) {
       const between = await deps.repository.recentHistory(deps.db, call.tenantId, call.conversationId, oldest.id, {
         limit: deps.historyLimit,
         maxChars: deps.historyMaxChars,
@@ -57,5 +58,5 @@ export async function promptHistory(
       reachesSummary = between.length < deps.historyLimit;
     }
   }
-  return chooseWindow({ messages, reachesStart: read.isWhole, reachesSummary, summary }, budget, limits.maxReadChars);
+  return chooseWindow({ messages, reachesStart: read.isWhole, reachesSummary, summary }, budget, maxReadChars);
 }
