@@ -1,6 +1,6 @@
 import { countTextTokens, tokensPerFilePart, tokensPerMessage } from '../../../ai/call-tokens.js';
 import { createLruCache } from '../../../platform/lru-cache.js';
-import type { HistoryMessage } from './chat-turn.repository.js';
+import type { HistoryMessage } from './history.repository.js';
 
 /**
  * Messages whose count this node remembers, the least recently used forgotten first: a stored message's

@@ -1,6 +1,6 @@
 import { defaultReservedOutputTokens } from '../../../ai/call-tokens.js';
 import { contextTokensOf } from '../../../ai/model-context.js';
-import type { HistoryMessage, SummaryMark } from './chat-turn.repository.js';
+import type { HistoryMessage, SummaryMark } from './history.repository.js';
 import { textTokensWithin, tokensAtMost, tokensOf } from './history-tokens.js';
 
 /**

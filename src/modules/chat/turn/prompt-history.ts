@@ -1,6 +1,6 @@
 import type { Executor } from '../../../platform/db/client.js';
 import type { ChatRepository, HistoryMessage, SummaryMark } from '../chat.repository.js';
-import { longestSentChars } from './chat-turn.repository.js';
+import { longestSentChars } from './history.repository.js';
 import { chooseWindow, historyBudget, newestFitting, type WindowChoice } from './history-window.js';
 
 /** What a turn read of its conversation with its writes (or on its own, for a retry). */
