@@ -194,6 +194,8 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
   const summary = newestSummaryBefore(db, value('tenantId'), value('conversationId'), value('userMessageId')).as(
     'summary',
   );
+  // Ordered by the history's position, newest first, as storeTurn reads the rows: without the ORDER BY
+  // their order is the plan's, which nothing promises.
   return db
     .with(...(isKeyed ? [claim] : []), stored, bumped)
     .select({
@@ -203,12 +205,13 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
       content: history.content,
       attachments: history.attachments,
       summaryEnd: summary.lastMessageId,
-      // Its text once, on the first row, not on every message's.
+      // Its text once, on the newest message's row (or the only row, with no history), not on every one.
       summaryContent: sql<string | null>`case when coalesce(${history.position}, 1) = 1 then ${summary.content} end`,
     })
     .from(sql`(select 1) as one`)
     .leftJoinLateral(summary, sql`true`)
     .leftJoinLateral(history, sql`true`)
+    .orderBy(sql`${history.position}`)
     .prepare(isKeyed ? 'chat_store_keyed_turn' : 'chat_store_turn');
 }
 
@@ -351,18 +354,20 @@ export function createChatTurnRepository() {
       const rows = claim
         ? await storeKeyedTurn(db).execute({ ...values, ...claim })
         : await storeTurn(db).execute(values);
+      // Newest first (the statement's ORDER BY): reversed, oldest first, as a prompt holds them.
       const earlier = rows.flatMap(({ id, role, content, attachments }) =>
         id === null || role === null || content === null ? [] : [{ id, role, content, attachments }],
       );
-      const first = rows[0];
+      const summary = rows.find((row) => row.summaryContent !== null);
       return {
-        isStored: first?.isStored === true,
+        // The same on every row: the statement always returns one, history or not.
+        isStored: rows[0]?.isStored === true,
         ...newTurnRows(turn),
         history: earlier.reverse(),
         isHistoryWhole: earlier.length < values.historyLimit,
         summary:
-          first?.summaryEnd && first.summaryContent !== null
-            ? { lastMessageId: first.summaryEnd, content: first.summaryContent }
+          summary?.summaryEnd && summary.summaryContent !== null
+            ? { lastMessageId: summary.summaryEnd, content: summary.summaryContent }
             : undefined,
       };
     },
