@@ -10,10 +10,10 @@ import type { LanguageModelV3CallOptions, LanguageModelV3StreamPart } from '@ai-
 /** What a call may answer when it names no maximum: a reservation must assume a long reply. */
 export const defaultReservedOutputTokens = 4_096;
 
-// An image or file part: providers bill them by size and detail; a flat, generous figure for the estimate.
-const tokensPerFilePart = 1_000;
-// Each message's role and separators, as chat formats add them.
-const tokensPerMessage = 4;
+/** An image or file part: providers bill them by size and detail; a flat, generous figure for the estimate. */
+export const tokensPerFilePart = 1_000;
+/** Each message's role and separators, as chat formats add them. */
+export const tokensPerMessage = 4;
 
 type Encoder = (text: string) => number;
 let encoder: Promise<Encoder> | undefined;

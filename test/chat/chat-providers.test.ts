@@ -4,6 +4,7 @@ import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-open
 import { createAgent, createConversation, eventually, uiMessageParts } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createChatRepository } from '../../src/modules/chat/chat.repository.js';
+import { newId } from '../../src/platform/ids.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 
 const serverApiKey = 'sk-server-secret-0123456789';
@@ -138,6 +139,40 @@ describe('chat through provider fakes', () => {
     );
     // The user's question may be 32,000 characters and is sent whole when newest; one more tells "too long".
     expect(read.map((message) => message.content.length)).toEqual([5, 32_001, 6]);
+  });
+
+  it('stores a turn with the history before it oldest first, and the newest summary that ends before it', async () => {
+    openai.respondWith({ replyTokens: ['Noted.'] });
+    const conversation = await titled();
+    for (const content of ['one', 'two', 'three']) expect((await send(conversation.id, content)).statusCode).toBe(201);
+    const [firstQuestion, firstReply, secondQuestion, secondReply] = await history(conversation.id);
+    const summarise = (content: string, last: { id: string }) =>
+      t.database.executeSql(
+        `insert into conversation_summaries
+           (id, tenant_id, conversation_id, content, first_message_id, last_message_id, message_count, user_turns, model)
+         values ($1, $2, $3, $4, $5, $6, 2, 1, 'offline')`,
+        [newId(), admin.tenantId, conversation.id, content, firstQuestion!.id, last.id],
+      );
+    await summarise('Up to one.', firstReply!);
+    await summarise('Up to two.', secondReply!);
+
+    const stored = await createChatRepository().storeTurn(t.database.db, {
+      tenantId: admin.tenantId,
+      conversationId: conversation.id,
+      userMessageId: newId(),
+      assistantMessageId: newId(),
+      content: 'four',
+      attachments: null,
+      modelRef: 'openai:gpt-4o-mini',
+      now: new Date(),
+      // The user's new message counts: four of the six earlier ones are read.
+      historyLimit: 5,
+      historyMaxChars: 20_000,
+    });
+    expect(stored.history.map((message) => message.content)).toEqual(['two', 'Noted.', 'three', 'Noted.']);
+    expect(stored.history[0]!.id).toBe(secondQuestion!.id);
+    expect(stored.isHistoryWhole).toBe(false);
+    expect(stored.summary).toEqual({ lastMessageId: secondReply!.id, content: 'Up to two.' });
   });
 
   it('stores and streams reasoning as reasoning parts before the text', async () => {

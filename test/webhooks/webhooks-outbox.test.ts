@@ -16,6 +16,7 @@ import { createWebhook, fastRetries } from './webhook-setup.js';
  */
 describe('the webhook outbox', () => {
   let t: TestApp;
+  let platformAdmin: SignedInUser;
   let admin: SignedInUser;
   let receiver: WebhookReceiver;
 
@@ -30,7 +31,8 @@ describe('the webhook outbox', () => {
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
     t = await buildTestApp(fastRetries);
-    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    platformAdmin = await registerPlatformAdmin(t.app);
+    admin = await createTenantWithAdmin(t.app, platformAdmin);
     const webhook = await createWebhook(t.app, admin, { url: receiver.url, eventTypes: ['contact.created'] });
     receiver.secret = webhook.secret;
   }, 120_000);
@@ -114,5 +116,27 @@ describe('the webhook outbox', () => {
       isVerified: true,
       payload: { data: { contact: { id: contactId, name: 'Ada' } } },
     });
+  });
+
+  it('stores no event of a type only a deleted endpoint asked for, from the moment it is deleted', async () => {
+    const other = await createTenantWithAdmin(t.app, platformAdmin, 'Deletes its endpoint');
+    const webhook = await createWebhook(t.app, other, { url: receiver.url, eventTypes: ['contact.created'] });
+    const emitted = async () => {
+      const key = randomUUID();
+      await t.app.webhookOutbox.events.emit(
+        t.database.db,
+        other.tenantId,
+        'contact.created',
+        { contact: { id: key } },
+        { key },
+      );
+      return eventRow(stableEventId(other.tenantId, 'contact.created', key));
+    };
+    // Stored while the endpoint asks for it, which caches the tenant's subscribed types for a few seconds.
+    expect(await emitted()).toBeDefined();
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/webhooks/${webhook.id}`, headers: other.headers });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    // The deletion forgets them, as a creation or a change does.
+    expect(await emitted()).toBeUndefined();
   });
 });

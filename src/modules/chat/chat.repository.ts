@@ -5,15 +5,10 @@ import { conversations, idempotencyKeys, messages } from '../../platform/db/sche
 import { storableText } from '../../platform/db/storable-text.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 import { createChatTurnRepository, type MessageRow } from './turn/chat-turn.repository.js';
+import { createHistoryRepository } from './turn/history.repository.js';
 
-export type {
-  AssistantMessageResult,
-  HistoryMessage,
-  MessageRow,
-  NewTurn,
-  SummaryMark,
-  TurnContextRow,
-} from './turn/chat-turn.repository.js';
+export type { AssistantMessageResult, MessageRow, NewTurn, TurnContextRow } from './turn/chat-turn.repository.js';
+export type { HistoryMessage, SummaryMark } from './turn/history.repository.js';
 import type { ReplyDraft } from './reply-control/reply-stops.js';
 
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;
@@ -47,10 +42,14 @@ const reopenedReply = {
   passagesFound: null,
 } as const satisfies Partial<MessageRow>;
 
-/** The SQL of chat: a turn's statements (chat-turn.repository.ts), retries, titles, idempotency keys. */
+/**
+ * The SQL of chat: a turn's statements (chat-turn.repository.ts), the history read outside them
+ * (history.repository.ts), retries, titles, idempotency keys.
+ */
 export function createChatRepository() {
   return {
     ...createChatTurnRepository(),
+    ...createHistoryRepository(),
     async findIdempotencyKey(
       db: Executor,
       tenantId: string,

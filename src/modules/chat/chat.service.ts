@@ -9,6 +9,7 @@ import { boundedBy } from '../../platform/time-bound.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import type { ChatTurnHandle, ChatTurnOutcome } from './turn/chat-events.js';
 import { startChatTurn, type ChatTurnDeps, type StoredTurn } from './turn/chat-turn.js';
+import { readHistoryBefore } from './turn/prompt-history.js';
 import type { IdempotencyKeyRow, TurnContextRow } from './chat.repository.js';
 import { requestFingerprint, type SendMessageInput } from './chat.schemas.js';
 import type { ModelResolver, ResolvedModel } from './turn/model-resolver.js';
@@ -207,9 +208,14 @@ export function createChatService(deps: ChatServiceDeps) {
             isSupport: conversation.isSupport,
             userMessage: stored.user,
             assistantMessage: stored.assistant,
-            history: [...stored.history, { id: stored.user.id, role: 'user', content: stored.user.content, attachments }],
-            isHistoryWhole: stored.isHistoryWhole,
-            summary: stored.summary,
+            history: {
+              messages: [
+                ...stored.history,
+                { id: stored.user.id, role: 'user', content: stored.user.content, attachments },
+              ],
+              isWhole: stored.isHistoryWhole,
+              summary: stored.summary,
+            },
             agent,
             resolved,
           },
@@ -250,12 +256,8 @@ export function createChatService(deps: ChatServiceDeps) {
           // A reply with no question before it cannot be asked again; roll the reset back.
           if (user?.role !== 'user')
             throw conflict(`Message '${messageId}' has no message of yours before it to answer`);
-          const history = await repository.recentHistory(tx, actor.tenantId, conversationId, messageId, {
-            limit: deps.historyLimit,
-            maxChars: deps.historyMaxChars,
-          });
-          const summary = await repository.summaryBefore(tx, actor.tenantId, conversationId, messageId);
-          return { user, assistant, history, summary };
+          const history = await readHistoryBefore(deps, tx, { tenantId: actor.tenantId, conversationId, messageId });
+          return { user, assistant, history };
         });
         if (!reopened) {
           throw conflict(
@@ -273,8 +275,6 @@ export function createChatService(deps: ChatServiceDeps) {
             userMessage: reopened.user,
             assistantMessage: reopened.assistant,
             history: reopened.history,
-            isHistoryWhole: reopened.history.length < deps.historyLimit,
-            summary: reopened.summary,
             agent,
             resolved,
           },

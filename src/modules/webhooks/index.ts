@@ -9,7 +9,8 @@ import { createDeliveryScheduler, deliverJobName } from './delivery-scheduler.js
 import { createWebhookDelivery, deliverWorkOptions, deliveryBatches } from './webhook-delivery.js';
 import { createWebhookAttemptsRepository } from './webhook-attempts.repository.js';
 import { createWebhookOutbox } from './webhook-outbox.js';
-import { createWebhookRelay, type EventEnricher } from './webhook-relay.js';
+import type { WebhookEvents } from './webhook-event-types.js';
+import { createWebhookRelay } from './webhook-relay.js';
 import { everyKey, type InvalidationBus } from '../../platform/cache/invalidation-bus.js';
 import { createWebhooksRepository } from './webhooks.repository.js';
 import { registerWebhooksRoutes } from './webhooks.routes.js';
@@ -86,14 +87,11 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
     }
   }
 
-  let sweepTimer: NodeJS.Timeout | undefined;
-  let relaySweepTimer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<void> | undefined;
-  let relaySweeping: Promise<void> | undefined;
+  const sweeps: RepeatedSweep[] = [];
   return {
     service,
     events: outbox.events,
-    enrich: (type: WebhookEventType, enricher: EventEnricher) => relay.enrich(type, enricher),
+    enrich: relay.enrich,
     /** Relays now what a stopped node left unrelayed (tests; the timer does it every few seconds). */
     sweepUnrelayed: () => relay.sweep(),
     /** Only on nodes that run jobs. */
@@ -107,32 +105,27 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
     },
     /** After the job queue started; stopped by close(), which also waits for a sweep under way. */
     startSweep(): void {
-      const sweep = () => {
-        sweeping ??= sweepOverdue()
-          .catch((error: unknown) => logger.warn({ err: error }, 'The sweep of overdue webhook deliveries failed'))
-          .finally(() => (sweeping = undefined));
-        return sweeping;
-      };
       // Once at start (what a stopped node left), then every minute.
-      void sweep();
-      sweepTimer = setInterval(() => void sweep(), deps.sweepIntervalMs ?? 60_000);
-      sweepTimer.unref();
+      sweeps.push(
+        repeatSweep(sweepOverdue, deps.sweepIntervalMs ?? 60_000, (error) =>
+          logger.warn({ err: error }, 'The sweep of overdue webhook deliveries failed'),
+        ),
+      );
       // Events a node that died after their change committed left unrelayed: a few seconds late at most.
-      const relaySweep = () => {
-        relaySweeping ??= relay
-          .sweep()
-          .then(() => undefined)
-          .catch((error: unknown) => logger.warn({ err: error }, 'The sweep of unrelayed webhook events failed'))
-          .finally(() => (relaySweeping = undefined));
-      };
-      relaySweep();
-      relaySweepTimer = setInterval(relaySweep, deps.relaySweepIntervalMs ?? 5_000);
-      relaySweepTimer.unref();
+      sweeps.push(
+        repeatSweep(
+          () => relay.sweep(),
+          deps.relaySweepIntervalMs ?? 5_000,
+          (error) => logger.warn({ err: error }, 'The sweep of unrelayed webhook events failed'),
+        ),
+      );
     },
     async close(): Promise<void> {
-      clearInterval(sweepTimer);
-      clearInterval(relaySweepTimer);
-      await Promise.all([sweeping, relaySweeping, relay.drain(), delivery.close(deps.config.shutdownGraceMs)]);
+      await Promise.all([
+        ...sweeps.map((sweep) => sweep.stop()),
+        relay.drain(),
+        delivery.close(deps.config.shutdownGraceMs),
+      ]);
     },
     registerRoutes(app: App): void {
       registerWebhooksRoutes(app, service);
@@ -140,10 +133,41 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
   };
 }
 
-import type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export { webhookEventTypes } from './webhook-event-types.js';
 export type { EventEnricher } from './webhook-relay.js';
+
+interface RepeatedSweep {
+  /** Stops the timer, and waits for a run under way. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `sweep` now and then every `intervalMs`, one run at a time: a tick while a run is under way is
+ * skipped. A failed run is told to `onFailure`; the next tick tries again.
+ */
+function repeatSweep(
+  sweep: () => Promise<unknown>,
+  intervalMs: number,
+  onFailure: (error: unknown) => void,
+): RepeatedSweep {
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= sweep()
+      .then(() => undefined)
+      .catch(onFailure)
+      .finally(() => (running = undefined));
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -53,12 +53,11 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
 
   async function store(executor: Executor, tenantId: string, type: WebhookEventType, data: object, eventId: string) {
     if (!(await isSubscribed(executor, tenantId, type))) return;
-    const payload: WebhookPayload = { id: eventId, type, timestamp: new Date().toISOString(), tenantId, data };
     const isNew = await repository.insertEvent(executor, {
       id: eventId,
       tenantId,
       type,
-      payload: JSON.stringify(payload),
+      payload: payloadOf(eventId, type, tenantId, data),
     });
     // Emitted twice (same key): the first is relayed, or owed by the sweep.
     if (isNew) afterCommit(executor, () => relay.relaySoon(eventId));
@@ -93,19 +92,13 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
     async sendTest(tenantId: string, endpointId: string): Promise<string | undefined> {
       const eventId = newId();
       const data = { message: 'A test event from Parley: your endpoint receives and verifies webhooks.' };
-      const payload: WebhookPayload = {
-        id: eventId,
-        type: testEventType,
-        timestamp: new Date().toISOString(),
-        tenantId,
-        data,
-      };
+      const payload = payloadOf(eventId, testEventType, tenantId, data);
       const deliveries = await db.transaction(async (tx) => {
         await repository.insertEvent(tx, {
           id: eventId,
           tenantId,
           type: testEventType,
-          payload: JSON.stringify(payload),
+          payload,
           relayedAt: new Date(),
         });
         return repository.insertDeliveries(tx, [{ id: newId(), tenantId, endpointId, eventId }]);
@@ -117,3 +110,9 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
 }
 
 export type WebhookOutbox = ReturnType<typeof createWebhookOutbox>;
+
+/** An event's body as stored and sent, stamped now. */
+function payloadOf(eventId: string, type: WebhookPayload['type'], tenantId: string, data: object): string {
+  const payload: WebhookPayload = { id: eventId, type, timestamp: new Date().toISOString(), tenantId, data };
+  return JSON.stringify(payload);
+}

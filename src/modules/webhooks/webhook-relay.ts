@@ -113,7 +113,8 @@ export function createWebhookRelay(deps: WebhookRelayDeps) {
     scheduleAll,
     /** Work that ends in a relay (an emit after a commit), for `drain` to wait for. */
     track,
-    enrich(type: WebhookEventType, enricher: EventEnricher): void {
+    /** Adds to the events of a type what other modules know (read at relay time, off the change's transaction). */
+    enrich: (type: WebhookEventType, enricher: EventEnricher): void => {
       enrichers.set(type, enricher);
     },
     /** Waits for relays under way (closing the app), so none writes to a closed database. */

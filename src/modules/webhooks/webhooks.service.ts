@@ -28,7 +28,7 @@ export interface WebhooksServiceDeps {
   readonly outbound: Pick<OutboundHttp, 'assertAllowed'>;
   /** Seals the signing secrets at rest, as provider keys are (platform/secrets.ts). */
   readonly credentialsKey: Buffer;
-  /** After an endpoint is made or changed: every node reads again which event types are worth storing. */
+  /** After an endpoint is made, changed or deleted: every node reads again which event types are worth storing. */
   readonly onEndpointsChanged?: (tenantId: string) => void;
 }
 
@@ -108,6 +108,7 @@ export function createWebhooksService(deps: WebhooksServiceDeps) {
     async remove(actor: Actor, id: string): Promise<void> {
       requireAdmin(actor);
       if (!(await repository.deleteEndpoint(db, actor.tenantId, id))) throw notFound('Webhook', id);
+      deps.onEndpointsChanged?.(actor.tenantId);
     },
 
     async deliveries(actor: Actor, id: string, page: PageRequest): Promise<Page<DeliveryView>> {

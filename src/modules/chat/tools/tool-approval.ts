@@ -18,10 +18,8 @@ import {
   type ChatToolsDeps,
   type TurnAgent,
 } from './tool-turn.js';
-import { attachmentPartsOf, carriesFiles, toModelMessages } from '../turn/turn-messages.js';
-import { historyPreamble } from '../turn/history-window.js';
-import { promptHistory } from '../turn/prompt-history.js';
-import { retrieveTurnKnowledge, systemWithKnowledge, type TurnKnowledge } from '../turn/turn-knowledge.js';
+import { promptOf, readHistoryBefore } from '../turn/prompt-history.js';
+import { retrieveTurnKnowledge, type TurnKnowledge } from '../turn/turn-knowledge.js';
 import { resolveTurnTools, toolOfCall, type TurnTools } from './turn-tools.js';
 
 export interface ToolDecision {
@@ -238,32 +236,24 @@ async function continueReply(
       signal: AbortSignal.any([deps.shutdown.ending, stopped]),
     });
     // The same window as the turn's first call: from where the newest summary ends (history-window.ts).
-    const read = await deps.repository.recentHistory(deps.db, actor.tenantId, conversationId, assistantMessage.id, {
-      limit: deps.historyLimit,
-      maxChars: deps.historyMaxChars,
+    const read = await readHistoryBefore(deps, deps.db, {
+      tenantId: actor.tenantId,
+      conversationId,
+      messageId: assistantMessage.id,
     });
-    const knowledge = await resumedKnowledge(deps, resumed);
-    const instructions = agent.instructions.trim();
-    const chosen = await promptHistory(
+    const { system, messages } = await promptOf(
       deps,
       {
         tenantId: actor.tenantId,
         conversationId,
         modelRef: resolved.modelRef,
         maxOutputTokens: agent.maxOutputTokens,
-        system: `${systemWithKnowledge(instructions, knowledge) ?? ''}\n\n${assistantMessage.content}`,
+        instructions: agent.instructions.trim(),
+        knowledge: await resumedKnowledge(deps, resumed),
+        // The reply's text so far follows the history (resumedMessages): the window leaves room for it.
+        sentAfter: assistantMessage.content,
       },
-      {
-        messages: read,
-        isWhole: read.length < deps.historyLimit,
-        summary: await deps.repository.summaryBefore(deps.db, actor.tenantId, conversationId, assistantMessage.id),
-      },
-    );
-    const history = chosen.window;
-    const preamble = historyPreamble(chosen);
-    const messages = toModelMessages(
-      history,
-      history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, actor.tenantId, history) : undefined,
+      read,
     );
     const result = await runToolTurn(
       { ...deps, tools },
@@ -272,7 +262,7 @@ async function continueReply(
         agent,
         conversationId,
         resolved,
-        system: systemWithKnowledge([instructions, preamble].filter(Boolean).join('\n\n') || undefined, knowledge),
+        system,
         messages: [...toLoopMessages(messages), ...resumedMessages(assistantMessage.content, decided)],
         timeoutMs: deps.modelTimeoutMs,
         abortSignal: AbortSignal.any([deps.shutdown.ending, stopped]),

@@ -1,11 +1,10 @@
-import { and, desc, eq, gt, lt, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { preparedFor } from '../../../platform/db/prepared.js';
 import {
   agentKnowledgeSources,
   agentTools,
   agents,
-  conversationSummaries,
   conversations,
   idempotencyKeys,
   messages,
@@ -13,7 +12,14 @@ import {
   type StoredAttachment,
 } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
-import { maxMessageChars } from '../chat.schemas.js';
+import {
+  historyBefore,
+  historyContent,
+  historyReadChars,
+  newestSummaryBefore,
+  type HistoryMessage,
+  type SummaryMark,
+} from './history.repository.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type AssistantMessageResult = Pick<
@@ -35,14 +41,6 @@ export type AssistantMessageResult = Pick<
   | 'passagesFound'
 >;
 
-export type HistoryMessage = Pick<MessageRow, 'id' | 'role' | 'content' | 'attachments'>;
-
-/** The newest summary of a conversation before a message: the last message it covers, and its text. */
-export interface SummaryMark {
-  readonly lastMessageId: string;
-  readonly content: string;
-}
-
 export interface NewTurn {
   readonly tenantId: string;
   readonly conversationId: string;
@@ -59,16 +57,6 @@ export interface NewTurn {
   readonly historyLimit: number;
   /** CHAT_HISTORY_MAX_CHARS: no message is read longer than the whole history may be. */
   readonly historyMaxChars: number;
-}
-
-/**
- * How much of the past is read for a prompt: at most `limit` messages, none read longer than `maxChars`,
- * and only those after `afterMessageId` when it is set (the end of a summary).
- */
-export interface HistoryWindow {
-  readonly limit: number;
-  readonly maxChars: number;
-  readonly afterMessageId?: string | undefined;
 }
 
 export interface StoredTurnRows {
@@ -154,48 +142,7 @@ const turnContext = preparedFor((db) =>
 
 export type TurnContextRow = Awaited<ReturnType<ReturnType<typeof turnContext>['execute']>>[number];
 
-/** What a model sees of the past: the user's messages and complete, non-empty replies before a message. */
-const historyBefore = (
-  tenantId: string | Placeholder<'tenantId'>,
-  conversationId: string | Placeholder,
-  messageId: string | Placeholder,
-): SQL =>
-  inTenant(
-    messages,
-    tenantId,
-    eq(messages.conversationId, conversationId),
-    lt(messages.id, messageId),
-    ne(messages.content, ''),
-    or(eq(messages.role, 'user'), eq(messages.status, 'complete')),
-  );
-
 const value = sql.placeholder;
-
-/**
- * A history message's text, cut one character past what could be sent: a message over the history's
- * budget is only ever sent when it is the newest, which is a user's message, never longer than
- * `maxMessageChars` (chooseWindow, history-window.ts); an older one read cut is never sent.
- * Reading the 10 MB replies of one conversation whole held 3.3 GB for 200 turns at once, in an audit.
- */
-const historyContent = (readChars: number | Placeholder) => sql<string>`left(${messages.content}, ${readChars}::int)`;
-export const historyReadChars = (maxChars: number): number => Math.max(maxChars, maxMessageChars) + 1;
-
-/**
- * The newest summary that ends before a message. Read with every turn's history in the same statement
- * (the `(conversation_id, last_message_id)` index answers it), so choosing the window from where the
- * summary ends costs no round trip.
- */
-const summaryBefore = (
-  tenantId: string | Placeholder<'tenantId'>,
-  conversationId: string | Placeholder,
-  messageId: string | Placeholder,
-): SQL =>
-  inTenant(
-    conversationSummaries,
-    tenantId,
-    eq(conversationSummaries.conversationId, conversationId),
-    lt(conversationSummaries.lastMessageId, messageId),
-  );
 
 /**
  * A turn's writes and the history before it, in one statement (see `storeTurn`). Prepared in two forms,
@@ -244,16 +191,11 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     .orderBy(desc(messages.id))
     .limit(value('historyLimit'))
     .as('history');
-  const summary = db
-    .select({
-      lastMessageId: conversationSummaries.lastMessageId,
-      content: sql<string>`${conversationSummaries.content}`.as('summary_content'),
-    })
-    .from(conversationSummaries)
-    .where(summaryBefore(value('tenantId'), value('conversationId'), value('userMessageId')))
-    .orderBy(desc(conversationSummaries.lastMessageId))
-    .limit(1)
-    .as('summary');
+  const summary = newestSummaryBefore(db, value('tenantId'), value('conversationId'), value('userMessageId')).as(
+    'summary',
+  );
+  // Ordered by the history's position, newest first, as storeTurn reads the rows: without the ORDER BY
+  // their order is the plan's, which nothing promises.
   return db
     .with(...(isKeyed ? [claim] : []), stored, bumped)
     .select({
@@ -263,12 +205,13 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
       content: history.content,
       attachments: history.attachments,
       summaryEnd: summary.lastMessageId,
-      // Its text once, on the first row, not on every message's.
+      // Its text once, on the newest message's row (or the only row, with no history), not on every one.
       summaryContent: sql<string | null>`case when coalesce(${history.position}, 1) = 1 then ${summary.content} end`,
     })
     .from(sql`(select 1) as one`)
     .leftJoinLateral(summary, sql`true`)
     .leftJoinLateral(history, sql`true`)
+    .orderBy(sql`${history.position}`)
     .prepare(isKeyed ? 'chat_store_keyed_turn' : 'chat_store_turn');
 }
 
@@ -411,67 +354,22 @@ export function createChatTurnRepository() {
       const rows = claim
         ? await storeKeyedTurn(db).execute({ ...values, ...claim })
         : await storeTurn(db).execute(values);
+      // Newest first (the statement's ORDER BY): reversed, oldest first, as a prompt holds them.
       const earlier = rows.flatMap(({ id, role, content, attachments }) =>
         id === null || role === null || content === null ? [] : [{ id, role, content, attachments }],
       );
-      const first = rows[0];
+      const summary = rows.find((row) => row.summaryContent !== null);
       return {
-        isStored: first?.isStored === true,
+        // The same on every row: the statement always returns one, history or not.
+        isStored: rows[0]?.isStored === true,
         ...newTurnRows(turn),
         history: earlier.reverse(),
         isHistoryWhole: earlier.length < values.historyLimit,
         summary:
-          first?.summaryEnd && first.summaryContent !== null
-            ? { lastMessageId: first.summaryEnd, content: first.summaryContent }
+          summary?.summaryEnd && summary.summaryContent !== null
+            ? { lastMessageId: summary.summaryEnd, content: summary.summaryContent }
             : undefined,
       };
-    },
-
-    /**
-     * The last `limit` messages before `beforeMessageId` (and after `afterMessageId`) worth sending to a
-     * model: the user's, and the assistant's complete, non-empty replies (failed or unfinished ones
-     * would mislead it).
-     */
-    async recentHistory(
-      db: Executor,
-      tenantId: string,
-      conversationId: string,
-      beforeMessageId: string,
-      window: HistoryWindow,
-    ): Promise<HistoryMessage[]> {
-      const rows = await db
-        .select({
-          id: messages.id,
-          role: messages.role,
-          content: historyContent(historyReadChars(window.maxChars)),
-          attachments: messages.attachments,
-        })
-        .from(messages)
-        .where(
-          and(
-            historyBefore(tenantId, conversationId, beforeMessageId),
-            window.afterMessageId === undefined ? undefined : gt(messages.id, window.afterMessageId),
-          ),
-        )
-        .orderBy(desc(messages.id))
-        .limit(window.limit);
-      return rows.reverse();
-    },
-
-    /** The conversation's newest summary that ends before a message (a retry's, a continued reply's). */
-    async summaryBefore(
-      db: Executor,
-      tenantId: string,
-      conversationId: string,
-      beforeMessageId: string,
-    ): Promise<SummaryMark | undefined> {
-      const [row] = await db
-        .select({ lastMessageId: conversationSummaries.lastMessageId, content: conversationSummaries.content })
-        .from(conversationSummaries)
-        .where(summaryBefore(tenantId, conversationId, beforeMessageId))
-        .orderBy(desc(conversationSummaries.lastMessageId))
-        .limit(1);
-      return row;
     },
 
     /**

@@ -13,13 +13,7 @@ import {
   type TurnChannel,
   type TurnError,
 } from './chat-events.js';
-import type {
-  AssistantMessageResult,
-  ChatRepository,
-  HistoryMessage,
-  MessageRow,
-  SummaryMark,
-} from '../chat.repository.js';
+import type { AssistantMessageResult, ChatRepository, MessageRow } from '../chat.repository.js';
 import { writeConversationTitle } from './conversation-title.js';
 import { logModelFailure } from './model-failure-log.js';
 import type { ResolvedModel } from './model-resolver.js';
@@ -32,9 +26,8 @@ import {
 } from './model-stream.js';
 import type { ReplyStops } from '../reply-control/reply-stops.js';
 import { deliverLaterBubbles, writeSplitReply, type SplitModelResult } from './split-reply-turn.js';
-import { attachmentPartsOf, carriesFiles, toModelMessages, type AttachmentPartsSource } from './turn-messages.js';
-import { historyPreamble } from './history-window.js';
-import { promptHistory } from './prompt-history.js';
+import type { AttachmentPartsSource } from './turn-messages.js';
+import { promptOf, type StoredHistoryRead } from './prompt-history.js';
 import type { ToolLoopResult } from '../tools/tool-loop.js';
 import type { BuiltinTool } from '../tools/builtin-tools.js';
 import { runToolTurn, toLoopMessages, usesTools, type ChatToolsDeps, type TurnAgent } from '../tools/tool-turn.js';
@@ -42,7 +35,6 @@ import {
   citationsCitedIn,
   knowledgeFailure,
   retrieveTurnKnowledge,
-  systemWithKnowledge,
   type PassageSearch,
   type TurnKnowledge,
 } from './turn-knowledge.js';
@@ -128,12 +120,11 @@ export interface StoredTurn {
   readonly isSupport: boolean;
   readonly userMessage: MessageRow;
   readonly assistantMessage: MessageRow;
-  /** The newest messages, oldest first, ending with the message it answers (read when the turn was stored). */
-  readonly history: readonly HistoryMessage[];
-  /** `history` reaches the conversation's first message. */
-  readonly isHistoryWhole: boolean;
-  /** The conversation's newest summary before the user's message, read with the history. */
-  readonly summary: SummaryMark | undefined;
+  /**
+   * The newest messages, oldest first, ending with the message it answers, and the conversation's newest
+   * summary before it (read when the turn was stored).
+   */
+  readonly history: StoredHistoryRead;
   readonly agent: TurnAgent;
   readonly resolved: ResolvedModel;
 }
@@ -203,23 +194,17 @@ async function runTurn(
       }
     }
     // Instructions, the user's facts, then the summary of everything before the window (history-window.ts).
-    const instructions = withFacts(agent.instructions.trim(), await factsOfUser(deps, turn));
-    const chosen = await promptHistory(
+    const { system, messages } = await promptOf(
       deps,
       {
         tenantId: turn.tenantId,
         conversationId,
         modelRef: resolved.modelRef,
         maxOutputTokens: agent.maxOutputTokens,
-        system: systemWithKnowledge(instructions, knowledge) ?? '',
+        instructions: withFacts(agent.instructions.trim(), await factsOfUser(deps, turn)),
+        knowledge,
       },
-      { messages: turn.history, isWhole: turn.isHistoryWhole, summary: turn.summary },
-    );
-    const history = chosen.window;
-    const system = systemWithKnowledge(paragraphs(instructions, historyPreamble(chosen)) || undefined, knowledge);
-    const messages = toModelMessages(
-      history,
-      history.some(carriesFiles) ? await attachmentPartsOf(deps.attachmentParts, turn.tenantId, history) : undefined,
+      turn.history,
     );
     const conversationTools =
       deps.tools && deps.conversationTools && !resolved.isOffline && !cancelledBeforeModel
@@ -400,8 +385,6 @@ const withFacts = (instructions: string, facts: readonly string[]): string =>
   facts.length > 0
     ? `${instructions}${instructions ? '\n\n' : ''}What you remember about this user from earlier conversations:\n${facts.map((fact) => `- ${fact}`).join('\n')}`
     : instructions;
-
-const paragraphs = (...parts: string[]): string => parts.filter(Boolean).join('\n\n');
 
 /** The agent's passages for the user's message, or why they could not be had (logged; the reply then fails). */
 async function retrieveKnowledge(

@@ -1,14 +1,12 @@
-import { countTextTokens } from '../../../ai/call-tokens.js';
-import type { HistoryMessage } from './chat-turn.repository.js';
+import { countTextTokens, tokensPerFilePart, tokensPerMessage } from '../../../ai/call-tokens.js';
+import { createLruCache } from '../../../platform/lru-cache.js';
+import type { HistoryMessage } from './history.repository.js';
 
-/** Each message's role and separators, as chat formats add them (as call-tokens.ts counts them). */
-const tokensPerMessage = 4;
-/** A file part: providers bill by size and detail; the same flat figure the budgets' estimate uses. */
-const tokensPerAttachment = 1_000;
-/** Messages whose count this node remembers: a stored message's text never changes, so its count does not. */
-const cachedCounts = 20_000;
-
-const counts = new Map<string, number>();
+/**
+ * Messages whose count this node remembers, the least recently used forgotten first: a stored message's
+ * text never changes, so its count does not, and a long conversation's messages are counted once per node.
+ */
+const counts = createLruCache<number>(20_000);
 const encoder = new TextEncoder();
 
 /**
@@ -23,20 +21,15 @@ export function tokensAtMost(message: HistoryMessage): number {
 export async function tokensOf(message: HistoryMessage): Promise<number> {
   const key = `${message.id}:${message.content.length}`;
   const known = counts.get(key);
-  if (known !== undefined) {
-    // Refreshed as recently used: a long conversation's messages are counted once per node.
-    counts.delete(key);
-    counts.set(key, known);
-    return known;
-  }
+  if (known !== undefined) return known;
   const counted = (await countTextTokens(message.content)) + overheadOf(message);
   counts.set(key, counted);
-  if (counts.size > cachedCounts) counts.delete(counts.keys().next().value!);
   return counted;
 }
 
+/** A message's role and separators, and a file part per attachment, as the budgets' estimate counts them. */
 const overheadOf = (message: HistoryMessage): number =>
-  tokensPerMessage + (message.attachments?.length ?? 0) * tokensPerAttachment;
+  tokensPerMessage + (message.attachments?.length ?? 0) * tokensPerFilePart;
 
 /** UTF-8 length without allocating for the common all-ASCII text. */
 function utf8Length(text: string): number {

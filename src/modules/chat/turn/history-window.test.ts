@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryMessage } from './chat-turn.repository.js';
+import type { HistoryMessage } from './history.repository.js';
 import { chooseWindow, historyBudget, historyPreamble, type HistoryRead } from './history-window.js';
 
 const id = (n: number) => `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`;

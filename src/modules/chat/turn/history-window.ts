@@ -1,6 +1,6 @@
 import { defaultReservedOutputTokens } from '../../../ai/call-tokens.js';
 import { contextTokensOf } from '../../../ai/model-context.js';
-import type { HistoryMessage } from './chat-turn.repository.js';
+import type { HistoryMessage, SummaryMark } from './history.repository.js';
 import { textTokensWithin, tokensAtMost, tokensOf } from './history-tokens.js';
 
 /**
@@ -10,13 +10,7 @@ import { textTokensWithin, tokensAtMost, tokensOf } from './history-tokens.js';
  * told so in its system prompt.
  */
 
-/** The newest summary before a turn's message: the last message it covers, and its text. */
-export interface EarlierSummary {
-  readonly lastMessageId: string;
-  readonly content: string;
-}
-
-/** What was read for a turn's prompt. */
+/** What a window is chosen from: the stored read, reached back to the summary's end if needed (prompt-history.ts). */
 export interface HistoryRead {
   /** Oldest first, ending with the message the model answers. */
   readonly messages: readonly HistoryMessage[];
@@ -24,7 +18,7 @@ export interface HistoryRead {
   readonly reachesStart: boolean;
   /** The read reached the summary's end: every message after the summary is in `messages`. */
   readonly reachesSummary: boolean;
-  readonly summary: EarlierSummary | undefined;
+  readonly summary: SummaryMark | undefined;
 }
 
 export interface WindowChoice {
@@ -43,8 +37,6 @@ export interface TokenLimits {
   readonly historyMaxTokens: number;
   /** MODEL_CONTEXT_TOKENS: the context assumed for a model no known family matches. */
   readonly defaultContextTokens: number;
-  /** A history message read longer than this was read cut (CHAT_HISTORY_MAX_CHARS): never sent unless newest. */
-  readonly maxReadChars: number;
 }
 
 /**
@@ -54,7 +46,7 @@ export interface TokenLimits {
  * could make the difference.
  */
 export async function historyBudget(
-  limits: Pick<TokenLimits, 'historyMaxTokens' | 'defaultContextTokens'>,
+  limits: TokenLimits,
   call: { modelRef: string; maxOutputTokens: number | null; system: string },
 ): Promise<number> {
   const context = contextTokensOf(call.modelRef, limits.defaultContextTokens);

@@ -1,10 +1,17 @@
+import type { TextMessage } from '../../../ai/model-call.js';
 import type { Executor } from '../../../platform/db/client.js';
-import type { ChatRepository, HistoryMessage, SummaryMark } from '../chat.repository.js';
-import { historyReadChars } from './chat-turn.repository.js';
-import { chooseWindow, historyBudget, newestFitting, type TokenLimits, type WindowChoice } from './history-window.js';
+import { chooseWindow, historyBudget, historyPreamble, newestFitting, type WindowChoice } from './history-window.js';
+import {
+  longestSentChars,
+  type HistoryMessage,
+  type HistoryRepository,
+  type SummaryMark,
+} from './history.repository.js';
+import { attachmentPartsOf, carriesFiles, toModelMessages, type AttachmentPartsSource } from './turn-messages.js';
+import { systemWithKnowledge, type TurnKnowledge } from './turn-knowledge.js';
 
-/** What a turn read of its conversation with its writes (or on its own, for a retry). */
-export interface ReadHistory {
+/** What a turn read of its conversation with its writes (or on its own: a retry, a continued reply). */
+export interface StoredHistoryRead {
   /** Oldest first, ending with the message the model answers. */
   readonly messages: readonly HistoryMessage[];
   /** The read reached the conversation's first message. */
@@ -12,16 +19,94 @@ export interface ReadHistory {
   readonly summary: SummaryMark | undefined;
 }
 
-export interface PromptHistoryDeps {
-  readonly db: Executor;
-  readonly repository: Pick<ChatRepository, 'recentHistory'>;
+export interface HistoryReadDeps {
+  readonly repository: Pick<HistoryRepository, 'recentHistory' | 'summaryBefore'>;
   /** The most messages one read returns (ChatTuning.historyLimit): a bound on the read, not the window. */
   readonly historyLimit: number;
   /** CHAT_HISTORY_MAX_CHARS: no message is read longer than this (and one read cut is not sent). */
   readonly historyMaxChars: number;
+}
+
+export interface PromptDeps extends HistoryReadDeps {
+  readonly db: Executor;
   readonly historyMaxTokens: number;
   readonly defaultContextTokens: number;
+  /** What a model is given for messages' files (the files module); only windows with files call it. */
+  readonly attachmentParts: AttachmentPartsSource | undefined;
 }
+
+/** A model call's prompt, for the model and the conversation it answers. */
+export interface PromptCall {
+  readonly tenantId: string;
+  readonly conversationId: string;
+  readonly modelRef: string;
+  readonly maxOutputTokens: number | null;
+  /** The agent's instructions (and, for a turn, what it remembers of the user): the system prompt's start. */
+  readonly instructions: string;
+  readonly knowledge: TurnKnowledge | undefined;
+  /** Sent after the history, so the history's budget leaves room for it: a continued reply's text so far. */
+  readonly sentAfter?: string;
+}
+
+export interface Prompt {
+  /** The window of the history, as model messages. */
+  readonly messages: TextMessage[];
+  /** The instructions, the history's part (summary, leading reply, a note of what is left out), the passages. */
+  readonly system: string | undefined;
+}
+
+/**
+ * The history before `messageId` as a turn reads it outside its own statement (a retry, a continued
+ * reply): the newest messages, up to the read's bound, and the newest summary that ends before it.
+ */
+export async function readHistoryBefore(
+  deps: HistoryReadDeps,
+  db: Executor,
+  at: { tenantId: string; conversationId: string; messageId: string },
+): Promise<StoredHistoryRead> {
+  const { tenantId, conversationId, messageId } = at;
+  const messages = await deps.repository.recentHistory(db, tenantId, conversationId, messageId, {
+    limit: deps.historyLimit,
+    maxChars: deps.historyMaxChars,
+  });
+  return {
+    messages,
+    // Fewer than it could read: nothing older exists.
+    isWhole: messages.length < deps.historyLimit,
+    summary: await deps.repository.summaryBefore(db, tenantId, conversationId, messageId),
+  };
+}
+
+/**
+ * The prompt of a model call from what was read: the window of the history (history-window.ts) as
+ * messages, with the files they carry, and the system prompt: the instructions, then the summary of
+ * everything before the window, then the passages.
+ */
+export async function promptOf(deps: PromptDeps, call: PromptCall, read: StoredHistoryRead): Promise<Prompt> {
+  const { instructions, knowledge } = call;
+  const beforeHistory = systemWithKnowledge(instructions, knowledge) ?? '';
+  const chosen = await promptHistory(
+    deps,
+    {
+      tenantId: call.tenantId,
+      conversationId: call.conversationId,
+      modelRef: call.modelRef,
+      maxOutputTokens: call.maxOutputTokens,
+      system: call.sentAfter === undefined ? beforeHistory : `${beforeHistory}\n\n${call.sentAfter}`,
+    },
+    read,
+  );
+  const { window } = chosen;
+  const attachments = window.some(carriesFiles)
+    ? await attachmentPartsOf(deps.attachmentParts, call.tenantId, window)
+    : undefined;
+  return {
+    messages: toModelMessages(window, attachments),
+    system: systemWithKnowledge(paragraphs(instructions, historyPreamble(chosen)) || undefined, knowledge),
+  };
+}
+
+const paragraphs = (...parts: string[]): string => parts.filter(Boolean).join('\n\n');
 
 /**
  * The window of a prompt (history-window.ts), for a call on `modelRef` whose system prompt holds
@@ -29,10 +114,10 @@ export interface PromptHistoryDeps {
  * lags, or its job failed), and what was read fits with room to spare, the messages between are read
  * too: one more query, only for a conversation whose summary lags, so the window reaches back to it.
  */
-export async function promptHistory(
-  deps: PromptHistoryDeps,
+async function promptHistory(
+  deps: Omit<PromptDeps, 'attachmentParts'>,
   call: { tenantId: string; conversationId: string; modelRef: string; maxOutputTokens: number | null; system: string },
-  read: ReadHistory,
+  read: StoredHistoryRead,
 ): Promise<WindowChoice> {
   const { summary } = read;
   const budget = await historyBudget(deps, {
@@ -41,13 +126,14 @@ export async function promptHistory(
     // The summary's room is kept whether or not it is sent: it is at most 4,000 characters.
     system: summary ? `${call.system}\n\n${summary.content}` : call.system,
   });
-  const limits: Pick<TokenLimits, 'maxReadChars'> = { maxReadChars: historyReadChars(deps.historyMaxChars) - 1 };
+  // A message read longer than this was read cut: never sent unless it is the newest.
+  const maxReadChars = longestSentChars(deps.historyMaxChars);
   let messages = read.messages;
   let reachesSummary = false;
   const oldest = messages[0];
   if (summary && oldest && !read.isWhole) {
     reachesSummary = oldest.id <= summary.lastMessageId;
-    if (!reachesSummary && (await newestFitting(messages, budget, limits.maxReadChars)) === messages.length) {
+    if (!reachesSummary && (await newestFitting(messages, budget, maxReadChars)) === messages.length) {
       const between = await deps.repository.recentHistory(deps.db, call.tenantId, call.conversationId, oldest.id, {
         limit: deps.historyLimit,
         maxChars: deps.historyMaxChars,
@@ -57,5 +143,5 @@ export async function promptHistory(
       reachesSummary = between.length < deps.historyLimit;
     }
   }
-  return chooseWindow({ messages, reachesStart: read.isWhole, reachesSummary, summary }, budget, limits.maxReadChars);
+  return chooseWindow({ messages, reachesStart: read.isWhole, reachesSummary, summary }, budget, maxReadChars);
 }
