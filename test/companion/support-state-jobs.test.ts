@@ -77,15 +77,6 @@ describe('companion jobs and who has the support conversation', () => {
     // While the AI has it, its jobs call the utility model.
     await eventually(async () => ((await ledgerCalls(admin.tenantId, 'summary')) > 0 ? true : undefined), 30_000);
     await eventually(async () => ((await ledgerCalls(admin.tenantId, 'memory')) > 0 ? true : undefined), 30_000);
-    const { rows } = await t.database.executeSql(
-      `select sc.conversation_id as "conversationId", m.id as "messageId", r.id as "replyId"
-         from support_conversations sc
-         join messages m on m.conversation_id = sc.conversation_id and m.role = 'user'
-         join messages r on r.conversation_id = sc.conversation_id and r.role = 'assistant'
-        where sc.id = $1 order by r.created_at desc, m.created_at desc limit 1`,
-      [support.id],
-    );
-    const linked = rows[0] as { conversationId: string; messageId: string; replyId: string };
     const act = (action: string) =>
       t.app.inject({
         method: 'POST',
@@ -93,8 +84,28 @@ describe('companion jobs and who has the support conversation', () => {
         headers: operator.headers,
         payload: {},
       });
+    // The AI's own jobs (the third turn's memory, say) finish first: one whose model call began before
+    // the take may finish after it, and would be counted below as if it had been let through.
+    await eventually(async () => {
+      const { rows: waiting } = await t.database.executeSql(
+        `select count(*)::int as n from pgboss.job where name in ($1, $2) and state in ('created', 'retry', 'active')`,
+        [summaryJobName, memoryJobName],
+      );
+      return (waiting[0] as { n: number }).n === 0 || undefined;
+    }, 30_000);
     const taken = await act('take');
     expect(taken.statusCode, taken.body).toBe(200);
+    // A message the person now answers: news no summary covers yet, so a job has something to do and
+    // only the gate can stop it.
+    expect((await sendAsVisitor(t.app, visitor, support.id, 'Are you open on Sunday?')).statusCode).toBe(200);
+    const { rows } = await t.database.executeSql(
+      `select sc.conversation_id as "conversationId", m.id as "messageId"
+         from support_conversations sc
+         join messages m on m.conversation_id = sc.conversation_id and m.role = 'user'
+        where sc.id = $1 order by m.id desc limit 1`,
+      [support.id],
+    );
+    const linked = rows[0] as { conversationId: string; messageId: string };
 
     const before = {
       summary: await ledgerCalls(admin.tenantId, 'summary'),
@@ -104,7 +115,7 @@ describe('companion jobs and who has the support conversation', () => {
     const summaryJob = await runJob(summaryJobName, {
       tenantId: admin.tenantId,
       conversationId: linked.conversationId,
-      throughMessageId: linked.replyId,
+      throughMessageId: linked.messageId,
     });
     const memoryJob = await runJob(memoryJobName, { tenantId: admin.tenantId, messageId: linked.messageId });
     expect(openai.requests.length).toBe(requests);
