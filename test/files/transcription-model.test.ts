@@ -5,6 +5,7 @@ import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { multipartBody } from '../knowledge/knowledge-setup.js';
+import { useUpTokens } from '../budgets/budget-setup.js';
 import { wavBytes } from './audio-fixtures.js';
 
 const serverOpenAIKey = 'sk-server-openai-0123456789';
@@ -37,6 +38,7 @@ describe('TRANSCRIPTION_MODEL', () => {
   let speech: RunningFakeServer;
   let t: TestApp;
   let admin: SignedInUser;
+  let platformAdmin: SignedInUser;
 
   beforeAll(async () => {
     speech = await startFakeHttpServer(async ({ request, response }) => {
@@ -54,7 +56,8 @@ describe('TRANSCRIPTION_MODEL', () => {
       OPENAI_COMPATIBLE_NAME: 'local',
       TRANSCRIPTION_MODEL: 'local:whisper-large-v3',
     });
-    admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
+    platformAdmin = await registerPlatformAdmin(t.app);
+    admin = await createTenantWithAdmin(t.app, platformAdmin);
   });
   afterAll(async () => {
     await t?.close();
@@ -69,6 +72,29 @@ describe('TRANSCRIPTION_MODEL', () => {
     const [request] = speech.requests.filter((each) => each.path === '/v1/audio/transcriptions');
     expect(String(request?.body)).toContain('whisper-large-v3');
     expect(JSON.stringify(request?.headers)).not.toContain(serverOpenAIKey);
+  });
+
+  it('goes through the model gate: one ledger row per transcription, refused once the month is used up', async () => {
+    const tenant = await createTenantWithAdmin(t.app, platformAdmin, 'Voice memos');
+    const transcriptions = async () => {
+      const { rows } = await t.database.executeSql(
+        `select model_ref as "modelRef", outcome, user_id as "userId" from usage_ledger
+          where tenant_id = $1 and path = 'transcription'`,
+        [tenant.tenantId],
+      );
+      return rows as { modelRef: string; outcome: string; userId: string }[];
+    };
+    expect((await sendAudio(t.app, tenant)).statusCode).toBe(201);
+    expect(await transcriptions()).toEqual([
+      { modelRef: 'local:whisper-large-v3', outcome: 'finished', userId: tenant.userId },
+    ]);
+
+    await useUpTokens(t.app, tenant);
+    speech.clearRequests();
+    const refused = await sendAudio(t.app, tenant);
+    expect(refused.statusCode, refused.body).toBe(429);
+    expect(speech.requests.filter((each) => each.path === '/v1/audio/transcriptions')).toEqual([]);
+    expect(await transcriptions()).toHaveLength(1);
   });
 });
 

@@ -87,14 +87,19 @@ describe('the support desk: inboxes, contacts, support conversations', () => {
       expect(inbox.handoff).toEqual({
         keywords: expect.arrayContaining(['human', 'agent', '人工', '转人工', '客服']),
         onAiFailure: 'handover',
+        noAnswerReply: '',
       });
       expect(inbox.widget).toEqual({ title: 'Website', color: '#112233', greeting: 'Hi!', texts: {} });
       expect(inbox.businessHours.timeZone).toBe('Asia/Shanghai');
       expect(inbox.csatEnabled).toBe(true);
       const changed = await call(admin, 'PATCH', `/v1/inboxes/${inbox.id}`, {
-        handoff: { keywords: ['operator'], onAiFailure: 'stay' },
+        handoff: { keywords: ['operator'], onAiFailure: 'stay', noAnswerReply: '  I cannot answer that.  ' },
       });
-      expect(changed.json().handoff).toEqual({ keywords: ['operator'], onAiFailure: 'stay' });
+      expect(changed.json().handoff).toEqual({
+        keywords: ['operator'],
+        onAiFailure: 'stay',
+        noAnswerReply: 'I cannot answer that.',
+      });
     });
 
     it('refuses bad settings with a sentence naming the field', async () => {
