@@ -218,21 +218,6 @@ export function createAuthService(deps: AuthServiceDeps) {
     identify,
 
     /**
-     * A refresh token that is still good, as a credential, without rotating it: a browser's session
-     * cookie opening a socket. Null when it is unknown, revoked, expired, or its user disabled.
-     */
-    async identifyRefreshToken(refreshToken: string): Promise<Identified | null> {
-      const stored = await repository.findRefreshTokenByHash(db, hashOpaqueToken(refreshToken));
-      if (!stored || stored.revokedAt || stored.rotatedAt || stored.expiresAt.getTime() <= Date.now()) return null;
-      const user = await repository.findUserById(db, stored.userId);
-      if (!user || user.disabledAt) return null;
-      return {
-        actor: { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' },
-        credential: { userId: user.id, sessionId: stored.familyId, sessionEpoch: user.sessionEpoch },
-      };
-    },
-
-    /**
      * What a credential identify() gave stands for now: its actor with the role the user holds today
      * (an API key never above it), or null once it ended (user disabled or deleted, key deleted, signed
      * out, password reset). An open socket, or a ticket being redeemed, is judged by this.

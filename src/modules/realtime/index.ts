@@ -7,6 +7,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { AuthService } from '../auth/index.js';
 import type { ChatService } from '../chat/index.js';
 import type { ConversationsService, MessageView } from '../conversations/index.js';
+import { createConnectionSlots } from './connection-slots.js';
 import { createLocalEventRelay, openRedisEventRelay } from './event-relay.js';
 import { createSeqAllocator } from './event-seq.js';
 import { createHeartbeat, type RealtimeLimits } from './realtime-connection.js';
@@ -26,7 +27,7 @@ export interface RealtimeModuleDeps {
   readonly logger: Logger;
   readonly redis?: Redis;
   readonly invalidations: InvalidationBus;
-  readonly auth: Pick<AuthService, 'identify' | 'identifyRefreshToken' | 'currentIdentity'>;
+  readonly auth: Pick<AuthService, 'identify' | 'currentIdentity'>;
   /** Tests shorten the heartbeat and the like. */
   readonly tuning?: Partial<RealtimeLimits>;
 }
@@ -47,6 +48,12 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
   const publisher = createTurnPublisher({ relay, seqs });
   const repository = createRealtimeRepository();
   const tickets = createRealtimeTickets({ ttlMs: limits.ticketTtlMs, redis: deps.redis });
+  const slots = createConnectionSlots({
+    redis: deps.redis,
+    hub,
+    limit: limits.connectionsPerUser,
+    logger: deps.logger,
+  });
 
   const rights = createSocketRights({ hub, auth: deps.auth, logger: deps.logger });
   const warnIfFailed = (pass: Promise<void>) =>
@@ -98,7 +105,7 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
         admit: createHandshake({
           auth: deps.auth,
           tickets,
-          hub,
+          slots,
           corsOrigins: deps.config.corsOrigins,
           connectionsPerUser: limits.connectionsPerUser,
         }),
@@ -116,6 +123,7 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
       });
       app.addHook('onClose', async () => {
         clearInterval(recheckAll);
+        slots.close();
         heartbeat.stop();
         for (const connection of hub.all()) connection.close(closeCodes.serverStopping, 'Server stopping: reconnect');
         await relay.close();

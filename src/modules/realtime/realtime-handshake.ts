@@ -1,24 +1,30 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.js';
-import { refreshCookieName } from '../auth/session-cookie.js';
 import type { AuthService, Identified } from '../auth/index.js';
-import type { RealtimeHub } from './realtime-hub.js';
+import type { ConnectionSlot, ConnectionSlots } from './connection-slots.js';
 import type { RealtimeTickets } from './realtime-tickets.js';
 
 export interface HandshakeDeps {
-  readonly auth: Pick<AuthService, 'identify' | 'identifyRefreshToken' | 'currentIdentity'>;
+  readonly auth: Pick<AuthService, 'identify' | 'currentIdentity'>;
   readonly tickets: RealtimeTickets;
-  readonly hub: RealtimeHub;
+  readonly slots: ConnectionSlots;
   readonly corsOrigins: readonly string[];
   readonly connectionsPerUser: number;
+}
+
+export interface Admitted {
+  readonly identified: Identified;
+  /** Given back when the connection ends. */
+  readonly slot: ConnectionSlot;
 }
 
 /**
  * Who opens a socket, decided before the upgrade so a refusal is a plain HTTP answer (problem+json):
  * a browser's `Origin` must be the console's own or a configured CORS origin (403); then a single-use
- * ticket (`?ticket=`), an `Authorization` header (access token or API key) or the session cookie
- * (401 without one that holds); then the user's connections on this node must stay within bounds (429).
- * Identity never comes from a frame's payload.
+ * ticket (`?ticket=`) or an `Authorization` header (access token or API key), 401 without one that
+ * holds; then the user's connections, on every node, must stay within bounds (429). Identity never comes
+ * from a frame's payload. The session cookie is not a way in: it is scoped to `/v1/auth`, so a browser
+ * never sends it here, and a browser opens its socket with a ticket.
  */
 export function createHandshake(deps: HandshakeDeps) {
   const allowsAnyOrigin = deps.corsOrigins.includes('*');
@@ -64,24 +70,22 @@ export function createHandshake(deps: HandshakeDeps) {
       }
       return identified;
     }
-    const cookie = request.cookies[refreshCookieName];
-    const identified = cookie ? await deps.auth.identifyRefreshToken(cookie) : null;
-    if (identified) return identified;
     throw new AppError(
       'unauthenticated',
-      'Open the socket with a ticket from POST /v1/realtime/tickets (?ticket=…), an Authorization header, or a session cookie',
+      'Open the socket with a ticket from POST /v1/realtime/tickets (?ticket=…) or an Authorization header',
     );
   }
 
-  return async function admit(request: FastifyRequest, ticket: string | undefined): Promise<Identified> {
+  return async function admit(request: FastifyRequest, ticket: string | undefined): Promise<Admitted> {
     requireAllowedOrigin(request);
     const identified = await identify(request, ticket);
-    if (deps.hub.connectionCountOf(identified.actor.userId) >= deps.connectionsPerUser) {
+    const slot = await deps.slots.claim(identified.actor.userId);
+    if (!slot) {
       throw new AppError(
         'rate_limited',
-        `You have ${deps.connectionsPerUser} sockets open on this server already (REALTIME_CONNECTIONS_PER_USER); close one first`,
+        `You have ${deps.connectionsPerUser} sockets open already (REALTIME_CONNECTIONS_PER_USER, counted across servers); close one first`,
       );
     }
-    return identified;
+    return { identified, slot };
   };
 }

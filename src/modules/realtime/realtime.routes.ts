@@ -6,6 +6,7 @@ import { actorOf, type App } from '../../platform/http/types.js';
 import type { AuthService, Identified } from '../auth/index.js';
 import { openConnection, type ConnectionDeps } from './realtime-connection.js';
 import { streamReply, type ReplyStreamDeps } from './reply-stream.js';
+import type { Admitted } from './realtime-handshake.js';
 import type { RealtimeTickets } from './realtime-tickets.js';
 import { ticketSchema } from './realtime.schemas.js';
 import type { FastifyRequest } from 'fastify';
@@ -14,7 +15,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
 export interface RealtimeRouteDeps {
-  readonly admit: (request: FastifyRequest, ticket: string | undefined) => Promise<Identified>;
+  readonly admit: (request: FastifyRequest, ticket: string | undefined) => Promise<Admitted>;
   readonly auth: Pick<AuthService, 'identify'>;
   readonly tickets: RealtimeTickets;
   readonly connection: ConnectionDeps;
@@ -44,7 +45,7 @@ export function registerRealtimeRoutes(app: App, deps: RealtimeRouteDeps): void 
   const socketRoute = {
     method: 'GET',
     url: '/v1/realtime',
-    // Its own authentication (ticket, header or cookie), checked before the upgrade: realtime-handshake.ts.
+    // Its own authentication (ticket or header), checked before the upgrade: realtime-handshake.ts.
     config: {
       access: 'public',
       docs: {
@@ -58,14 +59,18 @@ export function registerRealtimeRoutes(app: App, deps: RealtimeRouteDeps): void 
       summary: 'Open the realtime WebSocket',
       description:
         'Upgrades to a WebSocket carrying live conversation events and the frames that act on them (docs/realtime.md). ' +
-        'Authenticate with `?ticket=` from POST /v1/realtime/tickets, an `Authorization` header (access token or API key), ' +
-        "or the console's session cookie. Refusals before the upgrade are problem+json: 401 without valid credentials, " +
-        '403 for an origin that is not allowed, 429 past the connections a user may hold; a plain GET answers 400.',
+        'Authenticate with `?ticket=` from POST /v1/realtime/tickets (browsers) or an `Authorization` header (access ' +
+        'token or API key). Refusals before the upgrade are problem+json: 401 without valid credentials, ' +
+        '403 for an origin that is not allowed, 429 past the connections a user may hold on all servers; a plain GET answers 400.',
       querystring: realtimeQuery,
     },
     preHandler: async (request: FastifyRequest) => {
       const query = request.query as z.infer<typeof realtimeQuery>;
-      admitted.set(request, await deps.admit(request, query.ticket));
+      const { identified, slot } = await deps.admit(request, query.ticket);
+      // The TCP connection is the socket's after the upgrade: its end, or an upgrade that never happens,
+      // gives the slot back.
+      request.raw.socket.once('close', () => slot.release());
+      admitted.set(request, identified);
     },
     handler: async () => {
       throw new AppError(

@@ -1,0 +1,95 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPassword } from '../harness/actors.js';
+import { eventually } from '../harness/chat-setup.js';
+import { buildTestApp, type TestApp } from '../harness/test-app.js';
+import { testStorage } from '../harness/test-database.js';
+import { createTenantWithAdmin, createUser, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import { openSocket, type TestSocket } from './realtime-client.js';
+
+const isScaledOut = testStorage === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
+const limit = 3;
+
+type Refusal = { status: number; body: string };
+const refusalOf = (promise: Promise<TestSocket>): Promise<Refusal> =>
+  promise.then(
+    async (socket) => {
+      await socket.close();
+      return { status: 0, body: '' };
+    },
+    (error: { status?: number; body?: string }) => ({ status: error.status ?? -1, body: error.body ?? '' }),
+  );
+
+/**
+ * The sockets a user may hold (REALTIME_CONNECTIONS_PER_USER) are counted across nodes in Redis: two
+ * nodes of one deployment, on one database and one Redis, refuse the socket past the limit whichever
+ * node it reaches, and give a slot back when a socket closes.
+ */
+describe.skipIf(!isScaledOut)('realtime connections per user, across nodes', { timeout: 60_000 }, () => {
+  let nodeA: TestApp;
+  let nodeB: TestApp;
+  let addressA: string;
+  let addressB: string;
+  let admin: SignedInUser;
+
+  beforeAll(async () => {
+    nodeA = await buildTestApp({}, { realtime: { connectionsPerUser: limit } });
+    nodeB = await buildTestApp({}, { realtime: { connectionsPerUser: limit }, sharedDatabase: nodeA.database });
+    admin = await createTenantWithAdmin(nodeA.app, await registerPlatformAdmin(nodeA.app));
+    const listen = async (t: TestApp) => {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    };
+    addressA = await listen(nodeA);
+    addressB = await listen(nodeB);
+  }, 120_000);
+  afterAll(async () => {
+    await nodeB?.close();
+    await nodeA?.close();
+  });
+
+  it('refuses the socket past the limit on either node, and frees a slot when one closes', async () => {
+    const member = await createUser(nodeA.app, admin);
+    const headers = member.headers;
+    const onA = await Promise.all([openSocket(addressA, { headers }), openSocket(addressA, { headers })]);
+    const onB = await openSocket(addressB, { headers });
+
+    for (const address of [addressA, addressB]) {
+      const refused = await refusalOf(openSocket(address, { headers }));
+      expect(refused.status).toBe(429);
+      expect(JSON.parse(refused.body)).toMatchObject({ code: 'rate_limited' });
+      expect(JSON.parse(refused.body).detail).toContain('counted across servers');
+    }
+    // Another user is not counted with this one.
+    const other = await createUser(nodeA.app, admin);
+    await (await openSocket(addressB, { headers: other.headers })).close();
+
+    // A socket closed on node A makes room on node B.
+    await onA[0]!.close();
+    const reopened = await eventually(async () => {
+      try {
+        return await openSocket(addressB, { headers });
+      } catch {
+        return undefined;
+      }
+    }, 5000);
+    expect((await refusalOf(openSocket(addressA, { headers }))).status).toBe(429);
+    await Promise.all([onA[1]!.close(), onB.close(), reopened.close()]);
+  });
+
+  it('does not open a socket on the session cookie alone: browsers use a ticket', async () => {
+    const member = await createUser(nodeA.app, admin);
+    const login = await nodeA.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'x-parley-session': 'cookie' },
+      payload: { email: member.email, password: testPassword },
+    });
+    expect(login.statusCode).toBe(200);
+    const cookie = [login.headers['set-cookie'] ?? []].flat().find((value) => value.startsWith('parley_refresh='));
+    expect(cookie).toBeDefined();
+    const refused = await refusalOf(openSocket(addressA, { headers: { cookie: cookie!.split(';')[0]! } }));
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body).detail).toContain('/v1/realtime/tickets');
+  });
+});
