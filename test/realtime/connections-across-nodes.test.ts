@@ -4,7 +4,12 @@ import { testPassword } from '../harness/actors.js';
 import { eventually } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { testStorage } from '../harness/test-database.js';
-import { createTenantWithAdmin, createUser, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
+import {
+  createTenantWithAdmin,
+  createUser,
+  registerPlatformAdmin,
+  type SignedInUser,
+} from '../harness/tenant-setup.js';
 import { openSocket, type TestSocket } from './realtime-client.js';
 
 const isScaledOut = testStorage === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
@@ -65,7 +70,7 @@ describe.skipIf(!isScaledOut)('realtime connections per user, across nodes', { t
     await (await openSocket(addressB, { headers: other.headers })).close();
 
     // A socket closed on node A makes room on node B.
-    await onA[0]!.close();
+    await onA[0].close();
     const reopened = await eventually(async () => {
       try {
         return await openSocket(addressB, { headers });
@@ -74,7 +79,7 @@ describe.skipIf(!isScaledOut)('realtime connections per user, across nodes', { t
       }
     }, 5000);
     expect((await refusalOf(openSocket(addressA, { headers }))).status).toBe(429);
-    await Promise.all([onA[1]!.close(), onB.close(), reopened.close()]);
+    await Promise.all([onA[1].close(), onB.close(), reopened.close()]);
   });
 
   it('does not open a socket on the session cookie alone: browsers use a ticket', async () => {
