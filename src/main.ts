@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { loadDotEnv } from './dot-env-file.js';
 import { AppError } from './platform/errors.js';
 import { createLogger } from './platform/logger.js';
+import { loadSecretFiles } from './secret-files.js';
 
 const usage = `Usage: parley <command>
   serve                                         start the HTTP server (default)
@@ -23,6 +24,7 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   loadDotEnv();
+  loadSecretFiles();
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
   const [command = 'serve', ...rest] = argv;
