@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const podmanPath = '/usr/bin/podman';
+
+/** Podman is installed by scripts/install-podman.sh (CI does); without it the image tests skip. */
+export const hasPodman = existsSync(podmanPath);
+const hostCaBundle = '/etc/ssl/certs/ca-certificates.crt';
+
+export const buildBase = 'localhost/parley-build-base:trixie';
+export const runtimeBase = 'localhost/parley-run-base:trixie';
+
+/** Runs podman, answering its standard output; a failure throws with podman's own words. */
+export async function podman(args: readonly string[], timeoutMs = 60_000): Promise<string> {
+  try {
+    const { stdout } = await run(podmanPath, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    return stdout.trim();
+  } catch (error) {
+    const failed = error as { stderr?: string; message: string };
+    throw new Error(`podman ${args.slice(0, 2).join(' ')} failed: ${(failed.stderr ?? failed.message).slice(-2000)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The Debian bases, made once per machine (scripts/make-base-images.sh), then Parley's image on them. */
+export async function buildParleyImage(tag: string): Promise<void> {
+  await run('bash', ['scripts/make-base-images.sh'], { timeout: 900_000 });
+  // Earlier builds' layers: a day's are kept as the cache (the dependency layer above all).
+  await podman(['image', 'prune', '--force', '--filter=until=24h']);
+  await podman(
+    [
+      'build',
+      '--network=host',
+      '--file=Containerfile',
+      // The OCI format has no HEALTHCHECK; Docker's keeps it.
+      '--format=docker',
+      `--build-arg=BASE=${buildBase}`,
+      `--build-arg=RUNTIME_BASE=${runtimeBase}`,
+      // This machine reaches npm through a TLS-inspecting proxy whose CA only the host trusts.
+      ...(existsSync(hostCaBundle) ? [`--secret=id=ca,src=${hostCaBundle}`] : []),
+      `--tag=${tag}`,
+      '.',
+    ],
+    1_200_000,
+  );
+}
+
+/** A port nothing listens on now (the containers share the host's network here: shared/NOTES.md). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Waits until `url` answers 200, or throws with the container's log once `timeoutMs` has passed. */
+export async function waitForOk(url: string, container: string, timeoutMs = 60_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) {
+      const logs = await podman(['logs', '--tail=30', container]).catch(() => '');
+      throw new Error(`${url} did not answer within ${timeoutMs} ms; the container said:\n${logs}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
