@@ -9,6 +9,41 @@ const shared = {
 };
 
 /**
+ * The integration files share each worker's module graph (`isolate: false`): each one otherwise imported
+ * the whole app again, about a third of the suite's time (bench/results/test-suite.md). They may do so
+ * because nothing in the app keeps state in a module: every `buildApp` makes its own storage, caches,
+ * metrics registry and bus, and each file closes what it opened. Vitest reuses a worker only within one
+ * project, so the two storages never share one.
+ */
+const integration = { isolate: false };
+
+/**
+ * What does not depend on the storage runs once, in the embedded project. PGlite is PostgreSQL itself, so
+ * a query behaves alike on both; the PostgreSQL project is for what differs: concurrent transactions,
+ * several nodes, Redis, the job queue, pgvector's indexes, the driver's errors. Not here: browser tests
+ * and `parley` child processes (they skip themselves on PostgreSQL anyway), model adapters and fake
+ * servers, the docs check, the container image, and files about parsing, processes, HTTP framing and provider wire formats.
+ */
+const runOnceFiles = [
+  'test/e2e/**',
+  'test/cli/**',
+  'test/ai/**',
+  'test/fakes/**',
+  'test/docs/**',
+  'test/deploy/**',
+  // MCP transports, sandboxing and URL checks: processes and sockets.
+  'test/mcp/mcp-{sandbox*,stdio,http,security,pool}.test.ts',
+  'test/mcp/parley-server.test.ts',
+  // Reading uploads and URLs: parsers, archive guards, address checks.
+  'test/knowledge/knowledge-{from-url*,import-archive-guard,import-zip-fuzz,pdf-limits,unreadable-uploads}.test.ts',
+  'test/knowledge/embedder-registry.test.ts',
+  // HTTP framing, the route table, logs and the served console.
+  'test/platform/{api-docs,client-errors,cors,empty-patch,logger,logging,route-table,sse-writer,web-console}.test.ts',
+  // Provider wire formats and the client transport.
+  'test/chat/{chat-providers,model-warnings,stalled-provider,use-chat-transport}.test.ts',
+];
+
+/**
  * `npm test` runs everything on embedded storage. With TEST_DATABASE_URL (CI sets it) the integration
  * suite under test/ runs a second time on that PostgreSQL, with Redis from TEST_REDIS_URL.
  */
@@ -30,10 +65,20 @@ export default defineConfig({
         },
       },
       {
+        // Unit files beside the code, each in a fresh module graph (one of them mocks a module).
         test: {
           ...shared,
+          name: 'unit',
+          include: ['src/**/*.test.ts'],
+          env: { PARLEY_TEST_STORAGE: 'embedded' },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          ...integration,
           name: 'embedded',
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['test/**/*.test.ts'],
           env: { PARLEY_TEST_STORAGE: 'embedded' },
         },
       },
@@ -42,12 +87,10 @@ export default defineConfig({
             {
               test: {
                 ...shared,
+                ...integration,
                 name: 'postgres',
                 include: ['test/**/*.test.ts'],
-                // What does not touch storage runs once, in the embedded project: browser tests and
-                // `parley` child processes skip themselves here anyway (each file still paid for importing
-                // the app), and model adapters, fake servers and the docs check have no storage at all.
-                exclude: ['test/e2e/**', 'test/cli/**', 'test/ai/**', 'test/fakes/**', 'test/docs/**'],
+                exclude: runOnceFiles,
                 env: { PARLEY_TEST_STORAGE: 'postgres' },
               },
             },
