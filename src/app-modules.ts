@@ -11,11 +11,7 @@ import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createBudgetsModule } from './modules/budgets/index.js';
 import { createChatModule, createModelResolver, createReplyStops } from './modules/chat/index.js';
-import {
-  createCompanionModule,
-  createMemoryReader,
-  type CompanionModule,
-} from './modules/companion/index.js';
+import { createCompanionModule, createMemoryReader, type CompanionModule } from './modules/companion/index.js';
 import { createConversationsModule, type MessageView } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
 import { createInboxModule } from './modules/inbox/index.js';
@@ -32,11 +28,7 @@ import { createSsoModule } from './modules/sso/index.js';
 import type { AuthService } from './modules/auth/index.js';
 import { createUsersModule } from './modules/users/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
-import {
-  emitConversationChange,
-  emitMessageCreated,
-  emitTurnMessages,
-} from './modules/webhooks/chat-message-events.js';
+import { emitConversationCreated, messageCreatedEvents } from './modules/webhooks/chat-message-events.js';
 import { createWidgetModule } from './modules/widget/index.js';
 import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
 import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
@@ -180,6 +172,8 @@ export async function registerModules(
   });
   webhooks.registerRoutes(app);
   const events = webhooks.events;
+  // Chat's and the companion's messages, announced in the transactions that store them.
+  const messageEvents = messageCreatedEvents(events);
   app.decorate('webhookOutbox', { events, sweepUnrelayed: webhooks.sweepUnrelayed });
   // Usage budgets: every model resolver below checks them before a call and counts each call's tokens.
   const budgets = createBudgetsModule({ db: database.db, logger: deps.logger, events, pricing: pricing.service });
@@ -191,10 +185,8 @@ export async function registerModules(
     agents: agents.service,
     projects: projects.service,
     stopReplies: replyStops.stopConversation,
-    onConversationChanged: (change) => {
-      realtime.publisher.publishConversationChange(change);
-      emitConversationChange(database.db, events, change);
-    },
+    onConversationChanged: (change) => realtime.publisher.publishConversationChange(change),
+    recordCreated: (tx, tenantId, conversation) => emitConversationCreated(tx, events, tenantId, conversation),
   });
   conversations.registerRoutes(app);
   const knowledge = createKnowledgeModule({
@@ -302,11 +294,10 @@ export async function registerModules(
     tuning: deps.chat,
     announceTurn: (turn) => {
       realtime.publisher.publishTurn(turn);
-      emitTurnMessages(database.db, events, turn);
       companion.watchTurn(turn);
     },
     announceTitle: (title) => realtime.publisher.publishTitle(title),
-    announceReply: (tenantId, message) => void emitMessageCreated(database.db, events, tenantId, message),
+    messageEvents,
     knownFacts: createMemoryReader(database.db),
     conversationTools: inbox.conversationTools,
     supportGate: inbox.supportGate,
@@ -325,10 +316,9 @@ export async function registerModules(
     modelTimeoutMs: config.modelTimeoutMs,
     suggestionIntervalMs: config.personalitySuggestionIntervalMs,
     onRead: (read) => realtime.publisher.publishRead(read),
-    onProactiveMessage: ({ tenantId, ownerId, message }) => {
-      realtime.publisher.publishProactiveMessage(tenantId, ownerId, message);
-      void emitMessageCreated(database.db, events, tenantId, message);
-    },
+    onProactiveMessage: ({ tenantId, ownerId, message }) =>
+      realtime.publisher.publishProactiveMessage(tenantId, ownerId, message),
+    messageEvents,
     now: deps.clock,
   });
   if (deps.runsJobs ?? true) {

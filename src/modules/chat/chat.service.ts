@@ -6,7 +6,7 @@ import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { boundedBy } from '../../platform/time-bound.js';
-import { presentMessage, type MessageView } from '../conversations/index.js';
+import { presentMessage, storeAnnounced, type MessageView } from '../conversations/index.js';
 import type { ChatTurnHandle, ChatTurnOutcome } from './turn/chat-events.js';
 import { startChatTurn, type ChatTurnDeps, type StoredTurn } from './turn/chat-turn.js';
 import { readHistoryBefore } from './turn/prompt-history.js';
@@ -170,28 +170,33 @@ export function createChatService(deps: ChatServiceDeps) {
       return releasingOnFailure(release, async () => {
         const attachments = await prepareAttachments(actor, input.fileIds);
         // Claiming the key and storing the messages is one statement: a concurrent retry waits on the
-        // key's row, then finds it taken and replays this turn instead of calling the model again.
-        const stored = await repository
-          .storeTurn(db, {
-            tenantId: actor.tenantId,
-            conversationId,
-            userMessageId: newId(),
-            assistantMessageId: newId(),
-            content: input.content,
-            attachments,
-            modelRef: resolved.modelRef,
-            now: new Date(),
-            historyLimit: deps.historyLimit,
-            historyMaxChars: deps.historyMaxChars,
-            ...(idempotencyKey && {
-              idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
+        // key's row, then finds it taken and replays this turn instead of calling the model again. The
+        // user's message is announced with it (a replayed turn stored nothing, and announces nothing).
+        const stored = await storeAnnounced(
+          deps,
+          actor.tenantId,
+          (executor) =>
+            repository.storeTurn(executor, {
+              tenantId: actor.tenantId,
+              conversationId,
+              userMessageId: newId(),
+              assistantMessageId: newId(),
+              content: input.content,
+              attachments,
+              modelRef: resolved.modelRef,
+              now: new Date(),
+              historyLimit: deps.historyLimit,
+              historyMaxChars: deps.historyMaxChars,
+              ...(idempotencyKey && {
+                idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
+              }),
             }),
-          })
-          .catch((error: unknown) => {
-            // Deleted (with its owner, say) between the check above and the write: as if a moment later.
-            if (isForeignKeyViolation(error)) throw notFound('Conversation', conversationId);
-            throw error;
-          });
+          (turn) => (turn.isStored ? [presentMessage(turn.user)] : []),
+        ).catch((error: unknown) => {
+          // Deleted (with its owner, say) between the check above and the write: as if a moment later.
+          if (isForeignKeyViolation(error)) throw notFound('Conversation', conversationId);
+          throw error;
+        });
         if (!stored.isStored) {
           release();
           return await replayOr(

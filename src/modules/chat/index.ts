@@ -55,7 +55,8 @@ export interface ChatModuleDeps {
   /** Publishes every turn's events to live watchers (the realtime module). */
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
-  readonly announceReply?: ChatTurnDeps['announceReply'];
+  /** Announces the turns' messages in the transactions that store them (the webhooks' message.created). */
+  readonly messageEvents?: ChatTurnDeps['messageEvents'];
   /** What agents with memory know of their user (the companion module). */
   readonly knownFacts?: ChatTurnDeps['knownFacts'];
   /** Tools a conversation brings beside its agent's (the inbox module's handoff in support conversations). */
@@ -130,7 +131,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     stops: deps.stops,
     announceTurn: deps.announceTurn,
     announceTitle: deps.announceTitle,
-    announceReply: deps.announceReply,
+    messageEvents: deps.messageEvents,
     knownFacts: deps.knownFacts,
     conversationTools: deps.conversationTools,
     supportGate: deps.supportGate,

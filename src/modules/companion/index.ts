@@ -3,7 +3,7 @@ import type { JobQueue } from '../../platform/jobs/index.js';
 import type { App } from '../../platform/http/types.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ModelResolver, TurnAnnouncement } from '../chat/index.js';
-import type { MessageView } from '../conversations/index.js';
+import type { MessageEvents, MessageView } from '../conversations/index.js';
 import { readCompanionSettings } from '../agents/companion-settings.js';
 import type { AgentsService } from '../agents/index.js';
 import type { AgentDirectory, ConversationsService } from '../conversations/index.js';
@@ -40,8 +40,10 @@ export interface CompanionModuleDeps {
   readonly suggestionIntervalMs: number;
   /** Tells live watchers of a read (the realtime module). */
   readonly onRead?: (read: ReadEvent) => void;
-  /** Tells of a proactive message once stored: live to the owner and the watchers, and to the webhooks. */
+  /** Tells of a proactive message once stored: live to the owner and the watchers. */
   readonly onProactiveMessage: (sent: { tenantId: string; ownerId: string; message: MessageView }) => void;
+  /** Announces a proactive message in the transaction that stores it (the webhooks' message.created). */
+  readonly messageEvents?: Pick<MessageEvents, 'record'>;
   /** The proactive scheduler's clock (tests set it); real time by default. */
   readonly now?: () => Date;
 }
@@ -102,6 +104,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     modelTimeoutMs: deps.modelTimeoutMs,
     now: deps.now ?? (() => new Date()),
     announce: deps.onProactiveMessage,
+    messageEvents: deps.messageEvents,
   });
   const proactiveSettings = createProactiveSettingsService({
     db: deps.db,

@@ -1,5 +1,6 @@
 import { and, desc, eq, isNotNull, ne, or, sql } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/client.js';
+import { transaction } from '../../platform/db/after-commit.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import { agents, conversations, messages, proactiveOptOuts, users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 import { rowsOf } from '../../platform/db/raw-sql.js';
@@ -186,10 +187,11 @@ export function createProactiveRepository() {
      * Stores the decision's message if the conversation is as the decision saw it: still claimed by it,
      * with the same count of unanswered messages and no activity since. The claim is cleared in the same
      * statement, so a second run of the decision (a retry, another node) stores nothing. `stillAllowed`
-     * reads the guardrails again inside the transaction; false rolls it back.
+     * reads the guardrails again inside the transaction; false rolls it back. `whenStored` writes what
+     * belongs with the message (its announcement) in the same transaction.
      */
     async storeProactiveMessage(
-      db: Executor,
+      db: Database,
       send: {
         tenantId: string;
         conversationId: string;
@@ -199,55 +201,55 @@ export function createProactiveRepository() {
         now: Date;
       },
       stillAllowed: (tx: Executor) => Promise<boolean>,
+      whenStored: (tx: Executor, stored: MessageRow) => Promise<void>,
     ): Promise<MessageRow | undefined> {
-      return db
-        .transaction(async (tx) => {
-          const [claimed] = await tx
-            .update(conversations)
-            .set({
-              proactiveClaim: null,
-              proactiveClaimedAt: null,
-              proactiveUnanswered: sql`${conversations.proactiveUnanswered} + 1`,
-              proactiveCheckedAt: send.now,
-              lastActivityAt: send.now,
-              messageCount: sql`${conversations.messageCount} + 1`,
-            })
-            .where(
-              inTenant(
-                conversations,
-                send.tenantId,
-                eq(conversations.id, send.conversationId),
-                eq(conversations.proactiveClaim, send.decisionId),
-                eq(conversations.proactiveUnanswered, send.seen.unanswered),
-                // Read back as a Date (milliseconds); the column may hold microseconds.
-                sql`date_trunc('milliseconds', ${conversations.lastActivityAt}) = ${send.seen.lastActivityAt.toISOString()}::timestamptz`,
-              ),
-            )
-            .returning({ id: conversations.id });
-          if (!claimed) return undefined;
-          if (!(await stillAllowed(tx))) throw new RolledBack();
-          const completedAt = new Date();
-          const [stored] = await tx
-            .insert(messages)
-            .values({
-              id: send.message.id,
-              tenantId: send.tenantId,
-              conversationId: send.conversationId,
-              role: 'assistant',
-              content: send.message.content,
-              status: 'complete',
-              model: send.message.model,
-              finishReason: 'stop',
-              completedAt,
-              proactive: true,
-            })
-            .returning();
-          return stored;
-        })
-        .catch((error: unknown) => {
-          if (error instanceof RolledBack) return undefined;
-          throw error;
-        });
+      return transaction(db, async (tx) => {
+        const [claimed] = await tx
+          .update(conversations)
+          .set({
+            proactiveClaim: null,
+            proactiveClaimedAt: null,
+            proactiveUnanswered: sql`${conversations.proactiveUnanswered} + 1`,
+            proactiveCheckedAt: send.now,
+            lastActivityAt: send.now,
+            messageCount: sql`${conversations.messageCount} + 1`,
+          })
+          .where(
+            inTenant(
+              conversations,
+              send.tenantId,
+              eq(conversations.id, send.conversationId),
+              eq(conversations.proactiveClaim, send.decisionId),
+              eq(conversations.proactiveUnanswered, send.seen.unanswered),
+              // Read back as a Date (milliseconds); the column may hold microseconds.
+              sql`date_trunc('milliseconds', ${conversations.lastActivityAt}) = ${send.seen.lastActivityAt.toISOString()}::timestamptz`,
+            ),
+          )
+          .returning({ id: conversations.id });
+        if (!claimed) return undefined;
+        if (!(await stillAllowed(tx))) throw new RolledBack();
+        const completedAt = new Date();
+        const [stored] = await tx
+          .insert(messages)
+          .values({
+            id: send.message.id,
+            tenantId: send.tenantId,
+            conversationId: send.conversationId,
+            role: 'assistant',
+            content: send.message.content,
+            status: 'complete',
+            model: send.message.model,
+            finishReason: 'stop',
+            completedAt,
+            proactive: true,
+          })
+          .returning();
+        if (stored) await whenStored(tx, stored);
+        return stored;
+      }).catch((error: unknown) => {
+        if (error instanceof RolledBack) return undefined;
+        throw error;
+      });
     },
 
     /** Ends a decision that sends nothing; `checkedAt` (a wait) holds the conversation back one idle period. */

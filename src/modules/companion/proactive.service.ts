@@ -5,7 +5,7 @@ import { newId } from '../../platform/ids.js';
 import type { JobContext, JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import { readCompanionSettings } from '../agents/companion-settings.js';
-import { presentMessage, type MessageView } from '../conversations/index.js';
+import { presentMessage, type MessageEvents, type MessageView } from '../conversations/index.js';
 import { decideProactive } from './proactive-decision.js';
 import type { GuardFacts, ProactiveRepository } from './proactive.repository.js';
 import { isQuietAt, minutesOfDayEverywhere } from './quiet-hours.js';
@@ -39,8 +39,10 @@ export interface ProactiveServiceDeps {
   readonly modelTimeoutMs: number;
   /** The scheduler's clock: real time in production, set by tests. */
   readonly now: () => Date;
-  /** Tells the owner's sockets and the conversation's watchers (every node), and the webhooks. */
+  /** Tells the owner's sockets and the conversation's watchers (every node), once the message is stored. */
   readonly announce: (sent: { tenantId: string; ownerId: string; message: MessageView }) => void;
+  /** Announces the message in the transaction that stores it (the webhooks' `message.created`). */
+  readonly messageEvents?: Pick<MessageEvents, 'record'> | undefined;
 }
 
 /** Which guardrail, if any, stops a proactive message now (docs/companion.md lists them). */
@@ -148,6 +150,7 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
         now,
       },
       async (tx) => blockedBy(await repository.guardFacts(tx, conversationId)) === undefined,
+      async (tx, message) => deps.messageEvents?.record(tx, tenantId, presentMessage(message)),
     );
     if (!stored) {
       // The user wrote, a guardrail closed, or the conversation went: this decision sends nothing.

@@ -1,6 +1,7 @@
 import { canSeeAllConversations, type Actor } from '../../access/actor.js';
 import { canModifyOwned, canViewOwned } from '../../access/owned-resources.js';
-import type { Database } from '../../platform/db/client.js';
+import { transaction } from '../../platform/db/after-commit.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { toPage, type Page } from '../../platform/db/pagination.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
@@ -25,6 +26,11 @@ export interface ConversationsServiceDeps {
   readonly stopReplies: (conversationId: string) => void;
   /** Told of a conversation made or changed (title, archive, project), for live watchers (realtime). */
   readonly onConversationChanged?: (change: ConversationChange) => void;
+  /**
+   * Writes a new conversation's announcement (the webhooks' `conversation.created`) with `tx`, the
+   * transaction that inserts it: both commit, or neither does.
+   */
+  readonly recordCreated?: (tx: Executor, tenantId: string, conversation: ConversationView) => Promise<void>;
 }
 
 const agentNotUsable = (agentId: string): AppError =>
@@ -89,8 +95,8 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
       if (!agent) throw agentNotUsable(input.agentId);
       if (input.projectId) await projects.assertAssignable(actor.tenantId, actor.userId, input.projectId);
       const now = new Date();
-      const conversation = await repository
-        .insert(db, {
+      const view = await transaction(db, async (tx) => {
+        const conversation = await repository.insert(tx, {
           id: newId(),
           tenantId: actor.tenantId,
           ownerId: actor.userId,
@@ -100,11 +106,13 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
           lastActivityAt: now,
           createdAt: now,
           updatedAt: now,
-        })
-        .catch((error: unknown) => {
-          throw referenceDeletedMeanwhile(error, input) ?? error;
         });
-      const view = presentConversation(conversation);
+        const created = presentConversation(conversation);
+        await deps.recordCreated?.(tx, actor.tenantId, created);
+        return created;
+      }).catch((error: unknown) => {
+        throw referenceDeletedMeanwhile(error, input) ?? error;
+      });
       deps.onConversationChanged?.({ kind: 'created', tenantId: actor.tenantId, conversation: view });
       return view;
     },

@@ -14,6 +14,8 @@ export interface ConversationsModuleDeps {
   /** Stops the replies still being written in a conversation that is deleted (chat's reply stops). */
   readonly stopReplies: (conversationId: string) => void;
   readonly onConversationChanged?: ConversationsServiceDeps['onConversationChanged'];
+  /** Announces a new conversation in the transaction that inserts it (the webhooks' conversation.created). */
+  readonly recordCreated?: ConversationsServiceDeps['recordCreated'];
 }
 
 export function createConversationsModule(deps: ConversationsModuleDeps) {
@@ -24,6 +26,7 @@ export function createConversationsModule(deps: ConversationsModuleDeps) {
     projects: deps.projects,
     stopReplies: deps.stopReplies,
     onConversationChanged: deps.onConversationChanged,
+    recordCreated: deps.recordCreated,
   });
   const messages = createMessagesService({
     db: deps.db,
@@ -41,3 +44,4 @@ export function createConversationsModule(deps: ConversationsModuleDeps) {
 export type { AgentDirectory, ChatAgent } from './agent-directory.js';
 export type { ConversationChange, ConversationsService } from './conversations.service.js';
 export { presentMessage, type MessageView } from './messages.schemas.js';
+export { storeAnnounced, type MessageEvents } from './message-events.js';

@@ -1,13 +1,13 @@
-import type { TurnAnnouncement } from '../chat/index.js';
-import type { ConversationChange, MessageView } from '../conversations/index.js';
-import type { Database, Executor } from '../../platform/db/client.js';
+import type { MessageEvents, MessageView } from '../conversations/index.js';
+import type { Executor } from '../../platform/db/client.js';
 import type { WebhookEvents } from './webhook-event-types.js';
 
 /**
  * `message.created` for one stored message: the one place every path announces a message from (chat
- * turns, operators' replies, the widget's and the API channel's lines, proactive messages). Keyed by the
- * message id, so announcing it twice sends it once. Messages in a support conversation get its
- * conversation, contact, inbox and author added when the event is stored (`supportMessageContext`).
+ * turns, operators' replies, the widget's and the API channel's lines, proactive messages), each in the
+ * transaction that stores the message. Keyed by the message id, so announcing it twice sends it once.
+ * Messages in a support conversation get its conversation, contact, inbox and author added when the
+ * event is relayed (the widget module's enricher).
  */
 export function emitMessageCreated(
   executor: Executor,
@@ -19,28 +19,24 @@ export function emitMessageCreated(
 }
 
 /**
- * `message.created` for a chat turn: the user's message as the turn starts (it is stored by then), the
- * AI's reply once it is stored complete. Keyed by message id, so a retried reply (which runs the turn
- * again for the same user message) announces that message once, and a reply that failed and was then
- * retried to completion is announced when it completes.
+ * The port chat and the companion store their messages through (conversations' `MessageEvents`): a
+ * chat turn's user message with the turn, its reply once stored complete (a stopped one too; a failed
+ * one, or one awaiting a tool approval, is not announced until a retry or the approval completes it),
+ * each bubble of a split reply as it is stored, a proactive message with its insert.
  */
-export function emitTurnMessages(db: Database, events: WebhookEvents, turn: TurnAnnouncement): void {
-  const { tenantId, handle } = turn;
-  void emitMessageCreated(db, events, tenantId, handle.userMessage);
-  void handle.outcome.then((outcome) => {
-    if (outcome.assistantMessage.status !== 'complete') return;
-    // A split reply is several stored messages: each is announced, in order (docs/companion.md).
-    const messages = [outcome.assistantMessage, ...(outcome.laterBubbles ?? [])];
-    return messages.reduce<Promise<unknown>>(
-      (previous, message) => previous.then(() => emitMessageCreated(db, events, tenantId, message)),
-      Promise.resolve(),
-    );
-  });
+export function messageCreatedEvents(events: WebhookEvents): MessageEvents {
+  return {
+    isWanted: (tenantId) => events.isWanted(tenantId, 'message.created'),
+    record: (tx, tenantId, message) => emitMessageCreated(tx, events, tenantId, message),
+  };
 }
 
-/** `conversation.created` for a chat conversation. */
-export function emitConversationChange(db: Database, events: WebhookEvents, change: ConversationChange): void {
-  if (change.kind !== 'created') return;
-  const { conversation } = change;
-  void events.emit(db, change.tenantId, 'conversation.created', { conversation }, { key: conversation.id });
+/** `conversation.created` for a chat conversation, in the transaction that inserts it. */
+export function emitConversationCreated(
+  tx: Executor,
+  events: WebhookEvents,
+  tenantId: string,
+  conversation: { readonly id: string },
+): Promise<void> {
+  return events.emit(tx, tenantId, 'conversation.created', { conversation }, { key: conversation.id });
 }

@@ -51,6 +51,11 @@ export interface WebhookEvents {
     data: object,
     options?: EmitOptions,
   ): Promise<void>;
+  /**
+   * Whether an enabled endpoint of the tenant asks for the type (the cached read `emit` makes): a path
+   * that would open a transaction only to hold its event asks first, and opens none when nobody listens.
+   */
+  isWanted(tenantId: string, type: WebhookEventType): Promise<boolean>;
 }
 
 /** A UUID (version 8, RFC 9562) from a hash of the tenant, the type and the key: stable across emits and nodes. */

@@ -76,6 +76,7 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
       relay.track(work);
       await work;
     },
+    isWanted: (tenantId, type) => isSubscribed(db, tenantId, type),
   };
 
   return {

@@ -153,9 +153,6 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
         release();
       }),
     );
-    void outcome.then((ended) => {
-      if (ended.assistantMessage.status === 'complete') deps.announceReply?.(actor.tenantId, ended.assistantMessage);
-    });
     return {
       conversationId,
       userMessage: presentMessage(userMessage),

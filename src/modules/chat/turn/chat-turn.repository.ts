@@ -375,42 +375,41 @@ export function createChatTurnRepository() {
     /**
      * Stores a bubble of a split reply (position 1 on), and names the head the group's first bubble when
      * the second arrives. The conversation counts one more message; its turns are counted with the head.
-     * Undefined when the conversation is gone.
+     * Undefined when the conversation is gone. Its statements belong together: run it in a transaction
+     * (the caller's, which also holds the bubble's announcement).
      */
-    async storeBubble(db: Executor, bubble: BubbleToStore): Promise<MessageRow | undefined> {
+    async storeBubble(tx: Executor, bubble: BubbleToStore): Promise<MessageRow | undefined> {
       const { tenantId, conversationId, headId, now } = bubble;
-      return db.transaction(async (tx) => {
-        const [bumped] = await tx
-          .update(conversations)
-          .set({ messageCount: sql`${conversations.messageCount} + 1`, lastActivityAt: now, updatedAt: now })
-          .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)))
-          .returning({ id: conversations.id });
-        if (!bumped) return undefined;
-        if (bubble.position === 1) {
-          await tx
-            .update(messages)
-            .set({ replyGroupId: headId, replyPosition: 0 })
-            .where(inTenant(messages, tenantId, eq(messages.id, headId)));
-        }
-        const [row] = await tx
-          .insert(messages)
-          .values({
-            id: bubble.id,
-            tenantId,
-            conversationId,
-            role: 'assistant',
-            content: bubble.content,
-            status: 'complete',
-            model: bubble.modelRef,
-            finishReason: 'stop',
-            createdAt: now,
-            completedAt: now,
-            replyGroupId: headId,
-            replyPosition: bubble.position,
-          })
-          .returning();
-        return row;
-      });
+      const [bumped] = await tx
+        .update(conversations)
+        .set({ messageCount: sql`${conversations.messageCount} + 1`, lastActivityAt: now, updatedAt: now })
+        .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)))
+        .returning({ id: conversations.id });
+      if (!bumped) return undefined;
+      if (bubble.position === 1) {
+        await tx
+          .update(messages)
+          .set({ replyGroupId: headId, replyPosition: 0 })
+          .where(inTenant(messages, tenantId, eq(messages.id, headId)));
+      }
+      const [row] = await tx
+        .insert(messages)
+        .values({
+          id: bubble.id,
+          tenantId,
+          conversationId,
+          role: 'assistant',
+          content: bubble.content,
+          status: 'complete',
+          model: bubble.modelRef,
+          finishReason: 'stop',
+          createdAt: now,
+          completedAt: now,
+          replyGroupId: headId,
+          replyPosition: bubble.position,
+        })
+        .returning();
+      return row;
     },
 
     /**

@@ -4,7 +4,7 @@ import { storableJson, storableText } from '../../../platform/db/storable-text.j
 import type { Logger } from '../../../platform/logger.js';
 import type { Metrics } from '../../../platform/metrics.js';
 import type { Shutdown } from '../../../platform/shutdown.js';
-import { presentMessage, type MessageView } from '../../conversations/index.js';
+import { presentMessage, storeAnnounced, type MessageEvents, type MessageView } from '../../conversations/index.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import {
   createTurnChannel,
@@ -88,8 +88,11 @@ export interface ChatTurnDeps {
     mayAnswer(tenantId: string, conversationId: string): Promise<boolean>;
     hasPerson(tenantId: string, conversationId: string): Promise<boolean>;
   };
-  /** Told of a reply stored complete outside a new turn (one continued after a tool approval): webhooks. */
-  readonly announceReply?: (tenantId: string, message: MessageView) => void;
+  /**
+   * Where the turn's messages are announced (webhooks' `message.created`), each in the transaction that
+   * stores it: the user's message, a reply once stored complete, a split reply's later bubbles.
+   */
+  readonly messageEvents?: MessageEvents;
   /** Told of a title the background job gave a conversation, for its live watchers (realtime). */
   readonly announceTitle?: (title: {
     tenantId: string;
@@ -422,10 +425,11 @@ const conversationGone: TurnError = {
 
 /**
  * Stores the reply. A tool loop's reply also stores its calls, in the same transaction; one that
- * stopped for approval is stored `awaiting_approval` and not yet counted as a turn.
+ * stopped for approval is stored `awaiting_approval` and not yet counted as a turn. A reply stored
+ * `complete` (a stopped one too) is announced in the transaction that stores it; a failed one is not.
  */
 export async function storeReply(
-  deps: Pick<ChatTurnDeps, 'db' | 'repository' | 'tools'>,
+  deps: Pick<ChatTurnDeps, 'db' | 'repository' | 'tools' | 'messageEvents'>,
   turn: Pick<StoredTurn, 'tenantId' | 'conversationId' | 'assistantMessage' | 'resolved'>,
   result: ModelStreamResult | ToolLoopResult,
   citations: AssistantMessageResult['citations'],
@@ -447,31 +451,27 @@ export async function storeReply(
     result: fields,
     ...(!result.error && !isAwaiting && { turn: { modelRef: turn.resolved.modelRef, now } }),
   };
-  const tools = deps.tools;
+  const tools = 'toolCalls' in result ? deps.tools : undefined;
+  const toolCalls = tools && 'toolCalls' in result ? storableJson(result.toolCalls) : undefined;
+  const message = presentMessage({ ...turn.assistantMessage, ...fields, ...(toolCalls && { toolCalls }) });
+  const isKept = await storeAnnounced(
+    deps,
+    turn.tenantId,
+    async (executor) => {
+      const isRecorded = await deps.repository.recordReply(executor, reply);
+      if (tools && toolCalls) await tools.repository.setToolCalls(executor, turn.tenantId, message.id, toolCalls);
+      return isRecorded;
+    },
+    (isRecorded) => (isRecorded && message.status === 'complete' ? [message] : []),
+    { needsTransaction: tools !== undefined },
+  );
   // Exactly the stored row; or, if the conversation was deleted while the model talked, what it said,
   // ended in that error.
-  const outcome = (isKept: boolean, message: MessageView): StoredReply =>
-    isKept
-      ? { message, ...(result.error && { error: result.error }) }
-      : {
-          message: {
-            ...message,
-            status: 'error',
-            error: { code: conversationGone.code, message: conversationGone.message },
-          },
-          error: conversationGone,
-        };
-  if (!('toolCalls' in result) || !tools) {
-    const isKept = await deps.repository.recordReply(deps.db, reply);
-    return outcome(isKept, presentMessage({ ...turn.assistantMessage, ...fields }));
-  }
-  const toolCalls = storableJson(result.toolCalls);
-  const isKept = await deps.db.transaction(async (tx) => {
-    const isRecorded = await deps.repository.recordReply(tx, reply);
-    await tools.repository.setToolCalls(tx, turn.tenantId, turn.assistantMessage.id, toolCalls);
-    return isRecorded;
-  });
-  return outcome(isKept, presentMessage({ ...turn.assistantMessage, ...fields, toolCalls }));
+  if (isKept) return { message, ...(result.error && { error: result.error }) };
+  return {
+    message: { ...message, status: 'error', error: { code: conversationGone.code, message: conversationGone.message } },
+    error: conversationGone,
+  };
 }
 
 function storedResult(result: ModelStreamResult | ToolLoopResult, now: Date): AssistantMessageResult {

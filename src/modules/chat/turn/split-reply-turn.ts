@@ -1,4 +1,4 @@
-import { presentMessage, type MessageView } from '../../conversations/index.js';
+import { presentMessage, storeAnnounced, type MessageEvents, type MessageView } from '../../conversations/index.js';
 import type { Database } from '../../../platform/db/client.js';
 import { storableText } from '../../../platform/db/storable-text.js';
 import { newId } from '../../../platform/ids.js';
@@ -65,6 +65,7 @@ export async function writeSplitReply(
 export interface BubbleDeliveryDeps {
   readonly db: Database;
   readonly repository: Pick<ChatRepository, 'storeBubble'>;
+  readonly messageEvents?: MessageEvents | undefined;
 }
 
 export interface BubbleDelivery {
@@ -94,18 +95,27 @@ export async function deliverLaterBubbles(
     const pauseMs = typingPauseMs(bubble, delivery.settings);
     emit({ type: 'bubble-typing', position, pauseMs });
     if (!(await pauseUnlessAborted(pauseMs, delivery.signal))) return { delivered, isCut: true };
-    const row = await deps.repository.storeBubble(deps.db, {
-      id: newId(),
-      tenantId: delivery.tenantId,
-      conversationId: delivery.conversationId,
-      headId: delivery.headId,
-      position,
-      content: storableText(bubble),
-      modelRef: delivery.modelRef,
-      now: new Date(),
-    });
-    if (!row) return { delivered, isCut: true };
-    const message = presentMessage(row);
+    // Stored with its announcement: each bubble is a message of its own.
+    const message = await storeAnnounced(
+      deps,
+      delivery.tenantId,
+      async (tx) => {
+        const row = await deps.repository.storeBubble(tx, {
+          id: newId(),
+          tenantId: delivery.tenantId,
+          conversationId: delivery.conversationId,
+          headId: delivery.headId,
+          position,
+          content: storableText(bubble),
+          modelRef: delivery.modelRef,
+          now: new Date(),
+        });
+        return row && presentMessage(row);
+      },
+      (stored) => (stored ? [stored] : []),
+      { needsTransaction: true },
+    );
+    if (!message) return { delivered, isCut: true };
     delivered.push(message);
     emit({ type: 'bubble', position, message });
   }
