@@ -10,8 +10,8 @@ const podmanPath = '/usr/bin/podman';
 export const hasPodman = existsSync(podmanPath);
 const hostCaBundle = '/etc/ssl/certs/ca-certificates.crt';
 
-export const buildBase = 'localhost/parley-build-base:trixie';
-export const runtimeBase = 'localhost/parley-run-base:trixie';
+export const buildBase = 'localhost/parley-build-base:trixie-slim';
+export const runtimeBase = 'localhost/parley-run-base:trixie-slim';
 
 /** Runs podman, answering its standard output; a failure throws with podman's own words. */
 export async function podman(args: readonly string[], timeoutMs = 60_000): Promise<string> {
