@@ -179,6 +179,7 @@ function settledHandle(userMessage: MessageRow, assistantMessage: MessageRow): C
     conversationId: assistant.conversationId,
     userMessage: user,
     assistantMessageId: assistant.id,
+    replySeq: assistant.seq,
     model: assistant.model ?? '',
   });
   channel.emit({ type: 'finished', assistantMessage: assistant });
@@ -211,6 +212,7 @@ async function continueReply(
     conversationId,
     userMessage,
     assistantMessageId: assistantMessage.id,
+    replySeq: assistantMessage.seq,
     model: resolved.modelRef,
   });
   const turn = { tenantId: actor.tenantId, conversationId, assistantMessage, resolved };

@@ -169,7 +169,14 @@ async function runTurn(
   const { conversationId, resolved, agent } = turn;
   const assistantMessageId = turn.assistantMessage.id;
   const abortSignal = AbortSignal.any([deps.shutdown.ending, stopped]);
-  channel.emit({ type: 'message-started', conversationId, userMessage, assistantMessageId, model: resolved.modelRef });
+  channel.emit({
+    type: 'message-started',
+    conversationId,
+    userMessage,
+    assistantMessageId,
+    replySeq: turn.assistantMessage.seq,
+    model: resolved.modelRef,
+  });
   let result: ModelStreamResult | ToolLoopResult | undefined;
   try {
     // Only agents with sources search; every other turn goes straight to the model (ADR 7).
@@ -462,16 +469,16 @@ export async function storeReply(
           error: conversationGone,
         };
   if (!('toolCalls' in result) || !tools) {
-    const isKept = await deps.repository.recordReply(deps.db, reply);
-    return outcome(isKept, presentMessage({ ...turn.assistantMessage, ...fields }));
+    const seq = await deps.repository.recordReply(deps.db, reply);
+    return outcome(seq !== undefined, presentMessage({ ...turn.assistantMessage, ...fields, seq: seq ?? 0 }));
   }
   const toolCalls = storableJson(result.toolCalls);
-  const isKept = await deps.db.transaction(async (tx) => {
-    const isRecorded = await deps.repository.recordReply(tx, reply);
+  const seq = await deps.db.transaction(async (tx) => {
+    const recorded = await deps.repository.recordReply(tx, reply);
     await tools.repository.setToolCalls(tx, turn.tenantId, turn.assistantMessage.id, toolCalls);
-    return isRecorded;
+    return recorded;
   });
-  return outcome(isKept, presentMessage({ ...turn.assistantMessage, ...fields, toolCalls }));
+  return outcome(seq !== undefined, presentMessage({ ...turn.assistantMessage, ...fields, toolCalls, seq: seq ?? 0 }));
 }
 
 function storedResult(result: ModelStreamResult | ToolLoopResult, now: Date): AssistantMessageResult {
@@ -499,13 +506,13 @@ async function markFailed(
   error: TurnError = internalTurnError,
 ): Promise<MessageView> {
   const failed = failedResult(result, error);
-  await deps.repository.recordReply(deps.db, {
+  const seq = await deps.repository.recordReply(deps.db, {
     tenantId: turn.tenantId,
     conversationId: turn.conversationId,
     messageId: turn.assistantMessage.id,
     result: failed,
   });
-  return presentMessage({ ...turn.assistantMessage, ...failed });
+  return presentMessage({ ...turn.assistantMessage, ...failed, seq: seq ?? turn.assistantMessage.seq });
 }
 
 function presentFailed(turn: StoredTurn, result: ModelStreamResult | undefined): MessageView {
