@@ -87,3 +87,29 @@ export async function openSocket(
 export const answerTo = (socket: TestSocket, id: string) => socket.next((frame) => frame.id === id);
 
 export const isReplyFrame = (messageId: string) => (frame: Frame) => frame.messageId === messageId;
+
+/**
+ * Where a frame stands in its conversation's log: its seq, then its part inside a reply's stream
+ * (`message-started` is 0); an event with no part is the seq's only one (-1 sorts it first).
+ */
+export const logPositionOf = (frame: Frame): [number, number] => [
+  frame.seq ?? -1,
+  typeof frame.part === 'number' ? frame.part : -1,
+];
+
+const comparePositions = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
+
+/** True when every frame comes strictly after the one before it in the log: in order, none twice. */
+export const isInStrictLogOrder = (frames: readonly Frame[]): boolean =>
+  frames.every((frame, index) => index === 0 || comparePositions(logPositionOf(frames[index - 1]!), logPositionOf(frame)) < 0);
+
+/** What a client keeps of frames that may come again (a resume replays a reply from its start): each (seq, part) once. */
+export function dedupeByLogPosition(frames: readonly Frame[]): Frame[] {
+  const seen = new Set<string>();
+  return frames.filter((frame) => {
+    const key = logPositionOf(frame).join('.');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
