@@ -11,11 +11,7 @@ import type { DefaultAgent } from './modules/agents/default-agent.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createBudgetsModule } from './modules/budgets/index.js';
 import { createChatModule, createModelResolver, createReplyStops } from './modules/chat/index.js';
-import {
-  createCompanionModule,
-  createMemoryReader,
-  type CompanionModule,
-} from './modules/companion/index.js';
+import { createCompanionModule, createMemoryReader, type CompanionModule } from './modules/companion/index.js';
 import { createConversationsModule, type MessageView } from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
 import { createInboxModule } from './modules/inbox/index.js';
@@ -305,6 +301,7 @@ export async function registerModules(
       emitTurnMessages(database.db, events, turn);
       companion.watchTurn(turn);
     },
+    announceContinuedReply: (turn) => realtime.publisher.publishContinuedReply(turn),
     announceTitle: (title) => realtime.publisher.publishTitle(title),
     announceReply: (tenantId, message) => void emitMessageCreated(database.db, events, tenantId, message),
     knownFacts: createMemoryReader(database.db),

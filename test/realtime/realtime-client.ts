@@ -101,7 +101,9 @@ const comparePositions = (a: [number, number], b: [number, number]) => a[0] - b[
 
 /** True when every frame comes strictly after the one before it in the log: in order, none twice. */
 export const isInStrictLogOrder = (frames: readonly Frame[]): boolean =>
-  frames.every((frame, index) => index === 0 || comparePositions(logPositionOf(frames[index - 1]!), logPositionOf(frame)) < 0);
+  frames.every(
+    (frame, index) => index === 0 || comparePositions(logPositionOf(frames[index - 1]!), logPositionOf(frame)) < 0,
+  );
 
 /** What a client keeps of frames that may come again (a resume replays a reply from its start): each (seq, part) once. */
 export function dedupeByLogPosition(frames: readonly Frame[]): Frame[] {

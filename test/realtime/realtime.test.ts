@@ -422,13 +422,26 @@ describe('realtime socket', () => {
           (frame) => frame.type === 'conversation-created' && frame.conversationId === conversation.id,
         ),
       ).toMatchObject({ conversation: { id: conversation.id, ownerId: admin.userId } });
+      // A socket watching the conversation gets the title in its place in the log, once.
+      const watcher = await openSocket(address, { headers: admin.headers });
+      watcher.send({ type: 'subscribe', id: 'tw', conversationId: conversation.id });
+      await answerTo(watcher, 'tw');
 
       openai.respondWith({ replyTokens: ['Named', ' by', ' the', ' job'] });
-      expect((await sendOverHttp(admin, conversation.id, 'Give this a title')).statusCode).toBe(201);
+      const sent = await sendOverHttp(admin, conversation.id, 'Give this a title');
+      expect(sent.statusCode).toBe(201);
       const titled = await sidebar.next(
         (frame) => frame.type === 'conversation-updated' && frame.conversationId === conversation.id,
       );
       expect(typeof (titled.changes as { title: unknown }).title).toBe('string');
+      // The title job's write took the seq after the stored reply's.
+      expect(titled.seq).toBe(sent.json<{ assistantMessage: { seq: number } }>().assistantMessage.seq + 1);
+      const watched = await watcher.next((frame) => frame.type === 'conversation-updated');
+      expect(watched).toMatchObject({ seq: titled.seq, changes: titled.changes });
+      const events = watcher.frames.filter(isConversationEvent(conversation.id));
+      expect(isInStrictLogOrder(events)).toBe(true);
+      expect(events.filter((frame) => frame.type === 'conversation-updated')).toHaveLength(1);
+      await watcher.close();
 
       const from = sidebar.frames.length;
       const patched = await t.app.inject({
@@ -438,10 +451,12 @@ describe('realtime socket', () => {
         payload: { title: 'Renamed', archived: true },
       });
       expect(patched.statusCode).toBe(200);
-      expect(await sidebar.next((frame) => frame.type === 'conversation-updated', from)).toMatchObject({
+      const renamed = await sidebar.next((frame) => frame.type === 'conversation-updated', from);
+      expect(renamed).toMatchObject({
         conversationId: conversation.id,
         changes: { title: 'Renamed', archived: true, projectId: null },
       });
+      expect(renamed.seq).toBe(titled.seq! + 1);
       await sidebar.close();
     });
 
@@ -497,7 +512,9 @@ describe('realtime socket', () => {
       aborted.abort();
       const before = sseEventsOf(text);
       expect(before.map((event) => event.frame.type)).toEqual(['message-started', 'text-delta', 'text-delta']);
-      expect(before.map((event) => event.id)).toEqual(before.map((event) => `${event.frame.seq}.${String(event.frame.part)}`));
+      expect(before.map((event) => event.id)).toEqual(
+        before.map((event) => `${event.frame.seq}.${String(event.frame.part)}`),
+      );
       expect(before.map((event) => event.frame.part)).toEqual([0, 1, 2]);
 
       // It got 'x' but lost 'y': resuming after the id of 'x' gives 'y' (same id as before) and the rest, once.

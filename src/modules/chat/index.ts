@@ -54,6 +54,7 @@ export interface ChatModuleDeps {
   readonly tuning?: Partial<ChatTuning>;
   /** Publishes every turn's events to live watchers (the realtime module). */
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
+  readonly announceContinuedReply?: ChatTurnDeps['announceContinuedReply'];
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
   readonly announceReply?: ChatTurnDeps['announceReply'];
   /** What agents with memory know of their user (the companion module). */
@@ -129,6 +130,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     shutdown: deps.shutdown,
     stops: deps.stops,
     announceTurn: deps.announceTurn,
+    announceContinuedReply: deps.announceContinuedReply,
     announceTitle: deps.announceTitle,
     announceReply: deps.announceReply,
     knownFacts: deps.knownFacts,

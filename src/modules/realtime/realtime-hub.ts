@@ -130,7 +130,8 @@ export function createRealtimeHub() {
     // its seqs need not follow each other; none is missing up to `throughSeq`.
     for (const frame of [...replay].sort(inLogOrder)) {
       if (typeof frame.seq !== 'number') connection.send(frame);
-      else if (partOf(frame) !== undefined && frame.seq <= subscription.lastSeq) sendPart(connection, subscription, frame);
+      else if (partOf(frame) !== undefined && frame.seq <= subscription.lastSeq)
+        sendPart(connection, subscription, frame);
       else if (frame.seq > subscription.lastSeq) sendLogged(connection, subscription, frame);
     }
     subscription.lastSeq = Math.max(subscription.lastSeq, throughSeq);

@@ -119,7 +119,7 @@ export function registerRealtimeRoutes(app: App, deps: RealtimeRouteDeps): void 
       description:
         'Server-Sent Events of one reply, from any node: what it said so far, then the rest as it is written, ending ' +
         'with its `finished` or `error` event. Send `Last-Event-ID` (the `id` of the last event you got: `<seq>`, or ' +
-        '`<seq>.<part>` inside the reply\'s stream) to resume right after it. A reply already stored answers its outcome at once. Events are the realtime frames (docs/realtime.md).',
+        "`<seq>.<part>` inside the reply's stream) to resume right after it. A reply already stored answers its outcome at once. Events are the realtime frames (docs/realtime.md).",
       params: replyParams,
       headers: z.looseObject({
         'last-event-id': z

@@ -34,7 +34,11 @@ export interface ReplyStreamPosition {
 
 /** An event's SSE id: its seq, and its part when it is one of the reply's stream (docs/realtime.md). */
 export const sseIdOf = (frame: ServerFrame): string =>
-  typeof frame.seq !== 'number' ? '' : typeof frame.part === 'number' ? `${frame.seq}.${frame.part}` : String(frame.seq);
+  typeof frame.seq !== 'number'
+    ? ''
+    : typeof frame.part === 'number'
+      ? `${frame.seq}.${frame.part}`
+      : String(frame.seq);
 
 /** The position an SSE id names; the route's schema has checked its shape (digits, then `.digits`). */
 export function parseSseId(id: string | undefined): ReplyStreamPosition {

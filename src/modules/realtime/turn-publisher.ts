@@ -41,22 +41,40 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
       frame,
     });
 
-  /** The reply's stream so far: the seq it started at and the last part sent. */
-  function publishEvent(turn: PublishedTurn, stream: { seq: number; part: number }, event: ChatTurnEvent): void {
+  /**
+   * The reply's stream so far: the seq it started at and the last part sent. `isContinuation`: a reply
+   * going on after its tool calls were decided, whose user message and activity were told already.
+   */
+  function publishEvent(
+    turn: PublishedTurn,
+    stream: { seq: number; part: number; isContinuation: boolean },
+    event: ChatTurnEvent,
+  ): void {
     const { conversationId, assistantMessageId: messageId } = turn.handle;
     const live = (frame: ServerFrame) =>
       toConversation(turn, { ...frame, conversationId, seq: stream.seq, part: ++stream.part }, { replyId: messageId });
     switch (event.type) {
       case 'message-started': {
         const { userMessage } = event;
-        toConversation(turn, { type: 'message-created', conversationId, seq: userMessage.seq, message: userMessage });
+        if (!stream.isContinuation) {
+          toConversation(turn, { type: 'message-created', conversationId, seq: userMessage.seq, message: userMessage });
+        }
         stream.seq = event.replySeq;
         stream.part = 0;
         toConversation(
           turn,
-          { type: 'message-started', conversationId, seq: stream.seq, part: 0, messageId, role: 'assistant', model: event.model },
+          {
+            type: 'message-started',
+            conversationId,
+            seq: stream.seq,
+            part: 0,
+            messageId,
+            role: 'assistant',
+            model: event.model,
+          },
           { replyId: messageId },
         );
+        if (stream.isContinuation) return;
         toOwner(turn, {
           type: 'conversation-activity',
           conversationId,
@@ -167,9 +185,14 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
       );
     },
 
-    /** The title the background job wrote. */
-    publishTitle(title: { tenantId: string; ownerId: string; conversationId: string; title: string }): void {
-      // Without a seq (the job's write took one, which the hub fetches when the next event shows the gap).
+    /** The title the background job wrote, with the seq its write took in the conversation's log. */
+    publishTitle(title: {
+      tenantId: string;
+      ownerId: string;
+      conversationId: string;
+      title: string;
+      seq: number;
+    }): void {
       publishConversationUpdated(title, { title: title.title });
     },
 
@@ -201,7 +224,16 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
 
     /** Called by the chat turn as it starts (ChatTurnDeps.announceTurn). */
     publishTurn(turn: PublishedTurn): void {
-      const stream = { seq: 0, part: 0 };
+      const stream = { seq: 0, part: 0, isContinuation: false };
+      turn.handle.subscribe((event) => publishEvent(turn, stream, event));
+    },
+
+    /**
+     * A reply going on after its tool calls were decided (chat's announceContinuedReply): its stream
+     * again from part 0, under the seq its return to `streaming` took in the database.
+     */
+    publishContinuedReply(turn: PublishedTurn): void {
+      const stream = { seq: 0, part: 0, isContinuation: true };
       turn.handle.subscribe((event) => publishEvent(turn, stream, event));
     },
 

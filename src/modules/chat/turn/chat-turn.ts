@@ -80,6 +80,11 @@ export interface ChatTurnDeps {
   /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
   readonly announceTurn?: (turn: TurnAnnouncement) => void;
   /**
+   * Told of a reply that goes on after its tool calls were decided, to publish the rest of its events
+   * (the realtime module): not a new turn, so nothing else (webhooks, the companion) hears of it.
+   */
+  readonly announceContinuedReply?: (turn: TurnAnnouncement) => void;
+  /**
    * Whether the AI may answer a support conversation now (the inbox module: only while it is `bot`).
    * Asked after the reply is registered with the stops, so a take, a hand-over or a resolve either is
    * seen here or stops the reply: before the model is called, and again before the reply is stored.
@@ -96,6 +101,8 @@ export interface ChatTurnDeps {
     ownerId: string;
     conversationId: string;
     title: string;
+    /** The seq the title took in the conversation's log (its `state_seq`). */
+    seq: number;
   }) => void;
 }
 
@@ -554,13 +561,15 @@ export function scheduleTitle(
       ? turn.userMessage.content
       : ((await repository.firstUserMessage(db, turn.tenantId, turn.conversationId)) ?? turn.userMessage.content);
     const title = await writeConversationTitle(turn.resolved, firstUserMessage, reply);
-    if (await repository.setTitleIfEmpty(db, turn.tenantId, turn.conversationId, title)) {
+    const titled = await repository.setTitleIfEmpty(db, turn.tenantId, turn.conversationId, title);
+    if (titled) {
       // Only the owner writes to a conversation, so the turn's actor is its owner.
       deps.announceTitle?.({
         tenantId: turn.tenantId,
         ownerId: turn.actor.userId,
         conversationId: turn.conversationId,
         title,
+        seq: titled.stateSeq,
       });
     }
   });
