@@ -296,6 +296,7 @@ export async function registerModules(
       realtime.publisher.publishTurn(turn);
       companion.watchTurn(turn);
     },
+    announceContinuedReply: (turn) => realtime.publisher.publishContinuedReply(turn),
     announceTitle: (title) => realtime.publisher.publishTitle(title),
     messageEvents,
     knownFacts: createMemoryReader(database.db),

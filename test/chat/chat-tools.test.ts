@@ -10,6 +10,7 @@ import {
 } from '../harness/tenant-setup.js';
 import { startHttpMcpServer, type TestHttpMcpServer } from '../mcp/fixtures/http-server.js';
 import { createServer, syncTools, testMcpBounds, type SyncedTool } from '../mcp/mcp-setup.js';
+import { answerTo, isInLogOrder, openSocket } from '../realtime/realtime-client.js';
 
 interface StoredCall {
   toolCallId: string;
@@ -300,6 +301,41 @@ describe('chat with agent tools (MCP and built-in), through the fake OpenAI serv
       ['call_a', 'complete', 'one'],
       ['call_b', 'denied', undefined],
     ]);
+  });
+
+  it("numbers a reply continued after an approval under the seq its return to streaming took: a watcher's events stay in log order", async () => {
+    const agentId = await agentWith([`mcp:${tools.echo!.id}`]);
+    const conversation = await createConversation(t.app, admin, agentId, { title: 'Watched tools' });
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const watcher = await openSocket(address, { headers: admin.headers });
+    watcher.send({ type: 'subscribe', id: 'w', conversationId: conversation.id });
+    await answerTo(watcher, 'w');
+    script(
+      { replyTokens: ['Checking. '], toolCalls: [{ id: 'call_seq_1', name: 'echo', arguments: '{"message":"ok"}' }] },
+      { replyTokens: ['It said ok.'] },
+    );
+    expect((await send(conversation.id, 'Echo ok')).statusCode).toBe(200);
+    const [, waiting] = await history(conversation.id);
+    const approved = await decide(conversation.id, waiting!.id, { toolCallId: 'call_seq_1', approved: true });
+    expect(approved.statusCode).toBe(200);
+    await watcher.next(
+      (frame) => frame.type === 'finished' && (frame.message as { status: string }).status === 'complete',
+    );
+    // The conversation's log (what carries a seq), not the sidebar's activity or the answers to frames.
+    const events = watcher.frames.filter(
+      (frame) =>
+        frame.conversationId === conversation.id && typeof frame.seq === 'number' && frame.type !== 'subscribed',
+    );
+    expect(isInLogOrder(events), JSON.stringify(events.map((f) => [f.type, f.seq, f.part]))).toBe(true);
+    const [waited, done] = events.filter((frame) => frame.type === 'finished');
+    const [, restarted] = events.filter((frame) => frame.type === 'message-started');
+    expect(waited).toMatchObject({ message: { status: 'awaiting_approval' } });
+    expect(restarted).toMatchObject({ messageId: waiting!.id, part: 0 });
+    expect(restarted!.seq).toBeGreaterThan(waited!.seq!);
+    expect(done!.seq).toBeGreaterThan(restarted!.seq!);
+    const deltas = events.filter((frame) => frame.type === 'text-delta').map((frame) => frame.delta);
+    expect(deltas.join('')).toBe('Checking. It said ok.');
+    await watcher.close();
   });
 
   it('runs the built-in current_time and search_knowledge tools', async () => {

@@ -87,3 +87,57 @@ export async function openSocket(
 export const answerTo = (socket: TestSocket, id: string) => socket.next((frame) => frame.id === id);
 
 export const isReplyFrame = (messageId: string) => (frame: Frame) => frame.messageId === messageId;
+
+/**
+ * Where a frame stands in its conversation's log: its seq, then its part inside a reply's stream
+ * (`message-started` is 0); an event with no part is the seq's only one (-1).
+ */
+export const logPositionOf = (frame: Frame): [number, number] => [
+  frame.seq ?? -1,
+  typeof frame.part === 'number' ? frame.part : -1,
+];
+
+const isFinalFrame = (frame: Frame) => frame.type === 'finished' || frame.type === 'error';
+
+/**
+ * True when frames come in the order of their conversation's log, each once: the log's events (and
+ * each reply's `message-started`, part 0, which is its place in the log) by strictly increasing seq;
+ * the parts of each reply's stream from 0, strictly increasing, and none after that reply's final
+ * event. A stream's later parts may come after later seqs of the log (a rename while the reply is
+ * written): they belong to the reply, not to the moment.
+ */
+export function isInLogOrder(frames: readonly Frame[]): boolean {
+  let lastLogSeq = -1;
+  const lastPartOf = new Map<number, number>();
+  const endedStreams = new Set<number>();
+  const streamOf = new Map<string, number>();
+  for (const frame of frames) {
+    const [seq, part] = logPositionOf(frame);
+    if (part <= 0) {
+      if (seq <= lastLogSeq) return false;
+      lastLogSeq = seq;
+    }
+    if (part >= 0) {
+      const last = lastPartOf.get(seq);
+      if (endedStreams.has(seq) || (last === undefined ? part !== 0 : part <= last)) return false;
+      lastPartOf.set(seq, part);
+      if (part === 0) streamOf.set(String(frame.messageId), seq);
+    }
+    if (isFinalFrame(frame)) {
+      const stream = streamOf.get(String(frame.messageId));
+      if (stream !== undefined) endedStreams.add(stream);
+    }
+  }
+  return true;
+}
+
+/** What a client keeps of frames that may come again (a resume replays a reply from its start): each (seq, part) once. */
+export function dedupeByLogPosition(frames: readonly Frame[]): Frame[] {
+  const seen = new Set<string>();
+  return frames.filter((frame) => {
+    const key = logPositionOf(frame).join('.');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

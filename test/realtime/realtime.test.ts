@@ -11,7 +11,16 @@ import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-open
 import { createMaintenanceModule } from '../../src/modules/maintenance/index.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createDirectoryStorage } from '../../src/platform/storage/index.js';
-import { answerTo, isReplyFrame, openSocket, type Frame, type TestSocket } from './realtime-client.js';
+import {
+  answerTo,
+  dedupeByLogPosition,
+  isInLogOrder,
+  isReplyFrame,
+  logPositionOf,
+  openSocket,
+  type Frame,
+  type TestSocket,
+} from './realtime-client.js';
 
 /**
  * The realtime socket against the real server (listening on 127.0.0.1) with real `ws` clients: who
@@ -69,6 +78,18 @@ describe('realtime socket', () => {
   /** The events of a conversation's history (what carries a seq), not the answers to the client's frames. */
   const isConversationEvent = (conversationId: string) => (frame: Frame) =>
     frame.conversationId === conversationId && typeof frame.seq === 'number' && frame.type !== 'subscribed';
+
+  /** The events of an SSE body, each with its `id`. */
+  const sseEventsOf = (text: string) =>
+    text
+      .split('\n\n')
+      // The last piece is what came after the last whole event: nothing, or part of one still arriving.
+      .slice(0, -1)
+      .filter((block) => block.includes('data: '))
+      .map((block) => ({
+        id: /^id: (.*)$/m.exec(block)?.[1],
+        frame: JSON.parse(block.split('data: ')[1]!) as Frame,
+      }));
 
   const seqsOf = (frames: Frame[]) =>
     frames.filter((frame) => typeof frame.seq === 'number').map((frame) => frame.seq!);
@@ -203,7 +224,7 @@ describe('realtime socket', () => {
   });
 
   describe('live conversations', () => {
-    it('delivers a reply sent over HTTP to a subscriber, every event in order with increasing seq', async () => {
+    it('delivers a reply sent over HTTP to a subscriber, every event in order with increasing (seq, part)', async () => {
       openai.respondWith({ replyTokens: ['One', ' two', ' three', ' four'] });
       const conversation = await createConversation(t.app, admin, agentId);
       const watcher = await openSocket(address, { headers: admin.headers });
@@ -231,9 +252,14 @@ describe('realtime socket', () => {
       ]);
       const deltas = watcher.frames.filter((frame) => frame.type === 'text-delta').map((frame) => frame.delta);
       expect(deltas.join('')).toBe('One two three four');
-      const seqs = seqsOf(watcher.frames);
-      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-      expect(new Set(seqs).size).toBe(seqs.length);
+      // The log: the user's message, the reply's stream (one seq, parts 0…4 with none skipped), its outcome.
+      const events = watcher.frames.filter(isConversationEvent(conversation.id));
+      expect(isInLogOrder(events)).toBe(true);
+      const stream = events.filter((frame) => typeof frame.part === 'number');
+      expect(stream.map((frame) => frame.part)).toEqual([0, 1, 2, 3, 4]);
+      expect(new Set(stream.map((frame) => frame.seq)).size).toBe(1);
+      expect(events[0]!.seq).toBeLessThan(stream[0]!.seq!);
+      expect(finished.seq).toBeGreaterThan(stream[0]!.seq!);
       await watcher.close();
     });
 
@@ -303,7 +329,7 @@ describe('realtime socket', () => {
       await Promise.all([typist!.close(), reader!.close()]);
     });
 
-    it('resumes with after in the middle of a reply: no gap and no duplicate, then the rest live', async () => {
+    it('resumes with after in the middle of a reply: the reply again from its start, each part once by (seq, part), then the rest live', async () => {
       openai.respondWith({ replyTokens: ['a', 'b', 'c', 'd', 'e'], stallAfterTokens: 3 });
       const conversation = await createConversation(t.app, admin, agentId);
       const first = await openSocket(address, { headers: admin.headers });
@@ -327,13 +353,26 @@ describe('realtime socket', () => {
       const second = await openSocket(address, { headers: admin.headers });
       second.send({ type: 'subscribe', id: 'r2', conversationId: conversation.id, after: kept.at(-1)!.seq });
       const subscribed = await answerTo(second, 'r2');
+      // `after` is a seq, and the reply's stream shares one: it comes again from its start (part 0).
       const replayed = second.frames.filter(isConversationEvent(conversation.id));
-      expect(replayed.map((frame) => frame.seq)).toEqual(seen.slice(-2).map((frame) => frame.seq));
+      expect(replayed.map(logPositionOf)).toEqual(seen.filter(isReplyFrame(replyId)).map(logPositionOf));
       expect(subscribed.seq).toBe(seen.at(-1)!.seq);
       expect((await stopReply(admin, conversation.id, replyId)).statusCode).toBe(200);
       const finished = await second.next((frame) => frame.type === 'finished' && isReplyFrame(replyId)(frame));
       expect(finished).toMatchObject({ message: { content: 'abc' } });
-      const all = [...kept, ...second.frames.filter(isConversationEvent(conversation.id))];
+      // The server sends each part once on the new socket; the client keeps each (seq, part) once.
+      const resumed = second.frames.filter(isConversationEvent(conversation.id));
+      expect(isInLogOrder(resumed)).toBe(true);
+      const all = dedupeByLogPosition([...kept, ...resumed]);
+      expect(isInLogOrder(all)).toBe(true);
+      expect(all.map((frame) => frame.type)).toEqual([
+        'message-created',
+        'message-started',
+        'text-delta',
+        'text-delta',
+        'text-delta',
+        'finished',
+      ]);
       const deltas = all.filter((frame) => frame.type === 'text-delta').map((frame) => frame.delta);
       expect(deltas.join('')).toBe('abc');
       await second.close();
@@ -383,13 +422,26 @@ describe('realtime socket', () => {
           (frame) => frame.type === 'conversation-created' && frame.conversationId === conversation.id,
         ),
       ).toMatchObject({ conversation: { id: conversation.id, ownerId: admin.userId } });
+      // A socket watching the conversation gets the title in its place in the log, once.
+      const watcher = await openSocket(address, { headers: admin.headers });
+      watcher.send({ type: 'subscribe', id: 'tw', conversationId: conversation.id });
+      await answerTo(watcher, 'tw');
 
       openai.respondWith({ replyTokens: ['Named', ' by', ' the', ' job'] });
-      expect((await sendOverHttp(admin, conversation.id, 'Give this a title')).statusCode).toBe(201);
+      const sent = await sendOverHttp(admin, conversation.id, 'Give this a title');
+      expect(sent.statusCode).toBe(201);
       const titled = await sidebar.next(
         (frame) => frame.type === 'conversation-updated' && frame.conversationId === conversation.id,
       );
       expect(typeof (titled.changes as { title: unknown }).title).toBe('string');
+      // The title job's write took the seq after the stored reply's.
+      expect(titled.seq).toBe(sent.json<{ assistantMessage: { seq: number } }>().assistantMessage.seq + 1);
+      const watched = await watcher.next((frame) => frame.type === 'conversation-updated');
+      expect(watched).toMatchObject({ seq: titled.seq, changes: titled.changes });
+      const events = watcher.frames.filter(isConversationEvent(conversation.id));
+      expect(isInLogOrder(events)).toBe(true);
+      expect(events.filter((frame) => frame.type === 'conversation-updated')).toHaveLength(1);
+      await watcher.close();
 
       const from = sidebar.frames.length;
       const patched = await t.app.inject({
@@ -399,10 +451,12 @@ describe('realtime socket', () => {
         payload: { title: 'Renamed', archived: true },
       });
       expect(patched.statusCode).toBe(200);
-      expect(await sidebar.next((frame) => frame.type === 'conversation-updated', from)).toMatchObject({
+      const renamed = await sidebar.next((frame) => frame.type === 'conversation-updated', from);
+      expect(renamed).toMatchObject({
         conversationId: conversation.id,
         changes: { title: 'Renamed', archived: true, projectId: null },
       });
+      expect(renamed.seq).toBe(titled.seq! + 1);
       await sidebar.close();
     });
 
@@ -434,7 +488,7 @@ describe('realtime socket', () => {
       await watcher.close();
     });
 
-    it('streams a reply as SSE from where Last-Event-ID left it, and a stored one as its outcome', async () => {
+    it('streams a reply as SSE from where Last-Event-ID (seq.part) left it, and a stored one as its outcome', async () => {
       openai.respondWith({ replyTokens: ['x', 'y', 'z'], stallAfterTokens: 2 });
       const conversation = await createConversation(t.app, admin, agentId);
       const socket = await openSocket(address, { headers: admin.headers });
@@ -443,23 +497,44 @@ describe('realtime socket', () => {
       await eventually(async () =>
         socket.frames.filter((f) => f.type === 'text-delta').length === 2 ? true : undefined,
       );
-      const firstDelta = socket.frames.find((frame) => frame.type === 'text-delta')!;
       const streamUrl = `${address}/v1/conversations/${conversation.id}/messages/${replyId}/stream`;
-      const response = await fetch(streamUrl, {
-        headers: { ...admin.headers, 'last-event-id': String(firstDelta.seq) },
-      });
-      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      // A first client reads the reply so far (the model has stalled after 'y'), then drops.
+      const aborted = new AbortController();
+      const first = await fetch(streamUrl, { headers: admin.headers, signal: aborted.signal });
+      expect(first.headers.get('content-type')).toContain('text/event-stream');
+      const reader = first.body!.getReader();
+      let text = '';
+      while (sseEventsOf(text).filter((event) => event.frame.type === 'text-delta').length < 2) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      aborted.abort();
+      const before = sseEventsOf(text);
+      expect(before.map((event) => event.frame.type)).toEqual(['message-started', 'text-delta', 'text-delta']);
+      expect(before.map((event) => event.id)).toEqual(
+        before.map((event) => `${event.frame.seq}.${String(event.frame.part)}`),
+      );
+      expect(before.map((event) => event.frame.part)).toEqual([0, 1, 2]);
+
+      // It got 'x' but lost 'y': resuming after the id of 'x' gives 'y' (same id as before) and the rest, once.
+      const [, sawX, lostY] = before;
+      const response = await fetch(streamUrl, { headers: { ...admin.headers, 'last-event-id': sawX!.id! } });
       const stopped = stopReply(admin, conversation.id, replyId);
-      const body = await response.text();
+      const events = sseEventsOf(await response.text());
       expect((await stopped).statusCode).toBe(200);
-      const events = body
-        .split('\n\n')
-        .filter((block) => block.includes('data: '))
-        .map((block) => JSON.parse(block.split('data: ')[1]!) as Frame);
-      expect(events.map((event) => event.type)).toEqual(['text-delta', 'finished']);
-      expect(events[0]).toMatchObject({ delta: 'y' });
+      expect(events.map((event) => event.frame.type)).toEqual(['text-delta', 'finished']);
+      expect(events[0]).toMatchObject({ id: lostY!.id, frame: { delta: 'y' } });
+      expect(events[1]!.id).toBe(String(events[1]!.frame.seq));
+      expect(isInLogOrder([...before.slice(0, 2), ...events].map((event) => event.frame))).toBe(true);
+
       const stored = await fetch(streamUrl, { headers: admin.headers }).then((answer) => answer.text());
       expect(stored).toContain('"type":"finished"');
+      // After the outcome's own id there is nothing more to say.
+      const done = await fetch(streamUrl, { headers: { ...admin.headers, 'last-event-id': events[1]!.id! } });
+      expect(sseEventsOf(await done.text())).toEqual([]);
+      const malformed = await fetch(streamUrl, { headers: { ...admin.headers, 'last-event-id': '12.x' } });
+      expect(malformed.status).toBe(400);
       await socket.close();
     });
   });

@@ -6,7 +6,15 @@ import { interruptedReply } from '../../src/modules/chat/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { eventually } from '../harness/chat-setup.js';
 import { createScaledOutNodes, isScaledOut, type ScaledOutNodes } from '../harness/scaled-out-nodes.js';
-import { answerTo, isReplyFrame, openSocket, type Frame, type TestSocket } from './realtime-client.js';
+import {
+  answerTo,
+  dedupeByLogPosition,
+  isInLogOrder,
+  isReplyFrame,
+  openSocket,
+  type Frame,
+  type TestSocket,
+} from './realtime-client.js';
 
 /**
  * Two real `parley serve` processes on one PostgreSQL database and one Redis, as behind a load balancer
@@ -108,13 +116,14 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
       'finished',
     ]);
     expect(deltasOf(events).map((frame) => frame.delta)).toEqual(tokens);
-    const seqs = events.map((frame) => frame.seq!);
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    expect(new Set(seqs).size).toBe(seqs.length);
+    // (seq, part) strictly increasing: the reply's stream is one seq with parts 0…40, none skipped.
+    expect(isInLogOrder(events)).toBe(true);
+    const stream = events.filter((frame) => typeof frame.part === 'number');
+    expect(stream.map((frame) => frame.part)).toEqual([0, ...tokens.map((_, index) => index + 1)]);
     await watcher.close();
   });
 
-  it("resumes on node A with after in the middle of node B's reply: no gap, no duplicate", async () => {
+  it("resumes on node A with after in the middle of node B's reply: no gap, each part once by (seq, part)", async () => {
     const conversationId = await newConversation();
     const first = await openSocket(nodeA, { headers });
     await subscribe(first, conversationId);
@@ -128,12 +137,82 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
     const subscribed = await subscribe(second, conversationId, kept.at(-1)!.seq);
     expect(subscribed.type).toBe('subscribed');
     await second.next((frame) => frame.type === 'finished' && isReplyFrame(replyId)(frame));
-    const all = [...kept, ...eventsOf(second, conversationId)];
-    const seqs = all.map((frame) => frame.seq!);
-    expect(new Set(seqs).size).toBe(seqs.length);
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    // The new socket gets each part once (the reply again from its start, as `after` is a seq); the
+    // client keeps each (seq, part) once.
+    const resumed = eventsOf(second, conversationId);
+    expect(isInLogOrder(resumed)).toBe(true);
+    const all = dedupeByLogPosition([...kept, ...resumed]);
+    expect(isInLogOrder(all)).toBe(true);
     expect(deltasOf(all).map((frame) => frame.delta)).toEqual(tokens);
     await second.close();
+  });
+
+  it('gives every watcher on both nodes one order: a reply on B, a rename on A meanwhile, a reply on A; live and after a resume', async () => {
+    const conversationId = await newConversation();
+    const [onA, onB] = await Promise.all([openSocket(nodeA, { headers }), openSocket(nodeB.baseUrl, { headers })]);
+    await Promise.all([subscribe(onA, conversationId), subscribe(onB, conversationId)]);
+    const first = await sendThroughB(conversationId, 'two-nodes-order-1');
+    // Renamed on A while B writes the reply: the rename's seq lands between the reply's start and end.
+    await eventually(async () => (deltasOf(onB.frames).length >= 3 ? true : undefined), 60_000);
+    const renamed = await fetch(`${nodeA}/v1/conversations/${conversationId}`, {
+      method: 'PATCH',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Renamed on A' }),
+    });
+    expect(renamed.status).toBe(200);
+    const finishedOn = (socket: TestSocket, replyId: string) =>
+      socket.next((frame) => frame.type === 'finished' && isReplyFrame(replyId)(frame));
+    await Promise.all([finishedOn(onA, first.replyId), finishedOn(onB, first.replyId)]);
+    const writer = await openSocket(nodeA, { headers });
+    writer.send({
+      type: 'send',
+      id: 'a',
+      conversationId,
+      content: 'Again, on A',
+      clientMessageId: 'two-nodes-order-2',
+    });
+    const second = String((await answerTo(writer, 'a')).replyMessageId);
+    await Promise.all([finishedOn(onA, second), finishedOn(onB, second)]);
+
+    const live = eventsOf(onA, conversationId);
+    const onBLive = eventsOf(onB, conversationId);
+    // The log's events (and each reply's start) in one order on both nodes; each reply's stream whole
+    // on both. Where a stream's parts fall between later log events is timing, not order.
+    const logOf = (frames: Frame[]) =>
+      frames
+        .filter((frame) => !(typeof frame.part === 'number' && frame.part > 0))
+        .map((frame) => [frame.type, frame.seq]);
+    const streamsOf = (frames: Frame[]) =>
+      frames
+        .filter((frame) => typeof frame.part === 'number')
+        .map((frame) => [frame.seq, frame.part, frame.delta ?? null]);
+    expect(isInLogOrder(live)).toBe(true);
+    expect(isInLogOrder(onBLive)).toBe(true);
+    expect(logOf(onBLive)).toEqual(logOf(live));
+    expect(streamsOf(onBLive)).toEqual(streamsOf(live));
+    const rename = live.filter((frame) => frame.type === 'conversation-updated');
+    expect(rename).toHaveLength(1);
+    expect(rename[0]).toMatchObject({ changes: { title: 'Renamed on A' } });
+    const [started] = live.filter((frame) => frame.type === 'message-started');
+    expect(rename[0]!.seq).toBeGreaterThan(started!.seq!);
+    expect(rename[0]!.seq).toBeLessThan(live.find((frame) => frame.type === 'finished')!.seq!);
+    expect(deltasOf(live).map((frame) => frame.delta)).toEqual([...tokens, ...tokens]);
+    // The log has no hole: every seq from the first to the last is some event's (a stream shares one).
+    const seqs = [...new Set(live.map((frame) => frame.seq!))].sort((a, b) => a - b);
+    expect(seqs).toEqual(seqs.map((_, index) => seqs[0]! + index));
+
+    // A client that kept events up to the rename resumes on B: what changed since, each once, in order.
+    const resumer = await openSocket(nodeB.baseUrl, { headers });
+    const subscribed = await subscribe(resumer, conversationId, rename[0]!.seq);
+    expect(subscribed.seq).toBe(live.at(-1)!.seq);
+    const resumed = eventsOf(resumer, conversationId);
+    expect(isInLogOrder(resumed)).toBe(true);
+    // Replies are stored by now: each comes as its latest state, with the seq its live outcome had.
+    const latestStates = live.filter((frame) => frame.seq! > rename[0]!.seq! && typeof frame.part !== 'number');
+    expect(resumed.map((frame) => frame.seq)).toEqual(latestStates.map((frame) => frame.seq));
+    const messageIdOf = (frame: Frame) => (frame.message as { id: string }).id;
+    expect(resumed.map(messageIdOf)).toEqual(latestStates.map(messageIdOf));
+    await Promise.all([onA.close(), onB.close(), writer.close(), resumer.close()]);
   });
 
   it("tells node A's watcher the final error when node B is killed mid-reply; nothing is lost or doubled", async () => {

@@ -168,16 +168,24 @@ export function createChatRepository() {
       return row;
     },
 
-    /** Sets the title unless someone (the user, or another turn) set one first. */
-    async setTitleIfEmpty(db: Executor, tenantId: string, conversationId: string, title: string): Promise<boolean> {
-      const rows = await db
+    /**
+     * Sets the title unless someone (the user, or another turn) set one first. Answers the seq the
+     * change took in the conversation's log (conversations_take_seq), or undefined when it was not made.
+     */
+    async setTitleIfEmpty(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      title: string,
+    ): Promise<{ stateSeq: number } | undefined> {
+      const [row] = await db
         .update(conversations)
         .set({ title })
         .where(
           inTenant(conversations, tenantId, and(eq(conversations.id, conversationId), isNull(conversations.title))),
         )
-        .returning({ id: conversations.id });
-      return rows.length === 1;
+        .returning({ stateSeq: conversations.stateSeq });
+      return row;
     },
   };
 }

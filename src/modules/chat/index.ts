@@ -54,6 +54,7 @@ export interface ChatModuleDeps {
   readonly tuning?: Partial<ChatTuning>;
   /** Publishes every turn's events to live watchers (the realtime module). */
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
+  readonly announceContinuedReply?: ChatTurnDeps['announceContinuedReply'];
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
   /** Announces the turns' messages in the transactions that store them (the webhooks' message.created). */
   readonly messageEvents?: ChatTurnDeps['messageEvents'];
@@ -130,6 +131,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     shutdown: deps.shutdown,
     stops: deps.stops,
     announceTurn: deps.announceTurn,
+    announceContinuedReply: deps.announceContinuedReply,
     announceTitle: deps.announceTitle,
     messageEvents: deps.messageEvents,
     knownFacts: deps.knownFacts,

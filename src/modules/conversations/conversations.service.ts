@@ -58,6 +58,8 @@ export interface ConversationChange {
   readonly kind: 'created' | 'updated';
   readonly tenantId: string;
   readonly conversation: ConversationView;
+  /** An update's place in the conversation's event log (conversations.state_seq); 0 for a creation. */
+  readonly seq: number;
 }
 
 export function createConversationsService(deps: ConversationsServiceDeps) {
@@ -113,7 +115,7 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
       }).catch((error: unknown) => {
         throw referenceDeletedMeanwhile(error, input) ?? error;
       });
-      deps.onConversationChanged?.({ kind: 'created', tenantId: actor.tenantId, conversation: view });
+      deps.onConversationChanged?.({ kind: 'created', tenantId: actor.tenantId, conversation: view, seq: 0 });
       return view;
     },
 
@@ -136,7 +138,12 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
       });
       if (!updated) throw notFound('Conversation', conversationId);
       const view = presentConversation(updated);
-      deps.onConversationChanged?.({ kind: 'updated', tenantId: actor.tenantId, conversation: view });
+      deps.onConversationChanged?.({
+        kind: 'updated',
+        tenantId: actor.tenantId,
+        conversation: view,
+        seq: updated.stateSeq,
+      });
       return view;
     },
 

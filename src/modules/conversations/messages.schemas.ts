@@ -75,6 +75,8 @@ export const messageSchema = z.object({
    * every bubble of the reply names, and `position` the bubble's place from 0.
    */
   replyGroup: z.object({ id: z.uuid(), position: z.number().int() }).optional(),
+  /** The seq of the message's latest state in its conversation's event log (docs/realtime.md). */
+  seq: z.number().int(),
 });
 export type MessageView = z.infer<typeof messageSchema>;
 
@@ -100,6 +102,7 @@ export function presentMessage(message: MessageRow): MessageView {
     createdAt: message.createdAt.toISOString(),
     completedAt: message.completedAt?.toISOString() ?? null,
     readAt: message.readAt?.toISOString() ?? null,
+    seq: message.seq,
     ...(message.authorName != null && {
       author: { kind: 'operator' as const, userId: message.authorId ?? null, name: message.authorName },
     }),

@@ -9,7 +9,6 @@ import type { ChatService } from '../chat/index.js';
 import type { ConversationsService, MessageView } from '../conversations/index.js';
 import { createConnectionSlots } from './connection-slots.js';
 import { createLocalEventRelay, openRedisEventRelay } from './event-relay.js';
-import { createSeqAllocator } from './event-seq.js';
 import { createHeartbeat, type RealtimeLimits } from './realtime-connection.js';
 import { createHandshake } from './realtime-handshake.js';
 import { createRealtimeHub } from './realtime-hub.js';
@@ -44,8 +43,7 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
   const relay = deps.redis ? await openRedisEventRelay(deps.redis, deps.logger) : createLocalEventRelay();
   const hub = createRealtimeHub();
   relay.onEvent(hub.deliver);
-  const seqs = createSeqAllocator();
-  const publisher = createTurnPublisher({ relay, seqs });
+  const publisher = createTurnPublisher({ relay });
   const repository = createRealtimeRepository();
   const tickets = createRealtimeTickets({ ttlMs: limits.ticketTtlMs, redis: deps.redis });
   const slots = createConnectionSlots({

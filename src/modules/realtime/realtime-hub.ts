@@ -14,17 +14,36 @@ export interface RealtimeConnection {
 }
 
 /**
- * A conversation one socket watches. While its replay is read, live events wait in `pending`, so none
- * falls between the replay and the live stream; `lastSeq` then drops what the socket already has.
+ * A conversation one socket watches. While a replay is read (a subscribe, or a gap being filled), live
+ * events wait in `pending`, so none falls between the replay and the live stream. `lastSeq` is the last
+ * seq of the conversation's log the socket has; `streams` the last part it got of each reply in flight.
  */
 interface Subscription {
   lastSeq: number;
   pending: ServerFrame[] | undefined;
+  streams: Map<string, number>;
 }
+
+/** What a gap is filled with: the log after a seq as the database has it, through `throughSeq`. */
+export type GapFiller = (
+  connection: RealtimeConnection,
+  conversationId: string,
+  after: number,
+) => Promise<{ frames: ServerFrame[]; throughSeq: number }>;
+
+const seqOf = (frame: ServerFrame): number => (typeof frame.seq === 'number' ? frame.seq : 0);
+const partOf = (frame: ServerFrame): number | undefined => (typeof frame.part === 'number' ? frame.part : undefined);
+/** Frames without a seq (typing) sort first: they are not part of the log. Then by seq, then by part. */
+const inLogOrder = (a: ServerFrame, b: ServerFrame): number =>
+  seqOf(a) - seqOf(b) || (partOf(a) ?? -1) - (partOf(b) ?? -1);
+const isFinal = (frame: ServerFrame): boolean => frame.type === 'finished' || frame.type === 'error';
 
 /**
  * This node's sockets and what they watch; it delivers every relayed event to the sockets it concerns
- * (a conversation's subscribers, or a user's sockets), never across tenants.
+ * (a conversation's subscribers, or a user's sockets), never across tenants. A conversation's events
+ * reach each socket in the order of its log (docs/realtime.md): seq lastSeq + 1 is sent, a seq already
+ * had is dropped, and a later one (events of another node overtook) waits while the missing range is
+ * read from the database (`fillGaps`), then everything goes out in order.
  */
 export function createRealtimeHub() {
   const connections = new Map<string, RealtimeConnection>();
@@ -37,20 +56,95 @@ export function createRealtimeHub() {
     const count = byUser.get(actor.userId)?.size ?? 0;
     for (const listener of connectionListeners) listener(actor, count);
   };
+  let gapFiller: GapFiller | undefined;
 
-  function sendIfNew(connection: RealtimeConnection, subscription: Subscription, frame: ServerFrame): void {
-    const seq = typeof frame.seq === 'number' ? frame.seq : undefined;
-    if (seq !== undefined) {
-      if (seq <= subscription.lastSeq) return;
-      subscription.lastSeq = seq;
-    }
+  /** A frame of a reply's stream (it has a part): in order inside its reply, whatever came since. */
+  function sendPart(connection: RealtimeConnection, subscription: Subscription, frame: ServerFrame): void {
+    const messageId = String(frame.messageId);
+    const part = partOf(frame) ?? 0;
+    const last = subscription.streams.get(messageId);
+    if (last === undefined ? part !== 0 : part <= last) return;
+    subscription.streams.set(messageId, part);
     connection.send(frame);
+  }
+
+  function sendLogged(connection: RealtimeConnection, subscription: Subscription, frame: ServerFrame): void {
+    subscription.lastSeq = seqOf(frame);
+    if (isFinal(frame)) subscription.streams.delete(String(frame.messageId));
+    else if (partOf(frame) !== undefined) subscription.streams.set(String(frame.messageId), partOf(frame) ?? 0);
+    connection.send(frame);
+  }
+
+  /** A live frame, in log order; `jumpTo`: a seq the database could not fill up to, sent all the same. */
+  function offer(
+    connection: RealtimeConnection,
+    conversationId: string,
+    subscription: Subscription,
+    frame: ServerFrame,
+    jumpTo = 0,
+  ): void {
+    if (subscription.pending) return void subscription.pending.push(frame);
+    if (typeof frame.seq !== 'number') return connection.send(frame);
+    const seq = frame.seq;
+    const part = partOf(frame);
+    if (seq <= subscription.lastSeq) {
+      if (part !== undefined) sendPart(connection, subscription, frame);
+      return;
+    }
+    const isNext = seq === subscription.lastSeq + 1 && (part === undefined || part === 0);
+    if (isNext || !gapFiller || seq <= jumpTo) return sendLogged(connection, subscription, frame);
+    fillGap(connection, conversationId, subscription, frame, gapFiller);
+  }
+
+  function fillGap(
+    connection: RealtimeConnection,
+    conversationId: string,
+    subscription: Subscription,
+    frame: ServerFrame,
+    filler: GapFiller,
+  ): void {
+    subscription.pending = [frame];
+    const settle = (frames: readonly ServerFrame[], throughSeq: number) => {
+      if (byConversation.get(conversationId)?.get(connection) !== subscription) return;
+      settleReplay(connection, conversationId, subscription, frames, throughSeq, seqOf(frame));
+    };
+    filler(connection, conversationId, subscription.lastSeq).then(
+      ({ frames, throughSeq }) => settle(frames, throughSeq),
+      // The database did not answer: what came is sent in order rather than held or lost.
+      () => settle([], 0),
+    );
+  }
+
+  /** The replay (read from the database), then what arrived meanwhile, in log order, each once. */
+  function settleReplay(
+    connection: RealtimeConnection,
+    conversationId: string,
+    subscription: Subscription,
+    replay: readonly ServerFrame[],
+    throughSeq: number,
+    jumpTo = 0,
+  ): void {
+    const pending = subscription.pending ?? [];
+    subscription.pending = undefined;
+    // The stored log is what the database holds now: a message that changed twice is there once, so
+    // its seqs need not follow each other; none is missing up to `throughSeq`.
+    for (const frame of [...replay].sort(inLogOrder)) {
+      if (typeof frame.seq !== 'number') connection.send(frame);
+      else if (partOf(frame) !== undefined && frame.seq <= subscription.lastSeq)
+        sendPart(connection, subscription, frame);
+      else if (frame.seq > subscription.lastSeq) sendLogged(connection, subscription, frame);
+    }
+    subscription.lastSeq = Math.max(subscription.lastSeq, throughSeq);
+    for (const frame of pending.sort(inLogOrder)) offer(connection, conversationId, subscription, frame, jumpTo);
   }
 
   function deliver(event: RealtimeEvent): void {
     if (event.channel === 'user') {
       for (const connection of (event.userId && byUser.get(event.userId)) || []) {
-        if (connection.actor.tenantId === event.tenantId) connection.send(event.frame);
+        if (connection.actor.tenantId !== event.tenantId) continue;
+        // A change in the conversation's log reaches a socket watching it there, in its place.
+        if (typeof event.frame.seq === 'number' && byConversation.get(event.conversationId)?.has(connection)) continue;
+        connection.send(event.frame);
       }
       return;
     }
@@ -65,13 +159,16 @@ export function createRealtimeHub() {
     for (const [connection, subscription] of byConversation.get(event.conversationId) ?? []) {
       if (connection.actor.tenantId !== event.tenantId || connection.id === event.originConnectionId) continue;
       if (connection.actor.userId === event.exceptUserId) continue;
-      if (subscription.pending) subscription.pending.push(event.frame);
-      else sendIfNew(connection, subscription, event.frame);
+      offer(connection, event.conversationId, subscription, event.frame);
     }
   }
 
   return {
     deliver,
+    /** How a subscription's gap is filled: the same read as `subscribe` with `after` (realtime.service.ts). */
+    fillGaps(filler: GapFiller): void {
+      gapFiller = filler;
+    },
     add(connection: RealtimeConnection): void {
       connections.set(connection.id, connection);
       const own = byUser.get(connection.actor.userId) ?? new Set();
@@ -115,24 +212,41 @@ export function createRealtimeHub() {
     isSubscribed: (connection: RealtimeConnection, conversationId: string): boolean =>
       byConversation.get(conversationId)?.has(connection) ?? false,
 
-    /** Starts watching; live events wait until `finishReplay`. A second subscribe replays again. */
-    beginSubscription(connection: RealtimeConnection, conversationId: string, after: number): void {
+    /**
+     * Starts watching; live events wait until `finishReplay`. A second subscribe replays again.
+     * `partsHad`: the last part the client has of a reply in flight (an SSE `Last-Event-ID` of
+     * `<seq>.<part>`), so its stream goes on after that part rather than from its start.
+     */
+    beginSubscription(
+      connection: RealtimeConnection,
+      conversationId: string,
+      after: number,
+      partsHad?: { messageId: string; part: number },
+    ): void {
       const subscribers = byConversation.get(conversationId) ?? new Map<RealtimeConnection, Subscription>();
-      subscribers.set(connection, { lastSeq: after, pending: [] });
+      const streams = new Map(partsHad ? [[partsHad.messageId, partsHad.part]] : []);
+      subscribers.set(connection, { lastSeq: after, pending: [], streams });
       byConversation.set(conversationId, subscribers);
       const own = watched.get(connection) ?? new Set();
       own.add(conversationId);
       watched.set(connection, own);
     },
 
-    /** Sends the replay, then what arrived meanwhile, in seq order and each once; answers the last seq sent. */
-    finishReplay(connection: RealtimeConnection, conversationId: string, replay: readonly ServerFrame[]): number {
+    /**
+     * Sends the replay, then what arrived meanwhile, in log order and each once; `throughSeq` is the
+     * conversation's last seq as the replay read it. Answers the last seq the socket has.
+     */
+    finishReplay(
+      connection: RealtimeConnection,
+      conversationId: string,
+      replay: readonly ServerFrame[],
+      throughSeq = 0,
+    ): number {
       const subscription = byConversation.get(conversationId)?.get(connection);
       if (!subscription) return 0;
-      const pending = subscription.pending ?? [];
-      subscription.pending = undefined;
-      const frames = [...replay, ...pending].sort((a, b) => seqOf(a) - seqOf(b));
-      for (const frame of frames) sendIfNew(connection, subscription, frame);
+      // An `after` past the log's end (a seq of the clock-based numbering of earlier versions): from the end.
+      if (throughSeq > 0 && subscription.lastSeq > throughSeq) subscription.lastSeq = throughSeq;
+      settleReplay(connection, conversationId, subscription, replay, throughSeq);
       return subscription.lastSeq;
     },
 
@@ -154,8 +268,5 @@ export function createRealtimeHub() {
     },
   };
 }
-
-/** Frames without a seq (typing) sort first: they are not part of the history. */
-const seqOf = (frame: ServerFrame): number => (typeof frame.seq === 'number' ? frame.seq : 0);
 
 export type RealtimeHub = ReturnType<typeof createRealtimeHub>;

@@ -1,6 +1,6 @@
-import { and, asc, eq, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import { messages, users } from '../../platform/db/schema/index.js';
+import { conversations, messages, users } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type RealtimeMessageRow = typeof messages.$inferSelect;
@@ -9,15 +9,33 @@ export type RealtimeMessageRow = typeof messages.$inferSelect;
 export function createRealtimeRepository() {
   return {
     /**
-     * Messages that changed at or after `since` (created, or completed), those still being written, and
-     * those waiting for an approval (whose row has no completion time), oldest first. Ids are UUID v7,
-     * so messages_conversation_idx serves the order.
+     * Where the conversation's log stands: its last seq, and its own state with the seq of its last
+     * change. Read before the messages, so every seq up to `lastSeq` is committed by then (a seq is
+     * taken by locking this row until commit).
      */
-    async messagesChangedSince(
+    async conversationLog(db: Executor, tenantId: string, conversationId: string) {
+      const [row] = await db
+        .select({
+          lastSeq: conversations.lastSeq,
+          stateSeq: conversations.stateSeq,
+          title: conversations.title,
+          archivedAt: conversations.archivedAt,
+          projectId: conversations.projectId,
+        })
+        .from(conversations)
+        .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)));
+      return row;
+    },
+
+    /**
+     * Messages whose latest state came after seq `after`, and those still being written, in log order
+     * (messages_conversation_seq_idx).
+     */
+    async messagesChangedAfter(
       db: Executor,
       tenantId: string,
       conversationId: string,
-      since: Date,
+      after: number,
     ): Promise<RealtimeMessageRow[]> {
       return db
         .select()
@@ -27,13 +45,10 @@ export function createRealtimeRepository() {
             messages,
             tenantId,
             eq(messages.conversationId, conversationId),
-            or(
-              inArray(messages.status, ['streaming', 'awaiting_approval']),
-              gte(sql`coalesce(${messages.completedAt}, ${messages.createdAt})`, since),
-            ),
+            or(gt(messages.seq, after), eq(messages.status, 'streaming')),
           ),
         )
-        .orderBy(asc(messages.id));
+        .orderBy(asc(messages.seq));
     },
 
     /** The conversation's replies still being written (their events come from the relay's logs). */

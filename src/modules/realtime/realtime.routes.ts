@@ -5,7 +5,7 @@ import { replyParams } from '../chat/chat.schemas.js';
 import { actorOf, type App } from '../../platform/http/types.js';
 import type { AuthService, Identified } from '../auth/index.js';
 import { openConnection, type ConnectionDeps } from './realtime-connection.js';
-import { streamReply, type ReplyStreamDeps } from './reply-stream.js';
+import { parseSseId, streamReply, type ReplyStreamDeps } from './reply-stream.js';
 import type { Admitted } from './realtime-handshake.js';
 import type { RealtimeTickets } from './realtime-tickets.js';
 import { ticketSchema } from './realtime.schemas.js';
@@ -123,22 +123,21 @@ export function registerRealtimeRoutes(app: App, deps: RealtimeRouteDeps): void 
       summary: "Follow a reply's stream, or resume it",
       description:
         'Server-Sent Events of one reply, from any node: what it said so far, then the rest as it is written, ending ' +
-        'with its `finished` or `error` event. Send `Last-Event-ID` (the `id` of the last event you got) to resume ' +
-        'after it. A reply already stored answers its outcome at once. Events are the realtime frames (docs/realtime.md).',
+        'with its `finished` or `error` event. Send `Last-Event-ID` (the `id` of the last event you got: `<seq>`, or ' +
+        "`<seq>.<part>` inside the reply's stream) to resume right after it. A reply already stored answers its outcome at once. Events are the realtime frames (docs/realtime.md).",
       params: replyParams,
       headers: z.looseObject({
         'last-event-id': z
           .string()
-          .regex(/^\d{1,16}$/, 'must be the id of an event (digits)')
+          .regex(/^\d{1,16}(\.\d{1,9})?$/, 'must be the id of an event (`<seq>` or `<seq>.<part>`, digits)')
           .optional(),
       }),
     },
     handler: async (request, reply) => {
-      const after = Number(request.headers['last-event-id'] ?? 0);
       await streamReply(deps.replyStream, reply, actorOf(request), {
         conversationId: request.params.id,
         messageId: request.params.messageId,
-        after,
+        after: parseSseId(request.headers['last-event-id']),
       });
     },
   });

@@ -4,7 +4,6 @@ import { AppError } from '../../platform/errors.js';
 import type { ChatService } from '../chat/index.js';
 import { presentMessage, type ConversationsService } from '../conversations/index.js';
 import type { EventRelay } from './event-relay.js';
-import { storedSeqOf } from './event-seq.js';
 import type { RealtimeConnection, RealtimeHub } from './realtime-hub.js';
 import type { RealtimeRepository } from './realtime.repository.js';
 import type { ClientFrame, ServerFrame } from './realtime.schemas.js';
@@ -32,27 +31,53 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   const { db, repository, hub } = deps;
   const lastTyping = new WeakMap<RealtimeConnection, Map<string, number>>();
 
-  /** Everything after `after`: stored messages whose final seq is later, and the replies in flight so far. */
-  async function replayFrames(actor: Actor, conversationId: string, after: number | undefined): Promise<ServerFrame[]> {
-    const frames: ServerFrame[] = [];
-    const since = new Date(Math.floor((after ?? Number.MAX_SAFE_INTEGER) / 1000));
+  /**
+   * The conversation's log after `after`, as the database has it now, through `throughSeq`: stored
+   * messages whose latest state is later (`message-created`), the conversation's own change if later
+   * (`conversation-updated`), and every reply in flight from its start (its frames so far, from any
+   * node). Without `after`, or with one past the log's end (a seq of the clock-based numbering of
+   * earlier versions), only the replies in flight.
+   */
+  async function replayFrames(
+    actor: Actor,
+    conversationId: string,
+    after: number | undefined,
+  ): Promise<{ frames: ServerFrame[]; throughSeq: number }> {
+    const log = await repository.conversationLog(db, actor.tenantId, conversationId);
+    if (!log) return { frames: [], throughSeq: 0 };
+    const throughSeq = log.lastSeq;
+    const from = after !== undefined && after <= throughSeq ? after : undefined;
     const rows =
-      after === undefined
+      from === undefined
         ? await repository.streamingReplies(db, actor.tenantId, conversationId)
-        : await repository.messagesChangedSince(db, actor.tenantId, conversationId, since);
+        : await repository.messagesChangedAfter(db, actor.tenantId, conversationId, from);
+    const frames: ServerFrame[] = [];
     for (const row of rows) {
+      // Changed since the log was read: it comes live.
+      if (row.seq > throughSeq) continue;
       const message = presentMessage(row);
-      if (row.status === 'streaming') {
-        frames.push(...(await deps.relay.replyLog(row.id)));
-        continue;
-      }
-      const seq = storedSeqOf(message);
-      if (after !== undefined && (seq > after || row.status === 'awaiting_approval')) {
-        frames.push({ type: 'message-created', conversationId, seq, message });
-      }
+      if (row.status === 'streaming') frames.push(...(await streamSoFar(row)));
+      else frames.push({ type: 'message-created', conversationId, seq: row.seq, message });
     }
-    return frames.filter((frame) => after === undefined || (typeof frame.seq === 'number' && frame.seq > after));
+    if (from !== undefined && log.stateSeq > from) {
+      const changes = { title: log.title, archived: log.archivedAt !== null, projectId: log.projectId };
+      frames.push({ type: 'conversation-updated', conversationId, seq: log.stateSeq, changes });
+    }
+    return { frames, throughSeq };
   }
+
+  /**
+   * A reply in flight: its frames so far from the relay's log, which begins with its `message-started`;
+   * or that frame alone, made from the row, when the node writing it has not logged it yet.
+   */
+  async function streamSoFar(row: { id: string; conversationId: string; seq: number; model: string | null }) {
+    const frames = (await deps.relay.replyLog(row.id)).filter((frame) => frame.seq === row.seq);
+    if (frames.some((frame) => frame.part === 0)) return frames;
+    const started = { type: 'message-started', messageId: row.id, role: 'assistant', model: row.model ?? '' };
+    return [{ ...started, conversationId: row.conversationId, seq: row.seq, part: 0 }, ...frames];
+  }
+
+  hub.fillGaps((connection, conversationId, after) => replayFrames(connection.actor, conversationId, after));
 
   async function subscribe(connection: RealtimeConnection, frame: FrameOf<'subscribe'>): Promise<ServerFrame> {
     const { conversationId, after } = frame;
@@ -72,7 +97,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       // judged again with the role the socket holds now.
       if (connection.actor !== actor) await deps.conversations.get(connection.actor, conversationId);
       const replay = await replayFrames(connection.actor, conversationId, after);
-      const seq = hub.finishReplay(connection, conversationId, replay);
+      const seq = hub.finishReplay(connection, conversationId, replay.frames, replay.throughSeq);
       return { type: 'subscribed', id: frame.id, conversationId, seq };
     } catch (error) {
       hub.unsubscribe(connection, conversationId);
@@ -111,8 +136,8 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
         // A socket closed while an earlier one was read is gone from the hub: not subscribed again.
         if (!hub.isSubscribed(connection, conversationId)) continue;
         hub.beginSubscription(connection, conversationId, lastSeq);
-        const replay = await replayFrames(connection.actor, conversationId, lastSeq).catch(() => []);
-        hub.finishReplay(connection, conversationId, replay);
+        const replay = await replayFrames(connection.actor, conversationId, lastSeq).catch(() => undefined);
+        hub.finishReplay(connection, conversationId, replay?.frames ?? [], replay?.throughSeq);
       }
     },
 

@@ -6,7 +6,6 @@ import { newId } from '../../platform/ids.js';
 import { openSseStream } from '../../platform/http/sse-writer.js';
 import { presentMessage, type ConversationsService, type MessageView } from '../conversations/index.js';
 import type { EventRelay } from './event-relay.js';
-import { storedSeqOf } from './event-seq.js';
 import type { RealtimeConnection, RealtimeHub } from './realtime-hub.js';
 import type { RealtimeRepository } from './realtime.repository.js';
 import type { ServerFrame } from './realtime.schemas.js';
@@ -26,16 +25,39 @@ const isFinal = (frame: ServerFrame): boolean => frame.type === 'finished' || fr
 const isBubbleOf = (frame: ServerFrame, messageId: string): boolean =>
   frame.type === 'message-created' && (frame.message as MessageView | undefined)?.replyGroup?.id === messageId;
 
+/** Where a client's copy of a reply ends: the SSE id of the last event it got (`<seq>` or `<seq>.<part>`). */
+export interface ReplyStreamPosition {
+  readonly seq: number;
+  /** The part of the reply's stream at `seq`, for an event of its stream (`message-started` is 0). */
+  readonly part?: number;
+}
+
+/** An event's SSE id: its seq, and its part when it is one of the reply's stream (docs/realtime.md). */
+export const sseIdOf = (frame: ServerFrame): string =>
+  typeof frame.seq !== 'number'
+    ? ''
+    : typeof frame.part === 'number'
+      ? `${frame.seq}.${frame.part}`
+      : String(frame.seq);
+
+/** The position an SSE id names; the route's schema has checked its shape (digits, then `.digits`). */
+export function parseSseId(id: string | undefined): ReplyStreamPosition {
+  if (!id) return { seq: 0 };
+  const [seq, part] = id.split('.');
+  return part === undefined ? { seq: Number(seq) } : { seq: Number(seq), part: Number(part) };
+}
+
 /**
  * One reply as Server-Sent Events, joinable from any node while it is written: what it said so far
- * (after `Last-Event-ID`, which is the seq of the last event the client got), then the rest live, to
- * its end; a reply already stored answers its outcome at once. The events are the socket's frames.
+ * after `Last-Event-ID` (the id of the last event the client got, `<seq>.<part>` inside the reply's
+ * stream), then the rest live, to its end, each event once; a reply already stored answers its outcome
+ * at once. The events are the socket's frames.
  */
 export async function streamReply(
   deps: ReplyStreamDeps,
   reply: FastifyReply,
   actor: Actor,
-  target: { conversationId: string; messageId: string; after: number },
+  target: { conversationId: string; messageId: string; after: ReplyStreamPosition },
 ): Promise<void> {
   const { conversationId, messageId, after } = target;
   await deps.conversations.get(actor, conversationId);
@@ -49,7 +71,7 @@ export async function streamReply(
   });
   const write = (frame: ServerFrame) => {
     if (frame.messageId !== messageId && !isBubbleOf(frame, messageId)) return;
-    sse.sendWithId(typeof frame.seq === 'number' ? String(frame.seq) : '', JSON.stringify(frame));
+    sse.sendWithId(sseIdOf(frame), JSON.stringify(frame));
     if (isFinal(frame)) sse.end();
   };
   // Watching before reading, so nothing falls between what is read and what arrives.
@@ -60,12 +82,13 @@ export async function streamReply(
     send: write,
     close: () => sse.end(),
   };
-  deps.hub.beginSubscription(watcher, conversationId, after);
+  const partsHad = after.part === undefined ? undefined : { messageId, part: after.part };
+  deps.hub.beginSubscription(watcher, conversationId, after.seq, partsHad);
   sse.onClose(() => deps.hub.remove(watcher));
   const latest = await deps.repository.findMessage(deps.db, actor.tenantId, messageId);
   if (!latest || latest.status !== 'streaming') {
     const message = latest ? presentMessage(latest) : presentMessage(found);
-    const seq = storedSeqOf(message);
+    const seq = message.seq;
     const outcome: ServerFrame =
       message.status === 'error'
         ? {

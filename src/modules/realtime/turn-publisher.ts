@@ -1,7 +1,6 @@
 import type { ChatTurnEvent, ChatTurnHandle } from '../chat/index.js';
 import type { ConversationChange, MessageView } from '../conversations/index.js';
 import type { EventRelay, RealtimeEvent } from './event-relay.js';
-import { storedSeqOf, type SeqAllocator } from './event-seq.js';
 import type { ServerFrame } from './realtime.schemas.js';
 
 /** What the chat turn tells the realtime layer as it starts: whose turn, and its events. */
@@ -16,11 +15,13 @@ const previewLength = 140;
 
 /**
  * Turns a chat turn's typed events into frames with their seq, published to every node. The turn
- * stores; this only tells. A reply's last event (`finished`, `error`) takes the seq its stored row
- * has, so a client resuming later gets that row once, or not at all if it saw the event.
+ * stores; this only tells. Every seq was taken in the database with the change it numbers (a message
+ * created, its status changed, the conversation renamed), so it is the same on every node whatever
+ * their clocks say. A reply's stream is not stored: its frames carry the seq of the reply's start and
+ * a `part` counting up from 0 (`message-started`), ordered inside the reply without taking seqs.
  */
-export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly seqs: SeqAllocator }) {
-  const { relay, seqs } = deps;
+export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
+  const { relay } = deps;
 
   const toConversation = (turn: PublishedTurn, frame: ServerFrame, extra: Partial<RealtimeEvent> = {}) =>
     relay.publish({
@@ -40,28 +41,40 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
       frame,
     });
 
-  /** The final event's seq: its stored row's, unless this node already counted past it (a clock step). */
-  function finalSeq(conversationId: string, message: MessageView): number {
-    const stored = storedSeqOf(message);
-    return message.completedAt && stored > seqs.last(conversationId) ? stored : seqs.next(conversationId);
-  }
-
-  function publishEvent(turn: PublishedTurn, event: ChatTurnEvent): void {
+  /**
+   * The reply's stream so far: the seq it started at and the last part sent. `isContinuation`: a reply
+   * going on after its tool calls were decided, whose user message and activity were told already.
+   */
+  function publishEvent(
+    turn: PublishedTurn,
+    stream: { seq: number; part: number; isContinuation: boolean },
+    event: ChatTurnEvent,
+  ): void {
     const { conversationId, assistantMessageId: messageId } = turn.handle;
     const live = (frame: ServerFrame) =>
-      toConversation(
-        turn,
-        { ...frame, conversationId, seq: seqs.next(conversationId) },
-        {
-          replyId: messageId,
-        },
-      );
+      toConversation(turn, { ...frame, conversationId, seq: stream.seq, part: ++stream.part }, { replyId: messageId });
     switch (event.type) {
       case 'message-started': {
-        const userSeq = storedSeqOf(event.userMessage);
-        toConversation(turn, { type: 'message-created', conversationId, seq: userSeq, message: event.userMessage });
-        seqs.observe(conversationId, userSeq);
-        live({ type: 'message-started', messageId, role: 'assistant', model: event.model });
+        const { userMessage } = event;
+        if (!stream.isContinuation) {
+          toConversation(turn, { type: 'message-created', conversationId, seq: userMessage.seq, message: userMessage });
+        }
+        stream.seq = event.replySeq;
+        stream.part = 0;
+        toConversation(
+          turn,
+          {
+            type: 'message-started',
+            conversationId,
+            seq: stream.seq,
+            part: 0,
+            messageId,
+            role: 'assistant',
+            model: event.model,
+          },
+          { replyId: messageId },
+        );
+        if (stream.isContinuation) return;
         toOwner(turn, {
           type: 'conversation-activity',
           conversationId,
@@ -98,16 +111,12 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
       // a stored message of its own, with the seq of its row.
       case 'bubble-typing':
         return live({ type: 'bubble-typing', messageId, position: event.position, pauseMs: event.pauseMs });
-      case 'bubble': {
-        const bubbleSeq = storedSeqOf(event.message);
-        toConversation(
+      case 'bubble':
+        return toConversation(
           turn,
-          { type: 'message-created', conversationId, seq: bubbleSeq, message: event.message },
+          { type: 'message-created', conversationId, seq: event.message.seq, message: event.message },
           { replyId: messageId },
         );
-        seqs.observe(conversationId, bubbleSeq);
-        return;
-      }
       case 'finished':
       case 'error': {
         const message = event.assistantMessage;
@@ -117,7 +126,7 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
             : { type: 'error', messageId, code: event.error.code, message: event.error.message, reply: message };
         toConversation(
           turn,
-          { ...frame, conversationId, seq: finalSeq(conversationId, message) },
+          { ...frame, conversationId, seq: message.seq },
           {
             replyId: messageId,
             isFinal: true,
@@ -134,11 +143,25 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
     }
   }
 
-  /** To the owner's own channel (the sidebar) and to the conversation's other watchers (operators). */
-  function publishConversationUpdated(tenantId: string, ownerId: string, conversationId: string, changes: object) {
-    const frame = { type: 'conversation-updated', conversationId, changes };
+  /**
+   * To the owner's own channel (the sidebar) and to the conversation's watchers. With its seq (a change
+   * numbered in the log), the watchers, the owner's subscribed sockets too, get it in its place; the
+   * hub then leaves it off the owner's channel on a socket subscribed to the conversation.
+   */
+  function publishConversationUpdated(
+    update: { tenantId: string; ownerId: string; conversationId: string; seq?: number },
+    changes: object,
+  ) {
+    const { tenantId, ownerId, conversationId, seq } = update;
+    const frame = { type: 'conversation-updated', conversationId, changes, ...(seq && { seq }) };
     relay.publish({ tenantId, channel: 'user', conversationId, userId: ownerId, frame });
-    relay.publish({ tenantId, channel: 'conversation', conversationId, exceptUserId: ownerId, frame });
+    relay.publish({
+      tenantId,
+      channel: 'conversation',
+      conversationId,
+      frame,
+      ...(!seq && { exceptUserId: ownerId }),
+    });
   }
 
   return {
@@ -156,12 +179,21 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
         return;
       }
       const { title, archived, projectId } = conversation;
-      publishConversationUpdated(tenantId, conversation.ownerId, conversation.id, { title, archived, projectId });
+      publishConversationUpdated(
+        { tenantId, ownerId: conversation.ownerId, conversationId: conversation.id, seq: change.seq },
+        { title, archived, projectId },
+      );
     },
 
-    /** The title the background job wrote. */
-    publishTitle(title: { tenantId: string; ownerId: string; conversationId: string; title: string }): void {
-      publishConversationUpdated(title.tenantId, title.ownerId, title.conversationId, { title: title.title });
+    /** The title the background job wrote, with the seq its write took in the conversation's log. */
+    publishTitle(title: {
+      tenantId: string;
+      ownerId: string;
+      conversationId: string;
+      title: string;
+      seq: number;
+    }): void {
+      publishConversationUpdated(title, { title: title.title });
     },
 
     /**
@@ -192,20 +224,28 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
 
     /** Called by the chat turn as it starts (ChatTurnDeps.announceTurn). */
     publishTurn(turn: PublishedTurn): void {
-      turn.handle.subscribe((event) => publishEvent(turn, event));
+      const stream = { seq: 0, part: 0, isContinuation: false };
+      turn.handle.subscribe((event) => publishEvent(turn, stream, event));
+    },
+
+    /**
+     * A reply going on after its tool calls were decided (chat's announceContinuedReply): its stream
+     * again from part 0, under the seq its return to `streaming` took in the database.
+     */
+    publishContinuedReply(turn: PublishedTurn): void {
+      const stream = { seq: 0, part: 0, isContinuation: true };
+      turn.handle.subscribe((event) => publishEvent(turn, stream, event));
     },
 
     /** A message stored outside a turn (an operator's reply): its conversation's watchers get it once. */
     publishMessage(tenantId: string, message: MessageView): void {
-      const { conversationId } = message;
-      const seq = storedSeqOf(message);
+      const { conversationId, seq } = message;
       relay.publish({
         tenantId,
         channel: 'conversation',
         conversationId,
         frame: { type: 'message-created', conversationId, seq, message },
       });
-      seqs.observe(conversationId, seq);
     },
 
     /**
@@ -244,7 +284,7 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay; readonly
         {
           type: 'error',
           conversationId,
-          seq: storedSeqOf(reply),
+          seq: reply.seq,
           messageId: reply.id,
           code: reply.error?.code ?? 'internal',
           message: reply.error?.message ?? 'The reply was interrupted',

@@ -5,7 +5,6 @@ import { presentMessage } from '../conversations/index.js';
 import { emitContactCreated, type InboxesService, type SupportService } from '../inbox/index.js';
 import type { StoredContact } from '../inbox/contacts.repository.js';
 import type { EventRelay } from '../realtime/event-relay.js';
-import { storedSeqOf } from '../realtime/event-seq.js';
 import type { RealtimeHub } from '../realtime/realtime-hub.js';
 import { emitMessageCreated } from '../webhooks/chat-message-events.js';
 import type { EventEnricher, WebhookEvents, WebhookEventType } from '../webhooks/index.js';
@@ -81,7 +80,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
     // A message no model wrote reaches the widget's stream and operators' sockets as chat's own do.
     announceMessage: (tenantId, row) => {
       const message = presentMessage(row);
-      const seq = storedSeqOf(message);
+      const seq = message.seq;
       deps.realtime.relay.publish({
         tenantId,
         channel: 'conversation',

@@ -4,7 +4,6 @@ import { newId } from '../../platform/ids.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
 import type { RealtimeConnection, RealtimeHub } from '../realtime/realtime-hub.js';
 import type { EventRelay } from '../realtime/event-relay.js';
-import { storedSeqOf } from '../realtime/event-seq.js';
 import type { ServerFrame } from '../realtime/realtime.schemas.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Visitor } from './widget-sessions.js';
@@ -145,7 +144,7 @@ export async function streamWidgetConversation(
       replay.push(...(await deps.relay.replyLog(message.id)));
       continue;
     }
-    const seq = storedSeqOf(message);
+    const seq = message.seq;
     if (seq > target.after) replay.push({ type: 'message-created', conversationId: chatConversationId, seq, message });
   }
   deps.hub.finishReplay(watcher, chatConversationId, replay);

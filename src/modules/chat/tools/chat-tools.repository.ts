@@ -55,6 +55,8 @@ export function createChatToolsRepository() {
      * Records a decision on a call the reply awaits, only if the reply still reads as the caller saw it
      * (status and calls): of two decisions racing, one wins and the other changes nothing. The reply
      * goes back to `streaming` when no call awaits any more, claimed by the request that continues it.
+     * Answers the reply's seq as recorded (a new one when it goes back to `streaming`: the status change
+     * takes the conversation's next seq, messages_take_seq), or undefined when the decision lost.
      */
     async recordDecision(
       db: Executor,
@@ -65,8 +67,8 @@ export function createChatToolsRepository() {
         readonly next: StoredToolCall[];
         readonly isContinuing: boolean;
       },
-    ): Promise<boolean> {
-      const rows = await db
+    ): Promise<{ seq: number } | undefined> {
+      const [row] = await db
         .update(messages)
         .set({
           toolCalls: decision.next,
@@ -81,8 +83,8 @@ export function createChatToolsRepository() {
             sql`${messages.toolCalls} = ${JSON.stringify(decision.seen)}::jsonb`,
           ),
         )
-        .returning({ id: messages.id });
-      return rows.length === 1;
+        .returning({ seq: messages.seq });
+      return row;
     },
   };
 }

@@ -113,7 +113,7 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
         : undefined;
     // Claimed before the decision is recorded too, so a user at their limit finds the call still waiting.
     const release = resolved ? deps.slots.claim(actor.userId) : () => undefined;
-    const userMessage = await releasingOnFailure(release, async () => {
+    const decided = await releasingOnFailure(release, async () => {
       const recorded = await tools.repository.recordDecision(db, {
         tenantId: actor.tenantId,
         messageId,
@@ -125,12 +125,21 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
         throw conflict(`Tool call '${decision.toolCallId}' is not awaiting approval; it was already decided`);
       const before = await repository.messageBefore(db, actor.tenantId, conversationId, messageId);
       if (!before) throw conflict(`Message '${messageId}' has no message before it to answer`);
-      return before;
+      return { userMessage: before, replySeq: recorded.seq };
     });
+    const { userMessage } = decided;
     // Other calls still wait: the reply stays as it is until the last one is decided.
     if (!usable || !resolved) return settledHandle(userMessage, { ...message, toolCalls: next });
     const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
-    const assistantMessage: MessageRow = { ...message, toolCalls: next, status: 'streaming', completedAt: null };
+    // Under the seq its return to `streaming` took: its continued stream is a new run of parts, after
+    // whatever the conversation's log holds since it stopped to wait.
+    const assistantMessage: MessageRow = {
+      ...message,
+      toolCalls: next,
+      status: 'streaming',
+      completedAt: null,
+      seq: decided.replySeq,
+    };
     const resumed: ResumedReply = {
       actor,
       agent,
@@ -153,7 +162,7 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
         release();
       }),
     );
-    return {
+    const handle: ChatTurnHandle = {
       conversationId,
       userMessage: presentMessage(userMessage),
       assistantMessageId: messageId,
@@ -161,6 +170,8 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
       subscribe: channel.subscribe,
       outcome,
     };
+    deps.announceContinuedReply?.({ tenantId: actor.tenantId, ownerId: context.conversation.ownerId, handle });
+    return handle;
   }
 
   return { decide };
@@ -176,6 +187,7 @@ function settledHandle(userMessage: MessageRow, assistantMessage: MessageRow): C
     conversationId: assistant.conversationId,
     userMessage: user,
     assistantMessageId: assistant.id,
+    replySeq: assistant.seq,
     model: assistant.model ?? '',
   });
   channel.emit({ type: 'finished', assistantMessage: assistant });
@@ -208,6 +220,7 @@ async function continueReply(
     conversationId,
     userMessage,
     assistantMessageId: assistantMessage.id,
+    replySeq: assistantMessage.seq,
     model: resolved.modelRef,
   });
   const turn = { tenantId: actor.tenantId, conversationId, assistantMessage, resolved };

@@ -23,6 +23,7 @@ const message = (overrides: Partial<MessageView>): MessageView => ({
   createdAt: '2026-01-01T00:00:00.000Z',
   completedAt: null,
   readAt: null,
+  seq: 0,
   ...overrides,
 });
 
@@ -31,6 +32,7 @@ const started: ChatTurnEvent = {
   conversationId: 'c',
   userMessage: message({ id: 'u', role: 'user' }),
   assistantMessageId: 'a',
+  replySeq: 0,
   model: 'offline',
 };
 

@@ -22,6 +22,8 @@ export type ChatTurnEvent =
       readonly conversationId: string;
       readonly userMessage: MessageView;
       readonly assistantMessageId: string;
+      /** The seq the reply took as it started streaming: its stream's frames are numbered under it. */
+      readonly replySeq: number;
       readonly model: string;
     }
   /** The passages retrieved for the reply, before it is written; the stored reply keeps those it cites. */

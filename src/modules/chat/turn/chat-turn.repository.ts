@@ -157,25 +157,31 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     on conflict do nothing
     returning key`);
   const isClaimed = isKeyed ? sql`exists (select from claim)` : sql`true`;
-  const stored = db.$with('stored', {}).as(sql`
-    insert into ${messages}
-      (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at, alive_at)
-    select * from (values
-      (${value('userMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid, 'user',
-        ${value('content')}::text, 'complete', null::text, ${value('attachments')}::jsonb, ${value('now')}::timestamptz,
-        ${value('now')}::timestamptz, null::timestamptz),
-      (${value('assistantMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid,
-        'assistant', '', 'streaming', ${value('modelRef')}::text, null::jsonb, ${value('now')}::timestamptz,
-        null::timestamptz, ${value('now')}::timestamptz)
-    ) as turn (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at,
-      alive_at)
-    where ${isClaimed}
-    returning id`);
+  // The conversation is bumped here, so the two messages take their seqs (the last two) from this
+  // statement rather than from the trigger (a row is updated once per statement).
   const bumped = db.$with('bumped', {}).as(sql`
     update ${conversations}
-    set message_count = message_count + 2,
+    set message_count = message_count + 2, last_seq = last_seq + 2,
       last_activity_at = ${value('now')}::timestamptz, updated_at = ${value('now')}::timestamptz
     where ${inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId')))} and ${isClaimed}
+    returning id, last_seq`);
+  const stored = db.$with('stored', {}).as(sql`
+    insert into ${messages}
+      (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at, alive_at,
+        seq)
+    select turn.id, turn.tenant_id, turn.conversation_id, turn.role, turn.content, turn.status, turn.model,
+      turn.attachments, turn.created_at, turn.completed_at, turn.alive_at, bumped.last_seq - turn.seq_back
+    from (values
+      (${value('userMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid, 'user',
+        ${value('content')}::text, 'complete', null::text, ${value('attachments')}::jsonb, ${value('now')}::timestamptz,
+        ${value('now')}::timestamptz, null::timestamptz, 1),
+      (${value('assistantMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid,
+        'assistant', '', 'streaming', ${value('modelRef')}::text, null::jsonb, ${value('now')}::timestamptz,
+        null::timestamptz, ${value('now')}::timestamptz, 0)
+    ) as turn (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at,
+      alive_at, seq_back)
+    cross join bumped
+    where ${isClaimed}
     returning id`);
   const history = db
     .select({
@@ -197,9 +203,11 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
   // Ordered by the history's position, newest first, as storeTurn reads the rows: without the ORDER BY
   // their order is the plan's, which nothing promises.
   return db
-    .with(...(isKeyed ? [claim] : []), stored, bumped)
+    .with(...(isKeyed ? [claim] : []), bumped, stored)
     .select({
       isStored: sql<boolean>`${isClaimed}`,
+      // The assistant's seq; the user's is the one before (bigint: a string from some drivers).
+      turnSeq: sql<string | number | null>`(select last_seq from bumped)`,
       id: history.id,
       role: history.role,
       content: history.content,
@@ -218,10 +226,14 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
 const storeTurn = preparedFor((db) => storeTurnStatement(db, false));
 const storeKeyedTurn = preparedFor((db) => storeTurnStatement(db, true));
 
-/** A reply's outcome, every field a placeholder. */
-function replyCompletion(db: Executor) {
+/**
+ * A reply's outcome, every field a placeholder. Its seq comes from the trigger, or, when the statement
+ * also bumps the conversation (`counted`, a CTE returning `last_seq`), from that bump.
+ */
+function replyCompletion(db: Executor, counted?: ReturnType<typeof turnCounted>) {
   const field = (name: keyof AssistantMessageResult) => sql`${value(name)}`;
-  return db
+  const seq = counted && sql`(select last_seq from ${counted})`;
+  return (counted ? db.with(counted) : db)
     .update(messages)
     .set({
       content: field('content'),
@@ -239,32 +251,51 @@ function replyCompletion(db: Executor) {
       completedAt: sql`${value('completedAt')}::timestamptz`,
       citations: sql`${value('citations')}::jsonb`,
       passagesFound: sql`${value('passagesFound')}::integer`,
+      ...(seq && { seq }),
     })
-    .where(inTenant(messages, value('tenantId'), eq(messages.id, value('messageId'))));
+    .where(
+      inTenant(
+        messages,
+        value('tenantId'),
+        eq(messages.id, value('messageId')),
+        counted && sql`exists (select from ${counted})`,
+      ),
+    );
 }
 
 const recordFailedReply = preparedFor((db) =>
-  replyCompletion(db).returning({ id: messages.id }).prepare('chat_record_failed_reply'),
+  replyCompletion(db).returning({ id: messages.id, seq: messages.seq }).prepare('chat_record_failed_reply'),
 );
 
-/** The reply, and the turn counted in the conversation's state (merged in SQL, so concurrent turns both count). */
+/**
+ * The turn counted in the conversation's state (merged in SQL, so concurrent turns both count), and the
+ * reply, which takes the seq this bumps (the trigger would update the conversation a second time).
+ */
+/** The turn counted in the conversation's state, and the seq its reply takes. */
+function turnCounted(db: Executor) {
+  return db.$with('counted').as(
+    db
+      .update(conversations)
+      .set({
+        state: sql`${conversations.state} || jsonb_build_object('lastModel', ${value('modelRef')}::text, 'turns', coalesce((${conversations.state}->>'turns')::int, 0) + 1)`,
+        lastSeq: sql`${conversations.lastSeq} + 1`,
+        lastActivityAt: sql`${value('now')}::timestamptz`,
+        updatedAt: sql`${value('now')}::timestamptz`,
+      })
+      .where(inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId'))))
+      .returning({ id: conversations.id, lastSeq: conversations.lastSeq }),
+  );
+}
+
 const recordCompletedReply = preparedFor((db) => {
-  const completed = db.$with('completed').as(replyCompletion(db).returning({ id: messages.id }));
-  return db
-    .with(completed)
-    .update(conversations)
-    .set({
-      state: sql`${conversations.state} || jsonb_build_object('lastModel', ${value('modelRef')}::text, 'turns', coalesce((${conversations.state}->>'turns')::int, 0) + 1)`,
-      lastActivityAt: sql`${value('now')}::timestamptz`,
-      updatedAt: sql`${value('now')}::timestamptz`,
-    })
-    .where(inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId'))))
-    .returning({ id: conversations.id })
+  const counted = turnCounted(db);
+  return replyCompletion(db, counted)
+    .returning({ id: messages.id, seq: messages.seq })
     .prepare('chat_record_completed_reply');
 });
 
 /** The two rows a turn inserts, as the database stores them (every other column takes its default, null). */
-function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow } {
+function newTurnRows(turn: NewTurn, assistantSeq: number): { user: MessageRow; assistant: MessageRow } {
   const empty = {
     tenantId: turn.tenantId,
     conversationId: turn.conversationId,
@@ -302,6 +333,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
       model: null,
       completedAt: turn.now,
       aliveAt: null,
+      seq: assistantSeq - 1,
     },
     assistant: {
       ...empty,
@@ -313,6 +345,7 @@ function newTurnRows(turn: NewTurn): { user: MessageRow; assistant: MessageRow }
       model: turn.modelRef,
       completedAt: null,
       aliveAt: turn.now,
+      seq: assistantSeq,
     },
   };
 }
@@ -362,7 +395,7 @@ export function createChatTurnRepository() {
       return {
         // The same on every row: the statement always returns one, history or not.
         isStored: rows[0]?.isStored === true,
-        ...newTurnRows(turn),
+        ...newTurnRows(turn, Number(rows[0]?.turnSeq ?? 0)),
         history: earlier.reverse(),
         isHistoryWhole: earlier.length < values.historyLimit,
         summary:
@@ -414,10 +447,11 @@ export function createChatTurnRepository() {
 
     /**
      * Stores a reply's outcome and, for a successful one, counts the turn in the conversation's state,
-     * in one statement. The state is merged in SQL so two turns finishing together both count. False
-     * when there was nothing to write to: the conversation was deleted while the model talked.
+     * in one statement. The state is merged in SQL so two turns finishing together both count. Answers
+     * the seq the reply's new state took, or undefined when there was nothing to write to: the
+     * conversation was deleted while the model talked.
      */
-    async recordReply(db: Executor, reply: ReplyToRecord): Promise<boolean> {
+    async recordReply(db: Executor, reply: ReplyToRecord): Promise<number | undefined> {
       const { tenantId, conversationId, messageId, result, turn } = reply;
       const values = {
         ...result,
@@ -426,7 +460,7 @@ export function createChatTurnRepository() {
         tenantId,
         messageId,
       };
-      if (!turn) return (await recordFailedReply(db).execute(values)).length > 0;
+      if (!turn) return Number((await recordFailedReply(db).execute(values))[0]?.seq ?? Number.NaN) || undefined;
       const now = turn.now.toISOString();
       const counted = await recordCompletedReply(db).execute({
         ...values,
@@ -434,7 +468,7 @@ export function createChatTurnRepository() {
         modelRef: turn.modelRef,
         now,
       });
-      return counted.length > 0;
+      return Number(counted[0]?.seq ?? Number.NaN) || undefined;
     },
   };
 }

@@ -80,6 +80,11 @@ export interface ChatTurnDeps {
   /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
   readonly announceTurn?: (turn: TurnAnnouncement) => void;
   /**
+   * Told of a reply that goes on after its tool calls were decided, to publish the rest of its events
+   * (the realtime module): not a new turn, so nothing else (webhooks, the companion) hears of it.
+   */
+  readonly announceContinuedReply?: (turn: TurnAnnouncement) => void;
+  /**
    * Whether the AI may answer a support conversation now (the inbox module: only while it is `bot`).
    * Asked after the reply is registered with the stops, so a take, a hand-over or a resolve either is
    * seen here or stops the reply: before the model is called, and again before the reply is stored.
@@ -99,6 +104,8 @@ export interface ChatTurnDeps {
     ownerId: string;
     conversationId: string;
     title: string;
+    /** The seq the title took in the conversation's log (its `state_seq`). */
+    seq: number;
   }) => void;
 }
 
@@ -172,7 +179,14 @@ async function runTurn(
   const { conversationId, resolved, agent } = turn;
   const assistantMessageId = turn.assistantMessage.id;
   const abortSignal = AbortSignal.any([deps.shutdown.ending, stopped]);
-  channel.emit({ type: 'message-started', conversationId, userMessage, assistantMessageId, model: resolved.modelRef });
+  channel.emit({
+    type: 'message-started',
+    conversationId,
+    userMessage,
+    assistantMessageId,
+    replySeq: turn.assistantMessage.seq,
+    model: resolved.modelRef,
+  });
   let result: ModelStreamResult | ToolLoopResult | undefined;
   try {
     // Only agents with sources search; every other turn goes straight to the model (ADR 7).
@@ -453,21 +467,25 @@ export async function storeReply(
   };
   const tools = 'toolCalls' in result ? deps.tools : undefined;
   const toolCalls = tools && 'toolCalls' in result ? storableJson(result.toolCalls) : undefined;
-  const message = presentMessage({ ...turn.assistantMessage, ...fields, ...(toolCalls && { toolCalls }) });
-  const isKept = await storeAnnounced(
+  // The row as stored, with the seq its write took (undefined: the conversation was deleted meanwhile).
+  const stored = (seq: number) =>
+    presentMessage({ ...turn.assistantMessage, ...fields, ...(toolCalls && { toolCalls }), seq });
+  const seq = await storeAnnounced(
     deps,
     turn.tenantId,
     async (executor) => {
-      const isRecorded = await deps.repository.recordReply(executor, reply);
-      if (tools && toolCalls) await tools.repository.setToolCalls(executor, turn.tenantId, message.id, toolCalls);
-      return isRecorded;
+      const recorded = await deps.repository.recordReply(executor, reply);
+      if (tools && toolCalls)
+        await tools.repository.setToolCalls(executor, turn.tenantId, turn.assistantMessage.id, toolCalls);
+      return recorded;
     },
-    (isRecorded) => (isRecorded && message.status === 'complete' ? [message] : []),
+    (recorded) => (recorded !== undefined && fields.status === 'complete' ? [stored(recorded)] : []),
     { needsTransaction: tools !== undefined },
   );
   // Exactly the stored row; or, if the conversation was deleted while the model talked, what it said,
   // ended in that error.
-  if (isKept) return { message, ...(result.error && { error: result.error }) };
+  const message = stored(seq ?? 0);
+  if (seq !== undefined) return { message, ...(result.error && { error: result.error }) };
   return {
     message: { ...message, status: 'error', error: { code: conversationGone.code, message: conversationGone.message } },
     error: conversationGone,
@@ -499,13 +517,13 @@ async function markFailed(
   error: TurnError = internalTurnError,
 ): Promise<MessageView> {
   const failed = failedResult(result, error);
-  await deps.repository.recordReply(deps.db, {
+  const seq = await deps.repository.recordReply(deps.db, {
     tenantId: turn.tenantId,
     conversationId: turn.conversationId,
     messageId: turn.assistantMessage.id,
     result: failed,
   });
-  return presentMessage({ ...turn.assistantMessage, ...failed });
+  return presentMessage({ ...turn.assistantMessage, ...failed, seq: seq ?? turn.assistantMessage.seq });
 }
 
 function presentFailed(turn: StoredTurn, result: ModelStreamResult | undefined): MessageView {
@@ -547,13 +565,15 @@ export function scheduleTitle(
       ? turn.userMessage.content
       : ((await repository.firstUserMessage(db, turn.tenantId, turn.conversationId)) ?? turn.userMessage.content);
     const title = await writeConversationTitle(turn.resolved, firstUserMessage, reply);
-    if (await repository.setTitleIfEmpty(db, turn.tenantId, turn.conversationId, title)) {
+    const titled = await repository.setTitleIfEmpty(db, turn.tenantId, turn.conversationId, title);
+    if (titled) {
       // Only the owner writes to a conversation, so the turn's actor is its owner.
       deps.announceTitle?.({
         tenantId: turn.tenantId,
         ownerId: turn.actor.userId,
         conversationId: turn.conversationId,
         title,
+        seq: titled.stateSeq,
       });
     }
   });

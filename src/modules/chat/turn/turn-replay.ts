@@ -33,6 +33,7 @@ export async function replayStoredTurn(deps: TurnReplayDeps, key: IdempotencyKey
     conversationId: key.conversationId,
     userMessage,
     assistantMessageId: key.assistantMessageId,
+    replySeq: assistantAtStart?.seq ?? 0,
     // The reply's row names its model from the moment the turn was stored.
     model: assistantAtStart?.model ?? '',
   });

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   date,
   index,
@@ -76,6 +77,13 @@ export const conversations = pgTable(
     proactiveClaim: uuid('proactive_claim'),
     proactiveClaimedAt: timestamp('proactive_claimed_at', { withTimezone: true, mode: 'date' }),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The conversation's event log (docs/realtime.md, ADR 0021): the last seq handed out, gap-free, in the
+     * transaction of the change it numbers (the triggers of migration 0047), and the seq of the last change
+     * to the conversation itself (title, archive, project).
+     */
+    lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
+    stateSeq: bigint('state_seq', { mode: 'number' }).notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -163,10 +171,17 @@ export const messages = pgTable(
      */
     replyGroupId: uuid('reply_group_id'),
     replyPosition: integer('reply_position'),
+    /**
+     * The seq of the message's latest state (created, or its status changed): taken from its conversation's
+     * `last_seq` in the same transaction, by a trigger unless the statement sets it (docs/realtime.md).
+     */
+    seq: bigint('seq', { mode: 'number' }).notNull().default(0),
   },
   // Ids are UUID v7, so (conversation_id, id) is history in time order.
   (table) => [
     index('messages_conversation_idx').on(table.conversationId, table.id),
+    // A resume (`after`): the conversation's messages whose latest state is after a seq.
+    index('messages_conversation_seq_idx').on(table.conversationId, table.seq),
     index('messages_tenant_idx').on(table.tenantId),
     // Analytics (docs/analytics.md): a tenant's messages in a date range.
     index('messages_tenant_created_idx').on(table.tenantId, table.createdAt),
