@@ -1,7 +1,7 @@
-ALTER TABLE "conversations" ADD COLUMN "last_seq" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
-ALTER TABLE "conversations" ADD COLUMN "state_seq" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
-ALTER TABLE "messages" ADD COLUMN "seq" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
-CREATE INDEX "messages_conversation_seq_idx" ON "messages" USING btree ("conversation_id","seq");--> statement-breakpoint--> statement-breakpoint
+ALTER TABLE "conversations" ADD COLUMN IF NOT EXISTS "last_seq" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "conversations" ADD COLUMN IF NOT EXISTS "state_seq" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN IF NOT EXISTS "seq" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "messages_conversation_seq_idx" ON "messages" USING btree ("conversation_id","seq");--> statement-breakpoint
 -- Existing messages and conversations numbered once, in history order (ids are UUID v7).
 UPDATE "messages" SET "seq" = "numbered"."seq" FROM (
   SELECT "id", row_number() OVER (PARTITION BY "conversation_id" ORDER BY "id") AS "seq" FROM "messages"

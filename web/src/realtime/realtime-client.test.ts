@@ -109,6 +109,35 @@ describe('createRealtimeClient', () => {
     expect(client.lastSeq('c1')).toBe(3);
   });
 
+  it("delivers a reply's parts under its one seq, past a later log event, and each part once after a resume from the reply's start", async () => {
+    const { client, latest, settle, fireNextTimer } = harness({ random: () => 0.5 });
+    const seen: string[] = [];
+    client.subscribe('c1', (event) => seen.push(`${event.type}:${event.seq}.${event.part ?? '-'}`));
+    client.start();
+    await settle();
+    latest().hello();
+    const part = (seq: number, n: number, type = 'text-delta') => ({ type, conversationId: 'c1', seq, part: n });
+    latest().serverSays(part(2, 0, 'message-started'));
+    latest().serverSays(part(2, 1));
+    latest().serverSays({ type: 'conversation-updated', conversationId: 'c1', seq: 3 });
+    latest().serverSays(part(2, 2));
+    latest().drop();
+    await fireNextTimer();
+    latest().hello();
+    expect(latest().framesOfType('subscribe')).toMatchObject([{ conversationId: 'c1', after: 3 }]);
+    // The server replays the reply in flight from its start, then goes on.
+    for (const n of [0, 1, 2, 3]) latest().serverSays(part(2, n, n === 0 ? 'message-started' : 'text-delta'));
+    latest().serverSays({ type: 'finished', conversationId: 'c1', seq: 4 });
+    expect(seen).toEqual([
+      'message-started:2.0',
+      'text-delta:2.1',
+      'conversation-updated:3.-',
+      'text-delta:2.2',
+      'text-delta:2.3',
+      'finished:4.-',
+    ]);
+  });
+
   it('after a dropped connection shows reconnecting, reconnects after a jittered delay and resumes after the last seq', async () => {
     const { client, latest, settle, fireNextTimer, sockets } = harness({ random: () => 0.5 });
     const seen: number[] = [];

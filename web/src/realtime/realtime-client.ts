@@ -41,16 +41,22 @@ type ConversationListener = (event: ConversationEvent) => void;
 
 interface Subscription {
   readonly listeners: Set<ConversationListener>;
-  /** The last seq delivered; resubscribing asks for everything after it. */
+  /** The highest seq delivered; resubscribing asks for everything after it. */
   lastSeq: number | undefined;
+  /** Each reply stream's last part delivered, by the seq its start took: a resume replays a reply from its start. */
+  readonly partsBySeq: Map<number, number>;
 }
+
+/** Replies whose parts are remembered per conversation; older ones ended long ago. */
+const rememberedStreams = 64;
 
 /**
  * One socket per tab, shared by every screen: conversations are subscribed once however many
  * listeners they have. On a lost connection it reconnects with exponential backoff and full jitter,
  * then resubscribes each open conversation with `after` = the last seq it delivered, so the server
- * replays exactly what was missed. An event at or below that seq (a replay overlapping what had
- * already arrived) is dropped, so listeners see each event once, in order.
+ * replays what was missed (replies in flight from their start). A log event at or below that seq, or a
+ * reply's part at or below the last one delivered of that reply (a replay overlapping what had already
+ * arrived), is dropped, so listeners see each event once, in order.
  */
 export function createRealtimeClient(options: RealtimeClientOptions) {
   const backoff = options.backoff ?? defaultBackoff;
@@ -95,8 +101,18 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
     const subscription = subscriptions.get(event.conversationId);
     if (!subscription) return;
     if (typeof event.seq === 'number') {
-      if (subscription.lastSeq !== undefined && event.seq <= subscription.lastSeq) return;
-      subscription.lastSeq = event.seq;
+      if (typeof event.part === 'number') {
+        // A stream event: ordered by (seq, part) inside its reply, and may follow later seqs (a rename).
+        const lastPart = subscription.partsBySeq.get(event.seq);
+        if (lastPart !== undefined && event.part <= lastPart) return;
+        subscription.partsBySeq.set(event.seq, event.part);
+        if (subscription.partsBySeq.size > rememberedStreams) {
+          subscription.partsBySeq.delete(subscription.partsBySeq.keys().next().value as number);
+        }
+      } else if (subscription.lastSeq !== undefined && event.seq <= subscription.lastSeq) {
+        return;
+      }
+      if (subscription.lastSeq === undefined || event.seq > subscription.lastSeq) subscription.lastSeq = event.seq;
     }
     for (const listener of [...subscription.listeners]) listener(event);
   };
@@ -200,7 +216,7 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
     subscribe(conversationId: string, listener: ConversationListener, after?: number): () => void {
       let subscription = subscriptions.get(conversationId);
       if (!subscription) {
-        subscription = { listeners: new Set(), lastSeq: after };
+        subscription = { listeners: new Set(), lastSeq: after, partsBySeq: new Map() };
         subscriptions.set(conversationId, subscription);
         subscribeFrame(conversationId, subscription);
       }

@@ -8,8 +8,10 @@
 export interface ConversationEvent {
   readonly type: string;
   readonly conversationId: string;
-  /** Per conversation, strictly increasing; absent on `typing` (never stored, never replayed). */
+  /** The conversation's log position (docs/realtime.md); absent on `typing` (never stored, never replayed). */
   readonly seq?: number;
+  /** On a reply's stream events: their order inside the reply, whose start took `seq` (0 = `message-started`). */
+  readonly part?: number;
   readonly [field: string]: unknown;
 }
 
