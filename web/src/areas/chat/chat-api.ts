@@ -81,6 +81,8 @@ export interface StoredMessage {
   toolCalls?: StoredToolCall[] | null;
   createdAt: string;
   completedAt: string | null;
+  /** Its conversation's log position of the message's latest state (docs/realtime.md). */
+  seq: number;
   /** Only on a message the agent sent on its own (a proactive message). */
   proactive?: true;
   /** When the other side read it; null while unread. */

@@ -31,6 +31,7 @@ export const stored = (overrides: Partial<StoredMessage>): StoredMessage => ({
   finishReason: null,
   createdAt: '2026-01-01T10:00:00.000Z',
   completedAt: null,
+  seq: 1,
   ...overrides,
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredMessage } from './chat-api';
 import { messageText, toChatMessage } from './chat-messages';
-import { applyLiveEvent, historySeq, liveReplyId, storedSeqOf } from './live-events';
+import { applyLiveEvent, historySeq, liveReplyId } from './live-events';
 
 const stored = (overrides: Partial<StoredMessage>): StoredMessage => ({
   id: 'm1',
@@ -18,6 +18,7 @@ const stored = (overrides: Partial<StoredMessage>): StoredMessage => ({
   finishReason: null,
   createdAt: '2026-11-25T20:00:00.000Z',
   completedAt: '2026-11-25T20:00:00.000Z',
+  seq: 1,
   ...overrides,
 });
 
@@ -69,14 +70,9 @@ describe('applyLiveEvent', () => {
 
 describe('historySeq', () => {
   it('resumes after the last settled message, leaving a reply in flight to be replayed', () => {
-    const half = stored({
-      id: 'r1',
-      role: 'assistant',
-      status: 'streaming',
-      completedAt: null,
-      createdAt: '2026-11-25T20:00:01.000Z',
-    });
-    expect(historySeq([question, half])).toBe(storedSeqOf(question));
-    expect(storedSeqOf(question)).toBe(Date.parse('2026-11-25T20:00:00.000Z') * 1000 + 999);
+    const settled = stored({ id: 'q2', seq: 5 });
+    const half = stored({ id: 'r2', role: 'assistant', status: 'streaming', completedAt: null, seq: 6 });
+    expect(historySeq([question, answer, settled, half])).toBe(5);
+    expect(historySeq([])).toBe(0);
   });
 });

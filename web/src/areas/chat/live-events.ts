@@ -4,25 +4,16 @@ import { toChatMessage, type ChatMessage } from './chat-messages';
 import { applyCompanionEvent, endTypingOf, settledReply } from './companion/companion-live-events';
 import { bubbleMessageIds } from './companion/split-reply';
 
-/**
- * The seq of a stored message's final state, as the server computes it (src/modules/realtime/
- * event-seq.ts: the last slot of the millisecond it was completed, or created). Subscribing with the
- * highest one of the history asks the server for exactly what the history lacks: later messages and
- * the events of a reply in flight.
- */
-export function storedSeqOf(message: Pick<StoredMessage, 'completedAt' | 'createdAt'>): number {
-  return Date.parse(message.completedAt ?? message.createdAt) * 1000 + 999;
-}
-
 const isUnfinished = (status: StoredMessage['status'] | undefined) => status === 'streaming' || status === 'pending';
 
 /**
- * Where the history stops: the seq of its last settled message. A reply still being written is left
- * out, so its events so far are replayed (and rebuild it) rather than skipped.
+ * Where the history stops: the highest seq of its settled messages (each message carries the seq of its
+ * latest state). A reply still being written is left out, so the server replays it from its start
+ * (and rebuilds it) rather than skipping it; later messages come as they changed.
  */
 export function historySeq(messages: readonly StoredMessage[]): number {
   let seq = 0;
-  for (const message of messages) if (!isUnfinished(message.status)) seq = Math.max(seq, storedSeqOf(message));
+  for (const message of messages) if (!isUnfinished(message.status)) seq = Math.max(seq, message.seq);
   return seq;
 }
 

@@ -54,6 +54,7 @@ const stored = (overrides: Partial<StoredMessage>): StoredMessage => ({
   attachments: [],
   createdAt: '2026-01-01T10:00:00.000Z',
   completedAt: null,
+  seq: 1,
   ...overrides,
 });
 

@@ -36,6 +36,7 @@ const stored = (overrides: Partial<StoredMessage>): StoredMessage => ({
   finishReason: 'stop',
   createdAt: '2026-01-01T10:00:00.000Z',
   completedAt: '2026-01-01T10:00:00.000Z',
+  seq: 1,
   ...overrides,
 });
 
