@@ -10,7 +10,7 @@ import { createLogger } from '../../src/platform/logger.js';
 import { createDirectoryStorage } from '../../src/platform/storage/index.js';
 import { register, uniqueEmail } from '../harness/actors.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
-import { createSource, multipartBody, uploadAccepted } from '../knowledge/knowledge-setup.js';
+import { createSource, multipartBody, uploadAccepted, waitForDocument } from '../knowledge/knowledge-setup.js';
 
 describe('maintenance sweeps', () => {
   let t: TestApp;
@@ -238,6 +238,8 @@ describe('maintenance sweeps', () => {
     const document = await uploadAccepted(t.app, admin, sourceId, Buffer.from('Searched until replaced.'), {
       filename: 'replaced.txt',
     });
+    // Indexed first: a document's indexing, as it ends, lets go of the file it replaced.
+    expect((await waitForDocument(t.app, admin, sourceId, document.id)).status).toBe('ready');
     const storage = createDirectoryStorage(t.config.filesDir);
     const replacedKey = newId();
     await mkdir(path.dirname(storage.localPath(replacedKey)), { recursive: true });
