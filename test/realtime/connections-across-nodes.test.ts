@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPassword } from '../harness/actors.js';
-import { eventually } from '../harness/chat-setup.js';
+import { createAgent, createConversation, eventually } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { testStorage } from '../harness/test-database.js';
 import {
@@ -10,7 +10,7 @@ import {
   registerPlatformAdmin,
   type SignedInUser,
 } from '../harness/tenant-setup.js';
-import { openSocket, type TestSocket } from './realtime-client.js';
+import { answerTo, openSocket, type TestSocket } from './realtime-client.js';
 
 const isScaledOut = testStorage === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
 const limit = 3;
@@ -26,9 +26,10 @@ const refusalOf = (promise: Promise<TestSocket>): Promise<Refusal> =>
   );
 
 /**
- * The sockets a user may hold (REALTIME_CONNECTIONS_PER_USER) are counted across nodes in Redis: two
- * nodes of one deployment, on one database and one Redis, refuse the socket past the limit whichever
- * node it reaches, and give a slot back when a socket closes.
+ * Two nodes of one deployment, on one database and one Redis. The sockets a user may hold
+ * (REALTIME_CONNECTIONS_PER_USER) are counted across them: the socket past the limit is refused whichever
+ * node it reaches, and a slot comes back when a socket closes. A change of rights made through one node
+ * ends what a socket on the other may do within a second.
  */
 describe.skipIf(!isScaledOut)('realtime connections per user, across nodes', { timeout: 60_000 }, () => {
   let nodeA: TestApp;
@@ -80,6 +81,61 @@ describe.skipIf(!isScaledOut)('realtime connections per user, across nodes', { t
     }, 5000);
     expect((await refusalOf(openSocket(addressA, { headers }))).status).toBe(429);
     await Promise.all([onA[1].close(), onB.close(), reopened.close()]);
+  });
+
+  it('ends access on the other node within a second: demoted, disabled, signed out, API key deleted', async () => {
+    const member = await createUser(nodeA.app, admin, 'member');
+    const agentId = (await createAgent(nodeA.app, admin, { name: 'Desk', model: 'offline', visibility: 'tenant' })).id;
+    const others = await createConversation(nodeA.app, member, agentId);
+    const change = async (method: 'PATCH' | 'POST' | 'DELETE', url: string, payload?: object) => {
+      const answer = await nodeA.app.inject({ method, url, headers: admin.headers, ...(payload && { payload }) });
+      expect(answer.statusCode, answer.body).toBeLessThan(300);
+    };
+
+    // Demoted: the subscription to another's conversation ends, with a sentence.
+    const operator = await createUser(nodeA.app, admin, 'operator');
+    const demotedSocket = await openSocket(addressB, { headers: operator.headers });
+    demotedSocket.send({ type: 'subscribe', id: 'others', conversationId: others.id });
+    expect(await answerTo(demotedSocket, 'others')).toMatchObject({ type: 'subscribed' });
+    let at = Date.now();
+    await change('PATCH', `/v1/users/${operator.userId}`, { role: 'member' });
+    const ended = await demotedSocket.next((frame) => frame.type === 'error' && frame.code === 'subscription_ended');
+    expect(Date.now() - at).toBeLessThan(1_000);
+    expect(ended).toMatchObject({ conversationId: others.id });
+
+    // Disabled, signed out, API key deleted: the socket is closed with 4001.
+    const disabled = await createUser(nodeA.app, admin, 'member');
+    const signedOut = await createUser(nodeA.app, admin, 'member');
+    const keyed = await nodeA.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: member.headers,
+      payload: { name: 'on node B' },
+    });
+    const key = keyed.json<{ id: string; key: string }>();
+    const sockets = {
+      disabled: await openSocket(addressB, { headers: disabled.headers }),
+      signedOut: await openSocket(addressB, { headers: signedOut.headers }),
+      key: await openSocket(addressB, { headers: { authorization: `Bearer ${key.key}` } }),
+    };
+    at = Date.now();
+    await change('PATCH', `/v1/users/${disabled.userId}`, { disabled: true });
+    const loggedOut = await nodeA.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      payload: { refreshToken: signedOut.refreshToken },
+    });
+    expect(loggedOut.statusCode).toBeLessThan(300);
+    const deleted = await nodeA.app.inject({
+      method: 'DELETE',
+      url: `/v1/api-keys/${key.id}`,
+      headers: member.headers,
+    });
+    expect(deleted.statusCode).toBe(204);
+    const codes = await Promise.all(Object.values(sockets).map(async (socket) => (await socket.closed).code));
+    expect(Date.now() - at).toBeLessThan(1_000);
+    expect(codes).toEqual([4001, 4001, 4001]);
+    await demotedSocket.close();
   });
 
   it('does not open a socket on the session cookie alone: browsers use a ticket', async () => {
