@@ -143,6 +143,11 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
     }
   }
 
+  function publishStream(turn: PublishedTurn, isContinuation: boolean): void {
+    const stream = { seq: 0, part: 0, isContinuation };
+    turn.handle.subscribe((event) => publishEvent(turn, stream, event));
+  }
+
   /**
    * To the owner's own channel (the sidebar) and to the conversation's watchers. With its seq (a change
    * numbered in the log), the watchers, the owner's subscribed sockets too, get it in its place; the
@@ -223,19 +228,13 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
     },
 
     /** Called by the chat turn as it starts (ChatTurnDeps.announceTurn). */
-    publishTurn(turn: PublishedTurn): void {
-      const stream = { seq: 0, part: 0, isContinuation: false };
-      turn.handle.subscribe((event) => publishEvent(turn, stream, event));
-    },
+    publishTurn: (turn: PublishedTurn): void => publishStream(turn, false),
 
     /**
      * A reply going on after its tool calls were decided (chat's announceContinuedReply): its stream
      * again from part 0, under the seq its return to `streaming` took in the database.
      */
-    publishContinuedReply(turn: PublishedTurn): void {
-      const stream = { seq: 0, part: 0, isContinuation: true };
-      turn.handle.subscribe((event) => publishEvent(turn, stream, event));
-    },
+    publishContinuedReply: (turn: PublishedTurn): void => publishStream(turn, true),
 
     /** A message stored outside a turn (an operator's reply): its conversation's watchers get it once. */
     publishMessage(tenantId: string, message: MessageView): void {

@@ -44,13 +44,13 @@ export function createWebhookOutbox(deps: WebhookOutboxDeps) {
   });
 
   /**
-   * Read on the caller's executor. Inside a transaction it never waits on a read another caller started:
-   * on embedded storage that read needs the one session this transaction holds, and both would wait for
-   * ever (the whole database with them).
+   * Read on the caller's executor. Inside a transaction it takes only a finished read from the cache,
+   * never one another caller started: on embedded storage that read needs the one session this
+   * transaction holds, and both would wait for ever (the whole database with them).
    */
   async function isSubscribed(executor: Executor, tenantId: string, type: string): Promise<boolean> {
     const read = async () => new Set(await repository.listSubscribedTypes(executor, tenantId));
-    if (is(executor, PgTransaction)) return (await read()).has(type);
+    if (is(executor, PgTransaction)) return (subscribedTypes.peek(tenantId) ?? (await read())).has(type);
     // A shared read that failed (another caller's transaction ended under it) is made again on ours.
     const types = await subscribedTypes.load(tenantId, read).catch(read);
     return types.has(type);

@@ -61,4 +61,17 @@ describe('expiring cache', () => {
     expect(await cache.load('t1', async () => ['one, read again'])).toEqual(['one, read again']);
     expect(await cache.load('t2', async () => ['two, read again'])).toEqual(['two, read again']);
   });
+
+  it('peeks only at a finished, unexpired read, never at one in flight', async () => {
+    const { cache, advance } = cacheWithClock();
+    let finish: (value: string[]) => void = () => undefined;
+    const loading = cache.load('t1', () => new Promise<string[]>((resolve) => (finish = resolve)));
+    expect(cache.peek('t1')).toBeUndefined();
+    finish(['key']);
+    await loading;
+    expect(cache.peek('t1')).toEqual(['key']);
+    advance(5_001);
+    expect(cache.peek('t1')).toBeUndefined();
+    expect(cache.peek('t2')).toBeUndefined();
+  });
 });

@@ -10,6 +10,8 @@ export interface ExpiringCacheOptions {
 interface Entry<T> {
   readonly value: Promise<T>;
   readonly expiresAt: number;
+  /** The load's result once it has come. */
+  settled?: { readonly value: T };
 }
 
 /**
@@ -26,11 +28,23 @@ export function createExpiringCache<T>(options: ExpiringCacheOptions) {
       const cached = entries.get(key);
       if (cached && cached.expiresAt > now()) return cached.value;
       const value = read();
-      entries.set(key, { value, expiresAt: now() + options.ttlMs });
-      value.catch(() => {
-        if (entries.get(key)?.value === value) entries.delete(key);
-      });
+      const entry: Entry<T> = { value, expiresAt: now() + options.ttlMs };
+      entries.set(key, entry);
+      value.then(
+        (result) => (entry.settled = { value: result }),
+        () => {
+          if (entries.get(key) === entry) entries.delete(key);
+        },
+      );
       return value;
+    },
+    /**
+     * The value held for `key` if its load has finished and not expired; never a load in flight. For a
+     * caller that must not wait on a read someone else started (one inside a transaction).
+     */
+    peek(key: string): T | undefined {
+      const cached = entries.get(key);
+      return cached && cached.expiresAt > now() ? cached.settled?.value : undefined;
     },
     invalidate(key: string): void {
       entries.delete(key);

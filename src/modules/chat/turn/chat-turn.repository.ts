@@ -269,9 +269,8 @@ const recordFailedReply = preparedFor((db) =>
 
 /**
  * The turn counted in the conversation's state (merged in SQL, so concurrent turns both count), and the
- * reply, which takes the seq this bumps (the trigger would update the conversation a second time).
+ * seq its reply takes from this bump (the trigger would update the conversation a second time).
  */
-/** The turn counted in the conversation's state, and the seq its reply takes. */
 function turnCounted(db: Executor) {
   return db.$with('counted').as(
     db
@@ -460,15 +459,16 @@ export function createChatTurnRepository() {
         tenantId,
         messageId,
       };
-      if (!turn) return Number((await recordFailedReply(db).execute(values))[0]?.seq ?? Number.NaN) || undefined;
-      const now = turn.now.toISOString();
-      const counted = await recordCompletedReply(db).execute({
-        ...values,
-        conversationId,
-        modelRef: turn.modelRef,
-        now,
-      });
-      return Number(counted[0]?.seq ?? Number.NaN) || undefined;
+      const rows = turn
+        ? await recordCompletedReply(db).execute({
+            ...values,
+            conversationId,
+            modelRef: turn.modelRef,
+            now: turn.now.toISOString(),
+          })
+        : await recordFailedReply(db).execute(values);
+      // bigint: a string from some drivers.
+      return rows[0] && Number(rows[0].seq);
     },
   };
 }
