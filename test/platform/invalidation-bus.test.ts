@@ -77,6 +77,21 @@ describe.skipIf(!redisUrl)('the invalidation bus over Redis', () => {
     await expect.poll(() => heard, withinOneSecond).toBeGreaterThan(0);
   });
 
+  // A topic the other nodes' parser did not know was dropped there without a word (webhook endpoints were).
+  it.each([
+    'tenant-providers',
+    'model-prices',
+    'reply-stops',
+    'credentials',
+    'webhook-endpoints',
+    'conversation-access',
+  ] as const)("carries '%s' to the other node", async (topic) => {
+    const heard: string[] = [];
+    busB.subscribe(topic, (published) => void (published.startsWith(keyPrefix) && heard.push(published)));
+    busA.publish(topic, key(`${topic}-1`));
+    await expect.poll(() => heard, withinOneSecond).toEqual([key(`${topic}-1`)]);
+  });
+
   it('tells its subscribers to forget everything after its connection to Redis was lost', async () => {
     heardByB.length = 0;
     expect(listenerOfB).toBeDefined();

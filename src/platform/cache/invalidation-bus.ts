@@ -8,10 +8,18 @@ import type { Logger } from '../logger.js';
  * providers, or the price table, `model-prices`, always as `everyKey`), or a reply that must stop being
  * written wherever it is written (`reply-stops`, chat's `reply-stops.ts`), or a user whose credentials may
  * have ended, whose realtime sockets are checked again (`credentials`), or a tenant whose webhook endpoints
- * changed, whose events are then worth storing or not (`webhook-endpoints`).
+ * changed, whose events are then worth storing or not (`webhook-endpoints`), or a conversation whose
+ * watchers must be judged again (`conversation-access`: it was deleted).
  */
-export type InvalidationTopic =
-  'tenant-providers' | 'model-prices' | 'reply-stops' | 'credentials' | 'webhook-endpoints';
+const invalidationTopics = [
+  'tenant-providers',
+  'model-prices',
+  'reply-stops',
+  'credentials',
+  'webhook-endpoints',
+  'conversation-access',
+] as const;
+export type InvalidationTopic = (typeof invalidationTopics)[number];
 
 /**
  * The key a subscriber gets when messages may have been missed: forget everything of the topic. A
@@ -115,12 +123,8 @@ export async function openRedisInvalidationBus(redis: Redis, logger: Logger): Pr
   };
 }
 
-const topics: ReadonlySet<string> = new Set<InvalidationTopic>([
-  'tenant-providers',
-  'model-prices',
-  'reply-stops',
-  'credentials',
-]);
+// Every topic: one left out here would be dropped by the other nodes without a word.
+const topics: ReadonlySet<string> = new Set<InvalidationTopic>(invalidationTopics);
 
 function parseMessage(text: string): { node: string; topic: InvalidationTopic; key: string } | undefined {
   try {
