@@ -186,6 +186,7 @@ export async function registerModules(
     projects: projects.service,
     stopReplies: replyStops.stopConversation,
     onConversationChanged: (change) => realtime.publisher.publishConversationChange(change),
+    onConversationRemoved: realtime.conversationAccessChanged,
     recordCreated: (tx, tenantId, conversation) => emitConversationCreated(tx, events, tenantId, conversation),
   });
   conversations.registerRoutes(app);
@@ -297,6 +298,7 @@ export async function registerModules(
       companion.watchTurn(turn);
     },
     announceContinuedReply: (turn) => realtime.publisher.publishContinuedReply(turn),
+    announceWaitingReply: (tenantId, reply) => realtime.publisher.publishWaitingReply(tenantId, reply),
     announceTitle: (title) => realtime.publisher.publishTitle(title),
     messageEvents,
     knownFacts: createMemoryReader(database.db),

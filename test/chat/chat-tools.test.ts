@@ -10,7 +10,7 @@ import {
 } from '../harness/tenant-setup.js';
 import { startHttpMcpServer, type TestHttpMcpServer } from '../mcp/fixtures/http-server.js';
 import { createServer, syncTools, testMcpBounds, type SyncedTool } from '../mcp/mcp-setup.js';
-import { answerTo, isInLogOrder, openSocket } from '../realtime/realtime-client.js';
+import { answerTo, isInLogOrder, openSocket, type Frame } from '../realtime/realtime-client.js';
 
 interface StoredCall {
   toolCallId: string;
@@ -336,6 +336,87 @@ describe('chat with agent tools (MCP and built-in), through the fake OpenAI serv
     const deltas = events.filter((frame) => frame.type === 'text-delta').map((frame) => frame.delta);
     expect(deltas.join('')).toBe('Checking. It said ok.');
     await watcher.close();
+  });
+
+  it('decides over the socket with approve frames: a decision that leaves a call waiting is a state of its own in the log', async () => {
+    const agentId = await agentWith([`mcp:${tools.echo!.id}`]);
+    const conversation = await createConversation(t.app, admin, agentId, { title: 'Approved over the socket' });
+    const address = t.app.server.listening
+      ? `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`
+      : await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const [owner, watcher] = await Promise.all([1, 2].map(() => openSocket(address, { headers: admin.headers })));
+    watcher!.send({ type: 'subscribe', id: 'w', conversationId: conversation.id });
+    await answerTo(watcher!, 'w');
+    script(
+      {
+        toolCalls: [
+          { id: 'call_ws_a', name: 'echo', arguments: '{"message":"one"}' },
+          { id: 'call_ws_b', name: 'echo', arguments: '{"message":"two"}' },
+        ],
+      },
+      { replyTokens: ['Both done.'] },
+    );
+    expect((await send(conversation.id, 'Echo both')).statusCode).toBe(200);
+    const [, waiting] = await history(conversation.id);
+    const isWaitingFinish = (frame: Frame) =>
+      frame.type === 'finished' && (frame.message as { status: string }).status === 'awaiting_approval';
+    const asked = await watcher!.next(isWaitingFinish);
+
+    // Without messageId: the conversation's reply that waits. One of two calls decided: it still waits.
+    owner!.send({
+      type: 'approve',
+      id: 'a1',
+      conversationId: conversation.id,
+      toolCallId: 'call_ws_a',
+      approved: true,
+    });
+    expect(await answerTo(owner!, 'a1')).toMatchObject({ type: 'ok', messageId: waiting!.id });
+    const decidedOne = await watcher!.next(
+      (frame) => isWaitingFinish(frame) && frame.seq! > asked.seq!,
+      watcher!.frames.indexOf(asked) + 1,
+    );
+    expect(decidedOne.seq).toBe(asked.seq! + 1);
+    // As stored: the approved call waits to run with the other, still undecided.
+    const [, stored] = await history(conversation.id);
+    expect(stored!.toolCalls.map((call) => call.state)).toEqual(['running', 'awaiting_approval']);
+    expect((decidedOne.message as Message).toolCalls).toEqual(stored!.toolCalls);
+    // A client that had the log up to the question gets the decision on resuming, as it is stored.
+    const resumer = await openSocket(address, { headers: admin.headers });
+    resumer.send({ type: 'subscribe', id: 'r', conversationId: conversation.id, after: asked.seq });
+    expect(await answerTo(resumer, 'r')).toMatchObject({ seq: decidedOne.seq });
+    expect(resumer.frames.find((frame) => frame.seq === decidedOne.seq)).toMatchObject({
+      message: { id: waiting!.id, toolCalls: stored!.toolCalls },
+    });
+
+    owner!.send({
+      type: 'approve',
+      id: 'a2',
+      conversationId: conversation.id,
+      toolCallId: 'call_ws_b',
+      approved: false,
+    });
+    expect(await answerTo(owner!, 'a2')).toMatchObject({ type: 'ok', messageId: waiting!.id });
+    await watcher!.next(
+      (frame) => frame.type === 'finished' && (frame.message as { status: string }).status === 'complete',
+    );
+    const events = watcher!.frames.filter(
+      (frame) =>
+        frame.conversationId === conversation.id && typeof frame.seq === 'number' && frame.type !== 'subscribed',
+    );
+    expect(isInLogOrder(events), JSON.stringify(events.map((f) => [f.type, f.seq, f.part]))).toBe(true);
+    const seqs = [...new Set(events.map((frame) => frame.seq!))];
+    expect(seqs).toEqual(seqs.map((_, index) => seqs[0]! + index));
+    // A call decided already is refused as over HTTP.
+    owner!.send({
+      type: 'approve',
+      id: 'a3',
+      conversationId: conversation.id,
+      messageId: waiting!.id,
+      toolCallId: 'call_ws_b',
+      approved: true,
+    });
+    expect(await answerTo(owner!, 'a3')).toMatchObject({ type: 'error', code: 'conflict' });
+    await Promise.all([owner!.close(), watcher!.close(), resumer.close()]);
   });
 
   it('runs the built-in current_time and search_knowledge tools', async () => {

@@ -138,6 +138,67 @@ describe.skipIf(!isScaledOut)('realtime connections per user, across nodes', { t
     await demotedSocket.close();
   });
 
+  it("ends the other node's subscriptions to a conversation deleted through this one, with a sentence", async () => {
+    const member = await createUser(nodeA.app, admin, 'member');
+    const agentId = (await createAgent(nodeA.app, admin, { name: 'Gone', model: 'offline', visibility: 'tenant' })).id;
+    const doomed = await createConversation(nodeA.app, member, agentId);
+    const kept = await createConversation(nodeA.app, member, agentId);
+    const [owner, operatorSocket] = await Promise.all([
+      openSocket(addressB, { headers: member.headers }),
+      openSocket(addressB, { headers: (await createUser(nodeA.app, admin, 'operator')).headers }),
+    ]);
+    for (const [socket, conversationId, id] of [
+      [owner, doomed.id, 'doomed'],
+      [owner, kept.id, 'kept'],
+      [operatorSocket, doomed.id, 'doomed'],
+    ] as const) {
+      socket.send({ type: 'subscribe', id, conversationId });
+      expect(await answerTo(socket, id)).toMatchObject({ type: 'subscribed' });
+    }
+    const at = Date.now();
+    const deleted = await nodeA.app.inject({
+      method: 'DELETE',
+      url: `/v1/conversations/${doomed.id}`,
+      headers: member.headers,
+    });
+    expect(deleted.statusCode).toBe(204);
+    const ended = await Promise.all(
+      [owner, operatorSocket].map((socket) =>
+        socket.next((frame) => frame.type === 'error' && frame.code === 'subscription_ended'),
+      ),
+    );
+    expect(Date.now() - at).toBeLessThan(1_000);
+    for (const frame of ended) {
+      expect(frame).toMatchObject({ conversationId: doomed.id });
+      expect(String(frame.message)).toContain('was deleted');
+    }
+    // Only that subscription ended: the owner's other one still delivers.
+    const renamed = await nodeA.app.inject({
+      method: 'PATCH',
+      url: `/v1/conversations/${kept.id}`,
+      headers: member.headers,
+      payload: { title: 'Still watched' },
+    });
+    expect(renamed.statusCode).toBe(200);
+    expect(
+      await owner.next((frame) => frame.type === 'conversation-updated' && frame.conversationId === kept.id),
+    ).toMatchObject({ changes: { title: 'Still watched' } });
+    await Promise.all([owner.close(), operatorSocket.close()]);
+  });
+
+  it('redeems a ticket on the node it was not issued on, once: the same ticket again is refused on either', async () => {
+    const member = await createUser(nodeA.app, admin, 'member');
+    const issued = await nodeA.app.inject({ method: 'POST', url: '/v1/realtime/tickets', headers: member.headers });
+    expect(issued.statusCode).toBe(201);
+    const { ticket } = issued.json<{ ticket: string }>();
+    const socket = await openSocket(addressB, { ticket });
+    expect(socket.frames[0]).toMatchObject({ type: 'hello', userId: member.userId });
+    for (const address of [addressA, addressB]) {
+      expect((await refusalOf(openSocket(address, { ticket }))).status).toBe(401);
+    }
+    await socket.close();
+  });
+
   it('does not open a socket on the session cookie alone: browsers use a ticket', async () => {
     const member = await createUser(nodeA.app, admin);
     const login = await nodeA.app.inject({

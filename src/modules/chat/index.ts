@@ -55,6 +55,7 @@ export interface ChatModuleDeps {
   /** Publishes every turn's events to live watchers (the realtime module). */
   readonly announceTurn?: ChatTurnDeps['announceTurn'];
   readonly announceContinuedReply?: ChatTurnDeps['announceContinuedReply'];
+  readonly announceWaitingReply?: ChatTurnDeps['announceWaitingReply'];
   readonly announceTitle?: ChatTurnDeps['announceTitle'];
   /** Announces the turns' messages in the transactions that store them (the webhooks' message.created). */
   readonly messageEvents?: ChatTurnDeps['messageEvents'];
@@ -132,6 +133,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     stops: deps.stops,
     announceTurn: deps.announceTurn,
     announceContinuedReply: deps.announceContinuedReply,
+    announceWaitingReply: deps.announceWaitingReply,
     announceTitle: deps.announceTitle,
     messageEvents: deps.messageEvents,
     knownFacts: deps.knownFacts,

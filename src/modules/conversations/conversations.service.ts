@@ -24,6 +24,8 @@ export interface ConversationsServiceDeps {
   readonly projects: Pick<ProjectsService, 'assertAssignable'>;
   /** Called once a conversation is deleted: the replies still being written in it stop. */
   readonly stopReplies: (conversationId: string) => void;
+  /** Called once a conversation is deleted: its live watchers, on every node, are told their subscription ended. */
+  readonly onConversationRemoved?: (conversationId: string) => void;
   /** Told of a conversation made or changed (title, archive, project), for live watchers (realtime). */
   readonly onConversationChanged?: (change: ConversationChange) => void;
   /**
@@ -156,6 +158,7 @@ export function createConversationsService(deps: ConversationsServiceDeps) {
       await repository.delete(db, actor.tenantId, conversationId);
       // No model keeps writing (and costing) for a conversation that is gone.
       deps.stopReplies(conversationId);
+      deps.onConversationRemoved?.(conversationId);
     },
   };
 }

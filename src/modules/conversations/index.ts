@@ -14,6 +14,7 @@ export interface ConversationsModuleDeps {
   /** Stops the replies still being written in a conversation that is deleted (chat's reply stops). */
   readonly stopReplies: (conversationId: string) => void;
   readonly onConversationChanged?: ConversationsServiceDeps['onConversationChanged'];
+  readonly onConversationRemoved?: ConversationsServiceDeps['onConversationRemoved'];
   /** Announces a new conversation in the transaction that inserts it (the webhooks' conversation.created). */
   readonly recordCreated?: ConversationsServiceDeps['recordCreated'];
 }
@@ -26,6 +27,7 @@ export function createConversationsModule(deps: ConversationsModuleDeps) {
     projects: deps.projects,
     stopReplies: deps.stopReplies,
     onConversationChanged: deps.onConversationChanged,
+    onConversationRemoved: deps.onConversationRemoved,
     recordCreated: deps.recordCreated,
   });
   const messages = createMessagesService({

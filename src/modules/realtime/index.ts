@@ -59,6 +59,14 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
   deps.invalidations.subscribe('credentials', (userId) => {
     void warnIfFailed(userId === everyKey ? rights.recheckEveryone() : rights.recheckUser(userId));
   });
+  deps.invalidations.subscribe('conversation-access', (conversationId) => {
+    // After messages may have been lost (Redis came back): every watched conversation, once.
+    const conversationIds =
+      conversationId === everyKey
+        ? new Set(hub.subscriptions().map((subscription) => subscription.conversationId))
+        : [conversationId];
+    for (const id of conversationIds) void warnIfFailed(rights.recheckWatchers(id));
+  });
   const recheckAll = setInterval(() => void warnIfFailed(rights.recheckEveryone()), credentialRecheckMs);
   recheckAll.unref();
 
@@ -74,6 +82,9 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
      * deleted, signed out) or their role changed: their sockets are judged again (socket-rights.ts).
      */
     credentialsChanged: (userId: string) => deps.invalidations.publish('credentials', userId),
+    /** Tells every node that who may watch a conversation changed (it was deleted): its watchers are judged again. */
+    conversationAccessChanged: (conversationId: string) =>
+      deps.invalidations.publish('conversation-access', conversationId),
     registerRoutes(
       app: App,
       services: { chat: ChatService; conversations: Pick<ConversationsService, 'get'>; heartbeatMs: number },

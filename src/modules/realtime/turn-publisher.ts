@@ -236,6 +236,19 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
      */
     publishContinuedReply: (turn: PublishedTurn): void => publishStream(turn, true),
 
+    /**
+     * A reply still waiting for approval after one of its calls was decided: its watchers get its new
+     * state as `finished`, under the seq the decision took.
+     */
+    publishWaitingReply(tenantId: string, reply: MessageView): void {
+      const { conversationId } = reply;
+      toConversation(
+        { tenantId, ownerId: '', handle: { conversationId } as ChatTurnHandle },
+        { type: 'finished', conversationId, seq: reply.seq, messageId: reply.id, message: reply, usage: reply.usage },
+        { replyId: reply.id, isFinal: true },
+      );
+    },
+
     /** A message stored outside a turn (an operator's reply): its conversation's watchers get it once. */
     publishMessage(tenantId: string, message: MessageView): void {
       const { conversationId, seq } = message;

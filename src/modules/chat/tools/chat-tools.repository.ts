@@ -1,6 +1,12 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
-import { mcpServers, mcpTools, messages, type StoredToolCall } from '../../../platform/db/schema/index.js';
+import {
+  conversations,
+  mcpServers,
+  mcpTools,
+  messages,
+  type StoredToolCall,
+} from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
 
 /** An MCP tool an agent may call, as the tool loop offers it to the model. */
@@ -58,6 +64,7 @@ export function createChatToolsRepository() {
      * Answers the reply's seq as recorded (a new one when it goes back to `streaming`: the status change
      * takes the conversation's next seq, messages_take_seq), or undefined when the decision lost.
      */
+    /** Records a decision on `db`, a transaction (a decision that leaves calls waiting takes a seq too). */
     async recordDecision(
       db: Executor,
       decision: {
@@ -83,8 +90,18 @@ export function createChatToolsRepository() {
             sql`${messages.toolCalls} = ${JSON.stringify(decision.seen)}::jsonb`,
           ),
         )
-        .returning({ seq: messages.seq });
-      return row;
+        .returning({ seq: messages.seq, conversationId: messages.conversationId });
+      if (!row || decision.isContinuing) return row && { seq: row.seq };
+      // Other calls still wait, so the status stays and its trigger takes no seq: the decision takes the
+      // conversation's next one here, after the row above (the trigger's order), for watchers to get the
+      // reply's new state in its place. `db` is a transaction: the seq commits with the decision or not at all.
+      const [log] = await db
+        .update(conversations)
+        .set({ lastSeq: sql`${conversations.lastSeq} + 1` })
+        .where(eq(conversations.id, row.conversationId))
+        .returning({ seq: conversations.lastSeq });
+      await db.update(messages).set({ seq: log!.seq }).where(eq(messages.id, decision.messageId));
+      return { seq: log!.seq };
     },
   };
 }

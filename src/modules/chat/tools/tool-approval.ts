@@ -1,6 +1,7 @@
 import type { Actor } from '../../../access/actor.js';
 import { canUseAgent } from '../../../access/agent-access.js';
 import { canPostAsOwner, canViewOwned } from '../../../access/owned-resources.js';
+import { transaction } from '../../../platform/db/after-commit.js';
 import type { StoredToolCall } from '../../../platform/db/schema/index.js';
 import { AppError, conflict, forbidden, notFound, type ErrorCode } from '../../../platform/errors.js';
 import { presentMessage, type MessageView } from '../../conversations/index.js';
@@ -114,13 +115,9 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
     // Claimed before the decision is recorded too, so a user at their limit finds the call still waiting.
     const release = resolved ? deps.slots.claim(actor.userId) : () => undefined;
     const decided = await releasingOnFailure(release, async () => {
-      const recorded = await tools.repository.recordDecision(db, {
-        tenantId: actor.tenantId,
-        messageId,
-        seen,
-        next,
-        isContinuing,
-      });
+      const recorded = await transaction(db, (tx) =>
+        tools.repository.recordDecision(tx, { tenantId: actor.tenantId, messageId, seen, next, isContinuing }),
+      );
       if (!recorded)
         throw conflict(`Tool call '${decision.toolCallId}' is not awaiting approval; it was already decided`);
       const before = await repository.messageBefore(db, actor.tenantId, conversationId, messageId);
@@ -128,8 +125,13 @@ export function createToolApprovals(deps: ToolApprovalDeps) {
       return { userMessage: before, replySeq: recorded.seq };
     });
     const { userMessage } = decided;
-    // Other calls still wait: the reply stays as it is until the last one is decided.
-    if (!usable || !resolved) return settledHandle(userMessage, { ...message, toolCalls: next });
+    // Other calls still wait: the reply stays as it is until the last one is decided. Its watchers get
+    // its new state, under the seq the decision took.
+    if (!usable || !resolved) {
+      const waiting = { ...message, toolCalls: next, seq: decided.replySeq };
+      deps.announceWaitingReply?.(actor.tenantId, presentMessage(waiting));
+      return settledHandle(userMessage, waiting);
+    }
     const { visibility: _visibility, ownerId: _ownerId, ...agent } = usable;
     // Under the seq its return to `streaming` took: its continued stream is a new run of parts, after
     // whatever the conversation's log holds since it stopped to wait.

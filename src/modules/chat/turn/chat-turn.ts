@@ -84,6 +84,8 @@ export interface ChatTurnDeps {
    * (the realtime module): not a new turn, so nothing else (webhooks, the companion) hears of it.
    */
   readonly announceContinuedReply?: (turn: TurnAnnouncement) => void;
+  /** Told of a reply still waiting for approval after one of its calls was decided: its new state, with its seq. */
+  readonly announceWaitingReply?: (tenantId: string, reply: MessageView) => void;
   /**
    * Whether the AI may answer a support conversation now (the inbox module: only while it is `bot`).
    * Asked after the reply is registered with the stops, so a take, a hand-over or a resolve either is
