@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnServe, waitForReady } from '../cli/server-process.js';
@@ -63,4 +63,19 @@ export async function createScaledOutNodes(name: string, env: Record<string, str
       await withAdminClient(adminUrl, (client) => client.query(`drop database if exists ${databaseName} with (force)`));
     },
   };
+}
+
+const libfaketime = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+/**
+ * The environment that runs a node's wall clock `offset` off (e.g. `+2s`, `-2s`) through libfaketime
+ * (Debian's `faketime`, installed by .ci/run): Date, and everything else that reads the time of day, in
+ * that process alone; its monotonic clock (timers) stays true. For tests that nothing depends on the
+ * nodes' clocks agreeing.
+ */
+export function clockSkewedBy(offset: string): Record<string, string> {
+  if (!existsSync(libfaketime)) {
+    throw new Error(`${libfaketime} is missing: install Debian's faketime (apt-get install faketime)`);
+  }
+  return { LD_PRELOAD: libfaketime, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_NO_CACHE: '1' };
 }

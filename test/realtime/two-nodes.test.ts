@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interruptedReply } from '../../src/modules/chat/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { eventually } from '../harness/chat-setup.js';
-import { createScaledOutNodes, isScaledOut, type ScaledOutNodes } from '../harness/scaled-out-nodes.js';
+import { clockSkewedBy, createScaledOutNodes, isScaledOut, type ScaledOutNodes } from '../harness/scaled-out-nodes.js';
 import {
   answerTo,
   dedupeByLogPosition,
@@ -20,7 +20,8 @@ import {
  * Two real `parley serve` processes on one PostgreSQL database and one Redis, as behind a load balancer
  * with no sticky sessions: a reply written by node B reaches a socket on node A token by token, a
  * socket resuming on A mid-reply gets no gap and no duplicate, and when B is killed (-9) mid-reply the
- * lease sweep marks the reply interrupted and A's watcher hears its final `error`.
+ * lease sweep marks the reply interrupted and A's watcher hears its final `error`. Node B's clock runs
+ * 2 s ahead and node C's 2 s behind (libfaketime): the order every watcher sees owes nothing to clocks.
  */
 // A slow reply, so there is time to act while it is written: 40 tokens, 100 ms apart.
 const tokens = Array.from({ length: 40 }, (_, index) => ` t${index}`);
@@ -33,6 +34,7 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
   let cluster: ScaledOutNodes | undefined;
   let nodeA: string;
   let nodeB: { child: ChildProcess; baseUrl: string };
+  let nodeC: string;
   let headers: Record<string, string>;
   let agentId: string;
 
@@ -45,7 +47,11 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
       REPLY_LEASE_STALE_MS: String(leaseStaleMs),
     });
     nodeA = (await cluster.start()).baseUrl;
-    nodeB = await cluster.start();
+    nodeB = await cluster.start(clockSkewedBy('+2s'));
+    nodeC = (await cluster.start(clockSkewedBy('-2s'))).baseUrl;
+    // The skew is real: each node's Date header says its own time (to the second).
+    const clockOf = async (address: string) => Date.parse((await fetch(`${address}/health`)).headers.get('date')!);
+    expect((await clockOf(nodeB.baseUrl)) - (await clockOf(nodeC))).toBeGreaterThanOrEqual(3_000);
 
     const json = { 'content-type': 'application/json' };
     const post = (url: string, body: object, extra: Record<string, string> = {}) =>
@@ -147,22 +153,27 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
     await second.close();
   });
 
-  it('gives every watcher on both nodes one order: a reply on B, a rename on A meanwhile, a reply on A; live and after a resume', async () => {
+  it('gives every watcher on every node one order, clocks 2 s apart: a reply on B, a rename on C meanwhile, a reply on A; live and after a resume', async () => {
     const conversationId = await newConversation();
-    const [onA, onB] = await Promise.all([openSocket(nodeA, { headers }), openSocket(nodeB.baseUrl, { headers })]);
-    await Promise.all([subscribe(onA, conversationId), subscribe(onB, conversationId)]);
+    const [onA, onB, onC] = await Promise.all([
+      openSocket(nodeA, { headers }),
+      openSocket(nodeB.baseUrl, { headers }),
+      openSocket(nodeC, { headers }),
+    ]);
+    await Promise.all([onA, onB, onC].map((socket) => subscribe(socket, conversationId)));
     const first = await sendThroughB(conversationId, 'two-nodes-order-1');
-    // Renamed on A while B writes the reply: the rename's seq lands between the reply's start and end.
+    // Renamed on C (4 s behind B) while B writes the reply: the rename's seq lands between the reply's
+    // start and end, whatever the clocks say.
     await eventually(async () => (deltasOf(onB.frames).length >= 3 ? true : undefined), 60_000);
-    const renamed = await fetch(`${nodeA}/v1/conversations/${conversationId}`, {
+    const renamed = await fetch(`${nodeC}/v1/conversations/${conversationId}`, {
       method: 'PATCH',
       headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ title: 'Renamed on A' }),
+      body: JSON.stringify({ title: 'Renamed on C' }),
     });
     expect(renamed.status).toBe(200);
     const finishedOn = (socket: TestSocket, replyId: string) =>
       socket.next((frame) => frame.type === 'finished' && isReplyFrame(replyId)(frame));
-    await Promise.all([finishedOn(onA, first.replyId), finishedOn(onB, first.replyId)]);
+    await Promise.all([onA, onB, onC].map((socket) => finishedOn(socket, first.replyId)));
     const writer = await openSocket(nodeA, { headers });
     writer.send({
       type: 'send',
@@ -172,7 +183,7 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
       clientMessageId: 'two-nodes-order-2',
     });
     const second = String((await answerTo(writer, 'a')).replyMessageId);
-    await Promise.all([finishedOn(onA, second), finishedOn(onB, second)]);
+    await Promise.all([onA, onB, onC].map((socket) => finishedOn(socket, second)));
 
     const live = eventsOf(onA, conversationId);
     const onBLive = eventsOf(onB, conversationId);
@@ -186,13 +197,16 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
       frames
         .filter((frame) => typeof frame.part === 'number')
         .map((frame) => [frame.seq, frame.part, frame.delta ?? null]);
+    const onCLive = eventsOf(onC, conversationId);
+    for (const other of [onBLive, onCLive]) {
+      expect(isInLogOrder(other)).toBe(true);
+      expect(logOf(other)).toEqual(logOf(live));
+      expect(streamsOf(other)).toEqual(streamsOf(live));
+    }
     expect(isInLogOrder(live)).toBe(true);
-    expect(isInLogOrder(onBLive)).toBe(true);
-    expect(logOf(onBLive)).toEqual(logOf(live));
-    expect(streamsOf(onBLive)).toEqual(streamsOf(live));
     const rename = live.filter((frame) => frame.type === 'conversation-updated');
     expect(rename).toHaveLength(1);
-    expect(rename[0]).toMatchObject({ changes: { title: 'Renamed on A' } });
+    expect(rename[0]).toMatchObject({ changes: { title: 'Renamed on C' } });
     const [started] = live.filter((frame) => frame.type === 'message-started');
     expect(rename[0]!.seq).toBeGreaterThan(started!.seq!);
     expect(rename[0]!.seq).toBeLessThan(live.find((frame) => frame.type === 'finished')!.seq!);
@@ -212,7 +226,7 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
     expect(resumed.map((frame) => frame.seq)).toEqual(latestStates.map((frame) => frame.seq));
     const messageIdOf = (frame: Frame) => (frame.message as { id: string }).id;
     expect(resumed.map(messageIdOf)).toEqual(latestStates.map(messageIdOf));
-    await Promise.all([onA.close(), onB.close(), writer.close(), resumer.close()]);
+    await Promise.all([onA.close(), onB.close(), onC.close(), writer.close(), resumer.close()]);
   });
 
   it("tells node A's watcher the final error when node B is killed mid-reply; nothing is lost or doubled", async () => {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, notExists } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../platform/db/client.js';
 import { conversations, idempotencyKeys, messages } from '../../platform/db/schema/index.js';
@@ -65,12 +65,13 @@ export function createChatRepository() {
 
     /**
      * Says this node still writes these replies (reply-leases.ts). By id alone, across tenants: they are
-     * the node's own replies in flight, and nothing is read back.
+     * the node's own replies in flight, and nothing is read back. On the database's clock, as the sweep
+     * that judges leases reads it: a node whose clock is off cannot make a live reply look stale.
      */
-    async renewStreamingReplies(db: Executor, messageIds: readonly string[], now: Date): Promise<void> {
+    async renewStreamingReplies(db: Executor, messageIds: readonly string[]): Promise<void> {
       await db
         .update(messages)
-        .set({ aliveAt: now })
+        .set({ aliveAt: sql`now()` })
         .where(and(inArray(messages.id, [...messageIds]), eq(messages.status, 'streaming')));
     },
 
@@ -78,10 +79,11 @@ export function createChatRepository() {
      * Renews one reply's lease and saves what it has said so far, while it is still `streaming`: a
      * reply stored meanwhile (complete, stopped, failed) keeps what its turn stored.
      */
-    async saveReplyDraft(db: Executor, draft: ReplyDraft, now: Date): Promise<void> {
+    async saveReplyDraft(db: Executor, draft: ReplyDraft): Promise<void> {
+      const { text, reasoning } = draft;
       await db
         .update(messages)
-        .set({ content: storableText(draft.text), reasoning: storableText(draft.reasoning) || null, aliveAt: now })
+        .set({ content: storableText(text), reasoning: storableText(reasoning) || null, aliveAt: sql`now()` })
         .where(and(eq(messages.id, draft.messageId), eq(messages.status, 'streaming')));
     },
 

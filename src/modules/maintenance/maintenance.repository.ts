@@ -59,7 +59,8 @@ export function createMaintenanceRepository() {
      */
     async failAbandonedReplies(
       db: Executor,
-      cutoffs: { readonly aliveBefore: Date; readonly startedBefore: Date },
+      // Ages on the database's clock, which renews the leases (chat.repository.ts): no node's clock counts.
+      cutoffs: { readonly staleAfterMs: number; readonly startedMsAgo: number },
       reason: { code: string; message: string },
     ): Promise<MessageRow[]> {
       return db
@@ -75,8 +76,11 @@ export function createMaintenanceRepository() {
           and(
             eq(messages.status, 'streaming'),
             or(
-              lt(messages.aliveAt, cutoffs.aliveBefore),
-              and(isNull(messages.aliveAt), lt(messages.createdAt, cutoffs.startedBefore)),
+              lt(messages.aliveAt, sql`now() - ${cutoffs.staleAfterMs} * interval '1 millisecond'`),
+              and(
+                isNull(messages.aliveAt),
+                lt(messages.createdAt, sql`now() - ${cutoffs.startedMsAgo} * interval '1 millisecond'`),
+              ),
             ),
           ),
         )

@@ -43,7 +43,7 @@ const abandonedReplyMarginMs = 60_000;
 export function createMaintenanceService(deps: MaintenanceDeps) {
   const now = deps.now ?? (() => new Date());
   /** Fails the abandoned replies and tells their watchers; returns how many. */
-  const failAbandoned = async (cutoffs: { aliveBefore: Date; startedBefore: Date }): Promise<number> => {
+  const failAbandoned = async (cutoffs: { staleAfterMs: number; startedMsAgo: number }): Promise<number> => {
     const rows: MessageRow[] = await deps.repository.failAbandonedReplies(deps.db, cutoffs, interruptedReply);
     if (rows.length > 0) {
       deps.onRepliesAbandoned?.(rows.map((row) => ({ tenantId: row.tenantId, reply: presentMessage(row) })));
@@ -69,8 +69,8 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
           new Date(at - expiredTokenRetentionMs),
         ),
         abandonedReplies: await failAbandoned({
-          aliveBefore: new Date(at - (deps.replyStaleAfterMs ?? replyLease.staleAfterMs)),
-          startedBefore: new Date(at - deps.modelTimeoutMs - abandonedReplyMarginMs),
+          staleAfterMs: deps.replyStaleAfterMs ?? replyLease.staleAfterMs,
+          startedMsAgo: deps.modelTimeoutMs + abandonedReplyMarginMs,
         }),
         budgetReservations: await deps.repository.releaseExpiredBudgetReservations(deps.db, new Date(at)),
       };
@@ -89,8 +89,7 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
      * Marked at once, rather than by the lease sweep 90 s on, so it can be retried or stopped at once.
      */
     async failRepliesOfEarlierRun(): Promise<number> {
-      const at = now();
-      const count = await failAbandoned({ aliveBefore: at, startedBefore: at });
+      const count = await failAbandoned({ staleAfterMs: 0, startedMsAgo: 0 });
       if (count > 0) deps.logger.warn({ count }, 'marked replies the last run left streaming as interrupted');
       return count;
     },

@@ -41,8 +41,7 @@ async function renewRound(deps: ReplyLeaseDeps): Promise<void> {
   const drafts = deps.stops.takeUnsavedDrafts();
   const drafted = new Set(drafts.map((draft) => draft.messageId));
   const quiet = deps.stops.runningReplyIds().filter((id) => !drafted.has(id));
-  const now = new Date();
   // One after another: a round never takes more than one pooled connection from the requests.
-  for (const draft of drafts) await deps.repository.saveReplyDraft(deps.db, draft, now);
-  if (quiet.length > 0) await deps.repository.renewStreamingReplies(deps.db, quiet, now);
+  for (const draft of drafts) await deps.repository.saveReplyDraft(deps.db, draft);
+  if (quiet.length > 0) await deps.repository.renewStreamingReplies(deps.db, quiet);
 }
