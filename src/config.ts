@@ -298,6 +298,7 @@ export interface Config {
     readonly heartbeatMs: number;
     readonly ticketTtlMs: number;
     readonly typingThrottleMs: number;
+    readonly replayPageSize: number;
   };
   /** As Fastify's `trustProxy` takes it: a list is the proxies' addresses, comma-separated. */
   readonly trustProxy: boolean | number | string;
@@ -461,6 +462,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       heartbeatMs: e.REALTIME_HEARTBEAT_MS,
       ticketTtlMs: 30_000,
       typingThrottleMs: 1_000,
+      replayPageSize: 200,
     }),
     trustProxy: e.TRUST_PROXY,
     defaultModel: e.DEFAULT_MODEL,

@@ -436,7 +436,10 @@ describe('realtime socket', () => {
       expect(typeof (titled.changes as { title: unknown }).title).toBe('string');
       // The title job's write took the seq after the stored reply's.
       expect(titled.seq).toBe(sent.json<{ assistantMessage: { seq: number } }>().assistantMessage.seq + 1);
-      const watched = await watcher.next((frame) => frame.type === 'conversation-updated');
+      // The user's channel reaches this socket too: an earlier test's conversation may be titled meanwhile.
+      const watched = await watcher.next(
+        (frame) => frame.type === 'conversation-updated' && frame.conversationId === conversation.id,
+      );
       expect(watched).toMatchObject({ seq: titled.seq, changes: titled.changes });
       const events = watcher.frames.filter(isConversationEvent(conversation.id));
       expect(isInLogOrder(events)).toBe(true);

@@ -8,12 +8,15 @@ import { answerTo, isReplyFrame, openSocket, type TestSocket } from './realtime-
 
 const ticketTtlMs = 300;
 const typingThrottleMs = 400;
+// Three stored messages a statement: a replay of a dozen takes pages.
+const replayPageSize = 3;
 const tokens = Array.from({ length: 40 }, (_, index) => ` w${index}`);
 
 /**
  * What a socket does besides watching, against the real server and a fake provider on 127.0.0.1: the
  * handshake's refusals of a credential whose time is up (an access token that expired, not a forged
- * one; a ticket past its life), `stop` and `retry` as frames, the typing throttle, and a binary frame.
+ * one; a ticket past its life), `stop` and `retry` as frames, the typing throttle, a binary frame, and a
+ * replay longer than a page.
  */
 describe('acting over the realtime socket', () => {
   let t: TestApp;
@@ -26,7 +29,10 @@ describe('acting over the realtime socket', () => {
     openai = await startFakeOpenAIServer();
     t = await buildTestApp(
       { OPENAI_BASE_URL: openai.baseUrl, OPENAI_API_KEY: 'sk-socket-actions' },
-      { chat: { stopWaitMs: 2_000, replyLeaseRenewMs: 50 }, realtime: { ticketTtlMs, typingThrottleMs } },
+      {
+        chat: { stopWaitMs: 2_000, replyLeaseRenewMs: 50 },
+        realtime: { ticketTtlMs, typingThrottleMs, replayPageSize },
+      },
     );
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
     agentId = (await createAgent(t.app, admin, { model: 'openai:gpt-4o-mini' })).id;
@@ -161,6 +167,54 @@ describe('acting over the realtime socket', () => {
     await reader.next((frame) => frame.type === 'typing', reader.frames.findIndex((f) => f.type === 'typing') + 1);
     expect(typingsHeard()).toBe(2);
     await Promise.all([typist.close(), reader.close()]);
+  });
+
+  it('replays a log longer than a page, page after page: every state once, in order, the rename in its place', async () => {
+    openai.respondWith({ replyTokens: ['Fine.'] });
+    const conversation = await createConversation(t.app, admin, agentId);
+    const sendOne = async (content: string) => {
+      const sent = await t.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${conversation.id}/messages`,
+        headers: { ...admin.headers, accept: 'application/json' },
+        payload: { content },
+      });
+      expect(sent.statusCode).toBe(201);
+    };
+    for (const content of ['one', 'two', 'three']) await sendOne(content);
+    const renamed = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/conversations/${conversation.id}`,
+      headers: admin.headers,
+      payload: { title: 'Paged' },
+    });
+    expect(renamed.statusCode).toBe(200);
+    for (const content of ['four', 'five']) await sendOne(content);
+    const stored = await historyOf(conversation.id);
+    expect(stored).toHaveLength(10);
+
+    for (const after of [0, 4]) {
+      const socket = await openSocket(address, { headers: admin.headers });
+      socket.send({ type: 'subscribe', id: 'replay', conversationId: conversation.id, after });
+      const subscribed = await answerTo(socket, 'replay');
+      const replayed = socket.frames.filter((frame) => typeof frame.seq === 'number' && frame.type !== 'subscribed');
+      const seqs = replayed.map((frame) => frame.seq!);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(seqs.every((seq) => seq > after)).toBe(true);
+      expect(subscribed.seq).toBe(seqs.at(-1));
+      const ids = replayed
+        .filter((frame) => frame.type === 'message-created')
+        .map((frame) => (frame.message as { id: string }).id);
+      const storedSeqOf = new Map(
+        replayed.map((frame) => [(frame.message as { id?: string } | undefined)?.id, frame.seq]),
+      );
+      expect(ids).toEqual(stored.map((message) => message.id).filter((id) => storedSeqOf.get(id)! > after));
+      expect(replayed.filter((frame) => frame.type === 'conversation-updated')).toEqual([
+        expect.objectContaining({ changes: expect.objectContaining({ title: 'Paged' }) }),
+      ]);
+      await socket.close();
+    }
   });
 
   it('answers a binary frame with bad_frame and a sentence, and keeps the socket open', async () => {

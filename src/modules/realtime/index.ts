@@ -98,6 +98,7 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
         chat: services.chat,
         subscriptionsPerConnection: limits.subscriptionsPerConnection,
         typingThrottleMs: limits.typingThrottleMs,
+        replayPageSize: limits.replayPageSize,
       });
       rights.setWatchRule(async (actor, conversationId) => {
         await services.conversations.get(actor, conversationId);

@@ -26,6 +26,8 @@ export interface RealtimeLimits {
   readonly heartbeatMs: number;
   readonly ticketTtlMs: number;
   readonly typingThrottleMs: number;
+  /** Stored messages one statement of a replay reads (`after`, a gap, a catch-up): the rest in more pages. */
+  readonly replayPageSize: number;
 }
 
 export interface ConnectionDeps {

@@ -126,8 +126,21 @@ export function createRealtimeHub() {
   ): void {
     const pending = subscription.pending ?? [];
     subscription.pending = undefined;
-    // The stored log is what the database holds now: a message that changed twice is there once, so
-    // its seqs need not follow each other; none is missing up to `throughSeq`.
+    sendReplayed(connection, subscription, replay, throughSeq);
+    for (const frame of pending.sort(inLogOrder)) offer(connection, conversationId, subscription, frame, jumpTo);
+  }
+
+  /**
+   * Frames read from the database, in log order, each once. The stored log is what the database holds
+   * now: a message that changed twice is there once, so its seqs need not follow each other; none is
+   * missing up to `throughSeq`.
+   */
+  function sendReplayed(
+    connection: RealtimeConnection,
+    subscription: Subscription,
+    replay: readonly ServerFrame[],
+    throughSeq: number,
+  ): void {
     for (const frame of [...replay].sort(inLogOrder)) {
       if (typeof frame.seq !== 'number') connection.send(frame);
       else if (partOf(frame) !== undefined && frame.seq <= subscription.lastSeq)
@@ -135,7 +148,6 @@ export function createRealtimeHub() {
       else if (frame.seq > subscription.lastSeq) sendLogged(connection, subscription, frame);
     }
     subscription.lastSeq = Math.max(subscription.lastSeq, throughSeq);
-    for (const frame of pending.sort(inLogOrder)) offer(connection, conversationId, subscription, frame, jumpTo);
   }
 
   function deliver(event: RealtimeEvent): void {
@@ -248,6 +260,17 @@ export function createRealtimeHub() {
       if (throughSeq > 0 && subscription.lastSeq > throughSeq) subscription.lastSeq = throughSeq;
       settleReplay(connection, conversationId, subscription, replay, throughSeq);
       return subscription.lastSeq;
+    },
+
+    /** One page of a long replay (not its last): sent in order; live events keep waiting. */
+    sendReplayPage(
+      connection: RealtimeConnection,
+      conversationId: string,
+      page: readonly ServerFrame[],
+      throughSeq: number,
+    ): void {
+      const subscription = byConversation.get(conversationId)?.get(connection);
+      if (subscription) sendReplayed(connection, subscription, page, throughSeq);
     },
 
     /** Every subscription of this node, with the last seq its socket got. */

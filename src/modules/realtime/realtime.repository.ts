@@ -36,6 +36,7 @@ export function createRealtimeRepository() {
       tenantId: string,
       conversationId: string,
       after: number,
+      limit: number,
     ): Promise<RealtimeMessageRow[]> {
       return db
         .select()
@@ -48,7 +49,8 @@ export function createRealtimeRepository() {
             or(gt(messages.seq, after), eq(messages.status, 'streaming')),
           ),
         )
-        .orderBy(asc(messages.seq));
+        .orderBy(asc(messages.seq))
+        .limit(limit);
     },
 
     /** The conversation's replies still being written (their events come from the relay's logs). */

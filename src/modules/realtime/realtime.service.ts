@@ -18,6 +18,8 @@ export interface RealtimeServiceDeps {
   readonly subscriptionsPerConnection: number;
   /** A client's `typing` is relayed at most this often per conversation and socket. */
   readonly typingThrottleMs: number;
+  /** Stored messages read by one statement of a replay: a long one is read and sent a page at a time. */
+  readonly replayPageSize: number;
 }
 
 type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -42,15 +44,20 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     actor: Actor,
     conversationId: string,
     after: number | undefined,
-  ): Promise<{ frames: ServerFrame[]; throughSeq: number }> {
+  ): Promise<{ frames: ServerFrame[]; throughSeq: number; isComplete: boolean }> {
     const log = await repository.conversationLog(db, actor.tenantId, conversationId);
-    if (!log) return { frames: [], throughSeq: 0 };
-    const throughSeq = log.lastSeq;
-    const from = after !== undefined && after <= throughSeq ? after : undefined;
+    if (!log) return { frames: [], throughSeq: 0, isComplete: true };
+    const from = after !== undefined && after <= log.lastSeq ? after : undefined;
+    const pageSize = deps.replayPageSize;
     const rows =
       from === undefined
         ? await repository.streamingReplies(db, actor.tenantId, conversationId)
-        : await repository.messagesChangedAfter(db, actor.tenantId, conversationId, from);
+        : await repository.messagesChangedAfter(db, actor.tenantId, conversationId, from, pageSize);
+    // A full page ends at its last row (rows come by seq, so none before it is missing); the rest is the
+    // next page's. A page of replies in flight alone (seqs at or before `from`) cannot move on: the end.
+    const lastRowSeq = rows.at(-1)?.seq ?? 0;
+    const isFull = from !== undefined && rows.length === pageSize && lastRowSeq > from;
+    const throughSeq = isFull ? Math.min(lastRowSeq, log.lastSeq) : log.lastSeq;
     const frames: ServerFrame[] = [];
     for (const row of rows) {
       // Changed since the log was read: it comes live.
@@ -59,11 +66,24 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       if (row.status === 'streaming') frames.push(...(await streamSoFar(row)));
       else frames.push({ type: 'message-created', conversationId, seq: row.seq, message });
     }
-    if (from !== undefined && log.stateSeq > from) {
+    if (from !== undefined && log.stateSeq > from && log.stateSeq <= throughSeq) {
       const changes = { title: log.title, archived: log.archivedAt !== null, projectId: log.projectId };
       frames.push({ type: 'conversation-updated', conversationId, seq: log.stateSeq, changes });
     }
-    return { frames, throughSeq };
+    return { frames, throughSeq, isComplete: throughSeq === log.lastSeq };
+  }
+
+  /**
+   * Replays the log after `after` to a subscription begun in the hub, a page at a time, each sent as it
+   * is read; live events wait meanwhile, and go out after the last page. Answers the socket's last seq.
+   */
+  async function replayInPages(connection: RealtimeConnection, conversationId: string, after: number | undefined) {
+    let page = await replayFrames(connection.actor, conversationId, after);
+    while (!page.isComplete && hub.isSubscribed(connection, conversationId)) {
+      hub.sendReplayPage(connection, conversationId, page.frames, page.throughSeq);
+      page = await replayFrames(connection.actor, conversationId, page.throughSeq);
+    }
+    return hub.finishReplay(connection, conversationId, page.frames, page.throughSeq);
   }
 
   /**
@@ -96,8 +116,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       // The role changed while the check ran, before socket-rights.ts could see this subscription:
       // judged again with the role the socket holds now.
       if (connection.actor !== actor) await deps.conversations.get(connection.actor, conversationId);
-      const replay = await replayFrames(connection.actor, conversationId, after);
-      const seq = hub.finishReplay(connection, conversationId, replay.frames, replay.throughSeq);
+      const seq = await replayInPages(connection, conversationId, after);
       return { type: 'subscribed', id: frame.id, conversationId, seq };
     } catch (error) {
       hub.unsubscribe(connection, conversationId);
@@ -136,8 +155,10 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
         // A socket closed while an earlier one was read is gone from the hub: not subscribed again.
         if (!hub.isSubscribed(connection, conversationId)) continue;
         hub.beginSubscription(connection, conversationId, lastSeq);
-        const replay = await replayFrames(connection.actor, conversationId, lastSeq).catch(() => undefined);
-        hub.finishReplay(connection, conversationId, replay?.frames ?? [], replay?.throughSeq);
+        // The database did not answer: what came meanwhile is sent rather than held.
+        await replayInPages(connection, conversationId, lastSeq).catch(() =>
+          hub.finishReplay(connection, conversationId, []),
+        );
       }
     },
 
