@@ -46,9 +46,9 @@ describe.skipIf(!runs)('the compose file, two nodes behind Caddy under podman-co
     // The network podman-compose would make, made first for its subnet: the relays answer only it.
     await podman(['network', 'create', network]);
     const subnet = await podman(['network', 'inspect', '--format={{range .Subnets}}{{.Subnet}}{{end}}', network]);
-    const viaRelay = async (url: string, pathname: string) => {
+    const viaRelay = async (url: string, pathname: string, defaultPort: number) => {
       const target = new URL(url);
-      const relay = await startHostRelay({ host: target.hostname, port: Number(target.port) }, subnet);
+      const relay = await startHostRelay({ host: target.hostname, port: Number(target.port || defaultPort) }, subnet);
       relays.push(relay);
       target.host = `host.containers.internal:${relay.port}`;
       target.pathname = pathname;
@@ -62,8 +62,8 @@ describe.skipIf(!runs)('the compose file, two nodes behind Caddy under podman-co
     const override = renderComposeOverride({
       parleyImage: tag,
       caddyImage,
-      databaseUrl: await viaRelay(adminUrl!, `/${databaseName}`),
-      redisUrl: await viaRelay(redisUrl!, new URL(redisUrl!).pathname),
+      databaseUrl: await viaRelay(adminUrl!, `/${databaseName}`, 5432),
+      redisUrl: await viaRelay(redisUrl!, new URL(redisUrl!).pathname, 6379),
       secretKeyFile,
       env: {
         OPENAI_API_KEY: 'sk-compose',
