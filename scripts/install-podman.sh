@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install podman, runc and mmdebstrap for the image tests (test/deploy/, docs/deploy.md), and set podman up as
-# these machines need it (shared/NOTES.md): the runc runtime (crun refuses hybrid cgroups here) and lowered
-# default rlimits (root here may not raise nofile to podman's default). Idempotent.
+# Install podman, runc, podman-compose and mmdebstrap for the image tests (test/deploy/, docs/deploy.md), and
+# set podman up as these machines need it (shared/NOTES.md): the runc runtime (crun refuses hybrid cgroups
+# here) and lowered default rlimits (root here may not raise nofile to podman's default). Idempotent.
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 bash "$here/install-debian-package.sh" runc /usr/sbin/runc
 bash "$here/install-debian-package.sh" podman /usr/bin/podman
+bash "$here/install-debian-package.sh" podman-compose /usr/bin/podman-compose
 bash "$here/install-debian-package.sh" mmdebstrap /usr/bin/mmdebstrap
 
 conf=/etc/containers/containers.conf

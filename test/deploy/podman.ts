@@ -5,9 +5,12 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const podmanPath = '/usr/bin/podman';
+const podmanComposePath = '/usr/bin/podman-compose';
 
 /** Podman is installed by scripts/install-podman.sh (CI does); without it the image tests skip. */
 export const hasPodman = existsSync(podmanPath);
+/** Debian's podman-compose 1.0.3, from the same script; the compose test skips without it. */
+export const hasPodmanCompose = existsSync(podmanComposePath);
 const hostCaBundle = '/etc/ssl/certs/ca-certificates.crt';
 
 export const buildBase = 'localhost/parley-build-base:trixie-slim';
@@ -23,6 +26,29 @@ export async function podman(args: readonly string[], timeoutMs = 60_000): Promi
     throw new Error(`podman ${args.slice(0, 2).join(' ')} failed: ${(failed.stderr ?? failed.message).slice(-2000)}`, {
       cause: error,
     });
+  }
+}
+
+/**
+ * Runs podman-compose with `env` added to its environment (the compose file's `${…}` settings); a failure
+ * throws with the end of what it printed (it prints each podman command it runs, and podman's errors).
+ */
+export async function podmanCompose(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 180_000,
+): Promise<string> {
+  try {
+    const { stdout } = await run(podmanComposePath, args, {
+      env: { ...process.env, ...env },
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; message: string };
+    const said = `${failed.stdout ?? ''}\n${failed.stderr ?? failed.message}`;
+    throw new Error(`podman-compose ${args.join(' ')} failed: ${said.slice(-3000)}`, { cause: error });
   }
 }
 
