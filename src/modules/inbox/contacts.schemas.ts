@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
 import type { contacts } from '../../platform/db/schema/support.js';
+import { visitorNameOf } from './visitor-names.js';
 
 const maxAttributes = 50;
 const maxAttributesBytes = 16_384;
@@ -57,12 +58,18 @@ export const contactSearchQuery = z
 export const contactSchema = z.object({
   id: z.uuid(),
   name: z.string().nullable(),
+  displayName: z
+    .string()
+    .describe(
+      'The name to show: the name, else the email, phone or external id, else a readable made-up one ("Gentle Otter")',
+    ),
   email: z.string().nullable(),
   phone: z.string().nullable(),
   externalId: z.string().nullable(),
   attributes: z.record(z.string(), z.unknown()),
   firstSeenAt: z.iso.datetime(),
   lastSeenAt: z.iso.datetime(),
+  erasedAt: z.iso.datetime().nullable().describe("When the contact's data was erased on request; null if never"),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -72,12 +79,14 @@ export const contactPageSchema = pageOf(contactSchema);
 export const presentContact = (contact: typeof contacts.$inferSelect): ContactView => ({
   id: contact.id,
   name: contact.name,
+  displayName: contact.name ?? contact.email ?? contact.phone ?? contact.externalId ?? visitorNameOf(contact.id),
   email: contact.email,
   phone: contact.phone,
   externalId: contact.externalId,
   attributes: contact.attributes,
   firstSeenAt: contact.firstSeenAt.toISOString(),
   lastSeenAt: contact.lastSeenAt.toISOString(),
+  erasedAt: contact.erasedAt?.toISOString() ?? null,
   createdAt: contact.createdAt.toISOString(),
   updatedAt: contact.updatedAt.toISOString(),
 });

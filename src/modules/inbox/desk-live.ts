@@ -5,6 +5,7 @@ import type { DeskMessagesRepository } from './desk-messages.repository.js';
 import type { DeskPublisher } from './operator-desk.service.js';
 import { presentSupportConversation } from './support.schemas.js';
 import type { SupportChange } from './support.service.js';
+import { visitorNameOf } from './visitor-names.js';
 
 export interface DeskLiveDeps {
   readonly db: Database;
@@ -57,7 +58,10 @@ export function createDeskLive(deps: DeskLiveDeps) {
       conversationId: after.conversationId,
       inboxId: after.inboxId,
       inboxName: names?.inboxName ?? null,
-      contact: { id: after.contactId, name: names?.contactName ?? names?.contactEmail ?? null },
+      contact: {
+        id: after.contactId,
+        name: names?.contactName ?? names?.contactEmail ?? visitorNameOf(after.contactId),
+      },
       summary,
       reason: change.reason,
       waitingSince: after.statusChangedAt.toISOString(),

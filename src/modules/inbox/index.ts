@@ -6,6 +6,8 @@ import type { ServerKeys } from '../../platform/secrets.js';
 import type { WebhookEvents } from '../webhooks/index.js';
 import { createBackgroundTasks, type ModelResolver, type PassageSearch } from '../chat/index.js';
 import { createCannedResponsesRepository, createCannedResponsesService } from './canned-responses.js';
+import { createContactDataRepository } from './contact-data.repository.js';
+import { createContactDataService } from './contact-data.service.js';
 import { createContactsRepository } from './contacts.repository.js';
 import { createContactsService } from './contacts.service.js';
 import { createDeskLive } from './desk-live.js';
@@ -29,7 +31,6 @@ import {
 import { createSupportRepository } from './support.repository.js';
 import { createSupportService, type SnoozeWake, type SupportChange } from './support.service.js';
 
-
 /** The statuses in which a person has a support conversation, and the AI does nothing on it. */
 const personStatuses: ReadonlySet<string> = new Set(['pending', 'open', 'snoozed']);
 
@@ -37,7 +38,7 @@ export interface InboxModuleDeps {
   readonly db: Database;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   readonly events?: WebhookEvents;
-  readonly logger: Pick<Logger, 'error' | 'warn'>;
+  readonly logger: Pick<Logger, 'error' | 'warn' | 'info'>;
   /** Live frames for the widget and the operators' consoles (the realtime module). */
   readonly publisher?: DeskPublisher;
   /** Stops the AI's replies in a chat conversation on whichever node writes them (chat's reply stops). */
@@ -59,6 +60,12 @@ export function createInboxModule(deps: InboxModuleDeps) {
     credentialsKey: deps.keys.credentialsKey,
   });
   const contacts = createContactsService({ db: deps.db, repository: createContactsRepository(), events: deps.events });
+  const contactData = createContactDataService({
+    db: deps.db,
+    repository: createContactDataRepository(),
+    events: deps.events,
+    logger: deps.logger,
+  });
   const supportRepository = createSupportRepository();
   const deskRepository = createDeskMessagesRepository();
   const snoozeWakes = deps.jobs && createSnoozeWakes(deps.jobs);
@@ -114,7 +121,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
     db: deps.db,
     repository: createCannedResponsesRepository(),
   });
-  const services = { inboxes, contacts, support, cannedResponses };
+  const services = { inboxes, contacts, contactData, support, cannedResponses };
   return {
     ...services,
     desk,

@@ -16,6 +16,7 @@ import {
   createContactBody,
   updateContactBody,
 } from './contacts.schemas.js';
+import type { ContactDataService } from './contact-data.service.js';
 import type { ContactsService } from './contacts.service.js';
 import { supportDeskAccess } from './support-access.js';
 import type { SupportAction } from './support-status.js';
@@ -40,11 +41,35 @@ const config = { access: supportDeskAccess };
 
 export interface SupportRoutesServices {
   readonly contacts: ContactsService;
+  readonly contactData: ContactDataService;
   readonly support: SupportService;
   readonly cannedResponses: CannedResponsesService;
 }
 
-export function registerContactsRoutes(app: App, { contacts, support }: SupportRoutesServices): void {
+const contactExportSchema = z
+  .looseObject({
+    exportedAt: z.iso.datetime(),
+    contact: contactSchema,
+    conversations: z.array(z.looseObject({ id: z.uuid(), messages: z.array(z.looseObject({})) })),
+    memories: z.array(z.looseObject({ content: z.string() })),
+  })
+  .describe(
+    'Everything stored of the contact: details, support conversations with messages, rating and notes, memories',
+  );
+const contactErasureSchema = z.object({
+  contact: contactSchema,
+  erased: z
+    .object({
+      messages: z.number(),
+      files: z.number(),
+      notes: z.number(),
+      memories: z.number(),
+      webhookEvents: z.number(),
+    })
+    .describe('How many of each were erased (0 when erased before)'),
+});
+
+export function registerContactsRoutes(app: App, { contacts, contactData, support }: SupportRoutesServices): void {
   const tags = ['contacts'];
   app.get('/v1/contacts', {
     config,
@@ -78,6 +103,34 @@ export function registerContactsRoutes(app: App, { contacts, support }: SupportR
       response: { 200: contactSchema },
     },
     handler: (request) => contacts.update(actorOf(request), request.params.id, request.body),
+  });
+  app.get('/v1/contacts/:id/export', {
+    config: { access: tenantAdminAccess },
+    schema: {
+      tags,
+      security,
+      summary: "Export all of a contact's data as one JSON file (a data subject's access request); admins only",
+      params: idParams,
+      response: { 200: contactExportSchema },
+    },
+    handler: async (request, reply) => {
+      const exported = await contactData.export(actorOf(request), request.params.id);
+      return reply
+        .header('content-disposition', `attachment; filename="contact-${request.params.id}.json"`)
+        .send(exported);
+    },
+  });
+  app.post('/v1/contacts/:id/erase', {
+    config: { access: tenantAdminAccess },
+    schema: {
+      tags,
+      security,
+      summary:
+        "Erase a contact's data on request: messages read 'erased', details, memories, notes and attachments go; totals stay. Admins only",
+      params: idParams,
+      response: { 200: contactErasureSchema },
+    },
+    handler: (request) => contactData.erase(actorOf(request), request.params.id),
   });
   app.get('/v1/contacts/:id/conversations', {
     config,

@@ -10,6 +10,8 @@ export const webhookEventTypes = [
   'csat.submitted',
   'contact.created',
   'contact.updated',
+  'contact.exported',
+  'contact.erased',
   'document.ready',
   'document.failed',
   'budget.threshold_reached',

@@ -9,6 +9,8 @@ afterEach(cleanup);
 const contact: Contact = {
   id: 'c0c0c0c0-0000-4000-8000-000000000001',
   name: 'Ada Lovelace',
+  displayName: 'Ada Lovelace',
+  erasedAt: null,
   email: 'ada@example.test',
   phone: null,
   externalId: 'cust-7',

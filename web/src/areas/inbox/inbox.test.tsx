@@ -30,6 +30,8 @@ const waiting: SupportConversation = {
 const contact: Contact = {
   id: waiting.contactId,
   name: 'Ada Lovelace',
+  displayName: 'Ada Lovelace',
+  erasedAt: null,
   email: 'ada@example.test',
   phone: '+44 20 1234 5678',
   externalId: 'cust-7',

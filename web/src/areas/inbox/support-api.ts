@@ -91,12 +91,14 @@ export interface SupportNote {
 export interface Contact {
   id: string;
   name: string | null;
+  displayName: string;
   email: string | null;
   phone: string | null;
   externalId: string | null;
   attributes: Record<string, unknown>;
   firstSeenAt: string;
   lastSeenAt: string;
+  erasedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -148,9 +150,9 @@ export function queueCountsPath(status: string): string {
   return status ? `${supportBase}/counts?status=${status}` : `${supportBase}/counts`;
 }
 
-/** A contact as people know them: the name, else how to reach them, else the id's start. */
-export function contactLabel(contact: Pick<Contact, 'name' | 'email' | 'phone' | 'externalId' | 'id'>): string {
-  return contact.name ?? contact.email ?? contact.phone ?? contact.externalId ?? `Contact ${contact.id.slice(0, 8)}`;
+/** A contact as people know them: the server's display name (the name, else how to reach them, else a made-up one). */
+export function contactLabel(contact: Pick<Contact, 'displayName'>): string {
+  return contact.displayName;
 }
 
 /** "12 min", "3 h", "2 d": how long a conversation has waited since its status last changed. */
