@@ -124,6 +124,14 @@ describe("a contact's data on request: export and erasure", () => {
     expect(rated.statusCode, rated.body).toBe(201);
     await eventually(async () => (receiver.received.some((d) => d.rawBody.includes(secret)) ? true : undefined));
 
+    // Operators see the rating where they work: on the conversation and in the contact's list.
+    const seen = await act(operator, 'GET', `/v1/support-conversations/${supportId}`);
+    expect(seen.json()).toMatchObject({ rating: { rating: 4, comment: `Fine, ${secret}`, ratedFor: 'operator' } });
+    const listed = await act(operator, 'GET', `/v1/contacts/${contactId}/conversations`);
+    expect(listed.json<{ items: unknown[] }>().items).toEqual([
+      expect.objectContaining({ id: supportId, rating: expect.objectContaining({ rating: 4 }) }),
+    ]);
+
     // Only the tenant's admins: an operator is refused, another tenant finds nothing.
     expect((await act(operator, 'GET', `/v1/contacts/${contactId}/export`)).statusCode).toBe(403);
     expect((await act(otherAdmin, 'GET', `/v1/contacts/${contactId}/export`)).statusCode).toBe(404);

@@ -7,6 +7,7 @@ import {
   supportEvents,
   supportNotes,
   supportQueueCounts,
+  supportRatings,
   unassignedKey,
   users,
   type SupportStatus,
@@ -111,6 +112,21 @@ export function createSupportRepository() {
         .where(inTenant(supportConversations, tenantId, eq(supportConversations.contactId, contactId)))
         .orderBy(sql`${supportConversations.createdAt} desc`, sql`${supportConversations.id} desc`)
         .limit(limit);
+    },
+
+    /** The contact's ratings of these conversations (those rated), for operators to see where they work. */
+    async ratingsOf(db: Executor, tenantId: string, ids: readonly string[]) {
+      if (ids.length === 0) return [];
+      return db
+        .select({
+          supportConversationId: supportRatings.supportConversationId,
+          rating: supportRatings.rating,
+          comment: supportRatings.comment,
+          isAiOnly: supportRatings.isAiOnly,
+          createdAt: supportRatings.createdAt,
+        })
+        .from(supportRatings)
+        .where(inTenant(supportRatings, tenantId, inArray(supportRatings.supportConversationId, [...ids])));
     },
 
     /** The conversation with whether its inbox has an AI agent (what a reopening goes back to). */

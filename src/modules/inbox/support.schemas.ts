@@ -77,6 +77,16 @@ export const supportConversationSchema = z.object({
   statusChangedAt: z.iso.datetime(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  rating: z
+    .object({
+      rating: z.number().int().min(1).max(5),
+      comment: z.string().nullable(),
+      ratedFor: z.enum(['ai', 'operator']),
+      ratedAt: z.iso.datetime(),
+    })
+    .nullable()
+    .optional()
+    .describe("The contact's rating, in a conversation's own view and the contact's list (null: not rated)"),
 });
 export type SupportConversationView = z.infer<typeof supportConversationSchema>;
 export const supportConversationPageSchema = pageOf(supportConversationSchema);

@@ -23,6 +23,29 @@ export function createSupportService(deps: SupportServiceDeps) {
   const now = deps.now ?? (() => new Date());
   const { find, change, recordCreated, announceCreated } = createSupportChanges(deps);
 
+  /** Views with the contact's rating where there is one: operators see it where they work. */
+  async function withRatings(tenantId: string, rows: readonly StoredSupportConversation[]) {
+    const ratings = await repository.ratingsOf(
+      db,
+      tenantId,
+      rows.map((row) => row.id),
+    );
+    const byId = new Map(ratings.map((rating) => [rating.supportConversationId, rating]));
+    return rows.map((row) => {
+      const rating = byId.get(row.id);
+      return {
+        ...presentSupportConversation(row),
+        rating: rating
+          ? {
+              rating: rating.rating,
+              comment: rating.comment,
+              ratedFor: rating.isAiOnly ? ('ai' as const) : ('operator' as const),
+              ratedAt: rating.createdAt.toISOString(),
+            }
+          : null,
+      };
+    });
+  }
   return {
     change,
 
@@ -144,7 +167,9 @@ export function createSupportService(deps: SupportServiceDeps) {
     },
 
     async get(actor: Actor, id: string): Promise<SupportConversationView> {
-      return presentSupportConversation((await find(actor.tenantId, id)).conversation);
+      const { conversation } = await find(actor.tenantId, id);
+      const [rated] = await withRatings(actor.tenantId, [conversation]);
+      return rated!;
     },
 
     async act(actor: Actor, id: string, request: ChangeRequest): Promise<SupportConversationView> {
@@ -154,7 +179,7 @@ export function createSupportService(deps: SupportServiceDeps) {
     async listOfContact(actor: Actor, contactId: string) {
       await deps.contacts.find(actor.tenantId, contactId);
       const rows = await repository.listOfContact(db, actor.tenantId, contactId, maxContactConversations);
-      return { items: rows.map(presentSupportConversation) };
+      return { items: await withRatings(actor.tenantId, rows) };
     },
 
     async events(actor: Actor, id: string) {

@@ -4,7 +4,14 @@ import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { ContactMemories } from './contact-memories';
 import { formatDateTime } from '../../ui/format';
-import { contactLabel, statusLabels, supportKeys, type Contact, type SupportConversation } from './support-api';
+import {
+  contactLabel,
+  ratingText,
+  statusLabels,
+  supportKeys,
+  type Contact,
+  type SupportConversation,
+} from './support-api';
 
 /** The contact's facts (name, email, phone, external id, attributes), as the widget or an admin set them. */
 export function ContactFacts({ contact }: { contact: Contact }) {
@@ -51,6 +58,13 @@ export function ContactConversations(props: { contactId: string; currentId?: str
           <Link to={`/inbox/${item.id}`}>{formatDateTime(item.createdAt)}</Link>{' '}
           <span className="badge">{statusLabels[item.status]}</span>
           {item.labels.length > 0 && <span className="muted"> · {item.labels.join(', ')}</span>}
+          {item.rating && (
+            <span className="muted" aria-label={`Rated ${item.rating.rating} out of 5`}>
+              {' '}
+              · {ratingText(item.rating)}
+              {item.rating.comment && ` “${item.rating.comment}”`}
+            </span>
+          )}
         </li>
       ))}
     </ul>

@@ -5,7 +5,13 @@ import { Dialog } from '../../ui/dialog';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field } from '../../ui/field';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
-import { supportBase, supportKeys, type DeskOperator, type SupportConversation, type SupportStatus } from './support-api';
+import {
+  supportBase,
+  supportKeys,
+  type DeskOperator,
+  type SupportConversation,
+  type SupportStatus,
+} from './support-api';
 
 type SimpleAction = 'take' | 'resolve' | 'reopen';
 type Action = SimpleAction | 'assign' | 'transfer' | 'snooze';

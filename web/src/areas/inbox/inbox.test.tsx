@@ -154,6 +154,25 @@ describe('a support conversation', () => {
     expect(await within(contactPanel).findByText('No other conversations.')).toBeTruthy();
   });
 
+  it("shows the contact's rating and comment on the conversation, and on their earlier ones", async () => {
+    const rating = { rating: 2, comment: 'Took too long', ratedFor: 'operator' as const, ratedAt: minutesAgo(5) };
+    const resolved = { ...waiting, status: 'resolved' as const, rating };
+    const earlier = {
+      ...waiting,
+      id: 'a0a0a0a0-0000-4000-8000-000000000002',
+      rating: { ...rating, rating: 5, comment: null },
+    };
+    const server = desk(() => resolved, {
+      'GET /v1/contacts/:id/conversations': () => Response.json({ items: [resolved, earlier] }),
+    });
+    await open(server, `/inbox/${supportId}`);
+    const shown = await screen.findByRole('region', { name: 'Rating' });
+    expect(within(shown).getByLabelText('Rated 2 out of 5').textContent).toContain('★★☆☆☆ 2/5');
+    expect(within(shown).getByText('Took too long')).toBeTruthy();
+    const contactPanel = screen.getByRole('region', { name: 'Contact' });
+    expect((await within(contactPanel).findByLabelText('Rated 5 out of 5')).textContent).toContain('★★★★★ 5/5');
+  });
+
   it('shows what the AI remembers about the contact, and forgets one fact on request', async () => {
     let remembered = [
       {

@@ -32,6 +32,20 @@ export interface SupportConversation {
   summary?: string | null;
   /** The contact's name, when the queue sends it along (else the contact is read on its own). */
   contactName?: string | null;
+  /** The contact's rating, in a conversation's own view and the contact's list (null: not rated). */
+  rating?: ConversationRating | null;
+}
+
+export interface ConversationRating {
+  rating: number;
+  comment: string | null;
+  ratedFor: 'ai' | 'operator';
+  ratedAt: string;
+}
+
+/** "★★★★☆ 4/5", with the words a screen reader says. */
+export function ratingText(rating: Pick<ConversationRating, 'rating'>): string {
+  return `${'★'.repeat(rating.rating)}${'☆'.repeat(5 - rating.rating)} ${rating.rating}/5`;
 }
 
 /** The three tabs of the queue; the server sorts each by waiting time, longest first. */

@@ -11,6 +11,7 @@ import { NotesPanel } from './notes-panel';
 import { ReplyBox } from './reply-box';
 import {
   contactLabel,
+  ratingText,
   statusLabels,
   supportBase,
   supportKeys,
@@ -68,6 +69,16 @@ export function SupportConversationPage() {
           </p>
           <ConversationActions conversation={current} />
         </header>
+        {current.rating ? (
+          <section className="card support-rating" aria-label="Rating">
+            <h3>Rating</h3>
+            <p aria-label={`Rated ${current.rating.rating} out of 5`}>
+              {ratingText(current.rating)} · for the {current.rating.ratedFor === 'ai' ? 'AI' : 'operator'} ·{' '}
+              {formatDateTime(current.rating.ratedAt)}
+            </p>
+            {current.rating.comment && <blockquote>{current.rating.comment}</blockquote>}
+          </section>
+        ) : null}
         {current.summary ? (
           <section className="card support-summary" aria-label="Summary">
             <h3>Summary</h3>
