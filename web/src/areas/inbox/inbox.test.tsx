@@ -90,14 +90,16 @@ describe('the Inbox queue', () => {
   it('shows the tabs with their counts, reads the chosen tab and status, and links each conversation', async () => {
     const server = desk(() => waiting);
     await open(server, '/inbox');
-    expect(await screen.findByText('No conversations here.')).toBeTruthy();
-    const tabs = screen.getByRole('tablist', { name: 'Queue' });
-    expect(within(tabs).getByRole('tab', { name: 'Mine 0' }).getAttribute('aria-selected')).toBe('true');
-    expect(within(tabs).getByRole('tab', { name: 'Unassigned 1' })).toBeTruthy();
-    expect(within(tabs).getByRole('tab', { name: 'All 1' })).toBeTruthy();
-
-    fireEvent.click(within(tabs).getByRole('tab', { name: 'Unassigned 1' }));
+    // One waits unassigned: the queue opens there, where new conversations are.
     const link = await screen.findByRole('link', { name: /Ada Lovelace/ });
+    const tabs = screen.getByRole('tablist', { name: 'Queue' });
+    expect(within(tabs).getByRole('tab', { name: 'Unassigned 1' }).getAttribute('aria-selected')).toBe('true');
+    expect(within(tabs).getByRole('tab', { name: 'Mine 0' })).toBeTruthy();
+    expect(within(tabs).getByRole('tab', { name: 'All 1' })).toBeTruthy();
+    // Only that tab was read: no Mine first, then a switch.
+    expect(server.calls.filter((call) => call.path === '/v1/support-conversations').map(viewOf)).toEqual([
+      'unassigned',
+    ]);
     expect(link.getAttribute('href')).toBe(`/inbox/${supportId}`);
     expect(link.textContent).toContain('Waiting for a person');
     expect(link.textContent).toContain('42 min');
@@ -114,8 +116,24 @@ describe('the Inbox queue', () => {
         '?status=pending',
       ),
     );
+    fireEvent.click(within(tabs).getByRole('tab', { name: /^Mine/ }));
+    expect(await screen.findByText('No conversations here.')).toBeTruthy();
     expect(server.calls.filter((call) => call.path === '/v1/support-conversations').map(viewOf)).toEqual(
       expect.arrayContaining(['mine', 'unassigned']),
+    );
+  });
+
+  it('opens on Mine when nothing waits unassigned', async () => {
+    const server = desk(() => waiting, {
+      'GET /v1/support-conversations/counts': () => Response.json({ mine: 2, unassigned: 0, all: 2 }),
+    });
+    await open(server, '/inbox');
+    const tabs = await screen.findByRole('tablist', { name: 'Queue' });
+    await waitFor(() =>
+      expect(within(tabs).getByRole('tab', { name: 'Mine 2' }).getAttribute('aria-selected')).toBe('true'),
+    );
+    await waitFor(() =>
+      expect(server.calls.filter((call) => call.path === '/v1/support-conversations').map(viewOf)).toEqual(['mine']),
     );
   });
 
@@ -124,12 +142,13 @@ describe('the Inbox queue', () => {
       desk(() => waiting),
       '/inbox',
     );
-    const mine = screen.getByRole('tab', { name: /^Mine/ });
-    mine.focus();
-    fireEvent.keyDown(mine, { key: 'ArrowRight' });
-    const unassigned = screen.getByRole('tab', { name: /^Unassigned/ });
-    expect(unassigned.getAttribute('aria-selected')).toBe('true');
-    expect(document.activeElement).toBe(unassigned);
+    const unassigned = await screen.findByRole('tab', { name: 'Unassigned 1' });
+    await waitFor(() => expect(unassigned.getAttribute('aria-selected')).toBe('true'));
+    unassigned.focus();
+    fireEvent.keyDown(unassigned, { key: 'ArrowRight' });
+    const all = screen.getByRole('tab', { name: /^All/ });
+    expect(all.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(all);
   });
 });
 

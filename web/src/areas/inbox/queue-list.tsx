@@ -37,26 +37,31 @@ function ContactName({ item }: { item: SupportConversation }) {
 
 /**
  * The support queue: Mine / Unassigned / All tabs with their counts, a status filter, and the
- * conversations longest waiting first (the server's order), each a link to the conversation.
+ * conversations longest waiting first (the server's order), each a link to the conversation. It opens
+ * on Unassigned while conversations wait there, so new ones are what an operator sees first.
  */
 export function QueueList() {
   const { api } = useServices();
   const tabsId = useId();
-  const [view, setView] = useState<QueueView>('mine');
+  const [chosenView, setView] = useState<QueueView>();
   const [status, setStatus] = useState('');
-  const queue = useInfiniteQuery({
-    queryKey: supportKeys.queue(view, status),
-    queryFn: ({ pageParam }) => api.get<QueuePage>(queuePath(view, status, pageParam)),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor,
-    refetchInterval: queueRefreshMs,
-  });
   // The tabs' counts, over the same status filter; a server without them shows the tabs without numbers.
   const countsQuery = useQuery({
     queryKey: supportKeys.queueCounts(status),
     queryFn: () => api.get<QueueCounts>(queueCountsPath(status)),
     refetchInterval: queueRefreshMs,
     retry: false,
+  });
+  // Until a tab is chosen: Unassigned when conversations wait there (nobody has them yet), else Mine.
+  const view: QueueView = chosenView ?? (countsQuery.data?.unassigned ? 'unassigned' : 'mine');
+  const queue = useInfiniteQuery({
+    queryKey: supportKeys.queue(view, status),
+    queryFn: ({ pageParam }) => api.get<QueuePage>(queuePath(view, status, pageParam)),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: queueRefreshMs,
+    // The first tab waits for the counts that choose it (or for their failure: then Mine).
+    enabled: chosenView !== undefined || !countsQuery.isPending,
   });
   const counts = countsQuery.data ?? queue.data?.pages[0]?.counts ?? {};
   const items = queue.data?.pages.flatMap((page) => page.items) ?? [];
