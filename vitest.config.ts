@@ -31,6 +31,7 @@ const runOnceFiles = [
   'test/fakes/**',
   'test/docs/**',
   'test/deploy/**',
+  'test/widget/widget-budget.test.ts',
   // MCP transports, sandboxing and URL checks: processes and sockets.
   'test/mcp/mcp-{sandbox*,stdio,http,security,pool}.test.ts',
   'test/mcp/parley-server.test.ts',

@@ -153,54 +153,58 @@ describeInBrowser('web console: knowledge sources, the playground and cited answ
     await expect(sent.getByRole('list', { name: 'Attached files' }).textContent()).resolves.toContain('handbook.md');
   });
 
-  it('takes screenshots of the knowledge screens and a cited reply, desktop and phone, light and dark', async () => {
-    const overflowing: string[] = [];
-    const looks: { viewport: ViewportName; colorScheme: ColorScheme }[] = [
-      { viewport: 'desktop', colorScheme: 'light' },
-      { viewport: 'desktop', colorScheme: 'dark' },
-      { viewport: 'phone', colorScheme: 'light' },
-      { viewport: 'phone', colorScheme: 'dark' },
-    ];
-    for (const { viewport, colorScheme } of looks) {
-      const look = await openBrowserSession(ui.browser, ui.server.baseUrl, { viewport, colorScheme });
-      const { page } = look;
-      const suffix = `${viewport}-${colorScheme}`;
-      const capture = async (name: string) => {
-        await saveScreenshot(page, `${name}-${suffix}`);
-        const overflowPx = await horizontalOverflowPx(page);
-        if (overflowPx > 0) overflowing.push(`${name}-${suffix}: ${overflowPx}px`);
-      };
-      try {
-        await page.goto('/');
-        await signIn(page, admin);
-        await openArea(page, 'Knowledge');
-        await page.getByRole('link', { name: sourceName }).waitFor();
-        await capture('knowledge-sources');
-        await openSource(page);
-        await page.getByRole('table', { name: 'Documents' }).waitFor();
-        await loadingFinished(page);
-        await capture('knowledge-documents');
-        await runQuery(page);
-        await capture('knowledge-playground');
-        await openArea(page, 'Chats');
-        await page.getByRole('list', { name: 'Your chats' }).getByRole('link').first().click();
-        const reply = replies(page).first();
-        await reply.getByRole('list', { name: 'Sources' }).getByRole('button').first().click();
-        await reply.getByRole('region', { name: /^Source 1/ }).waitFor();
-        // The markers become buttons once the markdown chunk has loaded.
-        await reply.getByRole('button', { name: 'Source 1', exact: true }).first().waitFor();
-        await loadingFinished(page);
-        await capture('chat-citation');
-        expect(look.consoleProblems, `console errors at ${suffix}`).toEqual([]);
-      } catch (error) {
-        await saveScreenshot(page, `failed-knowledge-${suffix}`).catch(() => undefined);
-        throw error;
-      } finally {
-        await look.close();
+  it(
+    'takes screenshots of the knowledge screens and a cited reply, desktop and phone, light and dark',
+    async () => {
+      const overflowing: string[] = [];
+      const looks: { viewport: ViewportName; colorScheme: ColorScheme }[] = [
+        { viewport: 'desktop', colorScheme: 'light' },
+        { viewport: 'desktop', colorScheme: 'dark' },
+        { viewport: 'phone', colorScheme: 'light' },
+        { viewport: 'phone', colorScheme: 'dark' },
+      ];
+      for (const { viewport, colorScheme } of looks) {
+        const look = await openBrowserSession(ui.browser, ui.server.baseUrl, { viewport, colorScheme });
+        const { page } = look;
+        const suffix = `${viewport}-${colorScheme}`;
+        const capture = async (name: string) => {
+          await saveScreenshot(page, `${name}-${suffix}`);
+          const overflowPx = await horizontalOverflowPx(page);
+          if (overflowPx > 0) overflowing.push(`${name}-${suffix}: ${overflowPx}px`);
+        };
+        try {
+          await page.goto('/');
+          await signIn(page, admin);
+          await openArea(page, 'Knowledge');
+          await page.getByRole('link', { name: sourceName }).waitFor();
+          await capture('knowledge-sources');
+          await openSource(page);
+          await page.getByRole('table', { name: 'Documents' }).waitFor();
+          await loadingFinished(page);
+          await capture('knowledge-documents');
+          await runQuery(page);
+          await capture('knowledge-playground');
+          await openArea(page, 'Chats');
+          await page.getByRole('list', { name: 'Your chats' }).getByRole('link').first().click();
+          const reply = replies(page).first();
+          await reply.getByRole('list', { name: 'Sources' }).getByRole('button').first().click();
+          await reply.getByRole('region', { name: /^Source 1/ }).waitFor();
+          // The markers become buttons once the markdown chunk has loaded.
+          await reply.getByRole('button', { name: 'Source 1', exact: true }).first().waitFor();
+          await loadingFinished(page);
+          await capture('chat-citation');
+          expect(look.consoleProblems, `console errors at ${suffix}`).toEqual([]);
+        } catch (error) {
+          await saveScreenshot(page, `failed-knowledge-${suffix}`).catch(() => undefined);
+          throw error;
+        } finally {
+          await look.close();
+        }
       }
-    }
-    expect(overflowing).toEqual([]);
-  }, screenTourTimeoutMs);
+      expect(overflowing).toEqual([]);
+    },
+    screenTourTimeoutMs,
+  );
 
   it('logs no console errors along the way', () => {
     expect(session.consoleProblems).toEqual([]);

@@ -156,54 +156,61 @@ describeInBrowser('web console: MCP servers, their tools, Try it and the executi
     expect(text).toMatch(/\d+ B/);
   });
 
-  it('takes screenshots of the tools screens, desktop and phone, light and dark', async () => {
-    const overflowing: string[] = [];
-    const looks: { viewport: ViewportName; colorScheme: ColorScheme }[] = [
-      { viewport: 'desktop', colorScheme: 'light' },
-      { viewport: 'desktop', colorScheme: 'dark' },
-      { viewport: 'phone', colorScheme: 'light' },
-      { viewport: 'phone', colorScheme: 'dark' },
-    ];
-    for (const { viewport, colorScheme } of looks) {
-      const look = await openBrowserSession(ui.browser, ui.server.baseUrl, { viewport, colorScheme });
-      const { page } = look;
-      const suffix = `${viewport}-${colorScheme}`;
-      const capture = async (name: string) => {
-        await loadingFinished(page);
-        await saveScreenshot(page, `${name}-${suffix}`);
-        const overflowPx = await horizontalOverflowPx(page);
-        if (overflowPx > 0) overflowing.push(`${name}-${suffix}: ${overflowPx}px`);
-      };
-      try {
-        await page.goto('/');
-        await signIn(page, admin);
-        await openArea(page, 'Tools');
-        await page.getByRole('link', { name: serverName }).waitFor();
-        await capture('tools-servers');
-        await openServer(page);
-        await toolItem(page, 'add').getByText('Input schema').click();
-        await capture('tools-server');
-        await tryAdd(page);
-        await capture('tools-try-it');
-        await page.getByRole('link', { name: 'Edit' }).click();
-        await page.getByRole('heading', { name: `Edit ${serverName}` }).waitFor();
-        await capture('tools-server-form');
-        await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Execution log' }).click();
-        await page.getByRole('table', { name: 'Tool executions' }).waitFor();
-        await capture('tools-executions');
-        await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Command templates' }).click();
-        await page.getByRole('heading', { name: 'Command templates' }).waitFor();
-        await capture('tools-stdio-commands');
-        expect(look.consoleProblems, `console errors at ${suffix}`).toEqual([]);
-      } catch (error) {
-        await saveScreenshot(page, `failed-tools-${suffix}`).catch(() => undefined);
-        throw error;
-      } finally {
-        await look.close();
+  it(
+    'takes screenshots of the tools screens, desktop and phone, light and dark',
+    async () => {
+      const overflowing: string[] = [];
+      const looks: { viewport: ViewportName; colorScheme: ColorScheme }[] = [
+        { viewport: 'desktop', colorScheme: 'light' },
+        { viewport: 'desktop', colorScheme: 'dark' },
+        { viewport: 'phone', colorScheme: 'light' },
+        { viewport: 'phone', colorScheme: 'dark' },
+      ];
+      for (const { viewport, colorScheme } of looks) {
+        const look = await openBrowserSession(ui.browser, ui.server.baseUrl, { viewport, colorScheme });
+        const { page } = look;
+        const suffix = `${viewport}-${colorScheme}`;
+        const capture = async (name: string) => {
+          await loadingFinished(page);
+          await saveScreenshot(page, `${name}-${suffix}`);
+          const overflowPx = await horizontalOverflowPx(page);
+          if (overflowPx > 0) overflowing.push(`${name}-${suffix}: ${overflowPx}px`);
+        };
+        try {
+          await page.goto('/');
+          await signIn(page, admin);
+          await openArea(page, 'Tools');
+          await page.getByRole('link', { name: serverName }).waitFor();
+          await capture('tools-servers');
+          await openServer(page);
+          await toolItem(page, 'add').getByText('Input schema').click();
+          await capture('tools-server');
+          await tryAdd(page);
+          await capture('tools-try-it');
+          await page.getByRole('link', { name: 'Edit' }).click();
+          await page.getByRole('heading', { name: `Edit ${serverName}` }).waitFor();
+          await capture('tools-server-form');
+          await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Execution log' }).click();
+          await page.getByRole('table', { name: 'Tool executions' }).waitFor();
+          await capture('tools-executions');
+          await page
+            .getByRole('navigation', { name: 'Tools' })
+            .getByRole('link', { name: 'Command templates' })
+            .click();
+          await page.getByRole('heading', { name: 'Command templates' }).waitFor();
+          await capture('tools-stdio-commands');
+          expect(look.consoleProblems, `console errors at ${suffix}`).toEqual([]);
+        } catch (error) {
+          await saveScreenshot(page, `failed-tools-${suffix}`).catch(() => undefined);
+          throw error;
+        } finally {
+          await look.close();
+        }
       }
-    }
-    expect(overflowing).toEqual([]);
-  }, screenTourTimeoutMs);
+      expect(overflowing).toEqual([]);
+    },
+    screenTourTimeoutMs,
+  );
 
   it('logs no console errors along the way', () => {
     expect(session.consoleProblems).toEqual([]);

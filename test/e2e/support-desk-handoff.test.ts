@@ -86,12 +86,23 @@ describeInBrowser('the support desk end to end: widget visitor and console opera
       .first()
       .waitFor();
     await desk.page.getByRole('button', { name: 'Take', exact: true }).click();
+    // The visitor closed the panel while waiting: the launcher tells them a person answered.
+    await panel.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => page.locator('iframe[title="Support chat"]').isVisible()).toBe(false);
     const reply = desk.page.getByRole('combobox', { name: 'Reply' });
     await reply.fill('Hello, I am Olga. I have sent you a return label by email.');
     await desk.page.getByRole('button', { name: 'Send' }).click();
+    const launcher = page.getByRole('button', { name: /^Open support chat/ });
+    await expect.poll(() => launcher.getAttribute('aria-label'), { timeout: 15_000 }).toBe('Open support chat (1)');
+    expect(await launcher.textContent()).toBe('1');
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('sent you a return label');
+    await launcher.click();
+    await expect.poll(() => launcher.getAttribute('aria-label')).toBe('Open support chat');
+    expect(await page.getByRole('status').isVisible()).toBe(false);
 
-    // The visitor sees the person's reply, under the person's name.
+    // The visitor sees the person's reply, under the person's name, with its time.
     const personReply = panel.locator('.message.operator').last();
+    await expect.poll(() => personReply.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-/);
     await expect.poll(() => personReply.textContent(), { timeout: 15_000 }).toContain('sent you a return label');
     await expect
       .poll(() => personReply.locator('.author').textContent(), { timeout: browserWaitMs })
@@ -110,6 +121,14 @@ describeInBrowser('the support desk end to end: widget visitor and console opera
     await rating.getByLabel('5★').check();
     await panel.getByRole('button', { name: 'Rate' }).click();
     await panel.getByText('Thank you for your rating.').waitFor();
+    // The widget says the conversation is over, and how to start another.
+    expect(await panel.getByRole('status').first().textContent()).toContain(
+      'This conversation is closed — write to start a new one.',
+    );
+    // The operator sees the rating where they work.
+    await desk.page.reload();
+    const shownRating = desk.page.getByRole('region', { name: 'Rating' });
+    await expect.poll(() => shownRating.textContent(), { timeout: 15_000 }).toContain('5/5');
 
     const stored = await server.database.db.select().from(supportRatings);
     expect(stored).toHaveLength(1);

@@ -48,6 +48,36 @@ describeInBrowser('the widget on another site: the AI answers from knowledge, th
     expect(visitor.consoleProblems).toEqual([]);
   }, 120_000);
 
+  it('works for the page when the browser refuses the panel storage, and says so', async () => {
+    const refusing = await openBrowserSession(browser, siteUrl, { viewport: 'phone' });
+    try {
+      // As Chromium does for a third-party frame whose storage is blocked: any use of localStorage throws.
+      await refusing.context.addInitScript((parleyOrigin: string) => {
+        if (location.origin !== parleyOrigin) return;
+        Object.defineProperty(window, 'localStorage', {
+          get() {
+            throw new DOMException('Access is denied for this document.', 'SecurityError');
+          },
+        });
+      }, server.baseUrl);
+      await refusing.page.goto(siteUrl);
+      await refusing.page.getByRole('button', { name: 'Open support chat' }).click();
+      const panel = refusing.page.frameLocator('iframe[title="Support chat"]');
+      await expect
+        .poll(() => panel.getByRole('status').first().textContent(), { timeout: 15_000 })
+        .toContain('lasts only while this page is open');
+      const composer = panel.getByRole('textbox', { name: 'Write a message…' });
+      await composer.fill('How many days do I have to return a parcel?');
+      await composer.press('Enter');
+      await expect
+        .poll(() => panel.locator('.message.ai').last().textContent(), { timeout: 30_000 })
+        .toContain('30 days');
+      expect(refusing.consoleProblems).toEqual([]);
+    } finally {
+      await refusing.close();
+    }
+  }, 120_000);
+
   it('sends a message written before the session is there once it is (a slow network, a busy server)', async () => {
     const early = await openBrowserSession(browser, siteUrl, { viewport: 'phone' });
     try {

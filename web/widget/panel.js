@@ -16,6 +16,9 @@ const texts = {
     comment: 'A comment (optional)',
     submitRating: 'Rate',
     thanks: 'Thank you for your rating.',
+    closed: 'This conversation is closed — write to start a new one.',
+    noStorage: 'This browser keeps no data for this chat, so it lasts only while this page is open.',
+    newMessage: 'New message',
     you: 'You',
     assistant: 'Assistant',
     resolved: 'This conversation is resolved. Write to open it again.',
@@ -41,6 +44,9 @@ const texts = {
     comment: '评论（可选）',
     submitRating: '评分',
     thanks: '感谢您的评价。',
+    closed: '此对话已关闭——发送消息即可开始新的对话。',
+    noStorage: '此浏览器不为本聊天保存数据，关闭页面后对话不会保留。',
+    newMessage: '新消息',
     you: '您',
     assistant: '智能助手',
     resolved: '此对话已解决。发送消息可重新打开。',
@@ -62,8 +68,23 @@ const tokenKey = `parley:${inboxId}:token`;
 const conversationKey = `parley:${inboxId}:conversation`;
 const $ = (id) => document.getElementById(id);
 const log = $('log');
+/**
+ * The contact token and conversation, kept across visits where the browser lets this frame store them.
+ * A browser that refuses third-party storage throws on any use of localStorage: the chat then keeps them
+ * in memory, lasts while the page is open, and says so.
+ */
+const store = (() => {
+  try {
+    localStorage.setItem('parley:probe', '1');
+    localStorage.removeItem('parley:probe');
+    return { get: (key) => localStorage.getItem(key), set: (key, value) => localStorage.setItem(key, value) };
+  } catch {
+    const kept = new Map();
+    return { get: (key) => kept.get(key) ?? null, set: (key, value) => kept.set(key, value), isMemoryOnly: true };
+  }
+})();
 const state = {
-  token: localStorage.getItem(tokenKey),
+  token: store.get(tokenKey),
   conversation: null,
   lastEventId: '',
   bubbles: new Map(),
@@ -106,6 +127,15 @@ function bubble(message) {
   }
   if (message.content) node.appendChild(document.createTextNode(message.content));
   for (const image of message.images || []) node.appendChild(imageOf(image.fileId));
+  if (message.createdAt) {
+    const time = document.createElement('time');
+    time.dateTime = message.createdAt;
+    time.textContent = new Date(message.createdAt).toLocaleTimeString(navigator.language, {
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    node.appendChild(time);
+  }
   // A reply cut short (a person took over while it was written) says so: it is not the whole answer.
   node.classList.toggle('stopped', message.status === 'stopped');
   if (message.status === 'stopped') {
@@ -218,6 +248,7 @@ function handleEvent(chunk) {
   const event = JSON.parse(data);
   if (event.type === 'message') {
     bubble(event.message);
+    if (event.message.author !== 'contact') tellUnread(event.message.content);
     if (event.message.author === 'operator') $('typing').textContent = '';
   }
   if (event.type === 'typing') {
@@ -247,7 +278,7 @@ async function ensureConversation() {
   if (state.conversation) return state.conversation;
   creating ??= api('POST', '/conversations')
     .then((created) => {
-      localStorage.setItem(conversationKey, created.id);
+      store.set(conversationKey, created.id);
       showStatus(created);
       void follow(created.id);
       return created;
@@ -285,9 +316,10 @@ async function start() {
   if (!inbox.hasAgent && !inbox.isOpenNow) showBackAt(inbox.nextOpeningAt);
   const session = await api('POST', `/inboxes/${inboxId}/sessions`, state.token ? { contactToken: state.token } : {});
   state.token = session.contactToken;
-  localStorage.setItem(tokenKey, state.token);
+  store.set(tokenKey, state.token);
+  if (store.isMemoryOnly) $('status').textContent = t.noStorage;
   const { items } = await api('GET', '/conversations');
-  const kept = items.find((item) => item.id === localStorage.getItem(conversationKey)) || items[0];
+  const kept = items.find((item) => item.id === store.get(conversationKey)) || items[0];
   if (kept) {
     showStatus(kept);
     void follow(kept.id);
@@ -396,9 +428,26 @@ $('rating').addEventListener('submit', async (event) => {
     ...(comment && { comment }),
   });
   $('rating').hidden = true;
-  $('status').textContent = t.thanks;
+  $('status').textContent = `${t.thanks} ${t.closed}`;
 });
 $('close').addEventListener('click', () => parent.postMessage({ type: 'parley:close' }, '*'));
+
+/**
+ * While the loader keeps the panel closed (it says so with `parley:visible`), a message from the agent or
+ * an operator is counted and previewed on the launcher; opening the panel clears it.
+ */
+let isVisible = true;
+let unread = 0;
+function tellUnread(text) {
+  if (isVisible) return;
+  unread += 1;
+  parent.postMessage({ type: 'parley:unread', count: unread, preview: (text || t.newMessage).slice(0, 80) }, '*');
+}
+window.addEventListener('message', (event) => {
+  if (event.source !== parent || event.data?.type !== 'parley:visible') return;
+  isVisible = Boolean(event.data.visible);
+  if (isVisible) unread = 0;
+});
 whenStarted().catch((error) => {
   $('status').textContent = error.message;
 });
