@@ -103,6 +103,60 @@ describe('widget sessions: contact tokens, origins, identity verification, rate 
     expect(elsewhere.contactId).not.toBe(visitor.contactId);
   });
 
+  it('tells operators what the widget knows of a visitor, with a readable name until a real one is known', async () => {
+    const chrome =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const started = await t.app.inject({
+      method: 'POST',
+      url: `/v1/widget/inboxes/${inbox.id}/sessions`,
+      headers: { origin: siteOrigin, 'user-agent': chrome },
+      payload: {
+        visitor: {
+          page: `${siteOrigin}/shoes/red`,
+          referrer: 'https://search.example/',
+          language: 'de-DE',
+          timeZone: 'Europe/Berlin',
+        },
+      },
+    });
+    expect(started.statusCode, started.body).toBe(201);
+    const { contactId } = started.json<{ contactId: string }>();
+    const contact = (await t.app.inject({ url: `/v1/contacts/${contactId}`, headers: admin.headers })).json<{
+      displayName: string;
+      visitor: Record<string, unknown>;
+    }>();
+    expect(contact.visitor).toMatchObject({
+      page: `${siteOrigin}/shoes/red`,
+      referrer: 'https://search.example/',
+      language: 'de-DE',
+      timeZone: 'Europe/Berlin',
+      browser: 'Chrome 131 on Windows',
+      isVerified: false,
+    });
+    expect(contact.displayName).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
+    // The same contact has the same name on every read; two visitors are told apart.
+    const again = (await t.app.inject({ url: `/v1/contacts/${contactId}`, headers: admin.headers })).json<{
+      displayName: string;
+    }>();
+    expect(again.displayName).toBe(contact.displayName);
+    const names = new Set<string>();
+    for (let index = 0; index < 6; index += 1) {
+      const other = await startVisitor(t.app, inbox.id);
+      const read = await t.app.inject({ url: `/v1/contacts/${other.contactId}`, headers: admin.headers });
+      names.add(read.json<{ displayName: string }>().displayName);
+    }
+    expect(names.size).toBeGreaterThan(3);
+
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `/v1/widget/inboxes/${inbox.id}/sessions`,
+      headers: { origin: siteOrigin },
+      payload: { visitor: { page: 'javascript:alert(1)' } },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('http(s) URL');
+  });
+
   it('refuses widget calls without a token, with a made-up one, or from another site', async () => {
     const visitor = await startVisitor(t.app, inbox.id);
     const none = await t.app.inject({

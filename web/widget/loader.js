@@ -51,8 +51,19 @@
     if (!frame) {
       frame = document.createElement('iframe');
       frame.title = isZh ? '客服聊天' : 'Support chat';
+      // The page and where the visitor came from, for the operators: without query or fragment, which may
+      // hold tokens.
+      var referrer = document.referrer ? document.referrer.split(/[?#]/)[0] : '';
       frame.src =
-        parley + '/widget/panel?inbox=' + encodeURIComponent(inbox) + '&origin=' + encodeURIComponent(location.origin);
+        parley +
+        '/widget/panel?inbox=' +
+        encodeURIComponent(inbox) +
+        '&origin=' +
+        encodeURIComponent(location.origin) +
+        '&page=' +
+        encodeURIComponent(location.origin + location.pathname) +
+        '&referrer=' +
+        encodeURIComponent(referrer);
       frame.style.cssText =
         'position:fixed;right:20px;bottom:88px;width:min(380px,calc(100vw - 40px));height:min(600px,calc(100vh - 110px));' +
         'border:0;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);z-index:2147483647;background:#fff';

@@ -303,6 +303,21 @@ function label() {
   $('attach').title = t.attachImage;
 }
 
+/** What operators see of the visitor (the contact panel): the page, where they came from, language, time zone. */
+function visitorHints() {
+  const hints = { language: navigator.language || undefined };
+  try {
+    hints.timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    // An engine without time zones: the operator sees none.
+  }
+  for (const name of ['page', 'referrer']) {
+    const value = params.get(name);
+    if (value && /^https?:\/\//.test(value) && value.length <= 2000) hints[name] = value;
+  }
+  return hints;
+}
+
 async function start() {
   label();
   const inbox = await api('GET', `/inboxes/${inboxId}`);
@@ -314,7 +329,10 @@ async function start() {
   if (inbox.greeting) bubble({ id: 'greeting', author: 'ai', content: inbox.greeting, status: 'complete' });
   // Only people answer here, and none is at work: say when one is back, and offer to leave an email.
   if (!inbox.hasAgent && !inbox.isOpenNow) showBackAt(inbox.nextOpeningAt);
-  const session = await api('POST', `/inboxes/${inboxId}/sessions`, state.token ? { contactToken: state.token } : {});
+  const session = await api('POST', `/inboxes/${inboxId}/sessions`, {
+    ...(state.token && { contactToken: state.token }),
+    visitor: visitorHints(),
+  });
   state.token = session.contactToken;
   store.set(tokenKey, state.token);
   if (store.isMemoryOnly) $('status').textContent = t.noStorage;

@@ -169,7 +169,15 @@ export function createContactDataRepository() {
         .returning({ id: webhookEvents.id });
       const [contact] = await db
         .update(contacts)
-        .set({ name: null, email: null, phone: null, externalId: null, attributes: {}, erasedAt: sql`now()` })
+        .set({
+          name: null,
+          email: null,
+          phone: null,
+          externalId: null,
+          attributes: {},
+          visitor: null,
+          erasedAt: sql`now()`,
+        })
         .where(inTenant(contacts, tenantId, eq(contacts.id, contactId)))
         .returning();
       return {

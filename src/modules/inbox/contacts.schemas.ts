@@ -69,6 +69,18 @@ export const contactSchema = z.object({
   attributes: z.record(z.string(), z.unknown()),
   firstSeenAt: z.iso.datetime(),
   lastSeenAt: z.iso.datetime(),
+  visitor: z
+    .object({
+      page: z.string().optional(),
+      referrer: z.string().optional(),
+      language: z.string().optional(),
+      timeZone: z.string().optional(),
+      browser: z.string().optional().describe('From the User-Agent, e.g. "Chrome 131 on Windows"'),
+      isVerified: z.boolean().describe("Whether the widget's session proved the contact's id (identity verification)"),
+      seenAt: z.iso.datetime(),
+    })
+    .nullable()
+    .describe('What the widget last knew of the visitor; null for contacts that never used the widget'),
   erasedAt: z.iso.datetime().nullable().describe("When the contact's data was erased on request; null if never"),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -86,6 +98,7 @@ export const presentContact = (contact: typeof contacts.$inferSelect): ContactVi
   attributes: contact.attributes,
   firstSeenAt: contact.firstSeenAt.toISOString(),
   lastSeenAt: contact.lastSeenAt.toISOString(),
+  visitor: contact.visitor ?? null,
   erasedAt: contact.erasedAt?.toISOString() ?? null,
   createdAt: contact.createdAt.toISOString(),
   updatedAt: contact.updatedAt.toISOString(),

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { transaction } from '../../platform/db/after-commit.js';
 import type { Database, Executor } from '../../platform/db/client.js';
 import { AppError, notFound } from '../../platform/errors.js';
+import { visitorContextOf } from './visitor-context.js';
 import { newId } from '../../platform/ids.js';
 import type { InboxesService } from '../inbox/index.js';
 import type { StoredContact } from '../inbox/contacts.repository.js';
@@ -98,49 +99,61 @@ export function createWidgetSessions(deps: WidgetSessionsDeps) {
     return token;
   }
 
+  /**
+   * Opens a session: a returning anonymous token keeps its contact (and gets a fresh token), a valid
+   * signed id gets its verified contact, anything else a new anonymous contact. A returning token is
+   * never upgraded to a verified contact, nor a verified one kept when the page signs no id now.
+   */
+  async function openSession(inboxId: string, input: StartSessionInput) {
+    const inbox = await findInbox(inboxId);
+    const { tenantId } = inbox;
+    if (input.identifier !== undefined) {
+      const contactId = await verifiedContact(inbox, input);
+      return {
+        tenantId,
+        contactToken: await issueToken(inbox, contactId, true),
+        contactId,
+        isVerified: true,
+        isReturning: true,
+      };
+    }
+    if (input.contactToken) {
+      const found = await repository.findSession(db, hashToken(input.contactToken));
+      if (found && found.session.inboxId === inbox.id && !found.session.isVerified) {
+        const { contactId } = found.session;
+        return { tenantId, contactToken: input.contactToken, contactId, isVerified: false, isReturning: true };
+      }
+    }
+    const contact = await transaction(db, async (tx) => {
+      const row = await repository.insertContact(tx, {
+        id: newId(),
+        tenantId: inbox.tenantId,
+        name: input.name ?? null,
+        email: input.email ?? null,
+      });
+      await deps.recordContactCreated?.(tx, row!);
+      return row;
+    });
+    const contactId = contact!.id;
+    return {
+      tenantId,
+      contactToken: await issueToken(inbox, contactId, false),
+      contactId,
+      isVerified: false,
+      isReturning: false,
+    };
+  }
+
   return {
     findInbox,
 
-    /**
-     * Opens a session: a returning anonymous token keeps its contact (and gets a fresh token), a valid
-     * signed id gets its verified contact, anything else a new anonymous contact. A returning token is
-     * never upgraded to a verified contact, nor a verified one kept when the page signs no id now.
-     */
-    async start(inboxId: string, input: StartSessionInput) {
-      const inbox = await findInbox(inboxId);
-      if (input.identifier !== undefined) {
-        const contactId = await verifiedContact(inbox, input);
-        return {
-          contactToken: await issueToken(inbox, contactId, true),
-          contactId,
-          isVerified: true,
-          isReturning: true,
-        };
-      }
-      if (input.contactToken) {
-        const found = await repository.findSession(db, hashToken(input.contactToken));
-        if (found && found.session.inboxId === inbox.id && !found.session.isVerified) {
-          const { contactId } = found.session;
-          return { contactToken: input.contactToken, contactId, isVerified: false, isReturning: true };
-        }
-      }
-      const contact = await transaction(db, async (tx) => {
-        const row = await repository.insertContact(tx, {
-          id: newId(),
-          tenantId: inbox.tenantId,
-          name: input.name ?? null,
-          email: input.email ?? null,
-        });
-        await deps.recordContactCreated?.(tx, row!);
-        return row;
-      });
-      const contactId = contact!.id;
-      return {
-        contactToken: await issueToken(inbox, contactId, false),
-        contactId,
-        isVerified: false,
-        isReturning: false,
-      };
+    /** Opens a session (openSession), and notes what the widget knows of the visitor for operators. */
+    async start(inboxId: string, input: StartSessionInput, userAgent?: string) {
+      const { tenantId, ...session } = await openSession(inboxId, input);
+      // What operators see of the visitor: best effort, never a reason to refuse the session.
+      const visitor = visitorContextOf(input.visitor, userAgent, session.isVerified, now());
+      await repository.recordVisitor(db, tenantId, session.contactId, visitor).catch(() => undefined);
+      return session;
     },
 
     /** The visitor a request's token proves; 401 for none, or one this server never issued. */

@@ -11,6 +11,7 @@ import {
   supportRatings,
   users,
   widgetMessageClaims,
+  type VisitorContext,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
@@ -64,6 +65,14 @@ export function createWidgetRepository() {
       await db
         .update(contacts)
         .set({ lastSeenAt: at })
+        .where(inTenant(contacts, tenantId, eq(contacts.id, contactId)));
+    },
+
+    /** What the widget knows of the visitor now, and that they were seen. */
+    async recordVisitor(db: Executor, tenantId: string, contactId: string, visitor: VisitorContext) {
+      await db
+        .update(contacts)
+        .set({ visitor, lastSeenAt: new Date(visitor.seenAt) })
         .where(inTenant(contacts, tenantId, eq(contacts.id, contactId)));
     },
 

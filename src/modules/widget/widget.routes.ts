@@ -110,7 +110,7 @@ export function registerWidgetRoutes(app: App, deps: WidgetRoutesDeps): void {
     handler: async (request, reply) => {
       const inbox = await sessions.findInbox(request.params.inboxId);
       requireAllowedOrigin(request, inbox.allowedOrigins);
-      return reply.status(201).send(await sessions.start(inbox.id, request.body));
+      return reply.status(201).send(await sessions.start(inbox.id, request.body, request.headers['user-agent']));
     },
   });
 

@@ -30,6 +30,21 @@ export const startSessionBody = z
     identifierHash: z.string().max(200).optional(),
     name: z.string().trim().min(1).max(100).optional(),
     email: z.email('must be an email address').max(254).optional(),
+    /** What the panel knows of the page and browser, for operators (the contact panel). */
+    visitor: z
+      .strictObject({
+        page: z
+          .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+          .max(2000)
+          .optional(),
+        referrer: z
+          .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+          .max(2000)
+          .optional(),
+        language: z.string().trim().min(1).max(35).optional(),
+        timeZone: z.string().trim().min(1).max(64).optional(),
+      })
+      .optional(),
   })
   .refine((body) => body.identifierHash === undefined || body.identifier !== undefined, {
     message: 'send identifierHash only with identifier',

@@ -83,6 +83,17 @@ export const inboxes = pgTable(
 );
 
 /** An end customer of a tenant: not a Parley user, never able to sign in. */
+/** What the widget knows of a visitor, as their browser told it at the session's start. */
+export interface VisitorContext {
+  readonly page?: string;
+  readonly referrer?: string;
+  readonly language?: string;
+  readonly timeZone?: string;
+  readonly browser?: string;
+  readonly isVerified: boolean;
+  readonly seenAt: string;
+}
+
 export const contacts = pgTable(
   'contacts',
   {
@@ -96,6 +107,8 @@ export const contacts = pgTable(
     attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
     firstSeenAt: timestamp('first_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** What the widget last knew of the visitor (page, referrer, language, time zone, browser): contacts' panel. */
+    visitor: jsonb('visitor').$type<VisitorContext>(),
     /** When the contact's data was erased on request (contact-data.service.ts): the row stays, emptied. */
     erasedAt: timestamp('erased_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),

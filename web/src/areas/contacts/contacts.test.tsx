@@ -11,6 +11,7 @@ const contact: Contact = {
   name: 'Ada Lovelace',
   displayName: 'Ada Lovelace',
   erasedAt: null,
+  visitor: null,
   email: 'ada@example.test',
   phone: null,
   externalId: 'cust-7',

@@ -13,9 +13,20 @@ import {
   type SupportConversation,
 } from './support-api';
 
-/** The contact's facts (name, email, phone, external id, attributes), as the widget or an admin set them. */
+/** The contact's facts (name, email, phone, external id, attributes, what the widget knows), as the widget or an admin set them. */
 export function ContactFacts({ contact }: { contact: Contact }) {
   const attributes = Object.entries(contact.attributes);
+  // What the widget knows: where the visitor is, where they came from, their language, time and browser.
+  const { visitor } = contact;
+  const visitorFacts: [string, string | undefined][] = visitor
+    ? [
+        ['Page', visitor.page],
+        ['Came from', visitor.referrer],
+        ['Language', visitor.language],
+        ['Time zone', visitor.timeZone],
+        ['Browser', visitor.browser],
+      ]
+    : [];
   return (
     <dl className="facts">
       <dt>Name</dt>
@@ -34,6 +45,22 @@ export function ContactFacts({ contact }: { contact: Contact }) {
       ))}
       <dt>First seen</dt>
       <dd>{formatDateTime(contact.firstSeenAt)}</dd>
+      <dt>Last seen</dt>
+      <dd>{formatDateTime(contact.lastSeenAt)}</dd>
+      {visitor && (
+        <>
+          <dt>Identity</dt>
+          <dd>{visitor.isVerified ? 'Verified by your site' : 'Not verified'}</dd>
+          {visitorFacts.map(([label, value]) =>
+            value ? (
+              <div key={label} className="facts-pair">
+                <dt>{label}</dt>
+                <dd className="cell-break">{value}</dd>
+              </div>
+            ) : null,
+          )}
+        </>
+      )}
     </dl>
   );
 }

@@ -32,6 +32,7 @@ const contact: Contact = {
   name: 'Ada Lovelace',
   displayName: 'Ada Lovelace',
   erasedAt: null,
+  visitor: null,
   email: 'ada@example.test',
   phone: '+44 20 1234 5678',
   externalId: 'cust-7',

@@ -113,6 +113,16 @@ export interface Contact {
   firstSeenAt: string;
   lastSeenAt: string;
   erasedAt: string | null;
+  /** What the widget last knew of the visitor; null for contacts that never used the widget. */
+  visitor: {
+    page?: string;
+    referrer?: string;
+    language?: string;
+    timeZone?: string;
+    browser?: string;
+    isVerified: boolean;
+    seenAt: string;
+  } | null;
   createdAt: string;
   updatedAt: string;
 }
