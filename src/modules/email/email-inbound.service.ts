@@ -1,0 +1,165 @@
+import { Readable } from 'node:stream';
+import type { ParsedMail } from 'mailparser';
+import type { Actor } from '../../access/actor.js';
+import { transaction } from '../../platform/db/after-commit.js';
+import type { Database, Executor } from '../../platform/db/client.js';
+import type { StoredAttachment } from '../../platform/db/schema/index.js';
+import { AppError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { Logger } from '../../platform/logger.js';
+import { shortenTo } from '../../platform/text-cut.js';
+import type { FilesService } from '../files/index.js';
+import type { StoredContact } from '../inbox/contacts.repository.js';
+import type { Visitor } from '../widget/widget-sessions.js';
+import type { StoredWidgetInbox, WidgetRepository } from '../widget/widget.repository.js';
+import type { WidgetService } from '../widget/widget.service.js';
+import type { EmailRepository } from './email.repository.js';
+import { automatedMailReason, mailAuthentication, messageIdsIn, newTextOf } from './mail-headers.js';
+
+export interface EmailInboundDeps {
+  readonly db: Database;
+  readonly repository: EmailRepository;
+  readonly logger: Logger;
+  readonly widgetRepository: Pick<WidgetRepository, 'insertContact'>;
+  readonly widget: Pick<WidgetService, 'create' | 'send' | 'widgetActor'>;
+  readonly files: Pick<FilesService, 'upload'>;
+  /** In the transaction that makes a contact: its `contact.created` webhook event (the outbox). */
+  readonly recordContactCreated?: (tx: Executor, contact: StoredContact) => Promise<void>;
+  /** Told when a tenant's email conversation takes a message, so its replies are looked for at once. */
+  readonly onEmailTenant?: (tenantId: string) => void;
+}
+
+/** One mail as the listener took it: the envelope's reverse-path (empty for bounces) and the parsed message. */
+export interface ReceivedMail {
+  readonly envelopeFrom: string;
+  readonly parsed: ParsedMail;
+}
+
+export type ReceiveOutcome =
+  | { readonly kind: 'stored'; readonly supportConversationId: string; readonly messageId: string }
+  | { readonly kind: 'ignored'; readonly reason: string };
+
+/** Not a browser session: mail speaks for the contact, who is known by the address it came from. */
+const emailSession = 'email';
+/** A mail longer than this is cut: what a person writes fits, a pasted log does not need to reach the model whole. */
+const maxContentCharacters = 20_000;
+
+/**
+ * Mail to an `email` inbox becomes its contact's message, through the widget's own path (who answers,
+ * handoff, business hours), so the AI answers first exactly as on the website.
+ */
+export function createEmailInbound(deps: EmailInboundDeps) {
+  const { db, repository, logger } = deps;
+
+  /** The sender's contact: the tenant's first contact with that address, or a new one named as the mail names them. */
+  async function contactOf(tenantId: string, address: string, name: string | null): Promise<string> {
+    return transaction(db, async (tx) => {
+      await repository.lockContactAddress(tx, tenantId, address);
+      const found = await repository.findContactByAddress(tx, tenantId, address);
+      if (found) return found.id;
+      const row = await deps.widgetRepository.insertContact(tx, {
+        id: newId(),
+        tenantId,
+        name,
+        email: address,
+      });
+      if (!row) throw new AppError('internal', `The contact for '${address}' could not be stored`);
+      await deps.recordContactCreated?.(tx, row);
+      return row.id;
+    });
+  }
+
+  /** Each attachment stored as the desk user's file, under the upload limits and the storage quota. */
+  async function storeAttachments(actor: Actor, parsed: ParsedMail) {
+    const stored: StoredAttachment[] = [];
+    const refused: string[] = [];
+    for (const attachment of parsed.attachments) {
+      const filename = attachment.filename ?? 'attachment';
+      try {
+        const file = await deps.files.upload(actor, async () => ({
+          filename,
+          content: Readable.from(attachment.content),
+          finish: async () => undefined,
+        }));
+        stored.push({ fileId: file.id, filename: file.filename, mediaType: file.mediaType });
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        // Said in the conversation, so the operator knows to ask for it another way; no quota figures.
+        refused.push(
+          `(The attachment '${filename}' was not kept: it is too large, of a kind the desk cannot read, or there is no room left.)`,
+        );
+      }
+    }
+    return { stored, refused };
+  }
+
+  function contentOf(parsed: ParsedMail, isNewConversation: boolean, refused: readonly string[]): string {
+    const body = newTextOf(parsed.text ?? '');
+    const subject = parsed.subject?.trim() ?? '';
+    const parts = [isNewConversation && subject ? subject : '', body, ...refused].filter((part) => part !== '');
+    const content = parts.join('\n\n');
+    return shortenTo(content === '' ? '(An empty email.)' : content, maxContentCharacters);
+  }
+
+  return {
+    async receive(inbox: StoredWidgetInbox, mail: ReceivedMail): Promise<ReceiveOutcome> {
+      const { parsed } = mail;
+      const sender = parsed.from?.value[0];
+      const address = sender?.address?.toLowerCase() ?? '';
+      const lines = parsed.headerLines;
+      const contentType =
+        lines
+          .find((line) => line.key === 'content-type')
+          ?.line.split(':')[1]
+          ?.trim() ?? '';
+      const reason =
+        mail.envelopeFrom === ''
+          ? 'an empty envelope sender (a bounce or an automatic reply)'
+          : automatedMailReason(lines, { from: address, contentType });
+      if (reason !== null) return { kind: 'ignored', reason };
+      const tenantId = inbox.tenantId;
+      const internetMessageId = messageIdsIn(parsed.messageId)[0] ?? `${newId()}@parley.invalid`;
+      const contactId = await contactOf(tenantId, address, sender?.name?.trim() || null);
+      const visitor: Visitor = { tenantId, inbox, contactId, sessionId: emailSession };
+      const threadIds = [...messageIdsIn(parsed.inReplyTo), ...messageIdsIn(parsed.references)];
+      const threaded = await repository.findThreadConversation(db, tenantId, {
+        inboxId: inbox.id,
+        contactId,
+        ids: threadIds,
+      });
+      const supportConversationId = threaded ?? (await deps.widget.create(visitor)).id;
+      const emailId = newId();
+      const isNew = await repository.insertEmail(db, {
+        id: emailId,
+        tenantId,
+        supportConversationId,
+        direction: 'inbound',
+        status: 'received',
+        internetMessageId,
+        subject: shortenTo(parsed.subject ?? '', 500),
+        contactAddress: address,
+        authentication: mailAuthentication(lines),
+      });
+      if (!isNew) return { kind: 'ignored', reason: `Message-ID <${internetMessageId}> was received already` };
+      deps.onEmailTenant?.(tenantId);
+      try {
+        const { stored, refused } = await storeAttachments(await deps.widget.widgetActor(tenantId), parsed);
+        const sent = await deps.widget.send(visitor, supportConversationId, {
+          content: contentOf(parsed, threaded === undefined, refused),
+          clientMessageId: emailId,
+          attachments: stored,
+        });
+        await repository.linkMessage(db, tenantId, emailId, sent.message.id);
+        return { kind: 'stored', supportConversationId, messageId: sent.message.id };
+      } catch (error) {
+        // Not taken: the sending server keeps the mail and tries again (the listener answers 451).
+        await repository
+          .deleteEmail(db, tenantId, emailId)
+          .catch((cleanup: unknown) => logger.warn({ err: cleanup }, 'An unfinished email row stayed'));
+        throw error;
+      }
+    },
+  };
+}
+
+export type EmailInbound = ReturnType<typeof createEmailInbound>;
