@@ -1,0 +1,72 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+
+/** A mail the relay took, parsed, with its envelope. */
+export interface RelayedMail {
+  readonly envelopeTo: string[];
+  readonly mail: ParsedMail;
+  /** A header's raw value, unfolded (mailparser turns some into objects). */
+  header(name: string): string | undefined;
+}
+
+/**
+ * The outbound mail server Parley sends replies through (EMAIL_SMTP_URL): a real SMTP server on
+ * 127.0.0.1 that keeps what it is given, for the test to read back.
+ */
+export async function startSmtpRelay() {
+  const received: RelayedMail[] = [];
+  const server = new SMTPServer({
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    authOptional: true,
+    logger: false,
+    onData(stream, session, callback) {
+      simpleParser(stream).then(
+        (mail) => {
+          received.push({
+            envelopeTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+            mail,
+            header: (name) => {
+              const line = mail.headerLines.find((header) => header.key === name.toLowerCase())?.line;
+              return line
+                ?.slice(line.indexOf(':') + 1)
+                .replace(/\s+/g, ' ')
+                .trim();
+            },
+          });
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    /** The first mail (after `skip` earlier ones) that matches, waiting until it arrives. */
+    async waitFor(matches: (mail: RelayedMail) => boolean, timeoutMs = 20_000): Promise<RelayedMail> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = received.find(matches);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no such mail arrived; got ${received.length}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export type SmtpRelay = Awaited<ReturnType<typeof startSmtpRelay>>;
+
+/** A customer's mail client: sends to Parley's SMTP listener as a mail server forwarding to it would. */
+export function mailClient(port: number) {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  return {
+    send: (mail: Parameters<typeof transport.sendMail>[0]) => transport.sendMail(mail),
+    close: () => transport.close(),
+  };
+}
