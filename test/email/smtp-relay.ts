@@ -21,6 +21,14 @@ export async function startSmtpRelay() {
     disabledCommands: ['AUTH', 'STARTTLS'],
     authOptional: true,
     logger: false,
+    // A mailbox that does not exist there: a permanent refusal, as a real server answers it.
+    onRcptTo(address, _session, callback) {
+      if (address.address.startsWith('no-such-mailbox@')) {
+        callback(Object.assign(new Error('5.1.1 No such mailbox here'), { responseCode: 550 }));
+        return;
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       simpleParser(stream).then(
         (mail) => {
