@@ -39,6 +39,8 @@ export type InboxInput = Pick<
 > & {
   /** Sent only when creating: the server refuses to change it. */
   kind?: InboxKind;
+  /** An `email` inbox's address. */
+  emailAddress?: string;
 };
 
 export const inboxSettingsPath = '/inbox-settings';
