@@ -35,7 +35,7 @@ describe('Inbox settings for an email inbox', () => {
         return Response.json({ ...emailInbox, signingSecret: 'pis_secret' }, { status: 201 });
       },
     });
-    renderArea(inboxSettingsArea.element, {
+    await renderArea(inboxSettingsArea.element, {
       fetchImpl: server.fetchImpl,
       areaPath: '/inbox-settings',
       path: '/inbox-settings/inboxes/new',
