@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
@@ -77,4 +77,30 @@ export function mailClient(port: number) {
     send: (mail: Parameters<typeof transport.sendMail>[0]) => transport.sendMail(mail),
     close: () => transport.close(),
   };
+}
+
+/** One SMTP session by hand, command by command, as a mail server that sends no SIZE parameter would. */
+export async function rawSmtp(port: number, steps: readonly string[]): Promise<string[]> {
+  const socket = connect(port, '127.0.0.1');
+  socket.setEncoding('utf8');
+  let buffered = '';
+  const waiting: ((reply: string) => void)[] = [];
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    // A reply ends with a line whose code is followed by a space ("250 OK"), after any "250-…" lines.
+    for (let match = /^\d{3} .*\r\n/m.exec(buffered); match; match = /^\d{3} .*\r\n/m.exec(buffered)) {
+      const end = match.index + match[0].length;
+      waiting.shift()?.(buffered.slice(0, end));
+      buffered = buffered.slice(end);
+    }
+  });
+  const reply = () => new Promise<string>((resolve) => waiting.push(resolve));
+  const replies = [await reply()];
+  for (const step of steps) {
+    const next = reply();
+    socket.write(step);
+    replies.push(await next);
+  }
+  socket.end();
+  return replies;
 }

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawSmtp } from './smtp-relay.js';
+import { startEmailDesk, type EmailDesk } from './email-desk.js';
+
+const maxMailBytes = 64 * 1024;
+const onePixelPng = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe('the email listener: what it refuses, attachments, authentication results, redelivery, inbox addresses', () => {
+  let desk: EmailDesk;
+  beforeAll(async () => {
+    desk = await startEmailDesk({ maxMailBytes });
+  }, 120_000);
+  afterAll(async () => {
+    await desk?.close();
+  });
+
+  it('refuses at DATA, with 552, a mail larger than EMAIL_MAX_BYTES, after announcing the limit with SIZE', async () => {
+    const body = `${'x'.repeat(998)}\r\n`.repeat(Math.ceil((maxMailBytes * 1.5) / 1000));
+    const replies = await rawSmtp(desk.listenerPort, [
+      'EHLO mx.customer.example\r\n',
+      'MAIL FROM:<big@customer.example>\r\n',
+      'RCPT TO:<help@shop.example>\r\n',
+      'DATA\r\n',
+      `From: big@customer.example\r\nTo: help@shop.example\r\nSubject: Big\r\n\r\n${body}.\r\n`,
+      'QUIT\r\n',
+    ]);
+    expect(replies[1]).toContain(`SIZE ${maxMailBytes}`);
+    expect(replies[3]).toMatch(/^250/);
+    expect(replies[4]).toMatch(/^354/);
+    expect(replies[5]).toMatch(/^552 5\.3\.4 The message is larger than this desk takes/);
+    const contacts = await desk.t.app.inject({
+      method: 'GET',
+      url: '/v1/contacts?limit=100',
+      headers: desk.admin.headers,
+    });
+    expect(contacts.body).not.toContain('big@customer.example');
+  }, 30_000);
+
+  it('refuses a recipient no email inbox has, with 550 and a sentence', async () => {
+    const refused = await desk.client
+      .send({ from: 'eve@customer.example', to: 'nobody@shop.example', subject: 'Hi', text: 'Hello' })
+      .then(
+        () => undefined,
+        (error: { responseCode?: number; response?: string }) => error,
+      );
+    expect(refused?.responseCode).toBe(550);
+    expect(refused?.response).toContain('no inbox of this support desk has that address');
+  });
+
+  it('stores attachments as the conversation’s files, says which it could not keep, and records SPF and DKIM results', async () => {
+    await desk.client.send({
+      from: '"Fay Kim" <fay@customer.example>',
+      to: 'people@shop.example',
+      subject: 'Broken part',
+      text: 'See the photo and the order.',
+      messageId: '<att-1@customer.example>',
+      headers: {
+        'Authentication-Results':
+          'mx.shop.example; spf=pass smtp.mailfrom=customer.example; dkim=fail header.d=customer.example; dmarc=none',
+      },
+      attachments: [
+        { filename: 'photo.png', content: onePixelPng, contentType: 'image/png' },
+        { filename: 'order.txt', content: 'Order 55: one blue part', contentType: 'text/plain' },
+        {
+          filename: 'tool.exe',
+          content: Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00]),
+          contentType: 'application/octet-stream',
+        },
+      ],
+    });
+    const conversation = (await desk.conversationsOf(desk.humanInbox.id)).find((found) => found.status === 'pending');
+    const [line] = await desk.linesOf(conversation!.id);
+    expect(line?.images?.map((image) => image.filename)).toEqual(['photo.png']);
+    expect(line?.files?.map((file) => file.filename)).toEqual(['order.txt']);
+    expect(line?.content).toContain("The attachment 'tool.exe' was not kept");
+    const { rows } = await desk.t.database.executeSql(
+      'select authentication from email_messages where internet_message_id = $1',
+      ['att-1@customer.example'],
+    );
+    expect(rows).toEqual([{ authentication: { spf: 'pass', dkim: 'fail', dmarc: 'none' } }]);
+  }, 60_000);
+
+  it('takes a mail delivered twice (the same Message-ID) once', async () => {
+    const mail = {
+      from: 'gus@customer.example',
+      to: 'people@shop.example',
+      subject: 'Twice',
+      text: 'Sent twice by a retrying server.',
+      messageId: '<twice@customer.example>',
+    };
+    await desk.client.send(mail);
+    await desk.client.send(mail);
+    const { rows } = await desk.t.database.executeSql(
+      "select count(*)::int as count from email_messages where internet_message_id = 'twice@customer.example'",
+    );
+    expect(rows).toEqual([{ count: 1 }]);
+    const conversations = await desk.conversationsOf(desk.humanInbox.id);
+    const lines = await Promise.all(conversations.map((conversation) => desk.linesOf(conversation.id)));
+    expect(lines.flat().filter((line) => line.content.includes('Sent twice'))).toHaveLength(1);
+  }, 60_000);
+
+  it('asks an email inbox for its address, and gives one address to one inbox only', async () => {
+    const missing = await desk.t.app.inject({
+      method: 'POST',
+      url: '/v1/inboxes',
+      headers: desk.admin.headers,
+      payload: { name: 'No address', kind: 'email' },
+    });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.body).toContain('emailAddress');
+    const taken = await desk.t.app.inject({
+      method: 'POST',
+      url: '/v1/inboxes',
+      headers: desk.admin.headers,
+      payload: { name: 'Again', kind: 'email', emailAddress: 'HELP@shop.example' },
+    });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json<{ detail: string }>().detail).toContain("'help@shop.example' belongs to another inbox");
+  });
+});
