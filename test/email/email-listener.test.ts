@@ -83,6 +83,27 @@ describe('the email listener: what it refuses, attachments, authentication resul
     expect(rows).toEqual([{ authentication: { spf: 'pass', dkim: 'fail', dmarc: 'none' } }]);
   }, 60_000);
 
+  it('keeps at most ten files of one mail, as a chat message carries, and says which were left out', async () => {
+    await desk.client.send({
+      from: 'hal@customer.example',
+      to: 'people@shop.example',
+      subject: 'Many files',
+      text: 'All my receipts.',
+      attachments: Array.from({ length: 11 }, (_, index) => ({
+        filename: `receipt-${index + 1}.txt`,
+        content: `Receipt ${index + 1}`,
+        contentType: 'text/plain',
+      })),
+    });
+    const conversations = await desk.conversationsOf(desk.humanInbox.id);
+    const lines = await Promise.all(conversations.map((conversation) => desk.linesOf(conversation.id)));
+    const line = lines.flat().find((found) => found.content.startsWith('Many files'));
+    expect(line?.files).toHaveLength(10);
+    expect(line?.content).toContain(
+      "The attachment 'receipt-11.txt' was not kept: a message carries at most 10 files.",
+    );
+  }, 60_000);
+
   it('takes a mail delivered twice (the same Message-ID) once', async () => {
     const mail = {
       from: 'gus@customer.example',
@@ -91,8 +112,11 @@ describe('the email listener: what it refuses, attachments, authentication resul
       text: 'Sent twice by a retrying server.',
       messageId: '<twice@customer.example>',
     };
+    const before = await desk.conversationsOf(desk.humanInbox.id);
     await desk.client.send(mail);
     await desk.client.send(mail);
+    // One conversation more, not two: the second delivery opens nothing, not even an empty one.
+    expect(await desk.conversationsOf(desk.humanInbox.id)).toHaveLength(before.length + 1);
     const { rows } = await desk.t.database.executeSql(
       "select count(*)::int as count from email_messages where internet_message_id = 'twice@customer.example'",
     );

@@ -8,7 +8,7 @@ import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { shortenTo } from '../../platform/text-cut.js';
-import type { FilesService } from '../files/index.js';
+import { maxAttachmentsPerMessage, type FilesService } from '../files/index.js';
 import type { StoredContact } from '../inbox/contacts.repository.js';
 import type { Visitor } from '../widget/widget-sessions.js';
 import type { StoredWidgetInbox, WidgetRepository } from '../widget/widget.repository.js';
@@ -75,6 +75,12 @@ export function createEmailInbound(deps: EmailInboundDeps) {
     const refused: string[] = [];
     for (const attachment of parsed.attachments) {
       const filename = attachment.filename ?? 'attachment';
+      if (stored.length === maxAttachmentsPerMessage) {
+        refused.push(
+          `(The attachment '${filename}' was not kept: a message carries at most ${maxAttachmentsPerMessage} files.)`,
+        );
+        continue;
+      }
       try {
         const file = await deps.files.upload(actor, async () => ({
           filename,
@@ -119,6 +125,10 @@ export function createEmailInbound(deps: EmailInboundDeps) {
       if (reason !== null) return { kind: 'ignored', reason };
       const tenantId = inbox.tenantId;
       const internetMessageId = messageIdsIn(parsed.messageId)[0] ?? `${newId()}@parley.invalid`;
+      // A sending server that did not hear our answer sends the mail again: taken, stored once, nothing opened.
+      if (await repository.isKnownMail(db, tenantId, internetMessageId)) {
+        return { kind: 'ignored', reason: `Message-ID <${internetMessageId}> was received already` };
+      }
       const contactId = await contactOf(tenantId, address, sender?.name?.trim() || null);
       const visitor: Visitor = { tenantId, inbox, contactId, sessionId: emailSession };
       const threadIds = [...messageIdsIn(parsed.inReplyTo), ...messageIdsIn(parsed.references)];
@@ -144,10 +154,15 @@ export function createEmailInbound(deps: EmailInboundDeps) {
       deps.onEmailTenant?.(tenantId);
       try {
         const { stored, refused } = await storeAttachments(await deps.widget.widgetActor(tenantId), parsed);
-        const sent = await deps.widget.send(visitor, supportConversationId, {
-          content: contentOf(parsed, threaded === undefined, refused),
-          clientMessageId: emailId,
-          attachments: stored,
+        const content = contentOf(parsed, threaded === undefined, refused);
+        const send = (attachments: StoredAttachment[], text: string) =>
+          deps.widget.send(visitor, supportConversationId, { content: text, clientMessageId: emailId, attachments });
+        const sent = await send(stored, content).catch((error: unknown) => {
+          // Files the AI cannot be given (audio with no transcription model, a document it cannot read):
+          // the words still count, and the operator learns why the files are missing. Refusing the mail
+          // would only make the sending server try the same files again for days.
+          if (!(error instanceof AppError) || error.status >= 500 || stored.length === 0) throw error;
+          return send([], `${content}\n\n(The attachments could not be kept: ${error.message})`);
         });
         await repository.linkMessage(db, tenantId, emailId, sent.message.id);
         return { kind: 'stored', supportConversationId, messageId: sent.message.id };

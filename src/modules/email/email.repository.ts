@@ -52,6 +52,15 @@ export function createEmailRepository() {
       return row;
     },
 
+    async isKnownMail(db: Executor, tenantId: string, internetMessageId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: emailMessages.id })
+        .from(emailMessages)
+        .where(inTenant(emailMessages, tenantId, eq(emailMessages.internetMessageId, internetMessageId)))
+        .limit(1);
+      return row !== undefined;
+    },
+
     /** Stores a mail's row; false when its `Message-ID` is known already (a sending server retried). */
     async insertEmail(db: Executor, row: NewEmailMessage): Promise<boolean> {
       const inserted = await db

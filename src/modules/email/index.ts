@@ -52,8 +52,10 @@ export function createEmailModule(deps: EmailModuleDeps) {
     withEmailReplies(events: MessageEvents): MessageEvents {
       return {
         isWanted: async (tenantId) => (await events.isWanted(tenantId)) || (await outbox.hasEmailInbox(tenantId)),
+        // Not `isWanted` again here: inside the transaction it could wait on a read of the pool that needs
+        // the one session this transaction holds (embedded). `record` reads on `tx` and writes nothing unwanted.
         async record(tx, tenantId, message) {
-          if (await events.isWanted(tenantId)) await events.record(tx, tenantId, message);
+          await events.record(tx, tenantId, message);
           await outbox.record(tx, tenantId, message);
         },
       };
