@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmailListener } from '../../src/modules/email/email-listener.js';
+import { createLogger } from '../../src/platform/logger.js';
 import { rawSmtp } from './smtp-relay.js';
 import { startEmailDesk, type EmailDesk } from './email-desk.js';
 
@@ -125,6 +127,20 @@ describe('the email listener: what it refuses, attachments, authentication resul
     const lines = await Promise.all(conversations.map((conversation) => desk.linesOf(conversation.id)));
     expect(lines.flat().filter((line) => line.content.includes('Sent twice'))).toHaveLength(1);
   }, 60_000);
+
+  it('names EMAIL_SMTP_PORT when a node cannot listen on it', async () => {
+    const second = createEmailListener({
+      findInbox: async () => undefined,
+      inbound: { receive: async () => ({ kind: 'ignored', reason: 'not used' }) },
+      logger: createLogger({ level: 'silent' }),
+      host: '127.0.0.1',
+      port: desk.listenerPort,
+      maxBytes: maxMailBytes,
+    });
+    await expect(second.start()).rejects.toThrow(
+      `The SMTP listener cannot listen on 127.0.0.1:${desk.listenerPort}: the port is in use; stop what holds it or set EMAIL_SMTP_PORT to another`,
+    );
+  });
 
   it('asks an email inbox for its address, and gives one address to one inbox only', async () => {
     const missing = await desk.t.app.inject({

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { ConfigError } from '../../config.js';
 import type { Logger } from '../../platform/logger.js';
 import type { StoredWidgetInbox } from '../widget/widget.repository.js';
 import type { EmailInbound } from './email-inbound.service.js';
@@ -13,6 +14,28 @@ export interface EmailListenerDeps {
   readonly port: number;
   /** The largest mail taken: announced with SIZE, and refused at DATA with 552 past it. */
   readonly maxBytes: number;
+}
+
+/** Why the listener could not listen, naming the setting to change (not HTTP's PORT and HOST). */
+function listenFailure(error: unknown, where: string): unknown {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new ConfigError(
+        `The SMTP listener cannot listen on ${where}: the port is in use; stop what holds it or set EMAIL_SMTP_PORT to another`,
+      );
+    case 'EACCES':
+      return new ConfigError(
+        `The SMTP listener cannot listen on ${where}: this user may not open that port; set EMAIL_SMTP_PORT to 1024 or above (and have the mail server forward to it)`,
+      );
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConfigError(
+        `Invalid environment variable EMAIL_SMTP_HOST: ${where} is not an address of this machine; set it to one, e.g. 127.0.0.1`,
+      );
+    default:
+      return error;
+  }
 }
 
 /** An SMTP reply with its code, as smtp-server sends an error's `responseCode`. */
@@ -109,6 +132,8 @@ export function createEmailListener(deps: EmailListenerDeps) {
           server.server.off('error', reject);
           resolve();
         });
+      }).catch((error: unknown) => {
+        throw listenFailure(error, `${deps.host}:${deps.port}`);
       });
       const address = server.server.address() as AddressInfo;
       logger.info({ host: address.address, port: address.port }, 'SMTP listener for email inboxes is listening');
