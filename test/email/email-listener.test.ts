@@ -128,6 +128,38 @@ describe('the email listener: what it refuses, attachments, authentication resul
     expect(lines.flat().filter((line) => line.content.includes('Sent twice'))).toHaveLength(1);
   }, 60_000);
 
+  it('asks to try later while the same mail is being taken, and takes one a stopped node left half-taken', async () => {
+    const [someConversation] = await desk.conversationsOf(desk.humanInbox.id);
+    const leaveUnfinished = (messageId: string, minutesAgo: number) =>
+      desk.t.database.executeSql(
+        `insert into email_messages (id, tenant_id, support_conversation_id, direction, status, internet_message_id,
+           contact_address, created_at)
+         values (gen_random_uuid(), $1, $2, 'inbound', 'received', $3, 'ivy@customer.example',
+           now() - make_interval(mins => $4))`,
+        [desk.admin.tenantId, someConversation!.id, messageId, minutesAgo],
+      );
+    const mail = (messageId: string) => ({
+      from: 'ivy@customer.example',
+      to: 'people@shop.example',
+      subject: 'Half taken',
+      text: `Mail ${messageId}`,
+      messageId: `<${messageId}>`,
+    });
+    await leaveUnfinished('busy@customer.example', 0);
+    const busy = await desk.client.send(mail('busy@customer.example')).then(
+      () => undefined,
+      (error: { responseCode?: number }) => error,
+    );
+    expect(busy?.responseCode).toBe(451);
+
+    await leaveUnfinished('left@customer.example', 20);
+    await desk.client.send(mail('left@customer.example'));
+    const { rows } = await desk.t.database.executeSql(
+      'select message_id is not null as "isTaken" from email_messages where internet_message_id = \'left@customer.example\'',
+    );
+    expect(rows).toEqual([{ isTaken: true }]);
+  }, 60_000);
+
   it('names EMAIL_SMTP_PORT when a node cannot listen on it', async () => {
     const second = createEmailListener({
       findInbox: async () => undefined,

@@ -43,6 +43,20 @@ export type ReceiveOutcome =
 const emailSession = 'email';
 /** A mail longer than this is cut: what a person writes fits, a pasted log does not need to reach the model whole. */
 const maxContentCharacters = 20_000;
+/** A mail's row without its message for this long was left by a node that stopped while taking it. */
+const unfinishedMailMs = 10 * 60_000;
+
+/** Why a mail was sent by a machine (mail-headers.ts), or null; an empty envelope sender is a bounce's mark. */
+function automatedReason(mail: ReceivedMail, address: string): string | null {
+  if (mail.envelopeFrom === '') return 'an empty envelope sender (a bounce or an automatic reply)';
+  const lines = mail.parsed.headerLines;
+  const contentType =
+    lines
+      .find((line) => line.key === 'content-type')
+      ?.line.split(':')[1]
+      ?.trim() ?? '';
+  return automatedMailReason(lines, { from: address, contentType });
+}
 
 /**
  * Mail to an `email` inbox becomes its contact's message, through the widget's own path (who answers,
@@ -107,65 +121,85 @@ export function createEmailInbound(deps: EmailInboundDeps) {
     return shortenTo(content === '' ? '(An empty email.)' : content, maxContentCharacters);
   }
 
+  /**
+   * Whether a mail of this `Message-ID` may be taken now. One stored with its message was taken
+   * already (a sending server that missed our answer sends it again); one still without its message
+   * is being taken right now (try later), or was left by a node that stopped mid-way (taken again).
+   */
+  async function isNewMail(tenantId: string, internetMessageId: string): Promise<boolean> {
+    const earlier = await repository.findMail(db, tenantId, internetMessageId);
+    if (!earlier) return true;
+    if (earlier.messageId !== null) return false;
+    if (Date.now() - earlier.createdAt.getTime() < unfinishedMailMs) {
+      throw new AppError('not_ready', 'The same mail is being taken right now; try again later');
+    }
+    await repository.deleteEmail(db, tenantId, earlier.id);
+    return true;
+  }
+
+  /** The conversation a reply names (of this inbox and contact), or a new one. */
+  async function conversationFor(visitor: Visitor, parsed: ParsedMail) {
+    const threaded = await repository.findThreadConversation(db, visitor.tenantId, {
+      inboxId: visitor.inbox.id,
+      contactId: visitor.contactId,
+      ids: [...messageIdsIn(parsed.inReplyTo), ...messageIdsIn(parsed.references)],
+    });
+    return threaded ? { id: threaded, isNew: false } : { id: (await deps.widget.create(visitor)).id, isNew: true };
+  }
+
+  /** The mail's words and files as the contact's message, through the widget's path (the AI answers there). */
+  async function sendAsContact(
+    visitor: Visitor,
+    conversation: { id: string; isNew: boolean },
+    emailId: string,
+    parsed: ParsedMail,
+  ) {
+    const { stored, refused } = await storeAttachments(await deps.widget.widgetActor(visitor.tenantId), parsed);
+    const content = contentOf(parsed, conversation.isNew, refused);
+    const send = (attachments: StoredAttachment[], text: string) =>
+      deps.widget.send(visitor, conversation.id, { content: text, clientMessageId: emailId, attachments });
+    return send(stored, content).catch((error: unknown) => {
+      // Files the AI cannot be given (audio with no transcription model, a document it cannot read):
+      // the words still count, and the operator learns why the files are missing. Refusing the mail
+      // would only make the sending server try the same files again for days.
+      if (!(error instanceof AppError) || error.status >= 500 || stored.length === 0) throw error;
+      return send([], `${content}\n\n(The attachments could not be kept: ${error.message})`);
+    });
+  }
+
   return {
     async receive(inbox: StoredWidgetInbox, mail: ReceivedMail): Promise<ReceiveOutcome> {
       const { parsed } = mail;
       const sender = parsed.from?.value[0];
       const address = sender?.address?.toLowerCase() ?? '';
-      const lines = parsed.headerLines;
-      const contentType =
-        lines
-          .find((line) => line.key === 'content-type')
-          ?.line.split(':')[1]
-          ?.trim() ?? '';
-      const reason =
-        mail.envelopeFrom === ''
-          ? 'an empty envelope sender (a bounce or an automatic reply)'
-          : automatedMailReason(lines, { from: address, contentType });
+      const reason = automatedReason(mail, address);
       if (reason !== null) return { kind: 'ignored', reason };
       const tenantId = inbox.tenantId;
       const internetMessageId = messageIdsIn(parsed.messageId)[0] ?? `${newId()}@parley.invalid`;
-      // A sending server that did not hear our answer sends the mail again: taken, stored once, nothing opened.
-      if (await repository.isKnownMail(db, tenantId, internetMessageId)) {
+      if (!(await isNewMail(tenantId, internetMessageId))) {
         return { kind: 'ignored', reason: `Message-ID <${internetMessageId}> was received already` };
       }
       const contactId = await contactOf(tenantId, address, sender?.name?.trim() || null);
       const visitor: Visitor = { tenantId, inbox, contactId, sessionId: emailSession };
-      const threadIds = [...messageIdsIn(parsed.inReplyTo), ...messageIdsIn(parsed.references)];
-      const threaded = await repository.findThreadConversation(db, tenantId, {
-        inboxId: inbox.id,
-        contactId,
-        ids: threadIds,
-      });
-      const supportConversationId = threaded ?? (await deps.widget.create(visitor)).id;
+      const conversation = await conversationFor(visitor, parsed);
       const emailId = newId();
       const isNew = await repository.insertEmail(db, {
         id: emailId,
         tenantId,
-        supportConversationId,
+        supportConversationId: conversation.id,
         direction: 'inbound',
         status: 'received',
         internetMessageId,
         subject: shortenTo(parsed.subject ?? '', 500),
         contactAddress: address,
-        authentication: mailAuthentication(lines),
+        authentication: mailAuthentication(parsed.headerLines),
       });
-      if (!isNew) return { kind: 'ignored', reason: `Message-ID <${internetMessageId}> was received already` };
+      if (!isNew) throw new AppError('not_ready', 'The same mail is being taken right now; try again later');
       deps.onEmailTenant?.(tenantId);
       try {
-        const { stored, refused } = await storeAttachments(await deps.widget.widgetActor(tenantId), parsed);
-        const content = contentOf(parsed, threaded === undefined, refused);
-        const send = (attachments: StoredAttachment[], text: string) =>
-          deps.widget.send(visitor, supportConversationId, { content: text, clientMessageId: emailId, attachments });
-        const sent = await send(stored, content).catch((error: unknown) => {
-          // Files the AI cannot be given (audio with no transcription model, a document it cannot read):
-          // the words still count, and the operator learns why the files are missing. Refusing the mail
-          // would only make the sending server try the same files again for days.
-          if (!(error instanceof AppError) || error.status >= 500 || stored.length === 0) throw error;
-          return send([], `${content}\n\n(The attachments could not be kept: ${error.message})`);
-        });
+        const sent = await sendAsContact(visitor, conversation, emailId, parsed);
         await repository.linkMessage(db, tenantId, emailId, sent.message.id);
-        return { kind: 'stored', supportConversationId, messageId: sent.message.id };
+        return { kind: 'stored', supportConversationId: conversation.id, messageId: sent.message.id };
       } catch (error) {
         // Not taken: the sending server keeps the mail and tries again (the listener answers 451).
         await repository

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { ConfigError } from '../../config.js';
+import { AppError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { StoredWidgetInbox } from '../widget/widget.repository.js';
 import type { EmailInbound } from './email-inbound.service.js';
@@ -117,7 +118,9 @@ export function createEmailListener(deps: EmailListenerDeps) {
           callback(null, 'Taken by the support desk');
         })
         .catch((error: unknown) => {
-          logger.error({ err: error }, 'An email could not be stored');
+          // The same mail being taken by another session: expected, and the sender's retry settles it.
+          if (error instanceof AppError && error.code === 'not_ready') logger.info(error.message);
+          else logger.error({ err: error }, 'An email could not be stored');
           callback(smtpError(451, '4.3.0 The support desk could not store the message; try again later'));
         });
     },

@@ -52,13 +52,14 @@ export function createEmailRepository() {
       return row;
     },
 
-    async isKnownMail(db: Executor, tenantId: string, internetMessageId: string): Promise<boolean> {
+    /** A stored mail of that `Message-ID`: whether its message was stored, and since when its row exists. */
+    async findMail(db: Executor, tenantId: string, internetMessageId: string) {
       const [row] = await db
-        .select({ id: emailMessages.id })
+        .select({ id: emailMessages.id, messageId: emailMessages.messageId, createdAt: emailMessages.createdAt })
         .from(emailMessages)
         .where(inTenant(emailMessages, tenantId, eq(emailMessages.internetMessageId, internetMessageId)))
         .limit(1);
-      return row !== undefined;
+      return row;
     },
 
     /** Stores a mail's row; false when its `Message-ID` is known already (a sending server retried). */
