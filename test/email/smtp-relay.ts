@@ -15,9 +15,11 @@ export interface RelayedMail {
  * The outbound mail server Parley sends replies through (EMAIL_SMTP_URL): a real SMTP server on
  * 127.0.0.1 that keeps what it is given, for the test to read back.
  */
-export async function startSmtpRelay() {
+export async function startSmtpRelay(options: { tls?: { key: Buffer; cert: Buffer } } = {}) {
   const received: RelayedMail[] = [];
   const server = new SMTPServer({
+    // With `tls`: TLS from the first byte (smtps://), as port 465 speaks.
+    ...(options.tls && { secure: true, key: options.tls.key, cert: options.tls.cert }),
     disabledCommands: ['AUTH', 'STARTTLS'],
     authOptional: true,
     logger: false,
@@ -49,10 +51,12 @@ export async function startSmtpRelay() {
       );
     },
   });
+  // A client that refuses the certificate hangs up mid-handshake: the test reads that on the client's side.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `${options.tls ? 'smtps' : 'smtp'}://127.0.0.1:${port}`,
     received,
     /** The first mail (after `skip` earlier ones) that matches, waiting until it arrives. */
     async waitFor(matches: (mail: RelayedMail) => boolean, timeoutMs = 20_000): Promise<RelayedMail> {
