@@ -160,6 +160,35 @@ describe('the email listener: what it refuses, attachments, authentication resul
     expect(rows).toEqual([{ isTaken: true }]);
   }, 60_000);
 
+  it('delivers each mail of one SMTP session only to its own recipients, as a mail server reusing a connection sends them', async () => {
+    const mail = (to: string, id: string) =>
+      `From: jo@customer.example\r\nTo: ${to}\r\nSubject: ${id}\r\nMessage-ID: <${id}@customer.example>\r\n\r\nAbout ${id}\r\n.\r\n`;
+    const replies = await rawSmtp(desk.listenerPort, [
+      'EHLO mx.customer.example\r\n',
+      'MAIL FROM:<jo@customer.example>\r\n',
+      'RCPT TO:<help@shop.example>\r\n',
+      'DATA\r\n',
+      mail('help@shop.example', 'first-of-session'),
+      'MAIL FROM:<jo@customer.example>\r\n',
+      'RCPT TO:<people@shop.example>\r\n',
+      'DATA\r\n',
+      mail('people@shop.example', 'second-of-session'),
+      'QUIT\r\n',
+    ]);
+    expect(replies.filter((reply) => reply.startsWith('250 Taken by the support desk'))).toHaveLength(2);
+    const contents = async (inboxId: string) => {
+      const conversations = await desk.conversationsOf(inboxId);
+      const lines = await Promise.all(conversations.map((conversation) => desk.linesOf(conversation.id)));
+      return lines.flat().map((line) => line.content);
+    };
+    const inAiInbox = await contents(desk.aiInbox.id);
+    expect(inAiInbox.filter((content) => content.includes('first-of-session'))).toHaveLength(1);
+    expect(inAiInbox.filter((content) => content.includes('second-of-session'))).toHaveLength(0);
+    expect(
+      (await contents(desk.humanInbox.id)).filter((content) => content.includes('second-of-session')),
+    ).toHaveLength(1);
+  }, 60_000);
+
   it('names EMAIL_SMTP_PORT when a node cannot listen on it', async () => {
     const second = createEmailListener({
       findInbox: async () => undefined,

@@ -63,7 +63,7 @@ async function readLimited(stream: SMTPServerDataStream, maxBytes: number): Prom
  */
 export function createEmailListener(deps: EmailListenerDeps) {
   const { logger } = deps;
-  /** The inboxes each open session's recipients named, by session id. */
+  /** The inboxes the current mail of each open session is for (its RCPT TOs), by session id. */
   const recipients = new Map<string, StoredWidgetInbox[]>();
 
   async function deliver(session: SMTPServerSession, raw: Buffer): Promise<void> {
@@ -84,7 +84,9 @@ export function createEmailListener(deps: EmailListenerDeps) {
     authOptional: true,
     size: deps.maxBytes,
     logger: false,
-    onConnect(session, callback) {
+    // Each mail of a session starts its own list: a mail server that reuses a connection sends the next
+    // mail with a new MAIL FROM, and its recipients are only the ones named after it.
+    onMailFrom(_address, session, callback) {
       recipients.set(session.id, []);
       callback();
     },
