@@ -97,6 +97,35 @@ describe('the email inbox: mail in over SMTP, answered by the AI or an operator,
     expect(sent.header('auto-submitted')).toBeUndefined();
   }, 60_000);
 
+  it('starts a thread by mail when an operator opens an email conversation with a contact', async () => {
+    const contact = await desk.t.app.inject({
+      method: 'POST',
+      url: '/v1/contacts',
+      headers: desk.admin.headers,
+      payload: { name: 'Cy Park', email: 'cy@customer.example' },
+    });
+    expect(contact.statusCode, contact.body).toBe(201);
+    const opened = await desk.t.app.inject({
+      method: 'POST',
+      url: '/v1/support-conversations',
+      headers: desk.operator.headers,
+      payload: { inboxId: desk.humanInbox.id, contactId: contact.json<{ id: string }>().id },
+    });
+    expect(opened.statusCode, opened.body).toBe(201);
+    const reply = await desk.t.app.inject({
+      method: 'POST',
+      url: `/v1/support-conversations/${opened.json<{ id: string }>().id}/messages`,
+      headers: desk.operator.headers,
+      payload: { content: 'Your order shipped.' },
+    });
+    expect(reply.statusCode, reply.body).toBe(201);
+    const sent = await desk.relay.waitFor((mail) => mail.envelopeTo.includes('cy@customer.example'));
+    expect(sent.mail.subject).toBe('People');
+    expect(sent.mail.to).toMatchObject({ value: [{ name: 'Cy Park', address: 'cy@customer.example' }] });
+    expect(sent.header('in-reply-to')).toBeUndefined();
+    expect(sent.mail.from?.value[0]).toMatchObject({ name: 'Olga Operator', address: 'people@shop.example' });
+  }, 60_000);
+
   it('opens nothing and answers nothing for auto-replies and bounces', async () => {
     const before = await desk.conversationsOf(desk.aiInbox.id);
     const [thread] = before;

@@ -64,7 +64,7 @@ export function createEmailSender(deps: EmailSenderDeps) {
       const { email } = found;
       const thread = await repository.listThread(db, job.tenantId, email.supportConversationId, email.createdAt);
       const lastInbound = thread.findLast((mail) => mail.direction === 'inbound');
-      const firstSubject = thread.find((mail) => mail.subject.trim() !== '')?.subject ?? found.inboxName;
+      const firstSubject = thread.find((mail) => mail.subject.trim() !== '')?.subject;
       const isAiReply = !found.isOperatorReply;
       const fromName = isAiReply ? (found.agentName ?? found.inboxName) : (found.authorName ?? found.inboxName);
       try {
@@ -73,7 +73,8 @@ export function createEmailSender(deps: EmailSenderDeps) {
         ).sendMail({
           from: { name: fromName, address: found.inboxAddress },
           to: { name: found.contactName ?? '', address: email.contactAddress },
-          subject: replySubject(firstSubject),
+          // A conversation an operator opened has no mail to answer yet: its first mail is named for the inbox.
+          subject: firstSubject === undefined ? found.inboxName : replySubject(firstSubject),
           text: found.content,
           messageId: `<${email.internetMessageId}>`,
           ...(lastInbound && { inReplyTo: `<${lastInbound.internetMessageId}>` }),
