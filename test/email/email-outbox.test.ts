@@ -104,6 +104,26 @@ describe('the email outbox: a reply’s mail is stored with the reply and sent b
       .toEqual([{ direction: 'outbound', status: 'sent', attempts: 1, lastError: null }]);
   }, 60_000);
 
+  it('retries a reply the mail server refused for now, and sends it on the retry', async () => {
+    await replyToNewMail(storing!, 'busy-once@customer.example', 'Second time lucky.');
+    await expect
+      .poll(() => emailRows(storing!.database, 'busy-once@customer.example'), { timeout: 15_000 })
+      .toEqual([{ direction: 'outbound', status: 'pending', attempts: 1, lastError: expect.stringContaining('451') }]);
+    // The job waits out its backoff (30 s); brought forward, as the test need not sit it out.
+    const waiting = async () =>
+      (
+        await storing!.database.executeSql(
+          "update pgboss.job set start_after = now() where name = 'email.send' and state = 'retry' returning id",
+        )
+      ).rows.length;
+    await expect.poll(waiting, { timeout: 15_000 }).toBe(1);
+    const sent = await relay.waitFor((mail) => mail.envelopeTo.includes('busy-once@customer.example'));
+    expect(sent.mail.text?.trim()).toBe('Second time lucky.');
+    await expect
+      .poll(() => emailRows(storing!.database, 'busy-once@customer.example'), { timeout: 10_000 })
+      .toEqual([{ direction: 'outbound', status: 'sent', attempts: 2, lastError: null }]);
+  }, 60_000);
+
   it('marks failed, without retrying, a reply the mail server refuses for good', async () => {
     await replyToNewMail(storing!, 'no-such-mailbox@customer.example', 'Nobody reads this.');
     await expect

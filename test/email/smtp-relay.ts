@@ -17,16 +17,23 @@ export interface RelayedMail {
  */
 export async function startSmtpRelay(options: { tls?: { key: Buffer; cert: Buffer } } = {}) {
   const received: RelayedMail[] = [];
+  const refusedOnce = new Set<string>();
   const server = new SMTPServer({
     // With `tls`: TLS from the first byte (smtps://), as port 465 speaks.
     ...(options.tls && { secure: true, key: options.tls.key, cert: options.tls.cert }),
     disabledCommands: ['AUTH', 'STARTTLS'],
     authOptional: true,
     logger: false,
-    // A mailbox that does not exist there: a permanent refusal, as a real server answers it.
+    // A mailbox that does not exist there: a permanent refusal, as a real server answers it; and one
+    // that is busy the first time: a passing refusal (greylisting does the same).
     onRcptTo(address, _session, callback) {
       if (address.address.startsWith('no-such-mailbox@')) {
         callback(Object.assign(new Error('5.1.1 No such mailbox here'), { responseCode: 550 }));
+        return;
+      }
+      if (address.address.startsWith('busy-once@') && !refusedOnce.has(address.address)) {
+        refusedOnce.add(address.address);
+        callback(Object.assign(new Error('4.2.1 Mailbox busy, try again later'), { responseCode: 451 }));
         return;
       }
       callback();
