@@ -127,7 +127,8 @@ export function createEmailListener(deps: EmailListenerDeps) {
         });
     },
   });
-  server.on('error', (error) => logger.error({ err: error }, 'The SMTP listener failed'));
+  // A client's connection that fails (a reset, a hang-up mid-mail) is the client's; the listener goes on.
+  server.on('error', (error) => logger.warn({ err: error }, 'An SMTP connection to the listener failed'));
 
   return {
     async start(): Promise<AddressInfo> {
