@@ -203,6 +203,25 @@ describe('the email listener: what it refuses, attachments, authentication resul
     );
   });
 
+  it('refuses the API channel’s and the widget’s routes for an email inbox, saying what it is', async () => {
+    const posted = await desk.t.app.inject({
+      method: 'POST',
+      url: `/v1/inboxes/${desk.humanInbox.id}/messages`,
+      headers: desk.operator.headers,
+      payload: { contact: { externalId: 'x-1' }, content: 'Hi', messageId: 'm-1' },
+    });
+    expect(posted.statusCode).toBe(409);
+    expect(posted.json<{ detail: string }>().detail).toContain('is an email inbox: its contacts write by email');
+    const session = await desk.t.app.inject({
+      method: 'POST',
+      url: `/v1/widget/inboxes/${desk.humanInbox.id}/sessions`,
+      headers: { origin: 'https://shop.example' },
+      payload: {},
+    });
+    expect(session.statusCode).toBe(409);
+    expect(session.json<{ detail: string }>().detail).toContain('is an email inbox');
+  });
+
   it('asks an email inbox for its address, and gives one address to one inbox only', async () => {
     const missing = await desk.t.app.inject({
       method: 'POST',
