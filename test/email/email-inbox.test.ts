@@ -154,6 +154,13 @@ describe('the email inbox: mail in over SMTP, answered by the AI or an operator,
       text: 'Thank you for your mail.',
       headers: { 'X-Autoreply': 'yes' },
     });
+    // The desk's own mail, come back: an operator's reply from another inbox of the desk.
+    await desk.client.send({
+      from: '"Olga Operator" <people@shop.example>',
+      to: 'help@shop.example',
+      subject: 'Re: Refund',
+      text: 'Refunded today.',
+    });
     // A bounce: the null reverse-path, from the mailer daemon, a delivery report.
     const bounce = [
       'From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>',

@@ -174,6 +174,11 @@ export function createEmailInbound(deps: EmailInboundDeps) {
       const address = sender?.address?.toLowerCase() ?? '';
       const reason = automatedReason(mail, address);
       if (reason !== null) return { kind: 'ignored', reason };
+      // The desk's own mail come back (a contact whose address is another inbox's, a forwarding rule):
+      // answering it would be the desk talking to itself.
+      if (await repository.findInboxByAddress(db, address)) {
+        return { kind: 'ignored', reason: `sent from ${address}, an email inbox of this desk` };
+      }
       const tenantId = inbox.tenantId;
       const internetMessageId = messageIdsIn(parsed.messageId)[0] ?? `${newId()}@parley.invalid`;
       if (!(await isNewMail(tenantId, internetMessageId))) {
