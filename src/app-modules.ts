@@ -29,6 +29,7 @@ import type { AuthService } from './modules/auth/index.js';
 import { createUsersModule } from './modules/users/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
 import { emitConversationCreated, messageCreatedEvents } from './modules/webhooks/chat-message-events.js';
+import { createEmailModule } from './modules/email/index.js';
 import { createWidgetModule } from './modules/widget/index.js';
 import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
 import type { InvalidationBus } from './platform/cache/invalidation-bus.js';
@@ -173,7 +174,9 @@ export async function registerModules(
   webhooks.registerRoutes(app);
   const events = webhooks.events;
   // Chat's and the companion's messages, announced in the transactions that store them.
-  const messageEvents = messageCreatedEvents(events);
+  // The email channel's outbox: a reply in an email conversation gets its mail in the reply's transaction.
+  const email = createEmailModule({ db: database.db, logger: deps.logger, config, jobs });
+  const messageEvents = email.withEmailReplies(messageCreatedEvents(events));
   app.decorate('webhookOutbox', { events, sweepUnrelayed: webhooks.sweepUnrelayed });
   // Usage budgets: every model resolver below checks them before a call and counts each call's tokens.
   const budgets = createBudgetsModule({ db: database.db, logger: deps.logger, events, pricing: pricing.service });
@@ -230,6 +233,7 @@ export async function registerModules(
     db: database.db,
     keys: deps.keys,
     events,
+    recordReply: email.recordReply,
     logger: deps.logger,
     publisher: realtime.publisher,
     stopReplies: replyStops.stopConversation,
@@ -344,7 +348,7 @@ export async function registerModules(
     heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
   });
   // The support desk's public side: website visitors talk to an inbox, its AI answers through chat.
-  createWidgetModule({
+  const widget = createWidgetModule({
     db: database.db,
     inboxes: inbox.inboxes,
     support: inbox.support,
@@ -358,7 +362,18 @@ export async function registerModules(
     perMinute: config.widgetRateLimitPerMinute,
     heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
     webhooks: { events, enrich: webhooks.enrich },
-  }).registerRoutes(app);
+  });
+  widget.registerRoutes(app);
+  // Email inboxes (docs/customer-service.md, "The email inbox"): mail in through the widget's path, replies out by job.
+  if (deps.runsJobs ?? true) {
+    email.registerJobs();
+    app.addHook('onReady', async () => email.startSweep(config.maintenanceSweepIntervalMs));
+  }
+  app.addHook('onReady', async () => {
+    await email.startListener({ ...widget.channel, files: files.service });
+  });
+  app.addHook('onClose', () => email.close());
+  app.decorate('email', { listenerAddress: email.listenerAddress, sweepWaiting: email.sweepWaiting });
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
   app.addHook('onClose', () => chat.service.drain());
   const openAICompat = createOpenAICompatModule({

@@ -94,6 +94,20 @@ const environmentSchema = z.object({
   AUTH_RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).default(30),
   WIDGET_RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
   WIDGET_IMAGE_MAX_BYTES: wholeNumber(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** The SMTP listener for `email` inboxes: off unless a port is set (0 picks a free one, for tests). */
+  EMAIL_SMTP_PORT: wholeNumber(0, 65_535).optional(),
+  EMAIL_SMTP_HOST: z.string().min(1).max(255).default('127.0.0.1'),
+  /** The largest mail the listener takes (announced with SIZE, refused at DATA with 552 past it). */
+  EMAIL_MAX_BYTES: wholeNumber(1024, 200 * 1024 * 1024).default(25 * 1024 * 1024),
+  /** Where replies are sent: `smtp://` or `smtps://` (implicit TLS), with the user and password in it if needed. */
+  EMAIL_SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example:587' })
+    .max(2048)
+    .optional(),
+  /** Refuse a STARTTLS-less connection to EMAIL_SMTP_URL (smtp:// only; smtps:// is TLS from the start). */
+  EMAIL_SMTP_REQUIRE_TLS: z.enum(['true', 'false']).default('false'),
+  /** Whether the outbound server's certificate must be valid (turn off only for a server with a self-signed one). */
+  EMAIL_SMTP_TLS_VERIFY: z.enum(['true', 'false']).default('true'),
   LOGIN_ATTEMPTS_PER_15_MINUTES: wholeNumber(1, 10_000).default(10),
   ACCESS_TOKEN_TTL_SECONDS: wholeNumber(30, 86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: wholeNumber(1, 365).default(30),
@@ -250,6 +264,17 @@ export interface Config {
   readonly widgetRateLimitPerMinute: number;
   /** The largest image a widget visitor may send. */
   readonly widgetImageMaxBytes: number;
+  /** The email channel (docs/customer-service.md, "The email inbox"). */
+  readonly email: {
+    /** Undefined: no SMTP listener. */
+    readonly listenPort: number | undefined;
+    readonly listenHost: string;
+    readonly maxBytes: number;
+    /** Undefined: replies in email conversations wait (and are retried) until it is set. */
+    readonly smtpUrl: string | undefined;
+    readonly requireTls: boolean;
+    readonly verifyTls: boolean;
+  };
   readonly loginAttemptsPer15Minutes: number;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlDays: number;
@@ -446,6 +471,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       deliveryConcurrency: e.WEBHOOK_DELIVERY_CONCURRENCY,
       disableAfterFailedEvents: e.WEBHOOK_DISABLE_AFTER_FAILED_EVENTS,
       disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
+    }),
+    email: Object.freeze({
+      listenPort: e.EMAIL_SMTP_PORT,
+      listenHost: e.EMAIL_SMTP_HOST,
+      maxBytes: e.EMAIL_MAX_BYTES,
+      smtpUrl: e.EMAIL_SMTP_URL,
+      requireTls: e.EMAIL_SMTP_REQUIRE_TLS === 'true',
+      verifyTls: e.EMAIL_SMTP_TLS_VERIFY === 'true',
     }),
     maintenanceSweepIntervalMs: e.MAINTENANCE_SWEEP_INTERVAL_MS,
     testPauseAfterCommitMs: e.TEST_PAUSE_AFTER_COMMIT_MS,

@@ -15,6 +15,7 @@ export const fileSettings = [
   'AZURE_OPENAI_API_KEY',
   'OPENAI_COMPATIBLE_API_KEY',
   'COHERE_API_KEY',
+  'EMAIL_SMTP_URL',
 ] as const;
 
 /**

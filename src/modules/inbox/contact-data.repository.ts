@@ -6,6 +6,7 @@ import {
   contactTokens,
   conversations,
   conversationSummaries,
+  emailMessages,
   files,
   inboxes,
   messages,
@@ -140,6 +141,17 @@ export function createContactDataRepository() {
         .update(supportRatings)
         .set({ comment: null })
         .where(inTenant(supportRatings, tenantId, inArray(supportRatings.supportConversationId, inSupport)));
+      // Their mails' subjects, address and sender checks; a reply still waiting to go to them never goes.
+      await db
+        .update(emailMessages)
+        .set({
+          subject: '',
+          contactAddress: erasedText,
+          authentication: null,
+          status: sql`case when ${emailMessages.status} = 'pending' then 'failed' else ${emailMessages.status} end`,
+          lastError: sql`case when ${emailMessages.status} = 'pending' then 'The contact was erased' else null end`,
+        })
+        .where(inTenant(emailMessages, tenantId, inArray(emailMessages.supportConversationId, inSupport)));
       const notes = await db
         .delete(supportNotes)
         .where(inTenant(supportNotes, tenantId, inArray(supportNotes.supportConversationId, inSupport)))

@@ -21,6 +21,8 @@ export const deskMessageSchema = z.object({
     .optional(),
   /** Images the contact sent from the widget (read with GET /v1/files/{fileId}/content); absent when none. */
   images: z.array(z.object({ fileId: z.uuid(), filename: z.string(), mediaType: z.string() })).optional(),
+  /** Other files the contact sent (an email's attachments: documents, audio); absent when none. */
+  files: z.array(z.object({ fileId: z.uuid(), filename: z.string(), mediaType: z.string() })).optional(),
   /** When the other side read it (read receipts): the contact for replies, an operator for the contact's. */
   readAt: z.iso.datetime().nullable().optional(),
   createdAt: z.iso.datetime(),
@@ -75,7 +77,9 @@ export function presentDeskMessage(row: DeskMessageRow): DeskMessageView {
         : row.authorName !== null
           ? 'operator'
           : 'assistant';
-  const images = (row.attachments ?? []).filter((attachment) => attachment.mediaType.startsWith('image/'));
+  const attachments = row.attachments ?? [];
+  const images = attachments.filter((attachment) => attachment.mediaType.startsWith('image/'));
+  const files = attachments.filter((attachment) => !attachment.mediaType.startsWith('image/'));
   return {
     id: row.id,
     role,
@@ -83,6 +87,7 @@ export function presentDeskMessage(row: DeskMessageRow): DeskMessageView {
     ...(row.authorName !== null && { authorName: row.authorName, authorId: row.authorId }),
     status: row.status,
     ...(images.length > 0 && { images }),
+    ...(files.length > 0 && { files }),
     readAt: row.readAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   };

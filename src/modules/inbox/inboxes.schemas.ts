@@ -89,34 +89,51 @@ const widgetSchema = z.strictObject({
   texts: widgetTextsSchema,
 });
 
+/** An `email` inbox's address, stored lowercase: the SMTP listener routes mail to the inbox by it. */
+const emailAddressSchema = z
+  .email('must be an email address such as support@shop.example')
+  .max(254)
+  .transform((value) => value.toLowerCase());
+
 const agentIdSchema = z.uuid('must be an agent id (UUID)').nullable();
 const originsSchema = z.array(originSchema).max(20, 'can hold at most 20 origins');
 
-export const createInboxBody = z.strictObject({
-  name: visibleText(100),
-  /** Fixed once created: `api` inboxes take messages from the tenant's system, `widget` ones from browsers. */
-  kind: z
-    .enum(inboxKinds)
-    .default('widget')
-    .describe("`widget`: website visitors; `api`: your own system posts contacts' messages (API channel)"),
-  agentId: agentIdSchema.default(null),
-  allowedOrigins: originsSchema.default([]),
-  widget: widgetSchema.partial().default({}),
-  businessHours: businessHoursSchema.nullable().default(null),
-  handoff: handoffSchema.partial().default({}),
-  csatEnabled: z.boolean().default(false),
-  memory: z
-    .boolean()
-    .default(false)
-    .describe(
-      "Whether the inbox's agent keeps long-term memory of each contact (the agent's own memory setting must be on too); per contact, never shared. Off by default",
-    ),
-  assignment: assignmentSchema.partial().default({}),
-});
+export const createInboxBody = z
+  .strictObject({
+    name: visibleText(100),
+    /** Fixed once created: `api` inboxes take messages from the tenant's system, `widget` ones from browsers. */
+    kind: z
+      .enum(inboxKinds)
+      .default('widget')
+      .describe(
+        "`widget`: website visitors; `api`: your own system posts contacts' messages (API channel); `email`: mail to `emailAddress`",
+      ),
+    emailAddress: emailAddressSchema
+      .optional()
+      .describe("An `email` inbox's address: mail to it becomes conversations, replies go out from it"),
+    agentId: agentIdSchema.default(null),
+    allowedOrigins: originsSchema.default([]),
+    widget: widgetSchema.partial().default({}),
+    businessHours: businessHoursSchema.nullable().default(null),
+    handoff: handoffSchema.partial().default({}),
+    csatEnabled: z.boolean().default(false),
+    memory: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Whether the inbox's agent keeps long-term memory of each contact (the agent's own memory setting must be on too); per contact, never shared. Off by default",
+      ),
+    assignment: assignmentSchema.partial().default({}),
+  })
+  .refine((input) => (input.kind === 'email') === (input.emailAddress !== undefined), {
+    path: ['emailAddress'],
+    message: "is required for an inbox of kind 'email', and only for one",
+  });
 export type CreateInboxInput = z.infer<typeof createInboxBody>;
 
 export const updateInboxBody = patchBody({
   name: visibleText(100).optional(),
+  emailAddress: emailAddressSchema.optional(),
   agentId: agentIdSchema.optional(),
   allowedOrigins: originsSchema.optional(),
   widget: widgetSchema.partial().optional(),
@@ -132,6 +149,7 @@ export const inboxSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   kind: z.enum(inboxKinds),
+  emailAddress: z.string().nullable(),
   agentId: z.uuid().nullable(),
   allowedOrigins: z.array(z.string()),
   widget: z.object({ title: z.string(), color: z.string(), greeting: z.string(), texts: widgetTextsViewSchema }),
@@ -166,6 +184,7 @@ export interface InboxRow {
   readonly id: string;
   readonly name: string;
   readonly kind: InboxKind;
+  readonly emailAddress: string | null;
   readonly agentId: string | null;
   readonly allowedOrigins: string[];
   readonly widgetTitle: string;
@@ -189,6 +208,7 @@ export const presentInbox = (inbox: InboxRow): InboxView => ({
   id: inbox.id,
   name: inbox.name,
   kind: inbox.kind,
+  emailAddress: inbox.emailAddress,
   agentId: inbox.agentId,
   allowedOrigins: inbox.allowedOrigins,
   widget: {

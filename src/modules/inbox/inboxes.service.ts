@@ -3,7 +3,8 @@ import type { Actor } from '../../access/actor.js';
 import { requireAdmin } from '../../access/require-access.js';
 import type { Database } from '../../platform/db/client.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.js';
 import { isVerifiedExternalId } from './identity-verification.js';
@@ -30,6 +31,16 @@ const newSigningSecret = (): string => `pis_${randomBytes(32).toString('base64ur
 
 /** Open conversations per operator before round-robin passes them by, unless the inbox says otherwise. */
 const defaultOperatorCapacity = 5;
+
+/** An address another inbox (of any tenant) holds: the listener could not tell them apart. */
+function refuseTakenAddress(address: string | undefined) {
+  return (error: unknown): never => {
+    if (address !== undefined && isUniqueViolation(error, 'inboxes_email_address_unique')) {
+      throw conflict(`The address '${address}' belongs to another inbox already; choose another address`);
+    }
+    throw error;
+  };
+}
 
 export function createInboxesService(deps: InboxesServiceDeps) {
   const { db, repository, credentialsKey } = deps;
@@ -66,28 +77,31 @@ export function createInboxesService(deps: InboxesServiceDeps) {
       requireAdmin(actor);
       await requireSharedAgent(actor.tenantId, input.agentId);
       const signingSecret = newSigningSecret();
-      const inbox = await repository.insertInbox(db, {
-        id: newId(),
-        tenantId: actor.tenantId,
-        name: input.name,
-        kind: input.kind,
-        agentId: input.agentId,
-        allowedOrigins: input.allowedOrigins,
-        widgetTitle: input.widget.title ?? input.name,
-        widgetColor: input.widget.color ?? defaultWidgetColor,
-        widgetGreeting: input.widget.greeting ?? '',
-        widgetTexts: input.widget.texts ?? {},
-        businessHours: input.businessHours,
-        handoffKeywords: input.handoff.keywords ?? defaultHandoffKeywords,
-        onAiFailure: input.handoff.onAiFailure ?? 'handover',
-        noAnswerReply: input.handoff.noAnswerReply ?? '',
-        isCsatEnabled: input.csatEnabled,
-        isMemoryEnabled: input.memory,
-        isAutoAssignEnabled: input.assignment.roundRobin ?? false,
-        operatorCapacity: input.assignment.operatorCapacity ?? defaultOperatorCapacity,
-        encryptedSigningSecret: encryptSecret(credentialsKey, signingSecret),
-        signingSecretRotatedAt: new Date(),
-      });
+      const inbox = await repository
+        .insertInbox(db, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          name: input.name,
+          kind: input.kind,
+          emailAddress: input.emailAddress ?? null,
+          agentId: input.agentId,
+          allowedOrigins: input.allowedOrigins,
+          widgetTitle: input.widget.title ?? input.name,
+          widgetColor: input.widget.color ?? defaultWidgetColor,
+          widgetGreeting: input.widget.greeting ?? '',
+          widgetTexts: input.widget.texts ?? {},
+          businessHours: input.businessHours,
+          handoffKeywords: input.handoff.keywords ?? defaultHandoffKeywords,
+          onAiFailure: input.handoff.onAiFailure ?? 'handover',
+          noAnswerReply: input.handoff.noAnswerReply ?? '',
+          isCsatEnabled: input.csatEnabled,
+          isMemoryEnabled: input.memory,
+          isAutoAssignEnabled: input.assignment.roundRobin ?? false,
+          operatorCapacity: input.assignment.operatorCapacity ?? defaultOperatorCapacity,
+          encryptedSigningSecret: encryptSecret(credentialsKey, signingSecret),
+          signingSecretRotatedAt: new Date(),
+        })
+        .catch(refuseTakenAddress(input.emailAddress));
       return { ...presentInbox(inbox), signingSecret };
     },
 
@@ -97,8 +111,12 @@ export function createInboxesService(deps: InboxesServiceDeps) {
       if (input.agentId !== undefined && input.agentId !== current.agentId) {
         await requireSharedAgent(actor.tenantId, input.agentId);
       }
+      if (input.emailAddress !== undefined && current.kind !== 'email') {
+        throw new AppError('unprocessable', `Inbox '${inboxId}' is not an email inbox: only those have an address`);
+      }
       const changes: InboxChanges = {
         ...(input.name !== undefined && { name: input.name }),
+        ...(input.emailAddress !== undefined && { emailAddress: input.emailAddress }),
         ...(input.agentId !== undefined && { agentId: input.agentId }),
         ...(input.allowedOrigins !== undefined && { allowedOrigins: input.allowedOrigins }),
         ...(input.widget?.title !== undefined && { widgetTitle: input.widget.title }),
@@ -116,7 +134,9 @@ export function createInboxesService(deps: InboxesServiceDeps) {
           operatorCapacity: input.assignment.operatorCapacity,
         }),
       };
-      const updated = await repository.updateInbox(db, actor.tenantId, inboxId, changes);
+      const updated = await repository
+        .updateInbox(db, actor.tenantId, inboxId, changes)
+        .catch(refuseTakenAddress(input.emailAddress));
       if (!updated) throw notFound('Inbox', inboxId);
       return presentInbox(updated);
     },

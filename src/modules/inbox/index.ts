@@ -21,7 +21,7 @@ import { ensureDeskUser, ensureLinkedConversation } from './linked-conversation.
 import { createAutoAssign } from './auto-assign.js';
 import { createOperatorPresence } from './operator-presence.js';
 import { createOperatorPresenceRepository } from './operator-presence.repository.js';
-import { createOperatorDesk, type DeskPublisher } from './operator-desk.service.js';
+import { createOperatorDesk, type DeskPublisher, type OperatorDeskDeps } from './operator-desk.service.js';
 import { createSnoozeSweep, createSnoozeWakes } from './snooze-wake.js';
 import {
   registerCannedResponsesRoutes,
@@ -38,6 +38,8 @@ export interface InboxModuleDeps {
   readonly db: Database;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   readonly events?: WebhookEvents;
+  /** Whatever else an operator's reply causes, in its transaction (the email channel's outbox). */
+  readonly recordReply?: OperatorDeskDeps['recordReply'];
   readonly logger: Pick<Logger, 'error' | 'warn' | 'info'>;
   /** Live frames for the widget and the operators' consoles (the realtime module). */
   readonly publisher?: DeskPublisher;
@@ -114,6 +116,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
     support,
     publisher: deps.publisher,
     events: deps.events,
+    recordReply: deps.recordReply,
     resolveModel: deps.resolveModel,
     knowledgeSearch: deps.knowledgeSearch,
   });

@@ -1,6 +1,6 @@
 import { transaction } from '../../platform/db/after-commit.js';
 import { isAdmin, type Actor } from '../../access/actor.js';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Executor } from '../../platform/db/client.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { presentMessage, type MessageView } from '../conversations/index.js';
@@ -33,6 +33,8 @@ export interface OperatorDeskDeps {
   readonly publisher: DeskPublisher | undefined;
   /** `message.created` for each reply (a bridge on the API channel sends it on to the contact). */
   readonly events?: WebhookEvents | undefined;
+  /** Whatever else a reply causes, with the transaction that stores it (its mail in an email conversation). */
+  readonly recordReply?: ((tx: Executor, tenantId: string, message: MessageView) => Promise<void>) | undefined;
   readonly resolveModel: ModelResolver | undefined;
   readonly knowledgeSearch: PassageSearch | undefined;
 }
@@ -138,6 +140,7 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
           now: new Date(),
         });
         if (reply && deps.events) await emitMessageCreated(tx, deps.events, actor.tenantId, presentMessage(reply));
+        if (reply) await deps.recordReply?.(tx, actor.tenantId, presentMessage(reply));
         return reply;
       });
       // A resend that raced the first: the first one is the reply.

@@ -38,7 +38,7 @@ export function createApiChannel(deps: ApiChannelDeps) {
     if (!inbox) throw notFound('Inbox', inboxId);
     if (inbox.kind !== 'api') {
       throw conflict(
-        `Inbox '${inboxId}' is a widget inbox: its contacts write through the website widget. Post your system's messages to an inbox created with "kind": "api"`,
+        `Inbox '${inboxId}' is ${inbox.kind === 'email' ? 'an email inbox: its contacts write by email' : 'a widget inbox: its contacts write through the website widget'}. Post your system's messages to an inbox created with "kind": "api"`,
       );
     }
     return inbox;

@@ -107,6 +107,8 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
   });
   return {
     service,
+    /** What the email channel sends contacts' mail through: the same contacts and path as the widget's. */
+    channel: { widget: service, widgetRepository: repository, recordContactCreated },
     registerRoutes(app: App): void {
       const openStreams = new Set<{ end(): void }>();
       // Before the server waits for its connections to end: a live stream would never end by itself.

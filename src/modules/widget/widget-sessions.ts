@@ -57,7 +57,9 @@ export function createWidgetSessions(deps: WidgetSessionsDeps) {
     if (inbox.kind !== 'widget') {
       throw new AppError(
         'conflict',
-        `Inbox '${inboxId}' is an API inbox: the tenant's own system posts its contacts' messages (POST /v1/inboxes/{id}/messages), so it has no widget`,
+        inbox.kind === 'email'
+          ? `Inbox '${inboxId}' is an email inbox: its contacts write to its address, so it has no widget`
+          : `Inbox '${inboxId}' is an API inbox: the tenant's own system posts its contacts' messages (POST /v1/inboxes/{id}/messages), so it has no widget`,
       );
     }
     return inbox;

@@ -1,3 +1,4 @@
+import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { transaction } from '../../platform/db/after-commit.js';
 import type { Actor } from '../../access/actor.js';
 import type { Database, Executor } from '../../platform/db/client.js';
@@ -151,7 +152,11 @@ export function createWidgetService(deps: WidgetServiceDeps) {
      * Stores the contact's message and lets the right party answer it: the AI in `bot` (unless asked
      * for a person in words), nobody's model in `pending` or `open`. Idempotent on `clientMessageId`.
      */
-    async send(visitor: Visitor, id: string, input: { content: string; clientMessageId: string }) {
+    async send(
+      visitor: Visitor,
+      id: string,
+      input: { content: string; clientMessageId: string; attachments?: StoredAttachment[] },
+    ) {
       const own = await findOwn(visitor, id);
       const { tenantId } = visitor;
       if (!(await repository.claimClientMessage(db, tenantId, id, input.clientMessageId))) {
@@ -169,7 +174,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       let result: Awaited<ReturnType<typeof answer>>;
       try {
         // As read before the claim: one read fewer on every message; a change since is the same race as before.
-        result = await answer(visitor, own, input.content);
+        result = await answer(visitor, own, input.content, input.attachments);
       } catch (error) {
         await repository.dropUnsettledClaim(db, tenantId, id, input.clientMessageId);
         throw error;

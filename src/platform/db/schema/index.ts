@@ -14,3 +14,4 @@ export * from './pricing.js';
 export * from './budgets.js';
 export * from './analytics.js';
 export * from './sso.js';
+export * from './email.js';

@@ -20,8 +20,8 @@ import { users } from './users.js';
 export const aiFailureModes = ['handover', 'stay'] as const;
 export type AiFailureMode = (typeof aiFailureModes)[number];
 
-/** How contacts reach an inbox: the website widget, or the tenant's own system through the API channel. */
-export const inboxKinds = ['widget', 'api'] as const;
+/** How contacts reach an inbox: the website widget, the tenant's own system through the API channel, or email. */
+export const inboxKinds = ['widget', 'api', 'email'] as const;
 export type InboxKind = (typeof inboxKinds)[number];
 
 /** Opening hours, one rule a weekday (0 = Sunday), in the inbox's IANA time zone. */
@@ -72,6 +72,11 @@ export const inboxes = pgTable(
     operatorCapacity: integer('operator_capacity').notNull().default(5),
     /** The identity-verification secret, AES-GCM sealed under the server key: HMACs need it in clear. */
     encryptedSigningSecret: text('encrypted_signing_secret').notNull(),
+    /**
+     * An `email` inbox's address (lowercase): mail the SMTP listener takes for it, and the From of its
+     * replies. Unique across the server, since the listener routes mail by it before any tenant is known.
+     */
+    emailAddress: text('email_address'),
     signingSecretRotatedAt: timestamp('signing_secret_rotated_at', { withTimezone: true, mode: 'date' }).notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -79,6 +84,9 @@ export const inboxes = pgTable(
   (table) => [
     index('inboxes_tenant_created_idx').on(table.tenantId, table.createdAt),
     index('inboxes_agent_idx').on(table.agentId),
+    uniqueIndex('inboxes_email_address_unique')
+      .on(table.emailAddress)
+      .where(sql`${table.emailAddress} is not null`),
   ],
 );
 

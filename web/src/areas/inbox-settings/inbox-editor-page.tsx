@@ -43,7 +43,7 @@ export function NewInboxPage() {
     onSuccess: async (inbox) => {
       await queryClient.invalidateQueries({ queryKey: inboxKeys.all });
       // The signing secret verifies the widget's signed-in users: an API inbox has no use for it.
-      if (inbox.kind === 'api') void navigate(`${inboxesPath}/${inbox.id}`);
+      if (inbox.kind !== 'widget') void navigate(`${inboxesPath}/${inbox.id}`);
       else setCreated(inbox);
     },
   });
@@ -164,7 +164,9 @@ function InboxEditor({ inbox }: { inbox: Inbox }) {
         >
           {inbox.kind === 'api'
             ? 'Your system’s posts to it are refused from then on.'
-            : 'Its widget stops answering on every site that embeds it.'}{' '}
+            : inbox.kind === 'email'
+              ? 'Mail to its address is refused from then on.'
+              : 'Its widget stops answering on every site that embeds it.'}{' '}
           This cannot be undone.
         </DeleteWithConfirm>
       </div>
@@ -188,6 +190,14 @@ function InboxEditor({ inbox }: { inbox: Inbox }) {
         <div className="stack">
           {inbox.kind === 'api' ? (
             <ApiChannelCard inbox={inbox} />
+          ) : inbox.kind === 'email' ? (
+            <section className="card stack" aria-labelledby="email-channel-heading">
+              <h2 id="email-channel-heading">Email</h2>
+              <p className="muted">
+                Point your mail server at Parley’s SMTP listener for <strong>{inbox.emailAddress}</strong> (a transport
+                map in Postfix); replies go out through the server’s outbound mail settings.
+              </p>
+            </section>
           ) : (
             <>
               <EmbedSnippet inbox={inbox} />

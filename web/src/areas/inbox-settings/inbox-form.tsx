@@ -17,6 +17,7 @@ const splitLines = (text: string) =>
 export const channelLabels: Record<InboxKind, string> = {
   widget: 'Website widget',
   api: 'API (your own system)',
+  email: 'Email',
 };
 
 /**
@@ -37,6 +38,7 @@ export function InboxForm(props: {
   const [name, setName] = useState(inbox?.name ?? '');
   const [kind, setKind] = useState<InboxKind>(inbox?.kind ?? 'widget');
   const [agentId, setAgentId] = useState(inbox?.agentId ?? '');
+  const [emailAddress, setEmailAddress] = useState(inbox?.emailAddress ?? '');
   const [origins, setOrigins] = useState(inbox?.allowedOrigins.join('\n') ?? '');
   const [title, setTitle] = useState(inbox?.widget.title ?? 'Chat with us');
   const [color, setColor] = useState(inbox?.widget.color ?? defaultColor);
@@ -66,6 +68,7 @@ export function InboxForm(props: {
       csatEnabled,
       memory,
       ...(inbox ? {} : { kind }),
+      ...(kind === 'email' && { emailAddress: emailAddress.trim() }),
     } as InboxInput);
   }
 
@@ -89,7 +92,7 @@ export function InboxForm(props: {
           label="Channel"
           field="kind"
           error={error}
-          hint="Fixed once created. API: your system (a WhatsApp or e-mail bridge, an app) posts contacts' messages and hears the replies by webhook."
+          hint="Fixed once created. API: your system (a WhatsApp bridge, an app) posts contacts' messages and hears the replies by webhook. Email: mail to the inbox's address, forwarded by your mail server."
         >
           {(control) => (
             <select {...control} value={kind} onChange={(event) => setKind(event.target.value as InboxKind)}>
@@ -101,6 +104,18 @@ export function InboxForm(props: {
             </select>
           )}
         </Field>
+      )}
+      {kind === 'email' && (
+        <TextField
+          label="Email address"
+          field="emailAddress"
+          error={error}
+          value={emailAddress}
+          onValueChange={setEmailAddress}
+          hint="Mail your mail server forwards to Parley for this address becomes conversations; replies go out from it."
+          required
+          maxLength={254}
+        />
       )}
       <Field
         label="Answers first"

@@ -18,6 +18,7 @@ const inbox: Inbox = {
   id: inboxId,
   name: 'Shop',
   kind: 'widget',
+  emailAddress: null,
   agentId,
   allowedOrigins: ['https://shop.example'],
   widget: { title: 'Chat with us', color: '#2563eb', greeting: 'Hi! How can we help?' },

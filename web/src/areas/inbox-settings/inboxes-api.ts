@@ -3,8 +3,10 @@ import type { WidgetTexts } from './widget-texts-fields';
 export interface Inbox {
   id: string;
   name: string;
-  /** Fixed once created: `widget` takes website visitors' messages, `api` the tenant's own system's. */
+  /** Fixed once created: `widget` takes website visitors' messages, `api` the tenant's own system's, `email` mail. */
   kind: InboxKind;
+  /** An `email` inbox's address; null for the others. */
+  emailAddress: string | null;
   /** The agent that answers first; null for a human-only inbox. */
   agentId: string | null;
   allowedOrigins: string[];
@@ -19,7 +21,7 @@ export interface Inbox {
   updatedAt: string;
 }
 
-export type InboxKind = 'widget' | 'api';
+export type InboxKind = 'widget' | 'api' | 'email';
 
 export interface BusinessHours {
   timeZone: string;
@@ -37,6 +39,8 @@ export type InboxInput = Pick<
 > & {
   /** Sent only when creating: the server refuses to change it. */
   kind?: InboxKind;
+  /** An `email` inbox's address. */
+  emailAddress?: string;
 };
 
 export const inboxSettingsPath = '/inbox-settings';

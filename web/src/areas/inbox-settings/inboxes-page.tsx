@@ -40,7 +40,11 @@ export function InboxesPage() {
                   <td data-label="Channel">{channelLabels[inbox.kind]}</td>
                   <td data-label="Answers first">{inbox.agentId ? 'An agent' : 'People only'}</td>
                   <td data-label="Origins" className="cell-break">
-                    {inbox.kind === 'api' ? '—' : inbox.allowedOrigins.join(', ') || '—'}
+                    {inbox.kind === 'email'
+                      ? inbox.emailAddress
+                      : inbox.kind === 'api'
+                        ? '—'
+                        : inbox.allowedOrigins.join(', ') || '—'}
                   </td>
                   <td data-label="Created">{formatDateTime(inbox.createdAt)}</td>
                 </tr>

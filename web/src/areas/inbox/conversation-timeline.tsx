@@ -114,6 +114,13 @@ export function ConversationTimeline({ conversation }: { conversation: SupportCo
             {entry.message.images?.map((image) => (
               <SupportImage key={image.fileId} fileId={image.fileId} filename={image.filename} />
             ))}
+            {entry.message.files?.length ? (
+              <ul className="support-files" aria-label="Attachments">
+                {entry.message.files.map((file) => (
+                  <li key={file.fileId}>{file.filename}</li>
+                ))}
+              </ul>
+            ) : null}
             {entry.message.id === lastReply?.id && lastReply.readAt ? <p className="muted support-seen">Seen</p> : null}
           </article>
         ),

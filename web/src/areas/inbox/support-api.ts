@@ -72,6 +72,8 @@ export interface SupportMessage {
   authorName?: string | null;
   /** Images the contact sent from the widget. */
   images?: { fileId: string; filename: string; mediaType: string }[];
+  /** Other files (an email's attachments), listed by name. */
+  files?: { fileId: string; filename: string; mediaType: string }[];
   /** When the other side read it. */
   readAt?: string | null;
   createdAt: string;

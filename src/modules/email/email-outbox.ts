@@ -1,0 +1,89 @@
+import { afterCommit } from '../../platform/db/after-commit.js';
+import type { Database, Executor } from '../../platform/db/client.js';
+import { createExpiringCache } from '../../platform/cache/expiring-cache.js';
+import { newId } from '../../platform/ids.js';
+import type { JobQueue } from '../../platform/jobs/index.js';
+import type { Logger } from '../../platform/logger.js';
+import type { MessageView } from '../conversations/index.js';
+import type { EmailRepository } from './email.repository.js';
+
+export const sendEmailJobName = 'email.send';
+
+export interface SendEmailJob {
+  readonly tenantId: string;
+  readonly emailId: string;
+}
+
+export interface EmailOutboxDeps {
+  readonly db: Database;
+  readonly repository: EmailRepository;
+  readonly jobs: Pick<JobQueue, 'send'>;
+  readonly logger: Logger;
+}
+
+/** How long a node may go on thinking a tenant has no email inbox after one was made (its own mail resets it). */
+const emailTenantTtlMs = 5_000;
+/** How old a waiting mail must be before the sweep queues it again: its own commit queued it long before. */
+const sweepGraceMs = 30_000;
+const sweepBatch = 100;
+
+/**
+ * The email outbox (as webhooks', ADR 20): a reply in an email conversation, the AI's or an operator's,
+ * gets its outbound mail row in the transaction that stores it, so both commit or neither does. After
+ * the commit its `email.send` job is queued; a sweep queues what a node that died in between left.
+ */
+export function createEmailOutbox(deps: EmailOutboxDeps) {
+  const { db, repository, jobs, logger } = deps;
+  const emailTenants = createExpiringCache<boolean>({ ttlMs: emailTenantTtlMs, maxEntries: 10_000 });
+
+  const queue = (tenantId: string, emailId: string) =>
+    jobs.send<SendEmailJob>(
+      sendEmailJobName,
+      { tenantId, emailId },
+      { singletonKey: emailId, isSkippedWhileRetrying: true },
+    );
+
+  return {
+    /** Whether the tenant has an email inbox at all: a tenant without one pays no read per reply. */
+    hasEmailInbox: (tenantId: string): Promise<boolean> =>
+      emailTenants.load(tenantId, () => repository.hasEmailInbox(db, tenantId)),
+
+    /** A mail came in for the tenant: its inbox exists, whatever this node cached before. */
+    noteEmailTenant(tenantId: string): void {
+      emailTenants.invalidate(tenantId);
+    },
+
+    /** With `tx`, the transaction that stores `message`: its mail, if it is a reply in an email conversation. */
+    async record(tx: Executor, tenantId: string, message: MessageView): Promise<void> {
+      if (message.role !== 'assistant' || message.status !== 'complete' || message.content.trim() === '') return;
+      const target = await repository.findEmailConversationOfChat(tx, tenantId, message.conversationId);
+      if (!target?.contactAddress || !target.inboxAddress) return;
+      const id = newId();
+      const isNew = await repository.insertEmail(tx, {
+        id,
+        tenantId,
+        supportConversationId: target.supportConversationId,
+        messageId: message.id,
+        direction: 'outbound',
+        status: 'pending',
+        internetMessageId: `${id}@${target.inboxAddress.split('@')[1] ?? 'parley.invalid'}`,
+        contactAddress: target.contactAddress,
+      });
+      if (!isNew) return;
+      afterCommit(tx, () => {
+        queue(tenantId, id).catch((error: unknown) =>
+          logger.warn({ err: error, emailId: id }, 'An email reply is left for the sweep to queue'),
+        );
+      });
+    },
+
+    /** Queues the mails still waiting long after their commit (their node died before queueing them). */
+    async sweep(): Promise<number> {
+      const waiting = await repository.listWaiting(db, new Date(Date.now() - sweepGraceMs), sweepBatch);
+      for (const mail of waiting) await queue(mail.tenantId, mail.id);
+      return waiting.length;
+    },
+  };
+}
+
+export type EmailOutbox = ReturnType<typeof createEmailOutbox>;

@@ -1,0 +1,102 @@
+import type { Transporter } from 'nodemailer';
+import type { Database } from '../../platform/db/client.js';
+import type { JobContext } from '../../platform/jobs/index.js';
+import type { Logger } from '../../platform/logger.js';
+import { shortenTo } from '../../platform/text-cut.js';
+import type { EmailRepository } from './email.repository.js';
+import type { SendEmailJob } from './email-outbox.js';
+
+export interface OutboundSmtpSettings {
+  /** `smtp://` or `smtps://`, credentials in it; undefined: replies wait until it is set. */
+  readonly url: string | undefined;
+  readonly requireTls: boolean;
+  readonly verifyTls: boolean;
+}
+
+export interface EmailSenderDeps {
+  readonly db: Database;
+  readonly repository: EmailRepository;
+  readonly logger: Logger;
+  readonly smtp: OutboundSmtpSettings;
+  /** Retries of a failed send (the job queue's), after which the mail is marked failed. */
+  readonly retryLimit: number;
+}
+
+/** A long thread keeps its first id and its latest ones: what mail clients need to place the reply. */
+const maxReferences = 20;
+
+export function referencesOf(ids: readonly string[]): string[] {
+  if (ids.length <= maxReferences) return [...ids];
+  return [ids[0]!, ...ids.slice(-(maxReferences - 1))];
+}
+
+const replySubject = (subject: string) => (/^re:/i.test(subject.trim()) ? subject.trim() : `Re: ${subject.trim()}`);
+
+/**
+ * The `email.send` job: one outbound mail, sent once. A mail already sent (a retried or twin job) is
+ * skipped; a server's permanent refusal (5xx) fails it at once, a passing one goes to the retry.
+ */
+export function createEmailSender(deps: EmailSenderDeps) {
+  const { db, repository, logger, smtp } = deps;
+  let transport: Promise<Transporter> | undefined;
+  let hasWarnedUnset = false;
+
+  // Imported on the first mail: a server without email never loads the client.
+  const transporter = (url: string) =>
+    (transport ??= import('nodemailer').then((nodemailer) =>
+      nodemailer.createTransport({
+        url,
+        requireTLS: smtp.requireTls,
+        tls: { rejectUnauthorized: smtp.verifyTls },
+      }),
+    ));
+
+  return {
+    async send(job: SendEmailJob, context: Pick<JobContext, 'retryCount'>): Promise<void> {
+      const found = await repository.findOutbound(db, job.tenantId, job.emailId);
+      if (!found || found.email.status !== 'pending' || !found.inboxAddress) return;
+      if (smtp.url === undefined) {
+        // Left waiting: the sweep queues it again, and it goes once EMAIL_SMTP_URL is set.
+        if (!hasWarnedUnset) logger.warn('Email replies wait: EMAIL_SMTP_URL is not set');
+        hasWarnedUnset = true;
+        return;
+      }
+      const { email } = found;
+      const thread = await repository.listThread(db, job.tenantId, email.supportConversationId, email.createdAt);
+      const lastInbound = thread.findLast((mail) => mail.direction === 'inbound');
+      const firstSubject = thread.find((mail) => mail.subject.trim() !== '')?.subject;
+      const isAiReply = !found.isOperatorReply;
+      const fromName = isAiReply ? (found.agentName ?? found.inboxName) : (found.authorName ?? found.inboxName);
+      try {
+        await (
+          await transporter(smtp.url)
+        ).sendMail({
+          from: { name: fromName, address: found.inboxAddress },
+          to: { name: found.contactName ?? '', address: email.contactAddress },
+          // A conversation an operator opened has no mail to answer yet: its first mail is named for the inbox.
+          subject: firstSubject === undefined ? found.inboxName : replySubject(firstSubject),
+          text: found.content,
+          messageId: `<${email.internetMessageId}>`,
+          ...(lastInbound && { inReplyTo: `<${lastInbound.internetMessageId}>` }),
+          references: referencesOf(thread.map((mail) => mail.internetMessageId)).map((id) => `<${id}>`),
+          // RFC 3834: an answer no person wrote; Exchange is also asked not to auto-reply to it (no loops).
+          headers: isAiReply ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' } : {},
+        });
+        await repository.recordAttempt(db, job.tenantId, email.id, { status: 'sent', error: null });
+      } catch (error) {
+        const code = (error as { responseCode?: unknown }).responseCode;
+        const isPermanent = typeof code === 'number' && code >= 500;
+        const isLast = isPermanent || context.retryCount >= deps.retryLimit;
+        const reason = shortenTo(error instanceof Error ? error.message : String(error), 500);
+        await repository.recordAttempt(db, job.tenantId, email.id, {
+          status: isLast ? 'failed' : 'pending',
+          error: reason,
+        });
+        logger.warn({ emailId: email.id, tenantId: job.tenantId, reason, isLast }, 'An email reply could not be sent');
+        if (!isLast) throw error;
+      }
+    },
+  };
+}
+
+export type EmailSender = ReturnType<typeof createEmailSender>;

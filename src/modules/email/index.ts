@@ -1,0 +1,125 @@
+import type { AddressInfo } from 'node:net';
+import type { Database, Executor } from '../../platform/db/client.js';
+import type { JobQueue } from '../../platform/jobs/index.js';
+import type { Logger } from '../../platform/logger.js';
+import type { Config } from '../../config.js';
+import type { MessageEvents, MessageView } from '../conversations/index.js';
+import type { FilesService } from '../files/index.js';
+import type { StoredContact } from '../inbox/contacts.repository.js';
+import type { WidgetRepository } from '../widget/widget.repository.js';
+import type { WidgetService } from '../widget/widget.service.js';
+import { createEmailInbound } from './email-inbound.service.js';
+import type { EmailListener } from './email-listener.js';
+import { createEmailOutbox, sendEmailJobName, type SendEmailJob } from './email-outbox.js';
+import { createEmailSender } from './email-sender.js';
+import { createEmailRepository } from './email.repository.js';
+
+export interface EmailModuleDeps {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly config: Pick<Config, 'email'>;
+  readonly jobs: Pick<JobQueue, 'send' | 'register'>;
+}
+
+/** A failed send is tried again this many times, 30 s, 1 min, 2 min… apart (about two hours in all). */
+const sendRetryLimit = 8;
+const sendRetryDelaySeconds = 30;
+
+/**
+ * The email channel (docs/customer-service.md, "The email inbox"). Built in two steps: the outbox first
+ * (before chat and the operator desk, whose replies it records in their transactions), then the inbound
+ * side, once the widget's path it sends contacts' mail through exists.
+ */
+export function createEmailModule(deps: EmailModuleDeps) {
+  const { db, logger, config } = deps;
+  const repository = createEmailRepository();
+  const outbox = createEmailOutbox({ db, repository, jobs: deps.jobs, logger });
+  const sender = createEmailSender({
+    db,
+    repository,
+    logger,
+    smtp: { url: config.email.smtpUrl, requireTls: config.email.requireTls, verifyTls: config.email.verifyTls },
+    retryLimit: sendRetryLimit,
+  });
+  let listener: EmailListener | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+
+  return {
+    /** Records a reply's mail with the transaction that stores the reply (operator replies). */
+    recordReply: (tx: Executor, tenantId: string, message: MessageView) => outbox.record(tx, tenantId, message),
+
+    /** Chat's message port with the email outbox added: a tenant with an email inbox has its replies looked at. */
+    withEmailReplies(events: MessageEvents): MessageEvents {
+      return {
+        isWanted: async (tenantId) => (await events.isWanted(tenantId)) || (await outbox.hasEmailInbox(tenantId)),
+        // Not `isWanted` again here: inside the transaction it could wait on a read of the pool that needs
+        // the one session this transaction holds (embedded). `record` reads on `tx` and writes nothing unwanted.
+        async record(tx, tenantId, message) {
+          await events.record(tx, tenantId, message);
+          await outbox.record(tx, tenantId, message);
+        },
+      };
+    },
+
+    registerJobs(): void {
+      deps.jobs.register<SendEmailJob>(sendEmailJobName, (data, job) => sender.send(data, job), {
+        retryLimit: sendRetryLimit,
+        retryDelaySeconds: sendRetryDelaySeconds,
+      });
+    },
+
+    /** Queues replies a node that stopped left unqueued, now and every `intervalMs`. */
+    startSweep(intervalMs: number): void {
+      const run = () =>
+        void outbox.sweep().catch((error: unknown) => logger.warn({ err: error }, 'The email outbox sweep failed'));
+      run();
+      sweepTimer = setInterval(run, intervalMs);
+      sweepTimer.unref();
+    },
+
+    sweepWaiting: () => outbox.sweep(),
+
+    /** The SMTP listener, when EMAIL_SMTP_PORT is set; smtp-server and mailparser load only then. */
+    async startListener(inboundDeps: {
+      readonly widget: Pick<WidgetService, 'create' | 'send' | 'widgetActor'>;
+      readonly widgetRepository: Pick<WidgetRepository, 'insertContact'>;
+      readonly files: Pick<FilesService, 'upload'>;
+      readonly recordContactCreated?: (tx: Executor, contact: StoredContact) => Promise<void>;
+    }): Promise<AddressInfo | undefined> {
+      if (config.email.listenPort === undefined) return undefined;
+      const { createEmailListener } = await import('./email-listener.js');
+      const inbound = createEmailInbound({
+        db,
+        repository,
+        logger,
+        ...inboundDeps,
+        onEmailTenant: (tenantId) => outbox.noteEmailTenant(tenantId),
+      });
+      listener = createEmailListener({
+        findInbox: (address) => repository.findInboxByAddress(db, address),
+        inbound,
+        logger,
+        host: config.email.listenHost,
+        port: config.email.listenPort,
+        maxBytes: config.email.maxBytes,
+      });
+      return listener.start();
+    },
+
+    listenerAddress: (): AddressInfo | undefined => listener?.address(),
+
+    async close(): Promise<void> {
+      clearInterval(sweepTimer);
+      await listener?.close();
+    },
+  };
+}
+
+export type EmailModule = ReturnType<typeof createEmailModule>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The SMTP listener's address while it listens (tests send mail to it), and one outbox sweep now. */
+    email: { listenerAddress: () => AddressInfo | undefined; sweepWaiting: () => Promise<number> };
+  }
+}
