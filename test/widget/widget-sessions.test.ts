@@ -134,18 +134,11 @@ describe('widget sessions: contact tokens, origins, identity verification, rate 
       isVerified: false,
     });
     expect(contact.displayName).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
-    // The same contact has the same name on every read; two visitors are told apart.
+    // The same contact has the same name on every read (visitor-names.test.ts: visitors are told apart).
     const again = (await t.app.inject({ url: `/v1/contacts/${contactId}`, headers: admin.headers })).json<{
       displayName: string;
     }>();
     expect(again.displayName).toBe(contact.displayName);
-    const names = new Set<string>();
-    for (let index = 0; index < 6; index += 1) {
-      const other = await startVisitor(t.app, inbox.id);
-      const read = await t.app.inject({ url: `/v1/contacts/${other.contactId}`, headers: admin.headers });
-      names.add(read.json<{ displayName: string }>().displayName);
-    }
-    expect(names.size).toBeGreaterThan(3);
 
     const refused = await t.app.inject({
       method: 'POST',
