@@ -116,6 +116,8 @@ describe('query correction', () => {
       expect(split.corrections, mode).toEqual([{ from: 'data base', to: 'database' }]);
       expect(titles(split)[0], mode).toBe('backups.txt');
     }
+    // A glued word is split only into two words the source holds ("word" is, "xyz" is not).
+    expect((await ask(wordingId, { query: 'wordxyz', mode: 'lexical' })).corrections).toEqual([]);
     // Words with something else between them are not joined, and nothing is without correction.
     expect((await ask(wordingId, { query: 'data, base', mode: 'lexical' })).results).toEqual([]);
     expect((await ask(wordingId, { query: 'data base', mode: 'lexical', correct: false })).results).toEqual([]);

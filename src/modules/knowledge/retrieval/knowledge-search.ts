@@ -16,7 +16,13 @@ import { bm25Search, type Bm25Search } from './bm25-search.js';
 import type { CorrectionLimits } from './query-correction.js';
 import type { KnowledgeSearch, SearchHit, SearchOutcome, SearchRequest } from './knowledge-search.types.js';
 import { passageHighlighter } from './passage-highlights.js';
-import { adaptiveFusion, fuseCandidates, type FusionEvidence, type FusionOptions } from './rank-fusion.js';
+import {
+  adaptiveFusion,
+  fuseCandidates,
+  type FusionEvidence,
+  type FusionOptions,
+  type ListTrust,
+} from './rank-fusion.js';
 import { createSearchReranking, rerankModelOf, type SearchRerankingDeps } from './search-reranking.js';
 
 export type {
@@ -36,8 +42,9 @@ export interface KnowledgeSearchDeps extends SearchRerankingDeps {
   readonly fusion?: FusionOptions;
   /** How many of each list hybrid search fuses; by default it follows topK (hybridDepth). */
   readonly hybridCandidates?: number;
-  /** Other correction limits, for the bench's fitting (query-correction.ts has the fitted ones). */
+  /** Other constants, for the bench's fitting (bench/retrieval/fit-constants.ts); the fitted ones by default. */
   readonly correctionLimits?: CorrectionLimits;
+  readonly listTrust?: ListTrust;
 }
 
 /**
@@ -145,7 +152,7 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
         sourcesLookup,
       ]);
       lexicalRead = lexical;
-      const fusion = deps.fusion ?? adaptiveFusion(fusionEvidence(sources, lexical.coverage));
+      const fusion = deps.fusion ?? adaptiveFusion(fusionEvidence(sources, lexical.coverage), deps.listTrust);
       const fused = fuseLists(lexical.hits, vector, fusion);
       const rerankModel = request.rerank === false ? null : rerankModelOf(sources);
       if (rerankModel) {

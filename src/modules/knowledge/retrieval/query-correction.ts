@@ -74,7 +74,7 @@ const stem = (word: string) => sql.raw(`(ts_lexize('english_stem', ${word}))[1]`
 /** Chunks of the searched sources (CTE `sources`) holding a term, null when none does. */
 const heldChunks = (term: string) =>
   sql.raw(
-    `(select sum(t.chunk_frequency) from knowledge_terms t where t.source_id in (select id from sources) and t.term = ${term})`,
+    `(select sum(held.chunk_frequency) from knowledge_terms held where held.source_id in (select id from sources) and held.term = ${term})`,
   );
 
 /**

@@ -52,10 +52,12 @@ export interface FusionEvidence {
  *   normalised by its best hit claims the whole query even when it read a part of it; it claims only
  *   that part, and the model's vectors, which read all of it, keep their weight.
  */
+export type ListTrust = Record<FusionEvidence['embedder'], { base: number; unmatched: number; lexicalDiscount: number }>;
+
 export const listTrust = {
   offline: { base: 0, unmatched: 0.5, lexicalDiscount: 0 },
   model: { base: 1, unmatched: 0, lexicalDiscount: 1 },
-} as const satisfies Record<FusionEvidence['embedder'], { base: number; unmatched: number; lexicalDiscount: number }>;
+} as const satisfies ListTrust;
 
 /** The share of the query's terms no searched source holds, 0 to 1. */
 export function unmatchedShare(evidence: Pick<FusionEvidence, 'queryTerms' | 'unmatchedTerms'>): number {
@@ -63,8 +65,8 @@ export function unmatchedShare(evidence: Pick<FusionEvidence, 'queryTerms' | 'un
 }
 
 /** Hybrid search's fusion for one query: convex, each list weighted by the evidence (rules above). */
-export function adaptiveFusion(evidence: FusionEvidence): FusionOptions {
-  const trust = listTrust[evidence.embedder];
+export function adaptiveFusion(evidence: FusionEvidence, trustOf: ListTrust = listTrust): FusionOptions {
+  const trust = trustOf[evidence.embedder];
   const unmatched = unmatchedShare(evidence);
   return {
     method: 'convex',
