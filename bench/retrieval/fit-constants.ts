@@ -11,7 +11,10 @@
  */
 import { createEmbedderRegistry } from '../../src/ai/embeddings/embedder-registry.js';
 import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
-import { createKnowledgeSearch, type KnowledgeSearchDeps } from '../../src/modules/knowledge/retrieval/knowledge-search.js';
+import {
+  createKnowledgeSearch,
+  type KnowledgeSearchDeps,
+} from '../../src/modules/knowledge/retrieval/knowledge-search.js';
 import { queryCorrection, type CorrectionLimits } from '../../src/modules/knowledge/retrieval/query-correction.js';
 import { listTrust, type ListTrust } from '../../src/modules/knowledge/retrieval/rank-fusion.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -101,7 +104,8 @@ try {
       { mode: 'hybrid', correct: true },
     ] as const) {
       const means = meansByHalf(await scoreQueries(search, source, collection, corpusIds, variant.queries, how));
-      const cell = (half: 'reporting' | 'all') => `${means[half].ndcgAt10.toFixed(4)} / ${means[half].recallAt100.toFixed(4)}`;
+      const cell = (half: 'reporting' | 'all') =>
+        `${means[half].ndcgAt10.toFixed(4)} / ${means[half].recallAt100.toFixed(4)}`;
       const label = `${how.mode}${how.mode === 'vector' ? '' : how.correct ? ', corrected' : ', as typed'}`;
       console.log(`| ${variant.name} | ${label} | ${cell('reporting')} | ${cell('all')} |`);
     }

@@ -76,7 +76,10 @@ describe('query correction', () => {
     for (const mode of ['lexical', 'hybrid']) {
       const answer = await ask(handbookId, { query: 'pasword', mode, correct: false });
       expect(answer.corrections, mode).toEqual([]);
-      expect(answer.results.every((hit) => hit.lexicalScore === null), mode).toBe(true);
+      expect(
+        answer.results.every((hit) => hit.lexicalScore === null),
+        mode,
+      ).toBe(true);
     }
   });
 

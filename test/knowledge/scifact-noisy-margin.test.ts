@@ -79,9 +79,10 @@ describe.skipIf(!hasScifact)('query correction on misspelled SciFact queries', (
     const asTyped = await noisyNdcg({ mode: 'lexical', correct: false });
     const corrected = await noisyNdcg({ mode: 'lexical', correct: true });
     const hybrid = await noisyNdcg({ mode: 'hybrid', correct: true });
-    // Measured 2026-11-27: as typed MEASURED_AS_TYPED, corrected MEASURED_CORRECTED, hybrid MEASURED_HYBRID.
-    expect(corrected - asTyped, `corrected ${corrected} against ${asTyped}`).toBeGreaterThan(0);
-    expect(hybrid - asTyped, `hybrid ${hybrid} against ${asTyped}`).toBeGreaterThan(0);
-    console.log({ asTyped, corrected, hybrid, documents: corpusIds.size });
+    // Measured 2026-11-27 (557 documents): as typed 0.757, corrected and hybrid 0.799 (+0.042), the same on
+    // both storages. Hybrid search adds the offline vectors' finds after BM25's (rank-fusion.ts), so both
+    // margins are correction's.
+    expect(corrected - asTyped, `corrected ${corrected} against ${asTyped}`).toBeGreaterThan(0.025);
+    expect(hybrid - asTyped, `hybrid ${hybrid} against ${asTyped}`).toBeGreaterThan(0.025);
   });
 });

@@ -73,11 +73,7 @@ export interface WeighedQuery {
  * hits travel as `json` (not `jsonb`), which writes float8 in its shortest exact form, so the numbers
  * are those of a plain row, to the last bit.
  */
-export async function weighAndScore(
-  db: Executor,
-  query: string,
-  input: WeighAndScoreInput,
-): Promise<WeighedQuery> {
+export async function weighAndScore(db: Executor, query: string, input: WeighAndScoreInput): Promise<WeighedQuery> {
   const { tenantId, sourceIds, documentIds, limit } = input;
   const limits = input.correctionLimits ?? queryCorrection;
   const budget = Math.min(input.postingsBudget, Number.MAX_SAFE_INTEGER);
