@@ -126,6 +126,14 @@ describe('query correction', () => {
     expect((await ask(wordingId, { query: 'data base', mode: 'lexical', correct: false })).results).toEqual([]);
   });
 
+  it('corrects only the first unheld words of a very long query', async () => {
+    const filler = Array.from({ length: queryCorrection.maxWords }, (_, index) => `zzqx${'q'.repeat(index)}`).join(' ');
+    expect((await ask(handbookId, { query: `pasword ${filler}`, mode: 'lexical' })).corrections).toEqual([
+      { from: 'pasword', to: 'password' },
+    ]);
+    expect((await ask(handbookId, { query: `${filler} pasword`, mode: 'lexical' })).corrections).toEqual([]);
+  });
+
   it('refuses a correct flag that is not a boolean, with a sentence naming it', async () => {
     const response = await t.app.inject({
       method: 'POST',

@@ -35,6 +35,12 @@ export const queryCorrection = {
   weight: 0.9,
   /** Each part of a glued word is at least this long ("pass" + "word", not "p" + "assword"). Not fitted. */
   minPartLength: 3,
+  /**
+   * At most this many unheld words of a query are spelling-corrected, the first ones: each costs some 500
+   * index probes, and a pasted page of 300 unknown words should not cost 150,000. Not fitted: SciFact's
+   * longest query has 29 words in all, so no figure depends on it.
+   */
+  maxWords: 32,
 } as const;
 
 export type CorrectionLimits = { readonly [key in keyof typeof queryCorrection]: number };
@@ -102,6 +108,8 @@ export function correctionCtes(words: readonly PlainWord[], limits: CorrectionLi
       select * from typed_words w
       where w.own is not null and length(w.lower_word) >= ${Math.floor(limits.minLength)}::int
         and not exists (select 1 from knowledge_terms t where t.source_id in (select id from sources) and t.term = w.own)
+      order by w.at
+      limit ${Math.floor(limits.maxWords)}::int
     ),
     one_edit as (
       select u.word, u.at, e.neighbour from unheld_words u
