@@ -4,7 +4,13 @@ import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from 
 import { createSource, uploadAccepted, waitForDocument } from './knowledge-setup.js';
 import type { App } from '../../src/platform/http/types.js';
 import type { SignedIn } from '../harness/actors.js';
+import { sql } from 'drizzle-orm';
+import { createEmbedderRegistry } from '../../src/ai/embeddings/embedder-registry.js';
+import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
+import { createKnowledgeSearch } from '../../src/modules/knowledge/retrieval/knowledge-search.js';
 import { queryCorrection } from '../../src/modules/knowledge/retrieval/query-correction.js';
+import { rowsOf } from '../../src/platform/db/raw-sql.js';
+import { createLogger } from '../../src/platform/logger.js';
 
 interface Answer {
   corrections: { from: string; to: string }[];
@@ -132,6 +138,39 @@ describe('query correction', () => {
       { from: 'pasword', to: 'password' },
     ]);
     expect((await ask(handbookId, { query: `${filler} pasword`, mode: 'lexical' })).corrections).toEqual([]);
+  });
+
+  it('costs no statement more than the words as typed: the correction is part of the search statement', async () => {
+    const [tenantId] = rowsOf<{ tenant_id: string }>(
+      await t.database.db.execute(sql`select tenant_id from knowledge_sources where id = ${handbookId}`),
+    );
+    let statements = 0;
+    const counted = new Proxy(t.database.db, {
+      get: (target, property, receiver) =>
+        property === 'execute'
+          ? (...args: Parameters<typeof target.execute>) => {
+              statements += 1;
+              return target.execute(...args);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const search = createKnowledgeSearch({
+      db: counted,
+      embedders: createEmbedderRegistry({ config: { providers: {} } }),
+      rerankers: createRerankerRegistry({ config: { providers: {} } }),
+      logger: createLogger({ level: 'silent' }),
+      loadTenantProviders: async () => [],
+    });
+    const statementsFor = async (query: string) => {
+      statements = 0;
+      const request = { tenantId: tenantId!.tenant_id, sourceIds: [handbookId], topK: 5, mode: 'lexical' as const };
+      const outcome = await search.searchExplained({ ...request, query });
+      expect(outcome.hits.length, query).toBeGreaterThan(0);
+      return { statements, corrections: outcome.corrections.length };
+    };
+    // The BM25 statement, then the hits' details: two either way.
+    expect(await statementsFor('password expire')).toEqual({ statements: 2, corrections: 0 });
+    expect(await statementsFor('pasword expiry')).toEqual({ statements: 2, corrections: 2 });
   });
 
   it('refuses a correct flag that is not a boolean, with a sentence naming it', async () => {
