@@ -1,8 +1,10 @@
 /**
- * `npm run bench:retrieval -- --collection ../shared/ir/scifact [--ingest upload|direct] [--synthetic 100000 [--vocabulary english-like|no-stop-words]] [--modes lexical,vector,hybrid] [--rerank-overhead]`
+ * `npm run bench:retrieval -- --collection ../shared/ir/scifact [--ingest upload|direct] [--synthetic 100000 [--vocabulary english-like|no-stop-words]] [--modes lexical,vector,hybrid] [--rerank-overhead] [--no-timing]`
  * Retrieval quality (nDCG@10, recall@100, MRR@10 with trec_eval's definitions, binary judgements, a
- * document scored by its best chunk) and speed (query p50/p95, ingestion throughput) of the one
- * search path (KnowledgeSearch.search), on embedded PGlite, or on PostgreSQL when DATABASE_URL is set.
+ * document scored by its best chunk) on the reporting half of the queries and all of them
+ * (query-halves.ts), and speed (query p50/p95 at topK 10 and 100, clean and misspelled; ingestion
+ * throughput) of the one search path (KnowledgeSearch.search), on embedded PGlite, or on PostgreSQL when
+ * DATABASE_URL is set (collection-report.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -19,11 +21,11 @@ import { createBenchSource, deleteBenchTenant, openBenchStorage, type BenchSourc
 import { directIngester, type CorpusText } from './corpus-ingestion.js';
 import { explainVectorQuery } from './explain-vector-query.js';
 import { ingestThroughUploads } from './upload-ingestion.js';
-import { meanMetrics, percentile, scoreRanking, type QueryMetrics } from './ranking-metrics.js';
+import { percentile } from './ranking-metrics.js';
+import { benchSearches, printLatency, printQuality } from './collection-report.js';
 import { timeRerankOverhead } from './rerank-overhead.js';
 import { syntheticCorpus, syntheticVocabularies, type SyntheticVocabulary } from './synthetic-corpus.js';
 import { openAppDatabase } from './bench-app.js';
-import { noisyQuery } from './noisy-queries.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -41,6 +43,8 @@ const { values: options } = parseArgs({
     fusions: { type: 'string' },
     /** Score only the first N judged queries (to try a change quickly; the figures are of all of them). */
     queries: { type: 'string' },
+    /** Quality only: no latency table (for a quick look; the figures to publish come from a quiet machine). */
+    'no-timing': { type: 'boolean', default: false },
     /** Also time hybrid search with a reranking model (a local fake of Cohere's API): its overhead. */
     'rerank-overhead': { type: 'boolean', default: false },
   },
@@ -82,59 +86,21 @@ async function benchCollection(handle: DatabaseHandle, directory: string): Promi
   );
   printIngestion(ingestion);
   await settleAfterIngestion(handle);
-  const fusions: (FusionOptions | undefined)[] = [undefined, ...parseFusions(options.fusions)];
   const judged = collection.queries.slice(0, options.queries ? Number(options.queries) : undefined);
-  // The same queries as typed with typos (noisy-queries.ts): what hybrid's vectors are for.
-  const variants = [
-    { name: 'clean', queries: judged },
-    { name: 'noisy', queries: judged.map((query) => ({ ...query, text: noisyQuery(query.id, query.text) })) },
-  ];
-  console.log(`${judged.length} queries scored, each clean and with seeded typos (noisy)`);
   console.log(
-    '\n| queries | mode (topK 100) | nDCG@10 | recall@100 | MRR@10 | p50 ms | p95 ms |\n|---|---|---|---|---|---|---|',
+    `${judged.length} queries scored, each clean and with seeded typos (noisy); constants were fitted on the odd ` +
+      'ids (bench/retrieval/fit-constants.ts), figures are reported on the even ids and on all',
   );
-  const summary = new Map<string, QueryMetrics>();
-  for (const variant of variants) {
-    for (const fusion of fusions) {
-      const search = createKnowledgeSearch({ db: handle.db, ...searchWiring, ...(fusion && { fusion }) });
-      for (const mode of fusion ? (['hybrid'] as const) : modes) {
-        const perQuery: QueryMetrics[] = [];
-        const latencies: number[] = [];
-        for (const query of variant.queries.slice(0, 5)) {
-          await search.search({ ...source, sourceIds: [source.sourceId], query: query.text, topK: 100, mode });
-        }
-        for (const query of variant.queries) {
-          const started = performance.now();
-          const hits = await search.search({
-            ...source,
-            sourceIds: [source.sourceId],
-            query: query.text,
-            topK: 100,
-            mode,
-          });
-          latencies.push(performance.now() - started);
-          // A document ranks where its best chunk does.
-          const ranked = [...new Set(hits.map((hit) => corpusIds.get(hit.documentId)!))];
-          perQuery.push(scoreRanking(ranked, collection.relevant.get(query.id)!));
-        }
-        const mean = meanMetrics(perQuery);
-        const label = fusion
-          ? `hybrid ${fusion.method} k=${fusion.k} lexical=${fusion.lexicalWeight} vector=${fusion.vectorWeight}`
-          : mode;
-        if (!fusion) summary.set(`${variant.name} ${mode}`, mean);
-        console.log(
-          `| ${variant.name} | ${label} | ${mean.ndcgAt10.toFixed(4)} | ${mean.recallAt100.toFixed(4)} | ${mean.mrrAt10.toFixed(4)} | ` +
-            `${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.95).toFixed(1)} |`,
-        );
-      }
-    }
-  }
-  printSideBySide(summary);
-  await timeAtChatDepth(
-    handle,
-    source,
-    judged.map((query) => query.text),
-  );
+  const search = createKnowledgeSearch({ db: handle.db, ...searchWiring });
+  const fixedFusions = parseFusions(options.fusions).map((fusion) => ({
+    label: `hybrid ${fusion.method} k=${fusion.k} lexical=${fusion.lexicalWeight} vector=${fusion.vectorWeight}`,
+    mode: 'hybrid' as const,
+    correct: true,
+    search: createKnowledgeSearch({ db: handle.db, ...searchWiring, fusion }),
+  }));
+  const searches = benchSearches(modes, search);
+  await printQuality([...searches, ...fixedFusions], source, collection, corpusIds, judged);
+  if (!options['no-timing']) await printLatency(searches, source, judged);
   if (options['rerank-overhead']) {
     await timeRerankOverhead(
       handle,
@@ -144,51 +110,6 @@ async function benchCollection(handle: DatabaseHandle, directory: string): Promi
   }
   console.log(`\n${await explainVectorQuery(handle, source, embedder.dimensions)}\n`);
   await deleteBenchTenant(handle, source.tenantId);
-}
-
-/** nDCG@10 and recall@100 of each mode, clean and noisy queries side by side, and hybrid against lexical. */
-function printSideBySide(summary: ReadonlyMap<string, QueryMetrics>): void {
-  const cell = (key: string, pick: (metrics: QueryMetrics) => number) => {
-    const metrics = summary.get(key);
-    return metrics ? pick(metrics).toFixed(4) : '–';
-  };
-  const gain = (variant: string, pick: (metrics: QueryMetrics) => number) => {
-    const [hybrid, lexical] = [summary.get(`${variant} hybrid`), summary.get(`${variant} lexical`)];
-    return hybrid && lexical
-      ? `${pick(hybrid) - pick(lexical) >= 0 ? '+' : ''}${(pick(hybrid) - pick(lexical)).toFixed(4)}`
-      : '–';
-  };
-  const ndcg = (metrics: QueryMetrics) => metrics.ndcgAt10;
-  const recall = (metrics: QueryMetrics) => metrics.recallAt100;
-  console.log(
-    '\n| queries | lexical nDCG@10 / R@100 | vector nDCG@10 / R@100 | hybrid nDCG@10 / R@100 | hybrid − lexical |\n|---|---|---|---|---|',
-  );
-  for (const variant of ['clean', 'noisy']) {
-    const both = (mode: string) => `${cell(`${variant} ${mode}`, ndcg)} / ${cell(`${variant} ${mode}`, recall)}`;
-    console.log(
-      `| ${variant} | ${both('lexical')} | ${both('vector')} | ${both('hybrid')} | ${gain(variant, ndcg)} / ${gain(variant, recall)} |`,
-    );
-  }
-}
-
-/**
- * The quality table searches 100 deep (recall@100 needs it), highlights included. Chat asks for 6
- * passages and the playground for 8, so latency is also timed at 10: the query as users send it.
- */
-async function timeAtChatDepth(handle: DatabaseHandle, source: BenchSource, queries: readonly string[]): Promise<void> {
-  const search = createKnowledgeSearch({ db: handle.db, ...searchWiring });
-  console.log('\n| mode (topK 10) | queries | p50 ms | p95 ms |\n|---|---|---|---|');
-  for (const mode of modes) {
-    const latencies: number[] = [];
-    for (const query of queries) {
-      const started = performance.now();
-      await search.search({ ...source, sourceIds: [source.sourceId], query, topK: 10, mode });
-      latencies.push(performance.now() - started);
-    }
-    console.log(
-      `| ${mode} | ${queries.length} | ${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.95).toFixed(1)} |`,
-    );
-  }
 }
 
 async function benchSynthetic(handle: DatabaseHandle, chunkCount: number): Promise<void> {

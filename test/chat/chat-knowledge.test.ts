@@ -101,6 +101,22 @@ describe('chat answers from knowledge sources, with citations', () => {
     expect(await passagesFoundOf(response.json().assistantMessage.id as string)).toBeGreaterThan(0);
   });
 
+  it("says in the reply's citations, stored and shown again, what its search read instead of a misspelled word", async () => {
+    const agent = await createAgent(t.app, admin, { model: 'offline', knowledgeSourceIds: [sourceId] });
+    const conversation = await createConversation(t.app, admin, agent.id, { title: 'Leave' });
+
+    const response = await send(admin, conversation.id, 'How many days of paid holliday does an employee get?');
+
+    expect(response.statusCode, response.body).toBe(201);
+    const reply = response.json().assistantMessage as { citations: (Citation & { queryCorrections?: unknown })[] };
+    expect(reply.citations.length).toBeGreaterThan(0);
+    for (const citation of reply.citations) {
+      expect(citation.queryCorrections).toEqual([{ from: 'holliday', to: 'holiday' }]);
+    }
+    const [, stored] = await history(conversation.id);
+    expect(stored!.citations).toEqual(reply.citations);
+  });
+
   it('gives OpenAI-compatible clients the passages its [n] markers cite, in message.context and the first chunk', async () => {
     const agent = await createAgent(t.app, admin, {
       name: 'Handbook bot',

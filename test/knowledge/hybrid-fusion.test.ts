@@ -45,23 +45,22 @@ describe('hybrid search with the offline embedder', () => {
     await t?.close();
   });
 
-  it('finds the document of misspelled words through hybrid search, first, where lexical search finds nothing', async () => {
+  it('finds the document of misspelled words through its vectors, first, where exact BM25 finds nothing', async () => {
     // Neither "pasword" nor "expiry" is a term of any document ("expire" is another stem).
-    const lexical = await titlesFor(t.app, admin, handbookId, { query: 'pasword expiry', mode: 'lexical' });
+    const asTyped = { query: 'pasword expiry', correct: false };
+    const lexical = await titlesFor(t.app, admin, handbookId, { ...asTyped, mode: 'lexical' });
     expect(lexical).toEqual([]);
-    const hybrid = await titlesFor(t.app, admin, handbookId, { query: 'pasword expiry', topK: 3 });
+    const hybrid = await titlesFor(t.app, admin, handbookId, { ...asTyped, topK: 3 });
     expect(hybrid[0]).toBe('passwords.txt');
   });
 
-  it('scores a misspelled word through the source term one edit away, in hybrid search only', async () => {
-    // "pasword" is one edit from "password" (the stem of "Passwords"), "expiry" two from "expire".
+  it('scores a misspelled word through the source term one edit away (query-correction.test.ts has the rest)', async () => {
+    // "pasword" is one edit from "password" (the stem of "Passwords").
     const [hit] = (await query(t.app, admin, handbookId, { query: 'pasword', topK: 3 })).results;
     expect(hit?.documentTitle).toBe('passwords.txt');
     expect(hit?.lexicalScore).toBeGreaterThan(0);
-    const lexical = await titlesFor(t.app, admin, handbookId, { query: 'pasword', mode: 'lexical' });
-    expect(lexical).toEqual([]);
-    // Short words are left alone: "desc" is one edit from "desk", but so are many other words.
-    const [short] = (await query(t.app, admin, handbookId, { query: 'desc', topK: 3 })).results;
+    // Short words are left alone: "dek" is one edit from "desk", but so are many other words.
+    const [short] = (await query(t.app, admin, handbookId, { query: 'dek', topK: 3 })).results;
     expect(short?.lexicalScore ?? null).toBeNull();
   });
 

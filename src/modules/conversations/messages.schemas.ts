@@ -21,6 +21,8 @@ export const citationSchema = z.object({
   headingPath: z.array(z.string()),
   score: z.number(),
   excerpt: z.string(),
+  /** What the search read instead of some typed words ("searched for `to` instead of `from`"); absent when nothing. */
+  queryCorrections: z.array(z.object({ from: z.string(), to: z.string() })).optional(),
 });
 
 /** A file a user message carries (GET /v1/files/:id for more, …/content for the bytes). */
@@ -96,7 +98,11 @@ export function presentMessage(message: MessageRow): MessageView {
     timeToFirstTokenMs: message.timeToFirstTokenMs,
     durationMs: message.durationMs,
     finishReason: message.finishReason,
-    citations: (message.citations ?? []).map((citation) => ({ ...citation, headingPath: [...citation.headingPath] })),
+    citations: (message.citations ?? []).map(({ queryCorrections, ...citation }) => ({
+      ...citation,
+      headingPath: [...citation.headingPath],
+      ...(queryCorrections && { queryCorrections: queryCorrections.map(({ from, to }) => ({ from, to })) }),
+    })),
     attachments: message.attachments ?? [],
     toolCalls: (message.toolCalls ?? []).map(({ toolKey: _toolKey, ...call }) => call),
     createdAt: message.createdAt.toISOString(),

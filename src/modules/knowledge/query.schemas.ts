@@ -14,6 +14,12 @@ export const queryBody = z.strictObject({
   documentIds: z.array(z.uuid()).min(1).max(100).optional(),
   /** False searches without the source's reranking model, to compare the two orders. */
   rerank: z.boolean().default(true),
+  /**
+   * False searches the words exactly as typed. By default, lexical and hybrid search also read a word the
+   * source does not hold as its spelling one edit away, and split or glued words as the source writes them;
+   * codes, numbers and names are never corrected. `corrections` says what was read.
+   */
+  correct: z.boolean().default(true),
 });
 export type QueryInput = z.infer<typeof queryBody>;
 
@@ -48,6 +54,8 @@ export const queryResultSchema = z.object({
       message: z.string().optional(),
     })
     .nullable(),
+  /** What was searched besides the words as typed: "searched for `to` instead of `from`". Empty when nothing. */
+  corrections: z.array(z.object({ from: z.string(), to: z.string() })),
   results: z.array(searchHitSchema),
 });
 export type QueryResult = z.infer<typeof queryResultSchema>;

@@ -14,7 +14,7 @@ export function createQueryService(deps: QueryServiceDeps) {
     async query(actor: Actor, sourceId: string, input: QueryInput, signal?: AbortSignal): Promise<QueryResult> {
       await deps.sources.findSource(actor, sourceId);
       const startedAt = performance.now();
-      const { hits, reranking } = await deps.search.searchExplained(
+      const { hits, reranking, corrections } = await deps.search.searchExplained(
         {
           tenantId: actor.tenantId,
           sourceIds: [sourceId],
@@ -22,6 +22,7 @@ export function createQueryService(deps: QueryServiceDeps) {
           topK: input.topK,
           mode: input.mode,
           rerank: input.rerank,
+          correct: input.correct,
           ...(input.documentIds && { documentIds: input.documentIds }),
         },
         signal,
@@ -31,6 +32,7 @@ export function createQueryService(deps: QueryServiceDeps) {
         mode: input.mode,
         tookMs,
         reranking,
+        corrections,
         results: hits.map((hit) => ({ ...hit, headingPath: [...hit.headingPath], highlights: [...hit.highlights] })),
       };
     },

@@ -175,6 +175,9 @@ function toSourceDocument(citation: StoredCitation): UIMessageChunk {
         headingPath: [...citation.headingPath],
         score: citation.score,
         excerpt: citation.excerpt,
+        ...(citation.queryCorrections && {
+          queryCorrections: citation.queryCorrections.map(({ from, to }) => ({ from, to })),
+        }),
       },
     },
   };

@@ -6,7 +6,7 @@ import type { KnowledgeSearch, SearchHit } from '../../knowledge/retrieval/knowl
 import type { TurnError } from './chat-events.js';
 
 /** The one search the query endpoint uses too (knowledge/retrieval), narrowed to what a turn calls. */
-export type PassageSearch = Pick<KnowledgeSearch, 'search'>;
+export type PassageSearch = Pick<KnowledgeSearch, 'search' | 'searchExplained'>;
 
 /** Enough passages to answer most questions without crowding the model's context. */
 export const passagesPerTurn = 6;
@@ -30,7 +30,7 @@ export interface KnowledgeQuery {
 
 /** Hybrid search over the agent's sources, as numbered passages for the model. */
 export async function retrieveTurnKnowledge(search: PassageSearch, query: KnowledgeQuery): Promise<TurnKnowledge> {
-  const hits = await search.search(
+  const { hits, corrections } = await search.searchExplained(
     {
       tenantId: query.tenantId,
       sourceIds: query.sourceIds,
@@ -40,7 +40,9 @@ export async function retrieveTurnKnowledge(search: PassageSearch, query: Knowle
     },
     query.signal,
   );
-  const citations = hits.map((hit, index) => toCitation(hit, index + 1));
+  // Each citation says what its search read instead of the words as typed, so the answer can show it.
+  const queryCorrections = corrections.length > 0 ? { queryCorrections: corrections } : {};
+  const citations = hits.map((hit, index) => ({ ...toCitation(hit, index + 1), ...queryCorrections }));
   const systemBlock = formatPassagesBlock(
     hits.map((hit, index) => ({
       marker: index + 1,

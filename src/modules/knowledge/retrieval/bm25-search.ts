@@ -1,5 +1,5 @@
 import type { Executor } from '../../../platform/db/client.js';
-import { findNearMisses } from './near-miss-terms.js';
+import { plainWordsOf, type CorrectionLimits, type QueryCorrectionReport } from './query-correction.js';
 import {
   scoreChunks,
   weighAndScore,
@@ -39,30 +39,35 @@ export async function bm25Candidates(
   return (await bm25Search(db, query, filter, budget)).hits;
 }
 
+export interface Bm25Search {
+  readonly hits: Bm25Candidate[];
+  /** How many of the query's terms the searched sources hold (what hybrid fusion weighs). */
+  readonly coverage: QueryTermCoverage;
+  readonly corrections: QueryCorrectionReport[];
+  /** The terms corrections added, for marking them in the passages. */
+  readonly correctedTerms: string[];
+}
+
 /**
- * The same, with how many of the query's terms the searched sources hold (what hybrid fusion weighs).
- * With `nearMisses` (hybrid search), a query term no source holds is scored through the sources' term
- * one edit away, if there is one (near-miss-terms.ts); `coverage` still counts it as unmatched, since
- * the query as typed did not say it.
+ * The same, with what was corrected. With `correct`, the query's words the sources do not hold are
+ * also read as corrected (query-correction.ts), in the same statement; `coverage` still counts them as
+ * unmatched, since the query as typed did not say them, and hybrid's vectors keep their share.
  */
 export async function bm25Search(
   db: Executor,
   query: string,
-  filter: Bm25Filter & { readonly nearMisses?: boolean },
+  filter: Bm25Filter & { readonly correct?: boolean; readonly correctionLimits?: CorrectionLimits },
   budget = { exhaustivePostings },
-): Promise<{ hits: Bm25Candidate[]; coverage: QueryTermCoverage }> {
-  // Most queries fit the budget and are weighed and scored in this one statement.
-  let weighed = await weighAndScore(db, query, { ...filter, postingsBudget: budget.exhaustivePostings });
-  const { coverage } = weighed;
-  if (filter.nearMisses && weighed.unmatched.length > 0) {
-    const nearMisses = await findNearMisses(db, filter.tenantId, filter.sourceIds, weighed.unmatched);
-    if (nearMisses.size > 0) {
-      const extraTerms = [...nearMisses.values()];
-      weighed = await weighAndScore(db, query, { ...filter, extraTerms, postingsBudget: budget.exhaustivePostings });
-    }
-  }
-  if (weighed.hits) return { hits: weighed.hits, coverage };
-  return { hits: await prunedCandidates(db, weighed.terms, filter, budget.exhaustivePostings), coverage };
+): Promise<Bm25Search> {
+  // Most queries fit the budget and are corrected, weighed and scored in this one statement.
+  const weighed = await weighAndScore(db, query, {
+    ...filter,
+    correctable: filter.correct ? plainWordsOf(query) : [],
+    postingsBudget: budget.exhaustivePostings,
+  });
+  const { coverage, corrections, correctedTerms } = weighed;
+  const hits = weighed.hits ?? (await prunedCandidates(db, weighed.terms, filter, budget.exhaustivePostings));
+  return { hits, coverage, corrections, correctedTerms };
 }
 
 async function prunedCandidates(

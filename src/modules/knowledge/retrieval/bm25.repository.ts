@@ -2,6 +2,14 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { hiddenWriteIds } from './index-writes.repository.js';
 import { analyzed, queryLexemes, textToAnalyse } from './text-analysis.js';
+import {
+  correctionCtes,
+  queryCorrection,
+  reportedCorrections,
+  type CorrectionLimits,
+  type PlainWord,
+  type QueryCorrectionReport,
+} from './query-correction.js';
 import { rowsOf, uuidArray } from '../../../platform/db/raw-sql.js';
 
 /** BM25 parameters as Anserini uses them for BEIR (k1 0.9, b 0.4), so SciFact scores are comparable. */
@@ -38,8 +46,9 @@ export interface QueryTermCoverage {
 
 export interface WeighAndScoreInput {
   readonly tenantId: string;
-  /** Terms scored besides the query's own, once each (near misses of its unmatched terms: near-miss-terms.ts). */
-  readonly extraTerms?: readonly string[];
+  /** The query's plain words, for corrections (query-correction.ts); none or absent: no correction. */
+  readonly correctable?: readonly PlainWord[];
+  readonly correctionLimits?: CorrectionLimits;
   readonly sourceIds: readonly string[];
   readonly documentIds?: readonly string[] | undefined;
   readonly limit: number;
@@ -47,22 +56,29 @@ export interface WeighAndScoreInput {
   readonly postingsBudget: number;
 }
 
+export interface WeighedQuery {
+  readonly terms: WeightedTerm[];
+  readonly hits: Bm25Candidate[] | null;
+  readonly coverage: QueryTermCoverage;
+  /** What corrections added to the query, as typed and as searched, and the terms they added. */
+  readonly corrections: QueryCorrectionReport[];
+  readonly correctedTerms: string[];
+}
+
 /**
- * The query's weighted terms and, when their postings fit the budget, the best chunks scored from all
- * of them: one round trip for the common case, instead of weighing first and scoring second. `hits` is
+ * The query's weighted terms, corrections included (query-correction.ts), and, when their postings fit
+ * the budget, the best chunks scored from all of them: one round trip for the common case, instead of
+ * looking up corrections, weighing and scoring one after the other. `hits` is
  * null when the budget was exceeded; the caller then prunes with the terms (bm25-search.ts). Terms and
  * hits travel as `json` (not `jsonb`), which writes float8 in its shortest exact form, so the numbers
  * are those of a plain row, to the last bit.
  */
-export async function weighAndScore(
-  db: Executor,
-  query: string,
-  input: WeighAndScoreInput,
-): Promise<{ terms: WeightedTerm[]; hits: Bm25Candidate[] | null; coverage: QueryTermCoverage; unmatched: string[] }> {
+export async function weighAndScore(db: Executor, query: string, input: WeighAndScoreInput): Promise<WeighedQuery> {
   const { tenantId, sourceIds, documentIds, limit } = input;
+  const limits = input.correctionLimits ?? queryCorrection;
   const budget = Math.min(input.postingsBudget, Number.MAX_SAFE_INTEGER);
   const result = await db.execute(sql`
-    with ${weightedTerms(query, tenantId, sourceIds, input.extraTerms ?? [])},
+    with ${weightedTerms(query, tenantId, sourceIds, correctionCtes(input.correctable ?? [], limits), limits.weight)},
     fits as (select coalesce(sum(chunk_frequency), 0) <= ${budget}::float8 as scored from weighted_terms),
     own_terms as (select distinct lexeme as term from unnest(${analyzed(sql`${textToAnalyse(query)}::text`)})),
     unmatched_terms as (select term from own_terms o where not exists (select 1 from weighted_terms w where w.term = o.term)),
@@ -83,7 +99,10 @@ export async function weighAndScore(
         'lengthFactor', length_factor, 'chunkFrequency', chunk_frequency)), '[]') from weighted_terms) as terms,
       (select scored from fits) as scored,
       (select count(*)::int from own_terms) as "queryTerms",
-      (select coalesce(json_agg(term order by term), '[]') from unmatched_terms) as unmatched,
+      (select count(*)::int from unmatched_terms) as "unmatchedTerms",
+      (select coalesce(json_agg(json_build_object('from', from_text, 'to', to_text) order by at, from_text), '[]')
+        from (select distinct at, from_text, to_text from corrections) reported) as corrections,
+      (select coalesce(json_agg(distinct term), '[]') from corrections) as "correctedTerms",
       (select coalesce(json_agg(json_build_object('chunkId', chunk_id, 'score', score) order by ${rankOrder('score', 'chunk_id')}), '[]')
         from candidates) as hits`);
   const [row] = rowsOf<{
@@ -91,12 +110,19 @@ export async function weighAndScore(
     scored: boolean;
     hits: Bm25Candidate[];
     queryTerms: number;
-    unmatched: string[];
+    unmatchedTerms: number;
+    corrections: QueryCorrectionReport[];
+    correctedTerms: string[];
   }>(result);
   const terms = row?.terms ?? [];
-  const unmatched = row?.unmatched ?? [];
-  const coverage = { queryTerms: row?.queryTerms ?? 0, unmatchedTerms: unmatched.length };
-  return { terms, hits: terms.length === 0 ? [] : row?.scored ? row.hits : null, coverage, unmatched };
+  const coverage = { queryTerms: row?.queryTerms ?? 0, unmatchedTerms: row?.unmatchedTerms ?? 0 };
+  return {
+    terms,
+    hits: terms.length === 0 ? [] : row?.scored ? row.hits : null,
+    coverage,
+    corrections: reportedCorrections(row?.corrections ?? []),
+    correctedTerms: row?.correctedTerms ?? [],
+  };
 }
 
 /**
@@ -104,28 +130,31 @@ export async function weighAndScore(
  * source with its own statistics (N = chunk_count, avgdl = total_term_count / chunk_count, df from
  * knowledge_terms). Terms come from the same analysis as the index (text-analysis.ts); a term repeated
  * in the query counts as often (as Anserini's bag-of-words query does). The tenant is checked here, on
- * the sources: every later read goes through the (source, term) pairs this gives.
+ * the sources: every later read goes through the (source, term) pairs this gives. A term corrections
+ * add (`corrections`) counts `correctedWeight` times, once, unless the query holds it already.
  */
 function weightedTerms(
   query: string,
   tenantId: string,
   sourceIds: readonly string[],
-  extraTerms: readonly string[],
+  corrections: SQL,
+  correctedWeight: number,
 ): SQL {
   return sql`own_query_terms as (
       select lexeme as term, repeats from ${queryLexemes(query)} as lexemes
-    ),
-    query_terms as (
-      select * from own_query_terms
-      union all
-      select extra, 1::float8 from jsonb_array_elements_text(${JSON.stringify(extraTerms)}::jsonb) as extra
-      where extra not in (select term from own_query_terms)
     ),
     sources as (
       select id, greatest(chunk_count, 1)::float8 as chunks,
         ${float(bm25.k1 * bm25.b)} * greatest(chunk_count, 1)::float8 / greatest(total_term_count, 1)::float8
           as length_factor
       from knowledge_sources where tenant_id = ${tenantId} and id = any(${uuidArray(sourceIds)})
+    ),
+    ${corrections},
+    query_terms as (
+      select * from own_query_terms
+      union all
+      select term, ${correctedWeight}::float8 from (select distinct term from corrections) added
+      where term not in (select term from own_query_terms)
     ),
     weighted_terms as materialized (
       select t.source_id, t.term, s.length_factor, t.chunk_frequency,

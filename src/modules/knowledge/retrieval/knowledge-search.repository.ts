@@ -90,13 +90,15 @@ export async function vectorCandidates(
 
 /**
  * What a hit shows: its document, place and content, and the query's terms as the index holds them
- * (`to_tsvector('english', …)`), from which its passages are marked (passage-highlights.ts).
+ * (`to_tsvector('english', …)`) with the terms its corrections added, from which its passages are
+ * marked (passage-highlights.ts).
  */
 export async function loadHitDetails(
   db: Executor,
   tenantId: string,
   chunkIds: readonly string[],
   query: string,
+  correctedTerms: readonly string[] = [],
 ): Promise<{ details: HitDetails[]; queryLexemes: string[] }> {
   if (chunkIds.length === 0) return { details: [], queryLexemes: [] };
   const result = await db.execute(sql`
@@ -112,6 +114,6 @@ export async function loadHitDetails(
   const rows = rowsOf<HitDetails & { queryLexemes: string[] }>(result);
   return {
     details: rows.map(({ queryLexemes: _queryLexemes, ...detail }) => detail),
-    queryLexemes: rows[0]?.queryLexemes ?? [],
+    queryLexemes: [...new Set([...(rows[0]?.queryLexemes ?? []), ...correctedTerms])],
   };
 }

@@ -12,10 +12,17 @@ import {
   type CandidateFilter,
   type SearchedSource,
 } from './knowledge-search.repository.js';
-import { bm25Candidates, bm25Search } from './bm25-search.js';
+import { bm25Search, type Bm25Search } from './bm25-search.js';
+import type { CorrectionLimits } from './query-correction.js';
 import type { KnowledgeSearch, SearchHit, SearchOutcome, SearchRequest } from './knowledge-search.types.js';
 import { passageHighlighter } from './passage-highlights.js';
-import { adaptiveFusion, fuseCandidates, type FusionEvidence, type FusionOptions } from './rank-fusion.js';
+import {
+  adaptiveFusion,
+  fuseCandidates,
+  type FusionEvidence,
+  type FusionOptions,
+  type ListTrust,
+} from './rank-fusion.js';
 import { createSearchReranking, rerankModelOf, type SearchRerankingDeps } from './search-reranking.js';
 
 export type {
@@ -35,6 +42,9 @@ export interface KnowledgeSearchDeps extends SearchRerankingDeps {
   readonly fusion?: FusionOptions;
   /** How many of each list hybrid search fuses; by default it follows topK (hybridDepth). */
   readonly hybridCandidates?: number;
+  /** Other constants, for the bench's fitting (bench/retrieval/fit-constants.ts); the fitted ones by default. */
+  readonly correctionLimits?: CorrectionLimits;
+  readonly listTrust?: ListTrust;
 }
 
 /**
@@ -100,7 +110,7 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     const sourceIds = request.sourceIds.filter(isUuid);
     const documentIds = request.documentIds?.filter(isUuid);
     const topK = Math.min(Math.floor(request.topK), maxTopK);
-    const nothing: SearchOutcome = { hits: [], reranking: null };
+    const nothing: SearchOutcome = { hits: [], reranking: null, corrections: [] };
     if (query.length === 0 || sourceIds.length === 0 || documentIds?.length === 0 || !(topK > 0)) return nothing;
     const { tenantId } = request;
     const filter = (limit: number, searched: readonly string[] = sourceIds): CandidateFilter => ({
@@ -119,50 +129,69 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     const lookUpSources = () => findSearchedSources(deps.db, tenantId, sourceIds);
 
     // BM25 needs no look-up first: its first statement reads the sources, within the tenant, itself.
+    const lexicalSearch = (limit: number) =>
+      bm25Search(deps.db, query, {
+        ...filter(limit),
+        correct: request.correct !== false,
+        ...(deps.correctionLimits && { correctionLimits: deps.correctionLimits }),
+      });
     let ranked: RankedCandidate[];
+    let lexicalRead: Pick<Bm25Search, 'corrections' | 'correctedTerms'> = { corrections: [], correctedTerms: [] };
     if (request.mode === 'lexical') {
-      ranked = (await bm25Candidates(deps.db, query, filter(topK))).map(lexicalOnly);
+      const lexical = await lexicalSearch(topK);
+      lexicalRead = lexical;
+      ranked = lexical.hits.map(lexicalOnly);
     } else if (request.mode === 'vector') {
       ranked = (await nearestIn(lookUpSources(), topK)).map(vectorOnly);
     } else {
       const candidates = Math.max(deps.hybridCandidates ?? hybridDepth(topK), topK);
       const sourcesLookup = lookUpSources();
       const [lexical, vector, sources] = await Promise.all([
-        bm25Search(deps.db, query, { ...filter(candidates), nearMisses: true }),
+        lexicalSearch(candidates),
         nearestIn(sourcesLookup, candidates),
         sourcesLookup,
       ]);
-      const fusion = deps.fusion ?? adaptiveFusion(fusionEvidence(sources, lexical.coverage));
+      lexicalRead = lexical;
+      const fusion = deps.fusion ?? adaptiveFusion(fusionEvidence(sources, lexical.coverage), deps.listTrust);
       const fused = fuseLists(lexical.hits, vector, fusion);
       const rerankModel = request.rerank === false ? null : rerankModelOf(sources);
-      if (rerankModel) return reranked(query, tenantId, rerankModel, fused.slice(0, candidates), topK, signal);
+      if (rerankModel) {
+        const pool = fused.slice(0, candidates);
+        return reranked({ query, tenantId, modelRef: rerankModel, pool, topK, read: lexicalRead }, signal);
+      }
       ranked = fused.slice(0, topK);
     }
-    const loaded = await detailsOf(tenantId, ranked, query, signal);
-    return { hits: toHits(ranked, loaded), reranking: null };
+    const loaded = await detailsOf(tenantId, ranked, query, lexicalRead.correctedTerms, signal);
+    return { hits: toHits(ranked, loaded), reranking: null, corrections: lexicalRead.corrections };
   }
 
   /** The chunks' documents and text, once the search is known to be still wanted. */
-  function detailsOf(tenantId: string, ranked: readonly RankedCandidate[], query: string, signal?: AbortSignal) {
+  function detailsOf(
+    tenantId: string,
+    ranked: readonly RankedCandidate[],
+    query: string,
+    correctedTerms: readonly string[],
+    signal?: AbortSignal,
+  ) {
     signal?.throwIfAborted();
-    return loadHitDetails(
-      deps.db,
-      tenantId,
-      ranked.map((hit) => hit.chunkId),
-      query,
-    );
+    const chunkIds = ranked.map((hit) => hit.chunkId);
+    return loadHitDetails(deps.db, tenantId, chunkIds, query, correctedTerms);
   }
 
   /** The fused pool's passages, reordered by the sources' reranking model (search-reranking.ts). */
   async function reranked(
-    query: string,
-    tenantId: string,
-    modelRef: string,
-    pool: readonly RankedCandidate[],
-    topK: number,
+    pass: {
+      query: string;
+      tenantId: string;
+      modelRef: string;
+      pool: readonly RankedCandidate[];
+      topK: number;
+      read: Pick<Bm25Search, 'corrections' | 'correctedTerms'>;
+    },
     signal?: AbortSignal,
   ): Promise<SearchOutcome> {
-    const loaded = await detailsOf(tenantId, pool, query, signal);
+    const { query, tenantId, modelRef, pool, topK, read } = pass;
+    const loaded = await detailsOf(tenantId, pool, query, read.correctedTerms, signal);
     const contents = new Map(loaded.details.map((detail) => [detail.chunkId, detail.content]));
     const { ranked, report } = await reranking.rerankPool(
       {
@@ -176,7 +205,7 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
       },
       signal,
     );
-    return { hits: toHits(ranked, loaded), reranking: report };
+    return { hits: toHits(ranked, loaded), reranking: report, corrections: read.corrections };
   }
 
   return {

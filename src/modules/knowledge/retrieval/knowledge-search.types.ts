@@ -1,3 +1,5 @@
+import type { QueryCorrectionReport } from './query-correction.js';
+
 export type SearchMode = 'hybrid' | 'lexical' | 'vector';
 export const searchModes: readonly SearchMode[] = ['hybrid', 'lexical', 'vector'];
 
@@ -10,6 +12,11 @@ export interface SearchRequest {
   readonly documentIds?: readonly string[];
   /** False leaves out the sources' reranking model (to compare with it); only hybrid search reranks. */
   readonly rerank?: boolean;
+  /**
+   * False searches the words exactly as typed; by default (lexical and hybrid) a word the sources do not
+   * hold is also read as corrected, and split and glued words as the sources write them (query-correction.ts).
+   */
+  readonly correct?: boolean;
 }
 
 export interface SearchHit {
@@ -41,6 +48,8 @@ export interface RerankingReport {
 
 export interface SearchOutcome {
   readonly hits: SearchHit[];
+  /** What the search read besides the words as typed ("searched for … instead"); empty when nothing. */
+  readonly corrections: QueryCorrectionReport[];
   /** Null when no reranking model was used (none configured, not hybrid, or `rerank: false`). */
   readonly reranking: RerankingReport | null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adaptiveFusion, defaultFusion, fuseCandidates, unmatchedShare } from './rank-fusion.js';
+import { adaptiveFusion, defaultFusion, fuseCandidates, listTrust, unmatchedShare } from './rank-fusion.js';
 
 const ranked = (...ids: string[]) => ids.map((chunkId, index) => ({ chunkId, score: 10 - index }));
 
@@ -89,12 +89,16 @@ describe('adaptiveFusion', () => {
     ]);
   });
 
-  it('offline embedder: gives the vectors half the share of the terms BM25 cannot see, BM25 keeping its own', () => {
-    expect(adaptiveFusion({ embedder: 'offline', queryTerms: 4, unmatchedTerms: 2 })).toMatchObject({
-      lexicalWeight: 1,
-      vectorWeight: 0.25,
-    });
-    expect(adaptiveFusion({ embedder: 'offline', queryTerms: 2, unmatchedTerms: 2 }).vectorWeight).toBe(0.5);
+  it('offline embedder: keeps BM25 whole and puts the vectors after it, whatever BM25 could not read', () => {
+    for (const unmatchedTerms of [0, 2, 4]) {
+      expect(adaptiveFusion({ embedder: 'offline', queryTerms: 4, unmatchedTerms })).toMatchObject({
+        lexicalWeight: 1,
+        vectorWeight: 0,
+      });
+    }
+    // Other trust (what the bench's fitting tries) weighs as the rule says.
+    const trust = { ...listTrust, offline: { base: 0, unmatched: 0.5, lexicalDiscount: 0 } };
+    expect(adaptiveFusion({ embedder: 'offline', queryTerms: 4, unmatchedTerms: 2 }, trust).vectorWeight).toBe(0.25);
   });
 
   it('a provider model: counts both lists alike, and BM25 only for the share of the query it read', () => {

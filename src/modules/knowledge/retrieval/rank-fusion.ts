@@ -41,21 +41,27 @@ export interface FusionEvidence {
 /**
  * How far each list is trusted, per embedder kind. With `u` the share of the query's terms BM25 cannot
  * see, BM25 weighs `1 − lexicalDiscount · u` and the vectors `base + unmatched · u`.
- * - Offline, `base` 0: on SciFact the hashed vectors alone score 0.45 nDCG@10 against BM25's 0.70, and
- *   every fixed share of them tried (15) cost nDCG@10; when BM25 reads every term they only break its
- *   ties and add what it did not find, after its own hits. `unmatched` 0.5: they see a misspelled word
- *   through some of its character grams, not all, so they stand in for half of it. `lexicalDiscount`
- *   0: they are too weak to rank a whole collection (0.31 nDCG@10 with typos in the queries), so they
- *   reorder BM25's list rather than replace it; discounting BM25 cost 0.016 there.
+ * - Offline: all three 0, fitted on SciFact's fitting half (odd query ids, bench/retrieval/fit-constants.ts,
+ *   16 settings, best mean nDCG@10 of clean and misspelled queries). The hashed vectors then only add
+ *   what BM25 did not find, after its own hits. Since query correction reads a misspelled word for BM25
+ *   (query-correction.ts), their stand-in for it no longer pays: `unmatched` 0.25 cost 0.0023 nDCG@10 on
+ *   misspelled queries there and 0.5 cost 0.0154; a fixed share (`base` 0.1) cost 0.010 on clean ones;
+ *   `lexicalDiscount` changes nothing while the vectors weigh 0, and cost up to 0.027 beside them.
  * - A provider model, `base` 1: its vectors carry meaning, evidence of their own, so the two lists count
  *   alike (the convex combination of Bruch et al., 2023, at equal weights). `lexicalDiscount` 1: BM25
  *   normalised by its best hit claims the whole query even when it read a part of it; it claims only
- *   that part, and the model's vectors, which read all of it, keep their weight.
+ *   that part, and the model's vectors, which read all of it, keep their weight. Not fitted: no provider
+ *   model can be reached from the bench.
  */
+export type ListTrust = Record<
+  FusionEvidence['embedder'],
+  { base: number; unmatched: number; lexicalDiscount: number }
+>;
+
 export const listTrust = {
-  offline: { base: 0, unmatched: 0.5, lexicalDiscount: 0 },
+  offline: { base: 0, unmatched: 0, lexicalDiscount: 0 },
   model: { base: 1, unmatched: 0, lexicalDiscount: 1 },
-} as const satisfies Record<FusionEvidence['embedder'], { base: number; unmatched: number; lexicalDiscount: number }>;
+} as const satisfies ListTrust;
 
 /** The share of the query's terms no searched source holds, 0 to 1. */
 export function unmatchedShare(evidence: Pick<FusionEvidence, 'queryTerms' | 'unmatchedTerms'>): number {
@@ -63,8 +69,8 @@ export function unmatchedShare(evidence: Pick<FusionEvidence, 'queryTerms' | 'un
 }
 
 /** Hybrid search's fusion for one query: convex, each list weighted by the evidence (rules above). */
-export function adaptiveFusion(evidence: FusionEvidence): FusionOptions {
-  const trust = listTrust[evidence.embedder];
+export function adaptiveFusion(evidence: FusionEvidence, trustOf: ListTrust = listTrust): FusionOptions {
+  const trust = trustOf[evidence.embedder];
   const unmatched = unmatchedShare(evidence);
   return {
     method: 'convex',

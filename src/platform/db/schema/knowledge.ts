@@ -302,6 +302,11 @@ export interface StoredCitation {
   readonly score: number;
   /** The passage (or its opening), so a citation can be shown without another request. */
   readonly excerpt: string;
+  /**
+   * What the search that found it read besides the words as typed ("searched for `to` instead of
+   * `from`", query-correction.ts); absent when it read them as typed. The same on every citation of a turn.
+   */
+  readonly queryCorrections?: readonly { readonly from: string; readonly to: string }[];
 }
 
 /** A file a user message carries (see `files`). */

@@ -38,6 +38,8 @@ export interface Citation {
   headingPath: string[];
   score: number;
   excerpt: string;
+  /** What the search read instead of some typed words ("searched for `to` instead of `from`"); absent when nothing. */
+  queryCorrections?: { from: string; to: string }[];
 }
 
 /** A file a person sent with a message (uploaded first through POST /v1/files). */

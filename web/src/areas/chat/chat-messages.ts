@@ -91,6 +91,7 @@ function toSourcePart(citation: Citation): SourcePart {
         headingPath: citation.headingPath,
         score: citation.score,
         excerpt: citation.excerpt,
+        ...(citation.queryCorrections && { queryCorrections: citation.queryCorrections }),
       },
     },
   };
@@ -109,7 +110,15 @@ function fromSourcePart(part: SourcePart, index: number): Citation {
     headingPath: Array.isArray(extra.headingPath) ? extra.headingPath.filter((each) => typeof each === 'string') : [],
     score: typeof extra.score === 'number' ? extra.score : 0,
     excerpt: typeof extra.excerpt === 'string' ? extra.excerpt : '',
+    ...(Array.isArray(extra.queryCorrections) && { queryCorrections: correctionsIn(extra.queryCorrections) }),
   };
+}
+
+function correctionsIn(values: readonly unknown[]): { from: string; to: string }[] {
+  return values.flatMap((value) => {
+    const { from, to } = (value ?? {}) as Record<string, unknown>;
+    return typeof from === 'string' && typeof to === 'string' ? [{ from, to }] : [];
+  });
 }
 
 /**

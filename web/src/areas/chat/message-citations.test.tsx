@@ -177,7 +177,7 @@ describe('citations under a reply', () => {
     expect(panel.textContent).toContain('<img src=x onerror="alert(1)"> <b>bold</b>');
   });
 
-  it('shows the sources a streamed reply cites, from its source-document parts', async () => {
+  it('shows the sources a streamed reply cites, from its source-document parts, and what the search corrected', async () => {
     const parley = (marker: number) => ({
       parley: {
         marker,
@@ -187,6 +187,7 @@ describe('citations under a reply', () => {
         headingPath: [],
         score: 0.4,
         excerpt: `Streamed passage ${marker}.`,
+        queryCorrections: [{ from: 'Pasword', to: 'Password' }],
       },
     });
     const server = chatServer([], () =>
@@ -226,6 +227,7 @@ describe('citations under a reply', () => {
         .getAllByRole('button')
         .map((chip) => chip.textContent),
     ).toEqual(['1Guide.md · p. 4']);
+    expect(screen.getByText(/Searched for/).textContent).toBe('Searched for Password instead of Pasword.');
     fireEvent.click(await screen.findByRole('button', { name: 'Source 1' }, { timeout: 5000 }));
     expect(screen.getByRole('region', { name: 'Source 1: Guide.md' }).textContent).toContain('Streamed passage 1.');
   });

@@ -21,6 +21,8 @@ export function MessageCitations(props: {
   const panelId = useId();
   const panel = useRef<HTMLDivElement>(null);
   const open = props.citations.find((citation) => citation.marker === props.openMarker);
+  // One search found them all, so every citation carries the same corrections.
+  const corrections = props.citations.find((citation) => citation.queryCorrections?.length)?.queryCorrections ?? [];
 
   useEffect(() => {
     if (open) panel.current?.scrollIntoView?.({ block: 'nearest' });
@@ -29,6 +31,18 @@ export function MessageCitations(props: {
   return (
     <div className="citations">
       <h3 className="citations-heading">Sources</h3>
+      {corrections.length > 0 && (
+        <p className="muted citations-corrections">
+          Searched for{' '}
+          {corrections.map((correction, index) => (
+            <span key={`${correction.from}→${correction.to}`}>
+              {index > 0 && ', '}
+              <strong>{correction.to}</strong> instead of <em>{correction.from}</em>
+            </span>
+          ))}
+          .
+        </p>
+      )}
       <ol className="citation-list" aria-label="Sources">
         {props.citations.map((citation) => (
           <li key={`${citation.marker}-${citation.chunkId}`}>

@@ -77,11 +77,19 @@ export interface RerankingReport {
   message?: string;
 }
 
+/** A word the search also read corrected (a misspelling, or words split or glued): `to` instead of `from`. */
+export interface QueryCorrection {
+  from: string;
+  to: string;
+}
+
 export interface QueryAnswer {
   mode: SearchMode;
   tookMs: number;
   /** Null when no reranking model was used. */
   reranking: RerankingReport | null;
+  /** Absent from servers before 2026-11-27; empty when the words were searched as typed. */
+  corrections?: QueryCorrection[];
   results: SearchHit[];
 }
 

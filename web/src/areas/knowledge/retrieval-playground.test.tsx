@@ -245,6 +245,40 @@ describe('retrieval playground', () => {
     expect(screen.getAllByRole('listitem')).toHaveLength(2);
   });
 
+  it('says which words were searched corrected, and searches them as typed on request', async () => {
+    const server = await openPlayground((body) =>
+      Response.json(
+        (body as { correct?: boolean }).correct === false
+          ? { ...answer, corrections: [] }
+          : {
+              ...answer,
+              corrections: [
+                { from: 'Pasword', to: 'Password' },
+                { from: 'data base', to: 'database' },
+              ],
+            },
+      ),
+    );
+    fireEvent.change(await screen.findByLabelText('Query'), { target: { value: 'Pasword data base' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+
+    const note = await screen.findByText(/Searched for/);
+    expect(note.textContent).toBe(
+      'Searched for Password instead of Pasword, database instead of data base. Search for the words as typed',
+    );
+    const calls = () => server.callsTo('POST', '/v1/knowledge-sources/ks1/query').map((call) => call.body);
+    expect(calls()[0]).toEqual({ query: 'Pasword data base', mode: 'hybrid', topK: 8 });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Search for the words as typed' }));
+    await waitFor(() => expect(calls()).toHaveLength(2));
+    expect(calls()[1]).toEqual({ query: 'Pasword data base', mode: 'hybrid', topK: 8, correct: false });
+    await waitFor(() => expect(screen.queryByText(/Searched for/)).toBeNull());
+    // A new search from the form corrects again.
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    await waitFor(() => expect(calls()).toHaveLength(3));
+    expect(calls()[2]).not.toHaveProperty('correct');
+  });
+
   it('offers members the playground but no way to change the source', async () => {
     await openPlayground(() => Response.json(answer));
     await screen.findByRole('heading', { name: 'Handbook', level: 1 });

@@ -9,6 +9,7 @@ import {
   searchModes,
   sourceApiPath,
   type QueryAnswer,
+  type QueryCorrection,
   type RerankingReport,
   type SearchHit,
   type SearchMode,
@@ -25,7 +26,7 @@ const formatScore = (score: number | null) => (score === null ? '—' : score.to
 
 /**
  * The body of POST /v1/knowledge-sources/:id/query; `rerank: false` searches without the reranking model,
- * `documentIds` searches only those documents of the source.
+ * `documentIds` searches only those documents of the source, `correct: false` searches the words as typed.
  */
 interface QueryRequest {
   query: string;
@@ -33,6 +34,7 @@ interface QueryRequest {
   topK: number;
   rerank?: boolean;
   documentIds?: string[];
+  correct?: boolean;
 }
 
 /**
@@ -125,7 +127,13 @@ export function RetrievalPlayground({ sourceId, rerankModel }: { sourceId: strin
       <p className="visually-hidden" role="status">
         {search.data && <span key={search.submittedAt}>{passagesFoundSentence(search.data.results.length)}</span>}
       </p>
-      {search.data && <SearchResults answer={search.data} />}
+      {search.data && (
+        <SearchResults
+          answer={search.data}
+          // The same search again, with the words as typed; a new search from the form corrects again.
+          onSearchAsTyped={() => search.variables && search.mutate({ ...search.variables, correct: false })}
+        />
+      )}
     </div>
   );
 }
@@ -133,8 +141,9 @@ export function RetrievalPlayground({ sourceId, rerankModel }: { sourceId: strin
 const passagesFoundSentence = (count: number) =>
   count === 0 ? 'No passage found' : `${count} ${count === 1 ? 'passage' : 'passages'} found`;
 
-function SearchResults({ answer }: { answer: QueryAnswer }) {
+function SearchResults({ answer, onSearchAsTyped }: { answer: QueryAnswer; onSearchAsTyped: () => void }) {
   const count = answer.results.length;
+  const corrections = answer.corrections ?? [];
   return (
     <section className="stack" aria-labelledby="search-results-heading">
       <h2 id="search-results-heading" className="section-heading">
@@ -144,6 +153,7 @@ function SearchResults({ answer }: { answer: QueryAnswer }) {
           {answer.mode} · {formatMs(answer.tookMs)}
         </span>
       </h2>
+      {corrections.length > 0 && <CorrectionNote corrections={corrections} onSearchAsTyped={onSearchAsTyped} />}
       {answer.reranking && <RerankingNote reranking={answer.reranking} />}
       {count === 0 ? (
         <p className="muted">Nothing in this source matches. Try other words, or the vector mode for meaning.</p>
@@ -155,6 +165,34 @@ function SearchResults({ answer }: { answer: QueryAnswer }) {
         </ol>
       )}
     </section>
+  );
+}
+
+/**
+ * The server also read some words corrected (weighted below the words as typed): say which, so a
+ * passage found through a guess is not taken for a match of what was typed, and offer the exact search.
+ */
+function CorrectionNote({
+  corrections,
+  onSearchAsTyped,
+}: {
+  corrections: readonly QueryCorrection[];
+  onSearchAsTyped: () => void;
+}) {
+  return (
+    <p className="muted">
+      Searched for{' '}
+      {corrections.map((correction, index) => (
+        <span key={`${correction.from}→${correction.to}`}>
+          {index > 0 && ', '}
+          <strong>{correction.to}</strong> instead of <em>{correction.from}</em>
+        </span>
+      ))}
+      .{' '}
+      <button type="button" className="link" onClick={onSearchAsTyped}>
+        Search for the words as typed
+      </button>
+    </p>
   );
 }
 
