@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { accessibilityProblems } from './support/accessibility.js';
 import { signIn } from './support/auth-screens.js';
 import { openAdministratorConsole, type AdministratorConsole } from './support/administrator-console.js';
 import {
@@ -171,9 +172,10 @@ describeInBrowser('web console: the support desk (Inbox settings, queue, a conve
   });
 
   it(
-    'takes screenshots of the support desk, desktop and phone, light and dark, without sideways scrolling',
+    'takes screenshots of the support desk, desktop and phone, light and dark, without sideways scrolling or WCAG 2.1 A/AA problems',
     async () => {
       const overflowing: string[] = [];
+      const accessibility: string[] = [];
       const looks: { viewport: ViewportName; colorScheme: ColorScheme }[] = [
         { viewport: 'desktop', colorScheme: 'light' },
         { viewport: 'desktop', colorScheme: 'dark' },
@@ -189,6 +191,7 @@ describeInBrowser('web console: the support desk (Inbox settings, queue, a conve
           await saveScreenshot(page, `${name}-${suffix}`);
           const overflowPx = await horizontalOverflowPx(page);
           if (overflowPx > 0) overflowing.push(`${name}-${suffix}: ${overflowPx}px`);
+          for (const problem of await accessibilityProblems(page)) accessibility.push(`${name}-${suffix}: ${problem}`);
         };
         try {
           await page.goto('/');
@@ -217,6 +220,7 @@ describeInBrowser('web console: the support desk (Inbox settings, queue, a conve
         }
       }
       expect(overflowing).toEqual([]);
+      expect(accessibility).toEqual([]);
     },
     screenTourTimeoutMs * 2,
   );

@@ -132,10 +132,11 @@ describeInBrowser('web console on the built-in offline model', () => {
   });
 
   it(
-    'takes screenshots of every screen at desktop and phone sizes, light and dark',
+    'takes screenshots of every screen at desktop and phone sizes, light and dark; axe finds no WCAG 2.1 A/AA problem',
     async () => {
-      const overflowing = await tourScreens(browser, server.baseUrl, admin);
+      const { overflowing, accessibility } = await tourScreens(browser, server.baseUrl, admin);
       expect(overflowing).toEqual([]);
+      expect(accessibility).toEqual([]);
     },
     screenTourTimeoutMs,
   );

@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { accessibilityProblems } from './support/accessibility.js';
 import { describeInBrowser, launchChromium, openBrowserSession, type BrowserSession } from './support/browser.js';
 import { startE2eServer, type E2eServer } from './support/e2e-server.js';
 import { openShopWithWidget, type ShopWithWidget } from './support/shop-with-widget.js';
@@ -39,6 +40,11 @@ describeInBrowser('the widget on another site: the AI answers from knowledge, th
     await expect
       .poll(() => panel.getByRole('status').textContent(), { timeout: 15_000 })
       .toContain('Waiting for a person');
+
+    // The panel as the visitor sees it now (messages, status line, buttons): axe finds no WCAG 2.1 A/AA problem.
+    const panelFrame = page.frames().find((frame) => frame.url().includes('/widget/panel'));
+    expect(await accessibilityProblems(panelFrame!)).toEqual([]);
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     await page.reload();
     await page.getByRole('button', { name: 'Open support chat' }).click();

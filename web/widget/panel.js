@@ -19,6 +19,7 @@ const texts = {
     closed: 'This conversation is closed — write to start a new one.',
     noStorage: 'This browser keeps no data for this chat, so it lasts only while this page is open.',
     newMessage: 'New message',
+    sources: 'Sources',
     you: 'You',
     assistant: 'Assistant',
     resolved: 'This conversation is resolved. Write to open it again.',
@@ -47,6 +48,7 @@ const texts = {
     closed: '此对话已关闭——发送消息即可开始新的对话。',
     noStorage: '此浏览器不为本聊天保存数据，关闭页面后对话不会保留。',
     newMessage: '新消息',
+    sources: '来源',
     you: '您',
     assistant: '智能助手',
     resolved: '此对话已解决。发送消息可重新打开。',
@@ -127,6 +129,12 @@ function bubble(message) {
   }
   if (message.content) node.appendChild(document.createTextNode(message.content));
   for (const image of message.images || []) node.appendChild(imageOf(image.fileId));
+  if (message.sources?.length) {
+    const sources = document.createElement('span');
+    sources.className = 'sources';
+    sources.textContent = `${t.sources}: ${message.sources.join(' · ')}`;
+    node.appendChild(sources);
+  }
   if (message.createdAt) {
     const time = document.createElement('time');
     time.dateTime = message.createdAt;

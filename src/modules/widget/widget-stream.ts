@@ -8,7 +8,7 @@ import type { ServerFrame } from '../realtime/realtime.schemas.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Visitor } from './widget-sessions.js';
 import type { WidgetRepository } from './widget.repository.js';
-import { imagesOf, widgetStatusOf, type WidgetMessageView } from './widget.schemas.js';
+import { citedForWidget, imagesOf, widgetStatusOf, type WidgetMessageView } from './widget.schemas.js';
 import type { WidgetService } from './widget.service.js';
 
 export interface WidgetStreamDeps {
@@ -24,17 +24,22 @@ export interface WidgetStreamDeps {
   readonly openStreams: Set<{ end(): void }>;
 }
 
-const widgetViewOf = (message: MessageView): WidgetMessageView => ({
-  id: message.id,
-  author:
-    message.role === 'user' ? 'contact' : message.role === 'system' ? 'system' : message.model ? 'ai' : 'operator',
-  authorName: message.author?.name ?? null,
-  content: message.content,
-  images: imagesOf(message.attachments),
-  readAt: message.readAt,
-  status: widgetStatusOf(message),
-  createdAt: message.createdAt,
-});
+function widgetViewOf(message: MessageView): WidgetMessageView {
+  const author =
+    message.role === 'user' ? 'contact' : message.role === 'system' ? 'system' : message.model ? 'ai' : 'operator';
+  return {
+    id: message.id,
+    author,
+    authorName: message.author?.name ?? null,
+    ...(author === 'ai'
+      ? citedForWidget(message.content, message.citations)
+      : { content: message.content, sources: [] }),
+    images: imagesOf(message.attachments),
+    readAt: message.readAt,
+    status: widgetStatusOf(message),
+    createdAt: message.createdAt,
+  };
+}
 
 /**
  * The chat's realtime frames as the widget's events. A contact gets messages, the AI's reply as it is

@@ -75,8 +75,28 @@ export const widgetMessageSchema = z.object({
    */
   status: z.enum(['streaming', 'complete', 'stopped', 'error']),
   createdAt: z.iso.datetime(),
+  /** The titles of the knowledge sources an AI reply cites; its `[n]` markers are taken out of `content`. */
+  sources: z.array(z.string()),
 });
 export type WidgetMessageView = z.infer<typeof widgetMessageSchema>;
+
+/**
+ * An AI reply as a customer reads it: its `[n]` markers mean nothing without the passages, so they are
+ * taken out, and the titles of the sources it cited are listed once each (a marker no passage backs is
+ * only taken out).
+ */
+export function citedForWidget(
+  content: string,
+  citations: readonly { readonly marker: number; readonly documentTitle: string }[] | null | undefined,
+): { content: string; sources: string[] } {
+  const markerGroups = / ?\[(\d+(?:\s*,\s*\d+)*)\]/g;
+  const used = new Set([...content.matchAll(markerGroups)].flatMap((match) => match[1]!.split(',').map(Number)));
+  const cited = (citations ?? []).filter((citation) => used.has(citation.marker));
+  return {
+    content: content.replace(markerGroups, ''),
+    sources: [...new Set(cited.map((citation) => citation.documentTitle))],
+  };
+}
 
 export const widgetConversationSchema = z.object({
   id: z.uuid(),
@@ -144,7 +164,9 @@ export function presentWidgetMessage(message: StoredMessage): WidgetMessageView 
     id: message.id,
     author,
     authorName: author === 'operator' ? (message.authorName ?? null) : null,
-    content: message.content,
+    ...(author === 'ai'
+      ? citedForWidget(message.content, message.citations)
+      : { content: message.content, sources: [] }),
     images: imagesOf(message.attachments),
     readAt: message.readAt?.toISOString() ?? null,
     status: widgetStatusOf(message),

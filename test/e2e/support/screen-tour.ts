@@ -9,6 +9,7 @@ import {
   type ColorScheme,
   type ViewportName,
 } from './browser.js';
+import { accessibilityProblems } from './accessibility.js';
 import { openArea, replies } from './console-screens.js';
 
 interface Screen {
@@ -102,6 +103,17 @@ function screensOf(admin: Credentials): Screen[] {
   ];
 }
 
+/** Whether the main navigation's links sit on more than one line, or one of them breaks over two. */
+async function navigationWraps(page: Page): Promise<boolean> {
+  const boxes = await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link')
+    .evaluateAll((links) =>
+      links.map((link) => link.getBoundingClientRect()).map(({ top, height }) => ({ top, height })),
+    );
+  return boxes.some((box) => Math.abs(box.top - boxes[0]!.top) > 1 || box.height > boxes[0]!.height + 1);
+}
+
 const looks: ReadonlyArray<{ viewport: ViewportName; colorScheme: ColorScheme }> = [
   { viewport: 'desktop', colorScheme: 'light' },
   { viewport: 'desktop', colorScheme: 'dark' },
@@ -118,10 +130,16 @@ export const screenTourTimeoutMs = 120_000;
 /**
  * Signs `admin` in at each size and colour scheme and saves a screenshot of every screen as
  * `test-results/screenshots/{screen}-{viewport}-{scheme}.png`. Returns the screens wider than the
- * viewport (sideways scrolling), e.g. `agents-list-phone-dark: 112px`, and fails on console errors.
+ * viewport (sideways scrolling), e.g. `agents-list-phone-dark: 112px`, and what axe-core finds against
+ * WCAG 2.1 A/AA on each screen in each look (serious and critical), and fails on console errors.
  */
-export async function tourScreens(browser: Browser, baseUrl: string, admin: Credentials): Promise<string[]> {
+export async function tourScreens(
+  browser: Browser,
+  baseUrl: string,
+  admin: Credentials,
+): Promise<{ overflowing: string[]; accessibility: string[] }> {
   const overflowing: string[] = [];
+  const accessibility: string[] = [];
   for (const { viewport, colorScheme } of looks) {
     const session = await openBrowserSession(browser, baseUrl, { viewport, colorScheme });
     const { page } = session;
@@ -130,6 +148,9 @@ export async function tourScreens(browser: Browser, baseUrl: string, admin: Cred
       await saveScreenshot(page, `${name}-${suffix}`);
       const overflowPx = await horizontalOverflowPx(page);
       if (overflowPx > 0) overflowing.push(`${name}-${suffix}: ${overflowPx}px`);
+      for (const problem of await accessibilityProblems(page)) accessibility.push(`${name}-${suffix}: ${problem}`);
+      if (viewport === 'desktop' && (await navigationWraps(page)))
+        overflowing.push(`${name}-${suffix}: navigation wraps`);
     };
     try {
       await page.goto('/');
@@ -153,5 +174,5 @@ export async function tourScreens(browser: Browser, baseUrl: string, admin: Cred
       await session.close();
     }
   }
-  return overflowing;
+  return { overflowing, accessibility };
 }

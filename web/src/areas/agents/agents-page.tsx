@@ -82,7 +82,7 @@ export function AgentsPage() {
                     )}
                   </td>
                   <td className="cell-actions">
-                    <Link to={`${agent.id}/memories`} aria-label={`What ${agent.name} remembers about you`}>
+                    <Link to={`${agent.id}/memories`} aria-label={`Memories: what ${agent.name} remembers about you`}>
                       Memories
                     </Link>{' '}
                     {canModify(agent) && (
