@@ -81,7 +81,10 @@
   window.addEventListener('message', function (event) {
     if (event.origin !== parley || !event.data) return;
     if (event.data.type === 'parley:close' && open) toggle();
-    if (event.data.type === 'parley:color') button.style.background = event.data.color;
+    if (event.data.type === 'parley:color') {
+      button.style.background = event.data.color;
+      button.style.color = event.data.text || '#fff';
+    }
     if (event.data.type === 'parley:unread' && !open) {
       showUnread(event.data.count, event.data.preview);
       // Once per message, for a visitor on another tab: the title says so for a few seconds.

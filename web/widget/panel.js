@@ -311,6 +311,19 @@ function label() {
   $('attach').title = t.attachImage;
 }
 
+/** White or near-black, whichever reads better on the inbox's colour (WCAG contrast, for a light brand colour too). */
+function textOn(hex) {
+  const match = /^#?([0-9a-f]{6})$/i.exec(hex || '');
+  if (!match) return '#fff';
+  const [r, g, b] = [0, 2, 4].map((at) => {
+    const channel = parseInt(match[1].slice(at, at + 2), 16) / 255;
+    return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+  });
+  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  // Contrast with white is 1.05 / (L + 0.05); with #111 it is (L + 0.05) / 0.056: the larger wins.
+  return 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.056 ? '#fff' : '#111';
+}
+
 /** What operators see of the visitor (the contact panel): the page, where they came from, language, time zone. */
 function visitorHints() {
   const hints = { language: navigator.language || undefined };
@@ -332,7 +345,8 @@ async function start() {
   Object.assign(t, inbox.texts?.[language] || {});
   label();
   document.documentElement.style.setProperty('--accent', inbox.color);
-  parent.postMessage({ type: 'parley:color', color: inbox.color }, '*');
+  document.documentElement.style.setProperty('--on-accent', textOn(inbox.color));
+  parent.postMessage({ type: 'parley:color', color: inbox.color, text: textOn(inbox.color) }, '*');
   $('title').textContent = inbox.title;
   if (inbox.greeting) bubble({ id: 'greeting', author: 'ai', content: inbox.greeting, status: 'complete' });
   // Only people answer here, and none is at work: say when one is back, and offer to leave an email.
