@@ -215,18 +215,27 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
     const seqs = [...new Set(live.map((frame) => frame.seq!))].sort((a, b) => a - b);
     expect(seqs).toEqual(seqs.map((_, index) => seqs[0]! + index));
 
-    // A client that kept events up to the rename resumes on B: what changed since, each once, in order.
-    const resumer = await openSocket(nodeB.baseUrl, { headers });
-    const subscribed = await subscribe(resumer, conversationId, rename[0]!.seq);
-    expect(subscribed.seq).toBe(live.at(-1)!.seq);
-    const resumed = eventsOf(resumer, conversationId);
-    expect(isInLogOrder(resumed)).toBe(true);
-    // Replies are stored by now: each comes as its latest state, with the seq its live outcome had.
-    const latestStates = live.filter((frame) => frame.seq! > rename[0]!.seq! && typeof frame.part !== 'number');
-    expect(resumed.map((frame) => frame.seq)).toEqual(latestStates.map((frame) => frame.seq));
-    const messageIdOf = (frame: Frame) => (frame.message as { id: string }).id;
-    expect(resumed.map(messageIdOf)).toEqual(latestStates.map(messageIdOf));
-    await Promise.all([onA.close(), onB.close(), onC.close(), writer.close(), resumer.close()]);
+    // A client that kept the log up to any point resumes on any node: what changed since, each once, in
+    // order. Replies are stored by now: each comes as its latest state, with the seq its live outcome had;
+    // the rename as the conversation's own change.
+    const messageIdOf = (frame: Frame) => (frame.message as { id: string } | undefined)?.id ?? frame.type;
+    const nodes = [nodeA, nodeB.baseUrl, nodeC];
+    let resumer: TestSocket | undefined;
+    for (let after = seqs[0]! - 1; after < seqs.at(-1)!; after += 1) {
+      resumer = await openSocket(nodes[after % nodes.length]!, { headers });
+      const subscribed = await subscribe(resumer, conversationId, after);
+      expect(subscribed.seq).toBe(live.at(-1)!.seq);
+      const resumed = eventsOf(resumer, conversationId);
+      expect(isInLogOrder(resumed)).toBe(true);
+      const latestStates = live.filter((frame) => frame.seq! > after && typeof frame.part !== 'number');
+      expect(
+        resumed.map((frame) => frame.seq),
+        `resumed after ${after}`,
+      ).toEqual(latestStates.map((frame) => frame.seq));
+      expect(resumed.map(messageIdOf)).toEqual(latestStates.map(messageIdOf));
+      await resumer.close();
+    }
+    await Promise.all([onA.close(), onB.close(), onC.close(), writer.close()]);
   });
 
   it("tells node A's watcher the final error when node B is killed mid-reply; nothing is lost or doubled", async () => {
