@@ -263,6 +263,9 @@ export const routeCases: Record<string, RouteCase> = {
     bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
   },
   '/v1/contacts/:id/conversations': { foreign: (a) => ({ id: a.contactId }) },
+  // A contact's data on request: B's admin finds no contact of A's to export or erase.
+  '/v1/contacts/:id/export': { foreign: (a) => ({ id: a.contactId }) },
+  '/v1/contacts/:id/erase': { foreign: (a) => ({ id: a.contactId }) },
   // A contact's memories: A's contact is refused as missing before any memory is looked for.
   '/v1/contacts/:id/memories': { foreign: (a) => ({ id: a.contactId }) },
   '/v1/contacts/:id/memories/:memoryId': { foreign: (a) => ({ id: a.contactId, memoryId: a.projectId }) },
