@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { everyKey, openRedisInvalidationBus, type InvalidationBus } from '../../src/platform/cache/invalidation-bus.js';
+import {
+  everyKey,
+  invalidationTopics,
+  openRedisInvalidationBus,
+  type InvalidationBus,
+} from '../../src/platform/cache/invalidation-bus.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { openRedis } from '../../src/platform/redis.js';
 import { testStorage } from '../harness/test-database.js';
@@ -78,14 +83,7 @@ describe.skipIf(!redisUrl)('the invalidation bus over Redis', () => {
   });
 
   // A topic the other nodes' parser did not know was dropped there without a word (webhook endpoints were).
-  it.each([
-    'tenant-providers',
-    'model-prices',
-    'reply-stops',
-    'credentials',
-    'webhook-endpoints',
-    'conversation-access',
-  ] as const)("carries '%s' to the other node", async (topic) => {
+  it.each(invalidationTopics)("carries '%s' to the other node", async (topic) => {
     const heard: string[] = [];
     busB.subscribe(topic, (published) => void (published.startsWith(keyPrefix) && heard.push(published)));
     busA.publish(topic, key(`${topic}-1`));

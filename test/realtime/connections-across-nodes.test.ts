@@ -10,20 +10,10 @@ import {
   registerPlatformAdmin,
   type SignedInUser,
 } from '../harness/tenant-setup.js';
-import { answerTo, openSocket, type TestSocket } from './realtime-client.js';
+import { answerTo, openSocket, refusalOf } from './realtime-client.js';
 
 const isScaledOut = testStorage === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
 const limit = 3;
-
-type Refusal = { status: number; body: string };
-const refusalOf = (promise: Promise<TestSocket>): Promise<Refusal> =>
-  promise.then(
-    async (socket) => {
-      await socket.close();
-      return { status: 0, body: '' };
-    },
-    (error: { status?: number; body?: string }) => ({ status: error.status ?? -1, body: error.body ?? '' }),
-  );
 
 /**
  * Two nodes of one deployment, on one database and one Redis. The sockets a user may hold

@@ -84,6 +84,19 @@ export async function openSocket(
 }
 
 /** The answer to a frame of the client's (its `id` echoed). */
+/**
+ * How the server answered an upgrade it refused: its status and problem+json body (status 0: the socket
+ * opened after all, and is closed again).
+ */
+export const refusalOf = (promise: Promise<TestSocket>): Promise<{ status: number; body: string }> =>
+  promise.then(
+    async (socket) => {
+      await socket.close();
+      return { status: 0, body: '' };
+    },
+    (error: { status?: number; body?: string }) => ({ status: error.status ?? -1, body: error.body ?? '' }),
+  );
+
 export const answerTo = (socket: TestSocket, id: string) => socket.next((frame) => frame.id === id);
 
 export const isReplyFrame = (messageId: string) => (frame: Frame) => frame.messageId === messageId;

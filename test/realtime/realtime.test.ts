@@ -18,6 +18,7 @@ import {
   isReplyFrame,
   logPositionOf,
   openSocket,
+  refusalOf,
   type Frame,
   type TestSocket,
 } from './realtime-client.js';
@@ -95,26 +96,20 @@ describe('realtime socket', () => {
     frames.filter((frame) => typeof frame.seq === 'number').map((frame) => frame.seq!);
 
   describe('handshake', () => {
-    const refusal = (promise: Promise<unknown>) =>
-      promise.then(
-        () => ({ status: 0, body: '' }),
-        (error: { status?: number; body?: string }) => ({ status: error.status ?? -1, body: error.body ?? '' }),
-      );
-
     it('refuses a socket without credentials with 401 and a sentence, before the upgrade', async () => {
-      const refused = await refusal(openSocket(address));
+      const refused = await refusalOf(openSocket(address));
       expect(refused.status).toBe(401);
       expect(JSON.parse(refused.body)).toMatchObject({ code: 'unauthenticated' });
       expect(JSON.parse(refused.body).detail).toContain('/v1/realtime/tickets');
     });
 
     it('refuses an expired or forged access token with 401', async () => {
-      const refused = await refusal(openSocket(address, { headers: { authorization: 'Bearer not.a.token' } }));
+      const refused = await refusalOf(openSocket(address, { headers: { authorization: 'Bearer not.a.token' } }));
       expect(refused.status).toBe(401);
     });
 
     it('refuses a browser origin that is neither the console nor a CORS origin with 403', async () => {
-      const refused = await refusal(
+      const refused = await refusalOf(
         openSocket(address, { headers: { ...admin.headers, origin: 'https://evil.example.test' } }),
       );
       expect(refused.status).toBe(403);
@@ -132,7 +127,7 @@ describe('realtime socket', () => {
       const socket = await openSocket(address, { ticket });
       expect(socket.frames[0]).toMatchObject({ type: 'hello', version: 1, userId: admin.userId });
       await socket.close();
-      expect((await refusal(openSocket(address, { ticket }))).status).toBe(401);
+      expect((await refusalOf(openSocket(address, { ticket }))).status).toBe(401);
     });
 
     it('closes an open socket at once (4001) when its user is disabled', async () => {
@@ -164,7 +159,7 @@ describe('realtime socket', () => {
     it('refuses a socket past the connections a user may hold with 429', async () => {
       const member = await createUser(t.app, admin);
       const open = await Promise.all([1, 2, 3, 4].map(() => openSocket(address, { headers: member.headers })));
-      const refused = await refusal(openSocket(address, { headers: member.headers }));
+      const refused = await refusalOf(openSocket(address, { headers: member.headers }));
       expect(refused.status).toBe(429);
       await Promise.all(open.map((socket) => socket.close()));
     });

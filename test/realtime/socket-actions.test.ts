@@ -4,7 +4,7 @@ import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-open
 import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
-import { answerTo, isReplyFrame, openSocket, type TestSocket } from './realtime-client.js';
+import { answerTo, isReplyFrame, openSocket, refusalOf } from './realtime-client.js';
 
 const ticketTtlMs = 300;
 const typingThrottleMs = 400;
@@ -43,14 +43,6 @@ describe('acting over the realtime socket', () => {
     await openai.close();
   });
 
-  const refusalOf = (promise: Promise<TestSocket>) =>
-    promise.then(
-      async (socket) => {
-        await socket.close();
-        return { status: 0, body: '' };
-      },
-      (error: { status?: number; body?: string }) => ({ status: error.status ?? -1, body: error.body ?? '' }),
-    );
   const watch = async (conversationId: string) => {
     const socket = await openSocket(address, { headers: admin.headers });
     socket.send({ type: 'subscribe', id: 'watch', conversationId });

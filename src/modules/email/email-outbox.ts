@@ -48,6 +48,12 @@ export function createEmailOutbox(deps: EmailOutboxDeps) {
     hasEmailInbox: (tenantId: string): Promise<boolean> =>
       emailTenants.load(tenantId, () => repository.hasEmailInbox(db, tenantId)),
 
+    /**
+     * Whether this node knows the tenant has no email inbox (a settled cached read): a chat reply of such a
+     * tenant, announced because its webhooks want it, needs no look for an email conversation. Never reads.
+     */
+    isKnownWithoutEmail: (tenantId: string): boolean => emailTenants.peek(tenantId) === false,
+
     /** A mail came in for the tenant: its inbox exists, whatever this node cached before. */
     noteEmailTenant(tenantId: string): void {
       emailTenants.invalidate(tenantId);

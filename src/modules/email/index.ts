@@ -56,7 +56,7 @@ export function createEmailModule(deps: EmailModuleDeps) {
         // the one session this transaction holds (embedded). `record` reads on `tx` and writes nothing unwanted.
         async record(tx, tenantId, message) {
           await events.record(tx, tenantId, message);
-          await outbox.record(tx, tenantId, message);
+          if (!outbox.isKnownWithoutEmail(tenantId)) await outbox.record(tx, tenantId, message);
         },
       };
     },

@@ -58,15 +58,14 @@ export function createContactDataService(deps: ContactDataServiceDeps) {
         const contact = await contactOrNotFound(tx, actor, contactId);
         const supportRows = await repository.supportConversationsOf(tx, actor.tenantId, contactId);
         const chatIds = supportRows.flatMap((row) => (row.conversationId ? [row.conversationId] : []));
-        const [messageRows, noteRows, memoryRows] = [
-          await repository.messagesOf(tx, actor.tenantId, chatIds),
-          await repository.notesOf(
-            tx,
-            actor.tenantId,
-            supportRows.map((row) => row.id),
-          ),
-          await repository.memoriesOf(tx, actor.tenantId, contactId),
-        ];
+        // One after another on the transaction's one connection.
+        const messageRows = await repository.messagesOf(tx, actor.tenantId, chatIds);
+        const noteRows = await repository.notesOf(
+          tx,
+          actor.tenantId,
+          supportRows.map((row) => row.id),
+        );
+        const memoryRows = await repository.memoriesOf(tx, actor.tenantId, contactId);
         await deps.events?.emit(tx, actor.tenantId, 'contact.exported', { contactId, byUserId: actor.userId });
         deps.logger.info({ contactId, userId: actor.userId }, 'contact data exported');
         return {

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
  * changed, whose events are then worth storing or not (`webhook-endpoints`), or a conversation whose
  * watchers must be judged again (`conversation-access`: it was deleted).
  */
-const invalidationTopics = [
+export const invalidationTopics = [
   'tenant-providers',
   'model-prices',
   'reply-stops',

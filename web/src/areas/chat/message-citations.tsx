@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef } from 'react';
 import { PaperclipIcon } from '../../ui/paperclip-icon';
 import type { Attachment, Citation } from './chat-api';
+import { SearchedInstead } from '../../ui/searched-instead';
 
 const location = (citation: Citation) =>
   [citation.page !== null ? `page ${citation.page}` : null, ...citation.headingPath].filter(Boolean).join(' › ');
@@ -33,14 +34,7 @@ export function MessageCitations(props: {
       <h3 className="citations-heading">Sources</h3>
       {corrections.length > 0 && (
         <p className="muted citations-corrections">
-          Searched for{' '}
-          {corrections.map((correction, index) => (
-            <span key={`${correction.from}→${correction.to}`}>
-              {index > 0 && ', '}
-              <strong>{correction.to}</strong> instead of <em>{correction.from}</em>
-            </span>
-          ))}
-          .
+          <SearchedInstead corrections={corrections} />
         </p>
       )}
       <ol className="citation-list" aria-label="Sources">

@@ -14,6 +14,7 @@ import {
   type SearchHit,
   type SearchMode,
 } from './knowledge-api';
+import { SearchedInstead } from '../../ui/searched-instead';
 
 const modeLabels: Record<SearchMode, string> = {
   hybrid: 'Hybrid (words and meaning)',
@@ -181,14 +182,7 @@ function CorrectionNote({
 }) {
   return (
     <p className="muted">
-      Searched for{' '}
-      {corrections.map((correction, index) => (
-        <span key={`${correction.from}→${correction.to}`}>
-          {index > 0 && ', '}
-          <strong>{correction.to}</strong> instead of <em>{correction.from}</em>
-        </span>
-      ))}
-      .{' '}
+      <SearchedInstead corrections={corrections} />{' '}
       <button type="button" className="link" onClick={onSearchAsTyped}>
         Search for the words as typed
       </button>
