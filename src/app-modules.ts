@@ -179,7 +179,13 @@ export async function registerModules(
   const messageEvents = email.withEmailReplies(messageCreatedEvents(events));
   app.decorate('webhookOutbox', { events, sweepUnrelayed: webhooks.sweepUnrelayed });
   // Usage budgets: every model resolver below checks them before a call and counts each call's tokens.
-  const budgets = createBudgetsModule({ db: database.db, logger: deps.logger, events, pricing: pricing.service });
+  const budgets = createBudgetsModule({
+    db: database.db,
+    logger: deps.logger,
+    events,
+    pricing: pricing.service,
+    invalidations,
+  });
   budgets.registerRoutes(app);
   const projects = createProjectsModule({ db: database.db });
   projects.registerRoutes(app, projects.service);

@@ -3,6 +3,8 @@ import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.
 import type { CallCharge, CallTokens, ModelMeter } from '../../ai/metered-model.js';
 import { providerOfModelRef } from '../../ai/model-ref.js';
 import type { CallOutcome, RecordedCall, UsageSubject } from '../../ai/usage-paths.js';
+import { createExpiringCache } from '../../platform/cache/expiring-cache.js';
+import { everyKey } from '../../platform/cache/invalidation-bus.js';
 import type { Database } from '../../platform/db/client.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { notFound } from '../../platform/errors.js';
@@ -53,6 +55,10 @@ export interface BudgetsServiceDeps {
   readonly events?: Pick<WebhookEvents, 'emit'> | undefined;
   readonly costOf?: CostOfCall | undefined;
   readonly now?: () => Date;
+  /** How long a tenant's limits are held between reads, where no invalidation bus tells of a change. */
+  readonly limitsTtlMs?: number;
+  /** Told after a tenant's limits are saved: tells every node (the invalidation bus), which calls `forgetLimits`. */
+  readonly onLimitsChanged?: (tenantId: string) => void;
 }
 
 const listedThresholdEvents = 12;
@@ -73,10 +79,23 @@ const hasSpendLimit = (budget: BudgetRow | undefined): budget is BudgetRow =>
 export function createBudgetsService(deps: BudgetsServiceDeps) {
   const { db, repository, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const thresholds = createThresholdWatch({ db, repository, logger, events: deps.events });
+  // Every model call asks for its tenant's limits, and most tenants set none: the row (or its absence) is
+  // held a few seconds, forgotten on every node when it is saved (`forgetLimits`, the invalidation bus).
+  const limits = createExpiringCache<BudgetRow | null>({ ttlMs: deps.limitsTtlMs ?? 5_000, maxEntries: 10_000 });
+  const limitsOf = async (tenantId: string): Promise<BudgetRow | undefined> =>
+    (await limits.load(tenantId, async () => (await repository.findBudget(db, tenantId)) ?? null)) ?? undefined;
+  const thresholds = createThresholdWatch({ db, repository, logger, events: deps.events, limitsOf });
+  // Counts of messages no cap limits, written beside the turn rather than before it; a read of the
+  // budget waits for this node's (so a person sees their own message counted).
+  const uncappedCounts = new Set<Promise<unknown>>();
 
-  /** Throws the 429 of the first monthly budget used up; answers the budget (undefined: none set). */
+  /**
+   * Throws the 429 of the first monthly budget used up; answers the budget (undefined: none set). A
+   * tenant with no monthly limit costs no statement; one with a limit reads it afresh with the month's use.
+   */
   async function requireMonthlyBudget(tenantId: string, at: Date): Promise<BudgetRow | undefined> {
+    const held = await limitsOf(tenantId);
+    if (!hasSpendLimit(held)) return held;
     const state = await repository.findBudgetWithUsage(db, tenantId, monthOf(at));
     if (!state) return undefined;
     const { budget, usage } = state;
@@ -160,7 +179,19 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
     return budgetExceeded('monthly_cost', used, formatCost(budget.monthlyCostMicros ?? 0), at);
   }
 
+  /** Counts a message no daily cap limits, off the turn's path; never rejects. */
+  function countUncapped(tenantId: string, userId: string, day: string): void {
+    const counting = repository
+      .admitMessage(db, { tenantId, userId, day, cap: null })
+      .catch((error: unknown) => {
+        if (!isForeignKeyViolation(error)) logger.warn({ err: error, tenantId }, 'A message could not be counted');
+      })
+      .finally(() => uncappedCounts.delete(counting));
+    uncappedCounts.add(counting);
+  }
+
   async function view(tenantId: string): Promise<BudgetView> {
+    await Promise.all(uncappedCounts);
     const at = now();
     const [budget, usage, events, busiest] = await Promise.all([
       repository.findBudget(db, tenantId),
@@ -176,6 +207,12 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
   }
 
   return {
+    /** A tenant's limits changed (on any node): the next call reads them again. `everyKey`: all tenants. */
+    forgetLimits(tenantId: string): void {
+      if (tenantId === everyKey) limits.clear();
+      else limits.invalidate(tenantId);
+    },
+
     /**
      * The check before a model call: the tenant's monthly budgets, then (for a person's message) their
      * daily cap, which this also counts. Throws the 429 of the budget used up.
@@ -186,8 +223,12 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
       if (!use.messageFrom) return { budget };
       const cap = budget?.dailyMessagesPerUser ?? null;
       const day = dayOf(at);
+      if (cap === null) {
+        countUncapped(tenantId, use.messageFrom, day);
+        return { budget };
+      }
       const counted = await repository.admitMessage(db, { tenantId, userId: use.messageFrom, day, cap });
-      if (counted === undefined && cap !== null) {
+      if (counted === undefined) {
         throw budgetExceeded('daily_messages', formatCount(cap), formatCount(cap), at);
       }
       return { budget };
@@ -238,6 +279,7 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
     async setOwn(actor: Actor, input: BudgetInput): Promise<BudgetView> {
       requireAdmin(actor);
       await repository.saveBudget(db, actor.tenantId, toLimits(input), now());
+      deps.onLimitsChanged?.(actor.tenantId);
       return view(actor.tenantId);
     },
 
@@ -251,6 +293,7 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
       requirePlatformAdmin(actor);
       await requireTenant(tenantId);
       await repository.saveBudget(db, tenantId, toLimits(input), now());
+      deps.onLimitsChanged?.(tenantId);
       return view(tenantId);
     },
   };

@@ -1,3 +1,4 @@
+import type { InvalidationBus } from '../../platform/cache/invalidation-bus.js';
 import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { Logger } from '../../platform/logger.js';
@@ -14,6 +15,8 @@ export interface BudgetsModuleDeps {
   readonly events?: Pick<WebhookEvents, 'emit'>;
   /** The price table a cost budget counts with; absent, calls cost nothing (token budgets still hold). */
   readonly pricing?: Pick<PricingService, 'costOf'>;
+  /** Where a change of a tenant's limits is told to every node (each holds them a few seconds). */
+  readonly invalidations?: InvalidationBus;
 }
 
 /**
@@ -27,7 +30,10 @@ export function createBudgetsModule(deps: BudgetsModuleDeps) {
     events: deps.events,
     costOf: deps.pricing ? createCallCost(deps.pricing) : undefined,
     repository: createBudgetsRepository(),
+    onLimitsChanged: (tenantId) =>
+      deps.invalidations ? deps.invalidations.publish('tenant-budgets', tenantId) : service.forgetLimits(tenantId),
   });
+  deps.invalidations?.subscribe('tenant-budgets', (tenantId) => service.forgetLimits(tenantId));
   return { service, registerRoutes: (app: App) => registerBudgetsRoutes(app, service) };
 }
 

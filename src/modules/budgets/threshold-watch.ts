@@ -3,7 +3,7 @@ import type { Database, Executor } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WebhookEvents } from '../webhooks/webhook-event-types.js';
 import type { BudgetKind } from './budget-refusals.js';
-import type { BudgetsRepository, MonthlyUsage } from './budgets.repository.js';
+import type { BudgetRow, BudgetsRepository, MonthlyUsage } from './budgets.repository.js';
 
 /** The share of a budget whose crossing is announced, once per budget and month. */
 export const thresholdPercent = 80;
@@ -13,6 +13,8 @@ export interface ThresholdWatchDeps {
   readonly repository: BudgetsRepository;
   readonly logger: Logger;
   readonly events?: Pick<WebhookEvents, 'emit'> | undefined;
+  /** The tenant's limits, as the budgets service holds them (undefined: none set). */
+  readonly limitsOf: (tenantId: string) => Promise<BudgetRow | undefined>;
 }
 
 /**
@@ -72,7 +74,7 @@ export function createThresholdWatch(deps: ThresholdWatchDeps) {
 
   return {
     async consider(tenantId: string, month: string, resetsAt: Date, totals: MonthlyUsage): Promise<void> {
-      const budget = await repository.findBudget(db, tenantId);
+      const budget = await deps.limitsOf(tenantId);
       if (!budget) return;
       const crossings: { budget: BudgetKind; used: number; limit: number | null }[] = [
         { budget: 'monthly_tokens', used: totals.inputTokens + totals.outputTokens, limit: budget.monthlyTokens },

@@ -130,15 +130,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     suggestions,
     /** Told of every chat turn as it starts (chat's announceTurn); acts once its reply is stored. */
     watchTurn(turn: TurnAnnouncement): void {
-      // The user wrote: the proactive messages before count as answered.
-      void proactive
-        .ownerAnswered(turn.tenantId, turn.handle.conversationId)
-        .catch((error: unknown) =>
-          deps.logger.warn(
-            { err: error, conversationId: turn.handle.conversationId },
-            'could not reset proactive count',
-          ),
-        );
+      // The user's writing resets the proactive count in the statement that stores it (chat's storeTurn).
       void turn.handle.outcome.then(async (outcome) => {
         if (outcome.error || outcome.assistantMessage.status !== 'complete') return;
         const { conversationId, userMessage, assistantMessage } = outcome;

@@ -264,21 +264,6 @@ export function createProactiveRepository() {
         .where(and(eq(conversations.id, conversationId), eq(conversations.proactiveClaim, decisionId)));
     },
 
-    /** The owner wrote: the count of unanswered proactive messages starts again. */
-    async ownerAnswered(db: Executor, tenantId: string, conversationId: string): Promise<void> {
-      await db
-        .update(conversations)
-        .set({ proactiveUnanswered: 0, proactiveCheckedAt: null })
-        .where(
-          inTenant(
-            conversations,
-            tenantId,
-            eq(conversations.id, conversationId),
-            or(ne(conversations.proactiveUnanswered, 0), isNotNull(conversations.proactiveCheckedAt)),
-          ),
-        );
-    },
-
     async conversationSetting(db: Executor, tenantId: string, conversationId: string) {
       const [row] = await db
         .select({

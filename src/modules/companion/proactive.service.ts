@@ -203,9 +203,6 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
         proactiveJobOptions,
       );
     },
-
-    /** The owner wrote (a turn started): unanswered proactive messages count from zero again. */
-    ownerAnswered: (tenantId: string, conversationId: string) => repository.ownerAnswered(db, tenantId, conversationId),
   };
 }
 

@@ -9,7 +9,8 @@ import type { Logger } from '../logger.js';
  * written wherever it is written (`reply-stops`, chat's `reply-stops.ts`), or a user whose credentials may
  * have ended, whose realtime sockets are checked again (`credentials`), or a tenant whose webhook endpoints
  * changed, whose events are then worth storing or not (`webhook-endpoints`), or a conversation whose
- * watchers must be judged again (`conversation-access`: it was deleted).
+ * watchers must be judged again (`conversation-access`: it was deleted), or a tenant whose budget limits
+ * changed (`tenant-budgets`).
  */
 export const invalidationTopics = [
   'tenant-providers',
@@ -18,6 +19,7 @@ export const invalidationTopics = [
   'credentials',
   'webhook-endpoints',
   'conversation-access',
+  'tenant-budgets',
 ] as const;
 export type InvalidationTopic = (typeof invalidationTopics)[number];
 

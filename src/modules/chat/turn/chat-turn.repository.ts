@@ -158,11 +158,14 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     returning key`);
   const isClaimed = isKeyed ? sql`exists (select from claim)` : sql`true`;
   // The conversation is bumped here, so the two messages take their seqs (the last two) from this
-  // statement rather than from the trigger (a row is updated once per statement).
+  // statement rather than from the trigger (a row is updated once per statement). The owner wrote, so the
+  // proactive messages before count as answered (the companion's proactive pass reads these two columns):
+  // reset here rather than by a statement of its own on every turn (issue 48).
   const bumped = db.$with('bumped', {}).as(sql`
     update ${conversations}
     set message_count = message_count + 2, last_seq = last_seq + 2,
-      last_activity_at = ${value('now')}::timestamptz, updated_at = ${value('now')}::timestamptz
+      last_activity_at = ${value('now')}::timestamptz, updated_at = ${value('now')}::timestamptz,
+      proactive_unanswered = 0, proactive_checked_at = null
     where ${inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId')))} and ${isClaimed}
     returning id, last_seq`);
   const stored = db.$with('stored', {}).as(sql`

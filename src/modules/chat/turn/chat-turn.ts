@@ -74,7 +74,7 @@ export interface ChatTurnDeps {
   ) => Promise<string[]>;
   /**
    * Tools a conversation brings whatever its agent's (a support conversation's `handoff_to_human`, from
-   * the inbox module); asked only for turns on a model that can call tools.
+   * the inbox module); asked only for support conversations' turns on a model that can call tools.
    */
   readonly conversationTools?: (tenantId: string, conversationId: string) => Promise<readonly BuiltinTool[]>;
   /** Told of every turn as it starts, to publish its events (the realtime module); stores nothing. */
@@ -225,8 +225,9 @@ async function runTurn(
       },
       turn.history,
     );
+    // Only a support conversation brings tools of its own (the desk's hand-over): other turns ask nothing.
     const conversationTools =
-      deps.tools && deps.conversationTools && !resolved.isOffline && !cancelledBeforeModel
+      turn.isSupport && deps.tools && deps.conversationTools && !resolved.isOffline && !cancelledBeforeModel
         ? await deps.conversationTools(turn.tenantId, conversationId)
         : [];
     const takesToolLoop = deps.tools && (usesTools(agent, resolved) || conversationTools.length > 0);
