@@ -144,6 +144,45 @@ export function createCompanionRepository() {
       return row?.count ?? 0;
     },
 
+    /**
+     * User turns since the newest summary that ends at or before `throughId`, through it: what decides
+     * whether a reply calls for a summary, in one statement (it runs after every reply).
+     */
+    async countUserTurnsSinceSummary(
+      db: Executor,
+      tenantId: string,
+      conversationId: string,
+      throughId: string,
+    ): Promise<number> {
+      const summaryEnd = db
+        .select({ lastMessageId: conversationSummaries.lastMessageId })
+        .from(conversationSummaries)
+        .where(
+          inTenant(
+            conversationSummaries,
+            tenantId,
+            eq(conversationSummaries.conversationId, conversationId),
+            lte(conversationSummaries.lastMessageId, throughId),
+          ),
+        )
+        .orderBy(desc(conversationSummaries.lastMessageId))
+        .limit(1);
+      const [row] = await db
+        .select({ count: sql<number>`count(*)::int` })
+        .from(messages)
+        .where(
+          inTenant(
+            messages,
+            tenantId,
+            eq(messages.conversationId, conversationId),
+            eq(messages.role, 'user'),
+            sql`${messages.id} > coalesce((${summaryEnd}), '00000000-0000-0000-0000-000000000000'::uuid)`,
+            lte(messages.id, throughId),
+          ),
+        );
+      return row?.count ?? 0;
+    },
+
     /** The messages a summary covers after the previous one: the user's, and finished, non-empty replies. */
     async messagesToSummarise(
       db: Executor,

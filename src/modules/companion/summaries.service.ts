@@ -49,13 +49,9 @@ export function createSummariesService(deps: SummariesServiceDeps) {
     replyId: string,
   ): Promise<void> {
     if (!settings.summaries) return;
-    const latest = await repository.latestSummary(db, tenantId, conversationId, replyId);
     // Counted in user turns (a turn adds a user message and one reply, or several), at or past N: a
     // turn that jumps the count does not skip a summary.
-    const turns = await repository.countUserTurns(db, tenantId, conversationId, {
-      after: latest?.lastMessageId,
-      through: replyId,
-    });
+    const turns = await repository.countUserTurnsSinceSummary(db, tenantId, conversationId, replyId);
     if (turns < settings.summaryEveryTurns) return;
     const data: SummaryJobData = { tenantId, conversationId, throughMessageId: replyId };
     // One waiting job per conversation (the queue's singleton key), a retry included: a turn while one
