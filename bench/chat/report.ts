@@ -121,6 +121,15 @@ export function renderReport(report: BenchReport): string {
       'CPU per turn (ms): mock / load client',
       ...targets.map((target, index) => `${cpu((c) => c.mock)[index]} / ${cpu((c) => c.client)[index]}`),
     ]);
+    if (phase.profile.tokens >= 100) {
+      rows.push([
+        'server CPU per token (µs)',
+        ...targets.map((target) => {
+          const result = chat.get(phase.key)?.get(target.key);
+          return result ? ((result.cpuPerTurnMs.server * 1000) / phase.profile.tokens).toFixed(1) : '–';
+        }),
+      ]);
+    }
   }
   rows.push(['**memory (RSS of the serving process)**', ...targets.map(() => '')]);
   rows.push(['first start on an empty data directory', ...targets.map((target) => mb(target.firstStartRssMb))]);

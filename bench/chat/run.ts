@@ -33,6 +33,10 @@ const settings = {
   turnsThroughput: int('BENCH_TURNS_THROUGHPUT', 1000),
   concurrency: int('BENCH_CONCURRENCY', 50),
   tokens: int('BENCH_TOKENS', 10),
+  /** The long-reply phase (issue 48): replies of this many tokens, unpaced; 0 leaves the phase out. */
+  longTokens: int('BENCH_LONG_TOKENS', 500),
+  turnsLong: int('BENCH_TURNS_LONG', 100),
+  longConcurrency: Math.max(1, int('BENCH_LONG_CONCURRENCY', 10)),
   gapMs: int('BENCH_GAP_MS', 10),
   firstTokenMs: int('BENCH_FIRST_TOKEN_MS', 0),
   rounds: Math.max(1, int('BENCH_ROUNDS', 4)),
@@ -88,6 +92,18 @@ const phases: PhaseSpec[] = [
     turns: settings.turnsThroughput,
     concurrency: settings.concurrency,
   },
+  // Real replies send hundreds of tokens, the others ten: what each token costs shows here.
+  ...(settings.longTokens > 0 && settings.turnsLong > 0
+    ? [
+        {
+          key: 'long',
+          label: `${settings.longConcurrency} streams, ${settings.turnsLong} turns of ${settings.longTokens} tokens, unpaced (long replies)`,
+          profile: { tokens: settings.longTokens, gapMs: 0, firstTokenMs: 0 },
+          turns: settings.turnsLong,
+          concurrency: settings.longConcurrency,
+        },
+      ]
+    : []),
 ];
 
 const log = (line: string) => console.log(line);
