@@ -42,6 +42,8 @@ const runOnceFiles = [
   'test/platform/{api-docs,client-errors,cors,empty-patch,logger,logging,route-table,sse-writer,web-console}.test.ts',
   // Provider wire formats and the client transport.
   'test/chat/{chat-providers,model-warnings,stalled-provider,use-chat-transport}.test.ts',
+  // TLS to the mail server: the transport's certificate checks.
+  'test/email/email-outbound-tls.test.ts',
 ];
 
 /**

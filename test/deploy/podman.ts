@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -52,8 +54,37 @@ export async function podmanCompose(
   }
 }
 
+/**
+ * Runs `work` while no other test process runs it: the three image files start about together on
+ * different workers, and two builds of the same fresh source side by side each did all the work (a
+ * minute or more of both cores); one after the other, the second finds every layer in the cache.
+ */
+async function oneAtATime<T>(name: string, work: () => Promise<T>, staleMs = 20 * 60_000): Promise<T> {
+  const lock = path.join(tmpdir(), `parley-test-${name}.lock`);
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Left by a process that died holding it.
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > staleMs) rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** The Debian bases, made once per machine (scripts/make-base-images.sh), then Parley's image on them. */
 export async function buildParleyImage(tag: string): Promise<void> {
+  await oneAtATime('image-build', () => buildImageNow(tag));
+}
+
+async function buildImageNow(tag: string): Promise<void> {
   await run('bash', ['scripts/make-base-images.sh'], { timeout: 900_000 });
   // Earlier builds' layers: a day's are kept as the cache (the dependency layer above all).
   await podman(['image', 'prune', '--force', '--filter=until=24h']);
