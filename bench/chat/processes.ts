@@ -41,9 +41,11 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts one of the bench's own servers (mock LLM, bare relay) as a TypeScript child via tsx. */
+/** Starts one of the bench's own servers (mock LLM, bare relay, bare PGlite) as a child process. */
 export async function startHelper(file: string, env: Record<string, string>, logFile: string): Promise<RunningChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(benchDir, file)], {
+  // A `.mjs` helper runs on plain node: its memory is then its own, with no TypeScript loader in it.
+  const loader = file.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, path.join(benchDir, file)], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

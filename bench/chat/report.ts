@@ -49,6 +49,8 @@ export interface BenchReport {
   readonly pages: readonly PageReport[];
   readonly durationSeconds: number;
   readonly settleSeconds: number;
+  /** PGlite alone with Parley's schema and settings, idle as long (bench/chat/bare-pglite.mjs). */
+  readonly barePgliteRssMb?: number | undefined;
 }
 
 const ms = (value: number) =>
@@ -263,6 +265,14 @@ function renderTargets(report: BenchReport): string {
       `${mb(target.settledRssMb)} idle ${settleSeconds} s after the chat run; ${mb(target.idleRssMb)} 1 s after warm-up`,
       verdict(target.settledRssMb === undefined ? undefined : target.settledRssMb <= 150),
     ]);
+    const bare = report.barePgliteRssMb;
+    if (target.storage === 'embedded' && bare !== undefined && target.settledRssMb !== undefined) {
+      rows.push([
+        `idle embedded memory ≤ bare PGlite + 50 MB (${target.label})`,
+        `${mb(target.settledRssMb)} against bare PGlite ${mb(bare)} (+${mb(target.settledRssMb - bare)}), both idle ${settleSeconds} s`,
+        verdict(target.settledRssMb <= bare + 50),
+      ]);
+    }
   }
   return ['### Against the targets', '', table(['target', 'measured', ''], rows)].join('\n');
 }

@@ -181,6 +181,12 @@ async function main(): Promise<void> {
     ),
   ];
 
+  // The floor under embedded Parley's idle memory, resting beside it (bench/chat/bare-pglite.mjs).
+  const barePglite = settings.storages.includes('embedded')
+    ? await startHelper('bare-pglite.mjs', { BARE_PGLITE_DIR: path.join(workDir, 'bare-pglite') }, path.join(workDir, 'bare-pglite.log'))
+    : undefined;
+  if (barePglite) children.push(barePglite);
+
   log('warming up…');
   await warmUp(targets, phases);
   await sleep(1000);
@@ -191,6 +197,7 @@ async function main(): Promise<void> {
   log(`resting ${settings.settleMs / 1000} s for the settled memory…`);
   await sleep(settings.settleMs);
   const settled = new Map(targets.map((target) => [target.key, readMemory(target.pid)?.rssMb]));
+  const barePgliteRssMb = barePglite ? readMemory(barePglite.pid)?.rssMb : undefined;
   const mockStats = (await (await fetch(`${mock.url}/_stats`)).json()) as {
     streamed: number;
     completed: number;
@@ -244,6 +251,7 @@ async function main(): Promise<void> {
     pages,
     durationSeconds: (performance.now() - startedAt) / 1000,
     settleSeconds: settings.settleMs / 1000,
+    barePgliteRssMb,
   });
   log('');
   log(markdown);

@@ -15,7 +15,7 @@ import * as schema from './schema/index.js';
  * shows the list and history pages at 1,000,000 messages with it). Passed on the command line, so the
  * data directory's postgresql.conf is left as initdb wrote it.
  */
-const embeddedStartParams = [
+export const embeddedStartParams = [
   ...PGlite.defaultStartParams,
   '-c',
   'shared_buffers=16MB',
