@@ -98,7 +98,7 @@ export function createChatService(deps: ChatServiceDeps) {
       conversationId,
     };
     return {
-      agent: { ...agent, ...(splitReplies && { splitReplies }) },
+      agent: { ...agent, companion, ...(splitReplies && { splitReplies }) },
       resolved: await deps.resolveModel(actor.tenantId, agent.model, use),
     };
   }

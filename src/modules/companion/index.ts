@@ -113,11 +113,23 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     agents: deps.agents,
   });
 
-  /** After a successful reply: the jobs its agent's settings call for (a summary, the user's facts). */
-  async function afterReply(tenantId: string, conversationId: string, userMessageId: string, replyId: string) {
-    const context = await repository.conversationContext(deps.db, tenantId, conversationId);
-    if (!context?.agentId) return;
-    const settings = readCompanionSettings(context.companion);
+  /**
+   * After a successful reply: the jobs its agent's settings call for (a summary, the user's facts). The
+   * settings come with the turn when it read them, else from the conversation's agent now.
+   */
+  async function afterReply(
+    turn: Pick<TurnAnnouncement, 'tenantId' | 'agent'>,
+    conversationId: string,
+    userMessageId: string,
+    replyId: string,
+  ) {
+    const { tenantId } = turn;
+    const companion =
+      turn.agent?.companion !== undefined
+        ? turn.agent.companion
+        : (await repository.conversationContext(deps.db, tenantId, conversationId))?.companion;
+    if (companion === undefined || companion === null) return;
+    const settings = readCompanionSettings(companion);
     await summaries.considerSummary(tenantId, conversationId, settings, replyId);
     await memories.considerMemories(tenantId, conversationId, settings, userMessageId);
   }
@@ -136,7 +148,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
         const { conversationId, userMessage, assistantMessage } = outcome;
         // A split reply is one turn, however many bubbles: it ends at its last one.
         const lastOfReply = outcome.laterBubbles?.at(-1) ?? assistantMessage;
-        await afterReply(turn.tenantId, conversationId, userMessage.id, lastOfReply.id).catch((error: unknown) =>
+        await afterReply(turn, conversationId, userMessage.id, lastOfReply.id).catch((error: unknown) =>
           deps.logger.warn({ err: error, conversationId }, 'could not queue the companion jobs of a reply'),
         );
       });

@@ -22,6 +22,8 @@ export type TurnAgent = ChatAgent & {
   readonly hasMemory?: boolean;
   /** Set for an agent that answers in several bubbles (docs/companion.md). */
   readonly splitReplies?: SplitReplySettings;
+  /** The agent's companion settings as stored, for whoever acts after the reply (the companion module). */
+  readonly companion?: unknown;
 };
 
 /** What the tool loop needs beyond a plain turn; absent, agents' tools are not offered. */

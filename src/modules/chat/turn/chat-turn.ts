@@ -117,6 +117,11 @@ export interface TurnAnnouncement {
   /** The conversation's owner (only the owner sends). */
   readonly ownerId: string;
   readonly handle: ChatTurnHandle;
+  /**
+   * A new turn's agent, with its companion settings as the turn read them (so the companion module need
+   * not read them again); absent for a reply going on after its tool calls were decided.
+   */
+  readonly agent?: { readonly id: string; readonly companion?: unknown };
 }
 
 /** A turn whose two messages are already stored (user: complete, assistant: streaming). */
@@ -167,7 +172,12 @@ export function startChatTurn(deps: ChatTurnDeps, turn: StoredTurn): ChatTurnHan
     subscribe: channel.subscribe,
     outcome,
   };
-  deps.announceTurn?.({ tenantId: turn.tenantId, ownerId: turn.actor.userId, handle });
+  deps.announceTurn?.({
+    tenantId: turn.tenantId,
+    ownerId: turn.actor.userId,
+    handle,
+    agent: { id: turn.agent.id, companion: turn.agent.companion },
+  });
   return handle;
 }
 
