@@ -575,3 +575,60 @@ describe('search scope', () => {
     expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toContain('knowledge_chunks_embedding_384_idx');
   });
 });
+
+describe('hybrid search over offline vectors', () => {
+  it('reads no vectors when BM25 fills what is kept (they weigh 0), and ranks as with them', async () => {
+    const tenantId = await createTenant();
+    const sourceId = await createSource(tenantId);
+    await indexDocument(tenantId, sourceId, [
+      'Glaciers carve valleys.',
+      'A glacier moves slowly down the valley.',
+      'Glacial lakes fill the valleys after the ice.',
+      'Rivers cut narrow gorges.',
+    ]);
+    let queryEmbeddings = 0;
+    const counting = createKnowledgeSearch({
+      db: database.db,
+      embedders: {
+        resolve: async (ref, providers) => {
+          const embedder = await embedders.resolve(ref, providers);
+          return {
+            ...embedder,
+            embed: (texts, signal, onCall) => {
+              queryEmbeddings += 1;
+              return embedder.embed(texts, signal, onCall);
+            },
+          };
+        },
+      },
+      rerankers: createRerankerRegistry({ config: { providers: {} } }),
+      logger: createLogger({ level: 'silent' }),
+      loadTenantProviders: async () => [],
+    });
+    const request = { tenantId, sourceIds: [sourceId], query: 'glacier valleys', mode: 'hybrid' } as const;
+    const lexical = await search.search({ ...request, topK: 2, mode: 'lexical' });
+    expect(lexical.length).toBeGreaterThanOrEqual(2);
+
+    const filled = await counting.search({ ...request, topK: 2 });
+    expect(queryEmbeddings).toBe(0);
+    // The same fusion given as fixed reads the vectors whatever their weight: the same hits and scores.
+    const readingVectors = createKnowledgeSearch({
+      db: database.db,
+      embedders,
+      rerankers: createRerankerRegistry({ config: { providers: {} } }),
+      logger: createLogger({ level: 'silent' }),
+      loadTenantProviders: async () => [],
+      fusion: { method: 'convex', k: 0, lexicalWeight: 1, vectorWeight: 0 },
+    });
+    const withVectors = await readingVectors.search({ ...request, topK: 2 });
+    expect(withVectors.some((hit) => hit.vectorRank !== null)).toBe(true);
+    expect(filled.map((hit) => [hit.chunkId, hit.score])).toEqual(withVectors.map((hit) => [hit.chunkId, hit.score]));
+    expect(filled.map((hit) => hit.chunkId)).toEqual(lexical.map((hit) => hit.chunkId));
+
+    // BM25 finds three of the four: the vectors add the fourth after them.
+    const wider = await counting.search({ ...request, topK: 4 });
+    expect(queryEmbeddings).toBe(1);
+    expect(wider).toHaveLength(4);
+    expect(wider[3]).toMatchObject({ content: 'Rivers cut narrow gorges.', lexicalRank: null, vectorRank: 4 });
+  });
+});

@@ -33,6 +33,10 @@ export const searchHitSchema = z.object({
   content: z.string(),
   score: z.number(),
   lexicalScore: z.number().nullable(),
+  /**
+   * Null when the vectors did not find it, or were not read: hybrid search over offline vectors reads
+   * them only when BM25 finds fewer passages than asked for (they weigh nothing in the order).
+   */
   vectorScore: z.number().nullable(),
   lexicalRank: z.number().int().nullable(),
   vectorRank: z.number().int().nullable(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { searchedInsteadSentence } from '../../knowledge/retrieval/query-correction.js';
 import type { PassageSearch } from '../turn/turn-knowledge.js';
 
 /** A tool Parley runs itself. `execute` throws an Error whose message the model is shown. */
@@ -28,6 +29,7 @@ const defaultTopK = 6;
 const searchInput = z.object({
   query: z.string().trim().min(1, 'query must not be empty').max(2000),
   topK: z.number().int().min(1).max(maxTopK).optional(),
+  correct: z.boolean().optional(),
 });
 
 const timeInput = z.object({ timeZone: z.string().max(100).optional() });
@@ -52,26 +54,35 @@ function searchKnowledge(context: BuiltinToolContext): BuiltinTool {
       properties: {
         query: { type: 'string', description: 'What to look for, in words' },
         topK: { type: 'integer', minimum: 1, maximum: maxTopK, description: 'How many passages (default 6)' },
+        correct: {
+          type: 'boolean',
+          description: 'false searches the words exactly as written; by default a misspelled word is also read as corrected',
+        },
       },
       required: ['query'],
       additionalProperties: false,
     },
     async execute(input, signal) {
-      const { query, topK } = parsed(searchInput, input, 'search_knowledge');
+      const { query, topK, correct } = parsed(searchInput, input, 'search_knowledge');
       if (context.knowledgeSourceIds.length === 0 || !context.knowledgeSearch) {
         return { passages: [], note: 'This agent has no knowledge sources to search.' };
       }
-      const hits = await context.knowledgeSearch.search(
+      const { hits, corrections } = await context.knowledgeSearch.searchExplained(
         {
           tenantId: context.tenantId,
           sourceIds: context.knowledgeSourceIds,
           query,
           topK: topK ?? defaultTopK,
           mode: 'hybrid',
+          ...(correct === false && { correct }),
         },
         signal,
       );
+      // What was read instead of the words as written, so the model can say so or search again as written.
+      const searchedInstead = searchedInsteadSentence(corrections);
       return {
+        ...(searchedInstead && { searchedInstead: `${searchedInstead} Set correct to false to search as written.` }),
+        ...(corrections.length > 0 && { corrections }),
         passages: hits.map((hit) => ({
           documentTitle: hit.documentTitle,
           page: hit.page,

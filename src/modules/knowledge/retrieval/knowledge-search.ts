@@ -18,7 +18,9 @@ import type { KnowledgeSearch, SearchHit, SearchOutcome, SearchRequest } from '.
 import { passageHighlighter } from './passage-highlights.js';
 import {
   adaptiveFusion,
+  canVectorsChangeOrder,
   fuseCandidates,
+  mayWeighVectors,
   type FusionEvidence,
   type FusionOptions,
   type ListTrust,
@@ -146,15 +148,22 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     } else {
       const candidates = Math.max(deps.hybridCandidates ?? hybridDepth(topK), topK);
       const sourcesLookup = lookUpSources();
-      const [lexical, vector, sources] = await Promise.all([
-        lexicalSearch(candidates),
-        nearestIn(sourcesLookup, candidates),
-        sourcesLookup,
-      ]);
+      // The vectors are read beside BM25 when their weight can be more than 0; otherwise (the offline
+      // embedder's fitted trust) only if BM25 finds too few to fill what is kept (below).
+      const readVectors = sourcesLookup.then((sources) =>
+        deps.fusion || mayWeighVectors(embedderKindOf(sources), deps.listTrust)
+          ? nearestIn(sourcesLookup, candidates)
+          : undefined,
+      );
+      const [lexical, vectorRead, sources] = await Promise.all([lexicalSearch(candidates), readVectors, sourcesLookup]);
       lexicalRead = lexical;
       const fusion = deps.fusion ?? adaptiveFusion(fusionEvidence(sources, lexical.coverage), deps.listTrust);
-      const fused = fuseLists(lexical.hits, vector, fusion);
       const rerankModel = request.rerank === false ? null : rerankModelOf(sources);
+      const kept = rerankModel ? candidates : topK;
+      const vector =
+        vectorRead ??
+        (canVectorsChangeOrder(fusion, lexical.hits.length, kept) ? await nearestIn(sourcesLookup, candidates) : []);
+      const fused = fuseLists(lexical.hits, vector, fusion);
       if (rerankModel) {
         const pool = fused.slice(0, candidates);
         return reranked({ query, tenantId, modelRef: rerankModel, pool, topK, read: lexicalRead }, signal);
@@ -238,9 +247,13 @@ function vectorOnly(candidate: Candidate, index: number): RankedCandidate {
  * Across sources of several embedders, the vectors are trusted as far as the least trusted of them:
  * hybrid then never leans on hashed vectors as it would on a model's.
  */
-function fusionEvidence(sources: readonly SearchedSource[], coverage: QueryTermCoverage): FusionEvidence {
+function embedderKindOf(sources: readonly SearchedSource[]): FusionEvidence['embedder'] {
   const allModels = sources.length > 0 && sources.every((source) => source.embeddingModel !== offlineModelRef);
-  return { embedder: allModels ? 'model' : 'offline', ...coverage };
+  return allModels ? 'model' : 'offline';
+}
+
+function fusionEvidence(sources: readonly SearchedSource[], coverage: QueryTermCoverage): FusionEvidence {
+  return { embedder: embedderKindOf(sources), ...coverage };
 }
 
 function fuseLists(

@@ -173,3 +173,14 @@ export function reportedCorrections(rows: readonly QueryCorrectionReport[]): Que
     /^[A-Z]/.test(from) ? { from, to: to.charAt(0).toUpperCase() + to.slice(1) } : { from, to },
   );
 }
+
+/**
+ * `Searched for "password" instead of "pasword".`: the sentence the console shows under results, for a
+ * model reading a tool's result (chat's search_knowledge, the MCP server's); undefined when nothing was
+ * corrected. A model told what was read instead can say so, or search again with correction off.
+ */
+export function searchedInsteadSentence(corrections: readonly QueryCorrectionReport[]): string | undefined {
+  if (corrections.length === 0) return undefined;
+  const pairs = corrections.map(({ from, to }) => `"${to}" instead of "${from}"`);
+  return `Searched for ${pairs.join(', ')}.`;
+}

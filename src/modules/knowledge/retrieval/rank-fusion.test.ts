@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { adaptiveFusion, defaultFusion, fuseCandidates, listTrust, unmatchedShare } from './rank-fusion.js';
+import {
+  adaptiveFusion,
+  canVectorsChangeOrder,
+  defaultFusion,
+  fuseCandidates,
+  listTrust,
+  mayWeighVectors,
+  unmatchedShare,
+} from './rank-fusion.js';
 
 const ranked = (...ids: string[]) => ids.map((chunkId, index) => ({ chunkId, score: 10 - index }));
 
@@ -117,5 +125,50 @@ describe('adaptiveFusion', () => {
   it('reads a query without terms (only stop words or symbols) as fully seen', () => {
     expect(unmatchedShare({ queryTerms: 0, unmatchedTerms: 0 })).toBe(0);
     expect(unmatchedShare({ queryTerms: 3, unmatchedTerms: 1 })).toBeCloseTo(1 / 3, 12);
+  });
+});
+
+describe('canVectorsChangeOrder', () => {
+  /** A small seeded generator, so the lists are the same on every run. */
+  const random = (seed: number) => () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+
+  it('is false only when the fused top `kept` is BM25 order whatever the vectors hold', () => {
+    const next = random(51);
+    let skipped = 0;
+    for (let round = 0; round < 500; round += 1) {
+      const lexical = Array.from({ length: Math.floor(next() * 12) }, (_, index) => ({
+        chunkId: `c${Math.floor(next() * 20)}-${index}`,
+        score: Math.round(next() * 4 * 100) / 100,
+      })).sort((a, b) => b.score - a.score);
+      const vector = Array.from({ length: Math.floor(next() * 12) }, (_, index) => ({
+        chunkId: next() < 0.5 && lexical.length > 0 ? lexical[index % lexical.length]!.chunkId : `v${index}`,
+        score: next(),
+      })).sort((a, b) => b.score - a.score);
+      const kept = 1 + Math.floor(next() * 10);
+      const fusion = adaptiveFusion({ embedder: 'offline', queryTerms: 3, unmatchedTerms: Math.floor(next() * 4) });
+      if (canVectorsChangeOrder(fusion, lexical.length, kept)) continue;
+      skipped += 1;
+      const ids = (fused: readonly { chunkId: string }[]) => fused.slice(0, kept).map((hit) => hit.chunkId);
+      expect(ids(fuseCandidates(lexical, [], fusion))).toEqual(ids(fuseCandidates(lexical, vector, fusion)));
+    }
+    expect(skipped).toBeGreaterThan(50);
+  });
+
+  it('is true when the vectors weigh anything, or when BM25 has fewer than are kept', () => {
+    const offline = adaptiveFusion({ embedder: 'offline', queryTerms: 2, unmatchedTerms: 1 });
+    expect(canVectorsChangeOrder(offline, 10, 10)).toBe(false);
+    expect(canVectorsChangeOrder(offline, 9, 10)).toBe(true);
+    expect(canVectorsChangeOrder(adaptiveFusion({ embedder: 'model', queryTerms: 2, unmatchedTerms: 0 }), 10, 10)).toBe(
+      true,
+    );
+    expect(canVectorsChangeOrder({ ...offline, method: 'rrf' }, 10, 10)).toBe(true);
+    expect(mayWeighVectors('offline')).toBe(false);
+    expect(mayWeighVectors('model')).toBe(true);
+    expect(mayWeighVectors('offline', { ...listTrust, offline: { base: 0, unmatched: 0.25, lexicalDiscount: 0 } })).toBe(
+      true,
+    );
   });
 });

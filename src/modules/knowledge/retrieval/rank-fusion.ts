@@ -80,6 +80,27 @@ export function adaptiveFusion(evidence: FusionEvidence, trustOf: ListTrust = li
   };
 }
 
+/**
+ * Whether an embedder's vectors can weigh more than 0 for some query under this trust. The offline
+ * embedder's fitted trust gives them 0 whatever the query: hybrid search then need not read them at all
+ * when BM25 fills the list (`canVectorsChangeOrder`), and costs what lexical search costs.
+ */
+export function mayWeighVectors(embedder: FusionEvidence['embedder'], trustOf: ListTrust = listTrust): boolean {
+  const trust = trustOf[embedder];
+  return trust.base > 0 || trust.unmatched > 0;
+}
+
+/**
+ * Whether a vector list can change the first `kept` of a fusion whose BM25 list holds `lexicalCount`.
+ * At a vector weight of 0 a chunk scores only its BM25 share (≥ 0), and ties go to the lexical rank
+ * before the vector rank (`fuseCandidates`): every chunk of the BM25 list comes first, in BM25's
+ * order, and the vectors' own finds follow. So they change the kept ones only when BM25 has fewer.
+ */
+export function canVectorsChangeOrder(fusion: FusionOptions, lexicalCount: number, kept: number): boolean {
+  const vectorsWeighNothing = fusion.method === 'convex' && fusion.vectorWeight === 0 && fusion.lexicalWeight >= 0;
+  return !vectorsWeighNothing || lexicalCount < kept;
+}
+
 export interface ScoredCandidate {
   readonly chunkId: string;
   readonly score: number;

@@ -4,6 +4,7 @@ import type { Actor } from '../../../access/actor.js';
 import { decodeCursor, type PageCursor } from '../../../platform/db/pagination.js';
 import type { SearchHit } from '../../knowledge/index.js';
 import { searchModes } from '../../knowledge/retrieval/knowledge-search.types.js';
+import { searchedInsteadSentence } from '../../knowledge/retrieval/query-correction.js';
 import type { ParleyToolDeps, ToolContext } from './parley-tools.types.js';
 import { answerOrRefuse, toolAnswer } from './tool-result.js';
 
@@ -22,6 +23,10 @@ const inputSchema = {
     .describe('Knowledge sources to search; all sources of your tenant when omitted'),
   topK: z.number().int().min(1).max(maxTopK).default(8).describe(`How many passages to return (at most ${maxTopK})`),
   mode: z.enum(searchModes).default('hybrid').describe('hybrid (default), lexical (words) or vector (meaning)'),
+  correct: z
+    .boolean()
+    .default(true)
+    .describe('false searches the words exactly as written; by default a misspelled word is also read as corrected'),
 };
 
 const passageSchema = z.object({
@@ -33,7 +38,11 @@ const passageSchema = z.object({
   score: z.number(),
   content: z.string(),
 });
-const outputSchema = { passages: z.array(passageSchema) };
+const outputSchema = {
+  /** What the search read instead of the words as written ("pasword" → "password"); empty when nothing. */
+  corrections: z.array(z.object({ from: z.string(), to: z.string() })),
+  passages: z.array(passageSchema),
+};
 
 /**
  * Every member sees every knowledge source of the tenant (sources are not owned), so "the sources the
@@ -80,8 +89,15 @@ export function registerSearchKnowledgeTool(server: McpServer, { actor, deps }: 
     (input, extra) =>
       answerOrRefuse(deps.logger, 'search_knowledge', async () => {
         const sourceIds = await sourcesToSearch(actor, deps, input.sourceIds);
-        const hits = await deps.knowledgeSearch.search(
-          { tenantId: actor.tenantId, sourceIds, query: input.query, topK: input.topK, mode: input.mode },
+        const { hits, corrections } = await deps.knowledgeSearch.searchExplained(
+          {
+            tenantId: actor.tenantId,
+            sourceIds,
+            query: input.query,
+            topK: input.topK,
+            mode: input.mode,
+            correct: input.correct,
+          },
           extra.signal,
         );
         const passages = hits.map((hit) => ({
@@ -93,13 +109,18 @@ export function registerSearchKnowledgeTool(server: McpServer, { actor, deps }: 
           score: hit.score,
           content: hit.content,
         }));
-        const text =
+        const found =
           hits.length === 0
             ? sourceIds.length === 0
               ? 'Your tenant has no knowledge sources yet; an administrator adds them in Parley.'
               : `No passage matched "${input.query}" in the searched knowledge sources.`
             : hits.map(describePassage).join('\n\n');
-        return toolAnswer(text, { passages });
+        // The model reads what was searched instead before the passages it explains.
+        const searchedInstead = searchedInsteadSentence(corrections);
+        const text = searchedInstead
+          ? `${searchedInstead} Call again with correct: false to search as written.\n\n${found}`
+          : found;
+        return toolAnswer(text, { corrections: corrections.map(({ from, to }) => ({ from, to })), passages });
       }),
   );
 }
