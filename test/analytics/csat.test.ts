@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CsatReport, LowRatingsPage } from '../../src/modules/analytics/csat.schemas.js';
-import { createCsatRepository } from '../../src/modules/analytics/csat.repository.js';
+import { groupsSql, lowRatingsSql } from '../../src/modules/analytics/csat.repository.js';
 import { visitorNameOf } from '../../src/modules/inbox/visitor-names.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
@@ -178,17 +178,16 @@ describe('GET /v1/analytics/csat and /csat/low-ratings', () => {
   });
 
   it('reads the ratings by index: the tenant range, and the partial index of low ratings', async () => {
-    const repository = createCsatRepository();
     const scope = { tenantId: admin.tenantId, from: new Date('2026-03-01'), until: new Date('2026-04-01') };
-    const plan = (query: ReturnType<typeof repository.lowRatingsSql>) =>
+    const plan = (query: ReturnType<typeof lowRatingsSql>) =>
       t.database.db.transaction(async (tx) => {
         // The tables are small, so make the planner show the plan it would choose for big ones.
         await tx.execute(sql`set local enable_seqscan = off`);
         const result = await tx.execute(sql`explain ${query}`);
         return (result as { rows: Record<string, string>[] }).rows.map((row) => Object.values(row)[0]).join('\n');
       });
-    expect(await plan(repository.lowRatingsSql(scope, 2, 20, undefined))).toContain('support_ratings_low_idx');
-    const groups = await plan(repository.groupsSql(scope, 'operator', 'day'));
+    expect(await plan(lowRatingsSql(scope, 2, 20, undefined))).toContain('support_ratings_low_idx');
+    const groups = await plan(groupsSql(scope, 'operator', 'day'));
     expect(groups).toMatch(/support_ratings_(tenant|low)_idx/);
     expect(groups).not.toMatch(/Seq Scan on support_ratings/);
   });

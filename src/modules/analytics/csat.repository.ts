@@ -85,20 +85,45 @@ function grouping(groupBy: CsatGrouping): { key: SQL; name: SQL; join: SQL } {
   };
 }
 
-export function createCsatRepository() {
-  const repository = {
-    /** Per group: one row per period with ratings, and one (bucket null) for the whole range. */
-    groupsSql(scope: CsatScope, groupBy: CsatGrouping, interval: AnalyticsBucket): SQL {
-      const { key, name, join } = grouping(groupBy);
-      const period = periodOf(interval);
-      return sql`
-        select ${key} as key, ${name} as name,
-          case when grouping(${period}) = 1 then null else ${period} end as bucket,
-          ${figureColumns}
-        ${ratingsInScope(scope, join)}
-        group by grouping sets ((${key}, ${name}, ${period}), (${key}, ${name}))`;
-    },
+/** Per group: one row per period with ratings, and one (bucket null) for the whole range. */
+export function groupsSql(scope: CsatScope, groupBy: CsatGrouping, interval: AnalyticsBucket): SQL {
+  const { key, name, join } = grouping(groupBy);
+  const period = periodOf(interval);
+  return sql`
+    select ${key} as key, ${name} as name,
+      case when grouping(${period}) = 1 then null else ${period} end as bucket,
+      ${figureColumns}
+    ${ratingsInScope(scope, join)}
+    group by grouping sets ((${key}, ${name}, ${period}), (${key}, ${name}))`;
+}
 
+/**
+ * Ratings at or below `maxRating`, newest first, `limit + 1` rows (the extra says another page exists).
+ * `maxRating` is a validated whole number, inlined so the planner can match it to the partial index
+ * of low ratings (migration 0051) when it is the default.
+ */
+export function lowRatingsSql(scope: CsatScope, maxRating: number, limit: number, after: PageCursor | undefined): SQL {
+  const cursor = after
+    ? sql`and (r.created_at, r.support_conversation_id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`
+    : sql``;
+  const joins = sql`
+    join contacts c on c.id = sc.contact_id
+    join inboxes i on i.id = sc.inbox_id
+    left join users u on u.id = r.operator_id`;
+  return sql`
+    select r.support_conversation_id as "supportConversationId", r.rating, r.comment,
+      sc.contact_id as "contactId", c.name as "contactName",
+      r.operator_id as "operatorId", coalesce(u.display_name, u.email) as "operatorName",
+      sc.inbox_id as "inboxId", i.name as "inboxName", sc.labels,
+      r.created_at as "ratedAt", r.created_at::text as "cursorAt"
+    ${ratingsInScope(scope, joins)}
+      and r.rating <= ${sql.raw(String(Math.trunc(maxRating)))} ${cursor}
+    order by r.created_at desc, r.support_conversation_id desc
+    limit ${limit + 1}`;
+}
+
+export function createCsatRepository() {
+  return {
     async groups(
       db: Executor,
       scope: CsatScope,
@@ -114,31 +139,6 @@ export function createCsatRepository() {
       return rows[0] ?? { ratings: 0, average: null, satisfied: 0 };
     },
 
-    /**
-     * Ratings at or below `maxRating`, newest first, `limit + 1` rows (the extra says another page exists).
-     * `maxRating` is a validated whole number, inlined so the planner can match it to the partial index
-     * of low ratings (migration 0051) when it is the default.
-     */
-    lowRatingsSql(scope: CsatScope, maxRating: number, limit: number, after: PageCursor | undefined): SQL {
-      const cursor = after
-        ? sql`and (r.created_at, r.support_conversation_id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`
-        : sql``;
-      const joins = sql`
-        join contacts c on c.id = sc.contact_id
-        join inboxes i on i.id = sc.inbox_id
-        left join users u on u.id = r.operator_id`;
-      return sql`
-        select r.support_conversation_id as "supportConversationId", r.rating, r.comment,
-          sc.contact_id as "contactId", c.name as "contactName",
-          r.operator_id as "operatorId", coalesce(u.display_name, u.email) as "operatorName",
-          sc.inbox_id as "inboxId", i.name as "inboxName", sc.labels,
-          r.created_at as "ratedAt", r.created_at::text as "cursorAt"
-        ${ratingsInScope(scope, joins)}
-          and r.rating <= ${sql.raw(String(Math.trunc(maxRating)))} ${cursor}
-        order by r.created_at desc, r.support_conversation_id desc
-        limit ${limit + 1}`;
-    },
-
     async lowRatings(
       db: Executor,
       scope: CsatScope,
@@ -149,8 +149,6 @@ export function createCsatRepository() {
       return rowsOf<LowRatingRow>(await db.execute(lowRatingsSql(scope, maxRating, limit, after)));
     },
   };
-  const { groupsSql, lowRatingsSql } = repository;
-  return repository;
 }
 
 export type CsatRepository = ReturnType<typeof createCsatRepository>;
