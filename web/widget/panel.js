@@ -7,6 +7,7 @@ const texts = {
     talkToPerson: 'Talk to a person',
     close: 'Close',
     waitingForPerson: 'Waiting for a person to join…',
+    askTopic: 'What can we help you with?',
     personJoined: '{name} joined the conversation',
     outsideHours: 'Nobody is at work right now. A person is back {time}. Leave your email and we will write to you.',
     email: 'Your email',
@@ -36,6 +37,7 @@ const texts = {
     talkToPerson: '转人工',
     close: '关闭',
     waitingForPerson: '正在等待客服接入…',
+    askTopic: '请问有什么可以帮您？',
     personJoined: '{name} 已加入对话',
     outsideHours: '现在是非工作时间。客服将于 {time} 回来。留下您的邮箱，我们会回复您。',
     email: '您的邮箱',
@@ -153,7 +155,7 @@ function bubble(message) {
     node.appendChild(note);
   }
   node.setAttribute('aria-busy', String(message.status === 'streaming'));
-  if (message.id !== 'greeting') state.messages.set(message.id, message);
+  if (!message.isLocal) state.messages.set(message.id, message);
   showSeen();
   markRead();
   log.scrollTop = log.scrollHeight;
@@ -348,7 +350,8 @@ async function start() {
   document.documentElement.style.setProperty('--on-accent', textOn(inbox.color));
   parent.postMessage({ type: 'parley:color', color: inbox.color, text: textOn(inbox.color) }, '*');
   $('title').textContent = inbox.title;
-  if (inbox.greeting) bubble({ id: 'greeting', author: 'ai', content: inbox.greeting, status: 'complete' });
+  if (inbox.greeting)
+    bubble({ id: 'greeting', author: 'ai', content: inbox.greeting, status: 'complete', isLocal: true });
   // Only people answer here, and none is at work: say when one is back, and offer to leave an email.
   if (!inbox.hasAgent && !inbox.isOpenNow) showBackAt(inbox.nextOpeningAt);
   const session = await api('POST', `/inboxes/${inboxId}/sessions`, {
@@ -363,6 +366,10 @@ async function start() {
   if (kept) {
     showStatus(kept);
     void follow(kept.id);
+  } else if (!inbox.hasAgent) {
+    // Only people answer here: ask what it is about first, so the visitor's first message is the line the
+    // operators' queue shows (docs/customer-service.md).
+    bubble({ id: 'ask-topic', author: 'system', content: t.askTopic, status: 'complete', isLocal: true });
   }
 }
 

@@ -38,6 +38,8 @@ export interface WidgetServiceDeps {
   readonly announceMessage: (tenantId: string, message: StoredMessage) => void;
   /** In the transaction that stores such a message: its `message.created` webhook event (the outbox). */
   readonly recordMessage?: (tx: Executor, tenantId: string, message: StoredMessage) => Promise<void>;
+  /** A waiting conversation's first message as its summary, where it has none (the inbox module's desk). */
+  readonly recordTopic?: (tenantId: string, supportConversationId: string, content: string) => Promise<void>;
   /** `csat.submitted` for each rating. */
   readonly events?: WebhookEvents | undefined;
   readonly now?: () => Date;
