@@ -122,6 +122,7 @@ function bubble(message) {
     log.appendChild(node);
   }
   node.textContent = '';
+  node.streamed = undefined;
   if (message.author === 'ai' || message.author === 'operator') {
     const author = document.createElement('span');
     author.className = 'author';
@@ -276,7 +277,13 @@ function handleEvent(chunk) {
   if (event.type === 'reply-started') bubble({ id: event.messageId, author: 'ai', content: '', status: 'streaming' });
   if (event.type === 'delta') {
     const node = state.bubbles.get(event.messageId);
-    if (node) node.appendChild(document.createTextNode(event.delta));
+    if (node) {
+      // The reply as written so far, its [n] markers left out (the finished message comes without them too).
+      let text = node.streamed;
+      if (!text) node.appendChild((text = node.streamed = document.createTextNode('')));
+      text.raw = (text.raw || '') + event.delta;
+      text.data = text.raw.replace(/ ?\[\d+(?:\s*,\s*\d+)*\]/g, '');
+    }
     log.scrollTop = log.scrollHeight;
   }
 }
