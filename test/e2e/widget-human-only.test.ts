@@ -7,6 +7,9 @@ import { openArea } from './support/console-screens.js';
 import { startE2eServer, type E2eServer } from './support/e2e-server.js';
 import { openShopWithWidget, type ShopWithWidget } from './support/shop-with-widget.js';
 
+/** The snippet's opt-in for the title flash (loader.js); the test fails with it left out. */
+const titleFlash = ' data-title-flash';
+
 describeInBrowser('a human-only inbox asks what the visitor wants, and the queue shows it', () => {
   let server: E2eServer;
   let shop: ShopWithWidget;
@@ -14,7 +17,8 @@ describeInBrowser('a human-only inbox asks what the visitor wants, and the queue
 
   beforeAll(async () => {
     server = await startE2eServer();
-    shop = await openShopWithWidget(server.app, server.baseUrl, { agentId: null, name: 'People only' });
+    // The shop asks for the title flash (opt-in): a visitor on another tab sees that a person answered.
+    shop = await openShopWithWidget(server.app, server.baseUrl, { agentId: null, name: 'People only' }, titleFlash);
     browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
@@ -23,11 +27,15 @@ describeInBrowser('a human-only inbox asks what the visitor wants, and the queue
     await server?.close();
   }, 120_000);
 
-  it('asks before anything is queued; the first message is the queue row’s line in the console', async () => {
+  it('asks before anything is queued; the first message is the queue row’s line; a reply flashes the title (opt-in)', async () => {
     const visitor = await openBrowserSession(browser, shop.siteUrl, { viewport: 'phone' });
     const operator = await openBrowserSession(browser, server.baseUrl);
     try {
       const { page } = visitor;
+      // The shop's tab is in the background (another tab in front), as far as its page can tell.
+      await visitor.context.addInitScript((shopOrigin: string) => {
+        if (location.origin === shopOrigin) Object.defineProperty(document, 'hidden', { get: () => true });
+      }, shop.siteUrl);
       await page.goto(shop.siteUrl);
       await page.getByRole('button', { name: 'Open support chat' }).click();
       const panel = page.frameLocator('iframe[title="Support chat"]');
@@ -50,6 +58,16 @@ describeInBrowser('a human-only inbox asks what the visitor wants, and the queue
         .poll(() => operator.page.locator('.queue-summary').first().textContent(), { timeout: 15_000 })
         .toBe('My parcel 1234 never arrived');
       await saveScreenshot(operator.page, 'queue-human-only-topic');
+
+      // The visitor closes the panel; a person takes the conversation and answers: the title flashes once.
+      await panel.getByRole('button', { name: 'Close' }).click();
+      expect(await page.title()).toBe('Shop');
+      await operator.page.locator('.queue-summary', { hasText: 'My parcel 1234' }).click();
+      await operator.page.getByRole('button', { name: 'Take', exact: true }).click();
+      await operator.page.getByRole('combobox', { name: 'Reply' }).fill('We are sending a new parcel today.');
+      await operator.page.getByRole('button', { name: 'Send' }).click();
+      await expect.poll(() => page.title(), { timeout: 15_000 }).toBe('(1) Shop');
+      await expect.poll(() => page.title(), { timeout: 10_000 }).toBe('Shop');
       expect(visitor.consoleProblems).toEqual([]);
       expect(operator.consoleProblems).toEqual([]);
     } finally {
