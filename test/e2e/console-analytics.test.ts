@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { users } from '../../src/platform/db/schema/index.js';
 import { newId } from '../../src/platform/ids.js';
 import { seedFixture, fixtureConversations } from '../analytics/analytics-fixture.js';
+import { accessibilityProblems } from './support/accessibility.js';
 import { createAdministrator, signIn } from './support/auth-screens.js';
 import {
   describeInBrowser,
@@ -112,6 +113,8 @@ describeInBrowser('the analytics dashboard', () => {
       await section.getByRole('table', { name: 'CSAT by inbox' }).getByRole('row', { name: /^web/ }).waitFor();
       const low = section.getByRole('list', { name: 'Low ratings' });
       await expect.poll(() => low.getByRole('listitem').count()).toBe(1);
+      // The section as an administrator sees it: axe finds no WCAG 2.1 A/AA problem.
+      expect(await accessibilityProblems(page)).toEqual([]);
       await low.getByRole('link', { name: /2 \/ 5/ }).click();
       await page.waitForURL(/\/inbox\/[0-9a-f-]{36}$/);
       await page.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor();
