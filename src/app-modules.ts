@@ -364,6 +364,7 @@ export async function registerModules(
     imageMaxBytes: config.widgetImageMaxBytes,
     typingThrottleMs: config.realtime.typingThrottleMs,
     deskUserOf: inbox.deskUserOf,
+    recordTopic: inbox.recordTopic,
     realtime,
     perMinute: config.widgetRateLimitPerMinute,
     heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { users } from '../../src/platform/db/schema/index.js';
 import { newId } from '../../src/platform/ids.js';
 import { seedFixture, fixtureConversations } from '../analytics/analytics-fixture.js';
+import { accessibilityProblems } from './support/accessibility.js';
 import { createAdministrator, signIn } from './support/auth-screens.js';
 import {
   describeInBrowser,
@@ -26,7 +27,7 @@ const drawnPixels = (canvas: HTMLCanvasElement) => {
   return drawn;
 };
 
-/** The dashboard over the seeded fixture: its figures, four drawn charts, light and dark. */
+/** The dashboard over the seeded fixture: its figures, five drawn charts, light and dark; CSAT and a low rating opened. */
 describeInBrowser('the analytics dashboard', () => {
   let server: E2eServer;
   let browser: Browser;
@@ -75,8 +76,9 @@ describeInBrowser('the analytics dashboard', () => {
         const conversations = page.locator('.analytics-figure', { hasText: 'Conversations' }).locator('dd');
         await expect.poll(() => conversations.textContent()).toBe(String(inWeek));
         const charts = page.locator('canvas[data-chart]');
-        await expect.poll(() => charts.count()).toBe(4);
-        for (let index = 0; index < 4; index += 1) {
+        // Four of the overview and the CSAT section's line (the week has ratings).
+        await expect.poll(() => charts.count()).toBe(5);
+        for (let index = 0; index < 5; index += 1) {
           await expect.poll(() => charts.nth(index).evaluate(drawnPixels)).toBeGreaterThan(100);
         }
         await page.getByRole('table').getByText('gpt-4o-mini').waitFor();
@@ -90,4 +92,39 @@ describeInBrowser('the analytics dashboard', () => {
       }
     });
   }
+
+  it('shows CSAT by operator and by inbox, and opens a low rating in the Inbox', async () => {
+    const look = await openBrowserSession(browser, server.baseUrl);
+    const { page } = look;
+    try {
+      await page.goto('/');
+      await signIn(page, admin);
+      await openArea(page, 'Analytics');
+      await page.getByLabel('From', { exact: true }).fill('2026-03-02');
+      await page.getByLabel('To', { exact: true }).fill('2026-03-08');
+      const section = page.getByRole('region', { name: 'Customer satisfaction' });
+      // The week's ratings: 5 and 4 by the AI alone, 2 by opA (fixture specs).
+      const byOperator = section.getByRole('table', { name: 'CSAT by operator' });
+      await expect
+        .poll(() => byOperator.getByRole('row', { name: /opA@example\.test/ }).textContent())
+        .toContain('2.00');
+      await expect.poll(() => byOperator.getByRole('row', { name: /No operator/ }).textContent()).toContain('4.50');
+      await section.getByLabel('Group by').selectOption('inbox');
+      await section.getByRole('table', { name: 'CSAT by inbox' }).getByRole('row', { name: /^web/ }).waitFor();
+      const low = section.getByRole('list', { name: 'Low ratings' });
+      await expect.poll(() => low.getByRole('listitem').count()).toBe(1);
+      // The section as an administrator sees it: axe finds no WCAG 2.1 A/AA problem.
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await low.getByRole('link', { name: /2 \/ 5/ }).click();
+      await page.waitForURL(/\/inbox\/[0-9a-f-]{36}$/);
+      await page.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor();
+      await saveScreenshot(page, 'analytics-low-rating-opened');
+      expect(look.consoleProblems, look.consoleProblems.join('\n')).toEqual([]);
+    } catch (error) {
+      await saveScreenshot(page, 'failed-analytics-csat').catch(() => undefined);
+      throw error;
+    } finally {
+      await look.close();
+    }
+  });
 });

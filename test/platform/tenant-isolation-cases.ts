@@ -408,6 +408,14 @@ export const referenceCases: Record<string, ReferenceCase> = {
       body: json({ query: 'vault code', documentIds: [ref] }),
     }),
   },
+  'CSAT report narrowed to inboxId': {
+    foreign: (a) => a.inboxId,
+    request: (ref) => ({ method: 'GET', url: `/v1/analytics/csat?inboxId=${ref}`, body: {} }),
+  },
+  'low ratings narrowed to inboxId': {
+    foreign: (a) => a.inboxId,
+    request: (ref) => ({ method: 'GET', url: `/v1/analytics/csat/low-ratings?inboxId=${ref}`, body: {} }),
+  },
   'MCP tools listed by serverId': {
     foreign: (a) => a.mcpServerId,
     request: (ref) => ({ method: 'GET', url: `/v1/mcp/tools?serverId=${ref}`, body: {} }),

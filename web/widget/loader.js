@@ -35,6 +35,8 @@
   preview.addEventListener('click', function () {
     if (!open) toggle();
   });
+  // Opt-in (`data-title-flash` on the script tag): the page's title is the site's to change.
+  var isTitleFlashOn = script.hasAttribute('data-title-flash');
   var pageTitle = document.title;
   function showUnread(count, text) {
     badge.textContent = count > 0 ? String(count) : '';
@@ -88,7 +90,7 @@
     if (event.data.type === 'parley:unread' && !open) {
       showUnread(event.data.count, event.data.preview);
       // Once per message, for a visitor on another tab: the title says so for a few seconds.
-      if (document.hidden) {
+      if (isTitleFlashOn && document.hidden) {
         document.title = '(' + event.data.count + ') ' + pageTitle;
         setTimeout(function () {
           document.title = pageTitle;

@@ -7,6 +7,7 @@ const texts = {
     talkToPerson: 'Talk to a person',
     close: 'Close',
     waitingForPerson: 'Waiting for a person to join…',
+    askTopic: 'What can we help you with?',
     personJoined: '{name} joined the conversation',
     outsideHours: 'Nobody is at work right now. A person is back {time}. Leave your email and we will write to you.',
     email: 'Your email',
@@ -36,6 +37,7 @@ const texts = {
     talkToPerson: '转人工',
     close: '关闭',
     waitingForPerson: '正在等待客服接入…',
+    askTopic: '请问有什么可以帮您？',
     personJoined: '{name} 已加入对话',
     outsideHours: '现在是非工作时间。客服将于 {time} 回来。留下您的邮箱，我们会回复您。',
     email: '您的邮箱',
@@ -120,6 +122,7 @@ function bubble(message) {
     log.appendChild(node);
   }
   node.textContent = '';
+  node.streamed = undefined;
   if (message.author === 'ai' || message.author === 'operator') {
     const author = document.createElement('span');
     author.className = 'author';
@@ -153,7 +156,7 @@ function bubble(message) {
     node.appendChild(note);
   }
   node.setAttribute('aria-busy', String(message.status === 'streaming'));
-  if (message.id !== 'greeting') state.messages.set(message.id, message);
+  if (!message.isLocal) state.messages.set(message.id, message);
   showSeen();
   markRead();
   log.scrollTop = log.scrollHeight;
@@ -274,7 +277,13 @@ function handleEvent(chunk) {
   if (event.type === 'reply-started') bubble({ id: event.messageId, author: 'ai', content: '', status: 'streaming' });
   if (event.type === 'delta') {
     const node = state.bubbles.get(event.messageId);
-    if (node) node.appendChild(document.createTextNode(event.delta));
+    if (node) {
+      // The reply as written so far, its [n] markers left out (the finished message comes without them too).
+      let text = node.streamed;
+      if (!text) node.appendChild((text = node.streamed = document.createTextNode('')));
+      text.raw = (text.raw || '') + event.delta;
+      text.data = text.raw.replace(/ ?\[\d+(?:\s*,\s*\d+)*\]/g, '');
+    }
     log.scrollTop = log.scrollHeight;
   }
 }
@@ -348,7 +357,8 @@ async function start() {
   document.documentElement.style.setProperty('--on-accent', textOn(inbox.color));
   parent.postMessage({ type: 'parley:color', color: inbox.color, text: textOn(inbox.color) }, '*');
   $('title').textContent = inbox.title;
-  if (inbox.greeting) bubble({ id: 'greeting', author: 'ai', content: inbox.greeting, status: 'complete' });
+  if (inbox.greeting)
+    bubble({ id: 'greeting', author: 'ai', content: inbox.greeting, status: 'complete', isLocal: true });
   // Only people answer here, and none is at work: say when one is back, and offer to leave an email.
   if (!inbox.hasAgent && !inbox.isOpenNow) showBackAt(inbox.nextOpeningAt);
   const session = await api('POST', `/inboxes/${inboxId}/sessions`, {
@@ -363,6 +373,10 @@ async function start() {
   if (kept) {
     showStatus(kept);
     void follow(kept.id);
+  } else if (!inbox.hasAgent) {
+    // Only people answer here: ask what it is about first, so the visitor's first message is the line the
+    // operators' queue shows (docs/customer-service.md).
+    bubble({ id: 'ask-topic', author: 'system', content: t.askTopic, status: 'complete', isLocal: true });
   }
 }
 

@@ -13,7 +13,7 @@ export type AnalyticsBucket = (typeof analyticsBuckets)[number];
 export const firstCountedDay = '1970-01-01';
 export const lastCountedDay = '2999-12-31';
 
-const isoDate = z
+export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
   .refine(
@@ -27,6 +27,34 @@ const isoDate = z
   );
 
 const dayMs = 86_400_000;
+
+/**
+ * The range of a query: `from` and `to` filled in (the last 30 days to today by default) and held to at
+ * most maxRangeDays, `to` not before `from`. Shared by every analytics query.
+ */
+export function withRange<Query extends { from?: string; to?: string }>(
+  query: Query,
+  context: z.RefinementCtx,
+): Query & { from: string; to: string } {
+  const today = new Date().toISOString().slice(0, 10);
+  const to = query.to ?? (query.from && query.from > today ? query.from : today);
+  const thirtyDaysBefore = new Date(Date.parse(`${to}T00:00:00Z`) - 29 * dayMs).toISOString().slice(0, 10);
+  const from = query.from ?? (thirtyDaysBefore < firstCountedDay ? firstCountedDay : thirtyDaysBefore);
+  const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / dayMs + 1;
+  if (days < 1) {
+    context.addIssue({ code: 'custom', path: ['to'], message: `must be on or after from (${from})` });
+    return z.NEVER;
+  }
+  if (days > maxRangeDays) {
+    context.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: `the range spans ${days} days; ask for at most ${maxRangeDays} at a time`,
+    });
+    return z.NEVER;
+  }
+  return { ...query, from, to };
+}
 
 /**
  * `from` and `to` are UTC days, both included; without them, the last 30 days to today. A platform admin
@@ -43,26 +71,7 @@ export const analyticsQuery = z
     tenantId: z.union([z.uuid(), z.literal('all')]).optional(),
     format: z.enum(['json', 'csv']).optional(),
   })
-  .transform((query, context) => {
-    const today = new Date().toISOString().slice(0, 10);
-    const to = query.to ?? (query.from && query.from > today ? query.from : today);
-    const thirtyDaysBefore = new Date(Date.parse(`${to}T00:00:00Z`) - 29 * dayMs).toISOString().slice(0, 10);
-    const from = query.from ?? (thirtyDaysBefore < firstCountedDay ? firstCountedDay : thirtyDaysBefore);
-    const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / dayMs + 1;
-    if (days < 1) {
-      context.addIssue({ code: 'custom', path: ['to'], message: `must be on or after from (${from})` });
-      return z.NEVER;
-    }
-    if (days > maxRangeDays) {
-      context.addIssue({
-        code: 'custom',
-        path: ['to'],
-        message: `the range spans ${days} days; ask for at most ${maxRangeDays} at a time`,
-      });
-      return z.NEVER;
-    }
-    return { ...query, from, to };
-  });
+  .transform(withRange);
 export type AnalyticsQuery = z.infer<typeof analyticsQuery>;
 
 const percentiles = z.object({

@@ -8,7 +8,11 @@ import { createAnalyticsRollups } from './analytics-rollups.js';
 import { createAnalyticsSpendRepository } from './analytics-spend.repository.js';
 import { createAnalyticsRepository } from './analytics.repository.js';
 import { registerAnalyticsRoutes } from './analytics.routes.js';
-import { createAnalyticsService } from './analytics.service.js';
+import { createAnalyticsService, type AnalyticsService } from './analytics.service.js';
+import { createCsatRepository } from './csat.repository.js';
+import { registerCsatRoutes } from './csat.routes.js';
+import { createCsatService } from './csat.service.js';
+import type { App } from '../../platform/http/types.js';
 
 export interface AnalyticsModuleDeps {
   readonly db: Database;
@@ -25,14 +29,20 @@ export function createAnalyticsModule(deps: AnalyticsModuleDeps) {
     logger: deps.logger,
   });
   const serverKinds = deps.serverProviders ? serverProviderKinds(deps.serverProviders) : new Map<string, never>();
+  const repository = createAnalyticsRepository();
   const service = createAnalyticsService({
     db: deps.db,
-    repository: createAnalyticsRepository(),
+    repository,
     rawRepository: createAnalyticsRawRepository(),
     rollups,
     spendRepository: createAnalyticsSpendRepository(serverKinds),
   });
-  return { service, rollups, registerRoutes: registerAnalyticsRoutes };
+  const csat = createCsatService({ db: deps.db, repository: createCsatRepository(), analyticsRepository: repository });
+  const registerRoutes = (app: App, analytics: AnalyticsService): void => {
+    registerAnalyticsRoutes(app, analytics);
+    registerCsatRoutes(app, csat);
+  };
+  return { service, csat, rollups, registerRoutes };
 }
 
 export type { AnalyticsService } from './analytics.service.js';

@@ -3,8 +3,22 @@ import type { Database } from '../../platform/db/client.js';
 import type { JobContext } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import { shortenTo } from '../../platform/text-cut.js';
+import { citedForContact } from '../inbox/cited-for-contact.js';
 import type { EmailRepository } from './email.repository.js';
 import type { SendEmailJob } from './email-outbox.js';
+
+/**
+ * An AI reply as mail: its `[n]` markers taken out (they mean nothing without the passages) and, with
+ * the inbox's `titles`, the cited sources' titles on a line after it; with `strip`, none.
+ */
+export function aiReplyText(
+  content: string,
+  citations: Parameters<typeof citedForContact>[1],
+  mode: Parameters<typeof citedForContact>[2],
+): string {
+  const cited = citedForContact(content, citations, mode);
+  return cited.sources.length > 0 ? `${cited.content}\n\nSources: ${cited.sources.join(' · ')}` : cited.content;
+}
 
 export interface OutboundSmtpSettings {
   /** `smtp://` or `smtps://`, credentials in it; undefined: replies wait until it is set. */
@@ -75,7 +89,7 @@ export function createEmailSender(deps: EmailSenderDeps) {
           to: { name: found.contactName ?? '', address: email.contactAddress },
           // A conversation an operator opened has no mail to answer yet: its first mail is named for the inbox.
           subject: firstSubject === undefined ? found.inboxName : replySubject(firstSubject),
-          text: found.content,
+          text: isAiReply ? aiReplyText(found.content, found.citations, found.inboxCitations) : found.content,
           messageId: `<${email.internetMessageId}>`,
           ...(lastInbound && { inReplyTo: `<${lastInbound.internetMessageId}>` }),
           references: referencesOf(thread.map((mail) => mail.internetMessageId)).map((id) => `<${id}>`),

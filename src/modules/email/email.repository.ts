@@ -140,10 +140,12 @@ export function createEmailRepository() {
         .select({
           email: emailMessages,
           content: messages.content,
+          citations: messages.citations,
           authorName: messages.authorName,
           isOperatorReply: sql<boolean>`${messages.authorId} is not null or ${messages.authorName} is not null`,
           inboxAddress: inboxes.emailAddress,
           inboxName: inboxes.name,
+          inboxCitations: inboxes.citations,
           agentName: agents.name,
           contactName: contacts.name,
         })

@@ -51,7 +51,9 @@ export function createDeskLive(deps: DeskLiveDeps) {
       lines.map((line) => line.content),
       change.reason,
     );
-    await repository.saveSummary(db, tenantId, after.id, summary);
+    // Nothing to say yet (a human-only inbox's conversation waits before its first message): recordTopic
+    // writes it then, and an empty one written here late would erase it.
+    if (summary) await repository.saveSummary(db, tenantId, after.id, summary);
     deps.publisher?.publishToOperators(tenantId, {
       type: 'support-pending',
       supportConversationId: after.id,
@@ -122,6 +124,16 @@ export function createDeskLive(deps: DeskLiveDeps) {
     /** SupportServiceDeps.onChanged: runs after the change is stored; a failure is logged, never thrown. */
     onChanged(change: SupportChange): void {
       deps.background.run('support-change', () => announceChange(change));
+    },
+    /**
+     * A contact's message to a conversation waiting for a person with no summary yet (a human-only inbox's
+     * first message, written after the widget asked what it is about): it becomes the summary the queue
+     * shows, and operators' consoles hear of it.
+     */
+    async recordTopic(tenantId: string, supportConversationId: string, content: string): Promise<void> {
+      const summary = extractSummary([content]);
+      if (!summary || !(await repository.saveTopic(db, tenantId, supportConversationId, summary))) return;
+      deps.publisher?.publishToOperators(tenantId, { type: 'support-summary', supportConversationId, summary });
     },
     drain: () => deps.background.drain(),
   };

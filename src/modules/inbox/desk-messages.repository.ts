@@ -265,6 +265,26 @@ export function createDeskMessagesRepository() {
         .where(inTenant(supportConversations, tenantId, eq(supportConversations.id, id)));
     },
 
+    /**
+     * The summary, only where there is none yet: a human-only inbox's conversation waits from its start,
+     * before the contact wrote, so its first message says what it is about. True when it was written.
+     */
+    async saveTopic(db: Executor, tenantId: string, id: string, summary: string): Promise<boolean> {
+      const written = await db
+        .update(supportConversations)
+        .set({ summary })
+        .where(
+          inTenant(
+            supportConversations,
+            tenantId,
+            eq(supportConversations.id, id),
+            sql`coalesce(${supportConversations.summary}, '') = ''`,
+          ),
+        )
+        .returning({ id: supportConversations.id });
+      return written.length > 0;
+    },
+
     /** The contact's messages in a chat conversation, oldest first (what a summary is made from). */
     async contactMessages(db: Executor, tenantId: string, conversationId: string, limit: number) {
       return db

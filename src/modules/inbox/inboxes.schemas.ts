@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
   aiFailureModes,
+  citationModes,
   inboxKinds,
+  type CitationMode,
   type InboxKind,
   type StoredBusinessHours,
   type StoredWidgetTexts,
@@ -98,6 +100,12 @@ const emailAddressSchema = z
 const agentIdSchema = z.uuid('must be an agent id (UUID)').nullable();
 const originsSchema = z.array(originSchema).max(20, 'can hold at most 20 origins');
 
+const citationsSchema = z
+  .enum(citationModes)
+  .describe(
+    "How an AI reply's citations reach the contact (widget and email): `titles` lists the cited sources' titles under it, `strip` shows none; `[n]` markers are taken out either way",
+  );
+
 export const createInboxBody = z
   .strictObject({
     name: visibleText(100),
@@ -117,6 +125,7 @@ export const createInboxBody = z
     businessHours: businessHoursSchema.nullable().default(null),
     handoff: handoffSchema.partial().default({}),
     csatEnabled: z.boolean().default(false),
+    citations: citationsSchema.default('titles'),
     memory: z
       .boolean()
       .default(false)
@@ -140,6 +149,7 @@ export const updateInboxBody = patchBody({
   businessHours: businessHoursSchema.nullable().optional(),
   handoff: handoffSchema.partial().optional(),
   csatEnabled: z.boolean().optional(),
+  citations: citationsSchema.optional(),
   memory: z.boolean().optional(),
   assignment: assignmentSchema.partial().optional(),
 });
@@ -165,6 +175,7 @@ export const inboxSchema = z.object({
     noAnswerReply: z.string(),
   }),
   csatEnabled: z.boolean(),
+  citations: z.enum(citationModes),
   memory: z.boolean(),
   assignment: z.object({ roundRobin: z.boolean(), operatorCapacity: z.number().int() }),
   signingSecretRotatedAt: z.iso.datetime(),
@@ -196,6 +207,7 @@ export interface InboxRow {
   readonly onAiFailure: (typeof aiFailureModes)[number];
   readonly noAnswerReply: string;
   readonly isCsatEnabled: boolean;
+  readonly citations: CitationMode;
   readonly isMemoryEnabled: boolean;
   readonly isAutoAssignEnabled: boolean;
   readonly operatorCapacity: number;
@@ -222,6 +234,7 @@ export const presentInbox = (inbox: InboxRow): InboxView => ({
     : null,
   handoff: { keywords: inbox.handoffKeywords, onAiFailure: inbox.onAiFailure, noAnswerReply: inbox.noAnswerReply },
   csatEnabled: inbox.isCsatEnabled,
+  citations: inbox.citations,
   memory: inbox.isMemoryEnabled,
   assignment: { roundRobin: inbox.isAutoAssignEnabled, operatorCapacity: inbox.operatorCapacity },
   signingSecretRotatedAt: inbox.signingSecretRotatedAt.toISOString(),

@@ -95,6 +95,7 @@ export function createInboxesService(deps: InboxesServiceDeps) {
           onAiFailure: input.handoff.onAiFailure ?? 'handover',
           noAnswerReply: input.handoff.noAnswerReply ?? '',
           isCsatEnabled: input.csatEnabled,
+          citations: input.citations,
           isMemoryEnabled: input.memory,
           isAutoAssignEnabled: input.assignment.roundRobin ?? false,
           operatorCapacity: input.assignment.operatorCapacity ?? defaultOperatorCapacity,
@@ -128,6 +129,7 @@ export function createInboxesService(deps: InboxesServiceDeps) {
         ...(input.handoff?.onAiFailure !== undefined && { onAiFailure: input.handoff.onAiFailure }),
         ...(input.handoff?.noAnswerReply !== undefined && { noAnswerReply: input.handoff.noAnswerReply }),
         ...(input.csatEnabled !== undefined && { isCsatEnabled: input.csatEnabled }),
+        ...(input.citations !== undefined && { citations: input.citations }),
         ...(input.memory !== undefined && { isMemoryEnabled: input.memory }),
         ...(input.assignment?.roundRobin !== undefined && { isAutoAssignEnabled: input.assignment.roundRobin }),
         ...(input.assignment?.operatorCapacity !== undefined && {

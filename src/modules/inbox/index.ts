@@ -156,6 +156,9 @@ export function createInboxModule(deps: InboxModuleDeps) {
     },
     /** Wakes the snoozes whose time passed without their job (snooze-wake.ts); on nodes that run jobs. */
     snoozeSweep,
+    /** The widget: a human-only inbox's first message is what the queue shows of it (desk-live.ts). */
+    recordTopic: (tenantId: string, supportConversationId: string, content: string) =>
+      live.recordTopic(tenantId, supportConversationId, content),
     /** Waits for the live work still running (notices, summaries): shutdown and tests. */
     drain: () => live.drain(),
     registerRoutes(app: App): void {

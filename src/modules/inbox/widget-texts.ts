@@ -11,6 +11,7 @@ export const widgetTextKeys = [
   'talkToPerson',
   'close',
   'waitingForPerson',
+  'askTopic',
   'personJoined',
   'outsideHours',
   'email',

@@ -33,6 +33,8 @@ export interface WidgetModuleDeps {
   readonly typingThrottleMs: number;
   /** The inbox module's desk user, who owns the chat conversations behind support conversations (ADR 18). */
   readonly deskUserOf: (tenantId: string) => Promise<string>;
+  /** The inbox module's: a waiting conversation's first message becomes the summary the queue shows. */
+  readonly recordTopic?: (tenantId: string, supportConversationId: string, content: string) => Promise<void>;
   readonly realtime: { readonly hub: RealtimeHub; readonly relay: EventRelay };
   readonly perMinute: number;
   readonly heartbeatMs: number;
@@ -76,6 +78,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
     files: deps.files,
     imageMaxBytes: deps.imageMaxBytes,
     deskUserOf: deps.deskUserOf,
+    recordTopic: deps.recordTopic,
     events,
     // A message no model wrote reaches the widget's stream and operators' sockets as chat's own do.
     announceMessage: (tenantId, row) => {

@@ -47,7 +47,10 @@ interface OwnConversation {
 }
 
 export function createWidgetAnswering(
-  deps: Pick<WidgetServiceDeps, 'db' | 'repository' | 'support' | 'chat' | 'announceMessage' | 'recordMessage' | 'now'>,
+  deps: Pick<
+    WidgetServiceDeps,
+    'db' | 'repository' | 'support' | 'chat' | 'announceMessage' | 'recordMessage' | 'recordTopic' | 'now'
+  >,
   visitorSide: {
     readonly widgetActor: (tenantId: string) => Promise<Actor>;
   },
@@ -164,6 +167,8 @@ export function createWidgetAnswering(
       return { messageId: handle.userMessage.id, replyId: handle.assistantMessageId, personBackAt: null };
     }
     const message = await writeMessage(visitor, chatConversationId, 'user', content, images);
+    // A human-only inbox asked what this is about (the widget's askTopic): the first answer is the queue's line.
+    if (status === 'pending' && !conversation.summary) await deps.recordTopic?.(visitor.tenantId, id, content);
     // Waiting for a person outside the business hours (a human-only inbox's every message): say when one is back.
     const personBackAt =
       answerer.kind === 'handover'

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { aiReplyText } from '../email/email-sender.js';
 import { citedForWidget } from './widget.schemas.js';
 
 const returns = { marker: 1, documentTitle: 'Returns policy' };
@@ -18,5 +19,20 @@ describe("an AI reply's citations as a customer sees them", () => {
       sources: [],
     });
     expect(citedForWidget('No sources here.', null)).toEqual({ content: 'No sources here.', sources: [] });
+  });
+
+  it("with the inbox's strip, takes the markers out and lists no source", () => {
+    expect(citedForWidget('You have 30 days [1].', [returns], 'strip')).toEqual({
+      content: 'You have 30 days.',
+      sources: [],
+    });
+  });
+
+  it('in a mail: the titles on a line after the reply, or nothing with strip', () => {
+    expect(aiReplyText('You have 30 days [1]. Labels are free [2].', [returns, shipping], 'titles')).toBe(
+      'You have 30 days. Labels are free.\n\nSources: Returns policy · Shipping',
+    );
+    expect(aiReplyText('You have 30 days [1].', [returns], 'strip')).toBe('You have 30 days.');
+    expect(aiReplyText('Hello there.', [], 'titles')).toBe('Hello there.');
   });
 });

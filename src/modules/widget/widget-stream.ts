@@ -6,6 +6,7 @@ import type { RealtimeConnection, RealtimeHub } from '../realtime/realtime-hub.j
 import type { EventRelay } from '../realtime/event-relay.js';
 import type { ServerFrame } from '../realtime/realtime.schemas.js';
 import type { Database } from '../../platform/db/client.js';
+import type { CitationMode } from '../../platform/db/schema/support.js';
 import type { Visitor } from './widget-sessions.js';
 import type { WidgetRepository } from './widget.repository.js';
 import { citedForWidget, imagesOf, widgetStatusOf, type WidgetMessageView } from './widget.schemas.js';
@@ -24,7 +25,8 @@ export interface WidgetStreamDeps {
   readonly openStreams: Set<{ end(): void }>;
 }
 
-function widgetViewOf(message: MessageView): WidgetMessageView {
+/** A chat message as the widget shows it, an AI reply's citations as the inbox's `citations` says. */
+function widgetViewOf(message: MessageView, citations: CitationMode): WidgetMessageView {
   const author =
     message.role === 'user' ? 'contact' : message.role === 'system' ? 'system' : message.model ? 'ai' : 'operator';
   return {
@@ -32,7 +34,7 @@ function widgetViewOf(message: MessageView): WidgetMessageView {
     author,
     authorName: message.author?.name ?? null,
     ...(author === 'ai'
-      ? citedForWidget(message.content, message.citations)
+      ? citedForWidget(message.content, message.citations, citations)
       : { content: message.content, sources: [] }),
     images: imagesOf(message.attachments),
     readAt: message.readAt,
@@ -61,12 +63,18 @@ function widgetEventOf(frame: ServerFrame, visitor: Visitor): { event: string; d
         },
       };
     case 'message-created':
-      return { event: 'message', data: { message: widgetViewOf(frame.message as MessageView) } };
+      return {
+        event: 'message',
+        data: { message: widgetViewOf(frame.message as MessageView, visitor.inbox.citations) },
+      };
     case 'finished':
-      return { event: 'message', data: { message: widgetViewOf(frame.message as MessageView) } };
+      return {
+        event: 'message',
+        data: { message: widgetViewOf(frame.message as MessageView, visitor.inbox.citations) },
+      };
     case 'error':
       return frame.reply
-        ? { event: 'message', data: { message: widgetViewOf(frame.reply as MessageView) } }
+        ? { event: 'message', data: { message: widgetViewOf(frame.reply as MessageView, visitor.inbox.citations) } }
         : undefined;
     case 'message-started':
       return { event: 'reply-started', data: { messageId: frame.messageId } };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { supportStatuses, type StoredAttachment } from '../../platform/db/schema/index.js';
+import type { CitationMode } from '../../platform/db/schema/support.js';
 import { patchBody } from '../../platform/http/common-schemas.js';
+import { citedForContact } from '../inbox/cited-for-contact.js';
 import { widgetTextsViewSchema } from '../inbox/widget-texts.js';
 import type { StoredMessage } from './widget.repository.js';
 
@@ -80,23 +82,8 @@ export const widgetMessageSchema = z.object({
 });
 export type WidgetMessageView = z.infer<typeof widgetMessageSchema>;
 
-/**
- * An AI reply as a customer reads it: its `[n]` markers mean nothing without the passages, so they are
- * taken out, and the titles of the sources it cited are listed once each (a marker no passage backs is
- * only taken out).
- */
-export function citedForWidget(
-  content: string,
-  citations: readonly { readonly marker: number; readonly documentTitle: string }[] | null | undefined,
-): { content: string; sources: string[] } {
-  const markerGroups = / ?\[(\d+(?:\s*,\s*\d+)*)\]/g;
-  const used = new Set([...content.matchAll(markerGroups)].flatMap((match) => match[1]!.split(',').map(Number)));
-  const cited = (citations ?? []).filter((citation) => used.has(citation.marker));
-  return {
-    content: content.replace(markerGroups, ''),
-    sources: [...new Set(cited.map((citation) => citation.documentTitle))],
-  };
-}
+/** The widget's name for it: the panel shows `sources` under the reply. */
+export { citedForContact as citedForWidget } from '../inbox/cited-for-contact.js';
 
 export const widgetConversationSchema = z.object({
   id: z.uuid(),
@@ -157,15 +144,18 @@ const authorOf = (role: StoredMessage['role'], model: string | null): WidgetMess
   return model === null ? 'operator' : 'ai';
 };
 
-/** What a contact sees of a chat message: its text and author, never models, tokens, tools or sources. */
-export function presentWidgetMessage(message: StoredMessage): WidgetMessageView {
+/**
+ * What a contact sees of a chat message: its text and author, never models, tokens, tools or passages;
+ * an AI reply's cited sources by title, or none, as its inbox's `citations` says.
+ */
+export function presentWidgetMessage(message: StoredMessage, citations: CitationMode): WidgetMessageView {
   const author = authorOf(message.role, message.model);
   return {
     id: message.id,
     author,
     authorName: author === 'operator' ? (message.authorName ?? null) : null,
     ...(author === 'ai'
-      ? citedForWidget(message.content, message.citations)
+      ? citedForContact(message.content, message.citations, citations)
       : { content: message.content, sources: [] }),
     images: imagesOf(message.attachments),
     readAt: message.readAt?.toISOString() ?? null,

@@ -38,6 +38,8 @@ export interface WidgetServiceDeps {
   readonly announceMessage: (tenantId: string, message: StoredMessage) => void;
   /** In the transaction that stores such a message: its `message.created` webhook event (the outbox). */
   readonly recordMessage?: (tx: Executor, tenantId: string, message: StoredMessage) => Promise<void>;
+  /** A waiting conversation's first message as its summary, where it has none (the inbox module's desk). */
+  readonly recordTopic?: (tenantId: string, supportConversationId: string, content: string) => Promise<void>;
   /** `csat.submitted` for each rating. */
   readonly events?: WebhookEvents | undefined;
   readonly now?: () => Date;
@@ -145,7 +147,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     async messages(visitor: Visitor, id: string): Promise<{ items: WidgetMessageView[] }> {
       const { chatConversationId } = await findOwn(visitor, id);
       const rows = await repository.listMessages(db, visitor.tenantId, chatConversationId);
-      return { items: rows.map(presentWidgetMessage) };
+      return { items: rows.map((row) => presentWidgetMessage(row, visitor.inbox.citations)) };
     },
 
     /**
@@ -164,7 +166,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
         const earlier = claim?.messageId ? await repository.findMessage(db, tenantId, claim.messageId) : undefined;
         if (!earlier) throw conflict('This message is still being sent; retry it in a moment');
         return {
-          message: presentWidgetMessage(earlier),
+          message: presentWidgetMessage(earlier, visitor.inbox.citations),
           conversation: await reload(visitor, id),
           replyId: null,
           personBackAt: null,
@@ -182,7 +184,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       await repository.settleClaim(db, tenantId, id, input.clientMessageId, result.messageId);
       const message = await repository.findMessage(db, tenantId, result.messageId);
       return {
-        message: presentWidgetMessage(message!),
+        message: presentWidgetMessage(message!, visitor.inbox.citations),
         conversation: await reload(visitor, id),
         replyId: result.replyId,
         personBackAt: result.personBackAt?.toISOString() ?? null,
@@ -210,7 +212,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       const result = await answer(visitor, own, '', [image]);
       const message = await repository.findMessage(db, visitor.tenantId, result.messageId);
       return {
-        message: presentWidgetMessage(message!),
+        message: presentWidgetMessage(message!, visitor.inbox.citations),
         conversation: await reload(visitor, id),
         replyId: result.replyId,
         personBackAt: result.personBackAt?.toISOString() ?? null,

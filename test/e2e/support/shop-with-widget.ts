@@ -26,6 +26,8 @@ export async function openShopWithWidget(
   app: App,
   parleyUrl: string,
   inbox: Record<string, unknown> = {},
+  /** More attributes of the snippet's script tag, as written (` data-title-flash`). */
+  snippetAttributes = '',
 ): Promise<ShopWithWidget> {
   const platformAdmin = await registerPlatformAdmin(app);
   const admin = await createTenantWithAdmin(app, platformAdmin, 'Shop');
@@ -43,7 +45,7 @@ export async function openShopWithWidget(
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     response.end(
       `<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>The shop</h1>` +
-        `<script src="${parleyUrl}/widget.js" data-inbox="${inboxId}" async></script></body></html>`,
+        `<script src="${parleyUrl}/widget.js" data-inbox="${inboxId}"${snippetAttributes} async></script></body></html>`,
     );
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));

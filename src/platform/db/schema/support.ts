@@ -24,6 +24,10 @@ export type AiFailureMode = (typeof aiFailureModes)[number];
 export const inboxKinds = ['widget', 'api', 'email'] as const;
 export type InboxKind = (typeof inboxKinds)[number];
 
+/** How the widget and email show an AI reply's citations: the sources' titles, or nothing (markers removed). */
+export const citationModes = ['titles', 'strip'] as const;
+export type CitationMode = (typeof citationModes)[number];
+
 /** Opening hours, one rule a weekday (0 = Sunday), in the inbox's IANA time zone. */
 export interface StoredBusinessHours {
   readonly timeZone: string;
@@ -61,6 +65,8 @@ export const inboxes = pgTable(
      */
     noAnswerReply: text('no_answer_reply').notNull().default(''),
     isCsatEnabled: boolean('is_csat_enabled').notNull().default(false),
+    /** How an AI reply's citations reach the contact (widget and email); the console always shows them. */
+    citations: text('citations', { enum: citationModes }).notNull().default('titles'),
     /**
      * Whether the inbox's agent keeps long-term memory of each contact (per contact, never shared between
      * contacts). Off by default: a customer's facts are kept only where the tenant chose to.

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, tenantColumn } from './columns.js';
 import { messages } from './conversations.js';
@@ -73,5 +74,10 @@ export const supportRatings = pgTable(
   (table) => [
     index('support_ratings_tenant_idx').on(table.tenantId, table.createdAt),
     index('support_ratings_operator_idx').on(table.operatorId),
+    // Analytics' low-ratings list (1 and 2 by default), newest first: a short index of only those rows, so
+    // the page is its first entries however many good ratings surround them.
+    index('support_ratings_low_idx')
+      .on(table.tenantId, table.createdAt, table.supportConversationId)
+      .where(sql`${table.rating} <= 2`),
   ],
 );

@@ -4,6 +4,7 @@ import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { overviewQuery, type AnalyticsFilters, type AnalyticsOverview, type PathSpend } from './analytics-api';
 import { AnalyticsFiltersBar } from './analytics-filters';
+import { CsatSection } from './csat-section';
 import { ThemeChart } from './theme-chart';
 
 const dayMs = 86_400_000;
@@ -70,6 +71,7 @@ export function AnalyticsPage() {
       {overview.error ? <ErrorNotice error={overview.error} /> : null}
       {overview.isPending ? <p className="muted">Counting…</p> : null}
       {overview.data ? <OverviewView overview={overview.data} /> : null}
+      <CsatSection filters={filters} />
     </section>
   );
 }

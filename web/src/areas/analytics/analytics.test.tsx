@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fakeApi, pageOf, renderArea } from '../../ui/test-harness';
 import { analyticsArea } from './analytics-area';
 import type { AnalyticsOverview } from './analytics-api';
+import type { CsatReport, LowRatingsPage } from './csat-api';
 
 afterEach(cleanup);
 
@@ -66,9 +67,44 @@ const overview: AnalyticsOverview = {
   })),
 };
 
+const figures = { ratings: 3, average: 3.1, satisfiedShare: 0.333 };
+function csatReport(groupBy: CsatReport['range']['groupBy']): CsatReport {
+  return {
+    range: { from: '2026-03-02', to: '2026-03-03', interval: 'day', groupBy, inboxId: null },
+    satisfiedFrom: 4,
+    totals: figures,
+    groups: [
+      {
+        key: groupBy === 'label' ? 'billing' : 'g1',
+        name: groupBy === 'label' ? 'billing' : 'Olive',
+        ...figures,
+        series: [{ start: '2026-03-02', ...figures }],
+      },
+    ],
+  };
+}
+const lowRatings: LowRatingsPage = {
+  items: [
+    {
+      supportConversationId: 's1',
+      rating: 1,
+      comment: 'Nobody answered my refund question',
+      contact: { id: 'c1', name: 'Gentle Otter' },
+      operator: { id: 'u1', name: 'Olive' },
+      inbox: { id: 'i1', name: 'Website' },
+      labels: ['refunds'],
+      ratedAt: '2026-03-02T10:00:00.000Z',
+    },
+  ],
+  nextCursor: null,
+};
+
 function server() {
   return fakeApi({
     'GET /v1/analytics/overview': () => Response.json(overview),
+    'GET /v1/analytics/csat': (call) =>
+      Response.json(csatReport(new URLSearchParams(call.search).get('groupBy') as 'operator' | 'label')),
+    'GET /v1/analytics/csat/low-ratings': () => Response.json(lowRatings),
     'GET /v1/agents': () => pageOf([{ id: 'a1', name: 'Helper' }]),
     'GET /v1/inboxes': () => pageOf([{ id: 'i1', name: 'Website' }]),
     'GET /v1/users': () => pageOf([{ id: 'u1', email: 'op@example.test', displayName: 'Olive', role: 'operator' }]),
@@ -76,7 +112,7 @@ function server() {
 }
 
 describe('Analytics dashboard', () => {
-  it("shows the overview's figures, four charts, the cost by model and by path", async () => {
+  it("shows the overview's figures, five charts, the cost by model and by path", async () => {
     await renderArea(analyticsArea.element, {
       fetchImpl: server().fetchImpl,
       areaPath: '/analytics',
@@ -87,7 +123,8 @@ describe('Analytics dashboard', () => {
     expect(screen.getAllByText('4.0 s / 1.5 min')).toHaveLength(3);
     expect(screen.getByText('4.25')).toBeTruthy();
     expect(screen.getByText('gpt-4o-mini')).toBeTruthy();
-    expect(screen.getAllByRole('img')).toHaveLength(4);
+    expect(await screen.findByRole('img', { name: 'Average rating by operator' })).toBeTruthy();
+    expect(screen.getAllByRole('img')).toHaveLength(5);
     const paths = screen.getByRole('table', { name: 'Spend by path' });
     expect(within(paths).getByText('Summaries').closest('tr')?.textContent).toContain('7');
     expect(within(paths).getByText('Chat replies')).toBeTruthy();
@@ -105,5 +142,19 @@ describe('Analytics dashboard', () => {
       expect(urls.at(-1)).toContain('inboxId=i1');
       expect(urls.at(-1)).toContain('bucket=week');
     });
+  });
+
+  it('shows CSAT by the chosen grouping and the low ratings, each a link to its conversation', async () => {
+    const api = server();
+    await renderArea(analyticsArea.element, { fetchImpl: api.fetchImpl, areaPath: '/analytics', path: '/analytics' });
+    const byOperator = await screen.findByRole('table', { name: 'CSAT by operator' });
+    expect(within(byOperator).getByText('Olive').closest('tr')?.textContent).toContain('33%');
+    const low = await screen.findByRole('list', { name: 'Low ratings' });
+    expect(within(low).getByText('Nobody answered my refund question')).toBeTruthy();
+    expect(within(low).getByRole('link').getAttribute('href')).toBe('/inbox/s1');
+    fireEvent.change(screen.getByLabelText('Group by'), { target: { value: 'label' } });
+    expect(await screen.findByRole('table', { name: 'CSAT by label' })).toBeTruthy();
+    const asked = api.calls.filter((call) => call.path === '/v1/analytics/csat').map((call) => call.search);
+    expect(asked.at(-1)).toContain('groupBy=label');
   });
 });

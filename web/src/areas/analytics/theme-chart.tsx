@@ -28,7 +28,8 @@ Chart.register(
 /** A series drawn in one of the theme's colours, by CSS variable name (`--accent`). */
 export interface ChartSeries {
   readonly label: string;
-  readonly values: readonly number[];
+  /** null: no figure for that label (a gap in a line). */
+  readonly values: readonly (number | null)[];
   readonly colorVariable: string;
 }
 

@@ -17,6 +17,7 @@ const emailInbox: Inbox = {
   businessHours: null,
   handoff: { keywords: ['human'], onAiFailure: 'handover', noAnswerReply: '' },
   csatEnabled: false,
+  citations: 'titles',
   memory: false,
   signingSecretRotatedAt: '2026-01-01T10:00:00.000Z',
   createdAt: '2026-01-01T10:00:00.000Z',

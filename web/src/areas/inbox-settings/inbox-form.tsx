@@ -49,6 +49,7 @@ export function InboxForm(props: {
   const [onAiFailure, setOnAiFailure] = useState(inbox?.handoff.onAiFailure ?? 'handover');
   const [noAnswerReply, setNoAnswerReply] = useState(inbox?.handoff.noAnswerReply ?? '');
   const [csatEnabled, setCsatEnabled] = useState(inbox?.csatEnabled ?? false);
+  const [citations, setCitations] = useState(inbox?.citations ?? 'titles');
   const [memory, setMemory] = useState(inbox?.memory ?? false);
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -66,6 +67,7 @@ export function InboxForm(props: {
         noAnswerReply: noAnswerReply.trim(),
       },
       csatEnabled,
+      citations,
       memory,
       ...(inbox ? {} : { kind }),
       ...(kind === 'email' && { emailAddress: emailAddress.trim() }),
@@ -207,6 +209,18 @@ export function InboxForm(props: {
         value={noAnswerReply}
         onValueChange={setNoAnswerReply}
       />
+      <Field label="Sources under an AI reply" field="citations" error={error}>
+        {(control) => (
+          <select
+            {...control}
+            value={citations}
+            onChange={(event) => setCitations(event.target.value as 'titles' | 'strip')}
+          >
+            <option value="titles">Show the titles of the sources it cited</option>
+            <option value="strip">Show no sources</option>
+          </select>
+        )}
+      </Field>
       <label className="inline">
         <input type="checkbox" checked={csatEnabled} onChange={(event) => setCsatEnabled(event.target.checked)} />
         Ask for a rating when a conversation is resolved

@@ -25,6 +25,7 @@ const inbox: Inbox = {
   businessHours: null,
   handoff: { keywords: ['human', 'agent'], onAiFailure: 'handover', noAnswerReply: '' },
   csatEnabled: false,
+  citations: 'titles',
   memory: false,
   signingSecretRotatedAt: '2026-01-01T10:00:00.000Z',
   createdAt: '2026-01-01T10:00:00.000Z',
@@ -58,6 +59,7 @@ describe('Inbox settings', () => {
     fireEvent.change(screen.getByLabelText('Allowed origins'), { target: { value: 'https://shop.example\n' } });
     fireEvent.click(screen.getByRole('checkbox', { name: 'Always open' }));
     fireEvent.click(screen.getByRole('checkbox', { name: 'Ask for a rating when a conversation is resolved' }));
+    fireEvent.change(screen.getByLabelText('Sources under an AI reply'), { target: { value: 'strip' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create inbox' }));
 
     const dialog = await screen.findByRole('dialog', { name: 'Signing secret of Shop' });
@@ -69,6 +71,7 @@ describe('Inbox settings', () => {
       agentId,
       allowedOrigins: ['https://shop.example'],
       csatEnabled: true,
+      citations: 'strip',
       // Memory of contacts stays off unless the admin ticks it.
       memory: false,
       handoff: { onAiFailure: 'handover' },

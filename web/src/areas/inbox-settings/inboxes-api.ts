@@ -14,6 +14,8 @@ export interface Inbox {
   businessHours: BusinessHours | null;
   handoff: { keywords: string[]; onAiFailure: 'handover' | 'stay'; noAnswerReply: string };
   csatEnabled: boolean;
+  /** How an AI reply's cited sources reach the contact (widget, email): their titles, or none. */
+  citations: 'titles' | 'strip';
   /** The agent keeps long-term memory of each contact (per contact); off by default. */
   memory: boolean;
   signingSecretRotatedAt: string;
@@ -35,7 +37,15 @@ export interface InboxWithSecret extends Inbox {
 
 export type InboxInput = Pick<
   Inbox,
-  'name' | 'agentId' | 'allowedOrigins' | 'widget' | 'businessHours' | 'handoff' | 'csatEnabled' | 'memory'
+  | 'name'
+  | 'agentId'
+  | 'allowedOrigins'
+  | 'widget'
+  | 'businessHours'
+  | 'handoff'
+  | 'csatEnabled'
+  | 'citations'
+  | 'memory'
 > & {
   /** Sent only when creating: the server refuses to change it. */
   kind?: InboxKind;

@@ -9,6 +9,7 @@ const panelTexts: readonly { key: string; en: string; zh: string }[] = [
   { key: 'talkToPerson', en: 'Talk to a person', zh: '转人工' },
   { key: 'close', en: 'Close', zh: '关闭' },
   { key: 'waitingForPerson', en: 'Waiting for a person to join…', zh: '正在等待客服接入…' },
+  { key: 'askTopic', en: 'What can we help you with?', zh: '请问有什么可以帮您？' },
   { key: 'personJoined', en: '{name} joined the conversation', zh: '{name} 已加入对话' },
   {
     key: 'outsideHours',
