@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestJobName } from '../../src/modules/knowledge/ingestion/ingestion-job.js';
+import { bringRetryForward } from '../harness/job-retries.js';
 import type { TestApp } from '../harness/test-app.js';
 import type { SignedInUser } from '../harness/tenant-setup.js';
 import { startEmbeddingsApp, type EmbeddingsApp } from './embeddings-app.js';
@@ -117,6 +119,8 @@ describe('the knowledge.ingest job run again after its work was done', () => {
       expect(retrying.status).toBe('pending');
       expect(retrying.errorMessage).toMatch(/\(500\).*attempt 1 of \d; retrying/);
       isOutage = false;
+      // pg-boss set the retry's backoff (3–6 s); it is checked, then brought forward rather than sat out.
+      await bringRetryForward(t.database, ingestJobName, uploaded.id, 0, 'documentId');
 
       await waitForDocument(t.app, admin, sourceId, uploaded.id, undefined, 60_000);
       const { document } = await expectIndexedOnce(sourceId, uploaded.id, 'quetzal');
