@@ -18,6 +18,8 @@ const storedFilesSweepIntervalMs = 60 * 60_000;
 const embeddedCheckpointIntervalMs = 60_000;
 // After the grace period, how long the turns cut short get to store their reply and tell their clients.
 const interruptedTurnsSettleMs = 5_000;
+// While stopping, how often connections that finished their last response are closed.
+const idleConnectionsCheckMs = 50;
 // How long closing storage may take before the process exits without it (a database that hangs).
 const storageCloseBoundMs = 5_000;
 
@@ -74,6 +76,11 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     // A database that stopped answering makes closing fail (the job queue's last query); the process
     // must still exit, so that failure is logged rather than thrown.
     const closed = app.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the app failed'));
+    // Closing drops the connections idle at its start; one whose stream ends later stays open as a
+    // keep-alive until its client drops it (4 s for Node's fetch, minutes for a browser), and holds the
+    // close that long. Each is closed as soon as it falls idle instead.
+    const idleCloser = setInterval(() => app.server.closeIdleConnections(), idleConnectionsCheckMs);
+    void closed.finally(() => clearInterval(idleCloser));
     if ((await boundedBy(closed, config.shutdownGraceMs)) === timedOut) {
       logger.warn({ graceMs: config.shutdownGraceMs }, 'grace period over; ending the turns still running');
       shutdown.endRunningWork();
