@@ -1,6 +1,6 @@
 import { types, type ParserOptions, type RowMode } from '@electric-sql/pglite';
 import { startModuleWorker } from '../../module-worker.js';
-import { isBackgroundWork } from '../background-work.js';
+import { isBackgroundWork, markBackgroundWork } from '../background-work.js';
 import {
   textTypes,
   type PgliteThreadOptions,
@@ -54,6 +54,8 @@ type RequestBody = PgliteThreadRequest extends infer Request
 export async function startPgliteThread(
   options: Omit<PgliteThreadOptions, 'startFrom'> & { readonly startFrom?: Blob | undefined },
 ): Promise<PgliteThreadClient> {
+  // This client orders statements by the marks: from now on background work is marked.
+  markBackgroundWork();
   const startFrom = options.startFrom ? await options.startFrom.arrayBuffer() : undefined;
   const workerData: PgliteThreadOptions = { ...options, startFrom };
   const worker = startModuleWorker(import.meta.url, 'pglite-thread', {
