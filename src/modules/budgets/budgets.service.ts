@@ -3,8 +3,6 @@ import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.
 import type { CallCharge, CallTokens, ModelMeter } from '../../ai/metered-model.js';
 import { providerOfModelRef } from '../../ai/model-ref.js';
 import type { CallOutcome, RecordedCall, UsageSubject } from '../../ai/usage-paths.js';
-import { createExpiringCache } from '../../platform/cache/expiring-cache.js';
-import { everyKey } from '../../platform/cache/invalidation-bus.js';
 import type { Database } from '../../platform/db/client.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { notFound } from '../../platform/errors.js';
@@ -14,6 +12,7 @@ import { dayOf, monthOf, nextMonthStart } from './budget-periods.js';
 import { budgetExceeded } from './budget-refusals.js';
 import type { BudgetRow, BudgetsRepository, LedgerEntry, MonthlyUsage, Reservation } from './budgets.repository.js';
 import { presentBudget, toLimits, type BudgetInput, type BudgetView } from './budgets.schemas.js';
+import { createHeldLimits } from './held-limits.js';
 import { createThresholdWatch } from './threshold-watch.js';
 
 /** What a model call is for; `messageFrom`: the person whose message it answers (their daily cap applies). */
@@ -79,11 +78,8 @@ const hasSpendLimit = (budget: BudgetRow | undefined): budget is BudgetRow =>
 export function createBudgetsService(deps: BudgetsServiceDeps) {
   const { db, repository, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  // Every model call asks for its tenant's limits, and most tenants set none: the row (or its absence) is
-  // held a few seconds, forgotten on every node when it is saved (`forgetLimits`, the invalidation bus).
-  const limits = createExpiringCache<BudgetRow | null>({ ttlMs: deps.limitsTtlMs ?? 5_000, maxEntries: 10_000 });
-  const limitsOf = async (tenantId: string): Promise<BudgetRow | undefined> =>
-    (await limits.load(tenantId, async () => (await repository.findBudget(db, tenantId)) ?? null)) ?? undefined;
+  const limits = createHeldLimits({ db, repository, ttlMs: deps.limitsTtlMs ?? 5_000 });
+  const limitsOf = limits.of;
   const thresholds = createThresholdWatch({ db, repository, logger, events: deps.events, limitsOf });
   // Counts of messages no cap limits, written beside the turn rather than before it; a read of the
   // budget waits for this node's (so a person sees their own message counted).
@@ -208,10 +204,7 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
 
   return {
     /** A tenant's limits changed (on any node): the next call reads them again. `everyKey`: all tenants. */
-    forgetLimits(tenantId: string): void {
-      if (tenantId === everyKey) limits.clear();
-      else limits.invalidate(tenantId);
-    },
+    forgetLimits: limits.forget,
 
     /**
      * The check before a model call: the tenant's monthly budgets, then (for a person's message) their
