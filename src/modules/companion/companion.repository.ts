@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lte, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { agents, conversationSummaries, conversations, messages } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
@@ -17,6 +17,40 @@ export interface SummarisedMessage {
 const rolesReadBy = (side: ReadSide) => (side === 'owner' ? (['assistant', 'system'] as const) : (['user'] as const));
 /** A reply still being written is not read yet, whatever the reader's position. */
 const unfinished = ['pending', 'streaming'] as const;
+
+/** A conversation's summaries (those that end at or before `throughId`, when one is named). */
+const summariesThrough = (tenantId: string, conversationId: string, throughId?: string) =>
+  inTenant(
+    conversationSummaries,
+    tenantId,
+    eq(conversationSummaries.conversationId, conversationId),
+    throughId === undefined ? undefined : lte(conversationSummaries.lastMessageId, throughId),
+  );
+const newestFirst = desc(conversationSummaries.lastMessageId);
+
+/** User messages after `after` (an id, or an expression giving one), through `throughId`. */
+async function countUserTurnsAfter(
+  db: Executor,
+  tenantId: string,
+  conversationId: string,
+  after: string | SQL | undefined,
+  throughId: string,
+): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(messages)
+    .where(
+      inTenant(
+        messages,
+        tenantId,
+        eq(messages.conversationId, conversationId),
+        eq(messages.role, 'user'),
+        after === undefined ? undefined : gt(messages.id, after),
+        lte(messages.id, throughId),
+      ),
+    );
+  return row?.count ?? 0;
+}
 
 export function createCompanionRepository() {
   return {
@@ -94,29 +128,17 @@ export function createCompanionRepository() {
         .select()
         .from(conversationSummaries)
         .where(inTenant(conversationSummaries, tenantId, eq(conversationSummaries.conversationId, conversationId)))
-        .orderBy(desc(conversationSummaries.lastMessageId))
+        .orderBy(newestFirst)
         .limit(limit);
     },
 
-    /** The latest summary that ends before `beforeMessageId` (or the latest of all without it). */
-    async latestSummary(
-      db: Executor,
-      tenantId: string,
-      conversationId: string,
-      beforeMessageId?: string,
-    ): Promise<SummaryRow | undefined> {
+    /** The conversation's latest summary. */
+    async latestSummary(db: Executor, tenantId: string, conversationId: string): Promise<SummaryRow | undefined> {
       const [row] = await db
         .select()
         .from(conversationSummaries)
-        .where(
-          inTenant(
-            conversationSummaries,
-            tenantId,
-            eq(conversationSummaries.conversationId, conversationId),
-            beforeMessageId === undefined ? undefined : lte(conversationSummaries.lastMessageId, beforeMessageId),
-          ),
-        )
-        .orderBy(desc(conversationSummaries.lastMessageId))
+        .where(summariesThrough(tenantId, conversationId))
+        .orderBy(newestFirst)
         .limit(1);
       return row;
     },
@@ -128,20 +150,7 @@ export function createCompanionRepository() {
       conversationId: string,
       range: { after: string | undefined; through: string },
     ): Promise<number> {
-      const [row] = await db
-        .select({ count: sql<number>`count(*)::int` })
-        .from(messages)
-        .where(
-          inTenant(
-            messages,
-            tenantId,
-            eq(messages.conversationId, conversationId),
-            eq(messages.role, 'user'),
-            range.after === undefined ? undefined : gt(messages.id, range.after),
-            lte(messages.id, range.through),
-          ),
-        );
-      return row?.count ?? 0;
+      return countUserTurnsAfter(db, tenantId, conversationId, range.after, range.through);
     },
 
     /**
@@ -157,30 +166,11 @@ export function createCompanionRepository() {
       const summaryEnd = db
         .select({ lastMessageId: conversationSummaries.lastMessageId })
         .from(conversationSummaries)
-        .where(
-          inTenant(
-            conversationSummaries,
-            tenantId,
-            eq(conversationSummaries.conversationId, conversationId),
-            lte(conversationSummaries.lastMessageId, throughId),
-          ),
-        )
-        .orderBy(desc(conversationSummaries.lastMessageId))
+        .where(summariesThrough(tenantId, conversationId, throughId))
+        .orderBy(newestFirst)
         .limit(1);
-      const [row] = await db
-        .select({ count: sql<number>`count(*)::int` })
-        .from(messages)
-        .where(
-          inTenant(
-            messages,
-            tenantId,
-            eq(messages.conversationId, conversationId),
-            eq(messages.role, 'user'),
-            sql`${messages.id} > coalesce((${summaryEnd}), '00000000-0000-0000-0000-000000000000'::uuid)`,
-            lte(messages.id, throughId),
-          ),
-        );
-      return row?.count ?? 0;
+      const after = sql`coalesce((${summaryEnd}), '00000000-0000-0000-0000-000000000000'::uuid)`;
+      return countUserTurnsAfter(db, tenantId, conversationId, after, throughId);
     },
 
     /** The messages a summary covers after the previous one: the user's, and finished, non-empty replies. */
