@@ -9,7 +9,8 @@ import type { Database } from '../../platform/db/client.js';
 import type { CitationMode } from '../../platform/db/schema/support.js';
 import type { Visitor } from './widget-sessions.js';
 import type { WidgetRepository } from './widget.repository.js';
-import { citedForWidget, imagesOf, widgetStatusOf, type WidgetMessageView } from './widget.schemas.js';
+import { citedForContact } from '../inbox/cited-for-contact.js';
+import { imagesOf, widgetStatusOf, type WidgetMessageView } from './widget.schemas.js';
 import type { WidgetService } from './widget.service.js';
 
 export interface WidgetStreamDeps {
@@ -34,7 +35,7 @@ function widgetViewOf(message: MessageView, citations: CitationMode): WidgetMess
     author,
     authorName: message.author?.name ?? null,
     ...(author === 'ai'
-      ? citedForWidget(message.content, message.citations, citations)
+      ? citedForContact(message.content, message.citations, citations)
       : { content: message.content, sources: [] }),
     images: imagesOf(message.attachments),
     readAt: message.readAt,

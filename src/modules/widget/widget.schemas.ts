@@ -82,9 +82,6 @@ export const widgetMessageSchema = z.object({
 });
 export type WidgetMessageView = z.infer<typeof widgetMessageSchema>;
 
-/** The widget's name for it: the panel shows `sources` under the reply. */
-export { citedForContact as citedForWidget } from '../inbox/cited-for-contact.js';
-
 export const widgetConversationSchema = z.object({
   id: z.uuid(),
   status: z.enum(supportStatuses),
