@@ -22,6 +22,11 @@ export interface AnalyticsServiceDeps {
 
 const dayMs = 86_400_000;
 
+/** Who reads analytics, the overview and CSAT alike: administrators. */
+export function requireAnalyticsReader(actor: Actor): void {
+  if (!isAdmin(actor)) throw forbidden('Only administrators can read analytics');
+}
+
 /**
  * Which tenant a request reads. Admins read their own; a platform admin may name one (`tenantId`) or
  * all of them (`all`). A tenant admin naming another tenant is told it does not exist, like any other
@@ -65,7 +70,7 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps) {
   return {
     /** Every figure of the range (docs/analytics.md), per bucket and in total. Admins only. */
     async overview(actor: Actor, query: AnalyticsQuery): Promise<AnalyticsOverview> {
-      if (!isAdmin(actor)) throw forbidden('Only administrators can read analytics');
+      requireAnalyticsReader(actor);
       const tenantId = tenantOf(actor, query.tenantId);
       if (
         tenantId !== null &&

@@ -1,9 +1,10 @@
-import { isAdmin, type Actor } from '../../access/actor.js';
+import type { Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import { encodeCursor } from '../../platform/db/pagination.js';
-import { forbidden, notFound } from '../../platform/errors.js';
+import { notFound } from '../../platform/errors.js';
 import { visitorNameOf } from '../inbox/visitor-names.js';
 import type { AnalyticsRepository } from './analytics.repository.js';
+import { requireAnalyticsReader } from './analytics.service.js';
 import type { CsatRepository, CsatScope, CsatTotalsRow, LowRatingRow } from './csat.repository.js';
 import {
   satisfiedFrom,
@@ -56,7 +57,7 @@ export function createCsatService(deps: CsatServiceDeps) {
 
   /** Admins of the tenant only, like the overview; an inbox filter names one of the tenant's inboxes. */
   async function scopeOf(actor: Actor, query: { from: string; to: string; inboxId?: string }): Promise<CsatScope> {
-    if (!isAdmin(actor)) throw forbidden('Only administrators can read analytics');
+    requireAnalyticsReader(actor);
     if (query.inboxId && !(await analyticsRepository.exists(db, 'inbox', query.inboxId, actor.tenantId))) {
       throw notFound('Inbox', query.inboxId);
     }
