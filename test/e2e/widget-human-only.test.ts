@@ -61,9 +61,16 @@ describeInBrowser('a human-only inbox asks what the visitor wants, and the queue
 
       // The visitor closes the panel; a person takes the conversation and answers: the title flashes once.
       await panel.getByRole('button', { name: 'Close' }).click();
+      // Closed as far as the loader knows (an unread message flashes only then), and taken before the reply:
+      // on a busy machine a reply sent while the take is still on its way is refused.
+      await expect.poll(() => page.locator('iframe[title="Support chat"]').isVisible()).toBe(false);
       expect(await page.title()).toBe('Shop');
       await operator.page.locator('.queue-summary', { hasText: 'My parcel 1234' }).click();
       await operator.page.getByRole('button', { name: 'Take', exact: true }).click();
+      await operator.page
+        .getByRole('log', { name: 'Conversation with the contact' })
+        .getByText(/took the conversation/)
+        .waitFor();
       await operator.page.getByRole('combobox', { name: 'Reply' }).fill('We are sending a new parcel today.');
       await operator.page.getByRole('button', { name: 'Send' }).click();
       await expect.poll(() => page.title(), { timeout: 15_000 }).toBe('(1) Shop');
