@@ -159,7 +159,9 @@ export function renderReport(report: BenchReport): string {
     '### Streaming chats, side by side',
     '',
     'TTFT is request start → first text part, as the client reads it. "Added" is the target minus the mock ' +
-      'hit directly (difference of percentiles). The bare relay is the floor: node:http in, fetch out, body piped through.',
+      'hit directly (difference of percentiles). The bare relay is the floor: node:http in, fetch out, body piped through. ' +
+      "The AI SDK relay is that floor with the AI SDK's OpenAI-compatible provider in the path, as Parley calls it " +
+      '(bench/chat/sdk-relay.ts): what the settled choice of the SDK costs any server.',
     '',
     table(['', ...targets.map((target) => target.label)], rows),
     '',

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:chat` — Parley's streaming overhead, throughput, memory and list/history pages,
- * measured side by side with the mock LLM hit directly and with a bare relay (the floor).
+ * measured side by side with the mock LLM hit directly, a bare relay (the floor) and a relay through the AI SDK provider.
  * See BENCHMARKS.md for today's figures and bench/results/chat.md for every run, and the settings below for the knobs (all optional).
  */
 import { execFileSync } from 'node:child_process';
@@ -142,7 +142,13 @@ async function main(): Promise<void> {
   children.push(mock);
   const relay = await startHelper('bare-relay.ts', { RELAY_UPSTREAM_URL: mock.url }, path.join(workDir, 'relay.log'));
   children.push(relay);
-  log(`mock LLM ${mock.url}, bare relay ${relay.url}`);
+  const sdkRelay = await startHelper(
+    'sdk-relay.ts',
+    { RELAY_UPSTREAM_URL: mock.url },
+    path.join(workDir, 'sdk-relay.log'),
+  );
+  children.push(sdkRelay);
+  log(`mock LLM ${mock.url}, bare relay ${relay.url}, AI SDK relay ${sdkRelay.url}`);
 
   const parleys: ParleyInstance[] = [];
   for (const kind of settings.storages) {
@@ -166,6 +172,7 @@ async function main(): Promise<void> {
       ? [
           openAICompatibleTarget('direct', 'mock, direct', mock.url, mock.pid),
           openAICompatibleTarget('relay', 'bare relay', relay.url, relay.pid),
+          openAICompatibleTarget('sdk-relay', 'AI SDK relay', sdkRelay.url, sdkRelay.pid),
         ]
       : []),
     ...parleys.map((instance) =>
@@ -183,7 +190,11 @@ async function main(): Promise<void> {
 
   // The floor under embedded Parley's idle memory, resting beside it (bench/chat/bare-pglite.mjs).
   const barePglite = settings.storages.includes('embedded')
-    ? await startHelper('bare-pglite.mjs', { BARE_PGLITE_DIR: path.join(workDir, 'bare-pglite') }, path.join(workDir, 'bare-pglite.log'))
+    ? await startHelper(
+        'bare-pglite.mjs',
+        { BARE_PGLITE_DIR: path.join(workDir, 'bare-pglite') },
+        path.join(workDir, 'bare-pglite.log'),
+      )
     : undefined;
   if (barePglite) children.push(barePglite);
 
