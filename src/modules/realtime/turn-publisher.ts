@@ -51,8 +51,10 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
     event: ChatTurnEvent,
   ): void {
     const { conversationId, assistantMessageId: messageId } = turn.handle;
+    // The spread goes last: on Node 20's V8, properties added after a spread cost microseconds each
+    // (a slow path), and this runs once per token; the frames given here never carry these three.
     const live = (frame: ServerFrame) =>
-      toConversation(turn, { ...frame, conversationId, seq: stream.seq, part: ++stream.part }, { replyId: messageId });
+      toConversation(turn, { conversationId, seq: stream.seq, part: ++stream.part, ...frame }, { replyId: messageId });
     switch (event.type) {
       case 'message-started': {
         const { userMessage } = event;
