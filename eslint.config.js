@@ -21,7 +21,7 @@ const nodeGlobals = {
 };
 
 export default defineConfig(
-  globalIgnores(['dist/', 'web/dist/', 'node_modules/', 'data/', 'coverage/', 'migrations/']),
+  globalIgnores(['dist/', '.test-build/', 'web/dist/', 'node_modules/', 'data/', 'coverage/', 'migrations/']),
 
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,

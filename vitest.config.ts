@@ -52,7 +52,7 @@ const runOnceFiles = [
  */
 export default defineConfig({
   test: {
-    globalSetup: ['test/build-web-console.ts', 'test/embedded-template.ts'],
+    globalSetup: ['test/build-web-console.ts', 'test/embedded-template.ts', 'test/transpile-server.ts'],
     // Vitest's default is one file at a time on a 2-core machine (cores − 1). Most files spend their time
     // waiting on PostgreSQL, child processes, Chromium and timers, so two at once finish the whole suite
     // about twice as fast there (BENCHMARKS.md, "Test suite"); larger machines keep the default.

@@ -12,8 +12,8 @@ const parley = (args: string[], env: Record<string, string>, prefix: readonly st
   runParley(args, { env: { LOG_LEVEL: 'info', ...env }, prefix });
 
 // The CLI tests exercise embedded storage only; one run of them is enough.
-// Each test runs `parley` as child processes (tsx, then migrations on a fresh PGlite unless it starts from a copy of a
-// migrated data directory): tens of seconds on a busy machine.
+// Each test runs `parley` as child processes (the server's start, then migrations on a fresh PGlite unless it starts
+// from a copy of a migrated data directory): tens of seconds on a busy machine.
 describe.skipIf(testStorage === 'postgres')('parley command', { timeout: 90_000 }, () => {
   it('stops with one line naming the variable when the configuration is wrong', async () => {
     const result = await parley(['serve'], {

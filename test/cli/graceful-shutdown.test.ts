@@ -12,7 +12,7 @@ import { spawnServe, waitForReady } from './server-process.js';
 const tokens = Array.from({ length: 20 }, (_, index) => ` word${index}`);
 
 // One real process on embedded storage; the shutdown path does not depend on the database engine. Each test
-// starts `parley serve` under tsx, whose first start compiles the server: over 30 s on a loaded 2-core machine.
+// starts `parley serve`, which loads the whole server: over 30 s on a loaded 2-core machine when it ran under tsx.
 describe.skipIf(testStorage === 'postgres')('graceful shutdown', { timeout: 120_000 }, () => {
   let fake: FakeOpenAIServer;
   beforeAll(async () => {

@@ -1,12 +1,8 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { parleyEntry } from './parley-entry.js';
 
 const run = promisify(execFile);
-const entry = path.resolve('src/main.ts');
-/** tsx as a loader, by its file, so a child started in another working directory still finds it. */
-const tsxLoader = pathToFileURL(path.resolve('node_modules/tsx/dist/loader.mjs')).href;
 
 export interface ParleyRun {
   readonly code: number;
@@ -24,16 +20,14 @@ export interface ParleyRunOptions {
 }
 
 /**
- * Runs the real `parley` entry point from source to its end. Node loads tsx itself rather than through
- * tsx's command, which would be one more process to start (a few hundred ms each, on every run).
+ * Runs the real `parley` entry point, transpiled from this run's sources (test/transpile-server.ts), to
+ * its end. By its absolute path, so a child started in another working directory runs it alike.
  */
 export async function runParley(args: readonly string[], options: ParleyRunOptions): Promise<ParleyRun> {
   const [command = process.execPath, ...commandArgs] = [
     ...(options.prefix ?? []),
     process.execPath,
-    '--import',
-    tsxLoader,
-    entry,
+    parleyEntry(),
     ...args,
   ];
   try {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { parleyEntry } from './parley-entry.js';
 
 /** A port nothing listens on right now, for a server started in a child process. */
 export async function freePort(): Promise<number> {
@@ -34,13 +35,13 @@ export interface ServeOptions {
 }
 
 /**
- * `parley serve` from the sources, as a real process on a free port of 127.0.0.1; not yet ready. Node
- * runs it with tsx as a loader, not under tsx's CLI: that CLI is a second process which, on SIGTERM,
- * gives the server 30 ms to say it got the signal and then kills it, which a loaded machine misses.
+ * `parley serve`, transpiled from this run's sources (test/transpile-server.ts), as a real process on a
+ * free port of 127.0.0.1; not yet ready. Node runs it itself, with no wrapper process between: tsx's
+ * CLI, for one, on SIGTERM gives the server 30 ms to say it got the signal and then kills it.
  */
 export async function spawnServe(options: ServeOptions): Promise<{ child: ChildProcess; baseUrl: string }> {
   const port = await freePort();
-  const args = ['--import', 'tsx', ...(options.nodeArgs ?? []), 'src/main.ts', 'serve'];
+  const args = [...(options.nodeArgs ?? []), parleyEntry(), 'serve'];
   const child = spawn(process.execPath, args, {
     env: {
       PATH: process.env.PATH ?? '',
