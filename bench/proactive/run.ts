@@ -38,7 +38,8 @@ const turnsPerPhase = Number(process.env.BENCH_TURNS ?? 15);
 const rounds = 3;
 const passRepeats = 5;
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/parley_bench_proactive';
-const storages = (process.env.BENCH_STORAGE ?? 'both') === 'both' ? ['postgres', 'embedded'] : [process.env.BENCH_STORAGE!];
+const storages =
+  (process.env.BENCH_STORAGE ?? 'both') === 'both' ? ['postgres', 'embedded'] : [process.env.BENCH_STORAGE!];
 const phases = (process.env.BENCH_PHASES ?? 'pass,ttft,load').split(',');
 const loadSettings = {
   rounds: Number(process.env.BENCH_LOAD_ROUNDS ?? 60),
@@ -66,7 +67,8 @@ async function benchStorage(kind: string, mockUrl: string): Promise<string[]> {
   if (kind === 'postgres') await recreatePostgresDatabase(databaseUrl);
   const config = loadConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
+    // Errors only: in the load phase every decision job fails on the mock model's text and is retried.
+    LOG_LEVEL: 'error',
     DATA_DIR: dataDir,
     ...(kind === 'postgres' && {
       DATABASE_URL: databaseUrl,
@@ -85,8 +87,9 @@ async function benchStorage(kind: string, mockUrl: string): Promise<string[]> {
     // the default of production); their backlog is counted before the timed rounds.
     ANALYTICS_REFRESH_INTERVAL_MS: process.env.BENCH_ANALYTICS_INTERVAL_MS ?? '3600000',
   });
-  const logger = createLogger({ level: 'warn' });
-  const waitLogFile = process.env.BENCH_WAIT_LOG === '1' ? path.join(dataDir, 'pglite-waits.jsonl') : undefined;
+  const logger = createLogger({ level: 'error' });
+  const waitLogFile =
+    process.env.BENCH_WAIT_LOG === '1' && kind === 'embedded' ? path.join(dataDir, 'pglite-waits.jsonl') : undefined;
   // Read by the PGlite thread when it starts (embedded storage only).
   if (waitLogFile) process.env.PARLEY_PGLITE_WAIT_LOG = waitLogFile;
   const runtime = await openRuntime(config, logger, { migrate: true });
@@ -116,7 +119,9 @@ async function benchStorage(kind: string, mockUrl: string): Promise<string[]> {
 
     // The pass alone, from a clean state each time (no claims, no queued decisions).
     const reset = async () => {
-      await sql('update conversations set proactive_claim = null, proactive_claimed_at = null where proactive_claim is not null');
+      await sql(
+        'update conversations set proactive_claim = null, proactive_claimed_at = null where proactive_claim is not null',
+      );
       await sql(`delete from pgboss.job where name = 'companion.proactive'`);
     };
     lines.push(
@@ -146,7 +151,11 @@ async function benchStorage(kind: string, mockUrl: string): Promise<string[]> {
       // The load phase needs the jobs run (ingestion); the decisions the passes queue then run too.
       await app.close();
       // The seed's analytics backlog (a full recount) is counted before the timed rounds, not during them.
-      const rollups = createAnalyticsModule({ db: runtime.database.db, logger, serverProviders: config.providers }).rollups;
+      const rollups = createAnalyticsModule({
+        db: runtime.database.db,
+        logger,
+        serverProviders: config.providers,
+      }).rollups;
       const settleRollups = () => rollups.refresh(null);
       await settleRollups();
       app = await buildApp({ config, logger, ...runtime, runsJobs: true });

@@ -40,11 +40,20 @@ describe('proactive scan pages', () => {
     const admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
     const owners = [await createUser(t.app, admin), await createUser(t.app, admin), await createUser(t.app, admin)];
     for (const [companion, rules] of [
-      [{ proactive: true, proactiveIdleMinutes: 60, proactiveMaxUnanswered: 1 }, { idle: 60, cap: 1 }],
-      [{ proactive: true, proactiveIdleMinutes: 30, proactiveMaxUnanswered: 3 }, { idle: 30, cap: 3 }],
+      [
+        { proactive: true, proactiveIdleMinutes: 60, proactiveMaxUnanswered: 1 },
+        { idle: 60, cap: 1 },
+      ],
+      [
+        { proactive: true, proactiveIdleMinutes: 30, proactiveMaxUnanswered: 3 },
+        { idle: 30, cap: 3 },
+      ],
       [{ proactive: false }, undefined],
     ] as const) {
-      agents.set((await createAgent(t.app, admin, { name: `Friend ${agents.size}`, model: 'offline', companion })).id, rules);
+      agents.set(
+        (await createAgent(t.app, admin, { name: `Friend ${agents.size}`, model: 'offline', companion })).id,
+        rules,
+      );
     }
     const [first, second] = [...agents.keys()];
     await t.database.executeSql('insert into proactive_opt_outs (tenant_id, user_id, agent_id) values ($1, $2, $3)', [

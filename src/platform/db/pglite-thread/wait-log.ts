@@ -71,7 +71,12 @@ export function openWaitLog(file: string | undefined): WaitLog | undefined {
         ended() {
           const until = Math.min(performance.now(), held.endedAt ?? Infinity);
           const heldBy = holderOf(held, arrivedAt, until);
-          const line = { at: Date.now(), waitedMs: Number((until - arrivedAt).toFixed(2)), heldBy, request: shorten(sql) };
+          const line = {
+            at: Date.now(),
+            waitedMs: Number((until - arrivedAt).toFixed(2)),
+            heldBy,
+            request: shorten(sql),
+          };
           appendFileSync(file, `${JSON.stringify(line)}\n`);
         },
       };
