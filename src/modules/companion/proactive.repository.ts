@@ -8,12 +8,25 @@ import { rowsOf } from '../../platform/db/raw-sql.js';
 /** A conversation the scan found due, with its owner's quiet hours (checked in the service). */
 export interface DueConversation {
   readonly id: string;
-  /** `last_activity_at` as text, exact to the microsecond: with the id, where the next page starts. */
-  readonly cursorAt: string;
   readonly tenantId: string;
   readonly timeZone: string | null;
   readonly quietStart: number | null;
   readonly quietEnd: number | null;
+}
+
+/** Where a page of the scan ended: the last candidate it read, due or not. */
+export interface ScanCursor {
+  /** `last_activity_at` as text, exact to the microsecond. */
+  readonly cursorAt: string;
+  readonly id: string;
+}
+
+/** A page of the scan: its due conversations, how many candidates it read, and where it ended. */
+export interface DuePage {
+  readonly due: DueConversation[];
+  /** Candidates read; fewer than the page's limit means the scan is over. */
+  readonly scanned: number;
+  readonly end?: ScanCursor;
 }
 
 export interface ClaimedDecision {
@@ -52,9 +65,12 @@ const guardFactsSql = sql`
 export function createProactiveRepository() {
   return {
     /**
-     * The conversations of proactive agents quiet past `idle × 2^unanswered`, below the agent's cap of
-     * unanswered messages, not waited on lately, not claimed (or claimed by a node that died), and past
-     * every guardrail SQL can see. Oldest quiet first.
+     * One page of the scan: the next `limit` conversations of proactive agents quiet past
+     * `idle × 2^unanswered` and below the agent's cap of unanswered messages, oldest quiet first after
+     * `after`; and of those, the due ones: not waited on lately, not claimed (or claimed by a node that
+     * died), and past every guardrail SQL can see. A page reads at most `limit` candidates per agent and
+     * count of unanswered messages, so each statement is short however many are due (embedded storage's
+     * one session lets requests in between, ADR 13). The scan is over once a page is not full.
      */
     async findDue(
       db: Executor,
@@ -64,15 +80,15 @@ export function createProactiveRepository() {
         limit: number;
         /** The minute of the day now per time zone (minutesOfDayEverywhere): owners in quiet hours are left out. */
         zoneMinutes: { zones: readonly string[]; minutes: readonly number[] };
-        /** The previous page's last row. */
-        after?: { cursorAt: string; id: string } | undefined;
+        /** Where the previous page ended. */
+        after?: ScanCursor | undefined;
       },
-    ): Promise<DueConversation[]> {
+    ): Promise<DuePage> {
       const { now, claimTtlMs, limit, zoneMinutes, after } = scan;
       const at = now.toISOString();
-      // Per agent (a materialized list, and a lateral subquery kept apart by `offset 0`), so the planner
-      // seeks conversations_proactive_scan_idx with that agent's own cap and idle bound instead of
-      // scanning every conversation: those at their cap and those active lately are never read.
+      // Per agent and count of unanswered messages (materialized lists, and a lateral subquery), so the
+      // planner reads conversations_proactive_scan_idx in order, from the cursor on, and stops at `limit`:
+      // those at their cap, those active lately and those of earlier pages are never read.
       const result = await db.execute(sql`
         with proactive_agents as materialized (
           select id, tenant_id,
@@ -83,40 +99,60 @@ export function createProactiveRepository() {
         zone_minutes as materialized (
           select * from unnest(${`{${zoneMinutes.zones.join(',')}}`}::text[], ${`{${zoneMinutes.minutes.join(',')}}`}::int[])
             as z(zone, minute)
+        ),
+        page as materialized (
+          select c.*, a.idle from proactive_agents a
+          cross join lateral generate_series(0, a.max_unanswered - 1) as u(unanswered)
+          cross join lateral (
+            select * from conversations c
+            where c.agent_id = a.id and c.proactive_off = false and c.archived_at is null
+              and c.proactive_unanswered = u.unanswered
+              and c.last_activity_at <= ${at}::timestamptz - a.idle * power(2, u.unanswered) * interval '1 minute'
+              and c.last_activity_at >= ${after?.cursorAt ?? '-infinity'}::timestamptz
+              and (c.last_activity_at, c.id) > (${after?.cursorAt ?? '-infinity'}::timestamptz, ${after?.id ?? noMessage}::uuid)
+            order by c.last_activity_at, c.id
+            limit ${limit}
+          ) c
+          where c.tenant_id = a.tenant_id
+          order by c.last_activity_at, c.id
+          limit ${limit}
+        ),
+        page_end as (
+          select count(*) over () as scanned, last_activity_at, id from page order by last_activity_at desc, id desc limit 1
+        ),
+        due as (
+          select c.id, c.last_activity_at, c.tenant_id, u.time_zone, u.quiet_hours_start, u.quiet_hours_end
+          from page c
+          join users u on u.id = c.owner_id and u.disabled_at is null
+          left join zone_minutes z on z.zone = coalesce(u.time_zone, 'UTC')
+          -- In the owner's quiet hours (a span past midnight covers both sides): left out here, so thousands
+          -- asleep never hold up those awake behind them.
+          where not (u.quiet_hours_start is not null and u.quiet_hours_end is not null and z.minute is not null
+              and case when u.quiet_hours_start < u.quiet_hours_end
+                then z.minute >= u.quiet_hours_start and z.minute < u.quiet_hours_end
+                else u.quiet_hours_start <> u.quiet_hours_end
+                  and (z.minute >= u.quiet_hours_start or z.minute < u.quiet_hours_end) end)
+            and (c.proactive_checked_at is null or c.proactive_checked_at <= ${at}::timestamptz - c.idle * interval '1 minute')
+            and (c.proactive_claim is null or c.proactive_claimed_at <= ${at}::timestamptz - ${claimTtlMs} * interval '1 millisecond')
+            and not exists (select 1 from proactive_opt_outs o where o.user_id = c.owner_id and o.agent_id = c.agent_id)
+            and not exists (select 1 from support_conversations s where s.conversation_id = c.id
+              and s.status in ${takenOverStatuses})
+            and not exists (select 1 from messages m where m.conversation_id = c.id and m.role in ('assistant', 'system')
+              and m.status not in ('pending', 'streaming')
+              and m.id > coalesce(c.owner_read_through, ${noMessage}::uuid))
         )
-        select c.id, c.last_activity_at::text as "cursorAt", c.tenant_id as "tenantId", u.time_zone as "timeZone",
-          u.quiet_hours_start as "quietStart", u.quiet_hours_end as "quietEnd"
-        from proactive_agents a
-        cross join lateral (
-          select * from conversations c
-          where c.agent_id = a.id and c.proactive_off = false and c.archived_at is null
-            and c.proactive_unanswered < a.max_unanswered
-            and c.last_activity_at <= ${at}::timestamptz - a.idle * interval '1 minute'
-          offset 0
-        ) c
-        join users u on u.id = c.owner_id and u.disabled_at is null
-        left join zone_minutes z on z.zone = coalesce(u.time_zone, 'UTC')
-        where c.tenant_id = a.tenant_id
-          -- In the owner's quiet hours (a span past midnight covers both sides): left out before the limit,
-          -- so thousands asleep never hold up those awake behind them.
-          and not (u.quiet_hours_start is not null and u.quiet_hours_end is not null and z.minute is not null
-            and case when u.quiet_hours_start < u.quiet_hours_end
-              then z.minute >= u.quiet_hours_start and z.minute < u.quiet_hours_end
-              else u.quiet_hours_start <> u.quiet_hours_end
-                and (z.minute >= u.quiet_hours_start or z.minute < u.quiet_hours_end) end)
-          and (${after === undefined} or (c.last_activity_at, c.id) > (${after?.cursorAt ?? at}::timestamptz, ${after?.id ?? noMessage}::uuid))
-          and c.last_activity_at <= ${at}::timestamptz - a.idle * power(2, c.proactive_unanswered) * interval '1 minute'
-          and (c.proactive_checked_at is null or c.proactive_checked_at <= ${at}::timestamptz - a.idle * interval '1 minute')
-          and (c.proactive_claim is null or c.proactive_claimed_at <= ${at}::timestamptz - ${claimTtlMs} * interval '1 millisecond')
-          and not exists (select 1 from proactive_opt_outs o where o.user_id = c.owner_id and o.agent_id = c.agent_id)
-          and not exists (select 1 from support_conversations s where s.conversation_id = c.id
-            and s.status in ${takenOverStatuses})
-          and not exists (select 1 from messages m where m.conversation_id = c.id and m.role in ('assistant', 'system')
-            and m.status not in ('pending', 'streaming')
-            and m.id > coalesce(c.owner_read_through, ${noMessage}::uuid))
-        order by c.last_activity_at, c.id
-        limit ${limit}`);
-      return rowsOf<DueConversation>(result);
+        select e.scanned::int as "scanned", e.last_activity_at::text as "endAt", e.id as "endId",
+          d.id, d.tenant_id as "tenantId", d.time_zone as "timeZone",
+          d.quiet_hours_start as "quietStart", d.quiet_hours_end as "quietEnd"
+        from page_end e left join due d on true
+        order by d.last_activity_at, d.id`);
+      const rows = rowsOf<DueConversation & { scanned: number; endAt: string; endId: string }>(result);
+      const [first] = rows;
+      if (!first) return { due: [], scanned: 0 };
+      const due = rows
+        .filter((row) => row.id !== null)
+        .map(({ id, tenantId, timeZone, quietStart, quietEnd }) => ({ id, tenantId, timeZone, quietStart, quietEnd }));
+      return { due, scanned: first.scanned, end: { cursorAt: first.endAt, id: first.endId } };
     },
 
     /**

@@ -7,7 +7,7 @@ import type { Logger } from '../../platform/logger.js';
 import { readCompanionSettings } from '../agents/companion-settings.js';
 import { presentMessage, type MessageEvents, type MessageView } from '../conversations/index.js';
 import { decideProactive } from './proactive-decision.js';
-import type { GuardFacts, ProactiveRepository } from './proactive.repository.js';
+import type { GuardFacts, ProactiveRepository, ScanCursor } from './proactive.repository.js';
 import { isQuietAt, minutesOfDayEverywhere } from './quiet-hours.js';
 import type { UtilityModelResolver } from './utility-model.js';
 
@@ -25,8 +25,15 @@ type ProactiveJobData = z.infer<typeof proactiveJobData>;
 const proactiveJobOptions = { retryLimit: 5, retryDelaySeconds: 5, concurrency: 2 } as const;
 /** A claim older than this belongs to a node that died (or a decision that ran out of retries): taken over. */
 export const proactiveClaimTtlMs = 30 * 60_000;
-/** Due conversations read, claimed and queued per batch; a pass pages on until none is left. */
-const passBatchSize = 2000;
+/**
+ * Candidates read per page of the scan; their due ones are claimed and queued, each step its own
+ * statement, and the pass pages on until a page is not full. Short statements matter on embedded
+ * storage's one session: a request's statement waits for the background statement in progress (ADR 13).
+ * Pages of 2,000, whose scan read every due conversation again on each page, made a chat turn beside a
+ * pass wait ~70 ms there (bench/results/proactive-2026-11-26.md); see embedded-load-2026-11-27.md for
+ * pages of 100. PostgreSQL takes the same pages.
+ */
+const passBatchSize = 100;
 const messagesRead = 20;
 
 export interface ProactiveServiceDeps {
@@ -65,8 +72,8 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
   const { db, repository } = deps;
 
   /**
-   * One scheduler pass: finds the due conversations whose owner is not in quiet hours, in batches until
-   * none is left, claims them (a conditional update: of several nodes passing at once, one claims each) and queues one
+   * One scheduler pass: finds the due conversations whose owner is not in quiet hours, page by page until
+   * the scan is over, claims them (a conditional update: of several nodes passing at once, one claims each) and queues one
    * decision job per claim. Answers how many were found and claimed. Background work: on embedded
    * storage's one session, requests' statements go before each of its own.
    */
@@ -76,12 +83,12 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
     const now = deps.now();
     const zoneMinutes = minutesOfDayEverywhere(now);
     const totals = { due: 0, claimed: 0 };
-    let after: { cursorAt: string; id: string } | undefined;
+    let after: ScanCursor | undefined;
     for (;;) {
       const scan = { now, claimTtlMs: proactiveClaimTtlMs, limit: passBatchSize, zoneMinutes, after };
-      const due = await repository.findDue(db, scan);
+      const page = await repository.findDue(db, scan);
       // The query leaves out owners in quiet hours; this catches a time zone it does not name (an alias).
-      const awake = due.filter((conversation) => !quietNow(conversation, now));
+      const awake = page.due.filter((conversation) => !quietNow(conversation, now));
       const claimed = await repository.claim(
         db,
         awake.map((conversation) => conversation.id),
@@ -92,10 +99,10 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
         proactiveJobName,
         claimed.map((decision) => ({ data: decision, singletonKey: decision.decisionId })),
       );
-      totals.due += due.length;
+      totals.due += page.due.length;
       totals.claimed += claimed.length;
-      if (due.length < passBatchSize) return totals;
-      after = due.at(-1);
+      if (page.scanned < passBatchSize || !page.end) return totals;
+      after = page.end;
     }
   }
 

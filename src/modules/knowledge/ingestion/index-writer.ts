@@ -23,10 +23,14 @@ export interface IndexWriterDeps {
  * insert) and has one session, so every other request's statement waits for the transaction in
  * progress: at 25 chunks a signed-in request waited 130–140 ms at p50 while 4.5 MB was indexed, at 5
  * chunks 27–30 ms, and the document was ready after 42–46 s instead of 40–42 s (50 s at 2 chunks).
- * PostgreSQL has a session per connection, and 5 chunks made the same document ready after 20 s instead
- * of 17 s there, so it keeps 25 (BENCHMARKS.md, "Smaller index transactions on embedded storage").
+ * With proactive passes back to back and chat turns and the support queue beside it, 5 chunks were
+ * still the largest wait of those requests by far (bench/results/embedded-load-2026-11-27.md), so
+ * embedded storage now writes one chunk a transaction: a request waits for one chunk at most, and a
+ * document takes longer to be ready. PostgreSQL has a session per connection, and 5 chunks made the
+ * same document ready after 20 s instead of 17 s there, so it keeps 25 (BENCHMARKS.md, "Smaller index
+ * transactions on embedded storage").
  */
-export const chunksPerWriteTransaction = { embedded: 5, postgres: chunksPerStatement } as const;
+export const chunksPerWriteTransaction = { embedded: 1, postgres: chunksPerStatement } as const;
 
 /**
  * Writes and removes a document's chunks a few per transaction (ADR 12). On embedded storage

@@ -21,6 +21,7 @@ import {
 } from './pglite-thread-protocol.js';
 import { createForegroundFirst } from './foreground-first.js';
 import { createNamedStatements, type NamedStatements } from './named-statements.js';
+import { openWaitLog } from './wait-log.js';
 
 interface OpenTransaction {
   readonly tx: Transaction;
@@ -168,6 +169,12 @@ function describeThrown(thrown: unknown): string {
  */
 const turnTaking = { quietMs: 2, maxWaitMs: 250 } as const;
 
+/** The statement a request runs, as the wait log names it. */
+function statementOf(request: PgliteThreadRequest): string {
+  if (request.kind === 'query' || request.kind === 'exec') return request.sql;
+  return request.kind === 'end' ? (request.commit ? 'COMMIT' : 'ROLLBACK') : request.kind.toUpperCase();
+}
+
 function isBackground(request: PgliteThreadRequest): boolean {
   return 'isBackground' in request && request.isBackground;
 }
@@ -197,14 +204,26 @@ function answerAndReply(session: Session, request: PgliteThreadRequest): Promise
 try {
   const session = await open();
   const order = createForegroundFirst(turnTaking);
+  const waits = openWaitLog(process.env.PARLEY_PGLITE_WAIT_LOG);
   port.on('message', (request: PgliteThreadRequest) => {
+    // `timing` measures only (wait-log.ts, off unless asked): what a request's statement waited behind.
+    const answer = (timing?: { ended(): void }) => answerAndReply(session, request).finally(() => timing?.ended());
     // A transaction counts as in progress until its end, not only until BEGIN has answered.
-    const untilOver = () =>
-      answerAndReply(session, request).then(() => (request.kind === 'begin' ? transactionOver(request.id) : undefined));
-    if (!isBackground(request)) void order.foreground(untilOver);
+    const untilOver = (timing?: { ended(): void }) =>
+      answer(timing).then(() => (request.kind === 'begin' ? transactionOver(request.id) : undefined));
+    if (!isBackground(request)) {
+      const timing = waits?.foregroundStatement(statementOf(request));
+      void order.foreground(() => untilOver(timing));
+    }
     // A background job's statement inside its own transaction goes at once: the transaction holds the session.
-    else if ('transactionId' in request && request.transactionId !== undefined) void answerAndReply(session, request);
-    else order.background(untilOver);
+    else if ('transactionId' in request && request.transactionId !== undefined) {
+      void answer(waits?.backgroundStatement(statementOf(request)));
+    } else {
+      order.background(() => {
+        const held = waits?.backgroundItem();
+        return untilOver(waits?.backgroundStatement(statementOf(request))).finally(() => held?.ended());
+      });
+    }
   });
   port.postMessage({ started: true } satisfies PgliteThreadStarted);
 } catch (error) {
