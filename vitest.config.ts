@@ -38,6 +38,8 @@ const runOnceFiles = [
   // Reading uploads and URLs: parsers, archive guards, address checks.
   'test/knowledge/knowledge-{from-url*,import-archive-guard,import-zip-fuzz,pdf-limits,unreadable-uploads}.test.ts',
   'test/knowledge/embedder-registry.test.ts',
+  // Retrieval quality on SciFact: the statements are the same on both storages, and the margin is the ranking's.
+  'test/knowledge/scifact-noisy-margin.test.ts',
   // HTTP framing, the route table, logs and the served console.
   'test/platform/{api-docs,client-errors,cors,empty-patch,logger,logging,route-table,sse-writer,web-console}.test.ts',
   // Provider wire formats and the client transport.
