@@ -1,8 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { runRelayAsHelper, startRelayServer, type RelayServer } from './relay-server.js';
 
 /**
  * A second floor: the bare relay with the AI SDK's provider in the path, as Parley calls it (the
@@ -11,9 +9,9 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
  * back out as an OpenAI chunk of its own. No auth, no database. What it costs beside the bare relay is
  * what the settled choice of the AI SDK costs any server; what Parley costs beside it is Parley's own.
  */
-export async function startSdkRelay(upstreamUrl: string, port = 0): Promise<{ url: string; close(): Promise<void> }> {
+export async function startSdkRelay(upstreamUrl: string, port = 0): Promise<RelayServer> {
   const provider = createOpenAICompatible({ name: 'bench', baseURL: `${upstreamUrl}/v1`, includeUsage: true });
-  const server = createServer((request, response) => void relay(request, response));
+  return startRelayServer(relay, port);
 
   async function relay(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
@@ -49,26 +47,6 @@ export async function startSdkRelay(upstreamUrl: string, port = 0): Promise<{ ur
       response.end();
     }
   }
-
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const { port: boundPort } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${boundPort}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const upstream = process.env.RELAY_UPSTREAM_URL;
-  if (!upstream) throw new Error('Set RELAY_UPSTREAM_URL to the mock LLM');
-  const relay = await startSdkRelay(upstream, Number(process.env.RELAY_PORT ?? 0));
-  if (process.send) process.send({ type: 'ready', url: relay.url });
-  else console.log(`AI SDK relay listening on ${relay.url} → ${upstream}`);
-  process.on('disconnect', () => process.exit(0));
-  process.on('SIGTERM', () => void relay.close().then(() => process.exit(0)));
-}
+await runRelayAsHelper(import.meta.url, 'AI SDK relay', startSdkRelay);
