@@ -26,6 +26,10 @@ describe.skipIf(testStorage !== 'postgres')('when Redis stops answering', () => 
   });
   afterAll(async () => {
     await redis.restore();
+    // The app's pub/sub listeners reconnect on ioredis's own timer (2 s at most) and subscribe again as
+    // they do; an app closed in the middle of that left ioredis's resubscription rejected with nobody
+    // listening (an unhandled rejection in CI, 2026-11-27). Closing after they are back avoids that race.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     await t?.close();
   });
 
