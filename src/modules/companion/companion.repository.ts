@@ -127,7 +127,7 @@ export function createCompanionRepository() {
       return db
         .select()
         .from(conversationSummaries)
-        .where(inTenant(conversationSummaries, tenantId, eq(conversationSummaries.conversationId, conversationId)))
+        .where(summariesThrough(tenantId, conversationId))
         .orderBy(newestFirst)
         .limit(limit);
     },
