@@ -1,7 +1,9 @@
 import path from 'node:path';
 
 /** Where the global set-up put the plain-JavaScript server (test/transpile-server.ts), for the test processes. */
-export const serverBuildVariable = 'PARLEY_TEST_SERVER_BUILD';
+import { compiledSourcesVariable } from '../../src/platform/module-worker.js';
+
+export const serverBuildVariable = compiledSourcesVariable;
 
 /**
  * The `parley` entry point that child processes run: src/main.ts transpiled to plain JavaScript by the
