@@ -8,6 +8,7 @@ import { createTranscription } from './ai/transcription.js';
 import { createAnalyticsModule } from './modules/analytics/index.js';
 import { createAgentsModule } from './modules/agents/index.js';
 import type { DefaultAgent } from './modules/agents/default-agent.js';
+import type { PasswordHasher } from './modules/auth/passwords.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createBudgetsModule } from './modules/budgets/index.js';
 import { createChatModule, createModelResolver, createReplyStops } from './modules/chat/index.js';
@@ -50,6 +51,7 @@ export async function registerModules(
     readonly metrics: Metrics;
     readonly invalidations: InvalidationBus;
     readonly defaultAgent: DefaultAgent;
+    readonly passwords: PasswordHasher;
     readonly auth: RealtimeModuleDeps['auth'] & Pick<AuthService, 'startSession' | 'logout'>;
   },
 ): Promise<void> {
@@ -100,6 +102,7 @@ export async function registerModules(
   });
   const users = createUsersModule({
     db: database.db,
+    passwords: deps.passwords,
     stopRepliesOf: replyStops.stopOwner,
     onCredentialsChanged: credentialsChanged,
   });
@@ -113,6 +116,7 @@ export async function registerModules(
     auth: deps.auth,
     users: users.service,
     usersRepository: users.repository,
+    passwords: deps.passwords,
     config,
   }).registerRoutes(app);
   const apiKeys = createApiKeysModule({ db: database.db, onCredentialsChanged: credentialsChanged });
@@ -148,6 +152,7 @@ export async function registerModules(
     db: database.db,
     storageQuota,
     users: users.repository,
+    passwords: deps.passwords,
     defaultAgent: deps.defaultAgent,
     requireKnownModel: providers.service.requireKnownModel,
   });

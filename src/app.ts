@@ -8,6 +8,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { satisfiesAccess } from './access/actor.js';
 import type { Config } from './config.js';
 import { createAuthModule, presentsApiKey } from './modules/auth/index.js';
+import { createPasswordHasher } from './modules/auth/passwords.js';
 import { serverDefaultModelRef } from './ai/model-registry.js';
 import { createAgentsRepository } from './modules/agents/agents.repository.js';
 import { createDefaultAgent } from './modules/agents/default-agent.js';
@@ -236,8 +237,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     isEnabled: config.createsDefaultAgent,
     modelRef: serverDefaultModelRef(config),
   });
+  // One cost for every password hashed and checked (PASSWORD_HASH_COST).
+  const passwords = createPasswordHasher(config.passwordHashCost);
   const auth = createAuthModule({
     db: database.db,
+    passwords,
     keys: deps.keys,
     config,
     redis: deps.redis,
@@ -292,7 +296,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerHealthRoutes(app, { database, metrics, keys: deps.keys });
   auth.registerRoutes(app);
-  await registerModules(app, { ...deps, metrics, invalidations, defaultAgent, auth: auth.service });
+  await registerModules(app, { ...deps, metrics, invalidations, defaultAgent, passwords, auth: auth.service });
 
   const webConsole = await registerWebConsole(app, deps.webRoot);
   registerNotFoundHandler(app, webConsole);

@@ -109,6 +109,10 @@ const environmentSchema = z.object({
   /** Whether the outbound server's certificate must be valid (turn off only for a server with a self-signed one). */
   EMAIL_SMTP_TLS_VERIFY: z.enum(['true', 'false']).default('true'),
   LOGIN_ATTEMPTS_PER_15_MINUTES: wholeNumber(1, 10_000).default(10),
+  /** scrypt's N for new password hashes: a power of two, 2^10 to 2^20. */
+  PASSWORD_HASH_COST: wholeNumber(1024, 1_048_576)
+    .refine((cost) => (cost & (cost - 1)) === 0, 'must be a power of two, e.g. 16384')
+    .default(16_384),
   ACCESS_TOKEN_TTL_SECONDS: wholeNumber(30, 86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: wholeNumber(1, 365).default(30),
   BODY_LIMIT_BYTES: wholeNumber(1024, 100 * 1024 * 1024).default(1024 * 1024),
@@ -276,6 +280,8 @@ export interface Config {
     readonly verifyTls: boolean;
   };
   readonly loginAttemptsPer15Minutes: number;
+  /** scrypt's N for new password hashes (each stored hash keeps its own). */
+  readonly passwordHashCost: number;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlDays: number;
   readonly bodyLimitBytes: number;
@@ -453,6 +459,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     widgetRateLimitPerMinute: e.WIDGET_RATE_LIMIT_PER_MINUTE,
     widgetImageMaxBytes: e.WIDGET_IMAGE_MAX_BYTES,
     loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
+    passwordHashCost: e.PASSWORD_HASH_COST,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

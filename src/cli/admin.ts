@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { emailSchema, passwordSchema } from '../modules/auth/auth.schemas.js';
-import { hashPassword } from '../modules/auth/passwords.js';
+import { createPasswordHasher } from '../modules/auth/passwords.js';
 import { createAuthRepository } from '../modules/auth/auth.repository.js';
 import { serverDefaultModelRef } from '../ai/model-registry.js';
 import { createAgentsRepository } from '../modules/agents/agents.repository.js';
@@ -52,7 +52,7 @@ async function createAdmin(config: Config, logger: Logger, rest: readonly string
     const repository = createAuthRepository();
     const db = runtime.database.db;
     // No check of the address: it is unique within a tenant (ADR 3), and the admin gets a new tenant.
-    const passwordHash = await hashPassword(parsed.data.password);
+    const passwordHash = await createPasswordHasher(config.passwordHashCost).hash(parsed.data.password);
     const defaultAgent = createDefaultAgent({
       repository: createAgentsRepository(),
       logger,

@@ -28,7 +28,8 @@ describe('sign-in time does not tell which accounts an address has', () => {
   let otherAdmin: SignedInUser;
 
   beforeAll(async () => {
-    t = await buildTestApp();
+    // The shipped cost: what an attacker would time.
+    t = await buildTestApp({ PASSWORD_HASH_COST: '16384' });
     const platformAdmin = await registerPlatformAdmin(t.app);
     admin = await createTenantWithAdmin(t.app, platformAdmin, 'Here');
     otherAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Elsewhere');

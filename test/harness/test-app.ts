@@ -56,6 +56,9 @@ export async function buildTestApp(
     LOGIN_ATTEMPTS_PER_15_MINUTES: '10000',
     // Tests count and list the agents they make; the ones about the default agent switch it on.
     DEFAULT_AGENT: 'off',
+    // scrypt's smallest cost: every sign-in checks three hashes, and at the default cost (~50 ms each here)
+    // they were a sixth of the suite's time. sign-in-timing.test.ts measures at the default.
+    PASSWORD_HASH_COST: '1024',
     ...env,
   });
   const database = options.sharedDatabase ?? (await createTestDatabase());

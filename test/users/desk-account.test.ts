@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/modules/auth/passwords.js';
+import { createPasswordHasher } from '../../src/modules/auth/passwords.js';
 import { deskUserEmail } from '../../src/modules/users/desk-user-address.js';
 import { createAgent } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -55,7 +55,7 @@ describe('the support desk account', () => {
     const password = 'a password set by hand 42';
     await t.database.executeSql('update users set disabled_at = null, password_hash = $2 where id = $1', [
       deskUserId,
-      await hashPassword(password),
+      await createPasswordHasher(t.config.passwordHashCost).hash(password),
     ]);
     const response = await t.app.inject({
       method: 'POST',

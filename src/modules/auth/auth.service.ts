@@ -15,10 +15,11 @@ import {
   type AccessTokenSigner,
 } from './auth.tokens.js';
 import type { LoginThrottle } from './login-throttle.js';
-import { hashPassword } from './passwords.js';
+import type { PasswordHasher } from './passwords.js';
 import { accountSignedInTo } from './sign-in-account.js';
 
 export interface AuthServiceDeps {
+  readonly passwords: PasswordHasher;
   readonly db: Database;
   readonly repository: AuthRepository;
   readonly signer: AccessTokenSigner;
@@ -103,7 +104,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /** The first user becomes platform admin of a first tenant; after that SIGNUP_MODE decides. */
     async register(input: RegisterInput): Promise<SessionView> {
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await deps.passwords.hash(input.password);
       const { user, announceAgent } = await db.transaction(async (tx) => {
         await repository.lockRegistration(tx);
         const isFirstUser = (await repository.countUsers(tx)) === 0;
@@ -142,7 +143,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       // anyone could lock anyone out with ten wrong passwords, and keep them out with one more per window.
       const isKnownAddress = await throttle.isRemembered(knownKey);
       await throttle.countAttempt(isKnownAddress ? [addressKey] : [accountKey, addressKey]);
-      const user = await accountSignedInTo({ db, repository }, input);
+      const user = await accountSignedInTo({ db, repository, passwords: deps.passwords }, input);
       await Promise.all([throttle.reset([accountKey]), throttle.forgive([addressKey]), throttle.remember(knownKey)]);
       return startSession(user);
     },

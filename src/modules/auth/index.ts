@@ -11,9 +11,11 @@ import type { DefaultAgent } from '../agents/default-agent.js';
 import type { Logger } from '../../platform/logger.js';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle.js';
 import { createRedisLoginThrottle } from './redis-login-throttle.js';
+import type { PasswordHasher } from './passwords.js';
 
 export interface AuthModuleDeps {
   readonly db: Database;
+  readonly passwords: PasswordHasher;
   readonly keys: ServerKeys;
   /** Scaled out: failed sign-ins are counted across nodes. */
   readonly redis?: Redis;
@@ -34,6 +36,7 @@ export interface AuthModuleDeps {
 export function createAuthModule(deps: AuthModuleDeps) {
   const service = createAuthService({
     db: deps.db,
+    passwords: deps.passwords,
     repository: createAuthRepository(),
     signer: createAccessTokenSigner(deps.keys.jwtSigningKey, deps.config.accessTokenTtlSeconds),
     throttle: loginThrottleOf(deps),

@@ -3,7 +3,7 @@ import { AppError } from '../../platform/errors.js';
 import type { AuthRepository, UserRow } from './auth.repository.js';
 import type { LoginInput } from './auth.schemas.js';
 import { isDeskUser } from '../users/desk-user-address.js';
-import { dummyPasswordHash, verifyPassword } from './passwords.js';
+import type { PasswordHasher } from './passwords.js';
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is incorrect');
 
@@ -27,10 +27,14 @@ const isTenantNamed = (row: { user: UserRow; tenantName: string }, tenant: strin
  * more than one, the person says which tenant they mean.
  */
 export async function accountSignedInTo(
-  deps: { readonly db: Executor; readonly repository: Pick<AuthRepository, 'findUsersByEmail'> },
+  deps: {
+    readonly db: Executor;
+    readonly repository: Pick<AuthRepository, 'findUsersByEmail'>;
+    readonly passwords: PasswordHasher;
+  },
   input: LoginInput,
 ): Promise<UserRow> {
-  const { db, repository } = deps;
+  const { db, repository, passwords } = deps;
   const found = await repository.findUsersByEmail(db, input.email, maxAccountsPerEmail);
   const named = input.tenant === undefined ? found : found.filter((row) => isTenantNamed(row, input.tenant!));
   const candidates = named.slice(0, passwordChecksPerSignIn);
@@ -38,7 +42,7 @@ export async function accountSignedInTo(
   // The same work for every address, known or not (passwordChecksPerSignIn): the dummy fills the rest.
   for (let slot = 0; slot < passwordChecksPerSignIn; slot += 1) {
     const candidate = candidates[slot];
-    const isMatch = await verifyPassword(input.password, candidate?.user.passwordHash ?? dummyPasswordHash);
+    const isMatch = await passwords.verify(input.password, candidate?.user.passwordHash);
     if (candidate && isMatch && !candidate.user.disabledAt && !isDeskUser(candidate.user)) opened.push(candidate);
   }
   if (opened.length === 0) throw invalidCredentials();

@@ -12,6 +12,7 @@ import { createSsoConnectionsService } from './sso-connections.service.js';
 import { createSsoSignInService } from './sso-sign-in.service.js';
 import { createSsoRepository } from './sso.repository.js';
 import { registerSsoRoutes } from './sso.routes.js';
+import type { PasswordHasher } from '../auth/passwords.js';
 
 export interface SsoModuleDeps {
   readonly db: Database;
@@ -21,6 +22,7 @@ export interface SsoModuleDeps {
   readonly auth: Pick<AuthService, 'startSession' | 'logout'>;
   readonly users: Pick<UsersService, 'disableForIdentityProvider' | 'announceChanges'>;
   readonly usersRepository: Pick<UsersRepository, 'insertUser' | 'updateUser'>;
+  readonly passwords: PasswordHasher;
   readonly config: Pick<Config, 'ssoAllowHttpIssuers' | 'authRateLimitPerMinute' | 'refreshTokenTtlDays'>;
 }
 
@@ -53,6 +55,7 @@ export function createSsoModule(deps: SsoModuleDeps) {
     authRepository,
     users: deps.users,
     usersRepository: deps.usersRepository,
+    passwords: deps.passwords,
     logger: deps.logger,
   });
   return {

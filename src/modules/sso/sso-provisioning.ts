@@ -4,13 +4,14 @@ import { isUniqueViolation } from '../../platform/db/errors.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { UserRow } from '../auth/auth.repository.js';
-import { hashPassword } from '../auth/passwords.js';
+import type { PasswordHasher } from '../auth/passwords.js';
 import { isDeskUser } from '../users/desk-user-address.js';
 import type { UsersRepository, UsersService } from '../users/index.js';
 import type { SsoPerson } from './sso-claims.js';
 import type { SsoConnectionRow, SsoIdentityRow, SsoRepository } from './sso.repository.js';
 
 export interface ProvisioningDeps {
+  readonly passwords: PasswordHasher;
   readonly db: Database;
   readonly repository: SsoRepository;
   readonly users: Pick<UsersService, 'disableForIdentityProvider' | 'announceChanges'>;
@@ -69,7 +70,7 @@ export async function provisionPerson(
   const { db, repository } = deps;
   const tenantId = connection.tenantId;
   // Slow on purpose (scrypt), so before the transaction: a password nobody knows, for the required column.
-  const passwordHash = await hashPassword(randomBytes(32).toString('base64url'));
+  const passwordHash = await deps.passwords.hash(randomBytes(32).toString('base64url'));
   const provision = () =>
     db.transaction(async (tx): Promise<Outcome> => {
       const linked = await repository.findUserBySubject(tx, tenantId, connection.id, person.subject);

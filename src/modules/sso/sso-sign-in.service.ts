@@ -14,6 +14,7 @@ import type { OidcClient } from './oidc-client.js';
 import { domainOf, lacksClaims, personFromClaims } from './sso-claims.js';
 import { provisionPerson } from './sso-provisioning.js';
 import type { SsoConnectionRow, SsoRepository } from './sso.repository.js';
+import type { PasswordHasher } from '../auth/passwords.js';
 
 export interface SsoSignInDeps {
   readonly db: Database;
@@ -24,6 +25,7 @@ export interface SsoSignInDeps {
   readonly authRepository: Pick<AuthRepository, 'findRefreshTokenByHash'>;
   readonly users: Pick<UsersService, 'disableForIdentityProvider' | 'announceChanges'>;
   readonly usersRepository: Pick<UsersRepository, 'insertUser' | 'updateUser'>;
+  readonly passwords: PasswordHasher;
   readonly logger: Logger;
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from '../../platform/db/client.js';
+import type { PasswordHasher } from '../auth/passwords.js';
 import type { DefaultAgent } from '../agents/default-agent.js';
 import type { StorageQuota } from '../storage-quota/index.js';
 import type { UsersRepository } from '../users/users.repository.js';
@@ -8,6 +9,7 @@ import { createTenantsService } from './tenants.service.js';
 
 export interface TenantsModuleDeps {
   readonly db: Database;
+  readonly passwords: PasswordHasher;
   readonly users: Pick<UsersRepository, 'insertUser'>;
   readonly defaultAgent: DefaultAgent;
   readonly requireKnownModel: (tenantId: string, modelRef: string) => Promise<void>;
@@ -19,6 +21,7 @@ export function createTenantsModule(deps: TenantsModuleDeps) {
     db: deps.db,
     repository: createTenantsRepository(),
     users: deps.users,
+    passwords: deps.passwords,
     defaultAgent: deps.defaultAgent,
     requireKnownModel: deps.requireKnownModel,
     storageQuota: deps.storageQuota,

@@ -5,7 +5,7 @@ import { toPage, type Page, type PageRequest } from '../../platform/db/paginatio
 import { forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { presentUser } from '../auth/auth.schemas.js';
-import { hashPassword } from '../auth/passwords.js';
+import type { PasswordHasher } from '../auth/passwords.js';
 import type { DefaultAgent } from '../agents/default-agent.js';
 import type { StorageQuota } from '../storage-quota/index.js';
 import type { UsersRepository } from '../users/users.repository.js';
@@ -20,6 +20,7 @@ import {
 } from './tenants.schemas.js';
 
 export interface TenantsServiceDeps {
+  readonly passwords: PasswordHasher;
   readonly db: Database;
   readonly repository: TenantsRepository;
   readonly users: Pick<UsersRepository, 'insertUser'>;
@@ -85,7 +86,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     async create(actor: Actor, input: CreateTenantInput): Promise<CreatedTenantView> {
       requirePlatformAdmin(actor);
       const { admin } = input;
-      const passwordHash = admin ? await hashPassword(admin.password) : undefined;
+      const passwordHash = admin ? await deps.passwords.hash(admin.password) : undefined;
       const { created, announceAgent } = await db.transaction(async (tx) => {
         const tenant = await repository.insertTenant(tx, { id: newId(), name: input.name });
         const user =

@@ -6,12 +6,13 @@ import { toPage, type Page, type PageRequest } from '../../platform/db/paginatio
 import { conflict, forbidden, notFound, type AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { AuthRepository } from '../auth/auth.repository.js';
-import { hashPassword } from '../auth/passwords.js';
+import type { PasswordHasher } from '../auth/passwords.js';
 import { isDeskUser } from './desk-user-address.js';
 import type { UserChanges, UserRow, UsersRepository } from './users.repository.js';
 import { presentUser, type CreateUserInput, type UpdateUserInput, type UserView } from './users.schemas.js';
 
 export interface UsersServiceDeps {
+  readonly passwords: PasswordHasher;
   readonly db: Database;
   readonly repository: UsersRepository;
   /** Ending credentials belongs to auth; users only asks for it. */
@@ -100,7 +101,7 @@ export function createUsersService(deps: UsersServiceDeps) {
       requireAdmin(actor);
       requireGrantableRole(actor, input.role);
       if (await repository.isEmailTaken(db, actor.tenantId, input.email)) throw emailTaken(input.email);
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await deps.passwords.hash(input.password);
       try {
         const user = await repository.insertUser(db, {
           id: newId(),
@@ -125,7 +126,7 @@ export function createUsersService(deps: UsersServiceDeps) {
     async update(actor: Actor, userId: string, input: UpdateUserInput): Promise<UserView> {
       requireAdmin(actor);
       // Hashing is slow, so it happens before the transaction opens.
-      const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+      const passwordHash = input.password === undefined ? undefined : await deps.passwords.hash(input.password);
       const updated = await db.transaction(async (tx) => {
         // The caller's role as it is now, not as their credential found it: two admins demoting each
         // other at the same moment both succeeded, and left the tenant without an administrator.
