@@ -32,6 +32,8 @@ const runOnceFiles = [
   'test/docs/**',
   'test/deploy/**',
   'test/widget/widget-budget.test.ts',
+  // Password checks' timing: scrypt's, whatever the storage.
+  'test/auth/sign-in-timing.test.ts',
   // MCP transports, sandboxing and URL checks: processes and sockets.
   'test/mcp/mcp-{sandbox*,stdio,http,security,pool}.test.ts',
   'test/mcp/parley-server.test.ts',
@@ -54,7 +56,12 @@ const runOnceFiles = [
  */
 export default defineConfig({
   test: {
-    globalSetup: ['test/build-web-console.ts', 'test/embedded-template.ts', 'test/transpile-server.ts'],
+    globalSetup: [
+      'test/transpile-server.ts',
+      'test/build-web-console.ts',
+      'test/embedded-template.ts',
+      'test/postgres-template.ts',
+    ],
     // Vitest's default is one file at a time on a 2-core machine (cores − 1). Most files spend their time
     // waiting on PostgreSQL, child processes, Chromium and timers, so two at once finish the whole suite
     // about twice as fast there (BENCHMARKS.md, "Test suite"); larger machines keep the default.

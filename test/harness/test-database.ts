@@ -4,6 +4,7 @@ import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../../src/platform/db/client.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
 import { embeddedTemplateVariable } from '../embedded-template.js';
+import { postgresTemplateVariable } from '../postgres-template.js';
 
 /** Which storage the integration suite runs on: embedded by default, PostgreSQL when TEST_DATABASE_URL is set. */
 export const testStorage: 'embedded' | 'postgres' =
@@ -27,7 +28,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     return { ...handle, dispose: () => handle.close() };
   }
   const name = `parley_t_${randomBytes(6).toString('hex')}`;
-  await withAdminClient(adminUrl, (client) => client.query(`create database ${name}`));
+  // A copy of the migrated template (test/postgres-template.ts); migrating below then finds nothing to do.
+  const template = process.env[postgresTemplateVariable];
+  await withAdminClient(adminUrl, (client) =>
+    client.query(template ? `create database ${name} template ${template}` : `create database ${name}`),
+  );
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const handle = await openDatabase({ url: url.toString(), poolSize: 5 });
