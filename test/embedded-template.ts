@@ -34,6 +34,7 @@ export default async function dumpMigratedEmbeddedDatabase(): Promise<() => void
   await handle.close();
   await makeDataDirTemplate(dataDir, path.join(directory, 'data-dir'));
   const client = await PGlite.create({ dataDir, extensions: { vector } });
+  await dropTemplateDatabases(client);
   const dump = await client.dumpDataDir('none');
   await client.close();
   const file = path.join(directory, 'migrated.tar');
@@ -55,4 +56,18 @@ async function makeDataDirTemplate(migratedDatabase: string, templateDir: string
   const runtime = await openRuntime(config, createLogger({ level: 'silent' }), { migrate: true });
   await runtime.close();
   process.env[dataDirTemplateVariable] = templateDir;
+}
+
+/**
+ * PostgreSQL's template databases, from the test dump only: nothing creates a database on embedded
+ * storage, and without their ~600 files each test database opens with a quarter less work (~850 → ~650 ms
+ * of CPU on this machine). The `parley` children's DATA_DIR template keeps them, as a user's has them.
+ */
+async function dropTemplateDatabases(client: PGlite): Promise<void> {
+  await client.exec(
+    "update pg_database set datistemplate = false, datallowconn = true where datname in ('template0', 'template1')",
+  );
+  await client.exec('drop database template0');
+  await client.exec('drop database template1');
+  await client.exec('checkpoint');
 }
