@@ -22,4 +22,10 @@ describe('cleanTitle', () => {
   it('cuts before a flag rather than through it', () => {
     expect(cleanTitle(`${'Ü'.repeat(78)}🇹🇷🇯🇵`)).toBe(`${'Ü'.repeat(78)}…`);
   });
+
+  it('reads a title from the start of an answer megabytes long, as a provider ignoring its limit may send', () => {
+    const title = cleanTitle(`Budget plans${' and more'.repeat(3)}${`${'.'.repeat(3_995)}x`.repeat(2_000)}`);
+    expect(title.startsWith('Budget plans and more and more and more')).toBe(true);
+    expect(Array.from(title).length).toBeLessThanOrEqual(80);
+  });
 });

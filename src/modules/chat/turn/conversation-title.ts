@@ -37,9 +37,18 @@ export async function writeConversationTitle(
   }
 }
 
+/**
+ * How much of the answer's first line is read. A provider that ignores maxOutputTokens may answer with
+ * megabytes (a fake one in the tests answered 8 MB of dots): the trailing-punctuation pattern below
+ * backtracks over every run of dots, and took 47 s of the server's one thread on that answer.
+ */
+const titleLineReadChars = 1000;
+
 /** Models like to wrap titles in quotes, prefix them, or run on; keep one plain line. */
 export function cleanTitle(text: string): string {
-  const firstLine = text.trim().split('\n')[0] ?? '';
+  const trimmed = text.trimStart();
+  const lineEnd = trimmed.indexOf('\n');
+  const firstLine = (lineEnd === -1 ? trimmed : trimmed.slice(0, lineEnd)).slice(0, titleLineReadChars);
   const plain = firstLine
     .normalize('NFC')
     .replace(/^title:\s*/i, '')
