@@ -1,5 +1,5 @@
 import { foldLatinAccents } from '../platform/latin-accents.js';
-import { shortenTo } from '../platform/text-cut.js';
+import { shortenTo, trailingRunOf } from '../platform/text-cut.js';
 import { wordsOf } from '../platform/word-segments.js';
 import type { AttachedText } from './attached-text.js';
 import type { PromptPassage } from './passages-prompt.js';
@@ -76,13 +76,13 @@ export function answerFromPassages(
 
 /** "It rains." → "It rains [2]." so the credit reads as part of the sentence it supports. */
 function credit(sentence: string, suffix: string): string {
-  const ending = sentenceEnd.exec(sentence)?.[0] ?? '.';
-  const body = sentence.replace(sentenceEnd, '');
-  return `${body} ${suffix}${ending}`;
+  const ending = trailingRunOf(sentence, sentenceEnds);
+  const body = sentence.slice(0, sentence.length - ending.length);
+  return `${body} ${suffix}${ending || '.'}`;
 }
 
 /** Full stops, question and exclamation marks, and those of Chinese and Japanese, Hindi and Arabic. */
-const sentenceEnd = /[.!?。！？।॥؟۔]+$/u;
+const sentenceEnds = '.!?。！？।॥؟۔';
 /** After a Latin stop a space must follow ("3.5" is no end); after the others none does. */
 const sentenceBreak = /(?<=[.!?])\s+|(?<=[。！？।॥؟۔])\s*|\n+/u;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { unstorableCharacter } from './db/storable-text.js';
-import { cutToLength, shortenTo } from './text-cut.js';
+import { cutToLength, shortenTo, trailingRunOf } from './text-cut.js';
 
 const family = '👨‍👩‍👧‍👦';
 const japanFlag = '🇯🇵';
@@ -37,3 +37,16 @@ describe('cutting text to a length', () => {
     expect(Array.from(shortenTo('😀'.repeat(20), 10))).toHaveLength(10);
   });
 });
+
+describe('trailingRunOf', () => {
+  it('answers the run of the given characters at the very end, whatever runs come before it', () => {
+    expect(trailingRunOf('It rains.', '.!?')).toBe('.');
+    expect(trailingRunOf('Really?!', '.!?')).toBe('?!');
+    expect(trailingRunOf('本当？', '.!?。！？')).toBe('？');
+    expect(trailingRunOf('no end', '.!?')).toBe('');
+    expect(trailingRunOf('', '.!?')).toBe('');
+    expect(trailingRunOf(`${'.'.repeat(1_000_000)}x`, '.')).toBe('');
+    expect(trailingRunOf(`x${'.'.repeat(1_000_000)}`, '.')).toHaveLength(1_000_000);
+  });
+});
+

@@ -1,7 +1,7 @@
 import { generateText } from 'ai';
 import { z } from 'zod';
 import type { ResolvedModel } from '../chat/index.js';
-import { cutToLength } from '../../platform/text-cut.js';
+import { cutToLength, trailingRunOf } from '../../platform/text-cut.js';
 
 /** A fact is one short line; a message gives a few at most. */
 export const memoryMaxChars = 200;
@@ -99,7 +99,7 @@ export function offlineFacts(message: string): string[] {
     .filter((sentence) => sentence && !sentence.endsWith('?'));
   const facts: string[] = [];
   for (const sentence of sentences) {
-    const plain = sentence.replace(/[.!;]+$/, '').replace(/^(?:and|also|btw|by the way|oh),?\s+/i, '');
+    const plain = sentence.slice(0, sentence.length - trailingRunOf(sentence, '.!;').length).replace(/^(?:and|also|btw|by the way|oh),?\s+/i, '');
     const fact = factOf(plain);
     if (fact && fact.length <= memoryMaxChars && !facts.includes(fact)) facts.push(fact);
     if (facts.length >= maxFactsPerMessage) break;
