@@ -109,8 +109,8 @@ const environmentSchema = z.object({
   /** Whether the outbound server's certificate must be valid (turn off only for a server with a self-signed one). */
   EMAIL_SMTP_TLS_VERIFY: z.enum(['true', 'false']).default('true'),
   LOGIN_ATTEMPTS_PER_15_MINUTES: wholeNumber(1, 10_000).default(10),
-  /** scrypt's N for new password hashes: a power of two, 2^10 to 2^20. */
-  PASSWORD_HASH_COST: wholeNumber(1024, 1_048_576)
+  /** scrypt's N for new password hashes: a power of two, 2^10 to 2^17 (128 MiB a check). */
+  PASSWORD_HASH_COST: wholeNumber(1024, 131_072)
     .refine((cost) => (cost & (cost - 1)) === 0, 'must be a power of two, e.g. 16384')
     .default(16_384),
   ACCESS_TOKEN_TTL_SECONDS: wholeNumber(30, 86_400).default(900),

@@ -2,7 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 
 const blockSize = 8;
 const keyLength = 32;
-// 16 MiB at the default cost (N · r · 128 bytes); room for the largest cost PASSWORD_HASH_COST allows.
+// N · r · 128 bytes: 16 MiB at the default cost, 128 MiB at the largest PASSWORD_HASH_COST allows.
 const maxmem = 256 * 1024 * 1024;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
@@ -20,7 +20,6 @@ function derive(password: string, salt: Buffer, options: ScryptOptions): Promise
  */
 export function createPasswordHasher(cost: number) {
   const options: ScryptOptions = { N: cost, r: blockSize, p: 1 };
-  let dummy: Promise<string> | undefined;
 
   async function hash(password: string): Promise<string> {
     const salt = randomBytes(16);
@@ -42,10 +41,12 @@ export function createPasswordHasher(cost: number) {
    */
   async function verify(password: string, stored: string | undefined): Promise<boolean> {
     if (stored !== undefined) return verifyStored(password, stored);
-    dummy ??= hash(randomBytes(16).toString('hex'));
     await verifyStored(password, await dummy);
     return false;
   }
+
+  // Made now, so that the first sign-in of an unknown address does not pay for it and stand out.
+  const dummy = hash(randomBytes(16).toString('hex'));
 
   return { hash, verify };
 }
