@@ -454,7 +454,7 @@ describe.skipIf(testStorage !== 'postgres')('job leases, on PostgreSQL', () => {
 
 describe.skipIf(testStorage !== 'postgres')('nodes starting at once, on PostgreSQL', () => {
   it('all start on a fresh database: one at a time creates the job queue’s schema and queues', async () => {
-    const fresh = await createTestDatabase();
+    const fresh = await createTestDatabase({ neverStarted: true });
     const queues = Array.from({ length: 3 }, () => {
       const queue = createJobQueue({ database: fresh, logger, pollIntervalSeconds: 0.5 });
       queue.register('probe', async () => undefined);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import type { Database, DatabaseHandle } from './client.js';
+import type { Database, DatabaseHandle, DatabaseOptions } from './client.js';
 import { claimDataDir } from './data-dir-lock.js';
 import { startPgliteThread } from './pglite-thread/pglite-thread-client.js';
 import { sessionSettingsSql } from './session-settings.js';
@@ -32,8 +32,11 @@ export const embeddedStartParams = [
  * Embedded PGlite, run in a thread of its own (ADR 13) so that its statements, which execute
  * synchronously, never hold the server's event loop.
  */
-export async function openEmbedded(dataDir: string | undefined, startFrom?: Blob): Promise<DatabaseHandle> {
-  const options = { dataDir, startFrom, startParams: embeddedStartParams, setupSql: sessionSettingsSql };
+export async function openEmbedded(
+  dataDir: string | undefined,
+  { compiledPglite }: Pick<DatabaseOptions, 'compiledPglite'> = {},
+): Promise<DatabaseHandle> {
+  const options = { dataDir, compiledPglite, startParams: embeddedStartParams, setupSql: sessionSettingsSql };
   if (dataDir) mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
   // A second process on the same directory would silently lose one side's writes: refused here.
   const lock = dataDir ? claimDataDir(path.resolve(dataDir)) : undefined;

@@ -51,20 +51,15 @@ type RequestBody = PgliteThreadRequest extends infer Request
  * PGlite driver works on it unchanged. Each call is one message there and one back; rows come back by
  * structured clone. The thread keeps the process alive only while a call is waiting for its answer.
  */
-export async function startPgliteThread(
-  options: Omit<PgliteThreadOptions, 'startFrom'> & { readonly startFrom?: Blob | undefined },
-): Promise<PgliteThreadClient> {
+export async function startPgliteThread(options: PgliteThreadOptions): Promise<PgliteThreadClient> {
   // This client orders statements by the marks: from now on background work is marked.
   markBackgroundWork();
-  const startFrom = options.startFrom ? await options.startFrom.arrayBuffer() : undefined;
-  const workerData: PgliteThreadOptions = { ...options, startFrom };
   const worker = startModuleWorker(import.meta.url, 'pglite-thread', {
     // The thread's garbage is short-lived result rows: a small young generation keeps its RSS down
     // (the server's peak in the chat bench: 362 MB with V8's default, 330 MB with this) at no cost in
     // throughput that the bench could see.
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
-    workerData,
-    ...(startFrom && { transferList: [startFrom] }),
+    workerData: options,
   });
   const waiting = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;

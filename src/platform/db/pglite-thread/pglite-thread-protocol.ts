@@ -22,10 +22,11 @@ export const textTypes: ReadonlyMap<number, number | null> = new Map([
   [1231, 1700], // numeric[]
 ]);
 
-/** How the thread opens its database; `startFrom` is a data directory dump (tests start from one). */
+/** How the thread opens its database. */
 export interface PgliteThreadOptions {
   readonly dataDir?: string | undefined;
-  readonly startFrom?: ArrayBuffer | undefined;
+  /** PGlite's WebAssembly, compiled already: the tests open hundreds of databases in one process. */
+  readonly compiledPglite?: WebAssembly.Module | undefined;
   readonly startParams: readonly string[];
   /** Statements run once the database is open, before the first request (session settings). */
   readonly setupSql: string;

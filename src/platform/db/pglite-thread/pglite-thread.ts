@@ -51,7 +51,7 @@ interface Session {
 async function open(): Promise<Session> {
   const db = await PGlite.create({
     ...(options.dataDir && { dataDir: options.dataDir }),
-    ...(options.startFrom && { loadDataDir: new Blob([options.startFrom]) }),
+    ...(options.compiledPglite && { pgliteWasmModule: options.compiledPglite }),
     extensions: { vector },
     startParams: [...options.startParams],
   });
