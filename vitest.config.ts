@@ -57,6 +57,7 @@ const runOnceFiles = [
 export default defineConfig({
   test: {
     globalSetup: [
+      'test/temporary-files.ts',
       'test/transpile-server.ts',
       'test/build-web-console.ts',
       'test/embedded-template.ts',
