@@ -26,7 +26,7 @@ export const dataDirTemplateVariable = 'PARLEY_TEST_DATA_DIR_TEMPLATE';
  * once on it (harness/first-start.ts). Every embedded test database is then a copy of that directory: a
  * fresh PGlite runs initdb (2–3 s), and one opened on a copy ~0.25 s (~0.37 s from a dump of it loaded
  * into memory, the way before; bench/results/test-suite.md). The copies are made in memory (/dev/shm)
- * where the machine has it, so a copy is ~20 ms. Set as environment variables before the test processes
+ * where the machine has it (~50 ms a copy). Set as environment variables before the test processes
  * are forked, so they inherit them.
  *
  * The same migrated database, copied, also becomes a whole DATA_DIR as `parley migrate` leaves one (secret

@@ -49,4 +49,3 @@ describe('trailingRunOf', () => {
     expect(trailingRunOf(`x${'.'.repeat(1_000_000)}`, '.')).toHaveLength(1_000_000);
   });
 });
-

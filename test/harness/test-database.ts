@@ -99,7 +99,8 @@ let pgliteCompiled: Promise<WebAssembly.Module> | undefined;
 
 /** PGlite's WebAssembly, compiled once per test process for all of its databases' threads. */
 function compilePgliteOnce(): Promise<WebAssembly.Module> {
-  const wasm = path.join(path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')), 'pglite.wasm');
-  pgliteCompiled ??= readFile(wasm).then((bytes) => WebAssembly.compile(bytes));
+  pgliteCompiled ??= readFile(
+    path.join(path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')), 'pglite.wasm'),
+  ).then((bytes) => WebAssembly.compile(bytes));
   return pgliteCompiled;
 }

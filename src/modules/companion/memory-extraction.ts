@@ -99,7 +99,10 @@ export function offlineFacts(message: string): string[] {
     .filter((sentence) => sentence && !sentence.endsWith('?'));
   const facts: string[] = [];
   for (const sentence of sentences) {
-    const plain = sentence.slice(0, sentence.length - trailingRunOf(sentence, '.!;').length).replace(/^(?:and|also|btw|by the way|oh),?\s+/i, '');
+    const ending = trailingRunOf(sentence, '.!;');
+    const plain = sentence
+      .slice(0, sentence.length - ending.length)
+      .replace(/^(?:and|also|btw|by the way|oh),?\s+/i, '');
     const fact = factOf(plain);
     if (fact && fact.length <= memoryMaxChars && !facts.includes(fact)) facts.push(fact);
     if (facts.length >= maxFactsPerMessage) break;
