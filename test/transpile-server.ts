@@ -8,10 +8,11 @@ import { serverBuildVariable } from './cli/parley-entry.js';
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 const sources = path.join(repositoryRoot, 'src');
 /**
- * Laid out as dist/ is (src/x/y.ts becomes .test-build/x/y.js), one level under the repository: the
+ * Laid out as dist/ is (src/x/y.ts becomes .test-build-PID/x/y.js), one level under the repository: the
  * server finds migrations/ and web/ by paths relative to its own files, and its packages in node_modules.
+ * One directory per run (the run's process id), so two runs side by side never empty each other's.
  */
-const output = path.join(repositoryRoot, '.test-build');
+const output = path.join(repositoryRoot, `.test-build-${process.pid}`);
 
 /**
  * Vitest global set-up: every file of src/ but the tests, transpiled file by file (not bundled) to plain
@@ -20,10 +21,11 @@ const output = path.join(repositoryRoot, '.test-build');
  * about 2 s once. The directory is emptied and built again on every run and every watch-mode rerun, so no
  * child runs code older than the sources.
  */
-export default async function transpileServer(project: TestProject): Promise<void> {
+export default async function transpileServer(project: TestProject): Promise<() => void> {
   await transpile();
   process.env[serverBuildVariable] = output;
   project.onTestsRerun(transpile);
+  return () => rmSync(output, { recursive: true, force: true });
 }
 
 async function transpile(): Promise<void> {
