@@ -70,7 +70,7 @@ export async function registerModules(
     keys: deps.keys,
     outbound,
     outboundAllowList: config.outboundAllowList,
-    dataDir: config.dataDir,
+    mountPlaces: config.mountPlaces,
     scriptDirs: config.mcpScriptDirs,
     stdio: { user: config.mcpStdioUser, mode: config.mcpStdioSandbox, searchPath: config.searchPath },
     options: deps.mcp,

@@ -3,8 +3,9 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseModelRef } from './ai/model-ref.js';
-import { findMountProblem } from './platform/mount-policy.js';
+import { findMountProblem, type MountPlaces } from './platform/mount-policy.js';
 import { isAllowListEntry } from './platform/outbound/address-policy.js';
+import { fileSettings } from './secret-files.js';
 import { plainIssueMessage } from './platform/validation-messages.js';
 
 /** A provider's address: only HTTP(S) reaches one (file: or javascript: would be read as one and fail late). */
@@ -352,6 +353,8 @@ export interface Config {
   readonly outboundAllowList: readonly string[];
   /** An interpreter command (node, python…) runs only scripts inside these directories. */
   readonly mcpScriptDirs: readonly string[];
+  /** What a stdio MCP server's sandbox may never show: DATA_DIR, the settings file, secrets' directories. */
+  readonly mountPlaces: MountPlaces;
   /** MCP_STDIO_USER: who stdio MCP servers run as; unset, the server's own user (refused when that is root). */
   readonly mcpStdioUser: string | undefined;
   readonly mcpStdioSandbox: 'auto' | 'bubblewrap' | 'off';
@@ -404,13 +407,29 @@ export function prepareDataDir(dataDir: string): void {
  * MCP_SCRIPT_DIRS are mounted into every stdio server's sandbox: judged where they really are (a symlink
  * to DATA_DIR is DATA_DIR), as platform/mount-policy.ts says, before the server starts.
  */
-function requireMountableScriptDirs(e: Environment): void {
-  const dataDir = path.resolve(e.DATA_DIR);
-  const socketPaths = databaseSocketDir(e.DATABASE_URL);
+function requireMountableScriptDirs(e: Environment, places: MountPlaces): void {
   for (const entry of listOf(e.MCP_SCRIPT_DIRS)) {
-    const problem = findMountProblem(path.resolve(entry), { dataDir, socketPaths });
+    const problem = findMountProblem(path.resolve(entry), places);
     if (problem) throw new ConfigError(`Invalid environment variable MCP_SCRIPT_DIRS: ${problem}`);
   }
+}
+
+/**
+ * The server's own places no stdio child may see (platform/mount-policy.ts): DATA_DIR, a database socket's
+ * directory, the working directory and the `.env` in it (dot-env-file.ts reads `.env` from there), and
+ * the files the `*_FILE` settings name (secret-files.ts), whose values are secrets.
+ */
+function serverMountPlaces(env: NodeJS.ProcessEnv, e: Environment): MountPlaces {
+  return Object.freeze({
+    dataDir: path.resolve(e.DATA_DIR),
+    socketPaths: databaseSocketDir(e.DATABASE_URL),
+    workingDirectory: process.cwd(),
+    dotEnvFile: path.resolve('.env'),
+    secretFiles: fileSettings.flatMap((name) => {
+      const file = env[`${name}_FILE`]?.trim();
+      return file ? [path.resolve(file)] : [];
+    }),
+  });
 }
 
 /** PostgreSQL reached over a Unix socket (`?host=/var/run/postgresql`): that directory is never mounted. */
@@ -437,7 +456,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   requireCompleteProviderSettings(blankless);
-  requireMountableScriptDirs(e);
+  const mountPlaces = serverMountPlaces(env, e);
+  requireMountableScriptDirs(e, mountPlaces);
   if (e.DATABASE_URL && !e.PARLEY_SECRET_KEY) {
     throw new ConfigError(
       'Missing environment variable PARLEY_SECRET_KEY: it is required with DATABASE_URL (generate one with `openssl rand -hex 32`)',
@@ -515,6 +535,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tenantStorageQuotaBytes: e.TENANT_STORAGE_QUOTA_BYTES,
     filesDir: path.join(path.resolve(e.DATA_DIR), 'files'),
     mcpScriptDirs: listOf(e.MCP_SCRIPT_DIRS).map((entry) => path.resolve(entry)),
+    mountPlaces,
     mcpStdioUser: e.MCP_STDIO_USER,
     mcpStdioSandbox: e.MCP_STDIO_SANDBOX,
     searchPath: e.PATH,

@@ -14,6 +14,13 @@ import path from 'node:path';
  * places): such a directory is another service's runtime directory, where more sockets, pid and lock
  * files appear. A socket hard-linked into some other directory is not found: /proc/net/unix names the
  * path it was bound at only.
+ *
+ * Issue 61: on a server run as its own user (the children then run as that user too), a template
+ * mounting the application's directory read its `.env`, and one mounting a `*_FILE` setting's directory
+ * read a provider key. So the directory of every `*_FILE` setting is refused like DATA_DIR, the `.env`
+ * the server loads is refused itself, and the working directory (where that `.env` and the default
+ * DATA_DIR are) may not be mounted whole nor by anything holding it. Its subdirectories may: that is where
+ * an operator keeps the scripts and packages a template runs (node_modules, an mcp-scripts folder).
  */
 const systemTrees = ['/proc', '/sys', '/dev', '/run', '/var/run', '/root', '/etc'];
 const wellKnownSocketDirs = [
@@ -28,6 +35,12 @@ export interface MountPlaces {
   readonly dataDir: string;
   /** Directories of Unix sockets the server itself uses (a DATABASE_URL with host=/path). */
   readonly socketPaths?: readonly string[] | undefined;
+  /** The server's working directory: never mounted, nor anything that holds it. */
+  readonly workingDirectory?: string | undefined;
+  /** The `.env` file the server reads its settings from (whether or not it exists now). */
+  readonly dotEnvFile?: string | undefined;
+  /** The files `*_FILE` settings name: each one's directory is refused whole. */
+  readonly secretFiles?: readonly string[] | undefined;
 }
 
 const resolvedOrSelf = (entry: string): string => {
@@ -61,6 +74,11 @@ function forbiddenTrees(places: MountPlaces): { tree: string; why: string }[] {
     { tree: places.dataDir, why: "the server's data directory (DATA_DIR)" },
     { tree: path.dirname(resolvedOrSelf(secretFile)), why: "the directory of the server's secret" },
     ...systemTrees.map((tree) => ({ tree, why: `${tree} (the system's and other processes' state)` })),
+    ...(places.dotEnvFile ? [{ tree: places.dotEnvFile, why: "the server's settings file (.env)" }] : []),
+    ...(places.secretFiles ?? []).map((file) => ({
+      tree: path.dirname(resolvedOrSelf(file)),
+      why: `the directory of a secret the server reads (${file})`,
+    })),
   ];
   return named.flatMap(({ tree, why }) => {
     const resolved = resolvedOrSelf(tree);
@@ -88,6 +106,10 @@ export function findMountProblem(entry: string, places: MountPlaces): string | u
     return `'${entry}' does not exist on this server`;
   }
   const shown = resolved === entry ? `'${entry}'` : `'${entry}' (really ${resolved})`;
+  const workingDirectory = places.workingDirectory && resolvedOrSelf(places.workingDirectory);
+  if (workingDirectory && isWithin(workingDirectory, resolved)) {
+    return `${shown} is or holds the server's working directory (${workingDirectory}): name a folder inside it instead, since the server's settings file and data there are what a stdio server's child must never see`;
+  }
   for (const { tree, why } of forbiddenTrees(places)) {
     if (isWithin(resolved, tree) || isWithin(tree, resolved)) {
       return `${shown} is, holds or lies inside ${why}, which a stdio server's child must never see`;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { findMountProblem } from '../../src/platform/mount-policy.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { allowNode, createServer, nodeModulesDir, testStdioMcpBounds } from './mcp-setup.js';
@@ -63,7 +64,7 @@ describe('paths mounted into a stdio server’s sandbox', () => {
     async (entry) => {
       const response = await template({ readOnlyPaths: [entry] });
       expect(response.statusCode, response.body).toBe(400);
-      expect(detailOf(response)).toMatch(/which a stdio server's child must never (see|reach)$/);
+      expect(detailOf(response)).toMatch(/a stdio server's child must never (see|reach)$/);
     },
   );
 
@@ -136,5 +137,78 @@ describe('paths mounted into a stdio server’s sandbox', () => {
       /^Invalid environment variable MCP_SCRIPT_DIRS: '\/etc' is, holds or lies inside \/etc/,
     );
     expect(failureOf(scratch)).toMatch(/, where the Unix socket .*service\.sock of another service is,/);
+  });
+
+  /**
+   * Issue 61: on a server run as its own user, `wc --files0-from=<app dir>/.env` with the app's directory
+   * in readOnlyPaths printed PARLEY_SECRET_KEY in the sync's error, and the same with a provider key's
+   * `*_FILE`. The working directory (where `.env` is read from), the `.env` itself and every `*_FILE`
+   * setting's directory are refused now, however they are named.
+   */
+  it("refuses the server's working directory and what holds it, by name or through a symlink", async () => {
+    const workingDirectory = process.cwd();
+    const link = path.join(scratch, 'app-link');
+    symlinkSync(workingDirectory, link);
+    for (const entry of [workingDirectory, link, path.dirname(workingDirectory)]) {
+      const response = await template({ args: [`--files0-from=${entry}/.env`], readOnlyPaths: [entry] });
+      expect(response.statusCode, entry).toBe(400);
+      expect(detailOf(response)).toMatch(
+        /is or holds the server's working directory \(.+\): name a folder inside it instead, since the server's settings file and data there are what a stdio server's child must never see$/,
+      );
+    }
+  });
+
+  it('refuses the directory of a secret a *_FILE setting names, and what holds it', async () => {
+    const secrets = mkdtempSync(path.join(tmpdir(), 'parley-mounted-secrets-'));
+    const keyFile = path.join(secrets, 'openai.key');
+    writeFileSync(keyFile, 'sk-from-a-file\n', { mode: 0o600 });
+    const node = await buildTestApp({ OPENAI_API_KEY_FILE: keyFile }, { mcp: testStdioMcpBounds });
+    try {
+      const owner = await registerPlatformAdmin(node.app);
+      for (const entry of [secrets, keyFile]) {
+        const response = await node.app.inject({
+          method: 'POST',
+          url: '/v1/mcp/stdio-commands',
+          headers: owner.headers,
+          payload: { name: `t-${Math.random()}`, executablePath: '/usr/bin/wc', readOnlyPaths: [entry] },
+        });
+        expect(response.statusCode, entry).toBe(400);
+        expect(detailOf(response)).toBe(
+          `readOnlyPaths '${entry}' is, holds or lies inside the directory of a secret the server reads (${keyFile}), which a stdio server's child must never see`,
+        );
+        expect(response.body).not.toContain('sk-from-a-file');
+      }
+    } finally {
+      await node.close();
+      rmSync(secrets, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses the settings file (.env) the server reads, and a folder holding it', () => {
+    const appDir = mkdtempSync(path.join(tmpdir(), 'parley-app-dir-'));
+    const dotEnvFile = path.join(appDir, 'config', '.env');
+    mkdirSync(path.dirname(dotEnvFile));
+    writeFileSync(dotEnvFile, 'PARLEY_SECRET_KEY=never-shown\n');
+    const places = { dataDir: testApp.config.dataDir, dotEnvFile };
+    expect(findMountProblem(dotEnvFile, places)).toBe(
+      `'${dotEnvFile}' is, holds or lies inside the server's settings file (.env), which a stdio server's child must never see`,
+    );
+    expect(findMountProblem(path.dirname(dotEnvFile), places)).toMatch(/holds or lies inside the server's settings file/);
+    expect(findMountProblem(appDir, { ...places, workingDirectory: appDir })).toMatch(
+      /is or holds the server's working directory/,
+    );
+    // A folder inside the working directory that holds neither: where an operator keeps scripts.
+    mkdirSync(path.join(appDir, 'scripts'));
+    expect(findMountProblem(path.join(appDir, 'scripts'), { ...places, workingDirectory: appDir })).toBeUndefined();
+    rmSync(appDir, { recursive: true, force: true });
+  });
+
+  it('names the working directory, the .env in it and each *_FILE setting as places no child may see', () => {
+    const config = loadConfig({ DATA_DIR: testApp.config.dataDir, COHERE_API_KEY_FILE: '/srv/keys/cohere' });
+    expect(config.mountPlaces).toMatchObject({
+      workingDirectory: process.cwd(),
+      dotEnvFile: path.join(process.cwd(), '.env'),
+      secretFiles: ['/srv/keys/cohere'],
+    });
   });
 });

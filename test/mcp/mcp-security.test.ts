@@ -264,6 +264,18 @@ describe('MCP security: allowed commands, arguments, environment and tenants', (
       expect(http.statusCode).toBe(400);
     });
 
+    // Issue 61: a build tool run by a template (make, cargo, pip building a wheel) runs what these name.
+    it.each(['CC', 'CXX', 'LD', 'AR', 'RUSTC_WRAPPER', 'RUSTC', 'CARGO_BUILD_RUSTC_WRAPPER', 'SCCACHE_WRAPPER', 'COR_PROFILER', 'COR_ENABLE_PROFILING', 'MAGIC', 'CMAKE_C_COMPILER_LAUNCHER', 'CCACHE_PREFIX'])(
+      'refuses %s in a template’s envNames: it names a program or file a build tool runs or loads',
+      async (name) => {
+        const response = await allow(process.execPath, { allowInterpreter: true, envNames: [name] });
+        expect(response.statusCode, response.body).toBe(400);
+        expect(response.json<{ detail: string }>().detail).toBe(
+          `envNames may not list '${name}': it changes how programs or their libraries load, where they connect, or overrides what Parley sets`,
+        );
+      },
+    ); // prettier-ignore
+
     it('refuses a variable the template does not list, naming the ones it does', async () => {
       const response = await stdioServer({ env: { OTHER_TOKEN: 'v' } });
       expect(response.statusCode).toBe(400);

@@ -132,6 +132,14 @@ const deniedEnvironmentCategories: Readonly<Record<string, readonly RegExp[]>> =
   databases: [/^PG/, /^LIBPQ/, /^MYSQL/, /^SQLITE/, /^REDISCLI/],
   // Programs a tool may hand control to.
   programs: [/ASKPASS$/, /^EDITOR$/, /^VISUAL$/, /^PAGER$/, /^BROWSER$/, /^LESS/, /^MANPATH$/, /^MANPAGER$/],
+  // What a build tool (make, cargo, pip building a wheel, node-gyp) runs as its compiler, linker or
+  // wrapper around them, and what a library loads by a variable's word: .NET's profiler DLL, libmagic's
+  // database (issue 61).
+  toolchains: [
+    /^CC$/, /^CXX$/, /^CPP$/, /^LD$/, /^AR$/, /^AS$/, /^NM$/, /^RANLIB$/, /^STRIP$/, /^OBJCOPY$/, /^OBJDUMP$/,
+    /^FC$/, /^F77$/, /^MAKE$/, /^RUSTC/, /^RUSTDOC/, /WRAPPER$/, /LAUNCHER$/, /^CCACHE_/, /^DISTCC_/, /^SCCACHE_/,
+    /^CMAKE_/, /^MESON_/, /^COR_/, /^MAGIC$/, /COMPILER/,
+  ],
 }; // prettier-ignore
 
 const deniedEnvironmentPatterns = Object.values(deniedEnvironmentCategories).flat();

@@ -1,3 +1,4 @@
+import type { MountPlaces } from '../../platform/mount-policy.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
@@ -36,8 +37,8 @@ export interface McpModuleDeps {
   readonly outbound: OutboundHttp;
   /** OUTBOUND_ALLOW: besides public addresses, what a networked stdio child may reach through its proxy. */
   readonly outboundAllowList: readonly string[];
-  /** Never seen by a stdio server's child: not mounted, not its working directory, and owner-only. */
-  readonly dataDir: string;
+  /** Never seen by a stdio server's child (DATA_DIR, the settings file, secrets): not mounted, not its working directory. */
+  readonly mountPlaces: MountPlaces;
   /** An interpreter command runs only scripts inside these directories (MCP_SCRIPT_DIRS). */
   readonly scriptDirs: readonly string[];
   /** MCP_STDIO_USER and MCP_STDIO_SANDBOX: who children run as, and whether in bubblewrap (found on searchPath). */
@@ -54,7 +55,7 @@ export function createMcpModule(deps: McpModuleDeps) {
   const stdioEnvironment = () =>
     (prepared ??= prepareStdioEnvironment({
       ...deps.stdio,
-      dataDir: deps.dataDir,
+      mountPlaces: deps.mountPlaces,
       scriptDirs: deps.scriptDirs,
       outboundAllowList: deps.outboundAllowList,
     }).then((environment) => {
@@ -76,7 +77,7 @@ export function createMcpModule(deps: McpModuleDeps) {
     secrets,
     pool,
     outbound,
-    dataDir: deps.dataDir,
+    mountPlaces: deps.mountPlaces,
     stdioEnvironment,
   });
   const tools = createToolsService({

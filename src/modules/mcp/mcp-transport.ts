@@ -82,7 +82,10 @@ export async function createTransport(
       // rules may have grown since the server was stored.
       const inspection = await requireAllowableExecutable(stdio.executablePath, stdio.allowInterpreter);
       const args = renderArguments(stdio.template, stdio.parameterValues);
-      await requireSafeArguments(inspection, args, environment);
+      await requireSafeArguments(inspection, args, {
+        dataDir: environment.mountPlaces.dataDir,
+        scriptDirs: environment.scriptDirs,
+      });
       requireAllowedEnvironment(Object.keys(stdio.env));
       requireListedEnvironment(Object.keys(stdio.env), stdio.envNames);
       const hostWorkingDir = environment.bubblewrapPath ? '/' : await makeWorkingDir(environment);
@@ -124,7 +127,7 @@ function resolveReadOnlyMounts(
   executablePath: string,
   readOnlyPaths: readonly string[],
 ): ReadOnlyMount[] {
-  const places = { dataDir: environment.dataDir };
+  const places = environment.mountPlaces;
   const named = [executablePath, ...environment.scriptDirs, ...readOnlyPaths];
   return named.flatMap((target) => {
     const resolved = realpathIfPresent(target);
@@ -156,7 +159,7 @@ function realpathIfPresent(entry: string): string | undefined {
  */
 async function makeWorkingDir(environment: StdioEnvironment): Promise<string> {
   const base = tmpdir();
-  if (isInsideDataDir(path.resolve(base), environment.dataDir)) {
+  if (isInsideDataDir(path.resolve(base), environment.mountPlaces.dataDir)) {
     throw new AppError('unprocessable', `The temporary directory ${base} is inside DATA_DIR; set TMPDIR elsewhere`);
   }
   const directory = await mkdtemp(path.join(base, 'parley-mcp-'));

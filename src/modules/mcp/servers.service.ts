@@ -1,3 +1,4 @@
+import type { MountPlaces } from '../../platform/mount-policy.js';
 import type { Actor } from '../../access/actor.js';
 import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.js';
 import type { Database } from '../../platform/db/client.js';
@@ -42,7 +43,7 @@ export interface ServersServiceDeps {
   readonly secrets: ServerSecrets;
   readonly pool: ConnectionPool;
   readonly outbound: Pick<OutboundHttp, 'assertAllowed'>;
-  readonly dataDir: string;
+  readonly mountPlaces: MountPlaces;
   readonly stdioEnvironment: () => Promise<StdioEnvironment>;
 }
 
@@ -50,7 +51,8 @@ const serverNameTaken = (name: string): AppError =>
   conflict(`An MCP server named '${name}' already exists in this tenant`);
 
 export function createServersService(deps: ServersServiceDeps) {
-  const { db, servers, tools, secrets, pool, outbound, dataDir, stdioEnvironment } = deps;
+  const { db, servers, tools, secrets, pool, outbound, mountPlaces, stdioEnvironment } = deps;
+  const { dataDir } = mountPlaces;
 
   async function findServer(actor: Actor, serverId: string): Promise<McpServerRow> {
     const server = await servers.findServer(db, actor.tenantId, serverId);
@@ -91,8 +93,8 @@ export function createServersService(deps: ServersServiceDeps) {
     >,
   ): Promise<ExecutableInspection> {
     const inspection = await requireAllowableExecutable(template.executablePath, template.allowInterpreter);
-    requireValidTemplate(template, dataDir);
-    requireMountableExecutable(inspection.resolvedPath, dataDir);
+    requireValidTemplate(template, mountPlaces);
+    requireMountableExecutable(inspection.resolvedPath, mountPlaces);
     // A shell, loader or interpreter runs its first argument: a literal vetted script (a placeholder is
     // no absolute path, so it is refused), checked now rather than at a tenant's first sync.
     const { scriptDirs } = await stdioEnvironment();

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { MountPlaces } from '../../platform/mount-policy.js';
 import { createOutboundGuard, type OutboundGuard } from '../../platform/outbound/outbound-guard.js';
 import { egressSocketName } from './egress-proxy.js';
 import {
@@ -30,7 +31,7 @@ export interface StdioIsolationSettings {
   readonly mode: StdioSandboxMode;
   /** MCP_STDIO_USER as configured (a user name or `uid:gid`); undefined when unset. */
   readonly user: string | undefined;
-  readonly dataDir: string;
+  readonly mountPlaces: MountPlaces;
   readonly scriptDirs: readonly string[];
   /** The server's PATH: where `bwrap` is looked for. */
   readonly searchPath: string;
@@ -53,7 +54,7 @@ export interface StdioEnvironment {
   readonly isolation: StdioIsolation;
   readonly bubblewrapPath: string | undefined;
   readonly user: StdioUser | undefined;
-  readonly dataDir: string;
+  readonly mountPlaces: MountPlaces;
   readonly scriptDirs: readonly string[];
   /** The outbound policy a networked child's connections meet in the egress proxy. */
   readonly egressGuard: Pick<OutboundGuard, 'checkUrl' | 'lookupFor'>;
@@ -147,7 +148,7 @@ export async function prepareStdioEnvironment(settings: StdioIsolationSettings):
     },
     bubblewrapPath,
     user: runsAs,
-    dataDir: settings.dataDir,
+    mountPlaces: settings.mountPlaces,
     scriptDirs: settings.scriptDirs,
     egressGuard: createOutboundGuard({ allowList: settings.outboundAllowList }),
   };

@@ -1,6 +1,6 @@
 import type { StdioTemplateParameter } from '../../platform/db/schema/mcp.js';
 import { AppError } from '../../platform/errors.js';
-import { findMountProblem } from '../../platform/mount-policy.js';
+import { findMountProblem, type MountPlaces } from '../../platform/mount-policy.js';
 import { environmentNamePattern, findDeniedEnvironmentName } from './command-policy.js';
 
 /**
@@ -28,7 +28,7 @@ function invalid(field: string, message: string): AppError {
 /** Checks a template as the platform admin sends it; its read-only paths are judged by platform/mount-policy.ts. */
 export function requireValidTemplate(
   template: StdioTemplate & { readonly envNames: readonly string[]; readonly readOnlyPaths: readonly string[] },
-  dataDir: string,
+  places: MountPlaces,
 ): void {
   const declared = new Set<string>();
   for (const [index, parameter] of template.parameters.entries()) {
@@ -58,15 +58,15 @@ export function requireValidTemplate(
     );
   }
   for (const entry of template.readOnlyPaths) {
-    const problem = findMountProblem(entry, { dataDir });
+    const problem = findMountProblem(entry, places);
     if (problem) throw invalid('readOnlyPaths', problem);
   }
 }
 
 /** Outside /usr an executable's file is mounted into the sandbox, so it is judged like a read-only path. */
-export function requireMountableExecutable(resolvedPath: string, dataDir: string): void {
+export function requireMountableExecutable(resolvedPath: string, places: MountPlaces): void {
   if (resolvedPath.startsWith('/usr/')) return;
-  const problem = findMountProblem(resolvedPath, { dataDir });
+  const problem = findMountProblem(resolvedPath, places);
   if (problem) throw invalid('executablePath', problem);
 }
 
