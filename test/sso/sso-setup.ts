@@ -20,10 +20,18 @@ export interface ConnectionOptions {
   ssoRequired?: boolean;
   clientSecret?: string;
   issuerUrl?: string;
+  emailClaim?: string;
+  /** Set by platform admins only: origins besides the issuer's where its endpoints may be. */
+  approvedEndpointOrigins?: string[];
 }
 
 /** A connection to `idp`, made by `admin` (a platform admin's, to name domains or another tenant). */
-export async function createConnection(app: App, admin: SignedIn, idp: FakeIdp, options: ConnectionOptions) {
+export async function createConnection(
+  app: App,
+  admin: SignedIn,
+  idp: Pick<FakeIdp, 'issuer' | 'clientId' | 'clientSecret'>,
+  options: ConnectionOptions,
+) {
   const response = await app.inject({
     method: 'POST',
     url: '/v1/sso/connections',
@@ -39,6 +47,10 @@ export async function createConnection(app: App, admin: SignedIn, idp: FakeIdp, 
       roleMapping: options.roleMapping ?? [],
       defaultRole: options.defaultRole === undefined ? 'member' : options.defaultRole,
       ssoRequired: options.ssoRequired ?? false,
+      ...(options.emailClaim !== undefined && { emailClaim: options.emailClaim }),
+      ...(options.approvedEndpointOrigins !== undefined && {
+        approvedEndpointOrigins: options.approvedEndpointOrigins,
+      }),
     },
   });
   if (response.statusCode !== 201) throw new Error(`create connection failed: ${response.statusCode} ${response.body}`);
@@ -67,11 +79,11 @@ export interface StartedSignIn {
   readonly bindingCookie: string;
 }
 
-export async function startSignIn(app: App, slug: string): Promise<StartedSignIn> {
+export async function startSignIn(app: App, slug: string, hostHeader = host): Promise<StartedSignIn> {
   const response = await app.inject({
     method: 'GET',
     url: `/v1/sso/start/${slug}`,
-    headers: { host },
+    headers: { host: hostHeader },
     remoteAddress: nextTestAddress(),
   });
   if (response.statusCode !== 302) throw new Error(`start failed: ${response.statusCode} ${response.body}`);
@@ -135,6 +147,25 @@ export async function signInThroughSso(app: App, slug: string, accountId: string
   const started = await startSignIn(app, slug);
   const returned = await signInAtProvider(started.authorizationUrl, accountId);
   return callback(app, returned, started.bindingCookie);
+}
+
+/**
+ * The whole flow at the scripted provider (test/fakes/scripted-oidc-provider.ts), whose sign-in page is
+ * the account named in the URL: Parley → provider → Parley's callback.
+ */
+export async function signInThroughScriptedIdp(
+  app: App,
+  slug: string,
+  accountId: string,
+): Promise<LightMyRequestResponse> {
+  const started = await startSignIn(app, slug);
+  const authorizationUrl = new URL(started.authorizationUrl);
+  authorizationUrl.searchParams.set('account', accountId);
+  const answer = await fetch(authorizationUrl, { redirect: 'manual' });
+  await answer.arrayBuffer();
+  const location = answer.headers.get('location');
+  if (answer.status !== 302 || !location) throw new Error(`the scripted provider answered ${answer.status}`);
+  return callback(app, new URL(location), started.bindingCookie);
 }
 
 /** The session the callback's cookie opens, as the console gets it on its next load. */

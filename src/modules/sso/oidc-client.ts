@@ -2,13 +2,32 @@ import * as client from 'openid-client';
 import { AppError } from '../../platform/errors.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import { describeFailure } from './oidc-failures.js';
+import { createProviderKeys } from './provider-keys.js';
 
 /** What Parley needs to speak to one tenant's provider. */
 export interface OidcSettings {
   readonly issuerUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** Origins besides the issuer's where its endpoints may be, as a platform admin approved them. */
+  readonly approvedEndpointOrigins: readonly string[];
 }
+
+/**
+ * The endpoints Parley sends people to or calls. Each must be at the issuer's own origin, or at one a
+ * platform admin approved: otherwise a discovery document could send people from Parley's address to
+ * any page (an open redirect), or have Parley read keys from anywhere.
+ */
+const checkedEndpoints = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'jwks_uri',
+  'end_session_endpoint',
+] as const;
+
+/** How old an ID token may be when it arrives: its sign-in began at most this long ago (sso-sign-in.service.ts). */
+const idTokenMaxAgeSeconds = 10 * 60;
 
 export interface OidcClientDeps {
   /** Every call to an issuer goes through the outbound door: a tenant admin's URL is a user's input. */
@@ -26,19 +45,37 @@ export interface OidcClientDeps {
 export function createOidcClient(deps: OidcClientDeps) {
   const customFetch: client.CustomFetch = (url, options) =>
     deps.outbound.fetch(url, { ...(options as RequestInit), timeoutMs: deps.timeoutMs });
+  const keys = createProviderKeys({
+    fetch: (url, init) => deps.outbound.fetch(url, { ...init, timeoutMs: deps.timeoutMs }),
+    timeoutMs: deps.timeoutMs,
+  });
+
+  /** The keys' URL, once the configuration passed discovery (and requireEndpointsAtIssuer). */
+  const jwksUriOf = (configuration: client.Configuration): string => {
+    const { jwks_uri: jwksUri, issuer } = configuration.serverMetadata();
+    if (!jwksUri) {
+      throw new AppError(
+        'unprocessable',
+        `The identity provider ${issuer} publishes no JWKS (jwks_uri), so Parley cannot check its signatures`,
+      );
+    }
+    return jwksUri;
+  };
 
   async function discover(settings: OidcSettings): Promise<client.Configuration> {
     const issuer = parseIssuer(settings.issuerUrl, deps.allowsHttpIssuers);
+    let discovered: client.Configuration;
     try {
-      const configuration = await client.discovery(issuer, settings.clientId, undefined, undefined, {
+      discovered = await client.discovery(issuer, settings.clientId, undefined, undefined, {
         [client.customFetch]: customFetch,
         timeout: Math.ceil(deps.timeoutMs / 1000),
         execute: deps.allowsHttpIssuers ? [client.allowInsecureRequests] : [],
       });
-      return withClientAuthentication(configuration, settings, deps);
     } catch (error) {
       throw describeFailure(error, 'discovery', settings.issuerUrl);
     }
+    requireEndpointsAtIssuer(discovered.serverMetadata(), settings.approvedEndpointOrigins);
+    return withClientAuthentication(discovered, settings, deps);
   }
 
   return {
@@ -93,9 +130,10 @@ export function createOidcClient(deps: OidcClientDeps) {
     },
 
     /**
-     * The code exchanged and the ID token checked (issuer, audience, expiry, nonce, signature against
-     * the JWKS, and the `iss` of the response when the provider sends one): its claims, with the
-     * userinfo endpoint's added when `wantsUserInfo` and the provider has one.
+     * The code exchanged and the ID token checked: issuer, audience, expiry, nonce and the `iss` of the
+     * response by openid-client; signature against the JWKS, `iat` and `nbf` by the provider's keys
+     * (provider-keys.ts). Its claims, with the userinfo endpoint's added when `wantsUserInfo` and the
+     * provider has one.
      */
     async signIn(
       configuration: client.Configuration,
@@ -115,7 +153,16 @@ export function createOidcClient(deps: OidcClientDeps) {
       } catch (error) {
         throw describeFailure(error, 'token', issuer);
       }
-      const claims: Record<string, unknown> = { ...tokens.claims() };
+      // The claims read are the verified token's own.
+      const claims: Record<string, unknown> = {
+        ...(await keys.verify(tokens.id_token!, {
+          jwksUri: jwksUriOf(configuration),
+          issuer,
+          audience: configuration.clientMetadata().client_id,
+          maxAgeSeconds: idTokenMaxAgeSeconds,
+          requiredClaims: ['iat', 'exp', 'sub'],
+        })),
+      };
       if (!wantsUserInfo(claims) || !configuration.serverMetadata().userinfo_endpoint) return claims;
       try {
         const userInfo = await client.fetchUserInfo(configuration, tokens.access_token, claims.sub as string);
@@ -140,6 +187,20 @@ export function createOidcClient(deps: OidcClientDeps) {
 }
 
 export type OidcClient = ReturnType<typeof createOidcClient>;
+
+function requireEndpointsAtIssuer(metadata: client.ServerMetadata, approvedOrigins: readonly string[]): void {
+  const issuerOrigin = new URL(metadata.issuer).origin;
+  for (const name of checkedEndpoints) {
+    const endpoint = metadata[name];
+    if (endpoint === undefined) continue;
+    const origin = URL.canParse(endpoint) ? new URL(endpoint).origin : null;
+    if (origin === issuerOrigin || (origin !== null && approvedOrigins.includes(origin))) continue;
+    throw new AppError(
+      'unprocessable',
+      `The identity provider's ${name} (${endpoint}) is not at its issuer's address ${issuerOrigin}: Parley sends people to, and calls, only the issuer's address, unless a platform admin approves ${origin ?? 'that address'} for this connection (approvedEndpointOrigins)`,
+    );
+  }
+}
 
 const failed = (message: string) => ({ ok: false, message, issuer: null, supportsEndSession: false });
 

@@ -125,13 +125,14 @@ export function describeFailure(error: unknown, stage: Stage, issuer: string): A
   );
 }
 
-const tokenCheckSentences: Record<string, string> = {
+/** What a person reads when the provider's answer fails a check, by oauth4webapi's code for the check. */
+export const tokenCheckSentences: Record<string, string> = {
   OAUTH_JWT_CLAIM_COMPARISON_FAILED:
     'The ID token was not made for this sign-in (its issuer, audience or nonce differs): a token of another provider, client or sign-in is refused',
   OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED:
     'The answer came from another identity provider than the one this sign-in began at: it is refused',
   OAUTH_JWT_TIMESTAMP_CHECK_FAILED:
-    'The ID token has expired or is not yet valid; check the clocks, then sign in again',
+    'The ID token has expired, was issued in the future or is not yet valid; check the clocks, then sign in again',
   OAUTH_KEY_SELECTION_FAILED: "No key in the identity provider's JWKS matches the ID token's signature",
   OAUTH_INVALID_RESPONSE: "The identity provider's answer was not a valid OpenID Connect response",
   OAUTH_JWS_SIGNATURE_VERIFICATION_FAILED:

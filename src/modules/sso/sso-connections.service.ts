@@ -65,6 +65,21 @@ export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
   }
 
   /**
+   * Endpoints away from the issuer's origin are where Parley would send people from its own address
+   * (an open redirect if anyone could name them) and read keys from: a platform admin's to approve.
+   */
+  function requireOriginsAllowed(
+    actor: Actor,
+    origins: readonly string[] | undefined,
+    current: readonly string[],
+  ): void {
+    if (origins === undefined || actor.role === 'platform_admin' || isSameSet(origins, current)) return;
+    throw forbidden(
+      "Only a platform admin may approve endpoint origins besides the issuer's, since Parley sends people to them from its own address: ask a platform admin to approve them",
+    );
+  }
+
+  /**
    * Writes a connection whose domains no other tenant's connection claims, checked and written under
    * the lock every such write takes (lockDomainClaims): each domain leads to one tenant, even when two
    * admins save at the same moment.
@@ -118,6 +133,7 @@ export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
       requireAdmin(actor);
       const tenantId = await targetTenant(actor, input.tenantId);
       requireDomainsAllowed(actor, input.allowedDomains, []);
+      requireOriginsAllowed(actor, input.approvedEndpointOrigins, []);
       await deps.assertAllowed(input.issuerUrl);
       const domains = [...new Set(input.allowedDomains)];
       const row = await saved(
@@ -135,6 +151,7 @@ export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
               nameClaim: input.nameClaim,
               groupsClaim: input.groupsClaim,
               allowedDomains: domains,
+              approvedEndpointOrigins: [...new Set(input.approvedEndpointOrigins)],
               roleMapping: input.roleMapping,
               defaultRole: input.defaultRole,
               isSsoRequired: input.ssoRequired,
@@ -150,8 +167,9 @@ export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
       requireAdmin(actor);
       const current = await findOrThrow(actor, connectionId);
       requireDomainsAllowed(actor, input.allowedDomains, current.allowedDomains);
+      requireOriginsAllowed(actor, input.approvedEndpointOrigins, current.approvedEndpointOrigins);
       if (input.issuerUrl !== undefined) await deps.assertAllowed(input.issuerUrl);
-      const { clientSecret, ssoRequired, allowedDomains, ...rest } = input;
+      const { clientSecret, ssoRequired, allowedDomains, approvedEndpointOrigins, ...rest } = input;
       // Unchanged domains are not written: nothing to claim.
       const domains =
         allowedDomains && !isSameSet(allowedDomains, current.allowedDomains) ? [...new Set(allowedDomains)] : undefined;
@@ -160,6 +178,9 @@ export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
         ...(clientSecret !== undefined && { clientSecretSealed: encryptSecret(credentialsKey, clientSecret) }),
         ...(ssoRequired !== undefined && { isSsoRequired: ssoRequired }),
         ...(domains !== undefined && { allowedDomains: domains }),
+        ...(approvedEndpointOrigins !== undefined && {
+          approvedEndpointOrigins: [...new Set(approvedEndpointOrigins)],
+        }),
       };
       const row = await saved(
         () =>
@@ -190,6 +211,7 @@ export function createSsoConnectionsService(deps: SsoConnectionsDeps) {
           issuerUrl: connection.issuerUrl,
           clientId: connection.clientId,
           clientSecret: decryptSecret(credentialsKey, connection.clientSecretSealed),
+          approvedEndpointOrigins: connection.approvedEndpointOrigins,
         });
       } catch (error) {
         if (error instanceof AppError)

@@ -52,6 +52,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
     issuerUrl: connection.issuerUrl,
     clientId: connection.clientId,
     clientSecret: decryptSecret(credentialsKey, connection.clientSecretSealed),
+    approvedEndpointOrigins: connection.approvedEndpointOrigins,
   });
 
   return {

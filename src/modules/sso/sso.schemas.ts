@@ -16,6 +16,38 @@ const claimName = z
   .min(1)
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'must be a claim name without spaces');
+/**
+ * Standard claims people edit themselves at most providers (their profile): read as the email, anyone
+ * could name any address, so they are refused as `emailClaim` (a non-`email` claim never links an
+ * existing account either: sso-provisioning.ts).
+ */
+const selfEditedClaims = new Set([
+  'name',
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'profile',
+  'picture',
+  'website',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'phone_number',
+  'address',
+]);
+const emailClaimSchema = claimName.refine((name) => !selfEditedClaims.has(name), {
+  message:
+    "names a claim people edit themselves at their provider, so anyone could name any address with it: use 'email' (or a claim only the provider's administrators set, such as 'upn')",
+});
+/** `https://login.example.com`: scheme, host and port, nothing after, as URL.origin writes it. */
+const originSchema = httpUrl
+  .max(300)
+  .refine((url) => !URL.canParse(url) || new URL(url).origin === url.replace(/\/$/, '').toLowerCase(), {
+    message: 'must be an origin (scheme, host and port, nothing after), e.g. https://oauth2.googleapis.com',
+  })
+  .transform((url) => new URL(url).origin);
 const domainSchema = z
   .string()
   .trim()
@@ -44,7 +76,7 @@ const connectionFields = {
   /** Write-only: stored encrypted, never returned. */
   clientSecret: z.string().min(1).max(2000),
   scopes: scopesSchema.default('openid email profile'),
-  emailClaim: claimName.default('email'),
+  emailClaim: emailClaimSchema.default('email'),
   nameClaim: claimName.default('name'),
   groupsClaim: claimName.default('groups'),
   /**
@@ -52,6 +84,11 @@ const connectionFields = {
    * to this tenant. Empty: the connection is found by its slug only, and lets in any address its provider vouches for.
    */
   allowedDomains: z.array(domainSchema).max(50).default([]),
+  /**
+   * Platform admins only, as the domains: origins besides the issuer's where its endpoints may be (Google
+   * keeps its token endpoint and keys at other hosts). Any other origin is refused at sign-in.
+   */
+  approvedEndpointOrigins: z.array(originSchema).max(20).default([]),
   roleMapping: roleMappingSchema.default([]),
   /** null: a person in none of the mapped groups is refused. */
   defaultRole: ssoRoleSchema.nullable().default('member'),
@@ -71,10 +108,11 @@ export const updateConnectionBody = patchBody({
   clientId: connectionFields.clientId.optional(),
   clientSecret: connectionFields.clientSecret.optional(),
   scopes: scopesSchema.optional(),
-  emailClaim: claimName.optional(),
+  emailClaim: emailClaimSchema.optional(),
   nameClaim: claimName.optional(),
   groupsClaim: claimName.optional(),
   allowedDomains: z.array(domainSchema).max(50).optional(),
+  approvedEndpointOrigins: z.array(originSchema).max(20).optional(),
   roleMapping: roleMappingSchema.optional(),
   defaultRole: ssoRoleSchema.nullable().optional(),
   ssoRequired: z.boolean().optional(),
@@ -96,6 +134,7 @@ export const connectionSchema = z.object({
   nameClaim: z.string(),
   groupsClaim: z.string(),
   allowedDomains: z.array(z.string()),
+  approvedEndpointOrigins: z.array(z.string()),
   roleMapping: z.array(z.object({ group: z.string(), role: ssoRoleSchema })),
   defaultRole: ssoRoleSchema.nullable(),
   ssoRequired: z.boolean(),
@@ -117,6 +156,7 @@ export const presentConnection = (row: SsoConnectionRow): ConnectionView => ({
   nameClaim: row.nameClaim,
   groupsClaim: row.groupsClaim,
   allowedDomains: row.allowedDomains,
+  approvedEndpointOrigins: row.approvedEndpointOrigins,
   roleMapping: row.roleMapping,
   defaultRole: row.defaultRole,
   ssoRequired: row.isSsoRequired,

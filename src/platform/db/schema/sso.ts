@@ -32,6 +32,14 @@ export const ssoConnections = pgTable(
     roleMapping: jsonb('role_mapping').$type<{ group: string; role: SsoRole }[]>().notNull(),
     /** The role of a person in no mapped group; null: such a person is refused. */
     defaultRole: text('default_role', { enum: ssoRoles }),
+    /**
+     * Origins besides the issuer's where its discovery document's endpoints may be (Google keeps its token
+     * endpoint and keys elsewhere), set by platform admins only; any other origin is refused (oidc-client.ts).
+     */
+    approvedEndpointOrigins: text('approved_endpoint_origins')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** Password sign-in refused for the tenant's people (its platform admins excepted: the break-glass). */
     isSsoRequired: boolean('is_sso_required').notNull().default(false),
     createdAt: createdAt(),

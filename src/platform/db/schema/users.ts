@@ -4,6 +4,9 @@ import { createdAt, tenantColumn, updatedAt } from './columns.js';
 
 export const roles = ['platform_admin', 'tenant_admin', 'operator', 'member'] as const;
 export type Role = (typeof roles)[number];
+/** How a sign-in began: a password at Parley, or a tenant's identity provider (docs/sso.md). */
+export const signInMethods = ['password', 'sso'] as const;
+export type SignInMethod = (typeof signInMethods)[number];
 
 export const users = pgTable(
   'users',
@@ -49,6 +52,11 @@ export const refreshTokens = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     familyId: uuid('family_id').notNull(),
+    /**
+     * How the sign-in (the family) began. A single sign-on's ends a fixed time after it began
+     * (SSO_SESSION_MAX_HOURS); a password one is refused once its tenant requires single sign-on.
+     */
+    signedInWith: text('signed_in_with', { enum: signInMethods }).notNull().default('password'),
     tokenHash: text('token_hash').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
     rotatedAt: timestamp('rotated_at', { withTimezone: true, mode: 'date' }),

@@ -1,0 +1,2 @@
+ALTER TABLE "refresh_tokens" ADD COLUMN IF NOT EXISTS "signed_in_with" text DEFAULT 'password' NOT NULL;--> statement-breakpoint
+ALTER TABLE "sso_connections" ADD COLUMN IF NOT EXISTS "approved_endpoint_origins" text[] DEFAULT '{}'::text[] NOT NULL;
