@@ -133,11 +133,39 @@ describe('query correction', () => {
   });
 
   it('corrects only the first unheld words of a very long query', async () => {
-    const filler = Array.from({ length: queryCorrection.maxWords }, (_, index) => `zzqx${'q'.repeat(index)}`).join(' ');
+    const letter = (index: number) => String.fromCharCode(97 + (index % 26));
+    const filler = Array.from(
+      { length: queryCorrection.maxWords },
+      (_, index) => `zzqx${letter(Math.floor(index / 26))}${letter(index)}`,
+    ).join(' ');
     expect((await ask(handbookId, { query: `pasword ${filler}`, mode: 'lexical' })).corrections).toEqual([
       { from: 'pasword', to: 'password' },
     ]);
     expect((await ask(handbookId, { query: `${filler} pasword`, mode: 'lexical' })).corrections).toEqual([]);
+  });
+
+  it('does not correct a word longer than the limit: its neighbours would be thousands', async () => {
+    const [row] = rowsOf<{ tenant_id: string }>(
+      await t.database.db.execute(sql`select tenant_id from knowledge_sources where id = ${handbookId}`),
+    );
+    const correctionsWith = async (maxLength: number) => {
+      const search = createKnowledgeSearch({
+        db: t.database.db,
+        embedders: createEmbedderRegistry({ config: { providers: {} } }),
+        rerankers: createRerankerRegistry({ config: { providers: {} } }),
+        logger: createLogger({ level: 'silent' }),
+        loadTenantProviders: async () => [],
+        correctionLimits: { ...queryCorrection, maxLength },
+      });
+      const request = { tenantId: row!.tenant_id, sourceIds: [handbookId], topK: 5, mode: 'lexical' as const };
+      return (await search.searchExplained({ ...request, query: 'pasword officemanager' })).corrections;
+    };
+    expect(await correctionsWith(13)).toEqual([
+      { from: 'pasword', to: 'password' },
+      { from: 'officemanager', to: 'office manager' },
+    ]);
+    expect(await correctionsWith(12)).toEqual([{ from: 'pasword', to: 'password' }]);
+    expect(await correctionsWith(6)).toEqual([]);
   });
 
   it('costs no statement more than the words as typed: the correction is part of the search statement', async () => {

@@ -41,6 +41,12 @@ export const queryCorrection = {
    * longest query has 29 words in all, so no figure depends on it.
    */
   maxWords: 32,
+  /**
+   * Longer words are not spelling-corrected: a word of n letters has 54n + 25 neighbours, and a string of
+   * 500 letters pasted as one word should not cost 27,000. The longest English words of everyday use
+   * have about 20 letters. Not fitted: no SciFact query word is this long.
+   */
+  maxLength: 24,
 } as const;
 
 export type CorrectionLimits = { readonly [key in keyof typeof queryCorrection]: number };
@@ -83,16 +89,18 @@ export function isPlainWord(word: string): boolean {
 
 /** The stem of a lower-cased plain word as the index holds it: null for a stop word. */
 const stem = (word: string) => sql.raw(`(ts_lexize('english_stem', ${word}))[1]`);
-/** Chunks of the searched sources (CTE `sources`) holding a term, null when none does. */
-const heldChunks = (term: string) =>
-  sql.raw(
-    `(select sum(held.chunk_frequency) from knowledge_terms held where held.source_id in (select id from sources) and held.term = ${term})`,
-  );
 
 /**
  * CTEs, for a statement that has `sources` (the searched sources, in the tenant) already: `corrections`
  * (at, from_text, to_text, term), the terms corrections add and what they say. Part of the statement
  * that weighs and scores the query (bm25.repository.ts), so correcting costs no statement of its own.
+ *
+ * Every candidate (a neighbour's stem, a glued word's halves, a split pair's join) is gathered first and
+ * `knowledge_terms` is read once for all of them, in one join (`held_terms`). Issue 61: the candidates
+ * were probed one by one in a sub-query, and where the planner judged the term table small (one FAQ,
+ * ~600 terms, on embedded storage) it read the whole table for each of ~13,000 candidates: 10 s for a
+ * 32-word message, the server's one database session held all along. As one join it is a hash join over
+ * the table or an index probe per candidate, whichever is cheaper: never their product.
  */
 export function correctionCtes(words: readonly PlainWord[], limits: CorrectionLimits = queryCorrection): SQL {
   if (words.length === 0) {
@@ -104,15 +112,19 @@ export function correctionCtes(words: readonly PlainWord[], limits: CorrectionLi
       select w.word, w.at, lower(w.word) as lower_word, ${stem('lower(w.word)')} as own
       from jsonb_to_recordset(${json}::jsonb) as w(word text, at int)
     ),
+    typed_held as materialized (
+      select distinct t.term from knowledge_terms t
+      where t.source_id in (select id from sources) and t.term in (select own from typed_words)
+    ),
     unheld_words as materialized (
       select * from typed_words w
-      where w.own is not null and length(w.lower_word) >= ${Math.floor(limits.minLength)}::int
-        and not exists (select 1 from knowledge_terms t where t.source_id in (select id from sources) and t.term = w.own)
+      where w.own is not null and length(w.lower_word) between ${Math.floor(limits.minLength)}::int and ${Math.floor(limits.maxLength)}::int
+        and w.own not in (select term from typed_held)
       order by w.at
       limit ${Math.floor(limits.maxWords)}::int
     ),
-    one_edit as (
-      select u.word, u.at, e.neighbour from unheld_words u
+    one_edit as materialized (
+      select u.word, u.at, e.neighbour, ${stem('e.neighbour')} as term from unheld_words u
       cross join lateral (
         select left(u.lower_word, i) || substr(u.lower_word, i + 2) from generate_series(0, length(u.lower_word) - 1) i
         union all
@@ -126,37 +138,48 @@ export function correctionCtes(words: readonly PlainWord[], limits: CorrectionLi
           from generate_series(0, length(u.lower_word)) i, unnest(string_to_array('abcdefghijklmnopqrstuvwxyz', null)) l
       ) as e(neighbour)
     ),
-    spelled as (
-      select distinct on (word) word, at, neighbour, term from (
-        select o.word, o.at, o.neighbour, s.term, ${heldChunks('s.term')} as chunks
-        from one_edit o cross join lateral (select ${stem('o.neighbour')} as term) s
-      ) candidates
-      where chunks > 0
-      -- Spellings of one stem tie ("expiry": "expir", "expire", "expirly"); what is shown is the one of
-      -- the typed length (a changed or swapped letter), else the longer: a stem is a word cut short.
-      order by word, chunks desc, abs(length(neighbour) - length(word)), length(neighbour) desc, neighbour
+    halves as materialized (
+      select u.word, u.at, left(u.lower_word, i) as head, substr(u.lower_word, i + 1) as tail,
+        ${stem('left(u.lower_word, i)')} as head_term, ${stem('substr(u.lower_word, i + 1)')} as tail_term
+      from unheld_words u
+      cross join generate_series(${minPart}::int, length(u.lower_word) - ${minPart}::int) i
     ),
-    glued as (
-      select distinct on (word) word, at, head, tail, head_term, tail_term from (
-        select u.word, u.at, left(u.lower_word, i) as head, substr(u.lower_word, i + 1) as tail,
-          h.term as head_term, t.term as tail_term, ${heldChunks('h.term')} as head_chunks, ${heldChunks('t.term')} as tail_chunks
-        from unheld_words u
-        cross join generate_series(${minPart}::int, length(u.lower_word) - ${minPart}::int) i
-        cross join lateral (select ${stem('left(u.lower_word, i)')} as term) h
-        cross join lateral (select ${stem('substr(u.lower_word, i + 1)')} as term) t
-        where u.word not in (select word from spelled)
-      ) candidates
-      where head_chunks > 0 and tail_chunks > 0
-      -- The split whose rarer half is commonest; least() alone would pass a half no source holds (null).
-      order by word, least(head_chunks, tail_chunks) desc, head
-    ),
-    joined as (
-      select a.at, a.word || ' ' || b.word as from_text, a.lower_word || b.lower_word as to_text, j.term
+    pairs as materialized (
+      select a.at, a.word || ' ' || b.word as from_text, a.lower_word || b.lower_word as to_text,
+        ${stem('a.lower_word || b.lower_word')} as term, a.own as first_own, b.own as second_own
       from typed_words a
       join typed_words b on b.at = a.at + 1
-      cross join lateral (select ${stem('a.lower_word || b.lower_word')} as term) j
       where a.own is not null and b.own is not null and length(a.lower_word) > 1 and length(b.lower_word) > 1
-        and j.term is distinct from a.own and j.term is distinct from b.own and ${heldChunks('j.term')} > 0
+    ),
+    held_terms as materialized (
+      select t.term, sum(t.chunk_frequency) as chunks from knowledge_terms t
+      where t.source_id in (select id from sources) and t.term in (
+        select term from one_edit union select head_term from halves union select tail_term from halves
+        union select term from pairs
+      )
+      group by t.term
+      having sum(t.chunk_frequency) > 0
+    ),
+    spelled as (
+      select distinct on (o.word) o.word, o.at, o.neighbour, o.term
+      from one_edit o join held_terms h on h.term = o.term
+      -- Spellings of one stem tie ("expiry": "expir", "expire", "expirly"); what is shown is the one of
+      -- the typed length (a changed or swapped letter), else the longer: a stem is a word cut short.
+      order by o.word, h.chunks desc, abs(length(o.neighbour) - length(o.word)), length(o.neighbour) desc, o.neighbour
+    ),
+    glued as (
+      select distinct on (g.word) g.word, g.at, g.head, g.tail, g.head_term, g.tail_term
+      from halves g
+      join held_terms h on h.term = g.head_term
+      join held_terms t on t.term = g.tail_term
+      where g.word not in (select word from spelled)
+      -- The split whose rarer half is commonest.
+      order by g.word, least(h.chunks, t.chunks) desc, g.head
+    ),
+    joined as (
+      select p.at, p.from_text, p.to_text, p.term from pairs p
+      where p.term is distinct from p.first_own and p.term is distinct from p.second_own
+        and p.term in (select term from held_terms)
     ),
     corrections as (
       select at, word as from_text, neighbour as to_text, term from spelled
