@@ -36,6 +36,7 @@ describe('personFromClaims', () => {
       email: 'ann@acme.test',
       displayName: 'Ann',
       role: 'operator',
+      isEmailVerified: true,
       hasGroupsClaim: true,
     });
   });
@@ -52,8 +53,23 @@ describe('personFromClaims', () => {
     expect(refusal({ sub: 's' })).toMatch(/^403 .*no 'email' claim/);
     expect(refusal({ sub: 's', email: 'a@evil.test' })).toMatch(/^403 .*outside the domains/);
     expect(refusal({ sub: 's', email: 'a@acme.test', email_verified: false })).toMatch(/^403 .*not verified/);
+    // Only a boolean true verifies: a string, whatever it says, does not.
+    expect(refusal({ sub: 's', email: 'a@acme.test', email_verified: 'false' })).toMatch(/^403 .*not verified/);
+    expect(refusal({ sub: 's', email: 'a@acme.test', email_verified: 'true' })).toMatch(/^403 .*not verified/);
     expect(refusal({ sub: 's', email: 'not an email' })).toMatch(/^403 .*not an email address/);
     expect(refusal({ email: 'a@acme.test' })).toMatch(/^403 .*no subject/);
+  });
+
+  it('counts only the email claim, verified or without email_verified, as an address the provider vouches for', () => {
+    expect(personFromClaims(connection, { sub: 's', email: 'a@acme.test' }).isEmailVerified).toBe(true);
+    expect(personFromClaims(connection, { sub: 's', email: 'a@acme.test', email_verified: true }).isEmailVerified).toBe(
+      true,
+    );
+    const byUpn = personFromClaims(
+      { ...connection, emailClaim: 'upn' },
+      { sub: 's', upn: 'a@acme.test', email_verified: true },
+    );
+    expect(byUpn).toMatchObject({ email: 'a@acme.test', isEmailVerified: false });
   });
 
   it('lets in any address its provider vouches for when the connection lists no domains', () => {

@@ -11,6 +11,11 @@ export interface SsoPerson {
   /** The role their groups map to; null: none maps and there is no default, so they are not let in. */
   readonly role: SsoRole | null;
   /**
+   * Whether the provider vouches that the address is the person's: the `email` claim, with
+   * `email_verified` true or absent. Only such an address may link an existing account (sso-provisioning.ts).
+   */
+  readonly isEmailVerified: boolean;
+  /**
    * Whether the provider sent the groups claim at all. One that sends none (Google) cannot say what
    * role anyone holds: existing users keep the role an administrator gave them.
    */
@@ -60,10 +65,14 @@ export function personFromClaims(connection: ClaimSettings, claims: Record<strin
     throw new AppError('forbidden', `The identity provider's '${connection.emailClaim}' claim is not an email address`);
   }
   const email = parsed.data;
-  if (claims.email_verified === false && connection.emailClaim === 'email') {
+  // Only a boolean true verifies: the string "false" is truthy, and "true" is not what the standard
+  // writes. Absent counts as verified (Entra ID sends none), as docs/sso.md says.
+  const verified = claims.email_verified;
+  if (connection.emailClaim === 'email' && verified !== undefined && verified !== true) {
+    const said = typeof verified === 'string' ? `the text "${verified.slice(0, 20)}"` : JSON.stringify(verified);
     throw new AppError(
       'forbidden',
-      `The identity provider says the email ${email} is not verified: verify it there first`,
+      `The identity provider says the email ${email} is not verified (email_verified is ${said}, not true): verify it there first`,
     );
   }
   // No domains (a connection only a tenant admin set up): its provider alone says who belongs to the tenant.
@@ -79,6 +88,8 @@ export function personFromClaims(connection: ClaimSettings, claims: Record<strin
     email,
     displayName: typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 100) : null,
     role: roleOf(connection, groupsOf(claims[connection.groupsClaim])),
+    // Another claim (`upn`, a custom one) says nothing of the address being the person's.
+    isEmailVerified: connection.emailClaim === 'email',
     hasGroupsClaim: claims[connection.groupsClaim] !== undefined,
   };
 }

@@ -27,13 +27,15 @@ const notLetIn =
 
 /**
  * Why an existing account may not be signed in through this connection, or null. `identity` is the
- * account's link to a provider, if it has one.
+ * account's link to a provider, if it has one; `isFoundBySubject`, whether it was found by the
+ * provider's subject (else by email, and signing in would link it).
  */
 function refusalFor(
   existing: UserRow,
   identity: SsoIdentityRow | undefined,
   connection: SsoConnectionRow,
   person: SsoPerson,
+  isFoundBySubject: boolean,
 ): string | null {
   if (isDeskUser(existing)) {
     return "This address belongs to the support desk's service account, which cannot sign in";
@@ -47,6 +49,11 @@ function refusalFor(
   // account stays with the person who signed in with it before.
   if (identity?.connectionId === connection.id && identity.subject !== person.subject) {
     return `The Parley account of ${person.email} belongs to another account at your identity provider, so Parley did not sign you in: ask an administrator`;
+  }
+  // Linking hands the account, its role and its conversations to whoever the provider says has the
+  // address: only an address the provider vouches for may do that, never one a person could type in.
+  if (!isFoundBySubject && !person.isEmailVerified) {
+    return `A Parley account with the address ${person.email} already exists, and this tenant's single sign-on reads the address from the '${connection.emailClaim}' claim, which does not prove it is yours: Parley links existing accounts only by a verified 'email' claim, so it did not sign you in; ask an administrator`;
   }
   return null;
 }
@@ -76,7 +83,7 @@ export async function provisionPerson(
       const linked = await repository.findUserBySubject(tx, tenantId, connection.id, person.subject);
       const existing = linked?.user ?? (await repository.findUserByEmail(tx, tenantId, person.email));
       const identity = linked?.identity ?? (existing && (await repository.findIdentity(tx, tenantId, existing.id)));
-      const refusal = existing && refusalFor(existing, identity, connection, person);
+      const refusal = existing && refusalFor(existing, identity, connection, person, linked !== undefined);
       if (refusal) return { kind: 'refused', message: refusal };
       const saveIdentity = (userId: string, deprovisionedAt: Date | null) =>
         repository.saveIdentity(tx, {
