@@ -3,6 +3,7 @@ import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } fr
 import { createdAt, tenantColumn } from './columns.js';
 import { messages } from './conversations.js';
 import { supportConversations } from './support.js';
+import { users } from './users.js';
 
 /** Which way a mail went: from a contact to an `email` inbox, or a reply from the desk to the contact. */
 export const emailDirections = ['inbound', 'outbound'] as const;
@@ -55,5 +56,29 @@ export const emailMessages = pgTable(
     index('email_messages_pending_idx')
       .on(table.createdAt)
       .where(sql`${table.status} = 'pending'`),
+    // One sender's recent mails (the AI's reply rate by mail), counted within the tenant.
+    index('email_messages_sender_idx')
+      .on(table.tenantId, table.contactAddress, table.createdAt)
+      .where(sql`${table.direction} = 'inbound'`),
+  ],
+);
+
+/**
+ * A mail domain a platform admin approved for a tenant: its email inboxes may have addresses there, and
+ * only its (docs/customer-service.md, "Inbox addresses"). Mail to an address is routed before any tenant
+ * is known, so naming a domain claims other people's mail: as SSO's email domains, a platform admin's call.
+ */
+export const emailDomains = pgTable(
+  'email_domains',
+  {
+    /** Lowercase, without a trailing dot: `shop.example`. One tenant's only. */
+    domain: text('domain').primaryKey(),
+    tenantId: tenantColumn(),
+    approvedBy: uuid('approved_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('email_domains_tenant_idx').on(table.tenantId, table.domain),
+    index('email_domains_approved_by_idx').on(table.approvedBy),
   ],
 );

@@ -96,6 +96,18 @@ export const inboxes = pgTable(
   ],
 );
 
+/**
+ * How a contact's email address is known (docs/security.md, "Mail identity"). Only a proven address is a
+ * key that inbound mail may join: `tenant` (set by the tenant's people or system), `verified` (signed by
+ * the tenant's server with the inbox secret), `mail` (mail came from it and the relay did not fail it).
+ * `visitor` (typed into the widget) and `unverified_mail` (a mail the relay failed named it) are claims:
+ * contact data, never a way into someone else's mail or memory.
+ */
+export const contactEmailSources = ['tenant', 'verified', 'mail', 'visitor', 'unverified_mail'] as const;
+export type ContactEmailSource = (typeof contactEmailSources)[number];
+/** The sources that prove an address: mail from it may join such a contact. */
+export const provenEmailSources: readonly ContactEmailSource[] = ['tenant', 'verified', 'mail'];
+
 /** An end customer of a tenant: not a Parley user, never able to sign in. */
 /** What the widget knows of a visitor, as their browser told it at the session's start. */
 export interface VisitorContext {
@@ -115,6 +127,8 @@ export const contacts = pgTable(
     tenantId: tenantColumn(),
     name: text('name'),
     email: text('email'),
+    /** How `email` is known (contactEmailSources); null without an address. */
+    emailSource: text('email_source', { enum: contactEmailSources }),
     phone: text('phone'),
     /** The tenant's own id for this person (what identity verification signs). */
     externalId: text('external_id'),
