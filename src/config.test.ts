@@ -72,6 +72,20 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes PUBLIC_URL as an origin, and makes one of HOST and PORT when it is unset', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://Parley.example.com/' })).toMatchObject({
+      publicUrl: 'https://parley.example.com',
+      isPublicUrlDerived: false,
+    });
+    expect(failureOf({ PUBLIC_URL: 'https://parley.example.com/app' })).toBe(
+      'Invalid environment variable PUBLIC_URL: must be the address people open Parley at, without a path, e.g. https://parley.example.com',
+    );
+    expect(failureOf({ PUBLIC_URL: 'parley.example.com' })).toContain('PUBLIC_URL: must be an http:// or https:// URL');
+    expect(loadConfig({})).toMatchObject({ publicUrl: 'http://localhost:3000', isPublicUrlDerived: true });
+    expect(loadConfig({ HOST: '10.0.0.5', PORT: '8080' }).publicUrl).toBe('http://10.0.0.5:8080');
+    expect(loadConfig({ HOST: '::1', PORT: '80' }).publicUrl).toBe('http://[::1]');
+  });
+
   it('takes CORS origins as browsers send them, or *, and names anything else', () => {
     expect(failureOf({ CORS_ORIGINS: 'notaurl' })).toContain('Invalid environment variable CORS_ORIGINS');
     expect(failureOf({ CORS_ORIGINS: 'https://app.example.com/chat' })).toContain('CORS_ORIGINS');

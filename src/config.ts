@@ -64,6 +64,18 @@ const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).max(255).default('0.0.0.0'),
   PORT: wholeNumber(0, 65535).default(3000),
+  /**
+   * The address people open Parley at (scheme, host and port): where identity providers send them back.
+   * Unset, it is made of HOST and PORT (publicUrlOf), fine on one machine, and serve.ts says so.
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. https://parley.example.com' })
+    .max(2048)
+    .refine(
+      (url) => !URL.canParse(url) || new URL(url).origin === url.replace(/\/$/, '').toLowerCase(),
+      'must be the address people open Parley at, without a path, e.g. https://parley.example.com',
+    )
+    .optional(),
   DATA_DIR: z.string().min(1).max(1024).default('./data'),
   DATABASE_URL: z
     .string()
@@ -256,6 +268,10 @@ export interface Config {
   readonly environment: Environment['NODE_ENV'];
   readonly host: string;
   readonly port: number;
+  /** PUBLIC_URL (an origin): the address people open Parley at, for single sign-on's redirects. */
+  readonly publicUrl: string;
+  /** Whether PUBLIC_URL was unset, so publicUrl was made of HOST and PORT. */
+  readonly isPublicUrlDerived: boolean;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
@@ -432,6 +448,16 @@ function serverMountPlaces(env: NodeJS.ProcessEnv, e: Environment): MountPlaces 
   });
 }
 
+/**
+ * The address a browser on this machine reaches the server at when PUBLIC_URL is unset: `localhost` for
+ * a server listening on every interface. Behind a proxy or on another machine, PUBLIC_URL must say it:
+ * the Host header a request brings is the client's to write, so it never decides where people are sent.
+ */
+export function publicUrlOf(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : isIP(host) === 6 ? `[${host}]` : host;
+  return new URL(`http://${name}:${port}`).origin;
+}
+
 /** PostgreSQL reached over a Unix socket (`?host=/var/run/postgresql`): that directory is never mounted. */
 export function databaseSocketDir(url: string | undefined): string[] {
   const host = url && URL.canParse(url) ? new URL(url).searchParams.get('host') : null;
@@ -467,6 +493,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     environment: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
+    publicUrl: e.PUBLIC_URL === undefined ? publicUrlOf(e.HOST, e.PORT) : new URL(e.PUBLIC_URL).origin,
+    isPublicUrlDerived: e.PUBLIC_URL === undefined,
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,

@@ -48,6 +48,12 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     throw listenFailure(error, config);
   }
   startingUp.end();
+  if (config.isPublicUrlDerived) {
+    logger.info(
+      { publicUrl: config.publicUrl },
+      'PUBLIC_URL is not set: single sign-on sends people back to this address; set PUBLIC_URL to the address people open Parley at',
+    );
+  }
   // In the background: it reads every stored file's name, which a large install takes seconds over.
   void maintenance.service
     .reportMissingStoredFiles()

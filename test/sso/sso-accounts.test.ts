@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, signIn, type SignedInUser } from '../harness/tenant-setup.js';
 import { startFakeIdp, type FakeIdp } from '../fakes/fake-oidc-provider.js';
-import { callbackUrl, createConnection, resumeSession, signInThroughSso } from './sso-setup.js';
+import { callbackUrl, createConnection, parleyOrigin, resumeSession, signInThroughSso } from './sso-setup.js';
 
 /**
  * Which Parley account a single sign-on reaches, and when it must reach none: a platform admin's never,
@@ -16,7 +16,7 @@ describe('single sign-on: whose account a sign-in reaches', () => {
   let tenantAdmin: SignedInUser;
 
   beforeAll(async () => {
-    t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1', SSO_ALLOW_HTTP_ISSUERS: 'true' });
+    t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1', SSO_ALLOW_HTTP_ISSUERS: 'true', PUBLIC_URL: parleyOrigin });
     idp = await startFakeIdp({ redirectUris: [callbackUrl] });
     platformAdmin = await registerPlatformAdmin(t.app);
     tenantAdmin = await createTenantWithAdmin(t.app, platformAdmin, 'Umbrella');

@@ -7,7 +7,7 @@ import {
   type SignedInUser,
 } from '../harness/tenant-setup.js';
 import { startFakeIdp, type FakeIdp } from '../fakes/fake-oidc-provider.js';
-import { callbackUrl, createConnection, signInThroughSso } from './sso-setup.js';
+import { callbackUrl, createConnection, parleyOrigin, signInThroughSso } from './sso-setup.js';
 
 /**
  * Managing a tenant's SSO connection: who may change what (email domains are a platform admin's), each
@@ -22,7 +22,7 @@ describe('single sign-on: connections', () => {
   let connectionId: string;
 
   beforeAll(async () => {
-    t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1', SSO_ALLOW_HTTP_ISSUERS: 'true' });
+    t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1', SSO_ALLOW_HTTP_ISSUERS: 'true', PUBLIC_URL: parleyOrigin });
     idp = await startFakeIdp({ redirectUris: [callbackUrl] });
     platformAdmin = await registerPlatformAdmin(t.app);
     admin = await createTenantWithAdmin(t.app, platformAdmin, 'Initech');

@@ -30,7 +30,7 @@ describe('single sign-on: refusals, SSO-required and sign-out', () => {
   let other: SignedInUser;
 
   beforeAll(async () => {
-    t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1', SSO_ALLOW_HTTP_ISSUERS: 'true' });
+    t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1', SSO_ALLOW_HTTP_ISSUERS: 'true', PUBLIC_URL: parleyOrigin });
     idp = await startFakeIdp({ redirectUris: [callbackUrl], postLogoutRedirectUris: [`${parleyOrigin}/`] });
     platformAdmin = await registerPlatformAdmin(t.app);
     admin = await createTenantWithAdmin(t.app, platformAdmin, 'Initech');

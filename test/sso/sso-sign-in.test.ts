@@ -13,6 +13,7 @@ import {
   callback,
   callbackUrl,
   createConnection,
+  parleyOrigin,
   resumeSession,
   signInAtProvider,
   signInThroughSso,
@@ -34,7 +35,7 @@ describe('single sign-on: provisioning, roles and tenants', () => {
   let address: string;
 
   beforeAll(async () => {
-    t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1', SSO_ALLOW_HTTP_ISSUERS: 'true' });
+    t = await buildTestApp({ OUTBOUND_ALLOW: '127.0.0.1', SSO_ALLOW_HTTP_ISSUERS: 'true', PUBLIC_URL: parleyOrigin });
     acmeIdp = await startFakeIdp({ redirectUris: [callbackUrl] });
     globexIdp = await startFakeIdp({ redirectUris: [callbackUrl] });
     platformAdmin = await registerPlatformAdmin(t.app);

@@ -23,7 +23,7 @@ export interface SsoModuleDeps {
   readonly users: Pick<UsersService, 'disableForIdentityProvider' | 'announceChanges'>;
   readonly usersRepository: Pick<UsersRepository, 'insertUser' | 'updateUser'>;
   readonly passwords: PasswordHasher;
-  readonly config: Pick<Config, 'ssoAllowHttpIssuers' | 'authRateLimitPerMinute' | 'refreshTokenTtlDays'>;
+  readonly config: Pick<Config, 'ssoAllowHttpIssuers' | 'authRateLimitPerMinute' | 'refreshTokenTtlDays' | 'publicUrl'>;
 }
 
 /** How long one call to an identity provider may take: a person is waiting on a page. */
@@ -57,6 +57,7 @@ export function createSsoModule(deps: SsoModuleDeps) {
     usersRepository: deps.usersRepository,
     passwords: deps.passwords,
     logger: deps.logger,
+    publicUrl: deps.config.publicUrl,
   });
   return {
     registerRoutes: (app: App) =>

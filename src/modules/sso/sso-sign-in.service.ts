@@ -27,6 +27,11 @@ export interface SsoSignInDeps {
   readonly usersRepository: Pick<UsersRepository, 'insertUser' | 'updateUser'>;
   readonly passwords: PasswordHasher;
   readonly logger: Logger;
+  /**
+   * PUBLIC_URL: where the provider sends people back and after signing out. Never the request's Host
+   * header, which its sender writes: a forged one would name another callback to the provider.
+   */
+  readonly publicUrl: string;
 }
 
 /** How long a person has at the provider between leaving Parley and coming back. */
@@ -47,6 +52,7 @@ const attemptUnknown = () =>
 
 export function createSsoSignInService(deps: SsoSignInDeps) {
   const { db, repository, oidc, credentialsKey } = deps;
+  const callbackUrl = `${deps.publicUrl}${callbackPath}`;
 
   const settingsOf = (connection: SsoConnectionRow) => ({
     issuerUrl: connection.issuerUrl,
@@ -71,7 +77,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
      * Begins a sign-in: state, nonce and PKCE verifier are kept server-side, and bound to this browser
      * by a random value in a cookie of its own, so a sign-in begun elsewhere cannot be finished here.
      */
-    async start(slug: string, origin: string, loginHint: string | undefined) {
+    async start(slug: string, loginHint: string | undefined) {
       const connection = await repository.findConnectionBySlug(db, slug);
       if (!connection) throw new AppError('not_found', `No single sign-on is set up under the name '${slug}'`);
       const configuration = await oidc.discover(settingsOf(connection));
@@ -90,7 +96,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
         expiresAt: new Date(Date.now() + attemptLifetimeMs),
       });
       const redirectUrl = oidc.authorizationUrl(configuration, {
-        redirectUri: `${origin}${callbackPath}`,
+        redirectUri: callbackUrl,
         scopes: connection.scopes,
         state,
         nonce,
@@ -105,7 +111,6 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
      * token checked, the person provisioned in the connection's tenant, and a session started.
      */
     async finish(input: {
-      origin: string;
       rawQuery: string;
       state: string | undefined;
       browserBinding: string | undefined;
@@ -123,7 +128,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
       const configuration = await oidc.discover(settingsOf(connection));
       const claims = await oidc.signIn(
         configuration,
-        new URL(`${input.origin}${callbackPath}?${input.rawQuery}`),
+        new URL(`${callbackUrl}?${input.rawQuery}`),
         {
           state: input.state,
           nonce: attempt.nonce,
@@ -140,7 +145,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
      * Ends Parley's session (as /v1/auth/logout does) and answers the provider's end-session URL when
      * the session was a single sign-on and the provider has one.
      */
-    async logout(refreshToken: string, origin: string): Promise<{ endSessionUrl: string | null }> {
+    async logout(refreshToken: string): Promise<{ endSessionUrl: string | null }> {
       const stored = await deps.authRepository.findRefreshTokenByHash(db, hashOpaqueToken(refreshToken));
       await deps.auth.logout(refreshToken);
       if (!stored) return { endSessionUrl: null };
@@ -148,7 +153,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
       const connection = identity && (await repository.findConnection(db, stored.tenantId, identity.connectionId));
       if (!connection) return { endSessionUrl: null };
       try {
-        return { endSessionUrl: oidc.endSessionUrl(await oidc.discover(settingsOf(connection)), `${origin}/`) };
+        return { endSessionUrl: oidc.endSessionUrl(await oidc.discover(settingsOf(connection)), `${deps.publicUrl}/`) };
       } catch (error) {
         // Parley's session has ended; the provider's page is a courtesy the person can live without.
         deps.logger.warn({ err: error, connectionId: connection.id }, 'sso: end-session URL unavailable');

@@ -29,9 +29,6 @@ import {
 const tags = ['sso'];
 const security = [{ bearer: [] }];
 
-/** What the browser was sent to and comes back from: the address this server is reached at. */
-const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`;
-
 export function registerSsoRoutes(
   app: App,
   services: { connections: SsoConnectionsService; signIn: SsoSignInService },
@@ -147,7 +144,7 @@ export function registerSsoRoutes(
     },
     errorHandler: answerAsPage,
     handler: async (request, reply) => {
-      const started = await signIn.start(request.params.slug, originOf(request), request.query.loginHint);
+      const started = await signIn.start(request.params.slug, request.query.loginHint);
       // Sent only to the callback, on the provider's redirect (Lax).
       void reply.setCookie(started.bindingCookie.name, started.bindingCookie.value, {
         httpOnly: true,
@@ -184,7 +181,6 @@ export function registerSsoRoutes(
       const bindingCookieName = state === undefined ? undefined : bindingCookieNameOf(state);
       if (bindingCookieName) void reply.clearCookie(bindingCookieName, { path: callbackPath });
       const session = await signIn.finish({
-        origin: originOf(request),
         rawQuery: request.url.slice(request.url.indexOf('?') + 1),
         state,
         browserBinding: bindingCookieName && request.cookies[bindingCookieName],
@@ -211,7 +207,7 @@ export function registerSsoRoutes(
           "No session to end: send the session's refresh token as refreshToken in the body, or its session cookie",
         );
       }
-      const answer = await signIn.logout(token, originOf(request));
+      const answer = await signIn.logout(token);
       void reply.clearCookie(refreshCookieName, { path: '/v1/auth' });
       return answer;
     },
