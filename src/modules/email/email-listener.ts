@@ -44,6 +44,22 @@ function smtpError(responseCode: number, message: string): Error & { responseCod
   return Object.assign(new Error(message), { responseCode });
 }
 
+/** A mail refused for good: answered with its own SMTP reply, never the 451 that has servers retry for days. */
+class PermanentRefusal extends Error {
+  constructor(
+    readonly responseCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const unreadableMail = () =>
+  new PermanentRefusal(
+    554,
+    '5.6.0 This desk cannot read the message: it has more parts, or parts nested deeper, than it reads, or MIME it cannot make sense of; send it again with fewer attachments, or the files zipped',
+  );
+
 /** The whole DATA stream, kept only up to the limit: the rest is read and dropped, so the client hears 552. */
 async function readLimited(stream: SMTPServerDataStream, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
@@ -67,7 +83,12 @@ export function createEmailListener(deps: EmailListenerDeps) {
   const recipients = new Map<string, StoredWidgetInbox[]>();
 
   async function deliver(session: SMTPServerSession, raw: Buffer): Promise<void> {
-    const parsed = await simpleParser(raw, { skipHtmlToText: false });
+    // The whole mail is in memory: a parser's failure is the mail's own (more parts, or parts nested
+    // deeper, than mailparser reads; MIME it cannot make sense of), and would be the same on every retry.
+    const parsed = await simpleParser(raw, { skipHtmlToText: false }).catch((error: unknown) => {
+      logger.info({ err: error }, 'An email could not be parsed and was refused');
+      throw unreadableMail();
+    });
     const mailFrom = session.envelope.mailFrom;
     const envelopeFrom = mailFrom === false ? '' : mailFrom.address;
     for (const inbox of recipients.get(session.id) ?? []) {
@@ -120,6 +141,10 @@ export function createEmailListener(deps: EmailListenerDeps) {
           callback(null, 'Taken by the support desk');
         })
         .catch((error: unknown) => {
+          if (error instanceof PermanentRefusal) {
+            callback(smtpError(error.responseCode, error.message));
+            return;
+          }
           // The same mail being taken by another session: expected, and the sender's retry settles it.
           if (error instanceof AppError && error.code === 'not_ready') logger.info(error.message);
           else logger.error({ err: error }, 'An email could not be stored');
