@@ -256,6 +256,7 @@ export async function registerModules(
     knowledgeSearch: knowledge.search,
     jobs,
     pauseAfterCommitMs: config.testPauseAfterCommitMs,
+    storage,
   });
   if (deps.runsJobs ?? true) {
     inbox.registerJobs();

@@ -1,4 +1,6 @@
 import { expect } from 'vitest';
+import type { App } from '../../src/platform/http/types.js';
+import type { SignedIn } from '../harness/actors.js';
 import { startFakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createAgent } from '../harness/chat-setup.js';
 import { buildTestApp } from '../harness/test-app.js';
@@ -15,12 +17,23 @@ export interface DeskLine {
   files?: { filename: string }[];
 }
 
+/** A platform admin approves mail domains for a tenant, as an email inbox's address needs (docs/customer-service.md). */
+export async function approveEmailDomains(app: App, platformAdmin: SignedIn, tenantId: string, domains: string[]) {
+  const response = await app.inject({
+    method: 'PUT',
+    url: `/v1/tenants/${tenantId}/email-domains`,
+    headers: platformAdmin.headers,
+    payload: { domains },
+  });
+  expect(response.statusCode, response.body).toBe(200);
+}
+
 /**
  * A desk with two email inboxes, listening for mail on a free port and sending replies through an SMTP
  * server the test runs: `help@shop.example` answered by an agent on the fake OpenAI server, and
  * `people@shop.example` answered by people (the operator is "Olga Operator").
  */
-export async function startEmailDesk(options: { maxMailBytes: number }) {
+export async function startEmailDesk(options: { maxMailBytes: number; env?: Record<string, string> }) {
   const openai = await startFakeOpenAIServer();
   const relay = await startSmtpRelay();
   const t = await buildTestApp({
@@ -30,12 +43,14 @@ export async function startEmailDesk(options: { maxMailBytes: number }) {
     EMAIL_SMTP_HOST: '127.0.0.1',
     EMAIL_MAX_BYTES: String(options.maxMailBytes),
     EMAIL_SMTP_URL: relay.url,
+    ...options.env,
   });
   await t.app.ready();
   const listenerPort = t.app.email.listenerAddress()!.port;
   const client = mailClient(listenerPort);
   const platformAdmin = await registerPlatformAdmin(t.app);
   const admin = await createTenantWithAdmin(t.app, platformAdmin, 'Shop');
+  await approveEmailDomains(t.app, platformAdmin, admin.tenantId, ['shop.example']);
   const operator = await createUser(t.app, admin, 'operator');
   const named = await t.app.inject({
     method: 'PATCH',
@@ -65,9 +80,11 @@ export async function startEmailDesk(options: { maxMailBytes: number }) {
 
   return {
     t,
+    openai,
     relay,
     client,
     listenerPort,
+    platformAdmin,
     admin,
     operator,
     aiInbox,

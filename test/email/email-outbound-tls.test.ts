@@ -8,6 +8,7 @@ import {
   type SignedInUser,
 } from '../harness/tenant-setup.js';
 import { createInbox } from '../widget/widget-setup.js';
+import { approveEmailDomains } from './email-desk.js';
 import { mailClient, startSmtpRelay, type SmtpRelay } from './smtp-relay.js';
 
 /** A self-signed certificate for 127.0.0.1, made for this test only (openssl, valid for 100 years). */
@@ -41,6 +42,7 @@ describe('email replies over TLS', () => {
     await t.app.ready();
     const platformAdmin = await registerPlatformAdmin(t.app);
     const admin: SignedInUser = await createTenantWithAdmin(t.app, platformAdmin, 'Shop');
+    await approveEmailDomains(t.app, platformAdmin, admin.tenantId, ['shop.example']);
     const operator = await createUser(t.app, admin, 'operator');
     const inbox = await createInbox(t.app, admin, {
       name: 'People',

@@ -7,6 +7,7 @@ import {
   type SignedInUser,
 } from '../harness/tenant-setup.js';
 import { createInbox } from '../widget/widget-setup.js';
+import { approveEmailDomains } from './email-desk.js';
 import { mailClient, startSmtpRelay, type SmtpRelay } from './smtp-relay.js';
 
 /**
@@ -31,6 +32,7 @@ describe('the email outbox: a reply’s mail is stored with the reply and sent b
     await storing.app.ready();
     const platformAdmin = await registerPlatformAdmin(storing.app);
     admin = await createTenantWithAdmin(storing.app, platformAdmin, 'Shop');
+    await approveEmailDomains(storing.app, platformAdmin, admin.tenantId, ['shop.example']);
     operator = await createUser(storing.app, admin, 'operator');
     inbox = await createInbox(storing.app, admin, {
       name: 'People',

@@ -164,6 +164,11 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.tenantId }),
     bodies: { PATCH: () => json({ utilityModel: 'offline' }) },
   },
+  // A tenant's mail domains: its own admins read them, platform admins set them.
+  '/v1/tenants/:id/email-domains': {
+    foreign: (a) => ({ id: a.tenantId }),
+    bodies: { PUT: () => json({ domains: ['hollowbrook.example'] }) },
+  },
   '/v1/conversations/:id/messages/:messageId/retry': {
     foreign: (a) => ({ id: a.failedConversationId, messageId: a.failedReplyId }),
     ownParents: (own) => ({ id: own.conversationId }),

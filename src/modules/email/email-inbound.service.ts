@@ -1,20 +1,25 @@
-import { Readable } from 'node:stream';
 import type { ParsedMail } from 'mailparser';
-import type { Actor } from '../../access/actor.js';
 import { transaction } from '../../platform/db/after-commit.js';
 import type { Database, Executor } from '../../platform/db/client.js';
-import type { StoredAttachment } from '../../platform/db/schema/index.js';
+import { provenEmailSources, type StoredAttachment } from '../../platform/db/schema/index.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { shortenTo } from '../../platform/text-cut.js';
-import { maxAttachmentsPerMessage, type FilesService } from '../files/index.js';
+import type { FilesService } from '../files/index.js';
 import type { StoredContact } from '../inbox/contacts.repository.js';
 import type { Visitor } from '../widget/widget-sessions.js';
 import type { StoredWidgetInbox, WidgetRepository } from '../widget/widget.repository.js';
 import type { WidgetService } from '../widget/widget.service.js';
 import type { EmailRepository } from './email.repository.js';
-import { automatedMailReason, mailAuthentication, messageIdsIn, newTextOf } from './mail-headers.js';
+import { createMailAttachments } from './mail-attachments.js';
+import {
+  automatedMailReason,
+  mailAuthentication,
+  messageIdsIn,
+  newTextOf,
+  refutedSenderReason,
+} from './mail-headers.js';
 
 export interface EmailInboundDeps {
   readonly db: Database;
@@ -22,7 +27,7 @@ export interface EmailInboundDeps {
   readonly logger: Logger;
   readonly widgetRepository: Pick<WidgetRepository, 'insertContact'>;
   readonly widget: Pick<WidgetService, 'create' | 'send' | 'widgetActor'>;
-  readonly files: Pick<FilesService, 'upload'>;
+  readonly files: Pick<FilesService, 'upload' | 'remove'>;
   /** In the transaction that makes a contact: its `contact.created` webhook event (the outbox). */
   readonly recordContactCreated?: (tx: Executor, contact: StoredContact) => Promise<void>;
   /** Told when a tenant's email conversation takes a message, so its replies are looked for at once. */
@@ -45,6 +50,13 @@ const emailSession = 'email';
 const maxContentCharacters = 20_000;
 /** A mail's row without its message for this long was left by a node that stopped while taking it. */
 const unfinishedMailMs = 10 * 60_000;
+/**
+ * The AI answers at most this many of one address's mails an hour; the next go to a person, with no
+ * model call. Mail costs its sender nothing to send: a loop with an auto-responder that marks nothing,
+ * or someone scripting mail, would otherwise be answered (and paid for) once a mail.
+ */
+export const maxAiMailsPerSenderHour = 5;
+const senderWindowMs = 60 * 60_000;
 
 /** Why a mail was sent by a machine (mail-headers.ts), or null; an empty envelope sender is a bounce's mark. */
 function automatedReason(mail: ReceivedMail, address: string): string | null {
@@ -64,18 +76,26 @@ function automatedReason(mail: ReceivedMail, address: string): string | null {
  */
 export function createEmailInbound(deps: EmailInboundDeps) {
   const { db, repository, logger } = deps;
+  const attachments = createMailAttachments({ files: deps.files, logger });
 
-  /** The sender's contact: the tenant's first contact with that address, or a new one named as the mail names them. */
-  async function contactOf(tenantId: string, address: string, name: string | null): Promise<string> {
+  /**
+   * The sender's contact (docs/security.md, "Mail identity"): the tenant's oldest contact whose address
+   * is proven (set by the tenant, signed by its site, or known by earlier mail), else a new one named as
+   * the mail names them. An address a widget visitor typed proves nothing, so mail never joins that
+   * visitor. A mail the relay refuted joins only the address's unverified contact, never a proven one.
+   */
+  async function contactOf(tenantId: string, address: string, name: string | null, isRefuted: boolean) {
     return transaction(db, async (tx) => {
       await repository.lockContactAddress(tx, tenantId, address);
-      const found = await repository.findContactByAddress(tx, tenantId, address);
+      const joinable = isRefuted ? (['unverified_mail'] as const) : provenEmailSources;
+      const found = await repository.findContactByAddress(tx, tenantId, address, joinable);
       if (found) return found.id;
       const row = await deps.widgetRepository.insertContact(tx, {
         id: newId(),
         tenantId,
         name,
         email: address,
+        emailSource: isRefuted ? 'unverified_mail' : 'mail',
       });
       if (!row) throw new AppError('internal', `The contact for '${address}' could not be stored`);
       await deps.recordContactCreated?.(tx, row);
@@ -83,40 +103,15 @@ export function createEmailInbound(deps: EmailInboundDeps) {
     });
   }
 
-  /** Each attachment stored as the desk user's file, under the upload limits and the storage quota. */
-  async function storeAttachments(actor: Actor, parsed: ParsedMail) {
-    const stored: StoredAttachment[] = [];
-    const refused: string[] = [];
-    for (const attachment of parsed.attachments) {
-      const filename = attachment.filename ?? 'attachment';
-      if (stored.length === maxAttachmentsPerMessage) {
-        refused.push(
-          `(The attachment '${filename}' was not kept: a message carries at most ${maxAttachmentsPerMessage} files.)`,
-        );
-        continue;
-      }
-      try {
-        const file = await deps.files.upload(actor, async () => ({
-          filename,
-          content: Readable.from(attachment.content),
-          finish: async () => undefined,
-        }));
-        stored.push({ fileId: file.id, filename: file.filename, mediaType: file.mediaType });
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        // Said in the conversation, so the operator knows to ask for it another way; no quota figures.
-        refused.push(
-          `(The attachment '${filename}' was not kept: it is too large, of a kind the desk cannot read, or there is no room left.)`,
-        );
-      }
-    }
-    return { stored, refused };
-  }
-
-  function contentOf(parsed: ParsedMail, isNewConversation: boolean, refused: readonly string[]): string {
+  function contentOf(
+    parsed: ParsedMail,
+    isThreaded: boolean,
+    lines: { readonly before: readonly string[]; readonly after: readonly string[] },
+  ): string {
     const body = newTextOf(parsed.text ?? '');
     const subject = parsed.subject?.trim() ?? '';
-    const parts = [isNewConversation && subject ? subject : '', body, ...refused].filter((part) => part !== '');
+    // A mail that answers a thread has its subject there already; any other starts with it.
+    const parts = [...lines.before, isThreaded ? '' : subject, body, ...lines.after].filter((part) => part !== '');
     const content = parts.join('\n\n');
     return shortenTo(content === '' ? '(An empty email.)' : content, maxContentCharacters);
   }
@@ -137,34 +132,74 @@ export function createEmailInbound(deps: EmailInboundDeps) {
     return true;
   }
 
-  /** The conversation a reply names (of this inbox and contact), or a new one. */
-  async function conversationFor(visitor: Visitor, parsed: ParsedMail) {
+  /**
+   * The conversation a reply names (of this inbox and contact), or a new one. A sender past the hourly
+   * bound opens no more: their mail joins their newest conversation here, so a flood is one
+   * conversation waiting for a person, not one per mail (each with its own notice to every operator).
+   */
+  async function conversationFor(visitor: Visitor, parsed: ParsedMail, isFlooding: boolean) {
     const threaded = await repository.findThreadConversation(db, visitor.tenantId, {
       inboxId: visitor.inbox.id,
       contactId: visitor.contactId,
       ids: [...messageIdsIn(parsed.inReplyTo), ...messageIdsIn(parsed.references)],
     });
-    return threaded ? { id: threaded, isNew: false } : { id: (await deps.widget.create(visitor)).id, isNew: true };
+    if (threaded) return { id: threaded, isThreaded: true };
+    const newest = isFlooding
+      ? await repository.findNewestConversation(db, visitor.tenantId, visitor.inbox.id, visitor.contactId)
+      : undefined;
+    return { id: newest ?? (await deps.widget.create(visitor)).id, isThreaded: false };
   }
 
-  /** The mail's words and files as the contact's message, through the widget's path (the AI answers there). */
+  /**
+   * The mail's words and files as the contact's message, through the widget's path (the AI answers
+   * there, unless `heldBackReason` says why not). A refuted sender is said first, to operators and AI.
+   */
   async function sendAsContact(
     visitor: Visitor,
-    conversation: { id: string; isNew: boolean },
-    emailId: string,
-    parsed: ParsedMail,
+    conversation: { id: string; isThreaded: boolean },
+    mail: { emailId: string; parsed: ParsedMail; address: string },
+    judged: { refutedReason: string | null; heldBackReason: string | undefined },
   ) {
-    const { stored, refused } = await storeAttachments(await deps.widget.widgetActor(visitor.tenantId), parsed);
-    const content = contentOf(parsed, conversation.isNew, refused);
+    const actor = await deps.widget.widgetActor(visitor.tenantId);
+    const { stored, refused } = await attachments.store(actor, mail.parsed);
+    const warning = judged.refutedReason
+      ? [
+          `(This mail failed the sender checks of the desk's mail server (${judged.refutedReason}): it may not be from ${mail.address}.)`,
+        ]
+      : [];
+    const content = contentOf(mail.parsed, conversation.isThreaded, { before: warning, after: refused });
     const send = (attachments: StoredAttachment[], text: string) =>
-      deps.widget.send(visitor, conversation.id, { content: text, clientMessageId: emailId, attachments });
-    return send(stored, content).catch((error: unknown) => {
+      deps.widget.send(visitor, conversation.id, {
+        content: text,
+        clientMessageId: mail.emailId,
+        attachments,
+        ...(judged.heldBackReason !== undefined && { heldBackReason: judged.heldBackReason }),
+      });
+    try {
+      return await send(stored, content);
+    } catch (error) {
+      await attachments.remove(actor, stored);
       // Files the AI cannot be given (audio with no transcription model, a document it cannot read):
       // the words still count, and the operator learns why the files are missing. Refusing the mail
       // would only make the sending server try the same files again for days.
       if (!(error instanceof AppError) || error.status >= 500 || stored.length === 0) throw error;
       return send([], `${content}\n\n(The attachments could not be kept: ${error.message})`);
-    });
+    }
+  }
+
+  /** How many mails from the address the tenant took in the last hour. */
+  const recentMailsFrom = (tenantId: string, address: string) =>
+    repository.countMailsFrom(db, tenantId, address, new Date(Date.now() - senderWindowMs));
+
+  /**
+   * Why the AI does not answer this mail: its sender's mails of the last hour, this one counted, are too
+   * many. Counted after this mail's row is stored: of mails arriving at once, each counts itself and
+   * those stored before it, so at most the bound is answered however they interleave.
+   */
+  async function heldBackReasonOf(tenantId: string, address: string): Promise<string | undefined> {
+    return (await recentMailsFrom(tenantId, address)) > maxAiMailsPerSenderHour
+      ? `more than ${maxAiMailsPerSenderHour} mails from this sender in an hour: a person answers the rest`
+      : undefined;
   }
 
   return {
@@ -184,9 +219,12 @@ export function createEmailInbound(deps: EmailInboundDeps) {
       if (!(await isNewMail(tenantId, internetMessageId))) {
         return { kind: 'ignored', reason: `Message-ID <${internetMessageId}> was received already` };
       }
-      const contactId = await contactOf(tenantId, address, sender?.name?.trim() || null);
+      const authentication = mailAuthentication(parsed.headerLines);
+      const refutedReason = refutedSenderReason(authentication);
+      const contactId = await contactOf(tenantId, address, sender?.name?.trim() || null, refutedReason !== null);
       const visitor: Visitor = { tenantId, inbox, contactId, sessionId: emailSession };
-      const conversation = await conversationFor(visitor, parsed);
+      const isFlooding = (await recentMailsFrom(tenantId, address)) >= maxAiMailsPerSenderHour;
+      const conversation = await conversationFor(visitor, parsed, isFlooding);
       const emailId = newId();
       const isNew = await repository.insertEmail(db, {
         id: emailId,
@@ -197,12 +235,18 @@ export function createEmailInbound(deps: EmailInboundDeps) {
         internetMessageId,
         subject: shortenTo(parsed.subject ?? '', 500),
         contactAddress: address,
-        authentication: mailAuthentication(parsed.headerLines),
+        authentication,
       });
       if (!isNew) throw new AppError('not_ready', 'The same mail is being taken right now; try again later');
       deps.onEmailTenant?.(tenantId);
       try {
-        const sent = await sendAsContact(visitor, conversation, emailId, parsed);
+        const heldBackReason = await heldBackReasonOf(tenantId, address);
+        const sent = await sendAsContact(
+          visitor,
+          conversation,
+          { emailId, parsed, address },
+          { refutedReason, heldBackReason },
+        );
         await repository.linkMessage(db, tenantId, emailId, sent.message.id);
         return { kind: 'stored', supportConversationId: conversation.id, messageId: sent.message.id };
       } catch (error) {

@@ -1,14 +1,16 @@
-import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import {
   agents,
   contacts,
+  emailDomains,
   emailMessages,
   inboxes,
   messages,
   supportConversations,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import type { ContactEmailSource } from '../../platform/db/schema/index.js';
 
 export type NewEmailMessage = typeof emailMessages.$inferInsert;
 
@@ -28,6 +30,27 @@ export function createEmailRepository() {
       return row;
     },
 
+    /**
+     * The `email` inbox the listener delivers mail for at that address: only where the address's domain
+     * is one a platform admin approved for the inbox's tenant (docs/customer-service.md, "Inbox
+     * addresses"), so an address from before approvals, or at a domain since taken away, takes no mail.
+     */
+    async findRoutedInbox(db: Executor, address: string) {
+      const [row] = await db
+        .select(getTableColumns(inboxes))
+        .from(inboxes)
+        .innerJoin(
+          emailDomains,
+          and(
+            eq(emailDomains.tenantId, inboxes.tenantId),
+            eq(emailDomains.domain, sql`split_part(${inboxes.emailAddress}, '@', 2)`),
+          ),
+        )
+        .where(and(eq(inboxes.emailAddress, address.toLowerCase()), eq(inboxes.kind, 'email')))
+        .limit(1);
+      return row;
+    },
+
     async hasEmailInbox(db: Executor, tenantId: string): Promise<boolean> {
       const [row] = await db
         .select({ id: inboxes.id })
@@ -42,14 +65,44 @@ export function createEmailRepository() {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`contact-email:${tenantId}:${address}`}))`);
     },
 
-    async findContactByAddress(db: Executor, tenantId: string, address: string) {
+    /** The tenant's oldest contact with that address known in one of these ways (contactEmailSources). */
+    async findContactByAddress(
+      db: Executor,
+      tenantId: string,
+      address: string,
+      sources: readonly ContactEmailSource[],
+    ) {
       const [row] = await db
         .select({ id: contacts.id, name: contacts.name })
         .from(contacts)
-        .where(inTenant(contacts, tenantId, sql`lower(${contacts.email}) = ${address.toLowerCase()}`))
+        .where(
+          inTenant(
+            contacts,
+            tenantId,
+            sql`lower(${contacts.email}) = ${address.toLowerCase()}`,
+            inArray(contacts.emailSource, [...sources]),
+          ),
+        )
         .orderBy(asc(contacts.createdAt))
         .limit(1);
       return row;
+    },
+
+    /** How many mails from that address the tenant took since `since` (email_messages_sender_idx). */
+    async countMailsFrom(db: Executor, tenantId: string, address: string, since: Date): Promise<number> {
+      const [row] = await db
+        .select({ mails: count() })
+        .from(emailMessages)
+        .where(
+          inTenant(
+            emailMessages,
+            tenantId,
+            eq(emailMessages.contactAddress, address),
+            eq(emailMessages.direction, 'inbound'),
+            gte(emailMessages.createdAt, since),
+          ),
+        );
+      return row?.mails ?? 0;
     },
 
     /** A stored mail of that `Message-ID`: whether its message was stored, and since when its row exists. */
@@ -107,6 +160,24 @@ export function createEmailRepository() {
           ),
         )
         .orderBy(desc(emailMessages.createdAt))
+        .limit(1);
+      return row?.id;
+    },
+
+    /** The contact's newest conversation in the inbox (support_conversations_contact_idx). */
+    async findNewestConversation(db: Executor, tenantId: string, inboxId: string, contactId: string) {
+      const [row] = await db
+        .select({ id: supportConversations.id })
+        .from(supportConversations)
+        .where(
+          inTenant(
+            supportConversations,
+            tenantId,
+            eq(supportConversations.contactId, contactId),
+            eq(supportConversations.inboxId, inboxId),
+          ),
+        )
+        .orderBy(desc(supportConversations.createdAt))
         .limit(1);
       return row?.id;
     },

@@ -83,7 +83,7 @@ export function createEmailModule(deps: EmailModuleDeps) {
     async startListener(inboundDeps: {
       readonly widget: Pick<WidgetService, 'create' | 'send' | 'widgetActor'>;
       readonly widgetRepository: Pick<WidgetRepository, 'insertContact'>;
-      readonly files: Pick<FilesService, 'upload'>;
+      readonly files: Pick<FilesService, 'upload' | 'remove'>;
       readonly recordContactCreated?: (tx: Executor, contact: StoredContact) => Promise<void>;
     }): Promise<AddressInfo | undefined> {
       if (config.email.listenPort === undefined) return undefined;
@@ -96,7 +96,7 @@ export function createEmailModule(deps: EmailModuleDeps) {
         onEmailTenant: (tenantId) => outbox.noteEmailTenant(tenantId),
       });
       listener = createEmailListener({
-        findInbox: (address) => repository.findInboxByAddress(db, address),
+        findInbox: (address) => repository.findRoutedInbox(db, address),
         inbound,
         logger,
         host: config.email.listenHost,

@@ -124,8 +124,15 @@ export function createContactDataRepository() {
         .set({ content: erasedText, attachments: null })
         .where(and(theirs, or(ne(messages.content, erasedText), isNotNull(messages.attachments))))
         .returning({ id: messages.id });
-      // The attachments' rows go; their bytes follow with the hourly sweep of stored files no row names.
-      if (fileIds.length > 0) await db.delete(files).where(inTenant(files, tenantId, inArray(files.id, fileIds)));
+      // The attachments' rows go; the caller removes their bytes once this commits (the hourly sweep of
+      // stored files no row names catches any it could not).
+      const removedFiles =
+        fileIds.length === 0
+          ? []
+          : await db
+              .delete(files)
+              .where(inTenant(files, tenantId, inArray(files.id, fileIds)))
+              .returning({ storageKey: files.storageKey });
       await db
         .delete(conversationSummaries)
         .where(inTenant(conversationSummaries, tenantId, inArray(conversationSummaries.conversationId, inChats)));
@@ -184,6 +191,7 @@ export function createContactDataRepository() {
         .set({
           name: null,
           email: null,
+          emailSource: null,
           phone: null,
           externalId: null,
           attributes: {},
@@ -194,6 +202,7 @@ export function createContactDataRepository() {
         .returning();
       return {
         contact: contact!,
+        storageKeys: removedFiles.map((file) => file.storageKey),
         counts: {
           messages: said.length,
           files: fileIds.length,

@@ -3,6 +3,7 @@ import { transaction } from '../../platform/db/after-commit.js';
 import type { Database, Executor } from '../../platform/db/client.js';
 import { notFound } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
+import type { FileStorage } from '../../platform/storage/index.js';
 import type { WebhookEvents } from '../webhooks/index.js';
 import type { ContactDataRepository } from './contact-data.repository.js';
 import { presentContact, type ContactView } from './contacts.schemas.js';
@@ -11,7 +12,9 @@ export interface ContactDataServiceDeps {
   readonly db: Database;
   readonly repository: ContactDataRepository;
   readonly events?: WebhookEvents;
-  readonly logger: Pick<Logger, 'info'>;
+  readonly logger: Pick<Logger, 'info' | 'warn'>;
+  /** Where the erased attachments' bytes are; without it (some tests) the hourly sweep removes them. */
+  readonly storage?: Pick<FileStorage, 'remove'>;
 }
 
 /** Everything stored of one contact, as `GET /v1/contacts/:id/export` answers it (one JSON file). */
@@ -106,7 +109,8 @@ export function createContactDataService(deps: ContactDataServiceDeps) {
     /**
      * Erases the contact's words and details in one transaction: their messages read "erased", their
      * attachments, memories, notes, summaries, titles, rating comments and the webhook events that named
-     * them are gone, their name and ways to reach them emptied, their widget sessions ended. Scores,
+     * them are gone (the attachments' bytes too, once it commits), their name and ways to reach them
+     * emptied, their widget sessions ended. Scores,
      * counts and the agents' and operators' replies stay. Erasing again erases nothing more.
      */
     async erase(actor: Actor, contactId: string) {
@@ -120,6 +124,12 @@ export function createContactDataService(deps: ContactDataServiceDeps) {
         await deps.events?.emit(tx, actor.tenantId, 'contact.erased', { contactId, byUserId: actor.userId });
         return result;
       });
+      // After the commit, never inside it (a disk is slow): an erasure rolled back must keep its files.
+      for (const key of erased.storageKeys) {
+        await deps.storage
+          ?.remove(key)
+          .catch((error: unknown) => deps.logger.warn({ err: error }, 'An erased attachment stays until the sweep'));
+      }
       deps.logger.info({ contactId, userId: actor.userId, erased: erased.counts }, 'contact data erased');
       return { contact: presentContact(erased.contact), erased: erased.counts };
     },

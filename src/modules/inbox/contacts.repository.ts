@@ -7,7 +7,7 @@ import { rowsOf } from '../../platform/db/raw-sql.js';
 
 export type StoredContact = typeof contacts.$inferSelect;
 export type ContactChanges = Partial<
-  Pick<StoredContact, 'name' | 'email' | 'phone' | 'externalId' | 'attributes' | 'lastSeenAt'>
+  Pick<StoredContact, 'name' | 'email' | 'emailSource' | 'phone' | 'externalId' | 'attributes' | 'lastSeenAt'>
 >;
 
 /** `term` as a LIKE prefix: its own % and _ match themselves. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageOf, patchBody } from '../../platform/http/common-schemas.js';
-import type { contacts } from '../../platform/db/schema/support.js';
+import { contactEmailSources, type contacts } from '../../platform/db/schema/support.js';
 import { visitorNameOf } from './visitor-names.js';
 
 const maxAttributes = 50;
@@ -64,6 +64,12 @@ export const contactSchema = z.object({
       'The name to show: the name, else the email, phone or external id, else a readable made-up one ("Gentle Otter")',
     ),
   email: z.string().nullable(),
+  emailSource: z
+    .enum(contactEmailSources)
+    .nullable()
+    .describe(
+      'How the address is known: `tenant` (entered by your people or system), `verified` (signed by your site), `mail` (mail came from it), `visitor` (typed into the widget) or `unverified_mail` (named by mail your mail server failed). Mail joins only a contact whose address is `tenant`, `verified` or `mail`',
+    ),
   phone: z.string().nullable(),
   externalId: z.string().nullable(),
   attributes: z.record(z.string(), z.unknown()),
@@ -93,6 +99,7 @@ export const presentContact = (contact: typeof contacts.$inferSelect): ContactVi
   name: contact.name,
   displayName: contact.name ?? contact.email ?? contact.phone ?? contact.externalId ?? visitorNameOf(contact.id),
   email: contact.email,
+  emailSource: contact.emailSource,
   phone: contact.phone,
   externalId: contact.externalId,
   attributes: contact.attributes,

@@ -46,6 +46,10 @@ export function emitContactCreated(tx: Executor, events: WebhookEvents, contact:
   );
 }
 
+/** An address the tenant's people or system enter is the tenant's word: mail from it may join the contact. */
+const emailSourceOf = (email: string | null | undefined) =>
+  email === undefined ? {} : { emailSource: email === null ? null : ('tenant' as const) };
+
 export function createContactsService(deps: ContactsServiceDeps) {
   const { db, repository } = deps;
 
@@ -80,7 +84,12 @@ export function createContactsService(deps: ContactsServiceDeps) {
       // The event commits with the contact (the outbox).
       const contact = await savingExternalId(input.externalId, () =>
         transaction(db, async (tx) => {
-          const row = await repository.insertContact(tx, { id: newId(), tenantId: actor.tenantId, ...input });
+          const row = await repository.insertContact(tx, {
+            id: newId(),
+            tenantId: actor.tenantId,
+            ...input,
+            ...emailSourceOf(input.email),
+          });
           if (deps.events) await emitContactCreated(tx, deps.events, row);
           return row;
         }),
@@ -91,7 +100,10 @@ export function createContactsService(deps: ContactsServiceDeps) {
     async update(actor: Actor, contactId: string, input: UpdateContactInput): Promise<ContactView> {
       const updated = await savingExternalId(input.externalId, () =>
         transaction(db, async (tx) => {
-          const row = await repository.updateContact(tx, actor.tenantId, contactId, input);
+          const row = await repository.updateContact(tx, actor.tenantId, contactId, {
+            ...input,
+            ...emailSourceOf(input.email),
+          });
           if (row) await deps.events?.emit(tx, actor.tenantId, 'contact.updated', { contact: presentContact(row) });
           return row;
         }),

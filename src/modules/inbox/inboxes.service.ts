@@ -22,6 +22,8 @@ export interface InboxesServiceDeps {
   readonly repository: InboxesRepository;
   /** Seals the signing secrets at rest, as provider keys are (platform/secrets.ts). */
   readonly credentialsKey: Buffer;
+  /** Refuses an address at a domain no platform admin approved for the tenant (email-domains.service.ts). */
+  readonly requireApprovedAddress: (tenantId: string, address: string) => Promise<void>;
 }
 
 const defaultWidgetColor = '#2563eb';
@@ -76,6 +78,7 @@ export function createInboxesService(deps: InboxesServiceDeps) {
     async create(actor: Actor, input: CreateInboxInput): Promise<InboxView & { signingSecret: string }> {
       requireAdmin(actor);
       await requireSharedAgent(actor.tenantId, input.agentId);
+      if (input.emailAddress !== undefined) await deps.requireApprovedAddress(actor.tenantId, input.emailAddress);
       const signingSecret = newSigningSecret();
       const inbox = await repository
         .insertInbox(db, {
@@ -114,6 +117,9 @@ export function createInboxesService(deps: InboxesServiceDeps) {
       }
       if (input.emailAddress !== undefined && current.kind !== 'email') {
         throw new AppError('unprocessable', `Inbox '${inboxId}' is not an email inbox: only those have an address`);
+      }
+      if (input.emailAddress !== undefined && input.emailAddress !== current.emailAddress) {
+        await deps.requireApprovedAddress(actor.tenantId, input.emailAddress);
       }
       const changes: InboxChanges = {
         ...(input.name !== undefined && { name: input.name }),

@@ -3,6 +3,7 @@ import type { App } from '../../platform/http/types.js';
 import type { JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ServerKeys } from '../../platform/secrets.js';
+import type { FileStorage } from '../../platform/storage/index.js';
 import type { WebhookEvents } from '../webhooks/index.js';
 import { createBackgroundTasks, type ModelResolver, type PassageSearch } from '../chat/index.js';
 import { createCannedResponsesRepository, createCannedResponsesService } from './canned-responses.js';
@@ -12,6 +13,9 @@ import { createContactsRepository } from './contacts.repository.js';
 import { createContactsService } from './contacts.service.js';
 import { createDeskLive } from './desk-live.js';
 import { createDeskMessagesRepository } from './desk-messages.repository.js';
+import { createEmailDomainsRepository } from './email-domains.repository.js';
+import { registerEmailDomainsRoutes } from './email-domains.routes.js';
+import { createEmailDomainsService } from './email-domains.service.js';
 import { registerDeskRoutes } from './desk.routes.js';
 import { createConversationTools } from './handoff-tool.js';
 import { createInboxesRepository } from './inboxes.repository.js';
@@ -52,14 +56,18 @@ export interface InboxModuleDeps {
   readonly jobs?: Pick<JobQueue, 'send' | 'register'>;
   /** Crash tests only (TEST_PAUSE_AFTER_COMMIT_MS): the wait between a snooze's commit and its wake job. */
   readonly pauseAfterCommitMs?: number;
+  /** Stored files, so an erasure removes its attachments' bytes at once. */
+  readonly storage?: Pick<FileStorage, 'remove'>;
 }
 
 /** The customer-service desk: inboxes, contacts, support conversations with their states, notes, canned responses. */
 export function createInboxModule(deps: InboxModuleDeps) {
+  const emailDomains = createEmailDomainsService({ db: deps.db, repository: createEmailDomainsRepository() });
   const inboxes = createInboxesService({
     db: deps.db,
     repository: createInboxesRepository(),
     credentialsKey: deps.keys.credentialsKey,
+    requireApprovedAddress: (tenantId, address) => emailDomains.requireApprovedAddress(tenantId, address),
   });
   const contacts = createContactsService({ db: deps.db, repository: createContactsRepository(), events: deps.events });
   const contactData = createContactDataService({
@@ -67,6 +75,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
     repository: createContactDataRepository(),
     events: deps.events,
     logger: deps.logger,
+    ...(deps.storage && { storage: deps.storage }),
   });
   const supportRepository = createSupportRepository();
   const deskRepository = createDeskMessagesRepository();
@@ -163,6 +172,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
     drain: () => live.drain(),
     registerRoutes(app: App): void {
       registerInboxesRoutes(app, inboxes);
+      registerEmailDomainsRoutes(app, emailDomains);
       registerContactsRoutes(app, services);
       registerSupportConversationsRoutes(app, services);
       registerCannedResponsesRoutes(app, services);

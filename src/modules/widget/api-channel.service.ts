@@ -61,6 +61,8 @@ export function createApiChannel(deps: ApiChannelDeps) {
         externalId,
         name: input.name ?? null,
         email: input.email ?? null,
+        // Your system's word, as an address entered in the console is.
+        emailSource: input.email === undefined ? null : 'tenant',
         phone: input.phone ?? null,
       });
       if (row) await deps.recordContactCreated?.(tx, row);

@@ -19,6 +19,12 @@ describe('who answers a contact', () => {
     expect(whoAnswers('bot', 'Hello', { ...inbox, hasAgent: false }).kind).toBe('handover');
   });
 
+  it('hands over, calling no model, when the channel held the AI back; a person already on it keeps it', () => {
+    const reason = 'more than 5 mails from this sender in an hour';
+    expect(whoAnswers('bot', 'Hello', inbox, reason)).toEqual({ kind: 'handover', reason });
+    expect(whoAnswers('open', 'Hello', inbox, reason)).toEqual({ kind: 'person' });
+  });
+
   it('matches Latin keywords as whole words only', () => {
     expect(matchedKeyword('the agenda', defaultHandoffKeywords)).toBeUndefined();
     expect(matchedKeyword('humane treatment', defaultHandoffKeywords)).toBeUndefined();

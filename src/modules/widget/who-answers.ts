@@ -46,16 +46,19 @@ export function isNoAnswerReply(reply: string, noAnswerReply: string): boolean {
 /**
  * Who answers a contact's message in a conversation now in `status` (after a resolved one was
  * reopened, or a snoozed one woken): the AI only in `bot`, and not when the contact asked for a person
- * in words or the inbox has no AI.
+ * in words, the inbox has no AI, or the channel held the AI back (`heldBackReason`: one sender's flood
+ * of mail) — then a person is asked for, and no model is called.
  */
 export function whoAnswers(
   status: SupportStatus,
   text: string,
   inbox: { readonly hasAgent: boolean; readonly keywords: readonly string[] },
+  heldBackReason?: string,
 ): Answerer {
   if (status !== 'bot') return { kind: 'person' };
   if (!inbox.hasAgent) return { kind: 'handover', reason: 'the inbox has no AI agent' };
   const keyword = matchedKeyword(text, inbox.keywords);
   if (keyword !== undefined) return { kind: 'handover', reason: `the contact wrote '${keyword}'` };
+  if (heldBackReason !== undefined) return { kind: 'handover', reason: heldBackReason };
   return { kind: 'ai' };
 }

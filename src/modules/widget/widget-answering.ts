@@ -146,15 +146,26 @@ export function createWidgetAnswering(
     return conversation.status;
   }
 
-  /** `own`: the visitor's conversation as its caller already read it (one read fewer per message). */
-  async function answer(visitor: Visitor, own: OwnConversation, content: string, images: StoredAttachment[] = []) {
+  /**
+   * `own`: the visitor's conversation as its caller already read it (one read fewer per message);
+   * `heldBackReason`: why the channel does not let the AI answer this one (whoAnswers).
+   */
+  async function answer(
+    visitor: Visitor,
+    own: OwnConversation,
+    content: string,
+    images: StoredAttachment[] = [],
+    heldBackReason?: string,
+  ) {
     const { conversation, chatConversationId } = own;
     const { id } = conversation;
     const status = await statusForNewMessage(visitor, conversation);
-    const answerer = whoAnswers(status, content, {
-      hasAgent: visitor.inbox.agentId !== null,
-      keywords: visitor.inbox.handoffKeywords,
-    });
+    const answerer = whoAnswers(
+      status,
+      content,
+      { hasAgent: visitor.inbox.agentId !== null, keywords: visitor.inbox.handoffKeywords },
+      heldBackReason,
+    );
     if (answerer.kind === 'ai') {
       const actor = await widgetActor(visitor.tenantId);
       // Images reach the model as chat attachments do: file parts after the text (files/attachment-parts.ts).

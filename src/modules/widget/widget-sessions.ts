@@ -41,6 +41,11 @@ const unverified = () =>
     'forbidden',
     "The identifier's signature does not match: sign the user's id with this inbox's signing secret (HMAC-SHA256, hex) on your server",
   );
+const unverifiedEmail = () =>
+  new AppError(
+    'forbidden',
+    "The email's signature does not match: sign the address, in lowercase, with this inbox's signing secret (HMAC-SHA256, hex) on your server, or leave emailHash out",
+  );
 
 /**
  * Widget sessions: a contact token per browser, stored as its hash, returned once. Identity
@@ -65,21 +70,42 @@ export function createWidgetSessions(deps: WidgetSessionsDeps) {
     return inbox;
   }
 
+  /**
+   * The address a verified session gives, and how it is known: `verified` when the tenant's server
+   * signed it too (then mail from it may join the contact), else `visitor`, as anyone may type one.
+   */
+  async function signedEmailOf(inbox: StoredWidgetInbox, input: StartSessionInput) {
+    if (input.email === undefined) return { email: null, emailSource: null };
+    if (input.emailHash === undefined) return { email: input.email, emailSource: 'visitor' as const };
+    const email = input.email.toLowerCase();
+    if (!(await deps.inboxes.isVerifiedContact(inbox.tenantId, inbox.id, email, input.emailHash))) {
+      throw unverifiedEmail();
+    }
+    return { email, emailSource: 'verified' as const };
+  }
+
   /** The contact a verified id names: the tenant's contact with that external id, made on first sight. */
   async function verifiedContact(inbox: StoredWidgetInbox, input: StartSessionInput): Promise<string> {
     const externalId = input.identifier!;
     if (!input.identifierHash) throw unverified();
     const isVerified = await deps.inboxes.isVerifiedContact(inbox.tenantId, inbox.id, externalId, input.identifierHash);
     if (!isVerified) throw unverified();
+    const address = await signedEmailOf(inbox, input);
     const existing = await repository.findContactByExternalId(db, inbox.tenantId, externalId);
-    if (existing) return existing.id;
+    if (existing) {
+      // A signed address is the tenant's word, and replaces what the contact had; an unsigned one adds nothing.
+      if (address.emailSource === 'verified') {
+        await repository.updateContact(db, inbox.tenantId, existing.id, address);
+      }
+      return existing.id;
+    }
     const inserted = await transaction(db, async (tx) => {
       const row = await repository.insertContact(tx, {
         id: newId(),
         tenantId: inbox.tenantId,
         externalId,
         name: input.name ?? null,
-        email: input.email ?? null,
+        ...address,
       });
       if (row) await deps.recordContactCreated?.(tx, row);
       return row;
@@ -131,7 +157,9 @@ export function createWidgetSessions(deps: WidgetSessionsDeps) {
         id: newId(),
         tenantId: inbox.tenantId,
         name: input.name ?? null,
+        // Typed by an anonymous visitor: contact data, never a key to that address's mail.
         email: input.email ?? null,
+        emailSource: input.email === undefined ? null : 'visitor',
       });
       await deps.recordContactCreated?.(tx, row!);
       return row;
@@ -177,9 +205,10 @@ export function createWidgetSessions(deps: WidgetSessionsDeps) {
       return { tenantId: session.tenantId, inbox, contactId: session.contactId, sessionId: session.id };
     },
 
+    /** The visitor's own details; an address left here is typed, whoever the session verified. */
     async updateContact(visitor: Visitor, changes: { email?: string | undefined; name?: string | undefined }) {
       await repository.updateContact(db, visitor.tenantId, visitor.contactId, {
-        ...(changes.email !== undefined && { email: changes.email }),
+        ...(changes.email !== undefined && { email: changes.email, emailSource: 'visitor' as const }),
         ...(changes.name !== undefined && { name: changes.name }),
       });
     },

@@ -90,7 +90,12 @@ export function createWidgetRepository() {
       return row;
     },
 
-    async updateContact(db: Executor, tenantId: string, contactId: string, changes: { email?: string; name?: string }) {
+    async updateContact(
+      db: Executor,
+      tenantId: string,
+      contactId: string,
+      changes: Partial<Pick<typeof contacts.$inferInsert, 'email' | 'emailSource' | 'name'>>,
+    ) {
       await db
         .update(contacts)
         .set({ ...changes, updatedAt: new Date() })

@@ -32,6 +32,11 @@ export const startSessionBody = z
     identifierHash: z.string().max(200).optional(),
     name: z.string().trim().min(1).max(100).optional(),
     email: z.email('must be an email address').max(254).optional(),
+    /**
+     * The address in lowercase, signed like `identifier` by your server: only a signed address lets the
+     * contact's mail join them (docs/security.md, "Mail identity"); an unsigned one is kept as typed.
+     */
+    emailHash: z.string().max(200).optional(),
     /** What the panel knows of the page and browser, for operators (the contact panel). */
     visitor: z
       .strictObject({
@@ -50,6 +55,10 @@ export const startSessionBody = z
   })
   .refine((body) => body.identifierHash === undefined || body.identifier !== undefined, {
     message: 'send identifierHash only with identifier',
+  })
+  .refine((body) => body.emailHash === undefined || (body.email !== undefined && body.identifier !== undefined), {
+    message: 'send emailHash only with email and a signed identifier',
+    path: ['emailHash'],
   });
 export type StartSessionInput = z.infer<typeof startSessionBody>;
 

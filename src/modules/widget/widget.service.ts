@@ -152,12 +152,13 @@ export function createWidgetService(deps: WidgetServiceDeps) {
 
     /**
      * Stores the contact's message and lets the right party answer it: the AI in `bot` (unless asked
-     * for a person in words), nobody's model in `pending` or `open`. Idempotent on `clientMessageId`.
+     * for a person in words, or `heldBackReason` says why not), nobody's model in `pending` or `open`.
+     * Idempotent on `clientMessageId`.
      */
     async send(
       visitor: Visitor,
       id: string,
-      input: { content: string; clientMessageId: string; attachments?: StoredAttachment[] },
+      input: { content: string; clientMessageId: string; attachments?: StoredAttachment[]; heldBackReason?: string },
     ) {
       const own = await findOwn(visitor, id);
       const { tenantId } = visitor;
@@ -176,7 +177,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       let result: Awaited<ReturnType<typeof answer>>;
       try {
         // As read before the claim: one read fewer on every message; a change since is the same race as before.
-        result = await answer(visitor, own, input.content, input.attachments);
+        result = await answer(visitor, own, input.content, input.attachments, input.heldBackReason);
       } catch (error) {
         await repository.dropUnsettledClaim(db, tenantId, id, input.clientMessageId);
         throw error;
