@@ -11,7 +11,7 @@ import type { StoredContact } from '../inbox/contacts.repository.js';
 import type { Visitor } from '../widget/widget-sessions.js';
 import type { StoredWidgetInbox, WidgetRepository } from '../widget/widget.repository.js';
 import type { WidgetService } from '../widget/widget.service.js';
-import type { EmailRepository } from './email.repository.js';
+import type { EmailRepository, NewEmailMessage } from './email.repository.js';
 import { createMailAttachments } from './mail-attachments.js';
 import {
   automatedMailReason,
@@ -188,18 +188,25 @@ export function createEmailInbound(deps: EmailInboundDeps) {
   }
 
   /** How many mails from the address the tenant took in the last hour. */
-  const recentMailsFrom = (tenantId: string, address: string) =>
-    repository.countMailsFrom(db, tenantId, address, new Date(Date.now() - senderWindowMs));
+  const recentMailsFrom = (executor: Executor, tenantId: string, address: string) =>
+    repository.countMailsFrom(executor, tenantId, address, new Date(Date.now() - senderWindowMs));
 
   /**
-   * Why the AI does not answer this mail: its sender's mails of the last hour, this one counted, are too
-   * many. Counted after this mail's row is stored: of mails arriving at once, each counts itself and
-   * those stored before it, so at most the bound is answered however they interleave.
+   * Stores the mail's row and says why the AI must not answer it: its sender's mails of the last hour,
+   * this one counted, are too many. Under the address's lock, so mails arriving at once are counted one
+   * after the other: exactly the first few are answered, however they interleave. Nothing slow inside.
    */
-  async function heldBackReasonOf(tenantId: string, address: string): Promise<string | undefined> {
-    return (await recentMailsFrom(tenantId, address)) > maxAiMailsPerSenderHour
-      ? `more than ${maxAiMailsPerSenderHour} mails from this sender in an hour: a person answers the rest`
-      : undefined;
+  async function recordMail(row: NewEmailMessage & { contactAddress: string }) {
+    return transaction(db, async (tx) => {
+      await repository.lockContactAddress(tx, row.tenantId, row.contactAddress);
+      const isNew = await repository.insertEmail(tx, row);
+      const recent = await recentMailsFrom(tx, row.tenantId, row.contactAddress);
+      const heldBackReason =
+        recent > maxAiMailsPerSenderHour
+          ? `more than ${maxAiMailsPerSenderHour} mails from this sender in an hour: a person answers the rest`
+          : undefined;
+      return { isNew, heldBackReason };
+    });
   }
 
   return {
@@ -223,10 +230,10 @@ export function createEmailInbound(deps: EmailInboundDeps) {
       const refutedReason = refutedSenderReason(authentication);
       const contactId = await contactOf(tenantId, address, sender?.name?.trim() || null, refutedReason !== null);
       const visitor: Visitor = { tenantId, inbox, contactId, sessionId: emailSession };
-      const isFlooding = (await recentMailsFrom(tenantId, address)) >= maxAiMailsPerSenderHour;
+      const isFlooding = (await recentMailsFrom(db, tenantId, address)) >= maxAiMailsPerSenderHour;
       const conversation = await conversationFor(visitor, parsed, isFlooding);
       const emailId = newId();
-      const isNew = await repository.insertEmail(db, {
+      const { isNew, heldBackReason } = await recordMail({
         id: emailId,
         tenantId,
         supportConversationId: conversation.id,
@@ -240,7 +247,6 @@ export function createEmailInbound(deps: EmailInboundDeps) {
       if (!isNew) throw new AppError('not_ready', 'The same mail is being taken right now; try again later');
       deps.onEmailTenant?.(tenantId);
       try {
-        const heldBackReason = await heldBackReasonOf(tenantId, address);
         const sent = await sendAsContact(
           visitor,
           conversation,
