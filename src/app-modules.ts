@@ -52,7 +52,8 @@ export async function registerModules(
     readonly invalidations: InvalidationBus;
     readonly defaultAgent: DefaultAgent;
     readonly passwords: PasswordHasher;
-    readonly auth: RealtimeModuleDeps['auth'] & Pick<AuthService, 'startSession' | 'logout'>;
+    readonly auth: RealtimeModuleDeps['auth'] &
+      Pick<AuthService, 'startSession' | 'logout' | 'endSingleSignOnSessions'>;
   },
 ): Promise<void> {
   const { config, database, metrics, invalidations } = deps;

@@ -186,6 +186,10 @@ const environmentSchema = z.object({
   DEFAULT_AGENT: z.enum(['on', 'off']).default('on'),
   /** Whether single sign-on may use an issuer at a plain http:// URL (a provider on your own network, tests). */
   SSO_ALLOW_HTTP_ISSUERS: z.enum(['true', 'false']).default('false'),
+  /** How long a session begun by single sign-on lasts, from that sign-in: then its person goes through the provider again. */
+  SSO_SESSION_MAX_HOURS: wholeNumber(1, 8_760).default(24),
+  /** The API keys of people who sign in through a provider work until this many days after their last single sign-on. */
+  SSO_API_KEY_MAX_DAYS: wholeNumber(1, 365).default(30),
   TRANSCRIPTION_MODEL: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,39}:\S{1,200}$/, "must be 'provider:model', e.g. 'openai:whisper-1'")
@@ -355,6 +359,10 @@ export interface Config {
   readonly createsDefaultAgent: boolean;
   /** SSO_ALLOW_HTTP_ISSUERS: identity providers at http:// URLs are accepted (docs/sso.md). */
   readonly ssoAllowHttpIssuers: boolean;
+  /** SSO_SESSION_MAX_HOURS: a single sign-on's session ends this long after it (ADR 24). */
+  readonly ssoSessionMaxHours: number;
+  /** SSO_API_KEY_MAX_DAYS: an SSO user's API keys stop this long after their last single sign-on (ADR 24). */
+  readonly ssoApiKeyMaxDays: number;
   /** The speech-to-text model for audio attachments (`provider:model`); unset, OpenAI's whisper-1 if configured. */
   readonly transcriptionModel: string | undefined;
   /** `offline` or `provider:model`; what a new knowledge source embeds with unless it names another. */
@@ -556,6 +564,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultModel: e.DEFAULT_MODEL,
     createsDefaultAgent: e.DEFAULT_AGENT === 'on',
     ssoAllowHttpIssuers: e.SSO_ALLOW_HTTP_ISSUERS === 'true',
+    ssoSessionMaxHours: e.SSO_SESSION_MAX_HOURS,
+    ssoApiKeyMaxDays: e.SSO_API_KEY_MAX_DAYS,
     transcriptionModel: e.TRANSCRIPTION_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,

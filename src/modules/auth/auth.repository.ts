@@ -1,7 +1,16 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { preparedFor } from '../../platform/db/prepared.js';
-import { apiKeys, refreshTokens, ssoConnections, tenants, users, type Role } from '../../platform/db/schema/index.js';
+import {
+  apiKeys,
+  refreshTokens,
+  ssoConnections,
+  ssoIdentities,
+  tenants,
+  users,
+  type Role,
+  type SignInMethod,
+} from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -19,17 +28,21 @@ const userById = preparedFor((db) =>
     .prepare('auth_user_by_id'),
 );
 
+/** Whether the user's tenant requires single sign-on (docs/sso.md); its platform admins are not bound by it. */
+const isSsoRequiredOf = sql<boolean>`(${users.role} <> 'platform_admin' and exists (select 1 from ${ssoConnections} where ${ssoConnections.tenantId} = ${users.tenantId} and ${ssoConnections.isSsoRequired}))`;
+
 /**
  * Runs on every request made with an access token: the user, and whether the sign-in the token belongs
  * to (its refresh tokens' family) is one of this user's and still has a token that was not revoked
  * (ADR 2). Without the user condition, a token forged with the key could borrow another user's live
- * sign-in.
+ * sign-in. A password sign-in ends once its tenant requires single sign-on (ADR 24): its access tokens
+ * are refused at once, so none can make API keys.
  */
 const userForAccessToken = preparedFor((db) =>
   db
     .select({
       user: users,
-      isSessionLive: sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${sql.placeholder('sessionId')} and ${refreshTokens.userId} = ${sql.placeholder('userId')} and ${refreshTokens.revokedAt} is null)`,
+      isSessionLive: sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${sql.placeholder('sessionId')} and ${refreshTokens.userId} = ${sql.placeholder('userId')} and ${refreshTokens.revokedAt} is null and (${refreshTokens.signedInWith} = 'sso' or not ${isSsoRequiredOf}))`,
     })
     .from(users)
     .where(eq(users.id, sql.placeholder('userId')))
@@ -37,12 +50,22 @@ const userForAccessToken = preparedFor((db) =>
     .prepare('auth_user_for_access_token'),
 );
 
-/** Runs on every request made with an API key. */
+/**
+ * Runs on every request made with an API key. With the user: when they last signed in through their
+ * tenant's identity provider (null: never, or not linked to it) and whether the tenant requires it, which
+ * bound how long the key works (ADR 24).
+ */
 const apiKeyWithUser = preparedFor((db) =>
   db
-    .select({ key: apiKeys, user: { id: users.id, role: users.role, disabledAt: users.disabledAt } })
+    .select({
+      key: apiKeys,
+      user: { id: users.id, role: users.role, disabledAt: users.disabledAt },
+      lastSsoSignInAt: ssoIdentities.lastSignInAt,
+      isSsoRequired: isSsoRequiredOf,
+    })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
+    .leftJoin(ssoIdentities, eq(ssoIdentities.userId, users.id))
     .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
     .limit(1)
     .prepare('auth_api_key_with_user'),
@@ -133,6 +156,39 @@ export function createAuthRepository() {
         .where(and(eq(refreshTokens.id, tokenId), isNull(refreshTokens.rotatedAt), isNull(refreshTokens.revokedAt)))
         .returning({ id: refreshTokens.id });
       return rows.length === 1;
+    },
+
+    /** Whether the tenant's people must sign in through its identity provider. */
+    async isSsoRequired(db: Executor, tenantId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: ssoConnections.id })
+        .from(ssoConnections)
+        .where(and(eq(ssoConnections.tenantId, tenantId), eq(ssoConnections.isSsoRequired, true)))
+        .limit(1);
+      return row !== undefined;
+    },
+
+    /** Ends the user's sign-ins that began one way (their provider signed them out: single sign-on's); how many. */
+    async revokeSessionsSignedInWith(
+      db: Executor,
+      tenantId: string,
+      userId: string,
+      method: SignInMethod,
+    ): Promise<number> {
+      const rows = await db
+        .update(refreshTokens)
+        .set({ revokedAt: new Date() })
+        .where(
+          inTenant(
+            refreshTokens,
+            tenantId,
+            eq(refreshTokens.userId, userId),
+            eq(refreshTokens.signedInWith, method),
+            isNull(refreshTokens.revokedAt),
+          ),
+        )
+        .returning({ familyId: refreshTokens.familyId });
+      return new Set(rows.map((row) => row.familyId)).size;
     },
 
     async revokeFamily(db: Executor, tenantId: string, familyId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { canGrantRole, type Actor, type Role } from '../../access/actor.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
+import type { SignInMethod } from '../../platform/db/schema/index.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { DefaultAgent } from '../agents/default-agent.js';
@@ -24,7 +25,7 @@ export interface AuthServiceDeps {
   readonly repository: AuthRepository;
   readonly signer: AccessTokenSigner;
   readonly throttle: LoginThrottle;
-  readonly config: Pick<Config, 'signupMode' | 'refreshTokenTtlDays'>;
+  readonly config: Pick<Config, 'signupMode' | 'refreshTokenTtlDays' | 'ssoSessionMaxHours' | 'ssoApiKeyMaxDays'>;
   /** Every tenant a sign-up creates starts with an agent, so its first chat needs no set-up. */
   readonly defaultAgent: DefaultAgent;
   readonly onCredentialsChanged?: (userId: string) => void;
@@ -45,12 +46,30 @@ export interface Identified {
 
 const sessionExpired = () => new AppError('unauthenticated', 'The session has expired; sign in again');
 
+/** How one sign-in's refresh tokens follow each other: its method, and when the sign-in ends (SSO) or not (null). */
+interface SignInFamily {
+  readonly id: string;
+  readonly signedInWith: SignInMethod;
+  /** A single sign-on's fixed end (SSO_SESSION_MAX_HOURS after it); null: each refresh token lives its TTL anew. */
+  readonly endsAt: Date | null;
+}
+
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, repository, signer, throttle, config } = deps;
+  const refreshTokenTtlMs = config.refreshTokenTtlDays * 86_400_000;
+  const ssoApiKeyMaxMs = config.ssoApiKeyMaxDays * 86_400_000;
 
-  /** A new sign-in: its refresh token begins a family of its own. */
-  async function startSession(user: UserRow): Promise<SessionView> {
-    const session = await issueSession(user, newId(), (token) =>
+  /**
+   * A new sign-in: its refresh token begins a family of its own. One made by single sign-on ends
+   * SSO_SESSION_MAX_HOURS after it, however often it is refreshed: then the person goes through the
+   * provider again, which refuses someone it removed (ADR 24).
+   */
+  async function startSession(user: UserRow, signedInWith: SignInMethod = 'password'): Promise<SessionView> {
+    const endsAt =
+      signedInWith === 'sso'
+        ? new Date(Date.now() + Math.min(refreshTokenTtlMs, config.ssoSessionMaxHours * 3_600_000))
+        : null;
+    const session = await issueSession(user, { id: newId(), signedInWith, endsAt }, (token) =>
       repository.insertRefreshToken(db, token).then(() => true),
     );
     if (!session) throw sessionExpired();
@@ -58,14 +77,15 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   /**
-   * Tokens for a sign-in (`familyId`), once `storeRefreshToken` has stored the new refresh token;
+   * Tokens for a sign-in (`family`), once `storeRefreshToken` has stored the new refresh token;
    * undefined when it would not (a refresh whose presented token was rotated meanwhile).
    */
   async function issueSession(
     user: UserRow,
-    familyId: string,
+    family: SignInFamily,
     storeRefreshToken: (token: RefreshTokenInsert) => Promise<boolean>,
   ): Promise<SessionView | undefined> {
+    const familyId = family.id;
     const tenant = await repository.findTenant(db, user.tenantId);
     if (!tenant) throw sessionExpired();
     const refreshToken = newOpaqueToken(refreshTokenPrefix);
@@ -74,8 +94,9 @@ export function createAuthService(deps: AuthServiceDeps) {
       tenantId: user.tenantId,
       userId: user.id,
       familyId,
+      signedInWith: family.signedInWith,
       tokenHash: hashOpaqueToken(refreshToken),
-      expiresAt: new Date(Date.now() + config.refreshTokenTtlDays * 86_400_000),
+      expiresAt: family.endsAt ?? new Date(Date.now() + refreshTokenTtlMs),
     });
     if (!isStored) return undefined;
     return {
@@ -96,6 +117,17 @@ export function createAuthService(deps: AuthServiceDeps) {
   const service = {
     /** A sign-in someone else proved (single sign-on): the same tokens and cookie as a password sign-in. */
     startSession,
+
+    /**
+     * The user's provider signed them out (back-channel logout): every sign-in single sign-on began for
+     * them ends, its access tokens refused at once and their open sockets checked again. Their password
+     * sign-ins and API keys are their own and stay (ADR 24).
+     */
+    async endSingleSignOnSessions(tenantId: string, userId: string): Promise<number> {
+      const ended = await repository.revokeSessionsSignedInWith(db, tenantId, userId, 'sso');
+      if (ended > 0) deps.onCredentialsChanged?.(userId);
+      return ended;
+    },
 
     async status() {
       const hasUsers = (await repository.countUsers(db)) > 0;
@@ -154,18 +186,38 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!stored || stored.revokedAt || stored.expiresAt.getTime() <= Date.now()) throw sessionExpired();
       const user = await repository.findUserById(db, stored.userId);
       if (!user || user.disabledAt) throw sessionExpired();
+      // A password sign-in ends once the tenant requires single sign-on; its platform admins keep theirs (break-glass).
+      if (
+        stored.signedInWith === 'password' &&
+        user.role !== 'platform_admin' &&
+        (await repository.isSsoRequired(db, user.tenantId))
+      ) {
+        await repository.revokeFamily(db, stored.tenantId, stored.familyId);
+        throw new AppError(
+          'unauthenticated',
+          'Your tenant now signs in through its identity provider, so this password session has ended: sign in with single sign-on',
+          { extensions: { ssoRequired: true } },
+        );
+      }
       // Rotating the presented token and storing its successor are one transaction, whose rotation
       // holds the presented token's row: a second use of it at the same moment waits until the
       // successor is stored, then finds the token rotated and revokes the family, successor included.
       // Stored separately, the successor could land after that revocation and live on.
       const session =
         stored.rotatedAt === null
-          ? await issueSession(user, stored.familyId, (successor) =>
-              db.transaction(async (tx) => {
-                if (!(await repository.markRotated(tx, stored.id))) return false;
-                await repository.insertRefreshToken(tx, successor);
-                return true;
-              }),
+          ? await issueSession(
+              user,
+              {
+                id: stored.familyId,
+                signedInWith: stored.signedInWith,
+                endsAt: stored.signedInWith === 'sso' ? stored.expiresAt : null,
+              },
+              (successor) =>
+                db.transaction(async (tx) => {
+                  if (!(await repository.markRotated(tx, stored.id))) return false;
+                  await repository.insertRefreshToken(tx, successor);
+                  return true;
+                }),
             )
           : undefined;
       if (!session) {
@@ -226,7 +278,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     async currentIdentity(credential: Credential): Promise<Identified | null> {
       if (credential.keyHash !== undefined) {
         const found = await repository.findApiKeyWithUser(db, credential.keyHash);
-        return found && !found.user.disabledAt ? identityOfKey(found, credential.keyHash) : null;
+        return found && isKeyUsable(found) ? identityOfKey(found, credential.keyHash) : null;
       }
       // Every sign-in's credential names its sign-in (access tokens must carry sid), so one without is spent.
       if (credential.sessionId === undefined) return null;
@@ -239,13 +291,28 @@ export function createAuthService(deps: AuthServiceDeps) {
   };
   return service;
 
+  /**
+   * Whether a key works now: its user is enabled and, when the provider answers for them (linked to it,
+   * or the tenant requires it), signed in through it within SSO_API_KEY_MAX_DAYS. Someone the provider
+   * removed cannot sign in there again, so their keys stop by then at the latest (ADR 24).
+   */
+  function isKeyUsable(found: {
+    user: { disabledAt: Date | null };
+    lastSsoSignInAt: Date | null;
+    isSsoRequired: boolean;
+  }): boolean {
+    if (found.user.disabledAt) return false;
+    if (found.lastSsoSignInAt === null) return !found.isSsoRequired;
+    return Date.now() - found.lastSsoSignInAt.getTime() <= ssoApiKeyMaxMs;
+  }
+
   async function identify(authorization: string | undefined): Promise<Identified | null> {
     const token = bearerTokenOf(authorization);
     if (!token) return null;
     if (token.startsWith(apiKeyPrefix)) {
       const keyHash = hashOpaqueToken(token);
       const found = await repository.findApiKeyWithUser(db, keyHash);
-      if (!found || found.user.disabledAt) return null;
+      if (!found || !isKeyUsable(found)) return null;
       const lastUsedMs = found.key.lastUsedAt?.getTime() ?? 0;
       if (Date.now() - lastUsedMs > 60_000) {
         // Minute precision is enough for "last used", and spares a write on every request.

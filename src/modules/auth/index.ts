@@ -27,6 +27,8 @@ export interface AuthModuleDeps {
     Config,
     | 'signupMode'
     | 'refreshTokenTtlDays'
+    | 'ssoSessionMaxHours'
+    | 'ssoApiKeyMaxDays'
     | 'accessTokenTtlSeconds'
     | 'loginAttemptsPer15Minutes'
     | 'authRateLimitPerMinute'

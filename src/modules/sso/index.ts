@@ -19,11 +19,14 @@ export interface SsoModuleDeps {
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   readonly outbound: Pick<OutboundHttp, 'fetch' | 'assertAllowed'>;
   readonly logger: Logger;
-  readonly auth: Pick<AuthService, 'startSession' | 'logout'>;
+  readonly auth: Pick<AuthService, 'startSession' | 'logout' | 'endSingleSignOnSessions'>;
   readonly users: Pick<UsersService, 'disableForIdentityProvider' | 'announceChanges'>;
   readonly usersRepository: Pick<UsersRepository, 'insertUser' | 'updateUser'>;
   readonly passwords: PasswordHasher;
-  readonly config: Pick<Config, 'ssoAllowHttpIssuers' | 'authRateLimitPerMinute' | 'refreshTokenTtlDays' | 'publicUrl'>;
+  readonly config: Pick<
+    Config,
+    'ssoAllowHttpIssuers' | 'authRateLimitPerMinute' | 'refreshTokenTtlDays' | 'publicUrl' | 'ssoSessionMaxHours'
+  >;
 }
 
 /** How long one call to an identity provider may take: a person is waiting on a page. */
@@ -67,6 +70,7 @@ export function createSsoModule(deps: SsoModuleDeps) {
         {
           rateLimitPerMinute: deps.config.authRateLimitPerMinute,
           refreshTokenTtlDays: deps.config.refreshTokenTtlDays,
+          ssoSessionMaxHours: deps.config.ssoSessionMaxHours,
         },
       ),
   };

@@ -28,6 +28,10 @@ const checkedEndpoints = [
 
 /** How old an ID token may be when it arrives: its sign-in began at most this long ago (sso-sign-in.service.ts). */
 const idTokenMaxAgeSeconds = 10 * 60;
+/** A provider posts a logout token as the session ends; an older one is refused (a replay). */
+const logoutTokenMaxAgeSeconds = 5 * 60;
+/** OpenID Connect Back-Channel Logout 1.0: the member of `events` that makes a JWT a logout token. */
+const backChannelLogoutEvent = 'http://schemas.openid.net/event/backchannel-logout';
 
 export interface OidcClientDeps {
   /** Every call to an issuer goes through the outbound door: a tenant admin's URL is a user's input. */
@@ -161,6 +165,7 @@ export function createOidcClient(deps: OidcClientDeps) {
           audience: configuration.clientMetadata().client_id,
           maxAgeSeconds: idTokenMaxAgeSeconds,
           requiredClaims: ['iat', 'exp', 'sub'],
+          isFromAnyone: false,
         })),
       };
       if (!wantsUserInfo(claims) || !configuration.serverMetadata().userinfo_endpoint) return claims;
@@ -171,6 +176,41 @@ export function createOidcClient(deps: OidcClientDeps) {
       } catch (error) {
         throw describeFailure(error, 'userinfo', issuer);
       }
+    },
+
+    /**
+     * A back-channel logout token checked as OpenID Connect Back-Channel Logout 1.0 says (signature,
+     * issuer, audience, age, the logout event, no nonce): the subject whose sessions end. 400 otherwise,
+     * as the standard asks.
+     */
+    async subjectOfLogoutToken(configuration: client.Configuration, logoutToken: string): Promise<string> {
+      const invalid = (sentence: string) => new AppError('validation_failed', sentence);
+      let claims: Record<string, unknown>;
+      try {
+        claims = await keys.verify(logoutToken, {
+          jwksUri: jwksUriOf(configuration),
+          issuer: configuration.serverMetadata().issuer,
+          audience: configuration.clientMetadata().client_id,
+          maxAgeSeconds: logoutTokenMaxAgeSeconds,
+          requiredClaims: ['iat', 'jti', 'events'],
+          isFromAnyone: true,
+        });
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'forbidden') throw invalid(error.message);
+        throw error;
+      }
+      const events = claims.events as Record<string, unknown> | null;
+      if (typeof events !== 'object' || events === null || typeof events[backChannelLogoutEvent] !== 'object') {
+        throw invalid(`The logout token has no '${backChannelLogoutEvent}' event, so it is no back-channel logout`);
+      }
+      // An ID token carries a nonce; a logout token never does (so one cannot pass for the other).
+      if (claims.nonce !== undefined) throw invalid('The logout token carries a nonce, as only ID tokens do: refused');
+      if (typeof claims.sub !== 'string' || claims.sub === '') {
+        throw invalid(
+          "The logout token names no subject ('sub'): Parley ends the sessions of a subject, so configure the provider to send it",
+        );
+      }
+      return claims.sub;
     },
 
     /** Where the browser goes to end its session at the provider, or null when the provider has no such page. */

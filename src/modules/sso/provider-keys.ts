@@ -45,7 +45,16 @@ export interface ExpectedToken {
   /** The oldest a token may be by its `iat`; one issued later than now (plus the skew) is refused too. */
   readonly maxAgeSeconds: number;
   readonly requiredClaims: readonly string[];
+  /**
+   * Whether anyone may have sent the token (a logout token posted to a public route), rather than the
+   * provider's token endpoint answering Parley: then a key the JWKS lacks reads it again at most every
+   * 30 s, so strangers cannot make Parley read a provider's keys at their pace.
+   */
+  readonly isFromAnyone: boolean;
 }
+
+/** jose's own pause between two reads of a JWKS for keys it lacked. */
+const refetchCooldownFromAnyoneMs = 30_000;
 
 /**
  * Verifies tokens a provider signed: the signature against the keys its JWKS publishes, then issuer,
@@ -54,18 +63,19 @@ export interface ExpectedToken {
  * answer for the token endpoint could sign in as anyone.
  *
  * Each JWKS is cached for keySetMaxAgeMs and read again at once for a key it lacks (a rotation), so a
- * key the provider rotated in works on every node at its first token. jose's cool-down between such
- * reads is off: with it, a rotation within 30 s of the last read refused the new key. The reads it
- * spares are bounded anyway: every route that verifies a token is rate-limited per address.
+ * key the provider rotated in works on every node at its first token. For ID tokens jose's cool-down
+ * between such reads is off: with it, a rotation within 30 s of the last read refused the new key, and
+ * only the provider's token endpoint (or who stands in its place) hands Parley an ID token. Tokens
+ * anyone may post (isFromAnyone) keep it.
  */
 export function createProviderKeys(deps: ProviderKeysDeps) {
   const keySets = createLruCache<ReturnType<typeof createRemoteJWKSet>>(keySetsMax);
 
-  const keySetOf = (jwksUri: string) =>
-    keySets.getOrCreate(jwksUri, () =>
+  const keySetOf = (jwksUri: string, isFromAnyone: boolean) =>
+    keySets.getOrCreate(`${isFromAnyone ? 'anyone' : 'provider'} ${jwksUri}`, () =>
       createRemoteJWKSet(new URL(jwksUri), {
         cacheMaxAge: keySetMaxAgeMs,
-        cooldownDuration: 0,
+        cooldownDuration: isFromAnyone ? refetchCooldownFromAnyoneMs : 0,
         timeoutDuration: deps.timeoutMs,
         [customFetch]: (url: string, init: RequestInit) => deps.fetch(url, init),
       }),
@@ -75,7 +85,7 @@ export function createProviderKeys(deps: ProviderKeysDeps) {
     /** The token's claims once it verifies; otherwise an AppError with a sentence (403, or 422 when the keys could not be read). */
     async verify(token: string, expected: ExpectedToken): Promise<JWTPayload> {
       try {
-        const { payload } = await jwtVerify(token, keySetOf(expected.jwksUri), {
+        const { payload } = await jwtVerify(token, keySetOf(expected.jwksUri, expected.isFromAnyone), {
           algorithms: publicKeyAlgorithms,
           issuer: expected.issuer,
           audience: expected.audience,

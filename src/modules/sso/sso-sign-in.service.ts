@@ -21,7 +21,7 @@ export interface SsoSignInDeps {
   readonly repository: SsoRepository;
   readonly oidc: OidcClient;
   readonly credentialsKey: Buffer;
-  readonly auth: Pick<AuthService, 'startSession' | 'logout'>;
+  readonly auth: Pick<AuthService, 'startSession' | 'logout' | 'endSingleSignOnSessions'>;
   readonly authRepository: Pick<AuthRepository, 'findRefreshTokenByHash'>;
   readonly users: Pick<UsersService, 'disableForIdentityProvider' | 'announceChanges'>;
   readonly usersRepository: Pick<UsersRepository, 'insertUser' | 'updateUser'>;
@@ -138,7 +138,7 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
       );
       const person = personFromClaims(connection, claims);
       const user = await provisionPerson(deps, connection, person);
-      return deps.auth.startSession(user);
+      return deps.auth.startSession(user, 'sso');
     },
 
     /**
@@ -159,6 +159,24 @@ export function createSsoSignInService(deps: SsoSignInDeps) {
         deps.logger.warn({ err: error, connectionId: connection.id }, 'sso: end-session URL unavailable');
         return { endSessionUrl: null };
       }
+    },
+
+    /**
+     * The provider says a person signed out there (OpenID Connect Back-Channel Logout): every session
+     * single sign-on began for them ends. A subject Parley does not know is no error: nothing to end.
+     */
+    async logoutFromProvider(slug: string, logoutToken: string): Promise<{ endedSessions: number }> {
+      const connection = await repository.findConnectionBySlug(db, slug);
+      if (!connection) throw new AppError('not_found', `No single sign-on is set up under the name '${slug}'`);
+      const configuration = await oidc.discover(settingsOf(connection));
+      const subject = await oidc.subjectOfLogoutToken(configuration, logoutToken);
+      const userIds = await repository.findUserIdsBySubject(db, connection.tenantId, connection.id, subject);
+      let endedSessions = 0;
+      for (const userId of userIds) {
+        endedSessions += await deps.auth.endSingleSignOnSessions(connection.tenantId, userId);
+      }
+      deps.logger.info({ connectionId: connection.id, endedSessions }, 'sso: back-channel logout');
+      return { endedSessions };
     },
   };
 }

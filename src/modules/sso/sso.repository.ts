@@ -166,6 +166,27 @@ export function createSsoRepository() {
       return row;
     },
 
+    /** The users this connection's subject signed in as (one, or several from before subjects were matched). */
+    async findUserIdsBySubject(
+      db: Executor,
+      tenantId: string,
+      connectionId: string,
+      subject: string,
+    ): Promise<string[]> {
+      const rows = await db
+        .select({ userId: ssoIdentities.userId })
+        .from(ssoIdentities)
+        .where(
+          inTenant(
+            ssoIdentities,
+            tenantId,
+            eq(ssoIdentities.connectionId, connectionId),
+            eq(ssoIdentities.subject, subject),
+          ),
+        );
+      return rows.map((row) => row.userId);
+    },
+
     async findIdentity(db: Executor, tenantId: string, userId: string): Promise<SsoIdentityRow | undefined> {
       const [row] = await db
         .select()

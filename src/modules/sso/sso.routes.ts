@@ -11,6 +11,8 @@ import { refreshBody } from '../auth/auth.schemas.js';
 import type { SsoConnectionsService } from './sso-connections.service.js';
 import { attemptLifetimeMs, bindingCookieNameOf, callbackPath, type SsoSignInService } from './sso-sign-in.service.js';
 import {
+  backChannelLogoutBody,
+  backChannelLogoutSchema,
   callbackQuery,
   connectionListQuery,
   connectionListSchema,
@@ -27,12 +29,14 @@ import {
 } from './sso.schemas.js';
 
 const tags = ['sso'];
+/** A logout token is a JWT of a few hundred bytes; its form is never larger than this. */
+const logoutFormMaxBytes = 16_384;
 const security = [{ bearer: [] }];
 
 export function registerSsoRoutes(
   app: App,
   services: { connections: SsoConnectionsService; signIn: SsoSignInService },
-  options: { rateLimitPerMinute: number; refreshTokenTtlDays: number },
+  options: { rateLimitPerMinute: number; refreshTokenTtlDays: number; ssoSessionMaxHours: number },
 ): void {
   const { connections, signIn } = services;
   const authRateLimit = { max: options.rateLimitPerMinute, timeWindow: '1 minute', keyGenerator: addressKey };
@@ -185,9 +189,36 @@ export function registerSsoRoutes(
         state,
         browserBinding: bindingCookieName && request.cookies[bindingCookieName],
       });
-      setSessionCookie(request, reply, session, options.refreshTokenTtlDays * 86_400);
+      // The cookie lasts as long as the sign-in can (SSO_SESSION_MAX_HOURS), not a password one's.
+      const sessionMaxSeconds = Math.min(options.refreshTokenTtlDays * 86_400, options.ssoSessionMaxHours * 3_600);
+      setSessionCookie(request, reply, session, sessionMaxSeconds);
       return reply.redirect('/', 303);
     },
+  });
+
+  // The provider posts a form (OpenID Connect Back-Channel Logout 1.0), a body no other route takes:
+  // its parser lives in a scope of this route alone.
+  void app.register(async (scope: App) => {
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: logoutFormMaxBytes },
+      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+    scope.post('/v1/sso/backchannel-logout/:slug', {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary:
+          "Where the tenant's identity provider posts a logout token when a person signs out there: the sessions single sign-on began for them end",
+        params: startParams,
+        body: backChannelLogoutBody,
+        response: { 200: backChannelLogoutSchema },
+      },
+      handler: async (request, reply) => {
+        void reply.header('cache-control', 'no-store');
+        return signIn.logoutFromProvider(request.params.slug, request.body.logout_token);
+      },
+    });
   });
 
   // Under /v1/auth, where the console's session cookie is sent.

@@ -202,3 +202,10 @@ export const ssoLogoutSchema = z.object({
   /** The provider's end-session URL, to send the browser to; null when it has none or this was no SSO sign-in. */
   endSessionUrl: z.string().nullable(),
 });
+
+/** OpenID Connect Back-Channel Logout 1.0: the provider posts `logout_token=<JWT>` as a form. */
+export const backChannelLogoutBody = z.object({ logout_token: z.string().min(1).max(8_192) });
+export const backChannelLogoutSchema = z.object({
+  /** The sessions single sign-on had begun for the token's subject that ended now. */
+  endedSessions: z.number().int(),
+});
