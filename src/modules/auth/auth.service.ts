@@ -1,4 +1,4 @@
-import { canGrantRole, type Actor, type Role } from '../../access/actor.js';
+import type { Actor } from '../../access/actor.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import type { SignInMethod } from '../../platform/db/schema/index.js';
@@ -7,17 +7,13 @@ import { newId } from '../../platform/ids.js';
 import type { DefaultAgent } from '../agents/default-agent.js';
 import type { AuthRepository, RefreshTokenInsert, UserRow } from './auth.repository.js';
 import { presentTenant, presentUser, type LoginInput, type RegisterInput, type SessionView } from './auth.schemas.js';
-import {
-  apiKeyPrefix,
-  bearerTokenOf,
-  hashOpaqueToken,
-  newOpaqueToken,
-  refreshTokenPrefix,
-  type AccessTokenSigner,
-} from './auth.tokens.js';
+import { hashOpaqueToken, newOpaqueToken, refreshTokenPrefix, type AccessTokenSigner } from './auth.tokens.js';
+import { createCredentialChecks } from './credential-checks.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './passwords.js';
 import { accountSignedInTo } from './sign-in-account.js';
+
+export type { Credential, Identified } from './credential-checks.js';
 
 export interface AuthServiceDeps {
   readonly passwords: PasswordHasher;
@@ -29,19 +25,6 @@ export interface AuthServiceDeps {
   /** Every tenant a sign-up creates starts with an agent, so its first chat needs no set-up. */
   readonly defaultAgent: DefaultAgent;
   readonly onCredentialsChanged?: (userId: string) => void;
-}
-
-/** What proves an actor: a sign-in (its user, epoch and session) or an API key (its hash). */
-export interface Credential {
-  readonly userId: string;
-  readonly sessionEpoch?: number;
-  readonly sessionId?: string;
-  readonly keyHash?: string;
-}
-
-export interface Identified {
-  readonly actor: Actor;
-  readonly credential: Credential;
 }
 
 const sessionExpired = () => new AppError('unauthenticated', 'The session has expired; sign in again');
@@ -57,7 +40,12 @@ interface SignInFamily {
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, repository, signer, throttle, config } = deps;
   const refreshTokenTtlMs = config.refreshTokenTtlDays * 86_400_000;
-  const ssoApiKeyMaxMs = config.ssoApiKeyMaxDays * 86_400_000;
+  const { identify, currentIdentity } = createCredentialChecks({
+    db,
+    repository,
+    signer,
+    ssoApiKeyMaxMs: config.ssoApiKeyMaxDays * 86_400_000,
+  });
 
   /**
    * A new sign-in: its refresh token begins a family of its own. One made by single sign-on ends
@@ -275,78 +263,9 @@ export function createAuthService(deps: AuthServiceDeps) {
      * (an API key never above it), or null once it ended (user disabled or deleted, key deleted, signed
      * out, password reset). An open socket, or a ticket being redeemed, is judged by this.
      */
-    async currentIdentity(credential: Credential): Promise<Identified | null> {
-      if (credential.keyHash !== undefined) {
-        const found = await repository.findApiKeyWithUser(db, credential.keyHash);
-        return found && isKeyUsable(found) ? identityOfKey(found, credential.keyHash) : null;
-      }
-      // Every sign-in's credential names its sign-in (access tokens must carry sid), so one without is spent.
-      if (credential.sessionId === undefined) return null;
-      const found = await repository.findUserForAccessToken(db, credential.userId, credential.sessionId);
-      const user = found?.user;
-      if (!user || user.disabledAt || user.sessionEpoch !== credential.sessionEpoch || !found.isSessionLive)
-        return null;
-      return { actor: { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' }, credential };
-    },
+    currentIdentity,
   };
   return service;
-
-  /**
-   * Whether a key works now: its user is enabled and, when the provider answers for them (linked to it,
-   * or the tenant requires it), signed in through it within SSO_API_KEY_MAX_DAYS. Someone the provider
-   * removed cannot sign in there again, so their keys stop by then at the latest (ADR 24).
-   */
-  function isKeyUsable(found: {
-    user: { disabledAt: Date | null };
-    lastSsoSignInAt: Date | null;
-    isSsoRequired: boolean;
-  }): boolean {
-    if (found.user.disabledAt) return false;
-    if (found.lastSsoSignInAt === null) return !found.isSsoRequired;
-    return Date.now() - found.lastSsoSignInAt.getTime() <= ssoApiKeyMaxMs;
-  }
-
-  async function identify(authorization: string | undefined): Promise<Identified | null> {
-    const token = bearerTokenOf(authorization);
-    if (!token) return null;
-    if (token.startsWith(apiKeyPrefix)) {
-      const keyHash = hashOpaqueToken(token);
-      const found = await repository.findApiKeyWithUser(db, keyHash);
-      if (!found || !isKeyUsable(found)) return null;
-      const lastUsedMs = found.key.lastUsedAt?.getTime() ?? 0;
-      if (Date.now() - lastUsedMs > 60_000) {
-        // Minute precision is enough for "last used", and spares a write on every request.
-        void repository.touchApiKey(db, found.key.tenantId, found.key.id).catch(() => undefined);
-      }
-      return identityOfKey(found, keyHash);
-    }
-    const claims = await signer.verify(token);
-    if (!claims) return null;
-    // Checked on every request so disabling a user (or changing a role) takes effect at once, a token
-    // from before their sessions were ended stays refused after they are enabled again, and a token of
-    // a sign-in that was signed out (or whose refresh token was reused) is refused too.
-    const found = await repository.findUserForAccessToken(db, claims.userId, claims.sessionId);
-    const user = found?.user;
-    if (!user || user.disabledAt || user.tenantId !== claims.tenantId) return null;
-    if (user.sessionEpoch !== claims.sessionEpoch) return null;
-    if (!found.isSessionLive) return null;
-    return {
-      actor: { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' },
-      credential: { userId: user.id, sessionEpoch: user.sessionEpoch, sessionId: claims.sessionId },
-    };
-  }
-}
-
-/** A key never carries more than its user holds today, even if the user was demoted since. */
-function identityOfKey(
-  found: { key: { tenantId: string; role: Role }; user: { id: string; role: Role } },
-  keyHash: string,
-): Identified {
-  const role = canGrantRole(found.user, found.key.role) ? found.key.role : found.user.role;
-  return {
-    actor: { tenantId: found.key.tenantId, userId: found.user.id, role, via: 'api_key' },
-    credential: { userId: found.user.id, keyHash },
-  };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
