@@ -10,6 +10,7 @@ describe('tenant settings page', () => {
     let refuse = false;
     const server = fakeApi({
       'GET /v1/tenants/t1/settings': () => Response.json({ tenantId: 't1', utilityModel: null }),
+      'GET /v1/tenants/t1/email-domains': () => Response.json({ items: [] }),
       'GET /v1/providers/models': () =>
         Response.json({ models: ['openai:gpt-4o-mini'], defaultModel: 'openai:gpt-4o-mini' }),
       'PATCH /v1/tenants/t1/settings': (call) =>

@@ -5,6 +5,7 @@ import { ErrorNotice } from '../../ui/error-notice';
 import { Field } from '../../ui/field';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 import { useModelChoices } from '../agents/agents-api';
+import { MailDomainsCard } from './mail-domains-card';
 
 /** What GET /v1/tenants/:id/settings answers. */
 export interface TenantSettings {
@@ -16,8 +17,9 @@ const settingsKey = (tenantId: string) => ['tenants', 'settings', tenantId] as c
 const agentsOwnModel = '';
 
 /**
- * The tenant's settings: for now its utility model, the model the companion features call (summaries,
- * memory, personality suggestions) for agents that name none of their own (docs/companion.md).
+ * The tenant's settings: its utility model, the model the companion features call (summaries, memory,
+ * personality suggestions) for agents that name none of their own (docs/companion.md), and the mail
+ * domains its email inboxes may use.
  */
 export function TenantSettingsPage() {
   const { api } = useServices();
@@ -84,6 +86,7 @@ export function TenantSettingsPage() {
           )}
         </div>
       </form>
+      <MailDomainsCard tenantId={tenantId} />
     </section>
   );
 }

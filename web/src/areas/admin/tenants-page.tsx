@@ -7,6 +7,7 @@ import { Field, TextField } from '../../ui/field';
 import { formatDateTime } from '../../ui/format';
 import { adminKeys, type CreatedTenant, type Tenant } from './admin-api';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
+import { MailDomainsCard } from './mail-domains-card';
 
 /** Every tenant of the server (platform administrators only), and a new one with its first admin. */
 export function TenantsPage() {
@@ -18,6 +19,7 @@ export function TenantsPage() {
   const [adminName, setAdminName] = useState('');
   const [adminPassword, setAdminPassword] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
+  const [mailDomainsOf, setMailDomainsOf] = useState<Tenant | null>(null);
 
   const create = useExclusiveMutation({
     mutationFn: () => {
@@ -133,6 +135,9 @@ export function TenantsPage() {
                 <th scope="col">Name</th>
                 <th scope="col">Created</th>
                 <th scope="col">Id</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -145,12 +150,24 @@ export function TenantsPage() {
                   <td data-label="Id">
                     <code>{tenant.id}</code>
                   </td>
+                  <td>
+                    <button
+                      type="button"
+                      aria-label={`Mail domains of ${tenant.name}`}
+                      onClick={() => setMailDomainsOf(tenant)}
+                    >
+                      Mail domains
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
       </CursorListView>
+      {mailDomainsOf && (
+        <MailDomainsCard key={mailDomainsOf.id} tenantId={mailDomainsOf.id} tenantName={mailDomainsOf.name} />
+      )}
     </section>
   );
 }
