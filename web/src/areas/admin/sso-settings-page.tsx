@@ -18,6 +18,8 @@ export interface SsoConnection {
   nameClaim: string;
   groupsClaim: string;
   allowedDomains: string[];
+  /** Origins besides the issuer's where its endpoints may be (Google's, Entra's): a platform admin's. */
+  approvedEndpointOrigins: string[];
   roleMapping: { group: string; role: SsoRole }[];
   defaultRole: SsoRole | null;
   ssoRequired: boolean;
@@ -41,6 +43,7 @@ interface Draft {
   nameClaim: string;
   groupsClaim: string;
   allowedDomains: string;
+  approvedEndpointOrigins: string;
   /** One `group = role` per line. */
   roleMapping: string;
   defaultRole: SsoRole | '';
@@ -57,6 +60,7 @@ const emptyDraft: Draft = {
   nameClaim: 'name',
   groupsClaim: 'groups',
   allowedDomains: '',
+  approvedEndpointOrigins: '',
   roleMapping: '',
   defaultRole: 'member',
   ssoRequired: false,
@@ -66,6 +70,7 @@ const draftOf = (connection: SsoConnection): Draft => ({
   ...connection,
   clientSecret: '',
   allowedDomains: connection.allowedDomains.join(', '),
+  approvedEndpointOrigins: (connection.approvedEndpointOrigins ?? []).join(', '),
   roleMapping: connection.roleMapping.map(({ group, role }) => `${group} = ${role}`).join('\n'),
   defaultRole: connection.defaultRole ?? '',
 });
@@ -115,7 +120,10 @@ export function SsoSettingsPage() {
     emailClaim: draft.emailClaim.trim(),
     nameClaim: draft.nameClaim.trim(),
     groupsClaim: draft.groupsClaim.trim(),
-    ...(canSetDomains && { allowedDomains: draft.allowedDomains.split(/[\s,]+/).filter(Boolean) }),
+    ...(canSetDomains && {
+      allowedDomains: draft.allowedDomains.split(/[\s,]+/).filter(Boolean),
+      approvedEndpointOrigins: draft.approvedEndpointOrigins.split(/[\s,]+/).filter(Boolean),
+    }),
     roleMapping: mappingOf(draft.roleMapping),
     defaultRole: draft.defaultRole === '' ? null : draft.defaultRole,
     ssoRequired: draft.ssoRequired,
@@ -198,6 +206,19 @@ export function SsoSettingsPage() {
               'allowedDomains',
               'Allowed email domains',
               'Set by a platform admin, since sign-in sends every address at them to this tenant: ask one to change them. Without any, people begin at the sign-in name',
+              'text',
+              true,
+            )}
+        {canSetDomains
+          ? text(
+              'approvedEndpointOrigins',
+              'Approved endpoint origins',
+              "Comma-separated origins besides the issuer's where its endpoints may be, e.g. https://oauth2.googleapis.com for Google; Parley sends people there",
+            )
+          : text(
+              'approvedEndpointOrigins',
+              'Approved endpoint origins',
+              "Set by a platform admin: the provider's endpoints must be at the issuer's address or at one of these",
               'text',
               true,
             )}
