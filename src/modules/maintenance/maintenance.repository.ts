@@ -49,6 +49,26 @@ export function createMaintenanceRepository() {
       return Number(rowsOf<{ calls: string | number }>(result)[0]?.calls ?? 0);
     },
 
+    /**
+     * Drops each conversation's log events up to its newest one older than `cutoff`: a prefix of its log,
+     * never a hole in it (a resume from before it gets a snapshot, docs/realtime.md). At most `limit`
+     * conversations a call, through the index on created_at. Returns how many events went.
+     */
+    async pruneConversationEventsBefore(db: Executor, cutoff: Date, limit: number): Promise<number> {
+      const result = await db.execute(sql`
+        WITH old AS (
+          SELECT conversation_id, max(seq) AS through FROM conversation_events
+           WHERE created_at < ${cutoff.toISOString()}::timestamptz
+           GROUP BY conversation_id LIMIT ${limit}
+        ), gone AS (
+          DELETE FROM conversation_events e USING old
+           WHERE e.conversation_id = old.conversation_id AND e.seq <= old.through
+          RETURNING 1
+        )
+        SELECT count(*) AS events FROM gone`);
+      return Number(rowsOf<{ events: string | number }>(result)[0]?.events ?? 0);
+    },
+
     referencedStorageKeys,
     storageKeysAfter,
 

@@ -36,6 +36,12 @@ const defaultStoredFileGraceMs = 60 * 60_000;
 // Keys asked about at once: one indexed statement per table per batch.
 const storageKeyBatch = 500;
 const expiredTokenRetentionMs = 24 * 60 * 60_000;
+/**
+ * How long a conversation's log keeps its events (docs/realtime.md): 30 days, then a sweep drops them,
+ * each conversation's oldest first, up to this many conversations a pass.
+ */
+export const conversationLogRetentionMs = 30 * 24 * 60 * 60_000;
+const conversationLogPruneBatch = 1_000;
 // A reply without a lease (written by a node from before leases) is judged by its age: older than the
 // model timeout plus this margin, it cannot still be streaming on a live node.
 const abandonedReplyMarginMs = 60_000;
@@ -57,6 +63,7 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
       refreshTokens: number;
       abandonedReplies: number;
       budgetReservations: number;
+      conversationEvents: number;
     }> {
       const at = now().getTime();
       const result = {
@@ -73,6 +80,11 @@ export function createMaintenanceService(deps: MaintenanceDeps) {
           startedMsAgo: deps.modelTimeoutMs + abandonedReplyMarginMs,
         }),
         budgetReservations: await deps.repository.releaseExpiredBudgetReservations(deps.db, new Date(at)),
+        conversationEvents: await deps.repository.pruneConversationEventsBefore(
+          deps.db,
+          new Date(at - conversationLogRetentionMs),
+          conversationLogPruneBatch,
+        ),
       };
       if (result.abandonedReplies > 0) {
         deps.logger.warn(

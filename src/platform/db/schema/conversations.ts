@@ -199,6 +199,43 @@ export const messages = pgTable(
 );
 
 /** Makes a message send safe to retry: same key and body → same result, one model call. */
+/** What a conversation's log records: a message stored, a reply's start and end, the conversation changed. */
+export const conversationEventTypes = [
+  'message-created',
+  'reply-started',
+  'reply-settled',
+  'conversation-updated',
+] as const;
+
+/**
+ * A conversation's log (docs/realtime.md, ADR 26): one row per event its subscribers see, appended by the
+ * triggers of migrations 0047 and 0054 in the statement of the change, with the seq that change took, so
+ * it is gap-free and in commit order. Append-only: the maintenance sweep drops a conversation's oldest
+ * events past retention (a prefix), and an erasure redacts the words of the events that held them.
+ */
+export const conversationEvents = pgTable(
+  'conversation_events',
+  {
+    tenantId: tenantColumn(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    type: text('type', { enum: conversationEventTypes }).notNull(),
+    /** The message the event is about; no foreign key, as the events go with their conversation, not their message. */
+    messageId: uuid('message_id'),
+    /** What a subscriber needs to render it: the message's row as stored then, or the conversation's state. */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.conversationId, table.seq] }),
+    index('conversation_events_tenant_idx').on(table.tenantId),
+    // Retention: the sweep finds the events past it by age.
+    index('conversation_events_created_idx').on(table.createdAt),
+  ],
+);
+
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
