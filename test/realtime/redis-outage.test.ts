@@ -85,12 +85,13 @@ describe.skipIf(!isScaledOut)('realtime while Redis is unreachable', { timeout: 
 
     await redis.restore();
     const missedContents = ['During the outage', 'Still served here', 'Still during it', 'Still served here'];
+    // The messages as stored: the user's as created, each reply as it finished.
     const createdContents = (socket: TestSocket) =>
       socket.frames
-        .filter((frame) => frame.type === 'message-created')
+        .filter((frame) => frame.type === 'message-created' || frame.type === 'finished')
         .map((frame) => (frame.message as { content: string }).content);
-    // Once Redis is back, the far node's subscribers catch up on their own: the four messages they
-    // missed, from the database, each once.
+    // Once Redis is back, the far node's subscribers catch up on their own: the events they missed, from
+    // the conversation's log, each once.
     await eventually(async () => (createdContents(far).length >= 4 ? true : undefined), 60_000);
     expect(createdContents(far)).toEqual(missedContents);
     // A client that reconnects instead resumes from the last seq it had, with the same result.

@@ -98,11 +98,11 @@ describe('a slow reader of the realtime socket', { timeout: 120_000 }, () => {
     expect(got.some((frame) => frame.type === 'finished')).toBe(false);
     const lastSeq = got.at(-1)?.seq ?? 0;
 
-    // Back with `after`: what it missed, which ends with the reply as stored, whole.
+    // Back with `after`: the events it missed, which end with the reply's `finished`, the reply whole.
     const back = await openSocket(address, { headers: admin.headers });
     back.send({ type: 'subscribe', id: 'back', conversationId: conversation.id, after: lastSeq });
     await answerTo(back, 'back');
-    const replayed = back.frames.filter((frame: Frame) => frame.type === 'message-created');
+    const replayed = back.frames.filter((frame: Frame) => frame.type === 'finished');
     const reply = replayed.map((frame) => frame.message as { id: string; content: string }).at(-1);
     expect(reply).toMatchObject({ id: replyId, content: tokens.join('') });
     await Promise.all([back.close(), reader.close()]);

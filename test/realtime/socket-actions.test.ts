@@ -4,7 +4,7 @@ import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-open
 import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
-import { answerTo, isReplyFrame, openSocket, refusalOf } from './realtime-client.js';
+import { answerTo, isInLogOrder, isReplyFrame, openSocket, refusalOf } from './realtime-client.js';
 
 const ticketTtlMs = 300;
 const typingThrottleMs = 400;
@@ -51,7 +51,7 @@ describe('acting over the realtime socket', () => {
   };
   const historyOf = async (conversationId: string) =>
     (await t.app.inject({ url: `/v1/conversations/${conversationId}/messages`, headers: admin.headers })).json<{
-      items: { id: string; role: string; status: string; content: string }[];
+      items: { id: string; role: string; status: string; content: string; seq: number }[];
     }>().items;
 
   it("refuses an access token signed with the server's key whose time is up, with 401 and a sentence", async () => {
@@ -161,7 +161,7 @@ describe('acting over the realtime socket', () => {
     await Promise.all([typist.close(), reader.close()]);
   });
 
-  it('replays a log longer than a page, page after page: every state once, in order, the rename in its place', async () => {
+  it('replays a log longer than a page, page after page: every event once, in order, the rename in its place', async () => {
     openai.respondWith({ replyTokens: ['Fine.'] });
     const conversation = await createConversation(t.app, admin, agentId);
     const sendOne = async (content: string) => {
@@ -189,22 +189,31 @@ describe('acting over the realtime socket', () => {
       const socket = await openSocket(address, { headers: admin.headers });
       socket.send({ type: 'subscribe', id: 'replay', conversationId: conversation.id, after });
       const subscribed = await answerTo(socket, 'replay');
-      const replayed = socket.frames.filter((frame) => typeof frame.seq === 'number' && frame.type !== 'subscribed');
+      // The log's events (a reply whose end is on a later page also brings its stream's parts, under its seq).
+      const replayed = socket.frames.filter(
+        (frame) =>
+          typeof frame.seq === 'number' &&
+          frame.type !== 'subscribed' &&
+          !(typeof frame.part === 'number' && frame.part > 0),
+      );
+      expect(
+        isInLogOrder(socket.frames.filter((frame) => typeof frame.seq === 'number' && frame.type !== 'subscribed')),
+      ).toBe(true);
       const seqs = replayed.map((frame) => frame.seq!);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       expect(new Set(seqs).size).toBe(seqs.length);
       expect(seqs.every((seq) => seq > after)).toBe(true);
       expect(subscribed.seq).toBe(seqs.at(-1));
+      // Every event of the log after `after`, each seq once (a reply's start and end are two), and each
+      // message's latest state among them.
+      expect(seqs).toEqual(seqs.map((_, index) => after + 1 + index));
       const ids = replayed
-        .filter((frame) => frame.type === 'message-created')
+        .filter((frame) => frame.type === 'message-created' || frame.type === 'finished')
         .map((frame) => (frame.message as { id: string }).id);
-      const storedSeqOf = new Map(
-        replayed.map((frame) => [(frame.message as { id?: string } | undefined)?.id, frame.seq]),
-      );
-      expect(ids).toEqual(stored.map((message) => message.id).filter((id) => storedSeqOf.get(id)! > after));
-      expect(replayed.filter((frame) => frame.type === 'conversation-updated')).toEqual([
-        expect.objectContaining({ changes: expect.objectContaining({ title: 'Paged' }) }),
-      ]);
+      expect(ids).toEqual(stored.filter((message) => message.seq > after).map((message) => message.id));
+      // The rename last; before it, the title job's title if that came first and after `after`.
+      const updates = replayed.filter((frame) => frame.type === 'conversation-updated');
+      expect(updates.at(-1)).toMatchObject({ changes: { title: 'Paged' } });
       await socket.close();
     }
   });

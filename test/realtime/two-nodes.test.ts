@@ -11,6 +11,7 @@ import {
   dedupeByLogPosition,
   isInLogOrder,
   isReplyFrame,
+  logPositionOf,
   openSocket,
   type Frame,
   type TestSocket,
@@ -215,10 +216,12 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
     const seqs = [...new Set(live.map((frame) => frame.seq!))].sort((a, b) => a - b);
     expect(seqs).toEqual(seqs.map((_, index) => seqs[0]! + index));
 
-    // A client that kept the log up to any point resumes on any node: what changed since, each once, in
-    // order. Replies are stored by now: each comes as its latest state, with the seq its live outcome had;
-    // the rename as the conversation's own change.
-    const messageIdOf = (frame: Frame) => (frame.message as { id: string } | undefined)?.id ?? frame.type;
+    // A client that kept the log up to any point resumes on any node: the events since, as they happened
+    // and as the live watchers got them (each reply's start and end, the rename in its place), each once.
+    const messageIdOf = (frame: Frame): string =>
+      typeof frame.messageId === 'string'
+        ? frame.messageId
+        : ((frame.message as { id: string } | undefined)?.id ?? frame.type);
     const nodes = [nodeA, nodeB.baseUrl, nodeC];
     let resumer: TestSocket | undefined;
     for (let after = seqs[0]! - 1; after < seqs.at(-1)!; after += 1) {
@@ -227,12 +230,11 @@ describe.skipIf(!isScaledOut)('realtime across two server processes', { timeout:
       expect(subscribed.seq).toBe(live.at(-1)!.seq);
       const resumed = eventsOf(resumer, conversationId);
       expect(isInLogOrder(resumed)).toBe(true);
-      const latestStates = live.filter((frame) => frame.seq! > after && typeof frame.part !== 'number');
-      expect(
-        resumed.map((frame) => frame.seq),
-        `resumed after ${after}`,
-      ).toEqual(latestStates.map((frame) => frame.seq));
-      expect(resumed.map(messageIdOf)).toEqual(latestStates.map(messageIdOf));
+      const logged = live.filter((frame) => frame.seq! > after && !(typeof frame.part === 'number' && frame.part > 0));
+      expect(resumed.map(logPositionOf), `resumed after ${after}`).toEqual(logged.map(logPositionOf));
+      expect(resumed.map((frame) => [frame.type, messageIdOf(frame)])).toEqual(
+        logged.map((frame) => [frame.type, messageIdOf(frame)]),
+      );
       await resumer.close();
     }
     await Promise.all([onA.close(), onB.close(), onC.close(), writer.close()]);

@@ -172,21 +172,26 @@ export function createChatRepository() {
 
     /**
      * Sets the title unless someone (the user, or another turn) set one first. Answers the seq the
-     * change took in the conversation's log (conversations_take_seq), or undefined when it was not made.
+     * change took in the conversation's log (conversations_take_seq) and the rest of the state it logged,
+     * or undefined when it was not made.
      */
     async setTitleIfEmpty(
       db: Executor,
       tenantId: string,
       conversationId: string,
       title: string,
-    ): Promise<{ stateSeq: number } | undefined> {
+    ): Promise<{ stateSeq: number; archivedAt: Date | null; projectId: string | null } | undefined> {
       const [row] = await db
         .update(conversations)
         .set({ title })
         .where(
           inTenant(conversations, tenantId, and(eq(conversations.id, conversationId), isNull(conversations.title))),
         )
-        .returning({ stateSeq: conversations.stateSeq });
+        .returning({
+          stateSeq: conversations.stateSeq,
+          archivedAt: conversations.archivedAt,
+          projectId: conversations.projectId,
+        });
       return row;
     },
   };

@@ -15,9 +15,9 @@ export interface RealtimeEvent {
   readonly conversationId: string;
   readonly userId?: string;
   readonly frame: ServerFrame;
-  /** Set on the events of a reply being written: they are kept until it ends, for late subscribers. */
+  /** Set on the events of a reply being written: they are kept until a minute past its end, for late subscribers. */
   readonly replyId?: string;
-  /** The reply's last event: its log may go. */
+  /** The reply's last event: its log goes a minute later. */
   readonly isFinal?: boolean;
   /** The socket whose frame caused the event, which already knows (a `message-created` it sent). */
   readonly originConnectionId?: string;
@@ -41,13 +41,19 @@ export interface EventRelay {
    * after an outage (this node's, or another's, which says so on the channel). Subscribers catch up.
    */
   onRecovered(handler: () => void): void;
-  /** The frames a reply has sent so far, oldest first; empty once it ended (it is stored by then). */
+  /**
+   * The frames a reply has sent so far, oldest first (a reply continued after an approval: its earlier
+   * streams too, under their own seqs). Kept a minute past its end, so a replay that found it in flight
+   * gets its stream whole even if it ends meanwhile; empty after that (it is stored).
+   */
   replyLog(replyId: string): Promise<readonly ServerFrame[]>;
   close(): Promise<void>;
 }
 
 /** How long a reply's log outlives its last event, in case a node died before saying it ended. */
 const replyLogTtlMs = 15 * 60_000;
+/** How long it is kept once the reply ended: longer than any replay takes to read it. */
+const endedReplyLogTtlMs = 60_000;
 const channelName = 'parley:realtime';
 const replyLogKey = (replyId: string) => `parley:realtime:reply:${replyId}`;
 
@@ -57,7 +63,10 @@ function createLocalLogs() {
     append(event: RealtimeEvent): void {
       if (!event.replyId) return;
       if (event.isFinal) {
-        logs.delete(event.replyId);
+        // Goes unless the reply went on meanwhile (continued after an approval), which keeps it.
+        const { replyId } = event;
+        const last = logs.get(replyId)?.at(-1);
+        setTimeout(() => logs.get(replyId)?.at(-1) === last && logs.delete(replyId), endedReplyLogTtlMs).unref();
         return;
       }
       const log = logs.get(event.replyId) ?? [];
@@ -148,7 +157,7 @@ export async function openRedisEventRelay(redis: Redis, logger: Logger): Promise
     for (const event of events) {
       if (!event.replyId) continue;
       const key = replyLogKey(event.replyId);
-      if (event.isFinal) pipeline.del(key);
+      if (event.isFinal) pipeline.pexpire(key, endedReplyLogTtlMs);
       else pipeline.rpush(key, JSON.stringify(event.frame)).pexpire(key, replyLogTtlMs);
     }
     pipeline.publish(channelName, JSON.stringify({ node: nodeId, events }));

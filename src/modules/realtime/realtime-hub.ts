@@ -16,12 +16,15 @@ export interface RealtimeConnection {
 /**
  * A conversation one socket watches. While a replay is read (a subscribe, or a gap being filled), live
  * events wait in `pending`, so none falls between the replay and the live stream. `lastSeq` is the last
- * seq of the conversation's log the socket has; `streams` the last part it got of each reply in flight.
+ * seq of the conversation's log the socket has; `streams` the last part it got of each reply in flight;
+ * `endedAt` the seq of each reply's last `finished` or `error` it got: a part of that reply's stream from
+ * before it (late, from another node) is not sent after its end.
  */
 interface Subscription {
   lastSeq: number;
   pending: ServerFrame[] | undefined;
   streams: Map<string, number>;
+  endedAt: Map<string, number>;
 }
 
 /** What a gap is filled with: the log after a seq as the database has it, through `throughSeq`. */
@@ -62,6 +65,7 @@ export function createRealtimeHub() {
   function sendPart(connection: RealtimeConnection, subscription: Subscription, frame: ServerFrame): void {
     const messageId = String(frame.messageId);
     const part = partOf(frame) ?? 0;
+    if (seqOf(frame) < (subscription.endedAt.get(messageId) ?? 0)) return;
     const last = subscription.streams.get(messageId);
     if (last === undefined ? part !== 0 : part <= last) return;
     subscription.streams.set(messageId, part);
@@ -70,8 +74,10 @@ export function createRealtimeHub() {
 
   function sendLogged(connection: RealtimeConnection, subscription: Subscription, frame: ServerFrame): void {
     subscription.lastSeq = seqOf(frame);
-    if (isFinal(frame)) subscription.streams.delete(String(frame.messageId));
-    else if (partOf(frame) !== undefined) subscription.streams.set(String(frame.messageId), partOf(frame) ?? 0);
+    if (isFinal(frame)) {
+      subscription.streams.delete(String(frame.messageId));
+      subscription.endedAt.set(String(frame.messageId), seqOf(frame));
+    } else if (partOf(frame) !== undefined) subscription.streams.set(String(frame.messageId), partOf(frame) ?? 0);
     connection.send(frame);
   }
 
@@ -88,7 +94,11 @@ export function createRealtimeHub() {
     const seq = frame.seq;
     const part = partOf(frame);
     if (seq <= subscription.lastSeq) {
-      if (part !== undefined) sendPart(connection, subscription, frame);
+      // A stream behind the socket's place goes on only if the socket has its start (a reply whose
+      // start it had, or replayed, in flight): a late `message-started` of a reply it got whole is dropped.
+      if (part !== undefined && subscription.streams.has(String(frame.messageId))) {
+        sendPart(connection, subscription, frame);
+      }
       return;
     }
     const isNext = seq === subscription.lastSeq + 1 && (part === undefined || part === 0);
@@ -131,9 +141,8 @@ export function createRealtimeHub() {
   }
 
   /**
-   * Frames read from the database, in log order, each once. The stored log is what the database holds
-   * now: a message that changed twice is there once, so its seqs need not follow each other; none is
-   * missing up to `throughSeq`.
+   * Frames read from the database, in log order, each once: the log's events as they happened, none
+   * missing up to `throughSeq` (after a `snapshot`, when the log no longer keeps the start).
    */
   function sendReplayed(
     connection: RealtimeConnection,
@@ -237,7 +246,9 @@ export function createRealtimeHub() {
     ): void {
       const subscribers = byConversation.get(conversationId) ?? new Map<RealtimeConnection, Subscription>();
       const streams = new Map(partsHad ? [[partsHad.messageId, partsHad.part]] : []);
-      subscribers.set(connection, { lastSeq: after, pending: [], streams });
+      // Subscribing again (a catch-up) keeps which replies the socket saw end.
+      const endedAt = subscribers.get(connection)?.endedAt ?? new Map<string, number>();
+      subscribers.set(connection, { lastSeq: after, pending: [], streams, endedAt });
       byConversation.set(conversationId, subscribers);
       const own = watched.get(connection) ?? new Set();
       own.add(conversationId);

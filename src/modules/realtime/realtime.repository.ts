@@ -1,55 +1,62 @@
-import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import { conversations, messages, users } from '../../platform/db/schema/index.js';
+import { conversationEvents, conversations, messages, users } from '../../platform/db/schema/index.js';
+import type { LoggedEvent } from './conversation-log.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type RealtimeMessageRow = typeof messages.$inferSelect;
 
-/** What the realtime layer reads: a conversation's messages since a moment, for a resuming client. */
+/** What the realtime layer reads: a conversation's log since a seq, for a resuming client or a gap. */
 export function createRealtimeRepository() {
   return {
     /**
-     * Where the conversation's log stands: its last seq, and its own state with the seq of its last
-     * change. Read before the messages, so every seq up to `lastSeq` is committed by then (a seq is
-     * taken by locking this row until commit).
+     * Where the conversation's log stands: its last seq, the oldest seq it still keeps (null: none), and
+     * the conversation's own state. Read before the events, so every seq up to `lastSeq` is committed by
+     * then (a seq is taken by locking this row until commit).
      */
     async conversationLog(db: Executor, tenantId: string, conversationId: string) {
       const [row] = await db
         .select({
           lastSeq: conversations.lastSeq,
-          stateSeq: conversations.stateSeq,
+          // The primary key's first entry for the conversation (bigint: a string from node-postgres).
+          firstSeq: sql<
+            string | number | null
+          >`(select min(${conversationEvents.seq}) from ${conversationEvents} where ${conversationEvents.conversationId} = ${conversations.id})`,
           title: conversations.title,
           archivedAt: conversations.archivedAt,
           projectId: conversations.projectId,
         })
         .from(conversations)
         .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)));
-      return row;
+      return row && { ...row, firstSeq: row.firstSeq === null ? null : Number(row.firstSeq) };
     },
 
-    /**
-     * Messages whose latest state came after seq `after`, and those still being written, in log order
-     * (messages_conversation_seq_idx).
-     */
-    async messagesChangedAfter(
+    /** The log's events after seq `after` through `through`, in seq order (its primary key). */
+    async eventsAfter(
       db: Executor,
       tenantId: string,
       conversationId: string,
-      after: number,
+      range: { readonly after: number; readonly through: number },
       limit: number,
-    ): Promise<RealtimeMessageRow[]> {
+    ): Promise<LoggedEvent[]> {
       return db
-        .select()
-        .from(messages)
+        .select({
+          seq: conversationEvents.seq,
+          type: conversationEvents.type,
+          messageId: conversationEvents.messageId,
+          payload: conversationEvents.payload,
+        })
+        .from(conversationEvents)
         .where(
           inTenant(
-            messages,
+            conversationEvents,
             tenantId,
-            eq(messages.conversationId, conversationId),
-            or(gt(messages.seq, after), eq(messages.status, 'streaming')),
+            eq(conversationEvents.conversationId, conversationId),
+            gt(conversationEvents.seq, range.after),
+            lte(conversationEvents.seq, range.through),
           ),
         )
-        .orderBy(asc(messages.seq))
+        .orderBy(asc(conversationEvents.seq))
         .limit(limit);
     },
 

@@ -2,7 +2,8 @@ import type { Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { ChatService } from '../chat/index.js';
-import { presentMessage, type ConversationsService } from '../conversations/index.js';
+import type { ConversationsService } from '../conversations/index.js';
+import { frameOfLoggedEvent, replyStartedFrame } from './conversation-log.js';
 import type { EventRelay } from './event-relay.js';
 import type { RealtimeConnection, RealtimeHub } from './realtime-hub.js';
 import type { RealtimeRepository } from './realtime.repository.js';
@@ -34,44 +35,77 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   const lastTyping = new WeakMap<RealtimeConnection, Map<string, number>>();
 
   /**
-   * The conversation's log after `after`, as the database has it now, through `throughSeq`: stored
-   * messages whose latest state is later (`message-created`), the conversation's own change if later
-   * (`conversation-updated`), and every reply in flight from its start (its frames so far, from any
-   * node). Without `after`, or with one past the log's end (a seq of the clock-based numbering of
-   * earlier versions), only the replies in flight.
+   * The conversation's log after `after`, through `throughSeq`: its events as they happened, read from
+   * the log (conversation-log.ts), a page at a time; each reply in flight from its start (its frames so
+   * far, from any node), including one begun at or before `after`. An `after` older than the log keeps
+   * is answered with a `snapshot` frame first (docs/realtime.md: retention), then the log it keeps.
+   * Without `after`, or with one past the log's end (a seq of the clock-based numbering of earlier
+   * versions), only the replies in flight.
    */
   async function replayFrames(
     actor: Actor,
     conversationId: string,
     after: number | undefined,
   ): Promise<{ frames: ServerFrame[]; throughSeq: number; isComplete: boolean }> {
+    const { tenantId } = actor;
+    if (after === undefined) return replayInFlight(actor, conversationId);
+    // The replies in flight first, then where the log stands: one that ends between the two reads is
+    // still replayed whole (its relay log outlives it a minute), and its end is in the log read.
+    const inFlight = await repository.streamingReplies(db, tenantId, conversationId);
+    const log = await repository.conversationLog(db, tenantId, conversationId);
+    if (!log) return { frames: [], throughSeq: 0, isComplete: true };
+    if (after > log.lastSeq) return replayInFlight(actor, conversationId);
+    const frames: ServerFrame[] = [];
+    let from = after;
+    if (from < log.lastSeq && (log.firstSeq === null || log.firstSeq > from + 1)) {
+      from = log.firstSeq === null ? log.lastSeq : log.firstSeq - 1;
+      frames.push(snapshotFrame(conversationId, from, log));
+    }
+    const range = { after: from, through: log.lastSeq };
+    const events = await repository.eventsAfter(db, tenantId, conversationId, range, deps.replayPageSize);
+    // A full page ends at its last event; the rest is the next page's.
+    const isFull = events.length === deps.replayPageSize;
+    const throughSeq = isFull ? events.at(-1)!.seq : log.lastSeq;
+    for (const [index, event] of events.entries()) {
+      frames.push(frameOfLoggedEvent(conversationId, event));
+      // A reply that starts in this page and does not end in it: its stream so far after its start.
+      const isOpen =
+        event.type === 'reply-started' &&
+        !events.slice(index).some((later) => later.type === 'reply-settled' && later.messageId === event.messageId);
+      if (isOpen && event.messageId) {
+        const reply = { id: event.messageId, conversationId, seq: event.seq, model: null };
+        frames.push(...(await streamSoFar(reply)).filter((frame) => frame.part !== 0));
+      }
+    }
+    // Replies begun at or before `after` and still written: from their start (the hub drops parts had).
+    for (const reply of inFlight) if (reply.seq <= from) frames.push(...(await streamSoFar(reply)));
+    return { frames, throughSeq, isComplete: !isFull };
+  }
+
+  /** A subscribe without `after`: the replies in flight, each from its start, and where the log stands. */
+  async function replayInFlight(actor: Actor, conversationId: string) {
     const log = await repository.conversationLog(db, actor.tenantId, conversationId);
     if (!log) return { frames: [], throughSeq: 0, isComplete: true };
-    const from = after !== undefined && after <= log.lastSeq ? after : undefined;
-    const pageSize = deps.replayPageSize;
-    const rows =
-      from === undefined
-        ? await repository.streamingReplies(db, actor.tenantId, conversationId)
-        : await repository.messagesChangedAfter(db, actor.tenantId, conversationId, from, pageSize);
-    // A full page ends at its last row (rows come by seq, so none before it is missing); the rest is the
-    // next page's. A page of replies in flight alone (seqs at or before `from`) cannot move on: the end.
-    const lastRowSeq = rows.at(-1)?.seq ?? 0;
-    const isFull = from !== undefined && rows.length === pageSize && lastRowSeq > from;
-    const throughSeq = isFull ? Math.min(lastRowSeq, log.lastSeq) : log.lastSeq;
-    const frames: ServerFrame[] = [];
-    for (const row of rows) {
-      // Changed since the log was read: it comes live.
-      if (row.seq > throughSeq) continue;
-      const message = presentMessage(row);
-      if (row.status === 'streaming') frames.push(...(await streamSoFar(row)));
-      else frames.push({ type: 'message-created', conversationId, seq: row.seq, message });
-    }
-    if (from !== undefined && log.stateSeq > from && log.stateSeq <= throughSeq) {
-      const changes = { title: log.title, archived: log.archivedAt !== null, projectId: log.projectId };
-      frames.push({ type: 'conversation-updated', conversationId, seq: log.stateSeq, changes });
-    }
-    return { frames, throughSeq, isComplete: throughSeq === log.lastSeq };
+    // Read after the log: a reply that ends in between is left out whole, start and end.
+    const inFlight = await repository.streamingReplies(db, actor.tenantId, conversationId);
+    const frames = (await Promise.all(inFlight.map(streamSoFar))).flat();
+    return { frames, throughSeq: log.lastSeq, isComplete: true };
   }
+
+  /**
+   * Where a resume older than the kept log starts: the conversation as it is now, and the seq before the
+   * oldest event kept; the client reads its messages again (GET …/messages) and applies what follows.
+   */
+  const snapshotFrame = (
+    conversationId: string,
+    seq: number,
+    log: { title: string | null; archivedAt: Date | null; projectId: string | null },
+  ): ServerFrame => ({
+    type: 'snapshot',
+    conversationId,
+    seq,
+    conversation: { title: log.title, archived: log.archivedAt !== null, projectId: log.projectId },
+  });
 
   /**
    * Replays the log after `after` to a subscription begun in the hub, a page at a time, each sent as it
@@ -90,11 +124,15 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
    * A reply in flight: its frames so far from the relay's log, which begins with its `message-started`;
    * or that frame alone, made from the row, when the node writing it has not logged it yet.
    */
-  async function streamSoFar(row: { id: string; conversationId: string; seq: number; model: string | null }) {
+  async function streamSoFar(row: {
+    id: string;
+    conversationId: string;
+    seq: number;
+    model: string | null;
+  }): Promise<ServerFrame[]> {
     const frames = (await deps.relay.replyLog(row.id)).filter((frame) => frame.seq === row.seq);
     if (frames.some((frame) => frame.part === 0)) return frames;
-    const started = { type: 'message-started', messageId: row.id, role: 'assistant', model: row.model ?? '' };
-    return [{ ...started, conversationId: row.conversationId, seq: row.seq, part: 0 }, ...frames];
+    return [replyStartedFrame(row.conversationId, row.seq, row), ...frames];
   }
 
   hub.fillGaps((connection, conversationId, after) => replayFrames(connection.actor, conversationId, after));
@@ -108,11 +146,13 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
         `A connection may watch at most ${deps.subscriptionsPerConnection} conversations (REALTIME_SUBSCRIPTIONS_PER_CONNECTION); unsubscribe from one first`,
       );
     }
-    // Another tenant's, or another member's, conversation is not found, exactly as over HTTP.
+    // Events wait from now (none reaches the socket before the check below passes), so that none of the
+    // conversation's log comes on the owner's own channel meanwhile, outside its place.
     const actor = connection.actor;
-    await deps.conversations.get(actor, conversationId);
     hub.beginSubscription(connection, conversationId, after ?? 0);
     try {
+      // Another tenant's, or another member's, conversation is not found, exactly as over HTTP.
+      await deps.conversations.get(actor, conversationId);
       // The role changed while the check ran, before socket-rights.ts could see this subscription:
       // judged again with the role the socket holds now.
       if (connection.actor !== actor) await deps.conversations.get(connection.actor, conversationId);

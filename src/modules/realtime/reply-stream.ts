@@ -5,6 +5,7 @@ import { notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { openSseStream } from '../../platform/http/sse-writer.js';
 import { presentMessage, type ConversationsService, type MessageView } from '../conversations/index.js';
+import { replyOutcomeFrame } from './conversation-log.js';
 import type { EventRelay } from './event-relay.js';
 import type { RealtimeConnection, RealtimeHub } from './realtime-hub.js';
 import type { RealtimeRepository } from './realtime.repository.js';
@@ -88,23 +89,13 @@ export async function streamReply(
   const latest = await deps.repository.findMessage(deps.db, actor.tenantId, messageId);
   if (!latest || latest.status !== 'streaming') {
     const message = latest ? presentMessage(latest) : presentMessage(found);
-    const seq = message.seq;
-    const outcome: ServerFrame =
-      message.status === 'error'
-        ? {
-            type: 'error',
-            conversationId,
-            seq,
-            messageId,
-            code: message.error?.code ?? 'internal',
-            message: message.error?.message ?? '',
-            reply: message,
-          }
-        : { type: 'finished', conversationId, seq, messageId, message, usage: message.usage };
+    const outcome = replyOutcomeFrame(conversationId, message.seq, message);
     deps.hub.finishReplay(watcher, conversationId, [outcome]);
     // A client that already had the outcome (Last-Event-ID at or past it) gets nothing more.
     sse.end();
     return;
   }
-  deps.hub.finishReplay(watcher, conversationId, await deps.relay.replyLog(messageId));
+  // This stream's frames and its bubbles' (an earlier stream of a reply continued after an approval is older).
+  const frames = (await deps.relay.replyLog(messageId)).filter((frame) => Number(frame.seq) >= latest.seq);
+  deps.hub.finishReplay(watcher, conversationId, frames);
 }

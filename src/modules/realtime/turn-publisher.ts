@@ -1,5 +1,6 @@
 import type { ChatTurnEvent, ChatTurnHandle } from '../chat/index.js';
 import type { ConversationChange, MessageView } from '../conversations/index.js';
+import { conversationUpdatedFrame, replyOutcomeFrame, replyStartedFrame } from './conversation-log.js';
 import type { EventRelay, RealtimeEvent } from './event-relay.js';
 import type { ServerFrame } from './realtime.schemas.js';
 
@@ -63,19 +64,9 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
         }
         stream.seq = event.replySeq;
         stream.part = 0;
-        toConversation(
-          turn,
-          {
-            type: 'message-started',
-            conversationId,
-            seq: stream.seq,
-            part: 0,
-            messageId,
-            role: 'assistant',
-            model: event.model,
-          },
-          { replyId: messageId },
-        );
+        toConversation(turn, replyStartedFrame(conversationId, stream.seq, { id: messageId, model: event.model }), {
+          replyId: messageId,
+        });
         if (stream.isContinuation) return;
         toOwner(turn, {
           type: 'conversation-activity',
@@ -122,18 +113,12 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
       case 'finished':
       case 'error': {
         const message = event.assistantMessage;
-        const frame =
-          event.type === 'finished'
-            ? { type: 'finished', messageId, message, usage: message.usage }
-            : { type: 'error', messageId, code: event.error.code, message: event.error.message, reply: message };
-        toConversation(
-          turn,
-          { ...frame, conversationId, seq: message.seq },
-          {
-            replyId: messageId,
-            isFinal: true,
-          },
-        );
+        // As the log holds it (conversation-log.ts): the same frame on every node, live or read back.
+        const failure = event.type === 'error' ? event.error : undefined;
+        toConversation(turn, replyOutcomeFrame(conversationId, message.seq, message, failure), {
+          replyId: messageId,
+          isFinal: true,
+        });
         toOwner(turn, {
           type: 'conversation-activity',
           conversationId,
@@ -156,11 +141,12 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
    * hub then leaves it off the owner's channel on a socket subscribed to the conversation.
    */
   function publishConversationUpdated(
-    update: { tenantId: string; ownerId: string; conversationId: string; seq?: number },
-    changes: object,
+    update: { tenantId: string; ownerId: string; conversationId: string; seq?: number | undefined },
+    state: { title: string | null; archived: boolean; projectId: string | null },
   ) {
     const { tenantId, ownerId, conversationId, seq } = update;
-    const frame = { type: 'conversation-updated', conversationId, changes, ...(seq && { seq }) };
+    const { seq: _none, ...unnumbered } = conversationUpdatedFrame(conversationId, 0, state);
+    const frame = seq ? conversationUpdatedFrame(conversationId, seq, state) : unnumbered;
     relay.publish({ tenantId, channel: 'user', conversationId, userId: ownerId, frame });
     relay.publish({
       tenantId,
@@ -185,22 +171,26 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
         });
         return;
       }
-      const { title, archived, projectId } = conversation;
       publishConversationUpdated(
         { tenantId, ownerId: conversation.ownerId, conversationId: conversation.id, seq: change.seq },
-        { title, archived, projectId },
+        conversation,
       );
     },
 
-    /** The title the background job wrote, with the seq its write took in the conversation's log. */
+    /**
+     * The title the background job wrote, with the seq its write took in the conversation's log, and the
+     * conversation's state with it, as the log holds it.
+     */
     publishTitle(title: {
       tenantId: string;
       ownerId: string;
       conversationId: string;
       title: string;
+      archived: boolean;
+      projectId: string | null;
       seq: number;
     }): void {
-      publishConversationUpdated(title, { title: title.title });
+      publishConversationUpdated(title, title);
     },
 
     /**
@@ -246,7 +236,7 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
       const { conversationId } = reply;
       toConversation(
         { tenantId, ownerId: '', handle: { conversationId } as ChatTurnHandle },
-        { type: 'finished', conversationId, seq: reply.seq, messageId: reply.id, message: reply, usage: reply.usage },
+        replyOutcomeFrame(conversationId, reply.seq, reply),
         { replyId: reply.id, isFinal: true },
       );
     },
@@ -295,15 +285,7 @@ export function createTurnPublisher(deps: { readonly relay: EventRelay }) {
       const { conversationId } = reply;
       toConversation(
         { tenantId, ownerId: '', handle: { conversationId } as ChatTurnHandle },
-        {
-          type: 'error',
-          conversationId,
-          seq: reply.seq,
-          messageId: reply.id,
-          code: reply.error?.code ?? 'internal',
-          message: reply.error?.message ?? 'The reply was interrupted',
-          reply,
-        },
+        replyOutcomeFrame(conversationId, reply.seq, reply),
         { replyId: reply.id, isFinal: true },
       );
     },

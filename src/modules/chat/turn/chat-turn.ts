@@ -106,6 +106,9 @@ export interface ChatTurnDeps {
     ownerId: string;
     conversationId: string;
     title: string;
+    /** The conversation's state with it, as its log holds the change (conversation-updated). */
+    archived: boolean;
+    projectId: string | null;
     /** The seq the title took in the conversation's log (its `state_seq`). */
     seq: number;
   }) => void;
@@ -586,6 +589,8 @@ export function scheduleTitle(
         ownerId: turn.actor.userId,
         conversationId: turn.conversationId,
         title,
+        archived: titled.archivedAt !== null,
+        projectId: titled.projectId,
         seq: titled.stateSeq,
       });
     }
