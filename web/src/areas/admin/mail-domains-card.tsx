@@ -3,6 +3,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field } from '../../ui/field';
+import { StatusNote } from '../../ui/status-note';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 /** What GET and PUT /v1/tenants/:id/email-domains answer. */
@@ -77,12 +78,7 @@ export function MailDomainsCard(props: { tenantId: string; tenantName?: string }
           <button type="submit" disabled={save.isPending}>
             Save domains
           </button>
-          {notice && (
-            <span className="muted" role="status">
-              {' '}
-              {notice}
-            </span>
-          )}
+          <StatusNote text={notice} />
         </div>
       )}
     </form>

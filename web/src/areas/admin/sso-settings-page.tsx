@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field } from '../../ui/field';
+import { StatusNote } from '../../ui/status-note';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 
 type SsoRole = 'tenant_admin' | 'operator' | 'member';
@@ -274,12 +275,7 @@ export function SsoSettingsPage() {
           <button type="button" disabled={!existing || runTest.isPending} onClick={() => runTest.mutate()}>
             {runTest.isPending ? 'Testing…' : 'Test the connection'}
           </button>
-          {notice && (
-            <span className="muted" role="status">
-              {' '}
-              {notice}
-            </span>
-          )}
+          <StatusNote text={notice} />
         </div>
         {runTest.isError && <ErrorNotice error={runTest.error} />}
         {test && (

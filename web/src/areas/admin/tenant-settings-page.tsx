@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { Field } from '../../ui/field';
+import { StatusNote } from '../../ui/status-note';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
 import { useModelChoices } from '../agents/agents-api';
 import { MailDomainsCard } from './mail-domains-card';
@@ -78,12 +79,7 @@ export function TenantSettingsPage() {
           <button type="submit" disabled={save.isPending}>
             Save
           </button>
-          {notice && (
-            <span className="muted" role="status">
-              {' '}
-              {notice}
-            </span>
-          )}
+          <StatusNote text={notice} />
         </div>
       </form>
       <MailDomainsCard tenantId={tenantId} />
