@@ -84,6 +84,8 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toMatchObject({ publicUrl: 'http://localhost:3000', isPublicUrlDerived: true });
     expect(loadConfig({ HOST: '10.0.0.5', PORT: '8080' }).publicUrl).toBe('http://10.0.0.5:8080');
     expect(loadConfig({ HOST: '::1', PORT: '80' }).publicUrl).toBe('http://[::1]');
+    // Not an address at all: the listen that follows names HOST; the configuration must not fail first.
+    expect(loadConfig({ HOST: '999.1.1.1', PORT: '0' }).publicUrl).toBe('http://localhost:0');
   });
 
   it('takes CORS origins as browsers send them, or *, and names anything else', () => {

@@ -463,7 +463,9 @@ function serverMountPlaces(env: NodeJS.ProcessEnv, e: Environment): MountPlaces 
  */
 export function publicUrlOf(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : isIP(host) === 6 ? `[${host}]` : host;
-  return new URL(`http://${name}:${port}`).origin;
+  // A HOST no URL can hold (`999.1.1.1`) is refused when the server listens, in a sentence naming it.
+  const url = `http://${name}:${port}`;
+  return URL.canParse(url) ? new URL(url).origin : `http://localhost:${port}`;
 }
 
 /** PostgreSQL reached over a Unix socket (`?host=/var/run/postgresql`): that directory is never mounted. */
