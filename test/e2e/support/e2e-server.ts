@@ -1,4 +1,5 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -30,8 +31,14 @@ export interface E2eServer {
  */
 export async function startE2eServer(env: Record<string, string> = {}): Promise<E2eServer> {
   const webRoot = await snapshotWebConsole();
+  // The port is chosen first so the configuration knows the server's address: PUBLIC_URL, where single
+  // sign-on sends the browser back, is never taken from a request's Host header.
+  const port = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-e2e-')),
     RATE_LIMIT_PER_MINUTE: '100000',
@@ -49,12 +56,24 @@ export async function startE2eServer(env: Record<string, string> = {}): Promise<
     rmSync(webRoot, { recursive: true, force: true });
   };
   try {
-    const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    const baseUrl = await app.listen({ host: '127.0.0.1', port });
     return { baseUrl, app, database, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/** A port of 127.0.0.1 nothing listens on now: the system's pick, released at once. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** Copies web/dist (without source maps) once it is complete: every file its pages and chunks name exists. */
