@@ -87,6 +87,13 @@ export function isPlainWord(word: string): boolean {
   return plainWord.test(word);
 }
 
+/**
+ * Searched sources with at most this many words in all are read whole for a query's candidates; larger
+ * ones are probed per candidate. A source of 50,000 words holds some thousands of distinct terms (Heaps'
+ * law): enough pages that a planner probes its index, and few enough that reading them all is cheap.
+ */
+const smallIndexTerms = 50_000;
+
 /** The stem of a lower-cased plain word as the index holds it: null for a stop word. */
 const stem = (word: string) => sql.raw(`(ts_lexize('english_stem', ${word}))[1]`);
 
@@ -95,12 +102,13 @@ const stem = (word: string) => sql.raw(`(ts_lexize('english_stem', ${word}))[1]`
  * (at, from_text, to_text, term), the terms corrections add and what they say. Part of the statement
  * that weighs and scores the query (bm25.repository.ts), so correcting costs no statement of its own.
  *
- * Every candidate (a neighbour's stem, a glued word's halves, a split pair's join) is gathered first and
- * `knowledge_terms` is read once for all of them, in one join (`held_terms`). Issue 61: the candidates
- * were probed one by one in a sub-query, and where the planner judged the term table small (one FAQ,
- * ~600 terms, on embedded storage) it read the whole table for each of ~13,000 candidates: 10 s for a
- * 32-word message, the server's one database session held all along. As one join it is a hash join over
- * the table or an index probe per candidate, whichever is cheaper: never their product.
+ * Every candidate (a neighbour's stem, a glued word's halves, a split pair's join) is gathered first, then
+ * looked up in `knowledge_terms` (`held_terms`). Issue 61: the candidates were probed one by one, and
+ * where the planner judged the term table small (one FAQ, ~600 terms, on embedded storage) it read the
+ * whole table for each of ~13,000 candidates: 10 s for a 32-word message, the server's one database
+ * session held all along. So small sources (`smallIndexTerms`) are read once for all candidates; large
+ * ones keep the per-candidate index probe, since reading all of SciFact's 800,000 terms for each query
+ * doubled its p95 (bench/results/retrieval-2026-11-28.md). Either way never their product.
  */
 export function correctionCtes(words: readonly PlainWord[], limits: CorrectionLimits = queryCorrection): SQL {
   if (words.length === 0) {
@@ -112,14 +120,10 @@ export function correctionCtes(words: readonly PlainWord[], limits: CorrectionLi
       select w.word, w.at, lower(w.word) as lower_word, ${stem('lower(w.word)')} as own
       from jsonb_to_recordset(${json}::jsonb) as w(word text, at int)
     ),
-    typed_held as materialized (
-      select distinct t.term from knowledge_terms t
-      where t.source_id in (select id from sources) and t.term in (select own from typed_words)
-    ),
     unheld_words as materialized (
       select * from typed_words w
       where w.own is not null and length(w.lower_word) between ${Math.floor(limits.minLength)}::int and ${Math.floor(limits.maxLength)}::int
-        and w.own not in (select term from typed_held)
+        and not exists (select 1 from knowledge_terms t where t.source_id in (select id from sources) and t.term = w.own)
       order by w.at
       limit ${Math.floor(limits.maxWords)}::int
     ),
@@ -151,14 +155,29 @@ export function correctionCtes(words: readonly PlainWord[], limits: CorrectionLi
       join typed_words b on b.at = a.at + 1
       where a.own is not null and b.own is not null and length(a.lower_word) > 1 and length(b.lower_word) > 1
     ),
+    candidate_terms as materialized (
+      select term from one_edit union select head_term from halves union select tail_term from halves
+      union select term from pairs
+    ),
+    searched_size as materialized (
+      select coalesce(sum(total_term_count), 0) as terms from knowledge_sources where id in (select id from sources)
+    ),
     held_terms as materialized (
+      -- Small sources: their terms read once and matched against the candidates. Probing a small table
+      -- once per candidate is where a planner reads all of it each time.
       select t.term, sum(t.chunk_frequency) as chunks from knowledge_terms t
-      where t.source_id in (select id from sources) and t.term in (
-        select term from one_edit union select head_term from halves union select tail_term from halves
-        union select term from pairs
-      )
+      where (select terms from searched_size) <= ${smallIndexTerms}::bigint
+        and t.source_id in (select id from sources) and t.term in (select term from candidate_terms)
       group by t.term
       having sum(t.chunk_frequency) > 0
+      union all
+      -- Large ones: each candidate probed in the index; reading all their terms would cost more.
+      select c.term, h.chunks from candidate_terms c
+      cross join lateral (
+        select sum(t.chunk_frequency) as chunks from knowledge_terms t
+        where t.source_id in (select id from sources) and t.term = c.term
+      ) h
+      where (select terms from searched_size) > ${smallIndexTerms}::bigint and h.chunks > 0
     ),
     spelled as (
       select distinct on (o.word) o.word, o.at, o.neighbour, o.term
