@@ -162,7 +162,7 @@ describe('budgets on every model path', () => {
       url: `/v1/conversations/${conversation.id}/messages/${replyId}/stop`,
       headers: admin.headers,
     });
-    expect(stopped.json()).toMatchObject({ finishReason: 'stopped', content: 'Hello from' });
+    expect(stopped.json()).toMatchObject({ status: 'stopped', finishReason: 'stopped', content: 'Hello from' });
     await turn;
     const { usage } = await waitForModelCalls(t.app, admin, 1);
     expect(usage.outputTokens).toBe(await countTextTokens('Hello from'));

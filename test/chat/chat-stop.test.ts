@@ -94,7 +94,7 @@ describe('stopping a reply', () => {
     const stopped = await stop(conversation.id, await streamingReplyId(conversation.id));
 
     expect(stopped.statusCode).toBe(200);
-    expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped', content: 'Hello from' });
+    expect(stopped.json()).toMatchObject({ status: 'stopped', finishReason: 'stopped', content: 'Hello from' });
     expect(stopped.json().error).toBeNull();
     const parts = await reply.readToEnd();
     expect(reply.isDone()).toBe(true);
@@ -104,7 +104,7 @@ describe('stopping a reply', () => {
     await eventually(async () => (openai.openExchangeCount() === 0 ? true : undefined));
     const [question, stored] = await history(conversation.id);
     expect(question).toMatchObject({ role: 'user', content: 'Tell me a long story' });
-    expect(stored).toMatchObject({ status: 'complete', finishReason: 'stopped', content: 'Hello from' });
+    expect(stored).toMatchObject({ status: 'stopped', finishReason: 'stopped', content: 'Hello from' });
   });
 
   it('a reply stopped before its first word is kept empty, and the next turn leaves it out of what the model reads', async () => {
@@ -114,7 +114,7 @@ describe('stopping a reply', () => {
     await eventually(async () => (openai.openExchangeCount() === 1 ? true : undefined));
 
     const stopped = await stop(conversation.id, await streamingReplyId(conversation.id));
-    expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped', content: '' });
+    expect(stopped.json()).toMatchObject({ status: 'stopped', finishReason: 'stopped', content: '' });
     await reply.readToEnd();
 
     openai.respondWith({ replyTokens: ['Answered.'] });
@@ -150,7 +150,7 @@ describe('stopping a reply', () => {
       const stopped = await stop(conversation.id, await streamingReplyId(conversation.id));
 
       expect(stopped.statusCode).toBe(200);
-      expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped', content: '' });
+      expect(stopped.json()).toMatchObject({ status: 'stopped', finishReason: 'stopped', content: '' });
       const parts = await reply.readToEnd();
       expect(parts.some((part) => part.type === 'error')).toBe(false);
       expect(openai.requests.length).toBe(completionsBefore);
@@ -340,7 +340,7 @@ describe('stopping a reply written by another node', () => {
 
       if (testStorage === 'postgres') {
         expect(stopped.statusCode).toBe(200);
-        expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped', content: 'Hello from' });
+        expect(stopped.json()).toMatchObject({ status: 'stopped', finishReason: 'stopped', content: 'Hello from' });
       } else {
         expect(stopped.statusCode).toBe(202);
         expect(stopped.json()).toMatchObject({ status: 'streaming' });
@@ -350,7 +350,7 @@ describe('stopping a reply written by another node', () => {
           url: `/v1/conversations/${conversation.id}/messages/${replyId}/stop`,
           headers: admin.headers,
         });
-        expect(here.json()).toMatchObject({ status: 'complete', finishReason: 'stopped' });
+        expect(here.json()).toMatchObject({ status: 'stopped', finishReason: 'stopped' });
       }
       await reply.readToEnd();
       expect(reply.textOf()).toBe('Hello from');

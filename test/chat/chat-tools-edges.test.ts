@@ -56,10 +56,10 @@ async function startWaitingMcpServer() {
 
 type InjectedResponse = Awaited<ReturnType<TestApp['app']['inject']>>;
 
-/** A stop's answer: the reply kept as `complete`, stopped, with its one tool call ended as an error. */
+/** A stop's answer: the reply kept and shown `stopped`, with its one tool call ended as an error. */
 function expectStoppedWithEndedCall(stopped: InjectedResponse, toolCallId: string, errorMessage: unknown): void {
   expect(stopped.statusCode, stopped.body).toBe(200);
-  expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped' });
+  expect(stopped.json()).toMatchObject({ status: 'stopped', finishReason: 'stopped' });
   expect(stopped.json<{ toolCalls: unknown[] }>().toolCalls).toEqual([
     expect.objectContaining({ toolCallId, state: 'error', errorMessage }),
   ]);

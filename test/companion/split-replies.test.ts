@@ -247,7 +247,7 @@ describe('split replies', () => {
         headers: admin.headers,
       });
       expect(stopped.statusCode, stopped.body).toBe(200);
-      expect(stopped.json()).toMatchObject({ status: 'complete', finishReason: 'stopped' });
+      expect(stopped.json()).toMatchObject({ status: 'stopped', finishReason: 'stopped' });
       await sending;
       const all = await replies(conversation.id);
       expect(all).toHaveLength(1);

@@ -3,7 +3,7 @@ import type { JobQueue } from '../../platform/jobs/index.js';
 import type { App } from '../../platform/http/types.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ModelResolver, TurnAnnouncement } from '../chat/index.js';
-import type { MessageEvents, MessageView } from '../conversations/index.js';
+import { isCompleteOrStopped, type MessageEvents, type MessageView } from '../conversations/index.js';
 import { readCompanionSettings } from '../agents/companion-settings.js';
 import type { AgentsService } from '../agents/index.js';
 import type { AgentDirectory, ConversationsService } from '../conversations/index.js';
@@ -144,7 +144,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     watchTurn(turn: TurnAnnouncement): void {
       // The user's writing resets the proactive count in the statement that stores it (chat's storeTurn).
       void turn.handle.outcome.then(async (outcome) => {
-        if (outcome.error || outcome.assistantMessage.status !== 'complete') return;
+        if (outcome.error || !isCompleteOrStopped(outcome.assistantMessage)) return;
         const { conversationId, userMessage, assistantMessage } = outcome;
         // A split reply is one turn, however many bubbles: it ends at its last one.
         const lastOfReply = outcome.laterBubbles?.at(-1) ?? assistantMessage;

@@ -47,3 +47,11 @@ export type { AgentDirectory, ChatAgent } from './agent-directory.js';
 export type { ConversationChange, ConversationsService } from './conversations.service.js';
 export { presentMessage, type MessageView } from './messages.schemas.js';
 export { storeAnnounced, type MessageEvents } from './message-events.js';
+export {
+  isCompleteOrStopped,
+  reachesContact,
+  shownMessageStatuses,
+  shownStatusOf,
+  type MessageOutcome,
+  type ShownMessageStatus,
+} from './message-outcome.js';

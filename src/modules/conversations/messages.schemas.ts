@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { messageRoles, messageStatuses } from '../../platform/db/schema/index.js';
+import { messageRoles } from '../../platform/db/schema/index.js';
 import { pageLimit } from '../../platform/http/list-query.js';
+import { shownMessageStatuses, shownStatusOf } from './message-outcome.js';
 import type { MessageRow } from './messages.repository.js';
 
 export const messageUsageSchema = z.object({
@@ -38,7 +39,8 @@ export const messageSchema = z.object({
   role: z.enum(messageRoles),
   content: z.string(),
   reasoning: z.string().nullable(),
-  status: z.enum(messageStatuses),
+  /** `stopped`: a reply cut short (its owner's stop, an operator's take): not the AI's whole answer. */
+  status: z.enum(shownMessageStatuses),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   model: z.string().nullable(),
   /** null for messages no model produced (the user's). */
@@ -91,7 +93,7 @@ export function presentMessage(message: MessageRow): MessageView {
     role: message.role,
     content: message.content,
     reasoning: message.reasoning,
-    status: message.status,
+    status: shownStatusOf(message),
     error: message.errorCode ? { code: message.errorCode, message: message.errorMessage ?? '' } : null,
     model: message.model,
     usage: hasUsage ? { inputTokens, outputTokens, reasoningTokens, totalTokens } : null,

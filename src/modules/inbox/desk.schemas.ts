@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { visibleText } from '../../platform/http/common-schemas.js';
+import { shownMessageStatuses, shownStatusOf } from '../conversations/index.js';
 import type { DeskMessageRow } from './desk-messages.repository.js';
 import type { StoredEvent } from './support.repository.js';
 
@@ -13,8 +14,11 @@ export const deskMessageSchema = z.object({
   /** The operator's name as the contact saw it, or who changed the status. */
   authorName: z.string().optional(),
   authorId: z.uuid().nullable().optional(),
-  /** A message's state (`streaming` while the AI writes it); absent on system lines. */
-  status: z.string().optional(),
+  /**
+   * A message's state (`streaming` while the AI writes it; `stopped` for an AI reply cut short, as by a
+   * take: not its whole answer); absent on system lines.
+   */
+  status: z.enum(shownMessageStatuses).optional(),
   /** On system lines: the status change itself. */
   event: z
     .object({ action: z.string(), from: z.string().nullable(), to: z.string(), reason: z.string().nullable() })
@@ -85,7 +89,7 @@ export function presentDeskMessage(row: DeskMessageRow): DeskMessageView {
     role,
     content: row.content,
     ...(row.authorName !== null && { authorName: row.authorName, authorId: row.authorId }),
-    status: row.status,
+    status: shownStatusOf(row),
     ...(images.length > 0 && { images }),
     ...(files.length > 0 && { files }),
     readAt: row.readAt?.toISOString() ?? null,

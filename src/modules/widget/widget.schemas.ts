@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { supportStatuses, type StoredAttachment } from '../../platform/db/schema/index.js';
 import type { CitationMode } from '../../platform/db/schema/support.js';
 import { patchBody } from '../../platform/http/common-schemas.js';
+import { shownStatusOf, type MessageOutcome } from '../conversations/index.js';
 import { citedForContact } from '../inbox/cited-for-contact.js';
 import { widgetTextsViewSchema } from '../inbox/widget-texts.js';
 import type { StoredMessage } from './widget.repository.js';
@@ -170,13 +171,14 @@ export function presentWidgetMessage(message: StoredMessage, citations: Citation
   };
 }
 
-/** A message's state as the contact may know it: a reply stopped midway is never shown as complete. */
-export function widgetStatusOf(message: {
-  readonly status: string;
-  readonly finishReason: string | null;
-}): WidgetMessageView['status'] {
-  if (message.status === 'streaming' || message.status === 'error') return message.status;
-  return message.finishReason === 'stopped' ? 'stopped' : 'complete';
+/**
+ * A message's state as the contact may know it: a reply stopped midway is `stopped`, as in every view
+ * (conversations' message-outcome.ts); the states a contact has no use for (pending, awaiting an
+ * approval) read as `complete`.
+ */
+export function widgetStatusOf(message: MessageOutcome): WidgetMessageView['status'] {
+  const shown = shownStatusOf(message);
+  return shown === 'streaming' || shown === 'error' || shown === 'stopped' ? shown : 'complete';
 }
 
 /** A message's images as the widget names them: the id and type, never where they are stored. */

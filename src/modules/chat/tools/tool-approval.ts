@@ -4,7 +4,7 @@ import { canPostAsOwner, canViewOwned } from '../../../access/owned-resources.js
 import { transaction } from '../../../platform/db/after-commit.js';
 import type { StoredToolCall } from '../../../platform/db/schema/index.js';
 import { AppError, conflict, forbidden, notFound, type ErrorCode } from '../../../platform/errors.js';
-import { presentMessage, type MessageView } from '../../conversations/index.js';
+import { isCompleteOrStopped, presentMessage, type MessageView } from '../../conversations/index.js';
 import { createTurnChannel, type ChatTurnHandle, type ChatTurnOutcome, type TurnChannel } from '../turn/chat-events.js';
 import { cutShort, scheduleTitle, storeReply, turnOutcome, type ChatTurnDeps } from '../turn/chat-turn.js';
 import type { MessageRow } from '../chat.repository.js';
@@ -303,7 +303,7 @@ async function continueReply(
       return { conversationId, userMessage, assistantMessage: stored, error };
     }
     channel.emit({ type: 'finished', assistantMessage: stored });
-    if (!resumed.hasTitle && stored.status === 'complete') {
+    if (!resumed.hasTitle && isCompleteOrStopped(stored)) {
       const titled = { ...turn, actor, isFirstTurn: false, userMessage: resumed.userMessage };
       scheduleTitle(deps, titled, whole.text);
     }

@@ -4,7 +4,14 @@ import { storableJson, storableText } from '../../../platform/db/storable-text.j
 import type { Logger } from '../../../platform/logger.js';
 import type { Metrics } from '../../../platform/metrics.js';
 import type { Shutdown } from '../../../platform/shutdown.js';
-import { presentMessage, storeAnnounced, type MessageEvents, type MessageView } from '../../conversations/index.js';
+import {
+  isCompleteOrStopped,
+  presentMessage,
+  shownStatusOf,
+  storeAnnounced,
+  type MessageEvents,
+  type MessageView,
+} from '../../conversations/index.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import {
   createTurnChannel,
@@ -358,7 +365,7 @@ async function runTurn(
     }
     channel.emit({ type: 'finished', assistantMessage: stored });
     // A reply awaiting approval is titled when it is finished (tool-approval.ts).
-    if (!turn.hasTitle && stored.status === 'complete') scheduleTitle(deps, turn, repliedText);
+    if (!turn.hasTitle && isCompleteOrStopped(stored)) scheduleTitle(deps, turn, repliedText);
     return { conversationId, userMessage, assistantMessage: stored, laterBubbles };
   } catch (error) {
     deps.logger.error({ err: error, conversationId, messageId: assistantMessageId }, 'chat turn failed');
@@ -397,7 +404,7 @@ async function mayAnswerNow(deps: Pick<ChatTurnDeps, 'supportGate'>, turn: Store
 /** The `outcome` label of the chat turns metric. */
 export function turnOutcome(stored: MessageView, error: TurnError | undefined): 'error' | 'stopped' | 'complete' {
   if (error) return 'error';
-  return stored.finishReason === 'stopped' ? 'stopped' : 'complete';
+  return shownStatusOf(stored) === 'stopped' ? 'stopped' : 'complete';
 }
 
 /** For agents with memory only: what they knew of the user when this conversation began. */

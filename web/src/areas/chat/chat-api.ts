@@ -69,7 +69,8 @@ export interface StoredMessage {
   role: 'user' | 'assistant' | 'system';
   content: string;
   reasoning: string | null;
-  status: 'pending' | 'streaming' | 'awaiting_approval' | 'complete' | 'error';
+  /** `stopped`: a reply cut short (its owner's stop, a person taking over); it has ended, as `complete` has. */
+  status: 'pending' | 'streaming' | 'awaiting_approval' | 'complete' | 'stopped' | 'error';
   error: { code: string; message: string } | null;
   model: string | null;
   usage: MessageUsage | null;

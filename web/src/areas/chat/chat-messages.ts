@@ -16,7 +16,6 @@ export interface ChatMetadata {
   usage?: MessageUsage | null;
   timeToFirstTokenMs?: number | null;
   durationMs?: number | null;
-  /** `stopped` when its owner stopped the reply. */
   finishReason?: string | null;
   error?: { code: string; message: string } | null;
   /** A reply this tab is following over the realtime socket (written elsewhere, or before a reload). */
@@ -199,7 +198,6 @@ export function describeReplyFigures(metadata: ChatMetadata | undefined): string
     figures.push(`first token ${formatDuration(metadata.timeToFirstTokenMs)}`);
   }
   if (typeof metadata.durationMs === 'number') figures.push(`total ${formatDuration(metadata.durationMs)}`);
-  if (metadata.finishReason === 'stopped') figures.push('stopped by you');
   return figures;
 }
 

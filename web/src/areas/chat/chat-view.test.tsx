@@ -190,6 +190,21 @@ describe('chat view', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
+  it('marks a stopped reply from the history as stopped: ended, never shown as being written', async () => {
+    const history = [
+      stored({ id: 'u0', role: 'user', content: 'Tell me everything' }),
+      stored({ id: 'a0', status: 'stopped', finishReason: 'stopped', content: 'Well, first' }),
+    ];
+    const { fetchImpl } = setUp({ history, replies: [] });
+    await openConversation(fetchImpl);
+
+    await waitFor(() => expect(lastReply().textContent).toContain('Well, first'));
+    expect(within(lastReply()).getByTitle('Stopped before it was finished')).toBeTruthy();
+    expect(lastReply().getAttribute('aria-busy')).toBe('false');
+    expect(lastReply().textContent).not.toContain('still being written');
+    expect(screen.getByRole('button', { name: 'Send' })).toBeTruthy();
+  });
+
   it("puts the message back in the box with the server's sentence when the send is refused", async () => {
     const refusal = problem(
       422,
@@ -234,7 +249,7 @@ describe('chat view', () => {
     const stream = sseReply();
     const { api, fetchImpl } = setUp({
       replies: [stream.response],
-      stop: () => Response.json(stored({ id: 'a1', content: 'Blah blah', finishReason: 'stopped' })),
+      stop: () => Response.json(stored({ id: 'a1', content: 'Blah blah', status: 'stopped', finishReason: 'stopped' })),
     });
     const box = await openConversation(fetchImpl);
     await pressStopMidReply(box, stream);
@@ -244,13 +259,13 @@ describe('chat view', () => {
     await stream.send({
       type: 'finish',
       finishReason: 'other',
-      messageMetadata: { ...ids, status: 'complete', finishReason: 'stopped' },
+      messageMetadata: { ...ids, status: 'stopped', finishReason: 'stopped' },
     });
     await stream.end();
 
     await screen.findByRole('button', { name: 'Send' });
     expect(lastReply().textContent).toContain('Blah blah');
-    expect(lastReply().textContent).toContain('stopped by you');
+    expect(within(lastReply()).getByTitle('Stopped before it was finished').textContent).toContain('Stopped');
     expect(lastReply().textContent).not.toContain('stopped here');
   });
 

@@ -13,6 +13,7 @@ import { ToolCallView } from './tool-call-view';
 import { messageSegments } from './tool-parts';
 import { TypingIndicator } from './typing-indicator';
 import { ProactiveMarker } from './proactive-marker';
+import { StoppedMarker } from '../../ui/stopped-marker';
 import { splitBubbles, SplitReplyBubbles } from './companion/split-reply';
 
 /** Shown under a reply: why it failed (an alert) or what state it is in (a note), and what can be done. */
@@ -108,6 +109,7 @@ export const MessageItem = memo(function MessageItem(props: {
         </div>
       )}
       {message.metadata?.proactive && <ProactiveMarker />}
+      {message.metadata?.status === 'stopped' && <StoppedMarker />}
       {figures.length > 0 && !isStreaming && <p className="message-meta">{figures.join(' · ')}</p>}
     </article>
   );

@@ -4,6 +4,7 @@ import { useServices } from '../../app-context';
 import type { ApiClient } from '../../api/api-client';
 import { ErrorNotice } from '../../ui/error-notice';
 import { formatDateTime } from '../../ui/format';
+import { StoppedMarker } from '../../ui/stopped-marker';
 import { useRealtimeStatus } from '../../realtime/use-realtime';
 import { useLiveSignals } from './live-signals';
 import { SupportImage } from './support-image';
@@ -111,6 +112,7 @@ export function ConversationTimeline({ conversation }: { conversation: SupportCo
               <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
             </div>
             {entry.message.content ? <p>{entry.message.content}</p> : null}
+            {entry.message.status === 'stopped' ? <StoppedMarker /> : null}
             {entry.message.images?.map((image) => (
               <SupportImage key={image.fileId} fileId={image.fileId} filename={image.filename} />
             ))}

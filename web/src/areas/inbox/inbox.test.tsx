@@ -174,6 +174,25 @@ describe('a support conversation', () => {
     expect(await within(contactPanel).findByText('No other conversations.')).toBeTruthy();
   });
 
+  it('marks an AI reply a take cut short as stopped, and a complete one not', async () => {
+    const cut: SupportMessage = {
+      id: 'm3',
+      role: 'assistant',
+      content: 'Your order is on',
+      status: 'stopped',
+      createdAt: minutesAgo(46),
+    };
+    const server = desk(() => waiting, {
+      'GET /v1/support-conversations/:id/messages': () =>
+        Response.json({ items: [...messages.map((message) => ({ ...message, status: 'complete' })), cut] }),
+    });
+    await open(server, `/inbox/${supportId}`);
+    const log = await screen.findByRole('log', { name: 'Conversation with the contact' });
+    const [complete, stopped] = await within(log).findAllByRole('article', { name: 'AI' });
+    expect(within(stopped!).getByTitle('Stopped before it was finished').textContent).toContain('Stopped');
+    expect(within(complete!).queryByTitle('Stopped before it was finished')).toBeNull();
+  });
+
   it("shows the contact's rating and comment on the conversation, and on their earlier ones", async () => {
     const rating = { rating: 2, comment: 'Took too long', ratedFor: 'operator' as const, ratedAt: minutesAgo(5) };
     const resolved = { ...waiting, status: 'resolved' as const, rating };

@@ -70,6 +70,11 @@ export interface SupportMessage {
   role: SupportMessageRole;
   content: string;
   authorName?: string | null;
+  /**
+   * `streaming` while the AI writes it; `stopped` for an AI reply cut short (a person took over): it has
+   * ended, but is not the AI's whole answer. Absent on system lines.
+   */
+  status?: 'pending' | 'streaming' | 'awaiting_approval' | 'complete' | 'stopped' | 'error';
   /** Images the contact sent from the widget. */
   images?: { fileId: string; filename: string; mediaType: string }[];
   /** Other files (an email's attachments), listed by name. */
