@@ -13,7 +13,13 @@ import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createBudgetsModule } from './modules/budgets/index.js';
 import { createChatModule, createModelResolver, createReplyStops } from './modules/chat/index.js';
 import { createCompanionModule, createMemoryReader, type CompanionModule } from './modules/companion/index.js';
-import { createConversationsModule, type MessageView } from './modules/conversations/index.js';
+import {
+  createConversationLogFeed,
+  createConversationLogFeedRepository,
+  createConversationsModule,
+  type MessageEvents,
+  type MessageView,
+} from './modules/conversations/index.js';
 import { createFilesModule } from './modules/files/index.js';
 import { createInboxModule } from './modules/inbox/index.js';
 import { createKnowledgeModule } from './modules/knowledge/index.js';
@@ -29,7 +35,7 @@ import { createSsoModule } from './modules/sso/index.js';
 import type { AuthService } from './modules/auth/index.js';
 import { createUsersModule } from './modules/users/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
-import { emitConversationCreated, messageCreatedEvents } from './modules/webhooks/chat-message-events.js';
+import { emitConversationCreated, messageCreatedReader } from './modules/webhooks/chat-message-events.js';
 import { createEmailModule } from './modules/email/index.js';
 import { createWidgetModule } from './modules/widget/index.js';
 import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
@@ -45,6 +51,9 @@ import { createDirectoryStorage } from './platform/storage/index.js';
  * Builds every product module from the app's dependencies and registers its routes: the hand-wired
  * dependency graph in one place. Order matters only where one module hands another a service.
  */
+
+/** How often a job-running node looks for log events other nodes stored (its own are read at once). */
+const logReaderPollMs = 1_000;
 export async function registerModules(
   app: App,
   deps: AppDeps & {
@@ -135,11 +144,20 @@ export async function registerModules(
   providers.registerRoutes(app, providers.service);
   const pricing = createPricingModule({ db: database.db, invalidations, serverProviders: config.providers });
   pricing.registerRoutes(app, pricing.service);
+  // The conversations' log read across conversations (ADR 27): analytics, webhooks' message.created and
+  // the email outbox each read it past a cursor of their own, instead of writing rows inside every turn.
+  const logFeed = createConversationLogFeed({
+    db: database.db,
+    repository: createConversationLogFeedRepository(),
+    logger: deps.logger,
+  });
   const analytics = createAnalyticsModule({
     db: database.db,
     logger: deps.logger,
     serverProviders: config.providers,
+    readLog: () => logFeed.catchUp('analytics'),
   });
+  logFeed.add(analytics.rollups.logReader());
   analytics.registerRoutes(app, analytics.service);
   if (deps.runsJobs ?? true) {
     // Every job-running node recounts what changed; the tenant's lock keeps them from doubling work.
@@ -179,10 +197,20 @@ export async function registerModules(
   });
   webhooks.registerRoutes(app);
   const events = webhooks.events;
-  // Chat's and the companion's messages, announced in the transactions that store them.
-  // The email channel's outbox: a reply in an email conversation gets its mail in the reply's transaction.
+  // Every stored message is in its conversation's log; these readers announce it and mail replies. A node
+  // that stores one tells them to read now; a job-running node also polls for what other nodes stored.
   const email = createEmailModule({ db: database.db, logger: deps.logger, config, jobs });
-  const messageEvents = email.withEmailReplies(messageCreatedEvents(events));
+  logFeed.add(messageCreatedReader(events));
+  logFeed.add(email.replyMails());
+  const messageEvents: MessageEvents = {
+    stored: (tenantId) =>
+      void (async () => {
+        if (await events.isWanted(tenantId, 'message.created')) logFeed.nudge('webhooks');
+        if (await email.hasEmailInbox(tenantId)) logFeed.nudge('email');
+      })().catch((error: unknown) =>
+        deps.logger.warn({ err: error }, 'The log readers could not be told of a message'),
+      ),
+  };
   app.decorate('webhookOutbox', { events, sweepUnrelayed: webhooks.sweepUnrelayed });
   // Usage budgets: every model resolver below checks them before a call and counts each call's tokens.
   const budgets = createBudgetsModule({
@@ -239,13 +267,21 @@ export async function registerModules(
   // Runs before the job queue stops and after chat's drain (hooks run last-registered first), so the
   // events of the last turns are stored and their jobs queued.
   app.addHook('onClose', () => webhooks.close());
+  if (deps.runsJobs ?? true) {
+    app.addHook('onReady', async () => {
+      logFeed.start('webhooks', logReaderPollMs);
+      logFeed.start('email', logReaderPollMs);
+    });
+  }
+  // Before the relay and the job queue close: a pass under way finishes, and what it relays is tracked.
+  app.addHook('onClose', () => logFeed.stop());
   // The customer-service desk (docs/customer-service.md); its signing secrets are sealed like provider keys.
   // Before chat, whose turns in support conversations get its handoff tool.
   const inbox = createInboxModule({
     db: database.db,
     keys: deps.keys,
     events,
-    recordReply: email.recordReply,
+    messageEvents,
     logger: deps.logger,
     publisher: realtime.publisher,
     stopReplies: replyStops.stopConversation,
@@ -376,6 +412,7 @@ export async function registerModules(
     perMinute: config.widgetRateLimitPerMinute,
     heartbeatMs: deps.chat?.heartbeatMs ?? 15_000,
     webhooks: { events, enrich: webhooks.enrich },
+    messageEvents,
   });
   widget.registerRoutes(app);
   // Email inboxes (docs/customer-service.md, "The email inbox"): mail in through the widget's path, replies out by job.

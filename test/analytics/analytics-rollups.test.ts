@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyticsRawRepository } from '../../src/modules/analytics/analytics-raw.repository.js';
 import { createAnalyticsRollupsRepository } from '../../src/modules/analytics/analytics-rollups.repository.js';
 import { createAnalyticsRollups } from '../../src/modules/analytics/analytics-rollups.js';
+import {
+  createConversationLogFeed,
+  createConversationLogFeedRepository,
+} from '../../src/modules/conversations/index.js';
 import type { AnalyticsScope } from '../../src/modules/analytics/analytics-rows.js';
 import { createAnalyticsRepository } from '../../src/modules/analytics/analytics.repository.js';
 import type { AnalyticsOverview } from '../../src/modules/analytics/index.js';
@@ -48,7 +52,19 @@ describe('analytics rollups', () => {
     // The app's own pass runs once at start-up, before anything is written: the recounts here are the test's.
     // A server-wide OpenAI provider (never called here): its models are priced by their kind.
     t = await buildTestApp({ ANALYTICS_REFRESH_INTERVAL_MS: '3600000', OPENAI_API_KEY: 'sk-test-unused' });
-    rollups = createAnalyticsRollups({ db: t.database.db, repository: rollupsRepository, logger: quiet });
+    // Messages reach the rollups through the conversations' log, read with the rollups' own reader.
+    const feed = createConversationLogFeed({
+      db: t.database.db,
+      repository: createConversationLogFeedRepository(),
+      logger: quiet,
+    });
+    rollups = createAnalyticsRollups({
+      db: t.database.db,
+      repository: rollupsRepository,
+      logger: quiet,
+      readLog: () => feed.catchUp('analytics'),
+    });
+    feed.add(rollups.logReader());
     const platformAdmin = await registerPlatformAdmin(t.app);
     admin = await createTenantWithAdmin(t.app, platformAdmin, 'Rolled Ltd');
     const member = await createUser(t.app, admin, 'member');

@@ -11,10 +11,11 @@ import { approveEmailDomains } from './email-desk.js';
 import { mailClient, startSmtpRelay, type SmtpRelay } from './smtp-relay.js';
 
 /**
- * A reply's mail commits with the reply (the email outbox): a node that stored it and stopped before its
- * send job ran loses nothing, since any node's sweep queues it; a recipient refused for good is marked failed.
+ * A reply's mail is read from the conversation's log (the email outbox, ADR 27) and commits with the
+ * reader's cursor: a node that stored it and stopped before its send job ran loses nothing, since any
+ * node's sweep queues it; a recipient refused for good is marked failed.
  */
-describe('the email outbox: a reply’s mail is stored with the reply and sent by a job', () => {
+describe('the email outbox: a reply’s mail is read from the log and sent by a job', () => {
   let relay: SmtpRelay;
   let storing: TestApp | undefined;
   let sending: TestApp | undefined;
@@ -86,9 +87,10 @@ describe('the email outbox: a reply’s mail is stored with the reply and sent b
 
   it('sends, through any node’s sweep, a reply whose node stopped before its job ran', async () => {
     await replyToNewMail(storing!, 'ann@customer.example', 'Stored, not yet sent.');
-    expect(await emailRows(storing!.database, 'ann@customer.example')).toEqual([
-      { direction: 'outbound', status: 'pending', attempts: 0, lastError: null },
-    ]);
+    // Read from the conversation's log just after the reply is stored (ADR 27).
+    await expect
+      .poll(() => emailRows(storing!.database, 'ann@customer.example'), { timeout: 10_000 })
+      .toEqual([{ direction: 'outbound', status: 'pending', attempts: 0, lastError: null }]);
     // Its node died before queueing the job (or the queued job was lost): nothing but the row is left,
     // and it is older than the sweep's grace.
     const queued = async () =>

@@ -8,7 +8,8 @@ import { buildTestApp } from './test-app.js';
  * Every later start still runs pg-boss's start-up and updates each queue as a deployment would.
  *
  * The template must stay as a server leaves it before anyone used it: the start's jobs are deleted,
- * pg-boss's maintenance is due at once as on a new database, and no table of Parley's may hold a row.
+ * pg-boss's maintenance is due at once as on a new database, and no table of Parley's may hold a row
+ * but those its migrations fill.
  */
 export async function leaveFirstStartIn(database: DatabaseHandle): Promise<void> {
   const started = await buildTestApp({}, { sharedDatabase: { ...database, dispose: async () => undefined } });
@@ -22,6 +23,8 @@ export async function leaveFirstStartIn(database: DatabaseHandle): Promise<void>
   const tables = rows.map((row) => (row as { name: string }).name);
   const holding: string[] = [];
   for (const table of tables) {
+    // The log's readers' positions: migration 0055 writes them, as it does on every new storage.
+    if (table === 'log_cursors') continue;
     const found = await database.executeSql(`select 1 from "${table}" limit 1`);
     if (found.rows.length > 0) holding.push(table);
   }

@@ -1,19 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stableEventId } from '../../src/modules/webhooks/webhook-event-types.js';
 import { createAgent, createConversation, eventually } from '../harness/chat-setup.js';
-import { bringAnyRetryForward } from '../harness/job-retries.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 import { createWebhook, fastRetries } from './webhook-setup.js';
 
 /**
- * A chat conversation, a turn's user message and its reply, and a proactive message are written with
- * their webhook events in one transaction (docs/integrations.md, "Delivery guarantee"): the database refuses the event (a trigger
- * on `webhook_events`, as a failed insert would), and the change it belongs to must not be stored
- * either. Written after the commit instead, the change would stay and its event be lost.
+ * A chat conversation is written with its `conversation.created` in one transaction (docs/integrations.md,
+ * "Delivery guarantee"): the database refuses the event (a trigger on `webhook_events`, as a failed insert
+ * would), and the conversation must not be stored either. Messages are announced from the conversation's
+ * log instead (ADR 27): the turn never waits for its event, and a reader that cannot write one keeps its
+ * cursor before it, so once it can, every message is announced, once.
  */
-describe('chat changes and their webhook events commit together', () => {
+describe('chat changes and their webhook events', () => {
   let t: TestApp;
   let admin: SignedInUser;
   let receiver: WebhookReceiver;
@@ -90,32 +90,66 @@ describe('chat changes and their webhook events commit together', () => {
     expect(await eventExists('conversation.created', conversation.id)).toBe(true);
   });
 
-  it('stores no user message whose message.created cannot be written, and runs no turn for it', async () => {
-    const conversation = await createConversation(t.app, admin, agentId);
-    await refuseEvents('message.created', `new.payload::jsonb #>> '{data,message,role}' = 'user'`);
-    const refused = await send(conversation.id, 'Is anyone there?');
-    expect(refused.statusCode, refused.body).toBe(500);
-    expect(await messagesOf(conversation.id)).toEqual([]);
-    const [counted] = await sql('select message_count as "messageCount" from conversations where id = $1', [
-      conversation.id,
-    ]);
-    expect(counted).toEqual({ messageCount: 0 });
-  });
+  /** How many times the receiver got the event of `type` about `key` (a message id): once is right. */
+  const deliveriesOf = (type: string, key: string) =>
+    receiver.received.filter((delivery) => delivery.headers['webhook-id'] === stableEventId(admin.tenantId, type, key))
+      .length;
+  const announced = (ids: readonly string[]) =>
+    eventually(async () => {
+      for (const id of ids) if (!(await eventExists('message.created', id))) return undefined;
+      return true;
+    }, 15_000);
 
-  it('keeps a reply whose message.created cannot be written from being stored complete; its retry announces it', async () => {
+  it('answers a turn whose message.created cannot be written yet, and announces its messages once it can', async () => {
     const conversation = await createConversation(t.app, admin, agentId);
-    await refuseEvents('message.created', `new.payload::jsonb #>> '{data,message,role}' = 'assistant'`);
-    const failed = await send(conversation.id, 'What is Parley?');
-    expect(failed.statusCode, failed.body).toBe(500);
-    const [user, reply] = await messagesOf(conversation.id);
-    // The user's message and its event were written together, before the reply.
-    expect(user).toMatchObject({ role: 'user', status: 'complete' });
-    expect(await eventExists('message.created', user!.id)).toBe(true);
-    // The reply's completion rolled back with its event: the reply ended failed, and is not announced.
-    expect(reply).toMatchObject({ role: 'assistant', status: 'error' });
-    expect(await eventExists('message.created', reply!.id)).toBe(false);
+    await refuseEvents('message.created');
+    const sent = await send(conversation.id, 'Is anyone there?');
+    // The turn never waits for its announcement: both messages are stored, the answer is the reply.
+    expect(sent.statusCode, sent.body).toBe(201);
+    const stored = await messagesOf(conversation.id);
+    expect(stored.map((message) => [message.role, message.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ]);
+    // The reader's passes fail on the refused insert and its cursor stays before them.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    for (const message of stored) expect(await eventExists('message.created', message.id)).toBe(false);
 
     await sql('drop trigger refuse_webhook_event on webhook_events');
+    await announced(stored.map((message) => message.id));
+    await eventually(
+      async () => (stored.every((message) => deliveriesOf('message.created', message.id) > 0) ? true : undefined),
+      15_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    for (const message of stored) expect(deliveriesOf('message.created', message.id)).toBe(1);
+  });
+
+  it('announces a reply once it is stored complete, and a failed one only when its retry completes it', async () => {
+    const conversation = await createConversation(t.app, admin, agentId);
+    // The reply's completion is refused (a failed write of the reply itself): it ends failed.
+    await sql(
+      `create or replace function refuse_reply() returns trigger language plpgsql as $$
+       begin raise exception 'the test refuses this reply'; end $$`,
+    );
+    await sql(
+      `create trigger refuse_reply before update on messages for each row
+       when (new.tenant_id = '${admin.tenantId}' and new.role = 'assistant' and new.status = 'complete')
+       execute function refuse_reply()`,
+    );
+    let reply: { id: string; role: string; status: string } | undefined;
+    try {
+      const failed = await send(conversation.id, 'What is Parley?');
+      expect(failed.statusCode, failed.body).toBe(500);
+      const [user, stored] = await messagesOf(conversation.id);
+      reply = stored;
+      expect(reply).toMatchObject({ role: 'assistant', status: 'error' });
+      await announced([user!.id]);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect(await eventExists('message.created', reply!.id)).toBe(false);
+    } finally {
+      await sql('drop trigger if exists refuse_reply on messages');
+    }
     const retried = await t.app.inject({
       method: 'POST',
       url: `/v1/conversations/${conversation.id}/messages/${reply!.id}/retry`,
@@ -123,19 +157,10 @@ describe('chat changes and their webhook events commit together', () => {
     });
     expect(retried.statusCode, retried.body).toBe(200);
     expect((await messagesOf(conversation.id))[1]).toMatchObject({ id: reply!.id, status: 'complete' });
-    expect(await eventExists('message.created', reply!.id)).toBe(true);
+    await announced([reply!.id]);
   });
 
-  it('writes every message of a turn with its event: each is there as soon as the turn is answered', async () => {
-    const conversation = await createConversation(t.app, admin, agentId);
-    const sent = await send(conversation.id, 'Hello');
-    expect(sent.statusCode, sent.body).toBe(201);
-    const stored = await messagesOf(conversation.id);
-    expect(stored.map((message) => message.status)).toEqual(['complete', 'complete']);
-    for (const message of stored) expect(await eventExists('message.created', message.id)).toBe(true);
-  });
-
-  it('stores no bubble of a split reply whose message.created cannot be written', async () => {
+  it('announces every message of a turn, and each bubble of a split reply', async () => {
     // The offline model answers in two paragraphs: the reply's text and a later bubble.
     const split = await createAgent(t.app, admin, {
       name: 'Offline splitter',
@@ -143,28 +168,17 @@ describe('chat changes and their webhook events commit together', () => {
       companion: { splitReplies: true, typingMsPerChar: 0 },
     });
     const conversation = await createConversation(t.app, admin, split.id);
-    await refuseEvents('message.created', `new.payload::jsonb #>> '{data,message,replyGroup,position}' = '1'`);
-    const refused = await send(conversation.id, 'What can you do?');
-    expect(refused.statusCode, refused.body).toBe(500);
-    // The bubble went with its event (and the conversation's count with it); the reply ended failed.
-    expect((await messagesOf(conversation.id)).map((message) => [message.role, message.status])).toEqual([
-      ['user', 'complete'],
-      ['assistant', 'error'],
-    ]);
-    const [counted] = await sql('select message_count as "messageCount" from conversations where id = $1', [
-      conversation.id,
-    ]);
-    expect(counted).toEqual({ messageCount: 2 });
-
-    await sql('drop trigger refuse_webhook_event on webhook_events');
-    const sent = await send(conversation.id, 'And now?');
+    const sent = await send(conversation.id, 'What can you do?');
     expect(sent.statusCode, sent.body).toBe(201);
-    const stored = (await messagesOf(conversation.id)).slice(2);
+    const stored = await eventually(async () => {
+      const rows = await messagesOf(conversation.id);
+      return rows.length === 3 ? rows : undefined;
+    }, 15_000);
     expect(stored.map((message) => message.role)).toEqual(['user', 'assistant', 'assistant']);
-    for (const message of stored) expect(await eventExists('message.created', message.id)).toBe(true);
+    await announced(stored.map((message) => message.id));
   });
 
-  it('stores no proactive message whose message.created cannot be written; its retried decision stores both', async () => {
+  it('announces a proactive message', async () => {
     const companion = { proactive: true, proactiveIdleMinutes: 60, proactiveMaxUnanswered: 2 };
     const friend = await createAgent(t.app, admin, { name: 'Offline friend', model: 'offline', companion });
     const conversation = await createConversation(t.app, admin, friend.id);
@@ -177,24 +191,11 @@ describe('chat changes and their webhook events commit together', () => {
       payload: { upToMessageId: reply!.id },
     });
     expect(read.statusCode, read.body).toBe(200);
-    await refuseEvents('message.created', `new.payload::jsonb #>> '{data,message,proactive}' = 'true'`);
     now = new Date(Date.now() + 61 * 60_000);
     try {
       await t.app.runProactivePass();
-      // The decision failed with its event, and waits for its retry: nothing of it was stored.
-      await eventually(async () => {
-        const { rows } = await t.database.executeSql(
-          `select 1 from pgboss.job where name = 'companion.proactive' and data->>'conversationId' = $1 and state = 'retry'`,
-          [conversation.id],
-        );
-        return rows.length > 0 ? true : undefined;
-      }, 15_000);
-      expect(await messagesOf(conversation.id)).toHaveLength(2);
-
-      await sql('drop trigger refuse_webhook_event on webhook_events');
-      await bringAnyRetryForward(t.database, 'companion.proactive', conversation.id);
       const proactive = await eventually(async () => (await messagesOf(conversation.id))[2], 30_000);
-      expect(await eventExists('message.created', proactive.id)).toBe(true);
+      await announced([proactive.id]);
     } finally {
       now = undefined;
     }

@@ -113,6 +113,16 @@ export function createAnalyticsRollupsRepository() {
       return rowsOf<NotedChange>(result);
     },
 
+    /** Notes changes for a later recount (the log's reader, when a tenant's recount failed). */
+    async noteChanges(tx: Executor, tenantId: string, changes: readonly NotedChange[]): Promise<void> {
+      for (const change of changes) {
+        await tx.execute(sql`
+          insert into analytics_changes (tenant_id, day, conversation_id, support_conversation_id, whole)
+          values (${tenantId}, ${change.day}::date, ${change.conversationId}, ${change.supportConversationId},
+            ${change.whole})`);
+      }
+    },
+
     /** Every day a conversation has counted rows on: its messages, tool calls and rating. */
     async daysOfConversations(tx: Executor, tenantId: string, conversationIds: readonly string[]): Promise<string[]> {
       const ids = uuidArray(conversationIds);

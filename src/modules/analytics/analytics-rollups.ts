@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../../platform/db/client.js';
+import type { LogReader } from '../conversations/index.js';
 import { runAsBackgroundWork } from '../../platform/db/background-work.js';
 import type { Logger } from '../../platform/logger.js';
 import type { AnalyticsRollupsRepository, NotedChange } from './analytics-rollups.repository.js';
@@ -7,6 +9,8 @@ export interface AnalyticsRollupsDeps {
   readonly db: Database;
   readonly repository: AnalyticsRollupsRepository;
   readonly logger: Pick<Logger, 'warn' | 'info'>;
+  /** Reads the conversations' log up to now (this module's reader, `logReader()`), before a recount. */
+  readonly readLog?: () => Promise<void>;
 }
 
 // Changes taken in one transaction: a few days and a few thousand conversations recounted at once.
@@ -58,32 +62,70 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
         await recountAll(tx, tenantId);
         return changes.length + rest.length;
       }
-      const conversations = new Set<string>();
-      const supportConversations = new Set<string>();
-      const wholeConversations = new Set<string>();
-      const days = new Set<string>();
-      for (const change of changes) {
-        if (change.day !== null) days.add(change.day);
-        if (change.supportConversationId !== null) supportConversations.add(change.supportConversationId);
-        if (change.conversationId === null) continue;
-        conversations.add(change.conversationId);
-        if (change.whole) wholeConversations.add(change.conversationId);
-      }
-      if (wholeConversations.size > 0) {
-        for (const day of await repository.daysOfConversations(tx, tenantId, [...wholeConversations])) days.add(day);
-      }
-      // The facts first: the days they start on are then recounted from them.
-      const startDays = new Set([
-        ...(await repository.recomputeConversationFacts(tx, tenantId, [...conversations])),
-        ...(await repository.recomputeSupportFacts(tx, tenantId, {
-          support: [...supportConversations],
-          conversations: [...conversations],
-        })),
-      ]);
-      await repository.recountConversationDays(tx, tenantId, [...startDays]);
-      await repository.recountActivityDays(tx, tenantId, [...days]);
+      await recountNoted(tx, tenantId, changes);
       return changes.length;
     });
+  }
+
+  /** Recounts what `changes` name: their conversations' facts, then the days those and the changes touch. */
+  async function recountNoted(tx: Transaction, tenantId: string, changes: readonly NotedChange[]): Promise<void> {
+    const conversations = new Set<string>();
+    const supportConversations = new Set<string>();
+    const wholeConversations = new Set<string>();
+    const days = new Set<string>();
+    for (const change of changes) {
+      if (change.day !== null) days.add(change.day);
+      if (change.supportConversationId !== null) supportConversations.add(change.supportConversationId);
+      if (change.conversationId === null) continue;
+      conversations.add(change.conversationId);
+      if (change.whole) wholeConversations.add(change.conversationId);
+    }
+    if (wholeConversations.size > 0) {
+      for (const day of await repository.daysOfConversations(tx, tenantId, [...wholeConversations])) days.add(day);
+    }
+    // The facts first: the days they start on are then recounted from them.
+    const startDays = new Set([
+      ...(await repository.recomputeConversationFacts(tx, tenantId, [...conversations])),
+      ...(await repository.recomputeSupportFacts(tx, tenantId, {
+        support: [...supportConversations],
+        conversations: [...conversations],
+      })),
+    ]);
+    await repository.recountConversationDays(tx, tenantId, [...startDays]);
+    await repository.recountActivityDays(tx, tenantId, [...days]);
+  }
+
+  /**
+   * The log's reader (ADR 27): messages stored and replies ended, recounted per tenant in the pass's own
+   * transaction, so no row is written inside a turn. A tenant whose recount fails has its changes noted
+   * for the next pass instead, and the others go on.
+   */
+  function logReader(): LogReader {
+    return {
+      name: 'analytics',
+      only: sql`e.type in ('message-created', 'reply-settled')`,
+      batchSize: changesPerBatch,
+      handle: async (tx, events) => {
+        const byTenant = new Map<string, NotedChange[]>();
+        for (const event of events) {
+          const createdAt = event.payload.created_at;
+          const day = typeof createdAt === 'string' ? new Date(createdAt).toISOString().slice(0, 10) : null;
+          const change = { day, conversationId: event.conversationId, supportConversationId: null, whole: false };
+          byTenant.set(event.tenantId, [...(byTenant.get(event.tenantId) ?? []), change]);
+        }
+        for (const [tenantId, changes] of byTenant) {
+          await tx
+            .transaction(async (savepoint) => {
+              await repository.lockTenant(savepoint, tenantId);
+              await recountNoted(savepoint, tenantId, changes);
+            })
+            .catch(async (error: unknown) => {
+              logger.warn({ err: error, tenantId }, 'analytics rollups: recounting a tenant failed; retried next pass');
+              await repository.noteChanges(tx, tenantId, changes);
+            });
+        }
+      },
+    };
   }
 
   /** Recounts everything noted for a tenant. */
@@ -100,6 +142,7 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
 
   /** Every tenant with noted changes; a tenant that fails is logged and retried on the next pass. */
   async function refreshAll(): Promise<void> {
+    await deps.readLog?.();
     const tenantIds = await repository.tenantsWithChanges(db);
     for (const tenantId of tenantIds) {
       await refresh(tenantId).catch((error: unknown) =>
@@ -122,7 +165,12 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
 
   return {
     /** Recounts what is noted for one tenant, or (null) for every tenant. */
-    refresh: (tenantId: string | null): Promise<void> => (tenantId === null ? refreshAll() : refresh(tenantId)),
+    refresh: async (tenantId: string | null): Promise<void> => {
+      if (tenantId === null) return refreshAll();
+      await deps.readLog?.();
+      return refresh(tenantId);
+    },
+    logReader,
     tenantIds: () => repository.tenantIds(db),
     /** Recounts the tenants named from scratch (`parley analytics rebuild`). */
     async rebuildAll(tenantIds: readonly string[]): Promise<void> {

@@ -19,6 +19,8 @@ export interface AnalyticsModuleDeps {
   /** The server-wide providers (env): their models' tokens are priced by their kind, as budgets do. */
   readonly serverProviders?: ServerProviderSettings;
   readonly logger: Pick<Logger, 'warn' | 'info'>;
+  /** Reads the conversations' log up to now with the rollups' reader (conversations' log feed). */
+  readonly readLog?: () => Promise<void>;
 }
 
 /** Figures from rollups that triggers and a job keep current (docs/analytics.md). */
@@ -26,6 +28,7 @@ export function createAnalyticsModule(deps: AnalyticsModuleDeps) {
   const rollups = createAnalyticsRollups({
     db: deps.db,
     repository: createAnalyticsRollupsRepository(),
+    readLog: deps.readLog,
     logger: deps.logger,
   });
   const serverKinds = deps.serverProviders ? serverProviderKinds(deps.serverProviders) : new Map<string, never>();

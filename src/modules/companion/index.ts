@@ -42,8 +42,8 @@ export interface CompanionModuleDeps {
   readonly onRead?: (read: ReadEvent) => void;
   /** Tells of a proactive message once stored: live to the owner and the watchers. */
   readonly onProactiveMessage: (sent: { tenantId: string; ownerId: string; message: MessageView }) => void;
-  /** Announces a proactive message in the transaction that stores it (the webhooks' message.created). */
-  readonly messageEvents?: Pick<MessageEvents, 'record'>;
+  /** Told once a proactive message is stored (the log's readers: webhooks' message.created). */
+  readonly messageEvents?: MessageEvents;
   /** The proactive scheduler's clock (tests set it); real time by default. */
   readonly now?: () => Date;
 }

@@ -223,8 +223,8 @@ export function createProactiveRepository() {
      * Stores the decision's message if the conversation is as the decision saw it: still claimed by it,
      * with the same count of unanswered messages and no activity since. The claim is cleared in the same
      * statement, so a second run of the decision (a retry, another node) stores nothing. `stillAllowed`
-     * reads the guardrails again inside the transaction; false rolls it back. `whenStored` writes what
-     * belongs with the message (its announcement) in the same transaction.
+     * reads the guardrails again inside the transaction; false rolls it back. The message's insert logs
+     * it (the conversation's log), which is all its announcement needs.
      */
     async storeProactiveMessage(
       db: Database,
@@ -237,7 +237,6 @@ export function createProactiveRepository() {
         now: Date;
       },
       stillAllowed: (tx: Executor) => Promise<boolean>,
-      whenStored: (tx: Executor, stored: MessageRow) => Promise<void>,
     ): Promise<MessageRow | undefined> {
       return transaction(db, async (tx) => {
         const [claimed] = await tx
@@ -280,7 +279,6 @@ export function createProactiveRepository() {
             proactive: true,
           })
           .returning();
-        if (stored) await whenStored(tx, stored);
         return stored;
       }).catch((error: unknown) => {
         if (error instanceof RolledBack) return undefined;

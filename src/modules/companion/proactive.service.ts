@@ -49,7 +49,7 @@ export interface ProactiveServiceDeps {
   /** Tells the owner's sockets and the conversation's watchers (every node), once the message is stored. */
   readonly announce: (sent: { tenantId: string; ownerId: string; message: MessageView }) => void;
   /** Announces the message in the transaction that stores it (the webhooks' `message.created`). */
-  readonly messageEvents?: Pick<MessageEvents, 'record'> | undefined;
+  readonly messageEvents?: MessageEvents | undefined;
 }
 
 /** Which guardrail, if any, stops a proactive message now (docs/companion.md lists them). */
@@ -157,13 +157,13 @@ export function createProactiveService(deps: ProactiveServiceDeps) {
         now,
       },
       async (tx) => blockedBy(await repository.guardFacts(tx, conversationId)) === undefined,
-      async (tx, message) => deps.messageEvents?.record(tx, tenantId, presentMessage(message)),
     );
     if (!stored) {
       // The user wrote, a guardrail closed, or the conversation went: this decision sends nothing.
       await repository.release(db, conversationId, decisionId);
       return;
     }
+    deps.messageEvents?.stored(tenantId);
     deps.announce({ tenantId, ownerId: context.ownerId, message: presentMessage(stored) });
   }
 

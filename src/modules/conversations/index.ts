@@ -47,6 +47,9 @@ export type { AgentDirectory, ChatAgent } from './agent-directory.js';
 export type { ConversationChange, ConversationsService } from './conversations.service.js';
 export { presentMessage, type MessageView } from './messages.schemas.js';
 export { storeAnnounced, type MessageEvents } from './message-events.js';
+export { announcedMessage, announcingEventTypes, messageOfLogPayload } from './logged-message.js';
+export { createConversationLogFeed, type ConversationLogFeed, type LogReader } from './conversation-log-feed.js';
+export { createConversationLogFeedRepository, type FeedEvent } from './conversation-log-feed.repository.js';
 export {
   isCompleteOrStopped,
   reachesContact,

@@ -4,7 +4,7 @@ import { createExpiringCache } from '../../platform/cache/expiring-cache.js';
 import { newId } from '../../platform/ids.js';
 import type { JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
-import type { MessageView } from '../conversations/index.js';
+import { announcedMessage, reachesContact, type LogReader, type MessageView } from '../conversations/index.js';
 import type { EmailRepository } from './email.repository.js';
 
 export const sendEmailJobName = 'email.send';
@@ -28,9 +28,10 @@ const sweepGraceMs = 30_000;
 const sweepBatch = 100;
 
 /**
- * The email outbox (as webhooks', ADR 20): a reply in an email conversation, the AI's or an operator's,
- * gets its outbound mail row in the transaction that stores it, so both commit or neither does. After
- * the commit its `email.send` job is queued; a sweep queues what a node that died in between left.
+ * The email outbox: a reply in an email conversation, the AI's or an operator's, is read from the
+ * conversation's log (ADR 27) and gets its outbound mail row in the transaction that moves the reader's
+ * cursor past it, so a reply is mailed once however often a node dies. After that commit its `email.send`
+ * job is queued; a sweep queues what a node that died in between left.
  */
 export function createEmailOutbox(deps: EmailOutboxDeps) {
   const { db, repository, jobs, logger } = deps;
@@ -43,44 +44,52 @@ export function createEmailOutbox(deps: EmailOutboxDeps) {
       { singletonKey: emailId, isSkippedWhileRetrying: true },
     );
 
+  /** With `tx`: the mail of `message`, if it is a reply in an email conversation that reaches the contact. */
+  async function record(tx: Executor, tenantId: string, message: MessageView): Promise<void> {
+    if (message.role !== 'assistant' || !reachesContact(message)) return;
+    const target = await repository.findEmailConversationOfChat(tx, tenantId, message.conversationId);
+    if (!target?.contactAddress || !target.inboxAddress) return;
+    const id = newId();
+    const isNew = await repository.insertEmail(tx, {
+      id,
+      tenantId,
+      supportConversationId: target.supportConversationId,
+      messageId: message.id,
+      direction: 'outbound',
+      status: 'pending',
+      internetMessageId: `${id}@${target.inboxAddress.split('@')[1] ?? 'parley.invalid'}`,
+      contactAddress: target.contactAddress,
+    });
+    if (!isNew) return;
+    afterCommit(tx, () => {
+      queue(tenantId, id).catch((error: unknown) =>
+        logger.warn({ err: error, emailId: id }, 'An email reply is left for the sweep to queue'),
+      );
+    });
+  }
+
   return {
     /** Whether the tenant has an email inbox at all: a tenant without one pays no read per reply. */
     hasEmailInbox: (tenantId: string): Promise<boolean> =>
       emailTenants.load(tenantId, () => repository.hasEmailInbox(db, tenantId)),
-
-    /**
-     * Whether this node knows the tenant has no email inbox (a settled cached read): a chat reply of such a
-     * tenant, announced because its webhooks want it, needs no look for an email conversation. Never reads.
-     */
-    isKnownWithoutEmail: (tenantId: string): boolean => emailTenants.peek(tenantId) === false,
 
     /** A mail came in for the tenant: its inbox exists, whatever this node cached before. */
     noteEmailTenant(tenantId: string): void {
       emailTenants.invalidate(tenantId);
     },
 
-    /** With `tx`, the transaction that stores `message`: its mail, if it is a reply in an email conversation. */
-    async record(tx: Executor, tenantId: string, message: MessageView): Promise<void> {
-      if (message.role !== 'assistant' || message.status !== 'complete' || message.content.trim() === '') return;
-      const target = await repository.findEmailConversationOfChat(tx, tenantId, message.conversationId);
-      if (!target?.contactAddress || !target.inboxAddress) return;
-      const id = newId();
-      const isNew = await repository.insertEmail(tx, {
-        id,
-        tenantId,
-        supportConversationId: target.supportConversationId,
-        messageId: message.id,
-        direction: 'outbound',
-        status: 'pending',
-        internetMessageId: `${id}@${target.inboxAddress.split('@')[1] ?? 'parley.invalid'}`,
-        contactAddress: target.contactAddress,
-      });
-      if (!isNew) return;
-      afterCommit(tx, () => {
-        queue(tenantId, id).catch((error: unknown) =>
-          logger.warn({ err: error, emailId: id }, 'An email reply is left for the sweep to queue'),
-        );
-      });
+    /** The log's reader that mails replies in email conversations (its cursor: `email`). */
+    replyMails(): LogReader {
+      return {
+        name: 'email',
+        only: repository.emailRepliesInLog(),
+        handle: async (tx, events) => {
+          for (const event of events) {
+            const message = announcedMessage(event);
+            if (message) await record(tx, event.tenantId, message);
+          }
+        },
+      };
     },
 
     /** Queues the mails still waiting long after their commit (their node died before queueing them). */

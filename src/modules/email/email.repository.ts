@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import {
   agents,
@@ -183,6 +183,16 @@ export function createEmailRepository() {
     },
 
     /** The email conversation a chat conversation stands behind, with its contact's address; undefined otherwise. */
+    /**
+     * The log's events the email outbox reads (on `e`, conversation_events): assistant messages in the
+     * chat conversation of an email support conversation. The others are passed over unread.
+     */
+    emailRepliesInLog(): SQL {
+      return sql`e.type in ('message-created', 'reply-settled') and e.payload->>'role' = 'assistant'
+        and exists (select 1 from support_conversations sc join inboxes i on i.id = sc.inbox_id
+          where sc.conversation_id = e.conversation_id and sc.tenant_id = e.tenant_id and i.kind = 'email')`;
+    },
+
     async findEmailConversationOfChat(db: Executor, tenantId: string, chatConversationId: string) {
       const [row] = await db
         .select({

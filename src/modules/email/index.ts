@@ -3,7 +3,6 @@ import type { Database, Executor } from '../../platform/db/client.js';
 import type { JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Config } from '../../config.js';
-import type { MessageEvents, MessageView } from '../conversations/index.js';
 import type { FilesService } from '../files/index.js';
 import type { StoredContact } from '../inbox/contacts.repository.js';
 import type { WidgetRepository } from '../widget/widget.repository.js';
@@ -27,8 +26,8 @@ const sendRetryDelaySeconds = 30;
 
 /**
  * The email channel (docs/customer-service.md, "The email inbox"). Built in two steps: the outbox first
- * (before chat and the operator desk, whose replies it records in their transactions), then the inbound
- * side, once the widget's path it sends contacts' mail through exists.
+ * (a reader of the conversations' log), then the inbound side, once the widget's path it sends contacts'
+ * mail through exists.
  */
 export function createEmailModule(deps: EmailModuleDeps) {
   const { db, logger, config } = deps;
@@ -45,21 +44,10 @@ export function createEmailModule(deps: EmailModuleDeps) {
   let sweepTimer: NodeJS.Timeout | undefined;
 
   return {
-    /** Records a reply's mail with the transaction that stores the reply (operator replies). */
-    recordReply: (tx: Executor, tenantId: string, message: MessageView) => outbox.record(tx, tenantId, message),
-
-    /** Chat's message port with the email outbox added: a tenant with an email inbox has its replies looked at. */
-    withEmailReplies(events: MessageEvents): MessageEvents {
-      return {
-        isWanted: async (tenantId) => (await events.isWanted(tenantId)) || (await outbox.hasEmailInbox(tenantId)),
-        // Not `isWanted` again here: inside the transaction it could wait on a read of the pool that needs
-        // the one session this transaction holds (embedded). `record` reads on `tx` and writes nothing unwanted.
-        async record(tx, tenantId, message) {
-          await events.record(tx, tenantId, message);
-          if (!outbox.isKnownWithoutEmail(tenantId)) await outbox.record(tx, tenantId, message);
-        },
-      };
-    },
+    /** The log's reader that mails replies in email conversations (conversation-log-feed.ts). */
+    replyMails: () => outbox.replyMails(),
+    /** Whether the tenant has an email inbox (cached): its stored messages nudge the reader. */
+    hasEmailInbox: (tenantId: string) => outbox.hasEmailInbox(tenantId),
 
     registerJobs(): void {
       deps.jobs.register<SendEmailJob>(sendEmailJobName, (data, job) => sender.send(data, job), {

@@ -42,8 +42,8 @@ export interface InboxModuleDeps {
   readonly db: Database;
   readonly keys: Pick<ServerKeys, 'credentialsKey'>;
   readonly events?: WebhookEvents;
-  /** Whatever else an operator's reply causes, in its transaction (the email channel's outbox). */
-  readonly recordReply?: OperatorDeskDeps['recordReply'];
+  /** Told once an operator's reply is stored (the log's readers: webhooks, the email outbox). */
+  readonly messageEvents?: OperatorDeskDeps['messageEvents'];
   readonly logger: Pick<Logger, 'error' | 'warn' | 'info'>;
   /** Live frames for the widget and the operators' consoles (the realtime module). */
   readonly publisher?: DeskPublisher;
@@ -124,8 +124,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
     repository: deskRepository,
     support,
     publisher: deps.publisher,
-    events: deps.events,
-    recordReply: deps.recordReply,
+    messageEvents: deps.messageEvents,
     resolveModel: deps.resolveModel,
     knowledgeSearch: deps.knowledgeSearch,
   });

@@ -1,12 +1,9 @@
-import { transaction } from '../../platform/db/after-commit.js';
 import { isAdmin, type Actor } from '../../access/actor.js';
-import type { Database, Executor } from '../../platform/db/client.js';
+import type { Database } from '../../platform/db/client.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import { presentMessage, type MessageView } from '../conversations/index.js';
+import { presentMessage, type MessageEvents, type MessageView } from '../conversations/index.js';
 import type { ModelResolver, PassageSearch } from '../chat/index.js';
-import type { WebhookEvents } from '../webhooks/index.js';
-import { emitMessageCreated } from '../webhooks/chat-message-events.js';
 import { writeDraft, type DeskLine } from './desk-ai.js';
 import type { DeskMessagesRepository } from './desk-messages.repository.js';
 import { presentDeskMessage, presentEventLine, type DeskMessageView } from './desk.schemas.js';
@@ -31,10 +28,11 @@ export interface OperatorDeskDeps {
   readonly repository: DeskMessagesRepository;
   readonly support: Pick<SupportService, 'change'>;
   readonly publisher: DeskPublisher | undefined;
-  /** `message.created` for each reply (a bridge on the API channel sends it on to the contact). */
-  readonly events?: WebhookEvents | undefined;
-  /** Whatever else a reply causes, with the transaction that stores it (its mail in an email conversation). */
-  readonly recordReply?: ((tx: Executor, tenantId: string, message: MessageView) => Promise<void>) | undefined;
+  /**
+   * Told once a reply is stored: the log's readers send its `message.created` (a bridge on the API channel
+   * sends it on to the contact) and, in an email conversation, its mail.
+   */
+  readonly messageEvents?: MessageEvents | undefined;
   readonly resolveModel: ModelResolver | undefined;
   readonly knowledgeSearch: PassageSearch | undefined;
 }
@@ -127,22 +125,18 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
         const earlier = await repository.findByClientId(db, actor.tenantId, conversationId, clientMessageId);
         if (earlier) return presentDeskMessage(earlier);
       }
-      // Its `message.created` commits with it (the outbox).
-      const stored = await transaction(db, async (tx) => {
-        const reply = await repository.insertOperatorReply(tx, {
-          id: newId(),
-          tenantId: actor.tenantId,
-          conversationId,
-          content: input.content,
-          authorId: actor.userId,
-          authorName,
-          clientMessageId,
-          now: new Date(),
-        });
-        if (reply && deps.events) await emitMessageCreated(tx, deps.events, actor.tenantId, presentMessage(reply));
-        if (reply) await deps.recordReply?.(tx, actor.tenantId, presentMessage(reply));
-        return reply;
+      // Its insert logs it: `message.created` and its mail are read from the log (ADR 27).
+      const stored = await repository.insertOperatorReply(db, {
+        id: newId(),
+        tenantId: actor.tenantId,
+        conversationId,
+        content: input.content,
+        authorId: actor.userId,
+        authorName,
+        clientMessageId,
+        now: new Date(),
       });
+      if (stored) deps.messageEvents?.stored(actor.tenantId);
       // A resend that raced the first: the first one is the reply.
       const row =
         stored ??

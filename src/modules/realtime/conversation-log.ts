@@ -1,6 +1,4 @@
-import { getTableColumns } from 'drizzle-orm';
-import { messages } from '../../platform/db/schema/index.js';
-import { presentMessage, type MessageView } from '../conversations/index.js';
+import { messageOfLogPayload, presentMessage, type MessageView } from '../conversations/index.js';
 import type { ServerFrame } from './realtime.schemas.js';
 
 /**
@@ -16,19 +14,6 @@ export interface LoggedEvent {
   readonly messageId: string | null;
   /** The message's row as stored then, or the conversation's title, archive and project (snake_case columns). */
   readonly payload: Record<string, unknown>;
-}
-
-type MessageRow = typeof messages.$inferSelect;
-const messageColumns = Object.entries(getTableColumns(messages));
-
-/** A message row the log holds as JSON (`to_jsonb` of the row), typed as the driver would read it. */
-function messageOfPayload(payload: Record<string, unknown>): MessageRow {
-  const row: Record<string, unknown> = {};
-  for (const [field, column] of messageColumns) {
-    const value = payload[column.name];
-    row[field] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return row as MessageRow;
 }
 
 /** A reply's start: part 0 of its stream, whose later parts share its seq. */
@@ -86,10 +71,10 @@ export function frameOfLoggedEvent(conversationId: string, event: LoggedEvent): 
         projectId: (payload.project_id as string | null | undefined) ?? null,
       });
     case 'reply-started':
-      return replyStartedFrame(conversationId, seq, messageOfPayload(payload));
+      return replyStartedFrame(conversationId, seq, messageOfLogPayload(payload));
     case 'reply-settled':
-      return replyOutcomeFrame(conversationId, seq, presentMessage(messageOfPayload(payload)));
+      return replyOutcomeFrame(conversationId, seq, presentMessage(messageOfLogPayload(payload)));
     case 'message-created':
-      return { type: 'message-created', conversationId, seq, message: presentMessage(messageOfPayload(payload)) };
+      return { type: 'message-created', conversationId, seq, message: presentMessage(messageOfLogPayload(payload)) };
   }
 }

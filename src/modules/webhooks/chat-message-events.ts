@@ -1,33 +1,28 @@
-import type { MessageEvents, MessageView } from '../conversations/index.js';
+import { sql } from 'drizzle-orm';
+import { announcedMessage, type LogReader } from '../conversations/index.js';
 import type { Executor } from '../../platform/db/client.js';
 import type { WebhookEvents } from './webhook-event-types.js';
 
 /**
- * `message.created` for one stored message: the one place every path announces a message from (chat
- * turns, operators' replies, the widget's and the API channel's lines, proactive messages), each in the
- * transaction that stores the message. Keyed by the message id, so announcing it twice sends it once.
- * Messages in a support conversation get its conversation, contact, inbox and author added when the
- * event is relayed (the widget module's enricher).
+ * `message.created`, read from the conversations' log (ADR 27): every message stored, and every reply once
+ * it ended complete or stopped (conversations' `announcedMessage`), whichever path stored it — chat turns,
+ * operators' replies, the widget's and the API channel's lines, proactive messages, split replies' bubbles.
+ * Its event row is written in the transaction that moves the reader's cursor, keyed by the message id, so
+ * a message is announced once however often a pass is repeated. Only the tenants with an enabled endpoint
+ * asking for the type are read at all. Messages in a support conversation get its conversation, contact,
+ * inbox and author added when the event is relayed (the widget module's enricher).
  */
-export function emitMessageCreated(
-  executor: Executor,
-  events: WebhookEvents,
-  tenantId: string,
-  message: MessageView,
-): Promise<void> {
-  return events.emit(executor, tenantId, 'message.created', { message }, { key: message.id });
-}
-
-/**
- * The port chat and the companion store their messages through (conversations' `MessageEvents`): a
- * chat turn's user message with the turn, its reply once stored complete (a stopped one too; a failed
- * one, or one awaiting a tool approval, is not announced until a retry or the approval completes it),
- * each bubble of a split reply as it is stored, a proactive message with its insert.
- */
-export function messageCreatedEvents(events: WebhookEvents): MessageEvents {
+export function messageCreatedReader(events: WebhookEvents): LogReader {
   return {
-    isWanted: (tenantId) => events.isWanted(tenantId, 'message.created'),
-    record: (tx, tenantId, message) => emitMessageCreated(tx, events, tenantId, message),
+    name: 'webhooks',
+    only: sql`e.type in ('message-created', 'reply-settled') and e.tenant_id in (
+      select tenant_id from webhook_endpoints where is_enabled and 'message.created' = any(event_types))`,
+    handle: async (tx, logged) => {
+      for (const event of logged) {
+        const message = announcedMessage(event);
+        if (message) await events.emit(tx, event.tenantId, 'message.created', { message }, { key: message.id });
+      }
+    },
   };
 }
 

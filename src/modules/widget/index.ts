@@ -1,12 +1,11 @@
 import type { Database, Executor } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
 import type { ChatService } from '../chat/index.js';
-import { presentMessage } from '../conversations/index.js';
+import { presentMessage, type MessageEvents } from '../conversations/index.js';
 import { emitContactCreated, type InboxesService, type SupportService } from '../inbox/index.js';
 import type { StoredContact } from '../inbox/contacts.repository.js';
 import type { EventRelay } from '../realtime/event-relay.js';
 import type { RealtimeHub } from '../realtime/realtime-hub.js';
-import { emitMessageCreated } from '../webhooks/chat-message-events.js';
 import type { EventEnricher, WebhookEvents, WebhookEventType } from '../webhooks/index.js';
 import { createApiChannelRepository } from './api-channel.repository.js';
 import { registerApiChannelRoutes } from './api-channel.routes.js';
@@ -23,6 +22,8 @@ import { createWidgetService } from './widget.service.js';
 
 export interface WidgetModuleDeps {
   readonly db: Database;
+  /** Told once a visitor's or a notice's message is stored (the log's readers: webhooks, mail). */
+  readonly messageEvents?: MessageEvents | undefined;
   readonly inboxes: Pick<InboxesService, 'isVerifiedContact'>;
   readonly support: Pick<SupportService, 'change' | 'createForContact'>;
   readonly chat: Pick<ChatService, 'sendMessage'>;
@@ -91,9 +92,7 @@ export function createWidgetModule(deps: WidgetModuleDeps) {
         frame: { type: 'message-created', conversationId: message.conversationId, seq, message },
       });
     },
-    recordMessage: async (tx, tenantId, row) => {
-      if (events) await emitMessageCreated(tx, events, tenantId, presentMessage(row));
-    },
+    messageEvents: deps.messageEvents,
   });
   const apiChannel = createApiChannel({
     db: deps.db,

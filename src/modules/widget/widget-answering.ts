@@ -1,4 +1,3 @@
-import { transaction } from '../../platform/db/after-commit.js';
 import type { Actor } from '../../access/actor.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { newId } from '../../platform/ids.js';
@@ -49,7 +48,7 @@ interface OwnConversation {
 export function createWidgetAnswering(
   deps: Pick<
     WidgetServiceDeps,
-    'db' | 'repository' | 'support' | 'chat' | 'announceMessage' | 'recordMessage' | 'recordTopic' | 'now'
+    'db' | 'repository' | 'support' | 'chat' | 'announceMessage' | 'messageEvents' | 'recordTopic' | 'now'
   >,
   visitorSide: {
     readonly widgetActor: (tenantId: string) => Promise<Actor>;
@@ -66,22 +65,19 @@ export function createWidgetAnswering(
     content: string,
     attachments: StoredAttachment[] = [],
   ) {
-    // Its `message.created` commits with it (the outbox).
-    const message = await transaction(db, async (tx) => {
-      const row = await repository.insertMessage(tx, {
-        id: newId(),
-        tenantId: visitor.tenantId,
-        conversationId: chatConversationId,
-        role,
-        content,
-        ...(attachments.length > 0 && { attachments }),
-        status: 'complete',
-        createdAt: now(),
-        completedAt: now(),
-      });
-      await deps.recordMessage?.(tx, visitor.tenantId, row);
-      return row;
+    // Its insert logs it: `message.created` and any mail are read from the log (ADR 27).
+    const message = await repository.insertMessage(db, {
+      id: newId(),
+      tenantId: visitor.tenantId,
+      conversationId: chatConversationId,
+      role,
+      content,
+      ...(attachments.length > 0 && { attachments }),
+      status: 'complete',
+      createdAt: now(),
+      completedAt: now(),
     });
+    deps.messageEvents?.stored(visitor.tenantId);
     deps.announceMessage(visitor.tenantId, message);
     return message;
   }

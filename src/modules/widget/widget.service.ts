@@ -1,7 +1,7 @@
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { transaction } from '../../platform/db/after-commit.js';
 import type { Actor } from '../../access/actor.js';
-import type { Database, Executor } from '../../platform/db/client.js';
+import type { Database } from '../../platform/db/client.js';
 import type { StoredSupportConversation } from '../inbox/support.repository.js';
 import type { SupportService } from '../inbox/index.js';
 import type { ChatService } from '../chat/index.js';
@@ -9,6 +9,7 @@ import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { WebhookEvents } from '../webhooks/index.js';
 import type { FilesService } from '../files/index.js';
+import type { MessageEvents } from '../conversations/index.js';
 import { isStorageQuotaRefusal } from '../storage-quota/index.js';
 import type { Upload } from '../knowledge/document-upload.js';
 import { presentWidgetTexts } from '../inbox/widget-texts.js';
@@ -36,8 +37,8 @@ export interface WidgetServiceDeps {
   readonly deskUserOf: (tenantId: string) => Promise<string>;
   /** Tells live watchers (the widget's stream, operators' sockets) of a message written without a model. */
   readonly announceMessage: (tenantId: string, message: StoredMessage) => void;
-  /** In the transaction that stores such a message: its `message.created` webhook event (the outbox). */
-  readonly recordMessage?: (tx: Executor, tenantId: string, message: StoredMessage) => Promise<void>;
+  /** Told once such a message is stored (the log's readers: its `message.created` webhook, its mail). */
+  readonly messageEvents?: MessageEvents | undefined;
   /** A waiting conversation's first message as its summary, where it has none (the inbox module's desk). */
   readonly recordTopic?: (tenantId: string, supportConversationId: string, content: string) => Promise<void>;
   /** `csat.submitted` for each rating. */

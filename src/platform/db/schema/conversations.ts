@@ -6,6 +6,7 @@ import {
   index,
   integer,
   jsonb,
+  customType,
   pgTable,
   primaryKey,
   text,
@@ -199,6 +200,9 @@ export const messages = pgTable(
 );
 
 /** Makes a message send safe to retry: same key and body → same result, one model call. */
+/** PostgreSQL's 64-bit transaction id (`xid8`), read and written as its decimal text. */
+const transactionId = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+
 /** What a conversation's log records: a message stored, a reply's start and end, the conversation changed. */
 export const conversationEventTypes = [
   'message-created',
@@ -227,9 +231,18 @@ export const conversationEvents = pgTable(
     /** What a subscriber needs to render it: the message's row as stored then, or the conversation's state. */
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
+    /**
+     * The transaction that wrote it: the log's readers across conversations (webhooks, email, analytics)
+     * read in (tx, conversation, seq) order and only below the oldest transaction still running, where
+     * nothing new can appear (conversation-log-feed.ts, ADR 27).
+     */
+    tx: transactionId('tx')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
   },
   (table) => [
     primaryKey({ columns: [table.conversationId, table.seq] }),
+    index('conversation_events_feed_idx').on(table.tx, table.conversationId, table.seq),
     index('conversation_events_tenant_idx').on(table.tenantId),
     // Retention: the sweep finds the events past it by age.
     index('conversation_events_created_idx').on(table.createdAt),
@@ -259,3 +272,16 @@ export const idempotencyKeys = pgTable(
     index('idempotency_keys_created_idx').on(table.createdAt),
   ],
 );
+
+/**
+ * How far each reader of the log across conversations has read (conversation-log-feed.ts): the position
+ * of the last event it handled, in the log's (tx, conversation, seq) order. One row per reader, locked
+ * while it reads, so two nodes never hand the same events on twice.
+ */
+export const logCursors = pgTable('log_cursors', {
+  reader: text('reader').primaryKey(),
+  tx: transactionId('tx').notNull(),
+  conversationId: uuid('conversation_id').notNull(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  updatedAt: updatedAt(),
+});
