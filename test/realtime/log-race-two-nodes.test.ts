@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createScaledOutNodes, isScaledOut, type ScaledOutNodes } from '../harness/scaled-out-nodes.js';
-import { openWatchers, raceRound, raceRounds, type RaceSetup } from './log-race.js';
+import { openWatchers, raceRound, raceRounds, signUpRacers, type RaceSetup } from './log-race.js';
 
 /**
  * Issue 62's race on two real `parley serve` processes, one PostgreSQL and one Redis: two writers on two
@@ -26,29 +26,7 @@ describe.skipIf(!isScaledOut)('the conversation log across two nodes, under a ra
     });
     const a = (await cluster.start()).baseUrl;
     const b = (await cluster.start()).baseUrl;
-    const post = (url: string, body: object, headers: Record<string, string> = {}) =>
-      fetch(`${a}${url}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(body),
-      });
-    const registered = await post('/v1/auth/register', { email: 'log-race@example.test', password: 'a long password' });
-    const headers = { authorization: `Bearer ${((await registered.json()) as { accessToken: string }).accessToken}` };
-    const agent = await post(
-      '/v1/agents',
-      { name: 'Racer', instructions: 'Be quick.', model: 'openai:gpt-4o-mini' },
-      headers,
-    );
-    const watcher = { email: 'log-race-operator@example.test', password: 'another long password' };
-    const created = await post('/v1/users', { ...watcher, role: 'operator' }, headers);
-    expect(created.status, await created.clone().text()).toBe(201);
-    const signedIn = (await (await post('/v1/auth/login', watcher)).json()) as { accessToken: string };
-    setup = {
-      nodes: [a, b],
-      headers,
-      watcherHeaders: { authorization: `Bearer ${signedIn.accessToken}` },
-      agentId: ((await agent.json()) as { id: string }).id,
-    };
+    setup = await signUpRacers([a, b], 'log-race');
   }, 240_000);
 
   afterAll(async () => {

@@ -45,7 +45,8 @@ export async function openWatchers(setup: RaceSetup): Promise<RaceWatchers> {
   return { sockets, close: async () => void (await Promise.all(sockets.map((socket) => socket.close()))) };
 }
 
-const subscribe = async (socket: TestSocket, conversationId: string, after?: number) => {
+/** Subscribes `socket`, from `after` when given; answers the `subscribed` frame (with the log's seq). */
+export const subscribe = async (socket: TestSocket, conversationId: string, after?: number) => {
   const id = `sub-${randomBytes(4).toString('hex')}`;
   socket.send({ type: 'subscribe', id, conversationId, ...(after !== undefined && { after }) });
   const answer = await answerTo(socket, id);
@@ -54,19 +55,19 @@ const subscribe = async (socket: TestSocket, conversationId: string, after?: num
 };
 
 /** A socket's events of the conversation: its log's events and its replies' streams, as they came. */
-const eventsOf = (frames: readonly Frame[], conversationId: string) =>
+export const eventsOf = (frames: readonly Frame[], conversationId: string) =>
   frames.filter(
     (frame) => frame.conversationId === conversationId && typeof frame.seq === 'number' && frame.type !== 'subscribed',
   );
 
-const isStreamPart = (frame: Frame) => typeof frame.part === 'number' && frame.part > 0;
+export const isStreamPart = (frame: Frame) => typeof frame.part === 'number' && frame.part > 0;
 const idOf = (frame: Frame): string =>
   typeof frame.messageId === 'string'
     ? frame.messageId
     : ((frame.message as { id?: string } | undefined)?.id ?? String(frame.conversationId));
 
 /** What must be the same on every socket: the log's events (what, which message, in what state), in order. */
-const logOf = (frames: readonly Frame[]) =>
+export const logOf = (frames: readonly Frame[]) =>
   frames
     .filter((frame) => !isStreamPart(frame))
     .map((frame) =>
@@ -106,7 +107,21 @@ function streamsDiffering(frames: readonly Frame[], reference: readonly Frame[],
   });
 }
 
-export async function raceRound(setup: RaceSetup, watchers: RaceWatchers, round: number): Promise<string[]> {
+/**
+ * What else happens in a round: `meanwhile` starts with the round's writes (its conversation's id
+ * given), and the round checks what the watchers got once it is done (a Redis connection cut and
+ * restored, say).
+ */
+export interface RaceRoundOptions {
+  readonly meanwhile?: (conversationId: string) => Promise<unknown>;
+}
+
+export async function raceRound(
+  setup: RaceSetup,
+  watchers: RaceWatchers,
+  round: number,
+  options: RaceRoundOptions = {},
+): Promise<string[]> {
   const [a, b] = setup.nodes;
   const json = { ...setup.headers, 'content-type': 'application/json' };
   const created = await fetch(`${a}/v1/conversations`, {
@@ -148,9 +163,11 @@ export async function raceRound(setup: RaceSetup, watchers: RaceWatchers, round:
     later(randomInt(41), () => turn(b, `Round ${round} on the second node`)),
     later(randomInt(80), () => rename(a, `Round ${round}, renamed on the first`)),
     later(randomInt(80), () => rename(b, `Round ${round}, renamed on the second`)),
+    options.meanwhile?.(conversationId),
   ]);
   const resume = await resumed;
-  if (statuses.some((status) => status >= 300)) return [`a write answered ${statuses.join(', ')}`];
+  const writes = statuses.slice(0, 4) as number[];
+  if (writes.some((status) => status >= 300)) return [`round ${round}: a write answered ${writes.join(', ')}`];
 
   // Where the log stands now: every socket must have it all up to there (the title job may add more).
   const probe = await openSocket(b, { headers: setup.headers });
@@ -192,7 +209,7 @@ export async function raceRound(setup: RaceSetup, watchers: RaceWatchers, round:
       const streams = (view: readonly Frame[]) => differing.map((seq) => streamsOf(view).get(seq)).join(' | ');
       failures.push(
         `round ${round}, ${names[index + 1]}: streams at ${differing.join()} differ: ${streams(frames)} vs ${streams(reference!)}` +
-          ` (got ${JSON.stringify(frames.map(logPositionOf))})`,
+          ` (got ${JSON.stringify(frames.map(logPositionOf))}; the first watcher ${JSON.stringify(reference!.map(logPositionOf))})`,
       );
     }
   }
@@ -208,3 +225,38 @@ export async function raceRound(setup: RaceSetup, watchers: RaceWatchers, round:
 
 /** Rounds to run: RACE_ROUNDS, or `fallback` (about a minute's worth on a CI runner). */
 export const raceRounds = (fallback: number): number => Number(process.env.RACE_ROUNDS ?? fallback);
+
+/**
+ * The race's people on a fresh cluster, through `node`: the conversations' owner (who registers, so
+ * the first tenant's administrator), an operator who watches, and an agent on the fake OpenAI model.
+ */
+export async function signUpRacers(nodes: readonly [string, string], name: string): Promise<RaceSetup> {
+  const [a] = nodes;
+  const post = (url: string, body: object, headers: Record<string, string> = {}) =>
+    fetch(`${a}${url}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+  const answered = async <T>(response: Promise<Response>, status: number): Promise<T> => {
+    const got = await response;
+    if (got.status !== status) throw new Error(`${got.url} answered ${got.status}: ${await got.text()}`);
+    return (await got.json()) as T;
+  };
+  const owner = { email: `${name}@example.test`, password: 'a long password' };
+  const { accessToken } = await answered<{ accessToken: string }>(post('/v1/auth/register', owner), 201);
+  const headers = { authorization: `Bearer ${accessToken}` };
+  const agent = await answered<{ id: string }>(
+    post('/v1/agents', { name: 'Racer', instructions: 'Be quick.', model: 'openai:gpt-4o-mini' }, headers),
+    201,
+  );
+  const watcher = { email: `${name}-operator@example.test`, password: 'another long password' };
+  await answered(post('/v1/users', { ...watcher, role: 'operator' }, headers), 201);
+  const signedIn = await answered<{ accessToken: string }>(post('/v1/auth/login', watcher), 200);
+  return {
+    nodes,
+    headers,
+    watcherHeaders: { authorization: `Bearer ${signedIn.accessToken}` },
+    agentId: agent.id,
+  };
+}

@@ -46,7 +46,8 @@ const isFinal = (frame: ServerFrame): boolean => frame.type === 'finished' || fr
  * (a conversation's subscribers, or a user's sockets), never across tenants. A conversation's events
  * reach each socket in the order of its log (docs/realtime.md): seq lastSeq + 1 is sent, a seq already
  * had is dropped, and a later one (events of another node overtook) waits while the missing range is
- * read from the database (`fillGaps`), then everything goes out in order.
+ * read from the database (`fillGaps`), then everything goes out in order; so does a reply's part past
+ * the next one, whose missing parts the same read finds in the relay's log of the reply.
  */
 export function createRealtimeHub() {
   const connections = new Map<string, RealtimeConnection>();
@@ -96,10 +97,13 @@ export function createRealtimeHub() {
     if (seq <= subscription.lastSeq) {
       // A stream behind the socket's place goes on only if the socket has its start (a reply whose
       // start it had, or replayed, in flight): a late `message-started` of a reply it got whole is dropped.
-      if (part !== undefined && subscription.streams.has(String(frame.messageId))) {
-        sendPart(connection, subscription, frame);
-      }
-      return;
+      const lastPart = subscription.streams.get(String(frame.messageId));
+      if (part === undefined || lastPart === undefined) return;
+      // A part past the next one: the parts between were lost between nodes (this node's Redis
+      // subscription was down). They are read from the relay's log as a gap of the log is, rather than
+      // skipped for good: the socket gets each reply's stream whole, whoever wrote it.
+      if (part <= lastPart + 1 || !gapFiller || seq <= jumpTo) return sendPart(connection, subscription, frame);
+      return fillGap(connection, conversationId, subscription, frame, gapFiller);
     }
     const isNext = seq === subscription.lastSeq + 1 && (part === undefined || part === 0);
     if (isNext || !gapFiller || seq <= jumpTo) return sendLogged(connection, subscription, frame);
@@ -253,6 +257,22 @@ export function createRealtimeHub() {
       const own = watched.get(connection) ?? new Set();
       own.add(conversationId);
       watched.set(connection, own);
+    },
+
+    /**
+     * Replays again to a socket already subscribed (events may have been lost between nodes), from
+     * the last seq it has now; answers that seq, or undefined when it is not subscribed. Unlike a
+     * subscribe, the socket keeps its place in each reply in flight and what waited for a gap being
+     * filled: a catch-up that started the socket's replies over sent it their parts a second time
+     * (from part 0), or dropped the ones that came after, since it had not "had" their start.
+     */
+    beginCatchUp(connection: RealtimeConnection, conversationId: string): number | undefined {
+      const subscribers = byConversation.get(conversationId);
+      const subscription = subscribers?.get(connection);
+      if (!subscribers || !subscription) return undefined;
+      // A new object: a gap fill under way settles nothing (this replay covers its range).
+      subscribers.set(connection, { ...subscription, pending: subscription.pending ?? [] });
+      return subscription.lastSeq;
     },
 
     /**

@@ -3,7 +3,7 @@ import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { ChatService } from '../chat/index.js';
 import type { ConversationsService } from '../conversations/index.js';
-import { frameOfLoggedEvent, replyStartedFrame } from './conversation-log.js';
+import { frameOfLoggedEvent, replyStartedFrame, type LoggedEvent } from './conversation-log.js';
 import type { EventRelay } from './event-relay.js';
 import type { RealtimeConnection, RealtimeHub } from './realtime-hub.js';
 import type { RealtimeRepository } from './realtime.repository.js';
@@ -40,12 +40,14 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
    * far, from any node), including one begun at or before `after`. An `after` older than the log keeps
    * is answered with a `snapshot` frame first (docs/realtime.md: retention), then the log it keeps.
    * Without `after`, or with one past the log's end (a seq of the clock-based numbering of earlier
-   * versions), only the replies in flight.
+   * versions), only the replies in flight. `isWatching`: for a socket that stayed subscribed (a gap
+   * filled, a catch-up), which also gets the words of the replies that ended in the range.
    */
   async function replayFrames(
     actor: Actor,
     conversationId: string,
     after: number | undefined,
+    isWatching = false,
   ): Promise<{ frames: ServerFrame[]; throughSeq: number; isComplete: boolean }> {
     const { tenantId } = actor;
     if (after === undefined) return replayInFlight(actor, conversationId);
@@ -66,20 +68,51 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     // A full page ends at its last event; the rest is the next page's.
     const isFull = events.length === deps.replayPageSize;
     const throughSeq = isFull ? events.at(-1)!.seq : log.lastSeq;
-    for (const [index, event] of events.entries()) {
-      frames.push(frameOfLoggedEvent(conversationId, event));
-      // A reply that starts in this page and does not end in it: its stream so far after its start.
-      const isOpen =
-        event.type === 'reply-started' &&
-        !events.slice(index).some((later) => later.type === 'reply-settled' && later.messageId === event.messageId);
-      if (isOpen && event.messageId) {
-        const reply = { id: event.messageId, conversationId, seq: event.seq, model: null };
-        frames.push(...(await streamSoFar(reply)).filter((frame) => frame.part !== 0));
-      }
-    }
+    frames.push(...events.map((event) => frameOfLoggedEvent(conversationId, event)));
+    frames.push(...(await streamsOfRepliesIn(events, after, isWatching)));
     // Replies begun at or before `after` and still written: from their start (the hub drops parts had).
     for (const reply of inFlight) if (reply.seq <= from) frames.push(...(await streamSoFar(reply)));
     return { frames, throughSeq, isComplete: !isFull };
+  }
+
+  /**
+   * The streams of the replies a page of the log starts, after their start, as far as the relay keeps
+   * them (a minute past a reply's end): of those still written when the page was read; for a socket that
+   * stayed subscribed (`isWatching`), also of those that ended in the page, and of a reply begun at or
+   * before `after` that ends in it, the parts after the socket's place. Such a socket missed words only
+   * in transit (its node heard nothing from Redis for a while): without them it got a reply's start and
+   * end with none of the words between, or a stream that stopped short, where its neighbours on the
+   * other node got them all. A client resuming with `after` gets a reply that ended as its start and its
+   * end (docs/realtime.md); the hub sends any socket only the parts it lacks of a reply whose start it has.
+   */
+  async function streamsOfRepliesIn(
+    events: readonly LoggedEvent[],
+    after: number,
+    isWatching: boolean,
+  ): Promise<ServerFrame[]> {
+    const startsOf = new Map<string, Set<number>>();
+    const endingHere = new Set<string>();
+    for (const [index, event] of events.entries()) {
+      const replyId = event.messageId;
+      if (!replyId) continue;
+      if (event.type === 'reply-settled') endingHere.add(replyId);
+      if (event.type !== 'reply-started') continue;
+      const isOpen = !events
+        .slice(index)
+        .some((later) => later.type === 'reply-settled' && later.messageId === replyId);
+      if (isOpen || isWatching) startsOf.set(replyId, (startsOf.get(replyId) ?? new Set<number>()).add(event.seq));
+    }
+    const replyIds = [...new Set([...startsOf.keys(), ...(isWatching ? endingHere : [])])];
+    const logs = await Promise.all(replyIds.map((replyId) => deps.relay.replyLog(replyId)));
+    return replyIds.flatMap((replyId, index) =>
+      logs[index]!.filter(
+        (frame) =>
+          typeof frame.part === 'number' &&
+          frame.part > 0 &&
+          typeof frame.seq === 'number' &&
+          (startsOf.get(replyId)?.has(frame.seq) === true || (isWatching && frame.seq <= after)),
+      ),
+    );
   }
 
   /** A subscribe without `after`: the replies in flight, each from its start, and where the log stands. */
@@ -111,11 +144,16 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
    * Replays the log after `after` to a subscription begun in the hub, a page at a time, each sent as it
    * is read; live events wait meanwhile, and go out after the last page. Answers the socket's last seq.
    */
-  async function replayInPages(connection: RealtimeConnection, conversationId: string, after: number | undefined) {
-    let page = await replayFrames(connection.actor, conversationId, after);
+  async function replayInPages(
+    connection: RealtimeConnection,
+    conversationId: string,
+    after: number | undefined,
+    isWatching = false,
+  ) {
+    let page = await replayFrames(connection.actor, conversationId, after, isWatching);
     while (!page.isComplete && hub.isSubscribed(connection, conversationId)) {
       hub.sendReplayPage(connection, conversationId, page.frames, page.throughSeq);
-      page = await replayFrames(connection.actor, conversationId, page.throughSeq);
+      page = await replayFrames(connection.actor, conversationId, page.throughSeq, isWatching);
     }
     return hub.finishReplay(connection, conversationId, page.frames, page.throughSeq);
   }
@@ -135,7 +173,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     return [replyStartedFrame(row.conversationId, row.seq, row), ...frames];
   }
 
-  hub.fillGaps((connection, conversationId, after) => replayFrames(connection.actor, conversationId, after));
+  hub.fillGaps((connection, conversationId, after) => replayFrames(connection.actor, conversationId, after, true));
 
   async function subscribe(connection: RealtimeConnection, frame: FrameOf<'subscribe'>): Promise<ServerFrame> {
     const { conversationId, after } = frame;
@@ -186,17 +224,19 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
 
     /**
      * After events may have been lost between nodes (Redis was unreachable), every subscription of this
-     * node replays what it missed since the last seq its socket got, as `subscribe` with `after` would:
-     * stored messages, and the replies in flight as far as their log in Redis goes (a reply still being
-     * written when Redis came back may lack the deltas of the outage; its `finished` carries it whole).
+     * node replays what it missed since the last seq its socket got, as a gap is filled: the log's
+     * events, and the words of the replies in flight or ended meanwhile as far as their log in Redis
+     * goes (a reply whose writer could not reach Redis lacks the deltas of the outage there; its
+     * `finished` carries it whole).
      */
     async catchUp(): Promise<void> {
-      for (const { connection, conversationId, lastSeq } of hub.subscriptions()) {
-        // A socket closed while an earlier one was read is gone from the hub: not subscribed again.
-        if (!hub.isSubscribed(connection, conversationId)) continue;
-        hub.beginSubscription(connection, conversationId, lastSeq);
+      for (const { connection, conversationId } of hub.subscriptions()) {
+        // From where the socket is now, not when the loop began: live events went on meanwhile. A
+        // socket closed while an earlier one was read is gone from the hub: not subscribed again.
+        const lastSeq = hub.beginCatchUp(connection, conversationId);
+        if (lastSeq === undefined) continue;
         // The database did not answer: what came meanwhile is sent rather than held.
-        await replayInPages(connection, conversationId, lastSeq).catch(() =>
+        await replayInPages(connection, conversationId, lastSeq, true).catch(() =>
           hub.finishReplay(connection, conversationId, []),
         );
       }
