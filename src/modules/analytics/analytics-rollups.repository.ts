@@ -39,7 +39,7 @@ function onDays(days: Days, column: SQL): SQL {
 }
 
 /** The distinct days of the `created_at` of a CTE's rows (facts removed or written). */
-const daysOfRows = (cte: 'gone' | 'made'): SQL =>
+const daysOfRows = (cte: 'gone' | 'made' | 'touched'): SQL =>
   sql`select distinct to_char(${dayOf(sql`created_at`)}, 'YYYY-MM-DD') as day from ${sql.raw(cte)}`;
 
 /** The days several results name, once each. */
@@ -207,29 +207,47 @@ export function createAnalyticsRollupsRepository() {
     async recomputeConversationFacts(tx: Executor, tenantId: string, conversations: Conversations): Promise<string[]> {
       if (conversations !== 'all' && conversations.length === 0) return [];
       const ids = conversations === 'all' ? null : uuidArray(conversations);
-      const gone = await tx.execute(sql`
-        with gone as (delete from analytics_conversation_facts
-          where tenant_id = ${tenantId} ${ids ? sql`and conversation_id = any(${ids})` : sql``} returning created_at)
-        ${daysOfRows('gone')}`);
-      const made = await tx.execute(sql`
-        with made as (insert into analytics_conversation_facts (conversation_id, tenant_id, created_at, agent_id, inbox_id, ai_response_ms)
-        select c.id, c.tenant_id, c.created_at, c.agent_id, sc.inbox_id,
-          ${msBetween(sql`first_user.created_at`, sql`first_ai.completed_at`)}
-        from conversations c
-        left join support_conversations sc on sc.conversation_id = c.id
-        left join lateral (
-          select m.created_at from messages m
-          where m.conversation_id = c.id and m.role = 'user' order by m.created_at, m.id limit 1
-        ) first_user on true
-        left join lateral (
-          select m.completed_at from messages m
-          where m.conversation_id = c.id and m.role = 'assistant' and m.author_id is null
-            and m.status = 'complete' and m.created_at >= first_user.created_at
-          order by m.created_at, m.id limit 1
-        ) first_ai on true
-        where c.tenant_id = ${tenantId} ${ids ? sql`and c.id = any(${ids})` : sql``}
-        returning created_at) ${daysOfRows('made')}`);
-      return daysIn(gone, made);
+      const some = ids ? sql`and conversation_id = any(${ids})` : sql``;
+      // Rewritten only where they changed: a conversation's later turns leave its facts as they were, and a
+      // recount after each of them writes nothing (ADR 27: what follows a turn costs it no rows).
+      const changed = await tx.execute(sql`
+        with fresh as (
+          select c.id as conversation_id, c.tenant_id, c.created_at, c.agent_id, sc.inbox_id,
+            ${msBetween(sql`first_user.created_at`, sql`first_ai.completed_at`)} as ai_response_ms
+          from conversations c
+          left join support_conversations sc on sc.conversation_id = c.id
+          left join lateral (
+            select m.created_at from messages m
+            where m.conversation_id = c.id and m.role = 'user' order by m.created_at, m.id limit 1
+          ) first_user on true
+          left join lateral (
+            select m.completed_at from messages m
+            where m.conversation_id = c.id and m.role = 'assistant' and m.author_id is null
+              and m.status = 'complete' and m.created_at >= first_user.created_at
+            order by m.created_at, m.id limit 1
+          ) first_ai on true
+          where c.tenant_id = ${tenantId} ${ids ? sql`and c.id = any(${ids})` : sql``}
+        ), gone as (
+          delete from analytics_conversation_facts f
+          where f.tenant_id = ${tenantId} ${some}
+            and not exists (select 1 from fresh where fresh.conversation_id = f.conversation_id)
+          returning f.created_at
+        ), was as (
+          select f.created_at from analytics_conversation_facts f join fresh using (conversation_id)
+          where (f.created_at, f.agent_id, f.inbox_id, f.ai_response_ms)
+            is distinct from (fresh.created_at, fresh.agent_id, fresh.inbox_id, fresh.ai_response_ms)
+        ), made as (
+          insert into analytics_conversation_facts (conversation_id, tenant_id, created_at, agent_id, inbox_id, ai_response_ms)
+          select conversation_id, tenant_id, created_at, agent_id, inbox_id, ai_response_ms from fresh
+          on conflict (conversation_id) do update set tenant_id = excluded.tenant_id, created_at = excluded.created_at,
+            agent_id = excluded.agent_id, inbox_id = excluded.inbox_id, ai_response_ms = excluded.ai_response_ms
+          where (analytics_conversation_facts.created_at, analytics_conversation_facts.agent_id,
+              analytics_conversation_facts.inbox_id, analytics_conversation_facts.ai_response_ms)
+            is distinct from (excluded.created_at, excluded.agent_id, excluded.inbox_id, excluded.ai_response_ms)
+          returning created_at
+        ), touched as (select created_at from gone union all select created_at from was union all select created_at from made)
+        ${daysOfRows('touched')}`);
+      return daysIn(changed);
     },
 
     /**
