@@ -107,7 +107,7 @@ describe('acting over the realtime socket', () => {
     expect(await answerTo(socket, 'stop')).toMatchObject({ type: 'ok', messageId: replyId });
     const finished = await socket.next((frame) => frame.type === 'finished' && isReplyFrame(replyId)(frame));
     const said = (finished.message as { content: string }).content;
-    expect(finished.message).toMatchObject({ status: 'complete' });
+    expect(finished.message).toMatchObject({ status: 'stopped', finishReason: 'stopped' });
     expect(said.length).toBeLessThan(tokens.join('').length);
     expect(tokens.join('').startsWith(said)).toBe(true);
     expect((await historyOf(conversation.id)).at(-1)).toMatchObject({ id: replyId, content: said });
