@@ -35,7 +35,7 @@ import { createSsoModule } from './modules/sso/index.js';
 import type { AuthService } from './modules/auth/index.js';
 import { createUsersModule } from './modules/users/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
-import { emitConversationCreated, messageCreatedReader } from './modules/webhooks/chat-message-events.js';
+import { emitConversationCreated } from './modules/webhooks/chat-message-events.js';
 import { createEmailModule } from './modules/email/index.js';
 import { createWidgetModule } from './modules/widget/index.js';
 import { createRealtimeModule, type RealtimeModuleDeps } from './modules/realtime/index.js';
@@ -200,7 +200,7 @@ export async function registerModules(
   // Every stored message is in its conversation's log; these readers announce it and mail replies. A node
   // that stores one tells them to read now; a job-running node also polls for what other nodes stored.
   const email = createEmailModule({ db: database.db, logger: deps.logger, config, jobs });
-  logFeed.add(messageCreatedReader(events));
+  logFeed.add(webhooks.messageCreatedReader());
   logFeed.add(email.replyMails());
   const messageEvents: MessageEvents = {
     stored: (tenantId) =>

@@ -113,6 +113,11 @@ export function createAnalyticsRollupsRepository() {
       return rowsOf<NotedChange>(result);
     },
 
+    /** The conversations' log events the rollups read (on `e`): messages stored and replies ended. */
+    messagesInLog(): SQL {
+      return sql`e.type in ('message-created', 'reply-settled')`;
+    },
+
     /** Notes changes for a later recount (the log's reader, when a tenant's recount failed). */
     async noteChanges(tx: Executor, tenantId: string, changes: readonly NotedChange[]): Promise<void> {
       for (const change of changes) {

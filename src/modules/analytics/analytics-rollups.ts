@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../../platform/db/client.js';
 import type { LogReader } from '../conversations/index.js';
 import { runAsBackgroundWork } from '../../platform/db/background-work.js';
@@ -103,7 +102,7 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
   function logReader(): LogReader {
     return {
       name: 'analytics',
-      only: sql`e.type in ('message-created', 'reply-settled')`,
+      only: repository.messagesInLog(),
       batchSize: changesPerBatch,
       handle: async (tx, events) => {
         const byTenant = new Map<string, NotedChange[]>();

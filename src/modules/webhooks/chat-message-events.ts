@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
 import { announcedMessage, type LogReader } from '../conversations/index.js';
 import type { Executor } from '../../platform/db/client.js';
 import type { WebhookEvents } from './webhook-event-types.js';
+import type { WebhooksRepository } from './webhooks.repository.js';
 
 /**
  * `message.created`, read from the conversations' log (ADR 27): every message stored, and every reply once
@@ -12,11 +12,10 @@ import type { WebhookEvents } from './webhook-event-types.js';
  * asking for the type are read at all. Messages in a support conversation get its conversation, contact,
  * inbox and author added when the event is relayed (the widget module's enricher).
  */
-export function messageCreatedReader(events: WebhookEvents): LogReader {
+export function messageCreatedReader(events: WebhookEvents, repository: WebhooksRepository): LogReader {
   return {
     name: 'webhooks',
-    only: sql`e.type in ('message-created', 'reply-settled') and e.tenant_id in (
-      select tenant_id from webhook_endpoints where is_enabled and 'message.created' = any(event_types))`,
+    only: repository.messagesOfListeningTenants(),
     handle: async (tx, logged) => {
       for (const event of logged) {
         const message = announcedMessage(event);

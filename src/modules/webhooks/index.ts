@@ -8,6 +8,7 @@ import type { ServerKeys } from '../../platform/secrets.js';
 import { createDeliveryScheduler, deliverJobName } from './delivery-scheduler.js';
 import { createWebhookDelivery, deliverWorkOptions, deliveryBatches } from './webhook-delivery.js';
 import { createWebhookAttemptsRepository } from './webhook-attempts.repository.js';
+import { messageCreatedReader } from './chat-message-events.js';
 import { createWebhookOutbox } from './webhook-outbox.js';
 import type { WebhookEvents } from './webhook-event-types.js';
 import { createWebhookRelay } from './webhook-relay.js';
@@ -92,6 +93,8 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
     service,
     events: outbox.events,
     enrich: relay.enrich,
+    /** The conversations' log reader that sends `message.created` (conversation-log-feed.ts, ADR 27). */
+    messageCreatedReader: () => messageCreatedReader(outbox.events, repository),
     /** Relays now what a stopped node left unrelayed (tests; the timer does it every few seconds). */
     sweepUnrelayed: () => relay.sweep(),
     /** Only on nodes that run jobs. */

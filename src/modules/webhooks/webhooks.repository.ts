@@ -1,4 +1,4 @@
-import { and, arrayContains, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, arrayContains, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../platform/db/pagination.js';
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../../platform/db/schema/index.js';
@@ -78,6 +78,15 @@ export function createWebhooksRepository() {
     },
 
     /** The event types a tenant's enabled endpoints asked for: whether an event is worth storing at all. */
+    /**
+     * The conversations' log events that can announce a message (on `e`, conversation_events), of the
+     * tenants with an enabled endpoint asking for `message.created`: the webhooks' reader reads no other.
+     */
+    messagesOfListeningTenants(): SQL {
+      return sql`e.type in ('message-created', 'reply-settled') and e.tenant_id in (
+        select tenant_id from webhook_endpoints where is_enabled and 'message.created' = any(event_types))`;
+    },
+
     async listSubscribedTypes(db: Executor, tenantId: string): Promise<string[]> {
       const result = await db.execute(sql`
         select distinct unnest(event_types) as type from webhook_endpoints
