@@ -242,8 +242,9 @@ describe('the usage ledger', () => {
       openai.respondWith({});
     }
   });
-  it("records embeddings: a document indexed and a search query, with the provider's token counts", async () => {
+  it("records embeddings: the size probe, a document indexed and a search query, with the provider's token counts", async () => {
     const tenant = await createTenantWithAdmin(t.app, platformAdmin, 'Indexing Ltd');
+    const requestsBefore = embeddings.callCount();
     const source = await createSource(t.app, tenant, {
       embeddingModel: 'compatible:fake-embedder',
       chunkTokens: 64,
@@ -268,12 +269,15 @@ describe('the usage ledger', () => {
       const byPath = found as { path: string; calls: number; tokens: number; outcome: string }[];
       return byPath.some((row) => row.path === 'query_embedding') ? byPath : undefined;
     }, 20_000);
-    // The fake reports one token per text it embeds: the document's chunks, then the query.
+    // The fake reports one token per text it embeds: the probe that measured the model's vector size
+    // when the source was made (one text), the document's chunks, then the query.
     const indexed = rows.find((row) => row.path === 'embedding')!;
     expect(indexed.outcome).toBe('finished');
     expect(ready.chunkCount).toBeGreaterThan(1);
-    expect(indexed.tokens).toBe(ready.chunkCount);
+    expect(indexed.tokens).toBe(ready.chunkCount + 1);
     expect(rows.find((row) => row.path === 'query_embedding')).toMatchObject({ calls: 1, tokens: 1 });
+    // Every request the provider answered has its row.
+    expect(indexed.calls + 1).toBe(embeddings.callCount() - requestsBefore);
     const { usage } = await readBudget(t.app, tenant);
     expect(usage.modelCalls).toBe(indexed.calls + 1);
   });

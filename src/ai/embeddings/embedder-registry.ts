@@ -37,14 +37,19 @@ export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegi
   /** Measured widths of models not in the table, by provider configuration and model id. */
   const measuredDimensions = createLruCache<Promise<number>>(256);
 
-  function measuredWidth(key: string, model: EmbeddingModelV3, modelRef: string): Promise<number> {
-    const pending = measuredDimensions.getOrCreate(key, () => measureDimensions(model, modelRef));
+  function measuredWidth(
+    key: string,
+    model: EmbeddingModelV3,
+    modelRef: string,
+    onProbe: ((call: EmbeddingCall) => void) | undefined,
+  ): Promise<number> {
+    const pending = measuredDimensions.getOrCreate(key, () => measureDimensions(model, modelRef, onProbe));
     pending.catch(() => measuredDimensions.delete(key));
     return pending;
   }
 
   return {
-    async resolve(modelRef, tenantProviders, signal) {
+    async resolve(modelRef, tenantProviders, signal, onProbe) {
       const parsed = parseModelRef(modelRef);
       if (!parsed) {
         throw new AppError(
@@ -73,7 +78,8 @@ export function createEmbedderRegistry(deps: EmbedderRegistryDeps): EmbedderRegi
         ? { openai: { dimensions: known.dimensions }, [providerName]: { dimensions: known.dimensions } }
         : undefined;
       const measuredKey = `${entry.cacheKey}\n${modelId}`;
-      const dimensions = known?.dimensions ?? (await untilAborted(measuredWidth(measuredKey, model, modelRef), signal));
+      const dimensions =
+        known?.dimensions ?? (await untilAborted(measuredWidth(measuredKey, model, modelRef, onProbe), signal));
       if (!(embeddingDimensions as readonly number[]).includes(dimensions)) {
         throw new AppError(
           'validation_failed',
@@ -183,12 +189,24 @@ function untilAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
-/** A model outside the table is asked once for one vector; a failure is not cached, so a fix is seen at once. */
-async function measureDimensions(model: EmbeddingModelV3, modelRef: string): Promise<number> {
+/**
+ * A model outside the table is asked once for one vector; a failure is not cached, so a fix is seen at
+ * once. The request is a model call like any other: `onCall` hears of it for the usage ledger.
+ */
+async function measureDimensions(
+  model: EmbeddingModelV3,
+  modelRef: string,
+  onCall: ((call: EmbeddingCall) => void) | undefined,
+): Promise<number> {
+  const started = performance.now();
+  const ended = (inputTokens: number, outcome: EmbeddingCall['outcome']) =>
+    onCall?.({ inputTokens, latencyMs: Math.round(performance.now() - started), outcome });
   try {
-    const { embeddings } = await embedMany({ model, values: [probeText], maxRetries });
+    const { embeddings, usage } = await embedMany({ model, values: [probeText], maxRetries });
+    ended(usage?.tokens ?? 0, 'finished');
     return embeddings[0]?.length ?? 0;
   } catch (error) {
+    ended(0, 'failed');
     // The outbound guard's refusal already says which address and which setting opens it.
     if (error instanceof OutboundRefusedError) throw error;
     throw new AppError(

@@ -14,11 +14,16 @@ export interface Embedder {
 }
 
 export interface EmbedderRegistry {
-  /** Throws AppError('validation_failed', sentence) for an unknown provider/model or unsupported dimension. */
-  /** `signal` ends the wait for a model's first measurement (shared with other callers, which go on waiting). */
+  /**
+   * Throws AppError('validation_failed', sentence) for an unknown provider/model or unsupported dimension.
+   * `signal` ends the wait for a model's first measurement (shared with other callers, which go on waiting).
+   * A model outside the known table is measured once with one embeddings request: `onProbe` hears of it
+   * as it ends, like `embed`'s `onCall`, so that the probe has its ledger row too (the caller's path).
+   */
   resolve(
     modelRef: string,
     tenantProviders: readonly TenantProviderConfig[],
     signal?: AbortSignal,
+    onProbe?: (call: EmbeddingCall) => void,
   ): Promise<Embedder> | Embedder;
 }

@@ -76,7 +76,7 @@ export function createChatService(deps: ChatServiceDeps) {
   /** The agent and its model, checked before anything is stored so a bad configuration is a clean 4xx. */
   async function resolveAgentModel(
     actor: Actor,
-    conversationId: string,
+    conversation: Pick<TurnContextRow['conversation'], 'id' | 'contactId'>,
     usable: TurnContextRow['agent'],
   ): Promise<AgentModel> {
     if (!usable || !canUseAgent(actor, usable)) {
@@ -90,12 +90,14 @@ export function createChatService(deps: ChatServiceDeps) {
     // A person's message counts against their daily cap; the widget's visitors (a system actor on the
     // desk user's behalf) count against the tenant's budgets only, not as one person.
     const isContact = actor.via === 'system';
+    // The ledger names the contact, never the desk user the widget acts as.
     const use = {
       path: isContact ? ('support' as const) : ('chat' as const),
       messageFrom: isContact ? undefined : actor.userId,
       userId: isContact ? undefined : actor.userId,
+      contactId: isContact ? conversation.contactId : undefined,
       agentId: usable.id,
-      conversationId,
+      conversationId: conversation.id,
     };
     return {
       agent: { ...agent, companion, ...(splitReplies && { splitReplies }) },
@@ -161,7 +163,7 @@ export function createChatService(deps: ChatServiceDeps) {
       let chosen: AgentModel;
       let release: ReleaseReplySlot;
       try {
-        chosen = await resolveAgentModel(actor, conversationId, usable);
+        chosen = await resolveAgentModel(actor, conversation, usable);
         release = deps.slots.claim(actor.userId);
       } catch (error) {
         return replayOr(error);
@@ -248,7 +250,7 @@ export function createChatService(deps: ChatServiceDeps) {
               : 'a reply that did not fail';
         throw conflict(`Message '${messageId}' is ${state}; only a reply that ended in an error can be retried`);
       }
-      const { agent, resolved } = await resolveAgentModel(actor, conversationId, usable);
+      const { agent, resolved } = await resolveAgentModel(actor, conversation, usable);
       const release = deps.slots.claim(actor.userId);
       return releasingOnFailure(release, async () => {
         const reply = { tenantId: actor.tenantId, conversationId, messageId, modelRef: resolved.modelRef };

@@ -1,6 +1,12 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import { agents, conversationSummaries, conversations, messages } from '../../platform/db/schema/index.js';
+import {
+  agents,
+  conversationSummaries,
+  conversations,
+  messages,
+  supportConversations,
+} from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type SummaryRow = typeof conversationSummaries.$inferSelect;
@@ -54,17 +60,22 @@ async function countUserTurnsAfter(
 
 export function createCompanionRepository() {
   return {
-    /** The conversation's agent's companion JSON (undefined: no agent any more) and its owner. */
+    /**
+     * The conversation's agent's companion JSON (undefined: no agent any more), its owner, and the contact
+     * of a support conversation (whose owner is the desk user: the ledger names the contact instead).
+     */
     async conversationContext(db: Executor, tenantId: string, conversationId: string) {
       const [row] = await db
         .select({
           ownerId: conversations.ownerId,
+          contactId: supportConversations.contactId,
           agentId: agents.id,
           agentModel: agents.model,
           companion: agents.companion,
         })
         .from(conversations)
         .leftJoin(agents, and(eq(agents.id, conversations.agentId), eq(agents.tenantId, conversations.tenantId)))
+        .leftJoin(supportConversations, eq(supportConversations.conversationId, conversations.id))
         .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)));
       return row;
     },

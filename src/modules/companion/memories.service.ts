@@ -11,7 +11,7 @@ import type { AgentDirectory } from '../conversations/index.js';
 import { extractFacts, factKeyOf } from './memory-extraction.js';
 import type { MemoriesRepository } from './memories.repository.js';
 import { presentMemory, type MemoryView, type UpdateMemoryInput } from './memories.schemas.js';
-import type { UtilityModelResolver } from './utility-model.js';
+import { conversationSubject, type UtilityModelResolver } from './utility-model.js';
 
 /** The pg-boss queue of memory extraction: at most one waiting job per conversation. */
 export const memoryJobName = 'companion.remember';
@@ -84,7 +84,7 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
     // The person the facts are about: the contact in a support conversation, else the owner.
     const resolved = await deps.resolveUtilityModel(data.tenantId, context, {
       path: 'memory',
-      ...(context.contactId ? { contactId: context.contactId } : { userId: context.ownerId }),
+      ...conversationSubject(context),
       agentId: context.agentId,
       conversationId: context.conversationId,
     });

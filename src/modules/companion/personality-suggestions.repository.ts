@@ -5,6 +5,7 @@ import {
   conversations,
   messages,
   personalitySuggestions,
+  supportConversations,
   type SuggestionTarget,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
@@ -55,6 +56,8 @@ export function createPersonalitySuggestionsRepository() {
       const [row] = await db
         .select({
           ownerId: conversations.ownerId,
+          // A support conversation's owner is the desk user; its calls are the contact's in the ledger.
+          contactId: supportConversations.contactId,
           personalityOverride: conversations.personalityOverride,
           agentId: agents.id,
           agentModel: agents.model,
@@ -63,6 +66,7 @@ export function createPersonalitySuggestionsRepository() {
         })
         .from(conversations)
         .leftJoin(agents, and(eq(agents.id, conversations.agentId), eq(agents.tenantId, conversations.tenantId)))
+        .leftJoin(supportConversations, eq(supportConversations.conversationId, conversations.id))
         .where(inTenant(conversations, tenantId, eq(conversations.id, conversationId)));
       return row;
     },

@@ -17,7 +17,7 @@ import {
   type SuggestionListView,
   type SuggestionView,
 } from './personality-suggestions.schemas.js';
-import type { UtilityModelResolver } from './utility-model.js';
+import { conversationSubject, type UtilityModelResolver } from './utility-model.js';
 
 /** The pg-boss queue of personality suggestions: one job per conversation and UTC day. */
 export const suggestionJobName = 'companion.suggest-personality';
@@ -90,7 +90,7 @@ export function createPersonalitySuggestionsService(deps: PersonalitySuggestions
     if (read.userTurns < settings.suggestionAfterTurns || !read.lastMessageId) return;
     const resolved = await deps.resolveUtilityModel(tenantId, context, {
       path: 'personality',
-      userId: context.ownerId,
+      ...conversationSubject(context),
       agentId: context.agentId,
       conversationId,
     });

@@ -9,7 +9,7 @@ import type { ConversationsService } from '../conversations/index.js';
 import type { CompanionRepository } from './companion.repository.js';
 import { presentSummary, type SummaryView } from './companion.schemas.js';
 import { writeSummary } from './conversation-summary.js';
-import type { UtilityModelResolver } from './utility-model.js';
+import { conversationSubject, type UtilityModelResolver } from './utility-model.js';
 
 /** The pg-boss queue of summaries: at most one waiting job per conversation. */
 export const summaryJobName = 'companion.summarize';
@@ -76,6 +76,7 @@ export function createSummariesService(deps: SummariesServiceDeps) {
     const turns = await repository.countUserTurns(db, tenantId, conversationId, range);
     const resolved = await deps.resolveUtilityModel(tenantId, context, {
       path: 'summary',
+      ...conversationSubject(context),
       agentId: context.agentId,
       conversationId,
     });

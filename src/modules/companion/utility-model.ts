@@ -32,3 +32,14 @@ export function createUtilityModelResolver(deps: {
 }
 
 export type UtilityModelResolver = ReturnType<typeof createUtilityModelResolver>;
+
+/**
+ * Whom a job's call on a conversation is for, as the usage ledger names it: the contact of a support
+ * conversation (whose owner is only the desk user the channel acts as), else the conversation's owner.
+ */
+export function conversationSubject(context: {
+  readonly ownerId: string;
+  readonly contactId?: string | null | undefined;
+}): Pick<UsageSubject, 'userId' | 'contactId'> {
+  return context.contactId ? { contactId: context.contactId } : { userId: context.ownerId };
+}

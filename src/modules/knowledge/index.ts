@@ -91,6 +91,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     documents: documentsRepository,
     embedders: deps.embedders,
     rerankers: deps.rerankers,
+    recordModelCall: deps.recordModelCall,
     loadTenantProviders: deps.loadTenantProviders,
     indexWrites,
     removal: sourceRemoval,

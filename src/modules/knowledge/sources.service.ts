@@ -2,6 +2,7 @@ import type { Actor } from '../../access/actor.js';
 import { requireAdmin } from '../../access/require-access.js';
 import type { EmbedderRegistry } from '../../ai/embeddings/embedder-registry.js';
 import type { RerankerRegistry } from '../../ai/reranking/reranker-registry.js';
+import type { RecordModelCall } from '../../ai/usage-paths.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -30,6 +31,8 @@ export interface SourcesServiceDeps {
   readonly indexWrites: Pick<IndexWritesRepository, 'retireSource'>;
   readonly embedders: EmbedderRegistry;
   readonly rerankers: RerankerRegistry;
+  /** Writes the ledger row of the request that measures a model's vector size, when there is one. */
+  readonly recordModelCall?: RecordModelCall | undefined;
   readonly loadTenantProviders: TenantProviderSource;
   readonly removal: Pick<SourceRemoval, 'schedule'>;
   readonly ingestion: IngestionScheduler;
@@ -49,7 +52,12 @@ export function createSourcesService(deps: SourcesServiceDeps) {
 
   /** Resolving the model is the validation: a bad ref is the registry's 400, and it tells the dimension. */
   async function embeddingDimensionsOf(tenantId: string, embeddingModel: string): Promise<number> {
-    const embedder = await deps.embedders.resolve(embeddingModel, await deps.loadTenantProviders(tenantId));
+    const embedder = await deps.embedders.resolve(
+      embeddingModel,
+      await deps.loadTenantProviders(tenantId),
+      undefined,
+      (call) => void deps.recordModelCall?.(tenantId, { path: 'embedding', modelRef: embeddingModel, ...call }),
+    );
     return embedder.dimensions;
   }
 

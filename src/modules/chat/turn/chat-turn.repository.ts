@@ -107,6 +107,10 @@ const turnContext = preparedFor((db) =>
         // A support conversation's turns ask the desk whether the AI may answer (ChatTurnDeps.supportGate);
         // in this statement, so no other turn pays a round trip for it.
         isSupport: sql<boolean>`exists(select 1 from ${supportConversations} where ${supportConversations.conversationId} = ${conversations.id})`,
+        // The contact a support conversation is with: its calls are the contact's in the usage ledger.
+        contactId: sql<
+          string | null
+        >`(select ${supportConversations.contactId} from ${supportConversations} where ${supportConversations.conversationId} = ${conversations.id})`,
       },
       agent: {
         id: agents.id,

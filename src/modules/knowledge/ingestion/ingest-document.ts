@@ -219,9 +219,13 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
     chunks: readonly Chunk[],
     run: { signal: AbortSignal; reportProgress: (progress: number) => Promise<void> },
   ): Promise<number[][]> {
+    const recorded = (call: EmbeddingCall) =>
+      void deps.recordModelCall?.(source.tenantId, { path: 'embedding', modelRef: source.embeddingModel, ...call });
     const embedder = await deps.embedders.resolve(
       source.embeddingModel,
       await deps.loadTenantProviders(source.tenantId),
+      undefined,
+      recorded,
     );
     if (embedder.dimensions !== source.embeddingDimensions) {
       throw new AppError(
@@ -234,8 +238,6 @@ export function createDocumentIngestion(deps: DocumentIngestionDeps) {
       await yieldToEventLoop();
       run.signal.throwIfAborted();
       const batch = chunks.slice(start, start + embedBatchSize);
-      const recorded = (call: EmbeddingCall) =>
-        void deps.recordModelCall?.(source.tenantId, { path: 'embedding', modelRef: embedder.modelRef, ...call });
       embeddings.push(
         ...(await embedBatch(source, () => embedder.embed(batch.map(indexedText), run.signal, recorded))),
       );

@@ -76,7 +76,9 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     const providers = needsProviders ? await deps.loadTenantProviders(tenantId) : [];
     return Promise.all(
       models.map(async (model) => ({
-        embedder: await deps.embedders.resolve(model, providers, signal),
+        embedder: await deps.embedders.resolve(model, providers, signal, (call) => {
+          void deps.recordModelCall?.(tenantId, { path: 'query_embedding', modelRef: model, ...call });
+        }),
         sourceIds: sources.filter((source) => source.embeddingModel === model).map((source) => source.id),
       })),
     );
