@@ -9,6 +9,7 @@ import type { AgentsService } from '../agents/index.js';
 import type { AgentDirectory, ConversationsService } from '../conversations/index.js';
 import { createMemoriesRepository } from './memories.repository.js';
 import { createMemoriesService } from './memories.service.js';
+import { createMemoryMarksRepository } from './memory-marks.repository.js';
 import { createCompanionRepository } from './companion.repository.js';
 import { registerCompanionRoutes } from './companion.routes.js';
 import { createReadReceiptsService, type ReadEvent } from './read-receipts.service.js';
@@ -77,6 +78,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
   const memories = createMemoriesService({
     db: deps.db,
     repository: createMemoriesRepository(),
+    marks: createMemoryMarksRepository(),
     jobs: deps.jobs,
     agents: deps.agents,
     resolveUtilityModel,

@@ -63,25 +63,6 @@ export function createMemoriesRepository() {
       return row;
     },
 
-    /** The user messages of a message's conversation from it on (itself included), oldest first. */
-    async userMessageIdsFrom(db: Executor, tenantId: string, messageId: string, limit: number): Promise<string[]> {
-      const rows = await db
-        .select({ id: messages.id })
-        .from(messages)
-        .where(
-          inTenant(
-            messages,
-            tenantId,
-            eq(messages.role, 'user'),
-            sql`${messages.id} >= ${messageId}::uuid`,
-            sql`${messages.conversationId} = (select conversation_id from messages where id = ${messageId}::uuid)`,
-          ),
-        )
-        .orderBy(asc(messages.id))
-        .limit(limit);
-      return rows.map((row) => row.id);
-    },
-
     /** One fact kept once per agent and user (by its key); false when it was known already. */
     async insertIfNew(db: Executor, memory: typeof agentMemories.$inferInsert): Promise<boolean> {
       const inserted = await db

@@ -10,6 +10,7 @@ import { readCompanionSettings, type CompanionSettings } from '../agents/compani
 import type { AgentDirectory } from '../conversations/index.js';
 import { extractFacts, factKeyOf } from './memory-extraction.js';
 import type { MemoriesRepository } from './memories.repository.js';
+import type { MemoryMarksRepository } from './memory-marks.repository.js';
 import { presentMemory, type MemoryView, type UpdateMemoryInput } from './memories.schemas.js';
 import { conversationSubject, type UtilityModelResolver } from './utility-model.js';
 
@@ -24,12 +25,15 @@ export const memoryJobData = z.strictObject({
 export type MemoryJobData = z.infer<typeof memoryJobData>;
 
 const memoryJobOptions = { retryLimit: 5, retryDelaySeconds: 5 } as const;
-/** User messages one job reads at most: far more than turns come in while one job waits. */
+/** User messages one job claims at a time: far more than turns come in while one job waits. */
 const messagesPerJob = 200;
+/** A job's lease on a conversation lasts one model call and this, renewed at every message it finishes. */
+const leaseMarginMs = 60_000;
 
 export interface MemoriesServiceDeps {
   readonly db: Database;
   readonly repository: MemoriesRepository;
+  readonly marks: MemoryMarksRepository;
   readonly jobs: Pick<JobQueue, 'send'>;
   readonly agents: Pick<AgentDirectory, 'findUsable'>;
   readonly resolveUtilityModel: UtilityModelResolver;
@@ -42,7 +46,7 @@ export interface MemoriesServiceDeps {
  * conversations with it. Only the user sees and changes their own; no other user, even an admin.
  */
 export function createMemoriesService(deps: MemoriesServiceDeps) {
-  const { db, repository } = deps;
+  const { db, repository, marks } = deps;
 
   /** The agent as the caller may use it, else the 404 of a missing agent. */
   async function requireUsableAgent(actor: Actor, agentId: string): Promise<void> {
@@ -64,13 +68,32 @@ export function createMemoriesService(deps: MemoriesServiceDeps) {
   });
 
   /**
-   * The job: the facts of its message and of every user message after it in the conversation (those of
-   * turns made while it waited, which queued no job of their own), each kept once. Run again, it adds
-   * nothing; a message gone ends it.
+   * The job: the facts of every user message of the conversation after the mark (its own, and those of
+   * turns made while it waited, which queued no job of their own), each read once: the mark moves past a
+   * message once its facts are kept, under a lease that lets one job at a time read the conversation
+   * (memory-marks.repository.ts). A job queued for a message another job already read finds nothing to
+   * do; one that finds the lease held leaves its message to the holder, which looks again before it lets
+   * go. Only a crash between a message's model call and its mark reads that message twice.
    */
-  async function remember(data: MemoryJobData, job: Pick<JobContext, 'signal'>): Promise<void> {
-    const messageIds = await repository.userMessageIdsFrom(db, data.tenantId, data.messageId, messagesPerJob);
-    for (const messageId of messageIds) await rememberMessage(data.tenantId, messageId, job);
+  async function remember(data: MemoryJobData, job: Pick<JobContext, 'id' | 'signal'>): Promise<void> {
+    const { tenantId } = data;
+    const leaseMs = deps.modelTimeoutMs + leaseMarginMs;
+    const claim = { tenantId, fromMessageId: data.messageId, jobId: job.id, leaseMs, limit: messagesPerJob };
+    for (;;) {
+      const claimed = await db.transaction((tx) => marks.claimNext(tx, claim));
+      if (!claimed || claimed.messageIds.length === 0) return;
+      const { conversationId } = claimed;
+      try {
+        for (const messageId of claimed.messageIds) {
+          await rememberMessage(tenantId, messageId, job);
+          const isStillOurs = await marks.markRead(db, { ...claim, conversationId, messageId });
+          if (!isStillOurs) return;
+        }
+      } catch (error) {
+        await marks.releaseLease(db, { tenantId, conversationId, jobId: job.id });
+        throw error;
+      }
+    }
   }
 
   async function rememberMessage(tenantId: string, messageId: string, job: Pick<JobContext, 'signal'>) {

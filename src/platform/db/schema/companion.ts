@@ -89,6 +89,28 @@ export const agentMemories = pgTable(
   ],
 );
 
+/**
+ * How far memory extraction has read a conversation (docs/companion.md): every user message up to
+ * `throughMessageId` had its facts drawn once. A job reads only the messages after it and moves it past
+ * each one it finished, so a message is sent to the model once however many jobs were queued for it.
+ * The lease (`leaseJobId` until `leaseUntil`) lets one job at a time read a conversation: a job that finds
+ * another's lease leaves its messages to that job, which looks for newer messages before it lets go.
+ */
+export const memoryExtractionMarks = pgTable(
+  'memory_extraction_marks',
+  {
+    conversationId: uuid('conversation_id')
+      .primaryKey()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    tenantId: tenantColumn(),
+    /** A message id, not a reference: the message may be deleted while the mark stays right. */
+    throughMessageId: uuid('through_message_id'),
+    leaseJobId: text('lease_job_id'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
+  },
+  (table) => [index('memory_extraction_marks_tenant_idx').on(table.tenantId)],
+);
+
 /** A user who turned an agent's proactive messages off, for all their conversations with it. */
 export const proactiveOptOuts = pgTable(
   'proactive_opt_outs',
