@@ -49,7 +49,11 @@ export async function sourceStatistics(database: DatabaseHandle, sourceId: strin
        (select coalesce(sum(c.term_count), 0)::int from knowledge_chunks c where c.source_id = s.id) as counted_terms,
        (select coalesce(sum(t.chunk_frequency), 0)::int from knowledge_terms t where t.source_id = s.id)
          as stored_term_chunks,
-       (select count(*)::int from knowledge_postings p where p.source_id = s.id) as counted_postings
+       (select count(*)::int from knowledge_postings p where p.source_id = s.id) as counted_postings,
+       (select coalesce(sum(w.chunk_frequency), 0)::int from knowledge_term_spellings w where w.source_id = s.id)
+         as stored_spelling_chunks,
+       (select count(*)::int from knowledge_postings p where p.source_id = s.id and p.spelling is not null)
+         as counted_spelled_postings
      from knowledge_sources s where s.id = $1`,
     [sourceId],
   );
@@ -60,6 +64,9 @@ export async function sourceStatistics(database: DatabaseHandle, sourceId: strin
     counted_terms: number;
     stored_term_chunks: number;
     counted_postings: number;
+    /** Spellings (query correction's words) counted per chunk, and the postings that name one. */
+    stored_spelling_chunks: number;
+    counted_spelled_postings: number;
   };
 }
 
@@ -115,12 +122,13 @@ export async function sourceRows(database: DatabaseHandle, sourceId: string) {
        (select count(*)::int from knowledge_chunks where source_id = $1) as chunks,
        (select count(*)::int from knowledge_postings where source_id = $1) as postings,
        (select count(*)::int from knowledge_terms where source_id = $1) as terms,
+       (select count(*)::int from knowledge_term_spellings where source_id = $1) as spellings,
        (select count(*)::int from knowledge_index_writes where source_id = $1) as writes,
        (select count(*)::int from agent_knowledge_sources where source_id = $1) as agent_links`,
     [sourceId],
   );
   return rows[0] as Record<
-    'sources' | 'documents' | 'chunks' | 'postings' | 'terms' | 'writes' | 'agent_links',
+    'sources' | 'documents' | 'chunks' | 'postings' | 'terms' | 'spellings' | 'writes' | 'agent_links',
     number
   >;
 }

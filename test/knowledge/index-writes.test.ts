@@ -129,6 +129,8 @@ describe('an index write', () => {
     const statistics = await sourceStatistics(database, write.sourceId);
     expect(statistics.stored_chunks).toBe(450);
     expect(statistics.stored_term_chunks).toBe(statistics.counted_postings);
+    expect(statistics.stored_spelling_chunks).toBe(statistics.counted_spelled_postings);
+    expect(statistics.counted_spelled_postings).toBeGreaterThan(0);
 
     expect(await publish(write)).toBe(0);
     expect(await contentsFound(write, 'bilge pump', 'lexical')).toHaveLength(50);
@@ -163,6 +165,8 @@ describe('an index write', () => {
     const statistics = await sourceStatistics(database, first.sourceId);
     expect(statistics.stored_chunks).toBe(3);
     expect(statistics.stored_term_chunks).toBe(statistics.counted_postings);
+    expect(statistics.stored_spelling_chunks).toBe(statistics.counted_spelled_postings);
+    expect(statistics.counted_spelled_postings).toBeGreaterThan(0);
     // Same shape of text, other words: the same number of postings and terms as the first write had.
     expect(statistics.counted_postings).toBe(statisticsOfFirst.counted_postings);
   });
@@ -199,7 +203,13 @@ describe('an index write', () => {
     await writer.discard(write);
     expect((await documentIndexRows(database, write.documentId)).chunks).toBe(0);
     const statistics = await sourceStatistics(database, write.sourceId);
-    expect(statistics).toMatchObject({ stored_chunks: 0, stored_terms: 0, stored_term_chunks: 0, counted_postings: 0 });
+    expect(statistics).toMatchObject({
+      stored_chunks: 0,
+      stored_terms: 0,
+      stored_term_chunks: 0,
+      counted_postings: 0,
+      stored_spelling_chunks: 0,
+    });
   });
 
   it("hides all of a document's writes for its delete: the published, the legacy and the one in flight", async () => {

@@ -92,6 +92,7 @@ describe('deleting a knowledge source', () => {
       chunks: 0,
       postings: 0,
       terms: 0,
+      spellings: 0,
       writes: 0,
       agent_links: 0,
     });

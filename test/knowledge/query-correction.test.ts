@@ -66,9 +66,10 @@ describe('query correction', () => {
 
   it('corrects a misspelled word in lexical and hybrid search alike, and says so', async () => {
     for (const mode of ['lexical', 'hybrid']) {
+      // The source writes "Passwords", not "password": what is shown is a word it holds (issue 64).
       const answer = await ask(handbookId, { query: 'Pasword expiry', mode });
       expect(answer.corrections, mode).toEqual([
-        { from: 'Pasword', to: 'Password' },
+        { from: 'Pasword', to: 'Passwords' },
         { from: 'expiry', to: 'expire' },
       ]);
       expect(titles(answer)[0], mode).toBe('passwords.txt');
@@ -139,7 +140,7 @@ describe('query correction', () => {
       (_, index) => `zzqx${letter(Math.floor(index / 26))}${letter(index)}`,
     ).join(' ');
     expect((await ask(handbookId, { query: `pasword ${filler}`, mode: 'lexical' })).corrections).toEqual([
-      { from: 'pasword', to: 'password' },
+      { from: 'pasword', to: 'passwords' },
     ]);
     expect((await ask(handbookId, { query: `${filler} pasword`, mode: 'lexical' })).corrections).toEqual([]);
   });
@@ -161,10 +162,10 @@ describe('query correction', () => {
       return (await search.searchExplained({ ...request, query: 'pasword officemanager' })).corrections;
     };
     expect(await correctionsWith(13)).toEqual([
-      { from: 'pasword', to: 'password' },
+      { from: 'pasword', to: 'passwords' },
       { from: 'officemanager', to: 'office manager' },
     ]);
-    expect(await correctionsWith(12)).toEqual([{ from: 'pasword', to: 'password' }]);
+    expect(await correctionsWith(12)).toEqual([{ from: 'pasword', to: 'passwords' }]);
     expect(await correctionsWith(6)).toEqual([]);
   });
 

@@ -18,7 +18,7 @@ describe('search tools report query corrections to the model', () => {
   let admin: SignedInUser;
   let sourceId: string;
   let mcpClient: Client;
-  const searchedInstead = 'Searched for "password" instead of "pasword".';
+  const searchedInstead = 'Searched for "passwords" instead of "pasword".';
 
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
@@ -81,7 +81,7 @@ describe('search tools report query corrections to the model', () => {
     );
     expect(outputs.get('call_corrected')).toMatchObject({
       searchedInstead: expect.stringContaining(searchedInstead),
-      corrections: [{ from: 'pasword', to: 'password' }],
+      corrections: [{ from: 'pasword', to: 'passwords' }],
       passages: [expect.objectContaining({ documentTitle: 'passwords.txt' })],
     });
     // Correction off: the words as written, and nothing to report.
@@ -107,7 +107,7 @@ describe('search tools report query corrections to the model', () => {
     const text = corrected.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
     expect(text.startsWith(searchedInstead)).toBe(true);
     expect(text).toContain('[1] passwords.txt');
-    expect(corrected.structuredContent).toMatchObject({ corrections: [{ from: 'pasword', to: 'password' }] });
+    expect(corrected.structuredContent).toMatchObject({ corrections: [{ from: 'pasword', to: 'passwords' }] });
 
     for (const mode of ['lexical', 'hybrid']) {
       const asWritten = (await mcpClient.callTool({

@@ -93,7 +93,13 @@ export function createIndexUpkeep(deps: {
 }
 
 /** Largest first: the tables search reads, vacuumed and analyzed one statement at a time. */
-const knowledgeTables = ['knowledge_postings', 'knowledge_terms', 'knowledge_chunks', 'knowledge_documents'];
+const knowledgeTables = [
+  'knowledge_postings',
+  'knowledge_terms',
+  'knowledge_term_spellings',
+  'knowledge_chunks',
+  'knowledge_documents',
+];
 
 /**
  * The upkeep's VACUUM and ANALYZE, on its own for the retrieval bench, which ingests without jobs. One

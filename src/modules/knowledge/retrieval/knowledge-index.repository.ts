@@ -3,7 +3,7 @@ import type { Executor } from '../../../platform/db/client.js';
 import { embeddingDimensions } from '../../../platform/db/schema/knowledge.js';
 import { newId } from '../../../platform/ids.js';
 import { indexedText, type IndexedChunk } from './knowledge-index.types.js';
-import { analyzed, textToAnalyse } from './text-analysis.js';
+import { analyzed, spelledWords, textToAnalyse } from './text-analysis.js';
 import { rowsOf, uuidArray } from '../../../platform/db/raw-sql.js';
 
 export type { IndexedChunk } from './knowledge-index.types.js';
@@ -100,9 +100,15 @@ export async function insertChunkBatch(
         id uuid, position integer, content text, indexed_text text, page integer,
         heading_path text[], token_count integer, embedding text)
     ),
+    spellings as (
+      select distinct on (input.id, s.term) input.id as chunk_id, s.term, s.spelling
+      from input cross join lateral ${spelledWords(sql.raw('input.indexed_text'))} as s
+      order by input.id, s.term, s.repeats desc, s.spelling
+    ),
     lexemes as (
-      select input.id as chunk_id, t.lexeme as term, cardinality(t.positions) as frequency
+      select input.id as chunk_id, t.lexeme as term, cardinality(t.positions) as frequency, s.spelling
       from input cross join lateral unnest(${analyzed(sql.raw('input.indexed_text'))}) as t
+      left join spellings s on s.chunk_id = input.id and s.term = t.lexeme
     ),
     lengths as (
       select input.id as chunk_id,
@@ -117,9 +123,17 @@ export async function insertChunkBatch(
       from input join lengths on lengths.chunk_id = input.id
     ),
     inserted_postings as (
-      insert into knowledge_postings (tenant_id, source_id, term, chunk_id, term_frequency, chunk_length, write_id)
-      select ${tenantId}, ${sourceId}, lexemes.term, lexemes.chunk_id, lexemes.frequency, lengths.term_count, ${writeId}
+      insert into knowledge_postings (tenant_id, source_id, term, chunk_id, term_frequency, chunk_length, write_id, spelling)
+      select ${tenantId}, ${sourceId}, lexemes.term, lexemes.chunk_id, lexemes.frequency, lengths.term_count, ${writeId},
+        lexemes.spelling
       from lexemes join lengths on lengths.chunk_id = lexemes.chunk_id
+    ),
+    counted_spellings as (
+      insert into knowledge_term_spellings (tenant_id, source_id, term, spelling, chunk_frequency)
+      select ${tenantId}, ${sourceId}, term, spelling, count(*) from lexemes where spelling is not null
+      group by term, spelling order by term, spelling
+      on conflict (source_id, term, spelling) do update
+      set chunk_frequency = knowledge_term_spellings.chunk_frequency + excluded.chunk_frequency
     ),
     counted_terms as (
       insert into knowledge_terms (tenant_id, source_id, term, chunk_frequency)
@@ -166,7 +180,7 @@ export async function removeWriteChunks(
 
 /**
  * Removes the chunks of this tenant that match `which` (a condition on knowledge_chunks), their postings
- * (by cascade) and their share of the term and source statistics.
+ * (by cascade) and their share of the term, spelling and source statistics.
  */
 async function removeChunks(tx: Executor, tenantId: string, which: SQL): Promise<number> {
   const [owner] = rowsOf<{ source_id: string }>(
@@ -191,6 +205,23 @@ async function removeChunks(tx: Executor, tenantId: string, which: SQL): Promise
       delete from knowledge_terms t using removed_terms d
       where t.tenant_id = ${tenantId} and t.source_id = ${sourceId} and t.term = d.term
         and t.chunk_frequency <= d.chunks
+    ),
+    removed_spellings as (
+      select p.term, p.spelling, count(*)::int as chunks
+      from knowledge_postings p join removed_chunks c on c.id = p.chunk_id
+      where p.tenant_id = ${tenantId} and p.spelling is not null
+      group by p.term, p.spelling
+    ),
+    emptied_spellings as (
+      delete from knowledge_term_spellings w using removed_spellings d
+      where w.tenant_id = ${tenantId} and w.source_id = ${sourceId} and w.term = d.term and w.spelling = d.spelling
+        and w.chunk_frequency <= d.chunks
+    ),
+    fewer_spellings as (
+      update knowledge_term_spellings w set chunk_frequency = w.chunk_frequency - d.chunks
+      from removed_spellings d
+      where w.tenant_id = ${tenantId} and w.source_id = ${sourceId} and w.term = d.term and w.spelling = d.spelling
+        and w.chunk_frequency > d.chunks
     )
     update knowledge_terms t set chunk_frequency = t.chunk_frequency - d.chunks
     from removed_terms d
@@ -231,6 +262,18 @@ export async function removeSourceIndexBatch(tx: Executor, tenantId: string, sou
       select count(*)::int as removed from removed`),
   );
   if (chunks > 0) return chunks;
+  const spellings = countOf(
+    await tx.execute(sql`
+      with removed as (
+        delete from knowledge_term_spellings where tenant_id = ${tenantId} and source_id = ${sourceId}
+          and (term, spelling) in (
+            select term, spelling from knowledge_term_spellings where tenant_id = ${tenantId} and source_id = ${sourceId}
+            limit ${sourceRemovalBatch.terms})
+        returning 1
+      )
+      select count(*)::int as removed from removed`),
+  );
+  if (spellings > 0) return spellings;
   return countOf(
     await tx.execute(sql`
       with removed as (

@@ -7,6 +7,13 @@ describe('plainWordsOf', () => {
     expect(words.map((word) => word.word)).toEqual(['Pasword', 'for', 'data', 'base']);
   });
 
+  it('leaves out a capitalised word where no sentence starts: a name', () => {
+    const words = (query: string) => plainWordsOf(query).map((word) => word.word);
+    expect(words('Pasword of Margret Thorton')).toEqual(['Pasword', 'of']);
+    expect(words('Where is it? Zurihc. Offices')).toEqual(['Where', 'is', 'it', 'Zurihc', 'Offices']);
+    expect(words('the office in Zurihc')).toEqual(['the', 'office', 'in']);
+  });
+
   it('places words so that only words with nothing but spaces between them are neighbours', () => {
     const places = (query: string) => plainWordsOf(query).map((word) => word.at);
     expect(places('data base')).toEqual([1, 2]);

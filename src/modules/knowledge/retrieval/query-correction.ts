@@ -14,10 +14,16 @@ import { sql, type SQL } from 'drizzle-orm';
  * exact one, so a passage holding what was typed outranks one holding only the guess. Each is reported
  * `{ from, to }`, and a request can turn them off (`correct: false`).
  *
- * Only plain words are looked at: Latin letters only, written in lower case or with a capital first
- * letter. A word with a digit ("p53", "2090"), an underscore, a hyphen ("ZX-4471"), capitals inside
- * ("BRCA", "iPhone") or other letters is a code, a name or a word of another language: never guessed at.
- * Nor is a word the sources hold (as the index stems it), whatever it is one edit from.
+ * Only plain words are looked at: Latin letters only, written in lower case, or with a capital first
+ * letter where a sentence starts (the query's first word, or one after ".", "!" or "?"). A capital
+ * first letter anywhere else marks a name ("Margret", "Zurihc"), and a word with a digit ("p53", "2090"),
+ * an underscore, a hyphen ("ZX-4471"), capitals inside ("BRCA", "iPhone") or other letters is a code, a
+ * name or a word of another language: never guessed at. Nor is a word the sources hold (as the index
+ * stems it), whatever it is one edit from.
+ *
+ * What is shown (`to`) is always a word the sources write, as they write it (lower-cased): the index keeps
+ * each term's spellings (knowledge_term_spellings). A stem has many spellings one edit away, most of them
+ * words nobody wrote ("calibrator", "resete"); the search reads the stem, and says which word it found.
  */
 export const queryCorrection = {
   /**
@@ -67,7 +73,10 @@ export interface PlainWord {
 const token = /[\p{L}\p{N}_]+(?:-[\p{L}\p{N}_]+)*/gu;
 const plainWord = /^(?:[a-z]+|[A-Z][a-z]+)$/;
 
-/** The query's words a correction may look at, with their places (see above for which). */
+/**
+ * The query's words a correction may look at, with their places (see above for which). A name keeps its
+ * place, so the words either side of it are not neighbours.
+ */
 export function plainWordsOf(query: string): PlainWord[] {
   const words: PlainWord[] = [];
   let at = 0;
@@ -77,10 +86,16 @@ export function plainWordsOf(query: string): PlainWord[] {
     const between = previousEnd < 0 ? '' : query.slice(previousEnd, match.index);
     at += /^\s*$/.test(between) ? 1 : 2;
     previousEnd = match.index + match[0].length;
-    if (plainWord.test(match[0])) words.push({ word: match[0], at });
+    if (plainWord.test(match[0]) && !isName(match[0], query.slice(0, match.index))) words.push({ word: match[0], at });
   }
   return words;
 }
+
+/** A capitalised word where no sentence starts: "Margret" in "ask Margret", not "Pasword" in "Pasword reset". */
+function isName(word: string, before: string): boolean {
+  return /^[A-Z]/.test(word) && !sentenceStart.test(before);
+}
+const sentenceStart = /(?:^|[.!?])\s*$/;
 
 /** Whether a typed word may ever be corrected (it may still be one the sources hold). */
 export function isPlainWord(word: string): boolean {
@@ -96,6 +111,23 @@ const smallIndexTerms = 50_000;
 
 /** The stem of a lower-cased plain word as the index holds it: null for a stop word. */
 const stem = (word: string) => sql.raw(`(ts_lexize('english_stem', ${word}))[1]`);
+
+/**
+ * How the searched sources write a term, as a lateral sub-query giving `spelling`, or no row when they
+ * hold no spelling of it (an index written before spellings were kept): then nothing is offered. Of the
+ * spellings, one of `preferred` (an array: what was typed, or the typed word's neighbours) if the sources
+ * write it, else the one the most chunks write ("calibraton" reads 'calibr', shown as "calibration",
+ * never as the neighbour "calibrator" that no one wrote).
+ */
+function sourceSpelling(term: string, preferred: string): SQL {
+  return sql.raw(`(
+      select w.spelling from knowledge_term_spellings w
+      where w.source_id in (select id from sources) and w.term = ${term}
+      group by w.spelling
+      order by bool_or(w.spelling = any(${preferred})) desc, sum(w.chunk_frequency) desc, w.spelling
+      limit 1
+    )`);
+}
 
 /**
  * CTEs, for a statement that has `sources` (the searched sources, in the tenant) already: `corrections`
@@ -179,31 +211,50 @@ export function correctionCtes(words: readonly PlainWord[], limits: CorrectionLi
       ) h
       where (select terms from searched_size) > ${smallIndexTerms}::bigint and h.chunks > 0
     ),
-    spelled as (
-      select distinct on (o.word) o.word, o.at, o.neighbour, o.term
-      from one_edit o join held_terms h on h.term = o.term
-      -- Spellings of one stem tie ("expiry": "expir", "expire", "expirly"); what is shown is the one of
-      -- the typed length (a changed or swapped letter), else the longer: a stem is a word cut short.
-      order by o.word, h.chunks desc, abs(length(o.neighbour) - length(o.word)), length(o.neighbour) desc, o.neighbour
-    ),
-    glued as (
-      select distinct on (g.word) g.word, g.at, g.head, g.tail, g.head_term, g.tail_term
-      from halves g
-      join held_terms h on h.term = g.head_term
-      join held_terms t on t.term = g.tail_term
-      where g.word not in (select word from spelled)
-      -- The split whose rarer half is commonest.
-      order by g.word, least(h.chunks, t.chunks) desc, g.head
-    ),
-    joined as (
+    joined_terms as (
       select p.at, p.from_text, p.to_text, p.term from pairs p
       where p.term is distinct from p.first_own and p.term is distinct from p.second_own
         and p.term in (select term from held_terms)
     ),
+    joined as (
+      select j.at, j.from_text, w.spelling as to_text, j.term from joined_terms j
+      cross join lateral ${sourceSpelling('j.term', 'array[j.to_text]')} w
+    ),
+    -- Two words read joined are not also corrected one by one ("pass word" is not also "pass work").
+    joined_places as (select at from joined union select at + 1 from joined),
+    spelled_terms as (
+      select distinct on (c.word) c.word, c.at, c.term, c.neighbours
+      from (
+        select o.word, o.at, o.term, h.chunks, array_agg(o.neighbour) as neighbours
+        from one_edit o join held_terms h on h.term = o.term
+        where o.at not in (select at from joined_places)
+        group by o.word, o.at, o.term, h.chunks
+      ) c
+      order by c.word, c.chunks desc, c.term
+    ),
+    spelled as (
+      select s.word, s.at, w.spelling, s.term from spelled_terms s
+      cross join lateral ${sourceSpelling('s.term', 's.neighbours')} w
+    ),
+    glued_halves as (
+      select distinct on (g.word) g.word, g.at, g.head, g.tail, g.head_term, g.tail_term
+      from halves g
+      join held_terms h on h.term = g.head_term
+      join held_terms t on t.term = g.tail_term
+      where g.word not in (select word from spelled) and g.at not in (select at from joined_places)
+      -- The split whose rarer half is commonest.
+      order by g.word, least(h.chunks, t.chunks) desc, g.head
+    ),
+    glued as (
+      select g.word, g.at, head.spelling || ' ' || tail.spelling as to_text, g.head_term, g.tail_term
+      from glued_halves g
+      cross join lateral ${sourceSpelling('g.head_term', 'array[g.head]')} head
+      cross join lateral ${sourceSpelling('g.tail_term', 'array[g.tail]')} tail
+    ),
     corrections as (
-      select at, word as from_text, neighbour as to_text, term from spelled
+      select at, word as from_text, spelling as to_text, term from spelled
       union all
-      select at, word, head || ' ' || tail, unnest(array[head_term, tail_term]) from glued
+      select at, word, to_text, unnest(array[head_term, tail_term]) from glued
       union all
       select at, from_text, to_text, term from joined
     )`;

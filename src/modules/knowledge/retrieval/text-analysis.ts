@@ -10,8 +10,36 @@ import { spaceSoutheastAsianWords } from '../../../platform/word-segments.js';
  * alone ("-5") keeps its sign.
  */
 export function analyzed(text: SQL): SQL {
+  return sql`to_tsvector('english', ${parsedText(text)})`;
+}
+
+/**
+ * A text's plain words as written, lower-cased, each with its stem (the term the analysis above gives
+ * it) and how often it appears: a set-returning expression with columns `spelling`, `term`, `repeats`.
+ * Only the parser's ASCII words and ASCII parts of hyphenated words, the only ones query correction
+ * offers; stop words (no stem) are left out. The index keeps them so that a correction is shown as a
+ * word the source writes (knowledge-index.repository.ts, query-correction.ts).
+ */
+export function spelledWords(text: SQL): SQL {
+  // Token types 1 and 11 of the default parser: asciiword, hword_asciipart.
+  return sql`(
+    select * from (
+      select w.spelling, (ts_lexize('english_stem', w.spelling))[1] as term, w.repeats
+      from (
+        select lower(p.token) as spelling, count(*)::int as repeats
+        from ts_parse('default', ${parsedText(text)}) p
+        where p.tokid in (1, 11)
+        group by lower(p.token)
+      ) w
+    ) stemmed
+    where stemmed.term is not null
+  )`;
+}
+
+/** The text the parser reads: hyphens before digits read as spaces, CJK characters spaced apart. */
+function parsedText(text: SQL): SQL {
   const hyphensSplit = sql`regexp_replace(${text}, '(?<=[[:alnum:]])-(?=[[:digit:]])', ' ', 'g')`;
-  return sql`to_tsvector('english', regexp_replace(${hyphensSplit}, ${sql.raw(`'(${cjkCharacter})'`)}, ' \\1 ', 'g'))`;
+  return sql`regexp_replace(${hyphensSplit}, ${sql.raw(`'(${cjkCharacter})'`)}, ' \\1 ', 'g')`;
 }
 
 /**

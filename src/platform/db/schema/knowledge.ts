@@ -196,6 +196,12 @@ export const knowledgePostings = pgTable(
     chunkLength: integer('chunk_length').notNull(),
     /** The chunk's write_id, copied here so a hidden write's postings are skipped in the same scan. */
     writeId: uuid('write_id').notNull(),
+    /**
+     * The term as the chunk writes it, lower-cased ("calibration" for 'calibr'), its commonest spelling
+     * there; null for a term that is no plain word, and for postings written before 2026-12. Counted per
+     * source in knowledge_term_spellings and uncounted from here when the chunk goes.
+     */
+    spelling: text('spelling'),
   },
   (table) => [
     // Migrations 0004 and 0006 rebuild this key's index with INCLUDE (term_frequency, chunk_length, write_id), which
@@ -243,6 +249,25 @@ export const knowledgeTerms = pgTable(
     chunkFrequency: integer('chunk_frequency').notNull(),
   },
   (table) => [primaryKey({ columns: [table.sourceId, table.term] })],
+);
+
+/**
+ * How often each source writes a term each way: chunks whose commonest spelling of the term it is. Query
+ * correction shows a word the source holds from here, never one rebuilt from a stem (ADR 23); kept in
+ * step with the postings' `spelling`, as knowledge_terms is with the postings.
+ */
+export const knowledgeTermSpellings = pgTable(
+  'knowledge_term_spellings',
+  {
+    tenantId: tenantColumn(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => knowledgeSources.id, { onDelete: 'cascade' }),
+    term: text('term').notNull(),
+    spelling: text('spelling').notNull(),
+    chunkFrequency: integer('chunk_frequency').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.sourceId, table.term, table.spelling] })],
 );
 
 /** Which sources an agent answers from. */
