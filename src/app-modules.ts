@@ -202,6 +202,7 @@ export async function registerModules(
   const email = createEmailModule({ db: database.db, logger: deps.logger, config, jobs });
   logFeed.add(webhooks.messageCreatedReader());
   logFeed.add(email.replyMails());
+  invalidations.subscribe('inboxes', (tenantId) => email.forgetEmailTenant(tenantId));
   const messageEvents: MessageEvents = {
     stored: (tenantId) =>
       void (async () => {
@@ -282,6 +283,7 @@ export async function registerModules(
     keys: deps.keys,
     events,
     messageEvents,
+    onInboxesChanged: (tenantId) => invalidations.publish('inboxes', tenantId),
     logger: deps.logger,
     publisher: realtime.publisher,
     stopReplies: replyStops.stopConversation,

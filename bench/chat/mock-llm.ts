@@ -55,6 +55,8 @@ export interface MockStats {
   completed: number;
   /** Non-streaming calls, e.g. a title generated after the first turn. */
   unary: number;
+  /** When the latest streaming request arrived (ms since the epoch): where a turn's "before the model" ends. */
+  lastStreamAt: number;
 }
 
 export interface RunningMock {
@@ -64,7 +66,7 @@ export interface RunningMock {
 }
 
 export async function startMockLlm(port = 0): Promise<RunningMock> {
-  const stats: MockStats = { streamed: 0, completed: 0, unary: 0 };
+  const stats: MockStats = { streamed: 0, completed: 0, unary: 0, lastStreamAt: 0 };
   let sequence = 0;
 
   const server = createServer((request, response) => {
@@ -90,6 +92,7 @@ export async function startMockLlm(port = 0): Promise<RunningMock> {
         const meta = { id: `chatcmpl-bench-${sequence}`, model, profile: parseProfile(model) };
         if (body.stream === true) {
           stats.streamed += 1;
+          stats.lastStreamAt = Date.now();
           streamReply(response, meta, () => (stats.completed += 1));
         } else {
           stats.unary += 1;

@@ -1,3 +1,4 @@
+import { settingsCacheTtlMs } from '../../platform/cache/invalidation-bus.js';
 import type { Actor } from '../../access/actor.js';
 import { requireAdmin, requirePlatformAdmin } from '../../access/require-access.js';
 import type { CallCharge, CallTokens, ModelMeter } from '../../ai/metered-model.js';
@@ -78,7 +79,7 @@ const hasSpendLimit = (budget: BudgetRow | undefined): budget is BudgetRow =>
 export function createBudgetsService(deps: BudgetsServiceDeps) {
   const { db, repository, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const limits = createHeldLimits({ db, repository, ttlMs: deps.limitsTtlMs ?? 5_000 });
+  const limits = createHeldLimits({ db, repository, ttlMs: deps.limitsTtlMs ?? settingsCacheTtlMs });
   const limitsOf = limits.of;
   const thresholds = createThresholdWatch({ db, repository, logger, events: deps.events, limitsOf });
   // Counts of messages no cap limits, written beside the turn rather than before it; a read of the

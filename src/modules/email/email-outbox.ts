@@ -1,6 +1,7 @@
 import { afterCommit } from '../../platform/db/after-commit.js';
 import type { Database, Executor } from '../../platform/db/client.js';
 import { createExpiringCache } from '../../platform/cache/expiring-cache.js';
+import { everyKey, settingsCacheTtlMs } from '../../platform/cache/invalidation-bus.js';
 import { newId } from '../../platform/ids.js';
 import type { JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
@@ -21,8 +22,6 @@ export interface EmailOutboxDeps {
   readonly logger: Logger;
 }
 
-/** How long a node may go on thinking a tenant has no email inbox after one was made (its own mail resets it). */
-const emailTenantTtlMs = 5_000;
 /** How old a waiting mail must be before the sweep queues it again: its own commit queued it long before. */
 const sweepGraceMs = 30_000;
 const sweepBatch = 100;
@@ -35,7 +34,7 @@ const sweepBatch = 100;
  */
 export function createEmailOutbox(deps: EmailOutboxDeps) {
   const { db, repository, jobs, logger } = deps;
-  const emailTenants = createExpiringCache<boolean>({ ttlMs: emailTenantTtlMs, maxEntries: 10_000 });
+  const emailTenants = createExpiringCache<boolean>({ ttlMs: settingsCacheTtlMs, maxEntries: 10_000 });
 
   const queue = (tenantId: string, emailId: string) =>
     jobs.send<SendEmailJob>(
@@ -73,9 +72,10 @@ export function createEmailOutbox(deps: EmailOutboxDeps) {
     hasEmailInbox: (tenantId: string): Promise<boolean> =>
       emailTenants.load(tenantId, () => repository.hasEmailInbox(db, tenantId)),
 
-    /** A mail came in for the tenant: its inbox exists, whatever this node cached before. */
+    /** A mail came in for the tenant, or its inboxes changed: read again whether it has an email inbox. */
     noteEmailTenant(tenantId: string): void {
-      emailTenants.invalidate(tenantId);
+      if (tenantId === everyKey) emailTenants.clear();
+      else emailTenants.invalidate(tenantId);
     },
 
     /** The log's reader that mails replies in email conversations (its cursor: `email`). */

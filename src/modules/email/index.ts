@@ -48,6 +48,8 @@ export function createEmailModule(deps: EmailModuleDeps) {
     replyMails: () => outbox.replyMails(),
     /** Whether the tenant has an email inbox (cached): its stored messages nudge the reader. */
     hasEmailInbox: (tenantId: string) => outbox.hasEmailInbox(tenantId),
+    /** The tenant's inboxes changed on some node (the invalidation bus: `inboxes`). */
+    forgetEmailTenant: (tenantId: string) => outbox.noteEmailTenant(tenantId),
 
     registerJobs(): void {
       deps.jobs.register<SendEmailJob>(sendEmailJobName, (data, job) => sender.send(data, job), {

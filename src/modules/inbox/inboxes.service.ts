@@ -24,6 +24,8 @@ export interface InboxesServiceDeps {
   readonly credentialsKey: Buffer;
   /** Refuses an address at a domain no platform admin approved for the tenant (email-domains.service.ts). */
   readonly requireApprovedAddress: (tenantId: string, address: string) => Promise<void>;
+  /** Told after a tenant's inbox is made or removed (every node forgets whether the tenant has an email inbox). */
+  readonly onInboxesChanged?: (tenantId: string) => void;
 }
 
 const defaultWidgetColor = '#2563eb';
@@ -106,6 +108,7 @@ export function createInboxesService(deps: InboxesServiceDeps) {
           signingSecretRotatedAt: new Date(),
         })
         .catch(refuseTakenAddress(input.emailAddress));
+      deps.onInboxesChanged?.(actor.tenantId);
       return { ...presentInbox(inbox), signingSecret };
     },
 
@@ -173,6 +176,7 @@ export function createInboxesService(deps: InboxesServiceDeps) {
     async remove(actor: Actor, inboxId: string): Promise<void> {
       requireAdmin(actor);
       if (!(await repository.deleteInbox(db, actor.tenantId, inboxId))) throw notFound('Inbox', inboxId);
+      deps.onInboxesChanged?.(actor.tenantId);
     },
 
     /** For the widget API: whether the tenant's server vouched for this external id (HMAC under the inbox secret). */

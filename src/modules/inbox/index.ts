@@ -58,6 +58,8 @@ export interface InboxModuleDeps {
   readonly pauseAfterCommitMs?: number;
   /** Stored files, so an erasure removes its attachments' bytes at once. */
   readonly storage?: Pick<FileStorage, 'remove'>;
+  /** Told after a tenant's inbox is made or removed (the invalidation bus: `inboxes`). */
+  readonly onInboxesChanged?: (tenantId: string) => void;
 }
 
 /** The customer-service desk: inboxes, contacts, support conversations with their states, notes, canned responses. */
@@ -68,6 +70,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
     repository: createInboxesRepository(),
     credentialsKey: deps.keys.credentialsKey,
     requireApprovedAddress: (tenantId, address) => emailDomains.requireApprovedAddress(tenantId, address),
+    onInboxesChanged: deps.onInboxesChanged,
   });
   const contacts = createContactsService({ db: deps.db, repository: createContactsRepository(), events: deps.events });
   const contactData = createContactDataService({

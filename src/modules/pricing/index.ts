@@ -1,7 +1,7 @@
 import { serverProviderKinds } from '../../ai/provider-entries.js';
 import type { ServerProviderSettings } from '../../config.js';
 import { createExpiringCache } from '../../platform/cache/expiring-cache.js';
-import { everyKey, type InvalidationBus } from '../../platform/cache/invalidation-bus.js';
+import { everyKey, settingsCacheTtlMs, type InvalidationBus } from '../../platform/cache/invalidation-bus.js';
 import type { Database } from '../../platform/db/client.js';
 import type { ProviderKind } from '../../platform/db/schema/index.js';
 import { createPricingRepository, type ModelPriceRow } from './pricing.repository.js';
@@ -21,7 +21,7 @@ export interface PricingModuleDeps {
 /** The platform's price table (docs/analytics.md#prices): model prices, and token usage turned into cost. */
 export function createPricingModule(deps: PricingModuleDeps) {
   const { invalidations } = deps;
-  const ttlMs = deps.cacheTtlMs ?? 5_000;
+  const ttlMs = deps.cacheTtlMs ?? settingsCacheTtlMs;
   const priceTable = createExpiringCache<readonly ModelPriceRow[]>({ ttlMs, maxEntries: 1 });
   const tenantProviderKinds = createExpiringCache<ReadonlyMap<string, ProviderKind>>({ ttlMs, maxEntries: 10_000 });
   invalidations.subscribe('model-prices', () => priceTable.clear());

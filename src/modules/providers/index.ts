@@ -1,6 +1,6 @@
 import type { ModelRegistry } from '../../ai/model-types.js';
 import { createExpiringCache } from '../../platform/cache/expiring-cache.js';
-import { everyKey, type InvalidationBus } from '../../platform/cache/invalidation-bus.js';
+import { everyKey, settingsCacheTtlMs, type InvalidationBus } from '../../platform/cache/invalidation-bus.js';
 import type { Database } from '../../platform/db/client.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
 import type { ServerKeys } from '../../platform/secrets.js';
@@ -28,7 +28,7 @@ export interface ProvidersModuleDeps {
 export function createProvidersModule(deps: ProvidersModuleDeps) {
   const { outbound, invalidations } = deps;
   const tenantProviderCache = createExpiringCache<readonly TenantProviderConfig[]>({
-    ttlMs: deps.providerCacheTtlMs ?? 5_000,
+    ttlMs: deps.providerCacheTtlMs ?? settingsCacheTtlMs,
     maxEntries: 10_000,
   });
   invalidations.subscribe('tenant-providers', (tenantId) =>

@@ -3,6 +3,7 @@ import type { Database, Executor } from '../../platform/db/client.js';
 import { is } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { createExpiringCache } from '../../platform/cache/expiring-cache.js';
+import { settingsCacheTtlMs } from '../../platform/cache/invalidation-bus.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import {
@@ -24,12 +25,6 @@ export interface WebhookOutboxDeps {
 }
 
 /**
- * How long a node may go on skipping the events of a type a tenant's new endpoint asked for, when it was
- * not told of the endpoint (the invalidation bus tells every node at once; this bounds a lost message).
- */
-const subscribedTypesTtlMs = 5_000;
-
-/**
  * The first half of the outbox (docs/integrations.md, "Delivery guarantee"): other modules emit an
  * event in the transaction of the change that causes it, so both commit or neither does. Storing it is
  * one small insert, and none at all for a tenant with no enabled endpoint asking for its type (a cached
@@ -39,7 +34,8 @@ const subscribedTypesTtlMs = 5_000;
 export function createWebhookOutbox(deps: WebhookOutboxDeps) {
   const { db, repository, relay, logger } = deps;
   const subscribedTypes = createExpiringCache<ReadonlySet<string>>({
-    ttlMs: subscribedTypesTtlMs,
+    // The invalidation bus tells every node at once of an endpoint made or changed (settingsCacheTtlMs).
+    ttlMs: settingsCacheTtlMs,
     maxEntries: 10_000,
   });
 

@@ -10,7 +10,8 @@ import type { Logger } from '../logger.js';
  * have ended, whose realtime sockets are checked again (`credentials`), or a tenant whose webhook endpoints
  * changed, whose events are then worth storing or not (`webhook-endpoints`), or a conversation whose
  * watchers must be judged again (`conversation-access`: it was deleted), or a tenant whose budget limits
- * changed (`tenant-budgets`).
+ * changed (`tenant-budgets`), or a tenant whose inboxes were made or removed (`inboxes`: whether it has an
+ * email inbox).
  */
 export const invalidationTopics = [
   'tenant-providers',
@@ -20,8 +21,18 @@ export const invalidationTopics = [
   'webhook-endpoints',
   'conversation-access',
   'tenant-budgets',
+  'inboxes',
 ] as const;
 export type InvalidationTopic = (typeof invalidationTopics)[number];
+
+/**
+ * How long a node holds settings a turn reads and that rarely change (a tenant's providers, its budget
+ * limits, the price table) between reads: every change is told over this bus, and a node that may have
+ * missed a message (Redis reconnected) forgets everything, so this only bounds what a node running
+ * without Redis beside others can miss. Minutes, not seconds: a tenant idle for a few seconds would
+ * otherwise pay three reads more on its next turn (issue 63, cold turns).
+ */
+export const settingsCacheTtlMs = 10 * 60_000;
 
 /**
  * The key a subscriber gets when messages may have been missed: forget everything of the topic. A
