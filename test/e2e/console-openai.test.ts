@@ -173,7 +173,7 @@ describeInBrowser('web console on an OpenAI model (the fake OpenAI server)', () 
 
     await page.getByRole('button', { name: 'Stop' }).click();
 
-    const reply = await waitForFinishedReply(page, 0, 'stopped by you');
+    const reply = await waitForFinishedReply(page, 0, 'Stopped');
     await expect(reply.textContent()).resolves.toContain(written.trim());
     await expect.poll(() => fake.openExchangeCount(), { timeout: 5000 }).toBe(0);
     await page.getByRole('button', { name: 'Send' }).waitFor();
@@ -181,7 +181,7 @@ describeInBrowser('web console on an OpenAI model (the fake OpenAI server)', () 
     // Stored as it was shown: the reload reads the same words and the same mark.
     await page.reload();
     await waitUntilSignedIn(page);
-    const stored = await waitForFinishedReply(page, 0, 'stopped by you');
+    const stored = await waitForFinishedReply(page, 0, 'Stopped');
     await expect(stored.textContent()).resolves.toContain(written.trim());
     await expect(stored.textContent()).resolves.not.toContain(streamedTokens[5]!.trim());
   });
