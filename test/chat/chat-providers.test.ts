@@ -106,7 +106,7 @@ describe('chat through provider fakes', () => {
     expect(openai.lastRequest().headers.authorization).toBe(`Bearer ${serverApiKey}`);
   });
 
-  it('sends the model only as much recent history as CHAT_HISTORY_MAX_TOKENS holds, the newest message always, and says so', async () => {
+  it('sends the model only as much recent history as CHAT_HISTORY_MAX_TOKENS holds, the newest message always, and bridges the rest', async () => {
     openai.respondWith({ replyTokens: ['Noted.'] });
     const conversation = await titled();
     // 2,001 tokens each (o200k_base: one for the letter, one per " word").
@@ -114,9 +114,11 @@ describe('chat through provider fakes', () => {
       expect((await send(conversation.id, `${letter}${' word'.repeat(2_000)}`)).statusCode).toBe(201);
     }
     const sent = () => (openai.lastRequest().body as { messages: { role: string; content: string }[] }).messages;
-    // c and b with their replies fit 5,000 tokens; a does not, and the model is told that it is missing.
+    // c and b with their replies fit 5,000 tokens; a does not, and the system prompt bridges it in a line.
     expect(sent().map((message) => message.content.slice(0, 1))).toEqual(['A', 'b', 'N', 'c']);
-    expect(sent()[0]!.content).toContain('The earliest messages of this conversation are not shown');
+    expect(sent()[0]!.content).toContain('Earlier in this conversation, before the messages below');
+    expect(sent()[0]!.content).toContain('User: a word word');
+    expect(sent()[0]!.content).not.toContain('not shown');
     // One message over the whole budget (6,001 tokens) still goes, alone.
     expect((await send(conversation.id, `d${' word'.repeat(6_000)}`)).statusCode).toBe(201);
     expect(sent().map((message) => message.role)).toEqual(['system', 'user']);

@@ -58,12 +58,40 @@ describe('chooseWindow', () => {
     );
   });
 
+  it('bridges the messages between the summary and the window that do not fit, one line each', async () => {
+    const long = (n: number, role: 'user' | 'assistant') => message(n, role, `Point m${n}. ${'word '.repeat(40)}`);
+    const messages = [
+      message(1, 'user'),
+      message(2, 'assistant'),
+      long(3, 'user'),
+      long(4, 'assistant'),
+      message(5, 'user'),
+    ];
+    const choice = await chooseWindow(
+      read({ messages, reachesStart: false, summary: { lastMessageId: id(2), content: 'S' } }),
+      30,
+      1_000,
+    );
+    expect(ids(choice.window)).toEqual([id(5)]);
+    expect(choice).toMatchObject({ summary: 'S', bridge: 'User: Point m3.\nAssistant: Point m4.', isGapped: false });
+    expect(historyPreamble(choice)).toBe(
+      'Summary of the earlier conversation (its oldest messages are not shown):\nS\n\n' +
+        'After that summary and before the messages below, in short (the first sentence of each message):\n' +
+        'User: Point m3.\nAssistant: Point m4.',
+    );
+  });
+
   it('cuts the oldest by tokens, never a message read cut, and always sends the newest', async () => {
     const long = [message(1, 'user', 'word '.repeat(50)), message(2, 'assistant'), message(3, 'user')];
     // 50 tokens and 4 for its role do not fit 30; the two short ones (about 7 each) do.
     const cut = await chooseWindow(read({ messages: long }), 30, 1_000);
     expect(ids(cut.window)).toEqual([id(3)]);
-    expect(cut).toMatchObject({ isGapped: true, leadingReply: 'm2.' });
+    // What did not fit is bridged, one line each: nothing is left out.
+    expect(cut).toMatchObject({
+      isGapped: false,
+      leadingReply: 'm2.',
+      bridge: expect.stringMatching(/^User: word word /) as unknown,
+    });
     const readCut = await chooseWindow(read({ messages: long }), 10_000, 100);
     expect(ids(readCut.window)).toEqual([id(3)]);
     const alone = await chooseWindow(read({ messages: [message(1, 'user', 'word '.repeat(50))] }), 5, 1_000);

@@ -1,6 +1,12 @@
 import type { TextMessage } from '../../../ai/model-call.js';
 import type { Executor } from '../../../platform/db/client.js';
-import { chooseWindow, historyBudget, historyPreamble, newestFitting, type WindowChoice } from './history-window.js';
+import {
+  bridgeReservedTokens,
+  chooseWindow,
+  historyBudget,
+  historyPreamble,
+  type WindowChoice,
+} from './history-window.js';
 import {
   longestSentChars,
   type HistoryMessage,
@@ -51,7 +57,7 @@ export interface PromptCall {
 export interface Prompt {
   /** The window of the history, as model messages. */
   readonly messages: TextMessage[];
-  /** The instructions, the history's part (summary, leading reply, a note of what is left out), the passages. */
+  /** The instructions, the history's part (summary, bridge, leading reply), the passages. */
   readonly system: string | undefined;
 }
 
@@ -111,8 +117,9 @@ const paragraphs = (...parts: string[]): string => parts.filter(Boolean).join('\
 /**
  * The window of a prompt (history-window.ts), for a call on `modelRef` whose system prompt holds
  * `system` before the history's part. When the newest summary ends before the oldest message read (it
- * lags, or its job failed), and what was read fits with room to spare, the messages between are read
- * too: one more query, only for a conversation whose summary lags, so the window reaches back to it.
+ * lags by more than a read's bound, or its job failed), the messages between are read too, up to that
+ * bound: one more query, only for a conversation whose summary lags, so the window or the bridge reaches
+ * back to it.
  */
 async function promptHistory(
   deps: Omit<PromptDeps, 'attachmentParts'>,
@@ -123,8 +130,9 @@ async function promptHistory(
   const budget = await historyBudget(deps, {
     modelRef: call.modelRef,
     maxOutputTokens: call.maxOutputTokens,
-    // The summary's room is kept whether or not it is sent: it is at most 4,000 characters.
+    // The summary's room is kept whether or not it is sent: it is at most 4,000 characters. So is a bridge's.
     system: summary ? `${call.system}\n\n${summary.content}` : call.system,
+    reservedTokens: bridgeReservedTokens,
   });
   // A message read longer than this was read cut: never sent unless it is the newest.
   const maxReadChars = longestSentChars(deps.historyMaxChars);
@@ -133,7 +141,7 @@ async function promptHistory(
   const oldest = messages[0];
   if (summary && oldest && !read.isWhole) {
     reachesSummary = oldest.id <= summary.lastMessageId;
-    if (!reachesSummary && (await newestFitting(messages, budget, maxReadChars)) === messages.length) {
+    if (!reachesSummary) {
       const between = await deps.repository.recentHistory(deps.db, call.tenantId, call.conversationId, oldest.id, {
         limit: deps.historyLimit,
         maxChars: deps.historyMaxChars,
