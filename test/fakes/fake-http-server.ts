@@ -11,6 +11,8 @@ export interface RecordedRequest {
   readonly headers: IncomingHttpHeaders;
   /** Parsed JSON when the body is JSON, else the raw text; undefined when empty. */
   readonly body: unknown;
+  /** `performance.now()` when its head arrived: what a test orders the server's own work against. */
+  readonly receivedAt: number;
 }
 
 /** An error a fake answers with instead of a reply, in the provider's own error format. */
@@ -165,6 +167,7 @@ function closedSignal(response: ServerResponse): AbortSignal {
 }
 
 async function readRequest(incoming: IncomingMessage): Promise<RecordedRequest> {
+  const receivedAt = performance.now();
   const chunks: Buffer[] = [];
   for await (const chunk of incoming) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
@@ -175,6 +178,7 @@ async function readRequest(incoming: IncomingMessage): Promise<RecordedRequest> 
     query: Object.fromEntries(url.searchParams),
     headers: incoming.headers,
     body: parseBody(text, incoming.headers['content-type']),
+    receivedAt,
   };
 }
 
