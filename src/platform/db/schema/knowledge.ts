@@ -198,7 +198,7 @@ export const knowledgePostings = pgTable(
     writeId: uuid('write_id').notNull(),
     /**
      * The term as the chunk writes it, lower-cased ("calibration" for 'calibr'), its commonest spelling
-     * there; null for a term that is no plain word, and for postings written before 2026-12. Counted per
+     * there; null for a term that is no plain word, and for postings written before 2026-11-28. Counted per
      * source in knowledge_term_spellings and uncounted from here when the chunk goes.
      */
     spelling: text('spelling'),
