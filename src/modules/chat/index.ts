@@ -106,7 +106,11 @@ export function createChatModule(deps: ChatModuleDeps) {
     registry: deps.registry,
     loadTenantProviders: deps.loadTenantProviders,
     budgets: deps.budgets,
-    supportGate: deps.supportGate,
+    // A background job's call on a support conversation is registered with the stops, then the desk asked.
+    supportGate: deps.supportGate && {
+      hasPerson: (tenantId, conversationId) => deps.supportGate!.hasPerson(tenantId, conversationId),
+      watchConversation: (conversationId) => deps.stops.watchConversation(conversationId),
+    },
   });
   const modelStream = {
     metrics: deps.metrics,

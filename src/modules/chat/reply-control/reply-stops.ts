@@ -39,6 +39,8 @@ const earlyStopTtlMs = 30_000;
  */
 export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscribe'>) {
   const running = new Map<string, RunningReply>();
+  /** Background model calls on a conversation (the companion's jobs): stopped with its replies. */
+  const backgroundCalls = new Set<{ readonly conversationId: string; readonly stop: AbortController }>();
   /** Stops that named a reply not running here yet, by message id, with when they lapse. */
   const early = new Map<string, number>();
 
@@ -52,6 +54,7 @@ export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscri
     const [conversationId, messageId] = key.split('/');
     if (messageId === undefined) {
       for (const run of running.values()) if (run.conversationId === conversationId) run.stop.abort();
+      for (const call of backgroundCalls) if (call.conversationId === conversationId) call.stop.abort();
       return;
     }
     const run = running.get(messageId);
@@ -100,6 +103,17 @@ export function createReplyStops(bus: Pick<InvalidationBus, 'publish' | 'subscri
           markDone();
         },
       };
+    },
+    /**
+     * Registers a background model call about to start on `conversationId` (a summary, a memory, a
+     * personality suggestion): a stop of the conversation's replies (a person took it, it was deleted)
+     * aborts it too. Register before asking whether the call may still run, so that a change committed
+     * after that question stops the call; `done` once the call ended.
+     */
+    watchConversation(conversationId: string): { readonly signal: AbortSignal; done(): void } {
+      const call = { conversationId, stop: new AbortController() };
+      backgroundCalls.add(call);
+      return { signal: call.stop.signal, done: () => void backgroundCalls.delete(call) };
     },
     /**
      * Forgets a stop held for a reply not running here, before the reply is written again (a retry keeps

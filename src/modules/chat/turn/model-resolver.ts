@@ -4,6 +4,7 @@ import { providerOfModelRef } from '../../../ai/model-ref.js';
 import type { UsagePath, UsageSubject } from '../../../ai/usage-paths.js';
 import type { ModelRegistry, TenantProviderConfig } from '../../../ai/model-types.js';
 import { AppError } from '../../../platform/errors.js';
+import { gatedAtCallTime, type BackgroundCallGate } from './background-call-gate.js';
 
 /** A tenant's own model providers, decrypted; implemented by the providers module. */
 export type TenantProviderSource = (tenantId: string) => Promise<readonly TenantProviderConfig[]>;
@@ -69,23 +70,14 @@ export interface ModelResolverDeps {
   /**
    * The desk's rule on support conversations (the inbox module): no AI call while a person has one
    * (`pending`, `open`, `snoozed`). The gate applies it to the paths that work on a conversation in the
-   * background; a chat turn asks the desk itself whether the AI may answer, after registering its reply,
-   * so that a take racing it is seen (chat-turn.ts).
+   * background, at each call (background-call-gate.ts); a chat turn asks the desk itself whether the AI
+   * may answer, after registering its reply, so that a take racing it is seen (chat-turn.ts).
    */
-  readonly supportGate?: { hasPerson(tenantId: string, conversationId: string): Promise<boolean> } | undefined;
+  readonly supportGate?: BackgroundCallGate | undefined;
 }
 
 /** The companion jobs: none may call a model on a support conversation a person has (ADR 16, issue 45). */
 const backgroundPaths: ReadonlySet<UsagePath> = new Set(['summary', 'memory', 'personality', 'proactive']);
-
-/** Ends the job quietly: it comes back with the conversation's next turn the AI answers. */
-function withPersonNow(): AppError {
-  return new AppError(
-    'conflict',
-    'A person has this support conversation (pending, open or snoozed), so the AI does not work on it until it is handed back',
-    { endsJob: true },
-  );
-}
 
 /**
  * Every path that calls a model resolves it here, so every path gets the budgets: the check before the
@@ -113,9 +105,6 @@ function asAgentModelError(error: unknown): unknown {
 export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
   const offeredByServer = new Set(deps.registry.listModels([]));
   return async (tenantId, agentModelRef, use) => {
-    if (use.conversationId && backgroundPaths.has(use.path) && deps.supportGate) {
-      if (await deps.supportGate.hasPerson(tenantId, use.conversationId)) throw withPersonNow();
-    }
     const providers = await deps.loadTenantProviders(tenantId);
     const modelRef = agentModelRef.trim() || deps.registry.defaultModelRef(providers);
     const model = await deps.registry.resolve(modelRef, providers).catch((error: unknown) => {
@@ -127,14 +116,23 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
       ? { provider: `tenant:${tenantProvider.kind}`, model: 'tenant' }
       : { provider: providerName, model: offeredByServer.has(modelRef) ? model.modelId : 'other' };
     const resolved = { modelRef, providerName, isOffline, metricLabels };
-    const { budgets } = deps;
-    if (!budgets) return { ...resolved, model, forPath: () => model };
+    const { budgets, supportGate } = deps;
+    const { conversationId } = use;
+    // Asked at each call, not now: a job resolves its model well before it calls it.
+    const gated = (path: UsagePath, called: LanguageModelV3): LanguageModelV3 =>
+      conversationId && supportGate && backgroundPaths.has(path)
+        ? gatedAtCallTime(called, supportGate, tenantId, conversationId)
+        : called;
+    if (!budgets) return { ...resolved, model: gated(use.path, model), forPath: (path) => gated(path, model) };
     const admission = await budgets.admit(tenantId, use);
     const { messageFrom: _messageFrom, ...subject } = use;
     const meteredFor = (path: UsagePath) =>
-      meteredModel(
-        model,
-        budgets.meterFor(tenantId, { providerName, modelRef, isOffline, subject: { ...subject, path } }, admission),
+      gated(
+        path,
+        meteredModel(
+          model,
+          budgets.meterFor(tenantId, { providerName, modelRef, isOffline, subject: { ...subject, path } }, admission),
+        ),
       );
     return { ...resolved, model: meteredFor(use.path), forPath: meteredFor };
   };
