@@ -6,6 +6,7 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { countPromptTokens, countTextTokens, estimateCallTokens, producedText } from './call-tokens.js';
+import { runGatedCall } from '../platform/outbound/gated-call-scope.js';
 import type { CallOutcome } from './usage-paths.js';
 
 /** Tokens a call used or may use. */
@@ -50,7 +51,8 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       const charge = await meter.admitCall(() => estimateCallTokens(options));
       let result: Awaited<ReturnType<LanguageModelV3['doGenerate']>>;
       try {
-        result = await model.doGenerate(options);
+        // Inside the gate's scope: the server-wide providers' pool sends for nothing else (gated-call-scope.ts).
+        result = await runGatedCall(() => model.doGenerate(options));
       } catch (error) {
         await charge.settle(nothingUsed, 'failed');
         throw error;
@@ -62,7 +64,7 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       const charge = await meter.admitCall(() => estimateCallTokens(options));
       let result: Awaited<ReturnType<LanguageModelV3['doStream']>>;
       try {
-        result = await model.doStream(options);
+        result = await runGatedCall(() => model.doStream(options));
       } catch (error) {
         await charge.settle(nothingUsed, 'failed');
         throw error;

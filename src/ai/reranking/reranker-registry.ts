@@ -3,6 +3,7 @@ import type { RerankingModelV3 } from '@ai-sdk/provider';
 import { rerank } from 'ai';
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/errors.js';
+import { runGatedCall } from '../../platform/outbound/gated-call-scope.js';
 import { parseModelRef } from '../model-ref.js';
 import type { TenantProviderConfig } from '../model-types.js';
 import { findProviderEntry, serverProviderEntries } from '../provider-entries.js';
@@ -72,14 +73,17 @@ function createReranker(modelRef: string, model: RerankingModelV3): Reranker {
     modelRef,
     async rerank(query, documents, topN, signal) {
       if (documents.length === 0) return [];
-      const { ranking } = await rerank({
-        model,
-        query,
-        documents: [...documents],
-        topN: Math.min(topN, documents.length),
-        maxRetries,
-        ...(signal && { abortSignal: signal }),
-      });
+      // Inside the gate's scope: the server-wide providers' pool sends for nothing else (gated-call-scope.ts).
+      const { ranking } = await runGatedCall(() =>
+        rerank({
+          model,
+          query,
+          documents: [...documents],
+          topN: Math.min(topN, documents.length),
+          maxRetries,
+          ...(signal && { abortSignal: signal }),
+        }),
+      );
       // The SDK checks the indices are in range; a server may still repeat one or send them unsorted.
       const seen = new Set<number>();
       const ranked = ranking.flatMap(({ originalIndex, score }) => {

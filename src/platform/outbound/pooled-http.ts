@@ -1,6 +1,7 @@
 import type * as Undici from 'undici';
 import type { Agent } from 'undici';
 import { createDispatcherFetch } from './dispatcher-fetch.js';
+import { isGatedCall } from './gated-call-scope.js';
 
 /** fetch-compatible, over one pool of kept-alive connections (dispatcher-fetch.ts). */
 export interface PooledHttp {
@@ -33,10 +34,26 @@ export function createPooledHttp(
 
 /**
  * HTTP to the addresses the operator configured: the server-wide model providers of the environment.
- * No guard, unlike outbound-http.ts, because the operator chose them (Ollama on 127.0.0.1 is the usual
- * case). What dispatcher-fetch.ts passes on (a transcription's form) goes to the global fetch, which
- * knows Node's own FormData.
+ * No address guard, unlike outbound-http.ts, because the operator chose them (Ollama on 127.0.0.1 is the
+ * usual case); but it sends only for a model gate's call (gated-call-scope.ts): a request made outside
+ * one is refused before it leaves, so nothing reaches a provider uncounted. What dispatcher-fetch.ts
+ * passes on (a transcription's form) goes to the global fetch, which knows Node's own FormData.
  */
 export function createDirectHttp(): PooledHttp {
-  return createPooledHttp(({ Agent }) => ({ agent: new Agent(), fallback: globalThis.fetch }));
+  const pooled = createPooledHttp(({ Agent }) => ({ agent: new Agent(), fallback: globalThis.fetch }));
+  return {
+    fetch: async (input, init) => {
+      if (!isGatedCall()) throw refusedOutsideGate(input);
+      return pooled.fetch(input, init);
+    },
+    close: () => pooled.close(),
+  };
+}
+
+/** A programming error, not the user's: a 500 whose message is logged, never shown. */
+function refusedOutsideGate(input: string | URL | Request): Error {
+  const url = new URL(input instanceof Request ? input.url : input);
+  return new Error(
+    `A request to the model provider at '${url.host}' was refused: it did not come through the model gate (src/ai), so it would be neither admitted by the budgets nor recorded in the usage ledger`,
+  );
 }
