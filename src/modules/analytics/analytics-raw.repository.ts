@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import {
   bucketOf,
+  firstExchangeJoins,
   inScope,
   msBetween,
   p50p90,
@@ -88,17 +89,7 @@ export function createAnalyticsRawRepository() {
           where ${inScope(scope, sql`c.tenant_id`, sql`c.created_at`)} ${conversationFilters(scope, sql`c.id`)}
         ), firsts as (
           select s.created_at, first_user.created_at as user_at, first_ai.completed_at as ai_at
-          from scoped s
-          left join lateral (
-            select m.created_at from messages m
-            where m.conversation_id = s.id and m.role = 'user' order by m.created_at, m.id limit 1
-          ) first_user on true
-          left join lateral (
-            select m.completed_at from messages m
-            where m.conversation_id = s.id and m.role = 'assistant' and m.author_id is null
-              and m.status = 'complete' and m.created_at >= first_user.created_at
-            order by m.created_at, m.id limit 1
-          ) first_ai on true
+          from scoped s ${firstExchangeJoins(sql`s.id`)}
         )
         select case when grouping(${bucketOf(scope, sql`created_at`)}) = 1 then null
             else ${bucketOf(scope, sql`created_at`)} end as bucket,

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import { noneKey } from '../../platform/db/schema/index.js';
 import { rowsOf, uuidArray } from '../../platform/db/raw-sql.js';
+import { firstExchangeJoins } from './analytics-rows.js';
 
 /** What the triggers noted (migration 0036): a day to recount, conversations to recompute, or (none) the tenant. */
 export interface NotedChange {
@@ -220,17 +221,7 @@ export function createAnalyticsRollupsRepository() {
           select c.id as conversation_id, c.tenant_id, c.created_at, c.agent_id, sc.inbox_id,
             ${msBetween(sql`first_user.created_at`, sql`first_ai.completed_at`)} as ai_response_ms
           from conversations c
-          left join support_conversations sc on sc.conversation_id = c.id
-          left join lateral (
-            select m.created_at from messages m
-            where m.conversation_id = c.id and m.role = 'user' order by m.created_at, m.id limit 1
-          ) first_user on true
-          left join lateral (
-            select m.completed_at from messages m
-            where m.conversation_id = c.id and m.role = 'assistant' and m.author_id is null
-              and m.status = 'complete' and m.created_at >= first_user.created_at
-            order by m.created_at, m.id limit 1
-          ) first_ai on true
+          left join support_conversations sc on sc.conversation_id = c.id ${firstExchangeJoins(sql`c.id`)}
           where c.tenant_id = ${tenantId} ${ids ? sql`and c.id = any(${ids})` : sql``}
         ), gone as (
           delete from analytics_conversation_facts f

@@ -103,3 +103,20 @@ export function supportFilter(scope: AnalyticsScope, link: SQL): SQL {
   const operator = scope.operatorId ? sql`and fs.assignee_id = ${scope.operatorId}` : sql``;
   return sql`exists (select 1 from support_conversations fs where ${link} ${inbox} ${operator})`;
 }
+
+/**
+ * A conversation's first user message (`first_user.created_at`) and the AI's first complete reply after
+ * it (`first_ai.completed_at`), as lateral joins on `conversation` (a column of conversation ids): how
+ * the time to the AI's first response is measured, from the raw rows and for the rollups alike.
+ */
+export const firstExchangeJoins = (conversation: SQL): SQL => sql`
+  left join lateral (
+    select m.created_at from messages m
+    where m.conversation_id = ${conversation} and m.role = 'user' order by m.created_at, m.id limit 1
+  ) first_user on true
+  left join lateral (
+    select m.completed_at from messages m
+    where m.conversation_id = ${conversation} and m.role = 'assistant' and m.author_id is null
+      and m.status = 'complete' and m.created_at >= first_user.created_at
+    order by m.created_at, m.id limit 1
+  ) first_ai on true`;
