@@ -7,6 +7,7 @@ import type {
 } from '@ai-sdk/provider';
 import { countPromptTokens, countTextTokens, estimateCallTokens, producedText } from './call-tokens.js';
 import { runGatedCall } from '../platform/outbound/gated-call-scope.js';
+import { learnPromptMargin, promptMarginOf } from './prompt-margin.js';
 import type { CallOutcome } from './usage-paths.js';
 
 /** Tokens a call used or may use. */
@@ -40,6 +41,21 @@ export interface ModelMeter {
  * A call already streaming is never cut short: only the next call is refused.
  */
 export function meteredModel(model: LanguageModelV3, meter: ModelMeter): LanguageModelV3 {
+  const modelKey = `${model.provider}:${model.modelId}`;
+  /** The call's estimate, its prompt reserved at the provider's margin; `counted` keeps Parley's own count. */
+  const estimator = (options: LanguageModelV3CallOptions) => {
+    const seen: { counted?: number } = {};
+    const estimate = async (): Promise<CallTokens> => {
+      const tokens = await estimateCallTokens(options);
+      seen.counted = tokens.inputTokens;
+      return { ...tokens, inputTokens: Math.ceil(tokens.inputTokens * promptMarginOf(modelKey)) };
+    };
+    // Learned only where a budget asked for the estimate: no call pays the tokenizer for it otherwise.
+    const learn = (usage: LanguageModelV3Usage) => {
+      if (seen.counted !== undefined) learnPromptMargin(modelKey, seen.counted, usage.inputTokens.total);
+    };
+    return { estimate, learn };
+  };
   return {
     specificationVersion: model.specificationVersion,
     provider: model.provider,
@@ -48,7 +64,8 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       return model.supportedUrls;
     },
     async doGenerate(options) {
-      const charge = await meter.admitCall(() => estimateCallTokens(options));
+      const { estimate, learn } = estimator(options);
+      const charge = await meter.admitCall(estimate);
       let result: Awaited<ReturnType<LanguageModelV3['doGenerate']>>;
       try {
         // Inside the gate's scope: the server-wide providers' pool sends for nothing else (gated-call-scope.ts).
@@ -57,11 +74,13 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
         await charge.settle(nothingUsed, 'failed');
         throw error;
       }
+      learn(result.usage);
       await charge.settle(await chargedUse(options, result.usage, () => textOfContent(result.content)), 'finished');
       return result;
     },
     async doStream(options) {
-      const charge = await meter.admitCall(() => estimateCallTokens(options));
+      const { estimate, learn } = estimator(options);
+      const charge = await meter.admitCall(estimate);
       let result: Awaited<ReturnType<LanguageModelV3['doStream']>>;
       try {
         result = await runGatedCall(() => model.doStream(options));
@@ -69,7 +88,7 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
         await charge.settle(nothingUsed, 'failed');
         throw error;
       }
-      return { ...result, stream: chargedStream(result.stream, options, charge) };
+      return { ...result, stream: chargedStream(result.stream, options, charge, learn) };
     },
   };
 }
@@ -85,6 +104,7 @@ function chargedStream(
   source: ReadableStream<LanguageModelV3StreamPart>,
   options: LanguageModelV3CallOptions,
   charge: CallCharge,
+  learn: (usage: LanguageModelV3Usage) => void,
 ): ReadableStream<LanguageModelV3StreamPart> {
   const reader = source.getReader();
   const produced: string[] = [];
@@ -118,6 +138,7 @@ function chargedStream(
       const text = producedText(part);
       if (text !== undefined) produced.push(text);
       if (part.type === 'finish') {
+        learn(part.usage);
         await chargeOnce(() => chargedUse(options, part.usage, () => produced.join('')), 'finished');
       }
       controller.enqueue(part);

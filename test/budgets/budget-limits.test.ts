@@ -245,6 +245,50 @@ describe('budgets and caps', () => {
     });
   });
 
+  it('30 calls at once on a provider that counts prompts higher than Parley does pass the budget by less than one call', async () => {
+    const admin = await newTenant();
+    const budget = 2_000;
+    const provider = await t.app.inject({
+      method: 'POST',
+      url: '/v1/providers',
+      headers: admin.headers,
+      payload: { name: 'wordy', kind: 'openai', baseUrl: openai.baseUrl, apiKey: 'sk-wordy-test' },
+    });
+    expect(provider.statusCode, provider.body).toBe(201);
+    // A model of its own: the margin a provider's counts teach is kept per model (src/ai/prompt-margin.ts).
+    const agent = await createAgent(t.app, admin, { model: 'wordy:margin-test-model', maxOutputTokens: 10 });
+    const conversations = await Promise.all(
+      Array.from({ length: 30 }, () => createConversation(t.app, admin, agent.id)),
+    );
+    await setBudget(t.app, admin, { monthlyTokens: budget });
+    // 1.4 prompt tokens a word, about 1.35× what Parley's tokenizer counts for these plain words (issue 64
+    // measured 23 against 18), on prompts long enough that they, not the short answers, fill the budget.
+    openai.respondWith({ replyTokens: Array.from({ length: 10 }, () => ' word'), promptTokensPerWord: 1.4 });
+    const question = (index: number) => `Question ${index}: ${'tell me about the weather in town today '.repeat(8)}`;
+    try {
+      await Promise.all(conversations.map((conversation, index) => send(admin, conversation.id, question(index))));
+      // Titles are model calls too: the month is read once every call has ended.
+      let spent = -1;
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const now = (await readBudget(t.app, admin)).usage.totalTokens;
+        if (now === spent && openai.openExchangeCount() === 0) break;
+        spent = now;
+      }
+      const { rows } = await t.database.executeSql(
+        'select max(input_tokens + output_tokens)::int as largest, count(*)::int as calls from usage_ledger where tenant_id = $1',
+        [admin.tenantId],
+      );
+      const { largest, calls } = rows[0] as { largest: number; calls: number };
+      expect(calls).toBeGreaterThan(1);
+      expect(spent).toBeGreaterThanOrEqual(budget - largest);
+      // Each call held at least what it used, so only the last one admitted can pass the month's budget.
+      expect(spent - budget, `${spent} tokens spent in ${calls} calls, the largest ${largest}`).toBeLessThan(largest);
+    } finally {
+      openai.respondWith({});
+    }
+  });
+
   it('cost budgets: priced by the price table, refused once the month’s cost reaches them', async () => {
     const admin = await newTenant();
     const provider = await t.app.inject({

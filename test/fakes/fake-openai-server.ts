@@ -37,6 +37,11 @@ export interface FakeOpenAIBehaviour {
   /** Report no usage even when asked (`include_usage`), as some OpenAI-compatible servers do. */
   readonly omitsUsage?: boolean;
   /**
+   * Prompt tokens reported per word of the messages (1 by default): a provider whose vocabulary and chat
+   * template count a prompt higher than Parley's tokenizer does.
+   */
+  readonly promptTokensPerWord?: number;
+  /**
    * One step per completion request, in order (a tool loop's requests): each step's fields override the
    * behaviour for that request. Once the script is used up, requests get the behaviour itself.
    */
@@ -346,10 +351,8 @@ function openAIErrorType(status: number): string {
 }
 
 function usageOf(body: CompletionRequestBody, behaviour: FakeOpenAIBehaviour) {
-  const promptTokens = (body.messages ?? []).reduce(
-    (sum, message) => sum + countWords(contentText(message.content)),
-    0,
-  );
+  const words = (body.messages ?? []).reduce((sum, message) => sum + countWords(contentText(message.content)), 0);
+  const promptTokens = Math.ceil(words * (behaviour.promptTokensPerWord ?? 1));
   const completionTokens = behaviour.replyTokens.length + behaviour.reasoningTokens.length;
   return {
     prompt_tokens: promptTokens,
