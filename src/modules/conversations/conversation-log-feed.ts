@@ -45,6 +45,8 @@ interface ReaderState {
   running?: Promise<void> | undefined;
   /** Nudged while a pass ran, which may have read before that commit: one more pass follows. */
   again?: boolean;
+  /** When this node last ran a pass of it (ms since the epoch). */
+  lastPassAt?: number;
 }
 
 export function createConversationLogFeed(deps: ConversationLogFeedDeps) {
@@ -101,6 +103,7 @@ export function createConversationLogFeed(deps: ConversationLogFeedDeps) {
     entry.running = runAsBackgroundWork(async () => {
       do {
         entry.again = false;
+        entry.lastPassAt = Date.now();
         await drain(entry);
       } while (entry.again && !stopped);
     })
@@ -139,7 +142,10 @@ export function createConversationLogFeed(deps: ConversationLogFeedDeps) {
       const entry = readers.get(name);
       if (!entry) return;
       const poll = async () => {
-        const waiting = await repository.hasEventsPast(db, name, entry.reader.only).catch(() => true);
+        // Every few seconds a pass runs whatever the look says: it moves the cursor over the events this
+        // reader passes by, or else each look would scan all of them again (a tenant without webhooks).
+        const isDue = Date.now() - (entry.lastPassAt ?? 0) > idleAdvanceMs;
+        const waiting = isDue || (await repository.hasEventsPast(db, name, entry.reader.only).catch(() => true));
         if (waiting) await run(name);
       };
       const timer = setInterval(() => void runAsBackgroundWork(poll), intervalMs);

@@ -18,6 +18,15 @@ export function withPersonNow(): AppError {
   );
 }
 
+/** The conversation was taken by a person, or deleted, while the call ran: the job ends, as above. */
+function stoppedWithConversation(): AppError {
+  return new AppError(
+    'conflict',
+    'The conversation was taken by a person or deleted while the AI worked on it, so this job ends',
+    { endsJob: true },
+  );
+}
+
 /**
  * The model a background job (summary, memory, personality, proactive) calls on a conversation, asking
  * the desk at the moment of each call, not when the job started (issue 64): the call is registered with
@@ -56,6 +65,8 @@ export function gatedAtCallTime(
       const { watch, signal } = await admitted(options.abortSignal);
       try {
         return await model.doGenerate({ ...options, abortSignal: signal });
+      } catch (error) {
+        throw watch.signal.aborted ? stoppedWithConversation() : error;
       } finally {
         watch.done();
       }
@@ -70,7 +81,7 @@ export function gatedAtCallTime(
         return { ...result, stream: result.stream.pipeThrough(ended) };
       } catch (error) {
         watch.done();
-        throw error;
+        throw watch.signal.aborted ? stoppedWithConversation() : error;
       }
     },
   };
