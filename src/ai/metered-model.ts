@@ -9,6 +9,7 @@ import { countPromptTokens, countTextTokens, estimateCallTokens, producedText } 
 import { runGatedCall } from '../platform/outbound/gated-call-scope.js';
 import { learnPromptMargin, promptMarginOf } from './prompt-margin.js';
 import type { CallOutcome } from './usage-paths.js';
+import { modelWithCalls } from './model-with-calls.js';
 
 /** Tokens a call used or may use. */
 export interface CallTokens {
@@ -56,13 +57,7 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
     };
     return { estimate, learn };
   };
-  return {
-    specificationVersion: model.specificationVersion,
-    provider: model.provider,
-    modelId: model.modelId,
-    get supportedUrls() {
-      return model.supportedUrls;
-    },
+  return modelWithCalls(model, {
     async doGenerate(options) {
       const { estimate, learn } = estimator(options);
       const charge = await meter.admitCall(estimate);
@@ -90,7 +85,7 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       }
       return { ...result, stream: chargedStream(result.stream, options, charge, learn) };
     },
-  };
+  });
 }
 
 const nothingUsed: CallTokens = { inputTokens: 0, outputTokens: 0 };

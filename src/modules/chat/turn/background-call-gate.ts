@@ -1,5 +1,6 @@
 import type { LanguageModelV3, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { AppError } from '../../../platform/errors.js';
+import { modelWithCalls } from '../../../ai/model-with-calls.js';
 
 /** How a background call on a conversation asks whether it may run, and is stopped if that changes. */
 export interface BackgroundCallGate {
@@ -54,13 +55,7 @@ export function gatedAtCallTime(
     return { watch, signal };
   }
 
-  return {
-    specificationVersion: model.specificationVersion,
-    provider: model.provider,
-    modelId: model.modelId,
-    get supportedUrls() {
-      return model.supportedUrls;
-    },
+  return modelWithCalls(model, {
     async doGenerate(options) {
       const { watch, signal } = await admitted(options.abortSignal);
       try {
@@ -84,5 +79,5 @@ export function gatedAtCallTime(
         throw watch.signal.aborted ? stoppedWithConversation() : error;
       }
     },
-  };
+  });
 }
