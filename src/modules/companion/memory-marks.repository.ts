@@ -10,6 +10,15 @@ export interface ClaimedMessages {
 }
 
 /** The mark of memory extraction per conversation and the lease on it (schema: `memoryExtractionMarks`). */
+/** The conversation's mark, while `jobId` holds its lease: only that job moves it or lets it go. */
+const leaseHeldBy = (input: { tenantId: string; conversationId: string; jobId: string }) =>
+  inTenant(
+    memoryExtractionMarks,
+    input.tenantId,
+    eq(memoryExtractionMarks.conversationId, input.conversationId),
+    eq(memoryExtractionMarks.leaseJobId, input.jobId),
+  );
+
 export function createMemoryMarksRepository() {
   return {
     /**
@@ -77,14 +86,7 @@ export function createMemoryMarksRepository() {
           throughMessageId: input.messageId,
           leaseUntil: sql`now() + ${`${input.leaseMs} milliseconds`}::interval`,
         })
-        .where(
-          inTenant(
-            memoryExtractionMarks,
-            input.tenantId,
-            eq(memoryExtractionMarks.conversationId, input.conversationId),
-            eq(memoryExtractionMarks.leaseJobId, input.jobId),
-          ),
-        )
+        .where(leaseHeldBy(input))
         .returning({ conversationId: memoryExtractionMarks.conversationId });
       return rows.length > 0;
     },
@@ -94,14 +96,7 @@ export function createMemoryMarksRepository() {
       await db
         .update(memoryExtractionMarks)
         .set({ leaseJobId: null, leaseUntil: null })
-        .where(
-          inTenant(
-            memoryExtractionMarks,
-            input.tenantId,
-            eq(memoryExtractionMarks.conversationId, input.conversationId),
-            eq(memoryExtractionMarks.leaseJobId, input.jobId),
-          ),
-        );
+        .where(leaseHeldBy(input));
     },
   };
 }
