@@ -6,7 +6,7 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { countPromptTokens, countTextTokens, estimateCallTokens, producedText } from './call-tokens.js';
-import { runGatedCall } from '../platform/outbound/gated-call-scope.js';
+import { gatedCallHeaders } from '../platform/outbound/gated-call-scope.js';
 import { learnPromptMargin, promptMarginOf } from './prompt-margin.js';
 import type { CallOutcome } from './usage-paths.js';
 import { modelWithCalls } from './model-with-calls.js';
@@ -63,8 +63,8 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       const charge = await meter.admitCall(estimate);
       let result: Awaited<ReturnType<LanguageModelV3['doGenerate']>>;
       try {
-        // Inside the gate's scope: the server-wide providers' pool sends for nothing else (gated-call-scope.ts).
-        result = await runGatedCall(() => model.doGenerate(options));
+        // With the gate's mark: the server-wide providers' pool sends nothing else (gated-call-scope.ts).
+        result = await model.doGenerate({ ...options, headers: { ...options.headers, ...gatedCallHeaders() } });
       } catch (error) {
         await charge.settle(nothingUsed, 'failed');
         throw error;
@@ -78,7 +78,7 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       const charge = await meter.admitCall(estimate);
       let result: Awaited<ReturnType<LanguageModelV3['doStream']>>;
       try {
-        result = await runGatedCall(() => model.doStream(options));
+        result = await model.doStream({ ...options, headers: { ...options.headers, ...gatedCallHeaders() } });
       } catch (error) {
         await charge.settle(nothingUsed, 'failed');
         throw error;

@@ -3,7 +3,7 @@ import type { TranscriptionModelV3 } from '@ai-sdk/provider';
 import { experimental_transcribe as transcribe } from 'ai';
 import type { Config } from '../config.js';
 import { AppError } from '../platform/errors.js';
-import { runGatedCall } from '../platform/outbound/gated-call-scope.js';
+import { gatedCallHeaders } from '../platform/outbound/gated-call-scope.js';
 import { formatModelRef, parseModelRef } from './model-ref.js';
 import type { TenantProviderConfig } from './model-types.js';
 import { findProviderEntry, serverProviderEntries } from './provider-entries.js';
@@ -85,10 +85,14 @@ export function createTranscription(deps: TranscriptionDeps) {
           outcome,
         });
       try {
-        // Admitted and recorded here: the server-wide providers' pool sends only inside this scope.
-        const { text } = await runGatedCall(() =>
-          transcribe({ model: chosen.model, audio, maxRetries: 1, ...(signal && { abortSignal: signal }) }),
-        );
+        // Admitted and recorded here: the server-wide providers' pool sends only what carries the gate's mark.
+        const { text } = await transcribe({
+          model: chosen.model,
+          audio,
+          maxRetries: 1,
+          headers: gatedCallHeaders(),
+          ...(signal && { abortSignal: signal }),
+        });
         await record('finished');
         return text;
       } catch (error) {

@@ -37,7 +37,7 @@ const bypasses: Record<string, string> = {
   "the ai package's gateway": `import { gateway } from 'ai';\nexport const model = gateway('openai/gpt-4o');\n`,
   "a plain fetch to the provider's URL": `export const ask = () => fetch('http://127.0.0.1:11434/v1/chat/completions', { method: 'POST' });\n`,
   'globalThis.fetch': `export const ask = () => globalThis.fetch('https://api.openai.com/v1/chat/completions');\n`,
-  "the gate's own scope": `import { runGatedCall } from '../../platform/outbound/gated-call-scope.js';\nexport const open = runGatedCall;\n`,
+  "the gate's own scope": `import { gatedCallHeaders } from '../../platform/outbound/gated-call-scope.js';\nexport const mark = gatedCallHeaders;\n`,
 };
 
 describe('the model gate, against every way around it', () => {
@@ -110,5 +110,7 @@ describe("the server-wide providers' pool, outside the gate", () => {
     expect(sent.statusCode, sent.body).toBe(201);
     expect(sent.json<{ assistantMessage: { content: string } }>().assistantMessage.content).toBe('Through the gate');
     expect(provider.requests.length).toBeGreaterThan(0);
+    // The gate's mark is taken off before the request leaves: a provider never learns it.
+    for (const request of provider.requests) expect(Object.keys(request.headers)).not.toContain('x-parley-gated-call');
   });
 });

@@ -6,6 +6,7 @@ import { createModelRegistry } from '../../src/ai/model-registry.js';
 import type { TenantProviderConfig } from '../../src/ai/model-types.js';
 import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
 import { guardedProviderFetch } from '../../src/modules/providers/provider-fetch.js';
+import { gatedCallHeaders } from '../../src/platform/outbound/gated-call-scope.js';
 import { createOutboundHttp, type OutboundHttp } from '../../src/platform/outbound/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 
@@ -64,6 +65,20 @@ describe("a tenant's provider on a loopback address", () => {
 
     expect(text).toBe('Hello from the fake model.');
     expect(fake.lastRequest().headers['authorization']).toBe('Bearer sk-tenant');
+  });
+
+  it("sends a gated call without the gate's mark, which never leaves the server", async () => {
+    const providerFetch = guardedProviderFetch(opened, 60_000);
+
+    await providerFetch(`${fake.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...gatedCallHeaders() },
+      body: JSON.stringify({ model: 'llama3.1', messages: [{ role: 'user', content: 'Hello' }] }),
+    });
+
+    expect(fake.lastRequest().path).toMatch(/chat\/completions$/);
+    expect(fake.lastRequest().headers['content-type']).toBe('application/json');
+    expect(Object.keys(fake.lastRequest().headers)).not.toContain('x-parley-gated-call');
   });
 
   it('guards embedding and reranking calls too', async () => {

@@ -4,7 +4,7 @@ import { embedMany } from 'ai';
 import type { Config } from '../../config.js';
 import { embeddingDimensions } from '../../platform/db/schema/knowledge.js';
 import { AppError } from '../../platform/errors.js';
-import { runGatedCall } from '../../platform/outbound/gated-call-scope.js';
+import { gatedCallHeaders } from '../../platform/outbound/gated-call-scope.js';
 import { OutboundRefusedError } from '../../platform/outbound/index.js';
 import { createLruCache } from '../../platform/lru-cache.js';
 import { offlineModelRef, parseModelRef } from '../model-ref.js';
@@ -124,16 +124,15 @@ export function createEmbedder(
     let embeddings: number[][];
     try {
       let usage: { tokens: number | undefined } | undefined;
-      // A gate of its own (recorded through `onCall`): the providers' pool sends only inside this scope.
-      ({ embeddings, usage } = await runGatedCall(() =>
-        embedMany({
+      // A gate of its own (recorded through `onCall`): the providers' pool sends only what carries its mark.
+      ({ embeddings, usage } = await embedMany({
           model,
+          headers: gatedCallHeaders(),
           values,
           maxRetries,
           abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline,
           ...(providerOptions && { providerOptions }),
-        }),
-      ));
+        }));
       // A provider that reports no usage is charged nothing for it here: embeddings are cheap, and
       // counting every chunk with a tokenizer would cost indexing more than it tells.
       ended(usage?.tokens ?? 0, 'finished');
@@ -206,7 +205,7 @@ async function measureDimensions(
   const ended = (inputTokens: number, outcome: EmbeddingCall['outcome']) =>
     onCall?.({ inputTokens, latencyMs: Math.round(performance.now() - started), outcome });
   try {
-    const { embeddings, usage } = await runGatedCall(() => embedMany({ model, values: [probeText], maxRetries }));
+    const { embeddings, usage } = await embedMany({ model, values: [probeText], maxRetries, headers: gatedCallHeaders() });
     ended(usage?.tokens ?? 0, 'finished');
     return embeddings[0]?.length ?? 0;
   } catch (error) {

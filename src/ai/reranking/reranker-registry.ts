@@ -3,7 +3,7 @@ import type { RerankingModelV3 } from '@ai-sdk/provider';
 import { rerank } from 'ai';
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/errors.js';
-import { runGatedCall } from '../../platform/outbound/gated-call-scope.js';
+import { gatedCallHeaders } from '../../platform/outbound/gated-call-scope.js';
 import { parseModelRef } from '../model-ref.js';
 import type { TenantProviderConfig } from '../model-types.js';
 import { findProviderEntry, serverProviderEntries } from '../provider-entries.js';
@@ -73,17 +73,16 @@ function createReranker(modelRef: string, model: RerankingModelV3): Reranker {
     modelRef,
     async rerank(query, documents, topN, signal) {
       if (documents.length === 0) return [];
-      // Inside the gate's scope: the server-wide providers' pool sends for nothing else (gated-call-scope.ts).
-      const { ranking } = await runGatedCall(() =>
-        rerank({
+      // With the gate's mark: the server-wide providers' pool sends nothing else (gated-call-scope.ts).
+      const { ranking } = await rerank({
+          headers: gatedCallHeaders(),
           model,
           query,
           documents: [...documents],
           topN: Math.min(topN, documents.length),
           maxRetries,
           ...(signal && { abortSignal: signal }),
-        }),
-      );
+        });
       // The SDK checks the indices are in range; a server may still repeat one or send them unsorted.
       const seen = new Set<number>();
       const ranked = ranking.flatMap(({ originalIndex, score }) => {

@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import { parseAddress } from './address-policy.js';
 import { createPooledHttp } from './pooled-http.js';
 import { redirectStatuses } from './dispatcher-fetch.js';
+import { takeGateMark } from './gated-call-scope.js';
 import { createOutboundGuard, portOf } from './outbound-guard.js';
 import type { OutboundHttp, OutboundHttpOptions } from './outbound-http.js';
 import { OutboundRefusedError } from './outbound-refused-error.js';
@@ -85,7 +86,9 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
       const timeout = new AbortController();
       const timer = setTimeout(() => timeout.abort(new OutboundTimeoutError(firstHost, timeoutMs)), timeoutMs);
       const signal = requestInit.signal ? AbortSignal.any([requestInit.signal, timeout.signal]) : timeout.signal;
-      let request = await withPortableBody({ ...requestInit, headers: new Headers(requestInit.headers) });
+      // A tenant's provider is sent a gated call without the gate's mark: it never leaves the server.
+      const unmarked = takeGateMark(requestInit).init ?? requestInit;
+      let request = await withPortableBody({ ...unmarked, headers: new Headers(unmarked.headers) });
       try {
         for (let redirects = 0; ; redirects += 1) {
           const response = await fetchOnce(url, request, signal);

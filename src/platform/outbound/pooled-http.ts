@@ -1,7 +1,7 @@
 import type * as Undici from 'undici';
 import type { Agent } from 'undici';
 import { createDispatcherFetch } from './dispatcher-fetch.js';
-import { isGatedCall } from './gated-call-scope.js';
+import { takeGateMark } from './gated-call-scope.js';
 
 /** fetch-compatible, over one pool of kept-alive connections (dispatcher-fetch.ts). */
 export interface PooledHttp {
@@ -35,7 +35,7 @@ export function createPooledHttp(
 /**
  * HTTP to the addresses the operator configured: the server-wide model providers of the environment.
  * No address guard, unlike outbound-http.ts, because the operator chose them (Ollama on 127.0.0.1 is the
- * usual case); but it sends only for a model gate's call (gated-call-scope.ts): a request made outside
+ * usual case); but it sends only a model gate's call, which carries the gate's mark (gated-call-scope.ts): a request made outside
  * one is refused before it leaves, so nothing reaches a provider uncounted. What dispatcher-fetch.ts
  * passes on (a transcription's form) goes to the global fetch, which knows Node's own FormData.
  */
@@ -43,8 +43,9 @@ export function createDirectHttp(): PooledHttp {
   const pooled = createPooledHttp(({ Agent }) => ({ agent: new Agent(), fallback: globalThis.fetch }));
   return {
     fetch: async (input, init) => {
-      if (!isGatedCall()) throw refusedOutsideGate(input);
-      return pooled.fetch(input, init);
+      const marked = takeGateMark(init);
+      if (!marked.isGated) throw refusedOutsideGate(input);
+      return pooled.fetch(input, marked.init);
     },
     close: () => pooled.close(),
   };
