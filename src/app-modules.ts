@@ -334,6 +334,8 @@ export async function registerModules(
   globalThis.AI_SDK_LOG_WARNINGS = modelWarnings;
   const chat = createChatModule({
     db: database.db,
+    confirmSignIn: async ({ userId, sessionEpoch, sessionId }) =>
+      (await deps.auth.currentIdentity({ userId, sessionEpoch, sessionId }))?.actor ?? null,
     config,
     logger: deps.logger,
     metrics,

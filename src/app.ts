@@ -7,7 +7,7 @@ import Fastify, { type FastifyBaseLogger, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { satisfiesAccess } from './access/actor.js';
 import type { Config } from './config.js';
-import { createAuthModule, presentsApiKey } from './modules/auth/index.js';
+import { createAuthModule, credentialNotAccepted, presentsApiKey } from './modules/auth/index.js';
 import { createPasswordHasher } from './modules/auth/passwords.js';
 import { serverDefaultModelRef } from './ai/model-registry.js';
 import { createAgentsRepository } from './modules/agents/agents.repository.js';
@@ -125,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
   app.decorateRequest('actor', null);
+  app.decorateRequest('signInToConfirm', null);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -250,6 +251,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Open realtime sockets of a signed-out session close at once, on every node.
     onCredentialsChanged: (userId) => invalidations.publish('credentials', userId),
   });
+  // A sign-in remembered as live is forgotten at once when it may have ended (it is confirmed anyway).
+  invalidations.subscribe('credentials', (userId) => auth.service.forgetSignIns(userId));
   // Before the routes: the realtime socket's upgrade runs through Fastify's hooks like any request. Frames
   // past four times the protocol's own limit are cut by ws itself (1009); below that the protocol answers.
   await app.register(fastifyWebsocket, {
@@ -269,7 +272,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (failedAuthentications.isBlocked(request) && presentsApiKey(request.headers.authorization)) {
       await failedAuthentications.count(request);
     }
-    request.actor = await auth.service.authenticate(request.headers.authorization);
+    const identified = await auth.service.identify(request.headers.authorization, {
+      mayConfirmLater: request.routeOptions.config.confirmsSignIn === true,
+    });
+    request.actor = identified?.actor ?? null;
+    request.signInToConfirm = identified?.toConfirm ?? null;
     if (request.actor) {
       // reply.log writes the "request completed" line, so both carry the tenant and user.
       request.log = reply.log = request.log.child({ tenantId: request.actor.tenantId, userId: request.actor.userId });
@@ -278,10 +285,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       if (!request.actor) await failedAuthentications.count(request);
       if (request.actor) throw new AppError('forbidden', 'Your role does not allow this action');
       throw request.headers.authorization
-        ? new AppError(
-            'unauthenticated',
-            'The access token or API key sent was not accepted (expired, signed out, deleted or not valid); refresh the token or sign in again, or use a current API key',
-          )
+        ? credentialNotAccepted()
         : new AppError('unauthenticated', 'Sign in or send an API key to use this endpoint');
     }
   });

@@ -10,6 +10,18 @@ export interface Actor {
   readonly via: 'token' | 'api_key' | 'system';
 }
 
+/**
+ * An access token's sign-in a request was let in on from the node's memory of its last check rather than a
+ * read (auth's credential-checks.ts), which the route confirms in the statement it acts with.
+ */
+export interface SignInToConfirm {
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly sessionId: string;
+  readonly sessionEpoch: number;
+  readonly role: Role;
+}
+
 /** What a route demands before its handler runs. Every route must declare one. */
 export type Access = 'public' | 'authenticated' | readonly Role[];
 

@@ -4,6 +4,7 @@ import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-open
 import { createAgent, createConversation, eventually, uiMessageParts } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createChatRepository } from '../../src/modules/chat/chat.repository.js';
+import { expectationOf } from '../../src/modules/chat/turn-contexts.js';
 import { newId } from '../../src/platform/ids.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 
@@ -158,7 +159,9 @@ describe('chat through provider fakes', () => {
     await summarise('Up to one.', firstReply!);
     await summarise('Up to two.', secondReply!);
 
-    const stored = await createChatRepository().storeTurn(t.database.db, {
+    const repository = createChatRepository();
+    const context = await repository.findTurnContext(t.database.db, admin.tenantId, conversation.id);
+    const stored = await repository.storeTurn(t.database.db, {
       tenantId: admin.tenantId,
       conversationId: conversation.id,
       userMessageId: newId(),
@@ -167,10 +170,13 @@ describe('chat through provider fakes', () => {
       attachments: null,
       modelRef: 'openai:gpt-4o-mini',
       now: new Date(),
+      expected: expectationOf(admin.userId, { conversation: context!.conversation, agent: context!.agent! }),
       // The user's new message counts: four of the six earlier ones are read.
       historyLimit: 5,
       historyMaxChars: 20_000,
     });
+    expect(stored.isStored).toBe(true);
+    expect(stored.conversation.messageCountBefore).toBe(6);
     expect(stored.history.map((message) => message.content)).toEqual(['two', 'Noted.', 'three', 'Noted.']);
     expect(stored.history[0]!.id).toBe(secondQuestion!.id);
     expect(stored.isHistoryWhole).toBe(false);

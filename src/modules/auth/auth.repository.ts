@@ -12,6 +12,7 @@ import {
   type SignInMethod,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import { isSessionLiveSql, isSsoRequiredOf } from './live-sign-in.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
@@ -28,21 +29,15 @@ const userById = preparedFor((db) =>
     .prepare('auth_user_by_id'),
 );
 
-/** Whether the user's tenant requires single sign-on (docs/sso.md); its platform admins are not bound by it. */
-const isSsoRequiredOf = sql<boolean>`(${users.role} <> 'platform_admin' and exists (select 1 from ${ssoConnections} where ${ssoConnections.tenantId} = ${users.tenantId} and ${ssoConnections.isSsoRequired}))`;
-
 /**
  * Runs on every request made with an access token: the user, and whether the sign-in the token belongs
- * to (its refresh tokens' family) is one of this user's and still has a token that was not revoked
- * (ADR 2). Without the user condition, a token forged with the key could borrow another user's live
- * sign-in. A password sign-in ends once its tenant requires single sign-on (ADR 24): its access tokens
- * are refused at once, so none can make API keys.
+ * to is live (live-sign-in.ts, ADR 2, ADR 24).
  */
 const userForAccessToken = preparedFor((db) =>
   db
     .select({
       user: users,
-      isSessionLive: sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${sql.placeholder('sessionId')} and ${refreshTokens.userId} = ${sql.placeholder('userId')} and ${refreshTokens.revokedAt} is null and (${refreshTokens.signedInWith} = 'sso' or not ${isSsoRequiredOf}))`,
+      isSessionLive: isSessionLiveSql(sql`${sql.placeholder('sessionId')}`, sql`${sql.placeholder('userId')}`),
     })
     .from(users)
     .where(eq(users.id, sql.placeholder('userId')))

@@ -40,7 +40,7 @@ interface SignInFamily {
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, repository, signer, throttle, config } = deps;
   const refreshTokenTtlMs = config.refreshTokenTtlDays * 86_400_000;
-  const { identify, currentIdentity } = createCredentialChecks({
+  const { identify, currentIdentity, forgetSignIns } = createCredentialChecks({
     db,
     repository,
     signer,
@@ -247,10 +247,8 @@ export function createAuthService(deps: AuthServiceDeps) {
       return { user: { ...presentUser(user), role: actor.role }, tenant: presentTenant(tenant), via: actor.via };
     },
 
-    /** Resolves the Authorization header to an actor, or null when there is none or it is invalid. */
-    async authenticate(authorization: string | undefined): Promise<Actor | null> {
-      return (await identify(authorization))?.actor ?? null;
-    },
+    /** The user's credentials changed: the sign-ins this node remembers as live are forgotten. */
+    forgetSignIns,
 
     /**
      * The actor and what proves it, for a connection that outlives the request (realtime sockets): the

@@ -1,7 +1,10 @@
 import { canGrantRole, type Role } from '../../access/actor.js';
-import type { Actor } from '../../access/actor.js';
+import type { Actor, SignInToConfirm } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
+import { AppError } from '../../platform/errors.js';
 import type { AuthRepository } from './auth.repository.js';
+import { createLruCache } from '../../platform/lru-cache.js';
+import { everyKey } from '../../platform/cache/invalidation-bus.js';
 import { apiKeyPrefix, bearerTokenOf, hashOpaqueToken, type AccessTokenSigner } from './auth.tokens.js';
 
 /** What proves an actor: a sign-in (its user, epoch and session) or an API key (its hash). */
@@ -15,7 +18,24 @@ export interface Credential {
 export interface Identified {
   readonly actor: Actor;
   readonly credential: Credential;
+  /**
+   * Set when the sign-in was let in on this node's memory of its last check, not read now: the route asked
+   * for it (`mayConfirmLater`) and must confirm it in the statement it acts with (live-sign-in.ts).
+   */
+  readonly toConfirm?: SignInToConfirm;
 }
+
+/** The answer to a credential that was not accepted, wherever it is found so (the access hook, a chat turn). */
+export function credentialNotAccepted(): AppError {
+  return new AppError(
+    'unauthenticated',
+    'The access token or API key sent was not accepted (expired, signed out, deleted or not valid); refresh the token or sign in again, or use a current API key',
+  );
+}
+
+/** How many users' last confirmed sign-ins a node remembers (a few per user). */
+const rememberedUsers = 10_000;
+const signInsPerUser = 4;
 
 export interface CredentialChecksDeps {
   readonly db: Database;
@@ -31,6 +51,24 @@ export interface CredentialChecksDeps {
  */
 export function createCredentialChecks(deps: CredentialChecksDeps) {
   const { db, repository, signer } = deps;
+  /**
+   * The sign-ins this node last found live, by user: what a route that confirms the sign-in in its own
+   * statement (a chat turn) is let in on without a read. Only a shortcut: nothing is trusted on it alone.
+   */
+  const confirmed = createLruCache<SignInToConfirm[]>(rememberedUsers);
+  const remember = (signIn: SignInToConfirm) => {
+    const others = (confirmed.get(signIn.userId) ?? []).filter((held) => held.sessionId !== signIn.sessionId);
+    confirmed.set(signIn.userId, [signIn, ...others].slice(0, signInsPerUser));
+  };
+  const recalled = (claims: { userId: string; tenantId: string; sessionId: string; sessionEpoch: number }) =>
+    confirmed
+      .get(claims.userId)
+      ?.find(
+        (held) =>
+          held.sessionId === claims.sessionId &&
+          held.sessionEpoch === claims.sessionEpoch &&
+          held.tenantId === claims.tenantId,
+      );
 
   /**
    * Whether a key works now: its user is enabled and, when the provider answers for them (linked to it,
@@ -48,7 +86,14 @@ export function createCredentialChecks(deps: CredentialChecksDeps) {
   }
 
   return {
-    identify: async (authorization: string | undefined): Promise<Identified | null> => {
+    /**
+     * `mayConfirmLater`: the route confirms a sign-in in the statement it acts with, so one this node found
+     * live before is let in without a read (`toConfirm`); API keys and unknown sign-ins are read as always.
+     */
+    identify: async (
+      authorization: string | undefined,
+      options: { mayConfirmLater?: boolean } = {},
+    ): Promise<Identified | null> => {
       const token = bearerTokenOf(authorization);
       if (!token) return null;
       if (token.startsWith(apiKeyPrefix)) {
@@ -64,6 +109,14 @@ export function createCredentialChecks(deps: CredentialChecksDeps) {
       }
       const claims = await signer.verify(token);
       if (!claims) return null;
+      const held = options.mayConfirmLater ? recalled(claims) : undefined;
+      if (held) {
+        return {
+          actor: { tenantId: held.tenantId, userId: held.userId, role: held.role, via: 'token' },
+          credential: { userId: held.userId, sessionEpoch: held.sessionEpoch, sessionId: held.sessionId },
+          toConfirm: held,
+        };
+      }
       // Checked on every request so disabling a user (or changing a role) takes effect at once, a token
       // from before their sessions were ended stays refused after they are enabled again, and a token of
       // a sign-in that was signed out (or whose refresh token was reused) is refused too.
@@ -72,10 +125,23 @@ export function createCredentialChecks(deps: CredentialChecksDeps) {
       if (!user || user.disabledAt || user.tenantId !== claims.tenantId) return null;
       if (user.sessionEpoch !== claims.sessionEpoch) return null;
       if (!found.isSessionLive) return null;
+      remember({
+        userId: user.id,
+        tenantId: user.tenantId,
+        sessionId: claims.sessionId,
+        sessionEpoch: user.sessionEpoch,
+        role: user.role,
+      });
       return {
         actor: { tenantId: user.tenantId, userId: user.id, role: user.role, via: 'token' },
         credential: { userId: user.id, sessionEpoch: user.sessionEpoch, sessionId: claims.sessionId },
       };
+    },
+
+    /** The user's credentials changed (signed out, disabled, another role): forget their sign-ins. */
+    forgetSignIns: (userId: string): void => {
+      if (userId === everyKey) confirmed.clear();
+      else confirmed.delete(userId);
     },
 
     currentIdentity: async (credential: Credential): Promise<Identified | null> => {

@@ -64,3 +64,5 @@ function loginThrottleOf(deps: AuthModuleDeps): LoginThrottle {
 
 export type { AuthService, Credential, Identified } from './auth.service.js';
 export { presentsApiKey } from './auth.tokens.js';
+export { credentialNotAccepted } from './credential-checks.js';
+export { isSignInLiveSql } from './live-sign-in.js';

@@ -30,3 +30,13 @@ export function budgetExceeded(kind: BudgetKind, used: string, limit: string, no
 export function isBudgetRefusal(error: unknown): error is AppError {
   return error instanceof AppError && typeof error.details.extensions?.['budget'] === 'string';
 }
+
+export function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** Costs are kept in millionths; people read them to the cent (or finer, below a cent). */
+export function formatCost(micros: number): string {
+  const amount = micros / 1_000_000;
+  return amount >= 0.01 || amount === 0 ? amount.toFixed(2) : amount.toPrecision(2);
+}

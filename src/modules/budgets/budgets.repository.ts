@@ -1,6 +1,5 @@
 import { and, desc, eq, max, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
-import { rowsOf } from '../../platform/db/raw-sql.js';
 import {
   budgetThresholdEvents,
   tenantBudgets,
@@ -8,6 +7,8 @@ import {
   tenants,
   userDailyMessages,
 } from '../../platform/db/schema/index.js';
+import { rowsOf } from '../../platform/db/raw-sql.js';
+import { countedMessageSql } from './daily-message-count.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 /** The ledger's row of one call, written by the statement that adds the call to its month. */
@@ -259,15 +260,13 @@ export function createBudgetsRepository() {
       db: Executor,
       admit: { tenantId: string; userId: string; day: string; cap: number | null },
     ): Promise<number | undefined> {
-      const [row] = await db
-        .insert(userDailyMessages)
-        .values({ tenantId: admit.tenantId, userId: admit.userId, day: admit.day, messages: 1 })
-        .onConflictDoUpdate({
-          target: [userDailyMessages.tenantId, userDailyMessages.userId, userDailyMessages.day],
-          set: { messages: sql`${userDailyMessages.messages} + 1` },
-          ...(admit.cap !== null && { setWhere: sql`${userDailyMessages.messages} < ${admit.cap}` }),
-        })
-        .returning({ messages: userDailyMessages.messages });
+      const counted = countedMessageSql({
+        tenantId: sql`${admit.tenantId}`,
+        userId: sql`${admit.userId}`,
+        day: sql`${admit.day}`,
+        cap: sql`${admit.cap}`,
+      });
+      const [row] = rowsOf<{ messages: number }>(await db.execute(counted));
       return row?.messages;
     },
 

@@ -10,7 +10,8 @@ import { notFound } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WebhookEvents } from '../webhooks/webhook-event-types.js';
 import { dayOf, monthOf, nextMonthStart } from './budget-periods.js';
-import { budgetExceeded } from './budget-refusals.js';
+import { budgetExceeded, formatCost, formatCount } from './budget-refusals.js';
+import type { MessageToCount } from './daily-message-count.js';
 import type { BudgetRow, BudgetsRepository, LedgerEntry, MonthlyUsage, Reservation } from './budgets.repository.js';
 import { presentBudget, toLimits, type BudgetInput, type BudgetView } from './budgets.schemas.js';
 import { createHeldLimits } from './held-limits.js';
@@ -19,6 +20,11 @@ import { createThresholdWatch } from './threshold-watch.js';
 /** What a model call is for; `messageFrom`: the person whose message it answers (their daily cap applies). */
 export interface ModelUse {
   readonly messageFrom?: string | undefined;
+  /**
+   * The caller counts the message in a statement of its own (`countedMessageSql`, a chat turn's store):
+   * admit hands it back as `messageToCount` rather than counting it.
+   */
+  readonly isMessageCountedByCaller?: boolean;
 }
 
 export interface MeteredCall {
@@ -71,6 +77,8 @@ const reservationLifetimeMs = 30 * 60_000;
 /** What the resolver's check found, handed to the meter of the model it resolved. */
 export interface Admission {
   readonly budget: BudgetRow | undefined;
+  /** The message the caller counts itself (`ModelUse.isMessageCountedByCaller`). */
+  readonly messageToCount?: MessageToCount;
 }
 
 const hasSpendLimit = (budget: BudgetRow | undefined): budget is BudgetRow =>
@@ -217,6 +225,7 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
       if (!use.messageFrom) return { budget };
       const cap = budget?.dailyMessagesPerUser ?? null;
       const day = dayOf(at);
+      if (use.isMessageCountedByCaller) return { budget, messageToCount: { userId: use.messageFrom, day, cap, at } };
       if (cap === null) {
         countUncapped(tenantId, use.messageFrom, day);
         return { budget };
@@ -312,12 +321,3 @@ function ledgerEntryOf(call: LedgeredCall, end: CallEnd, price: number | undefin
   };
 }
 
-export function formatCount(value: number): string {
-  return value.toLocaleString('en-US');
-}
-
-/** Costs are kept in millionths; people read them to the cent (or finer, below a cent). */
-export function formatCost(micros: number): string {
-  const amount = micros / 1_000_000;
-  return amount >= 0.01 || amount === 0 ? amount.toFixed(2) : amount.toPrecision(2);
-}

@@ -39,3 +39,4 @@ export function createBudgetsModule(deps: BudgetsModuleDeps) {
 
 export type { BudgetsService, CostOfCall, ModelUse } from './budgets.service.js';
 export { isBudgetRefusal } from './budget-refusals.js';
+export { countedMessageSql, dailyCapRefusal, type MessageToCount } from './daily-message-count.js';

@@ -40,7 +40,8 @@ const wantsReplyStream = (request: FastifyRequest, input: SendMessageInput): boo
 
 export function registerChatRoutes(app: App, service: ChatService, options: ChatRouteOptions): void {
   app.post('/v1/conversations/:id/messages', {
-    config: { access: 'authenticated', docs: streamedReplyDocs },
+    // The turn's statement confirms the sender's sign-in itself: one round trip before the model (issue 63).
+    config: { access: 'authenticated', confirmsSignIn: true, docs: streamedReplyDocs },
     schema: {
       tags: ['conversations'],
       security: [{ bearer: [] }],
@@ -62,6 +63,7 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
         request.params.id,
         request.body,
         request.headers['idempotency-key'],
+        request.signInToConfirm,
       );
       if (wantsReplyStream(request, request.body)) return streamTurnAsUiMessages(reply, turn, options.heartbeatMs);
       if (turn.isReplay) void reply.header('idempotent-replayed', 'true');

@@ -1,9 +1,11 @@
-import type { Actor } from '../../access/actor.js';
+import type { Actor, SignInToConfirm } from '../../access/actor.js';
 import { canUseAgent } from '../../access/agent-access.js';
 import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
+import { credentialNotAccepted } from '../auth/index.js';
+import { dailyCapRefusal } from '../budgets/index.js';
 import { newId } from '../../platform/ids.js';
 import { boundedBy } from '../../platform/time-bound.js';
 import { presentMessage, storeAnnounced, type MessageView } from '../conversations/index.js';
@@ -20,6 +22,7 @@ import { releasingOnFailure, type ReleaseReplySlot, type ReplySlots } from './re
 import { splitReplySettingsOf } from './turn/split-replies.js';
 import { replayStoredTurn, waitWhileStreaming, type TurnReplayDeps } from './turn/turn-replay.js';
 import { withPersonalityOverride } from './turn/personality-override.js';
+import { createTurnContexts, expectationOf } from './turn-contexts.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
   readonly resolveModel: ModelResolver;
@@ -31,6 +34,8 @@ export interface ChatServiceDeps extends ChatTurnDeps {
   readonly slots: ReplySlots;
   /** How long a stop waits for the reply to be stored before answering that it is on its way. */
   readonly stopWaitMs: number;
+  /** Who a sign-in stands for now (the auth module's check), or null once it ended. */
+  readonly confirmSignIn: (signIn: SignInToConfirm) => Promise<Actor | null>;
 }
 
 /** A reply its owner asked to stop: as stored, or still `streaming` if it was not stored in time. */
@@ -44,11 +49,17 @@ interface AgentModel {
   readonly resolved: ResolvedModel;
 }
 
+/** What `sendAgainst` answers when the conversation or its agent changed since they were read: nothing stored. */
+const changed = Symbol('changed since read');
+
 export function createChatService(deps: ChatServiceDeps) {
   const { db, repository } = deps;
   /** Turns streaming in this process, so a retried request can join one instead of polling. */
   const turnsInFlight = new Map<string, ChatTurnHandle>();
   const approvals = createToolApprovals(deps);
+  const contexts = createTurnContexts((tenantId, conversationId) =>
+    repository.findTurnContext(db, tenantId, conversationId),
+  );
 
   async function replay(actor: Actor, key: IdempotencyKeyRow, fingerprint: string): Promise<ChatTurnHandle> {
     if (key.requestHash !== fingerprint) {
@@ -62,15 +73,18 @@ export function createChatService(deps: ChatServiceDeps) {
     return replayStoredTurn({ ...deps.replay, db, repository, background: deps.background }, key);
   }
 
-  /** The conversation with its agent, in one query (ADR 7). Another tenant's or member's conversation is a 404. */
-  async function findOwnConversation(actor: Actor, conversationId: string): Promise<TurnContextRow> {
-    const row = await repository.findTurnContext(db, actor.tenantId, conversationId);
+  /**
+   * The conversation with its agent (without the conversation's personality), in one query (ADR 7), or
+   * this node's copy of it unless `fresh` (turn-contexts.ts: a turn's statement checks the copy again).
+   * Another tenant's or member's conversation is a 404.
+   */
+  async function findOwnConversation(actor: Actor, conversationId: string, fresh = true): Promise<TurnContextRow> {
+    const row = await contexts.find(actor.tenantId, conversationId, fresh);
     if (!row || !canViewOwned(actor, row.conversation.ownerId)) throw notFound('Conversation', conversationId);
     if (!canPostAsOwner(actor, row.conversation.ownerId)) {
       throw forbidden("Only the conversation's owner can send messages in it");
     }
-    const { agent, conversation } = row;
-    return { ...row, agent: agent && withPersonalityOverride(agent, conversation.personalityOverride) };
+    return row;
   }
 
   /** The agent and its model, checked before anything is stored so a bad configuration is a clean 4xx. */
@@ -78,6 +92,8 @@ export function createChatService(deps: ChatServiceDeps) {
     actor: Actor,
     conversation: Pick<TurnContextRow['conversation'], 'id' | 'contactId'>,
     usable: TurnContextRow['agent'],
+    /** The turn's statement counts the person's message (`ResolvedModel.messageToCount`), not the resolver. */
+    isMessageCountedByCaller = false,
   ): Promise<AgentModel> {
     if (!usable || !canUseAgent(actor, usable)) {
       throw new AppError(
@@ -85,7 +101,7 @@ export function createChatService(deps: ChatServiceDeps) {
         "This conversation's agent no longer exists or is no longer available to you; start a new conversation",
       );
     }
-    const { visibility: _visibility, ownerId: _ownerId, companion, ...agent } = usable;
+    const { visibility: _visibility, ownerId: _ownerId, version: _version, companion, ...agent } = usable;
     const splitReplies = splitReplySettingsOf(companion);
     // A person's message counts against their daily cap; the widget's visitors (a system actor on the
     // desk user's behalf) count against the tenant's budgets only, not as one person.
@@ -98,6 +114,7 @@ export function createChatService(deps: ChatServiceDeps) {
       contactId: isContact ? conversation.contactId : undefined,
       agentId: usable.id,
       conversationId: conversation.id,
+      isMessageCountedByCaller,
     };
     return {
       agent: { ...agent, companion, ...(splitReplies && { splitReplies }) },
@@ -138,97 +155,170 @@ export function createChatService(deps: ChatServiceDeps) {
     return handle;
   }
 
+  /**
+   * The turn against this node's copy of the conversation; if the statement finds it changed, once more
+   * against a fresh read (which a concurrent change can outdate again, rarely twice).
+   */
+  async function sendChecked(
+    actor: Actor,
+    conversationId: string,
+    input: SendMessageInput,
+    idempotencyKey: string | undefined,
+    signIn: SignInToConfirm | null,
+  ): Promise<ChatTurnHandle> {
+    for (const fresh of [false, true]) {
+      const context = await findOwnConversation(actor, conversationId, fresh);
+      const sent = await sendAgainst(actor, context, input, idempotencyKey, signIn);
+      if (sent !== changed) return sent;
+      contexts.forget(actor.tenantId, conversationId);
+    }
+    throw conflict(
+      `Conversation '${conversationId}' or its agent changed while the message was being sent; send it again`,
+    );
+  }
+
+  /**
+   * Stores the user's message, then starts the model on it. Everything that can make the request invalid
+   * (conversation, permission, agent, model) is checked before anything is stored, so a bad configuration
+   * is a clean 4xx and never a half-written turn; the statement that stores checks again that what the
+   * checks read still holds, and stores nothing (`changed`) if not.
+   */
+  async function sendAgainst(
+    actor: Actor,
+    context: TurnContextRow,
+    input: SendMessageInput,
+    idempotencyKey: string | undefined,
+    signIn: SignInToConfirm | null,
+  ): Promise<ChatTurnHandle | typeof changed> {
+    const { conversation, agent: usable } = context;
+    const conversationId = conversation.id;
+    const fingerprint = requestFingerprint(conversationId, input);
+    let isSignInConfirmed = false;
+    // A retry whose first attempt was stored is answered from it, even if the agent changed since or
+    // the user has as many replies running as they may: it calls no model.
+    const replayOr = async (error: unknown): Promise<ChatTurnHandle> => {
+      // A replay reads what was stored: never for a sign-in not confirmed (sendMessage reads it on the throw).
+      if (signIn && !isSignInConfirmed) throw error;
+      const key = await earlierAttempt(actor, idempotencyKey);
+      if (key) return replay(actor, key, fingerprint);
+      throw error;
+    };
+    let chosen: AgentModel;
+    let release: ReleaseReplySlot;
+    try {
+      chosen = await resolveAgentModel(actor, conversation, usable, true);
+      release = deps.slots.claim(actor.userId);
+    } catch (error) {
+      return replayOr(error);
+    }
+    const { resolved } = chosen;
+    const expected = { ...expectationOf(actor.userId, { conversation, agent: usable! }), signIn };
+    return releasingOnFailure(release, async () => {
+      const attachments = await prepareAttachments(actor, input.fileIds);
+      // Claiming the key and storing the messages is one statement: a concurrent retry waits on the
+      // key's row, then finds it taken and replays this turn instead of calling the model again. The
+      // user's message is announced with it (a replayed turn stored nothing, and announces nothing).
+      const stored = await storeAnnounced(
+        deps,
+        actor.tenantId,
+        (executor) =>
+          repository.storeTurn(executor, {
+            tenantId: actor.tenantId,
+            conversationId,
+            userMessageId: newId(),
+            assistantMessageId: newId(),
+            content: input.content,
+            attachments,
+            modelRef: resolved.modelRef,
+            now: new Date(),
+            expected,
+            ...(resolved.messageToCount && { messageToCount: resolved.messageToCount }),
+            historyLimit: deps.historyLimit,
+            historyMaxChars: deps.historyMaxChars,
+            ...(idempotencyKey && {
+              idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
+            }),
+          }),
+        (turn) => (turn.isStored ? [presentMessage(turn.user)] : []),
+      ).catch((error: unknown) => {
+        // Deleted (with its owner, say) between the check above and the write: as if a moment later.
+        if (isForeignKeyViolation(error)) throw notFound('Conversation', conversationId);
+        throw error;
+      });
+      if (!stored.isSignInLive) {
+        release();
+        throw credentialNotAccepted();
+      }
+      isSignInConfirmed = true;
+      if (!stored.isCurrent) {
+        release();
+        return changed;
+      }
+      if (!stored.isAdmitted) {
+        release();
+        return await replayOr(dailyCapRefusal(resolved.messageToCount!));
+      }
+      if (!stored.isStored) {
+        release();
+        return await replayOr(
+          new AppError('conflict', 'A request with this Idempotency-Key is being processed; retry shortly'),
+        );
+      }
+      // The conversation as the statement found it: its title, count and personality now, not as held.
+      const agent = {
+        ...withPersonalityOverride(chosen.agent, stored.conversation.personalityOverride),
+        ...stored.agentLinks,
+      };
+      return startTrackedTurn(
+        {
+          actor,
+          tenantId: actor.tenantId,
+          conversationId,
+          hasTitle: stored.conversation.title !== null,
+          isFirstTurn: stored.conversation.messageCountBefore === 0,
+          isSupport: conversation.isSupport,
+          userMessage: stored.user,
+          assistantMessage: stored.assistant,
+          history: {
+            messages: [
+              ...stored.history,
+              { id: stored.user.id, role: 'user', content: stored.user.content, attachments },
+            ],
+            isWhole: stored.isHistoryWhole,
+            summary: stored.summary,
+          },
+          agent,
+          resolved,
+        },
+        release,
+      );
+    });
+  }
+
   return {
     /**
-     * Stores the user's message, then starts the model on it. Everything that can make the request
-     * invalid (conversation, permission, agent, model) is checked before anything is stored, so a bad
-     * configuration is a clean 4xx and never a half-written turn.
+     * Stores the user's message, then starts the model on it (`sendAgainst`). `signIn`: the actor was let
+     * in on this node's memory of their sign-in (the access hook, `confirmsSignIn`); the turn's statement
+     * confirms it, and before any other answer is worded for it, it is read: a sign-in that ended is a 401,
+     * one whose role changed is sent again as that role.
      */
     async sendMessage(
       actor: Actor,
       conversationId: string,
       input: SendMessageInput,
       idempotencyKey?: string,
+      signIn: SignInToConfirm | null = null,
     ): Promise<ChatTurnHandle> {
       requireAcceptingTurns();
-      const { conversation, agent: usable } = await findOwnConversation(actor, conversationId);
-      const fingerprint = requestFingerprint(conversationId, input);
-      // A retry whose first attempt was stored is answered from it, even if the agent changed since or
-      // the user has as many replies running as they may: it calls no model.
-      const replayOr = async (error: unknown): Promise<ChatTurnHandle> => {
-        const key = await earlierAttempt(actor, idempotencyKey);
-        if (key) return replay(actor, key, fingerprint);
-        throw error;
-      };
-      let chosen: AgentModel;
-      let release: ReleaseReplySlot;
+      if (!signIn) return sendChecked(actor, conversationId, input, idempotencyKey, null);
       try {
-        chosen = await resolveAgentModel(actor, conversation, usable);
-        release = deps.slots.claim(actor.userId);
+        return await sendChecked(actor, conversationId, input, idempotencyKey, signIn);
       } catch (error) {
-        return replayOr(error);
+        const current = await deps.confirmSignIn(signIn);
+        if (!current) throw credentialNotAccepted();
+        if (current.role !== actor.role) return sendChecked(current, conversationId, input, idempotencyKey, null);
+        throw error;
       }
-      const { agent, resolved } = chosen;
-      return releasingOnFailure(release, async () => {
-        const attachments = await prepareAttachments(actor, input.fileIds);
-        // Claiming the key and storing the messages is one statement: a concurrent retry waits on the
-        // key's row, then finds it taken and replays this turn instead of calling the model again. The
-        // user's message is announced with it (a replayed turn stored nothing, and announces nothing).
-        const stored = await storeAnnounced(
-          deps,
-          actor.tenantId,
-          (executor) =>
-            repository.storeTurn(executor, {
-              tenantId: actor.tenantId,
-              conversationId,
-              userMessageId: newId(),
-              assistantMessageId: newId(),
-              content: input.content,
-              attachments,
-              modelRef: resolved.modelRef,
-              now: new Date(),
-              historyLimit: deps.historyLimit,
-              historyMaxChars: deps.historyMaxChars,
-              ...(idempotencyKey && {
-                idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
-              }),
-            }),
-          (turn) => (turn.isStored ? [presentMessage(turn.user)] : []),
-        ).catch((error: unknown) => {
-          // Deleted (with its owner, say) between the check above and the write: as if a moment later.
-          if (isForeignKeyViolation(error)) throw notFound('Conversation', conversationId);
-          throw error;
-        });
-        if (!stored.isStored) {
-          release();
-          return await replayOr(
-            new AppError('conflict', 'A request with this Idempotency-Key is being processed; retry shortly'),
-          );
-        }
-        return startTrackedTurn(
-          {
-            actor,
-            tenantId: actor.tenantId,
-            conversationId,
-            hasTitle: conversation.title !== null,
-            isFirstTurn: conversation.messageCount === 0,
-            isSupport: conversation.isSupport,
-            userMessage: stored.user,
-            assistantMessage: stored.assistant,
-            history: {
-              messages: [
-                ...stored.history,
-                { id: stored.user.id, role: 'user', content: stored.user.content, attachments },
-              ],
-              isWhole: stored.isHistoryWhole,
-              summary: stored.summary,
-            },
-            agent,
-            resolved,
-          },
-          release,
-        );
-      });
     },
 
     /**
@@ -238,7 +328,8 @@ export function createChatService(deps: ChatServiceDeps) {
      */
     async retryReply(actor: Actor, conversationId: string, messageId: string): Promise<ChatTurnHandle> {
       requireAcceptingTurns();
-      const { conversation, agent: usable } = await findOwnConversation(actor, conversationId);
+      const { conversation, agent: asStored } = await findOwnConversation(actor, conversationId);
+      const usable = asStored && withPersonalityOverride(asStored, conversation.personalityOverride);
       const failed = await repository.findMessage(db, actor.tenantId, messageId);
       if (!failed || failed.conversationId !== conversationId) throw notFound('Message', messageId);
       if (failed.role !== 'assistant' || failed.status !== 'error') {

@@ -1,3 +1,4 @@
+import type { Actor, SignInToConfirm } from '../../access/actor.js';
 import type { ModelRegistry } from '../../ai/model-types.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
@@ -48,6 +49,8 @@ export interface ChatModuleDeps {
   readonly toolRunner?: McpToolRunner;
   /** The node's stop (serve.ts): turns are refused once it drains and cut short when its grace is over. */
   readonly shutdown: Shutdown;
+  /** Who a sign-in stands for now (the auth module), for a turn let in on a remembered one that ended. */
+  readonly confirmSignIn: (signIn: SignInToConfirm) => Promise<Actor | null>;
   /** Stopping replies on any node (made before the modules, since deleting a conversation stops its replies). */
   readonly stops: ReplyStops;
   /** Defaults suit production; tests shorten them. */
@@ -134,6 +137,7 @@ export function createChatModule(deps: ChatModuleDeps) {
     knowledgeSearch: deps.knowledgeSearch,
     tools: { repository: createChatToolsRepository(), toolRunner: deps.toolRunner },
     shutdown: deps.shutdown,
+    confirmSignIn: deps.confirmSignIn,
     stops: deps.stops,
     announceTurn: deps.announceTurn,
     announceContinuedReply: deps.announceContinuedReply,

@@ -7,7 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Access, Actor } from '../../access/actor.js';
+import type { Access, Actor, SignInToConfirm } from '../../access/actor.js';
 import { AppError } from '../errors.js';
 import type { RouteDocs } from './openapi-document.js';
 
@@ -17,9 +17,16 @@ declare module 'fastify' {
     access?: Access;
     /** What the published document needs that the route's schemas cannot say (openapi-document.ts). */
     docs?: RouteDocs;
+    /**
+     * The route confirms an access token's sign-in in the statement it acts with (a chat turn), so the
+     * access hook may let a sign-in this node found live before in without reading it (`signInToConfirm`).
+     */
+    confirmsSignIn?: boolean;
   }
   interface FastifyRequest {
     actor: Actor | null;
+    /** Set when the actor's sign-in was not read for this request: the route must confirm it (`confirmsSignIn`). */
+    signInToConfirm: SignInToConfirm | null;
   }
 }
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { preparedFor } from '../../../platform/db/prepared.js';
 import {
@@ -6,20 +6,11 @@ import {
   agentTools,
   agents,
   conversations,
-  idempotencyKeys,
   messages,
   supportConversations,
-  type StoredAttachment,
 } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
-import {
-  historyBefore,
-  historyContent,
-  historyReadChars,
-  newestSummaryBefore,
-  type HistoryMessage,
-  type SummaryMark,
-} from './history.repository.js';
+import { createTurnStoreRepository } from './turn-store.repository.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type AssistantMessageResult = Pick<
@@ -40,37 +31,6 @@ export type AssistantMessageResult = Pick<
   | 'citations'
   | 'passagesFound'
 >;
-
-export interface NewTurn {
-  readonly tenantId: string;
-  readonly conversationId: string;
-  readonly userMessageId: string;
-  readonly assistantMessageId: string;
-  readonly content: string;
-  /** The files the user's message carries, already checked as theirs; null for none. */
-  readonly attachments: StoredAttachment[] | null;
-  readonly modelRef: string;
-  readonly now: Date;
-  /** When set, the turn is stored only if this Idempotency-Key is claimed by the same statement. */
-  readonly idempotencyClaim?: { readonly userId: string; readonly key: string; readonly requestHash: string };
-  /** The most messages read for the prompt, the user's new one included (so one fewer is read). */
-  readonly historyLimit: number;
-  /** CHAT_HISTORY_MAX_CHARS: no message is read longer than the whole history may be. */
-  readonly historyMaxChars: number;
-}
-
-export interface StoredTurnRows {
-  /** False when the Idempotency-Key was already taken: nothing was stored. */
-  readonly isStored: boolean;
-  readonly user: MessageRow;
-  readonly assistant: MessageRow;
-  /** The messages before the user's (oldest first), read in the same statement. */
-  readonly history: HistoryMessage[];
-  /** The read reached the conversation's first message (it read fewer than it could). */
-  readonly isHistoryWhole: boolean;
-  /** The conversation's newest summary, read in the same statement (companion summaries). */
-  readonly summary: SummaryMark | undefined;
-}
 
 /** One bubble after the first of a split reply, stored complete as it is delivered. */
 export interface BubbleToStore {
@@ -122,6 +82,8 @@ const turnContext = preparedFor((db) =>
         temperature: agents.temperature,
         maxOutputTokens: agents.maxOutputTokens,
         createdAt: agents.createdAt,
+        // What the turn's statement checks the agent against: any change to its row changes it.
+        version: sql<string>`${agents.updatedAt}::text`,
         // In the same query, so an agent without sources costs the turn no extra round trip (ADR 7).
         knowledgeSourceIds: sql<
           string[]
@@ -147,91 +109,6 @@ const turnContext = preparedFor((db) =>
 export type TurnContextRow = Awaited<ReturnType<ReturnType<typeof turnContext>['execute']>>[number];
 
 const value = sql.placeholder;
-
-/**
- * A turn's writes and the history before it, in one statement (see `storeTurn`). Prepared in two forms,
- * with and without an Idempotency-Key to claim; the values are placeholders, so the text never changes.
- */
-function storeTurnStatement(db: Executor, isKeyed: boolean) {
-  const claim = db.$with('claim', {}).as(sql`
-    insert into ${idempotencyKeys}
-      (tenant_id, user_id, key, request_hash, conversation_id, user_message_id, assistant_message_id)
-    values (${value('tenantId')}, ${value('userId')}, ${value('key')}, ${value('requestHash')},
-      ${value('conversationId')}, ${value('userMessageId')}, ${value('assistantMessageId')})
-    on conflict do nothing
-    returning key`);
-  const isClaimed = isKeyed ? sql`exists (select from claim)` : sql`true`;
-  // The conversation is bumped here, so the two messages take their seqs (the last two) from this
-  // statement rather than from the trigger (a row is updated once per statement). The owner wrote, so the
-  // proactive messages before count as answered (the companion's proactive pass reads these two columns):
-  // reset here rather than by a statement of its own on every turn (issue 48).
-  const bumped = db.$with('bumped', {}).as(sql`
-    update ${conversations}
-    set message_count = message_count + 2, last_seq = last_seq + 2,
-      last_activity_at = ${value('now')}::timestamptz, updated_at = ${value('now')}::timestamptz,
-      proactive_unanswered = 0, proactive_checked_at = null
-    where ${inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId')))} and ${isClaimed}
-    returning id, last_seq`);
-  const stored = db.$with('stored', {}).as(sql`
-    insert into ${messages}
-      (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at, alive_at,
-        seq)
-    select turn.id, turn.tenant_id, turn.conversation_id, turn.role, turn.content, turn.status, turn.model,
-      turn.attachments, turn.created_at, turn.completed_at, turn.alive_at, bumped.last_seq - turn.seq_back
-    from (values
-      (${value('userMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid, 'user',
-        ${value('content')}::text, 'complete', null::text, ${value('attachments')}::jsonb, ${value('now')}::timestamptz,
-        ${value('now')}::timestamptz, null::timestamptz, 1),
-      (${value('assistantMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid,
-        'assistant', '', 'streaming', ${value('modelRef')}::text, null::jsonb, ${value('now')}::timestamptz,
-        null::timestamptz, ${value('now')}::timestamptz, 0)
-    ) as turn (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at,
-      alive_at, seq_back)
-    cross join bumped
-    where ${isClaimed}
-    returning id`);
-  const history = db
-    .select({
-      id: messages.id,
-      role: messages.role,
-      // Aliases of their own: the summary's columns sit beside these in the outer select.
-      content: historyContent(value('historyReadChars')).as('history_content'),
-      attachments: messages.attachments,
-      position: sql<number>`row_number() over (order by ${messages.id} desc)`.as('history_position'),
-    })
-    .from(messages)
-    .where(historyBefore(value('tenantId'), value('conversationId'), value('userMessageId')))
-    .orderBy(desc(messages.id))
-    .limit(value('historyLimit'))
-    .as('history');
-  const summary = newestSummaryBefore(db, value('tenantId'), value('conversationId'), value('userMessageId')).as(
-    'summary',
-  );
-  // Ordered by the history's position, newest first, as storeTurn reads the rows: without the ORDER BY
-  // their order is the plan's, which nothing promises.
-  return db
-    .with(...(isKeyed ? [claim] : []), bumped, stored)
-    .select({
-      isStored: sql<boolean>`${isClaimed}`,
-      // The assistant's seq; the user's is the one before (bigint: a string from some drivers).
-      turnSeq: sql<string | number | null>`(select last_seq from bumped)`,
-      id: history.id,
-      role: history.role,
-      content: history.content,
-      attachments: history.attachments,
-      summaryEnd: summary.lastMessageId,
-      // Its text once, on the newest message's row (or the only row, with no history), not on every one.
-      summaryContent: sql<string | null>`case when coalesce(${history.position}, 1) = 1 then ${summary.content} end`,
-    })
-    .from(sql`(select 1) as one`)
-    .leftJoinLateral(summary, sql`true`)
-    .leftJoinLateral(history, sql`true`)
-    .orderBy(sql`${history.position}`)
-    .prepare(isKeyed ? 'chat_store_keyed_turn' : 'chat_store_turn');
-}
-
-const storeTurn = preparedFor((db) => storeTurnStatement(db, false));
-const storeKeyedTurn = preparedFor((db) => storeTurnStatement(db, true));
 
 /**
  * A reply's outcome, every field a placeholder. Its seq comes from the trigger, or, when the statement
@@ -300,115 +177,16 @@ const recordCompletedReply = preparedFor((db) => {
     .prepare('chat_record_completed_reply');
 });
 
-/** The two rows a turn inserts, as the database stores them (every other column takes its default, null). */
-function newTurnRows(turn: NewTurn, assistantSeq: number): { user: MessageRow; assistant: MessageRow } {
-  const empty = {
-    tenantId: turn.tenantId,
-    conversationId: turn.conversationId,
-    reasoning: null,
-    errorCode: null,
-    errorMessage: null,
-    inputTokens: null,
-    outputTokens: null,
-    reasoningTokens: null,
-    totalTokens: null,
-    timeToFirstTokenMs: null,
-    durationMs: null,
-    finishReason: null,
-    citations: null,
-    passagesFound: null,
-    attachments: null,
-    toolCalls: null,
-    readAt: null,
-    authorId: null,
-    authorName: null,
-    clientMessageId: null,
-    proactive: false,
-    replyGroupId: null,
-    replyPosition: null,
-    createdAt: turn.now,
-  } as const;
-  return {
-    user: {
-      ...empty,
-      id: turn.userMessageId,
-      role: 'user',
-      content: turn.content,
-      attachments: turn.attachments,
-      status: 'complete',
-      model: null,
-      completedAt: turn.now,
-      aliveAt: null,
-      seq: assistantSeq - 1,
-    },
-    assistant: {
-      ...empty,
-      id: turn.assistantMessageId,
-      role: 'assistant',
-      content: '',
-      attachments: null,
-      status: 'streaming',
-      model: turn.modelRef,
-      completedAt: null,
-      aliveAt: turn.now,
-      seq: assistantSeq,
-    },
-  };
-}
-
 /**
  * The statements every chat turn runs, each one round trip (ADR 7): the conversation with its agent
  * before, the turn's writes with the history before the model call, and the reply after it.
  */
 export function createChatTurnRepository() {
   return {
+    ...createTurnStoreRepository(),
     async findTurnContext(db: Executor, tenantId: string, conversationId: string): Promise<TurnContextRow | undefined> {
       const [row] = await turnContext(db).execute({ tenantId, conversationId });
       return row;
-    },
-
-    /**
-     * Stores a turn in one statement, so one round trip sits between the checks and the model call:
-     * claims the Idempotency-Key (if any), inserts the user's message and the assistant's placeholder
-     * (`streaming`) and bumps the conversation, only when the claim succeeded, and reads the history
-     * before the user's message. Being one statement it commits as a whole; the history is read from
-     * the snapshot before the inserts. A concurrent retry with the same key waits on the key's row,
-     * then finds it taken and stores nothing.
-     */
-    async storeTurn(db: Executor, turn: NewTurn): Promise<StoredTurnRows> {
-      const { idempotencyClaim: claim } = turn;
-      const values = {
-        tenantId: turn.tenantId,
-        conversationId: turn.conversationId,
-        userMessageId: turn.userMessageId,
-        assistantMessageId: turn.assistantMessageId,
-        content: turn.content,
-        attachments: turn.attachments === null ? null : JSON.stringify(turn.attachments),
-        modelRef: turn.modelRef,
-        now: turn.now.toISOString(),
-        // The user's message joins the history in memory: it is not in the snapshot this reads.
-        historyLimit: Math.max(0, turn.historyLimit - 1),
-        historyReadChars: historyReadChars(turn.historyMaxChars),
-      };
-      const rows = claim
-        ? await storeKeyedTurn(db).execute({ ...values, ...claim })
-        : await storeTurn(db).execute(values);
-      // Newest first (the statement's ORDER BY): reversed, oldest first, as a prompt holds them.
-      const earlier = rows.flatMap(({ id, role, content, attachments }) =>
-        id === null || role === null || content === null ? [] : [{ id, role, content, attachments }],
-      );
-      const summary = rows.find((row) => row.summaryContent !== null);
-      return {
-        // The same on every row: the statement always returns one, history or not.
-        isStored: rows[0]?.isStored === true,
-        ...newTurnRows(turn, Number(rows[0]?.turnSeq ?? 0)),
-        history: earlier.reverse(),
-        isHistoryWhole: earlier.length < values.historyLimit,
-        summary:
-          summary?.summaryEnd && summary.summaryContent !== null
-            ? { lastMessageId: summary.summaryEnd, content: summary.summaryContent }
-            : undefined,
-      };
     },
 
     /**

@@ -4,6 +4,7 @@ import { providerOfModelRef } from '../../../ai/model-ref.js';
 import type { UsagePath, UsageSubject } from '../../../ai/usage-paths.js';
 import type { ModelRegistry, TenantProviderConfig } from '../../../ai/model-types.js';
 import { AppError } from '../../../platform/errors.js';
+import type { MessageToCount } from '../../budgets/index.js';
 import { gatedAtCallTime, type BackgroundCallGate } from './background-call-gate.js';
 
 /** A tenant's own model providers, decrypted; implemented by the providers module. */
@@ -15,6 +16,8 @@ export interface ResolvedModel {
   readonly modelRef: string;
   readonly providerName: string;
   readonly isOffline: boolean;
+  /** The person's message, for the caller to count in its own statement (`ModelUse.isMessageCountedByCaller`). */
+  readonly messageToCount?: MessageToCount;
   /**
    * How the call is labelled on /metrics, which anyone who reaches the server can read: a tenant's
    * provider and model names are the tenant's own (and unbounded), so they appear only as its kind.
@@ -43,6 +46,8 @@ export interface ModelMetricLabels {
  */
 export interface ModelUse extends UsageSubject {
   readonly messageFrom?: string | undefined;
+  /** The caller counts the message in its own statement (a chat turn's store): see `messageToCount`. */
+  readonly isMessageCountedByCaller?: boolean;
 }
 
 /** What the budgets' check before the first call found, handed on to the meter of the model resolved. */
@@ -50,8 +55,11 @@ export type ModelAdmission = object;
 
 /** The usage budgets (modules/budgets), as the resolver needs them. */
 export interface ModelBudgets {
-  /** Throws the 429 of a used-up budget; for a person's message, counts it against their daily cap. */
-  admit(tenantId: string, use: ModelUse): Promise<ModelAdmission>;
+  /**
+   * Throws the 429 of a used-up budget; for a person's message, counts it against their daily cap, or
+   * hands the count back for the caller's own statement (`isMessageCountedByCaller`).
+   */
+  admit(tenantId: string, use: ModelUse): Promise<ModelAdmission & { readonly messageToCount?: MessageToCount }>;
   meterFor(
     tenantId: string,
     call: { providerName: string; modelRef: string; isOffline: boolean; subject: UsageSubject },
@@ -125,7 +133,7 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
         : called;
     if (!budgets) return { ...resolved, model: gated(use.path, model), forPath: (path) => gated(path, model) };
     const admission = await budgets.admit(tenantId, use);
-    const { messageFrom: _messageFrom, ...subject } = use;
+    const { messageFrom: _messageFrom, isMessageCountedByCaller: _counted, ...subject } = use;
     const meteredFor = (path: UsagePath) =>
       gated(
         path,
@@ -134,6 +142,7 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
           budgets.meterFor(tenantId, { providerName, modelRef, isOffline, subject: { ...subject, path } }, admission),
         ),
       );
-    return { ...resolved, model: meteredFor(use.path), forPath: meteredFor };
+    const { messageToCount } = admission;
+    return { ...resolved, model: meteredFor(use.path), forPath: meteredFor, ...(messageToCount && { messageToCount }) };
   };
 }
