@@ -168,7 +168,8 @@ export function createChatService(deps: ChatServiceDeps) {
   ): Promise<ChatTurnHandle> {
     for (const fresh of [false, true]) {
       const context = await findOwnConversation(actor, conversationId, fresh);
-      const sent = await sendAgainst(actor, context, input, idempotencyKey, signIn);
+      // Once a statement answered `changed`, it had confirmed the sign-in: the next try needs not.
+      const sent = await sendAgainst(actor, context, input, idempotencyKey, fresh ? null : signIn);
       if (sent !== changed) return sent;
       contexts.forget(actor.tenantId, conversationId);
     }
@@ -197,8 +198,8 @@ export function createChatService(deps: ChatServiceDeps) {
     // A retry whose first attempt was stored is answered from it, even if the agent changed since or
     // the user has as many replies running as they may: it calls no model.
     const replayOr = async (error: unknown): Promise<ChatTurnHandle> => {
-      // A replay reads what was stored: never for a sign-in not confirmed (sendMessage reads it on the throw).
-      if (signIn && !isSignInConfirmed) throw error;
+      // A replay reads what was stored: never for a sign-in not confirmed, which is read first.
+      if (signIn && !isSignInConfirmed && !(await deps.confirmSignIn(signIn))) throw credentialNotAccepted();
       const key = await earlierAttempt(actor, idempotencyKey);
       if (key) return replay(actor, key, fingerprint);
       throw error;
