@@ -10,6 +10,11 @@ export interface PhaseSpec {
   readonly profile: ReplyProfile;
   readonly turns: number;
   readonly concurrency: number;
+  /**
+   * Cold turns (issue 63): the target sits idle this long before each turn, so whatever it holds for a
+   * few seconds (caches, pooled connections) has lapsed. Not in the warm-up, and not timed.
+   */
+  readonly idleBeforeTurnMs?: number;
 }
 
 /** CPU time per completed turn, in ms, by process: where the two cores went. */
@@ -42,7 +47,7 @@ export async function warmUp(targets: readonly ChatTarget[], phases: readonly Ph
   for (const target of targets) {
     for (const phase of phases) {
       const turns = Math.min(phase.turns, Math.max(20, phase.concurrency * 2));
-      await runRound(target, phase, `warm-up:${phase.key}`, turns);
+      await runRound(target, { ...phase, idleBeforeTurnMs: 0 }, `warm-up:${phase.key}`, turns);
     }
   }
 }
@@ -125,6 +130,7 @@ async function runRound(target: ChatTarget, phase: PhaseSpec, phaseKey: string, 
   const expectedText = replyTokens(phase.profile.tokens).join('');
   // A turn counts only if the client got the mock's reply exactly: nothing lost, merged out of order or added.
   const checkedTurn = async (worker: number): Promise<TurnTiming> => {
+    if (phase.idleBeforeTurnMs) await sleep(phase.idleBeforeTurnMs);
     const timing = await runTurn(worker);
     return timing.isComplete && timing.text !== expectedText
       ? { ...timing, isComplete: false, error: `reply text differs: ${JSON.stringify(timing.text.slice(0, 120))}` }

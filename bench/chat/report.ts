@@ -196,6 +196,16 @@ function renderTargets(report: BenchReport): string {
       verdict(Number.isFinite(value) ? value <= 2.5 : undefined),
     ]);
   }
+  // Issue 63: a turn after the server sat idle (caches and pooled connections lapsed) against the relay's.
+  const coldFloor = relay ? addedOf('cold', relay.key, (s) => s.ttftP50Ms) : NaN;
+  for (const target of chat.has('cold') ? parleys : []) {
+    const value = addedOf('cold', target.key, (s) => s.ttftP50Ms);
+    rows.push([
+      `added TTFT, cold turns, p50 ≤ 2× the bare relay (${target.label})`,
+      `${ms(value)} ms (floor ${ms(coldFloor)} ms: ${(value / coldFloor).toFixed(1)}×)`,
+      verdict(Number.isFinite(value) && Number.isFinite(coldFloor) ? value <= 2 * coldFloor : undefined),
+    ]);
+  }
   const floorP99 = relay ? addedOf('c50', relay.key, (s) => s.ttftP99Ms) : NaN;
   for (const target of parleys) {
     const value = addedOf('c50', target.key, (s) => s.ttftP99Ms);

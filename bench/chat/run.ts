@@ -31,6 +31,9 @@ const settings = {
   turnsC1: int('BENCH_TURNS_C1', 200),
   turnsC50: int('BENCH_TURNS', 1000),
   turnsThroughput: int('BENCH_TURNS_THROUGHPUT', 1000),
+  /** Cold turns (issue 63): one stream, each turn after the server sat idle BENCH_COLD_IDLE_MS; 0 leaves them out. */
+  turnsCold: int('BENCH_TURNS_COLD', 8),
+  coldIdleMs: int('BENCH_COLD_IDLE_MS', 10_500),
   concurrency: int('BENCH_CONCURRENCY', 50),
   tokens: int('BENCH_TOKENS', 10),
   /** The long-reply phase (issue 48): replies of this many tokens, unpaced; 0 leaves the phase out. */
@@ -78,6 +81,18 @@ const phases: PhaseSpec[] = [
     turns: settings.turnsC1,
     concurrency: 1,
   },
+  ...(settings.turnsCold > 0
+    ? [
+        {
+          key: 'cold',
+          label: `1 stream, ${settings.turnsCold} turns, each after ${(settings.coldIdleMs / 1000).toFixed(1)} s idle (cold)`,
+          profile: paced,
+          turns: settings.turnsCold,
+          concurrency: 1,
+          idleBeforeTurnMs: settings.coldIdleMs,
+        },
+      ]
+    : []),
   {
     key: 'c50',
     label: `${settings.concurrency} streams, ${settings.turnsC50} turns, paced`,

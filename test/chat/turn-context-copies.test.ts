@@ -71,7 +71,11 @@ describe("a turn checked against the node's copy of its conversation", () => {
   });
 
   it('refuses a member once the agent was made private, though the copy says it is shared', async () => {
-    const agent = await createAgent(t.app, admin, { name: 'Shared', model: 'openai:gpt-4o-mini', visibility: 'tenant' });
+    const agent = await createAgent(t.app, admin, {
+      name: 'Shared',
+      model: 'openai:gpt-4o-mini',
+      visibility: 'tenant',
+    });
     const conversation = await createConversation(t.app, member, agent.id, { title: 'Mine' });
     expect((await send(member, conversation.id, 'first')).statusCode).toBe(201);
 
@@ -114,7 +118,8 @@ describe("a turn checked against the node's copy of its conversation", () => {
       Number((await t.database.executeSql(sql, [id])).rows.map((row) => (row as { n: number }).n)[0] ?? 0);
     const sentToday = await countOf('select messages as n from user_daily_messages where user_id = $1', member.userId);
     await setCap(sentToday + 1);
-    const messagesOf = () => countOf('select count(*)::int as n from messages where conversation_id = $1', conversation.id);
+    const messagesOf = () =>
+      countOf('select count(*)::int as n from messages where conversation_id = $1', conversation.id);
     const messagesBefore = await messagesOf();
 
     expect((await send(member, conversation.id, 'the last one today')).statusCode).toBe(201);

@@ -31,8 +31,11 @@ describe("a chat turn confirms its sender's sign-in in its own statement", () =>
     });
   const messagesIn = async (conversationId: string) =>
     Number(
-      (await t.database.executeSql('select count(*)::int as n from messages where conversation_id = $1', [conversationId]))
-        .rows.map((row) => (row as { n: number }).n)[0],
+      (
+        await t.database.executeSql('select count(*)::int as n from messages where conversation_id = $1', [
+          conversationId,
+        ])
+      ).rows.map((row) => (row as { n: number }).n)[0],
     );
   /** A member who has sent one turn, so this node remembers their sign-in as live. */
   const rememberedMember = async () => {
@@ -126,9 +129,7 @@ describe("a chat turn confirms its sender's sign-in in its own statement", () =>
         });
         expect(logout.statusCode).toBe(204);
       } else {
-        await t.database.executeSql('update refresh_tokens set revoked_at = now() where user_id = $1', [
-          member.userId,
-        ]);
+        await t.database.executeSql('update refresh_tokens set revoked_at = now() where user_id = $1', [member.userId]);
       }
       const raced = await racing;
       if (raced.statusCode !== 201 && raced.statusCode !== 401) {
@@ -136,8 +137,10 @@ describe("a chat turn confirms its sender's sign-in in its own statement", () =>
       }
       const before = await messagesIn(conversationId);
       const after = await send(member, conversationId, `after ${round}`);
-      if (after.statusCode !== 401) failures.push(`round ${round}: a turn after the sign-out answered ${after.statusCode}`);
-      if ((await messagesIn(conversationId)) !== before) failures.push(`round ${round}: a turn after the sign-out was stored`);
+      if (after.statusCode !== 401)
+        failures.push(`round ${round}: a turn after the sign-out answered ${after.statusCode}`);
+      if ((await messagesIn(conversationId)) !== before)
+        failures.push(`round ${round}: a turn after the sign-out was stored`);
     }
     expect(failures).toEqual([]);
   }, 120_000);

@@ -320,4 +320,3 @@ function ledgerEntryOf(call: LedgeredCall, end: CallEnd, price: number | undefin
     outcome: end.outcome,
   };
 }
-

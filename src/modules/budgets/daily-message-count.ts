@@ -3,7 +3,6 @@ import type { AppError } from '../../platform/errors.js';
 import { userDailyMessages } from '../../platform/db/schema/index.js';
 import { budgetExceeded, formatCount } from './budget-refusals.js';
 
-
 /**
  * A person's message to count against their daily cap (null: none) by the caller's own statement: a chat
  * turn counts it in the statement that stores it, so the count costs the turn no round trip (issue 63).

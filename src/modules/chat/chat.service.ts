@@ -1,5 +1,4 @@
 import type { Actor, SignInToConfirm } from '../../access/actor.js';
-import { canUseAgent } from '../../access/agent-access.js';
 import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
@@ -14,15 +13,14 @@ import { startChatTurn, type ChatTurnDeps, type StoredTurn } from './turn/chat-t
 import { readHistoryBefore } from './turn/prompt-history.js';
 import type { IdempotencyKeyRow, TurnContextRow } from './chat.repository.js';
 import { requestFingerprint, type SendMessageInput } from './chat.schemas.js';
-import type { ModelResolver, ResolvedModel } from './turn/model-resolver.js';
+import type { ModelResolver } from './turn/model-resolver.js';
 import { createToolApprovals, type ToolDecision } from './tools/tool-approval.js';
-import type { TurnAgent } from './tools/tool-turn.js';
 import type { ReplyStops } from './reply-control/reply-stops.js';
 import { releasingOnFailure, type ReleaseReplySlot, type ReplySlots } from './reply-control/reply-slots.js';
-import { splitReplySettingsOf } from './turn/split-replies.js';
 import { replayStoredTurn, waitWhileStreaming, type TurnReplayDeps } from './turn/turn-replay.js';
 import { withPersonalityOverride } from './turn/personality-override.js';
 import { createTurnContexts, expectationOf } from './turn-contexts.js';
+import { createTurnChecks, type AgentModel } from './turn-checks.js';
 
 export interface ChatServiceDeps extends ChatTurnDeps {
   readonly resolveModel: ModelResolver;
@@ -44,11 +42,6 @@ export interface StoppedReply {
   readonly isStored: boolean;
 }
 
-interface AgentModel {
-  readonly agent: TurnAgent;
-  readonly resolved: ResolvedModel;
-}
-
 /** What `sendAgainst` answers when the conversation or its agent changed since they were read: nothing stored. */
 const changed = Symbol('changed since read');
 
@@ -57,6 +50,7 @@ export function createChatService(deps: ChatServiceDeps) {
   /** Turns streaming in this process, so a retried request can join one instead of polling. */
   const turnsInFlight = new Map<string, ChatTurnHandle>();
   const approvals = createToolApprovals(deps);
+  const { resolveAgentModel, prepareAttachments } = createTurnChecks(deps);
   const contexts = createTurnContexts((tenantId, conversationId) =>
     repository.findTurnContext(db, tenantId, conversationId),
   );
@@ -87,54 +81,10 @@ export function createChatService(deps: ChatServiceDeps) {
     return row;
   }
 
-  /** The agent and its model, checked before anything is stored so a bad configuration is a clean 4xx. */
-  async function resolveAgentModel(
-    actor: Actor,
-    conversation: Pick<TurnContextRow['conversation'], 'id' | 'contactId'>,
-    usable: TurnContextRow['agent'],
-    /** The turn's statement counts the person's message (`ResolvedModel.messageToCount`), not the resolver. */
-    isMessageCountedByCaller = false,
-  ): Promise<AgentModel> {
-    if (!usable || !canUseAgent(actor, usable)) {
-      throw new AppError(
-        'unprocessable',
-        "This conversation's agent no longer exists or is no longer available to you; start a new conversation",
-      );
-    }
-    const { visibility: _visibility, ownerId: _ownerId, version: _version, companion, ...agent } = usable;
-    const splitReplies = splitReplySettingsOf(companion);
-    // A person's message counts against their daily cap; the widget's visitors (a system actor on the
-    // desk user's behalf) count against the tenant's budgets only, not as one person.
-    const isContact = actor.via === 'system';
-    // The ledger names the contact, never the desk user the widget acts as.
-    const use = {
-      path: isContact ? ('support' as const) : ('chat' as const),
-      messageFrom: isContact ? undefined : actor.userId,
-      userId: isContact ? undefined : actor.userId,
-      contactId: isContact ? conversation.contactId : undefined,
-      agentId: usable.id,
-      conversationId: conversation.id,
-      isMessageCountedByCaller,
-    };
-    return {
-      agent: { ...agent, companion, ...(splitReplies && { splitReplies }) },
-      resolved: await deps.resolveModel(actor.tenantId, agent.model, use),
-    };
-  }
-
   /** A retried request (same Idempotency-Key) whose first attempt was stored, if there was one. */
   async function earlierAttempt(actor: Actor, idempotencyKey: string | undefined) {
     if (!idempotencyKey) return undefined;
     return repository.findIdempotencyKey(db, actor.tenantId, actor.userId, idempotencyKey);
-  }
-
-  /** A file that is not the sender's, or that no model could be given, is a 4xx before anything is stored. */
-  async function prepareAttachments(actor: Actor, fileIds: readonly string[] | undefined) {
-    if (!fileIds?.length) return null;
-    if (!deps.prepareAttachments) {
-      throw new AppError('validation_failed', 'This server does not accept files with messages; send text only');
-    }
-    return deps.prepareAttachments(actor, fileIds);
   }
 
   /** A stopping node starts no turn: it could not finish it within the grace period. */

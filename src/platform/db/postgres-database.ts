@@ -4,9 +4,20 @@ import type { Database, DatabaseHandle } from './client.js';
 import { sessionSettings } from './session-settings.js';
 import * as schema from './schema/index.js';
 
+/** How long a pooled connection may sit unused before it is closed. */
+const idleConnectionMs = 5 * 60_000;
+
 export async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
   // A server that accepts the TCP connection and then never answers must not hold a request for ever.
-  const pool = new pg.Pool({ ...withSessionOptions(url), max: poolSize, connectionTimeoutMillis: 10_000 });
+  // An idle connection is kept for minutes, not pg's 10 s: a new one costs a turn its connection, its
+  // session settings and every statement prepared again, which made a turn after 10 s of quiet take
+  // 14 ms longer to its first token (issue 63, cold turns: bench/results/chat-2026-11-28-session49.md).
+  const pool = new pg.Pool({
+    ...withSessionOptions(url),
+    max: poolSize,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: idleConnectionMs,
+  });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = drizzlePostgres({ client: pool, schema }) as unknown as Database;

@@ -16,6 +16,7 @@ import type { SignInToConfirm } from '../../../access/actor.js';
 import { isSignInLiveSql } from '../../auth/index.js';
 import { countedMessageSql, type MessageToCount } from '../../budgets/index.js';
 import type { MessageRow } from './chat-turn.repository.js';
+import { newTurnRows } from './new-turn-rows.js';
 import {
   historyBefore,
   historyContent,
@@ -226,62 +227,6 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
 
 const storeTurn = preparedFor((db) => storeTurnStatement(db, false));
 const storeKeyedTurn = preparedFor((db) => storeTurnStatement(db, true));
-
-/** The two rows a turn inserts, as the database stores them (every other column takes its default, null). */
-function newTurnRows(turn: NewTurn, assistantSeq: number): { user: MessageRow; assistant: MessageRow } {
-  const empty = {
-    tenantId: turn.tenantId,
-    conversationId: turn.conversationId,
-    reasoning: null,
-    errorCode: null,
-    errorMessage: null,
-    inputTokens: null,
-    outputTokens: null,
-    reasoningTokens: null,
-    totalTokens: null,
-    timeToFirstTokenMs: null,
-    durationMs: null,
-    finishReason: null,
-    citations: null,
-    passagesFound: null,
-    attachments: null,
-    toolCalls: null,
-    readAt: null,
-    authorId: null,
-    authorName: null,
-    clientMessageId: null,
-    proactive: false,
-    replyGroupId: null,
-    replyPosition: null,
-    createdAt: turn.now,
-  } as const;
-  return {
-    user: {
-      ...empty,
-      id: turn.userMessageId,
-      role: 'user',
-      content: turn.content,
-      attachments: turn.attachments,
-      status: 'complete',
-      model: null,
-      completedAt: turn.now,
-      aliveAt: null,
-      seq: assistantSeq - 1,
-    },
-    assistant: {
-      ...empty,
-      id: turn.assistantMessageId,
-      role: 'assistant',
-      content: '',
-      attachments: null,
-      status: 'streaming',
-      model: turn.modelRef,
-      completedAt: null,
-      aliveAt: turn.now,
-      seq: assistantSeq,
-    },
-  };
-}
 
 export function createTurnStoreRepository() {
   return {
