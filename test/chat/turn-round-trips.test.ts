@@ -10,6 +10,8 @@ import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from 
 interface SentStatement {
   readonly at: number;
   readonly text: string;
+  /** Sent as a named prepared statement (PostgreSQL; embedded storage prepares every one by its text). */
+  readonly isPrepared: boolean;
 }
 
 /**
@@ -21,14 +23,15 @@ interface SentStatement {
 function watchStatements(): { sent: SentStatement[]; stop(): void } {
   const sent: SentStatement[] = [];
   const isTimer = (text: string) => /pgboss\.|log_cursors/.test(text);
-  const note = (text: string) => {
-    if (!isTimer(text)) sent.push({ at: performance.now(), text: text.replace(/\s+/g, ' ').slice(0, 120) });
+  const note = (text: string, isPrepared = true) => {
+    if (!isTimer(text)) sent.push({ at: performance.now(), text: text.replace(/\s+/g, ' ').slice(0, 120), isPrepared });
   };
   if (testStorage === 'postgres') {
     const original = pg.Client.prototype.query;
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const [first] = args;
-      note(typeof first === 'string' ? first : String((first as { text?: string } | undefined)?.text ?? ''));
+      const query = typeof first === 'string' ? { text: first } : (first as { text?: string; name?: string } | undefined);
+      note(String(query?.text ?? ''), Boolean(query?.name));
       return (original as (...rest: unknown[]) => unknown).apply(this, args);
     } as typeof original;
     return { sent, stop: () => (pg.Client.prototype.query = original) };
@@ -105,5 +108,8 @@ describe('the statements of a warm chat turn', () => {
     expect(before.length, `before the model:\n${listed(before)}`).toBeLessThanOrEqual(1);
     expect(after.length, `after the model:\n${listed(after)}`).toBeGreaterThan(0);
     expect(after.length, `after the model:\n${listed(after)}`).toBeLessThanOrEqual(3);
+    // Every one of the turn's statements is prepared: PostgreSQL parses and plans it once per connection.
+    const unprepared = [...before, ...after].filter((statement) => !statement.isPrepared);
+    expect(unprepared, `not prepared:\n${listed(unprepared)}`).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import {
   userDailyMessages,
 } from '../../platform/db/schema/index.js';
 import { rowsOf } from '../../platform/db/raw-sql.js';
+import { addUsageStatement, settleCallStatement } from './charge.statements.js';
 import { countedMessageSql } from './daily-message-count.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
@@ -26,24 +27,28 @@ export interface LedgerEntry {
   readonly outcome: string;
 }
 
-/**
- * The ledger row as a data-modifying CTE: PostgreSQL runs it with the statement it precedes, so the
- * row and the month's counters are written together or not at all.
- */
-function ledgerInsert(
-  tenantId: string,
-  month: string,
-  use: { inputTokens: number; outputTokens: number },
+/** The values of the charge statements (charge.statements.ts): the month's counters and the ledger's row. */
+function chargeValues(
+  usage: { tenantId: string; month: string; inputTokens: number; outputTokens: number; costMicros: number },
   entry: LedgerEntry,
 ) {
-  return sql`ledger AS (
-    INSERT INTO usage_ledger (tenant_id, month, path, user_id, contact_id, agent_id, conversation_id, provider,
-      model_ref, input_tokens, output_tokens, cost_micros, latency_ms, outcome)
-    VALUES (${tenantId}::uuid, ${month}::date, ${entry.path}, ${entry.userId}::uuid, ${entry.contactId}::uuid,
-      ${entry.agentId}::uuid, ${entry.conversationId}::uuid, ${entry.provider}, ${entry.modelRef},
-      ${use.inputTokens}::int, ${use.outputTokens}::int, ${entry.costMicros}::bigint, ${entry.latencyMs}::int,
-      ${entry.outcome})
-  )`;
+  return {
+    tenantId: usage.tenantId,
+    month: usage.month,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    costMicros: usage.costMicros,
+    path: entry.path,
+    userId: entry.userId,
+    contactId: entry.contactId,
+    agentId: entry.agentId,
+    conversationId: entry.conversationId,
+    provider: entry.provider,
+    modelRef: entry.modelRef,
+    ledgerCostMicros: entry.costMicros,
+    latencyMs: entry.latencyMs,
+    outcome: entry.outcome,
+  };
 }
 
 /** One running call's hold on its tenant's month: what `settle` gives back. */
@@ -170,19 +175,8 @@ export function createBudgetsRepository() {
       usage: { tenantId: string; month: string; inputTokens: number; outputTokens: number; costMicros: number },
       entry: LedgerEntry,
     ): Promise<MonthlyUsage> {
-      const { tenantId, month, inputTokens, outputTokens, costMicros } = usage;
-      const result = await db.execute(sql`
-        WITH ${ledgerInsert(tenantId, month, usage, entry)}
-        INSERT INTO tenant_monthly_usage AS u (tenant_id, month, input_tokens, output_tokens, cost_micros, model_calls)
-        VALUES (${tenantId}::uuid, ${month}::date, ${inputTokens}::bigint, ${outputTokens}::bigint, ${costMicros}::bigint, 1)
-        ON CONFLICT (tenant_id, month) DO UPDATE SET
-          input_tokens = u.input_tokens + excluded.input_tokens,
-          output_tokens = u.output_tokens + excluded.output_tokens,
-          cost_micros = u.cost_micros + excluded.cost_micros,
-          model_calls = u.model_calls + 1,
-          updated_at = now()
-        RETURNING u.input_tokens, u.output_tokens, u.cost_micros, u.model_calls`);
-      return asUsage(rowsOf<UsageTotalsRow>(result)[0]!);
+      const [row] = await addUsageStatement(db).execute(chargeValues(usage, entry));
+      return asUsage(row!);
     },
 
     /**
@@ -231,24 +225,11 @@ export function createBudgetsRepository() {
       entry: LedgerEntry,
     ): Promise<MonthlyUsage> {
       const { id, tenantId, month } = reservation;
-      const result = await db.execute(sql`
-        WITH ${ledgerInsert(tenantId, month, use, entry)}, released AS (
-          DELETE FROM budget_reservations WHERE id = ${id}::uuid RETURNING tokens, cost_micros
-        )
-        INSERT INTO tenant_monthly_usage AS u
-          (tenant_id, month, input_tokens, output_tokens, cost_micros, model_calls)
-        VALUES (${tenantId}::uuid, ${month}::date, ${use.inputTokens}::bigint, ${use.outputTokens}::bigint, ${use.costMicros}::bigint, 1)
-        ON CONFLICT (tenant_id, month) DO UPDATE SET
-          input_tokens = u.input_tokens + excluded.input_tokens,
-          output_tokens = u.output_tokens + excluded.output_tokens,
-          cost_micros = u.cost_micros + excluded.cost_micros,
-          model_calls = u.model_calls + 1,
-          reserved_tokens = greatest(u.reserved_tokens - coalesce((SELECT sum(tokens) FROM released), 0), 0),
-          reserved_cost_micros =
-            greatest(u.reserved_cost_micros - coalesce((SELECT sum(cost_micros) FROM released), 0), 0),
-          updated_at = now()
-        RETURNING u.input_tokens, u.output_tokens, u.cost_micros, u.model_calls`);
-      return asUsage(rowsOf<UsageTotalsRow>(result)[0]!);
+      const [row] = await settleCallStatement(db).execute({
+        ...chargeValues({ tenantId, month, ...use }, entry),
+        reservationId: id,
+      });
+      return asUsage(row!);
     },
 
     /**

@@ -7,6 +7,7 @@ import {
   messages,
   supportConversations,
 } from '../../platform/db/schema/index.js';
+import { preparedFor } from '../../platform/db/prepared.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
 export type SummaryRow = typeof conversationSummaries.$inferSelect;
@@ -33,6 +34,43 @@ const summariesThrough = (tenantId: string, conversationId: string, throughId?: 
     throughId === undefined ? undefined : lte(conversationSummaries.lastMessageId, throughId),
   );
 const newestFirst = desc(conversationSummaries.lastMessageId);
+
+/**
+ * The user's turns since the conversation's newest summary that ends by `throughId`, through it: read after
+ * every reply of an agent that keeps summaries, hence prepared (issue 63: every per-turn statement).
+ */
+const userTurnsSinceSummary = preparedFor((db) => {
+  const tenantId = sql.placeholder('tenantId');
+  const conversationId = sql.placeholder('conversationId');
+  const throughId = sql.placeholder('throughId');
+  const summaryEnd = db
+    .select({ lastMessageId: conversationSummaries.lastMessageId })
+    .from(conversationSummaries)
+    .where(
+      inTenant(
+        conversationSummaries,
+        tenantId,
+        eq(conversationSummaries.conversationId, conversationId),
+        lte(conversationSummaries.lastMessageId, throughId),
+      ),
+    )
+    .orderBy(newestFirst)
+    .limit(1);
+  return db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(messages)
+    .where(
+      inTenant(
+        messages,
+        tenantId,
+        eq(messages.conversationId, conversationId),
+        eq(messages.role, 'user'),
+        gt(messages.id, sql`coalesce((${summaryEnd}), '00000000-0000-0000-0000-000000000000'::uuid)`),
+        lte(messages.id, throughId),
+      ),
+    )
+    .prepare('companion_user_turns_since_summary');
+});
 
 /** User messages after `after` (an id, or an expression giving one), through `throughId`. */
 async function countUserTurnsAfter(
@@ -174,14 +212,8 @@ export function createCompanionRepository() {
       conversationId: string,
       throughId: string,
     ): Promise<number> {
-      const summaryEnd = db
-        .select({ lastMessageId: conversationSummaries.lastMessageId })
-        .from(conversationSummaries)
-        .where(summariesThrough(tenantId, conversationId, throughId))
-        .orderBy(newestFirst)
-        .limit(1);
-      const after = sql`coalesce((${summaryEnd}), '00000000-0000-0000-0000-000000000000'::uuid)`;
-      return countUserTurnsAfter(db, tenantId, conversationId, after, throughId);
+      const [row] = await userTurnsSinceSummary(db).execute({ tenantId, conversationId, throughId });
+      return row?.count ?? 0;
     },
 
     /** The messages a summary covers after the previous one: the user's, and finished, non-empty replies. */
