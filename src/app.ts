@@ -168,7 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'auth', description: 'Registering, signing in, refreshing and ending sessions' },
         { name: 'tenants', description: 'Tenants (platform admins)' },
         { name: 'users', description: "A tenant's users and their roles (tenant admins)" },
-        { name: 'sso', description: "Single sign-on per tenant with OpenID Connect (docs/sso.md)" },
+        { name: 'sso', description: 'Single sign-on per tenant with OpenID Connect (docs/sso.md)' },
         { name: 'api-keys', description: 'API keys, usable as Bearer credentials (shown once)' },
         { name: 'budgets', description: "A tenant's token and cost budgets and daily message cap (docs/budgets.md)" },
         { name: 'providers', description: "A tenant's own model providers, with keys encrypted at rest" },

@@ -12,5 +12,8 @@ export function directProviderFetch(): typeof fetch {
   const direct = createDirectHttp();
   afterAll(() => direct.close());
   return (input, init) =>
-    direct.fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), ...gatedCallHeaders() } });
+    direct.fetch(input, {
+      ...init,
+      headers: { ...Object.fromEntries(new Headers(init?.headers)), ...gatedCallHeaders() },
+    });
 }

@@ -30,7 +30,8 @@ function watchStatements(): { sent: SentStatement[]; stop(): void } {
     const original = pg.Client.prototype.query;
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const [first] = args;
-      const query = typeof first === 'string' ? { text: first } : (first as { text?: string; name?: string } | undefined);
+      const query =
+        typeof first === 'string' ? { text: first } : (first as { text?: string; name?: string } | undefined);
       note(String(query?.text ?? ''), Boolean(query?.name));
       return (original as (...rest: unknown[]) => unknown).apply(this, args);
     } as typeof original;

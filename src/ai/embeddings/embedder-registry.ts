@@ -126,13 +126,13 @@ export function createEmbedder(
       let usage: { tokens: number | undefined } | undefined;
       // A gate of its own (recorded through `onCall`): the providers' pool sends only what carries its mark.
       ({ embeddings, usage } = await embedMany({
-          model,
-          headers: gatedCallHeaders(),
-          values,
-          maxRetries,
-          abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-          ...(providerOptions && { providerOptions }),
-        }));
+        model,
+        headers: gatedCallHeaders(),
+        values,
+        maxRetries,
+        abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+        ...(providerOptions && { providerOptions }),
+      }));
       // A provider that reports no usage is charged nothing for it here: embeddings are cheap, and
       // counting every chunk with a tokenizer would cost indexing more than it tells.
       ended(usage?.tokens ?? 0, 'finished');
@@ -205,7 +205,12 @@ async function measureDimensions(
   const ended = (inputTokens: number, outcome: EmbeddingCall['outcome']) =>
     onCall?.({ inputTokens, latencyMs: Math.round(performance.now() - started), outcome });
   try {
-    const { embeddings, usage } = await embedMany({ model, values: [probeText], maxRetries, headers: gatedCallHeaders() });
+    const { embeddings, usage } = await embedMany({
+      model,
+      values: [probeText],
+      maxRetries,
+      headers: gatedCallHeaders(),
+    });
     ended(usage?.tokens ?? 0, 'finished');
     return embeddings[0]?.length ?? 0;
   } catch (error) {

@@ -75,14 +75,14 @@ function createReranker(modelRef: string, model: RerankingModelV3): Reranker {
       if (documents.length === 0) return [];
       // With the gate's mark: the server-wide providers' pool sends nothing else (gated-call-scope.ts).
       const { ranking } = await rerank({
-          headers: gatedCallHeaders(),
-          model,
-          query,
-          documents: [...documents],
-          topN: Math.min(topN, documents.length),
-          maxRetries,
-          ...(signal && { abortSignal: signal }),
-        });
+        headers: gatedCallHeaders(),
+        model,
+        query,
+        documents: [...documents],
+        topN: Math.min(topN, documents.length),
+        maxRetries,
+        ...(signal && { abortSignal: signal }),
+      });
       // The SDK checks the indices are in range; a server may still repeat one or send them unsorted.
       const seen = new Set<number>();
       const ranked = ranking.flatMap(({ originalIndex, score }) => {
