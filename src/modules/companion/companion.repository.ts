@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lte, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lte, notInArray, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import {
   agents,
@@ -35,6 +35,31 @@ const summariesThrough = (tenantId: string, conversationId: string, throughId?: 
   );
 const newestFirst = desc(conversationSummaries.lastMessageId);
 
+type IdOrPlaceholder<Name extends string> = string | Placeholder<Name>;
+
+/** The count of user messages after `after` (an id, or an expression giving one), through `throughId`. */
+function userTurnsAfter(
+  db: Executor,
+  tenantId: IdOrPlaceholder<'tenantId'>,
+  conversationId: IdOrPlaceholder<'conversationId'>,
+  after: string | SQL | undefined,
+  throughId: IdOrPlaceholder<'throughId'>,
+) {
+  return db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(messages)
+    .where(
+      inTenant(
+        messages,
+        tenantId,
+        eq(messages.conversationId, conversationId),
+        eq(messages.role, 'user'),
+        after === undefined ? undefined : gt(messages.id, after),
+        lte(messages.id, throughId),
+      ),
+    );
+}
+
 /**
  * The user's turns since the conversation's newest summary that ends by `throughId`, through it: read after
  * every reply of an agent that keeps summaries, hence prepared (issue 63: every per-turn statement).
@@ -56,20 +81,8 @@ const userTurnsSinceSummary = preparedFor((db) => {
     )
     .orderBy(newestFirst)
     .limit(1);
-  return db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(messages)
-    .where(
-      inTenant(
-        messages,
-        tenantId,
-        eq(messages.conversationId, conversationId),
-        eq(messages.role, 'user'),
-        gt(messages.id, sql`coalesce((${summaryEnd}), '00000000-0000-0000-0000-000000000000'::uuid)`),
-        lte(messages.id, throughId),
-      ),
-    )
-    .prepare('companion_user_turns_since_summary');
+  const after = sql`coalesce((${summaryEnd}), '00000000-0000-0000-0000-000000000000'::uuid)`;
+  return userTurnsAfter(db, tenantId, conversationId, after, throughId).prepare('companion_user_turns_since_summary');
 });
 
 /** User messages after `after` (an id, or an expression giving one), through `throughId`. */
@@ -80,19 +93,7 @@ async function countUserTurnsAfter(
   after: string | SQL | undefined,
   throughId: string,
 ): Promise<number> {
-  const [row] = await db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(messages)
-    .where(
-      inTenant(
-        messages,
-        tenantId,
-        eq(messages.conversationId, conversationId),
-        eq(messages.role, 'user'),
-        after === undefined ? undefined : gt(messages.id, after),
-        lte(messages.id, throughId),
-      ),
-    );
+  const [row] = await userTurnsAfter(db, tenantId, conversationId, after, throughId);
   return row?.count ?? 0;
 }
 
