@@ -64,7 +64,7 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       let result: Awaited<ReturnType<LanguageModelV3['doGenerate']>>;
       try {
         // With the gate's mark: the server-wide providers' pool sends nothing else (gated-call-scope.ts).
-        result = await model.doGenerate({ ...options, headers: { ...options.headers, ...gatedCallHeaders() } });
+        result = await model.doGenerate(withGateMark(options));
       } catch (error) {
         await charge.settle(nothingUsed, 'failed');
         throw error;
@@ -78,7 +78,7 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
       const charge = await meter.admitCall(estimate);
       let result: Awaited<ReturnType<LanguageModelV3['doStream']>>;
       try {
-        result = await model.doStream({ ...options, headers: { ...options.headers, ...gatedCallHeaders() } });
+        result = await model.doStream(withGateMark(options));
       } catch (error) {
         await charge.settle(nothingUsed, 'failed');
         throw error;
@@ -89,6 +89,11 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
 }
 
 const nothingUsed: CallTokens = { inputTokens: 0, outputTokens: 0 };
+
+/** The call's options with the gate's mark among its headers (gated-call-scope.ts). */
+function withGateMark(options: LanguageModelV3CallOptions): LanguageModelV3CallOptions {
+  return { ...options, headers: { ...options.headers, ...gatedCallHeaders() } };
+}
 
 /**
  * The stream as it was, charging the call once: at its `finish` part (awaited before the part goes on,

@@ -87,8 +87,7 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
       const timer = setTimeout(() => timeout.abort(new OutboundTimeoutError(firstHost, timeoutMs)), timeoutMs);
       const signal = requestInit.signal ? AbortSignal.any([requestInit.signal, timeout.signal]) : timeout.signal;
       // A tenant's provider is sent a gated call without the gate's mark: it never leaves the server.
-      const unmarked = takeGateMark(requestInit).init ?? requestInit;
-      let request = await withPortableBody({ ...unmarked, headers: new Headers(unmarked.headers) });
+      let request = await withPortableBody(takeGateMark(requestInit).init);
       try {
         for (let redirects = 0; ; redirects += 1) {
           const response = await fetchOnce(url, request, signal);

@@ -23,11 +23,13 @@ export function gatedCallHeaders(): Record<string, string> {
 
 /**
  * Whether the request carries the gate's mark, and its init without the mark (whether it carried it or
- * not: a provider is never sent it).
+ * not: a provider is never sent it), its headers as a `Headers`.
  */
-export function takeGateMark(init: RequestInit | undefined): { isGated: boolean; init: RequestInit | undefined } {
-  if (!init?.headers) return { isGated: false, init };
-  const headers = new Headers(init.headers);
+export function takeGateMark(init: RequestInit | undefined): {
+  isGated: boolean;
+  init: RequestInit & { headers: Headers };
+} {
+  const headers = new Headers(init?.headers);
   const isGated = headers.get(gateHeader) === gateMark;
   headers.delete(gateHeader);
   return { isGated, init: { ...init, headers } };
