@@ -8,7 +8,7 @@ import {
   userDailyMessages,
 } from '../../platform/db/schema/index.js';
 import { rowsOf } from '../../platform/db/raw-sql.js';
-import { addUsageStatement, settleCallStatement } from './charge.statements.js';
+import { addUsageStatement, settleCallStatement, type ChargeValues } from './charge.statements.js';
 import { countedMessageSql } from './daily-message-count.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
 
@@ -27,12 +27,17 @@ export interface LedgerEntry {
   readonly outcome: string;
 }
 
-/** The values of the charge statements (charge.statements.ts): the month's counters and the ledger's row. */
-function chargeValues(
+/**
+ * The values of the charge statements (charge.statements.ts): the month's counters and the ledger's row,
+ * and the reservation the charge gives back when the call made one.
+ */
+export function chargeValues(
   usage: { tenantId: string; month: string; inputTokens: number; outputTokens: number; costMicros: number },
   entry: LedgerEntry,
-) {
+  reservationId?: string,
+): ChargeValues {
   return {
+    ...(reservationId !== undefined && { reservationId }),
     tenantId: usage.tenantId,
     month: usage.month,
     inputTokens: usage.inputTokens,
@@ -58,14 +63,15 @@ export interface Reservation {
   readonly month: string;
 }
 
-interface UsageTotalsRow {
+/** The month's totals as a charge statement answers them (bigint columns: strings from some drivers). */
+export interface UsageTotalsRow {
   input_tokens: string | number;
   output_tokens: string | number;
   cost_micros: string | number;
   model_calls: string | number;
 }
 
-const asUsage = (row: UsageTotalsRow): MonthlyUsage => ({
+export const asUsage = (row: UsageTotalsRow): MonthlyUsage => ({
   inputTokens: Number(row.input_tokens),
   outputTokens: Number(row.output_tokens),
   costMicros: Number(row.cost_micros),
@@ -175,7 +181,14 @@ export function createBudgetsRepository() {
       usage: { tenantId: string; month: string; inputTokens: number; outputTokens: number; costMicros: number },
       entry: LedgerEntry,
     ): Promise<MonthlyUsage> {
-      const [row] = await addUsageStatement(db).execute(chargeValues(usage, entry));
+      const [row] = await addUsageStatement(db).execute({ ...chargeValues(usage, entry) });
+      return asUsage(row!);
+    },
+
+    /** A charge as `chargeValues` made it: `settle` where it gives back a reservation, else `addUsage`. */
+    async charge(db: Executor, values: ChargeValues): Promise<MonthlyUsage> {
+      const statement = values.reservationId === undefined ? addUsageStatement : settleCallStatement;
+      const [row] = await statement(db).execute({ ...values });
       return asUsage(row!);
     },
 
@@ -225,10 +238,7 @@ export function createBudgetsRepository() {
       entry: LedgerEntry,
     ): Promise<MonthlyUsage> {
       const { id, tenantId, month } = reservation;
-      const [row] = await settleCallStatement(db).execute({
-        ...chargeValues({ tenantId, month, ...use }, entry),
-        reservationId: id,
-      });
+      const [row] = await settleCallStatement(db).execute({ ...chargeValues({ tenantId, month, ...use }, entry, id) });
       return asUsage(row!);
     },
 

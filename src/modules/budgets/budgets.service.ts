@@ -12,7 +12,17 @@ import type { WebhookEvents } from '../webhooks/webhook-event-types.js';
 import { dayOf, monthOf, nextMonthStart } from './budget-periods.js';
 import { budgetExceeded, formatCost, formatCount } from './budget-refusals.js';
 import type { MessageToCount } from './daily-message-count.js';
-import type { BudgetRow, BudgetsRepository, LedgerEntry, MonthlyUsage, Reservation } from './budgets.repository.js';
+import {
+  asUsage,
+  chargeValues,
+  type BudgetRow,
+  type BudgetsRepository,
+  type LedgerEntry,
+  type MonthlyUsage,
+  type Reservation,
+} from './budgets.repository.js';
+import type { ChargeHandoff } from './charge-handoff.js';
+import type { ChargeValues } from './charge.statements.js';
 import { presentBudget, toLimits, type BudgetInput, type BudgetView } from './budgets.schemas.js';
 import { createHeldLimits } from './held-limits.js';
 import { createThresholdWatch } from './threshold-watch.js';
@@ -115,31 +125,81 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
   }
 
   /**
+   * One call's charge, priced: its ledger row, the month's counters and the reservation to give back.
+   * Undefined when it could not be priced (logged): a call that ran is not failed for its bookkeeping.
+   */
+  async function chargeOf(
+    tenantId: string,
+    call: LedgeredCall,
+    reservation: Reservation | undefined,
+    end: CallEnd,
+  ): Promise<ChargeValues | undefined> {
+    const { inputTokens, outputTokens } = end.use;
+    try {
+      const price = await priceOf(tenantId, call, end.use);
+      const month = reservation?.month ?? monthOf(now());
+      const usage = { tenantId, month, inputTokens, outputTokens, costMicros: price ?? 0 };
+      return chargeValues(usage, ledgerEntryOf(call, end, price), reservation?.id);
+    } catch (error) {
+      logger.error({ err: error, tenantId }, 'A model call’s usage could not be priced');
+      return undefined;
+    }
+  }
+
+  /** After a charge ran (in a statement of its own or its caller's): the 80% line. Never rejects. */
+  async function afterCharge(values: ChargeValues, totals: MonthlyUsage): Promise<void> {
+    await thresholds
+      .consider(values.tenantId, values.month, nextMonthStart(now()), totals)
+      .catch((error: unknown) =>
+        logger.error({ err: error, tenantId: values.tenantId }, 'A budget threshold could not be checked'),
+      );
+  }
+
+  /**
    * Charges one call, writes its ledger row and gives back its reservation (if it made one), in one
    * statement, then watches the 80% line. Never rejects: a call that ran is not failed for its bookkeeping.
    */
+  async function runCharge(values: ChargeValues): Promise<void> {
+    try {
+      const totals = await repository.charge(db, values);
+      await afterCharge(values, totals);
+    } catch (error) {
+      // A tenant deleted while its call finished has nothing left to count against.
+      if (isForeignKeyViolation(error)) return;
+      logger.error(
+        { err: error, tenantId: values.tenantId },
+        'A model call’s usage could not be counted against the budget',
+      );
+    }
+  }
+
   async function charge(
     tenantId: string,
     call: LedgeredCall,
     reservation: Reservation | undefined,
     end: CallEnd,
   ): Promise<void> {
-    const { inputTokens, outputTokens } = end.use;
-    try {
-      const price = await priceOf(tenantId, call, end.use);
-      const costMicros = price ?? 0;
-      const at = now();
-      const month = reservation?.month ?? monthOf(at);
-      const entry = ledgerEntryOf(call, end, price);
-      const totals = reservation
-        ? await repository.settle(db, reservation, { inputTokens, outputTokens, costMicros }, entry)
-        : await repository.addUsage(db, { tenantId, month, inputTokens, outputTokens, costMicros }, entry);
-      await thresholds.consider(tenantId, month, nextMonthStart(at), totals);
-    } catch (error) {
-      // A tenant deleted while its call finished has nothing left to count against.
-      if (isForeignKeyViolation(error)) return;
-      logger.error({ err: error, tenantId }, 'A model call’s usage could not be counted against the budget');
-    }
+    const values = await chargeOf(tenantId, call, reservation, end);
+    if (values) await runCharge(values);
+  }
+
+  /** A finished call's charge left for the caller's statement (`ChargeHandoff`), run alone if it is not taken. */
+  async function parkCharge(
+    handoff: ChargeHandoff,
+    tenantId: string,
+    call: LedgeredCall,
+    reservation: Reservation | undefined,
+    end: CallEnd,
+  ): Promise<void> {
+    const values = await chargeOf(tenantId, call, reservation, end);
+    if (!values) return;
+    handoff.park({
+      values,
+      settled: async (totals) => {
+        if (totals) await afterCharge(values, asUsage(totals));
+      },
+      runAlone: () => runCharge(values),
+    });
   }
 
   /** Undefined: the price table has no price for the model (its tokens still count). */
@@ -241,11 +301,14 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
      * What a resolved model's calls are admitted and charged through. Where the tenant has a token or
      * cost budget, each call reserves its estimate first (`reserve`); else the first call was admitted
      * by the resolver a moment ago, and each later one checks the month again (a budget set since applies).
+     * With a `handoff`, a finished call's charge waits there for the caller's own statement (issue 63).
      */
-    meterFor(tenantId: string, call: LedgeredCall, admission: Admission): ModelMeter {
+    meterFor(tenantId: string, call: LedgeredCall, admission: Admission, handoff?: ChargeHandoff): ModelMeter {
       let isFirstCall = true;
       return {
         async admitCall(estimate): Promise<CallCharge> {
+          // The call before this one is charged first, so this one is admitted against it.
+          await handoff?.runParkedAlone();
           const budget = isFirstCall ? admission.budget : await requireMonthlyBudget(tenantId, now());
           isFirstCall = false;
           const reservation = hasSpendLimit(budget)
@@ -253,12 +316,13 @@ export function createBudgetsService(deps: BudgetsServiceDeps) {
             : undefined;
           const admittedAt = performance.now();
           return {
-            settle: (use, outcome) =>
-              charge(tenantId, call, reservation, {
-                use,
-                outcome,
-                latencyMs: Math.round(performance.now() - admittedAt),
-              }),
+            settle: (use, outcome) => {
+              const end = { use, outcome, latencyMs: Math.round(performance.now() - admittedAt) };
+              // Only a finished call waits for its caller: one stopped or failed may end the caller too.
+              return handoff && outcome === 'finished'
+                ? parkCharge(handoff, tenantId, call, reservation, end)
+                : charge(tenantId, call, reservation, end);
+            },
           };
         },
       };

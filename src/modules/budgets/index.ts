@@ -40,3 +40,6 @@ export function createBudgetsModule(deps: BudgetsModuleDeps) {
 export type { BudgetsService, CostOfCall, ModelUse } from './budgets.service.js';
 export { isBudgetRefusal } from './budget-refusals.js';
 export { countedMessageSql, dailyCapRefusal, type MessageToCount } from './daily-message-count.js';
+export { createChargeHandoff, type ChargeHandoff, type ParkedCharge } from './charge-handoff.js';
+export { chargeCtes, chargeValuesOf, type ChargeValues } from './charge.statements.js';
+export type { UsageTotalsRow } from './budgets.repository.js';

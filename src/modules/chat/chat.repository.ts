@@ -7,7 +7,7 @@ import { inTenant } from '../../platform/db/tenant-scope.js';
 import { createChatTurnRepository, type MessageRow } from './turn/chat-turn.repository.js';
 import { createHistoryRepository } from './turn/history.repository.js';
 
-export type { AssistantMessageResult, MessageRow, TurnContextRow } from './turn/chat-turn.repository.js';
+export type { AssistantMessageResult, MessageRow, RecordedReply, TurnContextRow } from './turn/chat-turn.repository.js';
 export type { NewTurn } from './turn/turn-store.repository.js';
 export type { HistoryMessage, SummaryMark } from './turn/history.repository.js';
 import type { ReplyDraft } from './reply-control/reply-stops.js';

@@ -6,6 +6,7 @@ import type { TurnContextRow } from './chat.repository.js';
 import type { ModelResolver, ResolvedModel } from './turn/model-resolver.js';
 import type { TurnAgent } from './tools/tool-turn.js';
 import { splitReplySettingsOf } from './turn/split-replies.js';
+import { readCompanionSettings } from '../agents/companion-settings.js';
 
 export interface TurnChecksDeps {
   readonly resolveModel: ModelResolver;
@@ -35,7 +36,8 @@ export function createTurnChecks(deps: TurnChecksDeps) {
       );
     }
     const { visibility: _visibility, ownerId: _ownerId, version: _version, companion, ...agent } = usable;
-    const splitReplies = splitReplySettingsOf(companion);
+    const settings = readCompanionSettings(companion);
+    const splitReplies = splitReplySettingsOf(settings);
     // A person's message counts against their daily cap; the widget's visitors (a system actor on the
     // desk user's behalf) count against the tenant's budgets only, not as one person.
     const isContact = actor.via === 'system';
@@ -48,9 +50,11 @@ export function createTurnChecks(deps: TurnChecksDeps) {
       agentId: usable.id,
       conversationId: conversation.id,
       isMessageCountedByCaller,
+      // The turn's reply statement runs its call's charge (chat-turn.ts storeReply): one statement after the model.
+      isChargeHandedToCaller: true,
     };
     return {
-      agent: { ...agent, companion, ...(splitReplies && { splitReplies }) },
+      agent: { ...agent, companion, keepsSummaries: settings.summaries, ...(splitReplies && { splitReplies }) },
       resolved: await deps.resolveModel(actor.tenantId, agent.model, use),
     };
   }

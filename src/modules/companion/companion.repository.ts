@@ -43,7 +43,7 @@ function userTurnsAfter(
   tenantId: IdOrPlaceholder<'tenantId'>,
   conversationId: IdOrPlaceholder<'conversationId'>,
   after: string | SQL | undefined,
-  throughId: IdOrPlaceholder<'throughId'>,
+  throughId: string | Placeholder,
 ) {
   return db
     .select({ count: sql<number>`count(*)::int` })
@@ -61,13 +61,14 @@ function userTurnsAfter(
 }
 
 /**
- * The user's turns since the conversation's newest summary that ends by `throughId`, through it: read after
- * every reply of an agent that keeps summaries, hence prepared (issue 63: every per-turn statement).
+ * The user's turns since the conversation's newest summary that ends by `throughId`, through it, with the
+ * tenant and conversation as the placeholders `tenantId` and `conversationId`: whether a summary is due
+ * after a reply. A chat turn reads it in the statement that stores its reply (issue 63: one statement
+ * after the model); anything else reads it prepared (`countUserTurnsSinceSummary`).
  */
-const userTurnsSinceSummary = preparedFor((db) => {
+export function userTurnsSinceSummaryQuery(db: Executor, throughId: Placeholder) {
   const tenantId = sql.placeholder('tenantId');
   const conversationId = sql.placeholder('conversationId');
-  const throughId = sql.placeholder('throughId');
   const summaryEnd = db
     .select({ lastMessageId: conversationSummaries.lastMessageId })
     .from(conversationSummaries)
@@ -82,8 +83,12 @@ const userTurnsSinceSummary = preparedFor((db) => {
     .orderBy(newestFirst)
     .limit(1);
   const after = sql`coalesce((${summaryEnd}), '00000000-0000-0000-0000-000000000000'::uuid)`;
-  return userTurnsAfter(db, tenantId, conversationId, after, throughId).prepare('companion_user_turns_since_summary');
-});
+  return userTurnsAfter(db, tenantId, conversationId, after, throughId);
+}
+
+const userTurnsSinceSummary = preparedFor((db) =>
+  userTurnsSinceSummaryQuery(db, sql.placeholder('throughId')).prepare('companion_user_turns_since_summary'),
+);
 
 /** User messages after `after` (an id, or an expression giving one), through `throughId`. */
 async function countUserTurnsAfter(

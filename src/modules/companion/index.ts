@@ -124,6 +124,8 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
     conversationId: string,
     userMessageId: string,
     replyId: string,
+    /** The reply's own statement counted the turns since the last summary (chat's storeReply). */
+    userTurnsSinceSummary: number | undefined,
   ) {
     const { tenantId } = turn;
     const companion =
@@ -132,7 +134,7 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
         : (await repository.conversationContext(deps.db, tenantId, conversationId))?.companion;
     if (companion === undefined || companion === null) return;
     const settings = readCompanionSettings(companion);
-    await summaries.considerSummary(tenantId, conversationId, settings, replyId);
+    await summaries.considerSummary(tenantId, conversationId, settings, replyId, userTurnsSinceSummary);
     await memories.considerMemories(tenantId, conversationId, settings, userMessageId);
   }
 
@@ -150,7 +152,8 @@ export function createCompanionModule(deps: CompanionModuleDeps) {
         const { conversationId, userMessage, assistantMessage } = outcome;
         // A split reply is one turn, however many bubbles: it ends at its last one.
         const lastOfReply = outcome.laterBubbles?.at(-1) ?? assistantMessage;
-        await afterReply(turn, conversationId, userMessage.id, lastOfReply.id).catch((error: unknown) =>
+        const counted = outcome.userTurnsSinceSummary;
+        await afterReply(turn, conversationId, userMessage.id, lastOfReply.id, counted).catch((error: unknown) =>
           deps.logger.warn({ err: error, conversationId }, 'could not queue the companion jobs of a reply'),
         );
       });
@@ -208,6 +211,7 @@ export function createMemoryReader(db: Executor) {
 
 export type CompanionModule = ReturnType<typeof createCompanionModule>;
 export type { ReadEvent } from './read-receipts.service.js';
+export { userTurnsSinceSummaryQuery } from './companion.repository.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

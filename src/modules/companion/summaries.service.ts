@@ -47,11 +47,13 @@ export function createSummariesService(deps: SummariesServiceDeps) {
     conversationId: string,
     settings: CompanionSettings,
     replyId: string,
+    /** Counted already, by the statement that stored the reply (a chat turn's): no statement of its own. */
+    counted?: number,
   ): Promise<void> {
     if (!settings.summaries) return;
     // Counted in user turns (a turn adds a user message and one reply, or several), at or past N: a
     // turn that jumps the count does not skip a summary.
-    const turns = await repository.countUserTurnsSinceSummary(db, tenantId, conversationId, replyId);
+    const turns = counted ?? (await repository.countUserTurnsSinceSummary(db, tenantId, conversationId, replyId));
     if (turns < settings.summaryEveryTurns) return;
     const data: SummaryJobData = { tenantId, conversationId, throughMessageId: replyId };
     // One waiting job per conversation (the queue's singleton key), a retry included: a turn while one

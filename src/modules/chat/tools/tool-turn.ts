@@ -24,6 +24,8 @@ export type TurnAgent = ChatAgent & {
   readonly splitReplies?: SplitReplySettings;
   /** The agent's companion settings as stored, for whoever acts after the reply (the companion module). */
   readonly companion?: unknown;
+  /** The agent keeps summaries: the reply's statement also counts the turns since the last (chat-turn.ts). */
+  readonly keepsSummaries?: boolean;
 };
 
 /** What the tool loop needs beyond a plain turn; absent, agents' tools are not offered. */

@@ -65,6 +65,8 @@ export interface ChatTurnOutcome {
   readonly laterBubbles?: readonly MessageView[];
   /** Set when the reply ended in an error; the assistant message then has status `error`. */
   readonly error?: TurnError;
+  /** Counted by the reply's statement for an agent that keeps summaries (the companion's summary check). */
+  readonly userTurnsSinceSummary?: number;
 }
 
 /** A running (or finished) turn, as the transports see it. */

@@ -10,7 +10,10 @@ import {
   supportConversations,
 } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
+import { createReplyStoreRepository } from './reply-store.repository.js';
 import { createTurnStoreRepository } from './turn-store.repository.js';
+
+export type { RecordedReply, ReplyToRecord } from './reply-store.repository.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type AssistantMessageResult = Pick<
@@ -43,15 +46,6 @@ export interface BubbleToStore {
   readonly content: string;
   readonly modelRef: string;
   readonly now: Date;
-}
-
-export interface ReplyToRecord {
-  readonly tenantId: string;
-  readonly conversationId: string;
-  readonly messageId: string;
-  readonly result: AssistantMessageResult;
-  /** Set for a successful reply: the conversation's state then counts the turn and its model. */
-  readonly turn?: { readonly modelRef: string; readonly now: Date };
 }
 
 /** The conversation a message is posted to, with its agent (null when it has none, or it was deleted). */
@@ -108,75 +102,6 @@ const turnContext = preparedFor((db) =>
 
 export type TurnContextRow = Awaited<ReturnType<ReturnType<typeof turnContext>['execute']>>[number];
 
-const value = sql.placeholder;
-
-/**
- * A reply's outcome, every field a placeholder. Its seq comes from the trigger, or, when the statement
- * also bumps the conversation (`counted`, a CTE returning `last_seq`), from that bump.
- */
-function replyCompletion(db: Executor, counted?: ReturnType<typeof turnCounted>) {
-  const field = (name: keyof AssistantMessageResult) => sql`${value(name)}`;
-  const seq = counted && sql`(select last_seq from ${counted})`;
-  return (counted ? db.with(counted) : db)
-    .update(messages)
-    .set({
-      content: field('content'),
-      reasoning: field('reasoning'),
-      status: field('status'),
-      errorCode: field('errorCode'),
-      errorMessage: field('errorMessage'),
-      inputTokens: field('inputTokens'),
-      outputTokens: field('outputTokens'),
-      reasoningTokens: field('reasoningTokens'),
-      totalTokens: field('totalTokens'),
-      timeToFirstTokenMs: field('timeToFirstTokenMs'),
-      durationMs: field('durationMs'),
-      finishReason: field('finishReason'),
-      completedAt: sql`${value('completedAt')}::timestamptz`,
-      citations: sql`${value('citations')}::jsonb`,
-      passagesFound: sql`${value('passagesFound')}::integer`,
-      ...(seq && { seq }),
-    })
-    .where(
-      inTenant(
-        messages,
-        value('tenantId'),
-        eq(messages.id, value('messageId')),
-        counted && sql`exists (select from ${counted})`,
-      ),
-    );
-}
-
-const recordFailedReply = preparedFor((db) =>
-  replyCompletion(db).returning({ id: messages.id, seq: messages.seq }).prepare('chat_record_failed_reply'),
-);
-
-/**
- * The turn counted in the conversation's state (merged in SQL, so concurrent turns both count), and the
- * seq its reply takes from this bump (the trigger would update the conversation a second time).
- */
-function turnCounted(db: Executor) {
-  return db.$with('counted').as(
-    db
-      .update(conversations)
-      .set({
-        state: sql`${conversations.state} || jsonb_build_object('lastModel', ${value('modelRef')}::text, 'turns', coalesce((${conversations.state}->>'turns')::int, 0) + 1)`,
-        lastSeq: sql`${conversations.lastSeq} + 1`,
-        lastActivityAt: sql`${value('now')}::timestamptz`,
-        updatedAt: sql`${value('now')}::timestamptz`,
-      })
-      .where(inTenant(conversations, value('tenantId'), eq(conversations.id, value('conversationId'))))
-      .returning({ id: conversations.id, lastSeq: conversations.lastSeq }),
-  );
-}
-
-const recordCompletedReply = preparedFor((db) => {
-  const counted = turnCounted(db);
-  return replyCompletion(db, counted)
-    .returning({ id: messages.id, seq: messages.seq })
-    .prepare('chat_record_completed_reply');
-});
-
 /**
  * The statements every chat turn runs, each one round trip (ADR 7): the conversation with its agent
  * before, the turn's writes with the history before the model call, and the reply after it.
@@ -184,6 +109,7 @@ const recordCompletedReply = preparedFor((db) => {
 export function createChatTurnRepository() {
   return {
     ...createTurnStoreRepository(),
+    ...createReplyStoreRepository(),
     async findTurnContext(db: Executor, tenantId: string, conversationId: string): Promise<TurnContextRow | undefined> {
       const [row] = await turnContext(db).execute({ tenantId, conversationId });
       return row;
@@ -227,33 +153,6 @@ export function createChatTurnRepository() {
         })
         .returning();
       return row;
-    },
-
-    /**
-     * Stores a reply's outcome and, for a successful one, counts the turn in the conversation's state,
-     * in one statement. The state is merged in SQL so two turns finishing together both count. Answers
-     * the seq the reply's new state took, or undefined when there was nothing to write to: the
-     * conversation was deleted while the model talked.
-     */
-    async recordReply(db: Executor, reply: ReplyToRecord): Promise<number | undefined> {
-      const { tenantId, conversationId, messageId, result, turn } = reply;
-      const values = {
-        ...result,
-        completedAt: result.completedAt?.toISOString() ?? null,
-        citations: result.citations === null ? null : JSON.stringify(result.citations),
-        tenantId,
-        messageId,
-      };
-      const rows = turn
-        ? await recordCompletedReply(db).execute({
-            ...values,
-            conversationId,
-            modelRef: turn.modelRef,
-            now: turn.now.toISOString(),
-          })
-        : await recordFailedReply(db).execute(values);
-      // bigint: a string from some drivers.
-      return rows[0] && Number(rows[0].seq);
     },
   };
 }

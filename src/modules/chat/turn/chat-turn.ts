@@ -1,6 +1,5 @@
 import type { Actor } from '../../../access/actor.js';
 import type { Database } from '../../../platform/db/client.js';
-import { storableJson, storableText } from '../../../platform/db/storable-text.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Metrics } from '../../../platform/metrics.js';
 import type { Shutdown } from '../../../platform/shutdown.js';
@@ -8,7 +7,6 @@ import {
   isCompleteOrStopped,
   presentMessage,
   shownStatusOf,
-  storeAnnounced,
   type MessageEvents,
   type MessageView,
 } from '../../conversations/index.js';
@@ -20,7 +18,7 @@ import {
   type TurnChannel,
   type TurnError,
 } from './chat-events.js';
-import type { AssistantMessageResult, ChatRepository, MessageRow } from '../chat.repository.js';
+import type { ChatRepository, MessageRow } from '../chat.repository.js';
 import { writeConversationTitle } from './conversation-title.js';
 import { logModelFailure } from './model-failure-log.js';
 import type { ResolvedModel } from './model-resolver.js';
@@ -32,6 +30,7 @@ import {
   type ModelStreamResult,
 } from './model-stream.js';
 import type { ReplyStops } from '../reply-control/reply-stops.js';
+import { emptyResult, internalTurnError, markFailed, presentFailed, storeReply } from './reply-storing.js';
 import { deliverLaterBubbles, writeSplitReply, type SplitModelResult } from './split-reply-turn.js';
 import type { AttachmentPartsSource } from './turn-messages.js';
 import { promptOf, type StoredHistoryRead } from './prompt-history.js';
@@ -155,11 +154,6 @@ export interface StoredTurn {
   readonly agent: TurnAgent;
   readonly resolved: ResolvedModel;
 }
-
-const internalTurnError: TurnError = {
-  code: 'internal',
-  message: 'The reply could not be stored; quote the request id when reporting it',
-};
 
 /**
  * Runs the model for a stored turn and stores its reply. Deliberately not tied to any request: a
@@ -337,13 +331,13 @@ async function runTurn(
     }
     const repliedText = [result.text, ...laterBubbles.map((bubble) => bubble.content)].join('\n\n');
     const citations = knowledge ? citationsCitedIn(knowledge.citations, repliedText) : null;
-    const { message: stored, error } = await storeReply(
-      deps,
-      storedTurn,
-      result,
-      citations,
-      knowledge?.citations.length,
-    );
+    // A split reply's summary count is through its last bubble: the companion reads it (watchTurn).
+    const countsSummaryTurns = agent.keepsSummaries === true && laterBubbles.length === 0;
+    const {
+      message: stored,
+      error,
+      userTurnsSinceSummary,
+    } = await storeReply(deps, storedTurn, result, citations, knowledge?.citations.length, countsSummaryTurns);
     deps.metrics.chatTurns.inc({ outcome: turnOutcome(stored, error) });
     if (result.error) {
       const { tenantId, actor } = turn;
@@ -366,13 +360,22 @@ async function runTurn(
     channel.emit({ type: 'finished', assistantMessage: stored });
     // A reply awaiting approval is titled when it is finished (tool-approval.ts).
     if (!turn.hasTitle && isCompleteOrStopped(stored)) scheduleTitle(deps, turn, repliedText);
-    return { conversationId, userMessage, assistantMessage: stored, laterBubbles };
+    return {
+      conversationId,
+      userMessage,
+      assistantMessage: stored,
+      laterBubbles,
+      ...(userTurnsSinceSummary !== undefined && { userTurnsSinceSummary }),
+    };
   } catch (error) {
     deps.logger.error({ err: error, conversationId, messageId: assistantMessageId }, 'chat turn failed');
     deps.metrics.chatTurns.inc({ outcome: 'error' });
     const assistantMessage = await markFailed(deps, turn, result).catch(() => presentFailed(turn, result));
     channel.emit({ type: 'error', error: internalTurnError, assistantMessage });
     return { conversationId, userMessage, assistantMessage, error: internalTurnError };
+  } finally {
+    // A charge the reply's statement did not take (a stopped or failed reply, one awaiting approval).
+    await resolved.chargeHandoff?.runParkedAlone();
   }
 }
 
@@ -447,134 +450,6 @@ async function retrieveKnowledge(
     return { error: knowledgeFailure(error) };
   }
 }
-
-/** What a turn ends with once its reply is written: the reply, and its error if it has one. */
-export interface StoredReply {
-  readonly message: MessageView;
-  readonly error?: TurnError;
-}
-
-/** The conversation went while the model talked: the client hears what was said, and that it was not kept. */
-const conversationGone: TurnError = {
-  code: 'not_found',
-  message: 'The conversation was deleted while its reply was being written, so the reply was not kept',
-};
-
-/**
- * Stores the reply. A tool loop's reply also stores its calls, in the same transaction; one that
- * stopped for approval is stored `awaiting_approval` and not yet counted as a turn. A reply stored
- * `complete` (a stopped one too) is announced in the transaction that stores it; a failed one is not.
- */
-export async function storeReply(
-  deps: Pick<ChatTurnDeps, 'db' | 'repository' | 'tools' | 'messageEvents'>,
-  turn: Pick<StoredTurn, 'tenantId' | 'conversationId' | 'assistantMessage' | 'resolved'>,
-  result: ModelStreamResult | ToolLoopResult,
-  citations: AssistantMessageResult['citations'],
-  /** How many passages the knowledge search found for this reply; absent when it searched none (analytics). */
-  passagesFound?: number,
-): Promise<StoredReply> {
-  const now = new Date();
-  // Excerpts are cut from passages (citationExcerpt); cleaned like every other text from outside.
-  const fields = {
-    ...storedResult(result, now),
-    citations: citations && storableJson(citations),
-    passagesFound: passagesFound ?? null,
-  };
-  const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
-  const reply = {
-    tenantId: turn.tenantId,
-    conversationId: turn.conversationId,
-    messageId: turn.assistantMessage.id,
-    result: fields,
-    ...(!result.error && !isAwaiting && { turn: { modelRef: turn.resolved.modelRef, now } }),
-  };
-  const tools = 'toolCalls' in result ? deps.tools : undefined;
-  const toolCalls = tools && 'toolCalls' in result ? storableJson(result.toolCalls) : undefined;
-  // The row as stored, with the seq its write took (undefined: the conversation was deleted meanwhile).
-  const stored = (seq: number) =>
-    presentMessage({ ...turn.assistantMessage, ...fields, ...(toolCalls && { toolCalls }), seq });
-  const seq = await storeAnnounced(
-    deps,
-    turn.tenantId,
-    async (executor) => {
-      const recorded = await deps.repository.recordReply(executor, reply);
-      if (tools && toolCalls)
-        await tools.repository.setToolCalls(executor, turn.tenantId, turn.assistantMessage.id, toolCalls);
-      return recorded;
-    },
-    (recorded) => (recorded !== undefined && fields.status === 'complete' ? [stored(recorded)] : []),
-    { needsTransaction: tools !== undefined },
-  );
-  // Exactly the stored row; or, if the conversation was deleted while the model talked, what it said,
-  // ended in that error.
-  const message = stored(seq ?? 0);
-  if (seq !== undefined) return { message, ...(result.error && { error: result.error }) };
-  return {
-    message: { ...message, status: 'error', error: { code: conversationGone.code, message: conversationGone.message } },
-    error: conversationGone,
-  };
-}
-
-function storedResult(result: ModelStreamResult | ToolLoopResult, now: Date): AssistantMessageResult {
-  const isAwaiting = 'toolCalls' in result && result.isAwaitingApproval;
-  return {
-    citations: null,
-    passagesFound: null,
-    content: storableText(result.text),
-    reasoning: storableText(result.reasoning) || null,
-    status: result.error ? 'error' : isAwaiting ? 'awaiting_approval' : 'complete',
-    errorCode: result.error?.code ?? null,
-    errorMessage: result.error?.message ?? null,
-    ...result.usage,
-    timeToFirstTokenMs: result.timeToFirstTokenMs,
-    durationMs: result.durationMs,
-    finishReason: result.finishReason,
-    completedAt: isAwaiting ? null : now,
-  };
-}
-
-async function markFailed(
-  deps: ChatTurnDeps,
-  turn: StoredTurn,
-  result: ModelStreamResult | undefined,
-  error: TurnError = internalTurnError,
-): Promise<MessageView> {
-  const failed = failedResult(result, error);
-  const seq = await deps.repository.recordReply(deps.db, {
-    tenantId: turn.tenantId,
-    conversationId: turn.conversationId,
-    messageId: turn.assistantMessage.id,
-    result: failed,
-  });
-  return presentMessage({ ...turn.assistantMessage, ...failed, seq: seq ?? turn.assistantMessage.seq });
-}
-
-function presentFailed(turn: StoredTurn, result: ModelStreamResult | undefined): MessageView {
-  return presentMessage({ ...turn.assistantMessage, ...failedResult(result) });
-}
-
-function failedResult(
-  result: ModelStreamResult | undefined,
-  error: TurnError = internalTurnError,
-): AssistantMessageResult {
-  const base = storedResult(result ?? emptyResult, new Date());
-  return {
-    ...base,
-    status: 'error',
-    errorCode: error.code,
-    errorMessage: error.message,
-    finishReason: 'error',
-  };
-}
-
-const emptyResult: ModelStreamResult = {
-  text: '',
-  reasoning: '',
-  usage: { inputTokens: null, outputTokens: null, reasoningTokens: null, totalTokens: null },
-  finishReason: null,
-  timeToFirstTokenMs: null,
-  durationMs: 0,
-};
 
 /** Outside the turn's critical path: the reply is already stored and announced. */
 export function scheduleTitle(

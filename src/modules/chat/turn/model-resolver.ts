@@ -4,7 +4,7 @@ import { providerOfModelRef } from '../../../ai/model-ref.js';
 import type { UsagePath, UsageSubject } from '../../../ai/usage-paths.js';
 import type { ModelRegistry, TenantProviderConfig } from '../../../ai/model-types.js';
 import { AppError } from '../../../platform/errors.js';
-import type { MessageToCount } from '../../budgets/index.js';
+import { createChargeHandoff, type ChargeHandoff, type MessageToCount } from '../../budgets/index.js';
 import { gatedAtCallTime, type BackgroundCallGate } from './background-call-gate.js';
 
 /** A tenant's own model providers, decrypted; implemented by the providers module. */
@@ -18,6 +18,11 @@ export interface ResolvedModel {
   readonly isOffline: boolean;
   /** The person's message, for the caller to count in its own statement (`ModelUse.isMessageCountedByCaller`). */
   readonly messageToCount?: MessageToCount;
+  /**
+   * Where `model`'s finished calls leave their charges for the caller's own statement
+   * (`ModelUse.isChargeHandedToCaller`); the caller runs a charge it does not take alone (`runParkedAlone`).
+   */
+  readonly chargeHandoff?: ChargeHandoff;
   /**
    * How the call is labelled on /metrics, which anyone who reaches the server can read: a tenant's
    * provider and model names are the tenant's own (and unbounded), so they appear only as its kind.
@@ -48,6 +53,11 @@ export interface ModelUse extends UsageSubject {
   readonly messageFrom?: string | undefined;
   /** The caller counts the message in its own statement (a chat turn's store): see `messageToCount`. */
   readonly isMessageCountedByCaller?: boolean;
+  /**
+   * The caller runs the charge of the resolved model's finished calls in its own statement (a chat turn's
+   * reply): see `ResolvedModel.chargeHandoff`. Other paths (`forPath`: a title) are charged as they end.
+   */
+  readonly isChargeHandedToCaller?: boolean;
 }
 
 /** What the budgets' check before the first call found, handed on to the meter of the model resolved. */
@@ -64,6 +74,7 @@ export interface ModelBudgets {
     tenantId: string,
     call: { providerName: string; modelRef: string; isOffline: boolean; subject: UsageSubject },
     admission: ModelAdmission,
+    handoff?: ChargeHandoff,
   ): ModelMeter;
 }
 
@@ -133,16 +144,28 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
         : called;
     if (!budgets) return { ...resolved, model: gated(use.path, model), forPath: (path) => gated(path, model) };
     const admission = await budgets.admit(tenantId, use);
-    const { messageFrom: _messageFrom, isMessageCountedByCaller: _counted, ...subject } = use;
-    const meteredFor = (path: UsagePath) =>
+    const { messageFrom: _from, isMessageCountedByCaller: _counted, isChargeHandedToCaller, ...subject } = use;
+    const meteredFor = (path: UsagePath, handoff?: ChargeHandoff) =>
       gated(
         path,
         meteredModel(
           model,
-          budgets.meterFor(tenantId, { providerName, modelRef, isOffline, subject: { ...subject, path } }, admission),
+          budgets.meterFor(
+            tenantId,
+            { providerName, modelRef, isOffline, subject: { ...subject, path } },
+            admission,
+            handoff,
+          ),
         ),
       );
     const { messageToCount } = admission;
-    return { ...resolved, model: meteredFor(use.path), forPath: meteredFor, ...(messageToCount && { messageToCount }) };
+    const chargeHandoff = isChargeHandedToCaller ? createChargeHandoff() : undefined;
+    return {
+      ...resolved,
+      model: meteredFor(use.path, chargeHandoff),
+      forPath: (path) => meteredFor(path),
+      ...(messageToCount && { messageToCount }),
+      ...(chargeHandoff && { chargeHandoff }),
+    };
   };
 }

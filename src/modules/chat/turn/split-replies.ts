@@ -1,7 +1,7 @@
 import { Output } from 'ai';
 import type { LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import { z } from 'zod';
-import { readCompanionSettings } from '../../agents/companion-settings.js';
+import type { CompanionSettings } from '../../agents/companion-settings.js';
 
 /** How an agent with split replies answers: at most this many bubbles, each after a typing pause. */
 export interface SplitReplySettings {
@@ -11,8 +11,7 @@ export interface SplitReplySettings {
 }
 
 /** The agent's split-reply settings, or undefined when it answers in one message. */
-export function splitReplySettingsOf(companion: unknown): SplitReplySettings | undefined {
-  const settings = readCompanionSettings(companion);
+export function splitReplySettingsOf(settings: CompanionSettings): SplitReplySettings | undefined {
   if (!settings.splitReplies) return undefined;
   return {
     maxBubbles: settings.splitMaxBubbles,
