@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../platform/logger.js';
 import { logRedisOutages } from '../../platform/redis-outage-log.js';
 import type { ServerFrame } from './realtime.schemas.js';
+import { eventJsonOf, frameJsonOf } from './frame-json.js';
 
 /** One event for the sockets of every node: who may see it, and the frame they get. */
 export interface RealtimeEvent {
@@ -158,9 +159,9 @@ export async function openRedisEventRelay(redis: Redis, logger: Logger): Promise
       if (!event.replyId) continue;
       const key = replyLogKey(event.replyId);
       if (event.isFinal) pipeline.pexpire(key, endedReplyLogTtlMs);
-      else pipeline.rpush(key, JSON.stringify(event.frame)).pexpire(key, replyLogTtlMs);
+      else pipeline.rpush(key, frameJsonOf(event.frame)).pexpire(key, replyLogTtlMs);
     }
-    pipeline.publish(channelName, JSON.stringify({ node: nodeId, events }));
+    pipeline.publish(channelName, `{"node":${JSON.stringify(nodeId)},"events":[${events.map(eventJsonOf).join(',')}]}`);
     pipeline.exec().then((results) => {
       const error = results?.find(([failure]) => failure)?.[0];
       if (error) failed(error);

@@ -1,5 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
 import { AppError } from '../../platform/errors.js';
+import { frameJsonOf } from './frame-json.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Identified } from '../auth/index.js';
@@ -60,13 +61,14 @@ export type Heartbeat = ReturnType<typeof createHeartbeat>;
 
 /**
  * A frame as the bytes a socket sends, made once however many sockets it goes to: an event for 500
- * subscribers is serialised once, not 500 times (`ws` would also turn each string into a new Buffer).
+ * subscribers is serialised once, not 500 times (`ws` would also turn each string into a new Buffer);
+ * its text is the one the relay made for Redis (frame-json.ts).
  */
 const frameBytes = new WeakMap<ServerFrame, Buffer>();
 function bytesOf(frame: ServerFrame): Buffer {
   let bytes = frameBytes.get(frame);
   if (!bytes) {
-    bytes = Buffer.from(JSON.stringify(frame));
+    bytes = Buffer.from(frameJsonOf(frame));
     frameBytes.set(frame, bytes);
   }
   return bytes;

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../access/actor.js';
+import { frameJsonOf } from './frame-json.js';
 import type { Database } from '../../platform/db/client.js';
 import { notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -72,7 +73,7 @@ export async function streamReply(
   });
   const write = (frame: ServerFrame) => {
     if (frame.messageId !== messageId && !isBubbleOf(frame, messageId)) return;
-    sse.sendWithId(sseIdOf(frame), JSON.stringify(frame));
+    sse.sendWithId(sseIdOf(frame), frameJsonOf(frame));
     if (isFinal(frame)) sse.end();
   };
   // Watching before reading, so nothing falls between what is read and what arrives.

@@ -1,13 +1,15 @@
 import type { FastifyReply } from 'fastify';
 import { hijackKeepingHeaders } from './hijacked-reply.js';
 
+/**
+ * Events leave without waiting: what is sent in one tick (the events one read of a provider's response
+ * gives, a text part's start and its first delta) leaves in one write at the tick's end, never later;
+ * events sent apart leave apart. A write per event was the largest system cost of a chat turn (issue 63).
+ */
 export interface SseStream {
-  /** Writes one event now: no buffering, no coalescing. Does nothing once the client has gone. */
+  /** Writes one event, this tick. Does nothing once the client has gone. */
   send(data: string): void;
-  /**
-   * Writes these events now, in one write: for events that are born together (a text part's start and
-   * its first delta, a reply's closing parts), never for deltas that arrive apart.
-   */
+  /** Writes these events, this tick. */
   sendAll(data: readonly string[]): void;
   /** Writes one event with an `id:`, which a client that reconnects sends back as `Last-Event-ID`. */
   sendWithId(id: string, data: string): void;
@@ -57,13 +59,23 @@ export function openSseStream(reply: FastifyReply, options: SseOptions): SseStre
   let isOpen = true;
   const closeListeners: (() => void)[] = [];
   const maxUnreadBytes = options.maxUnreadBytes ?? defaultMaxUnreadBytes;
-  const write = (text: string) => {
-    if (!isOpen || raw.destroyed || !raw.writable) return;
-    hasWritten = true;
+  const canWrite = () => isOpen && !raw.destroyed && raw.writable;
+  // What this tick sent, written once after it (process.nextTick runs after the promise jobs queued now).
+  let pending = '';
+  const flush = () => {
+    const text = pending;
+    pending = '';
+    if (!text || !canWrite()) return;
     if (!raw.write(text) && raw.writableLength > maxUnreadBytes) {
       reply.log.warn({ unreadBytes: raw.writableLength }, 'closed a stream whose client stopped reading it');
       raw.destroy();
     }
+  };
+  const write = (text: string) => {
+    if (!canWrite()) return;
+    hasWritten = true;
+    if (pending === '') process.nextTick(flush);
+    pending += text;
   };
   const heartbeat = setInterval(() => write(': keep-alive\n\n'), options.heartbeatMs);
   heartbeat.unref();
@@ -86,6 +98,7 @@ export function openSseStream(reply: FastifyReply, options: SseOptions): SseStre
       write(`id: ${id.replace(/[\r\n]/g, '')}\n${eventOf(data)}`);
     },
     end() {
+      flush();
       if (isOpen && !raw.writableEnded) raw.end();
       close();
     },
