@@ -1,3 +1,4 @@
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
 import {
   createOpenAICompatibleChatModels,
@@ -8,15 +9,27 @@ export const ollamaDefaultBaseUrl = 'http://127.0.0.1:11434/v1';
 /** Ollama has no model every install carries; this is the one its own docs start with. */
 export const ollamaWellKnownModels: readonly string[] = ['llama3.1'];
 
-/** Ollama through its OpenAI-compatible endpoint, which also streams `reasoning` for thinking models. */
-export function createOllamaChatModels(settings: { readonly baseUrl?: string | undefined }): Promise<ChatModelFactory> {
-  return createOpenAICompatibleChatModels({ name: 'ollama', baseUrl: normalizeOllamaBaseUrl(settings.baseUrl) });
+export interface OllamaProviderSettings {
+  readonly baseUrl?: string | undefined;
+  /** The servers' pool (pooled-http.ts), which takes the gate's mark off: Ollama is sent none. */
+  readonly fetch?: FetchFunction | undefined;
 }
 
-export function createOllamaEmbeddingModels(settings: {
-  readonly baseUrl?: string | undefined;
-}): Promise<EmbeddingModelFactory> {
-  return createOpenAICompatibleEmbeddingModels({ name: 'ollama', baseUrl: normalizeOllamaBaseUrl(settings.baseUrl) });
+/** Ollama through its OpenAI-compatible endpoint, which also streams `reasoning` for thinking models. */
+export function createOllamaChatModels(settings: OllamaProviderSettings): Promise<ChatModelFactory> {
+  return createOpenAICompatibleChatModels({
+    name: 'ollama',
+    baseUrl: normalizeOllamaBaseUrl(settings.baseUrl),
+    fetch: settings.fetch,
+  });
+}
+
+export function createOllamaEmbeddingModels(settings: OllamaProviderSettings): Promise<EmbeddingModelFactory> {
+  return createOpenAICompatibleEmbeddingModels({
+    name: 'ollama',
+    baseUrl: normalizeOllamaBaseUrl(settings.baseUrl),
+    fetch: settings.fetch,
+  });
 }
 
 /**
