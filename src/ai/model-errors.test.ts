@@ -1,8 +1,8 @@
-import { APICallError, LoadAPIKeyError, TypeValidationError } from '@ai-sdk/provider';
+import { APICallError, InvalidResponseDataError, LoadAPIKeyError, TypeValidationError } from '@ai-sdk/provider';
 import { RetryError } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../platform/errors.js';
-import { describeModelError, readRetryAfterSeconds, toModelAppError } from './model-errors.js';
+import { describeModelError, readRetryAfterSeconds, streamEndedUnfinished, toModelAppError } from './model-errors.js';
 
 const secretKey = 'sk-proj-SECRET1234567890';
 
@@ -112,6 +112,16 @@ describe('describeModelError', () => {
     const invalid = new TypeValidationError({ value: { secret: secretKey }, cause: new Error('bad') });
     expect(describeModelError(invalid).message).toContain('could not be read');
     expect(describeModelError(invalid).message).not.toContain(secretKey);
+  });
+
+  it('words a stream the OpenAI-compatible adapter found ended without a finish reason as cut off', () => {
+    const cutOff = new InvalidResponseDataError({ data: undefined, message: streamEndedUnfinished });
+    expect(describeModelError(cutOff, { providerName: 'vllm' })).toEqual({
+      code: 'model_error',
+      message: "The model provider 'vllm' broke off its reply before finishing it — try again",
+    });
+    const otherwise = new InvalidResponseDataError({ data: { choices: 1 } });
+    expect(describeModelError(otherwise).message).toContain('could not be read');
   });
 
   it('never repeats the text of an unknown error', () => {

@@ -29,6 +29,12 @@ export interface ModelErrorContext {
 }
 
 const maxRetryAfterSeconds = 86_400;
+/**
+ * How `@ai-sdk/openai-compatible` (and the lean stream that matches it, ADR 28) ends a stream that simply
+ * stopped: the reply was cut off, as model-stream.ts words it for the adapters that end such a stream
+ * with a finish part of their own, not an unreadable response.
+ */
+export const streamEndedUnfinished = 'Response stream ended without a finish reason.';
 
 /**
  * Maps anything thrown or streamed by the AI SDK to a safe description. Provider messages are never
@@ -75,6 +81,9 @@ export function describeModelError(error: unknown, context: ModelErrorContext = 
   }
   if (NoSuchModelError.isInstance(error)) {
     return { code: 'model_error', message: `${provider} does not offer this model — check the model name` };
+  }
+  if (InvalidResponseDataError.isInstance(error) && error.message === streamEndedUnfinished) {
+    return { code: 'model_error', message: `${provider} broke off its reply before finishing it — try again` };
   }
   if (
     TypeValidationError.isInstance(error) ||
