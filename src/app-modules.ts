@@ -132,7 +132,7 @@ export async function registerModules(
   const apiKeys = createApiKeysModule({ db: database.db, onCredentialsChanged: credentialsChanged });
   apiKeys.registerRoutes(app, apiKeys.service);
   // One registry for chat and the model picker, so the picker offers what chat accepts.
-  const modelRegistry = createModelRegistry({ config, providerFetch });
+  const modelRegistry = createModelRegistry({ config, providerFetch, isLeanStreamOn: config.isLeanModelStreamOn });
   const providers = createProvidersModule({
     db: database.db,
     keys: deps.keys,

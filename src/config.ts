@@ -132,6 +132,8 @@ const environmentSchema = z.object({
   REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000).default(300_000),
   MODEL_TIMEOUT_MS: wholeNumber(1000, 3_600_000).default(300_000),
   MODEL_STALL_TIMEOUT_MS: wholeNumber(100, 3_600_000).default(60_000),
+  /** `off` (or `0`): plain streamed turns on Chat Completions servers go through the AI SDK's own parse again (ADR 28). */
+  MODEL_LEAN_STREAM: z.enum(['on', 'off', '1', '0']).default('on'),
   // An integration may serve many people through one API key (a support widget): 100 at once is ~70 MB.
   CONCURRENT_REPLIES_PER_USER: wholeNumber(1, 100_000).default(100),
   CHAT_HISTORY_MAX_CHARS: wholeNumber(1_000, 10_000_000).default(120_000),
@@ -357,6 +359,8 @@ export interface Config {
   readonly defaultModel: string | undefined;
   /** DEFAULT_AGENT: a new tenant starts with the agent "Assistant". */
   readonly createsDefaultAgent: boolean;
+  /** MODEL_LEAN_STREAM: plain streamed turns on OpenAI-compatible servers skip the SDK's per-chunk parse (ADR 28). */
+  readonly isLeanModelStreamOn: boolean;
   /** SSO_ALLOW_HTTP_ISSUERS: identity providers at http:// URLs are accepted (docs/sso.md). */
   readonly ssoAllowHttpIssuers: boolean;
   /** SSO_SESSION_MAX_HOURS: a single sign-on's session ends this long after it (ADR 24). */
@@ -565,6 +569,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     defaultModel: e.DEFAULT_MODEL,
     createsDefaultAgent: e.DEFAULT_AGENT === 'on',
+    isLeanModelStreamOn: e.MODEL_LEAN_STREAM === 'on' || e.MODEL_LEAN_STREAM === '1',
     ssoAllowHttpIssuers: e.SSO_ALLOW_HTTP_ISSUERS === 'true',
     ssoSessionMaxHours: e.SSO_SESSION_MAX_HOURS,
     ssoApiKeyMaxDays: e.SSO_API_KEY_MAX_DAYS,

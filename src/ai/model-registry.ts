@@ -13,6 +13,8 @@ export interface ModelRegistryDeps {
   readonly config: Pick<Config, 'providers' | 'defaultModel'>;
   /** How the server-wide providers' SDKs reach them (platform/outbound/pooled-http.ts); absent, the SDK's own fetch. */
   readonly providerFetch?: FetchFunction | undefined;
+  /** MODEL_LEAN_STREAM (ADR 28); on when not given, as it is by default. */
+  readonly isLeanStreamOn?: boolean;
   /** Pause between the offline model's words; 0 (the default) streams as fast as it is read. */
   readonly offlineWordDelayMs?: number;
   readonly maxCachedProviders?: number;
@@ -23,6 +25,7 @@ const maxRefLengthInMessages = 120;
 
 export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
   const serverEntries = serverProviderEntries(deps.config.providers, deps.providerFetch);
+  const chatModelOptions = { isLeanStreamOn: deps.isLeanStreamOn ?? true };
   const offlineModel = createOfflineModel({ wordDelayMs: deps.offlineWordDelayMs ?? 0 });
   /** Where providers are configured, the offline model names one of their models instead of the setup. */
   const offlineModelFor = (entries: readonly ProviderEntry[]): LanguageModelV3 => {
@@ -67,7 +70,7 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
     const key = `${entry.cacheKey}\n${modelId}`;
     const cached = models.get(key);
     if (cached) return cached;
-    const building = providers.getOrCreate(entry.cacheKey, entry.create);
+    const building = providers.getOrCreate(entry.cacheKey, () => entry.create(chatModelOptions));
     // A failed build (a missing setting) is not kept: the next turn tries again.
     building.catch(() => providers.delete(entry.cacheKey));
     const factory = await building;

@@ -13,6 +13,7 @@ import {
 import {
   missingProviderSetting,
   type ChatModelFactory,
+  type ChatModelOptions,
   type EmbeddingModelFactory,
   type RerankingModelFactory,
   type TranscriptionModelFactory,
@@ -47,7 +48,7 @@ export interface ProviderEntry {
    * Builds the provider, loading its SDK package on first use (an idle server holds none it does not
    * use); throws AppError when a setting it cannot work without is missing.
    */
-  readonly create: () => Promise<ChatModelFactory>;
+  readonly create: (options: ChatModelOptions) => Promise<ChatModelFactory>;
   /** Builds the provider's embedding models; absent when the provider has none (Anthropic). */
   readonly createEmbeddings?: (() => Promise<EmbeddingModelFactory>) | undefined;
   /** Builds the provider's reranking models; only Cohere and OpenAI-compatible servers have them. */
@@ -101,7 +102,7 @@ export function serverProviderEntries(settings: ServerProviderSettings, fetch?: 
     entries.push(
       entry('server', 'ollama', 'ollama', ollama, {
         suggestedModels: ollamaWellKnownModels,
-        create: () => createOllamaChatModels(ollama),
+        create: (options) => createOllamaChatModels(ollama, options),
         createEmbeddings: () => createOllamaEmbeddingModels(ollama),
       }),
     );
@@ -110,7 +111,7 @@ export function serverProviderEntries(settings: ServerProviderSettings, fetch?: 
     entries.push(
       entry('server', compatible.name, 'openai-compatible', compatible, {
         suggestedModels: [],
-        create: () => createOpenAICompatibleChatModels(compatible),
+        create: (options) => createOpenAICompatibleChatModels(compatible, options),
         createEmbeddings: () => createOpenAICompatibleEmbeddingModels(compatible),
         createReranking: () => createRerankingModels(compatible),
         createTranscriptions: () => createOpenAITranscriptionModels(compatible),
@@ -203,7 +204,7 @@ export function tenantProviderEntry(provider: TenantProviderConfig): ProviderEnt
       };
       return tenantEntry({
         suggestedModels: configured,
-        create: () => createOpenAICompatibleChatModels(compatibleSettings()),
+        create: (options) => createOpenAICompatibleChatModels(compatibleSettings(), options),
         createEmbeddings: () => createOpenAICompatibleEmbeddingModels(compatibleSettings()),
         createReranking: () => createRerankingModels(compatibleSettings()),
         createTranscriptions: () => createOpenAITranscriptionModels(compatibleSettings()),

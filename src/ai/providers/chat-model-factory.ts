@@ -4,6 +4,15 @@ import { AppError } from '../../platform/errors.js';
 /** One configured provider, ready to hand out chat models by id. Built once and cached by the registry. */
 export type ChatModelFactory = (modelId: string) => LanguageModelV3;
 
+/** How one registry builds every provider's chat models. */
+export interface ChatModelOptions {
+  /**
+   * MODEL_LEAN_STREAM: a plain streamed call to an OpenAI-compatible server (Ollama's too) reads its stream
+   * without the SDK's per-chunk parse (ADR 28); other providers ignore it.
+   */
+  readonly isLeanStreamOn: boolean;
+}
+
 /** The same provider's embedding models by id; absent for providers that have none (Anthropic). */
 export type EmbeddingModelFactory = (modelId: string) => EmbeddingModelV3;
 

@@ -1,5 +1,5 @@
 import type { FetchFunction } from '@ai-sdk/provider-utils';
-import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
+import type { ChatModelFactory, ChatModelOptions, EmbeddingModelFactory } from './chat-model-factory.js';
 import {
   createOpenAICompatibleChatModels,
   createOpenAICompatibleEmbeddingModels,
@@ -16,12 +16,14 @@ export interface OllamaProviderSettings {
 }
 
 /** Ollama through its OpenAI-compatible endpoint, which also streams `reasoning` for thinking models. */
-export function createOllamaChatModels(settings: OllamaProviderSettings): Promise<ChatModelFactory> {
-  return createOpenAICompatibleChatModels({
-    name: 'ollama',
-    baseUrl: normalizeOllamaBaseUrl(settings.baseUrl),
-    fetch: settings.fetch,
-  });
+export function createOllamaChatModels(
+  settings: OllamaProviderSettings,
+  options: ChatModelOptions,
+): Promise<ChatModelFactory> {
+  return createOpenAICompatibleChatModels(
+    { name: 'ollama', baseUrl: normalizeOllamaBaseUrl(settings.baseUrl), fetch: settings.fetch },
+    options,
+  );
 }
 
 export function createOllamaEmbeddingModels(settings: OllamaProviderSettings): Promise<EmbeddingModelFactory> {

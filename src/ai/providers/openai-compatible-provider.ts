@@ -1,5 +1,5 @@
 import type { FetchFunction } from '@ai-sdk/provider-utils';
-import type { ChatModelFactory, EmbeddingModelFactory } from './chat-model-factory.js';
+import type { ChatModelFactory, ChatModelOptions, EmbeddingModelFactory } from './chat-model-factory.js';
 
 export interface OpenAICompatibleProviderSettings {
   /** Becomes the SDK provider id (`{name}.chat`) and the key of its provider options. */
@@ -12,13 +12,27 @@ export interface OpenAICompatibleProviderSettings {
 /**
  * For servers that speak OpenAI Chat Completions but are not OpenAI (Ollama, vLLM, DeepSeek, LiteLLM…).
  * This adapter, unlike `@ai-sdk/openai`, reads `reasoning_content` (and `reasoning`) deltas into
- * reasoning parts, and `includeUsage` asks for the final usage chunk when streaming.
+ * reasoning parts, and `includeUsage` asks for the final usage chunk when streaming. With the lean
+ * stream on (MODEL_LEAN_STREAM, ADR 28), a plain streamed call skips the SDK's per-chunk parse.
  */
 export async function createOpenAICompatibleChatModels(
   settings: OpenAICompatibleProviderSettings,
+  options: ChatModelOptions,
 ): Promise<ChatModelFactory> {
   const provider = await createOpenAICompatibleProvider(settings);
-  return (modelId) => provider.chatModel(modelId);
+  if (!options.isLeanStreamOn) return (modelId) => provider.chatModel(modelId);
+  const [{ VERSION }, { leanChatCompletionsModel }] = await Promise.all([
+    import('@ai-sdk/openai-compatible'),
+    import('./lean-chat-completions-model.js'),
+  ]);
+  return (modelId) =>
+    leanChatCompletionsModel(provider.chatModel(modelId), {
+      baseUrl: settings.baseUrl,
+      apiKey: settings.apiKey,
+      userAgent: `ai-sdk/openai-compatible/${VERSION}`,
+      fetch: settings.fetch,
+      includeUsage,
+    });
 }
 
 /** The server's `/embeddings` endpoint (Ollama, vLLM, LiteLLM and text-embeddings-inference all serve it). */
@@ -29,6 +43,8 @@ export async function createOpenAICompatibleEmbeddingModels(
   return (modelId) => provider.embeddingModel(modelId);
 }
 
+const includeUsage = true;
+
 /** `includeUsage` is read by chat models only; embedding models ignore it. */
 async function createOpenAICompatibleProvider(settings: OpenAICompatibleProviderSettings) {
   const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
@@ -36,7 +52,7 @@ async function createOpenAICompatibleProvider(settings: OpenAICompatibleProvider
     name: settings.name,
     baseURL: settings.baseUrl,
     ...(settings.apiKey && { apiKey: settings.apiKey }),
-    includeUsage: true,
+    includeUsage,
     ...(settings.fetch && { fetch: settings.fetch }),
   });
 }
