@@ -1,10 +1,16 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { openBenchDatabase, recreatePostgresDatabase, type BenchDatabase, type Storage } from './bench-database.js';
 import { createParleyClient, type ParleyClient, type Session } from './parley-api.js';
 import { freePort, startParley, type RunningChild } from './processes.js';
 
 export const providerName = 'bench';
+
+/** A statement as the server's driver sent it: when (ms since the epoch) and its text or prepared name. */
+export interface SentStatement {
+  readonly at: number;
+  readonly text: string;
+}
 
 export interface ParleyInstance {
   readonly key: string;
@@ -17,6 +23,11 @@ export interface ParleyInstance {
   /** RSS after the very first start, which on embedded storage runs initdb in-process. */
   readonly firstStartRssMb: number | undefined;
   child(): RunningChild;
+  /**
+   * The statements the server sent since the last call, noted at its driver with the machine's clock
+   * (`countsStatements`; empty otherwise).
+   */
+  sentStatements(): Promise<readonly SentStatement[]>;
   /**
    * Runs `work` with the bench's own connection to Parley's storage. Embedded storage belongs to one
    * process at a time, so there the server is stopped first and started again afterwards.
@@ -32,6 +43,8 @@ export interface LaunchOptions {
   readonly mockUrl: string;
   readonly entry: 'dist' | 'tsx';
   readonly cpuProfileDir?: string | undefined;
+  /** Notes the server's statements at the driver, for the round-trip count (statement-counter.mjs). */
+  readonly countsStatements?: boolean;
   /** `name=value` settings for the bench database (PostgreSQL only), for what-if runs. */
   readonly postgresSettings?: readonly string[];
 }
@@ -71,6 +84,7 @@ export async function launchParley(options: LaunchOptions): Promise<ParleyInstan
     }),
   };
   let starts = 0;
+  const statementLog = options.countsStatements ? path.join(workDir, 'statements.json') : undefined;
   const start = () =>
     startParley({
       port,
@@ -80,6 +94,7 @@ export async function launchParley(options: LaunchOptions): Promise<ParleyInstan
       entry: options.entry,
       // One profile per start; the file names carry the pid.
       cpuProfileDir: options.cpuProfileDir && path.join(options.cpuProfileDir, `${options.storageKind}-${++starts}`),
+      statementLog,
     });
   let child = await start();
   const firstStartRssMb = child.memory()?.rssMb;
@@ -103,6 +118,17 @@ export async function launchParley(options: LaunchOptions): Promise<ParleyInstan
     startupRssMb,
     firstStartRssMb,
     child: () => child,
+    async sentStatements() {
+      if (!statementLog) return [];
+      rmSync(statementLog, { force: true });
+      process.kill(child.pid, 'SIGUSR2');
+      for (const deadline = Date.now() + 5_000; !existsSync(statementLog);) {
+        if (Date.now() > deadline) throw new Error('the server did not write its statements (statement-counter.mjs)');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return JSON.parse(readFileSync(statementLog, 'utf8')) as SentStatement[];
+    },
     async withDatabase(work, { restart = true } = {}) {
       if (storage.kind === 'embedded') await child.stop();
       const db = await openBenchDatabase(storage);

@@ -73,6 +73,8 @@ export interface ParleyLaunch {
   readonly entry: 'dist' | 'tsx';
   /** When set, the child writes a V8 CPU profile there on exit. */
   readonly cpuProfileDir?: string | undefined;
+  /** When set, the child notes its statements at the driver and writes them here on SIGUSR2 (statement-counter.mjs). */
+  readonly statementLog?: string | undefined;
 }
 
 /** The Node flags of `npm start`, so the bench measures the server as it is run (they change its memory). */
@@ -85,7 +87,10 @@ function startScriptNodeFlags(): string[] {
 
 /** Starts `parley serve` as a separate process and waits until /ready answers. */
 export async function startParley(launch: ParleyLaunch): Promise<RunningChild> {
-  const nodeArgs = launch.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${launch.cpuProfileDir}`] : [];
+  const nodeArgs = [
+    ...(launch.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${launch.cpuProfileDir}`] : []),
+    ...(launch.statementLog ? ['--import', import.meta.resolve('./statement-counter.mjs')] : []),
+  ];
   const entryArgs =
     launch.entry === 'dist'
       ? [...startScriptNodeFlags(), path.join(repoRoot, 'dist/main.js'), 'serve']
@@ -100,6 +105,7 @@ export async function startParley(launch: ParleyLaunch): Promise<RunningChild> {
       ...(process.env.BENCH_CHILD_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS }),
       ...childEnvironment(process.env.BENCH_CHILD_ENV),
       ...launch.env,
+      ...(launch.statementLog && { BENCH_STATEMENT_LOG: launch.statementLog }),
       PORT: String(launch.port),
     },
     stdio: ['ignore', 'pipe', 'pipe'],

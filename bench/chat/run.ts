@@ -13,6 +13,7 @@ import { runChatPhases, warmUp, type PhaseSpec } from './chat-phases.js';
 import { closeIdleConnections } from './http-client.js';
 import type { ReplyProfile } from './mock-llm.js';
 import { launchParley, providerName, type ParleyInstance } from './parley-instance.js';
+import { countRoundTrips, renderRoundTrips, type RoundTripCount } from './round-trips.js';
 import { measurePages } from './page-suite.js';
 import { readMemory, repoRoot, sleep, startHelper } from './processes.js';
 import { renderReport, type PageReport, type TargetInfo } from './report.js';
@@ -34,6 +35,9 @@ const settings = {
   /** Cold turns (issue 63): one stream, each turn after the server sat idle BENCH_COLD_IDLE_MS; 0 leaves them out. */
   turnsCold: int('BENCH_TURNS_COLD', 8),
   coldIdleMs: int('BENCH_COLD_IDLE_MS', 10_500),
+  /** Turns whose statements are counted at the server's driver (round-trips.ts), warm and cold; 0 and 0 skip it. */
+  roundTripTurnsWarm: int('BENCH_ROUND_TRIP_TURNS', 10),
+  roundTripTurnsCold: int('BENCH_ROUND_TRIP_TURNS_COLD', 3),
   concurrency: int('BENCH_CONCURRENCY', 50),
   tokens: int('BENCH_TOKENS', 10),
   /** The long-reply phase (issue 48): replies of this many tokens, unpaced; 0 leaves the phase out. */
@@ -176,6 +180,7 @@ async function main(): Promise<void> {
       entry: settings.entry,
       cpuProfileDir: settings.cpuProfileDir,
       postgresSettings: settings.postgresSettings,
+      countsStatements: settings.roundTripTurnsWarm + settings.roundTripTurnsCold > 0,
     });
     children.push(instance);
     parleys.push(instance);
@@ -230,6 +235,20 @@ async function main(): Promise<void> {
     unary: number;
   };
 
+  const roundTrips: RoundTripCount[] = [];
+  if (settings.roundTripTurnsWarm + settings.roundTripTurnsCold > 0) {
+    for (const instance of parleys) {
+      log(`${instance.label}: round trips per turn, counted at the server's driver…`);
+      const counts = await countRoundTrips(instance, mock.url, {
+        profile: paced,
+        warm: settings.roundTripTurnsWarm,
+        cold: settings.roundTripTurnsCold,
+        coldIdleMs: settings.coldIdleMs,
+      });
+      roundTrips.push(...counts);
+    }
+  }
+
   const pages: PageReport[] = [];
   if (settings.isSeeding) {
     for (const instance of parleys) {
@@ -256,7 +275,7 @@ async function main(): Promise<void> {
   });
   await cleanUp();
 
-  const markdown = renderReport({
+  const report = renderReport({
     machine: {
       date: new Date().toISOString(),
       command: commandLine(),
@@ -279,6 +298,7 @@ async function main(): Promise<void> {
     settleSeconds: settings.settleMs / 1000,
     barePgliteRssMb,
   });
+  const markdown = `${report}\n${renderRoundTrips(roundTrips)}`;
   log('');
   log(markdown);
   if (settings.isWriting && settings.hasBaselines) await writeReport(markdown);
