@@ -10,6 +10,7 @@ import {
 } from '../fakes/fake-openai-server.js';
 import { collectParts, errorOf, textDeltas, type StreamPart } from './collect-parts.js';
 import { directProviderFetch } from './direct-provider-fetch.js';
+import { streamErrorEvent } from './openai-compatible-fixtures.js';
 
 const providerFetch = directProviderFetch();
 
@@ -123,16 +124,6 @@ afterAll(() => fake.close());
 function errorParts(parts: readonly StreamPart[]): unknown[] {
   return parts.flatMap((part) => (part.type === 'error' ? [part.error] : []));
 }
-
-/** OpenAI's event when a stream fails after it has started; vLLM sends the same shape. */
-const streamErrorEvent = JSON.stringify({
-  error: {
-    message: 'The server had an error while processing your request.',
-    type: 'server_error',
-    param: null,
-    code: null,
-  },
-});
 
 describe.each(adapters.map((row) => [row.adapter, row] as const))('%s adapter failing on the wire', (_, row) => {
   const { providerName } = row;

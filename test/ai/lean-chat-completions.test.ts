@@ -11,6 +11,7 @@ import { startFakeOpenAIServer, type FakeOpenAIBehaviour, type FakeOpenAIServer 
 import { startEventStream, startFakeHttpServer, writeEvent, type RecordedRequest } from '../fakes/fake-http-server.js';
 import { directProviderFetch } from './direct-provider-fetch.js';
 import { errorOf } from './collect-parts.js';
+import { plainCall, streamErrorEvent } from './openai-compatible-fixtures.js';
 
 /**
  * The lean stream (ADR 28) against the SDK's own `@ai-sdk/openai-compatible` chat model, each driven
@@ -127,15 +128,6 @@ function expectSameRequest(lean: RecordedRequest, sdk: RecordedRequest): void {
   expect(withoutVersions(lean.headers)).toEqual(withoutVersions(sdk.headers));
 }
 
-const streamErrorEvent = JSON.stringify({
-  error: {
-    message: 'The server had an error while processing your request.',
-    type: 'server_error',
-    param: null,
-    code: null,
-  },
-});
-
 describe('a plain streamed turn, on the lean path and through the SDK', () => {
   const wireStreams: Record<string, Partial<FakeOpenAIBehaviour>> = {
     'a reply with its usage chunk': {},
@@ -232,9 +224,7 @@ describe('a plain streamed turn, on the lean path and through the SDK', () => {
   it('throws the APICallError the SDK throws for a refused request and for a server that is not there', async () => {
     const thrown = async (isLeanStreamOn: boolean, baseUrl?: string) => {
       const model = await resolveModel(isLeanStreamOn, baseUrl);
-      return errorOf(async () =>
-        model.doStream({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] }),
-      );
+      return errorOf(async () => model.doStream(plainCall));
     };
     const fieldsOf = (error: unknown) => {
       expect(APICallError.isInstance(error)).toBe(true);
@@ -267,7 +257,7 @@ describe('a plain streamed turn, on the lean path and through the SDK', () => {
     });
     const failureOf = async (isLeanStreamOn: boolean) => {
       const model = await resolveModel(isLeanStreamOn, `${breaking.url}/v1`);
-      const { stream } = await model.doStream({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] });
+      const { stream } = await model.doStream(plainCall);
       const error = await errorOf(async () => {
         for await (const _part of stream);
       });
@@ -309,7 +299,7 @@ describe('a plain streamed turn, on the lean path and through the SDK', () => {
       // Twenty tokens 200 ms apart: the server is still writing for seconds after the reader leaves.
       fake.respondWith({ replyTokens: Array.from({ length: 20 }, (_, index) => ` word${index}`), tokenDelayMs: 200 });
       const model = await resolveModel(isLeanStreamOn);
-      const { stream } = await model.doStream({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] });
+      const { stream } = await model.doStream(plainCall);
       const reader = stream.getReader();
       while ((await reader.read()).value?.type !== 'text-delta');
       expect(fake.openExchangeCount()).toBe(1);
@@ -321,7 +311,7 @@ describe('a plain streamed turn, on the lean path and through the SDK', () => {
 });
 
 describe('calls the lean path does not serve', () => {
-  const prompt: LanguageModelV3CallOptions['prompt'] = [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }];
+  const { prompt } = plainCall;
   const readAll = async (model: LanguageModelV3, options: LanguageModelV3CallOptions) => {
     const { stream } = await model.doStream(options);
     for await (const _ of stream);

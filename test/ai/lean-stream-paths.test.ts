@@ -5,8 +5,6 @@ import { profileModelId, replyTokens, startMockLlm, type RunningMock } from '../
 import { providerName as benchProviderName } from '../../bench/chat/parley-instance.js';
 import { describeModelError } from '../../src/ai/model-errors.js';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
-import type { TenantProviderConfig } from '../../src/ai/model-types.js';
-import { guardedProviderFetch } from '../../src/modules/providers/provider-fetch.js';
 import { gatedCallHeaders } from '../../src/platform/outbound/gated-call-scope.js';
 import { createDirectHttp, createOutboundHttp, type OutboundHttp } from '../../src/platform/outbound/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
@@ -14,6 +12,7 @@ import { createAgent, createConversation } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin } from '../harness/tenant-setup.js';
 import { errorOf } from './collect-parts.js';
+import { plainCall, tenantProviderAt } from './openai-compatible-fixtures.js';
 
 /**
  * Which fetch the lean stream (ADR 28) sends through, and when it is used: the servers' pool, which sends
@@ -22,7 +21,6 @@ import { errorOf } from './collect-parts.js';
  * The SDK model's `doStream` is watched (not replaced) to tell the paths apart.
  */
 const sdkStreams = vi.spyOn(OpenAICompatibleChatLanguageModel.prototype, 'doStream');
-const plainCall: LanguageModelV3CallOptions = { prompt: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] };
 const gateMarkHeader = Object.keys(gatedCallHeaders())[0]!;
 
 let fake: FakeOpenAIServer;
@@ -72,18 +70,10 @@ describe("the lean stream's way out", () => {
   it("goes through a tenant provider's outbound guard, refused on a loopback address as the SDK is", async () => {
     const closed = createOutboundHttp({ allowList: [] });
     const opened = createOutboundHttp({ allowList: ['127.0.0.1'] });
-    const tenantProvider = (outbound: OutboundHttp): TenantProviderConfig => ({
-      name: 'local',
-      kind: 'openai-compatible',
-      baseUrl: fake.baseUrl,
-      apiKey: 'sk-tenant',
-      settings: {},
-      fetch: guardedProviderFetch(outbound, 60_000),
-    });
     const resolve = (outbound: OutboundHttp, isLeanStreamOn: boolean) =>
       createModelRegistry({ isLeanStreamOn, config: { providers: {}, defaultModel: undefined } }).resolve(
         'local:llama3.1',
-        [tenantProvider(outbound)],
+        [tenantProviderAt(fake.baseUrl, outbound)],
       );
     try {
       const before = fake.requests.length;

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbedderRegistry } from '../../src/ai/embeddings/embedder-registry.js';
 import { describeModelError } from '../../src/ai/model-errors.js';
 import { createModelRegistry } from '../../src/ai/model-registry.js';
-import type { TenantProviderConfig } from '../../src/ai/model-types.js';
 import { createRerankerRegistry } from '../../src/ai/reranking/reranker-registry.js';
 import { guardedProviderFetch } from '../../src/modules/providers/provider-fetch.js';
 import { gatedCallHeaders } from '../../src/platform/outbound/gated-call-scope.js';
 import { createOutboundHttp, type OutboundHttp } from '../../src/platform/outbound/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { tenantProviderAt } from './openai-compatible-fixtures.js';
 
 /**
  * A tenant's provider is an address a tenant chose, so its SDK reaches it through the outbound guard:
@@ -27,16 +27,7 @@ afterAll(async () => {
 });
 beforeEach(() => fake.respondWith({}));
 
-function tenantProvider(outbound: OutboundHttp): TenantProviderConfig {
-  return {
-    name: 'local',
-    kind: 'openai-compatible',
-    baseUrl: fake.baseUrl,
-    apiKey: 'sk-tenant',
-    settings: {},
-    fetch: guardedProviderFetch(outbound, 60_000),
-  };
-}
+const tenantProvider = (outbound: OutboundHttp) => tenantProviderAt(fake.baseUrl, outbound);
 
 const noServerProviders = { config: { providers: {}, defaultModel: undefined } };
 
