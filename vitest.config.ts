@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const shared = {
@@ -51,6 +53,24 @@ const runOnceFiles = [
 ];
 
 /**
+ * The test files under `folder` that mock a module (`vi.mock`, `vi.doMock`): in a module graph shared with
+ * other files, the mock would stay for every file after them, so they run each in a graph of its own.
+ * Found by their text, so a file that starts mocking moves by itself.
+ */
+function moduleMockingFiles(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .filter((file) => /\.test\.tsx?$/.test(file))
+    .map((file) => path.posix.join(folder, file.split(path.sep).join('/')))
+    .filter((file) => /\bvi\.(do)?[mM]ock\(/.test(readFileSync(file, 'utf8')));
+}
+
+/** Unit files whose subject is a module's state in a process that has not yet used it. */
+const unitFilesOnTheirOwn = [
+  // AsyncLocalStorage is taken into use once per process, when embedded storage first asks for it.
+  'src/platform/db/background-work.test.ts',
+];
+
+/**
  * `npm test` runs everything on embedded storage. With TEST_DATABASE_URL (CI sets it) the integration
  * suite under test/ runs a second time on that PostgreSQL, with Redis from TEST_REDIS_URL.
  */
@@ -69,23 +89,55 @@ export default defineConfig({
     maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
-        // The browser app's own logic (token refresh, markdown sanitising, stream rendering).
+        // The browser app's own logic (token refresh, markdown sanitising, stream rendering). Its files share
+        // a worker's page and module graph: a process of its own cost each file ~3 s of a worker's time, more
+        // than its tests (the web project took 199 s alone, 65 s shared). The setup file gives each file a
+        // page as fresh as a new one: nothing rendered or stored, no stubs or timers left over.
         test: {
           ...shared,
+          ...integration,
           name: 'web',
           include: ['web/src/**/*.test.{ts,tsx}'],
+          exclude: moduleMockingFiles('web/src'),
           environment: 'jsdom',
+          setupFiles: ['web/src/test-setup.ts'],
         },
       },
       {
-        // Unit files beside the code, each in a fresh module graph (one of them mocks a module).
+        // Unit files beside the code, sharing a worker's module graph as the web files do (71 files took
+        // 111 s alone in a process each, 66 s shared), but for those below.
         test: {
           ...shared,
+          ...integration,
           name: 'unit',
           include: ['src/**/*.test.ts'],
+          exclude: [...moduleMockingFiles('src'), ...unitFilesOnTheirOwn],
           env: { PARLEY_TEST_STORAGE: 'embedded' },
         },
       },
+      {
+        // Files that mock a module (the mock would reach every file after them in a shared graph), or whose
+        // subject is a module's state in a fresh process: each in a module graph of its own.
+        test: {
+          ...shared,
+          name: 'unit-alone',
+          include: [...moduleMockingFiles('src'), ...unitFilesOnTheirOwn],
+          env: { PARLEY_TEST_STORAGE: 'embedded' },
+        },
+      },
+      ...(moduleMockingFiles('web/src').length > 0
+        ? [
+            {
+              test: {
+                ...shared,
+                name: 'web-alone',
+                include: moduleMockingFiles('web/src'),
+                environment: 'jsdom',
+                setupFiles: ['web/src/test-setup.ts'],
+              },
+            },
+          ]
+        : []),
       {
         test: {
           ...shared,
