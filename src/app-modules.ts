@@ -4,6 +4,7 @@ import { createEmbedderRegistry } from './ai/embeddings/embedder-registry.js';
 import { createRerankerRegistry } from './ai/reranking/reranker-registry.js';
 import { createModelRegistry } from './ai/model-registry.js';
 import { createModelWarningLog } from './ai/model-warnings.js';
+import { serverProviderBaseUrls } from './ai/server-provider-urls.js';
 import { createTranscription } from './ai/transcription.js';
 import { createAnalyticsModule } from './modules/analytics/index.js';
 import { createAgentsModule } from './modules/agents/index.js';
@@ -44,7 +45,12 @@ import type { App } from './platform/http/types.js';
 import { createShutdown } from './platform/shutdown.js';
 import { createJobQueue } from './platform/jobs/index.js';
 import type { Metrics } from './platform/metrics.js';
-import { createDirectHttp, createOutboundHttp } from './platform/outbound/index.js';
+import {
+  createDirectHttp,
+  createOutboundHttp,
+  createProviderHosts,
+  guardGlobalFetch,
+} from './platform/outbound/index.js';
 import { createDirectoryStorage } from './platform/storage/index.js';
 
 /**
@@ -66,9 +72,12 @@ export async function registerModules(
   },
 ): Promise<void> {
   const { config, database, metrics, invalidations } = deps;
+  // The server-wide providers' hosts take only the model gate's calls: through the outbound door, and
+  // through the process's global fetch, guarded (below) until the app closes.
+  const providerHosts = createProviderHosts(serverProviderBaseUrls(config.providers));
   // One guard for every outbound call made on a user's behalf (URL fetches, MCP servers, tenants' own
   // model providers), one file store.
-  const outbound = createOutboundHttp({ allowList: config.outboundAllowList });
+  const outbound = createOutboundHttp({ allowList: config.outboundAllowList, providerHosts });
   // The server-wide providers (chosen by the operator, so not guarded) share one connection pool.
   const direct = createDirectHttp();
   const providerFetch = direct.fetch;
@@ -85,6 +94,7 @@ export async function registerModules(
     stdio: { user: config.mcpStdioUser, mode: config.mcpStdioSandbox, searchPath: config.searchPath },
     options: deps.mcp,
   });
+  const unguardGlobalFetch = guardGlobalFetch(providerHosts);
   // Pooled MCP connections (and stdio servers' processes) end with the app, then the outbound sockets.
   // Fastify runs onClose hooks last-registered first: registered before the job queue's and the chat
   // drain's, this runs after them, so a job or a turn finishing in the grace period still has its pools.
@@ -92,6 +102,7 @@ export async function registerModules(
     await mcp.close();
     await outbound.close();
     await direct.close();
+    unguardGlobalFetch();
   });
   // Before users and conversations: deleting either stops the replies still being written for it.
   const replyStops = createReplyStops(invalidations);
@@ -264,6 +275,8 @@ export async function registerModules(
     await jobs.start();
     if (deps.runsJobs ?? true) webhooks.startSweep();
   });
+  // Documents an older index version wrote are reindexed in the background, once the queue has started.
+  if (deps.runsJobs ?? true) app.addHook('onReady', () => knowledge.scheduleIndexRefresh());
   app.addHook('onClose', () => jobs.stop({ graceMs: config.shutdownGraceMs }));
   // Runs before the job queue stops and after chat's drain (hooks run last-registered first), so the
   // events of the last turns are stored and their jobs queued.

@@ -15,7 +15,9 @@ import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from 
  * src/ai could reach a provider is written into a file under src/modules and linted with the repository's
  * own eslint.config.js (without type information, which these rules do not need): every one must fail.
  * What no linter sees, a request through the server-wide providers' pool made outside a metered call, is
- * refused at run time, while a chat turn through the gate still reaches the same fake provider.
+ * refused at run time; so is a request to the provider's host without the gate's mark, whether a plain
+ * global fetch or through the outbound door (a webhook's, an MCP server's, a document URL's), while a chat
+ * turn through the gate, and a tenant's own provider at the same host, still reach the same fake provider.
  */
 const repo = join(import.meta.dirname, '../..');
 const gateRules = new Set([
@@ -67,14 +69,15 @@ describe('the model gate, against every way around it', () => {
   });
 });
 
-describe("the server-wide providers' pool, outside the gate", () => {
+describe("the server-wide providers' pool and host, outside the gate", () => {
   let t: TestApp;
   let provider: FakeOpenAIServer;
   let admin: SignedInUser;
 
   beforeAll(async () => {
     provider = await startFakeOpenAIServer({ replyTokens: ['Through', ' the', ' gate'] });
-    t = await buildTestApp({ OPENAI_COMPATIBLE_BASE_URL: provider.baseUrl });
+    // The operator lets tenants reach the machine's own servers (OUTBOUND_ALLOW), the provider's among them.
+    t = await buildTestApp({ OPENAI_COMPATIBLE_BASE_URL: provider.baseUrl, OUTBOUND_ALLOW: '127.0.0.1' });
     admin = await createTenantWithAdmin(t.app, await registerPlatformAdmin(t.app));
   }, 120_000);
   afterAll(async () => {
@@ -99,6 +102,24 @@ describe("the server-wide providers' pool, outside the gate", () => {
       await pool.close();
     }
 
+    // A plain fetch to the provider's host, as a Request or not: refused while the app runs.
+    await expect(fetch(`${provider.baseUrl}/chat/completions`, { method: 'POST', body: '{}' })).rejects.toThrow(
+      /model provider 'compatible' .* did not come through the model gate/,
+    );
+    await expect(globalThis.fetch(new Request(`${provider.baseUrl}/models`))).rejects.toThrow(
+      /did not come through the model gate/,
+    );
+    // Through the outbound door: a webhook there is refused when it is made, with a sentence.
+    const webhook = await t.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: admin.headers,
+      payload: { url: `${provider.baseUrl}/chat/completions`, eventTypes: ['contact.created'] },
+    });
+    expect(webhook.statusCode, webhook.body).toBe(400);
+    expect(webhook.body).toContain("is where this server's model provider 'compatible' is reached");
+    expect(provider.requests).toHaveLength(0);
+
     const agent = await createAgent(t.app, admin, { model: 'compatible:fake-model' });
     const conversation = await createConversation(t.app, admin, agent.id, { title: 'Set' });
     const sent = await t.app.inject({
@@ -112,5 +133,33 @@ describe("the server-wide providers' pool, outside the gate", () => {
     expect(provider.requests.length).toBeGreaterThan(0);
     // The gate's mark is taken off before the request leaves: a provider never learns it.
     for (const request of provider.requests) expect(Object.keys(request.headers)).not.toContain('x-parley-gated-call');
+  });
+
+  it("lets a tenant's own provider at the same host answer, its calls carrying the gate's mark", async () => {
+    const added = await t.app.inject({
+      method: 'POST',
+      url: '/v1/providers',
+      headers: admin.headers,
+      payload: {
+        name: 'mine',
+        kind: 'openai-compatible',
+        baseUrl: provider.baseUrl,
+        apiKey: 'sk-mine',
+        models: ['m1'],
+      },
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    const agent = await createAgent(t.app, admin, { model: 'mine:m1' });
+    const conversation = await createConversation(t.app, admin, agent.id, { title: 'Own key' });
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages`,
+      headers: { ...admin.headers, accept: 'application/json' },
+      payload: { content: 'With my own key' },
+    });
+    expect(sent.statusCode, sent.body).toBe(201);
+    expect(sent.json<{ assistantMessage: { content: string } }>().assistantMessage.content).toBe('Through the gate');
+    expect(provider.requests.at(-1)!.headers['authorization']).toBe('Bearer sk-mine');
+    expect(Object.keys(provider.requests.at(-1)!.headers)).not.toContain('x-parley-gated-call');
   });
 });

@@ -42,7 +42,9 @@ export function createProvidersModule(deps: ProvidersModuleDeps) {
     tenantProviderCache,
     onProvidersChanged: (tenantId) => invalidations.publish('tenant-providers', tenantId),
     providerFetch: guardedProviderFetch(outbound, deps.modelTimeoutMs),
-    assertAllowed: (url) => outbound.assertAllowed(url),
+    // A tenant's own provider may be where a server-wide one is (its own key at api.openai.com): its calls
+    // come through the gate, marked, so the door lets them through.
+    assertAllowed: (url) => outbound.assertAllowed(url, { isModelProvider: true }),
   });
   return { service, registerRoutes: registerProvidersRoutes };
 }

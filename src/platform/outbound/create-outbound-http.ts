@@ -30,6 +30,10 @@ export class OutboundTimeoutError extends AppError {
 
 export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
   const guard = createOutboundGuard(options);
+  const refuseProviderHost = (url: URL): void => {
+    const provider = options.providerHosts?.providerAt(url);
+    if (provider !== undefined) throw new OutboundRefusedError(url.hostname, describeProviderHost(url, provider));
+  };
   // undici is loaded on the first outbound request (a URL to ingest, an MCP server, a webhook), not at
   // start-up: a server that makes none does not hold it. Every connection its agent opens to a host name
   // goes through the guard's lookup (see outbound-guard.ts). What dispatcher-fetch.ts passes on (a body
@@ -66,8 +70,9 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
   return {
     close: () => pool.close(),
 
-    async assertAllowed(input) {
+    async assertAllowed(input, assertOptions) {
       const url = guard.checkUrl(input);
+      if (!assertOptions?.isModelProvider) refuseProviderHost(url);
       if (parseAddress(url.hostname)) return;
       try {
         await guard.checkName(url.hostname, portOf(url));
@@ -81,13 +86,16 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
       const { maxRedirects = defaultMaxRedirects, timeoutMs = defaultOutboundTimeoutMs, ...requestInit } = init;
       let url = guard.checkUrl(input);
       const firstHost = url.hostname;
+      // A tenant's provider is sent a gated call without the gate's mark: it never leaves the server. Only
+      // a gated call may reach a server-wide provider's host, whichever URL (or redirect) leads there.
+      const marked = takeGateMark(requestInit);
+      if (!marked.isGated) refuseProviderHost(url);
       // The bound covers the wait for the final response's headers, redirects included. Reading the body
       // is left to the caller, because an MCP event stream may rightly stay open for hours.
       const timeout = new AbortController();
       const timer = setTimeout(() => timeout.abort(new OutboundTimeoutError(firstHost, timeoutMs)), timeoutMs);
       const signal = requestInit.signal ? AbortSignal.any([requestInit.signal, timeout.signal]) : timeout.signal;
-      // A tenant's provider is sent a gated call without the gate's mark: it never leaves the server.
-      let request = await withPortableBody(takeGateMark(requestInit).init);
+      let request = await withPortableBody(marked.init);
       try {
         for (let redirects = 0; ; redirects += 1) {
           const response = await fetchOnce(url, request, signal);
@@ -106,6 +114,7 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
             throw new AppError('unprocessable', `${firstHost} redirected more than ${maxRedirects} times`);
           }
           const next = guard.checkUrl(resolveLocation(location, url));
+          if (!marked.isGated) refuseProviderHost(next);
           request = redirectedRequest(request, response.status, url, next);
           url = next;
         }
@@ -114,6 +123,11 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
       }
     },
   };
+}
+
+/** Why a request other than a model call may not go to a host where a server-wide provider is reached. */
+function describeProviderHost(url: URL, provider: string): string {
+  return `${url.host} is where this server's model provider '${provider}' is reached, and only Parley's own model calls (each one counted against the budgets) are sent there; use another URL (a tenant's own account with that provider belongs in the tenant's model providers)`;
 }
 
 /** The request to send to a redirect's target, as the fetch standard shapes it. */

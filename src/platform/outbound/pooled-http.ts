@@ -2,6 +2,7 @@ import type * as Undici from 'undici';
 import type { Agent } from 'undici';
 import { createDispatcherFetch } from './dispatcher-fetch.js';
 import { takeGateMark } from './gated-call-scope.js';
+import { fetchPastGuard, refusedOutsideGate } from './provider-hosts.js';
 
 /** fetch-compatible, over one pool of kept-alive connections (dispatcher-fetch.ts). */
 export interface PooledHttp {
@@ -37,24 +38,21 @@ export function createPooledHttp(
  * No address guard, unlike outbound-http.ts, because the operator chose them (Ollama on 127.0.0.1 is the
  * usual case); but it sends only a model gate's call, which carries the gate's mark (gated-call-scope.ts): a request made outside
  * one is refused before it leaves, so nothing reaches a provider uncounted. What dispatcher-fetch.ts
- * passes on (a transcription's form) goes to the global fetch, which knows Node's own FormData.
+ * passes on (a transcription's form) goes to the global fetch, which knows Node's own FormData (past the
+ * global fetch's guard, provider-hosts.ts: the mark, checked here, is already off).
  */
 export function createDirectHttp(): PooledHttp {
-  const pooled = createPooledHttp(({ Agent }) => ({ agent: new Agent(), fallback: globalThis.fetch }));
+  const pooled = createPooledHttp(({ Agent }) => ({ agent: new Agent(), fallback: fetchPastGuard }));
   return {
     fetch: async (input, init) => {
       const marked = takeGateMark(init);
-      if (!marked.isGated) throw refusedOutsideGate(input);
+      if (!marked.isGated) throw refusedOutsideGate(urlOf(input));
       return pooled.fetch(input, marked.init);
     },
     close: () => pooled.close(),
   };
 }
 
-/** A programming error, not the user's: a 500 whose message is logged, never shown. */
-function refusedOutsideGate(input: string | URL | Request): Error {
-  const url = new URL(input instanceof Request ? input.url : input);
-  return new Error(
-    `A request to the model provider at '${url.host}' was refused: it did not come through the model gate (src/ai), so it would be neither admitted by the budgets nor recorded in the usage ledger`,
-  );
+function urlOf(input: string | URL | Request): URL {
+  return new URL(input instanceof Request ? input.url : input);
 }
