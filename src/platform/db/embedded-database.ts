@@ -39,7 +39,7 @@ export async function openEmbedded(
   const options = { dataDir, compiledPglite, startParams: embeddedStartParams, setupSql: sessionSettingsSql };
   if (dataDir) mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
   // A second process on the same directory would silently lose one side's writes: refused here.
-  const lock = dataDir ? claimDataDir(path.resolve(dataDir)) : undefined;
+  const lock = dataDir ? await claimDataDir(path.resolve(dataDir)) : undefined;
   let client: Awaited<ReturnType<typeof startPgliteThread>>;
   try {
     if (dataDir && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
