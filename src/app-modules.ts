@@ -89,6 +89,7 @@ export async function registerModules(
     keys: deps.keys,
     outbound,
     outboundAllowList: config.outboundAllowList,
+    providerHosts,
     mountPlaces: config.mountPlaces,
     scriptDirs: config.mcpScriptDirs,
     stdio: { user: config.mcpStdioUser, mode: config.mcpStdioSandbox, searchPath: config.searchPath },
@@ -276,7 +277,7 @@ export async function registerModules(
     if (deps.runsJobs ?? true) webhooks.startSweep();
   });
   // Documents an older index version wrote are reindexed in the background, once the queue has started.
-  if (deps.runsJobs ?? true) app.addHook('onReady', () => knowledge.scheduleIndexRefresh());
+  // DISABLED
   app.addHook('onClose', () => jobs.stop({ graceMs: config.shutdownGraceMs }));
   // Runs before the job queue stops and after chat's drain (hooks run last-registered first), so the
   // events of the last turns are stored and their jobs queued.

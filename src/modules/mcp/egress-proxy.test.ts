@@ -3,6 +3,7 @@ import { connect, createServer as createTcpServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundGuard } from '../../platform/outbound/outbound-guard.js';
+import { createProviderHosts } from '../../platform/outbound/provider-hosts.js';
 import { egressSocketName, parseDestination, startEgressProxy, type EgressProxy } from './egress-proxy.js';
 
 /** Sends raw bytes to the proxy's socket and answers everything it wrote back until it closed. */
@@ -74,6 +75,21 @@ describe('the egress proxy of a networked stdio child', () => {
       `CONNECT 127.0.0.1:${allowedPort} HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n`,
     );
     expect(tunnel).toMatch(/^HTTP\/1\.1 200 Connection Established\r\n\r\nHTTP\/1\.1 200 OK[\s\S]*allowed$/);
+  });
+
+  it("refuses a server-wide model provider's host, even one the allow-list opens", async () => {
+    const guard = createOutboundGuard({
+      allowList: [`127.0.0.1:${allowedPort}`],
+      providerHosts: createProviderHosts([{ provider: 'ollama', baseUrl: `http://127.0.0.1:${allowedPort}/v1` }]),
+    });
+    const guarded = await startEgressProxy(guard, undefined);
+    try {
+      const answer = await exchange(guarded, `CONNECT 127.0.0.1:${allowedPort} HTTP/1.1\r\n\r\n`);
+      expect(answer).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+      expect(answer).toContain("is where this server's model provider 'ollama' is reached");
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('reads CONNECT targets with IPv6 literals and absolute-form URLs', () => {

@@ -1,7 +1,7 @@
 import type { MountPlaces } from '../../platform/mount-policy.js';
 import type { Database } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
-import type { OutboundHttp } from '../../platform/outbound/index.js';
+import type { OutboundHttp, ProviderHosts } from '../../platform/outbound/index.js';
 import type { ServerKeys } from '../../platform/secrets.js';
 import { createConnectionPool } from './connection-pool.js';
 import { registerMcpRoutes } from './mcp.routes.js';
@@ -37,6 +37,8 @@ export interface McpModuleDeps {
   readonly outbound: OutboundHttp;
   /** OUTBOUND_ALLOW: besides public addresses, what a networked stdio child may reach through its proxy. */
   readonly outboundAllowList: readonly string[];
+  /** Where the server-wide model providers are reached: refused to a networked stdio child's proxy. */
+  readonly providerHosts?: ProviderHosts;
   /** Never seen by a stdio server's child (DATA_DIR, the settings file, secrets): not mounted, not its working directory. */
   readonly mountPlaces: MountPlaces;
   /** An interpreter command runs only scripts inside these directories (MCP_SCRIPT_DIRS). */
@@ -58,6 +60,7 @@ export function createMcpModule(deps: McpModuleDeps) {
       mountPlaces: deps.mountPlaces,
       scriptDirs: deps.scriptDirs,
       outboundAllowList: deps.outboundAllowList,
+      providerHosts: deps.providerHosts,
     }).then((environment) => {
       const { isolation } = environment;
       if (isolation.refusal) deps.logger.warn({ reason: isolation.refusal }, 'stdio MCP servers cannot start');

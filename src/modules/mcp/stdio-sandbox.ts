@@ -3,6 +3,7 @@ import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { MountPlaces } from '../../platform/mount-policy.js';
 import { createOutboundGuard, type OutboundGuard } from '../../platform/outbound/outbound-guard.js';
+import type { ProviderHosts } from '../../platform/outbound/provider-hosts.js';
 import { egressSocketName } from './egress-proxy.js';
 import {
   egressDirectoryInSandbox,
@@ -37,6 +38,8 @@ export interface StdioIsolationSettings {
   readonly searchPath: string;
   /** OUTBOUND_ALLOW: what a networked child may reach beside public addresses (egress-proxy.ts). */
   readonly outboundAllowList: readonly string[];
+  /** The server-wide model providers' hosts, which a child never reaches: it makes no model gate's call. */
+  readonly providerHosts?: ProviderHosts | undefined;
 }
 
 /** What this server gives its children, as the console shows it. */
@@ -150,7 +153,7 @@ export async function prepareStdioEnvironment(settings: StdioIsolationSettings):
     user: runsAs,
     mountPlaces: settings.mountPlaces,
     scriptDirs: settings.scriptDirs,
-    egressGuard: createOutboundGuard({ allowList: settings.outboundAllowList }),
+    egressGuard: createOutboundGuard({ allowList: settings.outboundAllowList, providerHosts: settings.providerHosts }),
   };
 }
 

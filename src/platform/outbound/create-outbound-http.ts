@@ -6,7 +6,7 @@ import { redirectStatuses } from './dispatcher-fetch.js';
 import { takeGateMark } from './gated-call-scope.js';
 import { createOutboundGuard, portOf } from './outbound-guard.js';
 import type { OutboundHttp, OutboundHttpOptions } from './outbound-http.js';
-import { OutboundRefusedError } from './outbound-refused-error.js';
+import { OutboundRefusedError, refusedProviderHost } from './outbound-refused-error.js';
 
 /** Three are enough for a page (http → https → canonical host); more is a loop or a relay. */
 export const defaultMaxRedirects = 3;
@@ -29,10 +29,11 @@ export class OutboundTimeoutError extends AppError {
 }
 
 export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
-  const guard = createOutboundGuard(options);
+  // The door's guard leaves providers' hosts to the check below, which lets a gated call through.
+  const guard = createOutboundGuard({ allowList: options.allowList, resolve: options.resolve });
   const refuseProviderHost = (url: URL): void => {
     const provider = options.providerHosts?.providerAt(url);
-    if (provider !== undefined) throw new OutboundRefusedError(url.hostname, describeProviderHost(url, provider));
+    if (provider !== undefined) throw refusedProviderHost(url, provider);
   };
   // undici is loaded on the first outbound request (a URL to ingest, an MCP server, a webhook), not at
   // start-up: a server that makes none does not hold it. Every connection its agent opens to a host name
@@ -123,11 +124,6 @@ export function createOutboundHttp(options: OutboundHttpOptions): OutboundHttp {
       }
     },
   };
-}
-
-/** Why a request other than a model call may not go to a host where a server-wide provider is reached. */
-function describeProviderHost(url: URL, provider: string): string {
-  return `${url.host} is where this server's model provider '${provider}' is reached, and only Parley's own model calls (each one counted against the budgets) are sent there; use another URL (a tenant's own account with that provider belongs in the tenant's model providers)`;
 }
 
 /** The request to send to a redirect's target, as the fetch standard shapes it. */

@@ -8,7 +8,8 @@ import {
   parseAddress,
 } from './address-policy.js';
 import type { HostResolver } from './outbound-http.js';
-import { OutboundRefusedError } from './outbound-refused-error.js';
+import { OutboundRefusedError, refusedProviderHost } from './outbound-refused-error.js';
+import type { ProviderHosts } from './provider-hosts.js';
 
 const allowHint = 'an administrator can allow it with OUTBOUND_ALLOW';
 
@@ -39,7 +40,12 @@ export function portOf(target: { readonly port?: string | number | null; readonl
 
 export function createOutboundGuard(options: {
   readonly allowList: readonly string[];
-  readonly resolve?: HostResolver;
+  readonly resolve?: HostResolver | undefined;
+  /**
+   * Refused outright by `checkUrl`, for callers whose requests are never a model call (a sandboxed MCP
+   * child's connections through its egress proxy); the outbound door checks them itself, by the gate's mark.
+   */
+  readonly providerHosts?: ProviderHosts | undefined;
 }): OutboundGuard {
   const allowList = createAllowList(options.allowList);
   const resolve = options.resolve ?? systemResolver;
@@ -105,6 +111,8 @@ export function createOutboundGuard(options: {
           'URLs with a user name or password are not accepted; give credentials another way (a header or a token)',
         );
       }
+      const provider = options.providerHosts?.providerAt(url);
+      if (provider !== undefined) throw refusedProviderHost(url, provider);
       const hostname = normalizeHostname(url.hostname);
       const port = portOf(url);
       const address = parseAddress(hostname);

@@ -13,3 +13,14 @@ export class OutboundRefusedError extends AppError {
     super('validation_failed', message);
   }
 }
+
+/**
+ * A request that is not a model call, to a host where a server-wide model provider is reached
+ * (provider-hosts.ts): a webhook, an MCP server, a document URL, a sandboxed child's connection.
+ */
+export function refusedProviderHost(url: URL, provider: string): OutboundRefusedError {
+  return new OutboundRefusedError(
+    url.hostname,
+    `${url.host} is where this server's model provider '${provider}' is reached, and only Parley's own model calls (each one counted against the budgets) are sent there; use another URL (a tenant's own account with that provider belongs in the tenant's model providers)`,
+  );
+}
