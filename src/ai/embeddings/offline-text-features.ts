@@ -12,16 +12,24 @@ export interface FeatureWeights {
 }
 
 /**
- * Chosen on SciFact (bench/retrieval/tune-offline-embedder.ts, vector-only nDCG@10 at 384 dimensions):
- * bigrams off 0.408 → 0.425 (in 384 buckets their collisions cost more than they add), character
- * grams at 1.4 → 0.481 (2.0 and 3.0 no better). Twice the dimensions would give ~0.48 → ~0.53.
+ * Version 1 was chosen on all 300 SciFact queries (character grams 3–5 at 1.4, bigrams off). Version 2 was
+ * refitted on the fitting half only (odd query ids, bench/retrieval/tune-offline-embedder.ts, vector-only
+ * at 384 dimensions, 2026-11-28): the best nDCG@10 among the variants that keep recall@100, since in hybrid
+ * search the offline vectors only add passages after BM25's. Character grams of 3–4: 0.4616 → 0.4732
+ * nDCG@10, 0.7730 → 0.7817 recall@100 (grams of 4–5 scored 0.4876 but lost recall, 0.7423).
  */
 export const defaultFeatureWeights: FeatureWeights = {
   unigram: 1,
   bigram: 0,
   charGram: 1.4,
-  charGramSizes: [3, 4, 5],
+  charGramSizes: [3, 4],
 };
+
+/**
+ * Raised with every change of the features or their weights: each changes every stored offline vector, so
+ * documents indexed with an older version are reindexed (knowledge/ingestion/index-versions.ts).
+ */
+export const offlineFeaturesVersion = 2;
 
 const stopWords = new Set(
   (
