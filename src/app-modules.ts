@@ -277,7 +277,7 @@ export async function registerModules(
     if (deps.runsJobs ?? true) webhooks.startSweep();
   });
   // Documents an older index version wrote are reindexed in the background, once the queue has started.
-  // DISABLED
+  if (deps.runsJobs ?? true) app.addHook('onReady', () => knowledge.scheduleIndexRefresh());
   app.addHook('onClose', () => jobs.stop({ graceMs: config.shutdownGraceMs }));
   // Runs before the job queue stops and after chat's drain (hooks run last-registered first), so the
   // events of the last turns are stored and their jobs queued.

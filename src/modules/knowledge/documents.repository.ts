@@ -55,7 +55,7 @@ export const putBackReplacedFile = (() => {
 })();
 
 /** What a new generation starts from: pending, no progress, no error. */
-const restarted = {
+export const restarted = {
   ...nextGeneration,
   status: 'pending' as const,
   progress: 0,

@@ -16,6 +16,7 @@ import { createDocumentsRepository } from './documents.repository.js';
 import { registerDocumentsRoutes } from './documents.routes.js';
 import { createDocumentsService } from './documents.service.js';
 import { createDocumentIngestion, ingestWorkOptions } from './ingestion/ingest-document.js';
+import { createIndexRefresh, indexRefreshJobName, indexRefreshWorkOptions } from './ingestion/index-refresh.js';
 import { createIndexUpkeep, indexUpkeepJobName, indexUpkeepWorkOptions } from './ingestion/index-upkeep.js';
 import { createIndexWriter } from './ingestion/index-writer.js';
 import { createIngestionRepository } from './ingestion/ingestion.repository.js';
@@ -132,6 +133,14 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     loadTenantProviders: deps.loadTenantProviders,
   });
   const query = createQueryService({ sources, search });
+  const ingestionRepository = createIngestionRepository();
+  const indexRefresh = createIndexRefresh({
+    db,
+    jobs: deps.jobs,
+    repository: ingestionRepository,
+    ingestion,
+    logger: deps.logger,
+  });
   const documentIngestion = createDocumentIngestion({
     db,
     logger: deps.logger,
@@ -141,7 +150,7 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     recordModelCall: deps.recordModelCall,
     loadTenantProviders: deps.loadTenantProviders,
     sources: sourcesRepository,
-    repository: createIngestionRepository(),
+    repository: ingestionRepository,
     indexWrites,
     indexWriter,
     scheduleIndexUpkeep,
@@ -170,7 +179,16 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
       deps.jobs.register(ingestJobName, ingest, ingestWorkOptions);
       deps.jobs.register(indexUpkeepJobName, () => indexUpkeep.run(), indexUpkeepWorkOptions);
       deps.jobs.register(removeSourceJobName, (data, job) => sourceRemoval.run(data, job), removeSourceWorkOptions);
+      deps.jobs.register(indexRefreshJobName, () => indexRefresh.run(), indexRefreshWorkOptions);
     },
+    /**
+     * Once the job queue has started, on nodes that run jobs: documents an older index version wrote are
+     * reindexed in the background (ingestion/index-versions.ts). A failure to queue it never stops start-up.
+     */
+    scheduleIndexRefresh: (): Promise<void> =>
+      indexRefresh
+        .schedule()
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not queue the knowledge index refresh')),
     /** Upload routes need a multipart parser: register these inside a scope that has one. */
     registerRoutes(app: App): void {
       registerSourcesRoutes(app, sources);

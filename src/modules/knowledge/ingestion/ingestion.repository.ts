@@ -1,8 +1,10 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { offlineModelRef } from '../../../ai/model-ref.js';
 import type { Executor } from '../../../platform/db/client.js';
-import { knowledgeDocuments } from '../../../platform/db/schema/index.js';
+import { isLiveSource, knowledgeDocuments, knowledgeSources } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
-import { noReplacedFile, putBackReplacedFile, type DocumentRow } from '../documents.repository.js';
+import { noReplacedFile, putBackReplacedFile, restarted, type DocumentRow } from '../documents.repository.js';
+import { currentIndexVersion, requiredIndexVersions } from './index-versions.js';
 
 /**
  * The job's own statements. Each one names the generation it works for: once reindex, cancel or delete
@@ -116,9 +118,40 @@ export function createIngestionRepository() {
           pageCount: result.pageCount,
           ...(result.title && { title: result.title }),
           indexedAt: now,
+          indexVersion: currentIndexVersion,
           updatedAt: now,
         })
         .where(ofGeneration(tenantId, documentId, generation));
+    },
+
+    /**
+     * The start-up pass (index-refresh.ts), for every tenant at once: up to `limit` ready documents of live
+     * sources whose index is older than their source needs get a new generation, as a reindex gives them;
+     * their passages stay searched until the new ones are published. Rows another node is restarting are
+     * skipped, and a restarted document is no longer `ready`, so the next call finds the next ones.
+     */
+    async restartOutdated(
+      db: Executor,
+      limit: number,
+    ): Promise<{ tenantId: string; id: string; generation: number }[]> {
+      const needed = sql`case when ${knowledgeSources.embeddingModel} = ${offlineModelRef}
+        then ${requiredIndexVersions.offline}::smallint else ${requiredIndexVersions.provider}::smallint end`;
+      const outdated = db
+        .select({ id: knowledgeDocuments.id })
+        .from(knowledgeDocuments)
+        .innerJoin(knowledgeSources, eq(knowledgeSources.id, knowledgeDocuments.sourceId))
+        .where(and(eq(knowledgeDocuments.status, 'ready'), isLiveSource, lt(knowledgeDocuments.indexVersion, needed)))
+        .limit(limit)
+        .for('update', { of: knowledgeDocuments, skipLocked: true });
+      return db
+        .update(knowledgeDocuments)
+        .set({ ...restarted, updatedAt: new Date() })
+        .where(inArray(knowledgeDocuments.id, outdated))
+        .returning({
+          tenantId: knowledgeDocuments.tenantId,
+          id: knowledgeDocuments.id,
+          generation: knowledgeDocuments.generation,
+        });
     },
 
     async markReady(db: Executor, tenantId: string, documentId: string, generation: number): Promise<void> {

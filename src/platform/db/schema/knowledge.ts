@@ -116,6 +116,12 @@ export const knowledgeDocuments = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     indexedAt: timestamp('indexed_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * The index version that wrote the searched passages (knowledge/ingestion/index-versions.ts); 0 for
+     * those written before 2026-11-28 (no spellings, the first offline features). Below the version its
+     * source needs, the document is reindexed in the background at start-up.
+     */
+    indexVersion: smallint('index_version').notNull().default(0),
   },
   (table) => [
     index('knowledge_documents_source_idx').on(table.tenantId, table.sourceId, table.id.desc()),
