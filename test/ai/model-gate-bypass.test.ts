@@ -7,6 +7,7 @@ import { createModelRegistry } from '../../src/ai/model-registry.js';
 import { createDirectHttp } from '../../src/platform/outbound/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createAgent, createConversation } from '../harness/chat-setup.js';
+import { createServer } from '../mcp/mcp-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 
@@ -118,6 +119,14 @@ describe("the server-wide providers' pool and host, outside the gate", () => {
     });
     expect(webhook.statusCode, webhook.body).toBe(400);
     expect(webhook.body).toContain("is where this server's model provider 'compatible' is reached");
+    // So is an MCP server there, reached when it is added.
+    const mcp = await createServer(t.app, admin, {
+      name: 'around',
+      transport: 'streamable-http',
+      url: `${provider.baseUrl}/mcp`,
+    });
+    expect(mcp.statusCode, mcp.body).toBe(400);
+    expect(mcp.body).toContain("is where this server's model provider 'compatible' is reached");
     expect(provider.requests).toHaveLength(0);
 
     const agent = await createAgent(t.app, admin, { model: 'compatible:fake-model' });
