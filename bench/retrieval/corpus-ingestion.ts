@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../../src/platform/db/client.js';
 import { knowledgeDocuments } from '../../src/platform/db/schema/index.js';
 import { newId } from '../../src/platform/ids.js';
 import { chunkDocument } from '../../src/modules/knowledge/parsing/chunking/chunk-document.js';
+import { currentIndexVersion } from '../../src/modules/knowledge/ingestion/index-versions.js';
 import {
   indexedText,
   insertDocumentChunks,
@@ -53,6 +54,8 @@ export function directIngester(handle: DatabaseHandle, embedder: Embedder): Corp
             origin: 'upload',
             status: 'ready',
             chunkCount: chunks.length,
+            // Written as the ingestion job writes today, so no server started on it reindexes the corpus.
+            indexVersion: currentIndexVersion,
           });
           // A new document's one write, published as it commits (the job hides a write until its publish).
           await insertDocumentChunks(tx, {
