@@ -8,10 +8,10 @@ import {
 } from './index-versions.js';
 
 describe('index versions', () => {
-  it('asks every source for the spellings, and offline sources for vectors of the features in use', () => {
-    expect(requiredIndexVersion('openai:text-embedding-3-small')).toBe(1);
+  it("asks offline sources for spellings and the features in use, and never re-embeds a provider's unasked", () => {
+    expect(requiredIndexVersion('openai:text-embedding-3-small')).toBe(0);
     expect(requiredIndexVersion('offline')).toBe(1);
-    expect(requiredIndexVersions).toEqual({ offline: 1, provider: 1 });
+    expect(requiredIndexVersions).toEqual({ offline: 1, provider: 0 });
   });
 
   it('never asks for a version indexing does not write yet', () => {

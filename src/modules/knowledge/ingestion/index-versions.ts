@@ -19,17 +19,19 @@ const spellingsSince = 1;
 export const offlineFeaturesSince: Readonly<Record<number, number>> = { 2: 1 };
 
 /**
- * The oldest index version a source's documents may keep: a provider's vectors do not change with
- * Parley's releases, so only the spellings count for them; an offline source also needs vectors of the
- * offline features in use.
+ * The oldest index version a source's documents may keep, as the start-up pass enforces it. An offline
+ * source needs the spellings and vectors of the offline features in use: reindexing it costs only time.
+ * A source on a provider's model is never reindexed unasked: its vectors do not change with Parley's
+ * releases, and reindexing would embed every passage again through the provider, billed to its owner,
+ * for the spellings alone; its documents get them when someone reindexes them (docs/knowledge.md).
  */
 export function requiredIndexVersion(embeddingModel: string): number {
-  if (embeddingModel !== offlineModelRef) return spellingsSince;
+  if (embeddingModel !== offlineModelRef) return 0;
   return Math.max(spellingsSince, offlineFeaturesSince[offlineFeaturesVersion] ?? currentIndexVersion);
 }
 
 /** Today's requirements, as the start-up pass's query reads them. */
 export const requiredIndexVersions = {
   offline: requiredIndexVersion(offlineModelRef),
-  provider: spellingsSince,
+  provider: requiredIndexVersion('provider:any'),
 } as const;
