@@ -9,8 +9,11 @@ import { hijackKeepingHeaders } from './hijacked-reply.js';
 export interface SseStream {
   /** Writes one event, this tick. Does nothing once the client has gone. */
   send(data: string): void;
-  /** Writes these events, this tick. */
-  sendAll(data: readonly string[]): void;
+  /**
+   * Writes these events, this tick; with `id`, the last of them carries it (`id:`), so a client whose
+   * last id is this one has them all.
+   */
+  sendAll(data: readonly string[], id?: string): void;
   /** Writes one event with an `id:`, which a client that reconnects sends back as `Last-Event-ID`. */
   sendWithId(id: string, data: string): void;
   end(): void;
@@ -91,11 +94,12 @@ export function openSseStream(reply: FastifyReply, options: SseOptions): SseStre
     send(data) {
       write(eventOf(data));
     },
-    sendAll(data) {
-      write(data.map(eventOf).join(''));
+    sendAll(data, id) {
+      if (id === undefined || data.length === 0) return write(data.map(eventOf).join(''));
+      write(data.slice(0, -1).map(eventOf).join('') + eventWithId(id, data.at(-1)!));
     },
     sendWithId(id, data) {
-      write(`id: ${id.replace(/[\r\n]/g, '')}\n${eventOf(data)}`);
+      write(eventWithId(id, data));
     },
     end() {
       flush();
@@ -110,6 +114,10 @@ export function openSseStream(reply: FastifyReply, options: SseOptions): SseStre
       else listener();
     },
   };
+}
+
+function eventWithId(id: string, data: string): string {
+  return `id: ${id.replace(/[\r\n]/g, '')}\n${eventOf(data)}`;
 }
 
 /** One `data:` line per line of data; JSON (what we send) has none, so it is one line as it is. */

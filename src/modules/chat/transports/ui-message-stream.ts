@@ -184,8 +184,40 @@ function toSourceDocument(citation: StoredCitation): UIMessageChunk {
 }
 
 /**
- * Streams a turn to the client as a UI message stream over SSE, ending with `data: [DONE]`. A client
- * that goes away only unsubscribes: the turn goes on and is stored.
+ * The SSE id of each turn event: its place in the reply's stream as the realtime frames number it
+ * (turn-publisher.ts, docs/realtime.md): `<seq>.<part>` for the reply's start (part 0) and each event of
+ * its stream, `<seq>` for a bubble (a stored message) and for the outcome. A client that was cut off
+ * sends the last one it got as `Last-Event-ID` to `GET …/messages/:messageId/stream`, on any node, and
+ * the reply goes on right after it.
+ */
+export function createReplyStreamPositions() {
+  let seq = 0;
+  let part = 0;
+  return (event: ChatTurnEvent): string => {
+    switch (event.type) {
+      case 'message-started':
+        seq = event.replySeq;
+        part = 0;
+        return `${seq}.0`;
+      case 'bubble':
+        return String(event.message.seq);
+      case 'finished':
+      case 'error':
+        return String(event.assistantMessage.seq);
+      default:
+        part += 1;
+        return `${seq}.${part}`;
+    }
+  };
+}
+
+/**
+ * Streams a turn to the client as a UI message stream over SSE. Its normal end, whatever the reply's
+ * outcome, is a `finish` part then `data: [DONE]`; a stream that ends without them was cut (its node
+ * died, a proxy gave up), and the client resumes the reply from the last event id (docs/chat.md). A
+ * replayed turn (a retried Idempotency-Key) tells the stored reply in a few events of its own, which
+ * are no places in the reply's stream: they carry no ids. A client that goes away only unsubscribes:
+ * the turn goes on and is stored.
  */
 export function streamTurnAsUiMessages(reply: FastifyReply, turn: ChatTurnHandle, heartbeatMs: number): void {
   const stream = openSseStream(reply, {
@@ -193,13 +225,16 @@ export function streamTurnAsUiMessages(reply: FastifyReply, turn: ChatTurnHandle
     heartbeatMs,
   });
   const toChunks = createUiMessageChunkMapper();
+  const positionOf = turn.isReplay ? () => undefined : createReplyStreamPositions();
   const unsubscribe = turn.subscribe((event) => {
     // One write per event: a delta is one part; only parts born of the same event share a write.
     const parts = toChunks(event).map((chunk) => JSON.stringify(chunk));
-    const isLast = event.type === 'finished' || event.type === 'error';
-    if (isLast) parts.push('[DONE]');
-    stream.sendAll(parts);
-    if (isLast) stream.end();
+    const id = positionOf(event);
+    stream.sendAll(parts, id);
+    if (event.type !== 'finished' && event.type !== 'error') return;
+    // In the same write as the outcome's parts.
+    stream.send('[DONE]');
+    stream.end();
   });
   stream.onClose(unsubscribe);
 }
