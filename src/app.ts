@@ -27,7 +27,12 @@ import {
 } from './platform/cache/invalidation-bus.js';
 import { AppError } from './platform/errors.js';
 import { answerClientError, answerConnectRequest } from './platform/http/client-errors.js';
-import { answerFrameworkError, registerErrorHandler, registerNotFoundHandler } from './platform/http/error-handler.js';
+import {
+  answerFrameworkError,
+  registerErrorHandler,
+  registerNotFoundHandler,
+  sendProblem,
+} from './platform/http/error-handler.js';
 import { registerJsonBodyParser } from './platform/http/json-body-parser.js';
 import { registerRateLimits } from './platform/http/rate-limits.js';
 import { transformForDocs } from './platform/http/openapi-document.js';
@@ -106,6 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.requestTimeoutMs / 4)),
     },
     frameworkErrors: answerFrameworkError,
+    // A node stopping under serve.ts answers its own refusal (below); Fastify's is a bare JSON 503.
+    return503OnClosing: deps.shutdown === undefined,
     // `/v1/agents/` is the list, as a caller who typed it meant, not a lookup of an agent whose id is "".
     routerOptions: { ignoreTrailingSlash: true },
     clientErrorHandler: answerClientError,
@@ -121,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  if (deps.shutdown) refuseRequestsWhileStopping(app, deps.shutdown);
   // The API speaks JSON only; anything else is a clear 415 instead of a confusing validation error.
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
@@ -306,4 +314,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerNotFoundHandler(app, webConsole);
 
   return app;
+}
+
+/**
+ * From the stop signal on, every request that still reaches this node (on a connection opened before it:
+ * new ones are refused by the closed listener, which a balancer retries on another node) is answered 503
+ * with `Retry-After: 1` and `Connection: close`: nothing of it was done, and the client's next attempt
+ * opens a connection that reaches another node (docs/operations.md, "Rolling upgrades"). Streams and
+ * turns already running go on for the grace period. Not logged one by one: the stop is.
+ */
+function refuseRequestsWhileStopping(app: App, shutdown: Pick<Shutdown, 'isDraining'>): void {
+  const stopping = new AppError('not_ready', 'This server is stopping; send the request again', {
+    retryAfterSeconds: 1,
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!shutdown.isDraining) return;
+    void reply.header('connection', 'close');
+    return sendProblem(reply, stopping);
+  });
 }

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineTitle } from '../../src/ai/offline-model.js';
-import { conversations } from '../../src/platform/db/schema/index.js';
+import { conversations, messages } from '../../src/platform/db/schema/index.js';
 import { createShutdown } from '../../src/platform/shutdown.js';
 import { createAgent, createConversation, eventually, uiMessageParts } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -241,7 +241,7 @@ describe('chat with the offline model', () => {
 });
 
 describe('chat on a node that is stopping', () => {
-  it('refuses a new turn with 503 and a sentence once the node drains, and stores nothing', async () => {
+  it('refuses every request with 503, Retry-After and Connection: close once the node drains, and stores nothing', async () => {
     const shutdown = createShutdown();
     const t = await buildTestApp({}, { shutdown });
     try {
@@ -256,13 +256,20 @@ describe('chat on a node that is stopping', () => {
         payload: { content: 'Still there?' },
       });
       expect(refused.statusCode).toBe(503);
-      expect(refused.json().detail).toBe('The server is shutting down; send the message again in a moment');
-      const stored = await t.app.inject({
-        method: 'GET',
-        url: `/v1/conversations/${conversation.id}/messages`,
-        headers: admin.headers,
+      expect(refused.headers).toMatchObject({ 'retry-after': '1', connection: 'close' });
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(refused.json()).toMatchObject({
+        code: 'not_ready',
+        detail: 'This server is stopping; send the request again',
       });
-      expect(stored.json().items).toEqual([]);
+      // Reads too: another node answers them (the balancer's next connection goes there).
+      const read = await t.app.inject({ method: 'GET', url: '/v1/conversations', headers: admin.headers });
+      expect(read.statusCode).toBe(503);
+      const stored = await t.database.db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(eq(messages.conversationId, conversation.id));
+      expect(stored).toEqual([]);
     } finally {
       await t.close();
     }

@@ -90,7 +90,9 @@ export function createChatService(deps: ChatServiceDeps) {
   /** A stopping node starts no turn: it could not finish it within the grace period. */
   function requireAcceptingTurns(): void {
     if (deps.shutdown.isDraining) {
-      throw new AppError('not_ready', 'The server is shutting down; send the message again in a moment');
+      throw new AppError('not_ready', 'The server is shutting down; send the message again in a moment', {
+        retryAfterSeconds: 1,
+      });
     }
   }
 
