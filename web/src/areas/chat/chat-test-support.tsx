@@ -74,6 +74,13 @@ export function sseReply() {
         await new Promise((resolve) => setTimeout(resolve, 10));
       });
     },
+    /** The stream ends cleanly without its finish, as a balancer ends one whose server died. */
+    cut: async () => {
+      await act(async () => {
+        if (isOpen) controller.close();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      });
+    },
     end: async () => {
       await act(async () => {
         write('[DONE]');

@@ -16,6 +16,8 @@ function setUp(options: {
   replies: Response[];
   /** Answers POST …/messages/:messageId/stop; without it the fake has no such route (404). */
   stop?: () => Response;
+  /** Answers GET …/messages/:messageId/stream (a cut reply followed); without it, 404. */
+  followed?: () => Response;
 }) {
   const replies = [...options.replies];
   const history = () => (typeof options.history === 'function' ? options.history() : (options.history ?? []));
@@ -29,6 +31,7 @@ function setUp(options: {
     'POST /v1/conversations/c1/messages/:messageId/retry': () =>
       replies.shift() ?? problem(500, 'internal', 'No reply queued'),
     ...(options.stop && { 'POST /v1/conversations/c1/messages/:messageId/stop': options.stop }),
+    ...(options.followed && { 'GET /v1/conversations/c1/messages/:messageId/stream': options.followed }),
   });
   const acceptHeaders: (string | null)[] = [];
   const fetchImpl = ((input: RequestInfo | URL, init?: RequestInit) => {
@@ -222,7 +225,7 @@ describe('chat view', () => {
     expect(screen.queryByRole('article', { name: 'You said' })).toBeNull();
   });
 
-  it('offers to reload the conversation when the connection drops mid-reply, and shows the stored reply', async () => {
+  it('offers to reload the conversation when the connection drops mid-reply and the reply cannot be followed, and shows the stored reply', async () => {
     const stream = sseReply();
     let savedHistory: StoredMessage[] = [];
     const { fetchImpl } = setUp({ history: () => savedHistory, replies: [stream.response] });
@@ -243,6 +246,53 @@ describe('chat view', () => {
 
     await waitFor(() => expect(lastReply().textContent).toContain('Once upon a time, the end.'));
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('follows a reply whose stream ended without its finish to its outcome: shown as interrupted, not complete', async () => {
+    const stream = sseReply();
+    const interrupted =
+      'The reply was interrupted because the server stopped before it finished; send the message again';
+    const followed = [
+      { type: 'text-delta', conversationId: 'c1', seq: 2, part: 2, messageId: 'a1', delta: ' a time' },
+      {
+        type: 'error',
+        conversationId: 'c1',
+        seq: 3,
+        messageId: 'a1',
+        code: 'not_ready',
+        message: interrupted,
+        reply: stored({
+          id: 'a1',
+          content: 'Once upon',
+          status: 'error',
+          error: { code: 'not_ready', message: interrupted },
+        }),
+      },
+    ];
+    const { api, fetchImpl } = setUp({
+      replies: [stream.response],
+      followed: () =>
+        new Response(
+          followed.map((frame, index) => `id: 2.${index + 2}\ndata: ${JSON.stringify(frame)}\n\n`).join(''),
+          {
+            headers: { 'content-type': 'text/event-stream' },
+          },
+        ),
+    });
+    const box = await openConversation(fetchImpl);
+    typeAndPressEnter(box, 'Tell me a long story');
+    await stream.send(started);
+    await stream.send({ type: 'text-start', id: 't1' });
+    await stream.send({ type: 'text-delta', id: 't1', delta: 'Once upon' });
+    // Its server died: the balancer ends the response as if it were done.
+    await stream.cut();
+
+    const alert = await within(lastReply()).findByRole('alert');
+    expect(alert.textContent).toContain(interrupted);
+    expect(lastReply().textContent).toContain('Once upon a time');
+    expect(within(alert).getByRole('button', { name: 'Retry' })).toBeTruthy();
+    expect(api.callsTo('GET', '/v1/conversations/c1/messages/a1/stream')).toHaveLength(1);
+    expect(screen.getByRole('button', { name: 'Send' })).toBeTruthy();
   });
 
   it('stops the reply at the server with Stop: the stream ends with what was kept, marked as stopped', async () => {
