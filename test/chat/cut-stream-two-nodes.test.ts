@@ -118,6 +118,60 @@ describe.skipIf(!isScaledOut)('a cut reply stream resumed on another node', { ti
     expect([...deltasIn(read.events), ...resumed.map((frame) => String(frame.delta))]).toEqual(tokens);
   });
 
+  it("ends a stopping node's followers at once, without the outcome, and they resume on another node to the reply's finish", async () => {
+    // A third node, to stop: B writes the reply, C follows it, then C is stopped.
+    const nodeC = await cluster!.start({ SHUTDOWN_GRACE_MS: '20000' });
+    const conversationId = await newConversation();
+    const sent = await sendTo(nodeB, conversationId, 'followed');
+    const sending = readStream(sent);
+    const stopped = once(nodeC.child, 'exit');
+    let stoppedAt = 0;
+    let replyId: string | undefined;
+    for (let attempt = 0; !replyId && attempt < 50; attempt += 1) {
+      const page = (await (
+        await fetch(`${nodeA.baseUrl}/v1/conversations/${conversationId}/messages`, { headers })
+      ).json()) as { items: { id: string; role: string }[] };
+      replyId = page.items.find((message) => message.role === 'assistant')?.id;
+      if (!replyId) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const follower = await fetch(`${nodeC.baseUrl}/v1/conversations/${conversationId}/messages/${replyId}/stream`, {
+      headers: { ...headers, accept: 'text/event-stream' },
+    });
+    const followed = await readStream(follower, (_event, events) => {
+      if (
+        stoppedAt === 0 &&
+        events.filter((event) => event.data !== '[DONE]' && event.data.type === 'text-delta').length === 3
+      ) {
+        stoppedAt = Date.now();
+        nodeC.child.kill('SIGTERM');
+      }
+    });
+    const endedAfterMs = Date.now() - stoppedAt;
+    expect(stoppedAt).toBeGreaterThan(0);
+    // Cut, not finished: no outcome frame, and long before the grace period (20 s) was over.
+    const types = followed.events.map((event) => (event.data === '[DONE]' ? '[DONE]' : event.data.type));
+    expect(types).not.toContain('finished');
+    expect(types).not.toContain('error');
+    expect(endedAfterMs).toBeLessThan(5_000);
+    // The node did not wait for it: it stops as soon as its own work is done.
+    await stopped;
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+
+    const resumed = await followReply(() => [nodeA.baseUrl], {
+      conversationId,
+      replyId: replyId!,
+      lastEventId: followed.lastEventId,
+      headers,
+    });
+    expect(resumed.outcome).toMatchObject({ type: 'finished', message: { status: 'complete' } });
+    const frames = [
+      ...followed.events.flatMap((event) => (event.data === '[DONE]' ? [] : [event.data])),
+      ...resumed.frames,
+    ];
+    expect(deltaFrames(frames).map((frame) => String(frame.delta))).toEqual(tokens);
+    expect(hasFinished(await sending)).toBe(true);
+  });
+
   it("resumes a stream cut by its node's kill (-9) on the other node, and gets the reply's outcome: interrupted, with what was said", async () => {
     const conversationId = await newConversation();
     const exited = once(nodeB.child, 'exit');

@@ -11,7 +11,7 @@ import { createConnectionSlots } from './connection-slots.js';
 import { createLocalEventRelay, openRedisEventRelay } from './event-relay.js';
 import { createHeartbeat, type RealtimeLimits } from './realtime-connection.js';
 import { createHandshake } from './realtime-handshake.js';
-import { createRealtimeHub } from './realtime-hub.js';
+import { createRealtimeHub, type RealtimeConnection } from './realtime-hub.js';
 import { createRealtimeTickets } from './realtime-tickets.js';
 import { createRealtimeRepository } from './realtime.repository.js';
 import { registerRealtimeRoutes } from './realtime.routes.js';
@@ -111,6 +111,7 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
           );
       });
       const heartbeat = createHeartbeat(limits.heartbeatMs);
+      const followers = new Set<RealtimeConnection>();
       registerRealtimeRoutes(app, {
         admit: createHandshake({
           auth: deps.auth,
@@ -129,7 +130,17 @@ export async function createRealtimeModule(deps: RealtimeModuleDeps) {
           relay,
           conversations: services.conversations,
           heartbeatMs: services.heartbeatMs,
+          followers,
         },
+      });
+      // As the stop begins, not once the server has closed, which waits for every open response: a
+      // socket (1001) or a reply's SSE follower (its stream ends without the reply's outcome, which
+      // tells the client to resume it on another node) would otherwise hold the stop for the whole
+      // grace period, and then be cut all the same.
+      app.addHook('preClose', async () => {
+        for (const connection of [...hub.all(), ...followers]) {
+          connection.close(closeCodes.serverStopping, 'Server stopping: reconnect');
+        }
       });
       app.addHook('onClose', async () => {
         clearInterval(recheckAll);

@@ -19,6 +19,8 @@ export interface ReplyStreamDeps {
   readonly relay: EventRelay;
   readonly conversations: Pick<ConversationsService, 'get'>;
   readonly heartbeatMs: number;
+  /** This node's followers, which a stopping node ends at once (realtime/index.ts). */
+  readonly followers: Set<RealtimeConnection>;
 }
 
 const isFinal = (frame: ServerFrame): boolean => frame.type === 'finished' || frame.type === 'error';
@@ -86,7 +88,11 @@ export async function streamReply(
   };
   const partsHad = after.part === undefined ? undefined : { messageId, part: after.part };
   deps.hub.beginSubscription(watcher, conversationId, after.seq, partsHad);
-  sse.onClose(() => deps.hub.remove(watcher));
+  deps.followers.add(watcher);
+  sse.onClose(() => {
+    deps.followers.delete(watcher);
+    deps.hub.remove(watcher);
+  });
   const latest = await deps.repository.findMessage(deps.db, actor.tenantId, messageId);
   if (!latest || latest.status !== 'streaming') {
     const message = latest ? presentMessage(latest) : presentMessage(found);
