@@ -49,7 +49,9 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
       description:
         'Stores the message, then the agent replies. JSON by default (201 once the reply is stored); with ' +
         '`Accept: text/event-stream`, or for the body `useChat` sends (`messages`) unless `Accept` names JSON, ' +
-        'the reply streams as an AI SDK UI message stream (what `useChat` reads). ' +
+        'the reply streams as an AI SDK UI message stream (what `useChat` reads), which ends with a `finish` part ' +
+        'and `[DONE]`; one that ends without them was cut: resume it with `…/messages/{messageId}/stream` and the ' +
+        'last event id as `Last-Event-ID` (docs/chat.md). ' +
         'A model failure is a problem response that still names the stored user message. Send an ' +
         '`Idempotency-Key` to make a retry return the first result instead of asking the model again.',
       params: idParams,
