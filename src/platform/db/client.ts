@@ -1,5 +1,6 @@
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { SnapshotOutcome, SnapshotRead } from './pglite-thread/pglite-thread-protocol.js';
 import type * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -24,6 +25,11 @@ export interface DatabaseHandle {
    * pooled query may land on any connection). Embedded storage has one session, which this is.
    */
   withOwnSession<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T>;
+  /**
+   * Embedded storage only: its data directory copied to `copyTo` between two transactions, with what
+   * `reads` answer at that point (`parley backup`, platform/backup/). PostgreSQL has pg_dump for this.
+   */
+  readonly snapshotDataDir?: (copyTo: string, reads: readonly SnapshotRead[]) => Promise<SnapshotOutcome>;
   close(): Promise<void>;
 }
 

@@ -61,6 +61,7 @@ export async function openEmbedded(
     kind: 'embedded',
     executeSql,
     withOwnSession: (work) => work({ db, executeSql }),
+    snapshotDataDir: (copyTo, reads) => client.snapshot(copyTo, reads),
     executeScript: async (text) => {
       try {
         await client.exec(text);

@@ -8,6 +8,8 @@ import {
   type PgliteThreadRequest,
   type PgliteThreadStarted,
   type QueryOutcome,
+  type SnapshotOutcome,
+  type SnapshotRead,
   type ThreadError,
 } from './pglite-thread-protocol.js';
 
@@ -35,6 +37,8 @@ export interface ThreadTransaction extends ThreadQueryable {
 
 export interface PgliteThreadClient extends ThreadQueryable {
   transaction<T>(callback: (tx: ThreadTransaction) => Promise<T>): Promise<T>;
+  /** The data directory copied to `copyTo` between two transactions; what `reads` answer there (pglite-thread.ts). */
+  snapshot(copyTo: string, reads: readonly SnapshotRead[]): Promise<SnapshotOutcome>;
   /** Closes the database and ends the thread; safe to call twice. */
   close(): Promise<void>;
 }
@@ -155,6 +159,7 @@ export async function startPgliteThread(options: PgliteThreadOptions): Promise<P
   return {
     ...queryable(),
     transaction,
+    snapshot: async (copyTo, reads) => (await call({ kind: 'snapshot', copyTo, reads })) as SnapshotOutcome,
     async close() {
       if (stopped) return;
       const exited = new Promise((resolve) => worker.once('exit', resolve));

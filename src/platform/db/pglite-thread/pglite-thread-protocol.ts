@@ -54,7 +54,25 @@ export type PgliteThreadRequest =
   /** Opens a transaction whose id is this request's id; its statements carry that id until `end`. */
   | { readonly kind: 'begin'; readonly id: number; readonly isBackground: boolean }
   | { readonly kind: 'end'; readonly id: number; readonly transactionId: number; readonly commit: boolean }
+  /** Copies the data directory to `copyTo` between two transactions; answers what `reads` answer there. */
+  | {
+      readonly kind: 'snapshot';
+      readonly id: number;
+      readonly copyTo: string;
+      readonly reads: readonly SnapshotRead[];
+    }
   | { readonly kind: 'close'; readonly id: number };
+
+/** A statement a snapshot runs at its own point, so that what it answers matches the copy. */
+export interface SnapshotRead {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/** What a snapshot's reads answered, in their order. */
+export interface SnapshotOutcome {
+  readonly reads: QueryOutcome[];
+}
 
 export interface QueryField {
   readonly name: string;
@@ -74,7 +92,11 @@ export interface ThreadError {
 }
 
 export type PgliteThreadReply =
-  | { readonly id: number; readonly ok: true; readonly result?: QueryOutcome | QueryOutcome[] | undefined }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly result?: QueryOutcome | QueryOutcome[] | SnapshotOutcome | undefined;
+    }
   | { readonly id: number; readonly ok: false; readonly error: ThreadError };
 
 /** The thread's first message: open, or why not. */

@@ -17,8 +17,11 @@ import {
   type PgliteThreadRequest,
   type PgliteThreadStarted,
   type QueryOutcome,
+  type SnapshotOutcome,
+  type SnapshotRead,
   type ThreadError,
 } from './pglite-thread-protocol.js';
+import { copyDataDir, walSegmentsSql, type WalSegments } from './data-dir-copy.js';
 import { createForegroundFirst } from './foreground-first.js';
 import { createNamedStatements, type NamedStatements } from './named-statements.js';
 import { openWaitLog } from './wait-log.js';
@@ -64,7 +67,7 @@ async function open(): Promise<Session> {
 function handle(
   { db, named }: Session,
   request: PgliteThreadRequest,
-): Promise<QueryOutcome | QueryOutcome[] | undefined> {
+): Promise<QueryOutcome | QueryOutcome[] | SnapshotOutcome | undefined> {
   switch (request.kind) {
     case 'query':
       if (request.params.length > 0) {
@@ -83,6 +86,8 @@ function handle(
       return begin(db, request.id);
     case 'end':
       return end(request.transactionId, request.commit);
+    case 'snapshot':
+      return snapshot(db, request.copyTo, request.reads);
     case 'close':
       return db.close().then(() => undefined);
   }
@@ -116,6 +121,27 @@ async function end(transactionId: number, commit: boolean): Promise<undefined> {
   open.decide(commit);
   await open.finished;
   return undefined;
+}
+
+/**
+ * The data directory copied at one point between transactions (`parley backup`). It runs as a transaction,
+ * whose lock in PGlite every statement and transaction takes: none runs while the files are copied, and the
+ * copy holds every commit before it and nothing of one after. The CHECKPOINT first writes committed changes
+ * into the data files, so a server started on the copy replays next to no WAL. The server's statements
+ * wait meanwhile: the time of a copy of the database on its own volume (data-dir-copy.ts).
+ */
+function snapshot(db: PGlite, copyTo: string, reads: readonly SnapshotRead[]): Promise<SnapshotOutcome> {
+  const dataDir = options.dataDir;
+  if (!dataDir) return Promise.reject(new Error('A database in memory has no data directory to copy'));
+  return db.transaction(async (tx) => {
+    await tx.exec('CHECKPOINT');
+    const answers: QueryOutcome[] = [];
+    for (const read of reads) answers.push(outcomeOf(await tx.query(read.sql, [...read.params])));
+    const [wal] = (await tx.query<WalSegments>(walSegmentsSql)).rows;
+    if (!wal) throw new Error('PostgreSQL did not name its WAL segments');
+    copyDataDir(dataDir, copyTo, wal);
+    return { reads: answers };
+  });
 }
 
 function keepText(value: string): string {
@@ -185,7 +211,7 @@ function transactionOver(id: number): Promise<void> | undefined {
 }
 
 function answerAndReply(session: Session, request: PgliteThreadRequest): Promise<void> {
-  let answer: Promise<QueryOutcome | QueryOutcome[] | undefined>;
+  let answer: Promise<QueryOutcome | QueryOutcome[] | SnapshotOutcome | undefined>;
   try {
     answer = handle(session, request);
   } catch (error) {
