@@ -83,7 +83,8 @@ async function acceptSecret(
   );
 }
 
-async function storedFingerprint(session: Pick<DatabaseSession, 'executeSql'>): Promise<string | undefined> {
+/** The fingerprint the storage keeps of its secret; none before the first start (a backup carries it). */
+export async function storedFingerprint(session: Pick<DatabaseSession, 'executeSql'>): Promise<string | undefined> {
   const { rows } = await session.executeSql('select fingerprint from server_secret_check');
   return (rows[0] as { fingerprint: string } | undefined)?.fingerprint;
 }

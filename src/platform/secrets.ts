@@ -51,17 +51,7 @@ export function deriveServerKeys(master: string): ServerKeys {
  */
 async function readOrCreateSecretFile({ dataDir, logger, holdsData }: ServerKeySource): Promise<string> {
   const file = path.join(dataDir, secretFileName);
-  if (existsSync(file)) {
-    // Owner-only, whatever it was given: the key to every session and stored credential.
-    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-    const secret = readFileSync(file, 'utf8').trim();
-    if (secret.length < minimumSecretLength) {
-      throw new ConfigError(
-        `The server secret ${file} holds ${secret.length} characters, fewer than the ${minimumSecretLength} it needs (was it cut short?): restore it from a backup, or set PARLEY_SECRET_KEY to the secret`,
-      );
-    }
-    return secret;
-  }
+  if (existsSync(file)) return readSecretFile(file);
   if (await holdsData()) {
     throw new ConfigError(
       `The server secret ${file} is missing, but ${dataDir} holds data made with it: restore the file from a backup, or set PARLEY_SECRET_KEY to the secret. A new secret would end every session and leave stored provider keys unreadable; to accept that, write one yourself (openssl rand -hex 32 > ${file}) and run \`parley admin accept-secret\``,
@@ -74,6 +64,19 @@ async function readOrCreateSecretFile({ dataDir, logger, holdsData }: ServerKeyS
   writeFileSync(written, `${secret}\n`, { mode: 0o600 });
   renameSync(written, file);
   logger.info({ file }, 'generated a new server secret (signing and encryption keys) in the data directory');
+  return secret;
+}
+
+/** The secret in a data directory's secret file, refused when it is cut short. */
+export function readSecretFile(file: string): string {
+  // Owner-only, whatever it was given: the key to every session and stored credential.
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < minimumSecretLength) {
+    throw new ConfigError(
+      `The server secret ${file} holds ${secret.length} characters, fewer than the ${minimumSecretLength} it needs (was it cut short?): restore it from a backup, or set PARLEY_SECRET_KEY to the secret`,
+    );
+  }
   return secret;
 }
 

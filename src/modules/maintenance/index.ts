@@ -13,3 +13,4 @@ export function createMaintenanceModule(
 }
 
 export { scheduleMaintenance, type AbandonedReply } from './maintenance.service.js';
+export { namedStorageKeysSql } from './maintenance.repository.js';

@@ -137,6 +137,14 @@ async function storageKeysAfter(db: Executor, afterKey: string, limit: number): 
   return rows.map((row) => row.key);
 }
 
+/**
+ * Every storage key a row names, the same three columns as below, as one statement without parameters:
+ * `parley backup` runs it at its snapshot's point, to take the files that snapshot names (platform/backup).
+ */
+export const namedStorageKeysSql = `select storage_key as key from files
+  union select storage_key from knowledge_documents where storage_key is not null
+  union select replaced_storage_key from knowledge_documents where replaced_storage_key is not null`;
+
 /** Which of these storage keys a row still names: a chat attachment, a knowledge document or the file it replaces. */
 async function referencedStorageKeys(db: Executor, keys: readonly string[]): Promise<Set<string>> {
   const [attachments, documents, replacedDocuments] = await Promise.all([

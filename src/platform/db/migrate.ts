@@ -119,7 +119,12 @@ export async function appliedMigrationCount(handle: Pick<DatabaseHandle, 'execut
   }
 }
 
+/** How many migrations this build holds: a database that has applied more was made by a newer Parley. */
+export function committedMigrationCount(): number {
+  return readMigrationFiles({ migrationsFolder }).length;
+}
+
 /** True when every committed migration has been applied (used by /ready). */
 export async function areMigrationsApplied(handle: DatabaseHandle): Promise<boolean> {
-  return (await appliedMigrationCount(handle)) >= readMigrationFiles({ migrationsFolder }).length;
+  return (await appliedMigrationCount(handle)) >= committedMigrationCount();
 }
