@@ -10,7 +10,9 @@ const usage = `Usage: parley <command>
   admin create --email E --password P [--tenant NAME]   create a platform admin
   admin accept-secret                           make the configured secret the storage's own
   import <folder|zip> --source NAME [--tenant NAME] [--no-wait]   add a folder's or zip's files to a knowledge source
-  analytics rebuild [--tenant ID]               recount the analytics rollups from the stored rows`;
+  analytics rebuild [--tenant ID]               recount the analytics rollups from the stored rows
+  backup <file>                                 back up embedded storage into one file, while the server runs or not
+  restore <file>                                restore such a backup into an empty DATA_DIR`;
 
 /**
  * Process entry: configuration, the chosen command, and one clear line on failure. Each command is
@@ -41,6 +43,10 @@ async function main(argv: readonly string[]): Promise<void> {
       return (await import('./cli/import.js')).importCommand(config, logger, rest);
     case 'analytics':
       return (await import('./cli/analytics.js')).analyticsCommand(config, logger, rest);
+    case 'backup':
+      return (await import('./cli/backup.js')).backupCommand(config, logger, rest);
+    case 'restore':
+      return (await import('./cli/restore.js')).restoreCommand(config, rest);
     default:
       throw new AppError('validation_failed', `Unknown command '${command}'.\n${usage}`);
   }

@@ -1,6 +1,9 @@
 import { buildApp } from '../app.js';
 import { ConfigError, type Config } from '../config.js';
-import { createMaintenanceModule, scheduleMaintenance } from '../modules/maintenance/index.js';
+import { createMaintenanceModule, namedStorageKeysSql, scheduleMaintenance } from '../modules/maintenance/index.js';
+import { removeBackupLeftovers } from '../platform/backup/backup-workspace.js';
+import { openControlSocket, type ControlSocket } from '../platform/backup/control-socket.js';
+import { openEmbeddedBackup } from '../platform/backup/embedded-backup.js';
 import type { Logger } from '../platform/logger.js';
 import { openRuntime, type Runtime } from '../platform/runtime.js';
 import { isSecretReplaced } from '../platform/secret-check.js';
@@ -48,6 +51,8 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     throw listenFailure(error, config);
   }
   startingUp.end();
+  // Embedded, this process holds the data directory: `parley backup` asks it for the snapshot (ADR 30).
+  const control = runtime.database.kind === 'embedded' ? await openBackupControl(config, runtime, logger) : undefined;
   if (config.isPublicUrlDerived) {
     logger.info(
       { publicUrl: config.publicUrl },
@@ -75,6 +80,7 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     if (isStopping) return;
     isStopping = true;
     for (const sweep of sweeps) sweep.stop();
+    control?.close();
     shutdown.beginDraining();
     logger.info({ signal }, 'shutting down: no new connections or turns, finishing streams in flight');
     // Streams and turns in flight get a bounded grace period. A turn still running then is cut short:
@@ -129,6 +135,26 @@ function stopDuringStartUp(logger: Logger) {
       process.off('SIGINT', onSignal);
     },
   };
+}
+
+/**
+ * The control socket through which `parley backup` asks this process for a backup, once what a backup
+ * cut short by an earlier run left in DATA_DIR is gone (a copy of the database, at worst). A socket that
+ * does not open costs online backups only: the server starts regardless.
+ */
+async function openBackupControl(config: Config, runtime: Runtime, logger: Logger): Promise<ControlSocket | undefined> {
+  try {
+    await removeBackupLeftovers(config.dataDir);
+    return await openControlSocket({
+      dataDir: config.dataDir,
+      logger,
+      makeBackup: () =>
+        openEmbeddedBackup({ database: runtime.database, dataDir: config.dataDir, namedStorageKeysSql }),
+    });
+  } catch (error) {
+    logger.warn({ err: error }, 'the control socket did not open: parley backup cannot reach this server');
+    return undefined;
+  }
 }
 
 /**

@@ -30,7 +30,10 @@ export const backupManifestSchema = z.object({
 
 export type BackupManifest = z.infer<typeof backupManifestSchema>;
 
-/** This Parley's version, from its package.json (two folders above platform/, in src/ and dist/ alike). */
+/**
+ * This Parley's version, from the package.json at the root: three folders up from src/platform/backup/
+ * and from dist/platform/backup/ alike (the image keeps package.json beside dist/).
+ */
 export function parleyVersion(): string {
   const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
     version?: unknown;
