@@ -158,7 +158,11 @@ export function createAnalyticsRollups(deps: AnalyticsRollupsDeps) {
   let running: Promise<void> | undefined;
   const pass = () => {
     // A pass still running (a large backlog) is not doubled.
-    running ??= runAsBackgroundWork(refreshAll).finally(() => (running = undefined));
+    // A database that is down fails the pass; the next one retries (a rejection left unhandled here
+    // ended the process when PostgreSQL went away).
+    running ??= runAsBackgroundWork(refreshAll)
+      .catch((error: unknown) => logger.warn({ err: error }, 'analytics rollups: a pass failed; retried next pass'))
+      .finally(() => (running = undefined));
     return running;
   };
 

@@ -20,6 +20,11 @@ export async function openPostgres(url: string, poolSize: number): Promise<Datab
   });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // Nor may a checked-out one's: a connection PostgreSQL ends (a restart, pg_terminate_backend) between two
+  // statements of a transaction, or of a session, emits 'error' on its client, which the pool listens to
+  // only while the client is idle. Both nodes of the chaos run died of it. The statement that follows
+  // fails with the client's error, and the pool drops the client when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzlePostgres({ client: pool, schema }) as unknown as Database;
   return {
     db,

@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import type { BatchJobHandler, JobHandler, JobQueue, JobQueueDeps, WorkOptions } from './job-queue.js';
 import { createJobLeases, defaultLeaseSeconds } from './job-leases.js';
 import { createPgBossDatabase } from './pg-boss-database.js';
+import { reportUnawaitedOutcomes } from './unawaited-outcomes.js';
 import { RunningJobs } from './running-jobs.js';
 
 /** Defaults for a queue that does not say: three retries backing off from 10 s (1–2 minutes in all), 15 minutes to finish. */
@@ -48,6 +49,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     logger.error({ err: error }, 'The job queue reported an error'),
   );
   boss.on('error', (error) => reportError(error.message, error));
+  reportUnawaitedOutcomes((error) => reportError(error.message, error));
 
   // On PostgreSQL other nodes may die mid-job; embedded storage has one process, and its start-up
   // catches what an ended process left (retryJobsOfEndedProcess).
