@@ -1,10 +1,6 @@
-import { createRequire } from 'node:module';
+import Manager from 'pg-boss/src/manager.js';
 
 type RecordOutcome = (this: unknown, ...args: unknown[]) => Promise<unknown>;
-interface ManagerPrototype {
-  complete: RecordOutcome;
-  fail: RecordOutcome;
-}
 
 let reporter: ((error: Error) => void) | undefined;
 
@@ -21,13 +17,12 @@ export function reportUnawaitedOutcomes(report: (error: Error) => void): void {
   const isWrapped = reporter !== undefined;
   reporter = report;
   if (isWrapped) return;
-  const manager = createRequire(import.meta.url)('pg-boss/src/manager.js') as { prototype: ManagerPrototype };
   const handled = (record: RecordOutcome): RecordOutcome =>
     function (this: unknown, ...args: unknown[]) {
       const outcome = record.apply(this, args);
       outcome.catch((error: Error) => reporter?.(error));
       return outcome;
     };
-  manager.prototype.complete = handled(manager.prototype.complete);
-  manager.prototype.fail = handled(manager.prototype.fail);
+  Manager.prototype.complete = handled(Manager.prototype.complete);
+  Manager.prototype.fail = handled(Manager.prototype.fail);
 }
