@@ -18,7 +18,7 @@ export async function freePort(): Promise<number> {
 export async function waitForReady(baseUrl: string, child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 300; attempt++) {
     if (child.exitCode !== null) throw new Error(`server exited early with ${child.exitCode}`);
-    const ready = await fetch(`${baseUrl}/ready`).catch(() => undefined);
+    const ready = await fetch(`${baseUrl}/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
     if (ready?.ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -12,6 +12,8 @@ export const isScaledOut = testStorage === 'postgres' && Boolean(process.env.TES
 export interface ScaledOutNode {
   readonly child: ChildProcess;
   readonly baseUrl: string;
+  /** Its DATA_DIR, which holds `server.log`: the node's warnings and errors. */
+  readonly dataDir: string;
 }
 
 export interface ScaledOutNodes {
@@ -56,7 +58,7 @@ export async function createScaledOutNodes(name: string, env: Record<string, str
       });
       children.push(node.child);
       await waitForReady(node.baseUrl, node.child);
-      return node;
+      return { ...node, dataDir };
     },
     async stop() {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
