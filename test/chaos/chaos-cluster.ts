@@ -1,0 +1,141 @@
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { freePort } from '../cli/server-process.js';
+import { startSmtpRelay, type SmtpRelay } from '../email/smtp-relay.js';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { startBalancer, type Balancer } from '../harness/balancer.js';
+import { startCuttableRelay, type CuttableRelay } from '../harness/cuttable-relay.js';
+import { createScaledOutNodes, type ScaledOutNode, type ScaledOutNodes } from '../harness/scaled-out-nodes.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../webhooks/webhook-receiver.js';
+import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
+
+/** A node of the run, with its own relay to Redis (so one node's connection can be cut) and its SMTP port. */
+export interface ChaosNode {
+  readonly name: string;
+  readonly node: ScaledOutNode;
+  readonly redisRelay: CuttableRelay;
+  readonly smtpPort: number;
+}
+
+export interface ChaosCluster {
+  readonly balancer: Balancer;
+  readonly nodes: ChaosNode[];
+  readonly provider: FakeOpenAIServer;
+  readonly webhooks: WebhookReceiver;
+  readonly mailSink: SmtpRelay;
+  readonly redis: PrivateRedis;
+  /** Every node's way to PostgreSQL: cut, it is PostgreSQL restarting as its clients see it. */
+  readonly postgresRelay: CuttableRelay;
+  /** Straight to the run's database, for the checks and for `pg_terminate_backend`. */
+  readonly sql: pg.Client;
+  readonly databaseName: string;
+  /** kill -9 of the node at `index`, and a new node in its place once it is gone. */
+  killAndReplace(index: number, downMs: number): Promise<void>;
+  /** Nodes that ended with nobody killing them, each with the end of its log. */
+  endedOnTheirOwn(): string[];
+  stop(): Promise<void>;
+}
+
+// Reply leases stale after 3 s and swept every 500 ms, so a killed node's reply ends within seconds.
+const nodeEnvironment = {
+  OPENAI_API_KEY: 'sk-chaos',
+  OUTBOUND_ALLOW: '127.0.0.1',
+  MAINTENANCE_SWEEP_INTERVAL_MS: '500',
+  REPLY_LEASE_STALE_MS: '3000',
+  WEBHOOK_RETRY_BASE_MS: '100',
+  SHUTDOWN_GRACE_MS: '5000',
+  LOG_LEVEL: 'error',
+};
+
+const hasExited = (each: ChaosNode) => each.node.child.exitCode !== null || each.node.child.signalCode !== null;
+/** The end of a node's log: why it stopped. */
+const logTail = (each: ChaosNode) => {
+  const log = path.join(each.node.dataDir, 'server.log');
+  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-60).join('\n') : '(no log)';
+};
+
+const step = (what: string) => console.log(`[chaos] ${new Date().toISOString()} ${what}`);
+
+/** `nodeCount` real `parley serve` nodes on PostgreSQL and a Redis of their own, behind a balancer. */
+export async function startChaosCluster(nodeCount: number): Promise<ChaosCluster> {
+  const provider = await startFakeOpenAIServer({});
+  const webhooks = await startWebhookReceiver();
+  const mailSink = await startSmtpRelay();
+  const redis = await startPrivateRedis();
+  const adminUrl = new URL(process.env.TEST_DATABASE_URL!);
+  const postgresRelay = await startCuttableRelay(Number(adminUrl.port || 5432));
+  const scaledOut: ScaledOutNodes = await createScaledOutNodes('chaos', {
+    ...nodeEnvironment,
+    OPENAI_BASE_URL: provider.baseUrl,
+    EMAIL_SMTP_URL: mailSink.url,
+  });
+  const databaseName = new URL(scaledOut.databaseUrl).pathname.slice(1);
+  const throughRelay = new URL(scaledOut.databaseUrl);
+  throughRelay.port = String(postgresRelay.port);
+  const sql = new pg.Client({ connectionString: scaledOut.databaseUrl });
+  await sql.connect();
+  // The run terminates backends and cuts connections: this client must not die with an unhandled error.
+  sql.on('error', () => undefined);
+
+  let started = 0;
+  const startNode = async (): Promise<ChaosNode> => {
+    const name = `node-${++started}`;
+    const redisRelay = await startCuttableRelay(redis.port);
+    const smtpPort = await freePort();
+    const node = await scaledOut.start({
+      DATABASE_URL: throughRelay.toString(),
+      REDIS_URL: `redis://127.0.0.1:${redisRelay.port}/0`,
+      EMAIL_SMTP_PORT: String(smtpPort),
+    });
+    return { name, node, redisRelay, smtpPort };
+  };
+  const nodes: ChaosNode[] = [];
+  const endedEarlier: string[] = [];
+  // One after the other: the first applies the migrations.
+  for (let index = 0; index < nodeCount; index += 1) nodes.push(await startNode());
+  const balancer = await startBalancer(nodes.map((each) => each.node.baseUrl));
+  const liveUrls = () => nodes.map((each) => each.node.baseUrl);
+
+  return {
+    balancer,
+    nodes,
+    provider,
+    webhooks,
+    mailSink,
+    redis,
+    postgresRelay,
+    sql,
+    databaseName,
+    async killAndReplace(index, downMs) {
+      const dead = nodes[index]!;
+      if (hasExited(dead)) endedEarlier.push(`${dead.name}: ${logTail(dead)}`);
+      else {
+        const exited = once(dead.node.child, 'exit');
+        dead.node.child.kill('SIGKILL');
+        await exited;
+        step(`${dead.name} killed`);
+      }
+      await dead.redisRelay.close();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      const replacement = await startNode();
+      nodes[index] = replacement;
+      step(`${replacement.name} in its place`);
+      balancer.setNodes(liveUrls());
+    },
+    endedOnTheirOwn: () => [
+      ...endedEarlier,
+      ...nodes.filter(hasExited).map((each) => `${each.name}: ${logTail(each)}`),
+    ],
+    async stop() {
+      await balancer.close();
+      await sql.end().catch(() => undefined);
+      await scaledOut.stop();
+      for (const each of nodes) await each.redisRelay.close();
+      await postgresRelay.close();
+      await redis.stop();
+      await Promise.all([provider.close(), webhooks.close(), mailSink.close()]);
+    },
+  };
+}
