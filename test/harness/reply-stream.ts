@@ -38,7 +38,11 @@ export async function openReplyStream(
       const events = buffered.split('\n\n');
       buffered = events.pop() ?? '';
       for (const event of events) {
-        const data = event.startsWith('data: ') ? event.slice('data: '.length) : undefined;
+        // An event is its `id:` line (the part's place in the reply) and its `data:` line.
+        const data = event
+          .split('\n')
+          .find((line) => line.startsWith('data: '))
+          ?.slice('data: '.length);
         if (data === '[DONE]') isDone = true;
         else if (data) parts.push(JSON.parse(data) as StreamPart);
       }

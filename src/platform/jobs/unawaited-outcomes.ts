@@ -17,12 +17,15 @@ export function reportUnawaitedOutcomes(report: (error: Error) => void): void {
   const isWrapped = reporter !== undefined;
   reporter = report;
   if (isWrapped) return;
-  const handled = (record: RecordOutcome): RecordOutcome =>
-    function (this: unknown, ...args: unknown[]) {
+  const handled = (record: RecordOutcome): RecordOutcome => {
+    const wrapped = function (this: unknown, ...args: unknown[]) {
       const outcome = record.apply(this, args);
       outcome.catch((error: Error) => reporter?.(error));
       return outcome;
     };
+    // PgBoss puts its Manager's methods on itself by their names (`boss.fail`, `boss.complete`).
+    return Object.defineProperty(wrapped, 'name', { value: record.name });
+  };
   Manager.prototype.complete = handled(Manager.prototype.complete);
   Manager.prototype.fail = handled(Manager.prototype.fail);
 }
