@@ -25,6 +25,8 @@ export const errorStatusByCode = {
   model_error: 502,
   model_timeout: 504,
   not_ready: 503,
+  /** The database's disk is full: nothing new can be stored until an administrator frees space. */
+  storage_full: 507,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatusByCode;

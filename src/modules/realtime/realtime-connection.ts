@@ -90,6 +90,7 @@ function frameCodeOf(error: AppError): FrameErrorCode {
     case 'conflict':
     case 'rate_limited':
     case 'not_ready':
+    case 'storage_full':
     case 'unprocessable':
       return error.code;
     default:

@@ -53,6 +53,7 @@ export type FrameErrorCode =
   | 'limit'
   | 'conflict'
   | 'not_ready'
+  | 'storage_full'
   | 'unprocessable'
   | 'internal'
   /** Sent unasked, with `conversationId`: the socket's role changed and may no longer watch it. */

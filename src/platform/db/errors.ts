@@ -65,3 +65,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * True when the database could not write for want of disk space (SQLSTATE 53100, disk_full): PostgreSQL's
+ * volume, or embedded storage's DATA_DIR. The statement changed nothing, and one like it succeeds again
+ * as soon as there is room, without a restart.
+ */
+export function isStorageFull(error: unknown): boolean {
+  return hasSqlState(error, '53100');
+}

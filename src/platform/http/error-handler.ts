@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { z } from 'zod';
 import { AppError, type FieldProblem } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
-import { isDatabaseUnavailable, isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
+import { isDatabaseUnavailable, isForeignKeyViolation, isStorageFull, isUniqueViolation } from '../db/errors.js';
 import { withoutStatementValues } from '../logger.js';
 import { plainIssueMessage } from '../validation-messages.js';
 
@@ -31,6 +31,14 @@ export function toAppError(error: unknown, request?: FastifyRequest): AppError {
     return new AppError(
       'not_ready',
       'The database is not answering just now; try again in a moment',
+      {},
+      { cause: error },
+    );
+  }
+  if (isStorageFull(error)) {
+    return new AppError(
+      'storage_full',
+      'The server\'s storage is full, so nothing of this request was kept; an administrator must free space (docs/operations.md, "When the disk is full"), then send it again',
       {},
       { cause: error },
     );
