@@ -9,6 +9,7 @@ import { startBalancer, type Balancer } from '../harness/balancer.js';
 import { startCuttableRelay, type CuttableRelay } from '../harness/cuttable-relay.js';
 import { createScaledOutNodes, type ScaledOutNode, type ScaledOutNodes } from '../harness/scaled-out-nodes.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../webhooks/webhook-receiver.js';
+import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
 
 /** A node of the run, with its own relay to Redis (so one node's connection can be cut) and its SMTP port. */
@@ -26,10 +27,11 @@ export interface ChaosCluster {
   readonly webhooks: WebhookReceiver;
   readonly mailSink: SmtpRelay;
   readonly redis: PrivateRedis;
-  /** Every node's way to PostgreSQL: cut, it is PostgreSQL restarting as its clients see it. */
+  readonly postgres: PrivatePostgres;
+  /** Every node's way to PostgreSQL: cut, the server is unreachable as its clients see it. */
   readonly postgresRelay: CuttableRelay;
-  /** Straight to the run's database, for the checks and for `pg_terminate_backend`. */
-  readonly sql: pg.Client;
+  /** Straight to the run's database, for the checks and for `pg_terminate_backend` (a pool: it outlives restarts). */
+  readonly sql: pg.Pool;
   readonly databaseName: string;
   /** kill -9 of the node at `index`, and a new node in its place once it is gone. */
   killAndReplace(index: number, downMs: number): Promise<void>;
@@ -64,19 +66,18 @@ export async function startChaosCluster(nodeCount: number): Promise<ChaosCluster
   const webhooks = await startWebhookReceiver();
   const mailSink = await startSmtpRelay();
   const redis = await startPrivateRedis();
-  const adminUrl = new URL(process.env.TEST_DATABASE_URL!);
-  const postgresRelay = await startCuttableRelay(Number(adminUrl.port || 5432));
-  const scaledOut: ScaledOutNodes = await createScaledOutNodes('chaos', {
-    ...nodeEnvironment,
-    OPENAI_BASE_URL: provider.baseUrl,
-    EMAIL_SMTP_URL: mailSink.url,
-  });
+  const postgres = await startPrivatePostgres();
+  const postgresRelay = await startCuttableRelay(postgres.port);
+  const scaledOut: ScaledOutNodes = await createScaledOutNodes(
+    'chaos',
+    { ...nodeEnvironment, OPENAI_BASE_URL: provider.baseUrl, EMAIL_SMTP_URL: mailSink.url },
+    { adminUrl: postgres.adminUrl },
+  );
   const databaseName = new URL(scaledOut.databaseUrl).pathname.slice(1);
   const throughRelay = new URL(scaledOut.databaseUrl);
   throughRelay.port = String(postgresRelay.port);
-  const sql = new pg.Client({ connectionString: scaledOut.databaseUrl });
-  await sql.connect();
-  // The run terminates backends and cuts connections: this client must not die with an unhandled error.
+  const sql = new pg.Pool({ connectionString: scaledOut.databaseUrl, max: 2 });
+  // The run terminates backends and restarts the server: an idle client's error must not end the run.
   sql.on('error', () => undefined);
 
   let started = 0;
@@ -105,6 +106,7 @@ export async function startChaosCluster(nodeCount: number): Promise<ChaosCluster
     webhooks,
     mailSink,
     redis,
+    postgres,
     postgresRelay,
     sql,
     databaseName,
@@ -134,6 +136,7 @@ export async function startChaosCluster(nodeCount: number): Promise<ChaosCluster
       await scaledOut.stop();
       for (const each of nodes) await each.redisRelay.close();
       await postgresRelay.close();
+      await postgres.stop();
       await redis.stop();
       await Promise.all([provider.close(), webhooks.close(), mailSink.close()]);
     },

@@ -24,10 +24,8 @@ const providerFor = (behaviour: Partial<FakeOpenAIBehaviour>, ms: number) => asy
 };
 
 /**
- * The faults the issue names that these machines can inject. Not here: a PostgreSQL server restarted for
- * real (the machine's one server is shared with the test suite running beside the run; its nodes'
- * connections cut and refused for 5 s stand in for it), and DATA_DIR full on a node (nodes on PostgreSQL
- * keep only uploads there, and this run uploads none).
+ * The faults the issue names. Not here: DATA_DIR full (nodes on PostgreSQL keep uploads and MCP sandboxes
+ * there, and this run uploads none; test/cli/data-dir-full.test.ts fills an embedded server's).
  */
 export const faults: readonly Fault[] = [
   {
@@ -53,6 +51,10 @@ export const faults: readonly Fault[] = [
       );
       await pause(2_000);
     },
+  },
+  {
+    name: 'PostgreSQL restarted (stopped as a crash would, down 3 s)',
+    inject: (cluster) => cluster.postgres.restart(3_000),
   },
   {
     name: 'PostgreSQL unreachable for 5 s (connections cut, new ones refused)',

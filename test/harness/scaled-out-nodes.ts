@@ -26,10 +26,14 @@ export interface ScaledOutNodes {
 
 /**
  * Real `parley serve` processes on one fresh PostgreSQL database and the tests' Redis, as nodes behind a
- * load balancer with no sticky sessions: what every multi-node test shares. `env` is given to every node.
+ * load balancer with no sticky sessions: what every multi-node test shares. `env` is given to every node;
+ * the database is made on the tests' server unless `adminUrl` names another.
  */
-export async function createScaledOutNodes(name: string, env: Record<string, string> = {}): Promise<ScaledOutNodes> {
-  const adminUrl = process.env.TEST_DATABASE_URL!;
+export async function createScaledOutNodes(
+  name: string,
+  env: Record<string, string> = {},
+  { adminUrl = process.env.TEST_DATABASE_URL! }: { adminUrl?: string } = {},
+): Promise<ScaledOutNodes> {
   const databaseName = `parley_t_${randomBytes(6).toString('hex')}`;
   await withAdminClient(adminUrl, (client) => client.query(`create database ${databaseName}`));
   const url = new URL(adminUrl);
