@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interruptedReply } from '../../src/modules/chat/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { signUpOverHttp, type HttpAccount } from '../harness/http-account.js';
 import { followReply, hasFinished, readStream, replyIdOf, type StreamEvent } from '../harness/cut-streams.js';
 import {
   createScaledOutNodes,
@@ -29,8 +30,8 @@ describe.skipIf(!isScaledOut)('a cut reply stream resumed on another node', { ti
   let cluster: ScaledOutNodes | undefined;
   let nodeA: ScaledOutNode;
   let nodeB: ScaledOutNode;
+  let account: HttpAccount;
   let headers: Record<string, string>;
-  let agentId: string;
 
   beforeAll(async () => {
     fake = await startFakeOpenAIServer({ replyTokens: tokens, tokenDelayMs: 100 });
@@ -42,20 +43,8 @@ describe.skipIf(!isScaledOut)('a cut reply stream resumed on another node', { ti
     });
     nodeA = await cluster.start();
     nodeB = await cluster.start();
-    const json = { 'content-type': 'application/json' };
-    const registered = await fetch(`${nodeA.baseUrl}/v1/auth/register`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ email: 'cut-stream@example.test', password: 'a long password' }),
-    });
-    expect(registered.status, await registered.clone().text()).toBe(201);
-    headers = { authorization: `Bearer ${((await registered.json()) as { accessToken: string }).accessToken}` };
-    const agent = await fetch(`${nodeA.baseUrl}/v1/agents`, {
-      method: 'POST',
-      headers: { ...headers, ...json },
-      body: JSON.stringify({ name: 'Slow', instructions: 'Be slow.', model: 'openai:gpt-4o-mini' }),
-    });
-    agentId = ((await agent.json()) as { id: string }).id;
+    account = await signUpOverHttp(nodeA.baseUrl, 'cut-stream');
+    headers = account.headers;
   }, 240_000);
 
   afterAll(async () => {
@@ -63,14 +52,7 @@ describe.skipIf(!isScaledOut)('a cut reply stream resumed on another node', { ti
     await fake?.close();
   }, 120_000);
 
-  const newConversation = async (): Promise<string> => {
-    const response = await fetch(`${nodeA.baseUrl}/v1/conversations`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ agentId }),
-    });
-    return ((await response.json()) as { id: string }).id;
-  };
+  const newConversation = () => account.newConversation();
 
   const sendTo = (node: ScaledOutNode, conversationId: string, content: string, signal?: AbortSignal) =>
     fetch(`${node.baseUrl}/v1/conversations/${conversationId}/messages`, {

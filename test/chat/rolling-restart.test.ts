@@ -1,7 +1,8 @@
 import { once } from 'node:events';
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
+import { startBalancer, type Balancer } from '../harness/balancer.js';
+import { signUpOverHttp } from '../harness/http-account.js';
 import { followReply, hasFinished, readStream, replyIdOf, type FollowedReply } from '../harness/cut-streams.js';
 import {
   createScaledOutNodes,
@@ -14,7 +15,7 @@ import {
  * A rolling restart under traffic (docs/operations.md, "Rolling upgrades"): two real `parley serve`
  * nodes on one PostgreSQL and one Redis behind a round-robin balancer that does what deploy/Caddyfile
  * asks of Caddy (a request whose connection to a node failed is tried on the other for up to 5 s; one
- * that reached a node is sent again only where Caddy would: below). Chat clients send turns with
+ * that reached a node is sent again only where Caddy would: test/harness/balancer.ts). Chat clients send turns with
  * streaming replies (each under an Idempotency-Key, sent again until acknowledged), readers read through
  * the balancer and straight to each node, while node A is stopped (SIGTERM), waited for and started
  * again, then node B. Checked from outside: every message whose send was acknowledged (its stream began)
@@ -51,97 +52,10 @@ interface Send {
   followed?: FollowedReply;
 }
 
-/**
- * A round-robin balancer in the manner of deploy/Caddyfile (see above), with pooled connections to the
- * nodes as Caddy keeps them. Like Caddy's transport (Go's), a request that failed on a pooled connection
- * before any answer came is sent again when that is safe: GET, HEAD and OPTIONS, and a request with an
- * Idempotency-Key; any other gets 502.
- */
-async function startBalancer(initialNodes: readonly string[]) {
-  let nodes = initialNodes.map((url) => new URL(url));
-  let next = 0;
-  const downUntil = new Map<string, number>();
-  const agent = new Agent({ keepAlive: true });
-  const pick = (): URL => {
-    for (let tried = 0; tried < nodes.length; tried += 1) {
-      const node = nodes[next++ % nodes.length]!;
-      if ((downUntil.get(node.host) ?? 0) <= Date.now()) return node;
-    }
-    return nodes[next++ % nodes.length]!;
-  };
-  /** One try: 'unreachable' when it may be tried again (see above). */
-  const send = (node: URL, client: IncomingMessage, answer: ServerResponse, body: Buffer) =>
-    new Promise<'sent' | 'unreachable'>((resolve) => {
-      const upstream = httpRequest(
-        {
-          host: node.hostname,
-          port: node.port,
-          method: client.method,
-          path: client.url,
-          headers: client.headers,
-          agent,
-        },
-        (response) => {
-          answer.writeHead(response.statusCode ?? 502, response.headers);
-          answer.flushHeaders();
-          response.pipe(answer);
-          // A node that dies mid-answer: ended cleanly, as Caddy 2.6 ends it.
-          response.on('aborted', () => answer.end());
-          resolve('sent');
-        },
-      );
-      let isConnected = false;
-      upstream.on('socket', (socket) => {
-        if (!socket.connecting) isConnected = true;
-        else socket.once('connect', () => (isConnected = true));
-      });
-      const isReplayable =
-        ['GET', 'HEAD', 'OPTIONS'].includes(client.method ?? '') || client.headers['idempotency-key'] !== undefined;
-      upstream.on('error', () => {
-        if (answer.headersSent) answer.end();
-        else if (!isConnected || (upstream.reusedSocket && isReplayable)) resolve('unreachable');
-        else {
-          answer.writeHead(502, { 'content-type': 'text/plain' }).end('the node failed before it answered');
-          resolve('sent');
-        }
-      });
-      upstream.end(body);
-    });
-  const server = createServer((client, answer) => {
-    const chunks: Buffer[] = [];
-    client.on('data', (chunk: Buffer) => chunks.push(chunk));
-    client.on('end', () => {
-      void (async () => {
-        const deadline = Date.now() + 5_000;
-        for (;;) {
-          const node = pick();
-          if ((await send(node, client, answer, Buffer.concat(chunks))) === 'sent') return;
-          downUntil.set(node.host, Date.now() + 10_000);
-          if (Date.now() > deadline) return void answer.writeHead(502).end('no node answered');
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      })();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    setNodes: (urls: readonly string[]) => void (nodes = urls.map((url) => new URL(url))),
-    close: async () => {
-      agent.destroy();
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
-
 describe.skipIf(!isScaledOut)('a rolling restart under traffic', { timeout: 120_000 }, () => {
   let fake: FakeOpenAIServer;
   let cluster: ScaledOutNodes | undefined;
-  let balancer: Awaited<ReturnType<typeof startBalancer>> | undefined;
+  let balancer: Balancer | undefined;
   const nodes: ScaledOutNode[] = [];
 
   beforeAll(async () => {
@@ -165,28 +79,10 @@ describe.skipIf(!isScaledOut)('a rolling restart under traffic', { timeout: 120_
   it('loses no acknowledged message and cuts no stream while each node in turn is stopped and started again', async () => {
     const base = balancer!.baseUrl;
     const json = { 'content-type': 'application/json' };
-    const registered = await fetch(`${base}/v1/auth/register`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ email: 'rolling@example.test', password: 'a long password' }),
-    });
-    expect(registered.status).toBe(201);
-    const headers = { authorization: `Bearer ${((await registered.json()) as { accessToken: string }).accessToken}` };
-    const agent = await fetch(`${base}/v1/agents`, {
-      method: 'POST',
-      headers: { ...headers, ...json },
-      body: JSON.stringify({ name: 'Steady', instructions: 'Answer.', model: 'openai:gpt-4o-mini' }),
-    });
-    const agentId = ((await agent.json()) as { id: string }).id;
+    const account = await signUpOverHttp(base, 'rolling');
+    const { headers } = account;
     const conversationIds: string[] = [];
-    for (let index = 0; index < chatClients; index += 1) {
-      const made = await fetch(`${base}/v1/conversations`, {
-        method: 'POST',
-        headers: { ...headers, ...json },
-        body: JSON.stringify({ agentId }),
-      });
-      conversationIds.push(((await made.json()) as { id: string }).id);
-    }
+    for (let index = 0; index < chatClients; index += 1) conversationIds.push(await account.newConversation());
 
     let phase = 'steady';
     const phases: { name: string; from: number; to: number }[] = [];

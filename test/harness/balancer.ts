@@ -1,4 +1,5 @@
 import {
+  Agent,
   createServer,
   request as httpRequest,
   type IncomingMessage,
@@ -24,6 +25,9 @@ const tryIntervalMs = 250;
  * A round-robin HTTP and WebSocket balancer with no sticky sessions, as deploy/Caddyfile configures Caddy:
  * a request whose connection to a node failed is tried on the next one for up to 5 s (nothing was sent, so
  * any method may be), and a node that refused a connection is left out for 5 s (passive health checks).
+ * Connections to the nodes are pooled, as Caddy keeps them; like Caddy's transport (Go's), a request that
+ * failed on a pooled connection before any answer came is sent again where that is safe: GET, HEAD and
+ * OPTIONS, and a request with an Idempotency-Key. Any other gets 502.
  * A node that dies after answering has its response ended as Caddy 2.6 ends it, cleanly: the client must
  * tell a cut stream from its events, which is what the chaos run checks.
  */
@@ -32,6 +36,7 @@ export async function startBalancer(initialNodes: readonly string[]): Promise<Ba
   const downUntil = new Map<string, number>();
   let next = 0;
   const sockets = new Set<Duplex>();
+  const pool = new Agent({ keepAlive: true });
 
   /** The next node to try, skipping ones marked down while any other is up. */
   const pick = (): URL | undefined => {
@@ -71,7 +76,7 @@ export async function startBalancer(initialNodes: readonly string[]): Promise<Ba
           method: client.method,
           path: client.url,
           headers: client.headers,
-          agent: false,
+          agent: pool,
         },
         (response) => {
           answer.writeHead(response.statusCode ?? 502, response.headers);
@@ -86,10 +91,15 @@ export async function startBalancer(initialNodes: readonly string[]): Promise<Ba
       // Only a connection that never opened is tried elsewhere: once the request went out, the node may
       // have acted on it, and Caddy answers 502 rather than send it twice.
       let isConnected = false;
-      upstream.on('socket', (socket) => socket.once('connect', () => (isConnected = true)));
+      upstream.on('socket', (socket) => {
+        if (!socket.connecting) isConnected = true;
+        else socket.once('connect', () => (isConnected = true));
+      });
+      const isReplayable =
+        ['GET', 'HEAD', 'OPTIONS'].includes(client.method ?? '') || client.headers['idempotency-key'] !== undefined;
       upstream.on('error', () => {
         if (answer.headersSent) answer.end();
-        else if (!isConnected) resolve('unreachable');
+        else if (!isConnected || (upstream.reusedSocket && isReplayable)) resolve('unreachable');
         else {
           answer.writeHead(502, { 'content-type': 'text/plain' }).end('the node failed before it answered');
           resolve('sent');
@@ -144,6 +154,7 @@ export async function startBalancer(initialNodes: readonly string[]): Promise<Ba
       nodes = baseUrls.map((url) => new URL(url));
     },
     close: async () => {
+      pool.destroy();
       for (const socket of sockets) socket.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
