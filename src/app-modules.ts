@@ -196,7 +196,7 @@ export async function registerModules(
   agents.registerRoutes(app, agents.service);
   // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
   // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
-  const jobs = createJobQueue({ database, logger: deps.logger });
+  const jobs = createJobQueue({ database, logger: deps.logger, pollIntervalSeconds: config.jobPollIntervalMs / 1000 });
   // Before the modules whose changes are events: they emit to it in their change's transaction (ADR 20).
   const webhooks = createWebhooksModule({
     db: database.db,

@@ -144,6 +144,8 @@ const environmentSchema = z.object({
   // the sweep marks it interrupted (its node was killed). Tests shorten both to see a kill -9 at work.
   MAINTENANCE_SWEEP_INTERVAL_MS: wholeNumber(100, 3_600_000).default(60_000),
   PROACTIVE_CHECK_INTERVAL_MS: wholeNumber(100, 86_400_000).default(300_000),
+  // How often each job worker asks the queue for work: the longest a queued job waits on an idle node.
+  JOB_POLL_INTERVAL_MS: wholeNumber(500, 60_000).default(2_000),
   // Crash tests only: how long a node waits after a change commits before it relays the change's webhook
   // events and queues its snooze wake, so a test can kill it in between and see another node make up for it.
   TEST_PAUSE_AFTER_COMMIT_MS: wholeNumber(0, 600_000).default(0),
@@ -328,6 +330,8 @@ export interface Config {
   readonly testPauseAfterCommitMs: number;
   /** How often each node's proactive scheduler looks for quiet conversations (docs/companion.md). */
   readonly proactiveCheckIntervalMs: number;
+  /** How often each job worker polls the queue (pg-boss fetches; nothing wakes a worker sooner). */
+  readonly jobPollIntervalMs: number;
   /** How often each job-running node recounts the analytics rollups of what changed. */
   readonly analyticsRefreshIntervalMs: number;
   /** A reply `streaming` whose lease is older than this lost its node; the sweep marks it interrupted. */
@@ -552,6 +556,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maintenanceSweepIntervalMs: e.MAINTENANCE_SWEEP_INTERVAL_MS,
     testPauseAfterCommitMs: e.TEST_PAUSE_AFTER_COMMIT_MS,
     proactiveCheckIntervalMs: e.PROACTIVE_CHECK_INTERVAL_MS,
+    jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
     analyticsRefreshIntervalMs: e.ANALYTICS_REFRESH_INTERVAL_MS,
     replyLeaseStaleMs: e.REPLY_LEASE_STALE_MS,
     personalitySuggestionIntervalMs: e.PERSONALITY_SUGGESTION_INTERVAL_MS,

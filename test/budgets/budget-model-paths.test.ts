@@ -333,7 +333,7 @@ describe('budgets on every model path', () => {
       companion: { summaryEveryTurns: 2, memory: true, utilityModel: 'offline' },
     });
     const conversation = await createConversation(t.app, admin, agent.id);
-    await sent(admin, conversation.id, 'My name is Ada.');
+    const first = await sent(admin, conversation.id, 'My name is Ada.');
     await leaveOneToken(t.app, admin);
     // Admitted, crosses the budget; the summary (2 turns) and memory jobs it queues are then refused.
     const crossing = await sent(admin, conversation.id, 'I live in Oslo.');
@@ -354,13 +354,25 @@ describe('budgets on every model path', () => {
       headers: admin.headers,
     });
     expect(summaries.json<{ items: unknown[] }>().items).toHaveLength(0);
-    // Each of the two jobs logged its end once (the first turn's memory job may be refused too, later).
+    // Each refusal logged once, by the job that met it: the summary job's own; the crossing message's
+    // memory is refused once, by its own job or by the first turn's, which reads the conversation's
+    // messages from its mark and holds their lease meanwhile (a job that finds it held leaves them to it).
     const ended = logs
       .entries()
       .filter(
         (entry) => entry.msg?.startsWith('Job ended without a retry') && entry.msg.includes('monthly token budget'),
       );
-    for (const job of jobs) expect(ended.filter((entry) => entry.jobId === job.id)).toHaveLength(1);
+    const summaryJob = jobs.find((job) => job.name === 'companion.summarize')!;
+    expect(ended.filter((entry) => entry.jobId === summaryJob.id)).toHaveLength(1);
+    const { rows: memoryJobs } = await t.database.executeSql(
+      `select id from pgboss.job where name = 'companion.remember' and data->>'messageId' = any($1)`,
+      [[first.userMessage.id, crossing.userMessage.id]],
+    );
+    const memoryRefusals = ended.filter((entry) =>
+      (memoryJobs as { id: string }[]).some((job) => job.id === entry.jobId),
+    );
+    expect(memoryRefusals.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(memoryRefusals.map((entry) => entry.jobId)).size).toBe(memoryRefusals.length);
   });
 
   it('the support desk’s reply suggestion: refused with the sentence', async () => {

@@ -25,7 +25,13 @@ describe('companion jobs and who has the support conversation', () => {
   beforeAll(async () => {
     openai = await startFakeOpenAIServer();
     t = await buildTestApp(
-      { OPENAI_BASE_URL: openai.baseUrl, OPENAI_API_KEY: 'sk-support-jobs-test', LOG_LEVEL: 'info' },
+      {
+        OPENAI_BASE_URL: openai.baseUrl,
+        OPENAI_API_KEY: 'sk-support-jobs-test',
+        LOG_LEVEL: 'info',
+        // Each round waits for its job to be fetched: 2 s a round at the default poll.
+        JOB_POLL_INTERVAL_MS: '500',
+      },
       { logDestination: logs.destination },
     );
     boss = new PgBoss({ db: createPgBossDatabase(t.database), schedule: false, supervise: false });
