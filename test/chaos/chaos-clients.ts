@@ -206,12 +206,11 @@ export async function operatorClient(context: ClientContext): Promise<void> {
     for (const conversation of pending) {
       const content = `[operator ${(reply += 1)}]`;
       const operation = history.begin('operator', content);
-      // No Idempotency-Key: desk replies do not take one yet, and a balancer would send a request that
-      // carries one again after a failed connection, as if the server would recognise it.
+      // Under an Idempotency-Key: a reply sent again after a lost answer is stored once.
       const response = await sendWithRetries(operation, () =>
         fetch(`${base}/v1/support-conversations/${conversation.id}/messages`, {
           method: 'POST',
-          headers: { ...tenant.headers, 'content-type': 'application/json' },
+          headers: { ...tenant.headers, 'content-type': 'application/json', 'idempotency-key': content.slice(1, -1) },
           body: JSON.stringify({ content }),
           signal: AbortSignal.timeout(requestTimeoutMs),
         }),

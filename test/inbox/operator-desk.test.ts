@@ -168,6 +168,26 @@ describe('the operator side of the support desk', () => {
       expect(chat.json().ownerId).not.toBe(admin.userId);
     });
 
+    it('stores a reply sent again under the same Idempotency-Key once, and refuses a key that is not one', async () => {
+      const { support, conversationId } = await supportConversation();
+      const send = (headers: Record<string, string>) =>
+        t.app.inject({
+          method: 'POST',
+          url: `${base}/${support.id}/messages`,
+          headers: { ...operator.headers, ...headers },
+          payload: { content: 'Once only' },
+        });
+      const first = await send({ 'idempotency-key': 'desk-retry-1' });
+      const again = await send({ 'idempotency-key': 'desk-retry-1' });
+      expect([first.statusCode, again.statusCode]).toEqual([201, 201]);
+      expect(again.json().id).toBe(first.json().id);
+      const rows = await t.database.db.select().from(messages).where(eq(messages.conversationId, conversationId!));
+      expect(rows.filter((row) => row.content === 'Once only')).toHaveLength(1);
+      const unreadable = await send({ 'idempotency-key': 'not\u00e9ascii' });
+      expect(unreadable.statusCode).toBe(400);
+      expect(unreadable.json().detail).toContain('idempotency-key');
+    });
+
     it('delivers the reply live to a socket watching the conversation, with the operator name', async () => {
       const { support, conversationId } = await supportConversation();
       const watcher = await openSocket(address, { headers: secondOperator.headers });

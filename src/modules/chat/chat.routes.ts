@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import { idParams } from '../../platform/http/common-schemas.js';
+import { idempotencyKeyHeaders, idParams } from '../../platform/http/common-schemas.js';
 import { actorOf, type App } from '../../platform/http/types.js';
 import { messageSchema } from '../conversations/messages.schemas.js';
 import {
   replyParams,
   sendMessageBody,
-  sendMessageHeaders,
   sendMessageResultSchema,
   toolApprovalBody,
   type SendMessageInput,
@@ -55,7 +54,7 @@ export function registerChatRoutes(app: App, service: ChatService, options: Chat
         'A model failure is a problem response that still names the stored user message. Send an ' +
         '`Idempotency-Key` to make a retry return the first result instead of asking the model again.',
       params: idParams,
-      headers: sendMessageHeaders,
+      headers: idempotencyKeyHeaders,
       body: sendMessageBody,
       response: { 201: sendMessageResultSchema },
     },

@@ -76,13 +76,6 @@ function lastUserText(messages: z.infer<typeof uiMessage>[] | undefined): string
   return last.parts.map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join('');
 }
 
-export const sendMessageHeaders = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .regex(/^[\x20-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters')
-    .optional(),
-});
-
 /** `/v1/conversations/:id/messages/:messageId/retry` */
 /** A reply of a conversation: retried, stopped, or deciding its tool calls. */
 export const replyParams = z.object({

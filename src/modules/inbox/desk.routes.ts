@@ -1,4 +1,4 @@
-import { idParams } from '../../platform/http/common-schemas.js';
+import { idempotencyKeyHeaders, idParams } from '../../platform/http/common-schemas.js';
 import { actorOf, type App } from '../../platform/http/types.js';
 import {
   deskMessagePageSchema,
@@ -79,12 +79,20 @@ export function registerDeskRoutes(
       security,
       summary:
         'Reply to the contact as yourself (delivered live); a conversation nobody has yet is taken by the reply, which stops the AI',
+      description:
+        'Sent again with the same `clientMessageId`, or the same `Idempotency-Key` header, it stores nothing new ' +
+        'and answers the first reply.',
       params: idParams,
+      headers: idempotencyKeyHeaders,
       body: operatorReplyBody,
       response: { 201: deskMessageSchema },
     },
-    handler: async (request, reply) =>
-      reply.status(201).send(await desk.reply(actorOf(request), request.params.id, request.body)),
+    handler: async (request, reply) => {
+      const { clientMessageId = request.headers['idempotency-key'], ...body } = request.body;
+      return reply
+        .status(201)
+        .send(await desk.reply(actorOf(request), request.params.id, { ...body, clientMessageId }));
+    },
   });
   app.post(`${base}/:id/reply-suggestion`, {
     config,

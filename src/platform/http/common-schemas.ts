@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { decodeCursor, type PageRequest } from '../db/pagination.js';
 
+/**
+ * The `Idempotency-Key` header of a request that stores something: a retry under the same key stores
+ * nothing new (docs/chat.md, docs/customer-service.md). Balancers may send such a request again after a
+ * failed connection, as they would a GET.
+ */
+export const idempotencyKeyHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x20-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters')
+    .optional(),
+});
+
 /** `:id` path parameters: anything but a UUID is a 400, before any query runs. */
 export const idParams = z.object({ id: z.uuid() });
 
