@@ -44,6 +44,8 @@ const runOnceFiles = [
   'test/knowledge/embedder-registry.test.ts',
   // Retrieval quality on SciFact: the statements are the same on both storages, and the margin is the ranking's.
   'test/knowledge/scifact-noisy-margin.test.ts',
+  // Percentiles read by walking an index: one query's answer, the same on PGlite, which is PostgreSQL.
+  'test/analytics/analytics-percentiles.test.ts',
   // HTTP framing, the route table, logs and the served console.
   'test/platform/{api-docs,client-errors,cors,empty-patch,logger,logging,route-table,sse-writer,web-console}.test.ts',
   // Provider wire formats and the client transport.

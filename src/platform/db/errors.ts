@@ -48,9 +48,12 @@ const unavailableCodes = new Set([
   '57P03', // cannot_connect_now (starting up, shutting down)
 ]);
 
-/** What the drivers say, without a code, when the connection went or never came. */
+/**
+ * What the drivers say, without a code, when the connection went or never came (node-postgres: "Client has
+ * encountered a connection error and is not queryable" for a client whose connection broke under it).
+ */
 const unavailableMessages =
-  /Connection terminated|timeout exceeded when trying to connect|PGlite is closed|The embedded database is closed/i;
+  /Connection terminated|timeout exceeded when trying to connect|is not queryable|PGlite is closed|The embedded database is closed/i;
 
 /**
  * True when the error (or one in its cause chain) says the database is unreachable or refusing sessions,

@@ -38,7 +38,7 @@ export function toAppError(error: unknown, request?: FastifyRequest): AppError {
   if (isStorageFull(error)) {
     return new AppError(
       'storage_full',
-      'The server\'s storage is full, so nothing of this request was kept; an administrator must free space (docs/operations.md, "When the disk is full"), then send it again',
+      'The server\'s storage is full, so what this request would store could not be written; an administrator must free space (docs/operations.md, "When the disk is full"), then send it again',
       {},
       { cause: error },
     );
