@@ -37,6 +37,8 @@ export interface ChaosCluster {
   killAndReplace(index: number, downMs: number): Promise<void>;
   /** Nodes that ended with nobody killing them, each with the end of its log. */
   endedOnTheirOwn(): string[];
+  /** What every node of the run logged at `error` (their logs go with their data directories at the end). */
+  loggedErrors(): LoggedError[];
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,39 @@ const logTail = (each: ChaosNode) => {
   const log = path.join(each.node.dataDir, 'server.log');
   return existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-60).join('\n') : '(no log)';
 };
+
+/** One `error` line of a node's log (pino's JSON), in short. */
+export interface LoggedError {
+  readonly node: string;
+  readonly time: string;
+  readonly message: string;
+  readonly detail: string;
+}
+
+function errorsOf(each: ChaosNode): LoggedError[] {
+  const log = path.join(each.node.dataDir, 'server.log');
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        const entry = JSON.parse(line) as { level?: number; time?: number; msg?: string; err?: { message?: string } };
+        if ((entry.level ?? 0) < 50) return [];
+        const { req, res } = entry as { req?: { method?: string; url?: string }; res?: { statusCode?: number } };
+        const request = req ? `${req.method ?? ''} ${req.url ?? ''} ${res?.statusCode ?? ''}`.trim() : '';
+        return [
+          {
+            node: each.name,
+            time: new Date(entry.time ?? 0).toISOString(),
+            message: entry.msg ?? '',
+            detail: [request, entry.err?.message ?? ''].filter(Boolean).join(': ').slice(0, 300),
+          },
+        ];
+      } catch {
+        return [];
+      }
+    });
+}
 
 const step = (what: string) => console.log(`[chaos] ${new Date().toISOString()} ${what}`);
 
@@ -90,9 +125,12 @@ export async function startChaosCluster(nodeCount: number): Promise<ChaosCluster
       REDIS_URL: `redis://127.0.0.1:${redisRelay.port}/0`,
       EMAIL_SMTP_PORT: String(smtpPort),
     });
-    return { name, node, redisRelay, smtpPort };
+    const chaosNode: ChaosNode = { name, node, redisRelay, smtpPort };
+    everyNode.push(chaosNode);
+    return chaosNode;
   };
   const nodes: ChaosNode[] = [];
+  const everyNode: ChaosNode[] = [];
   const endedEarlier: string[] = [];
   // One after the other: the first applies the migrations.
   for (let index = 0; index < nodeCount; index += 1) nodes.push(await startNode());
@@ -130,6 +168,7 @@ export async function startChaosCluster(nodeCount: number): Promise<ChaosCluster
       ...endedEarlier,
       ...nodes.filter(hasExited).map((each) => `${each.name}: ${logTail(each)}`),
     ],
+    loggedErrors: () => everyNode.flatMap(errorsOf).sort((a, b) => a.time.localeCompare(b.time)),
     async stop() {
       await balancer.close();
       await sql.end().catch(() => undefined);

@@ -1,5 +1,6 @@
 import type { ClientKind, ClientOperation, FaultWindow, History } from './chaos-history.js';
 import type { InvariantCounts } from './chaos-checks.js';
+import type { LoggedError } from './chaos-cluster.js';
 import type { WatchedLog } from './chaos-sockets.js';
 
 const kinds: readonly ClientKind[] = ['chat', 'openai', 'widget', 'mail', 'operator'];
@@ -18,12 +19,33 @@ function recoveryMs(history: History, window: FaultWindow): string {
   return next ? String(next.endedAt - window.endedAt) : 'none';
 }
 
+/**
+ * The nodes' `error` lines, one row per message with its count and first and last example: what explains
+ * a 500 or a finding once the nodes' data directories are gone.
+ */
+function errorLines(loggedErrors: readonly LoggedError[]): string[] {
+  if (loggedErrors.length === 0) return ['Errors the nodes logged: none.'];
+  const byMessage = new Map<string, LoggedError[]>();
+  for (const each of loggedErrors) byMessage.set(each.message, [...(byMessage.get(each.message) ?? []), each]);
+  const cell = (each: LoggedError) => `${each.node} ${each.time.slice(11, 23)} ${each.detail}`.replaceAll('|', '/');
+  return [
+    `Errors the nodes logged: ${loggedErrors.length}.`,
+    '',
+    '| message | times | first | last |',
+    '| --- | --- | --- | --- |',
+    ...[...byMessage].map(
+      ([message, each]) => `| ${message.replaceAll('|', '/')} | ${each.length} | ${cell(each[0]!)} | ${cell(each.at(-1)!)} |`,
+    ),
+  ];
+}
+
 /** The run as Markdown: one row per fault window, the calm spells, the sockets, and the invariants. */
 export function chaosReport(
   history: History,
   invariants: InvariantCounts,
   watched: readonly WatchedLog[],
   meta: { seconds: number; nodes: number; loadBefore: string; loadAfter: string },
+  loggedErrors: readonly LoggedError[] = [],
 ): string {
   const header = `| fault | ${kinds.join(' | ')} | statuses seen | recovery ms |`;
   const statusesOf = (operations: readonly ClientOperation[]) => {
@@ -59,6 +81,8 @@ export function chaosReport(
           (each) => `${each.kind} ${each.content ?? ''}: ${each.detail ?? ''} [${each.statuses.slice(-3).join(' ')}]`,
         )
         .join('; ') || 'none'),
+    '',
+    ...errorLines(loggedErrors),
     '',
     '| invariant | violations | examples |',
     '| --- | --- | --- |',

@@ -116,7 +116,7 @@ describe.skipIf(!isScaledOut)('a chaos run across nodes', () => {
         nodes: nodeCount,
         loadBefore,
         loadAfter: load(),
-      });
+      }, cluster.loggedErrors());
       console.log(report);
       if (process.env.CHAOS_REPORT) writeFileSync(process.env.CHAOS_REPORT, `${report}\n`);
       const chatTurns = history.operations.filter((each) => each.kind === 'chat' && each.outcome !== 'failed');

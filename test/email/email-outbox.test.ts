@@ -128,6 +128,47 @@ describe('the email outbox: a reply’s mail is read from the log and sent by a 
       .toEqual([{ direction: 'outbound', status: 'sent', attempts: 2, lastError: null }]);
   }, 60_000);
 
+  it('sends a mail once while its send is in flight, however often the sweeps run meanwhile', async () => {
+    // A second sending node, polling often: a twin job queued for a mail in flight on `sending` would run
+    // here at once. Each round forces the overlap (the relay holds the first send's 250), so a few suffice.
+    const sendingToo = await buildTestApp(
+      { EMAIL_SMTP_URL: relay.url, JOB_POLL_INTERVAL_MS: '500' },
+      { sharedDatabase: storing!.database },
+    );
+    try {
+      await sendingToo.app.ready();
+      const waitingSends = async () =>
+        (
+          await storing!.database.executeSql(
+            "select count(*)::int as count from pgboss.job where name = 'email.send' and state in ('created', 'retry')",
+          )
+        ).rows;
+      for (let round = 0; round < 3; round += 1) {
+        const address = `held-${round}@customer.example`;
+        await replyToNewMail(storing!, address, `Round ${round}.`);
+        await expect.poll(() => relay.heldCount(), { timeout: 15_000 }).toBe(1);
+        // In flight, the mail is still `pending`, and now older than the sweep's grace: both nodes sweep.
+        await storing!.database.executeSql(
+          "update email_messages set created_at = now() - interval '5 minutes' where contact_address = $1",
+          [address],
+        );
+        await Promise.all([storing!.app.email.sweepWaiting(), sendingToo.app.email.sweepWaiting()]);
+        await expect.poll(waitingSends, { timeout: 10_000 }).toEqual([{ count: 0 }]);
+        // Two polling intervals for a twin to be fetched and reach the relay, had one been queued.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(relay.heldCount()).toBe(1);
+        relay.releaseHeld();
+        await expect
+          .poll(() => emailRows(storing!.database, address), { timeout: 10_000 })
+          .toEqual([{ direction: 'outbound', status: 'sent', attempts: 1, lastError: null }]);
+        expect(relay.received.filter((mail) => mail.envelopeTo.includes(address))).toHaveLength(1);
+      }
+    } finally {
+      relay.releaseHeld();
+      await sendingToo.close();
+    }
+  }, 90_000);
+
   it('marks failed, without retrying, a reply the mail server refuses for good', async () => {
     await replyToNewMail(storing!, 'no-such-mailbox@customer.example', 'Nobody reads this.');
     await expect

@@ -18,6 +18,8 @@ export interface RelayedMail {
 export async function startSmtpRelay(options: { tls?: { key: Buffer; cert: Buffer } } = {}) {
   const received: RelayedMail[] = [];
   const refusedOnce = new Set<string>();
+  // Mails to `held-…` addresses wait for their 250 until the test releases them: a send caught in flight.
+  const held: (() => void)[] = [];
   const server = new SMTPServer({
     // With `tls`: TLS from the first byte (smtps://), as port 465 speaks.
     ...(options.tls && { secure: true, key: options.tls.key, cert: options.tls.cert }),
@@ -39,8 +41,10 @@ export async function startSmtpRelay(options: { tls?: { key: Buffer; cert: Buffe
       callback();
     },
     onData(stream, session, callback) {
+      const isHeld = session.envelope.rcptTo.some((rcpt) => rcpt.address.startsWith('held-'));
       simpleParser(stream).then(
-        (mail) => {
+        async (mail) => {
+          if (isHeld) await new Promise<void>((resolve) => held.push(resolve));
           received.push({
             envelopeTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
             mail,
@@ -65,6 +69,12 @@ export async function startSmtpRelay(options: { tls?: { key: Buffer; cert: Buffe
   return {
     url: `${options.tls ? 'smtps' : 'smtp'}://127.0.0.1:${port}`,
     received,
+    /** How many mails wait for their 250 now. */
+    heldCount: () => held.length,
+    /** Answers every held mail's 250. */
+    releaseHeld: () => {
+      for (const release of held.splice(0)) release();
+    },
     /** The first mail (after `skip` earlier ones) that matches, waiting until it arrives. */
     async waitFor(matches: (mail: RelayedMail) => boolean, timeoutMs = 20_000): Promise<RelayedMail> {
       const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,7 @@
 import type { Transporter } from 'nodemailer';
+import { setTimeout } from 'node:timers/promises';
 import type { Database } from '../../platform/db/client.js';
+import { isDatabaseUnavailable } from '../../platform/db/errors.js';
 import type { JobContext } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import { shortenTo } from '../../platform/text-cut.js';
@@ -36,6 +38,12 @@ export interface EmailSenderDeps {
   readonly retryLimit: number;
 }
 
+/** How long a send job's claim on a mail holds: past its SMTP timeouts and the retries of its `sent` mark. */
+const sendClaimMs = 5 * 60_000;
+/** The `sent` mark's tries while the database is away, a second apart: a restart's worth, within the claim. */
+const markSentAttempts = 60;
+const markSentPauseMs = 1_000;
+
 /** A long thread keeps its first id and its latest ones: what mail clients need to place the reply. */
 const maxReferences = 20;
 
@@ -65,7 +73,7 @@ export function createEmailSender(deps: EmailSenderDeps) {
       }),
     ));
 
-  return {
+  const sender = {
     async send(job: SendEmailJob, context: Pick<JobContext, 'retryCount'>): Promise<void> {
       const found = await repository.findOutbound(db, job.tenantId, job.emailId);
       if (!found || found.email.status !== 'pending' || !found.inboxAddress) return;
@@ -76,6 +84,7 @@ export function createEmailSender(deps: EmailSenderDeps) {
         return;
       }
       const { email } = found;
+      if (!(await repository.claimForSending(db, job.tenantId, email.id, sendClaimMs))) return;
       const thread = await repository.listThread(db, job.tenantId, email.supportConversationId, email.createdAt);
       const lastInbound = thread.findLast((mail) => mail.direction === 'inbound');
       const firstSubject = thread.find((mail) => mail.subject.trim() !== '')?.subject;
@@ -96,7 +105,6 @@ export function createEmailSender(deps: EmailSenderDeps) {
           // RFC 3834: an answer no person wrote; Exchange is also asked not to auto-reply to it (no loops).
           headers: isAiReply ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' } : {},
         });
-        await repository.recordAttempt(db, job.tenantId, email.id, { status: 'sent', error: null });
       } catch (error) {
         const code = (error as { responseCode?: unknown }).responseCode;
         const isPermanent = typeof code === 'number' && code >= 500;
@@ -108,9 +116,33 @@ export function createEmailSender(deps: EmailSenderDeps) {
         });
         logger.warn({ emailId: email.id, tenantId: job.tenantId, reason, isLast }, 'An email reply could not be sent');
         if (!isLast) throw error;
+        return;
       }
+      await markSent(job.tenantId, email.id);
     },
   };
+
+  /**
+   * The mail went: marked sent, tried again while the database is away (a restart, a cut connection). Its
+   * claim keeps every other job from sending it meanwhile; only a mark that fails past the claim lets the
+   * sweep send it a second time, and the log says so.
+   */
+  async function markSent(tenantId: string, emailId: string): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await repository.recordAttempt(db, tenantId, emailId, { status: 'sent', error: null });
+        return;
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || attempt >= markSentAttempts) {
+          logger.error({ err: error, emailId, tenantId }, 'A sent email reply could not be marked sent: it may go again');
+          throw error;
+        }
+        await setTimeout(markSentPauseMs);
+      }
+    }
+  }
+
+  return sender;
 }
 
 export type EmailSender = ReturnType<typeof createEmailSender>;

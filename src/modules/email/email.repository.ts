@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import {
   agents,
@@ -13,6 +13,12 @@ import { inTenant } from '../../platform/db/tenant-scope.js';
 import type { ContactEmailSource } from '../../platform/db/schema/index.js';
 
 export type NewEmailMessage = typeof emailMessages.$inferInsert;
+
+/** An outbound mail no job is sending now: waiting, and unclaimed or its claim lapsed (its node died). */
+const isClaimable = and(
+  eq(emailMessages.status, 'pending'),
+  or(isNull(emailMessages.sendingUntil), lt(emailMessages.sendingUntil, sql`now()`)),
+);
 
 /** All SQL of the email channel; every read of a tenant's rows names the tenant. */
 export function createEmailRepository() {
@@ -274,9 +280,24 @@ export function createEmailRepository() {
           status: outcome.status,
           attempts: sql`${emailMessages.attempts} + 1`,
           lastError: outcome.error,
+          sendingUntil: null,
           ...(outcome.status === 'sent' && { sentAt: new Date() }),
         })
         .where(inTenant(emailMessages, tenantId, eq(emailMessages.id, id)));
+    },
+
+    /**
+     * Claims a waiting mail for one send, for `leaseMs`: false when it was sent or failed meanwhile, or
+     * another job's claim still holds. The claim, not the status read before it, is what keeps a mail from
+     * going twice when two jobs for it run at once.
+     */
+    async claimForSending(db: Executor, tenantId: string, id: string, leaseMs: number): Promise<boolean> {
+      const claimed = await db
+        .update(emailMessages)
+        .set({ sendingUntil: sql`now() + ${leaseMs} * interval '1 millisecond'` })
+        .where(inTenant(emailMessages, tenantId, and(eq(emailMessages.id, id), isClaimable)))
+        .returning({ id: emailMessages.id });
+      return claimed.length > 0;
     },
 
     /** The sweep's read across tenants (a system task): outbound mails still waiting since before `olderThan`. */
@@ -284,7 +305,7 @@ export function createEmailRepository() {
       return db
         .select({ id: emailMessages.id, tenantId: emailMessages.tenantId })
         .from(emailMessages)
-        .where(and(eq(emailMessages.status, 'pending'), lt(emailMessages.createdAt, olderThan)))
+        .where(and(isClaimable, lt(emailMessages.createdAt, olderThan)))
         .orderBy(asc(emailMessages.createdAt))
         .limit(limit);
     },

@@ -45,6 +45,11 @@ export const emailMessages = pgTable(
     lastError: text('last_error'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * A send job's claim on a waiting mail: until then no other job sends it (a twin the sweep queued, or a
+     * retry after the database blinked between the SMTP server's 250 and the `sent` mark).
+     */
+    sendingUntil: timestamp('sending_until', { withTimezone: true, mode: 'date' }),
   },
   (table) => [
     uniqueIndex('email_messages_tenant_internet_id_unique').on(table.tenantId, table.internetMessageId),
