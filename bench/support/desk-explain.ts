@@ -1,5 +1,5 @@
-import { createContactsRepository } from '../../src/modules/inbox/contacts.repository.js';
-import { createSupportRepository } from '../../src/modules/inbox/support.repository.js';
+import { createContactsRepository } from '../../src/modules/inbox/contacts/contacts.repository.js';
+import { createSupportRepository } from '../../src/modules/inbox/support/support.repository.js';
 import type { BenchDatabase } from '../chat/bench-database.js';
 
 export interface ExplainedDeskQuery {

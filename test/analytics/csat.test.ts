@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CsatReport, LowRatingsPage } from '../../src/modules/analytics/csat.schemas.js';
 import { groupsSql, lowRatingsSql } from '../../src/modules/analytics/csat.repository.js';
-import { visitorNameOf } from '../../src/modules/inbox/visitor-names.js';
+import { visitorNameOf } from '../../src/modules/inbox/contacts/visitor-names.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {
   createTenantWithAdmin,

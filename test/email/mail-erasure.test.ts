@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signExternalId } from '../../src/modules/inbox/identity-verification.js';
+import { signExternalId } from '../../src/modules/inbox/inboxes/identity-verification.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { openRedis } from '../../src/platform/redis.js';
 import { createAgent, eventually } from '../harness/chat-setup.js';

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handoffLine } from '../../src/modules/inbox/handoff-tool.js';
+import { handoffLine } from '../../src/modules/inbox/desk/handoff-tool.js';
 import { messages, supportConversations } from '../../src/platform/db/schema/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createAgent, createConversation, eventually } from '../harness/chat-setup.js';

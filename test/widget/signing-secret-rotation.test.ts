@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signExternalId } from '../../src/modules/inbox/identity-verification.js';
+import { signExternalId } from '../../src/modules/inbox/inboxes/identity-verification.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import { createTenantWithAdmin, registerPlatformAdmin, type SignedInUser } from '../harness/tenant-setup.js';
 import { createInbox, openEvents, startConversation, startVisitor, type WidgetVisitor } from './widget-setup.js';

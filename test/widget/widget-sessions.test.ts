@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signExternalId } from '../../src/modules/inbox/identity-verification.js';
+import { signExternalId } from '../../src/modules/inbox/inboxes/identity-verification.js';
 import { contactTokens } from '../../src/platform/db/schema/index.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
 import {

@@ -2,7 +2,7 @@ import type { Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import { encodeCursor } from '../../platform/db/pagination.js';
 import { notFound } from '../../platform/errors.js';
-import { visitorNameOf } from '../inbox/visitor-names.js';
+import { visitorNameOf } from '../inbox/contacts/visitor-names.js';
 import type { AnalyticsRepository } from './analytics.repository.js';
 import { requireAnalyticsReader } from './analytics.service.js';
 import type { CsatRepository, CsatScope, CsatTotalsRow, LowRatingRow } from './csat.repository.js';

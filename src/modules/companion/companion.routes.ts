@@ -1,5 +1,5 @@
 import { idParams, noContent } from '../../platform/http/common-schemas.js';
-import { supportDeskAccess } from '../inbox/support-access.js';
+import { supportDeskAccess } from '../inbox/support/support-access.js';
 import { actorOf, type App } from '../../platform/http/types.js';
 import { markReadBody, readReceiptSchema, summaryListSchema } from './companion.schemas.js';
 import { memoryListSchema, memoryParams, memorySchema, updateMemoryBody } from './memories.schemas.js';

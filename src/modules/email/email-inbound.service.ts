@@ -7,7 +7,7 @@ import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { shortenTo } from '../../platform/text-cut.js';
 import type { FilesService } from '../files/index.js';
-import type { StoredContact } from '../inbox/contacts.repository.js';
+import type { StoredContact } from '../inbox/contacts/contacts.repository.js';
 import type { Visitor } from '../widget/widget-sessions.js';
 import type { StoredWidgetInbox, WidgetRepository } from '../widget/widget.repository.js';
 import type { WidgetService } from '../widget/widget.service.js';

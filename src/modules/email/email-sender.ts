@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from '../../platform/db/errors.js';
 import type { JobContext } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import { shortenTo } from '../../platform/text-cut.js';
-import { citedForContact } from '../inbox/cited-for-contact.js';
+import { citedForContact } from '../inbox/desk/cited-for-contact.js';
 import type { EmailRepository } from './email.repository.js';
 import type { SendEmailJob } from './email-outbox.js';
 

@@ -4,7 +4,7 @@ import type { JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Config } from '../../config.js';
 import type { FilesService } from '../files/index.js';
-import type { StoredContact } from '../inbox/contacts.repository.js';
+import type { StoredContact } from '../inbox/contacts/contacts.repository.js';
 import type { WidgetRepository } from '../widget/widget.repository.js';
 import type { WidgetService } from '../widget/widget.service.js';
 import { createEmailInbound } from './email-inbound.service.js';

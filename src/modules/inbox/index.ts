@@ -6,34 +6,34 @@ import type { ServerKeys } from '../../platform/secrets.js';
 import type { FileStorage } from '../../platform/storage/index.js';
 import type { WebhookEvents } from '../webhooks/index.js';
 import { createBackgroundTasks, type ModelResolver, type PassageSearch } from '../chat/index.js';
-import { createCannedResponsesRepository, createCannedResponsesService } from './canned-responses.js';
-import { createContactDataRepository } from './contact-data.repository.js';
-import { createContactDataService } from './contact-data.service.js';
-import { createContactsRepository } from './contacts.repository.js';
-import { createContactsService } from './contacts.service.js';
-import { createDeskLive } from './desk-live.js';
-import { createDeskMessagesRepository } from './desk-messages.repository.js';
-import { createEmailDomainsRepository } from './email-domains.repository.js';
-import { registerEmailDomainsRoutes } from './email-domains.routes.js';
-import { createEmailDomainsService } from './email-domains.service.js';
-import { registerDeskRoutes } from './desk.routes.js';
-import { createConversationTools } from './handoff-tool.js';
-import { createInboxesRepository } from './inboxes.repository.js';
-import { registerInboxesRoutes } from './inboxes.routes.js';
-import { createInboxesService } from './inboxes.service.js';
-import { ensureDeskUser, ensureLinkedConversation } from './linked-conversation.js';
-import { createAutoAssign } from './auto-assign.js';
-import { createOperatorPresence } from './operator-presence.js';
-import { createOperatorPresenceRepository } from './operator-presence.repository.js';
-import { createOperatorDesk, type DeskPublisher, type OperatorDeskDeps } from './operator-desk.service.js';
-import { createSnoozeSweep, createSnoozeWakes } from './snooze-wake.js';
+import { createCannedResponsesRepository, createCannedResponsesService } from './desk/canned-responses.js';
+import { createContactDataRepository } from './contacts/contact-data.repository.js';
+import { createContactDataService } from './contacts/contact-data.service.js';
+import { createContactsRepository } from './contacts/contacts.repository.js';
+import { createContactsService } from './contacts/contacts.service.js';
+import { createDeskLive } from './desk/desk-live.js';
+import { createDeskMessagesRepository } from './desk/desk-messages.repository.js';
+import { createEmailDomainsRepository } from './email-domains/email-domains.repository.js';
+import { registerEmailDomainsRoutes } from './email-domains/email-domains.routes.js';
+import { createEmailDomainsService } from './email-domains/email-domains.service.js';
+import { registerDeskRoutes } from './desk/desk.routes.js';
+import { createConversationTools } from './desk/handoff-tool.js';
+import { createInboxesRepository } from './inboxes/inboxes.repository.js';
+import { registerInboxesRoutes } from './inboxes/inboxes.routes.js';
+import { createInboxesService } from './inboxes/inboxes.service.js';
+import { ensureDeskUser, ensureLinkedConversation } from './desk/linked-conversation.js';
+import { createAutoAssign } from './support/auto-assign.js';
+import { createOperatorPresence } from './desk/operator-presence.js';
+import { createOperatorPresenceRepository } from './desk/operator-presence.repository.js';
+import { createOperatorDesk, type DeskPublisher, type OperatorDeskDeps } from './desk/operator-desk.service.js';
+import { createSnoozeSweep, createSnoozeWakes } from './support/snooze-wake.js';
 import {
   registerCannedResponsesRoutes,
   registerContactsRoutes,
   registerSupportConversationsRoutes,
-} from './support.routes.js';
-import { createSupportRepository } from './support.repository.js';
-import { createSupportService, type SnoozeWake, type SupportChange } from './support.service.js';
+} from './support/support.routes.js';
+import { createSupportRepository } from './support/support.repository.js';
+import { createSupportService, type SnoozeWake, type SupportChange } from './support/support.service.js';
 
 /** The statuses in which a person has a support conversation, and the AI does nothing on it. */
 const personStatuses: ReadonlySet<string> = new Set(['pending', 'open', 'snoozed']);
@@ -183,10 +183,10 @@ export function createInboxModule(deps: InboxModuleDeps) {
   };
 }
 
-export type { InboxesService } from './inboxes.service.js';
-export type { SupportService } from './support.service.js';
-export { ensureDeskUser } from './linked-conversation.js';
-export { emitContactCreated } from './contacts.service.js';
+export type { InboxesService } from './inboxes/inboxes.service.js';
+export type { SupportService } from './support/support.service.js';
+export { ensureDeskUser } from './desk/linked-conversation.js';
+export { emitContactCreated } from './contacts/contacts.service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

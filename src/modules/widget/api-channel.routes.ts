@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { actorOf, type App } from '../../platform/http/types.js';
-import { supportDeskAccess } from '../inbox/support-access.js';
+import { supportDeskAccess } from '../inbox/support/support-access.js';
 import type { ApiChannel } from './api-channel.service.js';
 import {
   apiConversationParams,

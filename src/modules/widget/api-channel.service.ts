@@ -3,7 +3,7 @@ import { transaction } from '../../platform/db/after-commit.js';
 import type { Database, Executor } from '../../platform/db/client.js';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { StoredContact } from '../inbox/contacts.repository.js';
+import type { StoredContact } from '../inbox/contacts/contacts.repository.js';
 import type { ApiChannelRepository } from './api-channel.repository.js';
 import type { ApiContactInput, ApiPostMessageInput } from './api-channel.schemas.js';
 import type { Visitor } from './widget-sessions.js';

@@ -3,7 +3,7 @@ import type { App } from '../../platform/http/types.js';
 import type { ChatService } from '../chat/index.js';
 import { presentMessage, type MessageEvents } from '../conversations/index.js';
 import { emitContactCreated, type InboxesService, type SupportService } from '../inbox/index.js';
-import type { StoredContact } from '../inbox/contacts.repository.js';
+import type { StoredContact } from '../inbox/contacts/contacts.repository.js';
 import type { EventRelay } from '../realtime/event-relay.js';
 import type { RealtimeHub } from '../realtime/realtime-hub.js';
 import type { EventEnricher, WebhookEvents, WebhookEventType } from '../webhooks/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultHandoffKeywords } from '../inbox/inboxes.schemas.js';
+import { defaultHandoffKeywords } from '../inbox/inboxes/inboxes.schemas.js';
 import { isNoAnswerReply, matchedKeyword, whoAnswers } from './who-answers.js';
 
 const inbox = { hasAgent: true, keywords: defaultHandoffKeywords };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aiReplyText } from '../email/email-sender.js';
-import { citedForContact as citedForWidget } from '../inbox/cited-for-contact.js';
+import { citedForContact as citedForWidget } from '../inbox/desk/cited-for-contact.js';
 
 const returns = { marker: 1, documentTitle: 'Returns policy' };
 const shipping = { marker: 2, documentTitle: 'Shipping' };

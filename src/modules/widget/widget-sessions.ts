@@ -5,7 +5,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import { visitorContextOf } from './visitor-context.js';
 import { newId } from '../../platform/ids.js';
 import type { InboxesService } from '../inbox/index.js';
-import type { StoredContact } from '../inbox/contacts.repository.js';
+import type { StoredContact } from '../inbox/contacts/contacts.repository.js';
 import type { StoredWidgetInbox, WidgetRepository } from './widget.repository.js';
 import type { StartSessionInput } from './widget.schemas.js';
 

@@ -9,7 +9,7 @@ import type { Database } from '../../platform/db/client.js';
 import type { CitationMode } from '../../platform/db/schema/support.js';
 import type { Visitor } from './widget-sessions.js';
 import type { WidgetRepository } from './widget.repository.js';
-import { citedForContact } from '../inbox/cited-for-contact.js';
+import { citedForContact } from '../inbox/desk/cited-for-contact.js';
 import { imagesOf, widgetStatusOf, type WidgetMessageView } from './widget.schemas.js';
 import type { WidgetService } from './widget.service.js';
 

@@ -3,8 +3,8 @@ import { supportStatuses, type StoredAttachment } from '../../platform/db/schema
 import type { CitationMode } from '../../platform/db/schema/support.js';
 import { patchBody } from '../../platform/http/common-schemas.js';
 import { shownStatusOf, type MessageOutcome } from '../conversations/index.js';
-import { citedForContact } from '../inbox/cited-for-contact.js';
-import { widgetTextsViewSchema } from '../inbox/widget-texts.js';
+import { citedForContact } from '../inbox/desk/cited-for-contact.js';
+import { widgetTextsViewSchema } from '../inbox/inboxes/widget-texts.js';
 import type { StoredMessage } from './widget.repository.js';
 
 export const publicInboxSchema = z.object({
