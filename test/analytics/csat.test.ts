@@ -158,8 +158,27 @@ describe('GET /v1/analytics/csat and /csat/low-ratings', () => {
     }
   });
 
-  it('is for administrators: an operator gets a 403', async () => {
-    for (const path of ['csat', 'csat/low-ratings']) expect((await get(operator, path)).statusCode).toBe(403);
+  it('shows an operator the ratings of the conversations they answered, and only those; a member none', async () => {
+    const own = await get(operator, `csat?${range}&groupBy=inbox`);
+    expect(own.statusCode, own.body).toBe(200);
+    // opA's two ratings in the range (5 and 2); opB's and the AI's are left out.
+    expect(own.json<CsatReport>().totals).toEqual({ ratings: 2, average: 3.5, satisfiedShare: 0.5 });
+    expect(own.json<CsatReport>().groups.map((group) => group.key)).toEqual([seeded.inboxIds.web]);
+    const low = await get(operator, `csat/low-ratings?${range}&maxRating=2`);
+    expect(low.statusCode, low.body).toBe(200);
+    expect(low.json<LowRatingsPage>().items).toEqual([
+      expect.objectContaining({
+        rating: 2,
+        comment: 'Took ages',
+        operator: expect.objectContaining({ id: operator.userId }),
+      }),
+    ]);
+    const member = await createUser(t.app, admin, 'member');
+    for (const path of ['csat', 'csat/low-ratings']) {
+      const refused = await get(member, path);
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json<{ detail: string }>().detail).toContain('role');
+    }
   });
 
   it.each([

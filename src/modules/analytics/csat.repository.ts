@@ -5,13 +5,15 @@ import { rowsOf } from '../../platform/db/raw-sql.js';
 import type { AnalyticsBucket } from './analytics.schemas.js';
 import { satisfiedFrom, type CsatGrouping } from './csat.schemas.js';
 
-/** One tenant's ratings given in a half-open UTC range, optionally of one inbox. */
+/** One tenant's ratings given in a half-open UTC range, optionally of one inbox, or of one operator. */
 export interface CsatScope {
   readonly tenantId: string;
   readonly from: Date;
   /** Exclusive: the start of the day after the range's last day. */
   readonly until: Date;
   readonly inboxId?: string | undefined;
+  /** Only the ratings of conversations this operator answered: what an operator (not an admin) reads. */
+  readonly operatorId?: string | undefined;
 }
 
 /** Counts of one group in one period, or (bucket null) of the group over the whole range. */
@@ -61,7 +63,8 @@ const ratingsInScope = (scope: CsatScope, joins: SQL = sql``): SQL => sql`
   where r.tenant_id = ${scope.tenantId}
     and r.created_at >= ${scope.from.toISOString()}::timestamptz
     and r.created_at < ${scope.until.toISOString()}::timestamptz
-    ${scope.inboxId ? sql`and sc.inbox_id = ${scope.inboxId}` : sql``}`;
+    ${scope.inboxId ? sql`and sc.inbox_id = ${scope.inboxId}` : sql``}
+    ${scope.operatorId ? sql`and r.operator_id = ${scope.operatorId}` : sql``}`;
 
 const figureColumns = sql`count(*)::int as ratings, avg(r.rating)::float8 as average,
   (count(*) filter (where r.rating >= ${sql.raw(String(satisfiedFrom))}))::int as satisfied`;

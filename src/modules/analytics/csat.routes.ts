@@ -1,4 +1,4 @@
-import { tenantAdminAccess as access } from '../../access/require-access.js';
+import { supportDeskAccess as access } from '../inbox/support/support-access.js';
 import { actorOf, type App } from '../../platform/http/types.js';
 import { csatQuery, csatReportSchema, lowRatingsPageSchema, lowRatingsQuery } from './csat.schemas.js';
 import type { CsatService } from './csat.service.js';
@@ -12,7 +12,8 @@ export function registerCsatRoutes(app: App, service: CsatService): void {
     schema: {
       tags,
       security,
-      summary: 'CSAT per operator, inbox or label over a date range, by day or week: ratings, average, share satisfied',
+      summary:
+        'CSAT per operator, inbox or label over a date range, by day or week: ratings, average, share satisfied (an operator: their own)',
       querystring: csatQuery,
       response: { 200: csatReportSchema },
     },
@@ -24,7 +25,8 @@ export function registerCsatRoutes(app: App, service: CsatService): void {
     schema: {
       tags,
       security,
-      summary: 'Ratings at or below maxRating (default 2) in a date range, newest first, with comment and conversation',
+      summary:
+        'Ratings at or below maxRating (default 2) in a date range, newest first, with comment and conversation (an operator: their own)',
       querystring: lowRatingsQuery,
       response: { 200: lowRatingsPageSchema },
     },

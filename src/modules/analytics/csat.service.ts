@@ -1,10 +1,9 @@
-import type { Actor } from '../../access/actor.js';
+import { hasRoleAtLeast, isAdmin, type Actor } from '../../access/actor.js';
 import type { Database } from '../../platform/db/client.js';
 import { encodeCursor } from '../../platform/db/pagination.js';
-import { notFound } from '../../platform/errors.js';
+import { forbidden, notFound } from '../../platform/errors.js';
 import { visitorNameOf } from '../inbox/contacts/visitor-names.js';
 import type { AnalyticsRepository } from './analytics.repository.js';
-import { requireAnalyticsReader } from './analytics.service.js';
 import type { CsatRepository, CsatScope, CsatTotalsRow, LowRatingRow } from './csat.repository.js';
 import {
   satisfiedFrom,
@@ -55,9 +54,12 @@ function presentLowRating(row: LowRatingRow): LowRating {
 export function createCsatService(deps: CsatServiceDeps) {
   const { db, repository, analyticsRepository } = deps;
 
-  /** Admins of the tenant only, like the overview; an inbox filter names one of the tenant's inboxes. */
+  /**
+   * Admins read the tenant's ratings; an operator reads the ratings of the conversations they answered,
+   * and only those (members none). An inbox filter names one of the tenant's inboxes.
+   */
   async function scopeOf(actor: Actor, query: { from: string; to: string; inboxId?: string }): Promise<CsatScope> {
-    requireAnalyticsReader(actor);
+    if (!hasRoleAtLeast(actor, 'operator')) throw forbidden('Only operators and administrators can read ratings');
     if (query.inboxId && !(await analyticsRepository.exists(db, 'inbox', query.inboxId, actor.tenantId))) {
       throw notFound('Inbox', query.inboxId);
     }
@@ -66,6 +68,7 @@ export function createCsatService(deps: CsatServiceDeps) {
       from: new Date(`${query.from}T00:00:00Z`),
       until: new Date(Date.parse(`${query.to}T00:00:00Z`) + dayMs),
       inboxId: query.inboxId,
+      operatorId: isAdmin(actor) ? undefined : actor.userId,
     };
   }
 

@@ -95,3 +95,19 @@ export function overviewQuery(filters: AnalyticsFilters): string {
   if (filters.operatorId) params.set('operatorId', filters.operatorId);
   return params.toString();
 }
+
+const dayMs = 86_400_000;
+const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/** The last 30 days by day, nothing narrowed: where the dashboard and an operator's ratings open. */
+export function defaultFilters(): AnalyticsFilters {
+  const today = Date.now();
+  return {
+    from: isoDay(today - 29 * dayMs),
+    to: isoDay(today),
+    bucket: 'day',
+    agentId: '',
+    inboxId: '',
+    operatorId: '',
+  };
+}

@@ -31,31 +31,7 @@ export function AnalyticsFiltersBar(props: {
   const set = (change: Partial<AnalyticsFilters>) => onChange({ ...filters, ...change });
   return (
     <form className="analytics-filters" onSubmit={(event) => event.preventDefault()} aria-label="Filters">
-      <label>
-        From
-        <input
-          type="date"
-          value={filters.from}
-          max={filters.to}
-          onChange={(event) => set({ from: event.target.value })}
-        />
-      </label>
-      <label>
-        To
-        <input
-          type="date"
-          value={filters.to}
-          min={filters.from}
-          onChange={(event) => set({ to: event.target.value })}
-        />
-      </label>
-      <label>
-        By
-        <select value={filters.bucket} onChange={(event) => set({ bucket: event.target.value as 'day' | 'week' })}>
-          <option value="day">day</option>
-          <option value="week">week</option>
-        </select>
-      </label>
+      <RangeFields filters={filters} onChange={onChange} />
       <label>
         Agent
         <select value={filters.agentId} onChange={(event) => set({ agentId: event.target.value })}>
@@ -90,5 +66,40 @@ export function AnalyticsFiltersBar(props: {
         </select>
       </label>
     </form>
+  );
+}
+
+/** From, to and the series' period: all an operator's own ratings are filtered by. */
+export function RangeFields(props: { filters: AnalyticsFilters; onChange: (filters: AnalyticsFilters) => void }) {
+  const { filters, onChange } = props;
+  const set = (change: Partial<AnalyticsFilters>) => onChange({ ...filters, ...change });
+  return (
+    <>
+      <label>
+        From
+        <input
+          type="date"
+          value={filters.from}
+          max={filters.to}
+          onChange={(event) => set({ from: event.target.value })}
+        />
+      </label>
+      <label>
+        To
+        <input
+          type="date"
+          value={filters.to}
+          min={filters.from}
+          onChange={(event) => set({ to: event.target.value })}
+        />
+      </label>
+      <label>
+        By
+        <select value={filters.bucket} onChange={(event) => set({ bucket: event.target.value as 'day' | 'week' })}>
+          <option value="day">day</option>
+          <option value="week">week</option>
+        </select>
+      </label>
+    </>
   );
 }

@@ -2,25 +2,16 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
-import { overviewQuery, type AnalyticsFilters, type AnalyticsOverview, type PathSpend } from './analytics-api';
+import {
+  defaultFilters,
+  overviewQuery,
+  type AnalyticsFilters,
+  type AnalyticsOverview,
+  type PathSpend,
+} from './analytics-api';
 import { AnalyticsFiltersBar } from './analytics-filters';
 import { CsatSection } from './csat-section';
 import { ThemeChart } from './theme-chart';
-
-const dayMs = 86_400_000;
-const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
-
-function defaultFilters(): AnalyticsFilters {
-  const today = Date.now();
-  return {
-    from: isoDay(today - 29 * dayMs),
-    to: isoDay(today),
-    bucket: 'day',
-    agentId: '',
-    inboxId: '',
-    operatorId: '',
-  };
-}
 
 const count = (value: number) => value.toLocaleString();
 const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);

@@ -99,16 +99,19 @@ const lowRatings: LowRatingsPage = {
   nextCursor: null,
 };
 
-function server() {
-  return fakeApi({
-    'GET /v1/analytics/overview': () => Response.json(overview),
-    'GET /v1/analytics/csat': (call) =>
-      Response.json(csatReport(new URLSearchParams(call.search).get('groupBy') as 'operator' | 'label')),
-    'GET /v1/analytics/csat/low-ratings': () => Response.json(lowRatings),
-    'GET /v1/agents': () => pageOf([{ id: 'a1', name: 'Helper' }]),
-    'GET /v1/inboxes': () => pageOf([{ id: 'i1', name: 'Website' }]),
-    'GET /v1/users': () => pageOf([{ id: 'u1', email: 'op@example.test', displayName: 'Olive', role: 'operator' }]),
-  });
+function server(role: 'tenant_admin' | 'operator' = 'tenant_admin') {
+  return fakeApi(
+    {
+      'GET /v1/analytics/overview': () => Response.json(overview),
+      'GET /v1/analytics/csat': (call) =>
+        Response.json(csatReport(new URLSearchParams(call.search).get('groupBy') as 'operator' | 'label')),
+      'GET /v1/analytics/csat/low-ratings': () => Response.json(lowRatings),
+      'GET /v1/agents': () => pageOf([{ id: 'a1', name: 'Helper' }]),
+      'GET /v1/inboxes': () => pageOf([{ id: 'i1', name: 'Website' }]),
+      'GET /v1/users': () => pageOf([{ id: 'u1', email: 'op@example.test', displayName: 'Olive', role: 'operator' }]),
+    },
+    { role },
+  );
 }
 
 describe('Analytics dashboard', () => {
@@ -156,5 +159,16 @@ describe('Analytics dashboard', () => {
     expect(await screen.findByRole('table', { name: 'CSAT by label' })).toBeTruthy();
     const asked = api.calls.filter((call) => call.path === '/v1/analytics/csat').map((call) => call.search);
     expect(asked.at(-1)).toContain('groupBy=label');
+  });
+
+  it('shows an operator their own ratings only: no dashboard, no filters of others', async () => {
+    const api = server('operator');
+    await renderArea(analyticsArea.element, { fetchImpl: api.fetchImpl, areaPath: '/analytics', path: '/analytics' });
+    expect(await screen.findByRole('heading', { name: 'Your ratings' })).toBeTruthy();
+    expect(await screen.findByRole('table', { name: 'CSAT by operator' })).toBeTruthy();
+    expect(await screen.findByRole('list', { name: 'Low ratings' })).toBeTruthy();
+    expect(screen.queryByLabelText('Operator')).toBeNull();
+    expect(api.callsTo('GET', '/v1/analytics/overview')).toHaveLength(0);
+    expect(api.callsTo('GET', '/v1/users')).toHaveLength(0);
   });
 });
