@@ -114,6 +114,10 @@ describe("a contact's data on request: export and erasure", () => {
       (await act(operator, 'POST', `/v1/support-conversations/${supportId}/notes`, { body: `Asked about ${secret}` }))
         .statusCode,
     ).toBe(201);
+    const reply = await act(operator, 'POST', `/v1/support-conversations/${supportId}/messages`, {
+      content: 'Sorted, thanks for waiting.',
+    });
+    expect(reply.statusCode, reply.body).toBe(201);
     expect((await act(operator, 'POST', `/v1/support-conversations/${supportId}/resolve`)).statusCode).toBe(200);
     const rated = await t.app.inject({
       method: 'POST',
@@ -145,7 +149,7 @@ describe("a contact's data on request: export and erasure", () => {
       conversations: {
         id: string;
         rating: { rating: number; comment: string };
-        messages: { from: string; content: string }[];
+        messages: { from: string; author: string | null; content: string }[];
         notes: { body: string }[];
       }[];
       memories: { content: string }[];
@@ -157,6 +161,13 @@ describe("a contact's data on request: export and erasure", () => {
       `My code is ${secret}, please help`,
       `Again: ${secret}`,
     ]);
+    // Who answered, by name: the AI agent's replies and the operator's.
+    expect(conversation!.messages.find((m) => m.from === 'ai')).toMatchObject({ author: 'Desk', content: 'Noted.' });
+    expect(conversation!.messages.find((m) => m.from === 'operator')).toMatchObject({
+      author: expect.any(String),
+      content: 'Sorted, thanks for waiting.',
+    });
+    expect(conversation!.messages.every((m) => m.from !== 'contact' || m.author === null)).toBe(true);
     expect(conversation!.rating).toMatchObject({ rating: 4, comment: `Fine, ${secret}` });
     expect(conversation!.notes).toEqual([expect.objectContaining({ body: `Asked about ${secret}` })]);
     expect(data.memories).toEqual([expect.objectContaining({ content: `Her code is ${secret}` })]);

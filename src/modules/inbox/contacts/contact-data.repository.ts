@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNotNull, like, ne, notInArray, or, sql } from 
 import type { Executor } from '../../../platform/db/client.js';
 import {
   agentMemories,
+  agents,
   contacts,
   contactTokens,
   conversations,
@@ -72,8 +73,13 @@ export function createContactDataRepository() {
           content: messages.content,
           attachments: messages.attachments,
           createdAt: messages.createdAt,
+          authorId: messages.authorId,
+          authorName: messages.authorName,
+          agentName: agents.name,
         })
         .from(messages)
+        .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+        .leftJoin(agents, eq(agents.id, conversations.agentId))
         .where(inTenant(messages, tenantId, inArray(messages.conversationId, [...conversationIds])))
         .orderBy(asc(messages.conversationId), asc(messages.id));
     },

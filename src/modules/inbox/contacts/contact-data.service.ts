@@ -31,7 +31,10 @@ export type ContactExport = {
     readonly rating: { readonly rating: number; readonly comment: string | null; readonly ratedAt: string } | null;
     readonly messages: {
       readonly id: string;
-      readonly from: 'contact' | 'agent or operator';
+      /** Who wrote it: the contact, the AI agent, an operator, or the desk itself (a system line). */
+      readonly from: 'contact' | 'ai' | 'operator' | 'system';
+      /** The agent's or operator's name as the contact saw it; null for the contact's own and system lines. */
+      readonly author: string | null;
       readonly content: string;
       readonly attachments: { readonly filename: string; readonly mediaType: string }[];
       readonly createdAt: string;
@@ -40,6 +43,21 @@ export type ContactExport = {
   }[];
   readonly memories: { readonly content: string; readonly createdAt: string }[];
 };
+
+/** Who wrote an exported message: an assistant message with an author is an operator's reply. */
+function writerOf(message: {
+  role: 'user' | 'assistant' | 'system';
+  authorName: string | null;
+  authorId: string | null;
+  agentName: string | null;
+}): { from: ContactExport['conversations'][number]['messages'][number]['from']; author: string | null } {
+  if (message.role === 'user') return { from: 'contact', author: null };
+  if (message.role === 'system') return { from: 'system', author: null };
+  if (message.authorId !== null || message.authorName !== null) {
+    return { from: 'operator', author: message.authorName ?? 'Operator' };
+  }
+  return { from: 'ai', author: message.agentName };
+}
 
 /**
  * A contact's data on request (GDPR articles 15 and 17; docs/customer-service.md): an export of all of
@@ -89,7 +107,7 @@ export function createContactDataService(deps: ContactDataServiceDeps) {
               .filter((message) => message.conversationId === row.conversationId)
               .map((message) => ({
                 id: message.id,
-                from: message.role === 'user' ? ('contact' as const) : ('agent or operator' as const),
+                ...writerOf(message),
                 content: message.content,
                 attachments: (message.attachments ?? []).map(({ filename, mediaType }) => ({ filename, mediaType })),
                 createdAt: message.createdAt.toISOString(),
