@@ -126,6 +126,28 @@ describe('the email inbox: mail in over SMTP, answered by the AI or an operator,
     expect(sent.mail.from?.value[0]).toMatchObject({ name: 'Olga Operator', address: 'people@shop.example' });
   }, 60_000);
 
+  it("opens one conversation, in the first-named inbox, for a mail to two of a tenant's inboxes", async () => {
+    const before = (await desk.conversationsOf(desk.aiInbox.id)).length;
+    const peopleBefore = new Set((await desk.conversationsOf(desk.humanInbox.id)).map((conversation) => conversation.id));
+    // The envelope names the person-only inbox first: its conversation, and no AI reply from the other.
+    await desk.client.send({
+      envelope: { from: 'dee@customer.example', to: ['people@shop.example', 'help@shop.example'] },
+      from: 'dee@customer.example',
+      to: ['people@shop.example', 'help@shop.example'],
+      subject: 'Two desks',
+      text: 'Which of you answers?',
+      messageId: '<two-inboxes@customer.example>',
+    });
+    const opened = async () =>
+      (await desk.conversationsOf(desk.humanInbox.id)).filter((conversation) => !peopleBefore.has(conversation.id));
+    await expect.poll(async () => (await opened()).length, { timeout: 10_000 }).toBe(1);
+    const [conversation] = await opened();
+    expect((await desk.linesOf(conversation!.id)).map((line) => line.content)).toEqual([
+      'Two desks\n\nWhich of you answers?',
+    ]);
+    expect(await desk.conversationsOf(desk.aiInbox.id)).toHaveLength(before);
+  }, 60_000);
+
   it('opens nothing and answers nothing for auto-replies and bounces', async () => {
     const before = await desk.conversationsOf(desk.aiInbox.id);
     const [thread] = before;
