@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { supportRatings } from '../../src/platform/db/schema/index.js';
+import { supportConversations, supportRatings } from '../../src/platform/db/schema/index.js';
 import { signIn } from './support/auth-screens.js';
 import {
   browserWaitMs,
@@ -121,10 +121,12 @@ describeInBrowser('the support desk end to end: widget visitor and console opera
     await rating.getByLabel('5★').check();
     await panel.getByRole('button', { name: 'Rate' }).click();
     await panel.getByText('Thank you for your rating.').waitFor();
-    // The widget says the conversation is over, and how to start another.
-    expect(await panel.getByRole('status').first().textContent()).toContain(
-      'This conversation is closed — write to start a new one.',
-    );
+    // The widget says the conversation is over, and how to start another; it still says so after the
+    // conversation's status comes round again (a refresh replaced the line within seconds).
+    const closing = 'This conversation is closed — write to start a new one.';
+    expect(await panel.getByRole('status').first().textContent()).toContain(closing);
+    await page.waitForTimeout(3_000);
+    expect(await panel.getByRole('status').first().textContent()).toContain(closing);
     // The operator sees the rating where they work.
     await desk.page.reload();
     const shownRating = desk.page.getByRole('region', { name: 'Rating' });
@@ -135,6 +137,17 @@ describeInBrowser('the support desk end to end: widget visitor and console opera
     expect(stored[0]).toMatchObject({ rating: 5, isAiOnly: false });
     const [olga] = await server.database.db.query.users.findMany({ where: (users) => eq(users.email, operator.email) });
     expect(stored[0]!.operatorId).toBe(olga!.id);
+    // Writing again starts a new conversation on a clean page, not the rated one reopened.
+    await composer.fill('One more question');
+    await composer.press('Enter');
+    await panel.locator('.message.contact').filter({ hasText: 'One more question' }).waitFor();
+    await expect.poll(() => panel.locator('.message.contact').count()).toBe(1);
+    const [first, ...others] = await server.database.db
+      .select()
+      .from(supportConversations)
+      .orderBy(asc(supportConversations.createdAt));
+    expect(first).toMatchObject({ status: 'resolved' });
+    expect(others).toHaveLength(1);
     expect(visitor.consoleProblems).toEqual([]);
     expect(desk.consoleProblems).toEqual([]);
   }, 180_000);

@@ -91,6 +91,8 @@ const state = {
   token: store.get(tokenKey),
   conversation: null,
   lastEventId: '',
+  /** The conversation whose events are followed; a follow loop of another one ends. */
+  followedId: '',
   bubbles: new Map(),
   messages: new Map(),
   lastReadSent: '',
@@ -212,7 +214,9 @@ function showStatus(conversation) {
   if (conversation.status === 'pending') line.textContent = t.waitingForPerson;
   else if (conversation.status === 'open' || conversation.status === 'snoozed')
     line.textContent = t.personJoined.replace('{name}', conversation.operatorName || '');
-  else if (conversation.status === 'resolved') line.textContent = t.resolved;
+  // Rated: over for good, and the visitor's next message starts a new conversation (startOver).
+  else if (conversation.status === 'resolved')
+    line.textContent = conversation.isRated ? `${t.thanks} ${t.closed}` : t.resolved;
   else line.textContent = '';
   $('handoff').hidden = conversation.status !== 'bot';
   $('rating').hidden = !conversation.canRate;
@@ -226,7 +230,8 @@ function showBackAt(iso) {
 
 /** The conversation's events over fetch (EventSource cannot send the token), resumed after the last id. */
 async function follow(id) {
-  for (;;) {
+  state.followedId = id;
+  while (state.followedId === id) {
     try {
       const headers = { authorization: `Bearer ${state.token}`, 'x-parley-embedder': embedder };
       if (state.lastEventId) headers['last-event-id'] = state.lastEventId;
@@ -237,6 +242,8 @@ async function follow(id) {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        // The visitor started a new conversation: this one's stream is no longer shown.
+        if (state.followedId !== id) return void reader.cancel().catch(() => undefined);
         buffered += value;
         const chunks = buffered.split('\n\n');
         buffered = chunks.pop() || '';
@@ -288,10 +295,28 @@ function handleEvent(chunk) {
   }
 }
 
+/** A rated conversation is over: the next message goes to a new one, shown on a clean page. */
+function startOver() {
+  state.conversation = null;
+  state.followedId = '';
+  state.lastEventId = '';
+  state.lastReadSent = '';
+  // The inbox's greeting stays: it opens the new conversation as it opened the first.
+  for (const [id, node] of state.bubbles) {
+    if (id === 'greeting') continue;
+    node.remove();
+    state.bubbles.delete(id);
+  }
+  state.messages.clear();
+  $('rating').hidden = true;
+  $('status').textContent = '';
+}
+
 /** The visitor's conversation, made on first use: two quick actions (send, then "Talk to a person") make one. */
 let creating;
 async function ensureConversation() {
   await whenStarted();
+  if (state.conversation?.isRated) startOver();
   if (state.conversation) return state.conversation;
   creating ??= api('POST', '/conversations')
     .then((created) => {
@@ -481,8 +506,8 @@ $('rating').addEventListener('submit', async (event) => {
     rating: Number(chosen.value),
     ...(comment && { comment }),
   });
-  $('rating').hidden = true;
-  $('status').textContent = `${t.thanks} ${t.closed}`;
+  state.conversation = { ...state.conversation, canRate: false, isRated: true };
+  showStatus(state.conversation);
 });
 $('close').addEventListener('click', () => parent.postMessage({ type: 'parley:close' }, '*'));
 

@@ -97,6 +97,9 @@ export const widgetConversationSchema = z.object({
   status: z.enum(supportStatuses),
   operatorName: z.string().nullable().describe('The person who has the conversation, once one took it'),
   canRate: z.boolean().describe('Resolved, CSAT on, and not rated yet'),
+  isRated: z
+    .boolean()
+    .describe('Resolved and rated: the panel thanks the visitor, and their next message starts a new conversation'),
   createdAt: z.iso.datetime(),
 });
 export type WidgetConversationView = z.infer<typeof widgetConversationSchema>;

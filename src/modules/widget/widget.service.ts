@@ -75,15 +75,14 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     conversation: StoredSupportConversation,
     operatorName: string | null,
   ): Promise<WidgetConversationView> {
-    const canRate =
-      conversation.status === 'resolved' &&
-      visitor.inbox.isCsatEnabled &&
-      !(await repository.findRating(db, visitor.tenantId, conversation.id));
+    const isRated =
+      conversation.status === 'resolved' && Boolean(await repository.findRating(db, visitor.tenantId, conversation.id));
     return {
       id: conversation.id,
       status: conversation.status,
       operatorName: conversation.assigneeId ? (operatorName ?? 'Support') : null,
-      canRate,
+      canRate: conversation.status === 'resolved' && visitor.inbox.isCsatEnabled && !isRated,
+      isRated,
       createdAt: conversation.createdAt.toISOString(),
     };
   }
