@@ -258,7 +258,7 @@ describe('who answers a contact: the AI in bot, nobody’s model in pending or o
     );
   });
 
-  it('CSAT: only once resolved, only once, stored with the operator or as the AI’s', async () => {
+  it('CSAT: only once resolved, once per resolution, stored with the operator or as the AI’s', async () => {
     const visitor = await startVisitor(t.app, aiInbox.id);
     const conversation = await startConversation(t.app, visitor);
     const rate = (id: string, body: object, by = visitor) =>
@@ -278,6 +278,21 @@ describe('who answers a contact: the AI in bot, nobody’s model in pending or o
       .from(supportRatings)
       .where(eq(supportRatings.supportConversationId, conversation.id));
     expect(stored).toMatchObject({ rating: 4, comment: 'Quick answer', operatorId: operator.userId, isAiOnly: false });
+
+    // Reopened and resolved again: rated anew, the new rating in place of the first; once again only.
+    expect((await operatorAct(conversation.id, 'reopen')).statusCode).toBe(200);
+    expect((await rate(conversation.id, { rating: 2 })).statusCode).toBe(409);
+    expect((await operatorAct(conversation.id, 'resolve')).statusCode).toBe(200);
+    expect(await statusOf(visitor, conversation.id)).toMatchObject({ canRate: true, isRated: false });
+    const again = await rate(conversation.id, { rating: 2, comment: 'Came back' });
+    expect(again.statusCode, again.body).toBe(201);
+    expect(await statusOf(visitor, conversation.id)).toMatchObject({ canRate: false, isRated: true });
+    expect((await rate(conversation.id, { rating: 5 })).statusCode).toBe(409);
+    const ratings = await t.database.db
+      .select()
+      .from(supportRatings)
+      .where(eq(supportRatings.supportConversationId, conversation.id));
+    expect(ratings).toEqual([expect.objectContaining({ rating: 2, comment: 'Came back' })]);
 
     // Resolved straight from bot: nobody had it, so the rating is the AI's.
     const aiOnly = await startVisitor(t.app, aiInbox.id);

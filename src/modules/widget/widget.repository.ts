@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/client.js';
 import {
   contactTokens,
@@ -275,11 +275,28 @@ export function createWidgetRepository() {
     },
 
     /** Stores the rating; false when the conversation was already rated. */
-    async insertRating(db: Executor, rating: typeof supportRatings.$inferInsert): Promise<boolean> {
+    /**
+     * Stores the contact's rating of the conversation's latest resolution (`resolvedAt`): a first one, or
+     * in place of a rating given before it (the conversation was reopened and resolved again). False when
+     * the latest resolution is rated already.
+     */
+    async upsertRating(db: Executor, rating: typeof supportRatings.$inferInsert, resolvedAt: Date): Promise<boolean> {
+      // Never stamped before the resolution it rates, whatever the clocks of the nodes that wrote the two say.
+      const ratedAt = sql`greatest(now(), ${resolvedAt.toISOString()}::timestamptz)`;
       const rows = await db
         .insert(supportRatings)
-        .values(rating)
-        .onConflictDoNothing()
+        .values({ ...rating, createdAt: ratedAt })
+        .onConflictDoUpdate({
+          target: supportRatings.supportConversationId,
+          set: {
+            rating: sql`excluded.rating`,
+            comment: sql`excluded.comment`,
+            operatorId: sql`excluded.operator_id`,
+            isAiOnly: sql`excluded.is_ai_only`,
+            createdAt: ratedAt,
+          },
+          setWhere: lt(supportRatings.createdAt, resolvedAt),
+        })
         .returning({ id: supportRatings.supportConversationId });
       return rows.length === 1;
     },

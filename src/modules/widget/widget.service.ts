@@ -70,13 +70,18 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     return { ...found, chatConversationId: found.conversation.conversationId };
   }
 
+  /** A rating given since the conversation was last resolved: one before it rated an earlier resolution. */
+  async function isLatestResolutionRated(visitor: Visitor, conversation: StoredSupportConversation) {
+    const rating = await repository.findRating(db, visitor.tenantId, conversation.id);
+    return rating !== undefined && rating.createdAt >= conversation.statusChangedAt;
+  }
+
   async function present(
     visitor: Visitor,
     conversation: StoredSupportConversation,
     operatorName: string | null,
   ): Promise<WidgetConversationView> {
-    const isRated =
-      conversation.status === 'resolved' && Boolean(await repository.findRating(db, visitor.tenantId, conversation.id));
+    const isRated = conversation.status === 'resolved' && (await isLatestResolutionRated(visitor, conversation));
     return {
       id: conversation.id,
       status: conversation.status,
@@ -242,7 +247,11 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       return { conversation: await reload(visitor, id), personBackAt: personBackAt?.toISOString() ?? null };
     },
 
-    /** The contact's rating of a resolved conversation, with who answered it; once, and only if the inbox asks. */
+    /**
+     * The contact's rating of a resolved conversation, with who answered it; once per resolution (a
+     * conversation reopened and resolved again is rated anew, in place of the earlier rating), and only if
+     * the inbox asks.
+     */
     async rate(visitor: Visitor, id: string, input: { rating: number; comment?: string | undefined }) {
       const { conversation } = await findOwn(visitor, id);
       if (!visitor.inbox.isCsatEnabled) {
@@ -260,18 +269,25 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       const rating = { supportConversationId: id, ...rated, operatorId, createdAt: now().toISOString() };
       // Its `csat.submitted` commits with the rating (the outbox).
       const isStored = await transaction(db, async (tx) => {
-        const isNew = await repository.insertRating(tx, {
-          supportConversationId: id,
-          tenantId: visitor.tenantId,
-          rating: input.rating,
-          comment: input.comment ?? null,
-          operatorId,
-          isAiOnly: operatorId === null,
-        });
-        if (isNew) await deps.events?.emit(tx, visitor.tenantId, 'csat.submitted', { rating }, { key: id });
+        const resolvedAt = conversation.statusChangedAt;
+        const isNew = await repository.upsertRating(
+          tx,
+          {
+            supportConversationId: id,
+            tenantId: visitor.tenantId,
+            rating: input.rating,
+            comment: input.comment ?? null,
+            operatorId,
+            isAiOnly: operatorId === null,
+          },
+          resolvedAt,
+        );
+        // One event per resolution rated: a conversation reopened and rated again is a new rating.
+        const key = `${id}:${resolvedAt.toISOString()}`;
+        if (isNew) await deps.events?.emit(tx, visitor.tenantId, 'csat.submitted', { rating }, { key });
         return isNew;
       });
-      if (!isStored) throw conflict(`Conversation '${id}' was already rated`);
+      if (!isStored) throw conflict(`Conversation '${id}' was already rated since it was resolved`);
       return rated;
     },
 
