@@ -115,4 +115,31 @@ describe('the queue tab counts', () => {
     await call(admin, 'DELETE', `/v1/inboxes/${inboxes[1]}`);
     await expectCountsTrue('an inbox deleted', [operator]);
   }, 120_000);
+
+  it("filters the queue and its counts by channel: the tenant's inboxes of that kind", async () => {
+    const contact = (await call(admin, 'POST', '/v1/contacts', { name: 'Bea' })).id as string;
+    const bridge = (await call(admin, 'POST', '/v1/inboxes', { name: 'App bridge', kind: 'api' })).id as string;
+    const open = async (inboxId: string) =>
+      (await call(admin, 'POST', '/v1/support-conversations', { inboxId, contactId: contact })).id as string;
+    const viaApi = [await open(bridge), await open(bridge)];
+    const viaWidget = await open(inboxes[0]!);
+    const listed = async (channel: string) =>
+      ((await call(operator, 'GET', `/v1/support-conversations?view=all&channel=${channel}&limit=100`)) as {
+        items: { id: string }[];
+      }).items.map((item) => item.id);
+    expect((await listed('api')).sort()).toEqual([...viaApi].sort());
+    expect(await listed('widget')).toContain(viaWidget);
+    expect(await listed('widget')).not.toContain(viaApi[0]);
+    expect(await listed('email')).toEqual([]);
+    const countsOf = (channel: string) => call(operator, 'GET', `/v1/support-conversations/counts?channel=${channel}`);
+    expect(await countsOf('api')).toEqual({ mine: 0, unassigned: 2, all: 2 });
+    expect(await countsOf('email')).toEqual({ mine: 0, unassigned: 0, all: 0 });
+    const refused = await t.app.inject({
+      method: 'GET',
+      url: '/v1/support-conversations?channel=fax',
+      headers: operator.headers,
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json<{ detail: string }>().detail).toContain('channel');
+  });
 });

@@ -10,6 +10,7 @@ import {
   supportRatings,
   unassignedKey,
   users,
+  type InboxKind,
   type SupportStatus,
 } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
@@ -25,7 +26,16 @@ export interface QueueFilter {
   readonly assigneeId?: string | null | undefined;
   /** Leave resolved conversations out (the queue's tabs without a status). */
   readonly isUnresolvedOnly?: boolean;
+  /** Only the conversations of the tenant's inboxes of this kind. */
+  readonly channel?: InboxKind | undefined;
 }
+
+/** The tenant's inboxes of one kind, as a subquery: a channel's filter on anything keyed by inbox. */
+const inboxesOfKind = (db: Executor, tenantId: string, kind: InboxKind) =>
+  db
+    .select({ id: inboxes.id })
+    .from(inboxes)
+    .where(and(eq(inboxes.tenantId, tenantId), eq(inboxes.kind, kind)));
 
 /** The tabs of the queue with how many conversations each holds. */
 export interface QueueCounts {
@@ -54,6 +64,9 @@ export function createSupportRepository() {
         filter.status === undefined ? undefined : eq(supportConversations.status, filter.status),
         filter.isUnresolvedOnly ? ne(supportConversations.status, 'resolved') : undefined,
         filter.inboxId === undefined ? undefined : eq(supportConversations.inboxId, filter.inboxId),
+        filter.channel === undefined
+          ? undefined
+          : inArray(supportConversations.inboxId, inboxesOfKind(db, tenantId, filter.channel)),
         filter.assigneeId === undefined
           ? undefined
           : filter.assigneeId === null
@@ -82,7 +95,7 @@ export function createSupportRepository() {
       db: Executor,
       tenantId: string,
       userId: string,
-      filter: Pick<QueueFilter, 'status' | 'inboxId'>,
+      filter: Pick<QueueFilter, 'status' | 'inboxId' | 'channel'>,
     ): Promise<QueueCounts> {
       const counted = supportQueueCounts.conversations;
       const [row] = await db
@@ -100,6 +113,9 @@ export function createSupportRepository() {
               ? ne(supportQueueCounts.status, 'resolved')
               : eq(supportQueueCounts.status, filter.status),
             filter.inboxId === undefined ? undefined : eq(supportQueueCounts.inboxId, filter.inboxId),
+            filter.channel === undefined
+              ? undefined
+              : inArray(supportQueueCounts.inboxId, inboxesOfKind(db, tenantId, filter.channel)),
           ),
         );
       return row ?? { mine: 0, unassigned: 0, all: 0 };

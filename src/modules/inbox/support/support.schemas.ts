@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { supportActorKinds, supportStatuses } from '../../../platform/db/schema/support.js';
+import { inboxKinds, supportActorKinds, supportStatuses } from '../../../platform/db/schema/support.js';
 import { pageOf, visibleText } from '../../../platform/http/common-schemas.js';
 import type { StoredEvent, StoredNote, StoredSupportConversation } from './support.repository.js';
 
@@ -44,6 +44,10 @@ export const supportListQuery = z.strictObject({
     .describe("The console's tabs: 'mine', 'unassigned' or 'all'; without a status, resolved ones are left out"),
   status: z.enum(supportStatuses).optional(),
   inboxId: z.uuid().optional(),
+  channel: z
+    .enum(inboxKinds)
+    .optional()
+    .describe("Only conversations of the tenant's inboxes of this kind: 'widget', 'email' or 'api'"),
   assignee: z
     .union([z.literal('me'), z.literal('unassigned'), z.uuid()])
     .optional()
@@ -56,6 +60,10 @@ export type SupportListQuery = z.infer<typeof supportListQuery>;
 export const queueCountsQuery = z.strictObject({
   status: z.enum(supportStatuses).optional(),
   inboxId: z.uuid().optional(),
+  channel: z
+    .enum(inboxKinds)
+    .optional()
+    .describe("Only conversations of the tenant's inboxes of this kind: 'widget', 'email' or 'api'"),
 });
 export const queueCountsSchema = z.object({
   mine: z.number().int(),

@@ -1,7 +1,7 @@
 import type { Actor } from '../../../access/actor.js';
 import { transaction } from '../../../platform/db/after-commit.js';
 import { decodeCursor, encodeCursor, type Page } from '../../../platform/db/pagination.js';
-import type { SupportStatus } from '../../../platform/db/schema/support.js';
+import type { InboxKind, SupportStatus } from '../../../platform/db/schema/support.js';
 import { AppError, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
 import { createSupportChanges, type ChangeRequest, type SupportServiceDeps } from './support-changes.js';
@@ -148,6 +148,7 @@ export function createSupportService(deps: SupportServiceDeps) {
       const filter = {
         status: query.status,
         inboxId: query.inboxId,
+        channel: query.channel,
         assigneeId,
         isUnresolvedOnly: query.view !== undefined && query.status === undefined,
       };
@@ -162,7 +163,10 @@ export function createSupportService(deps: SupportServiceDeps) {
     },
 
     /** The queue's tabs with their counts, over the same status (by default every unresolved one). */
-    counts(actor: Actor, query: { status?: SupportStatus | undefined; inboxId?: string | undefined }) {
+    counts(
+      actor: Actor,
+      query: { status?: SupportStatus | undefined; inboxId?: string | undefined; channel?: InboxKind | undefined },
+    ) {
       return repository.countQueue(db, actor.tenantId, actor.userId, query);
     },
 

@@ -124,6 +124,34 @@ describe('the Inbox queue', () => {
     );
   });
 
+  it('shows where each conversation came in, and filters by channel and inbox', async () => {
+    const server = desk(() => waiting, {
+      'GET /v1/inboxes': () =>
+        pageOf([
+          { id: waiting.inboxId, name: 'Billing mail', kind: 'email' },
+          { id: 'f0f0f0f0-0000-4000-8000-000000000009', name: 'Shop site', kind: 'widget' },
+        ]),
+    });
+    await open(server, '/inbox');
+    const link = await screen.findByRole('link', { name: /Ada Lovelace/ });
+    await waitFor(() => expect(link.textContent).toContain('Email: Billing mail'));
+    fireEvent.change(screen.getByLabelText('Channel'), { target: { value: 'email' } });
+    // The inbox filter offers the chosen channel's inboxes only.
+    const inboxChoices = within(screen.getByRole('combobox', { name: 'Inbox' })).getAllByRole('option');
+    expect(inboxChoices.map((option) => option.textContent)).toEqual(['Any inbox', 'Billing mail']);
+    fireEvent.change(screen.getByRole('combobox', { name: 'Inbox' }), { target: { value: waiting.inboxId } });
+    await waitFor(() => {
+      const asked = server.callsTo('GET', '/v1/support-conversations').at(-1)?.search ?? '';
+      expect(asked).toContain('channel=email');
+      expect(asked).toContain(`inboxId=${waiting.inboxId}`);
+    });
+    await waitFor(() =>
+      expect(server.callsTo('GET', '/v1/support-conversations/counts').at(-1)?.search).toBe(
+        `?channel=email&inboxId=${waiting.inboxId}`,
+      ),
+    );
+  });
+
   it('opens on Mine when nothing waits unassigned', async () => {
     const server = desk(() => waiting, {
       'GET /v1/support-conversations/counts': () => Response.json({ mine: 2, unassigned: 0, all: 2 }),

@@ -3,7 +3,9 @@ import { useId, useState } from 'react';
 import { NavLink } from 'react-router';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
+import { InboxOf, useInboxDirectory } from './inbox-directory';
 import {
+  channelLabels,
   contactLabel,
   queueCountsPath,
   queuePath,
@@ -15,6 +17,7 @@ import {
   waitingFor,
   type Contact,
   type QueueCounts,
+  type QueueFilters,
   type QueuePage,
   type QueueView,
   type SupportConversation,
@@ -36,7 +39,7 @@ function ContactName({ item }: { item: SupportConversation }) {
 }
 
 /**
- * The support queue: Mine / Unassigned / All tabs with their counts, a status filter, and the
+ * The support queue: Mine / Unassigned / All tabs with their counts, status, channel and inbox filters, and the
  * conversations longest waiting first (the server's order), each a link to the conversation. It opens
  * on Unassigned while conversations wait there, so new ones are what an operator sees first.
  */
@@ -44,19 +47,21 @@ export function QueueList() {
   const { api } = useServices();
   const tabsId = useId();
   const [chosenView, setView] = useState<QueueView>();
-  const [status, setStatus] = useState('');
-  // The tabs' counts, over the same status filter; a server without them shows the tabs without numbers.
+  const [filters, setFilters] = useState<QueueFilters>({ status: '', channel: '', inboxId: '' });
+  const filter = (change: Partial<QueueFilters>) => setFilters((current) => ({ ...current, ...change }));
+  const inboxes = useInboxDirectory();
+  // The tabs' counts, over the same filters; a server without them shows the tabs without numbers.
   const countsQuery = useQuery({
-    queryKey: supportKeys.queueCounts(status),
-    queryFn: () => api.get<QueueCounts>(queueCountsPath(status)),
+    queryKey: supportKeys.queueCounts(filters),
+    queryFn: () => api.get<QueueCounts>(queueCountsPath(filters)),
     refetchInterval: queueRefreshMs,
     retry: false,
   });
   // Until a tab is chosen: Unassigned when conversations wait there (nobody has them yet), else Mine.
   const view: QueueView = chosenView ?? (countsQuery.data?.unassigned ? 'unassigned' : 'mine');
   const queue = useInfiniteQuery({
-    queryKey: supportKeys.queue(view, status),
-    queryFn: ({ pageParam }) => api.get<QueuePage>(queuePath(view, status, pageParam)),
+    queryKey: supportKeys.queue(view, filters),
+    queryFn: ({ pageParam }) => api.get<QueuePage>(queuePath(view, filters, pageParam)),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     refetchInterval: queueRefreshMs,
@@ -100,13 +105,45 @@ export function QueueList() {
       </div>
       <div className="queue-filter">
         <label htmlFor={`${tabsId}-status`}>Status</label>
-        <select id={`${tabsId}-status`} value={status} onChange={(event) => setStatus(event.target.value)}>
+        <select
+          id={`${tabsId}-status`}
+          value={filters.status}
+          onChange={(event) => filter({ status: event.target.value })}
+        >
           <option value="">Any but resolved</option>
           {supportStatuses.map((each) => (
             <option key={each} value={each}>
               {statusLabels[each]}
             </option>
           ))}
+        </select>
+        <label htmlFor={`${tabsId}-channel`}>Channel</label>
+        <select
+          id={`${tabsId}-channel`}
+          value={filters.channel}
+          onChange={(event) => filter({ channel: event.target.value, inboxId: '' })}
+        >
+          <option value="">Any channel</option>
+          {Object.entries(channelLabels).map(([kind, label]) => (
+            <option key={kind} value={kind}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={`${tabsId}-inbox`}>Inbox</label>
+        <select
+          id={`${tabsId}-inbox`}
+          value={filters.inboxId}
+          onChange={(event) => filter({ inboxId: event.target.value })}
+        >
+          <option value="">Any inbox</option>
+          {[...(inboxes?.values() ?? [])]
+            .filter((inbox) => !filters.channel || inbox.kind === filters.channel)
+            .map((inbox) => (
+              <option key={inbox.id} value={inbox.id}>
+                {inbox.name}
+              </option>
+            ))}
         </select>
       </div>
       <div id={`${tabsId}-panel`} role="tabpanel" aria-labelledby={`${tabsId}-${view}`} className="conversation-scroll">
@@ -127,6 +164,7 @@ export function QueueList() {
                   <span className="queue-meta muted">
                     <span className="badge">{statusLabels[item.status]}</span>{' '}
                     <span title="Waiting since the last status change">{waitingFor(item.statusChangedAt, now)}</span>
+                    <InboxOf inboxId={item.inboxId} inboxes={inboxes} />
                     {item.labels.length > 0 && <> · {item.labels.join(', ')}</>}
                   </span>
                   {item.summary && <span className="queue-summary muted">{item.summary}</span>}

@@ -155,8 +155,11 @@ export const supportBase = '/v1/support-conversations';
 
 export const supportKeys = {
   all: ['support'] as const,
-  queue: (view: QueueView, status: string) => ['support', 'queue', view, status] as const,
-  queueCounts: (status: string) => ['support', 'queue', 'counts', status] as const,
+  queue: (view: QueueView, filters: QueueFilters) =>
+    ['support', 'queue', view, filters.status, filters.channel, filters.inboxId] as const,
+  queueCounts: (filters: QueueFilters) =>
+    ['support', 'queue', 'counts', filters.status, filters.channel, filters.inboxId] as const,
+  inboxes: ['support', 'inboxes'] as const,
   conversation: (id: string) => ['support', 'conversation', id] as const,
   messages: (id: string) => ['support', 'conversation', id, 'messages'] as const,
   events: (id: string) => ['support', 'conversation', id, 'events'] as const,
@@ -169,16 +172,44 @@ export const supportKeys = {
 };
 
 /** The queue's address: one tab, optionally one status (else all but resolved), longest waiting first. */
-export function queuePath(view: QueueView, status: string, cursor?: string | null): string {
-  const params = new URLSearchParams({ view, limit: '50' });
-  if (status) params.set('status', status);
+/** The queue's filters; an empty string is "any". */
+export interface QueueFilters {
+  status: string;
+  channel: string;
+  inboxId: string;
+}
+
+const filterParams = (filters: QueueFilters) => {
+  const params = new URLSearchParams();
+  if (filters.status) params.set('status', filters.status);
+  if (filters.channel) params.set('channel', filters.channel);
+  if (filters.inboxId) params.set('inboxId', filters.inboxId);
+  return params;
+};
+
+export function queuePath(view: QueueView, filters: QueueFilters, cursor?: string | null): string {
+  const params = filterParams(filters);
+  params.set('view', view);
+  params.set('limit', '50');
   if (cursor) params.set('cursor', cursor);
   return `${supportBase}?${params.toString()}`;
 }
 
-/** The tabs' counts; without a status, every conversation not resolved. */
-export function queueCountsPath(status: string): string {
-  return status ? `${supportBase}/counts?status=${status}` : `${supportBase}/counts`;
+/** The tabs' counts over the same filters; without a status, every conversation not resolved. */
+export function queueCountsPath(filters: QueueFilters): string {
+  const query = filterParams(filters).toString();
+  return query ? `${supportBase}/counts?${query}` : `${supportBase}/counts`;
+}
+
+/** Where a conversation came in: an inbox's kind, as operators name it. */
+export const channelLabels = { widget: 'Website', email: 'Email', api: 'API' } as const;
+export type Channel = keyof typeof channelLabels;
+
+/** An inbox as the desk shows it beside a conversation (GET /v1/inboxes). */
+export interface InboxSummary {
+  id: string;
+  name: string;
+  kind: Channel;
 }
 
 /** A contact as people know them: the server's display name (the name, else how to reach them, else a made-up one). */

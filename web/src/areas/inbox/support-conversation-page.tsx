@@ -4,6 +4,7 @@ import { useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { formatDateTime } from '../../ui/format';
 import { ContactPanel } from './contact-panel';
+import { InboxOf, useInboxDirectory } from './inbox-directory';
 import { ConversationActions } from './conversation-actions';
 import { ConversationTimeline } from './conversation-timeline';
 import { LabelsEditor } from './labels-editor';
@@ -39,6 +40,7 @@ export function SupportConversationPage() {
     queryFn: () => api.get<Contact>(`/v1/contacts/${contactId}`),
     enabled: Boolean(contactId),
   });
+  const inboxes = useInboxDirectory();
 
   if (conversation.isPending) return <p className="muted state-text">Loading the conversation…</p>;
   if (conversation.isError) {
@@ -65,6 +67,7 @@ export function SupportConversationPage() {
           <h2 data-page-title={name}>{name}</h2>
           <p className="muted">
             <span className="badge">{statusLabels[current.status]}</span> · {assignee}
+            <InboxOf inboxId={current.inboxId} inboxes={inboxes} />
             {current.snoozedUntil && current.status === 'snoozed' && ` · until ${formatDateTime(current.snoozedUntil)}`}
           </p>
           <ConversationActions conversation={current} />
