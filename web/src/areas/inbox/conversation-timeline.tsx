@@ -7,7 +7,7 @@ import { formatDateTime } from '../../ui/format';
 import { StoppedMarker } from '../../ui/stopped-marker';
 import { useRealtimeStatus } from '../../realtime/use-realtime';
 import { useLiveSignals } from './live-signals';
-import { SupportImage } from './support-image';
+import { SupportFile, SupportImage } from './support-image';
 import { buildTimeline } from './timeline';
 import {
   type MessagePage,
@@ -119,7 +119,9 @@ export function ConversationTimeline({ conversation }: { conversation: SupportCo
             {entry.message.files?.length ? (
               <ul className="support-files" aria-label="Attachments">
                 {entry.message.files.map((file) => (
-                  <li key={file.fileId}>{file.filename}</li>
+                  <li key={file.fileId}>
+                    <SupportFile fileId={file.fileId} filename={file.filename} />
+                  </li>
                 ))}
               </ul>
             ) : null}

@@ -1,5 +1,5 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeApi, pageOf, problem, renderArea, type FakeCall } from '../../ui/test-harness';
 import { insertCannedResponse, matchingCannedResponses, shortcodeAtCaret } from './canned-shortcodes';
 import { readServerFrame } from '../../realtime/realtime-frames';
@@ -219,6 +219,41 @@ describe('a support conversation', () => {
     const [complete, stopped] = await within(log).findAllByRole('article', { name: 'AI' });
     expect(within(stopped!).getByTitle('Stopped before it was finished').textContent).toContain('Stopped');
     expect(within(complete!).queryByTitle('Stopped before it was finished')).toBeNull();
+  });
+
+  it("saves a contact's file that is not an image under its name, read with the operator's token", async () => {
+    const pdfId = 'c0c0c0c0-0000-4000-8000-00000000000f';
+    const withFile: SupportMessage = {
+      id: 'm3',
+      role: 'contact',
+      content: 'The invoice is attached',
+      createdAt: minutesAgo(46),
+      files: [{ fileId: pdfId, filename: 'invoice-1042.pdf', mediaType: 'application/pdf' }],
+    };
+    const server = desk(() => waiting, {
+      'GET /v1/support-conversations/:id/messages': () => pageOf([...messages, withFile]),
+      'GET /v1/files/:id/content': (call) =>
+        call.path === `/v1/files/${pdfId}/content`
+          ? new Response('%PDF-1.4', { headers: { 'content-type': 'application/pdf' } })
+          : problem(404, 'not_found', 'No such file'),
+    });
+    const saved: string[] = [];
+    // jsdom has no object URLs: a URL class with them, put back after the test (test-setup.ts).
+    vi.stubGlobal(
+      'URL',
+      class extends URL {
+        static override createObjectURL = () => 'blob:file';
+        static override revokeObjectURL = () => undefined;
+      },
+    );
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push(this.download);
+    });
+    await open(server, `/inbox/${supportId}`);
+    const attachments = await screen.findByRole('list', { name: 'Attachments' });
+    fireEvent.click(within(attachments).getByRole('button', { name: 'invoice-1042.pdf' }));
+    await waitFor(() => expect(saved).toEqual(['invoice-1042.pdf']));
+    expect(server.callsTo('GET', `/v1/files/${pdfId}/content`)).toHaveLength(1);
   });
 
   it("shows the contact's rating and comment on the conversation, and on their earlier ones", async () => {
