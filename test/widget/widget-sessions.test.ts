@@ -144,7 +144,7 @@ describe('widget sessions: contact tokens, origins, identity verification, rate 
       browser: 'Chrome 131 on Windows',
       isVerified: false,
     });
-    expect(contact.displayName).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
+    expect(contact.displayName).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+ [1-9]\d$/);
     // The same contact has the same name on every read (visitor-names.test.ts: visitors are told apart).
     const again = (await t.app.inject({ url: `/v1/contacts/${contactId}`, headers: admin.headers })).json<{
       displayName: string;
