@@ -46,6 +46,11 @@ export interface FakeOpenAIBehaviour {
    * behaviour for that request. Once the script is used up, requests get the behaviour itself.
    */
   readonly script?: readonly FakeOpenAIStep[];
+  /**
+   * Reply "You wrote: <the last user message>", as a model restating the question does (an assistant
+   * saying it found nothing about "<their words>"): what an erasure must not leave behind.
+   */
+  readonly echoesUser?: boolean;
 }
 
 /**
@@ -136,7 +141,9 @@ export async function startFakeOpenAIServer(
     }
     if (request.method === 'POST' && request.path.endsWith('/chat/completions')) {
       sequence += 1;
-      return answerCompletion({ request, response, signal }, nextBehaviour(), `chatcmpl-fake-${sequence}`);
+      const next = nextBehaviour();
+      const answer = next.echoesUser ? { ...next, replyTokens: ['You wrote: ', lastUserText(request.body)] } : next;
+      return answerCompletion({ request, response, signal }, answer, `chatcmpl-fake-${sequence}`);
     }
     sendJson(response, 404, {
       error: {
@@ -164,6 +171,12 @@ export async function startFakeOpenAIServer(
     },
     close: server.close,
   };
+}
+
+/** The text of the request's last user message, as a model reads it. */
+function lastUserText(body: unknown): string {
+  const messages = (body as { messages?: { role?: string; content?: unknown }[] } | undefined)?.messages ?? [];
+  return contentText(messages.findLast((message) => message.role === 'user')?.content);
 }
 
 interface CompletionRequestBody {

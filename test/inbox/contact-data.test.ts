@@ -34,7 +34,8 @@ describe("a contact's data on request: export and erasure", () => {
   let messageIds = 0;
 
   beforeAll(async () => {
-    openai = await startFakeOpenAIServer({ replyTokens: ['Noted.'] });
+    // A model that repeats what it was told, as one saying it found nothing about "<their words>" does.
+    openai = await startFakeOpenAIServer({ echoesUser: true });
     receiver = await startWebhookReceiver();
     t = await buildTestApp({ ...fastRetries, OPENAI_BASE_URL: openai.baseUrl, OPENAI_API_KEY: 'sk-contact-data' });
     const platformAdmin = await registerPlatformAdmin(t.app);
@@ -162,7 +163,10 @@ describe("a contact's data on request: export and erasure", () => {
       `Again: ${secret}`,
     ]);
     // Who answered, by name: the AI agent's replies and the operator's.
-    expect(conversation!.messages.find((m) => m.from === 'ai')).toMatchObject({ author: 'Desk', content: 'Noted.' });
+    expect(conversation!.messages.find((m) => m.from === 'ai')).toMatchObject({
+      author: 'Desk',
+      content: `You wrote: My code is ${secret}, please help`,
+    });
     expect(conversation!.messages.find((m) => m.from === 'operator')).toMatchObject({
       author: expect.any(String),
       content: 'Sorted, thanks for waiting.',
@@ -183,7 +187,7 @@ describe("a contact's data on request: export and erasure", () => {
     expect(answer.contact).toMatchObject({ name: null, externalId: null });
     expect(answer.contact.erasedAt).toEqual(expect.any(String));
     expect(answer.contact.displayName).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+ [1-9]\d$/);
-    expect(answer.erased).toMatchObject({ messages: 2, notes: 1, memories: 1 });
+    expect(answer.erased).toMatchObject({ messages: 2, aiReplies: 2, notes: 1, memories: 1 });
     expect(answer.erased.webhookEvents).toBeGreaterThan(0);
 
     // Nowhere: no table of the application or of its job queue holds her words any more.
@@ -192,7 +196,13 @@ describe("a contact's data on request: export and erasure", () => {
     const history = await act(admin, 'GET', `/v1/conversations/${chatId}/messages`);
     const items = history.json<{ items: { role: string; content: string }[] }>().items;
     expect(items.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['erased', 'erased']);
-    expect(items.some((m) => m.role === 'assistant' && m.content === 'Noted.')).toBe(true);
+    // The AI's replies keep what was theirs; the contact's words they repeated are gone, and the
+    // operator's reply stays as written.
+    expect(items.filter((m) => m.role === 'assistant').map((m) => m.content)).toEqual([
+      'You wrote: [erased]',
+      'You wrote: [erased]',
+      'Sorted, thanks for waiting.',
+    ]);
     // Totals stay: the conversation and its score are still counted.
     const contactConversations = await act(admin, 'GET', `/v1/contacts/${contactId}/conversations`);
     expect(contactConversations.json<{ items: unknown[] }>().items).toHaveLength(1);
@@ -216,6 +226,7 @@ describe("a contact's data on request: export and erasure", () => {
     expect(again.statusCode).toBe(200);
     expect(again.json<{ erased: Record<string, number> }>().erased).toEqual({
       messages: 0,
+      aiReplies: 0,
       files: 0,
       notes: 0,
       memories: 0,

@@ -1,5 +1,6 @@
-import { and, asc, eq, inArray, isNotNull, like, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, like, ne, notInArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
+import { withoutEchoes } from './echo-redaction.js';
 import {
   agentMemories,
   agents,
@@ -28,6 +29,34 @@ export const erasedText = 'erased';
  * conversations' chats, and in what was drawn from them: summaries, handoff summaries, titles, memories,
  * rating comments, operators' notes, attachments, and the webhook events that carried them.
  */
+/**
+ * Rewrites the AI's replies in these chats without the runs of `spoken` they repeat (echo-redaction.ts);
+ * the log's copies follow (the messages_redact_log trigger). How many replies changed.
+ */
+async function eraseEchoes(db: Executor, tenantId: string, chatIds: string[], spoken: readonly string[]) {
+  const replies = await db
+    .select({ id: messages.id, content: messages.content })
+    .from(messages)
+    .where(
+      inTenant(
+        messages,
+        tenantId,
+        inArray(messages.conversationId, chatIds),
+        eq(messages.role, 'assistant'),
+        isNull(messages.authorId),
+        isNull(messages.authorName),
+      ),
+    );
+  let changed = 0;
+  for (const reply of replies) {
+    const content = withoutEchoes(reply.content, spoken);
+    if (content === reply.content) continue;
+    await db.update(messages).set({ content }).where(inTenant(messages, tenantId, eq(messages.id, reply.id)));
+    changed += 1;
+  }
+  return changed;
+}
+
 export function createContactDataRepository() {
   return {
     /** Locks the contact row for the erasure's transaction; undefined when it is not the tenant's. */
@@ -123,8 +152,18 @@ export function createContactDataRepository() {
       const inChats = [...conversationIds];
       const inSupport = [...supportConversationIds];
       const theirs = inTenant(messages, tenantId, inArray(messages.conversationId, inChats), eq(messages.role, 'user'));
-      const attached = await db.select({ attachments: messages.attachments }).from(messages).where(theirs);
+      const attached = await db
+        .select({ attachments: messages.attachments, content: messages.content })
+        .from(messages)
+        .where(theirs);
       const fileIds = [...new Set(attached.flatMap((row) => (row.attachments ?? []).map((file) => file.fileId)))];
+      // The AI's replies that repeated their words keep the rest (operators' replies are the team's own).
+      const echoes = await eraseEchoes(
+        db,
+        tenantId,
+        inChats,
+        attached.map((row) => row.content),
+      );
       const said = await db
         .update(messages)
         .set({ content: erasedText, attachments: null })
@@ -211,6 +250,7 @@ export function createContactDataRepository() {
         storageKeys: removedFiles.map((file) => file.storageKey),
         counts: {
           messages: said.length,
+          aiReplies: echoes,
           files: fileIds.length,
           notes: notes.length,
           memories: memories.length,

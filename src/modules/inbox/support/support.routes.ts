@@ -61,6 +61,7 @@ const contactErasureSchema = z.object({
   erased: z
     .object({
       messages: z.number(),
+      aiReplies: z.number().describe("The AI's replies that repeated the contact's words, rewritten without them"),
       files: z.number(),
       notes: z.number(),
       memories: z.number(),
