@@ -84,7 +84,12 @@ function errorsOf(each: ChaosNode): LoggedError[] {
             node: each.name,
             time: new Date(entry.time ?? 0).toISOString(),
             message: entry.msg ?? '',
-            detail: [request, entry.err?.message ?? ''].filter(Boolean).join(': ').slice(0, 300),
+            // One line: a driver's message holds the query, and params on a line of their own.
+            detail: [request, entry.err?.message ?? '']
+              .filter(Boolean)
+              .join(': ')
+              .replace(/\s+/g, ' ')
+              .slice(0, 300),
           },
         ];
       } catch {

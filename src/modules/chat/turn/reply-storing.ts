@@ -1,3 +1,4 @@
+import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { storableJson, storableText } from '../../../platform/db/storable-text.js';
 import { presentMessage, storeAnnounced, type MessageView } from '../../conversations/index.js';
 import type { ParkedCharge } from '../../budgets/index.js';
@@ -43,6 +44,11 @@ export async function storeReply(
   passagesFound?: number,
   countsSummaryTurns = false,
 ): Promise<StoredReply> {
+  // The stream's last parts leave before its end is stored: listeners send what one loop turn published
+  // together, on the next (the realtime relay's Redis pipeline, event-relay.ts). Stored first, the end
+  // could reach another node's watcher from the database while those parts were still here, and the
+  // watcher, having the end, would drop them (a hole the two-node log race found once in 100 rounds).
+  await nextLoopTurn();
   const now = new Date();
   // Excerpts are cut from passages (citationExcerpt); cleaned like every other text from outside.
   const fields = {
