@@ -109,10 +109,14 @@ describeInBrowser('web console: the support desk (Inbox settings, queue, a conve
     await page.waitForURL(new RegExp(`/inbox/${supportId}$`));
     await page.getByRole('heading', { name: contactName, level: 2 }).waitFor();
     await page.getByRole('region', { name: 'Contact' }).getByText('cust-42').waitFor();
-    await expect(statusLine(page).textContent()).resolves.toBe('Waiting for a person · Unassigned');
+    // Where it came in, beside its status and who has it (the inbox is read once for the whole desk).
+    const cameIn = ` · Website: ${inboxName}`;
+    await expect
+      .poll(() => statusLine(page).textContent(), { timeout: browserWaitMs })
+      .toBe(`Waiting for a person · Unassigned${cameIn}`);
 
     await page.getByRole('button', { name: 'Take', exact: true }).click();
-    await expect.poll(() => statusLine(page).textContent(), { timeout: browserWaitMs }).toBe('Open · You');
+    await expect.poll(() => statusLine(page).textContent(), { timeout: browserWaitMs }).toBe(`Open · You${cameIn}`);
     await page
       .getByRole('log', { name: 'Conversation with the contact' })
       .getByText(/took the conversation/)
@@ -128,7 +132,7 @@ describeInBrowser('web console: the support desk (Inbox settings, queue, a conve
     await page.getByRole('button', { name: 'Remove label refund' }).waitFor();
 
     await page.getByRole('button', { name: 'Resolve', exact: true }).click();
-    await expect.poll(() => statusLine(page).textContent(), { timeout: browserWaitMs }).toBe('Resolved · You');
+    await expect.poll(() => statusLine(page).textContent(), { timeout: browserWaitMs }).toBe(`Resolved · You${cameIn}`);
     await page.getByRole('button', { name: 'Reopen' }).waitFor();
 
     const stored = await ui.server.app.inject({
