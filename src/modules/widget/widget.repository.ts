@@ -274,7 +274,6 @@ export function createWidgetRepository() {
       return row?.assigneeId ?? undefined;
     },
 
-    /** Stores the rating; false when the conversation was already rated. */
     /**
      * Stores the contact's rating of the conversation's latest resolution (`resolvedAt`): a first one, or
      * in place of a rating given before it (the conversation was reopened and resolved again). False when

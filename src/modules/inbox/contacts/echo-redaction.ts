@@ -9,10 +9,9 @@ export const redactedEcho = '[erased]';
  * run is rarely chance, and an erasure that takes a common phrase too loses little.
  */
 export function withoutEchoes(reply: string, spoken: readonly string[]): string {
-  const lower = reply.toLowerCase();
   // Case-folding that changes a text's length (rare letters) would shift positions: then compare as is.
   const fold = (text: string) => (text.toLowerCase().length === text.length ? text.toLowerCase() : text);
-  const haystack = lower.length === reply.length ? lower : reply;
+  const haystack = fold(reply);
   const windows = new Set<string>();
   for (const text of spoken.map(fold)) {
     for (let at = 0; at + echoMinChars <= text.length; at += 1) windows.add(text.slice(at, at + echoMinChars));
