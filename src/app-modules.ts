@@ -196,7 +196,12 @@ export async function registerModules(
   agents.registerRoutes(app, agents.service);
   // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
   // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
-  const jobs = createJobQueue({ database, logger: deps.logger, pollIntervalSeconds: config.jobPollIntervalMs / 1000 });
+  const jobs = createJobQueue({
+    database,
+    logger: deps.logger,
+    pollIntervalSeconds: config.jobPollIntervalMs / 1000,
+    leaseSeconds: config.jobLeaseStaleMs / 1000,
+  });
   // Before the modules whose changes are events: they emit to it in their change's transaction (ADR 20).
   const webhooks = createWebhooksModule({
     db: database.db,
@@ -277,7 +282,11 @@ export async function registerModules(
     if (deps.runsJobs ?? true) webhooks.startSweep();
   });
   // Documents an older index version wrote are reindexed in the background, once the queue has started.
-  if (deps.runsJobs ?? true) app.addHook('onReady', () => knowledge.scheduleIndexRefresh());
+  if (deps.runsJobs ?? true) {
+    app.addHook('onReady', () => knowledge.scheduleIndexRefresh());
+    app.addHook('onReady', () => knowledge.startImportsUpkeep(config.maintenanceSweepIntervalMs));
+    app.addHook('onClose', async () => knowledge.stopImportsUpkeep());
+  }
   app.addHook('onClose', () => jobs.stop({ graceMs: config.shutdownGraceMs }));
   // Runs before the job queue stops and after chat's drain (hooks run last-registered first), so the
   // events of the last turns are stored and their jobs queued.

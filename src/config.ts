@@ -151,6 +151,8 @@ const environmentSchema = z.object({
   TEST_PAUSE_AFTER_COMMIT_MS: wholeNumber(0, 600_000).default(0),
   ANALYTICS_REFRESH_INTERVAL_MS: wholeNumber(100, 3_600_000).default(10_000),
   REPLY_LEASE_STALE_MS: wholeNumber(1_000, 3_600_000).default(90_000),
+  IMPORT_LEASE_STALE_MS: wholeNumber(1_000, 3_600_000).default(90_000),
+  JOB_LEASE_STALE_MS: wholeNumber(2_000, 3_600_000).default(120_000),
   // How often each node looks for conversations due a personality suggestion (docs/companion.md).
   PERSONALITY_SUGGESTION_INTERVAL_MS: wholeNumber(1_000, 86_400_000).default(20 * 60_000),
   // The realtime WebSocket's bounds (docs/realtime.md).
@@ -336,6 +338,10 @@ export interface Config {
   readonly analyticsRefreshIntervalMs: number;
   /** A reply `streaming` whose lease is older than this lost its node; the sweep marks it interrupted. */
   readonly replyLeaseStaleMs: number;
+  /** An import `running` whose node has not renewed it for this long was cut short; the sweep says so. */
+  readonly importLeaseStaleMs: number;
+  /** A running job whose node has not renewed its lease for this long goes to its retry (PostgreSQL). */
+  readonly jobLeaseStaleMs: number;
   /** How often the scan for conversations due a personality suggestion runs. */
   readonly personalitySuggestionIntervalMs: number;
   /** The realtime WebSocket's bounds (REALTIME_*). */
@@ -559,6 +565,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
     analyticsRefreshIntervalMs: e.ANALYTICS_REFRESH_INTERVAL_MS,
     replyLeaseStaleMs: e.REPLY_LEASE_STALE_MS,
+    importLeaseStaleMs: e.IMPORT_LEASE_STALE_MS,
+    jobLeaseStaleMs: e.JOB_LEASE_STALE_MS,
     personalitySuggestionIntervalMs: e.PERSONALITY_SUGGESTION_INTERVAL_MS,
     realtime: Object.freeze({
       connectionsPerUser: e.REALTIME_CONNECTIONS_PER_USER,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnServe, waitForReady } from '../cli/server-process.js';
@@ -32,7 +32,17 @@ export interface ScaledOutNodes {
 export async function createScaledOutNodes(
   name: string,
   env: Record<string, string> = {},
-  { adminUrl = process.env.TEST_DATABASE_URL! }: { adminUrl?: string } = {},
+  {
+    adminUrl = process.env.TEST_DATABASE_URL!,
+    sharedFilesDir,
+  }: {
+    adminUrl?: string;
+    /**
+     * Every node's `DATA_DIR/files` is this one directory, as the network volume docs/scaling.md asks
+     * for: a file one node stored (an upload, an import's) is there for the job another node runs.
+     */
+    sharedFilesDir?: string;
+  } = {},
 ): Promise<ScaledOutNodes> {
   const databaseName = `parley_t_${randomBytes(6).toString('hex')}`;
   await withAdminClient(adminUrl, (client) => client.query(`create database ${databaseName}`));
@@ -44,6 +54,10 @@ export async function createScaledOutNodes(
     databaseUrl,
     async start(nodeEnv = {}) {
       const dataDir = mkdtempSync(path.join(tmpdir(), `parley-${name}-`));
+      if (sharedFilesDir) {
+        mkdirSync(sharedFilesDir, { recursive: true, mode: 0o700 });
+        symlinkSync(sharedFilesDir, path.join(dataDir, 'files'));
+      }
       // The node's warnings and errors, for a failure to be explained.
       const log = openSync(path.join(dataDir, 'server.log'), 'a');
       const node = await spawnServe({

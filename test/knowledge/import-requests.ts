@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { expect } from 'vitest';
 import type { App } from '../../src/platform/http/types.js';
 import type { SignedIn } from '../harness/actors.js';
@@ -25,6 +26,26 @@ export function filesBody(files: readonly { name: string; content: Buffer | stri
     payload: Buffer.concat([...pieces, Buffer.from(`--${boundary}--\r\n`)]),
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
   };
+}
+
+/**
+ * Starts POST `url` (an import) with these files but sends only the first `count` of them, the request
+ * left open: the import runs, halfway, until its server is killed. The server's multipart parser holds
+ * a file until the next one's boundary arrives, so `count - 1` of them are added.
+ */
+export function sendImportHalfway(
+  url: string,
+  headers: Record<string, string>,
+  files: readonly { name: string; content: Buffer | string }[],
+  count: number,
+): void {
+  const body = filesBody(files);
+  const boundary = body.headers['content-type'].split('boundary=')[1]!;
+  const parts = body.payload.toString('latin1').split(`--${boundary}`);
+  const request = httpRequest(url, { method: 'POST', headers: { ...headers, ...body.headers } });
+  // The server's end is what the test is about: the request's own error (a reset) is expected.
+  request.on('error', () => undefined);
+  for (const part of parts.slice(1, count + 1)) request.write(Buffer.from(`--${boundary}${part}`, 'latin1'));
 }
 
 /** POST …/imports with these files, as `user`. */

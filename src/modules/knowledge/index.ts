@@ -21,6 +21,7 @@ import { createIndexUpkeep, indexUpkeepJobName, indexUpkeepWorkOptions } from '.
 import { createIndexWriter } from './ingestion/index-writer.js';
 import { createIngestionRepository } from './ingestion/ingestion.repository.js';
 import { createIngestionScheduler, ingestJobName } from './ingestion/ingestion-job.js';
+import { createImportsUpkeep } from './imports/imports-upkeep.js';
 import { withDocumentOutcomeEvents } from './ingestion/document-outcome-events.js';
 import { createImportsRepository } from './imports/imports.repository.js';
 import { registerImportsRoutes } from './imports/imports.routes.js';
@@ -40,7 +41,7 @@ export interface KnowledgeModuleDeps {
   readonly db: Database;
   /** The engine: the ingestion job sizes its transactions by it (ingestion/index-writer.ts). */
   readonly storageKind: DatabaseHandle['kind'];
-  readonly config: ParseSettings & Pick<Config, 'defaultEmbeddingModel' | 'importMaxBytes'>;
+  readonly config: ParseSettings & Pick<Config, 'defaultEmbeddingModel' | 'importMaxBytes' | 'importLeaseStaleMs'>;
   readonly logger: Logger;
   readonly jobs: Pick<JobQueue, 'register' | 'send'>;
   readonly storage: FileStorage;
@@ -112,10 +113,11 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
     scheduleIndexUpkeep,
     quota: deps.quota,
   });
+  const importsRepository = createImportsRepository();
   const imports = createImportsService({
     db,
     config: deps.config,
-    repository: createImportsRepository(),
+    repository: importsRepository,
     storage: deps.storage,
     documents,
     sources,
@@ -134,6 +136,14 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
   });
   const query = createQueryService({ sources, search });
   const ingestionRepository = createIngestionRepository();
+  const importsUpkeep = createImportsUpkeep({
+    db,
+    imports: importsRepository,
+    ingestion: ingestionRepository,
+    scheduler: ingestion,
+    logger: deps.logger,
+    staleAfterMs: deps.config.importLeaseStaleMs,
+  });
   const indexRefresh = createIndexRefresh({
     db,
     jobs: deps.jobs,
@@ -185,6 +195,16 @@ export function createKnowledgeModule(deps: KnowledgeModuleDeps) {
      * Once the job queue has started, on nodes that run jobs: documents an older index version wrote are
      * reindexed in the background (ingestion/index-versions.ts). A failure to queue it never stops start-up.
      */
+    /**
+     * On nodes that run jobs, once the queue has started: every `intervalMs`, imports whose node stopped
+     * are marked failed and documents never queued are queued (imports/imports-upkeep.ts). Embedded
+     * storage first marks at once what its own last run left running.
+     */
+    async startImportsUpkeep(intervalMs: number): Promise<void> {
+      if (deps.storageKind === 'embedded') await importsUpkeep.sweepEarlierRun();
+      importsUpkeep.start(intervalMs);
+    },
+    stopImportsUpkeep: () => importsUpkeep.stop(),
     scheduleIndexRefresh: (): Promise<void> =>
       indexRefresh
         .schedule()

@@ -1,7 +1,10 @@
-import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { knowledgeImportFiles, knowledgeImports } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
+
+// The database's clock, not the node's: whether a lease went stale is judged by one clock on every node.
+const databaseNow = sql<Date>`now()`;
 
 export type ImportRow = typeof knowledgeImports.$inferSelect;
 export type ImportFileRow = typeof knowledgeImportFiles.$inferSelect;
@@ -10,7 +13,10 @@ export type ImportCounts = Pick<ImportRow, 'fileCount' | 'addedCount' | 'duplica
 export function createImportsRepository() {
   return {
     async insert(db: Executor, row: typeof knowledgeImports.$inferInsert): Promise<ImportRow> {
-      const [inserted] = await db.insert(knowledgeImports).values(row).returning();
+      const [inserted] = await db
+        .insert(knowledgeImports)
+        .values({ ...row, updatedAt: databaseNow })
+        .returning();
       return inserted!;
     },
 
@@ -20,7 +26,7 @@ export function createImportsRepository() {
         await tx.insert(knowledgeImportFiles).values(file);
         await tx
           .update(knowledgeImports)
-          .set({ ...counts, updatedAt: new Date() })
+          .set({ ...counts, updatedAt: databaseNow })
           .where(inTenant(knowledgeImports, file.tenantId, eq(knowledgeImports.id, file.importId)));
       });
     },
@@ -38,6 +44,38 @@ export function createImportsRepository() {
         .where(inTenant(knowledgeImports, tenantId, eq(knowledgeImports.id, importId)))
         .returning();
       return row;
+    },
+
+    /** The running import's lease: its node is still at it, whatever its next file takes. */
+    async renew(db: Executor, tenantId: string, importId: string): Promise<void> {
+      await db
+        .update(knowledgeImports)
+        .set({ updatedAt: databaseNow })
+        .where(
+          inTenant(
+            knowledgeImports,
+            tenantId,
+            eq(knowledgeImports.id, importId),
+            eq(knowledgeImports.status, 'running'),
+          ),
+        );
+    },
+
+    /**
+     * Marks failed, with `message`, every running import whose lease is older than `staleAfterMs`: its
+     * node stopped. Across tenants on purpose (a sweep); returns what it marked.
+     */
+    async failAbandoned(db: Executor, staleAfterMs: number, message: string): Promise<ImportRow[]> {
+      return db
+        .update(knowledgeImports)
+        .set({ status: 'failed', errorMessage: message, updatedAt: databaseNow, finishedAt: databaseNow })
+        .where(
+          and(
+            eq(knowledgeImports.status, 'running'),
+            lt(knowledgeImports.updatedAt, sql`now() - make_interval(secs => ${staleAfterMs / 1000})`),
+          ),
+        )
+        .returning();
     },
 
     async findById(db: Executor, tenantId: string, sourceId: string, importId: string) {

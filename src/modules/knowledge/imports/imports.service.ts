@@ -28,7 +28,7 @@ export interface ImportFile {
 
 export interface ImportsServiceDeps {
   readonly db: Database;
-  readonly config: Pick<Config, 'uploadMaxBytes' | 'importMaxBytes'>;
+  readonly config: Pick<Config, 'uploadMaxBytes' | 'importMaxBytes' | 'importLeaseStaleMs'>;
   readonly repository: ImportsRepository;
   readonly storage: FileStorage;
   readonly documents: Pick<DocumentsService, 'addImportedFile'>;
@@ -40,6 +40,8 @@ export interface ImportsServiceDeps {
 
 /** Indexing is queued a batch at a time, not one job send per file between two files' writes. */
 const scheduleBatchSize = 100;
+/** A running import's lease is renewed this often (four chances before it goes stale, at most 20 s apart). */
+const leaseRenewMsFor = (staleAfterMs: number) => Math.min(20_000, Math.floor(staleAfterMs / 4));
 
 export function createImportsService(deps: ImportsServiceDeps) {
   const { db, repository, storage } = deps;
@@ -80,6 +82,16 @@ export function createImportsService(deps: ImportsServiceDeps) {
         createdAt: now,
         updatedAt: now,
       });
+      // Its lease: while this process runs the import, the sweep of imports cut short (imports-upkeep.ts)
+      // leaves it be, however long one large file takes to arrive.
+      const lease = setInterval(() => {
+        repository
+          .renew(db, tenantId, row.id)
+          .catch((error: unknown) =>
+            deps.logger.warn({ err: error, importId: row.id }, 'an import lease renewal failed'),
+          );
+      }, leaseRenewMsFor(deps.config.importLeaseStaleMs));
+      lease.unref();
       const counts: ImportCounts = { fileCount: 0, addedCount: 0, duplicateCount: 0, failedCount: 0 };
       let toSchedule: DocumentRow[] = [];
       const scheduleAdded = async () => {
@@ -201,6 +213,8 @@ export function createImportsService(deps: ImportsServiceDeps) {
         if (!(error instanceof AppError))
           deps.logger.error({ err: error, importId: row.id }, 'a knowledge import stopped');
         throw error;
+      } finally {
+        clearInterval(lease);
       }
     },
 

@@ -30,6 +30,33 @@ export interface IndexedDocument {
 export function createIngestionRepository() {
   return {
     /**
+     * Documents still `pending` (their indexing never began) whose row has not changed for `staleAfterMs`,
+     * oldest first, across tenants (a sweep): their job may never have been queued, the node that added
+     * them having stopped between the row's commit and the queueing.
+     */
+    async pendingSince(
+      db: Executor,
+      staleAfterMs: number,
+      limit: number,
+    ): Promise<{ tenantId: string; id: string; generation: number }[]> {
+      return db
+        .select({
+          tenantId: knowledgeDocuments.tenantId,
+          id: knowledgeDocuments.id,
+          generation: knowledgeDocuments.generation,
+        })
+        .from(knowledgeDocuments)
+        .where(
+          and(
+            eq(knowledgeDocuments.status, 'pending'),
+            lt(knowledgeDocuments.updatedAt, sql`now() - make_interval(secs => ${staleAfterMs / 1000})`),
+          ),
+        )
+        .orderBy(knowledgeDocuments.updatedAt)
+        .limit(limit);
+    },
+
+    /**
      * Marks the document processing. A document left `processing` by a node that stopped is claimed again
      * by the retry of its job (same generation), so a crash never strands it.
      */

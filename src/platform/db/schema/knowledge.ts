@@ -134,6 +134,8 @@ export const knowledgeDocuments = pgTable(
     index('knowledge_documents_replaced_storage_key_idx')
       .on(table.replacedStorageKey)
       .where(sql`${table.replacedStorageKey} is not null`),
+    // The sweep for documents whose indexing was never queued reads only the pending ones (imports-upkeep.ts).
+    index('knowledge_documents_pending_idx').on(table.updatedAt).where(sql`${table.status} = 'pending'`),
   ],
 );
 
@@ -376,6 +378,8 @@ export const knowledgeImports = pgTable(
     index('knowledge_imports_source_idx').on(table.tenantId, table.sourceId, table.createdAt.desc()),
     index('knowledge_imports_source_fk_idx').on(table.sourceId),
     index('knowledge_imports_created_by_idx').on(table.createdBy),
+    // The sweep for imports whose node stopped reads only the running ones (imports-upkeep.ts).
+    index('knowledge_imports_running_idx').on(table.updatedAt).where(sql`${table.status} = 'running'`),
   ],
 );
 

@@ -1,0 +1,2 @@
+CREATE INDEX "knowledge_documents_pending_idx" ON "knowledge_documents" USING btree ("updated_at") WHERE "knowledge_documents"."status" = 'pending';--> statement-breakpoint
+CREATE INDEX "knowledge_imports_running_idx" ON "knowledge_imports" USING btree ("updated_at") WHERE "knowledge_imports"."status" = 'running';
