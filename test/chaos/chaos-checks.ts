@@ -1,5 +1,6 @@
 import type { ChaosCluster } from './chaos-cluster.js';
 import type { History } from './chaos-history.js';
+import { importedFilesLostOrDoubled, unsettledImports } from './chaos-imports.js';
 import { holesIn, type WatchedLog } from './chaos-sockets.js';
 
 /** Each invariant's count of violations (0 is a pass), with examples for the report. */
@@ -43,7 +44,9 @@ export async function checkInvariants(
   };
 
   // Every message a client was told is stored, stored once; one it was not told of, at most once.
-  const sent = history.operations.filter((operation) => operation.content !== undefined && operation.kind !== 'openai');
+  const sent = history.operations.filter(
+    (operation) => operation.content !== undefined && !['openai', 'import'].includes(operation.kind),
+  );
   const stored = new Map(
     (
       await rows<{ content: string; count: number }>(
@@ -165,6 +168,11 @@ export async function checkInvariants(
     budgetProblems.push(`reserved ${usage?.reserved}, live reservations ${reservations?.reserved}`);
   }
   record('budget counters off the ledger', budgetProblems);
+
+  // Every import ended (none left running) and every document it added was indexed; every file of an
+  // import a client was told of is a document of the source, once.
+  record('imports or documents left unfinished', await unsettledImports(cluster, tenantId));
+  record('imported files lost or stored twice', await importedFilesLostOrDoubled(cluster, tenantId, history));
 
   record('nodes that ended on their own', cluster.endedOnTheirOwn());
   record(

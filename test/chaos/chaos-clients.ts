@@ -5,7 +5,7 @@ import { followReply, readEvents } from './chaos-streams.js';
 import type { ChaosTenant } from './chaos-tenant.js';
 
 /** How long one operation keeps retrying before its client gives up and records a failure. */
-const operationDeadlineMs = 60_000;
+export const operationDeadlineMs = 60_000;
 /** How long one request may take before its client gives up on it (and retries). */
 const requestTimeoutMs = 30_000;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,7 +24,7 @@ export interface ClientContext {
  * Sends one request until it gets an answer that is not a retryable refusal (or the deadline passes),
  * recording each status; answers the last response, or undefined when none came.
  */
-async function sendWithRetries(
+export async function sendWithRetries(
   operation: ClientOperation,
   send: () => Promise<Response>,
   deadline = Date.now() + operationDeadlineMs,

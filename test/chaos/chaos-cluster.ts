@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../cli/server-process.js';
@@ -48,6 +49,8 @@ const nodeEnvironment = {
   OUTBOUND_ALLOW: '127.0.0.1',
   MAINTENANCE_SWEEP_INTERVAL_MS: '500',
   REPLY_LEASE_STALE_MS: '3000',
+  IMPORT_LEASE_STALE_MS: '3000',
+  JOB_LEASE_STALE_MS: '6000',
   WEBHOOK_RETRY_BASE_MS: '100',
   SHUTDOWN_GRACE_MS: '5000',
   LOG_LEVEL: 'error',
@@ -85,11 +88,7 @@ function errorsOf(each: ChaosNode): LoggedError[] {
             time: new Date(entry.time ?? 0).toISOString(),
             message: entry.msg ?? '',
             // One line: a driver's message holds the query, and params on a line of their own.
-            detail: [request, entry.err?.message ?? '']
-              .filter(Boolean)
-              .join(': ')
-              .replace(/\s+/g, ' ')
-              .slice(0, 300),
+            detail: [request, entry.err?.message ?? ''].filter(Boolean).join(': ').replace(/\s+/g, ' ').slice(0, 300),
           },
         ];
       } catch {
@@ -111,7 +110,11 @@ export async function startChaosCluster(nodeCount: number): Promise<ChaosCluster
   const scaledOut: ScaledOutNodes = await createScaledOutNodes(
     'chaos',
     { ...nodeEnvironment, OPENAI_BASE_URL: provider.baseUrl, EMAIL_SMTP_URL: mailSink.url },
-    { adminUrl: postgres.adminUrl },
+    // One files volume for every node, as docs/scaling.md asks: an import's files are indexed by any node.
+    {
+      adminUrl: postgres.adminUrl,
+      sharedFilesDir: path.join(mkdtempSync(path.join(tmpdir(), 'parley-chaos-files-')), 'files'),
+    },
   );
   const databaseName = new URL(scaledOut.databaseUrl).pathname.slice(1);
   const throughRelay = new URL(scaledOut.databaseUrl);

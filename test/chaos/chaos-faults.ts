@@ -1,6 +1,8 @@
 import type { FakeOpenAIBehaviour } from '../fakes/fake-openai-server.js';
 import type { ChaosCluster } from './chaos-cluster.js';
 import type { History } from './chaos-history.js';
+import { killMidImport } from './chaos-imports.js';
+import type { ChaosTenant } from './chaos-tenant.js';
 
 /** The provider between faults: a reply of 20 words, 30 ms apart, long enough to be killed in the middle of. */
 export const steadyProvider: Partial<FakeOpenAIBehaviour> = {
@@ -11,7 +13,7 @@ export const steadyProvider: Partial<FakeOpenAIBehaviour> = {
 /** One fault: what it does to the cluster, returning once it is over (the cluster whole again). */
 export interface Fault {
   readonly name: string;
-  inject(cluster: ChaosCluster, round: number): Promise<void>;
+  inject(cluster: ChaosCluster, round: number, run: { tenant: ChaosTenant; history: History }): Promise<void>;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,13 +26,17 @@ const providerFor = (behaviour: Partial<FakeOpenAIBehaviour>, ms: number) => asy
 };
 
 /**
- * The faults the issue names. Not here: DATA_DIR full (nodes on PostgreSQL keep uploads and MCP sandboxes
- * there, and this run uploads none; test/cli/data-dir-full.test.ts fills an embedded server's).
+ * The faults the issue names. Not here: DATA_DIR full (an embedded server's is test/cli/data-dir-full.test.ts;
+ * on PostgreSQL nodes it holds only the shared files volume and MCP sandboxes, not what the invariants read).
  */
 export const faults: readonly Fault[] = [
   {
     name: 'kill -9 of a node (mid-stream)',
     inject: (cluster, round) => cluster.killAndReplace(round % cluster.nodes.length, 1_000),
+  },
+  {
+    name: 'kill -9 of a node (mid-import)',
+    inject: (cluster, round, run) => killMidImport(cluster, round, run.tenant, run.history),
   },
   {
     name: "a node's Redis connection cut for 5 s",
@@ -76,7 +82,7 @@ export const faults: readonly Fault[] = [
 export async function runFaultSchedule(
   cluster: ChaosCluster,
   history: History,
-  options: { calmMs: number; isRunning: () => boolean },
+  options: { calmMs: number; isRunning: () => boolean; tenant: ChaosTenant },
 ): Promise<void> {
   // CHAOS_FAULTS=0,3 runs only those of the list above (by position), e.g. to look into one.
   const only = process.env.CHAOS_FAULTS?.split(',').map(Number);
@@ -90,7 +96,7 @@ export async function runFaultSchedule(
     console.log(`[chaos] ${new Date().toISOString()} ${fault.name}`);
     // A node that ended on its own is a finding, reported with the invariants; the schedule goes on.
     await fault
-      .inject(cluster, Math.floor(round / chosen.length))
+      .inject(cluster, Math.floor(round / chosen.length), { tenant: options.tenant, history })
       .catch((error: Error) => console.log(`[chaos] ${error.message}`));
     window.endedAt = Date.now();
     console.log(`[chaos] ${new Date().toISOString()} over after ${window.endedAt - window.startedAt} ms`);

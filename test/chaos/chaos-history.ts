@@ -1,5 +1,5 @@
 /** The kinds of client the chaos run drives, each a loop of operations. */
-export type ClientKind = 'chat' | 'openai' | 'widget' | 'operator' | 'mail' | 'socket';
+export type ClientKind = 'chat' | 'openai' | 'widget' | 'operator' | 'mail' | 'socket' | 'import';
 
 /**
  * How an operation ended, as its client saw it: done at the first try, done after retries, a stream cut

@@ -3,7 +3,7 @@ import type { InvariantCounts } from './chaos-checks.js';
 import type { LoggedError } from './chaos-cluster.js';
 import type { WatchedLog } from './chaos-sockets.js';
 
-const kinds: readonly ClientKind[] = ['chat', 'openai', 'widget', 'mail', 'operator'];
+const kinds: readonly ClientKind[] = ['chat', 'openai', 'widget', 'mail', 'operator', 'import'];
 
 /** `ok/retried/cut/failed` of a set of operations, the way each table cell shows them. */
 const tally = (operations: readonly ClientOperation[]) => {
@@ -34,7 +34,8 @@ function errorLines(loggedErrors: readonly LoggedError[]): string[] {
     '| message | times | first | last |',
     '| --- | --- | --- | --- |',
     ...[...byMessage].map(
-      ([message, each]) => `| ${message.replaceAll('|', '/')} | ${each.length} | ${cell(each[0]!)} | ${cell(each.at(-1)!)} |`,
+      ([message, each]) =>
+        `| ${message.replaceAll('|', '/')} | ${each.length} | ${cell(each[0]!)} | ${cell(each.at(-1)!)} |`,
     ),
   ];
 }

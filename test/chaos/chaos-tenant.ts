@@ -12,6 +12,8 @@ export interface ChaosTenant {
   readonly widgetInboxId: string;
   readonly mailAddress: string;
   readonly siteOrigin: string;
+  /** The knowledge source the import client and the mid-import kill import into. */
+  readonly importSourceId: string;
 }
 
 export const siteOrigin = 'https://shop.example';
@@ -78,6 +80,7 @@ export async function setUpChaosTenant(base: string, chatClients: number, webhoo
   });
   const mailAddress = 'people@shop.example';
   await post('/v1/inboxes', { name: 'People', kind: 'email', emailAddress: mailAddress, allowedOrigins: [] });
+  const importSource = await post<{ id: string }>('/v1/knowledge-sources', { name: 'Imported handbook' });
   const conversationIds: string[] = [];
   for (let client = 0; client < chatClients; client += 1) {
     conversationIds.push((await post<{ id: string }>('/v1/conversations', { agentId: agent.id })).id);
@@ -91,6 +94,7 @@ export async function setUpChaosTenant(base: string, chatClients: number, webhoo
     widgetInboxId: widgetInbox.id,
     mailAddress,
     siteOrigin,
+    importSourceId: importSource.id,
   };
   return { tenant, webhookSecret: webhook.secret };
 }

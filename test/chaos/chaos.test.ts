@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isScaledOut } from '../harness/scaled-out-nodes.js';
 import { checkInvariants, undeliveredWebhookEvents } from './chaos-checks.js';
+import { importClient, unsettledImports } from './chaos-imports.js';
 import {
   chatClient,
   mailSender,
@@ -66,8 +67,13 @@ describe.skipIf(!isScaledOut)('a chaos run across nodes', () => {
         openAiClient(context),
         mailSender(context),
         operatorClient(context),
+        importClient(context),
       ];
-      const schedule = runFaultSchedule(cluster, history, { calmMs: 4_000, isRunning: () => isRunning });
+      const schedule = runFaultSchedule(cluster, history, {
+        calmMs: 4_000,
+        isRunning: () => isRunning,
+        tenant,
+      });
       await pause(seconds * 1_000);
       isRunning = false;
       phase('traffic stopping');
@@ -88,6 +94,11 @@ describe.skipIf(!isScaledOut)('a chaos run across nodes', () => {
           )
         ).rows[0].count as number;
       for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await streaming()) > 0;) await pause(500);
+      // Imports of a killed node swept (lease 3 s) and their documents indexed, jobs of a killed node
+      // retried (lease 6 s). One left after 60 s is reported with the invariants.
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await pause(500)) {
+        if ((await unsettledImports(cluster, tenant.tenantId)).length === 0) break;
+      }
       // Recovered without a restart: every node answers a chat turn itself.
       for (const node of cluster.nodes.filter((each) => each.node.child.exitCode === null)) {
         const answered = await fetch(`${node.node.baseUrl}/v1/conversations/${tenant.conversationIds[0]}/messages`, {
@@ -111,12 +122,18 @@ describe.skipIf(!isScaledOut)('a chaos run across nodes', () => {
       console.log(`[chaos] nodes that ended on their own: ${cluster.endedOnTheirOwn().join('\n') || 'none'}`);
       for (const log of watched) await catchUp(context, log);
       const invariants = await checkInvariants(cluster, tenant.tenantId, history, watched);
-      const report = chaosReport(history, invariants, watched, {
-        seconds,
-        nodes: nodeCount,
-        loadBefore,
-        loadAfter: load(),
-      }, cluster.loggedErrors());
+      const report = chaosReport(
+        history,
+        invariants,
+        watched,
+        {
+          seconds,
+          nodes: nodeCount,
+          loadBefore,
+          loadAfter: load(),
+        },
+        cluster.loggedErrors(),
+      );
       console.log(report);
       if (process.env.CHAOS_REPORT) writeFileSync(process.env.CHAOS_REPORT, `${report}\n`);
       const chatTurns = history.operations.filter((each) => each.kind === 'chat' && each.outcome !== 'failed');
