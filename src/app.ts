@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import { traceRequests } from './platform/http/request-tracing.js';
 import fastifyCors from '@fastify/cors';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -137,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  traceRequests(app);
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequestDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
@@ -151,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const apiCors = {
     origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
     credentials: false,
-    exposedHeaders: ['x-request-id', 'retry-after'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'traceparent'],
     // An OPTIONS that is not a CORS preflight got a 400 in text/plain, the one answer not in problem+json:
     // it is answered 204 with the allowed methods, as a preflight is.
     strictPreflight: false,

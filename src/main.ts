@@ -3,6 +3,7 @@ import { loadDotEnv } from './dot-env-file.js';
 import { AppError } from './platform/errors.js';
 import { createLogger } from './platform/logger.js';
 import { loadSecretFiles } from './secret-files.js';
+import { isTracingConfigured } from './platform/tracing/tracing-config.js';
 
 const usage = `Usage: parley <command>
   serve                                         start the HTTP server (default)
@@ -28,12 +29,22 @@ async function main(argv: readonly string[]): Promise<void> {
   loadDotEnv();
   loadSecretFiles();
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
+  // With OTEL_* set, each line written inside a span names its trace and span (docs/operations.md).
+  const tracingWanted = (argv[0] ?? 'serve') === 'serve' && isTracingConfigured();
+  const logger = createLogger({
+    level: config.logLevel,
+    ...(tracingWanted && { mixin: (await import('./platform/tracing/spans.js')).traceFieldsForLog }),
+  });
   const [command = 'serve', ...rest] = argv;
   switch (command) {
     case 'serve':
       requireNoOptions(command, rest);
-      return (await import('./cli/serve.js')).serve(config, logger);
+      return (await import('./cli/serve.js')).serve(
+        config,
+        logger,
+        // The SDK is imported only here: unconfigured, none of it loads.
+        tracingWanted ? (await import('./platform/tracing/start-tracing.js')).startTracing(logger) : undefined,
+      );
     case 'migrate':
       requireNoOptions(command, rest);
       return (await import('./cli/migrate.js')).migrate(config, logger);

@@ -10,6 +10,7 @@ import { gatedCallHeaders } from '../platform/outbound/gated-call-scope.js';
 import { learnPromptMargin, promptMarginOf } from './prompt-margin.js';
 import type { CallOutcome } from './usage-paths.js';
 import { modelWithCalls } from './model-with-calls.js';
+import { inSpan } from '../platform/tracing/spans.js';
 
 /** Tokens a call used or may use. */
 export interface CallTokens {
@@ -60,7 +61,7 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
   return modelWithCalls(model, {
     async doGenerate(options) {
       const { estimate, learn } = estimator(options);
-      const charge = await meter.admitCall(estimate);
+      const charge = await admitted(meter, estimate);
       let result: Awaited<ReturnType<LanguageModelV3['doGenerate']>>;
       try {
         // With the gate's mark: the server-wide providers' pool sends nothing else (gated-call-scope.ts).
@@ -75,7 +76,7 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
     },
     async doStream(options) {
       const { estimate, learn } = estimator(options);
-      const charge = await meter.admitCall(estimate);
+      const charge = await admitted(meter, estimate);
       let result: Awaited<ReturnType<LanguageModelV3['doStream']>>;
       try {
         result = await model.doStream(withGateMark(options));
@@ -89,6 +90,10 @@ export function meteredModel(model: LanguageModelV3, meter: ModelMeter): Languag
 }
 
 const nothingUsed: CallTokens = { inputTokens: 0, outputTokens: 0 };
+
+/** The gate's answer for one call, as its own span when tracing is on (the budget, asked at call time). */
+const admitted = (meter: ModelMeter, estimate: () => Promise<CallTokens>): Promise<CallCharge> =>
+  inSpan('parley.gate', {}, () => meter.admitCall(estimate));
 
 /** The call's options with the gate's mark among its headers (gated-call-scope.ts). */
 function withGateMark(options: LanguageModelV3CallOptions): LanguageModelV3CallOptions {

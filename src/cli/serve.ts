@@ -10,6 +10,7 @@ import { isSecretReplaced } from '../platform/secret-check.js';
 import { createShutdown } from '../platform/shutdown.js';
 import { createDirectoryStorage } from '../platform/storage/index.js';
 import { boundedBy, timedOut } from '../platform/time-bound.js';
+import type { TracingExport } from '../platform/tracing/start-tracing.js';
 
 // How often to see whether this node's server secret was replaced under it.
 const secretCheckIntervalMs = 60_000;
@@ -26,7 +27,7 @@ const idleConnectionsCheckMs = 50;
 // How long closing storage may take before the process exits without it (a database that hangs).
 const storageCloseBoundMs = 5_000;
 
-export async function serve(config: Config, logger: Logger): Promise<void> {
+export async function serve(config: Config, logger: Logger, tracing?: TracingExport): Promise<void> {
   const startingUp = stopDuringStartUp(logger);
   const runtime = await openRuntime(config, logger, { migrate: true });
   const shutdown = createShutdown();
@@ -107,6 +108,8 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
       storageCloseBoundMs,
     );
     if (storage === timedOut) logger.warn('closing storage did not finish in time; exiting without it');
+    // The last spans and metrics, sent before the process goes (bounded: a collector that is away).
+    if (tracing) await boundedBy(tracing.shutdown(), storageCloseBoundMs);
     logger.info('stopped');
     logger.flush();
     process.exit(0);

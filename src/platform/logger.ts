@@ -102,10 +102,16 @@ function serializeRequest(request: LoggedRequest | null | undefined): unknown {
   };
 }
 
-export function createLogger(options: { level: string; destination?: pino.DestinationStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  destination?: pino.DestinationStream;
+  /** Fields for every line, such as the current trace's ids (platform/tracing, when tracing is on). */
+  mixin?: () => object;
+}): Logger {
   return pino(
     {
       level: options.level,
+      ...(options.mixin && { mixin: options.mixin }),
       redact: { paths: redactedPaths, censor: '[redacted]' },
       serializers: { err: serializeError, req: serializeRequest },
       base: { service: 'parley' },

@@ -21,6 +21,11 @@ const loadedOnFirstUse = [
   '/node_modules/@ai-sdk/anthropic/',
   '/node_modules/@ai-sdk/azure/',
   '/node_modules/@ai-sdk/cohere/',
+  // The OpenTelemetry SDK and its exporters: no OTEL_* variable asks for tracing (its API alone loads).
+  '/node_modules/@opentelemetry/sdk-',
+  '/node_modules/@opentelemetry/exporter-',
+  '/node_modules/@opentelemetry/otlp-',
+  '/node_modules/@opentelemetry/resources/',
   // The engine not chosen: this server runs embedded.
   '/node_modules/drizzle-orm/node-postgres/',
 ];

@@ -1,4 +1,5 @@
 import type { Actor, SignInToConfirm } from '../../access/actor.js';
+import { inSpan } from '../../platform/tracing/spans.js';
 import { canPostAsOwner, canViewOwned } from '../../access/owned-resources.js';
 import type { StoredAttachment } from '../../platform/db/schema/index.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
@@ -171,33 +172,36 @@ export function createChatService(deps: ChatServiceDeps) {
       // Claiming the key and storing the messages is one statement: a concurrent retry waits on the
       // key's row, then finds it taken and replays this turn instead of calling the model again. The
       // user's message is announced with it (a replayed turn stored nothing, and announces nothing).
-      const stored = await storeAnnounced(
-        deps,
-        actor.tenantId,
-        (executor) =>
-          repository.storeTurn(executor, {
-            tenantId: actor.tenantId,
-            conversationId,
-            userMessageId: newId(),
-            assistantMessageId: newId(),
-            content: input.content,
-            attachments,
-            modelRef: resolved.modelRef,
-            now: new Date(),
-            expected,
-            ...(resolved.messageToCount && { messageToCount: resolved.messageToCount }),
-            historyLimit: deps.historyLimit,
-            historyMaxChars: deps.historyMaxChars,
-            ...(idempotencyKey && {
-              idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
+      // The round trip before the model (its one statement): a span of its own when tracing is on.
+      const stored = await inSpan('chat.store turn', {}, () =>
+        storeAnnounced(
+          deps,
+          actor.tenantId,
+          (executor) =>
+            repository.storeTurn(executor, {
+              tenantId: actor.tenantId,
+              conversationId,
+              userMessageId: newId(),
+              assistantMessageId: newId(),
+              content: input.content,
+              attachments,
+              modelRef: resolved.modelRef,
+              now: new Date(),
+              expected,
+              ...(resolved.messageToCount && { messageToCount: resolved.messageToCount }),
+              historyLimit: deps.historyLimit,
+              historyMaxChars: deps.historyMaxChars,
+              ...(idempotencyKey && {
+                idempotencyClaim: { userId: actor.userId, key: idempotencyKey, requestHash: fingerprint },
+              }),
             }),
-          }),
-        (turn) => (turn.isStored ? [presentMessage(turn.user)] : []),
-      ).catch((error: unknown) => {
-        // Deleted (with its owner, say) between the check above and the write: as if a moment later.
-        if (isForeignKeyViolation(error)) throw notFound('Conversation', conversationId);
-        throw error;
-      });
+          (turn) => (turn.isStored ? [presentMessage(turn.user)] : []),
+        ).catch((error: unknown) => {
+          // Deleted (with its owner, say) between the check above and the write: as if a moment later.
+          if (isForeignKeyViolation(error)) throw notFound('Conversation', conversationId);
+          throw error;
+        }),
+      );
       if (!stored.isSignInLive) {
         release();
         throw credentialNotAccepted();

@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { inSpan, traceHeaders } from '../../platform/tracing/spans.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../../platform/errors.js';
 import type { OutboundHttp } from '../../platform/outbound/index.js';
@@ -171,6 +172,36 @@ export function createConnectionPool(deps: {
     }
   }
 
+  /** One tools/call, the trace context in its `_meta` (any transport) and, over HTTP, its headers. */
+  async function callOnce(
+    target: McpConnectionTarget,
+    name: string,
+    args: Record<string, unknown>,
+    call: { timeoutMs: number; signal?: AbortSignal | undefined },
+  ): Promise<CallOutcome> {
+    const connection = await checkOut(target);
+    try {
+      const trace = traceHeaders();
+      const params = { name, arguments: args, ...(trace.traceparent && { _meta: trace }) };
+      const result = (await connection.client.callTool(params, undefined, {
+        timeout: call.timeoutMs,
+        signal: call.signal,
+      })) as CallToolResult;
+      return { kind: 'result', result };
+    } catch (error) {
+      if (call.signal?.aborted) {
+        // The caller gave up (a chat turn was stopped): not the server's fault, the connection stays.
+        throw new AppError('unprocessable', `The call to tool '${name}' was cancelled`, {}, { cause: error });
+      }
+      if (mcpErrorCode(error) === requestTimeout) return { kind: 'timeout' };
+      if (connection.isRetired) throw retired(target, `while tool '${name}' ran`, error);
+      if (isTransportFailure(error)) await drop(target.serverId, connection);
+      throw callFailed(target, error, connection.stderrTail);
+    } finally {
+      checkIn(target.serverId, connection);
+    }
+  }
+
   return {
     async listTools(target: McpConnectionTarget): Promise<DiscoveredTool[]> {
       for (let attempt = 1; ; attempt += 1) {
@@ -207,25 +238,18 @@ export function createConnectionPool(deps: {
       args: Record<string, unknown>,
       call: { timeoutMs: number; signal?: AbortSignal | undefined },
     ): Promise<CallOutcome> {
-      const connection = await checkOut(target);
-      try {
-        const result = (await connection.client.callTool({ name, arguments: args }, undefined, {
-          timeout: call.timeoutMs,
-          signal: call.signal,
-        })) as CallToolResult;
-        return { kind: 'result', result };
-      } catch (error) {
-        if (call.signal?.aborted) {
-          // The caller gave up (a chat turn was stopped): not the server's fault, the connection stays.
-          throw new AppError('unprocessable', `The call to tool '${name}' was cancelled`, {}, { cause: error });
-        }
-        if (mcpErrorCode(error) === requestTimeout) return { kind: 'timeout' };
-        if (connection.isRetired) throw retired(target, `while tool '${name}' ran`, error);
-        if (isTransportFailure(error)) await drop(target.serverId, connection);
-        throw callFailed(target, error, connection.stderrTail);
-      } finally {
-        checkIn(target.serverId, connection);
-      }
+      return inSpan(
+        `tools/call ${name}`,
+        {
+          kind: 'client',
+          attributes: {
+            'mcp.method.name': 'tools/call',
+            'gen_ai.tool.name': name,
+            'parley.mcp.server_id': target.serverId,
+          },
+        },
+        () => callOnce(target, name, args, call),
+      );
     },
 
     drop,

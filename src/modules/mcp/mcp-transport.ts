@@ -1,4 +1,5 @@
 import { realpathSync } from 'node:fs';
+import { traceHeaders } from '../../platform/tracing/spans.js';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -65,7 +66,8 @@ export async function createTransport(
     case 'sse': {
       if (!target.url) throw new Error(`MCP server '${target.name}' has no URL`);
       const options = {
-        fetch: (url: string | URL, init?: RequestInit) => outbound.fetch(url, init),
+        // Each request carries the calling span's trace context (platform/tracing; nothing while it is off).
+        fetch: (url: string | URL, init?: RequestInit) => outbound.fetch(url, withTraceHeaders(init)),
         requestInit: { headers: { ...target.headers } },
       };
       const url = new URL(target.url);
@@ -165,4 +167,13 @@ async function makeWorkingDir(environment: StdioEnvironment): Promise<string> {
   const directory = await mkdtemp(path.join(base, 'parley-mcp-'));
   if (environment.user) await chown(directory, environment.user.uid, environment.user.gid);
   return directory;
+}
+
+/** `init` with the current trace's W3C headers added, when tracing is on. */
+function withTraceHeaders(init: RequestInit | undefined): RequestInit | undefined {
+  const trace = traceHeaders();
+  if (!trace.traceparent) return init;
+  const headers = new Headers(init?.headers);
+  for (const [name, value] of Object.entries(trace)) headers.set(name, value);
+  return { ...init, headers };
 }

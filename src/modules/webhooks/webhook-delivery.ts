@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { traceHeaders } from '../../platform/tracing/spans.js';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
@@ -112,6 +113,8 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
           'webhook-id': eventId,
           'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
           'webhook-signature': signature,
+          // The delivery job's trace (platform/tracing): a receiver that traces joins it.
+          ...traceHeaders(),
         },
       });
       const excerpt = await readExcerpt(response);

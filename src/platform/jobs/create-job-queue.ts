@@ -1,4 +1,6 @@
 import PgBoss from 'pg-boss';
+import { inSpan } from '../tracing/spans.js';
+import { jobSpanOptions, withoutTraceContext, withTraceContext } from './job-trace-context.js';
 import { runAsBackgroundWork } from '../db/background-work.js';
 import { whileSettingUp } from '../db/setup-lock.js';
 import { AppError } from '../errors.js';
@@ -175,9 +177,17 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   ) => {
     try {
       // Its database calls let requests' statements go first on embedded storage's one session.
+      const sent = jobs.map((job) => withoutTraceContext(job.data));
+      // A trace of its own, linked to the span that queued it (a turn's, a request's) when tracing is on.
+      const span = jobSpanOptions(name, sent, jobs[0]?.retryCount ?? 0);
       await runAsBackgroundWork(() =>
-        registration.handler(
-          jobs.map((job) => ({ data: job.data, job: { id: job.id, retryCount: job.retryCount, signal } })),
+        inSpan(`process ${name}`, span, () =>
+          registration.handler(
+            jobs.map((job, index) => ({
+              data: sent[index]!.data,
+              job: { id: job.id, retryCount: job.retryCount, signal },
+            })),
+          ),
         ),
       );
       // A handler that returned because it was interrupted has not finished its work: run it again later.
@@ -244,7 +254,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         );
         if (rows.length > 0) return null;
       }
-      const id = await boss.send(name, data, {
+      const id = await boss.send(name, withTraceContext(data), {
         singletonKey: options.singletonKey ?? newId(),
         ...(options.startAfterSeconds !== undefined && { startAfter: options.startAfterSeconds }),
       });
@@ -255,7 +265,9 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     async sendMany(name, jobs) {
       if (jobs.length === 0) return;
       await readyToSend(name);
-      await boss.insert(jobs.map((job) => ({ name, data: job.data, singletonKey: job.singletonKey })));
+      await boss.insert(
+        jobs.map((job) => ({ name, data: withTraceContext(job.data), singletonKey: job.singletonKey })),
+      );
       notifyWorkers(name);
     },
 

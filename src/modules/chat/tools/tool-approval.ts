@@ -22,7 +22,7 @@ import {
 } from './tool-turn.js';
 import { promptOf, readHistoryBefore } from '../turn/prompt-history.js';
 import { retrieveTurnKnowledge, type TurnKnowledge } from '../turn/turn-knowledge.js';
-import { resolveTurnTools, toolOfCall, type TurnTools } from './turn-tools.js';
+import { resolveTurnTools, runTurnTool, toolOfCall, type TurnTools } from './turn-tools.js';
 
 export interface ToolDecision {
   readonly toolCallId: string;
@@ -372,7 +372,8 @@ async function runDecidedCalls(
     const found = toolOfCall(tools, call);
     try {
       if (!found) throw new Error(`Tool '${call.toolName}' is no longer available to this agent`);
-      const output = await found.execute(call.input, AbortSignal.any([AbortSignal.timeout(run.timeoutMs), run.signal]));
+      const signal = AbortSignal.any([AbortSignal.timeout(run.timeoutMs), run.signal]);
+      const output = await runTurnTool(found, call.input, signal, call.toolCallId);
       decided.push({ ...call, state: 'complete', output });
       channel.emit({ type: 'tool-result', toolCallId: call.toolCallId, output });
     } catch (error) {

@@ -6,6 +6,7 @@ import type { McpToolRunner, ToolExecutionResult } from '../../mcp/index.js';
 import { builtinToolsFor, type BuiltinTool } from './builtin-tools.js';
 import type { ChatToolsRepository } from './chat-tools.repository.js';
 import type { PassageSearch } from '../turn/turn-knowledge.js';
+import { inSpan, isCapturingContent } from '../../../platform/tracing/spans.js';
 
 /** One tool of a turn, under the name the model calls it by. `execute` throws with text the model reads. */
 export interface TurnTool {
@@ -21,6 +22,31 @@ export interface TurnTool {
 }
 
 export type TurnTools = ReadonlyMap<string, TurnTool>;
+
+/**
+ * Runs one of a turn's tools: every call, run by the model's loop or after a person approved it, passes
+ * here, as the GenAI conventions' `execute_tool` span when tracing is on (arguments and result only when
+ * content is captured).
+ */
+export function runTurnTool(entry: TurnTool, input: unknown, signal: AbortSignal, toolCallId: string) {
+  return inSpan(
+    `execute_tool ${entry.modelName}`,
+    {
+      attributes: {
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': entry.modelName,
+        'gen_ai.tool.call.id': toolCallId,
+        'gen_ai.tool.type': 'function',
+        ...(isCapturingContent() && { 'gen_ai.tool.call.arguments': JSON.stringify(input) }),
+      },
+    },
+    async (span) => {
+      const output = await entry.execute(input, signal);
+      if (isCapturingContent()) span.set({ 'gen_ai.tool.call.result': JSON.stringify(output) });
+      return output;
+    },
+  );
+}
 
 export interface TurnToolsDeps {
   readonly db: Executor;
@@ -101,7 +127,8 @@ export function toAiTools(tools: TurnTools): ToolSet {
       ? tool<unknown, never>(shape)
       : tool<unknown, unknown>({
           ...shape,
-          execute: (input, options) => entry.execute(input, options.abortSignal ?? new AbortController().signal),
+          execute: (input, options) =>
+            runTurnTool(entry, input, options.abortSignal ?? new AbortController().signal, options.toolCallId),
         });
   }
   return set;

@@ -1,4 +1,5 @@
 import type { Actor } from '../../../access/actor.js';
+import { inSpan } from '../../../platform/tracing/spans.js';
 import type { Database } from '../../../platform/db/client.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Metrics } from '../../../platform/metrics.js';
@@ -333,11 +334,14 @@ async function runTurn(
     const citations = knowledge ? citationsCitedIn(knowledge.citations, repliedText) : null;
     // A split reply's summary count is through its last bubble: the companion reads it (watchTurn).
     const countsSummaryTurns = agent.keepsSummaries === true && laterBubbles.length === 0;
+    const settled = result;
     const {
       message: stored,
       error,
       userTurnsSinceSummary,
-    } = await storeReply(deps, storedTurn, result, citations, knowledge?.citations.length, countsSummaryTurns);
+    } = await inSpan('chat.store reply', {}, () =>
+      storeReply(deps, storedTurn, settled, citations, knowledge?.citations.length, countsSummaryTurns),
+    );
     deps.metrics.chatTurns.inc({ outcome: turnOutcome(stored, error) });
     if (result.error) {
       const { tenantId, actor } = turn;

@@ -1,5 +1,6 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { meteredModel, type ModelMeter } from '../../../ai/metered-model.js';
+import { tracedModel } from '../../../ai/traced-model.js';
 import { providerOfModelRef } from '../../../ai/model-ref.js';
 import type { UsagePath, UsageSubject } from '../../../ai/usage-paths.js';
 import type { ModelRegistry, TenantProviderConfig } from '../../../ai/model-types.js';
@@ -142,14 +143,17 @@ export function createModelResolver(deps: ModelResolverDeps): ModelResolver {
       conversationId && supportGate && backgroundPaths.has(path)
         ? gatedAtCallTime(called, supportGate, tenantId, conversationId)
         : called;
-    if (!budgets) return { ...resolved, model: gated(use.path, model), forPath: (path) => gated(path, model) };
+    if (!budgets) {
+      const traced = tracedModel(model);
+      return { ...resolved, model: gated(use.path, traced), forPath: (path) => gated(path, traced) };
+    }
     const admission = await budgets.admit(tenantId, use);
     const { messageFrom: _from, isMessageCountedByCaller: _counted, isChargeHandedToCaller, ...subject } = use;
     const meteredFor = (path: UsagePath, handoff?: ChargeHandoff) =>
       gated(
         path,
         meteredModel(
-          model,
+          tracedModel(model),
           budgets.meterFor(
             tenantId,
             { providerName, modelRef, isOffline, subject: { ...subject, path } },

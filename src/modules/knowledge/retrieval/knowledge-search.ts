@@ -1,4 +1,5 @@
 import type { Embedder, EmbedderRegistry } from '../../../ai/embeddings/embedder-types.js';
+import { inSpan, isCapturingContent } from '../../../platform/tracing/spans.js';
 import type { TenantProviderConfig } from '../../../ai/model-types.js';
 import type { Database } from '../../../platform/db/client.js';
 import { isUuid } from '../../../platform/ids.js';
@@ -84,7 +85,17 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     );
   }
 
-  async function vectorSearch(
+  const vectorSearch = (
+    query: string,
+    filter: CandidateFilter,
+    sources: readonly SearchedSource[],
+    signal?: AbortSignal,
+  ): Promise<Candidate[]> =>
+    inSpan('vectors', { attributes: { 'parley.retrieval.limit': filter.limit } }, () =>
+      nearestVectors(query, filter, sources, signal),
+    );
+
+  async function nearestVectors(
     query: string,
     filter: CandidateFilter,
     sources: readonly SearchedSource[],
@@ -109,7 +120,27 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
       .slice(0, filter.limit);
   }
 
-  async function searchExplained(request: SearchRequest, signal?: AbortSignal): Promise<SearchOutcome> {
+  /** One search, as the GenAI conventions' `retrieval` span when tracing is on (the query only if content is). */
+  const searchExplained = (request: SearchRequest, signal?: AbortSignal): Promise<SearchOutcome> =>
+    inSpan(
+      'retrieval knowledge',
+      {
+        attributes: {
+          'gen_ai.operation.name': 'retrieval',
+          'gen_ai.data_source.id': request.sourceIds.join(','),
+          'parley.retrieval.mode': request.mode,
+          'parley.retrieval.top_k': request.topK,
+          ...(isCapturingContent() && { 'gen_ai.retrieval.query.text': request.query }),
+        },
+      },
+      async (span) => {
+        const outcome = await searchOnce(request, signal);
+        span.set({ 'parley.retrieval.hits': outcome.hits.length });
+        return outcome;
+      },
+    );
+
+  async function searchOnce(request: SearchRequest, signal?: AbortSignal): Promise<SearchOutcome> {
     const query = request.query.trim();
     const sourceIds = request.sourceIds.filter(isUuid);
     const documentIds = request.documentIds?.filter(isUuid);
@@ -134,11 +165,13 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
 
     // BM25 needs no look-up first: its first statement reads the sources, within the tenant, itself.
     const lexicalSearch = (limit: number) =>
-      bm25Search(deps.db, query, {
-        ...filter(limit),
-        correct: request.correct !== false,
-        ...(deps.correctionLimits && { correctionLimits: deps.correctionLimits }),
-      });
+      inSpan('bm25', { attributes: { 'parley.retrieval.limit': limit } }, () =>
+        bm25Search(deps.db, query, {
+          ...filter(limit),
+          correct: request.correct !== false,
+          ...(deps.correctionLimits && { correctionLimits: deps.correctionLimits }),
+        }),
+      );
     let ranked: RankedCandidate[];
     let lexicalRead: Pick<Bm25Search, 'corrections' | 'correctedTerms'> = { corrections: [], correctedTerms: [] };
     if (request.mode === 'lexical') {
@@ -204,17 +237,22 @@ export function createKnowledgeSearch(deps: KnowledgeSearchDeps): KnowledgeSearc
     const { query, tenantId, modelRef, pool, topK, read } = pass;
     const loaded = await detailsOf(tenantId, pool, query, read.correctedTerms, signal);
     const contents = new Map(loaded.details.map((detail) => [detail.chunkId, detail.content]));
-    const { ranked, report } = await reranking.rerankPool(
-      {
-        tenantId,
-        query,
-        modelRef,
-        topK,
-        // A chunk removed since it was ranked has no text left to rerank.
-        pool: pool.filter((candidate) => contents.has(candidate.chunkId)),
-        contentOf: (candidate) => contents.get(candidate.chunkId)!,
-      },
-      signal,
+    const { ranked, report } = await inSpan(
+      'rerank',
+      { attributes: { 'gen_ai.request.model': modelRef, 'parley.rerank.pool': pool.length } },
+      () =>
+        reranking.rerankPool(
+          {
+            tenantId,
+            query,
+            modelRef,
+            topK,
+            // A chunk removed since it was ranked has no text left to rerank.
+            pool: pool.filter((candidate) => contents.has(candidate.chunkId)),
+            contentOf: (candidate) => contents.get(candidate.chunkId)!,
+          },
+          signal,
+        ),
     );
     return { hits: toHits(ranked, loaded), reranking: report, corrections: read.corrections };
   }
