@@ -47,10 +47,13 @@ export interface LaunchOptions {
   readonly countsStatements?: boolean;
   /** `name=value` settings for the bench database (PostgreSQL only), for what-if runs. */
   readonly postgresSettings?: readonly string[];
+  /** BENCH_TRACING=1: this instance traces at 100% to an OTLP sink (a twin of the untraced one). */
+  readonly otlpEndpoint?: string | undefined;
 }
 
 export async function launchParley(options: LaunchOptions): Promise<ParleyInstance> {
-  const workDir = path.join(options.workDir, `parley-${options.storageKind}`);
+  // A traced twin runs beside the untraced server: a data directory (or database) of its own.
+  const workDir = path.join(options.workDir, `parley-${options.storageKind}${options.otlpEndpoint ? '-traced' : ''}`);
   mkdirSync(workDir, { recursive: true });
   const dataDir = path.join(workDir, 'data');
   let storage: Storage;
@@ -59,8 +62,10 @@ export async function launchParley(options: LaunchOptions): Promise<ParleyInstan
     const name = new URL(options.databaseUrl).pathname.slice(1);
     // The bench drops and re-creates its database; refuse anything not plainly meant for it.
     if (!name.includes('bench')) throw new Error(`refusing to reset database '${name}': its name must contain 'bench'`);
-    await recreatePostgresDatabase(options.databaseUrl, options.postgresSettings);
-    storage = { kind: 'postgres', url: options.databaseUrl };
+    const url = new URL(options.databaseUrl);
+    if (options.otlpEndpoint) url.pathname = `/${name}_traced`;
+    await recreatePostgresDatabase(url.toString(), options.postgresSettings);
+    storage = { kind: 'postgres', url: url.toString() };
   } else {
     storage = { kind: 'embedded', dataDir: path.join(dataDir, 'pglite') };
   }
@@ -81,6 +86,11 @@ export async function launchParley(options: LaunchOptions): Promise<ParleyInstan
     ...(storage.kind === 'postgres' && {
       DATABASE_URL: storage.url,
       PARLEY_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
+    }),
+    // Every trace kept (the default sampler), each span batch sent to the sink as a collector would get it.
+    ...(options.otlpEndpoint && {
+      OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint,
+      OTEL_SERVICE_NAME: 'parley-bench',
     }),
   };
   let starts = 0;
@@ -106,11 +116,11 @@ export async function launchParley(options: LaunchOptions): Promise<ParleyInstan
   }
   const startupRssMb = child.memory()?.rssMb;
   const client = createParleyClient(child.url);
-  const label = storage.kind === 'postgres' ? 'Parley, PostgreSQL' : 'Parley, embedded';
+  const label = `${storage.kind === 'postgres' ? 'Parley, PostgreSQL' : 'Parley, embedded'}${options.otlpEndpoint ? ', traced' : ''}`;
   const admin = await client.register(`admin-${storage.kind}@bench.test`, 'Bench');
 
   return {
-    key: `parley-${storage.kind}`,
+    key: `parley-${storage.kind}${options.otlpEndpoint ? '-traced' : ''}`,
     label,
     storage,
     client,

@@ -56,6 +56,8 @@ const settings = {
   /** How long the servers rest after the chat run before their settled memory is read. */
   settleMs: int('BENCH_SETTLE_MS', 75_000),
   isBuilding: env.BENCH_SKIP_BUILD !== '1',
+  /** BENCH_TRACING=1: each storage's server also runs traced at 100% to an OTLP sink, in the same rounds. */
+  isTracing: env.BENCH_TRACING === '1',
   entry: env.BENCH_ENTRY === 'tsx' ? ('tsx' as const) : ('dist' as const),
   cpuProfileDir:
     env.BENCH_CPU_PROFILE === '1'
@@ -169,22 +171,29 @@ async function main(): Promise<void> {
   children.push(sdkRelay);
   log(`mock LLM ${mock.url}, bare relay ${relay.url}, AI SDK relay ${sdkRelay.url}`);
 
+  const sink = settings.isTracing
+    ? await startHelper('otlp-sink.mjs', {}, path.join(workDir, 'otlp-sink.log'))
+    : undefined;
+  if (sink) children.push(sink);
   const parleys: ParleyInstance[] = [];
   for (const kind of settings.storages) {
     if (kind !== 'embedded' && kind !== 'postgres') throw new Error(`BENCH_STORAGE: unknown storage '${kind}'`);
-    const instance = await launchParley({
-      storageKind: kind,
-      databaseUrl: env.DATABASE_URL,
-      workDir,
-      mockUrl: mock.url,
-      entry: settings.entry,
-      cpuProfileDir: settings.cpuProfileDir,
-      postgresSettings: settings.postgresSettings,
-      countsStatements: settings.roundTripTurnsWarm + settings.roundTripTurnsCold > 0,
-    });
-    children.push(instance);
-    parleys.push(instance);
-    log(`${instance.label} ready at ${instance.child().url} (RSS ${instance.startupRssMb?.toFixed(0)} MB)`);
+    for (const otlpEndpoint of sink ? [undefined, sink.url] : [undefined]) {
+      const instance = await launchParley({
+        storageKind: kind,
+        databaseUrl: env.DATABASE_URL,
+        workDir,
+        mockUrl: mock.url,
+        entry: settings.entry,
+        cpuProfileDir: settings.cpuProfileDir,
+        postgresSettings: settings.postgresSettings,
+        countsStatements: settings.roundTripTurnsWarm + settings.roundTripTurnsCold > 0,
+        otlpEndpoint,
+      });
+      children.push(instance);
+      parleys.push(instance);
+      log(`${instance.label} ready at ${instance.child().url} (RSS ${instance.startupRssMb?.toFixed(0)} MB)`);
+    }
   }
 
   const targets: ChatTarget[] = [
