@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { supportEvents, supportRatings } from '../../src/platform/db/schema/index.js';
+import { supportEvents, supportRatings, widgetMessageClaims } from '../../src/platform/db/schema/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../fakes/fake-openai-server.js';
 import { createAgent, eventually } from '../harness/chat-setup.js';
 import { buildTestApp, type TestApp } from '../harness/test-app.js';
@@ -256,6 +256,32 @@ describe('who answers a contact: the AI in bot, nobody’s model in pending or o
     expect((await messagesOf(visitor, conversation.id)).filter((message) => message.author === 'contact')).toHaveLength(
       1,
     );
+  });
+
+  // What a lost answer leaves: the message stored and its claim gone (the old send dropped its claim when a
+  // step after the commit failed, or a connection cut at the commit read as a failure). The resend must
+  // still store nothing new: the database keeps one message per client id, for the AI and for a person.
+  it.each([
+    ['the AI answers', () => aiInbox],
+    ['a person answers', () => humanInbox],
+  ])('a resend whose claim was lost after its message was stored stores nothing new (%s)', async (_, inbox) => {
+    const visitor = await startVisitor(t.app, inbox().id);
+    const conversation = await startConversation(t.app, visitor);
+    const before = modelCalls();
+    const first = await sendAsVisitor(t.app, visitor, conversation.id, 'Stored, then its answer lost', 'lost-answer');
+    expect(first.statusCode, first.body).toBe(200);
+    if (inbox() === aiInbox) await aiReplyIn(visitor, conversation.id);
+    await t.database.db
+      .delete(widgetMessageClaims)
+      .where(eq(widgetMessageClaims.supportConversationId, conversation.id));
+    const resent = await sendAsVisitor(t.app, visitor, conversation.id, 'Stored, then its answer lost', 'lost-answer');
+    expect(resent.statusCode, resent.body).toBe(200);
+    expect(resent.json().message.id).toBe(first.json().message.id);
+    expect(modelCalls()).toBe(before + (inbox() === aiInbox ? 1 : 0));
+    const contactMessages = (await messagesOf(visitor, conversation.id)).filter(
+      (message) => message.author === 'contact',
+    );
+    expect(contactMessages).toHaveLength(1);
   });
 
   it('CSAT: only once resolved, once per resolution, stored with the operator or as the AI’s', async () => {

@@ -64,9 +64,12 @@ export function createWidgetAnswering(
     role: 'user' | 'system',
     content: string,
     attachments: StoredAttachment[] = [],
+    clientMessageId?: string,
   ) {
     // Its insert logs it: `message.created` and any mail are read from the log (ADR 27).
     const message = await repository.insertMessage(db, {
+      // A resend of the contact's message fails on the conversation's unique client id (widget.service.ts).
+      ...(clientMessageId && { clientMessageId }),
       id: newId(),
       tenantId: visitor.tenantId,
       conversationId: chatConversationId,
@@ -144,15 +147,19 @@ export function createWidgetAnswering(
 
   /**
    * `own`: the visitor's conversation as its caller already read it (one read fewer per message);
-   * `heldBackReason`: why the channel does not let the AI answer this one (whoAnswers).
+   * `heldBackReason`: why the channel does not let the AI answer this one (whoAnswers);
+   * `clientMessageId`: the contact's id of the message, which the database stores at most once — with the
+   * message for a person, as the turn's Idempotency-Key for the AI — so a resend after a commit whose answer
+   * was lost stores nothing new.
    */
   async function answer(
     visitor: Visitor,
     own: OwnConversation,
     content: string,
     images: StoredAttachment[] = [],
-    heldBackReason?: string,
+    sent: { heldBackReason?: string | undefined; clientMessageId?: string | undefined } = {},
   ) {
+    const { heldBackReason, clientMessageId } = sent;
     const { conversation, chatConversationId } = own;
     const { id } = conversation;
     const status = await statusForNewMessage(visitor, conversation);
@@ -166,14 +173,16 @@ export function createWidgetAnswering(
       const actor = await widgetActor(visitor.tenantId);
       // Images reach the model as chat attachments do: file parts after the text (files/attachment-parts.ts).
       const fileIds = images.map((image) => image.fileId);
-      const handle = await deps.chat.sendMessage(actor, chatConversationId, {
-        content,
-        ...(fileIds.length > 0 && { fileIds }),
-      });
+      const handle = await deps.chat.sendMessage(
+        actor,
+        chatConversationId,
+        { content, ...(fileIds.length > 0 && { fileIds }) },
+        clientMessageId && `widget:${chatConversationId}:${clientMessageId}`,
+      );
       followReply(visitor, id, chatConversationId, handle);
       return { messageId: handle.userMessage.id, replyId: handle.assistantMessageId, personBackAt: null };
     }
-    const message = await writeMessage(visitor, chatConversationId, 'user', content, images);
+    const message = await writeMessage(visitor, chatConversationId, 'user', content, images, clientMessageId);
     // A human-only inbox asked what this is about (the widget's askTopic): the first answer is the queue's line.
     if (status === 'pending' && !conversation.summary) await deps.recordTopic?.(visitor.tenantId, id, content);
     // Waiting for a person outside the business hours (a human-only inbox's every message): say when one is back.

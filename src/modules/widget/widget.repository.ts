@@ -195,6 +195,23 @@ export function createWidgetRepository() {
       return inserted!;
     },
 
+    /** The contact's message stored under this client id in the chat behind their conversation, if any. */
+    async findByClientMessageId(db: Executor, tenantId: string, chatConversationId: string, clientMessageId: string) {
+      const [row] = await db
+        .select()
+        .from(messages)
+        .where(
+          inTenant(
+            messages,
+            tenantId,
+            eq(messages.conversationId, chatConversationId),
+            eq(messages.clientMessageId, clientMessageId),
+          ),
+        )
+        .limit(1);
+      return row;
+    },
+
     /** Claims a clientMessageId; false when it was claimed before (a resend). */
     async claimClientMessage(db: Executor, tenantId: string, supportConversationId: string, clientMessageId: string) {
       const rows = await db

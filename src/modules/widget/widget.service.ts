@@ -7,6 +7,7 @@ import type { SupportService } from '../inbox/index.js';
 import type { ChatService } from '../chat/index.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { WebhookEvents } from '../webhooks/index.js';
 import type { FilesService } from '../files/index.js';
 import type { MessageEvents } from '../conversations/index.js';
@@ -167,27 +168,43 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     ) {
       const own = await findOwn(visitor, id);
       const { tenantId } = visitor;
-      if (!(await repository.claimClientMessage(db, tenantId, id, input.clientMessageId))) {
-        const claim = await repository.findClaim(db, tenantId, id, input.clientMessageId);
+      const { clientMessageId } = input;
+      const replayOf = async (earlier: StoredMessage) => ({
+        message: presentWidgetMessage(earlier, visitor.inbox.citations),
+        conversation: await reload(visitor, id),
+        replyId: null,
+        personBackAt: null,
+        isReplay: true,
+      });
+      const isClaimed = await repository.claimClientMessage(db, tenantId, id, clientMessageId);
+      if (!isClaimed) {
+        const claim = await repository.findClaim(db, tenantId, id, clientMessageId);
         const earlier = claim?.messageId ? await repository.findMessage(db, tenantId, claim.messageId) : undefined;
-        if (!earlier) throw conflict('This message is still being sent; retry it in a moment');
-        return {
-          message: presentWidgetMessage(earlier, visitor.inbox.citations),
-          conversation: await reload(visitor, id),
-          replyId: null,
-          personBackAt: null,
-          isReplay: true,
-        };
+        if (earlier) return replayOf(earlier);
+        // Claimed but not settled: still being sent, or its node stopped after storing it. Sent again, it
+        // is stored at most once (the message's unique client id, the turn's Idempotency-Key).
       }
       let result: Awaited<ReturnType<typeof answer>>;
       try {
         // As read before the claim: one read fewer on every message; a change since is the same race as before.
-        result = await answer(visitor, own, input.content, input.attachments, input.heldBackReason);
+        result = await answer(visitor, own, input.content, input.attachments, {
+          heldBackReason: input.heldBackReason,
+          clientMessageId,
+        });
       } catch (error) {
-        await repository.dropUnsettledClaim(db, tenantId, id, input.clientMessageId);
+        // Stored by an earlier send whose answer was lost (a commit the database made as the connection
+        // went): that message is the answer.
+        const earlier = isUniqueViolation(error, 'messages_client_message_unique')
+          ? await repository.findByClientMessageId(db, tenantId, own.chatConversationId, clientMessageId)
+          : undefined;
+        if (earlier) {
+          await repository.settleClaim(db, tenantId, id, clientMessageId, earlier.id);
+          return replayOf(earlier);
+        }
+        if (isClaimed) await repository.dropUnsettledClaim(db, tenantId, id, clientMessageId);
         throw error;
       }
-      await repository.settleClaim(db, tenantId, id, input.clientMessageId, result.messageId);
+      await repository.settleClaim(db, tenantId, id, clientMessageId, result.messageId);
       const message = await repository.findMessage(db, tenantId, result.messageId);
       return {
         message: presentWidgetMessage(message!, visitor.inbox.citations),
