@@ -22,12 +22,13 @@ async function importUntilAnswered(
   context: Pick<ClientContext, 'cluster' | 'tenant' | 'history'>,
   tag: string,
   count: number,
+  sourceId = context.tenant.importSourceId,
 ) {
   const { cluster, tenant, history } = context;
   const operation = history.begin('import', tag);
   const body = filesBody(filesOf(tag, count));
   const response = await sendWithRetries(operation, () =>
-    fetch(`${cluster.balancer.baseUrl}/v1/knowledge-sources/${tenant.importSourceId}/imports`, {
+    fetch(`${cluster.balancer.baseUrl}/v1/knowledge-sources/${sourceId}/imports`, {
       method: 'POST',
       headers: { ...tenant.headers, ...body.headers },
       body: body.payload,
@@ -57,19 +58,21 @@ export async function importClient(context: ClientContext): Promise<void> {
 export async function killMidImport(cluster: ChaosCluster, round: number, tenant: ChaosTenant, history: History) {
   const index = round % cluster.nodes.length;
   const tag = `import-${++imports}-cut`;
-  const importsUrl = `/v1/knowledge-sources/${tenant.importSourceId}/imports`;
+  const importsUrl = `/v1/knowledge-sources/${tenant.cutImportSourceId}/imports`;
   const files = filesOf(tag, 16);
   sendImportHalfway(`${cluster.nodes[index]!.node.baseUrl}${importsUrl}`, tenant.headers, files, 12);
-  // Some files added (the import's own row, read through the balancer), or 10 s: killed either way.
+  // Some files added (the newest import of the fault's own source, read through the balancer), or 10 s.
   for (const deadline = Date.now() + 10_000; Date.now() < deadline; await pause(100)) {
     const answer = await fetch(`${cluster.balancer.baseUrl}${importsUrl}`, { headers: tenant.headers }).catch(
       () => undefined,
     );
-    const latest = answer?.ok ? ((await answer.json()) as { items: { fileCount: number }[] }).items : [];
-    if (latest.some((each) => each.fileCount >= 4)) break;
+    const [newest] = answer?.ok
+      ? ((await answer.json()) as { items: { status: string; fileCount: number }[] }).items
+      : [];
+    if (newest?.status === 'running' && newest.fileCount >= 4) break;
   }
   await cluster.killAndReplace(index, 1_000);
-  const again = await importUntilAnswered({ cluster, tenant, history }, tag, files.length);
+  const again = await importUntilAnswered({ cluster, tenant, history }, tag, files.length, tenant.cutImportSourceId);
   // What the killed node had added before it went: the files the same import, sent again, found there.
   console.log(
     `[chaos] ${tag}: ${again ? `${again.duplicateCount} of ${files.length} files added before the kill` : 'not answered'}`,

@@ -12,8 +12,10 @@ export interface ChaosTenant {
   readonly widgetInboxId: string;
   readonly mailAddress: string;
   readonly siteOrigin: string;
-  /** The knowledge source the import client and the mid-import kill import into. */
+  /** The knowledge source the import client imports into. */
   readonly importSourceId: string;
+  /** The mid-import kill's own source: its newest import is the one the fault watches. */
+  readonly cutImportSourceId: string;
 }
 
 export const siteOrigin = 'https://shop.example';
@@ -81,6 +83,7 @@ export async function setUpChaosTenant(base: string, chatClients: number, webhoo
   const mailAddress = 'people@shop.example';
   await post('/v1/inboxes', { name: 'People', kind: 'email', emailAddress: mailAddress, allowedOrigins: [] });
   const importSource = await post<{ id: string }>('/v1/knowledge-sources', { name: 'Imported handbook' });
+  const cutImportSource = await post<{ id: string }>('/v1/knowledge-sources', { name: 'Imports cut short' });
   const conversationIds: string[] = [];
   for (let client = 0; client < chatClients; client += 1) {
     conversationIds.push((await post<{ id: string }>('/v1/conversations', { agentId: agent.id })).id);
@@ -95,6 +98,7 @@ export async function setUpChaosTenant(base: string, chatClients: number, webhoo
     mailAddress,
     siteOrigin,
     importSourceId: importSource.id,
+    cutImportSourceId: cutImportSource.id,
   };
   return { tenant, webhookSecret: webhook.secret };
 }
