@@ -24,6 +24,13 @@ export function traceRequests(app: App): void {
       },
     });
     spans.set(request, span);
+    // Ended when the response is done, however it was written: a hijacked reply (an SSE stream, the MCP
+    // endpoint) runs no onResponse hook, and a client may go before the end.
+    reply.raw.once('close', () => {
+      span.set({ 'http.response.status_code': reply.raw.statusCode });
+      if (!reply.raw.writableFinished) span.end(new Error('the connection closed before the answer was complete'));
+      else span.end(reply.raw.statusCode >= 500 ? new Error(`answered ${reply.raw.statusCode}`) : undefined);
+    });
     const { traceparent } = span.within(traceHeaders);
     if (traceparent) void reply.header('traceparent', traceparent);
     span.within(done);
@@ -34,15 +41,5 @@ export function traceRequests(app: App): void {
     const span = spans.get(request);
     if (span) span.within(done);
     else done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    const span = spans.get(request);
-    span?.set({ 'http.response.status_code': reply.statusCode });
-    span?.end(reply.statusCode >= 500 ? new Error(`answered ${reply.statusCode}`) : undefined);
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    spans.get(request)?.end(new Error('the client closed the connection before the answer'));
-    done();
   });
 }
