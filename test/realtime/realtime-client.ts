@@ -15,6 +15,9 @@ export interface TestSocket {
   close(): Promise<void>;
 }
 
+/** How long `next` waits for a frame: longer than any answer takes, even on a loaded machine. */
+const nextTimeoutMs = 60_000;
+
 export const wsUrl = (address: string, query = ''): string => `${address.replace(/^http/, 'ws')}/v1/realtime${query}`;
 
 /** Opens a socket; rejects with the HTTP status when the server refused the upgrade. */
@@ -53,10 +56,17 @@ export async function openSocket(
     send: (frame) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
     next(match, fromIndex = 0) {
       return new Promise((resolve, reject) => {
+        // A frame that never comes fails the test with what came instead, rather than hanging it to its timeout.
+        const timer = setTimeout(() => {
+          if (waiters.delete(check))
+            reject(new Error(`no matching frame in ${nextTimeoutMs} ms; the last: ${JSON.stringify(frames.slice(-8))}`));
+        }, nextTimeoutMs);
+        timer.unref();
         const check = () => {
           const found = frames.slice(fromIndex).find(match);
           if (found) {
             waiters.delete(check);
+            clearTimeout(timer);
             resolve(found);
           }
         };
