@@ -210,11 +210,14 @@ describe('realtime socket', () => {
       for (const conversation of conversations) socket.send({ type: 'unsubscribe', conversationId: conversation.id });
     });
 
-    it('answers frames past the rate with rate_limited, then closes a client that keeps on (4008)', async () => {
+    it("answers frames past the rate with rate_limited and the dropped frame's id, then closes a client that keeps on (4008)", async () => {
       const flooder = await openSocket(address, { headers: admin.headers });
       for (let index = 0; index < 100; index++) flooder.send({ type: 'ping', id: `f${index}` });
-      expect(await flooder.next((frame) => frame.type === 'error')).toMatchObject({ code: 'rate_limited' });
+      const refused = await flooder.next((frame) => frame.type === 'error');
+      expect(refused).toMatchObject({ code: 'rate_limited', id: expect.stringMatching(/^f\d+$/) });
       expect((await flooder.closed).code).toBe(4008);
+      // The frame named was dropped, not answered: a client waiting for its answer knows to send it again.
+      expect(flooder.frames.filter((frame) => frame.id === refused.id).map((frame) => frame.type)).toEqual(['error']);
     });
   });
 

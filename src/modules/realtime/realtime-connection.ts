@@ -74,6 +74,11 @@ function bytesOf(frame: ServerFrame): Buffer {
   return bytes;
 }
 
+const sizeOf = (data: RawData): number =>
+  Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
+const textOf = (data: RawData): string =>
+  Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat([data].flat() as Buffer[]).toString('utf8');
+
 /** A closed socket that does not finish its close handshake is cut after this. */
 const closeGraceMs = 5_000;
 
@@ -180,8 +185,23 @@ export function openConnection(socket: WebSocket, identified: Identified, deps: 
     }
   }
 
+  /**
+   * The id of a frame dropped for its rate, when it has one: a client waiting for that frame's answer
+   * learns it will not come. The frame is within the size limit, so reading it costs no more than a
+   * frame handled.
+   */
+  function idOfDropped(data: RawData, isBinary: boolean): string | undefined {
+    if (isBinary || sizeOf(data) > limits.frameMaxBytes) return undefined;
+    try {
+      const id = (JSON.parse(textOf(data)) as { id?: unknown } | null)?.id;
+      return typeof id === 'string' ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   function read(data: RawData, isBinary: boolean): ClientFrame | undefined {
-    const size = Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
+    const size = sizeOf(data);
     if (size > limits.frameMaxBytes) {
       refuse(
         'too_large',
@@ -195,9 +215,7 @@ export function openConnection(socket: WebSocket, identified: Identified, deps: 
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(
-        Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat([data].flat() as Buffer[]).toString('utf8'),
-      );
+      parsed = JSON.parse(textOf(data));
     } catch {
       refuse('bad_frame', 'The frame is not valid JSON; send one JSON object per frame, such as {"type":"ping"}');
       return undefined;
@@ -231,12 +249,13 @@ export function openConnection(socket: WebSocket, identified: Identified, deps: 
   }
 
   socket.on('message', (data, isBinary) => {
-    if (isClosing || !isWithinRate()) {
-      if (!isClosing)
-        refuse(
-          'rate_limited',
-          `At most ${limits.framesPerSecond} frames a second (REALTIME_FRAMES_PER_SECOND); this one was dropped`,
-        );
+    if (isClosing) return;
+    if (!isWithinRate()) {
+      refuse(
+        'rate_limited',
+        `At most ${limits.framesPerSecond} frames a second (REALTIME_FRAMES_PER_SECOND); this one was dropped: send it again`,
+        idOfDropped(data, isBinary),
+      );
       return;
     }
     const frame = read(data, isBinary);
