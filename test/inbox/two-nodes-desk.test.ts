@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../harness/chat-setup.js';
 import { createScaledOutNodes, isScaledOut, type ScaledOutNodes } from '../harness/scaled-out-nodes.js';
 import { answerTo, openSocket, type Frame, type TestSocket } from '../realtime/realtime-client.js';
+import { nodeRequest } from '../harness/node-request.js';
 
 /**
  * The support desk across two real `parley serve` processes on one PostgreSQL database and one Redis,
@@ -22,21 +23,12 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
   let agentId: string;
   const sockets: TestSocket[] = [];
 
-  const request = async (node: string, method: string, url: string, headers: Record<string, string>, body?: object) => {
-    const response = await fetch(`${node}${url}`, {
-      method,
-      headers: { ...headers, ...(body && { 'content-type': 'application/json' }) },
-      ...(body && { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown>, text };
-  };
   const expectOk = <T extends { status: number; text: string }>(answer: T, status = 200): T => {
     expect(answer.status, answer.text).toBe(status);
     return answer;
   };
   const signIn = async (node: string, email: string) => {
-    const answer = expectOk(await request(node, 'POST', '/v1/auth/login', {}, { email, password }));
+    const answer = expectOk(await nodeRequest(node, 'POST', '/v1/auth/login', {}, { email, password }));
     return { authorization: `Bearer ${String(answer.body.accessToken)}` };
   };
   const socketOf = async (node: string, headers: Record<string, string>) => {
@@ -46,7 +38,7 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
   };
   /** The operator's presence as a node's API tells it. */
   const presenceOn = async (node: string) => {
-    const answer = expectOk(await request(node, 'GET', '/v1/operators', admin));
+    const answer = expectOk(await nodeRequest(node, 'GET', '/v1/operators', admin));
     return (answer.body.items as { id: string; presence: string }[]).find((item) => item.id === operator.id)?.presence;
   };
   const presenceFrames = (socket: TestSocket) =>
@@ -58,22 +50,22 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
     nodeB = (await cluster.start()).baseUrl;
 
     const registered = expectOk(
-      await request(nodeA, 'POST', '/v1/auth/register', {}, { email: 'desk-admin@example.test', password }),
+      await nodeRequest(nodeA, 'POST', '/v1/auth/register', {}, { email: 'desk-admin@example.test', password }),
       201,
     );
     admin = { authorization: `Bearer ${String(registered.body.accessToken)}` };
     const created = expectOk(
-      await request(nodeA, 'POST', '/v1/users', admin, { email: 'desk-op@example.test', password, role: 'operator' }),
+      await nodeRequest(nodeA, 'POST', '/v1/users', admin, { email: 'desk-op@example.test', password, role: 'operator' }),
       201,
     );
     operator = { id: String(created.body.id), headers: await signIn(nodeB, 'desk-op@example.test') };
     const agent = expectOk(
-      await request(nodeA, 'POST', '/v1/agents', admin, { name: 'Desk', model: 'offline', visibility: 'tenant' }),
+      await nodeRequest(nodeA, 'POST', '/v1/agents', admin, { name: 'Desk', model: 'offline', visibility: 'tenant' }),
       201,
     );
     agentId = String(agent.body.id);
     const inbox = expectOk(
-      await request(nodeA, 'POST', '/v1/inboxes', admin, {
+      await nodeRequest(nodeA, 'POST', '/v1/inboxes', admin, {
         name: 'Website',
         agentId: agent.body.id,
         allowedOrigins: [origin],
@@ -108,7 +100,7 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
     expect(await presenceOn(nodeB)).toBe('online');
 
     // Away, set through node A while the only socket is on node B.
-    expectOk(await request(nodeA, 'PUT', '/v1/operators/me/presence', operator.headers, { status: 'away' }));
+    expectOk(await nodeRequest(nodeA, 'PUT', '/v1/operators/me/presence', operator.headers, { status: 'away' }));
     expect(await presenceOn(nodeB)).toBe('away');
     await observer.next((frame) => frame.type === 'operator-presence' && frame.status === 'away');
 
@@ -123,17 +115,17 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
   it("notifies node A's operator of a conversation that starts waiting on node B, then of the contact's next message", async () => {
     const desk = await socketOf(nodeA, operator.headers);
     const session = expectOk(
-      await request(nodeB, 'POST', `/v1/widget/inboxes/${inboxId}/sessions`, { origin }, {}),
+      await nodeRequest(nodeB, 'POST', `/v1/widget/inboxes/${inboxId}/sessions`, { origin }, {}),
       201,
     );
     const widget = { origin, authorization: `Bearer ${String(session.body.contactToken)}` };
-    const conversation = expectOk(await request(nodeB, 'POST', '/v1/widget/conversations', widget), 201);
+    const conversation = expectOk(await nodeRequest(nodeB, 'POST', '/v1/widget/conversations', widget), 201);
     expect(conversation.body.status).toBe('bot');
     const supportConversationId = String(conversation.body.id);
 
     // A handoff keyword: pending with no model call, on node B.
     const asked = expectOk(
-      await request(nodeB, 'POST', `/v1/widget/conversations/${supportConversationId}/messages`, widget, {
+      await nodeRequest(nodeB, 'POST', `/v1/widget/conversations/${supportConversationId}/messages`, widget, {
         content: 'Where is my parcel? I want a human',
         clientMessageId: 'ask-1',
       }),
@@ -150,7 +142,7 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
     desk.send({ type: 'subscribe', id: 'open-1', conversationId: chatConversationId });
     expect(await answerTo(desk, 'open-1')).toMatchObject({ type: 'subscribed' });
     expectOk(
-      await request(nodeB, 'POST', `/v1/widget/conversations/${supportConversationId}/messages`, widget, {
+      await nodeRequest(nodeB, 'POST', `/v1/widget/conversations/${supportConversationId}/messages`, widget, {
         content: 'The order number is 4242',
         clientMessageId: 'next-1',
       }),
@@ -164,7 +156,7 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
     expect(next.message).toMatchObject({ role: 'user' });
     // Pending: nobody's model answered, on either node.
     const messages = expectOk(
-      await request(nodeA, 'GET', `/v1/support-conversations/${supportConversationId}/messages`, operator.headers),
+      await nodeRequest(nodeA, 'GET', `/v1/support-conversations/${supportConversationId}/messages`, operator.headers),
     );
     const roles = (messages.body.items as { role: string }[]).map((item) => item.role);
     expect(roles).not.toContain('assistant');
@@ -173,12 +165,12 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
 
   it('ends on node B, within a second, the subscription and notices of an operator demoted on node A', async () => {
     const createUserAs = async (email: string, role: string) => {
-      const created = expectOk(await request(nodeA, 'POST', '/v1/users', admin, { email, password, role }), 201);
+      const created = expectOk(await nodeRequest(nodeA, 'POST', '/v1/users', admin, { email, password, role }), 201);
       return { id: String(created.body.id), headers: await signIn(nodeB, email) };
     };
     const member = await createUserAs('desk-member@example.test', 'member');
     const demoted = await createUserAs('desk-demoted@example.test', 'operator');
-    const conversation = expectOk(await request(nodeB, 'POST', '/v1/conversations', member.headers, { agentId }), 201);
+    const conversation = expectOk(await nodeRequest(nodeB, 'POST', '/v1/conversations', member.headers, { agentId }), 201);
     const memberConversationId = String(conversation.body.id);
     const onB = await socketOf(nodeB, demoted.headers);
     const control = await socketOf(nodeB, operator.headers);
@@ -186,20 +178,20 @@ describe.skipIf(!isScaledOut)('the support desk across two server processes', { 
     expect(await answerTo(onB, 'watch-1')).toMatchObject({ type: 'subscribed' });
 
     const demotedAt = Date.now();
-    expectOk(await request(nodeA, 'PATCH', `/v1/users/${demoted.id}`, admin, { role: 'member' }));
+    expectOk(await nodeRequest(nodeA, 'PATCH', `/v1/users/${demoted.id}`, admin, { role: 'member' }));
     const ended = await onB.next((frame) => frame.type === 'error' && frame.code === 'subscription_ended');
     expect(Date.now() - demotedAt).toBeLessThan(1_000);
     expect(ended.conversationId).toBe(memberConversationId);
 
     // A visitor starts waiting on node A: the operator still on the desk hears it, the demoted socket does not.
     const session = expectOk(
-      await request(nodeA, 'POST', `/v1/widget/inboxes/${inboxId}/sessions`, { origin }, { email: 'v@example.test' }),
+      await nodeRequest(nodeA, 'POST', `/v1/widget/inboxes/${inboxId}/sessions`, { origin }, { email: 'v@example.test' }),
       201,
     );
     const widget = { origin, authorization: `Bearer ${String(session.body.contactToken)}` };
-    const started = expectOk(await request(nodeA, 'POST', '/v1/widget/conversations', widget), 201);
+    const started = expectOk(await nodeRequest(nodeA, 'POST', '/v1/widget/conversations', widget), 201);
     expectOk(
-      await request(nodeA, 'POST', `/v1/widget/conversations/${String(started.body.id)}/messages`, widget, {
+      await nodeRequest(nodeA, 'POST', `/v1/widget/conversations/${String(started.body.id)}/messages`, widget, {
         content: 'I want a human please',
         clientMessageId: 'demoted-1',
       }),

@@ -11,6 +11,7 @@ import {
 } from '../harness/scaled-out-nodes.js';
 import { eventually } from '../harness/chat-setup.js';
 import { filesBody, sendImportHalfway } from './import-requests.js';
+import { nodeRequest } from '../harness/node-request.js';
 
 interface ImportView {
   id: string;
@@ -39,15 +40,8 @@ describe.skipIf(!isScaledOut)('an import whose node is killed halfway', { timeou
   let nodeB: string;
   let admin: Record<string, string> = {};
 
-  const call = async (node: string, method: string, url: string, body?: object) => {
-    const response = await fetch(`${node}${url}`, {
-      method,
-      headers: { ...admin, ...(body && { 'content-type': 'application/json' }) },
-      ...(body && { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown>, text };
-  };
+  const call = (node: string, method: string, url: string, body?: object) =>
+    nodeRequest(node, method, url, admin, body);
 
   beforeAll(async () => {
     cluster = await createScaledOutNodes(

@@ -8,6 +8,7 @@ import {
   type ScaledOutNodes,
 } from '../harness/scaled-out-nodes.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { nodeRequest } from '../harness/node-request.js';
 
 const password = 'a long password';
 const chatTurns = 3;
@@ -31,16 +32,8 @@ describe.skipIf(!isScaledOut)("the log readers' events of a node killed after th
   let relay: SmtpRelay;
   let sql: pg.Client;
 
-  const request = async (node: string, method: string, url: string, body?: object, headers = admin) => {
-    const response = await fetch(`${node}${url}`, {
-      method,
-      headers: { ...headers, ...(body && { 'content-type': 'application/json' }) },
-      ...(body && { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    const isJson = response.headers.get('content-type')?.includes('json') ?? false;
-    return { status: response.status, body: (isJson ? JSON.parse(text) : {}) as Record<string, unknown>, text };
-  };
+  const request = (node: string, method: string, url: string, body?: object, headers = admin) =>
+    nodeRequest(node, method, url, headers, body);
   const sent = async (node: string, url: string, body: object, headers = admin, status = 201) => {
     const answer = await request(node, 'POST', url, body, headers);
     expect(answer.status, answer.text).toBe(status);

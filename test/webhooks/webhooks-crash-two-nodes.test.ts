@@ -6,6 +6,7 @@ import {
   type ScaledOutNodes,
 } from '../harness/scaled-out-nodes.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { nodeRequest } from '../harness/node-request.js';
 
 const password = 'a long password';
 
@@ -25,15 +26,8 @@ describe.skipIf(!isScaledOut)(
     let admin: Record<string, string>;
     let receiver: WebhookReceiver;
 
-    const request = async (node: string, method: string, url: string, body?: object) => {
-      const response = await fetch(`${node}${url}`, {
-        method,
-        headers: { ...admin, ...(body && { 'content-type': 'application/json' }) },
-        ...(body && { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown>, text };
-    };
+    const request = (node: string, method: string, url: string, body?: object) =>
+      nodeRequest(node, method, url, admin, body);
     const created = async (node: string, url: string, body: object) => {
       const answer = await request(node, 'POST', url, body);
       expect(answer.status, answer.text).toBe(201);

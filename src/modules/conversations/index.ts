@@ -46,6 +46,7 @@ export function createConversationsModule(deps: ConversationsModuleDeps) {
 export type { AgentDirectory, ChatAgent } from './agent-directory.js';
 export type { ConversationChange, ConversationsService } from './conversations.service.js';
 export { presentMessage, type MessageView } from './messages.schemas.js';
+export { findByClientMessageId } from './messages.repository.js';
 export { storeAnnounced, type MessageEvents } from './message-events.js';
 export { announcedMessage, announcingEventTypes, messageOfLogPayload } from './logged-message.js';
 export { createConversationLogFeed, type ConversationLogFeed, type LogReader } from './conversation-log-feed.js';

@@ -60,3 +60,28 @@ export function createMessagesRepository() {
 }
 
 export type MessagesRepository = ReturnType<typeof createMessagesRepository>;
+
+/**
+ * The message stored under a client's id in a conversation, if any: how a resend (the widget's, an
+ * operator's) finds what its first send stored (one per client id: messages_client_message_unique).
+ */
+export async function findByClientMessageId(
+  db: Executor,
+  tenantId: string,
+  conversationId: string,
+  clientMessageId: string,
+): Promise<MessageRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(messages)
+    .where(
+      inTenant(
+        messages,
+        tenantId,
+        eq(messages.conversationId, conversationId),
+        eq(messages.clientMessageId, clientMessageId),
+      ),
+    )
+    .limit(1);
+  return row;
+}

@@ -14,6 +14,7 @@ import {
   type VisitorContext,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import { findByClientMessageId } from '../conversations/index.js';
 
 export type StoredWidgetInbox = typeof inboxes.$inferSelect;
 export type StoredMessage = typeof messages.$inferSelect;
@@ -196,21 +197,7 @@ export function createWidgetRepository() {
     },
 
     /** The contact's message stored under this client id in the chat behind their conversation, if any. */
-    async findByClientMessageId(db: Executor, tenantId: string, chatConversationId: string, clientMessageId: string) {
-      const [row] = await db
-        .select()
-        .from(messages)
-        .where(
-          inTenant(
-            messages,
-            tenantId,
-            eq(messages.conversationId, chatConversationId),
-            eq(messages.clientMessageId, clientMessageId),
-          ),
-        )
-        .limit(1);
-      return row;
-    },
+    findByClientMessageId,
 
     /** Claims a clientMessageId; false when it was claimed before (a resend). */
     async claimClientMessage(db: Executor, tenantId: string, supportConversationId: string, clientMessageId: string) {

@@ -12,6 +12,7 @@ import {
   users,
 } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
+import { findByClientMessageId } from '../../conversations/index.js';
 import { deskUserEmail } from '../../users/desk-user-address.js';
 
 export { deskUserEmail };
@@ -167,21 +168,8 @@ export function createDeskMessagesRepository() {
       return row?.name;
     },
 
-    async findByClientId(db: Executor, tenantId: string, conversationId: string, clientMessageId: string) {
-      const [row] = await db
-        .select()
-        .from(messages)
-        .where(
-          inTenant(
-            messages,
-            tenantId,
-            eq(messages.conversationId, conversationId),
-            eq(messages.clientMessageId, clientMessageId),
-          ),
-        )
-        .limit(1);
-      return row;
-    },
+    /** An operator's reply stored under this client id, if any: a resend answers it again. */
+    findByClientId: findByClientMessageId,
 
     /**
      * An operator's reply: a complete `assistant` message no model wrote, with its author; counted in the
