@@ -14,9 +14,15 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/**
+ * How long a child's server may take to answer `/ready`: a first start applies every migration on
+ * embedded storage, which took 15 s of a loaded two-core machine's time (and 30 s was once too short).
+ */
+const readyWithinMs = 90_000;
+
 /** Polls `/ready` until the child's server answers, failing early if the child exits. */
 export async function waitForReady(baseUrl: string, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
+  for (const deadline = Date.now() + readyWithinMs; Date.now() < deadline; ) {
     if (child.exitCode !== null) throw new Error(`server exited early with ${child.exitCode}`);
     const ready = await fetch(`${baseUrl}/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
     if (ready?.ok) return;
