@@ -35,6 +35,8 @@ export interface UsageSubject {
   readonly userId?: string | null | undefined;
   readonly contactId?: string | null | undefined;
   readonly agentId?: string | null | undefined;
+  /** The agent's version the call answered as (a chat turn's, an evaluation's). */
+  readonly agentVersion?: number | null | undefined;
   readonly conversationId?: string | null | undefined;
 }
 

@@ -169,6 +169,7 @@ describe('chat through provider fakes', () => {
       content: 'four',
       attachments: null,
       modelRef: 'openai:gpt-4o-mini',
+      agentVersion: context!.agent!.publishedVersion,
       now: new Date(),
       expected: expectationOf(admin.userId, { conversation: context!.conversation, agent: context!.agent! }),
       // The user's new message counts: four of the six earlier ones are read.

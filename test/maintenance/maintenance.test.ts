@@ -129,6 +129,7 @@ describe('maintenance sweeps', () => {
         userId: null,
         contactId: null,
         agentId: null,
+        agentVersion: null,
         conversationId: null,
         provider: 'offline',
         modelRef: 'offline',

@@ -18,6 +18,7 @@ export interface LedgerEntry {
   readonly userId: string | null;
   readonly contactId: string | null;
   readonly agentId: string | null;
+  readonly agentVersion: number | null;
   readonly conversationId: string | null;
   readonly provider: string;
   readonly modelRef: string;
@@ -47,6 +48,7 @@ export function chargeValues(
     userId: entry.userId,
     contactId: entry.contactId,
     agentId: entry.agentId,
+    agentVersion: entry.agentVersion,
     conversationId: entry.conversationId,
     provider: entry.provider,
     modelRef: entry.modelRef,

@@ -376,6 +376,7 @@ function ledgerEntryOf(call: LedgeredCall, end: CallEnd, price: number | undefin
     userId: subject.userId ?? null,
     contactId: subject.contactId ?? null,
     agentId: subject.agentId ?? null,
+    agentVersion: subject.agentVersion ?? null,
     conversationId: subject.conversationId ?? null,
     provider: call.providerName,
     modelRef: call.modelRef,

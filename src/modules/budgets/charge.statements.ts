@@ -13,10 +13,11 @@ import { preparedFor } from '../../platform/db/prepared.js';
 export function chargeCtes(db: Executor, isSettling: boolean, prefix = '') {
   const value = (name: keyof ChargeValues) => sql.placeholder(prefix + name);
   const ledger = db.$with(`${prefix}ledger`, {}).as(sql`
-    INSERT INTO usage_ledger (tenant_id, month, path, user_id, contact_id, agent_id, conversation_id, provider,
-      model_ref, input_tokens, output_tokens, cost_micros, latency_ms, outcome)
+    INSERT INTO usage_ledger (tenant_id, month, path, user_id, contact_id, agent_id, agent_version, conversation_id,
+      provider, model_ref, input_tokens, output_tokens, cost_micros, latency_ms, outcome)
     VALUES (${value('tenantId')}::uuid, ${value('month')}::date, ${value('path')}::text, ${value('userId')}::uuid,
-      ${value('contactId')}::uuid, ${value('agentId')}::uuid, ${value('conversationId')}::uuid,
+      ${value('contactId')}::uuid, ${value('agentId')}::uuid, ${value('agentVersion')}::int,
+      ${value('conversationId')}::uuid,
       ${value('provider')}::text, ${value('modelRef')}::text, ${value('inputTokens')}::int,
       ${value('outputTokens')}::int, ${value('ledgerCostMicros')}::bigint, ${value('latencyMs')}::int,
       ${value('outcome')}::text)`);
@@ -66,6 +67,7 @@ export interface ChargeValues {
   readonly userId: string | null;
   readonly contactId: string | null;
   readonly agentId: string | null;
+  readonly agentVersion: number | null;
   readonly conversationId: string | null;
   readonly provider: string;
   readonly modelRef: string;

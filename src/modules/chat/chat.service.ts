@@ -186,6 +186,7 @@ export function createChatService(deps: ChatServiceDeps) {
               content: input.content,
               attachments,
               modelRef: resolved.modelRef,
+              agentVersion: usable!.publishedVersion,
               now: new Date(),
               expected,
               ...(resolved.messageToCount && { messageToCount: resolved.messageToCount }),

@@ -35,7 +35,7 @@ export function createTurnChecks(deps: TurnChecksDeps) {
         "This conversation's agent no longer exists or is no longer available to you; start a new conversation",
       );
     }
-    const { visibility: _visibility, ownerId: _ownerId, version: _version, companion, ...agent } = usable;
+    const { visibility: _visibility, ownerId: _ownerId, updatedAt: _updatedAt, companion, ...agent } = usable;
     const settings = readCompanionSettings(companion);
     const splitReplies = splitReplySettingsOf(settings);
     // A person's message counts against their daily cap; the widget's visitors (a system actor on the
@@ -48,6 +48,7 @@ export function createTurnChecks(deps: TurnChecksDeps) {
       userId: isContact ? undefined : actor.userId,
       contactId: isContact ? conversation.contactId : undefined,
       agentId: usable.id,
+      agentVersion: usable.publishedVersion,
       conversationId: conversation.id,
       isMessageCountedByCaller,
       // The turn's reply statement runs its call's charge (chat-turn.ts storeReply): one statement after the model.

@@ -37,13 +37,13 @@ export type TurnContexts = ReturnType<typeof createTurnContexts>;
 /** What a turn's statement checks again: the sender owns the conversation, whose agent and desk side are as read. */
 export function expectationOf(
   senderId: string,
-  context: Pick<TurnContextRow, 'conversation'> & { agent: { id: string; version: string } },
+  context: Pick<TurnContextRow, 'conversation'> & { agent: { id: string; updatedAt: string } },
 ): TurnExpectation {
   const { conversation, agent } = context;
   return {
     ownerId: senderId,
     agentId: agent.id,
-    agentVersion: agent.version,
+    agentUpdatedAt: agent.updatedAt,
     supportContactId: conversation.isSupport ? (conversation.contactId ?? '') : null,
   };
 }

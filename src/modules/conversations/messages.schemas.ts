@@ -43,6 +43,8 @@ export const messageSchema = z.object({
   status: z.enum(shownMessageStatuses),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   model: z.string().nullable(),
+  /** The version of the agent that wrote a reply (GET /v1/agents/{id}/versions); null for other messages. */
+  agentVersion: z.number().int().nullable(),
   /** null for messages no model produced (the user's). */
   usage: messageUsageSchema.nullable(),
   timeToFirstTokenMs: z.number().int().nullable(),
@@ -96,6 +98,7 @@ export function presentMessage(message: MessageRow): MessageView {
     status: shownStatusOf(message),
     error: message.errorCode ? { code: message.errorCode, message: message.errorMessage ?? '' } : null,
     model: message.model,
+    agentVersion: message.agentVersion,
     usage: hasUsage ? { inputTokens, outputTokens, reasoningTokens, totalTokens } : null,
     timeToFirstTokenMs: message.timeToFirstTokenMs,
     durationMs: message.durationMs,

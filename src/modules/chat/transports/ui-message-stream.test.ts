@@ -13,6 +13,7 @@ const message = (overrides: Partial<MessageView>): MessageView => ({
   status: 'complete',
   error: null,
   model: 'offline',
+  agentVersion: null,
   usage: null,
   timeToFirstTokenMs: null,
   durationMs: null,

@@ -77,7 +77,9 @@ const turnContext = preparedFor((db) =>
         maxOutputTokens: agents.maxOutputTokens,
         createdAt: agents.createdAt,
         // What the turn's statement checks the agent against: any change to its row changes it.
-        version: sql<string>`${agents.updatedAt}::text`,
+        updatedAt: sql<string>`${agents.updatedAt}::text`,
+        // The agent's published version, which the reply records (agent_versions.number).
+        publishedVersion: agents.publishedVersion,
         // In the same query, so an agent without sources costs the turn no extra round trip (ADR 7).
         knowledgeSourceIds: sql<
           string[]

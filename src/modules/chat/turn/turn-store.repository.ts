@@ -36,7 +36,7 @@ export interface TurnExpectation {
   readonly ownerId: string;
   readonly agentId: string;
   /** The agent row's `updated_at` as text: any change to the agent changes it. */
-  readonly agentVersion: string;
+  readonly agentUpdatedAt: string;
   /** Null for a chat conversation; a support conversation's contact ('' when it has none). */
   readonly supportContactId: string | null;
   /** The sender's sign-in when the request was let in without reading it (auth's live-sign-in.ts). */
@@ -52,6 +52,8 @@ export interface NewTurn {
   /** The files the user's message carries, already checked as theirs; null for none. */
   readonly attachments: StoredAttachment[] | null;
   readonly modelRef: string;
+  /** The agent's published version, which the reply records. */
+  readonly agentVersion: number;
   readonly now: Date;
   readonly expected: TurnExpectation;
   /** The sender's message against their daily cap, counted by this statement (budgets' `countedMessageSql`). */
@@ -116,7 +118,7 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
       and ${conversations.ownerId} = ${value('ownerId')}::uuid
       and ${conversations.agentId} = ${value('agentId')}::uuid
       and exists (select from ${agents} where ${agents.id} = ${value('agentId')}::uuid
-        and ${agents.tenantId} = ${value('tenantId')}::uuid and ${agents.updatedAt}::text = ${value('agentVersion')}::text)
+        and ${agents.tenantId} = ${value('tenantId')}::uuid and ${agents.updatedAt}::text = ${value('agentUpdatedAt')}::text)
       and coalesce((select coalesce(${supportConversations.contactId}::text, '') from ${supportConversations}
         where ${supportConversations.conversationId} = ${conversations.id}), '-') = ${value('supportContact')}::text`);
   // The sender's message counted against their daily cap when the checks hold (none to count: no row).
@@ -155,19 +157,20 @@ function storeTurnStatement(db: Executor, isKeyed: boolean) {
     returning id, last_seq, title, message_count, personality_override`);
   const stored = db.$with('stored', {}).as(sql`
     insert into ${messages}
-      (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at, alive_at,
-        seq)
+      (id, tenant_id, conversation_id, role, content, status, model, agent_version, attachments, created_at,
+        completed_at, alive_at, seq)
     select turn.id, turn.tenant_id, turn.conversation_id, turn.role, turn.content, turn.status, turn.model,
-      turn.attachments, turn.created_at, turn.completed_at, turn.alive_at, bumped.last_seq - turn.seq_back
+      turn.agent_version, turn.attachments, turn.created_at, turn.completed_at, turn.alive_at,
+      bumped.last_seq - turn.seq_back
     from (values
       (${value('userMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid, 'user',
-        ${value('content')}::text, 'complete', null::text, ${value('attachments')}::jsonb, ${value('now')}::timestamptz,
-        ${value('now')}::timestamptz, null::timestamptz, 1),
+        ${value('content')}::text, 'complete', null::text, null::integer, ${value('attachments')}::jsonb,
+        ${value('now')}::timestamptz, ${value('now')}::timestamptz, null::timestamptz, 1),
       (${value('assistantMessageId')}::uuid, ${value('tenantId')}::uuid, ${value('conversationId')}::uuid,
-        'assistant', '', 'streaming', ${value('modelRef')}::text, null::jsonb, ${value('now')}::timestamptz,
-        null::timestamptz, ${value('now')}::timestamptz, 0)
-    ) as turn (id, tenant_id, conversation_id, role, content, status, model, attachments, created_at, completed_at,
-      alive_at, seq_back)
+        'assistant', '', 'streaming', ${value('modelRef')}::text, ${value('agentVersion')}::integer, null::jsonb,
+        ${value('now')}::timestamptz, null::timestamptz, ${value('now')}::timestamptz, 0)
+    ) as turn (id, tenant_id, conversation_id, role, content, status, model, agent_version, attachments, created_at,
+      completed_at, alive_at, seq_back)
     cross join bumped
     where ${isAllowed}
     returning id`);
@@ -248,10 +251,11 @@ export function createTurnStoreRepository() {
         content: turn.content,
         attachments: turn.attachments === null ? null : JSON.stringify(turn.attachments),
         modelRef: turn.modelRef,
+        agentVersion: turn.agentVersion,
         now: turn.now.toISOString(),
         ownerId: expected.ownerId,
         agentId: expected.agentId,
-        agentVersion: expected.agentVersion,
+        agentUpdatedAt: expected.agentUpdatedAt,
         supportContact: expected.supportContactId ?? '-',
         signInUserId: expected.signIn?.userId ?? null,
         signInSessionId: expected.signIn?.sessionId ?? null,

@@ -113,6 +113,8 @@ export const usageLedger = pgTable(
     userId: uuid('user_id'),
     contactId: uuid('contact_id'),
     agentId: uuid('agent_id'),
+    /** The agent's version the call answered as (agent_versions.number), when it was one's. */
+    agentVersion: integer('agent_version'),
     conversationId: uuid('conversation_id'),
     /** The model ref's provider name (`openai`, a tenant's provider, `offline`) and the whole ref. */
     provider: text('provider').notNull(),

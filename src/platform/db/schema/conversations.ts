@@ -130,6 +130,8 @@ export const messages = pgTable(
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
     model: text('model'),
+    /** The version of the agent that wrote a reply (agent_versions.number); null for other messages. */
+    agentVersion: integer('agent_version'),
     inputTokens: integer('input_tokens'),
     outputTokens: integer('output_tokens'),
     reasoningTokens: integer('reasoning_tokens'),
