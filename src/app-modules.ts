@@ -193,7 +193,7 @@ export async function registerModules(
     defaultModelRef: providers.service.defaultModelRef,
     requireKnownModel: providers.service.requireKnownModel,
   });
-  agents.registerRoutes(app, agents.service);
+  agents.registerRoutes(app);
   // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
   // jobs finished, or handed back for a retry) when it closes, before its owner closes the database.
   const jobs = createJobQueue({

@@ -4,6 +4,7 @@ import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../
 import {
   agentKnowledgeSources,
   agentTools,
+  agentVersions,
   agents,
   isLiveSource,
   knowledgeSources,
@@ -11,6 +12,7 @@ import {
   mcpTools,
 } from '../../platform/db/schema/index.js';
 import { inTenant } from '../../platform/db/tenant-scope.js';
+import { settingsOf } from './agent-settings.js';
 
 /** An agent with the ids of the knowledge sources it answers from and the keys of the tools it may call. */
 export type AgentRow = typeof agents.$inferSelect & {
@@ -44,7 +46,16 @@ const maxCatalogTools = 2000;
 export type AgentChanges = Partial<
   Pick<
     AgentRow,
-    'name' | 'instructions' | 'model' | 'temperature' | 'maxOutputTokens' | 'visibility' | 'ownerId' | 'companion'
+    | 'name'
+    | 'instructions'
+    | 'model'
+    | 'temperature'
+    | 'maxOutputTokens'
+    | 'visibility'
+    | 'ownerId'
+    | 'companion'
+    | 'publishedVersion'
+    | 'draftVersion'
   >
 >;
 
@@ -52,7 +63,7 @@ export type AgentChanges = Partial<
 const usableBy = (userId: string) => or(eq(agents.visibility, 'tenant'), eq(agents.ownerId, userId));
 
 export function createAgentsRepository() {
-  return {
+  const repository = {
     /** With `usableBy` only the agents that user may use; without it every agent of the tenant. */
     async listAgents(db: Executor, tenantId: string, filter: { usableBy?: string }, page: PageRequest) {
       return db
@@ -89,9 +100,53 @@ export function createAgentsRepository() {
       return row;
     },
 
-    async insertAgent(db: Executor, agent: typeof agents.$inferInsert): Promise<typeof agents.$inferSelect> {
-      const [row] = await db.insert(agents).values(agent).returning();
-      return row!;
+    /**
+     * The agent, its row locked until the transaction ends: what changes its settings or versions reads it
+     * so, and two such changes of one agent take turns.
+     */
+    async findAgentForUpdate(tx: Executor, tenantId: string, agentId: string): Promise<AgentRow | undefined> {
+      const [row] = await tx
+        .select(agentWithSources)
+        .from(agents)
+        .where(inTenant(agents, tenantId, eq(agents.id, agentId)))
+        .for('update');
+      return row;
+    },
+
+    /** Points the agent at its draft (null: none). Its `updated_at` stays: nothing a turn reads changed. */
+    async setDraft(tx: Executor, tenantId: string, agentId: string, draftVersion: number | null): Promise<void> {
+      await tx
+        .update(agents)
+        .set({ draftVersion })
+        .where(inTenant(agents, tenantId, eq(agents.id, agentId)));
+    },
+
+    /**
+     * A new agent with its lists, and its settings as version 1, published. Call inside a transaction
+     * (with the lists' ids checked): the four writes stand or fall together.
+     */
+    async insertAgent(
+      tx: Executor,
+      agent: typeof agents.$inferInsert,
+      links: { knowledgeSourceIds: readonly string[]; toolKeys: readonly string[] } = {
+        knowledgeSourceIds: [],
+        toolKeys: [],
+      },
+    ): Promise<AgentRow> {
+      const [inserted] = await tx.insert(agents).values(agent).returning();
+      const row = { ...inserted!, knowledgeSourceIds: [...links.knowledgeSourceIds], toolKeys: [...links.toolKeys] };
+      await repository.replaceKnowledgeSources(tx, row.tenantId, row.id, row.knowledgeSourceIds);
+      await repository.replaceTools(tx, row.tenantId, row.id, row.toolKeys);
+      await tx.insert(agentVersions).values({
+        tenantId: row.tenantId,
+        agentId: row.id,
+        number: 1,
+        settings: settingsOf(row),
+        createdBy: row.createdBy,
+        publishedAt: row.createdAt,
+        publishedBy: row.createdBy,
+      });
+      return row;
     },
 
     /** Which of these ids are knowledge sources of the tenant (another tenant's are simply absent). */
@@ -184,6 +239,7 @@ export function createAgentsRepository() {
       return rows.length === 1;
     },
   };
+  return repository;
 }
 
 export type AgentsRepository = ReturnType<typeof createAgentsRepository>;

@@ -67,6 +67,10 @@ export const agentSchema = z.object({
   toolKeys: z.array(z.string()),
   /** Every companion setting, defaults filled in. */
   companion: companionSettingsSchema,
+  /** The version these settings are (GET /v1/agents/{id}/versions): what conversations use. */
+  publishedVersion: z.number().int(),
+  /** The version saved but not yet published, if any. */
+  draftVersion: z.number().int().nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -88,6 +92,8 @@ export const presentAgent = (agent: AgentRow, canEdit: boolean): AgentView => ({
   knowledgeSourceIds: agent.knowledgeSourceIds,
   toolKeys: agent.toolKeys,
   companion: readCompanionSettings(agent.companion),
+  publishedVersion: agent.publishedVersion,
+  draftVersion: agent.draftVersion,
   createdAt: agent.createdAt.toISOString(),
   updatedAt: agent.updatedAt.toISOString(),
 });

@@ -1,6 +1,6 @@
 import { isAdmin, type Actor } from '../../access/actor.js';
 import { canUseAgent } from '../../access/agent-access.js';
-import type { Database, Executor } from '../../platform/db/client.js';
+import type { Database } from '../../platform/db/client.js';
 import { toPage, type Page, type PageRequest } from '../../platform/db/pagination.js';
 import type { AgentVisibility } from '../../platform/db/schema/agents.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
@@ -9,10 +9,14 @@ import type { AgentChanges, AgentRow, AgentsRepository } from './agents.reposito
 import { presentAgent, type AgentView, type CreateAgentInput, type UpdateAgentInput } from './agents.schemas.js';
 import { builtinTools, type CatalogToolView } from './tool-catalog.js';
 import { companionSettingsSchema, readCompanionSettings } from './companion-settings.js';
+import { createAgentLinkChecks } from './agent-links.js';
+import { changedFields, normalisedIds, settingsOf } from './agent-settings.js';
+import type { AgentVersionsRepository } from './versions/agent-versions.repository.js';
 
 export interface AgentsServiceDeps {
   readonly db: Database;
   readonly repository: AgentsRepository;
+  readonly versions: AgentVersionsRepository;
   /**
    * The model an agent created without one gets: DEFAULT_MODEL, else the usual model of the first
    * configured provider (the tenant's own first), else `offline` — what the model picker preselects.
@@ -71,33 +75,15 @@ const toUsableAgent = (agent: AgentRow): UsableAgent => ({
   knowledgeSourceIds: agent.knowledgeSourceIds,
 });
 
-/** Once each, in the order the database lists them (so a view reads the same before and after a write). */
-const normalisedSourceIds = (sourceIds: readonly string[]): string[] => [...new Set(sourceIds)].sort();
-const normalisedToolKeys = normalisedSourceIds;
-
 export function createAgentsService(deps: AgentsServiceDeps) {
-  const { db, repository } = deps;
+  const { db, repository, versions } = deps;
+  const { requireKnowledgeSources, requireTools } = createAgentLinkChecks(repository);
 
   /** Another tenant's agent, or a private agent the caller may not see, is a 404 alike. */
   async function findViewable(actor: Actor, agentId: string): Promise<AgentRow> {
     const agent = await repository.findAgent(db, actor.tenantId, agentId);
     if (!agent || !canView(actor, agent)) throw notFound('Agent', agentId);
     return agent;
-  }
-
-  /** Every id must be a knowledge source of the actor's tenant; another tenant's is as unknown as a made-up one. */
-  async function requireKnowledgeSources(tx: Executor, actor: Actor, sourceIds: readonly string[]): Promise<void> {
-    const found = new Set(await repository.findKnowledgeSourceIds(tx, actor.tenantId, sourceIds));
-    const missing = sourceIds.find((id) => !found.has(id));
-    if (missing) throw notFound('Knowledge source', missing);
-  }
-
-  /** Every `mcp:<id>` key must name an MCP tool of the actor's tenant; another tenant's is unknown alike. */
-  async function requireTools(tx: Executor, actor: Actor, keys: readonly string[]): Promise<void> {
-    const mcpIds = keys.filter((key) => key.startsWith('mcp:')).map((key) => key.slice('mcp:'.length));
-    const found = new Set(await repository.findMcpToolIds(tx, actor.tenantId, mcpIds));
-    const missing = mcpIds.find((id) => !found.has(id));
-    if (missing) throw notFound('Tool', missing);
   }
 
   /**
@@ -125,6 +111,8 @@ export function createAgentsService(deps: AgentsServiceDeps) {
   }
 
   return {
+    findModifiable,
+
     async list(actor: Actor, page: PageRequest): Promise<Page<AgentView>> {
       const filter = isAdmin(actor) ? {} : { usableBy: actor.userId };
       return toPage(await repository.listAgents(db, actor.tenantId, filter, page), page.limit, (agent) =>
@@ -140,34 +128,35 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     async create(actor: Actor, input: CreateAgentInput): Promise<AgentView> {
       const visibility = input.visibility ?? (isAdmin(actor) ? 'tenant' : 'private');
       requireVisibilityAllowed(actor, visibility);
-      const knowledgeSourceIds = normalisedSourceIds(input.knowledgeSourceIds);
-      const toolKeys = normalisedToolKeys(input.toolKeys);
+      const knowledgeSourceIds = normalisedIds(input.knowledgeSourceIds);
+      const toolKeys = normalisedIds(input.toolKeys);
       // Read before the transaction: embedded storage has one connection, which the transaction holds.
       const model = input.model ?? (await deps.defaultModelRef(actor.tenantId));
       if (input.model !== undefined) await deps.requireKnownModel(actor.tenantId, input.model);
       else await requireUsableDefault(actor.tenantId, model);
       if (input.companion?.utilityModel) await deps.requireKnownModel(actor.tenantId, input.companion.utilityModel);
       const agent = await db.transaction(async (tx) => {
-        await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
-        await requireTools(tx, actor, toolKeys);
-        const inserted = await repository.insertAgent(tx, {
-          id: newId(),
-          tenantId: actor.tenantId,
-          ownerId: ownerFor(actor, undefined, visibility),
-          visibility,
-          name: input.name,
-          instructions: input.instructions,
-          model,
-          temperature: input.temperature ?? null,
-          maxOutputTokens: input.maxOutputTokens ?? null,
-          companion: companionSettingsSchema.parse(input.companion ?? {}),
-          createdBy: actor.userId,
-        });
-        await repository.replaceKnowledgeSources(tx, actor.tenantId, inserted.id, knowledgeSourceIds);
-        await repository.replaceTools(tx, actor.tenantId, inserted.id, toolKeys);
-        return inserted;
+        await requireKnowledgeSources(tx, actor.tenantId, knowledgeSourceIds);
+        await requireTools(tx, actor.tenantId, toolKeys);
+        return repository.insertAgent(
+          tx,
+          {
+            id: newId(),
+            tenantId: actor.tenantId,
+            ownerId: ownerFor(actor, undefined, visibility),
+            visibility,
+            name: input.name,
+            instructions: input.instructions,
+            model,
+            temperature: input.temperature ?? null,
+            maxOutputTokens: input.maxOutputTokens ?? null,
+            companion: companionSettingsSchema.parse(input.companion ?? {}),
+            createdBy: actor.userId,
+          },
+          { knowledgeSourceIds, toolKeys },
+        );
       });
-      return presentAgent({ ...agent, knowledgeSourceIds, toolKeys }, true);
+      return presentAgent(agent, true);
     },
 
     async update(actor: Actor, agentId: string, input: UpdateAgentInput): Promise<AgentView> {
@@ -184,27 +173,43 @@ export function createAgentsService(deps: AgentsServiceDeps) {
         ...(companion !== undefined && { companion: { ...readCompanionSettings(agent.companion), ...companion } }),
         ...(visibility !== undefined && { visibility, ownerId: ownerFor(actor, agent, visibility) }),
       };
-      const knowledgeSourceIds = given === undefined ? agent.knowledgeSourceIds : normalisedSourceIds(given);
-      const toolKeys = givenTools === undefined ? agent.toolKeys : normalisedToolKeys(givenTools);
-      // The list is replaced whole, with the other changes, or not at all. The agent's row is updated
-      // first: its lock makes PATCHes of one agent wait for each other (their deletes and inserts of
-      // its lists collided), and an agent deleted meanwhile is found gone (404) before anything is written.
+      // The list is replaced whole, with the other changes, or not at all. The agent's row is locked
+      // first: PATCHes of one agent wait for each other (their deletes and inserts of its lists
+      // collided), and an agent deleted meanwhile is found gone (404) before anything is written.
       const updated = await db.transaction(async (tx) => {
+        const before = await repository.findAgentForUpdate(tx, actor.tenantId, agentId);
+        if (!before) return undefined;
+        const knowledgeSourceIds = given === undefined ? before.knowledgeSourceIds : normalisedIds(given);
+        const toolKeys = givenTools === undefined ? before.toolKeys : normalisedIds(givenTools);
         const row = await repository.updateAgent(tx, actor.tenantId, agentId, changes);
-        if (!row) return undefined;
         if (given !== undefined) {
-          await requireKnowledgeSources(tx, actor, knowledgeSourceIds);
+          await requireKnowledgeSources(tx, actor.tenantId, knowledgeSourceIds);
           await repository.replaceKnowledgeSources(tx, actor.tenantId, agentId, knowledgeSourceIds);
         }
         if (givenTools !== undefined) {
-          await requireTools(tx, actor, toolKeys);
+          await requireTools(tx, actor.tenantId, toolKeys);
           await repository.replaceTools(tx, actor.tenantId, agentId, toolKeys);
         }
-        return row;
+        const after = { ...row!, knowledgeSourceIds, toolKeys };
+        // A change of how it answers is a new version, published as it is saved; a rename is not.
+        const settings = settingsOf(after);
+        if (changedFields(settingsOf(before), settings).length === 0) return after;
+        const version = await versions.insertNext(tx, {
+          tenantId: actor.tenantId,
+          agentId,
+          settings,
+          note: null,
+          createdBy: actor.userId,
+          publishedAt: new Date(),
+        });
+        const published = await repository.updateAgent(tx, actor.tenantId, agentId, {
+          publishedVersion: version.number,
+        });
+        return { ...published!, knowledgeSourceIds, toolKeys };
       });
       if (!updated) throw notFound('Agent', agentId);
       // Only its owner or an administrator gets this far, and a member cannot share an agent away.
-      return presentAgent({ ...updated, knowledgeSourceIds, toolKeys }, true);
+      return presentAgent(updated, true);
     },
 
     async remove(actor: Actor, agentId: string): Promise<void> {
