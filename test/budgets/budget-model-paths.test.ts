@@ -334,6 +334,15 @@ describe('budgets on every model path', () => {
     });
     const conversation = await createConversation(t.app, admin, agent.id);
     const first = await sent(admin, conversation.id, 'My name is Ada.');
+    // The first message's memory is read before the budget is cut: otherwise its job, run late on a
+    // loaded machine, could take the crossing message too while a token was left, and nothing is refused.
+    await eventually(async () => {
+      const { rows } = await t.database.executeSql(
+        `select 1 from pgboss.job where name = 'companion.remember' and data->>'messageId' = $1 and state = 'completed'`,
+        [first.userMessage.id],
+      );
+      return rows.length === 1 ? true : undefined;
+    }, 30_000);
     await leaveOneToken(t.app, admin);
     // Admitted, crosses the budget; the summary (2 turns) and memory jobs it queues are then refused.
     const crossing = await sent(admin, conversation.id, 'I live in Oslo.');

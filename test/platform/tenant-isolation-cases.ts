@@ -115,6 +115,15 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.agentId }),
     bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
   },
+  // A's agent's versions and draft: the agent is refused as missing before any version is looked for.
+  '/v1/agents/:id/versions': { foreign: (a) => ({ id: a.agentId }) },
+  '/v1/agents/:id/versions/:number': { foreign: (a) => ({ id: a.agentId, number: '1' }) },
+  '/v1/agents/:id/versions/:number/diff': { foreign: (a) => ({ id: a.agentId, number: '1' }) },
+  '/v1/agents/:id/versions/:number/publish': { foreign: (a) => ({ id: a.agentId, number: '1' }) },
+  '/v1/agents/:id/draft': {
+    foreign: (a) => ({ id: a.agentId }),
+    bodies: { PUT: () => json({ instructions: 'Drafted elsewhere' }) },
+  },
   // Memories are the caller's own: A's agent is refused before any memory is looked for.
   '/v1/agents/:id/memories': { foreign: (a) => ({ id: a.agentId }) },
   // The caller's own choice about A's agent: the agent is refused as missing.
@@ -462,7 +471,9 @@ export const fillPattern = (pattern: string, params: Ids): string =>
     return value;
   });
 
-export const unknownIds = (ids: Ids): Ids => Object.fromEntries(Object.keys(ids).map((name) => [name, randomUUID()]));
+/** Every id made one that exists nowhere; a number in the path (a version's) is a position, not an object, and stays. */
+export const unknownIds = (ids: Ids): Ids =>
+  Object.fromEntries(Object.entries(ids).map(([name, value]) => [name, /^\d+$/.test(value) ? value : randomUUID()]));
 
 /** An answer as a client could compare it. */
 export interface ComparableAnswer {
