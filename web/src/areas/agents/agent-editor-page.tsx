@@ -3,6 +3,7 @@ import { useNavigate, useParams } from 'react-router';
 import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { AgentForm } from './agent-form';
+import { AgentVersionsSection } from './agent-versions-section';
 import {
   agentKeys,
   useAgent,
@@ -24,6 +25,13 @@ function AgentEditor(props: { agent?: Agent }) {
   const modelChoices = useModelChoices();
   const knowledgeSources = useKnowledgeSourceChoices();
   const { agent } = props;
+
+  // A draft holds how the agent answers, not its name or who may use it (docs/agents.md).
+  const saveDraft = useExclusiveMutation({
+    mutationFn: ({ name: _name, visibility: _visibility, ...settings }: AgentInput) =>
+      api.put(`/v1/agents/${agent!.id}/draft`, settings),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: agentKeys.all }),
+  });
 
   const save = useExclusiveMutation({
     mutationFn: (input: AgentInput) =>
@@ -47,11 +55,18 @@ function AgentEditor(props: { agent?: Agent }) {
         onRetryKnowledgeSources={() => void knowledgeSources.refetch()}
         canShare={hasRoleAtLeast(session.user.role, 'tenant_admin')}
         tenantName={session.tenant.name}
-        isBusy={save.isPending}
-        error={save.error}
+        isBusy={save.isPending || saveDraft.isPending}
+        error={save.error ?? saveDraft.error}
         onSubmit={(input) => save.mutate(input)}
+        {...(agent && { onSaveDraft: (input: AgentInput) => saveDraft.mutate(input) })}
         onCancel={() => void navigate(agentsPath)}
       />
+      {saveDraft.isSuccess ? (
+        <p role="status" className="muted">
+          Saved as a draft: conversations keep the published version until you publish it below.
+        </p>
+      ) : null}
+      {agent ? <AgentVersionsSection agent={agent} /> : null}
     </section>
   );
 }

@@ -39,6 +39,7 @@ function agentsServer(role: 'member' | 'tenant_admin', onSave: (body: unknown) =
       // Before `:id`, which would match it too.
       'GET /v1/agents/tool-catalog': () => Response.json({ items: [] }),
       'GET /v1/agents/:id': () => Response.json(storedAgent),
+      'GET /v1/agents/:id/versions': () => Response.json({ items: [], nextBefore: null }),
       'POST /v1/agents': (call) => onSave(call.body),
       'PATCH /v1/agents/:id': (call) => onSave(call.body),
     },
@@ -184,6 +185,7 @@ describe('agent form', () => {
       'GET /v1/providers/models': modelChoices,
       'GET /v1/agents/tool-catalog': () => Response.json({ items: [] }),
       'GET /v1/agents/:id': () => Response.json(storedAgent),
+      'GET /v1/agents/:id/versions': () => Response.json({ items: [], nextBefore: null }),
       'GET /v1/knowledge-sources': () => problem(503, 'unavailable', 'Knowledge sources are unavailable right now'),
       'PATCH /v1/agents/:id': (call) => Response.json({ ...storedAgent, ...(call.body as object) }),
       'GET /v1/agents': () => pageOf([]),

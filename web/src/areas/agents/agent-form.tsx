@@ -23,6 +23,8 @@ export interface AgentFormProps {
   isBusy: boolean;
   error: unknown;
   onSubmit: (input: AgentInput) => void;
+  /** Editing only: saves the settings as the agent's draft (docs/agents.md) instead of publishing them. */
+  onSaveDraft?: (input: AgentInput) => void;
   onCancel: () => void;
 }
 
@@ -57,8 +59,7 @@ export function AgentForm(props: AgentFormProps) {
   const offered = modelChoices?.models ?? ['offline'];
   const options = model && !offered.includes(model) ? [model, ...offered] : offered;
 
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  function collect(): AgentInput {
     const unset = isEditing ? null : undefined;
     const input: AgentInput = {
       name: name.trim(),
@@ -79,7 +80,12 @@ export function AgentForm(props: AgentFormProps) {
     // Members' agents are private; only an administrator chooses.
     if (canShare) input.visibility = visibility;
     else if (!isEditing) input.visibility = 'private';
-    props.onSubmit(input);
+    return input;
+  }
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    props.onSubmit(collect());
   }
 
   return (
@@ -221,6 +227,18 @@ export function AgentForm(props: AgentFormProps) {
         <button type="submit" className="primary" disabled={props.isBusy || !model}>
           {props.isBusy ? 'Saving…' : isEditing ? 'Save changes' : 'Create agent'}
         </button>
+        {props.onSaveDraft && (
+          <button
+            type="button"
+            disabled={props.isBusy || !model}
+            onClick={(event) => {
+              if (event.currentTarget.form?.reportValidity() === false) return;
+              props.onSaveDraft?.(collect());
+            }}
+          >
+            Save as draft
+          </button>
+        )}
         <button type="button" onClick={props.onCancel}>
           Cancel
         </button>

@@ -22,6 +22,9 @@ export interface Agent {
   companion?: CompanionSettings;
   ownerId: string | null;
   createdBy: string | null;
+  /** The version conversations use, and the draft waiting beside it (docs/agents.md). */
+  publishedVersion?: number;
+  draftVersion?: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -57,6 +60,8 @@ export const agentKeys = {
   all: ['agents'] as const,
   list: ['agents', 'list'] as const,
   one: (id: string) => ['agents', 'one', id] as const,
+  versions: (id: string) => ['agents', 'versions', id] as const,
+  diff: (id: string, number: number) => ['agents', 'diff', id, number] as const,
   models: ['providers', 'models'] as const,
   /** Under the knowledge area's root key, so a new or renamed source shows up here too. */
   knowledgeSources: ['knowledge', 'agent-picker'] as const,

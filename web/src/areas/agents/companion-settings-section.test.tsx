@@ -31,6 +31,7 @@ function server(onSave: (body: unknown) => Response) {
     'GET /v1/knowledge-sources': () => pageOf([]),
     'GET /v1/agents/tool-catalog': () => Response.json({ items: [] }),
     'GET /v1/agents/:id': () => Response.json(storedAgent),
+    'GET /v1/agents/:id/versions': () => Response.json({ items: [], nextBefore: null }),
     'POST /v1/agents': (call) => onSave(call.body),
     'PATCH /v1/agents/:id': (call) => onSave(call.body),
   });

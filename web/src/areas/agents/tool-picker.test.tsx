@@ -72,6 +72,7 @@ function agentsServer(toolCatalog: () => Response, onSave: (body: unknown) => Re
     'GET /v1/knowledge-sources': () => pageOf([]),
     'GET /v1/agents/tool-catalog': toolCatalog,
     'GET /v1/agents/:id': () => Response.json(storedAgent),
+    'GET /v1/agents/:id/versions': () => Response.json({ items: [], nextBefore: null }),
     'POST /v1/agents': (call) => onSave(call.body),
     'PATCH /v1/agents/:id': (call) => onSave(call.body),
   });
