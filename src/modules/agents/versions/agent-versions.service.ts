@@ -69,10 +69,10 @@ export function createAgentVersionsService(deps: AgentVersionsServiceDeps) {
     }
   }
 
-  async function getVersion(actor: Actor, agentId: string, number: number): Promise<AgentVersionView> {
-    const agent = await deps.findModifiable(actor, agentId);
+  /** Version `number` of an agent the caller was found to be allowed to change, with what it changed. */
+  async function versionOf(agent: AgentRow, number: number): Promise<AgentVersionView> {
     const row = await findVersion(db, agent, number);
-    const previous = number > 1 ? await versions.find(db, actor.tenantId, agentId, number - 1) : undefined;
+    const previous = number > 1 ? await versions.find(db, agent.tenantId, agent.id, number - 1) : undefined;
     return present(agent, row, previous);
   }
 
@@ -90,12 +90,14 @@ export function createAgentVersionsService(deps: AgentVersionsServiceDeps) {
       };
     },
 
-    get: getVersion,
+    async get(actor: Actor, agentId: string, number: number): Promise<AgentVersionView> {
+      return versionOf(await deps.findModifiable(actor, agentId), number);
+    },
 
     async draft(actor: Actor, agentId: string): Promise<AgentVersionView> {
       const agent = await deps.findModifiable(actor, agentId);
       if (agent.draftVersion === null) throw notFound('Draft of agent', agentId);
-      return getVersion(actor, agentId, agent.draftVersion);
+      return versionOf(agent, agent.draftVersion);
     },
 
     /**
