@@ -179,3 +179,39 @@ describe('refresh across tabs', () => {
     await expect(createSessionStore(server.fetchImpl).refresh()).resolves.toMatchObject({ accessToken: 'token-2' });
   });
 });
+
+describe('signing out', () => {
+  it('is signed out before the logout request leaves, and a sign-in waits for its answer', async () => {
+    const events: string[] = [];
+    let answerLogout: () => void = () => undefined;
+    const logoutAnswered = new Promise<void>((resolve) => (answerLogout = resolve));
+    const fetchImpl = (async (input: RequestInfo | URL) => {
+      const url = input.toString();
+      events.push(`sent ${url}`);
+      if (url === '/v1/auth/sso/logout') {
+        await logoutAnswered;
+        events.push('logout answered');
+        return Response.json({ endSessionUrl: null });
+      }
+      return Response.json(session('token-new'));
+    }) as typeof fetch;
+    const sessions = createSessionStore(fetchImpl);
+    await sessions.signIn('a@example.test', 'a password');
+    events.length = 0;
+    sessions.subscribe((signedIn) => events.push(signedIn ? 'signed in' : 'signed out'));
+
+    const signingOut = sessions.signOut();
+    const signingIn = sessions.signIn('a@example.test', 'a password');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    answerLogout();
+    await Promise.all([signingOut, signingIn]);
+
+    expect(events).toEqual([
+      'signed out',
+      'sent /v1/auth/sso/logout',
+      'logout answered',
+      'sent /v1/auth/login',
+      'signed in',
+    ]);
+  });
+});

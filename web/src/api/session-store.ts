@@ -61,6 +61,8 @@ function withRefreshLock<T>(task: () => Promise<T>): Promise<T> {
 export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(...args)) {
   let current: Session | null = null;
   let inFlightRefresh: Promise<Session | null> | null = null;
+  /** The sign-out request on its way: a sign-in waits for it, lest its answer clear the new cookie. */
+  let endingSession: Promise<unknown> = Promise.resolve();
   const listeners = new Set<Listener>();
 
   const set = (session: Session | null) => {
@@ -69,6 +71,7 @@ export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(
   };
 
   const requestSession = async (path: string, body: unknown): Promise<Session> => {
+    await endingSession;
     const response = await fetchImpl(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-parley-session': 'cookie' },
@@ -150,13 +153,17 @@ export function createSessionStore(fetchImpl: typeof fetch = (...args) => fetch(
      * sign-on whose provider has one (the caller sends the browser there), else null.
      */
     async signOut(): Promise<string | null> {
-      const response = await fetchImpl('/v1/auth/sso/logout', {
+      // Signed out here first: the server closes the session's live socket as it ends the session, and
+      // a client still signed in would reconnect, asking for a ticket with the ended token (a 401).
+      set(null);
+      const request = fetchImpl('/v1/auth/sso/logout', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         credentials: 'same-origin',
         body: '{}',
       }).catch(() => undefined);
-      set(null);
+      endingSession = request;
+      const response = await request;
       if (!response?.ok) return null;
       const body = (await response.json().catch(() => ({}))) as { endSessionUrl?: unknown };
       return typeof body.endSessionUrl === 'string' ? body.endSessionUrl : null;
