@@ -27,6 +27,11 @@ import { createKnowledgeModule } from './modules/knowledge/index.js';
 import { createMcpModule } from './modules/mcp/index.js';
 import { createParleyMcpEndpoint } from './modules/mcp/parley-server/index.js';
 import { createOpenAICompatModule } from './modules/openai-compat/index.js';
+import {
+  createConversationTranscripts,
+  createEvaluationsModule,
+  type EvaluationsModule,
+} from './modules/evaluations/index.js';
 import { createProjectsModule } from './modules/projects/index.js';
 import { createPricingModule } from './modules/pricing/index.js';
 import { createProvidersModule } from './modules/providers/index.js';
@@ -188,10 +193,14 @@ export async function registerModules(
     requireKnownModel: providers.service.requireKnownModel,
   });
   tenants.registerRoutes(app, tenants.service);
+  // The evaluations module is built last (it answers through chat); publishing asks its gate at call time.
+  // eslint-disable-next-line prefer-const -- assigned once the modules it answers through are built
+  let evaluations: EvaluationsModule | undefined;
   const agents = createAgentsModule({
     db: database.db,
     defaultModelRef: providers.service.defaultModelRef,
     requireKnownModel: providers.service.requireKnownModel,
+    publishGate: (executor, check) => evaluations?.gate.requireBeforePublish(executor, check) ?? Promise.resolve(),
   });
   agents.registerRoutes(app);
   // Background jobs run on pg-boss in the same database: started once the app is ready, stopped (running
@@ -465,6 +474,34 @@ export async function registerModules(
     logger: deps.logger,
   });
   await openAICompat.registerRoutes(app);
+  // Evaluations (docs/agents.md): a set's cases answered by versions of an agent, through chat's resolver
+  // (budgets and ledger, path `evaluation`), as jobs.
+  evaluations = createEvaluationsModule({
+    db: database.db,
+    logger: deps.logger,
+    jobs,
+    events,
+    findModifiableAgent: agents.service.findModifiable,
+    versionSettings: agents.versionSettings,
+    requireKnownModel: providers.service.requireKnownModel,
+    transcripts: createConversationTranscripts({
+      chatHistory: (actor, id, query) => conversations.messages.listHistory(actor, id, query),
+      deskLines: (actor, id, query) => inbox.desk.listMessages(actor, id, query),
+    }),
+    answering: {
+      resolveModel: chat.resolveModel,
+      modelStream: chat.modelStream,
+      knowledgeSearch: knowledge.search,
+      modelTimeoutMs: config.modelTimeoutMs,
+      costOf: async (tenantId, modelRef, inputTokens, outputTokens) => {
+        const { costUsd, unpriced } = await pricing.service.costOf(tenantId, [{ modelRef, inputTokens, outputTokens }]);
+        return unpriced.length > 0 ? undefined : Math.round(costUsd * 1_000_000);
+      },
+    },
+    tuning: deps.evaluations,
+  });
+  if (deps.runsJobs ?? true) evaluations.registerJobs();
+  evaluations.registerRoutes(app);
 
   mcp.registerRoutes(app);
   // Parley itself as an MCP server (/mcp), over the same services as the HTTP API.

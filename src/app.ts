@@ -48,6 +48,7 @@ import { createMetrics, type Metrics } from './platform/metrics.js';
 import type { ServerKeys } from './platform/secrets.js';
 import type { Shutdown } from './platform/shutdown.js';
 import type { Redis } from 'ioredis';
+import type { EvaluationTuning } from './modules/evaluations/index.js';
 
 /** What the `parley` commands that act inside a tenant call, the same objects the HTTP routes call. */
 export interface CommandServices {
@@ -83,6 +84,8 @@ export interface AppDeps {
   readonly shutdown?: Shutdown;
   /** The proactive scheduler's clock (tests move it instead of sleeping); real time by default. */
   readonly clock?: () => Date;
+  /** Evaluation runs' bounds (tests narrow them); defaults in src/modules/evaluations/index.ts. */
+  readonly evaluations?: Partial<EvaluationTuning>;
 }
 
 /** Builds the HTTP app from its dependencies. No side effects on import; main.ts owns the process. */

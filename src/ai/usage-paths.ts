@@ -25,6 +25,8 @@ export const usagePaths = [
   'rerank',
   /** An audio attachment turned into text when its message is sent. */
   'transcription',
+  /** An evaluation run's answers, and its judge model's scores (modules/evaluations). */
+  'evaluation',
 ] as const;
 
 export type UsagePath = (typeof usagePaths)[number];

@@ -51,6 +51,15 @@ export interface FakeOpenAIBehaviour {
    * saying it found nothing about "<their words>"): what an erasure must not leave behind.
    */
   readonly echoesUser?: boolean;
+  /**
+   * Decides each answer from what the model is asked, as a real model would: the system prompt (an
+   * agent's instructions, a judge's) and the last user message. Undefined keeps the behaviour's answer.
+   */
+  readonly answers?: (asked: {
+    system: string;
+    user: string;
+    toolNames: readonly string[];
+  }) => FakeOpenAIStep | undefined;
 }
 
 /**
@@ -142,7 +151,16 @@ export async function startFakeOpenAIServer(
     if (request.method === 'POST' && request.path.endsWith('/chat/completions')) {
       sequence += 1;
       const next = nextBehaviour();
-      const answer = next.echoesUser ? { ...next, replyTokens: ['You wrote: ', lastUserText(request.body)] } : next;
+      const decided = next.answers?.(askedOf(request.body));
+      const answer = decided
+        ? {
+            ...next,
+            replyTokens: decided.replyTokens ?? [],
+            ...(decided.toolCalls && { toolCalls: decided.toolCalls }),
+          }
+        : next.echoesUser
+          ? { ...next, replyTokens: ['You wrote: ', lastUserText(request.body)] }
+          : next;
       return answerCompletion({ request, response, signal }, answer, `chatcmpl-fake-${sequence}`);
     }
     sendJson(response, 404, {
@@ -170,6 +188,22 @@ export async function startFakeOpenAIServer(
       scriptStep = 0;
     },
     close: server.close,
+  };
+}
+
+/** What a request asks: its system text, its last user message and the tools it offers. */
+function askedOf(body: unknown) {
+  const { messages = [], tools = [] } = (body ?? {}) as {
+    messages?: { role?: string; content?: unknown }[];
+    tools?: { function?: { name?: string } }[];
+  };
+  return {
+    system: messages
+      .filter((message) => message.role === 'system' || message.role === 'developer')
+      .map((message) => contentText(message.content))
+      .join('\n'),
+    user: lastUserText(body),
+    toolNames: tools.map((tool) => tool.function?.name ?? ''),
   };
 }
 

@@ -39,6 +39,8 @@ export async function buildTestApp(
     shutdown?: AppDeps['shutdown'];
     /** The proactive scheduler's clock. */
     clock?: AppDeps['clock'];
+    /** Evaluation runs' bounds. */
+    evaluations?: AppDeps['evaluations'];
   } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
@@ -80,6 +82,7 @@ export async function buildTestApp(
     runsJobs: options.runsJobs,
     shutdown: options.shutdown,
     clock: options.clock,
+    evaluations: options.evaluations,
   });
   await app.ready();
   return {

@@ -4,7 +4,7 @@ import { registerAgentsRoutes } from './agents.routes.js';
 import { createAgentsService } from './agents.service.js';
 import { createAgentVersionsRepository } from './versions/agent-versions.repository.js';
 import { registerAgentVersionsRoutes } from './versions/agent-versions.routes.js';
-import { createAgentVersionsService } from './versions/agent-versions.service.js';
+import { createAgentVersionsService, type PublishGateCheck } from './versions/agent-versions.service.js';
 import type { App } from '../../platform/http/types.js';
 
 export interface AgentsModuleDeps {
@@ -13,6 +13,8 @@ export interface AgentsModuleDeps {
   readonly defaultModelRef: (tenantId: string) => Promise<string>;
   /** Refuses a model no configured provider serves, when an agent is saved with it. */
   readonly requireKnownModel: (tenantId: string, modelRef: string) => Promise<void>;
+  /** Asked as a version is published, in its transaction (the evaluations module's gate); refuses with a 409. */
+  readonly publishGate?: PublishGateCheck;
 }
 
 /** `service` also serves as conversations' AgentDirectory (findUsable, listUsable). */
@@ -32,10 +34,14 @@ export function createAgentsModule(deps: AgentsModuleDeps) {
     versions: versionsRepository,
     findModifiable: service.findModifiable,
     requireKnownModel: deps.requireKnownModel,
+    publishGate: deps.publishGate,
   });
   return {
     service,
     versions,
+    /** A version's settings, for a caller that has checked who may read them (an evaluation run). */
+    versionSettings: async (tenantId: string, agentId: string, number: number) =>
+      (await versionsRepository.find(deps.db, tenantId, agentId, number))?.settings,
     registerRoutes: (app: App) => {
       registerAgentsRoutes(app, service);
       registerAgentVersionsRoutes(app, versions);
@@ -44,3 +50,5 @@ export function createAgentsModule(deps: AgentsModuleDeps) {
 }
 
 export type { AgentsService, UsableAgent } from './agents.service.js';
+export { modelRefSchema } from './model-ref-schema.js';
+export type { PublishGateCheck } from './versions/agent-versions.service.js';

@@ -17,7 +17,23 @@ export interface AgentVersionsServiceDeps {
   /** The agent, for someone who may change it (its owner, an administrator); 404 or 403 otherwise. */
   readonly findModifiable: (actor: Actor, agentId: string) => Promise<AgentRow>;
   readonly requireKnownModel: (tenantId: string, modelRef: string) => Promise<void>;
+  readonly publishGate?: PublishGateCheck | undefined;
 }
+
+/**
+ * A rule a publish must pass, asked in the publish's transaction with the agent's row locked (the
+ * evaluations module's gate: docs/agents.md, "A gate before publish"). Throws the refusal.
+ */
+export type PublishGateCheck = (
+  executor: Executor,
+  check: {
+    readonly tenantId: string;
+    readonly agentId: string;
+    readonly version: number;
+    readonly publishedVersion: number;
+    readonly wasPublishedBefore: boolean;
+  },
+) => Promise<void>;
 
 const stateOf = (agent: Pick<AgentRow, 'publishedVersion' | 'draftVersion'>, number: number) =>
   number === agent.publishedVersion ? 'published' : number === agent.draftVersion ? 'draft' : 'earlier';
@@ -167,6 +183,13 @@ export function createAgentVersionsService(deps: AgentVersionsServiceDeps) {
         const agent = await agents.findAgentForUpdate(tx, actor.tenantId, agentId);
         if (!agent) throw notFound('Agent', agentId);
         if (agent.publishedVersion === number) return agent;
+        await deps.publishGate?.(tx, {
+          tenantId: actor.tenantId,
+          agentId,
+          version: number,
+          publishedVersion: agent.publishedVersion,
+          wasPublishedBefore: wanted.publishedAt !== null,
+        });
         const { settings } = wanted;
         await requireLinksStillThere(tx, actor.tenantId, number, settings);
         const row = await agents.updateAgent(tx, actor.tenantId, agentId, {

@@ -1,6 +1,7 @@
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
+  LanguageModelV3FunctionTool,
   LanguageModelV3FinishReason,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
@@ -24,6 +25,8 @@ export interface ModelStreamRequest {
   /** More of the call's settings, as a caller of the OpenAI-compatible API may choose them. */
   readonly sampling?: SamplingSettings;
   readonly timeoutMs: number;
+  /** Tools the model may call; their calls come back as `tool-call` events and are not run here (an evaluation's handoff). */
+  readonly tools?: readonly LanguageModelV3FunctionTool[];
   /**
    * Cancels the call: a stateless caller that went away, or a chat turn's node stopping (a client that
    * leaves does not cancel a chat turn: its reply is finished and stored).
@@ -120,6 +123,7 @@ export async function streamModelReply(
         prompt: toModelPrompt(request.system, request.messages),
         temperature: request.temperature,
         maxOutputTokens: request.maxOutputTokens,
+        ...(request.tools && { tools: [...request.tools] }),
         abortSignal,
       },
       deps.maxRetries ?? 0,

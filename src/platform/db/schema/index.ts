@@ -15,3 +15,4 @@ export * from './budgets.js';
 export * from './analytics.js';
 export * from './sso.js';
 export * from './email.js';
+export * from './evaluations.js';

@@ -10,6 +10,7 @@ export const webhookEventTypes = [
   'document.ready',
   'document.failed',
   'budget.threshold_reached',
+  'evaluation.completed',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
