@@ -87,6 +87,8 @@ export async function startEmailDesk(options: { maxMailBytes: number; env?: Reco
     platformAdmin,
     admin,
     operator,
+    /** The AI inbox's agent. */
+    agent,
     aiInbox,
     humanInbox,
     async conversationsOf(inboxId: string) {
