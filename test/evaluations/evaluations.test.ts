@@ -20,6 +20,8 @@ interface ArmSummary {
   checks: Record<string, { asked: number; passed: number }>;
   judge: { faithfulness: number | null; relevance: number | null } | null;
   inputTokens: number;
+  handoffs: number;
+  costMicros: number | null;
 }
 interface Run {
   id: string;
@@ -207,11 +209,53 @@ describe('evaluation runs', () => {
     );
     expect(delivered.isVerified).toBe(true);
     expect(delivered.payload?.data).toMatchObject({ run: { id: run.id, status: 'completed' } });
+    // Analytics groups the agent's spend by version: each version's evaluation calls apart from its use.
+    const conversation = await createConversation(t.app, admin, agent.id);
+    await ok(
+      call(admin, 'POST', `/v1/conversations/${conversation.id}/messages`, { content: 'Can parcels be returned?' }),
+      201,
+    );
+    const overview = await ok<{
+      totals: { spendByVersion: { version: number; calls: number; evaluationCalls: number }[] };
+    }>(call(admin, 'GET', `/v1/analytics/overview?agentId=${agent.id}`));
+    expect(
+      overview.totals.spendByVersion.map(({ version, calls, evaluationCalls }) => ({
+        version,
+        calls,
+        evaluationCalls,
+      })),
+    ).toEqual([
+      { version: 2, calls: 3, evaluationCalls: 3 },
+      // The turn's reply, and its title (written by the same version's model).
+      { version: 1, calls: expect.any(Number) as number, evaluationCalls: 3 },
+    ]);
+    expect(overview.totals.spendByVersion[1]!.calls).toBeGreaterThan(3);
     // The draft changed nothing a conversation gets.
     const agentNow = await ok<{ publishedVersion: number; draftVersion: number }>(
       call(admin, 'GET', `/v1/agents/${agent.id}`),
     );
     expect(agentNow).toMatchObject({ publishedVersion: 1, draftVersion: 2 });
+  });
+
+  it('runs on the built-in offline model: it cites what it found, and hands over what it did not', async () => {
+    const agent = await newAgent('offline');
+    const setId = (await ok<{ id: string }>(call(admin, 'POST', '/v1/evaluation-sets', { name: 'Offline' }), 201)).id;
+    const jsonl = [
+      { question: 'How long can parcels be returned?', expectedSources: ['returns.md'], expectHandoff: false },
+      { question: 'Do you sell gift vouchers for zeppelins?', expectHandoff: true },
+    ]
+      .map((line) => JSON.stringify(line))
+      .join('\n');
+    await ok(call(admin, 'POST', `/v1/evaluation-sets/${setId}/imports`, { format: 'jsonl', content: jsonl }));
+    const started = await ok<Run>(
+      call(admin, 'POST', '/v1/evaluation-runs', { setId, agentId: agent.id, arms: [{}] }),
+      201,
+    );
+    const run = await finished(started.id);
+    expect(run).toMatchObject({ status: 'completed', arms: [{ model: 'offline' }] });
+    expect(run.summary[0]).toMatchObject({ passed: 2, handoffs: 1, costMicros: 0 });
+    const cases = await ok<{ items: RunCase[] }>(call(admin, 'GET', `/v1/evaluation-runs/${run.id}/cases`));
+    expect(cases.items[0]!.answers[0]!.citations.map((citation) => citation.documentId)).toEqual([documentId]);
   });
 
   it('holds a publish behind the gate until a run shows the draft passes no fewer cases', async () => {

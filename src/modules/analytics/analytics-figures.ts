@@ -151,6 +151,34 @@ function spendByPathOf(rows: readonly SpendGroupRow[]): AnalyticsOverview['total
     .sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls || a.path.localeCompare(b.path));
 }
 
+/**
+ * Calls, tokens and cost per version of the agent read (`agentId`), newest version first; evaluation
+ * runs' calls counted apart, so a version tried before it was published is told from one in use.
+ */
+function spendByVersionOf(rows: readonly SpendGroupRow[]): AnalyticsOverview['totals']['spendByVersion'] {
+  const byVersion = new Map<number, AnalyticsOverview['totals']['spendByVersion'][number]>();
+  for (const row of rows) {
+    if (row.agentVersion === null) continue;
+    const entry = byVersion.get(row.agentVersion) ?? {
+      version: row.agentVersion,
+      calls: 0,
+      evaluationCalls: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+    };
+    entry.calls += row.calls;
+    if (row.path === 'evaluation') entry.evaluationCalls += row.calls;
+    entry.inputTokens += row.inputTokens;
+    entry.outputTokens += row.outputTokens;
+    entry.costUsd += row.costUsd ?? 0;
+    byVersion.set(row.agentVersion, entry);
+  }
+  return [...byVersion.values()]
+    .map((entry) => ({ ...entry, costUsd: round(entry.costUsd, 6) ?? 0 }))
+    .sort((a, b) => b.version - a.version);
+}
+
 /** The overview's figures from the queries' rows: the null-bucket rows are the range's totals. */
 export function buildOverview(range: AnalyticsOverview['range'], rows: OverviewRows): AnalyticsOverview {
   const sum = (pick: (row: MessageGroupRow) => number) => rows.messages.reduce((total, row) => total + pick(row), 0);
@@ -203,6 +231,8 @@ export function buildOverview(range: AnalyticsOverview['range'], rows: OverviewR
         ) ?? 0,
       unpricedTokens: spent((row) => row.unpricedTokens),
       spendByPath: spendByPathOf(rows.spend),
+      // Version numbers are an agent's own: summed over several agents they would mean nothing.
+      spendByVersion: range.agentId ? spendByVersionOf(rows.spend) : [],
       knowledge: {
         queries: knowledgeQueries,
         foundNothing,

@@ -9,6 +9,8 @@ import { bucketOf, inScope, supportFilter, type AnalyticsScope } from './analyti
 export interface SpendGroupRow {
   readonly bucket: string;
   readonly path: string;
+  /** The agent's version the calls answered as; null for calls of no version (a judge, a title). */
+  readonly agentVersion: number | null;
   readonly provider: string;
   readonly providerKind: string | null;
   readonly modelRef: string;
@@ -42,18 +44,18 @@ export function createAnalyticsSpendRepository(serverKinds: ReadonlyMap<string, 
     async spendGroups(db: Executor, scope: AnalyticsScope): Promise<SpendGroupRow[]> {
       const bucket = bucketOf(scope, sql`l.created_at`);
       const result = await db.execute(sql`
-        select g.bucket, g.path, g.provider, g.model_ref as "modelRef",
+        select g.bucket, g.path, g.agent_version as "agentVersion", g.provider, g.model_ref as "modelRef",
           ${providerKindSql(sql`g.tenant_id`, sql`g.model_ref`, serverKinds)} as "providerKind",
           g.calls::int as calls, g.input_tokens::float8 as "inputTokens", g.output_tokens::float8 as "outputTokens",
           (g.cost_micros / 1000000.0)::float8 as "costUsd", g.unpriced_tokens::float8 as "unpricedTokens"
         from (
-          select ${bucket} as bucket, l.tenant_id, l.path, l.provider, l.model_ref,
+          select ${bucket} as bucket, l.tenant_id, l.path, l.provider, l.model_ref, l.agent_version,
             count(*) as calls, sum(l.input_tokens) as input_tokens, sum(l.output_tokens) as output_tokens,
             sum(l.cost_micros) as cost_micros,
             coalesce(sum(l.input_tokens + l.output_tokens) filter (where l.cost_micros is null), 0) as unpriced_tokens
           from usage_ledger l
           where ${inScope(scope, sql`l.tenant_id`, sql`l.created_at`)} ${ledgerFilters(scope)}
-          group by 1, 2, 3, 4, 5
+          group by 1, 2, 3, 4, 5, 6
         ) g`);
       return rowsOf<SpendGroupRow>(result);
     },

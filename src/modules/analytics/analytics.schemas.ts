@@ -171,6 +171,18 @@ export const analyticsOverviewSchema = z.object({
     unpricedTokens: z.number(),
     /** Spend per path, most costly first. */
     spendByPath: z.array(pathSpendSchema),
+    /** With `agentId`: spend per version of that agent, newest first (docs/agents.md); empty otherwise. */
+    spendByVersion: z.array(
+      z.object({
+        version: z.number().int(),
+        calls: z.number().int(),
+        /** Of `calls`, those of evaluation runs (path `evaluation`). */
+        evaluationCalls: z.number().int(),
+        inputTokens: z.number(),
+        outputTokens: z.number(),
+        costUsd: z.number(),
+      }),
+    ),
     knowledge: z.object({
       queries: z.number().int(),
       foundNothing: z.number().int(),
