@@ -5,6 +5,7 @@ import { apiKeysArea } from './api-keys/api-keys-area';
 import { chatArea } from './chat';
 import type { ConsoleArea } from './console-area';
 import { contactsArea } from './contacts/contacts-area';
+import { evaluationsArea } from './evaluations/evaluations-area';
 import { inboxArea } from './inbox/inbox-area';
 import { inboxSettingsArea } from './inbox-settings/inbox-settings-area';
 import { knowledgeArea } from './knowledge/knowledge-area';
@@ -17,6 +18,7 @@ export const consoleAreas: readonly ConsoleArea[] = [
   inboxArea,
   contactsArea,
   agentsArea,
+  evaluationsArea,
   knowledgeArea,
   toolsArea,
   apiKeysArea,

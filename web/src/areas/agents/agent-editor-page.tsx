@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
 import { hasRoleAtLeast, useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
+import { AgentEvaluationsSection } from '../evaluations/agent/agent-evaluations-section';
 import { AgentForm } from './agent-form';
 import { AgentVersionsSection } from './agent-versions-section';
 import {
@@ -67,6 +68,8 @@ function AgentEditor(props: { agent?: Agent }) {
         </p>
       ) : null}
       {agent ? <AgentVersionsSection agent={agent} /> : null}
+      {/* The server shows the instructions only to those who may change the agent: they alone may evaluate it. */}
+      {agent?.instructions !== undefined ? <AgentEvaluationsSection agent={agent} /> : null}
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { clickTwice, fakeApi, pageOf, problem, renderArea } from '../../ui/test-harness';
 import { agentsArea } from './agents-area';
 import type { Agent } from './agents-api';
+import { noEvaluations } from '../evaluations/evaluation-fakes';
 
 afterEach(cleanup);
 
@@ -40,6 +41,7 @@ function agentsServer(role: 'member' | 'tenant_admin', onSave: (body: unknown) =
       'GET /v1/agents/tool-catalog': () => Response.json({ items: [] }),
       'GET /v1/agents/:id': () => Response.json(storedAgent),
       'GET /v1/agents/:id/versions': () => Response.json({ items: [], nextBefore: null }),
+      ...noEvaluations,
       'POST /v1/agents': (call) => onSave(call.body),
       'PATCH /v1/agents/:id': (call) => onSave(call.body),
     },
@@ -187,6 +189,7 @@ describe('agent form', () => {
       'GET /v1/agents/:id': () => Response.json(storedAgent),
       'GET /v1/agents/:id/versions': () => Response.json({ items: [], nextBefore: null }),
       'GET /v1/knowledge-sources': () => problem(503, 'unavailable', 'Knowledge sources are unavailable right now'),
+      ...noEvaluations,
       'PATCH /v1/agents/:id': (call) => Response.json({ ...storedAgent, ...(call.body as object) }),
       'GET /v1/agents': () => pageOf([]),
     });

@@ -3,18 +3,9 @@ import { useState } from 'react';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { useExclusiveMutation } from '../../ui/use-exclusive-mutation';
-import { agentKeys, type Agent } from './agents-api';
+import { agentKeys, useAgentVersions, type Agent, type AgentVersionSummary } from './agents-api';
 
-/** One version as GET /v1/agents/{id}/versions lists it. */
-export interface AgentVersionSummary {
-  number: number;
-  state: 'published' | 'draft' | 'earlier';
-  note: string | null;
-  createdBy: string | null;
-  createdAt: string;
-  publishedAt: string | null;
-  changed: string[];
-}
+export type { AgentVersionSummary };
 
 /** One setting's change, as GET …/versions/{n}/diff answers it. */
 export interface SettingChange {
@@ -73,7 +64,8 @@ function ChangeView({ change }: { change: SettingChange }) {
   }
   return (
     <p>
-      <del className="diff-removed">{shown(change.before)}</del> → <ins className="diff-added">{shown(change.after)}</ins>
+      <del className="diff-removed">{shown(change.before)}</del> →{' '}
+      <ins className="diff-added">{shown(change.after)}</ins>
     </p>
   );
 }
@@ -115,13 +107,10 @@ export function AgentVersionsSection({ agent }: { agent: Agent }) {
   const { api } = useServices();
   const queryClient = useQueryClient();
   const [compared, setCompared] = useState<number | null>(null);
-  const versions = useQuery({
-    queryKey: agentKeys.versions(agent.id),
-    queryFn: () =>
-      api.get<{ items: AgentVersionSummary[] }>(`/v1/agents/${encodeURIComponent(agent.id)}/versions?limit=50`),
-  });
+  const versions = useAgentVersions(agent.id);
   const publish = useExclusiveMutation({
-    mutationFn: (number: number) => api.post<Agent>(`/v1/agents/${encodeURIComponent(agent.id)}/versions/${number}/publish`),
+    mutationFn: (number: number) =>
+      api.post<Agent>(`/v1/agents/${encodeURIComponent(agent.id)}/versions/${number}/publish`),
     onSuccess: async () => {
       setCompared(null);
       await queryClient.invalidateQueries({ queryKey: agentKeys.all });
@@ -132,8 +121,8 @@ export function AgentVersionsSection({ agent }: { agent: Agent }) {
     <section className="stack" aria-labelledby="agent-versions-heading">
       <h2 id="agent-versions-heading">Versions</h2>
       <p className="muted">
-        Conversations use the published version. Save a draft to try a change, compare it, then publish it; publish
-        an earlier version to roll back.
+        Conversations use the published version. Save a draft to try a change, compare it, then publish it; publish an
+        earlier version to roll back.
       </p>
       {publish.error ? <ErrorNotice error={publish.error} /> : null}
       {versions.isPending ? <p className="muted state-text">Loading the versions…</p> : null}
@@ -181,7 +170,9 @@ export function AgentVersionsSection({ agent }: { agent: Agent }) {
                         disabled={publish.isPending}
                         onClick={() => publish.mutate(version.number)}
                       >
-                        {version.state === 'draft' ? `Publish version ${version.number}` : `Roll back to version ${version.number}`}
+                        {version.state === 'draft'
+                          ? `Publish version ${version.number}`
+                          : `Roll back to version ${version.number}`}
                       </button>
                     </>
                   ) : null}

@@ -29,6 +29,17 @@ export interface Agent {
   updatedAt: string;
 }
 
+/** One version as GET /v1/agents/{id}/versions lists it. */
+export interface AgentVersionSummary {
+  number: number;
+  state: 'published' | 'draft' | 'earlier';
+  note: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  publishedAt: string | null;
+  changed: string[];
+}
+
 /** The body of POST /v1/agents; PATCH takes the same fields, where null clears an optional number. */
 export interface AgentInput {
   name: string;
@@ -72,6 +83,16 @@ export function useAgent(id: string) {
   return useQuery({
     queryKey: agentKeys.one(id),
     queryFn: () => api.get<Agent>(`/v1/agents/${encodeURIComponent(id)}`),
+  });
+}
+
+/** The agent's versions, newest first (the 50 latest: enough to compare or roll back to). */
+export function useAgentVersions(agentId: string) {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: agentKeys.versions(agentId),
+    queryFn: () =>
+      api.get<{ items: AgentVersionSummary[] }>(`/v1/agents/${encodeURIComponent(agentId)}/versions?limit=50`),
   });
 }
 

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { ApiError } from '../../api/api-error';
 import { useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
+import { SaveAsCaseButton } from '../evaluations/save-case/save-as-case-button';
 import { chatKeys, conversationTitle, useChatAgents, useConversation, useLatestHistory } from './chat-api';
 import { ChatSession } from './chat-session';
 import { ProactiveToggle } from './proactive-toggle';
@@ -86,6 +87,7 @@ export function ConversationPane({ conversationId }: { conversationId: string })
           </Link>
         )}
         {conversation.data?.archived && <span className="badge">Archived</span>}
+        {conversation.data && <SaveAsCaseButton source={{ conversationId }} />}
         {conversation.data?.ownerId === session.user.id && <ProactiveToggle conversationId={conversationId} />}
       </header>
       <LatestSummary conversationId={conversationId} />

@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { useServices, useSignedInSession } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
+import { SaveAsCaseButton } from '../evaluations/save-case/save-as-case-button';
 import { formatDateTime } from '../../ui/format';
 import { ContactPanel } from './contact-panel';
 import { InboxOf, useInboxDirectory } from './inbox-directory';
@@ -71,6 +72,9 @@ export function SupportConversationPage() {
             {current.snoozedUntil && current.status === 'snoozed' && ` · until ${formatDateTime(current.snoozedUntil)}`}
           </p>
           <ConversationActions conversation={current} />
+          <div className="row">
+            <SaveAsCaseButton source={{ supportConversationId: current.id }} />
+          </div>
         </header>
         {current.rating ? (
           <section className="card support-rating" aria-label="Rating">
