@@ -186,6 +186,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'budgets', description: "A tenant's token and cost budgets and daily message cap (docs/budgets.md)" },
         { name: 'providers', description: "A tenant's own model providers, with keys encrypted at rest" },
         { name: 'agents', description: 'Agents: a personality, a model, knowledge sources and tools' },
+        {
+          name: 'evaluations',
+          description: "Evaluation sets and runs of an agent's versions, and the gate before publish (docs/agents.md)",
+        },
         { name: 'projects', description: "Projects that group a user's conversations" },
         { name: 'conversations', description: 'Conversations, messages, and chat turns (JSON or streamed)' },
         { name: 'companion', description: 'Read receipts and conversation summaries (docs/companion.md)' },

@@ -57,6 +57,9 @@ export interface TenantAIds {
   readonly cannedResponseId: string;
   readonly webhookId: string;
   readonly webhookDeliveryId: string;
+  readonly evaluationSetId: string;
+  readonly evaluationCaseId: string;
+  readonly evaluationRunId: string;
 }
 
 /** A tenant-B caller's own objects, to ask for A's objects under or through them. */
@@ -124,6 +127,33 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.agentId }),
     bodies: { PUT: () => json({ instructions: 'Drafted elsewhere' }) },
   },
+  '/v1/agents/:id/evaluation-gate': {
+    foreign: (a) => ({ id: a.agentId }),
+    bodies: { PUT: () => json({ setId: null }) },
+  },
+  '/v1/evaluation-sets/:id': {
+    foreign: (a) => ({ id: a.evaluationSetId }),
+    bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
+  },
+  '/v1/evaluation-sets/:id/cases': {
+    foreign: (a) => ({ id: a.evaluationSetId }),
+    bodies: { POST: () => json({ question: 'Asked from elsewhere?' }) },
+  },
+  '/v1/evaluation-sets/:id/cases/from-conversation': {
+    foreign: (a) => ({ id: a.evaluationSetId }),
+    bodies: { POST: (a) => json({ conversationId: a.conversationId }) },
+  },
+  '/v1/evaluation-sets/:id/cases/:caseId': {
+    foreign: (a) => ({ id: a.evaluationSetId, caseId: a.evaluationCaseId }),
+    bodies: { PUT: () => json({ question: 'Changed from elsewhere?' }) },
+  },
+  '/v1/evaluation-sets/:id/imports': {
+    foreign: (a) => ({ id: a.evaluationSetId }),
+    bodies: { POST: () => json({ format: 'jsonl', content: '{"question":"Imported from elsewhere?"}' }) },
+  },
+  '/v1/evaluation-runs/:id': { foreign: (a) => ({ id: a.evaluationRunId }) },
+  '/v1/evaluation-runs/:id/cases': { foreign: (a) => ({ id: a.evaluationRunId }) },
+  '/v1/evaluation-runs/:id/stop': { foreign: (a) => ({ id: a.evaluationRunId }) },
   // Memories are the caller's own: A's agent is refused before any memory is looked for.
   '/v1/agents/:id/memories': { foreign: (a) => ({ id: a.agentId }) },
   // The caller's own choice about A's agent: the agent is refused as missing.
@@ -437,6 +467,26 @@ export const referenceCases: Record<string, ReferenceCase> = {
   'MCP executions listed by toolId': {
     foreign: (a) => a.mcpToolId,
     request: (ref) => ({ method: 'GET', url: `/v1/mcp/executions?toolId=${ref}`, body: {} }),
+  },
+  'evaluation run of setId on an own agent': {
+    foreign: (a) => a.evaluationSetId,
+    request: (ref, own) => ({
+      method: 'POST',
+      url: '/v1/evaluation-runs',
+      body: json({ setId: ref, agentId: own.agentId, arms: [{}] }),
+    }),
+  },
+  'evaluation runs listed by agentId': {
+    foreign: (a) => a.agentId,
+    request: (ref) => ({ method: 'GET', url: `/v1/evaluation-runs?agentId=${ref}`, body: {} }),
+  },
+  'evaluation gate naming setId': {
+    foreign: (a) => a.evaluationSetId,
+    request: (ref, own) => ({
+      method: 'PUT',
+      url: `/v1/agents/${own.agentId}/evaluation-gate`,
+      body: json({ setId: ref }),
+    }),
   },
   'chat completion with an agent id as model': {
     foreign: (a) => a.agentId,

@@ -138,6 +138,7 @@ describe("another tenant's objects, on every route", () => {
     const failed = await seedFailedReply(toolAgent.id);
     const approval = await seedReplyAwaitingApproval(toolAgent.id);
     const support = await seedSupportDesk();
+    const evaluation = await seedEvaluation(chat.agentId);
     secretsOfA.push('sso-client-secret-4b8d1e');
     secretsOfA.push(toolAgent.id, apiKey.key, 'sk-provider-key-7f3e9a', 'mcp-token-5c1d2b', 'Quillfeather');
     return {
@@ -158,7 +159,20 @@ describe("another tenant's objects, on every route", () => {
       approvalReplyId: approval.replyId,
       toolCallId: approval.toolCallId,
       ...support,
+      ...evaluation,
     };
+  }
+
+  /** An evaluation set with one case, and a run of it against A's agent. */
+  async function seedEvaluation(agentId: string) {
+    const set = await made('POST', '/v1/evaluation-sets', json({ name: 'Hollowbrook regressions' }));
+    const evaluationCase = await made(
+      'POST',
+      `/v1/evaluation-sets/${set.id}/cases`,
+      json({ question: 'Hollowbrook opening hours?' }),
+    );
+    const run = await made('POST', '/v1/evaluation-runs', json({ setId: set.id, agentId, arms: [{}] }));
+    return { evaluationSetId: set.id, evaluationCaseId: evaluationCase.id, evaluationRunId: run.id };
   }
 
   /** An inbox, a contact, a support conversation between them, and a canned response. */
