@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../../platform/db/pagination.js';
 import {
@@ -77,15 +77,17 @@ export function createEvaluationRunsRepository() {
         .limit(50);
     },
 
-    async markRunning(db: Executor, tenantId: string, id: string): Promise<void> {
-      await db
+    /**
+     * Takes a queued run (or a running one, on a retry) as running; false when it has ended meanwhile,
+     * as a stop ends a queued run: the row's lock orders the two, so only one of them goes on.
+     */
+    async markRunning(db: Executor, tenantId: string, id: string): Promise<boolean> {
+      const rows = await db
         .update(evaluationRuns)
-        .set({ status: 'running' })
-        .where(inTenant(evaluationRuns, tenantId, eq(evaluationRuns.id, id), eq(evaluationRuns.status, 'queued')));
-      await db
-        .update(evaluationRuns)
-        .set({ startedAt: new Date() })
-        .where(inTenant(evaluationRuns, tenantId, eq(evaluationRuns.id, id), eq(evaluationRuns.status, 'running')));
+        .set({ status: 'running', startedAt: sql`coalesce(${evaluationRuns.startedAt}, now())` })
+        .where(inTenant(evaluationRuns, tenantId, eq(evaluationRuns.id, id), inArray(evaluationRuns.status, going)))
+        .returning({ id: evaluationRuns.id });
+      return rows.length > 0;
     },
 
     async requestStop(db: Executor, tenantId: string, id: string): Promise<boolean> {

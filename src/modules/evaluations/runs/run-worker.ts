@@ -121,7 +121,7 @@ export function createRunWorker(deps: RunWorkerDeps) {
     const run = await repository.findRun(db, data.tenantId, data.runId);
     if (!run || !isGoing(run.status)) return;
     try {
-      if (!run.isStopRequested) await repository.markRunning(db, run.tenantId, run.id);
+      if (!(await repository.markRunning(db, run.tenantId, run.id))) return;
       const fatal = await answerPairs(run, job);
       if (job.signal.aborted) throw new Error('This node stopped during the run; its retry answers the cases left');
       const isStopped = await repository.isStopRequested(db, run.tenantId, run.id);
