@@ -54,6 +54,8 @@ export interface AnalyticsOverview {
     costUsd: number;
     unpricedTokens: number;
     spendByPath: PathSpend[];
+    /** With an agent chosen: its spend per version, newest first. */
+    spendByVersion: (Omit<PathSpend, 'path'> & { version: number; evaluationCalls: number })[];
     knowledge: {
       queries: number;
       foundNothing: number;

@@ -201,6 +201,27 @@ function OverviewView({ overview }: { overview: AnalyticsOverview }) {
           ))}
         </tbody>
       </table>
+      {overview.totals.spendByVersion.length > 0 && (
+        <table className="analytics-models analytics-paths">
+          <caption>Spend by version of the agent</caption>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Of the calls, evaluation runs</th>
+              <SpendHeaders />
+            </tr>
+          </thead>
+          <tbody>
+            {overview.totals.spendByVersion.map((spend) => (
+              <tr key={spend.version}>
+                <td>Version {spend.version}</td>
+                <td>{count(spend.evaluationCalls)}</td>
+                <SpendCells spend={spend} />
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }
@@ -248,4 +269,5 @@ const pathLabels: Record<string, string> = {
   query_embedding: 'Search queries (embeddings)',
   rerank: 'Reranking',
   transcription: 'Audio transcription',
+  evaluation: 'Evaluation runs',
 };

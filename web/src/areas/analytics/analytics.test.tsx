@@ -32,6 +32,10 @@ const overview: AnalyticsOverview = {
       { path: 'chat', calls: 18, inputTokens: 11000, outputTokens: 3000, costUsd: 0.0113 },
       { path: 'summary', calls: 7, inputTokens: 1000, outputTokens: 400, costUsd: 0.001 },
     ],
+    spendByVersion: [
+      { version: 3, calls: 12, evaluationCalls: 12, inputTokens: 6000, outputTokens: 1500, costUsd: 0.006 },
+      { version: 2, calls: 13, evaluationCalls: 4, inputTokens: 6000, outputTokens: 1900, costUsd: 0.0063 },
+    ],
     knowledge: { queries: 10, foundNothing: 1, foundNothingRate: 0.1, cited: 7, citedRate: 0.7 },
     tools: { calls: 5, failures: 1, failureRate: 0.2 },
   },
@@ -131,6 +135,8 @@ describe('Analytics dashboard', () => {
     const paths = screen.getByRole('table', { name: 'Spend by path' });
     expect(within(paths).getByText('Summaries').closest('tr')?.textContent).toContain('7');
     expect(within(paths).getByText('Chat replies')).toBeTruthy();
+    const versions = screen.getByRole('table', { name: 'Spend by version of the agent' });
+    expect(within(versions).getByText('Version 2').closest('tr')?.textContent).toContain('13');
   });
 
   it('asks again with the chosen filters', async () => {
