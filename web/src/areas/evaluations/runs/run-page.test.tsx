@@ -54,6 +54,7 @@ const run = (overrides: Partial<EvaluationRun> = {}): EvaluationRun => ({
       version: 2,
       passed: 3,
       passRate: 1,
+      inputTokens: 400,
       checks: {
         citations: { asked: 1, passed: 1 },
         words: { asked: 2, passed: 2 },
@@ -134,7 +135,7 @@ const openRun = (server: ReturnType<typeof fakeApi>) =>
   });
 
 describe('the run page', () => {
-  it('shows both arms side by side and marks the measures and the case where they differ', async () => {
+  it('shows both arms side by side and marks the outcomes and the case where they differ', async () => {
     await openRun(runServer(() => run()));
     await screen.findByRole('heading', { name: 'Run of Returns', level: 1 });
 
@@ -148,6 +149,10 @@ describe('the run page', () => {
     expect(words.textContent).toContain('1 of 2');
     expect(words.textContent).toContain('2 of 2');
     expect(within(table).getByRole('row', { name: /^Handoffs/ }).textContent).not.toContain('Differs');
+    // What it cost is compared, not marked: tokens and latency nearly always differ a little.
+    const tokens = within(table).getByRole('row', { name: /^Input tokens/ });
+    expect(tokens.textContent).toContain('+100');
+    expect(tokens.textContent).not.toContain('Differs');
     expect(within(table).getByRole('row', { name: /^Judge: faithfulness/ }).textContent).toContain('5.0 / 5');
 
     const cases = await screen.findByRole('list', { name: 'Cases of the run' });

@@ -3,10 +3,13 @@ import type { ArmSummary, CheckName, EvaluationRun } from '../evaluations-api';
 
 /**
  * One line of the comparison: how an arm's figure reads, and (for two arms) how the second differs
- * from the first. A line whose arms read differently is marked, in words as well as in colour.
+ * from the first. An outcome (what was answered, not what it cost) whose arms read differently is
+ * marked, in words as well as in colour: tokens and latency nearly always differ a little, and marking
+ * them too would hide the lines that matter.
  */
 interface Metric {
   label: string;
+  isOutcome?: boolean;
   show: (arm: ArmSummary, caseCount: number) => string;
   /** The second arm minus the first, in the metric's unit; absent where a difference says nothing more. */
   difference?: (first: ArmSummary, second: ArmSummary) => string | null;
@@ -32,6 +35,7 @@ const checkLabels: Record<CheckName, string> = {
 
 const checkMetric = (name: CheckName): Metric => ({
   label: checkLabels[name],
+  isOutcome: true,
   show: (arm) =>
     arm.checks[name].asked === 0 ? 'not asked' : `${arm.checks[name].passed} of ${arm.checks[name].asked}`,
 });
@@ -41,13 +45,14 @@ function metricsOf(run: EvaluationRun): Metric[] {
   return [
     {
       label: 'Pass rate',
+      isOutcome: true,
       show: (arm) => formatPercent(arm.passRate),
       difference: numberDifference(
         (arm) => arm.passRate,
         (value) => `${(value * 100).toFixed(1)} points`,
       ),
     },
-    { label: 'Cases passed', show: (arm, caseCount) => `${arm.passed} of ${caseCount}` },
+    { label: 'Cases passed', isOutcome: true, show: (arm, caseCount) => `${arm.passed} of ${caseCount}` },
     ...(['citations', 'words', 'handoff', 'length'] as const).map(checkMetric),
     {
       label: 'Handoffs',
@@ -77,8 +82,16 @@ function metricsOf(run: EvaluationRun): Metric[] {
     },
     ...(hasJudge
       ? [
-          { label: 'Judge: faithfulness', show: (arm: ArmSummary) => formatScore(arm.judge?.faithfulness ?? null) },
-          { label: 'Judge: relevance', show: (arm: ArmSummary) => formatScore(arm.judge?.relevance ?? null) },
+          {
+            label: 'Judge: faithfulness',
+            isOutcome: true,
+            show: (arm: ArmSummary) => formatScore(arm.judge?.faithfulness ?? null),
+          },
+          {
+            label: 'Judge: relevance',
+            isOutcome: true,
+            show: (arm: ArmSummary) => formatScore(arm.judge?.relevance ?? null),
+          },
         ]
       : []),
   ];
@@ -106,11 +119,12 @@ export function RunSummaryTable({ run }: { run: EvaluationRun }) {
         {metricsOf(run).map((metric) => {
           const shown = run.summary.map((arm) => metric.show(arm, run.caseCount));
           const isDifferent = isComparison && shown[0] !== shown[1];
+          const isMarked = isDifferent && metric.isOutcome === true;
           return (
-            <tr key={metric.label} className={isDifferent ? 'evaluation-differs' : undefined}>
+            <tr key={metric.label} className={isMarked ? 'evaluation-differs' : undefined}>
               <th scope="row">
                 {metric.label}
-                {isDifferent ? <span className="badge badge-warning evaluation-differs-badge">Differs</span> : null}
+                {isMarked ? <span className="badge badge-warning evaluation-differs-badge">Differs</span> : null}
               </th>
               {shown.map((text, index) => (
                 <td key={index}>{text}</td>
