@@ -124,7 +124,7 @@ describeInBrowser('web console on the built-in offline model', () => {
       await expect(memberPage.getByText(question).count()).resolves.toBe(0);
       await expect(
         memberPage.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents(),
-      ).resolves.toEqual(['Chats', 'Agents', 'Knowledge', 'API keys', 'Profile']);
+      ).resolves.toEqual(['Chats', 'Agents', 'Evaluations', 'Knowledge', 'API keys', 'Profile']);
       expect(memberSession.consoleProblems).toEqual([]);
     } finally {
       await memberSession.close();

@@ -9,6 +9,7 @@ export async function openArea(
     | 'Inbox'
     | 'Contacts'
     | 'Agents'
+    | 'Evaluations'
     | 'Knowledge'
     | 'Tools'
     | 'API keys'

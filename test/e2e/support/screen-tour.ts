@@ -66,6 +66,24 @@ function screensOf(admin: Credentials): Screen[] {
       },
     },
     {
+      name: 'agent-editor',
+      open: async (page) => {
+        await openArea(page, 'Agents');
+        await heading(page, 'Agents');
+        await page.getByRole('link', { name: /^Edit/ }).first().click();
+        await page.getByRole('heading', { name: 'Evaluations', level: 2 }).waitFor();
+        await loadingFinished(page);
+      },
+    },
+    {
+      name: 'evaluations',
+      open: async (page) => {
+        await openArea(page, 'Evaluations');
+        await heading(page, 'Evaluations');
+        await loadingFinished(page);
+      },
+    },
+    {
       name: 'api-keys',
       open: async (page) => {
         await openArea(page, 'API keys');
