@@ -11,6 +11,7 @@ import {
 import { createSource, uploadAccepted, waitForDocument } from '../knowledge/knowledge-setup.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../webhooks/webhook-receiver.js';
 import { createWebhook } from '../webhooks/webhook-setup.js';
+import { expectTokenBudgetSentence, useUpTokens } from '../budgets/budget-setup.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 interface ArmSummary {
@@ -54,6 +55,7 @@ describe('evaluation runs', () => {
   let admin: SignedInUser;
   let member: SignedInUser;
   let otherTenant: SignedInUser;
+  let platformAdmin: SignedInUser;
   let documentId: string;
   let sourceId: string;
 
@@ -80,7 +82,7 @@ describe('evaluation runs', () => {
       { evaluations: { casesAtOnce: 1 } },
     );
     receiver = await startWebhookReceiver();
-    const platformAdmin = await registerPlatformAdmin(t.app);
+    platformAdmin = await registerPlatformAdmin(t.app);
     admin = await createTenantWithAdmin(t.app, platformAdmin, 'Evaluating shop');
     member = await createUser(t.app, admin);
     otherTenant = await createTenantWithAdmin(t.app, platformAdmin, 'Elsewhere');
@@ -256,6 +258,47 @@ describe('evaluation runs', () => {
     expect(run.summary[0]).toMatchObject({ passed: 2, handoffs: 1, costMicros: 0 });
     const cases = await ok<{ items: RunCase[] }>(call(admin, 'GET', `/v1/evaluation-runs/${run.id}/cases`));
     expect(cases.items[0]!.answers[0]!.citations.map((citation) => citation.documentId)).toEqual([documentId]);
+  });
+
+  it('asks the budget at each call: a run whose tenant used up its tokens fails, saying why', async () => {
+    const tenant = await createTenantWithAdmin(t.app, platformAdmin, 'Budgeted shop');
+    const agent = await createAgent(t.app, tenant, { name: 'Budgeted', model: 'openai:gpt-4o-mini' });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/evaluation-sets',
+      headers: tenant.headers,
+      payload: { name: 'Budgeted' },
+    });
+    const setId = created.json<{ id: string }>().id;
+    const content = '{"question":"First?"}\n{"question":"Second?"}';
+    const imported = await t.app.inject({
+      method: 'POST',
+      url: `/v1/evaluation-sets/${setId}/imports`,
+      headers: tenant.headers,
+      payload: { format: 'jsonl', content },
+    });
+    expect(imported.statusCode, imported.body).toBe(200);
+    const startRun = async () => {
+      const started = await t.app.inject({
+        method: 'POST',
+        url: '/v1/evaluation-runs',
+        headers: tenant.headers,
+        payload: { setId, agentId: agent.id, arms: [{}] },
+      });
+      expect(started.statusCode, started.body).toBe(201);
+      const runId = started.json<Run>().id;
+      return eventually(async () => {
+        const run = (
+          await t.app.inject({ method: 'GET', url: `/v1/evaluation-runs/${runId}`, headers: tenant.headers })
+        ).json<Run & { error: string | null }>();
+        return run.status === 'queued' || run.status === 'running' ? undefined : run;
+      }, 60_000);
+    };
+    expect((await startRun()).status).toBe('completed');
+    await useUpTokens(t.app, tenant);
+    const refused = await startRun();
+    expect(refused).toMatchObject({ status: 'failed', progress: { done: 0 } });
+    expectTokenBudgetSentence(refused.error ?? '');
   });
 
   it('holds a publish behind the gate until a run shows the draft passes no fewer cases', async () => {
