@@ -500,7 +500,12 @@ export async function registerModules(
     },
     tuning: deps.evaluations,
   });
-  if (deps.runsJobs ?? true) evaluations.registerJobs();
+  if (deps.runsJobs ?? true) {
+    evaluations.registerJobs();
+    const running = evaluations;
+    app.addHook('onReady', async () => running.startSweep(config.maintenanceSweepIntervalMs));
+    app.addHook('onClose', () => running.stopSweep());
+  }
   evaluations.registerRoutes(app);
 
   mcp.registerRoutes(app);

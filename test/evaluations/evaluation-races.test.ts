@@ -73,6 +73,31 @@ describe('evaluation runs raced', () => {
     }
   });
 
+  it('queues again the job of a run left queued without one (its node died before sending it)', async () => {
+    const started = (await start(queueing)).json<Run>();
+    // As if the node had died between storing the run and queueing its job, two minutes ago.
+    await queueing.database.executeSql(`delete from pgboss.job where name = 'evaluation-run' and data->>'runId' = $1`, [
+      started.id,
+    ]);
+    await queueing.database.executeSql(
+      `update evaluation_runs set created_at = now() - interval '5 minutes' where id = $1`,
+      [started.id],
+    );
+    // A node that runs jobs sweeps as it starts.
+    const runner = await buildTestApp({}, { sharedDatabase: queueing.database });
+    try {
+      const ended = await eventually(async () => {
+        const seen = (
+          await runner.app.inject({ method: 'GET', url: `/v1/evaluation-runs/${started.id}`, headers: admin.headers })
+        ).json<Run>();
+        return seen.status === 'completed' ? seen : undefined;
+      }, 30_000);
+      expect(ended.progress).toEqual({ done: 3, total: 3 });
+    } finally {
+      await runner.close();
+    }
+  });
+
   it('ends a run once when a stop races the job that starts it', async () => {
     const runner = await buildTestApp({}, { sharedDatabase: queueing.database });
     try {
@@ -89,7 +114,16 @@ describe('evaluation runs raced', () => {
         }, 30_000);
         expect(['stopped', 'completed']).toContain(ended.status);
         // Its totals are its stored answers: none counted that was not written, none written after.
-        expect(ended.summary[0]!.answered).toBe(ended.progress.done);
+        const cases = await other.app.inject({
+          method: 'GET',
+          url: `/v1/evaluation-runs/${run.id}/cases`,
+          headers: admin.headers,
+        });
+        const stored = cases
+          .json<{ items: { answers: unknown[] }[] }>()
+          .items.filter((item) => item.answers[0] !== null);
+        expect(ended.summary[0]!.answered, `round ${round}`).toBe(stored.length);
+        expect(ended.progress.done).toBe(stored.length);
         if (ended.status === 'completed') expect(ended.progress.done).toBe(3);
       }
     } finally {

@@ -11,7 +11,8 @@ import type { CaseAnswerDeps } from './runs/case-answer.js';
 import { createEvaluationRunsRepository } from './runs/evaluation-runs.repository.js';
 import { registerEvaluationRunsRoutes } from './runs/evaluation-runs.routes.js';
 import { createEvaluationRunsService, type EvaluatedAgent } from './runs/evaluation-runs.service.js';
-import { createRunWorker, runJobName, runRetryLimit, type RunJob } from './runs/run-worker.js';
+import { createRunWorker, runJobName, runRetryLimit, sendRunJob, type RunJob } from './runs/run-worker.js';
+import { repeatSweep, type RepeatedSweep } from '../../platform/repeat-sweep.js';
 import type { ConversationTranscripts } from './sets/conversation-case.js';
 import { createEvaluationSetsRepository } from './sets/evaluation-sets.repository.js';
 import { registerEvaluationSetsRoutes } from './sets/evaluation-sets.routes.js';
@@ -74,10 +75,25 @@ export function createEvaluationsModule(deps: EvaluationsModuleDeps) {
     logger: deps.logger,
     casesAtOnce: tuning.casesAtOnce,
   });
+  /** A run queued this long is taken for one whose job was never sent: queued runs start within seconds. */
+  const strandedAfterMs = 120_000;
+  const requeueStranded = async () => {
+    for (const stranded of await runsRepository.queuedSince(deps.db, strandedAfterMs, 100)) {
+      await sendRunJob(deps.jobs, stranded);
+    }
+  };
+  let sweep: RepeatedSweep | undefined;
   return {
     sets,
     runs,
     gate,
+    /** Sends again the jobs of runs left queued (after the job queue started; on nodes that run jobs). */
+    startSweep(intervalMs: number): void {
+      sweep = repeatSweep(requeueStranded, intervalMs, (error) =>
+        deps.logger.warn({ err: error }, 'The sweep of evaluation runs left queued failed'),
+      );
+    },
+    stopSweep: async () => sweep?.stop(),
     /** Only on nodes that run jobs. Runs of different tenants go side by side, two per node. */
     registerJobs(): void {
       deps.jobs.register<RunJob>(runJobName, worker, {

@@ -1,3 +1,4 @@
+import { repeatSweep, type RepeatedSweep } from '../../platform/repeat-sweep.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import type { App } from '../../platform/http/types.js';
@@ -139,38 +140,6 @@ export function createWebhooksModule(deps: WebhooksModuleDeps) {
 export type { WebhookEvents, WebhookEventType } from './webhook-event-types.js';
 export { webhookEventTypes } from './webhook-event-types.js';
 export type { EventEnricher } from './webhook-relay.js';
-
-interface RepeatedSweep {
-  /** Stops the timer, and waits for a run under way. */
-  stop(): Promise<void>;
-}
-
-/**
- * Runs `sweep` now and then every `intervalMs`, one run at a time: a tick while a run is under way is
- * skipped. A failed run is told to `onFailure`; the next tick tries again.
- */
-function repeatSweep(
-  sweep: () => Promise<unknown>,
-  intervalMs: number,
-  onFailure: (error: unknown) => void,
-): RepeatedSweep {
-  let running: Promise<void> | undefined;
-  const run = () => {
-    running ??= sweep()
-      .then(() => undefined)
-      .catch(onFailure)
-      .finally(() => (running = undefined));
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
-}
 
 declare module 'fastify' {
   interface FastifyInstance {

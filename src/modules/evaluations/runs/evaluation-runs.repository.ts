@@ -123,6 +123,20 @@ export function createEvaluationRunsRepository() {
       return row;
     },
 
+    /** Runs of every tenant still queued after `olderThanMs`: their job may never have been sent. */
+    async queuedSince(db: Executor, olderThanMs: number, limit: number) {
+      return db
+        .select({ tenantId: evaluationRuns.tenantId, runId: evaluationRuns.id })
+        .from(evaluationRuns)
+        .where(
+          and(
+            eq(evaluationRuns.status, 'queued'),
+            lt(evaluationRuns.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+          ),
+        )
+        .limit(limit);
+    },
+
     /** Which (case, arm) pairs have a result: a resumed run answers only the others. */
     async answeredPairs(db: Executor, tenantId: string, runId: string): Promise<Set<string>> {
       const rows = await db

@@ -10,7 +10,7 @@ import type { WebhookEvents } from '../../webhooks/index.js';
 import type { EvaluationSetsService } from '../sets/evaluation-sets.service.js';
 import type { EvaluationRunRow, EvaluationRunsRepository } from './evaluation-runs.repository.js';
 import { presentAnswer, presentRun, type RunView, type StartRunInput } from './evaluation-runs.schemas.js';
-import { runJobName, type RunJob } from './run-worker.js';
+import { sendRunJob } from './run-worker.js';
 import { summariseRun } from './run-summary.js';
 
 /** The agent as a run needs it: found for someone allowed to change it (its owner, an administrator). */
@@ -81,8 +81,12 @@ export function createEvaluationRunsService(deps: EvaluationRunsServiceDeps) {
 
   /** A finished run's stored totals, or a running one's counted from its results so far. */
   async function view(run: EvaluationRunRow): Promise<RunView> {
+    if (run.summary) {
+      const done = run.summary.reduce((sum, arm) => sum + arm.answered + arm.failed, 0);
+      return presentRun(run, done, run.summary);
+    }
     const results = await repository.results(db, run.tenantId, run.id);
-    return presentRun(run, results.length, run.summary ?? summariseRun(run.arms, run.cases.length, results));
+    return presentRun(run, results.length, summariseRun(run.arms, run.cases.length, results));
   }
 
   return {
@@ -122,7 +126,7 @@ export function createEvaluationRunsService(deps: EvaluationRunsServiceDeps) {
           createdBy: actor.userId,
         });
       });
-      await deps.jobs.send<RunJob>(runJobName, { tenantId: actor.tenantId, runId: run.id });
+      await sendRunJob(deps.jobs, { tenantId: actor.tenantId, runId: run.id });
       return presentRun(run, 0, summariseRun(arms, snapshot.length, []));
     },
 

@@ -2,7 +2,7 @@ import type { Database } from '../../../platform/db/client.js';
 import { transaction } from '../../../platform/db/after-commit.js';
 import type { EvaluationRunStatus } from '../../../platform/db/schema/index.js';
 import { AppError } from '../../../platform/errors.js';
-import type { JobContext } from '../../../platform/jobs/index.js';
+import type { JobContext, JobQueue } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { WebhookEvents } from '../../webhooks/index.js';
 import { answerCase, type CaseAnswerDeps } from './case-answer.js';
@@ -18,6 +18,13 @@ export interface RunJob {
   readonly tenantId: string;
   readonly runId: string;
 }
+
+/**
+ * Queues a run's job, once: a run's id is its job's key, so the sweep of runs left queued (a node that
+ * died between storing the run and queueing its job) adds none beside a job still waiting.
+ */
+export const sendRunJob = (jobs: Pick<JobQueue, 'send'>, job: RunJob) =>
+  jobs.send<RunJob>(runJobName, job, { singletonKey: job.runId, isSkippedWhileRetrying: true });
 
 /** Retries of a run whose node died or whose database went away; each answers only what is left. */
 export const runRetryLimit = 5;
