@@ -186,7 +186,7 @@ describe('signing out', () => {
     let answerLogout: () => void = () => undefined;
     const logoutAnswered = new Promise<void>((resolve) => (answerLogout = resolve));
     const fetchImpl = (async (input: RequestInfo | URL) => {
-      const url = input.toString();
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       events.push(`sent ${url}`);
       if (url === '/v1/auth/sso/logout') {
         await logoutAnswered;
