@@ -63,7 +63,7 @@ export const setInput = z.strictObject({
 export const setPatch = z
   .strictObject({ name: setInput.shape.name.optional(), description: z.string().trim().max(2_000).optional() })
   .refine((patch) => patch.name !== undefined || patch.description !== undefined, {
-    message: 'send name or description',
+    message: 'send at least one of name, description',
   });
 
 export const setSchema = z.object({
