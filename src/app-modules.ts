@@ -11,7 +11,7 @@ import { createAgentsModule } from './modules/agents/index.js';
 import type { DefaultAgent } from './modules/agents/default-agent.js';
 import type { PasswordHasher } from './modules/auth/passwords.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
-import { createBudgetsModule } from './modules/budgets/index.js';
+import { createBudgetsModule, createCallCost } from './modules/budgets/index.js';
 import { createChatModule, createModelResolver, createReplyStops } from './modules/chat/index.js';
 import { createCompanionModule, createMemoryReader, type CompanionModule } from './modules/companion/index.js';
 import {
@@ -493,10 +493,7 @@ export async function registerModules(
       modelStream: chat.modelStream,
       knowledgeSearch: knowledge.search,
       modelTimeoutMs: config.modelTimeoutMs,
-      costOf: async (tenantId, modelRef, inputTokens, outputTokens) => {
-        const { costUsd, unpriced } = await pricing.service.costOf(tenantId, [{ modelRef, inputTokens, outputTokens }]);
-        return unpriced.length > 0 ? undefined : Math.round(costUsd * 1_000_000);
-      },
+      costOf: createCallCost(pricing.service),
     },
     tuning: deps.evaluations,
   });

@@ -34,6 +34,9 @@ function ledgerFilters(scope: AnalyticsScope): SQL {
   return parts.length === 0 ? sql`` : sql`and ${sql.join(parts, sql` and `)}`;
 }
 
+/** Versions are one agent's own: grouped by only when the overview reads one agent, else one group. */
+const versionOf = (scope: AnalyticsScope): SQL => (scope.agentId ? sql`l.agent_version` : sql`null::int`);
+
 /**
  * What the overview says was spent, read from the usage ledger: the budgets' monthly counters are the
  * same rows summed (written by one statement), so the two agree to the cent. Each call's cost was fixed
@@ -49,7 +52,7 @@ export function createAnalyticsSpendRepository(serverKinds: ReadonlyMap<string, 
           g.calls::int as calls, g.input_tokens::float8 as "inputTokens", g.output_tokens::float8 as "outputTokens",
           (g.cost_micros / 1000000.0)::float8 as "costUsd", g.unpriced_tokens::float8 as "unpricedTokens"
         from (
-          select ${bucket} as bucket, l.tenant_id, l.path, l.provider, l.model_ref, l.agent_version,
+          select ${bucket} as bucket, l.tenant_id, l.path, l.provider, l.model_ref, ${versionOf(scope)} as agent_version,
             count(*) as calls, sum(l.input_tokens) as input_tokens, sum(l.output_tokens) as output_tokens,
             sum(l.cost_micros) as cost_micros,
             coalesce(sum(l.input_tokens + l.output_tokens) filter (where l.cost_micros is null), 0) as unpriced_tokens

@@ -7,7 +7,12 @@ import type { CostOfCall } from './budgets.service.js';
  * no cost (undefined, stored as null): analytics counts its tokens as unpriced rather than as free, and
  * they still count against a token budget.
  */
-export function createCallCost(pricing: Pick<PricingService, 'costOf'>): CostOfCall {
+export function createCallCost(
+  pricing: Pick<PricingService, 'costOf'>,
+): (
+  tenantId: string,
+  call: Pick<Parameters<CostOfCall>[1], 'modelRef' | 'inputTokens' | 'outputTokens'>,
+) => ReturnType<CostOfCall> {
   return async (tenantId, call) => {
     const { costUsd, unpriced } = await pricing.costOf(tenantId, [
       { modelRef: call.modelRef, inputTokens: call.inputTokens, outputTokens: call.outputTokens },

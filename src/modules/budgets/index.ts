@@ -39,6 +39,7 @@ export function createBudgetsModule(deps: BudgetsModuleDeps) {
 
 export type { BudgetsService, CostOfCall, ModelUse } from './budgets.service.js';
 export { isBudgetRefusal } from './budget-refusals.js';
+export { createCallCost } from './call-cost.js';
 export { countedMessageSql, dailyCapRefusal, type MessageToCount } from './daily-message-count.js';
 export { createChargeHandoff, type ChargeHandoff, type ParkedCharge } from './charge-handoff.js';
 export { chargeCtes, chargeValuesOf, type ChargeValues } from './charge.statements.js';

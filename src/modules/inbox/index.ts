@@ -186,6 +186,7 @@ export function createInboxModule(deps: InboxModuleDeps) {
 export type { InboxesService } from './inboxes/inboxes.service.js';
 export type { SupportService } from './support/support.service.js';
 export { ensureDeskUser } from './desk/linked-conversation.js';
+export { handoffDeclaration } from './desk/handoff-tool.js';
 export { emitContactCreated } from './contacts/contacts.service.js';
 
 declare module 'fastify' {

@@ -32,7 +32,8 @@ export const httpUrl = z
   })
   .max(2048, 'must be at most 2048 characters');
 
-const cursorSchema = z
+/** The opaque `?cursor` of a keyset page (`nextCursor` of the page before), decoded; a forged one is a 400. */
+export const cursorSchema = z
   .string()
   .max(200)
   .transform((value, context) => {

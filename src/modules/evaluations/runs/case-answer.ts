@@ -1,4 +1,4 @@
-import type { LanguageModelV3FunctionTool } from '@ai-sdk/provider';
+import type { JSONSchema7, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
 import type { EvaluationArm, EvaluationCaseSnapshot, EvaluationCitation } from '../../../platform/db/schema/index.js';
 import {
   citationsCitedIn,
@@ -10,18 +10,17 @@ import {
   type PassageSearch,
   type TurnKnowledge,
 } from '../../chat/index.js';
+import { handoffDeclaration } from '../../inbox/index.js';
 
 export interface CaseAnswerDeps {
   readonly resolveModel: ModelResolver;
   readonly modelStream: ModelStreamDeps;
   readonly knowledgeSearch?: PassageSearch | undefined;
   readonly modelTimeoutMs: number;
-  /** A finished call's cost in millionths (the price table); undefined when the model has no price. */
+  /** A finished call's cost in millionths (budgets' `createCallCost`); undefined when the model has no price. */
   readonly costOf: (
     tenantId: string,
-    modelRef: string,
-    inputTokens: number,
-    outputTokens: number,
+    call: { modelRef: string; inputTokens: number; outputTokens: number },
   ) => Promise<number | undefined>;
 }
 
@@ -52,16 +51,9 @@ export interface CaseAnswer {
  */
 const handoffTool: LanguageModelV3FunctionTool = {
   type: 'function',
-  name: 'handoff_to_human',
-  description:
-    'Hands this customer conversation to a human support agent. Call it when the customer asks for a person, ' +
-    'or when you cannot help them from what you know. Give the reason in a few words.',
-  inputSchema: {
-    type: 'object',
-    properties: { reason: { type: 'string', description: 'Why a person should take over, in a few words' } },
-    required: ['reason'],
-    additionalProperties: false,
-  },
+  ...handoffDeclaration,
+  // The desk's schema, as JSON Schema (its literal's `type` reads as a string to TypeScript).
+  inputSchema: handoffDeclaration.inputSchema as JSONSchema7,
 };
 
 /**
@@ -132,12 +124,22 @@ export async function answerCase(
     inputTokens,
     outputTokens,
     // The built-in model costs nothing; a provider's model without a price has no cost (null), not zero.
-    costMicros: resolved.isOffline
-      ? 0
-      : ((await deps.costOf(subject.tenantId, resolved.modelRef, inputTokens, outputTokens)) ?? null),
+    costMicros: await costOfCall(deps, subject.tenantId, resolved, inputTokens, outputTokens),
     latencyMs: Math.round(result.durationMs),
     error: result.error ? result.error.message : null,
   };
+}
+
+/** The built-in model costs nothing; a provider's model without a price has no cost (null), not zero. */
+export async function costOfCall(
+  deps: Pick<CaseAnswerDeps, 'costOf'>,
+  tenantId: string,
+  resolved: { readonly modelRef: string; readonly isOffline: boolean },
+  inputTokens: number,
+  outputTokens: number,
+): Promise<number | null> {
+  if (resolved.isOffline) return 0;
+  return (await deps.costOf(tenantId, { modelRef: resolved.modelRef, inputTokens, outputTokens })) ?? null;
 }
 
 function failedAnswer(error: string): CaseAnswer {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cursorSchema } from '../../../platform/http/common-schemas.js';
 import type { EvaluationArmSummary } from '../../../platform/db/schema/index.js';
 import { modelRefSchema } from '../../agents/index.js';
 import type { EvaluationResultRow, EvaluationRunRow } from './evaluation-runs.repository.js';
@@ -23,7 +24,7 @@ export type StartRunInput = z.infer<typeof startRunBody>;
 export const runListQuery = z.strictObject({
   agentId: z.uuid(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorSchema.optional(),
 });
 
 export const runCasesQuery = z.strictObject({

@@ -1,7 +1,7 @@
 import type { Actor } from '../../../access/actor.js';
 import type { Database } from '../../../platform/db/client.js';
 import { transaction } from '../../../platform/db/after-commit.js';
-import { decodeCursor, toPage } from '../../../platform/db/pagination.js';
+import { toPage, type PageCursor } from '../../../platform/db/pagination.js';
 import type { AgentSettings, EvaluationArm, EvaluationCaseSnapshot } from '../../../platform/db/schema/index.js';
 import { AppError, conflict, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
@@ -10,7 +10,7 @@ import type { WebhookEvents } from '../../webhooks/index.js';
 import type { EvaluationSetsService } from '../sets/evaluation-sets.service.js';
 import type { EvaluationRunRow, EvaluationRunsRepository } from './evaluation-runs.repository.js';
 import { presentAnswer, presentRun, type RunView, type StartRunInput } from './evaluation-runs.schemas.js';
-import { sendRunJob } from './run-worker.js';
+import { endRun, sendRunJob } from './run-worker.js';
 import { summariseRun } from './run-summary.js';
 
 /** The agent as a run needs it: found for someone allowed to change it (its owner, an administrator). */
@@ -130,14 +130,9 @@ export function createEvaluationRunsService(deps: EvaluationRunsServiceDeps) {
       return presentRun(run, 0, summariseRun(arms, snapshot.length, []));
     },
 
-    async list(actor: Actor, query: { agentId: string; limit: number; cursor?: string | undefined }) {
+    async list(actor: Actor, query: { agentId: string; limit: number; cursor?: PageCursor | undefined }) {
       await deps.findModifiable(actor, query.agentId);
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-      if (query.cursor !== undefined && !after) {
-        throw new AppError('validation_failed', 'cursor is not one this endpoint returned', {
-          fields: [{ field: 'cursor', message: 'is not a cursor returned by this endpoint' }],
-        });
-      }
+      const after = query.cursor;
       const rows = await repository.listRuns(db, actor.tenantId, query.agentId, { limit: query.limit, after });
       const page = toPage(rows, query.limit, (row) => row);
       return { items: await Promise.all(page.items.map(view)), nextCursor: page.nextCursor };
@@ -189,20 +184,9 @@ export function createEvaluationRunsService(deps: EvaluationRunsServiceDeps) {
       const run = await findRun(actor, id);
       if (!(await repository.requestStop(db, actor.tenantId, id))) return view(run);
       if (run.status === 'queued') {
-        await transaction(db, async (tx) => {
-          const summary = summariseRun(run.arms, run.cases.length, []);
-          // Only if no node has started it meanwhile: that node ends it, once its cases under way are answered.
-          const end = { status: 'stopped' as const, summary, error: null };
-          const ended = await repository.finish(tx, actor.tenantId, id, end, ['queued']);
-          if (ended)
-            await deps.events.emit(
-              tx,
-              actor.tenantId,
-              'evaluation.completed',
-              { run: presentRun(ended, 0, summary) },
-              { key: id },
-            );
-        });
+        // Only if no node has started it meanwhile: that node ends it, once its cases under way are answered.
+        const end = { status: 'stopped' as const, summary: summariseRun(run.arms, run.cases.length, []), error: null };
+        await endRun({ db, repository, events: deps.events }, run, end, ['queued']);
       }
       return view((await repository.findRun(db, actor.tenantId, id))!);
     },

@@ -1,6 +1,6 @@
 import type { EvaluationCaseSnapshot, EvaluationJudgement } from '../../../platform/db/schema/index.js';
 import { streamModelReply } from '../../chat/index.js';
-import type { CaseAnswer, CaseAnswerDeps, CaseSubject } from './case-answer.js';
+import { costOfCall, type CaseAnswer, type CaseAnswerDeps, type CaseSubject } from './case-answer.js';
 
 /** The judge's instructions, shown as they are on the run (GET /v1/evaluation-runs/{id}: `judgePrompt`). */
 export const judgeInstructions = [
@@ -81,9 +81,7 @@ export async function judgeAnswer(
   );
   const inputTokens = result.usage.inputTokens ?? 0;
   const outputTokens = result.usage.outputTokens ?? 0;
-  const costMicros = resolved.isOffline
-    ? 0
-    : ((await deps.costOf(subject.tenantId, resolved.modelRef, inputTokens, outputTokens)) ?? null);
+  const costMicros = await costOfCall(deps, subject.tenantId, resolved, inputTokens, outputTokens);
   if (result.error) return { faithfulness: null, relevance: null, reason: '', costMicros, error: result.error.message };
   return { ...readJudgement(result.text), costMicros };
 }

@@ -1,6 +1,6 @@
 import type { Database } from '../../../platform/db/client.js';
 import { transaction } from '../../../platform/db/after-commit.js';
-import type { EvaluationRunStatus } from '../../../platform/db/schema/index.js';
+import type { EvaluationArmSummary, EvaluationRunStatus } from '../../../platform/db/schema/index.js';
 import { AppError } from '../../../platform/errors.js';
 import type { JobContext, JobQueue } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/logger.js';
@@ -25,6 +25,30 @@ export interface RunJob {
  */
 export const sendRunJob = (jobs: Pick<JobQueue, 'send'>, job: RunJob) =>
   jobs.send<RunJob>(runJobName, job, { singletonKey: job.runId, isSkippedWhileRetrying: true });
+
+/**
+ * Ends a run still going (or, given `from`, still in one of those states) with its totals, and announces
+ * it (`evaluation.completed`) in the same transaction; nothing when another node or a stop ended it first.
+ */
+export async function endRun(
+  deps: { db: Database; repository: EvaluationRunsRepository; events: Pick<WebhookEvents, 'emit'> },
+  run: EvaluationRunRow,
+  end: { status: EvaluationRunStatus; summary: EvaluationArmSummary[]; error: string | null },
+  from?: readonly EvaluationRunStatus[],
+): Promise<void> {
+  await transaction(deps.db, async (tx) => {
+    const ended = await deps.repository.finish(tx, run.tenantId, run.id, end, from);
+    if (!ended) return;
+    const done = end.summary.reduce((sum, arm) => sum + arm.answered + arm.failed, 0);
+    await deps.events.emit(
+      tx,
+      run.tenantId,
+      'evaluation.completed',
+      { run: presentRun(ended, done, end.summary) },
+      { key: run.id },
+    );
+  });
+}
 
 /** Retries of a run whose node died or whose database went away; each answers only what is left. */
 export const runRetryLimit = 5;
@@ -56,12 +80,7 @@ export function createRunWorker(deps: RunWorkerDeps) {
   async function end(run: EvaluationRunRow, status: EvaluationRunStatus, error: string | null): Promise<void> {
     const results = await repository.results(db, run.tenantId, run.id);
     const summary = summariseRun(run.arms, run.cases.length, results);
-    await transaction(db, async (tx) => {
-      const ended = await repository.finish(tx, run.tenantId, run.id, { status, summary, error });
-      if (!ended) return;
-      const view = presentRun(ended, results.length, summary);
-      await deps.events.emit(tx, run.tenantId, 'evaluation.completed', { run: view }, { key: run.id });
-    });
+    await endRun({ db, repository, events: deps.events }, run, { status, summary, error });
   }
 
   async function answerPairs(run: EvaluationRunRow, job: JobContext): Promise<string | null> {

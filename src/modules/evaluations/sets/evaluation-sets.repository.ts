@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
 import { afterCursor, cursorTimestamp, newestFirst, type PageRequest } from '../../../platform/db/pagination.js';
 import { evaluationCases, evaluationSets } from '../../../platform/db/schema/index.js';
@@ -132,7 +132,7 @@ export function createEvaluationSetsRepository() {
       return db
         .select()
         .from(evaluationCases)
-        .where(and(inTenant(evaluationCases, tenantId, eq(evaluationCases.setId, setId))))
+        .where(inTenant(evaluationCases, tenantId, eq(evaluationCases.setId, setId)))
         .orderBy(asc(evaluationCases.createdAt), asc(evaluationCases.id));
     },
   };

@@ -78,7 +78,7 @@ export function createEvaluationSetsService(deps: EvaluationSetsServiceDeps) {
           note: input.note,
           origin,
           sourceConversationId,
-          // Apart by a microsecond each, so the cases keep the file's order.
+          // A millisecond apart each, so the cases keep the file's order.
           createdAt: new Date(now + index),
         })),
       );

@@ -25,6 +25,20 @@ const noAnswerInstruction = (noAnswerReply: string): string =>
     ? ''
     : ` If you cannot answer and do not call this tool, reply exactly "${noAnswerReply}" and nothing else.`;
 
+/** What a model is told of the handoff: the desk's tool, and an evaluation's (which only records the call). */
+export const handoffDeclaration = {
+  name: 'handoff_to_human',
+  description:
+    'Hands this customer conversation to a human support agent. Call it when the customer asks for a person, ' +
+    'or when you cannot help them from what you know. Give the reason in a few words.',
+  inputSchema: {
+    type: 'object',
+    properties: { reason: { type: 'string', description: 'Why a person should take over, in a few words' } },
+    required: ['reason'],
+    additionalProperties: false,
+  },
+};
+
 function handoffTool(
   deps: HandoffToolDeps,
   tenantId: string,
@@ -32,17 +46,8 @@ function handoffTool(
 ): BuiltinTool {
   const supportConversationId = support.id;
   return {
-    name: 'handoff_to_human',
-    description:
-      'Hands this customer conversation to a human support agent. Call it when the customer asks for a person, ' +
-      'or when you cannot help them from what you know. Give the reason in a few words.' +
-      noAnswerInstruction(support.noAnswerReply),
-    inputSchema: {
-      type: 'object',
-      properties: { reason: { type: 'string', description: 'Why a person should take over, in a few words' } },
-      required: ['reason'],
-      additionalProperties: false,
-    },
+    ...handoffDeclaration,
+    description: handoffDeclaration.description + noAnswerInstruction(support.noAnswerReply),
     closingLine: handoffLine,
     async execute(input) {
       const parsed = handoffInput.safeParse(input);
