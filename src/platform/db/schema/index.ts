@@ -16,3 +16,5 @@ export * from './analytics.js';
 export * from './sso.js';
 export * from './email.js';
 export * from './evaluations.js';
+export * from './teams.js';
+export * from './desk-routing.js';

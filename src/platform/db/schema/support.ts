@@ -14,6 +14,7 @@ import {
 import { agents } from './agents.js';
 import { createdAt, tenantColumn, updatedAt } from './columns.js';
 import { conversations } from './conversations.js';
+import { teams, type StoredReplyTargets } from './teams.js';
 import { users } from './users.js';
 
 /** What an inbox does when its AI cannot help (the model failed, or found nothing to answer from). */
@@ -83,6 +84,15 @@ export const inboxes = pgTable(
      * replies. Unique across the server, since the listener routes mail by it before any tenant is known.
      */
     emailAddress: text('email_address'),
+    /** The team a new conversation of this inbox belongs to (rules may route it elsewhere). */
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
+    /** The inbox's reply-time targets (a team's win for the team's conversations). */
+    replyTargets: jsonb('reply_targets').$type<StoredReplyTargets>(),
+    /**
+     * Whether the inbox was last seen open or closed by its opening hours (null: never looked): the sweep
+     * that fires "business hours start/end" rules moves it with a compare-and-set, so one node fires each.
+     */
+    hoursState: text('hours_state', { enum: ['open', 'closed'] }),
     signingSecretRotatedAt: timestamp('signing_secret_rotated_at', { withTimezone: true, mode: 'date' }).notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -180,6 +190,9 @@ export const contacts = pgTable(
 );
 
 export const supportStatuses = ['bot', 'pending', 'open', 'snoozed', 'resolved'] as const;
+
+export const supportPriorities = ['none', 'low', 'medium', 'high', 'urgent'] as const;
+export type SupportPriority = (typeof supportPriorities)[number];
 export type SupportStatus = (typeof supportStatuses)[number];
 
 /**
@@ -201,6 +214,13 @@ export const supportConversations = pgTable(
     status: text('status', { enum: supportStatuses }).notNull(),
     assigneeId: uuid('assignee_id').references(() => users.id, { onDelete: 'set null' }),
     snoozedUntil: timestamp('snoozed_until', { withTimezone: true, mode: 'date' }),
+    /** The team whose queue holds it (null: no team's; every operator's queue still shows it under "all"). */
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
+    priority: text('priority', { enum: supportPriorities }).notNull().default('none'),
+    /** The running reply-time targets' due times (support_target_results holds every clock). */
+    firstResponseDueAt: timestamp('first_response_due_at', { withTimezone: true, mode: 'date' }),
+    nextResponseDueAt: timestamp('next_response_due_at', { withTimezone: true, mode: 'date' }),
+    resolutionDueAt: timestamp('resolution_due_at', { withTimezone: true, mode: 'date' }),
     labels: text('labels')
       .array()
       .notNull()
@@ -231,6 +251,11 @@ export const supportConversations = pgTable(
     index('support_conversations_unresolved_assignee_idx')
       .on(table.tenantId, table.assigneeId, table.statusChangedAt, table.id)
       .where(sql`${table.status} <> 'resolved'`),
+    // A team's queue, in waiting order.
+    index('support_conversations_unresolved_team_idx')
+      .on(table.tenantId, table.teamId, table.statusChangedAt, table.id)
+      .where(sql`${table.status} <> 'resolved'`),
+    index('support_conversations_team_idx').on(table.teamId),
   ],
 );
 
