@@ -4,7 +4,7 @@ import { newId } from '../../platform/ids.js';
 import { parseModelRef } from '../../ai/model-ref.js';
 import type { ChatTurnHandle } from '../chat/index.js';
 import type { StoredSupportConversation } from '../inbox/support/support.repository.js';
-import { isOpenAt, nextOpening } from './business-hours.js';
+import { isOpenAt, nextOpening } from '../inbox/inboxes/business-hours.js';
 import type { Visitor } from './widget-sessions.js';
 import type { WidgetServiceDeps } from './widget.service.js';
 import { isNoAnswerReply, whoAnswers } from './who-answers.js';

@@ -14,7 +14,7 @@ import type { MessageEvents } from '../conversations/index.js';
 import { isStorageQuotaRefusal } from '../storage-quota/index.js';
 import type { Upload } from '../knowledge/document-upload.js';
 import { presentWidgetTexts } from '../inbox/inboxes/widget-texts.js';
-import { isOpenAt, nextOpening } from './business-hours.js';
+import { isOpenAt, nextOpening } from '../inbox/inboxes/business-hours.js';
 import type { Visitor } from './widget-sessions.js';
 import { createWidgetAnswering } from './widget-answering.js';
 import type { StoredMessage, WidgetRepository } from './widget.repository.js';

@@ -1,4 +1,4 @@
-import type { StoredBusinessHours } from '../../platform/db/schema/index.js';
+import type { StoredBusinessHours } from '../../../platform/db/schema/index.js';
 
 interface LocalTime {
   readonly weekday: number;
