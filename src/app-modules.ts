@@ -57,6 +57,7 @@ import {
   guardGlobalFetch,
 } from './platform/outbound/index.js';
 import { createDirectoryStorage } from './platform/storage/index.js';
+import { repeatSweep, type RepeatedSweep } from './platform/repeat-sweep.js';
 
 /**
  * Builds every product module from the app's dependencies and registers its routes: the hand-wired
@@ -65,6 +66,8 @@ import { createDirectoryStorage } from './platform/storage/index.js';
 
 /** How often a job-running node looks for log events other nodes stored (its own are read at once). */
 const logReaderPollMs = 1_000;
+/** How often a job-running node looks at inboxes' opening hours: business-hours rules fire within this. */
+const routingHoursSweepMs = 30_000;
 export async function registerModules(
   app: App,
   deps: AppDeps & {
@@ -225,7 +228,7 @@ export async function registerModules(
   const events = webhooks.events;
   // Every stored message is in its conversation's log; these readers announce it and mail replies. A node
   // that stores one tells them to read now; a job-running node also polls for what other nodes stored.
-  const email = createEmailModule({ db: database.db, logger: deps.logger, config, jobs });
+  const email = createEmailModule({ db: database.db, logger: deps.logger, config, jobs, keys: deps.keys });
   logFeed.add(webhooks.messageCreatedReader());
   logFeed.add(email.replyMails());
   invalidations.subscribe('inboxes', (tenantId) => email.forgetEmailTenant(tenantId));
@@ -234,6 +237,7 @@ export async function registerModules(
       void (async () => {
         if (await events.isWanted(tenantId, 'message.created')) logFeed.nudge('webhooks');
         if (await email.hasEmailInbox(tenantId)) logFeed.nudge('email');
+        if (await inbox.hasMessageRules(tenantId)) logFeed.nudge('routing');
       })().catch((error: unknown) =>
         deps.logger.warn({ err: error }, 'The log readers could not be told of a message'),
       ),
@@ -316,6 +320,7 @@ export async function registerModules(
     events,
     messageEvents,
     onInboxesChanged: (tenantId) => invalidations.publish('inboxes', tenantId),
+    onRoutingRulesChanged: (tenantId) => invalidations.publish('routing-rules', tenantId),
     logger: deps.logger,
     publisher: realtime.publisher,
     stopReplies: replyStops.stopConversation,
@@ -329,6 +334,7 @@ export async function registerModules(
     pauseAfterCommitMs: config.testPauseAfterCommitMs,
     storage,
   });
+  invalidations.subscribe('routing-rules', (tenantId) => inbox.forgetRoutingRules(tenantId));
   if (deps.runsJobs ?? true) {
     inbox.registerJobs();
     // A snooze whose wake job was lost opens at most one maintenance interval late.
@@ -336,6 +342,39 @@ export async function registerModules(
     app.addHook('onClose', () => inbox.snoozeSweep.stop());
   }
   app.decorate('wakeOverdueSnoozes', () => inbox.snoozeSweep.sweep());
+  // Reply-time targets: contacts' messages start next-response clocks from the log (dated by the message,
+  // so polling is enough); breaches are announced by a sweep on nodes that run jobs.
+  logFeed.add(inbox.replyTargetsReader);
+  if (deps.runsJobs ?? true) {
+    app.addHook('onReady', async () => {
+      logFeed.start('reply-targets', logReaderPollMs);
+      // A breach is announced within a maintenance interval; the API shows `breached` at the due time itself.
+      inbox.breachSweep.start(config.maintenanceSweepIntervalMs);
+    });
+    app.addHook('onClose', () => inbox.breachSweep.stop());
+  }
+  // Routing rules: contacts' messages from the log (cursor `routing`); business-hours boundaries by a sweep
+  // on nodes that run jobs, each boundary fired once across nodes (inboxes.hours_state, compare-and-set).
+  logFeed.add(inbox.routingReader);
+  if (deps.runsJobs ?? true) {
+    let hoursSweep: RepeatedSweep | undefined;
+    app.addHook('onReady', async () => {
+      logFeed.start('routing', logReaderPollMs);
+      hoursSweep = repeatSweep(inbox.sweepRoutingHours, routingHoursSweepMs, (error) =>
+        deps.logger.warn({ err: error }, 'The business-hours rules sweep failed; it runs again soon'),
+      );
+    });
+    app.addHook('onClose', async () => hoursSweep?.stop());
+  }
+  app.decorate('routingRules', {
+    readContactMessages: () => logFeed.catchUp('routing'),
+    sweepHours: inbox.sweepRoutingHours,
+    drain: inbox.drainRouting,
+  });
+  app.decorate('replyTargets', {
+    sweepBreaches: (at?: Date) => inbox.breachSweep.sweep(at),
+    readContactMessages: () => logFeed.catchUp('reply-targets'),
+  });
   inbox.registerRoutes(app);
   realtime.onConnectionsChanged((actor, connections) => inbox.presence.connectionsChanged(actor, connections));
   app.addHook('onReady', async () => inbox.presence.start());
@@ -460,7 +499,13 @@ export async function registerModules(
     await email.startListener({ ...widget.channel, files: files.service });
   });
   app.addHook('onClose', () => email.close());
-  app.decorate('email', { listenerAddress: email.listenerAddress, sweepWaiting: email.sweepWaiting });
+  // The rating page of rating requests by mail, rating through the widget's path.
+  email.registerRatingRoutes(app, widget.channel);
+  app.decorate('email', {
+    listenerAddress: email.listenerAddress,
+    sweepWaiting: email.sweepWaiting,
+    sweepRatingRequests: email.sweepRatingRequests,
+  });
   // Turns outlive their requests (a client may leave mid-stream); closing waits for them to be stored.
   app.addHook('onClose', () => chat.service.drain());
   const openAICompat = createOpenAICompatModule({

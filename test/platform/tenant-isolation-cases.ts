@@ -55,6 +55,8 @@ export interface TenantAIds {
   readonly contactId: string;
   readonly supportConversationId: string;
   readonly cannedResponseId: string;
+  readonly teamId: string;
+  readonly routingRuleId: string;
   readonly webhookId: string;
   readonly webhookDeliveryId: string;
   readonly evaluationSetId: string;
@@ -313,12 +315,19 @@ export const routeCases: Record<string, RouteCase> = {
   // A contact's memories: A's contact is refused as missing before any memory is looked for.
   '/v1/contacts/:id/memories': { foreign: (a) => ({ id: a.contactId }) },
   '/v1/contacts/:id/memories/:memoryId': { foreign: (a) => ({ id: a.contactId, memoryId: a.projectId }) },
-  '/v1/support-conversations/:id': supportConversation(),
+  '/v1/support-conversations/:id': supportConversation({ PATCH: () => json({ priority: 'high' }) }),
+  '/v1/support-conversations/:id/rule-runs': supportConversation(),
+  '/v1/routing-rules/:id': {
+    foreign: (a) => ({ id: a.routingRuleId }),
+    bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
+  },
   '/v1/support-conversations/:id/take': supportConversation(),
   '/v1/support-conversations/:id/resolve': supportConversation(),
   '/v1/support-conversations/:id/reopen': supportConversation(),
   '/v1/support-conversations/:id/assign': supportConversation({ POST: () => json({ operatorId: nobodyId }) }),
   '/v1/support-conversations/:id/transfer': supportConversation({ POST: () => json({ operatorId: nobodyId }) }),
+  // A's conversation moved to a team that exists nowhere: the conversation is refused as missing first.
+  '/v1/support-conversations/:id/transfer-team': supportConversation({ POST: () => json({ teamId: nobodyId }) }),
   '/v1/support-conversations/:id/snooze': supportConversation({
     POST: () => json({ until: '2099-01-31T09:00:00Z' }),
   }),
@@ -343,6 +352,14 @@ export const routeCases: Record<string, RouteCase> = {
     foreign: (a) => ({ id: a.cannedResponseId }),
     bodies: { PATCH: () => json({ content: 'Changed elsewhere' }) },
   },
+  '/v1/teams/:id': {
+    foreign: (a) => ({ id: a.teamId }),
+    bodies: { PATCH: () => json({ name: 'Renamed elsewhere' }) },
+  },
+  '/v1/teams/:id/members': {
+    foreign: (a) => ({ id: a.teamId }),
+    bodies: { PUT: () => json({ userIds: [] }) },
+  },
 };
 
 /** Parameterised, non-public routes whose parameter is not an object a tenant owns. */
@@ -365,6 +382,39 @@ export interface ReferenceCase {
  * path parameters, nothing in the route table says which fields are references.
  */
 export const referenceCases: Record<string, ReferenceCase> = {
+  'routing rule assigning teamId': {
+    foreign: (a) => a.teamId,
+    request: (ref) => ({
+      method: 'POST',
+      url: '/v1/routing-rules',
+      body: json({ name: 'Borrowed team', trigger: 'created', actions: [{ type: 'assign_team', teamId: ref }] }),
+    }),
+  },
+  'routing rule on inboxId': {
+    foreign: (a) => a.inboxId,
+    request: (ref) => ({
+      method: 'POST',
+      url: '/v1/routing-rules',
+      body: json({
+        name: 'Borrowed inbox',
+        trigger: 'created',
+        conditions: [{ type: 'inbox', inboxIds: [ref] }],
+        actions: [{ type: 'set_priority', priority: 'high' }],
+      }),
+    }),
+  },
+  'routing rule dry run of ruleId': {
+    foreign: (a) => a.routingRuleId,
+    request: (ref) => ({ method: 'POST', url: '/v1/routing-rules/dry-run', body: json({ ruleId: ref }) }),
+  },
+  'conversation moved to teamId by PATCH': {
+    foreign: (a) => a.teamId,
+    request: (ref, own) => ({
+      method: 'PATCH',
+      url: `/v1/support-conversations/${own.conversationId}`,
+      body: json({ teamId: ref }),
+    }),
+  },
   'new conversation with agentId': {
     foreign: (a) => a.agentId,
     request: (ref) => ({ method: 'POST', url: '/v1/conversations', body: json({ agentId: ref }) }),
@@ -459,6 +509,22 @@ export const referenceCases: Record<string, ReferenceCase> = {
   'low ratings narrowed to inboxId': {
     foreign: (a) => a.inboxId,
     request: (ref) => ({ method: 'GET', url: `/v1/analytics/csat/low-ratings?inboxId=${ref}`, body: {} }),
+  },
+  'reply-time figures narrowed to inboxId': {
+    foreign: (a) => a.inboxId,
+    request: (ref) => ({ method: 'GET', url: `/v1/analytics/reply-targets?inboxId=${ref}`, body: {} }),
+  },
+  'reply-time figures narrowed to teamId': {
+    foreign: (a) => a.teamId,
+    request: (ref) => ({ method: 'GET', url: `/v1/analytics/reply-targets?teamId=${ref}`, body: {} }),
+  },
+  'queue narrowed to teamId': {
+    foreign: (a) => a.teamId,
+    request: (ref) => ({ method: 'GET', url: `/v1/support-conversations?teamId=${ref}`, body: {} }),
+  },
+  'inbox made with teamId': {
+    foreign: (a) => a.teamId,
+    request: (ref) => ({ method: 'POST', url: '/v1/inboxes', body: json({ name: 'Borrowed team', teamId: ref }) }),
   },
   'MCP tools listed by serverId': {
     foreign: (a) => a.mcpServerId,

@@ -193,11 +193,19 @@ describe("another tenant's objects, on every route", () => {
       '/v1/canned-responses',
       json({ shortcode: 'hollowbrook', content: 'Hollowbrook says hello' }),
     );
+    const team = await made('POST', '/v1/teams', json({ name: 'Hollowbrook billing' }));
+    const rule = await made(
+      'POST',
+      '/v1/routing-rules',
+      json({ name: 'Hollowbrook VIPs', trigger: 'created', actions: [{ type: 'set_priority', priority: 'high' }] }),
+    );
     return {
+      routingRuleId: rule.id,
       inboxId: inbox.id,
       contactId: contact.id,
       supportConversationId: conversation.id,
       cannedResponseId: canned.id,
+      teamId: team.id,
       ...(await seedWebhook()),
     };
   }

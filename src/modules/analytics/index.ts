@@ -12,6 +12,9 @@ import { createAnalyticsService, type AnalyticsService } from './analytics.servi
 import { createCsatRepository } from './csat.repository.js';
 import { registerCsatRoutes } from './csat.routes.js';
 import { createCsatService } from './csat.service.js';
+import { createReplyTargetsReportRepository } from './reply-targets-report.repository.js';
+import { registerReplyTargetsReportRoutes } from './reply-targets-report.routes.js';
+import { createReplyTargetsReport } from './reply-targets-report.service.js';
 import type { App } from '../../platform/http/types.js';
 
 export interface AnalyticsModuleDeps {
@@ -41,9 +44,11 @@ export function createAnalyticsModule(deps: AnalyticsModuleDeps) {
     spendRepository: createAnalyticsSpendRepository(serverKinds),
   });
   const csat = createCsatService({ db: deps.db, repository: createCsatRepository(), analyticsRepository: repository });
+  const replyTargets = createReplyTargetsReport({ db: deps.db, repository: createReplyTargetsReportRepository() });
   const registerRoutes = (app: App, analytics: AnalyticsService): void => {
     registerAnalyticsRoutes(app, analytics);
     registerCsatRoutes(app, csat);
+    registerReplyTargetsReportRoutes(app, replyTargets);
   };
   return { service, csat, rollups, registerRoutes };
 }

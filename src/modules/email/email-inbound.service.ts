@@ -12,6 +12,8 @@ import type { Visitor } from '../widget/widget-sessions.js';
 import type { StoredWidgetInbox, WidgetRepository } from '../widget/widget.repository.js';
 import type { WidgetService } from '../widget/widget.service.js';
 import type { EmailRepository, NewEmailMessage } from './email.repository.js';
+import type { EmailNoticesRepository } from './email-notices.repository.js';
+import { createMailAcknowledgement } from './mail-acknowledgement.js';
 import { createMailAttachments } from './mail-attachments.js';
 import {
   automatedMailReason,
@@ -24,6 +26,7 @@ import {
 export interface EmailInboundDeps {
   readonly db: Database;
   readonly repository: EmailRepository;
+  readonly notices: EmailNoticesRepository;
   readonly logger: Logger;
   readonly widgetRepository: Pick<WidgetRepository, 'insertContact'>;
   readonly widget: Pick<WidgetService, 'create' | 'send' | 'widgetActor'>;
@@ -77,6 +80,7 @@ function automatedReason(mail: ReceivedMail, address: string): string | null {
 export function createEmailInbound(deps: EmailInboundDeps) {
   const { db, repository, logger } = deps;
   const attachments = createMailAttachments({ files: deps.files, logger });
+  const acknowledgement = createMailAcknowledgement({ db, notices: deps.notices });
 
   /**
    * The sender's contact (docs/security.md, "Mail identity"): the tenant's oldest contact whose address
@@ -147,7 +151,8 @@ export function createEmailInbound(deps: EmailInboundDeps) {
     const newest = isFlooding
       ? await repository.findNewestConversation(db, visitor.tenantId, visitor.inbox.id, visitor.contactId)
       : undefined;
-    return { id: newest ?? (await deps.widget.create(visitor)).id, isThreaded: false };
+    if (newest) return { id: newest, isThreaded: false };
+    return { id: (await deps.widget.create(visitor)).id, isThreaded: false, isNew: true };
   }
 
   /**
@@ -254,6 +259,12 @@ export function createEmailInbound(deps: EmailInboundDeps) {
           { refutedReason, heldBackReason },
         );
         await repository.linkMessage(db, tenantId, emailId, sent.message.id);
+        // A human-only inbox tells the sender their mail arrived, on a conversation's first mail only.
+        if (conversation.isNew === true && inbox.agentId === null && heldBackReason === undefined) {
+          await acknowledgement
+            .acknowledge(inbox, conversation.id, parsed)
+            .catch((error: unknown) => logger.warn({ err: error }, 'A mail could not be acknowledged'));
+        }
         return { kind: 'stored', supportConversationId: conversation.id, messageId: sent.message.id };
       } catch (error) {
         // Not taken: the sending server keeps the mail and tries again (the listener answers 451).

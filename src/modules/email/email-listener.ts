@@ -3,9 +3,11 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { ConfigError } from '../../config.js';
 import { AppError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import type { StoredWidgetInbox } from '../widget/widget.repository.js';
 import type { EmailInbound } from './email-inbound.service.js';
+import { messageIdsIn } from './mail-headers.js';
 
 export interface EmailListenerDeps {
   readonly findInbox: (address: string) => Promise<StoredWidgetInbox | undefined>;
@@ -91,6 +93,9 @@ export function createEmailListener(deps: EmailListenerDeps) {
     });
     const mailFrom = session.envelope.mailFrom;
     const envelopeFrom = mailFrom === false ? '' : mailFrom.address;
+    // One id for every recipient, also for a mail that came without one: a tenant's second inbox among
+    // the recipients finds it received already (docs/email-inbox.md, "A mail to several inboxes").
+    if (messageIdsIn(parsed.messageId).length === 0) parsed.messageId = `<${newId()}@parley.invalid>`;
     for (const inbox of recipients.get(session.id) ?? []) {
       const outcome = await deps.inbound.receive(inbox, { envelopeFrom, parsed });
       if (outcome.kind === 'ignored') {

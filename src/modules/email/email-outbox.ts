@@ -5,8 +5,15 @@ import { everyKey, settingsCacheTtlMs } from '../../platform/cache/invalidation-
 import { newId } from '../../platform/ids.js';
 import type { JobQueue } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/logger.js';
-import { announcedMessage, reachesContact, type LogReader, type MessageView } from '../conversations/index.js';
+import {
+  announcedMessage,
+  messageOfLogPayload,
+  reachesContact,
+  type FeedEvent,
+  type LogReader,
+} from '../conversations/index.js';
 import type { EmailRepository } from './email.repository.js';
+import { isHandedOverReply, mailedSystemLine } from './mailed-lines.js';
 
 export const sendEmailJobName = 'email.send';
 
@@ -43,11 +50,33 @@ export function createEmailOutbox(deps: EmailOutboxDeps) {
       { singletonKey: emailId, isSkippedWhileRetrying: true },
     );
 
-  /** With `tx`: the mail of `message`, if it is a reply in an email conversation that reaches the contact. */
-  async function record(tx: Executor, tenantId: string, message: MessageView): Promise<void> {
-    if (message.role !== 'assistant' || !reachesContact(message)) return;
-    const target = await repository.findEmailConversationOfChat(tx, tenantId, message.conversationId);
-    if (!target?.contactAddress || !target.inboxAddress) return;
+  /**
+   * The line an event stores, if the customer is mailed it: a reply that reaches the contact (not the
+   * AI's "could not help" one the handover's line stands in for), a handover's line, a notice of the
+   * channel's own (mailed-lines.ts).
+   */
+  async function mailedLineOf(tx: Executor, event: FeedEvent) {
+    const row = messageOfLogPayload(event.payload);
+    const isMailed =
+      row.role === 'system'
+        ? row.status === 'complete' && mailedSystemLine(row) !== undefined
+        : announcedMessage(event) !== undefined && reachesContact(row);
+    if (!isMailed) return undefined;
+    const target = await repository.findEmailConversationOfChat(tx, event.tenantId, row.conversationId);
+    if (!target?.contactAddress || !target.inboxAddress) return undefined;
+    if (row.role === 'assistant' && row.model !== null && isHandedOverReply(row, target)) return undefined;
+    return {
+      message: row,
+      target: { ...target, contactAddress: target.contactAddress, inboxAddress: target.inboxAddress },
+    };
+  }
+
+  /** With `tx`: the mail of the event's line, if it is one an email customer is sent. */
+  async function record(tx: Executor, event: FeedEvent): Promise<void> {
+    const found = await mailedLineOf(tx, event);
+    if (!found) return;
+    const { message, target } = found;
+    const { tenantId } = event;
     const id = newId();
     const isNew = await repository.insertEmail(tx, {
       id,
@@ -84,10 +113,7 @@ export function createEmailOutbox(deps: EmailOutboxDeps) {
         name: 'email',
         only: repository.emailRepliesInLog(),
         handle: async (tx, events) => {
-          for (const event of events) {
-            const message = announcedMessage(event);
-            if (message) await record(tx, event.tenantId, message);
-          }
+          for (const event of events) await record(tx, event);
         },
       };
     },

@@ -8,6 +8,9 @@ import { shortenTo } from '../../platform/text-cut.js';
 import { citedForContact } from '../inbox/desk/cited-for-contact.js';
 import type { EmailRepository } from './email.repository.js';
 import type { SendEmailJob } from './email-outbox.js';
+import { handoverMailText, mailLanguageOf, ratingRequestText } from './customer-notices.js';
+import { mailedSystemLine, ratingRequestIdPrefix } from './mailed-lines.js';
+import { ratingLinkValidDays, type RatingLinks } from './mail-rating-links.js';
 
 /**
  * An AI reply as mail: its `[n]` markers taken out (they mean nothing without the passages) and, with
@@ -36,7 +39,11 @@ export interface EmailSenderDeps {
   readonly smtp: OutboundSmtpSettings;
   /** Retries of a failed send (the job queue's), after which the mail is marked failed. */
   readonly retryLimit: number;
+  /** The rating page's signed links, for rating requests. */
+  readonly ratingLinks: Pick<RatingLinks, 'linkFor'>;
 }
+
+type FoundOutbound = NonNullable<Awaited<ReturnType<EmailRepository['findOutbound']>>>;
 
 /** How long a send job's claim on a mail holds: past its SMTP timeouts and the retries of its `sent` mark. */
 const sendClaimMs = 5 * 60_000;
@@ -89,7 +96,12 @@ export function createEmailSender(deps: EmailSenderDeps) {
       const lastInbound = thread.findLast((mail) => mail.direction === 'inbound');
       const firstSubject = thread.find((mail) => mail.subject.trim() !== '')?.subject;
       const isAiReply = !found.isOperatorReply;
-      const fromName = isAiReply ? (found.agentName ?? found.inboxName) : (found.authorName ?? found.inboxName);
+      const isNotice = found.role === 'system';
+      const fromName = isNotice
+        ? found.inboxName
+        : isAiReply
+          ? (found.agentName ?? found.inboxName)
+          : (found.authorName ?? found.inboxName);
       try {
         await (
           await transporter(smtp.url)
@@ -98,7 +110,7 @@ export function createEmailSender(deps: EmailSenderDeps) {
           to: { name: found.contactName ?? '', address: email.contactAddress },
           // A conversation an operator opened has no mail to answer yet: its first mail is named for the inbox.
           subject: firstSubject === undefined ? found.inboxName : replySubject(firstSubject),
-          text: isAiReply ? aiReplyText(found.content, found.citations, found.inboxCitations) : found.content,
+          text: textOf(job.tenantId, found),
           messageId: `<${email.internetMessageId}>`,
           ...(lastInbound && { inReplyTo: `<${lastInbound.internetMessageId}>` }),
           references: referencesOf(thread.map((mail) => mail.internetMessageId)).map((id) => `<${id}>`),
@@ -123,6 +135,37 @@ export function createEmailSender(deps: EmailSenderDeps) {
   };
 
   /**
+   * The words of an outbound mail: a reply as written (an AI's without its markers), a system line in
+   * the words mailed-lines.ts and customer-notices.ts give it (a rating request's link signed now).
+   */
+  function textOf(tenantId: string, found: FoundOutbound): string {
+    if (found.role !== 'system') {
+      return found.isOperatorReply ? found.content : aiReplyText(found.content, found.citations, found.inboxCitations);
+    }
+    const line = mailedSystemLine(found);
+    switch (line?.kind) {
+      case 'handover':
+        return handoverMailText(line.backAt, found.businessHours?.timeZone ?? 'UTC');
+      case 'rating-request': {
+        // `email-rating:<language>:<resolved at, ms>`, as the rating sweep wrote it.
+        const [language, resolvedAtMs] = (found.clientMessageId ?? '').slice(ratingRequestIdPrefix.length).split(':');
+        const link = deps.ratingLinks.linkFor(
+          {
+            tenantId,
+            supportConversationId: found.email.supportConversationId,
+            resolvedAt: new Date(Number(resolvedAtMs)),
+          },
+          new Date(),
+        );
+        return ratingRequestText(link, ratingLinkValidDays, mailLanguageOf('', language));
+      }
+      case 'acknowledgement':
+      case undefined:
+        return found.content;
+    }
+  }
+
+  /**
    * The mail went: marked sent, tried again while the database is away (a restart, a cut connection). Its
    * claim keeps every other job from sending it meanwhile; only a mark that fails past the claim lets the
    * sweep send it a second time, and the log says so.
@@ -134,7 +177,10 @@ export function createEmailSender(deps: EmailSenderDeps) {
         return;
       } catch (error) {
         if (!isDatabaseUnavailable(error) || attempt >= markSentAttempts) {
-          logger.error({ err: error, emailId, tenantId }, 'A sent email reply could not be marked sent: it may go again');
+          logger.error(
+            { err: error, emailId, tenantId },
+            'A sent email reply could not be marked sent: it may go again',
+          );
           throw error;
         }
         await setTimeout(markSentPauseMs);

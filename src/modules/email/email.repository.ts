@@ -190,11 +190,12 @@ export function createEmailRepository() {
 
     /** The email conversation a chat conversation stands behind, with its contact's address; undefined otherwise. */
     /**
-     * The log's events the email outbox reads (on `e`, conversation_events): assistant messages in the
-     * chat conversation of an email support conversation. The others are passed over unread.
+     * The log's events the email outbox reads (on `e`, conversation_events): assistant messages and system
+     * lines (handovers, the channel's notices) in the chat conversation of an email support conversation.
+     * The others are passed over unread.
      */
     emailRepliesInLog(): SQL {
-      return sql`e.type in ('message-created', 'reply-settled') and e.payload->>'role' = 'assistant'
+      return sql`e.type in ('message-created', 'reply-settled') and e.payload->>'role' in ('assistant', 'system')
         and exists (select 1 from support_conversations sc join inboxes i on i.id = sc.inbox_id
           where sc.conversation_id = e.conversation_id and sc.tenant_id = e.tenant_id and i.kind = 'email')`;
     },
@@ -205,6 +206,8 @@ export function createEmailRepository() {
           supportConversationId: supportConversations.id,
           contactAddress: contacts.email,
           inboxAddress: inboxes.emailAddress,
+          onAiFailure: inboxes.onAiFailure,
+          noAnswerReply: inboxes.noAnswerReply,
         })
         .from(supportConversations)
         .innerJoin(inboxes, eq(inboxes.id, supportConversations.inboxId))
@@ -227,12 +230,16 @@ export function createEmailRepository() {
         .select({
           email: emailMessages,
           content: messages.content,
+          role: messages.role,
+          clientMessageId: messages.clientMessageId,
+          writtenAt: messages.createdAt,
           citations: messages.citations,
           authorName: messages.authorName,
           isOperatorReply: sql<boolean>`${messages.authorId} is not null or ${messages.authorName} is not null`,
           inboxAddress: inboxes.emailAddress,
           inboxName: inboxes.name,
           inboxCitations: inboxes.citations,
+          businessHours: inboxes.businessHours,
           agentName: agents.name,
           contactName: contacts.name,
         })

@@ -12,12 +12,21 @@ import type { EmailListener } from './email-listener.js';
 import { createEmailOutbox, sendEmailJobName, type SendEmailJob } from './email-outbox.js';
 import { createEmailSender } from './email-sender.js';
 import { createEmailRepository } from './email.repository.js';
+import { createEmailNoticesRepository } from './email-notices.repository.js';
+import { createRatingLinks } from './mail-rating-links.js';
+import { registerMailRatingRoutes } from './mail-rating.routes.js';
+import { createMailRating } from './mail-rating.service.js';
+import { createRatingRequests } from './rating-requests.js';
+import type { App } from '../../platform/http/types.js';
+import type { ServerKeys } from '../../platform/secrets.js';
 
 export interface EmailModuleDeps {
   readonly db: Database;
   readonly logger: Logger;
-  readonly config: Pick<Config, 'email'>;
+  readonly config: Pick<Config, 'email' | 'publicUrl' | 'widgetRateLimitPerMinute'>;
   readonly jobs: Pick<JobQueue, 'send' | 'register'>;
+  /** Rating links are signed under a key derived from the credentials key (mail-rating-links.ts). */
+  readonly keys: Pick<ServerKeys, 'credentialsKey'>;
 }
 
 /** A failed send is tried again this many times, 30 s, 1 min, 2 min… apart (about two hours in all). */
@@ -32,6 +41,9 @@ const sendRetryDelaySeconds = 30;
 export function createEmailModule(deps: EmailModuleDeps) {
   const { db, logger, config } = deps;
   const repository = createEmailRepository();
+  const notices = createEmailNoticesRepository();
+  const ratingLinks = createRatingLinks({ credentialsKey: deps.keys.credentialsKey, publicUrl: config.publicUrl });
+  const ratingRequests = createRatingRequests({ db, repository: notices });
   const outbox = createEmailOutbox({ db, repository, jobs: deps.jobs, logger });
   const sender = createEmailSender({
     db,
@@ -39,6 +51,7 @@ export function createEmailModule(deps: EmailModuleDeps) {
     logger,
     smtp: { url: config.email.smtpUrl, requireTls: config.email.requireTls, verifyTls: config.email.verifyTls },
     retryLimit: sendRetryLimit,
+    ratingLinks,
   });
   let listener: EmailListener | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -58,16 +71,37 @@ export function createEmailModule(deps: EmailModuleDeps) {
       });
     },
 
-    /** Queues replies a node that stopped left unqueued, now and every `intervalMs`. */
+    /**
+     * Queues replies a node that stopped left unqueued, and writes the rating requests of new resolutions,
+     * now and every `intervalMs`.
+     */
     startSweep(intervalMs: number): void {
-      const run = () =>
+      const run = () => {
         void outbox.sweep().catch((error: unknown) => logger.warn({ err: error }, 'The email outbox sweep failed'));
+        void ratingRequests
+          .sweep()
+          .catch((error: unknown) => logger.warn({ err: error }, 'The rating requests sweep failed'));
+      };
       run();
       sweepTimer = setInterval(run, intervalMs);
       sweepTimer.unref();
     },
 
     sweepWaiting: () => outbox.sweep(),
+    /** One pass of the rating requests' sweep now (tests; nodes run it with the outbox's). */
+    sweepRatingRequests: () => ratingRequests.sweep(),
+
+    /** The public rating page, rating through the widget's path. */
+    registerRatingRoutes(
+      app: App,
+      widgetSide: {
+        readonly widget: Pick<WidgetService, 'rate'>;
+        readonly widgetRepository: Pick<WidgetRepository, 'findInbox' | 'findRating'>;
+      },
+    ): void {
+      const rating = createMailRating({ db, notices, links: ratingLinks, ...widgetSide });
+      registerMailRatingRoutes(app, { rating, perMinute: config.widgetRateLimitPerMinute });
+    },
 
     /** The SMTP listener, when EMAIL_SMTP_PORT is set; smtp-server and mailparser load only then. */
     async startListener(inboundDeps: {
@@ -81,6 +115,7 @@ export function createEmailModule(deps: EmailModuleDeps) {
       const inbound = createEmailInbound({
         db,
         repository,
+        notices,
         logger,
         ...inboundDeps,
         onEmailTenant: (tenantId) => outbox.noteEmailTenant(tenantId),
@@ -110,6 +145,10 @@ export type EmailModule = ReturnType<typeof createEmailModule>;
 declare module 'fastify' {
   interface FastifyInstance {
     /** The SMTP listener's address while it listens (tests send mail to it), and one outbox sweep now. */
-    email: { listenerAddress: () => AddressInfo | undefined; sweepWaiting: () => Promise<number> };
+    email: {
+      listenerAddress: () => AddressInfo | undefined;
+      sweepWaiting: () => Promise<number>;
+      sweepRatingRequests: () => Promise<number>;
+    };
   }
 }

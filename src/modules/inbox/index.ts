@@ -21,6 +21,9 @@ import { createConversationTools } from './desk/handoff-tool.js';
 import { createInboxesRepository } from './inboxes/inboxes.repository.js';
 import { registerInboxesRoutes } from './inboxes/inboxes.routes.js';
 import { createInboxesService } from './inboxes/inboxes.service.js';
+import { createTeamsRepository } from './teams/teams.repository.js';
+import { registerTeamsRoutes } from './teams/teams.routes.js';
+import { createTeamsService } from './teams/teams.service.js';
 import { ensureDeskUser, ensureLinkedConversation } from './desk/linked-conversation.js';
 import { createAutoAssign } from './support/auto-assign.js';
 import { createOperatorPresence } from './desk/operator-presence.js';
@@ -33,7 +36,15 @@ import {
   registerSupportConversationsRoutes,
 } from './support/support.routes.js';
 import { createSupportRepository } from './support/support.repository.js';
+import { createBreachSweep } from './targets/breach-sweep.js';
+import { createReplyClocks } from './targets/reply-clocks.js';
+import { createReplyTargetsRepository } from './targets/reply-targets.repository.js';
 import { createSupportService, type SnoozeWake, type SupportChange } from './support/support.service.js';
+import { createRoutingEngine } from './routing/routing-engine.js';
+import { createRoutingTriggers } from './routing/routing-triggers.js';
+import { createRoutingRepository } from './routing/routing.repository.js';
+import { registerRoutingRoutes } from './routing/routing.routes.js';
+import { createRoutingService } from './routing/routing.service.js';
 
 /** The statuses in which a person has a support conversation, and the AI does nothing on it. */
 const personStatuses: ReadonlySet<string> = new Set(['pending', 'open', 'snoozed']);
@@ -60,16 +71,20 @@ export interface InboxModuleDeps {
   readonly storage?: Pick<FileStorage, 'remove'>;
   /** Told after a tenant's inbox is made or removed (the invalidation bus: `inboxes`). */
   readonly onInboxesChanged?: (tenantId: string) => void;
+  /** Told after a tenant's routing rules changed (the invalidation bus: `routing-rules`). */
+  readonly onRoutingRulesChanged?: (tenantId: string) => void;
 }
 
 /** The customer-service desk: inboxes, contacts, support conversations with their states, notes, canned responses. */
 export function createInboxModule(deps: InboxModuleDeps) {
   const emailDomains = createEmailDomainsService({ db: deps.db, repository: createEmailDomainsRepository() });
+  const teams = createTeamsService({ db: deps.db, repository: createTeamsRepository() });
   const inboxes = createInboxesService({
     db: deps.db,
     repository: createInboxesRepository(),
     credentialsKey: deps.keys.credentialsKey,
     requireApprovedAddress: (tenantId, address) => emailDomains.requireApprovedAddress(tenantId, address),
+    requireTeam: (tenantId, teamId) => teams.requireTeam(tenantId, teamId),
     onInboxesChanged: deps.onInboxesChanged,
   });
   const contacts = createContactsService({ db: deps.db, repository: createContactsRepository(), events: deps.events });
@@ -106,13 +121,22 @@ export function createInboxModule(deps: InboxModuleDeps) {
     autoAssign,
     background: createBackgroundTasks(deps.logger),
   });
+  const replyTargetsRepository = createReplyTargetsRepository();
+  const replyClocks = createReplyClocks({ repository: replyTargetsRepository });
   const support = createSupportService({
     db: deps.db,
     repository: supportRepository,
     inboxes,
     contacts,
     events: deps.events,
-    onChanged: (change: SupportChange) => live.onChanged(change),
+    replyClocks,
+    onChanged: (change: SupportChange) => {
+      live.onChanged(change);
+      routingTriggers.onStatusChanged(change);
+    },
+    // Routing rules look at every change once it is committed (routing/routing-triggers.ts).
+    onCreated: (tenantId, created) => routingTriggers.onCreated(tenantId, created),
+    onLabelsAdded: (added) => routingTriggers.onLabelsAdded(added),
     ...(snoozeWakes && {
       scheduleWake: async (wake: SnoozeWake) => {
         if (deps.pauseAfterCommitMs) await new Promise((resolve) => setTimeout(resolve, deps.pauseAfterCommitMs));
@@ -130,6 +154,34 @@ export function createInboxModule(deps: InboxModuleDeps) {
     messageEvents: deps.messageEvents,
     resolveModel: deps.resolveModel,
     knowledgeSearch: deps.knowledgeSearch,
+    replyClocks,
+  });
+  const breachSweep = createBreachSweep({
+    db: deps.db,
+    repository: replyTargetsRepository,
+    events: deps.events,
+    publisher: deps.publisher,
+    logger: deps.logger,
+  });
+  const routingRepository = createRoutingRepository();
+  const routingTriggers = createRoutingTriggers({
+    db: deps.db,
+    repository: routingRepository,
+    logger: deps.logger,
+    engine: createRoutingEngine({
+      db: deps.db,
+      repository: routingRepository,
+      support,
+      sendLine: (tenantId, id, content, key) => desk.sendAutomaticReply(tenantId, id, content, key),
+      events: deps.events,
+      logger: deps.logger,
+    }),
+  });
+  const routing = createRoutingService({
+    db: deps.db,
+    repository: routingRepository,
+    onRulesChanged: deps.onRoutingRulesChanged,
+    hasConversation: async (tenantId, id) => (await supportRepository.find(deps.db, tenantId, id)) !== undefined,
   });
   const cannedResponses = createCannedResponsesService({
     db: deps.db,
@@ -167,18 +219,36 @@ export function createInboxModule(deps: InboxModuleDeps) {
     },
     /** Wakes the snoozes whose time passed without their job (snooze-wake.ts); on nodes that run jobs. */
     snoozeSweep,
+    /** Announces reply-time targets breached (targets/breach-sweep.ts); on nodes that run jobs. */
+    breachSweep,
+    /** The log's reader that starts next-response clocks at contacts' messages (cursor `reply-targets`). */
+    replyTargetsReader: replyClocks.contactMessages(),
     /** The widget: a human-only inbox's first message is what the queue shows of it (desk-live.ts). */
     recordTopic: (tenantId: string, supportConversationId: string, content: string) =>
       live.recordTopic(tenantId, supportConversationId, content),
     /** Waits for the live work still running (notices, summaries): shutdown and tests. */
-    drain: () => live.drain(),
+    drain: async () => {
+      await live.drain();
+      await routingTriggers.drain();
+    },
+    /** Routing rules on contacts' messages, read from the log (cursor `routing`); on every node. */
+    routingReader: routingTriggers.contactMessages(),
+    /** Whether the tenant's stored messages are worth a pass of the routing reader now (cached). */
+    hasMessageRules: (tenantId: string) => routingTriggers.hasMessageRules(tenantId),
+    forgetRoutingRules: (tenantId: string) => routingTriggers.forgetRules(tenantId),
+    /** Fires business-hours rules at each inbox's opening and closing; on nodes that run jobs. */
+    sweepRoutingHours: () => routingTriggers.sweepHours(),
+    /** Waits for the routing rules still running (tests). */
+    drainRouting: () => routingTriggers.drain(),
     registerRoutes(app: App): void {
       registerInboxesRoutes(app, inboxes);
       registerEmailDomainsRoutes(app, emailDomains);
+      registerTeamsRoutes(app, teams);
       registerContactsRoutes(app, services);
       registerSupportConversationsRoutes(app, services);
       registerCannedResponsesRoutes(app, services);
       registerDeskRoutes(app, { support, desk, presence });
+      registerRoutingRoutes(app, routing);
     },
   };
 }
@@ -193,5 +263,16 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** One sweep of overdue snoozes now (tests; nodes that run jobs sweep every MAINTENANCE_SWEEP_INTERVAL_MS). */
     wakeOverdueSnoozes: () => Promise<number>;
+    /**
+     * Reply-time targets now (tests): one breach sweep as at `at` (default now; answers how many this node
+     * announced), and the contacts' messages read from the log up to now (next-response clocks).
+     */
+    /** Routing rules now (tests): the contacts' messages read up to now, one hours sweep, and the rules still running. */
+    routingRules: {
+      readContactMessages: () => Promise<void>;
+      sweepHours: () => Promise<number>;
+      drain: () => Promise<void>;
+    };
+    replyTargets: { sweepBreaches: (at?: Date) => Promise<number>; readContactMessages: () => Promise<void> };
   }
 }

@@ -5,8 +5,11 @@ import type { Executor } from '../../platform/db/client.js';
 export const webhookEventTypes = [
   'conversation.created',
   'conversation.status_changed',
+  'conversation.updated',
+  'rule.matched',
   'message.created',
   'handoff.requested',
+  'conversation.target_breached',
   'csat.submitted',
   'contact.created',
   'contact.updated',

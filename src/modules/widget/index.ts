@@ -54,6 +54,9 @@ const supportEventTypes = [
   'csat.submitted',
   'conversation.status_changed',
   'handoff.requested',
+  'conversation.target_breached',
+  'conversation.updated',
+  'rule.matched',
 ] as const satisfies readonly WebhookEventType[];
 
 /**

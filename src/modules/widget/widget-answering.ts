@@ -7,6 +7,7 @@ import type { StoredSupportConversation } from '../inbox/support/support.reposit
 import { isOpenAt, nextOpening } from '../inbox/inboxes/business-hours.js';
 import type { Visitor } from './widget-sessions.js';
 import type { WidgetServiceDeps } from './widget.service.js';
+import { handoverLine } from './handover-line.js';
 import { isNoAnswerReply, whoAnswers } from './who-answers.js';
 
 /**
@@ -96,14 +97,7 @@ export function createWidgetAnswering(
     await support.change(visitor.tenantId, id, { kind: 'contact' }, { action: 'request_human', reason });
     const hours = visitor.inbox.businessHours;
     const backAt = isOpenAt(hours, now()) ? undefined : nextOpening(hours, now());
-    await writeMessage(
-      visitor,
-      chatConversationId,
-      'system',
-      backAt
-        ? `A person was asked for. Nobody is at work now; someone is back at ${backAt.toISOString()}. Leave your email to hear back.`
-        : 'A person was asked for and will join shortly.',
-    );
+    await writeMessage(visitor, chatConversationId, 'system', handoverLine(backAt));
     return backAt ?? null;
   }
 

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
  * changed, whose events are then worth storing or not (`webhook-endpoints`), or a conversation whose
  * watchers must be judged again (`conversation-access`: it was deleted), or a tenant whose budget limits
  * changed (`tenant-budgets`), or a tenant whose inboxes were made or removed (`inboxes`: whether it has an
- * email inbox).
+ * email inbox), or a tenant whose routing rules changed (`routing-rules`: whether its messages wake the rules).
  */
 export const invalidationTopics = [
   'tenant-providers',
@@ -22,6 +22,7 @@ export const invalidationTopics = [
   'conversation-access',
   'tenant-budgets',
   'inboxes',
+  'routing-rules',
 ] as const;
 export type InvalidationTopic = (typeof invalidationTopics)[number];
 

@@ -44,6 +44,7 @@ const userChannelTypes = new Set([
   'conversation-activity',
   'support-pending',
   'support-summary',
+  'support-target-breached',
 ]);
 const answerTypes = new Set(['subscribed', 'unsubscribed', 'accepted', 'ok', 'pong']);
 

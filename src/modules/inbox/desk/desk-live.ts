@@ -116,7 +116,10 @@ export function createDeskLive(deps: DeskLiveDeps) {
         assignee: after.assigneeId ? { id: after.assigneeId, name: assigneeName ?? null } : null,
       });
     }
-    const startsWaiting = after.status === 'pending' && (before.status !== 'pending' || change.action === 'create');
+    // A move to another team's queue starts a wait there too (its members hear of it, round-robin may give it).
+    const startsWaiting =
+      after.status === 'pending' &&
+      (before.status !== 'pending' || change.action === 'create' || change.action === 'transfer_team');
     if (startsWaiting) await announcePending(change);
   }
 

@@ -182,7 +182,8 @@ export function createDeskMessagesRepository() {
         tenantId: string;
         conversationId: string;
         content: string;
-        authorId: string;
+        /** Null for the desk's automatic lines (a routing rule's canned response). */
+        authorId: string | null;
         authorName: string;
         clientMessageId: string | null;
         now: Date;

@@ -1,4 +1,5 @@
 import { isAdmin, type Actor } from '../../../access/actor.js';
+import { transaction } from '../../../platform/db/after-commit.js';
 import type { Database } from '../../../platform/db/client.js';
 import { AppError, conflict, forbidden, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
@@ -10,6 +11,10 @@ import { presentDeskMessage, presentEventLine, type DeskMessageView } from './de
 import { ensureLinkedConversation } from './linked-conversation.js';
 import type { StoredSupportConversation, SupportRepository } from '../support/support.repository.js';
 import type { SupportService } from '../support/support.service.js';
+import type { ReplyClocks } from '../targets/reply-clocks.js';
+
+/** The author shown on the desk's automatic lines (routing rules' canned responses). */
+const automaticReplyAuthor = 'Automatic reply';
 
 /** Where the desk's live frames go (the realtime module's publisher). */
 export interface DeskPublisher {
@@ -35,6 +40,8 @@ export interface OperatorDeskDeps {
   readonly messageEvents?: MessageEvents | undefined;
   readonly resolveModel: ModelResolver | undefined;
   readonly knowledgeSearch: PassageSearch | undefined;
+  /** Meets the reply-time clocks a reply answers, in the reply's transaction (targets/reply-clocks.ts). */
+  readonly replyClocks?: Pick<ReplyClocks, 'afterOperatorReply'> | undefined;
 }
 
 /** How much of the conversation the draft reads: the latest lines. */
@@ -125,16 +132,23 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
         const earlier = await repository.findByClientId(db, actor.tenantId, conversationId, clientMessageId);
         if (earlier) return presentDeskMessage(earlier);
       }
-      // Its insert logs it: `message.created` and its mail are read from the log (ADR 27).
-      const stored = await repository.insertOperatorReply(db, {
-        id: newId(),
-        tenantId: actor.tenantId,
-        conversationId,
-        content: input.content,
-        authorId: actor.userId,
-        authorName,
-        clientMessageId,
-        now: new Date(),
+      // Its insert logs it: `message.created` and its mail are read from the log (ADR 27). The reply-time
+      // clocks it meets commit with it.
+      const stored = await transaction(db, async (tx) => {
+        const inserted = await repository.insertOperatorReply(tx, {
+          id: newId(),
+          tenantId: actor.tenantId,
+          conversationId,
+          content: input.content,
+          authorId: actor.userId,
+          authorName,
+          clientMessageId,
+          now: new Date(),
+        });
+        if (inserted) {
+          await deps.replyClocks?.afterOperatorReply(tx, actor.tenantId, id, actor.userId, inserted.createdAt);
+        }
+        return inserted;
       });
       if (stored) deps.messageEvents?.stored(actor.tenantId);
       // A resend that raced the first: the first one is the reply.
@@ -147,6 +161,30 @@ export function createOperatorDesk(deps: OperatorDeskDeps) {
         deps.publisher?.publishMessage(actor.tenantId, message);
       }
       return presentDeskMessage(row);
+    },
+
+    /**
+     * A line the desk sends by itself (a routing rule's canned response): stored and published like an
+     * operator's reply, with no operator as its author, so it meets no reply-time target. `clientMessageId`
+     * makes a repeat store nothing.
+     */
+    async sendAutomaticReply(tenantId: string, id: string, content: string, clientMessageId: string): Promise<void> {
+      const conversation = await find(tenantId, id);
+      const conversationId =
+        conversation.conversationId ?? (await ensureLinkedConversation({ db, repository }, tenantId, id));
+      const stored = await repository.insertOperatorReply(db, {
+        id: newId(),
+        tenantId,
+        conversationId,
+        content,
+        authorId: null,
+        authorName: automaticReplyAuthor,
+        clientMessageId,
+        now: new Date(),
+      });
+      if (!stored) return;
+      deps.messageEvents?.stored(tenantId);
+      deps.publisher?.publishMessage(tenantId, presentMessage(stored));
     },
 
     /** A draft from the inbox agent's knowledge sources and the conversation; nothing is sent. */

@@ -1,6 +1,12 @@
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
-import { inboxes, operatorPresence, supportConversations, users } from '../../../platform/db/schema/index.js';
+import {
+  inboxes,
+  operatorPresence,
+  supportConversations,
+  teamMembers,
+  users,
+} from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
 
 /** The roles that work the desk. */
@@ -105,10 +111,17 @@ export function createOperatorPresenceRepository() {
     },
 
     /**
-     * Round-robin's choice: an online, not away operator of the tenant below capacity, fewest open
-     * conversations first, then the one whose last conversation came longest ago.
+     * Round-robin's choice: an online, not away operator of the tenant (of the team, when the
+     * conversation has one) below capacity, fewest open conversations first, then the one whose last
+     * conversation came longest ago.
      */
-    async nextAssignee(db: Executor, tenantId: string, capacity: number, freshSince: Date) {
+    async nextAssignee(
+      db: Executor,
+      tenantId: string,
+      capacity: number,
+      freshSince: Date,
+      teamId: string | null = null,
+    ) {
       const lastAssignedAt = sql`(select max(${supportConversations.statusChangedAt}) from ${supportConversations} where ${supportConversations.tenantId} = ${outerTenantId} and ${supportConversations.assigneeId} = ${outerUserId})`;
       const [row] = await db
         .select({ id: users.id })
@@ -120,6 +133,9 @@ export function createOperatorPresenceRepository() {
             gt(liveConnections(freshSince), 0),
             sql`not ${isAway}`,
             sql`${openCount} < ${capacity}`,
+            teamId === null
+              ? undefined
+              : sql`${outerUserId} in (select ${teamMembers.userId} from ${teamMembers} where ${teamMembers.teamId} = ${teamId})`,
           ),
         )
         .orderBy(asc(openCount), sql`${lastAssignedAt} asc nulls first`, asc(users.id))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isOpenAt, nextOpening } from './business-hours.js';
+import { presentConversationTargets } from '../targets/reply-targets.schemas.js';
+import { addOpenMinutes, isOpenAt, nextOpening } from './business-hours.js';
 
 const berlinWeekdays = {
   timeZone: 'Europe/Berlin',
@@ -33,5 +34,46 @@ describe('business hours', () => {
 
   it('an inbox with no open days never opens', () => {
     expect(nextOpening({ timeZone: 'UTC', days: [] }, new Date())).toBeUndefined();
+  });
+});
+
+describe('open minutes (reply-time targets counted in business hours)', () => {
+  it('adds plain minutes without hours, and within one open span', () => {
+    const start = new Date('2026-11-23T08:30:00Z');
+    expect(addOpenMinutes(null, start, 90).toISOString()).toBe('2026-11-23T10:00:00.000Z');
+    // Monday 09:30 Berlin: 60 open minutes later is 10:30 Berlin.
+    expect(addOpenMinutes(berlinWeekdays, start, 60).toISOString()).toBe('2026-11-23T09:30:00.000Z');
+  });
+
+  it('waits for the opening, skips the night and the weekend', () => {
+    // Saturday 2026-11-28 12:00 UTC: closed until Monday 09:00 Berlin (08:00 UTC).
+    expect(addOpenMinutes(berlinWeekdays, new Date('2026-11-28T12:00:00Z'), 30).toISOString()).toBe(
+      '2026-11-30T08:30:00.000Z',
+    );
+    // Friday 17:00 Berlin with 60 minutes: 30 on Friday, 30 on Monday from 09:00.
+    expect(addOpenMinutes(berlinWeekdays, new Date('2026-11-27T16:00:00Z'), 60).toISOString()).toBe(
+      '2026-11-30T08:30:00.000Z',
+    );
+    // Two full days (2 × 510 minutes) from Monday's opening end at Tuesday's closing.
+    expect(addOpenMinutes(berlinWeekdays, new Date('2026-11-23T08:00:00Z'), 1020).toISOString()).toBe(
+      '2026-11-24T16:30:00.000Z',
+    );
+  });
+});
+
+describe('where a conversation’s targets stand', () => {
+  const now = new Date('2026-11-23T10:00:00Z');
+  const at = (offsetMinutes: number) => new Date(now.getTime() + offsetMinutes * 60_000);
+  const none = { firstResponseDueAt: null, nextResponseDueAt: null, resolutionDueAt: null };
+
+  it('judges by the earliest running due time', () => {
+    expect(presentConversationTargets(none, now).state).toBeNull();
+    expect(presentConversationTargets({ ...none, resolutionDueAt: at(60) }, now).state).toBe('on_track');
+    expect(presentConversationTargets({ ...none, firstResponseDueAt: at(5), resolutionDueAt: at(60) }, now).state).toBe(
+      'due_soon',
+    );
+    expect(presentConversationTargets({ ...none, nextResponseDueAt: at(0), resolutionDueAt: at(60) }, now).state).toBe(
+      'breached',
+    );
   });
 });

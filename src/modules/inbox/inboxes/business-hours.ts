@@ -57,3 +57,35 @@ export function nextOpening(hours: StoredBusinessHours | null, at: Date): Date |
   }
   return undefined;
 }
+
+/** Minutes past midnight of a `HH:MM` rule. */
+const minutesOf = (clock: string): number => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+
+/**
+ * The moment `minutes` open minutes after `start`: a reply-time target's due time when only opening
+ * hours count. Within an open span it jumps straight to the span's closing (a span's wall-clock length is
+ * its length, bar a daylight-saving change inside it), and from a closing to the next opening with
+ * `nextOpening`: a handful of steps a day, whatever the target. No hours at all: always open.
+ */
+export function addOpenMinutes(hours: StoredBusinessHours | null, start: Date, minutes: number): Date {
+  if (!hours) return new Date(start.getTime() + minutes * minuteMs);
+  let at = start;
+  let left = minutes;
+  // Each round ends an open span or the target: bounded by the spans of the weeks the target covers.
+  for (let round = 0; round < 1000 && left > 0; round += 1) {
+    if (!isOpenAt(hours, at)) {
+      const opening = nextOpening(hours, at);
+      if (!opening) break;
+      at = opening;
+    }
+    const local = localTimeOf(at, hours.timeZone);
+    const today = hours.days.find((day) => day.weekday === local.weekday);
+    if (!today) break;
+    const openLeft = minutesOf(today.closes) - minutesOf(local.clock) - (at.getTime() % minuteMs) / minuteMs;
+    const used = Math.min(left, Math.max(openLeft, 1 / 60));
+    at = new Date(at.getTime() + used * minuteMs);
+    left -= used;
+  }
+  // No opening within a week (no days): nothing ever counts, so the plain clock decides.
+  return left > 0 ? new Date(start.getTime() + minutes * minuteMs) : at;
+}

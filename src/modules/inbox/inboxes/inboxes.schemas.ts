@@ -8,8 +8,10 @@ import {
   type StoredBusinessHours,
   type StoredWidgetTexts,
 } from '../../../platform/db/schema/support.js';
+import type { StoredReplyTargets } from '../../../platform/db/schema/teams.js';
 import { pageOf, patchBody, visibleText } from '../../../platform/http/common-schemas.js';
 import { presentWidgetTexts, widgetTextsSchema, widgetTextsViewSchema } from './widget-texts.js';
+import { presentReplyTargets, replyTargetsBody, replyTargetsSchema } from '../teams/teams.schemas.js';
 
 /** What a contact writes to ask for a person, matched by the handoff trigger (English and Chinese). */
 export const defaultHandoffKeywords = ['human', 'agent', 'talk to a person', '人工', '转人工', '客服'];
@@ -98,6 +100,10 @@ const emailAddressSchema = z
   .transform((value) => value.toLowerCase());
 
 const agentIdSchema = z.uuid('must be an agent id (UUID)').nullable();
+const teamIdSchema = z
+  .uuid('must be a team id (UUID)')
+  .nullable()
+  .describe("The team whose queue the inbox's new conversations join (null: no team's)");
 const originsSchema = z.array(originSchema).max(20, 'can hold at most 20 origins');
 
 const citationsSchema = z
@@ -133,6 +139,8 @@ export const createInboxBody = z
         "Whether the inbox's agent keeps long-term memory of each contact (the agent's own memory setting must be on too); per contact, never shared. Off by default",
       ),
     assignment: assignmentSchema.partial().default({}),
+    teamId: teamIdSchema.default(null),
+    replyTargets: replyTargetsBody.default(null),
   })
   .refine((input) => (input.kind === 'email') === (input.emailAddress !== undefined), {
     path: ['emailAddress'],
@@ -152,6 +160,8 @@ export const updateInboxBody = patchBody({
   citations: citationsSchema.optional(),
   memory: z.boolean().optional(),
   assignment: assignmentSchema.partial().optional(),
+  teamId: teamIdSchema.optional(),
+  replyTargets: replyTargetsBody.optional(),
 });
 export type UpdateInboxInput = z.infer<typeof updateInboxBody>;
 
@@ -178,6 +188,8 @@ export const inboxSchema = z.object({
   citations: z.enum(citationModes),
   memory: z.boolean(),
   assignment: z.object({ roundRobin: z.boolean(), operatorCapacity: z.number().int() }),
+  teamId: z.uuid().nullable(),
+  replyTargets: replyTargetsSchema,
   signingSecretRotatedAt: z.iso.datetime(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -211,6 +223,8 @@ export interface InboxRow {
   readonly isMemoryEnabled: boolean;
   readonly isAutoAssignEnabled: boolean;
   readonly operatorCapacity: number;
+  readonly teamId: string | null;
+  readonly replyTargets: StoredReplyTargets | null;
   readonly signingSecretRotatedAt: Date;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -237,6 +251,8 @@ export const presentInbox = (inbox: InboxRow): InboxView => ({
   citations: inbox.citations,
   memory: inbox.isMemoryEnabled,
   assignment: { roundRobin: inbox.isAutoAssignEnabled, operatorCapacity: inbox.operatorCapacity },
+  teamId: inbox.teamId,
+  replyTargets: presentReplyTargets(inbox.replyTargets),
   signingSecretRotatedAt: inbox.signingSecretRotatedAt.toISOString(),
   createdAt: inbox.createdAt.toISOString(),
   updatedAt: inbox.updatedAt.toISOString(),

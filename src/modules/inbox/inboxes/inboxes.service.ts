@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../../../platform/db/errors.js';
 import { AppError, conflict, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
 import { decryptSecret, encryptSecret } from '../../../platform/secrets.js';
+import { storedReplyTargets } from '../teams/teams.schemas.js';
 import { isVerifiedExternalId } from './identity-verification.js';
 import type { InboxChanges, InboxesRepository, StoredInbox } from './inboxes.repository.js';
 import {
@@ -26,6 +27,8 @@ export interface InboxesServiceDeps {
   readonly requireApprovedAddress: (tenantId: string, address: string) => Promise<void>;
   /** Told after a tenant's inbox is made or removed (every node forgets whether the tenant has an email inbox). */
   readonly onInboxesChanged?: (tenantId: string) => void;
+  /** Refuses a team that is not the tenant's (404), before an inbox is given it (teams.service.ts). */
+  readonly requireTeam: (tenantId: string, teamId: string) => Promise<void>;
 }
 
 const defaultWidgetColor = '#2563eb';
@@ -81,6 +84,7 @@ export function createInboxesService(deps: InboxesServiceDeps) {
       requireAdmin(actor);
       await requireSharedAgent(actor.tenantId, input.agentId);
       if (input.emailAddress !== undefined) await deps.requireApprovedAddress(actor.tenantId, input.emailAddress);
+      if (input.teamId !== null) await deps.requireTeam(actor.tenantId, input.teamId);
       const signingSecret = newSigningSecret();
       const inbox = await repository
         .insertInbox(db, {
@@ -104,6 +108,8 @@ export function createInboxesService(deps: InboxesServiceDeps) {
           isMemoryEnabled: input.memory,
           isAutoAssignEnabled: input.assignment.roundRobin ?? false,
           operatorCapacity: input.assignment.operatorCapacity ?? defaultOperatorCapacity,
+          teamId: input.teamId,
+          replyTargets: storedReplyTargets(input.replyTargets),
           encryptedSigningSecret: encryptSecret(credentialsKey, signingSecret),
           signingSecretRotatedAt: new Date(),
         })
@@ -123,6 +129,9 @@ export function createInboxesService(deps: InboxesServiceDeps) {
       }
       if (input.emailAddress !== undefined && input.emailAddress !== current.emailAddress) {
         await deps.requireApprovedAddress(actor.tenantId, input.emailAddress);
+      }
+      if (input.teamId !== undefined && input.teamId !== null && input.teamId !== current.teamId) {
+        await deps.requireTeam(actor.tenantId, input.teamId);
       }
       const changes: InboxChanges = {
         ...(input.name !== undefined && { name: input.name }),
@@ -144,6 +153,8 @@ export function createInboxesService(deps: InboxesServiceDeps) {
         ...(input.assignment?.operatorCapacity !== undefined && {
           operatorCapacity: input.assignment.operatorCapacity,
         }),
+        ...(input.teamId !== undefined && { teamId: input.teamId }),
+        ...(input.replyTargets !== undefined && { replyTargets: storedReplyTargets(input.replyTargets) }),
       };
       const updated = await repository
         .updateInbox(db, actor.tenantId, inboxId, changes)

@@ -29,6 +29,8 @@ export const widgetTextKeys = [
   'image',
   'typing',
   'seen',
+  // Not the panel's: an email inbox without an agent acknowledges a new conversation's first mail with it.
+  'emailAcknowledgement',
 ] as const;
 
 export const widgetLanguages = ['en', 'zh'] as const;

@@ -36,7 +36,14 @@ export function createAutoAssign(deps: AutoAssignDeps) {
       if (!current || current.assigneeId !== null) return undefined;
       const transition = nextStatus(current.status, 'assign', { hasAgent: found.inboxAgentId !== null });
       if (current.status !== 'pending' || !transition?.isAllowed) return undefined;
-      const assigneeId = await deps.presenceRepository.nextAssignee(tx, tenantId, settings.capacity, deps.freshSince());
+      // A conversation in a team's queue goes to a member of the team only.
+      const assigneeId = await deps.presenceRepository.nextAssignee(
+        tx,
+        tenantId,
+        settings.capacity,
+        deps.freshSince(),
+        current.teamId,
+      );
       if (!assigneeId) return undefined;
       const row = await deps.supportRepository.updateIfUnchanged(tx, tenantId, current.id, current, {
         status: transition.to,

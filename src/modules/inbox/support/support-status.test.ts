@@ -27,6 +27,13 @@ const table: Record<SupportAction, Record<SupportStatus, [withAgent: Expected, h
     snoozed: ['open', 'open'],
     resolved: ['refused', 'refused'],
   },
+  transfer_team: {
+    bot: ['pending', 'pending'],
+    pending: ['pending', 'pending'],
+    open: ['pending', 'pending'],
+    snoozed: ['pending', 'pending'],
+    resolved: ['refused', 'refused'],
+  },
   resolve: {
     bot: ['resolved', 'resolved'],
     pending: ['resolved', 'resolved'],
@@ -53,6 +60,13 @@ const table: Record<SupportAction, Record<SupportStatus, [withAgent: Expected, h
     pending: ['refused', 'refused'],
     open: ['refused', 'refused'],
     snoozed: ['refused', 'refused'],
+    resolved: ['refused', 'refused'],
+  },
+  hand_to_ai: {
+    bot: ['unchanged', 'refused'],
+    pending: ['bot', 'refused'],
+    open: ['bot', 'refused'],
+    snoozed: ['bot', 'refused'],
     resolved: ['refused', 'refused'],
   },
   contact_message: {

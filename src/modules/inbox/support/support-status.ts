@@ -9,10 +9,12 @@ export const supportActions = [
   'take',
   'assign',
   'transfer',
+  'transfer_team',
   'resolve',
   'snooze',
   'reopen',
   'request_human',
+  'hand_to_ai',
   'contact_message',
   'wake',
 ] as const;
@@ -59,6 +61,9 @@ export function nextStatus(
       return from === 'open' || from === 'snoozed'
         ? allow('open')
         : refuse('only a conversation assigned to an operator can be transferred; assign it instead');
+    case 'transfer_team':
+      // To a team's queue: whoever had it lets go, and it waits there for the team (round-robin may give it).
+      return from === 'resolved' ? refuse('it is resolved; reopen it first') : allow('pending');
     case 'resolve':
       return from === 'resolved' ? refuse('it is already resolved') : allow('resolved');
     case 'snooze':
@@ -71,6 +76,11 @@ export function nextStatus(
         : refuse('only a resolved or snoozed conversation can be reopened');
     case 'request_human':
       return from === 'bot' ? allow('pending') : refuse('a person was already asked for or has it');
+    case 'hand_to_ai':
+      // A routing rule's "hand to the AI": back to `bot`, only where an AI agent answers the inbox.
+      if (from === 'resolved') return refuse('it is resolved; reopen it first');
+      if (!context.hasAgent) return refuse('its inbox has no AI agent to hand it to');
+      return from === 'bot' ? undefined : allow('bot');
     case 'contact_message':
       if (from !== 'resolved') return undefined;
       return allow(context.hasAgent ? 'bot' : 'pending');

@@ -1,125 +1,44 @@
-import { and, asc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/client.js';
-import type { PageCursor } from '../../../platform/db/pagination.js';
 import {
   inboxes,
   supportConversations,
   supportEvents,
   supportNotes,
-  supportQueueCounts,
   supportRatings,
-  unassignedKey,
+  teams,
   users,
-  type InboxKind,
   type SupportStatus,
 } from '../../../platform/db/schema/index.js';
 import { inTenant } from '../../../platform/db/tenant-scope.js';
+import { createSupportQueueQueries } from './support-queue.repository.js';
+
+export type { QueueCounts, QueueFilter } from './support-queue.repository.js';
 
 export type StoredSupportConversation = typeof supportConversations.$inferSelect;
 export type StoredEvent = typeof supportEvents.$inferSelect;
 export type StoredNote = typeof supportNotes.$inferSelect;
 
-export interface QueueFilter {
-  readonly status?: SupportStatus | undefined;
-  readonly inboxId?: string | undefined;
-  /** A user's id, or null for the unassigned. */
-  readonly assigneeId?: string | null | undefined;
-  /** Leave resolved conversations out (the queue's tabs without a status). */
-  readonly isUnresolvedOnly?: boolean;
-  /** Only the conversations of the tenant's inboxes of this kind. */
-  readonly channel?: InboxKind | undefined;
-}
-
-/** The tenant's inboxes of one kind, as a subquery: a channel's filter on anything keyed by inbox. */
-const inboxesOfKind = (db: Executor, tenantId: string, kind: InboxKind) =>
-  db
-    .select({ id: inboxes.id })
-    .from(inboxes)
-    .where(and(eq(inboxes.tenantId, tenantId), eq(inboxes.kind, kind)));
-
-/** The tabs of the queue with how many conversations each holds. */
-export interface QueueCounts {
-  readonly mine: number;
-  readonly unassigned: number;
-  readonly all: number;
-}
-
 /** What the row must still be for a status change decided on it to apply. */
 export interface ExpectedState {
   readonly status: SupportStatus;
   readonly assigneeId: string | null;
+  /**
+   * Checked when given (a row read before gives it): a change decided on a conversation in one team's
+   * queue does not apply once it moved to another, and of two moves to one team the second finds it moved.
+   */
+  readonly teamId?: string | null | undefined;
 }
 
 export type SupportChanges = Partial<
-  Pick<StoredSupportConversation, 'status' | 'assigneeId' | 'snoozedUntil' | 'statusChangedAt'>
+  Pick<StoredSupportConversation, 'status' | 'assigneeId' | 'snoozedUntil' | 'statusChangedAt' | 'teamId'>
 >;
 
 const maxHistory = 1000;
 
 export function createSupportRepository() {
   return {
-    /** The queue: longest waiting first (by when the status last changed), keyset on (status_changed_at, id). */
-    async listQueue(db: Executor, tenantId: string, filter: QueueFilter, limit: number, after?: PageCursor) {
-      const conditions: (SQL | undefined)[] = [
-        filter.status === undefined ? undefined : eq(supportConversations.status, filter.status),
-        filter.isUnresolvedOnly ? ne(supportConversations.status, 'resolved') : undefined,
-        filter.inboxId === undefined ? undefined : eq(supportConversations.inboxId, filter.inboxId),
-        filter.channel === undefined
-          ? undefined
-          : inArray(supportConversations.inboxId, inboxesOfKind(db, tenantId, filter.channel)),
-        filter.assigneeId === undefined
-          ? undefined
-          : filter.assigneeId === null
-            ? isNull(supportConversations.assigneeId)
-            : eq(supportConversations.assigneeId, filter.assigneeId),
-        after
-          ? sql`(${supportConversations.statusChangedAt}, ${supportConversations.id}) > (${after.createdAt}::timestamptz, ${after.id}::uuid)`
-          : undefined,
-      ];
-      return db
-        .select({
-          row: supportConversations,
-          cursorAt: sql<string>`${supportConversations.statusChangedAt}::text`,
-        })
-        .from(supportConversations)
-        .where(inTenant(supportConversations, tenantId, ...conditions))
-        .orderBy(asc(supportConversations.statusChangedAt), asc(supportConversations.id))
-        .limit(limit + 1);
-    },
-
-    /**
-     * Each tab's count from support_queue_counts, which a trigger keeps in step with every change (in its
-     * transaction, so as exact as a count(*)): a few hundred rows whatever the number of conversations.
-     */
-    async countQueue(
-      db: Executor,
-      tenantId: string,
-      userId: string,
-      filter: Pick<QueueFilter, 'status' | 'inboxId' | 'channel'>,
-    ): Promise<QueueCounts> {
-      const counted = supportQueueCounts.conversations;
-      const [row] = await db
-        .select({
-          mine: sql<number>`coalesce(sum(${counted}) filter (where ${supportQueueCounts.assigneeKey} = ${userId}), 0)::int`,
-          unassigned: sql<number>`coalesce(sum(${counted}) filter (where ${supportQueueCounts.assigneeKey} = ${unassignedKey}), 0)::int`,
-          all: sql<number>`coalesce(sum(${counted}), 0)::int`,
-        })
-        .from(supportQueueCounts)
-        .where(
-          inTenant(
-            supportQueueCounts,
-            tenantId,
-            filter.status === undefined
-              ? ne(supportQueueCounts.status, 'resolved')
-              : eq(supportQueueCounts.status, filter.status),
-            filter.inboxId === undefined ? undefined : eq(supportQueueCounts.inboxId, filter.inboxId),
-            filter.channel === undefined
-              ? undefined
-              : inArray(supportQueueCounts.inboxId, inboxesOfKind(db, tenantId, filter.channel)),
-          ),
-        );
-      return row ?? { mine: 0, unassigned: 0, all: 0 };
-    },
+    ...createSupportQueueQueries(),
 
     async listOfContact(db: Executor, tenantId: string, contactId: string, limit: number) {
       return db
@@ -187,8 +106,13 @@ export function createSupportRepository() {
       return rows.map((row) => ({ ...row, snoozedUntil: row.snoozedUntil! }));
     },
 
+    /** A new conversation joins its inbox's team's queue (read in the insert itself: one statement). */
     async insert(db: Executor, row: typeof supportConversations.$inferInsert): Promise<StoredSupportConversation> {
-      const [inserted] = await db.insert(supportConversations).values(row).returning();
+      const inboxTeam = sql`(select ${inboxes.teamId} from ${inboxes} where ${inboxes.id} = ${row.inboxId} and ${inboxes.tenantId} = ${row.tenantId})`;
+      const [inserted] = await db
+        .insert(supportConversations)
+        .values({ teamId: inboxTeam, ...row })
+        .returning();
       return inserted!;
     },
 
@@ -216,16 +140,41 @@ export function createSupportRepository() {
             expected.assigneeId === null
               ? isNull(supportConversations.assigneeId)
               : eq(supportConversations.assigneeId, expected.assigneeId),
+            expected.teamId === undefined
+              ? undefined
+              : expected.teamId === null
+                ? isNull(supportConversations.teamId)
+                : eq(supportConversations.teamId, expected.teamId),
           ),
         )
         .returning();
       return row;
     },
 
-    async setLabels(db: Executor, tenantId: string, id: string, labels: string[]) {
+    /**
+     * The row locked for a change decided on it (in the change's transaction): of two actors adding the
+     * same label at once, the second reads the first's labels and adds nothing (support-updates.ts).
+     */
+    async findForUpdate(db: Executor, tenantId: string, id: string): Promise<StoredSupportConversation | undefined> {
+      const [row] = await db
+        .select()
+        .from(supportConversations)
+        .where(inTenant(supportConversations, tenantId, eq(supportConversations.id, id)))
+        .for('update')
+        .limit(1);
+      return row;
+    },
+
+    /** Priority, team and labels: what changes a conversation without changing its status. */
+    async setDetails(
+      db: Executor,
+      tenantId: string,
+      id: string,
+      details: Partial<Pick<StoredSupportConversation, 'priority' | 'teamId' | 'labels'>>,
+    ): Promise<StoredSupportConversation | undefined> {
       const [row] = await db
         .update(supportConversations)
-        .set({ labels, updatedAt: new Date() })
+        .set({ ...details, updatedAt: new Date() })
         .where(inTenant(supportConversations, tenantId, eq(supportConversations.id, id)))
         .returning();
       return row;
@@ -256,6 +205,16 @@ export function createSupportRepository() {
         .where(inTenant(supportNotes, tenantId, eq(supportNotes.supportConversationId, id)))
         .orderBy(asc(supportNotes.id))
         .limit(maxHistory);
+    },
+
+    /** The tenant's team of that id (undefined: no such team here). */
+    async findTeam(db: Executor, tenantId: string, teamId: string) {
+      const [row] = await db
+        .select({ id: teams.id, name: teams.name })
+        .from(teams)
+        .where(inTenant(teams, tenantId, eq(teams.id, teamId)))
+        .limit(1);
+      return row;
     },
 
     /** The tenant's enabled user of that id, with their role (undefined: no such user here). */

@@ -30,9 +30,11 @@ import {
   reasonBody,
   snoozeBody,
   supportConversationPageSchema,
+  teamBody,
   supportConversationSchema,
   supportEventListSchema,
   supportListQuery,
+  updateSupportConversationBody,
 } from './support.schemas.js';
 import type { SupportService } from './support.service.js';
 
@@ -189,6 +191,18 @@ export function registerSupportConversationsRoutes(app: App, { support }: Suppor
     },
     handler: (request) => support.get(actorOf(request), request.params.id),
   });
+  app.patch(`${base}/:id`, {
+    config,
+    schema: {
+      tags,
+      security,
+      summary: "Change a conversation's priority or team (its status changes through the actions below)",
+      params: idParams,
+      body: updateSupportConversationBody,
+      response: { 200: supportConversationSchema },
+    },
+    handler: (request) => support.update(actorOf(request), request.params.id, request.body),
+  });
   for (const { action, summary } of actionRoutes) {
     app.post(`${base}/:id/${action}`, {
       config,
@@ -225,6 +239,24 @@ export function registerSupportConversationsRoutes(app: App, { support }: Suppor
         }),
     });
   }
+  app.post(`${base}/:id/transfer-team`, {
+    config,
+    schema: {
+      tags,
+      security,
+      summary:
+        "Move a conversation to a team's queue: whoever had it lets go, and it waits there (round-robin may give it to a member)",
+      params: idParams,
+      body: teamBody,
+      response: { 200: supportConversationSchema },
+    },
+    handler: (request) =>
+      support.act(actorOf(request), request.params.id, {
+        action: 'transfer_team',
+        teamId: request.body.teamId,
+        reason: request.body.reason,
+      }),
+  });
   app.post(`${base}/:id/snooze`, {
     config,
     schema: {

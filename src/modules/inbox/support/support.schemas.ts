@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { inboxKinds, supportActorKinds, supportStatuses } from '../../../platform/db/schema/support.js';
-import { pageOf, visibleText } from '../../../platform/http/common-schemas.js';
+import {
+  inboxKinds,
+  supportActorKinds,
+  supportPriorities,
+  supportStatuses,
+} from '../../../platform/db/schema/support.js';
+import { pageOf, patchBody, visibleText } from '../../../platform/http/common-schemas.js';
+import { conversationTargetsSchema, presentConversationTargets } from '../targets/reply-targets.schemas.js';
 import type { StoredEvent, StoredNote, StoredSupportConversation } from './support.repository.js';
 
 export const createSupportConversationBody = z.strictObject({
@@ -12,6 +18,10 @@ const reasonSchema = z.string().trim().max(500).optional().describe('Why, for th
 export const reasonBody = z.strictObject({ reason: reasonSchema }).default({});
 export const operatorBody = z.strictObject({
   operatorId: z.uuid('must be a user id (UUID)'),
+  reason: reasonSchema,
+});
+export const teamBody = z.strictObject({
+  teamId: z.uuid('must be a team id (UUID)'),
   reason: reasonSchema,
 });
 export const snoozeBody = z.strictObject({
@@ -35,6 +45,21 @@ export const labelsBody = z.strictObject({
 
 export const noteBody = z.strictObject({ body: visibleText(10_000) });
 
+/** An operator's change of what is not a status: how urgent it is and which team has it (support-updates.ts). */
+export const updateSupportConversationBody = patchBody({
+  priority: z
+    .enum(supportPriorities, { error: `must be one of ${supportPriorities.join(', ')}` })
+    .optional()
+    .describe("How urgent it is: 'none', 'low', 'medium', 'high' or 'urgent'"),
+  teamId: z
+    .uuid('must be a team id (UUID), or null for no team')
+    .nullable()
+    .optional()
+    .describe('The team that has it (null: none)'),
+  reason: reasonSchema,
+});
+export type SupportConversationUpdate = z.infer<typeof updateSupportConversationBody>;
+
 export const queueViews = ['mine', 'unassigned', 'all'] as const;
 
 export const supportListQuery = z.strictObject({
@@ -52,6 +77,10 @@ export const supportListQuery = z.strictObject({
     .union([z.literal('me'), z.literal('unassigned'), z.uuid()])
     .optional()
     .describe("'me', 'unassigned' or an operator's id"),
+  teamId: z
+    .union([z.literal('mine'), z.uuid()])
+    .optional()
+    .describe("A team's queue, or 'mine': the queues of every team the caller belongs to"),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
@@ -59,6 +88,10 @@ export type SupportListQuery = z.infer<typeof supportListQuery>;
 
 export const queueCountsQuery = z.strictObject({
   status: z.enum(supportStatuses).optional(),
+  teamId: z
+    .union([z.literal('mine'), z.uuid()])
+    .optional()
+    .describe("Count one team's queue, or 'mine': the queues of every team the caller belongs to"),
   inboxId: z.uuid().optional(),
   channel: z
     .enum(inboxKinds)
@@ -78,6 +111,8 @@ export const supportConversationSchema = z.object({
   conversationId: z.uuid().nullable(),
   status: z.enum(supportStatuses),
   assigneeId: z.uuid().nullable(),
+  priority: z.enum(supportPriorities).describe("How urgent it is: 'none', 'low', 'medium', 'high' or 'urgent'"),
+  teamId: z.uuid().nullable().describe("The team whose queue holds it (null: no team's)"),
   snoozedUntil: z.iso.datetime().nullable(),
   labels: z.array(z.string()),
   /** What the contact wanted, written when a person was asked for (null before). */
@@ -85,6 +120,8 @@ export const supportConversationSchema = z.object({
   statusChangedAt: z.iso.datetime(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** The running reply-time targets' due times and where they stand (docs/desk-routing.md). */
+  targets: conversationTargetsSchema,
   rating: z
     .object({
       rating: z.number().int().min(1).max(5),
@@ -120,19 +157,26 @@ export const noteSchema = z.object({
 });
 export const noteListSchema = z.object({ items: z.array(noteSchema) });
 
-export const presentSupportConversation = (row: StoredSupportConversation): SupportConversationView => ({
+/** `now`: when "due soon" and "breached" are judged (the time of the answer). */
+export const presentSupportConversation = (
+  row: StoredSupportConversation,
+  now: Date = new Date(),
+): SupportConversationView => ({
   id: row.id,
   inboxId: row.inboxId,
   contactId: row.contactId,
   conversationId: row.conversationId,
   status: row.status,
   assigneeId: row.assigneeId,
+  priority: row.priority,
+  teamId: row.teamId,
   snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
   labels: row.labels,
   summary: row.summary,
   statusChangedAt: row.statusChangedAt.toISOString(),
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
+  targets: presentConversationTargets(row, now),
 });
 
 export const presentEvent = (row: StoredEvent): z.infer<typeof supportEventSchema> => ({

@@ -2,26 +2,40 @@ import type { Actor } from '../../../access/actor.js';
 import { transaction } from '../../../platform/db/after-commit.js';
 import { decodeCursor, encodeCursor, type Page } from '../../../platform/db/pagination.js';
 import type { InboxKind, SupportStatus } from '../../../platform/db/schema/support.js';
-import { AppError, notFound } from '../../../platform/errors.js';
+import { AppError } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
 import { createSupportChanges, type ChangeRequest, type SupportServiceDeps } from './support-changes.js';
+import { createSupportUpdates } from './support-updates.js';
 import type { StoredSupportConversation } from './support.repository.js';
 import {
   presentEvent,
   presentNote,
   presentSupportConversation,
+  type SupportConversationUpdate,
   type SupportConversationView,
   type SupportListQuery,
 } from './support.schemas.js';
 
-export type { ChangeActor, ChangeRequest, SnoozeWake, SupportChange, SupportServiceDeps } from './support-changes.js';
+export type {
+  ChangeActor,
+  ChangeRequest,
+  LabelsAdded,
+  SnoozeWake,
+  SupportChange,
+  SupportServiceDeps,
+} from './support-changes.js';
 
 const maxContactConversations = 100;
+
+/** The queue's team filter: one team's id, or 'mine' (every team the caller belongs to). */
+const teamOf = (actor: Actor, teamId: string | undefined) =>
+  teamId === undefined ? undefined : teamId === 'mine' ? { memberId: actor.userId } : { id: teamId };
 
 export function createSupportService(deps: SupportServiceDeps) {
   const { db, repository } = deps;
   const now = deps.now ?? (() => new Date());
   const { find, change, recordCreated, announceCreated } = createSupportChanges(deps);
+  const updates = createSupportUpdates(deps);
 
   /** Views with the contact's rating where there is one: operators see it where they work. */
   async function withRatings(tenantId: string, rows: readonly StoredSupportConversation[]) {
@@ -93,8 +107,7 @@ export function createSupportService(deps: SupportServiceDeps) {
           toStatus: status,
           reason: null,
         });
-        await recordCreated(tx, actor.tenantId, row);
-        return row;
+        return recordCreated(tx, actor.tenantId, row);
       });
       announceCreated(actor.tenantId, created);
       return presentSupportConversation(created);
@@ -129,8 +142,7 @@ export function createSupportService(deps: SupportServiceDeps) {
           toStatus: status,
           reason: input.hasAgent ? null : 'the inbox has no AI agent',
         });
-        await recordCreated(tx, tenantId, row);
-        return row;
+        return recordCreated(tx, tenantId, row);
       });
       announceCreated(tenantId, created);
       return created;
@@ -149,6 +161,7 @@ export function createSupportService(deps: SupportServiceDeps) {
         status: query.status,
         inboxId: query.inboxId,
         channel: query.channel,
+        team: teamOf(actor, query.teamId),
         assigneeId,
         isUnresolvedOnly: query.view !== undefined && query.status === undefined,
       };
@@ -165,9 +178,15 @@ export function createSupportService(deps: SupportServiceDeps) {
     /** The queue's tabs with their counts, over the same status (by default every unresolved one). */
     counts(
       actor: Actor,
-      query: { status?: SupportStatus | undefined; inboxId?: string | undefined; channel?: InboxKind | undefined },
+      query: {
+        status?: SupportStatus | undefined;
+        inboxId?: string | undefined;
+        channel?: InboxKind | undefined;
+        teamId?: string | undefined;
+      },
     ) {
-      return repository.countQueue(db, actor.tenantId, actor.userId, query);
+      const { teamId, ...rest } = query;
+      return repository.countQueue(db, actor.tenantId, actor.userId, { ...rest, team: teamOf(actor, teamId) });
     },
 
     async get(actor: Actor, id: string): Promise<SupportConversationView> {
@@ -209,11 +228,18 @@ export function createSupportService(deps: SupportServiceDeps) {
     },
 
     async setLabels(actor: Actor, id: string, labels: string[]): Promise<SupportConversationView> {
-      const unique = [...new Set(labels)].sort();
-      const row = await repository.setLabels(db, actor.tenantId, id, unique);
-      if (!row) throw notFound('Support conversation', id);
+      return presentSupportConversation(await updates.replaceLabels(actor.tenantId, id, () => labels));
+    },
+
+    /** An operator's PATCH: priority and team (support-updates.ts). */
+    async update(actor: Actor, id: string, request: SupportConversationUpdate): Promise<SupportConversationView> {
+      const row = await updates.updateDetails(actor.tenantId, id, { kind: 'operator', actor }, request);
       return presentSupportConversation(row);
     },
+
+    /** Priority, team and labels as the system changes them (routing rules): the operators' path. */
+    updateDetails: updates.updateDetails,
+    addLabels: updates.addLabels,
   };
 }
 

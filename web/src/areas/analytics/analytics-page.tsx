@@ -11,6 +11,7 @@ import {
 } from './analytics-api';
 import { AnalyticsFiltersBar } from './analytics-filters';
 import { CsatSection } from './csat-section';
+import { ReplyTargetsSection } from './reply-targets-section';
 import { ThemeChart } from './theme-chart';
 
 const count = (value: number) => value.toLocaleString();
@@ -63,6 +64,7 @@ export function AnalyticsPage() {
       {overview.isPending ? <p className="muted">Counting…</p> : null}
       {overview.data ? <OverviewView overview={overview.data} /> : null}
       <CsatSection filters={filters} />
+      <ReplyTargetsSection filters={filters} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { fakeApi, pageOf, renderArea } from '../../ui/test-harness';
 import { analyticsArea } from './analytics-area';
 import type { AnalyticsOverview } from './analytics-api';
 import type { CsatReport, LowRatingsPage } from './csat-api';
+import type { ReplyTargetsReport } from './reply-targets-section';
 
 afterEach(cleanup);
 
@@ -103,6 +104,24 @@ const lowRatings: LowRatingsPage = {
   nextCursor: null,
 };
 
+const targetFigures = (met: number, missed: number) => ({
+  met,
+  missed,
+  metRate: met + missed === 0 ? null : met / (met + missed),
+});
+function replyTargetsReport(groupBy: ReplyTargetsReport['range']['groupBy']): ReplyTargetsReport {
+  const billing = {
+    firstResponse: targetFigures(3, 1),
+    nextResponse: targetFigures(2, 2),
+    resolution: targetFigures(1, 0),
+  };
+  return {
+    range: { from: '2026-03-02', to: '2026-03-03', groupBy, inboxId: null, teamId: null },
+    totals: billing,
+    groups: [{ key: groupBy === 'team' ? 't1' : 'u1', name: groupBy === 'team' ? 'Billing' : 'Olive', ...billing }],
+  };
+}
+
 function server(role: 'tenant_admin' | 'operator' = 'tenant_admin') {
   return fakeApi(
     {
@@ -110,6 +129,8 @@ function server(role: 'tenant_admin' | 'operator' = 'tenant_admin') {
       'GET /v1/analytics/csat': (call) =>
         Response.json(csatReport(new URLSearchParams(call.search).get('groupBy') as 'operator' | 'label')),
       'GET /v1/analytics/csat/low-ratings': () => Response.json(lowRatings),
+      'GET /v1/analytics/reply-targets': (call) =>
+        Response.json(replyTargetsReport(new URLSearchParams(call.search).get('groupBy') as 'team' | 'operator')),
       'GET /v1/agents': () => pageOf([{ id: 'a1', name: 'Helper' }]),
       'GET /v1/inboxes': () => pageOf([{ id: 'i1', name: 'Website' }]),
       'GET /v1/users': () => pageOf([{ id: 'u1', email: 'op@example.test', displayName: 'Olive', role: 'operator' }]),
@@ -119,7 +140,7 @@ function server(role: 'tenant_admin' | 'operator' = 'tenant_admin') {
 }
 
 describe('Analytics dashboard', () => {
-  it("shows the overview's figures, five charts, the cost by model and by path", async () => {
+  it("shows the overview's figures, six charts, the cost by model and by path", async () => {
     await renderArea(analyticsArea.element, {
       fetchImpl: server().fetchImpl,
       areaPath: '/analytics',
@@ -131,7 +152,8 @@ describe('Analytics dashboard', () => {
     expect(screen.getByText('4.25')).toBeTruthy();
     expect(screen.getByText('gpt-4o-mini')).toBeTruthy();
     expect(await screen.findByRole('img', { name: 'Average rating by operator' })).toBeTruthy();
-    expect(screen.getAllByRole('img')).toHaveLength(5);
+    expect(await screen.findByRole('img', { name: 'Targets met by team' })).toBeTruthy();
+    expect(screen.getAllByRole('img')).toHaveLength(6);
     const paths = screen.getByRole('table', { name: 'Spend by path' });
     expect(within(paths).getByText('Summaries').closest('tr')?.textContent).toContain('7');
     expect(within(paths).getByText('Chat replies')).toBeTruthy();
@@ -165,6 +187,22 @@ describe('Analytics dashboard', () => {
     expect(await screen.findByRole('table', { name: 'CSAT by label' })).toBeTruthy();
     const asked = api.calls.filter((call) => call.path === '/v1/analytics/csat').map((call) => call.search);
     expect(asked.at(-1)).toContain('groupBy=label');
+  });
+
+  it('shows reply-time targets met and missed by team, and by operator when asked', async () => {
+    const api = server();
+    await renderArea(analyticsArea.element, { fetchImpl: api.fetchImpl, areaPath: '/analytics', path: '/analytics' });
+    const byTeam = await screen.findByRole('table', { name: 'Reply-time targets by team' });
+    const billing = within(byTeam).getByText('Billing').closest('tr')?.textContent;
+    expect(billing).toContain('3 met, 1 missed (75%)');
+    expect(billing).toContain('2 met, 2 missed (50%)');
+    const totals = screen.getByRole('list', { name: 'Reply-time targets in total' });
+    expect(within(totals).getByText('Resolution: 1 met, 0 missed (100%)')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Targets by'), { target: { value: 'operator' } });
+    const byOperator = await screen.findByRole('table', { name: 'Reply-time targets by operator' });
+    expect(within(byOperator).getByText('Olive')).toBeTruthy();
+    const asked = api.calls.filter((call) => call.path === '/v1/analytics/reply-targets').map((call) => call.search);
+    expect(asked.at(-1)).toContain('groupBy=operator');
   });
 
   it('shows an operator their own ratings only: no dashboard, no filters of others', async () => {

@@ -59,4 +59,28 @@ describe('Inbox settings for an email inbox', () => {
     expect(screen.getAllByText('help@shop.example').length).toBeGreaterThan(0);
     expect(screen.queryByLabelText('Embed snippet')).toBeNull();
   });
+
+  it('edits the acknowledgement by mail per language, keeping the default where a box stays empty', async () => {
+    const server = fakeApi({
+      'GET /v1/inboxes': () => pageOf([emailInbox]),
+      'GET /v1/inboxes/:id': () => Response.json(emailInbox),
+      'GET /v1/agents': () => pageOf([]),
+      'PATCH /v1/inboxes/:id': () => Response.json(emailInbox),
+    });
+    await renderArea(inboxSettingsArea.element, {
+      fetchImpl: server.fetchImpl,
+      areaPath: '/inbox-settings',
+      path: `/inbox-settings/inboxes/${emailInbox.id}`,
+    });
+    const chinese = await screen.findByLabelText<HTMLTextAreaElement>('Acknowledgement (Chinese)');
+    expect(screen.getByLabelText<HTMLTextAreaElement>('Acknowledgement (English)').placeholder).toContain(
+      'Thank you for your mail',
+    );
+    fireEvent.change(chinese, { target: { value: '收到，我们会尽快回复。' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save inbox' }));
+    expect(await screen.findByText('Saved.')).toBeTruthy();
+    expect(server.callsTo('PATCH', `/v1/inboxes/${emailInbox.id}`)[0]?.body).toMatchObject({
+      widget: { texts: { zh: { emailAcknowledgement: '收到，我们会尽快回复。' } } },
+    });
+  });
 });

@@ -3,6 +3,9 @@ import { Field, TextField } from '../../ui/field';
 import { ErrorNotice } from '../../ui/error-notice';
 import type { Agent } from '../agents/agents-api';
 import { BusinessHoursFields } from './business-hours-fields';
+import { EmailAcknowledgementFields } from './email-acknowledgement-fields';
+import { ReplyTargetsFields, replyTargetsDraftOf, replyTargetsOf } from './reply-targets-fields';
+import { TeamField } from './team-field';
 import type { Inbox, InboxInput, InboxKind } from './inboxes-api';
 import { WidgetTextsFields, withoutEmptyTexts, type WidgetTexts } from './widget-texts-fields';
 
@@ -51,6 +54,8 @@ export function InboxForm(props: {
   const [csatEnabled, setCsatEnabled] = useState(inbox?.csatEnabled ?? false);
   const [citations, setCitations] = useState(inbox?.citations ?? 'titles');
   const [memory, setMemory] = useState(inbox?.memory ?? false);
+  const [teamId, setTeamId] = useState(inbox?.teamId ?? '');
+  const [replyTargets, setReplyTargets] = useState(replyTargetsDraftOf(inbox?.replyTargets));
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -69,6 +74,8 @@ export function InboxForm(props: {
       csatEnabled,
       citations,
       memory,
+      teamId: teamId || null,
+      replyTargets: replyTargetsOf(replyTargets),
       ...(inbox ? {} : { kind }),
       ...(kind === 'email' && { emailAddress: emailAddress.trim() }),
     } as InboxInput);
@@ -119,6 +126,9 @@ export function InboxForm(props: {
           maxLength={254}
         />
       )}
+      {kind === 'email' && (
+        <EmailAcknowledgementFields value={texts} onChange={setTexts} hasAgent={agentId !== ''} error={error} />
+      )}
       <Field
         label="Answers first"
         field="agentId"
@@ -136,6 +146,7 @@ export function InboxForm(props: {
           </select>
         )}
       </Field>
+      <TeamField value={teamId} onChange={setTeamId} error={error} />
       {kind === 'widget' && (
         <>
           <Field
@@ -180,6 +191,7 @@ export function InboxForm(props: {
         </>
       )}
       <BusinessHoursFields value={businessHours} onChange={setBusinessHours} error={error} />
+      <ReplyTargetsFields value={replyTargets} onChange={setReplyTargets} error={error} />
       <h2>Handoff to a person</h2>
       <TextField
         label="Handoff keywords"

@@ -5,6 +5,8 @@ import { CannedResponsesPage } from './canned-responses-page';
 import { EditInboxPage, NewInboxPage } from './inbox-editor-page';
 import { InboxesPage } from './inboxes-page';
 import { inboxSettingsPath } from './inboxes-api';
+import { RoutingRulesPage } from './routing-rules-page';
+import { TeamsPage } from './teams-page';
 
 function InboxSettingsRoutes() {
   const inboxesPath = `${inboxSettingsPath}/inboxes`;
@@ -17,6 +19,8 @@ function InboxSettingsRoutes() {
         <nav className="subnav" aria-label="Inbox settings">
           <NavLink to={inboxesPath}>Inboxes</NavLink>
           <NavLink to={`${inboxSettingsPath}/canned-responses`}>Canned responses</NavLink>
+          <NavLink to={`${inboxSettingsPath}/teams`}>Teams</NavLink>
+          <NavLink to={`${inboxSettingsPath}/rules`}>Rules</NavLink>
         </nav>
         <Routes>
           <Route index element={<Navigate to={inboxesPath} replace />} />
@@ -24,6 +28,8 @@ function InboxSettingsRoutes() {
           <Route path="inboxes/new" element={<NewInboxPage />} />
           <Route path="inboxes/:inboxId" element={<EditInboxPage />} />
           <Route path="canned-responses" element={<CannedResponsesPage />} />
+          <Route path="teams" element={<TeamsPage />} />
+          <Route path="rules" element={<RoutingRulesPage />} />
           <Route path="*" element={<Navigate to={inboxesPath} replace />} />
         </Routes>
       </div>

@@ -179,6 +179,26 @@ describe('Inbox settings', () => {
     });
   });
 
+  it('saves reply-time targets, and empty fields as no targets', async () => {
+    const server = settingsServer({
+      'PATCH /v1/inboxes/:id': () => Response.json({ ...inbox, updatedAt: '2026-03-01T10:00:00.000Z' }),
+    });
+    await open(server, `/inbox-settings/inboxes/${inboxId}`);
+    fireEvent.change(await screen.findByLabelText('First reply within'), { target: { value: '30' } });
+    fireEvent.change(screen.getByLabelText('Resolved within'), { target: { value: '480' } });
+    fireEvent.click(screen.getByLabelText('Count business hours only'));
+    fireEvent.click(screen.getByRole('button', { name: 'Save inbox' }));
+    expect(await screen.findByText('Saved.')).toBeTruthy();
+    expect(server.callsTo('PATCH', `/v1/inboxes/${inboxId}`)[0]?.body).toMatchObject({
+      replyTargets: { firstResponseMinutes: 30, resolutionMinutes: 480, isBusinessHoursOnly: true },
+    });
+    fireEvent.change(screen.getByLabelText('First reply within'), { target: { value: '' } });
+    fireEvent.change(screen.getByLabelText('Resolved within'), { target: { value: '' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save inbox' }));
+    await waitFor(() => expect(server.callsTo('PATCH', `/v1/inboxes/${inboxId}`)).toHaveLength(2));
+    expect(server.callsTo('PATCH', `/v1/inboxes/${inboxId}`)[1]?.body).toMatchObject({ replyTargets: null });
+  });
+
   it('manages canned responses, showing a duplicate shortcode’s refusal', async () => {
     const responses: { id: string; shortcode: string; content: string }[] = [];
     const server = fakeApi({

@@ -1,4 +1,5 @@
 import type { WidgetTexts } from './widget-texts-fields';
+import type { ReplyTargets } from './teams-api';
 /** An inbox as GET /v1/inboxes answers it: never its signing secret. */
 export interface Inbox {
   id: string;
@@ -18,6 +19,10 @@ export interface Inbox {
   citations: 'titles' | 'strip';
   /** The agent keeps long-term memory of each contact (per contact); off by default. */
   memory: boolean;
+  /** The team whose queue its new conversations join (null: none). */
+  teamId?: string | null;
+  /** Reply-time targets (null: none; a team's win for the team's conversations). */
+  replyTargets?: ReplyTargets | null;
   signingSecretRotatedAt: string;
   createdAt: string;
   updatedAt: string;
@@ -46,6 +51,8 @@ export type InboxInput = Pick<
   | 'csatEnabled'
   | 'citations'
   | 'memory'
+  | 'teamId'
+  | 'replyTargets'
 > & {
   /** Sent only when creating: the server refuses to change it. */
   kind?: InboxKind;

@@ -76,6 +76,7 @@ function desk(current: () => SupportConversation, extra: Parameters<typeof fakeA
     'GET /v1/support-conversations/:id/messages': () => pageOf(messages),
     'GET /v1/support-conversations/:id/events': () => Response.json({ items: [askedForPerson] }),
     'GET /v1/support-conversations/:id/notes': () => Response.json({ items: [] }),
+    'GET /v1/support-conversations/:id/rule-runs': () => Response.json({ items: [] }),
     'GET /v1/contacts/:id': () => Response.json(contact),
     'GET /v1/contacts/:id/conversations': () => Response.json({ items: [current()] }),
     'GET /v1/contacts/:id/memories': () => Response.json({ items: [] }),
@@ -327,6 +328,34 @@ describe('a support conversation', () => {
     expect(await screen.findByRole('button', { name: 'Transfer…' })).toBeTruthy();
     expect(document.querySelector('.support-head p')?.textContent).toBe('Open · You');
     expect(screen.queryByRole('button', { name: 'Take' })).toBeNull();
+  });
+
+  it('shows which routing rules acted and changes the priority with PATCH', async () => {
+    const server = desk(() => waiting, {
+      'GET /v1/support-conversations/:id/rule-runs': () =>
+        Response.json({
+          items: [
+            {
+              id: '0d0d0d0d-0000-4000-8000-000000000001',
+              ruleId: null,
+              ruleName: 'Invoices to Billing',
+              trigger: 'contact_message',
+              triggerKey: 'message:m-1',
+              depth: 0,
+              outcomes: [{ action: "add label 'billing'", outcome: 'done' }],
+              createdAt: '2026-01-01T10:00:00.000Z',
+            },
+          ],
+        }),
+      'PATCH /v1/support-conversations/:id': () => Response.json({ ...waiting, priority: 'urgent' }),
+    });
+    await open(server, `/inbox/${supportId}`);
+    const rules = await screen.findByRole('list', { name: 'Rules that acted' });
+    expect(rules.textContent).toContain('Invoices to Billing');
+    expect(rules.textContent).toContain("add label 'billing': done");
+    fireEvent.change(screen.getByLabelText('Priority'), { target: { value: 'urgent' } });
+    await waitFor(() => expect(server.callsTo('PATCH', `/v1/support-conversations/${supportId}`)).toHaveLength(1));
+    expect(server.callsTo('PATCH', `/v1/support-conversations/${supportId}`)[0]?.body).toEqual({ priority: 'urgent' });
   });
 
   it('snoozes until a chosen time and shows a 422 in the dialog', async () => {

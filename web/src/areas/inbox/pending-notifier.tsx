@@ -67,8 +67,10 @@ export function PendingNotifier() {
   useEffect(() => {
     if (!realtime) return undefined;
     return realtime.onUserEvent((event) => {
-      // A better summary written after the notice: the queue and the conversation show it.
-      if (event.type === 'support-summary') void queryClient.invalidateQueries({ queryKey: supportKeys.all });
+      // A better summary written after the notice, or a reply-time target breached: the queue shows it.
+      if (event.type === 'support-summary' || event.type === 'support-target-breached') {
+        void queryClient.invalidateQueries({ queryKey: supportKeys.all });
+      }
       const notice = readPendingEvent(event);
       if (!notice) return;
       void queryClient.invalidateQueries({ queryKey: supportKeys.all });

@@ -4,6 +4,8 @@ import { NavLink } from 'react-router';
 import { useServices } from '../../app-context';
 import { ErrorNotice } from '../../ui/error-notice';
 import { InboxOf, useInboxDirectory } from './inbox-directory';
+import { TargetBadge } from './target-badge';
+import { defaultTeamFilter, TeamQueueSelect, useTeamCounts } from './team-queue-select';
 import {
   channelLabels,
   contactLabel,
@@ -47,15 +49,21 @@ export function QueueList() {
   const { api } = useServices();
   const tabsId = useId();
   const [chosenView, setView] = useState<QueueView>();
-  const [filters, setFilters] = useState<QueueFilters>({ status: '', channel: '', inboxId: '' });
+  const [chosenFilters, setFilters] = useState<Omit<QueueFilters, 'teamId'>>({ status: '', channel: '', inboxId: '' });
   const filter = (change: Partial<QueueFilters>) => setFilters((current) => ({ ...current, ...change }));
   const inboxes = useInboxDirectory();
+  const teamCounts = useTeamCounts(chosenFilters.status);
+  const [chosenTeam, setTeam] = useState<string>();
+  // Until a team is chosen: "My teams" when the operator is in one (their queue), else every conversation.
+  const filters: QueueFilters = { ...chosenFilters, teamId: chosenTeam ?? defaultTeamFilter(teamCounts.data?.items) };
+  const isTeamChosen = chosenTeam !== undefined || !teamCounts.isPending;
   // The tabs' counts, over the same filters; a server without them shows the tabs without numbers.
   const countsQuery = useQuery({
     queryKey: supportKeys.queueCounts(filters),
     queryFn: () => api.get<QueueCounts>(queueCountsPath(filters)),
     refetchInterval: queueRefreshMs,
     retry: false,
+    enabled: isTeamChosen,
   });
   // Until a tab is chosen: Unassigned when conversations wait there (nobody has them yet), else Mine.
   const view: QueueView = chosenView ?? (countsQuery.data?.unassigned ? 'unassigned' : 'mine');
@@ -66,7 +74,7 @@ export function QueueList() {
     getNextPageParam: (last) => last.nextCursor,
     refetchInterval: queueRefreshMs,
     // The first tab waits for the counts that choose it (or for their failure: then Mine).
-    enabled: chosenView !== undefined || !countsQuery.isPending,
+    enabled: isTeamChosen && (chosenView !== undefined || !countsQuery.isPending),
   });
   const counts = countsQuery.data ?? queue.data?.pages[0]?.counts ?? {};
   const items = queue.data?.pages.flatMap((page) => page.items) ?? [];
@@ -104,6 +112,14 @@ export function QueueList() {
         ))}
       </div>
       <div className="queue-filter">
+        {(teamCounts.data?.items.length ?? 0) > 0 && (
+          <TeamQueueSelect
+            id={`${tabsId}-team`}
+            value={filters.teamId}
+            teams={teamCounts.data?.items ?? []}
+            onChange={setTeam}
+          />
+        )}
         <label htmlFor={`${tabsId}-status`}>Status</label>
         <select
           id={`${tabsId}-status`}
@@ -162,7 +178,7 @@ export function QueueList() {
                     <ContactName item={item} />
                   </span>
                   <span className="queue-meta muted">
-                    <span className="badge">{statusLabels[item.status]}</span>{' '}
+                    <span className="badge">{statusLabels[item.status]}</span> <TargetBadge targets={item.targets} />
                     <span title="Waiting since the last status change">{waitingFor(item.statusChangedAt, now)}</span>
                     <InboxOf inboxId={item.inboxId} inboxes={inboxes} />
                     {item.labels.length > 0 && <> · {item.labels.join(', ')}</>}

@@ -34,7 +34,23 @@ export interface SupportConversation {
   contactName?: string | null;
   /** The contact's rating, in a conversation's own view and the contact's list (null: not rated). */
   rating?: ConversationRating | null;
+  /** The team whose queue holds it (null: no team's). */
+  teamId?: string | null;
+  /** How urgent it is: 'none', 'low', 'medium', 'high' or 'urgent' (routing rules and PATCH set it). */
+  priority?: string;
+  /** The running reply-time targets' due times and where they stand (null state: no target runs). */
+  targets?: ConversationTargets;
 }
+
+export interface ConversationTargets {
+  firstResponseDueAt: string | null;
+  nextResponseDueAt: string | null;
+  resolutionDueAt: string | null;
+  state: 'on_track' | 'due_soon' | 'breached' | null;
+}
+
+/** How a target's state reads in the queue and on the conversation: words, not only a colour. */
+export const targetStateLabels = { on_track: 'On track', due_soon: 'Due soon', breached: 'Breached' } as const;
 
 export interface ConversationRating {
   rating: number;
@@ -156,9 +172,9 @@ export const supportBase = '/v1/support-conversations';
 export const supportKeys = {
   all: ['support'] as const,
   queue: (view: QueueView, filters: QueueFilters) =>
-    ['support', 'queue', view, filters.status, filters.channel, filters.inboxId] as const,
+    ['support', 'queue', view, filters.status, filters.channel, filters.inboxId, filters.teamId] as const,
   queueCounts: (filters: QueueFilters) =>
-    ['support', 'queue', 'counts', filters.status, filters.channel, filters.inboxId] as const,
+    ['support', 'queue', 'counts', filters.status, filters.channel, filters.inboxId, filters.teamId] as const,
   inboxes: ['support', 'inboxes'] as const,
   conversation: (id: string) => ['support', 'conversation', id] as const,
   messages: (id: string) => ['support', 'conversation', id, 'messages'] as const,
@@ -177,6 +193,8 @@ export interface QueueFilters {
   status: string;
   channel: string;
   inboxId: string;
+  /** A team's id, 'mine' (the caller's teams) or '' (every conversation, whatever its team). */
+  teamId: string;
 }
 
 const filterParams = (filters: QueueFilters) => {
@@ -184,6 +202,7 @@ const filterParams = (filters: QueueFilters) => {
   if (filters.status) params.set('status', filters.status);
   if (filters.channel) params.set('channel', filters.channel);
   if (filters.inboxId) params.set('inboxId', filters.inboxId);
+  if (filters.teamId) params.set('teamId', filters.teamId);
   return params;
 };
 

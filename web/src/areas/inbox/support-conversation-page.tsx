@@ -11,6 +11,8 @@ import { ConversationTimeline } from './conversation-timeline';
 import { LabelsEditor } from './labels-editor';
 import { NotesPanel } from './notes-panel';
 import { ReplyBox } from './reply-box';
+import { PriorityAndRules } from './priority-and-rules';
+import { TeamAndTargets } from './team-and-targets';
 import {
   contactLabel,
   ratingText,
@@ -107,6 +109,8 @@ export function SupportConversationPage() {
           <h3>Labels</h3>
           <LabelsEditor conversation={current} />
         </section>
+        <TeamAndTargets conversation={current} />
+        <PriorityAndRules conversation={current} />
         <NotesPanel supportId={current.id} />
         <ContactPanel contactId={current.contactId} currentId={current.id} />
       </aside>
