@@ -210,6 +210,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'support', description: 'Support conversations: their states, operator actions, notes and labels' },
         { name: 'canned-responses', description: 'Tenant-wide saved replies operators insert by shortcode' },
         {
+          name: 'teams',
+          description: 'Teams of operators, each a queue with its reply-time targets (docs/desk-routing.md)',
+        },
+        {
+          name: 'email',
+          description: 'The email channel: the rating page a rating request by mail links to (docs/email-inbox.md)',
+        },
+        {
+          name: 'routing-rules',
+          description:
+            'Rules that route, label and prioritise support conversations when something happens (docs/desk-routing.md)',
+        },
+        {
           name: 'widget',
           description:
             'The public widget API: a website visitor talks to an inbox, with a contact token (docs/customer-service.md)',

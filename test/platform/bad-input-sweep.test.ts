@@ -236,6 +236,8 @@ describe('bad input on every route', () => {
    * that is what their clients parse; everything else speaks problem+json with a sentence to act on.
    */
   const openAiFormat = (url: string) => ['/v1/models', '/v1/models/:model', '/v1/chat/completions'].includes(url);
+  /** The rating page a rating request by mail links to answers a browser without script: pages, not JSON. */
+  const htmlPageFormat = (url: string) => url.startsWith('/v1/mail-ratings/');
 
   function isRefusedBeforeRouting(response: { headers: Record<string, unknown>; body: string }): boolean {
     if (!String(response.headers['content-type']).startsWith('application/problem+json')) return false;
@@ -251,6 +253,10 @@ describe('bad input on every route', () => {
       const body = JSON.parse(response.body) as { error?: { message?: unknown } };
       if (typeof body.error?.message === 'string' && body.error.message.length >= 10) return undefined;
       return `${response.statusCode} without an OpenAI error message: ${response.body.slice(0, 300)}`;
+    }
+    if (htmlPageFormat(url) && String(response.headers['content-type']).startsWith('text/html')) {
+      const sentence = /<p[^>]*>([^<]{10,})<\/p>/.exec(response.body);
+      return sentence ? undefined : `${response.statusCode} page without a sentence: ${response.body.slice(0, 300)}`;
     }
     if (!String(response.headers['content-type']).startsWith('application/problem+json'))
       return `${response.statusCode} as ${String(response.headers['content-type'])}`;
